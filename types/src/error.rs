@@ -1,0 +1,132 @@
+//! The one error type that crosses crate boundaries: PostgreSQL's `ereport()`.
+
+use std::fmt;
+
+include!(concat!(env!("OUT_DIR"), "/sqlstate.rs"));
+
+/// How bad an error is, as in PostgreSQL's `elevel`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Severity {
+    /// Aborts the current statement (and transaction); the session lives on.
+    Error,
+    /// Ends the session after the message is sent.
+    Fatal,
+    /// Ends every session: the postmaster restarts the cluster.
+    Panic,
+}
+
+impl Severity {
+    /// The severity word of the `S`/`V` fields.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Error => "ERROR",
+            Severity::Fatal => "FATAL",
+            Severity::Panic => "PANIC",
+        }
+    }
+}
+
+/// An error report: SQLSTATE, primary message, optional detail, hint and cursor
+/// position (1-based character index into the query text, as PostgreSQL's `P` field).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PgError {
+    pub severity: Severity,
+    pub code: SqlState,
+    pub message: String,
+    pub detail: Option<String>,
+    pub hint: Option<String>,
+    pub position: Option<usize>,
+}
+
+/// Result type used across the workspace.
+pub type PgResult<T> = Result<T, PgError>;
+
+impl PgError {
+    /// An ERROR with the given SQLSTATE and message.
+    pub fn new(code: SqlState, message: impl Into<String>) -> PgError {
+        PgError {
+            severity: Severity::Error,
+            code,
+            message: message.into(),
+            detail: None,
+            hint: None,
+            position: None,
+        }
+    }
+
+    /// A FATAL report: the session ends after it is sent.
+    pub fn fatal(code: SqlState, message: impl Into<String>) -> PgError {
+        PgError { severity: Severity::Fatal, ..PgError::new(code, message) }
+    }
+
+    /// `0A000`: the statement or feature is valid PostgreSQL that we do not support yet.
+    pub fn feature_not_supported(feature: impl fmt::Display) -> PgError {
+        PgError::new(SqlState::FeatureNotSupported, format!("{feature} is not supported"))
+    }
+
+    /// `XX000`: a broken invariant in this backend.
+    pub fn internal(message: impl Into<String>) -> PgError {
+        PgError::new(SqlState::InternalError, message)
+    }
+
+    /// `57014`: the statement was cancelled by the user.
+    pub fn query_canceled() -> PgError {
+        PgError::new(SqlState::QueryCanceled, "canceling statement due to user request")
+    }
+
+    /// `42601` syntax error at the given 1-based position.
+    pub fn syntax(message: impl Into<String>, position: Option<usize>) -> PgError {
+        PgError { position, ..PgError::new(SqlState::SyntaxError, message) }
+    }
+
+    pub fn with_detail(mut self, detail: impl Into<String>) -> PgError {
+        self.detail = Some(detail.into());
+        self
+    }
+
+    pub fn with_hint(mut self, hint: impl Into<String>) -> PgError {
+        self.hint = Some(hint.into());
+        self
+    }
+
+    pub fn with_position(mut self, position: usize) -> PgError {
+        self.position = Some(position);
+        self
+    }
+
+    /// Sets the position only if none is set yet (inner errors know better).
+    pub fn or_position(mut self, position: Option<usize>) -> PgError {
+        if self.position.is_none() {
+            self.position = position;
+        }
+        self
+    }
+}
+
+impl fmt::Display for PgError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:  {}", self.severity.as_str(), self.message)
+    }
+}
+
+impl std::error::Error for PgError {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn generated_table_round_trips() {
+        assert_eq!(SqlState::QueryCanceled.code(), "57014");
+        assert_eq!(SqlState::TooManyConnections.name(), "too_many_connections");
+        assert_eq!(SqlState::from_code("28P01"), Some(SqlState::InvalidPassword));
+        assert_eq!(SqlState::from_code("ZZZZZ"), None);
+    }
+
+    #[test]
+    fn builder_keeps_the_first_position() {
+        let e = PgError::syntax("syntax error at end of input", Some(8)).or_position(Some(1));
+        assert_eq!(e.position, Some(8));
+        assert_eq!(e.to_string(), "ERROR:  syntax error at end of input");
+    }
+}

@@ -1,0 +1,1 @@
+//! Type OIDs of the built-in types, as in pg_type.
