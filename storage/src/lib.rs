@@ -1,1 +1,33 @@
-//! storage
+//! Shared memory, process plumbing and (with the storage issue) the buffer
+//! manager, relation files, pages, MVCC and locks.
+//!
+//! What it owns today:
+//! - [`shmem`]: the one segment the postmaster creates and every child attaches,
+//!   its header (magic, layout version, sizes) and the ProcArray of backend slots.
+//! - [`ipc`]: handing a client socket across fork+exec on a fixed descriptor.
+//!
+//! This is the only crate (with `wal`, later) where `unsafe` is allowed, and all
+//! of it sits in those two modules behind safe types, each block with a
+//! `// SAFETY:` comment. It must never depend on the planner or executor.
+
+pub mod ipc;
+pub mod shmem;
+
+/// Failures of this crate; callers map them to a SQLSTATE where they reach a client.
+#[derive(Debug, thiserror::Error)]
+pub enum StorageError {
+    #[error("{0}")]
+    Shmem(String),
+    #[error(transparent)]
+    Io(#[from] std::io::Error),
+}
+
+impl StorageError {
+    /// The SQLSTATE a client sees for this failure.
+    pub fn sqlstate(&self) -> types::SqlState {
+        match self {
+            StorageError::Shmem(_) => types::SqlState::InternalError,
+            StorageError::Io(_) => types::SqlState::IoError,
+        }
+    }
+}

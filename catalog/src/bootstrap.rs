@@ -1,0 +1,143 @@
+//! Lays out a fresh data directory, as initdb does.
+//!
+//! ```text
+//! PG_VERSION  postgresql.conf  pg_hba.conf
+//! global/pg_authid     roles (stand-in for the shared catalog)
+//! base/1 base/4 base/5 template1, template0, postgres
+//! pg_wal/  pg_xact/
+//! ```
+//! Every file is written to a temporary name and renamed, and PG_VERSION is
+//! written last: a directory without PG_VERSION is an unfinished initialisation
+//! that the next start may redo.
+
+use std::fs;
+use std::io::Write as _;
+use std::os::unix::fs::PermissionsExt;
+use std::path::Path;
+
+use crate::database::BOOTSTRAP_DATABASES;
+use crate::role::{self, BOOTSTRAP_SUPERUSER_OID, Role};
+
+/// The major version written to PG_VERSION and checked at start.
+pub const PG_MAJOR_VERSION: &str = "15";
+
+/// What to initialise a data directory with.
+#[derive(Debug, Clone)]
+pub struct BootstrapOptions {
+    /// Name of the bootstrap superuser.
+    pub superuser: String,
+    /// The superuser's password verifier (`SCRAM-SHA-256$...`), if a password was given.
+    pub superuser_verifier: Option<String>,
+}
+
+/// True if `dir` holds an initialised cluster.
+pub fn is_initialized(dir: &Path) -> bool {
+    dir.join("PG_VERSION").is_file()
+}
+
+/// True if `dir` is missing or has no entries.
+pub fn is_empty_or_missing(dir: &Path) -> std::io::Result<bool> {
+    match fs::read_dir(dir) {
+        Ok(mut entries) => Ok(entries.next().is_none()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(true),
+        Err(e) => Err(e),
+    }
+}
+
+fn write_file(path: &Path, contents: &str) -> std::io::Result<()> {
+    let tmp = path.with_extension("bootstrap-tmp");
+    let mut f = fs::File::create(&tmp)?;
+    f.write_all(contents.as_bytes())?;
+    f.sync_all()?;
+    fs::rename(&tmp, path)
+}
+
+/// Initialises `dir` (which must be missing or empty).
+pub fn initialize(dir: &Path, opts: &BootstrapOptions) -> std::io::Result<()> {
+    fs::create_dir_all(dir)?;
+    fs::set_permissions(dir, fs::Permissions::from_mode(0o700))?;
+    for sub in ["global", "base", "pg_wal", "pg_xact", "pg_stat", "pg_stat_tmp"] {
+        fs::create_dir_all(dir.join(sub))?;
+    }
+    for db in BOOTSTRAP_DATABASES {
+        fs::create_dir_all(dir.join("base").join(db.oid.to_string()))?;
+    }
+    let method = if opts.superuser_verifier.is_some() { "scram-sha-256" } else { "trust" };
+    write_file(&dir.join("pg_hba.conf"), &hba_conf(method))?;
+    write_file(&dir.join("postgresql.conf"), POSTGRESQL_CONF)?;
+    role::store(
+        dir,
+        &[Role {
+            oid: BOOTSTRAP_SUPERUSER_OID,
+            name: opts.superuser.clone(),
+            superuser: true,
+            password: opts.superuser_verifier.clone(),
+        }],
+    )?;
+    write_file(&dir.join("PG_VERSION"), &format!("{PG_MAJOR_VERSION}\n"))?;
+    fs::File::open(dir)?.sync_all()
+}
+
+fn hba_conf(method: &str) -> String {
+    format!(
+        "# Client authentication, in PostgreSQL's pg_hba.conf format:\n\
+         # TYPE  DATABASE  USER  ADDRESS  METHOD  (trust, password, md5, scram-sha-256, reject)\n\
+         # The first line that matches a connection decides.\n\n\
+         local   all       all                  {method}\n\
+         host    all       all   127.0.0.1/32   {method}\n\
+         host    all       all   ::1/128        {method}\n"
+    )
+}
+
+const POSTGRESQL_CONF: &str = "\
+# OxiPG configuration file, with PostgreSQL's setting names.
+# name = value; '#' starts a comment. Settings given with -c override this file.
+
+listen_addresses = 'localhost'
+port = 5432
+max_connections = 100
+shared_buffers = 128MB
+dynamic_shared_memory_type = posix
+max_wal_size = 1GB
+min_wal_size = 80MB
+log_timezone = 'Etc/UTC'
+datestyle = 'iso, mdy'
+timezone = 'Etc/UTC'
+lc_messages = 'C.UTF-8'
+lc_monetary = 'C.UTF-8'
+lc_numeric = 'C.UTF-8'
+lc_time = 'C.UTF-8'
+default_text_search_config = 'pg_catalog.english'
+
+#fsync = on
+#synchronous_commit = on
+#ssl = off
+#ssl_cert_file = 'server.crt'
+#ssl_key_file = 'server.key'
+#password_encryption = scram-sha-256
+#statement_timeout = 0
+#log_min_messages = warning
+";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lays_out_a_cluster() {
+        let tmp = std::env::temp_dir().join(format!("oxipg-bootstrap-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&tmp);
+        assert!(is_empty_or_missing(&tmp).expect("readable"));
+        initialize(&tmp, &BootstrapOptions { superuser: "postgres".into(), superuser_verifier: None })
+            .expect("initialises");
+        assert!(is_initialized(&tmp));
+        assert!(!is_empty_or_missing(&tmp).expect("readable"));
+        assert!(tmp.join("base/5").is_dir());
+        let hba = fs::read_to_string(tmp.join("pg_hba.conf")).expect("hba");
+        assert!(hba.contains("127.0.0.1/32   trust"));
+        let roles = role::load(&tmp).expect("roles");
+        assert_eq!(roles[0].name, "postgres");
+        assert!(roles[0].superuser && roles[0].password.is_none());
+        fs::remove_dir_all(&tmp).expect("cleanup");
+    }
+}
