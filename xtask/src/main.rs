@@ -1,1 +1,113 @@
-fn main() {}
+//! Developer and user tasks: `cargo xtask <command>`.
+//!
+//! - `run-cluster [--data DIR] [--port N] [-- postmaster args]`: builds release
+//!   binaries, initialises DIR if needed, runs the postmaster in the foreground,
+//!   prints how to connect; Ctrl-C does a fast shutdown.
+//! - `test`: builds the server binaries the process-level tests start, then runs
+//!   every test of the workspace (cargo-nextest when installed).
+
+#![forbid(unsafe_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode};
+use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(name = "xtask", about = "OxiPG developer tasks")]
+struct Cli {
+    #[command(subcommand)]
+    command: Cmd,
+}
+
+#[derive(Subcommand)]
+enum Cmd {
+    /// Build release binaries and run a cluster in the foreground.
+    RunCluster {
+        /// Data directory (created and initialised if missing or empty).
+        #[arg(long, default_value = "data")]
+        data: PathBuf,
+        /// Port to listen on.
+        #[arg(long, default_value_t = 5432)]
+        port: u16,
+        /// Extra arguments for the postmaster (e.g. -c shared_buffers=256MB).
+        #[arg(last = true)]
+        extra: Vec<String>,
+    },
+    /// Build the server binaries and run the whole test suite.
+    Test {
+        /// Extra arguments for the test runner (e.g. a test name filter).
+        #[arg(last = true)]
+        extra: Vec<String>,
+    },
+}
+
+fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().map(Path::to_path_buf).unwrap_or_else(|| PathBuf::from("."))
+}
+
+fn cargo() -> Command {
+    let mut c = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
+    c.current_dir(workspace_root());
+    c
+}
+
+fn run(cmd: &mut Command) -> Result<(), String> {
+    let status = cmd.status().map_err(|e| format!("could not run {cmd:?}: {e}"))?;
+    if status.success() { Ok(()) } else { Err(format!("{cmd:?} failed: {status}")) }
+}
+
+fn run_cluster(data: &Path, port: u16, extra: &[String]) -> Result<(), String> {
+    eprintln!("xtask: building release binaries (postmaster, backend)...");
+    run(cargo().args(["build", "--release", "-p", "postmaster", "-p", "backend"]))?;
+    let data = if data.is_absolute() { data.to_path_buf() } else { workspace_root().join(data) };
+    let exe = workspace_root().join("target/release/postmaster");
+    // Ctrl-C reaches the whole foreground process group: the postmaster does a
+    // fast shutdown on it, and we stay to wait for that instead of dying first.
+    let interrupted = Arc::new(AtomicBool::new(false));
+    signal_hook::flag::register(signal_hook::consts::SIGINT, interrupted).map_err(|e| e.to_string())?;
+    eprintln!("xtask: starting the cluster in {} on port {port}", data.display());
+    eprintln!("xtask: connect with   psql -h 127.0.0.1 -p {port} -U postgres postgres");
+    eprintln!("xtask: stop with Ctrl-C (fast shutdown)");
+    let status = Command::new(exe)
+        .arg("-D")
+        .arg(&data)
+        .arg("-p")
+        .arg(port.to_string())
+        .args(extra)
+        .status()
+        .map_err(|e| format!("could not start the postmaster: {e}"))?;
+    if status.success() { Ok(()) } else { Err(format!("postmaster exited with {status}")) }
+}
+
+fn test(extra: &[String]) -> Result<(), String> {
+    eprintln!("xtask: building the server binaries the process-level tests start...");
+    run(cargo().args(["build", "-p", "postmaster", "-p", "backend"]))?;
+    let nextest = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+        .args(["nextest", "--version"])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if nextest {
+        run(cargo().args(["nextest", "run", "--workspace", "--no-fail-fast"]).args(extra))
+    } else {
+        eprintln!("xtask: cargo-nextest not found; using cargo test");
+        run(cargo().args(["test", "--workspace", "--no-fail-fast"]).args(extra))
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match &cli.command {
+        Cmd::RunCluster { data, port, extra } => run_cluster(data, *port, extra),
+        Cmd::Test { extra } => test(extra),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("xtask: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
