@@ -1,1 +1,221 @@
-fn main() {}
+//! The backend binary: one process per client connection (and, with later
+//! issues, the auxiliary roles), fork+exec'd by the postmaster.
+//!
+//! The life of a query in a client backend:
+//!
+//! 1. [`main`] attaches the shared-memory segment named in `PG_SHMEM`
+//!    ([`storage::shmem::SharedMemory::attach`]), claims the ProcArray slot in
+//!    `PG_PROC_SLOT`, installs the signal flags ([`interrupt::Interrupts`]) and
+//!    takes the client socket from descriptor 3 ([`storage::ipc::take_client_socket`]).
+//! 2. A current-thread tokio runtime serves the socket with pgwire; start-up and
+//!    authentication run in [`startup::Startup`] (pg_hba.conf, SCRAM / md5 /
+//!    password / trust), a CancelRequest in [`startup::Canceller`].
+//! 3. A Query message reaches [`tcop::simple`] (`Tcop::run_simple`); Parse / Bind /
+//!    Execute reach [`tcop::extended`].
+//! 4. [`syntax::parse`] turns the text into sqlparser statements (42601 with a
+//!    cursor position on error).
+//! 5. [`tcop::exec_statement`] checks the transaction state, then sends utility
+//!    statements to [`utility`] (BEGIN/COMMIT/ROLLBACK, SET/SHOW/RESET) and
+//!    queries to `planner::plan_statement` (analysis and planning) and
+//!    `executor::execute`, which calls back into the session
+//!    ([`session::Session`] implements `executor::ExecContext`) for interrupts,
+//!    settings and the ProcArray.
+//! 6. Rows become DataRow messages in text or binary format
+//!    ([`tcop::data_row`]), followed by CommandComplete and ReadyForQuery with
+//!    the transaction status.
+
+#![forbid(unsafe_code)]
+
+mod interrupt;
+mod session;
+mod startup;
+mod syntax;
+mod tcop;
+mod utility;
+
+use std::collections::HashMap;
+use std::io::Write as _;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use clap::Parser;
+use pgwire::api::PgWireServerHandlers;
+use protocol::hba::ConnKind;
+use storage::ipc::InheritedSocket;
+use storage::shmem::SharedMemory;
+use types::guc::{GucSource, Settings};
+
+#[derive(Parser, Debug)]
+#[command(name = "backend", about = "OxiPG backend process (started by the postmaster)")]
+struct Args {
+    /// What this process does: client (serve one connection).
+    #[arg(long)]
+    role: String,
+}
+
+struct Handlers {
+    tcop: Arc<tcop::Tcop>,
+    startup: Arc<startup::Startup>,
+    cancel: Arc<startup::Canceller>,
+}
+
+impl PgWireServerHandlers for Handlers {
+    fn simple_query_handler(&self) -> Arc<impl pgwire::api::query::SimpleQueryHandler> {
+        self.tcop.clone()
+    }
+    fn extended_query_handler(&self) -> Arc<impl pgwire::api::query::ExtendedQueryHandler> {
+        self.tcop.clone()
+    }
+    fn startup_handler(&self) -> Arc<impl pgwire::api::auth::StartupHandler> {
+        self.startup.clone()
+    }
+    fn cancel_handler(&self) -> Arc<impl pgwire::api::cancel::CancelHandler> {
+        self.cancel.clone()
+    }
+}
+
+fn env(name: &str) -> Result<String, String> {
+    std::env::var(name).map_err(|_| format!("{name} is not set: the backend is started by the postmaster"))
+}
+
+/// Settings as the postmaster has them: postgresql.conf, then its -c options.
+fn load_settings(data_dir: &std::path::Path) -> Result<Settings, String> {
+    let mut settings = Settings::new();
+    let path = data_dir.join("postgresql.conf");
+    let file_name = path.display().to_string();
+    let text = std::fs::read_to_string(&path).map_err(|e| format!("could not open configuration file \"{file_name}\": {e}"))?;
+    let config_error = |e: types::guc::ConfigFileError| {
+        e.problems.iter().map(|p| p.message.clone()).chain([e.summary.message]).collect::<Vec<_>>().join("; ")
+    };
+    let entries = types::guc::parse_config_file(&text, &file_name).map_err(config_error)?;
+    types::guc::apply_config(&mut settings, &entries, &file_name).map_err(config_error)?;
+    for line in std::env::var("PG_CONFIG_OVERRIDES").unwrap_or_default().lines() {
+        if let Some((n, v)) = line.split_once('=') {
+            settings.set(n, v, GucSource::CommandLine, true).map_err(|e| e.message)?;
+        }
+    }
+    settings.set_override("data_directory", &data_dir.display().to_string()).map_err(|e| e.message)?;
+    Ok(settings)
+}
+
+fn main() -> ExitCode {
+    let args = Args::parse();
+    match args.role.as_str() {
+        "client" => match run_client() {
+            Ok(code) => code,
+            Err(msg) => {
+                eprintln!("FATAL:  {msg}");
+                ExitCode::from(1)
+            }
+        },
+        other => {
+            eprintln!("backend: unknown role \"{other}\" (known: client)");
+            ExitCode::from(1)
+        }
+    }
+}
+
+fn run_client() -> Result<ExitCode, String> {
+    let interrupts = interrupt::Interrupts::install().map_err(|e| format!("could not install signal handlers: {e}"))?;
+    let shmem_id = env("PG_SHMEM")?;
+    let data_dir = PathBuf::from(env("PG_DATA")?);
+    // The segment lives as long as the process: every handler borrows it.
+    let mut shmem = SharedMemory::attach(&shmem_id).map_err(|e| e.to_string())?;
+    shmem.disown();
+    let shmem: &'static SharedMemory = Box::leak(Box::new(shmem));
+    // End with the postmaster: if it dies, SIGTERM us (the session gets 57P01).
+    let _ = nix::sys::prctl::set_pdeathsig(nix::sys::signal::Signal::SIGTERM);
+    if nix::unistd::getppid().as_raw() != shmem.postmaster_pid() {
+        return Err("the postmaster exited before this backend started".into());
+    }
+    let pid = std::process::id() as i32;
+    let slot = std::env::var("PG_PROC_SLOT").ok().and_then(|s| s.parse::<usize>().ok()).and_then(|s| shmem.proc_array().claim(s, pid));
+    let settings = load_settings(&data_dir)?;
+    storage::elog::init(storage::elog::filter_for(&settings.show("log_min_messages").unwrap_or_default()));
+    let socket = storage::ipc::take_client_socket().map_err(|e| e.to_string())?;
+
+    let session = session::Session {
+        settings,
+        user: String::new(),
+        database: String::new(),
+        database_oid: 0,
+        is_superuser: false,
+        pid,
+        xact: session::XactState::Idle,
+        xact_start: 0,
+        stmt_start: 0,
+        prepared: HashMap::new(),
+        portals: HashMap::new(),
+        shmem,
+        interrupts: interrupts.clone(),
+        deadline: None,
+        notices: Vec::new(),
+    };
+    let tcop = tcop::Tcop::new(session);
+
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(|e| e.to_string())?;
+    rt.block_on(async move {
+        let tls = tls_acceptor(&tcop)?;
+        let (kind, peer, raw) = match socket {
+            InheritedSocket::Tcp(s) => {
+                let peer = s.peer_addr().ok().map(|a| a.ip());
+                (ConnKind::Host { ssl: false }, peer, InheritedSocket::Tcp(s))
+            }
+            InheritedSocket::Unix(s) => (ConnKind::Local, None, InheritedSocket::Unix(s)),
+        };
+        // A second handle on the socket, to tell an idle session it is being
+        // terminated without going through pgwire's framing.
+        let mut side_channel: Box<dyn std::io::Write> = match &raw {
+            InheritedSocket::Tcp(s) => Box::new(s.try_clone().map_err(|e| e.to_string())?),
+            InheritedSocket::Unix(s) => Box::new(s.try_clone().map_err(|e| e.to_string())?),
+        };
+        let handlers = Handlers {
+            tcop: Arc::new(tcop.clone()),
+            startup: Arc::new(startup::Startup::new(tcop.clone(), data_dir, kind, peer, slot)),
+            cancel: Arc::new(startup::Canceller { shmem }),
+        };
+        let mut sigterm = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).map_err(|e| e.to_string())?;
+        let serve = async {
+            match raw {
+                InheritedSocket::Tcp(s) => {
+                    s.set_nonblocking(true).map_err(|e| e.to_string())?;
+                    let s = tokio::net::TcpStream::from_std(s).map_err(|e| e.to_string())?;
+                    pgwire::tokio::process_socket(s, tls, handlers).await.map_err(|e| e.to_string())
+                }
+                InheritedSocket::Unix(s) => {
+                    s.set_nonblocking(true).map_err(|e| e.to_string())?;
+                    let s = tokio::net::UnixStream::from_std(s).map_err(|e| e.to_string())?;
+                    pgwire::tokio::process_socket_unix(s, handlers).await.map_err(|e| e.to_string())
+                }
+            }
+        };
+        tokio::select! {
+            biased;
+            r = serve => {
+                if let Err(e) = r {
+                    tracing::debug!("connection ended: {e}");
+                }
+                Ok(ExitCode::SUCCESS)
+            }
+            _ = sigterm.recv() => {
+                // Terminated while waiting for the client: say why, then go.
+                let msg = protocol::error::encode_error_response(&interrupt::terminate_error());
+                let _ = side_channel.write_all(&msg);
+                Ok(ExitCode::from(1))
+            }
+        }
+    })
+}
+
+fn tls_acceptor(tcop: &tcop::Tcop) -> Result<Option<tokio_rustls::TlsAcceptor>, String> {
+    let s = tcop.session();
+    if !s.settings.get_bool("ssl").unwrap_or(false) {
+        return Ok(None);
+    }
+    let data_dir = PathBuf::from(s.settings.get_str("data_directory").unwrap_or_default());
+    let resolve = |p: String| if p.starts_with('/') { PathBuf::from(p) } else { data_dir.join(p) };
+    let cert = resolve(s.settings.get_str("ssl_cert_file").unwrap_or_else(|| "server.crt".into()));
+    let key = resolve(s.settings.get_str("ssl_key_file").unwrap_or_else(|| "server.key".into()));
+    protocol::tls::acceptor(&cert, &key).map(Some).map_err(|e| e.message)
+}

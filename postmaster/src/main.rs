@@ -120,15 +120,7 @@ fn backend_exe() -> Result<PathBuf, PgError> {
 }
 
 fn init_logging(settings: &types::guc::Settings) {
-    let level = match settings.show("log_min_messages").unwrap_or_default().as_str() {
-        "debug5" | "debug4" | "debug3" => "trace",
-        "debug2" | "debug1" => "debug",
-        "fatal" | "panic" => "error",
-        // LOG-level messages are printed at every setting up to ERROR, as in PostgreSQL.
-        _ => "info",
-    };
-    let filter = tracing_subscriber::EnvFilter::try_from_env("OXIPG_LOG").unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(level));
-    let _ = tracing_subscriber::fmt().with_writer(std::io::stderr).with_env_filter(filter).with_target(false).try_init();
+    storage::elog::init(storage::elog::filter_for(&settings.show("log_min_messages").unwrap_or_default()));
 }
 
 fn listen_addrs(spec: &str, port: u16) -> Vec<SocketAddr> {

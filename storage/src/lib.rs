@@ -10,6 +10,7 @@
 //! of it sits in those two modules behind safe types, each block with a
 //! `// SAFETY:` comment. It must never depend on the planner or executor.
 
+pub mod elog;
 pub mod ipc;
 pub mod shmem;
 

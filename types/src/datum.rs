@@ -1,4 +1,502 @@
-//! Values of SQL types: the `Datum` enum with text and binary I/O.
-/// placeholder until the SQL-values work lands
+//! Values of SQL types: the [`Datum`] enum with PostgreSQL's text and binary I/O.
+//!
+//! A `Datum` does not carry its SQL type: the planner knows the type of every
+//! expression, and the few places that need it (`from_text`, `from_binary`) take the
+//! type OID. The `Text` variant holds `text`, `varchar`, `bpchar`, `name` and
+//! `unknown` values alike.
+//!
+//! Output text depends on session settings, gathered in [`OutputOptions`]. The binary
+//! forms are byte-exact with PostgreSQL's `*send`/`*recv` functions, since drivers ask
+//! for binary results.
+//!
+//! Submodules: [`numeric`] (exact decimals), [`float`] (shortest round-trip float
+//! output), [`datetime`] (calendar, time zones, intervals).
+
+pub mod datetime;
+pub mod float;
+pub mod numeric;
+
+pub use datetime::{Interval, TimeZone};
+pub use numeric::Numeric;
+
+use crate::oid;
+use crate::{PgError, PgResult, SqlState};
+
+/// A value of one of the built-in types.
 #[derive(Debug, Clone, PartialEq)]
-pub enum Datum { Null }
+pub enum Datum {
+    Null,
+    Bool(bool),
+    Int2(i16),
+    Int4(i32),
+    Int8(i64),
+    Float4(f32),
+    Float8(f64),
+    Numeric(Numeric),
+    /// text, varchar, bpchar, name, unknown
+    Text(String),
+    Bytea(Vec<u8>),
+    /// days since 2000-01-01
+    Date(i32),
+    /// microseconds since midnight
+    Time(i64),
+    /// microseconds since 2000-01-01 00:00:00 (no zone)
+    Timestamp(i64),
+    /// microseconds since 2000-01-01 00:00:00 UTC
+    Timestamptz(i64),
+    Interval(Interval),
+    Uuid([u8; 16]),
+    Oid(u32),
+    /// the result of a function returning `void` (prints as the empty string)
+    Void,
+}
+
+/// The session settings that change how values print (and how zone-less
+/// timestamptz input is read).
+#[derive(Debug, Clone, PartialEq)]
+pub struct OutputOptions {
+    /// `TimeZone`; see [`TimeZone::parse`] for what is supported. An unsupported
+    /// name prints in UTC, so the setting must be validated with `TimeZone::parse`
+    /// when it is SET.
+    pub time_zone: String,
+    pub extra_float_digits: i32,
+    /// `DateStyle`; only ISO output is produced.
+    pub date_style: String,
+    /// `IntervalStyle`; only `postgres` output is produced.
+    pub interval_style: String,
+    /// `bytea_output`: `hex` or `escape`.
+    pub bytea_output: String,
+}
+
+impl Default for OutputOptions {
+    fn default() -> Self {
+        OutputOptions {
+            time_zone: "UTC".into(),
+            extra_float_digits: 1,
+            date_style: "ISO, MDY".into(),
+            interval_style: "postgres".into(),
+            bytea_output: "hex".into(),
+        }
+    }
+}
+
+impl OutputOptions {
+    pub fn zone(&self) -> TimeZone {
+        TimeZone::parse(&self.time_zone).unwrap_or(TimeZone::UTC)
+    }
+}
+
+fn invalid_syntax(type_oid: u32, s: &str) -> PgError {
+    PgError::new(
+        SqlState::InvalidTextRepresentation,
+        format!("invalid input syntax for type {}: \"{s}\"", oid::type_name(type_oid)),
+    )
+}
+
+fn out_of_range_for(type_oid: u32, s: &str) -> PgError {
+    PgError::new(
+        SqlState::NumericValueOutOfRange,
+        format!("value \"{s}\" is out of range for type {}", oid::type_name(type_oid)),
+    )
+}
+
+/// `int2in`/`int4in`/`int8in`: optional sign, decimal digits, surrounding spaces.
+fn parse_int(s: &str, type_oid: u32, min: i64, max: i64) -> PgResult<i64> {
+    let t = s.trim_matches(|c: char| c.is_ascii_whitespace());
+    let (neg, digits) = match t.as_bytes().first() {
+        Some(b'-') => (true, &t[1..]),
+        Some(b'+') => (false, &t[1..]),
+        _ => (false, t),
+    };
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(invalid_syntax(type_oid, s));
+    }
+    let mut v: i128 = 0;
+    for b in digits.bytes() {
+        v = v * 10 + (b - b'0') as i128;
+        if v > (max as i128) + 1 {
+            return Err(out_of_range_for(type_oid, s));
+        }
+    }
+    let v = if neg { -v } else { v };
+    if v < min as i128 || v > max as i128 {
+        return Err(out_of_range_for(type_oid, s));
+    }
+    Ok(v as i64)
+}
+
+fn parse_bool(s: &str) -> Option<bool> {
+    let t = s.trim().to_ascii_lowercase();
+    if t.is_empty() {
+        return None;
+    }
+    let is_prefix = |word: &str| word.starts_with(t.as_str());
+    match t.as_str() {
+        "1" => Some(true),
+        "0" => Some(false),
+        "o" => None,
+        _ if is_prefix("true") || is_prefix("yes") => Some(true),
+        _ if is_prefix("false") || is_prefix("no") => Some(false),
+        "on" => Some(true),
+        "of" | "off" => Some(false),
+        _ => None,
+    }
+}
+
+fn hex_val(b: u8) -> Option<u8> {
+    match b {
+        b'0'..=b'9' => Some(b - b'0'),
+        b'a'..=b'f' => Some(b - b'a' + 10),
+        b'A'..=b'F' => Some(b - b'A' + 10),
+        _ => None,
+    }
+}
+
+/// `byteain`: `\x` hex or the escape format.
+fn parse_bytea(s: &str) -> PgResult<Vec<u8>> {
+    let b = s.as_bytes();
+    if b.len() >= 2 && b[0] == b'\\' && (b[1] == b'x' || b[1] == b'X') {
+        let mut out = Vec::new();
+        let mut i = 2;
+        while i < b.len() {
+            if b[i].is_ascii_whitespace() {
+                i += 1;
+                continue;
+            }
+            let hi = hex_val(b[i]).ok_or_else(|| {
+                PgError::new(
+                    SqlState::InvalidTextRepresentation,
+                    format!("invalid hexadecimal digit: \"{}\"", s[i..].chars().next().unwrap_or('?')),
+                )
+            })?;
+            let lo = b.get(i + 1).and_then(|&c| hex_val(c)).ok_or_else(|| {
+                PgError::new(SqlState::InvalidTextRepresentation, "invalid hexadecimal data: odd number of digits")
+            })?;
+            out.push(hi << 4 | lo);
+            i += 2;
+        }
+        return Ok(out);
+    }
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] != b'\\' {
+            out.push(b[i]);
+            i += 1;
+        } else if b.get(i + 1) == Some(&b'\\') {
+            out.push(b'\\');
+            i += 2;
+        } else if i + 3 < b.len() && b[i + 1..i + 4].iter().all(|c| (b'0'..=b'7').contains(c)) && b[i + 1] <= b'3' {
+            out.push((b[i + 1] - b'0') * 64 + (b[i + 2] - b'0') * 8 + (b[i + 3] - b'0'));
+            i += 4;
+        } else {
+            return Err(PgError::new(SqlState::InvalidTextRepresentation, "invalid input syntax for type bytea"));
+        }
+    }
+    Ok(out)
+}
+
+fn parse_uuid(s: &str) -> Option<[u8; 16]> {
+    let t = s.trim();
+    let t = t.strip_prefix('{').and_then(|r| r.strip_suffix('}')).unwrap_or(t);
+    let hex: Vec<u8> = t.bytes().filter(|&c| c != b'-').collect();
+    if hex.len() != 32 {
+        return None;
+    }
+    // hyphens are allowed only after groups of four digits
+    let mut out = [0u8; 16];
+    for (i, pair) in hex.chunks(2).enumerate() {
+        out[i] = hex_val(pair[0])? << 4 | hex_val(pair[1])?;
+    }
+    Some(out)
+}
+
+fn format_uuid(u: &[u8; 16]) -> String {
+    let h: String = u.iter().map(|b| format!("{b:02x}")).collect();
+    format!("{}-{}-{}-{}-{}", &h[..8], &h[8..12], &h[12..16], &h[16..20], &h[20..])
+}
+
+fn need_len(b: &[u8], n: usize, type_oid: u32) -> PgResult<()> {
+    if b.len() == n {
+        Ok(())
+    } else {
+        Err(PgError::new(
+            SqlState::InvalidBinaryRepresentation,
+            format!("incorrect binary data format in bind parameter of type {}", oid::type_name(type_oid)),
+        ))
+    }
+}
+
+impl Datum {
+    pub fn is_null(&self) -> bool {
+        matches!(self, Datum::Null)
+    }
+
+    /// Text input of a value of type `type_oid` (the type's `*in` function).
+    pub fn from_text(type_oid: u32, s: &str, opts: &OutputOptions) -> PgResult<Datum> {
+        Ok(match type_oid {
+            oid::BOOL => Datum::Bool(parse_bool(s).ok_or_else(|| invalid_syntax(type_oid, s))?),
+            oid::INT2 => Datum::Int2(parse_int(s, type_oid, i16::MIN as i64, i16::MAX as i64)? as i16),
+            oid::INT4 => Datum::Int4(parse_int(s, type_oid, i32::MIN as i64, i32::MAX as i64)? as i32),
+            oid::INT8 => Datum::Int8(parse_int(s, type_oid, i64::MIN, i64::MAX)?),
+            oid::OID => {
+                let v = parse_int(s, type_oid, i32::MIN as i64, u32::MAX as i64)?;
+                Datum::Oid(v as u32)
+            }
+            oid::FLOAT4 | oid::FLOAT8 => {
+                let v = float::parse_float(s).ok_or_else(|| invalid_syntax(type_oid, s))?;
+                let range = || {
+                    PgError::new(
+                        SqlState::NumericValueOutOfRange,
+                        format!("\"{}\" is out of range for type {}", s.trim(), oid::type_name(type_oid)),
+                    )
+                };
+                if type_oid == oid::FLOAT4 {
+                    let f = v as f32;
+                    if (f.is_infinite() && v.is_finite()) || (f == 0.0 && v != 0.0) {
+                        return Err(range());
+                    }
+                    Datum::Float4(f)
+                } else {
+                    let lower = s.trim().to_ascii_lowercase();
+                    if v.is_infinite() && !lower.contains("inf") || (v == 0.0 && lower.bytes().any(|b| (b'1'..=b'9').contains(&b)) && lower.contains('e')) {
+                        return Err(range());
+                    }
+                    Datum::Float8(v)
+                }
+            }
+            oid::NUMERIC => match Numeric::parse(s) {
+                Some(r) => Datum::Numeric(r?),
+                None => return Err(invalid_syntax(type_oid, s)),
+            },
+            oid::TEXT | oid::VARCHAR | oid::UNKNOWN => Datum::Text(s.to_string()),
+            oid::BPCHAR => Datum::Text(s.trim_end_matches(' ').to_string()),
+            oid::NAME => {
+                let mut end = s.len().min(63);
+                while !s.is_char_boundary(end) {
+                    end -= 1;
+                }
+                Datum::Text(s[..end].to_string())
+            }
+            oid::CHAR => Datum::Text(s.chars().take(1).collect()),
+            oid::BYTEA => Datum::Bytea(parse_bytea(s)?),
+            oid::DATE => Datum::Date(datetime::parse_date(s)?),
+            oid::TIME => Datum::Time(datetime::parse_time(s)?),
+            oid::TIMESTAMP => Datum::Timestamp(datetime::parse_timestamp(s, false, TimeZone::UTC)?),
+            oid::TIMESTAMPTZ => Datum::Timestamptz(datetime::parse_timestamp(s, true, opts.zone())?),
+            oid::INTERVAL => Datum::Interval(datetime::parse_interval(s)?),
+            oid::UUID => Datum::Uuid(parse_uuid(s).ok_or_else(|| invalid_syntax(type_oid, s))?),
+            oid::VOID => Datum::Void,
+            _ => {
+                return Err(PgError::feature_not_supported(format!(
+                    "input of type {}",
+                    oid::type_name(type_oid)
+                )));
+            }
+        })
+    }
+
+    /// Text output (the type's `*out` function) under the session's settings.
+    /// `Null` prints as the empty string; callers send SQL NULL separately.
+    pub fn to_text(&self, opts: &OutputOptions) -> String {
+        match self {
+            Datum::Null | Datum::Void => String::new(),
+            Datum::Bool(b) => if *b { "t" } else { "f" }.to_string(),
+            Datum::Int2(v) => v.to_string(),
+            Datum::Int4(v) => v.to_string(),
+            Datum::Int8(v) => v.to_string(),
+            Datum::Oid(v) => v.to_string(),
+            Datum::Float4(v) => float::format_float4(*v, opts.extra_float_digits),
+            Datum::Float8(v) => float::format_float8(*v, opts.extra_float_digits),
+            Datum::Numeric(n) => n.to_text(),
+            Datum::Text(s) => s.clone(),
+            Datum::Bytea(b) => {
+                if opts.bytea_output.eq_ignore_ascii_case("escape") {
+                    let mut s = String::new();
+                    for &c in b {
+                        if c == b'\\' {
+                            s.push_str("\\\\");
+                        } else if !(0x20..0x7f).contains(&c) {
+                            s.push_str(&format!("\\{c:03o}"));
+                        } else {
+                            s.push(c as char);
+                        }
+                    }
+                    s
+                } else {
+                    let mut s = String::with_capacity(2 + 2 * b.len());
+                    s.push_str("\\x");
+                    for c in b {
+                        s.push_str(&format!("{c:02x}"));
+                    }
+                    s
+                }
+            }
+            Datum::Date(d) => datetime::format_date(*d),
+            Datum::Time(t) => datetime::format_time(*t),
+            Datum::Timestamp(t) => datetime::format_timestamp(*t, None),
+            Datum::Timestamptz(t) => datetime::format_timestamp(*t, Some(opts.zone())),
+            Datum::Interval(iv) => datetime::format_interval(iv),
+            Datum::Uuid(u) => format_uuid(u),
+        }
+    }
+
+    /// Binary output (the type's `*send` function). `Null` has no binary form and
+    /// yields an empty vector; callers send SQL NULL as length -1.
+    pub fn to_binary(&self) -> Vec<u8> {
+        match self {
+            Datum::Null | Datum::Void => Vec::new(),
+            Datum::Bool(b) => vec![*b as u8],
+            Datum::Int2(v) => v.to_be_bytes().to_vec(),
+            Datum::Int4(v) => v.to_be_bytes().to_vec(),
+            Datum::Int8(v) => v.to_be_bytes().to_vec(),
+            Datum::Oid(v) => v.to_be_bytes().to_vec(),
+            Datum::Float4(v) => v.to_bits().to_be_bytes().to_vec(),
+            Datum::Float8(v) => v.to_bits().to_be_bytes().to_vec(),
+            Datum::Numeric(n) => n.to_binary(),
+            Datum::Text(s) => s.as_bytes().to_vec(),
+            Datum::Bytea(b) => b.clone(),
+            Datum::Date(d) => d.to_be_bytes().to_vec(),
+            Datum::Time(t) | Datum::Timestamp(t) | Datum::Timestamptz(t) => t.to_be_bytes().to_vec(),
+            Datum::Interval(iv) => {
+                let mut v = iv.micros.to_be_bytes().to_vec();
+                v.extend_from_slice(&iv.days.to_be_bytes());
+                v.extend_from_slice(&iv.months.to_be_bytes());
+                v
+            }
+            Datum::Uuid(u) => u.to_vec(),
+        }
+    }
+
+    /// Binary input (the type's `*recv` function).
+    pub fn from_binary(type_oid: u32, b: &[u8]) -> PgResult<Datum> {
+        let arr = |n: usize| -> PgResult<&[u8]> {
+            need_len(b, n, type_oid)?;
+            Ok(b)
+        };
+        Ok(match type_oid {
+            oid::BOOL => Datum::Bool(arr(1)?[0] != 0),
+            oid::INT2 => Datum::Int2(i16::from_be_bytes([arr(2)?[0], b[1]])),
+            oid::INT4 => Datum::Int4(i32::from_be_bytes(to4(arr(4)?))),
+            oid::OID => Datum::Oid(u32::from_be_bytes(to4(arr(4)?))),
+            oid::INT8 => Datum::Int8(i64::from_be_bytes(to8(arr(8)?))),
+            oid::FLOAT4 => Datum::Float4(f32::from_bits(u32::from_be_bytes(to4(arr(4)?)))),
+            oid::FLOAT8 => Datum::Float8(f64::from_bits(u64::from_be_bytes(to8(arr(8)?)))),
+            oid::NUMERIC => Datum::Numeric(Numeric::from_binary(b)?),
+            oid::TEXT | oid::VARCHAR | oid::BPCHAR | oid::NAME | oid::UNKNOWN | oid::CHAR => {
+                Datum::Text(String::from_utf8(b.to_vec()).map_err(|_| {
+                    PgError::new(SqlState::CharacterNotInRepertoire, "invalid byte sequence for encoding \"UTF8\"")
+                })?)
+            }
+            oid::BYTEA => Datum::Bytea(b.to_vec()),
+            oid::DATE => Datum::Date(i32::from_be_bytes(to4(arr(4)?))),
+            oid::TIME => Datum::Time(i64::from_be_bytes(to8(arr(8)?))),
+            oid::TIMESTAMP => Datum::Timestamp(i64::from_be_bytes(to8(arr(8)?))),
+            oid::TIMESTAMPTZ => Datum::Timestamptz(i64::from_be_bytes(to8(arr(8)?))),
+            oid::INTERVAL => {
+                arr(16)?;
+                Datum::Interval(Interval {
+                    micros: i64::from_be_bytes(to8(&b[..8])),
+                    days: i32::from_be_bytes(to4(&b[8..12])),
+                    months: i32::from_be_bytes(to4(&b[12..16])),
+                })
+            }
+            oid::UUID => {
+                arr(16)?;
+                let mut u = [0u8; 16];
+                u.copy_from_slice(b);
+                Datum::Uuid(u)
+            }
+            _ => {
+                return Err(PgError::feature_not_supported(format!(
+                    "binary input of type {}",
+                    oid::type_name(type_oid)
+                )));
+            }
+        })
+    }
+}
+
+fn to4(b: &[u8]) -> [u8; 4] {
+    let mut a = [0u8; 4];
+    a.copy_from_slice(&b[..4]);
+    a
+}
+
+fn to8(b: &[u8]) -> [u8; 8] {
+    let mut a = [0u8; 8];
+    a.copy_from_slice(&b[..8]);
+    a
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn opts() -> OutputOptions {
+        OutputOptions::default()
+    }
+
+    #[test]
+    fn integer_input_errors_match_postgres() {
+        let e = Datum::from_text(oid::INT4, "abc", &opts()).unwrap_err();
+        assert_eq!(e.code, SqlState::InvalidTextRepresentation);
+        assert_eq!(e.message, "invalid input syntax for type integer: \"abc\"");
+        let e = Datum::from_text(oid::INT4, "99999999999", &opts()).unwrap_err();
+        assert_eq!(e.code, SqlState::NumericValueOutOfRange);
+        assert_eq!(e.message, "value \"99999999999\" is out of range for type integer");
+        assert_eq!(Datum::from_text(oid::INT2, " -32768 ", &opts()).unwrap(), Datum::Int2(-32768));
+        assert_eq!(Datum::from_text(oid::INT8, "9223372036854775807", &opts()).unwrap(), Datum::Int8(i64::MAX));
+    }
+
+    #[test]
+    fn text_round_trips() {
+        let cases = [
+            (oid::BOOL, "t"),
+            (oid::INT4, "-42"),
+            (oid::FLOAT8, "0.1"),
+            (oid::FLOAT8, "1e+100"),
+            (oid::FLOAT8, "-Infinity"),
+            (oid::FLOAT8, "NaN"),
+            (oid::FLOAT4, "1.5"),
+            (oid::NUMERIC, "1.50"),
+            (oid::TEXT, "héllo"),
+            (oid::BYTEA, "\\xdeadbeef"),
+            (oid::DATE, "2026-11-25"),
+            (oid::TIMESTAMP, "2026-11-25 08:10:00.123456"),
+            (oid::TIMESTAMPTZ, "2026-11-25 08:10:00.123456+00"),
+            (oid::INTERVAL, "1 day 02:00:00"),
+            (oid::UUID, "a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11"),
+        ];
+        for (t, s) in cases {
+            let d = Datum::from_text(t, s, &opts()).unwrap();
+            assert_eq!(d.to_text(&opts()), s, "type {t}");
+            assert_eq!(Datum::from_binary(t, &d.to_binary()).unwrap().to_text(&opts()), s, "binary of {s}");
+        }
+        assert_eq!(Datum::from_text(oid::BOOL, "yes", &opts()).unwrap(), Datum::Bool(true));
+        assert_eq!(Datum::from_text(oid::BOOL, "off", &opts()).unwrap(), Datum::Bool(false));
+    }
+
+    #[test]
+    fn binary_is_byte_exact() {
+        // checked against COPY (SELECT ...) TO STDOUT (FORMAT binary) on PostgreSQL 15
+        let o = opts();
+        assert_eq!(Datum::Int4(1).to_binary(), vec![0, 0, 0, 1]);
+        assert_eq!(Datum::Float8(0.1).to_binary(), vec![0x3f, 0xb9, 0x99, 0x99, 0x99, 0x99, 0x99, 0x9a]);
+        let ts = Datum::from_text(oid::TIMESTAMPTZ, "2000-01-02 00:00:00+00", &o).unwrap();
+        assert_eq!(ts.to_binary(), 86_400_000_000i64.to_be_bytes().to_vec());
+        let d = Datum::from_text(oid::DATE, "1999-12-31", &o).unwrap();
+        assert_eq!(d.to_binary(), vec![0xff, 0xff, 0xff, 0xff]);
+        let iv = Datum::from_text(oid::INTERVAL, "1 mon 2 days 00:00:03", &o).unwrap();
+        assert_eq!(iv.to_binary(), vec![0, 0, 0, 0, 0, 0x2d, 0xc6, 0xc0, 0, 0, 0, 2, 0, 0, 0, 1]);
+        assert_eq!(Datum::Bool(true).to_binary(), vec![1]);
+    }
+
+    #[test]
+    fn float_range_errors() {
+        let e = Datum::from_text(oid::FLOAT8, "1e400", &opts()).unwrap_err();
+        assert_eq!(e.message, "\"1e400\" is out of range for type double precision");
+        let e = Datum::from_text(oid::FLOAT8, "a", &opts()).unwrap_err();
+        assert_eq!(e.message, "invalid input syntax for type double precision: \"a\"");
+    }
+}

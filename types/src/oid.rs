@@ -1,1 +1,190 @@
-//! Type OIDs of the built-in types, as in pg_type.
+//! Type OIDs of the built-in types, as in `pg_type`, with the names PostgreSQL's
+//! `format_type` prints and the `typlen` a RowDescription carries.
+//!
+//! Only the types the executor can hold in a [`crate::Datum`] are listed, plus the
+//! pseudo-types (`unknown`, `void`, `record`) that appear in type resolution.
+
+pub const BOOL: u32 = 16;
+pub const BYTEA: u32 = 17;
+pub const CHAR: u32 = 18;
+pub const NAME: u32 = 19;
+pub const INT8: u32 = 20;
+pub const INT2: u32 = 21;
+pub const INT4: u32 = 23;
+pub const TEXT: u32 = 25;
+pub const OID: u32 = 26;
+pub const FLOAT4: u32 = 700;
+pub const FLOAT8: u32 = 701;
+pub const UNKNOWN: u32 = 705;
+pub const BPCHAR: u32 = 1042;
+pub const VARCHAR: u32 = 1043;
+pub const DATE: u32 = 1082;
+pub const TIME: u32 = 1083;
+pub const TIMESTAMP: u32 = 1114;
+pub const TIMESTAMPTZ: u32 = 1184;
+pub const INTERVAL: u32 = 1186;
+pub const NUMERIC: u32 = 1700;
+pub const UUID: u32 = 2950;
+pub const RECORD: u32 = 2249;
+pub const VOID: u32 = 2278;
+
+// Array types: listed so that clients' type lookups see PostgreSQL's numbers; the
+// executor has no array Datum yet.
+pub const BOOL_ARRAY: u32 = 1000;
+pub const BYTEA_ARRAY: u32 = 1001;
+pub const INT2_ARRAY: u32 = 1005;
+pub const INT4_ARRAY: u32 = 1007;
+pub const TEXT_ARRAY: u32 = 1009;
+pub const VARCHAR_ARRAY: u32 = 1015;
+pub const INT8_ARRAY: u32 = 1016;
+pub const FLOAT4_ARRAY: u32 = 1021;
+pub const FLOAT8_ARRAY: u32 = 1022;
+pub const NUMERIC_ARRAY: u32 = 1231;
+
+/// The type name as `format_type(oid, NULL)` prints it (`integer`, `character varying`).
+pub fn type_name(oid: u32) -> &'static str {
+    match oid {
+        BOOL => "boolean",
+        BYTEA => "bytea",
+        CHAR => "\"char\"",
+        NAME => "name",
+        INT8 => "bigint",
+        INT2 => "smallint",
+        INT4 => "integer",
+        TEXT => "text",
+        OID => "oid",
+        FLOAT4 => "real",
+        FLOAT8 => "double precision",
+        UNKNOWN => "unknown",
+        BPCHAR => "character",
+        VARCHAR => "character varying",
+        DATE => "date",
+        TIME => "time without time zone",
+        TIMESTAMP => "timestamp without time zone",
+        TIMESTAMPTZ => "timestamp with time zone",
+        INTERVAL => "interval",
+        NUMERIC => "numeric",
+        UUID => "uuid",
+        RECORD => "record",
+        VOID => "void",
+        BOOL_ARRAY => "boolean[]",
+        BYTEA_ARRAY => "bytea[]",
+        INT2_ARRAY => "smallint[]",
+        INT4_ARRAY => "integer[]",
+        TEXT_ARRAY => "text[]",
+        VARCHAR_ARRAY => "character varying[]",
+        INT8_ARRAY => "bigint[]",
+        FLOAT4_ARRAY => "real[]",
+        FLOAT8_ARRAY => "double precision[]",
+        NUMERIC_ARRAY => "numeric[]",
+        _ => "???",
+    }
+}
+
+/// The internal name of the type (`pg_type.typname`: `int4`, `varchar`, `timestamptz`).
+/// A cast's output column is named after it (`SELECT 1::integer` is column `int4`).
+pub fn internal_name(oid: u32) -> &'static str {
+    match oid {
+        BOOL => "bool",
+        BYTEA => "bytea",
+        CHAR => "char",
+        NAME => "name",
+        INT8 => "int8",
+        INT2 => "int2",
+        INT4 => "int4",
+        TEXT => "text",
+        OID => "oid",
+        FLOAT4 => "float4",
+        FLOAT8 => "float8",
+        UNKNOWN => "unknown",
+        BPCHAR => "bpchar",
+        VARCHAR => "varchar",
+        DATE => "date",
+        TIME => "time",
+        TIMESTAMP => "timestamp",
+        TIMESTAMPTZ => "timestamptz",
+        INTERVAL => "interval",
+        NUMERIC => "numeric",
+        UUID => "uuid",
+        RECORD => "record",
+        VOID => "void",
+        BOOL_ARRAY => "_bool",
+        BYTEA_ARRAY => "_bytea",
+        INT2_ARRAY => "_int2",
+        INT4_ARRAY => "_int4",
+        TEXT_ARRAY => "_text",
+        VARCHAR_ARRAY => "_varchar",
+        INT8_ARRAY => "_int8",
+        FLOAT4_ARRAY => "_float4",
+        FLOAT8_ARRAY => "_float8",
+        NUMERIC_ARRAY => "_numeric",
+        _ => "???",
+    }
+}
+
+/// `format_type(oid, typmod)`: the name with its modifier, as `\gdesc` shows it
+/// (`numeric(10,2)`, `character varying(5)`).
+pub fn format_type(oid: u32, typmod: i32) -> String {
+    if typmod < 0 {
+        return type_name(oid).to_string();
+    }
+    match oid {
+        NUMERIC if typmod >= 4 => {
+            let t = typmod - 4;
+            format!("numeric({},{})", (t >> 16) & 0xffff, ((t & 0x7ff) ^ 1024) - 1024)
+        }
+        VARCHAR | BPCHAR if typmod >= 4 => format!("{}({})", type_name(oid), typmod - 4),
+        _ => type_name(oid).to_string(),
+    }
+}
+
+/// `pg_type.typlen`: the fixed size in bytes, or -1 for varlena and -2 for C strings.
+pub fn typlen(oid: u32) -> i16 {
+    match oid {
+        BOOL | CHAR => 1,
+        INT2 => 2,
+        INT4 | OID | FLOAT4 | DATE => 4,
+        INT8 | FLOAT8 | TIME | TIMESTAMP | TIMESTAMPTZ => 8,
+        INTERVAL | UUID => 16,
+        NAME => 64,
+        UNKNOWN => -2,
+        VOID => 4,
+        _ => -1,
+    }
+}
+
+/// The array type whose elements are `oid`, if we list one.
+pub fn array_of(oid: u32) -> Option<u32> {
+    Some(match oid {
+        BOOL => BOOL_ARRAY,
+        BYTEA => BYTEA_ARRAY,
+        INT2 => INT2_ARRAY,
+        INT4 => INT4_ARRAY,
+        TEXT => TEXT_ARRAY,
+        VARCHAR => VARCHAR_ARRAY,
+        INT8 => INT8_ARRAY,
+        FLOAT4 => FLOAT4_ARRAY,
+        FLOAT8 => FLOAT8_ARRAY,
+        NUMERIC => NUMERIC_ARRAY,
+        _ => return None,
+    })
+}
+
+/// True for the types whose values a [`crate::Datum`] of kind `Text` holds.
+pub fn is_string_type(oid: u32) -> bool {
+    matches!(oid, TEXT | VARCHAR | BPCHAR | NAME | UNKNOWN)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_and_modifiers() {
+        assert_eq!(type_name(INT4), "integer");
+        assert_eq!(internal_name(TIMESTAMPTZ), "timestamptz");
+        assert_eq!(format_type(NUMERIC, ((10 << 16) | 2) + 4), "numeric(10,2)");
+        assert_eq!(format_type(VARCHAR, 5), "character varying(1)");
+        assert_eq!(typlen(INTERVAL), 16);
+    }
+}

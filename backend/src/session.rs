@@ -1,0 +1,183 @@
+//! One client session's state: who it is, its settings, its transaction state,
+//! prepared statements and portals.
+
+use std::collections::HashMap;
+use std::time::{Duration, Instant};
+
+use executor::ExecContext;
+use planner::PlannedStmt;
+use sqlparser::ast::Statement;
+use storage::shmem::SharedMemory;
+use types::guc::{GucSource, Settings};
+use types::{Datum, PgError, PgResult, SqlState};
+
+use crate::interrupt::Interrupts;
+
+/// Transaction block state, as ReadyForQuery reports it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum XactState {
+    /// No transaction block ('I').
+    Idle,
+    /// Inside BEGIN ... ('T').
+    InBlock,
+    /// Inside a block that failed; only ROLLBACK (or COMMIT) is accepted ('E').
+    Failed,
+}
+
+/// A statement made by Parse (or PREPARE).
+#[derive(Debug, Clone)]
+pub struct Prepared {
+    pub sql: String,
+    pub stmt: Option<Statement>,
+    pub plan: Option<PlannedStmt>,
+    pub param_types: Vec<u32>,
+}
+
+/// A portal made by Bind.
+#[derive(Debug)]
+pub struct Portal {
+    pub statement: Prepared,
+    pub params: Vec<Datum>,
+    pub result_formats: Vec<i16>,
+    /// Rows not yet sent, once the portal has run (Execute with a row limit).
+    pub pending: Option<std::collections::VecDeque<Vec<Datum>>>,
+    pub sent: usize,
+    pub tag: Option<String>,
+}
+
+/// Who the session is and what it has.
+pub struct Session {
+    pub settings: Settings,
+    pub user: String,
+    pub database: String,
+    pub database_oid: u32,
+    pub is_superuser: bool,
+    pub pid: i32,
+    pub xact: XactState,
+    pub xact_start: i64,
+    pub stmt_start: i64,
+    pub prepared: HashMap<String, Prepared>,
+    pub portals: HashMap<String, Portal>,
+    pub shmem: &'static SharedMemory,
+    pub interrupts: Interrupts,
+    pub deadline: Option<Instant>,
+    /// NOTICE/WARNING messages waiting to be sent: (severity, sqlstate, text).
+    pub notices: Vec<(&'static str, &'static str, String)>,
+}
+
+/// Microseconds since 2000-01-01 UTC (PostgreSQL's timestamp epoch).
+pub fn now_pg() -> i64 {
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
+    now.as_micros() as i64 - 946_684_800_000_000
+}
+
+impl Session {
+    /// Called before each statement: statement timestamp, statement_timeout,
+    /// and the implicit transaction when no block is open.
+    pub fn start_statement(&mut self) {
+        self.interrupts.clear_cancel();
+        self.stmt_start = now_pg();
+        if self.xact == XactState::Idle {
+            self.xact_start = self.stmt_start;
+            self.settings.begin_transaction();
+        }
+        let timeout_ms = self.settings.get_int("statement_timeout").unwrap_or(0);
+        self.deadline = (timeout_ms > 0).then(|| Instant::now() + Duration::from_millis(timeout_ms as u64));
+    }
+
+    /// Called after each statement that succeeded: ends the implicit transaction.
+    pub fn finish_statement(&mut self) {
+        self.deadline = None;
+        if self.xact == XactState::Idle {
+            self.settings.commit_transaction();
+        }
+    }
+
+    /// Called when a statement failed: the block (or implicit transaction) aborts.
+    pub fn fail_statement(&mut self) {
+        self.deadline = None;
+        match self.xact {
+            XactState::Idle => self.settings.abort_transaction(),
+            XactState::InBlock => self.xact = XactState::Failed,
+            XactState::Failed => {}
+        }
+    }
+
+    pub fn warn(&mut self, code: &'static str, msg: impl Into<String>) {
+        self.notices.push(("WARNING", code, msg.into()));
+    }
+
+    /// Applies a setting from the startup packet (`options=-c x=y`, or a
+    /// parameter such as application_name).
+    pub fn set_from_client(&mut self, name: &str, value: &str) -> PgResult<()> {
+        self.settings.set(name, value, GucSource::Client, self.is_superuser)
+    }
+}
+
+impl ExecContext for Session {
+    fn check_for_interrupts(&mut self) -> PgResult<()> {
+        self.interrupts.check(self.deadline)
+    }
+    fn current_user(&self) -> &str {
+        &self.user
+    }
+    fn session_user(&self) -> &str {
+        &self.user
+    }
+    fn database(&self) -> &str {
+        &self.database
+    }
+    fn backend_pid(&self) -> i32 {
+        self.pid
+    }
+    fn transaction_timestamp(&self) -> i64 {
+        self.xact_start
+    }
+    fn statement_timestamp(&self) -> i64 {
+        self.stmt_start
+    }
+    fn postmaster_start_time(&self) -> i64 {
+        self.shmem.postmaster_start_time()
+    }
+    fn setting(&self, name: &str) -> PgResult<String> {
+        self.settings.show(name)
+    }
+    fn signal_backend(&mut self, pid: i32, terminate: bool) -> PgResult<bool> {
+        let Some(target) = self.shmem.proc_array().find_pid(pid) else {
+            return Ok(false);
+        };
+        if !self.is_superuser {
+            return Err(PgError::new(SqlState::InsufficientPrivilege, if terminate {
+                "permission denied to terminate process"
+            } else {
+                "permission denied to cancel query"
+            }));
+        }
+        let sig = if terminate { nix::sys::signal::Signal::SIGTERM } else { nix::sys::signal::Signal::SIGINT };
+        match nix::sys::signal::kill(nix::unistd::Pid::from_raw(target.pid), sig) {
+            Ok(()) => Ok(true),
+            Err(e) => {
+                self.warn("01000", format!("could not send signal to process {pid}: {e}"));
+                Ok(false)
+            }
+        }
+    }
+    fn warning(&mut self, msg: String) {
+        self.notices.push(("WARNING", "01000", msg));
+    }
+    fn time_zone(&self) -> String {
+        self.settings.get_str("TimeZone").unwrap_or_else(|| "UTC".into())
+    }
+    fn extra_float_digits(&self) -> i32 {
+        self.settings.get_int("extra_float_digits").unwrap_or(1)
+    }
+    fn date_style(&self) -> String {
+        self.settings.get_str("DateStyle").unwrap_or_else(|| "ISO, MDY".into())
+    }
+    fn interval_style(&self) -> String {
+        self.settings.get_str("IntervalStyle").unwrap_or_else(|| "postgres".into())
+    }
+    fn bytea_output(&self) -> String {
+        self.settings.get_str("bytea_output").unwrap_or_else(|| "hex".into())
+    }
+}

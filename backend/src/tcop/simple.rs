@@ -1,0 +1,112 @@
+//! The simple query protocol: one Query message, any number of statements.
+
+use std::fmt::Debug;
+
+use async_trait::async_trait;
+use futures::{Sink, SinkExt};
+use pgwire::api::query::SimpleQueryHandler;
+use pgwire::api::results::Response;
+use pgwire::api::store::PortalStore;
+use pgwire::api::{ClientInfo, ClientPortalStore, PgWireConnectionState};
+use pgwire::error::{PgWireError, PgWireResult};
+use pgwire::messages::PgWireBackendMessage;
+use pgwire::messages::response::{EmptyQueryResponse, ReadyForQuery};
+use pgwire::messages::simplequery::Query;
+use types::{PgError, Severity};
+
+use super::{Tcop, command_complete, data_row, drain_notices, error_message, exec_statement, output_options, parameter_status_changes, row_description, transaction_status};
+use crate::syntax;
+use crate::utility::Outcome;
+
+impl Tcop {
+    /// Runs a query string; returns the messages to send and, if a FATAL error
+    /// ended the session, that error (sent by pgwire, which then closes).
+    pub fn run_simple(&self, sql: &str) -> (Vec<PgWireBackendMessage>, Option<PgError>) {
+        let mut session = self.session();
+        let mut out = Vec::new();
+        let stmts = match syntax::parse(sql) {
+            Ok(s) => s,
+            Err(e) => {
+                if session.xact == crate::session::XactState::InBlock {
+                    session.xact = crate::session::XactState::Failed;
+                }
+                out.push(error_message(&e));
+                return (out, None);
+            }
+        };
+        if stmts.is_empty() {
+            out.push(PgWireBackendMessage::EmptyQueryResponse(EmptyQueryResponse::new()));
+            return (out, None);
+        }
+        for stmt in &stmts {
+            let result = exec_statement(&mut session, stmt, sql, None, &[]);
+            out.extend(drain_notices(&mut session));
+            match result {
+                Ok(Outcome::Command(tag)) => out.push(command_complete(&tag)),
+                Ok(Outcome::Rows { columns, rows, tag }) => {
+                    out.push(row_description(&columns, &[]));
+                    let opts = output_options(&session);
+                    for row in &rows {
+                        match data_row(row, &[], &opts) {
+                            Ok(m) => out.push(m),
+                            Err(e) => {
+                                out.push(error_message(&e));
+                                return (out, None);
+                            }
+                        }
+                    }
+                    out.push(command_complete(&tag));
+                }
+                Err(e) if e.severity >= Severity::Fatal => return (out, Some(e)),
+                Err(e) => {
+                    out.push(error_message(&e));
+                    break;
+                }
+            }
+        }
+        (out, None)
+    }
+}
+
+#[async_trait]
+impl SimpleQueryHandler for Tcop {
+    async fn on_query<C>(&self, client: &mut C, query: Query) -> PgWireResult<()>
+    where
+        C: ClientInfo + ClientPortalStore + Sink<PgWireBackendMessage> + Unpin + Send + Sync,
+        C::PortalStore: PortalStore,
+        C::Error: Debug,
+        PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
+    {
+        client.set_state(PgWireConnectionState::QueryInProgress);
+        let (messages, fatal) = self.run_simple(&query.query);
+        for m in messages {
+            client.feed(m).await?;
+        }
+        if let Some(e) = fatal {
+            return Err(protocol::error::to_pgwire(&e));
+        }
+        let (status, params) = {
+            let mut s = self.session();
+            (transaction_status(&s), parameter_status_changes(&mut s))
+        };
+        for m in params {
+            client.feed(m).await?;
+        }
+        client.set_state(PgWireConnectionState::ReadyForQuery);
+        client.set_transaction_status(status);
+        client.send(PgWireBackendMessage::ReadyForQuery(ReadyForQuery::new(status))).await?;
+        Ok(())
+    }
+
+    async fn do_query<C>(&self, _client: &mut C, _query: &str) -> PgWireResult<Vec<Response>>
+    where
+        C: ClientInfo + ClientPortalStore + Sink<PgWireBackendMessage> + Unpin + Send + Sync,
+        C::PortalStore: PortalStore,
+        C::Error: Debug,
+        PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
+    {
+        // on_query above handles the whole message; pgwire calls do_query only
+        // from its default on_query, which we replace.
+        Err(protocol::error::to_pgwire(&PgError::internal("simple query dispatched to pgwire's default path")))
+    }
+}

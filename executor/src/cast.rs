@@ -1,0 +1,230 @@
+//! Type conversions (`CAST`, `::` and the implicit casts the planner inserts).
+
+use types::datum::datetime::{self, Interval, USECS_PER_DAY, USECS_PER_SEC};
+use types::datum::{Numeric, OutputOptions};
+use types::oid::{self, *};
+use types::{Datum, PgError, PgResult, SqlState};
+
+pub fn out_of_range(type_oid: u32) -> PgError {
+    let what = match type_oid {
+        INT2 => "smallint out of range",
+        INT4 => "integer out of range",
+        INT8 => "bigint out of range",
+        OID => "OID out of range",
+        _ => "value out of range",
+    };
+    PgError::new(SqlState::NumericValueOutOfRange, what)
+}
+
+fn int_of(v: i128, to: u32) -> PgResult<Datum> {
+    Ok(match to {
+        INT2 => Datum::Int2(i16::try_from(v).map_err(|_| out_of_range(INT2))?),
+        INT4 => Datum::Int4(i32::try_from(v).map_err(|_| out_of_range(INT4))?),
+        INT8 => Datum::Int8(i64::try_from(v).map_err(|_| out_of_range(INT8))?),
+        OID => Datum::Oid(u32::try_from(v).or_else(|_| i32::try_from(v).map(|x| x as u32)).map_err(|_| out_of_range(OID))?),
+        _ => return Err(PgError::internal("int_of: not an integer type")),
+    })
+}
+
+fn float_to_int(f: f64, to: u32) -> PgResult<Datum> {
+    if f.is_nan() || f.is_infinite() {
+        return Err(out_of_range(to));
+    }
+    let r = f.round_ties_even();
+    if r < -1.8e19 || r > 1.8e19 {
+        return Err(out_of_range(to));
+    }
+    int_of(r as i128, to)
+}
+
+fn as_i128(d: &Datum) -> Option<i128> {
+    match d {
+        Datum::Int2(v) => Some(*v as i128),
+        Datum::Int4(v) => Some(*v as i128),
+        Datum::Int8(v) => Some(*v as i128),
+        Datum::Oid(v) => Some(*v as i128),
+        _ => None,
+    }
+}
+
+/// Applies a type modifier (length of varchar/char, precision of numeric).
+pub fn apply_typmod(v: Datum, to: u32, typmod: i32, explicit: bool) -> PgResult<Datum> {
+    if typmod < 0 || v.is_null() {
+        return Ok(v);
+    }
+    match (to, v) {
+        (NUMERIC, Datum::Numeric(n)) => Ok(Datum::Numeric(n.apply_typmod(typmod)?)),
+        (VARCHAR | BPCHAR, Datum::Text(s)) => {
+            let max = (typmod - 4).max(0) as usize;
+            let n = s.chars().count();
+            let mut s = if n > max {
+                let cut: String = s.chars().take(max).collect();
+                if !explicit && s.chars().skip(max).any(|c| c != ' ') {
+                    return Err(PgError::new(
+                        SqlState::StringDataRightTruncation,
+                        format!("value too long for type {}", oid::format_type(to, typmod)),
+                    ));
+                }
+                cut
+            } else {
+                s
+            };
+            if to == BPCHAR {
+                let n = s.chars().count();
+                s.extend(std::iter::repeat_n(' ', max.saturating_sub(n)));
+            }
+            Ok(Datum::Text(s))
+        }
+        (_, v) => Ok(v),
+    }
+}
+
+/// Converts `v` of type `from` to type `to`.
+pub fn cast(v: Datum, from: u32, to: u32, typmod: i32, explicit: bool, opts: &OutputOptions) -> PgResult<Datum> {
+    if v.is_null() {
+        return Ok(Datum::Null);
+    }
+    let r = convert(v, from, to, opts)?;
+    apply_typmod(r, to, typmod, explicit)
+}
+
+fn zone_offset_micros(opts: &OutputOptions) -> i64 {
+    opts.zone().offset_secs as i64 * USECS_PER_SEC
+}
+
+fn convert(v: Datum, from: u32, to: u32, opts: &OutputOptions) -> PgResult<Datum> {
+    if from == to {
+        return Ok(v);
+    }
+    let string_to = oid::is_string_type(to) || to == CHAR;
+    let string_from = oid::is_string_type(from) || from == CHAR;
+    if string_to {
+        let s = match (&v, from) {
+            (Datum::Text(s), BPCHAR) => s.trim_end_matches(' ').to_string(),
+            (Datum::Text(s), _) => s.clone(),
+            (Datum::Bool(b), _) => if *b { "true" } else { "false" }.to_string(),
+            (other, _) => other.to_text(opts),
+        };
+        return Datum::from_text(if to == UNKNOWN { TEXT } else { to }, &s, opts);
+    }
+    if string_from {
+        let Datum::Text(s) = &v else { return Err(PgError::internal("string type without a string value")) };
+        return Datum::from_text(to, s, opts);
+    }
+    let unsupported = || {
+        PgError::new(
+            SqlState::CannotCoerce,
+            format!("cannot cast type {} to {}", oid::type_name(from), oid::type_name(to)),
+        )
+    };
+    Ok(match (v, to) {
+        (v @ (Datum::Int2(_) | Datum::Int4(_) | Datum::Int8(_) | Datum::Oid(_)), t) => {
+            let i = as_i128(&v).unwrap_or(0);
+            match t {
+                INT2 | INT4 | INT8 | OID => int_of(i, t)?,
+                FLOAT4 => Datum::Float4(i as f32),
+                FLOAT8 => Datum::Float8(i as f64),
+                NUMERIC => Datum::Numeric(Numeric::new(i, 0)),
+                BOOL => Datum::Bool(i != 0),
+                _ => return Err(unsupported()),
+            }
+        }
+        (Datum::Float4(f), t) => match t {
+            INT2 | INT4 | INT8 => float_to_int(f as f64, t)?,
+            FLOAT8 => Datum::Float8(f as f64),
+            NUMERIC => Datum::Numeric(Numeric::from_f64(f as f64, 6)?),
+            _ => return Err(unsupported()),
+        },
+        (Datum::Float8(f), t) => match t {
+            INT2 | INT4 | INT8 => float_to_int(f, t)?,
+            FLOAT4 => {
+                let g = f as f32;
+                if g.is_infinite() && f.is_finite() {
+                    return Err(PgError::new(SqlState::NumericValueOutOfRange, "value out of range: overflow"));
+                }
+                if g == 0.0 && f != 0.0 {
+                    return Err(PgError::new(SqlState::NumericValueOutOfRange, "value out of range: underflow"));
+                }
+                Datum::Float4(g)
+            }
+            NUMERIC => Datum::Numeric(Numeric::from_f64(f, 15)?),
+            _ => return Err(unsupported()),
+        },
+        (Datum::Numeric(n), t) => match t {
+            INT2 | INT4 | INT8 => match n {
+                Numeric::NaN => {
+                    return Err(PgError::feature_not_supported_code(format!("cannot convert NaN to {}", oid::type_name(t))));
+                }
+                Numeric::PosInf | Numeric::NegInf => {
+                    return Err(PgError::feature_not_supported_code(format!(
+                        "cannot convert infinity to {}",
+                        oid::type_name(t)
+                    )));
+                }
+                _ => int_of(n.to_i64_rounded().map(|v| v as i128).unwrap_or(i128::MAX), t)?,
+            },
+            FLOAT4 => Datum::Float4(n.to_f64() as f32),
+            FLOAT8 => Datum::Float8(n.to_f64()),
+            _ => return Err(unsupported()),
+        },
+        (Datum::Bool(b), INT4) => Datum::Int4(b as i32),
+        (Datum::Date(d), t) => match t {
+            TIMESTAMP | TIMESTAMPTZ => {
+                if d == datetime::DATE_NEG_INF || d == datetime::DATE_POS_INF {
+                    let ts = if d == datetime::DATE_NEG_INF { datetime::TS_NEG_INF } else { datetime::TS_POS_INF };
+                    if t == TIMESTAMP { Datum::Timestamp(ts) } else { Datum::Timestamptz(ts) }
+                } else {
+                    let local = d as i64 * USECS_PER_DAY;
+                    if t == TIMESTAMP { Datum::Timestamp(local) } else { Datum::Timestamptz(local - zone_offset_micros(opts)) }
+                }
+            }
+            _ => return Err(unsupported()),
+        },
+        (Datum::Timestamp(ts), t) => timestamp_to(ts, t, 0, opts)?,
+        (Datum::Timestamptz(ts), t) => timestamp_to(ts, t, zone_offset_micros(opts), opts)?,
+        (Datum::Time(tm), INTERVAL) => Datum::Interval(Interval { months: 0, days: 0, micros: tm }),
+        (Datum::Interval(iv), TIME) => Datum::Time(iv.micros.rem_euclid(USECS_PER_DAY)),
+        _ => return Err(unsupported()),
+    })
+}
+
+/// From a timestamp (`offset` = session offset for timestamptz, 0 for timestamp).
+fn timestamp_to(ts: i64, to: u32, offset: i64, opts: &OutputOptions) -> PgResult<Datum> {
+    let infinite = ts == datetime::TS_NEG_INF || ts == datetime::TS_POS_INF;
+    let local = if infinite { ts } else { ts + offset };
+    Ok(match to {
+        TIMESTAMP => Datum::Timestamp(local),
+        TIMESTAMPTZ => {
+            if infinite {
+                Datum::Timestamptz(ts)
+            } else {
+                Datum::Timestamptz(ts - zone_offset_micros(opts))
+            }
+        }
+        DATE => {
+            if infinite {
+                Datum::Date(if ts == datetime::TS_NEG_INF { datetime::DATE_NEG_INF } else { datetime::DATE_POS_INF })
+            } else {
+                Datum::Date(local.div_euclid(USECS_PER_DAY) as i32)
+            }
+        }
+        TIME => {
+            if infinite {
+                return Err(PgError::new(SqlState::DatetimeFieldOverflow, "timestamp out of range"));
+            }
+            Datum::Time(local.rem_euclid(USECS_PER_DAY))
+        }
+        _ => return Err(PgError::internal("timestamp_to: unsupported target")),
+    })
+}
+
+trait FeatureCode {
+    fn feature_not_supported_code(msg: String) -> PgError;
+}
+
+impl FeatureCode for PgError {
+    /// PostgreSQL reports NaN/infinity to integer conversions as 0A000.
+    fn feature_not_supported_code(msg: String) -> PgError {
+        PgError::new(SqlState::FeatureNotSupported, msg)
+    }
+}

@@ -1,0 +1,195 @@
+//! Arithmetic and comparison operators on numbers and intervals.
+
+use types::datum::{Interval, Numeric};
+use types::{Datum, PgError, PgResult, SqlState};
+
+use super::arg;
+use crate::cast::out_of_range;
+use crate::compare::compare;
+
+fn div_zero() -> PgError {
+    PgError::new(SqlState::DivisionByZero, "division by zero")
+}
+
+pub(crate) fn float_overflow() -> PgError {
+    PgError::new(SqlState::NumericValueOutOfRange, "value out of range: overflow")
+}
+
+pub(crate) fn float_underflow() -> PgError {
+    PgError::new(SqlState::NumericValueOutOfRange, "value out of range: underflow")
+}
+
+/// PostgreSQL's float overflow/underflow checks on a result.
+pub(crate) fn check_float(r: f64, inf_ok: bool, zero_ok: bool) -> PgResult<f64> {
+    if r.is_infinite() && !inf_ok {
+        return Err(float_overflow());
+    }
+    if r == 0.0 && !zero_ok {
+        return Err(float_underflow());
+    }
+    Ok(r)
+}
+
+macro_rules! int_ops {
+    ($op:expr, $a:expr, $b:expr, $variant:path, $oid:expr, $t:ty) => {{
+        let (a, b): ($t, $t) = ($a, $b);
+        let r = match $op {
+            "add" => a.checked_add(b),
+            "sub" => a.checked_sub(b),
+            "mul" => a.checked_mul(b),
+            "div" => {
+                if b == 0 {
+                    return Err(div_zero());
+                }
+                a.checked_div(b)
+            }
+            "mod" => {
+                if b == 0 {
+                    return Err(div_zero());
+                }
+                Some(a.checked_rem(b).unwrap_or(0))
+            }
+            "bitand" => Some(a & b),
+            "bitor" => Some(a | b),
+            "bitxor" => Some(a ^ b),
+            _ => return Ok(None),
+        };
+        Ok(Some($variant(r.ok_or_else(|| out_of_range($oid))?)))
+    }};
+}
+
+fn float_op(op: &str, a: f64, b: f64) -> PgResult<Option<f64>> {
+    let inf_ok = a.is_infinite() || b.is_infinite();
+    Ok(Some(match op {
+        "add" => check_float(a + b, inf_ok, true)?,
+        "sub" => check_float(a - b, inf_ok, true)?,
+        "mul" => check_float(a * b, inf_ok, a == 0.0 || b == 0.0)?,
+        "div" => {
+            if b == 0.0 {
+                return Err(div_zero());
+            }
+            check_float(a / b, inf_ok, a == 0.0 || b.is_infinite())?
+        }
+        _ => return Ok(None),
+    }))
+}
+
+fn cmp_result(op: &str, o: std::cmp::Ordering) -> Option<bool> {
+    use std::cmp::Ordering::*;
+    Some(match op {
+        "eq" => o == Equal,
+        "ne" => o != Equal,
+        "lt" => o == Less,
+        "le" => o != Greater,
+        "gt" => o == Greater,
+        "ge" => o != Less,
+        _ => return None,
+    })
+}
+
+pub fn call(func: &str, args: &[Datum]) -> PgResult<Option<Datum>> {
+    if matches!(func, "eq" | "ne" | "lt" | "le" | "gt" | "ge") {
+        let o = compare(arg(args, 0)?, arg(args, 1)?)?;
+        return Ok(cmp_result(func, o).map(Datum::Bool));
+    }
+    match (func, args) {
+        ("neg", [Datum::Int2(a)]) => Ok(Some(Datum::Int2(a.checked_neg().ok_or_else(|| out_of_range(types::oid::INT2))?))),
+        ("neg", [Datum::Int4(a)]) => Ok(Some(Datum::Int4(a.checked_neg().ok_or_else(|| out_of_range(types::oid::INT4))?))),
+        ("neg", [Datum::Int8(a)]) => Ok(Some(Datum::Int8(a.checked_neg().ok_or_else(|| out_of_range(types::oid::INT8))?))),
+        ("neg", [Datum::Float4(a)]) => Ok(Some(Datum::Float4(-a))),
+        ("neg", [Datum::Float8(a)]) => Ok(Some(Datum::Float8(-a))),
+        ("neg", [Datum::Numeric(a)]) => Ok(Some(Datum::Numeric(a.neg()))),
+        ("neg", [Datum::Interval(i)]) => Ok(Some(Datum::Interval(Interval {
+            months: i.months.checked_neg().ok_or_else(interval_range)?,
+            days: i.days.checked_neg().ok_or_else(interval_range)?,
+            micros: i.micros.checked_neg().ok_or_else(interval_range)?,
+        }))),
+        ("uplus", [a]) => Ok(Some(a.clone())),
+        ("abs", [Datum::Int2(a)]) => Ok(Some(Datum::Int2(a.checked_abs().ok_or_else(|| out_of_range(types::oid::INT2))?))),
+        ("abs", [Datum::Int4(a)]) => Ok(Some(Datum::Int4(a.checked_abs().ok_or_else(|| out_of_range(types::oid::INT4))?))),
+        ("abs", [Datum::Int8(a)]) => Ok(Some(Datum::Int8(a.checked_abs().ok_or_else(|| out_of_range(types::oid::INT8))?))),
+        ("abs", [Datum::Float4(a)]) => Ok(Some(Datum::Float4(a.abs()))),
+        ("abs", [Datum::Float8(a)]) => Ok(Some(Datum::Float8(a.abs()))),
+        ("abs", [Datum::Numeric(a)]) => Ok(Some(Datum::Numeric(a.abs()))),
+        ("bitnot", [Datum::Int2(a)]) => Ok(Some(Datum::Int2(!a))),
+        ("bitnot", [Datum::Int4(a)]) => Ok(Some(Datum::Int4(!a))),
+        ("bitnot", [Datum::Int8(a)]) => Ok(Some(Datum::Int8(!a))),
+        ("shl" | "shr", [a, Datum::Int4(n)]) => {
+            let n = *n as u32;
+            let left = func == "shl";
+            Ok(Some(match a {
+                Datum::Int2(v) => Datum::Int2(if left { v.wrapping_shl(n) } else { v.wrapping_shr(n) }),
+                Datum::Int4(v) => Datum::Int4(if left { v.wrapping_shl(n) } else { v.wrapping_shr(n) }),
+                Datum::Int8(v) => Datum::Int8(if left { v.wrapping_shl(n) } else { v.wrapping_shr(n) }),
+                _ => return Ok(None),
+            }))
+        }
+        (op, [Datum::Int2(a), Datum::Int2(b)]) => int_ops!(op, *a, *b, Datum::Int2, types::oid::INT2, i16),
+        (op, [Datum::Int4(a), Datum::Int4(b)]) => int_ops!(op, *a, *b, Datum::Int4, types::oid::INT4, i32),
+        (op, [Datum::Int8(a), Datum::Int8(b)]) => int_ops!(op, *a, *b, Datum::Int8, types::oid::INT8, i64),
+        (op, [Datum::Float4(a), Datum::Float4(b)]) => {
+            let inf_ok = a.is_infinite() || b.is_infinite();
+            let r = float_op(op, *a as f64, *b as f64)?;
+            match r {
+                Some(r) => {
+                    let f = r as f32;
+                    check_float(f as f64, inf_ok, r == 0.0)?;
+                    Ok(Some(Datum::Float4(f)))
+                }
+                None => Ok(None),
+            }
+        }
+        (op, [Datum::Float8(a), Datum::Float8(b)]) => Ok(float_op(op, *a, *b)?.map(Datum::Float8)),
+        (op, [Datum::Numeric(a), Datum::Numeric(b)]) => Ok(Some(Datum::Numeric(match op {
+            "add" => a.add(b)?,
+            "sub" => a.sub(b)?,
+            "mul" => a.mul(b)?,
+            "div" => a.div(b)?,
+            "mod" => a.modulo(b)?,
+            "div_trunc" => a.div_trunc(b)?,
+            _ => return Ok(None),
+        }))),
+        ("add" | "sub", [Datum::Interval(a), Datum::Interval(b)]) => {
+            let s = if func == "add" { 1 } else { -1 };
+            let r = (|| {
+                Some(Interval {
+                    months: a.months.checked_add(b.months.checked_mul(s)?)?,
+                    days: a.days.checked_add(b.days.checked_mul(s)?)?,
+                    micros: a.micros.checked_add(b.micros.checked_mul(s as i64)?)?,
+                })
+            })();
+            Ok(Some(Datum::Interval(r.ok_or_else(interval_range)?)))
+        }
+        _ => Ok(None),
+    }
+}
+
+pub(crate) fn interval_range() -> PgError {
+    PgError::new(SqlState::DatetimeFieldOverflow, "interval out of range")
+}
+
+/// `numeric ^ numeric`: exact for integral exponents; others are not supported yet.
+pub fn numeric_power(a: &Numeric, b: &Numeric) -> PgResult<Numeric> {
+    let (Numeric::Finite { .. }, Numeric::Finite { mantissa: bm, scale: bs }) = (a, b) else {
+        return Err(PgError::feature_not_supported("numeric power with NaN or infinite arguments"));
+    };
+    let exp_int = if *bs == 0 { Some(*bm) } else if bm % 10i128.pow(*bs) == 0 { Some(bm / 10i128.pow(*bs)) } else { None };
+    let Some(e) = exp_int else {
+        return Err(PgError::feature_not_supported("numeric power with a non-integer exponent"));
+    };
+    if *a == Numeric::ZERO && e < 0 {
+        return Err(PgError::new(SqlState::InvalidArgumentForPowerFunction, "zero raised to a negative power is undefined"));
+    }
+    if e.unsigned_abs() > 1000 {
+        return Err(PgError::feature_not_supported("numeric power with a large exponent"));
+    }
+    let mut r = Numeric::new(1, 0);
+    for _ in 0..e.unsigned_abs() {
+        r = r.mul(a)?;
+    }
+    if e < 0 {
+        r = Numeric::new(1, 0).div(&r)?;
+    }
+    let want = 16u32.max(a.scale()).max(b.scale());
+    if r.scale() < want { r.rescale(want) } else { Ok(r) }
+}

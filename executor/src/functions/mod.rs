@@ -1,0 +1,38 @@
+//! Built-in functions and operators, dispatched on the implementation name the
+//! planner resolved (see `planner::analyze::func`). One file per concern.
+
+pub mod arith;
+pub mod datetime;
+pub mod math;
+pub mod session;
+pub mod string;
+
+use types::{Datum, PgError, PgResult};
+
+use crate::expr::Evaluator;
+
+/// Calls implementation `func` with evaluated arguments (of `arg_types`) returning
+/// a value of `ret`. Strict functions never see NULL arguments.
+pub fn call(func: &str, args: &[Datum], arg_types: &[u32], ret: u32, ev: &mut Evaluator<'_>) -> PgResult<Datum> {
+    if let Some(r) = arith::call(func, args)? {
+        return Ok(r);
+    }
+    if let Some(r) = math::call(func, args)? {
+        return Ok(r);
+    }
+    if let Some(r) = string::call(func, args, arg_types, ev)? {
+        return Ok(r);
+    }
+    if let Some(r) = datetime::call(func, args, ev)? {
+        return Ok(r);
+    }
+    if let Some(r) = session::call(func, args, ev)? {
+        return Ok(r);
+    }
+    Err(PgError::internal(format!("no implementation for function {func} returning type {ret}")))
+}
+
+/// The n-th argument, or an internal error (the planner guarantees arity).
+pub(crate) fn arg(args: &[Datum], n: usize) -> PgResult<&Datum> {
+    args.get(n).ok_or_else(|| PgError::internal(format!("missing argument {}", n + 1)))
+}

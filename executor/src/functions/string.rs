@@ -1,0 +1,350 @@
+//! String functions and operators (`length`, `substr`, `||`, LIKE, ...).
+//!
+//! Strings are UTF-8; lengths and positions count characters. Case mapping is
+//! Unicode one-to-one (a character whose upper case is several characters, like
+//! `ß`, is left alone, as PostgreSQL's C.UTF-8 locale does).
+
+use md5::{Digest, Md5};
+use types::{Datum, PgError, PgResult, SqlState};
+
+use super::arg;
+use crate::expr::Evaluator;
+
+fn text(d: &Datum) -> PgResult<&str> {
+    match d {
+        Datum::Text(s) => Ok(s),
+        other => Err(PgError::internal(format!("expected text, got {other:?}"))),
+    }
+}
+
+fn int(d: &Datum) -> PgResult<i64> {
+    match d {
+        Datum::Int4(v) => Ok(*v as i64),
+        Datum::Int8(v) => Ok(*v),
+        Datum::Int2(v) => Ok(*v as i64),
+        other => Err(PgError::internal(format!("expected integer, got {other:?}"))),
+    }
+}
+
+/// 1 GB, PostgreSQL's limit on a single value.
+const MAX_ALLOC: usize = 0x3fff_ffff;
+
+fn too_large() -> PgError {
+    PgError::new(SqlState::ProgramLimitExceeded, "requested length too large")
+}
+
+fn map_case(s: &str, upper: bool) -> String {
+    s.chars()
+        .map(|c| {
+            let mut m: Vec<char> = if upper { c.to_uppercase().collect() } else { c.to_lowercase().collect() };
+            if m.len() == 1 { m.pop().unwrap_or(c) } else { c }
+        })
+        .collect()
+}
+
+fn initcap(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut in_word = false;
+    for c in s.chars() {
+        let alnum = c.is_alphanumeric();
+        let mapped = if in_word { map_case(&c.to_string(), false) } else { map_case(&c.to_string(), true) };
+        out.push_str(&mapped);
+        in_word = alnum;
+    }
+    out
+}
+
+fn trim(s: &str, chars: &str, left: bool, right: bool) -> String {
+    let set: Vec<char> = chars.chars().collect();
+    let mut r = s;
+    if left {
+        r = r.trim_start_matches(|c| set.contains(&c));
+    }
+    if right {
+        r = r.trim_end_matches(|c| set.contains(&c));
+    }
+    r.to_string()
+}
+
+fn substr(s: &str, start: i64, len: Option<i64>) -> PgResult<String> {
+    if let Some(l) = len {
+        if l < 0 {
+            return Err(PgError::new(SqlState::SubstringError, "negative substring length not allowed"));
+        }
+    }
+    let end = len.map(|l| start.saturating_add(l)); // exclusive, 1-based
+    let from = start.max(1);
+    Ok(s.chars()
+        .enumerate()
+        .map(|(i, c)| (i as i64 + 1, c))
+        .filter(|(i, _)| *i >= from && end.is_none_or(|e| *i < e))
+        .map(|(_, c)| c)
+        .collect())
+}
+
+fn pad(s: &str, len: i64, fill: &str, left: bool) -> PgResult<String> {
+    if len <= 0 {
+        return Ok(String::new());
+    }
+    let len = len as usize;
+    if len.saturating_mul(4) > MAX_ALLOC {
+        return Err(too_large());
+    }
+    let chars: Vec<char> = s.chars().collect();
+    if chars.len() >= len || fill.is_empty() {
+        return Ok(chars.into_iter().take(len).collect());
+    }
+    let need = len - chars.len();
+    let padding: String = fill.chars().cycle().take(need).collect();
+    Ok(if left { format!("{padding}{s}") } else { format!("{s}{padding}") })
+}
+
+fn quote_ident(s: &str) -> String {
+    let plain = s.chars().next().is_some_and(|c| c.is_ascii_lowercase() || c == '_')
+        && s.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+        && !is_reserved_keyword(s);
+    if plain { s.to_string() } else { format!("\"{}\"", s.replace('"', "\"\"")) }
+}
+
+/// Keywords quote_ident must quote (reserved and type/function-name keywords).
+fn is_reserved_keyword(s: &str) -> bool {
+    matches!(
+        s,
+        "all" | "analyse" | "analyze" | "and" | "any" | "array" | "as" | "asc" | "asymmetric" | "authorization"
+            | "between" | "bigint" | "binary" | "bit" | "boolean" | "both" | "case" | "cast" | "char"
+            | "character" | "check" | "coalesce" | "collate" | "collation" | "column" | "concurrently"
+            | "constraint" | "create" | "cross" | "current_catalog" | "current_date" | "current_role"
+            | "current_schema" | "current_time" | "current_timestamp" | "current_user" | "dec" | "decimal"
+            | "default" | "deferrable" | "desc" | "distinct" | "do" | "else" | "end" | "except" | "exists"
+            | "extract" | "false" | "fetch" | "float" | "for" | "foreign" | "freeze" | "from" | "full"
+            | "grant" | "greatest" | "group" | "grouping" | "having" | "ilike" | "in" | "initially" | "inner"
+            | "inout" | "int" | "integer" | "intersect" | "interval" | "into" | "is" | "isnull" | "join"
+            | "lateral" | "leading" | "least" | "left" | "like" | "limit" | "localtime" | "localtimestamp"
+            | "national" | "natural" | "nchar" | "none" | "normalize" | "not" | "notnull" | "null" | "nullif"
+            | "numeric" | "offset" | "on" | "only" | "or" | "order" | "out" | "outer" | "overlaps" | "overlay"
+            | "placing" | "position" | "precision" | "primary" | "real" | "references" | "returning" | "right"
+            | "row" | "select" | "session_user" | "setof" | "similar" | "smallint" | "some" | "substring"
+            | "symmetric" | "system_user" | "table" | "tablesample" | "then" | "time" | "timestamp" | "to"
+            | "trailing" | "treat" | "trim" | "true" | "union" | "unique" | "user" | "using" | "values"
+            | "varchar" | "variadic" | "verbose" | "when" | "where" | "window" | "with" | "xmlattributes"
+            | "xmlconcat" | "xmlelement" | "xmlexists" | "xmlforest" | "xmlnamespaces" | "xmlparse" | "xmlpi"
+            | "xmlroot" | "xmlserialize" | "xmltable"
+    )
+}
+
+fn quote_literal(s: &str) -> String {
+    let body = s.replace('\'', "''");
+    if s.contains('\\') { format!("E'{}'", body.replace('\\', "\\\\")) } else { format!("'{body}'") }
+}
+
+/// LIKE matching with `%`, `_` and the default escape `\`.
+fn like(s: &[char], p: &[char]) -> PgResult<bool> {
+    // iterative matcher with backtracking on the last %
+    let (mut si, mut pi) = (0usize, 0usize);
+    let mut star: Option<(usize, usize)> = None;
+    loop {
+        if pi < p.len() {
+            match p[pi] {
+                '%' => {
+                    pi += 1;
+                    star = Some((pi, si));
+                    continue;
+                }
+                c => {
+                    let (lit, adv) = if c == '\\' {
+                        match p.get(pi + 1) {
+                            Some(&n) => (Some(n), 2),
+                            None => {
+                                return Err(PgError::new(
+                                    SqlState::InvalidEscapeSequence,
+                                    "LIKE pattern must not end with escape character",
+                                ));
+                            }
+                        }
+                    } else if c == '_' {
+                        (None, 1)
+                    } else {
+                        (Some(c), 1)
+                    };
+                    if si < s.len() && lit.is_none_or(|l| l == s[si]) {
+                        si += 1;
+                        pi += adv;
+                        continue;
+                    }
+                }
+            }
+        } else if si == s.len() {
+            return Ok(true);
+        }
+        match star {
+            Some((sp, ss)) if ss < s.len() => {
+                star = Some((sp, ss + 1));
+                pi = sp;
+                si = ss + 1;
+            }
+            _ => return Ok(false),
+        }
+    }
+}
+
+pub fn call(func: &str, args: &[Datum], arg_types: &[u32], ev: &mut Evaluator<'_>) -> PgResult<Option<Datum>> {
+    let t = |n: usize| -> PgResult<&str> { text(arg(args, n)?) };
+    let i = |n: usize| -> PgResult<i64> { int(arg(args, n)?) };
+    Ok(Some(match func {
+        "textcat" => Datum::Text(format!("{}{}", t(0)?, t(1)?)),
+        "byteacat" => match args {
+            [Datum::Bytea(a), Datum::Bytea(b)] => Datum::Bytea([a.as_slice(), b.as_slice()].concat()),
+            _ => return Ok(None),
+        },
+        "length" => Datum::Int4(t(0)?.chars().count() as i32),
+        "octet_length" => match arg(args, 0)? {
+            Datum::Bytea(b) => Datum::Int4(b.len() as i32),
+            d => Datum::Int4(text(d)?.len() as i32),
+        },
+        "upper" => Datum::Text(map_case(t(0)?, true)),
+        "lower" => Datum::Text(map_case(t(0)?, false)),
+        "initcap" => Datum::Text(initcap(t(0)?)),
+        "reverse" => Datum::Text(t(0)?.chars().rev().collect()),
+        "md5" => {
+            let bytes: &[u8] = match arg(args, 0)? {
+                Datum::Bytea(b) => b,
+                d => text(d)?.as_bytes(),
+            };
+            let digest = Md5::digest(bytes);
+            Datum::Text(digest.iter().map(|b| format!("{b:02x}")).collect())
+        }
+        "ascii" => Datum::Int4(t(0)?.chars().next().map_or(0, |c| c as i32)),
+        "chr" => {
+            let n = i(0)?;
+            if n == 0 {
+                return Err(PgError::new(SqlState::ProgramLimitExceeded, "null character not permitted"));
+            }
+            if n < 0 {
+                return Err(PgError::new(SqlState::ProgramLimitExceeded, "character number must be positive"));
+            }
+            let c = u32::try_from(n).ok().and_then(char::from_u32).ok_or_else(|| {
+                PgError::new(SqlState::ProgramLimitExceeded, format!("requested character too large for encoding: {n}"))
+            })?;
+            Datum::Text(c.to_string())
+        }
+        "quote_ident" => Datum::Text(quote_ident(t(0)?)),
+        "quote_literal" => Datum::Text(quote_literal(t(0)?)),
+        "btrim" | "ltrim" | "rtrim" => {
+            let chars = if args.len() > 1 { t(1)? } else { " " };
+            Datum::Text(trim(t(0)?, chars, func != "rtrim", func != "ltrim"))
+        }
+        "substr" => Datum::Text(substr(t(0)?, i(1)?, if args.len() > 2 { Some(i(2)?) } else { None })?),
+        "strpos" => {
+            let (h, n) = (t(0)?, t(1)?);
+            Datum::Int4(match h.find(n) {
+                Some(b) => h[..b].chars().count() as i32 + 1,
+                None => 0,
+            })
+        }
+        "replace" => {
+            let (s, from, to) = (t(0)?, t(1)?, t(2)?);
+            Datum::Text(if from.is_empty() { s.to_string() } else { s.replace(from, to) })
+        }
+        "repeat" => {
+            let (s, n) = (t(0)?, i(1)?);
+            let n = n.max(0) as usize;
+            if s.len().saturating_mul(n) > MAX_ALLOC {
+                return Err(too_large());
+            }
+            Datum::Text(s.repeat(n))
+        }
+        "left" | "right" => {
+            let (s, n) = (t(0)?, i(1)?);
+            let chars: Vec<char> = s.chars().collect();
+            let len = chars.len() as i64;
+            let take = if n >= 0 { n.min(len) } else { (len + n).max(0) } as usize;
+            Datum::Text(if func == "left" {
+                chars[..take].iter().collect()
+            } else {
+                chars[chars.len() - take..].iter().collect()
+            })
+        }
+        "lpad" | "rpad" => {
+            let fill = if args.len() > 2 { t(2)? } else { " " };
+            Datum::Text(pad(t(0)?, i(1)?, fill, func == "lpad")?)
+        }
+        "split_part" => {
+            let (s, d, n) = (t(0)?, t(1)?, i(2)?);
+            if n == 0 {
+                return Err(PgError::new(SqlState::InvalidParameterValue, "field position must not be zero"));
+            }
+            let parts: Vec<&str> = if d.is_empty() { vec![s] } else { s.split(d).collect() };
+            let idx = if n > 0 { n - 1 } else { parts.len() as i64 + n };
+            Datum::Text(if s.is_empty() {
+                String::new()
+            } else {
+                usize::try_from(idx).ok().and_then(|k| parts.get(k)).map_or(String::new(), |p| p.to_string())
+            })
+        }
+        "starts_with" => Datum::Bool(t(0)?.starts_with(t(1)?)),
+        "to_hex" => Datum::Text(match arg(args, 0)? {
+            Datum::Int4(v) => format!("{:x}", *v as u32),
+            Datum::Int8(v) => format!("{:x}", *v as u64),
+            _ => return Ok(None),
+        }),
+        "like" | "notlike" | "ilike" | "notilike" => {
+            let ci = func.contains("ilike");
+            let (s, p) = if ci { (t(0)?.to_lowercase(), t(1)?.to_lowercase()) } else { (t(0)?.to_string(), t(1)?.to_string()) };
+            let m = like(&s.chars().collect::<Vec<_>>(), &p.chars().collect::<Vec<_>>())?;
+            Datum::Bool(m != func.starts_with("not"))
+        }
+        "concat" | "concat_ws" => {
+            let (sep, rest, rest_types) = if func == "concat_ws" {
+                match arg(args, 0)? {
+                    Datum::Null => return Ok(Some(Datum::Null)),
+                    d => (text(d)?.to_string(), &args[1..], arg_types.get(1..).unwrap_or(&[])),
+                }
+            } else {
+                (String::new(), args, arg_types)
+            };
+            let mut parts = Vec::new();
+            for (k, a) in rest.iter().enumerate() {
+                if a.is_null() {
+                    continue;
+                }
+                // the type's output function, as PostgreSQL's concat uses (`t`, not `true`)
+                let _ = rest_types.get(k);
+                parts.push(a.to_text(&ev.opts));
+            }
+            Datum::Text(parts.join(&sep))
+        }
+        _ => return Ok(None),
+    }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn l(s: &str, p: &str) -> bool {
+        like(&s.chars().collect::<Vec<_>>(), &p.chars().collect::<Vec<_>>()).unwrap()
+    }
+
+    #[test]
+    fn like_patterns() {
+        assert!(l("abc", "a%"));
+        assert!(l("abc", "%c"));
+        assert!(l("abc", "_b_"));
+        assert!(!l("abc", "b%"));
+        assert!(l("a%c", "a\\%c"));
+        assert!(l("", "%"));
+        assert!(l("aXbXc", "%b%c"));
+    }
+
+    #[test]
+    fn helpers() {
+        assert_eq!(substr("hello", 2, Some(3)).unwrap(), "ell");
+        assert_eq!(substr("hello", -1, Some(3)).unwrap(), "h");
+        assert_eq!(pad("hi", 5, "xy", true).unwrap(), "xyxhi");
+        assert_eq!(pad("hello", 2, " ", false).unwrap(), "he");
+        assert_eq!(quote_ident("Foo"), "\"Foo\"");
+        assert_eq!(quote_ident("select"), "\"select\"");
+        assert_eq!(quote_literal("O'Reilly"), "'O''Reilly'");
+        assert_eq!(initcap("hello wORLD"), "Hello World");
+    }
+}

@@ -1,0 +1,104 @@
+//! Type categories, implicit and explicit casts, and the common type of a set of
+//! expressions (PostgreSQL's `parse_coerce.c` rules, for the built-in types).
+
+use types::oid::{self, *};
+use types::{PgError, PgResult, SqlState};
+
+/// `pg_type.typcategory`.
+pub fn category(t: u32) -> char {
+    match t {
+        BOOL => 'B',
+        INT2 | INT4 | INT8 | FLOAT4 | FLOAT8 | NUMERIC | OID => 'N',
+        TEXT | VARCHAR | BPCHAR | NAME | CHAR => 'S',
+        DATE | TIME | TIMESTAMP | TIMESTAMPTZ => 'D',
+        INTERVAL => 'T',
+        UNKNOWN => 'X',
+        VOID | RECORD => 'P',
+        _ => 'U',
+    }
+}
+
+/// `pg_type.typispreferred`.
+pub fn is_preferred(t: u32) -> bool {
+    matches!(t, BOOL | FLOAT8 | TEXT | TIMESTAMPTZ | INTERVAL | OID)
+}
+
+/// Is there an implicit cast (or binary coercion) from `from` to `to`?
+pub fn can_coerce_implicit(from: u32, to: u32) -> bool {
+    if from == to || from == UNKNOWN {
+        return true;
+    }
+    matches!(
+        (from, to),
+        (INT2, INT4 | INT8 | FLOAT4 | FLOAT8 | NUMERIC | OID)
+            | (INT4, INT8 | FLOAT4 | FLOAT8 | NUMERIC | OID)
+            | (INT8, FLOAT4 | FLOAT8 | NUMERIC | OID)
+            | (NUMERIC, FLOAT4 | FLOAT8)
+            | (FLOAT4, FLOAT8)
+            | (VARCHAR | BPCHAR | NAME | CHAR, TEXT)
+            | (TEXT | BPCHAR | NAME, VARCHAR)
+            | (TEXT | VARCHAR | NAME, BPCHAR)
+            | (TEXT | VARCHAR | BPCHAR, NAME)
+            | (DATE, TIMESTAMP | TIMESTAMPTZ)
+            | (TIMESTAMP, TIMESTAMPTZ)
+            | (TIME, INTERVAL)
+    )
+}
+
+/// Is there any cast (explicit included) from `from` to `to`?
+pub fn can_coerce_explicit(from: u32, to: u32) -> bool {
+    if can_coerce_implicit(from, to) {
+        return true;
+    }
+    let (cf, ct) = (category(from), category(to));
+    // every type converts to and from the string types through its I/O functions
+    if (cf == 'S' && ct != 'P') || (ct == 'S' && cf != 'P') {
+        return true;
+    }
+    matches!(
+        (from, to),
+        (INT2 | INT4 | INT8 | FLOAT4 | FLOAT8 | NUMERIC, INT2 | INT4 | INT8 | FLOAT4 | FLOAT8 | NUMERIC)
+            | (INT4, BOOL)
+            | (BOOL, INT4)
+            | (OID, INT4 | INT8)
+            | (TIMESTAMP | TIMESTAMPTZ, DATE | TIME | TIMESTAMP | TIMESTAMPTZ)
+            | (INTERVAL, TIME)
+    )
+}
+
+/// `select_common_type`: the type CASE, COALESCE, GREATEST, IN and VALUES resolve
+/// their inputs to. `types` holds (type, 1-based position) pairs.
+pub fn select_common_type(types: &[(u32, Option<usize>)], context: &str) -> PgResult<u32> {
+    let mut known = types.iter().filter(|(t, _)| *t != UNKNOWN);
+    let Some(&(mut ptype, _)) = known.next() else { return Ok(TEXT) };
+    // all identical: done
+    if types.iter().all(|(t, _)| *t == ptype) {
+        return Ok(ptype);
+    }
+    let mut pcat = category(ptype);
+    let mut ppref = is_preferred(ptype);
+    for &(ntype, pos) in known {
+        if ntype == ptype {
+            continue;
+        }
+        let ncat = category(ntype);
+        if ncat != pcat {
+            let mut e = PgError::new(
+                SqlState::DatatypeMismatch,
+                format!(
+                    "{context} types {} and {} cannot be matched",
+                    oid::type_name(ptype),
+                    oid::type_name(ntype)
+                ),
+            );
+            e.position = pos;
+            return Err(e);
+        }
+        if !ppref && can_coerce_implicit(ptype, ntype) && !can_coerce_implicit(ntype, ptype) {
+            ptype = ntype;
+            pcat = ncat;
+            ppref = is_preferred(ntype);
+        }
+    }
+    Ok(ptype)
+}

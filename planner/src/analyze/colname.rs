@@ -1,0 +1,54 @@
+//! Output column names, as PostgreSQL's `FigureColname` chooses them.
+
+use sqlparser::ast::{self, ObjectNamePart, TrimWhereField};
+use types::oid;
+
+use super::typename::resolve_type;
+
+/// The name PostgreSQL gives an unaliased select-list expression.
+pub fn figure_colname(e: &ast::Expr) -> String {
+    figure(e).map_or_else(|| "?column?".to_string(), |(n, _)| n)
+}
+
+/// (name, strength): 2 for column references and functions, 1 for casts and CASE.
+fn figure(e: &ast::Expr) -> Option<(String, u8)> {
+    match e {
+        ast::Expr::Identifier(id) => Some((
+            if id.quote_style.is_some() { id.value.clone() } else { id.value.to_lowercase() },
+            2,
+        )),
+        ast::Expr::CompoundIdentifier(ids) => ids.last().map(|id| (id.value.to_lowercase(), 2)),
+        ast::Expr::Nested(inner) => figure(inner),
+        ast::Expr::Function(f) => {
+            let name = match f.name.0.last()? {
+                ObjectNamePart::Identifier(id) => {
+                    if id.quote_style.is_some() { id.value.clone() } else { id.value.to_lowercase() }
+                }
+                ObjectNamePart::Function(pf) => pf.name.value.to_lowercase(),
+            };
+            Some((name, 2))
+        }
+        ast::Expr::Cast { expr, data_type, .. } => match figure(expr) {
+            Some((n, 2)) => Some((n, 2)),
+            _ => resolve_type(data_type).ok().map(|(t, _)| (oid::internal_name(t).to_string(), 1)),
+        },
+        ast::Expr::TypedString(ts) => resolve_type(&ts.data_type).ok().map(|(t, _)| (oid::internal_name(t).to_string(), 1)),
+        ast::Expr::Interval(_) => Some(("interval".into(), 1)),
+        ast::Expr::Case { .. } => Some(("case".into(), 1)),
+        ast::Expr::Position { .. } => Some(("position".into(), 2)),
+        ast::Expr::Substring { .. } => Some(("substring".into(), 2)),
+        ast::Expr::Trim { trim_where, .. } => Some((
+            match trim_where {
+                Some(TrimWhereField::Leading) => "ltrim",
+                Some(TrimWhereField::Trailing) => "rtrim",
+                _ => "btrim",
+            }
+            .into(),
+            2,
+        )),
+        ast::Expr::Ceil { .. } => Some(("ceil".into(), 2)),
+        ast::Expr::Floor { .. } => Some(("floor".into(), 2)),
+        ast::Expr::Extract { .. } => Some(("extract".into(), 2)),
+        _ => None,
+    }
+}

@@ -1,0 +1,707 @@
+//! Expression analysis: sqlparser's `Expr` to the typed [`crate::Expr`], following
+//! PostgreSQL's rules for literals, operators, functions and coercions.
+
+use sqlparser::ast::{
+    self, BinaryOperator, CastKind, DateTimeField, FunctionArg, FunctionArgExpr, FunctionArguments, ObjectNamePart,
+    Spanned, TrimWhereField, UnaryOperator, Value,
+};
+use types::datum::Numeric;
+use types::oid::{self, *};
+use types::{Datum, PgError, PgResult, SqlState};
+
+use super::coerce::{can_coerce_explicit, can_coerce_implicit, category, select_common_type};
+use super::func::{self, Resolution};
+use super::typename::resolve_type;
+use super::Analyzer;
+use crate::expr::{BoolTestKind, Expr};
+
+const FUNC_HINT: &str =
+    "No function matches the given name and argument types. You might need to add explicit type casts.";
+const OPER_HINT: &str =
+    "No operator matches the given name and argument types. You might need to add explicit type casts.";
+
+fn lower_ident(id: &ast::Ident) -> String {
+    if id.quote_style.is_some() { id.value.clone() } else { id.value.to_lowercase() }
+}
+
+/// The SQL-standard functions written without parentheses.
+pub(crate) fn special_value_function(name: &str) -> Option<(&'static str, u32)> {
+    Some(match name {
+        "current_user" | "user" | "current_role" => ("current_user", NAME),
+        "session_user" => ("session_user", NAME),
+        "current_catalog" => ("current_database", NAME),
+        "current_schema" => ("current_schema", NAME),
+        "current_date" => ("current_date", DATE),
+        "current_timestamp" => ("now", TIMESTAMPTZ),
+        "localtimestamp" => ("localtimestamp", TIMESTAMP),
+        _ => return None,
+    })
+}
+
+impl Analyzer<'_> {
+    /// Transforms an expression and reports its 1-based position.
+    pub fn transform(&mut self, e: &ast::Expr) -> PgResult<Expr> {
+        let pos = self.pos(e.span());
+        self.transform_inner(e).map_err(|err| {
+            // an error raised without a position by a leaf keeps none (runtime-like)
+            err
+        }).map_err(|err: PgError| if err.code == SqlState::UndefinedColumn { err.or_position(pos) } else { err })
+    }
+
+    fn transform_inner(&mut self, e: &ast::Expr) -> PgResult<Expr> {
+        match e {
+            ast::Expr::Value(v) => self.transform_value(&v.value, false, self.pos(v.span)),
+            ast::Expr::Nested(inner) => self.transform(inner),
+            ast::Expr::Identifier(id) => {
+                if id.quote_style.is_none() {
+                    let n = id.value.to_lowercase();
+                    if let Some((imp, t)) = special_value_function(&n) {
+                        return Ok(Expr::Call { func: imp, args: vec![], type_oid: t, strict: false });
+                    }
+                }
+                Err(PgError::new(SqlState::UndefinedColumn, format!("column \"{}\" does not exist", lower_ident(id)))
+                    .or_position(self.pos(id.span)))
+            }
+            ast::Expr::CompoundIdentifier(ids) => {
+                let name = ids.iter().map(lower_ident).collect::<Vec<_>>();
+                let pos = ids.first().and_then(|i| self.pos(i.span));
+                if name.len() >= 2 {
+                    Err(PgError::new(
+                        SqlState::UndefinedTable,
+                        format!("missing FROM-clause entry for table \"{}\"", name[name.len() - 2]),
+                    )
+                    .or_position(pos))
+                } else {
+                    Err(PgError::new(SqlState::UndefinedColumn, "column does not exist").or_position(pos))
+                }
+            }
+            ast::Expr::UnaryOp { op, expr } => self.transform_unary(op, expr, e),
+            ast::Expr::BinaryOp { left, op, right } => self.transform_binary(left, op, right),
+            ast::Expr::Cast { kind, expr, data_type, format } => {
+                if format.is_some() {
+                    return Err(PgError::feature_not_supported("CAST ... FORMAT"));
+                }
+                if matches!(kind, CastKind::TryCast | CastKind::SafeCast) {
+                    return Err(PgError::syntax("syntax error at or near \"(\"", self.pos(e.span())));
+                }
+                let (t, typmod) = resolve_type(data_type).map_err(|err| err.or_position(self.pos(e.span())))?;
+                let arg_pos = self.pos(expr.span());
+                // a numeric literal cast to a float type is read as a float directly, so
+                // that literals beyond our numeric range (1e100::float8) still work
+                if matches!(t, FLOAT4 | FLOAT8) {
+                    if let Some(text) = numeric_literal_text(expr) {
+                        let lit = Expr::Const { value: Datum::Text(text), type_oid: UNKNOWN };
+                        return self.coerce(lit, t, typmod, true, arg_pos);
+                    }
+                }
+                let arg = self.transform(expr)?;
+                self.coerce(arg, t, typmod, true, arg_pos)
+            }
+            ast::Expr::TypedString(ts) => {
+                let (t, typmod) = resolve_type(&ts.data_type)?;
+                let pos = self.pos(ts.value.span);
+                let arg = self.transform_value(&ts.value.value, true, pos)?;
+                self.coerce(arg, t, typmod, true, pos)
+            }
+            ast::Expr::Interval(iv) => {
+                if iv.leading_field.is_some() || iv.last_field.is_some() || iv.fractional_seconds_precision.is_some() {
+                    return Err(PgError::feature_not_supported("interval field qualifiers"));
+                }
+                let pos = self.pos(iv.value.span());
+                let arg = self.transform(&iv.value)?;
+                self.coerce(arg, INTERVAL, -1, true, pos)
+            }
+            ast::Expr::IsNull(a) | ast::Expr::IsNotNull(a) => {
+                let arg = self.transform(a)?;
+                Ok(Expr::IsNull { arg: Box::new(arg), negated: matches!(e, ast::Expr::IsNotNull(_)) })
+            }
+            ast::Expr::IsTrue(a)
+            | ast::Expr::IsNotTrue(a)
+            | ast::Expr::IsFalse(a)
+            | ast::Expr::IsNotFalse(a)
+            | ast::Expr::IsUnknown(a)
+            | ast::Expr::IsNotUnknown(a) => {
+                let test = match e {
+                    ast::Expr::IsTrue(_) => BoolTestKind::IsTrue,
+                    ast::Expr::IsNotTrue(_) => BoolTestKind::IsNotTrue,
+                    ast::Expr::IsFalse(_) => BoolTestKind::IsFalse,
+                    ast::Expr::IsNotFalse(_) => BoolTestKind::IsNotFalse,
+                    ast::Expr::IsUnknown(_) => BoolTestKind::IsUnknown,
+                    _ => BoolTestKind::IsNotUnknown,
+                };
+                let name = match test {
+                    BoolTestKind::IsTrue => "IS TRUE",
+                    BoolTestKind::IsNotTrue => "IS NOT TRUE",
+                    BoolTestKind::IsFalse => "IS FALSE",
+                    BoolTestKind::IsNotFalse => "IS NOT FALSE",
+                    BoolTestKind::IsUnknown => "IS UNKNOWN",
+                    BoolTestKind::IsNotUnknown => "IS NOT UNKNOWN",
+                };
+                let arg = self.transform_bool(a, name)?;
+                Ok(Expr::BoolTest { arg: Box::new(arg), test })
+            }
+            ast::Expr::IsDistinctFrom(l, r) | ast::Expr::IsNotDistinctFrom(l, r) => {
+                let negated = matches!(e, ast::Expr::IsNotDistinctFrom(..));
+                let Expr::Call { func, mut args, .. } = self.make_op("=", l, r, self.op_pos(l, r, &["IS"]))? else {
+                    return Err(PgError::internal("equality did not resolve to a call"));
+                };
+                let right = args.pop().ok_or_else(|| PgError::internal("missing operand"))?;
+                let left = args.pop().ok_or_else(|| PgError::internal("missing operand"))?;
+                Ok(Expr::DistinctFrom { left: Box::new(left), right: Box::new(right), eq: func, negated })
+            }
+            ast::Expr::Between { expr, negated, low, high } => {
+                let pos = self.op_pos(expr, low, &["BETWEEN", "between"]);
+                let ge = self.make_op(if *negated { "<" } else { ">=" }, expr, low, pos)?;
+                let le = self.make_op(if *negated { ">" } else { "<=" }, expr, high, pos)?;
+                Ok(if *negated { Expr::Or(vec![ge, le]) } else { Expr::And(vec![ge, le]) })
+            }
+            ast::Expr::In { expr, target, negated, .. } => {
+                let ast::InTarget::List(list) = target else {
+                    return Err(PgError::feature_not_supported("IN with a subquery"));
+                };
+                let pos = self.op_pos(expr, list.first().unwrap_or(expr), &["IN", "in"]);
+                // resolve all to a common type first, as PostgreSQL does
+                let mut eqs = Vec::with_capacity(list.len());
+                for item in list {
+                    eqs.push(self.make_op("=", expr, item, pos)?);
+                }
+                let or = Expr::Or(eqs);
+                Ok(if *negated { Expr::Not(Box::new(or)) } else { or })
+            }
+            ast::Expr::Like { negated, any, expr, pattern, escape_char }
+            | ast::Expr::ILike { negated, any, expr, pattern, escape_char } => {
+                if *any {
+                    return Err(PgError::feature_not_supported("LIKE ANY"));
+                }
+                if escape_char.is_some() {
+                    return Err(PgError::feature_not_supported("LIKE ... ESCAPE"));
+                }
+                let ilike = matches!(e, ast::Expr::ILike { .. });
+                let op = match (ilike, negated) {
+                    (false, false) => "~~",
+                    (false, true) => "!~~",
+                    (true, false) => "~~*",
+                    (true, true) => "!~~*",
+                };
+                let pos = self.op_pos(expr, pattern, &["LIKE", "like", "ILIKE", "ilike", "NOT", "not"]);
+                self.make_op(op, expr, pattern, pos)
+            }
+            ast::Expr::Case { operand, conditions, else_result, .. } => self.transform_case(operand, conditions, else_result),
+            ast::Expr::Function(f) => self.transform_function(f, e),
+            ast::Expr::Position { expr, r#in } => {
+                let pos = self.pos(e.span());
+                let args = vec![(self.transform(r#in)?, self.pos(r#in.span())), (self.transform(expr)?, self.pos(expr.span()))];
+                self.call_function("position", args, pos)
+            }
+            ast::Expr::Substring { expr, substring_from, substring_for, .. } => {
+                let pos = self.pos(e.span());
+                let mut args = vec![(self.transform(expr)?, self.pos(expr.span()))];
+                match (substring_from, substring_for) {
+                    (Some(f), s) => {
+                        args.push((self.transform(f)?, self.pos(f.span())));
+                        if let Some(s) = s {
+                            args.push((self.transform(s)?, self.pos(s.span())));
+                        }
+                    }
+                    (None, Some(s)) => {
+                        args.push((Expr::Const { value: Datum::Int4(1), type_oid: INT4 }, None));
+                        args.push((self.transform(s)?, self.pos(s.span())));
+                    }
+                    (None, None) => {}
+                }
+                self.call_function("substring", args, pos)
+            }
+            ast::Expr::Trim { trim_where, trim_what, expr, trim_characters } => {
+                if trim_characters.is_some() {
+                    return Err(PgError::feature_not_supported("TRIM with a character list"));
+                }
+                let name = match trim_where {
+                    Some(TrimWhereField::Leading) => "ltrim",
+                    Some(TrimWhereField::Trailing) => "rtrim",
+                    _ => "btrim",
+                };
+                let mut args = vec![(self.transform(expr)?, self.pos(expr.span()))];
+                if let Some(w) = trim_what {
+                    args.push((self.transform(w)?, self.pos(w.span())));
+                }
+                self.call_function(name, args, self.pos(e.span()))
+            }
+            ast::Expr::Ceil { expr, field } | ast::Expr::Floor { expr, field } => {
+                let name = if matches!(e, ast::Expr::Ceil { .. }) { "ceil" } else { "floor" };
+                if !matches!(field, ast::CeilFloorKind::DateTimeField(DateTimeField::NoDateTime)) {
+                    return Err(PgError::feature_not_supported(format!("{name} with a scale or field")));
+                }
+                let args = vec![(self.transform(expr)?, self.pos(expr.span()))];
+                self.call_function(name, args, self.pos(e.span()))
+            }
+            ast::Expr::Extract { .. } => Err(PgError::feature_not_supported("EXTRACT")),
+            ast::Expr::AtTimeZone { .. } => Err(PgError::feature_not_supported("AT TIME ZONE")),
+            ast::Expr::Subquery(_) | ast::Expr::Exists { .. } => {
+                Err(PgError::feature_not_supported("subqueries"))
+            }
+            ast::Expr::Array(_) => Err(PgError::feature_not_supported("arrays")),
+            ast::Expr::Tuple(_) => Err(PgError::feature_not_supported("row constructors")),
+            ast::Expr::Collate { .. } => Err(PgError::feature_not_supported("COLLATE")),
+            ast::Expr::AnyOp { .. } | ast::Expr::AllOp { .. } => Err(PgError::feature_not_supported("ANY/ALL")),
+            ast::Expr::SimilarTo { .. } => Err(PgError::feature_not_supported("SIMILAR TO")),
+            ast::Expr::Overlay { .. } => Err(PgError::feature_not_supported("OVERLAY")),
+            ast::Expr::IsNormalized { .. } => Err(PgError::feature_not_supported("IS NORMALIZED")),
+            ast::Expr::CompoundFieldAccess { .. } => Err(PgError::feature_not_supported("field selection and subscripts")),
+            ast::Expr::Wildcard(_) | ast::Expr::QualifiedWildcard(..) => {
+                Err(PgError::syntax("syntax error at or near \"*\"", self.pos(e.span())))
+            }
+            other => Err(PgError::feature_not_supported(format!("expression {other}"))),
+        }
+    }
+
+    pub(crate) fn transform_value(&mut self, v: &Value, force_unknown: bool, pos: Option<usize>) -> PgResult<Expr> {
+        match v {
+            Value::Number(s, _) if !force_unknown => number_literal(s),
+            Value::Number(s, _) => Ok(Expr::Const { value: Datum::Text(s.clone()), type_oid: UNKNOWN }),
+            Value::SingleQuotedString(s)
+            | Value::EscapedStringLiteral(s)
+            | Value::UnicodeStringLiteral(s)
+            | Value::NationalStringLiteral(s) => Ok(Expr::Const { value: Datum::Text(s.clone()), type_oid: UNKNOWN }),
+            Value::DollarQuotedString(d) => Ok(Expr::Const { value: Datum::Text(d.value.clone()), type_oid: UNKNOWN }),
+            Value::HexStringLiteral(_) | Value::SingleQuotedByteStringLiteral(_) => {
+                Err(PgError::feature_not_supported("bit-string constants"))
+            }
+            Value::Boolean(b) => Ok(Expr::Const { value: Datum::Bool(*b), type_oid: BOOL }),
+            Value::Null => Ok(Expr::Const { value: Datum::Null, type_oid: UNKNOWN }),
+            Value::Placeholder(p) => self.param_ref(p, pos),
+            Value::DoubleQuotedString(s) => {
+                Err(PgError::new(SqlState::UndefinedColumn, format!("column \"{s}\" does not exist")).or_position(pos))
+            }
+            other => Err(PgError::feature_not_supported(format!("literal {other}"))),
+        }
+    }
+
+    fn param_ref(&mut self, p: &str, pos: Option<usize>) -> PgResult<Expr> {
+        let n: usize = p.trim_start_matches('$').parse().map_err(|_| PgError::syntax(format!("syntax error at or near \"{p}\""), pos))?;
+        if n == 0 || (self.fixed_params && n > self.param_types.len()) {
+            return Err(PgError::new(SqlState::UndefinedParameter, format!("there is no parameter ${n}")).or_position(pos));
+        }
+        if n > 65535 {
+            return Err(PgError::new(SqlState::UndefinedParameter, format!("there is no parameter ${n}")).or_position(pos));
+        }
+        if n > self.param_types.len() {
+            self.param_types.resize(n, 0);
+            self.param_positions.resize(n, None);
+        }
+        if self.param_positions[n - 1].is_none() {
+            self.param_positions[n - 1] = pos;
+        }
+        let t = self.param_types[n - 1];
+        Ok(Expr::Param { index: n - 1, type_oid: if t == 0 { UNKNOWN } else { t } })
+    }
+
+    /// Transforms an expression that must be boolean (`argument of AND must be ...`).
+    pub fn transform_bool(&mut self, e: &ast::Expr, construct: &str) -> PgResult<Expr> {
+        let pos = self.pos(e.span());
+        let x = self.transform(e)?;
+        self.coerce_bool(x, construct, pos)
+    }
+
+    pub fn coerce_bool(&mut self, x: Expr, construct: &str, pos: Option<usize>) -> PgResult<Expr> {
+        let t = x.type_oid();
+        if t == BOOL {
+            return Ok(x);
+        }
+        if t == UNKNOWN {
+            return self.coerce(x, BOOL, -1, false, pos);
+        }
+        Err(PgError::new(
+            SqlState::DatatypeMismatch,
+            format!("argument of {construct} must be type boolean, not type {}", oid::type_name(t)),
+        )
+        .or_position(pos))
+    }
+
+    /// Converts `x` to type `to` (with `typmod`), at parse time for literals.
+    pub fn coerce(&mut self, x: Expr, to: u32, typmod: i32, explicit: bool, pos: Option<usize>) -> PgResult<Expr> {
+        let from = x.type_oid();
+        if from == to && typmod < 0 {
+            return Ok(x);
+        }
+        if let Expr::Param { index, type_oid: UNKNOWN } = x {
+            self.param_types[index] = to;
+            let p = Expr::Param { index, type_oid: to };
+            return if typmod >= 0 { self.coerce(p, to, typmod, explicit, pos) } else { Ok(p) };
+        }
+        if from == UNKNOWN {
+            if let Expr::Const { value, .. } = &x {
+                let c = match value {
+                    Datum::Null => Expr::Const { value: Datum::Null, type_oid: to },
+                    // timestamptz input depends on the session zone: read it at run time
+                    Datum::Text(_) if to == TIMESTAMPTZ || to == VOID => {
+                        Expr::Cast { arg: Box::new(x.clone()), from, to, typmod: -1, explicit }
+                    }
+                    Datum::Text(s) => Expr::Const {
+                        value: Datum::from_text(to, s, &types::datum::OutputOptions::default())
+                            .map_err(|e| e.or_position(pos))?,
+                        type_oid: to,
+                    },
+                    _ => return Err(PgError::internal("unknown-typed constant that is not a string")),
+                };
+                return if typmod >= 0 { self.coerce(c, to, typmod, explicit, pos) } else { Ok(c) };
+            }
+        }
+        let ok = if explicit { can_coerce_explicit(from, to) } else { can_coerce_implicit(from, to) };
+        if !ok {
+            return Err(PgError::new(
+                SqlState::CannotCoerce,
+                format!("cannot cast type {} to {}", oid::type_name(from), oid::format_type(to, typmod)),
+            )
+            .or_position(pos));
+        }
+        Ok(Expr::Cast { arg: Box::new(x), from, to, typmod, explicit })
+    }
+
+    fn transform_unary(&mut self, op: &UnaryOperator, operand: &ast::Expr, whole: &ast::Expr) -> PgResult<Expr> {
+        let pos = self.pos(whole.span());
+        // a minus sign before a numeric literal makes a negative literal
+        if let (UnaryOperator::Minus, ast::Expr::Value(v)) = (op, operand) {
+            if let Value::Number(s, _) = &v.value {
+                return number_literal(&format!("-{s}"));
+            }
+        }
+        let sym = match op {
+            UnaryOperator::Not => {
+                let x = self.transform_bool(operand, "NOT")?;
+                return Ok(Expr::Not(Box::new(x)));
+            }
+            UnaryOperator::Minus => "-",
+            UnaryOperator::Plus => "+",
+            UnaryOperator::PGAbs => "@",
+            UnaryOperator::PGSquareRoot => "|/",
+            UnaryOperator::PGCubeRoot => "||/",
+            UnaryOperator::BitwiseNot => "~",
+            other => return Err(PgError::feature_not_supported(format!("prefix operator {other}"))),
+        };
+        let arg = self.transform(operand)?;
+        let t = arg.type_oid();
+        match func::resolve(sym, &[t]) {
+            Resolution::Found(d) => {
+                let a = self.coerce(arg, d.args[0], -1, false, pos)?;
+                Ok(Expr::Call { func: d.imp, args: vec![a], type_oid: d.ret, strict: true })
+            }
+            Resolution::NotFound => Err(PgError::new(
+                SqlState::UndefinedFunction,
+                format!("operator does not exist: {sym} {}", oid::type_name(t)),
+            )
+            .with_hint(OPER_HINT)
+            .or_position(pos)),
+            Resolution::Ambiguous => Err(PgError::new(
+                SqlState::AmbiguousFunction,
+                format!("operator is not unique: {sym} {}", oid::type_name(t)),
+            )
+            .with_hint("Could not choose a best candidate operator. You might need to add explicit type casts.")
+            .or_position(pos)),
+        }
+    }
+
+    fn transform_binary(&mut self, left: &ast::Expr, op: &BinaryOperator, right: &ast::Expr) -> PgResult<Expr> {
+        let sym: String = match op {
+            BinaryOperator::And | BinaryOperator::Or => {
+                let name = if matches!(op, BinaryOperator::And) { "AND" } else { "OR" };
+                let l = self.transform_bool(left, name)?;
+                let r = self.transform_bool(right, name)?;
+                let mut parts = Vec::new();
+                for x in [l, r] {
+                    match (x, op) {
+                        (Expr::And(v), BinaryOperator::And) => parts.extend(v),
+                        (Expr::Or(v), BinaryOperator::Or) => parts.extend(v),
+                        (x, _) => parts.push(x),
+                    }
+                }
+                return Ok(if matches!(op, BinaryOperator::And) { Expr::And(parts) } else { Expr::Or(parts) });
+            }
+            BinaryOperator::Plus => "+".into(),
+            BinaryOperator::Minus => "-".into(),
+            BinaryOperator::Multiply => "*".into(),
+            BinaryOperator::Divide => "/".into(),
+            BinaryOperator::Modulo => "%".into(),
+            BinaryOperator::StringConcat => "||".into(),
+            BinaryOperator::Gt => ">".into(),
+            BinaryOperator::Lt => "<".into(),
+            BinaryOperator::GtEq => ">=".into(),
+            BinaryOperator::LtEq => "<=".into(),
+            BinaryOperator::Eq => "=".into(),
+            BinaryOperator::NotEq => "<>".into(),
+            BinaryOperator::BitwiseOr => "|".into(),
+            BinaryOperator::BitwiseAnd => "&".into(),
+            BinaryOperator::BitwiseXor | BinaryOperator::PGExp => "^".into(),
+            BinaryOperator::PGBitwiseXor => "#".into(),
+            BinaryOperator::PGBitwiseShiftLeft => "<<".into(),
+            BinaryOperator::PGBitwiseShiftRight => ">>".into(),
+            BinaryOperator::PGLikeMatch => "~~".into(),
+            BinaryOperator::PGILikeMatch => "~~*".into(),
+            BinaryOperator::PGNotLikeMatch => "!~~".into(),
+            BinaryOperator::PGNotILikeMatch => "!~~*".into(),
+            BinaryOperator::PGStartsWith => "^@".into(),
+            BinaryOperator::PGRegexMatch
+            | BinaryOperator::PGRegexIMatch
+            | BinaryOperator::PGRegexNotMatch
+            | BinaryOperator::PGRegexNotIMatch => {
+                return Err(PgError::feature_not_supported("regular expression operators"));
+            }
+            BinaryOperator::Custom(s) => s.clone(),
+            other => return Err(PgError::feature_not_supported(format!("operator {other}"))),
+        };
+        let pos = self.op_pos(left, right, &[sym.as_str()]);
+        self.make_op(&sym, left, right, pos)
+    }
+
+    /// Position of an operator token: the first occurrence of one of `tokens`
+    /// between the end of `left` and the start of `right`.
+    fn op_pos(&self, left: &ast::Expr, right: &ast::Expr, tokens: &[&str]) -> Option<usize> {
+        let start = self.byte_offset(left.span().end)?;
+        let end = self.byte_offset(right.span().start).unwrap_or(self.query_text.len());
+        let (lo, hi) = if start <= end { (start, end) } else { (end, start) };
+        let between = self.query_text.get(lo..hi)?;
+        let found = tokens.iter().filter_map(|t| between.find(t)).min()?;
+        Some(self.query_text[..lo + found].chars().count() + 1)
+    }
+
+    /// Builds a binary operator call with PostgreSQL's resolution.
+    pub fn make_op(&mut self, sym: &str, left: &ast::Expr, right: &ast::Expr, pos: Option<usize>) -> PgResult<Expr> {
+        let lpos = self.pos(left.span());
+        let rpos = self.pos(right.span());
+        let l = self.transform(left)?;
+        let r = self.transform(right)?;
+        self.make_op_exprs(sym, (l, lpos), (r, rpos), pos)
+    }
+
+    pub fn make_op_exprs(
+        &mut self,
+        sym: &str,
+        (l, lpos): (Expr, Option<usize>),
+        (r, rpos): (Expr, Option<usize>),
+        pos: Option<usize>,
+    ) -> PgResult<Expr> {
+        let (lt, rt) = (l.type_oid(), r.type_oid());
+        match func::resolve(sym, &[lt, rt]) {
+            Resolution::Found(d) => {
+                let a = self.coerce(l, d.args[0], -1, false, lpos)?;
+                let b = self.coerce(r, d.args[1], -1, false, rpos)?;
+                Ok(Expr::Call { func: d.imp, args: vec![a, b], type_oid: d.ret, strict: true })
+            }
+            Resolution::NotFound if sym == "||" && is_textish(lt) != is_textish(rt) && lt != BYTEA && rt != BYTEA => {
+                // anytextcat / textanycat: the non-string side goes through its output function
+                let a = if is_textish(lt) { self.coerce(l, TEXT, -1, false, lpos)? } else { self.to_text(l, lpos)? };
+                let b = if is_textish(rt) { self.coerce(r, TEXT, -1, false, rpos)? } else { self.to_text(r, rpos)? };
+                Ok(Expr::Call { func: "textcat", args: vec![a, b], type_oid: TEXT, strict: true })
+            }
+            Resolution::NotFound => Err(PgError::new(
+                SqlState::UndefinedFunction,
+                format!("operator does not exist: {} {sym} {}", oid::type_name(lt), oid::type_name(rt)),
+            )
+            .with_hint(OPER_HINT)
+            .or_position(pos)),
+            Resolution::Ambiguous => Err(PgError::new(
+                SqlState::AmbiguousFunction,
+                format!("operator is not unique: {} {sym} {}", oid::type_name(lt), oid::type_name(rt)),
+            )
+            .with_hint("Could not choose a best candidate operator. You might need to add explicit type casts.")
+            .or_position(pos)),
+        }
+    }
+
+    fn to_text(&mut self, x: Expr, pos: Option<usize>) -> PgResult<Expr> {
+        if category(x.type_oid()) == 'P' {
+            return Err(PgError::new(SqlState::UndefinedFunction, "operator does not exist").or_position(pos));
+        }
+        self.coerce(x, TEXT, -1, true, pos)
+    }
+
+    fn transform_case(
+        &mut self,
+        operand: &Option<Box<ast::Expr>>,
+        conditions: &[ast::CaseWhen],
+        else_result: &Option<Box<ast::Expr>>,
+    ) -> PgResult<Expr> {
+        let mut whens = Vec::new();
+        let mut results = Vec::new();
+        for cw in conditions {
+            let cond = match operand {
+                Some(op) => {
+                    let pos = self.pos(cw.condition.span());
+                    self.make_op("=", op, &cw.condition, pos)?
+                }
+                None => self.transform_bool(&cw.condition, "CASE/WHEN")?,
+            };
+            whens.push(cond);
+            results.push((self.transform(&cw.result)?, self.pos(cw.result.span())));
+        }
+        let else_x = match else_result {
+            Some(e) => (self.transform(e)?, self.pos(e.span())),
+            None => (Expr::Const { value: Datum::Null, type_oid: UNKNOWN }, None),
+        };
+        results.push(else_x);
+        // PostgreSQL considers the ELSE branch first
+        let mut order: Vec<(u32, Option<usize>)> = Vec::new();
+        if let Some(last) = results.last() {
+            order.push((last.0.type_oid(), last.1));
+        }
+        order.extend(results[..results.len() - 1].iter().map(|(x, p)| (x.type_oid(), *p)));
+        let t = select_common_type(&order, "CASE")?;
+        let mut coerced = Vec::new();
+        for (x, p) in results {
+            coerced.push(self.coerce(x, t, -1, false, p)?);
+        }
+        let else_result = Box::new(coerced.pop().ok_or_else(|| PgError::internal("CASE without ELSE"))?);
+        Ok(Expr::Case { whens: whens.into_iter().zip(coerced).collect(), else_result, type_oid: t })
+    }
+
+    fn transform_function(&mut self, f: &ast::Function, whole: &ast::Expr) -> PgResult<Expr> {
+        let pos = self.pos(whole.span());
+        if f.filter.is_some() || f.over.is_some() || !f.within_group.is_empty() {
+            return Err(PgError::feature_not_supported("aggregate and window functions"));
+        }
+        let parts: Vec<String> = f
+            .name
+            .0
+            .iter()
+            .map(|p| match p {
+                ObjectNamePart::Identifier(id) => lower_ident(id),
+                ObjectNamePart::Function(pf) => pf.name.value.to_lowercase(),
+            })
+            .collect();
+        let name = match parts.as_slice() {
+            [n] => n.clone(),
+            [schema, n] if schema == "pg_catalog" => n.clone(),
+            [schema, _] => {
+                return Err(PgError::new(SqlState::InvalidSchemaName, format!("schema \"{schema}\" does not exist")).or_position(pos));
+            }
+            _ => return Err(PgError::feature_not_supported(format!("function name {}", f.name))),
+        };
+        let arg_list = match &f.args {
+            FunctionArguments::None => {
+                if let Some((imp, t)) = special_value_function(&name) {
+                    return Ok(Expr::Call { func: imp, args: vec![], type_oid: t, strict: false });
+                }
+                return Err(PgError::new(SqlState::UndefinedColumn, format!("column \"{name}\" does not exist")).or_position(pos));
+            }
+            FunctionArguments::Subquery(_) => return Err(PgError::feature_not_supported("subqueries")),
+            FunctionArguments::List(l) => l,
+        };
+        if arg_list.duplicate_treatment.is_some() || !arg_list.clauses.is_empty() {
+            return Err(PgError::feature_not_supported("aggregate functions"));
+        }
+        let mut args = Vec::new();
+        for a in &arg_list.args {
+            match a {
+                FunctionArg::Unnamed(FunctionArgExpr::Expr(e)) => args.push((self.transform(e)?, self.pos(e.span()))),
+                FunctionArg::Unnamed(_) => return Err(PgError::feature_not_supported("* arguments")),
+                _ => return Err(PgError::feature_not_supported("named function arguments")),
+            }
+        }
+        match name.as_str() {
+            "coalesce" => {
+                let types: Vec<_> = args.iter().map(|(x, p)| (x.type_oid(), *p)).collect();
+                let t = select_common_type(&types, "COALESCE")?;
+                let mut v = Vec::new();
+                for (x, p) in args {
+                    v.push(self.coerce(x, t, -1, false, p)?);
+                }
+                Ok(Expr::Coalesce { args: v, type_oid: t })
+            }
+            "greatest" | "least" => {
+                let ctx = if name == "greatest" { "GREATEST" } else { "LEAST" };
+                let types: Vec<_> = args.iter().map(|(x, p)| (x.type_oid(), *p)).collect();
+                let t = select_common_type(&types, ctx)?;
+                let lt = match func::resolve("<", &[t, t]) {
+                    Resolution::Found(d) if d.args[0] == t => d.imp,
+                    _ => {
+                        return Err(PgError::new(
+                            SqlState::UndefinedFunction,
+                            format!("could not identify a comparison function for type {}", oid::type_name(t)),
+                        ))
+                    }
+                };
+                let mut v = Vec::new();
+                for (x, p) in args {
+                    v.push(self.coerce(x, t, -1, false, p)?);
+                }
+                Ok(Expr::MinMax { args: v, greatest: name == "greatest", lt, type_oid: t })
+            }
+            "nullif" if args.len() == 2 => {
+                let mut it = args.into_iter();
+                let (Some(l), Some(r)) = (it.next(), it.next()) else { return Err(PgError::internal("nullif arity")) };
+                let lt = l.0.type_oid();
+                let eq = self.make_op_exprs("=", l, r, pos)?;
+                let Expr::Call { func, mut args, .. } = eq else { return Err(PgError::internal("nullif")) };
+                let right = args.pop().ok_or_else(|| PgError::internal("nullif"))?;
+                let left = args.pop().ok_or_else(|| PgError::internal("nullif"))?;
+                let _ = lt;
+                let t = left.type_oid();
+                Ok(Expr::NullIf { left: Box::new(left), right: Box::new(right), eq: func, type_oid: t })
+            }
+            _ => self.call_function(&name, args, pos),
+        }
+    }
+
+    /// Resolves and builds a call of a built-in function.
+    pub fn call_function(&mut self, name: &str, args: Vec<(Expr, Option<usize>)>, pos: Option<usize>) -> PgResult<Expr> {
+        let types: Vec<u32> = args.iter().map(|(x, _)| x.type_oid()).collect();
+        let fmt_sig = || types.iter().map(|&t| oid::type_name(t)).collect::<Vec<_>>().join(", ");
+        match func::resolve(name, &types) {
+            Resolution::Found(d) => {
+                let mut out = Vec::with_capacity(args.len());
+                for (i, (x, p)) in args.into_iter().enumerate() {
+                    let target = d.args.get(i).copied().unwrap_or_else(|| if x.type_oid() == UNKNOWN { TEXT } else { x.type_oid() });
+                    out.push(self.coerce(x, target, -1, false, p)?);
+                }
+                Ok(Expr::Call { func: d.imp, args: out, type_oid: d.ret, strict: d.strict })
+            }
+            Resolution::NotFound if func::known_unsupported(name) => {
+                Err(PgError::feature_not_supported(format!("function {name}()")).or_position(pos))
+            }
+            Resolution::NotFound => Err(PgError::new(
+                SqlState::UndefinedFunction,
+                format!("function {name}({}) does not exist", fmt_sig()),
+            )
+            .with_hint(FUNC_HINT)
+            .or_position(pos)),
+            Resolution::Ambiguous => Err(PgError::new(
+                SqlState::AmbiguousFunction,
+                format!("function {name}({}) is not unique", fmt_sig()),
+            )
+            .with_hint("Could not choose a best candidate function. You might need to add explicit type casts.")
+            .or_position(pos)),
+        }
+    }
+}
+
+/// The text of a (possibly negated) numeric literal.
+fn numeric_literal_text(e: &ast::Expr) -> Option<String> {
+    match e {
+        ast::Expr::Value(v) => match &v.value {
+            Value::Number(s, _) => Some(s.clone()),
+            _ => None,
+        },
+        ast::Expr::UnaryOp { op: UnaryOperator::Minus, expr } => numeric_literal_text(expr).map(|s| format!("-{s}")),
+        _ => None,
+    }
+}
+
+fn is_textish(t: u32) -> bool {
+    matches!(t, TEXT | VARCHAR | BPCHAR | NAME | UNKNOWN | CHAR)
+}
+
+/// An integer literal is int4 if it fits, else int8, else numeric; anything with a
+/// point or an exponent is numeric.
+pub(crate) fn number_literal(s: &str) -> PgResult<Expr> {
+    if s.bytes().all(|b| b.is_ascii_digit() || b == b'-') {
+        if let Ok(v) = s.parse::<i32>() {
+            return Ok(Expr::Const { value: Datum::Int4(v), type_oid: INT4 });
+        }
+        if let Ok(v) = s.parse::<i64>() {
+            return Ok(Expr::Const { value: Datum::Int8(v), type_oid: INT8 });
+        }
+    }
+    match Numeric::parse(s) {
+        Some(n) => Ok(Expr::Const { value: Datum::Numeric(n?), type_oid: NUMERIC }),
+        None => Err(PgError::syntax(format!("trailing junk after numeric literal at or near \"{s}\""), None)),
+    }
+}

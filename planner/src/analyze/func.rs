@@ -1,0 +1,311 @@
+//! The built-in functions and operators, and overload resolution
+//! (PostgreSQL's `func_select_candidate` / `oper_select_candidate`, simplified to the
+//! built-in types: exact match, then implicit coercibility, then most exact
+//! matches, preferred types, and the category of unknown-typed arguments).
+
+use std::sync::OnceLock;
+
+use types::oid::*;
+
+use super::coerce::{can_coerce_implicit, category, is_preferred};
+
+/// One built-in function or operator signature.
+#[derive(Debug, Clone)]
+pub struct FuncDef {
+    /// SQL name (`length`) or operator symbol (`+`); unary operators have one argument.
+    pub name: &'static str,
+    pub args: Vec<u32>,
+    pub ret: u32,
+    /// The implementation the executor dispatches on.
+    pub imp: &'static str,
+    /// `VARIADIC "any"`: any number of further arguments of any type.
+    pub variadic_any: bool,
+    /// Returns NULL on any NULL argument without being called.
+    pub strict: bool,
+}
+
+fn def(name: &'static str, args: &[u32], ret: u32, imp: &'static str) -> FuncDef {
+    FuncDef { name, args: args.to_vec(), ret, imp, variadic_any: false, strict: true }
+}
+
+const NUMS: [u32; 6] = [INT2, INT4, INT8, FLOAT4, FLOAT8, NUMERIC];
+const INTS: [u32; 3] = [INT2, INT4, INT8];
+const COMPARABLE: [u32; 17] = [
+    BOOL, INT2, INT4, INT8, FLOAT4, FLOAT8, NUMERIC, TEXT, BPCHAR, NAME, BYTEA, DATE, TIME, TIMESTAMP,
+    TIMESTAMPTZ, INTERVAL, UUID,
+];
+
+fn build() -> Vec<FuncDef> {
+    let mut v = Vec::new();
+    for t in NUMS {
+        v.push(def("+", &[t, t], t, "add"));
+        v.push(def("-", &[t, t], t, "sub"));
+        v.push(def("*", &[t, t], t, "mul"));
+        v.push(def("/", &[t, t], t, "div"));
+        v.push(def("-", &[t], t, "neg"));
+        v.push(def("+", &[t], t, "uplus"));
+        v.push(def("@", &[t], t, "abs"));
+        v.push(def("abs", &[t], t, "abs"));
+    }
+    for t in [INT2, INT4, INT8, NUMERIC] {
+        v.push(def("%", &[t, t], t, "mod"));
+        v.push(def("mod", &[t, t], t, "mod"));
+    }
+    for t in INTS {
+        v.push(def("&", &[t, t], t, "bitand"));
+        v.push(def("|", &[t, t], t, "bitor"));
+        v.push(def("#", &[t, t], t, "bitxor"));
+        v.push(def("~", &[t], t, "bitnot"));
+        v.push(def("<<", &[t, INT4], t, "shl"));
+        v.push(def(">>", &[t, INT4], t, "shr"));
+    }
+    for t in COMPARABLE {
+        for (op, imp) in [("=", "eq"), ("<>", "ne"), ("<", "lt"), ("<=", "le"), (">", "gt"), (">=", "ge")] {
+            v.push(def(op, &[t, t], BOOL, imp));
+        }
+    }
+    v.push(def("^", &[FLOAT8, FLOAT8], FLOAT8, "pow"));
+    v.push(def("^", &[NUMERIC, NUMERIC], NUMERIC, "pow"));
+    v.push(def("|/", &[FLOAT8], FLOAT8, "sqrt"));
+    v.push(def("||/", &[FLOAT8], FLOAT8, "cbrt"));
+    v.push(def("||", &[TEXT, TEXT], TEXT, "textcat"));
+    v.push(def("||", &[BYTEA, BYTEA], BYTEA, "byteacat"));
+    for (op, imp) in [("~~", "like"), ("!~~", "notlike"), ("~~*", "ilike"), ("!~~*", "notilike")] {
+        v.push(def(op, &[TEXT, TEXT], BOOL, imp));
+    }
+    v.push(def("^@", &[TEXT, TEXT], BOOL, "starts_with"));
+    // date/time arithmetic
+    v.push(def("+", &[DATE, INT4], DATE, "date_pli"));
+    v.push(def("+", &[INT4, DATE], DATE, "int4_pl_date"));
+    v.push(def("-", &[DATE, INT4], DATE, "date_mii"));
+    v.push(def("-", &[DATE, DATE], INT4, "date_mi"));
+    v.push(def("+", &[DATE, INTERVAL], TIMESTAMP, "date_pl_interval"));
+    v.push(def("-", &[DATE, INTERVAL], TIMESTAMP, "date_mi_interval"));
+    v.push(def("+", &[DATE, TIME], TIMESTAMP, "date_pl_time"));
+    v.push(def("+", &[TIMESTAMP, INTERVAL], TIMESTAMP, "ts_pl_interval"));
+    v.push(def("-", &[TIMESTAMP, INTERVAL], TIMESTAMP, "ts_mi_interval"));
+    v.push(def("+", &[TIMESTAMPTZ, INTERVAL], TIMESTAMPTZ, "ts_pl_interval"));
+    v.push(def("-", &[TIMESTAMPTZ, INTERVAL], TIMESTAMPTZ, "ts_mi_interval"));
+    v.push(def("+", &[INTERVAL, TIMESTAMPTZ], TIMESTAMPTZ, "interval_pl_ts"));
+    v.push(def("-", &[TIMESTAMP, TIMESTAMP], INTERVAL, "ts_mi"));
+    v.push(def("-", &[TIMESTAMPTZ, TIMESTAMPTZ], INTERVAL, "ts_mi"));
+    v.push(def("+", &[INTERVAL, INTERVAL], INTERVAL, "add"));
+    v.push(def("-", &[INTERVAL, INTERVAL], INTERVAL, "sub"));
+    v.push(def("-", &[INTERVAL], INTERVAL, "neg"));
+    v.push(def("*", &[INTERVAL, FLOAT8], INTERVAL, "interval_mul"));
+    v.push(def("*", &[FLOAT8, INTERVAL], INTERVAL, "mul_interval"));
+    v.push(def("/", &[INTERVAL, FLOAT8], INTERVAL, "interval_div"));
+    // strings
+    for (n, ret, imp) in [
+        ("length", INT4, "length"),
+        ("char_length", INT4, "length"),
+        ("character_length", INT4, "length"),
+        ("octet_length", INT4, "octet_length"),
+        ("upper", TEXT, "upper"),
+        ("lower", TEXT, "lower"),
+        ("initcap", TEXT, "initcap"),
+        ("reverse", TEXT, "reverse"),
+        ("md5", TEXT, "md5"),
+        ("ascii", INT4, "ascii"),
+        ("quote_ident", TEXT, "quote_ident"),
+        ("quote_literal", TEXT, "quote_literal"),
+        ("btrim", TEXT, "btrim"),
+        ("ltrim", TEXT, "ltrim"),
+        ("rtrim", TEXT, "rtrim"),
+    ] {
+        v.push(def(n, &[TEXT], ret, imp));
+    }
+    v.push(def("length", &[BYTEA], INT4, "octet_length"));
+    v.push(def("octet_length", &[BYTEA], INT4, "octet_length"));
+    v.push(def("md5", &[BYTEA], TEXT, "md5"));
+    for n in ["btrim", "ltrim", "rtrim"] {
+        v.push(def(n, &[TEXT, TEXT], TEXT, n));
+    }
+    v.push(def("substr", &[TEXT, INT4], TEXT, "substr"));
+    v.push(def("substr", &[TEXT, INT4, INT4], TEXT, "substr"));
+    v.push(def("substring", &[TEXT, INT4], TEXT, "substr"));
+    v.push(def("substring", &[TEXT, INT4, INT4], TEXT, "substr"));
+    v.push(def("position", &[TEXT, TEXT], INT4, "strpos"));
+    v.push(def("strpos", &[TEXT, TEXT], INT4, "strpos"));
+    v.push(def("replace", &[TEXT, TEXT, TEXT], TEXT, "replace"));
+    v.push(def("repeat", &[TEXT, INT4], TEXT, "repeat"));
+    v.push(def("left", &[TEXT, INT4], TEXT, "left"));
+    v.push(def("right", &[TEXT, INT4], TEXT, "right"));
+    v.push(def("lpad", &[TEXT, INT4], TEXT, "lpad"));
+    v.push(def("lpad", &[TEXT, INT4, TEXT], TEXT, "lpad"));
+    v.push(def("rpad", &[TEXT, INT4], TEXT, "rpad"));
+    v.push(def("rpad", &[TEXT, INT4, TEXT], TEXT, "rpad"));
+    v.push(def("chr", &[INT4], TEXT, "chr"));
+    v.push(def("split_part", &[TEXT, TEXT, INT4], TEXT, "split_part"));
+    v.push(def("starts_with", &[TEXT, TEXT], BOOL, "starts_with"));
+    v.push(def("to_hex", &[INT4], TEXT, "to_hex"));
+    v.push(def("to_hex", &[INT8], TEXT, "to_hex"));
+    v.push(FuncDef { variadic_any: true, strict: false, ..def("concat", &[], TEXT, "concat") });
+    v.push(FuncDef { variadic_any: true, strict: false, ..def("concat_ws", &[TEXT], TEXT, "concat_ws") });
+    // math
+    for t in [FLOAT8, NUMERIC] {
+        for (n, imp) in [
+            ("ceil", "ceil"),
+            ("ceiling", "ceil"),
+            ("floor", "floor"),
+            ("round", "round"),
+            ("trunc", "trunc"),
+            ("sqrt", "sqrt"),
+            ("exp", "exp"),
+            ("ln", "ln"),
+            ("log", "log10"),
+            ("log10", "log10"),
+            ("sign", "sign"),
+        ] {
+            v.push(def(n, &[t], t, imp));
+        }
+        v.push(def("power", &[t, t], t, "pow"));
+        v.push(def("pow", &[t, t], t, "pow"));
+    }
+    v.push(def("round", &[NUMERIC, INT4], NUMERIC, "round"));
+    v.push(def("trunc", &[NUMERIC, INT4], NUMERIC, "trunc"));
+    v.push(def("log", &[NUMERIC, NUMERIC], NUMERIC, "log"));
+    v.push(def("div", &[NUMERIC, NUMERIC], NUMERIC, "div_trunc"));
+    v.push(def("cbrt", &[FLOAT8], FLOAT8, "cbrt"));
+    v.push(def("degrees", &[FLOAT8], FLOAT8, "degrees"));
+    v.push(def("radians", &[FLOAT8], FLOAT8, "radians"));
+    v.push(def("pi", &[], FLOAT8, "pi"));
+    v.push(def("random", &[], FLOAT8, "random"));
+    // session and time
+    v.push(def("now", &[], TIMESTAMPTZ, "now"));
+    v.push(def("transaction_timestamp", &[], TIMESTAMPTZ, "now"));
+    v.push(def("statement_timestamp", &[], TIMESTAMPTZ, "statement_timestamp"));
+    v.push(def("clock_timestamp", &[], TIMESTAMPTZ, "clock_timestamp"));
+    v.push(def("version", &[], TEXT, "version"));
+    v.push(def("current_database", &[], NAME, "current_database"));
+    v.push(def("current_schema", &[], NAME, "current_schema"));
+    v.push(def("current_setting", &[TEXT], TEXT, "current_setting"));
+    v.push(def("current_setting", &[TEXT, BOOL], TEXT, "current_setting"));
+    v.push(def("pg_backend_pid", &[], INT4, "pg_backend_pid"));
+    v.push(def("pg_sleep", &[FLOAT8], VOID, "pg_sleep"));
+    v.push(def("pg_cancel_backend", &[INT4], BOOL, "pg_cancel_backend"));
+    v.push(def("pg_terminate_backend", &[INT4], BOOL, "pg_terminate_backend"));
+    v.push(def("pg_terminate_backend", &[INT4, INT8], BOOL, "pg_terminate_backend"));
+    v.push(def("pg_postmaster_start_time", &[], TIMESTAMPTZ, "pg_postmaster_start_time"));
+    v
+}
+
+pub fn catalog() -> &'static [FuncDef] {
+    static CATALOG: OnceLock<Vec<FuncDef>> = OnceLock::new();
+    CATALOG.get_or_init(build)
+}
+
+/// True if any function or operator of that name exists (any argument count).
+pub fn name_exists(name: &str) -> bool {
+    catalog().iter().any(|f| f.name == name)
+}
+
+/// PostgreSQL functions we know exist but do not implement: calling them is 0A000
+/// rather than "does not exist".
+pub fn known_unsupported(name: &str) -> bool {
+    matches!(
+        name,
+        "pg_typeof" | "txid_current" | "txid_current_if_assigned" | "pg_current_xact_id" | "to_char"
+            | "to_date" | "to_timestamp" | "to_number" | "date_trunc" | "date_part" | "age" | "format"
+            | "regexp_replace" | "regexp_match" | "regexp_matches" | "regexp_split_to_array"
+            | "array_agg" | "count" | "sum" | "avg" | "min" | "max" | "string_agg" | "bool_and"
+            | "bool_or" | "array_length" | "unnest" | "generate_series" | "row_number" | "rank"
+            | "json_build_object" | "jsonb_build_object" | "to_json" | "to_jsonb" | "gen_random_uuid"
+            | "encode" | "decode" | "translate" | "overlay" | "set_config" | "pg_advisory_lock"
+            | "has_table_privilege" | "obj_description" | "col_description" | "format_type"
+            | "pg_get_userbyid" | "inet_client_addr" | "inet_server_addr" | "make_date"
+            | "make_interval" | "justify_days" | "justify_hours" | "isfinite" | "timeofday"
+            | "factorial" | "gcd" | "lcm" | "width_bucket" | "scale" | "setseed" | "sha256"
+            | "string_to_array" | "array_to_string" | "regexp_like" | "num_nonnulls" | "num_nulls"
+    )
+}
+
+/// Result of resolution.
+pub enum Resolution {
+    Found(&'static FuncDef),
+    NotFound,
+    Ambiguous,
+}
+
+fn coercible_sig(f: &FuncDef, args: &[u32]) -> bool {
+    if f.variadic_any {
+        args.len() >= f.args.len() && f.args.iter().zip(args).all(|(&p, &a)| can_coerce_implicit(a, p))
+    } else {
+        f.args.len() == args.len() && f.args.iter().zip(args).all(|(&p, &a)| can_coerce_implicit(a, p))
+    }
+}
+
+/// Picks the function or operator `name` for argument types `args` (`UNKNOWN` for
+/// string literals and unspecified parameters).
+pub fn resolve(name: &str, args: &[u32]) -> Resolution {
+    let all: Vec<&'static FuncDef> = catalog().iter().filter(|f| f.name == name).collect();
+    let sig = |f: &FuncDef| f.args.iter().take(args.len()).cloned().collect::<Vec<u32>>();
+    // exact match
+    if let Some(f) = all.iter().find(|f| !f.variadic_any && f.args == args) {
+        return Resolution::Found(f);
+    }
+    // binary operator with one unknown side: try the other side's type for both
+    if args.len() == 2 && (args[0] == UNKNOWN) != (args[1] == UNKNOWN) {
+        let known = if args[0] == UNKNOWN { args[1] } else { args[0] };
+        if let Some(f) = all.iter().find(|f| !f.variadic_any && f.args == [known, known]) {
+            return Resolution::Found(f);
+        }
+    }
+    let mut cands: Vec<&'static FuncDef> = all.into_iter().filter(|f| coercible_sig(f, args)).collect();
+    if cands.len() <= 1 {
+        return cands.first().map_or(Resolution::NotFound, |f| Resolution::Found(f));
+    }
+    let score = |f: &FuncDef, pred: &dyn Fn(u32, u32) -> bool| {
+        sig(f).iter().zip(args).filter(|&(&p, &a)| pred(p, a)).count()
+    };
+    let keep_max = |cands: Vec<&'static FuncDef>, pred: &dyn Fn(u32, u32) -> bool| {
+        let best = cands.iter().map(|f| score(f, pred)).max().unwrap_or(0);
+        cands.into_iter().filter(|f| score(f, pred) == best).collect::<Vec<_>>()
+    };
+    cands = keep_max(cands, &|p, a| a != UNKNOWN && p == a);
+    if cands.len() == 1 {
+        return Resolution::Found(cands[0]);
+    }
+    cands = keep_max(cands, &|p, a| a != UNKNOWN && p != a && is_preferred(p));
+    if cands.len() == 1 {
+        return Resolution::Found(cands[0]);
+    }
+    // unknown arguments: prefer the string category, else a category all agree on
+    for (i, &a) in args.iter().enumerate() {
+        if a != UNKNOWN {
+            continue;
+        }
+        let cats: Vec<char> = cands.iter().filter_map(|f| f.args.get(i).map(|&t| category(t))).collect();
+        let chosen = if cats.contains(&'S') {
+            'S'
+        } else if cats.windows(2).all(|w| w[0] == w[1]) {
+            match cats.first() {
+                Some(&c) => c,
+                None => continue,
+            }
+        } else {
+            return Resolution::Ambiguous;
+        };
+        cands.retain(|f| f.args.get(i).is_none_or(|&t| category(t) == chosen));
+        if cands.iter().any(|f| f.args.get(i).is_some_and(|&t| is_preferred(t))) {
+            cands.retain(|f| f.args.get(i).is_none_or(|&t| is_preferred(t)));
+        }
+    }
+    if cands.len() == 1 {
+        return Resolution::Found(cands[0]);
+    }
+    // known arguments all of one type: assume the unknown ones are of it too
+    let known: Vec<u32> = args.iter().cloned().filter(|&a| a != UNKNOWN).collect();
+    if !known.is_empty() && known.len() < args.len() && known.iter().all(|&k| k == known[0]) {
+        let t = known[0];
+        let narrowed: Vec<_> = cands
+            .iter()
+            .cloned()
+            .filter(|f| args.iter().enumerate().all(|(i, &a)| a != UNKNOWN || f.args.get(i).is_none_or(|&p| can_coerce_implicit(t, p))))
+            .collect();
+        if narrowed.len() == 1 {
+            return Resolution::Found(narrowed[0]);
+        }
+    }
+    if cands.is_empty() { Resolution::NotFound } else { Resolution::Ambiguous }
+}

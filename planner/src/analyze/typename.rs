@@ -1,0 +1,119 @@
+//! SQL type names (`sqlparser::ast::DataType`) to type OID and type modifier.
+
+use sqlparser::ast::{CharacterLength, DataType, ExactNumberInfo, ObjectNamePart, TimezoneInfo};
+use types::oid::*;
+use types::{PgError, PgResult, SqlState};
+
+fn len_mod(l: &Option<CharacterLength>, default: Option<i32>) -> i32 {
+    match l {
+        Some(CharacterLength::IntegerLength { length, .. }) => (*length as i32).saturating_add(4),
+        _ => default.map_or(-1, |d| d + 4),
+    }
+}
+
+fn numeric_mod(info: &ExactNumberInfo) -> PgResult<i32> {
+    Ok(match info {
+        ExactNumberInfo::None => -1,
+        ExactNumberInfo::Precision(p) => numeric_typmod(*p as i64, 0)?,
+        ExactNumberInfo::PrecisionAndScale(p, s) => numeric_typmod(*p as i64, *s)?,
+    })
+}
+
+fn numeric_typmod(p: i64, s: i64) -> PgResult<i32> {
+    if !(1..=1000).contains(&p) {
+        return Err(PgError::new(
+            SqlState::InvalidParameterValue,
+            format!("NUMERIC precision {p} must be between 1 and 1000"),
+        ));
+    }
+    if !(-1000..=1000).contains(&s) {
+        return Err(PgError::new(
+            SqlState::InvalidParameterValue,
+            format!("NUMERIC scale {s} must be between -1000 and 1000"),
+        ));
+    }
+    Ok((((p as i32) << 16) | ((s as i32) & 0x7ff)) + 4)
+}
+
+/// The OID and typmod a type name denotes.
+pub fn resolve_type(dt: &DataType) -> PgResult<(u32, i32)> {
+    Ok(match dt {
+        DataType::Int2(_) | DataType::SmallInt(_) => (INT2, -1),
+        DataType::Int(_) | DataType::Int4(_) | DataType::Integer(_) => (INT4, -1),
+        DataType::Int8(_) | DataType::BigInt(_) => (INT8, -1),
+        DataType::Real | DataType::Float4 => (FLOAT4, -1),
+        DataType::Float8 | DataType::DoublePrecision | DataType::Double(ExactNumberInfo::None) => (FLOAT8, -1),
+        DataType::Float(ExactNumberInfo::Precision(p)) if *p <= 24 => (FLOAT4, -1),
+        DataType::Float(_) => (FLOAT8, -1),
+        DataType::Numeric(i) | DataType::Decimal(i) | DataType::Dec(i) => (NUMERIC, numeric_mod(i)?),
+        DataType::Text => (TEXT, -1),
+        DataType::Varchar(l) | DataType::CharacterVarying(l) | DataType::CharVarying(l) => (VARCHAR, len_mod(l, None)),
+        DataType::Char(l) | DataType::Character(l) => (BPCHAR, len_mod(l, Some(1))),
+        DataType::Bool | DataType::Boolean => (BOOL, -1),
+        DataType::Bytea => (BYTEA, -1),
+        DataType::Date => (DATE, -1),
+        DataType::Time(_, TimezoneInfo::None | TimezoneInfo::WithoutTimeZone) => (TIME, -1),
+        DataType::Timestamp(_, TimezoneInfo::WithTimeZone | TimezoneInfo::Tz) => (TIMESTAMPTZ, -1),
+        DataType::Timestamp(_, _) => (TIMESTAMP, -1),
+        DataType::Interval { fields: None, precision: None } => (INTERVAL, -1),
+        DataType::Uuid => (UUID, -1),
+        DataType::Custom(name, mods) => {
+            let n = match name.0.last() {
+                Some(ObjectNamePart::Identifier(id)) => {
+                    if id.quote_style.is_some() { id.value.clone() } else { id.value.to_lowercase() }
+                }
+                _ => return Err(PgError::feature_not_supported(format!("type name {name}"))),
+            };
+            let t = match n.as_str() {
+                "int2" => INT2,
+                "int4" => INT4,
+                "int8" => INT8,
+                "float4" => FLOAT4,
+                "float8" => FLOAT8,
+                "bool" => BOOL,
+                "name" => NAME,
+                "oid" => OID,
+                "bpchar" => BPCHAR,
+                "varchar" => VARCHAR,
+                "timestamptz" => TIMESTAMPTZ,
+                "timestamp" => TIMESTAMP,
+                "interval" => INTERVAL,
+                "time" => TIME,
+                "numeric" | "decimal" => NUMERIC,
+                "text" => TEXT,
+                "void" => VOID,
+                "unknown" => UNKNOWN,
+                "char" if id_quoted(name) => CHAR,
+                "json" | "jsonb" | "xml" | "money" | "inet" | "cidr" | "macaddr" | "bit" | "varbit" | "point"
+                | "regclass" | "regtype" | "regproc" | "tsvector" | "tsquery" | "timetz" | "int4range"
+                | "record" | "xid" | "xid8" | "pg_lsn" => {
+                    return Err(PgError::feature_not_supported(format!("type {n}")));
+                }
+                _ => {
+                    return Err(PgError::new(SqlState::UndefinedObject, format!("type \"{n}\" does not exist")));
+                }
+            };
+            let typmod = if mods.is_empty() {
+                -1
+            } else {
+                let nums: Vec<i64> = mods.iter().filter_map(|m| m.to_string().parse().ok()).collect();
+                match (t, nums.as_slice()) {
+                    (NUMERIC, [p]) => numeric_typmod(*p, 0)?,
+                    (NUMERIC, [p, s]) => numeric_typmod(*p, *s)?,
+                    (VARCHAR | BPCHAR, [l]) => *l as i32 + 4,
+                    _ => return Err(PgError::feature_not_supported(format!("type modifier on {n}"))),
+                }
+            };
+            (t, typmod)
+        }
+        DataType::Array(_) => return Err(PgError::feature_not_supported("array types")),
+        DataType::JSON | DataType::JSONB | DataType::Regclass => {
+            return Err(PgError::feature_not_supported(format!("type {dt}")));
+        }
+        other => return Err(PgError::feature_not_supported(format!("type {other}"))),
+    })
+}
+
+fn id_quoted(name: &sqlparser::ast::ObjectName) -> bool {
+    matches!(name.0.last(), Some(ObjectNamePart::Identifier(id)) if id.quote_style == Some('"'))
+}
