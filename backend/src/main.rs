@@ -82,6 +82,7 @@ fn env(name: &str) -> Result<String, String> {
 /// Settings as the postmaster has them: postgresql.conf, then its -c options.
 fn load_settings(data_dir: &std::path::Path) -> Result<Settings, String> {
     let mut settings = Settings::new();
+    settings.install_check_hook("TimeZone", check_time_zone);
     let path = data_dir.join("postgresql.conf");
     let file_name = path.display().to_string();
     let text = std::fs::read_to_string(&path).map_err(|e| format!("could not open configuration file \"{file_name}\": {e}"))?;
@@ -97,6 +98,15 @@ fn load_settings(data_dir: &std::path::Path) -> Result<Settings, String> {
     }
     settings.set_override("data_directory", &data_dir.display().to_string()).map_err(|e| e.message)?;
     Ok(settings)
+}
+
+/// TimeZone values must be ones the datetime code can apply (see
+/// `types::datum::TimeZone::parse`); others are refused when SET, not ignored.
+fn check_time_zone(value: &str) -> Result<String, types::guc::CheckError> {
+    match types::datum::TimeZone::parse(value) {
+        Ok(_) => Ok(value.to_owned()),
+        Err(e) => Err(types::guc::CheckError { code: e.code, message: Some(e.message), detail: e.detail, hint: e.hint }),
+    }
 }
 
 fn main() -> ExitCode {

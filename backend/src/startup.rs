@@ -360,9 +360,15 @@ pub struct Canceller {
 #[async_trait]
 impl CancelHandler for Canceller {
     async fn on_cancel_request(&self, req: CancelRequest) {
-        let SecretKey::I32(key) = req.secret_key else {
-            tracing::info!("cancel request with a long secret key ignored");
-            return;
+        // pgwire decodes the key as bytes when it cannot know the protocol
+        // version of the connection being cancelled; ours are 4 bytes.
+        let key = match &req.secret_key {
+            SecretKey::I32(k) => *k,
+            SecretKey::Bytes(b) if b.len() == 4 => i32::from_be_bytes([b[0], b[1], b[2], b[3]]),
+            SecretKey::Bytes(b) => {
+                tracing::info!("cancel request with a {}-byte secret key ignored", b.len());
+                return;
+            }
         };
         match self.shmem.proc_array().find_pid(req.pid) {
             Some(p) if p.cancel_key == key => {

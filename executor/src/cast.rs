@@ -31,7 +31,7 @@ fn float_to_int(f: f64, to: u32) -> PgResult<Datum> {
         return Err(out_of_range(to));
     }
     let r = f.round_ties_even();
-    if r < -1.8e19 || r > 1.8e19 {
+    if !(-1.8e19..=1.8e19).contains(&r) {
         return Err(out_of_range(to));
     }
     int_of(r as i128, to)

@@ -88,11 +88,10 @@ pub fn execute(plan: &PlannedStmt, params: &[Datum], ctx: &mut dyn ExecContext) 
     let mut rows: Vec<Vec<Datum>> = Vec::new();
     for row in &p.rows {
         ev.ctx.check_for_interrupts()?;
-        if let Some(f) = &p.filter {
-            if ev.eval(f)? != Datum::Bool(true) {
+        if let Some(f) = &p.filter
+            && ev.eval(f)? != Datum::Bool(true) {
                 continue;
             }
-        }
         let mut out = Vec::with_capacity(row.len());
         for e in row {
             out.push(ev.eval(e)?);

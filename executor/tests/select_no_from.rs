@@ -2,6 +2,8 @@
 //! taken from PostgreSQL 15) is parsed, planned and executed here, and the text
 //! output, the column type letters and the error messages must match.
 
+#![allow(clippy::unwrap_used)]
+
 use executor::{execute, ExecContext};
 use sqlparser::dialect::PostgreSqlDialect;
 use sqlparser::parser::Parser;

@@ -81,6 +81,7 @@ pub fn plan_simple_query(stmt: &sqlparser::ast::Statement, query_text: &str) -> 
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
     use sqlparser::dialect::PostgreSqlDialect;

@@ -77,8 +77,25 @@ pub struct Postmaster {
 fn describe_exit(status: &WaitStatus) -> String {
     match status {
         WaitStatus::Exited(_, code) => format!("exited with exit code {code}"),
-        WaitStatus::Signaled(_, sig, _) => format!("was terminated by signal {}: {}", *sig as i32, sig.as_str()),
+        WaitStatus::Signaled(_, sig, _) => format!("was terminated by signal {}: {}", *sig as i32, signal_description(*sig)),
         other => format!("ended with status {other:?}"),
+    }
+}
+
+/// The words strsignal(3) prints for the signals that end processes.
+fn signal_description(sig: Signal) -> &'static str {
+    match sig {
+        Signal::SIGKILL => "Killed",
+        Signal::SIGSEGV => "Segmentation fault",
+        Signal::SIGABRT => "Aborted",
+        Signal::SIGBUS => "Bus error",
+        Signal::SIGILL => "Illegal instruction",
+        Signal::SIGFPE => "Floating point exception",
+        Signal::SIGTERM => "Terminated",
+        Signal::SIGQUIT => "Quit",
+        Signal::SIGINT => "Interrupt",
+        Signal::SIGPIPE => "Broken pipe",
+        other => other.as_str(),
     }
 }
 
@@ -253,7 +270,7 @@ impl Postmaster {
             }
             let normal = matches!(status, WaitStatus::Exited(_, 0) | WaitStatus::Exited(_, 1));
             if !normal && self.state == State::Running {
-                tracing::error!("server process (PID {pid}) {}", describe_exit(&status));
+                tracing::info!("server process (PID {pid}) {}", describe_exit(&status));
                 tracing::info!("terminating any other active server processes");
                 self.signal_all(Signal::SIGQUIT);
                 self.state = State::CrashRestart { since: Instant::now(), killed: false };

@@ -430,6 +430,7 @@ fn to8(b: &[u8]) -> [u8; 8] {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

@@ -176,6 +176,7 @@ pub fn is_string_type(oid: u32) -> bool {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

@@ -12,7 +12,7 @@ const SLEEP_SLICE: Duration = Duration::from_millis(10);
 
 /// Sleeps `secs` seconds in slices, checking for interrupts between them.
 pub fn pg_sleep(secs: f64, ev: &mut Evaluator<'_>) -> PgResult<()> {
-    if !(secs > 0.0) {
+    if secs.is_nan() || secs <= 0.0 {
         return ev.ctx.check_for_interrupts();
     }
     let deadline = Instant::now() + Duration::try_from_secs_f64(secs).unwrap_or(Duration::from_secs(u32::MAX as u64));
@@ -46,11 +46,10 @@ pub fn call(func: &str, args: &[Datum], ev: &mut Evaluator<'_>) -> PgResult<Opti
             Datum::Void
         }
         ("pg_cancel_backend" | "pg_terminate_backend", [Datum::Int4(pid), rest @ ..]) => {
-            if let [Datum::Int8(timeout)] = rest {
-                if *timeout < 0 {
+            if let [Datum::Int8(timeout)] = rest
+                && *timeout < 0 {
                     return Err(PgError::new(SqlState::InvalidParameterValue, "\"timeout\" must not be negative"));
                 }
-            }
             let ok = ev.ctx.signal_backend(*pid, func == "pg_terminate_backend")?;
             if !ok {
                 ev.ctx.warning(format!("PID {pid} is not a PostgreSQL backend process"));

@@ -67,11 +67,10 @@ fn trim(s: &str, chars: &str, left: bool, right: bool) -> String {
 }
 
 fn substr(s: &str, start: i64, len: Option<i64>) -> PgResult<String> {
-    if let Some(l) = len {
-        if l < 0 {
+    if let Some(l) = len
+        && l < 0 {
             return Err(PgError::new(SqlState::SubstringError, "negative substring length not allowed"));
         }
-    }
     let end = len.map(|l| start.saturating_add(l)); // exclusive, 1-based
     let from = start.max(1);
     Ok(s.chars()
@@ -318,6 +317,7 @@ pub fn call(func: &str, args: &[Datum], arg_types: &[u32], ev: &mut Evaluator<'_
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

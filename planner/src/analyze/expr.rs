@@ -42,10 +42,7 @@ impl Analyzer<'_> {
     /// Transforms an expression and reports its 1-based position.
     pub fn transform(&mut self, e: &ast::Expr) -> PgResult<Expr> {
         let pos = self.pos(e.span());
-        self.transform_inner(e).map_err(|err| {
-            // an error raised without a position by a leaf keeps none (runtime-like)
-            err
-        }).map_err(|err: PgError| if err.code == SqlState::UndefinedColumn { err.or_position(pos) } else { err })
+        self.transform_inner(e).map_err(|err: PgError| if err.code == SqlState::UndefinedColumn { err.or_position(pos) } else { err })
     }
 
     fn transform_inner(&mut self, e: &ast::Expr) -> PgResult<Expr> {
@@ -88,12 +85,11 @@ impl Analyzer<'_> {
                 let arg_pos = self.pos(expr.span());
                 // a numeric literal cast to a float type is read as a float directly, so
                 // that literals beyond our numeric range (1e100::float8) still work
-                if matches!(t, FLOAT4 | FLOAT8) {
-                    if let Some(text) = numeric_literal_text(expr) {
+                if matches!(t, FLOAT4 | FLOAT8)
+                    && let Some(text) = numeric_literal_text(expr) {
                         let lit = Expr::Const { value: Datum::Text(text), type_oid: UNKNOWN };
                         return self.coerce(lit, t, typmod, true, arg_pos);
                     }
-                }
                 let arg = self.transform(expr)?;
                 self.coerce(arg, t, typmod, true, arg_pos)
             }
@@ -328,8 +324,8 @@ impl Analyzer<'_> {
             let p = Expr::Param { index, type_oid: to };
             return if typmod >= 0 { self.coerce(p, to, typmod, explicit, pos) } else { Ok(p) };
         }
-        if from == UNKNOWN {
-            if let Expr::Const { value, .. } = &x {
+        if from == UNKNOWN
+            && let Expr::Const { value, .. } = &x {
                 let c = match value {
                     Datum::Null => Expr::Const { value: Datum::Null, type_oid: to },
                     // timestamptz input depends on the session zone: read it at run time
@@ -345,7 +341,6 @@ impl Analyzer<'_> {
                 };
                 return if typmod >= 0 { self.coerce(c, to, typmod, explicit, pos) } else { Ok(c) };
             }
-        }
         let ok = if explicit { can_coerce_explicit(from, to) } else { can_coerce_implicit(from, to) };
         if !ok {
             return Err(PgError::new(
@@ -360,11 +355,10 @@ impl Analyzer<'_> {
     fn transform_unary(&mut self, op: &UnaryOperator, operand: &ast::Expr, whole: &ast::Expr) -> PgResult<Expr> {
         let pos = self.pos(whole.span());
         // a minus sign before a numeric literal makes a negative literal
-        if let (UnaryOperator::Minus, ast::Expr::Value(v)) = (op, operand) {
-            if let Value::Number(s, _) = &v.value {
+        if let (UnaryOperator::Minus, ast::Expr::Value(v)) = (op, operand)
+            && let Value::Number(s, _) = &v.value {
                 return number_literal(&format!("-{s}"));
             }
-        }
         let sym = match op {
             UnaryOperator::Not => {
                 let x = self.transform_bool(operand, "NOT")?;
@@ -488,8 +482,8 @@ impl Analyzer<'_> {
             }
             Resolution::NotFound if sym == "||" && is_textish(lt) != is_textish(rt) && lt != BYTEA && rt != BYTEA => {
                 // anytextcat / textanycat: the non-string side goes through its output function
-                let a = if is_textish(lt) { self.coerce(l, TEXT, -1, false, lpos)? } else { self.to_text(l, lpos)? };
-                let b = if is_textish(rt) { self.coerce(r, TEXT, -1, false, rpos)? } else { self.to_text(r, rpos)? };
+                let a = if is_textish(lt) { self.coerce(l, TEXT, -1, false, lpos)? } else { self.text_output(l, lpos)? };
+                let b = if is_textish(rt) { self.coerce(r, TEXT, -1, false, rpos)? } else { self.text_output(r, rpos)? };
                 Ok(Expr::Call { func: "textcat", args: vec![a, b], type_oid: TEXT, strict: true })
             }
             Resolution::NotFound => Err(PgError::new(
@@ -507,7 +501,7 @@ impl Analyzer<'_> {
         }
     }
 
-    fn to_text(&mut self, x: Expr, pos: Option<usize>) -> PgResult<Expr> {
+    fn text_output(&mut self, x: Expr, pos: Option<usize>) -> PgResult<Expr> {
         if category(x.type_oid()) == 'P' {
             return Err(PgError::new(SqlState::UndefinedFunction, "operator does not exist").or_position(pos));
         }

@@ -170,8 +170,8 @@ impl<'a> Analyzer<'a> {
     /// ORDER BY item: an output column number or name, or an expression (appended
     /// to every row as a hidden column).
     fn order_by_column(&mut self, e: &ast::Expr, columns: &[Column], rows: &mut [Vec<Expr>]) -> PgResult<usize> {
-        if let ast::Expr::Value(v) = e {
-            if let ast::Value::Number(n, _) = &v.value {
+        if let ast::Expr::Value(v) = e
+            && let ast::Value::Number(n, _) = &v.value {
                 let pos = self.pos(v.span);
                 let k: i64 = n.parse().map_err(|_| {
                     PgError::new(SqlState::SyntaxError, "non-integer constant in ORDER BY").or_position(pos)
@@ -185,7 +185,6 @@ impl<'a> Analyzer<'a> {
                 }
                 return Ok(k as usize - 1);
             }
-        }
         if let ast::Expr::Identifier(id) = e {
             let name = if id.quote_style.is_some() { id.value.clone() } else { id.value.to_lowercase() };
             let matches: Vec<usize> = columns.iter().enumerate().filter(|(_, c)| c.name == name).map(|(i, _)| i).collect();
@@ -210,7 +209,7 @@ impl<'a> Analyzer<'a> {
     #[allow(clippy::type_complexity)]
     fn analyze_select(&mut self, s: &ast::Select) -> PgResult<(Vec<Column>, Vec<Vec<Expr>>, Option<Expr>)> {
         if let Some(first) = s.from.first() {
-            return Err(self.from_error(&first.relation));
+            return Err(self.relation_error(&first.relation));
         }
         if s.into.is_some() {
             return Err(PgError::feature_not_supported("SELECT INTO"));
@@ -288,7 +287,7 @@ impl<'a> Analyzer<'a> {
         Ok((columns, rows, None))
     }
 
-    fn from_error(&self, t: &TableFactor) -> PgError {
+    fn relation_error(&self, t: &TableFactor) -> PgError {
         match t {
             TableFactor::Table { name, .. } => {
                 let n = name

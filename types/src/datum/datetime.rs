@@ -380,10 +380,10 @@ fn split_zone(s: &str) -> (&str, Option<&str>) {
             }
         }
     }
-    if let Some(pos) = t.rfind(['+', '-']) {
-        if pos > 0 {
-            return (t[..pos].trim_end(), Some(&t[pos..]));
-        }
+    if let Some(pos) = t.rfind(['+', '-'])
+        && pos > 0
+    {
+        return (t[..pos].trim_end(), Some(&t[pos..]));
     }
     (t, None)
 }
@@ -531,6 +531,7 @@ pub fn parse_interval(s: &str) -> PgResult<Interval> {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

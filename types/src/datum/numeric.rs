@@ -731,6 +731,7 @@ pub(crate) fn division_by_zero() -> PgError {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 
