@@ -4,14 +4,14 @@
 //! in [`check_for_interrupts`], called from every loop that can run long (the
 //! executor's, pg_sleep's). SIGINT is a query cancel (sent by the backend that
 //! received a CancelRequest, or by pg_cancel_backend), SIGTERM ends the session
-//! (pg_terminate_backend, fast shutdown), SIGQUIT exits at once (crash-restart,
-//! immediate shutdown).
+//! (pg_terminate_backend, fast shutdown); SIGQUIT (crash-restart, immediate
+//! shutdown) is handled in `crash_notice`.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
-use signal_hook::consts::{SIGINT, SIGQUIT, SIGTERM};
+use signal_hook::consts::{SIGINT, SIGTERM};
 use types::{PgError, PgResult, SqlState};
 
 /// The flags signal handlers set.
@@ -28,9 +28,8 @@ impl Interrupts {
         let die = Arc::new(AtomicBool::new(false));
         signal_hook::flag::register(SIGINT, cancel.clone())?;
         signal_hook::flag::register(SIGTERM, die.clone())?;
-        // SIGQUIT: leave now, without cleanup (the postmaster is re-initialising
-        // shared memory or shutting down immediately). Exit status 2, as PostgreSQL.
-        signal_hook::flag::register_conditional_shutdown(SIGQUIT, 2, Arc::new(AtomicBool::new(true)))?;
+        // SIGQUIT is handled by crash_notice's thread once the socket is known;
+        // until then the default action (terminate) is what PostgreSQL does too.
         Ok(Interrupts { cancel, die })
     }
 

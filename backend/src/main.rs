@@ -26,6 +26,8 @@
 
 #![forbid(unsafe_code)]
 
+mod connection;
+mod crash_notice;
 mod interrupt;
 mod session;
 mod startup;
@@ -34,17 +36,17 @@ mod tcop;
 mod utility;
 
 use std::collections::HashMap;
-use std::io::Write as _;
+use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 
 use clap::Parser;
-use pgwire::api::PgWireServerHandlers;
 use protocol::hba::ConnKind;
 use storage::ipc::InheritedSocket;
 use storage::shmem::SharedMemory;
 use types::guc::{GucSource, Settings};
+use types::{PgError, SqlState};
 
 #[derive(Parser, Debug)]
 #[command(name = "backend", about = "OxiPG backend process (started by the postmaster)")]
@@ -52,27 +54,6 @@ struct Args {
     /// What this process does: client (serve one connection).
     #[arg(long)]
     role: String,
-}
-
-struct Handlers {
-    tcop: Arc<tcop::Tcop>,
-    startup: Arc<startup::Startup>,
-    cancel: Arc<startup::Canceller>,
-}
-
-impl PgWireServerHandlers for Handlers {
-    fn simple_query_handler(&self) -> Arc<impl pgwire::api::query::SimpleQueryHandler> {
-        self.tcop.clone()
-    }
-    fn extended_query_handler(&self) -> Arc<impl pgwire::api::query::ExtendedQueryHandler> {
-        self.tcop.clone()
-    }
-    fn startup_handler(&self) -> Arc<impl pgwire::api::auth::StartupHandler> {
-        self.startup.clone()
-    }
-    fn cancel_handler(&self) -> Arc<impl pgwire::api::cancel::CancelHandler> {
-        self.cancel.clone()
-    }
 }
 
 fn env(name: &str) -> Result<String, String> {
@@ -164,57 +145,55 @@ fn run_client() -> Result<ExitCode, String> {
     };
     let tcop = tcop::Tcop::new(session);
 
+    let reject = match std::env::var("PG_REJECT").as_deref() {
+        Ok("shutdown") => Some(PgError::fatal(SqlState::CannotConnectNow, "the database system is shutting down")),
+        Ok("recovery") => Some(PgError::fatal(SqlState::CannotConnectNow, "the database system is in recovery mode")),
+        _ => None,
+    };
+    let startup_timeout = tcop
+        .session()
+        .settings
+        .get_duration("authentication_timeout")
+        .unwrap_or(std::time::Duration::from_secs(60));
+
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(|e| e.to_string())?;
     rt.block_on(async move {
         let tls = tls_acceptor(&tcop)?;
-        let (kind, peer, raw) = match socket {
+        let (kind, peer, stream): (ConnKind, SocketAddr, Box<dyn connection::ClientStream>) = match socket {
             InheritedSocket::Tcp(s) => {
-                let peer = s.peer_addr().ok().map(|a| a.ip());
-                (ConnKind::Host { ssl: false }, peer, InheritedSocket::Tcp(s))
+                let peer = s.peer_addr().map_err(|e| e.to_string())?;
+                crash_notice::install(s.try_clone().map_err(|e| e.to_string())?, shmem);
+                s.set_nonblocking(true).map_err(|e| e.to_string())?;
+                let s = tokio::net::TcpStream::from_std(s).map_err(|e| e.to_string())?;
+                let _ = s.set_nodelay(true);
+                (ConnKind::Host { ssl: false }, peer, Box::new(s))
             }
-            InheritedSocket::Unix(s) => (ConnKind::Local, None, InheritedSocket::Unix(s)),
+            InheritedSocket::Unix(s) => {
+                crash_notice::install(s.try_clone().map_err(|e| e.to_string())?, shmem);
+                s.set_nonblocking(true).map_err(|e| e.to_string())?;
+                let s = tokio::net::UnixStream::from_std(s).map_err(|e| e.to_string())?;
+                (ConnKind::Local, SocketAddr::from(([127, 0, 0, 1], 0)), Box::new(s))
+            }
         };
-        // A second handle on the socket, to tell an idle session it is being
-        // terminated without going through pgwire's framing.
-        let mut side_channel: Box<dyn std::io::Write> = match &raw {
-            InheritedSocket::Tcp(s) => Box::new(s.try_clone().map_err(|e| e.to_string())?),
-            InheritedSocket::Unix(s) => Box::new(s.try_clone().map_err(|e| e.to_string())?),
-        };
-        let handlers = Handlers {
-            tcop: Arc::new(tcop.clone()),
-            startup: Arc::new(startup::Startup::new(tcop.clone(), data_dir, kind, peer, slot)),
-            cancel: Arc::new(startup::Canceller { shmem }),
-        };
+        let peer_ip = (kind != ConnKind::Local).then(|| peer.ip());
+        let startup = Arc::new(startup::Startup::new(tcop.clone(), data_dir, kind, peer_ip, slot));
         let mut sigterm = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).map_err(|e| e.to_string())?;
-        let serve = async {
-            match raw {
-                InheritedSocket::Tcp(s) => {
-                    s.set_nonblocking(true).map_err(|e| e.to_string())?;
-                    let s = tokio::net::TcpStream::from_std(s).map_err(|e| e.to_string())?;
-                    pgwire::tokio::process_socket(s, tls, handlers).await.map_err(|e| e.to_string())
-                }
-                InheritedSocket::Unix(s) => {
-                    s.set_nonblocking(true).map_err(|e| e.to_string())?;
-                    let s = tokio::net::UnixStream::from_std(s).map_err(|e| e.to_string())?;
-                    pgwire::tokio::process_socket_unix(s, handlers).await.map_err(|e| e.to_string())
-                }
-            }
+        let terminate = async move {
+            sigterm.recv().await;
         };
-        tokio::select! {
-            biased;
-            r = serve => {
-                if let Err(e) = r {
-                    tracing::debug!("connection ended: {e}");
-                }
-                Ok(ExitCode::SUCCESS)
-            }
-            _ = sigterm.recv() => {
-                // Terminated while waiting for the client: say why, then go.
-                let msg = protocol::error::encode_error_response(&interrupt::terminate_error());
-                let _ = side_channel.write_all(&msg);
-                Ok(ExitCode::from(1))
-            }
-        }
+        connection::serve(
+            stream,
+            peer,
+            tls,
+            Arc::new(tcop),
+            startup,
+            |pid, key| startup::cancel_backend(shmem, pid, key),
+            reject,
+            terminate,
+            startup_timeout,
+        )
+        .await;
+        Ok(ExitCode::SUCCESS)
     })
 }
 

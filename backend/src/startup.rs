@@ -17,10 +17,8 @@ use pgwire::api::auth::mechanism::AuthMechanismFactory;
 use pgwire::api::auth::sasl::scram::{ScramAuth, ScramSecret};
 use pgwire::api::auth::sasl::SaslMechanisms;
 use pgwire::api::auth::{AuthDriver, AuthSource, LoginInfo, Password, ServerParameterProvider, StartupHandler};
-use pgwire::api::cancel::CancelHandler;
 use pgwire::api::{ClientInfo, PidSecretKeyGenerator};
 use pgwire::error::{PgWireError, PgWireResult};
-use pgwire::messages::cancel::CancelRequest;
 use pgwire::messages::startup::SecretKey;
 use pgwire::messages::{PgWireBackendMessage, PgWireFrontendMessage};
 use protocol::hba::{self, AuthMethod, ConnKind};
@@ -227,7 +225,7 @@ impl Startup {
                         session.set_from_client(&n, &v).map_err(|e| PgError { severity: types::Severity::Fatal, ..e })?;
                     }
                 }
-                "_pq_.command_line" => {}
+                p if p.starts_with("_pq_.") => {}
                 other => session.set_from_client(other, value).map_err(|e| PgError { severity: types::Severity::Fatal, ..e })?,
             }
         }
@@ -238,6 +236,28 @@ impl Startup {
         }
         Ok(())
     }
+}
+
+/// PostgreSQL 15 speaks protocol 3.0 only (sent as the full version number, 3 << 16): a 3.x client (x > 0), or one asking
+/// for protocol options (`_pq_.*`), is told so with NegotiateProtocolVersion and
+/// served as 3.0. Other major versions were refused before pgwire saw the packet.
+async fn negotiate_protocol<C>(client: &mut C, startup: &pgwire::messages::startup::Startup) -> PgWireResult<()>
+where
+    C: ClientInfo + Sink<PgWireBackendMessage> + Unpin + Send + Sync,
+    C::Error: Debug,
+    PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
+{
+    use futures::SinkExt;
+    let unsupported: Vec<String> = startup.parameters.keys().filter(|k| k.starts_with("_pq_.")).cloned().collect();
+    if startup.protocol_number_minor > 0 || !unsupported.is_empty() {
+        client
+            .send(PgWireBackendMessage::NegotiateProtocolVersion(
+                pgwire::messages::startup::NegotiateProtocolVersion::new(3 << 16, unsupported),
+            ))
+            .await?;
+    }
+    client.set_protocol_version(pgwire::messages::ProtocolVersion::PROTOCOL3_0);
+    Ok(())
 }
 
 /// Splits the startup `options` value: `-c name=value`, `-cname=value` and
@@ -298,7 +318,7 @@ impl StartupHandler for Startup {
         let fatal = |e: PgError| protocol::error::to_pgwire(&e);
         match message {
             PgWireFrontendMessage::Startup(ref startup) => {
-                pgwire::api::auth::protocol_negotiation(client, startup).await?;
+                negotiate_protocol(client, startup).await?;
                 pgwire::api::auth::save_startup_parameters_to_metadata(client, startup);
                 let Some(user) = client.metadata().get("user").cloned().filter(|u| !u.is_empty()) else {
                     return Err(fatal(PgError::fatal(
@@ -352,32 +372,16 @@ impl StartupHandler for Startup {
     }
 }
 
-/// Handles a CancelRequest: finds the target by (pid, key) and signals it.
-pub struct Canceller {
-    pub shmem: &'static SharedMemory,
-}
-
-#[async_trait]
-impl CancelHandler for Canceller {
-    async fn on_cancel_request(&self, req: CancelRequest) {
-        // pgwire decodes the key as bytes when it cannot know the protocol
-        // version of the connection being cancelled; ours are 4 bytes.
-        let key = match &req.secret_key {
-            SecretKey::I32(k) => *k,
-            SecretKey::Bytes(b) if b.len() == 4 => i32::from_be_bytes([b[0], b[1], b[2], b[3]]),
-            SecretKey::Bytes(b) => {
-                tracing::info!("cancel request with a {}-byte secret key ignored", b.len());
-                return;
+/// Handles a CancelRequest: finds the target by (pid, key) in the ProcArray and
+/// signals it. Nothing is sent back: the requester learns nothing either way.
+pub fn cancel_backend(shmem: &SharedMemory, pid: i32, key: i32) {
+    match shmem.proc_array().find_pid(pid) {
+        Some(p) if p.cancel_key == key => {
+            if let Err(e) = nix::sys::signal::kill(nix::unistd::Pid::from_raw(p.pid), nix::sys::signal::Signal::SIGINT) {
+                tracing::info!("could not signal process {}: {e}", p.pid);
             }
-        };
-        match self.shmem.proc_array().find_pid(req.pid) {
-            Some(p) if p.cancel_key == key => {
-                if let Err(e) = nix::sys::signal::kill(nix::unistd::Pid::from_raw(p.pid), nix::sys::signal::Signal::SIGINT) {
-                    tracing::info!("could not signal process {}: {e}", p.pid);
-                }
-            }
-            _ => tracing::info!("wrong key in cancel request for process {}", req.pid),
         }
+        _ => tracing::info!("wrong key in cancel request for process {pid}"),
     }
 }
 

@@ -192,7 +192,7 @@ impl Postmaster {
                 _ = sighup.recv() => tracing::info!("received SIGHUP, reloading configuration files is not supported yet; settings are unchanged"),
                 _ = tick.tick() => { self.reap(); }
             }
-            if matches!(self.state, State::Smart | State::Fast { .. } | State::Immediate { .. }) {
+            if matches!(self.state, State::Fast { .. } | State::Immediate { .. }) {
                 for t in accept_tasks.drain(..) {
                     t.abort();
                 }
@@ -205,23 +205,18 @@ impl Postmaster {
     }
 
     fn on_connection(&mut self, conn: Accepted) {
-        match self.state {
-            State::Running => {}
-            State::CrashRestart { .. } => {
-                let e = PgError::fatal(SqlState::CannotConnectNow, "the database system is in recovery mode");
-                reject(conn, &e);
-                return;
-            }
-            _ => {
-                let e = PgError::fatal(SqlState::CannotConnectNow, "the database system is shutting down");
-                reject(conn, &e);
-                return;
-            }
-        }
+        // While we cannot serve sessions, a backend still reads the startup
+        // packet and answers 57P03, as PostgreSQL's does (a cancel request is
+        // still honoured).
+        let refusal = match self.state {
+            State::Running => None,
+            State::CrashRestart { .. } => Some("recovery"),
+            _ => Some("shutdown"),
+        };
         // A connection without a slot still gets a backend: it may be a cancel
         // request, and otherwise it answers 53300 after reading the startup packet.
         // Past twice max_connections children we refuse at the door.
-        let slot = self.free_slots.pop();
+        let slot = if refusal.is_none() { self.free_slots.pop() } else { None };
         if slot.is_none() && self.children.len() >= 2 * self.cfg.max_connections as usize + AUX_SLOTS as usize {
             reject(conn, &PgError::fatal(SqlState::TooManyConnections, "sorry, too many clients already"));
             return;
@@ -236,6 +231,9 @@ impl Postmaster {
             Some(s) => cmd.env("PG_PROC_SLOT", s.to_string()),
             None => cmd.env_remove("PG_PROC_SLOT"),
         };
+        if let Some(r) = refusal {
+            cmd.env("PG_REJECT", r);
+        }
         let result = match &conn {
             Accepted::Tcp(s) => storage::ipc::spawn_child(&mut cmd, Some(s.as_fd())),
             Accepted::Unix(s) => storage::ipc::spawn_child(&mut cmd, Some(s.as_fd())),
@@ -272,6 +270,7 @@ impl Postmaster {
             if !normal && self.state == State::Running {
                 tracing::info!("server process (PID {pid}) {}", describe_exit(&status));
                 tracing::info!("terminating any other active server processes");
+                self.shmem.set_quit_reason(storage::shmem::QuitReason::Crash);
                 self.signal_all(Signal::SIGQUIT);
                 self.state = State::CrashRestart { since: Instant::now(), killed: false };
             } else if !normal {
@@ -307,6 +306,7 @@ impl Postmaster {
     fn shutdown_immediate(&mut self) {
         if !matches!(self.state, State::Immediate { .. }) {
             tracing::info!("received immediate shutdown request");
+            self.shmem.set_quit_reason(storage::shmem::QuitReason::ImmediateShutdown);
             self.signal_all(Signal::SIGQUIT);
             self.state = State::Immediate { since: Instant::now(), killed: false };
             self.write_status("stopping");
@@ -330,7 +330,7 @@ impl Postmaster {
                 }
                 None
             }
-            State::Smart => self.children.is_empty().then(|| self.finish_shutdown()),
+            State::Smart => (!self.children.values().any(|c| c.slot.is_some())).then(|| self.finish_shutdown()),
             State::Fast { since, killed } | State::Immediate { since, killed } => {
                 if self.children.is_empty() {
                     return Some(self.finish_shutdown());

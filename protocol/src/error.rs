@@ -32,14 +32,23 @@ pub fn notice(severity: &str, code: &str, message: &str) -> NoticeResponse {
 /// to a socket outside pgwire's framing (a FATAL sent to an idle session that is
 /// being terminated, the 53300 of a backend that got no slot).
 pub fn encode_error_response(e: &PgError) -> Vec<u8> {
+    encode_report(b'E', e.severity.as_str(), e)
+}
+
+/// A NoticeResponse with severity `WARNING` carrying `e`'s fields, as bytes.
+pub fn encode_warning(e: &PgError) -> Vec<u8> {
+    encode_report(b'N', "WARNING", e)
+}
+
+fn encode_report(kind: u8, severity: &str, e: &PgError) -> Vec<u8> {
     let mut body = Vec::new();
     let mut field = |tag: u8, value: &str| {
         body.push(tag);
         body.extend_from_slice(value.as_bytes());
         body.push(0);
     };
-    field(b'S', e.severity.as_str());
-    field(b'V', e.severity.as_str());
+    field(b'S', severity);
+    field(b'V', severity);
     field(b'C', e.code.code());
     field(b'M', &e.message);
     if let Some(d) = &e.detail {
@@ -50,7 +59,7 @@ pub fn encode_error_response(e: &PgError) -> Vec<u8> {
     }
     body.push(0);
     let mut msg = Vec::with_capacity(body.len() + 5);
-    msg.push(b'E');
+    msg.push(kind);
     msg.extend_from_slice(&((body.len() + 4) as i32).to_be_bytes());
     msg.extend_from_slice(&body);
     msg

@@ -13,6 +13,7 @@
 #![forbid(unsafe_code)]
 
 pub mod error;
+pub mod guard;
 pub mod hba;
 pub mod password;
 pub mod tls;

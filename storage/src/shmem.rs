@@ -41,9 +41,22 @@ pub struct ShmemHeader {
     proc_array_offset: u64,
     /// The postmaster's pid (written once).
     postmaster_pid: AtomicI32,
-    _pad: u32,
+    /// Why the postmaster is sending SIGQUIT ([`QuitReason`]); written by the
+    /// postmaster just before it signals, read by the children it signals.
+    quit_reason: AtomicU32,
     /// Postmaster start time, microseconds since 2000-01-01 UTC (written once).
     postmaster_start_time: AtomicI64,
+}
+
+/// Why the postmaster sends SIGQUIT to its children.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(u32)]
+pub enum QuitReason {
+    None = 0,
+    /// Another child died abnormally: crash-restart.
+    Crash = 1,
+    /// An immediate shutdown was requested.
+    ImmediateShutdown = 2,
 }
 
 /// Lifecycle of a ProcArray slot, in [`ProcSlot::state`].
@@ -163,7 +176,7 @@ impl SharedMemory {
                 total_size: size as u64,
                 proc_array_offset: ShmemLayout::proc_array_offset() as u64,
                 postmaster_pid: AtomicI32::new(postmaster_pid),
-                _pad: 0,
+                quit_reason: AtomicU32::new(QuitReason::None as u32),
                 postmaster_start_time: AtomicI64::new(start_time),
             });
         }
@@ -220,6 +233,20 @@ impl SharedMemory {
     /// When the postmaster started, microseconds since 2000-01-01 UTC.
     pub fn postmaster_start_time(&self) -> i64 {
         self.header().postmaster_start_time.load(Ordering::Relaxed)
+    }
+
+    /// Records why children are about to get SIGQUIT.
+    pub fn set_quit_reason(&self, reason: QuitReason) {
+        self.header().quit_reason.store(reason as u32, Ordering::Release);
+    }
+
+    /// Why SIGQUIT was sent (None if it did not come from the postmaster).
+    pub fn quit_reason(&self) -> QuitReason {
+        match self.header().quit_reason.load(Ordering::Acquire) {
+            1 => QuitReason::Crash,
+            2 => QuitReason::ImmediateShutdown,
+            _ => QuitReason::None,
+        }
     }
 
     /// The ProcArray.
@@ -350,6 +377,9 @@ mod tests {
         let other = SharedMemory::attach(shm.os_id()).expect("attach");
         assert_eq!(other.postmaster_pid(), pid);
         assert_eq!(other.postmaster_start_time(), 42);
+        assert_eq!(other.quit_reason(), QuitReason::None);
+        shm.set_quit_reason(QuitReason::Crash);
+        assert_eq!(other.quit_reason(), QuitReason::Crash);
         let pa = shm.proc_array();
         assert_eq!(pa.len(), 4);
         let h = pa.claim(2, 777).expect("slot 2 is free");
