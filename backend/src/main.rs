@@ -199,12 +199,6 @@ fn run_client() -> Result<ExitCode, String> {
 
 fn tls_acceptor(tcop: &tcop::Tcop) -> Result<Option<tokio_rustls::TlsAcceptor>, String> {
     let s = tcop.session();
-    if !s.settings.get_bool("ssl").unwrap_or(false) {
-        return Ok(None);
-    }
     let data_dir = PathBuf::from(s.settings.get_str("data_directory").unwrap_or_default());
-    let resolve = |p: String| if p.starts_with('/') { PathBuf::from(p) } else { data_dir.join(p) };
-    let cert = resolve(s.settings.get_str("ssl_cert_file").unwrap_or_else(|| "server.crt".into()));
-    let key = resolve(s.settings.get_str("ssl_key_file").unwrap_or_else(|| "server.key".into()));
-    protocol::tls::acceptor(&cert, &key).map(Some).map_err(|e| e.message)
+    protocol::tls::acceptor_from_settings(&s.settings, &data_dir).map_err(|e| e.message)
 }

@@ -149,15 +149,19 @@ impl Startup {
         }
     }
 
-    fn encryption(&self) -> &'static str {
-        match self.kind {
+    fn encryption(kind: ConnKind) -> &'static str {
+        match kind {
             ConnKind::Host { ssl: true } => "SSL encryption",
             _ => "no encryption",
         }
     }
 
     /// Before authentication: a slot, and the pg_hba.conf method.
-    fn choose_method(&self, user: &str, database: &str) -> PgResult<AuthMethod> {
+    fn choose_method(&self, user: &str, database: &str, secure: bool) -> PgResult<AuthMethod> {
+        let kind = match self.kind {
+            ConnKind::Host { .. } => ConnKind::Host { ssl: secure },
+            ConnKind::Local => ConnKind::Local,
+        };
         if self.slot.lock().map(|s| s.is_none()).unwrap_or(true) {
             return Err(PgError::fatal(SqlState::TooManyConnections, "sorry, too many clients already"));
         }
@@ -167,13 +171,13 @@ impl Startup {
         })?;
         let lines = hba::parse(&text, &path.display().to_string())
             .map_err(|e| PgError::fatal(SqlState::ConfigFileError, "could not load pg_hba.conf").with_detail(e.message))?;
-        match hba::lookup(&lines, self.kind, self.peer, database, user) {
+        match hba::lookup(&lines, kind, self.peer, database, user) {
             Some(AuthMethod::Reject) => Err(PgError::fatal(
                 SqlState::InvalidAuthorizationSpecification,
                 format!(
                     "pg_hba.conf rejects connection for host \"{}\", user \"{user}\", database \"{database}\", {}",
                     self.host_description(),
-                    self.encryption()
+                    Self::encryption(kind)
                 ),
             )),
             Some(m) => Ok(m),
@@ -182,7 +186,7 @@ impl Startup {
                 format!(
                     "no pg_hba.conf entry for host \"{}\", user \"{user}\", database \"{database}\", {}",
                     self.host_description(),
-                    self.encryption()
+                    Self::encryption(kind)
                 ),
             )),
         }
@@ -327,7 +331,7 @@ impl StartupHandler for Startup {
                     )));
                 };
                 let database = client.metadata().get("database").filter(|d| !d.is_empty()).cloned().unwrap_or_else(|| user.clone());
-                let method = self.choose_method(&user, &database).map_err(fatal)?;
+                let method = self.choose_method(&user, &database, client.is_secure()).map_err(fatal)?;
                 let roles = catalog::role::load(&self.data_dir).map_err(|e| fatal(PgError { severity: types::Severity::Fatal, ..e }))?;
                 let stored = roles.iter().find(|r| r.name == user).and_then(|r| r.password.clone());
                 let source = Arc::new(RoleSource { roles: roles.clone() });

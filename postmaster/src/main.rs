@@ -220,6 +220,12 @@ fn run(data_dir: PathBuf, settings: types::guc::Settings, overrides: &[(String, 
             return Err(PgError::fatal(types::SqlState::IoError, format!("could not create lock file \"postmaster.pid\": {e}")));
         }
     }
+    // As PostgreSQL: unusable certificate or key files stop start-up, rather
+    // than failing every connection later.
+    if let Err(e) = protocol::tls::acceptor_from_settings(&settings, &data_dir) {
+        pidfile::release(&data_dir);
+        return Err(e);
+    }
     let result = run_locked(data_dir.clone(), backend_exe, port, max_connections, &listen, &socket_dirs, &mut pid_file, overrides);
     if result.is_err() {
         pidfile::release(&data_dir);

@@ -5,6 +5,9 @@
 //!   prints how to connect; Ctrl-C does a fast shutdown.
 //! - `test`: builds the server binaries the process-level tests start, then runs
 //!   every test of the workspace (cargo-nextest when installed).
+//! - `slt [--complete]`: builds the server binaries, then runs the sqllogictest files
+//!   (`tests/slt`) against our server and PostgreSQL 15 (`cargo test -p tests --test slt`);
+//!   `--complete` first rewrites their expectations from PostgreSQL 15 (`SLT_COMPLETE=1`).
 
 #![forbid(unsafe_code)]
 
@@ -41,6 +44,15 @@ enum Cmd {
         /// Extra arguments for the test runner (e.g. a test name filter).
         #[arg(last = true)]
         extra: Vec<String>,
+    },
+    /// Build the server binaries and run the sqllogictest files (tests/slt).
+    Slt {
+        /// Rewrite the files' expectations from PostgreSQL 15 first.
+        #[arg(long)]
+        complete: bool,
+        /// Only the files whose path contains this.
+        #[arg(long)]
+        files: Option<String>,
     },
 }
 
@@ -97,11 +109,26 @@ fn test(extra: &[String]) -> Result<(), String> {
     }
 }
 
+fn slt(complete: bool, files: Option<&str>) -> Result<(), String> {
+    eprintln!("xtask: building the server binaries the sqllogictest runner starts...");
+    run(cargo().args(["build", "-p", "postmaster", "-p", "backend"]))?;
+    let mut cmd = cargo();
+    cmd.args(["test", "-p", "tests", "--test", "slt"]);
+    if complete {
+        cmd.env("SLT_COMPLETE", "1");
+    }
+    if let Some(files) = files {
+        cmd.env("SLT_FILES", files);
+    }
+    run(&mut cmd)
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match &cli.command {
         Cmd::RunCluster { data, port, extra } => run_cluster(data, *port, extra),
         Cmd::Test { extra } => test(extra),
+        Cmd::Slt { complete, files } => slt(*complete, files.as_deref()),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

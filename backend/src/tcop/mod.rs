@@ -108,6 +108,10 @@ fn run_statement(
                 }
             };
             let rows = executor::execute(plan, params, session)?;
+            // An interrupt raised by the statement itself (pg_terminate_backend of
+            // this very session) takes effect before its result is sent, as
+            // PostgreSQL's next CHECK_FOR_INTERRUPTS would make it.
+            executor::ExecContext::check_for_interrupts(session)?;
             let tag = format!("SELECT {}", rows.len());
             Ok(Outcome::Rows { columns: plan.columns.clone(), rows, tag })
         }
