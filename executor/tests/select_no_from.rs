@@ -44,6 +44,7 @@ impl ExecContext for MockCtx {
         match name.to_lowercase().as_str() {
             "extra_float_digits" => Ok("1".into()),
             "timezone" => Ok("Etc/UTC".into()),
+            "search_path" => Ok("\"$user\", public".into()),
             _ => Err(PgError::new(SqlState::UndefinedObject, format!("unrecognized configuration parameter \"{name}\""))),
         }
     }

@@ -16,7 +16,7 @@ pub mod datetime;
 pub mod float;
 pub mod numeric;
 
-pub use datetime::{Interval, TimeZone};
+pub use datetime::{DateStyle, Interval, TimeZone};
 pub use numeric::Numeric;
 
 use crate::oid;
@@ -60,7 +60,8 @@ pub struct OutputOptions {
     /// when it is SET.
     pub time_zone: String,
     pub extra_float_digits: i32,
-    /// `DateStyle`; only ISO output is produced.
+    /// `DateStyle` (`ISO, MDY`, `SQL, DMY`, ...): the output style of date and
+    /// timestamp values and the field order of ambiguous date input.
     pub date_style: String,
     /// `IntervalStyle`; only `postgres` output is produced.
     pub interval_style: String,
@@ -83,6 +84,10 @@ impl Default for OutputOptions {
 impl OutputOptions {
     pub fn zone(&self) -> TimeZone {
         TimeZone::parse(&self.time_zone).unwrap_or(TimeZone::UTC)
+    }
+
+    pub fn date_style(&self) -> DateStyle {
+        DateStyle::parse(&self.date_style)
     }
 }
 
@@ -280,10 +285,14 @@ impl Datum {
             }
             oid::CHAR => Datum::Text(s.chars().take(1).collect()),
             oid::BYTEA => Datum::Bytea(parse_bytea(s)?),
-            oid::DATE => Datum::Date(datetime::parse_date(s)?),
+            oid::DATE => Datum::Date(datetime::parse_date(s, opts.date_style().order)?),
             oid::TIME => Datum::Time(datetime::parse_time(s)?),
-            oid::TIMESTAMP => Datum::Timestamp(datetime::parse_timestamp(s, false, TimeZone::UTC)?),
-            oid::TIMESTAMPTZ => Datum::Timestamptz(datetime::parse_timestamp(s, true, opts.zone())?),
+            oid::TIMESTAMP => {
+                Datum::Timestamp(datetime::parse_timestamp(s, false, TimeZone::UTC, opts.date_style().order)?)
+            }
+            oid::TIMESTAMPTZ => {
+                Datum::Timestamptz(datetime::parse_timestamp(s, true, opts.zone(), opts.date_style().order)?)
+            }
             oid::INTERVAL => Datum::Interval(datetime::parse_interval(s)?),
             oid::UUID => Datum::Uuid(parse_uuid(s).ok_or_else(|| invalid_syntax(type_oid, s))?),
             oid::VOID => Datum::Void,
@@ -332,10 +341,13 @@ impl Datum {
                     s
                 }
             }
-            Datum::Date(d) => datetime::format_date(*d),
+            Datum::Date(d) => datetime::format_date_styled(*d, opts.date_style()),
             Datum::Time(t) => datetime::format_time(*t),
-            Datum::Timestamp(t) => datetime::format_timestamp(*t, None),
-            Datum::Timestamptz(t) => datetime::format_timestamp(*t, Some(opts.zone())),
+            Datum::Timestamp(t) => datetime::format_timestamp_styled(*t, None, opts.date_style()),
+            Datum::Timestamptz(t) => {
+                let abbrev = datetime::zone_abbrev(&opts.time_zone);
+                datetime::format_timestamp_styled(*t, Some((opts.zone(), &abbrev)), opts.date_style())
+            }
             Datum::Interval(iv) => datetime::format_interval(iv),
             Datum::Uuid(u) => format_uuid(u),
         }

@@ -501,8 +501,9 @@ impl Settings {
         }
     }
 
-    /// Replaces the built-in validation of a string setting (TimeZone,
-    /// session_authorization, default_text_search_config, ...) with `hook`.
+    /// Adds `hook` to the validation of a string setting (TimeZone,
+    /// session_authorization, default_text_search_config, ...): it runs after
+    /// the built-in check, on the value that check produced.
     /// Returns false if `name` is not a built-in string setting.
     pub fn install_check_hook(&mut self, name: &str, hook: CheckHook) -> bool {
         match index_of(name) {
@@ -642,18 +643,11 @@ impl Settings {
         }
     }
 
-    /// Built-in or installed check of a string setting. Its errors name the
-    /// parameter by its canonical spelling, as PostgreSQL's check hooks do.
+    /// Check of a string setting: the built-in check (which may canonicalise the
+    /// value), then the installed hook, if any, on the built-in's result. Errors
+    /// name the parameter by its canonical spelling, as PostgreSQL's check hooks do.
     fn check_string(&self, i: usize, value: &str) -> PgResult<String> {
         let def = &table::TABLE[i];
-        if let Some((_, hook)) = self.hooks.iter().find(|(j, _)| *j == i) {
-            return hook(value).map_err(|c| {
-                let mut e = PgError::new(c.code, c.message.unwrap_or_else(|| err_invalid(def.name, value).message));
-                e.detail = c.detail;
-                e.hint = c.hint;
-                e
-            });
-        }
         let builtin = match def.name {
             "DateStyle" => {
                 let current = self.show_index(i);
@@ -665,12 +659,21 @@ impl Settings {
             "application_name" | "cluster_name" => Ok(value::clean_ascii(value)),
             _ => Ok(value.to_string()),
         };
-        builtin.map_err(|f| {
+        let checked = builtin.map_err(|f| {
             let code = if f.unsupported { SqlState::FeatureNotSupported } else { SqlState::InvalidParameterValue };
             let mut e = PgError::new(code, err_invalid(def.name, value).message);
             e.detail = f.detail;
             e
-        })
+        })?;
+        match self.hooks.iter().find(|(j, _)| *j == i) {
+            Some((_, hook)) => hook(&checked).map_err(|c| {
+                let mut e = PgError::new(c.code, c.message.unwrap_or_else(|| err_invalid(def.name, value).message));
+                e.detail = c.detail;
+                e.hint = c.hint;
+                e
+            }),
+            None => Ok(checked),
+        }
     }
 
     /// Starts a top-level transaction (implicit or explicit): transaction_isolation,

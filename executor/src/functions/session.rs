@@ -26,13 +26,98 @@ pub fn pg_sleep(secs: f64, ev: &mut Evaluator<'_>) -> PgResult<()> {
     }
 }
 
+/// The schemas of a fresh PostgreSQL database.
+// TODO(catalog): look schemas up in pg_namespace once there is a catalog
+const SCHEMAS: [&str; 4] = ["pg_catalog", "public", "information_schema", "pg_toast"];
+
+/// Splits a `search_path` value into schema names as PostgreSQL does: commas between
+/// names, spaces around them ignored, `"quoted"` names kept as written (`""` is a
+/// quote), others lower-cased; names are truncated to 63 bytes. `None` if the list
+/// is malformed (the GUC does not accept such a value).
+pub fn split_search_path(path: &str) -> Option<Vec<String>> {
+    let mut names = Vec::new();
+    let mut chars = path.chars().peekable();
+    let skip_spaces = |chars: &mut std::iter::Peekable<std::str::Chars<'_>>| {
+        while chars.peek().is_some_and(|c| c.is_whitespace()) {
+            chars.next();
+        }
+    };
+    skip_spaces(&mut chars);
+    if chars.peek().is_none() {
+        return Some(names);
+    }
+    loop {
+        let mut name = String::new();
+        if chars.peek() == Some(&'"') {
+            chars.next();
+            loop {
+                match chars.next()? {
+                    '"' if chars.peek() == Some(&'"') => {
+                        chars.next();
+                        name.push('"');
+                    }
+                    '"' => break,
+                    c => name.push(c),
+                }
+            }
+        } else {
+            while let Some(&c) = chars.peek() {
+                if c == ',' || c.is_whitespace() {
+                    break;
+                }
+                name.push(c.to_ascii_lowercase());
+                chars.next();
+            }
+            if name.is_empty() {
+                return None;
+            }
+        }
+        let mut end = name.len().min(63);
+        while !name.is_char_boundary(end) {
+            end -= 1;
+        }
+        name.truncate(end);
+        names.push(name);
+        skip_spaces(&mut chars);
+        match chars.next() {
+            None => return Some(names),
+            Some(',') => skip_spaces(&mut chars),
+            Some(_) => return None,
+        }
+    }
+}
+
+/// `current_schema`: the first schema of `search_path` that exists, `"$user"` being
+/// the current user's name; `None` (SQL NULL) if none does.
+pub fn current_schema(search_path: &str, user: &str) -> PgResult<Option<String>> {
+    let names = split_search_path(search_path).ok_or_else(|| {
+        PgError::new(SqlState::InvalidParameterValue, format!("invalid value for parameter \"search_path\": \"{search_path}\""))
+    })?;
+    for name in names {
+        let name = if name == "$user" { user.to_string() } else { name };
+        if name == "pg_temp" || name.starts_with("pg_temp_") {
+            // PostgreSQL creates the session's temporary schema here
+            return Err(PgError::feature_not_supported("temporary schemas"));
+        }
+        if SCHEMAS.contains(&name.as_str()) {
+            return Ok(Some(name));
+        }
+    }
+    Ok(None)
+}
+
 pub fn call(func: &str, args: &[Datum], ev: &mut Evaluator<'_>) -> PgResult<Option<Datum>> {
     Ok(Some(match (func, args) {
         ("current_user", []) => Datum::Text(ev.ctx.current_user().to_string()),
         ("session_user", []) => Datum::Text(ev.ctx.session_user().to_string()),
         ("current_database", []) => Datum::Text(ev.ctx.database().to_string()),
-        // TODO(catalog): read search_path against pg_namespace once schemas exist
-        ("current_schema", []) => Datum::Text("public".into()),
+        ("current_schema", []) => {
+            let path = ev.ctx.setting("search_path")?;
+            match current_schema(&path, ev.ctx.current_user())? {
+                Some(schema) => Datum::Text(schema),
+                None => Datum::Null,
+            }
+        }
         ("version", []) => Datum::Text(ev.ctx.version()),
         ("pg_backend_pid", []) => Datum::Int4(ev.ctx.backend_pid()),
         ("current_setting", [Datum::Text(name)]) => Datum::Text(ev.ctx.setting(name)?),
@@ -58,4 +143,36 @@ pub fn call(func: &str, args: &[Datum], ev: &mut Evaluator<'_>) -> PgResult<Opti
         }
         _ => return Ok(None),
     }))
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    /// Expectations from PostgreSQL 15 (`SET search_path ...; SELECT current_schema`).
+    #[test]
+    fn current_schema_follows_search_path() {
+        let cs = |path: &str, user: &str| current_schema(path, user).unwrap();
+        assert_eq!(cs("\"$user\", public", "postgres").as_deref(), Some("public"));
+        assert_eq!(cs("nowhere", "postgres"), None);
+        assert_eq!(cs("", "postgres"), None);
+        assert_eq!(cs("\"\"", "postgres"), None);
+        assert_eq!(cs("nowhere, pg_catalog", "postgres").as_deref(), Some("pg_catalog"));
+        assert_eq!(cs("pg_toast", "postgres").as_deref(), Some("pg_toast"));
+        assert_eq!(cs("information_schema", "postgres").as_deref(), Some("information_schema"));
+        assert_eq!(cs("\"$user\"", "postgres"), None);
+        assert_eq!(cs("PUBLIC", "postgres").as_deref(), Some("public"));
+        assert_eq!(cs("\"PUBLIC\", Pg_Catalog", "postgres").as_deref(), Some("pg_catalog"));
+        assert_eq!(cs("  \"$user\" ,  public ", "postgres").as_deref(), Some("public"));
+        assert_eq!(cs("\"Mixed Case\", public", "postgres").as_deref(), Some("public"));
+        // "$user" is the current user (SET ROLE changes it), not a literal name
+        assert_eq!(cs("\"$user\", pg_catalog", "public").as_deref(), Some("public"));
+        assert_eq!(cs("$user", "public").as_deref(), Some("public"));
+        assert_eq!(current_schema("pg_temp, public", "postgres").unwrap_err().code, SqlState::FeatureNotSupported);
+        assert_eq!(split_search_path("public,,x"), None);
+        assert_eq!(split_search_path("public,\"x"), None);
+        assert_eq!(cs("\"\", public", "postgres").as_deref(), Some("public"));
+        assert_eq!(split_search_path("\"a\"\"b\", c").unwrap(), vec!["a\"b".to_string(), "c".to_string()]);
+    }
 }

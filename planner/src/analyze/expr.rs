@@ -328,8 +328,13 @@ impl Analyzer<'_> {
             && let Expr::Const { value, .. } = &x {
                 let c = match value {
                     Datum::Null => Expr::Const { value: Datum::Null, type_oid: to },
-                    // timestamptz input depends on the session zone: read it at run time
+                    // timestamptz input depends on the session zone, and date input on
+                    // DateStyle's field order when the date is ambiguous: read those at
+                    // run time
                     Datum::Text(_) if to == TIMESTAMPTZ || to == VOID => {
+                        Expr::Cast { arg: Box::new(x.clone()), from, to, typmod: -1, explicit }
+                    }
+                    Datum::Text(s) if (to == DATE || to == TIMESTAMP) && !order_independent(to, s) => {
                         Expr::Cast { arg: Box::new(x.clone()), from, to, typmod: -1, explicit }
                     }
                     Datum::Text(s) => Expr::Const {
@@ -698,4 +703,15 @@ pub(crate) fn number_literal(s: &str) -> PgResult<Expr> {
         Some(n) => Ok(Expr::Const { value: Datum::Numeric(n?), type_oid: NUMERIC }),
         None => Err(PgError::syntax(format!("trailing junk after numeric literal at or near \"{s}\""), None)),
     }
+}
+
+/// True if the date or timestamp literal `s` reads the same (or fails the same way)
+/// in every DateStyle field order, so that it can be converted at parse time.
+fn order_independent(to: u32, s: &str) -> bool {
+    let read = |order: &str| {
+        let opts = types::datum::OutputOptions { date_style: format!("ISO, {order}"), ..Default::default() };
+        Datum::from_text(to, s, &opts).map_err(|e| e.message)
+    };
+    let mdy = read("MDY");
+    mdy == read("DMY") && mdy == read("YMD")
 }

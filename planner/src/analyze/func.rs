@@ -217,6 +217,7 @@ pub fn known_unsupported(name: &str) -> bool {
             | "make_interval" | "justify_days" | "justify_hours" | "isfinite" | "timeofday"
             | "factorial" | "gcd" | "lcm" | "width_bucket" | "scale" | "setseed" | "sha256"
             | "string_to_array" | "array_to_string" | "regexp_like" | "num_nonnulls" | "num_nulls"
+            | "current_schemas"
     )
 }
 

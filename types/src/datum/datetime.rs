@@ -1,16 +1,21 @@
 //! `date`, `timestamp`, `timestamptz` and `interval`: calendar arithmetic, text
-//! input and output (ISO DateStyle, postgres IntervalStyle) and time zones.
+//! input and output (all DateStyles, postgres IntervalStyle) and time zones.
 //!
 //! Values count from PostgreSQL's epoch, 2000-01-01 00:00:00 UTC: dates in days,
 //! timestamps in microseconds; `i64::MIN`/`i64::MAX` (and `i32::MIN`/`i32::MAX` for
 //! dates) are `-infinity`/`infinity`.
 //!
+//! Text output follows `DateStyle` ([`DateStyle`]: ISO, SQL, Postgres, German, with
+//! the MDY/DMY/YMD order where the style uses one); text input reads ISO dates and
+//! timestamps, numeric dates in the DateStyle order (`01/02/2026`), `YYYYMMDD`, month
+//! and weekday names (so every output style reads back), AM/PM, BC, `epoch` and
+//! `infinity`, and the common interval forms (`1 day 02:00:00`, `2 hours ago`).
+//!
 //! Short of PostgreSQL: time zones are only UTC and fixed offsets ([`TimeZone`]);
 //! Olson names with daylight-saving rules (`Europe/Paris`) are rejected by
-//! [`TimeZone::parse`] with 0A000, so a session can never print a wrong offset. Only
-//! the ISO DateStyle and the postgres IntervalStyle are produced; text input takes
-//! ISO dates (`2026-11-25`), ISO timestamps with an optional zone, `epoch`,
-//! `infinity`, and the common interval forms (`1 day 02:00:00`, `2 hours ago`).
+//! [`TimeZone::parse`] with 0A000, so a session can never print a wrong offset. Zone
+//! names in input are only UTC/GMT/Z and numeric offsets. Only the postgres
+//! IntervalStyle is produced.
 
 use crate::{PgError, PgResult, SqlState};
 
@@ -95,6 +100,12 @@ impl TimeZone {
         }
         let unsupported =
             || PgError::feature_not_supported(format!("time zone \"{n}\" (only UTC and fixed offsets)"));
+        if let Some(east) = numeric_zone(n) {
+            if east.abs() > 15 * 3600 {
+                return Err(unsupported());
+            }
+            return Ok(TimeZone { offset_secs: east });
+        }
         let rest = if let Some(r) = lower.strip_prefix("etc/gmt") {
             r
         } else if let Some(r) = n.strip_prefix('<') {
@@ -115,6 +126,18 @@ impl TimeZone {
         }
         Ok(TimeZone { offset_secs: -west })
     }
+}
+
+/// A `TimeZone` that is a bare number (`5`, `-3.5`) is that many hours east of
+/// Greenwich, as `SET TIME ZONE 5` means in PostgreSQL (which shows it as `<+05>-05`).
+fn numeric_zone(n: &str) -> Option<i32> {
+    let body = n.strip_prefix(['+', '-']).unwrap_or(n);
+    let (whole, frac) = body.split_once('.').unwrap_or((body, ""));
+    if whole.is_empty() && frac.is_empty() || !whole.bytes().chain(frac.bytes()).all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let hours: f64 = n.parse().ok()?;
+    ((hours * 60.0).round() as i32).checked_mul(60)
 }
 
 /// `[+-]hh[:mm[:ss]]` (also `hhmm`) in seconds, sign as written.
@@ -163,22 +186,154 @@ pub fn format_offset(offset_secs: i32) -> String {
     }
 }
 
-fn format_ymd(y: i64, m: u32, d: u32) -> (String, bool) {
-    if y <= 0 {
-        (format!("{:04}-{m:02}-{d:02}", 1 - y), true)
-    } else {
-        (format!("{y:04}-{m:02}-{d:02}"), false)
+/// The output format half of `DateStyle`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DateFormat {
+    /// `2026-11-25 08:10:00+00`
+    Iso,
+    /// `11/25/2026 08:10:00 UTC` (`25/11/2026` in DMY order)
+    Sql,
+    /// `Wed Nov 25 08:10:00 2026 UTC` (`Wed 25 Nov` in DMY order)
+    Postgres,
+    /// `25.11.2026 08:10:00 UTC`
+    German,
+}
+
+/// The field order half of `DateStyle`: how ambiguous numeric dates such as
+/// `01/02/2026` are read, and the order of the SQL and Postgres output styles.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DateOrder {
+    Mdy,
+    Dmy,
+    Ymd,
+}
+
+/// A `DateStyle` setting.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DateStyle {
+    pub format: DateFormat,
+    pub order: DateOrder,
+}
+
+impl Default for DateStyle {
+    fn default() -> Self {
+        DateStyle { format: DateFormat::Iso, order: DateOrder::Mdy }
     }
 }
 
-/// `date_out` in ISO style.
+impl DateStyle {
+    /// Reads a `DateStyle` value such as `ISO, MDY` or `German, DMY` (the GUC has
+    /// validated and canonicalised it); unknown words are ignored. A format given
+    /// without an order takes the order PostgreSQL gives it (German: DMY).
+    pub fn parse(setting: &str) -> DateStyle {
+        let mut style = DateStyle::default();
+        let mut order_given = false;
+        for word in setting.split([',', ' ', '\t']).filter(|w| !w.is_empty()) {
+            match word.to_ascii_lowercase().as_str() {
+                "iso" => style.format = DateFormat::Iso,
+                "sql" => style.format = DateFormat::Sql,
+                "postgres" => style.format = DateFormat::Postgres,
+                "german" => {
+                    style.format = DateFormat::German;
+                    if !order_given {
+                        style.order = DateOrder::Dmy;
+                    }
+                }
+                "mdy" | "us" | "noneuro" | "noneuropean" => {
+                    style.order = DateOrder::Mdy;
+                    order_given = true;
+                }
+                "dmy" | "euro" | "european" => {
+                    style.order = DateOrder::Dmy;
+                    order_given = true;
+                }
+                "ymd" => {
+                    style.order = DateOrder::Ymd;
+                    order_given = true;
+                }
+                _ => {}
+            }
+        }
+        style
+    }
+}
+
+const MONTHS: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+const WEEKDAYS: [&str; 7] = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
+
+/// The abbreviation timestamptz output shows in the SQL, Postgres and German styles
+/// for the `TimeZone` setting `name` (one [`TimeZone::parse`] accepts): `UTC` or `GMT`
+/// for the zones of those names, `-05` for `Etc/GMT+5`, the upper-cased name of a
+/// POSIX zone (`EST` for `EST5`, `+05` for `<+05>-05`), and nothing for a bare POSIX
+/// offset such as `+05:30`.
+pub fn zone_abbrev(name: &str) -> String {
+    let n = name.trim();
+    let lower = n.to_ascii_lowercase();
+    match lower.as_str() {
+        "utc" | "etc/utc" | "zulu" | "etc/zulu" | "uct" | "etc/uct" | "universal" | "etc/universal" | "z" => {
+            return "UTC".into();
+        }
+        "gmt" | "etc/gmt" | "greenwich" | "etc/greenwich" | "gmt0" | "etc/gmt0" | "gmt+0" | "gmt-0"
+        | "etc/gmt+0" | "etc/gmt-0" => return "GMT".into(),
+        _ => {}
+    }
+    if lower.starts_with("etc/gmt") {
+        // tzdata names these zones by their offset east of Greenwich, without colons
+        return match TimeZone::parse(n) {
+            Ok(z) if z.offset_secs != 0 => {
+                let sign = if z.offset_secs < 0 { '-' } else { '+' };
+                let a = z.offset_secs.abs();
+                let (h, m) = (a / 3600, (a / 60) % 60);
+                if m == 0 { format!("{sign}{h:02}") } else { format!("{sign}{h:02}{m:02}") }
+            }
+            _ => "GMT".into(),
+        };
+    }
+    if let Some(east) = numeric_zone(n) {
+        // PostgreSQL turns these into `<+05>-05` (`<+05:30>-05:30`)
+        let sign = if east < 0 { '-' } else { '+' };
+        let a = east.abs();
+        let (h, m) = (a / 3600, (a / 60) % 60);
+        return if m == 0 { format!("{sign}{h:02}") } else { format!("{sign}{h:02}:{m:02}") };
+    }
+    if let Some(r) = n.strip_prefix('<') {
+        return r.split_once('>').map_or(String::new(), |(abbr, _)| abbr.to_ascii_uppercase());
+    }
+    n.chars().take_while(|c| c.is_ascii_alphabetic()).collect::<String>().to_ascii_uppercase()
+}
+
+/// The year as output shows it (at least four digits) and whether it is BC.
+fn year_text(y: i64) -> (String, bool) {
+    if y <= 0 { (format!("{:04}", 1 - y), true) } else { (format!("{y:04}"), false) }
+}
+
+/// The date part of `date_out` and `timestamp_out` in `style` (without " BC").
+fn format_date_part(y: i64, m: u32, d: u32, style: DateStyle) -> (String, bool) {
+    let (year, bc) = year_text(y);
+    let s = match (style.format, style.order) {
+        (DateFormat::Iso, _) => format!("{year}-{m:02}-{d:02}"),
+        (DateFormat::Sql, DateOrder::Dmy) => format!("{d:02}/{m:02}/{year}"),
+        (DateFormat::Sql, _) => format!("{m:02}/{d:02}/{year}"),
+        (DateFormat::German, _) => format!("{d:02}.{m:02}.{year}"),
+        (DateFormat::Postgres, DateOrder::Dmy) => format!("{d:02}-{m:02}-{year}"),
+        (DateFormat::Postgres, _) => format!("{m:02}-{d:02}-{year}"),
+    };
+    (s, bc)
+}
+
+/// `date_out` in the ISO style.
 pub fn format_date(days: i32) -> String {
+    format_date_styled(days, DateStyle::default())
+}
+
+/// `date_out` in `style`.
+pub fn format_date_styled(days: i32, style: DateStyle) -> String {
     match days {
         DATE_NEG_INF => "-infinity".into(),
         DATE_POS_INF => "infinity".into(),
         _ => {
             let (y, m, d) = civil_from_days(days as i64 + UNIX_EPOCH_DAYS);
-            let (s, bc) = format_ymd(y, m, d);
+            let (s, bc) = format_date_part(y, m, d, style);
             if bc { format!("{s} BC") } else { s }
         }
     }
@@ -196,33 +351,60 @@ fn format_time_of_day(micros: i64) -> String {
     s
 }
 
-/// `time_out`.
+/// `time_out` (the same in every DateStyle).
 pub fn format_time(micros: i64) -> String {
     format_time_of_day(micros)
 }
 
-/// `timestamp_out` (`offset` = Some for timestamptz: the zone's offset in seconds).
+/// `timestamp_out` / `timestamptz_out` in the ISO style (`zone` = Some for timestamptz).
 pub fn format_timestamp(ts: i64, zone: Option<TimeZone>) -> String {
+    format_timestamp_styled(ts, zone.map(|z| (z, "")), DateStyle::default())
+}
+
+/// `timestamp_out` / `timestamptz_out` in `style`. For timestamptz, `zone` is the
+/// session zone and its abbreviation ([`zone_abbrev`]): ISO shows the numeric
+/// offset, the other styles the abbreviation (an empty one still leaves its space).
+pub fn format_timestamp_styled(ts: i64, zone: Option<(TimeZone, &str)>, style: DateStyle) -> String {
     match ts {
         TS_NEG_INF => return "-infinity".into(),
         TS_POS_INF => return "infinity".into(),
         _ => {}
     }
-    let off = zone.map_or(0, |z| z.offset_secs as i64);
-    let local = ts + off * USECS_PER_SEC;
+    let off = zone.map_or(0, |(z, _)| z.offset_secs as i64);
+    let local = ts as i128 + off as i128 * USECS_PER_SEC as i128;
+    let local = local.clamp(i64::MIN as i128, i64::MAX as i128) as i64;
     let days = local.div_euclid(USECS_PER_DAY);
     let tod = local.rem_euclid(USECS_PER_DAY);
     let (y, m, d) = civil_from_days(days + UNIX_EPOCH_DAYS);
-    let (date, bc) = format_ymd(y, m, d);
-    let mut s = format!("{date} {}", format_time_of_day(tod));
-    if let Some(z) = zone {
-        s.push_str(&format_offset(z.offset_secs));
+    let time = format_time_of_day(tod);
+    let (mut s, bc) = if style.format == DateFormat::Postgres {
+        let (year, bc) = year_text(y);
+        let dow = WEEKDAYS[(days + UNIX_EPOCH_DAYS + 4).rem_euclid(7) as usize];
+        let mon = MONTHS[(m - 1) as usize];
+        let s = if style.order == DateOrder::Dmy {
+            format!("{dow} {d:02} {mon} {time} {year}")
+        } else {
+            format!("{dow} {mon} {d:02} {time} {year}")
+        };
+        (s, bc)
+    } else {
+        let (date, bc) = format_date_part(y, m, d, style);
+        (format!("{date} {time}"), bc)
+    };
+    if let Some((z, abbrev)) = zone {
+        if style.format == DateFormat::Iso {
+            s.push_str(&format_offset(z.offset_secs));
+        } else {
+            s.push(' ');
+            s.push_str(abbrev);
+        }
     }
     if bc {
         s.push_str(" BC");
     }
     s
 }
+
 
 /// `interval_out` in the postgres IntervalStyle.
 pub fn format_interval(iv: &Interval) -> String {
@@ -266,63 +448,285 @@ fn out_of_range(what: &str, s: &str) -> PgError {
     PgError::new(SqlState::DatetimeFieldOverflow, format!("{what} out of range: \"{s}\""))
 }
 
-/// Reads `YYYY-MM-DD` at the start of `s`; returns days since 1970 and the rest.
-fn parse_ymd<'a>(s: &'a str, type_name: &str, orig: &str) -> PgResult<(i64, &'a str)> {
-    let mut it = s.splitn(3, '-');
-    let y = it.next().unwrap_or("");
-    let m = it.next().unwrap_or("");
-    let rest = it.next().unwrap_or("");
-    let dlen = rest.bytes().take_while(|b| b.is_ascii_digit()).count();
-    let d = &rest[..dlen];
-    let ok = |p: &str| !p.is_empty() && p.len() <= 6 && p.bytes().all(|b| b.is_ascii_digit());
-    if !ok(y) || !ok(m) || !ok(d) || y.len() < 3 && y.len() != 2 && y.len() != 1 && y.len() != 4 {
-        return Err(bad_syntax(type_name, orig));
-    }
-    let (yv, mv, dv): (i64, u32, u32) = (
-        y.parse().map_err(|_| bad_syntax(type_name, orig))?,
-        m.parse().map_err(|_| bad_syntax(type_name, orig))?,
-        d.parse().map_err(|_| bad_syntax(type_name, orig))?,
-    );
-    let yv = if y.len() <= 2 { if yv < 70 { 2000 + yv } else { 1900 + yv } } else { yv };
-    if !(1..=12).contains(&mv) || dv < 1 || dv > days_in_month(yv, mv) {
-        return Err(PgError::new(
-            SqlState::DatetimeFieldOverflow,
-            format!("date/time field value out of range: \"{orig}\""),
-        ));
-    }
-    Ok((days_from_civil(yv, mv, dv), &rest[dlen..]))
+/// Why a date/time field could not be read.
+enum FieldError {
+    /// not a date/time at all: 22007 `invalid input syntax`
+    Syntax,
+    /// a field out of range: 22008
+    Overflow,
+    /// a month or day that another DateStyle order might read: 22008 with a hint
+    MonthDay,
 }
 
-/// Parses a time of day `HH:MM[:SS[.ffffff]]` in micros.
-fn parse_hms(s: &str) -> Option<i64> {
-    let mut it = s.split(':');
-    let h: i64 = it.next()?.parse().ok()?;
-    let m: i64 = it.next()?.parse().ok()?;
-    let sec = it.next().unwrap_or("0");
-    if it.next().is_some() || !(0..=24).contains(&h) || !(0..60).contains(&m) {
-        return None;
+fn field_error(e: FieldError, type_name: &str, s: &str) -> PgError {
+    let overflow = || {
+        PgError::new(SqlState::DatetimeFieldOverflow, format!("date/time field value out of range: \"{s}\""))
+    };
+    match e {
+        FieldError::Syntax => bad_syntax(type_name, s),
+        FieldError::Overflow => overflow(),
+        FieldError::MonthDay => overflow().with_hint("Perhaps you need a different \"datestyle\" setting."),
     }
+}
+
+/// Parses a time of day `HH:MM[:SS[.ffffff]]` in micros (second 60 is the next minute,
+/// 24:00:00 is allowed, as PostgreSQL does).
+fn parse_hms(s: &str) -> Result<i64, FieldError> {
+    let digits = |p: &str| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit());
+    let parts: Vec<&str> = s.split(':').collect();
+    if parts.len() < 2 || parts.len() > 3 {
+        return Err(FieldError::Syntax);
+    }
+    let sec = parts.get(2).copied().unwrap_or("0");
     let (whole, frac) = sec.split_once('.').unwrap_or((sec, ""));
-    if whole.is_empty() || !whole.bytes().all(|b| b.is_ascii_digit()) || !frac.bytes().all(|b| b.is_ascii_digit()) {
-        return None;
+    if !digits(parts[0]) || !digits(parts[1]) || !digits(whole) || !frac.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(FieldError::Syntax);
     }
-    let sv: i64 = whole.parse().ok()?;
-    if sv > 60 {
-        return None;
-    }
+    let num = |p: &str| p.parse::<i64>().map_err(|_| FieldError::Overflow);
+    let (h, m, sv) = (num(parts[0])?, num(parts[1])?, num(whole)?);
     let mut f = format!("{frac:0<7}");
     f.truncate(7);
-    let f7: i64 = f.parse().ok()?;
+    let f7: i64 = f.parse().map_err(|_| FieldError::Syntax)?;
     let fm = (f7 + 5) / 10; // round to microseconds
+    if !(0..=24).contains(&h) || !(0..60).contains(&m) || sv > 60 {
+        return Err(FieldError::Overflow);
+    }
     let v = ((h * 60 + m) * 60 + sv) * USECS_PER_SEC + fm;
     if v > USECS_PER_DAY {
-        return None;
+        return Err(FieldError::Overflow);
     }
-    Some(v)
+    Ok(v)
 }
 
-/// `date_in`.
-pub fn parse_date(s: &str) -> PgResult<i32> {
+fn month_number(word: &str) -> Option<u32> {
+    const NAMES: [&str; 12] =
+        ["january", "february", "march", "april", "may", "june", "july", "august", "september", "october", "november", "december"];
+    if word == "sept" {
+        return Some(9);
+    }
+    NAMES
+        .iter()
+        .position(|n| word.len() >= 3 && n.starts_with(word))
+        .map(|i| i as u32 + 1)
+}
+
+fn is_weekday(word: &str) -> bool {
+    const NAMES: [&str; 7] = ["sunday", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday"];
+    matches!(word, "tues" | "wednes" | "thur" | "thurs")
+        || NAMES.iter().any(|n| word.len() >= 3 && n.starts_with(word) && (word.len() == 3 || word == *n))
+}
+
+/// The fields of a date/time string, before the date is assembled.
+#[derive(Default)]
+struct Fields {
+    year: Option<(i64, usize)>,
+    month: Option<u32>,
+    day: Option<u32>,
+    text_month: bool,
+    time: Option<i64>,
+    /// offset east of UTC in seconds
+    offset: Option<i32>,
+    bc: bool,
+    pm: Option<bool>,
+}
+
+impl Fields {
+    /// Places one numeric date field (`digits` as written), in `order` unless its
+    /// length makes it a year.
+    fn place(&mut self, digits: &str, order: DateOrder) -> Result<(), FieldError> {
+        let v: i64 = digits.parse().map_err(|_| FieldError::Overflow)?;
+        if digits.len() >= 3 {
+            if self.year.is_some() {
+                return Err(FieldError::MonthDay);
+            }
+            self.year = Some((v, digits.len()));
+            return Ok(());
+        }
+        #[derive(PartialEq)]
+        enum Slot {
+            Y,
+            M,
+            D,
+        }
+        let seq: &[Slot] = if self.text_month {
+            &[Slot::D, Slot::Y]
+        } else if self.year.is_some() && self.month.is_none() && self.day.is_none() {
+            &[Slot::M, Slot::D]
+        } else {
+            match order {
+                DateOrder::Mdy => &[Slot::M, Slot::D, Slot::Y],
+                DateOrder::Dmy => &[Slot::D, Slot::M, Slot::Y],
+                DateOrder::Ymd => &[Slot::Y, Slot::M, Slot::D],
+            }
+        };
+        let free = seq.iter().find(|s| match s {
+            Slot::Y => self.year.is_none(),
+            Slot::M => self.month.is_none(),
+            Slot::D => self.day.is_none(),
+        });
+        match free {
+            Some(Slot::Y) => self.year = Some((v, digits.len())),
+            Some(Slot::M) => self.month = Some(u32::try_from(v).map_err(|_| FieldError::MonthDay)?),
+            Some(Slot::D) => self.day = Some(u32::try_from(v).map_err(|_| FieldError::MonthDay)?),
+            None => return Err(FieldError::Syntax),
+        }
+        Ok(())
+    }
+
+    /// Days since 1970-01-01, if a date was given.
+    fn days(&self) -> Result<Option<i64>, FieldError> {
+        let (Some((y, ylen)), Some(m), Some(d)) = (self.year, self.month, self.day) else {
+            if self.year.is_none() && self.month.is_none() && self.day.is_none() {
+                return Ok(None);
+            }
+            return Err(FieldError::Syntax);
+        };
+        // two-digit years are 1970..2069
+        let y = if ylen <= 2 { if y < 70 { 2000 + y } else { 1900 + y } } else { y };
+        if !(1..=12).contains(&m) || !(1..=31).contains(&d) {
+            return Err(FieldError::MonthDay);
+        }
+        if y == 0 || d > days_in_month(if self.bc { 1 - y } else { y }, m) {
+            return Err(FieldError::Overflow);
+        }
+        let y = if self.bc { 1 - y } else { y };
+        Ok(Some(days_from_civil(y, m, d)))
+    }
+}
+
+/// Splits `s` into tokens: runs of digits with `-` `/` `.` `:` (dates and times),
+/// words, and signed offsets. Spaces and commas separate tokens.
+fn tokens(s: &str) -> Result<Vec<&str>, FieldError> {
+    let b = s.as_bytes();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < b.len() {
+        let c = b[i];
+        let start = i;
+        if c.is_ascii_whitespace() || c == b',' {
+            i += 1;
+            continue;
+        } else if c.is_ascii_digit() {
+            while i < b.len() && (b[i].is_ascii_digit() || matches!(b[i], b'-' | b'/' | b'.' | b':')) {
+                // a sign after a time is a zone offset
+                if b[i] == b'-' && b[start..i].contains(&b':') {
+                    break;
+                }
+                i += 1;
+            }
+        } else if c == b'+' || c == b'-' {
+            i += 1;
+            while i < b.len() && (b[i].is_ascii_digit() || b[i] == b':') {
+                i += 1;
+            }
+        } else if c.is_ascii_alphabetic() {
+            while i < b.len() && b[i].is_ascii_alphabetic() {
+                i += 1;
+            }
+        } else {
+            return Err(FieldError::Syntax);
+        }
+        out.push(&s[start..i]);
+    }
+    Ok(out)
+}
+
+/// Reads the date, time, zone and era fields of `s` as `date_in` and `timestamp_in`
+/// do: ISO (`2026-11-25 08:10:00+02`, `2026-11-25T08:10Z`), numeric dates read in the
+/// DateStyle `order` (`11/25/2026`, `25.11.2026`), `YYYYMMDD`, month names
+/// (`Wed Nov 25 08:10:00 2026 UTC`, `25 November 2026`), AM/PM and BC.
+fn decode(s: &str, order: DateOrder) -> Result<(Option<i64>, Fields), FieldError> {
+    let mut f = Fields::default();
+    let mut numbers: Vec<&str> = Vec::new();
+    let mut after_zone_word = false;
+    for tok in tokens(s)? {
+        let lower = tok.to_ascii_lowercase();
+        let first = tok.as_bytes()[0];
+        let was_zone_word = std::mem::take(&mut after_zone_word);
+        if first == b'+' || first == b'-' {
+            let mut secs = parse_offset(tok).ok_or(FieldError::Syntax)?;
+            if f.offset.is_some() && !was_zone_word {
+                return Err(FieldError::Syntax);
+            }
+            if was_zone_word {
+                // `GMT+2` is a POSIX zone: two hours west
+                secs = -secs;
+            }
+            f.offset = Some(secs);
+        } else if tok.contains(':') {
+            if f.time.is_some() || tok.contains(['-', '/']) {
+                return Err(FieldError::Syntax);
+            }
+            f.time = Some(parse_hms(tok)?);
+        } else if first.is_ascii_digit() {
+            if tok.contains(['-', '/', '.']) {
+                let parts: Vec<&str> = tok.split(['-', '/', '.']).collect();
+                if parts.len() != 3 || parts.iter().any(|p| p.is_empty()) || f.year.is_some() || f.month.is_some() || f.day.is_some() {
+                    return Err(FieldError::Syntax);
+                }
+                for p in parts {
+                    f.place(p, order)?;
+                }
+            } else {
+                numbers.push(tok);
+            }
+        } else if let Some(m) = month_number(&lower) {
+            if f.month.is_some() {
+                return Err(FieldError::Syntax);
+            }
+            f.month = Some(m);
+            f.text_month = true;
+        } else {
+            match lower.as_str() {
+                "bc" => f.bc = true,
+                "ad" | "t" => {}
+                "am" => f.pm = Some(false),
+                "pm" => f.pm = Some(true),
+                "utc" | "gmt" | "z" | "zulu" | "ut" => {
+                    if f.offset.is_some() {
+                        return Err(FieldError::Syntax);
+                    }
+                    f.offset = Some(0);
+                    after_zone_word = true;
+                }
+                w if is_weekday(w) => {}
+                _ => return Err(FieldError::Syntax),
+            }
+        }
+    }
+    if !numbers.is_empty() {
+        if f.text_month {
+            for n in numbers {
+                f.place(n, order)?;
+            }
+        } else if let [n] = numbers[..]
+            && f.year.is_none()
+            && (n.len() == 8 || n.len() == 6)
+        {
+            let (y, rest) = n.split_at(n.len() - 4);
+            f.place(y, DateOrder::Ymd)?;
+            f.place(&rest[..2], DateOrder::Ymd)?;
+            f.place(&rest[2..], DateOrder::Ymd)?;
+        } else {
+            return Err(FieldError::Syntax);
+        }
+    }
+    if let (Some(pm), Some(t)) = (f.pm, f.time) {
+        let hour = t / (3600 * USECS_PER_SEC);
+        if hour > 12 {
+            return Err(FieldError::Overflow);
+        }
+        f.time = Some(match (pm, hour) {
+            (false, 12) => t - 12 * 3600 * USECS_PER_SEC,
+            (true, h) if h < 12 => t + 12 * 3600 * USECS_PER_SEC,
+            _ => t,
+        });
+    }
+    Ok((f.days()?, f))
+}
+
+/// `date_in`, reading ambiguous numeric dates in the DateStyle `order`.
+pub fn parse_date(s: &str, order: DateOrder) -> PgResult<i32> {
     let t = s.trim();
     match t.to_ascii_lowercase().as_str() {
         "infinity" | "+infinity" => return Ok(DATE_POS_INF),
@@ -333,64 +737,21 @@ pub fn parse_date(s: &str) -> PgResult<i32> {
         }
         _ => {}
     }
-    let (body, bc) = strip_bc(t);
-    let (days, rest) = parse_ymd(body, "date", s)?;
-    let rest = rest.trim_start_matches(['T', ' ']);
-    if !rest.is_empty() {
-        // a time part is accepted and ignored, as PostgreSQL does
-        let (time, _zone) = split_zone(rest);
-        if parse_hms(time.trim()).is_none() {
-            return Err(bad_syntax("date", s));
-        }
-    }
-    let days = apply_bc(days, bc);
+    // a time part is checked and ignored, as PostgreSQL does
+    let (days, _) = decode(t, order).map_err(|e| field_error(e, "date", s))?;
+    let days = days.ok_or_else(|| bad_syntax("date", s))?;
     let d = days - UNIX_EPOCH_DAYS;
+    // PostgreSQL's range: 4714-11-24 BC .. 5874897-12-31 AD
+    if d < days_from_civil(-4713, 11, 24) - UNIX_EPOCH_DAYS || d > days_from_civil(5_874_897, 12, 31) - UNIX_EPOCH_DAYS {
+        return Err(out_of_range("date", s));
+    }
     i32::try_from(d).map_err(|_| out_of_range("date", s))
 }
 
-fn strip_bc(t: &str) -> (&str, bool) {
-    let lower = t.to_ascii_lowercase();
-    if lower.ends_with(" bc") {
-        (t[..t.len() - 3].trim_end(), true)
-    } else if lower.ends_with(" ad") {
-        (t[..t.len() - 3].trim_end(), false)
-    } else {
-        (t, false)
-    }
-}
-
-fn apply_bc(days: i64, bc: bool) -> i64 {
-    if !bc {
-        return days;
-    }
-    // year Y BC is proleptic year 1 - Y
-    let (y, m, d) = civil_from_days(days);
-    days_from_civil(1 - y, m, d)
-}
-
-/// Splits a trailing zone (`Z`, `+05:30`, `-08`, ` UTC`) off a time string.
-fn split_zone(s: &str) -> (&str, Option<&str>) {
-    let t = s.trim_end();
-    let lower = t.to_ascii_lowercase();
-    for name in ["utc", "gmt", "z"] {
-        if lower.ends_with(name) {
-            let head = &t[..t.len() - name.len()];
-            if head.ends_with(|c: char| c.is_ascii_digit() || c == ' ') {
-                return (head.trim_end(), Some(&t[t.len() - name.len()..]));
-            }
-        }
-    }
-    if let Some(pos) = t.rfind(['+', '-'])
-        && pos > 0
-    {
-        return (t[..pos].trim_end(), Some(&t[pos..]));
-    }
-    (t, None)
-}
-
 /// `timestamp_in` / `timestamptz_in`. For timestamptz a value without a zone is in
-/// `zone`; for timestamp any zone written is ignored, as PostgreSQL does.
-pub fn parse_timestamp(s: &str, with_tz: bool, zone: TimeZone) -> PgResult<i64> {
+/// `zone`; for timestamp any zone written is ignored, as PostgreSQL does. Ambiguous
+/// numeric dates are read in the DateStyle `order`.
+pub fn parse_timestamp(s: &str, with_tz: bool, zone: TimeZone, order: DateOrder) -> PgResult<i64> {
     let type_name = if with_tz { "timestamp with time zone" } else { "timestamp" };
     let t = s.trim();
     match t.to_ascii_lowercase().as_str() {
@@ -402,31 +763,11 @@ pub fn parse_timestamp(s: &str, with_tz: bool, zone: TimeZone) -> PgResult<i64> 
         }
         _ => {}
     }
-    let (body, bc) = strip_bc(t);
-    let (days, rest) = parse_ymd(body, type_name, s)?;
-    let days = apply_bc(days, bc) - UNIX_EPOCH_DAYS;
-    let rest = rest.strip_prefix(['T', 't', ' ']).unwrap_or(rest).trim_start();
-    let mut micros = 0;
-    let mut offset: Option<i64> = None;
-    if !rest.is_empty() {
-        let (time, z) = split_zone(rest);
-        if time.is_empty() {
-            return Err(bad_syntax(type_name, s));
-        }
-        micros = parse_hms(time).ok_or_else(|| bad_syntax(type_name, s))?;
-        if let Some(z) = z {
-            let zl = z.to_ascii_lowercase();
-            let secs = if zl == "z" || zl == "utc" || zl == "gmt" {
-                0
-            } else {
-                parse_offset(z).ok_or_else(|| bad_syntax(type_name, s))?
-            };
-            offset = Some(secs as i64);
-        }
-    }
-    let local = (days as i128) * USECS_PER_DAY as i128 + micros as i128;
+    let (days, f) = decode(t, order).map_err(|e| field_error(e, type_name, s))?;
+    let days = days.ok_or_else(|| bad_syntax(type_name, s))? - UNIX_EPOCH_DAYS;
+    let local = (days as i128) * USECS_PER_DAY as i128 + f.time.unwrap_or(0) as i128;
     let v = if with_tz {
-        let off = offset.unwrap_or(zone.offset_secs as i64);
+        let off = f.offset.unwrap_or(zone.offset_secs);
         local - off as i128 * USECS_PER_SEC as i128
     } else {
         local
@@ -442,8 +783,9 @@ pub fn parse_timestamp(s: &str, with_tz: bool, zone: TimeZone) -> PgResult<i64> 
 
 /// `time_in` (without zone).
 pub fn parse_time(s: &str) -> PgResult<i64> {
-    parse_hms(s.trim()).ok_or_else(|| bad_syntax("time", s))
+    parse_hms(s.trim()).map_err(|e| field_error(e, "time", s))
 }
+
 
 /// `interval_in` for the postgres and SQL forms: `1 year 2 mons`, `-1 day +02:00:00`,
 /// `1.5 hours`, `@ 3 days ago`, a bare number of seconds.
@@ -535,22 +877,24 @@ pub fn parse_interval(s: &str) -> PgResult<Interval> {
 mod tests {
     use super::*;
 
+    const MDY: DateOrder = DateOrder::Mdy;
+
     #[test]
     fn dates_round_trip() {
         assert_eq!(format_date(0), "2000-01-01");
-        assert_eq!(parse_date("2026-11-25").map(format_date).unwrap(), "2026-11-25");
-        assert_eq!(parse_date("epoch").map(format_date).unwrap(), "1970-01-01");
-        assert_eq!(parse_date("0001-01-01 BC").map(format_date).unwrap(), "0001-01-01 BC");
-        assert_eq!(parse_date("2026-02-30").unwrap_err().code, SqlState::DatetimeFieldOverflow);
-        assert_eq!(parse_date("x").unwrap_err().message, "invalid input syntax for type date: \"x\"");
+        assert_eq!(parse_date("2026-11-25", MDY).map(format_date).unwrap(), "2026-11-25");
+        assert_eq!(parse_date("epoch", MDY).map(format_date).unwrap(), "1970-01-01");
+        assert_eq!(parse_date("0001-01-01 BC", MDY).map(format_date).unwrap(), "0001-01-01 BC");
+        assert_eq!(parse_date("2026-02-30", MDY).unwrap_err().code, SqlState::DatetimeFieldOverflow);
+        assert_eq!(parse_date("x", MDY).unwrap_err().message, "invalid input syntax for type date: \"x\"");
     }
 
     #[test]
     fn timestamps_and_zones() {
-        let ts = parse_timestamp("2020-01-01 12:00:00.5+02", true, TimeZone::UTC).unwrap();
+        let ts = parse_timestamp("2020-01-01 12:00:00.5+02", true, TimeZone::UTC, MDY).unwrap();
         assert_eq!(format_timestamp(ts, Some(TimeZone::UTC)), "2020-01-01 10:00:00.5+00");
         let z = TimeZone::parse("+05:30").unwrap();
-        let ts = parse_timestamp("2020-01-01 00:00:00+00", true, TimeZone::UTC).unwrap();
+        let ts = parse_timestamp("2020-01-01 00:00:00+00", true, TimeZone::UTC, MDY).unwrap();
         assert_eq!(format_timestamp(ts, Some(z)), "2019-12-31 18:30:00-05:30");
         assert_eq!(format_timestamp(ts, Some(TimeZone::parse("Etc/GMT+5").unwrap())), "2019-12-31 19:00:00-05");
         assert_eq!(format_timestamp(ts, Some(TimeZone::parse("<-08>+08").unwrap())), "2019-12-31 16:00:00-08");
@@ -570,5 +914,188 @@ mod tests {
         assert_eq!(f("1 day ago"), "-1 days");
         assert_eq!(f("2 weeks"), "14 days");
         assert_eq!(f("01:02"), "01:02:00");
+    }
+}
+
+/// Expectations from PostgreSQL 15 (`SET DateStyle`, `SET TimeZone`, then the value).
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod datestyle_tests {
+    use super::*;
+
+    fn style(s: &str) -> DateStyle {
+        DateStyle::parse(s)
+    }
+
+    fn ts(s: &str) -> i64 {
+        parse_timestamp(s, true, TimeZone::UTC, DateOrder::Mdy).unwrap()
+    }
+
+    fn tz(v: i64, zone: &str, ds: &str) -> String {
+        let abbrev = zone_abbrev(zone);
+        format_timestamp_styled(v, Some((TimeZone::parse(zone).unwrap(), &abbrev)), style(ds))
+    }
+
+    #[test]
+    fn parses_settings() {
+        assert_eq!(style("ISO, MDY"), DateStyle { format: DateFormat::Iso, order: DateOrder::Mdy });
+        assert_eq!(style("SQL, DMY"), DateStyle { format: DateFormat::Sql, order: DateOrder::Dmy });
+        assert_eq!(style("German"), DateStyle { format: DateFormat::German, order: DateOrder::Dmy });
+        assert_eq!(style("Postgres, YMD"), DateStyle { format: DateFormat::Postgres, order: DateOrder::Ymd });
+    }
+
+    #[test]
+    fn date_output_per_style() {
+        let d = parse_date("2026-11-05", DateOrder::Mdy).unwrap();
+        let bc = parse_date("0044-03-15 BC", DateOrder::Mdy).unwrap();
+        let cases = [
+            ("ISO, MDY", "2026-11-05", "0044-03-15 BC"),
+            ("ISO, DMY", "2026-11-05", "0044-03-15 BC"),
+            ("SQL, MDY", "11/05/2026", "03/15/0044 BC"),
+            ("SQL, DMY", "05/11/2026", "15/03/0044 BC"),
+            ("SQL, YMD", "11/05/2026", "03/15/0044 BC"),
+            ("Postgres, MDY", "11-05-2026", "03-15-0044 BC"),
+            ("Postgres, DMY", "05-11-2026", "15-03-0044 BC"),
+            ("Postgres, YMD", "11-05-2026", "03-15-0044 BC"),
+            ("German, MDY", "05.11.2026", "15.03.0044 BC"),
+            ("German, YMD", "05.11.2026", "15.03.0044 BC"),
+        ];
+        for (ds, want, want_bc) in cases {
+            assert_eq!(format_date_styled(d, style(ds)), want, "{ds}");
+            assert_eq!(format_date_styled(bc, style(ds)), want_bc, "{ds}");
+            assert_eq!(format_date_styled(DATE_POS_INF, style(ds)), "infinity");
+            assert_eq!(format_date_styled(DATE_NEG_INF, style(ds)), "-infinity");
+        }
+    }
+
+    #[test]
+    fn timestamp_output_per_style() {
+        let v = ts("2026-11-05 08:09:10.5+00");
+        let bc = ts("0044-03-15 12:00 BC");
+        let cases = [
+            ("ISO, MDY", "2026-11-05 08:09:10.5", "2026-11-05 08:09:10.5+00", "0044-03-15 12:00:00+00 BC"),
+            ("SQL, MDY", "11/05/2026 08:09:10.5", "11/05/2026 08:09:10.5 UTC", "03/15/0044 12:00:00 UTC BC"),
+            ("SQL, DMY", "05/11/2026 08:09:10.5", "05/11/2026 08:09:10.5 UTC", "15/03/0044 12:00:00 UTC BC"),
+            ("Postgres, MDY", "Thu Nov 05 08:09:10.5 2026", "Thu Nov 05 08:09:10.5 2026 UTC", "Fri Mar 15 12:00:00 0044 UTC BC"),
+            ("Postgres, DMY", "Thu 05 Nov 08:09:10.5 2026", "Thu 05 Nov 08:09:10.5 2026 UTC", "Fri 15 Mar 12:00:00 0044 UTC BC"),
+            ("Postgres, YMD", "Thu Nov 05 08:09:10.5 2026", "Thu Nov 05 08:09:10.5 2026 UTC", "Fri Mar 15 12:00:00 0044 UTC BC"),
+            ("German, MDY", "05.11.2026 08:09:10.5", "05.11.2026 08:09:10.5 UTC", "15.03.0044 12:00:00 UTC BC"),
+        ];
+        for (ds, plain, with_zone, with_bc) in cases {
+            assert_eq!(format_timestamp_styled(v, None, style(ds)), plain, "{ds}");
+            assert_eq!(tz(v, "UTC", ds), with_zone, "{ds}");
+            assert_eq!(tz(bc, "UTC", ds), with_bc, "{ds}");
+            assert_eq!(tz(TS_NEG_INF, "UTC", ds), "-infinity");
+        }
+        let big = ts("12345-11-05 08:09:10+00");
+        assert_eq!(tz(big, "UTC", "Postgres, MDY"), "Mon Nov 05 08:09:10 12345 UTC");
+        assert_eq!(tz(big, "UTC", "ISO, MDY"), "12345-11-05 08:09:10+00");
+    }
+
+    #[test]
+    fn zone_abbreviations() {
+        let v = ts("2026-11-05 08:09:10+00");
+        let cases = [
+            ("UTC", "11/05/2026 08:09:10 UTC"),
+            ("Etc/UTC", "11/05/2026 08:09:10 UTC"),
+            ("zulu", "11/05/2026 08:09:10 UTC"),
+            ("GMT", "11/05/2026 08:09:10 GMT"),
+            ("Greenwich", "11/05/2026 08:09:10 GMT"),
+            ("Etc/GMT+0", "11/05/2026 08:09:10 GMT"),
+            ("+05:30", "11/05/2026 02:39:10 "),
+            ("<+05>-05", "11/05/2026 13:09:10 +05"),
+            ("<+05:30>-05:30", "11/05/2026 13:39:10 +05:30"),
+            ("Etc/GMT+5", "11/05/2026 03:09:10 -05"),
+            ("etc/gmt-14", "11/05/2026 22:09:10 +14"),
+            ("UTC+5", "11/05/2026 03:09:10 UTC"),
+            ("abc+3", "11/05/2026 05:09:10 ABC"),
+            ("EST5", "11/05/2026 03:09:10 EST"),
+            ("FOO-3:30", "11/05/2026 11:39:10 FOO"),
+            // SET TIME ZONE 5 / 5.5 / 0 (PostgreSQL stores <+05>-05, <+05:30>-05:30, <+00>-00)
+            ("5", "11/05/2026 13:09:10 +05"),
+            ("+5", "11/05/2026 13:09:10 +05"),
+            ("5.5", "11/05/2026 13:39:10 +05:30"),
+            ("-8", "11/05/2026 00:09:10 -08"),
+            ("0", "11/05/2026 08:09:10 +00"),
+        ];
+        for (zone, want) in cases {
+            assert_eq!(tz(v, zone, "SQL, MDY"), want, "{zone}");
+        }
+        assert_eq!(tz(v, "+05:30", "Postgres, DMY"), "Thu 05 Nov 02:39:10 2026 ");
+        assert_eq!(tz(v, "+05:30", "ISO, DMY"), "2026-11-05 02:39:10-05:30");
+        assert_eq!(tz(v, "abc+3", "ISO, DMY"), "2026-11-05 05:09:10-03");
+    }
+
+    #[test]
+    fn ambiguous_input_follows_order() {
+        use DateOrder::{Dmy, Mdy, Ymd};
+        let d = |s: &str, o| parse_date(s, o).map(format_date);
+        let cases = [
+            ("01/02/2026", Mdy, "2026-01-02"),
+            ("01/02/2026", Dmy, "2026-02-01"),
+            ("01-02-2026", Dmy, "2026-02-01"),
+            ("01.02.2026", Mdy, "2026-01-02"),
+            ("2026/01/02", Dmy, "2026-01-02"),
+            ("2026.01.02", Ymd, "2026-01-02"),
+            ("01/02/26", Mdy, "2026-01-02"),
+            ("01/02/26", Ymd, "2001-02-26"),
+            ("26/01/02", Dmy, "2002-01-26"),
+            ("26/01/02", Ymd, "2026-01-02"),
+            ("1/2/2026", Dmy, "2026-02-01"),
+            ("01/02/03", Mdy, "2003-01-02"),
+            ("01/02/03", Dmy, "2003-02-01"),
+            ("01/02/03", Ymd, "2001-02-03"),
+            ("200/01/02", Mdy, "0200-01-02"),
+            ("01/02/200", Mdy, "0200-01-02"),
+            ("01/02/200", Dmy, "0200-02-01"),
+            ("020126", Dmy, "2002-01-26"),
+            ("20260102", Mdy, "2026-01-02"),
+            ("05.11.2026 08:09:10.5", Dmy, "2026-11-05"),
+            ("11/05/2026 08:09:10.5 UTC", Mdy, "2026-11-05"),
+            ("Thu Nov 05 08:09:10.5 2026 UTC", Ymd, "2026-11-05"),
+            ("Nov 05 2026", Dmy, "2026-11-05"),
+            ("03/15/0044 BC", Mdy, "0044-03-15 BC"),
+            ("2026-1-2", Ymd, "2026-01-02"),
+            ("26 Nov 5", Mdy, "2005-11-26"),
+            ("Nov 5 26", Mdy, "2026-11-05"),
+            ("November 5, 2026", Mdy, "2026-11-05"),
+        ];
+        for (s, o, want) in cases {
+            assert_eq!(d(s, o).unwrap(), want, "{s} {o:?}");
+        }
+        let hint = Some("Perhaps you need a different \"datestyle\" setting.".to_string());
+        for (s, o) in [("13/02/2026", Mdy), ("02/13/2026", Dmy), ("01/02/2026", Ymd), ("99/01/02", Mdy), ("2026-13-01", Mdy)] {
+            let e = parse_date(s, o).unwrap_err();
+            assert_eq!(e.code, SqlState::DatetimeFieldOverflow, "{s}");
+            assert_eq!(e.message, format!("date/time field value out of range: \"{s}\""));
+            assert_eq!(e.hint, hint, "{s}");
+        }
+        let e = parse_date("2026-02-29", Mdy).unwrap_err();
+        assert_eq!((e.code, e.hint), (SqlState::DatetimeFieldOverflow, None));
+        assert_eq!(parse_date("0000-01-01", Mdy).unwrap_err().code, SqlState::DatetimeFieldOverflow);
+        assert_eq!(parse_date("Nov 2026", Mdy).unwrap_err().code, SqlState::InvalidDatetimeFormat);
+        assert_eq!(parse_date("2026-11-05 foo", Mdy).unwrap_err().code, SqlState::InvalidDatetimeFormat);
+    }
+
+    #[test]
+    fn timestamp_input_forms() {
+        let f = |s: &str| format_timestamp(ts(s), Some(TimeZone::UTC));
+        assert_eq!(f("2026-11-05 12:00:60"), "2026-11-05 12:01:00+00");
+        assert_eq!(f("2026-11-05 08:09:10 +05 BC"), "2026-11-05 03:09:10+00 BC");
+        assert_eq!(f("2026-11-05 08:09 pm"), "2026-11-05 20:09:00+00");
+        assert_eq!(f("2026-11-05 12:09 am"), "2026-11-05 00:09:00+00");
+        assert_eq!(f("2026-11-05 08:09:10 GMT+2"), "2026-11-05 10:09:10+00");
+        assert_eq!(f("2026-11-05 08:09:10 -0530"), "2026-11-05 13:39:10+00");
+        assert_eq!(f("2026-11-05 08:09:10-05:30:15"), "2026-11-05 13:39:25+00");
+        assert_eq!(f("2026-11-05T08:09:10.123456789"), "2026-11-05 08:09:10.123457+00");
+        assert_eq!(f("2026-11-05T08:09:10Z"), "2026-11-05 08:09:10+00");
+        assert_eq!(f("Thu 05 Nov 08:09:10 2026 +05"), "2026-11-05 03:09:10+00");
+        assert_eq!(f("2026-11-05 24:00"), "2026-11-06 00:00:00+00");
+        for s in ["2026-11-05 12:60", "2026-11-05 25:00"] {
+            let e = parse_timestamp(s, true, TimeZone::UTC, DateOrder::Mdy).unwrap_err();
+            assert_eq!(e.message, format!("date/time field value out of range: \"{s}\""));
+        }
+        assert_eq!(parse_time("25:00").unwrap_err().code, SqlState::DatetimeFieldOverflow);
+        assert_eq!(format_time(parse_time("12:00:60").unwrap()), "12:01:00");
     }
 }
