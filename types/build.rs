@@ -25,10 +25,10 @@ fn main() {
                 c.next().map(|f| f.to_ascii_uppercase().to_string() + c.as_str()).unwrap_or_default()
             })
             .collect();
-        writeln!(variants, "    /// `{code}` {spec_name} (`{macro_name}`)\n    {variant},").unwrap();
-        writeln!(codes, "            SqlState::{variant} => \"{code}\",").unwrap();
-        writeln!(names, "            SqlState::{variant} => \"{spec_name}\",").unwrap();
-        writeln!(from_code, "            \"{code}\" => Some(SqlState::{variant}),").unwrap();
+        writeln!(variants, "    /// `{code}` {spec_name} (`{macro_name}`)\n    {variant},").expect("writing to a String cannot fail");
+        writeln!(codes, "            SqlState::{variant} => \"{code}\",").expect("writing to a String cannot fail");
+        writeln!(names, "            SqlState::{variant} => \"{spec_name}\",").expect("writing to a String cannot fail");
+        writeln!(from_code, "            \"{code}\" => Some(SqlState::{variant}),").expect("writing to a String cannot fail");
     }
     let out = format!(
         "/// A SQLSTATE condition, generated from `types/errcodes.txt`.\n\

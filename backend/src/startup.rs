@@ -233,10 +233,10 @@ impl Startup {
                 other => session.set_from_client(other, value).map_err(|e| PgError { severity: types::Severity::Fatal, ..e })?,
             }
         }
-        if let Ok(slot) = self.slot.lock() {
-            if let Some(h) = slot.as_ref() {
-                h.activate(self.cancel_key, db.oid, crate::session::now_pg());
-            }
+        if let Ok(slot) = self.slot.lock()
+            && let Some(h) = slot.as_ref()
+        {
+            h.activate(self.cancel_key, db.oid, crate::session::now_pg());
         }
         Ok(())
     }

@@ -34,10 +34,10 @@ fn char_position(sql: &str, line: u64, column: u64) -> Option<usize> {
 fn split_location(msg: &str) -> (&str, Option<(u64, u64)>) {
     if let Some(idx) = msg.rfind(" at Line: ") {
         let loc = &msg[idx + " at Line: ".len()..];
-        if let Some((l, c)) = loc.split_once(", Column: ") {
-            if let (Ok(l), Ok(c)) = (l.trim().parse(), c.trim().parse()) {
-                return (&msg[..idx], Some((l, c)));
-            }
+        if let Some((l, c)) = loc.split_once(", Column: ")
+            && let (Ok(l), Ok(c)) = (l.trim().parse(), c.trim().parse())
+        {
+            return (&msg[..idx], Some((l, c)));
         }
     }
     (msg, None)

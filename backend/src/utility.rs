@@ -187,7 +187,7 @@ pub fn settings_statement(session: &mut Session, stmt: &Statement) -> Option<PgR
                 apply_transaction_modes(session, modes, if *is_session { "session" } else { "transaction" })
                     .map(|_| Outcome::Command("SET".into()))
             }
-            other => Err(PgError::feature_not_supported(format!("{}", first_words(&other.to_string())))),
+            other => Err(PgError::feature_not_supported(first_words(&other.to_string()))),
         },
         Statement::Reset(ResetStatement { reset }) => match reset {
             Reset::ALL => {

@@ -130,7 +130,7 @@ mod tests {
         assert_eq!(format_float8(-0.0, 1), "-0");
         assert_eq!(format_float4(1e6, 1), "1e+06");
         assert_eq!(format_float4(1234567.0, 1), "1.234567e+06");
-        assert_eq!(format_float4(3.14159265358979, 1), "3.1415927");
+        assert_eq!(format_float4(std::f32::consts::PI, 1), "3.1415927");
     }
 
     #[test]
@@ -138,6 +138,6 @@ mod tests {
         assert_eq!(format_float8(1.0 / 3.0, 0), "0.333333333333333");
         assert_eq!(format_float8(1e14, 0), "100000000000000");
         assert_eq!(format_float8(1e15, 0), "1e+15");
-        assert_eq!(format_float4(3.14159265358979, 0), "3.14159");
+        assert_eq!(format_float4(std::f32::consts::PI, 0), "3.14159");
     }
 }
