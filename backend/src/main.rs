@@ -30,6 +30,7 @@ mod connection;
 mod crash_notice;
 mod interrupt;
 mod session;
+mod startup_process;
 mod startup;
 mod syntax;
 mod tcop;
@@ -51,7 +52,8 @@ use types::{PgError, SqlState};
 #[derive(Parser, Debug)]
 #[command(name = "backend", about = "OxiPG backend process (started by the postmaster)")]
 struct Args {
-    /// What this process does: client (serve one connection).
+    /// What this process does: `client` (serve the connection on descriptor 3)
+    /// or `startup` (check the cluster before sessions are admitted).
     #[arg(long)]
     role: String,
 }
@@ -61,7 +63,7 @@ fn env(name: &str) -> Result<String, String> {
 }
 
 /// Settings as the postmaster has them: postgresql.conf, then its -c options.
-fn load_settings(data_dir: &std::path::Path) -> Result<Settings, String> {
+pub(crate) fn load_settings(data_dir: &std::path::Path) -> Result<Settings, String> {
     let mut settings = Settings::new();
     settings.install_check_hook("TimeZone", check_time_zone);
     let path = data_dir.join("postgresql.conf");
@@ -100,8 +102,15 @@ fn main() -> ExitCode {
                 ExitCode::from(1)
             }
         },
+        "startup" => match startup_process::run() {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(msg) => {
+                eprintln!("FATAL:  {msg}");
+                ExitCode::from(1)
+            }
+        },
         other => {
-            eprintln!("backend: unknown role \"{other}\" (known: client)");
+            eprintln!("backend: unknown role \"{other}\" (known: client, startup)");
             ExitCode::from(1)
         }
     }
@@ -146,6 +155,7 @@ fn run_client() -> Result<ExitCode, String> {
     let tcop = tcop::Tcop::new(session);
 
     let reject = match std::env::var("PG_REJECT").as_deref() {
+        Ok("startup") => Some(PgError::fatal(SqlState::CannotConnectNow, "the database system is starting up")),
         Ok("shutdown") => Some(PgError::fatal(SqlState::CannotConnectNow, "the database system is shutting down")),
         Ok("recovery") => Some(PgError::fatal(SqlState::CannotConnectNow, "the database system is in recovery mode")),
         _ => None,

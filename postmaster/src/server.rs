@@ -53,6 +53,9 @@ pub struct ServerConfig {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum State {
+    /// The startup process runs (PostgreSQL's recovery happens there); clients
+    /// are told the system is starting up.
+    Starting,
     Running,
     /// Waiting for every child to exit after a crash, then re-initialise.
     CrashRestart { since: Instant, killed: bool },
@@ -61,8 +64,17 @@ enum State {
     Immediate { since: Instant, killed: bool },
 }
 
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum ChildKind {
+    Client,
+    /// `backend --role=startup`: checks the data directory (and, with the WAL
+    /// issue, runs recovery) before sessions are admitted.
+    Startup,
+}
+
 struct ChildInfo {
     slot: Option<usize>,
+    kind: ChildKind,
 }
 
 /// The postmaster.
@@ -72,6 +84,7 @@ pub struct Postmaster {
     children: HashMap<i32, ChildInfo>,
     free_slots: Vec<usize>,
     state: State,
+    exit_code: i32,
 }
 
 fn describe_exit(status: &WaitStatus) -> String {
@@ -103,7 +116,7 @@ impl Postmaster {
     pub fn new(cfg: ServerConfig) -> Result<Postmaster, storage::StorageError> {
         let shmem = Self::create_shmem(&cfg)?;
         let free_slots = (0..cfg.max_connections as usize).rev().collect();
-        Ok(Postmaster { cfg, shmem, children: HashMap::new(), free_slots, state: State::Running })
+        Ok(Postmaster { cfg, shmem, children: HashMap::new(), free_slots, state: State::Starting, exit_code: 0 })
     }
 
     fn create_shmem(cfg: &ServerConfig) -> Result<SharedMemory, storage::StorageError> {
@@ -179,8 +192,10 @@ impl Postmaster {
             }
         };
 
-        self.write_status("ready");
-        tracing::info!("database system is ready to accept connections");
+        if !self.launch_startup() {
+            crate::pidfile::release(&self.cfg.data_dir);
+            return 1;
+        }
         let mut tick = tokio::time::interval(Duration::from_millis(200));
         loop {
             tokio::select! {
@@ -204,12 +219,52 @@ impl Postmaster {
         }
     }
 
+    /// Starts the startup process; false if it could not be started.
+    fn launch_startup(&mut self) -> bool {
+        let mut cmd = Command::new(&self.cfg.backend_exe);
+        cmd.arg("--role=startup")
+            .env("PG_SHMEM", self.shmem.os_id())
+            .env("PG_DATA", &self.cfg.data_dir)
+            .env(crate::config::OVERRIDES_ENV, &self.cfg.overrides_env)
+            .stdin(std::process::Stdio::null());
+        match storage::ipc::spawn_child(&mut cmd, None) {
+            Ok(child) => {
+                self.children.insert(child.id() as i32, ChildInfo { slot: None, kind: ChildKind::Startup });
+                self.state = State::Starting;
+                self.write_status("starting");
+                true
+            }
+            Err(e) => {
+                tracing::error!("could not fork startup process: {e}");
+                false
+            }
+        }
+    }
+
+    fn startup_finished(&mut self, pid: i32, status: &WaitStatus) {
+        if self.state != State::Starting {
+            return;
+        }
+        if matches!(status, WaitStatus::Exited(_, 0)) {
+            self.state = State::Running;
+            self.write_status("ready");
+            tracing::info!("database system is ready to accept connections");
+        } else {
+            tracing::info!("startup process (PID {pid}) {}", describe_exit(status));
+            tracing::info!("aborting startup due to startup process failure");
+            self.exit_code = 1;
+            self.signal_all(Signal::SIGTERM);
+            self.state = State::Fast { since: Instant::now(), killed: false };
+        }
+    }
+
     fn on_connection(&mut self, conn: Accepted) {
         // While we cannot serve sessions, a backend still reads the startup
         // packet and answers 57P03, as PostgreSQL's does (a cancel request is
         // still honoured).
         let refusal = match self.state {
             State::Running => None,
+            State::Starting => Some("startup"),
             State::CrashRestart { .. } => Some("recovery"),
             _ => Some("shutdown"),
         };
@@ -240,7 +295,7 @@ impl Postmaster {
         };
         match result {
             Ok(child) => {
-                self.children.insert(child.id() as i32, ChildInfo { slot });
+                self.children.insert(child.id() as i32, ChildInfo { slot, kind: ChildKind::Client });
                 // The child has its own copy of the socket; ours closes on drop.
             }
             Err(e) => {
@@ -262,6 +317,10 @@ impl Postmaster {
             let Some(pid) = status.pid() else { return };
             let pid = pid.as_raw();
             let Some(child) = self.children.remove(&pid) else { continue };
+            if child.kind == ChildKind::Startup {
+                self.startup_finished(pid, &status);
+                continue;
+            }
             if let Some(slot) = child.slot {
                 self.shmem.proc_array().release(slot);
                 self.free_slots.push(slot);
@@ -286,7 +345,7 @@ impl Postmaster {
     }
 
     fn shutdown_smart(&mut self) {
-        if matches!(self.state, State::Running | State::CrashRestart { .. }) {
+        if matches!(self.state, State::Starting | State::Running | State::CrashRestart { .. }) {
             tracing::info!("received smart shutdown request");
             self.state = State::Smart;
             self.write_status("stopping");
@@ -294,7 +353,7 @@ impl Postmaster {
     }
 
     fn shutdown_fast(&mut self) {
-        if matches!(self.state, State::Running | State::CrashRestart { .. } | State::Smart) {
+        if matches!(self.state, State::Starting | State::Running | State::CrashRestart { .. } | State::Smart) {
             tracing::info!("received fast shutdown request");
             tracing::info!("aborting any active transactions");
             self.signal_all(Signal::SIGTERM);
@@ -317,7 +376,7 @@ impl Postmaster {
     fn advance_state(&mut self) -> Option<i32> {
         let now = Instant::now();
         match &mut self.state {
-            State::Running => None,
+            State::Starting | State::Running => None,
             State::CrashRestart { since, killed } => {
                 if self.children.is_empty() {
                     tracing::info!("all server processes terminated; reinitializing");
@@ -351,9 +410,10 @@ impl Postmaster {
                 // Dropping the old mapping unlinks the old segment.
                 self.shmem = new;
                 self.free_slots = (0..self.cfg.max_connections as usize).rev().collect();
-                self.state = State::Running;
-                self.write_status("ready");
-                tracing::info!("database system is ready to accept connections");
+                if !self.launch_startup() {
+                    self.exit_code = 1;
+                    self.state = State::Fast { since: Instant::now(), killed: false };
+                }
             }
             Err(e) => {
                 tracing::error!("could not re-create shared memory after a crash: {e}; retrying");
@@ -368,7 +428,7 @@ impl Postmaster {
             let _ = std::fs::remove_file(format!("{}.lock", p.display()));
         }
         crate::pidfile::release(&self.cfg.data_dir);
-        0
+        self.exit_code
     }
 }
 

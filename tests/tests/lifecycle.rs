@@ -273,3 +273,21 @@ async fn dropping_the_cluster_leaves_no_process() {
     assert!(!data_dir.exists(), "the temporary directory must be removed");
     let _ = within(10, "the sleeper's end", sleeper).await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn invalid_pg_hba_conf_stops_startup() {
+    // PostgreSQL refuses to start with a pg_hba.conf it cannot load, before it
+    // admits any session; ours checks it in the startup process.
+    let mut cluster = Cluster::start();
+    cluster.signal(Sig::SIGINT);
+    cluster.wait_exit(Duration::from_secs(15)).await.expect("fast shutdown");
+    let hba = cluster.data_dir().join("pg_hba.conf");
+    let mut text = std::fs::read_to_string(&hba).expect("read pg_hba.conf");
+    text.push_str("host all all 1.2.3.4/99 trust\n");
+    std::fs::write(&hba, text).expect("write pg_hba.conf");
+    let (status, log) = cluster.run_second_postmaster(Duration::from_secs(15)).await;
+    let status = status.unwrap_or_else(|| panic!("the postmaster kept running\n{log}"));
+    assert!(!status.success(), "start-up must fail: {log}");
+    assert!(log.contains("could not load pg_hba.conf"), "{log}");
+    assert!(cluster.pid_file_lines().is_none(), "no lock file is left behind");
+}

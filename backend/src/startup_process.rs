@@ -1,0 +1,49 @@
+//! `backend --role=startup`: the process the postmaster runs before it admits
+//! sessions, at start and after every crash-restart (PostgreSQL's startup
+//! process).
+//!
+//! Today it verifies what every session will rely on — the segment's layout,
+//! the data directory's version and layout, the role file and pg_hba.conf — so
+//! that a damaged cluster refuses to start with a clear message instead of
+//! failing each connection. The WAL issue adds crash recovery (redo from the
+//! last checkpoint) here, which is why this is a process of its own.
+
+use std::path::PathBuf;
+
+use storage::shmem::SharedMemory;
+
+/// Runs the checks; the error text is printed as FATAL and the process exits 1.
+pub fn run() -> Result<(), String> {
+    let data_dir = PathBuf::from(std::env::var("PG_DATA").map_err(|_| "PG_DATA is not set".to_owned())?);
+    let shmem_id = std::env::var("PG_SHMEM").map_err(|_| "PG_SHMEM is not set".to_owned())?;
+    let mut shmem = SharedMemory::attach(&shmem_id).map_err(|e| e.to_string())?;
+    shmem.disown();
+    let settings = crate::load_settings(&data_dir)?;
+    storage::elog::init(storage::elog::filter_for(&settings.show("log_min_messages").unwrap_or_default()));
+
+    let version_file = data_dir.join("PG_VERSION");
+    let version = std::fs::read_to_string(&version_file)
+        .map_err(|e| format!("could not open file \"{}\": {e}", version_file.display()))?;
+    if version.trim() != catalog::bootstrap::PG_MAJOR_VERSION {
+        return Err(format!(
+            "database files are incompatible with server: the data directory was initialized by version {}, this server is version {}",
+            version.trim(),
+            catalog::bootstrap::PG_MAJOR_VERSION
+        ));
+    }
+    for dir in ["global", "base", "pg_wal", "pg_xact"] {
+        let path = data_dir.join(dir);
+        if !path.is_dir() {
+            return Err(format!("required directory \"{}\" does not exist", path.display()));
+        }
+    }
+    let roles = catalog::role::load(&data_dir).map_err(|e| e.message)?;
+    if !roles.iter().any(|r| r.superuser) {
+        return Err(format!("no superuser role in \"{}\"", data_dir.join(catalog::role::AUTHID_FILE).display()));
+    }
+    let hba_path = data_dir.join("pg_hba.conf");
+    let hba = std::fs::read_to_string(&hba_path).map_err(|e| format!("could not open file \"{}\": {e}", hba_path.display()))?;
+    protocol::hba::parse(&hba, &hba_path.display().to_string()).map_err(|e| format!("could not load pg_hba.conf: {}", e.message))?;
+    tracing::debug!("startup checks passed for \"{}\"", data_dir.display());
+    Ok(())
+}
