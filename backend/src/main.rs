@@ -150,6 +150,7 @@ fn run_client() -> Result<ExitCode, String> {
         shmem,
         interrupts: interrupts.clone(),
         deadline: None,
+        implicit_xact: false,
         notices: Vec::new(),
     };
     let tcop = tcop::Tcop::new(session);

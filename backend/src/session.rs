@@ -61,6 +61,9 @@ pub struct Session {
     pub shmem: &'static SharedMemory,
     pub interrupts: Interrupts,
     pub deadline: Option<Instant>,
+    /// The running statement began outside a transaction block, so it runs in
+    /// its own (implicit) transaction, ended by finish/fail_statement.
+    pub implicit_xact: bool,
     /// NOTICE/WARNING messages waiting to be sent: (severity, sqlstate, text).
     pub notices: Vec<(&'static str, &'static str, String)>,
 }
@@ -77,7 +80,8 @@ impl Session {
     pub fn start_statement(&mut self) {
         self.interrupts.clear_cancel();
         self.stmt_start = now_pg();
-        if self.xact == XactState::Idle {
+        self.implicit_xact = self.xact == XactState::Idle;
+        if self.implicit_xact {
             self.xact_start = self.stmt_start;
             self.settings.begin_transaction();
         }
@@ -85,10 +89,12 @@ impl Session {
         self.deadline = (timeout_ms > 0).then(|| Instant::now() + Duration::from_millis(timeout_ms as u64));
     }
 
-    /// Called after each statement that succeeded: ends the implicit transaction.
+    /// Called after each statement that succeeded: ends the implicit transaction
+    /// (unless the statement was BEGIN, which turns it into a block; COMMIT and
+    /// ROLLBACK of a block end it themselves).
     pub fn finish_statement(&mut self) {
         self.deadline = None;
-        if self.xact == XactState::Idle {
+        if self.implicit_xact && self.xact == XactState::Idle {
             self.settings.commit_transaction();
         }
     }
@@ -97,7 +103,8 @@ impl Session {
     pub fn fail_statement(&mut self) {
         self.deadline = None;
         match self.xact {
-            XactState::Idle => self.settings.abort_transaction(),
+            XactState::Idle if self.implicit_xact => self.settings.abort_transaction(),
+            XactState::Idle => {}
             XactState::InBlock => self.xact = XactState::Failed,
             XactState::Failed => {}
         }
