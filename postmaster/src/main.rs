@@ -191,6 +191,7 @@ fn run(data_dir: PathBuf, settings: types::guc::Settings, overrides: &[(String, 
     let backend_exe = backend_exe()?;
     let port = settings.get_int("port").unwrap_or(5432) as u16;
     let max_connections = settings.get_int("max_connections").unwrap_or(100) as u32;
+    let shared_buffers = settings.get_int("shared_buffers").unwrap_or(16384) as u32;
     let listen = settings.get_str("listen_addresses").unwrap_or_else(|| "localhost".into());
     let socket_dirs: Vec<String> = settings
         .get_str("unix_socket_directories")
@@ -226,7 +227,7 @@ fn run(data_dir: PathBuf, settings: types::guc::Settings, overrides: &[(String, 
         pidfile::release(&data_dir);
         return Err(e);
     }
-    let result = run_locked(data_dir.clone(), backend_exe, port, max_connections, &listen, &socket_dirs, &mut pid_file, overrides);
+    let result = run_locked(data_dir.clone(), backend_exe, port, max_connections, shared_buffers, &listen, &socket_dirs, &mut pid_file, overrides);
     if result.is_err() {
         pidfile::release(&data_dir);
     }
@@ -239,6 +240,7 @@ fn run_locked(
     backend_exe: PathBuf,
     port: u16,
     max_connections: u32,
+    shared_buffers: u32,
     listen: &str,
     socket_dirs: &[String],
     pid_file: &mut pidfile::PidFile,
@@ -281,6 +283,7 @@ fn run_locked(
             data_dir,
             backend_exe,
             max_connections,
+            shared_buffers,
             overrides_env: config::encode_overrides(overrides),
             pid_file: pid_file.clone(),
             start_time_pg: pg_epoch_micros(),

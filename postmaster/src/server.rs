@@ -45,6 +45,8 @@ pub struct ServerConfig {
     pub data_dir: PathBuf,
     pub backend_exe: PathBuf,
     pub max_connections: u32,
+    /// shared_buffers, in 8 kB buffers.
+    pub shared_buffers: u32,
     pub overrides_env: String,
     pub pid_file: PidFile,
     pub start_time_pg: i64,
@@ -120,7 +122,7 @@ impl Postmaster {
     }
 
     fn create_shmem(cfg: &ServerConfig) -> Result<SharedMemory, storage::StorageError> {
-        let layout = ShmemLayout { proc_slots: cfg.max_connections + AUX_SLOTS };
+        let layout = ShmemLayout { proc_slots: cfg.max_connections + AUX_SLOTS, buffers: cfg.shared_buffers };
         SharedMemory::create(layout, std::process::id() as i32, cfg.start_time_pg)
     }
 

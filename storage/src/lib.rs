@@ -10,9 +10,14 @@
 //! of it sits in those two modules behind safe types, each block with a
 //! `// SAFETY:` comment. It must never depend on the planner or executor.
 
+pub mod buffer;
 pub mod elog;
+pub mod heap;
 pub mod ipc;
+pub mod lwlock;
+pub mod page;
 pub mod shmem;
+pub mod smgr;
 
 /// Failures of this crate; callers map them to a SQLSTATE where they reach a client.
 #[derive(Debug, thiserror::Error)]
@@ -21,6 +26,8 @@ pub enum StorageError {
     Shmem(String),
     #[error(transparent)]
     Io(#[from] std::io::Error),
+    #[error(transparent)]
+    Buffer(#[from] buffer::BufferError),
 }
 
 impl StorageError {
@@ -29,6 +36,7 @@ impl StorageError {
         match self {
             StorageError::Shmem(_) => types::SqlState::InternalError,
             StorageError::Io(_) => types::SqlState::IoError,
+            StorageError::Buffer(e) => e.sqlstate(),
         }
     }
 }

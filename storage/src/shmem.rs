@@ -7,27 +7,48 @@
 //! child exists), so a shared reference to it is sound from any process.
 //!
 //! ```text
-//! offset 0                 HEADER_SIZE                     total_size
-//! +------------------------+-------------------------------+
-//! | ShmemHeader            | ProcArray: [ProcSlot; n]      |
-//! | magic, layout, sizes   | one per backend slot          |
-//! +------------------------+-------------------------------+
+//! offset 0
+//! +--------------------------------+  ShmemHeader: magic, layout version, sizes,
+//! | header                         |  the offset of every region below
+//! +--------------------------------+  (each region starts on a 64-byte line)
+//! | ProcArray  [ProcSlot; slots]   |  one per backend slot
+//! +--------------------------------+
+//! | buffer descriptors             |  [BufferDesc; buffers], 64 bytes each:
+//! |                                |  tag, state word, content lock, I/O lock
+//! +--------------------------------+
+//! | mapping partition locks        |  [PaddedLWLock; NUM_BUFFER_PARTITIONS]
+//! +--------------------------------+
+//! | buffer mapping table           |  [MappingEntry; 128 * slots_per_partition]
+//! |                                |  one open-addressing sub-table per partition
+//! +--------------------------------+
+//! | strategy control               |  the clock-sweep hand
+//! +--------------------------------+  <- aligned to 4096
+//! | buffer pages                   |  [[u8; BLCKSZ]; buffers]
+//! +--------------------------------+  total_size
 //! ```
 //!
-//! All `unsafe` that touches the segment is in this module.
+//! All `unsafe` that touches the segment is in this module. Buffer pages are the
+//! one region that is not made of atomics: their bytes are read and written only
+//! through [`PageReadGuard`] / [`PageWriteGuard`], which hold the buffer's content
+//! lock in shared / exclusive mode for as long as they live, so a page is never
+//! written while anybody else reads or writes it.
 
+use std::marker::PhantomData;
 use std::mem::{align_of, size_of};
+use std::ptr::NonNull;
 use std::sync::atomic::{AtomicI32, AtomicI64, AtomicU32, AtomicU64, Ordering};
 
 use shared_memory::{Shmem, ShmemConf};
 
 use crate::StorageError;
+use crate::buffer::tag::{BLCKSZ, BufferTag};
+use crate::lwlock::{LWLock, LWLockGuard, LWLockMode, PaddedLWLock};
 
 /// "OXIPGSHM" in ASCII: identifies a segment made by this project.
 pub const SHMEM_MAGIC: u64 = 0x4f58_4950_4753_484d;
 /// Bumped whenever the layout of anything in the segment changes; a child built
 /// from another layout refuses to attach.
-pub const SHMEM_LAYOUT_VERSION: u32 = 1;
+pub const SHMEM_LAYOUT_VERSION: u32 = 2;
 
 /// The segment header, written by the postmaster before any child starts.
 /// Fields other than atomics are never written after creation.
@@ -39,6 +60,15 @@ pub struct ShmemHeader {
     proc_slots: u32,
     total_size: u64,
     proc_array_offset: u64,
+    /// Number of shared buffers (`shared_buffers`, in 8 KiB pages).
+    buffers: u32,
+    /// Slots in each buffer-mapping partition's sub-table (a power of two).
+    mapping_slots_per_partition: u32,
+    buffer_descs_offset: u64,
+    partition_locks_offset: u64,
+    mapping_offset: u64,
+    strategy_offset: u64,
+    pages_offset: u64,
     /// The postmaster's pid (written once).
     postmaster_pid: AtomicI32,
     /// Why the postmaster is sending SIGQUIT ([`QuitReason`]); written by the
@@ -116,20 +146,233 @@ impl ProcSlot {
 }
 
 /// The sizes a segment is made for, derived from the settings.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ShmemLayout {
+    /// ProcArray slots: `max_connections` plus the auxiliary processes.
     pub proc_slots: u32,
+    /// Shared buffers: the `shared_buffers` setting, which is in 8 KiB pages.
+    pub buffers: u32,
+}
+
+/// Where each region starts; computed the same way by every process.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Offsets {
+    proc_array: usize,
+    buffer_descs: usize,
+    partition_locks: usize,
+    mapping: usize,
+    mapping_slots_per_partition: usize,
+    strategy: usize,
+    pages: usize,
+    total: usize,
 }
 
 impl ShmemLayout {
-    fn proc_array_offset() -> usize {
-        size_of::<ShmemHeader>().next_multiple_of(64)
+    /// Slots per mapping partition: room for twice the partition's fair share of
+    /// buffers (the table briefly holds two entries for a buffer being
+    /// replaced), at least 16 and a power of two so that probing can mask.
+    pub fn mapping_slots_per_partition(&self) -> usize {
+        let fair = (self.buffers as usize).div_ceil(NUM_BUFFER_PARTITIONS);
+        (2 * fair + 8).max(16).next_power_of_two()
+    }
+
+    fn offsets(&self) -> Offsets {
+        let proc_array = size_of::<ShmemHeader>().next_multiple_of(64);
+        let buffer_descs = (proc_array + self.proc_slots as usize * size_of::<ProcSlot>()).next_multiple_of(64);
+        let partition_locks =
+            (buffer_descs + self.buffers as usize * size_of::<BufferDesc>()).next_multiple_of(64);
+        let mapping = (partition_locks + NUM_BUFFER_PARTITIONS * size_of::<PaddedLWLock>()).next_multiple_of(64);
+        let per_partition = self.mapping_slots_per_partition();
+        let strategy = (mapping + NUM_BUFFER_PARTITIONS * per_partition * size_of::<MappingEntry>())
+            .next_multiple_of(64);
+        let pages = (strategy + size_of::<StrategyControl>()).next_multiple_of(4096);
+        let total = pages + self.buffers as usize * BLCKSZ;
+        Offsets {
+            proc_array,
+            buffer_descs,
+            partition_locks,
+            mapping,
+            mapping_slots_per_partition: per_partition,
+            strategy,
+            pages,
+            total,
+        }
     }
 
     /// Total bytes of the segment.
     pub fn total_size(&self) -> usize {
-        Self::proc_array_offset() + self.proc_slots as usize * size_of::<ProcSlot>()
+        self.offsets().total
     }
+}
+
+/// Number of buffer-mapping partitions, each with its own LWLock (PostgreSQL's
+/// `NUM_BUFFER_PARTITIONS`).
+pub const NUM_BUFFER_PARTITIONS: usize = 128;
+
+/// Bits of [`BufferDesc`]'s state word, packed as PostgreSQL's `BufferDesc.state`:
+///
+/// ```text
+///  31 ........................ 22 | 21 .. 18 | 17 ............. 0
+/// +-------------------------------+----------+-------------------+
+/// | flags (10 bits, incl. LOCKED) |  usage   | refcount (pins by |
+/// |                               |  count   | distinct backends)|
+/// +-------------------------------+----------+-------------------+
+/// ```
+pub mod buf_state {
+    /// One shared pin (one backend, however many private pins it holds).
+    pub const REFCOUNT_ONE: u32 = 1;
+    pub const REFCOUNT_MASK: u32 = (1 << 18) - 1;
+    pub const USAGECOUNT_SHIFT: u32 = 18;
+    pub const USAGECOUNT_ONE: u32 = 1 << USAGECOUNT_SHIFT;
+    pub const USAGECOUNT_MASK: u32 = 0xf << USAGECOUNT_SHIFT;
+    /// The clock sweep gives a buffer at most this many lives.
+    pub const MAX_USAGE_COUNT: u32 = 5;
+    /// The buffer-header spinlock: held for a few instructions to change the tag
+    /// or flags consistently.
+    pub const LOCKED: u32 = 1 << 22;
+    /// The page differs from the block on disk.
+    pub const DIRTY: u32 = 1 << 23;
+    /// The page holds the block's contents.
+    pub const VALID: u32 = 1 << 24;
+    /// The tag (and so the mapping-table entry) is meaningful.
+    pub const TAG_VALID: u32 = 1 << 25;
+    /// A read or write of the page is under way; others wait on the I/O lock.
+    pub const IO_IN_PROGRESS: u32 = 1 << 26;
+    /// The last I/O on the buffer failed.
+    pub const IO_ERROR: u32 = 1 << 27;
+    /// Dirtied while a write-out was under way: stays DIRTY after that write.
+    pub const JUST_DIRTIED: u32 = 1 << 28;
+    /// A backend waits for the pin count to drop to one (cleanup lock).
+    pub const PIN_COUNT_WAITER: u32 = 1 << 29;
+    /// Must be written by the checkpoint in progress.
+    pub const CHECKPOINT_NEEDED: u32 = 1 << 30;
+    /// Belongs to a permanent (WAL-logged) relation.
+    pub const PERMANENT: u32 = 1 << 31;
+
+    pub fn refcount(state: u32) -> u32 {
+        state & REFCOUNT_MASK
+    }
+
+    pub fn usage_count(state: u32) -> u32 {
+        (state & USAGECOUNT_MASK) >> USAGECOUNT_SHIFT
+    }
+}
+
+/// One shared buffer's descriptor (PostgreSQL's `BufferDesc`). The buffer id is
+/// its index in the descriptor array and in the page array.
+///
+/// Which lock guards what:
+/// - `state`: atomic. Pins and usage counts change with compare-and-swap while
+///   the `LOCKED` bit is clear; flags change only while holding `LOCKED` (the
+///   header spinlock), which also freezes the pin count for its holder.
+/// - `tag`: written only with the header spinlock held *and* the exclusive lock
+///   of the mapping partitions of the old and new tags. Read with the header
+///   spinlock held, or without it by a backend that has the buffer pinned and
+///   saw `TAG_VALID` (a pinned buffer is never given another tag).
+/// - `content_lock`: guards the page bytes. Shared to read, exclusive to write;
+///   taken only by a backend holding a pin. Also held exclusive while a block is
+///   read into the page and shared while the page is written out.
+/// - `io_in_progress_lock`: held exclusive by the one backend doing I/O on the
+///   buffer (with `IO_IN_PROGRESS` set); others wait for the I/O by taking it in
+///   shared mode (PostgreSQL up to 13 did this; 14 switched to a condition
+///   variable).
+#[repr(C, align(64))]
+pub struct BufferDesc {
+    tag: [AtomicU32; 5],
+    pub(crate) state: AtomicU32,
+    pub(crate) content_lock: LWLock,
+    pub(crate) io_in_progress_lock: LWLock,
+}
+
+const _: () = assert!(size_of::<BufferDesc>() == 64);
+
+impl BufferDesc {
+    /// Takes the header spinlock and returns the state word as locked. Spins:
+    /// holders keep it for a few instructions only.
+    pub fn lock_header(&self) -> u32 {
+        let mut spins = 0u32;
+        loop {
+            let old = self.state.fetch_or(buf_state::LOCKED, Ordering::Acquire);
+            if old & buf_state::LOCKED == 0 {
+                return old | buf_state::LOCKED;
+            }
+            spins += 1;
+            if spins.is_multiple_of(1000) {
+                std::thread::yield_now();
+            } else {
+                std::hint::spin_loop();
+            }
+        }
+    }
+
+    /// Releases the header spinlock, storing `state` (with `LOCKED` cleared).
+    pub fn unlock_header(&self, state: u32) {
+        self.state.store(state & !buf_state::LOCKED, Ordering::Release);
+    }
+
+    /// Waits until the header spinlock is free and returns the state then.
+    pub fn wait_header_unlocked(&self) -> u32 {
+        let mut spins = 0u32;
+        loop {
+            let s = self.state.load(Ordering::Acquire);
+            if s & buf_state::LOCKED == 0 {
+                return s;
+            }
+            spins += 1;
+            if spins.is_multiple_of(1000) {
+                std::thread::yield_now();
+            } else {
+                std::hint::spin_loop();
+            }
+        }
+    }
+
+    /// The state word now (diagnostics, and the start of compare-and-swap loops).
+    pub fn load_state(&self) -> u32 {
+        self.state.load(Ordering::Acquire)
+    }
+
+    /// The tag; see the struct doc for when this is stable.
+    pub fn tag(&self) -> Option<BufferTag> {
+        BufferTag::from_words(std::array::from_fn(|i| self.tag[i].load(Ordering::Relaxed)))
+    }
+
+    /// Sets the tag. Caller holds the header spinlock and the partition locks.
+    pub fn set_tag(&self, tag: BufferTag) {
+        for (word, value) in self.tag.iter().zip(tag.to_words()) {
+            word.store(value, Ordering::Relaxed);
+        }
+    }
+
+    pub fn content_lock(&self) -> &LWLock {
+        &self.content_lock
+    }
+
+    pub fn io_in_progress_lock(&self) -> &LWLock {
+        &self.io_in_progress_lock
+    }
+}
+
+/// One slot of the buffer mapping table: a tag and the buffer holding it.
+/// `buffer_plus_one == 0` marks an empty slot, so the zero-filled segment is an
+/// empty table. Read under the partition lock (shared), written under it
+/// (exclusive); atomics only so that a shared reference is sound.
+#[repr(C)]
+pub struct MappingEntry {
+    pub(crate) tag: [AtomicU32; 5],
+    pub(crate) buffer_plus_one: AtomicU32,
+}
+
+/// The clock-sweep state (PostgreSQL's `BufferStrategyControl`).
+///
+/// `next_victim` is a free-running counter: the hand points at buffer
+/// `next_victim % buffers` and `next_victim / buffers` is the number of
+/// completed passes (what a background writer paces itself by). `allocations`
+/// counts buffers handed out by the sweep. All atomic, no lock.
+#[repr(C, align(64))]
+pub struct StrategyControl {
+    pub(crate) next_victim: AtomicU64,
+    pub(crate) allocations: AtomicU64,
 }
 
 /// A mapping of the cluster's segment in this process.
@@ -154,7 +397,8 @@ impl SharedMemory {
     /// Creates a new segment (postmaster only) and initialises the header and ProcArray.
     /// The segment is removed when the returned value is dropped.
     pub fn create(layout: ShmemLayout, postmaster_pid: i32, start_time: i64) -> Result<SharedMemory, StorageError> {
-        let size = layout.total_size();
+        let offsets = layout.offsets();
+        let size = offsets.total;
         let os_id = format!("oxipg.{}.{:08x}", postmaster_pid, rand::random::<u32>());
         let shmem = ShmemConf::new()
             .size(size)
@@ -174,13 +418,22 @@ impl SharedMemory {
                 layout_version: SHMEM_LAYOUT_VERSION,
                 proc_slots: layout.proc_slots,
                 total_size: size as u64,
-                proc_array_offset: ShmemLayout::proc_array_offset() as u64,
+                proc_array_offset: offsets.proc_array as u64,
+                buffers: layout.buffers,
+                mapping_slots_per_partition: offsets.mapping_slots_per_partition as u32,
+                buffer_descs_offset: offsets.buffer_descs as u64,
+                partition_locks_offset: offsets.partition_locks as u64,
+                mapping_offset: offsets.mapping as u64,
+                strategy_offset: offsets.strategy as u64,
+                pages_offset: offsets.pages as u64,
                 postmaster_pid: AtomicI32::new(postmaster_pid),
                 quit_reason: AtomicU32::new(QuitReason::None as u32),
                 postmaster_start_time: AtomicI64::new(start_time),
             });
         }
-        // ProcSlots are all-zero = FREE, which is what the zero-filled segment holds.
+        // ProcSlots are all-zero = FREE, LWLocks all-zero = unlocked, buffer
+        // descriptors all-zero = unpinned, no tag, not valid, mapping entries
+        // all-zero = empty: the zero-filled segment needs no further setup.
         Ok(this)
     }
 
@@ -201,8 +454,20 @@ impl SharedMemory {
                 h.magic, h.layout_version, SHMEM_MAGIC, SHMEM_LAYOUT_VERSION
             )));
         }
-        let expected = (ShmemLayout { proc_slots: h.proc_slots }).total_size();
-        if h.total_size as usize != expected || this.shmem.len() < expected {
+        let o = (ShmemLayout { proc_slots: h.proc_slots, buffers: h.buffers }).offsets();
+        let recorded = [
+            h.total_size,
+            h.proc_array_offset,
+            h.buffer_descs_offset,
+            h.partition_locks_offset,
+            h.mapping_offset,
+            h.strategy_offset,
+            h.pages_offset,
+            u64::from(h.mapping_slots_per_partition),
+        ];
+        let expected = [o.total, o.proc_array, o.buffer_descs, o.partition_locks, o.mapping, o.strategy, o.pages, o.mapping_slots_per_partition]
+            .map(|v| v as u64);
+        if recorded != expected || this.shmem.len() < o.total {
             return Err(StorageError::Shmem(format!("shared memory segment \"{os_id}\" has an inconsistent size")));
         }
         Ok(this)
@@ -263,10 +528,187 @@ impl SharedMemory {
         ProcArray { slots }
     }
 
+    /// The layout this segment was made for.
+    pub fn layout(&self) -> ShmemLayout {
+        let h = self.header();
+        ShmemLayout { proc_slots: h.proc_slots, buffers: h.buffers }
+    }
+
+    /// A typed slice of `len` elements at `offset` in the segment.
+    ///
+    /// # Safety
+    /// `offset` must be one of the header's region offsets (checked against the
+    /// layout by `create`/`attach`, so the region lies inside the mapping and is
+    /// aligned for `T`), `len` its element count, and `T` a type made only of
+    /// atomics for which all-zero bytes are a valid value.
+    unsafe fn region<T>(&self, offset: u64, len: usize) -> &[T] {
+        let offset = offset as usize;
+        debug_assert!(offset + len * size_of::<T>() <= self.shmem.len());
+        debug_assert_eq!(offset % align_of::<T>(), 0);
+        // SAFETY: per the function contract the region is in bounds, aligned,
+        // initialised (zero-filled or written by `create`) and only ever accessed
+        // through atomics, so shared references to it are sound for as long as
+        // the mapping (`self`) lives.
+        unsafe { std::slice::from_raw_parts(self.shmem.as_ptr().add(offset).cast::<T>(), len) }
+    }
+
+    /// The shared buffer pool: descriptors, mapping table, clock hand and pages.
+    pub fn buffer_pool(&self) -> BufferPool<'_> {
+        let h = self.header();
+        let n = h.buffers as usize;
+        let per_partition = h.mapping_slots_per_partition as usize;
+        const _: () = assert!(align_of::<BufferDesc>() <= 64 && align_of::<PaddedLWLock>() <= 64);
+        const _: () = assert!(align_of::<MappingEntry>() <= 64 && align_of::<StrategyControl>() <= 64);
+        // SAFETY: the offsets come from the header, which `create` wrote from
+        // `ShmemLayout::offsets` and `attach` checked against it; each region is
+        // 64-byte aligned in a page-aligned mapping and made of atomics for
+        // which zero is valid (this and the three regions below).
+        let descs = unsafe { self.region::<BufferDesc>(h.buffer_descs_offset, n) };
+        // SAFETY: as above.
+        let partition_locks = unsafe { self.region::<PaddedLWLock>(h.partition_locks_offset, NUM_BUFFER_PARTITIONS) };
+        // SAFETY: as above.
+        let mapping = unsafe { self.region::<MappingEntry>(h.mapping_offset, NUM_BUFFER_PARTITIONS * per_partition) };
+        // SAFETY: as above.
+        let strategy = unsafe { &self.region::<StrategyControl>(h.strategy_offset, 1)[0] };
+        // SAFETY: pages_offset + n * BLCKSZ <= total size (checked as above), so
+        // the pointer is in bounds of the mapping and not null.
+        let pages = unsafe { NonNull::new_unchecked(self.shmem.as_ptr().add(h.pages_offset as usize)) };
+        BufferPool { descs, partition_locks, mapping, per_partition, strategy, pages, _segment: PhantomData }
+    }
+
     /// Turns this mapping into a non-owner so that dropping it does not remove
     /// the segment (children, and a postmaster handing over to a successor).
     pub fn disown(&mut self) {
         self.shmem.set_owner(false);
+    }
+}
+
+/// The buffer pool regions of a mapped segment. Copyable handle; everything it
+/// reaches is in the segment and lives as long as the [`SharedMemory`].
+#[derive(Clone, Copy)]
+pub struct BufferPool<'a> {
+    descs: &'a [BufferDesc],
+    partition_locks: &'a [PaddedLWLock],
+    mapping: &'a [MappingEntry],
+    per_partition: usize,
+    strategy: &'a StrategyControl,
+    pages: NonNull<u8>,
+    _segment: PhantomData<&'a SharedMemory>,
+}
+
+// SAFETY: the pool is a view of shared memory that other processes use
+// concurrently anyway; the page bytes (the only non-atomic part) are reached only
+// through page guards that hold the content lock, which excludes concurrent
+// writers whether they are threads or processes.
+unsafe impl Send for BufferPool<'_> {}
+// SAFETY: as above.
+unsafe impl Sync for BufferPool<'_> {}
+
+impl std::fmt::Debug for BufferPool<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("BufferPool").field("buffers", &self.descs.len()).finish()
+    }
+}
+
+impl<'a> BufferPool<'a> {
+    /// Number of shared buffers.
+    pub fn len(&self) -> usize {
+        self.descs.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.descs.is_empty()
+    }
+
+    /// Descriptor of buffer `id` (panics if out of range: ids come from this pool).
+    pub fn desc(&self, id: usize) -> &'a BufferDesc {
+        &self.descs[id]
+    }
+
+    pub fn descs(&self) -> &'a [BufferDesc] {
+        self.descs
+    }
+
+    /// The LWLock of mapping partition `p` (< [`NUM_BUFFER_PARTITIONS`]).
+    pub fn partition_lock(&self, p: usize) -> &'a LWLock {
+        &self.partition_locks[p].lock
+    }
+
+    /// The open-addressing sub-table of mapping partition `p`.
+    pub fn partition_slots(&self, p: usize) -> &'a [MappingEntry] {
+        &self.mapping[p * self.per_partition..(p + 1) * self.per_partition]
+    }
+
+    pub fn strategy(&self) -> &'a StrategyControl {
+        self.strategy
+    }
+
+    fn page_ptr(&self, id: usize) -> NonNull<[u8; BLCKSZ]> {
+        assert!(id < self.descs.len(), "buffer id {id} out of range");
+        // SAFETY: id < buffers, and the pages region holds `buffers` pages.
+        unsafe { self.pages.add(id * BLCKSZ).cast() }
+    }
+
+    /// Takes buffer `id`'s content lock in shared mode: the page can be read.
+    pub fn lock_page_shared(&self, id: usize) -> PageReadGuard<'a> {
+        let lock = self.descs[id].content_lock.acquire_shared();
+        PageReadGuard { _lock: lock, page: self.page_ptr(id) }
+    }
+
+    /// Takes buffer `id`'s content lock in exclusive mode: the page can be written.
+    pub fn lock_page_exclusive(&self, id: usize) -> PageWriteGuard<'a> {
+        let lock = self.descs[id].content_lock.acquire_exclusive();
+        PageWriteGuard { _lock: lock, page: self.page_ptr(id) }
+    }
+
+    /// [`Self::lock_page_shared`] without waiting.
+    pub fn try_lock_page_shared(&self, id: usize) -> Option<PageReadGuard<'a>> {
+        let lock = self.descs[id].content_lock.try_acquire(LWLockMode::Shared)?;
+        Some(PageReadGuard { _lock: lock, page: self.page_ptr(id) })
+    }
+
+    /// [`Self::lock_page_exclusive`] without waiting.
+    pub fn try_lock_page_exclusive(&self, id: usize) -> Option<PageWriteGuard<'a>> {
+        let lock = self.descs[id].content_lock.try_acquire(LWLockMode::Exclusive)?;
+        Some(PageWriteGuard { _lock: lock, page: self.page_ptr(id) })
+    }
+}
+
+/// A buffer page readable while its content lock is held in shared mode.
+pub struct PageReadGuard<'a> {
+    _lock: LWLockGuard<'a>,
+    page: NonNull<[u8; BLCKSZ]>,
+}
+
+impl std::ops::Deref for PageReadGuard<'_> {
+    type Target = [u8; BLCKSZ];
+    fn deref(&self) -> &[u8; BLCKSZ] {
+        // SAFETY: the page is in the mapping (BufferPool::page_ptr) and we hold its
+        // content lock in shared mode, so nobody writes it while this borrow lives.
+        unsafe { self.page.as_ref() }
+    }
+}
+
+/// A buffer page writable while its content lock is held in exclusive mode.
+pub struct PageWriteGuard<'a> {
+    _lock: LWLockGuard<'a>,
+    page: NonNull<[u8; BLCKSZ]>,
+}
+
+impl std::ops::Deref for PageWriteGuard<'_> {
+    type Target = [u8; BLCKSZ];
+    fn deref(&self) -> &[u8; BLCKSZ] {
+        // SAFETY: in the mapping, and we hold the content lock exclusively.
+        unsafe { self.page.as_ref() }
+    }
+}
+
+impl std::ops::DerefMut for PageWriteGuard<'_> {
+    fn deref_mut(&mut self) -> &mut [u8; BLCKSZ] {
+        // SAFETY: in the mapping, and we hold the content lock exclusively: no
+        // other reference to the page exists in any process while we do, and
+        // `&mut self` keeps this borrow unique within ours.
+        unsafe { self.page.as_mut() }
     }
 }
 
@@ -373,7 +815,7 @@ mod tests {
     #[test]
     fn create_attach_claim_and_find() {
         let pid = std::process::id() as i32;
-        let shm = SharedMemory::create(ShmemLayout { proc_slots: 4 }, pid, 42).expect("create");
+        let shm = SharedMemory::create(ShmemLayout { proc_slots: 4, buffers: 0 }, pid, 42).expect("create");
         let other = SharedMemory::attach(shm.os_id()).expect("attach");
         assert_eq!(other.postmaster_pid(), pid);
         assert_eq!(other.postmaster_start_time(), 42);
@@ -395,6 +837,29 @@ mod tests {
     }
 
     #[test]
+    fn buffer_pool_layout_is_aligned_and_shared_between_mappings() {
+        let layout = ShmemLayout { proc_slots: 3, buffers: 100 };
+        let o = layout.offsets();
+        assert!(o.pages.is_multiple_of(4096), "pages are page-aligned");
+        assert!([o.buffer_descs, o.partition_locks, o.mapping].iter().all(|v| v.is_multiple_of(64)));
+        assert_eq!(o.total, o.pages + 100 * BLCKSZ);
+        assert!(o.mapping_slots_per_partition.is_power_of_two() && o.mapping_slots_per_partition >= 16);
+        let shm = SharedMemory::create(layout, 1, 0).expect("create");
+        let other = SharedMemory::attach(shm.os_id()).expect("attach");
+        assert_eq!(other.layout(), layout);
+        let (a, b) = (shm.buffer_pool(), other.buffer_pool());
+        assert_eq!((a.len(), b.len()), (100, 100));
+        {
+            let mut page = a.lock_page_exclusive(99);
+            page[BLCKSZ - 1] = 7;
+            assert!(b.try_lock_page_shared(99).is_none(), "the content lock is seen by the other mapping");
+        }
+        assert_eq!(b.lock_page_shared(99)[BLCKSZ - 1], 7);
+        a.desc(5).set_tag(crate::buffer::BufferTag::new(Default::default(), crate::buffer::ForkNumber::Main, 9));
+        assert_eq!(b.desc(5).tag().map(|t| t.block), Some(9));
+    }
+
+    #[test]
     fn attach_refuses_foreign_and_missing_segments() {
         assert!(SharedMemory::attach("oxipg.does-not-exist").is_err());
         let mut foreign = ShmemConf::new().size(4096).create().expect("plain segment");
@@ -405,7 +870,7 @@ mod tests {
 
     #[test]
     fn stale_segment_removal() {
-        let mut shm = SharedMemory::create(ShmemLayout { proc_slots: 1 }, 1, 0).expect("create");
+        let mut shm = SharedMemory::create(ShmemLayout { proc_slots: 1, buffers: 0 }, 1, 0).expect("create");
         shm.disown();
         let id = shm.os_id().to_owned();
         drop(shm);

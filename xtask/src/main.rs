@@ -8,8 +8,13 @@
 //! - `slt [--complete]`: builds the server binaries, then runs the sqllogictest files
 //!   (`tests/slt`) against our server and PostgreSQL 15 (`cargo test -p tests --test slt`);
 //!   `--complete` first rewrites their expectations from PostgreSQL 15 (`SLT_COMPLETE=1`).
+//! - `bench [--quick] [--only NAME[,NAME]] [--out DIR] [--list] [--no-build]`: builds release
+//!   binaries, runs the workloads against our server and PostgreSQL 15 side by side,
+//!   prints a table of ratios and writes `bench.json` and `ratios.svg` (see `bench.rs`).
 
 #![forbid(unsafe_code)]
+
+mod bench;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
@@ -53,6 +58,25 @@ enum Cmd {
         /// Only the files whose path contains this.
         #[arg(long)]
         files: Option<String>,
+    },
+    /// Benchmark our server against PostgreSQL 15 (ratios; above 1.0 we lead).
+    Bench {
+        /// Fewer and shorter rounds (about two minutes).
+        #[arg(long)]
+        quick: bool,
+        /// Only these workloads (comma-separated; see --list).
+        #[arg(long, value_name = "NAME[,NAME]", value_delimiter = ',')]
+        only: Vec<String>,
+        /// Where to write bench.json, ratios.svg and the server logs
+        /// (default target/bench/<UTC timestamp>/).
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
+        /// List the workloads and exit.
+        #[arg(long)]
+        list: bool,
+        /// Skip the release build: use the binaries already in target/release.
+        #[arg(long)]
+        no_build: bool,
     },
 }
 
@@ -129,6 +153,9 @@ fn main() -> ExitCode {
         Cmd::RunCluster { data, port, extra } => run_cluster(data, *port, extra),
         Cmd::Test { extra } => test(extra),
         Cmd::Slt { complete, files } => slt(*complete, files.as_deref()),
+        Cmd::Bench { quick, only, out, list, no_build } => {
+            bench::run(&bench::Options { quick: *quick, only: only.clone(), out: out.clone(), list: *list, no_build: *no_build })
+        }
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -1,0 +1,721 @@
+//! Reading blocks into shared buffers, pins, content locks, write-out
+//! (PostgreSQL's `bufmgr.c`). The rules are in `storage/README.md`,
+//! "Buffer manager"; the numbers in comments below refer to them.
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use super::mapping::{BufTable, MappingFull, partition_of};
+use super::strategy::{BufferAccessStrategy, get_victim};
+use super::tag::{BLCKSZ, BlockNumber, BufferTag, ForkNumber, RelFileLocator};
+use super::BufferError;
+use crate::StorageError;
+use crate::lwlock::{LWLockGuard, LWLockMode, futex_wait, futex_wake_all};
+use crate::shmem::{BufferPool, PageReadGuard, PageWriteGuard, SharedMemory, buf_state};
+
+/// Where blocks come from and go to. `smgr` implements it for relation files;
+/// tests use [`super::MemBlockStore`].
+pub trait BlockStore: Send + Sync {
+    /// Reads block `tag` into `buf`. A block past the end of the relation is an
+    /// error (callers extend relations with [`ReadMode::Zero`]).
+    fn read_block(&self, tag: &BufferTag, buf: &mut [u8; BLCKSZ]) -> Result<(), StorageError>;
+    /// Writes `buf` as block `tag` (not necessarily durable until an fsync).
+    fn write_block(&self, tag: &BufferTag, buf: &[u8; BLCKSZ]) -> Result<(), StorageError>;
+}
+
+/// The WAL-before-data interlock (rule 9 in the README). Before a dirty page is
+/// written, the buffer manager calls [`WalFlush::flush_up_to`] with the page's
+/// LSN; the WAL issue implements it with `XLogFlush`. Until then [`NoWal`].
+pub trait WalFlush: Send + Sync {
+    /// Makes WAL durable at least up to `lsn`.
+    fn flush_up_to(&self, lsn: u64) -> Result<(), StorageError>;
+    /// Whether WAL up to `lsn` still has to be flushed (BULKREAD rings avoid
+    /// buffers for which it does).
+    fn needs_flush(&self, lsn: u64) -> bool;
+}
+
+/// No WAL yet: nothing to flush.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct NoWal;
+
+impl WalFlush for NoWal {
+    fn flush_up_to(&self, _lsn: u64) -> Result<(), StorageError> {
+        Ok(())
+    }
+    fn needs_flush(&self, _lsn: u64) -> bool {
+        false
+    }
+}
+
+/// The page LSN: the first 8 bytes of a page, as PostgreSQL's `pd_lsn`
+/// (high 32 bits then low 32 bits, each little-endian on our platforms).
+/// `page.rs` owns the page layout; this must agree with it.
+pub fn page_lsn(page: &[u8; BLCKSZ]) -> u64 {
+    let hi = u32::from_le_bytes([page[0], page[1], page[2], page[3]]);
+    let lo = u32::from_le_bytes([page[4], page[5], page[6], page[7]]);
+    (u64::from(hi) << 32) | u64::from(lo)
+}
+
+/// How [`BufferManager::read_buffer`] fills a buffer that is not resident.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReadMode {
+    /// Read the block from the store.
+    Normal,
+    /// Do not read: zero the page (a block being added by relation extension,
+    /// which the caller alone knows of, under the relation extension lock).
+    /// A block already resident is returned as it is.
+    Zero,
+}
+
+/// One buffer's state as [`BufferManager::snapshot`] saw it (pg_buffercache).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BufferSnapshot {
+    pub id: usize,
+    pub tag: Option<BufferTag>,
+    pub refcount: u32,
+    pub usage_count: u32,
+    pub flags: u32,
+    /// This backend's own pins.
+    pub private_pins: u32,
+}
+
+impl BufferSnapshot {
+    /// The flags as text, e.g. `VALID|TAG_VALID|DIRTY`.
+    pub fn flag_names(&self) -> String {
+        const NAMES: [(u32, &str); 9] = [
+            (buf_state::TAG_VALID, "TAG_VALID"),
+            (buf_state::VALID, "VALID"),
+            (buf_state::DIRTY, "DIRTY"),
+            (buf_state::JUST_DIRTIED, "JUST_DIRTIED"),
+            (buf_state::IO_IN_PROGRESS, "IO_IN_PROGRESS"),
+            (buf_state::IO_ERROR, "IO_ERROR"),
+            (buf_state::PIN_COUNT_WAITER, "PIN_COUNT_WAITER"),
+            (buf_state::CHECKPOINT_NEEDED, "CHECKPOINT_NEEDED"),
+            (buf_state::PERMANENT, "PERMANENT"),
+        ];
+        let v: Vec<&str> = NAMES.iter().filter(|(bit, _)| self.flags & bit != 0).map(|(_, n)| *n).collect();
+        if v.is_empty() { "-".to_owned() } else { v.join("|") }
+    }
+}
+
+/// One backend's access to the shared buffer pool. Each process (in tests, each
+/// thread standing in for one) makes its own: it carries the backend-private pin
+/// counts, so it is neither `Send` nor `Sync`.
+pub struct BufferManager<'a> {
+    pool: BufferPool<'a>,
+    table: BufTable<'a>,
+    store: Arc<dyn BlockStore>,
+    wal: Arc<dyn WalFlush>,
+    /// Buffer id -> this backend's pins on it. A buffer is in the map exactly
+    /// when this backend holds one shared pin on it (rule 2).
+    private_pins: RefCell<HashMap<usize, u32>>,
+}
+
+impl std::fmt::Debug for BufferManager<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("BufferManager").field("buffers", &self.pool.len()).finish()
+    }
+}
+
+/// Held while doing I/O on a buffer: the buffer's I/O lock, exclusive.
+struct IoInProgress<'a> {
+    _lock: LWLockGuard<'a>,
+}
+
+impl<'a> BufferManager<'a> {
+    /// This backend's buffer manager over `shmem`'s pool, reading and writing
+    /// blocks through `store`.
+    pub fn new(shmem: &'a SharedMemory, store: Arc<dyn BlockStore>) -> Result<BufferManager<'a>, StorageError> {
+        let pool = shmem.buffer_pool();
+        if pool.is_empty() {
+            return Err(BufferError::NoBuffers.into());
+        }
+        Ok(BufferManager {
+            pool,
+            table: BufTable::new(pool),
+            store,
+            wal: Arc::new(NoWal),
+            private_pins: RefCell::new(HashMap::new()),
+        })
+    }
+
+    /// Installs the WAL-before-data interlock.
+    pub fn with_wal(mut self, wal: Arc<dyn WalFlush>) -> BufferManager<'a> {
+        self.wal = wal;
+        self
+    }
+
+    pub fn pool(&self) -> BufferPool<'a> {
+        self.pool
+    }
+
+    /// Returns block `tag` pinned in a shared buffer, reading it in if needed
+    /// (PostgreSQL's `ReadBufferExtended`). Pass a strategy for bulk access.
+    pub fn read_buffer(
+        &self,
+        tag: BufferTag,
+        mode: ReadMode,
+        strategy: Option<&mut BufferAccessStrategy>,
+    ) -> Result<PinnedBuffer<'_>, StorageError> {
+        let (id, valid) = self.buffer_alloc(&tag, strategy)?;
+        let pinned = PinnedBuffer { mgr: self, id, tag };
+        if valid {
+            return Ok(pinned);
+        }
+        // Rule 6: only the backend that sets IO_IN_PROGRESS fills the page; a
+        // concurrent reader of the same block waits in start_io and then finds
+        // it VALID (or, after a failed read, tries the read itself).
+        if let Some(io) = self.start_io(id, true) {
+            let mut page = self.pool.lock_page_exclusive(id);
+            let result = match mode {
+                ReadMode::Zero => {
+                    page.fill(0);
+                    Ok(())
+                }
+                ReadMode::Normal => self.store.read_block(&tag, &mut page),
+            };
+            if result.is_err() {
+                page.fill(0);
+            }
+            drop(page);
+            match result {
+                Ok(()) => self.terminate_io(id, io, false, buf_state::VALID),
+                Err(e) => {
+                    self.terminate_io(id, io, false, buf_state::IO_ERROR);
+                    tracing::debug!("could not read block {tag}: {e}");
+                    return Err(e);
+                }
+            }
+        }
+        Ok(pinned)
+    }
+
+    /// Finds or allocates the buffer for `tag` and pins it; returns whether the
+    /// page is already valid (PostgreSQL's `BufferAlloc`).
+    fn buffer_alloc(
+        &self,
+        tag: &BufferTag,
+        mut strategy: Option<&mut BufferAccessStrategy>,
+    ) -> Result<(usize, bool), StorageError> {
+        let hash = tag.hash();
+        let bulk = strategy.is_some();
+        {
+            let guard = self.table.lock_partition(hash, LWLockMode::Shared);
+            if let Some(id) = self.table.lookup(tag, hash, &guard) {
+                // Rule 3: pin under the partition lock, so the buffer cannot be
+                // given another tag between the lookup and the pin.
+                let valid = self.pin(id, bulk);
+                return Ok((id, valid));
+            }
+        }
+        loop {
+            let (victim, locked) = get_victim(&self.pool, strategy.as_deref_mut())?;
+            self.pin_locked(victim, locked);
+            let desc = self.pool.desc(victim);
+            let state = desc.load_state();
+            if state & buf_state::DIRTY != 0 {
+                // Rule 8: write the old contents out first. Never wait for a
+                // content lock here: someone may hold it for long.
+                let Some(page) = self.pool.try_lock_page_shared(victim) else {
+                    self.unpin(victim);
+                    continue;
+                };
+                if let Some(st) = strategy.as_deref_mut()
+                    && self.wal.needs_flush(page_lsn(&page))
+                    && st.reject(victim)
+                {
+                    drop(page);
+                    self.unpin(victim);
+                    continue;
+                }
+                let flushed = self.flush_buffer(victim, &page);
+                drop(page);
+                if let Err(e) = flushed {
+                    self.unpin(victim);
+                    return Err(e);
+                }
+            }
+            // Pinned and TAG_VALID: the tag is stable (rule 4).
+            let old = if desc.load_state() & buf_state::TAG_VALID != 0 { desc.tag() } else { None };
+            let old_hash = old.map(|t| t.hash());
+            let locks = PartitionPair::lock(&self.table, hash, old_hash);
+            match self.table.insert(tag, hash, victim, locks.guard_for(hash)) {
+                Err(MappingFull) => {
+                    drop(locks);
+                    self.unpin(victim);
+                    return Err(BufferError::MappingFull.into());
+                }
+                Ok(Some(existing)) => {
+                    // Someone read the block in while we looked for a victim.
+                    self.unpin(victim);
+                    let valid = self.pin(existing, bulk);
+                    return Ok((existing, valid));
+                }
+                Ok(None) => {}
+            }
+            let s = desc.lock_header();
+            if buf_state::refcount(s) == 1 && s & buf_state::DIRTY == 0 {
+                // Only our pin, clean: take it over (rule 5).
+                let keep = s & (buf_state::REFCOUNT_MASK | buf_state::LOCKED);
+                desc.set_tag(*tag);
+                desc.unlock_header(keep | buf_state::TAG_VALID | buf_state::USAGECOUNT_ONE);
+                if let (Some(old), Some(old_hash)) = (old, old_hash) {
+                    self.table.delete(&old, old_hash, locks.guard_for(old_hash));
+                }
+                return Ok((victim, false));
+            }
+            // Pinned or dirtied by someone meanwhile: undo and try another.
+            desc.unlock_header(s);
+            self.table.delete(tag, hash, locks.guard_for(hash));
+            drop(locks);
+            self.unpin(victim);
+        }
+    }
+
+    fn private_count(&self, id: usize) -> u32 {
+        self.private_pins.borrow().get(&id).copied().unwrap_or(0)
+    }
+
+    /// Adds a pin; touches the shared state only for this backend's first pin
+    /// (rule 2), raising the usage count then (only to 1 for bulk access).
+    /// Returns whether the buffer is VALID.
+    fn pin(&self, id: usize, bulk: bool) -> bool {
+        let desc = self.pool.desc(id);
+        let mut pins = self.private_pins.borrow_mut();
+        let count = pins.entry(id).or_insert(0);
+        let mut state;
+        if *count == 0 {
+            loop {
+                let old = desc.wait_header_unlocked();
+                state = old + buf_state::REFCOUNT_ONE;
+                let usage = buf_state::usage_count(old);
+                if !bulk && usage < buf_state::MAX_USAGE_COUNT || bulk && usage == 0 {
+                    state += buf_state::USAGECOUNT_ONE;
+                }
+                if desc.state.compare_exchange_weak(old, state, std::sync::atomic::Ordering::Acquire, std::sync::atomic::Ordering::Relaxed).is_ok() {
+                    break;
+                }
+            }
+        } else {
+            state = desc.load_state();
+        }
+        *count += 1;
+        state & buf_state::VALID != 0
+    }
+
+    /// Pins a buffer whose header spinlock we hold (`locked` is the state as
+    /// locked) and releases the spinlock.
+    fn pin_locked(&self, id: usize, locked: u32) {
+        let desc = self.pool.desc(id);
+        let mut pins = self.private_pins.borrow_mut();
+        let count = pins.entry(id).or_insert(0);
+        if *count == 0 {
+            desc.unlock_header(locked + buf_state::REFCOUNT_ONE);
+        } else {
+            desc.unlock_header(locked);
+        }
+        *count += 1;
+    }
+
+    /// Drops one pin; the shared pin goes with this backend's last one. Wakes a
+    /// cleanup-lock waiter when only its own pin is left.
+    fn unpin(&self, id: usize) {
+        let desc = self.pool.desc(id);
+        {
+            let mut pins = self.private_pins.borrow_mut();
+            let Some(count) = pins.get_mut(&id) else {
+                debug_assert!(false, "unpin of buffer {id} that this backend has not pinned");
+                return;
+            };
+            *count -= 1;
+            if *count > 0 {
+                return;
+            }
+            pins.remove(&id);
+        }
+        let mut new;
+        loop {
+            let old = desc.wait_header_unlocked();
+            new = old - buf_state::REFCOUNT_ONE;
+            if desc.state.compare_exchange_weak(old, new, std::sync::atomic::Ordering::Release, std::sync::atomic::Ordering::Relaxed).is_ok() {
+                break;
+            }
+        }
+        if new & buf_state::PIN_COUNT_WAITER != 0 && buf_state::refcount(new) == 1 {
+            let s = desc.lock_header();
+            if s & buf_state::PIN_COUNT_WAITER != 0 && buf_state::refcount(s) == 1 {
+                desc.unlock_header(s & !buf_state::PIN_COUNT_WAITER);
+                futex_wake_all(&desc.state);
+            } else {
+                desc.unlock_header(s);
+            }
+        }
+    }
+
+    /// Begins I/O on a pinned buffer (PostgreSQL's `StartBufferIO`): for input,
+    /// unless it is VALID by now; for output, unless it is clean by now. Waits
+    /// while another backend's I/O on it is in progress. `None`: nothing to do.
+    fn start_io(&self, id: usize, for_input: bool) -> Option<IoInProgress<'a>> {
+        let desc = self.pool.desc(id);
+        loop {
+            let io_lock = desc.io_in_progress_lock().acquire_exclusive();
+            let s = desc.lock_header();
+            if s & buf_state::IO_IN_PROGRESS != 0 {
+                // Only possible if an I/O holder died: wait it out like anyone.
+                desc.unlock_header(s);
+                drop(io_lock);
+                self.wait_io(id);
+                continue;
+            }
+            let done = if for_input { s & buf_state::VALID != 0 } else { s & buf_state::DIRTY == 0 };
+            if done {
+                desc.unlock_header(s);
+                return None;
+            }
+            desc.unlock_header(s | buf_state::IO_IN_PROGRESS);
+            return Some(IoInProgress { _lock: io_lock });
+        }
+    }
+
+    /// Waits until no I/O is in progress on the buffer.
+    fn wait_io(&self, id: usize) {
+        let desc = self.pool.desc(id);
+        while desc.load_state() & buf_state::IO_IN_PROGRESS != 0 {
+            drop(desc.io_in_progress_lock().acquire_shared());
+        }
+    }
+
+    /// Ends I/O (PostgreSQL's `TerminateBufferIO`): clears IO_IN_PROGRESS and a
+    /// previous IO_ERROR, clears DIRTY after a successful write unless the page
+    /// was dirtied again meanwhile, sets `set_flags`, wakes the waiters.
+    fn terminate_io(&self, id: usize, io: IoInProgress<'_>, clear_dirty: bool, set_flags: u32) {
+        let desc = self.pool.desc(id);
+        let mut s = desc.lock_header();
+        s &= !(buf_state::IO_IN_PROGRESS | buf_state::IO_ERROR);
+        if clear_dirty && s & buf_state::JUST_DIRTIED == 0 {
+            s &= !(buf_state::DIRTY | buf_state::CHECKPOINT_NEEDED);
+        }
+        desc.unlock_header(s | set_flags);
+        drop(io);
+    }
+
+    /// Writes a dirty buffer out (PostgreSQL's `FlushBuffer`). Caller holds a
+    /// pin and the content lock (shared is enough), whose page is `page`.
+    fn flush_buffer(&self, id: usize, page: &PageReadGuard<'_>) -> Result<(), StorageError> {
+        let Some(io) = self.start_io(id, false) else { return Ok(()) };
+        let desc = self.pool.desc(id);
+        let s = desc.lock_header();
+        desc.unlock_header(s & !buf_state::JUST_DIRTIED);
+        let Some(tag) = desc.tag() else {
+            self.terminate_io(id, io, false, buf_state::IO_ERROR);
+            return Err(StorageError::Shmem(format!("buffer {id} has a corrupt tag")));
+        };
+        // Rule 9: WAL before data.
+        let result = self.wal.flush_up_to(page_lsn(page)).and_then(|()| self.store.write_block(&tag, page));
+        match result {
+            Ok(()) => {
+                self.terminate_io(id, io, true, 0);
+                Ok(())
+            }
+            Err(e) => {
+                self.terminate_io(id, io, false, buf_state::IO_ERROR);
+                tracing::warn!("could not write block {tag}: {e}");
+                Err(e)
+            }
+        }
+    }
+
+    /// Writes out every dirty buffer whose tag satisfies `pred`; returns how many.
+    fn flush_matching(&self, pred: impl Fn(&BufferTag) -> bool) -> Result<usize, StorageError> {
+        let mut written = 0;
+        for id in 0..self.pool.len() {
+            let desc = self.pool.desc(id);
+            let want = buf_state::VALID | buf_state::DIRTY;
+            if desc.load_state() & want != want {
+                continue;
+            }
+            let s = desc.lock_header();
+            if s & want != want || !desc.tag().is_some_and(|t| pred(&t)) {
+                desc.unlock_header(s);
+                continue;
+            }
+            self.pin_locked(id, s);
+            let page = self.pool.lock_page_shared(id);
+            let result = self.flush_buffer(id, &page);
+            drop(page);
+            self.unpin(id);
+            result?;
+            written += 1;
+        }
+        Ok(written)
+    }
+
+    /// Writes out every dirty buffer (a checkpoint, a shutdown). The caller must
+    /// hold no content lock (rule 7: a flush takes them in shared mode).
+    pub fn flush_all(&self) -> Result<usize, StorageError> {
+        self.flush_matching(|_| true)
+    }
+
+    /// Writes out the dirty buffers of one relation (all forks).
+    pub fn flush_relation(&self, rel: RelFileLocator) -> Result<usize, StorageError> {
+        self.flush_matching(|t| t.rel == rel)
+    }
+
+    /// Forgets the buffers of `rel` (one fork, or all when `fork` is None) from
+    /// block `first_block` on, dirty or not, without writing them: the relation
+    /// is being dropped or truncated (PostgreSQL's `DropRelationBuffers`). The
+    /// caller holds an AccessExclusiveLock, so nobody may still pin them: a pin
+    /// found is an error. Returns how many buffers were dropped.
+    pub fn drop_relation_buffers(
+        &self,
+        rel: RelFileLocator,
+        fork: Option<ForkNumber>,
+        first_block: BlockNumber,
+    ) -> Result<usize, StorageError> {
+        let matches = |t: &BufferTag| t.rel == rel && fork.is_none_or(|f| t.fork == f) && t.block >= first_block;
+        let mut dropped = 0;
+        for id in 0..self.pool.len() {
+            let desc = self.pool.desc(id);
+            let s = desc.lock_header();
+            let tag = if s & buf_state::TAG_VALID != 0 { desc.tag() } else { None };
+            desc.unlock_header(s);
+            if let Some(tag) = tag.filter(matches)
+                && self.invalidate_buffer(id, tag)?
+            {
+                dropped += 1;
+            }
+        }
+        Ok(dropped)
+    }
+
+    /// Clears buffer `id` if it still holds `tag` (PostgreSQL's
+    /// `InvalidateBuffer`); returns whether it did.
+    fn invalidate_buffer(&self, id: usize, tag: BufferTag) -> Result<bool, StorageError> {
+        let desc = self.pool.desc(id);
+        let hash = tag.hash();
+        loop {
+            let guard = self.table.lock_partition(hash, LWLockMode::Exclusive);
+            let s = desc.lock_header();
+            if s & buf_state::TAG_VALID == 0 || desc.tag() != Some(tag) {
+                desc.unlock_header(s);
+                return Ok(false);
+            }
+            if buf_state::refcount(s) != 0 {
+                desc.unlock_header(s);
+                drop(guard);
+                if s & buf_state::IO_IN_PROGRESS != 0 {
+                    self.wait_io(id);
+                    continue;
+                }
+                return Err(BufferError::Pinned { buffer: id, tag }.into());
+            }
+            // Refcount is zero: clear tag validity, flags and usage count at once.
+            desc.unlock_header(0);
+            self.table.delete(&tag, hash, &guard);
+            return Ok(true);
+        }
+    }
+
+    /// Every buffer's state now (racy: for tests, diagnostics, pg_buffercache).
+    pub fn snapshot(&self) -> Vec<BufferSnapshot> {
+        (0..self.pool.len())
+            .map(|id| {
+                let desc = self.pool.desc(id);
+                let s = desc.lock_header();
+                let tag = if s & buf_state::TAG_VALID != 0 { desc.tag() } else { None };
+                desc.unlock_header(s);
+                BufferSnapshot {
+                    id,
+                    tag,
+                    refcount: buf_state::refcount(s),
+                    usage_count: buf_state::usage_count(s),
+                    flags: s & !(buf_state::REFCOUNT_MASK | buf_state::USAGECOUNT_MASK | buf_state::LOCKED),
+                    private_pins: self.private_count(id),
+                }
+            })
+            .collect()
+    }
+
+    /// How many buffers this backend has pinned (a leak check at transaction end).
+    pub fn pinned_buffers(&self) -> usize {
+        self.private_pins.borrow().len()
+    }
+}
+
+/// The mapping partition locks of a buffer's new and old tags, taken in
+/// partition order (rule 10) and once if they are the same.
+struct PartitionPair<'a> {
+    first: (usize, LWLockGuard<'a>),
+    second: Option<(usize, LWLockGuard<'a>)>,
+}
+
+impl<'a> PartitionPair<'a> {
+    fn lock(table: &BufTable<'a>, new_hash: u32, old_hash: Option<u32>) -> PartitionPair<'a> {
+        let new_p = partition_of(new_hash);
+        match old_hash {
+            Some(oh) if partition_of(oh) != new_p => {
+                let (lo, hi) = if partition_of(oh) < new_p { (oh, new_hash) } else { (new_hash, oh) };
+                let first = (partition_of(lo), table.lock_partition(lo, LWLockMode::Exclusive));
+                let second = (partition_of(hi), table.lock_partition(hi, LWLockMode::Exclusive));
+                PartitionPair { first, second: Some(second) }
+            }
+            _ => PartitionPair {
+                first: (new_p, table.lock_partition(new_hash, LWLockMode::Exclusive)),
+                second: None,
+            },
+        }
+    }
+
+    fn guard_for(&self, hash: u32) -> &LWLockGuard<'a> {
+        let p = partition_of(hash);
+        match &self.second {
+            Some((sp, g)) if *sp == p => g,
+            _ => &self.first.1,
+        }
+    }
+}
+
+/// A pinned shared buffer (rule 1: a pin keeps the buffer holding this block).
+/// Dropping it unpins; cloning adds a pin (backend-private, rule 2).
+pub struct PinnedBuffer<'m> {
+    mgr: &'m BufferManager<'m>,
+    id: usize,
+    tag: BufferTag,
+}
+
+impl std::fmt::Debug for PinnedBuffer<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PinnedBuffer").field("id", &self.id).field("tag", &self.tag).finish()
+    }
+}
+
+impl Clone for PinnedBuffer<'_> {
+    fn clone(&self) -> Self {
+        self.mgr.pin(self.id, false);
+        PinnedBuffer { mgr: self.mgr, id: self.id, tag: self.tag }
+    }
+}
+
+impl Drop for PinnedBuffer<'_> {
+    fn drop(&mut self) {
+        self.mgr.unpin(self.id);
+    }
+}
+
+impl<'m> PinnedBuffer<'m> {
+    /// The buffer id (index in the pool).
+    pub fn id(&self) -> usize {
+        self.id
+    }
+
+    pub fn tag(&self) -> BufferTag {
+        self.tag
+    }
+
+    /// Content lock in shared mode: read the page.
+    pub fn lock_shared(&self) -> BufferReadGuard<'_> {
+        BufferReadGuard { page: self.mgr.pool.lock_page_shared(self.id), _pin: self }
+    }
+
+    /// Content lock in exclusive mode: change the page (then mark it dirty).
+    pub fn lock_exclusive(&self) -> BufferWriteGuard<'_> {
+        BufferWriteGuard { page: self.mgr.pool.lock_page_exclusive(self.id), pin: self }
+    }
+
+    /// [`Self::lock_shared`] without waiting.
+    pub fn try_lock_shared(&self) -> Option<BufferReadGuard<'_>> {
+        Some(BufferReadGuard { page: self.mgr.pool.try_lock_page_shared(self.id)?, _pin: self })
+    }
+
+    /// [`Self::lock_exclusive`] without waiting.
+    pub fn try_lock_exclusive(&self) -> Option<BufferWriteGuard<'_>> {
+        Some(BufferWriteGuard { page: self.mgr.pool.try_lock_page_exclusive(self.id)?, pin: self })
+    }
+
+    fn check_sole_private_pin(&self) -> Result<(), StorageError> {
+        match self.mgr.private_count(self.id) {
+            1 => Ok(()),
+            pins => Err(BufferError::CleanupWithExtraPins { buffer: self.id, pins }.into()),
+        }
+    }
+
+    /// The cleanup lock (rule 11): exclusive content lock while ours is the
+    /// only pin. Waits for other backends to unpin, as PostgreSQL's
+    /// `LockBufferForCleanup`: releases the content lock, sets
+    /// PIN_COUNT_WAITER, and sleeps until an unpin leaves one pin.
+    pub fn lock_for_cleanup(&self) -> Result<BufferWriteGuard<'_>, StorageError> {
+        self.check_sole_private_pin()?;
+        let desc = self.mgr.pool.desc(self.id);
+        let mut waiting = false;
+        loop {
+            let guard = self.lock_exclusive();
+            let s = desc.lock_header();
+            if buf_state::refcount(s) == 1 {
+                let s = if waiting { s & !buf_state::PIN_COUNT_WAITER } else { s };
+                desc.unlock_header(s);
+                return Ok(guard);
+            }
+            if s & buf_state::PIN_COUNT_WAITER != 0 && !waiting {
+                desc.unlock_header(s);
+                return Err(BufferError::MultipleCleanupWaiters.into());
+            }
+            let sleeping_on = (s | buf_state::PIN_COUNT_WAITER) & !buf_state::LOCKED;
+            desc.unlock_header(sleeping_on);
+            drop(guard);
+            waiting = true;
+            futex_wait(&desc.state, sleeping_on);
+        }
+    }
+
+    /// The cleanup lock if it is free now (PostgreSQL's
+    /// `ConditionalLockBufferForCleanup`).
+    pub fn try_lock_for_cleanup(&self) -> Option<BufferWriteGuard<'_>> {
+        self.check_sole_private_pin().ok()?;
+        let guard = self.try_lock_exclusive()?;
+        let s = self.mgr.pool.desc(self.id).load_state();
+        (buf_state::refcount(s) == 1).then_some(guard)
+    }
+}
+
+/// A pinned page under its shared content lock.
+pub struct BufferReadGuard<'p> {
+    page: PageReadGuard<'p>,
+    _pin: &'p PinnedBuffer<'p>,
+}
+
+impl std::ops::Deref for BufferReadGuard<'_> {
+    type Target = [u8; BLCKSZ];
+    fn deref(&self) -> &[u8; BLCKSZ] {
+        &self.page
+    }
+}
+
+/// A pinned page under its exclusive content lock.
+pub struct BufferWriteGuard<'p> {
+    page: PageWriteGuard<'p>,
+    pin: &'p PinnedBuffer<'p>,
+}
+
+impl BufferWriteGuard<'_> {
+    /// Marks the page dirty (rule 7: only under the exclusive content lock).
+    /// The WAL record for the change is inserted before the lock is released.
+    pub fn mark_dirty(&mut self) {
+        let desc = self.pin.mgr.pool.desc(self.pin.id);
+        let s = desc.lock_header();
+        desc.unlock_header(s | buf_state::DIRTY | buf_state::JUST_DIRTIED);
+    }
+}
+
+impl std::ops::Deref for BufferWriteGuard<'_> {
+    type Target = [u8; BLCKSZ];
+    fn deref(&self) -> &[u8; BLCKSZ] {
+        &self.page
+    }
+}
+
+impl std::ops::DerefMut for BufferWriteGuard<'_> {
+    fn deref_mut(&mut self) -> &mut [u8; BLCKSZ] {
+        &mut self.page
+    }
+}

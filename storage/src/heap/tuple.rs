@@ -1,0 +1,987 @@
+//! Heap tuples: the header, the null bitmap and the data area
+//! (PostgreSQL's `htup_details.h` and `heaptuple.c`).
+//!
+//! A heap tuple is one item of a heap page (see [`crate::page`]); it starts at a
+//! MAXALIGNed offset, so alignment inside the tuple is alignment on the page.
+//!
+//! ```text
+//!  0         8         16     20          26      28     30   31
+//!  +---------+---------+------+-----------+-------+------+----+-----------+-----+------+
+//!  | t_xmin  | t_xmax  |t_cid | t_ctid    |infomsk2|infomsk|hoff| null bits | pad | data |
+//!  | u64     | u64     | u32  | u32 + u16 | u16   | u16  | u8 | natts/8 B |     |      |
+//!  +---------+---------+------+-----------+-------+------+----+-----------+-----+------+
+//!                                                                          t_hoff ^
+//! ```
+//!
+//! All integers are little-endian. The fixed header is [`HEAP_TUPLE_HEADER_SIZE`]
+//! (31) bytes; the null bitmap follows only when [`HEAP_HASNULL`] is set (bit `i`
+//! set = attribute `i` is *not* null, as in PostgreSQL), and `t_hoff` (a multiple
+//! of 8) is where the data begins: 32 for a tuple of up to 8 columns with nulls,
+//! or with none.
+//!
+//! Differences from PostgreSQL: xids are 64-bit, so `t_xmin`/`t_xmax` are 8 bytes
+//! and the header 31 bytes instead of 23; `t_cid` is only the command id (there is
+//! no old-style VACUUM FULL, so no `t_xvac`); combo command ids are still flagged by
+//! [`HEAP_COMBOCID`]. No anti-wraparound freezing is ever needed, but
+//! [`HEAP_XMIN_FROZEN`] keeps its meaning (visible to everyone) for VACUUM.
+//!
+//! ## The data area
+//!
+//! Attributes follow in order, NULLs taking no space. Each is aligned as its type's
+//! `typalign` says ([`Align`]: char 1, short 2, int 4, double 8), relative to the
+//! tuple start, with zero padding. Fixed-length values are stored little-endian:
+//!
+//! | type                                   | len | align  | stored as                         |
+//! |----------------------------------------|-----|--------|-----------------------------------|
+//! | bool, "char"                           | 1   | char   | 0/1, the byte                     |
+//! | int2                                   | 2   | short  | i16                               |
+//! | int4, oid, float4, date, void          | 4   | int    | i32/u32, IEEE bits, days, 0       |
+//! | int8, float8, time, timestamp(tz)      | 8   | double | i64, IEEE bits, microseconds      |
+//! | interval                               | 16  | double | micros i64, days i32, months i32  |
+//! | uuid                                   | 16  | char   | 16 bytes                          |
+//! | name                                   | 64  | char   | UTF-8, NUL padded (at most 63 B)  |
+//! | text, varchar, bpchar, bytea, numeric  | -1  | int    | varlena (below)                   |
+//! | unknown                                | -2  | char   | NUL-terminated UTF-8 (cstring)    |
+//!
+//! A varlena is a length word followed by the bytes (UTF-8 text, raw bytea, or a
+//! numeric in PostgreSQL's binary `numeric_send` form). As in PostgreSQL, values up
+//! to 126 bytes get a 1-byte header `(total_len << 1) | 1` and no alignment; larger
+//! ones are int-aligned with a 4-byte header `total_len << 2` (low two bits 00).
+//! A deformer tells them apart as PostgreSQL does: padding bytes are zero, so a
+//! nonzero byte where a varlena may start is its header. The header values a
+//! compressed (`..10`) or out-of-line TOAST value (`0x01`) would use are reserved:
+//! TOAST is not implemented, so a row must fit one page ([`MAX_HEAP_TUPLE_SIZE`])
+//! or [`form_tuple`] fails with `54000 row is too big`.
+//!
+//! [`deform_tuple`] trusts nothing: every length and offset is checked against the
+//! tuple, and damage is `XX001 data_corrupted`, never a panic or a wrong value.
+
+use types::datum::{Interval, Numeric};
+use types::{Datum, PgError, PgResult, SqlState, oid};
+
+use crate::page::{ItemPointer, MAX_ITEM_SIZE, maxalign};
+
+/// Size of the fixed tuple header; the null bitmap starts here.
+pub const HEAP_TUPLE_HEADER_SIZE: usize = 31;
+
+/// The largest tuple a heap page holds (PostgreSQL's `MaxHeapTupleSize`).
+pub const MAX_HEAP_TUPLE_SIZE: usize = MAX_ITEM_SIZE;
+
+/// The most attributes a tuple may have (`MaxTupleAttributeNumber`); tables are
+/// limited to 1600 (`MaxHeapAttributeNumber`) by CREATE TABLE.
+pub const MAX_TUPLE_ATTRIBUTE_NUMBER: usize = 1664;
+
+/// The most columns a table may have (`MaxHeapAttributeNumber`).
+pub const MAX_HEAP_ATTRIBUTE_NUMBER: usize = 1600;
+
+// t_infomask bits, with PostgreSQL's values and meanings.
+
+/// Some attribute is NULL: the null bitmap is present.
+pub const HEAP_HASNULL: u16 = 0x0001;
+/// Some non-null attribute is of variable width (varlena or cstring).
+pub const HEAP_HASVARWIDTH: u16 = 0x0002;
+/// Some attribute is stored out of line (TOAST); never set yet.
+pub const HEAP_HASEXTERNAL: u16 = 0x0004;
+/// xmax holds a KEY SHARE lock (FOR KEY SHARE).
+pub const HEAP_XMAX_KEYSHR_LOCK: u16 = 0x0010;
+/// t_cid is a combo command id (inserted and deleted in the same transaction).
+pub const HEAP_COMBOCID: u16 = 0x0020;
+/// xmax holds an exclusive lock (FOR UPDATE / FOR NO KEY UPDATE).
+pub const HEAP_XMAX_EXCL_LOCK: u16 = 0x0040;
+/// xmax only locks the tuple; it did not update or delete it.
+pub const HEAP_XMAX_LOCK_ONLY: u16 = 0x0080;
+/// xmax holds a SHARE lock (FOR SHARE): both lock bits.
+pub const HEAP_XMAX_SHR_LOCK: u16 = HEAP_XMAX_EXCL_LOCK | HEAP_XMAX_KEYSHR_LOCK;
+/// The lock-strength bits.
+pub const HEAP_LOCK_MASK: u16 = HEAP_XMAX_SHR_LOCK | HEAP_XMAX_EXCL_LOCK | HEAP_XMAX_KEYSHR_LOCK;
+/// Hint: xmin is known committed.
+pub const HEAP_XMIN_COMMITTED: u16 = 0x0100;
+/// Hint: xmin is known aborted (the tuple never existed).
+pub const HEAP_XMIN_INVALID: u16 = 0x0200;
+/// Both xmin hints: the tuple is visible to every snapshot.
+pub const HEAP_XMIN_FROZEN: u16 = HEAP_XMIN_COMMITTED | HEAP_XMIN_INVALID;
+/// Hint: xmax is known committed.
+pub const HEAP_XMAX_COMMITTED: u16 = 0x0400;
+/// Hint: xmax is invalid or aborted (the tuple is not deleted or locked).
+pub const HEAP_XMAX_INVALID: u16 = 0x0800;
+/// xmax is a MultiXactId (several lockers).
+pub const HEAP_XMAX_IS_MULTI: u16 = 0x1000;
+/// This tuple is the new version made by an UPDATE.
+pub const HEAP_UPDATED: u16 = 0x2000;
+/// Every bit about transaction state (cleared when a tuple is copied).
+pub const HEAP_XACT_MASK: u16 = 0xFFF0;
+
+// t_infomask2 bits.
+
+/// The number of attributes (11 bits).
+pub const HEAP_NATTS_MASK: u16 = 0x07FF;
+/// The tuple was deleted, or updated with a change to a key column.
+pub const HEAP_KEYS_UPDATED: u16 = 0x2000;
+/// The tuple was HOT-updated: the new version is on the same page, reachable
+/// only through this one's ctid (no new index entries).
+pub const HEAP_HOT_UPDATED: u16 = 0x4000;
+/// This tuple is a heap-only tuple (a HOT update's new version): no index
+/// entry points at it.
+pub const HEAP_ONLY_TUPLE: u16 = 0x8000;
+/// Every bit of infomask2 about transaction state.
+pub const HEAP2_XACT_MASK: u16 = 0xE000;
+
+/// `typalign`: the boundary a type's values start on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Align {
+    /// `c`: any byte.
+    Char,
+    /// `s`: 2 bytes.
+    Short,
+    /// `i`: 4 bytes.
+    Int,
+    /// `d`: 8 bytes.
+    Double,
+}
+
+impl Align {
+    pub fn bytes(self) -> usize {
+        match self {
+            Align::Char => 1,
+            Align::Short => 2,
+            Align::Int => 4,
+            Align::Double => 8,
+        }
+    }
+
+    /// The `pg_type.typalign` letter.
+    pub fn letter(self) -> char {
+        match self {
+            Align::Char => 'c',
+            Align::Short => 's',
+            Align::Int => 'i',
+            Align::Double => 'd',
+        }
+    }
+
+    fn apply(self, off: usize) -> usize {
+        let a = self.bytes();
+        (off + a - 1) & !(a - 1)
+    }
+}
+
+/// `typlen`, `typbyval`, `typalign` of a type we can store, as in `pg_type`.
+pub fn type_storage(type_oid: u32) -> Option<(i16, bool, Align)> {
+    Some(match type_oid {
+        oid::BOOL | oid::CHAR => (1, true, Align::Char),
+        oid::INT2 => (2, true, Align::Short),
+        oid::INT4 | oid::OID | oid::FLOAT4 | oid::DATE | oid::VOID => (4, true, Align::Int),
+        oid::INT8 | oid::FLOAT8 | oid::TIME | oid::TIMESTAMP | oid::TIMESTAMPTZ => (8, true, Align::Double),
+        oid::INTERVAL => (16, false, Align::Double),
+        oid::UUID => (16, false, Align::Char),
+        oid::NAME => (64, false, Align::Char),
+        oid::TEXT | oid::VARCHAR | oid::BPCHAR | oid::BYTEA | oid::NUMERIC => (-1, false, Align::Int),
+        oid::UNKNOWN => (-2, false, Align::Char),
+        _ => return None,
+    })
+}
+
+/// One column of a tuple descriptor (the storage-relevant part of `pg_attribute`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Attribute {
+    pub name: String,
+    /// `atttypid`
+    pub type_oid: u32,
+    /// `atttypmod` (-1 if none); not used for storage, carried for the catalog.
+    pub typmod: i32,
+    /// `attlen`: bytes, or -1 varlena, -2 cstring.
+    pub len: i16,
+    /// `attalign`
+    pub align: Align,
+    /// `attbyval`
+    pub by_val: bool,
+}
+
+impl Attribute {
+    /// A column of a built-in type, with `pg_type`'s storage properties. Types we
+    /// cannot store yet (arrays, records, ...) are `0A000`.
+    pub fn new(name: impl Into<String>, type_oid: u32, typmod: i32) -> PgResult<Attribute> {
+        let Some((len, by_val, align)) = type_storage(type_oid) else {
+            return Err(PgError::feature_not_supported(format!(
+                "storing values of type {} in a table",
+                oid::type_name(type_oid)
+            )));
+        };
+        Ok(Attribute { name: name.into(), type_oid, typmod, len, align, by_val })
+    }
+}
+
+/// The shape of a relation's tuples (PostgreSQL's `TupleDesc`).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct TupleDesc {
+    pub attrs: Vec<Attribute>,
+}
+
+impl TupleDesc {
+    pub fn new(attrs: Vec<Attribute>) -> TupleDesc {
+        TupleDesc { attrs }
+    }
+
+    /// Shorthand for tests and bootstrap: `(name, type oid)` pairs without typmods.
+    pub fn from_types(cols: &[(&str, u32)]) -> PgResult<TupleDesc> {
+        cols.iter().map(|(n, t)| Attribute::new(*n, *t, -1)).collect::<PgResult<Vec<_>>>().map(TupleDesc::new)
+    }
+
+    pub fn natts(&self) -> usize {
+        self.attrs.len()
+    }
+}
+
+fn corrupted(message: impl Into<String>) -> PgError {
+    PgError::new(SqlState::DataCorrupted, message)
+}
+
+fn le_u16(b: &[u8], at: usize) -> u16 {
+    u16::from_le_bytes([b[at], b[at + 1]])
+}
+
+fn le_u32(b: &[u8], at: usize) -> u32 {
+    let mut a = [0u8; 4];
+    a.copy_from_slice(&b[at..at + 4]);
+    u32::from_le_bytes(a)
+}
+
+fn le_u64(b: &[u8], at: usize) -> u64 {
+    let mut a = [0u8; 8];
+    a.copy_from_slice(&b[at..at + 8]);
+    u64::from_le_bytes(a)
+}
+
+/// Bytes of a null bitmap for `natts` attributes.
+pub const fn bitmap_len(natts: usize) -> usize {
+    natts.div_ceil(8)
+}
+
+/// A read-only view of a tuple header, checked to be within the tuple.
+#[derive(Clone, Copy)]
+pub struct TupleHeader<'a> {
+    bytes: &'a [u8],
+}
+
+impl<'a> TupleHeader<'a> {
+    /// Checks that `bytes` holds a whole header, bitmap and `t_hoff` included.
+    pub fn parse(bytes: &'a [u8]) -> PgResult<TupleHeader<'a>> {
+        if bytes.len() < HEAP_TUPLE_HEADER_SIZE {
+            return Err(corrupted(format!("invalid heap tuple: length {} is shorter than its header", bytes.len())));
+        }
+        let h = TupleHeader { bytes };
+        let hoff = h.hoff();
+        let min = HEAP_TUPLE_HEADER_SIZE + if h.has_nulls() { bitmap_len(h.natts()) } else { 0 };
+        if hoff < min || hoff > bytes.len() || hoff != maxalign(hoff) {
+            return Err(corrupted(format!(
+                "invalid heap tuple: t_hoff {hoff} with {} attributes in a tuple of {} bytes",
+                h.natts(),
+                bytes.len()
+            )));
+        }
+        Ok(h)
+    }
+
+    pub fn xmin(&self) -> u64 {
+        le_u64(self.bytes, 0)
+    }
+
+    pub fn xmax(&self) -> u64 {
+        le_u64(self.bytes, 8)
+    }
+
+    pub fn cid(&self) -> u32 {
+        le_u32(self.bytes, 16)
+    }
+
+    pub fn ctid(&self) -> ItemPointer {
+        ItemPointer { block: le_u32(self.bytes, 20), offset: le_u16(self.bytes, 24) }
+    }
+
+    pub fn infomask2(&self) -> u16 {
+        le_u16(self.bytes, 26)
+    }
+
+    pub fn infomask(&self) -> u16 {
+        le_u16(self.bytes, 28)
+    }
+
+    pub fn hoff(&self) -> usize {
+        self.bytes[30] as usize
+    }
+
+    /// The number of attributes stored (may be fewer than the descriptor has,
+    /// after ALTER TABLE ADD COLUMN).
+    pub fn natts(&self) -> usize {
+        (self.infomask2() & HEAP_NATTS_MASK) as usize
+    }
+
+    pub fn has_nulls(&self) -> bool {
+        self.infomask() & HEAP_HASNULL != 0
+    }
+
+    /// Whether attribute `i` (0-based) is NULL or missing from this tuple.
+    pub fn attr_is_null(&self, i: usize) -> bool {
+        if i >= self.natts() {
+            return true;
+        }
+        self.has_nulls() && self.bytes[HEAP_TUPLE_HEADER_SIZE + i / 8] & (1 << (i % 8)) == 0
+    }
+
+    pub fn xmin_committed(&self) -> bool {
+        self.infomask() & HEAP_XMIN_COMMITTED != 0
+    }
+
+    pub fn xmin_invalid(&self) -> bool {
+        self.infomask() & HEAP_XMIN_FROZEN == HEAP_XMIN_INVALID
+    }
+
+    pub fn xmin_frozen(&self) -> bool {
+        self.infomask() & HEAP_XMIN_FROZEN == HEAP_XMIN_FROZEN
+    }
+
+    pub fn xmax_committed(&self) -> bool {
+        self.infomask() & HEAP_XMAX_COMMITTED != 0
+    }
+
+    pub fn xmax_invalid(&self) -> bool {
+        self.infomask() & HEAP_XMAX_INVALID != 0
+    }
+
+    /// xmax only locks the tuple (`HEAP_XMAX_IS_LOCKED_ONLY`).
+    pub fn xmax_is_locked_only(&self) -> bool {
+        self.infomask() & HEAP_XMAX_LOCK_ONLY != 0
+    }
+
+    pub fn xmax_is_multi(&self) -> bool {
+        self.infomask() & HEAP_XMAX_IS_MULTI != 0
+    }
+
+    pub fn is_hot_updated(&self) -> bool {
+        self.infomask2() & HEAP_HOT_UPDATED != 0
+    }
+
+    pub fn is_heap_only(&self) -> bool {
+        self.infomask2() & HEAP_ONLY_TUPLE != 0
+    }
+
+    /// The data area (from `t_hoff`).
+    pub fn data(&self) -> &'a [u8] {
+        &self.bytes[self.hoff()..]
+    }
+}
+
+/// A writable view of a tuple header, e.g. of a tuple on a locked page: the
+/// heap access method sets xmax, ctid and hint bits through it.
+pub struct TupleHeaderMut<'a> {
+    bytes: &'a mut [u8],
+}
+
+impl<'a> TupleHeaderMut<'a> {
+    /// Checks the header as [`TupleHeader::parse`] does.
+    pub fn parse(bytes: &'a mut [u8]) -> PgResult<TupleHeaderMut<'a>> {
+        TupleHeader::parse(bytes)?;
+        Ok(TupleHeaderMut { bytes })
+    }
+
+    pub fn as_ref(&self) -> TupleHeader<'_> {
+        TupleHeader { bytes: self.bytes }
+    }
+
+    fn put(&mut self, at: usize, v: &[u8]) {
+        self.bytes[at..at + v.len()].copy_from_slice(v);
+    }
+
+    pub fn set_xmin(&mut self, xid: u64) {
+        self.put(0, &xid.to_le_bytes());
+    }
+
+    pub fn set_xmax(&mut self, xid: u64) {
+        self.put(8, &xid.to_le_bytes());
+    }
+
+    pub fn set_cid(&mut self, cid: u32) {
+        self.put(16, &cid.to_le_bytes());
+    }
+
+    pub fn set_ctid(&mut self, ctid: ItemPointer) {
+        self.put(20, &ctid.block.to_le_bytes());
+        self.put(24, &ctid.offset.to_le_bytes());
+    }
+
+    pub fn set_infomask(&mut self, mask: u16) {
+        self.put(28, &mask.to_le_bytes());
+    }
+
+    /// Sets infomask2 bits; the attribute count cannot be changed this way.
+    pub fn set_infomask2_flags(&mut self, flags: u16) {
+        let natts = self.as_ref().infomask2() & HEAP_NATTS_MASK;
+        self.put(26, &(natts | (flags & !HEAP_NATTS_MASK)).to_le_bytes());
+    }
+
+    /// Adds hint or lock bits to infomask.
+    pub fn add_infomask(&mut self, bits: u16) {
+        let m = self.as_ref().infomask();
+        self.set_infomask(m | bits);
+    }
+
+    /// Removes bits from infomask.
+    pub fn clear_infomask(&mut self, bits: u16) {
+        let m = self.as_ref().infomask();
+        self.set_infomask(m & !bits);
+    }
+}
+
+fn mismatch(att: &Attribute, value: &Datum) -> PgError {
+    let variant = format!("{value:?}");
+    let variant = variant.split('(').next().unwrap_or("?").to_string();
+    PgError::internal(format!(
+        "value of kind {variant} does not match column \"{}\" of type {}",
+        att.name,
+        oid::type_name(att.type_oid)
+    ))
+}
+
+/// Appends a varlena: 1-byte header if it fits, else int-aligned 4-byte header.
+fn put_varlena(out: &mut Vec<u8>, payload: &[u8]) {
+    if payload.len() < 127 {
+        out.push((((payload.len() + 1) as u8) << 1) | 1);
+    } else {
+        out.resize(Align::Int.apply(out.len()), 0);
+        out.extend_from_slice(&(((payload.len() + 4) as u32) << 2).to_le_bytes());
+    }
+    out.extend_from_slice(payload);
+}
+
+/// The fixed-length bytes of a value, for attributes of `len > 0`.
+fn fixed_bytes(att: &Attribute, value: &Datum) -> PgResult<Vec<u8>> {
+    Ok(match (att.type_oid, value) {
+        (oid::BOOL, Datum::Bool(b)) => vec![u8::from(*b)],
+        (oid::CHAR, Datum::Text(s)) => match s.as_bytes() {
+            [] => vec![0],
+            [c] if c.is_ascii() => vec![*c],
+            _ => return Err(PgError::internal(format!("value for \"char\" column \"{}\" is not one ASCII byte", att.name))),
+        },
+        (oid::INT2, Datum::Int2(v)) => v.to_le_bytes().to_vec(),
+        (oid::INT4, Datum::Int4(v)) | (oid::DATE, Datum::Date(v)) => v.to_le_bytes().to_vec(),
+        (oid::OID, Datum::Oid(v)) => v.to_le_bytes().to_vec(),
+        (oid::FLOAT4, Datum::Float4(v)) => v.to_bits().to_le_bytes().to_vec(),
+        (oid::VOID, Datum::Void) => vec![0; 4],
+        (oid::INT8, Datum::Int8(v))
+        | (oid::TIME, Datum::Time(v))
+        | (oid::TIMESTAMP, Datum::Timestamp(v))
+        | (oid::TIMESTAMPTZ, Datum::Timestamptz(v)) => v.to_le_bytes().to_vec(),
+        (oid::FLOAT8, Datum::Float8(v)) => v.to_bits().to_le_bytes().to_vec(),
+        (oid::INTERVAL, Datum::Interval(iv)) => {
+            let mut b = iv.micros.to_le_bytes().to_vec();
+            b.extend_from_slice(&iv.days.to_le_bytes());
+            b.extend_from_slice(&iv.months.to_le_bytes());
+            b
+        }
+        (oid::UUID, Datum::Uuid(u)) => u.to_vec(),
+        (oid::NAME, Datum::Text(s)) => {
+            if s.len() >= att.len as usize || s.contains('\0') {
+                return Err(PgError::internal(format!("value for name column \"{}\" is not a valid name", att.name)));
+            }
+            let mut b = s.as_bytes().to_vec();
+            b.resize(att.len as usize, 0);
+            b
+        }
+        _ => return Err(mismatch(att, value)),
+    })
+}
+
+/// Builds a tuple from one value per attribute (`heap_form_tuple`). The header's
+/// transaction fields are zero and `t_ctid` invalid: `heap_insert` fills them.
+/// A tuple that cannot fit a page is `54000 row is too big` (no TOAST yet).
+pub fn form_tuple(desc: &TupleDesc, values: &[Datum]) -> PgResult<Vec<u8>> {
+    let natts = desc.natts();
+    if natts > MAX_TUPLE_ATTRIBUTE_NUMBER {
+        return Err(PgError::new(
+            SqlState::TooManyColumns,
+            format!("number of columns ({natts}) exceeds limit ({MAX_TUPLE_ATTRIBUTE_NUMBER})"),
+        ));
+    }
+    if values.len() != natts {
+        return Err(PgError::internal(format!("tuple has {} values for {natts} attributes", values.len())));
+    }
+    let has_null = values.iter().any(Datum::is_null);
+    let hoff = maxalign(HEAP_TUPLE_HEADER_SIZE + if has_null { bitmap_len(natts) } else { 0 });
+    let mut out = vec![0u8; hoff];
+    let mut infomask = if has_null { HEAP_HASNULL } else { 0 };
+    for (i, (att, value)) in desc.attrs.iter().zip(values).enumerate() {
+        if value.is_null() {
+            continue;
+        }
+        if has_null {
+            out[HEAP_TUPLE_HEADER_SIZE + i / 8] |= 1 << (i % 8);
+        }
+        match att.len {
+            -1 => {
+                infomask |= HEAP_HASVARWIDTH;
+                let numeric;
+                let payload: &[u8] = match (att.type_oid, value) {
+                    (oid::TEXT | oid::VARCHAR | oid::BPCHAR, Datum::Text(s)) => s.as_bytes(),
+                    (oid::BYTEA, Datum::Bytea(b)) => b,
+                    (oid::NUMERIC, Datum::Numeric(n)) => {
+                        numeric = n.to_binary();
+                        &numeric
+                    }
+                    _ => return Err(mismatch(att, value)),
+                };
+                put_varlena(&mut out, payload);
+            }
+            -2 => {
+                infomask |= HEAP_HASVARWIDTH;
+                let Datum::Text(s) = value else {
+                    return Err(mismatch(att, value));
+                };
+                if s.contains('\0') {
+                    return Err(PgError::internal(format!("cstring value for \"{}\" contains a NUL byte", att.name)));
+                }
+                out.extend_from_slice(s.as_bytes());
+                out.push(0);
+            }
+            _ => {
+                let bytes = fixed_bytes(att, value)?;
+                out.resize(att.align.apply(out.len()), 0);
+                out.extend_from_slice(&bytes);
+            }
+        }
+    }
+    if maxalign(out.len()) > MAX_HEAP_TUPLE_SIZE {
+        return Err(PgError::new(
+            SqlState::ProgramLimitExceeded,
+            format!("row is too big: size {}, maximum size {MAX_HEAP_TUPLE_SIZE}", maxalign(out.len())),
+        ));
+    }
+    out[26..28].copy_from_slice(&(natts as u16 & HEAP_NATTS_MASK).to_le_bytes());
+    out[28..30].copy_from_slice(&infomask.to_le_bytes());
+    out[30] = hoff as u8;
+    out[20..24].copy_from_slice(&ItemPointer::INVALID.block.to_le_bytes());
+    Ok(out)
+}
+
+/// Reads the tuple's values (`heap_deform_tuple`): one per descriptor attribute,
+/// `Datum::Null` for NULLs and for attributes the tuple predates (a default
+/// stored in the catalog, `attmissingval`, is the caller's business).
+pub fn deform_tuple(desc: &TupleDesc, tuple: &[u8]) -> PgResult<Vec<Datum>> {
+    deform_tuple_prefix(desc, tuple, desc.natts())
+}
+
+/// Like [`deform_tuple`] but stops after the first `n` attributes
+/// (`slot_deform_heap_tuple`): a scan that needs only the leading columns does
+/// not pay for decoding the rest.
+pub fn deform_tuple_prefix(desc: &TupleDesc, tuple: &[u8], n: usize) -> PgResult<Vec<Datum>> {
+    let h = TupleHeader::parse(tuple)?;
+    let n = n.min(desc.natts());
+    let mut values = Vec::with_capacity(n);
+    let mut off = h.hoff();
+    for (i, att) in desc.attrs.iter().take(n).enumerate() {
+        if h.attr_is_null(i) {
+            values.push(Datum::Null);
+            continue;
+        }
+        let (value, next) = read_attr(att, tuple, off).map_err(|e| match e {
+            ReadError::Bounds => corrupted(format!(
+                "invalid heap tuple: attribute {} (\"{}\") at offset {off} reaches past the end of the tuple ({} bytes)",
+                i + 1,
+                att.name,
+                tuple.len()
+            )),
+            ReadError::Bad(what) => {
+                corrupted(format!("invalid heap tuple: attribute {} (\"{}\") at offset {off}: {what}", i + 1, att.name))
+            }
+        })?;
+        values.push(value);
+        off = next;
+    }
+    Ok(values)
+}
+
+enum ReadError {
+    Bounds,
+    Bad(String),
+}
+
+fn slice(tuple: &[u8], from: usize, len: usize) -> Result<&[u8], ReadError> {
+    let end = from.checked_add(len).ok_or(ReadError::Bounds)?;
+    tuple.get(from..end).ok_or(ReadError::Bounds)
+}
+
+fn utf8(bytes: &[u8]) -> Result<String, ReadError> {
+    String::from_utf8(bytes.to_vec()).map_err(|_| ReadError::Bad("invalid UTF-8 in a text value".into()))
+}
+
+/// Decodes one non-null attribute at `off`; returns it and the offset after it.
+fn read_attr(att: &Attribute, tuple: &[u8], off: usize) -> Result<(Datum, usize), ReadError> {
+    match att.len {
+        -1 => {
+            let first = *tuple.get(off).ok_or(ReadError::Bounds)?;
+            // a nonzero byte is a header (padding is zero); else align first
+            let start = if first != 0 { off } else { Align::Int.apply(off) };
+            let head = *tuple.get(start).ok_or(ReadError::Bounds)?;
+            let (payload, next) = if head & 1 == 1 {
+                if head == 0x01 {
+                    return Err(ReadError::Bad("out-of-line (TOAST) values are not supported".into()));
+                }
+                let total = (head >> 1) as usize;
+                (slice(tuple, start + 1, total - 1)?, start + total)
+            } else {
+                let word = le_u32(slice(tuple, start, 4)?, 0);
+                if word & 3 != 0 {
+                    return Err(ReadError::Bad("compressed values are not supported".into()));
+                }
+                let total = (word >> 2) as usize;
+                if total < 4 {
+                    return Err(ReadError::Bad(format!("invalid varlena length {total}")));
+                }
+                (slice(tuple, start + 4, total - 4)?, start + total)
+            };
+            let value = match att.type_oid {
+                oid::BYTEA => Datum::Bytea(payload.to_vec()),
+                oid::NUMERIC => Datum::Numeric(
+                    Numeric::from_binary(payload).map_err(|e| ReadError::Bad(format!("invalid numeric: {}", e.message)))?,
+                ),
+                _ => Datum::Text(utf8(payload)?),
+            };
+            Ok((value, next))
+        }
+        -2 => {
+            let rest = tuple.get(off..).ok_or(ReadError::Bounds)?;
+            let nul = rest.iter().position(|&b| b == 0).ok_or(ReadError::Bounds)?;
+            Ok((Datum::Text(utf8(&rest[..nul])?), off + nul + 1))
+        }
+        len if len > 0 => {
+            let start = att.align.apply(off);
+            let b = slice(tuple, start, len as usize)?;
+            let value = match (att.type_oid, len) {
+                (oid::BOOL, 1) => Datum::Bool(b[0] != 0),
+                (oid::CHAR, 1) => {
+                    if b[0] == 0 {
+                        Datum::Text(String::new())
+                    } else {
+                        Datum::Text(utf8(b)?)
+                    }
+                }
+                (oid::INT2, 2) => Datum::Int2(le_u16(b, 0) as i16),
+                (oid::INT4, 4) => Datum::Int4(le_u32(b, 0) as i32),
+                (oid::DATE, 4) => Datum::Date(le_u32(b, 0) as i32),
+                (oid::OID, 4) => Datum::Oid(le_u32(b, 0)),
+                (oid::FLOAT4, 4) => Datum::Float4(f32::from_bits(le_u32(b, 0))),
+                (oid::VOID, 4) => Datum::Void,
+                (oid::INT8, 8) => Datum::Int8(le_u64(b, 0) as i64),
+                (oid::TIME, 8) => Datum::Time(le_u64(b, 0) as i64),
+                (oid::TIMESTAMP, 8) => Datum::Timestamp(le_u64(b, 0) as i64),
+                (oid::TIMESTAMPTZ, 8) => Datum::Timestamptz(le_u64(b, 0) as i64),
+                (oid::FLOAT8, 8) => Datum::Float8(f64::from_bits(le_u64(b, 0))),
+                (oid::INTERVAL, 16) => Datum::Interval(Interval {
+                    micros: le_u64(b, 0) as i64,
+                    days: le_u32(b, 8) as i32,
+                    months: le_u32(b, 12) as i32,
+                }),
+                (oid::UUID, 16) => {
+                    let mut u = [0u8; 16];
+                    u.copy_from_slice(b);
+                    Datum::Uuid(u)
+                }
+                (oid::NAME, _) => {
+                    let end = b.iter().position(|&c| c == 0).unwrap_or(b.len());
+                    Datum::Text(utf8(&b[..end])?)
+                }
+                _ => {
+                    return Err(ReadError::Bad(format!(
+                        "type {} with length {len} cannot be decoded",
+                        oid::type_name(att.type_oid)
+                    )));
+                }
+            };
+            Ok((value, start + len as usize))
+        }
+        _ => Err(ReadError::Bad(format!("invalid attribute length {}", att.len))),
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+    use crate::page::{AddItemFlags, BLCKSZ, PageMut};
+
+    fn all_types_desc() -> TupleDesc {
+        TupleDesc::from_types(&[
+            ("b", oid::BOOL),
+            ("c", oid::CHAR),
+            ("i2", oid::INT2),
+            ("n", oid::NAME),
+            ("i4", oid::INT4),
+            ("i8", oid::INT8),
+            ("o", oid::OID),
+            ("f4", oid::FLOAT4),
+            ("f8", oid::FLOAT8),
+            ("num", oid::NUMERIC),
+            ("t", oid::TEXT),
+            ("vc", oid::VARCHAR),
+            ("bp", oid::BPCHAR),
+            ("ba", oid::BYTEA),
+            ("d", oid::DATE),
+            ("tm", oid::TIME),
+            ("ts", oid::TIMESTAMP),
+            ("tz", oid::TIMESTAMPTZ),
+            ("iv", oid::INTERVAL),
+            ("u", oid::UUID),
+            ("un", oid::UNKNOWN),
+            ("v", oid::VOID),
+        ])
+        .unwrap()
+    }
+
+    fn all_types_values() -> Vec<Datum> {
+        vec![
+            Datum::Bool(true),
+            Datum::Text("x".into()),
+            Datum::Int2(-12345),
+            Datum::Text("pg_class".into()),
+            Datum::Int4(i32::MIN),
+            Datum::Int8(i64::MAX),
+            Datum::Oid(u32::MAX),
+            Datum::Float4(-1.5),
+            Datum::Float8(f64::NEG_INFINITY),
+            Datum::Numeric(Numeric::parse("-12345678901234567890.000123").unwrap().unwrap()),
+            Datum::Text("héllo wörld".into()),
+            Datum::Text("a".repeat(200)),
+            Datum::Text(String::new()),
+            Datum::Bytea(vec![0, 1, 2, 255]),
+            Datum::Date(-730_000),
+            Datum::Time(86_399_999_999),
+            Datum::Timestamp(-1),
+            Datum::Timestamptz(1_700_000_000_000_000),
+            Datum::Interval(Interval { months: -14, days: 3, micros: 4_000_001 }),
+            Datum::Uuid([0xa0, 0xee, 0xbc, 0x99, 0x9c, 0x0b, 0x4e, 0xf8, 0xbb, 0x6d, 0x6b, 0xb9, 0xbd, 0x38, 0x0a, 0x11]),
+            Datum::Text("unknown literal".into()),
+            Datum::Void,
+        ]
+    }
+
+    fn round_trip(desc: &TupleDesc, values: &[Datum]) -> Vec<u8> {
+        let t = form_tuple(desc, values).unwrap();
+        let back = deform_tuple(desc, &t).unwrap();
+        assert_eq!(back.len(), values.len());
+        for (i, (a, b)) in values.iter().zip(&back).enumerate() {
+            // NaN != NaN: compare float bits
+            let same = match (a, b) {
+                (Datum::Float8(x), Datum::Float8(y)) => x.to_bits() == y.to_bits(),
+                (Datum::Float4(x), Datum::Float4(y)) => x.to_bits() == y.to_bits(),
+                _ => a == b,
+            };
+            assert!(same, "attribute {i}: {a:?} came back as {b:?}");
+        }
+        t
+    }
+
+    #[test]
+    fn every_type_round_trips() {
+        let desc = all_types_desc();
+        let values = all_types_values();
+        let t = round_trip(&desc, &values);
+        let h = TupleHeader::parse(&t).unwrap();
+        assert_eq!(h.natts(), values.len());
+        assert_eq!(h.hoff(), 32);
+        assert!(!h.has_nulls());
+        assert_eq!(h.infomask() & HEAP_HASVARWIDTH, HEAP_HASVARWIDTH);
+        assert_eq!(h.ctid(), ItemPointer::INVALID);
+        let prefix = deform_tuple_prefix(&desc, &t, 5).unwrap();
+        assert_eq!(prefix, values[..5].to_vec());
+
+        let specials = TupleDesc::from_types(&[("a", oid::FLOAT8), ("b", oid::FLOAT4), ("n", oid::NUMERIC)]).unwrap();
+        round_trip(&specials, &[Datum::Float8(f64::NAN), Datum::Float4(-0.0), Datum::Numeric(Numeric::NaN)]);
+        round_trip(&specials, &[Datum::Float8(-0.0), Datum::Float4(f32::INFINITY), Datum::Numeric(Numeric::PosInf)]);
+        round_trip(&specials, &[Datum::Float8(0.1), Datum::Float4(f32::MIN_POSITIVE), Datum::Numeric(Numeric::from_i64(0))]);
+    }
+
+    #[test]
+    fn nulls_in_every_position() {
+        let desc = all_types_desc();
+        let values = all_types_values();
+        for i in 0..values.len() {
+            let mut v = values.clone();
+            v[i] = Datum::Null;
+            let t = round_trip(&desc, &v);
+            let h = TupleHeader::parse(&t).unwrap();
+            assert!(h.has_nulls());
+            assert!(h.attr_is_null(i));
+            // 22 attributes: a 3-byte bitmap, 31 + 3 -> t_hoff 40
+            assert_eq!(h.hoff(), 40);
+        }
+        // every other one, and all of them
+        let v: Vec<Datum> =
+            values.iter().enumerate().map(|(i, d)| if i % 2 == 0 { Datum::Null } else { d.clone() }).collect();
+        round_trip(&desc, &v);
+        let v: Vec<Datum> =
+            values.iter().enumerate().map(|(i, d)| if i % 2 == 1 { Datum::Null } else { d.clone() }).collect();
+        round_trip(&desc, &v);
+        let t = round_trip(&desc, &vec![Datum::Null; values.len()]);
+        assert_eq!(t.len(), 40, "only the header and bitmap");
+        assert_eq!(TupleHeader::parse(&t).unwrap().infomask() & HEAP_HASVARWIDTH, 0);
+
+        // up to 8 attributes the bitmap fits the header's padding byte
+        let small = TupleDesc::from_types(&[("a", oid::INT4), ("b", oid::TEXT)]).unwrap();
+        let t = round_trip(&small, &[Datum::Null, Datum::Text("z".into())]);
+        assert_eq!(TupleHeader::parse(&t).unwrap().hoff(), 32);
+    }
+
+    #[test]
+    fn alignment_and_short_varlenas_match_postgres() {
+        // (bool, int8): the int8 starts at the next 8-byte boundary
+        let desc = TupleDesc::from_types(&[("a", oid::BOOL), ("b", oid::INT8)]).unwrap();
+        let t = form_tuple(&desc, &[Datum::Bool(true), Datum::Int8(1)]).unwrap();
+        assert_eq!(t.len(), 32 + 8 + 8);
+        assert_eq!(&t[32..41], &[1, 0, 0, 0, 0, 0, 0, 0, 1]);
+
+        // (bool, text 'ab'): a short varlena is not aligned: header 3 << 1 | 1
+        let desc = TupleDesc::from_types(&[("a", oid::BOOL), ("b", oid::TEXT), ("c", oid::INT2)]).unwrap();
+        let t = form_tuple(&desc, &[Datum::Bool(false), Datum::Text("ab".into()), Datum::Int2(7)]).unwrap();
+        assert_eq!(&t[32..], &[0, 7, b'a', b'b', 7, 0]);
+
+        // a 127-byte text needs the 4-byte header, int-aligned after the bool
+        let long = "y".repeat(127);
+        let t = form_tuple(&desc, &[Datum::Bool(true), Datum::Text(long.clone()), Datum::Int2(7)]).unwrap();
+        assert_eq!(&t[32..40], &[1, 0, 0, 0, 0x0C, 0x02, 0, 0]); // (127 + 4) << 2 = 524
+        assert_eq!(deform_tuple(&desc, &t).unwrap()[1], Datum::Text(long));
+        // 126 bytes still fit the short header
+        let t = form_tuple(&desc, &[Datum::Bool(true), Datum::Text("y".repeat(126)), Datum::Null]).unwrap();
+        assert_eq!(t[33], 127 << 1 | 1);
+    }
+
+    #[test]
+    fn row_too_big() {
+        let desc = TupleDesc::from_types(&[("id", oid::INT4), ("payload", oid::TEXT)]).unwrap();
+        // the largest text that fits: 8160 - 32 (header) - 4 (int4) - 4 (varlena header)
+        let fits = "p".repeat(MAX_HEAP_TUPLE_SIZE - 40);
+        let t = round_trip(&desc, &[Datum::Int4(1), Datum::Text(fits)]);
+        assert_eq!(t.len(), MAX_HEAP_TUPLE_SIZE);
+        let e = form_tuple(&desc, &[Datum::Int4(1), Datum::Text("p".repeat(MAX_HEAP_TUPLE_SIZE - 39))]).unwrap_err();
+        assert_eq!(e.code, SqlState::ProgramLimitExceeded);
+        assert_eq!(e.message, "row is too big: size 8168, maximum size 8160");
+        let e = form_tuple(&desc, &[Datum::Int4(1), Datum::Text("p".repeat(100_000))]).unwrap_err();
+        assert_eq!(e.message, "row is too big: size 100040, maximum size 8160");
+
+        // a maximal tuple fits an empty page exactly
+        let mut page = Box::new([0u8; BLCKSZ]);
+        let mut p = PageMut::new(&mut page);
+        p.init(0);
+        assert!(p.add_item(&t, None, AddItemFlags::HEAP).unwrap().is_some());
+    }
+
+    #[test]
+    fn mismatched_values_are_internal_errors() {
+        let desc = TupleDesc::from_types(&[("a", oid::INT8)]).unwrap();
+        let e = form_tuple(&desc, &[Datum::Int4(1)]).unwrap_err();
+        assert_eq!(e.code, SqlState::InternalError);
+        assert_eq!(e.message, "value of kind Int4 does not match column \"a\" of type bigint");
+        assert!(form_tuple(&desc, &[]).is_err());
+        let e = Attribute::new("x", oid::INT4_ARRAY, -1).unwrap_err();
+        assert_eq!(e.code, SqlState::FeatureNotSupported);
+        let name = TupleDesc::from_types(&[("n", oid::NAME)]).unwrap();
+        assert!(form_tuple(&name, &[Datum::Text("n".repeat(64))]).is_err());
+        round_trip(&name, &[Datum::Text("n".repeat(63))]);
+    }
+
+    #[test]
+    fn fewer_stored_attributes_read_as_null() {
+        // ALTER TABLE ADD COLUMN: old tuples have fewer attributes
+        let old = TupleDesc::from_types(&[("a", oid::INT4)]).unwrap();
+        let new = TupleDesc::from_types(&[("a", oid::INT4), ("b", oid::TEXT)]).unwrap();
+        let t = form_tuple(&old, &[Datum::Int4(5)]).unwrap();
+        assert_eq!(deform_tuple(&new, &t).unwrap(), vec![Datum::Int4(5), Datum::Null]);
+    }
+
+    #[test]
+    fn header_fields_and_hint_bits() {
+        let desc = TupleDesc::from_types(&[("a", oid::INT4)]).unwrap();
+        let mut t = form_tuple(&desc, &[Datum::Int4(5)]).unwrap();
+        let mut h = TupleHeaderMut::parse(&mut t).unwrap();
+        h.set_xmin(1 << 40);
+        h.set_xmax(u64::MAX - 1);
+        h.set_cid(7);
+        h.set_ctid(ItemPointer::new(12, 3));
+        h.add_infomask(HEAP_XMIN_COMMITTED | HEAP_XMAX_INVALID);
+        h.set_infomask2_flags(HEAP_HOT_UPDATED);
+        let r = h.as_ref();
+        assert_eq!((r.xmin(), r.xmax(), r.cid()), (1 << 40, u64::MAX - 1, 7));
+        assert_eq!(r.ctid().to_string(), "(12,3)");
+        assert!(r.xmin_committed() && !r.xmin_invalid() && !r.xmin_frozen());
+        assert!(r.xmax_invalid() && !r.xmax_committed() && !r.xmax_is_locked_only());
+        assert!(r.is_hot_updated() && !r.is_heap_only());
+        assert_eq!(r.natts(), 1, "flags leave the attribute count alone");
+        h.add_infomask(HEAP_XMIN_INVALID);
+        assert!(h.as_ref().xmin_frozen());
+        h.clear_infomask(HEAP_XMIN_FROZEN);
+        assert!(!h.as_ref().xmin_committed());
+        // the values are untouched by header changes
+        assert_eq!(deform_tuple(&desc, &t).unwrap(), vec![Datum::Int4(5)]);
+    }
+
+    #[test]
+    fn corrupted_tuples_are_xx001_never_a_panic() {
+        let desc = all_types_desc();
+        let mut values = all_types_values();
+        values[3] = Datum::Null;
+        let good = form_tuple(&desc, &values).unwrap();
+
+        // every truncation
+        for len in 0..good.len() {
+            let e = deform_tuple(&desc, &good[..len]).unwrap_err();
+            assert_eq!(e.code, SqlState::DataCorrupted, "truncated to {len}: {}", e.message);
+        }
+        // every byte set to every interesting value: an error or some values, no panic
+        for at in 0..good.len() {
+            for v in [0x00, 0x01, 0x02, 0x03, 0x7f, 0x80, 0xfe, 0xff] {
+                let mut bad = good.clone();
+                bad[at] = v;
+                if let Err(e) = deform_tuple(&desc, &bad) {
+                    assert_eq!(e.code, SqlState::DataCorrupted);
+                }
+            }
+        }
+        // pseudo-random garbage
+        let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+        for _ in 0..2000 {
+            let len = (x % 300) as usize;
+            let garbage: Vec<u8> = (0..len)
+                .map(|_| {
+                    x ^= x << 13;
+                    x ^= x >> 7;
+                    x ^= x << 17;
+                    x as u8
+                })
+                .collect();
+            if let Err(e) = deform_tuple(&desc, &garbage) {
+                assert_eq!(e.code, SqlState::DataCorrupted);
+            }
+        }
+
+        let e = deform_tuple(&desc, &good[..20]).unwrap_err();
+        assert_eq!(e.message, "invalid heap tuple: length 20 is shorter than its header");
+        let text = TupleDesc::from_types(&[("t", oid::TEXT)]).unwrap();
+        let mut t = form_tuple(&text, &[Datum::Text("abc".into())]).unwrap();
+        t[32] = 0x01;
+        let e = deform_tuple(&text, &t).unwrap_err();
+        assert_eq!(
+            e.message,
+            "invalid heap tuple: attribute 1 (\"t\") at offset 32: out-of-line (TOAST) values are not supported"
+        );
+        t[32] = 0x7f;
+        let e = deform_tuple(&text, &t).unwrap_err();
+        assert_eq!(
+            e.message,
+            "invalid heap tuple: attribute 1 (\"t\") at offset 32 reaches past the end of the tuple (36 bytes)"
+        );
+        t[32] = 4 << 1 | 1;
+        t[33] = 0xff;
+        assert_eq!(
+            deform_tuple(&text, &t).unwrap_err().message,
+            "invalid heap tuple: attribute 1 (\"t\") at offset 32: invalid UTF-8 in a text value"
+        );
+    }
+}
