@@ -19,6 +19,14 @@ pub enum Outcome {
     Rows { columns: Vec<planner::Column>, rows: Vec<Vec<Datum>>, tag: String },
 }
 
+/// The error for any other statement in a failed transaction block (25P02).
+pub fn in_failed_transaction() -> PgError {
+    PgError::new(
+        SqlState::InFailedSqlTransaction,
+        "current transaction is aborted, commands ignored until end of transaction block",
+    )
+}
+
 /// True for statements accepted in a failed transaction block.
 pub fn allowed_in_failed_block(stmt: &Statement) -> bool {
     matches!(stmt, Statement::Rollback { .. } | Statement::Commit { .. })

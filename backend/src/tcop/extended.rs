@@ -68,10 +68,7 @@ impl Tcop {
             }
             let stmt = stmts.pop();
             if session.xact == XactState::Failed && !stmt.as_ref().is_some_and(utility::allowed_in_failed_block) {
-                return Err(PgError::new(
-                    SqlState::InFailedSqlTransaction,
-                    "current transaction is aborted, commands ignored until end of transaction block",
-                ));
+                return Err(utility::in_failed_transaction());
             }
             let plan = match &stmt {
                 Some(s @ Statement::Query(_)) => Some(planner::plan_statement(s, &msg.query, &msg.type_oids)?),
@@ -142,10 +139,7 @@ impl Tcop {
             params.push(d);
         }
         if session.xact == XactState::Failed && !prepared.stmt.as_ref().is_some_and(utility::allowed_in_failed_block) {
-            return Err(PgError::new(
-                SqlState::InFailedSqlTransaction,
-                "current transaction is aborted, commands ignored until end of transaction block",
-            ));
+            return Err(utility::in_failed_transaction());
         }
         session.portals.insert(
             portal_name,

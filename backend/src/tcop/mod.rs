@@ -15,7 +15,7 @@ use pgwire::messages::response::{CommandComplete, ErrorResponse, TransactionStat
 use pgwire::messages::startup::ParameterStatus;
 use sqlparser::ast::Statement;
 use types::datum::OutputOptions;
-use types::{Datum, PgError, PgResult, SqlState};
+use types::{Datum, PgError, PgResult};
 
 use crate::session::{Session, XactState};
 use crate::utility::{self, Outcome};
@@ -69,10 +69,7 @@ pub fn exec_statement(
     params: &[Datum],
 ) -> PgResult<Outcome> {
     if session.xact == XactState::Failed && !utility::allowed_in_failed_block(stmt) {
-        return Err(PgError::new(
-            SqlState::InFailedSqlTransaction,
-            "current transaction is aborted, commands ignored until end of transaction block",
-        ));
+        return Err(utility::in_failed_transaction());
     }
     session.start_statement();
     let result = run_statement(session, stmt, sql, plan, params);
