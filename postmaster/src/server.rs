@@ -122,7 +122,7 @@ impl Postmaster {
     }
 
     fn create_shmem(cfg: &ServerConfig) -> Result<SharedMemory, storage::StorageError> {
-        let layout = ShmemLayout { proc_slots: cfg.max_connections + AUX_SLOTS, buffers: cfg.shared_buffers };
+        let layout = ShmemLayout::new(cfg.max_connections + AUX_SLOTS, cfg.shared_buffers);
         SharedMemory::create(layout, std::process::id() as i32, cfg.start_time_pg)
     }
 

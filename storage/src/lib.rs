@@ -14,10 +14,13 @@ pub mod buffer;
 pub mod elog;
 pub mod heap;
 pub mod ipc;
+pub mod lmgr;
 pub mod lwlock;
 pub mod page;
 pub mod shmem;
 pub mod smgr;
+pub mod smgr_store;
+pub mod transam;
 
 /// Failures of this crate; callers map them to a SQLSTATE where they reach a client.
 #[derive(Debug, thiserror::Error)]
@@ -28,6 +31,25 @@ pub enum StorageError {
     Io(#[from] std::io::Error),
     #[error(transparent)]
     Buffer(#[from] buffer::BufferError),
+    /// An error that already carries its SQLSTATE (from smgr, pages, tuples).
+    #[error("{}", .0.message)]
+    Pg(types::PgError),
+}
+
+impl From<types::PgError> for StorageError {
+    fn from(e: types::PgError) -> StorageError {
+        StorageError::Pg(e)
+    }
+}
+
+impl From<StorageError> for types::PgError {
+    /// What a client sees: the carried error unchanged, anything else under its SQLSTATE.
+    fn from(e: StorageError) -> types::PgError {
+        match e {
+            StorageError::Pg(e) => e,
+            other => types::PgError::new(other.sqlstate(), other.to_string()),
+        }
+    }
 }
 
 impl StorageError {
@@ -37,6 +59,7 @@ impl StorageError {
             StorageError::Shmem(_) => types::SqlState::InternalError,
             StorageError::Io(_) => types::SqlState::IoError,
             StorageError::Buffer(e) => e.sqlstate(),
+            StorageError::Pg(e) => e.code,
         }
     }
 }

@@ -24,8 +24,15 @@
 //! | strategy control               |  the clock-sweep hand
 //! +--------------------------------+  <- aligned to 4096
 //! | buffer pages                   |  [[u8; BLCKSZ]; buffers]
+//! +--------------------------------+
+//! | subsystem regions              |  [T; count] for each [`RegionId`], typed by
+//! |                                |  the owning module (transam, clog, lmgr)
 //! +--------------------------------+  total_size
 //! ```
+//!
+//! A subsystem that needs shared state declares a [`RegionId`] here with its
+//! element type and count, and marks the type [`ShmemSafe`]; it then reaches its
+//! slice with [`SharedMemory::region`], without `unsafe` of its own.
 //!
 //! All `unsafe` that touches the segment is in this module. Buffer pages are the
 //! one region that is not made of atomics: their bytes are read and written only
@@ -48,7 +55,66 @@ use crate::lwlock::{LWLock, LWLockGuard, LWLockMode, PaddedLWLock};
 pub const SHMEM_MAGIC: u64 = 0x4f58_4950_4753_484d;
 /// Bumped whenever the layout of anything in the segment changes; a child built
 /// from another layout refuses to attach.
-pub const SHMEM_LAYOUT_VERSION: u32 = 2;
+pub const SHMEM_LAYOUT_VERSION: u32 = 3;
+
+/// Types that may live in the segment and be reached through a shared
+/// reference from any process.
+///
+/// # Safety
+/// The implementing type must be `#[repr(C)]`, contain no pointers or
+/// process-local handles, accept all-zero bytes as a valid (initial) value, and
+/// be mutated only through atomics (or LWLock-protected atomics): the segment is
+/// zero-filled at creation and shared by processes that never run its `Drop`.
+pub unsafe trait ShmemSafe: Sized + Sync {}
+
+// SAFETY: atomics are repr(transparent) over integers: zero is valid, no pointers.
+unsafe impl ShmemSafe for AtomicU32 {}
+// SAFETY: as above.
+unsafe impl ShmemSafe for AtomicU64 {}
+// SAFETY: an LWLock is one AtomicU32, zero = unlocked.
+unsafe impl ShmemSafe for PaddedLWLock {}
+
+/// The subsystem regions after the buffer pages, in segment order. Each has an
+/// element type (named in [`RegionId::spec`]) and a count derived from the
+/// [`ShmemLayout`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(usize)]
+pub enum RegionId {
+    /// Transaction-id and OID counters, ProcArrayLock ([`crate::transam::TransamShared`], 1).
+    Transam,
+    /// CLOG page slots ([`crate::transam::clog::ClogSlot`], `clog_buffers`).
+    ClogSlots,
+    /// CLOG page contents, 1024 words per slot (`AtomicU64`).
+    ClogWords,
+    /// Lock-manager control ([`crate::lmgr::LmgrShared`], 1).
+    LmgrShared,
+    /// The heavyweight lock table ([`crate::lmgr::LockSlot`], `lock_slots`).
+    LockSlots,
+    /// Per-backend lock-manager state ([`crate::lmgr::LmgrProc`], `proc_slots`).
+    LmgrProcs,
+}
+
+impl RegionId {
+    pub const ALL: [RegionId; 6] =
+        [RegionId::Transam, RegionId::ClogSlots, RegionId::ClogWords, RegionId::LmgrShared, RegionId::LockSlots, RegionId::LmgrProcs];
+
+    /// (element size, element alignment, element count) for a layout.
+    fn spec(self, l: &ShmemLayout) -> (usize, usize, usize) {
+        fn of<T>(n: usize) -> (usize, usize, usize) {
+            (size_of::<T>(), align_of::<T>(), n)
+        }
+        match self {
+            RegionId::Transam => of::<crate::transam::TransamShared>(1),
+            RegionId::ClogSlots => of::<crate::transam::clog::ClogSlot>(l.clog_buffers as usize),
+            RegionId::ClogWords => of::<AtomicU64>(l.clog_buffers as usize * crate::transam::clog::WORDS_PER_PAGE),
+            RegionId::LmgrShared => of::<crate::lmgr::LmgrShared>(1),
+            RegionId::LockSlots => of::<crate::lmgr::LockSlot>(l.lock_slots as usize),
+            RegionId::LmgrProcs => of::<crate::lmgr::LmgrProc>(l.proc_slots as usize),
+        }
+    }
+}
+
+const NUM_REGIONS: usize = RegionId::ALL.len();
 
 /// The segment header, written by the postmaster before any child starts.
 /// Fields other than atomics are never written after creation.
@@ -69,6 +135,10 @@ pub struct ShmemHeader {
     mapping_offset: u64,
     strategy_offset: u64,
     pages_offset: u64,
+    clog_buffers: u32,
+    lock_slots: u32,
+    /// Where each [`RegionId`] starts, in `RegionId::ALL` order.
+    region_offsets: [u64; NUM_REGIONS],
     /// The postmaster's pid (written once).
     postmaster_pid: AtomicI32,
     /// Why the postmaster is sending SIGQUIT ([`QuitReason`]); written by the
@@ -152,6 +222,10 @@ pub struct ShmemLayout {
     pub proc_slots: u32,
     /// Shared buffers: the `shared_buffers` setting, which is in 8 KiB pages.
     pub buffers: u32,
+    /// CLOG pages cached in shared memory.
+    pub clog_buffers: u32,
+    /// Entries of the heavyweight lock table.
+    pub lock_slots: u32,
 }
 
 /// Where each region starts; computed the same way by every process.
@@ -164,10 +238,28 @@ struct Offsets {
     mapping_slots_per_partition: usize,
     strategy: usize,
     pages: usize,
+    regions: [usize; NUM_REGIONS],
     total: usize,
 }
 
 impl ShmemLayout {
+    /// The layout for `proc_slots` backends and `buffers` shared buffers, with
+    /// PostgreSQL's defaults for the rest: CLOG buffers = buffers / 512 within
+    /// 4..=128, and `max_locks_per_transaction` (64) lock entries per slot.
+    pub fn new(proc_slots: u32, buffers: u32) -> ShmemLayout {
+        ShmemLayout::with_locks(proc_slots, buffers, 64)
+    }
+
+    /// As [`Self::new`] with the `max_locks_per_transaction` setting.
+    pub fn with_locks(proc_slots: u32, buffers: u32, max_locks_per_transaction: u32) -> ShmemLayout {
+        ShmemLayout {
+            proc_slots,
+            buffers,
+            clog_buffers: (buffers / 512).clamp(4, 128),
+            lock_slots: max_locks_per_transaction.max(10) * proc_slots.max(1),
+        }
+    }
+
     /// Slots per mapping partition: room for twice the partition's fair share of
     /// buffers (the table briefly holds two entries for a buffer being
     /// replaced), at least 16 and a power of two so that probing can mask.
@@ -186,7 +278,14 @@ impl ShmemLayout {
         let strategy = (mapping + NUM_BUFFER_PARTITIONS * per_partition * size_of::<MappingEntry>())
             .next_multiple_of(64);
         let pages = (strategy + size_of::<StrategyControl>()).next_multiple_of(4096);
-        let total = pages + self.buffers as usize * BLCKSZ;
+        let mut end = pages + self.buffers as usize * BLCKSZ;
+        let mut regions = [0; NUM_REGIONS];
+        for (i, r) in RegionId::ALL.iter().enumerate() {
+            let (size, align, count) = r.spec(self);
+            regions[i] = end.next_multiple_of(align.max(64));
+            end = regions[i] + size * count;
+        }
+        let total = end;
         Offsets {
             proc_array,
             buffer_descs,
@@ -195,6 +294,7 @@ impl ShmemLayout {
             mapping_slots_per_partition: per_partition,
             strategy,
             pages,
+            regions,
             total,
         }
     }
@@ -426,6 +526,9 @@ impl SharedMemory {
                 mapping_offset: offsets.mapping as u64,
                 strategy_offset: offsets.strategy as u64,
                 pages_offset: offsets.pages as u64,
+                clog_buffers: layout.clog_buffers,
+                lock_slots: layout.lock_slots,
+                region_offsets: offsets.regions.map(|o| o as u64),
                 postmaster_pid: AtomicI32::new(postmaster_pid),
                 quit_reason: AtomicU32::new(QuitReason::None as u32),
                 postmaster_start_time: AtomicI64::new(start_time),
@@ -454,7 +557,7 @@ impl SharedMemory {
                 h.magic, h.layout_version, SHMEM_MAGIC, SHMEM_LAYOUT_VERSION
             )));
         }
-        let o = (ShmemLayout { proc_slots: h.proc_slots, buffers: h.buffers }).offsets();
+        let o = this.layout().offsets();
         let recorded = [
             h.total_size,
             h.proc_array_offset,
@@ -467,7 +570,7 @@ impl SharedMemory {
         ];
         let expected = [o.total, o.proc_array, o.buffer_descs, o.partition_locks, o.mapping, o.strategy, o.pages, o.mapping_slots_per_partition]
             .map(|v| v as u64);
-        if recorded != expected || this.shmem.len() < o.total {
+        if recorded != expected || h.region_offsets != o.regions.map(|r| r as u64) || this.shmem.len() < o.total {
             return Err(StorageError::Shmem(format!("shared memory segment \"{os_id}\" has an inconsistent size")));
         }
         Ok(this)
@@ -531,7 +634,23 @@ impl SharedMemory {
     /// The layout this segment was made for.
     pub fn layout(&self) -> ShmemLayout {
         let h = self.header();
-        ShmemLayout { proc_slots: h.proc_slots, buffers: h.buffers }
+        ShmemLayout { proc_slots: h.proc_slots, buffers: h.buffers, clog_buffers: h.clog_buffers, lock_slots: h.lock_slots }
+    }
+
+    /// The slice of subsystem region `id`. Panics if `T` is not the region's
+    /// element type's size and alignment (a programming error caught by the
+    /// first test that touches the region).
+    pub fn region<T: ShmemSafe>(&self, id: RegionId) -> &[T] {
+        let layout = self.layout();
+        let (size, align, count) = id.spec(&layout);
+        assert!(size == size_of::<T>() && align == align_of::<T>(), "region {id:?} accessed as the wrong type");
+        let offset = self.header().region_offsets[id as usize];
+        // SAFETY: the offset was computed by `ShmemLayout::offsets` for this
+        // layout and checked by `create`/`attach`, so `count` elements of `T`
+        // lie inside the mapping, aligned (offset is a multiple of the
+        // alignment in a page-aligned mapping); T: ShmemSafe is valid when
+        // zero-filled and mutated only through atomics.
+        unsafe { self.region_raw::<T>(offset, count) }
     }
 
     /// A typed slice of `len` elements at `offset` in the segment.
@@ -541,7 +660,7 @@ impl SharedMemory {
     /// layout by `create`/`attach`, so the region lies inside the mapping and is
     /// aligned for `T`), `len` its element count, and `T` a type made only of
     /// atomics for which all-zero bytes are a valid value.
-    unsafe fn region<T>(&self, offset: u64, len: usize) -> &[T] {
+    unsafe fn region_raw<T>(&self, offset: u64, len: usize) -> &[T] {
         let offset = offset as usize;
         debug_assert!(offset + len * size_of::<T>() <= self.shmem.len());
         debug_assert_eq!(offset % align_of::<T>(), 0);
@@ -563,13 +682,13 @@ impl SharedMemory {
         // `ShmemLayout::offsets` and `attach` checked against it; each region is
         // 64-byte aligned in a page-aligned mapping and made of atomics for
         // which zero is valid (this and the three regions below).
-        let descs = unsafe { self.region::<BufferDesc>(h.buffer_descs_offset, n) };
+        let descs = unsafe { self.region_raw::<BufferDesc>(h.buffer_descs_offset, n) };
         // SAFETY: as above.
-        let partition_locks = unsafe { self.region::<PaddedLWLock>(h.partition_locks_offset, NUM_BUFFER_PARTITIONS) };
+        let partition_locks = unsafe { self.region_raw::<PaddedLWLock>(h.partition_locks_offset, NUM_BUFFER_PARTITIONS) };
         // SAFETY: as above.
-        let mapping = unsafe { self.region::<MappingEntry>(h.mapping_offset, NUM_BUFFER_PARTITIONS * per_partition) };
+        let mapping = unsafe { self.region_raw::<MappingEntry>(h.mapping_offset, NUM_BUFFER_PARTITIONS * per_partition) };
         // SAFETY: as above.
-        let strategy = unsafe { &self.region::<StrategyControl>(h.strategy_offset, 1)[0] };
+        let strategy = unsafe { &self.region_raw::<StrategyControl>(h.strategy_offset, 1)[0] };
         // SAFETY: pages_offset + n * BLCKSZ <= total size (checked as above), so
         // the pointer is in bounds of the mapping and not null.
         let pages = unsafe { NonNull::new_unchecked(self.shmem.as_ptr().add(h.pages_offset as usize)) };
@@ -815,7 +934,7 @@ mod tests {
     #[test]
     fn create_attach_claim_and_find() {
         let pid = std::process::id() as i32;
-        let shm = SharedMemory::create(ShmemLayout { proc_slots: 4, buffers: 0 }, pid, 42).expect("create");
+        let shm = SharedMemory::create(ShmemLayout::new(4, 0), pid, 42).expect("create");
         let other = SharedMemory::attach(shm.os_id()).expect("attach");
         assert_eq!(other.postmaster_pid(), pid);
         assert_eq!(other.postmaster_start_time(), 42);
@@ -838,11 +957,12 @@ mod tests {
 
     #[test]
     fn buffer_pool_layout_is_aligned_and_shared_between_mappings() {
-        let layout = ShmemLayout { proc_slots: 3, buffers: 100 };
+        let layout = ShmemLayout::new(3, 100);
         let o = layout.offsets();
         assert!(o.pages.is_multiple_of(4096), "pages are page-aligned");
         assert!([o.buffer_descs, o.partition_locks, o.mapping].iter().all(|v| v.is_multiple_of(64)));
-        assert_eq!(o.total, o.pages + 100 * BLCKSZ);
+        assert!(o.regions[0] >= o.pages + 100 * BLCKSZ && o.regions.iter().all(|r| r.is_multiple_of(64)));
+        assert!(o.regions.windows(2).all(|w| w[0] < w[1]) && o.total > o.regions[NUM_REGIONS - 1]);
         assert!(o.mapping_slots_per_partition.is_power_of_two() && o.mapping_slots_per_partition >= 16);
         let shm = SharedMemory::create(layout, 1, 0).expect("create");
         let other = SharedMemory::attach(shm.os_id()).expect("attach");
@@ -870,7 +990,7 @@ mod tests {
 
     #[test]
     fn stale_segment_removal() {
-        let mut shm = SharedMemory::create(ShmemLayout { proc_slots: 1, buffers: 0 }, 1, 0).expect("create");
+        let mut shm = SharedMemory::create(ShmemLayout::new(1, 0), 1, 0).expect("create");
         shm.disown();
         let id = shm.os_id().to_owned();
         drop(shm);

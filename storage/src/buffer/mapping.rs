@@ -183,7 +183,7 @@ mod tests {
 
     #[test]
     fn insert_lookup_delete_with_collisions() {
-        let shm = SharedMemory::create(ShmemLayout { proc_slots: 1, buffers: 16 }, 1, 0).expect("create");
+        let shm = SharedMemory::create(ShmemLayout::new(1, 16), 1, 0).expect("create");
         let table = BufTable::new(shm.buffer_pool());
         // Fill one partition well past a few collisions: find tags hashing to partition 0.
         let tags: Vec<BufferTag> =

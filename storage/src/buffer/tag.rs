@@ -1,58 +1,9 @@
 //! What a buffer holds: [`BufferTag`] = relation file + fork + block number.
 //!
-//! `smgr` had no relation-file identifier yet when the buffer manager was
-//! written, so the minimal one lives here; when `smgr` grows its own
-//! `RelFileLocator`, this one becomes a re-export of it (the fields are
-//! PostgreSQL's: tablespace, database, relfilenumber).
+//! The relation-file identifier, fork numbers and block size are smgr's,
+//! re-exported here so that buffer code names one set of types.
 
-/// The size of a block and of a buffer page.
-pub const BLCKSZ: usize = 8192;
-
-/// A block number within one fork of a relation.
-pub type BlockNumber = u32;
-
-/// PostgreSQL's `RelFileLocator`: which relation file (per fork) on disk.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
-pub struct RelFileLocator {
-    /// Tablespace OID (1663 is pg_default, 1664 pg_global).
-    pub spc_oid: u32,
-    /// Database OID (0 for shared relations).
-    pub db_oid: u32,
-    /// The relfilenumber (the file name under the database directory).
-    pub rel_number: u32,
-}
-
-/// PostgreSQL's fork numbers.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-#[repr(u32)]
-pub enum ForkNumber {
-    Main = 0,
-    FreeSpaceMap = 1,
-    VisibilityMap = 2,
-    Init = 3,
-}
-
-impl ForkNumber {
-    pub fn from_u32(n: u32) -> Option<ForkNumber> {
-        match n {
-            0 => Some(ForkNumber::Main),
-            1 => Some(ForkNumber::FreeSpaceMap),
-            2 => Some(ForkNumber::VisibilityMap),
-            3 => Some(ForkNumber::Init),
-            _ => None,
-        }
-    }
-
-    /// The suffix of the fork's file name, as PostgreSQL names them.
-    pub fn name(self) -> &'static str {
-        match self {
-            ForkNumber::Main => "main",
-            ForkNumber::FreeSpaceMap => "fsm",
-            ForkNumber::VisibilityMap => "vm",
-            ForkNumber::Init => "init",
-        }
-    }
-}
+pub use crate::smgr::{BLCKSZ, BlockNumber, ForkNumber, RelFileLocator};
 
 /// Identifies the disk block a buffer holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]

@@ -43,7 +43,7 @@ fn tag(r: u32, block: u32) -> BufferTag {
 }
 
 fn new_pool(buffers: u32) -> SharedMemory {
-    SharedMemory::create(ShmemLayout { proc_slots: 1, buffers }, std::process::id() as i32, 0).expect("create segment")
+    SharedMemory::create(ShmemLayout::new(1, buffers), std::process::id() as i32, 0).expect("create segment")
 }
 
 /// Text stored in a page by the scripts: after the 8 LSN bytes, NUL-terminated.
