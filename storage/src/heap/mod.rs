@@ -29,4 +29,5 @@
 //!    harmless because the checksum is recomputed on every write).
 //! 4. Every tuple fits one page: there is no TOAST yet (`54000 row is too big`).
 
+pub mod heapam;
 pub mod tuple;

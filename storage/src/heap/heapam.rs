@@ -1,0 +1,487 @@
+//! The heap access method: insert, scan, fetch, delete and update of tuples in
+//! a relation's pages, under MVCC (PostgreSQL's `heapam.c` and `hio.c`).
+//!
+//! ```text
+//!   insert   form the tuple (xmin = our xid, cmin = our command, xmax invalid)
+//!            -> the last page if it has room, else extend the relation by one
+//!               page under the relation extension lock -> add_item, ctid = self
+//!   scan     page at a time: pin, share-lock, copy every visible tuple of the
+//!            page out, unlock, unpin; then hand the copies out one by one
+//!   delete   exclusive-lock the page, satisfies_update:
+//!              Ok             -> xmax = our xid, cmax (combo if we inserted it)
+//!              BeingModified  -> unlock, wait for that transaction, start over
+//!              Updated/Deleted-> READ COMMITTED: tell the caller (EvalPlanQual)
+//!                                REPEATABLE READ+: 40001
+//!   update   as delete, then the new version on the same page if it fits (a
+//!            HOT update: there are no indexes yet, so every same-page update
+//!            qualifies), else on another page locked in block order; the old
+//!            version's ctid points at the new one
+//! ```
+//!
+//! Rules:
+//! 1. A tuple's bytes change only under the page's exclusive content lock, and
+//!    only its header (xmax, cid, ctid, infomask): the data never changes in
+//!    place; an update writes a new version.
+//! 2. Waiting for another transaction happens with no content lock and no pin
+//!    held, through the caller's `wait_for_xid` (the lock manager's
+//!    transaction lock), and is followed by a fresh look at the tuple.
+//! 3. Two pages are locked together only by update, lower block number first.
+//! 4. Every page this module dirties is marked dirty before its lock is
+//!    released; making it durable at commit is the caller's (the backend
+//!    flushes the relations its transaction wrote before the CLOG commit).
+//! 5. Hint bits learned by a visibility check are written only when the page
+//!    is already exclusively locked (update, delete); readers under a shared
+//!    lock leave them, so a scan never writes a page.
+
+use std::collections::VecDeque;
+
+use types::{PgError, PgResult, SqlState};
+
+use super::tuple::{
+    HEAP_COMBOCID, HEAP_HOT_UPDATED, HEAP_KEYS_UPDATED, HEAP_LOCK_MASK, HEAP_ONLY_TUPLE, HEAP_UPDATED,
+    HEAP_XMAX_COMMITTED, HEAP_XMAX_INVALID, HEAP_XMAX_IS_MULTI, HEAP_XMAX_LOCK_ONLY, TupleHeader, TupleHeaderMut,
+};
+use crate::buffer::{BufferManager, BufferTag, ForkNumber, ReadMode};
+use crate::page::{AddItemFlags, FIRST_OFFSET_NUMBER, ItemPointer, Page, PageMut, maxalign};
+use crate::smgr::{BLCKSZ, BlockNumber, RelFileLocator};
+use crate::smgr_store::SmgrBlockStore;
+use crate::transam::combocid::ComboCids;
+use crate::transam::visibility::{Me, TmResult, satisfies_mvcc, satisfies_update};
+use crate::transam::{CommandId, Snapshot, Transam, TransactionId, XidStatus};
+
+/// Serialises extension of a relation between processes (PostgreSQL's
+/// relation extension lock). The backend implements it with the lock manager.
+pub trait ExtensionLock {
+    fn lock(&self, rel: RelFileLocator) -> PgResult<()>;
+    fn unlock(&self, rel: RelFileLocator);
+}
+
+/// No other process extends the relation (single-process tests, bootstrap).
+#[derive(Debug)]
+pub struct NoExtensionLock;
+
+impl ExtensionLock for NoExtensionLock {
+    fn lock(&self, _rel: RelFileLocator) -> PgResult<()> {
+        Ok(())
+    }
+    fn unlock(&self, _rel: RelFileLocator) {}
+}
+
+/// What the heap needs from the process: the buffer pool, the relation files,
+/// transaction status and the extension lock.
+pub struct HeapEnv<'e, 'a> {
+    pub bufmgr: &'e BufferManager<'a>,
+    pub store: &'e SmgrBlockStore,
+    pub tx: &'e Transam<'a>,
+    pub extension_lock: &'e dyn ExtensionLock,
+}
+
+/// The writing transaction: its xid, current command, combo cids, how it
+/// treats concurrent updates, and how it waits for another transaction.
+pub struct WriteXact<'c> {
+    pub xid: TransactionId,
+    pub cid: CommandId,
+    pub combocids: &'c mut ComboCids,
+    /// REPEATABLE READ or SERIALIZABLE: a row changed by a transaction our
+    /// snapshot cannot see is a serialization failure, not a re-check.
+    pub transaction_snapshot: bool,
+    /// Blocks until `xid` has finished (committed or aborted).
+    pub wait_for_xid: &'c mut dyn FnMut(TransactionId) -> PgResult<()>,
+}
+
+impl WriteXact<'_> {
+    fn me(&self) -> Me<'_> {
+        Me { xid: Some(self.xid), combocids: self.combocids }
+    }
+}
+
+/// What happened to a row that was to be deleted or updated.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ModifyResult {
+    /// Done: the row is ours now.
+    Done,
+    /// A concurrent committed transaction deleted it (READ COMMITTED: skip).
+    Gone,
+    /// A concurrent committed transaction updated it; the newest version is at
+    /// this tid (READ COMMITTED: re-check the statement's quals on it).
+    Updated(ItemPointer),
+    /// This very command already changed it (PostgreSQL ignores the row).
+    SelfModified,
+}
+
+fn tag(rel: RelFileLocator, block: BlockNumber) -> BufferTag {
+    BufferTag::new(rel, ForkNumber::Main, block)
+}
+
+/// The relation's size in blocks.
+pub fn nblocks(env: &HeapEnv<'_, '_>, rel: RelFileLocator) -> PgResult<BlockNumber> {
+    env.store.smgr().nblocks(rel, ForkNumber::Main)
+}
+
+fn concurrent_update_error(deleted: bool) -> PgError {
+    PgError::new(
+        SqlState::SerializationFailure,
+        if deleted { "could not serialize access due to concurrent delete" } else { "could not serialize access due to concurrent update" },
+    )
+}
+
+/// Inserts a formed tuple (from [`super::tuple::form_tuple`]) and returns its
+/// address (`heap_insert`).
+pub fn insert(env: &HeapEnv<'_, '_>, rel: RelFileLocator, mut tuple: Vec<u8>, w: &mut WriteXact<'_>) -> PgResult<ItemPointer> {
+    {
+        let mut h = TupleHeaderMut::parse(&mut tuple)?;
+        h.set_xmin(w.xid);
+        h.set_xmax(0);
+        h.set_cid(w.cid);
+        let mask = h.as_ref().infomask();
+        h.set_infomask((mask & !super::tuple::HEAP_XACT_MASK) | HEAP_XMAX_INVALID);
+        h.set_infomask2_flags(0);
+    }
+    place_tuple(env, rel, &mut tuple, None)
+}
+
+/// Puts `tuple` on a page with room (not `avoid`, which the caller holds),
+/// sets its ctid to itself, and returns where it went.
+fn place_tuple(env: &HeapEnv<'_, '_>, rel: RelFileLocator, tuple: &mut [u8], avoid: Option<BlockNumber>) -> PgResult<ItemPointer> {
+    let need = maxalign(tuple.len());
+    let n = nblocks(env, rel)?;
+    if n > 0 && Some(n - 1) != avoid {
+        let buf = env.bufmgr.read_buffer(tag(rel, n - 1), ReadMode::Normal, None)?;
+        let mut page = buf.lock_exclusive();
+        if let Some(ip) = add_to_page(&mut page, n - 1, tuple, need)? {
+            page.mark_dirty();
+            return Ok(ip);
+        }
+    }
+    // Extend by one page under the extension lock; a concurrent extender may
+    // have added pages meanwhile, so take whatever the end is now.
+    env.extension_lock.lock(rel)?;
+    let extended = (|| {
+        let block = nblocks(env, rel)?;
+        env.store.smgr().extend(rel, ForkNumber::Main, block, &[0u8; BLCKSZ], false)?;
+        let buf = env.bufmgr.read_buffer(tag(rel, block), ReadMode::Zero, None)?;
+        Ok::<_, PgError>((buf, block))
+    })();
+    env.extension_lock.unlock(rel);
+    let (buf, block) = extended?;
+    let mut page = buf.lock_exclusive();
+    if PageMut::new(&mut page).as_page().is_new() {
+        PageMut::new(&mut page).init(0);
+    }
+    match add_to_page(&mut page, block, tuple, need)? {
+        Some(ip) => {
+            page.mark_dirty();
+            Ok(ip)
+        }
+        None => Err(PgError::internal(format!("could not add a tuple of {} bytes to a new page", tuple.len()))),
+    }
+}
+
+/// Adds the tuple if the page has room; sets its ctid.
+fn add_to_page(page: &mut [u8; BLCKSZ], block: BlockNumber, tuple: &mut [u8], need: usize) -> PgResult<Option<ItemPointer>> {
+    let mut p = PageMut::new(page);
+    if p.as_page().is_new() || p.as_page().heap_free_space() < need {
+        return Ok(None);
+    }
+    // The ctid must be in the bytes we add; the offset is the one add_item
+    // will choose, so add first and then fix the header on the page.
+    let Some(off) = p.add_item(tuple, None, AddItemFlags::HEAP)? else {
+        return Ok(None);
+    };
+    let ip = ItemPointer::new(block, off);
+    TupleHeaderMut::parse(p.get_item_mut(off)?)?.set_ctid(ip);
+    TupleHeaderMut::parse(tuple)?.set_ctid(ip);
+    Ok(Some(ip))
+}
+
+/// A sequential scan: page at a time, each visible tuple copied out while the
+/// page is share-locked (`heapgetpage`). Tuples appended after the scan began
+/// are not seen (they are invisible to its snapshot anyway).
+#[derive(Debug)]
+pub struct HeapScan {
+    rel: RelFileLocator,
+    nblocks: BlockNumber,
+    next_block: BlockNumber,
+    tuples: VecDeque<(ItemPointer, Vec<u8>)>,
+}
+
+impl HeapScan {
+    pub fn begin(env: &HeapEnv<'_, '_>, rel: RelFileLocator) -> PgResult<HeapScan> {
+        Ok(HeapScan { rel, nblocks: nblocks(env, rel)?, next_block: 0, tuples: VecDeque::new() })
+    }
+
+    /// The next visible tuple (its address and bytes), or None at the end.
+    pub fn next(&mut self, env: &HeapEnv<'_, '_>, snapshot: &Snapshot, me: Me<'_>) -> PgResult<Option<(ItemPointer, Vec<u8>)>> {
+        loop {
+            if let Some(t) = self.tuples.pop_front() {
+                return Ok(Some(t));
+            }
+            if self.next_block >= self.nblocks {
+                return Ok(None);
+            }
+            let block = self.next_block;
+            self.next_block += 1;
+            let buf = env.bufmgr.read_buffer(tag(self.rel, block), ReadMode::Normal, None)?;
+            let page = buf.lock_shared();
+            let p = Page::new(&page);
+            if p.is_new() {
+                continue;
+            }
+            for off in FIRST_OFFSET_NUMBER..=p.max_offset_number() {
+                let Some(id) = p.item_id(off) else { continue };
+                if !id.is_normal() {
+                    continue;
+                }
+                let bytes = p.get_item(off)?;
+                let h = TupleHeader::parse(bytes)?;
+                if satisfies_mvcc(&h, snapshot, me, env.tx)?.0 {
+                    self.tuples.push_back((ItemPointer::new(block, off), bytes.to_vec()));
+                }
+            }
+        }
+    }
+}
+
+/// The tuple at `tid` if it is visible to `snapshot` (`heap_fetch`).
+pub fn fetch(env: &HeapEnv<'_, '_>, rel: RelFileLocator, tid: ItemPointer, snapshot: &Snapshot, me: Me<'_>) -> PgResult<Option<Vec<u8>>> {
+    if tid.block >= nblocks(env, rel)? {
+        return Ok(None);
+    }
+    let buf = env.bufmgr.read_buffer(tag(rel, tid.block), ReadMode::Normal, None)?;
+    let page = buf.lock_shared();
+    let p = Page::new(&page);
+    match p.item_id(tid.offset) {
+        Some(id) if id.is_normal() => {
+            let bytes = p.get_item(tid.offset)?;
+            let h = TupleHeader::parse(bytes)?;
+            Ok(satisfies_mvcc(&h, snapshot, me, env.tx)?.0.then(|| bytes.to_vec()))
+        }
+        _ => Ok(None),
+    }
+}
+
+/// Deletes the tuple at `tid` (`heap_delete`).
+pub fn delete(env: &HeapEnv<'_, '_>, rel: RelFileLocator, tid: ItemPointer, w: &mut WriteXact<'_>) -> PgResult<ModifyResult> {
+    modify(env, rel, tid, None, w).map(|(r, _)| r)
+}
+
+/// Replaces the tuple at `tid` by `new_tuple` (formed, header to be filled)
+/// and returns what happened and, when done, the new version's address
+/// (`heap_update`).
+pub fn update(
+    env: &HeapEnv<'_, '_>,
+    rel: RelFileLocator,
+    tid: ItemPointer,
+    new_tuple: Vec<u8>,
+    w: &mut WriteXact<'_>,
+) -> PgResult<(ModifyResult, Option<ItemPointer>)> {
+    modify(env, rel, tid, Some(new_tuple), w)
+}
+
+/// Sets xmax/cmax on the old version (and its ctid to `new_ctid`).
+fn stamp_xmax(old: &mut [u8], w: &mut WriteXact<'_>, new_ctid: Option<ItemPointer>, hot: bool) -> PgResult<()> {
+    let mut h = TupleHeaderMut::parse(old)?;
+    let (xmin, old_cid, infomask, infomask2) = {
+        let r = h.as_ref();
+        (r.xmin(), r.cid(), r.infomask(), r.infomask2())
+    };
+    let (cid, combo) = if xmin == w.xid && infomask & HEAP_COMBOCID == 0 {
+        (w.combocids.get_or_create(old_cid, w.cid), true)
+    } else {
+        (w.cid, false)
+    };
+    h.set_xmax(w.xid);
+    h.set_cid(cid);
+    h.clear_infomask(HEAP_XMAX_COMMITTED | HEAP_XMAX_INVALID | HEAP_XMAX_IS_MULTI | HEAP_LOCK_MASK | HEAP_XMAX_LOCK_ONLY | HEAP_COMBOCID);
+    if combo {
+        h.add_infomask(HEAP_COMBOCID);
+    }
+    let mut f2 = infomask2 & HEAP_ONLY_TUPLE;
+    match new_ctid {
+        Some(ip) => {
+            h.set_ctid(ip);
+            if hot {
+                f2 |= HEAP_HOT_UPDATED;
+            }
+        }
+        None => f2 |= HEAP_KEYS_UPDATED,
+    }
+    h.set_infomask2_flags(f2);
+    Ok(())
+}
+
+fn prepare_new_version(new: &mut [u8], w: &WriteXact<'_>, hot: bool) -> PgResult<()> {
+    let mut h = TupleHeaderMut::parse(new)?;
+    h.set_xmin(w.xid);
+    h.set_xmax(0);
+    h.set_cid(w.cid);
+    let mask = h.as_ref().infomask();
+    h.set_infomask((mask & !super::tuple::HEAP_XACT_MASK) | HEAP_XMAX_INVALID | HEAP_UPDATED);
+    h.set_infomask2_flags(if hot { HEAP_ONLY_TUPLE } else { 0 });
+    Ok(())
+}
+
+/// The check-wait-retry loop shared by delete and update.
+fn modify(
+    env: &HeapEnv<'_, '_>,
+    rel: RelFileLocator,
+    tid: ItemPointer,
+    mut new_tuple: Option<Vec<u8>>,
+    w: &mut WriteXact<'_>,
+) -> PgResult<(ModifyResult, Option<ItemPointer>)> {
+    loop {
+        let buf = env.bufmgr.read_buffer(tag(rel, tid.block), ReadMode::Normal, None)?;
+        let mut page = buf.lock_exclusive();
+        let (result, hints, ctid) = {
+            let p = Page::new(&page);
+            match p.item_id(tid.offset) {
+                Some(id) if id.is_normal() => {}
+                _ => return Err(PgError::internal(format!("attempted to modify a tuple that is not there: {tid}"))),
+            }
+            let h = TupleHeader::parse(p.get_item(tid.offset)?)?;
+            let (r, hints) = satisfies_update(&h, w.cid, w.me(), env.tx)?;
+            (r, hints, h.ctid())
+        };
+        if hints != 0 {
+            let mut pm = PageMut::new(&mut page);
+            TupleHeaderMut::parse(pm.get_item_mut(tid.offset)?)?.add_infomask(hints);
+            page.mark_dirty();
+        }
+        match result {
+            TmResult::Ok => {}
+            TmResult::Invisible => {
+                return Err(PgError::internal(format!("attempted to update invisible tuple {tid}")));
+            }
+            TmResult::SelfModified => return Ok((ModifyResult::SelfModified, None)),
+            TmResult::BeingModified(other) => {
+                drop(page);
+                drop(buf);
+                (w.wait_for_xid)(other)?;
+                continue;
+            }
+            TmResult::Updated | TmResult::Deleted => {
+                let deleted = result == TmResult::Deleted || ctid == tid;
+                if w.transaction_snapshot {
+                    return Err(concurrent_update_error(deleted));
+                }
+                drop(page);
+                drop(buf);
+                return Ok((if deleted { ModifyResult::Gone } else { ModifyResult::Updated(latest_version_tid(env, rel, ctid, w)?.unwrap_or(ctid)) }, None));
+            }
+        }
+        let Some(new) = new_tuple.as_mut() else {
+            let mut pm = PageMut::new(&mut page);
+            stamp_xmax(pm.get_item_mut(tid.offset)?, w, None, false)?;
+            page.mark_dirty();
+            return Ok((ModifyResult::Done, None));
+        };
+        let need = maxalign(new.len());
+        if PageMut::new(&mut page).as_page().heap_free_space() >= need {
+            prepare_new_version(new, w, true)?;
+            let Some(ip) = add_to_page(&mut page, tid.block, new, need)? else {
+                return Err(PgError::internal("page with room refused a tuple"));
+            };
+            let mut pm = PageMut::new(&mut page);
+            stamp_xmax(pm.get_item_mut(tid.offset)?, w, Some(ip), true)?;
+            page.mark_dirty();
+            return Ok((ModifyResult::Done, Some(ip)));
+        }
+        // The new version goes to another page. Mark the old one as being
+        // updated by us first (xmax set, ctid still self), so nobody else can
+        // change it while we hold no lock on its page; then place the new
+        // version and point the old one at it.
+        {
+            let mut pm = PageMut::new(&mut page);
+            stamp_xmax(pm.get_item_mut(tid.offset)?, w, None, false)?;
+            page.mark_dirty();
+        }
+        drop(page);
+        drop(buf);
+        prepare_new_version(new, w, false)?;
+        let ip = place_tuple(env, rel, new, Some(tid.block))?;
+        let buf = env.bufmgr.read_buffer(tag(rel, tid.block), ReadMode::Normal, None)?;
+        let mut page = buf.lock_exclusive();
+        let mut pm = PageMut::new(&mut page);
+        let mut h = TupleHeaderMut::parse(pm.get_item_mut(tid.offset)?)?;
+        h.set_ctid(ip);
+        let f2 = h.as_ref().infomask2() & !HEAP_KEYS_UPDATED;
+        h.set_infomask2_flags(f2);
+        page.mark_dirty();
+        return Ok((ModifyResult::Done, Some(ip)));
+    }
+}
+
+/// Follows the update chain from `tid` to the newest version whose updater
+/// committed (`heap_get_latest_tid` + the EvalPlanQual fetch): waits for a
+/// running updater; returns None if the chain ends in a deleted or aborted
+/// version.
+pub fn latest_version_tid(env: &HeapEnv<'_, '_>, rel: RelFileLocator, mut tid: ItemPointer, w: &mut WriteXact<'_>) -> PgResult<Option<ItemPointer>> {
+    let mut prev_xmax: Option<TransactionId> = None;
+    loop {
+        if tid.block >= nblocks(env, rel)? {
+            return Ok(None);
+        }
+        let (xmin, xmax, infomask, ctid) = {
+            let buf = env.bufmgr.read_buffer(tag(rel, tid.block), ReadMode::Normal, None)?;
+            let page = buf.lock_shared();
+            let p = Page::new(&page);
+            match p.item_id(tid.offset) {
+                Some(id) if id.is_normal() => {}
+                _ => return Ok(None),
+            }
+            let h = TupleHeader::parse(p.get_item(tid.offset)?)?;
+            (h.xmin(), h.xmax(), h.infomask(), h.ctid())
+        };
+        // A version whose xmin is not the previous version's xmax belongs to
+        // another chain (the slot was reused): the chain is broken.
+        if prev_xmax.is_some_and(|x| x != xmin) {
+            return Ok(None);
+        }
+        if xmin != w.xid && xmin_status(env.tx, xmin)? != XidStatus::Committed {
+            return Ok(None);
+        }
+        if infomask & HEAP_XMAX_INVALID != 0 || infomask & HEAP_XMAX_LOCK_ONLY != 0 || xmax == 0 {
+            return Ok(Some(tid));
+        }
+        if xmax == w.xid {
+            return Ok(Some(tid));
+        }
+        if env.tx.is_in_progress(xmax) {
+            (w.wait_for_xid)(xmax)?;
+            continue;
+        }
+        match env.tx.status(xmax)? {
+            XidStatus::Committed if ctid != tid => {
+                prev_xmax = Some(xmax);
+                tid = ctid;
+            }
+            XidStatus::Committed => return Ok(None),
+            _ => return Ok(Some(tid)),
+        }
+    }
+}
+
+fn xmin_status(tx: &Transam<'_>, xid: TransactionId) -> PgResult<XidStatus> {
+    if tx.is_in_progress(xid) {
+        return Ok(XidStatus::InProgress);
+    }
+    match tx.status(xid)? {
+        XidStatus::Committed => Ok(XidStatus::Committed),
+        _ => Ok(XidStatus::Aborted),
+    }
+}
+
+/// The raw bytes of the tuple at `tid` whatever its visibility (for the
+/// EvalPlanQual re-check of a version [`latest_version_tid`] returned).
+pub fn fetch_any(env: &HeapEnv<'_, '_>, rel: RelFileLocator, tid: ItemPointer) -> PgResult<Option<Vec<u8>>> {
+    if tid.block >= nblocks(env, rel)? {
+        return Ok(None);
+    }
+    let buf = env.bufmgr.read_buffer(tag(rel, tid.block), ReadMode::Normal, None)?;
+    let page = buf.lock_shared();
+    let p = Page::new(&page);
+    match p.item_id(tid.offset) {
+        Some(id) if id.is_normal() => Ok(Some(p.get_item(tid.offset)?.to_vec())),
+        _ => Ok(None),
+    }
+}
