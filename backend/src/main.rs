@@ -27,14 +27,17 @@
 #![forbid(unsafe_code)]
 
 mod connection;
+mod ddl;
 mod crash_notice;
 mod interrupt;
+mod relcache;
 mod session;
 mod startup_process;
 mod startup;
 mod syntax;
 mod tcop;
 mod utility;
+mod xact;
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -135,8 +138,14 @@ fn run_client() -> Result<ExitCode, String> {
     storage::elog::init(storage::elog::filter_for(&settings.show("log_min_messages").unwrap_or_default()));
     let socket = storage::ipc::take_client_socket().map_err(|e| e.to_string())?;
 
+    let slot_index = slot.as_ref().map(|h| h.index()).unwrap_or(0);
+    let storage_env = xact::StorageEnv::new(shmem, &data_dir, slot_index).map_err(|e| e.message)?;
     let session = session::Session {
         settings,
+        user_oid: 0,
+        storage: storage_env,
+        tx: xact::TxState::default(),
+        relcache: relcache::RelCache::default(),
         user: String::new(),
         database: String::new(),
         database_oid: 0,
@@ -154,6 +163,7 @@ fn run_client() -> Result<ExitCode, String> {
         notices: Vec::new(),
     };
     let tcop = tcop::Tcop::new(session);
+    let session_for_exit = tcop.clone();
 
     let reject = match std::env::var("PG_REJECT").as_deref() {
         Ok("startup") => Some(PgError::fatal(SqlState::CannotConnectNow, "the database system is starting up")),
@@ -204,8 +214,12 @@ fn run_client() -> Result<ExitCode, String> {
             startup_timeout,
         )
         .await;
-        Ok(ExitCode::SUCCESS)
-    })
+        Ok::<_, String>(())
+    })?;
+    // The client is gone: a transaction left open dies with the session.
+    let mut s = session_for_exit.session();
+    xact::abort(&mut s);
+    Ok(ExitCode::SUCCESS)
 }
 
 fn tls_acceptor(tcop: &tcop::Tcop) -> Result<Option<tokio_rustls::TlsAcceptor>, String> {

@@ -52,6 +52,8 @@ pub struct Session {
     pub database: String,
     pub database_oid: u32,
     pub is_superuser: bool,
+    /// The session user's role OID.
+    pub user_oid: u32,
     pub pid: i32,
     pub xact: XactState,
     pub xact_start: i64,
@@ -66,6 +68,12 @@ pub struct Session {
     pub implicit_xact: bool,
     /// NOTICE/WARNING messages waiting to be sent: (severity, sqlstate, text).
     pub notices: Vec<(&'static str, &'static str, String)>,
+    /// Buffer pool, relation files and transaction status, for this process.
+    pub storage: crate::xact::StorageEnv,
+    /// The storage side of the current transaction.
+    pub tx: crate::xact::TxState,
+    /// Relations read from the catalog, valid for one catalog generation.
+    pub relcache: crate::relcache::RelCache,
 }
 
 /// Microseconds since 2000-01-01 UTC (PostgreSQL's timestamp epoch).
@@ -91,21 +99,35 @@ impl Session {
 
     /// Called after each statement that succeeded: ends the implicit transaction
     /// (unless the statement was BEGIN, which turns it into a block; COMMIT and
-    /// ROLLBACK of a block end it themselves).
-    pub fn finish_statement(&mut self) {
+    /// ROLLBACK of a block end it themselves). A failed commit is the
+    /// statement's error.
+    pub fn finish_statement(&mut self) -> PgResult<()> {
+        let result = crate::xact::command_counter_increment(self);
         self.deadline = None;
+        // On error the caller's fail_statement aborts what is left.
+        result?;
         if self.implicit_xact && self.xact == XactState::Idle {
+            crate::xact::commit(self)?;
             self.settings.commit_transaction();
         }
+        Ok(())
     }
 
-    /// Called when a statement failed: the block (or implicit transaction) aborts.
+    /// Called when a statement failed: the transaction aborts at once (its
+    /// locks are released and its changes gone), and a block waits for
+    /// ROLLBACK in the failed state.
     pub fn fail_statement(&mut self) {
         self.deadline = None;
         match self.xact {
-            XactState::Idle if self.implicit_xact => self.settings.abort_transaction(),
+            XactState::Idle if self.implicit_xact => {
+                crate::xact::abort(self);
+                self.settings.abort_transaction();
+            }
             XactState::Idle => {}
-            XactState::InBlock => self.xact = XactState::Failed,
+            XactState::InBlock => {
+                crate::xact::abort(self);
+                self.xact = XactState::Failed;
+            }
             XactState::Failed => {}
         }
     }

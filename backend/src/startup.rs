@@ -214,6 +214,7 @@ impl Startup {
         session.database = database.clone();
         session.database_oid = db.oid;
         session.is_superuser = role.superuser;
+        session.user_oid = role.oid;
         session.settings.set_override("session_authorization", &user)?;
         session.settings.set_override("is_superuser", if role.superuser { "on" } else { "off" })?;
         for (name, value) in params {

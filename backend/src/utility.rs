@@ -59,10 +59,16 @@ pub fn transaction_control(session: &mut Session, stmt: &Statement) -> Option<Pg
                     "COMMIT"
                 }
                 XactState::InBlock => {
+                    session.xact = XactState::Idle;
+                    if let Err(e) = crate::xact::commit(session) {
+                        session.settings.abort_transaction();
+                        return Some(Err(e));
+                    }
                     session.settings.commit_transaction();
                     "COMMIT"
                 }
                 XactState::Failed => {
+                    crate::xact::abort(session);
                     session.settings.abort_transaction();
                     "ROLLBACK"
                 }
@@ -80,6 +86,7 @@ pub fn transaction_control(session: &mut Session, stmt: &Statement) -> Option<Pg
             if session.xact == XactState::Idle {
                 session.warn("25P01", "there is no transaction in progress");
             } else {
+                crate::xact::abort(session);
                 session.settings.abort_transaction();
             }
             session.xact = XactState::Idle;

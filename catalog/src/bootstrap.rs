@@ -6,6 +6,8 @@
 //! base/1 base/4 base/5 template1, template0, postgres
 //! pg_wal/  pg_xact/
 //! ```
+//! Each database directory gets its system catalogs as heap files
+//! ([`write_catalogs`]), with rows frozen (visible to every transaction).
 //! Every file is written to a temporary name and renamed, and PG_VERSION is
 //! written last: a directory without PG_VERSION is an unfinished initialisation
 //! that the next start may redo.
@@ -15,7 +17,14 @@ use std::io::Write as _;
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 
+use storage::heap::tuple::{HEAP_XMAX_INVALID, HEAP_XMIN_FROZEN, TupleHeaderMut, form_tuple};
+use storage::page::{AddItemFlags, ItemPointer, PageMut, maxalign};
+use storage::smgr::{BLCKSZ, ForkNumber, RelFileLocator, Smgr};
+use storage::transam::FROZEN_XID;
+use types::{Datum, PgError, PgResult};
+
 use crate::database::BOOTSTRAP_DATABASES;
+use crate::system;
 use crate::role::{self, BOOTSTRAP_SUPERUSER_OID, Role};
 
 /// The major version written to PG_VERSION and checked at start.
@@ -61,6 +70,7 @@ pub fn initialize(dir: &Path, opts: &BootstrapOptions) -> std::io::Result<()> {
     }
     for db in BOOTSTRAP_DATABASES {
         fs::create_dir_all(dir.join("base").join(db.oid.to_string()))?;
+        write_catalogs(dir, db.oid).map_err(|e| std::io::Error::other(e.message))?;
     }
     let method = if opts.superuser_verifier.is_some() { "scram-sha-256" } else { "trust" };
     write_file(&dir.join("pg_hba.conf"), &hba_conf(method))?;
@@ -76,6 +86,54 @@ pub fn initialize(dir: &Path, opts: &BootstrapOptions) -> std::io::Result<()> {
     )?;
     write_file(&dir.join("PG_VERSION"), &format!("{PG_MAJOR_VERSION}\n"))?;
     fs::File::open(dir)?.sync_all()
+}
+
+/// Writes database `db_oid`'s system catalogs (`base/<db>/<catalog oid>`) with
+/// the rows initdb puts there, packed into pages with checksums and fsynced.
+/// Rows are frozen: xmin is [`FROZEN_XID`] and the frozen hint is set.
+pub fn write_catalogs(dir: &Path, db_oid: u32) -> PgResult<()> {
+    let (classes, attrs) = system::catalog_self_description();
+    let mut smgr = Smgr::new(dir);
+    for def in system::CATALOGS {
+        let rows: Vec<Vec<Datum>> = match def.oid {
+            system::PG_TYPE => system::builtin_type_rows(),
+            system::PG_NAMESPACE => system::namespace_rows(),
+            system::PG_CLASS => classes.iter().map(system::ClassRow::to_datums).collect(),
+            system::PG_ATTRIBUTE => attrs.iter().map(system::AttributeRow::to_datums).collect::<PgResult<_>>()?,
+            _ => Vec::new(),
+        };
+        let desc = def.tuple_desc()?;
+        let rel = RelFileLocator::new(db_oid, def.oid);
+        smgr.create(rel, ForkNumber::Main, false)?;
+        let mut page = Box::new([0u8; BLCKSZ]);
+        PageMut::new(&mut page).init(0);
+        let mut block = 0;
+        let flush = |page: &mut [u8; BLCKSZ], block: u32, smgr: &mut Smgr| -> PgResult<()> {
+            PageMut::new(page).set_checksum(block);
+            smgr.extend(rel, ForkNumber::Main, block, page, true)
+        };
+        for row in rows {
+            let mut tuple = form_tuple(&desc, &row)?;
+            {
+                let mut h = TupleHeaderMut::parse(&mut tuple)?;
+                h.set_xmin(FROZEN_XID);
+                h.add_infomask(HEAP_XMIN_FROZEN | HEAP_XMAX_INVALID);
+            }
+            if PageMut::new(&mut page).as_page().heap_free_space() < maxalign(tuple.len()) {
+                flush(&mut page, block, &mut smgr)?;
+                block += 1;
+                PageMut::new(&mut page).init(0);
+            }
+            let mut p = PageMut::new(&mut page);
+            let Some(off) = p.add_item(&tuple, None, AddItemFlags::HEAP)? else {
+                return Err(PgError::internal("bootstrap row does not fit an empty page"));
+            };
+            TupleHeaderMut::parse(p.get_item_mut(off)?)?.set_ctid(ItemPointer::new(block, off));
+        }
+        flush(&mut page, block, &mut smgr)?;
+        smgr.immedsync(rel, ForkNumber::Main)?;
+    }
+    Ok(())
 }
 
 fn hba_conf(method: &str) -> String {

@@ -13,4 +13,6 @@
 
 pub mod bootstrap;
 pub mod database;
+pub mod heap_catalog;
 pub mod role;
+pub mod system;

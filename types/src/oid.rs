@@ -27,6 +27,8 @@ pub const NUMERIC: u32 = 1700;
 pub const UUID: u32 = 2950;
 pub const RECORD: u32 = 2249;
 pub const VOID: u32 = 2278;
+/// `pg_node_tree`: a stored expression (`pg_attrdef.adbin`); ours holds SQL text.
+pub const PG_NODE_TREE: u32 = 194;
 
 // Array types: listed so that clients' type lookups see PostgreSQL's numbers; the
 // executor has no array Datum yet.
@@ -67,6 +69,7 @@ pub fn type_name(oid: u32) -> &'static str {
         UUID => "uuid",
         RECORD => "record",
         VOID => "void",
+        PG_NODE_TREE => "pg_node_tree",
         BOOL_ARRAY => "boolean[]",
         BYTEA_ARRAY => "bytea[]",
         INT2_ARRAY => "smallint[]",
@@ -108,6 +111,7 @@ pub fn internal_name(oid: u32) -> &'static str {
         UUID => "uuid",
         RECORD => "record",
         VOID => "void",
+        PG_NODE_TREE => "pg_node_tree",
         BOOL_ARRAY => "_bool",
         BYTEA_ARRAY => "_bytea",
         INT2_ARRAY => "_int2",

@@ -73,11 +73,19 @@ pub fn exec_statement(
     }
     session.start_statement();
     let result = run_statement(session, stmt, sql, plan, params);
-    match &result {
-        Ok(_) => session.finish_statement(),
-        Err(_) => session.fail_statement(),
+    match result {
+        Ok(outcome) => match session.finish_statement() {
+            Ok(()) => Ok(outcome),
+            Err(e) => {
+                session.fail_statement();
+                Err(e)
+            }
+        },
+        Err(e) => {
+            session.fail_statement();
+            Err(e)
+        }
     }
-    result
 }
 
 fn run_statement(
@@ -92,6 +100,9 @@ fn run_statement(
         return r;
     }
     if let Some(r) = utility::settings_statement(session, stmt) {
+        return r;
+    }
+    if let Some(r) = crate::ddl::ddl_statement(session, stmt) {
         return r;
     }
     match stmt {

@@ -175,7 +175,7 @@ pub fn type_storage(type_oid: u32) -> Option<(i16, bool, Align)> {
         oid::INTERVAL => (16, false, Align::Double),
         oid::UUID => (16, false, Align::Char),
         oid::NAME => (64, false, Align::Char),
-        oid::TEXT | oid::VARCHAR | oid::BPCHAR | oid::BYTEA | oid::NUMERIC => (-1, false, Align::Int),
+        oid::TEXT | oid::VARCHAR | oid::BPCHAR | oid::BYTEA | oid::NUMERIC | oid::PG_NODE_TREE => (-1, false, Align::Int),
         oid::UNKNOWN => (-2, false, Align::Char),
         _ => return None,
     })
@@ -521,7 +521,7 @@ pub fn form_tuple(desc: &TupleDesc, values: &[Datum]) -> PgResult<Vec<u8>> {
                 infomask |= HEAP_HASVARWIDTH;
                 let numeric;
                 let payload: &[u8] = match (att.type_oid, value) {
-                    (oid::TEXT | oid::VARCHAR | oid::BPCHAR, Datum::Text(s)) => s.as_bytes(),
+                    (oid::TEXT | oid::VARCHAR | oid::BPCHAR | oid::PG_NODE_TREE, Datum::Text(s)) => s.as_bytes(),
                     (oid::BYTEA, Datum::Bytea(b)) => b,
                     (oid::NUMERIC, Datum::Numeric(n)) => {
                         numeric = n.to_binary();

@@ -1,0 +1,128 @@
+//! The backend's cache of catalog lookups (PostgreSQL's relcache and
+//! syscache, much reduced), and name resolution with search_path.
+//!
+//! Invalidation: every transaction that changes the catalog bumps the shared
+//! catalog generation when it commits (before it leaves the ProcArray). A
+//! backend compares the generation it cached under at the start of each
+//! statement and after taking a relation lock, and drops everything when it
+//! moved; its own DDL drops its cache at once (PostgreSQL's local
+//! invalidation at CommandCounterIncrement), and so does an abort. Coarser
+//! than PostgreSQL's per-object shared invalidation queue, with the same
+//! visibility: a committed DDL is seen by every other session's next lookup.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use catalog::heap_catalog::{CatalogReader, RelationInfo};
+use catalog::system::PG_CATALOG_NAMESPACE;
+use types::{PgError, PgResult, SqlState};
+
+use crate::session::Session;
+
+/// Cached lookups, valid for one catalog generation.
+#[derive(Debug, Default)]
+pub struct RelCache {
+    generation: Option<u64>,
+    namespaces: HashMap<String, u32>,
+    relations: HashMap<(u32, String), Arc<RelationInfo>>,
+}
+
+impl RelCache {
+    /// Forgets everything.
+    pub fn invalidate(&mut self) {
+        self.generation = None;
+        self.namespaces.clear();
+        self.relations.clear();
+    }
+}
+
+/// Drops the cache if another session's DDL committed since it was filled.
+pub fn accept_invalidations(session: &mut Session) {
+    let now = session.storage.transam.catalog_generation();
+    if session.relcache.generation != Some(now) {
+        session.relcache.invalidate();
+        session.relcache.generation = Some(now);
+    }
+}
+
+/// Runs `f` with a catalog reader on a fresh catalog snapshot.
+pub fn with_reader<R>(session: &Session, f: impl FnOnce(&CatalogReader<'_, '_, '_>) -> PgResult<R>) -> PgResult<R> {
+    let snapshot = crate::xact::catalog_snapshot(session);
+    let env = session.storage.heap_env();
+    let reader = CatalogReader { env: &env, snapshot: &snapshot, me: session.tx.me(), db_oid: session.database_oid };
+    f(&reader)
+}
+
+/// The OID of schema `name`.
+pub fn namespace_oid(session: &mut Session, name: &str) -> PgResult<Option<u32>> {
+    accept_invalidations(session);
+    if let Some(&oid) = session.relcache.namespaces.get(name) {
+        return Ok(Some(oid));
+    }
+    let found = with_reader(session, |r| r.namespace_oid(name))?;
+    if let Some(oid) = found {
+        session.relcache.namespaces.insert(name.to_owned(), oid);
+    }
+    Ok(found)
+}
+
+/// The schemas of search_path that exist, in order (`$user` is the session
+/// user's name); pg_catalog first unless listed.
+pub fn search_path(session: &mut Session) -> PgResult<Vec<u32>> {
+    let text = session.settings.show("search_path").unwrap_or_default();
+    let mut out = Vec::new();
+    let names: Vec<String> = text
+        .split(',')
+        .map(|s| s.trim().trim_matches('"').to_owned())
+        .filter(|s| !s.is_empty())
+        .map(|s| if s == "$user" { session.user.clone() } else { s })
+        .collect();
+    if !names.iter().any(|n| n == "pg_catalog") {
+        out.push(PG_CATALOG_NAMESPACE);
+    }
+    for n in names {
+        if let Some(oid) = namespace_oid(session, &n)?
+            && !out.contains(&oid)
+        {
+            out.push(oid);
+        }
+    }
+    Ok(out)
+}
+
+/// Resolves a possibly schema-qualified relation name (`RangeVarGetRelid`).
+pub fn lookup_relation(session: &mut Session, schema: Option<&str>, name: &str) -> PgResult<Option<Arc<RelationInfo>>> {
+    accept_invalidations(session);
+    let namespaces = match schema {
+        Some(s) => match namespace_oid(session, s)? {
+            Some(oid) => vec![oid],
+            None => return Err(PgError::new(SqlState::InvalidSchemaName, format!("schema \"{s}\" does not exist"))),
+        },
+        None => search_path(session)?,
+    };
+    for nsp in namespaces {
+        let key = (nsp, name.to_owned());
+        if let Some(rel) = session.relcache.relations.get(&key) {
+            return Ok(Some(rel.clone()));
+        }
+        if let Some(rel) = with_reader(session, |r| r.relation(nsp, name))? {
+            let rel = Arc::new(rel);
+            session.relcache.relations.insert(key, rel.clone());
+            return Ok(Some(rel));
+        }
+    }
+    Ok(None)
+}
+
+/// The schema a new object goes to: the named one, or the first existing
+/// schema of search_path other than pg_catalog (`RangeVarGetCreationNamespace`).
+pub fn creation_namespace(session: &mut Session, schema: Option<&str>) -> PgResult<u32> {
+    if let Some(s) = schema {
+        return namespace_oid(session, s)?
+            .ok_or_else(|| PgError::new(SqlState::InvalidSchemaName, format!("schema \"{s}\" does not exist")));
+    }
+    search_path(session)?
+        .into_iter()
+        .find(|&oid| oid != PG_CATALOG_NAMESPACE)
+        .ok_or_else(|| PgError::new(SqlState::InvalidSchemaName, "no schema has been selected to create in"))
+}

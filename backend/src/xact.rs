@@ -1,0 +1,284 @@
+//! The storage side of a session's transactions (PostgreSQL's `xact.c`):
+//! xid assignment on first write, command ids, snapshots per isolation level,
+//! and commit / abort.
+//!
+//! Commit, until the WAL exists (the WAL issue replaces steps 1-2 by one
+//! flushed commit record):
+//! 1. write out every dirty buffer of the relations the transaction wrote
+//!    and fsync their files (and the directories of files it created);
+//! 2. mark the xid committed in the CLOG and fsync that page
+//!    (`Transam::commit`), which also takes it out of the ProcArray;
+//! 3. unlink the files of relations it dropped or truncated away;
+//! 4. release its locks.
+//!
+//! Nobody can see the commit before step 2 makes it durable (the xid is in the
+//! ProcArray until then), and a crash before step 2 leaves an xid that is
+//! neither running nor committed: aborted. Abort marks the CLOG, unlinks the
+//! files the transaction created, and releases its locks.
+
+use std::collections::BTreeSet;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use storage::buffer::BufferManager;
+use storage::heap::heapam::{HeapEnv, NoExtensionLock, WriteXact};
+use storage::smgr::{ForkNumber, RelFileLocator, Smgr};
+use storage::smgr_store::SmgrBlockStore;
+use storage::transam::combocid::ComboCids;
+use storage::transam::visibility::Me;
+use storage::transam::{CommandId, Snapshot, Transam, TransactionId};
+use types::{PgError, PgResult, SqlState};
+
+use crate::session::Session;
+
+/// This process's handles on shared storage.
+pub struct StorageEnv {
+    pub bufmgr: BufferManager<'static>,
+    pub store: Arc<SmgrBlockStore>,
+    pub transam: Transam<'static>,
+}
+
+impl StorageEnv {
+    pub fn new(shmem: &'static storage::shmem::SharedMemory, data_dir: &std::path::Path, slot: usize) -> PgResult<StorageEnv> {
+        let store = Arc::new(SmgrBlockStore::new(Smgr::new(data_dir)));
+        let bufmgr = BufferManager::new(shmem, store.clone()).map_err(PgError::from)?;
+        Ok(StorageEnv { bufmgr, store, transam: Transam::new(shmem, data_dir, slot) })
+    }
+
+    pub fn heap_env(&self) -> HeapEnv<'_, 'static> {
+        HeapEnv { bufmgr: &self.bufmgr, store: &self.store, tx: &self.transam, extension_lock: &NoExtensionLock }
+    }
+}
+
+/// The isolation level a transaction runs at.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Isolation {
+    ReadCommitted,
+    RepeatableRead,
+    Serializable,
+}
+
+/// The storage state of the current transaction.
+#[derive(Debug)]
+pub struct TxState {
+    pub xid: Option<TransactionId>,
+    /// The current command id; advanced after each statement that wrote.
+    pub cid: CommandId,
+    pub cid_used: bool,
+    pub combocids: ComboCids,
+    pub isolation: Option<Isolation>,
+    /// REPEATABLE READ / SERIALIZABLE: the snapshot of the whole transaction.
+    pub xact_snapshot: Option<Snapshot>,
+    /// READ COMMITTED: the current statement's snapshot.
+    pub stmt_snapshot: Option<Snapshot>,
+    /// Relations this transaction changed (flushed and fsynced at commit).
+    pub dirty: BTreeSet<RelFileLocator>,
+    /// Files created by this transaction (unlinked if it aborts).
+    pub created: Vec<RelFileLocator>,
+    /// Files to unlink once this transaction has committed.
+    pub drop_at_commit: Vec<RelFileLocator>,
+    pub catalog_changed: bool,
+}
+
+impl Default for TxState {
+    fn default() -> TxState {
+        TxState {
+            xid: None,
+            cid: 0,
+            cid_used: false,
+            combocids: ComboCids::new(),
+            isolation: None,
+            xact_snapshot: None,
+            stmt_snapshot: None,
+            dirty: BTreeSet::new(),
+            created: Vec::new(),
+            drop_at_commit: Vec::new(),
+            catalog_changed: false,
+        }
+    }
+}
+
+impl TxState {
+    pub fn me(&self) -> Me<'_> {
+        Me { xid: self.xid, combocids: &self.combocids }
+    }
+}
+
+/// The snapshot the current statement reads with: the transaction's at
+/// REPEATABLE READ and above, a fresh one per statement at READ COMMITTED.
+pub fn statement_snapshot(session: &mut Session) -> Snapshot {
+    let iso = *session.tx.isolation.get_or_insert_with(|| isolation_of(&session.settings));
+    let cid = session.tx.cid;
+    let snap = match iso {
+        Isolation::ReadCommitted => {
+            if session.tx.stmt_snapshot.is_none() {
+                session.tx.stmt_snapshot = Some(session.storage.transam.snapshot(cid));
+            }
+            session.tx.stmt_snapshot.clone()
+        }
+        _ => {
+            if session.tx.xact_snapshot.is_none() {
+                session.tx.xact_snapshot = Some(session.storage.transam.snapshot(cid));
+            }
+            session.tx.xact_snapshot.clone()
+        }
+    };
+    let mut snap = snap.unwrap_or_else(|| session.storage.transam.snapshot(cid));
+    snap.curcid = cid;
+    snap
+}
+
+fn isolation_of(settings: &types::guc::Settings) -> Isolation {
+    match settings.show("transaction_isolation").unwrap_or_default().as_str() {
+        "serializable" => Isolation::Serializable,
+        "repeatable read" => Isolation::RepeatableRead,
+        _ => Isolation::ReadCommitted,
+    }
+}
+
+/// A fresh snapshot for catalog lookups (PostgreSQL's catalog snapshot): sees
+/// every committed DDL, and this transaction's own changes up to now.
+pub fn catalog_snapshot(session: &Session) -> Snapshot {
+    session.storage.transam.snapshot(session.tx.cid)
+}
+
+/// 25006 unless the transaction may write.
+pub fn check_writable(session: &Session, command: &str) -> PgResult<()> {
+    if session.settings.show("transaction_read_only").unwrap_or_default() == "on" {
+        return Err(PgError::new(SqlState::ReadOnlySqlTransaction, format!("cannot execute {command} in a read-only transaction")));
+    }
+    Ok(())
+}
+
+/// Gives the transaction its xid if it has none yet.
+pub fn ensure_xid(session: &mut Session) -> PgResult<TransactionId> {
+    if let Some(x) = session.tx.xid {
+        return Ok(x);
+    }
+    let x = session.storage.transam.assign_xid()?;
+    session.tx.xid = Some(x);
+    if session.tx.isolation.is_none() {
+        session.tx.isolation = Some(isolation_of(&session.settings));
+    }
+    Ok(x)
+}
+
+/// Runs `f` with the heap and a [`WriteXact`] for the current command, and
+/// records `rels` as written by this transaction.
+pub fn with_write<R>(
+    session: &mut Session,
+    rels: &[RelFileLocator],
+    f: impl FnOnce(&HeapEnv<'_, 'static>, &mut WriteXact<'_>) -> PgResult<R>,
+) -> PgResult<R> {
+    let xid = ensure_xid(session)?;
+    session.tx.cid_used = true;
+    session.tx.dirty.extend(rels.iter().copied());
+    let transaction_snapshot = !matches!(session.tx.isolation, Some(Isolation::ReadCommitted) | None);
+    let env = session.storage.heap_env();
+    let transam = &session.storage.transam;
+    let interrupts = &session.interrupts;
+    let deadline = session.deadline;
+    let mut wait = |other: TransactionId| wait_for_xid(transam, interrupts, deadline, other);
+    let mut w = WriteXact { xid, cid: session.tx.cid, combocids: &mut session.tx.combocids, transaction_snapshot, wait_for_xid: &mut wait };
+    f(&env, &mut w)
+}
+
+/// Waits until transaction `xid` has ended, checking for interrupts.
+/// TODO(lock manager): sleep on the transaction's lock instead of polling.
+fn wait_for_xid(transam: &Transam<'_>, interrupts: &crate::interrupt::Interrupts, deadline: Option<Instant>, xid: TransactionId) -> PgResult<()> {
+    let mut pause = Duration::from_micros(200);
+    while transam.is_in_progress(xid) {
+        interrupts.check(deadline)?;
+        std::thread::sleep(pause);
+        pause = (pause * 2).min(Duration::from_millis(10));
+    }
+    Ok(())
+}
+
+/// Ends the current command: if it wrote, later commands see its changes.
+pub fn command_counter_increment(session: &mut Session) -> PgResult<()> {
+    if session.tx.cid_used {
+        if session.tx.cid == CommandId::MAX - 1 {
+            return Err(PgError::new(SqlState::ProgramLimitExceeded, "cannot have more than 2^32-2 commands in a transaction"));
+        }
+        session.tx.cid += 1;
+        session.tx.cid_used = false;
+    }
+    session.tx.stmt_snapshot = None;
+    Ok(())
+}
+
+fn fsync_enabled(session: &Session) -> bool {
+    session.settings.show("fsync").unwrap_or_default() != "off"
+}
+
+/// Commits the storage transaction (see the module doc for the steps).
+pub fn commit(session: &mut Session) -> PgResult<()> {
+    let tx = std::mem::take(&mut session.tx);
+    let Some(xid) = tx.xid else {
+        session.storage.transam.end_without_xid();
+        return Ok(());
+    };
+    let fsync = fsync_enabled(session);
+    let result = (|| {
+        for rel in &tx.dirty {
+            session.storage.bufmgr.flush_relation(*rel).map_err(PgError::from)?;
+        }
+        if fsync {
+            let mut smgr = session.storage.store.smgr();
+            for rel in &tx.dirty {
+                if smgr.exists(*rel, ForkNumber::Main)? {
+                    smgr.immedsync(*rel, ForkNumber::Main)?;
+                }
+            }
+            let dirs: BTreeSet<std::path::PathBuf> = tx
+                .created
+                .iter()
+                .filter_map(|r| smgr.data_dir().join(storage::smgr::relpath(*r, ForkNumber::Main)).parent().map(|p| p.to_path_buf()))
+                .collect();
+            for d in dirs {
+                std::fs::File::open(&d).and_then(|f| f.sync_all()).map_err(|e| {
+                    PgError::new(SqlState::IoError, format!("could not fsync file \"{}\": {e}", d.display()))
+                })?;
+            }
+        }
+        session.storage.transam.commit(xid, fsync, tx.catalog_changed)
+    })();
+    if let Err(e) = result {
+        // Not committed: undo as an abort would.
+        finish_abort(session, xid, tx);
+        return Err(e);
+    }
+    for rel in &tx.drop_at_commit {
+        forget_relation(session, *rel);
+    }
+    Ok(())
+}
+
+/// Aborts the storage transaction, if one is open.
+pub fn abort(session: &mut Session) {
+    let tx = std::mem::take(&mut session.tx);
+    match tx.xid {
+        Some(xid) => finish_abort(session, xid, tx),
+        None => session.storage.transam.end_without_xid(),
+    }
+}
+
+fn finish_abort(session: &mut Session, xid: TransactionId, tx: TxState) {
+    if let Err(e) = session.storage.transam.abort(xid) {
+        tracing::warn!("could not record the abort of transaction {xid}: {}", e.message);
+    }
+    for rel in &tx.created {
+        forget_relation(session, *rel);
+    }
+}
+
+/// Drops a relation's buffers and unlinks its files.
+fn forget_relation(session: &mut Session, rel: RelFileLocator) {
+    if let Err(e) = session.storage.bufmgr.drop_relation_buffers(rel, None, 0) {
+        tracing::warn!("could not drop buffers of {rel:?}: {e}");
+    }
+    if let Err(e) = session.storage.store.smgr().unlink(rel, None, false) {
+        tracing::warn!("could not remove relation files: {}", e.message);
+    }
+}

@@ -1,0 +1,397 @@
+//! Reading and writing the system catalogs through the heap, under MVCC.
+//!
+//! Catalog rows are ordinary heap tuples, so DDL is transactional for free: a
+//! CREATE TABLE's `pg_class` row carries the creating transaction's xid and is
+//! invisible to everybody else until it commits, and gone for good if it
+//! aborts. Lookups use a catalog snapshot the caller takes fresh for each
+//! statement (PostgreSQL's catalog snapshot), so DDL committed by another
+//! session is seen by the next statement even inside a REPEATABLE READ
+//! transaction, as in PostgreSQL.
+//!
+//! There are no catalog indexes yet: a lookup scans the catalog. The backend
+//! caches what it read (see `backend::relcache`) and drops the cache when the
+//! shared catalog generation moves.
+
+use storage::heap::heapam::{self, HeapEnv, HeapScan, WriteXact};
+use storage::heap::tuple::{deform_tuple, form_tuple};
+use storage::page::ItemPointer;
+use storage::smgr::RelFileLocator;
+use storage::transam::Snapshot;
+use storage::transam::visibility::Me;
+use types::{Datum, PgError, PgResult};
+
+use crate::system::{
+    self, AttributeRow, CatalogDef, ClassRow, PG_ATTRDEF_DEF, PG_ATTRIBUTE_DEF, PG_CLASS_DEF, PG_NAMESPACE_DEF,
+};
+
+/// One column of a relation as the planner needs it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ColumnInfo {
+    pub name: String,
+    pub type_oid: u32,
+    pub typmod: i32,
+    pub attnum: i16,
+    pub not_null: bool,
+    /// The default expression's SQL text.
+    pub default: Option<String>,
+    pub dropped: bool,
+}
+
+/// A relation: its `pg_class` row, its columns and where the row is.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RelationInfo {
+    pub oid: u32,
+    pub name: String,
+    pub namespace_oid: u32,
+    pub namespace: String,
+    pub relfilenode: u32,
+    pub kind: char,
+    pub persistence: char,
+    pub columns: Vec<ColumnInfo>,
+    /// Where its `pg_class` row is (to update or delete it).
+    pub class_tid: ItemPointer,
+}
+
+impl RelationInfo {
+    /// The relation's main file in database `db_oid`.
+    pub fn locator(&self, db_oid: u32) -> RelFileLocator {
+        RelFileLocator::new(db_oid, self.relfilenode)
+    }
+}
+
+/// Reads catalogs with one snapshot.
+pub struct CatalogReader<'x, 'e, 'a> {
+    pub env: &'x HeapEnv<'e, 'a>,
+    pub snapshot: &'x Snapshot,
+    pub me: Me<'x>,
+    pub db_oid: u32,
+}
+
+fn oid_at(row: &[Datum], i: usize) -> u32 {
+    match row.get(i) {
+        Some(Datum::Oid(o)) => *o,
+        _ => 0,
+    }
+}
+
+fn text_at(row: &[Datum], i: usize) -> String {
+    match row.get(i) {
+        Some(Datum::Text(s)) => s.clone(),
+        _ => String::new(),
+    }
+}
+
+fn char_at(row: &[Datum], i: usize) -> char {
+    text_at(row, i).chars().next().unwrap_or('\0')
+}
+
+fn bool_at(row: &[Datum], i: usize) -> bool {
+    matches!(row.get(i), Some(Datum::Bool(true)))
+}
+
+fn i16_at(row: &[Datum], i: usize) -> i16 {
+    match row.get(i) {
+        Some(Datum::Int2(v)) => *v,
+        _ => 0,
+    }
+}
+
+fn i32_at(row: &[Datum], i: usize) -> i32 {
+    match row.get(i) {
+        Some(Datum::Int4(v)) => *v,
+        _ => 0,
+    }
+}
+
+impl ClassRow {
+    fn from_datums(r: &[Datum]) -> ClassRow {
+        let d = &PG_CLASS_DEF;
+        ClassRow {
+            oid: oid_at(r, d.col("oid")),
+            name: text_at(r, d.col("relname")),
+            namespace: oid_at(r, d.col("relnamespace")),
+            reltype: oid_at(r, d.col("reltype")),
+            owner: oid_at(r, d.col("relowner")),
+            relfilenode: oid_at(r, d.col("relfilenode")),
+            persistence: char_at(r, d.col("relpersistence")),
+            kind: char_at(r, d.col("relkind")),
+            natts: i16_at(r, d.col("relnatts")),
+        }
+    }
+}
+
+impl AttributeRow {
+    fn from_datums(r: &[Datum]) -> AttributeRow {
+        let d = &PG_ATTRIBUTE_DEF;
+        AttributeRow {
+            relid: oid_at(r, d.col("attrelid")),
+            name: text_at(r, d.col("attname")),
+            type_oid: oid_at(r, d.col("atttypid")),
+            attnum: i16_at(r, d.col("attnum")),
+            typmod: i32_at(r, d.col("atttypmod")),
+            not_null: bool_at(r, d.col("attnotnull")),
+            has_default: bool_at(r, d.col("atthasdef")),
+            dropped: bool_at(r, d.col("attisdropped")),
+        }
+    }
+}
+
+impl CatalogReader<'_, '_, '_> {
+    fn locator(&self, def: &CatalogDef) -> RelFileLocator {
+        RelFileLocator::new(self.db_oid, def.oid)
+    }
+
+    /// Calls `f` with every visible row of a catalog until it returns false.
+    pub fn scan(&self, def: &CatalogDef, mut f: impl FnMut(ItemPointer, Vec<Datum>) -> PgResult<bool>) -> PgResult<()> {
+        let desc = def.tuple_desc()?;
+        let mut scan = HeapScan::begin(self.env, self.locator(def))?;
+        while let Some((tid, bytes)) = scan.next(self.env, self.snapshot, self.me)? {
+            if !f(tid, deform_tuple(&desc, &bytes)?)? {
+                break;
+            }
+        }
+        Ok(())
+    }
+
+    /// The OID of schema `name`.
+    pub fn namespace_oid(&self, name: &str) -> PgResult<Option<u32>> {
+        let mut found = None;
+        self.scan(&PG_NAMESPACE_DEF, |_, r| {
+            if text_at(&r, 1) == name {
+                found = Some(oid_at(&r, 0));
+                return Ok(false);
+            }
+            Ok(true)
+        })?;
+        Ok(found)
+    }
+
+    /// The name of schema `oid`.
+    pub fn namespace_name(&self, oid: u32) -> PgResult<Option<String>> {
+        let mut found = None;
+        self.scan(&PG_NAMESPACE_DEF, |_, r| {
+            if oid_at(&r, 0) == oid {
+                found = Some(text_at(&r, 1));
+                return Ok(false);
+            }
+            Ok(true)
+        })?;
+        Ok(found)
+    }
+
+    /// The `pg_class` row of `name` in schema `namespace`.
+    pub fn find_class(&self, namespace: u32, name: &str) -> PgResult<Option<(ItemPointer, ClassRow)>> {
+        let mut found = None;
+        self.scan(&PG_CLASS_DEF, |tid, r| {
+            let row = ClassRow::from_datums(&r);
+            if row.namespace == namespace && row.name == name {
+                found = Some((tid, row));
+                return Ok(false);
+            }
+            Ok(true)
+        })?;
+        Ok(found)
+    }
+
+    /// The `pg_class` row of relation `oid`.
+    pub fn class_by_oid(&self, oid: u32) -> PgResult<Option<(ItemPointer, ClassRow)>> {
+        let mut found = None;
+        self.scan(&PG_CLASS_DEF, |tid, r| {
+            let row = ClassRow::from_datums(&r);
+            if row.oid == oid {
+                found = Some((tid, row));
+                return Ok(false);
+            }
+            Ok(true)
+        })?;
+        Ok(found)
+    }
+
+    /// The `pg_attribute` rows of relation `relid` (user columns, attnum > 0),
+    /// in attnum order.
+    pub fn attributes(&self, relid: u32) -> PgResult<Vec<(ItemPointer, AttributeRow)>> {
+        let mut out = Vec::new();
+        self.scan(&PG_ATTRIBUTE_DEF, |tid, r| {
+            let row = AttributeRow::from_datums(&r);
+            if row.relid == relid && row.attnum > 0 {
+                out.push((tid, row));
+            }
+            Ok(true)
+        })?;
+        out.sort_by_key(|(_, a)| a.attnum);
+        Ok(out)
+    }
+
+    /// The `pg_attrdef` rows of relation `relid`: (where, attnum, SQL text).
+    pub fn defaults(&self, relid: u32) -> PgResult<Vec<(ItemPointer, i16, String)>> {
+        let mut out = Vec::new();
+        self.scan(&PG_ATTRDEF_DEF, |tid, r| {
+            if oid_at(&r, 1) == relid {
+                out.push((tid, i16_at(&r, 2), text_at(&r, 3)));
+            }
+            Ok(true)
+        })?;
+        Ok(out)
+    }
+
+    /// Everything about a relation found by its `pg_class` row.
+    pub fn relation_info(&self, class_tid: ItemPointer, class: ClassRow) -> PgResult<RelationInfo> {
+        let defaults = self.defaults(class.oid)?;
+        let columns = self
+            .attributes(class.oid)?
+            .into_iter()
+            .map(|(_, a)| ColumnInfo {
+                default: defaults.iter().find(|d| d.1 == a.attnum).map(|d| d.2.clone()),
+                name: a.name,
+                type_oid: a.type_oid,
+                typmod: a.typmod,
+                attnum: a.attnum,
+                not_null: a.not_null,
+                dropped: a.dropped,
+            })
+            .collect();
+        Ok(RelationInfo {
+            namespace: self.namespace_name(class.namespace)?.unwrap_or_default(),
+            oid: class.oid,
+            name: class.name,
+            namespace_oid: class.namespace,
+            relfilenode: class.relfilenode,
+            kind: class.kind,
+            persistence: class.persistence,
+            columns,
+            class_tid,
+        })
+    }
+
+    /// Every catalog row describing relation `oid`, as (catalog oid, tid):
+    /// defaults, columns, then the `pg_class` row.
+    pub fn relation_rows(&self, oid: u32) -> PgResult<Vec<(u32, ItemPointer)>> {
+        let mut rows: Vec<(u32, ItemPointer)> = self.defaults(oid)?.into_iter().map(|(t, _, _)| (system::PG_ATTRDEF, t)).collect();
+        rows.extend(self.attributes(oid)?.into_iter().map(|(t, _)| (system::PG_ATTRIBUTE, t)));
+        if let Some((t, _)) = self.class_by_oid(oid)? {
+            rows.push((system::PG_CLASS, t));
+        }
+        Ok(rows)
+    }
+
+    /// Relation `name` in schema `namespace`, if visible.
+    pub fn relation(&self, namespace: u32, name: &str) -> PgResult<Option<RelationInfo>> {
+        match self.find_class(namespace, name)? {
+            Some((tid, class)) => Ok(Some(self.relation_info(tid, class)?)),
+            None => Ok(None),
+        }
+    }
+
+    /// Relation `oid`, if visible.
+    pub fn relation_by_oid(&self, oid: u32) -> PgResult<Option<RelationInfo>> {
+        match self.class_by_oid(oid)? {
+            Some((tid, class)) => Ok(Some(self.relation_info(tid, class)?)),
+            None => Ok(None),
+        }
+    }
+}
+
+/// Writes catalog rows in the caller's transaction.
+pub struct CatalogWriter<'x, 'e, 'a> {
+    pub env: &'x HeapEnv<'e, 'a>,
+    pub db_oid: u32,
+}
+
+/// A column of a table being created.
+#[derive(Debug, Clone)]
+pub struct NewColumn {
+    pub name: String,
+    pub type_oid: u32,
+    pub typmod: i32,
+    pub not_null: bool,
+    pub default: Option<String>,
+}
+
+impl CatalogWriter<'_, '_, '_> {
+    fn insert(&self, def: &CatalogDef, row: &[Datum], w: &mut WriteXact<'_>) -> PgResult<ItemPointer> {
+        let tuple = form_tuple(&def.tuple_desc()?, row)?;
+        heapam::insert(self.env, RelFileLocator::new(self.db_oid, def.oid), tuple, w)
+    }
+
+    fn delete(&self, def: &CatalogDef, tid: ItemPointer, w: &mut WriteXact<'_>) -> PgResult<()> {
+        match heapam::delete(self.env, RelFileLocator::new(self.db_oid, def.oid), tid, w)? {
+            heapam::ModifyResult::Done | heapam::ModifyResult::SelfModified => Ok(()),
+            _ => Err(concurrent_catalog_update()),
+        }
+    }
+
+    /// Adds the `pg_class`, `pg_attribute` and `pg_attrdef` rows of a new
+    /// relation `oid` (whose file is `relfilenode`).
+    #[allow(clippy::too_many_arguments)]
+    pub fn create_relation(
+        &self,
+        w: &mut WriteXact<'_>,
+        oid: u32,
+        relfilenode: u32,
+        namespace: u32,
+        name: &str,
+        owner: u32,
+        kind: char,
+        columns: &[NewColumn],
+        attrdef_oids: &mut dyn FnMut() -> PgResult<u32>,
+    ) -> PgResult<()> {
+        let class = ClassRow {
+            oid,
+            name: name.into(),
+            namespace,
+            reltype: 0,
+            owner,
+            relfilenode,
+            persistence: 'p',
+            kind,
+            natts: columns.len() as i16,
+        };
+        self.insert(&PG_CLASS_DEF, &class.to_datums(), w)?;
+        for (i, col) in columns.iter().enumerate() {
+            let attnum = i as i16 + 1;
+            let row = AttributeRow {
+                relid: oid,
+                name: col.name.clone(),
+                type_oid: col.type_oid,
+                attnum,
+                typmod: col.typmod,
+                not_null: col.not_null,
+                has_default: col.default.is_some(),
+                dropped: false,
+            };
+            self.insert(&PG_ATTRIBUTE_DEF, &row.to_datums()?, w)?;
+            if let Some(text) = &col.default {
+                let row = [Datum::Oid(attrdef_oids()?), Datum::Oid(oid), Datum::Int2(attnum), Datum::Text(text.clone())];
+                self.insert(&PG_ATTRDEF_DEF, &row, w)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Deletes catalog rows found by [`CatalogReader::relation_rows`].
+    pub fn delete_rows(&self, rows: &[(u32, ItemPointer)], w: &mut WriteXact<'_>) -> PgResult<()> {
+        for &(catalog, tid) in rows {
+            let def = system::CATALOGS
+                .iter()
+                .find(|c| c.oid == catalog)
+                .ok_or_else(|| PgError::internal(format!("no system catalog {catalog}")))?;
+            self.delete(def, tid, w)?;
+        }
+        Ok(())
+    }
+
+    /// Replaces the `pg_class` row at `tid` by `class` (TRUNCATE's new
+    /// relfilenode).
+    pub fn update_class(&self, tid: ItemPointer, class: &ClassRow, w: &mut WriteXact<'_>) -> PgResult<()> {
+        let tuple = form_tuple(&PG_CLASS_DEF.tuple_desc()?, &class.to_datums())?;
+        match heapam::update(self.env, RelFileLocator::new(self.db_oid, system::PG_CLASS), tid, tuple, w)? {
+            (heapam::ModifyResult::Done, _) => Ok(()),
+            _ => Err(concurrent_catalog_update()),
+        }
+    }
+}
+
+/// A catalog row changed under us: PostgreSQL's "tuple concurrently updated".
+fn concurrent_catalog_update() -> PgError {
+    PgError::internal("tuple concurrently updated")
+}

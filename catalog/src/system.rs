@@ -1,0 +1,422 @@
+//! The system catalogs as heap relations: their OIDs, columns and the rows
+//! initdb writes (PostgreSQL's `catalog/*.h` + `*.dat`).
+//!
+//! Every database has its own copy of the per-database catalogs in
+//! `base/<db>/<catalog oid>`: the relfilenode of a system catalog is its OID
+//! (PostgreSQL maps a few of them through `pg_filenode.map`; we never rewrite a
+//! catalog, so the identity is enough).
+//!
+//! Columns carry PostgreSQL 15's names and order, limited to the types that can
+//! be stored today: the array-, `aclitem`-, `regproc`- and `xid`-typed columns
+//! (`relacl`, `reloptions`, `relfrozenxid`, `typinput`, ...) are not there yet
+//! and arrive with array and reg* types (the SQL and client-tools issues).
+
+use storage::heap::tuple::{Align, TupleDesc, type_storage};
+use types::oid::{self, PG_NODE_TREE};
+use types::{Datum, PgResult};
+
+use crate::role::BOOTSTRAP_SUPERUSER_OID;
+
+pub const PG_TYPE: u32 = 1247;
+pub const PG_ATTRIBUTE: u32 = 1249;
+pub const PG_CLASS: u32 = 1259;
+pub const PG_ATTRDEF: u32 = 2604;
+pub const PG_NAMESPACE: u32 = 2615;
+
+pub const PG_CATALOG_NAMESPACE: u32 = 11;
+pub const PG_TOAST_NAMESPACE: u32 = 99;
+pub const PUBLIC_NAMESPACE: u32 = 2200;
+/// `pg_database_owner`, the owner of schema public in PostgreSQL 15.
+pub const PG_DATABASE_OWNER: u32 = 6171;
+/// The heap access method (`pg_am`).
+pub const HEAP_AM_OID: u32 = 2;
+/// `pg_default`, the default tablespace.
+pub const DEFAULT_TABLESPACE_OID: u32 = 1663;
+
+/// One column of a system catalog.
+#[derive(Debug, Clone, Copy)]
+pub struct ColumnDef {
+    pub name: &'static str,
+    pub type_oid: u32,
+}
+
+const fn c(name: &'static str, type_oid: u32) -> ColumnDef {
+    ColumnDef { name, type_oid }
+}
+
+/// A system catalog.
+#[derive(Debug, Clone, Copy)]
+pub struct CatalogDef {
+    pub oid: u32,
+    pub name: &'static str,
+    /// `reltype`: its composite row type.
+    pub rowtype_oid: u32,
+    pub columns: &'static [ColumnDef],
+}
+
+use oid::{BOOL, CHAR, FLOAT4, INT2, INT4, NAME, OID};
+
+pub const PG_NAMESPACE_DEF: CatalogDef = CatalogDef {
+    oid: PG_NAMESPACE,
+    name: "pg_namespace",
+    rowtype_oid: 10047,
+    columns: &[c("oid", OID), c("nspname", NAME), c("nspowner", OID)],
+};
+
+pub const PG_CLASS_DEF: CatalogDef = CatalogDef {
+    oid: PG_CLASS,
+    name: "pg_class",
+    rowtype_oid: 83,
+    columns: &[
+        c("oid", OID),
+        c("relname", NAME),
+        c("relnamespace", OID),
+        c("reltype", OID),
+        c("reloftype", OID),
+        c("relowner", OID),
+        c("relam", OID),
+        c("relfilenode", OID),
+        c("reltablespace", OID),
+        c("relpages", INT4),
+        c("reltuples", FLOAT4),
+        c("relallvisible", INT4),
+        c("reltoastrelid", OID),
+        c("relhasindex", BOOL),
+        c("relisshared", BOOL),
+        c("relpersistence", CHAR),
+        c("relkind", CHAR),
+        c("relnatts", INT2),
+        c("relchecks", INT2),
+        c("relhasrules", BOOL),
+        c("relhastriggers", BOOL),
+        c("relhassubclass", BOOL),
+        c("relrowsecurity", BOOL),
+        c("relforcerowsecurity", BOOL),
+        c("relispopulated", BOOL),
+        c("relreplident", CHAR),
+        c("relispartition", BOOL),
+        c("relrewrite", OID),
+    ],
+};
+
+pub const PG_ATTRIBUTE_DEF: CatalogDef = CatalogDef {
+    oid: PG_ATTRIBUTE,
+    name: "pg_attribute",
+    rowtype_oid: 75,
+    columns: &[
+        c("attrelid", OID),
+        c("attname", NAME),
+        c("atttypid", OID),
+        c("attstattarget", INT4),
+        c("attlen", INT2),
+        c("attnum", INT2),
+        c("attndims", INT4),
+        c("attcacheoff", INT4),
+        c("atttypmod", INT4),
+        c("attbyval", BOOL),
+        c("attalign", CHAR),
+        c("attstorage", CHAR),
+        c("attcompression", CHAR),
+        c("attnotnull", BOOL),
+        c("atthasdef", BOOL),
+        c("atthasmissing", BOOL),
+        c("attidentity", CHAR),
+        c("attgenerated", CHAR),
+        c("attisdropped", BOOL),
+        c("attislocal", BOOL),
+        c("attinhcount", INT4),
+        c("attcollation", OID),
+    ],
+};
+
+pub const PG_TYPE_DEF: CatalogDef = CatalogDef {
+    oid: PG_TYPE,
+    name: "pg_type",
+    rowtype_oid: 71,
+    columns: &[
+        c("oid", OID),
+        c("typname", NAME),
+        c("typnamespace", OID),
+        c("typowner", OID),
+        c("typlen", INT2),
+        c("typbyval", BOOL),
+        c("typtype", CHAR),
+        c("typcategory", CHAR),
+        c("typispreferred", BOOL),
+        c("typisdefined", BOOL),
+        c("typdelim", CHAR),
+        c("typrelid", OID),
+        c("typelem", OID),
+        c("typarray", OID),
+        c("typalign", CHAR),
+        c("typstorage", CHAR),
+        c("typnotnull", BOOL),
+        c("typbasetype", OID),
+        c("typtypmod", INT4),
+        c("typndims", INT4),
+        c("typcollation", OID),
+    ],
+};
+
+pub const PG_ATTRDEF_DEF: CatalogDef = CatalogDef {
+    oid: PG_ATTRDEF,
+    name: "pg_attrdef",
+    rowtype_oid: 10001,
+    columns: &[c("oid", OID), c("adrelid", OID), c("adnum", INT2), c("adbin", PG_NODE_TREE)],
+};
+
+/// Every per-database catalog, in creation order.
+pub const CATALOGS: [CatalogDef; 5] = [PG_TYPE_DEF, PG_ATTRIBUTE_DEF, PG_CLASS_DEF, PG_ATTRDEF_DEF, PG_NAMESPACE_DEF];
+
+impl CatalogDef {
+    /// The tuple descriptor of its rows.
+    pub fn tuple_desc(&self) -> PgResult<TupleDesc> {
+        let cols: Vec<(&str, u32)> = self.columns.iter().map(|c| (c.name, c.type_oid)).collect();
+        TupleDesc::from_types(&cols)
+    }
+
+    /// The 0-based index of a column (a programming error if absent).
+    pub fn col(&self, name: &str) -> usize {
+        self.columns.iter().position(|c| c.name == name).unwrap_or_else(|| panic!("{} has no column {name}", self.name))
+    }
+}
+
+/// A built-in type's `pg_type` facts: (oid, typname, typcategory,
+/// typispreferred, typelem, typarray, typstorage, typcollation, typtype).
+type TypeRow = (u32, &'static str, char, bool, u32, u32, char, u32, char);
+
+/// The built-in types that can be stored and queried today, with PostgreSQL
+/// 15's OIDs, array types, categories and storage.
+pub const BUILTIN_TYPES: &[TypeRow] = &[
+    (oid::BOOL, "bool", 'B', true, 0, 1000, 'p', 0, 'b'),
+    (oid::BYTEA, "bytea", 'U', false, 0, 1001, 'x', 0, 'b'),
+    (oid::CHAR, "char", 'Z', false, 0, 1002, 'p', 0, 'b'),
+    (oid::NAME, "name", 'S', false, oid::CHAR, 1003, 'p', 950, 'b'),
+    (oid::INT8, "int8", 'N', false, 0, 1016, 'p', 0, 'b'),
+    (oid::INT2, "int2", 'N', false, 0, 1005, 'p', 0, 'b'),
+    (oid::INT4, "int4", 'N', false, 0, 1007, 'p', 0, 'b'),
+    (oid::TEXT, "text", 'S', true, 0, 1009, 'x', 100, 'b'),
+    (oid::OID, "oid", 'N', true, 0, 1028, 'p', 0, 'b'),
+    (PG_NODE_TREE, "pg_node_tree", 'Z', false, 0, 0, 'x', 100, 'b'),
+    (oid::FLOAT4, "float4", 'N', false, 0, 1021, 'p', 0, 'b'),
+    (oid::FLOAT8, "float8", 'N', true, 0, 1022, 'p', 0, 'b'),
+    (oid::UNKNOWN, "unknown", 'X', false, 0, 0, 'p', 0, 'p'),
+    (oid::BPCHAR, "bpchar", 'S', false, 0, 1014, 'x', 100, 'b'),
+    (oid::VARCHAR, "varchar", 'S', false, 0, 1015, 'x', 100, 'b'),
+    (oid::DATE, "date", 'D', false, 0, 1182, 'p', 0, 'b'),
+    (oid::TIME, "time", 'D', false, 0, 1183, 'p', 0, 'b'),
+    (oid::TIMESTAMP, "timestamp", 'D', false, 0, 1115, 'p', 0, 'b'),
+    (oid::TIMESTAMPTZ, "timestamptz", 'D', true, 0, 1185, 'p', 0, 'b'),
+    (oid::INTERVAL, "interval", 'T', true, 0, 1187, 'p', 0, 'b'),
+    (oid::NUMERIC, "numeric", 'N', false, 0, 1231, 'm', 0, 'b'),
+    (oid::VOID, "void", 'P', false, 0, 0, 'p', 0, 'p'),
+    (oid::UUID, "uuid", 'U', false, 0, 2951, 'p', 0, 'b'),
+];
+
+fn ch(c: char) -> Datum {
+    Datum::Text(c.to_string())
+}
+
+fn align_char(a: Align) -> char {
+    a.letter()
+}
+
+/// The `typstorage` of a built-in type ('p' for unknown ones).
+pub fn type_storage_char(type_oid: u32) -> char {
+    BUILTIN_TYPES.iter().find(|t| t.0 == type_oid).map(|t| t.6).unwrap_or('p')
+}
+
+/// The default collation of a type's columns (100 = "default" for text types).
+pub fn type_collation(type_oid: u32) -> u32 {
+    BUILTIN_TYPES.iter().find(|t| t.0 == type_oid).map(|t| t.7).unwrap_or(0)
+}
+
+/// The `pg_type` rows of the built-in types.
+pub fn builtin_type_rows() -> Vec<Vec<Datum>> {
+    BUILTIN_TYPES
+        .iter()
+        .filter_map(|&(oid, name, category, preferred, elem, array, storage, collation, typtype)| {
+            let (len, by_val, align) = type_storage(oid)?;
+            Some(vec![
+                Datum::Oid(oid),
+                Datum::Text(name.into()),
+                Datum::Oid(PG_CATALOG_NAMESPACE),
+                Datum::Oid(BOOTSTRAP_SUPERUSER_OID),
+                Datum::Int2(len),
+                Datum::Bool(by_val),
+                ch(typtype),
+                ch(category),
+                Datum::Bool(preferred),
+                Datum::Bool(true),
+                ch(','),
+                Datum::Oid(0),
+                Datum::Oid(elem),
+                Datum::Oid(array),
+                ch(align_char(align)),
+                ch(storage),
+                Datum::Bool(false),
+                Datum::Oid(0),
+                Datum::Int4(-1),
+                Datum::Int4(0),
+                Datum::Oid(collation),
+            ])
+        })
+        .collect()
+}
+
+/// The `pg_namespace` rows initdb writes.
+pub fn namespace_rows() -> Vec<Vec<Datum>> {
+    [(PG_CATALOG_NAMESPACE, "pg_catalog", BOOTSTRAP_SUPERUSER_OID), (PG_TOAST_NAMESPACE, "pg_toast", BOOTSTRAP_SUPERUSER_OID), (PUBLIC_NAMESPACE, "public", PG_DATABASE_OWNER)]
+        .iter()
+        .map(|&(oid, name, owner)| vec![Datum::Oid(oid), Datum::Text(name.into()), Datum::Oid(owner)])
+        .collect()
+}
+
+/// What a `pg_class` row says.
+#[derive(Debug, Clone)]
+pub struct ClassRow {
+    pub oid: u32,
+    pub name: String,
+    pub namespace: u32,
+    pub reltype: u32,
+    pub owner: u32,
+    pub relfilenode: u32,
+    pub persistence: char,
+    pub kind: char,
+    pub natts: i16,
+}
+
+impl ClassRow {
+    pub fn to_datums(&self) -> Vec<Datum> {
+        vec![
+            Datum::Oid(self.oid),
+            Datum::Text(self.name.clone()),
+            Datum::Oid(self.namespace),
+            Datum::Oid(self.reltype),
+            Datum::Oid(0),
+            Datum::Oid(self.owner),
+            Datum::Oid(if self.kind == 'r' { HEAP_AM_OID } else { 0 }),
+            Datum::Oid(self.relfilenode),
+            Datum::Oid(0),
+            Datum::Int4(0),
+            Datum::Float4(-1.0),
+            Datum::Int4(0),
+            Datum::Oid(0),
+            Datum::Bool(false),
+            Datum::Bool(false),
+            ch(self.persistence),
+            ch(self.kind),
+            Datum::Int2(self.natts),
+            Datum::Int2(0),
+            Datum::Bool(false),
+            Datum::Bool(false),
+            Datum::Bool(false),
+            Datum::Bool(false),
+            Datum::Bool(false),
+            Datum::Bool(true),
+            ch(if self.namespace == PG_CATALOG_NAMESPACE { 'n' } else { 'd' }),
+            Datum::Bool(false),
+            Datum::Oid(0),
+        ]
+    }
+}
+
+/// What a `pg_attribute` row says about one column.
+#[derive(Debug, Clone)]
+pub struct AttributeRow {
+    pub relid: u32,
+    pub name: String,
+    pub type_oid: u32,
+    pub attnum: i16,
+    pub typmod: i32,
+    pub not_null: bool,
+    pub has_default: bool,
+    pub dropped: bool,
+}
+
+impl AttributeRow {
+    pub fn to_datums(&self) -> PgResult<Vec<Datum>> {
+        let (len, by_val, align) = type_storage(self.type_oid).ok_or_else(|| {
+            types::PgError::feature_not_supported(format!("storing values of type {} in a table", oid::type_name(self.type_oid)))
+        })?;
+        Ok(vec![
+            Datum::Oid(self.relid),
+            Datum::Text(self.name.clone()),
+            Datum::Oid(self.type_oid),
+            Datum::Int4(-1),
+            Datum::Int2(len),
+            Datum::Int2(self.attnum),
+            Datum::Int4(0),
+            Datum::Int4(-1),
+            Datum::Int4(self.typmod),
+            Datum::Bool(by_val),
+            ch(align_char(align)),
+            ch(type_storage_char(self.type_oid)),
+            Datum::Text(String::new()),
+            Datum::Bool(self.not_null),
+            Datum::Bool(self.has_default),
+            Datum::Bool(false),
+            Datum::Text(String::new()),
+            Datum::Text(String::new()),
+            Datum::Bool(self.dropped),
+            Datum::Bool(true),
+            Datum::Int4(0),
+            Datum::Oid(type_collation(self.type_oid)),
+        ])
+    }
+}
+
+/// The `pg_class` and `pg_attribute` rows describing the catalogs themselves.
+pub fn catalog_self_description() -> (Vec<ClassRow>, Vec<AttributeRow>) {
+    let mut classes = Vec::new();
+    let mut attrs = Vec::new();
+    for def in CATALOGS {
+        classes.push(ClassRow {
+            oid: def.oid,
+            name: def.name.into(),
+            namespace: PG_CATALOG_NAMESPACE,
+            reltype: def.rowtype_oid,
+            owner: BOOTSTRAP_SUPERUSER_OID,
+            relfilenode: def.oid,
+            persistence: 'p',
+            kind: 'r',
+            natts: def.columns.len() as i16,
+        });
+        for (i, col) in def.columns.iter().enumerate() {
+            attrs.push(AttributeRow {
+                relid: def.oid,
+                name: col.name.into(),
+                type_oid: col.type_oid,
+                attnum: i as i16 + 1,
+                typmod: -1,
+                not_null: true,
+                has_default: false,
+                dropped: false,
+            });
+        }
+    }
+    (classes, attrs)
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rows_match_their_catalogs() {
+        let check = |def: &CatalogDef, rows: Vec<Vec<Datum>>| {
+            let desc = def.tuple_desc().unwrap();
+            for r in rows {
+                assert_eq!(r.len(), def.columns.len(), "{}", def.name);
+                storage::heap::tuple::form_tuple(&desc, &r).unwrap();
+            }
+        };
+        check(&PG_TYPE_DEF, builtin_type_rows());
+        check(&PG_NAMESPACE_DEF, namespace_rows());
+        let (classes, attrs) = catalog_self_description();
+        check(&PG_CLASS_DEF, classes.iter().map(ClassRow::to_datums).collect());
+        check(&PG_ATTRIBUTE_DEF, attrs.iter().map(|a| a.to_datums().unwrap()).collect());
+        assert_eq!(builtin_type_rows().len(), BUILTIN_TYPES.len(), "every built-in type is storable");
+    }
+}
