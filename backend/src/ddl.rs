@@ -29,6 +29,7 @@ pub fn ddl_statement(session: &mut Session, stmt: &Statement) -> Option<PgResult
             let names: Vec<ObjectName> = t.table_names.iter().map(|t| t.name.clone()).collect();
             truncate(session, &names)
         }
+        Statement::Vacuum(v) => vacuum(session, v),
         _ => return None,
     })
 }
@@ -239,4 +240,66 @@ fn truncate(session: &mut Session, names: &[ObjectName]) -> PgResult<Outcome> {
         catalog_changed(session);
     }
     Ok(Outcome::Command("TRUNCATE TABLE".into()))
+}
+
+/// VACUUM [table]: prunes every page of the table (or of every table of the
+/// database), removing tuples no snapshot can see.
+fn vacuum(session: &mut Session, v: &sqlparser::ast::VacuumStatement) -> PgResult<Outcome> {
+    if v.sort_only || v.delete_only || v.reindex || v.recluster || v.threshold.is_some() || v.boost {
+        return Err(PgError::syntax(format!("syntax error at or near \"{v}\""), None));
+    }
+    if v.full {
+        return Err(PgError::feature_not_supported("VACUUM FULL"));
+    }
+    // sqlparser reads PostgreSQL's option words as a table name.
+    if let Some(n) = &v.table_name
+        && let [ObjectNamePart::Identifier(id)] = n.0.as_slice()
+        && id.quote_style.is_none()
+        && ["verbose", "analyze", "analyse", "freeze"].contains(&id.value.to_lowercase().as_str())
+    {
+        return Err(PgError::feature_not_supported(format!("VACUUM {}", id.value.to_uppercase())));
+    }
+    if session.xact != crate::session::XactState::Idle || !session.implicit_xact {
+        return Err(PgError::new(SqlState::ActiveSqlTransaction, "VACUUM cannot run inside a transaction block"));
+    }
+    let db = session.database_oid;
+    let targets: Vec<RelFileLocator> = match &v.table_name {
+        Some(n) => {
+            let (schema, relname) = split_name(n)?;
+            let rel = relcache::lookup_relation(session, schema.as_deref(), &relname)?
+                .ok_or_else(|| PgError::new(SqlState::UndefinedTable, format!("relation \"{relname}\" does not exist")))?;
+            vec![rel.locator(db)]
+        }
+        None => {
+            let mut all = Vec::new();
+            with_reader(session, |r| {
+                r.scan(&catalog::system::PG_CLASS_DEF, |_, row| {
+                    if let (Some(types::Datum::Oid(node)), Some(types::Datum::Text(kind))) =
+                        (row.get(catalog::system::PG_CLASS_DEF.col("relfilenode")), row.get(catalog::system::PG_CLASS_DEF.col("relkind")))
+                        && kind == "r"
+                    {
+                        all.push(RelFileLocator::new(db, *node));
+                    }
+                    Ok(true)
+                })
+            })?;
+            all
+        }
+    };
+    // VACUUM holds no snapshot of its own: only other sessions' matter.
+    crate::xact::abort(session);
+    let oldest_xmin = session.storage.transam.oldest_xmin();
+    for rel in targets {
+        let env = session.storage.heap_env();
+        let interrupts = &session.interrupts;
+        let deadline = session.deadline;
+        let mut check = || interrupts.check(deadline);
+        storage::heap::pruneheap::vacuum_relation(&env, rel, oldest_xmin, &mut check)?;
+        session.tx.dirty.insert(rel);
+    }
+    let dirty = std::mem::take(&mut session.tx.dirty);
+    for rel in dirty {
+        session.storage.bufmgr.flush_relation(rel).map_err(PgError::from)?;
+    }
+    Ok(Outcome::Command("VACUUM".into()))
 }

@@ -877,6 +877,11 @@ impl<'a> ProcArray<'a> {
     pub fn release(&self, slot: usize) {
         if let Some(s) = self.slots.get(slot) {
             s.pid.store(0, Ordering::Relaxed);
+            // A backend that exits with a transaction open has aborted it
+            // (its CLOG bits say so, or say "in progress", which reads as
+            // aborted once the xid is in no slot): forget it here too.
+            s.xid.store(0, Ordering::Release);
+            s.xmin.store(0, Ordering::Release);
             s.state.store(slot_state::FREE, Ordering::Release);
         }
     }

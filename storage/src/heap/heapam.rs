@@ -200,6 +200,9 @@ fn add_to_page(page: &mut [u8; BLCKSZ], block: BlockNumber, tuple: &mut [u8], ne
 #[derive(Debug)]
 pub struct HeapScan {
     rel: RelFileLocator,
+    /// Tuples deleted before this are dead to everyone: pages full of them
+    /// are pruned as the scan passes (`heap_page_prune_opt`).
+    oldest_xmin: TransactionId,
     nblocks: BlockNumber,
     next_block: BlockNumber,
     tuples: VecDeque<(ItemPointer, Vec<u8>)>,
@@ -207,7 +210,7 @@ pub struct HeapScan {
 
 impl HeapScan {
     pub fn begin(env: &HeapEnv<'_, '_>, rel: RelFileLocator) -> PgResult<HeapScan> {
-        Ok(HeapScan { rel, nblocks: nblocks(env, rel)?, next_block: 0, tuples: VecDeque::new() })
+        Ok(HeapScan { rel, oldest_xmin: env.tx.oldest_xmin(), nblocks: nblocks(env, rel)?, next_block: 0, tuples: VecDeque::new() })
     }
 
     /// The next visible tuple (its address and bytes), or None at the end.
@@ -221,6 +224,7 @@ impl HeapScan {
             }
             let block = self.next_block;
             self.next_block += 1;
+            super::pruneheap::prune_opportunistically(env, self.rel, block, self.oldest_xmin)?;
             let buf = env.bufmgr.read_buffer(tag(self.rel, block), ReadMode::Normal, None)?;
             let page = buf.lock_shared();
             let p = Page::new(&page);
@@ -372,6 +376,7 @@ fn modify(
         let Some(new) = new_tuple.as_mut() else {
             let mut pm = PageMut::new(&mut page);
             stamp_xmax(pm.get_item_mut(tid.offset)?, w, None, false)?;
+            pm.set_prunable(w.xid);
             page.mark_dirty();
             return Ok((ModifyResult::Done, None));
         };
@@ -383,6 +388,7 @@ fn modify(
             };
             let mut pm = PageMut::new(&mut page);
             stamp_xmax(pm.get_item_mut(tid.offset)?, w, Some(ip), true)?;
+            pm.set_prunable(w.xid);
             page.mark_dirty();
             return Ok((ModifyResult::Done, Some(ip)));
         }
@@ -393,6 +399,7 @@ fn modify(
         {
             let mut pm = PageMut::new(&mut page);
             stamp_xmax(pm.get_item_mut(tid.offset)?, w, None, false)?;
+            pm.set_prunable(w.xid);
             page.mark_dirty();
         }
         drop(page);

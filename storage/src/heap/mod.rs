@@ -30,4 +30,5 @@
 //! 4. Every tuple fits one page: there is no TOAST yet (`54000 row is too big`).
 
 pub mod heapam;
+pub mod pruneheap;
 pub mod tuple;

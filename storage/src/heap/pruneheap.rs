@@ -1,0 +1,174 @@
+//! Pruning heap pages and VACUUM's heap pass (PostgreSQL's `pruneheap.c` and
+//! `vacuumlazy.c`, for tables without indexes).
+//!
+//! ```text
+//!   for each tuple on the page: satisfies_vacuum(oldest_xmin)
+//!     Dead          -> line pointer UNUSED (its space and slot are free again)
+//!     anything else -> kept; learned hint bits are set
+//!   then defragment (repair_fragmentation) and drop UNUSED pointers at the end
+//! ```
+//!
+//! Rules:
+//! 1. Pruning needs the cleanup lock (exclusive content lock, our pin the only
+//!    one): a scan elsewhere may hold a pointer into the page only while it
+//!    holds a pin, and our scans copy tuples out under the content lock, so no
+//!    backend can be reading tuple bytes we move.
+//! 2. A dead tuple's line pointer becomes UNUSED at once, because no index
+//!    points at it (there are no indexes yet). With indexes, a HOT chain's root
+//!    must become a REDIRECT and other dead roots DEAD until the index entries
+//!    are gone, as PostgreSQL does; the B-tree issue adds that.
+//! 3. An update chain whose old member's slot was reused is detected by the
+//!    reader (`heapam::latest_version_tid` compares xmin with the previous
+//!    xmax), so freeing a slot never corrupts a chain walk.
+//! 4. `oldest_xmin` comes from `Transam::oldest_xmin`: no snapshot that could
+//!    still see a removed tuple exists or can be taken.
+
+use types::PgResult;
+
+use super::tuple::{TupleHeader, TupleHeaderMut};
+use crate::buffer::{BufferTag, ForkNumber, ReadMode};
+use crate::heap::heapam::{HeapEnv, nblocks};
+use crate::page::{FIRST_OFFSET_NUMBER, Page, PageMut};
+use crate::smgr::{BLCKSZ, BlockNumber, RelFileLocator};
+use crate::transam::TransactionId;
+use crate::transam::visibility::{HtsvResult, satisfies_vacuum};
+
+/// What pruning found on a page (or VACUUM in a relation).
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct PruneStats {
+    /// Tuples removed.
+    pub removed: u64,
+    /// Tuples live (or being inserted/deleted by a running transaction).
+    pub live: u64,
+    /// Tuples deleted but still visible to some snapshot.
+    pub recently_dead: u64,
+    /// Pages that hold no tuple after pruning.
+    pub empty_pages: u64,
+}
+
+impl PruneStats {
+    pub fn add(&mut self, o: PruneStats) {
+        self.removed += o.removed;
+        self.live += o.live;
+        self.recently_dead += o.recently_dead;
+        self.empty_pages += o.empty_pages;
+    }
+}
+
+/// Prunes one page the caller holds the cleanup lock on. Returns what it
+/// found and whether the page changed (the caller marks it dirty).
+pub fn prune_page(env: &HeapEnv<'_, '_>, page: &mut [u8; BLCKSZ], oldest_xmin: TransactionId) -> PgResult<(PruneStats, bool)> {
+    let mut stats = PruneStats::default();
+    let mut changed = false;
+    let mut p = PageMut::new(page);
+    if p.as_page().is_new() {
+        stats.empty_pages = 1;
+        return Ok((stats, false));
+    }
+    let max = p.as_page().max_offset_number();
+    let mut newest_recently_dead: TransactionId = 0;
+    for off in FIRST_OFFSET_NUMBER..=max {
+        let Some(id) = p.as_page().item_id(off) else { continue };
+        if !id.is_normal() {
+            continue;
+        }
+        let (verdict, hints, xmax) = {
+            let h = TupleHeader::parse(p.as_page().get_item(off)?)?;
+            let (v, hints) = satisfies_vacuum(&h, oldest_xmin, env.tx)?;
+            (v, hints, h.xmax())
+        };
+        match verdict {
+            HtsvResult::Dead => {
+                p.set_unused(off)?;
+                stats.removed += 1;
+                changed = true;
+                continue;
+            }
+            HtsvResult::RecentlyDead => {
+                stats.recently_dead += 1;
+                newest_recently_dead = newest_recently_dead.max(xmax);
+            }
+            HtsvResult::Live | HtsvResult::InsertInProgress | HtsvResult::DeleteInProgress => stats.live += 1,
+        }
+        if hints != 0 {
+            TupleHeaderMut::parse(p.get_item_mut(off)?)?.add_infomask(hints);
+            changed = true;
+        }
+    }
+    if stats.removed > 0 {
+        p.repair_fragmentation()?;
+        p.truncate_line_pointer_array();
+    }
+    // Remember the oldest deleter that may become prunable later.
+    if p.as_page().prune_xid() != newest_recently_dead {
+        p.set_prune_xid(newest_recently_dead);
+        changed = true;
+    }
+    if stats.live + stats.recently_dead == 0 {
+        stats.empty_pages = 1;
+    }
+    Ok((stats, changed))
+}
+
+/// Prunes the page at `block` if its cleanup lock is free and it looks worth
+/// it (`heap_page_prune_opt`): something on it was deleted by a transaction
+/// older than every snapshot, and it is short of space.
+pub fn prune_opportunistically(env: &HeapEnv<'_, '_>, rel: RelFileLocator, block: BlockNumber, oldest_xmin: TransactionId) -> PgResult<()> {
+    let buf = env.bufmgr.read_buffer(BufferTag::new(rel, ForkNumber::Main, block), ReadMode::Normal, None)?;
+    {
+        let page = buf.lock_shared();
+        let p = Page::new(&page);
+        let xid = p.prune_xid();
+        if xid == 0 || xid >= oldest_xmin || p.heap_free_space() >= BLCKSZ / 10 {
+            return Ok(());
+        }
+    }
+    let Some(mut page) = buf.try_lock_for_cleanup() else { return Ok(()) };
+    let (_, changed) = prune_page(env, &mut page, oldest_xmin)?;
+    if changed {
+        page.mark_dirty();
+    }
+    Ok(())
+}
+
+/// VACUUM's heap pass over a relation: prunes every page (waiting for each
+/// cleanup lock) and returns the totals and the number of blocks scanned.
+pub fn vacuum_relation(
+    env: &HeapEnv<'_, '_>,
+    rel: RelFileLocator,
+    oldest_xmin: TransactionId,
+    check_interrupts: &mut dyn FnMut() -> PgResult<()>,
+) -> PgResult<(PruneStats, BlockNumber)> {
+    let n = nblocks(env, rel)?;
+    let mut total = PruneStats::default();
+    for block in 0..n {
+        check_interrupts()?;
+        let buf = env.bufmgr.read_buffer(BufferTag::new(rel, ForkNumber::Main, block), ReadMode::Normal, None)?;
+        let mut page = buf.lock_for_cleanup()?;
+        let (stats, changed) = prune_page(env, &mut page, oldest_xmin)?;
+        if changed {
+            page.mark_dirty();
+        }
+        total.add(stats);
+    }
+    Ok((total, n))
+}
+
+/// How many blocks at the end of the relation hold no tuple (what VACUUM may
+/// truncate away under an AccessExclusiveLock).
+pub fn count_empty_tail(env: &HeapEnv<'_, '_>, rel: RelFileLocator) -> PgResult<BlockNumber> {
+    let n = nblocks(env, rel)?;
+    let mut empty = 0;
+    for block in (0..n).rev() {
+        let buf = env.bufmgr.read_buffer(BufferTag::new(rel, ForkNumber::Main, block), ReadMode::Normal, None)?;
+        let page = buf.lock_shared();
+        let p = Page::new(&page);
+        let has_tuples = !p.is_new()
+            && (FIRST_OFFSET_NUMBER..=p.max_offset_number()).any(|o| p.item_id(o).is_some_and(|i| i.is_used()));
+        if has_tuples {
+            break;
+        }
+        empty += 1;
+    }
+    Ok(empty)
+}
