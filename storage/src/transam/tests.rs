@@ -262,6 +262,69 @@ fn clog_evicts_dirty_pages_and_reads_them_back() {
 }
 
 #[test]
+fn concurrent_clog_updates_with_evictions() {
+    let mut layout = small();
+    layout.clog_buffers = 4;
+    let (dir, shm) = cluster(layout);
+    const PAGES: u64 = 12;
+    let expect = |x: TransactionId| if x.is_multiple_of(3) { XidStatus::Aborted } else { XidStatus::Committed };
+    std::thread::scope(|s| {
+        for w in 0..4u64 {
+            let (shm, dir) = (&shm, dir.path());
+            s.spawn(move || {
+                let clog = Clog::new(shm, dir);
+                for round in 0..50u64 {
+                    // Each thread sweeps every page, so the 4 slots keep changing hands.
+                    for page in 0..PAGES {
+                        let x = page * clog::XIDS_PER_PAGE + round * 4 + w + 100;
+                        clog.set_status(x, expect(x), round % 10 == 0).expect("set");
+                        assert_eq!(clog.status(x).expect("status"), expect(x));
+                        let neighbour = page * clog::XIDS_PER_PAGE + 99;
+                        assert_eq!(clog.status(neighbour).expect("status"), XidStatus::InProgress);
+                    }
+                }
+            });
+        }
+    });
+    let clog = Clog::new(&shm, dir.path());
+    clog.flush().expect("flush");
+    drop(clog);
+    drop(shm);
+    let shm = restart(dir.path(), layout);
+    let clog = Clog::new(&shm, dir.path());
+    for page in 0..PAGES {
+        for i in 0..200 {
+            let x = page * clog::XIDS_PER_PAGE + 100 + i;
+            assert_eq!(clog.status(x).expect("status"), expect(x), "xid {x}");
+        }
+    }
+}
+
+/// The visibility functions take any `XactOracle`, not only `Transam`.
+#[test]
+fn visibility_with_a_fake_oracle() {
+    struct Fake;
+    impl XactOracle for Fake {
+        fn is_in_progress(&self, xid: TransactionId) -> bool {
+            xid == 10
+        }
+        fn status(&self, xid: TransactionId) -> PgResult<XidStatus> {
+            Ok(if xid == 11 { XidStatus::Committed } else { XidStatus::InProgress })
+        }
+    }
+    let t = tuple_with(11, 10, 0);
+    let h = TupleHeader::parse(&t).expect("h");
+    assert_eq!(
+        visibility::satisfies_vacuum(&h, 5, &Fake).expect("vacuum"),
+        (visibility::HtsvResult::DeleteInProgress, HEAP_XMIN_COMMITTED)
+    );
+    let t = tuple_with(11, 12, HEAP_XMAX_IS_MULTI);
+    let h = TupleHeader::parse(&t).expect("h");
+    let err = visibility::satisfies_vacuum(&h, 5, &Fake).expect_err("multixact");
+    assert_eq!(err.code, types::SqlState::DataCorrupted);
+}
+
+#[test]
 fn assign_xid_extends_the_clog_across_a_page_boundary() {
     let mut layout = small();
     layout.clog_buffers = 4;
