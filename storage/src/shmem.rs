@@ -932,6 +932,36 @@ impl Drop for ProcHandle<'_> {
     }
 }
 
+/// Transaction fields of the ProcArray slots, for `transam` (PostgreSQL's
+/// `PGPROC.xid` / `PGPROC.xmin`). Locking is transam's: `xid` is set by the
+/// owning backend under XidGenLock and cleared under ProcArrayLock exclusive;
+/// readers that need a consistent set hold ProcArrayLock (see
+/// `transam/README.md`). SeqCst so that no reordering needs arguing about.
+impl<'a> ProcArray<'a> {
+    /// Slot `slot`'s top-level transaction id (0 = none). Panics if out of range.
+    pub fn xid(&self, slot: usize) -> u64 {
+        self.slots[slot].xid.load(Ordering::SeqCst)
+    }
+
+    pub fn set_xid(&self, slot: usize, xid: u64) {
+        self.slots[slot].xid.store(xid, Ordering::SeqCst);
+    }
+
+    /// Slot `slot`'s snapshot xmin (0 = none). Panics if out of range.
+    pub fn xmin(&self, slot: usize) -> u64 {
+        self.slots[slot].xmin.load(Ordering::SeqCst)
+    }
+
+    pub fn set_xmin(&self, slot: usize, xmin: u64) {
+        self.slots[slot].xmin.store(xmin, Ordering::SeqCst);
+    }
+
+    /// (slot, xid, xmin) of every slot, whatever its state.
+    pub fn xact_fields(&self) -> impl Iterator<Item = (usize, u64, u64)> + 'a {
+        self.slots.iter().enumerate().map(|(i, s)| (i, s.xid.load(Ordering::SeqCst), s.xmin.load(Ordering::SeqCst)))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
