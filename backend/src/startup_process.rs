@@ -5,7 +5,8 @@
 //! Today it verifies what every session will rely on — the segment's layout,
 //! the data directory's version and layout, the role file and pg_hba.conf — so
 //! that a damaged cluster refuses to start with a clear message instead of
-//! failing each connection. The WAL issue adds crash recovery (redo from the
+//! failing each connection. It then loads the transaction-id and OID
+//! counters from the control file into shared memory. The WAL issue adds crash recovery (redo from the
 //! last checkpoint) here, which is why this is a process of its own.
 
 use std::path::PathBuf;
@@ -44,6 +45,8 @@ pub fn run() -> Result<(), String> {
     let hba_path = data_dir.join("pg_hba.conf");
     let hba = std::fs::read_to_string(&hba_path).map_err(|e| format!("could not open file \"{}\": {e}", hba_path.display()))?;
     protocol::hba::parse(&hba, &hba_path.display().to_string()).map_err(|e| format!("could not load pg_hba.conf: {}", e.message))?;
+    // Transaction and OID counters from the control file into the fresh segment.
+    storage::transam::Transam::new(&shmem, &data_dir, 0).startup().map_err(|e| e.message)?;
     tracing::debug!("startup checks passed for \"{}\"", data_dir.display());
     Ok(())
 }

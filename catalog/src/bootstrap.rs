@@ -4,6 +4,7 @@
 //! PG_VERSION  postgresql.conf  pg_hba.conf
 //! global/pg_authid     roles (stand-in for the shared catalog)
 //! base/1 base/4 base/5 template1, template0, postgres
+//! global/pg_control   next transaction id and OID reservations
 //! pg_wal/  pg_xact/
 //! ```
 //! Each database directory gets its system catalogs as heap files
@@ -84,6 +85,7 @@ pub fn initialize(dir: &Path, opts: &BootstrapOptions) -> std::io::Result<()> {
             password: opts.superuser_verifier.clone(),
         }],
     )?;
+    storage::transam::Transam::bootstrap(dir).map_err(|e| std::io::Error::other(e.message))?;
     write_file(&dir.join("PG_VERSION"), &format!("{PG_MAJOR_VERSION}\n"))?;
     fs::File::open(dir)?.sync_all()
 }

@@ -46,7 +46,7 @@ use crate::page::{AddItemFlags, FIRST_OFFSET_NUMBER, ItemPointer, Page, PageMut,
 use crate::smgr::{BLCKSZ, BlockNumber, RelFileLocator};
 use crate::smgr_store::SmgrBlockStore;
 use crate::transam::combocid::ComboCids;
-use crate::transam::visibility::{Me, TmResult, satisfies_mvcc, satisfies_update};
+use crate::transam::visibility::{Me, TmResult, satisfies_mvcc, satisfies_update_at};
 use crate::transam::{CommandId, Snapshot, Transam, TransactionId, XidStatus};
 
 /// Serialises extension of a relation between processes (PostgreSQL's
@@ -343,7 +343,7 @@ fn modify(
                 _ => return Err(PgError::internal(format!("attempted to modify a tuple that is not there: {tid}"))),
             }
             let h = TupleHeader::parse(p.get_item(tid.offset)?)?;
-            let (r, hints) = satisfies_update(&h, w.cid, w.me(), env.tx)?;
+            let (r, hints) = satisfies_update_at(&h, tid, w.cid, w.me(), env.tx)?;
             (r, hints, h.ctid())
         };
         if hints != 0 {
