@@ -36,9 +36,13 @@ pub(super) fn find_cycle(t: &LockTable<'_>, me: usize) -> Option<Vec<CycleStep>>
     let mut waits: Vec<Option<(LockTag, LockMode)>> = vec![None; n];
     let mut edges: Vec<Vec<usize>> = vec![Vec::new(); n];
     for (p, proc) in t.procs.iter().enumerate() {
-        let Some(idx) = proc.wait_entry.load(Relaxed).checked_sub(1) else { continue };
+        let Some(idx) = proc.wait_entry.load(Relaxed).checked_sub(1) else {
+            continue;
+        };
         let words = t.tag_words(idx);
-        let (Some(tag), Some(mode)) = (LockTag::decode(words), t.view(idx).wait_mode) else { continue };
+        let (Some(tag), Some(mode)) = (LockTag::decode(words), t.view(idx).wait_mode) else {
+            continue;
+        };
         let mine = t.view(idx);
         waits[p] = Some((tag, mode));
         for other in t.entries_of(words, tag.hash()) {

@@ -83,7 +83,8 @@ impl LockStatus {
                 (s.classid, s.objid, s.objsubid) = (Some(class_oid), Some(obj_oid), Some(sub_id as i16));
             }
             LockTag::Advisory { key, int4_pair, .. } => {
-                (s.classid, s.objid, s.objsubid) = (Some((key >> 32) as u32), Some(key as u32), Some(1 + i16::from(int4_pair)));
+                (s.classid, s.objid, s.objsubid) =
+                    (Some((key >> 32) as u32), Some(key as u32), Some(1 + i16::from(int4_pair)));
             }
         }
         s
@@ -120,7 +121,11 @@ pub struct LockManager<'a> {
 
 impl std::fmt::Debug for LockManager<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("LockManager").field("slot", &self.my_slot).field("pid", &self.my_pid).field("held", &self.local.len()).finish()
+        f.debug_struct("LockManager")
+            .field("slot", &self.my_slot)
+            .field("pid", &self.my_pid)
+            .field("held", &self.local.len())
+            .finish()
     }
 }
 
@@ -196,7 +201,9 @@ impl<'a> LockManager<'a> {
         let mut v: Vec<_> = self
             .local
             .iter()
-            .flat_map(|(t, l)| LockMode::ALL.into_iter().filter(|m| l.counts[*m as usize] > 0).map(|m| (*t, m, l.counts[m as usize])))
+            .flat_map(|(t, l)| {
+                LockMode::ALL.into_iter().filter(|m| l.counts[*m as usize] > 0).map(|m| (*t, m, l.counts[m as usize]))
+            })
             .collect();
         v.sort();
         v
@@ -372,7 +379,9 @@ impl<'a> LockManager<'a> {
     /// zero; waiters it unblocks are granted and woken. Returns false if the
     /// lock was not held (PostgreSQL warns "you don't own a lock of type ...").
     pub fn release(&mut self, tag: LockTag, mode: LockMode) -> bool {
-        let Some(l) = self.local.get_mut(&tag) else { return false };
+        let Some(l) = self.local.get_mut(&tag) else {
+            return false;
+        };
         let count = &mut l.counts[mode as usize];
         if *count == 0 {
             return false;
@@ -434,9 +443,14 @@ impl<'a> LockManager<'a> {
         let mut rows = Vec::new();
         for p in 0..NUM_LOCK_PARTITIONS {
             for idx in t.partition_entries(p) {
-                let Some(tag) = LockTag::decode(t.tag_words(idx)) else { continue };
+                let Some(tag) = LockTag::decode(t.tag_words(idx)) else {
+                    continue;
+                };
                 let e = t.view(idx);
-                let pid = pids.get(&e.proc).copied().unwrap_or_else(|| t.procs.get(e.proc).map_or(0, |pr| pr.pid.load(Relaxed)));
+                let pid = pids
+                    .get(&e.proc)
+                    .copied()
+                    .unwrap_or_else(|| t.procs.get(e.proc).map_or(0, |pr| pr.pid.load(Relaxed)));
                 for m in LockMode::in_mask(e.granted) {
                     rows.push(LockStatus::new(tag, e.proc, pid, m, true, None));
                 }

@@ -38,7 +38,10 @@ pub(super) enum Decision {
     /// Must wait for `proc` (which waits for `mode` here and holds a mode we
     /// want) while `proc` waits for a mode we hold: a deadlock found without
     /// the detector (PostgreSQL's early deadlock in `ProcSleep`).
-    EarlyDeadlock { proc: usize, mode: LockMode },
+    EarlyDeadlock {
+        proc: usize,
+        mode: LockMode,
+    },
 }
 
 /// The lock-manager regions of one mapping.
@@ -269,7 +272,9 @@ impl<'a> LockTable<'a> {
         order.sort_by_key(|&i| (entries[i].wait_seq, entries[i].proc));
         let mut ahead = 0;
         for i in order {
-            let Some(mode) = entries[i].wait_mode else { continue };
+            let Some(mode) = entries[i].wait_mode else {
+                continue;
+            };
             let me = entries[i].idx;
             let others_granted = entries.iter().filter(|e| e.idx != me).fold(0, |m, e| m | e.granted);
             if mode.conflict_mask() & (ahead | others_granted) != 0 {

@@ -123,8 +123,12 @@ impl std::fmt::Display for LockTag {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match *self {
             LockTag::Relation { db, rel } => write!(f, "relation {rel} of database {db}"),
-            LockTag::RelationExtend { db, rel } => write!(f, "extension of relation {rel} of database {db}"),
-            LockTag::Page { db, rel, block } => write!(f, "page {block} of relation {rel} of database {db}"),
+            LockTag::RelationExtend { db, rel } => {
+                write!(f, "extension of relation {rel} of database {db}")
+            }
+            LockTag::Page { db, rel, block } => {
+                write!(f, "page {block} of relation {rel} of database {db}")
+            }
             LockTag::Tuple { db, rel, block, offset } => {
                 write!(f, "tuple ({block},{offset}) of relation {rel} of database {db}")
             }
