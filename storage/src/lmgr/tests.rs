@@ -777,3 +777,54 @@ fn lock_manager_errors_use_the_lock_sqlstates_when_the_table_has_them() {
     let e = super::manager::out_of_shared_memory();
     assert_eq!(e.code.code(), "53200");
 }
+
+const CHILD_ENV: &str = "OXIPG_TEST_LMGR_SHMEM";
+
+/// Entry point for the child process of the test below; does nothing when run
+/// as an ordinary test. As backend slot 1 it takes xid 2, then waits for
+/// xid 1 (held by the parent), and exits 0 once granted.
+#[test]
+fn lmgr_child_process_entry() {
+    let Ok(id) = std::env::var(CHILD_ENV) else { return };
+    let mut shm = SharedMemory::attach(&id).expect("child attaches");
+    shm.disown();
+    let pid = std::process::id() as i32;
+    let h = shm.proc_array().claim(1, pid).expect("slot 1");
+    h.activate(1, DB, 0);
+    let mut m = LockManager::new(&shm, 1, pid).expect("lock manager");
+    assert!(m.acquire(xid(2), LockMode::Exclusive, LockWait::NoWait, &mut ok()).expect("own xid"));
+    let wait =
+        LockWait::Block { lock_timeout: Some(Duration::from_secs(20)), deadlock_timeout: Duration::from_secs(30) };
+    assert!(m.acquire(xid(1), LockMode::Share, wait, &mut ok()).expect("granted when the parent aborts"));
+    m.release_all();
+}
+
+/// A waiter in another process is woken through the shared futex, and the
+/// deadlock detector sees edges of both processes.
+#[test]
+fn waits_and_deadlocks_across_processes() {
+    let shm = segment(4);
+    let (_ha, mut a) = backend(&shm, 0);
+    assert!(a.acquire(xid(1), LockMode::Exclusive, LockWait::NoWait, &mut ok()).expect("own xid"));
+    let exe = std::env::current_exe().expect("test binary");
+    let mut child = std::process::Command::new(&exe)
+        .args(["lmgr::tests::lmgr_child_process_entry", "--exact", "--test-threads=1", "--quiet"])
+        .env(CHILD_ENV, shm.os_id())
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .expect("spawn child");
+    let child_pid = child.id() as i32;
+    wait_until("the child to queue", || LockManager::status(&shm).iter().any(|r| r.pid == child_pid && !r.granted));
+    let e = a.acquire(xid(2), LockMode::Share, block(10), &mut ok()).expect_err("deadlock");
+    assert_eq!(e.code, deadlock_detected_code());
+    assert_eq!(
+        e.detail.as_deref().map(str::to_owned),
+        Some(format!(
+            "Process 1001 waits for ShareLock on transaction 2; blocked by process {child_pid}.\n\
+             Process {child_pid} waits for ShareLock on transaction 1; blocked by process 1001."
+        ))
+    );
+    a.release_all();
+    assert!(child.wait().expect("wait child").success(), "child failed");
+    assert!(LockManager::status(&shm).is_empty());
+}
