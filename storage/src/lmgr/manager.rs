@@ -10,7 +10,7 @@ use types::{PgError, PgResult, SqlState};
 
 use super::table::{Decision, LockTable, partition_of};
 use super::{LockMode, LockTag, NUM_LOCK_PARTITIONS, futex_wait_timeout, wait_status};
-use crate::shmem::{RegionId, SharedMemory};
+use crate::shmem::SharedMemory;
 
 /// Longest single sleep of a waiter: interrupts (cancel, statement_timeout,
 /// termination) are checked at least this often.
@@ -169,18 +169,49 @@ impl<'a> LockManager<'a> {
     /// The lock manager of the backend in ProcArray slot `my_slot`, process
     /// `my_pid` (as reported in deadlock messages).
     pub fn new(shmem: &'a SharedMemory, my_slot: usize, my_pid: i32) -> PgResult<LockManager<'a>> {
-        let table = LockTable {
-            shared: &shmem.region(RegionId::LmgrShared)[0],
-            slots: shmem.region(RegionId::LockSlots),
-            procs: shmem.region(RegionId::LmgrProcs),
-        };
+        let table = LockTable::of(shmem);
         let Some(proc) = table.procs.get(my_slot) else {
             return Err(PgError::internal(format!("lock manager: no ProcArray slot {my_slot}")));
         };
+        // A previous owner of the slot that exited without releasing (a
+        // FATAL exit that skipped destructors) must not block anyone.
+        Self::purge_slot(shmem, my_slot);
         proc.pid.store(my_pid, Relaxed);
-        proc.wait_entry.store(0, Relaxed);
-        proc.wait_status.store(wait_status::IDLE, Relaxed);
         Ok(LockManager { shmem, table, my_slot, my_pid, local: HashMap::new(), waiting: None })
+    }
+
+    /// Removes every entry of ProcArray slot `slot` from the table (held modes
+    /// and a pending wait) and wakes the waiters that this unblocks; returns
+    /// how many entries there were. For a backend that is gone: run by
+    /// [`Self::new`] for its own slot, and usable by whoever reaps a backend
+    /// that exited without `release_all`. Must not be used on a live
+    /// backend's slot.
+    pub fn purge_slot(shmem: &SharedMemory, slot: usize) -> usize {
+        let t = LockTable::of(shmem);
+        let mut purged = 0;
+        for p in 0..NUM_LOCK_PARTITIONS {
+            let _guard = t.partition_lock(p).acquire_exclusive();
+            let mine: Vec<u32> = t.partition_entries(p).filter(|&i| t.view(i).proc == slot).collect();
+            for idx in mine {
+                let words = t.tag_words(idx);
+                let Some(tag) = LockTag::decode(words) else { continue };
+                // A wait on this entry ends with it (under its partition
+                // lock, so the deadlock detector never sees a stale edge).
+                if let Some(proc) = t.procs.get(slot)
+                    && proc.wait_entry.load(Relaxed) == idx + 1
+                {
+                    proc.wait_entry.store(0, Relaxed);
+                }
+                t.free(tag.hash(), idx);
+                t.wake_waiters(words, tag.hash());
+                purged += 1;
+            }
+        }
+        if let Some(proc) = t.procs.get(slot) {
+            proc.wait_entry.store(0, Relaxed);
+            proc.wait_status.store(wait_status::IDLE, Relaxed);
+        }
+        purged
     }
 
     pub fn slot(&self) -> usize {
@@ -298,9 +329,10 @@ impl<'a> LockManager<'a> {
         check_interrupts: &mut dyn FnMut() -> PgResult<()>,
     ) -> PgResult<bool> {
         let start = Instant::now();
-        let give_up_at = lock_timeout.map(|t| start + t);
-        let check_at = start + deadlock_timeout;
-        let mut checked = false;
+        // A timeout too large to represent is no timeout.
+        let give_up_at = lock_timeout.and_then(|t| start.checked_add(t));
+        let check_at = start.checked_add(deadlock_timeout);
+        let mut checked = check_at.is_none();
         let status = &self.table.procs[self.my_slot].wait_status;
         loop {
             if status.load(std::sync::atomic::Ordering::Acquire) == wait_status::GRANTED {
@@ -315,7 +347,7 @@ impl<'a> LockManager<'a> {
             if give_up_at.is_some_and(|t| now >= t) {
                 return if self.abandon_wait() { Ok(true) } else { Err(lock_timeout_error()) };
             }
-            if !checked && now >= check_at {
+            if !checked && check_at.is_some_and(|t| now >= t) {
                 checked = true;
                 if let Some(detail) = self.check_deadlock() {
                     return Err(deadlock_error(detail));
@@ -323,8 +355,8 @@ impl<'a> LockManager<'a> {
                 continue;
             }
             let mut sleep = WAIT_SLICE;
-            if !checked {
-                sleep = sleep.min(check_at - now);
+            if let Some(t) = check_at.filter(|_| !checked) {
+                sleep = sleep.min(t - now);
             }
             if let Some(t) = give_up_at {
                 sleep = sleep.min(t - now);
@@ -433,11 +465,7 @@ impl<'a> LockManager<'a> {
     /// `GetLockStatusData`): partition locks are taken shared, in order, and
     /// all held together so the picture is consistent.
     pub fn status(shmem: &SharedMemory) -> Vec<LockStatus> {
-        let t = LockTable {
-            shared: &shmem.region(RegionId::LmgrShared)[0],
-            slots: shmem.region(RegionId::LockSlots),
-            procs: shmem.region(RegionId::LmgrProcs),
-        };
+        let t = LockTable::of(shmem);
         let pids: HashMap<usize, i32> = shmem.proc_array().active().map(|p| (p.slot, p.pid)).collect();
         let _guards: Vec<_> = (0..NUM_LOCK_PARTITIONS).map(|p| t.partition_lock(p).acquire_shared()).collect();
         let mut rows = Vec::new();

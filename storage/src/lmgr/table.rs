@@ -10,6 +10,7 @@ use std::sync::atomic::Ordering::{Acquire, Relaxed, Release};
 
 use super::{BUCKETS_PER_PARTITION, LmgrProc, LmgrShared, LockMode, LockSlot, NUM_LOCK_PARTITIONS, wait_status};
 use crate::lwlock::LWLock;
+use crate::shmem::{RegionId, SharedMemory};
 
 /// Distance between the wait sequence numbers of successive waiters; a
 /// waiter placed *before* another (see [`LockTable::decide`]) takes that
@@ -62,6 +63,15 @@ fn bucket_of(hash: u64) -> usize {
 }
 
 impl<'a> LockTable<'a> {
+    /// The lock-manager regions of `shmem`.
+    pub fn of(shmem: &'a SharedMemory) -> LockTable<'a> {
+        LockTable {
+            shared: &shmem.region(RegionId::LmgrShared)[0],
+            slots: shmem.region(RegionId::LockSlots),
+            procs: shmem.region(RegionId::LmgrProcs),
+        }
+    }
+
     pub fn partition_lock(&self, p: usize) -> &'a LWLock {
         &self.shared.partition_locks[p].lock
     }

@@ -498,6 +498,30 @@ fn release_all_and_drop_free_everything_and_wake_waiters() {
     assert!(LockManager::status(&shm).is_empty(), "drop releases");
 }
 
+/// A backend that vanished without releasing (its manager was never
+/// dropped) is cleaned up when its slot gets a new lock manager.
+#[test]
+fn a_new_manager_purges_what_the_slot_left_behind() {
+    let shm = segment(4);
+    let (ha, mut a) = backend(&shm, 0);
+    assert!(a.acquire(rel(1), LockMode::AccessExclusive, LockWait::NoWait, &mut ok()).expect("free"));
+    assert!(a.acquire(xid(5), LockMode::Exclusive, LockWait::NoWait, &mut ok()).expect("free"));
+    std::mem::forget(a);
+    drop(ha);
+    std::thread::scope(|s| {
+        let w = s.spawn(|| {
+            let (_hb, mut b) = backend(&shm, 1);
+            b.acquire(rel(1), LockMode::AccessShare, block(1000), &mut ok())
+        });
+        wait_until("b to queue", || is_waiting(&shm, 1));
+        let (_ha2, a2) = backend(&shm, 0);
+        assert!(a2.held().is_empty());
+        assert!(w.join().expect("b").expect("granted"));
+    });
+    assert!(LockManager::status(&shm).is_empty());
+    assert_eq!(LockManager::purge_slot(&shm, 0), 0);
+}
+
 #[test]
 fn a_full_lock_table_is_53200_with_the_hint() {
     // 10 entries per backend, 2 backends: 20 entries.
