@@ -86,11 +86,14 @@ pub enum RegionId {
     ClogSlots,
     /// CLOG page contents, 1024 words per slot (`AtomicU64`).
     ClogWords,
-    /// Lock-manager control ([`crate::lmgr::LmgrShared`], 1).
+    /// Lock-manager control: partition locks, bucket heads, free list
+    /// ([`crate::lmgr::LmgrShared`], 1).
     LmgrShared,
-    /// The heavyweight lock table ([`crate::lmgr::LockSlot`], `lock_slots`).
+    /// The heavyweight lock table, one entry per (lock, backend) pair
+    /// ([`crate::lmgr::LockSlot`], `lock_slots` = max_locks_per_transaction * proc_slots).
     LockSlots,
-    /// Per-backend lock-manager state ([`crate::lmgr::LmgrProc`], `proc_slots`).
+    /// Per-backend lock-manager state: wait futex, awaited entry, pid
+    /// ([`crate::lmgr::LmgrProc`], `proc_slots`).
     LmgrProcs,
 }
 
