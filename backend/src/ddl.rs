@@ -11,6 +11,7 @@ use sqlparser::ast::{ColumnOption, CreateTable, ObjectName, ObjectNamePart, Obje
 use catalog::heap_catalog::{CatalogWriter, NewColumn, RelationInfo};
 use catalog::system::PG_CATALOG_NAMESPACE;
 use storage::heap::tuple::{MAX_HEAP_ATTRIBUTE_NUMBER, type_storage};
+use storage::lmgr::{LockMode, LockTag};
 use storage::smgr::{ForkNumber, RelFileLocator};
 use types::{PgError, PgResult, SqlState};
 
@@ -130,8 +131,12 @@ fn create_table(session: &mut Session, ct: &CreateTable) -> PgResult<Outcome> {
         columns.push(NewColumn { name: col_name, type_oid, typmod, not_null, default });
     }
 
-    // Two sessions creating the same name: the lock manager will make the
-    // second wait for the first and then see its row. TODO(lock manager).
+    // Two sessions creating the same name: the second waits for the first to
+    // finish and then sees its row (PostgreSQL gets this from the unique
+    // index on pg_class; we have no catalog indexes yet).
+    let name_tag = LockTag::Object { db: session.database_oid, class_oid: catalog::system::PG_CLASS, obj_oid: name_hash(namespace, &name), sub_id: 0 };
+    crate::xact::lock(session, name_tag, LockMode::AccessExclusive, false)?;
+    relcache::accept_invalidations(session);
     let namespace_text = namespace_name(session, namespace)?;
     if let Some(existing) = relcache::lookup_relation(session, Some(&namespace_text), &name)? {
         if ct.if_not_exists {
@@ -158,6 +163,16 @@ fn create_table(session: &mut Session, ct: &CreateTable) -> PgResult<Outcome> {
     })?;
     catalog_changed(session);
     Ok(Outcome::Command("CREATE TABLE".into()))
+}
+
+/// A stable 32-bit hash of (schema, name), the object id of the lock that
+/// serialises creators of one name.
+fn name_hash(namespace: u32, name: &str) -> u32 {
+    let mut h: u32 = 0x811c_9dc5 ^ namespace;
+    for b in name.bytes() {
+        h = (h ^ u32::from(b)).wrapping_mul(0x0100_0193);
+    }
+    h
 }
 
 fn namespace_name(session: &mut Session, oid: u32) -> PgResult<String> {
@@ -189,7 +204,15 @@ fn target_table(session: &mut Session, name: &ObjectName, if_exists: bool, verb:
         return Err(PgError::new(SqlState::InsufficientPrivilege, format!("permission denied: \"{relname}\" is a system catalog")));
     }
     let _ = verb;
-    Ok(Some(rel))
+    // Wait for every user of the table to finish, then look again: it may
+    // have been dropped or changed meanwhile.
+    crate::xact::lock_relation(session, rel.oid, LockMode::AccessExclusive)?;
+    relcache::accept_invalidations(session);
+    match relcache::lookup_relation(session, schema.as_deref(), &relname)? {
+        Some(again) if again.oid == rel.oid => Ok(Some(again)),
+        _ if if_exists => Ok(None),
+        _ => Err(PgError::new(SqlState::UndefinedTable, format!("table \"{relname}\" does not exist"))),
+    }
 }
 
 fn drop_tables(session: &mut Session, names: &[ObjectName], if_exists: bool, _cascade: bool) -> PgResult<Outcome> {
@@ -263,22 +286,23 @@ fn vacuum(session: &mut Session, v: &sqlparser::ast::VacuumStatement) -> PgResul
         return Err(PgError::new(SqlState::ActiveSqlTransaction, "VACUUM cannot run inside a transaction block"));
     }
     let db = session.database_oid;
-    let targets: Vec<RelFileLocator> = match &v.table_name {
+    let targets: Vec<(u32, RelFileLocator)> = match &v.table_name {
         Some(n) => {
             let (schema, relname) = split_name(n)?;
             let rel = relcache::lookup_relation(session, schema.as_deref(), &relname)?
                 .ok_or_else(|| PgError::new(SqlState::UndefinedTable, format!("relation \"{relname}\" does not exist")))?;
-            vec![rel.locator(db)]
+            vec![(rel.oid, rel.locator(db))]
         }
         None => {
             let mut all = Vec::new();
             with_reader(session, |r| {
                 r.scan(&catalog::system::PG_CLASS_DEF, |_, row| {
-                    if let (Some(types::Datum::Oid(node)), Some(types::Datum::Text(kind))) =
-                        (row.get(catalog::system::PG_CLASS_DEF.col("relfilenode")), row.get(catalog::system::PG_CLASS_DEF.col("relkind")))
+                    let def = &catalog::system::PG_CLASS_DEF;
+                    if let (Some(types::Datum::Oid(oid)), Some(types::Datum::Oid(node)), Some(types::Datum::Text(kind))) =
+                        (row.get(def.col("oid")), row.get(def.col("relfilenode")), row.get(def.col("relkind")))
                         && kind == "r"
                     {
-                        all.push(RelFileLocator::new(db, *node));
+                        all.push((*oid, RelFileLocator::new(db, *node)));
                     }
                     Ok(true)
                 })
@@ -288,18 +312,51 @@ fn vacuum(session: &mut Session, v: &sqlparser::ast::VacuumStatement) -> PgResul
     };
     // VACUUM holds no snapshot of its own: only other sessions' matter.
     crate::xact::abort(session);
-    let oldest_xmin = session.storage.transam.oldest_xmin();
-    for rel in targets {
+    for (oid, rel) in targets {
+        // Readers and writers may go on; another VACUUM or DDL may not.
+        let tag = LockTag::Relation { db, rel: oid };
+        crate::xact::lock(session, tag, LockMode::ShareUpdateExclusive, false)?;
+        let oldest_xmin = session.storage.transam.oldest_xmin();
         let env = session.storage.heap_env();
         let interrupts = &session.interrupts;
         let deadline = session.deadline;
         let mut check = || interrupts.check(deadline);
         storage::heap::pruneheap::vacuum_relation(&env, rel, oldest_xmin, &mut check)?;
         session.tx.dirty.insert(rel);
+        truncate_empty_tail(session, oid, rel)?;
+        session.storage.locks.borrow_mut().release(tag, LockMode::ShareUpdateExclusive);
     }
     let dirty = std::mem::take(&mut session.tx.dirty);
     for rel in dirty {
         session.storage.bufmgr.flush_relation(rel).map_err(PgError::from)?;
     }
     Ok(Outcome::Command("VACUUM".into()))
+}
+
+/// Gives the empty pages at the end of a relation back to the file system,
+/// if nobody is using the table right now (PostgreSQL's `lazy_truncate_heap`
+/// takes the AccessExclusiveLock only conditionally, too).
+fn truncate_empty_tail(session: &mut Session, oid: u32, rel: RelFileLocator) -> PgResult<()> {
+    let env = session.storage.heap_env();
+    if storage::heap::pruneheap::count_empty_tail(&env, rel)? == 0 {
+        return Ok(());
+    }
+    let tag = LockTag::Relation { db: session.database_oid, rel: oid };
+    if !crate::xact::lock(session, tag, LockMode::AccessExclusive, true)? {
+        return Ok(());
+    }
+    let result = (|| {
+        let env = session.storage.heap_env();
+        // Nobody can add tuples now: count again and cut.
+        let empty = storage::heap::pruneheap::count_empty_tail(&env, rel)?;
+        let n = storage::heap::heapam::nblocks(&env, rel)?;
+        if empty > 0 {
+            let keep = n - empty;
+            session.storage.bufmgr.drop_relation_buffers(rel, Some(ForkNumber::Main), keep).map_err(PgError::from)?;
+            session.storage.store.smgr().truncate(rel, ForkNumber::Main, keep)?;
+        }
+        Ok(())
+    })();
+    session.storage.locks.borrow_mut().release(tag, LockMode::AccessExclusive);
+    result
 }

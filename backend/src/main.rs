@@ -139,7 +139,7 @@ fn run_client() -> Result<ExitCode, String> {
     let socket = storage::ipc::take_client_socket().map_err(|e| e.to_string())?;
 
     let slot_index = slot.as_ref().map(|h| h.index()).unwrap_or(0);
-    let storage_env = xact::StorageEnv::new(shmem, &data_dir, slot_index).map_err(|e| e.message)?;
+    let storage_env = xact::StorageEnv::new(shmem, &data_dir, slot_index, pid).map_err(|e| e.message)?;
     let session = session::Session {
         settings,
         user_oid: 0,

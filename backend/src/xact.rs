@@ -16,12 +16,14 @@
 //! neither running nor committed: aborted. Abort marks the CLOG, unlinks the
 //! files the transaction created, and releases its locks.
 
+use std::cell::RefCell;
 use std::collections::BTreeSet;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use storage::buffer::BufferManager;
-use storage::heap::heapam::{HeapEnv, NoExtensionLock, WriteXact};
+use storage::heap::heapam::{ExtensionLock, HeapEnv, WriteXact};
+use storage::lmgr::{LockManager, LockMode, LockTag, LockWait};
 use storage::smgr::{ForkNumber, RelFileLocator, Smgr};
 use storage::smgr_store::SmgrBlockStore;
 use storage::transam::combocid::ComboCids;
@@ -36,18 +38,60 @@ pub struct StorageEnv {
     pub bufmgr: BufferManager<'static>,
     pub store: Arc<SmgrBlockStore>,
     pub transam: Transam<'static>,
+    /// The heavyweight locks this backend holds (released at transaction end).
+    pub locks: RefCell<LockManager<'static>>,
 }
 
 impl StorageEnv {
-    pub fn new(shmem: &'static storage::shmem::SharedMemory, data_dir: &std::path::Path, slot: usize) -> PgResult<StorageEnv> {
+    pub fn new(shmem: &'static storage::shmem::SharedMemory, data_dir: &std::path::Path, slot: usize, pid: i32) -> PgResult<StorageEnv> {
         let store = Arc::new(SmgrBlockStore::new(Smgr::new(data_dir)));
         let bufmgr = BufferManager::new(shmem, store.clone()).map_err(PgError::from)?;
-        Ok(StorageEnv { bufmgr, store, transam: Transam::new(shmem, data_dir, slot) })
+        let locks = RefCell::new(LockManager::new(shmem, slot, pid)?);
+        Ok(StorageEnv { bufmgr, store, transam: Transam::new(shmem, data_dir, slot), locks })
     }
 
     pub fn heap_env(&self) -> HeapEnv<'_, 'static> {
-        HeapEnv { bufmgr: &self.bufmgr, store: &self.store, tx: &self.transam, extension_lock: &NoExtensionLock }
+        HeapEnv { bufmgr: &self.bufmgr, store: &self.store, tx: &self.transam, extension_lock: self }
     }
+}
+
+/// The relation extension lock through the lock manager: held only while a
+/// page is added, never waited for long, so no interrupt check is needed.
+impl ExtensionLock for StorageEnv {
+    fn lock(&self, rel: RelFileLocator) -> PgResult<()> {
+        let tag = LockTag::RelationExtend { db: rel.db_oid, rel: rel.rel_number };
+        let wait = LockWait::Block { lock_timeout: None, deadlock_timeout: Duration::from_secs(1) };
+        self.locks.borrow_mut().acquire(tag, LockMode::Exclusive, wait, &mut || Ok(())).map(|_| ())
+    }
+    fn unlock(&self, rel: RelFileLocator) {
+        self.locks.borrow_mut().release(LockTag::RelationExtend { db: rel.db_oid, rel: rel.rel_number }, LockMode::Exclusive);
+    }
+}
+
+/// How this session waits for a lock: `lock_timeout` and `deadlock_timeout`.
+pub fn lock_wait(session: &Session, nowait: bool) -> LockWait {
+    if nowait {
+        return LockWait::NoWait;
+    }
+    let lock_timeout = session.settings.get_duration("lock_timeout").filter(|d| !d.is_zero());
+    let deadlock_timeout = session.settings.get_duration("deadlock_timeout").unwrap_or(Duration::from_secs(1));
+    LockWait::Block { lock_timeout, deadlock_timeout }
+}
+
+/// Takes a heavyweight lock until transaction end, waiting as the session's
+/// settings say (cancel and statement_timeout interrupt the wait). With
+/// `nowait`, Ok(false) means it is held by someone else.
+pub fn lock(session: &mut Session, tag: LockTag, mode: LockMode, nowait: bool) -> PgResult<bool> {
+    let wait = lock_wait(session, nowait);
+    let interrupts = &session.interrupts;
+    let deadline = session.deadline;
+    session.storage.locks.borrow_mut().acquire(tag, mode, wait, &mut || interrupts.check(deadline))
+}
+
+/// Locks relation `oid` of this database in `mode` until transaction end.
+pub fn lock_relation(session: &mut Session, oid: u32, mode: LockMode) -> PgResult<()> {
+    let tag = LockTag::Relation { db: session.database_oid, rel: oid };
+    lock(session, tag, mode, false).map(|_| ())
 }
 
 /// The isolation level a transaction runs at.
@@ -157,6 +201,9 @@ pub fn ensure_xid(session: &mut Session) -> PgResult<TransactionId> {
     }
     let x = session.storage.transam.assign_xid()?;
     session.tx.xid = Some(x);
+    // Others wait for this transaction by waiting for this lock.
+    let tag = LockTag::TransactionId(x);
+    session.storage.locks.borrow_mut().acquire(tag, LockMode::Exclusive, LockWait::NoWait, &mut || Ok(()))?;
     if session.tx.isolation.is_none() {
         session.tx.isolation = Some(isolation_of(&session.settings));
     }
@@ -175,24 +222,37 @@ pub fn with_write<R>(
     session.tx.dirty.extend(rels.iter().copied());
     let transaction_snapshot = !matches!(session.tx.isolation, Some(Isolation::ReadCommitted) | None);
     let env = session.storage.heap_env();
-    let transam = &session.storage.transam;
+    let storage = &session.storage;
     let interrupts = &session.interrupts;
+    let lock_wait = lock_wait(session, false);
     let deadline = session.deadline;
-    let mut wait = |other: TransactionId| wait_for_xid(transam, interrupts, deadline, other);
+    let mut wait = |other: TransactionId| wait_for_xid(storage, lock_wait, interrupts, deadline, other);
     let mut w = WriteXact { xid, cid: session.tx.cid, combocids: &mut session.tx.combocids, transaction_snapshot, wait_for_xid: &mut wait };
     f(&env, &mut w)
 }
 
-/// Waits until transaction `xid` has ended, checking for interrupts.
-/// TODO(lock manager): sleep on the transaction's lock instead of polling.
-fn wait_for_xid(transam: &Transam<'_>, interrupts: &crate::interrupt::Interrupts, deadline: Option<Instant>, xid: TransactionId) -> PgResult<()> {
-    let mut pause = Duration::from_micros(200);
-    while transam.is_in_progress(xid) {
+/// Waits until transaction `xid` has ended (`XactLockTableWait`): takes and
+/// drops a share lock on its transaction lock, which its owner holds
+/// exclusively from xid assignment to its end. The xid is published in the
+/// ProcArray a moment before that lock is taken, so a waiter that got the
+/// lock while the xid still runs tries again.
+fn wait_for_xid(
+    storage: &StorageEnv,
+    wait: LockWait,
+    interrupts: &crate::interrupt::Interrupts,
+    deadline: Option<Instant>,
+    xid: TransactionId,
+) -> PgResult<()> {
+    let tag = LockTag::TransactionId(xid);
+    loop {
+        storage.locks.borrow_mut().acquire(tag, LockMode::Share, wait, &mut || interrupts.check(deadline))?;
+        storage.locks.borrow_mut().release(tag, LockMode::Share);
+        if !storage.transam.is_in_progress(xid) {
+            return Ok(());
+        }
         interrupts.check(deadline)?;
-        std::thread::sleep(pause);
-        pause = (pause * 2).min(Duration::from_millis(10));
+        std::thread::sleep(Duration::from_micros(100));
     }
-    Ok(())
 }
 
 /// Ends the current command: if it wrote, later commands see its changes.
@@ -217,6 +277,7 @@ pub fn commit(session: &mut Session) -> PgResult<()> {
     let tx = std::mem::take(&mut session.tx);
     let Some(xid) = tx.xid else {
         session.storage.transam.end_without_xid();
+        session.storage.locks.borrow_mut().release_all();
         return Ok(());
     };
     let fsync = fsync_enabled(session);
@@ -252,6 +313,10 @@ pub fn commit(session: &mut Session) -> PgResult<()> {
     for rel in &tx.drop_at_commit {
         forget_relation(session, *rel);
     }
+    if tx.catalog_changed {
+        session.relcache.invalidate();
+    }
+    session.storage.locks.borrow_mut().release_all();
     Ok(())
 }
 
@@ -260,7 +325,10 @@ pub fn abort(session: &mut Session) {
     let tx = std::mem::take(&mut session.tx);
     match tx.xid {
         Some(xid) => finish_abort(session, xid, tx),
-        None => session.storage.transam.end_without_xid(),
+        None => {
+            session.storage.transam.end_without_xid();
+            session.storage.locks.borrow_mut().release_all();
+        }
     }
 }
 
@@ -271,6 +339,10 @@ fn finish_abort(session: &mut Session, xid: TransactionId, tx: TxState) {
     for rel in &tx.created {
         forget_relation(session, *rel);
     }
+    if tx.catalog_changed {
+        session.relcache.invalidate();
+    }
+    session.storage.locks.borrow_mut().release_all();
 }
 
 /// Drops a relation's buffers and unlinks its files.
