@@ -111,7 +111,19 @@ fn isolation_name(level: &TransactionIsolationLevel) -> &'static str {
 
 fn apply_transaction_modes(session: &mut Session, modes: &[TransactionMode], scope: &str) -> PgResult<()> {
     use sqlparser::ast::TransactionAccessMode;
+    let started = scope == "transaction" && session.tx.first_snapshot_taken;
     for m in modes {
+        match m {
+            TransactionMode::IsolationLevel(_) if started => {
+                return Err(PgError::new(SqlState::ActiveSqlTransaction, "SET TRANSACTION ISOLATION LEVEL must be called before any query"));
+            }
+            TransactionMode::AccessMode(TransactionAccessMode::ReadWrite)
+                if started && session.settings.show("transaction_read_only").unwrap_or_default() == "on" =>
+            {
+                return Err(PgError::new(SqlState::ActiveSqlTransaction, "transaction read-write mode must be set before any query"));
+            }
+            _ => {}
+        }
         let (name, value) = match m {
             TransactionMode::IsolationLevel(l) => (format!("{scope}_isolation"), isolation_name(l).to_owned()),
             TransactionMode::AccessMode(TransactionAccessMode::ReadOnly) => (format!("{scope}_read_only"), "on".into()),

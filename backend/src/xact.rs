@@ -122,6 +122,9 @@ pub struct TxState {
     /// Files to unlink once this transaction has committed.
     pub drop_at_commit: Vec<RelFileLocator>,
     pub catalog_changed: bool,
+    /// A query has run in this transaction (PostgreSQL's FirstSnapshotSet):
+    /// the isolation level can no longer change.
+    pub first_snapshot_taken: bool,
 }
 
 impl Default for TxState {
@@ -138,6 +141,7 @@ impl Default for TxState {
             created: Vec::new(),
             drop_at_commit: Vec::new(),
             catalog_changed: false,
+            first_snapshot_taken: false,
         }
     }
 }
@@ -151,6 +155,7 @@ impl TxState {
 /// The snapshot the current statement reads with: the transaction's at
 /// REPEATABLE READ and above, a fresh one per statement at READ COMMITTED.
 pub fn statement_snapshot(session: &mut Session) -> Snapshot {
+    session.tx.first_snapshot_taken = true;
     let iso = *session.tx.isolation.get_or_insert_with(|| isolation_of(&session.settings));
     let cid = session.tx.cid;
     let snap = match iso {

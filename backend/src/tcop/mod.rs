@@ -107,6 +107,7 @@ fn run_statement(
     }
     match stmt {
         Statement::Query(_) => {
+            session.tx.first_snapshot_taken = true;
             let owned;
             let plan = match plan {
                 Some(p) => p,
