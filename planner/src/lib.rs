@@ -1,27 +1,38 @@
 //! The planner: turns a parsed statement into a [`PlannedStmt`] the executor runs.
 //!
-//! It owns parse analysis (binding sqlparser's AST, PostgreSQL's type-resolution
-//! rules for literals, operators, functions and casts, output column names) and, as
-//! tables arrive, rewriting and optimisation. Today it plans queries without tables:
-//! `SELECT` of expressions with optional `WHERE`, `ORDER BY`, `LIMIT`/`OFFSET`, and
-//! `VALUES` lists.
+//! It owns parse analysis (binding sqlparser's AST to relations through a
+//! [`catalog::CatalogView`], PostgreSQL's type-resolution rules for literals,
+//! operators, functions, casts and assignments, output column names) and, as the
+//! project grows, rewriting and optimisation. Today it plans:
+//! - `SELECT` over no table or one table (optionally schema-qualified and
+//!   aliased) with `WHERE`, aggregates (`count`, `sum`, `avg`, `min`, `max`),
+//!   `GROUP BY`, `HAVING`, `ORDER BY`, `LIMIT`/`OFFSET`; `VALUES` lists;
+//! - `INSERT ... VALUES | SELECT`, `UPDATE` and `DELETE` of one table, with
+//!   defaults, assignment coercion and `RETURNING`.
 //!
 //! It must never evaluate anything that depends on the session or on time (that is
 //! the executor's job: `now()`, `current_user`, timestamptz input in the session zone)
 //! and never panic on user input: anything valid in PostgreSQL that is not supported
-//! yet fails with 0A000 naming the feature.
+//! yet (joins, subqueries, ...) fails with 0A000 naming the feature.
 //!
-//! Entry points: [`plan_statement`] (extended protocol: parameter types may be left
-//! unspecified and are inferred) and [`plan_simple_query`] (no parameters allowed).
-//! The typed expression tree is [`expr::Expr`]; the built-in function catalog is
-//! [`analyze::func`].
+//! Entry points: [`plan_statement_in`] (extended protocol: parameter types may be
+//! left unspecified and are inferred) and [`plan_simple_query_in`] (no parameters
+//! allowed), against a catalog; [`plan_statement`] and [`plan_simple_query`] are
+//! the same against [`catalog::EmptyCatalog`]. A [`PlannedStmt`] names the
+//! relations to lock ([`PlannedStmt::relations`]) and makes its command tag
+//! ([`PlannedStmt::command_tag`]). The typed expression tree is [`expr::Expr`];
+//! plans are in [`plan`]; the built-in function catalog is [`analyze::func`].
 
 #![forbid(unsafe_code)]
 
 pub mod analyze;
+pub mod catalog;
 pub mod expr;
+pub mod plan;
 
+pub use catalog::{CatalogView, ColumnDesc, EmptyCatalog, RelationDesc};
 pub use expr::{BoolTestKind, Expr};
+pub use plan::{AggCall, AggFunc, Aggregate, CommandKind, LockMode, ModifyTable, Plan, RelationLock, SortKey, Source};
 use types::PgResult;
 
 /// One output column, as RowDescription reports it.
@@ -32,52 +43,72 @@ pub struct Column {
     pub typmod: i32,
 }
 
-/// One ORDER BY key: an index into a row (possibly a hidden column past the
-/// output columns).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct SortKey {
-    pub column: usize,
-    pub descending: bool,
-    pub nulls_first: bool,
-}
-
-/// The plan of a query without tables: rows of expressions, filtered, sorted and
-/// limited. A row may carry hidden sort columns after `columns.len()`.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Plan {
-    pub rows: Vec<Vec<Expr>>,
-    pub filter: Option<Expr>,
-    pub order_by: Vec<SortKey>,
-    /// bigint expressions; NULL means no limit
-    pub limit: Option<Expr>,
-    pub offset: Option<Expr>,
-}
-
 /// A planned statement: its result shape, its parameters' types, and the plan.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PlannedStmt {
+    /// The result columns (of the query, or of RETURNING; empty for DML without it).
     pub columns: Vec<Column>,
     /// The type of each `$n`, inferred where the caller gave 0.
     pub param_types: Vec<u32>,
+    pub command: CommandKind,
+    /// The query; for INSERT the rows to insert; unused (empty) for UPDATE and DELETE.
     pub plan: Plan,
+    /// The table modification, for INSERT, UPDATE and DELETE.
+    pub modify: Option<ModifyTable>,
+    /// Every relation the statement reads or writes, with the lock the backend
+    /// must take on it before execution (the strongest mode once per relation).
+    pub relations: Vec<RelationLock>,
 }
 
-/// Plans a statement. `param_types[i]` is the type of `$i+1`, 0 if unspecified;
-/// parameters beyond the slice are allowed and inferred, as PostgreSQL's Parse
-/// message allows. `query_text` is the text the statement was parsed from, for
-/// error positions.
+impl PlannedStmt {
+    /// The command tag for `processed` rows (returned by SELECT, affected by DML):
+    /// `SELECT n`, `INSERT 0 n`, `UPDATE n`, `DELETE n`.
+    pub fn command_tag(&self, processed: u64) -> String {
+        match self.command {
+            CommandKind::Select => format!("SELECT {processed}"),
+            CommandKind::Insert => format!("INSERT 0 {processed}"),
+            CommandKind::Update => format!("UPDATE {processed}"),
+            CommandKind::Delete => format!("DELETE {processed}"),
+        }
+    }
+}
+
+/// Plans a statement against no tables (see [`plan_statement_in`]).
 pub fn plan_statement(
     stmt: &sqlparser::ast::Statement,
     query_text: &str,
     param_types: &[u32],
 ) -> PgResult<PlannedStmt> {
-    analyze::Analyzer::new(query_text, param_types, false).analyze_statement(stmt)
+    plan_statement_in(stmt, query_text, param_types, &EmptyCatalog)
+}
+
+/// Plans a statement of the simple query protocol against no tables (see
+/// [`plan_simple_query_in`]).
+pub fn plan_simple_query(stmt: &sqlparser::ast::Statement, query_text: &str) -> PgResult<PlannedStmt> {
+    plan_simple_query_in(stmt, query_text, &EmptyCatalog)
+}
+
+/// Plans a statement, resolving relation names through `catalog`.
+/// `param_types[i]` is the type of `$i+1`, 0 if unspecified; parameters beyond
+/// the slice are allowed and inferred, as PostgreSQL's Parse message allows.
+/// `query_text` is the text the statement was parsed from, for error positions.
+pub fn plan_statement_in(
+    stmt: &sqlparser::ast::Statement,
+    query_text: &str,
+    param_types: &[u32],
+    catalog: &dyn CatalogView,
+) -> PgResult<PlannedStmt> {
+    analyze::Analyzer::new(query_text, param_types, false).with_catalog(catalog).analyze_statement(stmt)
 }
 
 /// Plans a statement of the simple query protocol, where `$n` is an error
-/// (42P02 `there is no parameter $1`).
-pub fn plan_simple_query(stmt: &sqlparser::ast::Statement, query_text: &str) -> PgResult<PlannedStmt> {
-    analyze::Analyzer::new(query_text, &[], true).analyze_statement(stmt)
+/// (42P02 `there is no parameter $1`), resolving relation names through `catalog`.
+pub fn plan_simple_query_in(
+    stmt: &sqlparser::ast::Statement,
+    query_text: &str,
+    catalog: &dyn CatalogView,
+) -> PgResult<PlannedStmt> {
+    analyze::Analyzer::new(query_text, &[], true).with_catalog(catalog).analyze_statement(stmt)
 }
 
 #[cfg(test)]
