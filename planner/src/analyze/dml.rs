@@ -150,9 +150,20 @@ impl Analyzer<'_> {
             }
             Some(q) => match q.body.as_ref() {
                 ast::SetExpr::Values(v) if q.order_by.is_none() && q.limit_clause.is_none() && q.with.is_none() => {
+                    // without a column list, a short row fills the leading columns
+                    let width = v.rows.first().map_or(0, |r| r.len());
+                    if ins.columns.is_empty() && width < targets.len() {
+                        targets.truncate(width);
+                    }
+                    if let Some(bad) = v.rows.iter().find(|r| r.len() != width) {
+                        return Err(PgError::syntax(
+                            "VALUES lists must all be the same length",
+                            bad.first().and_then(|e| self.pos(e.span())),
+                        ));
+                    }
                     self.insert_values(&rel, &targets, v)?
                 }
-                _ => self.insert_select(&rel, &targets, q)?,
+                _ => self.insert_select(&rel, &mut targets, ins.columns.is_empty(), q)?,
             },
         };
         self.scope = Some(entry);
@@ -209,8 +220,17 @@ impl Analyzer<'_> {
 
     /// INSERT ... SELECT: the query's output columns map onto the target
     /// columns; the plan's targets become the full-width row.
-    fn insert_select(&mut self, rel: &Arc<RelationDesc>, targets: &[(usize, Option<usize>)], q: &ast::Query) -> PgResult<Plan> {
+    fn insert_select(
+        &mut self,
+        rel: &Arc<RelationDesc>,
+        targets: &mut Vec<(usize, Option<usize>)>,
+        implicit_columns: bool,
+        q: &ast::Query,
+    ) -> PgResult<Plan> {
         let (columns, mut plan) = self.analyze_query(q)?;
+        if implicit_columns && columns.len() < targets.len() {
+            targets.truncate(columns.len());
+        }
         // positions of the select-list items, for errors
         let item_pos: Vec<Option<usize>> = match q.body.as_ref() {
             ast::SetExpr::Select(s) => s.projection.iter().map(|i| self.pos(i.span())).collect(),
