@@ -40,6 +40,9 @@ struct Fake {
     /// Outcomes to report, once, for an update or delete of a tid (a
     /// concurrent transaction got there first).
     concurrent: HashMap<Tid, ModifyOutcome>,
+    /// Row versions made by concurrent transactions after the statement's
+    /// snapshot: scans do not see them.
+    invisible: std::collections::HashSet<Tid>,
     interrupts_checked: u64,
 }
 
@@ -164,7 +167,15 @@ impl ExecContext for Fake {
     fn warning(&mut self, _msg: String) {}
 
     fn scan_begin(&mut self, rel: &RelationDesc) -> PgResult<ScanId> {
-        let rows = self.table(rel)?.rows.iter().enumerate().filter_map(|(i, r)| r.clone().map(|r| (tid_of(i), r))).collect();
+        let invisible = self.invisible.clone();
+        let rows = self
+            .table(rel)?
+            .rows
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| !invisible.contains(&tid_of(*i)))
+            .filter_map(|(i, r)| r.clone().map(|r| (tid_of(i), r)))
+            .collect();
         self.next_scan += 1;
         self.scans.insert(self.next_scan, (rows, 0));
         Ok(ScanId(self.next_scan))
@@ -321,4 +332,160 @@ fn dml_slt_matches_postgres() {
     }
     assert!(count > 50, "only {count} blocks read");
     assert!(failures.is_empty(), "{} of {count} cases differ:\n{}", failures.len(), failures.join("\n"));
+}
+
+/// A fake with table `acct (id int, n int NOT NULL)` holding `rows`.
+fn fake_with(rows: &[(i32, i32)]) -> Fake {
+    let mut fake = Fake::default();
+    run(&mut fake, "CREATE TABLE acct (id int, n int NOT NULL)").unwrap();
+    for (id, n) in rows {
+        run(&mut fake, &format!("INSERT INTO acct VALUES ({id}, {n})")).unwrap();
+    }
+    fake
+}
+
+fn rows_of(fake: &Fake) -> Vec<Vec<Datum>> {
+    fake.tables["acct"].rows.iter().flatten().cloned().collect()
+}
+
+fn exec(fake: &mut Fake, sql: &str) -> PgResult<executor::ExecResult> {
+    let stmts = Parser::parse_sql(&PostgreSqlDialect {}, sql).unwrap();
+    let plan = planner::plan_simple_query_in(&stmts[0], sql, &*fake)?;
+    execute_statement(&plan, &[], fake)
+}
+
+/// A concurrent transaction updated the row version at `old` to `new_row` and
+/// committed after the statement's snapshot was taken: the statement's scan
+/// still sees `old`, and updating or deleting it reports the newest version.
+fn concurrently_update(fake: &mut Fake, old: Tid, new_row: Vec<Datum>) -> Tid {
+    let t = fake.tables.get_mut("acct").unwrap();
+    t.rows.push(Some(new_row.clone()));
+    let new = tid_of(t.rows.len() - 1);
+    fake.invisible.insert(new);
+    fake.concurrent.insert(old, ModifyOutcome::Updated { tid: new, row: new_row });
+    new
+}
+
+#[test]
+fn concurrent_update_rechecks_where_and_recomputes_set() {
+    let mut fake = fake_with(&[(1, 10), (2, 20)]);
+    let new = concurrently_update(&mut fake, tid_of(0), vec![Datum::Int4(1), Datum::Int4(100)]);
+    let r = exec(&mut fake, "UPDATE acct SET n = n + 1 WHERE id = 1 RETURNING n").unwrap();
+    assert_eq!(r.processed, 1);
+    // SET was recomputed from the newest version, not from the one scanned
+    assert_eq!(r.rows, vec![vec![Datum::Int4(101)]]);
+    assert!(fake.concurrent.is_empty());
+    assert!(fake.tables["acct"].rows[index_of(new)].is_none(), "the retry updated the newest version");
+    let rows = rows_of(&fake);
+    assert!(rows.contains(&vec![Datum::Int4(1), Datum::Int4(101)]), "{rows:?}");
+    assert!(rows.contains(&vec![Datum::Int4(2), Datum::Int4(20)]), "{rows:?}");
+}
+
+#[test]
+fn concurrent_update_that_no_longer_qualifies_is_skipped() {
+    let mut fake = fake_with(&[(1, 10)]);
+    // the concurrent transaction moved the row out of the WHERE
+    let new = concurrently_update(&mut fake, tid_of(0), vec![Datum::Int4(1), Datum::Int4(99)]);
+    let r = exec(&mut fake, "UPDATE acct SET n = 0 WHERE n = 10").unwrap();
+    assert_eq!(r.processed, 0);
+    assert!(fake.concurrent.is_empty(), "the executor asked exactly once");
+    assert_eq!(fake.tables["acct"].rows[index_of(new)], Some(vec![Datum::Int4(1), Datum::Int4(99)]));
+}
+
+#[test]
+fn concurrently_deleted_rows_are_skipped() {
+    let mut fake = fake_with(&[(1, 10), (2, 20)]);
+    fake.concurrent.insert(tid_of(0), ModifyOutcome::Gone);
+    let r = exec(&mut fake, "UPDATE acct SET n = n * 2 RETURNING id").unwrap();
+    assert_eq!((r.processed, r.rows), (1, vec![vec![Datum::Int4(2)]]));
+    fake.concurrent.insert(tid_of(0), ModifyOutcome::Gone);
+    let r = exec(&mut fake, "DELETE FROM acct WHERE id = 1").unwrap();
+    assert_eq!(r.processed, 0);
+}
+
+#[test]
+fn concurrent_update_then_delete_deletes_the_newest_version() {
+    let mut fake = fake_with(&[(1, 10)]);
+    let new = concurrently_update(&mut fake, tid_of(0), vec![Datum::Int4(1), Datum::Int4(11)]);
+    let r = exec(&mut fake, "DELETE FROM acct WHERE id = 1 RETURNING n").unwrap();
+    assert_eq!((r.processed, r.rows), (1, vec![vec![Datum::Int4(11)]]), "RETURNING shows the version deleted");
+    assert!(fake.tables["acct"].rows[index_of(new)].is_none());
+    // a concurrent update that leaves the WHERE: nothing is deleted
+    let mut fake = fake_with(&[(1, 10)]);
+    concurrently_update(&mut fake, tid_of(0), vec![Datum::Int4(2), Datum::Int4(10)]);
+    let r = exec(&mut fake, "DELETE FROM acct WHERE id = 1").unwrap();
+    assert_eq!(r.processed, 0);
+}
+
+#[test]
+fn not_null_detail_and_interrupt_checks() {
+    let mut fake = fake_with(&[(1, 10)]);
+    let e = exec(&mut fake, "UPDATE acct SET n = NULL").unwrap_err();
+    assert_eq!(e.code, SqlState::NotNullViolation);
+    assert_eq!(e.message, "null value in column \"n\" of relation \"acct\" violates not-null constraint");
+    assert_eq!(e.detail.as_deref(), Some("Failing row contains (1, null)."));
+    let long = "x".repeat(70);
+    run(&mut fake, "CREATE TABLE wide (a text, b int NOT NULL)").unwrap();
+    let e = exec(&mut fake, &format!("INSERT INTO wide VALUES ('{long}')")).unwrap_err();
+    assert_eq!(e.detail, Some(format!("Failing row contains ({}..., null).", "x".repeat(64))));
+    let before = fake.interrupts_checked;
+    exec(&mut fake, "SELECT * FROM acct").unwrap();
+    assert!(fake.interrupts_checked > before + 1, "the scan loop checks for interrupts");
+}
+
+#[test]
+fn without_storage_tables_are_feature_not_supported() {
+    // the default ExecContext methods: a session that has no tables
+    struct NoTables;
+    impl ExecContext for NoTables {
+        fn check_for_interrupts(&mut self) -> PgResult<()> {
+            Ok(())
+        }
+        fn current_user(&self) -> &str {
+            "u"
+        }
+        fn session_user(&self) -> &str {
+            "u"
+        }
+        fn database(&self) -> &str {
+            "d"
+        }
+        fn backend_pid(&self) -> i32 {
+            1
+        }
+        fn transaction_timestamp(&self) -> i64 {
+            0
+        }
+        fn statement_timestamp(&self) -> i64 {
+            0
+        }
+        fn postmaster_start_time(&self) -> i64 {
+            0
+        }
+        fn setting(&self, _: &str) -> PgResult<String> {
+            Ok(String::new())
+        }
+        fn time_zone(&self) -> String {
+            "UTC".into()
+        }
+        fn extra_float_digits(&self) -> i32 {
+            1
+        }
+        fn date_style(&self) -> String {
+            "ISO, MDY".into()
+        }
+        fn interval_style(&self) -> String {
+            "postgres".into()
+        }
+        fn signal_backend(&mut self, _: i32, _: bool) -> PgResult<bool> {
+            Ok(false)
+        }
+        fn warning(&mut self, _: String) {}
+    }
+    let fake = fake_with(&[]);
+    let sql = "SELECT * FROM acct";
+    let stmts = Parser::parse_sql(&PostgreSqlDialect {}, sql).unwrap();
+    let plan = planner::plan_simple_query_in(&stmts[0], sql, &fake).unwrap();
+    let e = execute_statement(&plan, &[], &mut NoTables).unwrap_err();
+    assert_eq!(e.code, SqlState::FeatureNotSupported);
 }
