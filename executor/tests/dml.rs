@@ -29,13 +29,16 @@ struct Table {
     rows: Vec<Option<Vec<Datum>>>,
 }
 
+/// The rows a scan returns, and how many it returned.
+type Scan = (Vec<(Tid, Vec<Datum>)>, usize);
+
 #[derive(Default)]
 struct Fake {
     tables: HashMap<String, Table>,
     next_oid: u32,
     /// Open scans: a copy of the rows taken at scan_begin (the statement does
     /// not see its own changes), and the read position.
-    scans: HashMap<u32, (Vec<(Tid, Vec<Datum>)>, usize)>,
+    scans: HashMap<u32, Scan>,
     next_scan: u32,
     /// Outcomes to report, once, for an update or delete of a tid (a
     /// concurrent transaction got there first).
@@ -97,7 +100,9 @@ impl Fake {
                 let words: Vec<String> = sql.split_whitespace().map(|w| w.to_lowercase()).collect();
                 match words.iter().map(String::as_str).collect::<Vec<_>>().as_slice() {
                     ["truncate", name] | ["truncate", "table", name] => {
-                        self.tables.get_mut(*name).map(|t| t.rows.clear());
+                        if let Some(t) = self.tables.get_mut(*name) {
+                            t.rows.clear();
+                        }
                         Some(Ok(()))
                     }
                     ["drop", "table", name] => {
