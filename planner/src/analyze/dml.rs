@@ -290,6 +290,9 @@ impl Analyzer<'_> {
         let entry = self.dml_target(&upd.table.relation)?;
         let rel = entry.rel.clone();
         self.scope = Some(entry);
+        // PostgreSQL's order: WHERE, then RETURNING, then SET
+        let filter = self.dml_where(&upd.selection)?;
+        let (columns, returning) = self.returning(&upd.returning)?;
         let mut assignments: Vec<(usize, Expr)> = Vec::new();
         let saved = self.agg_forbidden.replace("UPDATE");
         let r = (|| {
@@ -332,8 +335,6 @@ impl Analyzer<'_> {
         })();
         self.agg_forbidden = saved;
         r?;
-        let filter = self.dml_where(&upd.selection)?;
-        let (columns, returning) = self.returning(&upd.returning)?;
         Ok((CommandKind::Update, columns, Plan::empty(), Some(ModifyTable::Update { rel, filter, assignments, returning })))
     }
 

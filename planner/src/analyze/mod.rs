@@ -207,10 +207,7 @@ impl<'a> Analyzer<'a> {
                 return self.analyze_query_inner(inner);
             }
             SetExpr::SetOperation { .. } => return Err(PgError::feature_not_supported("UNION/INTERSECT/EXCEPT")),
-            SetExpr::Table(t) => {
-                let name = t.table_name.as_ref().map(|i| i.value.to_lowercase()).unwrap_or_default();
-                return Err(PgError::feature_not_supported(format!("TABLE {name}")));
-            }
+            SetExpr::Table(t) => self.analyze_table_command(t, order_by)?,
             _ => return Err(PgError::feature_not_supported("this kind of query")),
         };
         match &q.limit_clause {
@@ -529,6 +526,30 @@ impl<'a> Analyzer<'a> {
             (None, targets.into_iter().map(|t| t.expr).collect())
         };
         Ok((columns, Plan { source, filter, aggregate, targets, order_by: sort, limit: None, offset: None, distinct }))
+    }
+
+    /// `TABLE name`: `SELECT * FROM name`.
+    fn analyze_table_command(&mut self, t: &ast::Table, order_by: &[ast::OrderByExpr]) -> PgResult<(Vec<Column>, Plan)> {
+        let name = t.table_name.as_ref().map(ident_name).unwrap_or_default();
+        let schema = t.schema_name.as_ref().map(ident_name);
+        let Some(rel) = self.catalog.lookup_relation(schema.as_deref(), &name)? else {
+            let full = match schema {
+                Some(s) => format!("{s}.{name}"),
+                None => name.to_string(),
+            };
+            return Err(PgError::new(SqlState::UndefinedTable, format!("relation \"{full}\" does not exist")));
+        };
+        if rel.relkind != 'r' {
+            return Err(PgError::feature_not_supported(format!("TABLE of relation \"{}\" of kind '{}'", rel.name, rel.relkind)));
+        }
+        self.add_relation(&rel, LockMode::AccessShare);
+        self.scope = Some(RangeEntry { rel: rel.clone(), refname: rel.name.clone(), has_alias: false });
+        let mut columns = Vec::new();
+        let mut targets = Vec::new();
+        self.expand_star(None, None, &mut columns, &mut targets)?;
+        let sort = self.analyze_order_by(order_by, &columns, &mut targets)?;
+        let targets = targets.into_iter().map(|t| t.expr).collect();
+        Ok((columns, Plan { source: Source::SeqScan(rel), targets, order_by: sort, ..Plan::empty() }))
     }
 
     fn analyze_order_by(
