@@ -395,6 +395,9 @@ mod table_tests {
         );
         assert_eq!(err("update t set a = true").2, Some(18));
         assert_eq!(err("insert into t values ('x')"), (SqlState::InvalidTextRepresentation, "invalid input syntax for type integer: \"x\"".into(), Some(23)));
+        assert_eq!(err("select a from t limit a"), (SqlState::InvalidColumnReference, "argument of LIMIT must not contain variables".into(), Some(23)));
+        assert_eq!(err("select a from t offset 1 + n").2, Some(28));
+        assert_eq!(err("select a from t limit count(*)"), (SqlState::GroupingError, "aggregate functions are not allowed in LIMIT".into(), Some(23)));
         assert_eq!(err("select * from t, t u").0, SqlState::FeatureNotSupported);
         assert_eq!(err("select * from t join t u on true").1, "joins are not supported");
     }

@@ -233,11 +233,18 @@ impl<'a> Analyzer<'a> {
 
     fn count_expr(&mut self, e: &ast::Expr, what: &'static str) -> PgResult<Expr> {
         let pos = self.pos(e.span());
-        // LIMIT and OFFSET cannot see the FROM clause's columns
-        let saved = (self.scope.take(), self.agg_forbidden.replace(what));
+        let saved = self.agg_forbidden.replace(what);
+        self.var_positions.clear();
         let x = self.transform(e);
-        (self.scope, self.agg_forbidden) = saved;
+        self.agg_forbidden = saved;
         let x = x?;
+        // LIMIT and OFFSET are evaluated once, before any row is read
+        let mut has_var = false;
+        x.walk(&mut |n| has_var |= matches!(n, Expr::Var { .. }));
+        if has_var {
+            return Err(PgError::new(SqlState::InvalidColumnReference, format!("argument of {what} must not contain variables"))
+                .or_position(self.var_positions.first().copied().flatten()));
+        }
         if x.type_oid() == INT8 {
             return Ok(x);
         }
@@ -537,7 +544,9 @@ impl<'a> Analyzer<'a> {
                 Some(s) => format!("{s}.{name}"),
                 None => name.to_string(),
             };
-            return Err(PgError::new(SqlState::UndefinedTable, format!("relation \"{full}\" does not exist")));
+            let span = t.schema_name.as_ref().or(t.table_name.as_ref()).map(|i| i.span);
+            return Err(PgError::new(SqlState::UndefinedTable, format!("relation \"{full}\" does not exist"))
+                .or_position(span.and_then(|s| self.pos(s))));
         };
         if rel.relkind != 'r' {
             return Err(PgError::feature_not_supported(format!("TABLE of relation \"{}\" of kind '{}'", rel.name, rel.relkind)));
