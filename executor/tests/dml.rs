@@ -57,6 +57,11 @@ fn index_of(t: Tid) -> usize {
     t.block as usize * 100 + t.offset as usize - 1
 }
 
+/// An identifier as PostgreSQL folds it.
+fn fold(id: &sqlparser::ast::Ident) -> String {
+    if id.quote_style.is_some() { id.value.clone() } else { id.value.to_lowercase() }
+}
+
 impl Fake {
     fn table(&mut self, rel: &RelationDesc) -> PgResult<&mut Table> {
         self.tables.get_mut(&rel.name).ok_or_else(|| PgError::internal("no such table in the fake"))
@@ -66,7 +71,10 @@ impl Fake {
     fn ddl(&mut self, stmt: &Statement, sql: &str) -> Option<PgResult<()>> {
         match stmt {
             Statement::CreateTable(ct) => {
-                let name = ct.name.to_string().to_lowercase();
+                let name = match ct.name.0.last() {
+                    Some(sqlparser::ast::ObjectNamePart::Identifier(id)) => fold(id),
+                    _ => return Some(Err(PgError::internal("odd table name"))),
+                };
                 let mut columns = Vec::new();
                 for (i, c) in ct.columns.iter().enumerate() {
                     let (type_oid, typmod) = match planner::analyze::typename::resolve_type(&c.data_type) {
@@ -74,7 +82,7 @@ impl Fake {
                         Err(e) => return Some(Err(e)),
                     };
                     let mut col = ColumnDesc {
-                        name: c.name.value.to_lowercase(),
+                        name: fold(&c.name),
                         type_oid,
                         typmod,
                         not_null: false,
@@ -106,7 +114,9 @@ impl Fake {
                         Some(Ok(()))
                     }
                     ["drop", "table", name] => {
-                        self.tables.remove(*name);
+                        let name = name.trim_matches('"');
+                        let key = self.tables.keys().find(|k| k.to_lowercase() == name).cloned();
+                        self.tables.remove(&key.unwrap_or_default());
                         Some(Ok(()))
                     }
                     _ => None,

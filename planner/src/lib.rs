@@ -398,6 +398,10 @@ mod table_tests {
         assert_eq!(err("select a from t limit a"), (SqlState::InvalidColumnReference, "argument of LIMIT must not contain variables".into(), Some(23)));
         assert_eq!(err("select a from t offset 1 + n").2, Some(28));
         assert_eq!(err("select a from t limit count(*)"), (SqlState::GroupingError, "aggregate functions are not allowed in LIMIT".into(), Some(23)));
+        // PostgreSQL analyzes UPDATE's RETURNING before its SET list
+        assert_eq!(err("update t set zz = 1 returning yy"), (SqlState::UndefinedColumn, "column \"yy\" does not exist".into(), Some(31)));
+        assert_eq!(err("insert into t values (1), (1, 2)"), (SqlState::SyntaxError, "VALUES lists must all be the same length".into(), Some(28)));
+        assert_eq!(err("update t set a = 1, a = 2").1, "multiple assignments to same column \"a\"");
         assert_eq!(err("select * from t, t u").0, SqlState::FeatureNotSupported);
         assert_eq!(err("select * from t join t u on true").1, "joins are not supported");
     }
