@@ -20,16 +20,26 @@ impl<'a> Evaluator<'a> {
         Evaluator { params, ctx, opts }
     }
 
+    /// Evaluates an expression that refers to no row.
     pub fn eval(&mut self, e: &Expr) -> PgResult<Datum> {
+        self.eval_row(e, &[])
+    }
+
+    /// Evaluates an expression whose `Var`s refer to columns of `row`.
+    pub fn eval_row(&mut self, e: &Expr, row: &[Datum]) -> PgResult<Datum> {
         match e {
             Expr::Const { value, .. } => Ok(value.clone()),
+            Expr::Var { index, .. } => {
+                row.get(*index).cloned().ok_or_else(|| PgError::internal(format!("row has no column {}", index + 1)))
+            }
+            Expr::Aggref { .. } => Err(PgError::internal("aggregate reference left in an executable expression")),
             Expr::Param { index, .. } => {
                 self.params.get(*index).cloned().ok_or_else(|| PgError::internal(format!("no value for parameter ${}", index + 1)))
             }
             Expr::Call { func, args, strict, type_oid } => {
                 let mut vals = Vec::with_capacity(args.len());
                 for a in args {
-                    let v = self.eval(a)?;
+                    let v = self.eval_row(a, row)?;
                     if *strict && v.is_null() {
                         return Ok(Datum::Null);
                     }
@@ -39,13 +49,13 @@ impl<'a> Evaluator<'a> {
                 functions::call(func, &vals, &arg_types, *type_oid, self)
             }
             Expr::Cast { arg, from, to, typmod, explicit } => {
-                let v = self.eval(arg)?;
+                let v = self.eval_row(arg, row)?;
                 cast::cast(v, *from, *to, *typmod, *explicit, &self.opts)
             }
             Expr::And(parts) => {
                 let mut saw_null = false;
                 for p in parts {
-                    match self.eval(p)? {
+                    match self.eval_row(p, row)? {
                         Datum::Bool(false) => return Ok(Datum::Bool(false)),
                         Datum::Null => saw_null = true,
                         _ => {}
@@ -56,7 +66,7 @@ impl<'a> Evaluator<'a> {
             Expr::Or(parts) => {
                 let mut saw_null = false;
                 for p in parts {
-                    match self.eval(p)? {
+                    match self.eval_row(p, row)? {
                         Datum::Bool(true) => return Ok(Datum::Bool(true)),
                         Datum::Null => saw_null = true,
                         _ => {}
@@ -64,16 +74,16 @@ impl<'a> Evaluator<'a> {
                 }
                 Ok(if saw_null { Datum::Null } else { Datum::Bool(false) })
             }
-            Expr::Not(x) => Ok(match self.eval(x)? {
+            Expr::Not(x) => Ok(match self.eval_row(x, row)? {
                 Datum::Bool(b) => Datum::Bool(!b),
                 _ => Datum::Null,
             }),
             Expr::IsNull { arg, negated } => {
-                let v = self.eval(arg)?;
+                let v = self.eval_row(arg, row)?;
                 Ok(Datum::Bool(v.is_null() != *negated))
             }
             Expr::BoolTest { arg, test } => {
-                let v = self.eval(arg)?;
+                let v = self.eval_row(arg, row)?;
                 let b = match v {
                     Datum::Bool(b) => Some(b),
                     _ => None,
@@ -88,7 +98,7 @@ impl<'a> Evaluator<'a> {
                 }))
             }
             Expr::DistinctFrom { left, right, eq, negated } => {
-                let (l, r) = (self.eval(left)?, self.eval(right)?);
+                let (l, r) = (self.eval_row(left, row)?, self.eval_row(right, row)?);
                 let distinct = match (l.is_null(), r.is_null()) {
                     (true, true) => false,
                     (true, false) | (false, true) => true,
@@ -102,15 +112,15 @@ impl<'a> Evaluator<'a> {
             }
             Expr::Case { whens, else_result, .. } => {
                 for (cond, result) in whens {
-                    if self.eval(cond)? == Datum::Bool(true) {
-                        return self.eval(result);
+                    if self.eval_row(cond, row)? == Datum::Bool(true) {
+                        return self.eval_row(result, row);
                     }
                 }
-                self.eval(else_result)
+                self.eval_row(else_result, row)
             }
             Expr::Coalesce { args, .. } => {
                 for a in args {
-                    let v = self.eval(a)?;
+                    let v = self.eval_row(a, row)?;
                     if !v.is_null() {
                         return Ok(v);
                     }
@@ -118,8 +128,8 @@ impl<'a> Evaluator<'a> {
                 Ok(Datum::Null)
             }
             Expr::NullIf { left, right, eq, .. } => {
-                let l = self.eval(left)?;
-                let r = self.eval(right)?;
+                let l = self.eval_row(left, row)?;
+                let r = self.eval_row(right, row)?;
                 if l.is_null() || r.is_null() {
                     return Ok(l);
                 }
@@ -133,7 +143,7 @@ impl<'a> Evaluator<'a> {
             Expr::MinMax { args, greatest, .. } => {
                 let mut best: Option<Datum> = None;
                 for a in args {
-                    let v = self.eval(a)?;
+                    let v = self.eval_row(a, row)?;
                     if v.is_null() {
                         continue;
                     }

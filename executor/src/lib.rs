@@ -9,19 +9,59 @@
 //! cancel requests and `statement_timeout` work), never panic on user data, and never
 //! fake a result it cannot compute: unsupported cases fail with 0A000.
 //!
-//! Entry point: [`execute`]. Today plans have no tables: a list of rows of
-//! expressions, an optional filter, sort keys and LIMIT/OFFSET.
+//! Tables are reached only through the cursor-style storage methods of
+//! [`ExecContext`] (`scan_begin`/`scan_next`/`scan_end`, `insert_row`,
+//! `update_row`, `delete_row`), so that the executor never touches pages,
+//! snapshots or locks itself; the backend implements them over heap storage.
+//!
+//! Entry points: [`execute_statement`] (rows and the count for the command
+//! tag) and [`execute`] (rows only). Queries run in [`query`] (scan or VALUES,
+//! filter, [`agg`]regation, projection, DISTINCT, sort, LIMIT/OFFSET); INSERT,
+//! UPDATE and DELETE, with READ COMMITTED re-checking of concurrently updated
+//! rows, in [`modify`].
 
 #![forbid(unsafe_code)]
 
+pub mod agg;
 pub mod cast;
 pub mod compare;
 pub mod expr;
 pub mod functions;
+pub mod modify;
+pub mod query;
 
-use planner::PlannedStmt;
+use planner::{PlannedStmt, RelationDesc};
 use types::datum::OutputOptions;
 use types::{Datum, PgError, PgResult, SqlState};
+
+/// A tuple identifier: where a row version lives (PostgreSQL's `ItemPointer`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Tid {
+    pub block: u32,
+    pub offset: u16,
+}
+
+/// A scan opened by [`ExecContext::scan_begin`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct ScanId(pub u32);
+
+/// What happened to an UPDATE or DELETE of one row version.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ModifyOutcome {
+    /// The row version was updated or deleted.
+    Done,
+    /// A concurrent transaction that committed deleted the row: skip it.
+    Gone,
+    /// A concurrent transaction that committed updated the row (READ COMMITTED):
+    /// `tid` and `row` are its newest version. The executor re-checks the
+    /// statement's WHERE on `row` and, if it still holds, recomputes the new row
+    /// from it and retries on `tid` (PostgreSQL's EvalPlanQual).
+    Updated { tid: Tid, row: Vec<Datum> },
+}
+
+fn tables_not_supported() -> PgError {
+    PgError::new(SqlState::FeatureNotSupported, "tables are not supported by this session")
+}
 
 /// What the executor needs from the session that runs it (implemented by the
 /// backend's tcop).
@@ -58,6 +98,37 @@ pub trait ExecContext {
         let v = self.setting("server_version").unwrap_or_else(|_| "15.0".into());
         format!("PostgreSQL {v} (OxiPG) on {}-{}, compiled by rustc, 64-bit", std::env::consts::ARCH, std::env::consts::OS)
     }
+    /// Opens a scan of every row of `rel` visible to the statement's snapshot.
+    /// Rows are full-width (one value per `rel.columns` entry, NULL for dropped
+    /// columns). The scan does not see the statement's own changes.
+    fn scan_begin(&mut self, rel: &RelationDesc) -> PgResult<ScanId> {
+        let _ = rel;
+        Err(tables_not_supported())
+    }
+    /// The next row of a scan, or None at its end.
+    fn scan_next(&mut self, scan: ScanId) -> PgResult<Option<(Tid, Vec<Datum>)>> {
+        let _ = scan;
+        Err(tables_not_supported())
+    }
+    /// Closes a scan (also after an error, and before its end).
+    fn scan_end(&mut self, scan: ScanId) {
+        let _ = scan;
+    }
+    /// Inserts a full-width row (already checked against NOT NULL).
+    fn insert_row(&mut self, rel: &RelationDesc, row: Vec<Datum>) -> PgResult<Tid> {
+        let _ = (rel, row);
+        Err(tables_not_supported())
+    }
+    /// Replaces row version `tid` by the full-width `row`.
+    fn update_row(&mut self, rel: &RelationDesc, tid: Tid, row: Vec<Datum>) -> PgResult<ModifyOutcome> {
+        let _ = (rel, tid, row);
+        Err(tables_not_supported())
+    }
+    /// Deletes row version `tid`.
+    fn delete_row(&mut self, rel: &RelationDesc, tid: Tid) -> PgResult<ModifyOutcome> {
+        let _ = (rel, tid);
+        Err(tables_not_supported())
+    }
     /// The settings that govern text output, gathered.
     fn output_options(&self) -> OutputOptions {
         OutputOptions {
@@ -70,9 +141,17 @@ pub trait ExecContext {
     }
 }
 
-/// Runs a planned statement with the bound parameter values and returns its rows
-/// (each as long as `plan.columns`).
-pub fn execute(plan: &PlannedStmt, params: &[Datum], ctx: &mut dyn ExecContext) -> PgResult<Vec<Vec<Datum>>> {
+/// The result of a statement: the rows it returns (of the query, or of
+/// RETURNING) and the number of rows it processed, for the command tag
+/// ([`PlannedStmt::command_tag`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ExecResult {
+    pub rows: Vec<Vec<Datum>>,
+    pub processed: u64,
+}
+
+/// Runs a planned statement with the bound parameter values.
+pub fn execute_statement(plan: &PlannedStmt, params: &[Datum], ctx: &mut dyn ExecContext) -> PgResult<ExecResult> {
     if params.len() != plan.param_types.len() {
         return Err(PgError::new(
             SqlState::ProtocolViolation,
@@ -84,75 +163,17 @@ pub fn execute(plan: &PlannedStmt, params: &[Datum], ctx: &mut dyn ExecContext) 
         ));
     }
     let mut ev = expr::Evaluator::new(params, ctx);
-    let p = &plan.plan;
-    let mut rows: Vec<Vec<Datum>> = Vec::new();
-    for row in &p.rows {
-        ev.ctx.check_for_interrupts()?;
-        if let Some(f) = &p.filter
-            && ev.eval(f)? != Datum::Bool(true) {
-                continue;
-            }
-        let mut out = Vec::with_capacity(row.len());
-        for e in row {
-            out.push(ev.eval(e)?);
+    match &plan.modify {
+        None => {
+            let rows = query::run(&mut ev, &plan.plan, plan.columns.len())?;
+            Ok(ExecResult { processed: rows.len() as u64, rows })
         }
-        rows.push(out);
+        Some(m) => modify::run(&mut ev, &plan.plan, m),
     }
-    if !p.order_by.is_empty() && rows.len() > 1 {
-        let mut err = None;
-        rows.sort_by(|a, b| {
-            for k in &p.order_by {
-                let (x, y) = (&a[k.column], &b[k.column]);
-                let o = match (x.is_null(), y.is_null()) {
-                    (true, true) => std::cmp::Ordering::Equal,
-                    (true, false) => if k.nulls_first { std::cmp::Ordering::Less } else { std::cmp::Ordering::Greater },
-                    (false, true) => if k.nulls_first { std::cmp::Ordering::Greater } else { std::cmp::Ordering::Less },
-                    (false, false) => {
-                        let o = compare::compare(x, y).unwrap_or_else(|e| {
-                            err.get_or_insert(e);
-                            std::cmp::Ordering::Equal
-                        });
-                        if k.descending { o.reverse() } else { o }
-                    }
-                };
-                if o != std::cmp::Ordering::Equal {
-                    return o;
-                }
-            }
-            std::cmp::Ordering::Equal
-        });
-        if let Some(e) = err {
-            return Err(e);
-        }
-    }
-    let offset = match &p.offset {
-        Some(e) => match ev.eval(e)? {
-            Datum::Int8(n) if n < 0 => {
-                return Err(PgError::new(SqlState::InvalidRowCountInResultOffsetClause, "OFFSET must not be negative"));
-            }
-            Datum::Int8(n) => n as usize,
-            _ => 0,
-        },
-        None => 0,
-    };
-    let limit = match &p.limit {
-        Some(e) => match ev.eval(e)? {
-            Datum::Int8(n) if n < 0 => {
-                return Err(PgError::new(SqlState::InvalidRowCountInLimitClause, "LIMIT must not be negative"));
-            }
-            Datum::Int8(n) => Some(n as usize),
-            _ => None,
-        },
-        None => None,
-    };
-    let width = plan.columns.len();
-    Ok(rows
-        .into_iter()
-        .skip(offset)
-        .take(limit.unwrap_or(usize::MAX))
-        .map(|mut r| {
-            r.truncate(width);
-            r
-        })
-        .collect())
+}
+
+/// Runs a planned statement and returns its rows (each as long as
+/// `plan.columns`); see [`execute_statement`] for the processed count.
+pub fn execute(plan: &PlannedStmt, params: &[Datum], ctx: &mut dyn ExecContext) -> PgResult<Vec<Vec<Datum>>> {
+    execute_statement(plan, params, ctx).map(|r| r.rows)
 }

@@ -11,6 +11,11 @@ use types::Datum;
 pub enum Expr {
     /// A constant of the given type.
     Const { value: Datum, type_oid: u32 },
+    /// Column `index` of the row at hand (see [`crate::plan`] for which row that is).
+    Var { index: usize, type_oid: u32, typmod: i32 },
+    /// The result of aggregate `index` of the query: exists only during analysis,
+    /// which replaces it by a `Var` of the aggregated row.
+    Aggref { index: usize, type_oid: u32 },
     /// `$n` (0-based `index`), of the type recorded in `PlannedStmt::param_types`.
     Param { index: usize, type_oid: u32 },
     /// A call of a built-in function or operator.
@@ -48,6 +53,8 @@ impl Expr {
     pub fn type_oid(&self) -> u32 {
         match self {
             Expr::Const { type_oid, .. }
+            | Expr::Var { type_oid, .. }
+            | Expr::Aggref { type_oid, .. }
             | Expr::Param { type_oid, .. }
             | Expr::Call { type_oid, .. }
             | Expr::Case { type_oid, .. }
@@ -67,8 +74,73 @@ impl Expr {
     /// The type modifier of the result (-1 when none).
     pub fn typmod(&self) -> i32 {
         match self {
-            Expr::Cast { typmod, .. } => *typmod,
+            Expr::Cast { typmod, .. } | Expr::Var { typmod, .. } => *typmod,
             _ => -1,
+        }
+    }
+
+    /// Rebuilds the expression with `f` applied to each direct child.
+    pub fn map_children<E>(self, f: &mut impl FnMut(Expr) -> Result<Expr, E>) -> Result<Expr, E> {
+        let boxed = |b: Box<Expr>, f: &mut dyn FnMut(Expr) -> Result<Expr, E>| f(*b).map(Box::new);
+        Ok(match self {
+            leaf @ (Expr::Const { .. } | Expr::Var { .. } | Expr::Aggref { .. } | Expr::Param { .. }) => leaf,
+            Expr::Call { func, args, type_oid, strict } => {
+                Expr::Call { func, args: args.into_iter().map(&mut *f).collect::<Result<_, E>>()?, type_oid, strict }
+            }
+            Expr::Cast { arg, from, to, typmod, explicit } => {
+                Expr::Cast { arg: boxed(arg, f)?, from, to, typmod, explicit }
+            }
+            Expr::And(v) => Expr::And(v.into_iter().map(&mut *f).collect::<Result<_, E>>()?),
+            Expr::Or(v) => Expr::Or(v.into_iter().map(&mut *f).collect::<Result<_, E>>()?),
+            Expr::Not(x) => Expr::Not(boxed(x, f)?),
+            Expr::IsNull { arg, negated } => Expr::IsNull { arg: boxed(arg, f)?, negated },
+            Expr::BoolTest { arg, test } => Expr::BoolTest { arg: boxed(arg, f)?, test },
+            Expr::DistinctFrom { left, right, eq, negated } => {
+                let left = boxed(left, f)?;
+                Expr::DistinctFrom { left, right: boxed(right, f)?, eq, negated }
+            }
+            Expr::Case { whens, else_result, type_oid } => {
+                let mut w = Vec::with_capacity(whens.len());
+                for (c, r) in whens {
+                    let c = f(c)?;
+                    w.push((c, f(r)?));
+                }
+                Expr::Case { whens: w, else_result: boxed(else_result, f)?, type_oid }
+            }
+            Expr::Coalesce { args, type_oid } => {
+                Expr::Coalesce { args: args.into_iter().map(&mut *f).collect::<Result<_, E>>()?, type_oid }
+            }
+            Expr::NullIf { left, right, eq, type_oid } => {
+                let left = boxed(left, f)?;
+                Expr::NullIf { left, right: boxed(right, f)?, eq, type_oid }
+            }
+            Expr::MinMax { args, greatest, lt, type_oid } => {
+                Expr::MinMax { args: args.into_iter().map(&mut *f).collect::<Result<_, E>>()?, greatest, lt, type_oid }
+            }
+        })
+    }
+
+    /// Calls `f` on this expression and every sub-expression, parents first,
+    /// children left to right.
+    pub fn walk(&self, f: &mut impl FnMut(&Expr)) {
+        f(self);
+        match self {
+            Expr::Const { .. } | Expr::Var { .. } | Expr::Aggref { .. } | Expr::Param { .. } => {}
+            Expr::Call { args, .. } | Expr::And(args) | Expr::Or(args) | Expr::Coalesce { args, .. } | Expr::MinMax { args, .. } => {
+                args.iter().for_each(|a| a.walk(f))
+            }
+            Expr::Cast { arg, .. } | Expr::Not(arg) | Expr::IsNull { arg, .. } | Expr::BoolTest { arg, .. } => arg.walk(f),
+            Expr::DistinctFrom { left, right, .. } | Expr::NullIf { left, right, .. } => {
+                left.walk(f);
+                right.walk(f);
+            }
+            Expr::Case { whens, else_result, .. } => {
+                for (c, r) in whens {
+                    c.walk(f);
+                    r.walk(f);
+                }
+                else_result.walk(f);
+            }
         }
     }
 }

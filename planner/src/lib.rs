@@ -1,27 +1,38 @@
 //! The planner: turns a parsed statement into a [`PlannedStmt`] the executor runs.
 //!
-//! It owns parse analysis (binding sqlparser's AST, PostgreSQL's type-resolution
-//! rules for literals, operators, functions and casts, output column names) and, as
-//! tables arrive, rewriting and optimisation. Today it plans queries without tables:
-//! `SELECT` of expressions with optional `WHERE`, `ORDER BY`, `LIMIT`/`OFFSET`, and
-//! `VALUES` lists.
+//! It owns parse analysis (binding sqlparser's AST to relations through a
+//! [`catalog::CatalogView`], PostgreSQL's type-resolution rules for literals,
+//! operators, functions, casts and assignments, output column names) and, as the
+//! project grows, rewriting and optimisation. Today it plans:
+//! - `SELECT` over no table or one table (optionally schema-qualified and
+//!   aliased) with `WHERE`, aggregates (`count`, `sum`, `avg`, `min`, `max`),
+//!   `GROUP BY`, `HAVING`, `ORDER BY`, `LIMIT`/`OFFSET`; `VALUES` lists;
+//! - `INSERT ... VALUES | SELECT`, `UPDATE` and `DELETE` of one table, with
+//!   defaults, assignment coercion and `RETURNING`.
 //!
 //! It must never evaluate anything that depends on the session or on time (that is
 //! the executor's job: `now()`, `current_user`, timestamptz input in the session zone)
 //! and never panic on user input: anything valid in PostgreSQL that is not supported
-//! yet fails with 0A000 naming the feature.
+//! yet (joins, subqueries, ...) fails with 0A000 naming the feature.
 //!
-//! Entry points: [`plan_statement`] (extended protocol: parameter types may be left
-//! unspecified and are inferred) and [`plan_simple_query`] (no parameters allowed).
-//! The typed expression tree is [`expr::Expr`]; the built-in function catalog is
-//! [`analyze::func`].
+//! Entry points: [`plan_statement_in`] (extended protocol: parameter types may be
+//! left unspecified and are inferred) and [`plan_simple_query_in`] (no parameters
+//! allowed), against a catalog; [`plan_statement`] and [`plan_simple_query`] are
+//! the same against [`catalog::EmptyCatalog`]. A [`PlannedStmt`] names the
+//! relations to lock ([`PlannedStmt::relations`]) and makes its command tag
+//! ([`PlannedStmt::command_tag`]). The typed expression tree is [`expr::Expr`];
+//! plans are in [`plan`]; the built-in function catalog is [`analyze::func`].
 
 #![forbid(unsafe_code)]
 
 pub mod analyze;
+pub mod catalog;
 pub mod expr;
+pub mod plan;
 
+pub use catalog::{CatalogView, ColumnDesc, EmptyCatalog, RelationDesc};
 pub use expr::{BoolTestKind, Expr};
+pub use plan::{AggCall, AggFunc, Aggregate, CommandKind, LockMode, ModifyTable, Plan, RelationLock, SortKey, Source};
 use types::PgResult;
 
 /// One output column, as RowDescription reports it.
@@ -32,52 +43,72 @@ pub struct Column {
     pub typmod: i32,
 }
 
-/// One ORDER BY key: an index into a row (possibly a hidden column past the
-/// output columns).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct SortKey {
-    pub column: usize,
-    pub descending: bool,
-    pub nulls_first: bool,
-}
-
-/// The plan of a query without tables: rows of expressions, filtered, sorted and
-/// limited. A row may carry hidden sort columns after `columns.len()`.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Plan {
-    pub rows: Vec<Vec<Expr>>,
-    pub filter: Option<Expr>,
-    pub order_by: Vec<SortKey>,
-    /// bigint expressions; NULL means no limit
-    pub limit: Option<Expr>,
-    pub offset: Option<Expr>,
-}
-
 /// A planned statement: its result shape, its parameters' types, and the plan.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PlannedStmt {
+    /// The result columns (of the query, or of RETURNING; empty for DML without it).
     pub columns: Vec<Column>,
     /// The type of each `$n`, inferred where the caller gave 0.
     pub param_types: Vec<u32>,
+    pub command: CommandKind,
+    /// The query; for INSERT the rows to insert; unused (empty) for UPDATE and DELETE.
     pub plan: Plan,
+    /// The table modification, for INSERT, UPDATE and DELETE.
+    pub modify: Option<ModifyTable>,
+    /// Every relation the statement reads or writes, with the lock the backend
+    /// must take on it before execution (the strongest mode once per relation).
+    pub relations: Vec<RelationLock>,
 }
 
-/// Plans a statement. `param_types[i]` is the type of `$i+1`, 0 if unspecified;
-/// parameters beyond the slice are allowed and inferred, as PostgreSQL's Parse
-/// message allows. `query_text` is the text the statement was parsed from, for
-/// error positions.
+impl PlannedStmt {
+    /// The command tag for `processed` rows (returned by SELECT, affected by DML):
+    /// `SELECT n`, `INSERT 0 n`, `UPDATE n`, `DELETE n`.
+    pub fn command_tag(&self, processed: u64) -> String {
+        match self.command {
+            CommandKind::Select => format!("SELECT {processed}"),
+            CommandKind::Insert => format!("INSERT 0 {processed}"),
+            CommandKind::Update => format!("UPDATE {processed}"),
+            CommandKind::Delete => format!("DELETE {processed}"),
+        }
+    }
+}
+
+/// Plans a statement against no tables (see [`plan_statement_in`]).
 pub fn plan_statement(
     stmt: &sqlparser::ast::Statement,
     query_text: &str,
     param_types: &[u32],
 ) -> PgResult<PlannedStmt> {
-    analyze::Analyzer::new(query_text, param_types, false).analyze_statement(stmt)
+    plan_statement_in(stmt, query_text, param_types, &EmptyCatalog)
+}
+
+/// Plans a statement of the simple query protocol against no tables (see
+/// [`plan_simple_query_in`]).
+pub fn plan_simple_query(stmt: &sqlparser::ast::Statement, query_text: &str) -> PgResult<PlannedStmt> {
+    plan_simple_query_in(stmt, query_text, &EmptyCatalog)
+}
+
+/// Plans a statement, resolving relation names through `catalog`.
+/// `param_types[i]` is the type of `$i+1`, 0 if unspecified; parameters beyond
+/// the slice are allowed and inferred, as PostgreSQL's Parse message allows.
+/// `query_text` is the text the statement was parsed from, for error positions.
+pub fn plan_statement_in(
+    stmt: &sqlparser::ast::Statement,
+    query_text: &str,
+    param_types: &[u32],
+    catalog: &dyn CatalogView,
+) -> PgResult<PlannedStmt> {
+    analyze::Analyzer::new(query_text, param_types, false).with_catalog(catalog).analyze_statement(stmt)
 }
 
 /// Plans a statement of the simple query protocol, where `$n` is an error
-/// (42P02 `there is no parameter $1`).
-pub fn plan_simple_query(stmt: &sqlparser::ast::Statement, query_text: &str) -> PgResult<PlannedStmt> {
-    analyze::Analyzer::new(query_text, &[], true).analyze_statement(stmt)
+/// (42P02 `there is no parameter $1`), resolving relation names through `catalog`.
+pub fn plan_simple_query_in(
+    stmt: &sqlparser::ast::Statement,
+    query_text: &str,
+    catalog: &dyn CatalogView,
+) -> PgResult<PlannedStmt> {
+    analyze::Analyzer::new(query_text, &[], true).with_catalog(catalog).analyze_statement(stmt)
 }
 
 #[cfg(test)]
@@ -195,5 +226,196 @@ mod tests {
         let stmts = Parser::parse_sql(&PostgreSqlDialect {}, "select $1").unwrap();
         let e = plan_simple_query(&stmts[0], "select $1").unwrap_err();
         assert_eq!((e.code, e.message.as_str(), e.position), (SqlState::UndefinedParameter, "there is no parameter $1", Some(8)));
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod table_tests {
+    use std::sync::Arc;
+
+    use sqlparser::dialect::PostgreSqlDialect;
+    use sqlparser::parser::Parser;
+    use types::oid::*;
+    use types::SqlState;
+
+    use super::*;
+
+    /// A catalog with `public.t (a int NOT NULL, b text DEFAULT 'x', <dropped>, c varchar(3), n bigint)`.
+    struct Fake;
+
+    impl CatalogView for Fake {
+        fn lookup_relation(&self, schema: Option<&str>, name: &str) -> PgResult<Option<Arc<RelationDesc>>> {
+            if name != "t" || schema.is_some_and(|s| s != "public") {
+                return Ok(None);
+            }
+            let col = |name: &str, type_oid, typmod, attnum| ColumnDesc {
+                name: name.into(),
+                type_oid,
+                typmod,
+                not_null: false,
+                default: None,
+                attnum,
+                dropped: false,
+            };
+            let columns = vec![
+                ColumnDesc { not_null: true, ..col("a", INT4, -1, 1) },
+                ColumnDesc { default: Some("'x'".into()), ..col("b", TEXT, -1, 2) },
+                ColumnDesc { dropped: true, ..col("........pg.dropped.3........", INT4, -1, 3) },
+                col("c", VARCHAR, 7, 4),
+                col("n", INT8, -1, 5),
+            ];
+            Ok(Some(Arc::new(RelationDesc { oid: 16384, name: "t".into(), schema: "public".into(), relkind: 'r', columns })))
+        }
+    }
+
+    fn plan(sql: &str) -> PgResult<PlannedStmt> {
+        let stmts = Parser::parse_sql(&PostgreSqlDialect {}, sql).expect("parses");
+        plan_statement_in(&stmts[0], sql, &[], &Fake)
+    }
+
+    fn cols(sql: &str) -> Vec<(String, u32, i32)> {
+        plan(sql).unwrap().columns.into_iter().map(|c| (c.name, c.type_oid, c.typmod)).collect()
+    }
+
+    fn err(sql: &str) -> (SqlState, String, Option<usize>) {
+        let e = plan(sql).expect_err("fails");
+        (e.code, e.message, e.position)
+    }
+
+    #[test]
+    fn star_skips_dropped_columns_and_keeps_typmods() {
+        let c = cols("select * from t");
+        let want: Vec<(String, u32, i32)> =
+            vec![("a".into(), INT4, -1), ("b".into(), TEXT, -1), ("c".into(), VARCHAR, 7), ("n".into(), INT8, -1)];
+        assert_eq!(c, want);
+        assert_eq!(cols("select x.*, x.a as z from public.t as x").len(), 5);
+        let p = plan("select c from t").unwrap();
+        assert_eq!(p.plan.targets, vec![Expr::Var { index: 3, type_oid: VARCHAR, typmod: 7 }]);
+        assert!(matches!(&p.plan.source, Source::SeqScan(r) if r.name == "t"));
+    }
+
+    #[test]
+    fn aggregate_result_types_match_postgres() {
+        let c: Vec<u32> = cols("select count(*), count(b), sum(a), sum(n), avg(a), avg(n), min(c), max(b), sum(1.5), avg(1.5::float4) from t")
+            .into_iter()
+            .map(|c| c.1)
+            .collect();
+        assert_eq!(c, vec![INT8, INT8, INT8, NUMERIC, NUMERIC, NUMERIC, TEXT, TEXT, NUMERIC, FLOAT8]);
+        let names: Vec<String> = cols("select count(*), sum(a), max(b) from t").into_iter().map(|c| c.0).collect();
+        assert_eq!(names, vec!["count", "sum", "max"]);
+    }
+
+    #[test]
+    fn relations_and_locks_and_tags() {
+        let p = plan("select a from t").unwrap();
+        assert_eq!((p.relations.len(), p.relations[0].mode, p.command_tag(3)), (1, LockMode::AccessShare, "SELECT 3".into()));
+        let p = plan("insert into t (a) select a from t").unwrap();
+        assert_eq!(p.relations.len(), 1, "one entry per relation, the strongest lock");
+        assert_eq!((p.relations[0].mode, p.command_tag(2)), (LockMode::RowExclusive, "INSERT 0 2".into()));
+        let p = plan("update t set a = 1").unwrap();
+        assert_eq!((p.relations[0].mode, p.command_tag(0)), (LockMode::RowExclusive, "UPDATE 0".into()));
+        let p = plan("delete from t").unwrap();
+        assert_eq!((p.relations[0].mode, p.command_tag(1)), (LockMode::RowExclusive, "DELETE 1".into()));
+        assert!(plan("select 1").unwrap().relations.is_empty());
+    }
+
+    #[test]
+    fn insert_fills_defaults_and_nulls_full_width() {
+        let p = plan("insert into t (c, a) values ('ab', 1)").unwrap();
+        let Source::Values(rows) = &p.plan.source else { panic!("values") };
+        assert_eq!(rows[0].len(), 5, "full width, dropped column included");
+        assert_eq!(rows[0][0], Expr::Const { value: Datum::Int4(1), type_oid: INT4 });
+        assert_eq!(rows[0][1], Expr::Const { value: Datum::Text("x".into()), type_oid: TEXT });
+        assert_eq!(rows[0][2], Expr::Const { value: Datum::Null, type_oid: INT4 });
+        assert_eq!(rows[0][4], Expr::Const { value: Datum::Null, type_oid: INT8 });
+        assert!(matches!(p.modify, Some(ModifyTable::Insert { .. })));
+        assert!(p.columns.is_empty());
+        // parameters take the column's type
+        let stmts = Parser::parse_sql(&PostgreSqlDialect {}, "insert into t (n, a) values ($1, $2)").unwrap();
+        let p = plan_statement_in(&stmts[0], "insert into t (n, a) values ($1, $2)", &[], &Fake).unwrap();
+        assert_eq!(p.param_types, vec![INT8, INT4]);
+    }
+
+    use types::Datum;
+
+    #[test]
+    fn errors_carry_positions_like_postgres() {
+        // positions from PostgreSQL 15 (\set VERBOSITY verbose)
+        assert_eq!(err("select zz from t"), (SqlState::UndefinedColumn, "column \"zz\" does not exist".into(), Some(8)));
+        assert_eq!(err("select x.zz from t x"), (SqlState::UndefinedColumn, "column x.zz does not exist".into(), Some(8)));
+        assert_eq!(err("select * from nosuch"), (SqlState::UndefinedTable, "relation \"nosuch\" does not exist".into(), Some(15)));
+        assert_eq!(
+            err("select * from other.t"),
+            (SqlState::UndefinedTable, "relation \"other.t\" does not exist".into(), Some(15))
+        );
+        assert_eq!(
+            err("select t.a from t x"),
+            (SqlState::UndefinedTable, "invalid reference to FROM-clause entry for table \"t\"".into(), Some(8))
+        );
+        assert_eq!(
+            err("select b, count(*) from t"),
+            (
+                SqlState::GroupingError,
+                "column \"t.b\" must appear in the GROUP BY clause or be used in an aggregate function".into(),
+                Some(8)
+            )
+        );
+        assert_eq!(
+            err("select a + 1, count(*) from t group by a + 2 order by b"),
+            (
+                SqlState::GroupingError,
+                "column \"t.a\" must appear in the GROUP BY clause or be used in an aggregate function".into(),
+                Some(8)
+            )
+        );
+        assert_eq!(err("select a + 1 from t group by a + 1 order by n").2, Some(45));
+        assert_eq!(
+            err("select count(*) from t group by count(*)"),
+            (SqlState::GroupingError, "aggregate functions are not allowed in GROUP BY".into(), Some(33))
+        );
+        assert_eq!(err("select sum(count(*)) from t").2, Some(12));
+        assert_eq!(err("select 1 from t where max(a) > 1").2, Some(23));
+        let e = plan("insert into t values (true)").unwrap_err();
+        assert_eq!(
+            (e.code, e.message.as_str(), e.position, e.hint.as_deref()),
+            (
+                SqlState::DatatypeMismatch,
+                "column \"a\" is of type integer but expression is of type boolean",
+                Some(23),
+                Some("You will need to rewrite or cast the expression.")
+            )
+        );
+        assert_eq!(err("insert into t (a, a) values (1, 2)"), (SqlState::DuplicateColumn, "column \"a\" specified more than once".into(), Some(19)));
+        assert_eq!(err("insert into t (a) values (1, 2)").2, Some(30));
+        assert_eq!(err("insert into t (a, b) values (1)").2, Some(19));
+        assert_eq!(
+            err("update t set zz = 1"),
+            (SqlState::UndefinedColumn, "column \"zz\" of relation \"t\" does not exist".into(), Some(14))
+        );
+        assert_eq!(err("update t set a = true").2, Some(18));
+        assert_eq!(err("insert into t values ('x')"), (SqlState::InvalidTextRepresentation, "invalid input syntax for type integer: \"x\"".into(), Some(23)));
+        assert_eq!(err("select a from t limit a"), (SqlState::InvalidColumnReference, "argument of LIMIT must not contain variables".into(), Some(23)));
+        assert_eq!(err("select a from t offset 1 + n").2, Some(28));
+        assert_eq!(err("select a from t limit count(*)"), (SqlState::GroupingError, "aggregate functions are not allowed in LIMIT".into(), Some(23)));
+        // PostgreSQL analyzes UPDATE's RETURNING before its SET list
+        assert_eq!(err("update t set zz = 1 returning yy"), (SqlState::UndefinedColumn, "column \"yy\" does not exist".into(), Some(31)));
+        assert_eq!(err("insert into t values (1), (1, 2)"), (SqlState::SyntaxError, "VALUES lists must all be the same length".into(), Some(28)));
+        assert_eq!(err("update t set a = 1, a = 2").1, "multiple assignments to same column \"a\"");
+        assert_eq!(err("select * from t, t u").0, SqlState::FeatureNotSupported);
+        assert_eq!(err("select * from t join t u on true").1, "joins are not supported");
+    }
+
+    #[test]
+    fn grouping_rewrites_over_the_aggregated_row() {
+        let p = plan("select a, count(*) from t group by a having sum(n) > 1 order by max(b)").unwrap();
+        let agg = p.plan.aggregate.as_ref().unwrap();
+        assert_eq!(agg.group_by, vec![Expr::Var { index: 0, type_oid: INT4, typmod: -1 }]);
+        assert_eq!(agg.aggs.iter().map(|a| a.func).collect::<Vec<_>>(), vec![AggFunc::CountStar, AggFunc::Sum, AggFunc::Max]);
+        assert_eq!(p.plan.targets[0], Expr::Var { index: 0, type_oid: INT4, typmod: -1 });
+        assert_eq!(p.plan.targets[1], Expr::Var { index: 1, type_oid: INT8, typmod: -1 });
+        assert_eq!(p.plan.targets.len(), 3, "the ORDER BY aggregate is a hidden column");
+        // without FROM, aggregates work over the one empty row
+        assert_eq!(cols("select count(*)")[0].1, INT8);
     }
 }

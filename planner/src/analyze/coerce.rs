@@ -45,6 +45,27 @@ pub fn can_coerce_implicit(from: u32, to: u32) -> bool {
     )
 }
 
+/// Is there an assignment cast from `from` to `to` (INSERT and UPDATE values)?
+/// Implicit casts, the narrowing numeric casts, and the output of any type into
+/// a string type.
+pub fn can_coerce_assignment(from: u32, to: u32) -> bool {
+    if can_coerce_implicit(from, to) {
+        return true;
+    }
+    if category(to) == 'S' && category(from) != 'P' {
+        return true;
+    }
+    matches!(
+        (from, to),
+        (INT2 | INT4 | INT8 | FLOAT4 | FLOAT8 | NUMERIC, INT2 | INT4 | INT8 | NUMERIC)
+            | (FLOAT8, FLOAT4)
+            | (OID, INT4 | INT8)
+            | (TIMESTAMP | TIMESTAMPTZ, DATE | TIME | TIMESTAMP)
+            | (TIMESTAMPTZ, TIMESTAMPTZ)
+            | (INTERVAL, TIME)
+    )
+}
+
 /// Is there any cast (explicit included) from `from` to `to`?
 pub fn can_coerce_explicit(from: u32, to: u32) -> bool {
     if can_coerce_implicit(from, to) {

@@ -39,6 +39,37 @@ pub(crate) fn special_value_function(name: &str) -> Option<(&'static str, u32)> 
 }
 
 impl Analyzer<'_> {
+    /// A column reference, bare or qualified (`t.a`, `schema.t.a`), resolved
+    /// against the relation in scope; records its position for the grouping check.
+    fn column_ref(&mut self, qualifier: &[String], column: &str, pos: Option<usize>) -> PgResult<Expr> {
+        let Some(entry) = self.scope.clone() else {
+            return Err(match qualifier.last() {
+                None => PgError::new(SqlState::UndefinedColumn, format!("column \"{column}\" does not exist")),
+                Some(t) => PgError::new(SqlState::UndefinedTable, format!("missing FROM-clause entry for table \"{t}\"")),
+            }
+            .or_position(pos));
+        };
+        if !qualifier.is_empty() {
+            if qualifier.len() > 2 {
+                return Err(PgError::feature_not_supported("cross-database references").or_position(pos));
+            }
+            self.check_qualifier(&entry, qualifier, pos)?;
+        }
+        let Some(index) = entry.rel.column_index(column) else {
+            let msg = if qualifier.is_empty() {
+                format!("column \"{column}\" does not exist")
+            } else {
+                format!("column {}.{column} does not exist", qualifier.join("."))
+            };
+            return Err(PgError::new(SqlState::UndefinedColumn, msg).or_position(pos));
+        };
+        if !self.in_agg_arg {
+            self.var_positions.push(pos);
+        }
+        let c = &entry.rel.columns[index];
+        Ok(Expr::Var { index, type_oid: c.type_oid, typmod: c.typmod })
+    }
+
     /// Transforms an expression and reports its 1-based position.
     pub fn transform(&mut self, e: &ast::Expr) -> PgResult<Expr> {
         let pos = self.pos(e.span());
@@ -56,20 +87,14 @@ impl Analyzer<'_> {
                         return Ok(Expr::Call { func: imp, args: vec![], type_oid: t, strict: false });
                     }
                 }
-                Err(PgError::new(SqlState::UndefinedColumn, format!("column \"{}\" does not exist", lower_ident(id)))
-                    .or_position(self.pos(id.span)))
+                self.column_ref(&[], &lower_ident(id), self.pos(id.span))
             }
             ast::Expr::CompoundIdentifier(ids) => {
                 let name = ids.iter().map(lower_ident).collect::<Vec<_>>();
                 let pos = ids.first().and_then(|i| self.pos(i.span));
-                if name.len() >= 2 {
-                    Err(PgError::new(
-                        SqlState::UndefinedTable,
-                        format!("missing FROM-clause entry for table \"{}\"", name[name.len() - 2]),
-                    )
-                    .or_position(pos))
-                } else {
-                    Err(PgError::new(SqlState::UndefinedColumn, "column does not exist").or_position(pos))
+                match name.split_last() {
+                    Some((col, qualifier)) if !qualifier.is_empty() => self.column_ref(qualifier, col, pos),
+                    _ => Err(PgError::new(SqlState::UndefinedColumn, "column does not exist").or_position(pos)),
                 }
             }
             ast::Expr::UnaryOp { op, expr } => self.transform_unary(op, expr, e),
@@ -554,8 +579,11 @@ impl Analyzer<'_> {
 
     fn transform_function(&mut self, f: &ast::Function, whole: &ast::Expr) -> PgResult<Expr> {
         let pos = self.pos(whole.span());
-        if f.filter.is_some() || f.over.is_some() || !f.within_group.is_empty() {
-            return Err(PgError::feature_not_supported("aggregate and window functions"));
+        if f.over.is_some() {
+            return Err(PgError::feature_not_supported("window functions"));
+        }
+        if !f.within_group.is_empty() {
+            return Err(PgError::feature_not_supported("WITHIN GROUP"));
         }
         let parts: Vec<String> = f
             .name
@@ -584,6 +612,16 @@ impl Analyzer<'_> {
             FunctionArguments::Subquery(_) => return Err(PgError::feature_not_supported("subqueries")),
             FunctionArguments::List(l) => l,
         };
+        if super::agg::is_aggregate(&name) {
+            return self.transform_aggregate(&name, f, arg_list, pos);
+        }
+        if f.filter.is_some() {
+            return Err(PgError::new(
+                SqlState::WrongObjectType,
+                format!("FILTER specified, but {name} is not an aggregate function"),
+            )
+            .or_position(pos));
+        }
         if arg_list.duplicate_treatment.is_some() || !arg_list.clauses.is_empty() {
             return Err(PgError::feature_not_supported("aggregate functions"));
         }

@@ -1,23 +1,52 @@
 //! Parse analysis: binds a sqlparser statement into a [`PlannedStmt`].
 //!
-//! Today only queries without tables are analyzed: `SELECT <exprs> [WHERE ..]
-//! [ORDER BY ..] [LIMIT ..] [OFFSET ..]` and `VALUES` lists. A FROM clause naming a
-//! table fails as PostgreSQL fails on a missing relation (42P01), since no tables
-//! exist yet; other valid constructs fail with 0A000 naming the feature.
+//! - `mod.rs`: statements, queries (`SELECT`, `VALUES`), FROM with one relation,
+//!   the select list (`*` and `t.*` expansion), ORDER BY, LIMIT/OFFSET.
+//! - `expr.rs`: expressions, column references, literals, operators, functions.
+//! - `agg.rs`: aggregate calls, GROUP BY, HAVING and the ungrouped-column check.
+//! - `dml.rs`: INSERT, UPDATE, DELETE, defaults and assignment coercion.
+//!
+//! Valid constructs that are not supported yet (joins, subqueries, ...) fail with
+//! 0A000 naming the feature.
 
+pub mod agg;
 pub mod coerce;
 pub mod colname;
+pub mod dml;
 pub mod expr;
 pub mod func;
 pub mod typename;
+
+use std::sync::Arc;
 
 use sqlparser::ast::{self, LimitClause, OrderByKind, SelectItem, SetExpr, Spanned, Statement, TableFactor};
 use sqlparser::tokenizer::{Location, Span};
 use types::oid::{self, *};
 use types::{Datum, PgError, PgResult, SqlState};
 
+use crate::catalog::{CatalogView, EmptyCatalog, RelationDesc};
 use crate::expr::Expr;
+use crate::plan::{Aggregate, AggCall, CommandKind, LockMode, RelationLock, Source};
 use crate::{Column, Plan, PlannedStmt, SortKey};
+
+static EMPTY_CATALOG: EmptyCatalog = EmptyCatalog;
+
+/// The relation in scope for column references: the FROM item of a SELECT, or
+/// the target of INSERT (RETURNING), UPDATE and DELETE.
+#[derive(Debug, Clone)]
+pub struct RangeEntry {
+    pub rel: Arc<RelationDesc>,
+    /// The alias if there is one, else the relation's name.
+    pub refname: String,
+    pub has_alias: bool,
+}
+
+/// A select-list (or hidden ORDER BY) expression with the positions of the
+/// column references in it, in the order they were analyzed (see `agg.rs`).
+pub(crate) struct Target {
+    pub expr: Expr,
+    pub var_positions: Vec<Option<usize>>,
+}
 
 /// State of one statement's analysis.
 pub struct Analyzer<'a> {
@@ -29,6 +58,19 @@ pub struct Analyzer<'a> {
     pub fixed_params: bool,
     /// Byte offset of the start of each line.
     line_starts: Vec<usize>,
+    pub(crate) catalog: &'a dyn CatalogView,
+    /// The relation column references resolve against.
+    pub(crate) scope: Option<RangeEntry>,
+    /// Aggregate calls of the query level being analyzed.
+    pub(crate) aggs: Vec<AggCall>,
+    /// Set where aggregates are not allowed: the clause name for the error.
+    pub(crate) agg_forbidden: Option<&'static str>,
+    /// Inside an aggregate's argument (a nested aggregate is an error).
+    pub(crate) in_agg_arg: bool,
+    /// Positions of the column references of the expression being analyzed.
+    pub(crate) var_positions: Vec<Option<usize>>,
+    /// The relations the statement uses, with their locks.
+    pub(crate) relations: Vec<RelationLock>,
 }
 
 impl<'a> Analyzer<'a> {
@@ -45,7 +87,20 @@ impl<'a> Analyzer<'a> {
             param_positions: vec![None; param_types.len()],
             fixed_params,
             line_starts,
+            catalog: &EMPTY_CATALOG,
+            scope: None,
+            aggs: Vec::new(),
+            agg_forbidden: None,
+            in_agg_arg: false,
+            var_positions: Vec::new(),
+            relations: Vec::new(),
         }
+    }
+
+    /// Resolves relation names through `catalog` (the default knows none).
+    pub fn with_catalog(mut self, catalog: &'a dyn CatalogView) -> Analyzer<'a> {
+        self.catalog = catalog;
+        self
     }
 
     /// Byte offset of a location (line and column are 1-based, columns in characters).
@@ -67,72 +122,33 @@ impl<'a> Analyzer<'a> {
     }
 
     pub fn analyze_statement(&mut self, stmt: &Statement) -> PgResult<PlannedStmt> {
-        match stmt {
-            Statement::Query(q) => self.analyze_query(q),
-            other => Err(PgError::feature_not_supported(format!(
-                "statement \"{}\"",
-                other.to_string().split_whitespace().next().unwrap_or("")
-            ))),
-        }
+        let (command, columns, plan, modify) = match stmt {
+            Statement::Query(q) => {
+                let (columns, plan) = self.analyze_query(q)?;
+                (CommandKind::Select, columns, plan, None)
+            }
+            Statement::Insert(ins) => self.analyze_insert(ins)?,
+            Statement::Update(upd) => self.analyze_update(upd)?,
+            Statement::Delete(del) => self.analyze_delete(del)?,
+            other => {
+                return Err(PgError::feature_not_supported(format!(
+                    "statement \"{}\"",
+                    other.to_string().split_whitespace().next().unwrap_or("")
+                )))
+            }
+        };
+        self.check_params()?;
+        Ok(PlannedStmt {
+            columns,
+            param_types: self.param_types.clone(),
+            command,
+            plan,
+            modify,
+            relations: std::mem::take(&mut self.relations),
+        })
     }
 
-    fn analyze_query(&mut self, q: &ast::Query) -> PgResult<PlannedStmt> {
-        if q.with.is_some() {
-            return Err(PgError::feature_not_supported("WITH queries"));
-        }
-        if q.fetch.is_some() {
-            return Err(PgError::feature_not_supported("FETCH FIRST"));
-        }
-        if !q.locks.is_empty() {
-            return Err(PgError::feature_not_supported("FOR UPDATE/SHARE"));
-        }
-        let (columns, mut rows, filter) = match q.body.as_ref() {
-            SetExpr::Select(s) => self.analyze_select(s)?,
-            SetExpr::Values(v) => self.analyze_values(v)?,
-            SetExpr::Query(inner) if q.order_by.is_none() && q.limit_clause.is_none() => {
-                return self.analyze_query(inner);
-            }
-            SetExpr::SetOperation { .. } => return Err(PgError::feature_not_supported("UNION/INTERSECT/EXCEPT")),
-            SetExpr::Table(t) => {
-                let name = t.table_name.as_ref().map(|i| i.value.to_lowercase()).unwrap_or_default();
-                return Err(PgError::new(SqlState::UndefinedTable, format!("relation \"{name}\" does not exist")));
-            }
-            _ => return Err(PgError::feature_not_supported("this kind of query")),
-        };
-        let mut order_by = Vec::new();
-        if let Some(ob) = &q.order_by {
-            let OrderByKind::Expressions(items) = &ob.kind else {
-                return Err(PgError::feature_not_supported("ORDER BY ALL"));
-            };
-            for item in items {
-                if matches!(item.options.sort, Some(ast::OrderBySort::Using(_))) {
-                    return Err(PgError::feature_not_supported("ORDER BY USING"));
-                }
-                let descending = matches!(item.options.sort, Some(ast::OrderBySort::Desc));
-                let nulls_first = item.options.nulls_first.unwrap_or(descending);
-                let column = self.order_by_column(&item.expr, &columns, &mut rows)?;
-                order_by.push(SortKey { column, descending, nulls_first });
-            }
-        }
-        let (mut limit, mut offset) = (None, None);
-        match &q.limit_clause {
-            None => {}
-            Some(LimitClause::LimitOffset { limit: l, offset: o, limit_by }) => {
-                if !limit_by.is_empty() {
-                    return Err(PgError::feature_not_supported("LIMIT BY"));
-                }
-                if let Some(l) = l {
-                    limit = Some(self.count_expr(l, "LIMIT")?);
-                }
-                if let Some(o) = o {
-                    offset = Some(self.count_expr(&o.value, "OFFSET")?);
-                }
-            }
-            Some(LimitClause::OffsetCommaLimit { .. }) => {
-                return Err(PgError::syntax("LIMIT #,# syntax is not supported", None)
-                    .with_hint("Use separate LIMIT and OFFSET clauses."));
-            }
-        }
+    fn check_params(&self) -> PgResult<()> {
         for (i, t) in self.param_types.iter().enumerate() {
             if *t == 0 {
                 let mut e = PgError::new(
@@ -143,16 +159,92 @@ impl<'a> Analyzer<'a> {
                 return Err(e);
             }
         }
-        Ok(PlannedStmt {
-            columns,
-            param_types: self.param_types.clone(),
-            plan: Plan { rows, filter, order_by, limit, offset },
-        })
+        Ok(())
     }
 
-    fn count_expr(&mut self, e: &ast::Expr, what: &str) -> PgResult<Expr> {
+    /// Notes that the statement uses `rel` with lock `mode` (keeping the strongest).
+    pub(crate) fn add_relation(&mut self, rel: &Arc<RelationDesc>, mode: LockMode) {
+        match self.relations.iter_mut().find(|r| r.rel.oid == rel.oid) {
+            Some(r) => r.mode = r.mode.max(mode),
+            None => self.relations.push(RelationLock { rel: rel.clone(), mode }),
+        }
+    }
+
+    /// Analyzes a query in a fresh scope (the enclosing statement's relation and
+    /// aggregates are not visible in it).
+    pub(crate) fn analyze_query(&mut self, q: &ast::Query) -> PgResult<(Vec<Column>, Plan)> {
+        let saved_scope = self.scope.take();
+        let saved_aggs = std::mem::take(&mut self.aggs);
+        let saved = (self.agg_forbidden.take(), std::mem::replace(&mut self.in_agg_arg, false));
+        let r = self.analyze_query_inner(q);
+        self.scope = saved_scope;
+        self.aggs = saved_aggs;
+        (self.agg_forbidden, self.in_agg_arg) = saved;
+        r
+    }
+
+    fn analyze_query_inner(&mut self, q: &ast::Query) -> PgResult<(Vec<Column>, Plan)> {
+        if q.with.is_some() {
+            return Err(PgError::feature_not_supported("WITH queries"));
+        }
+        if q.fetch.is_some() {
+            return Err(PgError::feature_not_supported("FETCH FIRST"));
+        }
+        if !q.locks.is_empty() {
+            return Err(PgError::feature_not_supported("FOR UPDATE/SHARE"));
+        }
+        let order_by: &[ast::OrderByExpr] = match &q.order_by {
+            None => &[],
+            Some(ob) => match &ob.kind {
+                OrderByKind::Expressions(items) => items,
+                OrderByKind::All(_) => return Err(PgError::feature_not_supported("ORDER BY ALL")),
+            },
+        };
+        let (columns, mut plan) = match q.body.as_ref() {
+            SetExpr::Select(s) => self.analyze_select(s, order_by)?,
+            SetExpr::Values(v) => self.analyze_values(v, order_by)?,
+            SetExpr::Query(inner) if q.order_by.is_none() && q.limit_clause.is_none() => {
+                return self.analyze_query_inner(inner);
+            }
+            SetExpr::SetOperation { .. } => return Err(PgError::feature_not_supported("UNION/INTERSECT/EXCEPT")),
+            SetExpr::Table(t) => self.analyze_table_command(t, order_by)?,
+            _ => return Err(PgError::feature_not_supported("this kind of query")),
+        };
+        match &q.limit_clause {
+            None => {}
+            Some(LimitClause::LimitOffset { limit: l, offset: o, limit_by }) => {
+                if !limit_by.is_empty() {
+                    return Err(PgError::feature_not_supported("LIMIT BY"));
+                }
+                if let Some(l) = l {
+                    plan.limit = Some(self.count_expr(l, "LIMIT")?);
+                }
+                if let Some(o) = o {
+                    plan.offset = Some(self.count_expr(&o.value, "OFFSET")?);
+                }
+            }
+            Some(LimitClause::OffsetCommaLimit { .. }) => {
+                return Err(PgError::syntax("LIMIT #,# syntax is not supported", None)
+                    .with_hint("Use separate LIMIT and OFFSET clauses."));
+            }
+        }
+        Ok((columns, plan))
+    }
+
+    fn count_expr(&mut self, e: &ast::Expr, what: &'static str) -> PgResult<Expr> {
         let pos = self.pos(e.span());
-        let x = self.transform(e)?;
+        let saved = self.agg_forbidden.replace(what);
+        self.var_positions.clear();
+        let x = self.transform(e);
+        self.agg_forbidden = saved;
+        let x = x?;
+        // LIMIT and OFFSET are evaluated once, before any row is read
+        let mut has_var = false;
+        x.walk(&mut |n| has_var |= matches!(n, Expr::Var { .. }));
+        if has_var {
+            return Err(PgError::new(SqlState::InvalidColumnReference, format!("argument of {what} must not contain variables"))
+                .or_position(self.var_positions.first().copied().flatten()));
+        }
         if x.type_oid() == INT8 {
             return Ok(x);
         }
@@ -167,101 +259,337 @@ impl<'a> Analyzer<'a> {
         }
     }
 
+    /// Transforms an expression of a select list (or ORDER BY, HAVING), noting
+    /// the positions of its column references for the grouping check.
+    pub(crate) fn transform_target(&mut self, e: &ast::Expr) -> PgResult<Target> {
+        self.var_positions.clear();
+        let pos = self.pos(e.span());
+        let mut x = self.transform(e)?;
+        if x.type_oid() == UNKNOWN {
+            x = self.coerce(x, TEXT, -1, false, pos)?;
+        }
+        Ok(Target { expr: x, var_positions: std::mem::take(&mut self.var_positions) })
+    }
+
     /// ORDER BY item: an output column number or name, or an expression (appended
-    /// to every row as a hidden column).
-    fn order_by_column(&mut self, e: &ast::Expr, columns: &[Column], rows: &mut [Vec<Expr>]) -> PgResult<usize> {
+    /// to the targets as a hidden column).
+    fn order_by_column(&mut self, e: &ast::Expr, columns: &[Column], targets: &mut Vec<Target>) -> PgResult<usize> {
         if let ast::Expr::Value(v) = e
-            && let ast::Value::Number(n, _) = &v.value {
-                let pos = self.pos(v.span);
-                let k: i64 = n.parse().map_err(|_| {
-                    PgError::new(SqlState::SyntaxError, "non-integer constant in ORDER BY").or_position(pos)
-                })?;
-                if k < 1 || k as usize > columns.len() {
-                    return Err(PgError::new(
-                        SqlState::InvalidColumnReference,
-                        format!("ORDER BY position {k} is not in select list"),
-                    )
-                    .or_position(pos));
-                }
-                return Ok(k as usize - 1);
+            && let ast::Value::Number(n, _) = &v.value
+        {
+            let pos = self.pos(v.span);
+            let k: i64 = n
+                .parse()
+                .map_err(|_| PgError::new(SqlState::SyntaxError, "non-integer constant in ORDER BY").or_position(pos))?;
+            if k < 1 || k as usize > columns.len() {
+                return Err(PgError::new(
+                    SqlState::InvalidColumnReference,
+                    format!("ORDER BY position {k} is not in select list"),
+                )
+                .or_position(pos));
             }
+            return Ok(k as usize - 1);
+        }
         if let ast::Expr::Identifier(id) = e {
             let name = if id.quote_style.is_some() { id.value.clone() } else { id.value.to_lowercase() };
             let matches: Vec<usize> = columns.iter().enumerate().filter(|(_, c)| c.name == name).map(|(i, _)| i).collect();
             if matches.len() > 1 {
-                return Err(PgError::new(SqlState::AmbiguousColumn, format!("ORDER BY \"{name}\" is ambiguous"))
-                    .or_position(self.pos(id.span)));
+                // several output columns of that name are fine if they are the same expression
+                let first = &targets[matches[0]].expr;
+                if matches.iter().any(|&i| targets[i].expr != *first) {
+                    return Err(PgError::new(SqlState::AmbiguousColumn, format!("ORDER BY \"{name}\" is ambiguous"))
+                        .or_position(self.pos(id.span)));
+                }
             }
             if let Some(&i) = matches.first() {
                 return Ok(i);
             }
         }
-        let pos = self.pos(e.span());
-        let x = self.transform(e)?;
-        let x = if x.type_oid() == UNKNOWN { self.coerce(x, TEXT, -1, false, pos)? } else { x };
-        let idx = rows.first().map_or(columns.len(), |r| r.len());
-        for r in rows.iter_mut() {
-            r.push(x.clone());
+        let t = self.transform_target(e)?;
+        // an expression equal to an output column sorts by that column
+        if let Some(i) = targets[..columns.len()].iter().position(|x| x.expr == t.expr) {
+            return Ok(i);
         }
-        Ok(idx)
+        targets.push(t);
+        Ok(targets.len() - 1)
     }
 
-    #[allow(clippy::type_complexity)]
-    fn analyze_select(&mut self, s: &ast::Select) -> PgResult<(Vec<Column>, Vec<Vec<Expr>>, Option<Expr>)> {
-        if let Some(first) = s.from.first() {
-            return Err(self.relation_error(&first.relation));
+    /// Binds the FROM clause: nothing, or one relation (joins are not supported yet).
+    fn analyze_from(&mut self, from: &[ast::TableWithJoins]) -> PgResult<Source> {
+        let Some(first) = from.first() else {
+            return Ok(Source::Values(vec![vec![]]));
+        };
+        if from.len() > 1 || !first.joins.is_empty() {
+            return Err(PgError::new(SqlState::FeatureNotSupported, "joins are not supported"));
         }
+        let entry = self.range_entry(&first.relation)?;
+        self.add_relation(&entry.rel, LockMode::AccessShare);
+        let rel = entry.rel.clone();
+        self.scope = Some(entry);
+        Ok(Source::SeqScan(rel))
+    }
+
+    /// Looks up a FROM item (or DML target) naming a table.
+    pub(crate) fn range_entry(&mut self, t: &TableFactor) -> PgResult<RangeEntry> {
+        let TableFactor::Table { name, alias, args, .. } = t else {
+            return Err(match t {
+                TableFactor::Derived { .. } => PgError::feature_not_supported("subqueries in FROM"),
+                _ => PgError::feature_not_supported("FROM clause items other than tables"),
+            });
+        };
+        if args.is_some() {
+            return Err(PgError::feature_not_supported("functions in FROM"));
+        }
+        let rel = self.lookup_relation(name)?;
+        let (refname, has_alias) = match alias {
+            Some(a) => {
+                if !a.columns.is_empty() {
+                    return Err(PgError::feature_not_supported("column aliases in FROM"));
+                }
+                (ident_name(&a.name), true)
+            }
+            None => (rel.name.clone(), false),
+        };
+        Ok(RangeEntry { rel, refname, has_alias })
+    }
+
+    /// Finds a relation by (possibly qualified) name: 42P01 if there is none.
+    pub(crate) fn lookup_relation(&mut self, name: &ast::ObjectName) -> PgResult<Arc<RelationDesc>> {
+        let pos = self.pos(name.span());
+        let parts: Vec<String> = name
+            .0
+            .iter()
+            .map(|p| match p {
+                ast::ObjectNamePart::Identifier(id) => ident_name(id),
+                other => other.to_string(),
+            })
+            .collect();
+        let (schema, rel) = match parts.as_slice() {
+            [n] => (None, n.as_str()),
+            [s, n] => (Some(s.as_str()), n.as_str()),
+            _ => {
+                return Err(PgError::new(
+                    SqlState::FeatureNotSupported,
+                    format!("cross-database references are not implemented: {}", parts.join(".")),
+                )
+                .or_position(pos))
+            }
+        };
+        let found = self.catalog.lookup_relation(schema, rel)?;
+        let Some(found) = found else {
+            return Err(PgError::new(SqlState::UndefinedTable, format!("relation \"{}\" does not exist", parts.join(".")))
+                .or_position(pos));
+        };
+        if found.relkind != 'r' {
+            return Err(PgError::feature_not_supported(format!(
+                "using relation \"{}\" of kind '{}' in a query",
+                found.name, found.relkind
+            ))
+            .or_position(pos));
+        }
+        Ok(found)
+    }
+
+    /// `*` or `t.*`: every live column of the relation in scope.
+    pub(crate) fn expand_star(
+        &mut self,
+        qualifier: Option<&ast::ObjectName>,
+        item_pos: Option<usize>,
+        columns: &mut Vec<Column>,
+        targets: &mut Vec<Target>,
+    ) -> PgResult<()> {
+        let Some(entry) = self.scope.clone() else {
+            return Err(match qualifier {
+                None => PgError::syntax("SELECT * with no tables specified is not valid", item_pos),
+                Some(q) => PgError::new(
+                    SqlState::UndefinedTable,
+                    format!("missing FROM-clause entry for table \"{}\"", object_name_last(q)),
+                )
+                .or_position(item_pos),
+            });
+        };
+        if let Some(q) = qualifier {
+            let parts: Vec<String> = q
+                .0
+                .iter()
+                .map(|p| match p {
+                    ast::ObjectNamePart::Identifier(id) => ident_name(id),
+                    other => other.to_string(),
+                })
+                .collect();
+            self.check_qualifier(&entry, &parts, item_pos)?;
+        }
+        for (i, c) in entry.rel.columns.iter().enumerate() {
+            if c.dropped {
+                continue;
+            }
+            columns.push(Column { name: c.name.clone(), type_oid: c.type_oid, typmod: c.typmod });
+            targets.push(Target {
+                expr: Expr::Var { index: i, type_oid: c.type_oid, typmod: c.typmod },
+                var_positions: vec![item_pos],
+            });
+        }
+        Ok(())
+    }
+
+    /// Checks that `qualifier` (`t`, or `schema.t`) names the relation in scope.
+    pub(crate) fn check_qualifier(&self, entry: &RangeEntry, qualifier: &[String], pos: Option<usize>) -> PgResult<()> {
+        let ok = match qualifier {
+            [t] => *t == entry.refname,
+            [s, t] => !entry.has_alias && *t == entry.rel.name && *s == entry.rel.schema,
+            _ => false,
+        };
+        if ok {
+            return Ok(());
+        }
+        let table = qualifier.last().cloned().unwrap_or_default();
+        if entry.has_alias && qualifier.len() == 1 && table == entry.rel.name {
+            return Err(PgError::new(
+                SqlState::UndefinedTable,
+                format!("invalid reference to FROM-clause entry for table \"{table}\""),
+            )
+            .with_hint(format!("Perhaps you meant to reference the table alias \"{}\".", entry.refname))
+            .or_position(pos));
+        }
+        Err(PgError::new(SqlState::UndefinedTable, format!("missing FROM-clause entry for table \"{table}\"")).or_position(pos))
+    }
+
+    /// A select list (of SELECT or RETURNING): output columns and their expressions.
+    pub(crate) fn analyze_select_list(&mut self, items: &[SelectItem]) -> PgResult<(Vec<Column>, Vec<Target>)> {
+        let mut columns = Vec::new();
+        let mut targets = Vec::new();
+        for item in items {
+            let item_pos = self.pos(item.span());
+            let (e, name) = match item {
+                SelectItem::UnnamedExpr(e) => (e, colname::figure_colname(e)),
+                SelectItem::ExprWithAlias { expr, alias } => (expr, ident_name(alias)),
+                SelectItem::Wildcard(opts) => {
+                    if opts.opt_exclude.is_some() || opts.opt_except.is_some() || opts.opt_replace.is_some() {
+                        return Err(PgError::feature_not_supported("this select-list item"));
+                    }
+                    self.expand_star(None, item_pos, &mut columns, &mut targets)?;
+                    continue;
+                }
+                SelectItem::QualifiedWildcard(ast::SelectItemQualifiedWildcardKind::ObjectName(q), _) => {
+                    self.expand_star(Some(q), item_pos, &mut columns, &mut targets)?;
+                    continue;
+                }
+                _ => return Err(PgError::feature_not_supported("this select-list item")),
+            };
+            let t = self.transform_target(e)?;
+            columns.push(Column { name, type_oid: t.expr.type_oid(), typmod: t.expr.typmod() });
+            targets.push(t);
+        }
+        Ok((columns, targets))
+    }
+
+    fn analyze_select(&mut self, s: &ast::Select, order_by: &[ast::OrderByExpr]) -> PgResult<(Vec<Column>, Plan)> {
         if s.into.is_some() {
             return Err(PgError::feature_not_supported("SELECT INTO"));
         }
         if matches!(s.distinct, Some(ast::Distinct::On(_))) {
             return Err(PgError::feature_not_supported("SELECT DISTINCT ON"));
         }
-        match &s.group_by {
-            ast::GroupByExpr::Expressions(v, m) if v.is_empty() && m.is_empty() => {}
-            _ => return Err(PgError::feature_not_supported("GROUP BY")),
-        }
-        if s.having.is_some() {
-            return Err(PgError::feature_not_supported("HAVING"));
-        }
+        let distinct = matches!(s.distinct, Some(ast::Distinct::Distinct));
         if !s.named_window.is_empty() {
             return Err(PgError::feature_not_supported("WINDOW"));
         }
+        let source = self.analyze_from(&s.from)?;
         let filter = match &s.selection {
-            Some(w) => Some(self.transform_bool(w, "WHERE")?),
+            Some(w) => {
+                let saved = self.agg_forbidden.replace("WHERE");
+                let f = self.transform_bool(w, "WHERE");
+                self.agg_forbidden = saved;
+                Some(f?)
+            }
             None => None,
         };
-        let mut columns = Vec::new();
-        let mut row = Vec::new();
-        for item in &s.projection {
-            let (e, name) = match item {
-                SelectItem::UnnamedExpr(e) => (e, colname::figure_colname(e)),
-                SelectItem::ExprWithAlias { expr, alias } => (
-                    expr,
-                    if alias.quote_style.is_some() { alias.value.clone() } else { alias.value.to_lowercase() },
-                ),
-                SelectItem::Wildcard(_) => {
-                    return Err(PgError::syntax("SELECT * with no tables specified is not valid", self.pos(item.span())));
-                }
-                _ => return Err(PgError::feature_not_supported("this select-list item")),
-            };
-            let pos = self.pos(e.span());
-            let mut x = self.transform(e)?;
-            if x.type_oid() == UNKNOWN {
-                x = self.coerce(x, TEXT, -1, false, pos)?;
+        let (columns, mut targets) = self.analyze_select_list(&s.projection)?;
+        let group_by = self.analyze_group_by(&s.group_by, &s.projection, &targets)?;
+        let having = match &s.having {
+            Some(h) => {
+                self.var_positions.clear();
+                let x = self.transform_bool(h, "HAVING")?;
+                Some(Target { expr: x, var_positions: std::mem::take(&mut self.var_positions) })
             }
-            columns.push(Column { name, type_oid: x.type_oid(), typmod: x.typmod() });
-            row.push(x);
+            None => None,
+        };
+        let sort = self.analyze_order_by(order_by, &columns, &mut targets)?;
+        if distinct && targets.len() > columns.len() {
+            return Err(PgError::new(
+                SqlState::InvalidColumnReference,
+                "for SELECT DISTINCT, ORDER BY expressions must appear in select list",
+            )
+            .or_position(order_by.first().and_then(|o| self.pos(o.expr.span()))));
         }
-        Ok((columns, vec![row], filter))
+        let grouped = group_by.is_some() || having.is_some() || !self.aggs.is_empty();
+        let (aggregate, targets) = if grouped {
+            let group_by = group_by.unwrap_or_default();
+            let targets = targets.into_iter().map(|t| self.regroup(t, &group_by)).collect::<PgResult<Vec<_>>>()?;
+            let having = having.map(|h| self.regroup(h, &group_by)).transpose()?;
+            let aggs = std::mem::take(&mut self.aggs);
+            (Some(Aggregate { group_by, aggs, having }), targets)
+        } else {
+            (None, targets.into_iter().map(|t| t.expr).collect())
+        };
+        Ok((columns, Plan { source, filter, aggregate, targets, order_by: sort, limit: None, offset: None, distinct }))
     }
 
-    #[allow(clippy::type_complexity)]
-    fn analyze_values(&mut self, v: &ast::Values) -> PgResult<(Vec<Column>, Vec<Vec<Expr>>, Option<Expr>)> {
+    /// `TABLE name`: `SELECT * FROM name`.
+    fn analyze_table_command(&mut self, t: &ast::Table, order_by: &[ast::OrderByExpr]) -> PgResult<(Vec<Column>, Plan)> {
+        let name = t.table_name.as_ref().map(ident_name).unwrap_or_default();
+        let schema = t.schema_name.as_ref().map(ident_name);
+        let Some(rel) = self.catalog.lookup_relation(schema.as_deref(), &name)? else {
+            let full = match schema {
+                Some(s) => format!("{s}.{name}"),
+                None => name.to_string(),
+            };
+            let span = t.schema_name.as_ref().or(t.table_name.as_ref()).map(|i| i.span);
+            return Err(PgError::new(SqlState::UndefinedTable, format!("relation \"{full}\" does not exist"))
+                .or_position(span.and_then(|s| self.pos(s))));
+        };
+        if rel.relkind != 'r' {
+            return Err(PgError::feature_not_supported(format!("TABLE of relation \"{}\" of kind '{}'", rel.name, rel.relkind)));
+        }
+        self.add_relation(&rel, LockMode::AccessShare);
+        self.scope = Some(RangeEntry { rel: rel.clone(), refname: rel.name.clone(), has_alias: false });
+        let mut columns = Vec::new();
+        let mut targets = Vec::new();
+        self.expand_star(None, None, &mut columns, &mut targets)?;
+        let sort = self.analyze_order_by(order_by, &columns, &mut targets)?;
+        let targets = targets.into_iter().map(|t| t.expr).collect();
+        Ok((columns, Plan { source: Source::SeqScan(rel), targets, order_by: sort, ..Plan::empty() }))
+    }
+
+    fn analyze_order_by(
+        &mut self,
+        order_by: &[ast::OrderByExpr],
+        columns: &[Column],
+        targets: &mut Vec<Target>,
+    ) -> PgResult<Vec<SortKey>> {
+        let mut keys = Vec::new();
+        for item in order_by {
+            if matches!(item.options.sort, Some(ast::OrderBySort::Using(_))) {
+                return Err(PgError::feature_not_supported("ORDER BY USING"));
+            }
+            if item.with_fill.is_some() {
+                return Err(PgError::feature_not_supported("WITH FILL"));
+            }
+            let descending = matches!(item.options.sort, Some(ast::OrderBySort::Desc));
+            let nulls_first = item.options.nulls_first.unwrap_or(descending);
+            let column = self.order_by_column(&item.expr, columns, targets)?;
+            keys.push(SortKey { column, descending, nulls_first });
+        }
+        Ok(keys)
+    }
+
+    fn analyze_values(&mut self, v: &ast::Values, order_by: &[ast::OrderByExpr]) -> PgResult<(Vec<Column>, Plan)> {
         let width = v.rows.first().map_or(0, |r| r.len());
         let mut rows: Vec<Vec<(Expr, Option<usize>)>> = Vec::new();
+        let saved = self.agg_forbidden.replace("VALUES");
         for r in &v.rows {
             if r.len() != width {
+                self.agg_forbidden = saved;
                 return Err(PgError::syntax(
                     "VALUES lists must all be the same length",
                     r.first().and_then(|e| self.pos(e.span())),
@@ -269,10 +597,17 @@ impl<'a> Analyzer<'a> {
             }
             let mut out = Vec::new();
             for e in r.iter() {
-                out.push((self.transform(e)?, self.pos(e.span())));
+                match self.transform(e) {
+                    Ok(x) => out.push((x, self.pos(e.span()))),
+                    Err(err) => {
+                        self.agg_forbidden = saved;
+                        return Err(err);
+                    }
+                }
             }
             rows.push(out);
         }
+        self.agg_forbidden = saved;
         let mut columns = Vec::new();
         for c in 0..width {
             let types: Vec<_> = rows.iter().map(|r| (r[c].0.type_oid(), r[c].1)).collect();
@@ -283,29 +618,40 @@ impl<'a> Analyzer<'a> {
             }
             columns.push(Column { name: format!("column{}", c + 1), type_oid: t, typmod: -1 });
         }
-        let rows = rows.into_iter().map(|r| r.into_iter().map(|(x, _)| x).collect()).collect();
-        Ok((columns, rows, None))
-    }
-
-    fn relation_error(&self, t: &TableFactor) -> PgError {
-        match t {
-            TableFactor::Table { name, .. } => {
-                let n = name
-                    .0
-                    .iter()
-                    .map(|p| match p {
-                        ast::ObjectNamePart::Identifier(id) => {
-                            if id.quote_style.is_some() { id.value.clone() } else { id.value.to_lowercase() }
-                        }
-                        other => other.to_string(),
-                    })
-                    .collect::<Vec<_>>()
-                    .join(".");
-                PgError::new(SqlState::UndefinedTable, format!("relation \"{n}\" does not exist"))
-                    .or_position(self.pos(name.span()))
-            }
-            _ => PgError::feature_not_supported("FROM clause items other than tables"),
+        let rows: Vec<Vec<Expr>> = rows.into_iter().map(|r| r.into_iter().map(|(x, _)| x).collect()).collect();
+        let mut targets: Vec<Target> = columns
+            .iter()
+            .enumerate()
+            .map(|(i, c)| Target { expr: Expr::Var { index: i, type_oid: c.type_oid, typmod: -1 }, var_positions: vec![] })
+            .collect();
+        let sort = self.analyze_order_by(order_by, &columns, &mut targets)?;
+        if !self.aggs.is_empty() {
+            return Err(PgError::feature_not_supported("aggregates over VALUES"));
         }
+        let plan = Plan {
+            source: Source::Values(rows),
+            filter: None,
+            aggregate: None,
+            targets: targets.into_iter().map(|t| t.expr).collect(),
+            order_by: sort,
+            limit: None,
+            offset: None,
+            distinct: false,
+        };
+        Ok((columns, plan))
+    }
+}
+
+/// An identifier as PostgreSQL folds it: lower case unless quoted.
+pub(crate) fn ident_name(id: &ast::Ident) -> String {
+    if id.quote_style.is_some() { id.value.clone() } else { id.value.to_lowercase() }
+}
+
+fn object_name_last(n: &ast::ObjectName) -> String {
+    match n.0.last() {
+        Some(ast::ObjectNamePart::Identifier(id)) => ident_name(id),
+        Some(other) => other.to_string(),
+        None => String::new(),
     }
 }
 

@@ -1,0 +1,202 @@
+//! Grouping and the built-in aggregates.
+//!
+//! Groups are kept in a B-tree on their key values ([`RowKey`]: the type's
+//! ordering, NULLs equal to each other and after everything else), so equal
+//! keys by the type's equality (numeric `1.0` and `1.00`) fall into one group.
+//! Each group holds one [`AggAcc`] per aggregate call. Without GROUP BY there
+//! is exactly one group, also over no rows.
+//!
+//! Transition and final rules follow PostgreSQL: `count` is int8; `sum` of
+//! int2/int4 is int8 and of int8 numeric (accumulated exactly in an i128);
+//! `sum(float4)` adds in float4; `avg` of integers and numeric is the numeric
+//! quotient with numeric division's scale, of floats a float8; NULL inputs are
+//! skipped, and `sum`/`avg`/`min`/`max` of no rows are NULL.
+
+use std::cmp::Ordering;
+use std::collections::{BTreeMap, BTreeSet};
+
+use planner::{AggCall, AggFunc, Aggregate};
+use types::datum::Numeric;
+use types::oid::*;
+use types::{Datum, PgError, PgResult};
+
+use crate::cast::out_of_range;
+use crate::compare::compare;
+use crate::expr::Evaluator;
+
+/// A row of values ordered column by column (NULLs last and equal).
+#[derive(Debug, Clone)]
+pub struct RowKey(pub Vec<Datum>);
+
+impl Ord for RowKey {
+    fn cmp(&self, other: &RowKey) -> Ordering {
+        for (a, b) in self.0.iter().zip(&other.0) {
+            let o = match (a.is_null(), b.is_null()) {
+                (true, true) => Ordering::Equal,
+                (true, false) => Ordering::Greater,
+                (false, true) => Ordering::Less,
+                // values of one column share a type; a failure cannot happen
+                (false, false) => compare(a, b).unwrap_or(Ordering::Equal),
+            };
+            if o != Ordering::Equal {
+                return o;
+            }
+        }
+        self.0.len().cmp(&other.0.len())
+    }
+}
+
+impl PartialOrd for RowKey {
+    fn partial_cmp(&self, other: &RowKey) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl PartialEq for RowKey {
+    fn eq(&self, other: &RowKey) -> bool {
+        self.cmp(other) == Ordering::Equal
+    }
+}
+
+impl Eq for RowKey {}
+
+/// The running state of one aggregate call in one group.
+#[derive(Debug, Clone)]
+pub struct AggAcc {
+    count: i64,
+    int_sum: i128,
+    num_sum: Numeric,
+    float_sum: f64,
+    best: Option<Datum>,
+    /// values seen, for `agg(DISTINCT x)`
+    seen: Option<BTreeSet<RowKey>>,
+}
+
+impl AggAcc {
+    pub fn new(call: &AggCall) -> AggAcc {
+        AggAcc {
+            count: 0,
+            int_sum: 0,
+            num_sum: Numeric::from_i64(0),
+            float_sum: 0.0,
+            best: None,
+            seen: call.distinct.then(BTreeSet::new),
+        }
+    }
+
+    /// Adds one input value (`Datum::Null` for `count(*)`, which counts rows).
+    pub fn advance(&mut self, call: &AggCall, v: Datum) -> PgResult<()> {
+        if call.func == AggFunc::CountStar {
+            self.count += 1;
+            return Ok(());
+        }
+        if v.is_null() {
+            return Ok(());
+        }
+        if let Some(seen) = &mut self.seen
+            && !seen.insert(RowKey(vec![v.clone()]))
+        {
+            return Ok(());
+        }
+        self.count += 1;
+        match call.func {
+            AggFunc::CountStar | AggFunc::Count => {}
+            AggFunc::Sum | AggFunc::Avg => match v {
+                Datum::Int2(x) => self.int_sum += x as i128,
+                Datum::Int4(x) => self.int_sum += x as i128,
+                Datum::Int8(x) => self.int_sum += x as i128,
+                Datum::Numeric(n) => self.num_sum = self.num_sum.add(&n)?,
+                Datum::Float4(x) if call.func == AggFunc::Sum => {
+                    self.float_sum = ((self.float_sum as f32) + x) as f64;
+                }
+                Datum::Float4(x) => self.float_sum += x as f64,
+                Datum::Float8(x) => self.float_sum += x,
+                other => return Err(PgError::internal(format!("cannot sum {other:?}"))),
+            },
+            AggFunc::Min | AggFunc::Max => {
+                let replace = match &self.best {
+                    None => true,
+                    Some(b) => {
+                        let o = compare(&v, b)?;
+                        if call.func == AggFunc::Min { o == Ordering::Less } else { o == Ordering::Greater }
+                    }
+                };
+                if replace {
+                    self.best = Some(v);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The aggregate's result.
+    pub fn finish(&self, call: &AggCall) -> PgResult<Datum> {
+        let arg_type = call.arg.as_ref().map_or(0, |a| a.type_oid());
+        Ok(match call.func {
+            AggFunc::CountStar | AggFunc::Count => Datum::Int8(self.count),
+            _ if self.count == 0 => Datum::Null,
+            AggFunc::Min | AggFunc::Max => self.best.clone().unwrap_or(Datum::Null),
+            AggFunc::Sum => match arg_type {
+                INT2 | INT4 => Datum::Int8(i64::try_from(self.int_sum).map_err(|_| out_of_range(INT8))?),
+                INT8 => Datum::Numeric(Numeric::new(self.int_sum, 0)),
+                NUMERIC => Datum::Numeric(self.num_sum),
+                FLOAT4 => Datum::Float4(self.float_sum as f32),
+                _ => Datum::Float8(self.float_sum),
+            },
+            AggFunc::Avg => {
+                let n = Numeric::from_i64(self.count);
+                match arg_type {
+                    INT2 | INT4 | INT8 => Datum::Numeric(Numeric::new(self.int_sum, 0).div(&n)?),
+                    NUMERIC => Datum::Numeric(self.num_sum.div(&n)?),
+                    _ => Datum::Float8(self.float_sum / self.count as f64),
+                }
+            }
+        })
+    }
+}
+
+/// Groups source rows and runs the aggregates over each group.
+pub struct Grouper<'p> {
+    agg: &'p Aggregate,
+    groups: BTreeMap<RowKey, Vec<AggAcc>>,
+}
+
+impl<'p> Grouper<'p> {
+    pub fn new(agg: &'p Aggregate) -> Grouper<'p> {
+        let mut groups = BTreeMap::new();
+        if agg.group_by.is_empty() {
+            groups.insert(RowKey(vec![]), agg.aggs.iter().map(AggAcc::new).collect());
+        }
+        Grouper { agg, groups }
+    }
+
+    /// Adds one (qualifying) source row.
+    pub fn advance(&mut self, ev: &mut Evaluator<'_>, row: &[Datum]) -> PgResult<()> {
+        let mut key = Vec::with_capacity(self.agg.group_by.len());
+        for g in &self.agg.group_by {
+            key.push(ev.eval_row(g, row)?);
+        }
+        let accs = self.groups.entry(RowKey(key)).or_insert_with(|| self.agg.aggs.iter().map(AggAcc::new).collect());
+        for (call, acc) in self.agg.aggs.iter().zip(accs.iter_mut()) {
+            let v = match &call.arg {
+                Some(a) => ev.eval_row(a, row)?,
+                None => Datum::Null,
+            };
+            acc.advance(call, v)?;
+        }
+        Ok(())
+    }
+
+    /// The aggregated rows: `[group keys.., aggregate results..]`.
+    pub fn finish(self) -> PgResult<Vec<Vec<Datum>>> {
+        let mut out = Vec::with_capacity(self.groups.len());
+        for (key, accs) in self.groups {
+            let mut row = key.0;
+            for (call, acc) in self.agg.aggs.iter().zip(&accs) {
+                row.push(acc.finish(call)?);
+            }
+            out.push(row);
+        }
+        Ok(out)
+    }
+}

@@ -1,0 +1,171 @@
+//! Runs a query plan: source rows (VALUES or a sequential scan through
+//! [`crate::ExecContext`]), WHERE, aggregation and HAVING, projection,
+//! DISTINCT, sort, OFFSET/LIMIT.
+//!
+//! Rows stream from the source through the filter into the aggregate or the
+//! projection; sorting needs them all, so the result is collected (the backend
+//! sends it as a whole today).
+
+use std::cmp::Ordering;
+use std::collections::BTreeSet;
+
+use planner::{Plan, SortKey, Source};
+use types::{Datum, PgError, PgResult, SqlState};
+
+use crate::agg::{Grouper, RowKey};
+use crate::compare;
+use crate::expr::Evaluator;
+
+/// Calls `f` with every row of the source, in order. A scan is always closed,
+/// also when `f` or the scan fails.
+pub fn for_each_source_row(
+    ev: &mut Evaluator<'_>,
+    source: &Source,
+    f: &mut dyn FnMut(&mut Evaluator<'_>, Vec<Datum>) -> PgResult<()>,
+) -> PgResult<()> {
+    match source {
+        Source::Values(rows) => {
+            for r in rows {
+                ev.ctx.check_for_interrupts()?;
+                let mut vals = Vec::with_capacity(r.len());
+                for e in r {
+                    vals.push(ev.eval(e)?);
+                }
+                f(ev, vals)?;
+            }
+            Ok(())
+        }
+        Source::SeqScan(rel) => {
+            let scan = ev.ctx.scan_begin(rel)?;
+            let result = (|| loop {
+                ev.ctx.check_for_interrupts()?;
+                match ev.ctx.scan_next(scan)? {
+                    Some((_, row)) => f(ev, row)?,
+                    None => return Ok(()),
+                }
+            })();
+            ev.ctx.scan_end(scan);
+            result
+        }
+    }
+}
+
+/// Is the (boolean) qualification true for `row`? NULL and false are not.
+pub fn qualifies(ev: &mut Evaluator<'_>, filter: Option<&planner::Expr>, row: &[Datum]) -> PgResult<bool> {
+    match filter {
+        None => Ok(true),
+        Some(f) => Ok(ev.eval_row(f, row)? == Datum::Bool(true)),
+    }
+}
+
+fn project(ev: &mut Evaluator<'_>, targets: &[planner::Expr], row: &[Datum]) -> PgResult<Vec<Datum>> {
+    let mut out = Vec::with_capacity(targets.len());
+    for t in targets {
+        out.push(ev.eval_row(t, row)?);
+    }
+    Ok(out)
+}
+
+/// Runs a query and returns its rows, each cut to its first `width` values
+/// (the hidden sort columns dropped).
+pub fn run(ev: &mut Evaluator<'_>, plan: &Plan, width: usize) -> PgResult<Vec<Vec<Datum>>> {
+    let mut rows: Vec<Vec<Datum>> = Vec::new();
+    match &plan.aggregate {
+        None => {
+            for_each_source_row(ev, &plan.source, &mut |ev, row| {
+                if qualifies(ev, plan.filter.as_ref(), &row)? {
+                    rows.push(project(ev, &plan.targets, &row)?);
+                }
+                Ok(())
+            })?;
+        }
+        Some(agg) => {
+            let mut grouper = Grouper::new(agg);
+            for_each_source_row(ev, &plan.source, &mut |ev, row| {
+                if qualifies(ev, plan.filter.as_ref(), &row)? {
+                    grouper.advance(ev, &row)?;
+                }
+                Ok(())
+            })?;
+            for row in grouper.finish()? {
+                ev.ctx.check_for_interrupts()?;
+                if qualifies(ev, agg.having.as_ref(), &row)? {
+                    rows.push(project(ev, &plan.targets, &row)?);
+                }
+            }
+        }
+    }
+    if plan.distinct {
+        let mut seen = BTreeSet::new();
+        rows.retain(|r| seen.insert(RowKey(r[..width.min(r.len())].to_vec())));
+    }
+    sort(&mut rows, &plan.order_by)?;
+    let offset = match &plan.offset {
+        Some(e) => match ev.eval(e)? {
+            Datum::Int8(n) if n < 0 => {
+                return Err(PgError::new(SqlState::InvalidRowCountInResultOffsetClause, "OFFSET must not be negative"));
+            }
+            Datum::Int8(n) => usize::try_from(n).unwrap_or(usize::MAX),
+            _ => 0,
+        },
+        None => 0,
+    };
+    let limit = match &plan.limit {
+        Some(e) => match ev.eval(e)? {
+            Datum::Int8(n) if n < 0 => {
+                return Err(PgError::new(SqlState::InvalidRowCountInLimitClause, "LIMIT must not be negative"));
+            }
+            Datum::Int8(n) => Some(usize::try_from(n).unwrap_or(usize::MAX)),
+            _ => None,
+        },
+        None => None,
+    };
+    Ok(rows
+        .into_iter()
+        .skip(offset)
+        .take(limit.unwrap_or(usize::MAX))
+        .map(|mut r| {
+            r.truncate(width);
+            r
+        })
+        .collect())
+}
+
+/// Sorts rows by the keys (a stable sort, as the order of equal rows is unspecified).
+pub fn sort(rows: &mut [Vec<Datum>], keys: &[SortKey]) -> PgResult<()> {
+    if keys.is_empty() || rows.len() < 2 {
+        return Ok(());
+    }
+    let mut err = None;
+    rows.sort_by(|a, b| {
+        for k in keys {
+            let (x, y) = match (a.get(k.column), b.get(k.column)) {
+                (Some(x), Some(y)) => (x, y),
+                _ => {
+                    err.get_or_insert_with(|| PgError::internal("sort key beyond the row"));
+                    return Ordering::Equal;
+                }
+            };
+            let o = match (x.is_null(), y.is_null()) {
+                (true, true) => Ordering::Equal,
+                (true, false) => if k.nulls_first { Ordering::Less } else { Ordering::Greater },
+                (false, true) => if k.nulls_first { Ordering::Greater } else { Ordering::Less },
+                (false, false) => {
+                    let o = compare::compare(x, y).unwrap_or_else(|e| {
+                        err.get_or_insert(e);
+                        Ordering::Equal
+                    });
+                    if k.descending { o.reverse() } else { o }
+                }
+            };
+            if o != Ordering::Equal {
+                return o;
+            }
+        }
+        Ordering::Equal
+    });
+    match err {
+        Some(e) => Err(e),
+        None => Ok(()),
+    }
+}

@@ -1,0 +1,221 @@
+//! Aggregates: `count`, `sum`, `avg`, `min`, `max`, GROUP BY and HAVING.
+//!
+//! While a select list, HAVING or ORDER BY is analyzed, an aggregate call is
+//! collected into `Analyzer::aggs` and stands in the tree as `Expr::Aggref`.
+//! When the query turns out to be grouped (GROUP BY, HAVING or any aggregate),
+//! [`Analyzer::regroup`] rewrites each of those expressions over the aggregated
+//! row `[group keys.., aggregates..]`: a subtree equal to a group key becomes a
+//! `Var` of that key, an `Aggref` a `Var` of its aggregate, and any column
+//! reference left over is PostgreSQL's 42803 "must appear in the GROUP BY
+//! clause". The error points at that column reference: positions are recorded
+//! in analysis order, which is the tree's left-to-right order.
+
+use sqlparser::ast::{self, Spanned};
+use types::oid::{self, *};
+use types::{PgError, PgResult, SqlState};
+
+use super::{Analyzer, Target};
+use crate::expr::Expr;
+use crate::plan::{AggCall, AggFunc};
+
+/// Is `name` (lower case, unqualified) one of the supported aggregates?
+pub fn is_aggregate(name: &str) -> bool {
+    matches!(name, "count" | "sum" | "avg" | "min" | "max")
+}
+
+impl Analyzer<'_> {
+    /// An aggregate call: checks where it appears, analyzes the argument and
+    /// returns the `Aggref` standing for its result.
+    pub(crate) fn transform_aggregate(
+        &mut self,
+        name: &str,
+        f: &ast::Function,
+        args: &ast::FunctionArgumentList,
+        pos: Option<usize>,
+    ) -> PgResult<Expr> {
+        if let Some(clause) = self.agg_forbidden {
+            return Err(PgError::new(SqlState::GroupingError, format!("aggregate functions are not allowed in {clause}"))
+                .or_position(pos));
+        }
+        if self.in_agg_arg {
+            return Err(PgError::new(SqlState::GroupingError, "aggregate function calls cannot be nested").or_position(pos));
+        }
+        if f.filter.is_some() {
+            return Err(PgError::feature_not_supported("FILTER in aggregate calls"));
+        }
+        if !args.clauses.is_empty() {
+            return Err(PgError::feature_not_supported("ORDER BY in aggregate calls"));
+        }
+        let distinct = matches!(args.duplicate_treatment, Some(ast::DuplicateTreatment::Distinct));
+        let arg = match args.args.as_slice() {
+            [ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Wildcard)] if name == "count" => {
+                if distinct {
+                    return Err(PgError::syntax("syntax error at or near \"*\"", pos));
+                }
+                None
+            }
+            [ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(e))] => {
+                self.in_agg_arg = true;
+                let x = self.transform(e);
+                self.in_agg_arg = false;
+                Some((x?, self.pos(e.span())))
+            }
+            [ast::FunctionArg::Unnamed(_)] => return Err(PgError::feature_not_supported("* arguments")),
+            list => {
+                let sig = vec!["?"; list.len()].join(", ");
+                return Err(PgError::new(SqlState::UndefinedFunction, format!("function {name}({sig}) does not exist"))
+                    .with_hint(
+                        "No function matches the given name and argument types. You might need to add explicit type casts.",
+                    )
+                    .or_position(pos));
+            }
+        };
+        let (func, arg, type_oid) = match (name, arg) {
+            ("count", None) => (AggFunc::CountStar, None, INT8),
+            (_, None) => return Err(PgError::syntax("syntax error at or near \"*\"", pos)),
+            ("count", Some((x, p))) => {
+                let x = if x.type_oid() == UNKNOWN { self.coerce(x, TEXT, -1, false, p)? } else { x };
+                (AggFunc::Count, Some(x), INT8)
+            }
+            (name, Some((x, p))) => {
+                let t = x.type_oid();
+                let (func, arg_type, ret) = match (name, t) {
+                    ("sum", INT2 | INT4) => (AggFunc::Sum, t, INT8),
+                    ("sum", INT8) => (AggFunc::Sum, t, NUMERIC),
+                    ("sum", NUMERIC | FLOAT4 | FLOAT8) => (AggFunc::Sum, t, t),
+                    ("avg", INT2 | INT4 | INT8 | NUMERIC) => (AggFunc::Avg, t, NUMERIC),
+                    ("avg", FLOAT4 | FLOAT8) => (AggFunc::Avg, t, FLOAT8),
+                    ("min" | "max", INT2 | INT4 | INT8 | FLOAT4 | FLOAT8 | NUMERIC | BPCHAR | DATE | TIME | TIMESTAMP | TIMESTAMPTZ | INTERVAL | OID) => {
+                        (if name == "min" { AggFunc::Min } else { AggFunc::Max }, t, t)
+                    }
+                    ("min" | "max", TEXT | VARCHAR | NAME) => (if name == "min" { AggFunc::Min } else { AggFunc::Max }, TEXT, TEXT),
+                    ("sum" | "avg", INTERVAL) => {
+                        return Err(PgError::feature_not_supported(format!("{name}(interval)")).or_position(pos));
+                    }
+                    (_, UNKNOWN) => {
+                        return Err(PgError::new(SqlState::AmbiguousFunction, format!("function {name}(unknown) is not unique"))
+                            .with_hint("Could not choose a best candidate function. You might need to add explicit type casts.")
+                            .or_position(pos));
+                    }
+                    _ => {
+                        return Err(PgError::new(
+                            SqlState::UndefinedFunction,
+                            format!("function {name}({}) does not exist", oid::type_name(t)),
+                        )
+                        .with_hint(
+                            "No function matches the given name and argument types. You might need to add explicit type casts.",
+                        )
+                        .or_position(pos));
+                    }
+                };
+                let x = self.coerce(x, arg_type, -1, false, p)?;
+                (func, Some(x), ret)
+            }
+        };
+        self.aggs.push(AggCall { func, arg, distinct, type_oid });
+        Ok(Expr::Aggref { index: self.aggs.len() - 1, type_oid })
+    }
+
+    /// GROUP BY: expressions over source rows; an integer constant is a select-list
+    /// position, and a bare name that is no input column may be an output column.
+    pub(crate) fn analyze_group_by(
+        &mut self,
+        g: &ast::GroupByExpr,
+        projection: &[ast::SelectItem],
+        targets: &[Target],
+    ) -> PgResult<Option<Vec<Expr>>> {
+        let items = match g {
+            ast::GroupByExpr::Expressions(v, m) if m.is_empty() => v,
+            _ => return Err(PgError::feature_not_supported("GROUP BY ALL, ROLLUP, CUBE and GROUPING SETS")),
+        };
+        if items.is_empty() {
+            return Ok(None);
+        }
+        let saved = self.agg_forbidden.replace("GROUP BY");
+        let r = self.group_by_items(items, projection, targets);
+        self.agg_forbidden = saved;
+        r.map(Some)
+    }
+
+    fn group_by_items(&mut self, items: &[ast::Expr], projection: &[ast::SelectItem], targets: &[Target]) -> PgResult<Vec<Expr>> {
+        let mut out: Vec<Expr> = Vec::new();
+        for e in items {
+            let x = match e {
+                ast::Expr::Value(v) if matches!(v.value, ast::Value::Number(..)) => {
+                    let pos = self.pos(v.span);
+                    let k = match &v.value {
+                        ast::Value::Number(n, _) => n.parse::<i64>().map_err(|_| {
+                            PgError::new(SqlState::SyntaxError, "non-integer constant in GROUP BY").or_position(pos)
+                        })?,
+                        _ => 0,
+                    };
+                    match usize::try_from(k).ok().and_then(|k| k.checked_sub(1)).and_then(|k| targets.get(k)) {
+                        Some(t) => t.expr.clone(),
+                        None => {
+                            return Err(PgError::new(
+                                SqlState::InvalidColumnReference,
+                                format!("GROUP BY position {k} is not in select list"),
+                            )
+                            .or_position(pos))
+                        }
+                    }
+                }
+                ast::Expr::Identifier(id) => match self.transform(e) {
+                    Ok(x) => x,
+                    Err(err) if err.code == SqlState::UndefinedColumn => {
+                        let name = super::ident_name(id);
+                        let found = projection.iter().find_map(|item| match item {
+                            ast::SelectItem::ExprWithAlias { expr, alias } if super::ident_name(alias) == name => Some(expr),
+                            _ => None,
+                        });
+                        match found {
+                            Some(expr) => self.transform(expr)?,
+                            None => return Err(err),
+                        }
+                    }
+                    Err(err) => return Err(err),
+                },
+                _ => self.transform(e)?,
+            };
+            if !out.contains(&x) {
+                out.push(x);
+            }
+        }
+        Ok(out)
+    }
+
+    /// Rewrites a target over the aggregated row (see the module doc).
+    pub(crate) fn regroup(&self, t: Target, group_by: &[Expr]) -> PgResult<Expr> {
+        let mut seen = 0usize;
+        self.regroup_expr(t.expr, group_by, &t.var_positions, &mut seen)
+    }
+
+    fn regroup_expr(&self, e: Expr, group_by: &[Expr], positions: &[Option<usize>], seen: &mut usize) -> PgResult<Expr> {
+        if let Some(g) = group_by.iter().position(|k| *k == e) {
+            let mut vars = 0;
+            e.walk(&mut |x| {
+                if matches!(x, Expr::Var { .. }) {
+                    vars += 1;
+                }
+            });
+            *seen += vars;
+            return Ok(Expr::Var { index: g, type_oid: e.type_oid(), typmod: e.typmod() });
+        }
+        match e {
+            Expr::Var { index, .. } => {
+                let pos = positions.get(*seen).copied().flatten();
+                let (table, column) = match &self.scope {
+                    Some(s) => (s.refname.clone(), s.rel.columns.get(index).map(|c| c.name.clone()).unwrap_or_default()),
+                    None => (String::new(), String::new()),
+                };
+                Err(PgError::new(
+                    SqlState::GroupingError,
+                    format!("column \"{table}.{column}\" must appear in the GROUP BY clause or be used in an aggregate function"),
+                )
+                .or_position(pos))
+            }
+            Expr::Aggref { index, type_oid } => Ok(Expr::Var { index: group_by.len() + index, type_oid, typmod: -1 }),
+            other => other.map_children(&mut |c| self.regroup_expr(c, group_by, positions, seen)),
+        }
+    }
+}

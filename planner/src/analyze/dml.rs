@@ -1,0 +1,379 @@
+//! INSERT, UPDATE and DELETE of one table.
+//!
+//! Values headed for a column go through assignment coercion
+//! ([`Analyzer::assign`]): unknown literals are read as the column's type,
+//! implicit and assignment casts apply (int8 to int4, numeric to integer, any
+//! type to a string type), and the column's typmod is enforced at run time
+//! (`value too long for type character varying(3)`). Anything else is 42804
+//! with PostgreSQL's hint. Omitted columns and `DEFAULT` take the column's
+//! default expression, whose SQL text comes from the catalog and is analyzed
+//! here like any expression, or NULL. NOT NULL is the executor's job, because
+//! the value is known only then.
+
+use std::sync::Arc;
+
+use sqlparser::ast::{self, Spanned};
+use sqlparser::dialect::PostgreSqlDialect;
+use types::oid::{self, UNKNOWN};
+use types::{Datum, PgError, PgResult, SqlState};
+
+use super::coerce::can_coerce_assignment;
+use super::{ident_name, Analyzer, RangeEntry};
+use crate::catalog::{ColumnDesc, RelationDesc};
+use crate::expr::Expr;
+use crate::plan::{CommandKind, LockMode, ModifyTable, Plan, Source};
+use crate::Column;
+
+/// What DML analysis produces (see `PlannedStmt`).
+pub(crate) type Analyzed = (CommandKind, Vec<Column>, Plan, Option<ModifyTable>);
+
+fn is_default_keyword(e: &ast::Expr) -> bool {
+    matches!(e, ast::Expr::Identifier(id) if id.quote_style.is_none() && id.value.eq_ignore_ascii_case("default"))
+}
+
+impl Analyzer<'_> {
+    /// Assignment coercion of `x` into column `col` (see the module doc).
+    pub fn assign(&mut self, x: Expr, col: &ColumnDesc, pos: Option<usize>) -> PgResult<Expr> {
+        let (from, to) = (x.type_oid(), col.type_oid);
+        if from == UNKNOWN {
+            return self.coerce(x, to, col.typmod, false, pos);
+        }
+        if from == to && (col.typmod < 0 || x.typmod() == col.typmod) {
+            return Ok(x);
+        }
+        if !can_coerce_assignment(from, to) {
+            return Err(PgError::new(
+                SqlState::DatatypeMismatch,
+                format!(
+                    "column \"{}\" is of type {} but expression is of type {}",
+                    col.name,
+                    oid::format_type(to, col.typmod),
+                    oid::format_type(from, x.typmod())
+                ),
+            )
+            .with_hint("You will need to rewrite or cast the expression.")
+            .or_position(pos));
+        }
+        Ok(Expr::Cast { arg: Box::new(x), from, to, typmod: col.typmod, explicit: false })
+    }
+
+    /// The value of column `col` when none is given: its default, or NULL.
+    pub fn default_value(&mut self, col: &ColumnDesc) -> PgResult<Expr> {
+        let null = Expr::Const { value: Datum::Null, type_oid: col.type_oid };
+        if col.dropped {
+            return Ok(null);
+        }
+        let Some(text) = &col.default else { return Ok(null) };
+        let parsed = sqlparser::parser::Parser::new(&PostgreSqlDialect {})
+            .try_with_sql(text)
+            .and_then(|mut p| p.parse_expr())
+            .map_err(|e| PgError::internal(format!("default of column \"{}\" does not parse: {e}", col.name)))?;
+        // the default is its own little statement: no columns, no parameters,
+        // and positions in it mean nothing to the client
+        let mut sub = Analyzer::new(text, &[], true);
+        sub.agg_forbidden = Some("DEFAULT expressions");
+        let unpositioned = |mut e: PgError| {
+            e.position = None;
+            e
+        };
+        let x = sub.transform(&parsed).map_err(unpositioned)?;
+        sub.assign(x, col, None).map_err(unpositioned)
+    }
+
+    /// The target relation of a DML statement, in scope, locked RowExclusive.
+    fn dml_target(&mut self, t: &ast::TableFactor) -> PgResult<RangeEntry> {
+        let entry = self.range_entry(t)?;
+        self.add_relation(&entry.rel, LockMode::RowExclusive);
+        Ok(entry)
+    }
+
+    /// RETURNING: a select list over the full-width row of the target.
+    fn returning(&mut self, items: &Option<Vec<ast::SelectItem>>) -> PgResult<(Vec<Column>, Vec<Expr>)> {
+        let Some(items) = items else { return Ok((vec![], vec![])) };
+        let saved = self.agg_forbidden.replace("RETURNING");
+        let r = self.analyze_select_list(items);
+        self.agg_forbidden = saved;
+        let (columns, targets) = r?;
+        Ok((columns, targets.into_iter().map(|t| t.expr).collect()))
+    }
+
+    pub(crate) fn analyze_insert(&mut self, ins: &ast::Insert) -> PgResult<Analyzed> {
+        if ins.on.is_some() {
+            return Err(PgError::feature_not_supported("ON CONFLICT"));
+        }
+        if ins.overriding.is_some() {
+            return Err(PgError::feature_not_supported("OVERRIDING"));
+        }
+        if !ins.assignments.is_empty() || ins.partitioned.is_some() || ins.ignore || ins.replace_into || ins.or.is_some() {
+            return Err(PgError::feature_not_supported("this form of INSERT"));
+        }
+        let ast::TableObject::TableName(name) = &ins.table else {
+            return Err(PgError::feature_not_supported("INSERT into a table function"));
+        };
+        let rel = self.lookup_relation(name)?;
+        self.add_relation(&rel, LockMode::RowExclusive);
+        let (refname, has_alias) = match &ins.table_alias {
+            Some(a) => (ident_name(&a.alias), true),
+            None => (rel.name.clone(), false),
+        };
+        let entry = RangeEntry { rel: rel.clone(), refname, has_alias };
+        // target columns: indexes into the full-width row, with positions
+        let mut targets: Vec<(usize, Option<usize>)> = Vec::new();
+        if ins.columns.is_empty() {
+            targets.extend(rel.columns.iter().enumerate().filter(|(_, c)| !c.dropped).map(|(i, _)| (i, None)));
+        } else {
+            for c in &ins.columns {
+                let pos = self.pos(c.span());
+                let name = match c.0.as_slice() {
+                    [ast::ObjectNamePart::Identifier(id)] => ident_name(id),
+                    _ => return Err(PgError::feature_not_supported("assignment to fields or subscripts").or_position(pos)),
+                };
+                let Some(i) = rel.column_index(&name) else {
+                    return Err(PgError::new(
+                        SqlState::UndefinedColumn,
+                        format!("column \"{name}\" of relation \"{}\" does not exist", rel.name),
+                    )
+                    .or_position(pos));
+                };
+                if targets.iter().any(|(t, _)| *t == i) {
+                    return Err(PgError::new(SqlState::DuplicateColumn, format!("column \"{name}\" specified more than once"))
+                        .or_position(pos));
+                }
+                targets.push((i, pos));
+            }
+        }
+        let plan = match &ins.source {
+            None => {
+                // DEFAULT VALUES
+                let row = rel.columns.iter().map(|c| self.default_value(c)).collect::<PgResult<Vec<_>>>()?;
+                identity_plan(vec![row], &rel)
+            }
+            Some(q) => match q.body.as_ref() {
+                ast::SetExpr::Values(v) if q.order_by.is_none() && q.limit_clause.is_none() && q.with.is_none() => {
+                    // without a column list, a short row fills the leading columns
+                    let width = v.rows.first().map_or(0, |r| r.len());
+                    if ins.columns.is_empty() && width < targets.len() {
+                        targets.truncate(width);
+                    }
+                    if let Some(bad) = v.rows.iter().find(|r| r.len() != width) {
+                        return Err(PgError::syntax(
+                            "VALUES lists must all be the same length",
+                            bad.first().and_then(|e| self.pos(e.span())),
+                        ));
+                    }
+                    self.insert_values(&rel, &targets, v)?
+                }
+                _ => self.insert_select(&rel, &mut targets, ins.columns.is_empty(), q)?,
+            },
+        };
+        self.scope = Some(entry);
+        let (columns, returning) = self.returning(&ins.returning)?;
+        Ok((CommandKind::Insert, columns, plan, Some(ModifyTable::Insert { rel, returning })))
+    }
+
+    /// INSERT ... VALUES: each row is coerced into the target columns on its own
+    /// (no common type across rows), `DEFAULT` allowed.
+    fn insert_values(&mut self, rel: &Arc<RelationDesc>, targets: &[(usize, Option<usize>)], v: &ast::Values) -> PgResult<Plan> {
+        let mut rows = Vec::with_capacity(v.rows.len());
+        let saved = self.agg_forbidden.replace("VALUES");
+        let r = (|| {
+            for exprs in &v.rows {
+                if exprs.len() > targets.len() {
+                    return Err(PgError::syntax(
+                        "INSERT has more expressions than target columns",
+                        exprs.get(targets.len()).and_then(|e| self.pos(e.span())),
+                    ));
+                }
+                if exprs.len() < targets.len() && !(v.rows.len() == 1 && exprs.is_empty()) {
+                    return Err(PgError::syntax(
+                        "INSERT has more target columns than expressions",
+                        targets.get(exprs.len()).and_then(|t| t.1),
+                    ));
+                }
+                let mut given: Vec<Option<Expr>> = vec![None; rel.columns.len()];
+                for (e, (col, _)) in exprs.iter().zip(targets) {
+                    let c = &rel.columns[*col];
+                    let x = if is_default_keyword(e) {
+                        self.default_value(c)?
+                    } else {
+                        let pos = self.pos(e.span());
+                        let x = self.transform(e)?;
+                        self.assign(x, c, pos)?
+                    };
+                    given[*col] = Some(x);
+                }
+                let mut row = Vec::with_capacity(rel.columns.len());
+                for (i, g) in given.into_iter().enumerate() {
+                    row.push(match g {
+                        Some(x) => x,
+                        None => self.default_value(&rel.columns[i])?,
+                    });
+                }
+                rows.push(row);
+            }
+            Ok(())
+        })();
+        self.agg_forbidden = saved;
+        r?;
+        Ok(identity_plan(rows, rel))
+    }
+
+    /// INSERT ... SELECT: the query's output columns map onto the target
+    /// columns; the plan's targets become the full-width row.
+    fn insert_select(
+        &mut self,
+        rel: &Arc<RelationDesc>,
+        targets: &mut Vec<(usize, Option<usize>)>,
+        implicit_columns: bool,
+        q: &ast::Query,
+    ) -> PgResult<Plan> {
+        let (columns, mut plan) = self.analyze_query(q)?;
+        if implicit_columns && columns.len() < targets.len() {
+            targets.truncate(columns.len());
+        }
+        // positions of the select-list items, for errors
+        let item_pos: Vec<Option<usize>> = match q.body.as_ref() {
+            ast::SetExpr::Select(s) => s.projection.iter().map(|i| self.pos(i.span())).collect(),
+            _ => vec![],
+        };
+        if columns.len() > targets.len() {
+            return Err(PgError::syntax(
+                "INSERT has more expressions than target columns",
+                item_pos.get(targets.len()).copied().flatten(),
+            ));
+        }
+        if columns.len() < targets.len() {
+            return Err(PgError::syntax(
+                "INSERT has more target columns than expressions",
+                targets.get(columns.len()).and_then(|t| t.1),
+            ));
+        }
+        let width = columns.len();
+        let mut given: Vec<Option<Expr>> = vec![None; rel.columns.len()];
+        for (k, (col, _)) in targets.iter().enumerate() {
+            let x = plan.targets[k].clone();
+            given[*col] = Some(self.assign(x, &rel.columns[*col], item_pos.get(k).copied().flatten())?);
+        }
+        let mut row = Vec::with_capacity(rel.columns.len());
+        for (i, g) in given.into_iter().enumerate() {
+            row.push(match g {
+                Some(x) => x,
+                None => self.default_value(&rel.columns[i])?,
+            });
+        }
+        // the full-width row replaces the output columns; hidden sort columns
+        // stay after it, so sort keys shift
+        let hidden: Vec<Expr> = plan.targets.drain(width..).collect();
+        let shift = rel.columns.len();
+        for k in &mut plan.order_by {
+            if k.column >= width {
+                k.column = k.column - width + shift;
+            } else {
+                // a sort on an output column: keep it as a hidden column
+                k.column += shift + hidden.len();
+            }
+        }
+        let outputs = std::mem::take(&mut plan.targets);
+        plan.targets = row;
+        plan.targets.extend(hidden);
+        plan.targets.extend(outputs);
+        Ok(plan)
+    }
+
+    pub(crate) fn analyze_update(&mut self, upd: &ast::Update) -> PgResult<Analyzed> {
+        if !upd.table.joins.is_empty() || upd.from.is_some() {
+            return Err(PgError::new(SqlState::FeatureNotSupported, "joins are not supported"));
+        }
+        if upd.or.is_some() || !upd.order_by.is_empty() || upd.limit.is_some() {
+            return Err(PgError::feature_not_supported("this form of UPDATE"));
+        }
+        let entry = self.dml_target(&upd.table.relation)?;
+        let rel = entry.rel.clone();
+        self.scope = Some(entry);
+        // PostgreSQL's order: WHERE, then RETURNING, then SET
+        let filter = self.dml_where(&upd.selection)?;
+        let (columns, returning) = self.returning(&upd.returning)?;
+        let mut assignments: Vec<(usize, Expr)> = Vec::new();
+        let saved = self.agg_forbidden.replace("UPDATE");
+        let r = (|| {
+            for a in &upd.assignments {
+                let ast::AssignmentTarget::ColumnName(name) = &a.target else {
+                    return Err(PgError::feature_not_supported("multiple-column UPDATE"));
+                };
+                let pos = self.pos(name.span());
+                let col_name = match name.0.first() {
+                    Some(ast::ObjectNamePart::Identifier(id)) => ident_name(id),
+                    _ => String::new(),
+                };
+                let index = match (name.0.len(), rel.column_index(&col_name)) {
+                    (1, Some(i)) => i,
+                    (1, None) | (_, None) => {
+                        return Err(PgError::new(
+                            SqlState::UndefinedColumn,
+                            format!("column \"{col_name}\" of relation \"{}\" does not exist", rel.name),
+                        )
+                        .or_position(pos))
+                    }
+                    (_, Some(_)) => {
+                        return Err(PgError::feature_not_supported("assignment to fields or subscripts").or_position(pos))
+                    }
+                };
+                if assignments.iter().any(|(i, _)| *i == index) {
+                    return Err(PgError::syntax(format!("multiple assignments to same column \"{col_name}\""), None));
+                }
+                let c = &rel.columns[index];
+                let x = if is_default_keyword(&a.value) {
+                    self.default_value(c)?
+                } else {
+                    let vpos = self.pos(a.value.span());
+                    let x = self.transform(&a.value)?;
+                    self.assign(x, c, vpos)?
+                };
+                assignments.push((index, x));
+            }
+            Ok(())
+        })();
+        self.agg_forbidden = saved;
+        r?;
+        Ok((CommandKind::Update, columns, Plan::empty(), Some(ModifyTable::Update { rel, filter, assignments, returning })))
+    }
+
+    fn dml_where(&mut self, w: &Option<ast::Expr>) -> PgResult<Option<Expr>> {
+        let Some(w) = w else { return Ok(None) };
+        let saved = self.agg_forbidden.replace("WHERE");
+        let f = self.transform_bool(w, "WHERE");
+        self.agg_forbidden = saved;
+        f.map(Some)
+    }
+
+    pub(crate) fn analyze_delete(&mut self, del: &ast::Delete) -> PgResult<Analyzed> {
+        if !del.tables.is_empty() || del.using.is_some() {
+            return Err(PgError::new(SqlState::FeatureNotSupported, "joins are not supported"));
+        }
+        if !del.order_by.is_empty() || del.limit.is_some() {
+            return Err(PgError::feature_not_supported("this form of DELETE"));
+        }
+        let from = match &del.from {
+            ast::FromTable::WithFromKeyword(v) | ast::FromTable::WithoutKeyword(v) => v,
+        };
+        let [target] = from.as_slice() else {
+            return Err(PgError::new(SqlState::FeatureNotSupported, "joins are not supported"));
+        };
+        if !target.joins.is_empty() {
+            return Err(PgError::new(SqlState::FeatureNotSupported, "joins are not supported"));
+        }
+        let entry = self.dml_target(&target.relation)?;
+        let rel = entry.rel.clone();
+        self.scope = Some(entry);
+        let filter = self.dml_where(&del.selection)?;
+        let (columns, returning) = self.returning(&del.returning)?;
+        Ok((CommandKind::Delete, columns, Plan::empty(), Some(ModifyTable::Delete { rel, filter, returning })))
+    }
+}
+
+/// A plan whose rows are the given full-width rows.
+fn identity_plan(rows: Vec<Vec<Expr>>, rel: &RelationDesc) -> Plan {
+    let targets =
+        rel.columns.iter().enumerate().map(|(i, c)| Expr::Var { index: i, type_oid: c.type_oid, typmod: c.typmod }).collect();
+    Plan { source: Source::Values(rows), targets, ..Plan::empty() }
+}

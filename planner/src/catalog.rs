@@ -1,0 +1,68 @@
+//! What analysis needs to know about relations, as an interface the backend
+//! implements over the real system catalogs (`pg_class`, `pg_attribute`,
+//! `pg_attrdef`, search_path).
+//!
+//! The planner never reads catalogs itself: it asks a [`CatalogView`] for a
+//! [`RelationDesc`] by name. The view applies `search_path` when no schema is
+//! given and decides visibility (the caller's snapshot, its own uncommitted DDL).
+//! [`EmptyCatalog`] knows no relations: every table reference is then 42P01,
+//! which is what [`crate::plan_statement`] uses.
+
+use std::sync::Arc;
+
+use types::PgResult;
+
+/// One column of a relation (`pg_attribute` plus its `pg_attrdef` default).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ColumnDesc {
+    pub name: String,
+    pub type_oid: u32,
+    /// `atttypmod`: -1, or e.g. `varchar(3)` = 7, `numeric(5,2)` as `pg_attribute` stores it
+    pub typmod: i32,
+    pub not_null: bool,
+    /// The SQL text of the default expression (`pg_get_expr(adbin, adrelid)`),
+    /// parsed and analyzed by the planner when a row needs it.
+    pub default: Option<String>,
+    /// 1-based position in the relation; columns are kept in attnum order.
+    pub attnum: i16,
+    /// A dropped column: invisible to SQL, stored as NULL in full-width rows.
+    pub dropped: bool,
+}
+
+/// A relation as the planner sees it. Rows of the relation exchanged with the
+/// executor are full-width: one value per entry of `columns`, in order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RelationDesc {
+    pub oid: u32,
+    pub name: String,
+    pub schema: String,
+    /// `pg_class.relkind`: `'r'` ordinary table (the only kind planned today),
+    /// `'v'` view, `'i'` index, `'S'` sequence, ...
+    pub relkind: char,
+    pub columns: Vec<ColumnDesc>,
+}
+
+impl RelationDesc {
+    /// The index in `columns` of the live (not dropped) column `name`.
+    pub fn column_index(&self, name: &str) -> Option<usize> {
+        self.columns.iter().position(|c| !c.dropped && c.name == name)
+    }
+}
+
+/// Name lookup for analysis (implemented by the backend).
+pub trait CatalogView {
+    /// The relation `schema.name`, or `name` on the search_path when `schema` is
+    /// None; `Ok(None)` if there is no such relation (names are already
+    /// case-folded). An error is for failures of the lookup itself.
+    fn lookup_relation(&self, schema: Option<&str>, name: &str) -> PgResult<Option<Arc<RelationDesc>>>;
+}
+
+/// A catalog without relations.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct EmptyCatalog;
+
+impl CatalogView for EmptyCatalog {
+    fn lookup_relation(&self, _schema: Option<&str>, _name: &str) -> PgResult<Option<Arc<RelationDesc>>> {
+        Ok(None)
+    }
+}

@@ -1,0 +1,161 @@
+//! Plans: what the executor runs.
+//!
+//! A query is one fixed pipeline (there are no joins yet, so no plan tree):
+//!
+//! ```text
+//!   source (VALUES rows | SeqScan of one relation)
+//!     -> filter (WHERE, over source rows)
+//!     -> [aggregate: group keys and aggregate calls -> one row per group;
+//!         HAVING over those rows]
+//!     -> targets (output columns, then hidden ORDER BY columns)
+//!     -> [DISTINCT] -> sort -> OFFSET/LIMIT -> drop hidden columns
+//! ```
+//!
+//! `Expr::Var { index }` refers to column `index` of the row at hand: a
+//! full-width relation row before aggregation, `[group keys.., aggregates..]`
+//! after it, and the `VALUES` row for VALUES sources.
+//!
+//! DML ([`ModifyTable`]) works on one relation: INSERT takes its full-width
+//! rows from the query plan; UPDATE and DELETE scan the relation themselves so
+//! that they can re-check a row that a concurrent transaction changed.
+
+use std::sync::Arc;
+
+use crate::catalog::RelationDesc;
+use crate::expr::Expr;
+
+/// One ORDER BY key: an index into the target row (possibly a hidden column
+/// past the output columns).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SortKey {
+    pub column: usize,
+    pub descending: bool,
+    pub nulls_first: bool,
+}
+
+/// Where a query's rows come from.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Source {
+    /// Rows of expressions (`VALUES`, or one empty row for a SELECT without FROM).
+    Values(Vec<Vec<Expr>>),
+    /// Every visible row of the relation, full-width.
+    SeqScan(Arc<RelationDesc>),
+}
+
+/// The built-in aggregates.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AggFunc {
+    CountStar,
+    Count,
+    Sum,
+    Avg,
+    Min,
+    Max,
+}
+
+/// One aggregate call; its argument is evaluated over source rows.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AggCall {
+    pub func: AggFunc,
+    /// None for `count(*)`
+    pub arg: Option<Expr>,
+    /// `agg(DISTINCT x)`
+    pub distinct: bool,
+    /// The result type (`sum(int4)` is int8, `avg(int4)` numeric, ...).
+    pub type_oid: u32,
+}
+
+/// Grouping and aggregation: one output row per distinct group key (one row in
+/// all when there is no GROUP BY, even over no input).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Aggregate {
+    pub group_by: Vec<Expr>,
+    pub aggs: Vec<AggCall>,
+    /// over the aggregated row `[group keys.., aggregates..]`
+    pub having: Option<Expr>,
+}
+
+/// A query: source, filter, aggregation, targets, sort and limit.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Plan {
+    pub source: Source,
+    /// WHERE, over source rows.
+    pub filter: Option<Expr>,
+    pub aggregate: Option<Aggregate>,
+    /// The output columns (`PlannedStmt::columns.len()` of them), then hidden
+    /// sort columns.
+    pub targets: Vec<Expr>,
+    pub order_by: Vec<SortKey>,
+    /// bigint expressions; NULL means no limit
+    pub limit: Option<Expr>,
+    pub offset: Option<Expr>,
+    /// SELECT DISTINCT: drop rows whose output columns equal an earlier row's.
+    pub distinct: bool,
+}
+
+impl Plan {
+    /// A plan that returns nothing and reads nothing (the query part of UPDATE and DELETE).
+    pub fn empty() -> Plan {
+        Plan {
+            source: Source::Values(vec![]),
+            filter: None,
+            aggregate: None,
+            targets: vec![],
+            order_by: vec![],
+            limit: None,
+            offset: None,
+            distinct: false,
+        }
+    }
+}
+
+/// INSERT, UPDATE or DELETE of one relation. `returning` expressions are over
+/// the full-width row inserted, the new row version of an update, or the row
+/// deleted.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ModifyTable {
+    /// Inserts the rows of `PlannedStmt::plan`, which are full-width with
+    /// defaults and assignment casts applied.
+    Insert { rel: Arc<RelationDesc>, returning: Vec<Expr> },
+    /// For each row of the relation that passes `filter`, replaces the columns
+    /// of `assignments` (index into the full-width row, new value over the old
+    /// row) and stores the new version.
+    Update { rel: Arc<RelationDesc>, filter: Option<Expr>, assignments: Vec<(usize, Expr)>, returning: Vec<Expr> },
+    /// Deletes each row of the relation that passes `filter`.
+    Delete { rel: Arc<RelationDesc>, filter: Option<Expr>, returning: Vec<Expr> },
+}
+
+impl ModifyTable {
+    pub fn relation(&self) -> &Arc<RelationDesc> {
+        match self {
+            ModifyTable::Insert { rel, .. } | ModifyTable::Update { rel, .. } | ModifyTable::Delete { rel, .. } => rel,
+        }
+    }
+}
+
+/// The kind of statement, for its command tag.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CommandKind {
+    Select,
+    Insert,
+    Update,
+    Delete,
+}
+
+/// Table-level lock modes a plan asks for (PostgreSQL's names; the backend maps
+/// them onto its lock manager).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum LockMode {
+    /// SELECT
+    AccessShare,
+    /// INSERT, UPDATE, DELETE
+    RowExclusive,
+}
+
+/// A relation the statement uses and the lock it must hold on it, from before
+/// execution until the end of the transaction.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RelationLock {
+    pub rel: Arc<RelationDesc>,
+    pub mode: LockMode,
+}
