@@ -183,6 +183,7 @@ fn namespace_name(session: &mut Session, oid: u32) -> PgResult<String> {
 /// statements must not use what was cached before.
 fn catalog_changed(session: &mut Session) {
     session.tx.catalog_changed = true;
+    session.local_catalog_version += 1;
     session.relcache.invalidate();
 }
 

@@ -35,6 +35,7 @@ mod session;
 mod startup_process;
 mod startup;
 mod syntax;
+mod table_access;
 mod tcop;
 mod utility;
 mod xact;
@@ -146,6 +147,8 @@ fn run_client() -> Result<ExitCode, String> {
         storage: storage_env,
         tx: xact::TxState::default(),
         relcache: relcache::RelCache::default(),
+        scans: Vec::new(),
+        local_catalog_version: 0,
         user: String::new(),
         database: String::new(),
         database_oid: 0,

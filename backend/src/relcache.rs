@@ -25,6 +25,7 @@ pub struct RelCache {
     generation: Option<u64>,
     namespaces: HashMap<String, u32>,
     relations: HashMap<(u32, String), Arc<RelationInfo>>,
+    by_oid: HashMap<u32, Arc<RelationInfo>>,
 }
 
 impl RelCache {
@@ -33,6 +34,7 @@ impl RelCache {
         self.generation = None;
         self.namespaces.clear();
         self.relations.clear();
+        self.by_oid.clear();
     }
 }
 
@@ -108,10 +110,24 @@ pub fn lookup_relation(session: &mut Session, schema: Option<&str>, name: &str) 
         if let Some(rel) = with_reader(session, |r| r.relation(nsp, name))? {
             let rel = Arc::new(rel);
             session.relcache.relations.insert(key, rel.clone());
+            session.relcache.by_oid.insert(rel.oid, rel.clone());
             return Ok(Some(rel));
         }
     }
     Ok(None)
+}
+
+/// Relation `oid`, if it exists for this transaction.
+pub fn relation_by_oid(session: &mut Session, oid: u32) -> PgResult<Option<Arc<RelationInfo>>> {
+    accept_invalidations(session);
+    if let Some(rel) = session.relcache.by_oid.get(&oid) {
+        return Ok(Some(rel.clone()));
+    }
+    let found = with_reader(session, |r| r.relation_by_oid(oid))?.map(Arc::new);
+    if let Some(rel) = &found {
+        session.relcache.by_oid.insert(oid, rel.clone());
+    }
+    Ok(found)
 }
 
 /// The schema a new object goes to: the named one, or the first existing

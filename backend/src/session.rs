@@ -31,6 +31,8 @@ pub struct Prepared {
     pub stmt: Option<Statement>,
     pub plan: Option<PlannedStmt>,
     pub param_types: Vec<u32>,
+    /// `tcop::catalog_version` when the plan was made.
+    pub catalog_version: (u64, u64),
 }
 
 /// A portal made by Bind.
@@ -74,6 +76,11 @@ pub struct Session {
     pub tx: crate::xact::TxState,
     /// Relations read from the catalog, valid for one catalog generation.
     pub relcache: crate::relcache::RelCache,
+    /// The executor's open table scans, by ScanId.
+    pub scans: Vec<Option<crate::table_access::OpenScan>>,
+    /// Bumped by every catalog change this session makes (and by the abort
+    /// of a transaction that made one): a plan made before is stale.
+    pub local_catalog_version: u64,
 }
 
 /// Microseconds since 2000-01-01 UTC (PostgreSQL's timestamp epoch).
@@ -118,6 +125,7 @@ impl Session {
     /// ROLLBACK in the failed state.
     pub fn fail_statement(&mut self) {
         self.deadline = None;
+        self.scans.clear();
         match self.xact {
             XactState::Idle if self.implicit_xact => {
                 crate::xact::abort(self);
@@ -203,5 +211,23 @@ impl ExecContext for Session {
     }
     fn bytea_output(&self) -> String {
         self.settings.get_str("bytea_output").unwrap_or_else(|| "hex".into())
+    }
+    fn scan_begin(&mut self, rel: &planner::RelationDesc) -> PgResult<executor::ScanId> {
+        crate::table_access::scan_begin(self, rel)
+    }
+    fn scan_next(&mut self, scan: executor::ScanId) -> PgResult<Option<(executor::Tid, Vec<Datum>)>> {
+        crate::table_access::scan_next(self, scan)
+    }
+    fn scan_end(&mut self, scan: executor::ScanId) {
+        crate::table_access::scan_end(self, scan)
+    }
+    fn insert_row(&mut self, rel: &planner::RelationDesc, row: Vec<Datum>) -> PgResult<executor::Tid> {
+        crate::table_access::insert_row(self, rel, row)
+    }
+    fn update_row(&mut self, rel: &planner::RelationDesc, tid: executor::Tid, row: Vec<Datum>) -> PgResult<executor::ModifyOutcome> {
+        crate::table_access::update_row(self, rel, tid, row)
+    }
+    fn delete_row(&mut self, rel: &planner::RelationDesc, tid: executor::Tid) -> PgResult<executor::ModifyOutcome> {
+        crate::table_access::delete_row(self, rel, tid)
     }
 }

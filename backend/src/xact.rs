@@ -346,6 +346,7 @@ fn finish_abort(session: &mut Session, xid: TransactionId, tx: TxState) {
     }
     if tx.catalog_changed {
         session.relcache.invalidate();
+        session.local_catalog_version += 1;
     }
     session.storage.locks.borrow_mut().release_all();
 }

@@ -70,15 +70,23 @@ impl Tcop {
             if session.xact == XactState::Failed && !stmt.as_ref().is_some_and(utility::allowed_in_failed_block) {
                 return Err(utility::in_failed_transaction());
             }
+            let catalog_version = super::catalog_version(&session);
             let plan = match &stmt {
-                Some(s @ Statement::Query(_)) => Some(planner::plan_statement(s, &msg.query, &msg.type_oids)?),
+                Some(s @ (Statement::Query(_) | Statement::Insert(_) | Statement::Update(_) | Statement::Delete(_))) => {
+                    let planned = super::plan_query(&mut session, s, &msg.query, Some(&msg.type_oids));
+                    if session.xact == XactState::Idle {
+                        // Catalog lookups outside a transaction leave no snapshot behind.
+                        session.storage.transam.end_without_xid();
+                    }
+                    Some(planned?)
+                }
                 _ => None,
             };
             let param_types = match &plan {
                 Some(p) => p.param_types.clone(),
                 None => msg.type_oids.clone(),
             };
-            Ok(Prepared { sql: msg.query.clone(), stmt, plan, param_types })
+            Ok(Prepared { sql: msg.query.clone(), stmt, plan, param_types, catalog_version })
         })();
         match result {
             Ok(p) => {
@@ -162,7 +170,7 @@ impl Tcop {
             return (out, Ok(()));
         };
         if portal.pending.is_none() {
-            let result = exec_statement(&mut session, &stmt, &portal.statement.sql, portal.statement.plan.as_ref(), &portal.params);
+            let result = exec_statement(&mut session, &stmt, &portal.statement.sql, Some(&portal.statement), &portal.params);
             out.extend(drain_notices(&mut session));
             match result {
                 Ok(Outcome::Command(tag)) => {
@@ -174,7 +182,7 @@ impl Tcop {
                 }
                 Ok(Outcome::Rows { rows, tag, .. }) => {
                     portal.pending = Some(rows.into());
-                    portal.tag = Some(tag.split(' ').next().unwrap_or("SELECT").to_owned());
+                    portal.tag = Some(tag);
                 }
                 Err(e) => return (out, Err(e)),
             }
@@ -195,7 +203,12 @@ impl Tcop {
         if !pending.is_empty() {
             out.push(PgWireBackendMessage::PortalSuspended(PortalSuspended::new()));
         } else if let Some(tag) = &portal.tag {
-            out.push(command_complete(&format!("{tag} {}", portal.sent)));
+            // A SELECT reports the rows this portal sent; DML with RETURNING
+            // reports the rows it changed.
+            match tag.strip_prefix("SELECT ") {
+                Some(_) => out.push(command_complete(&format!("SELECT {}", portal.sent))),
+                None => out.push(command_complete(tag)),
+            }
         }
         session.portals.insert(name, portal);
         (out, Ok(()))

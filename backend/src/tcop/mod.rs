@@ -17,7 +17,7 @@ use sqlparser::ast::Statement;
 use types::datum::OutputOptions;
 use types::{Datum, PgError, PgResult};
 
-use crate::session::{Session, XactState};
+use crate::session::{Prepared, Session, XactState};
 use crate::utility::{self, Outcome};
 
 /// The session shared by the protocol handlers of one connection.
@@ -60,19 +60,20 @@ pub fn output_options(session: &Session) -> OutputOptions {
 }
 
 /// Runs one statement: transaction-state checks, then utility or planner+executor.
-/// `plan` is a plan made at Parse time, reused by Execute.
+/// `prepared` is the statement made by Parse (its plan is reused by Execute
+/// while the catalog has not changed).
 pub fn exec_statement(
     session: &mut Session,
     stmt: &Statement,
     sql: &str,
-    plan: Option<&planner::PlannedStmt>,
+    prepared: Option<&Prepared>,
     params: &[Datum],
 ) -> PgResult<Outcome> {
     if session.xact == XactState::Failed && !utility::allowed_in_failed_block(stmt) {
         return Err(utility::in_failed_transaction());
     }
     session.start_statement();
-    let result = run_statement(session, stmt, sql, plan, params);
+    let result = run_statement(session, stmt, sql, prepared, params);
     match result {
         Ok(outcome) => match session.finish_statement() {
             Ok(()) => Ok(outcome),
@@ -92,7 +93,7 @@ fn run_statement(
     session: &mut Session,
     stmt: &Statement,
     sql: &str,
-    plan: Option<&planner::PlannedStmt>,
+    prepared: Option<&Prepared>,
     params: &[Datum],
 ) -> PgResult<Outcome> {
     executor::ExecContext::check_for_interrupts(session)?;
@@ -106,26 +107,87 @@ fn run_statement(
         return r;
     }
     match stmt {
-        Statement::Query(_) => {
+        Statement::Query(_) | Statement::Insert(_) | Statement::Update(_) | Statement::Delete(_) => {
             session.tx.first_snapshot_taken = true;
+            let param_types = prepared.map(|p| p.param_types.as_slice());
+            let cached = prepared.and_then(|p| p.plan.as_ref().map(|plan| (plan, p.catalog_version)));
             let owned;
-            let plan = match plan {
-                Some(p) => p,
-                None => {
-                    owned = planner::plan_simple_query(stmt, sql)?;
+            let plan = match cached {
+                Some((plan, version)) if version == catalog_version(session) => plan,
+                _ => {
+                    owned = plan_query(session, stmt, sql, param_types)?;
                     &owned
                 }
             };
-            let rows = executor::execute(plan, params, session)?;
+            let owned_after_locks;
+            let plan = match lock_relations(session, plan)? {
+                true => plan,
+                false => {
+                    // The catalog moved while we waited for a lock: plan again
+                    // and lock what the new plan names.
+                    owned_after_locks = plan_query(session, stmt, sql, param_types)?;
+                    lock_relations(session, &owned_after_locks)?;
+                    &owned_after_locks
+                }
+            };
+            if plan.command != planner::CommandKind::Select {
+                let verb = match plan.command {
+                    planner::CommandKind::Insert => "INSERT",
+                    planner::CommandKind::Update => "UPDATE",
+                    _ => "DELETE",
+                };
+                crate::xact::check_writable(session, verb)?;
+            }
+            let result = executor::execute_statement(plan, params, session);
+            session.scans.clear();
+            let result = result?;
             // An interrupt raised by the statement itself (pg_terminate_backend of
             // this very session) takes effect before its result is sent, as
             // PostgreSQL's next CHECK_FOR_INTERRUPTS would make it.
             executor::ExecContext::check_for_interrupts(session)?;
-            let tag = format!("SELECT {}", rows.len());
-            Ok(Outcome::Rows { columns: plan.columns.clone(), rows, tag })
+            let tag = plan.command_tag(result.processed);
+            if plan.columns.is_empty() && plan.command != planner::CommandKind::Select {
+                return Ok(Outcome::Command(tag));
+            }
+            Ok(Outcome::Rows { columns: plan.columns.clone(), rows: result.rows, tag })
         }
         other => Err(utility::unsupported(other)),
     }
+}
+
+/// Where the catalog stands for this session: the shared generation and
+/// this session's own uncommitted changes. A plan made at another version
+/// may name relations that changed.
+pub fn catalog_version(session: &Session) -> (u64, u64) {
+    (session.storage.transam.catalog_generation(), session.local_catalog_version)
+}
+
+/// Plans a query or DML statement against the catalog (`param_types` for
+/// the extended protocol, None for a simple query).
+pub fn plan_query(session: &mut Session, stmt: &Statement, sql: &str, param_types: Option<&[u32]>) -> PgResult<planner::PlannedStmt> {
+    let catalog = crate::table_access::SessionCatalog::new(session);
+    match param_types {
+        Some(types) => planner::plan_statement_in(stmt, sql, types, &catalog),
+        None => planner::plan_simple_query_in(stmt, sql, &catalog),
+    }
+}
+
+/// Locks every relation a plan names, in the plan's mode, until transaction
+/// end. False if the catalog changed meanwhile (the plan must be remade).
+fn lock_relations(session: &mut Session, plan: &planner::PlannedStmt) -> PgResult<bool> {
+    if plan.relations.is_empty() {
+        return Ok(true);
+    }
+    let before = catalog_version(session);
+    for r in &plan.relations {
+        let mode = match r.mode {
+            planner::LockMode::AccessShare => storage::lmgr::LockMode::AccessShare,
+            planner::LockMode::RowExclusive => storage::lmgr::LockMode::RowExclusive,
+        };
+        crate::xact::lock_relation(session, r.rel.oid, mode)?;
+    }
+    crate::relcache::accept_invalidations(session);
+    Ok(catalog_version(session) == before)
 }
 
 /// RowDescription for result columns in the given formats (PostgreSQL's rule:

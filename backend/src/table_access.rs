@@ -1,0 +1,161 @@
+//! What the planner and executor see of the catalog and of tables: the
+//! session as a [`planner::CatalogView`], and the executor's row cursor and
+//! row changes on the heap (PostgreSQL's table access method glue,
+//! `tableam.h`, for the heap).
+//!
+//! Each statement reads with the session's statement snapshot (a fresh one per
+//! statement at READ COMMITTED, the transaction's at REPEATABLE READ and
+//! above) at the current command id, so a statement never sees its own
+//! changes; the command counter moves when the statement ends.
+
+use std::cell::RefCell;
+use std::sync::Arc;
+
+use catalog::heap_catalog::RelationInfo;
+use executor::{ModifyOutcome, ScanId, Tid};
+use planner::{CatalogView, ColumnDesc, RelationDesc};
+use storage::heap::heapam::{self, HeapScan, ModifyResult};
+use storage::heap::tuple::{Attribute, TupleDesc, deform_tuple, form_tuple};
+use storage::page::ItemPointer;
+use storage::smgr::RelFileLocator;
+use storage::transam::Snapshot;
+use types::{Datum, PgError, PgResult};
+
+use crate::session::Session;
+
+/// The planner's view of a relation from the catalog's.
+pub fn relation_desc(info: &RelationInfo) -> RelationDesc {
+    RelationDesc {
+        oid: info.oid,
+        name: info.name.clone(),
+        schema: info.namespace.clone(),
+        relkind: info.kind,
+        columns: info
+            .columns
+            .iter()
+            .map(|c| ColumnDesc {
+                name: c.name.clone(),
+                type_oid: c.type_oid,
+                typmod: c.typmod,
+                not_null: c.not_null,
+                default: c.default.clone(),
+                attnum: c.attnum,
+                dropped: c.dropped,
+            })
+            .collect(),
+    }
+}
+
+/// The session as the planner's catalog (lookups go through the relcache).
+pub struct SessionCatalog<'s> {
+    session: RefCell<&'s mut Session>,
+}
+
+impl<'s> SessionCatalog<'s> {
+    pub fn new(session: &'s mut Session) -> SessionCatalog<'s> {
+        SessionCatalog { session: RefCell::new(session) }
+    }
+}
+
+impl CatalogView for SessionCatalog<'_> {
+    fn lookup_relation(&self, schema: Option<&str>, name: &str) -> PgResult<Option<Arc<RelationDesc>>> {
+        let mut session = self.session.borrow_mut();
+        let found = crate::relcache::lookup_relation(&mut session, schema, name)?;
+        Ok(found.map(|info| Arc::new(relation_desc(&info))))
+    }
+}
+
+/// One open scan of a statement.
+pub struct OpenScan {
+    scan: HeapScan,
+    desc: TupleDesc,
+    snapshot: Snapshot,
+}
+
+/// The tuple descriptor of a relation as the planner described it.
+fn tuple_desc(rel: &RelationDesc) -> PgResult<TupleDesc> {
+    rel.columns.iter().map(|c| Attribute::new(c.name.clone(), c.type_oid, c.typmod)).collect::<PgResult<Vec<_>>>().map(TupleDesc::new)
+}
+
+/// The relation's file: the relcache knows its relfilenode (which TRUNCATE
+/// changes); the planner's description is keyed by OID.
+fn locator(session: &mut Session, rel: &RelationDesc) -> PgResult<RelFileLocator> {
+    let info = crate::relcache::relation_by_oid(session, rel.oid)?
+        .ok_or_else(|| PgError::new(types::SqlState::UndefinedTable, format!("relation \"{}\" does not exist", rel.name)))?;
+    Ok(info.locator(session.database_oid))
+}
+
+fn to_ip(t: Tid) -> ItemPointer {
+    ItemPointer::new(t.block, t.offset)
+}
+
+fn to_tid(ip: ItemPointer) -> Tid {
+    Tid { block: ip.block, offset: ip.offset }
+}
+
+pub fn scan_begin(session: &mut Session, rel: &RelationDesc) -> PgResult<ScanId> {
+    let loc = locator(session, rel)?;
+    let desc = tuple_desc(rel)?;
+    let snapshot = crate::xact::statement_snapshot(session);
+    let scan = HeapScan::begin(&session.storage.heap_env(), loc)?;
+    let id = match session.scans.iter().position(Option::is_none) {
+        Some(i) => i,
+        None => {
+            session.scans.push(None);
+            session.scans.len() - 1
+        }
+    };
+    session.scans[id] = Some(OpenScan { scan, desc, snapshot });
+    Ok(ScanId(id as u32))
+}
+
+pub fn scan_next(session: &mut Session, id: ScanId) -> PgResult<Option<(Tid, Vec<Datum>)>> {
+    let env = session.storage.heap_env();
+    let me = session.tx.me();
+    let Some(Some(open)) = session.scans.get_mut(id.0 as usize) else {
+        return Err(PgError::internal(format!("scan {} is not open", id.0)));
+    };
+    match open.scan.next(&env, &open.snapshot, me)? {
+        Some((ip, bytes)) => Ok(Some((to_tid(ip), deform_tuple(&open.desc, &bytes)?))),
+        None => Ok(None),
+    }
+}
+
+pub fn scan_end(session: &mut Session, id: ScanId) {
+    if let Some(slot) = session.scans.get_mut(id.0 as usize) {
+        *slot = None;
+    }
+}
+
+pub fn insert_row(session: &mut Session, rel: &RelationDesc, row: Vec<Datum>) -> PgResult<Tid> {
+    let loc = locator(session, rel)?;
+    let tuple = form_tuple(&tuple_desc(rel)?, &row)?;
+    crate::xact::with_write(session, &[loc], |env, w| heapam::insert(env, loc, tuple, w)).map(to_tid)
+}
+
+/// The outcome for the executor; on a concurrent update, the newest
+/// version's contents for its re-check.
+fn outcome(session: &mut Session, rel: &RelationDesc, loc: RelFileLocator, r: ModifyResult) -> PgResult<ModifyOutcome> {
+    Ok(match r {
+        ModifyResult::Done => ModifyOutcome::Done,
+        // PostgreSQL ignores a row the same command already changed.
+        ModifyResult::Gone | ModifyResult::SelfModified => ModifyOutcome::Gone,
+        ModifyResult::Updated(ip) => match heapam::fetch_any(&session.storage.heap_env(), loc, ip)? {
+            Some(bytes) => ModifyOutcome::Updated { tid: to_tid(ip), row: deform_tuple(&tuple_desc(rel)?, &bytes)? },
+            None => ModifyOutcome::Gone,
+        },
+    })
+}
+
+pub fn update_row(session: &mut Session, rel: &RelationDesc, tid: Tid, row: Vec<Datum>) -> PgResult<ModifyOutcome> {
+    let loc = locator(session, rel)?;
+    let tuple = form_tuple(&tuple_desc(rel)?, &row)?;
+    let (r, _) = crate::xact::with_write(session, &[loc], |env, w| heapam::update(env, loc, to_ip(tid), tuple, w))?;
+    outcome(session, rel, loc, r)
+}
+
+pub fn delete_row(session: &mut Session, rel: &RelationDesc, tid: Tid) -> PgResult<ModifyOutcome> {
+    let loc = locator(session, rel)?;
+    let r = crate::xact::with_write(session, &[loc], |env, w| heapam::delete(env, loc, to_ip(tid), w))?;
+    outcome(session, rel, loc, r)
+}
