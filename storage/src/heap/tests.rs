@@ -442,3 +442,261 @@ fn golden_scripts() {
     }
     assert!(failed.is_empty(), "golden scripts differ: {failed:?} (UPDATE_GOLDEN=1 to rewrite)");
 }
+
+/// One test backend: a claimed slot, its transaction handle and combo cids.
+struct TestBackend<'a> {
+    _proc: ProcHandle<'a>,
+    tx: Transam<'a>,
+    combos: ComboCids,
+}
+
+fn backend<'a>(shm: &'a SharedMemory, dir: &Path, slot: usize) -> TestBackend<'a> {
+    let proc = shm.proc_array().claim(slot, 1000 + slot as i32).expect("slot");
+    proc.activate(slot as i32, 5, 0);
+    TestBackend { _proc: proc, tx: Transam::new(shm, dir, slot), combos: ComboCids::new() }
+}
+
+fn no_wait(x: TransactionId) -> PgResult<()> {
+    Err(PgError::internal(format!("unexpected wait for {x}")))
+}
+
+/// Inserts `rows` in one transaction and commits.
+fn insert_committed(env: &HeapEnv<'_, '_>, combos: &mut ComboCids, rows: impl IntoIterator<Item = Vec<u8>>) -> Vec<ItemPointer> {
+    let xid = env.tx.assign_xid().expect("xid");
+    let mut wait = no_wait;
+    let mut w = WriteXact { xid, cid: 0, combocids: combos, transaction_snapshot: false, wait_for_xid: &mut wait };
+    let tids = rows.into_iter().map(|t| heapam::insert(env, rel(), t, &mut w).expect("insert")).collect();
+    env.tx.commit(xid, false, false).expect("commit");
+    combos.clear();
+    tids
+}
+
+/// Every visible row's tid and id, with a fresh snapshot.
+fn scan_all(env: &HeapEnv<'_, '_>) -> Vec<(ItemPointer, i32)> {
+    let snap = env.tx.snapshot(0);
+    let combos = ComboCids::new();
+    let me = Me { xid: env.tx.my_xid(), combocids: &combos };
+    let mut scan = HeapScan::begin(env, rel()).expect("scan");
+    let mut out = Vec::new();
+    while let Some((tid, bytes)) = scan.next(env, &snap, me).expect("next") {
+        match deform_tuple(&desc(), &bytes).expect("deform")[0] {
+            Datum::Int4(id) => out.push((tid, id)),
+            ref other => panic!("unexpected id {other:?}"),
+        }
+    }
+    env.tx.end_without_xid();
+    out
+}
+
+#[test]
+fn a_row_too_big_is_54000_and_changes_nothing() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (shm, store) = cluster(dir.path(), 16);
+    let bufmgr = BufferManager::new(&shm, store.clone()).expect("bufmgr");
+    let mut b = backend(&shm, dir.path(), 0);
+    let env = HeapEnv { bufmgr: &bufmgr, store: &store, tx: &b.tx, extension_lock: &NoExtensionLock };
+    let err = form_tuple(&desc(), &[Datum::Int4(1), Datum::Text("x".repeat(9000))]).expect_err("too big");
+    assert_eq!(err.code.code(), "54000");
+    assert!(err.message.starts_with("row is too big: size 9040, maximum size 8160"), "{}", err.message);
+    // The largest row that fits fills a page of its own.
+    let fits = row(1, &"x".repeat(MAX_HEAP_TUPLE_SIZE - 40));
+    assert_eq!(fits.len(), MAX_HEAP_TUPLE_SIZE);
+    // A tuple built otherwise (one byte more) is refused by insert and update
+    // before the relation grows or the old version is touched.
+    let mut over = fits.clone();
+    over.push(0);
+    let xid = b.tx.assign_xid().expect("xid");
+    let mut wait = no_wait;
+    let mut w = WriteXact { xid, cid: 0, combocids: &mut b.combos, transaction_snapshot: false, wait_for_xid: &mut wait };
+    let err = heapam::insert(&env, rel(), over.clone(), &mut w).expect_err("too big");
+    assert_eq!((err.code.code(), err.message.as_str()), ("54000", "row is too big: size 8168, maximum size 8160"));
+    assert_eq!(heapam::nblocks(&env, rel()).expect("nblocks"), 0, "no empty page left behind");
+    let small = heapam::insert(&env, rel(), row(1, "a"), &mut w).expect("insert");
+    w.cid = 1;
+    let err = heapam::update(&env, rel(), small, over, &mut w).expect_err("too big");
+    assert_eq!(err.code.code(), "54000");
+    let big = heapam::insert(&env, rel(), fits, &mut w).expect("the largest row fits");
+    assert_eq!(big, ItemPointer::new(1, 1), "on a new page");
+    w.cid = 2;
+    assert_eq!(heapam::delete(&env, rel(), small, &mut w).expect("delete"), ModifyResult::Done, "untouched by the failed update");
+}
+
+#[test]
+fn scanning_an_empty_relation_and_fetching_past_the_end() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (shm, store) = cluster(dir.path(), 16);
+    let bufmgr = BufferManager::new(&shm, store.clone()).expect("bufmgr");
+    let mut b = backend(&shm, dir.path(), 0);
+    let env = HeapEnv { bufmgr: &bufmgr, store: &store, tx: &b.tx, extension_lock: &NoExtensionLock };
+    assert!(scan_all(&env).is_empty());
+    let snap = b.tx.snapshot(0);
+    let me = Me { xid: None, combocids: &b.combos };
+    assert_eq!(heapam::fetch(&env, rel(), ItemPointer::new(0, 1), &snap, me).expect("fetch"), None);
+    assert_eq!(heapam::fetch_any(&env, rel(), ItemPointer::new(0, 1)).expect("fetch_any"), None);
+    assert_eq!(pruneheap::count_empty_tail(&env, rel()).expect("tail"), 0);
+    let (stats, blocks) = pruneheap::vacuum_relation(&env, rel(), b.tx.oldest_xmin(), &mut || Ok(())).expect("vacuum");
+    assert_eq!((stats, blocks), (pruneheap::PruneStats::default(), 0));
+    b.tx.end_without_xid();
+    let env = HeapEnv { bufmgr: &bufmgr, store: &store, tx: &b.tx, extension_lock: &NoExtensionLock };
+    let tid = insert_committed(&env, &mut b.combos, [row(1, "a")])[0];
+    let snap = b.tx.snapshot(0);
+    let me = Me { xid: None, combocids: &b.combos };
+    for past in [ItemPointer::new(1, 1), ItemPointer::new(u32::MAX - 1, 1), ItemPointer::new(0, 2), ItemPointer::new(0, 0), ItemPointer::new(0, u16::MAX)] {
+        assert_eq!(heapam::fetch(&env, rel(), past, &snap, me).expect("fetch"), None, "{past}");
+        assert_eq!(heapam::fetch_any(&env, rel(), past).expect("fetch_any"), None, "{past}");
+    }
+    assert!(heapam::fetch(&env, rel(), tid, &snap, me).expect("fetch").is_some());
+    // A write to a tid that is not there is an error, not a panic or a write elsewhere.
+    let xid = b.tx.assign_xid().expect("xid");
+    let mut wait = no_wait;
+    let mut w = WriteXact { xid, cid: 0, combocids: &mut b.combos, transaction_snapshot: false, wait_for_xid: &mut wait };
+    assert!(heapam::delete(&env, rel(), ItemPointer::new(0, 2), &mut w).is_err());
+    assert!(heapam::delete(&env, rel(), ItemPointer::new(7, 1), &mut w).is_err());
+    assert_eq!(heapam::latest_version_tid(&env, rel(), ItemPointer::new(7, 1), &mut w).expect("latest"), None);
+    assert_eq!(heapam::latest_version_tid(&env, rel(), ItemPointer::new(0, 9), &mut w).expect("latest"), None);
+}
+
+#[test]
+fn many_inserts_span_pages_and_a_scan_finds_each_row_once() {
+    const ROWS: i32 = 2000;
+    let dir = tempfile::tempdir().expect("tempdir");
+    // A pool smaller than the relation: pages are written out and read back.
+    let (shm, store) = cluster(dir.path(), 8);
+    let bufmgr = BufferManager::new(&shm, store.clone()).expect("bufmgr");
+    let mut b = backend(&shm, dir.path(), 0);
+    let env = HeapEnv { bufmgr: &bufmgr, store: &store, tx: &b.tx, extension_lock: &NoExtensionLock };
+    let tids = insert_committed(&env, &mut b.combos, (0..ROWS).map(|i| row(i, &"v".repeat((i % 200) as usize))));
+    let blocks = heapam::nblocks(&env, rel()).expect("nblocks");
+    assert!(blocks > 8, "{blocks} blocks");
+    let distinct: HashSet<ItemPointer> = tids.iter().copied().collect();
+    assert_eq!(distinct.len(), tids.len(), "every insert got its own tid");
+    let seen = scan_all(&env);
+    assert_eq!(seen.len(), ROWS as usize);
+    let ids: HashSet<i32> = seen.iter().map(|&(_, id)| id).collect();
+    assert_eq!(ids, (0..ROWS).collect::<HashSet<_>>(), "each row exactly once");
+    for (tid, id) in &seen {
+        assert_eq!(tids[*id as usize], *tid, "row {id} where insert put it");
+    }
+    // Tids come out in physical order.
+    assert!(seen.windows(2).all(|p| p[0].0 < p[1].0));
+}
+
+#[test]
+fn vacuum_during_a_delete_keeps_the_page_prunable_for_later() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (shm, store) = cluster(dir.path(), 16);
+    let bufmgr = BufferManager::new(&shm, store.clone()).expect("bufmgr");
+    let mut a = backend(&shm, dir.path(), 0);
+    let b = backend(&shm, dir.path(), 1);
+    let env_a = HeapEnv { bufmgr: &bufmgr, store: &store, tx: &a.tx, extension_lock: &NoExtensionLock };
+    // Seven rows of 1120 bytes leave the page with almost no free space.
+    let tids = insert_committed(&env_a, &mut a.combos, (0..7).map(|i| row(i, &"x".repeat(1120))));
+    assert!(tids.iter().all(|t| t.block == 0));
+    let env_a = HeapEnv { bufmgr: &bufmgr, store: &store, tx: &a.tx, extension_lock: &NoExtensionLock };
+    let xid = a.tx.assign_xid().expect("xid");
+    let mut wait = no_wait;
+    let mut w = WriteXact { xid, cid: 0, combocids: &mut a.combos, transaction_snapshot: false, wait_for_xid: &mut wait };
+    assert_eq!(heapam::delete(&env_a, rel(), tids[0], &mut w).expect("delete"), ModifyResult::Done);
+    let prune_xid = |env: &HeapEnv<'_, '_>| {
+        let buf = env.bufmgr.read_buffer(crate::buffer::BufferTag::new(rel(), ForkNumber::Main, 0), crate::buffer::ReadMode::Normal, None).expect("read");
+        let page = buf.lock_shared();
+        Page::new(&page).prune_xid()
+    };
+    assert_eq!(prune_xid(&env_a), xid);
+    // VACUUM while the delete is in progress: nothing to remove yet, and the
+    // page must still say that it may become prunable.
+    let env_b = HeapEnv { bufmgr: &bufmgr, store: &store, tx: &b.tx, extension_lock: &NoExtensionLock };
+    let (stats, _) = pruneheap::vacuum_relation(&env_b, rel(), b.tx.oldest_xmin(), &mut || Ok(())).expect("vacuum");
+    assert_eq!((stats.removed, stats.live), (0, 7));
+    assert_eq!(prune_xid(&env_b), xid, "the running deleter is remembered");
+    a.tx.commit(xid, false, false).expect("commit");
+    // A later scan prunes the page on its way (the row is dead to everyone).
+    let seen = scan_all(&env_b);
+    assert_eq!(seen.len(), 6);
+    let buf = bufmgr.read_buffer(crate::buffer::BufferTag::new(rel(), ForkNumber::Main, 0), crate::buffer::ReadMode::Normal, None).expect("read");
+    let page = buf.lock_shared();
+    let p = Page::new(&page);
+    assert!(!p.item_id(tids[0].offset).expect("lp").is_used(), "pruned by the scan");
+    assert_eq!(p.prune_xid(), 0);
+}
+
+/// The relation extension lock of the test: a flag under a std Mutex, shared
+/// by the threads standing in for backends.
+#[derive(Default)]
+struct MutexExtensionLock {
+    held: Mutex<bool>,
+    released: Condvar,
+}
+
+impl ExtensionLock for MutexExtensionLock {
+    fn lock(&self, _rel: RelFileLocator) -> PgResult<()> {
+        let mut held = self.held.lock().unwrap_or_else(|p| p.into_inner());
+        while *held {
+            held = self.released.wait(held).unwrap_or_else(|p| p.into_inner());
+        }
+        *held = true;
+        Ok(())
+    }
+    fn unlock(&self, _rel: RelFileLocator) {
+        *self.held.lock().unwrap_or_else(|p| p.into_inner()) = false;
+        self.released.notify_one();
+    }
+}
+
+#[test]
+fn concurrent_extension_loses_and_duplicates_nothing() {
+    const THREADS: usize = 4;
+    const ROWS: i32 = 400;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (shm, store) = cluster(dir.path(), 12);
+    drop(store);
+    let lock = MutexExtensionLock::default();
+    let barrier = std::sync::Barrier::new(THREADS);
+    let all: Vec<Vec<ItemPointer>> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..THREADS)
+            .map(|t| {
+                let (shm, dir, lock, barrier) = (&shm, dir.path(), &lock, &barrier);
+                s.spawn(move || {
+                    // Each thread is a backend: its own slot, files and buffer manager.
+                    let store = Arc::new(SmgrBlockStore::new(Smgr::new(dir)));
+                    let bufmgr = BufferManager::new(shm, store.clone()).expect("bufmgr");
+                    let mut b = backend(shm, dir, t);
+                    let env = HeapEnv { bufmgr: &bufmgr, store: &store, tx: &b.tx, extension_lock: lock };
+                    barrier.wait();
+                    let xid = b.tx.assign_xid().expect("xid");
+                    let mut wait = no_wait;
+                    let mut w = WriteXact { xid, cid: 0, combocids: &mut b.combos, transaction_snapshot: false, wait_for_xid: &mut wait };
+                    let id = |i: i32| t as i32 * 100_000 + i;
+                    // Rows of varying width, some large, so that pages fill at
+                    // different moments in different threads.
+                    let tids: Vec<ItemPointer> = (0..ROWS)
+                        .map(|i| heapam::insert(&env, rel(), row(id(i), &"y".repeat(((i * 37 + t as i32 * 11) % 700) as usize)), &mut w).expect("insert"))
+                        .collect();
+                    b.tx.commit(xid, false, false).expect("commit");
+                    tids
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().expect("thread")).collect()
+    });
+    let flat: Vec<ItemPointer> = all.iter().flatten().copied().collect();
+    let distinct: HashSet<ItemPointer> = flat.iter().copied().collect();
+    assert_eq!(distinct.len(), THREADS * ROWS as usize, "no tid handed out twice");
+    let store = Arc::new(SmgrBlockStore::new(Smgr::new(dir.path())));
+    let bufmgr = BufferManager::new(&shm, store.clone()).expect("bufmgr");
+    let b = backend(&shm, dir.path(), THREADS);
+    let env = HeapEnv { bufmgr: &bufmgr, store: &store, tx: &b.tx, extension_lock: &NoExtensionLock };
+    let seen = scan_all(&env);
+    assert_eq!(seen.len(), THREADS * ROWS as usize, "every row found once");
+    let mut expected: Vec<(ItemPointer, i32)> = all
+        .iter()
+        .enumerate()
+        .flat_map(|(t, tids)| tids.iter().enumerate().map(move |(i, tid)| (*tid, t as i32 * 100_000 + i as i32)))
+        .collect();
+    expected.sort();
+    assert_eq!(seen, expected, "each row at the tid its insert returned");
+    // No page was left empty by an extension that lost a race.
+    let blocks = heapam::nblocks(&env, rel()).expect("nblocks");
+    let used: HashSet<u32> = flat.iter().map(|t| t.block).collect();
+    assert_eq!(used.len() as u32, blocks, "{blocks} blocks, {} used", used.len());
+}
