@@ -39,7 +39,7 @@ use types::{PgError, PgResult, SqlState};
 
 use super::tuple::{
     HEAP_COMBOCID, HEAP_HOT_UPDATED, HEAP_KEYS_UPDATED, HEAP_LOCK_MASK, HEAP_ONLY_TUPLE, HEAP_UPDATED,
-    HEAP_XMAX_COMMITTED, HEAP_XMAX_INVALID, HEAP_XMAX_IS_MULTI, HEAP_XMAX_LOCK_ONLY, TupleHeader, TupleHeaderMut,
+    HEAP_XMAX_COMMITTED, HEAP_XMAX_INVALID, HEAP_XMAX_IS_MULTI, HEAP_XMAX_LOCK_ONLY, MAX_HEAP_TUPLE_SIZE, TupleHeader, TupleHeaderMut,
 };
 use crate::buffer::{BufferManager, BufferTag, ForkNumber, ReadMode};
 use crate::page::{AddItemFlags, FIRST_OFFSET_NUMBER, ItemPointer, Page, PageMut, maxalign};
@@ -140,10 +140,26 @@ pub fn insert(env: &HeapEnv<'_, '_>, rel: RelFileLocator, mut tuple: Vec<u8>, w:
     place_tuple(env, rel, &mut tuple, None)
 }
 
+/// The MAXALIGNed size of `tuple`, or `54000 row is too big` for one no page
+/// can hold. Checked before anything changes: such a tuple must neither extend
+/// the relation by an empty page nor stamp the old version of an update on its
+/// way to the error (`form_tuple` makes the same check; this one guards
+/// callers that build tuples otherwise).
+fn check_tuple_size(tuple: &[u8]) -> PgResult<usize> {
+    let need = maxalign(tuple.len());
+    if need > MAX_HEAP_TUPLE_SIZE {
+        return Err(PgError::new(
+            SqlState::ProgramLimitExceeded,
+            format!("row is too big: size {need}, maximum size {MAX_HEAP_TUPLE_SIZE}"),
+        ));
+    }
+    Ok(need)
+}
+
 /// Puts `tuple` on a page with room (not `avoid`, which the caller holds),
 /// sets its ctid to itself, and returns where it went.
 fn place_tuple(env: &HeapEnv<'_, '_>, rel: RelFileLocator, tuple: &mut [u8], avoid: Option<BlockNumber>) -> PgResult<ItemPointer> {
-    let need = maxalign(tuple.len());
+    let need = check_tuple_size(tuple)?;
     let n = nblocks(env, rel)?;
     if n > 0 && Some(n - 1) != avoid {
         let buf = env.bufmgr.read_buffer(tag(rel, n - 1), ReadMode::Normal, None)?;
@@ -279,11 +295,13 @@ pub fn update(
     new_tuple: Vec<u8>,
     w: &mut WriteXact<'_>,
 ) -> PgResult<(ModifyResult, Option<ItemPointer>)> {
+    check_tuple_size(&new_tuple)?;
     modify(env, rel, tid, Some(new_tuple), w)
 }
 
-/// Sets xmax/cmax on the old version (and its ctid to `new_ctid`).
-fn stamp_xmax(old: &mut [u8], w: &mut WriteXact<'_>, new_ctid: Option<ItemPointer>, hot: bool) -> PgResult<()> {
+/// Sets xmax/cmax on the old version at `tid`, and its ctid to `new_ctid`,
+/// or back to `tid` itself for a delete.
+fn stamp_xmax(old: &mut [u8], tid: ItemPointer, w: &mut WriteXact<'_>, new_ctid: Option<ItemPointer>, hot: bool) -> PgResult<()> {
     let mut h = TupleHeaderMut::parse(old)?;
     let (xmin, old_cid, infomask, infomask2) = {
         let r = h.as_ref();
@@ -308,7 +326,15 @@ fn stamp_xmax(old: &mut [u8], w: &mut WriteXact<'_>, new_ctid: Option<ItemPointe
                 f2 |= HEAP_HOT_UPDATED;
             }
         }
-        None => f2 |= HEAP_KEYS_UPDATED,
+        None => {
+            // A delete leaves no forward link: the ctid may still point at the
+            // new version of an update that aborted, and a committed xmax with
+            // a ctid elsewhere reads as an update (satisfies_update_at), which
+            // would send a concurrent updater to that dead version or to
+            // whatever row later reuses its line pointer.
+            h.set_ctid(tid);
+            f2 |= HEAP_KEYS_UPDATED;
+        }
     }
     h.set_infomask2_flags(f2);
     Ok(())
@@ -370,12 +396,18 @@ fn modify(
                 }
                 drop(page);
                 drop(buf);
-                return Ok((if deleted { ModifyResult::Gone } else { ModifyResult::Updated(latest_version_tid(env, rel, ctid, w)?.unwrap_or(ctid)) }, None));
+                if deleted {
+                    return Ok((ModifyResult::Gone, None));
+                }
+                // A chain that ends in a deleted version (or breaks) has no
+                // newer row to re-check: the row is gone. Never hand out the
+                // unverified ctid, whose line pointer may hold another row.
+                return Ok((latest_version_tid(env, rel, ctid, w)?.map_or(ModifyResult::Gone, ModifyResult::Updated), None));
             }
         }
         let Some(new) = new_tuple.as_mut() else {
             let mut pm = PageMut::new(&mut page);
-            stamp_xmax(pm.get_item_mut(tid.offset)?, w, None, false)?;
+            stamp_xmax(pm.get_item_mut(tid.offset)?, tid, w, None, false)?;
             pm.set_prunable(w.xid);
             page.mark_dirty();
             return Ok((ModifyResult::Done, None));
@@ -387,7 +419,7 @@ fn modify(
                 return Err(PgError::internal("page with room refused a tuple"));
             };
             let mut pm = PageMut::new(&mut page);
-            stamp_xmax(pm.get_item_mut(tid.offset)?, w, Some(ip), true)?;
+            stamp_xmax(pm.get_item_mut(tid.offset)?, tid, w, Some(ip), true)?;
             pm.set_prunable(w.xid);
             page.mark_dirty();
             return Ok((ModifyResult::Done, Some(ip)));
@@ -398,7 +430,7 @@ fn modify(
         // version and point the old one at it.
         {
             let mut pm = PageMut::new(&mut page);
-            stamp_xmax(pm.get_item_mut(tid.offset)?, w, None, false)?;
+            stamp_xmax(pm.get_item_mut(tid.offset)?, tid, w, None, false)?;
             pm.set_prunable(w.xid);
             page.mark_dirty();
         }

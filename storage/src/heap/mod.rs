@@ -32,3 +32,6 @@
 pub mod heapam;
 pub mod pruneheap;
 pub mod tuple;
+
+#[cfg(test)]
+mod tests;

@@ -66,7 +66,15 @@ pub fn prune_page(env: &HeapEnv<'_, '_>, page: &mut [u8; BLCKSZ], oldest_xmin: T
         return Ok((stats, false));
     }
     let max = p.as_page().max_offset_number();
-    let mut newest_recently_dead: TransactionId = 0;
+    // The oldest xmax of a tuple that is not removable yet but will be once
+    // its deleter is older than every snapshot (recently dead) or has
+    // committed (delete in progress): the page's next prune_xid.
+    let mut oldest_prunable: TransactionId = 0;
+    let mut note_prunable = |xmax: TransactionId| {
+        if oldest_prunable == 0 || xmax < oldest_prunable {
+            oldest_prunable = xmax;
+        }
+    };
     for off in FIRST_OFFSET_NUMBER..=max {
         let Some(id) = p.as_page().item_id(off) else { continue };
         if !id.is_normal() {
@@ -86,9 +94,13 @@ pub fn prune_page(env: &HeapEnv<'_, '_>, page: &mut [u8; BLCKSZ], oldest_xmin: T
             }
             HtsvResult::RecentlyDead => {
                 stats.recently_dead += 1;
-                newest_recently_dead = newest_recently_dead.max(xmax);
+                note_prunable(xmax);
             }
-            HtsvResult::Live | HtsvResult::InsertInProgress | HtsvResult::DeleteInProgress => stats.live += 1,
+            HtsvResult::DeleteInProgress => {
+                stats.live += 1;
+                note_prunable(xmax);
+            }
+            HtsvResult::Live | HtsvResult::InsertInProgress => stats.live += 1,
         }
         if hints != 0 {
             TupleHeaderMut::parse(p.get_item_mut(off)?)?.add_infomask(hints);
@@ -99,9 +111,12 @@ pub fn prune_page(env: &HeapEnv<'_, '_>, page: &mut [u8; BLCKSZ], oldest_xmin: T
         p.repair_fragmentation()?;
         p.truncate_line_pointer_array();
     }
-    // Remember the oldest deleter that may become prunable later.
-    if p.as_page().prune_xid() != newest_recently_dead {
-        p.set_prune_xid(newest_recently_dead);
+    // Remember the oldest deleter that may become prunable later. (This was
+    // the newest recently-dead xmax, ignoring running deleters: pruning a
+    // page while a delete on it was in progress reset the hint to 0, and
+    // the page was never pruned opportunistically after that commit.)
+    if p.as_page().prune_xid() != oldest_prunable {
+        p.set_prune_xid(oldest_prunable);
         changed = true;
     }
     if stats.live + stats.recently_dead == 0 {

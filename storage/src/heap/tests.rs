@@ -1,0 +1,702 @@
+//! Heap access method tests: golden scripts (`testscripts/*.txt`) for the MVCC
+//! state machine of `heapam` and `pruneheap` over the real buffer manager,
+//! relation files and transactions, and unit tests for the edge cases
+//! (row size, empty relation, tids past the end, many pages, concurrent
+//! extension by threads standing in for backends).
+//!
+//! Golden script format, as `buffer/tests.rs` and `transam/tests.rs`:
+//! `> command` lines; the lines after each command are its output,
+//! regenerated on every run and compared with the file. Lines starting with
+//! `#` and blank lines are kept. `UPDATE_GOLDEN=1 cargo test -p storage heap`
+//! rewrites the files. One table `(id int4, val text)`; backends `T1`..`T6`
+//! are ProcArray slots 0..5, each with its own `Transam` and `ComboCids`;
+//! `vacuum` runs in slot 7, which never has an xid.
+//!
+//! ```text
+//! begin T [rr]            assign an xid (rr: REPEATABLE READ) and take a snapshot
+//! snapshot T              a new snapshot at T's current command id
+//! cci T                   command counter increment
+//! insert T (1, 'a')       heapam::insert; prints the tid
+//! fill T N LEN            N inserts of (1000 + i, 'x' * LEN); prints the first and last tid
+//! scan T                  HeapScan with T's snapshot: every visible row and its tid
+//! fetch T (b,o)           heapam::fetch with T's snapshot
+//! update T (b,o) (2, 'b') heapam::update
+//! delete T (b,o)          heapam::delete
+//! latest T (b,o)          heapam::latest_version_tid
+//! commit T | abort T      end the transaction (a read-only one just drops its snapshot)
+//! dump                    every page: header, line pointers, tuple headers, rows
+//! vacuum                  vacuum_relation at Transam::oldest_xmin, then count_empty_tail
+//! ```
+//!
+//! A wait for another transaction (`wait_for_xid`) is not performed: it
+//! prints `T2 waits for xid N` and fails the call with `55P03`, so a script
+//! shows that heapam asked to wait and then retries after the other ends.
+
+use std::collections::{BTreeMap, HashSet};
+use std::fmt::Write as _;
+use std::path::Path;
+use std::sync::{Arc, Condvar, Mutex};
+
+use types::{Datum, PgError, PgResult, SqlState, oid};
+
+use super::heapam::{self, ExtensionLock, HeapEnv, HeapScan, ModifyResult, NoExtensionLock, WriteXact};
+use super::pruneheap;
+use super::tuple::*;
+use crate::buffer::BufferManager;
+use crate::page::{FIRST_OFFSET_NUMBER, ItemPointer, Page};
+use crate::shmem::{ProcHandle, SharedMemory, ShmemLayout};
+use crate::smgr::{ForkNumber, RelFileLocator, Smgr};
+use crate::smgr_store::SmgrBlockStore;
+use crate::transam::combocid::ComboCids;
+use crate::transam::visibility::Me;
+use crate::transam::{CommandId, Snapshot, Transam, TransactionId};
+
+const SLOTS: u32 = 8;
+const SYSTEM_SLOT: usize = 7;
+
+fn rel() -> RelFileLocator {
+    RelFileLocator::new(5, 16384)
+}
+
+fn desc() -> TupleDesc {
+    TupleDesc::from_types(&[("id", oid::INT4), ("val", oid::TEXT)]).expect("desc")
+}
+
+fn row(id: i32, val: &str) -> Vec<u8> {
+    form_tuple(&desc(), &[Datum::Int4(id), Datum::Text(val.to_owned())]).expect("form")
+}
+
+/// A bootstrapped, started cluster in `dir` with one empty table.
+fn cluster(dir: &Path, buffers: u32) -> (SharedMemory, Arc<SmgrBlockStore>) {
+    Transam::bootstrap(dir).expect("bootstrap");
+    let shm = SharedMemory::create(ShmemLayout::new(SLOTS, buffers), std::process::id() as i32, 0).expect("segment");
+    Transam::new(&shm, dir, SYSTEM_SLOT).startup().expect("startup");
+    let store = Arc::new(SmgrBlockStore::new(Smgr::new(dir)));
+    store.smgr().create(rel(), ForkNumber::Main, false).expect("create relation");
+    (shm, store)
+}
+
+/// One backend of a script: its ProcArray slot, transaction and command state.
+struct Backend<'a> {
+    name: String,
+    _proc: ProcHandle<'a>,
+    tx: Transam<'a>,
+    combos: ComboCids,
+    xid: Option<TransactionId>,
+    cid: CommandId,
+    snapshot: Option<Snapshot>,
+    repeatable_read: bool,
+}
+
+fn mask_names(mask: u16) -> String {
+    const NAMES: [(u16, &str); 11] = [
+        (HEAP_HASNULL, "HASNULL"),
+        (HEAP_COMBOCID, "COMBOCID"),
+        (HEAP_XMAX_EXCL_LOCK, "XMAX_EXCL_LOCK"),
+        (HEAP_XMAX_KEYSHR_LOCK, "XMAX_KEYSHR_LOCK"),
+        (HEAP_XMAX_LOCK_ONLY, "XMAX_LOCK_ONLY"),
+        (HEAP_XMIN_COMMITTED, "XMIN_COMMITTED"),
+        (HEAP_XMIN_INVALID, "XMIN_INVALID"),
+        (HEAP_XMAX_COMMITTED, "XMAX_COMMITTED"),
+        (HEAP_XMAX_INVALID, "XMAX_INVALID"),
+        (HEAP_XMAX_IS_MULTI, "XMAX_IS_MULTI"),
+        (HEAP_UPDATED, "UPDATED"),
+    ];
+    let names: Vec<&str> = NAMES.iter().filter(|(b, _)| mask & b != 0).map(|(_, n)| *n).collect();
+    if names.is_empty() { "-".to_owned() } else { names.join("|") }
+}
+
+fn mask2_names(mask2: u16) -> String {
+    const NAMES: [(u16, &str); 3] =
+        [(HEAP_KEYS_UPDATED, "KEYS_UPDATED"), (HEAP_HOT_UPDATED, "HOT_UPDATED"), (HEAP_ONLY_TUPLE, "ONLY_TUPLE")];
+    let names: Vec<&str> = NAMES.iter().filter(|(b, _)| mask2 & b != 0).map(|(_, n)| *n).collect();
+    if names.is_empty() { "-".to_owned() } else { names.join("|") }
+}
+
+fn fmt_snapshot(s: &Snapshot) -> String {
+    let xip: Vec<String> = s.xip.iter().map(u64::to_string).collect();
+    format!("snapshot xmin={} xmax={} xip=[{}] curcid={}", s.xmin, s.xmax, xip.join(","), s.curcid)
+}
+
+/// `(1,'a')`; long text is shortened to its first characters and length.
+fn fmt_row(tuple: &[u8]) -> PgResult<String> {
+    let values = deform_tuple(&desc(), tuple)?;
+    let parts: Vec<String> = values
+        .iter()
+        .map(|v| match v {
+            Datum::Null => "NULL".to_owned(),
+            Datum::Int4(i) => i.to_string(),
+            Datum::Text(s) if s.len() > 12 => format!("'{}...'({})", &s[..4], s.len()),
+            Datum::Text(s) => format!("'{s}'"),
+            other => format!("{other:?}"),
+        })
+        .collect();
+    Ok(format!("({})", parts.join(",")))
+}
+
+fn script_error(msg: impl Into<String>) -> PgError {
+    PgError::internal(msg.into())
+}
+
+/// `(b,o)`
+fn parse_tid(s: &str) -> PgResult<ItemPointer> {
+    let inner = s.trim().strip_prefix('(').and_then(|s| s.strip_suffix(')')).ok_or_else(|| script_error(format!("bad tid {s}")))?;
+    let (b, o) = inner.split_once(',').ok_or_else(|| script_error(format!("bad tid {s}")))?;
+    let b = b.trim().parse().map_err(|_| script_error(format!("bad tid {s}")))?;
+    let o = o.trim().parse().map_err(|_| script_error(format!("bad tid {s}")))?;
+    Ok(ItemPointer::new(b, o))
+}
+
+/// `(1, 'a')` or `(1, NULL)`
+fn parse_row(s: &str) -> PgResult<Vec<u8>> {
+    let bad = || script_error(format!("bad row {s}"));
+    let inner = s.trim().strip_prefix('(').and_then(|s| s.strip_suffix(')')).ok_or_else(bad)?;
+    let (id, val) = inner.split_once(',').ok_or_else(bad)?;
+    let id: i32 = id.trim().parse().map_err(|_| bad())?;
+    let val = val.trim();
+    let val = if val.eq_ignore_ascii_case("null") {
+        Datum::Null
+    } else {
+        Datum::Text(val.strip_prefix('\'').and_then(|v| v.strip_suffix('\'')).ok_or_else(bad)?.to_owned())
+    };
+    form_tuple(&desc(), &[Datum::Int4(id), val])
+}
+
+fn fmt_result(r: &ModifyResult) -> String {
+    match r {
+        ModifyResult::Updated(tid) => format!("Updated {tid}"),
+        other => format!("{other:?}"),
+    }
+}
+
+fn fmt_error(e: &PgError) -> String {
+    format!("error {}: {}", e.code.code(), e.message)
+}
+
+fn dump(env: &HeapEnv<'_, '_>, o: &mut String) -> PgResult<()> {
+    let n = heapam::nblocks(env, rel())?;
+    writeln!(o, "{n} blocks").ok();
+    for block in 0..n {
+        let buf = env.bufmgr.read_buffer(crate::buffer::BufferTag::new(rel(), ForkNumber::Main, block), crate::buffer::ReadMode::Normal, None)?;
+        let page = buf.lock_shared();
+        let p = Page::new(&page);
+        if p.is_new() {
+            writeln!(o, "block {block}: new").ok();
+            continue;
+        }
+        writeln!(
+            o,
+            "block {block}: lower={} upper={} free={} prune_xid={} has_free_lines={}",
+            p.lower(),
+            p.upper(),
+            p.heap_free_space(),
+            p.prune_xid(),
+            p.has_free_lines()
+        )
+        .ok();
+        for off in FIRST_OFFSET_NUMBER..=p.max_offset_number() {
+            let Some(id) = p.item_id(off) else { continue };
+            let tid = ItemPointer::new(block, off);
+            if id.is_normal() {
+                let bytes = p.get_item(off)?;
+                let h = TupleHeader::parse(bytes)?;
+                writeln!(
+                    o,
+                    "  {tid} normal: xmin={} xmax={} cid={} ctid={} {} {} {}",
+                    h.xmin(),
+                    h.xmax(),
+                    h.cid(),
+                    h.ctid(),
+                    mask_names(h.infomask()),
+                    mask2_names(h.infomask2()),
+                    fmt_row(bytes)?
+                )
+                .ok();
+            } else if id.is_redirect() {
+                writeln!(o, "  {tid} redirect -> {}", id.redirect_target()).ok();
+            } else if id.is_dead() {
+                writeln!(o, "  {tid} dead").ok();
+            } else {
+                writeln!(o, "  {tid} unused").ok();
+            }
+        }
+    }
+    Ok(())
+}
+
+fn run_script(text: &str, dir: &Path) -> String {
+    let mut out = String::new();
+    let (shm, store) = cluster(dir, 32);
+    let bufmgr = BufferManager::new(&shm, store.clone()).expect("buffer manager");
+    let system = Transam::new(&shm, dir, SYSTEM_SLOT);
+    let _system_proc = shm.proc_array().claim(SYSTEM_SLOT, 1).expect("system slot");
+    let mut backends: BTreeMap<String, Backend<'_>> = BTreeMap::new();
+
+    for line in text.lines() {
+        let Some(cmd) = line.strip_prefix("> ") else {
+            if line.starts_with('#') || line.trim().is_empty() {
+                out.push_str(line);
+                out.push('\n');
+            }
+            continue;
+        };
+        writeln!(out, "> {cmd}").ok();
+        let (verb, rest) = cmd.split_once(' ').unwrap_or((cmd, ""));
+        let (name, args) = rest.split_once(' ').unwrap_or((rest, ""));
+        let mut o = String::new();
+        let result: PgResult<()> = (|| {
+            match verb {
+                "dump" => {
+                    let env = HeapEnv { bufmgr: &bufmgr, store: &store, tx: &system, extension_lock: &NoExtensionLock };
+                    return dump(&env, &mut o);
+                }
+                "vacuum" => {
+                    let env = HeapEnv { bufmgr: &bufmgr, store: &store, tx: &system, extension_lock: &NoExtensionLock };
+                    let oldest = system.oldest_xmin();
+                    let (stats, blocks) = pruneheap::vacuum_relation(&env, rel(), oldest, &mut || Ok(()))?;
+                    writeln!(
+                        o,
+                        "oldest_xmin {oldest}: {blocks} blocks, removed {}, live {}, recently dead {}, empty pages {}",
+                        stats.removed, stats.live, stats.recently_dead, stats.empty_pages
+                    )
+                    .ok();
+                    writeln!(o, "empty tail {}", pruneheap::count_empty_tail(&env, rel())?).ok();
+                    return Ok(());
+                }
+                _ => {}
+            }
+            let slot = name
+                .strip_prefix('T')
+                .and_then(|n| n.parse::<usize>().ok())
+                .filter(|n| (1..=SYSTEM_SLOT).contains(n))
+                .ok_or_else(|| script_error(format!("unknown backend {name:?}")))?
+                - 1;
+            if !backends.contains_key(name) {
+                let proc = shm.proc_array().claim(slot, 1000 + slot as i32).ok_or_else(|| script_error("slot taken"))?;
+                proc.activate(slot as i32, 5, 0);
+                backends.insert(
+                    name.to_owned(),
+                    Backend {
+                        name: name.to_owned(),
+                        _proc: proc,
+                        tx: Transam::new(&shm, dir, slot),
+                        combos: ComboCids::new(),
+                        xid: None,
+                        cid: 0,
+                        snapshot: None,
+                        repeatable_read: false,
+                    },
+                );
+            }
+            let Some(b) = backends.get_mut(name) else { return Err(script_error("no backend")) };
+            let Backend { name, tx, combos, xid, cid, snapshot, repeatable_read, .. } = b;
+            let env = HeapEnv { bufmgr: &bufmgr, store: &store, tx, extension_lock: &NoExtensionLock };
+            let need_xid = |x: &Option<TransactionId>| x.ok_or_else(|| script_error("no transaction (begin first)"));
+            let need_snapshot =
+                |s: &Option<Snapshot>| s.clone().ok_or_else(|| script_error("no snapshot (snapshot first)"));
+            let mut waits: Vec<String> = Vec::new();
+            // Runs a write with a WriteXact whose waits are recorded and refused.
+            macro_rules! with_write {
+                (|$w:ident| $body:expr) => {{
+                    let who = name.clone();
+                    let mut wait = |x: TransactionId| -> PgResult<()> {
+                        waits.push(format!("{who} waits for xid {x}"));
+                        Err(PgError::new(SqlState::LockNotAvailable, format!("would wait for transaction {x}")))
+                    };
+                    let mut $w = WriteXact {
+                        xid: need_xid(xid)?,
+                        cid: *cid,
+                        combocids: combos,
+                        transaction_snapshot: *repeatable_read,
+                        wait_for_xid: &mut wait,
+                    };
+                    let r = $body;
+                    for l in &waits {
+                        writeln!(o, "{l}").ok();
+                    }
+                    r
+                }};
+            }
+            match verb {
+                "begin" => {
+                    if xid.is_some() {
+                        return Err(script_error("already in a transaction"));
+                    }
+                    *repeatable_read = args.trim() == "rr";
+                    let x = tx.assign_xid()?;
+                    *xid = Some(x);
+                    *cid = 0;
+                    let s = tx.snapshot(*cid);
+                    writeln!(o, "xid {x}, {}", fmt_snapshot(&s)).ok();
+                    *snapshot = Some(s);
+                }
+                "snapshot" => {
+                    let s = tx.snapshot(*cid);
+                    writeln!(o, "{}", fmt_snapshot(&s)).ok();
+                    *snapshot = Some(s);
+                }
+                "cci" => {
+                    *cid += 1;
+                    writeln!(o, "cid {cid}").ok();
+                }
+                "insert" => {
+                    let t = parse_row(args)?;
+                    let tid = with_write!(|w| heapam::insert(&env, rel(), t, &mut w))?;
+                    writeln!(o, "{tid}").ok();
+                }
+                "fill" => {
+                    let (n, len) = args.split_once(' ').ok_or_else(|| script_error("fill T N LEN"))?;
+                    let n: i32 = n.parse().map_err(|_| script_error("bad N"))?;
+                    let len: usize = len.trim().parse().map_err(|_| script_error("bad LEN"))?;
+                    let tids = with_write!(|w| (1..=n)
+                        .map(|i| heapam::insert(&env, rel(), row(1000 + i, &"x".repeat(len)), &mut w))
+                        .collect::<PgResult<Vec<_>>>())?;
+                    if let (Some(first), Some(last)) = (tids.first(), tids.last()) {
+                        writeln!(o, "{n} rows {first}..{last}").ok();
+                    }
+                }
+                "scan" => {
+                    let snap = need_snapshot(snapshot)?;
+                    let me = Me { xid: *xid, combocids: combos };
+                    let mut scan = HeapScan::begin(&env, rel())?;
+                    let mut n = 0;
+                    while let Some((tid, bytes)) = scan.next(&env, &snap, me)? {
+                        writeln!(o, "{tid} {}", fmt_row(&bytes)?).ok();
+                        n += 1;
+                    }
+                    writeln!(o, "{n} rows").ok();
+                }
+                "fetch" => {
+                    let snap = need_snapshot(snapshot)?;
+                    let me = Me { xid: *xid, combocids: combos };
+                    match heapam::fetch(&env, rel(), parse_tid(args)?, &snap, me)? {
+                        Some(bytes) => writeln!(o, "{}", fmt_row(&bytes)?).ok(),
+                        None => writeln!(o, "not visible").ok(),
+                    };
+                }
+                "update" => {
+                    let (tid, new) = args.split_once(' ').ok_or_else(|| script_error("update T TID ROW"))?;
+                    let (tid, new) = (parse_tid(tid)?, parse_row(new)?);
+                    let (r, new_tid) = with_write!(|w| heapam::update(&env, rel(), tid, new, &mut w))?;
+                    match new_tid {
+                        Some(t) => writeln!(o, "{}, new version {t}", fmt_result(&r)).ok(),
+                        None => writeln!(o, "{}", fmt_result(&r)).ok(),
+                    };
+                }
+                "delete" => {
+                    let tid = parse_tid(args)?;
+                    let r = with_write!(|w| heapam::delete(&env, rel(), tid, &mut w))?;
+                    writeln!(o, "{}", fmt_result(&r)).ok();
+                }
+                "latest" => {
+                    let tid = parse_tid(args)?;
+                    let r = with_write!(|w| heapam::latest_version_tid(&env, rel(), tid, &mut w))?;
+                    match r {
+                        Some(t) => writeln!(o, "{t}").ok(),
+                        None => writeln!(o, "none").ok(),
+                    };
+                }
+                "commit" | "abort" => {
+                    match xid.take() {
+                        Some(x) if verb == "commit" => tx.commit(x, false, false)?,
+                        Some(x) => tx.abort(x)?,
+                        None => tx.end_without_xid(),
+                    }
+                    combos.clear();
+                    *cid = 0;
+                    *snapshot = None;
+                }
+                other => return Err(script_error(format!("unknown command {other:?}"))),
+            }
+            Ok(())
+        })();
+        out.push_str(&o);
+        if let Err(e) = result {
+            writeln!(out, "{}", fmt_error(&e)).ok();
+        }
+    }
+    out
+}
+
+#[test]
+fn golden_scripts() {
+    let scripts = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/heap/testscripts");
+    let update = std::env::var_os("UPDATE_GOLDEN").is_some();
+    let mut entries: Vec<_> =
+        std::fs::read_dir(&scripts).expect("testscripts dir").flatten().map(|e| e.path()).collect();
+    entries.sort();
+    assert!(!entries.is_empty());
+    let mut failed = Vec::new();
+    for path in entries {
+        let expected = std::fs::read_to_string(&path).expect("read script");
+        let dir = tempfile::tempdir().expect("tempdir");
+        let actual = run_script(&expected, dir.path());
+        if actual != expected {
+            if update {
+                std::fs::write(&path, &actual).expect("rewrite script");
+            } else {
+                eprintln!("--- {} expected\n{expected}\n--- actual\n{actual}", path.display());
+                failed.push(path.display().to_string());
+            }
+        }
+    }
+    assert!(failed.is_empty(), "golden scripts differ: {failed:?} (UPDATE_GOLDEN=1 to rewrite)");
+}
+
+/// One test backend: a claimed slot, its transaction handle and combo cids.
+struct TestBackend<'a> {
+    _proc: ProcHandle<'a>,
+    tx: Transam<'a>,
+    combos: ComboCids,
+}
+
+fn backend<'a>(shm: &'a SharedMemory, dir: &Path, slot: usize) -> TestBackend<'a> {
+    let proc = shm.proc_array().claim(slot, 1000 + slot as i32).expect("slot");
+    proc.activate(slot as i32, 5, 0);
+    TestBackend { _proc: proc, tx: Transam::new(shm, dir, slot), combos: ComboCids::new() }
+}
+
+fn no_wait(x: TransactionId) -> PgResult<()> {
+    Err(PgError::internal(format!("unexpected wait for {x}")))
+}
+
+/// Inserts `rows` in one transaction and commits.
+fn insert_committed(env: &HeapEnv<'_, '_>, combos: &mut ComboCids, rows: impl IntoIterator<Item = Vec<u8>>) -> Vec<ItemPointer> {
+    let xid = env.tx.assign_xid().expect("xid");
+    let mut wait = no_wait;
+    let mut w = WriteXact { xid, cid: 0, combocids: combos, transaction_snapshot: false, wait_for_xid: &mut wait };
+    let tids = rows.into_iter().map(|t| heapam::insert(env, rel(), t, &mut w).expect("insert")).collect();
+    env.tx.commit(xid, false, false).expect("commit");
+    combos.clear();
+    tids
+}
+
+/// Every visible row's tid and id, with a fresh snapshot.
+fn scan_all(env: &HeapEnv<'_, '_>) -> Vec<(ItemPointer, i32)> {
+    let snap = env.tx.snapshot(0);
+    let combos = ComboCids::new();
+    let me = Me { xid: env.tx.my_xid(), combocids: &combos };
+    let mut scan = HeapScan::begin(env, rel()).expect("scan");
+    let mut out = Vec::new();
+    while let Some((tid, bytes)) = scan.next(env, &snap, me).expect("next") {
+        match deform_tuple(&desc(), &bytes).expect("deform")[0] {
+            Datum::Int4(id) => out.push((tid, id)),
+            ref other => panic!("unexpected id {other:?}"),
+        }
+    }
+    env.tx.end_without_xid();
+    out
+}
+
+#[test]
+fn a_row_too_big_is_54000_and_changes_nothing() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (shm, store) = cluster(dir.path(), 16);
+    let bufmgr = BufferManager::new(&shm, store.clone()).expect("bufmgr");
+    let mut b = backend(&shm, dir.path(), 0);
+    let env = HeapEnv { bufmgr: &bufmgr, store: &store, tx: &b.tx, extension_lock: &NoExtensionLock };
+    let err = form_tuple(&desc(), &[Datum::Int4(1), Datum::Text("x".repeat(9000))]).expect_err("too big");
+    assert_eq!(err.code.code(), "54000");
+    assert!(err.message.starts_with("row is too big: size 9040, maximum size 8160"), "{}", err.message);
+    // The largest row that fits fills a page of its own.
+    let fits = row(1, &"x".repeat(MAX_HEAP_TUPLE_SIZE - 40));
+    assert_eq!(fits.len(), MAX_HEAP_TUPLE_SIZE);
+    // A tuple built otherwise (one byte more) is refused by insert and update
+    // before the relation grows or the old version is touched.
+    let mut over = fits.clone();
+    over.push(0);
+    let xid = b.tx.assign_xid().expect("xid");
+    let mut wait = no_wait;
+    let mut w = WriteXact { xid, cid: 0, combocids: &mut b.combos, transaction_snapshot: false, wait_for_xid: &mut wait };
+    let err = heapam::insert(&env, rel(), over.clone(), &mut w).expect_err("too big");
+    assert_eq!((err.code.code(), err.message.as_str()), ("54000", "row is too big: size 8168, maximum size 8160"));
+    assert_eq!(heapam::nblocks(&env, rel()).expect("nblocks"), 0, "no empty page left behind");
+    let small = heapam::insert(&env, rel(), row(1, "a"), &mut w).expect("insert");
+    w.cid = 1;
+    let err = heapam::update(&env, rel(), small, over, &mut w).expect_err("too big");
+    assert_eq!(err.code.code(), "54000");
+    let big = heapam::insert(&env, rel(), fits, &mut w).expect("the largest row fits");
+    assert_eq!(big, ItemPointer::new(1, 1), "on a new page");
+    w.cid = 2;
+    assert_eq!(heapam::delete(&env, rel(), small, &mut w).expect("delete"), ModifyResult::Done, "untouched by the failed update");
+}
+
+#[test]
+fn scanning_an_empty_relation_and_fetching_past_the_end() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (shm, store) = cluster(dir.path(), 16);
+    let bufmgr = BufferManager::new(&shm, store.clone()).expect("bufmgr");
+    let mut b = backend(&shm, dir.path(), 0);
+    let env = HeapEnv { bufmgr: &bufmgr, store: &store, tx: &b.tx, extension_lock: &NoExtensionLock };
+    assert!(scan_all(&env).is_empty());
+    let snap = b.tx.snapshot(0);
+    let me = Me { xid: None, combocids: &b.combos };
+    assert_eq!(heapam::fetch(&env, rel(), ItemPointer::new(0, 1), &snap, me).expect("fetch"), None);
+    assert_eq!(heapam::fetch_any(&env, rel(), ItemPointer::new(0, 1)).expect("fetch_any"), None);
+    assert_eq!(pruneheap::count_empty_tail(&env, rel()).expect("tail"), 0);
+    let (stats, blocks) = pruneheap::vacuum_relation(&env, rel(), b.tx.oldest_xmin(), &mut || Ok(())).expect("vacuum");
+    assert_eq!((stats, blocks), (pruneheap::PruneStats::default(), 0));
+    b.tx.end_without_xid();
+    let env = HeapEnv { bufmgr: &bufmgr, store: &store, tx: &b.tx, extension_lock: &NoExtensionLock };
+    let tid = insert_committed(&env, &mut b.combos, [row(1, "a")])[0];
+    let snap = b.tx.snapshot(0);
+    let me = Me { xid: None, combocids: &b.combos };
+    for past in [ItemPointer::new(1, 1), ItemPointer::new(u32::MAX - 1, 1), ItemPointer::new(0, 2), ItemPointer::new(0, 0), ItemPointer::new(0, u16::MAX)] {
+        assert_eq!(heapam::fetch(&env, rel(), past, &snap, me).expect("fetch"), None, "{past}");
+        assert_eq!(heapam::fetch_any(&env, rel(), past).expect("fetch_any"), None, "{past}");
+    }
+    assert!(heapam::fetch(&env, rel(), tid, &snap, me).expect("fetch").is_some());
+    // A write to a tid that is not there is an error, not a panic or a write elsewhere.
+    let xid = b.tx.assign_xid().expect("xid");
+    let mut wait = no_wait;
+    let mut w = WriteXact { xid, cid: 0, combocids: &mut b.combos, transaction_snapshot: false, wait_for_xid: &mut wait };
+    assert!(heapam::delete(&env, rel(), ItemPointer::new(0, 2), &mut w).is_err());
+    assert!(heapam::delete(&env, rel(), ItemPointer::new(7, 1), &mut w).is_err());
+    assert_eq!(heapam::latest_version_tid(&env, rel(), ItemPointer::new(7, 1), &mut w).expect("latest"), None);
+    assert_eq!(heapam::latest_version_tid(&env, rel(), ItemPointer::new(0, 9), &mut w).expect("latest"), None);
+}
+
+#[test]
+fn many_inserts_span_pages_and_a_scan_finds_each_row_once() {
+    const ROWS: i32 = 2000;
+    let dir = tempfile::tempdir().expect("tempdir");
+    // A pool smaller than the relation: pages are written out and read back.
+    let (shm, store) = cluster(dir.path(), 8);
+    let bufmgr = BufferManager::new(&shm, store.clone()).expect("bufmgr");
+    let mut b = backend(&shm, dir.path(), 0);
+    let env = HeapEnv { bufmgr: &bufmgr, store: &store, tx: &b.tx, extension_lock: &NoExtensionLock };
+    let tids = insert_committed(&env, &mut b.combos, (0..ROWS).map(|i| row(i, &"v".repeat((i % 200) as usize))));
+    let blocks = heapam::nblocks(&env, rel()).expect("nblocks");
+    assert!(blocks > 8, "{blocks} blocks");
+    let distinct: HashSet<ItemPointer> = tids.iter().copied().collect();
+    assert_eq!(distinct.len(), tids.len(), "every insert got its own tid");
+    let seen = scan_all(&env);
+    assert_eq!(seen.len(), ROWS as usize);
+    let ids: HashSet<i32> = seen.iter().map(|&(_, id)| id).collect();
+    assert_eq!(ids, (0..ROWS).collect::<HashSet<_>>(), "each row exactly once");
+    for (tid, id) in &seen {
+        assert_eq!(tids[*id as usize], *tid, "row {id} where insert put it");
+    }
+    // Tids come out in physical order.
+    assert!(seen.windows(2).all(|p| p[0].0 < p[1].0));
+}
+
+#[test]
+fn vacuum_during_a_delete_keeps_the_page_prunable_for_later() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (shm, store) = cluster(dir.path(), 16);
+    let bufmgr = BufferManager::new(&shm, store.clone()).expect("bufmgr");
+    let mut a = backend(&shm, dir.path(), 0);
+    let b = backend(&shm, dir.path(), 1);
+    let env_a = HeapEnv { bufmgr: &bufmgr, store: &store, tx: &a.tx, extension_lock: &NoExtensionLock };
+    // Seven rows of 1120 bytes leave the page with almost no free space.
+    let tids = insert_committed(&env_a, &mut a.combos, (0..7).map(|i| row(i, &"x".repeat(1120))));
+    assert!(tids.iter().all(|t| t.block == 0));
+    let env_a = HeapEnv { bufmgr: &bufmgr, store: &store, tx: &a.tx, extension_lock: &NoExtensionLock };
+    let xid = a.tx.assign_xid().expect("xid");
+    let mut wait = no_wait;
+    let mut w = WriteXact { xid, cid: 0, combocids: &mut a.combos, transaction_snapshot: false, wait_for_xid: &mut wait };
+    assert_eq!(heapam::delete(&env_a, rel(), tids[0], &mut w).expect("delete"), ModifyResult::Done);
+    let prune_xid = |env: &HeapEnv<'_, '_>| {
+        let buf = env.bufmgr.read_buffer(crate::buffer::BufferTag::new(rel(), ForkNumber::Main, 0), crate::buffer::ReadMode::Normal, None).expect("read");
+        let page = buf.lock_shared();
+        Page::new(&page).prune_xid()
+    };
+    assert_eq!(prune_xid(&env_a), xid);
+    // VACUUM while the delete is in progress: nothing to remove yet, and the
+    // page must still say that it may become prunable.
+    let env_b = HeapEnv { bufmgr: &bufmgr, store: &store, tx: &b.tx, extension_lock: &NoExtensionLock };
+    let (stats, _) = pruneheap::vacuum_relation(&env_b, rel(), b.tx.oldest_xmin(), &mut || Ok(())).expect("vacuum");
+    assert_eq!((stats.removed, stats.live), (0, 7));
+    assert_eq!(prune_xid(&env_b), xid, "the running deleter is remembered");
+    a.tx.commit(xid, false, false).expect("commit");
+    // A later scan prunes the page on its way (the row is dead to everyone).
+    let seen = scan_all(&env_b);
+    assert_eq!(seen.len(), 6);
+    let buf = bufmgr.read_buffer(crate::buffer::BufferTag::new(rel(), ForkNumber::Main, 0), crate::buffer::ReadMode::Normal, None).expect("read");
+    let page = buf.lock_shared();
+    let p = Page::new(&page);
+    assert!(!p.item_id(tids[0].offset).expect("lp").is_used(), "pruned by the scan");
+    assert_eq!(p.prune_xid(), 0);
+}
+
+/// The relation extension lock of the test: a flag under a std Mutex, shared
+/// by the threads standing in for backends.
+#[derive(Default)]
+struct MutexExtensionLock {
+    held: Mutex<bool>,
+    released: Condvar,
+}
+
+impl ExtensionLock for MutexExtensionLock {
+    fn lock(&self, _rel: RelFileLocator) -> PgResult<()> {
+        let mut held = self.held.lock().unwrap_or_else(|p| p.into_inner());
+        while *held {
+            held = self.released.wait(held).unwrap_or_else(|p| p.into_inner());
+        }
+        *held = true;
+        Ok(())
+    }
+    fn unlock(&self, _rel: RelFileLocator) {
+        *self.held.lock().unwrap_or_else(|p| p.into_inner()) = false;
+        self.released.notify_one();
+    }
+}
+
+#[test]
+fn concurrent_extension_loses_and_duplicates_nothing() {
+    const THREADS: usize = 4;
+    const ROWS: i32 = 400;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (shm, store) = cluster(dir.path(), 12);
+    drop(store);
+    let lock = MutexExtensionLock::default();
+    let barrier = std::sync::Barrier::new(THREADS);
+    let all: Vec<Vec<ItemPointer>> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..THREADS)
+            .map(|t| {
+                let (shm, dir, lock, barrier) = (&shm, dir.path(), &lock, &barrier);
+                s.spawn(move || {
+                    // Each thread is a backend: its own slot, files and buffer manager.
+                    let store = Arc::new(SmgrBlockStore::new(Smgr::new(dir)));
+                    let bufmgr = BufferManager::new(shm, store.clone()).expect("bufmgr");
+                    let mut b = backend(shm, dir, t);
+                    let env = HeapEnv { bufmgr: &bufmgr, store: &store, tx: &b.tx, extension_lock: lock };
+                    barrier.wait();
+                    let xid = b.tx.assign_xid().expect("xid");
+                    let mut wait = no_wait;
+                    let mut w = WriteXact { xid, cid: 0, combocids: &mut b.combos, transaction_snapshot: false, wait_for_xid: &mut wait };
+                    let id = |i: i32| t as i32 * 100_000 + i;
+                    // Rows of varying width, some large, so that pages fill at
+                    // different moments in different threads.
+                    let tids: Vec<ItemPointer> = (0..ROWS)
+                        .map(|i| heapam::insert(&env, rel(), row(id(i), &"y".repeat(((i * 37 + t as i32 * 11) % 700) as usize)), &mut w).expect("insert"))
+                        .collect();
+                    b.tx.commit(xid, false, false).expect("commit");
+                    tids
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().expect("thread")).collect()
+    });
+    let flat: Vec<ItemPointer> = all.iter().flatten().copied().collect();
+    let distinct: HashSet<ItemPointer> = flat.iter().copied().collect();
+    assert_eq!(distinct.len(), THREADS * ROWS as usize, "no tid handed out twice");
+    let store = Arc::new(SmgrBlockStore::new(Smgr::new(dir.path())));
+    let bufmgr = BufferManager::new(&shm, store.clone()).expect("bufmgr");
+    let b = backend(&shm, dir.path(), THREADS);
+    let env = HeapEnv { bufmgr: &bufmgr, store: &store, tx: &b.tx, extension_lock: &NoExtensionLock };
+    let seen = scan_all(&env);
+    assert_eq!(seen.len(), THREADS * ROWS as usize, "every row found once");
+    let mut expected: Vec<(ItemPointer, i32)> = all
+        .iter()
+        .enumerate()
+        .flat_map(|(t, tids)| tids.iter().enumerate().map(move |(i, tid)| (*tid, t as i32 * 100_000 + i as i32)))
+        .collect();
+    expected.sort();
+    assert_eq!(seen, expected, "each row at the tid its insert returned");
+    // No page was left empty by an extension that lost a race.
+    let blocks = heapam::nblocks(&env, rel()).expect("nblocks");
+    let used: HashSet<u32> = flat.iter().map(|t| t.block).collect();
+    assert_eq!(used.len() as u32, blocks, "{blocks} blocks, {} used", used.len());
+}
