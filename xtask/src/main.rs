@@ -80,8 +80,12 @@ enum Cmd {
     },
 }
 
+/// The workspace this xtask was run from. `cargo run` sets CARGO_MANIFEST_DIR
+/// at run time; the compile-time value is only a fallback, because one build
+/// of xtask may be reused from another checkout sharing the target directory.
 fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().map(Path::to_path_buf).unwrap_or_else(|| PathBuf::from("."))
+    let manifest = std::env::var_os("CARGO_MANIFEST_DIR").map(PathBuf::from).unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")));
+    manifest.parent().map(Path::to_path_buf).unwrap_or_else(|| PathBuf::from("."))
 }
 
 fn cargo() -> Command {
