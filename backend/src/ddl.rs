@@ -314,24 +314,54 @@ fn vacuum(session: &mut Session, v: &sqlparser::ast::VacuumStatement) -> PgResul
     // VACUUM holds no snapshot of its own: only other sessions' matter.
     crate::xact::abort(session);
     for (oid, rel) in targets {
-        // Readers and writers may go on; another VACUUM or DDL may not.
-        let tag = LockTag::Relation { db, rel: oid };
-        crate::xact::lock(session, tag, LockMode::ShareUpdateExclusive, false)?;
+        vacuum_table(session, oid, rel, None)?;
+    }
+    Ok(Outcome::Command("VACUUM".into()))
+}
+
+/// Autovacuum's cost-based delay: sleep `delay` whenever the pages processed
+/// cost `limit` (each page is charged `vacuum_cost_page_miss`; PostgreSQL
+/// also tells hits from misses and charges dirtied pages extra).
+#[derive(Debug, Clone, Copy)]
+pub struct CostDelay {
+    pub delay: std::time::Duration,
+    pub limit: u32,
+    pub page_cost: u32,
+}
+
+/// Vacuums one table (prune every page, cut an empty tail, update the
+/// statistics) outside any transaction; `cost` is autovacuum's throttle
+/// (None: manual VACUUM, which runs at full speed as with PostgreSQL's
+/// default vacuum_cost_delay = 0).
+pub fn vacuum_table(session: &mut Session, oid: u32, rel: RelFileLocator, cost: Option<CostDelay>) -> PgResult<()> {
+    let db = session.database_oid;
+    // Readers and writers may go on; another VACUUM or DDL may not.
+    let tag = LockTag::Relation { db, rel: oid };
+    crate::xact::lock(session, tag, LockMode::ShareUpdateExclusive, false)?;
+    let result = (|| {
         let oldest_xmin = session.storage.transam.oldest_xmin();
         let env = session.storage.heap_env();
         let interrupts = &session.interrupts;
         let deadline = session.deadline;
-        let mut check = || interrupts.check(deadline);
-        storage::heap::pruneheap::vacuum_relation(&env, rel, oldest_xmin, &mut check)?;
-        session.tx.dirty.insert(rel);
-        truncate_empty_tail(session, oid, rel)?;
-        session.storage.locks.borrow_mut().release(tag, LockMode::ShareUpdateExclusive);
-    }
-    let dirty = std::mem::take(&mut session.tx.dirty);
-    for rel in dirty {
+        let mut balance = 0u32;
+        let mut check = || {
+            if let Some(c) = cost {
+                balance += c.page_cost;
+                if balance >= c.limit {
+                    std::thread::sleep(c.delay);
+                    balance = 0;
+                }
+            }
+            interrupts.check(deadline)
+        };
+        let (stats, _) = storage::heap::pruneheap::vacuum_relation(&env, rel, oldest_xmin, &mut check)?;
         session.storage.bufmgr.flush_relation(rel).map_err(PgError::from)?;
-    }
-    Ok(Outcome::Command("VACUUM".into()))
+        truncate_empty_tail(session, oid, rel)?;
+        storage::pgstat::TableStats::new(session.shmem).vacuumed(db, oid, stats.live, stats.recently_dead, crate::session::now_pg(), cost.is_some());
+        Ok(())
+    })();
+    session.storage.locks.borrow_mut().release(tag, LockMode::ShareUpdateExclusive);
+    result
 }
 
 /// Gives the empty pages at the end of a relation back to the file system,

@@ -26,6 +26,7 @@
 
 #![forbid(unsafe_code)]
 
+mod autovacuum;
 mod connection;
 mod ddl;
 mod crash_notice;
@@ -35,12 +36,12 @@ mod session;
 mod startup_process;
 mod startup;
 mod syntax;
+mod sysviews;
 mod table_access;
 mod tcop;
 mod utility;
 mod xact;
 
-use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -106,6 +107,13 @@ fn main() -> ExitCode {
                 ExitCode::from(1)
             }
         },
+        "autovacuum" => match autovacuum::run() {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(msg) => {
+                eprintln!("FATAL:  {msg}");
+                ExitCode::from(1)
+            }
+        },
         "startup" => match startup_process::run() {
             Ok(()) => ExitCode::SUCCESS,
             Err(msg) => {
@@ -114,7 +122,7 @@ fn main() -> ExitCode {
             }
         },
         other => {
-            eprintln!("backend: unknown role \"{other}\" (known: client, startup)");
+            eprintln!("backend: unknown role \"{other}\" (known: client, startup, autovacuum)");
             ExitCode::from(1)
         }
     }
@@ -139,32 +147,12 @@ fn run_client() -> Result<ExitCode, String> {
     storage::elog::init(storage::elog::filter_for(&settings.show("log_min_messages").unwrap_or_default()));
     let socket = storage::ipc::take_client_socket().map_err(|e| e.to_string())?;
 
-    let slot_index = slot.as_ref().map(|h| h.index()).unwrap_or(0);
+    // A backend without a slot (a cancel request, a refused connection)
+    // never runs a transaction; it borrows the reserved last slot, which no
+    // process ever claims, so that it touches no live backend's state.
+    let slot_index = slot.as_ref().map(|h| h.index()).unwrap_or(shmem.layout().proc_slots as usize - 1);
     let storage_env = xact::StorageEnv::new(shmem, &data_dir, slot_index, pid).map_err(|e| e.message)?;
-    let session = session::Session {
-        settings,
-        user_oid: 0,
-        storage: storage_env,
-        tx: xact::TxState::default(),
-        relcache: relcache::RelCache::default(),
-        scans: Vec::new(),
-        local_catalog_version: 0,
-        user: String::new(),
-        database: String::new(),
-        database_oid: 0,
-        is_superuser: false,
-        pid,
-        xact: session::XactState::Idle,
-        xact_start: 0,
-        stmt_start: 0,
-        prepared: HashMap::new(),
-        portals: HashMap::new(),
-        shmem,
-        interrupts: interrupts.clone(),
-        deadline: None,
-        implicit_xact: false,
-        notices: Vec::new(),
-    };
+    let session = session::Session::new(settings, shmem, interrupts.clone(), storage_env, pid);
     let tcop = tcop::Tcop::new(session);
     let session_for_exit = tcop.clone();
 

@@ -113,6 +113,11 @@ pub fn lookup_relation(session: &mut Session, schema: Option<&str>, name: &str) 
             session.relcache.by_oid.insert(rel.oid, rel.clone());
             return Ok(Some(rel));
         }
+        if nsp == PG_CATALOG_NAMESPACE
+            && let Some(view) = crate::sysviews::lookup(name)
+        {
+            return Ok(Some(view));
+        }
     }
     Ok(None)
 }
@@ -120,6 +125,9 @@ pub fn lookup_relation(session: &mut Session, schema: Option<&str>, name: &str) 
 /// Relation `oid`, if it exists for this transaction.
 pub fn relation_by_oid(session: &mut Session, oid: u32) -> PgResult<Option<Arc<RelationInfo>>> {
     accept_invalidations(session);
+    if let Some(view) = crate::sysviews::by_oid(oid) {
+        return Ok(Some(view));
+    }
     if let Some(rel) = session.relcache.by_oid.get(&oid) {
         return Ok(Some(rel.clone()));
     }

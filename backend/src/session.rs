@@ -90,6 +90,41 @@ pub fn now_pg() -> i64 {
 }
 
 impl Session {
+    /// A session before authentication (or a background process's): no
+    /// user, no database, idle.
+    pub fn new(
+        settings: Settings,
+        shmem: &'static SharedMemory,
+        interrupts: Interrupts,
+        storage: crate::xact::StorageEnv,
+        pid: i32,
+    ) -> Session {
+        Session {
+            settings,
+            user: String::new(),
+            database: String::new(),
+            database_oid: 0,
+            is_superuser: false,
+            user_oid: 0,
+            pid,
+            xact: XactState::Idle,
+            xact_start: 0,
+            stmt_start: 0,
+            prepared: HashMap::new(),
+            portals: HashMap::new(),
+            shmem,
+            interrupts,
+            deadline: None,
+            implicit_xact: false,
+            notices: Vec::new(),
+            storage,
+            tx: crate::xact::TxState::default(),
+            relcache: crate::relcache::RelCache::default(),
+            scans: Vec::new(),
+            local_catalog_version: 0,
+        }
+    }
+
     /// Called before each statement: statement timestamp, statement_timeout,
     /// and the implicit transaction when no block is open.
     pub fn start_statement(&mut self) {

@@ -29,7 +29,9 @@ pub fn relation_desc(info: &RelationInfo) -> RelationDesc {
         oid: info.oid,
         name: info.name.clone(),
         schema: info.namespace.clone(),
-        relkind: info.kind,
+        // The planner reads a system view like a table; changing one fails
+        // in the table access functions below.
+        relkind: if info.kind == 'v' { 'r' } else { info.kind },
         columns: info
             .columns
             .iter()
@@ -67,9 +69,13 @@ impl CatalogView for SessionCatalog<'_> {
 
 /// One open scan of a statement.
 pub struct OpenScan {
-    scan: HeapScan,
+    /// None for a system view, whose rows are computed when the scan begins.
+    scan: Option<HeapScan>,
+    view_rows: std::collections::VecDeque<Vec<Datum>>,
     desc: TupleDesc,
     snapshot: Snapshot,
+    relid: u32,
+    returned: u64,
 }
 
 /// The tuple descriptor of a relation as the planner described it.
@@ -94,10 +100,14 @@ fn to_tid(ip: ItemPointer) -> Tid {
 }
 
 pub fn scan_begin(session: &mut Session, rel: &RelationDesc) -> PgResult<ScanId> {
-    let loc = locator(session, rel)?;
     let desc = tuple_desc(rel)?;
     let snapshot = crate::xact::statement_snapshot(session);
-    let scan = HeapScan::begin(&session.storage.heap_env(), loc)?;
+    let (scan, view_rows) = if crate::sysviews::is_view(rel.oid) {
+        (None, crate::sysviews::rows(session, rel.oid)?)
+    } else {
+        let loc = locator(session, rel)?;
+        (Some(HeapScan::begin(&session.storage.heap_env(), loc)?), Default::default())
+    };
     let id = match session.scans.iter().position(Option::is_none) {
         Some(i) => i,
         None => {
@@ -105,7 +115,7 @@ pub fn scan_begin(session: &mut Session, rel: &RelationDesc) -> PgResult<ScanId>
             session.scans.len() - 1
         }
     };
-    session.scans[id] = Some(OpenScan { scan, desc, snapshot });
+    session.scans[id] = Some(OpenScan { scan, view_rows, desc, snapshot, relid: rel.oid, returned: 0 });
     Ok(ScanId(id as u32))
 }
 
@@ -115,22 +125,40 @@ pub fn scan_next(session: &mut Session, id: ScanId) -> PgResult<Option<(Tid, Vec
     let Some(Some(open)) = session.scans.get_mut(id.0 as usize) else {
         return Err(PgError::internal(format!("scan {} is not open", id.0)));
     };
-    match open.scan.next(&env, &open.snapshot, me)? {
-        Some((ip, bytes)) => Ok(Some((to_tid(ip), deform_tuple(&open.desc, &bytes)?))),
+    let Some(scan) = open.scan.as_mut() else {
+        return Ok(open.view_rows.pop_front().map(|row| (Tid { block: 0, offset: 0 }, row)));
+    };
+    match scan.next(&env, &open.snapshot, me)? {
+        Some((ip, bytes)) => {
+            open.returned += 1;
+            Ok(Some((to_tid(ip), deform_tuple(&open.desc, &bytes)?)))
+        }
         None => Ok(None),
     }
 }
 
 pub fn scan_end(session: &mut Session, id: ScanId) {
-    if let Some(slot) = session.scans.get_mut(id.0 as usize) {
-        *slot = None;
+    if let Some(slot) = session.scans.get_mut(id.0 as usize)
+        && let Some(open) = slot.take()
+        && open.scan.is_some()
+    {
+        storage::pgstat::TableStats::new(session.shmem).scanned(session.database_oid, open.relid, open.returned);
     }
 }
 
+fn count(session: &mut Session, relid: u32) -> &mut storage::pgstat::XactTableCounts {
+    session.tx.counts.entry(relid).or_default()
+}
+
 pub fn insert_row(session: &mut Session, rel: &RelationDesc, row: Vec<Datum>) -> PgResult<Tid> {
+    if crate::sysviews::is_view(rel.oid) {
+        return Err(crate::sysviews::not_updatable(&rel.name, "insert into"));
+    }
     let loc = locator(session, rel)?;
     let tuple = form_tuple(&tuple_desc(rel)?, &row)?;
-    crate::xact::with_write(session, &[loc], |env, w| heapam::insert(env, loc, tuple, w)).map(to_tid)
+    let tid = crate::xact::with_write(session, &[loc], |env, w| heapam::insert(env, loc, tuple, w))?;
+    count(session, rel.oid).inserted += 1;
+    Ok(to_tid(tid))
 }
 
 /// The outcome for the executor; on a concurrent update, the newest
@@ -148,14 +176,30 @@ fn outcome(session: &mut Session, rel: &RelationDesc, loc: RelFileLocator, r: Mo
 }
 
 pub fn update_row(session: &mut Session, rel: &RelationDesc, tid: Tid, row: Vec<Datum>) -> PgResult<ModifyOutcome> {
+    if crate::sysviews::is_view(rel.oid) {
+        return Err(crate::sysviews::not_updatable(&rel.name, "update"));
+    }
     let loc = locator(session, rel)?;
     let tuple = form_tuple(&tuple_desc(rel)?, &row)?;
-    let (r, _) = crate::xact::with_write(session, &[loc], |env, w| heapam::update(env, loc, to_ip(tid), tuple, w))?;
+    let (r, new_tid) = crate::xact::with_write(session, &[loc], |env, w| heapam::update(env, loc, to_ip(tid), tuple, w))?;
+    if let Some(new_tid) = new_tid {
+        let c = count(session, rel.oid);
+        c.updated += 1;
+        if new_tid.block == tid.block {
+            c.hot_updated += 1;
+        }
+    }
     outcome(session, rel, loc, r)
 }
 
 pub fn delete_row(session: &mut Session, rel: &RelationDesc, tid: Tid) -> PgResult<ModifyOutcome> {
+    if crate::sysviews::is_view(rel.oid) {
+        return Err(crate::sysviews::not_updatable(&rel.name, "delete from"));
+    }
     let loc = locator(session, rel)?;
     let r = crate::xact::with_write(session, &[loc], |env, w| heapam::delete(env, loc, to_ip(tid), w))?;
+    if r == ModifyResult::Done {
+        count(session, rel.oid).deleted += 1;
+    }
     outcome(session, rel, loc, r)
 }

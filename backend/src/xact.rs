@@ -125,6 +125,9 @@ pub struct TxState {
     /// A query has run in this transaction (PostgreSQL's FirstSnapshotSet):
     /// the isolation level can no longer change.
     pub first_snapshot_taken: bool,
+    /// Rows this transaction inserted, updated and deleted, per relation OID
+    /// (added to the shared statistics when it ends).
+    pub counts: std::collections::HashMap<u32, storage::pgstat::XactTableCounts>,
 }
 
 impl Default for TxState {
@@ -142,6 +145,7 @@ impl Default for TxState {
             drop_at_commit: Vec::new(),
             catalog_changed: false,
             first_snapshot_taken: false,
+            counts: std::collections::HashMap::new(),
         }
     }
 }
@@ -318,6 +322,7 @@ pub fn commit(session: &mut Session) -> PgResult<()> {
     for rel in &tx.drop_at_commit {
         forget_relation(session, *rel);
     }
+    report_counts(session, &tx, true);
     if tx.catalog_changed {
         session.relcache.invalidate();
     }
@@ -344,11 +349,19 @@ fn finish_abort(session: &mut Session, xid: TransactionId, tx: TxState) {
     for rel in &tx.created {
         forget_relation(session, *rel);
     }
+    report_counts(session, &tx, false);
     if tx.catalog_changed {
         session.relcache.invalidate();
         session.local_catalog_version += 1;
     }
     session.storage.locks.borrow_mut().release_all();
+}
+
+fn report_counts(session: &Session, tx: &TxState, committed: bool) {
+    let stats = storage::pgstat::TableStats::new(session.shmem);
+    for (relid, c) in &tx.counts {
+        stats.apply(session.database_oid, *relid, *c, committed);
+    }
 }
 
 /// Drops a relation's buffers and unlinks its files.

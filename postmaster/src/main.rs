@@ -227,7 +227,8 @@ fn run(data_dir: PathBuf, settings: types::guc::Settings, overrides: &[(String, 
         pidfile::release(&data_dir);
         return Err(e);
     }
-    let result = run_locked(data_dir.clone(), backend_exe, port, max_connections, shared_buffers, &listen, &socket_dirs, &mut pid_file, overrides);
+    let autovacuum = settings.show("autovacuum").is_ok_and(|v| v == "on");
+    let result = run_locked(data_dir.clone(), backend_exe, port, max_connections, shared_buffers, autovacuum, &listen, &socket_dirs, &mut pid_file, overrides);
     if result.is_err() {
         pidfile::release(&data_dir);
     }
@@ -241,6 +242,7 @@ fn run_locked(
     port: u16,
     max_connections: u32,
     shared_buffers: u32,
+    autovacuum: bool,
     listen: &str,
     socket_dirs: &[String],
     pid_file: &mut pidfile::PidFile,
@@ -284,6 +286,7 @@ fn run_locked(
             backend_exe,
             max_connections,
             shared_buffers,
+            autovacuum,
             overrides_env: config::encode_overrides(overrides),
             pid_file: pid_file.clone(),
             start_time_pg: pg_epoch_micros(),

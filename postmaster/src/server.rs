@@ -31,7 +31,9 @@ use types::{PgError, SqlState};
 
 use crate::pidfile::PidFile;
 
-/// Slots the ProcArray keeps beyond max_connections for auxiliary processes.
+/// Slots the ProcArray keeps beyond max_connections for auxiliary processes:
+/// the first is the autovacuum process's; the last is never claimed (a
+/// backend that got no slot borrows it for its unused transaction state).
 pub const AUX_SLOTS: u32 = 8;
 
 /// A connection handed from an accept task to the loop.
@@ -47,6 +49,8 @@ pub struct ServerConfig {
     pub max_connections: u32,
     /// shared_buffers, in 8 kB buffers.
     pub shared_buffers: u32,
+    /// Whether to run the autovacuum process.
+    pub autovacuum: bool,
     pub overrides_env: String,
     pub pid_file: PidFile,
     pub start_time_pg: i64,
@@ -72,6 +76,8 @@ enum ChildKind {
     /// `backend --role=startup`: checks the data directory (and, with the WAL
     /// issue, runs recovery) before sessions are admitted.
     Startup,
+    /// `backend --role=autovacuum`, in the first auxiliary slot.
+    Autovacuum,
 }
 
 struct ChildInfo {
@@ -87,6 +93,8 @@ pub struct Postmaster {
     free_slots: Vec<usize>,
     state: State,
     exit_code: i32,
+    /// When to start the autovacuum process again (it is not running).
+    autovacuum_due: Option<Instant>,
 }
 
 fn describe_exit(status: &WaitStatus) -> String {
@@ -118,7 +126,7 @@ impl Postmaster {
     pub fn new(cfg: ServerConfig) -> Result<Postmaster, storage::StorageError> {
         let shmem = Self::create_shmem(&cfg)?;
         let free_slots = (0..cfg.max_connections as usize).rev().collect();
-        Ok(Postmaster { cfg, shmem, children: HashMap::new(), free_slots, state: State::Starting, exit_code: 0 })
+        Ok(Postmaster { cfg, shmem, children: HashMap::new(), free_slots, state: State::Starting, exit_code: 0, autovacuum_due: None })
     }
 
     fn create_shmem(cfg: &ServerConfig) -> Result<SharedMemory, storage::StorageError> {
@@ -243,6 +251,31 @@ impl Postmaster {
         }
     }
 
+    /// Starts the autovacuum process in the first auxiliary slot.
+    fn launch_autovacuum(&mut self) {
+        self.autovacuum_due = None;
+        if !self.cfg.autovacuum || self.state != State::Running {
+            return;
+        }
+        let slot = self.cfg.max_connections as usize;
+        let mut cmd = Command::new(&self.cfg.backend_exe);
+        cmd.arg("--role=autovacuum")
+            .env("PG_SHMEM", self.shmem.os_id())
+            .env("PG_DATA", &self.cfg.data_dir)
+            .env("PG_PROC_SLOT", slot.to_string())
+            .env(crate::config::OVERRIDES_ENV, &self.cfg.overrides_env)
+            .stdin(std::process::Stdio::null());
+        match storage::ipc::spawn_child(&mut cmd, None) {
+            Ok(child) => {
+                self.children.insert(child.id() as i32, ChildInfo { slot: Some(slot), kind: ChildKind::Autovacuum });
+            }
+            Err(e) => {
+                tracing::error!("could not fork autovacuum launcher process: {e}");
+                self.autovacuum_due = Some(Instant::now() + Duration::from_secs(10));
+            }
+        }
+    }
+
     fn startup_finished(&mut self, pid: i32, status: &WaitStatus) {
         if self.state != State::Starting {
             return;
@@ -251,6 +284,7 @@ impl Postmaster {
             self.state = State::Running;
             self.write_status("ready");
             tracing::info!("database system is ready to accept connections");
+            self.launch_autovacuum();
         } else {
             tracing::info!("startup process (PID {pid}) {}", describe_exit(status));
             tracing::info!("aborting startup due to startup process failure");
@@ -325,7 +359,12 @@ impl Postmaster {
             }
             if let Some(slot) = child.slot {
                 self.shmem.proc_array().release(slot);
-                self.free_slots.push(slot);
+                if child.kind == ChildKind::Client {
+                    self.free_slots.push(slot);
+                }
+            }
+            if child.kind == ChildKind::Autovacuum && self.state == State::Running {
+                self.autovacuum_due = Some(Instant::now() + Duration::from_secs(1));
             }
             let normal = matches!(status, WaitStatus::Exited(_, 0) | WaitStatus::Exited(_, 1));
             if !normal && self.state == State::Running {
@@ -378,7 +417,13 @@ impl Postmaster {
     fn advance_state(&mut self) -> Option<i32> {
         let now = Instant::now();
         match &mut self.state {
-            State::Starting | State::Running => None,
+            State::Starting => None,
+            State::Running => {
+                if self.autovacuum_due.is_some_and(|t| now >= t) {
+                    self.launch_autovacuum();
+                }
+                None
+            }
             State::CrashRestart { since, killed } => {
                 if self.children.is_empty() {
                     tracing::info!("all server processes terminated; reinitializing");
@@ -391,7 +436,18 @@ impl Postmaster {
                 }
                 None
             }
-            State::Smart => (!self.children.values().any(|c| c.slot.is_some())).then(|| self.finish_shutdown()),
+            State::Smart => {
+                if self.children.values().any(|c| c.kind == ChildKind::Client && c.slot.is_some()) {
+                    return None;
+                }
+                if self.children.is_empty() {
+                    return Some(self.finish_shutdown());
+                }
+                // The last session is gone: stop the auxiliary processes.
+                self.signal_all(Signal::SIGTERM);
+                self.state = State::Fast { since: now, killed: false };
+                None
+            }
             State::Fast { since, killed } | State::Immediate { since, killed } => {
                 if self.children.is_empty() {
                     return Some(self.finish_shutdown());

@@ -17,6 +17,7 @@ pub mod ipc;
 pub mod lmgr;
 pub mod lwlock;
 pub mod page;
+pub mod pgstat;
 pub mod shmem;
 pub mod smgr;
 pub mod smgr_store;

@@ -95,11 +95,20 @@ pub enum RegionId {
     /// Per-backend lock-manager state: wait futex, awaited entry, pid
     /// ([`crate::lmgr::LmgrProc`], `proc_slots`).
     LmgrProcs,
+    /// Per-table activity counters ([`crate::pgstat::TableStatsSlot`], `STATS_SLOTS`).
+    PgStat,
 }
 
 impl RegionId {
-    pub const ALL: [RegionId; 6] =
-        [RegionId::Transam, RegionId::ClogSlots, RegionId::ClogWords, RegionId::LmgrShared, RegionId::LockSlots, RegionId::LmgrProcs];
+    pub const ALL: [RegionId; 7] = [
+        RegionId::Transam,
+        RegionId::ClogSlots,
+        RegionId::ClogWords,
+        RegionId::LmgrShared,
+        RegionId::LockSlots,
+        RegionId::LmgrProcs,
+        RegionId::PgStat,
+    ];
 
     /// (element size, element alignment, element count) for a layout.
     fn spec(self, l: &ShmemLayout) -> (usize, usize, usize) {
@@ -113,6 +122,7 @@ impl RegionId {
             RegionId::LmgrShared => of::<crate::lmgr::LmgrShared>(1),
             RegionId::LockSlots => of::<crate::lmgr::LockSlot>(l.lock_slots as usize),
             RegionId::LmgrProcs => of::<crate::lmgr::LmgrProc>(l.proc_slots as usize),
+            RegionId::PgStat => of::<crate::pgstat::TableStatsSlot>(crate::pgstat::STATS_SLOTS),
         }
     }
 }

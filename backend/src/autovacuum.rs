@@ -1,0 +1,133 @@
+//! `backend --role=autovacuum`: the autovacuum process (PostgreSQL's
+//! launcher and one worker in one process).
+//!
+//! Every `autovacuum_naptime` it visits each database that accepts
+//! connections and vacuums every table whose dead rows exceed PostgreSQL's
+//! threshold:
+//!
+//! ```text
+//!   n_dead_tup         > autovacuum_vacuum_threshold        + autovacuum_vacuum_scale_factor        * n_live_tup
+//!   n_ins_since_vacuum > autovacuum_vacuum_insert_threshold + autovacuum_vacuum_insert_scale_factor * n_live_tup
+//! ```
+//!
+//! (PostgreSQL scales by `reltuples`, which ANALYZE and VACUUM maintain; we
+//! have no ANALYZE yet and use the live-row count of the statistics.) It
+//! works through the same `ddl::vacuum_table` as VACUUM, throttled by the
+//! cost-based delay (`autovacuum_vacuum_cost_delay`, `..._cost_limit`).
+//! SIGTERM (shutdown) ends it between tables or pages; the postmaster starts
+//! it once the startup process has finished and again if it exits.
+//!
+//! Differences from PostgreSQL: one process does every database in turn
+//! (PostgreSQL's launcher starts up to `autovacuum_max_workers` workers), and
+//! there is no ANALYZE half (auto-analyze arrives with the planner issue).
+
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use catalog::database::BOOTSTRAP_DATABASES;
+use catalog::system::PG_CLASS_DEF;
+use storage::shmem::SharedMemory;
+use storage::smgr::RelFileLocator;
+use types::Datum;
+
+use crate::interrupt::Interrupts;
+use crate::session::Session;
+
+/// Runs until SIGTERM; an error is printed as FATAL and the process exits 1.
+pub fn run() -> Result<(), String> {
+    let interrupts = Interrupts::install().map_err(|e| format!("could not install signal handlers: {e}"))?;
+    let data_dir = PathBuf::from(std::env::var("PG_DATA").map_err(|_| "PG_DATA is not set".to_owned())?);
+    let shmem_id = std::env::var("PG_SHMEM").map_err(|_| "PG_SHMEM is not set".to_owned())?;
+    let mut shmem = SharedMemory::attach(&shmem_id).map_err(|e| e.to_string())?;
+    shmem.disown();
+    let shmem: &'static SharedMemory = Box::leak(Box::new(shmem));
+    let _ = nix::sys::prctl::set_pdeathsig(nix::sys::signal::Signal::SIGTERM);
+    let pid = std::process::id() as i32;
+    let slot_no: usize = std::env::var("PG_PROC_SLOT").ok().and_then(|s| s.parse().ok()).ok_or("PG_PROC_SLOT is not set")?;
+    let slot = shmem.proc_array().claim(slot_no, pid).ok_or_else(|| format!("could not claim ProcArray slot {slot_no}"))?;
+    slot.activate(0, 0, crate::session::now_pg());
+    let settings = crate::load_settings(&data_dir)?;
+    storage::elog::init(storage::elog::filter_for(&settings.show("log_min_messages").unwrap_or_default()));
+    let storage_env = crate::xact::StorageEnv::new(shmem, &data_dir, slot_no, pid).map_err(|e| e.message)?;
+    let mut session = Session::new(settings, shmem, interrupts.clone(), storage_env, pid);
+    session.user = "autovacuum".into();
+    session.is_superuser = true;
+    tracing::debug!("autovacuum launcher started");
+
+    let naptime = session.settings.get_duration("autovacuum_naptime").unwrap_or(Duration::from_secs(60));
+    loop {
+        let wake = Instant::now() + naptime;
+        while Instant::now() < wake {
+            if interrupts.check(None).is_err() {
+                tracing::debug!("autovacuum launcher shutting down");
+                return Ok(());
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        for db in BOOTSTRAP_DATABASES.iter().filter(|d| d.allow_connections) {
+            session.database_oid = db.oid;
+            session.database = db.name.to_owned();
+            session.relcache.invalidate();
+            if let Err(e) = vacuum_database(&mut session) {
+                if interrupts.check(None).is_err() {
+                    return Ok(());
+                }
+                tracing::warn!("automatic vacuum of database \"{}\" failed: {}", db.name, e.message);
+                crate::xact::abort(&mut session);
+            }
+        }
+    }
+}
+
+fn setting_f64(session: &Session, name: &str, default: f64) -> f64 {
+    session.settings.show(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
+}
+
+/// Vacuums the tables of the session's database that need it.
+fn vacuum_database(session: &mut Session) -> types::PgResult<()> {
+    let db = session.database_oid;
+    let mut tables: Vec<(u32, String, RelFileLocator)> = Vec::new();
+    crate::relcache::with_reader(session, |r| {
+        let d = &PG_CLASS_DEF;
+        r.scan(d, |_, row| {
+            if let (Some(Datum::Oid(oid)), Some(Datum::Oid(node)), Some(Datum::Text(name)), Some(Datum::Text(kind))) =
+                (row.get(d.col("oid")), row.get(d.col("relfilenode")), row.get(d.col("relname")), row.get(d.col("relkind")))
+                && kind == "r"
+            {
+                tables.push((*oid, name.clone(), RelFileLocator::new(db, *node)));
+            }
+            Ok(true)
+        })
+    })?;
+    // The catalog lookup took a snapshot: drop it, or it would hold back
+    // the horizon of the very VACUUM we are about to run.
+    crate::xact::abort(session);
+
+    let threshold = setting_f64(session, "autovacuum_vacuum_threshold", 50.0);
+    let scale = setting_f64(session, "autovacuum_vacuum_scale_factor", 0.2);
+    let ins_threshold = setting_f64(session, "autovacuum_vacuum_insert_threshold", 1000.0);
+    let ins_scale = setting_f64(session, "autovacuum_vacuum_insert_scale_factor", 0.2);
+    let cost = crate::ddl::CostDelay {
+        delay: session.settings.get_duration("autovacuum_vacuum_cost_delay").unwrap_or(Duration::from_millis(2)),
+        limit: match session.settings.get_int("autovacuum_vacuum_cost_limit").unwrap_or(-1) {
+            n if n > 0 => n as u32,
+            _ => session.settings.get_int("vacuum_cost_limit").unwrap_or(200).max(1) as u32,
+        },
+        page_cost: session.settings.get_int("vacuum_cost_page_miss").unwrap_or(2).max(1) as u32,
+    };
+    let stats = storage::pgstat::TableStats::new(session.shmem);
+    for (oid, name, loc) in tables {
+        session.interrupts.check(None)?;
+        let Some(s) = stats.get(db, oid) else { continue };
+        let live = s.n_live_tup.load(std::sync::atomic::Ordering::Relaxed).max(0) as f64;
+        let dead = s.n_dead_tup.load(std::sync::atomic::Ordering::Relaxed).max(0) as f64;
+        let inserted = s.n_ins_since_vacuum.load(std::sync::atomic::Ordering::Relaxed).max(0) as f64;
+        if dead <= threshold + scale * live && inserted <= ins_threshold + ins_scale * live {
+            continue;
+        }
+        tracing::debug!("automatic vacuum of table \"{}.{name}\": {dead} dead, {live} live", session.database);
+        crate::ddl::vacuum_table(session, oid, loc, Some(cost))?;
+        crate::xact::abort(session);
+    }
+    Ok(())
+}

@@ -1,0 +1,240 @@
+//! System views computed by the backend from shared memory (PostgreSQL
+//! defines them in `system_views.sql` over set-returning functions such as
+//! `pg_stat_get_live_tuples` and `pg_lock_status`).
+//!
+//! A view here is a relation in `pg_catalog` that has no file: name lookup
+//! finds it after the real catalogs, the planner treats it as a read-only
+//! table, and a scan of it materialises its rows when the scan begins.
+//! Changing one is `55000 cannot insert into view`, as for PostgreSQL's.
+
+use std::collections::VecDeque;
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+
+use catalog::heap_catalog::{ColumnInfo, RelationInfo};
+use catalog::system::{PG_CATALOG_NAMESPACE, PG_CLASS_DEF};
+use storage::page::ItemPointer;
+use types::oid::{BOOL, INT2, INT4, INT8, NAME, OID, TEXT, TIMESTAMPTZ};
+use types::{Datum, PgError, PgResult, SqlState};
+
+use crate::session::Session;
+
+/// PostgreSQL 15's OIDs of these views (from its `system_views.sql`, stable
+/// within a release).
+const PG_STAT_USER_TABLES: u32 = 12_312;
+const PG_LOCKS: u32 = 12_133;
+
+struct View {
+    oid: u32,
+    name: &'static str,
+    columns: &'static [(&'static str, u32)],
+}
+
+const VIEWS: &[View] = &[
+    View {
+        oid: PG_STAT_USER_TABLES,
+        name: "pg_stat_user_tables",
+        columns: &[
+            ("relid", OID),
+            ("schemaname", NAME),
+            ("relname", NAME),
+            ("seq_scan", INT8),
+            ("seq_tup_read", INT8),
+            ("idx_scan", INT8),
+            ("idx_tup_fetch", INT8),
+            ("n_tup_ins", INT8),
+            ("n_tup_upd", INT8),
+            ("n_tup_del", INT8),
+            ("n_tup_hot_upd", INT8),
+            ("n_live_tup", INT8),
+            ("n_dead_tup", INT8),
+            ("n_mod_since_analyze", INT8),
+            ("n_ins_since_vacuum", INT8),
+            ("last_vacuum", TIMESTAMPTZ),
+            ("last_autovacuum", TIMESTAMPTZ),
+            ("last_analyze", TIMESTAMPTZ),
+            ("last_autoanalyze", TIMESTAMPTZ),
+            ("vacuum_count", INT8),
+            ("autovacuum_count", INT8),
+            ("analyze_count", INT8),
+            ("autoanalyze_count", INT8),
+        ],
+    },
+    View {
+        oid: PG_LOCKS,
+        name: "pg_locks",
+        // transactionid is PostgreSQL's `xid`; ours are 64-bit and shown as bigint.
+        columns: &[
+            ("locktype", TEXT),
+            ("database", OID),
+            ("relation", OID),
+            ("page", INT4),
+            ("tuple", INT2),
+            ("virtualxid", TEXT),
+            ("transactionid", INT8),
+            ("classid", OID),
+            ("objid", OID),
+            ("objsubid", INT2),
+            ("virtualtransaction", TEXT),
+            ("pid", INT4),
+            ("mode", TEXT),
+            ("granted", BOOL),
+            ("fastpath", BOOL),
+            ("waitstart", TIMESTAMPTZ),
+        ],
+    },
+];
+
+/// The view `name` of pg_catalog, as a relation.
+pub fn lookup(name: &str) -> Option<Arc<RelationInfo>> {
+    let v = VIEWS.iter().find(|v| v.name == name)?;
+    Some(Arc::new(RelationInfo {
+        oid: v.oid,
+        name: v.name.into(),
+        namespace_oid: PG_CATALOG_NAMESPACE,
+        namespace: "pg_catalog".into(),
+        relfilenode: 0,
+        kind: 'v',
+        persistence: 'p',
+        columns: v
+            .columns
+            .iter()
+            .enumerate()
+            .map(|(i, (name, type_oid))| ColumnInfo {
+                name: (*name).into(),
+                type_oid: *type_oid,
+                typmod: -1,
+                attnum: i as i16 + 1,
+                not_null: false,
+                default: None,
+                dropped: false,
+            })
+            .collect(),
+        class_tid: ItemPointer::new(0, 0),
+    }))
+}
+
+/// View `oid`, as a relation.
+pub fn by_oid(oid: u32) -> Option<Arc<RelationInfo>> {
+    VIEWS.iter().find(|v| v.oid == oid).and_then(|v| lookup(v.name))
+}
+
+/// Whether relation `oid` is one of these views.
+pub fn is_view(oid: u32) -> bool {
+    VIEWS.iter().any(|v| v.oid == oid)
+}
+
+/// `55000 cannot <verb> view "name"`, PostgreSQL's answer for a view it
+/// cannot update automatically.
+pub fn not_updatable(name: &str, verb: &str) -> PgError {
+    let (what, rule) = match verb {
+        "insert into" => ("inserting into", "ON INSERT DO INSTEAD"),
+        "update" => ("updating", "ON UPDATE DO INSTEAD"),
+        _ => ("deleting from", "ON DELETE DO INSTEAD"),
+    };
+    let trigger = match verb {
+        "insert into" => "INSTEAD OF INSERT",
+        "update" => "INSTEAD OF UPDATE",
+        _ => "INSTEAD OF DELETE",
+    };
+    PgError::new(SqlState::ObjectNotInPrerequisiteState, format!("cannot {verb} view \"{name}\""))
+        .with_detail("Views that do not select from a single table or view are not automatically updatable.")
+        .with_hint(format!("To enable {what} the view, provide an {trigger} trigger or an unconditional {rule} rule."))
+}
+
+fn opt_oid(v: Option<u32>) -> Datum {
+    v.map(Datum::Oid).unwrap_or(Datum::Null)
+}
+
+fn ts(v: i64) -> Datum {
+    if v == 0 { Datum::Null } else { Datum::Timestamptz(v) }
+}
+
+/// The rows of view `oid`, computed now.
+pub fn rows(session: &mut Session, oid: u32) -> PgResult<VecDeque<Vec<Datum>>> {
+    match oid {
+        PG_STAT_USER_TABLES => stat_user_tables(session),
+        PG_LOCKS => Ok(locks(session)),
+        _ => Err(PgError::internal(format!("no system view {oid}"))),
+    }
+}
+
+fn stat_user_tables(session: &mut Session) -> PgResult<VecDeque<Vec<Datum>>> {
+    let db = session.database_oid;
+    let mut tables: Vec<(u32, u32, String)> = Vec::new();
+    crate::relcache::with_reader(session, |r| {
+        let d = &PG_CLASS_DEF;
+        r.scan(d, |_, row| {
+            if let (Some(Datum::Oid(oid)), Some(Datum::Oid(nsp)), Some(Datum::Text(name)), Some(Datum::Text(kind))) =
+                (row.get(d.col("oid")), row.get(d.col("relnamespace")), row.get(d.col("relname")), row.get(d.col("relkind")))
+                && kind == "r"
+                && *nsp != PG_CATALOG_NAMESPACE
+                && *nsp != catalog::system::PG_TOAST_NAMESPACE
+            {
+                tables.push((*oid, *nsp, name.clone()));
+            }
+            Ok(true)
+        })
+    })?;
+    let stats = storage::pgstat::TableStats::new(session.shmem);
+    let mut out = VecDeque::new();
+    for (oid, nsp, name) in tables {
+        let schema = crate::relcache::with_reader(session, |r| r.namespace_name(nsp))?.unwrap_or_default();
+        let s = stats.get(db, oid);
+        let u = |f: fn(&storage::pgstat::TableStatsSlot) -> u64| Datum::Int8(s.map(f).unwrap_or(0) as i64);
+        let i = |f: fn(&storage::pgstat::TableStatsSlot) -> i64| Datum::Int8(s.map(f).unwrap_or(0).max(0));
+        out.push_back(vec![
+            Datum::Oid(oid),
+            Datum::Text(schema),
+            Datum::Text(name),
+            u(|s| s.seq_scan.load(Ordering::Relaxed)),
+            u(|s| s.seq_tup_read.load(Ordering::Relaxed)),
+            Datum::Null,
+            Datum::Null,
+            u(|s| s.n_tup_ins.load(Ordering::Relaxed)),
+            u(|s| s.n_tup_upd.load(Ordering::Relaxed)),
+            u(|s| s.n_tup_del.load(Ordering::Relaxed)),
+            u(|s| s.n_tup_hot_upd.load(Ordering::Relaxed)),
+            i(|s| s.n_live_tup.load(Ordering::Relaxed)),
+            i(|s| s.n_dead_tup.load(Ordering::Relaxed)),
+            // No ANALYZE yet: every change since creation counts.
+            u(|s| s.n_tup_ins.load(Ordering::Relaxed) + s.n_tup_upd.load(Ordering::Relaxed) + s.n_tup_del.load(Ordering::Relaxed)),
+            i(|s| s.n_ins_since_vacuum.load(Ordering::Relaxed)),
+            ts(s.map(|s| s.last_vacuum.load(Ordering::Relaxed)).unwrap_or(0)),
+            ts(s.map(|s| s.last_autovacuum.load(Ordering::Relaxed)).unwrap_or(0)),
+            Datum::Null,
+            Datum::Null,
+            u(|s| s.vacuum_count.load(Ordering::Relaxed)),
+            u(|s| s.autovacuum_count.load(Ordering::Relaxed)),
+            Datum::Int8(0),
+            Datum::Int8(0),
+        ]);
+    }
+    Ok(out)
+}
+
+fn locks(session: &Session) -> VecDeque<Vec<Datum>> {
+    storage::lmgr::LockManager::status(session.shmem)
+        .into_iter()
+        .map(|l| {
+            vec![
+                Datum::Text(l.locktype.into()),
+                opt_oid(l.database),
+                opt_oid(l.relation),
+                l.page.map(|p| Datum::Int4(p as i32)).unwrap_or(Datum::Null),
+                l.tuple.map(|t| Datum::Int2(t as i16)).unwrap_or(Datum::Null),
+                Datum::Null,
+                l.transactionid.map(|x| Datum::Int8(x as i64)).unwrap_or(Datum::Null),
+                opt_oid(l.classid),
+                opt_oid(l.objid),
+                l.objsubid.map(Datum::Int2).unwrap_or(Datum::Null),
+                Datum::Text(format!("{}/{}", l.proc_slot, l.pid)),
+                Datum::Int4(l.pid),
+                Datum::Text(l.mode.name().into()),
+                Datum::Bool(l.granted),
+                Datum::Bool(false),
+                l.waitstart.map(Datum::Timestamptz).unwrap_or(Datum::Null),
+            ]
+        })
+        .collect()
+}
