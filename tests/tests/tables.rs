@@ -252,3 +252,31 @@ async fn money_transfers_keep_the_total() {
     exec(&setup, "VACUUM bank").await;
     assert_eq!(one_value(&setup, "SELECT sum(bal) FROM bank").await.as_deref(), Some((ACCOUNTS * 1000).to_string().as_str()));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn autovacuum_keeps_an_updated_table_small() {
+    let cluster = Cluster::builder().setting("autovacuum_naptime", "1").start();
+    let c = cluster.connect().await;
+    exec(&c, "CREATE TABLE churn (id int, v int, pad text)").await;
+    let values: Vec<String> = (0..100).map(|i| format!("({i}, 0, 'padding padding padding')")).collect();
+    exec(&c, &format!("INSERT INTO churn VALUES {}", values.join(","))).await;
+    for _ in 0..60 {
+        exec(&c, "UPDATE churn SET v = v + 1").await;
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert_eq!(one_value(&c, "SELECT sum(v) FROM churn").await.as_deref(), Some("6000"));
+    // Statistics reach PostgreSQL's shared view asynchronously: poll.
+    let probe = "SELECT autovacuum_count > 0, n_tup_ins, n_tup_upd, n_live_tup FROM pg_stat_user_tables WHERE relname = 'churn'";
+    let mut last = String::new();
+    let ok = tests::wait_until(Duration::from_secs(20), || {
+        let out = cluster.psql(&["-Atc", probe]);
+        last = String::from_utf8_lossy(&out.stdout).trim().to_owned();
+        last == "t|100|6000|100"
+    })
+    .await;
+    assert!(ok, "autovacuum never vacuumed the table, or the counts are off: {last}");
+    // 100 rows of ~60 bytes fit in one page; 6,000 dead versions would need ~50.
+    let node = one_value(&c, "SELECT relfilenode FROM pg_class WHERE relname = 'churn'").await.expect("relfilenode");
+    let size = std::fs::metadata(cluster.data_dir().join("base/5").join(node)).expect("relation file").len();
+    assert!(size <= 8 * 8192, "table grew to {size} bytes");
+}
