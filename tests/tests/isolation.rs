@@ -348,3 +348,11 @@ permutation!(g2_two_edges_read_committed => "g2_two_edges", "read_committed");
 permutation!(g2_two_edges_repeatable_read => "g2_two_edges", "repeatable_read");
 permutation!(#[ignore = "needs SERIALIZABLE's SSI: ours runs it as REPEATABLE READ and commits the cycle"]
     g2_two_edges_serializable => "g2_two_edges", "serializable");
+
+permutation!(blocker_aborts_read_committed => "blocker_aborts", "read_committed");
+permutation!(blocker_aborts_repeatable_read => "blocker_aborts", "repeatable_read");
+permutation!(blocker_aborts_serializable => "blocker_aborts", "serializable");
+
+permutation!(deadlock_read_committed => "deadlock", "read_committed");
+permutation!(deadlock_repeatable_read => "deadlock", "repeatable_read");
+permutation!(deadlock_serializable => "deadlock", "serializable");
