@@ -247,6 +247,13 @@ impl ExecContext for Session {
     fn bytea_output(&self) -> String {
         self.settings.get_str("bytea_output").unwrap_or_else(|| "hex".into())
     }
+    fn current_xid(&mut self, assign: bool) -> PgResult<Option<u64>> {
+        if assign {
+            // Allowed in a read-only transaction too, as in PostgreSQL.
+            return crate::xact::ensure_xid(self).map(Some);
+        }
+        Ok(self.tx.xid)
+    }
     fn scan_begin(&mut self, rel: &planner::RelationDesc) -> PgResult<executor::ScanId> {
         crate::table_access::scan_begin(self, rel)
     }

@@ -101,6 +101,13 @@ pub trait ExecContext {
     /// Opens a scan of every row of `rel` visible to the statement's snapshot.
     /// Rows are full-width (one value per `rel.columns` entry, NULL for dropped
     /// columns). The scan does not see the statement's own changes.
+    /// The transaction's id (`txid_current()`), assigning one if `assign`
+    /// and there is none yet.
+    fn current_xid(&mut self, assign: bool) -> PgResult<Option<u64>> {
+        let _ = assign;
+        Err(PgError::feature_not_supported("transaction ids in this context"))
+    }
+
     fn scan_begin(&mut self, rel: &RelationDesc) -> PgResult<ScanId> {
         let _ = rel;
         Err(tables_not_supported())

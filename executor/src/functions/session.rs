@@ -120,6 +120,14 @@ pub fn call(func: &str, args: &[Datum], ev: &mut Evaluator<'_>) -> PgResult<Opti
         }
         ("version", []) => Datum::Text(ev.ctx.version()),
         ("pg_backend_pid", []) => Datum::Int4(ev.ctx.backend_pid()),
+        ("txid_current", []) => match ev.ctx.current_xid(true)? {
+            Some(x) => Datum::Int8(x as i64),
+            None => Datum::Null,
+        },
+        ("txid_current_if_assigned", []) => match ev.ctx.current_xid(false)? {
+            Some(x) => Datum::Int8(x as i64),
+            None => Datum::Null,
+        },
         ("current_setting", [Datum::Text(name)]) => Datum::Text(ev.ctx.setting(name)?),
         ("current_setting", [Datum::Text(name), Datum::Bool(missing_ok)]) => match ev.ctx.setting(name) {
             Ok(v) => Datum::Text(v),

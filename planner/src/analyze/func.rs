@@ -182,6 +182,8 @@ fn build() -> Vec<FuncDef> {
     v.push(def("current_setting", &[TEXT], TEXT, "current_setting"));
     v.push(def("current_setting", &[TEXT, BOOL], TEXT, "current_setting"));
     v.push(def("pg_backend_pid", &[], INT4, "pg_backend_pid"));
+    v.push(def("txid_current", &[], INT8, "txid_current"));
+    v.push(def("txid_current_if_assigned", &[], INT8, "txid_current_if_assigned"));
     v.push(def("pg_sleep", &[FLOAT8], VOID, "pg_sleep"));
     v.push(def("pg_cancel_backend", &[INT4], BOOL, "pg_cancel_backend"));
     v.push(def("pg_terminate_backend", &[INT4], BOOL, "pg_terminate_backend"));
