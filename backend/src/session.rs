@@ -168,7 +168,11 @@ impl Session {
             }
             XactState::Idle => {}
             XactState::InBlock => {
-                crate::xact::abort(self);
+                // With a savepoint, ROLLBACK TO may still rescue the work
+                // before it: keep the transaction (and its locks) until then.
+                if self.tx.savepoints.is_empty() {
+                    crate::xact::abort(self);
+                }
                 self.xact = XactState::Failed;
             }
             XactState::Failed => {}

@@ -32,6 +32,10 @@ pub fn allowed_in_failed_block(stmt: &Statement) -> bool {
     matches!(stmt, Statement::Rollback { .. } | Statement::Commit { .. })
 }
 
+fn savepoint_name(id: &sqlparser::ast::Ident) -> String {
+    if id.quote_style.is_some() { id.value.clone() } else { id.value.to_lowercase() }
+}
+
 /// Transaction control. Returns None if `stmt` is not one.
 pub fn transaction_control(session: &mut Session, stmt: &Statement) -> Option<PgResult<Outcome>> {
     Some(Ok(match stmt {
@@ -76,10 +80,20 @@ pub fn transaction_control(session: &mut Session, stmt: &Statement) -> Option<Pg
             session.xact = XactState::Idle;
             Outcome::Command(tag.into())
         }
-        Statement::Rollback { chain, savepoint } => {
-            if savepoint.is_some() {
-                return Some(Err(PgError::feature_not_supported("ROLLBACK TO SAVEPOINT")));
+        Statement::Rollback { chain, savepoint: Some(sp) } => {
+            if *chain {
+                return Some(Err(PgError::feature_not_supported("ROLLBACK AND CHAIN")));
             }
+            if session.xact == XactState::Idle {
+                return Some(Err(PgError::new(SqlState::NoActiveSqlTransaction, "ROLLBACK TO SAVEPOINT can only be used in transaction blocks")));
+            }
+            if let Err(e) = crate::xact::rollback_to_savepoint(session, &savepoint_name(sp)) {
+                return Some(Err(e));
+            }
+            session.xact = XactState::InBlock;
+            Outcome::Command("ROLLBACK".into())
+        }
+        Statement::Rollback { chain, savepoint: None } => {
             if *chain {
                 return Some(Err(PgError::feature_not_supported("ROLLBACK AND CHAIN")));
             }
@@ -92,8 +106,21 @@ pub fn transaction_control(session: &mut Session, stmt: &Statement) -> Option<Pg
             session.xact = XactState::Idle;
             Outcome::Command("ROLLBACK".into())
         }
-        Statement::Savepoint { .. } | Statement::ReleaseSavepoint { .. } => {
-            return Some(Err(PgError::feature_not_supported("SAVEPOINT")));
+        Statement::Savepoint { name } => {
+            if session.xact == XactState::Idle {
+                return Some(Err(PgError::new(SqlState::NoActiveSqlTransaction, "SAVEPOINT can only be used in transaction blocks")));
+            }
+            crate::xact::savepoint(session, &savepoint_name(name));
+            Outcome::Command("SAVEPOINT".into())
+        }
+        Statement::ReleaseSavepoint { name } => {
+            if session.xact == XactState::Idle {
+                return Some(Err(PgError::new(SqlState::NoActiveSqlTransaction, "RELEASE SAVEPOINT can only be used in transaction blocks")));
+            }
+            if let Err(e) = crate::xact::release_savepoint(session, &savepoint_name(name)) {
+                return Some(Err(e));
+            }
+            Outcome::Command("RELEASE".into())
         }
         _ => return None,
     }))

@@ -128,6 +128,19 @@ pub struct TxState {
     /// Rows this transaction inserted, updated and deleted, per relation OID
     /// (added to the shared statistics when it ends).
     pub counts: std::collections::HashMap<u32, storage::pgstat::XactTableCounts>,
+    /// Open savepoints, innermost last.
+    pub savepoints: Vec<Savepoint>,
+    /// Changes made since the outermost savepoint, for ROLLBACK TO.
+    pub undo: Vec<storage::heap::heapam::UndoRecord>,
+}
+
+/// A savepoint: where the transaction's logs stood when it was made.
+#[derive(Debug, Clone)]
+pub struct Savepoint {
+    pub name: String,
+    undo_len: usize,
+    created_len: usize,
+    drop_len: usize,
 }
 
 impl Default for TxState {
@@ -146,6 +159,8 @@ impl Default for TxState {
             catalog_changed: false,
             first_snapshot_taken: false,
             counts: std::collections::HashMap::new(),
+            savepoints: Vec::new(),
+            undo: Vec::new(),
         }
     }
 }
@@ -236,7 +251,8 @@ pub fn with_write<R>(
     let lock_wait = lock_wait(session, false);
     let deadline = session.deadline;
     let mut wait = |other: TransactionId| wait_for_xid(storage, lock_wait, interrupts, deadline, other);
-    let mut w = WriteXact { xid, cid: session.tx.cid, combocids: &mut session.tx.combocids, transaction_snapshot, wait_for_xid: &mut wait };
+    let undo = if session.tx.savepoints.is_empty() { None } else { Some(&mut session.tx.undo) };
+    let mut w = WriteXact { xid, cid: session.tx.cid, combocids: &mut session.tx.combocids, transaction_snapshot, wait_for_xid: &mut wait, undo };
     f(&env, &mut w)
 }
 
@@ -372,4 +388,58 @@ fn forget_relation(session: &mut Session, rel: RelFileLocator) {
     if let Err(e) = session.storage.store.smgr().unlink(rel, None, false) {
         tracing::warn!("could not remove relation files: {}", e.message);
     }
+}
+
+/// SAVEPOINT name (inside a transaction block).
+pub fn savepoint(session: &mut Session, name: &str) {
+    let tx = &mut session.tx;
+    tx.savepoints.push(Savepoint { name: name.to_owned(), undo_len: tx.undo.len(), created_len: tx.created.len(), drop_len: tx.drop_at_commit.len() });
+}
+
+fn find_savepoint(session: &Session, name: &str) -> PgResult<usize> {
+    session
+        .tx
+        .savepoints
+        .iter()
+        .rposition(|s| s.name == name)
+        .ok_or_else(|| PgError::new(SqlState::InvalidSavepointSpecification, format!("savepoint \"{name}\" does not exist")))
+}
+
+/// RELEASE SAVEPOINT name: forgets it and every later one; their changes
+/// become the enclosing level's.
+pub fn release_savepoint(session: &mut Session, name: &str) -> PgResult<()> {
+    let i = find_savepoint(session, name)?;
+    session.tx.savepoints.truncate(i);
+    if session.tx.savepoints.is_empty() {
+        session.tx.undo.clear();
+    }
+    Ok(())
+}
+
+/// ROLLBACK TO SAVEPOINT name: takes back every change made since, newest
+/// first, removes the files of relations created since, forgets drops
+/// decided since; the savepoint stays. Locks taken since are kept until the
+/// transaction ends (PostgreSQL releases a subtransaction's locks).
+pub fn rollback_to_savepoint(session: &mut Session, name: &str) -> PgResult<()> {
+    let i = find_savepoint(session, name)?;
+    let sp = session.tx.savepoints[i].clone();
+    session.tx.savepoints.truncate(i + 1);
+    let undo: Vec<_> = session.tx.undo.drain(sp.undo_len..).collect();
+    if let Some(xid) = session.tx.xid {
+        let env = session.storage.heap_env();
+        for rec in undo.iter().rev() {
+            storage::heap::heapam::undo(&env, rec, xid, &session.tx.combocids)?;
+        }
+    }
+    let created: Vec<_> = session.tx.created.drain(sp.created_len..).collect();
+    for rel in created {
+        forget_relation(session, rel);
+    }
+    session.tx.drop_at_commit.truncate(sp.drop_len);
+    // Catalog rows may have come back or gone: nothing cached is trusted.
+    session.relcache.invalidate();
+    session.local_catalog_version += 1;
+    session.scans.clear();
+    session.tx.cid_used = true;
+    command_counter_increment(session)
 }

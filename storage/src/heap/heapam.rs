@@ -87,6 +87,25 @@ pub struct WriteXact<'c> {
     pub transaction_snapshot: bool,
     /// Blocks until `xid` has finished (committed or aborted).
     pub wait_for_xid: &'c mut dyn FnMut(TransactionId) -> PgResult<()>,
+    /// Inside a savepoint: every change is recorded here so that ROLLBACK
+    /// TO SAVEPOINT can take it back ([`undo`]).
+    pub undo: Option<&'c mut Vec<UndoRecord>>,
+}
+
+/// One change a transaction made, as ROLLBACK TO SAVEPOINT reverts it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UndoRecord {
+    Inserted { rel: RelFileLocator, tid: ItemPointer },
+    Deleted { rel: RelFileLocator, tid: ItemPointer },
+    Updated { rel: RelFileLocator, old: ItemPointer, new: ItemPointer },
+}
+
+impl WriteXact<'_> {
+    fn record(&mut self, r: UndoRecord) {
+        if let Some(u) = self.undo.as_mut() {
+            u.push(r);
+        }
+    }
 }
 
 impl WriteXact<'_> {
@@ -137,7 +156,9 @@ pub fn insert(env: &HeapEnv<'_, '_>, rel: RelFileLocator, mut tuple: Vec<u8>, w:
         h.set_infomask((mask & !super::tuple::HEAP_XACT_MASK) | HEAP_XMAX_INVALID);
         h.set_infomask2_flags(0);
     }
-    place_tuple(env, rel, &mut tuple, None)
+    let tid = place_tuple(env, rel, &mut tuple, None)?;
+    w.record(UndoRecord::Inserted { rel, tid });
+    Ok(tid)
 }
 
 /// The MAXALIGNed size of `tuple`, or `54000 row is too big` for one no page
@@ -410,6 +431,7 @@ fn modify(
             stamp_xmax(pm.get_item_mut(tid.offset)?, tid, w, None, false)?;
             pm.set_prunable(w.xid);
             page.mark_dirty();
+            w.record(UndoRecord::Deleted { rel, tid });
             return Ok((ModifyResult::Done, None));
         };
         let need = maxalign(new.len());
@@ -422,6 +444,7 @@ fn modify(
             stamp_xmax(pm.get_item_mut(tid.offset)?, tid, w, Some(ip), true)?;
             pm.set_prunable(w.xid);
             page.mark_dirty();
+            w.record(UndoRecord::Updated { rel, old: tid, new: ip });
             return Ok((ModifyResult::Done, Some(ip)));
         }
         // The new version goes to another page. Mark the old one as being
@@ -446,6 +469,7 @@ fn modify(
         let f2 = h.as_ref().infomask2() & !HEAP_KEYS_UPDATED;
         h.set_infomask2_flags(f2);
         page.mark_dirty();
+        w.record(UndoRecord::Updated { rel, old: tid, new: ip });
         return Ok((ModifyResult::Done, Some(ip)));
     }
 }
@@ -523,4 +547,66 @@ pub fn fetch_any(env: &HeapEnv<'_, '_>, rel: RelFileLocator, tid: ItemPointer) -
         Some(id) if id.is_normal() => Ok(Some(p.get_item(tid.offset)?.to_vec())),
         _ => Ok(None),
     }
+}
+
+/// Takes back one change of transaction `xid` (ROLLBACK TO SAVEPOINT): an
+/// inserted version is marked as never having existed (xmin invalid), a
+/// deleted or updated one gets its xmax, cmax and ctid back as they were.
+/// PostgreSQL gives each subtransaction its own xid and aborts that instead;
+/// we have one xid per transaction and revert the tuples themselves, under
+/// the page's exclusive lock, so no other backend ever sees the difference
+/// (it sees the transaction as running either way).
+pub fn undo(env: &HeapEnv<'_, '_>, rec: &UndoRecord, xid: TransactionId, combocids: &ComboCids) -> PgResult<()> {
+    match *rec {
+        UndoRecord::Inserted { rel, tid } => revert_insert(env, rel, tid, xid),
+        UndoRecord::Deleted { rel, tid } => revert_xmax(env, rel, tid, xid, combocids),
+        UndoRecord::Updated { rel, old, new } => {
+            revert_insert(env, rel, new, xid)?;
+            revert_xmax(env, rel, old, xid, combocids)
+        }
+    }
+}
+
+fn with_tuple_mut(env: &HeapEnv<'_, '_>, rel: RelFileLocator, tid: ItemPointer, f: impl FnOnce(&mut TupleHeaderMut<'_>)) -> PgResult<()> {
+    let buf = env.bufmgr.read_buffer(tag(rel, tid.block), ReadMode::Normal, None)?;
+    let mut page = buf.lock_exclusive();
+    let mut pm = PageMut::new(&mut page);
+    match pm.as_page().item_id(tid.offset) {
+        Some(id) if id.is_normal() => {}
+        _ => return Err(PgError::internal(format!("savepoint rollback: no tuple at {tid}"))),
+    }
+    let mut h = TupleHeaderMut::parse(pm.get_item_mut(tid.offset)?)?;
+    f(&mut h);
+    page.mark_dirty();
+    Ok(())
+}
+
+fn revert_insert(env: &HeapEnv<'_, '_>, rel: RelFileLocator, tid: ItemPointer, xid: TransactionId) -> PgResult<()> {
+    with_tuple_mut(env, rel, tid, |h| {
+        if h.as_ref().xmin() == xid {
+            h.set_xmin(crate::transam::INVALID_XID);
+            h.clear_infomask(super::tuple::HEAP_XMIN_COMMITTED);
+            h.add_infomask(super::tuple::HEAP_XMIN_INVALID);
+        }
+    })
+}
+
+fn revert_xmax(env: &HeapEnv<'_, '_>, rel: RelFileLocator, tid: ItemPointer, xid: TransactionId, combocids: &ComboCids) -> PgResult<()> {
+    with_tuple_mut(env, rel, tid, |h| {
+        let r = h.as_ref();
+        if r.xmax() != xid {
+            return;
+        }
+        let (mask, mask2, cid) = (r.infomask(), r.infomask2(), r.cid());
+        if mask & HEAP_COMBOCID != 0
+            && let Some((cmin, _)) = combocids.resolve(cid)
+        {
+            h.set_cid(cmin);
+        }
+        h.set_xmax(0);
+        h.set_ctid(tid);
+        h.clear_infomask(HEAP_COMBOCID | HEAP_XMAX_COMMITTED | HEAP_XMAX_IS_MULTI | HEAP_LOCK_MASK | HEAP_XMAX_LOCK_ONLY);
+        h.add_infomask(HEAP_XMAX_INVALID);
+        h.set_infomask2_flags(mask2 & !(HEAP_KEYS_UPDATED | HEAP_HOT_UPDATED));
+    })
 }

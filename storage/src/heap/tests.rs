@@ -309,6 +309,7 @@ fn run_script(text: &str, dir: &Path) -> String {
                         combocids: combos,
                         transaction_snapshot: *repeatable_read,
                         wait_for_xid: &mut wait,
+                        undo: None,
                     };
                     let r = $body;
                     for l in &waits {
@@ -464,7 +465,7 @@ fn no_wait(x: TransactionId) -> PgResult<()> {
 fn insert_committed(env: &HeapEnv<'_, '_>, combos: &mut ComboCids, rows: impl IntoIterator<Item = Vec<u8>>) -> Vec<ItemPointer> {
     let xid = env.tx.assign_xid().expect("xid");
     let mut wait = no_wait;
-    let mut w = WriteXact { xid, cid: 0, combocids: combos, transaction_snapshot: false, wait_for_xid: &mut wait };
+    let mut w = WriteXact { xid, cid: 0, combocids: combos, transaction_snapshot: false, wait_for_xid: &mut wait, undo: None };
     let tids = rows.into_iter().map(|t| heapam::insert(env, rel(), t, &mut w).expect("insert")).collect();
     env.tx.commit(xid, false, false).expect("commit");
     combos.clear();
@@ -507,7 +508,7 @@ fn a_row_too_big_is_54000_and_changes_nothing() {
     over.push(0);
     let xid = b.tx.assign_xid().expect("xid");
     let mut wait = no_wait;
-    let mut w = WriteXact { xid, cid: 0, combocids: &mut b.combos, transaction_snapshot: false, wait_for_xid: &mut wait };
+    let mut w = WriteXact { xid, cid: 0, combocids: &mut b.combos, transaction_snapshot: false, wait_for_xid: &mut wait, undo: None };
     let err = heapam::insert(&env, rel(), over.clone(), &mut w).expect_err("too big");
     assert_eq!((err.code.code(), err.message.as_str()), ("54000", "row is too big: size 8168, maximum size 8160"));
     assert_eq!(heapam::nblocks(&env, rel()).expect("nblocks"), 0, "no empty page left behind");
@@ -549,7 +550,7 @@ fn scanning_an_empty_relation_and_fetching_past_the_end() {
     // A write to a tid that is not there is an error, not a panic or a write elsewhere.
     let xid = b.tx.assign_xid().expect("xid");
     let mut wait = no_wait;
-    let mut w = WriteXact { xid, cid: 0, combocids: &mut b.combos, transaction_snapshot: false, wait_for_xid: &mut wait };
+    let mut w = WriteXact { xid, cid: 0, combocids: &mut b.combos, transaction_snapshot: false, wait_for_xid: &mut wait, undo: None };
     assert!(heapam::delete(&env, rel(), ItemPointer::new(0, 2), &mut w).is_err());
     assert!(heapam::delete(&env, rel(), ItemPointer::new(7, 1), &mut w).is_err());
     assert_eq!(heapam::latest_version_tid(&env, rel(), ItemPointer::new(7, 1), &mut w).expect("latest"), None);
@@ -595,7 +596,7 @@ fn vacuum_during_a_delete_keeps_the_page_prunable_for_later() {
     let env_a = HeapEnv { bufmgr: &bufmgr, store: &store, tx: &a.tx, extension_lock: &NoExtensionLock };
     let xid = a.tx.assign_xid().expect("xid");
     let mut wait = no_wait;
-    let mut w = WriteXact { xid, cid: 0, combocids: &mut a.combos, transaction_snapshot: false, wait_for_xid: &mut wait };
+    let mut w = WriteXact { xid, cid: 0, combocids: &mut a.combos, transaction_snapshot: false, wait_for_xid: &mut wait, undo: None };
     assert_eq!(heapam::delete(&env_a, rel(), tids[0], &mut w).expect("delete"), ModifyResult::Done);
     let prune_xid = |env: &HeapEnv<'_, '_>| {
         let buf = env.bufmgr.read_buffer(crate::buffer::BufferTag::new(rel(), ForkNumber::Main, 0), crate::buffer::ReadMode::Normal, None).expect("read");
@@ -665,7 +666,7 @@ fn concurrent_extension_loses_and_duplicates_nothing() {
                     barrier.wait();
                     let xid = b.tx.assign_xid().expect("xid");
                     let mut wait = no_wait;
-                    let mut w = WriteXact { xid, cid: 0, combocids: &mut b.combos, transaction_snapshot: false, wait_for_xid: &mut wait };
+                    let mut w = WriteXact { xid, cid: 0, combocids: &mut b.combos, transaction_snapshot: false, wait_for_xid: &mut wait, undo: None };
                     let id = |i: i32| t as i32 * 100_000 + i;
                     // Rows of varying width, some large, so that pages fill at
                     // different moments in different threads.
