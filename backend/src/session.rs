@@ -68,8 +68,9 @@ pub struct Session {
     /// The running statement began outside a transaction block, so it runs in
     /// its own (implicit) transaction, ended by finish/fail_statement.
     pub implicit_xact: bool,
-    /// NOTICE/WARNING messages waiting to be sent: (severity, sqlstate, text).
-    pub notices: Vec<(&'static str, &'static str, String)>,
+    /// NOTICE/WARNING messages waiting to be sent: (severity, sqlstate,
+    /// text, detail).
+    pub notices: Vec<(&'static str, &'static str, String, Option<String>)>,
     /// Buffer pool, relation files and transaction status, for this process.
     pub storage: crate::xact::StorageEnv,
     /// The storage side of the current transaction.
@@ -180,7 +181,7 @@ impl Session {
     }
 
     pub fn warn(&mut self, code: &'static str, msg: impl Into<String>) {
-        self.notices.push(("WARNING", code, msg.into()));
+        self.notices.push(("WARNING", code, msg.into(), None));
     }
 
     /// Applies a setting from the startup packet (`options=-c x=y`, or a
@@ -234,7 +235,7 @@ impl ExecContext for Session {
         Ok(nix::sys::signal::kill(nix::unistd::Pid::from_raw(target.pid), sig).is_ok())
     }
     fn warning(&mut self, msg: String) {
-        self.notices.push(("WARNING", "01000", msg));
+        self.notices.push(("WARNING", "01000", msg, None));
     }
     fn time_zone(&self) -> String {
         self.settings.get_str("TimeZone").unwrap_or_else(|| "UTC".into())

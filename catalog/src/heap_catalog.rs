@@ -263,6 +263,33 @@ impl CatalogReader<'_, '_, '_> {
         })
     }
 
+    /// The `pg_namespace` row of schema `oid`.
+    pub fn namespace_row(&self, oid: u32) -> PgResult<Option<ItemPointer>> {
+        let mut found = None;
+        self.scan(&PG_NAMESPACE_DEF, |tid, r| {
+            if oid_at(&r, 0) == oid {
+                found = Some(tid);
+                return Ok(false);
+            }
+            Ok(true)
+        })?;
+        Ok(found)
+    }
+
+    /// The relations of schema `namespace`: (oid, name, kind).
+    pub fn relations_in(&self, namespace: u32) -> PgResult<Vec<(u32, String, char)>> {
+        let mut out = Vec::new();
+        self.scan(&PG_CLASS_DEF, |_, r| {
+            let row = ClassRow::from_datums(&r);
+            if row.namespace == namespace {
+                out.push((row.oid, row.name, row.kind));
+            }
+            Ok(true)
+        })?;
+        out.sort_by_key(|r| r.0);
+        Ok(out)
+    }
+
     /// Every catalog row describing relation `oid`, as (catalog oid, tid):
     /// defaults, columns, then the `pg_class` row.
     pub fn relation_rows(&self, oid: u32) -> PgResult<Vec<(u32, ItemPointer)>> {
@@ -366,6 +393,11 @@ impl CatalogWriter<'_, '_, '_> {
             }
         }
         Ok(())
+    }
+
+    /// Adds a `pg_namespace` row.
+    pub fn create_namespace(&self, w: &mut WriteXact<'_>, oid: u32, name: &str, owner: u32) -> PgResult<()> {
+        self.insert(&PG_NAMESPACE_DEF, &[Datum::Oid(oid), Datum::Text(name.into()), Datum::Oid(owner)], w).map(|_| ())
     }
 
     /// Deletes catalog rows found by [`CatalogReader::relation_rows`].

@@ -20,12 +20,21 @@ pub fn to_pgwire(e: &PgError) -> PgWireError {
 
 /// A NOTICE / WARNING message (severity word given by the caller).
 pub fn notice(severity: &str, code: &str, message: &str) -> NoticeResponse {
-    NoticeResponse::new(vec![
+    notice_with_detail(severity, code, message, None)
+}
+
+/// A NoticeResponse with a DETAIL field.
+pub fn notice_with_detail(severity: &str, code: &str, message: &str, detail: Option<&str>) -> NoticeResponse {
+    let mut fields = vec![
         (b'S', severity.to_owned()),
         (b'V', severity.to_owned()),
         (b'C', code.to_owned()),
         (b'M', message.to_owned()),
-    ])
+    ];
+    if let Some(d) = detail {
+        fields.push((b'D', d.to_owned()));
+    }
+    NoticeResponse::new(fields)
 }
 
 /// A complete ErrorResponse message as bytes, for the few places that must write

@@ -251,7 +251,9 @@ pub fn drain_notices(session: &mut Session) -> Vec<PgWireBackendMessage> {
     session
         .notices
         .drain(..)
-        .map(|(sev, code, msg)| PgWireBackendMessage::NoticeResponse(protocol::error::notice(sev, code, &msg)))
+        .map(|(sev, code, msg, detail)| {
+            PgWireBackendMessage::NoticeResponse(protocol::error::notice_with_detail(sev, code, &msg, detail.as_deref()))
+        })
         .collect()
 }
 
