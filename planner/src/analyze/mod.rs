@@ -248,10 +248,10 @@ impl<'a> Analyzer<'a> {
                 Some(ast::NonBlock::SkipLocked) => RowLockWait::SkipLocked,
             };
             let clause = mode.clause();
-            let not_allowed = |what: &str| PgError::feature_not_supported(format!("{clause} is not allowed with {what}"));
+            let not_allowed = |what: &str| PgError::new(SqlState::FeatureNotSupported, format!("{clause} is not allowed with {what}"));
             match body {
                 SetExpr::Values(_) => {
-                    return Err(PgError::feature_not_supported(format!("{clause} cannot be applied to VALUES")));
+                    return Err(PgError::new(SqlState::FeatureNotSupported, format!("{clause} cannot be applied to VALUES")));
                 }
                 SetExpr::Select(_) | SetExpr::Table(_) => {}
                 _ => return Err(not_allowed("UNION/INTERSECT/EXCEPT")),

@@ -671,7 +671,8 @@ pub fn lock_tuple(
             TmResult::Updated | TmResult::Deleted => {
                 let deleted = result == TmResult::Deleted || ctid == tid;
                 if w.transaction_snapshot {
-                    return Err(concurrent_update_error(deleted));
+                    // PostgreSQL's row locking says "update" for a delete too.
+                    return Err(concurrent_update_error(false));
                 }
                 drop(page);
                 drop(buf);
