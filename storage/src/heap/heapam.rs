@@ -12,6 +12,11 @@
 //!              BeingModified  -> unlock, wait for that transaction, start over
 //!              Updated/Deleted-> READ COMMITTED: tell the caller (EvalPlanQual)
 //!                                REPEATABLE READ+: 40001
+//!   lock     (lock_tuple, SELECT FOR UPDATE/SHARE) as delete, but on Ok
+//!            xmax = our xid with HEAP_XMAX_LOCK_ONLY and the lock bits; the
+//!            data, xmin and cid stay; BeingModified by another transaction
+//!            is waited for, skipped (SKIP LOCKED) or reported (NOWAIT); our
+//!            own lock is kept or upgraded
 //!   update   as delete, then the new version on the same page if it fits (a
 //!            HOT update: there are no indexes yet, so every same-page update
 //!            qualifies), else on another page locked in block order; the old
@@ -30,8 +35,16 @@
 //!    released; making it durable at commit is the caller's (the backend
 //!    flushes the relations its transaction wrote before the CLOG commit).
 //! 5. Hint bits learned by a visibility check are written only when the page
-//!    is already exclusively locked (update, delete); readers under a shared
-//!    lock leave them, so a scan never writes a page.
+//!    is already exclusively locked (update, delete, lock); readers under a
+//!    shared lock leave them, so a scan never writes a page.
+//! 6. Row locks live only in xmax; there are no multixacts, so a row has at
+//!    most one locker or updater. Any lock or change by another running
+//!    transaction conflicts, whatever the two modes: a second FOR SHARE (or
+//!    FOR KEY SHARE, or an UPDATE that keeps the keys of a FOR KEY SHARE row)
+//!    waits where PostgreSQL lets both proceed. Stricter, never wrong. Our own
+//!    lock-only xmax never makes our own UPDATE/DELETE wait. There is no
+//!    heavyweight tuple lock queueing waiters in order (PostgreSQL's
+//!    `heap_acquire_tuplock`): waiters for one row race when it is released.
 
 use std::collections::VecDeque;
 
