@@ -277,4 +277,13 @@ impl ExecContext for Session {
     fn delete_row(&mut self, rel: &planner::RelationDesc, tid: executor::Tid) -> PgResult<executor::ModifyOutcome> {
         crate::table_access::delete_row(self, rel, tid)
     }
+    fn lock_row(
+        &mut self,
+        rel: &planner::RelationDesc,
+        tid: executor::Tid,
+        mode: executor::RowLockMode,
+        wait: executor::RowLockWait,
+    ) -> PgResult<executor::LockRowOutcome> {
+        crate::table_access::lock_row(self, rel, tid, mode, wait)
+    }
 }

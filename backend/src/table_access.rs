@@ -12,14 +12,14 @@ use std::cell::RefCell;
 use std::sync::Arc;
 
 use catalog::heap_catalog::RelationInfo;
-use executor::{ModifyOutcome, ScanId, Tid};
+use executor::{LockRowOutcome, ModifyOutcome, RowLockMode, RowLockWait, ScanId, Tid};
 use planner::{CatalogView, ColumnDesc, RelationDesc};
-use storage::heap::heapam::{self, HeapScan, ModifyResult};
+use storage::heap::heapam::{self, HeapScan, LockTupleResult, ModifyResult};
 use storage::heap::tuple::{Attribute, TupleDesc, deform_tuple, form_tuple};
 use storage::page::ItemPointer;
 use storage::smgr::RelFileLocator;
 use storage::transam::Snapshot;
-use types::{Datum, PgError, PgResult};
+use types::{Datum, PgError, PgResult, SqlState};
 
 use crate::session::Session;
 
@@ -87,7 +87,7 @@ fn tuple_desc(rel: &RelationDesc) -> PgResult<TupleDesc> {
 /// changes); the planner's description is keyed by OID.
 fn locator(session: &mut Session, rel: &RelationDesc) -> PgResult<RelFileLocator> {
     let info = crate::relcache::relation_by_oid(session, rel.oid)?
-        .ok_or_else(|| PgError::new(types::SqlState::UndefinedTable, format!("relation \"{}\" does not exist", rel.name)))?;
+        .ok_or_else(|| PgError::new(SqlState::UndefinedTable, format!("relation \"{}\" does not exist", rel.name)))?;
     Ok(info.locator(session.database_oid))
 }
 
@@ -202,4 +202,36 @@ pub fn delete_row(session: &mut Session, rel: &RelationDesc, tid: Tid) -> PgResu
         count(session, rel.oid).deleted += 1;
     }
     outcome(session, rel, loc, r)
+}
+
+/// Locks row version `tid` for `SELECT ... FOR UPDATE/SHARE`
+/// (`heapam_tuple_lock`): NOWAIT's refusal becomes PostgreSQL's 55P03, a
+/// concurrent update hands the newest version to the executor's re-check.
+pub fn lock_row(session: &mut Session, rel: &RelationDesc, tid: Tid, mode: RowLockMode, wait: RowLockWait) -> PgResult<LockRowOutcome> {
+    let loc = locator(session, rel)?;
+    let mode = match mode {
+        RowLockMode::KeyShare => heapam::RowLockMode::KeyShare,
+        RowLockMode::Share => heapam::RowLockMode::Share,
+        RowLockMode::NoKeyUpdate => heapam::RowLockMode::NoKeyUpdate,
+        RowLockMode::Update => heapam::RowLockMode::Update,
+    };
+    let wait = match wait {
+        RowLockWait::Block => heapam::RowLockWait::Block,
+        RowLockWait::SkipLocked => heapam::RowLockWait::SkipLocked,
+        RowLockWait::NoWait => heapam::RowLockWait::NoWait,
+    };
+    let r = crate::xact::with_write(session, &[loc], |env, w| heapam::lock_tuple(env, loc, to_ip(tid), mode, wait, w))?;
+    Ok(match r {
+        LockTupleResult::Locked => LockRowOutcome::Locked,
+        LockTupleResult::Skipped => LockRowOutcome::Skipped,
+        LockTupleResult::WouldBlock(_) => {
+            return Err(PgError::new(SqlState::LockNotAvailable, format!("could not obtain lock on row in relation \"{}\"", rel.name)));
+        }
+        // PostgreSQL leaves out a row the same command already changed.
+        LockTupleResult::Gone | LockTupleResult::SelfModified => LockRowOutcome::Gone,
+        LockTupleResult::Updated(ip) => match heapam::fetch_any(&session.storage.heap_env(), loc, ip)? {
+            Some(bytes) => LockRowOutcome::Updated { tid: to_tid(ip), row: deform_tuple(&tuple_desc(rel)?, &bytes)? },
+            None => LockRowOutcome::Gone,
+        },
+    })
 }

@@ -11,7 +11,7 @@
 //!
 //! Tables are reached only through the cursor-style storage methods of
 //! [`ExecContext`] (`scan_begin`/`scan_next`/`scan_end`, `insert_row`,
-//! `update_row`, `delete_row`), so that the executor never touches pages,
+//! `update_row`, `delete_row`, `lock_row`), so that the executor never touches pages,
 //! snapshots or locks itself; the backend implements them over heap storage.
 //!
 //! Entry points: [`execute_statement`] (rows and the count for the command
@@ -56,6 +56,23 @@ pub enum ModifyOutcome {
     /// `tid` and `row` are its newest version. The executor re-checks the
     /// statement's WHERE on `row` and, if it still holds, recomputes the new row
     /// from it and retries on `tid` (PostgreSQL's EvalPlanQual).
+    Updated { tid: Tid, row: Vec<Datum> },
+}
+
+pub use planner::{RowLockMode, RowLockWait};
+
+/// What happened to a row that `SELECT ... FOR UPDATE/SHARE` was to lock.
+#[derive(Debug, Clone, PartialEq)]
+pub enum LockRowOutcome {
+    /// The row version is locked by this transaction.
+    Locked,
+    /// Another transaction holds it and the policy is `SKIP LOCKED`.
+    Skipped,
+    /// A concurrent transaction that committed deleted it: leave it out.
+    Gone,
+    /// A concurrent transaction that committed updated it (READ COMMITTED):
+    /// `tid` and `row` are its newest version, not locked yet. The executor
+    /// re-checks WHERE on `row` and, if it holds, locks `tid` (EvalPlanQual).
     Updated { tid: Tid, row: Vec<Datum> },
 }
 
@@ -135,6 +152,12 @@ pub trait ExecContext {
     fn delete_row(&mut self, rel: &RelationDesc, tid: Tid) -> PgResult<ModifyOutcome> {
         let _ = (rel, tid);
         Err(tables_not_supported())
+    }
+    /// Locks row version `tid` in `mode` for the transaction, waiting for (or,
+    /// by `wait`, skipping or failing on) another transaction that holds it.
+    fn lock_row(&mut self, rel: &RelationDesc, tid: Tid, mode: RowLockMode, wait: RowLockWait) -> PgResult<LockRowOutcome> {
+        let _ = (rel, tid, mode, wait);
+        Err(PgError::feature_not_supported("SELECT FOR UPDATE/SHARE"))
     }
     /// The settings that govern text output, gathered.
     fn output_options(&self) -> OutputOptions {

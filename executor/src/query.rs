@@ -5,16 +5,31 @@
 //! Rows stream from the source through the filter into the aggregate or the
 //! projection; sorting needs them all, so the result is collected (the backend
 //! sends it as a whole today).
+//!
+//! `FOR UPDATE/SHARE` ([`planner::RowMark`]) locks rows where PostgreSQL's
+//! LockRows node does, between the sort and OFFSET/LIMIT: the qualifying rows
+//! are sorted first, then locked one by one as OFFSET and LIMIT take them, so
+//! `ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED` locks exactly one row (the
+//! first one nobody else holds), and rows skipped by OFFSET are locked too.
+//!
+//! ```text
+//!   lock_row(tid) ──Locked──────> OFFSET/LIMIT take it
+//!     │  ^        └─Skipped/Gone> leave it out
+//!     │  │ Updated{tid', row'}
+//!     │  └── WHERE(row') true: project row', lock tid'
+//!     └───── WHERE(row') false: leave it out
+//! ```
 
 use std::cmp::Ordering;
 use std::collections::BTreeSet;
 
-use planner::{Plan, SortKey, Source};
+use planner::{Plan, RowMark, SortKey, Source};
 use types::{Datum, PgError, PgResult, SqlState};
 
 use crate::agg::{Grouper, RowKey};
 use crate::compare;
 use crate::expr::Evaluator;
+use crate::{LockRowOutcome, Tid};
 
 /// Calls `f` with every row of the source, in order. A scan is always closed,
 /// also when `f` or the scan fails.
@@ -69,6 +84,9 @@ fn project(ev: &mut Evaluator<'_>, targets: &[planner::Expr], row: &[Datum]) -> 
 /// Runs a query and returns its rows, each cut to its first `width` values
 /// (the hidden sort columns dropped).
 pub fn run(ev: &mut Evaluator<'_>, plan: &Plan, width: usize) -> PgResult<Vec<Vec<Datum>>> {
+    if let (Some(mark), Source::SeqScan(_)) = (&plan.row_lock, &plan.source) {
+        return run_locking(ev, plan, mark, width);
+    }
     let mut rows: Vec<Vec<Datum>> = Vec::new();
     match &plan.aggregate {
         None => {
@@ -100,6 +118,20 @@ pub fn run(ev: &mut Evaluator<'_>, plan: &Plan, width: usize) -> PgResult<Vec<Ve
         rows.retain(|r| seen.insert(RowKey(r[..width.min(r.len())].to_vec())));
     }
     sort(&mut rows, &plan.order_by)?;
+    let (offset, limit) = offset_and_limit(ev, plan)?;
+    Ok(rows
+        .into_iter()
+        .skip(offset)
+        .take(limit.unwrap_or(usize::MAX))
+        .map(|mut r| {
+            r.truncate(width);
+            r
+        })
+        .collect())
+}
+
+/// OFFSET (0 if none) and LIMIT (None if none or NULL).
+fn offset_and_limit(ev: &mut Evaluator<'_>, plan: &Plan) -> PgResult<(usize, Option<usize>)> {
     let offset = match &plan.offset {
         Some(e) => match ev.eval(e)? {
             Datum::Int8(n) if n < 0 => {
@@ -120,15 +152,65 @@ pub fn run(ev: &mut Evaluator<'_>, plan: &Plan, width: usize) -> PgResult<Vec<Ve
         },
         None => None,
     };
-    Ok(rows
-        .into_iter()
-        .skip(offset)
-        .take(limit.unwrap_or(usize::MAX))
-        .map(|mut r| {
-            r.truncate(width);
-            r
-        })
-        .collect())
+    Ok((offset, limit))
+}
+
+/// A query with `FOR UPDATE/SHARE` (no aggregates or DISTINCT: the planner
+/// refuses those): scan, WHERE, project, sort, then lock as OFFSET/LIMIT
+/// take rows (see the module doc).
+fn run_locking(ev: &mut Evaluator<'_>, plan: &Plan, mark: &RowMark, width: usize) -> PgResult<Vec<Vec<Datum>>> {
+    // Each candidate: its tid and its projected row with the candidate's
+    // index appended, so that the sort carries the index along.
+    let mut tids: Vec<Tid> = Vec::new();
+    let mut rows: Vec<Vec<Datum>> = Vec::new();
+    let scan = ev.ctx.scan_begin(&mark.rel)?;
+    let result: PgResult<()> = (|| loop {
+        ev.ctx.check_for_interrupts()?;
+        let Some((tid, row)) = ev.ctx.scan_next(scan)? else { return Ok(()) };
+        if qualifies(ev, plan.filter.as_ref(), &row)? {
+            let mut r = project(ev, &plan.targets, &row)?;
+            r.push(Datum::Int8(tids.len() as i64));
+            tids.push(tid);
+            rows.push(r);
+        }
+    })();
+    ev.ctx.scan_end(scan);
+    result?;
+    sort(&mut rows, &plan.order_by)?;
+    let (offset, limit) = offset_and_limit(ev, plan)?;
+    let limit = limit.unwrap_or(usize::MAX);
+    let (mut out, mut skipped) = (Vec::new(), 0usize);
+    for mut row in rows {
+        if out.len() >= limit {
+            break;
+        }
+        let Some(Datum::Int8(i)) = row.pop() else { return Err(PgError::internal("row lost its candidate index")) };
+        let mut tid = tids[i as usize];
+        let locked = loop {
+            ev.ctx.check_for_interrupts()?;
+            match ev.ctx.lock_row(&mark.rel, tid, mark.mode, mark.wait)? {
+                LockRowOutcome::Locked => break true,
+                LockRowOutcome::Skipped | LockRowOutcome::Gone => break false,
+                LockRowOutcome::Updated { tid: t, row: newest } => {
+                    if !qualifies(ev, plan.filter.as_ref(), &newest)? {
+                        break false;
+                    }
+                    row = project(ev, &plan.targets, &newest)?;
+                    tid = t;
+                }
+            }
+        };
+        if !locked {
+            continue;
+        }
+        if skipped < offset {
+            skipped += 1;
+            continue;
+        }
+        row.truncate(width);
+        out.push(row);
+    }
+    Ok(out)
 }
 
 /// Sorts rows by the keys (a stable sort, as the order of equal rows is unspecified).

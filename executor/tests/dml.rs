@@ -14,7 +14,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use executor::{execute_statement, ExecContext, ModifyOutcome, ScanId, Tid};
+use executor::{execute_statement, ExecContext, LockRowOutcome, ModifyOutcome, RowLockMode, RowLockWait, ScanId, Tid};
 use planner::{CatalogView, ColumnDesc, RelationDesc};
 use sqlparser::ast::{ColumnOption, Statement};
 use sqlparser::dialect::PostgreSqlDialect;
@@ -47,6 +47,12 @@ struct Fake {
     /// snapshot: scans do not see them.
     invisible: std::collections::HashSet<Tid>,
     interrupts_checked: u64,
+    /// Row versions another transaction holds locked.
+    held_by_others: std::collections::HashSet<Tid>,
+    /// Outcomes to report, once, for a lock of a tid.
+    concurrent_lock: HashMap<Tid, LockRowOutcome>,
+    /// Every row version locked, in order.
+    locked: Vec<Tid>,
 }
 
 fn tid_of(i: usize) -> Tid {
@@ -222,6 +228,20 @@ impl ExecContext for Fake {
         }
         t.rows.push(Some(row));
         Ok(ModifyOutcome::Done)
+    }
+    fn lock_row(&mut self, _rel: &RelationDesc, tid: Tid, _mode: RowLockMode, wait: RowLockWait) -> PgResult<LockRowOutcome> {
+        if let Some(o) = self.concurrent_lock.remove(&tid) {
+            return Ok(o);
+        }
+        if self.held_by_others.contains(&tid) {
+            return match wait {
+                RowLockWait::SkipLocked => Ok(LockRowOutcome::Skipped),
+                RowLockWait::NoWait => Err(PgError::new(SqlState::LockNotAvailable, "could not obtain lock on row")),
+                RowLockWait::Block => Err(PgError::internal("would wait forever")),
+            };
+        }
+        self.locked.push(tid);
+        Ok(LockRowOutcome::Locked)
     }
     fn delete_row(&mut self, rel: &RelationDesc, tid: Tid) -> PgResult<ModifyOutcome> {
         if let Some(o) = self.concurrent.remove(&tid) {
@@ -503,4 +523,41 @@ fn without_storage_tables_are_feature_not_supported() {
     let plan = planner::plan_simple_query_in(&stmts[0], sql, &fake).unwrap();
     let e = execute_statement(&plan, &[], &mut NoTables).unwrap_err();
     assert_eq!(e.code, SqlState::FeatureNotSupported);
+}
+
+#[test]
+fn row_locks_are_taken_between_sort_and_limit() {
+    let mut fake = fake_with(&[(3, 30), (1, 10), (4, 40), (2, 20)]);
+    // id 1 is tid 1, id 2 is tid 3; another transaction holds id 1.
+    fake.held_by_others.insert(tid_of(1));
+    let r = exec(&mut fake, "SELECT id FROM acct ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED").unwrap();
+    assert_eq!(r.rows, vec![vec![Datum::Int4(2)]]);
+    assert_eq!(fake.locked, vec![tid_of(3)], "LIMIT 1 locks one row");
+    assert_eq!(exec(&mut fake, "SELECT id FROM acct FOR SHARE NOWAIT").unwrap_err().code, SqlState::LockNotAvailable);
+    // Rows OFFSET skips are locked too (PostgreSQL's LockRows is below Limit).
+    fake.held_by_others.clear();
+    fake.locked.clear();
+    let r = exec(&mut fake, "SELECT id FROM acct ORDER BY id OFFSET 1 LIMIT 2 FOR UPDATE").unwrap();
+    assert_eq!(r.rows, vec![vec![Datum::Int4(2)], vec![Datum::Int4(3)]]);
+    assert_eq!(fake.locked, vec![tid_of(1), tid_of(3), tid_of(0)]);
+}
+
+#[test]
+fn row_lock_of_a_concurrently_updated_row_rechecks_where() {
+    let mut fake = fake_with(&[(1, 10), (2, 20)]);
+    let t = fake.tables.get_mut("acct").unwrap();
+    t.rows.push(Some(vec![Datum::Int4(1), Datum::Int4(15)]));
+    t.rows.push(Some(vec![Datum::Int4(2), Datum::Int4(5)]));
+    let (new1, new2) = (tid_of(2), tid_of(3));
+    fake.invisible.extend([new1, new2]);
+    fake.concurrent_lock.insert(tid_of(0), LockRowOutcome::Updated { tid: new1, row: vec![Datum::Int4(1), Datum::Int4(15)] });
+    fake.concurrent_lock.insert(tid_of(1), LockRowOutcome::Updated { tid: new2, row: vec![Datum::Int4(2), Datum::Int4(5)] });
+    let r = exec(&mut fake, "SELECT id, n FROM acct WHERE n > 7 ORDER BY id FOR UPDATE").unwrap();
+    // id 1 still qualifies and is returned as it is now; id 2 no longer does.
+    assert_eq!(r.rows, vec![vec![Datum::Int4(1), Datum::Int4(15)]]);
+    assert_eq!(fake.locked, vec![new1], "the newest version is the one locked");
+    // A concurrently deleted row is left out.
+    fake.concurrent_lock.insert(tid_of(0), LockRowOutcome::Gone);
+    let r = exec(&mut fake, "SELECT n FROM acct WHERE id = 1 FOR SHARE").unwrap();
+    assert!(r.rows.is_empty());
 }

@@ -32,7 +32,9 @@ pub mod plan;
 
 pub use catalog::{CatalogView, ColumnDesc, EmptyCatalog, RelationDesc};
 pub use expr::{BoolTestKind, Expr};
-pub use plan::{AggCall, AggFunc, Aggregate, CommandKind, LockMode, ModifyTable, Plan, RelationLock, SortKey, Source};
+pub use plan::{
+    AggCall, AggFunc, Aggregate, CommandKind, LockMode, ModifyTable, Plan, RelationLock, RowLockMode, RowLockWait, RowMark, SortKey, Source,
+};
 use types::PgResult;
 
 /// One output column, as RowDescription reports it.

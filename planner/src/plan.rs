@@ -91,6 +91,10 @@ pub struct Plan {
     pub offset: Option<Expr>,
     /// SELECT DISTINCT: drop rows whose output columns equal an earlier row's.
     pub distinct: bool,
+    /// `FOR UPDATE | NO KEY UPDATE | SHARE | KEY SHARE`: lock each row of the
+    /// scanned relation before returning it (after WHERE and the sort, as
+    /// OFFSET/LIMIT take rows: PostgreSQL's LockRows node sits between them).
+    pub row_lock: Option<RowMark>,
 }
 
 impl Plan {
@@ -105,8 +109,52 @@ impl Plan {
             limit: None,
             offset: None,
             distinct: false,
+            row_lock: None,
         }
     }
+}
+
+/// The strength of a row lock, weakest first (PostgreSQL's
+/// `LockClauseStrength`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum RowLockMode {
+    KeyShare,
+    Share,
+    NoKeyUpdate,
+    Update,
+}
+
+impl RowLockMode {
+    /// The clause as messages name it: `FOR UPDATE`, ...
+    pub fn clause(self) -> &'static str {
+        match self {
+            RowLockMode::KeyShare => "FOR KEY SHARE",
+            RowLockMode::Share => "FOR SHARE",
+            RowLockMode::NoKeyUpdate => "FOR NO KEY UPDATE",
+            RowLockMode::Update => "FOR UPDATE",
+        }
+    }
+}
+
+/// What to do with a row another transaction holds, in PostgreSQL's order of
+/// precedence when clauses combine (`LockWaitPolicy`: NOWAIT wins).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum RowLockWait {
+    /// Wait for the other transaction to end.
+    Block,
+    /// `SKIP LOCKED`: leave the row out.
+    SkipLocked,
+    /// `NOWAIT`: fail with 55P03.
+    NoWait,
+}
+
+/// The row locking a query asks for (PostgreSQL's `PlanRowMark`): which
+/// relation, how strong, and the wait policy.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RowMark {
+    pub rel: Arc<RelationDesc>,
+    pub mode: RowLockMode,
+    pub wait: RowLockWait,
 }
 
 /// INSERT, UPDATE or DELETE of one relation. `returning` expressions are over
@@ -148,6 +196,8 @@ pub enum CommandKind {
 pub enum LockMode {
     /// SELECT
     AccessShare,
+    /// SELECT ... FOR UPDATE/SHARE
+    RowShare,
     /// INSERT, UPDATE, DELETE
     RowExclusive,
 }

@@ -144,6 +144,9 @@ fn run_statement(
                 };
                 crate::xact::check_writable(session, verb)?;
             }
+            if let Some(mark) = &plan.plan.row_lock {
+                crate::xact::check_writable(session, &format!("SELECT {}", mark.mode.clause()))?;
+            }
             let result = executor::execute_statement(plan, params, session);
             session.scans.clear();
             let result = result?;
@@ -188,6 +191,7 @@ fn lock_relations(session: &mut Session, plan: &planner::PlannedStmt) -> PgResul
     for r in &plan.relations {
         let mode = match r.mode {
             planner::LockMode::AccessShare => storage::lmgr::LockMode::AccessShare,
+            planner::LockMode::RowShare => storage::lmgr::LockMode::RowShare,
             planner::LockMode::RowExclusive => storage::lmgr::LockMode::RowExclusive,
         };
         crate::xact::lock_relation(session, r.rel.oid, mode)?;

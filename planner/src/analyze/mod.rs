@@ -26,7 +26,7 @@ use types::{Datum, PgError, PgResult, SqlState};
 
 use crate::catalog::{CatalogView, EmptyCatalog, RelationDesc};
 use crate::expr::Expr;
-use crate::plan::{Aggregate, AggCall, CommandKind, LockMode, RelationLock, Source};
+use crate::plan::{Aggregate, AggCall, CommandKind, LockMode, RelationLock, RowLockMode, RowLockWait, RowMark, Source};
 use crate::{Column, Plan, PlannedStmt, SortKey};
 
 static EMPTY_CATALOG: EmptyCatalog = EmptyCatalog;
@@ -190,9 +190,6 @@ impl<'a> Analyzer<'a> {
         if q.fetch.is_some() {
             return Err(PgError::feature_not_supported("FETCH FIRST"));
         }
-        if !q.locks.is_empty() {
-            return Err(PgError::feature_not_supported("FOR UPDATE/SHARE"));
-        }
         let order_by: &[ast::OrderByExpr] = match &q.order_by {
             None => &[],
             Some(ob) => match &ob.kind {
@@ -228,7 +225,85 @@ impl<'a> Analyzer<'a> {
                     .with_hint("Use separate LIMIT and OFFSET clauses."));
             }
         }
+        if !q.locks.is_empty() {
+            plan.row_lock = self.analyze_locking(&q.locks, q.body.as_ref(), &plan)?;
+        }
         Ok((columns, plan))
+    }
+
+    /// The locking clauses of a query (`transformLockingClause` and
+    /// `CheckSelectLocking`): each applies to the one relation in FROM (all
+    /// of them without `OF`); together they ask for the strongest mode and
+    /// the strongest wait policy. A query without FROM locks nothing.
+    fn analyze_locking(&mut self, locks: &[ast::LockClause], body: &SetExpr, plan: &Plan) -> PgResult<Option<RowMark>> {
+        let mut mark: Option<RowMark> = None;
+        for lc in locks {
+            let mode = match lc.lock_type {
+                ast::LockType::Update => RowLockMode::Update,
+                ast::LockType::Share => RowLockMode::Share,
+            };
+            let wait = match lc.nonblock {
+                None => RowLockWait::Block,
+                Some(ast::NonBlock::Nowait) => RowLockWait::NoWait,
+                Some(ast::NonBlock::SkipLocked) => RowLockWait::SkipLocked,
+            };
+            let clause = mode.clause();
+            let not_allowed = |what: &str| PgError::new(SqlState::FeatureNotSupported, format!("{clause} is not allowed with {what}"));
+            match body {
+                SetExpr::Values(_) => {
+                    return Err(PgError::new(SqlState::FeatureNotSupported, format!("{clause} cannot be applied to VALUES")));
+                }
+                SetExpr::Select(_) | SetExpr::Table(_) => {}
+                _ => return Err(not_allowed("UNION/INTERSECT/EXCEPT")),
+            }
+            if plan.distinct {
+                return Err(not_allowed("DISTINCT clause"));
+            }
+            if let Some(agg) = &plan.aggregate {
+                if !agg.group_by.is_empty() {
+                    return Err(not_allowed("GROUP BY clause"));
+                }
+                if agg.having.is_some() {
+                    return Err(not_allowed("HAVING clause"));
+                }
+                return Err(not_allowed("aggregate functions"));
+            }
+            let Source::SeqScan(rel) = &plan.source else {
+                if let Some(of) = &lc.of {
+                    return Err(self.lock_target_not_found(of, clause));
+                }
+                continue;
+            };
+            if let Some(of) = &lc.of {
+                let pos = self.pos(of.span());
+                let [ast::ObjectNamePart::Identifier(id)] = of.0.as_slice() else {
+                    return Err(PgError::syntax(format!("{clause} must specify unqualified relation names"), pos));
+                };
+                let refname = self.scope.as_ref().map(|e| e.refname.clone()).unwrap_or_else(|| rel.name.clone());
+                if ident_name(id) != refname {
+                    return Err(self.lock_target_not_found(of, clause));
+                }
+            }
+            match &mut mark {
+                Some(m) => {
+                    m.mode = m.mode.max(mode);
+                    m.wait = m.wait.max(wait);
+                }
+                None => mark = Some(RowMark { rel: rel.clone(), mode, wait }),
+            }
+        }
+        if let Some(m) = &mark {
+            self.add_relation(&m.rel, LockMode::RowShare);
+        }
+        Ok(mark)
+    }
+
+    fn lock_target_not_found(&self, of: &ast::ObjectName, clause: &str) -> PgError {
+        PgError::new(
+            SqlState::UndefinedTable,
+            format!("relation \"{}\" in {clause} clause not found in FROM clause", object_name_last(of)),
+        )
+        .or_position(self.pos(of.span()))
     }
 
     fn count_expr(&mut self, e: &ast::Expr, what: &'static str) -> PgResult<Expr> {
@@ -532,7 +607,7 @@ impl<'a> Analyzer<'a> {
         } else {
             (None, targets.into_iter().map(|t| t.expr).collect())
         };
-        Ok((columns, Plan { source, filter, aggregate, targets, order_by: sort, limit: None, offset: None, distinct }))
+        Ok((columns, Plan { source, filter, aggregate, targets, order_by: sort, limit: None, offset: None, distinct, row_lock: None }))
     }
 
     /// `TABLE name`: `SELECT * FROM name`.
@@ -637,6 +712,7 @@ impl<'a> Analyzer<'a> {
             limit: None,
             offset: None,
             distinct: false,
+            row_lock: None,
         };
         Ok((columns, plan))
     }

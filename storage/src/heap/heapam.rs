@@ -12,6 +12,11 @@
 //!              BeingModified  -> unlock, wait for that transaction, start over
 //!              Updated/Deleted-> READ COMMITTED: tell the caller (EvalPlanQual)
 //!                                REPEATABLE READ+: 40001
+//!   lock     (lock_tuple, SELECT FOR UPDATE/SHARE) as delete, but on Ok
+//!            xmax = our xid with HEAP_XMAX_LOCK_ONLY and the lock bits; the
+//!            data, xmin and cid stay; BeingModified by another transaction
+//!            is waited for, skipped (SKIP LOCKED) or reported (NOWAIT); our
+//!            own lock is kept or upgraded
 //!   update   as delete, then the new version on the same page if it fits (a
 //!            HOT update: there are no indexes yet, so every same-page update
 //!            qualifies), else on another page locked in block order; the old
@@ -30,8 +35,16 @@
 //!    released; making it durable at commit is the caller's (the backend
 //!    flushes the relations its transaction wrote before the CLOG commit).
 //! 5. Hint bits learned by a visibility check are written only when the page
-//!    is already exclusively locked (update, delete); readers under a shared
-//!    lock leave them, so a scan never writes a page.
+//!    is already exclusively locked (update, delete, lock); readers under a
+//!    shared lock leave them, so a scan never writes a page.
+//! 6. Row locks live only in xmax; there are no multixacts, so a row has at
+//!    most one locker or updater. Any lock or change by another running
+//!    transaction conflicts, whatever the two modes: a second FOR SHARE (or
+//!    FOR KEY SHARE, or an UPDATE that keeps the keys of a FOR KEY SHARE row)
+//!    waits where PostgreSQL lets both proceed. Stricter, never wrong. Our own
+//!    lock-only xmax never makes our own UPDATE/DELETE wait. There is no
+//!    heavyweight tuple lock queueing waiters in order (PostgreSQL's
+//!    `heap_acquire_tuplock`): waiters for one row race when it is released.
 
 use std::collections::VecDeque;
 
@@ -39,7 +52,8 @@ use types::{PgError, PgResult, SqlState};
 
 use super::tuple::{
     HEAP_COMBOCID, HEAP_HOT_UPDATED, HEAP_KEYS_UPDATED, HEAP_LOCK_MASK, HEAP_ONLY_TUPLE, HEAP_UPDATED,
-    HEAP_XMAX_COMMITTED, HEAP_XMAX_INVALID, HEAP_XMAX_IS_MULTI, HEAP_XMAX_LOCK_ONLY, MAX_HEAP_TUPLE_SIZE, TupleHeader, TupleHeaderMut,
+    HEAP_XMAX_COMMITTED, HEAP_XMAX_EXCL_LOCK, HEAP_XMAX_INVALID, HEAP_XMAX_IS_MULTI, HEAP_XMAX_KEYSHR_LOCK,
+    HEAP_XMAX_LOCK_ONLY, HEAP_XMAX_SHR_LOCK, MAX_HEAP_TUPLE_SIZE, TupleHeader, TupleHeaderMut,
 };
 use crate::buffer::{BufferManager, BufferTag, ForkNumber, ReadMode};
 use crate::page::{AddItemFlags, FIRST_OFFSET_NUMBER, ItemPointer, Page, PageMut, maxalign};
@@ -107,6 +121,7 @@ impl WriteXact<'_> {
         }
     }
 }
+
 
 impl WriteXact<'_> {
     fn me(&self) -> Me<'_> {
@@ -404,6 +419,8 @@ fn modify(
                 return Err(PgError::internal(format!("attempted to update invisible tuple {tid}")));
             }
             TmResult::SelfModified => return Ok((ModifyResult::SelfModified, None)),
+            // Our own row lock (a lock-only xmax of ours): we may change the row.
+            TmResult::BeingModified(other) if other == w.xid => {}
             TmResult::BeingModified(other) => {
                 drop(page);
                 drop(buf);
@@ -478,7 +495,20 @@ fn modify(
 /// committed (`heap_get_latest_tid` + the EvalPlanQual fetch): waits for a
 /// running updater; returns None if the chain ends in a deleted or aborted
 /// version.
-pub fn latest_version_tid(env: &HeapEnv<'_, '_>, rel: RelFileLocator, mut tid: ItemPointer, w: &mut WriteXact<'_>) -> PgResult<Option<ItemPointer>> {
+pub fn latest_version_tid(env: &HeapEnv<'_, '_>, rel: RelFileLocator, tid: ItemPointer, w: &mut WriteXact<'_>) -> PgResult<Option<ItemPointer>> {
+    chain_end(env, rel, tid, w, true)
+}
+
+/// [`latest_version_tid`]; with `wait_running` false, a version whose
+/// updater is still running ends the walk (it is returned, and whoever locks
+/// it meets that updater under its own wait policy).
+fn chain_end(
+    env: &HeapEnv<'_, '_>,
+    rel: RelFileLocator,
+    mut tid: ItemPointer,
+    w: &mut WriteXact<'_>,
+    wait_running: bool,
+) -> PgResult<Option<ItemPointer>> {
     let mut prev_xmax: Option<TransactionId> = None;
     loop {
         if tid.block >= nblocks(env, rel)? {
@@ -510,6 +540,9 @@ pub fn latest_version_tid(env: &HeapEnv<'_, '_>, rel: RelFileLocator, mut tid: I
             return Ok(Some(tid));
         }
         if env.tx.is_in_progress(xmax) {
+            if !wait_running {
+                return Ok(Some(tid));
+            }
             (w.wait_for_xid)(xmax)?;
             continue;
         }
@@ -547,6 +580,170 @@ pub fn fetch_any(env: &HeapEnv<'_, '_>, rel: RelFileLocator, tid: ItemPointer) -
         Some(id) if id.is_normal() => Ok(Some(p.get_item(tid.offset)?.to_vec())),
         _ => Ok(None),
     }
+}
+
+/// The strength of a row lock (`SELECT ... FOR KEY SHARE | SHARE | NO KEY
+/// UPDATE | UPDATE`), weakest first (PostgreSQL's `LockTupleMode`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum RowLockMode {
+    KeyShare,
+    Share,
+    NoKeyUpdate,
+    Update,
+}
+
+impl RowLockMode {
+    /// The infomask lock bits (with `HEAP_XMAX_LOCK_ONLY`) and infomask2
+    /// bits that record this lock in a tuple header.
+    fn header_bits(self) -> (u16, u16) {
+        match self {
+            RowLockMode::KeyShare => (HEAP_XMAX_LOCK_ONLY | HEAP_XMAX_KEYSHR_LOCK, 0),
+            RowLockMode::Share => (HEAP_XMAX_LOCK_ONLY | HEAP_XMAX_SHR_LOCK, 0),
+            RowLockMode::NoKeyUpdate => (HEAP_XMAX_LOCK_ONLY | HEAP_XMAX_EXCL_LOCK, 0),
+            RowLockMode::Update => (HEAP_XMAX_LOCK_ONLY | HEAP_XMAX_EXCL_LOCK, HEAP_KEYS_UPDATED),
+        }
+    }
+
+    /// The lock a lock-only header records.
+    fn from_header(infomask: u16, infomask2: u16) -> RowLockMode {
+        match infomask & HEAP_LOCK_MASK {
+            HEAP_XMAX_SHR_LOCK => RowLockMode::Share,
+            HEAP_XMAX_KEYSHR_LOCK => RowLockMode::KeyShare,
+            _ if infomask2 & HEAP_KEYS_UPDATED != 0 => RowLockMode::Update,
+            _ => RowLockMode::NoKeyUpdate,
+        }
+    }
+}
+
+/// What to do when another transaction holds the row (PostgreSQL's
+/// `LockWaitPolicy`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum RowLockWait {
+    /// Wait for it to end, then look again.
+    Block,
+    /// `SKIP LOCKED`: report [`LockTupleResult::Skipped`].
+    SkipLocked,
+    /// `NOWAIT`: report [`LockTupleResult::WouldBlock`] (the caller raises
+    /// 55P03 with the relation's name).
+    NoWait,
+}
+
+/// What happened to a row that was to be locked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LockTupleResult {
+    /// Our transaction holds the lock now (or already held one as strong).
+    Locked,
+    /// Held by another running transaction; `SKIP LOCKED`.
+    Skipped,
+    /// Held by running transaction `xid`; `NOWAIT`.
+    WouldBlock(TransactionId),
+    /// A concurrent committed transaction deleted it (READ COMMITTED: skip).
+    Gone,
+    /// A concurrent committed transaction updated it; the newest version is
+    /// at this tid and is *not* locked yet (READ COMMITTED: re-check the
+    /// quals on it, then lock it).
+    Updated(ItemPointer),
+    /// This very command already changed it (PostgreSQL ignores the row).
+    SelfModified,
+}
+
+/// Locks the tuple at `tid` for transaction `w` (`heap_lock_tuple`): xmax
+/// becomes our xid with `HEAP_XMAX_LOCK_ONLY` and the mode's lock bits; the
+/// tuple's data, xmin and cid are untouched, and it stays visible to all.
+///
+/// Without multixacts xmax names one transaction, so any lock or update held
+/// by another running transaction is a conflict, whatever the two modes
+/// (PostgreSQL lets FOR SHARE + FOR SHARE, and FOR KEY SHARE + anything but
+/// FOR UPDATE, hold together): the second one waits. That is stricter, never
+/// wrong. Our own lock is upgraded in place to the stronger mode.
+pub fn lock_tuple(
+    env: &HeapEnv<'_, '_>,
+    rel: RelFileLocator,
+    tid: ItemPointer,
+    mode: RowLockMode,
+    wait: RowLockWait,
+    w: &mut WriteXact<'_>,
+) -> PgResult<LockTupleResult> {
+    loop {
+        let buf = env.bufmgr.read_buffer(tag(rel, tid.block), ReadMode::Normal, None)?;
+        let mut page = buf.lock_exclusive();
+        let (result, hints, ctid) = {
+            let p = Page::new(&page);
+            match p.item_id(tid.offset) {
+                Some(id) if id.is_normal() => {}
+                _ => return Err(PgError::internal(format!("attempted to lock a tuple that is not there: {tid}"))),
+            }
+            let h = TupleHeader::parse(p.get_item(tid.offset)?)?;
+            let (r, hints) = satisfies_update_at(&h, tid, w.cid, w.me(), env.tx)?;
+            (r, hints, h.ctid())
+        };
+        if hints != 0 {
+            let mut pm = PageMut::new(&mut page);
+            TupleHeaderMut::parse(pm.get_item_mut(tid.offset)?)?.add_infomask(hints);
+            page.mark_dirty();
+        }
+        match result {
+            TmResult::Ok => {}
+            TmResult::Invisible => return Err(PgError::internal(format!("attempted to lock invisible tuple {tid}"))),
+            TmResult::SelfModified => return Ok(LockTupleResult::SelfModified),
+            TmResult::BeingModified(other) if other == w.xid => {
+                // Ours already: keep the stronger of the two locks.
+                let (infomask, infomask2) = {
+                    let h = TupleHeader::parse(Page::new(&page).get_item(tid.offset)?)?;
+                    (h.infomask(), h.infomask2())
+                };
+                if RowLockMode::from_header(infomask, infomask2) >= mode {
+                    return Ok(LockTupleResult::Locked);
+                }
+            }
+            TmResult::BeingModified(other) => match wait {
+                RowLockWait::Block => {
+                    drop(page);
+                    drop(buf);
+                    (w.wait_for_xid)(other)?;
+                    continue;
+                }
+                RowLockWait::SkipLocked => return Ok(LockTupleResult::Skipped),
+                RowLockWait::NoWait => return Ok(LockTupleResult::WouldBlock(other)),
+            },
+            TmResult::Updated | TmResult::Deleted => {
+                let deleted = result == TmResult::Deleted || ctid == tid;
+                if w.transaction_snapshot {
+                    // PostgreSQL's row locking says "update" for a delete too.
+                    return Err(concurrent_update_error(false));
+                }
+                drop(page);
+                drop(buf);
+                if deleted {
+                    return Ok(LockTupleResult::Gone);
+                }
+                // Blocking lockers wait for running updaters along the chain;
+                // the others stop at such a version and meet its updater
+                // when they lock it.
+                let end = chain_end(env, rel, ctid, w, wait == RowLockWait::Block)?;
+                return Ok(end.map_or(LockTupleResult::Gone, LockTupleResult::Updated));
+            }
+        }
+        let mut pm = PageMut::new(&mut page);
+        stamp_lock(pm.get_item_mut(tid.offset)?, tid, w.xid, mode)?;
+        page.mark_dirty();
+        return Ok(LockTupleResult::Locked);
+    }
+}
+
+/// Records `xid`'s lock of strength `mode` in the header of the tuple at `tid`.
+/// The cid is left alone (it may hold our cmin); the ctid is reset to the
+/// tuple itself, dropping a link left by an aborted update.
+fn stamp_lock(tuple: &mut [u8], tid: ItemPointer, xid: TransactionId, mode: RowLockMode) -> PgResult<()> {
+    let mut h = TupleHeaderMut::parse(tuple)?;
+    let infomask2 = h.as_ref().infomask2();
+    let (bits, bits2) = mode.header_bits();
+    h.set_xmax(xid);
+    h.clear_infomask(HEAP_XMAX_COMMITTED | HEAP_XMAX_INVALID | HEAP_XMAX_IS_MULTI | HEAP_LOCK_MASK | HEAP_XMAX_LOCK_ONLY);
+    h.add_infomask(bits);
+    h.set_ctid(tid);
+    h.set_infomask2_flags((infomask2 & HEAP_ONLY_TUPLE) | bits2);
+    Ok(())
 }
 
 /// Takes back one change of transaction `xid` (ROLLBACK TO SAVEPOINT): an

@@ -23,6 +23,8 @@
 //! update T (b,o) (2, 'b') heapam::update
 //! delete T (b,o)          heapam::delete
 //! latest T (b,o)          heapam::latest_version_tid
+//! lock T (b,o) MODE [WAIT] heapam::lock_tuple; MODE keyshare | share | nokeyupdate | update,
+//!                         WAIT block (default) | nowait | skiplocked
 //! commit T | abort T      end the transaction (a read-only one just drops its snapshot)
 //! dump                    every page: header, line pointers, tuple headers, rows
 //! vacuum                  vacuum_relation at Transam::oldest_xmin, then count_empty_tail
@@ -39,7 +41,7 @@ use std::sync::{Arc, Condvar, Mutex};
 
 use types::{Datum, PgError, PgResult, SqlState, oid};
 
-use super::heapam::{self, ExtensionLock, HeapEnv, HeapScan, ModifyResult, NoExtensionLock, WriteXact};
+use super::heapam::{self, ExtensionLock, HeapEnv, HeapScan, LockTupleResult, ModifyResult, NoExtensionLock, RowLockMode, RowLockWait, WriteXact};
 use super::pruneheap;
 use super::tuple::*;
 use crate::buffer::BufferManager;
@@ -388,6 +390,29 @@ fn run_script(text: &str, dir: &Path) -> String {
                     let tid = parse_tid(args)?;
                     let r = with_write!(|w| heapam::delete(&env, rel(), tid, &mut w))?;
                     writeln!(o, "{}", fmt_result(&r)).ok();
+                }
+                "lock" => {
+                    let mut parts = args.split_whitespace();
+                    let tid = parse_tid(parts.next().unwrap_or(""))?;
+                    let mode = match parts.next() {
+                        Some("keyshare") => RowLockMode::KeyShare,
+                        Some("share") => RowLockMode::Share,
+                        Some("nokeyupdate") => RowLockMode::NoKeyUpdate,
+                        Some("update") => RowLockMode::Update,
+                        other => return Err(script_error(format!("bad lock mode {other:?}"))),
+                    };
+                    let policy = match parts.next() {
+                        None | Some("block") => RowLockWait::Block,
+                        Some("nowait") => RowLockWait::NoWait,
+                        Some("skiplocked") => RowLockWait::SkipLocked,
+                        other => return Err(script_error(format!("bad wait policy {other:?}"))),
+                    };
+                    let r = with_write!(|w| heapam::lock_tuple(&env, rel(), tid, mode, policy, &mut w))?;
+                    match r {
+                        LockTupleResult::Updated(t) => writeln!(o, "Updated {t}").ok(),
+                        LockTupleResult::WouldBlock(x) => writeln!(o, "WouldBlock on xid {x}").ok(),
+                        other => writeln!(o, "{other:?}").ok(),
+                    };
                 }
                 "latest" => {
                     let tid = parse_tid(args)?;
