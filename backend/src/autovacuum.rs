@@ -24,7 +24,6 @@
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use catalog::database::BOOTSTRAP_DATABASES;
 use catalog::system::PG_CLASS_DEF;
 use storage::shmem::SharedMemory;
 use storage::smgr::RelFileLocator;
@@ -64,9 +63,17 @@ pub fn run() -> Result<(), String> {
             }
             std::thread::sleep(Duration::from_millis(100));
         }
-        for db in BOOTSTRAP_DATABASES.iter().filter(|d| d.allow_connections) {
+        let databases = match crate::relcache::with_reader(&session, |r| r.databases()) {
+            Ok(d) => d,
+            Err(e) => {
+                tracing::warn!("autovacuum could not read pg_database: {}", e.message);
+                Vec::new()
+            }
+        };
+        crate::xact::abort(&mut session);
+        for (_, db) in databases.into_iter().filter(|(_, d)| d.allow_connections) {
             session.database_oid = db.oid;
-            session.database = db.name.to_owned();
+            session.database = db.name.clone();
             session.relcache.invalidate();
             if let Err(e) = vacuum_database(&mut session) {
                 if interrupts.check(None).is_err() {

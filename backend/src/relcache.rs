@@ -96,9 +96,11 @@ pub fn search_path(session: &mut Session) -> PgResult<Vec<u32>> {
 pub fn lookup_relation(session: &mut Session, schema: Option<&str>, name: &str) -> PgResult<Option<Arc<RelationInfo>>> {
     accept_invalidations(session);
     let namespaces = match schema {
+        // A query naming a missing schema reports the relation as missing
+        // (42P01), as PostgreSQL does; DDL checks the schema itself.
         Some(s) => match namespace_oid(session, s)? {
             Some(oid) => vec![oid],
-            None => return Err(PgError::new(SqlState::InvalidSchemaName, format!("schema \"{s}\" does not exist"))),
+            None => return Ok(None),
         },
         None => search_path(session)?,
     };

@@ -201,8 +201,14 @@ impl Startup {
             .iter()
             .find(|r| r.name == user)
             .ok_or_else(|| PgError::fatal(SqlState::InvalidAuthorizationSpecification, format!("role \"{user}\" does not exist")))?;
-        let db = catalog::database::lookup(&database)
-            .ok_or_else(|| PgError::fatal(SqlState::InvalidCatalogName, format!("database \"{database}\" does not exist")))?;
+        let db = {
+            let session = self.tcop.session();
+            let found = crate::relcache::with_reader(&session, |r| r.database(&database));
+            // The lookup's snapshot must not linger while the session is idle.
+            session.storage.transam.end_without_xid();
+            found.map_err(|e| PgError { severity: types::Severity::Fatal, ..e })?.map(|(_, d)| d)
+        }
+        .ok_or_else(|| PgError::fatal(SqlState::InvalidCatalogName, format!("database \"{database}\" does not exist")))?;
         if !db.allow_connections {
             return Err(PgError::fatal(
                 SqlState::ObjectNotInPrerequisiteState,

@@ -96,6 +96,7 @@ pub fn lookup(name: &str) -> Option<Arc<RelationInfo>> {
         relfilenode: 0,
         kind: 'v',
         persistence: 'p',
+        shared: false,
         columns: v
             .columns
             .iter()

@@ -121,6 +121,10 @@ pub struct TxState {
     pub created: Vec<RelFileLocator>,
     /// Files to unlink once this transaction has committed.
     pub drop_at_commit: Vec<RelFileLocator>,
+    /// Database directories created by this transaction (removed if it aborts).
+    pub created_dirs: Vec<std::path::PathBuf>,
+    /// Databases whose buffers and directory go once this transaction has committed.
+    pub drop_db_at_commit: Vec<u32>,
     pub catalog_changed: bool,
     /// A query has run in this transaction (PostgreSQL's FirstSnapshotSet):
     /// the isolation level can no longer change.
@@ -156,6 +160,8 @@ impl Default for TxState {
             dirty: BTreeSet::new(),
             created: Vec::new(),
             drop_at_commit: Vec::new(),
+            created_dirs: Vec::new(),
+            drop_db_at_commit: Vec::new(),
             catalog_changed: false,
             first_snapshot_taken: false,
             counts: std::collections::HashMap::new(),
@@ -338,6 +344,9 @@ pub fn commit(session: &mut Session) -> PgResult<()> {
     for rel in &tx.drop_at_commit {
         forget_relation(session, *rel);
     }
+    for db in &tx.drop_db_at_commit {
+        forget_database(session, *db);
+    }
     report_counts(session, &tx, true);
     if tx.catalog_changed {
         session.relcache.invalidate();
@@ -365,6 +374,11 @@ fn finish_abort(session: &mut Session, xid: TransactionId, tx: TxState) {
     for rel in &tx.created {
         forget_relation(session, *rel);
     }
+    for dir in &tx.created_dirs {
+        if let Err(e) = std::fs::remove_dir_all(dir) {
+            tracing::warn!("could not remove directory \"{}\": {e}", dir.display());
+        }
+    }
     report_counts(session, &tx, false);
     if tx.catalog_changed {
         session.relcache.invalidate();
@@ -377,6 +391,18 @@ fn report_counts(session: &Session, tx: &TxState, committed: bool) {
     let stats = storage::pgstat::TableStats::new(session.shmem);
     for (relid, c) in &tx.counts {
         stats.apply(session.database_oid, *relid, *c, committed);
+    }
+}
+
+/// Drops a dropped database's buffers and removes its directory.
+fn forget_database(session: &mut Session, db: u32) {
+    if let Err(e) = session.storage.bufmgr.drop_database_buffers(db) {
+        tracing::warn!("could not drop the buffers of database {db}: {e}");
+    }
+    let dir = session.storage.store.smgr().data_dir().join("base").join(db.to_string());
+    session.storage.store.smgr().close_all();
+    if let Err(e) = std::fs::remove_dir_all(&dir) {
+        tracing::warn!("could not remove directory \"{}\": {e}", dir.display());
     }
 }
 

@@ -69,6 +69,7 @@ pub fn initialize(dir: &Path, opts: &BootstrapOptions) -> std::io::Result<()> {
     for sub in ["global", "base", "pg_wal", "pg_xact", "pg_stat", "pg_stat_tmp"] {
         fs::create_dir_all(dir.join(sub))?;
     }
+    write_shared_catalogs(dir).map_err(|e| std::io::Error::other(e.message))?;
     for db in BOOTSTRAP_DATABASES {
         fs::create_dir_all(dir.join("base").join(db.oid.to_string()))?;
         write_catalogs(dir, db.oid).map_err(|e| std::io::Error::other(e.message))?;
@@ -104,38 +105,48 @@ pub fn write_catalogs(dir: &Path, db_oid: u32) -> PgResult<()> {
             system::PG_ATTRIBUTE => attrs.iter().map(system::AttributeRow::to_datums).collect::<PgResult<_>>()?,
             _ => Vec::new(),
         };
-        let desc = def.tuple_desc()?;
-        let rel = RelFileLocator::new(db_oid, def.oid);
-        smgr.create(rel, ForkNumber::Main, false)?;
-        let mut page = Box::new([0u8; BLCKSZ]);
-        PageMut::new(&mut page).init(0);
-        let mut block = 0;
-        let flush = |page: &mut [u8; BLCKSZ], block: u32, smgr: &mut Smgr| -> PgResult<()> {
-            PageMut::new(page).set_checksum(block);
-            smgr.extend(rel, ForkNumber::Main, block, page, true)
-        };
-        for row in rows {
-            let mut tuple = form_tuple(&desc, &row)?;
-            {
-                let mut h = TupleHeaderMut::parse(&mut tuple)?;
-                h.set_xmin(FROZEN_XID);
-                h.add_infomask(HEAP_XMIN_FROZEN | HEAP_XMAX_INVALID);
-            }
-            if PageMut::new(&mut page).as_page().heap_free_space() < maxalign(tuple.len()) {
-                flush(&mut page, block, &mut smgr)?;
-                block += 1;
-                PageMut::new(&mut page).init(0);
-            }
-            let mut p = PageMut::new(&mut page);
-            let Some(off) = p.add_item(&tuple, None, AddItemFlags::HEAP)? else {
-                return Err(PgError::internal("bootstrap row does not fit an empty page"));
-            };
-            TupleHeaderMut::parse(p.get_item_mut(off)?)?.set_ctid(ItemPointer::new(block, off));
-        }
-        flush(&mut page, block, &mut smgr)?;
-        smgr.immedsync(rel, ForkNumber::Main)?;
+        write_heap(&mut smgr, RelFileLocator::new(db_oid, def.oid), &def, rows)?;
     }
     Ok(())
+}
+
+/// Writes the shared catalogs (`global/<catalog oid>`).
+pub fn write_shared_catalogs(dir: &Path) -> PgResult<()> {
+    let mut smgr = Smgr::new(dir);
+    write_heap(&mut smgr, RelFileLocator::shared(system::PG_DATABASE), &system::PG_DATABASE_DEF, system::database_rows())
+}
+
+/// One catalog's heap file, its rows frozen, packed into pages and fsynced.
+fn write_heap(smgr: &mut Smgr, rel: RelFileLocator, def: &system::CatalogDef, rows: Vec<Vec<Datum>>) -> PgResult<()> {
+    let desc = def.tuple_desc()?;
+    smgr.create(rel, ForkNumber::Main, false)?;
+    let mut page = Box::new([0u8; BLCKSZ]);
+    PageMut::new(&mut page).init(0);
+    let mut block = 0;
+    let flush = |page: &mut [u8; BLCKSZ], block: u32, smgr: &mut Smgr| -> PgResult<()> {
+        PageMut::new(page).set_checksum(block);
+        smgr.extend(rel, ForkNumber::Main, block, page, true)
+    };
+    for row in rows {
+        let mut tuple = form_tuple(&desc, &row)?;
+        {
+            let mut h = TupleHeaderMut::parse(&mut tuple)?;
+            h.set_xmin(FROZEN_XID);
+            h.add_infomask(HEAP_XMIN_FROZEN | HEAP_XMAX_INVALID);
+        }
+        if PageMut::new(&mut page).as_page().heap_free_space() < maxalign(tuple.len()) {
+            flush(&mut page, block, smgr)?;
+            block += 1;
+            PageMut::new(&mut page).init(0);
+        }
+        let mut p = PageMut::new(&mut page);
+        let Some(off) = p.add_item(&tuple, None, AddItemFlags::HEAP)? else {
+            return Err(PgError::internal("bootstrap row does not fit an empty page"));
+        };
+        TupleHeaderMut::parse(p.get_item_mut(off)?)?.set_ctid(ItemPointer::new(block, off));
+    }
+    flush(&mut page, block, smgr)?;
+    smgr.immedsync(rel, ForkNumber::Main)
 }
 
 fn hba_conf(method: &str) -> String {

@@ -21,7 +21,8 @@ use storage::transam::visibility::Me;
 use types::{Datum, PgError, PgResult};
 
 use crate::system::{
-    self, AttributeRow, CatalogDef, ClassRow, PG_ATTRDEF_DEF, PG_ATTRIBUTE_DEF, PG_CLASS_DEF, PG_NAMESPACE_DEF,
+    self, AttributeRow, CatalogDef, ClassRow, DatabaseRow, PG_ATTRDEF_DEF, PG_ATTRIBUTE_DEF, PG_CLASS_DEF, PG_DATABASE_DEF,
+    PG_NAMESPACE_DEF,
 };
 
 /// One column of a relation as the planner needs it.
@@ -47,6 +48,8 @@ pub struct RelationInfo {
     pub relfilenode: u32,
     pub kind: char,
     pub persistence: char,
+    /// A shared catalog (`global/`).
+    pub shared: bool,
     pub columns: Vec<ColumnInfo>,
     /// Where its `pg_class` row is (to update or delete it).
     pub class_tid: ItemPointer,
@@ -55,7 +58,7 @@ pub struct RelationInfo {
 impl RelationInfo {
     /// The relation's main file in database `db_oid`.
     pub fn locator(&self, db_oid: u32) -> RelFileLocator {
-        RelFileLocator::new(db_oid, self.relfilenode)
+        if self.shared { RelFileLocator::shared(self.relfilenode) } else { RelFileLocator::new(db_oid, self.relfilenode) }
     }
 }
 
@@ -116,6 +119,7 @@ impl ClassRow {
             persistence: char_at(r, d.col("relpersistence")),
             kind: char_at(r, d.col("relkind")),
             natts: i16_at(r, d.col("relnatts")),
+            shared: bool_at(r, d.col("relisshared")),
         }
     }
 }
@@ -136,9 +140,37 @@ impl AttributeRow {
     }
 }
 
+/// Where a catalog's file is for database `db_oid`.
+pub fn catalog_locator(def: &CatalogDef, db_oid: u32) -> RelFileLocator {
+    if def.shared { RelFileLocator::shared(def.oid) } else { RelFileLocator::new(db_oid, def.oid) }
+}
+
 impl CatalogReader<'_, '_, '_> {
     fn locator(&self, def: &CatalogDef) -> RelFileLocator {
-        RelFileLocator::new(self.db_oid, def.oid)
+        catalog_locator(def, self.db_oid)
+    }
+
+    /// Every `pg_database` row.
+    pub fn databases(&self) -> PgResult<Vec<(ItemPointer, DatabaseRow)>> {
+        let d = &PG_DATABASE_DEF;
+        let mut out = Vec::new();
+        self.scan(d, |tid, r| {
+            out.push((tid, DatabaseRow {
+                oid: oid_at(&r, d.col("oid")),
+                name: text_at(&r, d.col("datname")),
+                owner: oid_at(&r, d.col("datdba")),
+                is_template: bool_at(&r, d.col("datistemplate")),
+                allow_connections: bool_at(&r, d.col("datallowconn")),
+                conn_limit: i32_at(&r, d.col("datconnlimit")),
+            }));
+            Ok(true)
+        })?;
+        Ok(out)
+    }
+
+    /// The `pg_database` row of `name`.
+    pub fn database(&self, name: &str) -> PgResult<Option<(ItemPointer, DatabaseRow)>> {
+        Ok(self.databases()?.into_iter().find(|(_, d)| d.name == name))
     }
 
     /// Calls `f` with every visible row of a catalog until it returns false.
@@ -258,6 +290,7 @@ impl CatalogReader<'_, '_, '_> {
             relfilenode: class.relfilenode,
             kind: class.kind,
             persistence: class.persistence,
+            shared: class.shared,
             columns,
             class_tid,
         })
@@ -337,11 +370,11 @@ pub struct NewColumn {
 impl CatalogWriter<'_, '_, '_> {
     fn insert(&self, def: &CatalogDef, row: &[Datum], w: &mut WriteXact<'_>) -> PgResult<ItemPointer> {
         let tuple = form_tuple(&def.tuple_desc()?, row)?;
-        heapam::insert(self.env, RelFileLocator::new(self.db_oid, def.oid), tuple, w)
+        heapam::insert(self.env, catalog_locator(def, self.db_oid), tuple, w)
     }
 
     fn delete(&self, def: &CatalogDef, tid: ItemPointer, w: &mut WriteXact<'_>) -> PgResult<()> {
-        match heapam::delete(self.env, RelFileLocator::new(self.db_oid, def.oid), tid, w)? {
+        match heapam::delete(self.env, catalog_locator(def, self.db_oid), tid, w)? {
             heapam::ModifyResult::Done | heapam::ModifyResult::SelfModified => Ok(()),
             _ => Err(concurrent_catalog_update()),
         }
@@ -372,6 +405,7 @@ impl CatalogWriter<'_, '_, '_> {
             persistence: 'p',
             kind,
             natts: columns.len() as i16,
+            shared: false,
         };
         self.insert(&PG_CLASS_DEF, &class.to_datums(), w)?;
         for (i, col) in columns.iter().enumerate() {
@@ -395,6 +429,11 @@ impl CatalogWriter<'_, '_, '_> {
         Ok(())
     }
 
+    /// Adds a `pg_database` row.
+    pub fn create_database(&self, w: &mut WriteXact<'_>, row: &DatabaseRow) -> PgResult<()> {
+        self.insert(&PG_DATABASE_DEF, &row.to_datums(), w).map(|_| ())
+    }
+
     /// Adds a `pg_namespace` row.
     pub fn create_namespace(&self, w: &mut WriteXact<'_>, oid: u32, name: &str, owner: u32) -> PgResult<()> {
         self.insert(&PG_NAMESPACE_DEF, &[Datum::Oid(oid), Datum::Text(name.into()), Datum::Oid(owner)], w).map(|_| ())
@@ -405,6 +444,7 @@ impl CatalogWriter<'_, '_, '_> {
         for &(catalog, tid) in rows {
             let def = system::CATALOGS
                 .iter()
+                .chain(system::SHARED_CATALOGS.iter())
                 .find(|c| c.oid == catalog)
                 .ok_or_else(|| PgError::internal(format!("no system catalog {catalog}")))?;
             self.delete(def, tid, w)?;

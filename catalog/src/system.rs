@@ -22,6 +22,9 @@ pub const PG_ATTRIBUTE: u32 = 1249;
 pub const PG_CLASS: u32 = 1259;
 pub const PG_ATTRDEF: u32 = 2604;
 pub const PG_NAMESPACE: u32 = 2615;
+pub const PG_DATABASE: u32 = 1262;
+/// `pg_global`, the tablespace of shared catalogs.
+pub const GLOBAL_TABLESPACE_OID: u32 = 1664;
 
 pub const PG_CATALOG_NAMESPACE: u32 = 11;
 pub const PG_TOAST_NAMESPACE: u32 = 99;
@@ -52,6 +55,8 @@ pub struct CatalogDef {
     /// `reltype`: its composite row type.
     pub rowtype_oid: u32,
     pub columns: &'static [ColumnDef],
+    /// A shared catalog lives once per cluster, in `global/`.
+    pub shared: bool,
 }
 
 use oid::{BOOL, CHAR, FLOAT4, INT2, INT4, NAME, OID};
@@ -61,6 +66,7 @@ pub const PG_NAMESPACE_DEF: CatalogDef = CatalogDef {
     name: "pg_namespace",
     rowtype_oid: 10047,
     columns: &[c("oid", OID), c("nspname", NAME), c("nspowner", OID)],
+    shared: false,
 };
 
 pub const PG_CLASS_DEF: CatalogDef = CatalogDef {
@@ -97,6 +103,7 @@ pub const PG_CLASS_DEF: CatalogDef = CatalogDef {
         c("relispartition", BOOL),
         c("relrewrite", OID),
     ],
+    shared: false,
 };
 
 pub const PG_ATTRIBUTE_DEF: CatalogDef = CatalogDef {
@@ -127,6 +134,7 @@ pub const PG_ATTRIBUTE_DEF: CatalogDef = CatalogDef {
         c("attinhcount", INT4),
         c("attcollation", OID),
     ],
+    shared: false,
 };
 
 pub const PG_TYPE_DEF: CatalogDef = CatalogDef {
@@ -156,6 +164,7 @@ pub const PG_TYPE_DEF: CatalogDef = CatalogDef {
         c("typndims", INT4),
         c("typcollation", OID),
     ],
+    shared: false,
 };
 
 pub const PG_ATTRDEF_DEF: CatalogDef = CatalogDef {
@@ -163,10 +172,86 @@ pub const PG_ATTRDEF_DEF: CatalogDef = CatalogDef {
     name: "pg_attrdef",
     rowtype_oid: 10001,
     columns: &[c("oid", OID), c("adrelid", OID), c("adnum", INT2), c("adbin", PG_NODE_TREE)],
+    shared: false,
+};
+
+pub const PG_DATABASE_DEF: CatalogDef = CatalogDef {
+    oid: PG_DATABASE,
+    name: "pg_database",
+    rowtype_oid: 1248,
+    columns: &[
+        c("oid", OID),
+        c("datname", NAME),
+        c("datdba", OID),
+        c("encoding", INT4),
+        c("datlocprovider", CHAR),
+        c("datistemplate", BOOL),
+        c("datallowconn", BOOL),
+        c("datconnlimit", INT4),
+        c("dattablespace", OID),
+        c("datcollate", oid::TEXT),
+        c("datctype", oid::TEXT),
+        c("daticulocale", oid::TEXT),
+        c("datcollversion", oid::TEXT),
+    ],
+    shared: true,
 };
 
 /// Every per-database catalog, in creation order.
 pub const CATALOGS: [CatalogDef; 5] = [PG_TYPE_DEF, PG_ATTRIBUTE_DEF, PG_CLASS_DEF, PG_ATTRDEF_DEF, PG_NAMESPACE_DEF];
+
+/// The shared catalogs (one copy in `global/`).
+pub const SHARED_CATALOGS: [CatalogDef; 1] = [PG_DATABASE_DEF];
+
+/// A `pg_database` row.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DatabaseRow {
+    pub oid: u32,
+    pub name: String,
+    pub owner: u32,
+    pub is_template: bool,
+    pub allow_connections: bool,
+    pub conn_limit: i32,
+}
+
+impl DatabaseRow {
+    pub fn to_datums(&self) -> Vec<Datum> {
+        vec![
+            Datum::Oid(self.oid),
+            Datum::Text(self.name.clone()),
+            Datum::Oid(self.owner),
+            // UTF8, libc provider, C.UTF-8 as initdb chooses here.
+            Datum::Int4(6),
+            ch('c'),
+            Datum::Bool(self.is_template),
+            Datum::Bool(self.allow_connections),
+            Datum::Int4(self.conn_limit),
+            Datum::Oid(DEFAULT_TABLESPACE_OID),
+            Datum::Text("C.UTF-8".into()),
+            Datum::Text("C.UTF-8".into()),
+            Datum::Null,
+            Datum::Null,
+        ]
+    }
+}
+
+/// The `pg_database` rows initdb writes.
+pub fn database_rows() -> Vec<Vec<Datum>> {
+    crate::database::BOOTSTRAP_DATABASES
+        .iter()
+        .map(|d| {
+            DatabaseRow {
+                oid: d.oid,
+                name: d.name.into(),
+                owner: BOOTSTRAP_SUPERUSER_OID,
+                is_template: d.oid != 5,
+                allow_connections: d.allow_connections,
+                conn_limit: -1,
+            }
+            .to_datums()
+        })
+        .collect()
+}
 
 impl CatalogDef {
     /// The tuple descriptor of its rows.
@@ -284,6 +369,7 @@ pub struct ClassRow {
     pub persistence: char,
     pub kind: char,
     pub natts: i16,
+    pub shared: bool,
 }
 
 impl ClassRow {
@@ -297,13 +383,13 @@ impl ClassRow {
             Datum::Oid(self.owner),
             Datum::Oid(if self.kind == 'r' { HEAP_AM_OID } else { 0 }),
             Datum::Oid(self.relfilenode),
-            Datum::Oid(0),
+            Datum::Oid(if self.shared { GLOBAL_TABLESPACE_OID } else { 0 }),
             Datum::Int4(0),
             Datum::Float4(-1.0),
             Datum::Int4(0),
             Datum::Oid(0),
             Datum::Bool(false),
-            Datum::Bool(false),
+            Datum::Bool(self.shared),
             ch(self.persistence),
             ch(self.kind),
             Datum::Int2(self.natts),
@@ -370,7 +456,7 @@ impl AttributeRow {
 pub fn catalog_self_description() -> (Vec<ClassRow>, Vec<AttributeRow>) {
     let mut classes = Vec::new();
     let mut attrs = Vec::new();
-    for def in CATALOGS {
+    for def in CATALOGS.iter().chain(SHARED_CATALOGS.iter()) {
         classes.push(ClassRow {
             oid: def.oid,
             name: def.name.into(),
@@ -381,6 +467,7 @@ pub fn catalog_self_description() -> (Vec<ClassRow>, Vec<AttributeRow>) {
             persistence: 'p',
             kind: 'r',
             natts: def.columns.len() as i16,
+            shared: def.shared,
         });
         for (i, col) in def.columns.iter().enumerate() {
             attrs.push(AttributeRow {
@@ -414,6 +501,7 @@ mod tests {
         };
         check(&PG_TYPE_DEF, builtin_type_rows());
         check(&PG_NAMESPACE_DEF, namespace_rows());
+        check(&PG_DATABASE_DEF, database_rows());
         let (classes, attrs) = catalog_self_description();
         check(&PG_CLASS_DEF, classes.iter().map(ClassRow::to_datums).collect());
         check(&PG_ATTRIBUTE_DEF, attrs.iter().map(|a| a.to_datums().unwrap()).collect());

@@ -473,14 +473,29 @@ impl<'a> BufferManager<'a> {
         fork: Option<ForkNumber>,
         first_block: BlockNumber,
     ) -> Result<usize, StorageError> {
-        let matches = |t: &BufferTag| t.rel == rel && fork.is_none_or(|f| t.fork == f) && t.block >= first_block;
+        self.drop_matching(|t: &BufferTag| t.rel == rel && fork.is_none_or(|f| t.fork == f) && t.block >= first_block)
+    }
+
+    /// Forgets every buffer of database `db_oid` without writing it (DROP
+    /// DATABASE, under the same no-pin rule as [`Self::drop_relation_buffers`]).
+    pub fn drop_database_buffers(&self, db_oid: u32) -> Result<usize, StorageError> {
+        self.drop_matching(|t: &BufferTag| t.rel.db_oid == db_oid && t.rel.spc_oid != crate::smgr::GLOBAL_TABLESPACE_OID)
+    }
+
+    /// Writes every dirty buffer of database `db_oid` (CREATE DATABASE copies
+    /// its template's files afterwards).
+    pub fn flush_database(&self, db_oid: u32) -> Result<usize, StorageError> {
+        self.flush_matching(|t| t.rel.db_oid == db_oid && t.rel.spc_oid != crate::smgr::GLOBAL_TABLESPACE_OID)
+    }
+
+    fn drop_matching(&self, matches: impl Fn(&BufferTag) -> bool) -> Result<usize, StorageError> {
         let mut dropped = 0;
         for id in 0..self.pool.len() {
             let desc = self.pool.desc(id);
             let s = desc.lock_header();
             let tag = if s & buf_state::TAG_VALID != 0 { desc.tag() } else { None };
             desc.unlock_header(s);
-            if let Some(tag) = tag.filter(matches)
+            if let Some(tag) = tag.filter(&matches)
                 && self.invalidate_buffer(id, tag)?
             {
                 dropped += 1;
