@@ -31,6 +31,7 @@ pub fn ddl_statement(session: &mut Session, stmt: &Statement) -> Option<PgResult
             truncate(session, &names)
         }
         Statement::Vacuum(v) => vacuum(session, v),
+        Statement::Lock(l) => lock_table(session, l),
         Statement::CreateSchema { schema_name, if_not_exists, with, options, .. } => {
             if with.is_some() || options.is_some() {
                 return Some(Err(PgError::feature_not_supported("CREATE SCHEMA with options")));
@@ -627,4 +628,36 @@ fn drop_database(session: &mut Session, names: &[ObjectName], if_exists: bool) -
     crate::xact::with_write(session, &rels, |env, w| CatalogWriter { env, db_oid: 0 }.delete_rows(&[(catalog::system::PG_DATABASE, tid)], w))?;
     session.tx.drop_db_at_commit.push(db.oid);
     Ok(Outcome::Command("DROP DATABASE".into()))
+}
+
+/// LOCK [TABLE] name [, ...] [IN mode MODE] [NOWAIT]: heavyweight locks held
+/// until the transaction ends.
+fn lock_table(session: &mut Session, l: &sqlparser::ast::Lock) -> PgResult<Outcome> {
+    use sqlparser::ast::LockTableMode as M;
+    if session.xact == crate::session::XactState::Idle && session.implicit_xact {
+        return Err(PgError::new(SqlState::NoActiveSqlTransaction, "LOCK TABLE can only be used in transaction blocks"));
+    }
+    let mode = match l.lock_mode.as_ref().unwrap_or(&M::AccessExclusive) {
+        M::AccessShare => LockMode::AccessShare,
+        M::RowShare => LockMode::RowShare,
+        M::RowExclusive => LockMode::RowExclusive,
+        M::ShareUpdateExclusive => LockMode::ShareUpdateExclusive,
+        M::Share => LockMode::Share,
+        M::ShareRowExclusive => LockMode::ShareRowExclusive,
+        M::Exclusive => LockMode::Exclusive,
+        M::AccessExclusive => LockMode::AccessExclusive,
+    };
+    // PostgreSQL allows every mode in a read-only transaction (only hot
+    // standby restricts them).
+    for target in &l.tables {
+        let (schema, relname) = split_name(&target.name)?;
+        let rel = relcache::lookup_relation(session, schema.as_deref(), &relname)?
+            .ok_or_else(|| PgError::new(SqlState::UndefinedTable, format!("relation \"{relname}\" does not exist")))?;
+        let tag = LockTag::Relation { db: session.database_oid, rel: rel.oid };
+        if !crate::xact::lock(session, tag, mode, l.nowait)? {
+            return Err(PgError::new(SqlState::LockNotAvailable, format!("could not obtain lock on relation \"{relname}\"")));
+        }
+        relcache::accept_invalidations(session);
+    }
+    Ok(Outcome::Command("LOCK TABLE".into()))
 }
