@@ -192,6 +192,15 @@ impl Startup {
         }
     }
 
+    /// The roles of `pg_authid`, read with a fresh catalog snapshot.
+    fn load_roles(&self) -> PgResult<Vec<catalog::role::Role>> {
+        let session = self.tcop.session();
+        let found = crate::relcache::with_reader(&session, |r| r.roles());
+        // The lookup's snapshot must not linger.
+        session.storage.transam.end_without_xid();
+        Ok(found.map_err(|e| PgError { severity: types::Severity::Fatal, ..e })?.into_iter().map(|(_, r)| r.into()).collect())
+    }
+
     /// After authentication: the role and database exist, settings from the
     /// startup packet apply, and the session becomes visible in the ProcArray.
     fn post_auth(&self, params: &HashMap<String, String>, roles: &[catalog::role::Role]) -> PgResult<()> {
@@ -201,6 +210,9 @@ impl Startup {
             .iter()
             .find(|r| r.name == user)
             .ok_or_else(|| PgError::fatal(SqlState::InvalidAuthorizationSpecification, format!("role \"{user}\" does not exist")))?;
+        if !role.can_login {
+            return Err(PgError::fatal(SqlState::InvalidAuthorizationSpecification, format!("role \"{user}\" is not permitted to log in")));
+        }
         let db = {
             let session = self.tcop.session();
             let found = crate::relcache::with_reader(&session, |r| r.database(&database));
@@ -339,7 +351,7 @@ impl StartupHandler for Startup {
                 };
                 let database = client.metadata().get("database").filter(|d| !d.is_empty()).cloned().unwrap_or_else(|| user.clone());
                 let method = self.choose_method(&user, &database, client.is_secure()).map_err(fatal)?;
-                let roles = catalog::role::load(&self.data_dir).map_err(|e| fatal(PgError { severity: types::Severity::Fatal, ..e }))?;
+                let roles = self.load_roles().map_err(fatal)?;
                 let stored = roles.iter().find(|r| r.name == user).and_then(|r| r.password.clone());
                 let source = Arc::new(RoleSource { roles: roles.clone() });
                 let mechanism = match method {
@@ -368,7 +380,7 @@ impl StartupHandler for Startup {
                 match self.driver.advance_authentication(client, msg).await {
                     Ok(AuthOutcome::InProgress) => Ok(()),
                     Ok(AuthOutcome::Authenticated { final_message, .. }) => {
-                        let roles = catalog::role::load(&self.data_dir).map_err(|e| fatal(PgError { severity: types::Severity::Fatal, ..e }))?;
+                        let roles = self.load_roles().map_err(fatal)?;
                         self.post_auth(client.metadata(), &roles).map_err(fatal)?;
                         self.driver.complete_authentication(client, final_message).await
                     }

@@ -3,7 +3,7 @@
 //! process).
 //!
 //! Today it verifies what every session will rely on — the segment's layout,
-//! the data directory's version and layout, the role file and pg_hba.conf — so
+//! the data directory's version and layout, the shared catalogs and pg_hba.conf — so
 //! that a damaged cluster refuses to start with a clear message instead of
 //! failing each connection. It then loads the transaction-id and OID
 //! counters from the control file into shared memory. The WAL issue adds crash recovery (redo from the
@@ -38,9 +38,11 @@ pub fn run() -> Result<(), String> {
             return Err(format!("required directory \"{}\" does not exist", path.display()));
         }
     }
-    let roles = catalog::role::load(&data_dir).map_err(|e| e.message)?;
-    if !roles.iter().any(|r| r.superuser) {
-        return Err(format!("no superuser role in \"{}\"", data_dir.join(catalog::role::AUTHID_FILE).display()));
+    for shared in catalog::system::SHARED_CATALOGS {
+        let path = data_dir.join("global").join(shared.oid.to_string());
+        if !path.is_file() {
+            return Err(format!("could not open file \"{}\": No such file or directory", path.display()));
+        }
     }
     let hba_path = data_dir.join("pg_hba.conf");
     let hba = std::fs::read_to_string(&hba_path).map_err(|e| format!("could not open file \"{}\": {e}", hba_path.display()))?;

@@ -2,7 +2,7 @@
 //!
 //! ```text
 //! PG_VERSION  postgresql.conf  pg_hba.conf
-//! global/pg_authid     roles (stand-in for the shared catalog)
+//! global/1262 1260     pg_database, pg_authid (shared catalogs)
 //! base/1 base/4 base/5 template1, template0, postgres
 //! global/pg_control   next transaction id and OID reservations
 //! pg_wal/  pg_xact/
@@ -26,7 +26,6 @@ use types::{Datum, PgError, PgResult};
 
 use crate::database::BOOTSTRAP_DATABASES;
 use crate::system;
-use crate::role::{self, BOOTSTRAP_SUPERUSER_OID, Role};
 
 /// The major version written to PG_VERSION and checked at start.
 pub const PG_MAJOR_VERSION: &str = "15";
@@ -69,7 +68,7 @@ pub fn initialize(dir: &Path, opts: &BootstrapOptions) -> std::io::Result<()> {
     for sub in ["global", "base", "pg_wal", "pg_xact", "pg_stat", "pg_stat_tmp"] {
         fs::create_dir_all(dir.join(sub))?;
     }
-    write_shared_catalogs(dir).map_err(|e| std::io::Error::other(e.message))?;
+    write_shared_catalogs(dir, opts).map_err(|e| std::io::Error::other(e.message))?;
     for db in BOOTSTRAP_DATABASES {
         fs::create_dir_all(dir.join("base").join(db.oid.to_string()))?;
         write_catalogs(dir, db.oid).map_err(|e| std::io::Error::other(e.message))?;
@@ -77,15 +76,6 @@ pub fn initialize(dir: &Path, opts: &BootstrapOptions) -> std::io::Result<()> {
     let method = if opts.superuser_verifier.is_some() { "scram-sha-256" } else { "trust" };
     write_file(&dir.join("pg_hba.conf"), &hba_conf(method))?;
     write_file(&dir.join("postgresql.conf"), POSTGRESQL_CONF)?;
-    role::store(
-        dir,
-        &[Role {
-            oid: BOOTSTRAP_SUPERUSER_OID,
-            name: opts.superuser.clone(),
-            superuser: true,
-            password: opts.superuser_verifier.clone(),
-        }],
-    )?;
     storage::transam::Transam::bootstrap(dir).map_err(|e| std::io::Error::other(e.message))?;
     write_file(&dir.join("PG_VERSION"), &format!("{PG_MAJOR_VERSION}\n"))?;
     fs::File::open(dir)?.sync_all()
@@ -110,10 +100,13 @@ pub fn write_catalogs(dir: &Path, db_oid: u32) -> PgResult<()> {
     Ok(())
 }
 
-/// Writes the shared catalogs (`global/<catalog oid>`).
-pub fn write_shared_catalogs(dir: &Path) -> PgResult<()> {
+/// Writes the shared catalogs (`global/<catalog oid>`): the databases and
+/// the bootstrap superuser.
+pub fn write_shared_catalogs(dir: &Path, opts: &BootstrapOptions) -> PgResult<()> {
     let mut smgr = Smgr::new(dir);
-    write_heap(&mut smgr, RelFileLocator::shared(system::PG_DATABASE), &system::PG_DATABASE_DEF, system::database_rows())
+    write_heap(&mut smgr, RelFileLocator::shared(system::PG_DATABASE), &system::PG_DATABASE_DEF, system::database_rows())?;
+    let superuser = system::bootstrap_superuser(&opts.superuser, opts.superuser_verifier.clone());
+    write_heap(&mut smgr, RelFileLocator::shared(system::PG_AUTHID), &system::PG_AUTHID_DEF, vec![superuser.to_datums()])
 }
 
 /// One catalog's heap file, its rows frozen, packed into pages and fsynced.
@@ -206,9 +199,7 @@ mod tests {
         assert!(tmp.join("base/5").is_dir());
         let hba = fs::read_to_string(tmp.join("pg_hba.conf")).expect("hba");
         assert!(hba.contains("127.0.0.1/32   trust"));
-        let roles = role::load(&tmp).expect("roles");
-        assert_eq!(roles[0].name, "postgres");
-        assert!(roles[0].superuser && roles[0].password.is_none());
+        assert!(tmp.join("global/1260").is_file() && tmp.join("global/1262").is_file());
         fs::remove_dir_all(&tmp).expect("cleanup");
     }
 }

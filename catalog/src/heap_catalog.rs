@@ -21,8 +21,8 @@ use storage::transam::visibility::Me;
 use types::{Datum, PgError, PgResult};
 
 use crate::system::{
-    self, AttributeRow, CatalogDef, ClassRow, DatabaseRow, PG_ATTRDEF_DEF, PG_ATTRIBUTE_DEF, PG_CLASS_DEF, PG_DATABASE_DEF,
-    PG_NAMESPACE_DEF,
+    self, AttributeRow, AuthidRow, CatalogDef, ClassRow, DatabaseRow, PG_ATTRDEF_DEF, PG_ATTRIBUTE_DEF, PG_AUTHID_DEF,
+    PG_CLASS_DEF, PG_DATABASE_DEF, PG_NAMESPACE_DEF,
 };
 
 /// One column of a relation as the planner needs it.
@@ -166,6 +166,37 @@ impl CatalogReader<'_, '_, '_> {
             Ok(true)
         })?;
         Ok(out)
+    }
+
+    /// Every `pg_authid` row.
+    pub fn roles(&self) -> PgResult<Vec<(ItemPointer, AuthidRow)>> {
+        let d = &PG_AUTHID_DEF;
+        let mut out = Vec::new();
+        self.scan(d, |tid, r| {
+            out.push((tid, AuthidRow {
+                oid: oid_at(&r, d.col("oid")),
+                name: text_at(&r, d.col("rolname")),
+                superuser: bool_at(&r, d.col("rolsuper")),
+                inherit: bool_at(&r, d.col("rolinherit")),
+                create_role: bool_at(&r, d.col("rolcreaterole")),
+                create_db: bool_at(&r, d.col("rolcreatedb")),
+                can_login: bool_at(&r, d.col("rolcanlogin")),
+                replication: bool_at(&r, d.col("rolreplication")),
+                bypass_rls: bool_at(&r, d.col("rolbypassrls")),
+                conn_limit: i32_at(&r, d.col("rolconnlimit")),
+                password: match r.get(d.col("rolpassword")) {
+                    Some(Datum::Text(p)) => Some(p.clone()),
+                    _ => None,
+                },
+            }));
+            Ok(true)
+        })?;
+        Ok(out)
+    }
+
+    /// The `pg_authid` row of role `name`.
+    pub fn role(&self, name: &str) -> PgResult<Option<(ItemPointer, AuthidRow)>> {
+        Ok(self.roles()?.into_iter().find(|(_, r)| r.name == name))
     }
 
     /// The `pg_database` row of `name`.
@@ -432,6 +463,20 @@ impl CatalogWriter<'_, '_, '_> {
     /// Adds a `pg_database` row.
     pub fn create_database(&self, w: &mut WriteXact<'_>, row: &DatabaseRow) -> PgResult<()> {
         self.insert(&PG_DATABASE_DEF, &row.to_datums(), w).map(|_| ())
+    }
+
+    /// Adds a `pg_authid` row.
+    pub fn create_role(&self, w: &mut WriteXact<'_>, row: &AuthidRow) -> PgResult<()> {
+        self.insert(&PG_AUTHID_DEF, &row.to_datums(), w).map(|_| ())
+    }
+
+    /// Replaces the `pg_authid` row at `tid` (ALTER ROLE).
+    pub fn update_role(&self, tid: ItemPointer, row: &AuthidRow, w: &mut WriteXact<'_>) -> PgResult<()> {
+        let tuple = form_tuple(&PG_AUTHID_DEF.tuple_desc()?, &row.to_datums())?;
+        match heapam::update(self.env, catalog_locator(&PG_AUTHID_DEF, self.db_oid), tid, tuple, w)? {
+            (heapam::ModifyResult::Done, _) => Ok(()),
+            _ => Err(concurrent_catalog_update()),
+        }
     }
 
     /// Adds a `pg_namespace` row.

@@ -23,6 +23,7 @@ pub const PG_CLASS: u32 = 1259;
 pub const PG_ATTRDEF: u32 = 2604;
 pub const PG_NAMESPACE: u32 = 2615;
 pub const PG_DATABASE: u32 = 1262;
+pub const PG_AUTHID: u32 = 1260;
 /// `pg_global`, the tablespace of shared catalogs.
 pub const GLOBAL_TABLESPACE_OID: u32 = 1664;
 
@@ -200,8 +201,96 @@ pub const PG_DATABASE_DEF: CatalogDef = CatalogDef {
 /// Every per-database catalog, in creation order.
 pub const CATALOGS: [CatalogDef; 5] = [PG_TYPE_DEF, PG_ATTRIBUTE_DEF, PG_CLASS_DEF, PG_ATTRDEF_DEF, PG_NAMESPACE_DEF];
 
+pub const PG_AUTHID_DEF: CatalogDef = CatalogDef {
+    oid: PG_AUTHID,
+    name: "pg_authid",
+    rowtype_oid: 2842,
+    columns: &[
+        c("oid", OID),
+        c("rolname", NAME),
+        c("rolsuper", BOOL),
+        c("rolinherit", BOOL),
+        c("rolcreaterole", BOOL),
+        c("rolcreatedb", BOOL),
+        c("rolcanlogin", BOOL),
+        c("rolreplication", BOOL),
+        c("rolbypassrls", BOOL),
+        c("rolconnlimit", INT4),
+        c("rolpassword", oid::TEXT),
+        c("rolvaliduntil", oid::TIMESTAMPTZ),
+    ],
+    shared: true,
+};
+
 /// The shared catalogs (one copy in `global/`).
-pub const SHARED_CATALOGS: [CatalogDef; 1] = [PG_DATABASE_DEF];
+pub const SHARED_CATALOGS: [CatalogDef; 2] = [PG_DATABASE_DEF, PG_AUTHID_DEF];
+
+/// A `pg_authid` row.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuthidRow {
+    pub oid: u32,
+    pub name: String,
+    pub superuser: bool,
+    pub inherit: bool,
+    pub create_role: bool,
+    pub create_db: bool,
+    pub can_login: bool,
+    pub replication: bool,
+    pub bypass_rls: bool,
+    pub conn_limit: i32,
+    /// A SCRAM-SHA-256 or md5 verifier, never a cleartext password.
+    pub password: Option<String>,
+}
+
+impl AuthidRow {
+    /// A role with PostgreSQL's CREATE ROLE defaults.
+    pub fn new(oid: u32, name: impl Into<String>) -> AuthidRow {
+        AuthidRow {
+            oid,
+            name: name.into(),
+            superuser: false,
+            inherit: true,
+            create_role: false,
+            create_db: false,
+            can_login: false,
+            replication: false,
+            bypass_rls: false,
+            conn_limit: -1,
+            password: None,
+        }
+    }
+
+    pub fn to_datums(&self) -> Vec<Datum> {
+        vec![
+            Datum::Oid(self.oid),
+            Datum::Text(self.name.clone()),
+            Datum::Bool(self.superuser),
+            Datum::Bool(self.inherit),
+            Datum::Bool(self.create_role),
+            Datum::Bool(self.create_db),
+            Datum::Bool(self.can_login),
+            Datum::Bool(self.replication),
+            Datum::Bool(self.bypass_rls),
+            Datum::Int4(self.conn_limit),
+            self.password.clone().map(Datum::Text).unwrap_or(Datum::Null),
+            Datum::Null,
+        ]
+    }
+}
+
+/// The bootstrap superuser's `pg_authid` row (initdb's).
+pub fn bootstrap_superuser(name: &str, verifier: Option<String>) -> AuthidRow {
+    AuthidRow {
+        superuser: true,
+        create_role: true,
+        create_db: true,
+        can_login: true,
+        replication: true,
+        bypass_rls: true,
+        password: verifier,
+        ..AuthidRow::new(BOOTSTRAP_SUPERUSER_OID, name)
+    }
+}
 
 /// A `pg_database` row.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -502,6 +591,7 @@ mod tests {
         check(&PG_TYPE_DEF, builtin_type_rows());
         check(&PG_NAMESPACE_DEF, namespace_rows());
         check(&PG_DATABASE_DEF, database_rows());
+        check(&PG_AUTHID_DEF, vec![bootstrap_superuser("postgres", Some("SCRAM-SHA-256$4096:x".into())).to_datums()]);
         let (classes, attrs) = catalog_self_description();
         check(&PG_CLASS_DEF, classes.iter().map(ClassRow::to_datums).collect());
         check(&PG_ATTRIBUTE_DEF, attrs.iter().map(|a| a.to_datums().unwrap()).collect());

@@ -82,3 +82,37 @@ async fn schemas_and_search_path() {
     let e = c.batch_execute("CREATE TABLE s1.v (a int)").await.expect_err("no schema");
     assert_eq!(sqlstate(&e), Some("3F000"));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn roles_log_in_with_their_passwords() {
+    let cluster = Cluster::builder().password("boss").start();
+    let admin = cluster.connect().await;
+    admin.batch_execute("CREATE ROLE app LOGIN PASSWORD 'apppw'").await.expect("create role");
+    let e = admin.batch_execute("CREATE ROLE app").await.expect_err("duplicate");
+    assert_eq!(sqlstate(&e), Some("42710"));
+    let e = admin.batch_execute("CREATE ROLE pg_mine").await.expect_err("reserved");
+    assert_eq!(sqlstate(&e), Some("42939"));
+    assert_eq!(
+        one_value(&admin, "SELECT rolpassword LIKE 'SCRAM-SHA-256$4096:%' FROM pg_authid WHERE rolname = 'app'").await.as_deref(),
+        Some("t")
+    );
+
+    let (app, _conn) = cluster.try_connect_with("user=app password=apppw").await.expect("app logs in");
+    assert_eq!(one_value(&app, "SELECT current_user").await.as_deref(), Some("app"));
+    let e = cluster.try_connect_with("user=app password=wrong").await.expect_err("wrong password");
+    assert_eq!(sqlstate(&e), Some("28P01"));
+
+    admin.batch_execute("ALTER ROLE app PASSWORD 'newpw'").await.expect("alter role");
+    assert!(cluster.try_connect_with("user=app password=newpw").await.is_ok());
+    assert!(cluster.try_connect_with("user=app password=apppw").await.is_err());
+
+    admin.batch_execute("CREATE ROLE nologin PASSWORD 'x'").await.expect("create role");
+    let e = cluster.try_connect_with("user=nologin password=x").await.expect_err("cannot log in");
+    assert_eq!(sqlstate(&e), Some("28000"));
+
+    drop(app);
+    admin.batch_execute("DROP ROLE app").await.expect("drop role");
+    let e = admin.batch_execute("DROP ROLE app").await.expect_err("gone");
+    assert_eq!(sqlstate(&e), Some("42704"));
+    assert!(cluster.try_connect_with("user=app password=newpw").await.is_err());
+}
