@@ -176,7 +176,22 @@ async fn committed_rows_survive_kill_9() {
     let victim: i32 = one_value(&b, "SELECT pg_backend_pid()").await.expect("pid").parse().expect("int");
     cluster.signal_child(victim, Signal::SIGKILL);
     drop((a, b));
-    let c = cluster.connect_retrying(Duration::from_secs(30)).await.expect("reconnect after crash-restart");
+    // A connection made before the postmaster noticed the crash is ended by
+    // the crash-restart itself: keep trying until one survives a query.
+    let mut c = None;
+    for _ in 0..60 {
+        if let Ok(client) = cluster.connect_retrying(Duration::from_secs(30)).await
+            && client.simple_query("SELECT 1").await.is_ok()
+        {
+            tokio::time::sleep(Duration::from_millis(200)).await;
+            if client.simple_query("SELECT 1").await.is_ok() {
+                c = Some(client);
+                break;
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let c = c.expect("reconnect after crash-restart");
     assert_eq!(one_value(&c, "SELECT count(*) FROM durable").await.as_deref(), Some("40"));
     assert_eq!(one_value(&c, "SELECT count(*) FROM durable WHERE v = 'updated'").await.as_deref(), Some("10"));
 
