@@ -179,6 +179,8 @@ struct Current {
     /// second read or write of them needs no shared work (see README rule 4).
     read: HashSet<RelationKey>,
     written: HashSet<RelationKey>,
+    /// The xid recorded in the slot (0 = none yet).
+    xid: u64,
 }
 
 /// A backend's access to the SSI state: at most one serializable transaction
@@ -268,13 +270,16 @@ impl<'a> PredicateLocks<'a> {
         x.commit_seq.store(0, R);
         x.earliest_out_conflict_commit.store(0, R);
         let snapshot = take_snapshot();
-        self.current = Some(Current { idx, read: HashSet::new(), written: HashSet::new() });
+        self.current = Some(Current { idx, read: HashSet::new(), written: HashSet::new(), xid: 0 });
         Ok(snapshot)
     }
 
     /// Records the transaction's xid once it has one (for messages).
     pub fn set_xid(&mut self, xid: u64) {
-        if let Some(c) = &self.current {
+        if let Some(c) = &mut self.current
+            && c.xid != xid
+        {
+            c.xid = xid;
             let _g = self.shared.lock.acquire_exclusive();
             self.xacts[c.idx].xid.store(xid, R);
         }
