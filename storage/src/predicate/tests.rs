@@ -207,3 +207,120 @@ fn threads_write_skew_one_of_each_pair_commits() {
     assert_eq!(total, 200, "one commit per round");
     assert_eq!(PredicateLocks::new(&shm, 0).usage(), (0, 0, 0));
 }
+
+const BACKENDS: [&str; 4] = ["a", "b", "c", "d"];
+const RELATIONS: [&str; 3] = ["t", "u", "v"];
+
+fn rel_of(name: &str) -> RelationKey {
+    let i = RELATIONS.iter().position(|r| *r == name).unwrap_or_else(|| panic!("unknown relation {name}"));
+    RelationKey { db: 5, rel: 16384 + i as u32 }
+}
+
+/// The shared state as a script prints it: transactions by backend, then
+/// locks and edges, in slot order.
+fn dump(p: &PredicateLocks<'_>, out: &mut String) {
+    use std::fmt::Write;
+    let _g = p.shared.lock.acquire_shared();
+    let name = |idx: usize| {
+        let x = p.load(idx);
+        let b = BACKENDS[p.xacts[idx].backend.load(R) as usize];
+        if x.committed() { format!("{b}({})", x.commit_seq) } else { b.to_owned() }
+    };
+    writeln!(out, "last_seq {}", p.shared.last_seq.load(R)).ok();
+    for idx in (0..p.xacts.len()).filter(|&i| p.load(i).has(flag::IN_USE)) {
+        let x = p.load(idx);
+        let flags: Vec<&str> = [
+            (flag::PREPARED, "prepared"),
+            (flag::COMMITTED, "committed"),
+            (flag::DOOMED, "doomed"),
+            (flag::READ_ONLY, "read-only"),
+            (flag::DID_WRITE, "wrote"),
+            (flag::CONFLICT_OUT, "conflict-out"),
+        ]
+        .into_iter()
+        .filter(|(f, _)| x.has(*f))
+        .map(|(_, n)| n)
+        .collect();
+        writeln!(out, "xact {}: start {} prepare {} [{}]", name(idx), x.start_seq, x.prepare_seq, flags.join(" ")).ok();
+    }
+    for l in p.locks.iter().filter(|l| l.holder.load(R) != 0) {
+        let rel = RELATIONS[(l.key.load(R) & 0xffff_ffff) as usize - 16384];
+        let k = if l.kind.load(R) == kind::SIREAD { "SIREAD" } else { "WRITE" };
+        writeln!(out, "{k} {rel}: {}", name(l.holder.load(R) as usize - 1)).ok();
+    }
+    for c in p.conflicts.iter().filter(|c| c.reader.load(R) != 0) {
+        writeln!(out, "rw {} -> {}", name(c.reader.load(R) as usize - 1), name(c.writer.load(R) as usize - 1)).ok();
+    }
+}
+
+/// Runs a script: `> x: begin [read only]`, `> x: read REL`, `> x: write
+/// REL`, `> x: commit`, `> x: abort`, `> state`; each command's answer
+/// follows it. Returns the script with the answers as they are now.
+fn run_script(text: &str) -> String {
+    use std::fmt::Write;
+    let shm = segment(4);
+    let mut backends: Vec<PredicateLocks<'_>> = (0..BACKENDS.len()).map(|i| PredicateLocks::new(&shm, i)).collect();
+    let mut out = String::new();
+    for line in text.lines() {
+        let Some(cmd) = line.strip_prefix("> ") else {
+            if line.starts_with('#') || line.is_empty() {
+                writeln!(out, "{line}").ok();
+            }
+            continue;
+        };
+        writeln!(out, "{line}").ok();
+        if cmd == "state" {
+            dump(&backends[0], &mut out);
+            continue;
+        }
+        let (who, rest) = cmd.split_once(": ").unwrap_or_else(|| panic!("bad command {cmd:?}"));
+        let b = BACKENDS.iter().position(|n| *n == who).unwrap_or_else(|| panic!("unknown backend {who}"));
+        let p = &mut backends[b];
+        let words: Vec<&str> = rest.split_whitespace().collect();
+        let r = match words.as_slice() {
+            ["begin"] => p.begin(false, || ()),
+            ["begin", "read", "only"] => p.begin(true, || ()),
+            ["read", rel] => p.on_read(rel_of(rel)),
+            ["write", rel] => p.on_write(rel_of(rel)),
+            ["commit"] => commit(p),
+            ["abort"] => {
+                p.on_end(false);
+                Ok(())
+            }
+            _ => panic!("bad command {cmd:?}"),
+        };
+        match r {
+            Ok(()) => writeln!(out, "{who}: ok").ok(),
+            Err(e) => {
+                // A failed statement aborts the transaction, as the backend does.
+                if p.is_active() {
+                    p.on_end(false);
+                }
+                writeln!(out, "{who}: {} {}", e.code.code(), e.detail.unwrap_or_default()).ok()
+            }
+        };
+    }
+    out
+}
+
+#[test]
+fn golden_scripts() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/predicate/testscripts");
+    let mut names: Vec<_> = std::fs::read_dir(&dir).unwrap().filter_map(Result::ok).map(|e| e.path()).collect();
+    names.sort();
+    assert!(!names.is_empty());
+    let update = std::env::var_os("UPDATE_GOLDEN").is_some();
+    let mut failed = Vec::new();
+    for path in names.into_iter().filter(|p| p.extension().is_some_and(|e| e == "txt")) {
+        let text = std::fs::read_to_string(&path).unwrap();
+        let got = run_script(&text);
+        if got != text {
+            if update {
+                std::fs::write(&path, &got).unwrap();
+            } else {
+                failed.push(format!("{}:\n{got}", path.display()));
+            }
+        }
+    }
+    assert!(failed.is_empty(), "golden scripts differ (UPDATE_GOLDEN=1 to accept):\n{}", failed.join("\n"));
+}
