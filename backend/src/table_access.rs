@@ -101,11 +101,14 @@ fn to_tid(ip: ItemPointer) -> Tid {
 
 pub fn scan_begin(session: &mut Session, rel: &RelationDesc) -> PgResult<ScanId> {
     let desc = tuple_desc(rel)?;
+    crate::xact::serializable_begin(session)?;
     let snapshot = crate::xact::statement_snapshot(session);
     let (scan, view_rows) = if crate::sysviews::is_view(rel.oid) {
         (None, crate::sysviews::rows(session, rel.oid)?)
     } else {
         let loc = locator(session, rel)?;
+        // SERIALIZABLE: a seqscan takes a relation-level SIREAD lock.
+        crate::xact::serializable_read(session, rel.oid)?;
         (Some(HeapScan::begin(&session.storage.heap_env(), loc)?), Default::default())
     };
     let id = match session.scans.iter().position(Option::is_none) {
@@ -157,6 +160,7 @@ pub fn insert_row(session: &mut Session, rel: &RelationDesc, row: Vec<Datum>) ->
     let loc = locator(session, rel)?;
     let tuple = form_tuple(&tuple_desc(rel)?, &row)?;
     let tid = crate::xact::with_write(session, &[loc], |env, w| heapam::insert(env, loc, tuple, w))?;
+    crate::xact::serializable_write(session, rel.oid)?;
     count(session, rel.oid).inserted += 1;
     Ok(to_tid(tid))
 }
@@ -182,6 +186,9 @@ pub fn update_row(session: &mut Session, rel: &RelationDesc, tid: Tid, row: Vec<
     let loc = locator(session, rel)?;
     let tuple = form_tuple(&tuple_desc(rel)?, &row)?;
     let (r, new_tid) = crate::xact::with_write(session, &[loc], |env, w| heapam::update(env, loc, to_ip(tid), tuple, w))?;
+    if r == ModifyResult::Done {
+        crate::xact::serializable_write(session, rel.oid)?;
+    }
     if let Some(new_tid) = new_tid {
         let c = count(session, rel.oid);
         c.updated += 1;
@@ -199,6 +206,7 @@ pub fn delete_row(session: &mut Session, rel: &RelationDesc, tid: Tid) -> PgResu
     let loc = locator(session, rel)?;
     let r = crate::xact::with_write(session, &[loc], |env, w| heapam::delete(env, loc, to_ip(tid), w))?;
     if r == ModifyResult::Done {
+        crate::xact::serializable_write(session, rel.oid)?;
         count(session, rel.oid).deleted += 1;
     }
     outcome(session, rel, loc, r)

@@ -40,6 +40,8 @@ pub struct StorageEnv {
     pub transam: Transam<'static>,
     /// The heavyweight locks this backend holds (released at transaction end).
     pub locks: RefCell<LockManager<'static>>,
+    /// SERIALIZABLE: this backend's SIREAD locks and rw-conflicts.
+    pub predicate: RefCell<storage::predicate::PredicateLocks<'static>>,
 }
 
 impl StorageEnv {
@@ -47,7 +49,8 @@ impl StorageEnv {
         let store = Arc::new(SmgrBlockStore::new(Smgr::new(data_dir)));
         let bufmgr = BufferManager::new(shmem, store.clone()).map_err(PgError::from)?;
         let locks = RefCell::new(LockManager::new(shmem, slot, pid)?);
-        Ok(StorageEnv { bufmgr, store, transam: Transam::new(shmem, data_dir, slot), locks })
+        let predicate = RefCell::new(storage::predicate::PredicateLocks::new(shmem, slot));
+        Ok(StorageEnv { bufmgr, store, transam: Transam::new(shmem, data_dir, slot), locks, predicate })
     }
 
     pub fn heap_env(&self) -> HeapEnv<'_, 'static> {
@@ -305,9 +308,16 @@ fn fsync_enabled(session: &Session) -> bool {
 
 /// Commits the storage transaction (see the module doc for the steps).
 pub fn commit(session: &mut Session) -> PgResult<()> {
+    // SERIALIZABLE: the dangerous-structure check; a 40001 here aborts.
+    let checked = session.storage.predicate.borrow_mut().pre_commit();
+    if let Err(e) = checked {
+        abort(session);
+        return Err(e);
+    }
     let tx = std::mem::take(&mut session.tx);
     let Some(xid) = tx.xid else {
         session.storage.transam.end_without_xid();
+        session.storage.predicate.borrow_mut().on_end(true);
         session.storage.locks.borrow_mut().release_all();
         return Ok(());
     };
@@ -341,6 +351,8 @@ pub fn commit(session: &mut Session) -> PgResult<()> {
         finish_abort(session, xid, tx);
         return Err(e);
     }
+    // After the commit is visible, as PostgreSQL's ReleasePredicateLocks.
+    session.storage.predicate.borrow_mut().on_end(true);
     for rel in &tx.drop_at_commit {
         forget_relation(session, *rel);
     }
@@ -362,6 +374,7 @@ pub fn abort(session: &mut Session) {
         Some(xid) => finish_abort(session, xid, tx),
         None => {
             session.storage.transam.end_without_xid();
+            session.storage.predicate.borrow_mut().on_end(false);
             session.storage.locks.borrow_mut().release_all();
         }
     }
@@ -371,6 +384,7 @@ fn finish_abort(session: &mut Session, xid: TransactionId, tx: TxState) {
     if let Err(e) = session.storage.transam.abort(xid) {
         tracing::warn!("could not record the abort of transaction {xid}: {}", e.message);
     }
+    session.storage.predicate.borrow_mut().on_end(false);
     for rel in &tx.created {
         forget_relation(session, *rel);
     }
@@ -468,4 +482,45 @@ pub fn rollback_to_savepoint(session: &mut Session, name: &str) -> PgResult<()> 
     session.scans.clear();
     session.tx.cid_used = true;
     command_counter_increment(session)
+}
+
+// SERIALIZABLE: the hooks into `storage::predicate` (serializable snapshot
+// isolation at relation granularity; see storage/src/predicate/README.md).
+
+/// Registers the transaction with SSI if it runs at SERIALIZABLE and has no
+/// snapshot yet: its transaction snapshot is taken under SSI's lock
+/// (PostgreSQL's `GetSerializableTransactionSnapshot`). Must come before
+/// [`statement_snapshot`] in every path that reads.
+pub fn serializable_begin(session: &mut Session) -> PgResult<()> {
+    if session.tx.xact_snapshot.is_some() || session.storage.predicate.borrow().is_active() {
+        return Ok(());
+    }
+    if *session.tx.isolation.get_or_insert_with(|| isolation_of(&session.settings)) != Isolation::Serializable {
+        return Ok(());
+    }
+    let read_only = session.settings.show("transaction_read_only").unwrap_or_default() == "on";
+    let cid = session.tx.cid;
+    let storage = &session.storage;
+    let snapshot = storage.predicate.borrow_mut().begin(read_only, || storage.transam.snapshot(cid))?;
+    session.tx.xact_snapshot = Some(snapshot);
+    session.tx.first_snapshot_taken = true;
+    Ok(())
+}
+
+/// A scan of relation `relid` (a no-op below SERIALIZABLE): its SIREAD lock
+/// and the rw-conflicts out to concurrent writers of it.
+pub fn serializable_read(session: &mut Session, relid: u32) -> PgResult<()> {
+    let key = storage::predicate::RelationKey { db: session.database_oid, rel: relid };
+    session.storage.predicate.borrow_mut().on_read(key)
+}
+
+/// A row of `relid` written (a no-op below SERIALIZABLE): the rw-conflicts
+/// in from concurrent readers of it.
+pub fn serializable_write(session: &mut Session, relid: u32) -> PgResult<()> {
+    serializable_begin(session)?;
+    let mut predicate = session.storage.predicate.borrow_mut();
+    if let Some(xid) = session.tx.xid {
+        predicate.set_xid(xid);
+    }
+    predicate.on_write(storage::predicate::RelationKey { db: session.database_oid, rel: relid })
 }

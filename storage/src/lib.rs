@@ -18,6 +18,7 @@ pub mod lmgr;
 pub mod lwlock;
 pub mod page;
 pub mod pgstat;
+pub mod predicate;
 pub mod shmem;
 pub mod smgr;
 pub mod smgr_store;

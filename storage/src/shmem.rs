@@ -55,7 +55,7 @@ use crate::lwlock::{LWLock, LWLockGuard, LWLockMode, PaddedLWLock};
 pub const SHMEM_MAGIC: u64 = 0x4f58_4950_4753_484d;
 /// Bumped whenever the layout of anything in the segment changes; a child built
 /// from another layout refuses to attach.
-pub const SHMEM_LAYOUT_VERSION: u32 = 3;
+pub const SHMEM_LAYOUT_VERSION: u32 = 4;
 
 /// Types that may live in the segment and be reached through a shared
 /// reference from any process.
@@ -97,10 +97,18 @@ pub enum RegionId {
     LmgrProcs,
     /// Per-table activity counters ([`crate::pgstat::TableStatsSlot`], `STATS_SLOTS`).
     PgStat,
+    /// SSI control: its LWLock and sequence counter ([`crate::predicate::PredicateShared`], 1).
+    PredicateShared,
+    /// Serializable transactions ([`crate::predicate::SerializableXactSlot`], `proc_slots * 10`).
+    PredXacts,
+    /// SIREAD locks and write records ([`crate::predicate::PredicateLockSlot`], `proc_slots * 64`).
+    PredLocks,
+    /// rw-conflict edges ([`crate::predicate::RwConflictSlot`], 5 per serializable transaction).
+    RwConflicts,
 }
 
 impl RegionId {
-    pub const ALL: [RegionId; 7] = [
+    pub const ALL: [RegionId; 11] = [
         RegionId::Transam,
         RegionId::ClogSlots,
         RegionId::ClogWords,
@@ -108,6 +116,10 @@ impl RegionId {
         RegionId::LockSlots,
         RegionId::LmgrProcs,
         RegionId::PgStat,
+        RegionId::PredicateShared,
+        RegionId::PredXacts,
+        RegionId::PredLocks,
+        RegionId::RwConflicts,
     ];
 
     /// (element size, element alignment, element count) for a layout.
@@ -123,6 +135,10 @@ impl RegionId {
             RegionId::LockSlots => of::<crate::lmgr::LockSlot>(l.lock_slots as usize),
             RegionId::LmgrProcs => of::<crate::lmgr::LmgrProc>(l.proc_slots as usize),
             RegionId::PgStat => of::<crate::pgstat::TableStatsSlot>(crate::pgstat::STATS_SLOTS),
+            RegionId::PredicateShared => of::<crate::predicate::PredicateShared>(1),
+            RegionId::PredXacts => of::<crate::predicate::SerializableXactSlot>(crate::predicate::xact_slots(l)),
+            RegionId::PredLocks => of::<crate::predicate::PredicateLockSlot>(crate::predicate::lock_slots(l)),
+            RegionId::RwConflicts => of::<crate::predicate::RwConflictSlot>(crate::predicate::conflict_slots(l)),
         }
     }
 }

@@ -291,80 +291,64 @@ fn every_permutation_has_a_test() {
 
 permutation!(g0_read_committed => "g0", "read_committed");
 permutation!(g0_repeatable_read => "g0", "repeatable_read");
-permutation!(#[ignore = "SERIALIZABLE answers 0A000 until SSI exists (runs against PostgreSQL 15 with --include-ignored)"]
-    g0_serializable => "g0", "serializable");
+permutation!(g0_serializable => "g0", "serializable");
 
 permutation!(g1a_read_committed => "g1a", "read_committed");
 permutation!(g1a_repeatable_read => "g1a", "repeatable_read");
-permutation!(#[ignore = "SERIALIZABLE answers 0A000 until SSI exists (runs against PostgreSQL 15 with --include-ignored)"]
-    g1a_serializable => "g1a", "serializable");
+permutation!(g1a_serializable => "g1a", "serializable");
 
 permutation!(g1b_read_committed => "g1b", "read_committed");
 permutation!(g1b_repeatable_read => "g1b", "repeatable_read");
-permutation!(#[ignore = "SERIALIZABLE answers 0A000 until SSI exists (runs against PostgreSQL 15 with --include-ignored)"]
-    g1b_serializable => "g1b", "serializable");
+permutation!(g1b_serializable => "g1b", "serializable");
 
 permutation!(g1c_read_committed => "g1c", "read_committed");
 permutation!(g1c_repeatable_read => "g1c", "repeatable_read");
-permutation!(#[ignore = "SERIALIZABLE answers 0A000 until SSI exists (runs against PostgreSQL 15 with --include-ignored)"]
-    g1c_serializable => "g1c", "serializable");
+permutation!(g1c_serializable => "g1c", "serializable");
 
 permutation!(otv_read_committed => "otv", "read_committed");
 permutation!(otv_repeatable_read => "otv", "repeatable_read");
-permutation!(#[ignore = "SERIALIZABLE answers 0A000 until SSI exists (runs against PostgreSQL 15 with --include-ignored)"]
-    otv_serializable => "otv", "serializable");
+permutation!(otv_serializable => "otv", "serializable");
 
 permutation!(pmp_read_committed => "pmp", "read_committed");
 permutation!(pmp_repeatable_read => "pmp", "repeatable_read");
-permutation!(#[ignore = "SERIALIZABLE answers 0A000 until SSI exists (runs against PostgreSQL 15 with --include-ignored)"]
-    pmp_serializable => "pmp", "serializable");
+permutation!(pmp_serializable => "pmp", "serializable");
 
 permutation!(pmp_write_read_committed => "pmp_write", "read_committed");
 permutation!(pmp_write_repeatable_read => "pmp_write", "repeatable_read");
-permutation!(#[ignore = "SERIALIZABLE answers 0A000 until SSI exists (runs against PostgreSQL 15 with --include-ignored)"]
-    pmp_write_serializable => "pmp_write", "serializable");
+permutation!(pmp_write_serializable => "pmp_write", "serializable");
 
 permutation!(p4_read_committed => "p4", "read_committed");
 permutation!(p4_repeatable_read => "p4", "repeatable_read");
-permutation!(#[ignore = "SERIALIZABLE answers 0A000 until SSI exists (runs against PostgreSQL 15 with --include-ignored)"]
-    p4_serializable => "p4", "serializable");
+permutation!(p4_serializable => "p4", "serializable");
 
 permutation!(g_single_read_committed => "g_single", "read_committed");
 permutation!(g_single_repeatable_read => "g_single", "repeatable_read");
-permutation!(#[ignore = "SERIALIZABLE answers 0A000 until SSI exists (runs against PostgreSQL 15 with --include-ignored)"]
-    g_single_serializable => "g_single", "serializable");
+permutation!(g_single_serializable => "g_single", "serializable");
 
 permutation!(g_single_dependencies_read_committed => "g_single_dependencies", "read_committed");
 permutation!(g_single_dependencies_repeatable_read => "g_single_dependencies", "repeatable_read");
-permutation!(#[ignore = "SERIALIZABLE answers 0A000 until SSI exists (runs against PostgreSQL 15 with --include-ignored)"]
-    g_single_dependencies_serializable => "g_single_dependencies", "serializable");
+permutation!(g_single_dependencies_serializable => "g_single_dependencies", "serializable");
 
 permutation!(g_single_write_read_committed => "g_single_write", "read_committed");
 permutation!(g_single_write_repeatable_read => "g_single_write", "repeatable_read");
-permutation!(#[ignore = "SERIALIZABLE answers 0A000 until SSI exists (runs against PostgreSQL 15 with --include-ignored)"]
-    g_single_write_serializable => "g_single_write", "serializable");
+permutation!(g_single_write_serializable => "g_single_write", "serializable");
 
 permutation!(g2_item_read_committed => "g2_item", "read_committed");
 permutation!(g2_item_repeatable_read => "g2_item", "repeatable_read");
-permutation!(#[ignore = "SERIALIZABLE answers 0A000 until SSI exists (runs against PostgreSQL 15 with --include-ignored)"]
-    g2_item_serializable => "g2_item", "serializable");
+permutation!(g2_item_serializable => "g2_item", "serializable");
 
 permutation!(g2_read_committed => "g2", "read_committed");
 permutation!(g2_repeatable_read => "g2", "repeatable_read");
-permutation!(#[ignore = "SERIALIZABLE answers 0A000 until SSI exists (runs against PostgreSQL 15 with --include-ignored)"]
-    g2_serializable => "g2", "serializable");
+permutation!(g2_serializable => "g2", "serializable");
 
 permutation!(g2_two_edges_read_committed => "g2_two_edges", "read_committed");
 permutation!(g2_two_edges_repeatable_read => "g2_two_edges", "repeatable_read");
-permutation!(#[ignore = "SERIALIZABLE answers 0A000 until SSI exists (runs against PostgreSQL 15 with --include-ignored)"]
-    g2_two_edges_serializable => "g2_two_edges", "serializable");
+permutation!(g2_two_edges_serializable => "g2_two_edges", "serializable");
 
 permutation!(blocker_aborts_read_committed => "blocker_aborts", "read_committed");
 permutation!(blocker_aborts_repeatable_read => "blocker_aborts", "repeatable_read");
-permutation!(#[ignore = "SERIALIZABLE answers 0A000 until SSI exists (runs against PostgreSQL 15 with --include-ignored)"]
-    blocker_aborts_serializable => "blocker_aborts", "serializable");
+permutation!(blocker_aborts_serializable => "blocker_aborts", "serializable");
 
 permutation!(deadlock_read_committed => "deadlock", "read_committed");
 permutation!(deadlock_repeatable_read => "deadlock", "repeatable_read");
-permutation!(#[ignore = "SERIALIZABLE answers 0A000 until SSI exists (runs against PostgreSQL 15 with --include-ignored)"]
-    deadlock_serializable => "deadlock", "serializable");
+permutation!(deadlock_serializable => "deadlock", "serializable");

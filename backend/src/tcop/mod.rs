@@ -103,12 +103,6 @@ fn run_statement(
     if let Some(r) = utility::settings_statement(session, stmt) {
         return r;
     }
-    // SERIALIZABLE needs serializable snapshot isolation (predicate locks
-    // and rw-conflict tracking), which does not exist yet; running it as
-    // REPEATABLE READ would silently allow write skew.
-    if session.settings.show("transaction_isolation").is_ok_and(|v| v == "serializable") {
-        return Err(PgError::feature_not_supported("the SERIALIZABLE isolation level (serializable snapshot isolation)"));
-    }
     if let Some(r) = crate::ddl::ddl_statement(session, stmt) {
         return r;
     }
