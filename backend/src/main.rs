@@ -27,6 +27,7 @@
 #![forbid(unsafe_code)]
 
 mod autovacuum;
+mod bgwriter;
 mod connection;
 mod ddl;
 mod crash_notice;
@@ -114,6 +115,13 @@ fn main() -> ExitCode {
                 ExitCode::from(1)
             }
         },
+        "bgwriter" => match bgwriter::run() {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(msg) => {
+                eprintln!("FATAL:  {msg}");
+                ExitCode::from(1)
+            }
+        },
         "startup" => match startup_process::run() {
             Ok(()) => ExitCode::SUCCESS,
             Err(msg) => {
@@ -122,7 +130,7 @@ fn main() -> ExitCode {
             }
         },
         other => {
-            eprintln!("backend: unknown role \"{other}\" (known: client, startup, autovacuum)");
+            eprintln!("backend: unknown role \"{other}\" (known: client, startup, autovacuum, bgwriter)");
             ExitCode::from(1)
         }
     }

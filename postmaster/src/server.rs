@@ -78,6 +78,8 @@ enum ChildKind {
     Startup,
     /// `backend --role=autovacuum`, in the first auxiliary slot.
     Autovacuum,
+    /// `backend --role=bgwriter` (needs no ProcArray slot).
+    BgWriter,
 }
 
 struct ChildInfo {
@@ -95,6 +97,8 @@ pub struct Postmaster {
     exit_code: i32,
     /// When to start the autovacuum process again (it is not running).
     autovacuum_due: Option<Instant>,
+    /// When to start the background writer again (it is not running).
+    bgwriter_due: Option<Instant>,
 }
 
 fn describe_exit(status: &WaitStatus) -> String {
@@ -126,7 +130,7 @@ impl Postmaster {
     pub fn new(cfg: ServerConfig) -> Result<Postmaster, storage::StorageError> {
         let shmem = Self::create_shmem(&cfg)?;
         let free_slots = (0..cfg.max_connections as usize).rev().collect();
-        Ok(Postmaster { cfg, shmem, children: HashMap::new(), free_slots, state: State::Starting, exit_code: 0, autovacuum_due: None })
+        Ok(Postmaster { cfg, shmem, children: HashMap::new(), free_slots, state: State::Starting, exit_code: 0, autovacuum_due: None, bgwriter_due: None })
     }
 
     fn create_shmem(cfg: &ServerConfig) -> Result<SharedMemory, storage::StorageError> {
@@ -276,6 +280,29 @@ impl Postmaster {
         }
     }
 
+    /// Starts the background writer.
+    fn launch_bgwriter(&mut self) {
+        self.bgwriter_due = None;
+        if self.state != State::Running {
+            return;
+        }
+        let mut cmd = Command::new(&self.cfg.backend_exe);
+        cmd.arg("--role=bgwriter")
+            .env("PG_SHMEM", self.shmem.os_id())
+            .env("PG_DATA", &self.cfg.data_dir)
+            .env(crate::config::OVERRIDES_ENV, &self.cfg.overrides_env)
+            .stdin(std::process::Stdio::null());
+        match storage::ipc::spawn_child(&mut cmd, None) {
+            Ok(child) => {
+                self.children.insert(child.id() as i32, ChildInfo { slot: None, kind: ChildKind::BgWriter });
+            }
+            Err(e) => {
+                tracing::error!("could not fork background writer process: {e}");
+                self.bgwriter_due = Some(Instant::now() + Duration::from_secs(10));
+            }
+        }
+    }
+
     fn startup_finished(&mut self, pid: i32, status: &WaitStatus) {
         if self.state != State::Starting {
             return;
@@ -284,6 +311,7 @@ impl Postmaster {
             self.state = State::Running;
             self.write_status("ready");
             tracing::info!("database system is ready to accept connections");
+            self.launch_bgwriter();
             self.launch_autovacuum();
         } else {
             tracing::info!("startup process (PID {pid}) {}", describe_exit(status));
@@ -366,6 +394,9 @@ impl Postmaster {
             if child.kind == ChildKind::Autovacuum && self.state == State::Running {
                 self.autovacuum_due = Some(Instant::now() + Duration::from_secs(1));
             }
+            if child.kind == ChildKind::BgWriter && self.state == State::Running {
+                self.bgwriter_due = Some(Instant::now() + Duration::from_secs(1));
+            }
             let normal = matches!(status, WaitStatus::Exited(_, 0) | WaitStatus::Exited(_, 1));
             if !normal && self.state == State::Running {
                 tracing::info!("server process (PID {pid}) {}", describe_exit(&status));
@@ -421,6 +452,9 @@ impl Postmaster {
             State::Running => {
                 if self.autovacuum_due.is_some_and(|t| now >= t) {
                     self.launch_autovacuum();
+                }
+                if self.bgwriter_due.is_some_and(|t| now >= t) {
+                    self.launch_bgwriter();
                 }
                 None
             }

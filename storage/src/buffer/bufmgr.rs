@@ -427,6 +427,56 @@ impl<'a> BufferManager<'a> {
     }
 
     /// Writes out every dirty buffer whose tag satisfies `pred`; returns how many.
+    /// Buffers handed out by the clock sweep since the segment was made (the
+    /// background writer's measure of demand).
+    pub fn allocations(&self) -> u64 {
+        self.pool.strategy().allocations.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// One round of the background writer (PostgreSQL's `BgBufferSync`, much
+    /// simplified): looks at the `lookahead` buffers the clock hand reaches
+    /// next and writes out the dirty ones nobody pins and whose usage count is
+    /// 0 (the ones the sweep will take), at most `max_pages`, so that a
+    /// backend needing a buffer finds a clean victim. A buffer whose content
+    /// lock is busy is skipped. Returns how many it wrote.
+    pub fn bgwriter_pass(&self, lookahead: usize, max_pages: usize) -> Result<usize, StorageError> {
+        let n = self.pool.len();
+        if n == 0 {
+            return Ok(0);
+        }
+        let (hand, _) = super::strategy::sweep_position(&self.pool);
+        let mut written = 0;
+        for i in 0..lookahead.min(n) {
+            if written >= max_pages {
+                break;
+            }
+            let id = (hand + i) % n;
+            let desc = self.pool.desc(id);
+            let want = buf_state::VALID | buf_state::DIRTY;
+            let s = desc.load_state();
+            if s & want != want || buf_state::refcount(s) != 0 || buf_state::usage_count(s) != 0 {
+                continue;
+            }
+            let s = desc.lock_header();
+            if s & want != want || buf_state::refcount(s) != 0 || buf_state::usage_count(s) != 0 {
+                desc.unlock_header(s);
+                continue;
+            }
+            // Pinning without raising the usage count (the header is locked
+            // and the pin is ours alone), as PostgreSQL's PinBuffer_Locked.
+            self.pin_locked(id, s);
+            let result = match self.pool.try_lock_page_shared(id) {
+                Some(page) => self.flush_buffer(id, &page).map(|()| true),
+                None => Ok(false),
+            };
+            self.unpin(id);
+            if result? {
+                written += 1;
+            }
+        }
+        Ok(written)
+    }
+
     fn flush_matching(&self, pred: impl Fn(&BufferTag) -> bool) -> Result<usize, StorageError> {
         let mut written = 0;
         for id in 0..self.pool.len() {
