@@ -306,9 +306,6 @@ fn vacuum(session: &mut Session, v: &sqlparser::ast::VacuumStatement) -> PgResul
     if v.sort_only || v.delete_only || v.reindex || v.recluster || v.threshold.is_some() || v.boost {
         return Err(PgError::syntax(format!("syntax error at or near \"{v}\""), None));
     }
-    if v.full {
-        return Err(PgError::feature_not_supported("VACUUM FULL"));
-    }
     // sqlparser reads PostgreSQL's option words as a table name.
     if let Some(n) = &v.table_name
         && let [ObjectNamePart::Identifier(id)] = n.0.as_slice()
@@ -347,8 +344,17 @@ fn vacuum(session: &mut Session, v: &sqlparser::ast::VacuumStatement) -> PgResul
     };
     // VACUUM holds no snapshot of its own: only other sessions' matter.
     crate::xact::abort(session);
+    let explicit = v.table_name.is_some();
     for (oid, rel) in targets {
-        vacuum_table(session, oid, rel, None)?;
+        if v.full && oid >= storage::transam::FIRST_NORMAL_OBJECT_ID {
+            vacuum_full(session, oid)?;
+        } else if v.full && explicit {
+            return Err(PgError::feature_not_supported("VACUUM FULL of a system catalog"));
+        } else {
+            // A database-wide VACUUM FULL rewrites user tables; system
+            // catalogs (whose files cannot change yet) get a plain VACUUM.
+            vacuum_table(session, oid, rel, None)?;
+        }
     }
     Ok(Outcome::Command("VACUUM".into()))
 }
@@ -851,4 +857,37 @@ fn drop_roles(session: &mut Session, names: &[ObjectName], if_exists: bool) -> P
         })?;
     }
     Ok(Outcome::Command("DROP ROLE".into()))
+}
+
+/// VACUUM FULL of one user table: its live rows (and those some snapshot may
+/// still see) copied into a new file under AccessExclusiveLock, which then
+/// replaces the old one as TRUNCATE's new file does.
+fn vacuum_full(session: &mut Session, oid: u32) -> PgResult<()> {
+    let db = session.database_oid;
+    crate::xact::lock_relation(session, oid, LockMode::AccessExclusive)?;
+    relcache::accept_invalidations(session);
+    let Some(rel) = relcache::relation_by_oid(session, oid)? else { return Ok(()) };
+    crate::xact::ensure_xid(session)?;
+    let new_node = session.storage.transam.new_oid()?;
+    let (from, to) = (rel.locator(db), RelFileLocator::new(db, new_node));
+    session.storage.store.smgr().create(to, ForkNumber::Main, false)?;
+    session.tx.created.push(to);
+    session.tx.dirty.insert(to);
+    let oldest_xmin = session.storage.transam.oldest_xmin();
+    let (copied, _removed) = {
+        let env = session.storage.heap_env();
+        let interrupts = &session.interrupts;
+        let deadline = session.deadline;
+        storage::heap::pruneheap::rewrite_relation(&env, from, to, oldest_xmin, &mut || interrupts.check(deadline))?
+    };
+    let Some((tid, mut class)) = with_reader(session, |r| r.class_by_oid(oid))? else {
+        return Err(PgError::internal(format!("cache lookup failed for relation {oid}")));
+    };
+    class.relfilenode = new_node;
+    let rels: Vec<RelFileLocator> = catalog::system::CATALOGS.iter().map(|c| RelFileLocator::new(db, c.oid)).collect();
+    crate::xact::with_write(session, &rels, |env, w| CatalogWriter { env, db_oid: db }.update_class(tid, &class, w))?;
+    session.tx.drop_at_commit.push(from);
+    catalog_changed(session);
+    storage::pgstat::TableStats::new(session.shmem).vacuumed(db, oid, copied, 0, crate::session::now_pg(), false);
+    Ok(())
 }

@@ -192,6 +192,12 @@ fn check_tuple_size(tuple: &[u8]) -> PgResult<usize> {
     Ok(need)
 }
 
+/// Adds a tuple whose header is already final (VACUUM FULL's copy): only its
+/// ctid is set, to its new address.
+pub fn insert_copy(env: &HeapEnv<'_, '_>, rel: RelFileLocator, mut tuple: Vec<u8>) -> PgResult<ItemPointer> {
+    place_tuple(env, rel, &mut tuple, None)
+}
+
 /// Puts `tuple` on a page with room (not `avoid`, which the caller holds),
 /// sets its ctid to itself, and returns where it went.
 fn place_tuple(env: &HeapEnv<'_, '_>, rel: RelFileLocator, tuple: &mut [u8], avoid: Option<BlockNumber>) -> PgResult<ItemPointer> {

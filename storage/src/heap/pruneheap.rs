@@ -187,3 +187,56 @@ pub fn count_empty_tail(env: &HeapEnv<'_, '_>, rel: RelFileLocator) -> PgResult<
     }
     Ok(empty)
 }
+
+/// VACUUM FULL's copy (PostgreSQL's `cluster.c` heap rewrite, without update
+/// chains): every tuple of `from` that some snapshot may still see is copied
+/// into the empty relation `to` with its header intact (xmin, xmax, command
+/// ids, hint bits), except that each copy's ctid points at itself and the
+/// HOT flags are cleared: the new file has no update chains. The caller holds
+/// AccessExclusiveLock, so no transaction is changing `from`, and no reader
+/// can follow a chain into it. Returns (tuples copied, tuples removed).
+pub fn rewrite_relation(
+    env: &HeapEnv<'_, '_>,
+    from: RelFileLocator,
+    to: RelFileLocator,
+    oldest_xmin: TransactionId,
+    check_interrupts: &mut dyn FnMut() -> PgResult<()>,
+) -> PgResult<(u64, u64)> {
+    let n = nblocks(env, from)?;
+    let (mut copied, mut removed) = (0u64, 0u64);
+    let mut pending: Vec<Vec<u8>> = Vec::new();
+    for block in 0..n {
+        check_interrupts()?;
+        {
+            let buf = env.bufmgr.read_buffer(BufferTag::new(from, ForkNumber::Main, block), ReadMode::Normal, None)?;
+            let page = buf.lock_shared();
+            let p = Page::new(&page);
+            if p.is_new() {
+                continue;
+            }
+            for off in FIRST_OFFSET_NUMBER..=p.max_offset_number() {
+                let Some(id) = p.item_id(off) else { continue };
+                if !id.is_normal() {
+                    continue;
+                }
+                let bytes = p.get_item(off)?;
+                let (verdict, hints) = satisfies_vacuum(&TupleHeader::parse(bytes)?, oldest_xmin, env.tx)?;
+                if verdict == HtsvResult::Dead {
+                    removed += 1;
+                    continue;
+                }
+                let mut copy = bytes.to_vec();
+                let mut h = TupleHeaderMut::parse(&mut copy)?;
+                h.add_infomask(hints);
+                let f2 = h.as_ref().infomask2() & !(super::tuple::HEAP_HOT_UPDATED | super::tuple::HEAP_ONLY_TUPLE);
+                h.set_infomask2_flags(f2);
+                pending.push(copy);
+            }
+        }
+        for tuple in pending.drain(..) {
+            super::heapam::insert_copy(env, to, tuple)?;
+            copied += 1;
+        }
+    }
+    Ok((copied, removed))
+}
