@@ -12,10 +12,12 @@
 //!
 //! - `server`: starting and stopping both servers (guards stop them on error and Ctrl-C)
 //! - `workloads`: the [`workloads::Workload`] trait and every workload
+//! - `tables`: the workloads over tables (scan, INSERT, UPDATE, bloat)
 //! - `report`: the terminal table, the JSON with every raw figure, the SVG chart
 
 mod report;
 mod server;
+mod tables;
 mod workloads;
 
 use std::io::IsTerminal;
@@ -42,7 +44,9 @@ pub struct Options {
     pub no_build: bool,
 }
 
-/// How long and how often: `--quick` (about two minutes) or the full run (about five).
+/// How long and how often: `--quick` or the full run. Two sizes can be set from the
+/// environment: `BENCH_SEQSCAN_ROWS` (rows of the scanned table) and
+/// `BENCH_BLOAT_SECS` (seconds of updates before the table's size is taken).
 #[derive(Clone, Copy, Debug)]
 pub struct Plan {
     /// Seconds of each pgbench warm-up run.
@@ -53,16 +57,56 @@ pub struct Plan {
     pub rounds: usize,
     pub startup_rounds: usize,
     pub mem_rounds: usize,
+    /// Rows of the table the scan workloads read.
+    pub seqscan_rows: u64,
+    /// Runs of a query per scan sample (the sample is their median).
+    pub query_reps: usize,
+    /// Seconds of updates before `update_bloat` takes the table's size, and its rounds.
+    pub bloat_secs: u32,
+    pub bloat_rounds: usize,
 }
 
 impl Plan {
-    fn new(quick: bool) -> Plan {
-        if quick {
-            Plan { warmup_secs: 2, secs: 4, rounds: 3, startup_rounds: 3, mem_rounds: 2 }
+    fn new(quick: bool) -> Result<Plan, String> {
+        let mut plan = if quick {
+            Plan { warmup_secs: 2, secs: 4, rounds: 3, startup_rounds: 3, mem_rounds: 2, seqscan_rows: 200_000, query_reps: 3, bloat_secs: 15, bloat_rounds: 1 }
         } else {
-            Plan { warmup_secs: 4, secs: 8, rounds: 5, startup_rounds: 7, mem_rounds: 3 }
+            Plan { warmup_secs: 4, secs: 8, rounds: 5, startup_rounds: 7, mem_rounds: 3, seqscan_rows: 1_000_000, query_reps: 5, bloat_secs: 60, bloat_rounds: 1 }
+        };
+        if let Some(n) = env_number("BENCH_SEQSCAN_ROWS")? {
+            plan.seqscan_rows = n;
         }
+        if let Some(n) = env_number("BENCH_BLOAT_SECS")? {
+            plan.bloat_secs = u32::try_from(n).map_err(|_| format!("BENCH_BLOAT_SECS={n} is too large"))?;
+        }
+        Ok(plan)
     }
+}
+
+/// A positive integer from the environment, if the variable is set.
+fn env_number(var: &str) -> Result<Option<u64>, String> {
+    match std::env::var(var) {
+        Err(_) => Ok(None),
+        Ok(v) => match v.trim().parse::<u64>() {
+            Ok(n) if n > 0 => Ok(Some(n)),
+            _ => Err(format!("{var} must be a positive integer, not {v:?}")),
+        },
+    }
+}
+
+/// Where cargo put the release binaries: `$CARGO_TARGET_DIR/release` when that is
+/// set (relative to the workspace root, as cargo reads it), else `target/release`.
+fn release_dir() -> PathBuf {
+    match std::env::var_os("CARGO_TARGET_DIR").filter(|d| !d.is_empty()) {
+        Some(d) => super::workspace_root().join(d).join("release"),
+        None => super::workspace_root().join("target/release"),
+    }
+}
+
+/// Whether `--only NAME` selects workload `w`: its exact name, or a family of
+/// workloads named `NAME_...` (`--only seqscan_cached` selects both scans).
+fn selects(name: &str, w: &str) -> bool {
+    w == name || w.strip_prefix(name).is_some_and(|rest| rest.starts_with('_'))
 }
 
 /// What every workload call gets: paths, the plan, the interrupt flag, the progress line.
@@ -173,19 +217,20 @@ pub fn run(opts: &Options) -> Result<(), String> {
     let all = workloads::all();
     if opts.list {
         for w in &all {
-            println!("{:<18} {:<4} {:<6} is better  {}", w.name(), w.unit(), w.better().word(), w.description());
+            println!("{:<20} {:<4} {:<6} is better  {}", w.name(), w.unit(), w.better().word(), w.description());
         }
         return Ok(());
     }
     let names: Vec<String> = opts.only.iter().flat_map(|s| s.split(',')).map(|s| s.trim().to_owned()).filter(|s| !s.is_empty()).collect();
     for n in &names {
-        if !all.iter().any(|w| w.name() == n) {
+        if !all.iter().any(|w| selects(n, w.name())) {
             let known: Vec<&str> = all.iter().map(|w| w.name()).collect();
             return Err(format!("no workload named {n:?}; the workloads are: {}", known.join(", ")));
         }
     }
-    let selected: Vec<Box<dyn Workload>> = all.into_iter().filter(|w| names.is_empty() || names.iter().any(|n| n == w.name())).collect();
+    let selected: Vec<Box<dyn Workload>> = all.into_iter().filter(|w| names.is_empty() || names.iter().any(|n| selects(n, w.name()))).collect();
 
+    let plan = Plan::new(opts.quick)?;
     let pg_start = pg_start_script();
     if !pg_start.is_file() {
         return Err(format!("{} is missing: it starts the PostgreSQL 15 reference", pg_start.display()));
@@ -212,10 +257,9 @@ pub fn run(opts: &Options) -> Result<(), String> {
         use std::os::unix::fs::PermissionsExt;
         std::fs::set_permissions(work.path(), std::fs::Permissions::from_mode(0o755)).map_err(|e| e.to_string())?;
     }
-    let plan = Plan::new(opts.quick);
     let env = Env {
         work: work.path().to_path_buf(),
-        ours_bin: super::workspace_root().join("target/release"),
+        ours_bin: release_dir(),
         pg_start,
         plan,
         interrupted,

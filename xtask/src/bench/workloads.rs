@@ -6,9 +6,10 @@
 //! alternates the servers between rounds (PostgreSQL then ours, ours then
 //! PostgreSQL, ...) and reduces the samples to a median and a spread.
 //!
-//! To add a workload (pgbench tpcb-like once tables exist, COPY, analytic queries):
-//! write a type implementing [`Workload`] (or a new [`Pgbench`] value, whose
-//! [`Pgbench::init_scale`] loads pgbench's tables in `prepare`) and list it in [`all`].
+//! To add a workload: write a type implementing [`Workload`] (or a new [`Pgbench`]
+//! value, whose [`Pgbench::init_scale`] loads pgbench's tables in `prepare`, or a
+//! [`tables::TablePgbench`] for a custom script over a table of our own) and list it
+//! in [`all`]. The workloads over tables are in `tables.rs`.
 
 use std::io::{BufRead, BufReader, Write};
 use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
@@ -17,6 +18,7 @@ use std::time::{Duration, Instant};
 use serde_json::{Value, json};
 
 use super::server::{self, Kind, Server, Transient};
+use super::tables::{self, ScanQuery, SeqScan, UpdateBloat};
 use super::{Env, Plan};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -114,11 +116,16 @@ pub fn all() -> Vec<Box<dyn Workload>> {
         }),
         Box::new(Startup),
         Box::new(MemIdleBackend { sessions: 10 }),
+        Box::new(SeqScan { name: "seqscan_cached_count", query: ScanQuery::Count }),
+        Box::new(SeqScan { name: "seqscan_cached_sum", query: ScanQuery::SumPositive }),
+        Box::new(tables::insert_8clients()),
+        Box::new(tables::update_8clients()),
+        Box::new(UpdateBloat),
     ]
 }
 
 /// What a pgbench workload runs.
-#[allow(dead_code)] // `Builtin` is for tpcb-like and select-only once tables exist
+#[allow(dead_code)] // `Builtin` is for tpcb-like and select-only once pgbench -i works on ours
 pub enum Script {
     /// A script file with this text (`-f`).
     Custom(&'static str),
@@ -164,7 +171,7 @@ impl Pgbench {
         Ok(c)
     }
 
-    fn run(&self, env: &Env, port: u16, secs: u32) -> Result<Sample, String> {
+    pub(super) fn run(&self, env: &Env, port: u16, secs: u32) -> Result<Sample, String> {
         let out = self.command(env, port, secs)?.output().map_err(|e| format!("pgbench: {e}"))?;
         env.check_interrupted()?;
         let stdout = String::from_utf8_lossy(&out.stdout);
