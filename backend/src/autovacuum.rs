@@ -24,10 +24,7 @@
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use catalog::system::PG_CLASS_DEF;
 use storage::shmem::SharedMemory;
-use storage::smgr::RelFileLocator;
-use types::Datum;
 
 use crate::interrupt::Interrupts;
 use crate::session::Session;
@@ -93,19 +90,7 @@ fn setting_f64(session: &Session, name: &str, default: f64) -> f64 {
 /// Vacuums the tables of the session's database that need it.
 fn vacuum_database(session: &mut Session) -> types::PgResult<()> {
     let db = session.database_oid;
-    let mut tables: Vec<(u32, String, RelFileLocator)> = Vec::new();
-    crate::relcache::with_reader(session, |r| {
-        let d = &PG_CLASS_DEF;
-        r.scan(d, |_, row| {
-            if let (Some(Datum::Oid(oid)), Some(Datum::Oid(node)), Some(Datum::Text(name)), Some(Datum::Text(kind))) =
-                (row.get(d.col("oid")), row.get(d.col("relfilenode")), row.get(d.col("relname")), row.get(d.col("relkind")))
-                && kind == "r"
-            {
-                tables.push((*oid, name.clone(), RelFileLocator::new(db, *node)));
-            }
-            Ok(true)
-        })
-    })?;
+    let tables = crate::relcache::with_reader(session, |r| r.tables())?;
     // The catalog lookup took a snapshot: drop it, or it would hold back
     // the horizon of the very VACUUM we are about to run.
     crate::xact::abort(session);

@@ -325,22 +325,7 @@ fn vacuum(session: &mut Session, v: &sqlparser::ast::VacuumStatement) -> PgResul
                 .ok_or_else(|| PgError::new(SqlState::UndefinedTable, format!("relation \"{relname}\" does not exist")))?;
             vec![(rel.oid, rel.locator(db))]
         }
-        None => {
-            let mut all = Vec::new();
-            with_reader(session, |r| {
-                r.scan(&catalog::system::PG_CLASS_DEF, |_, row| {
-                    let def = &catalog::system::PG_CLASS_DEF;
-                    if let (Some(types::Datum::Oid(oid)), Some(types::Datum::Oid(node)), Some(types::Datum::Text(kind))) =
-                        (row.get(def.col("oid")), row.get(def.col("relfilenode")), row.get(def.col("relkind")))
-                        && kind == "r"
-                    {
-                        all.push((*oid, RelFileLocator::new(db, *node)));
-                    }
-                    Ok(true)
-                })
-            })?;
-            all
-        }
+        None => with_reader(session, |r| r.tables())?.into_iter().map(|(oid, _, file)| (oid, file)).collect(),
     };
     // VACUUM holds no snapshot of its own: only other sessions' matter.
     crate::xact::abort(session);

@@ -340,6 +340,21 @@ impl CatalogReader<'_, '_, '_> {
         Ok(found)
     }
 
+    /// Every plain table (relkind 'r', system catalogs included) with its
+    /// file: (oid, name, file). Shared catalogs are in `global/`.
+    pub fn tables(&self) -> PgResult<Vec<(u32, String, RelFileLocator)>> {
+        let mut out = Vec::new();
+        self.scan(&PG_CLASS_DEF, |_, r| {
+            let row = ClassRow::from_datums(&r);
+            if row.kind == 'r' {
+                let file = if row.shared { RelFileLocator::shared(row.relfilenode) } else { RelFileLocator::new(self.db_oid, row.relfilenode) };
+                out.push((row.oid, row.name, file));
+            }
+            Ok(true)
+        })?;
+        Ok(out)
+    }
+
     /// The relations of schema `namespace`: (oid, name, kind).
     pub fn relations_in(&self, namespace: u32) -> PgResult<Vec<(u32, String, char)>> {
         let mut out = Vec::new();
