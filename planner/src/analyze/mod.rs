@@ -58,6 +58,9 @@ pub struct Analyzer<'a> {
     pub fixed_params: bool,
     /// Byte offset of the start of each line.
     line_starts: Vec<usize>,
+    /// The text is ASCII: characters are bytes, positions need no counting
+    /// (a 1,000-row INSERT would otherwise count characters per value).
+    ascii: bool,
     pub(crate) catalog: &'a dyn CatalogView,
     /// The relation column references resolve against.
     pub(crate) scope: Option<RangeEntry>,
@@ -87,6 +90,7 @@ impl<'a> Analyzer<'a> {
             param_positions: vec![None; param_types.len()],
             fixed_params,
             line_starts,
+            ascii: query_text.is_ascii(),
             catalog: &EMPTY_CATALOG,
             scope: None,
             aggs: Vec::new(),
@@ -109,8 +113,11 @@ impl<'a> Analyzer<'a> {
             return None;
         }
         let start = *self.line_starts.get(loc.line as usize - 1)?;
-        let line = &self.query_text[start..];
         let col = loc.column as usize - 1;
+        if self.ascii {
+            return Some((start + col).min(self.query_text.len()));
+        }
+        let line = &self.query_text[start..];
         let off = line.char_indices().nth(col).map_or(line.len(), |(i, _)| i);
         Some(start + off)
     }
@@ -118,6 +125,9 @@ impl<'a> Analyzer<'a> {
     /// PostgreSQL's cursor position: 1-based character index of the span's start.
     pub fn pos(&self, span: Span) -> Option<usize> {
         let b = self.byte_offset(span.start)?;
+        if self.ascii {
+            return Some(b + 1);
+        }
         Some(self.query_text[..b].chars().count() + 1)
     }
 
