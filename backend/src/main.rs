@@ -1,5 +1,6 @@
-//! The backend binary: one process per client connection (and, with later
-//! issues, the auxiliary roles), fork+exec'd by the postmaster.
+//! The backend binary: one process per client connection, and the auxiliary
+//! roles (`--role=startup`, `autovacuum`, `bgwriter`), fork+exec'd by the
+//! postmaster.
 //!
 //! The life of a query in a client backend:
 //!
@@ -14,15 +15,26 @@
 //!    Execute reach [`tcop::extended`].
 //! 4. [`syntax::parse`] turns the text into sqlparser statements (42601 with a
 //!    cursor position on error).
-//! 5. [`tcop::exec_statement`] checks the transaction state, then sends utility
-//!    statements to [`utility`] (BEGIN/COMMIT/ROLLBACK, SET/SHOW/RESET) and
-//!    queries to `planner::plan_statement` (analysis and planning) and
-//!    `executor::execute`, which calls back into the session
-//!    ([`session::Session`] implements `executor::ExecContext`) for interrupts,
-//!    settings and the ProcArray.
-//! 6. Rows become DataRow messages in text or binary format
-//!    ([`tcop::data_row`]), followed by CommandComplete and ReadyForQuery with
-//!    the transaction status.
+//! 5. [`tcop::exec_statement`] checks the transaction state and starts the
+//!    statement (an implicit transaction outside a block), then sends
+//!    transaction control and SET/SHOW/RESET to [`utility`], DDL, VACUUM and
+//!    LOCK to [`ddl`], and queries and DML to `tcop::plan_query`: the planner
+//!    resolves names through [`table_access::SessionCatalog`] (the
+//!    [`relcache`], read with a fresh catalog snapshot).
+//! 6. `tcop::lock_relations` takes the plan's table locks (the lock manager in
+//!    shared memory) and plans again if the catalog moved meanwhile.
+//! 7. `executor::execute_statement` runs the plan, calling back into the
+//!    session ([`session::Session`] implements `executor::ExecContext`): scans
+//!    and row changes go through [`table_access`] to the heap
+//!    (`storage::heap::heapam`) with the statement's snapshot
+//!    ([`xact::statement_snapshot`]); the first write assigns the xid
+//!    ([`xact::ensure_xid`]).
+//! 8. Rows become DataRow messages in text or binary format
+//!    ([`tcop::data_row`]), followed by CommandComplete.
+//! 9. The statement ends ([`session::Session::finish_statement`]): the command
+//!    counter advances, and an implicit transaction commits
+//!    ([`xact::commit`]: the written relations are flushed and fsynced, the
+//!    CLOG page made durable, the locks released) before ReadyForQuery.
 
 #![forbid(unsafe_code)]
 

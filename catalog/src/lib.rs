@@ -1,11 +1,14 @@
-//! System catalogs: bootstrap data and, with the storage issue, the catalog
-//! heaps (pg_class, pg_attribute, pg_type, pg_proc, ...), caches and invalidation.
+//! System catalogs as heap relations: their definitions and initdb's rows
+//! ([`system`]), laying out a fresh data directory ([`bootstrap`]), and
+//! reading and writing catalog rows under MVCC ([`heap_catalog`]).
 //!
-//! Until catalog tables live in relation files, this crate owns the two facts a
-//! connection needs at start-up — which databases exist and which roles may log
-//! in — and [`bootstrap`], which lays out a fresh data directory the way initdb
-//! does. The role file `global/pg_authid` is a stand-in for the shared catalog
-//! of the same name and is replaced by it when the catalog issue lands.
+//! Per database: `pg_type`, `pg_attribute`, `pg_class`, `pg_attrdef`,
+//! `pg_namespace` in `base/<db>/<oid>`; shared: `pg_database` and `pg_authid`
+//! in `global/<oid>`. Each has PostgreSQL 15's OID and column names (columns
+//! of types that cannot be stored yet — arrays, `aclitem`, `regproc`, `xid` —
+//! are left out). Because catalog rows are heap tuples, DDL is transactional:
+//! a CREATE TABLE's rows are invisible to others until it commits and gone
+//! if it aborts. Caching and invalidation are the backend's (`relcache`).
 //!
 //! It must never reach into the planner or executor.
 
