@@ -5,8 +5,12 @@
 //! It initialises an empty DIR (as initdb would), reads the configuration, takes
 //! the data directory's lock file, creates the shared-memory segment, listens,
 //! and then runs [`server::Postmaster::run`]: for every connection it forks and
-//! execs the `backend` binary found next to its own executable. It never reads a
-//! client's startup packet and never links the planner or executor.
+//! execs the `backend` binary found next to its own executable. Before it admits
+//! sessions it runs `backend --role=startup` (which loads the transaction
+//! counters); once that succeeds it starts the auxiliary processes
+//! `backend --role=bgwriter` and, with `autovacuum = on`, `--role=autovacuum`,
+//! and starts them again if they exit. It never reads a client's startup
+//! packet and never links the planner or executor.
 
 #![forbid(unsafe_code)]
 
