@@ -56,7 +56,7 @@ use super::tuple::{
     HEAP_XMAX_LOCK_ONLY, HEAP_XMAX_SHR_LOCK, MAX_HEAP_TUPLE_SIZE, TupleHeader, TupleHeaderMut,
 };
 use crate::buffer::{BufferManager, BufferTag, ForkNumber, ReadMode};
-use crate::page::{AddItemFlags, FIRST_OFFSET_NUMBER, ItemPointer, Page, PageMut, maxalign};
+use crate::page::{AddItemFlags, FIRST_OFFSET_NUMBER, ItemPointer, OffsetNumber, Page, PageMut, maxalign};
 use crate::smgr::{BLCKSZ, BlockNumber, RelFileLocator};
 use crate::smgr_store::SmgrBlockStore;
 use crate::transam::combocid::ComboCids;
@@ -284,24 +284,61 @@ impl HeapScan {
             self.next_block += 1;
             super::pruneheap::prune_opportunistically(env, self.rel, block, self.oldest_xmin)?;
             let buf = env.bufmgr.read_buffer(tag(self.rel, block), ReadMode::Normal, None)?;
-            let page = buf.lock_shared();
-            let p = Page::new(&page);
-            if p.is_new() {
-                continue;
-            }
-            for off in FIRST_OFFSET_NUMBER..=p.max_offset_number() {
-                let Some(id) = p.item_id(off) else { continue };
-                if !id.is_normal() {
+            let mut hints: Vec<(OffsetNumber, u16, TransactionId)> = Vec::new();
+            {
+                let page = buf.lock_shared();
+                let p = Page::new(&page);
+                if p.is_new() {
                     continue;
                 }
-                let bytes = p.get_item(off)?;
-                let h = TupleHeader::parse(bytes)?;
-                if satisfies_mvcc(&h, snapshot, me, env.tx)?.0 {
-                    self.tuples.push_back((ItemPointer::new(block, off), bytes.to_vec()));
+                for off in FIRST_OFFSET_NUMBER..=p.max_offset_number() {
+                    let Some(id) = p.item_id(off) else { continue };
+                    if !id.is_normal() {
+                        continue;
+                    }
+                    let bytes = p.get_item(off)?;
+                    let h = TupleHeader::parse(bytes)?;
+                    let (visible, learned) = satisfies_mvcc(&h, snapshot, me, env.tx)?;
+                    if learned & !h.infomask() != 0 {
+                        hints.push((off, learned, h.xmax()));
+                    }
+                    if visible {
+                        self.tuples.push_back((ItemPointer::new(block, off), bytes.to_vec()));
+                    }
                 }
+            }
+            if !hints.is_empty() {
+                set_hint_bits(&buf, &hints)?;
             }
         }
     }
+}
+
+/// Records hint bits a scan learned (rule 5): only if the page's exclusive
+/// lock is free right now (a scan never waits to write a hint), and an xmax
+/// hint only if xmax is still the one it was learned for. Our pin keeps the
+/// line pointers where they were (pruning needs the cleanup lock), and xmin
+/// never changes to another committed transaction, so xmin hints stay true.
+fn set_hint_bits(buf: &crate::buffer::PinnedBuffer<'_>, hints: &[(OffsetNumber, u16, TransactionId)]) -> PgResult<()> {
+    let Some(mut page) = buf.try_lock_exclusive() else { return Ok(()) };
+    let mut pm = PageMut::new(&mut page);
+    let mut changed = false;
+    for &(off, bits, xmax) in hints {
+        match pm.as_page().item_id(off) {
+            Some(id) if id.is_normal() => {}
+            _ => continue,
+        }
+        let mut h = TupleHeaderMut::parse(pm.get_item_mut(off)?)?;
+        let bits = if h.as_ref().xmax() == xmax { bits } else { bits & !(HEAP_XMAX_COMMITTED | HEAP_XMAX_INVALID) };
+        if bits & !h.as_ref().infomask() != 0 {
+            h.add_infomask(bits);
+            changed = true;
+        }
+    }
+    if changed {
+        page.mark_dirty();
+    }
+    Ok(())
 }
 
 /// The tuple at `tid` if it is visible to `snapshot` (`heap_fetch`).
