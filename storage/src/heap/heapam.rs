@@ -203,11 +203,19 @@ pub fn insert_copy(env: &HeapEnv<'_, '_>, rel: RelFileLocator, mut tuple: Vec<u8
 fn place_tuple(env: &HeapEnv<'_, '_>, rel: RelFileLocator, tuple: &mut [u8], avoid: Option<BlockNumber>) -> PgResult<ItemPointer> {
     let need = check_tuple_size(tuple)?;
     let n = nblocks(env, rel)?;
+    let mut tried: Vec<BlockNumber> = avoid.into_iter().collect();
     if n > 0 && Some(n - 1) != avoid {
-        let buf = env.bufmgr.read_buffer(tag(rel, n - 1), ReadMode::Normal, None)?;
-        let mut page = buf.lock_exclusive();
-        if let Some(ip) = add_to_page(&mut page, n - 1, tuple, need)? {
-            page.mark_dirty();
+        tried.push(n - 1);
+        if let Some(ip) = try_page(env, rel, n - 1, tuple, need)? {
+            return Ok(ip);
+        }
+    }
+    // Room that VACUUM freed in an earlier page (the map is a hint: a page
+    // that turns out to be full gets its entry corrected).
+    for _ in 0..8 {
+        let Some(block) = super::freespace::search(env, rel, need, n, &tried)? else { break };
+        tried.push(block);
+        if let Some(ip) = try_page(env, rel, block, tuple, need)? {
             return Ok(ip);
         }
     }
@@ -233,6 +241,23 @@ fn place_tuple(env: &HeapEnv<'_, '_>, rel: RelFileLocator, tuple: &mut [u8], avo
         }
         None => Err(PgError::internal(format!("could not add a tuple of {} bytes to a new page", tuple.len()))),
     }
+}
+
+/// Puts the tuple on page `block` if it has room; otherwise records the
+/// page's real free space in the free-space map and returns None.
+fn try_page(env: &HeapEnv<'_, '_>, rel: RelFileLocator, block: BlockNumber, tuple: &mut [u8], need: usize) -> PgResult<Option<ItemPointer>> {
+    let free = {
+        let buf = env.bufmgr.read_buffer(tag(rel, block), ReadMode::Normal, None)?;
+        let mut page = buf.lock_exclusive();
+        if let Some(ip) = add_to_page(&mut page, block, tuple, need)? {
+            page.mark_dirty();
+            return Ok(Some(ip));
+        }
+        let p = Page::new(&page);
+        if p.is_new() { 0 } else { p.heap_free_space() }
+    };
+    super::freespace::record(env, rel, block, free)?;
+    Ok(None)
 }
 
 /// Adds the tuple if the page has room; sets its ctid.

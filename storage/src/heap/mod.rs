@@ -29,6 +29,7 @@
 //!    harmless because the checksum is recomputed on every write).
 //! 4. Every tuple fits one page: there is no TOAST yet (`54000 row is too big`).
 
+pub mod freespace;
 pub mod heapam;
 pub mod pruneheap;
 pub mod tuple;

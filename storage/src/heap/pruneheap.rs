@@ -158,13 +158,19 @@ pub fn vacuum_relation(
     let mut total = PruneStats::default();
     for block in 0..n {
         check_interrupts()?;
-        let buf = env.bufmgr.read_buffer(BufferTag::new(rel, ForkNumber::Main, block), ReadMode::Normal, None)?;
-        let mut page = buf.lock_for_cleanup()?;
-        let (stats, changed) = prune_page(env, &mut page, oldest_xmin)?;
-        if changed {
-            page.mark_dirty();
-        }
-        total.add(stats);
+        let free = {
+            let buf = env.bufmgr.read_buffer(BufferTag::new(rel, ForkNumber::Main, block), ReadMode::Normal, None)?;
+            let mut page = buf.lock_for_cleanup()?;
+            let (stats, changed) = prune_page(env, &mut page, oldest_xmin)?;
+            if changed {
+                page.mark_dirty();
+            }
+            total.add(stats);
+            let p = Page::new(&page);
+            if p.is_new() { 0 } else { p.heap_free_space() }
+        };
+        // Rule 2 of the free-space map, after the heap page's lock is gone.
+        super::freespace::record(env, rel, block, free)?;
     }
     Ok((total, n))
 }

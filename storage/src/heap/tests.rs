@@ -726,3 +726,31 @@ fn concurrent_extension_loses_and_duplicates_nothing() {
     let used: HashSet<u32> = flat.iter().map(|t| t.block).collect();
     assert_eq!(used.len() as u32, blocks, "{blocks} blocks, {} used", used.len());
 }
+
+#[test]
+fn inserts_reuse_space_vacuum_freed_through_the_free_space_map() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (shm, store) = cluster(dir.path(), 64);
+    let bufmgr = BufferManager::new(&shm, store.clone()).expect("bufmgr");
+    let mut b = backend(&shm, dir.path(), 0);
+    let env = HeapEnv { bufmgr: &bufmgr, store: &store, tx: &b.tx, extension_lock: &NoExtensionLock };
+    // Three pages and a bit of rows of ~1 kB.
+    let tids = insert_committed(&env, &mut b.combos, (0..25).map(|i| row(i, &"x".repeat(1000))));
+    let blocks = heapam::nblocks(&env, rel()).expect("nblocks");
+    assert!(blocks >= 3, "{blocks} blocks");
+    // Delete every row of block 0, commit, vacuum: the map learns block 0 is empty.
+    let xid = env.tx.assign_xid().expect("xid");
+    let mut wait = no_wait;
+    let mut w = WriteXact { xid, cid: 0, combocids: &mut b.combos, transaction_snapshot: false, wait_for_xid: &mut wait, undo: None };
+    for tid in tids.iter().filter(|t| t.block == 0) {
+        assert_eq!(heapam::delete(&env, rel(), *tid, &mut w).expect("delete"), ModifyResult::Done);
+    }
+    env.tx.commit(xid, false, false).expect("commit");
+    b.combos.clear();
+    pruneheap::vacuum_relation(&env, rel(), env.tx.oldest_xmin(), &mut || Ok(())).expect("vacuum");
+    // Fill the last page, then the next inserts go to block 0, not to a new page.
+    let more = insert_committed(&env, &mut b.combos, (100..110).map(|i| row(i, &"y".repeat(1000))));
+    assert!(more.iter().any(|t| t.block == 0), "no insert reused block 0: {more:?}");
+    assert_eq!(heapam::nblocks(&env, rel()).expect("nblocks"), blocks, "the relation did not grow");
+    assert_eq!(scan_all(&env).len(), 25 - tids.iter().filter(|t| t.block == 0).count() + 10);
+}
