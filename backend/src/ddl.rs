@@ -74,18 +74,11 @@ pub fn split_name(name: &ObjectName) -> PgResult<(Option<String>, String)> {
     match parts.as_slice() {
         [n] => Ok((None, n.clone())),
         [s, n] => Ok((Some(s.clone()), n.clone())),
-        [db, s, n] => {
-            if *db != parts[0] {
-                unreachable_db(db)?;
-            }
-            Ok((Some(s.clone()), n.clone()))
-        }
+        // PostgreSQL accepts `db.schema.name` when db is the current
+        // database; we do not know it here and refuse every three-part name.
+        [_, _, _] => Err(PgError::new(SqlState::FeatureNotSupported, format!("cross-database references are not implemented: \"{name}\""))),
         _ => Err(PgError::new(SqlState::SyntaxError, format!("improper qualified name (too many dotted names): {name}"))),
     }
-}
-
-fn unreachable_db(db: &str) -> PgResult<()> {
-    Err(PgError::feature_not_supported(format!("cross-database references are not implemented: \"{db}\"")))
 }
 
 fn ident(id: &sqlparser::ast::Ident) -> String {
@@ -214,7 +207,7 @@ fn catalog_changed(session: &mut Session) {
 
 /// A relation to be dropped or truncated: it must exist, be a table and not
 /// be a system catalog.
-fn target_table(session: &mut Session, name: &ObjectName, if_exists: bool, verb: &str) -> PgResult<Option<std::sync::Arc<RelationInfo>>> {
+fn target_table(session: &mut Session, name: &ObjectName, if_exists: bool) -> PgResult<Option<std::sync::Arc<RelationInfo>>> {
     let (schema, relname) = split_name(name)?;
     if let Some(s) = &schema
         && relcache::namespace_oid(session, s)?.is_none()
@@ -238,7 +231,6 @@ fn target_table(session: &mut Session, name: &ObjectName, if_exists: bool, verb:
     if rel.namespace_oid == PG_CATALOG_NAMESPACE {
         return Err(PgError::new(SqlState::InsufficientPrivilege, format!("permission denied: \"{relname}\" is a system catalog")));
     }
-    let _ = verb;
     // Wait for every user of the table to finish, then look again: it may
     // have been dropped or changed meanwhile.
     crate::xact::lock_relation(session, rel.oid, LockMode::AccessExclusive)?;
@@ -254,7 +246,7 @@ fn drop_tables(session: &mut Session, names: &[ObjectName], if_exists: bool, _ca
     crate::xact::check_writable(session, "DROP TABLE")?;
     let mut targets = Vec::new();
     for n in names {
-        if let Some(rel) = target_table(session, n, if_exists, "drop")? {
+        if let Some(rel) = target_table(session, n, if_exists)? {
             targets.push(rel);
         }
     }
@@ -276,7 +268,7 @@ fn truncate(session: &mut Session, names: &[ObjectName]) -> PgResult<Outcome> {
     crate::xact::check_writable(session, "TRUNCATE TABLE")?;
     let mut targets = Vec::new();
     for n in names {
-        if let Some(rel) = target_table(session, n, false, "truncate")? {
+        if let Some(rel) = target_table(session, n, false)? {
             targets.push(rel);
         }
     }

@@ -186,21 +186,11 @@ pub fn statement_snapshot(session: &mut Session) -> Snapshot {
     session.tx.first_snapshot_taken = true;
     let iso = *session.tx.isolation.get_or_insert_with(|| isolation_of(&session.settings));
     let cid = session.tx.cid;
-    let snap = match iso {
-        Isolation::ReadCommitted => {
-            if session.tx.stmt_snapshot.is_none() {
-                session.tx.stmt_snapshot = Some(session.storage.transam.snapshot(cid));
-            }
-            session.tx.stmt_snapshot.clone()
-        }
-        _ => {
-            if session.tx.xact_snapshot.is_none() {
-                session.tx.xact_snapshot = Some(session.storage.transam.snapshot(cid));
-            }
-            session.tx.xact_snapshot.clone()
-        }
+    let slot = match iso {
+        Isolation::ReadCommitted => &mut session.tx.stmt_snapshot,
+        Isolation::RepeatableRead | Isolation::Serializable => &mut session.tx.xact_snapshot,
     };
-    let mut snap = snap.unwrap_or_else(|| session.storage.transam.snapshot(cid));
+    let mut snap = slot.get_or_insert_with(|| session.storage.transam.snapshot(cid)).clone();
     snap.curcid = cid;
     snap
 }
