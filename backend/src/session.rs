@@ -38,7 +38,8 @@ pub struct Prepared {
 /// A portal made by Bind.
 #[derive(Debug)]
 pub struct Portal {
-    pub statement: Prepared,
+    /// Shared with the prepared statement: Bind does not copy the parse tree or plan.
+    pub statement: std::sync::Arc<Prepared>,
     pub params: Vec<Datum>,
     pub result_formats: Vec<i16>,
     /// Rows not yet sent, once the portal has run (Execute with a row limit).
@@ -60,7 +61,7 @@ pub struct Session {
     pub xact: XactState,
     pub xact_start: i64,
     pub stmt_start: i64,
-    pub prepared: HashMap<String, Prepared>,
+    pub prepared: HashMap<String, std::sync::Arc<Prepared>>,
     pub portals: HashMap<String, Portal>,
     pub shmem: &'static SharedMemory,
     pub interrupts: Interrupts,

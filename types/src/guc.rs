@@ -281,8 +281,12 @@ impl GucDef {
 }
 
 fn index_of(name: &str) -> Option<usize> {
-    let key = name.to_ascii_lowercase();
-    table::TABLE.binary_search_by(|d| d.name.to_ascii_lowercase().cmp(&key)).ok()
+    // Case-insensitive without allocating: settings are read on every
+    // statement (statement_timeout, transaction_isolation, ...).
+    let lower = |s: &'static str| s.bytes().map(|b| b.to_ascii_lowercase());
+    table::TABLE
+        .binary_search_by(|d| lower(d.name).cmp(name.bytes().map(|b| b.to_ascii_lowercase())))
+        .ok()
 }
 
 /// The built-in setting called `name`, case-insensitively; `None` for

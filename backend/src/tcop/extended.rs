@@ -90,7 +90,7 @@ impl Tcop {
         })();
         match result {
             Ok(p) => {
-                session.prepared.insert(name, p);
+                session.prepared.insert(name, std::sync::Arc::new(p));
                 Ok(())
             }
             Err(e) => {
@@ -220,11 +220,11 @@ impl Tcop {
         let mut out = Vec::new();
         let (prepared, formats, with_params) = match msg.target_type {
             TARGET_TYPE_BYTE_STATEMENT => match session.prepared.get(&name) {
-                Some(p) => (p, Vec::new(), true),
+                Some(p) => (&**p, Vec::new(), true),
                 None => return Err(PgError::new(SqlState::InvalidSqlStatementName, format!("prepared statement \"{name}\" does not exist"))),
             },
             TARGET_TYPE_BYTE_PORTAL => match session.portals.get(&name) {
-                Some(p) => (&p.statement, p.result_formats.clone(), false),
+                Some(p) => (&*p.statement, p.result_formats.clone(), false),
                 None => return Err(PgError::new(SqlState::InvalidCursorName, format!("portal \"{name}\" does not exist"))),
             },
             other => return Err(PgError::new(SqlState::ProtocolViolation, format!("invalid DESCRIBE message subtype {other}"))),
