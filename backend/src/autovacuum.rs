@@ -21,10 +21,8 @@
 //! (PostgreSQL's launcher starts up to `autovacuum_max_workers` workers), and
 //! there is no ANALYZE half (auto-analyze arrives with the planner issue).
 
-use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use storage::shmem::SharedMemory;
 
 use crate::interrupt::Interrupts;
 use crate::session::Session;
@@ -32,18 +30,11 @@ use crate::session::Session;
 /// Runs until SIGTERM; an error is printed as FATAL and the process exits 1.
 pub fn run() -> Result<(), String> {
     let interrupts = Interrupts::install().map_err(|e| format!("could not install signal handlers: {e}"))?;
-    let data_dir = PathBuf::from(std::env::var("PG_DATA").map_err(|_| "PG_DATA is not set".to_owned())?);
-    let shmem_id = std::env::var("PG_SHMEM").map_err(|_| "PG_SHMEM is not set".to_owned())?;
-    let mut shmem = SharedMemory::attach(&shmem_id).map_err(|e| e.to_string())?;
-    shmem.disown();
-    let shmem: &'static SharedMemory = Box::leak(Box::new(shmem));
-    let _ = nix::sys::prctl::set_pdeathsig(nix::sys::signal::Signal::SIGTERM);
+    let (data_dir, shmem, settings) = crate::attach()?;
     let pid = std::process::id() as i32;
     let slot_no: usize = std::env::var("PG_PROC_SLOT").ok().and_then(|s| s.parse().ok()).ok_or("PG_PROC_SLOT is not set")?;
     let slot = shmem.proc_array().claim(slot_no, pid).ok_or_else(|| format!("could not claim ProcArray slot {slot_no}"))?;
     slot.activate(0, 0, crate::session::now_pg());
-    let settings = crate::load_settings(&data_dir)?;
-    storage::elog::init(storage::elog::filter_for(&settings.show("log_min_messages").unwrap_or_default()));
     let storage_env = crate::xact::StorageEnv::new(shmem, &data_dir, slot_no, pid).map_err(|e| e.message)?;
     let mut session = Session::new(settings, shmem, interrupts.clone(), storage_env, pid);
     session.user = "autovacuum".into();

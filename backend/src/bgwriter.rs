@@ -13,12 +13,10 @@
 //! what gets dirty pages of idle tables to the kernel between commits (a
 //! commit still writes and fsyncs its own relations itself).
 
-use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
 use storage::buffer::BufferManager;
-use storage::shmem::SharedMemory;
 use storage::smgr::Smgr;
 use storage::smgr_store::SmgrBlockStore;
 
@@ -27,13 +25,7 @@ use crate::interrupt::Interrupts;
 /// Runs until SIGTERM; an error is printed as FATAL and the process exits 1.
 pub fn run() -> Result<(), String> {
     let interrupts = Interrupts::install().map_err(|e| format!("could not install signal handlers: {e}"))?;
-    let data_dir = PathBuf::from(std::env::var("PG_DATA").map_err(|_| "PG_DATA is not set".to_owned())?);
-    let shmem_id = std::env::var("PG_SHMEM").map_err(|_| "PG_SHMEM is not set".to_owned())?;
-    let mut shmem = SharedMemory::attach(&shmem_id).map_err(|e| e.to_string())?;
-    shmem.disown();
-    let _ = nix::sys::prctl::set_pdeathsig(nix::sys::signal::Signal::SIGTERM);
-    let settings = crate::load_settings(&data_dir)?;
-    storage::elog::init(storage::elog::filter_for(&settings.show("log_min_messages").unwrap_or_default()));
+    let (data_dir, shmem, settings) = crate::attach()?;
     let delay = settings.get_duration("bgwriter_delay").unwrap_or(Duration::from_millis(200));
     let max_pages = settings.get_int("bgwriter_lru_maxpages").unwrap_or(100).max(0) as usize;
     let multiplier: f64 = settings.show("bgwriter_lru_multiplier").ok().and_then(|v| v.parse().ok()).unwrap_or(2.0);
@@ -41,7 +33,7 @@ pub fn run() -> Result<(), String> {
     // The segments it writes are remembered (deduplicated) by its smgr but
     // never fsynced here: a committing backend fsyncs its relations itself,
     // and the checkpointer of the WAL issue will own the rest.
-    let bufmgr = BufferManager::new(&shmem, store).map_err(|e| e.to_string())?;
+    let bufmgr = BufferManager::new(shmem, store).map_err(|e| e.to_string())?;
     tracing::debug!("background writer started");
     let mut last_alloc = bufmgr.allocations();
     loop {

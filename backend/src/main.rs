@@ -81,6 +81,22 @@ fn env(name: &str) -> Result<String, String> {
 }
 
 /// Settings as the postmaster has them: postgresql.conf, then its -c options.
+/// What every role of this binary starts from: the data directory, the
+/// segment (kept mapped for the life of the process, and not removed when
+/// the process exits: the postmaster owns it), and the settings, with the
+/// server log set up from them. The process also asks for SIGTERM when the
+/// postmaster dies.
+pub(crate) fn attach() -> Result<(PathBuf, &'static SharedMemory, Settings), String> {
+    let data_dir = PathBuf::from(env("PG_DATA")?);
+    let mut shmem = SharedMemory::attach(&env("PG_SHMEM")?).map_err(|e| e.to_string())?;
+    shmem.disown();
+    let shmem: &'static SharedMemory = Box::leak(Box::new(shmem));
+    let _ = nix::sys::prctl::set_pdeathsig(nix::sys::signal::Signal::SIGTERM);
+    let settings = load_settings(&data_dir)?;
+    storage::elog::init(storage::elog::filter_for(&settings.show("log_min_messages").unwrap_or_default()));
+    Ok((data_dir, shmem, settings))
+}
+
 pub(crate) fn load_settings(data_dir: &std::path::Path) -> Result<Settings, String> {
     let mut settings = Settings::new();
     settings.install_check_hook("TimeZone", check_time_zone);
@@ -150,21 +166,13 @@ fn main() -> ExitCode {
 
 fn run_client() -> Result<ExitCode, String> {
     let interrupts = interrupt::Interrupts::install().map_err(|e| format!("could not install signal handlers: {e}"))?;
-    let shmem_id = env("PG_SHMEM")?;
-    let data_dir = PathBuf::from(env("PG_DATA")?);
-    // The segment lives as long as the process: every handler borrows it.
-    let mut shmem = SharedMemory::attach(&shmem_id).map_err(|e| e.to_string())?;
-    shmem.disown();
-    let shmem: &'static SharedMemory = Box::leak(Box::new(shmem));
-    // End with the postmaster: if it dies, SIGTERM us (the session gets 57P01).
-    let _ = nix::sys::prctl::set_pdeathsig(nix::sys::signal::Signal::SIGTERM);
+    // If the postmaster dies, SIGTERM ends the session (57P01).
+    let (data_dir, shmem, settings) = attach()?;
     if nix::unistd::getppid().as_raw() != shmem.postmaster_pid() {
         return Err("the postmaster exited before this backend started".into());
     }
     let pid = std::process::id() as i32;
     let slot = std::env::var("PG_PROC_SLOT").ok().and_then(|s| s.parse::<usize>().ok()).and_then(|s| shmem.proc_array().claim(s, pid));
-    let settings = load_settings(&data_dir)?;
-    storage::elog::init(storage::elog::filter_for(&settings.show("log_min_messages").unwrap_or_default()));
     let socket = storage::ipc::take_client_socket().map_err(|e| e.to_string())?;
 
     // A backend without a slot (a cancel request, a refused connection)

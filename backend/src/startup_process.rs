@@ -9,18 +9,11 @@
 //! counters from the control file into shared memory. The WAL issue adds crash recovery (redo from the
 //! last checkpoint) here, which is why this is a process of its own.
 
-use std::path::PathBuf;
 
-use storage::shmem::SharedMemory;
 
 /// Runs the checks; the error text is printed as FATAL and the process exits 1.
 pub fn run() -> Result<(), String> {
-    let data_dir = PathBuf::from(std::env::var("PG_DATA").map_err(|_| "PG_DATA is not set".to_owned())?);
-    let shmem_id = std::env::var("PG_SHMEM").map_err(|_| "PG_SHMEM is not set".to_owned())?;
-    let mut shmem = SharedMemory::attach(&shmem_id).map_err(|e| e.to_string())?;
-    shmem.disown();
-    let settings = crate::load_settings(&data_dir)?;
-    storage::elog::init(storage::elog::filter_for(&settings.show("log_min_messages").unwrap_or_default()));
+    let (data_dir, shmem, _settings) = crate::attach()?;
 
     let version_file = data_dir.join("PG_VERSION");
     let version = std::fs::read_to_string(&version_file)
@@ -48,7 +41,7 @@ pub fn run() -> Result<(), String> {
     let hba = std::fs::read_to_string(&hba_path).map_err(|e| format!("could not open file \"{}\": {e}", hba_path.display()))?;
     protocol::hba::parse(&hba, &hba_path.display().to_string()).map_err(|e| format!("could not load pg_hba.conf: {}", e.message))?;
     // Transaction and OID counters from the control file into the fresh segment.
-    storage::transam::Transam::new(&shmem, &data_dir, 0).startup().map_err(|e| e.message)?;
+    storage::transam::Transam::new(shmem, &data_dir, 0).startup().map_err(|e| e.message)?;
     tracing::debug!("startup checks passed for \"{}\"", data_dir.display());
     Ok(())
 }

@@ -70,7 +70,7 @@ enum State {
     Immediate { since: Instant, killed: bool },
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 enum ChildKind {
     Client,
     /// `backend --role=startup`: checks the data directory (and, with the WAL
@@ -95,10 +95,8 @@ pub struct Postmaster {
     free_slots: Vec<usize>,
     state: State,
     exit_code: i32,
-    /// When to start the autovacuum process again (it is not running).
-    autovacuum_due: Option<Instant>,
-    /// When to start the background writer again (it is not running).
-    bgwriter_due: Option<Instant>,
+    /// When to start an auxiliary process again (it is not running).
+    aux_due: HashMap<ChildKind, Instant>,
 }
 
 fn describe_exit(status: &WaitStatus) -> String {
@@ -130,7 +128,7 @@ impl Postmaster {
     pub fn new(cfg: ServerConfig) -> Result<Postmaster, storage::StorageError> {
         let shmem = Self::create_shmem(&cfg)?;
         let free_slots = (0..cfg.max_connections as usize).rev().collect();
-        Ok(Postmaster { cfg, shmem, children: HashMap::new(), free_slots, state: State::Starting, exit_code: 0, autovacuum_due: None, bgwriter_due: None })
+        Ok(Postmaster { cfg, shmem, children: HashMap::new(), free_slots, state: State::Starting, exit_code: 0, aux_due: HashMap::new() })
     }
 
     fn create_shmem(cfg: &ServerConfig) -> Result<SharedMemory, storage::StorageError> {
@@ -235,12 +233,7 @@ impl Postmaster {
 
     /// Starts the startup process; false if it could not be started.
     fn launch_startup(&mut self) -> bool {
-        let mut cmd = Command::new(&self.cfg.backend_exe);
-        cmd.arg("--role=startup")
-            .env("PG_SHMEM", self.shmem.os_id())
-            .env("PG_DATA", &self.cfg.data_dir)
-            .env(crate::config::OVERRIDES_ENV, &self.cfg.overrides_env)
-            .stdin(std::process::Stdio::null());
+        let mut cmd = self.backend_command("startup");
         match storage::ipc::spawn_child(&mut cmd, None) {
             Ok(child) => {
                 self.children.insert(child.id() as i32, ChildInfo { slot: None, kind: ChildKind::Startup });
@@ -255,50 +248,42 @@ impl Postmaster {
         }
     }
 
-    /// Starts the autovacuum process in the first auxiliary slot.
-    fn launch_autovacuum(&mut self) {
-        self.autovacuum_due = None;
-        if !self.cfg.autovacuum || self.state != State::Running {
-            return;
-        }
-        let slot = self.cfg.max_connections as usize;
+    /// A `backend --role=ROLE` command with the segment, data directory and
+    /// configuration overrides in its environment.
+    fn backend_command(&self, role: &str) -> Command {
         let mut cmd = Command::new(&self.cfg.backend_exe);
-        cmd.arg("--role=autovacuum")
+        cmd.arg(format!("--role={role}"))
             .env("PG_SHMEM", self.shmem.os_id())
             .env("PG_DATA", &self.cfg.data_dir)
-            .env("PG_PROC_SLOT", slot.to_string())
             .env(crate::config::OVERRIDES_ENV, &self.cfg.overrides_env)
             .stdin(std::process::Stdio::null());
-        match storage::ipc::spawn_child(&mut cmd, None) {
-            Ok(child) => {
-                self.children.insert(child.id() as i32, ChildInfo { slot: Some(slot), kind: ChildKind::Autovacuum });
-            }
-            Err(e) => {
-                tracing::error!("could not fork autovacuum launcher process: {e}");
-                self.autovacuum_due = Some(Instant::now() + Duration::from_secs(10));
-            }
-        }
+        cmd
     }
 
-    /// Starts the background writer.
-    fn launch_bgwriter(&mut self) {
-        self.bgwriter_due = None;
-        if self.state != State::Running {
+    /// Starts a long-running auxiliary process (autovacuum in the first
+    /// auxiliary slot, the background writer without a slot); on failure it
+    /// is tried again in 10 s.
+    fn launch_aux(&mut self, kind: ChildKind) {
+        let (role, slot, what) = match kind {
+            ChildKind::Autovacuum => ("autovacuum", Some(self.cfg.max_connections as usize), "autovacuum launcher"),
+            ChildKind::BgWriter => ("bgwriter", None, "background writer"),
+            ChildKind::Client | ChildKind::Startup => return,
+        };
+        self.aux_due.remove(&kind);
+        if self.state != State::Running || (kind == ChildKind::Autovacuum && !self.cfg.autovacuum) {
             return;
         }
-        let mut cmd = Command::new(&self.cfg.backend_exe);
-        cmd.arg("--role=bgwriter")
-            .env("PG_SHMEM", self.shmem.os_id())
-            .env("PG_DATA", &self.cfg.data_dir)
-            .env(crate::config::OVERRIDES_ENV, &self.cfg.overrides_env)
-            .stdin(std::process::Stdio::null());
+        let mut cmd = self.backend_command(role);
+        if let Some(s) = slot {
+            cmd.env("PG_PROC_SLOT", s.to_string());
+        }
         match storage::ipc::spawn_child(&mut cmd, None) {
             Ok(child) => {
-                self.children.insert(child.id() as i32, ChildInfo { slot: None, kind: ChildKind::BgWriter });
+                self.children.insert(child.id() as i32, ChildInfo { slot, kind });
             }
             Err(e) => {
-                tracing::error!("could not fork background writer process: {e}");
-                self.bgwriter_due = Some(Instant::now() + Duration::from_secs(10));
+                tracing::error!("could not fork {what} process: {e}");
+                self.aux_due.insert(kind, Instant::now() + Duration::from_secs(10));
             }
         }
     }
@@ -311,8 +296,8 @@ impl Postmaster {
             self.state = State::Running;
             self.write_status("ready");
             tracing::info!("database system is ready to accept connections");
-            self.launch_bgwriter();
-            self.launch_autovacuum();
+            self.launch_aux(ChildKind::BgWriter);
+            self.launch_aux(ChildKind::Autovacuum);
         } else {
             tracing::info!("startup process (PID {pid}) {}", describe_exit(status));
             tracing::info!("aborting startup due to startup process failure");
@@ -340,12 +325,7 @@ impl Postmaster {
             reject(conn, &PgError::fatal(SqlState::TooManyConnections, "sorry, too many clients already"));
             return;
         }
-        let mut cmd = Command::new(&self.cfg.backend_exe);
-        cmd.arg("--role=client")
-            .env("PG_SHMEM", self.shmem.os_id())
-            .env("PG_DATA", &self.cfg.data_dir)
-            .env(crate::config::OVERRIDES_ENV, &self.cfg.overrides_env)
-            .stdin(std::process::Stdio::null());
+        let mut cmd = self.backend_command("client");
         match slot {
             Some(s) => cmd.env("PG_PROC_SLOT", s.to_string()),
             None => cmd.env_remove("PG_PROC_SLOT"),
@@ -391,11 +371,8 @@ impl Postmaster {
                     self.free_slots.push(slot);
                 }
             }
-            if child.kind == ChildKind::Autovacuum && self.state == State::Running {
-                self.autovacuum_due = Some(Instant::now() + Duration::from_secs(1));
-            }
-            if child.kind == ChildKind::BgWriter && self.state == State::Running {
-                self.bgwriter_due = Some(Instant::now() + Duration::from_secs(1));
+            if matches!(child.kind, ChildKind::Autovacuum | ChildKind::BgWriter) && self.state == State::Running {
+                self.aux_due.insert(child.kind, Instant::now() + Duration::from_secs(1));
             }
             let normal = matches!(status, WaitStatus::Exited(_, 0) | WaitStatus::Exited(_, 1));
             if !normal && self.state == State::Running {
@@ -450,11 +427,9 @@ impl Postmaster {
         match &mut self.state {
             State::Starting => None,
             State::Running => {
-                if self.autovacuum_due.is_some_and(|t| now >= t) {
-                    self.launch_autovacuum();
-                }
-                if self.bgwriter_due.is_some_and(|t| now >= t) {
-                    self.launch_bgwriter();
+                let due: Vec<ChildKind> = self.aux_due.iter().filter(|(_, t)| now >= **t).map(|(k, _)| *k).collect();
+                for kind in due {
+                    self.launch_aux(kind);
                 }
                 None
             }
