@@ -455,6 +455,34 @@ fn prepare_new_version(new: &mut [u8], w: &WriteXact<'_>, hot: bool) -> PgResult
     Ok(())
 }
 
+/// `satisfies_update` for the tuple at `tid` on a page we hold exclusively,
+/// recording the hint bits it learned; returns the verdict and the tuple's
+/// ctid. `verb` names the operation in the error for a missing tuple.
+fn check_for_change(
+    page: &mut crate::buffer::BufferWriteGuard<'_>,
+    tid: ItemPointer,
+    verb: &str,
+    w: &WriteXact<'_>,
+    env: &HeapEnv<'_, '_>,
+) -> PgResult<(TmResult, ItemPointer)> {
+    let (result, hints, ctid) = {
+        let p = Page::new(page);
+        match p.item_id(tid.offset) {
+            Some(id) if id.is_normal() => {}
+            _ => return Err(PgError::internal(format!("attempted to {verb} a tuple that is not there: {tid}"))),
+        }
+        let h = TupleHeader::parse(p.get_item(tid.offset)?)?;
+        let (r, hints) = satisfies_update_at(&h, tid, w.cid, w.me(), env.tx)?;
+        (r, hints, h.ctid())
+    };
+    if hints != 0 {
+        let mut pm = PageMut::new(page);
+        TupleHeaderMut::parse(pm.get_item_mut(tid.offset)?)?.add_infomask(hints);
+        page.mark_dirty();
+    }
+    Ok((result, ctid))
+}
+
 /// The check-wait-retry loop shared by delete and update.
 fn modify(
     env: &HeapEnv<'_, '_>,
@@ -466,21 +494,7 @@ fn modify(
     loop {
         let buf = env.bufmgr.read_buffer(tag(rel, tid.block), ReadMode::Normal, None)?;
         let mut page = buf.lock_exclusive();
-        let (result, hints, ctid) = {
-            let p = Page::new(&page);
-            match p.item_id(tid.offset) {
-                Some(id) if id.is_normal() => {}
-                _ => return Err(PgError::internal(format!("attempted to modify a tuple that is not there: {tid}"))),
-            }
-            let h = TupleHeader::parse(p.get_item(tid.offset)?)?;
-            let (r, hints) = satisfies_update_at(&h, tid, w.cid, w.me(), env.tx)?;
-            (r, hints, h.ctid())
-        };
-        if hints != 0 {
-            let mut pm = PageMut::new(&mut page);
-            TupleHeaderMut::parse(pm.get_item_mut(tid.offset)?)?.add_infomask(hints);
-            page.mark_dirty();
-        }
+        let (result, ctid) = check_for_change(&mut page, tid, "modify", w, env)?;
         match result {
             TmResult::Ok => {}
             TmResult::Invisible => {
@@ -735,21 +749,7 @@ pub fn lock_tuple(
     loop {
         let buf = env.bufmgr.read_buffer(tag(rel, tid.block), ReadMode::Normal, None)?;
         let mut page = buf.lock_exclusive();
-        let (result, hints, ctid) = {
-            let p = Page::new(&page);
-            match p.item_id(tid.offset) {
-                Some(id) if id.is_normal() => {}
-                _ => return Err(PgError::internal(format!("attempted to lock a tuple that is not there: {tid}"))),
-            }
-            let h = TupleHeader::parse(p.get_item(tid.offset)?)?;
-            let (r, hints) = satisfies_update_at(&h, tid, w.cid, w.me(), env.tx)?;
-            (r, hints, h.ctid())
-        };
-        if hints != 0 {
-            let mut pm = PageMut::new(&mut page);
-            TupleHeaderMut::parse(pm.get_item_mut(tid.offset)?)?.add_infomask(hints);
-            page.mark_dirty();
-        }
+        let (result, ctid) = check_for_change(&mut page, tid, "lock", w, env)?;
         match result {
             TmResult::Ok => {}
             TmResult::Invisible => return Err(PgError::internal(format!("attempted to lock invisible tuple {tid}"))),
