@@ -263,6 +263,9 @@ impl ExecContext for Session {
     fn scan_begin(&mut self, rel: &planner::RelationDesc) -> PgResult<executor::ScanId> {
         crate::table_access::scan_begin(self, rel)
     }
+    fn scan_begin_columns(&mut self, rel: &planner::RelationDesc, columns: usize) -> PgResult<executor::ScanId> {
+        crate::table_access::scan_begin_columns(self, rel, columns)
+    }
     fn scan_next(&mut self, scan: executor::ScanId) -> PgResult<Option<(executor::Tid, Vec<Datum>)>> {
         crate::table_access::scan_next(self, scan)
     }

@@ -15,7 +15,7 @@ use catalog::heap_catalog::RelationInfo;
 use executor::{LockRowOutcome, ModifyOutcome, RowLockMode, RowLockWait, ScanId, Tid};
 use planner::{CatalogView, ColumnDesc, RelationDesc};
 use storage::heap::heapam::{self, HeapScan, LockTupleResult, ModifyResult};
-use storage::heap::tuple::{Attribute, TupleDesc, deform_tuple, form_tuple};
+use storage::heap::tuple::{Attribute, TupleDesc, deform_tuple, deform_tuple_prefix, form_tuple};
 use storage::page::ItemPointer;
 use storage::smgr::RelFileLocator;
 use storage::transam::Snapshot;
@@ -76,6 +76,9 @@ pub struct OpenScan {
     snapshot: Snapshot,
     relid: u32,
     returned: u64,
+    /// Columns to decode; the rest of each row is NULL (see
+    /// `ExecContext::scan_begin_columns`).
+    columns: usize,
 }
 
 /// The tuple descriptor of a relation as the planner described it.
@@ -100,6 +103,11 @@ fn to_tid(ip: ItemPointer) -> Tid {
 }
 
 pub fn scan_begin(session: &mut Session, rel: &RelationDesc) -> PgResult<ScanId> {
+    scan_begin_columns(session, rel, rel.columns.len())
+}
+
+/// A scan whose rows need only their first `columns` columns decoded.
+pub fn scan_begin_columns(session: &mut Session, rel: &RelationDesc, columns: usize) -> PgResult<ScanId> {
     let desc = tuple_desc(rel)?;
     crate::xact::serializable_begin(session)?;
     let snapshot = crate::xact::statement_snapshot(session);
@@ -118,7 +126,7 @@ pub fn scan_begin(session: &mut Session, rel: &RelationDesc) -> PgResult<ScanId>
             session.scans.len() - 1
         }
     };
-    session.scans[id] = Some(OpenScan { scan, view_rows, desc, snapshot, relid: rel.oid, returned: 0 });
+    session.scans[id] = Some(OpenScan { scan, view_rows, desc, snapshot, relid: rel.oid, returned: 0, columns });
     Ok(ScanId(id as u32))
 }
 
@@ -134,7 +142,9 @@ pub fn scan_next(session: &mut Session, id: ScanId) -> PgResult<Option<(Tid, Vec
     match scan.next(&env, &open.snapshot, me)? {
         Some((ip, bytes)) => {
             open.returned += 1;
-            Ok(Some((to_tid(ip), deform_tuple(&open.desc, &bytes)?)))
+            let mut row = deform_tuple_prefix(&open.desc, &bytes, open.columns)?;
+            row.resize(open.desc.natts(), Datum::Null);
+            Ok(Some((to_tid(ip), row)))
         }
         None => Ok(None),
     }

@@ -125,6 +125,14 @@ pub trait ExecContext {
         Err(PgError::feature_not_supported("transaction ids in this context"))
     }
 
+    /// As [`Self::scan_begin`], for a caller that reads only the first
+    /// `columns` columns of each row: the others may come back as NULL
+    /// without being decoded.
+    fn scan_begin_columns(&mut self, rel: &RelationDesc, columns: usize) -> PgResult<ScanId> {
+        let _ = columns;
+        self.scan_begin(rel)
+    }
+
     fn scan_begin(&mut self, rel: &RelationDesc) -> PgResult<ScanId> {
         let _ = rel;
         Err(tables_not_supported())

@@ -31,11 +31,14 @@ use crate::compare;
 use crate::expr::Evaluator;
 use crate::{LockRowOutcome, Tid};
 
-/// Calls `f` with every row of the source, in order. A scan is always closed,
-/// also when `f` or the scan fails.
+/// Calls `f` with every row of the source, in order; of a scanned row only
+/// the first `columns` columns need be real (see
+/// `Plan::source_columns_needed`). A scan is always closed, also when `f` or
+/// the scan fails.
 pub fn for_each_source_row(
     ev: &mut Evaluator<'_>,
     source: &Source,
+    columns: usize,
     f: &mut dyn FnMut(&mut Evaluator<'_>, Vec<Datum>) -> PgResult<()>,
 ) -> PgResult<()> {
     match source {
@@ -51,7 +54,7 @@ pub fn for_each_source_row(
             Ok(())
         }
         Source::SeqScan(rel) => {
-            let scan = ev.ctx.scan_begin(rel)?;
+            let scan = ev.ctx.scan_begin_columns(rel, columns)?;
             let result = (|| loop {
                 ev.ctx.check_for_interrupts()?;
                 match ev.ctx.scan_next(scan)? {
@@ -88,9 +91,10 @@ pub fn run(ev: &mut Evaluator<'_>, plan: &Plan, width: usize) -> PgResult<Vec<Ve
         return run_locking(ev, plan, mark, width);
     }
     let mut rows: Vec<Vec<Datum>> = Vec::new();
+    let columns = plan.source_columns_needed();
     match &plan.aggregate {
         None => {
-            for_each_source_row(ev, &plan.source, &mut |ev, row| {
+            for_each_source_row(ev, &plan.source, columns, &mut |ev, row| {
                 if qualifies(ev, plan.filter.as_ref(), &row)? {
                     rows.push(project(ev, &plan.targets, &row)?);
                 }
@@ -99,7 +103,7 @@ pub fn run(ev: &mut Evaluator<'_>, plan: &Plan, width: usize) -> PgResult<Vec<Ve
         }
         Some(agg) => {
             let mut grouper = Grouper::new(agg);
-            for_each_source_row(ev, &plan.source, &mut |ev, row| {
+            for_each_source_row(ev, &plan.source, columns, &mut |ev, row| {
                 if qualifies(ev, plan.filter.as_ref(), &row)? {
                     grouper.advance(ev, &row)?;
                 }

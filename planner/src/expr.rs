@@ -49,6 +49,23 @@ pub enum BoolTestKind {
 }
 
 impl Expr {
+    /// The highest `Var` index the expression reads, if it reads any.
+    pub fn max_var(&self) -> Option<usize> {
+        let many = |es: &[Expr]| es.iter().filter_map(Expr::max_var).max();
+        match self {
+            Expr::Var { index, .. } => Some(*index),
+            Expr::Const { .. } | Expr::Aggref { .. } | Expr::Param { .. } => None,
+            Expr::Call { args, .. } | Expr::And(args) | Expr::Or(args) | Expr::Coalesce { args, .. } | Expr::MinMax { args, .. } => {
+                many(args)
+            }
+            Expr::Cast { arg, .. } | Expr::Not(arg) | Expr::IsNull { arg, .. } | Expr::BoolTest { arg, .. } => arg.max_var(),
+            Expr::DistinctFrom { left, right, .. } | Expr::NullIf { left, right, .. } => left.max_var().max(right.max_var()),
+            Expr::Case { whens, else_result, .. } => {
+                whens.iter().flat_map(|(w, t)| [w.max_var(), t.max_var()]).flatten().max().max(else_result.max_var())
+            }
+        }
+    }
+
     /// The SQL type of the expression's value.
     pub fn type_oid(&self) -> u32 {
         match self {

@@ -286,6 +286,18 @@ mod table_tests {
     }
 
     #[test]
+    fn a_scan_decodes_only_the_columns_the_query_reads() {
+        let needed = |sql: &str| plan(sql).unwrap().plan.source_columns_needed();
+        assert_eq!(needed("select count(*) from t"), 0);
+        assert_eq!(needed("select a from t"), 1);
+        assert_eq!(needed("select a from t where n > 0"), 5);
+        assert_eq!(needed("select sum(n) from t group by b"), 5);
+        assert_eq!(needed("select b, count(*) from t group by b having count(*) > 1"), 2);
+        assert_eq!(needed("select 1 from t order by c"), 4);
+        assert_eq!(needed("select * from t"), 5);
+    }
+
+    #[test]
     fn star_skips_dropped_columns_and_keeps_typmods() {
         let c = cols("select * from t");
         let want: Vec<(String, u32, i32)> =

@@ -98,6 +98,27 @@ pub struct Plan {
 }
 
 impl Plan {
+    /// How many leading columns of a scanned row the plan reads (the rest
+    /// need not be decoded): the columns of WHERE, GROUP BY and aggregate
+    /// arguments, and of the targets and row lock when there is no
+    /// aggregation (with it, targets read the aggregated row).
+    pub fn source_columns_needed(&self) -> usize {
+        let mut max = self.filter.as_ref().and_then(Expr::max_var);
+        match &self.aggregate {
+            Some(agg) => {
+                for e in agg.group_by.iter().chain(agg.aggs.iter().filter_map(|a| a.arg.as_ref())) {
+                    max = max.max(e.max_var());
+                }
+            }
+            None => {
+                for e in &self.targets {
+                    max = max.max(e.max_var());
+                }
+            }
+        }
+        max.map_or(0, |m| m + 1)
+    }
+
     /// A plan that returns nothing and reads nothing (the query part of UPDATE and DELETE).
     pub fn empty() -> Plan {
         Plan {
