@@ -288,19 +288,33 @@ pub struct HeapScan {
     oldest_xmin: TransactionId,
     nblocks: BlockNumber,
     next_block: BlockNumber,
-    tuples: VecDeque<(ItemPointer, Vec<u8>)>,
+    /// A copy of the current page, taken under its share lock (one 8 KiB
+    /// copy instead of an allocation per tuple), and where its visible
+    /// tuples are in it, still to be returned.
+    page: Box<[u8; BLCKSZ]>,
+    block: BlockNumber,
+    visible: VecDeque<(OffsetNumber, std::ops::Range<usize>)>,
 }
 
 impl HeapScan {
     pub fn begin(env: &HeapEnv<'_, '_>, rel: RelFileLocator) -> PgResult<HeapScan> {
-        Ok(HeapScan { rel, oldest_xmin: env.tx.oldest_xmin(), nblocks: nblocks(env, rel)?, next_block: 0, tuples: VecDeque::new() })
+        Ok(HeapScan {
+            rel,
+            oldest_xmin: env.tx.oldest_xmin(),
+            nblocks: nblocks(env, rel)?,
+            next_block: 0,
+            page: Box::new([0u8; BLCKSZ]),
+            block: 0,
+            visible: VecDeque::new(),
+        })
     }
 
-    /// The next visible tuple (its address and bytes), or None at the end.
-    pub fn next(&mut self, env: &HeapEnv<'_, '_>, snapshot: &Snapshot, me: Me<'_>) -> PgResult<Option<(ItemPointer, Vec<u8>)>> {
+    /// The next visible tuple (its address and bytes, valid until the next
+    /// call), or None at the end.
+    pub fn next(&mut self, env: &HeapEnv<'_, '_>, snapshot: &Snapshot, me: Me<'_>) -> PgResult<Option<(ItemPointer, &[u8])>> {
         loop {
-            if let Some(t) = self.tuples.pop_front() {
-                return Ok(Some(t));
+            if let Some((off, range)) = self.visible.pop_front() {
+                return Ok(Some((ItemPointer::new(self.block, off), &self.page[range])));
             }
             if self.next_block >= self.nblocks {
                 return Ok(None);
@@ -328,8 +342,14 @@ impl HeapScan {
                         hints.push((off, learned, h.xmax()));
                     }
                     if visible {
-                        self.tuples.push_back((ItemPointer::new(block, off), bytes.to_vec()));
+                        // get_item checked that the pointer's range is inside the page.
+                        let start = id.off as usize;
+                        self.visible.push_back((off, start..start + id.len as usize));
                     }
+                }
+                if !self.visible.is_empty() {
+                    self.page.copy_from_slice(&page[..]);
+                    self.block = block;
                 }
             }
             if !hints.is_empty() {

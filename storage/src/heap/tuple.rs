@@ -575,7 +575,8 @@ pub fn deform_tuple(desc: &TupleDesc, tuple: &[u8]) -> PgResult<Vec<Datum>> {
 pub fn deform_tuple_prefix(desc: &TupleDesc, tuple: &[u8], n: usize) -> PgResult<Vec<Datum>> {
     let h = TupleHeader::parse(tuple)?;
     let n = n.min(desc.natts());
-    let mut values = Vec::with_capacity(n);
+    // Room for every column: a caller reading a prefix pads the rest with NULLs.
+    let mut values = Vec::with_capacity(desc.natts());
     let mut off = h.hoff();
     for (i, att) in desc.attrs.iter().take(n).enumerate() {
         if h.attr_is_null(i) {
