@@ -72,13 +72,13 @@ pub fn namespace_oid(session: &mut Session, name: &str) -> PgResult<Option<u32>>
 /// user's name); pg_catalog first unless listed.
 pub fn search_path(session: &mut Session) -> PgResult<Vec<u32>> {
     let text = session.settings.show("search_path").unwrap_or_default();
-    let mut out = Vec::new();
-    let names: Vec<String> = text
-        .split(',')
-        .map(|s| s.trim().trim_matches('"').to_owned())
-        .filter(|s| !s.is_empty())
+    // The setting only takes well-formed lists, so this cannot fail.
+    let names: Vec<String> = executor::functions::session::split_search_path(&text)
+        .unwrap_or_default()
+        .into_iter()
         .map(|s| if s == "$user" { session.user.clone() } else { s })
         .collect();
+    let mut out = Vec::new();
     if !names.iter().any(|n| n == "pg_catalog") {
         out.push(PG_CATALOG_NAMESPACE);
     }

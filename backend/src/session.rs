@@ -263,6 +263,9 @@ impl ExecContext for Session {
     fn scan_begin(&mut self, rel: &planner::RelationDesc) -> PgResult<executor::ScanId> {
         crate::table_access::scan_begin(self, rel)
     }
+    fn schema_exists(&mut self, name: &str) -> PgResult<bool> {
+        Ok(crate::relcache::namespace_oid(self, name)?.is_some())
+    }
     fn scan_begin_columns(&mut self, rel: &planner::RelationDesc, columns: usize) -> PgResult<executor::ScanId> {
         crate::table_access::scan_begin_columns(self, rel, columns)
     }

@@ -125,6 +125,12 @@ pub trait ExecContext {
         Err(PgError::feature_not_supported("transaction ids in this context"))
     }
 
+    /// Whether schema `name` exists (`current_schema()`); without a catalog,
+    /// the schemas of a fresh database.
+    fn schema_exists(&mut self, name: &str) -> PgResult<bool> {
+        Ok(functions::session::SCHEMAS.contains(&name))
+    }
+
     /// As [`Self::scan_begin`], for a caller that reads only the first
     /// `columns` columns of each row: the others may come back as NULL
     /// without being decoded.

@@ -26,9 +26,9 @@ pub fn pg_sleep(secs: f64, ev: &mut Evaluator<'_>) -> PgResult<()> {
     }
 }
 
-/// The schemas of a fresh PostgreSQL database.
-// TODO(catalog): look schemas up in pg_namespace once there is a catalog
-const SCHEMAS: [&str; 4] = ["pg_catalog", "public", "information_schema", "pg_toast"];
+/// The schemas of a fresh PostgreSQL database (what `current_schema` knows
+/// when the context has no catalog).
+pub const SCHEMAS: [&str; 4] = ["pg_catalog", "public", "information_schema", "pg_toast"];
 
 /// Splits a `search_path` value into schema names as PostgreSQL does: commas between
 /// names, spaces around them ignored, `"quoted"` names kept as written (`""` is a
@@ -90,6 +90,11 @@ pub fn split_search_path(path: &str) -> Option<Vec<String>> {
 /// `current_schema`: the first schema of `search_path` that exists, `"$user"` being
 /// the current user's name; `None` (SQL NULL) if none does.
 pub fn current_schema(search_path: &str, user: &str) -> PgResult<Option<String>> {
+    current_schema_with(search_path, user, &mut |name| Ok(SCHEMAS.contains(&name)))
+}
+
+/// `current_schema` against a catalog: `exists` says whether a schema exists.
+pub fn current_schema_with(search_path: &str, user: &str, exists: &mut dyn FnMut(&str) -> PgResult<bool>) -> PgResult<Option<String>> {
     let names = split_search_path(search_path).ok_or_else(|| {
         PgError::new(SqlState::InvalidParameterValue, format!("invalid value for parameter \"search_path\": \"{search_path}\""))
     })?;
@@ -99,7 +104,7 @@ pub fn current_schema(search_path: &str, user: &str) -> PgResult<Option<String>>
             // PostgreSQL creates the session's temporary schema here
             return Err(PgError::feature_not_supported("temporary schemas"));
         }
-        if SCHEMAS.contains(&name.as_str()) {
+        if exists(&name)? {
             return Ok(Some(name));
         }
     }
@@ -113,7 +118,8 @@ pub fn call(func: &str, args: &[Datum], ev: &mut Evaluator<'_>) -> PgResult<Opti
         ("current_database", []) => Datum::Text(ev.ctx.database().to_string()),
         ("current_schema", []) => {
             let path = ev.ctx.setting("search_path")?;
-            match current_schema(&path, ev.ctx.current_user())? {
+            let user = ev.ctx.current_user().to_owned();
+            match current_schema_with(&path, &user, &mut |name| ev.ctx.schema_exists(name))? {
                 Some(schema) => Datum::Text(schema),
                 None => Datum::Null,
             }
