@@ -294,14 +294,23 @@ pub struct HeapScan {
     page: Box<[u8; BLCKSZ]>,
     block: BlockNumber,
     visible: VecDeque<(OffsetNumber, std::ops::Range<usize>)>,
+    /// A relation larger than a quarter of the pool is read through a small
+    /// ring of buffers (BULKREAD), so that the scan does not evict the
+    /// working set (PostgreSQL's rule in `initscan`).
+    strategy: Option<crate::buffer::BufferAccessStrategy>,
 }
 
 impl HeapScan {
     pub fn begin(env: &HeapEnv<'_, '_>, rel: RelFileLocator) -> PgResult<HeapScan> {
+        let nblocks = nblocks(env, rel)?;
+        let pool = env.bufmgr.pool().len();
+        let strategy = (nblocks as usize > pool / 4)
+            .then(|| crate::buffer::BufferAccessStrategy::new(crate::buffer::StrategyKind::BulkRead, pool));
         Ok(HeapScan {
             rel,
             oldest_xmin: env.tx.oldest_xmin(),
-            nblocks: nblocks(env, rel)?,
+            nblocks,
+            strategy,
             next_block: 0,
             page: Box::new([0u8; BLCKSZ]),
             block: 0,
@@ -321,8 +330,8 @@ impl HeapScan {
             }
             let block = self.next_block;
             self.next_block += 1;
-            super::pruneheap::prune_opportunistically(env, self.rel, block, self.oldest_xmin)?;
-            let buf = env.bufmgr.read_buffer(tag(self.rel, block), ReadMode::Normal, None)?;
+            let buf = env.bufmgr.read_buffer(tag(self.rel, block), ReadMode::Normal, self.strategy.as_mut())?;
+            super::pruneheap::prune_buffer_opportunistically(env, &buf, self.oldest_xmin)?;
             let mut hints: Vec<(OffsetNumber, u16, TransactionId)> = Vec::new();
             {
                 let page = buf.lock_shared();

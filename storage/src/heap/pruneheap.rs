@@ -130,6 +130,12 @@ pub fn prune_page(env: &HeapEnv<'_, '_>, page: &mut [u8; BLCKSZ], oldest_xmin: T
 /// older than every snapshot, and it is short of space.
 pub fn prune_opportunistically(env: &HeapEnv<'_, '_>, rel: RelFileLocator, block: BlockNumber, oldest_xmin: TransactionId) -> PgResult<()> {
     let buf = env.bufmgr.read_buffer(BufferTag::new(rel, ForkNumber::Main, block), ReadMode::Normal, None)?;
+    prune_buffer_opportunistically(env, &buf, oldest_xmin)
+}
+
+/// [`prune_opportunistically`] for a page the caller has pinned (once: the
+/// cleanup lock needs ours to be the only pin).
+pub fn prune_buffer_opportunistically(env: &HeapEnv<'_, '_>, buf: &crate::buffer::PinnedBuffer<'_>, oldest_xmin: TransactionId) -> PgResult<()> {
     {
         let page = buf.lock_shared();
         let p = Page::new(&page);
