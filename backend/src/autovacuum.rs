@@ -12,7 +12,7 @@
 //!
 //! (PostgreSQL scales by `reltuples`, which ANALYZE and VACUUM maintain; we
 //! have no ANALYZE yet and use the live-row count of the statistics.) It
-//! works through the same `ddl::vacuum_table` as VACUUM, throttled by the
+//! works through the same `commands::vacuum::vacuum_table` as VACUUM, throttled by the
 //! cost-based delay (`autovacuum_vacuum_cost_delay`, `..._cost_limit`).
 //! SIGTERM (shutdown) ends it between tables or pages; the postmaster starts
 //! it once the startup process has finished and again if it exits.
@@ -90,7 +90,7 @@ fn vacuum_database(session: &mut Session) -> types::PgResult<()> {
     let scale = setting_f64(session, "autovacuum_vacuum_scale_factor", 0.2);
     let ins_threshold = setting_f64(session, "autovacuum_vacuum_insert_threshold", 1000.0);
     let ins_scale = setting_f64(session, "autovacuum_vacuum_insert_scale_factor", 0.2);
-    let cost = crate::ddl::CostDelay {
+    let cost = crate::commands::vacuum::CostDelay {
         delay: session.settings.get_duration("autovacuum_vacuum_cost_delay").unwrap_or(Duration::from_millis(2)),
         limit: match session.settings.get_int("autovacuum_vacuum_cost_limit").unwrap_or(-1) {
             n if n > 0 => n as u32,
@@ -109,7 +109,7 @@ fn vacuum_database(session: &mut Session) -> types::PgResult<()> {
             continue;
         }
         tracing::debug!("automatic vacuum of table \"{}.{name}\": {dead} dead, {live} live", session.database);
-        crate::ddl::vacuum_table(session, oid, loc, Some(cost))?;
+        crate::commands::vacuum::vacuum_table(session, oid, loc, Some(cost))?;
         crate::xact::abort(session);
     }
     Ok(())

@@ -18,7 +18,7 @@
 //! 5. [`tcop::exec_statement`] checks the transaction state and starts the
 //!    statement (an implicit transaction outside a block), then sends
 //!    transaction control and SET/SHOW/RESET to [`utility`], DDL, VACUUM and
-//!    LOCK to [`ddl`], and queries and DML to `tcop::plan_query`: the planner
+//!    LOCK to [`commands`], and queries and DML to `tcop::plan_query`: the planner
 //!    resolves names through [`table_access::SessionCatalog`] (the
 //!    [`relcache`], read with a fresh catalog snapshot).
 //! 6. `tcop::lock_relations` takes the plan's table locks (the lock manager in
@@ -41,7 +41,7 @@
 mod autovacuum;
 mod bgwriter;
 mod connection;
-mod ddl;
+mod commands;
 mod crash_notice;
 mod interrupt;
 mod relcache;

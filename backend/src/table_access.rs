@@ -142,7 +142,7 @@ pub fn scan_next(session: &mut Session, id: ScanId) -> PgResult<Option<(Tid, Vec
     match scan.next(&env, &open.snapshot, me)? {
         Some((ip, bytes)) => {
             open.returned += 1;
-            let mut row = deform_tuple_prefix(&open.desc, &bytes, open.columns)?;
+            let mut row = deform_tuple_prefix(&open.desc, bytes, open.columns)?;
             row.resize(open.desc.natts(), Datum::Null);
             Ok(Some((to_tid(ip), row)))
         }

@@ -209,7 +209,7 @@ impl CatalogReader<'_, '_, '_> {
         let desc = def.tuple_desc()?;
         let mut scan = HeapScan::begin(self.env, self.locator(def))?;
         while let Some((tid, bytes)) = scan.next(self.env, self.snapshot, self.me)? {
-            if !f(tid, deform_tuple(&desc, &bytes)?)? {
+            if !f(tid, deform_tuple(&desc, bytes)?)? {
                 break;
             }
         }

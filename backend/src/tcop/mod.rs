@@ -103,7 +103,7 @@ fn run_statement(
     if let Some(r) = utility::settings_statement(session, stmt) {
         return r;
     }
-    if let Some(r) = crate::ddl::ddl_statement(session, stmt) {
+    if let Some(r) = crate::commands::ddl_statement(session, stmt) {
         return r;
     }
     match stmt {

@@ -364,7 +364,7 @@ fn run_script(text: &str, dir: &Path) -> String {
                     let mut scan = HeapScan::begin(&env, rel())?;
                     let mut n = 0;
                     while let Some((tid, bytes)) = scan.next(&env, &snap, me)? {
-                        writeln!(o, "{tid} {}", fmt_row(&bytes)?).ok();
+                        writeln!(o, "{tid} {}", fmt_row(bytes)?).ok();
                         n += 1;
                     }
                     writeln!(o, "{n} rows").ok();
@@ -505,7 +505,7 @@ fn scan_all(env: &HeapEnv<'_, '_>) -> Vec<(ItemPointer, i32)> {
     let mut scan = HeapScan::begin(env, rel()).expect("scan");
     let mut out = Vec::new();
     while let Some((tid, bytes)) = scan.next(env, &snap, me).expect("next") {
-        match deform_tuple(&desc(), &bytes).expect("deform")[0] {
+        match deform_tuple(&desc(), bytes).expect("deform")[0] {
             Datum::Int4(id) => out.push((tid, id)),
             ref other => panic!("unexpected id {other:?}"),
         }

@@ -1,0 +1,121 @@
+//! The utility commands that change the catalog or the storage (PostgreSQL's
+//! `src/backend/commands`), one file per family as PostgreSQL has them:
+//! [`tablecmds`] (CREATE / DROP / TRUNCATE TABLE), [`schemacmds`],
+//! [`dbcommands`], [`user`] (roles), [`lockcmds`] (LOCK TABLE) and
+//! [`vacuum`]. [`ddl_statement`] dispatches a statement to them; the helpers
+//! here are shared by several.
+
+use sqlparser::ast::{ObjectName, ObjectNamePart, ObjectType, Statement};
+
+use types::{PgError, PgResult, SqlState};
+
+use crate::relcache::with_reader;
+use crate::session::Session;
+use crate::utility::Outcome;
+
+mod dbcommands;
+mod lockcmds;
+mod schemacmds;
+mod tablecmds;
+mod user;
+pub mod vacuum;
+
+use dbcommands::*;
+use lockcmds::*;
+use schemacmds::*;
+use tablecmds::*;
+use user::*;
+use vacuum::*;
+
+/// Handles the DDL statements of this module; None for any other statement.
+pub fn ddl_statement(session: &mut Session, stmt: &Statement) -> Option<PgResult<Outcome>> {
+    Some(match stmt {
+        Statement::CreateTable(ct) => create_table(session, ct),
+        Statement::Drop { object_type: ObjectType::Table, if_exists, names, cascade, .. } => {
+            drop_tables(session, names, *if_exists, *cascade)
+        }
+        Statement::Truncate(t) => {
+            let names: Vec<ObjectName> = t.table_names.iter().map(|t| t.name.clone()).collect();
+            truncate(session, &names)
+        }
+        Statement::Vacuum(v) => vacuum(session, v),
+        Statement::Lock(l) => lock_table(session, l),
+        Statement::CreateRole(cr) => create_role(session, cr),
+        // sqlparser reads CREATE USER in Snowflake's form, not PostgreSQL's.
+        Statement::CreateUser(_) => Err(PgError::feature_not_supported("CREATE USER (use CREATE ROLE ... LOGIN)")),
+        Statement::AlterRole { name, operation } => alter_role(session, name, operation),
+        Statement::Drop { object_type: ObjectType::Role | ObjectType::User, if_exists, names, .. } => drop_roles(session, names, *if_exists),
+        Statement::CreateSchema { schema_name, if_not_exists, with, options, .. } => {
+            if with.is_some() || options.is_some() {
+                return Some(Err(PgError::feature_not_supported("CREATE SCHEMA with options")));
+            }
+            create_schema(session, schema_name, *if_not_exists)
+        }
+        Statement::Drop { object_type: ObjectType::Schema, if_exists, names, cascade, .. } => {
+            drop_schemas(session, names, *if_exists, *cascade)
+        }
+        Statement::CreateDatabase { db_name, if_not_exists, location, managed_location, clone, .. } => {
+            if location.is_some() || managed_location.is_some() || clone.is_some() {
+                return Some(Err(PgError::feature_not_supported("CREATE DATABASE with LOCATION or CLONE")));
+            }
+            if *if_not_exists {
+                return Some(Err(PgError::syntax("syntax error at or near \"NOT\"", None)));
+            }
+            create_database(session, db_name)
+        }
+        Statement::Drop { object_type: ObjectType::Database, if_exists, names, .. } => drop_database(session, names, *if_exists),
+        _ => return None,
+    })
+}
+
+/// The name parts of an object name, case-folded as PostgreSQL folds
+/// unquoted identifiers: (schema, name).
+pub fn split_name(name: &ObjectName) -> PgResult<(Option<String>, String)> {
+    let parts: Vec<String> = name
+        .0
+        .iter()
+        .map(|p| match p {
+            ObjectNamePart::Identifier(id) => Ok(if id.quote_style.is_some() { id.value.clone() } else { id.value.to_lowercase() }),
+            other => Err(PgError::feature_not_supported(format!("object name part {other}"))),
+        })
+        .collect::<PgResult<_>>()?;
+    match parts.as_slice() {
+        [n] => Ok((None, n.clone())),
+        [s, n] => Ok((Some(s.clone()), n.clone())),
+        // PostgreSQL accepts `db.schema.name` when db is the current
+        // database; we do not know it here and refuse every three-part name.
+        [_, _, _] => Err(PgError::new(SqlState::FeatureNotSupported, format!("cross-database references are not implemented: \"{name}\""))),
+        _ => Err(PgError::new(SqlState::SyntaxError, format!("improper qualified name (too many dotted names): {name}"))),
+    }
+}
+
+pub(crate) fn ident(id: &sqlparser::ast::Ident) -> String {
+    if id.quote_style.is_some() { id.value.clone() } else { id.value.to_lowercase() }
+}
+
+pub(crate) fn system_catalog_denied(what: &str) -> PgError {
+    PgError::new(SqlState::InsufficientPrivilege, format!("permission denied to create \"{what}\""))
+        .with_detail("System catalog modifications are currently disallowed.")
+}
+
+/// A stable 32-bit hash of (schema, name), the object id of the lock that
+/// serialises creators of one name.
+pub(crate) fn name_hash(namespace: u32, name: &str) -> u32 {
+    let mut h: u32 = 0x811c_9dc5 ^ namespace;
+    for b in name.bytes() {
+        h = (h ^ u32::from(b)).wrapping_mul(0x0100_0193);
+    }
+    h
+}
+
+pub(crate) fn namespace_name(session: &mut Session, oid: u32) -> PgResult<String> {
+    with_reader(session, |r| r.namespace_name(oid))?.ok_or_else(|| PgError::internal(format!("cache lookup failed for namespace {oid}")))
+}
+
+/// Records that this transaction changed the catalog: its own later
+/// statements must not use what was cached before.
+pub(crate) fn catalog_changed(session: &mut Session) {
+    session.tx.catalog_changed = true;
+    session.local_catalog_version += 1;
+    session.relcache.invalidate();
+}

@@ -1,0 +1,201 @@
+//! CREATE TABLE, DROP TABLE and TRUNCATE (PostgreSQL's `tablecmds.c` and
+//! `heap.c`, for plain heap tables).
+//!
+//! Every change is catalog rows written in the session's transaction plus a
+//! relation file: a new file is unlinked if the transaction aborts, a file a
+//! committed DROP or TRUNCATE left behind is unlinked after the commit. So a
+//! rolled-back CREATE TABLE leaves no trace, files included.
+
+use sqlparser::ast::{ColumnOption, CreateTable, ObjectName};
+
+use catalog::heap_catalog::{CatalogWriter, NewColumn, RelationInfo};
+use catalog::system::PG_CATALOG_NAMESPACE;
+use storage::heap::tuple::{MAX_HEAP_ATTRIBUTE_NUMBER, type_storage};
+use storage::lmgr::{LockMode, LockTag};
+use storage::smgr::{ForkNumber, RelFileLocator};
+use types::{PgError, PgResult, SqlState};
+
+use super::*;
+use crate::relcache::{self, with_reader};
+use crate::session::Session;
+use crate::utility::Outcome;
+
+pub(crate) fn create_table(session: &mut Session, ct: &CreateTable) -> PgResult<Outcome> {
+    crate::xact::check_writable(session, "CREATE TABLE")?;
+    if ct.temporary {
+        return Err(PgError::feature_not_supported("temporary tables"));
+    }
+    if ct.unlogged {
+        return Err(PgError::feature_not_supported("unlogged tables"));
+    }
+    if ct.query.is_some() {
+        return Err(PgError::feature_not_supported("CREATE TABLE AS"));
+    }
+    if ct.like.is_some() || ct.inherits.is_some() || ct.partition_of.is_some() || ct.partition_by.is_some() {
+        return Err(PgError::feature_not_supported("CREATE TABLE with LIKE, INHERITS or partitioning"));
+    }
+    if let Some(c) = ct.constraints.first() {
+        return Err(PgError::feature_not_supported(format!("table constraints ({c})")));
+    }
+    let (schema, name) = split_name(&ct.name)?;
+    if name.len() >= 64 {
+        return Err(PgError::feature_not_supported("identifiers longer than 63 bytes"));
+    }
+    let namespace = relcache::creation_namespace(session, schema.as_deref())?;
+    if namespace == PG_CATALOG_NAMESPACE {
+        return Err(system_catalog_denied(&format!("pg_catalog.{name}")));
+    }
+    if ct.columns.len() > MAX_HEAP_ATTRIBUTE_NUMBER {
+        return Err(PgError::new(SqlState::TooManyColumns, format!("tables can have at most {MAX_HEAP_ATTRIBUTE_NUMBER} columns")));
+    }
+    let mut columns: Vec<NewColumn> = Vec::new();
+    for col in &ct.columns {
+        let col_name = ident(&col.name);
+        if columns.iter().any(|c| c.name == col_name) {
+            return Err(PgError::new(SqlState::DuplicateColumn, format!("column \"{col_name}\" specified more than once")));
+        }
+        let (type_oid, typmod) = planner::analyze::typename::resolve_type(&col.data_type)?;
+        if type_storage(type_oid).is_none() {
+            return Err(PgError::feature_not_supported(format!("columns of type {}", types::oid::type_name(type_oid))));
+        }
+        let mut not_null = false;
+        let mut default = None;
+        for opt in &col.options {
+            match &opt.option {
+                ColumnOption::Null => not_null = false,
+                ColumnOption::NotNull => not_null = true,
+                ColumnOption::Default(e) => {
+                    if default.is_some() {
+                        return Err(PgError::new(
+                            SqlState::SyntaxError,
+                            format!("multiple default values specified for column \"{col_name}\" of table \"{name}\""),
+                        ));
+                    }
+                    default = Some(e.to_string());
+                }
+                other => return Err(PgError::feature_not_supported(format!("column constraint {other}"))),
+            }
+        }
+        columns.push(NewColumn { name: col_name, type_oid, typmod, not_null, default });
+    }
+
+    // Two sessions creating the same name: the second waits for the first to
+    // finish and then sees its row (PostgreSQL gets this from the unique
+    // index on pg_class; we have no catalog indexes yet).
+    let name_tag = LockTag::Object { db: session.database_oid, class_oid: catalog::system::PG_CLASS, obj_oid: name_hash(namespace, &name), sub_id: 0 };
+    crate::xact::lock(session, name_tag, LockMode::AccessExclusive, false)?;
+    relcache::accept_invalidations(session);
+    let namespace_text = namespace_name(session, namespace)?;
+    if let Some(existing) = relcache::lookup_relation(session, Some(&namespace_text), &name)? {
+        if ct.if_not_exists {
+            session.notices.push(("NOTICE", "42P07", format!("relation \"{}\" already exists, skipping", existing.name), None));
+            return Ok(Outcome::Command("CREATE TABLE".into()));
+        }
+        return Err(PgError::new(SqlState::DuplicateTable, format!("relation \"{name}\" already exists")));
+    }
+
+    crate::xact::ensure_xid(session)?;
+    let oid = session.storage.transam.new_oid()?;
+    let rel = RelFileLocator::new(session.database_oid, oid);
+    session.storage.store.smgr().create(rel, ForkNumber::Main, false)?;
+    session.tx.created.push(rel);
+    let owner = session.user_oid;
+    let db = session.database_oid;
+    let catalogs: Vec<RelFileLocator> = catalog::system::CATALOGS.iter().map(|c| RelFileLocator::new(db, c.oid)).collect();
+    let mut rels = catalogs;
+    rels.push(rel);
+    crate::xact::with_write(session, &rels, |env, w| {
+        let writer = CatalogWriter { env, db_oid: db };
+        let mut next_oid = || env.tx.new_oid();
+        writer.create_relation(w, oid, oid, namespace, &name, owner, 'r', &columns, &mut next_oid)
+    })?;
+    catalog_changed(session);
+    Ok(Outcome::Command("CREATE TABLE".into()))
+}
+
+/// A relation to be dropped or truncated: it must exist, be a table and not
+/// be a system catalog.
+pub(crate) fn target_table(session: &mut Session, name: &ObjectName, if_exists: bool) -> PgResult<Option<std::sync::Arc<RelationInfo>>> {
+    let (schema, relname) = split_name(name)?;
+    if let Some(s) = &schema
+        && relcache::namespace_oid(session, s)?.is_none()
+    {
+        if if_exists {
+            session.notices.push(("NOTICE", "00000", format!("schema \"{s}\" does not exist, skipping"), None));
+            return Ok(None);
+        }
+        return Err(PgError::new(SqlState::InvalidSchemaName, format!("schema \"{s}\" does not exist")));
+    }
+    let Some(rel) = relcache::lookup_relation(session, schema.as_deref(), &relname)? else {
+        if if_exists {
+            session.notices.push(("NOTICE", "00000", format!("table \"{relname}\" does not exist, skipping"), None));
+            return Ok(None);
+        }
+        return Err(PgError::new(SqlState::UndefinedTable, format!("table \"{relname}\" does not exist")));
+    };
+    if rel.kind != 'r' {
+        return Err(PgError::new(SqlState::WrongObjectType, format!("\"{relname}\" is not a table")));
+    }
+    if rel.namespace_oid == PG_CATALOG_NAMESPACE {
+        return Err(PgError::new(SqlState::InsufficientPrivilege, format!("permission denied: \"{relname}\" is a system catalog")));
+    }
+    // Wait for every user of the table to finish, then look again: it may
+    // have been dropped or changed meanwhile.
+    crate::xact::lock_relation(session, rel.oid, LockMode::AccessExclusive)?;
+    relcache::accept_invalidations(session);
+    match relcache::lookup_relation(session, schema.as_deref(), &relname)? {
+        Some(again) if again.oid == rel.oid => Ok(Some(again)),
+        _ if if_exists => Ok(None),
+        _ => Err(PgError::new(SqlState::UndefinedTable, format!("table \"{relname}\" does not exist"))),
+    }
+}
+
+pub(crate) fn drop_tables(session: &mut Session, names: &[ObjectName], if_exists: bool, _cascade: bool) -> PgResult<Outcome> {
+    crate::xact::check_writable(session, "DROP TABLE")?;
+    let mut targets = Vec::new();
+    for n in names {
+        if let Some(rel) = target_table(session, n, if_exists)? {
+            targets.push(rel);
+        }
+    }
+    let db = session.database_oid;
+    let rels: Vec<RelFileLocator> = catalog::system::CATALOGS.iter().map(|c| RelFileLocator::new(db, c.oid)).collect();
+    for rel in targets {
+        let rows = with_reader(session, |r| r.relation_rows(rel.oid))?;
+        if rows.is_empty() {
+            return Err(PgError::new(SqlState::UndefinedTable, format!("table \"{}\" does not exist", rel.name)));
+        }
+        crate::xact::with_write(session, &rels, |env, w| CatalogWriter { env, db_oid: db }.delete_rows(&rows, w))?;
+        session.tx.drop_at_commit.push(rel.locator(db));
+        catalog_changed(session);
+    }
+    Ok(Outcome::Command("DROP TABLE".into()))
+}
+
+pub(crate) fn truncate(session: &mut Session, names: &[ObjectName]) -> PgResult<Outcome> {
+    crate::xact::check_writable(session, "TRUNCATE TABLE")?;
+    let mut targets = Vec::new();
+    for n in names {
+        if let Some(rel) = target_table(session, n, false)? {
+            targets.push(rel);
+        }
+    }
+    let db = session.database_oid;
+    let mut rels: Vec<RelFileLocator> = catalog::system::CATALOGS.iter().map(|c| RelFileLocator::new(db, c.oid)).collect();
+    for rel in targets {
+        crate::xact::ensure_xid(session)?;
+        let new_node = session.storage.transam.new_oid()?;
+        let new_loc = RelFileLocator::new(db, new_node);
+        session.storage.store.smgr().create(new_loc, ForkNumber::Main, false)?;
+        session.tx.created.push(new_loc);
+        rels.push(new_loc);
+        let Some((tid, mut class)) = with_reader(session, |r| r.class_by_oid(rel.oid))? else {
+            return Err(PgError::internal(format!("cache lookup failed for relation {}", rel.oid)));
+        };
+        class.relfilenode = new_node;
+        crate::xact::with_write(session, &rels, |env, w| CatalogWriter { env, db_oid: db }.update_class(tid, &class, w))?;
+        session.tx.drop_at_commit.push(rel.locator(db));
+        catalog_changed(session);
+    }
+    Ok(Outcome::Command("TRUNCATE TABLE".into()))
+}

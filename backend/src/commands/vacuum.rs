@@ -1,0 +1,164 @@
+//! VACUUM [FULL] [table] (PostgreSQL's `vacuum.c` and `vacuumlazy.c` over the
+//! heap's pruning, `storage::heap::pruneheap`), also run by autovacuum.
+
+use sqlparser::ast::ObjectNamePart;
+
+use catalog::heap_catalog::CatalogWriter;
+use storage::lmgr::{LockMode, LockTag};
+use storage::smgr::{ForkNumber, RelFileLocator};
+use types::{PgError, PgResult, SqlState};
+
+use super::*;
+use crate::relcache::{self, with_reader};
+use crate::session::Session;
+use crate::utility::Outcome;
+
+/// VACUUM [table]: prunes every page of the table (or of every table of the
+/// database), removing tuples no snapshot can see.
+pub(crate) fn vacuum(session: &mut Session, v: &sqlparser::ast::VacuumStatement) -> PgResult<Outcome> {
+    if v.sort_only || v.delete_only || v.reindex || v.recluster || v.threshold.is_some() || v.boost {
+        return Err(PgError::syntax(format!("syntax error at or near \"{v}\""), None));
+    }
+    // sqlparser reads PostgreSQL's option words as a table name.
+    if let Some(n) = &v.table_name
+        && let [ObjectNamePart::Identifier(id)] = n.0.as_slice()
+        && id.quote_style.is_none()
+        && ["verbose", "analyze", "analyse", "freeze"].contains(&id.value.to_lowercase().as_str())
+    {
+        return Err(PgError::feature_not_supported(format!("VACUUM {}", id.value.to_uppercase())));
+    }
+    if session.xact != crate::session::XactState::Idle || !session.implicit_xact {
+        return Err(PgError::new(SqlState::ActiveSqlTransaction, "VACUUM cannot run inside a transaction block"));
+    }
+    let db = session.database_oid;
+    let targets: Vec<(u32, RelFileLocator)> = match &v.table_name {
+        Some(n) => {
+            let (schema, relname) = split_name(n)?;
+            let rel = relcache::lookup_relation(session, schema.as_deref(), &relname)?
+                .ok_or_else(|| PgError::new(SqlState::UndefinedTable, format!("relation \"{relname}\" does not exist")))?;
+            vec![(rel.oid, rel.locator(db))]
+        }
+        None => with_reader(session, |r| r.tables())?.into_iter().map(|(oid, _, file)| (oid, file)).collect(),
+    };
+    // VACUUM holds no snapshot of its own: only other sessions' matter.
+    crate::xact::abort(session);
+    let explicit = v.table_name.is_some();
+    for (oid, rel) in targets {
+        if v.full && oid >= storage::transam::FIRST_NORMAL_OBJECT_ID {
+            vacuum_full(session, oid)?;
+        } else if v.full && explicit {
+            return Err(PgError::feature_not_supported("VACUUM FULL of a system catalog"));
+        } else {
+            // A database-wide VACUUM FULL rewrites user tables; system
+            // catalogs (whose files cannot change yet) get a plain VACUUM.
+            vacuum_table(session, oid, rel, None)?;
+        }
+    }
+    Ok(Outcome::Command("VACUUM".into()))
+}
+
+/// Autovacuum's cost-based delay: sleep `delay` whenever the pages processed
+/// cost `limit` (each page is charged `vacuum_cost_page_miss`; PostgreSQL
+/// also tells hits from misses and charges dirtied pages extra).
+#[derive(Debug, Clone, Copy)]
+pub struct CostDelay {
+    pub delay: std::time::Duration,
+    pub limit: u32,
+    pub page_cost: u32,
+}
+
+/// Vacuums one table (prune every page, cut an empty tail, update the
+/// statistics) outside any transaction; `cost` is autovacuum's throttle
+/// (None: manual VACUUM, which runs at full speed as with PostgreSQL's
+/// default vacuum_cost_delay = 0).
+pub fn vacuum_table(session: &mut Session, oid: u32, rel: RelFileLocator, cost: Option<CostDelay>) -> PgResult<()> {
+    let db = session.database_oid;
+    // Readers and writers may go on; another VACUUM or DDL may not.
+    let tag = LockTag::Relation { db, rel: oid };
+    crate::xact::lock(session, tag, LockMode::ShareUpdateExclusive, false)?;
+    let result = (|| {
+        let oldest_xmin = session.storage.transam.oldest_xmin();
+        let env = session.storage.heap_env();
+        let interrupts = &session.interrupts;
+        let deadline = session.deadline;
+        let mut balance = 0u32;
+        let mut check = || {
+            if let Some(c) = cost {
+                balance += c.page_cost;
+                if balance >= c.limit {
+                    std::thread::sleep(c.delay);
+                    balance = 0;
+                }
+            }
+            interrupts.check(deadline)
+        };
+        let (stats, _) = storage::heap::pruneheap::vacuum_relation(&env, rel, oldest_xmin, &mut check)?;
+        session.storage.bufmgr.flush_relation(rel).map_err(PgError::from)?;
+        truncate_empty_tail(session, oid, rel)?;
+        storage::pgstat::TableStats::new(session.shmem).vacuumed(db, oid, stats.live, stats.recently_dead, crate::session::now_pg(), cost.is_some());
+        Ok(())
+    })();
+    session.storage.locks.borrow_mut().release(tag, LockMode::ShareUpdateExclusive);
+    result
+}
+
+/// Gives the empty pages at the end of a relation back to the file system,
+/// if nobody is using the table right now (PostgreSQL's `lazy_truncate_heap`
+/// takes the AccessExclusiveLock only conditionally, too).
+pub(crate) fn truncate_empty_tail(session: &mut Session, oid: u32, rel: RelFileLocator) -> PgResult<()> {
+    let env = session.storage.heap_env();
+    if storage::heap::pruneheap::count_empty_tail(&env, rel)? == 0 {
+        return Ok(());
+    }
+    let tag = LockTag::Relation { db: session.database_oid, rel: oid };
+    if !crate::xact::lock(session, tag, LockMode::AccessExclusive, true)? {
+        return Ok(());
+    }
+    let result = (|| {
+        let env = session.storage.heap_env();
+        // Nobody can add tuples now: count again and cut.
+        let empty = storage::heap::pruneheap::count_empty_tail(&env, rel)?;
+        let n = storage::heap::heapam::nblocks(&env, rel)?;
+        if empty > 0 {
+            let keep = n - empty;
+            session.storage.bufmgr.drop_relation_buffers(rel, Some(ForkNumber::Main), keep).map_err(PgError::from)?;
+            session.storage.store.smgr().truncate(rel, ForkNumber::Main, keep)?;
+        }
+        Ok(())
+    })();
+    session.storage.locks.borrow_mut().release(tag, LockMode::AccessExclusive);
+    result
+}
+
+/// VACUUM FULL of one user table: its live rows (and those some snapshot may
+/// still see) copied into a new file under AccessExclusiveLock, which then
+/// replaces the old one as TRUNCATE's new file does.
+pub(crate) fn vacuum_full(session: &mut Session, oid: u32) -> PgResult<()> {
+    let db = session.database_oid;
+    crate::xact::lock_relation(session, oid, LockMode::AccessExclusive)?;
+    relcache::accept_invalidations(session);
+    let Some(rel) = relcache::relation_by_oid(session, oid)? else { return Ok(()) };
+    crate::xact::ensure_xid(session)?;
+    let new_node = session.storage.transam.new_oid()?;
+    let (from, to) = (rel.locator(db), RelFileLocator::new(db, new_node));
+    session.storage.store.smgr().create(to, ForkNumber::Main, false)?;
+    session.tx.created.push(to);
+    session.tx.dirty.insert(to);
+    let oldest_xmin = session.storage.transam.oldest_xmin();
+    let (copied, _removed) = {
+        let env = session.storage.heap_env();
+        let interrupts = &session.interrupts;
+        let deadline = session.deadline;
+        storage::heap::pruneheap::rewrite_relation(&env, from, to, oldest_xmin, &mut || interrupts.check(deadline))?
+    };
+    let Some((tid, mut class)) = with_reader(session, |r| r.class_by_oid(oid))? else {
+        return Err(PgError::internal(format!("cache lookup failed for relation {oid}")));
+    };
+    class.relfilenode = new_node;
+    let rels: Vec<RelFileLocator> = catalog::system::CATALOGS.iter().map(|c| RelFileLocator::new(db, c.oid)).collect();
+    crate::xact::with_write(session, &rels, |env, w| CatalogWriter { env, db_oid: db }.update_class(tid, &class, w))?;
+    session.tx.drop_at_commit.push(from);
+    catalog_changed(session);
+    storage::pgstat::TableStats::new(session.shmem).vacuumed(db, oid, copied, 0, crate::session::now_pg(), false);
+    Ok(())
+}
