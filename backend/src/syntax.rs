@@ -3,7 +3,9 @@
 
 use sqlparser::ast::Statement;
 use sqlparser::dialect::PostgreSqlDialect;
+use sqlparser::keywords::Keyword;
 use sqlparser::parser::{Parser, ParserError};
+use sqlparser::tokenizer::{Token, TokenWithSpan, Tokenizer, Word};
 use types::{PgError, PgResult, SqlState};
 
 /// Nesting depth allowed before "stack depth limit exceeded".
@@ -11,11 +13,58 @@ const RECURSION_LIMIT: usize = 200;
 
 /// Parses a query string into its statements (empty for `;;` or comments only).
 pub fn parse(sql: &str) -> PgResult<Vec<Statement>> {
-    Parser::new(&PostgreSqlDialect {})
+    let dialect = PostgreSqlDialect {};
+    let mut tokens = Tokenizer::new(&dialect, sql)
+        .tokenize_with_location()
+        .map_err(|e| to_pg_error(sql, ParserError::from(e)))?;
+    let create_user = rewrite_create_user(&mut tokens);
+    let mut stmts = Parser::new(&dialect)
         .with_recursion_limit(RECURSION_LIMIT)
-        .try_with_sql(sql)
-        .and_then(|mut p| p.parse_statements())
-        .map_err(|e| to_pg_error(sql, e))
+        .with_tokens_with_locations(tokens)
+        .parse_statements()
+        .map_err(|e| to_pg_error(sql, e))?;
+    for i in create_user {
+        if let Some(Statement::CreateRole(cr)) = stmts.get_mut(i) {
+            cr.login.get_or_insert(true);
+        }
+    }
+    Ok(stmts)
+}
+
+/// sqlparser reads `CREATE USER` in Snowflake's form; PostgreSQL's is `CREATE
+/// ROLE` whose LOGIN defaults to true. The `USER` token of such statements
+/// becomes `ROLE` (same span, so error positions stay right); returns the
+/// indexes of those statements among the non-empty ones, for the caller to
+/// default their LOGIN.
+fn rewrite_create_user(tokens: &mut [TokenWithSpan]) -> Vec<usize> {
+    let mut rewritten = Vec::new();
+    let mut index = 0;
+    let mut words: Vec<usize> = Vec::new(); // significant tokens of the current statement
+    let significant = |t: &Token| !matches!(t, Token::Whitespace(_));
+    for i in 0..tokens.len() {
+        if tokens[i].token == Token::SemiColon {
+            if !words.is_empty() {
+                index += 1;
+            }
+            words.clear();
+            continue;
+        }
+        if !significant(&tokens[i].token) {
+            continue;
+        }
+        words.push(i);
+        if words.len() == 3 {
+            let kw = |j: usize| match &tokens[words[j]].token {
+                Token::Word(w) if w.quote_style.is_none() => w.keyword,
+                _ => Keyword::NoKeyword,
+            };
+            if kw(0) == Keyword::CREATE && kw(1) == Keyword::USER && kw(2) != Keyword::MAPPING {
+                tokens[words[1]].token = Token::Word(Word { value: "ROLE".into(), quote_style: None, keyword: Keyword::ROLE });
+                rewritten.push(index);
+            }
+        }
+    }
+    rewritten
 }
 
 /// 1-based character position of (line, column) in `sql`, both 1-based.
@@ -93,6 +142,21 @@ mod tests {
         assert!(parse(";;;").expect("empty").is_empty());
         assert!(parse("-- only a comment").expect("empty").is_empty());
         assert_eq!(parse("select 1; select 2").expect("two").len(), 2);
+    }
+
+    #[test]
+    fn create_user_is_create_role_with_login() {
+        let stmts = parse(";; select 1; CREATE USER u1 WITH PASSWORD 'x'; create user u2 nologin; create role u3").expect("parses");
+        let login: Vec<Option<bool>> = stmts
+            .iter()
+            .filter_map(|s| match s {
+                Statement::CreateRole(cr) => Some(cr.login),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(login, vec![Some(true), Some(false), None]);
+        let e = parse("create user u1 password").expect_err("bad");
+        assert_eq!(e.message, "syntax error at end of input");
     }
 
     #[test]

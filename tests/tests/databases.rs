@@ -106,6 +106,10 @@ async fn roles_log_in_with_their_passwords() {
     assert!(cluster.try_connect_with("user=app password=newpw").await.is_ok());
     assert!(cluster.try_connect_with("user=app password=apppw").await.is_err());
 
+    // CREATE USER is CREATE ROLE with LOGIN.
+    admin.batch_execute("CREATE USER appuser WITH PASSWORD 'upw'").await.expect("create user");
+    assert!(cluster.try_connect_with("user=appuser password=upw").await.is_ok());
+
     admin.batch_execute("CREATE ROLE nologin PASSWORD 'x'").await.expect("create role");
     let e = cluster.try_connect_with("user=nologin password=x").await.expect_err("cannot log in");
     assert_eq!(sqlstate(&e), Some("28000"));

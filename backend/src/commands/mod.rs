@@ -41,8 +41,9 @@ pub fn ddl_statement(session: &mut Session, stmt: &Statement) -> Option<PgResult
         Statement::Vacuum(v) => vacuum(session, v),
         Statement::Lock(l) => lock_table(session, l),
         Statement::CreateRole(cr) => create_role(session, cr),
-        // sqlparser reads CREATE USER in Snowflake's form, not PostgreSQL's.
-        Statement::CreateUser(_) => Err(PgError::feature_not_supported("CREATE USER (use CREATE ROLE ... LOGIN)")),
+        // `syntax::parse` turns PostgreSQL's CREATE USER into CREATE ROLE;
+        // what still parses as sqlparser's (Snowflake's) CREATE USER is not ours.
+        Statement::CreateUser(_) => Err(PgError::feature_not_supported("CREATE USER in this form")),
         Statement::AlterRole { name, operation } => alter_role(session, name, operation),
         Statement::Drop { object_type: ObjectType::Role | ObjectType::User, if_exists, names, .. } => drop_roles(session, names, *if_exists),
         Statement::CreateSchema { schema_name, if_not_exists, with, options, .. } => {
