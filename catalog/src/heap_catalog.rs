@@ -216,58 +216,40 @@ impl CatalogReader<'_, '_, '_> {
         Ok(())
     }
 
-    /// The OID of schema `name`.
-    pub fn namespace_oid(&self, name: &str) -> PgResult<Option<u32>> {
+    /// The first visible row of a catalog for which `pick` returns something.
+    fn find<T>(&self, def: &CatalogDef, mut pick: impl FnMut(ItemPointer, &[Datum]) -> Option<T>) -> PgResult<Option<T>> {
         let mut found = None;
-        self.scan(&PG_NAMESPACE_DEF, |_, r| {
-            if text_at(&r, 1) == name {
-                found = Some(oid_at(&r, 0));
-                return Ok(false);
-            }
-            Ok(true)
+        self.scan(def, |tid, r| {
+            found = pick(tid, &r);
+            Ok(found.is_none())
         })?;
         Ok(found)
+    }
+
+    /// The OID of schema `name`.
+    pub fn namespace_oid(&self, name: &str) -> PgResult<Option<u32>> {
+        self.find(&PG_NAMESPACE_DEF, |_, r| (text_at(r, 1) == name).then(|| oid_at(r, 0)))
     }
 
     /// The name of schema `oid`.
     pub fn namespace_name(&self, oid: u32) -> PgResult<Option<String>> {
-        let mut found = None;
-        self.scan(&PG_NAMESPACE_DEF, |_, r| {
-            if oid_at(&r, 0) == oid {
-                found = Some(text_at(&r, 1));
-                return Ok(false);
-            }
-            Ok(true)
-        })?;
-        Ok(found)
+        self.find(&PG_NAMESPACE_DEF, |_, r| (oid_at(r, 0) == oid).then(|| text_at(r, 1)))
     }
 
     /// The `pg_class` row of `name` in schema `namespace`.
     pub fn find_class(&self, namespace: u32, name: &str) -> PgResult<Option<(ItemPointer, ClassRow)>> {
-        let mut found = None;
-        self.scan(&PG_CLASS_DEF, |tid, r| {
-            let row = ClassRow::from_datums(&r);
-            if row.namespace == namespace && row.name == name {
-                found = Some((tid, row));
-                return Ok(false);
-            }
-            Ok(true)
-        })?;
-        Ok(found)
+        self.find(&PG_CLASS_DEF, |tid, r| {
+            let row = ClassRow::from_datums(r);
+            (row.namespace == namespace && row.name == name).then_some((tid, row))
+        })
     }
 
     /// The `pg_class` row of relation `oid`.
     pub fn class_by_oid(&self, oid: u32) -> PgResult<Option<(ItemPointer, ClassRow)>> {
-        let mut found = None;
-        self.scan(&PG_CLASS_DEF, |tid, r| {
-            let row = ClassRow::from_datums(&r);
-            if row.oid == oid {
-                found = Some((tid, row));
-                return Ok(false);
-            }
-            Ok(true)
-        })?;
-        Ok(found)
+        self.find(&PG_CLASS_DEF, |tid, r| {
+            let row = ClassRow::from_datums(r);
+            (row.oid == oid).then_some((tid, row))
+        })
     }
 
     /// The `pg_attribute` rows of relation `relid` (user columns, attnum > 0),
@@ -329,15 +311,7 @@ impl CatalogReader<'_, '_, '_> {
 
     /// The `pg_namespace` row of schema `oid`.
     pub fn namespace_row(&self, oid: u32) -> PgResult<Option<ItemPointer>> {
-        let mut found = None;
-        self.scan(&PG_NAMESPACE_DEF, |tid, r| {
-            if oid_at(&r, 0) == oid {
-                found = Some(tid);
-                return Ok(false);
-            }
-            Ok(true)
-        })?;
-        Ok(found)
+        self.find(&PG_NAMESPACE_DEF, |tid, r| (oid_at(r, 0) == oid).then_some(tid))
     }
 
     /// Every plain table (relkind 'r', system catalogs included) with its

@@ -43,58 +43,68 @@ pub fn run(ev: &mut Evaluator<'_>, plan: &Plan, m: &ModifyTable) -> PgResult<Exe
         }
         ModifyTable::Update { rel, filter, assignments, returning } => {
             let mut modify = |ev: &mut Evaluator<'_>, tid: Tid, row: Vec<Datum>| -> PgResult<()> {
-                let (mut tid, mut row) = (tid, row);
-                loop {
-                    let new = new_version(ev, assignments, &row)?;
+                let changed = change_with_recheck(ev, filter.as_ref(), tid, row, &mut |ev, tid, row| {
+                    let new = new_version(ev, assignments, row)?;
                     check_not_null(ev, rel, &new)?;
-                    match ev.ctx.update_row(rel, tid, new.clone())? {
-                        ModifyOutcome::Done => {
-                            out.processed += 1;
-                            if !returning.is_empty() {
-                                out.rows.push(project(ev, returning, &new)?);
-                            }
-                            return Ok(());
-                        }
-                        ModifyOutcome::Gone => return Ok(()),
-                        ModifyOutcome::Updated { tid: t, row: r } => {
-                            ev.ctx.check_for_interrupts()?;
-                            if !qualifies(ev, filter.as_ref(), &r)? {
-                                return Ok(());
-                            }
-                            (tid, row) = (t, r);
-                        }
-                    }
-                }
+                    Ok((ev.ctx.update_row(rel, tid, new.clone())?, new))
+                })?;
+                record(ev, &mut out, returning, changed)
             };
             scan_qualifying(ev, rel, filter.as_ref(), &mut modify)?;
         }
         ModifyTable::Delete { rel, filter, returning } => {
             let mut modify = |ev: &mut Evaluator<'_>, tid: Tid, row: Vec<Datum>| -> PgResult<()> {
-                let (mut tid, mut row) = (tid, row);
-                loop {
-                    match ev.ctx.delete_row(rel, tid)? {
-                        ModifyOutcome::Done => {
-                            out.processed += 1;
-                            if !returning.is_empty() {
-                                out.rows.push(project(ev, returning, &row)?);
-                            }
-                            return Ok(());
-                        }
-                        ModifyOutcome::Gone => return Ok(()),
-                        ModifyOutcome::Updated { tid: t, row: r } => {
-                            ev.ctx.check_for_interrupts()?;
-                            if !qualifies(ev, filter.as_ref(), &r)? {
-                                return Ok(());
-                            }
-                            (tid, row) = (t, r);
-                        }
-                    }
-                }
+                let changed = change_with_recheck(ev, filter.as_ref(), tid, row, &mut |ev, tid, row| {
+                    Ok((ev.ctx.delete_row(rel, tid)?, row.to_vec()))
+                })?;
+                record(ev, &mut out, returning, changed)
             };
             scan_qualifying(ev, rel, filter.as_ref(), &mut modify)?;
         }
     }
     Ok(out)
+}
+
+/// One attempt at changing a row version: its outcome and the row RETURNING sees.
+type RowChange<'a> = dyn FnMut(&mut Evaluator<'_>, Tid, &[Datum]) -> PgResult<(ModifyOutcome, Vec<Datum>)> + 'a;
+
+/// Applies `change` (an update or delete of the version at `tid`, returning
+/// the outcome and the row RETURNING sees) to a qualifying row. When a
+/// concurrent committed transaction updated the row (READ COMMITTED), WHERE
+/// is checked again on the newest version and the change retried there
+/// (PostgreSQL's EvalPlanQual). None when the row was gone or no longer
+/// qualifies.
+fn change_with_recheck(
+    ev: &mut Evaluator<'_>,
+    filter: Option<&Expr>,
+    mut tid: Tid,
+    mut row: Vec<Datum>,
+    change: &mut RowChange<'_>,
+) -> PgResult<Option<Vec<Datum>>> {
+    loop {
+        match change(ev, tid, &row)? {
+            (ModifyOutcome::Done, seen) => return Ok(Some(seen)),
+            (ModifyOutcome::Gone, _) => return Ok(None),
+            (ModifyOutcome::Updated { tid: t, row: r }, _) => {
+                ev.ctx.check_for_interrupts()?;
+                if !qualifies(ev, filter, &r)? {
+                    return Ok(None);
+                }
+                (tid, row) = (t, r);
+            }
+        }
+    }
+}
+
+/// Counts a changed row and adds its RETURNING projection.
+fn record(ev: &mut Evaluator<'_>, out: &mut ExecResult, returning: &[Expr], changed: Option<Vec<Datum>>) -> PgResult<()> {
+    if let Some(row) = changed {
+        out.processed += 1;
+        if !returning.is_empty() {
+            out.rows.push(project(ev, returning, &row)?);
+        }
+    }
+    Ok(())
 }
 
 /// What UPDATE or DELETE does with one qualifying row.
