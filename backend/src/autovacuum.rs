@@ -35,7 +35,7 @@ pub fn run() -> Result<(), String> {
     let slot_no: usize = std::env::var("PG_PROC_SLOT").ok().and_then(|s| s.parse().ok()).ok_or("PG_PROC_SLOT is not set")?;
     let slot = shmem.proc_array().claim(slot_no, pid).ok_or_else(|| format!("could not claim ProcArray slot {slot_no}"))?;
     slot.activate(0, 0, crate::session::now_pg());
-    let storage_env = crate::xact::StorageEnv::new(shmem, &data_dir, slot_no, pid).map_err(|e| e.message)?;
+    let storage_env = crate::xact::StorageEnv::new(shmem, &data_dir, slot_no, pid, &settings).map_err(|e| e.message)?;
     let mut session = Session::new(settings, shmem, interrupts.clone(), storage_env, pid);
     session.user = "autovacuum".into();
     session.is_superuser = true;

@@ -9,9 +9,6 @@
 //! backend that needs a buffer rarely has to write one first. It holds no
 //! transaction and no heavyweight lock; SIGTERM ends it.
 //!
-//! Until the WAL issue adds the checkpointer, the background writer is also
-//! what gets dirty pages of idle tables to the kernel between commits (a
-//! commit still writes and fsyncs its own relations itself).
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -30,10 +27,11 @@ pub fn run() -> Result<(), String> {
     let max_pages = settings.get_int("bgwriter_lru_maxpages").unwrap_or(100).max(0) as usize;
     let multiplier: f64 = settings.show("bgwriter_lru_multiplier").ok().and_then(|v| v.parse().ok()).unwrap_or(2.0);
     let store = Arc::new(SmgrBlockStore::new(Smgr::new(&data_dir)));
-    // The segments it writes are remembered (deduplicated) by its smgr but
-    // never fsynced here: a committing backend fsyncs its relations itself,
-    // and the checkpointer of the WAL issue will own the rest.
-    let bufmgr = BufferManager::new(shmem, store).map_err(|e| e.to_string())?;
+    // What it writes is never fsynced here: the next checkpoint fsyncs every
+    // relation file. Before a page is written, the WAL up to its LSN is
+    // flushed (the WAL-before-data rule).
+    let xlog = crate::walctl::open(shmem, &data_dir, 2, &settings);
+    let bufmgr = BufferManager::new(shmem, store).map_err(|e| e.to_string())?.with_wal(xlog);
     tracing::debug!("background writer started");
     let mut last_alloc = bufmgr.allocations();
     loop {

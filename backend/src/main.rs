@@ -1,5 +1,6 @@
 //! The backend binary: one process per client connection, and the auxiliary
-//! roles (`--role=startup`, `autovacuum`, `bgwriter`), fork+exec'd by the
+//! roles (`--role=startup`, `autovacuum`, `bgwriter`, `checkpointer`,
+//! `walwriter`), fork+exec'd by the
 //! postmaster.
 //!
 //! The life of a query in a client backend:
@@ -40,6 +41,7 @@
 
 mod autovacuum;
 mod bgwriter;
+mod checkpointer;
 mod connection;
 mod commands;
 mod crash_notice;
@@ -53,6 +55,8 @@ mod sysviews;
 mod table_access;
 mod tcop;
 mod utility;
+mod walctl;
+mod walwriter;
 mod xact;
 
 use std::net::SocketAddr;
@@ -150,6 +154,20 @@ fn main() -> ExitCode {
                 ExitCode::from(1)
             }
         },
+        "checkpointer" => match checkpointer::run() {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(msg) => {
+                eprintln!("FATAL:  {msg}");
+                ExitCode::from(1)
+            }
+        },
+        "walwriter" => match walwriter::run() {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(msg) => {
+                eprintln!("FATAL:  {msg}");
+                ExitCode::from(1)
+            }
+        },
         "startup" => match startup_process::run() {
             Ok(()) => ExitCode::SUCCESS,
             Err(msg) => {
@@ -158,7 +176,7 @@ fn main() -> ExitCode {
             }
         },
         other => {
-            eprintln!("backend: unknown role \"{other}\" (known: client, startup, autovacuum, bgwriter)");
+            eprintln!("backend: unknown role \"{other}\" (known: client, startup, autovacuum, bgwriter, checkpointer, walwriter)");
             ExitCode::from(1)
         }
     }
@@ -179,7 +197,7 @@ fn run_client() -> Result<ExitCode, String> {
     // never runs a transaction; it borrows the reserved last slot, which no
     // process ever claims, so that it touches no live backend's state.
     let slot_index = slot.as_ref().map(|h| h.index()).unwrap_or(shmem.layout().proc_slots as usize - 1);
-    let storage_env = xact::StorageEnv::new(shmem, &data_dir, slot_index, pid).map_err(|e| e.message)?;
+    let storage_env = xact::StorageEnv::new(shmem, &data_dir, slot_index, pid, &settings).map_err(|e| e.message)?;
     let session = session::Session::new(settings, shmem, interrupts.clone(), storage_env, pid);
     let tcop = tcop::Tcop::new(session);
     let session_for_exit = tcop.clone();

@@ -2,18 +2,30 @@
 //! sessions, at start and after every crash-restart (PostgreSQL's startup
 //! process).
 //!
-//! Today it verifies what every session will rely on — the segment's layout,
-//! the data directory's version and layout, the shared catalogs and pg_hba.conf — so
-//! that a damaged cluster refuses to start with a clear message instead of
-//! failing each connection. It then loads the transaction-id and OID
-//! counters from the control file into shared memory. The WAL issue adds crash recovery (redo from the
-//! last checkpoint) here, which is why this is a process of its own.
+//! It verifies what every session will rely on — the data directory's
+//! version and layout, the shared catalogs and pg_hba.conf — so that a
+//! damaged cluster refuses to start with a clear message instead of failing
+//! each connection; loads the transaction-id and OID counters from the
+//! control file into shared memory; and runs crash recovery: redo from the
+//! redo point of the checkpoint the control file names to the end of valid
+//! WAL (`storage::xlog::redo::recover`), then an end-of-recovery checkpoint.
+//! Sessions are admitted only after it exits 0.
 
+use std::sync::Arc;
+use std::time::Instant;
 
+use storage::buffer::BufferManager;
+use storage::smgr::Smgr;
+use storage::smgr_store::SmgrBlockStore;
+use storage::transam::Transam;
+use storage::transam::control::{ControlFile, DB_IN_PRODUCTION, DB_SHUTDOWNED};
+use storage::xlog::checkpoint::create_checkpoint;
+use storage::xlog::redo::{RedoEnv, recover};
 
-/// Runs the checks; the error text is printed as FATAL and the process exits 1.
+/// Runs the checks and recovery; the error text is printed as FATAL and the
+/// process exits 1.
 pub fn run() -> Result<(), String> {
-    let (data_dir, shmem, _settings) = crate::attach()?;
+    let (data_dir, shmem, settings) = crate::attach()?;
 
     let version_file = data_dir.join("PG_VERSION");
     let version = std::fs::read_to_string(&version_file)
@@ -40,8 +52,38 @@ pub fn run() -> Result<(), String> {
     let hba_path = data_dir.join("pg_hba.conf");
     let hba = std::fs::read_to_string(&hba_path).map_err(|e| format!("could not open file \"{}\": {e}", hba_path.display()))?;
     protocol::hba::parse(&hba, &hba_path.display().to_string()).map_err(|e| format!("could not load pg_hba.conf: {}", e.message))?;
+
     // Transaction and OID counters from the control file into the fresh segment.
-    storage::transam::Transam::new(shmem, &data_dir, 0).startup().map_err(|e| e.message)?;
-    tracing::debug!("startup checks passed for \"{}\"", data_dir.display());
+    let transam = Transam::new(shmem, &data_dir, 0);
+    transam.startup().map_err(|e| e.message)?;
+    let control = ControlFile::read(&data_dir).map_err(|e| e.message)?;
+    if control.state != DB_SHUTDOWNED {
+        tracing::info!("database system was interrupted; last known up at checkpoint {}", wal::Lsn(control.checkpoint));
+    }
+
+    let store = Arc::new(SmgrBlockStore::new(Smgr::new(&data_dir)));
+    let xlog = crate::walctl::open(shmem, &data_dir, 0, &settings);
+    let bufmgr = BufferManager::new(shmem, store.clone()).map_err(|e| e.to_string())?.with_wal(xlog.clone());
+    let env = RedoEnv { bufmgr: &bufmgr, store: &store, transam: &transam, data_dir: &data_dir };
+    let started = Instant::now();
+    let outcome = recover(&env, &xlog, |n, lsn| tracing::info!("redo in progress: {n} records replayed, at {lsn}"))
+        .map_err(|e| e.message)?;
+    if !outcome.was_clean {
+        tracing::info!("database system was not properly shut down; automatic recovery in progress");
+    }
+    if !outcome.was_clean || outcome.records > 0 {
+        tracing::info!(
+            "redo starts at {}; redo done at {} ({} records, {:.3} s){}",
+            outcome.redo,
+            outcome.end,
+            outcome.records,
+            started.elapsed().as_secs_f64(),
+            outcome.end_reason.as_deref().map(|r| format!("; WAL ends: {r}")).unwrap_or_default()
+        );
+        let ck = create_checkpoint(&xlog, &bufmgr, &transam, &data_dir, true, &mut |_, _| {}).map_err(|e| e.message)?;
+        tracing::info!("end-of-recovery checkpoint complete: wrote {} buffers; lsn={}, redo lsn={}", ck.buffers_written, ck.lsn, ck.redo);
+    }
+    transam.update_control(|c| c.state = DB_IN_PRODUCTION).map_err(|e| e.message)?;
+    tracing::debug!("startup finished for \"{}\"", data_dir.display());
     Ok(())
 }

@@ -5,7 +5,7 @@ use sqlparser::ast::Statement;
 use sqlparser::dialect::PostgreSqlDialect;
 use sqlparser::keywords::Keyword;
 use sqlparser::parser::{Parser, ParserError};
-use sqlparser::tokenizer::{Token, TokenWithSpan, Tokenizer, Word};
+use sqlparser::tokenizer::{Span, Token, TokenWithSpan, Tokenizer, Word};
 use types::{PgError, PgResult, SqlState};
 
 /// Nesting depth allowed before "stack depth limit exceeded".
@@ -18,6 +18,7 @@ pub fn parse(sql: &str) -> PgResult<Vec<Statement>> {
         .tokenize_with_location()
         .map_err(|e| to_pg_error(sql, ParserError::from(e)))?;
     let create_user = rewrite_create_user(&mut tokens);
+    let tokens = rewrite_checkpoint(tokens);
     let mut stmts = Parser::new(&dialect)
         .with_recursion_limit(RECURSION_LIMIT)
         .with_tokens_with_locations(tokens)
@@ -65,6 +66,51 @@ fn rewrite_create_user(tokens: &mut [TokenWithSpan]) -> Vec<usize> {
         }
     }
     rewritten
+}
+
+/// sqlparser has no CHECKPOINT statement. A statement that is just the word
+/// `CHECKPOINT` becomes `CALL CHECKPOINT()` whose name token has an empty
+/// span, which no token of the query text has, so [`is_checkpoint`] tells it
+/// from a user's `CALL checkpoint()`.
+fn rewrite_checkpoint(tokens: Vec<TokenWithSpan>) -> Vec<TokenWithSpan> {
+    let is_word = |t: &TokenWithSpan| matches!(&t.token, Token::Word(w) if w.quote_style.is_none() && w.value.eq_ignore_ascii_case("checkpoint"));
+    let mut out = Vec::with_capacity(tokens.len() + 3);
+    let mut i = 0;
+    while i < tokens.len() {
+        // Statement boundaries: the start, or just after a semicolon.
+        let at_start = out.iter().rev().find(|t: &&TokenWithSpan| !matches!(t.token, Token::Whitespace(_))).is_none_or(|t| t.token == Token::SemiColon);
+        if at_start && is_word(&tokens[i]) {
+            let rest_empty = tokens[i + 1..]
+                .iter()
+                .take_while(|t| t.token != Token::SemiColon)
+                .all(|t| matches!(t.token, Token::Whitespace(_) | Token::EOF));
+            if rest_empty {
+                let span = tokens[i].span;
+                let word = |value: &str, keyword| Token::Word(Word { value: value.into(), quote_style: None, keyword });
+                out.push(TokenWithSpan::new(word("CALL", Keyword::CALL), span));
+                out.push(TokenWithSpan::new(word("CHECKPOINT", Keyword::NoKeyword), Span::empty()));
+                out.push(TokenWithSpan::new(Token::LParen, span));
+                out.push(TokenWithSpan::new(Token::RParen, span));
+                i += 1;
+                continue;
+            }
+        }
+        out.push(tokens[i].clone());
+        i += 1;
+    }
+    out
+}
+
+/// Whether `stmt` is a CHECKPOINT command (see [`rewrite_checkpoint`]).
+pub fn is_checkpoint(stmt: &Statement) -> bool {
+    match stmt {
+        Statement::Call(f) => {
+            let parts = &f.name.0;
+            parts.len() == 1
+                && parts[0].as_ident().is_some_and(|id| id.value == "CHECKPOINT" && id.span == Span::empty())
+        }
+        _ => false,
+    }
 }
 
 /// 1-based character position of (line, column) in `sql`, both 1-based.

@@ -169,7 +169,7 @@ pub fn insert_row(session: &mut Session, rel: &RelationDesc, row: Vec<Datum>) ->
     }
     let loc = locator(session, rel)?;
     let tuple = form_tuple(&tuple_desc(rel)?, &row)?;
-    let tid = crate::xact::with_write(session, &[loc], |env, w| heapam::insert(env, loc, tuple, w))?;
+    let tid = crate::xact::with_write(session, |env, w| heapam::insert(env, loc, tuple, w))?;
     crate::xact::serializable_write(session, rel.oid)?;
     count(session, rel.oid).inserted += 1;
     Ok(to_tid(tid))
@@ -195,7 +195,7 @@ pub fn update_row(session: &mut Session, rel: &RelationDesc, tid: Tid, row: Vec<
     }
     let loc = locator(session, rel)?;
     let tuple = form_tuple(&tuple_desc(rel)?, &row)?;
-    let (r, new_tid) = crate::xact::with_write(session, &[loc], |env, w| heapam::update(env, loc, to_ip(tid), tuple, w))?;
+    let (r, new_tid) = crate::xact::with_write(session, |env, w| heapam::update(env, loc, to_ip(tid), tuple, w))?;
     if r == ModifyResult::Done {
         crate::xact::serializable_write(session, rel.oid)?;
     }
@@ -214,7 +214,7 @@ pub fn delete_row(session: &mut Session, rel: &RelationDesc, tid: Tid) -> PgResu
         return Err(crate::sysviews::not_updatable(&rel.name, "delete from"));
     }
     let loc = locator(session, rel)?;
-    let r = crate::xact::with_write(session, &[loc], |env, w| heapam::delete(env, loc, to_ip(tid), w))?;
+    let r = crate::xact::with_write(session, |env, w| heapam::delete(env, loc, to_ip(tid), w))?;
     if r == ModifyResult::Done {
         crate::xact::serializable_write(session, rel.oid)?;
         count(session, rel.oid).deleted += 1;
@@ -238,7 +238,7 @@ pub fn lock_row(session: &mut Session, rel: &RelationDesc, tid: Tid, mode: RowLo
         RowLockWait::SkipLocked => heapam::RowLockWait::SkipLocked,
         RowLockWait::NoWait => heapam::RowLockWait::NoWait,
     };
-    let r = crate::xact::with_write(session, &[loc], |env, w| heapam::lock_tuple(env, loc, to_ip(tid), mode, wait, w))?;
+    let r = crate::xact::with_write(session, |env, w| heapam::lock_tuple(env, loc, to_ip(tid), mode, wait, w))?;
     Ok(match r {
         LockTupleResult::Locked => LockRowOutcome::Locked,
         LockTupleResult::Skipped => LockRowOutcome::Skipped,

@@ -2,22 +2,26 @@
 //! xid assignment on first write, command ids, snapshots per isolation level,
 //! and commit / abort.
 //!
-//! Commit, until the WAL exists (the WAL issue replaces steps 1-2 by one
-//! flushed commit record):
-//! 1. write out every dirty buffer of the relations the transaction wrote
-//!    and fsync their files (and the directories of files it created);
-//! 2. mark the xid committed in the CLOG and fsync that page
-//!    (`Transam::commit`), which also takes it out of the ProcArray;
+//! Commit:
+//! 1. insert the commit record (naming the files and databases to remove)
+//!    and wait until the WAL is flushed past it — with others committing at
+//!    the same time, one fsync serves them all (group commit, see
+//!    `storage::xlog`). With `synchronous_commit = off` it does not wait; the
+//!    WAL writer flushes within `wal_writer_delay`;
+//! 2. mark the xid committed in the CLOG (`Transam::commit`, not fsynced:
+//!    redo of the commit record sets it again after a crash), which also
+//!    takes it out of the ProcArray;
 //! 3. unlink the files of relations it dropped or truncated away;
 //! 4. release its locks.
 //!
-//! Nobody can see the commit before step 2 makes it durable (the xid is in the
-//! ProcArray until then), and a crash before step 2 leaves an xid that is
-//! neither running nor committed: aborted. Abort marks the CLOG, unlinks the
-//! files the transaction created, and releases its locks.
+//! Nobody can see the commit before step 2 (the xid is in the ProcArray until
+//! then), and a crash before the record is flushed leaves an xid that is
+//! neither running nor committed: aborted. A failure after the record is
+//! inserted is PANIC (the commit may be on disk). Abort inserts an abort
+//! record (not flushed), marks the CLOG, unlinks the files the transaction
+//! created, and releases its locks.
 
 use std::cell::RefCell;
-use std::collections::BTreeSet;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -29,6 +33,8 @@ use storage::smgr_store::SmgrBlockStore;
 use storage::transam::combocid::ComboCids;
 use storage::transam::visibility::Me;
 use storage::transam::{CommandId, Snapshot, Transam, TransactionId};
+use storage::xlog::{Xlog, rel_id};
+use wal::WalRecord;
 use types::{PgError, PgResult, SqlState};
 
 use crate::session::Session;
@@ -36,6 +42,7 @@ use crate::session::Session;
 /// This process's handles on shared storage.
 pub struct StorageEnv {
     pub bufmgr: BufferManager<'static>,
+    pub xlog: Arc<Xlog<'static>>,
     pub store: Arc<SmgrBlockStore>,
     pub transam: Transam<'static>,
     /// The heavyweight locks this backend holds (released at transaction end).
@@ -45,12 +52,19 @@ pub struct StorageEnv {
 }
 
 impl StorageEnv {
-    pub fn new(shmem: &'static storage::shmem::SharedMemory, data_dir: &std::path::Path, slot: usize, pid: i32) -> PgResult<StorageEnv> {
+    pub fn new(
+        shmem: &'static storage::shmem::SharedMemory,
+        data_dir: &std::path::Path,
+        slot: usize,
+        pid: i32,
+        settings: &types::guc::Settings,
+    ) -> PgResult<StorageEnv> {
         let store = Arc::new(SmgrBlockStore::new(Smgr::new(data_dir)));
-        let bufmgr = BufferManager::new(shmem, store.clone()).map_err(PgError::from)?;
+        let xlog = crate::walctl::open(shmem, data_dir, slot, settings);
+        let bufmgr = BufferManager::new(shmem, store.clone()).map_err(PgError::from)?.with_wal(xlog.clone());
         let locks = RefCell::new(LockManager::new(shmem, slot, pid)?);
         let predicate = RefCell::new(storage::predicate::PredicateLocks::new(shmem, slot));
-        Ok(StorageEnv { bufmgr, store, transam: Transam::new(shmem, data_dir, slot), locks, predicate })
+        Ok(StorageEnv { bufmgr, xlog, store, transam: Transam::new(shmem, data_dir, slot), locks, predicate })
     }
 
     pub fn heap_env(&self) -> HeapEnv<'_, 'static> {
@@ -118,8 +132,6 @@ pub struct TxState {
     pub xact_snapshot: Option<Snapshot>,
     /// READ COMMITTED: the current statement's snapshot.
     pub stmt_snapshot: Option<Snapshot>,
-    /// Relations this transaction changed (flushed and fsynced at commit).
-    pub dirty: BTreeSet<RelFileLocator>,
     /// Files created by this transaction (unlinked if it aborts).
     pub created: Vec<RelFileLocator>,
     /// Files to unlink once this transaction has committed.
@@ -160,7 +172,6 @@ impl Default for TxState {
             isolation: None,
             xact_snapshot: None,
             stmt_snapshot: None,
-            dirty: BTreeSet::new(),
             created: Vec::new(),
             drop_at_commit: Vec::new(),
             created_dirs: Vec::new(),
@@ -233,16 +244,13 @@ pub fn ensure_xid(session: &mut Session) -> PgResult<TransactionId> {
     Ok(x)
 }
 
-/// Runs `f` with the heap and a [`WriteXact`] for the current command, and
-/// records `rels` as written by this transaction.
+/// Runs `f` with the heap and a [`WriteXact`] for the current command.
 pub fn with_write<R>(
     session: &mut Session,
-    rels: &[RelFileLocator],
     f: impl FnOnce(&HeapEnv<'_, 'static>, &mut WriteXact<'_>) -> PgResult<R>,
 ) -> PgResult<R> {
     let xid = ensure_xid(session)?;
     session.tx.cid_used = true;
-    session.tx.dirty.extend(rels.iter().copied());
     let transaction_snapshot = !matches!(session.tx.isolation, Some(Isolation::ReadCommitted) | None);
     let env = session.storage.heap_env();
     let storage = &session.storage;
@@ -292,8 +300,21 @@ pub fn command_counter_increment(session: &mut Session) -> PgResult<()> {
     Ok(())
 }
 
-fn fsync_enabled(session: &Session) -> bool {
-    session.settings.show("fsync").unwrap_or_default() != "off"
+/// Whether a commit waits for its record to be flushed (`synchronous_commit`:
+/// every value but `off` does, there being no standbys).
+fn synchronous_commit(session: &Session) -> bool {
+    session.settings.show("synchronous_commit").map_or(true, |v| v != "off")
+}
+
+/// Seconds since the Unix epoch, for commit and abort records.
+fn now_secs() -> i64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64)
+}
+
+/// A failure once the commit record is in the WAL: the transaction may be
+/// committed on disk, so it can neither be reported aborted nor retried.
+fn critical(e: PgError) -> PgError {
+    PgError { severity: types::error::Severity::Panic, ..e }
 }
 
 /// Commits the storage transaction (see the module doc for the steps).
@@ -311,36 +332,29 @@ pub fn commit(session: &mut Session) -> PgResult<()> {
         session.storage.locks.borrow_mut().release_all();
         return Ok(());
     };
-    let fsync = fsync_enabled(session);
-    let result = (|| {
-        for rel in &tx.dirty {
-            session.storage.bufmgr.flush_relation(*rel).map_err(PgError::from)?;
+    let record = WalRecord::Commit {
+        time: now_secs(),
+        drop_rels: tx.drop_at_commit.iter().map(|r| rel_id(*r)).collect(),
+        drop_dbs: tx.drop_db_at_commit.clone(),
+    };
+    let xlog = session.storage.xlog.clone();
+    let in_flight = xlog.begin_commit();
+    let lsn = match xlog.insert(&record, xid) {
+        Ok(lsn) => lsn,
+        Err(e) => {
+            // Nothing is in the WAL: not committed, undo as an abort would.
+            drop(in_flight);
+            finish_abort(session, xid, tx);
+            return Err(e);
         }
-        if fsync {
-            let mut smgr = session.storage.store.smgr();
-            for rel in &tx.dirty {
-                if smgr.exists(*rel, ForkNumber::Main)? {
-                    smgr.immedsync(*rel, ForkNumber::Main)?;
-                }
-            }
-            let dirs: BTreeSet<std::path::PathBuf> = tx
-                .created
-                .iter()
-                .filter_map(|r| smgr.data_dir().join(storage::smgr::relpath(*r, ForkNumber::Main)).parent().map(|p| p.to_path_buf()))
-                .collect();
-            for d in dirs {
-                std::fs::File::open(&d).and_then(|f| f.sync_all()).map_err(|e| {
-                    PgError::new(SqlState::IoError, format!("could not fsync file \"{}\": {e}", d.display()))
-                })?;
-            }
-        }
-        session.storage.transam.commit(xid, fsync, tx.catalog_changed)
-    })();
-    if let Err(e) = result {
-        // Not committed: undo as an abort would.
-        finish_abort(session, xid, tx);
-        return Err(e);
+    };
+    if synchronous_commit(session) {
+        xlog.flush(lsn).map_err(critical)?;
+    } else {
+        xlog.note_async_commit(lsn);
     }
+    session.storage.transam.commit(xid, false, tx.catalog_changed).map_err(critical)?;
+    drop(in_flight);
     // After the commit is visible, as PostgreSQL's ReleasePredicateLocks.
     session.storage.predicate.borrow_mut().on_end(true);
     for rel in &tx.drop_at_commit {
@@ -371,6 +385,13 @@ pub fn abort(session: &mut Session) {
 }
 
 fn finish_abort(session: &mut Session, xid: TransactionId, tx: TxState) {
+    // The abort record lets redo unlink the files this transaction created;
+    // it need not be flushed (without it, an xid that is not running and not
+    // committed reads aborted anyway).
+    let record = WalRecord::Abort { time: now_secs(), drop_rels: tx.created.iter().map(|r| rel_id(*r)).collect() };
+    if let Err(e) = session.storage.xlog.insert(&record, xid) {
+        tracing::warn!("could not log the abort of transaction {xid}: {}", e.message);
+    }
     if let Err(e) = session.storage.transam.abort(xid) {
         tracing::warn!("could not record the abort of transaction {xid}: {}", e.message);
     }
@@ -513,4 +534,34 @@ pub fn serializable_write(session: &mut Session, relid: u32) -> PgResult<()> {
         predicate.set_xid(xid);
     }
     predicate.on_write(storage::predicate::RelationKey { db: session.database_oid, rel: relid })
+}
+
+/// Creates the main fork of a relation this transaction makes (CREATE TABLE,
+/// TRUNCATE's and VACUUM FULL's new file), logged first so that redo creates
+/// it too; an abort unlinks it.
+pub fn create_relation_file(session: &mut Session, rel: RelFileLocator) -> PgResult<()> {
+    let xid = session.tx.xid.unwrap_or(0);
+    session.storage.xlog.insert(&WalRecord::SmgrCreate { rel: rel_id(rel), fork: ForkNumber::Main as u8 }, xid)?;
+    session.storage.store.smgr().create(rel, ForkNumber::Main, false)?;
+    session.tx.created.push(rel);
+    Ok(())
+}
+
+/// Cuts a relation's main fork to `keep` blocks (VACUUM's tail truncation).
+/// The record is flushed first: once blocks are gone from the file, redo
+/// must not bring them back from older records.
+pub fn truncate_relation_file(session: &Session, rel: RelFileLocator, keep: u32) -> PgResult<()> {
+    let xid = session.tx.xid.unwrap_or(0);
+    let lsn = session.storage.xlog.insert(&WalRecord::SmgrTruncate { rel: rel_id(rel), fork: ForkNumber::Main as u8, nblocks: keep }, xid)?;
+    session.storage.xlog.flush(lsn)?;
+    session.storage.bufmgr.drop_relation_buffers(rel, Some(ForkNumber::Main), keep).map_err(PgError::from)?;
+    session.storage.store.smgr().truncate(rel, ForkNumber::Main, keep)
+}
+
+/// Asks the checkpointer for a checkpoint and waits for it (the CHECKPOINT
+/// command, CREATE DATABASE); a cancel or terminate ends the wait.
+pub fn request_checkpoint(session: &Session, flags: u32) -> PgResult<()> {
+    let interrupts = &session.interrupts;
+    let deadline = session.deadline;
+    session.storage.xlog.request_checkpoint(flags | storage::xlog::CHECKPOINT_WAIT, || interrupts.check(deadline))
 }

@@ -77,6 +77,9 @@ pub fn initialize(dir: &Path, opts: &BootstrapOptions) -> std::io::Result<()> {
     write_file(&dir.join("pg_hba.conf"), &hba_conf(method))?;
     write_file(&dir.join("postgresql.conf"), POSTGRESQL_CONF)?;
     storage::transam::Transam::bootstrap(dir).map_err(|e| std::io::Error::other(e.message))?;
+    let control = storage::transam::control::ControlFile::read(dir).map_err(|e| std::io::Error::other(e.message))?;
+    storage::xlog::checkpoint::bootstrap(dir, control.next_xid, control.next_oid)
+        .map_err(|e| std::io::Error::other(e.message))?;
     write_file(&dir.join("PG_VERSION"), &format!("{PG_MAJOR_VERSION}\n"))?;
     fs::File::open(dir)?.sync_all()
 }

@@ -80,6 +80,11 @@ enum ChildKind {
     Autovacuum,
     /// `backend --role=bgwriter` (needs no ProcArray slot).
     BgWriter,
+    /// `backend --role=checkpointer`: checkpoints, and the shutdown
+    /// checkpoint once every other child has exited (SIGUSR2).
+    Checkpointer,
+    /// `backend --role=walwriter`: flushes WAL in the background.
+    WalWriter,
 }
 
 struct ChildInfo {
@@ -97,6 +102,8 @@ pub struct Postmaster {
     exit_code: i32,
     /// When to start an auxiliary process again (it is not running).
     aux_due: HashMap<ChildKind, Instant>,
+    /// Shutdown: the checkpointer was told to write the shutdown checkpoint.
+    checkpointer_told: bool,
 }
 
 fn describe_exit(status: &WaitStatus) -> String {
@@ -128,7 +135,7 @@ impl Postmaster {
     pub fn new(cfg: ServerConfig) -> Result<Postmaster, storage::StorageError> {
         let shmem = Self::create_shmem(&cfg)?;
         let free_slots = (0..cfg.max_connections as usize).rev().collect();
-        Ok(Postmaster { cfg, shmem, children: HashMap::new(), free_slots, state: State::Starting, exit_code: 0, aux_due: HashMap::new() })
+        Ok(Postmaster { cfg, shmem, children: HashMap::new(), free_slots, state: State::Starting, exit_code: 0, aux_due: HashMap::new(), checkpointer_told: false })
     }
 
     fn create_shmem(cfg: &ServerConfig) -> Result<SharedMemory, storage::StorageError> {
@@ -267,6 +274,8 @@ impl Postmaster {
         let (role, slot, what) = match kind {
             ChildKind::Autovacuum => ("autovacuum", Some(self.cfg.max_connections as usize), "autovacuum launcher"),
             ChildKind::BgWriter => ("bgwriter", None, "background writer"),
+            ChildKind::Checkpointer => ("checkpointer", None, "checkpointer"),
+            ChildKind::WalWriter => ("walwriter", None, "WAL writer"),
             ChildKind::Client | ChildKind::Startup => return,
         };
         self.aux_due.remove(&kind);
@@ -296,6 +305,8 @@ impl Postmaster {
             self.state = State::Running;
             self.write_status("ready");
             tracing::info!("database system is ready to accept connections");
+            self.launch_aux(ChildKind::Checkpointer);
+            self.launch_aux(ChildKind::WalWriter);
             self.launch_aux(ChildKind::BgWriter);
             self.launch_aux(ChildKind::Autovacuum);
         } else {
@@ -371,7 +382,7 @@ impl Postmaster {
                     self.free_slots.push(slot);
                 }
             }
-            if matches!(child.kind, ChildKind::Autovacuum | ChildKind::BgWriter) && self.state == State::Running {
+            if child.kind != ChildKind::Client && self.state == State::Running {
                 self.aux_due.insert(child.kind, Instant::now() + Duration::from_secs(1));
             }
             let normal = matches!(status, WaitStatus::Exited(_, 0) | WaitStatus::Exited(_, 1));
@@ -393,6 +404,16 @@ impl Postmaster {
         }
     }
 
+    /// Shutdown's SIGTERM: every child but the checkpointer, which writes the
+    /// shutdown checkpoint once the others are gone.
+    fn signal_all_but_checkpointer(&self, sig: Signal) {
+        for (pid, c) in &self.children {
+            if c.kind != ChildKind::Checkpointer {
+                let _ = kill(Pid::from_raw(*pid), sig);
+            }
+        }
+    }
+
     fn shutdown_smart(&mut self) {
         if matches!(self.state, State::Starting | State::Running | State::CrashRestart { .. }) {
             tracing::info!("received smart shutdown request");
@@ -405,7 +426,7 @@ impl Postmaster {
         if matches!(self.state, State::Starting | State::Running | State::CrashRestart { .. } | State::Smart) {
             tracing::info!("received fast shutdown request");
             tracing::info!("aborting any active transactions");
-            self.signal_all(Signal::SIGTERM);
+            self.signal_all_but_checkpointer(Signal::SIGTERM);
             self.state = State::Fast { since: Instant::now(), killed: false };
             self.write_status("stopping");
         }
@@ -424,6 +445,20 @@ impl Postmaster {
     /// Moves the state machine on; Some(exit code) when the postmaster should exit.
     fn advance_state(&mut self) -> Option<i32> {
         let now = Instant::now();
+        if matches!(self.state, State::Fast { killed: false, .. })
+            && !self.children.is_empty()
+            && self.children.values().all(|c| c.kind == ChildKind::Checkpointer)
+        {
+            // Everything else is gone: the shutdown checkpoint, which takes
+            // as long as it takes (no SIGKILL for it).
+            if !self.checkpointer_told {
+                self.checkpointer_told = true;
+                for pid in self.children.keys() {
+                    let _ = kill(Pid::from_raw(*pid), Signal::SIGUSR2);
+                }
+            }
+            return None;
+        }
         match &mut self.state {
             State::Starting => None,
             State::Running => {
@@ -453,7 +488,7 @@ impl Postmaster {
                     return Some(self.finish_shutdown());
                 }
                 // The last session is gone: stop the auxiliary processes.
-                self.signal_all(Signal::SIGTERM);
+                self.signal_all_but_checkpointer(Signal::SIGTERM);
                 self.state = State::Fast { since: now, killed: false };
                 None
             }

@@ -23,6 +23,7 @@ pub mod shmem;
 pub mod smgr;
 pub mod smgr_store;
 pub mod transam;
+pub mod xlog;
 
 /// Failures of this crate; callers map them to a SQLSTATE where they reach a client.
 #[derive(Debug, thiserror::Error)]

@@ -65,6 +65,15 @@ pub(crate) fn futex_wait(word: &AtomicU32, expected: u32) {
     let _ = futex::wait(word, futex::Flags::empty(), expected, None);
 }
 
+/// As [`futex_wait`], giving up after `timeout`.
+pub(crate) fn futex_wait_timeout(word: &AtomicU32, expected: u32, timeout: std::time::Duration) {
+    let ts = futex::Timespec {
+        tv_sec: timeout.as_secs().min(i64::MAX as u64) as i64,
+        tv_nsec: i64::from(timeout.subsec_nanos()),
+    };
+    let _ = futex::wait(word, futex::Flags::empty(), expected, Some(&ts));
+}
+
 /// Wakes every process sleeping in [`futex_wait`] on `word`.
 pub(crate) fn futex_wake_all(word: &AtomicU32) {
     let _ = futex::wake(word, futex::Flags::empty(), i32::MAX as u32);

@@ -55,7 +55,7 @@ use crate::lwlock::{LWLock, LWLockGuard, LWLockMode, PaddedLWLock};
 pub const SHMEM_MAGIC: u64 = 0x4f58_4950_4753_484d;
 /// Bumped whenever the layout of anything in the segment changes; a child built
 /// from another layout refuses to attach.
-pub const SHMEM_LAYOUT_VERSION: u32 = 4;
+pub const SHMEM_LAYOUT_VERSION: u32 = 5;
 
 /// Types that may live in the segment and be reached through a shared
 /// reference from any process.
@@ -105,10 +105,17 @@ pub enum RegionId {
     PredLocks,
     /// rw-conflict edges ([`crate::predicate::RwConflictSlot`], 5 per serializable transaction).
     RwConflicts,
+    /// WAL insertion and flush positions, checkpoint requests, `pg_stat_wal`
+    /// ([`crate::xlog::XlogCtl`], 1).
+    XlogCtl,
+    /// WAL insertion slots ([`crate::xlog::InsertSlot`], `NUM_INSERT_SLOTS`).
+    XlogInsertSlots,
+    /// The WAL buffers: a ring of `wal_buffers` 8 KiB pages (`AtomicU64`).
+    XlogBuffers,
 }
 
 impl RegionId {
-    pub const ALL: [RegionId; 11] = [
+    pub const ALL: [RegionId; 14] = [
         RegionId::Transam,
         RegionId::ClogSlots,
         RegionId::ClogWords,
@@ -120,6 +127,9 @@ impl RegionId {
         RegionId::PredXacts,
         RegionId::PredLocks,
         RegionId::RwConflicts,
+        RegionId::XlogCtl,
+        RegionId::XlogInsertSlots,
+        RegionId::XlogBuffers,
     ];
 
     /// (element size, element alignment, element count) for a layout.
@@ -139,6 +149,9 @@ impl RegionId {
             RegionId::PredXacts => of::<crate::predicate::SerializableXactSlot>(crate::predicate::xact_slots(l)),
             RegionId::PredLocks => of::<crate::predicate::PredicateLockSlot>(crate::predicate::lock_slots(l)),
             RegionId::RwConflicts => of::<crate::predicate::RwConflictSlot>(crate::predicate::conflict_slots(l)),
+            RegionId::XlogCtl => of::<crate::xlog::XlogCtl>(1),
+            RegionId::XlogInsertSlots => of::<crate::xlog::InsertSlot>(crate::xlog::NUM_INSERT_SLOTS),
+            RegionId::XlogBuffers => of::<AtomicU64>(l.wal_buffers as usize * BLCKSZ / 8),
         }
     }
 }
@@ -166,6 +179,7 @@ pub struct ShmemHeader {
     pages_offset: u64,
     clog_buffers: u32,
     lock_slots: u32,
+    wal_buffers: u32,
     /// Where each [`RegionId`] starts, in `RegionId::ALL` order.
     region_offsets: [u64; NUM_REGIONS],
     /// The postmaster's pid (written once).
@@ -255,6 +269,8 @@ pub struct ShmemLayout {
     pub clog_buffers: u32,
     /// Entries of the heavyweight lock table.
     pub lock_slots: u32,
+    /// WAL buffers, in 8 KiB pages (`wal_buffers`).
+    pub wal_buffers: u32,
 }
 
 /// Where each region starts; computed the same way by every process.
@@ -274,7 +290,9 @@ struct Offsets {
 impl ShmemLayout {
     /// The layout for `proc_slots` backends and `buffers` shared buffers, with
     /// PostgreSQL's defaults for the rest: CLOG buffers = buffers / 512 within
-    /// 4..=128, and `max_locks_per_transaction` (64) lock entries per slot.
+    /// 4..=128, `max_locks_per_transaction` (64) lock entries per slot, and WAL
+    /// buffers = buffers / 32 within 1..=16 MiB (PostgreSQL's lower bound is
+    /// 64 KiB; ours holds a record of up to half the ring in one piece).
     pub fn new(proc_slots: u32, buffers: u32) -> ShmemLayout {
         ShmemLayout::with_locks(proc_slots, buffers, 64)
     }
@@ -286,6 +304,7 @@ impl ShmemLayout {
             buffers,
             clog_buffers: (buffers / 512).clamp(4, 128),
             lock_slots: max_locks_per_transaction.max(10) * proc_slots.max(1),
+            wal_buffers: (buffers / 32).clamp(128, 2048),
         }
     }
 
@@ -557,6 +576,7 @@ impl SharedMemory {
                 pages_offset: offsets.pages as u64,
                 clog_buffers: layout.clog_buffers,
                 lock_slots: layout.lock_slots,
+                wal_buffers: layout.wal_buffers,
                 region_offsets: offsets.regions.map(|o| o as u64),
                 postmaster_pid: AtomicI32::new(postmaster_pid),
                 quit_reason: AtomicU32::new(QuitReason::None as u32),
@@ -663,7 +683,13 @@ impl SharedMemory {
     /// The layout this segment was made for.
     pub fn layout(&self) -> ShmemLayout {
         let h = self.header();
-        ShmemLayout { proc_slots: h.proc_slots, buffers: h.buffers, clog_buffers: h.clog_buffers, lock_slots: h.lock_slots }
+        ShmemLayout {
+            proc_slots: h.proc_slots,
+            buffers: h.buffers,
+            clog_buffers: h.clog_buffers,
+            lock_slots: h.lock_slots,
+            wal_buffers: h.wal_buffers,
+        }
     }
 
     /// The slice of subsystem region `id`. Panics if `T` is not the region's

@@ -5,7 +5,6 @@ use sqlparser::ast::ObjectName;
 
 use catalog::heap_catalog::CatalogWriter;
 use storage::lmgr::{LockMode, LockTag};
-use storage::smgr::RelFileLocator;
 use types::{PgError, PgResult, SqlState};
 
 use super::*;
@@ -36,25 +35,6 @@ pub(crate) fn in_use_error(what: &str, name: &str, n: usize) -> PgError {
     })
 }
 
-/// Copies a directory's files (one level: a database directory has no
-/// subdirectories) and fsyncs them and the new directory.
-pub(crate) fn copy_dir(from: &std::path::Path, to: &std::path::Path) -> std::io::Result<()> {
-    std::fs::create_dir(to)?;
-    for entry in std::fs::read_dir(from)? {
-        let entry = entry?;
-        if entry.file_type()?.is_file() {
-            let dest = to.join(entry.file_name());
-            std::fs::copy(entry.path(), &dest)?;
-            std::fs::File::open(&dest)?.sync_all()?;
-        }
-    }
-    std::fs::File::open(to)?.sync_all()?;
-    if let Some(parent) = to.parent() {
-        std::fs::File::open(parent)?.sync_all()?;
-    }
-    Ok(())
-}
-
 /// CREATE DATABASE name: a copy of template1's files (PostgreSQL's
 /// FILE_COPY strategy) under a new OID, and its `pg_database` row.
 pub(crate) fn create_database(session: &mut Session, name: &ObjectName) -> PgResult<Outcome> {
@@ -83,14 +63,20 @@ pub(crate) fn create_database(session: &mut Session, name: &ObjectName) -> PgRes
     session.storage.bufmgr.flush_database(template.oid).map_err(PgError::from)?;
     let data_dir = session.storage.store.smgr().data_dir().to_path_buf();
     let (from, to) = (data_dir.join("base").join(template.oid.to_string()), data_dir.join("base").join(oid.to_string()));
-    if let Err(e) = copy_dir(&from, &to) {
+    // The copy is logged, and a checkpoint follows it before the commit (the
+    // record's redo copies the template as it is then, so redo must never
+    // reach it once the template may have changed: PostgreSQL's FILE_COPY
+    // strategy).
+    let xid = session.tx.xid.unwrap_or(0);
+    session.storage.xlog.insert(&wal::WalRecord::DbCreate { db: oid, template: template.oid }, xid)?;
+    if let Err(e) = storage::xlog::redo::copy_dir(&from, &to) {
         let _ = std::fs::remove_dir_all(&to);
         return Err(PgError::new(SqlState::IoError, format!("could not copy directory \"{}\" to \"{}\": {e}", from.display(), to.display())));
     }
     session.tx.created_dirs.push(to);
+    crate::xact::request_checkpoint(session, storage::xlog::CHECKPOINT_IMMEDIATE | storage::xlog::CHECKPOINT_FORCE)?;
     let row = catalog::system::DatabaseRow { oid, name, owner: session.user_oid, is_template: false, allow_connections: true, conn_limit: -1 };
-    let rels = [RelFileLocator::shared(catalog::system::PG_DATABASE)];
-    crate::xact::with_write(session, &rels, |env, w| CatalogWriter { env, db_oid: 0 }.create_database(w, &row))?;
+    crate::xact::with_write(session, |env, w| CatalogWriter { env, db_oid: 0 }.create_database(w, &row))?;
     Ok(Outcome::Command("CREATE DATABASE".into()))
 }
 
@@ -123,8 +109,7 @@ pub(crate) fn drop_database(session: &mut Session, names: &[ObjectName], if_exis
     if n > 0 {
         return Err(in_use_error("database", &name, n));
     }
-    let rels = [RelFileLocator::shared(catalog::system::PG_DATABASE)];
-    crate::xact::with_write(session, &rels, |env, w| CatalogWriter { env, db_oid: 0 }.delete_rows(&[(catalog::system::PG_DATABASE, tid)], w))?;
+    crate::xact::with_write(session, |env, w| CatalogWriter { env, db_oid: 0 }.delete_rows(&[(catalog::system::PG_DATABASE, tid)], w))?;
     session.tx.drop_db_at_commit.push(db.oid);
     Ok(Outcome::Command("DROP DATABASE".into()))
 }

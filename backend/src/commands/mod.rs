@@ -30,6 +30,7 @@ use vacuum::*;
 /// Handles the DDL statements of this module; None for any other statement.
 pub fn ddl_statement(session: &mut Session, stmt: &Statement) -> Option<PgResult<Outcome>> {
     Some(match stmt {
+        s if crate::syntax::is_checkpoint(s) => checkpoint(session),
         Statement::CreateTable(ct) => create_table(session, ct),
         Statement::Drop { object_type: ObjectType::Table, if_exists, names, cascade, .. } => {
             drop_tables(session, names, *if_exists, *cascade)
@@ -119,4 +120,16 @@ pub(crate) fn catalog_changed(session: &mut Session) {
     session.tx.catalog_changed = true;
     session.local_catalog_version += 1;
     session.relcache.invalidate();
+}
+
+/// CHECKPOINT: an immediate checkpoint by the checkpointer, waited for.
+/// Superusers only (PostgreSQL 15 also admits members of pg_checkpoint,
+/// a role we do not have yet).
+fn checkpoint(session: &mut Session) -> PgResult<Outcome> {
+    if !session.is_superuser {
+        return Err(PgError::new(SqlState::InsufficientPrivilege, "must be superuser or have privileges of pg_checkpoint to do CHECKPOINT"));
+    }
+    let flags = storage::xlog::CHECKPOINT_IMMEDIATE | storage::xlog::CHECKPOINT_FORCE;
+    crate::xact::request_checkpoint(session, flags)?;
+    Ok(Outcome::Command("CHECKPOINT".into()))
 }

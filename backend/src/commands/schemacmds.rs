@@ -5,7 +5,6 @@ use sqlparser::ast::{ObjectName, ObjectNamePart};
 use catalog::heap_catalog::CatalogWriter;
 use catalog::system::PG_CATALOG_NAMESPACE;
 use storage::lmgr::{LockMode, LockTag};
-use storage::smgr::RelFileLocator;
 use types::{PgError, PgResult, SqlState};
 
 use super::*;
@@ -43,8 +42,7 @@ pub(crate) fn create_schema(session: &mut Session, schema: &sqlparser::ast::Sche
     crate::xact::ensure_xid(session)?;
     let oid = session.storage.transam.new_oid()?;
     let (db, owner) = (session.database_oid, session.user_oid);
-    let rels = [RelFileLocator::new(db, catalog::system::PG_NAMESPACE)];
-    crate::xact::with_write(session, &rels, |env, w| CatalogWriter { env, db_oid: db }.create_namespace(w, oid, &name, owner))?;
+    crate::xact::with_write(session, |env, w| CatalogWriter { env, db_oid: db }.create_namespace(w, oid, &name, owner))?;
     catalog_changed(session);
     Ok(Outcome::Command("CREATE SCHEMA".into()))
 }
@@ -99,8 +97,7 @@ pub(crate) fn drop_schemas(session: &mut Session, names: &[ObjectName], if_exist
         let Some(tid) = with_reader(session, |r| r.namespace_row(nsp))? else {
             return Err(PgError::new(SqlState::InvalidSchemaName, format!("schema \"{name}\" does not exist")));
         };
-        let rels = [RelFileLocator::new(db, catalog::system::PG_NAMESPACE)];
-        crate::xact::with_write(session, &rels, |env, w| CatalogWriter { env, db_oid: db }.delete_rows(&[(catalog::system::PG_NAMESPACE, tid)], w))?;
+        crate::xact::with_write(session, |env, w| CatalogWriter { env, db_oid: db }.delete_rows(&[(catalog::system::PG_NAMESPACE, tid)], w))?;
         catalog_changed(session);
     }
     Ok(Outcome::Command("DROP SCHEMA".into()))

@@ -12,7 +12,7 @@ use catalog::heap_catalog::{CatalogWriter, NewColumn, RelationInfo};
 use catalog::system::PG_CATALOG_NAMESPACE;
 use storage::heap::tuple::{MAX_HEAP_ATTRIBUTE_NUMBER, type_storage};
 use storage::lmgr::{LockMode, LockTag};
-use storage::smgr::{ForkNumber, RelFileLocator};
+use storage::smgr::RelFileLocator;
 use types::{PgError, PgResult, SqlState};
 
 use super::*;
@@ -97,14 +97,10 @@ pub(crate) fn create_table(session: &mut Session, ct: &CreateTable) -> PgResult<
     crate::xact::ensure_xid(session)?;
     let oid = session.storage.transam.new_oid()?;
     let rel = RelFileLocator::new(session.database_oid, oid);
-    session.storage.store.smgr().create(rel, ForkNumber::Main, false)?;
-    session.tx.created.push(rel);
+    crate::xact::create_relation_file(session, rel)?;
     let owner = session.user_oid;
     let db = session.database_oid;
-    let catalogs: Vec<RelFileLocator> = catalog::system::CATALOGS.iter().map(|c| RelFileLocator::new(db, c.oid)).collect();
-    let mut rels = catalogs;
-    rels.push(rel);
-    crate::xact::with_write(session, &rels, |env, w| {
+    crate::xact::with_write(session, |env, w| {
         let writer = CatalogWriter { env, db_oid: db };
         let mut next_oid = || env.tx.new_oid();
         writer.create_relation(w, oid, oid, namespace, &name, owner, 'r', &columns, &mut next_oid)
@@ -159,13 +155,12 @@ pub(crate) fn drop_tables(session: &mut Session, names: &[ObjectName], if_exists
         }
     }
     let db = session.database_oid;
-    let rels: Vec<RelFileLocator> = catalog::system::CATALOGS.iter().map(|c| RelFileLocator::new(db, c.oid)).collect();
     for rel in targets {
         let rows = with_reader(session, |r| r.relation_rows(rel.oid))?;
         if rows.is_empty() {
             return Err(PgError::new(SqlState::UndefinedTable, format!("table \"{}\" does not exist", rel.name)));
         }
-        crate::xact::with_write(session, &rels, |env, w| CatalogWriter { env, db_oid: db }.delete_rows(&rows, w))?;
+        crate::xact::with_write(session, |env, w| CatalogWriter { env, db_oid: db }.delete_rows(&rows, w))?;
         session.tx.drop_at_commit.push(rel.locator(db));
         catalog_changed(session);
     }
@@ -181,19 +176,16 @@ pub(crate) fn truncate(session: &mut Session, names: &[ObjectName]) -> PgResult<
         }
     }
     let db = session.database_oid;
-    let mut rels: Vec<RelFileLocator> = catalog::system::CATALOGS.iter().map(|c| RelFileLocator::new(db, c.oid)).collect();
     for rel in targets {
         crate::xact::ensure_xid(session)?;
         let new_node = session.storage.transam.new_oid()?;
         let new_loc = RelFileLocator::new(db, new_node);
-        session.storage.store.smgr().create(new_loc, ForkNumber::Main, false)?;
-        session.tx.created.push(new_loc);
-        rels.push(new_loc);
+        crate::xact::create_relation_file(session, new_loc)?;
         let Some((tid, mut class)) = with_reader(session, |r| r.class_by_oid(rel.oid))? else {
             return Err(PgError::internal(format!("cache lookup failed for relation {}", rel.oid)));
         };
         class.relfilenode = new_node;
-        crate::xact::with_write(session, &rels, |env, w| CatalogWriter { env, db_oid: db }.update_class(tid, &class, w))?;
+        crate::xact::with_write(session, |env, w| CatalogWriter { env, db_oid: db }.update_class(tid, &class, w))?;
         session.tx.drop_at_commit.push(rel.locator(db));
         catalog_changed(session);
     }

@@ -5,7 +5,6 @@ use sqlparser::ast::ObjectName;
 
 use catalog::heap_catalog::CatalogWriter;
 use storage::lmgr::{LockMode, LockTag};
-use storage::smgr::RelFileLocator;
 use types::{PgError, PgResult, SqlState};
 
 use super::*;
@@ -83,10 +82,6 @@ pub(crate) fn role_lock(name: &str) -> LockTag {
     LockTag::Object { db: 0, class_oid: catalog::system::PG_AUTHID, obj_oid: name_hash(0, name), sub_id: 0 }
 }
 
-pub(crate) fn authid_rels() -> [RelFileLocator; 1] {
-    [RelFileLocator::shared(catalog::system::PG_AUTHID)]
-}
-
 /// CREATE ROLE / CREATE USER / CREATE GROUP.
 pub(crate) fn create_role(session: &mut Session, cr: &sqlparser::ast::CreateRole) -> PgResult<Outcome> {
     use sqlparser::ast::{Password, RoleOption as O};
@@ -142,7 +137,7 @@ pub(crate) fn create_role(session: &mut Session, cr: &sqlparser::ast::CreateRole
         if empty_password {
             session.notices.push(("NOTICE", "00000", "empty string is not a valid password, clearing password".into(), None));
         }
-        crate::xact::with_write(session, &authid_rels(), |env, w| CatalogWriter { env, db_oid: 0 }.create_role(w, &row))?;
+        crate::xact::with_write(session, |env, w| CatalogWriter { env, db_oid: 0 }.create_role(w, &row))?;
     }
     Ok(Outcome::Command("CREATE ROLE".into()))
 }
@@ -168,7 +163,7 @@ pub(crate) fn alter_role(session: &mut Session, name: &sqlparser::ast::Ident, op
     if options.iter().any(|o| matches!(o, O::Password(Password::Password(e)) if constant_text(e).is_ok_and(|t| t.is_empty()))) {
         session.notices.push(("NOTICE", "00000", "empty string is not a valid password, clearing password".into(), None));
     }
-    crate::xact::with_write(session, &authid_rels(), |env, w| CatalogWriter { env, db_oid: 0 }.update_role(tid, &row, w))?;
+    crate::xact::with_write(session, |env, w| CatalogWriter { env, db_oid: 0 }.update_role(tid, &row, w))?;
     Ok(Outcome::Command("ALTER ROLE".into()))
 }
 
@@ -192,7 +187,7 @@ pub(crate) fn drop_roles(session: &mut Session, names: &[ObjectName], if_exists:
         if row.oid == catalog::role::BOOTSTRAP_SUPERUSER_OID {
             return Err(PgError::new(SqlState::ObjectInUse, format!("cannot drop role {name} because it is required by the database system")));
         }
-        crate::xact::with_write(session, &authid_rels(), |env, w| {
+        crate::xact::with_write(session, |env, w| {
             CatalogWriter { env, db_oid: 0 }.delete_rows(&[(catalog::system::PG_AUTHID, tid)], w)
         })?;
     }

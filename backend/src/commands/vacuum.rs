@@ -5,7 +5,7 @@ use sqlparser::ast::ObjectNamePart;
 
 use catalog::heap_catalog::CatalogWriter;
 use storage::lmgr::{LockMode, LockTag};
-use storage::smgr::{ForkNumber, RelFileLocator};
+use storage::smgr::RelFileLocator;
 use types::{PgError, PgResult, SqlState};
 
 use super::*;
@@ -121,8 +121,7 @@ pub(crate) fn truncate_empty_tail(session: &mut Session, oid: u32, rel: RelFileL
         let n = storage::heap::heapam::nblocks(&env, rel)?;
         if empty > 0 {
             let keep = n - empty;
-            session.storage.bufmgr.drop_relation_buffers(rel, Some(ForkNumber::Main), keep).map_err(PgError::from)?;
-            session.storage.store.smgr().truncate(rel, ForkNumber::Main, keep)?;
+            crate::xact::truncate_relation_file(session, rel, keep)?;
         }
         Ok(())
     })();
@@ -141,9 +140,7 @@ pub(crate) fn vacuum_full(session: &mut Session, oid: u32) -> PgResult<()> {
     crate::xact::ensure_xid(session)?;
     let new_node = session.storage.transam.new_oid()?;
     let (from, to) = (rel.locator(db), RelFileLocator::new(db, new_node));
-    session.storage.store.smgr().create(to, ForkNumber::Main, false)?;
-    session.tx.created.push(to);
-    session.tx.dirty.insert(to);
+    crate::xact::create_relation_file(session, to)?;
     let oldest_xmin = session.storage.transam.oldest_xmin();
     let (copied, _removed) = {
         let env = session.storage.heap_env();
@@ -155,8 +152,7 @@ pub(crate) fn vacuum_full(session: &mut Session, oid: u32) -> PgResult<()> {
         return Err(PgError::internal(format!("cache lookup failed for relation {oid}")));
     };
     class.relfilenode = new_node;
-    let rels: Vec<RelFileLocator> = catalog::system::CATALOGS.iter().map(|c| RelFileLocator::new(db, c.oid)).collect();
-    crate::xact::with_write(session, &rels, |env, w| CatalogWriter { env, db_oid: db }.update_class(tid, &class, w))?;
+    crate::xact::with_write(session, |env, w| CatalogWriter { env, db_oid: db }.update_class(tid, &class, w))?;
     session.tx.drop_at_commit.push(from);
     catalog_changed(session);
     storage::pgstat::TableStats::new(session.shmem).vacuumed(db, oid, copied, 0, crate::session::now_pg(), false);

@@ -78,14 +78,28 @@ pub fn exec_statement(
         Ok(outcome) => match session.finish_statement() {
             Ok(()) => Ok(outcome),
             Err(e) => {
+                panic_if_critical(&e);
                 session.fail_statement();
                 Err(e)
             }
         },
         Err(e) => {
+            panic_if_critical(&e);
             session.fail_statement();
             Err(e)
         }
+    }
+}
+
+/// A PANIC (a failure in PostgreSQL's critical sections: a page changed in
+/// shared memory whose WAL record could not be written, a commit record
+/// that could not be flushed): shared memory can no longer be trusted, so
+/// the process aborts, and the postmaster reinitialises and recovers from
+/// the WAL, as after any backend crash.
+fn panic_if_critical(e: &PgError) {
+    if e.severity == types::error::Severity::Panic {
+        eprintln!("PANIC:  {}", e.message);
+        std::process::abort();
     }
 }
 

@@ -9,6 +9,7 @@ use std::sync::Arc;
 use super::mapping::{BufTable, MappingFull, partition_of};
 use super::strategy::{BufferAccessStrategy, get_victim};
 use super::tag::{BLCKSZ, BlockNumber, BufferTag, ForkNumber, RelFileLocator};
+use wal::record::PageOp;
 use super::BufferError;
 use crate::StorageError;
 use crate::lwlock::{LWLockGuard, LWLockMode, futex_wait, futex_wake_all};
@@ -24,15 +25,38 @@ pub trait BlockStore: Send + Sync {
     fn write_block(&self, tag: &BufferTag, buf: &[u8; BLCKSZ]) -> Result<(), StorageError>;
 }
 
-/// The WAL-before-data interlock (rule 9 in the README). Before a dirty page is
-/// written, the buffer manager calls [`WalFlush::flush_up_to`] with the page's
-/// LSN; the WAL issue implements it with `XLogFlush`. Until then [`NoWal`].
+/// The buffer manager's view of the WAL (`crate::xlog::Xlog` implements it;
+/// tests without WAL use [`NoWal`]): logging page changes (rule 7) and the
+/// WAL-before-data interlock (rule 9): before a dirty page is written, the
+/// buffer manager calls [`WalFlush::flush_up_to`] with the page's LSN.
 pub trait WalFlush: Send + Sync {
     /// Makes WAL durable at least up to `lsn`.
     fn flush_up_to(&self, lsn: u64) -> Result<(), StorageError>;
     /// Whether WAL up to `lsn` still has to be flushed (BULKREAD rings avoid
     /// buffers for which it does).
     fn needs_flush(&self, lsn: u64) -> bool;
+    /// Logs a page change (`before` -> `after`); returns the LSN to stamp on
+    /// the page, `None` when nothing is logged.
+    fn log_page(
+        &self,
+        _tag: &BufferTag,
+        _before: &[u8; BLCKSZ],
+        _after: &[u8; BLCKSZ],
+        _op: PageOp,
+        _xid: u64,
+    ) -> Result<Option<u64>, StorageError> {
+        Ok(None)
+    }
+    /// Before an unlogged hint-bit change: logs the page's image if it is the
+    /// first change since the redo point; returns the LSN to stamp.
+    fn log_hint(&self, _tag: &BufferTag, _page: &[u8; BLCKSZ]) -> Result<Option<u64>, StorageError> {
+        Ok(None)
+    }
+    /// Whether "committed" hint bits may be set now (no asynchronous commit's
+    /// record is still unflushed).
+    fn commit_hints_allowed(&self) -> bool {
+        true
+    }
 }
 
 /// No WAL yet: nothing to flush.
@@ -55,6 +79,12 @@ pub fn page_lsn(page: &[u8; BLCKSZ]) -> u64 {
     let hi = u32::from_le_bytes([page[0], page[1], page[2], page[3]]);
     let lo = u32::from_le_bytes([page[4], page[5], page[6], page[7]]);
     (u64::from(hi) << 32) | u64::from(lo)
+}
+
+/// Stamps `lsn` on a page (the inverse of [`page_lsn`]).
+pub fn set_page_lsn(page: &mut [u8; BLCKSZ], lsn: u64) {
+    page[0..4].copy_from_slice(&((lsn >> 32) as u32).to_le_bytes());
+    page[4..8].copy_from_slice(&(lsn as u32).to_le_bytes());
 }
 
 /// How [`BufferManager::read_buffer`] fills a buffer that is not resident.
@@ -478,6 +508,14 @@ impl<'a> BufferManager<'a> {
     }
 
     fn flush_matching(&self, pred: impl Fn(&BufferTag) -> bool) -> Result<usize, StorageError> {
+        self.flush_matching_paced(pred, &mut |_| {})
+    }
+
+    fn flush_matching_paced(
+        &self,
+        pred: impl Fn(&BufferTag) -> bool,
+        pace: &mut dyn FnMut(usize),
+    ) -> Result<usize, StorageError> {
         let mut written = 0;
         for id in 0..self.pool.len() {
             let desc = self.pool.desc(id);
@@ -497,6 +535,7 @@ impl<'a> BufferManager<'a> {
             self.unpin(id);
             result?;
             written += 1;
+            pace(written);
         }
         Ok(written)
     }
@@ -505,6 +544,18 @@ impl<'a> BufferManager<'a> {
     /// hold no content lock (rule 7: a flush takes them in shared mode).
     pub fn flush_all(&self) -> Result<usize, StorageError> {
         self.flush_matching(|_| true)
+    }
+
+    /// The number of dirty buffers now.
+    pub fn count_dirty(&self) -> usize {
+        let want = buf_state::VALID | buf_state::DIRTY;
+        self.pool.descs().iter().filter(|d| d.load_state() & want == want).count()
+    }
+
+    /// [`Self::flush_all`], calling `pace` with the count written so far after
+    /// each write (a checkpoint spreads its writes by sleeping there).
+    pub fn flush_all_paced(&self, pace: &mut dyn FnMut(usize)) -> Result<usize, StorageError> {
+        self.flush_matching_paced(|_| true, pace)
     }
 
     /// Writes out the dirty buffers of one relation (all forks).
@@ -764,11 +815,57 @@ pub struct BufferWriteGuard<'p> {
 
 impl BufferWriteGuard<'_> {
     /// Marks the page dirty (rule 7: only under the exclusive content lock).
-    /// The WAL record for the change is inserted before the lock is released.
+    /// A change to the page is logged with [`Self::log_change`], which does
+    /// this too; alone, this is for pages the WAL does not cover.
     pub fn mark_dirty(&mut self) {
         let desc = self.pin.mgr.pool.desc(self.pin.id);
         let s = desc.lock_header();
         desc.unlock_header(s | buf_state::DIRTY | buf_state::JUST_DIRTIED);
+    }
+
+    /// A copy of the page as it is now: what [`Self::log_change`] compares
+    /// the changed page with.
+    pub fn before_image(&self) -> Box<[u8; BLCKSZ]> {
+        Box::new(**self)
+    }
+
+    /// Marks the page dirty and logs its change since `before` (rule 7):
+    /// dirty first, so that a checkpoint whose redo point follows the record
+    /// finds the buffer dirty; then the record, whose end LSN is stamped on
+    /// the page before the content lock is released. The page is already
+    /// changed, so failing to log it is PANIC: shared memory can no longer be
+    /// trusted to match the WAL (PostgreSQL's critical section).
+    pub fn log_change(&mut self, before: &[u8; BLCKSZ], op: PageOp, xid: u64) -> types::PgResult<()> {
+        self.mark_dirty();
+        let tag = self.pin.tag;
+        match self.pin.mgr.wal.log_page(&tag, before, &self.page, op, xid) {
+            Ok(Some(lsn)) => {
+                set_page_lsn(&mut self.page, lsn);
+                Ok(())
+            }
+            Ok(None) => Ok(()),
+            Err(e) => {
+                let e = types::PgError::from(e);
+                Err(types::PgError { severity: types::error::Severity::Panic, ..e })
+            }
+        }
+    }
+
+    /// Marks the page dirty for a hint-bit change, which is not logged, but
+    /// the first change of a page since the redo point logs its image, so a
+    /// torn write of it can be repaired (checksums are always on).
+    pub fn mark_dirty_hint(&mut self) -> types::PgResult<()> {
+        let tag = self.pin.tag;
+        if let Some(lsn) = self.pin.mgr.wal.log_hint(&tag, &self.page).map_err(types::PgError::from)? {
+            set_page_lsn(&mut self.page, lsn);
+        }
+        self.mark_dirty();
+        Ok(())
+    }
+
+    /// Whether hint bits saying "committed" may be set now.
+    pub fn commit_hints_allowed(&self) -> bool {
+        self.pin.mgr.wal.commit_hints_allowed()
     }
 }
 

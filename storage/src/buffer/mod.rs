@@ -40,7 +40,7 @@ mod tests;
 
 pub use bufmgr::{
     BlockStore, BufferManager, BufferReadGuard, BufferSnapshot, BufferWriteGuard, NoWal, PinnedBuffer, ReadMode,
-    WalFlush, page_lsn,
+    WalFlush, page_lsn, set_page_lsn,
 };
 pub use store::MemBlockStore;
 pub use strategy::{BufferAccessStrategy, StrategyKind};

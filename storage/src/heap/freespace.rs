@@ -88,7 +88,9 @@ pub fn record(env: &HeapEnv<'_, '_>, rel: RelFileLocator, block: BlockNumber, fr
         && *e != value
     {
         *e = value;
-        page.mark_dirty();
+        // A hint, as in PostgreSQL: not logged, but protected against a
+        // torn write by an image after each checkpoint.
+        page.mark_dirty_hint()?;
     }
     Ok(())
 }

@@ -48,11 +48,13 @@
 
 use std::collections::VecDeque;
 
+use wal::record::PageOp;
+
 use types::{PgError, PgResult, SqlState};
 
 use super::tuple::{
     HEAP_COMBOCID, HEAP_HOT_UPDATED, HEAP_KEYS_UPDATED, HEAP_LOCK_MASK, HEAP_ONLY_TUPLE, HEAP_UPDATED,
-    HEAP_XMAX_COMMITTED, HEAP_XMAX_EXCL_LOCK, HEAP_XMAX_INVALID, HEAP_XMAX_IS_MULTI, HEAP_XMAX_KEYSHR_LOCK,
+    HEAP_XMAX_COMMITTED, HEAP_XMAX_EXCL_LOCK, HEAP_XMAX_INVALID, HEAP_XMAX_IS_MULTI, HEAP_XMAX_KEYSHR_LOCK, HEAP_XMIN_COMMITTED,
     HEAP_XMAX_LOCK_ONLY, HEAP_XMAX_SHR_LOCK, MAX_HEAP_TUPLE_SIZE, TupleHeader, TupleHeaderMut,
 };
 use crate::buffer::{BufferManager, BufferTag, ForkNumber, ReadMode};
@@ -171,7 +173,7 @@ pub fn insert(env: &HeapEnv<'_, '_>, rel: RelFileLocator, mut tuple: Vec<u8>, w:
         h.set_infomask((mask & !super::tuple::HEAP_XACT_MASK) | HEAP_XMAX_INVALID);
         h.set_infomask2_flags(0);
     }
-    let tid = place_tuple(env, rel, &mut tuple, None)?;
+    let tid = place_tuple(env, rel, &mut tuple, None, w.xid)?;
     w.record(UndoRecord::Inserted { rel, tid });
     Ok(tid)
 }
@@ -195,18 +197,24 @@ fn check_tuple_size(tuple: &[u8]) -> PgResult<usize> {
 /// Adds a tuple whose header is already final (VACUUM FULL's copy): only its
 /// ctid is set, to its new address.
 pub fn insert_copy(env: &HeapEnv<'_, '_>, rel: RelFileLocator, mut tuple: Vec<u8>) -> PgResult<ItemPointer> {
-    place_tuple(env, rel, &mut tuple, None)
+    place_tuple(env, rel, &mut tuple, None, 0)
 }
 
 /// Puts `tuple` on a page with room (not `avoid`, which the caller holds),
 /// sets its ctid to itself, and returns where it went.
-fn place_tuple(env: &HeapEnv<'_, '_>, rel: RelFileLocator, tuple: &mut [u8], avoid: Option<BlockNumber>) -> PgResult<ItemPointer> {
+fn place_tuple(
+    env: &HeapEnv<'_, '_>,
+    rel: RelFileLocator,
+    tuple: &mut [u8],
+    avoid: Option<BlockNumber>,
+    xid: TransactionId,
+) -> PgResult<ItemPointer> {
     let need = check_tuple_size(tuple)?;
     let n = nblocks(env, rel)?;
     let mut tried: Vec<BlockNumber> = avoid.into_iter().collect();
     if n > 0 && Some(n - 1) != avoid {
         tried.push(n - 1);
-        if let Some(ip) = try_page(env, rel, n - 1, tuple, need)? {
+        if let Some(ip) = try_page(env, rel, n - 1, tuple, need, xid)? {
             return Ok(ip);
         }
     }
@@ -215,7 +223,7 @@ fn place_tuple(env: &HeapEnv<'_, '_>, rel: RelFileLocator, tuple: &mut [u8], avo
     for _ in 0..8 {
         let Some(block) = super::freespace::search(env, rel, need, n, &tried)? else { break };
         tried.push(block);
-        if let Some(ip) = try_page(env, rel, block, tuple, need)? {
+        if let Some(ip) = try_page(env, rel, block, tuple, need, xid)? {
             return Ok(ip);
         }
     }
@@ -231,12 +239,13 @@ fn place_tuple(env: &HeapEnv<'_, '_>, rel: RelFileLocator, tuple: &mut [u8], avo
     env.extension_lock.unlock(rel);
     let (buf, block) = extended?;
     let mut page = buf.lock_exclusive();
+    let before = page.before_image();
     if PageMut::new(&mut page).as_page().is_new() {
         PageMut::new(&mut page).init(0);
     }
     match add_to_page(&mut page, block, tuple, need)? {
         Some(ip) => {
-            page.mark_dirty();
+            page.log_change(&before, PageOp::HeapInsert, xid)?;
             Ok(ip)
         }
         None => Err(PgError::internal(format!("could not add a tuple of {} bytes to a new page", tuple.len()))),
@@ -245,12 +254,20 @@ fn place_tuple(env: &HeapEnv<'_, '_>, rel: RelFileLocator, tuple: &mut [u8], avo
 
 /// Puts the tuple on page `block` if it has room; otherwise records the
 /// page's real free space in the free-space map and returns None.
-fn try_page(env: &HeapEnv<'_, '_>, rel: RelFileLocator, block: BlockNumber, tuple: &mut [u8], need: usize) -> PgResult<Option<ItemPointer>> {
+fn try_page(
+    env: &HeapEnv<'_, '_>,
+    rel: RelFileLocator,
+    block: BlockNumber,
+    tuple: &mut [u8],
+    need: usize,
+    xid: TransactionId,
+) -> PgResult<Option<ItemPointer>> {
     let free = {
         let buf = env.bufmgr.read_buffer(tag(rel, block), ReadMode::Normal, None)?;
         let mut page = buf.lock_exclusive();
+        let before = page.before_image();
         if let Some(ip) = add_to_page(&mut page, block, tuple, need)? {
-            page.mark_dirty();
+            page.log_change(&before, PageOp::HeapInsert, xid)?;
             return Ok(Some(ip));
         }
         let p = Page::new(&page);
@@ -375,9 +392,13 @@ impl HeapScan {
 /// never changes to another committed transaction, so xmin hints stay true.
 fn set_hint_bits(buf: &crate::buffer::PinnedBuffer<'_>, hints: &[(OffsetNumber, u16, TransactionId)]) -> PgResult<()> {
     let Some(mut page) = buf.try_lock_exclusive() else { return Ok(()) };
+    // Rule 11 of wal/README.md: no "committed" hint while an asynchronous
+    // commit's record may still be unflushed.
+    let allowed = if page.commit_hints_allowed() { u16::MAX } else { !(HEAP_XMIN_COMMITTED | HEAP_XMAX_COMMITTED) };
     let mut pm = PageMut::new(&mut page);
     let mut changed = false;
     for &(off, bits, xmax) in hints {
+        let bits = bits & allowed;
         match pm.as_page().item_id(off) {
             Some(id) if id.is_normal() => {}
             _ => continue,
@@ -390,7 +411,7 @@ fn set_hint_bits(buf: &crate::buffer::PinnedBuffer<'_>, hints: &[(OffsetNumber, 
         }
     }
     if changed {
-        page.mark_dirty();
+        page.mark_dirty_hint()?;
     }
     Ok(())
 }
@@ -504,10 +525,11 @@ fn check_for_change(
         let (r, hints) = satisfies_update_at(&h, tid, w.cid, w.me(), env.tx)?;
         (r, hints, h.ctid())
     };
+    let hints = if page.commit_hints_allowed() { hints } else { hints & !(HEAP_XMIN_COMMITTED | HEAP_XMAX_COMMITTED) };
     if hints != 0 {
         let mut pm = PageMut::new(page);
         TupleHeaderMut::parse(pm.get_item_mut(tid.offset)?)?.add_infomask(hints);
-        page.mark_dirty();
+        page.mark_dirty_hint()?;
     }
     Ok((result, ctid))
 }
@@ -554,11 +576,12 @@ fn modify(
                 return Ok((latest_version_tid(env, rel, ctid, w)?.map_or(ModifyResult::Gone, ModifyResult::Updated), None));
             }
         }
+        let before = page.before_image();
         let Some(new) = new_tuple.as_mut() else {
             let mut pm = PageMut::new(&mut page);
             stamp_xmax(pm.get_item_mut(tid.offset)?, tid, w, None, false)?;
             pm.set_prunable(w.xid);
-            page.mark_dirty();
+            page.log_change(&before, PageOp::HeapDelete, w.xid)?;
             w.record(UndoRecord::Deleted { rel, tid });
             return Ok((ModifyResult::Done, None));
         };
@@ -571,7 +594,7 @@ fn modify(
             let mut pm = PageMut::new(&mut page);
             stamp_xmax(pm.get_item_mut(tid.offset)?, tid, w, Some(ip), true)?;
             pm.set_prunable(w.xid);
-            page.mark_dirty();
+            page.log_change(&before, PageOp::HeapHotUpdate, w.xid)?;
             w.record(UndoRecord::Updated { rel, old: tid, new: ip });
             return Ok((ModifyResult::Done, Some(ip)));
         }
@@ -583,20 +606,21 @@ fn modify(
             let mut pm = PageMut::new(&mut page);
             stamp_xmax(pm.get_item_mut(tid.offset)?, tid, w, None, false)?;
             pm.set_prunable(w.xid);
-            page.mark_dirty();
+            page.log_change(&before, PageOp::HeapUpdate, w.xid)?;
         }
         drop(page);
         drop(buf);
         prepare_new_version(new, w, false)?;
-        let ip = place_tuple(env, rel, new, Some(tid.block))?;
+        let ip = place_tuple(env, rel, new, Some(tid.block), w.xid)?;
         let buf = env.bufmgr.read_buffer(tag(rel, tid.block), ReadMode::Normal, None)?;
         let mut page = buf.lock_exclusive();
+        let before = page.before_image();
         let mut pm = PageMut::new(&mut page);
         let mut h = TupleHeaderMut::parse(pm.get_item_mut(tid.offset)?)?;
         h.set_ctid(ip);
         let f2 = h.as_ref().infomask2() & !HEAP_KEYS_UPDATED;
         h.set_infomask2_flags(f2);
-        page.mark_dirty();
+        page.log_change(&before, PageOp::HeapUpdate, w.xid)?;
         w.record(UndoRecord::Updated { rel, old: tid, new: ip });
         return Ok((ModifyResult::Done, Some(ip)));
     }
@@ -821,9 +845,10 @@ pub fn lock_tuple(
                 return Ok(end.map_or(LockTupleResult::Gone, LockTupleResult::Updated));
             }
         }
+        let before = page.before_image();
         let mut pm = PageMut::new(&mut page);
         stamp_lock(pm.get_item_mut(tid.offset)?, tid, w.xid, mode)?;
-        page.mark_dirty();
+        page.log_change(&before, PageOp::HeapLock, w.xid)?;
         return Ok(LockTupleResult::Locked);
     }
 }
@@ -861,9 +886,16 @@ pub fn undo(env: &HeapEnv<'_, '_>, rec: &UndoRecord, xid: TransactionId, comboci
     }
 }
 
-fn with_tuple_mut(env: &HeapEnv<'_, '_>, rel: RelFileLocator, tid: ItemPointer, f: impl FnOnce(&mut TupleHeaderMut<'_>)) -> PgResult<()> {
+fn with_tuple_mut(
+    env: &HeapEnv<'_, '_>,
+    rel: RelFileLocator,
+    tid: ItemPointer,
+    xid: TransactionId,
+    f: impl FnOnce(&mut TupleHeaderMut<'_>),
+) -> PgResult<()> {
     let buf = env.bufmgr.read_buffer(tag(rel, tid.block), ReadMode::Normal, None)?;
     let mut page = buf.lock_exclusive();
+    let before = page.before_image();
     let mut pm = PageMut::new(&mut page);
     match pm.as_page().item_id(tid.offset) {
         Some(id) if id.is_normal() => {}
@@ -871,12 +903,12 @@ fn with_tuple_mut(env: &HeapEnv<'_, '_>, rel: RelFileLocator, tid: ItemPointer, 
     }
     let mut h = TupleHeaderMut::parse(pm.get_item_mut(tid.offset)?)?;
     f(&mut h);
-    page.mark_dirty();
+    page.log_change(&before, PageOp::HeapInplace, xid)?;
     Ok(())
 }
 
 fn revert_insert(env: &HeapEnv<'_, '_>, rel: RelFileLocator, tid: ItemPointer, xid: TransactionId) -> PgResult<()> {
-    with_tuple_mut(env, rel, tid, |h| {
+    with_tuple_mut(env, rel, tid, xid, |h| {
         if h.as_ref().xmin() == xid {
             h.set_xmin(crate::transam::INVALID_XID);
             h.clear_infomask(super::tuple::HEAP_XMIN_COMMITTED);
@@ -886,7 +918,7 @@ fn revert_insert(env: &HeapEnv<'_, '_>, rel: RelFileLocator, tid: ItemPointer, x
 }
 
 fn revert_xmax(env: &HeapEnv<'_, '_>, rel: RelFileLocator, tid: ItemPointer, xid: TransactionId, combocids: &ComboCids) -> PgResult<()> {
-    with_tuple_mut(env, rel, tid, |h| {
+    with_tuple_mut(env, rel, tid, xid, |h| {
         let r = h.as_ref();
         if r.xmax() != xid {
             return;

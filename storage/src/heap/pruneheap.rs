@@ -24,6 +24,7 @@
 //!    still see a removed tuple exists or can be taken.
 
 use types::PgResult;
+use wal::record::PageOp;
 
 use super::tuple::{TupleHeader, TupleHeaderMut};
 use crate::buffer::{BufferTag, ForkNumber, ReadMode};
@@ -56,7 +57,7 @@ impl PruneStats {
 }
 
 /// Prunes one page the caller holds the cleanup lock on. Returns what it
-/// found and whether the page changed (the caller marks it dirty).
+/// found and whether the page changed (the caller logs the change).
 pub fn prune_page(env: &HeapEnv<'_, '_>, page: &mut [u8; BLCKSZ], oldest_xmin: TransactionId) -> PgResult<(PruneStats, bool)> {
     let mut stats = PruneStats::default();
     let mut changed = false;
@@ -145,9 +146,10 @@ pub fn prune_buffer_opportunistically(env: &HeapEnv<'_, '_>, buf: &crate::buffer
         }
     }
     let Some(mut page) = buf.try_lock_for_cleanup() else { return Ok(()) };
+    let before = page.before_image();
     let (_, changed) = prune_page(env, &mut page, oldest_xmin)?;
     if changed {
-        page.mark_dirty();
+        page.log_change(&before, PageOp::Prune, 0)?;
     }
     Ok(())
 }
@@ -167,9 +169,10 @@ pub fn vacuum_relation(
         let free = {
             let buf = env.bufmgr.read_buffer(BufferTag::new(rel, ForkNumber::Main, block), ReadMode::Normal, None)?;
             let mut page = buf.lock_for_cleanup()?;
+            let before = page.before_image();
             let (stats, changed) = prune_page(env, &mut page, oldest_xmin)?;
             if changed {
-                page.mark_dirty();
+                page.log_change(&before, PageOp::Vacuum, 0)?;
             }
             total.add(stats);
             let p = Page::new(&page);

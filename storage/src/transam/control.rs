@@ -1,18 +1,18 @@
 //! The control file, `global/pg_control` (PostgreSQL's `ControlFileData` and
 //! `xlog.c`'s `ReadControlFile` / `WriteControlFile`).
 //!
-//! Today it holds the on-disk reservations of transaction ids and OIDs: no
-//! xid at or above `next_xid` and no OID at or above `next_oid` has ever been
-//! handed out, so the startup process can resume from them after any crash.
-//! The WAL work adds checkpoint data in the reserved space (bump
-//! [`PG_CONTROL_VERSION`] when it does).
+//! It holds the on-disk reservations of transaction ids and OIDs (no xid at
+//! or above `next_xid` and no OID at or above `next_oid` has ever been handed
+//! out, so the startup process can resume from them after any crash), and
+//! where the latest checkpoint record is, with its redo point and the state
+//! the cluster was left in: where recovery starts.
 //!
 //! ```text
-//!  0        8         12       16         24         32 ............ 252   256 ...... 8192
-//! +--------+---------+--------+----------+----------+----------------+-----+-----------+
-//! | magic  | version | flags  | next_xid | next_oid | reserved (0)   | crc | zero      |
-//! | u64    | u32     | u32    | u64      | u64      |                | u32 |           |
-//! +--------+---------+--------+----------+----------+----------------+-----+-----------+
+//!  0        8         12       16         24         32           40         48 ... 252   256 ... 8192
+//! +--------+---------+--------+----------+----------+------------+----------+------+-----+--------+
+//! | magic  | version | state  | next_xid | next_oid | checkpoint | redo     | 0    | crc | zero   |
+//! | u64    | u32     | u32    | u64      | u64      | u64 (LSN)  | u64(LSN) |      | u32 |        |
+//! +--------+---------+--------+----------+----------+------------+----------+------+-----+--------+
 //! ```
 //!
 //! Little-endian; the CRC-32C covers bytes 0..252. The file is 8192 bytes, as
@@ -38,7 +38,15 @@ pub const PG_CONTROL_PATH: &str = "global/pg_control";
 /// "OXIPGCTL".
 pub const PG_CONTROL_MAGIC: u64 = 0x4f58_4950_4743_544c;
 /// The layout version of the file; a server refuses any other.
-pub const PG_CONTROL_VERSION: u32 = 1;
+pub const PG_CONTROL_VERSION: u32 = 2;
+
+/// `ControlFile::state`: the server is running (or crashed while it was).
+pub const DB_IN_PRODUCTION: u32 = 0;
+/// `ControlFile::state`: shut down cleanly; the latest checkpoint is a
+/// shutdown checkpoint and nothing follows it.
+pub const DB_SHUTDOWNED: u32 = 1;
+/// `ControlFile::state`: crash recovery was running.
+pub const DB_IN_CRASH_RECOVERY: u32 = 2;
 /// Bytes of the file on disk.
 pub const PG_CONTROL_FILE_SIZE: usize = 8192;
 /// Bytes covered by the CRC (the CRC itself follows them).
@@ -48,13 +56,17 @@ const DATA_SIZE: usize = 252;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ControlFile {
     pub version: u32,
-    /// Reserved for state flags (shut down, in recovery, ...): 0 today.
-    pub flags: u32,
+    /// [`DB_IN_PRODUCTION`], [`DB_SHUTDOWNED`] or [`DB_IN_CRASH_RECOVERY`].
+    pub state: u32,
     /// No xid >= this has been handed out (the xid reservation).
     pub next_xid: TransactionId,
     /// No OID >= this has been handed out since the last wrap (the OID
     /// reservation; up to 2^32).
     pub next_oid: u64,
+    /// The LSN of the latest checkpoint record.
+    pub checkpoint: u64,
+    /// That checkpoint's redo point: where recovery starts.
+    pub redo: u64,
 }
 
 impl ControlFile {
@@ -62,9 +74,11 @@ impl ControlFile {
     pub fn initial() -> ControlFile {
         ControlFile {
             version: PG_CONTROL_VERSION,
-            flags: 0,
+            state: DB_SHUTDOWNED,
             next_xid: FIRST_NORMAL_XID,
             next_oid: u64::from(FIRST_NORMAL_OBJECT_ID),
+            checkpoint: 0,
+            redo: 0,
         }
     }
 
@@ -72,9 +86,11 @@ impl ControlFile {
         let mut b = vec![0u8; PG_CONTROL_FILE_SIZE];
         b[0..8].copy_from_slice(&PG_CONTROL_MAGIC.to_le_bytes());
         b[8..12].copy_from_slice(&self.version.to_le_bytes());
-        b[12..16].copy_from_slice(&self.flags.to_le_bytes());
+        b[12..16].copy_from_slice(&self.state.to_le_bytes());
         b[16..24].copy_from_slice(&self.next_xid.to_le_bytes());
         b[24..32].copy_from_slice(&self.next_oid.to_le_bytes());
+        b[32..40].copy_from_slice(&self.checkpoint.to_le_bytes());
+        b[40..48].copy_from_slice(&self.redo.to_le_bytes());
         let crc = crc32c::crc32c(&b[..DATA_SIZE]);
         b[DATA_SIZE..DATA_SIZE + 4].copy_from_slice(&crc.to_le_bytes());
         b
@@ -108,7 +124,14 @@ impl ControlFile {
                 ..panic(SqlState::DataCorrupted, "database files are incompatible with server")
             });
         }
-        Ok(ControlFile { version, flags: u32_at(12), next_xid: u64_at(16), next_oid: u64_at(24) })
+        Ok(ControlFile {
+            version,
+            state: u32_at(12),
+            next_xid: u64_at(16),
+            next_oid: u64_at(24),
+            checkpoint: u64_at(32),
+            redo: u64_at(40),
+        })
     }
 
     /// Reads and checks `global/pg_control`. A missing, short or damaged file

@@ -408,6 +408,34 @@ impl<'a> Transam<'a> {
     pub fn flush_clog(&self) -> PgResult<()> {
         self.clog().flush()
     }
+
+    /// The next OID that will be handed out (0 before startup).
+    pub fn next_oid(&self) -> u64 {
+        self.shared().next_oid.load(Ordering::SeqCst)
+    }
+
+    /// Read-modify-write of the control file under ControlFileLock (the
+    /// checkpointer and the startup process record checkpoints this way).
+    pub fn update_control(&self, change: impl FnOnce(&mut ControlFile)) -> PgResult<ControlFile> {
+        let _control = self.shared().control_file_lock.lock.acquire_exclusive();
+        ControlFile::update(&self.data_dir, change)
+    }
+
+    /// Redo of a commit or abort record: sets the CLOG status of `xid`, which
+    /// no backend runs (the startup process only). Setting a status twice
+    /// (redo after an earlier, interrupted recovery) is harmless.
+    pub fn redo_status(&self, xid: TransactionId, status: XidStatus) -> PgResult<()> {
+        if xid < FIRST_NORMAL_XID {
+            return Ok(());
+        }
+        // Not `extend`: it zeroes a page on its first xid, and commits are
+        // replayed in commit order, not xid order.
+        self.clog().ensure_segment(clog::page_of(xid))?;
+        match self.clog().status(xid)? {
+            XidStatus::InProgress => self.clog().set_status(xid, status, false),
+            _ => Ok(()),
+        }
+    }
 }
 
 /// What the visibility rules need to know about transactions: implemented by
