@@ -18,9 +18,8 @@ use storage::buffer::BufferManager;
 use storage::smgr::Smgr;
 use storage::smgr_store::SmgrBlockStore;
 use storage::transam::Transam;
-use storage::transam::control::{ControlFile, DB_IN_PRODUCTION, DB_SHUTDOWNED};
-use storage::xlog::checkpoint::create_checkpoint;
-use storage::xlog::redo::{RedoEnv, recover};
+use storage::transam::control::{ControlFile, DB_SHUTDOWNED};
+use storage::xlog::redo::{RedoEnv, startup};
 
 /// Runs the checks and recovery; the error text is printed as FATAL and the
 /// process exits 1.
@@ -66,12 +65,12 @@ pub fn run() -> Result<(), String> {
     let bufmgr = BufferManager::new(shmem, store.clone()).map_err(|e| e.to_string())?.with_wal(xlog.clone());
     let env = RedoEnv { bufmgr: &bufmgr, store: &store, transam: &transam, data_dir: &data_dir };
     let started = Instant::now();
-    let outcome = recover(&env, &xlog, |n, lsn| tracing::info!("redo in progress: {n} records replayed, at {lsn}"))
-        .map_err(|e| e.message)?;
+    let (outcome, checkpoint) =
+        startup(&env, &xlog, |n, lsn| tracing::info!("redo in progress: {n} records replayed, at {lsn}")).map_err(|e| e.message)?;
     if !outcome.was_clean {
         tracing::info!("database system was not properly shut down; automatic recovery in progress");
     }
-    if !outcome.was_clean || outcome.records > 0 {
+    if let Some(ck) = checkpoint {
         tracing::info!(
             "redo starts at {}; redo done at {} ({} records, {:.3} s){}",
             outcome.redo,
@@ -80,10 +79,8 @@ pub fn run() -> Result<(), String> {
             started.elapsed().as_secs_f64(),
             outcome.end_reason.as_deref().map(|r| format!("; WAL ends: {r}")).unwrap_or_default()
         );
-        let ck = create_checkpoint(&xlog, &bufmgr, &transam, &data_dir, true, &mut |_, _| {}).map_err(|e| e.message)?;
         tracing::info!("end-of-recovery checkpoint complete: wrote {} buffers; lsn={}, redo lsn={}", ck.buffers_written, ck.lsn, ck.redo);
     }
-    transam.update_control(|c| c.state = DB_IN_PRODUCTION).map_err(|e| e.message)?;
     tracing::debug!("startup finished for \"{}\"", data_dir.display());
     Ok(())
 }

@@ -136,7 +136,7 @@ pub struct BufferManager<'a> {
     pool: BufferPool<'a>,
     table: BufTable<'a>,
     store: Arc<dyn BlockStore>,
-    wal: Arc<dyn WalFlush>,
+    wal: Arc<dyn WalFlush + 'a>,
     /// Buffer id -> this backend's pins on it. A buffer is in the map exactly
     /// when this backend holds one shared pin on it (rule 2).
     private_pins: RefCell<HashMap<usize, u32>>,
@@ -171,7 +171,7 @@ impl<'a> BufferManager<'a> {
     }
 
     /// Installs the WAL-before-data interlock.
-    pub fn with_wal(mut self, wal: Arc<dyn WalFlush>) -> BufferManager<'a> {
+    pub fn with_wal(mut self, wal: Arc<dyn WalFlush + 'a>) -> BufferManager<'a> {
         self.wal = wal;
         self
     }

@@ -220,6 +220,25 @@ pub fn recover(env: &RedoEnv<'_, '_>, xlog: &Xlog<'_>, mut progress: impl FnMut(
     Ok(RecoveryOutcome { checkpoint, redo, records, end, was_clean, end_reason: reader.end_reason().map(str::to_owned) })
 }
 
+/// The whole of the startup process's WAL part: [`recover`], then, if the
+/// server had not shut down cleanly or anything was replayed, the
+/// end-of-recovery checkpoint (so that the next crash need not replay this
+/// WAL again), then the control file says the cluster is in production.
+pub fn startup(
+    env: &RedoEnv<'_, '_>,
+    xlog: &Xlog<'_>,
+    progress: impl FnMut(u64, Lsn),
+) -> PgResult<(RecoveryOutcome, Option<super::checkpoint::CheckpointOutcome>)> {
+    let outcome = recover(env, xlog, progress)?;
+    let checkpoint = if !outcome.was_clean || outcome.records > 0 {
+        Some(super::checkpoint::create_checkpoint(xlog, env.bufmgr, env.transam, env.data_dir, true, &mut |_, _| {})?)
+    } else {
+        None
+    };
+    env.transam.update_control(|c| c.state = crate::transam::control::DB_IN_PRODUCTION)?;
+    Ok((outcome, checkpoint))
+}
+
 fn note_checkpoint_values(_transam: &Transam<'_>, _ckpt: &CheckpointRecord) {
     // The xid and OID reservations in the control file are always ahead of
     // anything in the WAL (they are made durable before use), so the
