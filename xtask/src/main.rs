@@ -14,10 +14,13 @@
 //! - `crash [--cycles N] [--seed S] [--pg15]`: builds the server binaries, then runs the
 //!   crash-recovery test (`cargo test -p tests --test crash`) with `OXIPG_CRASH_CYCLES` and
 //!   `OXIPG_CRASH_SEED` set, showing its progress; `--pg15` runs it against PostgreSQL 15.
+//! - `waldump DIR [--start LSN] [--limit N]`: lists the WAL records of a data or `pg_wal`
+//!   directory as `pg_waldump` does (see `waldump.rs`).
 
 #![forbid(unsafe_code)]
 
 mod bench;
+mod waldump;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
@@ -93,6 +96,17 @@ enum Cmd {
         /// Run against PostgreSQL 15 instead of our server, to check the test itself.
         #[arg(long)]
         pg15: bool,
+    },
+    /// List the WAL records of a data directory or a pg_wal directory (like pg_waldump).
+    Waldump {
+        /// A data directory (its pg_wal/ is read) or a pg_wal directory.
+        dir: PathBuf,
+        /// Start at this LSN (X/X) instead of the first segment file present.
+        #[arg(long, value_name = "LSN")]
+        start: Option<String>,
+        /// Stop after this many records.
+        #[arg(long, value_name = "N")]
+        limit: Option<u64>,
     },
 }
 
@@ -203,6 +217,9 @@ fn main() -> ExitCode {
             bench::run(&bench::Options { quick: *quick, only: only.clone(), out: out.clone(), list: *list, no_build: *no_build })
         }
         Cmd::Crash { cycles, seed, pg15 } => crash(*cycles, *seed, *pg15),
+        Cmd::Waldump { dir, start, limit } => {
+            waldump::run(&waldump::Options { dir: dir.clone(), start: start.clone(), limit: *limit })
+        }
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -222,7 +239,7 @@ mod tests {
     }
 
     #[test]
-    fn crash_arguments() {
+    fn crash_and_waldump_arguments() {
         assert!(matches!(parse(&["crash"]), Ok(Cmd::Crash { cycles: None, seed: None, pg15: false })));
         assert!(matches!(
             parse(&["crash", "--cycles", "20", "--seed", "7", "--pg15"]),
@@ -230,5 +247,13 @@ mod tests {
         ));
         assert!(parse(&["crash", "--cycles", "0"]).is_err());
         assert!(parse(&["crash", "--seed", "-1"]).is_err());
+        match parse(&["waldump", "data", "--start", "0/1000028", "--limit", "5"]) {
+            Ok(Cmd::Waldump { dir, start, limit }) => {
+                assert_eq!((dir, start.as_deref(), limit), (PathBuf::from("data"), Some("0/1000028"), Some(5)));
+            }
+            Ok(_) => panic!("not waldump"),
+            Err(e) => panic!("{e}"),
+        }
+        assert!(parse(&["waldump"]).is_err(), "DIR is required");
     }
 }
