@@ -26,7 +26,8 @@
 //! server; `OXIPG_TEST_AGAINST_PG15=1 cargo test -p tests` checks the same expectations
 //! against PostgreSQL 15 (every expectation in `tests/tests/*.rs` must pass there: it is
 //! PostgreSQL's behaviour, never ours). One file per area: `startup_auth`, `queries`,
-//! `cancel`, `lifecycle`, `connections`, `bad_input`; every test starts its own cluster.
+//! `cancel`, `lifecycle`, `connections`, `bad_input`, `crash` (kill -9 under load, `cargo xtask
+//! crash`); every test starts its own cluster.
 //!
 //! Shutdown on drop: SIGQUIT to the postmaster's process group (it was started with
 //! `process_group(0)`), up to 5 s for it to exit, then SIGKILL to the group and to every
@@ -134,6 +135,19 @@ pub fn parent_pid(pid: i32) -> Option<i32> {
     // The command name is in parentheses and may contain anything: parse after the last ')'.
     let rest = &stat[stat.rfind(')')? + 2..];
     rest.split_whitespace().nth(1)?.parse().ok()
+}
+
+/// The state letter of a process (`R`, `S`, `D`, `T`, `Z`, ...) from `/proc/PID/stat`;
+/// `None` if it does not exist.
+pub fn process_state(pid: i32) -> Option<char> {
+    let stat = fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    stat[stat.rfind(')')? + 2..].chars().next()
+}
+
+/// Whether a process has ended: gone, or a zombie not reaped yet (a zombie holds no memory,
+/// files or shared-memory attachment any more).
+pub fn process_exited(pid: i32) -> bool {
+    !process_alive(pid) || matches!(process_state(pid), None | Some('Z'))
 }
 
 /// Every process whose parent is `pid`.
@@ -572,6 +586,40 @@ impl Cluster {
         );
         self.remember_children();
         kill(Pid::from_raw(pid), sig).expect("kill child");
+    }
+
+    /// kill -9 of the postmaster and every process under it at one moment, as a power cut
+    /// ends them (the kernel's page cache survives, so what was written and not fsynced is
+    /// still read back: this is a crash of the processes, not of the disk). The postmaster is
+    /// stopped (SIGSTOP) first, so that it forks nothing and notices nothing while its
+    /// descendants are listed; then they are all stopped, then all killed. Returns the pids
+    /// killed once every one of them has exited (the postmaster reaped); panics if one
+    /// survives 10 s. [`start_again`](Self::start_again) then starts on the same directory.
+    pub async fn kill_9_all(&mut self) -> Vec<i32> {
+        let postmaster = self.pid();
+        let _ = kill(Pid::from_raw(postmaster), Signal::SIGSTOP);
+        // The stop takes effect when the postmaster next returns to user space.
+        wait_until(Duration::from_secs(5), || matches!(process_state(postmaster), None | Some('T' | 't' | 'Z'))).await;
+        self.remember_children();
+        let descendants = descendants_of(postmaster);
+        for &pid in &descendants {
+            let _ = kill(Pid::from_raw(pid), Signal::SIGSTOP);
+        }
+        for &pid in &descendants {
+            let _ = kill(Pid::from_raw(pid), Signal::SIGKILL);
+        }
+        let _ = kill(Pid::from_raw(postmaster), Signal::SIGKILL);
+        let _ = killpg(Pid::from_raw(postmaster), Signal::SIGKILL);
+        if self.wait_exit(Duration::from_secs(10)).await.is_none() {
+            panic!("postmaster {postmaster} survived SIGKILL for 10 s");
+        }
+        if !wait_until(Duration::from_secs(10), || descendants.iter().all(|&p| process_exited(p))).await {
+            let left: Vec<i32> = descendants.iter().copied().filter(|&p| !process_exited(p)).collect();
+            panic!("processes {left:?} of postmaster {postmaster} survived SIGKILL for 10 s");
+        }
+        let mut killed = descendants;
+        killed.push(postmaster);
+        killed
     }
 
     /// The postmaster's child processes (backends and auxiliary processes).

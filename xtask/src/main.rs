@@ -11,10 +11,16 @@
 //! - `bench [--quick] [--only NAME[,NAME]] [--out DIR] [--list] [--no-build]`: builds release
 //!   binaries, runs the workloads against our server and PostgreSQL 15 side by side,
 //!   prints a table of ratios and writes `bench.json` and `ratios.svg` (see `bench.rs`).
+//! - `crash [--cycles N] [--seed S] [--pg15]`: builds the server binaries, then runs the
+//!   crash-recovery test (`cargo test -p tests --test crash`) with `OXIPG_CRASH_CYCLES` and
+//!   `OXIPG_CRASH_SEED` set, showing its progress; `--pg15` runs it against PostgreSQL 15.
+//! - `waldump DIR [--start LSN] [--limit N]`: lists the WAL records of a data or `pg_wal`
+//!   directory as `pg_waldump` does (see `waldump.rs`).
 
 #![forbid(unsafe_code)]
 
 mod bench;
+mod waldump;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
@@ -77,6 +83,30 @@ enum Cmd {
         /// Skip the release build: use the binaries already in target/release.
         #[arg(long)]
         no_build: bool,
+    },
+    /// Kill the cluster under load, repeatedly, and check what recovery gives back
+    /// (tests/tests/crash.rs).
+    Crash {
+        /// Kill-and-check cycles (OXIPG_CRASH_CYCLES; the test's default is 3).
+        #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
+        cycles: Option<u32>,
+        /// Seed of every random choice (OXIPG_CRASH_SEED; the test's default is 1).
+        #[arg(long)]
+        seed: Option<u64>,
+        /// Run against PostgreSQL 15 instead of our server, to check the test itself.
+        #[arg(long)]
+        pg15: bool,
+    },
+    /// List the WAL records of a data directory or a pg_wal directory (like pg_waldump).
+    Waldump {
+        /// A data directory (its pg_wal/ is read) or a pg_wal directory.
+        dir: PathBuf,
+        /// Start at this LSN (X/X) instead of the first segment file present.
+        #[arg(long, value_name = "LSN")]
+        start: Option<String>,
+        /// Stop after this many records.
+        #[arg(long, value_name = "N")]
+        limit: Option<u64>,
     },
 }
 
@@ -151,6 +181,32 @@ fn slt(complete: bool, files: Option<&str>) -> Result<(), String> {
     run(&mut cmd)
 }
 
+fn crash(cycles: Option<u32>, seed: Option<u64>, pg15: bool) -> Result<(), String> {
+    let mut cmd = cargo();
+    if pg15 {
+        cmd.env("OXIPG_TEST_AGAINST_PG15", "1");
+    } else {
+        eprintln!("xtask: building the server binaries the crash test starts...");
+        run(cargo().args(["build", "-p", "postmaster", "-p", "backend"]))?;
+        cmd.env_remove("OXIPG_TEST_AGAINST_PG15");
+    }
+    // Unset variables leave the test's defaults, which it prints.
+    for (name, value) in [("OXIPG_CRASH_CYCLES", cycles.map(u64::from)), ("OXIPG_CRASH_SEED", seed)] {
+        match value {
+            Some(v) => cmd.env(name, v.to_string()),
+            None => cmd.env_remove(name),
+        };
+    }
+    eprintln!(
+        "xtask: running tests/tests/crash.rs against {} (progress: one line per cycle)...",
+        if pg15 { "PostgreSQL 15" } else { "our server" }
+    );
+    // --nocapture: the test's progress lines, as they come.
+    run(cmd.args(["test", "-p", "tests", "--test", "crash", "--", "--nocapture"]))?;
+    eprintln!("xtask: crash test passed");
+    Ok(())
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match &cli.command {
@@ -160,6 +216,10 @@ fn main() -> ExitCode {
         Cmd::Bench { quick, only, out, list, no_build } => {
             bench::run(&bench::Options { quick: *quick, only: only.clone(), out: out.clone(), list: *list, no_build: *no_build })
         }
+        Cmd::Crash { cycles, seed, pg15 } => crash(*cycles, *seed, *pg15),
+        Cmd::Waldump { dir, start, limit } => {
+            waldump::run(&waldump::Options { dir: dir.clone(), start: start.clone(), limit: *limit })
+        }
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -167,5 +227,33 @@ fn main() -> ExitCode {
             eprintln!("xtask: {e}");
             ExitCode::FAILURE
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(args: &[&str]) -> Result<Cmd, clap::Error> {
+        Cli::try_parse_from(std::iter::once("xtask").chain(args.iter().copied())).map(|cli| cli.command)
+    }
+
+    #[test]
+    fn crash_and_waldump_arguments() {
+        assert!(matches!(parse(&["crash"]), Ok(Cmd::Crash { cycles: None, seed: None, pg15: false })));
+        assert!(matches!(
+            parse(&["crash", "--cycles", "20", "--seed", "7", "--pg15"]),
+            Ok(Cmd::Crash { cycles: Some(20), seed: Some(7), pg15: true })
+        ));
+        assert!(parse(&["crash", "--cycles", "0"]).is_err());
+        assert!(parse(&["crash", "--seed", "-1"]).is_err());
+        match parse(&["waldump", "data", "--start", "0/1000028", "--limit", "5"]) {
+            Ok(Cmd::Waldump { dir, start, limit }) => {
+                assert_eq!((dir, start.as_deref(), limit), (PathBuf::from("data"), Some("0/1000028"), Some(5)));
+            }
+            Ok(_) => panic!("not waldump"),
+            Err(e) => panic!("{e}"),
+        }
+        assert!(parse(&["waldump"]).is_err(), "DIR is required");
     }
 }
