@@ -19,12 +19,15 @@ use types::{PgError, PgResult, SqlState};
 
 use crate::session::Session;
 
-/// Cached lookups, valid for one catalog generation.
+/// Cached lookups, valid for one catalog generation. Misses are cached too
+/// (`None`): an unqualified name is looked up in pg_catalog before the
+/// user's schemas, and `$user` rarely names a schema, so every statement
+/// would otherwise scan the catalog for them.
 #[derive(Debug, Default)]
 pub struct RelCache {
     generation: Option<u64>,
-    namespaces: HashMap<String, u32>,
-    relations: HashMap<(u32, String), Arc<RelationInfo>>,
+    namespaces: HashMap<String, Option<u32>>,
+    relations: HashMap<(u32, String), Option<Arc<RelationInfo>>>,
     by_oid: HashMap<u32, Arc<RelationInfo>>,
 }
 
@@ -59,12 +62,10 @@ pub fn with_reader<R>(session: &Session, f: impl FnOnce(&CatalogReader<'_, '_, '
 pub fn namespace_oid(session: &mut Session, name: &str) -> PgResult<Option<u32>> {
     accept_invalidations(session);
     if let Some(&oid) = session.relcache.namespaces.get(name) {
-        return Ok(Some(oid));
+        return Ok(oid);
     }
     let found = with_reader(session, |r| r.namespace_oid(name))?;
-    if let Some(oid) = found {
-        session.relcache.namespaces.insert(name.to_owned(), oid);
-    }
+    session.relcache.namespaces.insert(name.to_owned(), found);
     Ok(found)
 }
 
@@ -106,14 +107,19 @@ pub fn lookup_relation(session: &mut Session, schema: Option<&str>, name: &str) 
     };
     for nsp in namespaces {
         let key = (nsp, name.to_owned());
-        if let Some(rel) = session.relcache.relations.get(&key) {
-            return Ok(Some(rel.clone()));
-        }
-        if let Some(rel) = with_reader(session, |r| r.relation(nsp, name))? {
-            let rel = Arc::new(rel);
-            session.relcache.relations.insert(key, rel.clone());
-            session.relcache.by_oid.insert(rel.oid, rel.clone());
-            return Ok(Some(rel));
+        let found = match session.relcache.relations.get(&key) {
+            Some(cached) => cached.clone(),
+            None => {
+                let found = with_reader(session, |r| r.relation(nsp, name))?.map(Arc::new);
+                if let Some(rel) = &found {
+                    session.relcache.by_oid.insert(rel.oid, rel.clone());
+                }
+                session.relcache.relations.insert(key, found.clone());
+                found
+            }
+        };
+        if found.is_some() {
+            return Ok(found);
         }
         if nsp == PG_CATALOG_NAMESPACE
             && let Some(view) = crate::sysviews::lookup(name)

@@ -204,6 +204,38 @@ impl LWLock {
         LWLockGuard { lock: self, mode }
     }
 
+    /// Takes the lock exclusively if it is free; otherwise waits until its
+    /// holder releases it and returns `None` without taking it (PostgreSQL's
+    /// `LWLockAcquireOrWait`). Group commit uses it: the committers queued
+    /// behind a WAL flush are all woken by its release and find their
+    /// records flushed, instead of taking the lock one after another. A
+    /// `None` may be spurious; the caller re-checks its condition.
+    pub fn acquire_or_wait(&self) -> Option<LWLockGuard<'_>> {
+        let mut spins = 0;
+        loop {
+            if self.try_lock(LWLockMode::Exclusive) {
+                return Some(LWLockGuard { lock: self, mode: LWLockMode::Exclusive });
+            }
+            if spins < SPINS_BEFORE_SLEEP {
+                spins += 1;
+                std::hint::spin_loop();
+                continue;
+            }
+            let s = self.state.load(Ordering::Relaxed);
+            if Self::grant(s, LWLockMode::Exclusive).is_some() {
+                continue;
+            }
+            let sleeping_on = s | WAITERS;
+            if s & WAITERS == 0
+                && self.state.compare_exchange(s, sleeping_on, Ordering::Relaxed, Ordering::Relaxed).is_err()
+            {
+                continue;
+            }
+            futex_wait(&self.state, sleeping_on);
+            return None;
+        }
+    }
+
     /// Takes the lock in `mode` if that is possible without waiting
     /// (PostgreSQL's `LWLockConditionalAcquire`).
     pub fn try_acquire(&self, mode: LWLockMode) -> Option<LWLockGuard<'_>> {
@@ -271,6 +303,28 @@ mod tests {
         assert!(x.holds(&l));
         drop(x);
         assert!(!l.is_locked());
+    }
+
+    #[test]
+    fn acquire_or_wait_takes_a_free_lock_and_otherwise_waits_for_the_release() {
+        let l = LWLock::new();
+        let g = l.acquire_or_wait().expect("a free lock is taken");
+        assert!(g.holds(&l) && l.is_locked());
+        let released = std::sync::atomic::AtomicBool::new(false);
+        std::thread::scope(|s| {
+            let waiter = s.spawn(|| {
+                let got = l.acquire_or_wait();
+                // It returned only after the holder let go, holding nothing
+                // (or, had it only started after the release, the lock).
+                assert!(released.load(Ordering::SeqCst), "returned while the lock was held");
+                got.is_some()
+            });
+            std::thread::sleep(std::time::Duration::from_millis(50));
+            released.store(true, Ordering::SeqCst);
+            drop(g);
+            let took = waiter.join().expect("waiter");
+            assert!(!l.is_locked(), "the waiter's guard, if any, is gone: took={took}");
+        });
     }
 
     /// A counter that is deliberately not atomic: lost updates show a broken lock.

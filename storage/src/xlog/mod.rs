@@ -401,7 +401,13 @@ impl<'a> Xlog<'a> {
         loop {
             let want = self.ctl.insert_pos.load(Ordering::SeqCst).max(target);
             let finished = self.wait_for_insertions(want);
-            let _w = self.ctl.write_lock.lock.acquire_exclusive();
+            // Someone else flushing: wait for them, then look again (rule 4).
+            let Some(_w) = self.ctl.write_lock.lock.acquire_or_wait() else {
+                if self.ctl.flush_pos.load(Ordering::Acquire) >= target {
+                    return Ok(());
+                }
+                continue;
+            };
             if self.ctl.flush_pos.load(Ordering::Acquire) >= target {
                 return Ok(());
             }
@@ -469,9 +475,15 @@ impl<'a> Xlog<'a> {
     }
 
     /// Records an asynchronous commit at `lsn` (`synchronous_commit = off`).
+    /// The WAL writer is woken early only once a whole WAL page (8 KiB) is
+    /// waiting, as PostgreSQL's `XLogSetAsyncXactLSN` does; otherwise it
+    /// flushes at its next `wal_writer_delay` tick, which bounds the loss.
     pub fn note_async_commit(&self, lsn: Lsn) {
         self.ctl.async_commit_lsn.fetch_max(lsn.0, Ordering::AcqRel);
-        futex_wake_all(&self.ctl.walwriter_wake);
+        if lsn.0.saturating_sub(self.ctl.flush_pos.load(Ordering::Acquire)) >= BLCKSZ as u64 {
+            self.ctl.walwriter_wake.fetch_add(1, Ordering::AcqRel);
+            futex_wake_all(&self.ctl.walwriter_wake);
+        }
     }
 
     /// Whether a hint bit saying "committed" may be set now: no asynchronous
@@ -481,10 +493,12 @@ impl<'a> Xlog<'a> {
         self.ctl.async_commit_lsn.load(Ordering::Acquire) <= self.ctl.flush_pos.load(Ordering::Acquire)
     }
 
-    /// The WAL writer's sleep: until an asynchronous commit or `timeout`.
+    /// The WAL writer's sleep: until a page of asynchronous commits is
+    /// waiting (see [`Self::note_async_commit`]) or `timeout`.
     pub fn walwriter_sleep(&self, timeout: Duration) {
         let seen = self.ctl.walwriter_wake.load(Ordering::Acquire);
-        if self.ctl.async_commit_lsn.load(Ordering::Acquire) > self.ctl.flush_pos.load(Ordering::Acquire) {
+        let waiting = self.ctl.async_commit_lsn.load(Ordering::Acquire).saturating_sub(self.ctl.flush_pos.load(Ordering::Acquire));
+        if waiting >= BLCKSZ as u64 {
             return;
         }
         crate::lwlock::futex_wait_timeout(&self.ctl.walwriter_wake, seen, timeout);
