@@ -95,6 +95,7 @@ pub(crate) struct Clog<'a> {
     slots: &'a [ClogSlot],
     words: &'a [AtomicU64],
     dir: PathBuf,
+    shmem: &'a SharedMemory,
 }
 
 impl<'a> Clog<'a> {
@@ -104,6 +105,7 @@ impl<'a> Clog<'a> {
             slots: shmem.region::<ClogSlot>(RegionId::ClogSlots),
             words: shmem.region::<AtomicU64>(RegionId::ClogWords),
             dir: data_dir.join(PG_XACT_DIR),
+            shmem,
         }
     }
 
@@ -161,6 +163,7 @@ impl<'a> Clog<'a> {
         let words = self.page_words(victim);
         let old = slot.page.load(Ordering::Acquire);
         if old != 0 && slot.dirty.load(Ordering::Acquire) != 0 {
+            crate::xlog::wait_for_async_commits(self.shmem);
             slot.dirty.store(0, Ordering::Release);
             if let Err(e) = self.write_page(old - 1, words) {
                 slot.dirty.store(1, Ordering::Release);

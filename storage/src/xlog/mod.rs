@@ -729,6 +729,23 @@ impl<'a> Xlog<'a> {
     }
 }
 
+/// Waits until every asynchronous commit recorded so far is flushed, asking
+/// the WAL writer to hurry. A dirty CLOG page is written only after this:
+/// a page saying "committed" must not reach disk before the commit record
+/// (PostgreSQL keeps a group LSN per CLOG page for the same purpose).
+pub fn wait_for_async_commits(shmem: &SharedMemory) {
+    let ctl = &shmem.region::<XlogCtl>(RegionId::XlogCtl)[0];
+    let target = ctl.async_commit_lsn.load(Ordering::Acquire);
+    if ctl.ready.load(Ordering::Acquire) != 1 {
+        return;
+    }
+    while ctl.flush_pos.load(Ordering::Acquire) < target {
+        ctl.walwriter_wake.fetch_add(1, Ordering::AcqRel);
+        futex_wake_all(&ctl.walwriter_wake);
+        std::thread::sleep(Duration::from_millis(1));
+    }
+}
+
 /// A commit between its record and its CLOG update (see [`Xlog::begin_commit`]).
 #[derive(Debug)]
 pub struct CommitInFlight<'x> {
