@@ -253,6 +253,14 @@ impl ExecContext for Session {
     fn bytea_output(&self) -> String {
         self.settings.get_str("bytea_output").unwrap_or_else(|| "hex".into())
     }
+    fn wal_positions(&self) -> PgResult<executor::WalPositions> {
+        // Flush, write, insert: each read is of a position at or beyond the one before.
+        let xlog = &self.storage.xlog;
+        let flush = xlog.flush_position();
+        let write = xlog.write_position();
+        let insert = xlog.insert_position();
+        Ok(executor::WalPositions { insert, write, flush })
+    }
     fn current_xid(&mut self, assign: bool) -> PgResult<Option<u64>> {
         if assign {
             // Allowed in a read-only transaction too, as in PostgreSQL.

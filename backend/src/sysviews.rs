@@ -14,7 +14,8 @@ use std::sync::atomic::Ordering;
 use catalog::heap_catalog::{ColumnInfo, RelationInfo};
 use catalog::system::{PG_CATALOG_NAMESPACE, PG_CLASS_DEF};
 use storage::page::ItemPointer;
-use types::oid::{BOOL, INT2, INT4, INT8, NAME, OID, TEXT, TIMESTAMPTZ};
+use types::datum::Numeric;
+use types::oid::{BOOL, FLOAT8, INT2, INT4, INT8, NAME, NUMERIC, OID, TEXT, TIMESTAMPTZ};
 use types::{Datum, PgError, PgResult, SqlState};
 
 use crate::session::Session;
@@ -23,6 +24,8 @@ use crate::session::Session;
 /// within a release).
 const PG_STAT_USER_TABLES: u32 = 12_312;
 const PG_LOCKS: u32 = 12_133;
+const PG_STAT_BGWRITER: u32 = 12_289;
+const PG_STAT_WAL: u32 = 12_293;
 
 struct View {
     oid: u32,
@@ -81,6 +84,38 @@ const VIEWS: &[View] = &[
             ("granted", BOOL),
             ("fastpath", BOOL),
             ("waitstart", TIMESTAMPTZ),
+        ],
+    },
+    View {
+        oid: PG_STAT_WAL,
+        name: "pg_stat_wal",
+        columns: &[
+            ("wal_records", INT8),
+            ("wal_fpi", INT8),
+            ("wal_bytes", NUMERIC),
+            ("wal_buffers_full", INT8),
+            ("wal_write", INT8),
+            ("wal_sync", INT8),
+            ("wal_write_time", FLOAT8),
+            ("wal_sync_time", FLOAT8),
+            ("stats_reset", TIMESTAMPTZ),
+        ],
+    },
+    View {
+        oid: PG_STAT_BGWRITER,
+        name: "pg_stat_bgwriter",
+        columns: &[
+            ("checkpoints_timed", INT8),
+            ("checkpoints_req", INT8),
+            ("checkpoint_write_time", FLOAT8),
+            ("checkpoint_sync_time", FLOAT8),
+            ("buffers_checkpoint", INT8),
+            ("buffers_clean", INT8),
+            ("maxwritten_clean", INT8),
+            ("buffers_backend", INT8),
+            ("buffers_backend_fsync", INT8),
+            ("buffers_alloc", INT8),
+            ("stats_reset", TIMESTAMPTZ),
         ],
     },
 ];
@@ -156,6 +191,8 @@ pub fn rows(session: &mut Session, oid: u32) -> PgResult<VecDeque<Vec<Datum>>> {
     match oid {
         PG_STAT_USER_TABLES => stat_user_tables(session),
         PG_LOCKS => Ok(locks(session)),
+        PG_STAT_WAL => Ok(VecDeque::from([stat_wal(session)])),
+        PG_STAT_BGWRITER => Ok(VecDeque::from([stat_bgwriter(session)])),
         _ => Err(PgError::internal(format!("no system view {oid}"))),
     }
 }
@@ -212,6 +249,55 @@ fn stat_user_tables(session: &mut Session) -> PgResult<VecDeque<Vec<Datum>>> {
         ]);
     }
     Ok(out)
+}
+
+/// When the shared WAL counters started: their last reset, or else the
+/// creation of shared memory, where they start from zero (PostgreSQL, too,
+/// starts a cluster's statistics with a reset when it finds none saved).
+fn wal_stats_reset(session: &Session) -> Datum {
+    match session.storage.xlog.ctl().stats.stats_reset.load(Ordering::Relaxed) {
+        0 => ts(session.shmem.postmaster_start_time()),
+        t => Datum::Timestamptz(t),
+    }
+}
+
+/// `pg_stat_wal`: one row of the WAL counters. Times are kept in microseconds
+/// and shown in milliseconds, as PostgreSQL's are.
+fn stat_wal(session: &Session) -> Vec<Datum> {
+    let s = &session.storage.xlog.ctl().stats;
+    let count = |c: &std::sync::atomic::AtomicU64| Datum::Int8(c.load(Ordering::Relaxed) as i64);
+    let millis = |c: &std::sync::atomic::AtomicU64| Datum::Float8(c.load(Ordering::Relaxed) as f64 / 1000.0);
+    vec![
+        count(&s.records),
+        count(&s.fpi),
+        Datum::Numeric(Numeric::new(i128::from(s.bytes.load(Ordering::Relaxed)), 0)),
+        count(&s.buffers_full),
+        count(&s.write),
+        count(&s.sync),
+        millis(&s.write_time),
+        millis(&s.sync_time),
+        wal_stats_reset(session),
+    ]
+}
+
+/// `pg_stat_bgwriter`: the checkpointer's counters; the background writer's
+/// and backends' buffer write-outs are not counted yet and show 0.
+fn stat_bgwriter(session: &Session) -> Vec<Datum> {
+    let s = &session.storage.xlog.ctl().stats;
+    let count = |c: &std::sync::atomic::AtomicU64| Datum::Int8(c.load(Ordering::Relaxed) as i64);
+    vec![
+        count(&s.checkpoints_timed),
+        count(&s.checkpoints_req),
+        Datum::Float8(0.0),
+        Datum::Float8(0.0),
+        count(&s.buffers_checkpoint),
+        Datum::Int8(0),
+        Datum::Int8(0),
+        Datum::Int8(0),
+        Datum::Int8(0),
+        Datum::Int8(0),
+        wal_stats_reset(session),
+    ]
 }
 
 fn locks(session: &Session) -> VecDeque<Vec<Datum>> {

@@ -385,6 +385,7 @@ pub const BUILTIN_TYPES: &[TypeRow] = &[
     (oid::NUMERIC, "numeric", 'N', false, 0, 1231, 'm', 0, 'b'),
     (oid::VOID, "void", 'P', false, 0, 0, 'p', 0, 'p'),
     (oid::UUID, "uuid", 'U', false, 0, 2951, 'p', 0, 'b'),
+    (oid::PG_LSN, "pg_lsn", 'U', false, 0, 3221, 'p', 0, 'b'),
 ];
 
 fn ch(c: char) -> Datum {

@@ -35,6 +35,7 @@ pub fn compare(a: &Datum, b: &Datum) -> PgResult<Ordering> {
         (Time(x), Time(y)) | (Timestamp(x), Timestamp(y)) | (Timestamptz(x), Timestamptz(y)) => x.cmp(y),
         (Interval(x), Interval(y)) => x.cmp_key().cmp(&y.cmp_key()),
         (Uuid(x), Uuid(y)) => x.cmp(y),
+        (PgLsn(x), PgLsn(y)) => x.cmp(y),
         _ => return Err(PgError::internal(format!("cannot compare {a:?} with {b:?}"))),
     })
 }

@@ -3,7 +3,8 @@
 //! It owns expression evaluation ([`expr`]), casts ([`cast`]), value comparison
 //! ([`compare`]) and the built-in functions and operators ([`functions`]), and the
 //! [`ExecContext`] trait through which the backend lends it the session: user,
-//! database, clocks, settings, interrupts and other backends.
+//! database, clocks, settings, interrupts, other backends and the WAL's
+//! positions.
 //!
 //! It must never block without calling [`ExecContext::check_for_interrupts`] (so that
 //! cancel requests and `statement_timeout` work), never panic on user data, and never
@@ -60,6 +61,7 @@ pub enum ModifyOutcome {
 }
 
 pub use planner::{RowLockMode, RowLockWait};
+pub use wal::Lsn;
 
 /// What happened to a row that `SELECT ... FOR UPDATE/SHARE` was to lock.
 #[derive(Debug, Clone, PartialEq)]
@@ -78,6 +80,19 @@ pub enum LockRowOutcome {
 
 fn tables_not_supported() -> PgError {
     PgError::new(SqlState::FeatureNotSupported, "tables are not supported by this session")
+}
+
+/// The WAL positions the `pg_current_wal_*lsn()` functions report, read from
+/// shared memory at one moment (flush, then write, then insert, so that
+/// `flush <= write <= insert` holds between them).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WalPositions {
+    /// Where the next record will be inserted (`pg_current_wal_insert_lsn`).
+    pub insert: wal::Lsn,
+    /// WAL handed to the kernel up to here (`pg_current_wal_lsn`).
+    pub write: wal::Lsn,
+    /// WAL durable up to here (`pg_current_wal_flush_lsn`).
+    pub flush: wal::Lsn,
 }
 
 /// What the executor needs from the session that runs it (implemented by the
@@ -115,9 +130,10 @@ pub trait ExecContext {
         let v = self.setting("server_version").unwrap_or_else(|_| "15.0".into());
         format!("PostgreSQL {v} (OxiPG) on {}-{}, compiled by rustc, 64-bit", std::env::consts::ARCH, std::env::consts::OS)
     }
-    /// Opens a scan of every row of `rel` visible to the statement's snapshot.
-    /// Rows are full-width (one value per `rel.columns` entry, NULL for dropped
-    /// columns). The scan does not see the statement's own changes.
+    /// The WAL's insert, write and flush positions now.
+    fn wal_positions(&self) -> PgResult<WalPositions> {
+        Err(PgError::feature_not_supported("WAL functions in this context"))
+    }
     /// The transaction's id (`txid_current()`), assigning one if `assign`
     /// and there is none yet.
     fn current_xid(&mut self, assign: bool) -> PgResult<Option<u64>> {
@@ -139,6 +155,9 @@ pub trait ExecContext {
         self.scan_begin(rel)
     }
 
+    /// Opens a scan of every row of `rel` visible to the statement's snapshot.
+    /// Rows are full-width (one value per `rel.columns` entry, NULL for dropped
+    /// columns). The scan does not see the statement's own changes.
     fn scan_begin(&mut self, rel: &RelationDesc) -> PgResult<ScanId> {
         let _ = rel;
         Err(tables_not_supported())

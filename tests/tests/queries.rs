@@ -4,7 +4,7 @@
 use tests::{Cluster, PgNumeric, RawConn, sqlstate};
 use tokio_postgres::SimpleQueryMessage;
 use tokio_postgres::error::ErrorPosition;
-use tokio_postgres::types::Type;
+use tokio_postgres::types::{PgLsn, Type};
 
 fn rows(messages: &[SimpleQueryMessage]) -> Vec<Vec<Option<String>>> {
     messages
@@ -352,6 +352,7 @@ async fn transaction_status_on_the_wire() {
         ("END", "COMMIT", None, b'I'),
         ("SHOW work_mem", "SHOW", None, b'I'),
         ("RESET work_mem", "RESET", None, b'I'),
+        ("CHECKPOINT", "CHECKPOINT", None, b'I'),
     ];
     for &(sql, expected, notice, status) in script {
         raw.query(sql).await;
@@ -370,6 +371,42 @@ async fn transaction_status_on_the_wire() {
         let z = msgs.last().expect("ReadyForQuery");
         assert_eq!(z.body, [status], "{sql}: transaction status");
     }
+}
+
+/// CHECKPOINT is refused to a role that is not a superuser (PostgreSQL 15 also
+/// admits members of pg_checkpoint), with PostgreSQL's SQLSTATE and message.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn checkpoint_needs_a_superuser() {
+    let cluster = Cluster::start();
+    let admin = cluster.connect().await;
+    admin.batch_execute("CREATE ROLE plain_checkpointer LOGIN").await.expect("create role");
+    let (plain, _connection) = cluster.try_connect_with("user=plain_checkpointer").await.expect("log in");
+    let err = plain.batch_execute("CHECKPOINT").await.expect_err("not a superuser");
+    let db = err.as_db_error().expect("an ErrorResponse");
+    assert_eq!(
+        (db.code().code(), db.message()),
+        ("42501", "must be superuser or have privileges of pg_checkpoint to do CHECKPOINT")
+    );
+    admin.batch_execute("CHECKPOINT").await.expect("a superuser may");
+}
+
+/// pg_lsn in binary: a parameter and a result (an int8 on the wire, as `pg_lsn_send`),
+/// and the WAL positions as a driver reads them.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pg_lsn_in_binary() {
+    let cluster = Cluster::start();
+    let client = cluster.connect().await;
+    let lsn = PgLsn::from(0x16_B374_D848);
+    let row = client.query_one("SELECT $1::pg_lsn, $1::pg_lsn + 16, $1::pg_lsn::text", &[&lsn]).await.expect("binary pg_lsn");
+    assert_eq!(row.get::<_, PgLsn>(0), lsn);
+    assert_eq!(row.get::<_, PgLsn>(1), PgLsn::from(0x16_B374_D858));
+    assert_eq!(row.get::<_, String>(2), "16/B374D848");
+    let statement = client.prepare("SELECT pg_current_wal_lsn(), pg_current_wal_insert_lsn()").await.expect("prepare");
+    assert_eq!(statement.columns()[0].type_(), &Type::PG_LSN);
+    let row = client.query_one(&statement, &[]).await.expect("positions");
+    let (write, insert): (PgLsn, PgLsn) = (row.get(0), row.get(1));
+    assert!(write <= insert, "{write} <= {insert}");
+    assert!(u64::from(write) > 0);
 }
 
 /// Same errors as PostgreSQL 15, field by field (skipped when PostgreSQL 15 is absent).

@@ -47,6 +47,8 @@ pub enum Datum {
     Interval(Interval),
     Uuid([u8; 16]),
     Oid(u32),
+    /// `pg_lsn`: a WAL position (PostgreSQL's `XLogRecPtr`)
+    PgLsn(u64),
     /// the result of a function returning `void` (prints as the empty string)
     Void,
 }
@@ -221,6 +223,24 @@ fn format_uuid(u: &[u8; 16]) -> String {
     format!("{}-{}-{}-{}-{}", &h[..8], &h[8..12], &h[12..16], &h[16..20], &h[20..])
 }
 
+/// `pg_lsn_in`: two groups of 1 to 8 hex digits around a `/`, nothing else (no
+/// spaces, no sign), as PostgreSQL's `pg_lsn_in_internal` reads them.
+pub fn parse_pg_lsn(s: &str) -> Option<u64> {
+    let (hi, lo) = s.split_once('/')?;
+    let group = |g: &str| -> Option<u64> {
+        if g.is_empty() || g.len() > 8 || !g.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return None;
+        }
+        u64::from_str_radix(g, 16).ok()
+    };
+    Some(group(hi)? << 32 | group(lo)?)
+}
+
+/// `pg_lsn_out`: the high and low 32 bits in upper-case hex (`16/B374D848`).
+pub fn format_pg_lsn(lsn: u64) -> String {
+    format!("{:X}/{:X}", lsn >> 32, lsn & 0xffff_ffff)
+}
+
 fn need_len(b: &[u8], n: usize, type_oid: u32) -> PgResult<()> {
     if b.len() == n {
         Ok(())
@@ -295,6 +315,7 @@ impl Datum {
             }
             oid::INTERVAL => Datum::Interval(datetime::parse_interval(s)?),
             oid::UUID => Datum::Uuid(parse_uuid(s).ok_or_else(|| invalid_syntax(type_oid, s))?),
+            oid::PG_LSN => Datum::PgLsn(parse_pg_lsn(s).ok_or_else(|| invalid_syntax(type_oid, s))?),
             oid::VOID => Datum::Void,
             _ => {
                 return Err(PgError::feature_not_supported(format!(
@@ -315,6 +336,7 @@ impl Datum {
             Datum::Int4(v) => v.to_string(),
             Datum::Int8(v) => v.to_string(),
             Datum::Oid(v) => v.to_string(),
+            Datum::PgLsn(v) => format_pg_lsn(*v),
             Datum::Float4(v) => float::format_float4(*v, opts.extra_float_digits),
             Datum::Float8(v) => float::format_float8(*v, opts.extra_float_digits),
             Datum::Numeric(n) => n.to_text(),
@@ -363,6 +385,7 @@ impl Datum {
             Datum::Int4(v) => v.to_be_bytes().to_vec(),
             Datum::Int8(v) => v.to_be_bytes().to_vec(),
             Datum::Oid(v) => v.to_be_bytes().to_vec(),
+            Datum::PgLsn(v) => v.to_be_bytes().to_vec(),
             Datum::Float4(v) => v.to_bits().to_be_bytes().to_vec(),
             Datum::Float8(v) => v.to_bits().to_be_bytes().to_vec(),
             Datum::Numeric(n) => n.to_binary(),
@@ -392,6 +415,7 @@ impl Datum {
             oid::INT4 => Datum::Int4(i32::from_be_bytes(to4(arr(4)?))),
             oid::OID => Datum::Oid(u32::from_be_bytes(to4(arr(4)?))),
             oid::INT8 => Datum::Int8(i64::from_be_bytes(to8(arr(8)?))),
+            oid::PG_LSN => Datum::PgLsn(u64::from_be_bytes(to8(arr(8)?))),
             oid::FLOAT4 => Datum::Float4(f32::from_bits(u32::from_be_bytes(to4(arr(4)?)))),
             oid::FLOAT8 => Datum::Float8(f64::from_bits(u64::from_be_bytes(to8(arr(8)?)))),
             oid::NUMERIC => Datum::Numeric(Numeric::from_binary(b)?),
@@ -480,6 +504,9 @@ mod tests {
             (oid::TIMESTAMPTZ, "2026-11-25 08:10:00.123456+00"),
             (oid::INTERVAL, "1 day 02:00:00"),
             (oid::UUID, "a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11"),
+            (oid::PG_LSN, "16/B374D848"),
+            (oid::PG_LSN, "FFFFFFFF/FFFFFFFF"),
+            (oid::PG_LSN, "0/0"),
         ];
         for (t, s) in cases {
             let d = Datum::from_text(t, s, &opts()).unwrap();
@@ -503,6 +530,23 @@ mod tests {
         let iv = Datum::from_text(oid::INTERVAL, "1 mon 2 days 00:00:03", &o).unwrap();
         assert_eq!(iv.to_binary(), vec![0, 0, 0, 0, 0, 0x2d, 0xc6, 0xc0, 0, 0, 0, 2, 0, 0, 0, 1]);
         assert_eq!(Datum::Bool(true).to_binary(), vec![1]);
+    }
+
+    /// Expectations from PostgreSQL 15 (`SELECT '...'::pg_lsn`).
+    #[test]
+    fn pg_lsn_input_matches_postgres() {
+        let ok = |s: &str| Datum::from_text(oid::PG_LSN, s, &opts()).unwrap().to_text(&opts());
+        assert_eq!(ok("a/b"), "A/B");
+        assert_eq!(ok("00000001/000000a"), "1/A");
+        assert_eq!(ok("ffffffff/ffffffff"), "FFFFFFFF/FFFFFFFF");
+        for bad in [" 0/1", "0/1 ", "123456789/0", "0/123456789", "G/0", "/0", "0/", "", "-1/0", "+1/0", "1/+1", "0x1/0", "1/0/0", "1 /0", "1/ 0"] {
+            let e = Datum::from_text(oid::PG_LSN, bad, &opts()).unwrap_err();
+            assert_eq!(e.code, SqlState::InvalidTextRepresentation, "{bad:?}");
+            assert_eq!(e.message, format!("invalid input syntax for type pg_lsn: \"{bad}\""));
+        }
+        // pg_lsn_send is an int8
+        assert_eq!(Datum::PgLsn(0x16_B374_D848).to_binary(), 0x16_B374_D848u64.to_be_bytes().to_vec());
+        assert_eq!(Datum::from_binary(oid::PG_LSN, &[0, 0, 0, 1]).unwrap_err().code, SqlState::InvalidBinaryRepresentation);
     }
 
     #[test]

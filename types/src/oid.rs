@@ -25,6 +25,8 @@ pub const TIMESTAMPTZ: u32 = 1184;
 pub const INTERVAL: u32 = 1186;
 pub const NUMERIC: u32 = 1700;
 pub const UUID: u32 = 2950;
+/// `pg_lsn`: a WAL position, an unsigned 64-bit byte offset printed `X/X`.
+pub const PG_LSN: u32 = 3220;
 pub const RECORD: u32 = 2249;
 pub const VOID: u32 = 2278;
 /// `pg_node_tree`: a stored expression (`pg_attrdef.adbin`); ours holds SQL text.
@@ -42,6 +44,7 @@ pub const INT8_ARRAY: u32 = 1016;
 pub const FLOAT4_ARRAY: u32 = 1021;
 pub const FLOAT8_ARRAY: u32 = 1022;
 pub const NUMERIC_ARRAY: u32 = 1231;
+pub const PG_LSN_ARRAY: u32 = 3221;
 
 /// The type name as `format_type(oid, NULL)` prints it (`integer`, `character varying`).
 pub fn type_name(oid: u32) -> &'static str {
@@ -67,6 +70,7 @@ pub fn type_name(oid: u32) -> &'static str {
         INTERVAL => "interval",
         NUMERIC => "numeric",
         UUID => "uuid",
+        PG_LSN => "pg_lsn",
         RECORD => "record",
         VOID => "void",
         PG_NODE_TREE => "pg_node_tree",
@@ -80,6 +84,7 @@ pub fn type_name(oid: u32) -> &'static str {
         FLOAT4_ARRAY => "real[]",
         FLOAT8_ARRAY => "double precision[]",
         NUMERIC_ARRAY => "numeric[]",
+        PG_LSN_ARRAY => "pg_lsn[]",
         _ => "???",
     }
 }
@@ -109,6 +114,7 @@ pub fn internal_name(oid: u32) -> &'static str {
         INTERVAL => "interval",
         NUMERIC => "numeric",
         UUID => "uuid",
+        PG_LSN => "pg_lsn",
         RECORD => "record",
         VOID => "void",
         PG_NODE_TREE => "pg_node_tree",
@@ -122,6 +128,7 @@ pub fn internal_name(oid: u32) -> &'static str {
         FLOAT4_ARRAY => "_float4",
         FLOAT8_ARRAY => "_float8",
         NUMERIC_ARRAY => "_numeric",
+        PG_LSN_ARRAY => "_pg_lsn",
         _ => "???",
     }
 }
@@ -148,7 +155,7 @@ pub fn typlen(oid: u32) -> i16 {
         BOOL | CHAR => 1,
         INT2 => 2,
         INT4 | OID | FLOAT4 | DATE => 4,
-        INT8 | FLOAT8 | TIME | TIMESTAMP | TIMESTAMPTZ => 8,
+        INT8 | FLOAT8 | TIME | TIMESTAMP | TIMESTAMPTZ | PG_LSN => 8,
         INTERVAL | UUID => 16,
         NAME => 64,
         UNKNOWN => -2,
@@ -170,6 +177,7 @@ pub fn array_of(oid: u32) -> Option<u32> {
         FLOAT4 => FLOAT4_ARRAY,
         FLOAT8 => FLOAT8_ARRAY,
         NUMERIC => NUMERIC_ARRAY,
+        PG_LSN => PG_LSN_ARRAY,
         _ => return None,
     })
 }

@@ -6,6 +6,7 @@ pub mod datetime;
 pub mod math;
 pub mod session;
 pub mod string;
+pub mod wal;
 
 use types::{Datum, PgError, PgResult};
 
@@ -27,6 +28,9 @@ pub fn call(func: &str, args: &[Datum], arg_types: &[u32], ret: u32, ev: &mut Ev
         return Ok(r);
     }
     if let Some(r) = session::call(func, args, ev)? {
+        return Ok(r);
+    }
+    if let Some(r) = wal::call(func, args, ev)? {
         return Ok(r);
     }
     Err(PgError::internal(format!("no implementation for function {func} returning type {ret}")))

@@ -85,7 +85,7 @@ impl Analyzer<'_> {
                     ("sum", NUMERIC | FLOAT4 | FLOAT8) => (AggFunc::Sum, t, t),
                     ("avg", INT2 | INT4 | INT8 | NUMERIC) => (AggFunc::Avg, t, NUMERIC),
                     ("avg", FLOAT4 | FLOAT8) => (AggFunc::Avg, t, FLOAT8),
-                    ("min" | "max", INT2 | INT4 | INT8 | FLOAT4 | FLOAT8 | NUMERIC | BPCHAR | DATE | TIME | TIMESTAMP | TIMESTAMPTZ | INTERVAL | OID) => {
+                    ("min" | "max", INT2 | INT4 | INT8 | FLOAT4 | FLOAT8 | NUMERIC | BPCHAR | DATE | TIME | TIMESTAMP | TIMESTAMPTZ | INTERVAL | OID | PG_LSN) => {
                         (if name == "min" { AggFunc::Min } else { AggFunc::Max }, t, t)
                     }
                     ("min" | "max", TEXT | VARCHAR | NAME) => (if name == "min" { AggFunc::Min } else { AggFunc::Max }, TEXT, TEXT),

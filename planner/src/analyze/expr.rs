@@ -19,6 +19,9 @@ const FUNC_HINT: &str =
     "No function matches the given name and argument types. You might need to add explicit type casts.";
 const OPER_HINT: &str =
     "No operator matches the given name and argument types. You might need to add explicit type casts.";
+/// PostgreSQL's hint for a prefix operator (one argument type).
+const PREFIX_OPER_HINT: &str =
+    "No operator matches the given name and argument type. You might need to add an explicit type cast.";
 
 fn lower_ident(id: &ast::Ident) -> String {
     if id.quote_style.is_some() { id.value.clone() } else { id.value.to_lowercase() }
@@ -413,7 +416,7 @@ impl Analyzer<'_> {
                 SqlState::UndefinedFunction,
                 format!("operator does not exist: {sym} {}", oid::type_name(t)),
             )
-            .with_hint(OPER_HINT)
+            .with_hint(PREFIX_OPER_HINT)
             .or_position(pos)),
             Resolution::Ambiguous => Err(PgError::new(
                 SqlState::AmbiguousFunction,

@@ -30,9 +30,9 @@ fn def(name: &'static str, args: &[u32], ret: u32, imp: &'static str) -> FuncDef
 
 const NUMS: [u32; 6] = [INT2, INT4, INT8, FLOAT4, FLOAT8, NUMERIC];
 const INTS: [u32; 3] = [INT2, INT4, INT8];
-const COMPARABLE: [u32; 17] = [
+const COMPARABLE: [u32; 18] = [
     BOOL, INT2, INT4, INT8, FLOAT4, FLOAT8, NUMERIC, TEXT, BPCHAR, NAME, BYTEA, DATE, TIME, TIMESTAMP,
-    TIMESTAMPTZ, INTERVAL, UUID,
+    TIMESTAMPTZ, INTERVAL, UUID, PG_LSN,
 ];
 
 fn build() -> Vec<FuncDef> {
@@ -95,6 +95,11 @@ fn build() -> Vec<FuncDef> {
     v.push(def("*", &[INTERVAL, FLOAT8], INTERVAL, "interval_mul"));
     v.push(def("*", &[FLOAT8, INTERVAL], INTERVAL, "mul_interval"));
     v.push(def("/", &[INTERVAL, FLOAT8], INTERVAL, "interval_div"));
+    // WAL positions
+    v.push(def("-", &[PG_LSN, PG_LSN], NUMERIC, "pg_lsn_mi"));
+    v.push(def("+", &[PG_LSN, NUMERIC], PG_LSN, "pg_lsn_pli"));
+    v.push(def("+", &[NUMERIC, PG_LSN], PG_LSN, "numeric_pl_pg_lsn"));
+    v.push(def("-", &[PG_LSN, NUMERIC], PG_LSN, "pg_lsn_mii"));
     // strings
     for (n, ret, imp) in [
         ("length", INT4, "length"),
@@ -189,6 +194,13 @@ fn build() -> Vec<FuncDef> {
     v.push(def("pg_terminate_backend", &[INT4], BOOL, "pg_terminate_backend"));
     v.push(def("pg_terminate_backend", &[INT4, INT8], BOOL, "pg_terminate_backend"));
     v.push(def("pg_postmaster_start_time", &[], TIMESTAMPTZ, "pg_postmaster_start_time"));
+    // WAL
+    v.push(def("pg_current_wal_lsn", &[], PG_LSN, "pg_current_wal_lsn"));
+    v.push(def("pg_current_wal_insert_lsn", &[], PG_LSN, "pg_current_wal_insert_lsn"));
+    v.push(def("pg_current_wal_flush_lsn", &[], PG_LSN, "pg_current_wal_flush_lsn"));
+    v.push(def("pg_walfile_name", &[PG_LSN], TEXT, "pg_walfile_name"));
+    v.push(def("pg_wal_lsn_diff", &[PG_LSN, PG_LSN], NUMERIC, "pg_lsn_mi"));
+    v.push(def("pg_is_in_recovery", &[], BOOL, "pg_is_in_recovery"));
     v
 }
 
@@ -219,7 +231,8 @@ pub fn known_unsupported(name: &str) -> bool {
             | "make_interval" | "justify_days" | "justify_hours" | "isfinite" | "timeofday"
             | "factorial" | "gcd" | "lcm" | "width_bucket" | "scale" | "setseed" | "sha256"
             | "string_to_array" | "array_to_string" | "regexp_like" | "num_nonnulls" | "num_nulls"
-            | "current_schemas"
+            | "current_schemas" | "pg_walfile_name_offset" | "pg_switch_wal" | "pg_create_restore_point"
+            | "pg_last_wal_receive_lsn" | "pg_last_wal_replay_lsn" | "pg_stat_reset_shared"
     )
 }
 

@@ -83,10 +83,11 @@ pub fn resolve_type(dt: &DataType) -> PgResult<(u32, i32)> {
                 "text" => TEXT,
                 "void" => VOID,
                 "unknown" => UNKNOWN,
+                "pg_lsn" => PG_LSN,
                 "char" if id_quoted(name) => CHAR,
                 "json" | "jsonb" | "xml" | "money" | "inet" | "cidr" | "macaddr" | "bit" | "varbit" | "point"
                 | "regclass" | "regtype" | "regproc" | "tsvector" | "tsquery" | "timetz" | "int4range"
-                | "record" | "xid" | "xid8" | "pg_lsn" => {
+                | "record" | "xid" | "xid8" => {
                     return Err(PgError::feature_not_supported(format!("type {n}")));
                 }
                 _ => {

@@ -171,7 +171,7 @@ pub fn type_storage(type_oid: u32) -> Option<(i16, bool, Align)> {
         oid::BOOL | oid::CHAR => (1, true, Align::Char),
         oid::INT2 => (2, true, Align::Short),
         oid::INT4 | oid::OID | oid::FLOAT4 | oid::DATE | oid::VOID => (4, true, Align::Int),
-        oid::INT8 | oid::FLOAT8 | oid::TIME | oid::TIMESTAMP | oid::TIMESTAMPTZ => (8, true, Align::Double),
+        oid::INT8 | oid::FLOAT8 | oid::TIME | oid::TIMESTAMP | oid::TIMESTAMPTZ | oid::PG_LSN => (8, true, Align::Double),
         oid::INTERVAL => (16, false, Align::Double),
         oid::UUID => (16, false, Align::Char),
         oid::NAME => (64, false, Align::Char),
@@ -472,6 +472,7 @@ fn fixed_bytes(att: &Attribute, value: &Datum) -> PgResult<Vec<u8>> {
         | (oid::TIMESTAMP, Datum::Timestamp(v))
         | (oid::TIMESTAMPTZ, Datum::Timestamptz(v)) => v.to_le_bytes().to_vec(),
         (oid::FLOAT8, Datum::Float8(v)) => v.to_bits().to_le_bytes().to_vec(),
+        (oid::PG_LSN, Datum::PgLsn(v)) => v.to_le_bytes().to_vec(),
         (oid::INTERVAL, Datum::Interval(iv)) => {
             let mut b = iv.micros.to_le_bytes().to_vec();
             b.extend_from_slice(&iv.days.to_le_bytes());
@@ -676,6 +677,7 @@ fn read_attr(att: &Attribute, tuple: &[u8], off: usize) -> Result<(Datum, usize)
                 (oid::TIMESTAMP, 8) => Datum::Timestamp(le_u64(b, 0) as i64),
                 (oid::TIMESTAMPTZ, 8) => Datum::Timestamptz(le_u64(b, 0) as i64),
                 (oid::FLOAT8, 8) => Datum::Float8(f64::from_bits(le_u64(b, 0))),
+                (oid::PG_LSN, 8) => Datum::PgLsn(le_u64(b, 0)),
                 (oid::INTERVAL, 16) => Datum::Interval(Interval {
                     micros: le_u64(b, 0) as i64,
                     days: le_u32(b, 8) as i32,
@@ -731,6 +733,7 @@ mod tests {
             ("tz", oid::TIMESTAMPTZ),
             ("iv", oid::INTERVAL),
             ("u", oid::UUID),
+            ("l", oid::PG_LSN),
             ("un", oid::UNKNOWN),
             ("v", oid::VOID),
         ])
@@ -759,6 +762,7 @@ mod tests {
             Datum::Timestamptz(1_700_000_000_000_000),
             Datum::Interval(Interval { months: -14, days: 3, micros: 4_000_001 }),
             Datum::Uuid([0xa0, 0xee, 0xbc, 0x99, 0x9c, 0x0b, 0x4e, 0xf8, 0xbb, 0x6d, 0x6b, 0xb9, 0xbd, 0x38, 0x0a, 0x11]),
+            Datum::PgLsn(0x16_B374_D848),
             Datum::Text("unknown literal".into()),
             Datum::Void,
         ]
@@ -811,7 +815,7 @@ mod tests {
             let h = TupleHeader::parse(&t).unwrap();
             assert!(h.has_nulls());
             assert!(h.attr_is_null(i));
-            // 22 attributes: a 3-byte bitmap, 31 + 3 -> t_hoff 40
+            // 23 attributes: a 3-byte bitmap, 31 + 3 -> t_hoff 40
             assert_eq!(h.hoff(), 40);
         }
         // every other one, and all of them
