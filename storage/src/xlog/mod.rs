@@ -420,8 +420,17 @@ impl<'a> Xlog<'a> {
                 upto = upto.max(self.finished_now());
             }
             self.write_locked(upto, true)?;
-            if self.ctl.flush_pos.load(Ordering::Acquire) >= target {
+            let flushed = self.ctl.flush_pos.load(Ordering::Acquire);
+            if flushed >= target {
                 return Ok(());
+            }
+            if target > self.ctl.insert_pos.load(Ordering::SeqCst) {
+                // A page LSN beyond the end of WAL (the WAL after it was lost,
+                // or the page is damaged): there is nothing to wait for.
+                return Err(PgError::new(
+                    SqlState::InternalError,
+                    format!("xlog flush request {} is not satisfied --- flushed only to {}", Lsn(target), Lsn(flushed)),
+                ));
             }
         }
     }

@@ -1,0 +1,119 @@
+//! Recovery from damaged WAL: the end of the log cut in the middle of a
+//! record, or a byte of a record flipped, while the server was down after a
+//! crash. Recovery must stop cleanly at the damage, keep everything committed
+//! before it, and the server must go on from there. The same tests run
+//! against PostgreSQL 15 (`OXIPG_TEST_AGAINST_PG15=1`): both use 16 MiB
+//! segments named by timeline 1.
+
+use std::os::unix::fs::FileExt;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use tests::Cluster;
+use tokio_postgres::Client;
+
+const SEGMENT_SIZE: u64 = 16 << 20;
+
+fn parse_lsn(text: &str) -> u64 {
+    let (hi, lo) = text.split_once('/').unwrap_or_else(|| panic!("not an LSN: {text:?}"));
+    let hi = u64::from_str_radix(hi, 16).unwrap_or_else(|e| panic!("LSN {text:?}: {e}"));
+    let lo = u64::from_str_radix(lo, 16).unwrap_or_else(|e| panic!("LSN {text:?}: {e}"));
+    (hi << 32) | lo
+}
+
+/// The segment file holding byte `lsn` (timeline 1).
+fn segment_path(data_dir: &Path, lsn: u64) -> PathBuf {
+    let segno = lsn / SEGMENT_SIZE;
+    let per_xlogid = (1u64 << 32) / SEGMENT_SIZE;
+    data_dir.join("pg_wal").join(format!("{:08X}{:08X}{:08X}", 1, segno / per_xlogid, segno % per_xlogid))
+}
+
+async fn insert_lsn(client: &Client) -> u64 {
+    let row = client.query_one("SELECT pg_current_wal_insert_lsn()::text", &[]).await.expect("insert lsn");
+    parse_lsn(row.get::<_, &str>(0))
+}
+
+async fn rows(client: &Client) -> Vec<i32> {
+    client.query("SELECT n FROM t ORDER BY n", &[]).await.expect("select").iter().map(|r| r.get(0)).collect()
+}
+
+/// Commits rows 1..=20, then row 100; kills the cluster with SIGKILL;
+/// `damage` gets the data directory and the WAL range [start, end) that
+/// holds row 100's insert and commit; then the cluster restarts and must
+/// hold exactly rows 1..=20, and take new commits that survive a restart.
+async fn recover_from_damage(what: &str, damage: impl FnOnce(&Path, u64, u64)) {
+    let mut cluster = Cluster::start();
+    let client = cluster.connect().await;
+    client.batch_execute("CREATE TABLE t (n int)").await.expect("create table");
+    for n in 1..=20 {
+        client.execute("INSERT INTO t VALUES ($1)", &[&n]).await.expect("insert");
+    }
+    let start = insert_lsn(&client).await;
+    client.execute("INSERT INTO t VALUES (100)", &[]).await.expect("insert 100");
+    let end = insert_lsn(&client).await;
+    assert!(end > start, "row 100 was logged between {start:X} and {end:X}");
+    drop(client);
+    cluster.kill_9_all().await;
+
+    damage(cluster.data_dir(), start, end);
+
+    cluster.start_again();
+    let client = cluster
+        .connect_retrying(Duration::from_secs(30))
+        .await
+        .unwrap_or_else(|e| panic!("{what}: no connection after recovery: {e:?}\n{}", cluster.log_tail(30)));
+    let want: Vec<i32> = (1..=20).collect();
+    assert_eq!(rows(&client).await, want, "{what}: rows 1..=20 and not row 100\n{}", cluster.log_tail(30));
+
+    // The log goes on from where recovery stopped, and what is committed
+    // now survives another crash.
+    client.execute("INSERT INTO t VALUES (200)", &[]).await.expect("insert after recovery");
+    drop(client);
+    cluster.kill_9_all().await;
+    cluster.start_again();
+    let client = cluster.connect_retrying(Duration::from_secs(30)).await.expect("connect after the second crash");
+    let mut want = want;
+    want.push(200);
+    assert_eq!(rows(&client).await, want, "{what}: after the second crash\n{}", cluster.log_tail(30));
+}
+
+/// The WAL after the middle of row 100's records is gone, as when a crash
+/// interrupts the write of the last records (zeros follow).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_wal_cut_in_the_middle_of_a_record_ends_recovery_there() {
+    recover_from_damage("cut WAL", |data_dir, start, end| {
+        let cut = start + (end - start) / 2;
+        let path = segment_path(data_dir, cut);
+        let file = std::fs::OpenOptions::new().write(true).open(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        let from = cut % SEGMENT_SIZE;
+        let zeros = vec![0u8; (SEGMENT_SIZE - from) as usize];
+        file.write_all_at(&zeros, from).expect("zero the tail");
+        file.sync_all().expect("fsync");
+        // Later segments (none are expected so soon) go too.
+        for entry in std::fs::read_dir(data_dir.join("pg_wal")).expect("pg_wal").flatten() {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if name.len() == 24 && name.chars().all(|c| c.is_ascii_hexdigit()) && entry.path() > path {
+                std::fs::remove_file(entry.path()).expect("remove later segment");
+            }
+        }
+    })
+    .await;
+}
+
+/// One byte inside row 100's records is flipped: its checksum no longer
+/// matches and recovery ends before it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_flipped_byte_in_a_record_ends_recovery_before_it() {
+    recover_from_damage("flipped byte", |data_dir, start, end| {
+        // Past the first record header of the range, inside a record body.
+        let at = (start + 30).min(end - 1);
+        let path = segment_path(data_dir, at);
+        let file = std::fs::OpenOptions::new().read(true).write(true).open(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        let mut byte = [0u8; 1];
+        file.read_exact_at(&mut byte, at % SEGMENT_SIZE).expect("read byte");
+        byte[0] ^= 0x40;
+        file.write_all_at(&byte, at % SEGMENT_SIZE).expect("flip byte");
+        file.sync_all().expect("fsync");
+    })
+    .await;
+}
