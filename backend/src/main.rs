@@ -34,8 +34,8 @@
 //!    ([`tcop::data_row`]), followed by CommandComplete.
 //! 9. The statement ends ([`session::Session::finish_statement`]): the command
 //!    counter advances, and an implicit transaction commits
-//!    ([`xact::commit`]: the written relations are flushed and fsynced, the
-//!    CLOG page made durable, the locks released) before ReadyForQuery.
+//!    ([`xact::commit`]: the commit record is inserted and flushed with
+//!    group commit, the CLOG marked, the locks released) before ReadyForQuery.
 
 #![forbid(unsafe_code)]
 

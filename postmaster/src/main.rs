@@ -7,10 +7,12 @@
 //! and then runs [`server::Postmaster::run`]: for every connection it forks and
 //! execs the `backend` binary found next to its own executable. Before it admits
 //! sessions it runs `backend --role=startup` (which loads the transaction
-//! counters); once that succeeds it starts the auxiliary processes
-//! `backend --role=bgwriter` and, with `autovacuum = on`, `--role=autovacuum`,
-//! and starts them again if they exit. It never reads a client's startup
-//! packet and never links the planner or executor.
+//! counters and runs crash recovery from the WAL); once that succeeds it
+//! starts the auxiliary processes `backend --role=checkpointer`, `walwriter`,
+//! `bgwriter` and, with `autovacuum = on`, `autovacuum`, and starts them again
+//! if they exit. At a smart or fast shutdown it stops everything else first,
+//! then has the checkpointer write the shutdown checkpoint (SIGUSR2). It never
+//! reads a client's startup packet and never links the planner or executor.
 
 #![forbid(unsafe_code)]
 
