@@ -26,8 +26,8 @@
 //! server; `OXIPG_TEST_AGAINST_PG15=1 cargo test -p tests` checks the same expectations
 //! against PostgreSQL 15 (every expectation in `tests/tests/*.rs` must pass there: it is
 //! PostgreSQL's behaviour, never ours). One file per area: `startup_auth`, `queries`,
-//! `cancel`, `lifecycle`, `connections`, `bad_input`, `crash` (kill -9 under load, `cargo xtask
-//! crash`); every test starts its own cluster.
+//! `cancel`, `lifecycle`, `connections`, `bad_input`, `crash` (kill -9 under load, lost and torn
+//! data-file writes; `cargo xtask crash`); every test starts its own cluster.
 //!
 //! Shutdown on drop: SIGQUIT to the postmaster's process group (it was started with
 //! `process_group(0)`), up to 5 s for it to exit, then SIGKILL to the group and to every
@@ -148,6 +148,11 @@ pub fn process_state(pid: i32) -> Option<char> {
 /// files or shared-memory attachment any more).
 pub fn process_exited(pid: i32) -> bool {
     !process_alive(pid) || matches!(process_state(pid), None | Some('Z'))
+}
+
+/// Whether a process is stopped (SIGSTOP took effect), or has ended.
+pub fn process_stopped(pid: i32) -> bool {
+    matches!(process_state(pid), None | Some('T' | 't' | 'Z' | 'X'))
 }
 
 /// Every process whose parent is `pid`.
@@ -590,21 +595,13 @@ impl Cluster {
 
     /// kill -9 of the postmaster and every process under it at one moment, as a power cut
     /// ends them (the kernel's page cache survives, so what was written and not fsynced is
-    /// still read back: this is a crash of the processes, not of the disk). The postmaster is
-    /// stopped (SIGSTOP) first, so that it forks nothing and notices nothing while its
-    /// descendants are listed; then they are all stopped, then all killed. Returns the pids
-    /// killed once every one of them has exited (the postmaster reaped); panics if one
-    /// survives 10 s. [`start_again`](Self::start_again) then starts on the same directory.
+    /// still read back: this is a crash of the processes, not of the disk). They are all
+    /// stopped first (as [`stop_all`](Self::stop_all) stops them, without waiting for each
+    /// stop to take effect), then all killed. Returns the pids killed once every one of them
+    /// has exited (the postmaster reaped); panics if one survives 10 s.
+    /// [`start_again`](Self::start_again) then starts on the same directory.
     pub async fn kill_9_all(&mut self) -> Vec<i32> {
-        let postmaster = self.pid();
-        let _ = kill(Pid::from_raw(postmaster), Signal::SIGSTOP);
-        // The stop takes effect when the postmaster next returns to user space.
-        wait_until(Duration::from_secs(5), || matches!(process_state(postmaster), None | Some('T' | 't' | 'Z'))).await;
-        self.remember_children();
-        let descendants = descendants_of(postmaster);
-        for &pid in &descendants {
-            let _ = kill(Pid::from_raw(pid), Signal::SIGSTOP);
-        }
+        let (postmaster, descendants) = self.send_stop_to_all().await;
         for &pid in &descendants {
             let _ = kill(Pid::from_raw(pid), Signal::SIGKILL);
         }
@@ -620,6 +617,46 @@ impl Cluster {
         let mut killed = descendants;
         killed.push(postmaster);
         killed
+    }
+
+    /// Stops (SIGSTOP) the postmaster and every process under it and waits until each one
+    /// is stopped (or has exited), so that nothing of the cluster runs and its files hold
+    /// still (a write the kernel was in the middle of has finished: a stop takes effect on
+    /// the way back to user space). Returns the pids stopped, for
+    /// [`continue_all`](Self::continue_all); panics if one has not stopped within 10 s.
+    pub async fn stop_all(&mut self) -> Vec<i32> {
+        let (postmaster, mut stopped) = self.send_stop_to_all().await;
+        stopped.push(postmaster);
+        if !wait_until(Duration::from_secs(10), || stopped.iter().all(|&p| process_stopped(p))).await {
+            let left: Vec<(i32, Option<char>)> =
+                stopped.iter().filter(|&&p| !process_stopped(p)).map(|&p| (p, process_state(p))).collect();
+            panic!("processes (pid, state) {left:?} of postmaster {postmaster} did not stop within 10 s");
+        }
+        stopped
+    }
+
+    /// Lets the processes [`stop_all`](Self::stop_all) stopped run again (SIGCONT), the
+    /// postmaster last.
+    pub fn continue_all(&self, stopped: &[i32]) {
+        for &pid in stopped {
+            let _ = kill(Pid::from_raw(pid), Signal::SIGCONT);
+        }
+    }
+
+    /// SIGSTOP to the postmaster, and once it has stopped (so that it forks nothing and
+    /// notices nothing while they are listed), to every process under it. Returns the
+    /// postmaster's pid and its descendants'.
+    async fn send_stop_to_all(&mut self) -> (i32, Vec<i32>) {
+        let postmaster = self.pid();
+        let _ = kill(Pid::from_raw(postmaster), Signal::SIGSTOP);
+        // The stop takes effect when the postmaster next returns to user space.
+        wait_until(Duration::from_secs(5), || process_stopped(postmaster)).await;
+        self.remember_children();
+        let descendants = descendants_of(postmaster);
+        for &pid in &descendants {
+            let _ = kill(Pid::from_raw(pid), Signal::SIGSTOP);
+        }
+        (postmaster, descendants)
     }
 
     /// The postmaster's child processes (backends and auxiliary processes).

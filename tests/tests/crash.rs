@@ -19,18 +19,32 @@
 //!    (`sum(v)` is 0), and each session's row in `counters` counts exactly its counter
 //!    transactions present in `acked` (one version of that row, not two).
 //!
-//! The kill and check repeat for `OXIPG_CRASH_CYCLES` cycles (default 3); rows accumulate
+//! The kill and check repeat for `OXIPG_CRASH_CYCLES` cycles (default 20); rows accumulate
 //! across cycles. A clean restart and one more check end the run. Every choice (each
 //! session's operations, the delay before the kill, which kill, which backend) comes from
 //! `OXIPG_CRASH_SEED` (default 1, printed with every failure); how far the sessions got
 //! when the kill landed does not, so a seed repeats the choices, not the interleaving.
 //! `cargo xtask crash [--cycles N] [--seed S]` runs this file and prints its progress.
 //!
-//! The expectations are PostgreSQL 15's (the test passes with `OXIPG_TEST_AGAINST_PG15=1`).
+//! A second test, `acknowledged_commits_survive_lost_and_torn_data_file_writes`, does to the
+//! data files what a power cut can and kill -9 cannot: sessions commit, `CHECKPOINT` runs,
+//! the data files are copied aside, the sessions commit on (the server writing pages out of
+//! its 16 buffers) until kill -9 of every process; then `base/`, `global/` (but
+//! `global/pg_control`) and `pg_xact/` are put back to the copy, as if every data-file write
+//! since the checkpoint had been lost while the WAL survived, and one block per table gets
+//! only the first part of the write the server made of it (a torn page). Recovery must bring
+//! back every acknowledged commit, by the same check; then kill -9 and one more check show
+//! that what recovery gave back is on disk. It runs once (about 3 s), with the same seed.
+//!
+//! The expectations are PostgreSQL 15's (both tests pass with `OXIPG_TEST_AGAINST_PG15=1`).
 
 use std::collections::btree_map::Entry;
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
+use std::fs::{self, OpenOptions};
+use std::io::{Seek, SeekFrom, Write};
+use std::path::{Path, PathBuf};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 use tests::{Cluster, Sig, process_exited, sqlstate, wait_until, within};
@@ -41,7 +55,7 @@ const SEED_ENV: &str = "OXIPG_CRASH_SEED";
 /// How many kill-and-check cycles: `OXIPG_CRASH_CYCLES`, else [`DEFAULT_CYCLES`].
 const CYCLES_ENV: &str = "OXIPG_CRASH_CYCLES";
 const DEFAULT_SEED: u64 = 1;
-const DEFAULT_CYCLES: u32 = 3;
+const DEFAULT_CYCLES: u32 = 20;
 
 /// Sessions writing at the same time (clients 1..=CLIENTS).
 const CLIENTS: i32 = 4;
@@ -453,13 +467,10 @@ fn ranges(ns: &[i32]) -> String {
     out.join(", ")
 }
 
-/// Panics with the problems found after recovery and everything needed to rerun.
-fn fail(context: &str, seed: u64, cycles: u32, problems: &[String]) -> ! {
-    let mut msg = format!(
-        "crash recovery check failed: {context}\nseed {seed}, {cycles} cycles; rerun the same choices with \
-         `cargo xtask crash --seed {seed} --cycles {cycles}`\n{} problem(s):",
-        problems.len()
-    );
+/// Panics with the problems found after recovery and `rerun`, which says how to repeat the
+/// run's choices.
+fn fail(context: &str, rerun: &str, problems: &[String]) -> ! {
+    let mut msg = format!("crash recovery check failed: {context}\n{rerun}\n{} problem(s):", problems.len());
     for p in problems.iter().take(PROBLEMS_SHOWN) {
         msg.push_str("\n  - ");
         msg.push_str(p);
@@ -470,22 +481,32 @@ fn fail(context: &str, seed: u64, cycles: u32, problems: &[String]) -> ! {
     panic!("{msg}");
 }
 
+/// The line of a failure message that says how to repeat the run's choices.
+fn rerun_hint(seed: u64, cycles: Option<u32>) -> String {
+    match cycles {
+        Some(cycles) => format!(
+            "seed {seed}, {cycles} cycles; rerun the same choices with \
+             `cargo xtask crash --seed {seed} --cycles {cycles}`"
+        ),
+        None => format!("seed {seed}; rerun the same choices with `cargo xtask crash --seed {seed}`"),
+    }
+}
+
 /// Reads the tables and checks them; panics with `context` on any problem. Returns the
 /// numbers present per client and the number of rows read.
 async fn verify(
     c: &Client,
     histories: &BTreeMap<i32, History>,
     context: &str,
-    seed: u64,
-    cycles: u32,
+    rerun: &str,
 ) -> (BTreeMap<i32, BTreeSet<i32>>, usize) {
     let snap = match read_snapshot(c).await {
         Ok(snap) => snap,
-        Err(e) => fail(context, seed, cycles, &[format!("reading the tables failed: {e}")]),
+        Err(e) => fail(context, rerun, &[format!("reading the tables failed: {e}")]),
     };
     let (problems, present) = check(histories, &snap);
     if !problems.is_empty() {
-        fail(context, seed, cycles, &problems);
+        fail(context, rerun, &problems);
     }
     (present, snap.acked.len() + snap.pairs.len() + snap.counters.len())
 }
@@ -497,18 +518,8 @@ fn env_number<T: std::str::FromStr>(name: &str, default: T) -> T {
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn acknowledged_commits_survive_kill_9() {
-    let seed: u64 = env_number(SEED_ENV, DEFAULT_SEED);
-    let cycles: u32 = env_number(CYCLES_ENV, DEFAULT_CYCLES);
-    assert!(cycles >= 1, "{CYCLES_ENV} must be at least 1");
-    let test_started = Instant::now();
-    // fsync on whatever the defaults become: the acknowledgement must mean durable.
-    let mut cluster = Cluster::builder().setting("fsync", "on").start();
-    eprintln!(
-        "crash: {:?} server, seed {seed} ({SEED_ENV}), {cycles} cycles ({CYCLES_ENV}), {CLIENTS} sessions",
-        cluster.flavor()
-    );
+/// Creates the three tables, with each session's row of `counters` at 0.
+async fn create_tables(cluster: &Cluster) {
     let setup = cluster.connect().await;
     let counters: Vec<String> = (1..=CLIENTS).map(|c| format!("({c}, 0)")).collect();
     let setup_sql = format!(
@@ -517,7 +528,130 @@ async fn acknowledged_commits_survive_kill_9() {
         counters.join(", ")
     );
     setup.batch_execute(&setup_sql).await.unwrap_or_else(|e| panic!("{setup_sql}: {}", describe_error(&e)));
-    drop(setup);
+}
+
+/// A connection for each session (clients 1..=CLIENTS), and the pid of its backend.
+async fn open_sessions(cluster: &Cluster, context: &str) -> (Vec<(i32, Client)>, BTreeMap<i32, i32>) {
+    let mut sessions = Vec::new();
+    let mut backends = BTreeMap::new();
+    for client in 1..=CLIENTS {
+        let c = cluster.connect().await;
+        let pid = query(&c, "SELECT pg_backend_pid()")
+            .await
+            .ok()
+            .and_then(|rows| rows.first()?.first()?.as_deref()?.parse::<i32>().ok())
+            .unwrap_or_else(|| panic!("{context}: no backend pid for client {client}"));
+        backends.insert(client, pid);
+        sessions.push((client, c));
+    }
+    (sessions, backends)
+}
+
+/// Starts the sessions' operations of `cycle`: each session goes on from its next number,
+/// with its own generator (from the seed, the cycle and the client), until an operation
+/// fails or `until`.
+fn start_sessions(
+    sessions: Vec<(i32, Client)>,
+    histories: &BTreeMap<i32, History>,
+    seed: u64,
+    cycle: u32,
+    until: Instant,
+) -> Vec<tokio::task::JoinHandle<Run>> {
+    sessions
+        .into_iter()
+        .map(|(client, c)| {
+            let first_n = histories[&client].last_attempted() + 1;
+            let rng = Rng::new(seed, (u64::from(cycle) << 8) | client as u64);
+            tokio::spawn(run_session(c, client, first_n, rng, until))
+        })
+        .collect()
+}
+
+/// What the sessions of one cycle did, in numbers.
+#[derive(Debug)]
+struct Tally {
+    acknowledged: usize,
+    in_flight: usize,
+}
+
+/// Waits for the sessions of `cycle` to end and records what they did in `histories`.
+/// `killed_at` is when the cluster was killed: every session must have failed after that
+/// moment (the kill ended it). Without a kill (`None`) every session must have run out of
+/// time instead. The problems, if a session ended otherwise.
+async fn finish_sessions(
+    handles: Vec<tokio::task::JoinHandle<Run>>,
+    histories: &mut BTreeMap<i32, History>,
+    cycle: u32,
+    killed_at: Option<Instant>,
+) -> Result<Tally, Vec<String>> {
+    let mut runs = Vec::new();
+    for h in handles {
+        runs.push(within(60, "the sessions' end", h).await.expect("session task"));
+    }
+    let mut problems = Vec::new();
+    let mut tally = Tally { acknowledged: 0, in_flight: 0 };
+    for run in runs {
+        let h = histories.get_mut(&run.client).expect("history");
+        for &(n, op) in &run.attempted {
+            assert_eq!(n, h.last_attempted() + 1, "numbers are consecutive");
+            h.ops.push(op);
+        }
+        for &n in &run.acknowledged {
+            h.committed.insert(n, Committed::Acknowledged { cycle });
+        }
+        tally.acknowledged += run.acknowledged.len();
+        tally.in_flight += usize::from(run.in_flight.is_some());
+        h.in_flight = run.in_flight;
+        match (&run.ended_by, killed_at) {
+            (Some((at, e)), Some(killed_at)) if *at < killed_at => problems.push(format!(
+                "client {} failed {} ms before the kill: {e}",
+                run.client,
+                (killed_at - *at).as_millis()
+            )),
+            (Some(_), Some(_)) | (None, None) => {}
+            (None, Some(_)) => {
+                problems.push(format!("client {}'s session was still working 20 s after the kill", run.client))
+            }
+            (Some((_, e)), None) => problems.push(format!("client {} failed: {e}", run.client)),
+        }
+    }
+    if problems.is_empty() { Ok(tally) } else { Err(problems) }
+}
+
+/// Once the check after a recovery has passed, what was in flight is decided: committed if
+/// it is `present`, lost for good if not. Returns how many in-flight operations committed.
+fn settle_in_flight(
+    histories: &mut BTreeMap<i32, History>,
+    present: &BTreeMap<i32, BTreeSet<i32>>,
+    cycle: u32,
+) -> usize {
+    let mut committed = 0;
+    for (client, h) in histories {
+        for &n in &present[client] {
+            if let Entry::Vacant(e) = h.committed.entry(n) {
+                e.insert(Committed::FoundAfterRecovery { cycle });
+                committed += 1;
+            }
+        }
+        h.in_flight = None;
+    }
+    committed
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn acknowledged_commits_survive_kill_9() {
+    let seed: u64 = env_number(SEED_ENV, DEFAULT_SEED);
+    let cycles: u32 = env_number(CYCLES_ENV, DEFAULT_CYCLES);
+    assert!(cycles >= 1, "{CYCLES_ENV} must be at least 1");
+    let rerun = rerun_hint(seed, Some(cycles));
+    let test_started = Instant::now();
+    // fsync on whatever the defaults become: the acknowledgement must mean durable.
+    let mut cluster = Cluster::builder().setting("fsync", "on").start();
+    eprintln!(
+        "crash: {:?} server, seed {seed} ({SEED_ENV}), {cycles} cycles ({CYCLES_ENV}), {CLIENTS} sessions",
+        cluster.flavor()
+    );
+    create_tables(&cluster).await;
 
     let mut histories: BTreeMap<i32, History> = (1..=CLIENTS).map(|c| (c, History::default())).collect();
     let mut choices = Rng::new(seed, 0);
@@ -536,29 +670,9 @@ async fn acknowledged_commits_survive_kill_9() {
         previous_kill = Some(kill);
         let context = format!("cycle {cycle} of {cycles}, {kill} {} ms after the sessions started", delay.as_millis());
 
-        // The sessions, and their backends' pids.
-        let mut backends = BTreeMap::new();
-        let mut sessions = Vec::new();
-        for client in 1..=CLIENTS {
-            let c = cluster.connect().await;
-            let pid = query(&c, "SELECT pg_backend_pid()")
-                .await
-                .ok()
-                .and_then(|rows| rows.first()?.first()?.as_deref()?.parse::<i32>().ok())
-                .unwrap_or_else(|| panic!("{context}: no backend pid for client {client}"));
-            backends.insert(client, pid);
-            sessions.push((client, c));
-        }
+        let (sessions, backends) = open_sessions(&cluster, &context).await;
         let started = Instant::now();
-        let until = started + delay + Duration::from_secs(20);
-        let handles: Vec<_> = sessions
-            .into_iter()
-            .map(|(client, c)| {
-                let first_n = histories[&client].last_attempted() + 1;
-                let rng = Rng::new(seed, (u64::from(cycle) << 8) | client as u64);
-                tokio::spawn(run_session(c, client, first_n, rng, until))
-            })
-            .collect();
+        let handles = start_sessions(sessions, &histories, seed, cycle, started + delay + Duration::from_secs(20));
 
         tokio::time::sleep(delay).await;
         let killed_at = Instant::now();
@@ -568,38 +682,9 @@ async fn acknowledged_commits_survive_kill_9() {
             }
             Kill::Backend { client } => cluster.signal_child(backends[&client], Sig::SIGKILL),
         }
-
-        let mut runs = Vec::new();
-        for h in handles {
-            runs.push(within(60, "the sessions' end after the kill", h).await.expect("session task"));
-        }
-        let mut early = Vec::new();
-        let (mut acknowledged, mut in_flight) = (0, 0);
-        for run in runs {
-            let h = histories.get_mut(&run.client).expect("history");
-            for &(n, op) in &run.attempted {
-                assert_eq!(n, h.last_attempted() + 1, "numbers are consecutive");
-                h.ops.push(op);
-            }
-            for &n in &run.acknowledged {
-                h.committed.insert(n, Committed::Acknowledged { cycle });
-            }
-            acknowledged += run.acknowledged.len();
-            in_flight += usize::from(run.in_flight.is_some());
-            h.in_flight = run.in_flight;
-            match &run.ended_by {
-                Some((at, e)) if *at < killed_at => early.push(format!(
-                    "client {} failed {} ms before the kill: {e}",
-                    run.client,
-                    (killed_at - *at).as_millis()
-                )),
-                Some(_) => {}
-                None => early.push(format!("client {}'s session was still working 20 s after the kill", run.client)),
-            }
-        }
-        if !early.is_empty() {
-            fail(&context, seed, cycles, &early);
-        }
+        let tally = finish_sessions(handles, &mut histories, cycle, Some(killed_at))
+            .await
+            .unwrap_or_else(|problems| fail(&context, &rerun, &problems));
 
         // Recovery.
         match kill {
@@ -611,38 +696,25 @@ async fn acknowledged_commits_survive_kill_9() {
                     wait_until(Duration::from_secs(15), || backends.values().all(|&pid| process_exited(pid))).await;
                 if !gone {
                     let left: Vec<_> = backends.iter().filter(|&(_, &pid)| !process_exited(pid)).collect();
-                    fail(
-                        &context,
-                        seed,
-                        cycles,
-                        &[format!("backends (client, pid) {left:?} outlived the crash-restart by 15 s")],
-                    );
+                    let problem = format!("backends (client, pid) {left:?} outlived the crash-restart by 15 s");
+                    fail(&context, &rerun, &[problem]);
                 }
                 assert!(cluster.is_running(), "{context}: the postmaster must survive a backend crash");
             }
         }
         let checker = cluster.connect_retrying(Duration::from_secs(30)).await.unwrap_or_else(|e| {
-            fail(&context, seed, cycles, &[format!("no connection within 30 s of recovery: {}", describe_error(&e))])
+            fail(&context, &rerun, &[format!("no connection within 30 s of recovery: {}", describe_error(&e))])
         });
         let back_after = killed_at.elapsed();
-        let (present, rows) = verify(&checker, &histories, &context, seed, cycles).await;
+        let (present, rows) = verify(&checker, &histories, &context, &rerun).await;
         drop(checker);
-
-        // What was in flight is now decided: committed if it is there, lost for good if not.
-        let mut in_flight_committed = 0;
-        for (client, h) in &mut histories {
-            for &n in &present[client] {
-                if let Entry::Vacant(e) = h.committed.entry(n) {
-                    e.insert(Committed::FoundAfterRecovery { cycle });
-                    in_flight_committed += 1;
-                }
-            }
-            h.in_flight = None;
-        }
+        let in_flight_committed = settle_in_flight(&mut histories, &present, cycle);
         eprintln!(
-            "crash: cycle {cycle}/{cycles}: {kill} after {} ms; {acknowledged} operations acknowledged, {in_flight} in \
-             flight ({in_flight_committed} of them committed); answering again after {:.2} s; {rows} rows checked",
+            "crash: cycle {cycle}/{cycles}: {kill} after {} ms; {} operations acknowledged, {} in flight \
+             ({in_flight_committed} of them committed); answering again after {:.2} s; {rows} rows checked",
             delay.as_millis(),
+            tally.acknowledged,
+            tally.in_flight,
             back_after.as_secs_f64()
         );
     }
@@ -651,14 +723,352 @@ async fn acknowledged_commits_survive_kill_9() {
     let context = format!("clean restart after cycle {cycles}");
     cluster.signal(Sig::SIGINT);
     if cluster.wait_exit(Duration::from_secs(30)).await.is_none() {
-        fail(&context, seed, cycles, &["fast shutdown did not finish within 30 s".to_owned()]);
+        fail(&context, &rerun, &["fast shutdown did not finish within 30 s".to_owned()]);
     }
     cluster.start_again();
     let checker = cluster.connect().await;
-    let (_, rows) = verify(&checker, &histories, &context, seed, cycles).await;
+    let (_, rows) = verify(&checker, &histories, &context, &rerun).await;
     let committed: usize = histories.values().map(|h| h.committed.len()).sum();
     eprintln!(
         "crash: clean restart: {rows} rows checked, {committed} committed operations in all; {:.1} s in all",
+        test_started.elapsed().as_secs_f64()
+    );
+}
+
+/// The test tables, in the order their files are compared and torn.
+const TABLES: [&str; 3] = ["acked", "pairs", "counters"];
+/// The directories under the data directory whose writes a power cut loses in
+/// `acknowledged_commits_survive_lost_and_torn_data_file_writes`: the relation files and
+/// the CLOG. `pg_wal/` survives (it was fsynced), and so does the control file.
+const DATA_FILE_DIRS: [&str; 3] = ["base", "global", "pg_xact"];
+/// Entries of `global/` that keep their state at the crash: `pg_control` (fsynced when it is
+/// written, and naming the checkpoint recovery starts from) and our temporary file for
+/// replacing it.
+const CONTROL_FILE_PREFIX: &str = "pg_control";
+/// Sessions commit this long before the checkpoint, so that the tables have pages in the
+/// copy for the workload to change (and to tear).
+const LOAD_BEFORE_CHECKPOINT: Duration = Duration::from_millis(500);
+/// The power cut lands this many milliseconds after the workload starts (uniform in the
+/// range).
+const POWER_CUT_DELAY_MS: std::ops::Range<u64> = 1000..2000;
+/// 16 buffers, the fewest either server accepts: the tables' pages are evicted, and so
+/// written to their files, while the workload runs; these are the writes the power cut
+/// loses. With the default 128MB nothing would be written before the kill.
+const SMALL_SHARED_BUFFERS: &str = "128kB";
+/// The block size of both servers' relation files.
+const BLOCK_SIZE: usize = 8192;
+/// A torn write keeps a prefix of the new version of a block, in whole sectors (a disk
+/// writes a 512-byte sector whole or not at all; an 8 KiB block, not necessarily), and the
+/// rest of the block's older version.
+const SECTOR: usize = 512;
+/// Where a torn block is cut when that gives a page that is neither version: after one
+/// 4 KiB page of the kernel's.
+const PREFERRED_TEAR: usize = 4096;
+/// The generator of the choices of the lost-writes test (the sessions' own streams are
+/// per cycle and client, as in the kill -9 test).
+const LOST_WRITES_STREAM: u64 = 1 << 32;
+
+/// `X/X`, as PostgreSQL prints an LSN.
+fn lsn(v: u64) -> String {
+    format!("{:X}/{:X}", v >> 32, v & 0xFFFF_FFFF)
+}
+
+/// The LSNs of the latest checkpoint record and of its redo point, from `global/pg_control`.
+/// Both servers keep them at bytes 32..48 (PostgreSQL 15's `ControlFileData.checkPoint` and
+/// `checkPointCopy.redo`, in the machine's byte order; ours `checkpoint` and `redo`,
+/// little-endian).
+fn latest_checkpoint(data_dir: &Path) -> (u64, u64) {
+    let path = data_dir.join("global/pg_control");
+    let bytes = fs::read(&path).unwrap_or_else(|e| panic!("read {}: {e}", path.display()));
+    let word = |at: usize| {
+        let b: [u8; 8] = bytes.get(at..at + 8).and_then(|b| b.try_into().ok()).expect("pg_control is 8192 bytes");
+        u64::from_le_bytes(b)
+    };
+    (word(32), word(40))
+}
+
+/// Each test table's file, relative to the data directory: `base/<database oid>/<relfilenode>`
+/// on both servers (read from `pg_database` and `pg_class`; our server has no
+/// `pg_relation_filepath`). Panics if a file is not there.
+async fn table_files(cluster: &Cluster) -> Vec<(&'static str, PathBuf)> {
+    let c = cluster.connect().await;
+    let db = single_value(&c, "SELECT oid FROM pg_database WHERE datname = current_database()").await;
+    let mut files = Vec::new();
+    for table in TABLES {
+        let node = single_value(&c, &format!("SELECT relfilenode FROM pg_class WHERE relname = '{table}'")).await;
+        let path = Path::new("base").join(&db).join(node);
+        assert!(
+            cluster.data_dir().join(&path).is_file(),
+            "the file of table {table} is not {} in the data directory",
+            path.display()
+        );
+        files.push((table, path));
+    }
+    files
+}
+
+/// The one value `sql` returns; panics if it returns anything else.
+async fn single_value(c: &Client, sql: &str) -> String {
+    let rows = query(c, sql).await.unwrap_or_else(|e| panic!("{e}"));
+    match rows.as_slice() {
+        [row] if row.len() == 1 => row[0].clone().unwrap_or_else(|| panic!("{sql}: NULL")),
+        _ => panic!("{sql}: {rows:?}, not one value"),
+    }
+}
+
+/// `cp -a from to`: owners and modes kept (PostgreSQL's files belong to `postgres` when
+/// the tests run as root, and it insists on their modes).
+fn cp_a(from: &Path, to: &Path) -> Result<(), String> {
+    let status = Command::new("cp").arg("-a").arg(from).arg(to).status().map_err(|e| format!("cp: {e}"))?;
+    if !status.success() {
+        return Err(format!("cp -a {} {} failed: {status}", from.display(), to.display()));
+    }
+    Ok(())
+}
+
+/// Copies the [`DATA_FILE_DIRS`] of `data_dir` to `to`, but not the control file.
+fn save_data_files(data_dir: &Path, to: &Path) -> Result<(), String> {
+    for dir in DATA_FILE_DIRS {
+        cp_a(&data_dir.join(dir), &to.join(dir))?;
+    }
+    let global = to.join("global");
+    for entry in fs::read_dir(&global).map_err(|e| e.to_string())? {
+        let entry = entry.map_err(|e| e.to_string())?;
+        if entry.file_name().to_string_lossy().starts_with(CONTROL_FILE_PREFIX) {
+            fs::remove_file(entry.path()).map_err(|e| format!("remove {}: {e}", entry.path().display()))?;
+        }
+    }
+    Ok(())
+}
+
+/// Puts the [`DATA_FILE_DIRS`] of `data_dir` back to their copy in `saved`: every entry is
+/// removed (a file created since the copy too) and the copy's put in its place, but the
+/// control file stays as it is.
+fn restore_data_files(saved: &Path, data_dir: &Path) -> Result<(), String> {
+    for dir in DATA_FILE_DIRS {
+        let live = data_dir.join(dir);
+        for entry in fs::read_dir(&live).map_err(|e| format!("{}: {e}", live.display()))? {
+            let entry = entry.map_err(|e| e.to_string())?;
+            let path = entry.path();
+            if dir == "global" && entry.file_name().to_string_lossy().starts_with(CONTROL_FILE_PREFIX) {
+                continue;
+            }
+            let removed = if path.is_dir() { fs::remove_dir_all(&path) } else { fs::remove_file(&path) };
+            removed.map_err(|e| format!("remove {}: {e}", path.display()))?;
+        }
+        cp_a(&saved.join(dir).join("."), &live)?;
+    }
+    Ok(())
+}
+
+/// Block `block` of a file's bytes (the whole blocks only).
+fn block(file: &[u8], block: usize) -> &[u8] {
+    &file[block * BLOCK_SIZE..(block + 1) * BLOCK_SIZE]
+}
+
+/// Where a write of the block `new` over `old` can be cut so that the page left is neither:
+/// the sector boundaries with a difference on either side.
+fn tear_points(new: &[u8], old: &[u8]) -> Vec<usize> {
+    let differs = |s: &usize| new[s * SECTOR..(s + 1) * SECTOR] != old[s * SECTOR..(s + 1) * SECTOR];
+    let sectors = 0..BLOCK_SIZE / SECTOR;
+    match (sectors.clone().find(differs), sectors.rev().find(differs)) {
+        (Some(first), Some(last)) => (first + 1..=last).map(|s| s * SECTOR).collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// After the restore, for each table: compares its file at the crash (`at_crash`) with the
+/// restored one, and tears one block of the restored file if it can. Of the blocks the
+/// server wrote between the copy and the crash, one whose versions can be cut into a page
+/// that is neither (see [`tear_points`]) gets the first bytes of its version at the crash
+/// over the copy's, up to [`PREFERRED_TEAR`] if possible. Every block written since the
+/// copy changed after the checkpoint's redo point, so both servers logged an image of it
+/// with its first change since (PostgreSQL without checksums does not for hint bits alone,
+/// but a page torn between two sets of hint bits is still a valid page). One line per
+/// table.
+fn tear_blocks(
+    data_dir: &Path,
+    files: &[(&'static str, PathBuf)],
+    at_crash: &[Vec<u8>],
+    choices: &mut Rng,
+) -> Vec<String> {
+    let mut report = Vec::new();
+    for ((table, path), crashed) in files.iter().zip(at_crash) {
+        let path = data_dir.join(path);
+        let restored = fs::read(&path).unwrap_or_else(|e| panic!("read {}: {e}", path.display()));
+        let common = crashed.len().min(restored.len()) / BLOCK_SIZE;
+        let mut rewritten = 0;
+        let mut tearable = Vec::new();
+        for b in 0..common {
+            let (new, old) = (block(crashed, b), block(&restored, b));
+            if new != old {
+                rewritten += 1;
+                let points = tear_points(new, old);
+                if !points.is_empty() {
+                    tearable.push((b, points));
+                }
+            }
+        }
+        let torn = if tearable.is_empty() {
+            "none torn (no block of the copy was rewritten in two sectors or more)".to_owned()
+        } else {
+            let (b, points) = &tearable[choices.below(tearable.len() as u64) as usize];
+            let cut = if points.contains(&PREFERRED_TEAR) {
+                PREFERRED_TEAR
+            } else {
+                points[choices.below(points.len() as u64) as usize]
+            };
+            let mut f = OpenOptions::new()
+                .write(true)
+                .open(&path)
+                .unwrap_or_else(|e| panic!("open {}: {e}", path.display()));
+            f.seek(SeekFrom::Start((b * BLOCK_SIZE) as u64))
+                .and_then(|_| f.write_all(&block(crashed, *b)[..cut]))
+                .unwrap_or_else(|e| panic!("tear block {b} of {}: {e}", path.display()));
+            format!("block {b} torn after {cut} bytes")
+        };
+        report.push(format!(
+            "{table}: {} blocks at the crash, {} in the copy, {rewritten} of them rewritten since; {torn}",
+            crashed.len() / BLOCK_SIZE,
+            restored.len() / BLOCK_SIZE
+        ));
+    }
+    report
+}
+
+/// A power cut's effect on the data files, which kill -9 never has (the kernel's page cache
+/// survives it). Sessions commit, `CHECKPOINT` runs, and the cluster's data files are
+/// copied aside while every process of it is stopped. The workload then runs, the server
+/// writing pages as its 16 buffers evict them, until kill -9 of every process. Then every
+/// data-file write since the copy is lost: `base/`, `global/` (but `global/pg_control`) and
+/// `pg_xact/` are put back to the copy, and in each table's file one block the server had
+/// rewritten gets only the first part of that write, typically its first half (a torn
+/// page). `pg_wal/` survives, as fsynced commits do. The restart must recover everything
+/// acknowledged from the WAL, repairing the torn blocks from their full-page images.
+///
+/// Why the copy is a state recovery may start from: the checkpoint wrote every page changed
+/// before its redo point, and the CLOG, and it completed before the copy; so whatever a page
+/// lacks in the copy was changed after the redo point, in WAL from there on, beginning with
+/// an image of the page (full_page_writes), and the commits the copy's CLOG lacks have their
+/// commit records there. The control file must still name that checkpoint at the crash,
+/// which the test checks (`checkpoint_timeout` and `max_wal_size` keep others away).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn acknowledged_commits_survive_lost_and_torn_data_file_writes() {
+    let seed: u64 = env_number(SEED_ENV, DEFAULT_SEED);
+    let rerun = rerun_hint(seed, None);
+    let test_started = Instant::now();
+    let mut cluster = Cluster::builder()
+        .setting("fsync", "on")
+        .setting("full_page_writes", "on")
+        .setting("shared_buffers", SMALL_SHARED_BUFFERS)
+        .setting("checkpoint_timeout", "1h")
+        .setting("max_wal_size", "1GB")
+        .start();
+    eprintln!(
+        "crash: lost data-file writes: {:?} server, seed {seed} ({SEED_ENV}), {CLIENTS} sessions, shared_buffers \
+         {SMALL_SHARED_BUFFERS}",
+        cluster.flavor()
+    );
+    create_tables(&cluster).await;
+    let files = table_files(&cluster).await;
+    let mut histories: BTreeMap<i32, History> = (1..=CLIENTS).map(|c| (c, History::default())).collect();
+    let mut choices = Rng::new(seed, LOST_WRITES_STREAM);
+
+    // 1. Rows before the checkpoint (cycle 1), so that the copy has pages of every table.
+    let context = "the sessions before the checkpoint";
+    let (sessions, _) = open_sessions(&cluster, context).await;
+    let handles = start_sessions(sessions, &histories, seed, 1, Instant::now() + LOAD_BEFORE_CHECKPOINT);
+    let before = finish_sessions(handles, &mut histories, 1, None)
+        .await
+        .unwrap_or_else(|problems| fail(context, &rerun, &problems));
+
+    // 2. The checkpoint, and the copy of the data files after it, taken while nothing runs.
+    let c = cluster.connect().await;
+    c.batch_execute("CHECKPOINT").await.unwrap_or_else(|e| panic!("CHECKPOINT: {}", describe_error(&e)));
+    drop(c);
+    let saved = tempfile::Builder::new().prefix("oxipg-crash-copy").tempdir().expect("tempdir");
+    let stopped = cluster.stop_all().await;
+    let checkpoint = latest_checkpoint(cluster.data_dir());
+    let saving = save_data_files(cluster.data_dir(), saved.path());
+    cluster.continue_all(&stopped);
+    saving.unwrap_or_else(|e| panic!("copying the data files aside: {e}"));
+
+    // 3. The workload (cycle 2), and kill -9 of every process.
+    let (earliest, latest) = (POWER_CUT_DELAY_MS.start, POWER_CUT_DELAY_MS.end);
+    let delay = Duration::from_millis(earliest + choices.below(latest - earliest));
+    let context = format!(
+        "power cut {} ms after the sessions started (cycle 2), losing every data-file write since the checkpoint \
+         of cycle 1",
+        delay.as_millis()
+    );
+    let (sessions, _) = open_sessions(&cluster, &context).await;
+    let started = Instant::now();
+    let handles = start_sessions(sessions, &histories, seed, 2, started + delay + Duration::from_secs(20));
+    tokio::time::sleep(delay).await;
+    let killed_at = Instant::now();
+    cluster.kill_9_all().await;
+    let during = finish_sessions(handles, &mut histories, 2, Some(killed_at))
+        .await
+        .unwrap_or_else(|problems| fail(&context, &rerun, &problems));
+
+    // 4. What the power cut leaves: the copy, a torn block per table, the WAL and the control file.
+    let at_kill = latest_checkpoint(cluster.data_dir());
+    assert_eq!(
+        at_kill,
+        checkpoint,
+        "the latest checkpoint (record, redo point) moved from ({}, {}) at the copy to ({}, {}) at the kill: the \
+         copy is then no state recovery can start from, and the test has no point ({rerun})",
+        lsn(checkpoint.0),
+        lsn(checkpoint.1),
+        lsn(at_kill.0),
+        lsn(at_kill.1)
+    );
+    let at_crash: Vec<Vec<u8>> = files
+        .iter()
+        .map(|(_, p)| {
+            let path = cluster.data_dir().join(p);
+            fs::read(&path).unwrap_or_else(|e| panic!("read {}: {e}", path.display()))
+        })
+        .collect();
+    restore_data_files(saved.path(), cluster.data_dir()).unwrap_or_else(|e| panic!("restoring the copy: {e}"));
+    let report = tear_blocks(cluster.data_dir(), &files, &at_crash, &mut choices);
+    eprintln!(
+        "crash: lost data-file writes: {} operations acknowledged before the checkpoint (redo point {}), {} after it \
+         and {} in flight at the kill after {} ms; at {:.1} s the files are put back to the copy:\n  {}",
+        before.acknowledged,
+        lsn(checkpoint.1),
+        during.acknowledged,
+        during.in_flight,
+        delay.as_millis(),
+        test_started.elapsed().as_secs_f64(),
+        report.join("\n  ")
+    );
+
+    // 5. Recovery must bring back every acknowledged commit from the WAL.
+    cluster.start_again();
+    let checker = cluster.connect_retrying(Duration::from_secs(30)).await.unwrap_or_else(|e| {
+        fail(&context, &rerun, &[format!("no connection within 30 s of recovery: {}", describe_error(&e))])
+    });
+    let back_after = killed_at.elapsed();
+    let (present, rows) = verify(&checker, &histories, &context, &rerun).await;
+    drop(checker);
+    let in_flight_committed = settle_in_flight(&mut histories, &present, 2);
+    eprintln!(
+        "crash: lost data-file writes: recovered ({in_flight_committed} of the operations in flight committed); \
+         answering again after {:.2} s; {rows} rows checked",
+        back_after.as_secs_f64()
+    );
+
+    // 6. What recovery gave back is on disk: kill -9 again at once, and start once more.
+    let context = "kill -9 right after the recovery from lost data-file writes";
+    cluster.kill_9_all().await;
+    cluster.start_again();
+    let checker = cluster.connect_retrying(Duration::from_secs(30)).await.unwrap_or_else(|e| {
+        fail(context, &rerun, &[format!("no connection within 30 s of recovery: {}", describe_error(&e))])
+    });
+    let (_, rows) = verify(&checker, &histories, context, &rerun).await;
+    eprintln!(
+        "crash: lost data-file writes: kill -9 after recovery: {rows} rows checked; {:.1} s in all",
         test_started.elapsed().as_secs_f64()
     );
 }

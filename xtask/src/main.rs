@@ -87,7 +87,7 @@ enum Cmd {
     /// Kill the cluster under load, repeatedly, and check what recovery gives back
     /// (tests/tests/crash.rs).
     Crash {
-        /// Kill-and-check cycles (OXIPG_CRASH_CYCLES; the test's default is 3).
+        /// Kill-and-check cycles (OXIPG_CRASH_CYCLES; the test's default is 20).
         #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
         cycles: Option<u32>,
         /// Seed of every random choice (OXIPG_CRASH_SEED; the test's default is 1).
