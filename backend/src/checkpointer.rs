@@ -89,12 +89,9 @@ pub fn run() -> Result<(), String> {
         };
         let immediate = flags & CHECKPOINT_IMMEDIATE != 0;
         last_start = Instant::now();
-        let budget = timeout.mul_f64(target);
         let started = Instant::now();
-        let mut pace = |written: usize, total: usize| {
-            pace_writes(&xlog, &shutdown, &die, immediate, started, budget, written, total);
-        };
-        match create_checkpoint(&xlog, &bufmgr, &transam, &data_dir, false, &mut pace) {
+        let pacer = Pacer { xlog: &xlog, shutdown: &shutdown, die: &die, immediate, started, budget: timeout.mul_f64(target) };
+        match create_checkpoint(&xlog, &bufmgr, &transam, &data_dir, false, &mut |w, t| pacer.pace(w, t)) {
             Ok(outcome) => {
                 last_end = xlog.insert_position();
                 log_outcome(log_checkpoints, cause, &outcome, started);
@@ -104,29 +101,31 @@ pub fn run() -> Result<(), String> {
     }
 }
 
-/// Sleeps after a buffer write while the checkpoint is ahead of schedule:
-/// `written / total` of the buffers may be done after that share of
-/// `budget`. An immediate request, shutdown or SIGTERM ends the pacing.
-#[allow(clippy::too_many_arguments)]
-fn pace_writes(
-    xlog: &Xlog<'_>,
-    shutdown: &AtomicBool,
-    die: &AtomicBool,
+/// Spreads a checkpoint's buffer writes: after each write it sleeps while
+/// the checkpoint is ahead of schedule (`written / total` of the buffers may
+/// be done after that share of `budget`). An immediate request, shutdown or
+/// SIGTERM ends the pacing.
+struct Pacer<'p> {
+    xlog: &'p Xlog<'p>,
+    shutdown: &'p AtomicBool,
+    die: &'p AtomicBool,
     immediate: bool,
     started: Instant,
     budget: Duration,
-    written: usize,
-    total: usize,
-) {
-    if immediate || total == 0 {
-        return;
-    }
-    let due = budget.mul_f64((written as f64 / total as f64).min(1.0));
-    while started.elapsed() < due {
-        if xlog.immediate_requested() || shutdown.load(Ordering::Acquire) || die.load(Ordering::Acquire) {
+}
+
+impl Pacer<'_> {
+    fn pace(&self, written: usize, total: usize) {
+        if self.immediate || total == 0 {
             return;
         }
-        std::thread::sleep((due - started.elapsed()).min(Duration::from_millis(100)));
+        let due = self.budget.mul_f64((written as f64 / total as f64).min(1.0));
+        while self.started.elapsed() < due {
+            if self.xlog.immediate_requested() || self.shutdown.load(Ordering::Acquire) || self.die.load(Ordering::Acquire) {
+                return;
+            }
+            std::thread::sleep((due - self.started.elapsed()).min(Duration::from_millis(100)));
+        }
     }
 }
 

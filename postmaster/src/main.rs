@@ -197,7 +197,11 @@ fn run(data_dir: PathBuf, settings: types::guc::Settings, overrides: &[(String, 
     let backend_exe = backend_exe()?;
     let port = settings.get_int("port").unwrap_or(5432) as u16;
     let max_connections = settings.get_int("max_connections").unwrap_or(100) as u32;
-    let shared_buffers = settings.get_int("shared_buffers").unwrap_or(16384) as u32;
+    let buffers = server::BufferSizes {
+        shared_buffers: settings.get_int("shared_buffers").unwrap_or(16384) as u32,
+        // Already auto-tuned from shared_buffers when -1 (Settings::autotune).
+        wal_buffers: settings.get_int("wal_buffers").unwrap_or(512).max(8) as u32,
+    };
     let listen = settings.get_str("listen_addresses").unwrap_or_else(|| "localhost".into());
     let socket_dirs: Vec<String> = settings
         .get_str("unix_socket_directories")
@@ -234,7 +238,7 @@ fn run(data_dir: PathBuf, settings: types::guc::Settings, overrides: &[(String, 
         return Err(e);
     }
     let autovacuum = settings.show("autovacuum").is_ok_and(|v| v == "on");
-    let result = run_locked(data_dir.clone(), backend_exe, port, max_connections, shared_buffers, autovacuum, &listen, &socket_dirs, &mut pid_file, overrides);
+    let result = run_locked(data_dir.clone(), backend_exe, port, max_connections, buffers, autovacuum, &listen, &socket_dirs, &mut pid_file, overrides);
     if result.is_err() {
         pidfile::release(&data_dir);
     }
@@ -247,7 +251,7 @@ fn run_locked(
     backend_exe: PathBuf,
     port: u16,
     max_connections: u32,
-    shared_buffers: u32,
+    buffers: server::BufferSizes,
     autovacuum: bool,
     listen: &str,
     socket_dirs: &[String],
@@ -291,7 +295,7 @@ fn run_locked(
             data_dir,
             backend_exe,
             max_connections,
-            shared_buffers,
+            buffers,
             autovacuum,
             overrides_env: config::encode_overrides(overrides),
             pid_file: pid_file.clone(),

@@ -42,13 +42,19 @@ pub enum Accepted {
     Unix(tokio::net::UnixStream),
 }
 
+/// The shared-memory sizes from the settings, in 8 kB pages.
+#[derive(Debug, Clone, Copy)]
+pub struct BufferSizes {
+    pub shared_buffers: u32,
+    pub wal_buffers: u32,
+}
+
 /// Everything the loop needs, prepared by `main`.
 pub struct ServerConfig {
     pub data_dir: PathBuf,
     pub backend_exe: PathBuf,
     pub max_connections: u32,
-    /// shared_buffers, in 8 kB buffers.
-    pub shared_buffers: u32,
+    pub buffers: BufferSizes,
     /// Whether to run the autovacuum process.
     pub autovacuum: bool,
     pub overrides_env: String,
@@ -139,7 +145,8 @@ impl Postmaster {
     }
 
     fn create_shmem(cfg: &ServerConfig) -> Result<SharedMemory, storage::StorageError> {
-        let layout = ShmemLayout::new(cfg.max_connections + AUX_SLOTS, cfg.shared_buffers);
+        let mut layout = ShmemLayout::new(cfg.max_connections + AUX_SLOTS, cfg.buffers.shared_buffers);
+        layout.wal_buffers = cfg.buffers.wal_buffers;
         SharedMemory::create(layout, std::process::id() as i32, cfg.start_time_pg)
     }
 

@@ -15,7 +15,7 @@ use std::path::Path;
 use types::{PgError, PgResult, SqlState};
 use wal::WalRecord;
 use wal::reader::WalReader;
-use wal::record::{BlockChange, CheckpointRecord};
+use wal::record::BlockChange;
 use wal::segment::{Lsn, PG_WAL_DIR, WAL_SEGMENT_SIZE, segment_file_name};
 
 use super::{Xlog, rel_locator};
@@ -215,8 +215,10 @@ pub fn recover(env: &RedoEnv<'_, '_>, xlog: &Xlog<'_>, mut progress: impl FnMut(
         return Err(PgError::new(SqlState::DataCorrupted, format!("WAL ends at {end}, before the checkpoint at {checkpoint}")));
     }
     cut_wal(&wal_dir, end)?;
+    // The checkpoint's next xid and OID are not needed: the control file's
+    // reservations, which Transam::startup loaded, are always ahead of
+    // anything in the WAL (they are made durable before use).
     xlog.start_inserting(end, redo, checkpoint);
-    note_checkpoint_values(env.transam, &ckpt);
     Ok(RecoveryOutcome { checkpoint, redo, records, end, was_clean, end_reason: reader.end_reason().map(str::to_owned) })
 }
 
@@ -237,12 +239,6 @@ pub fn startup(
     };
     env.transam.update_control(|c| c.state = crate::transam::control::DB_IN_PRODUCTION)?;
     Ok((outcome, checkpoint))
-}
-
-fn note_checkpoint_values(_transam: &Transam<'_>, _ckpt: &CheckpointRecord) {
-    // The xid and OID reservations in the control file are always ahead of
-    // anything in the WAL (they are made durable before use), so the
-    // checkpoint's counters are informational.
 }
 
 /// Makes `end` the end of WAL: zeroes the rest of its segment (stale bytes
