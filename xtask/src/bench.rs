@@ -12,9 +12,11 @@
 //!
 //! - `server`: starting and stopping both servers (guards stop them on error and Ctrl-C)
 //! - `workloads`: the [`workloads::Workload`] trait and every workload
-//! - `tables`: the workloads over tables (scan, INSERT, UPDATE, bloat)
+//! - `tables`: the workloads over tables (scan, INSERT, UPDATE, bloat, WAL bytes)
+//! - `recovery`: crash recovery after a given amount of WAL
 //! - `report`: the terminal table, the JSON with every raw figure, the SVG chart
 
+mod recovery;
 mod report;
 mod server;
 mod tables;
@@ -44,9 +46,10 @@ pub struct Options {
     pub no_build: bool,
 }
 
-/// How long and how often: `--quick` or the full run. Two sizes can be set from the
-/// environment: `BENCH_SEQSCAN_ROWS` (rows of the scanned table) and
-/// `BENCH_BLOAT_SECS` (seconds of updates before the table's size is taken).
+/// How long and how often: `--quick` or the full run. Three sizes can be set from the
+/// environment: `BENCH_SEQSCAN_ROWS` (rows of the scanned table), `BENCH_BLOAT_SECS`
+/// (seconds of updates before the table's size is taken) and `BENCH_RECOVERY_MB`
+/// (megabytes of WAL that `recovery` replays).
 #[derive(Clone, Copy, Debug)]
 pub struct Plan {
     /// Seconds of each pgbench warm-up run.
@@ -64,20 +67,57 @@ pub struct Plan {
     /// Seconds of updates before `update_bloat` takes the table's size, and its rounds.
     pub bloat_secs: u32,
     pub bloat_rounds: usize,
+    /// One-row transactions per `wal_bytes_*` sample, and their rounds.
+    pub wal_transactions: u64,
+    pub wal_rounds: usize,
+    /// Megabytes of WAL written before the crash that `recovery` times, and its rounds.
+    pub recovery_mb: u64,
+    pub recovery_rounds: usize,
 }
 
 impl Plan {
     fn new(quick: bool) -> Result<Plan, String> {
         let mut plan = if quick {
-            Plan { warmup_secs: 2, secs: 4, rounds: 3, startup_rounds: 3, mem_rounds: 2, seqscan_rows: 200_000, query_reps: 3, bloat_secs: 15, bloat_rounds: 1 }
+            Plan {
+                warmup_secs: 2,
+                secs: 4,
+                rounds: 3,
+                startup_rounds: 3,
+                mem_rounds: 2,
+                seqscan_rows: 200_000,
+                query_reps: 3,
+                bloat_secs: 15,
+                bloat_rounds: 1,
+                wal_transactions: 500,
+                wal_rounds: 2,
+                recovery_mb: 128,
+                recovery_rounds: 2,
+            }
         } else {
-            Plan { warmup_secs: 4, secs: 8, rounds: 5, startup_rounds: 7, mem_rounds: 3, seqscan_rows: 1_000_000, query_reps: 5, bloat_secs: 60, bloat_rounds: 1 }
+            Plan {
+                warmup_secs: 4,
+                secs: 8,
+                rounds: 5,
+                startup_rounds: 7,
+                mem_rounds: 3,
+                seqscan_rows: 1_000_000,
+                query_reps: 5,
+                bloat_secs: 60,
+                bloat_rounds: 1,
+                wal_transactions: 2000,
+                wal_rounds: 3,
+                recovery_mb: 1024,
+                recovery_rounds: 3,
+            }
         };
         if let Some(n) = env_number("BENCH_SEQSCAN_ROWS")? {
             plan.seqscan_rows = n;
         }
         if let Some(n) = env_number("BENCH_BLOAT_SECS")? {
             plan.bloat_secs = u32::try_from(n).map_err(|_| format!("BENCH_BLOAT_SECS={n} is too large"))?;
+        }
+        if let Some(n) = env_number("BENCH_RECOVERY_MB")? {
+            plan.recovery_mb = n;
         }
         Ok(plan)
     }
@@ -349,6 +389,14 @@ fn run_all(env: &Env, selected: &[Box<dyn Workload>]) -> Result<Vec<Outcome>, Pa
 }
 
 fn run_one(env: &Env, w: &dyn Workload, label: &str, pg: Target<'_>, ours: Target<'_>, o: &mut Outcome) -> Result<(), String> {
+    let result = run_rounds(env, w, label, pg, ours, o);
+    for t in [pg, ours] {
+        w.cleanup(env, t);
+    }
+    result
+}
+
+fn run_rounds(env: &Env, w: &dyn Workload, label: &str, pg: Target<'_>, ours: Target<'_>, o: &mut Outcome) -> Result<(), String> {
     for t in [pg, ours] {
         env.check_interrupted()?;
         env.progress.status(&format!("{label}: preparing {}", t.kind));

@@ -158,6 +158,10 @@ pub fn write_json(path: &Path, meta: &Meta, outcomes: &[Outcome]) -> Result<(), 
             "query_reps": meta.plan.query_reps,
             "bloat_secs": meta.plan.bloat_secs,
             "bloat_rounds": meta.plan.bloat_rounds,
+            "wal_transactions": meta.plan.wal_transactions,
+            "wal_rounds": meta.plan.wal_rounds,
+            "recovery_mb": meta.plan.recovery_mb,
+            "recovery_rounds": meta.plan.recovery_rounds,
         },
         "settings": settings,
         "machine": {
@@ -181,6 +185,8 @@ pub fn save_logs(work: &Path, out: &Path) {
         ("postgres/server.log", "postgres.log"),
         ("startup-ours.log", "startup-ours.log"),
         ("startup-postgres.log", "startup-postgres.log"),
+        ("recovery-ours.log", "recovery-ours.log"),
+        ("recovery-postgres.log", "recovery-postgres.log"),
     ] {
         let src = work.join(from);
         if src.is_file() && std::fs::create_dir_all(&logs).is_ok() {

@@ -6,6 +6,7 @@
 //! a panic or Ctrl-C (which ends the workload in progress) never leaves one behind.
 //! Servers run in their own process group: Ctrl-C at the terminal reaches the
 //! xtask and the client tools, never the servers, which we then stop cleanly.
+//! [`Transient::kill_9_all`] crashes one on purpose (the `recovery` workload).
 
 use std::fmt;
 use std::io::Read;
@@ -116,6 +117,15 @@ pub fn initdb_pg(dir: &Path) -> Result<(), String> {
     append(&dir.join("postgresql.conf"), &conf)
 }
 
+/// Appends `settings` to the postgresql.conf of a PostgreSQL data directory.
+pub fn append_pg_settings(dir: &Path, settings: &[(&str, String)]) -> Result<(), String> {
+    let mut conf = String::from("\n# cargo xtask bench, this workload\n");
+    for (k, v) in settings {
+        conf.push_str(&format!("{k} = '{v}'\n"));
+    }
+    append(&dir.join("postgresql.conf"), &conf)
+}
+
 fn append(path: &Path, text: &str) -> Result<(), String> {
     use std::io::Write;
     let mut f = std::fs::OpenOptions::new().append(true).open(path).map_err(|e| format!("{}: {e}", path.display()))?;
@@ -154,6 +164,52 @@ pub fn pid_from_pidfile(dir: &Path) -> Option<i32> {
 
 pub fn alive(pid: i32) -> bool {
     kill(Pid::from_raw(pid), None).is_ok()
+}
+
+/// The state letter and parent pid of a process, from `/proc/PID/stat`.
+fn proc_stat(pid: i32) -> Option<(char, i32)> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // pid (comm) state ppid ...: comm may hold spaces and parentheses.
+    let mut rest = stat.rsplit_once(')')?.1.split_whitespace();
+    let state = rest.next()?.chars().next()?;
+    let ppid = rest.next()?.parse().ok()?;
+    Some((state, ppid))
+}
+
+/// Whether a process has ended (gone, or a zombie nobody reaped yet).
+fn exited(pid: i32) -> bool {
+    matches!(proc_stat(pid), None | Some(('Z' | 'X', _)))
+}
+
+/// Every process whose parent is `pid`, and theirs, and so on.
+fn descendants_of(pid: i32) -> Vec<i32> {
+    let all: Vec<(i32, i32)> = match std::fs::read_dir("/proc") {
+        Ok(rd) => rd.flatten().filter_map(|e| e.file_name().to_str()?.parse::<i32>().ok()).filter_map(|p| Some((p, proc_stat(p)?.1))).collect(),
+        Err(_) => Vec::new(),
+    };
+    let mut out = Vec::new();
+    let mut todo = vec![pid];
+    while let Some(parent) = todo.pop() {
+        for &(p, _) in all.iter().filter(|&&(_, pp)| pp == parent) {
+            out.push(p);
+            todo.push(p);
+        }
+    }
+    out
+}
+
+/// Polls `cond` every 5 ms until it holds or `timeout` passes; returns whether it held.
+fn wait_for(timeout: Duration, mut cond: impl FnMut() -> bool) -> bool {
+    let deadline = Instant::now() + timeout;
+    loop {
+        if cond() {
+            return true;
+        }
+        if Instant::now() > deadline {
+            return false;
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    }
 }
 
 /// Signals `pid` and waits up to `timeout` for it to be gone; `child` (if any) is reaped.
@@ -289,6 +345,49 @@ impl Transient {
         &mut self.child
     }
 
+    /// kill -9 of the postmaster and every process under it at one moment, as a crash
+    /// ends them (the data directory is left as they left it). The postmaster is
+    /// stopped first (SIGSTOP) so that it forks nothing while its descendants are
+    /// listed, then they are stopped too, then all are killed (PostgreSQL's children
+    /// call `setsid()`, so its process group alone would not reach them). Returns the
+    /// pids killed, the postmaster last, once every one has exited; fails if one
+    /// survives 10 s.
+    pub fn kill_9_all(&mut self) -> Result<Vec<i32>, String> {
+        let root = self.child.id() as i32;
+        let postmaster = match self.kind {
+            Kind::Ours => root,
+            // runuser forks postgres: the pid file names it, and it must be runuser's child
+            // (a stale pid file could name anything).
+            Kind::Postgres => pid_from_pidfile(&self.dir)
+                .filter(|&p| proc_stat(p).is_some_and(|(_, ppid)| ppid == root))
+                .ok_or_else(|| format!("no postmaster under runuser (pid {root}) in {}/postmaster.pid", self.dir.display()))?,
+        };
+        // From here on nothing is left to stop cleanly, whatever happens.
+        self.stopped = true;
+        let _ = kill(Pid::from_raw(postmaster), Signal::SIGSTOP);
+        // The stop takes effect when the postmaster next returns to user space.
+        wait_for(Duration::from_secs(5), || matches!(proc_stat(postmaster), None | Some(('T' | 't' | 'Z' | 'X', _))));
+        let mut pids = descendants_of(postmaster);
+        for &p in &pids {
+            let _ = kill(Pid::from_raw(p), Signal::SIGSTOP);
+        }
+        for &p in &pids {
+            let _ = kill(Pid::from_raw(p), Signal::SIGKILL);
+        }
+        let _ = kill(Pid::from_raw(postmaster), Signal::SIGKILL);
+        pids.push(postmaster);
+        if root != postmaster {
+            // runuser stops itself when its child stops; it has nothing to clean up.
+            let _ = kill(Pid::from_raw(root), Signal::SIGKILL);
+        }
+        let _ = self.child.wait();
+        if !wait_for(Duration::from_secs(10), || pids.iter().all(|&p| exited(p))) {
+            let left: Vec<i32> = pids.iter().copied().filter(|&p| !exited(p)).collect();
+            return Err(format!("processes {left:?} of {} postmaster {postmaster} survived SIGKILL for 10 s", self.kind));
+        }
+        Ok(pids)
+    }
+
     pub fn stop(&mut self) {
         if std::mem::replace(&mut self.stopped, true) {
             return;
@@ -332,8 +431,18 @@ pub fn psql(port: u16) -> Command {
 }
 
 /// Polls with `psql -c 'select 1'` until the server answers; fails if `child` exits first.
-pub fn wait_ready(env: &Env, port: u16, timeout: Duration, mut child: Option<&mut Child>) -> Result<(), String> {
-    let deadline = Instant::now() + timeout;
+pub fn wait_ready(env: &Env, port: u16, timeout: Duration, child: Option<&mut Child>) -> Result<(), String> {
+    wait_ready_reporting(env, port, timeout, child, None)
+}
+
+/// [`wait_ready`], and every 5 s the progress line says `label: waiting N s` (for a
+/// start that replays WAL). Between attempts it sleeps 2 ms, or 1% of the time waited
+/// so far up to 50 ms: a long wait is measured within about 1% without a psql
+/// started every few milliseconds competing with the server for the CPUs.
+pub fn wait_ready_reporting(env: &Env, port: u16, timeout: Duration, mut child: Option<&mut Child>, label: Option<&str>) -> Result<(), String> {
+    let start = Instant::now();
+    let deadline = start + timeout;
+    let mut reported = 0;
     loop {
         if psql(port).args(["-c", "select 1"]).stdin(Stdio::null()).stdout(Stdio::null()).stderr(Stdio::null()).status().is_ok_and(|s| s.success()) {
             return Ok(());
@@ -345,7 +454,14 @@ pub fn wait_ready(env: &Env, port: u16, timeout: Duration, mut child: Option<&mu
         if Instant::now() > deadline {
             return Err(format!("no server answered on port {port} within {timeout:?}"));
         }
-        std::thread::sleep(Duration::from_millis(2));
+        let waited = start.elapsed();
+        if let Some(label) = label
+            && waited.as_secs() / 5 > reported
+        {
+            reported = waited.as_secs() / 5;
+            env.progress.status(&format!("{label}: waiting, {} s", waited.as_secs()));
+        }
+        std::thread::sleep((waited / 100).clamp(Duration::from_millis(2), Duration::from_millis(50)));
     }
 }
 

@@ -1,5 +1,6 @@
 //! The workloads over tables: a cached sequential scan, concurrent INSERT and UPDATE
-//! through pgbench, and the size an updated table grows to.
+//! through pgbench, the size an updated table grows to, and the WAL a one-row INSERT
+//! or UPDATE writes.
 //!
 //! Each loads its data in `prepare` with the same SQL on both servers (plain
 //! `CREATE TABLE` and multi-row `INSERT ... VALUES`, which both understand: no COPY,
@@ -8,13 +9,17 @@
 //! the scans compare their results with the values computed here.
 //!
 //! ```text
-//!   workload              table (rows)          measured
-//!   seqscan_cached_count  bench_seq (Plan)      SELECT count(*), ms per query
-//!   seqscan_cached_sum    bench_seq (shared)    SELECT sum(abalance) WHERE abalance > 0
-//!   insert_8clients       bench_ins (emptied)   pgbench INSERT, tps
-//!   update_8clients       bench_upd (1,000)     pgbench UPDATE by id (both scan), tps
-//!   update_bloat          bench_bloat (1,000)   size after Plan::bloat_secs of updates, kB
+//!   workload              table (rows)             measured
+//!   seqscan_cached_count  bench_seq (Plan)         SELECT count(*), ms per query
+//!   seqscan_cached_sum    bench_seq (shared)       SELECT sum(abalance) WHERE abalance > 0
+//!   insert_8clients       bench_ins (emptied)      pgbench INSERT, tps
+//!   update_8clients       bench_upd (1,000)        pgbench UPDATE by id (both scan), tps
+//!   update_bloat          bench_bloat (1,000)      size after Plan::bloat_secs of updates, kB
+//!   wal_bytes_insert      bench_wal_ins (emptied)  WAL bytes per one-row INSERT, from a CHECKPOINT
+//!   wal_bytes_update      bench_wal_upd (1,000)    WAL bytes per one-row UPDATE, from a CHECKPOINT
 //! ```
+//!
+//! The WAL workloads also check their work: the rows inserted, the sum updated.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -26,7 +31,7 @@ use std::time::{Duration, Instant};
 use serde_json::json;
 
 use super::server::{self, Kind};
-use super::workloads::{Better, Pgbench, Sample, Script, Target, Workload};
+use super::workloads::{Better, Length, Pgbench, Sample, Script, Target, Workload};
 use super::{Env, Plan};
 
 /// Longest any one psql script may run before it is killed (a hung server must not
@@ -89,7 +94,7 @@ pub fn psql_script(env: &Env, port: u16, script: &str) -> Result<String, String>
 }
 
 /// The single value a one-row, one-column query returns.
-fn query_value(env: &Env, port: u16, sql: &str) -> Result<String, String> {
+pub(super) fn query_value(env: &Env, port: u16, sql: &str) -> Result<String, String> {
     let out = psql_script(env, port, &format!("{sql};\n"))?;
     Ok(out.trim().to_owned())
 }
@@ -101,7 +106,7 @@ fn abalance(id: u64) -> i64 {
 }
 
 /// `filler` of row `id`: 84 characters, so that a row is about 100 bytes on disk.
-fn filler(id: u64) -> String {
+pub(super) fn filler(id: u64) -> String {
     format!("{id:010}-abcdefghijklmnopqrstuvwxyz-abcdefghijklmnopqrstuvwxyz-abcdefghijklmnopqrst")
 }
 
@@ -288,7 +293,7 @@ impl Workload for TablePgbench {
 
 /// `CREATE TABLE name (id int, abalance int, filler text)` with rows 1..=rows, as one
 /// script (for the small tables).
-fn small_table_sql(table: &str, rows: u64) -> String {
+pub(super) fn small_table_sql(table: &str, rows: u64) -> String {
     let mut s = format!("DROP TABLE IF EXISTS {table};\nCREATE TABLE {table} (id int, abalance int, filler text);\nINSERT INTO {table} VALUES ");
     for i in 1..=rows {
         let sep = if i == rows { ";\n" } else { "," };
@@ -446,5 +451,149 @@ impl Workload for UpdateBloat {
                 "pgbench": run.detail,
             }),
         })
+    }
+}
+
+/// Where the server will insert its next WAL record: `pg_current_wal_insert_lsn()`,
+/// whose `X/X` text is parsed here.
+pub(super) fn wal_insert_lsn(env: &Env, port: u16) -> Result<u64, String> {
+    let text = query_value(env, port, "SELECT pg_current_wal_insert_lsn()::text")?;
+    parse_lsn(&text)
+}
+
+/// `X/X` (two hexadecimal halves of a 64-bit WAL position, as `pg_lsn` prints it).
+pub(super) fn parse_lsn(text: &str) -> Result<u64, String> {
+    wal::segment::Lsn::parse(text.trim()).map(|l| l.0).ok_or_else(|| format!("pg_current_wal_insert_lsn() gave {text:?}, not an LSN (X/X)"))
+}
+
+/// Which one-row statement a [`WalBytes`] runs.
+#[derive(Clone, Copy)]
+pub enum WalStatement {
+    /// `INSERT INTO bench_wal_ins VALUES (random id, random v, 'x')`, into a table
+    /// emptied before each run (as in `insert_8clients`).
+    Insert,
+    /// `UPDATE bench_wal_upd SET abalance = abalance + 1 WHERE id = random(1, 1000)`
+    /// on a 1,000-row table made afresh before each run (as in `update_8clients`).
+    Update,
+}
+
+/// WAL bytes written per single-row transaction: `Plan::wal_transactions`
+/// autocommit statements through one pgbench session (`-c 1 -t N`), between two
+/// readings of `pg_current_wal_insert_lsn()`. Each run starts right after a
+/// `CHECKPOINT`, so that on both servers the first change of each existing page in
+/// the run writes a full-page image (PostgreSQL's `full_page_writes`, our page images
+/// after a checkpoint) and the figure includes them. Anything else writing WAL at the
+/// same time (PostgreSQL's autovacuum, our background processes) is counted too:
+/// the servers are otherwise idle.
+///
+/// The result is checked: the INSERT run must leave N rows, the UPDATE run must
+/// raise the table's `sum(abalance)` by N (a server that skipped the work would
+/// write less WAL).
+pub struct WalBytes {
+    pub name: &'static str,
+    pub statement: WalStatement,
+}
+
+const WAL_INS_TABLE: &str = "bench_wal_ins";
+const WAL_UPD_TABLE: &str = "bench_wal_upd";
+const WAL_UPD_ROWS: u64 = 1000;
+
+impl WalBytes {
+    fn bench(&self) -> Pgbench {
+        let script = match self.statement {
+            WalStatement::Insert => "\\set id random(1, 1000000000)\n\\set v random(-5000, 5000)\nINSERT INTO bench_wal_ins VALUES (:id, :v, 'x');\n",
+            WalStatement::Update => "\\set id random(1, 1000)\nUPDATE bench_wal_upd SET abalance = abalance + 1 WHERE id = :id;\n",
+        };
+        Pgbench { name: self.name, what: "", script: Script::Custom(script), mode: "simple", connect_per_tx: false, clients: 1, threads: 1, init_scale: None }
+    }
+
+    /// The table in its starting state, its hint bits set (a scan sets them on both
+    /// servers), then a checkpoint.
+    fn reset_sql(&self) -> String {
+        match self.statement {
+            WalStatement::Insert => format!("TRUNCATE {WAL_INS_TABLE};\nCHECKPOINT;\n"),
+            WalStatement::Update => format!("{}SELECT count(*) FROM {WAL_UPD_TABLE};\nCHECKPOINT;\n", small_table_sql(WAL_UPD_TABLE, WAL_UPD_ROWS)),
+        }
+    }
+
+    /// The check after a run of `n` transactions: the query and the answer it must give.
+    fn check(&self, n: u64) -> (String, String) {
+        match self.statement {
+            WalStatement::Insert => (format!("SELECT count(*) FROM {WAL_INS_TABLE}"), n.to_string()),
+            // small_table_sql starts every abalance at 0.
+            WalStatement::Update => (format!("SELECT sum(abalance) FROM {WAL_UPD_TABLE}"), n.to_string()),
+        }
+    }
+}
+
+impl Workload for WalBytes {
+    fn name(&self) -> &'static str {
+        self.name
+    }
+    fn description(&self) -> String {
+        let what = match self.statement {
+            WalStatement::Insert => "one-row INSERT (as insert_8clients) into an emptied table",
+            WalStatement::Update => "one-row UPDATE by id (as update_8clients) on a fresh 1,000-row table",
+        };
+        format!(
+            "WAL bytes per {what}: pg_current_wal_insert_lsn() before and after N autocommit transactions (pgbench -c 1 -t N), \
+             from a CHECKPOINT: both servers' figures include their full-page images after it"
+        )
+    }
+    fn unit(&self) -> &'static str {
+        "B"
+    }
+    fn better(&self) -> Better {
+        Better::Lower
+    }
+    fn rounds(&self, plan: &Plan) -> usize {
+        plan.wal_rounds
+    }
+    fn prepare(&self, env: &Env, t: Target<'_>) -> Result<(), String> {
+        let sql = match self.statement {
+            WalStatement::Insert => format!("DROP TABLE IF EXISTS {WAL_INS_TABLE};\nCREATE TABLE {WAL_INS_TABLE} (id int, v int, filler text);\n"),
+            WalStatement::Update => return Ok(()),
+        };
+        psql_script(env, t.server()?.port, &sql).map(|_| ())
+    }
+    fn measure(&self, env: &Env, t: Target<'_>) -> Result<Sample, String> {
+        let port = t.server()?.port;
+        let n = env.plan.wal_transactions;
+        psql_script(env, port, &self.reset_sql())?;
+        let before = wal_insert_lsn(env, port)?;
+        let run = self.bench().run_for(env, port, Length::Transactions(n))?;
+        let after = wal_insert_lsn(env, port)?;
+        let bytes = after.checked_sub(before).ok_or_else(|| format!("the WAL insert position went back, from {before:#x} to {after:#x}"))?;
+        let (query, expected) = self.check(n);
+        let got = query_value(env, port, &query)?;
+        if got != expected {
+            return Err(format!("{query} gave {got:?} after {n} transactions, expected {expected}"));
+        }
+        let per_tx = bytes as f64 / n as f64;
+        Ok(Sample {
+            value: per_tx,
+            detail: json!({
+                "bytes_per_transaction": per_tx,
+                "transactions": n,
+                "wal_bytes": bytes,
+                "lsn_before": wal::segment::Lsn(before).to_string(),
+                "lsn_after": wal::segment::Lsn(after).to_string(),
+                "pgbench": run.detail,
+            }),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_lsn;
+
+    #[test]
+    fn lsn_text() {
+        assert_eq!(parse_lsn("0/16B3748"), Ok(0x16B_3748));
+        assert_eq!(parse_lsn("1/0\n"), Ok(1 << 32));
+        assert_eq!(parse_lsn("FFFFFFFF/FFFFFFFF"), Ok(u64::MAX));
+        assert!(parse_lsn("16B3748").is_err());
+        assert!(parse_lsn("ERROR").is_err());
     }
 }

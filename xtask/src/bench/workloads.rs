@@ -9,7 +9,8 @@
 //! To add a workload: write a type implementing [`Workload`] (or a new [`Pgbench`]
 //! value, whose [`Pgbench::init_scale`] loads pgbench's tables in `prepare`, or a
 //! [`tables::TablePgbench`] for a custom script over a table of our own) and list it
-//! in [`all`]. The workloads over tables are in `tables.rs`.
+//! in [`all`]. The workloads over tables are in `tables.rs`, crash recovery in
+//! `recovery.rs`.
 
 use std::io::{BufRead, BufReader, Write};
 use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
@@ -17,8 +18,9 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
+use super::recovery::Recovery;
 use super::server::{self, Kind, Server, Transient};
-use super::tables::{self, ScanQuery, SeqScan, UpdateBloat};
+use super::tables::{self, ScanQuery, SeqScan, UpdateBloat, WalBytes, WalStatement};
 use super::{Env, Plan};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -79,6 +81,9 @@ pub trait Workload {
         Ok(())
     }
     fn measure(&self, env: &Env, t: Target<'_>) -> Result<Sample, String>;
+    /// Once per server after the rounds, whether they succeeded or not: remove what
+    /// `prepare` left that is too large to wait for the scratch directory's removal.
+    fn cleanup(&self, _env: &Env, _t: Target<'_>) {}
 }
 
 /// Every workload, in the order they run.
@@ -121,6 +126,9 @@ pub fn all() -> Vec<Box<dyn Workload>> {
         Box::new(tables::insert_8clients()),
         Box::new(tables::update_8clients()),
         Box::new(UpdateBloat),
+        Box::new(WalBytes { name: "wal_bytes_insert", statement: WalStatement::Insert }),
+        Box::new(WalBytes { name: "wal_bytes_update", statement: WalStatement::Update }),
+        Box::new(Recovery::default()),
     ]
 }
 
@@ -131,6 +139,13 @@ pub enum Script {
     Custom(&'static str),
     /// A built-in script (`-b tpcb-like`, `-b select-only`).
     Builtin(&'static str),
+}
+
+/// How long a pgbench run lasts: `-T` seconds or `-t` transactions per client.
+#[derive(Clone, Copy, Debug)]
+pub enum Length {
+    Seconds(u32),
+    Transactions(u64),
 }
 
 /// A pgbench run of `Plan::secs` seconds; the figure is its tps.
@@ -149,13 +164,17 @@ pub struct Pgbench {
 }
 
 impl Pgbench {
-    fn command(&self, env: &Env, port: u16, secs: u32) -> Result<Command, String> {
+    fn command(&self, env: &Env, port: u16, length: Length) -> Result<Command, String> {
         let mut c = Command::new(format!("{}/pgbench", server::PG_BIN));
         c.args(["-n", "-M", self.mode]);
         if self.connect_per_tx {
             c.arg("-C");
         }
-        c.args(["-c", &self.clients.to_string(), "-j", &self.threads.to_string(), "-T", &secs.to_string()]);
+        c.args(["-c", &self.clients.to_string(), "-j", &self.threads.to_string()]);
+        match length {
+            Length::Seconds(secs) => c.args(["-T", &secs.to_string()]),
+            Length::Transactions(n) => c.args(["-t", &n.to_string()]),
+        };
         match self.script {
             Script::Custom(text) => {
                 let path = env.work.join(format!("{}.sql", self.name));
@@ -172,7 +191,12 @@ impl Pgbench {
     }
 
     pub(super) fn run(&self, env: &Env, port: u16, secs: u32) -> Result<Sample, String> {
-        let out = self.command(env, port, secs)?.output().map_err(|e| format!("pgbench: {e}"))?;
+        self.run_for(env, port, Length::Seconds(secs))
+    }
+
+    /// Runs pgbench for `length`; the sample is its tps, the detail pgbench's figures.
+    pub(super) fn run_for(&self, env: &Env, port: u16, length: Length) -> Result<Sample, String> {
+        let out = self.command(env, port, length)?.output().map_err(|e| format!("pgbench: {e}"))?;
         env.check_interrupted()?;
         let stdout = String::from_utf8_lossy(&out.stdout);
         let stderr = String::from_utf8_lossy(&out.stderr);
@@ -180,8 +204,14 @@ impl Pgbench {
             let tail: Vec<&str> = stderr.lines().rev().take(5).collect();
             return Err(format!("pgbench failed ({}): {}", out.status, tail.into_iter().rev().collect::<Vec<_>>().join(" | ")));
         }
+        // "number of transactions actually processed: 2000/2000" with -t: the part before '/'.
         let field = |prefix: &str| -> Option<f64> {
-            stdout.lines().find_map(|l| l.trim().strip_prefix(prefix)).and_then(|rest| rest.split_whitespace().next()).and_then(|n| n.parse().ok())
+            stdout
+                .lines()
+                .find_map(|l| l.trim().strip_prefix(prefix))
+                .and_then(|rest| rest.split_whitespace().next())
+                .and_then(|n| n.split('/').next())
+                .and_then(|n| n.parse().ok())
         };
         let tps = field("tps = ").ok_or_else(|| format!("no tps in pgbench's output: {stdout}"))?;
         let failed = field("number of failed transactions:").unwrap_or(0.0);
@@ -195,7 +225,8 @@ impl Pgbench {
                 "transactions": field("number of transactions actually processed:"),
                 "latency_ms": field("latency average = "),
                 "connection_time_ms": field("average connection time = "),
-                "seconds": secs,
+                "seconds": match length { Length::Seconds(s) => Some(s), Length::Transactions(_) => None },
+                "transactions_per_client": match length { Length::Seconds(_) => None, Length::Transactions(n) => Some(n) },
             }),
         })
     }
