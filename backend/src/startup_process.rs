@@ -63,7 +63,7 @@ pub fn run() -> Result<(), String> {
     let store = Arc::new(SmgrBlockStore::new(Smgr::new(&data_dir)));
     let xlog = crate::walctl::open(shmem, &data_dir, 0, &settings);
     let bufmgr = BufferManager::new(shmem, store.clone()).map_err(|e| e.to_string())?.with_wal(xlog.clone());
-    let env = RedoEnv { bufmgr: &bufmgr, store: &store, transam: &transam, data_dir: &data_dir };
+    let env = RedoEnv::new(&bufmgr, &store, &transam, &data_dir);
     let started = Instant::now();
     let (outcome, checkpoint) =
         startup(&env, &xlog, |n, lsn| tracing::info!("redo in progress: {n} records replayed, at {lsn}")).map_err(|e| e.message)?;

@@ -10,6 +10,8 @@
 //! - A file a record names that does not exist is created (it was dropped
 //!   later, and a later record unlinks it again).
 
+use std::cell::RefCell;
+use std::collections::HashMap;
 use std::path::Path;
 
 use types::{PgError, PgResult, SqlState};
@@ -20,17 +22,36 @@ use wal::segment::{Lsn, PG_WAL_DIR, WAL_SEGMENT_SIZE, segment_file_name};
 
 use super::{Xlog, rel_locator};
 use crate::buffer::{BLCKSZ, BufferManager, BufferTag, ReadMode, page_lsn, set_page_lsn};
-use crate::smgr::{ForkNumber, RelFileLocator};
+use crate::smgr::{BlockNumber, ForkNumber, RelFileLocator};
 use crate::smgr_store::SmgrBlockStore;
 use crate::transam::control::{DB_IN_CRASH_RECOVERY, DB_SHUTDOWNED};
 use crate::transam::{Transam, XidStatus};
 
-/// What redo works with: the startup process's handles.
+/// What redo works with: the startup process's handles, and the sizes of
+/// the relation forks redo has seen (so that a record costs no file-system
+/// call when its block is known to exist).
 pub struct RedoEnv<'e, 'a> {
     pub bufmgr: &'e BufferManager<'a>,
     pub store: &'e SmgrBlockStore,
     pub transam: &'e Transam<'a>,
     pub data_dir: &'e Path,
+    sizes: RefCell<HashMap<(RelFileLocator, ForkNumber), BlockNumber>>,
+}
+
+impl<'e, 'a> RedoEnv<'e, 'a> {
+    pub fn new(bufmgr: &'e BufferManager<'a>, store: &'e SmgrBlockStore, transam: &'e Transam<'a>, data_dir: &'e Path) -> Self {
+        RedoEnv { bufmgr, store, transam, data_dir, sizes: RefCell::new(HashMap::new()) }
+    }
+
+    /// Forgets the sizes of `rel`'s forks (truncated, dropped), or of
+    /// everything (`None`: a database dropped).
+    fn forget_sizes(&self, rel: Option<RelFileLocator>) {
+        let mut sizes = self.sizes.borrow_mut();
+        match rel {
+            Some(rel) => sizes.retain(|(r, _), _| *r != rel),
+            None => sizes.clear(),
+        }
+    }
 }
 
 fn corrupt(lsn: Lsn, what: impl std::fmt::Display) -> PgError {
@@ -54,6 +75,9 @@ pub fn redo_record(env: &RedoEnv<'_, '_>, record: &WalRecord, xid: u64, lsn: Lsn
             for db in drop_dbs {
                 drop_database(env, *db)?;
             }
+            if !drop_dbs.is_empty() {
+                env.forget_sizes(None);
+            }
             Ok(())
         }
         WalRecord::Abort { drop_rels, .. } => {
@@ -69,6 +93,7 @@ pub fn redo_record(env: &RedoEnv<'_, '_>, record: &WalRecord, xid: u64, lsn: Lsn
         }
         WalRecord::SmgrTruncate { rel, fork, nblocks } => {
             let rel = rel_locator(*rel);
+            env.forget_sizes(Some(rel));
             let fork = ForkNumber::from_u32(u32::from(*fork)).ok_or_else(|| corrupt(lsn, "bad fork"))?;
             env.bufmgr.drop_relation_buffers(rel, Some(fork), *nblocks)?;
             let mut smgr = env.store.smgr();
@@ -94,23 +119,28 @@ pub fn redo_record(env: &RedoEnv<'_, '_>, record: &WalRecord, xid: u64, lsn: Lsn
 fn redo_block(env: &RedoEnv<'_, '_>, b: &BlockChange, lsn: Lsn, end: Lsn) -> PgResult<()> {
     let rel = rel_locator(b.rel);
     let fork = ForkNumber::from_u32(u32::from(b.fork)).ok_or_else(|| corrupt(lsn, "bad fork"))?;
-    let nblocks = {
-        let mut smgr = env.store.smgr();
-        if !smgr.exists(rel, fork)? {
-            smgr.create(rel, fork, true)?;
+    let known = env.sizes.borrow().get(&(rel, fork)).copied();
+    let nblocks = match known {
+        Some(n) if b.block < n => n,
+        _ => {
+            let mut smgr = env.store.smgr();
+            if !smgr.exists(rel, fork)? {
+                smgr.create(rel, fork, true)?;
+            }
+            let mut n = smgr.nblocks(rel, fork)?;
+            while n < b.block {
+                smgr.extend(rel, fork, n, &[0u8; BLCKSZ], true)?;
+                n += 1;
+            }
+            n
         }
-        let mut n = smgr.nblocks(rel, fork)?;
-        while n < b.block {
-            smgr.extend(rel, fork, n, &[0u8; BLCKSZ], true)?;
-            n += 1;
-        }
-        n
     };
     let tag = BufferTag::new(rel, fork, b.block);
     let mode = if b.image || b.block >= nblocks { ReadMode::Zero } else { ReadMode::Normal };
-    if mode == ReadMode::Zero && b.block >= nblocks {
+    if b.block >= nblocks {
         env.store.smgr().extend(rel, fork, b.block, &[0u8; BLCKSZ], true)?;
     }
+    env.sizes.borrow_mut().insert((rel, fork), nblocks.max(b.block + 1));
     let buf = env.bufmgr.read_buffer(tag, mode, None)?;
     let mut page = buf.lock_exclusive();
     if !b.image && page_lsn(&page) >= end.0 {
@@ -126,6 +156,7 @@ fn redo_block(env: &RedoEnv<'_, '_>, b: &BlockChange, lsn: Lsn, end: Lsn) -> PgR
 }
 
 fn drop_relation(env: &RedoEnv<'_, '_>, rel: RelFileLocator) -> PgResult<()> {
+    env.forget_sizes(Some(rel));
     env.bufmgr.drop_relation_buffers(rel, None, 0)?;
     let mut smgr = env.store.smgr();
     smgr.unlink(rel, None, true)?;

@@ -61,7 +61,7 @@ impl Server {
             transam.startup().expect("startup");
             let xlog = Arc::new(Xlog::new(&server.shm, dir, 0, settings()));
             let bufmgr = BufferManager::new(&server.shm, server.store.clone()).expect("bufmgr").with_wal(xlog.clone());
-            let env = RedoEnv { bufmgr: &bufmgr, store: &server.store, transam: &transam, data_dir: dir };
+            let env = RedoEnv::new(&bufmgr, &server.store, &transam, dir);
             startup(&env, &xlog, |_, _| {}).expect("recovery").0
         };
         (server, outcome)
