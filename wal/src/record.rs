@@ -183,13 +183,19 @@ pub enum WalRecord {
     DbCreate { db: u32, template: u32 },
     /// A no-op that only moves the insert position (tests, `pg_switch_wal`-like).
     Noop,
+    /// A heap page pruned (`op` is `Prune` or `Vacuum`), logged by what was
+    /// done rather than by the bytes that moved: the line pointers set
+    /// unused, then the page defragmented and its trailing unused pointers
+    /// dropped, and the new prune xid. Redo repeats exactly that, which
+    /// gives the same layout (PostgreSQL's `XLOG_HEAP2_PRUNE`).
+    HeapPrune { op: PageOp, rel: RelFileId, block: u32, unused: Vec<u16>, prune_xid: u64 },
 }
 
 impl WalRecord {
     pub fn rmgr(&self) -> RmgrId {
         match self {
             WalRecord::Checkpoint(_) | WalRecord::Noop => RmgrId::Xlog,
-            WalRecord::Page { op, .. } => op.rmgr(),
+            WalRecord::Page { op, .. } | WalRecord::HeapPrune { op, .. } => op.rmgr(),
             WalRecord::Commit { .. } | WalRecord::Abort { .. } => RmgrId::Transaction,
             WalRecord::SmgrCreate { .. } | WalRecord::SmgrTruncate { .. } => RmgrId::Storage,
             WalRecord::DbCreate { .. } => RmgrId::Database,
@@ -200,7 +206,7 @@ impl WalRecord {
     pub fn info(&self) -> u8 {
         match self {
             WalRecord::Checkpoint(c) => u8::from(!c.shutdown),
-            WalRecord::Page { op, .. } => *op as u8,
+            WalRecord::Page { op, .. } | WalRecord::HeapPrune { op, .. } => *op as u8,
             WalRecord::Commit { .. } | WalRecord::SmgrCreate { .. } | WalRecord::DbCreate { .. } => 0,
             WalRecord::Abort { .. } | WalRecord::SmgrTruncate { .. } => 1,
             WalRecord::Noop => 2,
@@ -255,6 +261,11 @@ impl WalRecord {
             }
             WalRecord::DbCreate { db, template } => format!("CREATE copy dir {template} to {db}"),
             WalRecord::Noop => "NOOP".to_owned(),
+            WalRecord::HeapPrune { op, rel, block, unused, prune_xid } => format!(
+                "{} unused {}; prune xid {prune_xid}, blkref rel {rel} fork main blk {block}",
+                op.name(),
+                unused.len()
+            ),
         }
     }
 }

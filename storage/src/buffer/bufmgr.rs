@@ -9,6 +9,7 @@ use std::sync::Arc;
 use super::mapping::{BufTable, MappingFull, partition_of};
 use super::strategy::{BufferAccessStrategy, get_victim};
 use super::tag::{BLCKSZ, BlockNumber, BufferTag, ForkNumber, RelFileLocator};
+use wal::WalRecord;
 use wal::record::PageOp;
 use super::BufferError;
 use crate::StorageError;
@@ -46,6 +47,20 @@ pub trait WalFlush: Send + Sync {
         _xid: u64,
     ) -> Result<Option<u64>, StorageError> {
         Ok(None)
+    }
+    /// Logs a page change by `record`, a description of the operation that
+    /// redo repeats (`after` is the page now), unless the page needs its
+    /// image (the first change since the redo point), which is logged
+    /// instead. Returns the LSN to stamp.
+    fn log_logical(
+        &self,
+        tag: &BufferTag,
+        before: &[u8; BLCKSZ],
+        after: &[u8; BLCKSZ],
+        op: PageOp,
+        _record: WalRecord,
+    ) -> Result<Option<u64>, StorageError> {
+        self.log_page(tag, before, after, op, 0)
     }
     /// Before an unlogged hint-bit change: logs the page's image if it is the
     /// first change since the redo point; returns the LSN to stamp.
@@ -838,7 +853,25 @@ impl BufferWriteGuard<'_> {
     pub fn log_change(&mut self, before: &[u8; BLCKSZ], op: PageOp, xid: u64) -> types::PgResult<()> {
         self.mark_dirty();
         let tag = self.pin.tag;
-        match self.pin.mgr.wal.log_page(&tag, before, &self.page, op, xid) {
+        let logged = self.pin.mgr.wal.log_page(&tag, before, &self.page, op, xid);
+        self.stamp(logged)
+    }
+
+    /// [`Self::log_change`] for pruning (`op` `Prune` or `Vacuum`, main fork):
+    /// logged as what was done (`wal::WalRecord::HeapPrune`), not as bytes.
+    pub fn log_prune(&mut self, before: &[u8; BLCKSZ], op: PageOp, unused: Vec<u16>, prune_xid: u64) -> types::PgResult<()> {
+        self.mark_dirty();
+        let tag = self.pin.tag;
+        debug_assert_eq!(tag.fork, ForkNumber::Main);
+        let record = WalRecord::HeapPrune { op, rel: crate::xlog::rel_id(tag.rel), block: tag.block, unused, prune_xid };
+        let logged = self.pin.mgr.wal.log_logical(&tag, before, &self.page, op, record);
+        self.stamp(logged)
+    }
+
+    /// Stamps the LSN a logging call returned; a failure is PANIC (see
+    /// [`Self::log_change`]).
+    fn stamp(&mut self, logged: Result<Option<u64>, StorageError>) -> types::PgResult<()> {
+        match logged {
             Ok(Some(lsn)) => {
                 set_page_lsn(&mut self.page, lsn);
                 Ok(())

@@ -26,8 +26,8 @@
 use types::PgResult;
 use wal::record::PageOp;
 
-use super::tuple::{TupleHeader, TupleHeaderMut};
-use crate::buffer::{BufferTag, ForkNumber, ReadMode};
+use super::tuple::{HEAP_XMAX_COMMITTED, HEAP_XMIN_COMMITTED, TupleHeader, TupleHeaderMut};
+use crate::buffer::{BufferTag, BufferWriteGuard, ForkNumber, ReadMode};
 use crate::heap::heapam::{HeapEnv, nblocks};
 use crate::page::{FIRST_OFFSET_NUMBER, Page, PageMut};
 use crate::smgr::{BLCKSZ, BlockNumber, RelFileLocator};
@@ -56,15 +56,32 @@ impl PruneStats {
     }
 }
 
+/// What pruning did to a page, for the caller to log.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PruneChange {
+    /// Nothing changed.
+    None,
+    /// Only hint bits were set (not logged, see `BufferWriteGuard::mark_dirty_hint`).
+    HintsOnly,
+    /// Line pointers were freed and/or the prune xid changed: logged as a
+    /// `HeapPrune` record, which redo repeats with [`apply_prune`].
+    Pruned { unused: Vec<u16>, prune_xid: TransactionId },
+}
+
 /// Prunes one page the caller holds the cleanup lock on. Returns what it
-/// found and whether the page changed (the caller logs the change).
-pub fn prune_page(env: &HeapEnv<'_, '_>, page: &mut [u8; BLCKSZ], oldest_xmin: TransactionId) -> PgResult<(PruneStats, bool)> {
+/// found and what changed (the caller logs it). `commit_hints` says whether
+/// "committed" hint bits may be set (wal/README.md rule 11).
+pub fn prune_page(
+    env: &HeapEnv<'_, '_>,
+    page: &mut [u8; BLCKSZ],
+    oldest_xmin: TransactionId,
+    commit_hints: bool,
+) -> PgResult<(PruneStats, PruneChange)> {
     let mut stats = PruneStats::default();
-    let mut changed = false;
     let mut p = PageMut::new(page);
     if p.as_page().is_new() {
         stats.empty_pages = 1;
-        return Ok((stats, false));
+        return Ok((stats, PruneChange::None));
     }
     let max = p.as_page().max_offset_number();
     // The oldest xmax of a tuple that is not removable yet but will be once
@@ -76,6 +93,9 @@ pub fn prune_page(env: &HeapEnv<'_, '_>, page: &mut [u8; BLCKSZ], oldest_xmin: T
             oldest_prunable = xmax;
         }
     };
+    let allowed = if commit_hints { u16::MAX } else { !(HEAP_XMIN_COMMITTED | HEAP_XMAX_COMMITTED) };
+    let mut hinted = false;
+    let mut unused = Vec::new();
     for off in FIRST_OFFSET_NUMBER..=max {
         let Some(id) = p.as_page().item_id(off) else { continue };
         if !id.is_normal() {
@@ -84,13 +104,12 @@ pub fn prune_page(env: &HeapEnv<'_, '_>, page: &mut [u8; BLCKSZ], oldest_xmin: T
         let (verdict, hints, xmax) = {
             let h = TupleHeader::parse(p.as_page().get_item(off)?)?;
             let (v, hints) = satisfies_vacuum(&h, oldest_xmin, env.tx)?;
-            (v, hints, h.xmax())
+            (v, hints & allowed, h.xmax())
         };
         match verdict {
             HtsvResult::Dead => {
-                p.set_unused(off)?;
+                unused.push(off);
                 stats.removed += 1;
-                changed = true;
                 continue;
             }
             HtsvResult::RecentlyDead => {
@@ -105,25 +124,39 @@ pub fn prune_page(env: &HeapEnv<'_, '_>, page: &mut [u8; BLCKSZ], oldest_xmin: T
         }
         if hints != 0 {
             TupleHeaderMut::parse(p.get_item_mut(off)?)?.add_infomask(hints);
-            changed = true;
+            hinted = true;
         }
     }
-    if stats.removed > 0 {
-        p.repair_fragmentation()?;
-        p.truncate_line_pointer_array();
+    if stats.live + stats.recently_dead == 0 {
+        stats.empty_pages = 1;
     }
     // Remember the oldest deleter that may become prunable later. (This was
     // the newest recently-dead xmax, ignoring running deleters: pruning a
     // page while a delete on it was in progress reset the hint to 0, and
     // the page was never pruned opportunistically after that commit.)
-    if p.as_page().prune_xid() != oldest_prunable {
-        p.set_prune_xid(oldest_prunable);
-        changed = true;
+    if unused.is_empty() && p.as_page().prune_xid() == oldest_prunable {
+        return Ok((stats, if hinted { PruneChange::HintsOnly } else { PruneChange::None }));
     }
-    if stats.live + stats.recently_dead == 0 {
-        stats.empty_pages = 1;
+    apply_prune(page, &unused, oldest_prunable)?;
+    Ok((stats, PruneChange::Pruned { unused, prune_xid: oldest_prunable }))
+}
+
+/// The page change of pruning, on the primary and in redo alike: the line
+/// pointers `unused` become unused, the page is defragmented and its
+/// trailing unused pointers dropped (if any was freed), and its prune xid
+/// set. The same input layout gives the same output layout, which later
+/// records' byte ranges rely on.
+pub fn apply_prune(page: &mut [u8; BLCKSZ], unused: &[u16], prune_xid: TransactionId) -> PgResult<()> {
+    let mut p = PageMut::new(page);
+    for &off in unused {
+        p.set_unused(off)?;
     }
-    Ok((stats, changed))
+    if !unused.is_empty() {
+        p.repair_fragmentation()?;
+        p.truncate_line_pointer_array();
+    }
+    p.set_prune_xid(prune_xid);
+    Ok(())
 }
 
 /// Prunes the page at `block` if its cleanup lock is free and it looks worth
@@ -147,11 +180,18 @@ pub fn prune_buffer_opportunistically(env: &HeapEnv<'_, '_>, buf: &crate::buffer
     }
     let Some(mut page) = buf.try_lock_for_cleanup() else { return Ok(()) };
     let before = page.before_image();
-    let (_, changed) = prune_page(env, &mut page, oldest_xmin)?;
-    if changed {
-        page.log_change(&before, PageOp::Prune, 0)?;
+    let commit_hints = page.commit_hints_allowed();
+    let (_, change) = prune_page(env, &mut page, oldest_xmin, commit_hints)?;
+    log_prune(&mut page, &before, PageOp::Prune, change)
+}
+
+/// Logs what [`prune_page`] did to the page the guard holds.
+fn log_prune(page: &mut BufferWriteGuard<'_>, before: &[u8; BLCKSZ], op: PageOp, change: PruneChange) -> PgResult<()> {
+    match change {
+        PruneChange::None => Ok(()),
+        PruneChange::HintsOnly => page.mark_dirty_hint(),
+        PruneChange::Pruned { unused, prune_xid } => page.log_prune(before, op, unused, prune_xid),
     }
-    Ok(())
 }
 
 /// VACUUM's heap pass over a relation: prunes every page (waiting for each
@@ -170,10 +210,9 @@ pub fn vacuum_relation(
             let buf = env.bufmgr.read_buffer(BufferTag::new(rel, ForkNumber::Main, block), ReadMode::Normal, None)?;
             let mut page = buf.lock_for_cleanup()?;
             let before = page.before_image();
-            let (stats, changed) = prune_page(env, &mut page, oldest_xmin)?;
-            if changed {
-                page.log_change(&before, PageOp::Vacuum, 0)?;
-            }
+            let commit_hints = page.commit_hints_allowed();
+            let (stats, change) = prune_page(env, &mut page, oldest_xmin, commit_hints)?;
+            log_prune(&mut page, &before, PageOp::Vacuum, change)?;
             total.add(stats);
             let p = Page::new(&page);
             if p.is_new() { 0 } else { p.heap_free_space() }

@@ -649,6 +649,30 @@ impl<'a> Xlog<'a> {
         }
     }
 
+    /// Logs a page change by a record that describes the operation (redo
+    /// repeats it), or, if the page has not been logged since the redo point,
+    /// by the page's image instead (rule 9 of wal/README.md).
+    pub fn log_page_logical(
+        &self,
+        tag: &BufferTag,
+        before: &[u8; BLCKSZ],
+        after: &[u8; BLCKSZ],
+        op: PageOp,
+        record: &WalRecord,
+    ) -> PgResult<Option<Lsn>> {
+        let old_lsn = page_lsn(before);
+        loop {
+            let redo = self.ctl.redo_ptr.load(Ordering::SeqCst);
+            if self.settings().full_page_writes && old_lsn <= redo {
+                return self.log_page(tag, before, after, op, 0);
+            }
+            let frame = record::encode_unplaced(record, 0);
+            if let Some((_, end)) = self.insert_frame(frame, Some((redo, old_lsn)))? {
+                return Ok(Some(end));
+            }
+        }
+    }
+
     /// A hint-bit change (not logged itself): if the page has not been
     /// logged since the redo point, a torn write of it could not be repaired,
     /// so its image is logged first (`XLogSaveBufferForHint`). Returns the
@@ -791,6 +815,17 @@ impl WalFlush for Xlog<'_> {
         xid: u64,
     ) -> Result<Option<u64>, StorageError> {
         Ok(Xlog::log_page(self, tag, before, after, op, xid)?.map(|l| l.0))
+    }
+
+    fn log_logical(
+        &self,
+        tag: &BufferTag,
+        before: &[u8; BLCKSZ],
+        after: &[u8; BLCKSZ],
+        op: PageOp,
+        record: WalRecord,
+    ) -> Result<Option<u64>, StorageError> {
+        Ok(Xlog::log_page_logical(self, tag, before, after, op, &record)?.map(|l| l.0))
     }
 
     fn log_hint(&self, tag: &BufferTag, page: &[u8; BLCKSZ]) -> Result<Option<u64>, StorageError> {

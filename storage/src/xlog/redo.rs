@@ -112,6 +112,18 @@ pub fn redo_record(env: &RedoEnv<'_, '_>, record: &WalRecord, xid: u64, lsn: Lsn
             }
             Ok(())
         }
+        WalRecord::HeapPrune { rel, block, unused, prune_xid, .. } => {
+            let buf = redo_buffer(env, rel_locator(*rel), ForkNumber::Main, *block, false)?;
+            let mut page = buf.lock_exclusive();
+            if page_lsn(&page) >= end.0 {
+                return Ok(());
+            }
+            crate::heap::pruneheap::apply_prune(&mut page, unused, *prune_xid)
+                .map_err(|e| corrupt(lsn, format!("prune of block {block}: {}", e.message)))?;
+            set_page_lsn(&mut page, end.0);
+            page.mark_dirty();
+            Ok(())
+        }
         WalRecord::Checkpoint(_) | WalRecord::Noop => Ok(()),
     }
 }
@@ -119,29 +131,8 @@ pub fn redo_record(env: &RedoEnv<'_, '_>, record: &WalRecord, xid: u64, lsn: Lsn
 fn redo_block(env: &RedoEnv<'_, '_>, b: &BlockChange, lsn: Lsn, end: Lsn) -> PgResult<()> {
     let rel = rel_locator(b.rel);
     let fork = ForkNumber::from_u32(u32::from(b.fork)).ok_or_else(|| corrupt(lsn, "bad fork"))?;
-    let known = env.sizes.borrow().get(&(rel, fork)).copied();
-    let nblocks = match known {
-        Some(n) if b.block < n => n,
-        _ => {
-            let mut smgr = env.store.smgr();
-            if !smgr.exists(rel, fork)? {
-                smgr.create(rel, fork, true)?;
-            }
-            let mut n = smgr.nblocks(rel, fork)?;
-            while n < b.block {
-                smgr.extend(rel, fork, n, &[0u8; BLCKSZ], true)?;
-                n += 1;
-            }
-            n
-        }
-    };
+    let buf = redo_buffer(env, rel, fork, b.block, b.image)?;
     let tag = BufferTag::new(rel, fork, b.block);
-    let mode = if b.image || b.block >= nblocks { ReadMode::Zero } else { ReadMode::Normal };
-    if b.block >= nblocks {
-        env.store.smgr().extend(rel, fork, b.block, &[0u8; BLCKSZ], true)?;
-    }
-    env.sizes.borrow_mut().insert((rel, fork), nblocks.max(b.block + 1));
-    let buf = env.bufmgr.read_buffer(tag, mode, None)?;
     let mut page = buf.lock_exclusive();
     if !b.image && page_lsn(&page) >= end.0 {
         return Ok(());
@@ -153,6 +144,40 @@ fn redo_block(env: &RedoEnv<'_, '_>, b: &BlockChange, lsn: Lsn, end: Lsn) -> PgR
     set_page_lsn(&mut page, end.0);
     page.mark_dirty();
     Ok(())
+}
+
+/// The buffer of a block a record changes (rule 20: a missing file is
+/// created and a block beyond the end added as zeros); read as zeros when
+/// `zero` (an image follows) or when it was just added.
+fn redo_buffer<'b>(
+    env: &'b RedoEnv<'_, '_>,
+    rel: RelFileLocator,
+    fork: ForkNumber,
+    block: BlockNumber,
+    zero: bool,
+) -> PgResult<crate::buffer::PinnedBuffer<'b>> {
+    let known = env.sizes.borrow().get(&(rel, fork)).copied();
+    let nblocks = match known {
+        Some(n) if block < n => n,
+        _ => {
+            let mut smgr = env.store.smgr();
+            if !smgr.exists(rel, fork)? {
+                smgr.create(rel, fork, true)?;
+            }
+            let mut n = smgr.nblocks(rel, fork)?;
+            while n < block {
+                smgr.extend(rel, fork, n, &[0u8; BLCKSZ], true)?;
+                n += 1;
+            }
+            n
+        }
+    };
+    let mode = if zero || block >= nblocks { ReadMode::Zero } else { ReadMode::Normal };
+    if block >= nblocks {
+        env.store.smgr().extend(rel, fork, block, &[0u8; BLCKSZ], true)?;
+    }
+    env.sizes.borrow_mut().insert((rel, fork), nblocks.max(block + 1));
+    env.bufmgr.read_buffer(BufferTag::new(rel, fork, block), mode, None).map_err(PgError::from)
 }
 
 fn drop_relation(env: &RedoEnv<'_, '_>, rel: RelFileLocator) -> PgResult<()> {
