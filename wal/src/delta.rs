@@ -6,11 +6,30 @@
 //! the delta of the page against an all-zero page, so the free-space hole in
 //! the middle of a page costs nothing, as PostgreSQL's "hole" elision.
 //!
-//! Encoding: a sequence of fragments `[offset u16 LE][length u16 LE][bytes]`.
+//! Encoding: a sequence of fragments, applied in order:
+//! - literal: `[offset u16 LE][length u16 LE][bytes]` (length < 32 KiB);
+//! - copy: `[offset u16 LE][length | 0x8000 u16 LE][source u16 LE]`: the
+//!   `length` bytes at `source` on the page (as it is when the fragment is
+//!   applied) are copied to `offset`. An update that puts the new version of a
+//!   row on the same page logs its data part as a copy of the old version's
+//!   (PostgreSQL compresses such updates by common prefix and suffix).
 
 /// Two differing ranges closer than this are logged as one fragment (a
 /// fragment header costs 4 bytes).
 const MERGE_GAP: usize = 8;
+
+/// Fragment length flag: a copy, not literal bytes.
+const COPY: u16 = 0x8000;
+/// The longest literal fragment.
+const MAX_LITERAL: usize = 0x7FFF;
+
+/// A copy within the page: `len` bytes from `src` to `dst`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Copy {
+    pub dst: usize,
+    pub src: usize,
+    pub len: usize,
+}
 
 /// Appends to `out` the fragments that turn `before` into `after` (equal
 /// lengths, at most 64 KiB).
@@ -48,6 +67,29 @@ pub fn compute(before: &[u8], after: &[u8], out: &mut Vec<u8>) {
     }
 }
 
+/// As [`compute`], starting with `copy` (a source range of `before` whose
+/// bytes reappear at the destination in `after`): the copy fragment, then
+/// the literals that turn `before` with the copy applied into `after`. A
+/// copy outside the page, or whose ranges overlap, is left out.
+pub fn compute_with_copy(before: &[u8], after: &[u8], copy: Copy, out: &mut Vec<u8>) {
+    let n = before.len();
+    let fits = copy.len > 0
+        && copy.len <= MAX_LITERAL
+        && copy.src + copy.len <= n
+        && copy.dst + copy.len <= n
+        && (copy.src + copy.len <= copy.dst || copy.dst + copy.len <= copy.src);
+    if !fits {
+        compute(before, after, out);
+        return;
+    }
+    let mut with_copy = before.to_vec();
+    with_copy.copy_within(copy.src..copy.src + copy.len, copy.dst);
+    out.extend_from_slice(&(copy.dst as u16).to_le_bytes());
+    out.extend_from_slice(&(copy.len as u16 | COPY).to_le_bytes());
+    out.extend_from_slice(&(copy.src as u16).to_le_bytes());
+    compute(&with_copy, after, out);
+}
+
 /// The full-page image of `page` as a delta against zeros.
 pub fn image(page: &[u8], out: &mut Vec<u8>) {
     let zeros = vec![0u8; page.len()];
@@ -55,10 +97,9 @@ pub fn image(page: &[u8], out: &mut Vec<u8>) {
 }
 
 fn push_fragment(out: &mut Vec<u8>, offset: usize, bytes: &[u8]) {
-    // Fragments longer than u16 cannot occur: pages are at most 64 KiB and a
-    // fragment of a whole 64 KiB page is split in two.
-    for (k, chunk) in bytes.chunks(usize::from(u16::MAX)).enumerate() {
-        let off = offset + k * usize::from(u16::MAX);
+    // Longer runs (only on pages over 32 KiB) are split.
+    for (k, chunk) in bytes.chunks(MAX_LITERAL).enumerate() {
+        let off = offset + k * MAX_LITERAL;
         out.extend_from_slice(&(off as u16).to_le_bytes());
         out.extend_from_slice(&(chunk.len() as u16).to_le_bytes());
         out.extend_from_slice(chunk);
@@ -76,7 +117,17 @@ pub fn apply(page: &mut [u8], mut delta: &[u8]) -> Result<(), BadDelta> {
             return Err(BadDelta);
         }
         let off = usize::from(u16::from_le_bytes([delta[0], delta[1]]));
-        let len = usize::from(u16::from_le_bytes([delta[2], delta[3]]));
+        let raw = u16::from_le_bytes([delta[2], delta[3]]);
+        let len = usize::from(raw & !COPY);
+        if raw & COPY != 0 {
+            let src = usize::from(u16::from_le_bytes(delta.get(4..6).ok_or(BadDelta)?.try_into().map_err(|_| BadDelta)?));
+            if src + len > page.len() || off + len > page.len() {
+                return Err(BadDelta);
+            }
+            page.copy_within(src..src + len, off);
+            delta = &delta[6..];
+            continue;
+        }
         let bytes = delta.get(4..4 + len).ok_or(BadDelta)?;
         page.get_mut(off..off + len).ok_or(BadDelta)?.copy_from_slice(bytes);
         delta = &delta[4 + len..];
@@ -84,12 +135,17 @@ pub fn apply(page: &mut [u8], mut delta: &[u8]) -> Result<(), BadDelta> {
     Ok(())
 }
 
-/// Number of fragments and changed bytes (for waldump).
+/// Number of fragments and of literal bytes (for waldump).
 pub fn summary(mut delta: &[u8]) -> (usize, usize) {
     let (mut frags, mut bytes) = (0, 0);
     while delta.len() >= 4 {
-        let len = usize::from(u16::from_le_bytes([delta[2], delta[3]]));
+        let raw = u16::from_le_bytes([delta[2], delta[3]]);
         frags += 1;
+        if raw & COPY != 0 {
+            delta = delta.get(6..).unwrap_or(&[]);
+            continue;
+        }
+        let len = usize::from(raw);
         bytes += len;
         delta = delta.get(4 + len..).unwrap_or(&[]);
     }
@@ -140,6 +196,30 @@ mod tests {
         let mut restored = vec![0u8; 8192];
         apply(&mut restored, &d).unwrap();
         assert_eq!(restored, page);
+    }
+
+    #[test]
+    fn a_copy_carries_a_moved_row_and_literals_fix_what_differs() {
+        let mut before = vec![0u8; 8192];
+        let row: Vec<u8> = (0..120).map(|i| i as u8 + 1).collect();
+        before[7000..7120].copy_from_slice(&row);
+        let mut after = before.clone();
+        after[6800..6920].copy_from_slice(&row);
+        after[6810] = 0xEE; // the changed column
+        after[7000] = 0x55; // the old version's header
+        let mut d = Vec::new();
+        compute_with_copy(&before, &after, Copy { dst: 6800, src: 7000, len: 120 }, &mut d);
+        assert!(d.len() < 6 + 2 * 4 + 8, "copy plus two small literals: {} bytes", d.len());
+        let mut page = before.clone();
+        apply(&mut page, &d).unwrap();
+        assert_eq!(page, after);
+        assert_eq!(summary(&d), (3, 2));
+        // A copy that does not fit is left out, and the delta is still right.
+        let mut d = Vec::new();
+        compute_with_copy(&before, &after, Copy { dst: 8100, src: 7000, len: 120 }, &mut d);
+        let mut page = before.clone();
+        apply(&mut page, &d).unwrap();
+        assert_eq!(page, after);
     }
 
     #[test]

@@ -36,8 +36,9 @@ pub trait WalFlush: Send + Sync {
     /// Whether WAL up to `lsn` still has to be flushed (BULKREAD rings avoid
     /// buffers for which it does).
     fn needs_flush(&self, lsn: u64) -> bool;
-    /// Logs a page change (`before` -> `after`); returns the LSN to stamp on
-    /// the page, `None` when nothing is logged.
+    /// Logs a page change (`before` -> `after`; `copy`: a range of `after`
+    /// that repeats one of `before`, logged as a copy); returns the LSN to
+    /// stamp on the page, `None` when nothing is logged.
     fn log_page(
         &self,
         _tag: &BufferTag,
@@ -45,6 +46,7 @@ pub trait WalFlush: Send + Sync {
         _after: &[u8; BLCKSZ],
         _op: PageOp,
         _xid: u64,
+        _copy: Option<wal::delta::Copy>,
     ) -> Result<Option<u64>, StorageError> {
         Ok(None)
     }
@@ -60,7 +62,7 @@ pub trait WalFlush: Send + Sync {
         op: PageOp,
         _record: WalRecord,
     ) -> Result<Option<u64>, StorageError> {
-        self.log_page(tag, before, after, op, 0)
+        self.log_page(tag, before, after, op, 0, None)
     }
     /// Before an unlogged hint-bit change: logs the page's image if it is the
     /// first change since the redo point; returns the LSN to stamp.
@@ -851,9 +853,22 @@ impl BufferWriteGuard<'_> {
     /// changed, so failing to log it is PANIC: shared memory can no longer be
     /// trusted to match the WAL (PostgreSQL's critical section).
     pub fn log_change(&mut self, before: &[u8; BLCKSZ], op: PageOp, xid: u64) -> types::PgResult<()> {
+        self.log_change_copying(before, op, xid, None)
+    }
+
+    /// [`Self::log_change`] where part of the page now repeats bytes that
+    /// were elsewhere on it before (a new row version made from the old one
+    /// on the same page): logged as a copy instead of the bytes.
+    pub fn log_change_copying(
+        &mut self,
+        before: &[u8; BLCKSZ],
+        op: PageOp,
+        xid: u64,
+        copy: Option<wal::delta::Copy>,
+    ) -> types::PgResult<()> {
         self.mark_dirty();
         let tag = self.pin.tag;
-        let logged = self.pin.mgr.wal.log_page(&tag, before, &self.page, op, xid);
+        let logged = self.pin.mgr.wal.log_page(&tag, before, &self.page, op, xid, copy);
         self.stamp(logged)
     }
 

@@ -594,7 +594,8 @@ fn modify(
             let mut pm = PageMut::new(&mut page);
             stamp_xmax(pm.get_item_mut(tid.offset)?, tid, w, Some(ip), true)?;
             pm.set_prunable(w.xid);
-            page.log_change(&before, PageOp::HeapHotUpdate, w.xid)?;
+            let copy = version_copy(&before, &page, tid.offset, ip.offset)?;
+            page.log_change_copying(&before, PageOp::HeapHotUpdate, w.xid, copy)?;
             w.record(UndoRecord::Updated { rel, old: tid, new: ip });
             return Ok((ModifyResult::Done, Some(ip)));
         }
@@ -624,6 +625,21 @@ fn modify(
         w.record(UndoRecord::Updated { rel, old: tid, new: ip });
         return Ok((ModifyResult::Done, Some(ip)));
     }
+}
+
+/// For the WAL record of an update on one page: the new version's column
+/// data (after its header, which differs) as a copy of the old version's,
+/// which `before` holds at `old`. The header bytes, and whatever columns
+/// differ, are logged as literal bytes after the copy.
+fn version_copy(before: &[u8; BLCKSZ], after: &[u8; BLCKSZ], old: OffsetNumber, new: OffsetNumber) -> PgResult<Option<wal::delta::Copy>> {
+    let (Some(o), Some(n)) = (Page::new(before).item_id(old), Page::new(after).item_id(new)) else { return Ok(None) };
+    let old_hoff = TupleHeader::parse(Page::new(before).get_item(old)?)?.hoff();
+    let new_hoff = TupleHeader::parse(Page::new(after).get_item(new)?)?.hoff();
+    if old_hoff != new_hoff || !o.has_storage() || !n.has_storage() {
+        return Ok(None);
+    }
+    let len = usize::from(o.len.min(n.len)).saturating_sub(new_hoff);
+    Ok((len >= 16).then_some(wal::delta::Copy { dst: usize::from(n.off) + new_hoff, src: usize::from(o.off) + old_hoff, len }))
 }
 
 /// Follows the update chain from `tid` to the newest version whose updater

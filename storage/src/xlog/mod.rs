@@ -614,6 +614,7 @@ impl<'a> Xlog<'a> {
         after: &[u8; BLCKSZ],
         op: PageOp,
         xid: u64,
+        copy: Option<wal::delta::Copy>,
     ) -> PgResult<Option<Lsn>> {
         let fpw = self.settings().full_page_writes;
         loop {
@@ -622,7 +623,10 @@ impl<'a> Xlog<'a> {
             let mut image = fpw && old_lsn <= redo;
             let mut delta = Vec::new();
             if !image {
-                wal::delta::compute(before, after, &mut delta);
+                match copy {
+                    Some(c) => wal::delta::compute_with_copy(before, after, c, &mut delta),
+                    None => wal::delta::compute(before, after, &mut delta),
+                }
                 if delta.is_empty() {
                     return Ok(None);
                 }
@@ -664,7 +668,7 @@ impl<'a> Xlog<'a> {
         loop {
             let redo = self.ctl.redo_ptr.load(Ordering::SeqCst);
             if self.settings().full_page_writes && old_lsn <= redo {
-                return self.log_page(tag, before, after, op, 0);
+                return self.log_page(tag, before, after, op, 0, None);
             }
             let frame = record::encode_unplaced(record, 0);
             if let Some((_, end)) = self.insert_frame(frame, Some((redo, old_lsn)))? {
@@ -684,7 +688,7 @@ impl<'a> Xlog<'a> {
         // An image is taken regardless of what changed: pass an all-zero page
         // LSN as "before" so that log_page decides on an image.
         let zero = [0u8; BLCKSZ];
-        self.log_page(tag, &zero, page, PageOp::FpiForHint, 0)
+        self.log_page(tag, &zero, page, PageOp::FpiForHint, 0, None)
     }
 
     /// Bytes of WAL since `since` (for `max_wal_size`).
@@ -813,8 +817,9 @@ impl WalFlush for Xlog<'_> {
         after: &[u8; BLCKSZ],
         op: PageOp,
         xid: u64,
+        copy: Option<wal::delta::Copy>,
     ) -> Result<Option<u64>, StorageError> {
-        Ok(Xlog::log_page(self, tag, before, after, op, xid)?.map(|l| l.0))
+        Ok(Xlog::log_page(self, tag, before, after, op, xid, copy)?.map(|l| l.0))
     }
 
     fn log_logical(

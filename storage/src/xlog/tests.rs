@@ -144,7 +144,7 @@ fn records_spanning_a_segment_boundary_are_read_back() {
     // Images of a page that is all 0x5a: ~8 KiB each, past 16 MiB in all.
     let n = WAL_SEGMENT_SIZE as usize / BLCKSZ + 100;
     for _ in 0..n {
-        xlog.log_page(&tag, &zero, &page, PageOp::NewPage, 7).expect("log page");
+        xlog.log_page(&tag, &zero, &page, PageOp::NewPage, 7, None).expect("log page");
     }
     xlog.flush_all().expect("flush");
     let records = read_all(dir.path());
