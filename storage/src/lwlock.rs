@@ -140,28 +140,31 @@ impl LWLock {
         }
     }
 
+    /// One step of waiting until `mode` could be granted: a spin at first,
+    /// then a sleep on the futex until the lock word changes (a release
+    /// wakes every sleeper). Returns whether it slept.
+    fn wait_step(&self, mode: LWLockMode, spins: &mut u32) -> bool {
+        if *spins < SPINS_BEFORE_SLEEP {
+            *spins += 1;
+            std::hint::spin_loop();
+            return false;
+        }
+        let s = self.state.load(Ordering::Relaxed);
+        if Self::grant(s, mode).is_some() {
+            return false;
+        }
+        let sleeping_on = s | WAITERS;
+        if s & WAITERS == 0 && self.state.compare_exchange(s, sleeping_on, Ordering::Relaxed, Ordering::Relaxed).is_err() {
+            return false;
+        }
+        futex_wait(&self.state, sleeping_on);
+        true
+    }
+
     fn lock(&self, mode: LWLockMode) {
         let mut spins = 0;
-        loop {
-            if self.try_lock(mode) {
-                return;
-            }
-            if spins < SPINS_BEFORE_SLEEP {
-                spins += 1;
-                std::hint::spin_loop();
-                continue;
-            }
-            let s = self.state.load(Ordering::Relaxed);
-            if Self::grant(s, mode).is_some() {
-                continue;
-            }
-            let sleeping_on = s | WAITERS;
-            if s & WAITERS == 0
-                && self.state.compare_exchange(s, sleeping_on, Ordering::Relaxed, Ordering::Relaxed).is_err()
-            {
-                continue;
-            }
-            futex_wait(&self.state, sleeping_on);
+        while !self.try_lock(mode) {
+            self.wait_step(mode, &mut spins);
         }
     }
 
@@ -216,23 +219,9 @@ impl LWLock {
             if self.try_lock(LWLockMode::Exclusive) {
                 return Some(LWLockGuard { lock: self, mode: LWLockMode::Exclusive });
             }
-            if spins < SPINS_BEFORE_SLEEP {
-                spins += 1;
-                std::hint::spin_loop();
-                continue;
+            if self.wait_step(LWLockMode::Exclusive, &mut spins) {
+                return None;
             }
-            let s = self.state.load(Ordering::Relaxed);
-            if Self::grant(s, LWLockMode::Exclusive).is_some() {
-                continue;
-            }
-            let sleeping_on = s | WAITERS;
-            if s & WAITERS == 0
-                && self.state.compare_exchange(s, sleeping_on, Ordering::Relaxed, Ordering::Relaxed).is_err()
-            {
-                continue;
-            }
-            futex_wait(&self.state, sleeping_on);
-            return None;
         }
     }
 
