@@ -2,8 +2,8 @@
 //! Every `wal_writer_delay`, or at once when an asynchronous commit
 //! (`synchronous_commit = off`) wakes it, it writes and fsyncs the WAL that
 //! is complete, so that such commits are durable within a bounded time and
-//! committing backends rarely find their records unwritten. SIGTERM ends it
-//! after a last flush.
+//! committing backends rarely find their records unwritten. It also creates
+//! the next WAL segment ahead of need. SIGTERM ends it after a last flush.
 
 use std::time::Duration;
 
@@ -21,6 +21,9 @@ pub fn run() -> Result<(), String> {
             // PANIC-worthy in PostgreSQL; here the postmaster sees the exit
             // code and restarts the cluster.
             return Err(e.message);
+        }
+        if let Err(e) = xlog.prepare_next_segment() {
+            tracing::warn!("could not create the next WAL segment in advance: {}", e.message);
         }
         if interrupts.check(None).is_err() {
             return Ok(());

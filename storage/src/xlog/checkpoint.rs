@@ -156,15 +156,22 @@ fn remove_old_segments(xlog: &Xlog<'_>, redo: Lsn) -> PgResult<(usize, usize)> {
     let (mut removed, mut recycled) = (0, 0);
     for segno in old {
         let path = dir.join(segment_file_name(segno));
-        if next_future <= current + RECYCLED_SEGMENTS {
-            let to = dir.join(segment_file_name(next_future));
-            std::fs::rename(&path, &to).map_err(|e| io(e, format!("could not rename file \"{}\"", path.display())))?;
-            next_future += 1;
+        // Recycled under a future name by link + unlink, which never
+        // replaces a segment created meanwhile (the WAL writer's look-ahead,
+        // or an inserter that got there first) and possibly written to.
+        let recycle = next_future <= current + RECYCLED_SEGMENTS
+            && match std::fs::hard_link(&path, dir.join(segment_file_name(next_future))) {
+                Ok(()) => true,
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => false,
+                Err(e) => return Err(io(e, format!("could not link file \"{}\"", path.display()))),
+            };
+        std::fs::remove_file(&path).map_err(|e| io(e, format!("could not remove file \"{}\"", path.display())))?;
+        if recycle {
             recycled += 1;
         } else {
-            std::fs::remove_file(&path).map_err(|e| io(e, format!("could not remove file \"{}\"", path.display())))?;
             removed += 1;
         }
+        next_future += 1;
     }
     if removed + recycled > 0 {
         fsync_dir(&dir).map_err(|e| io(e, format!("could not fsync directory \"{PG_WAL_DIR}\"")))?;

@@ -756,6 +756,19 @@ impl<'a> Xlog<'a> {
         self.ctl.ckpt_done.fetch_add(1, Ordering::AcqRel);
     }
 
+    /// The WAL writer's look-ahead: once the insert position is past half of
+    /// its segment, the next segment is created (zero-filled, synced) now, so
+    /// that the committer who first writes into it does not, holding the
+    /// write lock, while everyone waits (checkpoints also recycle old
+    /// segments into future ones).
+    pub fn prepare_next_segment(&self) -> PgResult<()> {
+        let insert = self.insert_position();
+        if insert.segment_offset() < WAL_SEGMENT_SIZE / 2 {
+            return Ok(());
+        }
+        create_zeroed_segment(&self.dir, insert.segno() + 1, self.settings().fsync)
+    }
+
     /// Closes the cached segment files (after segments were removed).
     pub fn close_files(&self) {
         self.files.lock().unwrap_or_else(|p| p.into_inner()).clear();
@@ -880,9 +893,15 @@ fn open_segment(dir: &Path, segno: u64, settings: WalSettings) -> PgResult<File>
     opts.open(&path).map_err(|e| wal_error(format!("could not open file \"{}\": {e}", path.display())))
 }
 
-/// Creates segment `segno` full of zeros (PostgreSQL's `XLogFileInit`).
+/// Creates segment `segno` full of zeros (PostgreSQL's `XLogFileInit`), unless
+/// it exists: the file is written under a temporary name and then linked
+/// into place, which never replaces a segment another process created (and
+/// may already have written WAL into) meanwhile.
 pub fn create_zeroed_segment(dir: &Path, segno: u64, fsync: bool) -> PgResult<()> {
     let name = segment_file_name(segno);
+    if dir.join(&name).exists() {
+        return Ok(());
+    }
     let tmp = dir.join(format!("xlogtemp.{}", std::process::id()));
     let fail = |e: std::io::Error, what: &str| wal_error(format!("could not {what} file \"{}\": {e}", tmp.display()));
     let f = OpenOptions::new().write(true).create(true).truncate(true).open(&tmp).map_err(|e| fail(e, "create"))?;
@@ -894,8 +913,13 @@ pub fn create_zeroed_segment(dir: &Path, segno: u64, fsync: bool) -> PgResult<()
         f.sync_all().map_err(|e| fail(e, "fsync"))?;
     }
     drop(f);
-    std::fs::rename(&tmp, dir.join(&name))
-        .map_err(|e| wal_error(format!("could not rename file \"{}\" to \"{name}\": {e}", tmp.display())))?;
+    let linked = std::fs::hard_link(&tmp, dir.join(&name));
+    let _ = std::fs::remove_file(&tmp);
+    match linked {
+        Ok(()) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => return Ok(()),
+        Err(e) => return Err(wal_error(format!("could not link file \"{}\" to \"{name}\": {e}", tmp.display()))),
+    }
     if fsync {
         fsync_dir(dir).map_err(|e| file_error(&e, format!("could not fsync directory \"{}\"", dir.display())))?;
     }

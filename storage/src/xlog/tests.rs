@@ -3,6 +3,7 @@
 //! segment over the same data directory stands in for a restart after
 //! `kill -9` (nothing is written back from the old buffer pool).
 
+use std::os::unix::fs::FileExt;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -331,4 +332,19 @@ fn a_pruned_page_is_logged_by_what_was_done_and_redo_rebuilds_the_same_layout() 
     drop(buf);
     let left = rows(&bufmgr, 0);
     assert!(!left.iter().any(|r| r.starts_with("row 02 ")), "pruned rows are gone: {left:?}");
+}
+
+#[test]
+fn creating_a_segment_never_replaces_one_that_exists() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    super::create_zeroed_segment(dir.path(), 3, false).expect("create");
+    let path = dir.path().join(wal::segment::segment_file_name(3));
+    std::fs::OpenOptions::new().write(true).open(&path).expect("open").write_all_at(b"live WAL", 100).expect("write");
+    super::create_zeroed_segment(dir.path(), 3, false).expect("create again");
+    let mut back = [0u8; 8];
+    std::fs::File::open(&path).expect("open").read_exact_at(&mut back, 100).expect("read");
+    assert_eq!(&back, b"live WAL");
+    assert_eq!(std::fs::metadata(&path).expect("metadata").len(), WAL_SEGMENT_SIZE);
+    let leftovers: Vec<_> = std::fs::read_dir(dir.path()).expect("dir").flatten().filter(|e| e.path() != path).collect();
+    assert!(leftovers.is_empty(), "no temporary file left: {leftovers:?}");
 }
