@@ -399,8 +399,10 @@ impl<'a> Xlog<'a> {
             return Ok(());
         }
         loop {
-            let want = self.ctl.insert_pos.load(Ordering::SeqCst).max(target);
-            let finished = self.wait_for_insertions(want);
+            // Wait only for the insertions before our record (a later
+            // inserter that the scheduler has just put aside must not delay
+            // us); what others finished meanwhile is written too.
+            let finished = self.wait_for_insertions(target);
             // Someone else flushing: wait for them, then look again (rule 4).
             let Some(_w) = self.ctl.write_lock.lock.acquire_or_wait() else {
                 if self.ctl.flush_pos.load(Ordering::Acquire) >= target {
@@ -412,7 +414,7 @@ impl<'a> Xlog<'a> {
                 return Ok(());
             }
             let settings = self.settings();
-            let mut upto = finished;
+            let mut upto = finished.max(self.finished_now());
             if !settings.commit_delay.is_zero() && (self.active_xacts)() > settings.commit_siblings as usize {
                 // commit_delay: give concurrent committers the time to insert
                 // their records, to flush them with ours.
