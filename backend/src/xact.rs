@@ -349,6 +349,7 @@ pub fn commit(session: &mut Session) -> PgResult<()> {
         }
     };
     if synchronous_commit(session) {
+        crate::walctl::refresh_session_settings(&xlog, &session.settings);
         xlog.flush(lsn).map_err(critical)?;
     } else {
         xlog.note_async_commit(lsn);

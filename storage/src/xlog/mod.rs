@@ -159,6 +159,8 @@ pub struct WalSettings {
     pub full_page_writes: bool,
     pub commit_delay: Duration,
     pub commit_siblings: u32,
+    /// `track_wal_io_timing`: time the writes and syncs for `pg_stat_wal`.
+    pub track_io_timing: bool,
 }
 
 impl Default for WalSettings {
@@ -169,6 +171,7 @@ impl Default for WalSettings {
             full_page_writes: true,
             commit_delay: Duration::ZERO,
             commit_siblings: 5,
+            track_io_timing: false,
         }
     }
 }
@@ -222,10 +225,13 @@ impl<'a> Xlog<'a> {
         *self.settings.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    pub fn set_commit_delay(&self, delay: Duration, siblings: u32) {
+    /// The settings a session may change with SET (`commit_delay`,
+    /// `commit_siblings`, `track_wal_io_timing`), as they are now.
+    pub fn set_session_settings(&self, delay: Duration, siblings: u32, track_io_timing: bool) {
         let mut s = self.settings.lock().unwrap_or_else(|p| p.into_inner());
         s.commit_delay = delay;
         s.commit_siblings = siblings;
+        s.track_io_timing = track_io_timing;
     }
 
     fn ring_bytes(&self) -> u64 {
@@ -547,7 +553,9 @@ impl<'a> Xlog<'a> {
             }
             self.ctl.write_pos.store(upto, Ordering::Release);
             self.ctl.stats.write.fetch_add(1, Ordering::Relaxed);
-            self.ctl.stats.write_time.fetch_add(started.elapsed().as_micros() as u64, Ordering::Relaxed);
+            if settings.track_io_timing {
+                self.ctl.stats.write_time.fetch_add(started.elapsed().as_micros() as u64, Ordering::Relaxed);
+            }
         }
         if !sync {
             return Ok(());
@@ -573,7 +581,9 @@ impl<'a> Xlog<'a> {
                 })?;
             }
             self.ctl.stats.sync.fetch_add(1, Ordering::Relaxed);
-            self.ctl.stats.sync_time.fetch_add(started.elapsed().as_micros() as u64, Ordering::Relaxed);
+            if settings.track_io_timing {
+                self.ctl.stats.sync_time.fetch_add(started.elapsed().as_micros() as u64, Ordering::Relaxed);
+            }
         }
         self.ctl.flush_pos.store(write_pos, Ordering::Release);
         Ok(())
