@@ -225,6 +225,21 @@ impl LWLock {
         }
     }
 
+    /// Waits, without taking the lock, until nobody holds it (or, spuriously,
+    /// until its holder changed): what a process waiting for another's
+    /// section to end does (the WAL flush waiting for an insertion).
+    pub fn wait_while_held(&self) {
+        let mut spins = 0;
+        loop {
+            if self.state.load(Ordering::Acquire) & (EXCLUSIVE | SHARED_MASK) == 0 {
+                return;
+            }
+            if self.wait_step(LWLockMode::Exclusive, &mut spins) {
+                return;
+            }
+        }
+    }
+
     /// Takes the lock in `mode` if that is possible without waiting
     /// (PostgreSQL's `LWLockConditionalAcquire`).
     pub fn try_acquire(&self, mode: LWLockMode) -> Option<LWLockGuard<'_>> {

@@ -350,6 +350,9 @@ impl<'a> Xlog<'a> {
     /// Waits until every insertion that reserved space below `upto` has copied
     /// its record; returns `upto` capped at the insert position. Never called
     /// holding the write lock (an inserter short of ring space takes it).
+    /// An inserter holds its slot's lock while it copies, so after a short
+    /// spin the wait sleeps on that lock (PostgreSQL's `LWLockWaitForVar`
+    /// on the insertion lock).
     fn wait_for_insertions(&self, upto: u64) -> u64 {
         let upto = upto.min(self.ctl.insert_pos.load(Ordering::SeqCst));
         for slot in self.slots {
@@ -362,10 +365,8 @@ impl<'a> Xlog<'a> {
                 spins += 1;
                 if spins < 100 {
                     std::hint::spin_loop();
-                } else if spins < 1000 {
-                    std::thread::yield_now();
                 } else {
-                    std::thread::sleep(Duration::from_micros(20));
+                    slot.lock.lock.wait_while_held();
                 }
             }
         }
