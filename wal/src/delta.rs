@@ -160,7 +160,7 @@ mod tests {
         let mut d = Vec::new();
         compute(before, after, &mut d);
         let mut page = before.to_vec();
-        apply(&mut page, &d).unwrap();
+        apply(&mut page, &d).expect("apply");
         assert_eq!(page, after);
         d.len()
     }
@@ -194,7 +194,7 @@ mod tests {
         image(&page, &mut d);
         assert_eq!(d.len(), 2 * 4 + 24 + 192);
         let mut restored = vec![0u8; 8192];
-        apply(&mut restored, &d).unwrap();
+        apply(&mut restored, &d).expect("apply");
         assert_eq!(restored, page);
     }
 
@@ -211,14 +211,14 @@ mod tests {
         compute_with_copy(&before, &after, Copy { dst: 6800, src: 7000, len: 120 }, &mut d);
         assert!(d.len() < 6 + 2 * 4 + 8, "copy plus two small literals: {} bytes", d.len());
         let mut page = before.clone();
-        apply(&mut page, &d).unwrap();
+        apply(&mut page, &d).expect("apply");
         assert_eq!(page, after);
         assert_eq!(summary(&d), (3, 2));
         // A copy that does not fit is left out, and the delta is still right.
         let mut d = Vec::new();
         compute_with_copy(&before, &after, Copy { dst: 8100, src: 7000, len: 120 }, &mut d);
         let mut page = before.clone();
-        apply(&mut page, &d).unwrap();
+        apply(&mut page, &d).expect("apply");
         assert_eq!(page, after);
     }
 

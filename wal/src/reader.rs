@@ -114,11 +114,11 @@ mod tests {
             while off < frame.len() {
                 let p = Lsn(pos.0 + off as u64);
                 let path = dir.join(segment_file_name(p.segno()));
-                let mut f = std::fs::OpenOptions::new().create(true).write(true).truncate(false).open(path).unwrap();
-                f.set_len(WAL_SEGMENT_SIZE).unwrap();
-                f.seek(SeekFrom::Start(p.segment_offset())).unwrap();
+                let mut f = std::fs::OpenOptions::new().create(true).write(true).truncate(false).open(path).expect("open segment");
+                f.set_len(WAL_SEGMENT_SIZE).expect("size segment");
+                f.seek(SeekFrom::Start(p.segment_offset())).expect("seek");
                 let n = (frame.len() - off).min((WAL_SEGMENT_SIZE - p.segment_offset()) as usize);
-                f.write_all(&frame[off..off + n]).unwrap();
+                f.write_all(&frame[off..off + n]).expect("write");
                 off += n;
             }
             lsns.push(pos);
@@ -133,7 +133,7 @@ mod tests {
 
     #[test]
     fn reads_across_segments_and_stops_at_the_end() {
-        let dir = tempfile::tempdir().unwrap();
+        let dir = tempfile::tempdir().expect("tempdir");
         let start = Lsn(2 * WAL_SEGMENT_SIZE - 16);
         let recs: Vec<WalRecord> = (0..5).map(commit).collect();
         let lsns = write_stream(dir.path(), start, &recs);
@@ -145,19 +145,19 @@ mod tests {
 
     #[test]
     fn a_torn_or_damaged_record_ends_the_wal() {
-        let dir = tempfile::tempdir().unwrap();
+        let dir = tempfile::tempdir().expect("tempdir");
         let recs: Vec<WalRecord> = (0..4).map(commit).collect();
         let lsns = write_stream(dir.path(), Lsn::FIRST, &recs);
         let path = dir.path().join(segment_file_name(1));
-        let mut bytes = std::fs::read(&path).unwrap();
+        let mut bytes = std::fs::read(&path).expect("read segment");
         bytes[lsns[2].segment_offset() as usize + 20] ^= 0x40;
-        std::fs::write(&path, &bytes).unwrap();
+        std::fs::write(&path, &bytes).expect("write segment");
         let r = WalReader::new(dir.path(), Lsn::FIRST);
         assert_eq!(r.count(), 2);
         // A stale record from another position is not taken for the next one.
         let other = encode(&commit(9), 1, Lsn(lsns[3].0 + 4096));
         bytes[lsns[2].segment_offset() as usize..][..other.len()].copy_from_slice(&other);
-        std::fs::write(&path, &bytes).unwrap();
+        std::fs::write(&path, &bytes).expect("write segment");
         assert_eq!(WalReader::new(dir.path(), Lsn::FIRST).count(), 2);
     }
 }

@@ -391,7 +391,7 @@ mod tests {
         let lsn = Lsn(0x0100_0040);
         let frame = encode(&sample(), 742, lsn);
         assert_eq!(frame.len() % 8, 0);
-        let (h, body) = decode(&frame, lsn).unwrap();
+        let (h, body) = decode(&frame, lsn).expect("decode");
         assert_eq!((h.xid, h.rmid, body), (742, RmgrId::Heap as u8, sample()));
         assert!(decode(&frame, Lsn(0x0100_0048)).is_none());
     }
@@ -400,7 +400,7 @@ mod tests {
     fn any_flipped_bit_invalidates_the_record() {
         let lsn = Lsn(0x0100_0000);
         let frame = encode(&sample(), 9, lsn);
-        let total = frame_len(&frame).unwrap();
+        let total = frame_len(&frame).expect("frame length");
         for byte in 0..total {
             for bit in 0..8 {
                 let mut f = frame.clone();

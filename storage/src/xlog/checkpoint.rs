@@ -152,9 +152,8 @@ fn remove_old_segments(xlog: &Xlog<'_>, redo: Lsn) -> PgResult<(usize, usize)> {
     }
     old.sort_unstable();
     let current = xlog.insert_position().segno();
-    let mut next_future = newest.max(current) + 1;
     let (mut removed, mut recycled) = (0, 0);
-    for segno in old {
+    for (next_future, segno) in (newest.max(current) + 1..).zip(old) {
         let path = dir.join(segment_file_name(segno));
         // Recycled under a future name by link + unlink, which never
         // replaces a segment created meanwhile (the WAL writer's look-ahead,
@@ -171,7 +170,6 @@ fn remove_old_segments(xlog: &Xlog<'_>, redo: Lsn) -> PgResult<(usize, usize)> {
         } else {
             removed += 1;
         }
-        next_future += 1;
     }
     if removed + recycled > 0 {
         fsync_dir(&dir).map_err(|e| io(e, format!("could not fsync directory \"{PG_WAL_DIR}\"")))?;
