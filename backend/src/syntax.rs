@@ -72,33 +72,43 @@ fn rewrite_create_user(tokens: &mut [TokenWithSpan]) -> Vec<usize> {
 /// `CHECKPOINT` becomes `CALL CHECKPOINT()` whose name token has an empty
 /// span, which no token of the query text has, so [`is_checkpoint`] tells it
 /// from a user's `CALL checkpoint()`.
-fn rewrite_checkpoint(tokens: Vec<TokenWithSpan>) -> Vec<TokenWithSpan> {
-    let is_word = |t: &TokenWithSpan| matches!(&t.token, Token::Word(w) if w.quote_style.is_none() && w.value.eq_ignore_ascii_case("checkpoint"));
-    let mut out = Vec::with_capacity(tokens.len() + 3);
-    let mut i = 0;
-    while i < tokens.len() {
-        // Statement boundaries: the start, or just after a semicolon.
-        let at_start = out.iter().rev().find(|t: &&TokenWithSpan| !matches!(t.token, Token::Whitespace(_))).is_none_or(|t| t.token == Token::SemiColon);
-        if at_start && is_word(&tokens[i]) {
-            let rest_empty = tokens[i + 1..]
-                .iter()
-                .take_while(|t| t.token != Token::SemiColon)
-                .all(|t| matches!(t.token, Token::Whitespace(_) | Token::EOF));
-            if rest_empty {
-                let span = tokens[i].span;
-                let word = |value: &str, keyword| Token::Word(Word { value: value.into(), quote_style: None, keyword });
-                out.push(TokenWithSpan::new(word("CALL", Keyword::CALL), span));
-                out.push(TokenWithSpan::new(word("CHECKPOINT", Keyword::NoKeyword), Span::empty()));
-                out.push(TokenWithSpan::new(Token::LParen, span));
-                out.push(TokenWithSpan::new(Token::RParen, span));
-                i += 1;
-                continue;
+fn rewrite_checkpoint(mut tokens: Vec<TokenWithSpan>) -> Vec<TokenWithSpan> {
+    let significant = |t: &TokenWithSpan| !matches!(t.token, Token::Whitespace(_) | Token::EOF);
+    // The positions of lone CHECKPOINT words: the only significant token
+    // between statement boundaries (the start, semicolons, the end).
+    let mut lone = Vec::new();
+    let mut first: Option<usize> = None;
+    let mut count = 0;
+    for (i, t) in tokens.iter().enumerate() {
+        if t.token == Token::SemiColon {
+            if let (1, Some(f)) = (count, first) {
+                lone.push(f);
             }
+            (first, count) = (None, 0);
+        } else if significant(t) {
+            first.get_or_insert(i);
+            count += 1;
         }
-        out.push(tokens[i].clone());
-        i += 1;
     }
-    out
+    if let (1, Some(f)) = (count, first) {
+        lone.push(f);
+    }
+    lone.retain(|&i| matches!(&tokens[i].token, Token::Word(w) if w.quote_style.is_none() && w.value.eq_ignore_ascii_case("checkpoint")));
+    // Back to front, so that earlier positions stay valid.
+    for &i in lone.iter().rev() {
+        let span = tokens[i].span;
+        let word = |value: &str, keyword| Token::Word(Word { value: value.into(), quote_style: None, keyword });
+        tokens.splice(
+            i..=i,
+            [
+                TokenWithSpan::new(word("CALL", Keyword::CALL), span),
+                TokenWithSpan::new(word("CHECKPOINT", Keyword::NoKeyword), Span::empty()),
+                TokenWithSpan::new(Token::LParen, span),
+                TokenWithSpan::new(Token::RParen, span),
+            ],
+        );
+    }
+    tokens
 }
 
 /// Whether `stmt` is a CHECKPOINT command (see [`rewrite_checkpoint`]).
@@ -203,6 +213,18 @@ mod tests {
         assert_eq!(login, vec![Some(true), Some(false), None]);
         let e = parse("create user u1 password").expect_err("bad");
         assert_eq!(e.message, "syntax error at end of input");
+    }
+
+    #[test]
+    fn checkpoint_is_recognised_only_as_a_statement_of_its_own() {
+        let stmts = parse("CHECKPOINT; select 1;checkpoint ;\n Checkpoint").expect("parses");
+        let found: Vec<bool> = stmts.iter().map(is_checkpoint).collect();
+        assert_eq!(found, vec![true, false, true, true]);
+        // A user's CALL of a procedure named checkpoint is not the command.
+        let stmts = parse("call checkpoint()").expect("parses");
+        assert!(!is_checkpoint(&stmts[0]));
+        assert!(parse("checkpoint x").is_err());
+        assert!(parse("\"checkpoint\"").is_err());
     }
 
     #[test]
