@@ -46,7 +46,8 @@
 //!    heavyweight tuple lock queueing waiters in order (PostgreSQL's
 //!    `heap_acquire_tuplock`): waiters for one row race when it is released.
 
-use std::collections::VecDeque;
+use std::cell::RefCell;
+use std::collections::{HashMap, VecDeque};
 
 use wal::record::PageOp;
 
@@ -200,9 +201,39 @@ pub fn insert_copy(env: &HeapEnv<'_, '_>, rel: RelFileLocator, mut tuple: Vec<u8
     place_tuple(env, rel, &mut tuple, None, 0)
 }
 
+thread_local! {
+    /// Per relation, the block this backend last put a tuple on
+    /// (PostgreSQL's `rd_targblock`): the next insert tries it first, so a
+    /// backend keeps filling "its" page without consulting the free-space
+    /// map, and concurrent inserters spread over pages. A hint only: it is
+    /// used if it is below the relation's current size.
+    static TARGET_BLOCK: RefCell<HashMap<RelFileLocator, BlockNumber>> = RefCell::new(HashMap::new());
+}
+
+fn target_block(rel: RelFileLocator) -> Option<BlockNumber> {
+    TARGET_BLOCK.with(|t| t.borrow().get(&rel).copied())
+}
+
+fn set_target_block(rel: RelFileLocator, block: BlockNumber) {
+    TARGET_BLOCK.with(|t| t.borrow_mut().insert(rel, block));
+}
+
 /// Puts `tuple` on a page with room (not `avoid`, which the caller holds),
-/// sets its ctid to itself, and returns where it went.
+/// sets its ctid to itself, and returns where it went: this backend's target
+/// block, the last page, a page the free-space map knows, or a new page.
 fn place_tuple(
+    env: &HeapEnv<'_, '_>,
+    rel: RelFileLocator,
+    tuple: &mut [u8],
+    avoid: Option<BlockNumber>,
+    xid: TransactionId,
+) -> PgResult<ItemPointer> {
+    let ip = place_tuple_somewhere(env, rel, tuple, avoid, xid)?;
+    set_target_block(rel, ip.block);
+    Ok(ip)
+}
+
+fn place_tuple_somewhere(
     env: &HeapEnv<'_, '_>,
     rel: RelFileLocator,
     tuple: &mut [u8],
@@ -212,9 +243,13 @@ fn place_tuple(
     let need = check_tuple_size(tuple)?;
     let n = nblocks(env, rel)?;
     let mut tried: Vec<BlockNumber> = avoid.into_iter().collect();
-    if n > 0 && Some(n - 1) != avoid {
-        tried.push(n - 1);
-        if let Some(ip) = try_page(env, rel, n - 1, tuple, need, xid)? {
+    let candidates = [target_block(rel).filter(|&t| t < n), n.checked_sub(1)];
+    for block in candidates.into_iter().flatten() {
+        if tried.contains(&block) {
+            continue;
+        }
+        tried.push(block);
+        if let Some(ip) = try_page(env, rel, block, tuple, need, xid)? {
             return Ok(ip);
         }
     }
