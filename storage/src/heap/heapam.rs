@@ -3,8 +3,10 @@
 //!
 //! ```text
 //!   insert   form the tuple (xmin = our xid, cmin = our command, xmax invalid)
-//!            -> the last page if it has room, else extend the relation by one
-//!               page under the relation extension lock -> add_item, ctid = self
+//!            -> this backend's target block (the last one it used), else the
+//!               last page, else a page the free-space map knows, else extend
+//!               the relation by one page under the relation extension lock
+//!            -> add_item, ctid = self, logged
 //!   scan     page at a time: pin, share-lock, copy every visible tuple of the
 //!            page out, unlock, unpin; then hand the copies out one by one
 //!   delete   exclusive-lock the page, satisfies_update:
@@ -31,9 +33,11 @@
 //!    held, through the caller's `wait_for_xid` (the lock manager's
 //!    transaction lock), and is followed by a fresh look at the tuple.
 //! 3. Two pages are locked together only by update, lower block number first.
-//! 4. Every page this module dirties is marked dirty before its lock is
-//!    released; making it durable at commit is the caller's (the backend
-//!    flushes the relations its transaction wrote before the CLOG commit).
+//! 4. Every change this module makes to a page is logged before the page's
+//!    lock is released (`BufferWriteGuard::log_change`, which also marks it
+//!    dirty; a same-page update logs the new version's data as a copy of the
+//!    old's); hint bits go through `mark_dirty_hint`. Durability is the commit
+//!    record's (wal/README.md).
 //! 5. Hint bits learned by a visibility check are written only when the page
 //!    is already exclusively locked (update, delete, lock); readers under a
 //!    shared lock leave them, so a scan never writes a page.
