@@ -38,9 +38,11 @@
 //!    dirty; a same-page update logs the new version's data as a copy of the
 //!    old's); hint bits go through `mark_dirty_hint`. Durability is the commit
 //!    record's (wal/README.md).
-//! 5. Hint bits learned by a visibility check are written only when the page
-//!    is already exclusively locked (update, delete, lock); readers under a
-//!    shared lock leave them, so a scan never writes a page.
+//! 5. Hint bits learned by a visibility check are written under the page's
+//!    exclusive lock: by update, delete and lock, which hold it, and by a scan
+//!    only if it can take it at once (it never waits to write a hint). No
+//!    "committed" hint is set while an asynchronous commit is unflushed
+//!    (wal/README.md rule 11).
 //! 6. Row locks live only in xmax; there are no multixacts, so a row has at
 //!    most one locker or updater. Any lock or change by another running
 //!    transaction conflicts, whatever the two modes: a second FOR SHARE (or
