@@ -5,13 +5,14 @@
 //! ```text
 //!  insert(record)                        flush(lsn)   (commit, buffer write-out)
 //!   slot lock X (one of 8)                 flush_pos >= lsn? done
-//!   redo_ptr moved and page needs an        wait for insertions below the insert
-//!     image? -> rebuild with the image        position to finish (no lock held)
-//!   start = insert_pos.fetch_add(len)      WALWriteLock X      (group commit: the
-//!   inserting_at = start                    flush_pos >= lsn? done  others queue here
-//!   room in the ring? else write out        write + fsync all finished WAL  and find
-//!   copy into the ring                      flush_pos = that         their LSN flushed)
-//!   inserting_at = FREE, slot lock released
+//!   redo_ptr moved and page needs an        wait for the insertions below lsn
+//!     image? -> rebuild with the image        (no lock held)
+//!   start = insert_pos.fetch_add(len)      WALWriteLock: take it, or wait for its
+//!   inserting_at = start                     holder and look again (group commit:
+//!   room in the ring? else write out         every waiter wakes at the release)
+//!   copy into the ring                      flush_pos >= lsn? done
+//!   inserting_at = FREE, slot lock released write + fsync all finished WAL,
+//!                                           flush_pos = that
 //! ```
 
 pub mod checkpoint;
