@@ -1,19 +1,26 @@
 //! Reading the WAL: records in order from an LSN until the first one that is
 //! missing, torn or invalid (PostgreSQL's `XLogReader`).
 
+use std::fs::File;
+use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
 
 use crate::record::{self, HEADER_SIZE, RecordHeader, WalRecord};
 use crate::segment::{Lsn, WAL_SEGMENT_SIZE, segment_file_name};
+
+/// How much of a segment file is read at a time.
+const WINDOW: usize = 1 << 20;
 
 /// Walks the records under a `pg_wal` directory.
 pub struct WalReader {
     dir: PathBuf,
     /// Where the next record starts.
     pos: Lsn,
-    /// The segment whose bytes are in `seg_bytes`.
-    seg: Option<u64>,
-    seg_bytes: Vec<u8>,
+    /// The segment being read, and a window of its bytes starting at
+    /// `window_off` (the file is read a window at a time, not whole).
+    seg: Option<(u64, File)>,
+    window_off: usize,
+    window: Vec<u8>,
     /// Why the last `next` returned `None`, for the log.
     end_reason: Option<String>,
 }
@@ -21,7 +28,7 @@ pub struct WalReader {
 impl WalReader {
     /// A reader of `dir` (the `pg_wal` directory) starting at `start`.
     pub fn new(dir: impl AsRef<Path>, start: Lsn) -> WalReader {
-        WalReader { dir: dir.as_ref().to_path_buf(), pos: start, seg: None, seg_bytes: Vec::new(), end_reason: None }
+        WalReader { dir: dir.as_ref().to_path_buf(), pos: start, seg: None, window_off: 0, window: Vec::new(), end_reason: None }
     }
 
     /// Where the next record would start: after [`Self::next`] returned `None`,
@@ -35,18 +42,33 @@ impl WalReader {
         self.end_reason.as_deref()
     }
 
-    fn load_segment(&mut self, segno: u64) -> bool {
-        if self.seg == Some(segno) {
-            return true;
+    /// `want` bytes of segment `segno` at `off`; `None` if the file is
+    /// missing or shorter.
+    fn segment_bytes(&mut self, segno: u64, off: usize, want: usize) -> Option<&[u8]> {
+        if self.seg.as_ref().map(|(s, _)| *s) != Some(segno) {
+            let file = File::open(self.dir.join(segment_file_name(segno))).ok()?;
+            self.seg = Some((segno, file));
+            self.window.clear();
+            self.window_off = 0;
         }
-        match std::fs::read(self.dir.join(segment_file_name(segno))) {
-            Ok(bytes) => {
-                self.seg = Some(segno);
-                self.seg_bytes = bytes;
-                true
+        let covered = off >= self.window_off && off + want <= self.window_off + self.window.len();
+        if !covered {
+            let (_, file) = self.seg.as_ref()?;
+            let len = want.max(WINDOW).min(WAL_SEGMENT_SIZE as usize - off);
+            self.window.resize(len, 0);
+            let mut got = 0;
+            while got < len {
+                match file.read_at(&mut self.window[got..], (off + got) as u64) {
+                    Ok(0) => break,
+                    Ok(n) => got += n,
+                    Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                    Err(_) => break,
+                }
             }
-            Err(_) => false,
+            self.window.truncate(got);
+            self.window_off = off;
         }
+        self.window.get(off - self.window_off..off - self.window_off + want)
     }
 
     /// `len` bytes of the stream at `at`, across segment files.
@@ -54,12 +76,9 @@ impl WalReader {
         let mut out = Vec::with_capacity(len);
         let mut p = at;
         while out.len() < len {
-            if !self.load_segment(p.segno()) {
-                return None;
-            }
             let off = p.segment_offset() as usize;
             let want = (len - out.len()).min(WAL_SEGMENT_SIZE as usize - off);
-            let chunk = self.seg_bytes.get(off..off + want)?;
+            let chunk = self.segment_bytes(p.segno(), off, want)?;
             out.extend_from_slice(chunk);
             p = Lsn(p.0 + want as u64);
         }

@@ -270,7 +270,12 @@ pub fn recover(env: &RedoEnv<'_, '_>, xlog: &Xlog<'_>, mut progress: impl FnMut(
     if end < Lsn(checkpoint.0 + 1) {
         return Err(PgError::new(SqlState::DataCorrupted, format!("WAL ends at {end}, before the checkpoint at {checkpoint}")));
     }
-    cut_wal(&wal_dir, end)?;
+    // After a clean shutdown nothing was ever written past its checkpoint
+    // record (an earlier crash's leftovers were cut then), so the cut, which
+    // rewrites the rest of the segment, is needed only after a crash.
+    if !was_clean || records > 0 {
+        cut_wal(&wal_dir, end)?;
+    }
     // The checkpoint's next xid and OID are not needed: the control file's
     // reservations, which Transam::startup loaded, are always ahead of
     // anything in the WAL (they are made durable before use).
