@@ -44,7 +44,9 @@ impl Interrupts {
         if self.die.load(Ordering::SeqCst) {
             return Err(terminate_error());
         }
-        if self.cancel.swap(false, Ordering::SeqCst) {
+        // A plain load first: this runs for every row, and the swap is a
+        // locked instruction.
+        if self.cancel.load(Ordering::Relaxed) && self.cancel.swap(false, Ordering::SeqCst) {
             return Err(PgError::query_canceled());
         }
         if deadline.is_some_and(|d| Instant::now() >= d) {

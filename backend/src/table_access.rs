@@ -142,6 +142,11 @@ pub fn scan_next(session: &mut Session, id: ScanId) -> PgResult<Option<(Tid, Vec
     match scan.next(&env, &open.snapshot, me)? {
         Some((ip, bytes)) => {
             open.returned += 1;
+            if open.columns == 0 {
+                // The query reads no column (count(*)): nothing to decode, and
+                // an empty row costs no allocation.
+                return Ok(Some((to_tid(ip), Vec::new())));
+            }
             let mut row = deform_tuple_prefix(&open.desc, bytes, open.columns)?;
             row.resize(open.desc.natts(), Datum::Null);
             Ok(Some((to_tid(ip), row)))

@@ -172,11 +172,16 @@ impl<'p> Grouper<'p> {
 
     /// Adds one (qualifying) source row.
     pub fn advance(&mut self, ev: &mut Evaluator<'_>, row: &[Datum]) -> PgResult<()> {
-        let mut key = Vec::with_capacity(self.agg.group_by.len());
-        for g in &self.agg.group_by {
-            key.push(ev.eval_row(g, row)?);
-        }
-        let accs = self.groups.entry(RowKey(key)).or_insert_with(|| self.agg.aggs.iter().map(AggAcc::new).collect());
+        let accs = if self.agg.group_by.is_empty() {
+            // One group, made by `new`: no key to build or look up per row.
+            self.groups.values_mut().next().ok_or_else(|| PgError::internal("aggregate without its single group"))?
+        } else {
+            let mut key = Vec::with_capacity(self.agg.group_by.len());
+            for g in &self.agg.group_by {
+                key.push(ev.eval_row(g, row)?);
+            }
+            self.groups.entry(RowKey(key)).or_insert_with(|| self.agg.aggs.iter().map(AggAcc::new).collect())
+        };
         for (call, acc) in self.agg.aggs.iter().zip(accs.iter_mut()) {
             let v = match &call.arg {
                 Some(a) => ev.eval_row(a, row)?,
