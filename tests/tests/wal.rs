@@ -117,3 +117,53 @@ async fn a_flipped_byte_in_a_record_ends_recovery_before_it() {
     })
     .await;
 }
+
+/// `max_wal_size` bounds the WAL: writing more than it since the last
+/// checkpoint makes the checkpointer start one (`pg_stat_bgwriter` counts it
+/// as requested), after which the segments before its redo point are
+/// recycled or removed, so `pg_wal/` stays a few segments large.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn max_wal_size_triggers_checkpoints_and_old_segments_go() {
+    let cluster = Cluster::builder().setting("max_wal_size", "32MB").setting("checkpoint_timeout", "1h").start();
+    let client = cluster.connect().await;
+    client
+        .batch_execute(&format!(
+            "CREATE TABLE seed (a int, b int, c text); INSERT INTO seed VALUES (1, 2, '{}');
+             CREATE TABLE t (a int, b int, c text);",
+            "x".repeat(90)
+        ))
+        .await
+        .expect("tables");
+    for _ in 0..12 {
+        client.batch_execute("INSERT INTO seed SELECT * FROM seed").await.expect("double the seed");
+    }
+    let requested = |row: tokio_postgres::Row| row.get::<_, i64>(0);
+    let before = requested(client.query_one("SELECT checkpoints_req FROM pg_stat_bgwriter", &[]).await.expect("stats"));
+    let start = insert_lsn(&client).await;
+    // 60 MB of WAL: nearly twice max_wal_size.
+    while insert_lsn(&client).await - start < 60 << 20 {
+        client.batch_execute("INSERT INTO t SELECT * FROM seed").await.expect("insert");
+    }
+    let mut after = before;
+    for _ in 0..300 {
+        after = requested(client.query_one("SELECT checkpoints_req FROM pg_stat_bgwriter", &[]).await.expect("stats"));
+        if after > before {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(after > before, "no checkpoint was requested by WAL volume (checkpoints_req {before} -> {after})\n{}", cluster.log_tail(20));
+    // Let a last checkpoint finish, then count the segments left.
+    client.batch_execute("CHECKPOINT").await.expect("checkpoint");
+    let segments = std::fs::read_dir(cluster.data_dir().join("pg_wal"))
+        .expect("pg_wal")
+        .flatten()
+        .filter(|e| {
+            let name = e.file_name().to_string_lossy().into_owned();
+            name.len() == 24 && name.chars().all(|c| c.is_ascii_hexdigit())
+        })
+        .count();
+    assert!(segments <= 10, "{segments} WAL segments left after writing 60 MB with max_wal_size 32MB");
+    let first = segment_path(cluster.data_dir(), start);
+    assert!(!first.exists(), "{} (before the last redo point) was neither recycled nor removed", first.display());
+}
