@@ -167,3 +167,24 @@ async fn max_wal_size_triggers_checkpoints_and_old_segments_go() {
     let first = segment_path(cluster.data_dir(), start);
     assert!(!first.exists(), "{} (before the last redo point) was neither recycled nor removed", first.display());
 }
+
+/// `synchronous_commit = off`: a commit returns before its record is
+/// flushed, and the WAL writer flushes it soon after (within three
+/// `wal_writer_delay`s in PostgreSQL): commits older than that survive a
+/// crash, and no transaction is ever half there.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn asynchronous_commits_are_flushed_by_the_wal_writer() {
+    let mut cluster = Cluster::builder().setting("wal_writer_delay", "100ms").start();
+    let client = cluster.connect().await;
+    client.batch_execute("CREATE TABLE t (n int); SET synchronous_commit = off").await.expect("setup");
+    for n in 1..=50 {
+        client.batch_execute(&format!("BEGIN; INSERT INTO t VALUES ({n}); INSERT INTO t VALUES (-{n}); COMMIT")).await.expect("commit");
+    }
+    tokio::time::sleep(Duration::from_millis(1000)).await;
+    drop(client);
+    cluster.kill_9_all().await;
+    cluster.start_again();
+    let client = cluster.connect_retrying(Duration::from_secs(30)).await.expect("connect after the crash");
+    let row = client.query_one("SELECT count(*), sum(n) FROM t", &[]).await.expect("count");
+    assert_eq!((row.get::<_, i64>(0), row.get::<_, Option<i64>>(1)), (100, Some(0)), "{}", cluster.log_tail(20));
+}
