@@ -32,12 +32,13 @@
 //! shared state; callers (the buffer manager) serialise access to a block.
 //!
 //! Durability: [`Smgr::write`], [`Smgr::extend`] and [`Smgr::truncate`] do not fsync.
-//! Unless told `skip_fsync`, they register the segment as dirty through the
-//! [`SyncRequestSink`] hook, which the checkpointer installs with the WAL issue (its
-//! pending-operations table, PostgreSQL's `RegisterSyncRequest`). Until then, without a
-//! sink, dirty segments are remembered in this process and [`Smgr::sync_pending`]
-//! fsyncs them; [`Smgr::immedsync`] fsyncs a whole fork at once (used after
-//! operations that bypass WAL, such as a bulk load or CREATE DATABASE's copy).
+//! The WAL makes changes durable, and each checkpoint fsyncs every relation file
+//! (`storage::xlog::checkpoint`; PostgreSQL's checkpointer fsyncs the segments that
+//! processes registered instead). Unless told `skip_fsync`, the calls still register
+//! the segment through the [`SyncRequestSink`] hook (PostgreSQL's
+//! `RegisterSyncRequest`); no sink is installed yet, so dirty segments are remembered
+//! in this process and [`Smgr::sync_pending`] could fsync them; [`Smgr::immedsync`]
+//! fsyncs a whole fork at once (initdb's catalog files).
 //!
 //! Errors carry PostgreSQL's wording and SQLSTATE: a failing system call maps its
 //! `errno` as `errcode_for_file_access()` does (ENOENT 58P01, EACCES 42501, ENOSPC
@@ -192,9 +193,10 @@ pub enum SyncRequest {
     UnlinkAfterCheckpoint(FileTag),
 }
 
-/// Where [`Smgr`] sends fsync requests: the checkpointer's queue, installed by the
-/// WAL issue. `register` returns false when the queue is full; the storage manager
-/// then fsyncs the segment itself, as PostgreSQL's `register_dirty_segment` does.
+/// Where [`Smgr`] could send fsync requests: a checkpointer's queue (none is
+/// installed: our checkpoint fsyncs every relation file). `register` returns false
+/// when the queue is full; the storage manager then fsyncs the segment itself, as
+/// PostgreSQL's `register_dirty_segment` does.
 pub trait SyncRequestSink: Send {
     fn register(&mut self, request: SyncRequest) -> bool;
 }
