@@ -21,6 +21,8 @@ pub struct WalReader {
     seg: Option<(u64, File)>,
     window_off: usize,
     window: Vec<u8>,
+    /// The record being read (kept to reuse its allocation).
+    frame: Vec<u8>,
     /// Why the last `next` returned `None`, for the log.
     end_reason: Option<String>,
 }
@@ -28,7 +30,7 @@ pub struct WalReader {
 impl WalReader {
     /// A reader of `dir` (the `pg_wal` directory) starting at `start`.
     pub fn new(dir: impl AsRef<Path>, start: Lsn) -> WalReader {
-        WalReader { dir: dir.as_ref().to_path_buf(), pos: start, seg: None, window_off: 0, window: Vec::new(), end_reason: None }
+        WalReader { dir: dir.as_ref().to_path_buf(), pos: start, seg: None, window_off: 0, window: Vec::new(), frame: Vec::new(), end_reason: None }
     }
 
     /// Where the next record would start: after [`Self::next`] returned `None`,
@@ -71,9 +73,10 @@ impl WalReader {
         self.window.get(off - self.window_off..off - self.window_off + want)
     }
 
-    /// `len` bytes of the stream at `at`, across segment files.
-    fn fetch(&mut self, at: Lsn, len: usize) -> Option<Vec<u8>> {
-        let mut out = Vec::with_capacity(len);
+    /// `len` bytes of the stream at `at`, across segment files, into `out`
+    /// (cleared first; the caller reuses it from record to record).
+    fn fetch(&mut self, at: Lsn, len: usize, out: &mut Vec<u8>) -> Option<()> {
+        out.clear();
         let mut p = at;
         while out.len() < len {
             let off = p.segment_offset() as usize;
@@ -82,25 +85,32 @@ impl WalReader {
             out.extend_from_slice(chunk);
             p = Lsn(p.0 + want as u64);
         }
-        Some(out)
+        Some(())
     }
 
     /// The next valid record, or `None` at the end of valid WAL.
     pub fn next_record(&mut self) -> Option<(Lsn, RecordHeader, WalRecord)> {
         let at = self.pos;
-        let Some(head) = self.fetch(at, HEADER_SIZE) else {
+        let mut frame = std::mem::take(&mut self.frame);
+        let result = self.read_record(at, &mut frame);
+        self.frame = frame;
+        result
+    }
+
+    fn read_record(&mut self, at: Lsn, frame: &mut Vec<u8>) -> Option<(Lsn, RecordHeader, WalRecord)> {
+        if self.fetch(at, HEADER_SIZE, frame).is_none() {
             self.end_reason = Some(format!("no WAL segment file for {at}"));
             return None;
-        };
-        let Some(len) = record::frame_len(&head) else {
+        }
+        let Some(len) = record::frame_len(frame) else {
             self.end_reason = Some(format!("invalid record length at {at}"));
             return None;
         };
-        let Some(frame) = self.fetch(at, len) else {
+        if self.fetch(at, len, frame).is_none() {
             self.end_reason = Some(format!("record at {at} runs past the end of WAL"));
             return None;
-        };
-        let Some((header, body)) = record::decode(&frame, at) else {
+        }
+        let Some((header, body)) = record::decode(frame, at) else {
             self.end_reason = Some(format!("incorrect record checksum at {at}"));
             return None;
         };

@@ -4,6 +4,7 @@
 
 use std::cell::RefCell;
 use std::collections::HashMap;
+use std::hash::BuildHasherDefault;
 use std::sync::Arc;
 
 use super::mapping::{BufTable, MappingFull, partition_of};
@@ -104,6 +105,26 @@ pub fn set_page_lsn(page: &mut [u8; BLCKSZ], lsn: u64) {
     page[4..8].copy_from_slice(&(lsn as u32).to_le_bytes());
 }
 
+/// Hashes buffer ids with one multiplication (Fibonacci hashing, which leaves
+/// the high bits the hash table uses well mixed). The private pin table is
+/// consulted on every pin and unpin, where SipHash showed in profiles.
+#[derive(Debug, Default, Clone, Copy)]
+struct BufferIdHasher(u64);
+
+impl std::hash::Hasher for BufferIdHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0.rotate_left(8) ^ u64::from(b)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        }
+    }
+    fn write_usize(&mut self, n: usize) {
+        self.0 = (n as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    }
+}
+
 /// How [`BufferManager::read_buffer`] fills a buffer that is not resident.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ReadMode {
@@ -156,7 +177,7 @@ pub struct BufferManager<'a> {
     wal: Arc<dyn WalFlush + 'a>,
     /// Buffer id -> this backend's pins on it. A buffer is in the map exactly
     /// when this backend holds one shared pin on it (rule 2).
-    private_pins: RefCell<HashMap<usize, u32>>,
+    private_pins: RefCell<HashMap<usize, u32, BuildHasherDefault<BufferIdHasher>>>,
 }
 
 impl std::fmt::Debug for BufferManager<'_> {
@@ -183,7 +204,7 @@ impl<'a> BufferManager<'a> {
             table: BufTable::new(pool),
             store,
             wal: Arc::new(NoWal),
-            private_pins: RefCell::new(HashMap::new()),
+            private_pins: RefCell::new(HashMap::default()),
         })
     }
 

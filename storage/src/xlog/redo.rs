@@ -10,7 +10,7 @@
 //! - A file a record names that does not exist is created (it was dropped
 //!   later, and a later record unlinks it again).
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 use std::path::Path;
 
@@ -36,16 +36,34 @@ pub struct RedoEnv<'e, 'a> {
     pub transam: &'e Transam<'a>,
     pub data_dir: &'e Path,
     sizes: RefCell<HashMap<(RelFileLocator, ForkNumber), BlockNumber>>,
+    /// The last entry of `sizes` used: runs of records for one relation skip
+    /// the hash lookup.
+    last_size: Cell<Option<(RelFileLocator, ForkNumber, BlockNumber)>>,
 }
 
 impl<'e, 'a> RedoEnv<'e, 'a> {
     pub fn new(bufmgr: &'e BufferManager<'a>, store: &'e SmgrBlockStore, transam: &'e Transam<'a>, data_dir: &'e Path) -> Self {
-        RedoEnv { bufmgr, store, transam, data_dir, sizes: RefCell::new(HashMap::new()) }
+        RedoEnv { bufmgr, store, transam, data_dir, sizes: RefCell::new(HashMap::new()), last_size: Cell::new(None) }
+    }
+
+    fn known_size(&self, rel: RelFileLocator, fork: ForkNumber) -> Option<BlockNumber> {
+        match self.last_size.get() {
+            Some((r, f, n)) if r == rel && f == fork => Some(n),
+            _ => self.sizes.borrow().get(&(rel, fork)).copied(),
+        }
+    }
+
+    fn note_size(&self, rel: RelFileLocator, fork: ForkNumber, nblocks: BlockNumber) {
+        if self.last_size.get() != Some((rel, fork, nblocks)) {
+            self.sizes.borrow_mut().insert((rel, fork), nblocks);
+            self.last_size.set(Some((rel, fork, nblocks)));
+        }
     }
 
     /// Forgets the sizes of `rel`'s forks (truncated, dropped), or of
     /// everything (`None`: a database dropped).
     fn forget_sizes(&self, rel: Option<RelFileLocator>) {
+        self.last_size.set(None);
         let mut sizes = self.sizes.borrow_mut();
         match rel {
             Some(rel) => sizes.retain(|(r, _), _| *r != rel),
@@ -156,7 +174,7 @@ fn redo_buffer<'b>(
     block: BlockNumber,
     zero: bool,
 ) -> PgResult<crate::buffer::PinnedBuffer<'b>> {
-    let known = env.sizes.borrow().get(&(rel, fork)).copied();
+    let known = env.known_size(rel, fork);
     let nblocks = match known {
         Some(n) if block < n => n,
         _ => {
@@ -176,7 +194,7 @@ fn redo_buffer<'b>(
     if block >= nblocks {
         env.store.smgr().extend(rel, fork, block, &[0u8; BLCKSZ], true)?;
     }
-    env.sizes.borrow_mut().insert((rel, fork), nblocks.max(block + 1));
+    env.note_size(rel, fork, nblocks.max(block + 1));
     env.bufmgr.read_buffer(BufferTag::new(rel, fork, block), mode, None).map_err(PgError::from)
 }
 
