@@ -6,22 +6,38 @@
 //! the delta of the page against an all-zero page, so the free-space hole in
 //! the middle of a page costs nothing, as PostgreSQL's "hole" elision.
 //!
-//! Encoding: a sequence of fragments, applied in order:
-//! - literal: `[offset u16 LE][length u16 LE][bytes]` (length < 32 KiB);
-//! - copy: `[offset u16 LE][length | 0x8000 u16 LE][source u16 LE]`: the
-//!   `length` bytes at `source` on the page (as it is when the fragment is
-//!   applied) are copied to `offset`. An update that puts the new version of a
-//!   row on the same page logs its data part as a copy of the old version's
-//!   (PostgreSQL compresses such updates by common prefix and suffix).
+//! Encoding: a sequence of fragments, applied in order, whose numbers are
+//! LEB128 varints (an offset in a page takes two bytes, a short length one):
+//! - literal: `[offset][length << 1][bytes]`;
+//! - copy: `[offset][length << 1 | 1][source]`: the `length` bytes at
+//!   `source` on the page (as it is when the fragment is applied) are copied
+//!   to `offset`. An update that puts the new version of a row on the same
+//!   page logs its data part as a copy of the old version's (PostgreSQL
+//!   compresses such updates by common prefix and suffix).
 
 /// Two differing ranges closer than this are logged as one fragment (a
-/// fragment header costs 4 bytes).
-const MERGE_GAP: usize = 8;
+/// fragment header costs three bytes or so).
+const MERGE_GAP: usize = 4;
 
-/// Fragment length flag: a copy, not literal bytes.
-const COPY: u16 = 0x8000;
-/// The longest literal fragment.
-const MAX_LITERAL: usize = 0x7FFF;
+fn put_varint(out: &mut Vec<u8>, mut v: usize) {
+    while v >= 0x80 {
+        out.push((v as u8) | 0x80);
+        v >>= 7;
+    }
+    out.push(v as u8);
+}
+
+/// A varint from the front of `bytes`, and what follows it.
+fn take_varint(bytes: &[u8]) -> Result<(usize, &[u8]), BadDelta> {
+    let mut v = 0usize;
+    for (i, &b) in bytes.iter().enumerate().take(4) {
+        v |= usize::from(b & 0x7F) << (7 * i);
+        if b & 0x80 == 0 {
+            return Ok((v, &bytes[i + 1..]));
+        }
+    }
+    Err(BadDelta)
+}
 
 /// A copy within the page: `len` bytes from `src` to `dst`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -74,7 +90,6 @@ pub fn compute(before: &[u8], after: &[u8], out: &mut Vec<u8>) {
 pub fn compute_with_copy(before: &[u8], after: &[u8], copy: Copy, out: &mut Vec<u8>) {
     let n = before.len();
     let fits = copy.len > 0
-        && copy.len <= MAX_LITERAL
         && copy.src + copy.len <= n
         && copy.dst + copy.len <= n
         && (copy.src + copy.len <= copy.dst || copy.dst + copy.len <= copy.src);
@@ -84,9 +99,9 @@ pub fn compute_with_copy(before: &[u8], after: &[u8], copy: Copy, out: &mut Vec<
     }
     let mut with_copy = before.to_vec();
     with_copy.copy_within(copy.src..copy.src + copy.len, copy.dst);
-    out.extend_from_slice(&(copy.dst as u16).to_le_bytes());
-    out.extend_from_slice(&(copy.len as u16 | COPY).to_le_bytes());
-    out.extend_from_slice(&(copy.src as u16).to_le_bytes());
+    put_varint(out, copy.dst);
+    put_varint(out, copy.len << 1 | 1);
+    put_varint(out, copy.src);
     compute(&with_copy, after, out);
 }
 
@@ -97,13 +112,9 @@ pub fn image(page: &[u8], out: &mut Vec<u8>) {
 }
 
 fn push_fragment(out: &mut Vec<u8>, offset: usize, bytes: &[u8]) {
-    // Longer runs (only on pages over 32 KiB) are split.
-    for (k, chunk) in bytes.chunks(MAX_LITERAL).enumerate() {
-        let off = offset + k * MAX_LITERAL;
-        out.extend_from_slice(&(off as u16).to_le_bytes());
-        out.extend_from_slice(&(chunk.len() as u16).to_le_bytes());
-        out.extend_from_slice(chunk);
-    }
+    put_varint(out, offset);
+    put_varint(out, bytes.len() << 1);
+    out.extend_from_slice(bytes);
 }
 
 /// A delta that does not fit the page it is applied to.
@@ -113,24 +124,21 @@ pub struct BadDelta;
 /// Applies `delta` to `page`.
 pub fn apply(page: &mut [u8], mut delta: &[u8]) -> Result<(), BadDelta> {
     while !delta.is_empty() {
-        if delta.len() < 4 {
-            return Err(BadDelta);
-        }
-        let off = usize::from(u16::from_le_bytes([delta[0], delta[1]]));
-        let raw = u16::from_le_bytes([delta[2], delta[3]]);
-        let len = usize::from(raw & !COPY);
-        if raw & COPY != 0 {
-            let src = usize::from(u16::from_le_bytes(delta.get(4..6).ok_or(BadDelta)?.try_into().map_err(|_| BadDelta)?));
+        let (off, rest) = take_varint(delta)?;
+        let (raw, rest) = take_varint(rest)?;
+        let len = raw >> 1;
+        if raw & 1 != 0 {
+            let (src, rest) = take_varint(rest)?;
             if src + len > page.len() || off + len > page.len() {
                 return Err(BadDelta);
             }
             page.copy_within(src..src + len, off);
-            delta = &delta[6..];
+            delta = rest;
             continue;
         }
-        let bytes = delta.get(4..4 + len).ok_or(BadDelta)?;
+        let bytes = rest.get(..len).ok_or(BadDelta)?;
         page.get_mut(off..off + len).ok_or(BadDelta)?.copy_from_slice(bytes);
-        delta = &delta[4 + len..];
+        delta = &rest[len..];
     }
     Ok(())
 }
@@ -138,16 +146,16 @@ pub fn apply(page: &mut [u8], mut delta: &[u8]) -> Result<(), BadDelta> {
 /// Number of fragments and of literal bytes (for waldump).
 pub fn summary(mut delta: &[u8]) -> (usize, usize) {
     let (mut frags, mut bytes) = (0, 0);
-    while delta.len() >= 4 {
-        let raw = u16::from_le_bytes([delta[2], delta[3]]);
+    while let Ok((_, rest)) = take_varint(delta)
+        && let Ok((raw, rest)) = take_varint(rest)
+    {
         frags += 1;
-        if raw & COPY != 0 {
-            delta = delta.get(6..).unwrap_or(&[]);
+        if raw & 1 != 0 {
+            delta = take_varint(rest).map_or(&[][..], |(_, r)| r);
             continue;
         }
-        let len = usize::from(raw);
-        bytes += len;
-        delta = delta.get(4 + len..).unwrap_or(&[]);
+        bytes += raw >> 1;
+        delta = rest.get(raw >> 1..).unwrap_or(&[]);
     }
     (frags, bytes)
 }
@@ -173,13 +181,14 @@ mod tests {
         after[0] = 1;
         after[8191] = 2;
         after[100..140].fill(7);
-        // Three separate ranges: 3 headers + 42 bytes.
-        assert_eq!(roundtrip(&before, &after), 3 * 4 + 42);
+        // Three separate ranges: headers (offset 0: 1 byte, 100: 1, 8191: 2;
+        // each length 1) + 42 bytes.
+        assert_eq!(roundtrip(&before, &after), (1 + 1) + (1 + 1) + (2 + 1) + 42);
         // Nearby changes merge into one fragment.
         let mut near = before.clone();
         near[10] = 1;
-        near[15] = 1;
-        assert_eq!(roundtrip(&before, &near), 4 + 6);
+        near[13] = 1;
+        assert_eq!(roundtrip(&before, &near), 2 + 4);
         let full: Vec<u8> = (0..8192).map(|i| (i % 251) as u8 + 1).collect();
         roundtrip(&before, &full);
         roundtrip(&full, &before);
@@ -192,7 +201,8 @@ mod tests {
         page[8000..].fill(3);
         let mut d = Vec::new();
         image(&page, &mut d);
-        assert_eq!(d.len(), 2 * 4 + 24 + 192);
+        // Offset 0 (1 byte) and 8000 (2), lengths 24 (1) and 192 (2).
+        assert_eq!(d.len(), (1 + 1) + (2 + 2) + 24 + 192);
         let mut restored = vec![0u8; 8192];
         apply(&mut restored, &d).expect("apply");
         assert_eq!(restored, page);
@@ -209,7 +219,7 @@ mod tests {
         after[7000] = 0x55; // the old version's header
         let mut d = Vec::new();
         compute_with_copy(&before, &after, Copy { dst: 6800, src: 7000, len: 120 }, &mut d);
-        assert!(d.len() < 6 + 2 * 4 + 8, "copy plus two small literals: {} bytes", d.len());
+        assert!(d.len() <= 6 + 2 * 4 + 2, "copy plus two one-byte literals: {} bytes", d.len());
         let mut page = before.clone();
         apply(&mut page, &d).expect("apply");
         assert_eq!(page, after);
@@ -225,8 +235,15 @@ mod tests {
     #[test]
     fn bad_deltas_are_refused() {
         let mut page = vec![0u8; 16];
-        assert_eq!(apply(&mut page, &[1, 0]), Err(BadDelta));
-        assert_eq!(apply(&mut page, &[10, 0, 10, 0, 1, 2]), Err(BadDelta));
-        assert_eq!(apply(&mut page, &[14, 0, 4, 0, 1, 2, 3, 4]), Err(BadDelta));
+        // A fragment header cut short.
+        assert_eq!(apply(&mut page, &[1]), Err(BadDelta));
+        assert_eq!(apply(&mut page, &[0x80]), Err(BadDelta));
+        // Fewer bytes than the length says.
+        assert_eq!(apply(&mut page, &[10, 10 << 1, 1, 2]), Err(BadDelta));
+        // Past the end of the page.
+        assert_eq!(apply(&mut page, &[14, 4 << 1, 1, 2, 3, 4]), Err(BadDelta));
+        // A copy from or to outside the page.
+        assert_eq!(apply(&mut page, &[0, 4 << 1 | 1, 14]), Err(BadDelta));
+        assert_eq!(apply(&mut page, &[14, 4 << 1 | 1, 0]), Err(BadDelta));
     }
 }

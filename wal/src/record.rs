@@ -381,7 +381,7 @@ mod tests {
                 fork: 0,
                 block: 3,
                 image: false,
-                delta: vec![24, 0, 2, 0, 7, 7],
+                delta: vec![24, 2 << 1, 7, 7],
             }],
         }
     }
