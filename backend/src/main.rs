@@ -133,53 +133,26 @@ fn check_time_zone(value: &str) -> Result<String, types::guc::CheckError> {
 fn main() -> ExitCode {
     let args = Args::parse();
     match args.role.as_str() {
-        "client" => match run_client() {
-            Ok(code) => code,
-            Err(msg) => {
-                eprintln!("FATAL:  {msg}");
-                ExitCode::from(1)
-            }
-        },
-        "autovacuum" => match autovacuum::run() {
-            Ok(()) => ExitCode::SUCCESS,
-            Err(msg) => {
-                eprintln!("FATAL:  {msg}");
-                ExitCode::from(1)
-            }
-        },
-        "bgwriter" => match bgwriter::run() {
-            Ok(()) => ExitCode::SUCCESS,
-            Err(msg) => {
-                eprintln!("FATAL:  {msg}");
-                ExitCode::from(1)
-            }
-        },
-        "checkpointer" => match checkpointer::run() {
-            Ok(()) => ExitCode::SUCCESS,
-            Err(msg) => {
-                eprintln!("FATAL:  {msg}");
-                ExitCode::from(1)
-            }
-        },
-        "walwriter" => match walwriter::run() {
-            Ok(()) => ExitCode::SUCCESS,
-            Err(msg) => {
-                eprintln!("FATAL:  {msg}");
-                ExitCode::from(1)
-            }
-        },
-        "startup" => match startup_process::run() {
-            Ok(()) => ExitCode::SUCCESS,
-            Err(msg) => {
-                eprintln!("FATAL:  {msg}");
-                ExitCode::from(1)
-            }
-        },
+        "client" => exit_code(run_client()),
+        "autovacuum" => exit_code(autovacuum::run().map(|()| ExitCode::SUCCESS)),
+        "bgwriter" => exit_code(bgwriter::run().map(|()| ExitCode::SUCCESS)),
+        "checkpointer" => exit_code(checkpointer::run().map(|()| ExitCode::SUCCESS)),
+        "walwriter" => exit_code(walwriter::run().map(|()| ExitCode::SUCCESS)),
+        "startup" => exit_code(startup_process::run().map(|()| ExitCode::SUCCESS)),
         other => {
             eprintln!("backend: unknown role \"{other}\" (known: client, startup, autovacuum, bgwriter, checkpointer, walwriter)");
             ExitCode::from(1)
         }
     }
+}
+
+/// A role's outcome as the process exit status: an error is printed as
+/// FATAL and exits 1 (which the postmaster treats as a normal exit).
+fn exit_code(result: Result<ExitCode, String>) -> ExitCode {
+    result.unwrap_or_else(|msg| {
+        eprintln!("FATAL:  {msg}");
+        ExitCode::from(1)
+    })
 }
 
 fn run_client() -> Result<ExitCode, String> {
