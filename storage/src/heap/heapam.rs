@@ -234,18 +234,6 @@ fn place_tuple(
     avoid: Option<BlockNumber>,
     xid: TransactionId,
 ) -> PgResult<ItemPointer> {
-    let ip = place_tuple_somewhere(env, rel, tuple, avoid, xid)?;
-    set_target_block(rel, ip.block);
-    Ok(ip)
-}
-
-fn place_tuple_somewhere(
-    env: &HeapEnv<'_, '_>,
-    rel: RelFileLocator,
-    tuple: &mut [u8],
-    avoid: Option<BlockNumber>,
-    xid: TransactionId,
-) -> PgResult<ItemPointer> {
     let need = check_tuple_size(tuple)?;
     let n = nblocks(env, rel)?;
     let mut tried: Vec<BlockNumber> = avoid.into_iter().collect();
@@ -287,6 +275,7 @@ fn place_tuple_somewhere(
     match add_to_page(&mut page, block, tuple, need)? {
         Some(ip) => {
             page.log_change(&before, PageOp::HeapInsert, xid)?;
+            set_target_block(rel, block);
             Ok(ip)
         }
         None => Err(PgError::internal(format!("could not add a tuple of {} bytes to a new page", tuple.len()))),
@@ -309,6 +298,7 @@ fn try_page(
         let before = page.before_image();
         if let Some(ip) = add_to_page(&mut page, block, tuple, need)? {
             page.log_change(&before, PageOp::HeapInsert, xid)?;
+            set_target_block(rel, block);
             return Ok(Some(ip));
         }
         let p = Page::new(&page);
