@@ -25,7 +25,8 @@
 
 pub mod agg;
 pub mod cast;
-pub mod compare;
+/// Btree ordering of values lives in `types` (the index access method needs it too).
+pub use types::compare;
 pub mod expr;
 pub mod functions;
 pub mod modify;

@@ -16,6 +16,7 @@ pub mod heap;
 pub mod ipc;
 pub mod lmgr;
 pub mod lwlock;
+pub mod nbtree;
 pub mod page;
 pub mod pgstat;
 pub mod predicate;

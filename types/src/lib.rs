@@ -15,6 +15,7 @@
 pub mod error;
 
 pub use error::{PgError, PgResult, Severity, SqlState};
+pub mod compare;
 pub mod datum;
 pub mod guc;
 pub mod oid;

@@ -31,6 +31,10 @@ pub const RECORD: u32 = 2249;
 pub const VOID: u32 = 2278;
 /// `pg_node_tree`: a stored expression (`pg_attrdef.adbin`); ours holds SQL text.
 pub const PG_NODE_TREE: u32 = 194;
+/// `int2vector` and `oidvector` (`pg_index.indkey`, `indclass`, ...): stored
+/// and printed in their text form (`1 2`) until arrays exist.
+pub const INT2VECTOR: u32 = 22;
+pub const OIDVECTOR: u32 = 30;
 
 // Array types: listed so that clients' type lookups see PostgreSQL's numbers; the
 // executor has no array Datum yet.
@@ -74,6 +78,8 @@ pub fn type_name(oid: u32) -> &'static str {
         RECORD => "record",
         VOID => "void",
         PG_NODE_TREE => "pg_node_tree",
+        INT2VECTOR => "int2vector",
+        OIDVECTOR => "oidvector",
         BOOL_ARRAY => "boolean[]",
         BYTEA_ARRAY => "bytea[]",
         INT2_ARRAY => "smallint[]",
@@ -118,6 +124,8 @@ pub fn internal_name(oid: u32) -> &'static str {
         RECORD => "record",
         VOID => "void",
         PG_NODE_TREE => "pg_node_tree",
+        INT2VECTOR => "int2vector",
+        OIDVECTOR => "oidvector",
         BOOL_ARRAY => "_bool",
         BYTEA_ARRAY => "_bytea",
         INT2_ARRAY => "_int2",

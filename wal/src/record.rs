@@ -36,6 +36,7 @@ pub enum RmgrId {
     Database = 4,
     Heap2 = 9,
     Heap = 10,
+    Btree = 11,
     /// Free-space map pages (PostgreSQL does not log them; we log every page).
     FreeSpace = 20,
 }
@@ -49,6 +50,7 @@ impl RmgrId {
             4 => RmgrId::Database,
             9 => RmgrId::Heap2,
             10 => RmgrId::Heap,
+            11 => RmgrId::Btree,
             20 => RmgrId::FreeSpace,
             _ => return None,
         })
@@ -63,6 +65,7 @@ impl RmgrId {
             RmgrId::Database => "Database",
             RmgrId::Heap2 => "Heap2",
             RmgrId::Heap => "Heap",
+            RmgrId::Btree => "Btree",
             RmgrId::FreeSpace => "FreeSpace",
         }
     }
@@ -104,6 +107,21 @@ pub enum PageOp {
     /// A page written whole (new page, rewritten relation).
     NewPage,
     FsmSet,
+    /// B-tree: a new metapage (CREATE INDEX, REINDEX).
+    BtreeMeta,
+    /// B-tree: an entry added to a leaf page.
+    BtreeInsertLeaf,
+    /// B-tree: a downlink added to an internal page (after a split below).
+    BtreeInsertUpper,
+    /// B-tree: a page split in two, with the downlink for the new right page
+    /// added to the parent and any splits this caused further up, all in one
+    /// record (the pages changed are its blocks).
+    BtreeSplit,
+    /// B-tree: a root split: a new root one level up, the metapage pointing at it.
+    BtreeNewRoot,
+    /// B-tree: entries removed from a leaf page (VACUUM, or dead entries
+    /// removed to make room).
+    BtreeDelete,
 }
 
 impl PageOp {
@@ -118,6 +136,12 @@ impl PageOp {
             PageOp::Prune | PageOp::Vacuum | PageOp::Freeze | PageOp::NewPage => RmgrId::Heap2,
             PageOp::FpiForHint => RmgrId::Xlog,
             PageOp::FsmSet => RmgrId::FreeSpace,
+            PageOp::BtreeMeta
+            | PageOp::BtreeInsertLeaf
+            | PageOp::BtreeInsertUpper
+            | PageOp::BtreeSplit
+            | PageOp::BtreeNewRoot
+            | PageOp::BtreeDelete => RmgrId::Btree,
         }
     }
 
@@ -135,6 +159,12 @@ impl PageOp {
             PageOp::FpiForHint => "FPI_FOR_HINT",
             PageOp::NewPage => "NEW_PAGE",
             PageOp::FsmSet => "SET",
+            PageOp::BtreeMeta => "NEWMETA",
+            PageOp::BtreeInsertLeaf => "INSERT_LEAF",
+            PageOp::BtreeInsertUpper => "INSERT_UPPER",
+            PageOp::BtreeSplit => "SPLIT",
+            PageOp::BtreeNewRoot => "NEWROOT",
+            PageOp::BtreeDelete => "DELETE",
         }
     }
 }

@@ -51,6 +51,11 @@ pub trait WalFlush: Send + Sync {
     ) -> Result<Option<u64>, StorageError> {
         Ok(None)
     }
+    /// Logs the changes of several pages as one record (all or none redone);
+    /// returns the LSN to stamp on each of them.
+    fn log_pages(&self, _pages: &[(BufferTag, &[u8; BLCKSZ], &[u8; BLCKSZ])], _op: PageOp) -> Result<Option<u64>, StorageError> {
+        Ok(None)
+    }
     /// Logs a page change by `record`, a description of the operation that
     /// redo repeats (`after` is the page now), unless the page needs its
     /// image (the first change since the redo point), which is logged
@@ -935,6 +940,81 @@ impl BufferWriteGuard<'_> {
     /// Whether hint bits saying "committed" may be set now.
     pub fn commit_hints_allowed(&self) -> bool {
         self.pin.mgr.wal.commit_hints_allowed()
+    }
+}
+
+/// A page under its exclusive content lock that owns its pin, for code
+/// that holds several pages at once and passes them around (a B-tree split
+/// holds the pages it changes until their one WAL record is written).
+/// Dropping it releases the lock, then the pin.
+pub struct OwnedWriteGuard<'m> {
+    // Field order is drop order: unlock before unpin.
+    page: PageWriteGuard<'m>,
+    pin: PinnedBuffer<'m>,
+}
+
+impl<'m> OwnedWriteGuard<'m> {
+    /// Locks `pin`'s page exclusively, waiting as [`PinnedBuffer::lock_exclusive`].
+    pub fn lock(pin: PinnedBuffer<'m>) -> OwnedWriteGuard<'m> {
+        OwnedWriteGuard { page: pin.mgr.pool.lock_page_exclusive(pin.id), pin }
+    }
+
+    pub fn tag(&self) -> BufferTag {
+        self.pin.tag
+    }
+
+    /// See [`BufferWriteGuard::before_image`].
+    pub fn before_image(&self) -> Box<[u8; BLCKSZ]> {
+        Box::new(*self.page)
+    }
+
+    fn mark_dirty(&self) {
+        let desc = self.pin.mgr.pool.desc(self.pin.id);
+        let s = desc.lock_header();
+        desc.unlock_header(s | buf_state::DIRTY | buf_state::JUST_DIRTIED);
+    }
+
+    /// Logs the changes of `pages` since their `befores` (same order) as one
+    /// WAL record and stamps its LSN on each (rule 7; as
+    /// [`BufferWriteGuard::log_change`], failing is PANIC). Pages that did
+    /// not change are left out of the record.
+    pub fn log_changes(pages: &mut [&mut OwnedWriteGuard<'m>], befores: &[&[u8; BLCKSZ]], op: PageOp) -> types::PgResult<()> {
+        let Some(first) = pages.first() else { return Ok(()) };
+        let wal = &first.pin.mgr.wal;
+        for p in pages.iter() {
+            p.mark_dirty();
+        }
+        let logged = {
+            let list: Vec<(BufferTag, &[u8; BLCKSZ], &[u8; BLCKSZ])> =
+                pages.iter().zip(befores).map(|(p, b)| (p.pin.tag, *b, &*p.page)).collect();
+            wal.log_pages(&list, op)
+        };
+        match logged {
+            Ok(Some(lsn)) => {
+                for p in pages.iter_mut() {
+                    set_page_lsn(&mut p.page, lsn);
+                }
+                Ok(())
+            }
+            Ok(None) => Ok(()),
+            Err(e) => {
+                let e = types::PgError::from(e);
+                Err(types::PgError { severity: types::error::Severity::Panic, ..e })
+            }
+        }
+    }
+}
+
+impl std::ops::Deref for OwnedWriteGuard<'_> {
+    type Target = [u8; BLCKSZ];
+    fn deref(&self) -> &[u8; BLCKSZ] {
+        &self.page
+    }
+}
+
+impl std::ops::DerefMut for OwnedWriteGuard<'_> {
+    fn deref_mut(&mut self) -> &mut [u8; BLCKSZ] {
+        &mut self.page
     }
 }
 

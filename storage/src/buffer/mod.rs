@@ -39,7 +39,7 @@ pub mod tag;
 mod tests;
 
 pub use bufmgr::{
-    BlockStore, BufferManager, BufferReadGuard, BufferSnapshot, BufferWriteGuard, NoWal, PinnedBuffer, ReadMode,
+    BlockStore, BufferManager, BufferReadGuard, BufferSnapshot, BufferWriteGuard, NoWal, OwnedWriteGuard, PinnedBuffer, ReadMode,
     WalFlush, page_lsn, set_page_lsn,
 };
 pub use store::MemBlockStore;

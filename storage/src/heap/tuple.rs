@@ -176,6 +176,8 @@ pub fn type_storage(type_oid: u32) -> Option<(i16, bool, Align)> {
         oid::UUID => (16, false, Align::Char),
         oid::NAME => (64, false, Align::Char),
         oid::TEXT | oid::VARCHAR | oid::BPCHAR | oid::BYTEA | oid::NUMERIC | oid::PG_NODE_TREE => (-1, false, Align::Int),
+        // Stored in their text form until arrays exist (catalog columns only).
+        oid::INT2VECTOR | oid::OIDVECTOR => (-1, false, Align::Int),
         oid::UNKNOWN => (-2, false, Align::Char),
         _ => return None,
     })
@@ -492,6 +494,55 @@ fn fixed_bytes(att: &Attribute, value: &Datum) -> PgResult<Vec<u8>> {
     })
 }
 
+/// Appends the non-null `values` to `out` in attribute order, each aligned
+/// (relative to the start of `out`, which must be MAXALIGNed where the data
+/// area begins) as its type requires (`heap_fill_tuple` without the null
+/// bitmap, which the caller writes). Returns whether a variable-width value
+/// was written. Heap tuples and index tuples share this data format.
+pub fn fill_data(desc: &TupleDesc, values: &[Datum], out: &mut Vec<u8>) -> PgResult<bool> {
+    let mut varwidth = false;
+    for (att, value) in desc.attrs.iter().zip(values) {
+        if value.is_null() {
+            continue;
+        }
+        match att.len {
+            -1 => {
+                varwidth = true;
+                let numeric;
+                let payload: &[u8] = match (att.type_oid, value) {
+                    (oid::TEXT | oid::VARCHAR | oid::BPCHAR | oid::PG_NODE_TREE | oid::INT2VECTOR | oid::OIDVECTOR, Datum::Text(s)) => {
+                        s.as_bytes()
+                    }
+                    (oid::BYTEA, Datum::Bytea(b)) => b,
+                    (oid::NUMERIC, Datum::Numeric(n)) => {
+                        numeric = n.to_binary();
+                        &numeric
+                    }
+                    _ => return Err(mismatch(att, value)),
+                };
+                put_varlena(out, payload);
+            }
+            -2 => {
+                varwidth = true;
+                let Datum::Text(s) = value else {
+                    return Err(mismatch(att, value));
+                };
+                if s.contains('\0') {
+                    return Err(PgError::internal(format!("cstring value for \"{}\" contains a NUL byte", att.name)));
+                }
+                out.extend_from_slice(s.as_bytes());
+                out.push(0);
+            }
+            _ => {
+                let bytes = fixed_bytes(att, value)?;
+                out.resize(att.align.apply(out.len()), 0);
+                out.extend_from_slice(&bytes);
+            }
+        }
+    }
+    Ok(varwidth)
+}
+
 /// Builds a tuple from one value per attribute (`heap_form_tuple`). The header's
 /// transaction fields are zero and `t_ctid` invalid: `heap_insert` fills them.
 /// A tuple that cannot fit a page is `54000 row is too big` (no TOAST yet).
@@ -510,45 +561,15 @@ pub fn form_tuple(desc: &TupleDesc, values: &[Datum]) -> PgResult<Vec<u8>> {
     let hoff = maxalign(HEAP_TUPLE_HEADER_SIZE + if has_null { bitmap_len(natts) } else { 0 });
     let mut out = vec![0u8; hoff];
     let mut infomask = if has_null { HEAP_HASNULL } else { 0 };
-    for (i, (att, value)) in desc.attrs.iter().zip(values).enumerate() {
-        if value.is_null() {
-            continue;
-        }
-        if has_null {
-            out[HEAP_TUPLE_HEADER_SIZE + i / 8] |= 1 << (i % 8);
-        }
-        match att.len {
-            -1 => {
-                infomask |= HEAP_HASVARWIDTH;
-                let numeric;
-                let payload: &[u8] = match (att.type_oid, value) {
-                    (oid::TEXT | oid::VARCHAR | oid::BPCHAR | oid::PG_NODE_TREE, Datum::Text(s)) => s.as_bytes(),
-                    (oid::BYTEA, Datum::Bytea(b)) => b,
-                    (oid::NUMERIC, Datum::Numeric(n)) => {
-                        numeric = n.to_binary();
-                        &numeric
-                    }
-                    _ => return Err(mismatch(att, value)),
-                };
-                put_varlena(&mut out, payload);
-            }
-            -2 => {
-                infomask |= HEAP_HASVARWIDTH;
-                let Datum::Text(s) = value else {
-                    return Err(mismatch(att, value));
-                };
-                if s.contains('\0') {
-                    return Err(PgError::internal(format!("cstring value for \"{}\" contains a NUL byte", att.name)));
-                }
-                out.extend_from_slice(s.as_bytes());
-                out.push(0);
-            }
-            _ => {
-                let bytes = fixed_bytes(att, value)?;
-                out.resize(att.align.apply(out.len()), 0);
-                out.extend_from_slice(&bytes);
+    if has_null {
+        for (i, value) in values.iter().enumerate() {
+            if !value.is_null() {
+                out[HEAP_TUPLE_HEADER_SIZE + i / 8] |= 1 << (i % 8);
             }
         }
+    }
+    if fill_data(desc, values, &mut out)? {
+        infomask |= HEAP_HASVARWIDTH;
     }
     if maxalign(out.len()) > MAX_HEAP_TUPLE_SIZE {
         return Err(PgError::new(
@@ -575,24 +596,30 @@ pub fn deform_tuple(desc: &TupleDesc, tuple: &[u8]) -> PgResult<Vec<Datum>> {
 /// not pay for decoding the rest.
 pub fn deform_tuple_prefix(desc: &TupleDesc, tuple: &[u8], n: usize) -> PgResult<Vec<Datum>> {
     let h = TupleHeader::parse(tuple)?;
+    deform_data(desc, tuple, h.hoff(), |i| h.attr_is_null(i), n, "heap tuple")
+}
+
+/// Decodes the first `n` attributes of a data area that starts at `off` in
+/// `tuple` (the counterpart of [`fill_data`]); `is_null(i)` reads the
+/// caller's null bitmap. `what` names the tuple kind in corruption errors.
+pub fn deform_data(desc: &TupleDesc, tuple: &[u8], mut off: usize, is_null: impl Fn(usize) -> bool, n: usize, what: &str) -> PgResult<Vec<Datum>> {
     let n = n.min(desc.natts());
     // Room for every column: a caller reading a prefix pads the rest with NULLs.
     let mut values = Vec::with_capacity(desc.natts());
-    let mut off = h.hoff();
     for (i, att) in desc.attrs.iter().take(n).enumerate() {
-        if h.attr_is_null(i) {
+        if is_null(i) {
             values.push(Datum::Null);
             continue;
         }
         let (value, next) = read_attr(att, tuple, off).map_err(|e| match e {
             ReadError::Bounds => corrupted(format!(
-                "invalid heap tuple: attribute {} (\"{}\") at offset {off} reaches past the end of the tuple ({} bytes)",
+                "invalid {what}: attribute {} (\"{}\") at offset {off} reaches past the end of the tuple ({} bytes)",
                 i + 1,
                 att.name,
                 tuple.len()
             )),
-            ReadError::Bad(what) => {
-                corrupted(format!("invalid heap tuple: attribute {} (\"{}\") at offset {off}: {what}", i + 1, att.name))
+            ReadError::Bad(bad) => {
+                corrupted(format!("invalid {what}: attribute {} (\"{}\") at offset {off}: {bad}", i + 1, att.name))
             }
         })?;
         values.push(value);

@@ -667,6 +667,53 @@ impl<'a> Xlog<'a> {
         }
     }
 
+    /// Logs the changes of several pages as one record, so that redo applies
+    /// all or none of them (a B-tree split). Each entry is (page, before,
+    /// after); each page is logged by its delta or, for its first change
+    /// since the redo point, by its image. Returns the LSN to stamp on every
+    /// page.
+    pub fn log_pages(&self, pages: &[(BufferTag, &[u8; BLCKSZ], &[u8; BLCKSZ])], op: PageOp) -> PgResult<Option<Lsn>> {
+        let fpw = self.settings().full_page_writes;
+        loop {
+            let redo = self.ctl.redo_ptr.load(Ordering::SeqCst);
+            let mut blocks = Vec::with_capacity(pages.len());
+            // The oldest page LSN logged without an image: if a checkpoint
+            // moves the redo point past it meanwhile, build the record again.
+            let mut oldest_delta: Option<u64> = None;
+            let mut images = 0u64;
+            for &(tag, before, after) in pages {
+                let old_lsn = page_lsn(before);
+                let mut image = fpw && old_lsn <= redo;
+                let mut delta = Vec::new();
+                if !image {
+                    wal::delta::compute(before, after, &mut delta);
+                    if delta.is_empty() {
+                        continue;
+                    }
+                    if delta.len() > BLCKSZ / 2 {
+                        image = true;
+                        delta.clear();
+                    } else {
+                        oldest_delta = Some(oldest_delta.map_or(old_lsn, |o| o.min(old_lsn)));
+                    }
+                }
+                if image {
+                    wal::delta::image(after, &mut delta);
+                    images += 1;
+                }
+                blocks.push(BlockChange { rel: rel_id(tag.rel), fork: tag.fork as u8, block: tag.block, image, delta });
+            }
+            if blocks.is_empty() {
+                return Ok(None);
+            }
+            let frame = record::encode_unplaced(&WalRecord::Page { op, blocks }, 0);
+            if let Some((_, end)) = self.insert_frame(frame, oldest_delta.map(|o| (redo, o)))? {
+                self.ctl.stats.fpi.fetch_add(images, Ordering::Relaxed);
+                return Ok(Some(end));
+            }
+        }
+    }
+
     /// Logs a page change by a record that describes the operation (redo
     /// repeats it), or, if the page has not been logged since the redo point,
     /// by the page's image instead (rule 9 of wal/README.md).
@@ -847,6 +894,10 @@ impl WalFlush for Xlog<'_> {
         copy: Option<wal::delta::Copy>,
     ) -> Result<Option<u64>, StorageError> {
         Ok(Xlog::log_page(self, tag, before, after, op, xid, copy)?.map(|l| l.0))
+    }
+
+    fn log_pages(&self, pages: &[(BufferTag, &[u8; BLCKSZ], &[u8; BLCKSZ])], op: PageOp) -> Result<Option<u64>, StorageError> {
+        Ok(Xlog::log_pages(self, pages, op)?.map(|l| l.0))
     }
 
     fn log_logical(

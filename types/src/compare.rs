@@ -6,7 +6,7 @@
 
 use std::cmp::Ordering;
 
-use types::{Datum, PgError, PgResult};
+use crate::{Datum, PgError, PgResult};
 
 fn float_cmp(a: f64, b: f64) -> Ordering {
     match (a.is_nan(), b.is_nan()) {

@@ -1,0 +1,53 @@
+//! B-tree indexes (PostgreSQL's `access/nbtree`): Lehman & Yao trees with
+//! high keys and right-links, ordered by (key columns, heap tid). The
+//! algorithm, the locking rules and where ours differs from PostgreSQL's are
+//! in `README.md` beside this file.
+//!
+//! - [`itup`]: index tuples, pivot tuples and key comparison;
+//! - [`page`]: the special space and the metapage;
+//! - [`insert`]: descending the tree, inserting, splitting, unique checks;
+//! - [`scan`]: range scans in key order;
+//! - [`maint`]: the sorted bulk build, VACUUM's bulk delete and the
+//!   structure check behind `bt_index_check`.
+
+pub mod insert;
+pub mod itup;
+pub mod maint;
+pub mod page;
+pub mod scan;
+
+#[cfg(test)]
+mod tests;
+
+use crate::heap::tuple::{Attribute, TupleDesc};
+
+/// How one key column is ordered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct ColumnOrder {
+    pub desc: bool,
+    pub nulls_first: bool,
+}
+
+/// What the access method needs to know about an index.
+#[derive(Debug, Clone, PartialEq)]
+pub struct IndexDesc {
+    /// For messages.
+    pub name: String,
+    /// Every column: the key columns, then the INCLUDE columns.
+    pub tupdesc: TupleDesc,
+    /// The key columns alone (what pivot tuples hold).
+    pub keydesc: TupleDesc,
+    pub nkeyatts: usize,
+    /// One per key column.
+    pub options: Vec<ColumnOrder>,
+    pub unique: bool,
+    /// `NULLS NOT DISTINCT`: two NULL keys conflict in a unique index.
+    pub nulls_not_distinct: bool,
+}
+
+impl IndexDesc {
+    pub fn new(name: impl Into<String>, columns: Vec<Attribute>, nkeyatts: usize, options: Vec<ColumnOrder>, unique: bool) -> IndexDesc {
+        let keydesc = TupleDesc::new(columns[..nkeyatts].to_vec());
+        IndexDesc { name: name.into(), tupdesc: TupleDesc::new(columns), keydesc, nkeyatts, options, unique, nulls_not_distinct: false }
+    }
+}

@@ -1,0 +1,317 @@
+//! B-tree tests over the real buffer manager and relation files: random
+//! inserts and bulk deletes against a model (`BTreeSet` of (key, tid)),
+//! compared by full and range scans and followed by `check`; splits at
+//! every level with wide keys; unique checks; the sorted bulk build;
+//! concurrent inserters on threads standing in for backends.
+
+use std::collections::BTreeSet;
+use std::path::Path;
+use std::sync::Arc;
+
+use types::{Datum, PgResult, oid};
+
+use super::insert::{InsertOutcome, UniqueProbe, build_empty, insert};
+use super::maint::{build, bulk_delete, check, sort_entries};
+use super::scan::{Bound, IndexScan};
+use super::itup::IndexTuple;
+use super::{ColumnOrder, IndexDesc};
+use crate::buffer::BufferManager;
+use crate::heap::heapam::{HeapEnv, NoExtensionLock};
+use crate::heap::tuple::Attribute;
+use crate::page::ItemPointer;
+use crate::shmem::{SharedMemory, ShmemLayout};
+use crate::smgr::{ForkNumber, RelFileLocator, Smgr};
+use crate::smgr_store::SmgrBlockStore;
+use crate::transam::Transam;
+
+fn rel() -> RelFileLocator {
+    RelFileLocator::new(5, 16400)
+}
+
+fn cluster(dir: &Path, buffers: u32) -> (SharedMemory, Arc<SmgrBlockStore>) {
+    Transam::bootstrap(dir).expect("bootstrap");
+    let shm = SharedMemory::create(ShmemLayout::new(8, buffers), std::process::id() as i32, 0).expect("segment");
+    Transam::new(&shm, dir, 7).startup().expect("startup");
+    let store = Arc::new(SmgrBlockStore::new(Smgr::new(dir)));
+    store.smgr().create(rel(), ForkNumber::Main, false).expect("create relation");
+    (shm, store)
+}
+
+fn int_desc(unique: bool) -> IndexDesc {
+    IndexDesc::new("t_idx", vec![Attribute::new("k", oid::INT4, -1).expect("att")], 1, vec![ColumnOrder::default()], unique)
+}
+
+/// (text, int4 DESC) with wide text keys so that trees get several levels fast.
+fn wide_desc() -> IndexDesc {
+    IndexDesc::new(
+        "w_idx",
+        vec![Attribute::new("s", oid::TEXT, -1).expect("att"), Attribute::new("n", oid::INT4, -1).expect("att")],
+        2,
+        vec![ColumnOrder::default(), ColumnOrder { desc: true, nulls_first: true }],
+        false,
+    )
+}
+
+fn tid(i: u32) -> ItemPointer {
+    ItemPointer::new(i / 200, (i % 200 + 1) as u16)
+}
+
+/// A tiny deterministic generator (xorshift), so failures repeat.
+struct Rng(u64);
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+    fn below(&mut self, n: u64) -> u64 {
+        self.next() % n
+    }
+}
+
+fn scan_all(env: &HeapEnv<'_, '_>, desc: &IndexDesc, lower: Option<Bound>, upper: Option<Bound>) -> PgResult<Vec<(Vec<Datum>, ItemPointer)>> {
+    let mut s = IndexScan::begin(rel(), lower, upper);
+    let mut out = Vec::new();
+    while let Some((tid, bytes)) = s.next(env, desc)? {
+        out.push((IndexTuple::parse(&bytes)?.values(desc)?, tid));
+    }
+    Ok(out)
+}
+
+fn int_of(d: &Datum) -> i32 {
+    match d {
+        Datum::Int4(v) => *v,
+        other => panic!("not an int4: {other:?}"),
+    }
+}
+
+#[test]
+fn random_inserts_deletes_and_scans_match_a_model() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (shm, store) = cluster(dir.path(), 64);
+    let bufmgr = BufferManager::new(&shm, store.clone()).expect("bufmgr");
+    let tx = Transam::new(&shm, dir.path(), 0);
+    let env = HeapEnv { bufmgr: &bufmgr, store: &store, tx: &tx, extension_lock: &NoExtensionLock };
+    let desc = int_desc(false);
+    build_empty(&env, rel()).expect("empty index");
+    let mut model: BTreeSet<(i32, ItemPointer)> = BTreeSet::new();
+    let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
+    let mut next_tid = 0u32;
+    for round in 0..6 {
+        for _ in 0..3000 {
+            // Many duplicates: keys from a small range.
+            let k = rng.below(500) as i32 - 250;
+            let t = tid(next_tid);
+            next_tid += 1;
+            assert_eq!(insert(&env, rel(), &desc, &[Datum::Int4(k)], t, None).expect("insert"), InsertOutcome::Inserted);
+            model.insert((k, t));
+        }
+        // Remove about a third of the entries by heap tid.
+        let dead: BTreeSet<ItemPointer> = model.iter().filter(|_| rng.below(3) == 0).map(|(_, t)| *t).collect();
+        let removed = bulk_delete(&env, rel(), &desc, &|t| dead.contains(&t), &mut || Ok(())).expect("bulk delete");
+        assert_eq!(removed as usize, dead.len(), "round {round}");
+        model.retain(|(_, t)| !dead.contains(t));
+
+        let all = scan_all(&env, &desc, None, None).expect("scan");
+        let got: Vec<(i32, ItemPointer)> = all.iter().map(|(v, t)| (int_of(&v[0]), *t)).collect();
+        let want: Vec<(i32, ItemPointer)> = model.iter().copied().collect();
+        assert_eq!(got, want, "full scan, round {round}");
+        let report = check(&env, rel(), &desc, &mut |_, _| Ok(())).expect("check");
+        assert_eq!(report.entries as usize, model.len());
+        assert!(report.levels >= 2, "the tree should have split: {report:?}");
+
+        for _ in 0..20 {
+            let a = rng.below(600) as i32 - 300;
+            let b = a + rng.below(100) as i32;
+            let (ai, bi) = (rng.below(2) == 0, rng.below(2) == 0);
+            let got: Vec<(i32, ItemPointer)> = scan_all(
+                &env,
+                &desc,
+                Some(Bound { values: vec![Datum::Int4(a)], inclusive: ai }),
+                Some(Bound { values: vec![Datum::Int4(b)], inclusive: bi }),
+            )
+            .expect("range scan")
+            .iter()
+            .map(|(v, t)| (int_of(&v[0]), *t))
+            .collect();
+            let want: Vec<(i32, ItemPointer)> =
+                model.iter().filter(|(k, _)| (*k > a || (ai && *k == a)) && (*k < b || (bi && *k == b))).copied().collect();
+            assert_eq!(got, want, "range [{a} {ai}, {b} {bi}] round {round}");
+        }
+    }
+}
+
+#[test]
+fn wide_keys_split_internal_pages_and_order_desc_columns() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (shm, store) = cluster(dir.path(), 64);
+    let bufmgr = BufferManager::new(&shm, store.clone()).expect("bufmgr");
+    let tx = Transam::new(&shm, dir.path(), 0);
+    let env = HeapEnv { bufmgr: &bufmgr, store: &store, tx: &tx, extension_lock: &NoExtensionLock };
+    let desc = wide_desc();
+    build_empty(&env, rel()).expect("empty index");
+    let mut rng = Rng(42);
+    let mut model = Vec::new();
+    for i in 0..4000u32 {
+        let s = format!("{:05}{}", rng.below(3000), "x".repeat(300));
+        let n = if i % 10 == 0 { Datum::Null } else { Datum::Int4(rng.below(50) as i32) };
+        insert(&env, rel(), &desc, &[Datum::Text(s.clone()), n.clone()], tid(i), None).expect("insert");
+        model.push((s, n, tid(i)));
+    }
+    // Expected order: text ascending, then int DESC NULLS FIRST, then tid.
+    model.sort_by(|a, b| {
+        a.0.cmp(&b.0)
+            .then_with(|| match (&a.1, &b.1) {
+                (Datum::Null, Datum::Null) => std::cmp::Ordering::Equal,
+                (Datum::Null, _) => std::cmp::Ordering::Less,
+                (_, Datum::Null) => std::cmp::Ordering::Greater,
+                (x, y) => int_of(y).cmp(&int_of(x)),
+            })
+            .then(a.2.cmp(&b.2))
+    });
+    let got = scan_all(&env, &desc, None, None).expect("scan");
+    assert_eq!(got.len(), model.len());
+    for (g, m) in got.iter().zip(&model) {
+        assert_eq!((&g.0[0], &g.0[1], g.1), (&Datum::Text(m.0.clone()), &m.1, m.2));
+    }
+    let report = check(&env, rel(), &desc, &mut |_, _| Ok(())).expect("check");
+    assert!(report.levels >= 3, "expected internal splits: {report:?}");
+    // Equality on the first column only.
+    let key = model[1234].0.clone();
+    let eq = scan_all(
+        &env,
+        &desc,
+        Some(Bound { values: vec![Datum::Text(key.clone())], inclusive: true }),
+        Some(Bound { values: vec![Datum::Text(key.clone())], inclusive: true }),
+    )
+    .expect("eq scan");
+    assert_eq!(eq.len(), model.iter().filter(|m| m.0 == key).count());
+}
+
+#[test]
+fn unique_index_reports_live_duplicates_and_waits_for_running_ones() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (shm, store) = cluster(dir.path(), 32);
+    let bufmgr = BufferManager::new(&shm, store.clone()).expect("bufmgr");
+    let tx = Transam::new(&shm, dir.path(), 0);
+    let env = HeapEnv { bufmgr: &bufmgr, store: &store, tx: &tx, extension_lock: &NoExtensionLock };
+    let desc = int_desc(true);
+    build_empty(&env, rel()).expect("empty index");
+    for i in 0..2000 {
+        let mut live = |_| Ok(UniqueProbe::Live);
+        assert_eq!(insert(&env, rel(), &desc, &[Datum::Int4(i)], tid(i as u32), Some(&mut live)).expect("insert"), InsertOutcome::Inserted);
+    }
+    let mut live = |_| Ok(UniqueProbe::Live);
+    assert_eq!(
+        insert(&env, rel(), &desc, &[Datum::Int4(777)], tid(5000), Some(&mut live)).expect("dup"),
+        InsertOutcome::Duplicate(tid(777))
+    );
+    let mut running = |_| Ok(UniqueProbe::InProgress(99));
+    assert_eq!(insert(&env, rel(), &desc, &[Datum::Int4(778)], tid(5001), Some(&mut running)).expect("wait"), InsertOutcome::Wait(99));
+    let mut dead = |_| Ok(UniqueProbe::NotLive);
+    assert_eq!(insert(&env, rel(), &desc, &[Datum::Int4(779)], tid(5002), Some(&mut dead)).expect("dead dup"), InsertOutcome::Inserted);
+    // NULLs never conflict.
+    for i in 0..3 {
+        let mut live = |_| Ok(UniqueProbe::Live);
+        assert_eq!(insert(&env, rel(), &desc, &[Datum::Null], tid(6000 + i), Some(&mut live)).expect("null"), InsertOutcome::Inserted);
+    }
+    // A duplicate whose equal keys span a page boundary is still found.
+    for i in 0..900 {
+        let mut none = |_| Ok(UniqueProbe::NotLive);
+        insert(&env, rel(), &desc, &[Datum::Int4(-5)], tid(7000 + i), Some(&mut none)).expect("dead dups");
+    }
+    let mut last_live = |t: ItemPointer| Ok(if t == tid(7899) { UniqueProbe::Live } else { UniqueProbe::NotLive });
+    assert_eq!(
+        insert(&env, rel(), &desc, &[Datum::Int4(-5)], tid(9000), Some(&mut last_live)).expect("dup across pages"),
+        InsertOutcome::Duplicate(tid(7899))
+    );
+    check(&env, rel(), &desc, &mut |_, _| Ok(())).expect("check");
+}
+
+#[test]
+fn bulk_build_matches_inserts() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (shm, store) = cluster(dir.path(), 64);
+    let bufmgr = BufferManager::new(&shm, store.clone()).expect("bufmgr");
+    let tx = Transam::new(&shm, dir.path(), 0);
+    let env = HeapEnv { bufmgr: &bufmgr, store: &store, tx: &tx, extension_lock: &NoExtensionLock };
+    let desc = int_desc(false);
+    let mut rng = Rng(7);
+    let mut entries: Vec<(Vec<Datum>, ItemPointer)> =
+        (0..100_000u32).map(|i| (vec![Datum::Int4(rng.below(1_000_000) as i32)], tid(i))).collect();
+    sort_entries(&desc, &mut entries).expect("sort");
+    build(&env, rel(), &desc, entries.clone(), &mut || Ok(())).expect("build");
+    let report = check(&env, rel(), &desc, &mut |_, _| Ok(())).expect("check");
+    assert_eq!(report.entries, 100_000);
+    assert_eq!(report.levels, 2);
+    let got = scan_all(&env, &desc, None, None).expect("scan");
+    assert!(got.iter().zip(&entries).all(|(g, e)| g.0 == e.0 && g.1 == e.1));
+    // Leaves are 90% full: 100,000 int4 entries of 20 bytes take 270 to 280 pages.
+    let nblocks = store.smgr().nblocks(rel(), ForkNumber::Main).expect("nblocks");
+    assert!((270..=285).contains(&nblocks), "{nblocks} blocks");
+    // The built tree takes inserts and splits like any other.
+    for i in 0..20_000u32 {
+        insert(&env, rel(), &desc, &[Datum::Int4(rng.below(1_000_000) as i32)], tid(200_000 + i), None).expect("insert");
+    }
+    assert_eq!(check(&env, rel(), &desc, &mut |_, _| Ok(())).expect("check").entries, 120_000);
+    // An empty build is a valid empty index.
+    let empty = RelFileLocator::new(5, 16401);
+    store.smgr().create(empty, ForkNumber::Main, false).expect("create");
+    build(&env, empty, &desc, Vec::new(), &mut || Ok(())).expect("empty build");
+}
+
+#[test]
+fn concurrent_inserters_keep_the_tree_valid() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (shm, store) = cluster(dir.path(), 128);
+    {
+        let bufmgr = BufferManager::new(&shm, store.clone()).expect("bufmgr");
+        let tx = Transam::new(&shm, dir.path(), 0);
+        let env = HeapEnv { bufmgr: &bufmgr, store: &store, tx: &tx, extension_lock: &NoExtensionLock };
+        build_empty(&env, rel()).expect("empty index");
+    }
+    let desc = wide_desc();
+    let ext = ThreadExtensionLock::default();
+    std::thread::scope(|s| {
+        for t in 0..4u32 {
+            let (shm, store, desc, ext, dir) = (&shm, store.clone(), &desc, &ext, dir.path());
+            s.spawn(move || {
+                let bufmgr = BufferManager::new(shm, store.clone()).expect("bufmgr");
+                let tx = Transam::new(shm, dir, t as usize);
+                let env = HeapEnv { bufmgr: &bufmgr, store: &store, tx: &tx, extension_lock: ext };
+                let mut rng = Rng(1000 + u64::from(t));
+                for i in 0..1500u32 {
+                    let s = format!("{:04}{}", rng.below(2000), "y".repeat(200));
+                    insert(&env, rel(), desc, &[Datum::Text(s), Datum::Int4(t as i32)], tid(t * 10_000 + i), None).expect("insert");
+                }
+            });
+        }
+    });
+    let bufmgr = BufferManager::new(&shm, store.clone()).expect("bufmgr");
+    let tx = Transam::new(&shm, dir.path(), 0);
+    let env = HeapEnv { bufmgr: &bufmgr, store: &store, tx: &tx, extension_lock: &NoExtensionLock };
+    let report = check(&env, rel(), &desc, &mut |_, _| Ok(())).expect("check");
+    assert_eq!(report.entries, 6000);
+    assert_eq!(scan_all(&env, &desc, None, None).expect("scan").len(), 6000);
+}
+
+/// The relation extension lock between threads.
+#[derive(Default)]
+struct ThreadExtensionLock(std::sync::Mutex<bool>, std::sync::Condvar);
+
+impl crate::heap::heapam::ExtensionLock for ThreadExtensionLock {
+    fn lock(&self, _rel: RelFileLocator) -> PgResult<()> {
+        let mut held = self.0.lock().expect("mutex");
+        while *held {
+            held = self.1.wait(held).expect("condvar");
+        }
+        *held = true;
+        Ok(())
+    }
+    fn unlock(&self, _rel: RelFileLocator) {
+        *self.0.lock().expect("mutex") = false;
+        self.1.notify_one();
+    }
+}
+
