@@ -21,8 +21,8 @@ use storage::transam::visibility::Me;
 use types::{Datum, PgError, PgResult};
 
 use crate::system::{
-    self, AttributeRow, AuthidRow, CatalogDef, ClassRow, DatabaseRow, PG_ATTRDEF_DEF, PG_ATTRIBUTE_DEF, PG_AUTHID_DEF,
-    PG_CLASS_DEF, PG_DATABASE_DEF, PG_NAMESPACE_DEF,
+    self, AttributeRow, AuthidRow, CatalogDef, ClassRow, DatabaseRow, IndexRow, PG_ATTRDEF_DEF, PG_ATTRIBUTE_DEF,
+    PG_AUTHID_DEF, PG_CLASS_DEF, PG_DATABASE_DEF, PG_INDEX_DEF, PG_NAMESPACE_DEF,
 };
 
 /// One column of a relation as the planner needs it.
@@ -53,6 +53,28 @@ pub struct RelationInfo {
     pub columns: Vec<ColumnInfo>,
     /// Where its `pg_class` row is (to update or delete it).
     pub class_tid: ItemPointer,
+    /// `relhasindex`
+    pub has_index: bool,
+    /// A table's indexes, in OID order (none for other kinds).
+    pub indexes: Vec<IndexInfo>,
+}
+
+/// An index of a table: its `pg_class` facts, its `pg_index` row and its
+/// own columns.
+#[derive(Debug, Clone, PartialEq)]
+pub struct IndexInfo {
+    pub oid: u32,
+    pub name: String,
+    pub relfilenode: u32,
+    pub row: IndexRow,
+    /// The index's columns (named after the table's), key columns first.
+    pub columns: Vec<ColumnInfo>,
+}
+
+impl IndexInfo {
+    pub fn locator(&self, db_oid: u32) -> RelFileLocator {
+        RelFileLocator::new(db_oid, self.relfilenode)
+    }
 }
 
 impl RelationInfo {
@@ -120,6 +142,7 @@ impl ClassRow {
             kind: char_at(r, d.col("relkind")),
             natts: i16_at(r, d.col("relnatts")),
             shared: bool_at(r, d.col("relisshared")),
+            has_index: bool_at(r, d.col("relhasindex")),
         }
     }
 }
@@ -279,11 +302,32 @@ impl CatalogReader<'_, '_, '_> {
         Ok(out)
     }
 
-    /// Everything about a relation found by its `pg_class` row.
-    pub fn relation_info(&self, class_tid: ItemPointer, class: ClassRow) -> PgResult<RelationInfo> {
-        let defaults = self.defaults(class.oid)?;
-        let columns = self
-            .attributes(class.oid)?
+    /// The `pg_index` rows of table `relid`'s indexes, in index OID order.
+    pub fn index_rows(&self, relid: u32) -> PgResult<Vec<(ItemPointer, IndexRow)>> {
+        let mut out = Vec::new();
+        self.scan(&PG_INDEX_DEF, |tid, r| {
+            let row = IndexRow::from_datums(&r);
+            if row.table_oid == relid {
+                out.push((tid, row));
+            }
+            Ok(true)
+        })?;
+        out.sort_by_key(|(_, r)| r.index_oid);
+        Ok(out)
+    }
+
+    /// The `pg_index` row of index `oid`.
+    pub fn index_row(&self, oid: u32) -> PgResult<Option<(ItemPointer, IndexRow)>> {
+        self.find(&PG_INDEX_DEF, |tid, r| {
+            let row = IndexRow::from_datums(r);
+            (row.index_oid == oid).then_some((tid, row))
+        })
+    }
+
+    fn columns(&self, relid: u32) -> PgResult<Vec<ColumnInfo>> {
+        let defaults = self.defaults(relid)?;
+        Ok(self
+            .attributes(relid)?
             .into_iter()
             .map(|(_, a)| ColumnInfo {
                 default: defaults.iter().find(|d| d.1 == a.attnum).map(|d| d.2.clone()),
@@ -294,7 +338,19 @@ impl CatalogReader<'_, '_, '_> {
                 not_null: a.not_null,
                 dropped: a.dropped,
             })
-            .collect();
+            .collect())
+    }
+
+    /// Everything about a relation found by its `pg_class` row.
+    pub fn relation_info(&self, class_tid: ItemPointer, class: ClassRow) -> PgResult<RelationInfo> {
+        let columns = self.columns(class.oid)?;
+        let mut indexes = Vec::new();
+        if class.kind == 'r' && class.has_index {
+            for (_, row) in self.index_rows(class.oid)? {
+                let Some((_, ic)) = self.class_by_oid(row.index_oid)? else { continue };
+                indexes.push(IndexInfo { oid: ic.oid, name: ic.name, relfilenode: ic.relfilenode, columns: self.columns(ic.oid)?, row });
+            }
+        }
         Ok(RelationInfo {
             namespace: self.namespace_name(class.namespace)?.unwrap_or_default(),
             oid: class.oid,
@@ -306,6 +362,8 @@ impl CatalogReader<'_, '_, '_> {
             shared: class.shared,
             columns,
             class_tid,
+            has_index: class.has_index,
+            indexes,
         })
     }
 
@@ -348,6 +406,9 @@ impl CatalogReader<'_, '_, '_> {
     pub fn relation_rows(&self, oid: u32) -> PgResult<Vec<(u32, ItemPointer)>> {
         let mut rows: Vec<(u32, ItemPointer)> = self.defaults(oid)?.into_iter().map(|(t, _, _)| (system::PG_ATTRDEF, t)).collect();
         rows.extend(self.attributes(oid)?.into_iter().map(|(t, _)| (system::PG_ATTRIBUTE, t)));
+        if let Some((t, _)) = self.index_row(oid)? {
+            rows.push((system::PG_INDEX, t));
+        }
         if let Some((t, _)) = self.class_by_oid(oid)? {
             rows.push((system::PG_CLASS, t));
         }
@@ -426,6 +487,7 @@ impl CatalogWriter<'_, '_, '_> {
             kind,
             natts: columns.len() as i16,
             shared: false,
+            has_index: false,
         };
         self.insert(&PG_CLASS_DEF, &class.to_datums(), w)?;
         for (i, col) in columns.iter().enumerate() {
@@ -447,6 +509,22 @@ impl CatalogWriter<'_, '_, '_> {
             }
         }
         Ok(())
+    }
+
+    /// Adds the `pg_class`, `pg_attribute` and `pg_index` rows of a new index.
+    #[allow(clippy::too_many_arguments)]
+    pub fn create_index(
+        &self,
+        w: &mut WriteXact<'_>,
+        relfilenode: u32,
+        namespace: u32,
+        name: &str,
+        owner: u32,
+        columns: &[NewColumn],
+        row: &IndexRow,
+    ) -> PgResult<()> {
+        self.create_relation(w, row.index_oid, relfilenode, namespace, name, owner, 'i', columns, &mut || Ok(0))?;
+        self.insert(&PG_INDEX_DEF, &row.to_datums(), w).map(|_| ())
     }
 
     /// Adds a `pg_database` row.

@@ -22,6 +22,7 @@ pub const PG_ATTRIBUTE: u32 = 1249;
 pub const PG_CLASS: u32 = 1259;
 pub const PG_ATTRDEF: u32 = 2604;
 pub const PG_NAMESPACE: u32 = 2615;
+pub const PG_INDEX: u32 = 2610;
 pub const PG_DATABASE: u32 = 1262;
 pub const PG_AUTHID: u32 = 1260;
 /// `pg_global`, the tablespace of shared catalogs.
@@ -34,6 +35,8 @@ pub const PUBLIC_NAMESPACE: u32 = 2200;
 pub const PG_DATABASE_OWNER: u32 = 6171;
 /// The heap access method (`pg_am`).
 pub const HEAP_AM_OID: u32 = 2;
+/// The B-tree index access method (`pg_am`).
+pub const BTREE_AM_OID: u32 = 403;
 /// `pg_default`, the default tablespace.
 pub const DEFAULT_TABLESPACE_OID: u32 = 1663;
 
@@ -198,8 +201,154 @@ pub const PG_DATABASE_DEF: CatalogDef = CatalogDef {
     shared: true,
 };
 
+pub const PG_INDEX_DEF: CatalogDef = CatalogDef {
+    oid: PG_INDEX,
+    name: "pg_index",
+    rowtype_oid: 10075,
+    columns: &[
+        c("indexrelid", OID),
+        c("indrelid", OID),
+        c("indnatts", INT2),
+        c("indnkeyatts", INT2),
+        c("indisunique", BOOL),
+        c("indnullsnotdistinct", BOOL),
+        c("indisprimary", BOOL),
+        c("indisexclusion", BOOL),
+        c("indimmediate", BOOL),
+        c("indisclustered", BOOL),
+        c("indisvalid", BOOL),
+        c("indcheckxmin", BOOL),
+        c("indisready", BOOL),
+        c("indislive", BOOL),
+        c("indisreplident", BOOL),
+        c("indkey", oid::INT2VECTOR),
+        c("indcollation", oid::OIDVECTOR),
+        c("indclass", oid::OIDVECTOR),
+        c("indoption", oid::INT2VECTOR),
+        c("indexprs", PG_NODE_TREE),
+        c("indpred", PG_NODE_TREE),
+    ],
+    shared: false,
+};
+
+/// `pg_index.indoption` bits of a key column.
+pub const INDOPTION_DESC: i16 = 1;
+pub const INDOPTION_NULLS_FIRST: i16 = 2;
+
+/// A `pg_index` row (what this server supports of it: plain column keys).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IndexRow {
+    pub index_oid: u32,
+    pub table_oid: u32,
+    /// Table column numbers: the key columns, then the INCLUDE columns.
+    pub keys: Vec<i16>,
+    pub nkeyatts: i16,
+    pub unique: bool,
+    pub nulls_not_distinct: bool,
+    pub primary: bool,
+    pub valid: bool,
+    pub ready: bool,
+    /// One per key column: [`INDOPTION_DESC`] | [`INDOPTION_NULLS_FIRST`].
+    pub options: Vec<i16>,
+    pub collations: Vec<u32>,
+    pub opclasses: Vec<u32>,
+}
+
+fn vector<T: ToString>(v: &[T]) -> Datum {
+    Datum::Text(v.iter().map(T::to_string).collect::<Vec<_>>().join(" "))
+}
+
+fn parse_vector<T: std::str::FromStr>(d: &Datum) -> Vec<T> {
+    match d {
+        Datum::Text(s) => s.split_whitespace().filter_map(|x| x.parse().ok()).collect(),
+        _ => Vec::new(),
+    }
+}
+
+impl IndexRow {
+    pub fn to_datums(&self) -> Vec<Datum> {
+        vec![
+            Datum::Oid(self.index_oid),
+            Datum::Oid(self.table_oid),
+            Datum::Int2(self.keys.len() as i16),
+            Datum::Int2(self.nkeyatts),
+            Datum::Bool(self.unique),
+            Datum::Bool(self.nulls_not_distinct),
+            Datum::Bool(self.primary),
+            Datum::Bool(false),
+            Datum::Bool(true),
+            Datum::Bool(false),
+            Datum::Bool(self.valid),
+            Datum::Bool(false),
+            Datum::Bool(self.ready),
+            Datum::Bool(true),
+            Datum::Bool(false),
+            vector(&self.keys),
+            vector(&self.collations),
+            vector(&self.opclasses),
+            vector(&self.options),
+            Datum::Null,
+            Datum::Null,
+        ]
+    }
+
+    pub fn from_datums(r: &[Datum]) -> IndexRow {
+        let oid = |i: usize| match r.get(i) {
+            Some(Datum::Oid(o)) => *o,
+            _ => 0,
+        };
+        let b = |i: usize| matches!(r.get(i), Some(Datum::Bool(true)));
+        let v = |i: usize| r.get(i).unwrap_or(&Datum::Null);
+        IndexRow {
+            index_oid: oid(0),
+            table_oid: oid(1),
+            nkeyatts: match r.get(3) {
+                Some(Datum::Int2(n)) => *n,
+                _ => 0,
+            },
+            unique: b(4),
+            nulls_not_distinct: b(5),
+            primary: b(6),
+            valid: b(10),
+            ready: b(12),
+            keys: parse_vector(v(15)),
+            collations: parse_vector(v(16)),
+            opclasses: parse_vector(v(17)),
+            options: parse_vector(v(18)),
+        }
+    }
+}
+
+/// The default B-tree operator class of a column type (`pg_opclass`), or
+/// None if the type has none.
+pub fn btree_opclass(type_oid: u32) -> Option<u32> {
+    Some(match type_oid {
+        oid::BOOL => 424,
+        oid::BYTEA => 428,
+        oid::CHAR => 429,
+        oid::NAME => 1986,
+        oid::INT8 => 3124,
+        oid::INT2 => 1979,
+        oid::INT4 => 1978,
+        oid::TEXT | oid::VARCHAR => 3126,
+        oid::OID => 1981,
+        oid::FLOAT4 => 1970,
+        oid::FLOAT8 => 1971,
+        oid::BPCHAR => 426,
+        oid::DATE => 3122,
+        oid::TIME => 3130,
+        oid::TIMESTAMP => 3128,
+        oid::TIMESTAMPTZ => 3127,
+        oid::INTERVAL => 3129,
+        oid::NUMERIC => 3125,
+        oid::UUID => 2968,
+        oid::PG_LSN => 3253,
+        _ => return None,
+    })
+}
+
 /// Every per-database catalog, in creation order.
-pub const CATALOGS: [CatalogDef; 5] = [PG_TYPE_DEF, PG_ATTRIBUTE_DEF, PG_CLASS_DEF, PG_ATTRDEF_DEF, PG_NAMESPACE_DEF];
+pub const CATALOGS: [CatalogDef; 6] = [PG_TYPE_DEF, PG_ATTRIBUTE_DEF, PG_CLASS_DEF, PG_ATTRDEF_DEF, PG_NAMESPACE_DEF, PG_INDEX_DEF];
 
 pub const PG_AUTHID_DEF: CatalogDef = CatalogDef {
     oid: PG_AUTHID,
@@ -372,6 +521,8 @@ pub const BUILTIN_TYPES: &[TypeRow] = &[
     (oid::TEXT, "text", 'S', true, 0, 1009, 'x', 100, 'b'),
     (oid::OID, "oid", 'N', true, 0, 1028, 'p', 0, 'b'),
     (PG_NODE_TREE, "pg_node_tree", 'Z', false, 0, 0, 'x', 100, 'b'),
+    (oid::INT2VECTOR, "int2vector", 'A', false, oid::INT2, 1006, 'p', 0, 'b'),
+    (oid::OIDVECTOR, "oidvector", 'A', false, oid::OID, 1013, 'p', 0, 'b'),
     (oid::FLOAT4, "float4", 'N', false, 0, 1021, 'p', 0, 'b'),
     (oid::FLOAT8, "float8", 'N', true, 0, 1022, 'p', 0, 'b'),
     (oid::UNKNOWN, "unknown", 'X', false, 0, 0, 'p', 0, 'p'),
@@ -460,6 +611,8 @@ pub struct ClassRow {
     pub kind: char,
     pub natts: i16,
     pub shared: bool,
+    /// `relhasindex`
+    pub has_index: bool,
 }
 
 impl ClassRow {
@@ -471,14 +624,18 @@ impl ClassRow {
             Datum::Oid(self.reltype),
             Datum::Oid(0),
             Datum::Oid(self.owner),
-            Datum::Oid(if self.kind == 'r' { HEAP_AM_OID } else { 0 }),
+            Datum::Oid(match self.kind {
+                'r' => HEAP_AM_OID,
+                'i' => BTREE_AM_OID,
+                _ => 0,
+            }),
             Datum::Oid(self.relfilenode),
             Datum::Oid(if self.shared { GLOBAL_TABLESPACE_OID } else { 0 }),
             Datum::Int4(0),
             Datum::Float4(-1.0),
             Datum::Int4(0),
             Datum::Oid(0),
-            Datum::Bool(false),
+            Datum::Bool(self.has_index),
             Datum::Bool(self.shared),
             ch(self.persistence),
             ch(self.kind),
@@ -558,6 +715,7 @@ pub fn catalog_self_description() -> (Vec<ClassRow>, Vec<AttributeRow>) {
             kind: 'r',
             natts: def.columns.len() as i16,
             shared: def.shared,
+            has_index: false,
         });
         for (i, col) in def.columns.iter().enumerate() {
             attrs.push(AttributeRow {

@@ -163,6 +163,15 @@ pub trait ExecContext {
         let _ = rel;
         Err(tables_not_supported())
     }
+    /// Opens a scan of the rows of `rel` whose entries in index `index_oid`
+    /// lie between `lower` and `upper` (leading key values, inclusive?),
+    /// visible to the statement's snapshot, full-width as [`Self::scan_begin`].
+    /// The caller still applies its whole WHERE to each row. Without index
+    /// support a context may scan the whole relation instead.
+    fn index_scan_begin(&mut self, rel: &RelationDesc, index_oid: u32, lower: Option<(Vec<Datum>, bool)>, upper: Option<(Vec<Datum>, bool)>) -> PgResult<ScanId> {
+        let _ = (index_oid, lower, upper);
+        self.scan_begin(rel)
+    }
     /// The next row of a scan, or None at its end.
     fn scan_next(&mut self, scan: ScanId) -> PgResult<Option<(Tid, Vec<Datum>)>> {
         let _ = scan;

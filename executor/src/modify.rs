@@ -41,7 +41,7 @@ pub fn run(ev: &mut Evaluator<'_>, plan: &Plan, m: &ModifyTable) -> PgResult<Exe
                 out.rows.extend(ret);
             }
         }
-        ModifyTable::Update { rel, filter, assignments, returning } => {
+        ModifyTable::Update { rel, filter, assignments, returning, index } => {
             let mut modify = |ev: &mut Evaluator<'_>, tid: Tid, row: Vec<Datum>| -> PgResult<()> {
                 let changed = change_with_recheck(ev, filter.as_ref(), tid, row, &mut |ev, tid, row| {
                     let new = new_version(ev, assignments, row)?;
@@ -50,16 +50,16 @@ pub fn run(ev: &mut Evaluator<'_>, plan: &Plan, m: &ModifyTable) -> PgResult<Exe
                 })?;
                 record(ev, &mut out, returning, changed)
             };
-            scan_qualifying(ev, rel, filter.as_ref(), &mut modify)?;
+            scan_qualifying(ev, rel, index.as_ref(), filter.as_ref(), &mut modify)?;
         }
-        ModifyTable::Delete { rel, filter, returning } => {
+        ModifyTable::Delete { rel, filter, returning, index } => {
             let mut modify = |ev: &mut Evaluator<'_>, tid: Tid, row: Vec<Datum>| -> PgResult<()> {
                 let changed = change_with_recheck(ev, filter.as_ref(), tid, row, &mut |ev, tid, row| {
                     Ok((ev.ctx.delete_row(rel, tid)?, row.to_vec()))
                 })?;
                 record(ev, &mut out, returning, changed)
             };
-            scan_qualifying(ev, rel, filter.as_ref(), &mut modify)?;
+            scan_qualifying(ev, rel, index.as_ref(), filter.as_ref(), &mut modify)?;
         }
     }
     Ok(out)
@@ -115,10 +115,14 @@ type RowAction<'f> = dyn FnMut(&mut Evaluator<'_>, Tid, Vec<Datum>) -> PgResult<
 fn scan_qualifying(
     ev: &mut Evaluator<'_>,
     rel: &RelationDesc,
+    index: Option<&planner::IndexScan>,
     filter: Option<&Expr>,
     f: &mut RowAction<'_>,
 ) -> PgResult<()> {
-    let scan = ev.ctx.scan_begin(rel)?;
+    let scan = match index {
+        Some(s) => crate::query::open_index_scan(ev, rel, s)?,
+        None => ev.ctx.scan_begin(rel)?,
+    };
     let result = (|| loop {
         ev.ctx.check_for_interrupts()?;
         let Some((tid, row)) = ev.ctx.scan_next(scan)? else { return Ok(()) };

@@ -29,7 +29,7 @@ use types::{Datum, PgError, PgResult, SqlState};
 use crate::agg::{Grouper, RowKey};
 use crate::compare;
 use crate::expr::Evaluator;
-use crate::{LockRowOutcome, Tid};
+use crate::{LockRowOutcome, ScanId, Tid};
 
 /// Calls `f` with every row of the source, in order; of a scanned row only
 /// the first `columns` columns need be real (see
@@ -53,8 +53,8 @@ pub fn for_each_source_row(
             }
             Ok(())
         }
-        Source::SeqScan(rel) => {
-            let scan = ev.ctx.scan_begin_columns(rel, columns)?;
+        Source::SeqScan(_) | Source::IndexScan(..) => {
+            let scan = open_scan(ev, source, columns)?;
             let result = (|| loop {
                 ev.ctx.check_for_interrupts()?;
                 match ev.ctx.scan_next(scan)? {
@@ -66,6 +66,29 @@ pub fn for_each_source_row(
             result
         }
     }
+}
+
+/// Opens the scan of a scan source: a seqscan that decodes `columns`
+/// columns, or an index scan with its bounds evaluated now.
+pub fn open_scan(ev: &mut Evaluator<'_>, source: &Source, columns: usize) -> PgResult<ScanId> {
+    match source {
+        Source::SeqScan(rel) => ev.ctx.scan_begin_columns(rel, columns),
+        Source::IndexScan(rel, scan) => open_index_scan(ev, rel, scan),
+        Source::Values(_) => Err(PgError::internal("VALUES is not a scan")),
+    }
+}
+
+/// Opens index scan `scan` of `rel`, evaluating its bound values.
+pub fn open_index_scan(ev: &mut Evaluator<'_>, rel: &planner::RelationDesc, scan: &planner::IndexScan) -> PgResult<ScanId> {
+    let mut bound = |b: &Option<planner::IndexBound>| -> PgResult<Option<(Vec<Datum>, bool)>> {
+        match b {
+            None => Ok(None),
+            Some(b) => Ok(Some((b.values.iter().map(|e| ev.eval(e)).collect::<PgResult<Vec<_>>>()?, b.inclusive))),
+        }
+    };
+    let lower = bound(&scan.lower)?;
+    let upper = bound(&scan.upper)?;
+    ev.ctx.index_scan_begin(rel, scan.index_oid, lower, upper)
 }
 
 /// Is the (boolean) qualification true for `row`? NULL and false are not.
@@ -87,7 +110,7 @@ fn project(ev: &mut Evaluator<'_>, targets: &[planner::Expr], row: &[Datum]) -> 
 /// Runs a query and returns its rows, each cut to its first `width` values
 /// (the hidden sort columns dropped).
 pub fn run(ev: &mut Evaluator<'_>, plan: &Plan, width: usize) -> PgResult<Vec<Vec<Datum>>> {
-    if let (Some(mark), Source::SeqScan(_)) = (&plan.row_lock, &plan.source) {
+    if let (Some(mark), Source::SeqScan(_) | Source::IndexScan(..)) = (&plan.row_lock, &plan.source) {
         return run_locking(ev, plan, mark, width);
     }
     let mut rows: Vec<Vec<Datum>> = Vec::new();
@@ -167,7 +190,10 @@ fn run_locking(ev: &mut Evaluator<'_>, plan: &Plan, mark: &RowMark, width: usize
     // index appended, so that the sort carries the index along.
     let mut tids: Vec<Tid> = Vec::new();
     let mut rows: Vec<Vec<Datum>> = Vec::new();
-    let scan = ev.ctx.scan_begin(&mark.rel)?;
+    let scan = match &plan.source {
+        Source::IndexScan(rel, s) => open_index_scan(ev, rel, s)?,
+        _ => ev.ctx.scan_begin(&mark.rel)?,
+    };
     let result: PgResult<()> = (|| loop {
         ev.ctx.check_for_interrupts()?;
         let Some((tid, row)) = ev.ctx.scan_next(scan)? else { return Ok(()) };

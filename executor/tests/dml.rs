@@ -106,7 +106,7 @@ impl Fake {
                     columns.push(col);
                 }
                 self.next_oid += 1;
-                let rel = RelationDesc { oid: 16384 + self.next_oid, name: name.clone(), schema: "public".into(), relkind: 'r', columns };
+                let rel = RelationDesc { oid: 16384 + self.next_oid, name: name.clone(), schema: "public".into(), relkind: 'r', columns, indexes: vec![] };
                 self.tables.insert(name, Table { rel: Arc::new(rel), rows: vec![] });
                 Some(Ok(()))
             }

@@ -40,6 +40,20 @@ pub struct RelationDesc {
     /// `'v'` view, `'i'` index, `'S'` sequence, ...
     pub relkind: char,
     pub columns: Vec<ColumnDesc>,
+    /// The table's usable B-tree indexes.
+    pub indexes: Vec<IndexDesc>,
+}
+
+/// A B-tree index of a relation as the planner sees it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IndexDesc {
+    pub oid: u32,
+    pub name: String,
+    /// The key columns, as positions in the relation's `columns`.
+    pub columns: Vec<usize>,
+    /// Per key column: DESC.
+    pub descending: Vec<bool>,
+    pub unique: bool,
 }
 
 impl RelationDesc {

@@ -28,12 +28,14 @@
 pub mod analyze;
 pub mod catalog;
 pub mod expr;
+pub mod indexpath;
 pub mod plan;
 
-pub use catalog::{CatalogView, ColumnDesc, EmptyCatalog, RelationDesc};
+pub use catalog::{CatalogView, ColumnDesc, EmptyCatalog, IndexDesc, RelationDesc};
 pub use expr::{BoolTestKind, Expr};
 pub use plan::{
-    AggCall, AggFunc, Aggregate, CommandKind, LockMode, ModifyTable, Plan, RelationLock, RowLockMode, RowLockWait, RowMark, SortKey, Source,
+    AggCall, AggFunc, Aggregate, CommandKind, IndexBound, IndexScan, LockMode, ModifyTable, Plan, RelationLock, RowLockMode, RowLockWait, RowMark,
+    SortKey, Source,
 };
 use types::PgResult;
 
@@ -267,7 +269,7 @@ mod table_tests {
                 col("c", VARCHAR, 7, 4),
                 col("n", INT8, -1, 5),
             ];
-            Ok(Some(Arc::new(RelationDesc { oid: 16384, name: "t".into(), schema: "public".into(), relkind: 'r', columns })))
+            Ok(Some(Arc::new(RelationDesc { oid: 16384, name: "t".into(), schema: "public".into(), relkind: 'r', columns, indexes: vec![] })))
         }
     }
 

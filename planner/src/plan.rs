@@ -40,6 +40,44 @@ pub enum Source {
     Values(Vec<Vec<Expr>>),
     /// Every visible row of the relation, full-width.
     SeqScan(Arc<RelationDesc>),
+    /// The visible rows whose index entries lie between the bounds, in
+    /// index order, full-width. The filter is still applied to each row.
+    IndexScan(Arc<RelationDesc>, IndexScan),
+}
+
+impl Source {
+    /// The scanned relation, if the source is a scan.
+    pub fn relation(&self) -> Option<&Arc<RelationDesc>> {
+        match self {
+            Source::Values(_) => None,
+            Source::SeqScan(rel) | Source::IndexScan(rel, _) => Some(rel),
+        }
+    }
+
+    /// The index scan, if the source is one.
+    pub fn index_scan(&self) -> Option<&IndexScan> {
+        match self {
+            Source::IndexScan(_, s) => Some(s),
+            _ => None,
+        }
+    }
+}
+
+/// A range scan of a B-tree index: entries from `lower` to `upper` (in the
+/// index's order; None is unbounded).
+#[derive(Debug, Clone, PartialEq)]
+pub struct IndexScan {
+    pub index_oid: u32,
+    pub lower: Option<IndexBound>,
+    pub upper: Option<IndexBound>,
+}
+
+/// One end of an index range: values for the leading key columns
+/// (expressions without column references, evaluated when the scan opens).
+#[derive(Debug, Clone, PartialEq)]
+pub struct IndexBound {
+    pub values: Vec<Expr>,
+    pub inclusive: bool,
 }
 
 /// The built-in aggregates.
@@ -189,9 +227,10 @@ pub enum ModifyTable {
     /// For each row of the relation that passes `filter`, replaces the columns
     /// of `assignments` (index into the full-width row, new value over the old
     /// row) and stores the new version.
-    Update { rel: Arc<RelationDesc>, filter: Option<Expr>, assignments: Vec<(usize, Expr)>, returning: Vec<Expr> },
+    /// `index`: the rows are found by this index scan instead of a seqscan.
+    Update { rel: Arc<RelationDesc>, filter: Option<Expr>, assignments: Vec<(usize, Expr)>, returning: Vec<Expr>, index: Option<IndexScan> },
     /// Deletes each row of the relation that passes `filter`.
-    Delete { rel: Arc<RelationDesc>, filter: Option<Expr>, returning: Vec<Expr> },
+    Delete { rel: Arc<RelationDesc>, filter: Option<Expr>, returning: Vec<Expr>, index: Option<IndexScan> },
 }
 
 impl ModifyTable {

@@ -335,7 +335,7 @@ impl Analyzer<'_> {
         })();
         self.agg_forbidden = saved;
         r?;
-        Ok((CommandKind::Update, columns, Plan::empty(), Some(ModifyTable::Update { rel, filter, assignments, returning })))
+        Ok((CommandKind::Update, columns, Plan::empty(), Some(ModifyTable::Update { rel, filter, assignments, returning, index: None })))
     }
 
     fn dml_where(&mut self, w: &Option<ast::Expr>) -> PgResult<Option<Expr>> {
@@ -367,7 +367,7 @@ impl Analyzer<'_> {
         self.scope = Some(entry);
         let filter = self.dml_where(&del.selection)?;
         let (columns, returning) = self.returning(&del.returning)?;
-        Ok((CommandKind::Delete, columns, Plan::empty(), Some(ModifyTable::Delete { rel, filter, returning })))
+        Ok((CommandKind::Delete, columns, Plan::empty(), Some(ModifyTable::Delete { rel, filter, returning, index: None })))
     }
 }
 

@@ -148,6 +148,7 @@ impl<'a> Analyzer<'a> {
             }
         };
         self.check_params()?;
+        let (plan, modify) = crate::indexpath::apply(plan, modify);
         Ok(PlannedStmt {
             columns,
             param_types: self.param_types.clone(),

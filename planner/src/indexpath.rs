@@ -1,0 +1,187 @@
+//! Choosing a B-tree index scan for a scan with a WHERE clause (a rule, not
+//! yet a cost: the cost-based planner replaces it).
+//!
+//! The rule: split WHERE into its AND-ed conditions and keep those of the
+//! form `column op value` (or `value op column`), where `op` is `=`, `<`,
+//! `<=`, `>` or `>=` on the column's own type and `value` reads no column
+//! (a constant or a parameter). An index is usable if it has an equality on
+//! its first key column, or both a lower and an upper bound on it; it then
+//! takes equalities on its key columns from the first on, and ranges on the
+//! column after them. Among usable indexes the one with the most
+//! equalities wins (a unique index fully matched by equalities first).
+//! The whole WHERE is still applied to every row the index returns.
+
+use std::sync::Arc;
+
+use crate::catalog::{IndexDesc, RelationDesc};
+use crate::expr::Expr;
+use crate::plan::{IndexBound, IndexScan, ModifyTable, Plan, Source};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Op {
+    Eq,
+    Lt,
+    Le,
+    Gt,
+    Ge,
+}
+
+impl Op {
+    fn from_func(f: &str) -> Option<Op> {
+        Some(match f {
+            "eq" => Op::Eq,
+            "lt" => Op::Lt,
+            "le" => Op::Le,
+            "gt" => Op::Gt,
+            "ge" => Op::Ge,
+            _ => return None,
+        })
+    }
+
+    /// `a op b` as `b op' a`.
+    fn commute(self) -> Op {
+        match self {
+            Op::Eq => Op::Eq,
+            Op::Lt => Op::Gt,
+            Op::Le => Op::Ge,
+            Op::Gt => Op::Lt,
+            Op::Ge => Op::Le,
+        }
+    }
+}
+
+/// One usable condition: column (position in the row), operator, value.
+#[derive(Debug, Clone)]
+struct Cond {
+    column: usize,
+    op: Op,
+    value: Expr,
+}
+
+/// A column reference the index can serve: the column itself, or a
+/// varchar column seen as text (the same bytes and order).
+fn column_of(e: &Expr, rel: &RelationDesc) -> Option<usize> {
+    match e {
+        Expr::Var { index, type_oid, .. } => (rel.columns.get(*index)?.type_oid == *type_oid).then_some(*index),
+        Expr::Cast { arg, from, to, typmod: -1, .. } if *from == types::oid::VARCHAR && *to == types::oid::TEXT => match &**arg {
+            Expr::Var { index, .. } => Some(*index),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// A value fixed for the whole scan: a constant or parameter, maybe cast.
+fn is_scan_constant(e: &Expr) -> bool {
+    match e {
+        Expr::Const { .. } | Expr::Param { .. } => true,
+        Expr::Cast { arg, .. } => is_scan_constant(arg),
+        _ => false,
+    }
+}
+
+fn conditions(filter: &Expr, rel: &RelationDesc, out: &mut Vec<Cond>) {
+    match filter {
+        Expr::And(parts) => parts.iter().for_each(|p| conditions(p, rel, out)),
+        Expr::Call { func, args, .. } if args.len() == 2 => {
+            let Some(op) = Op::from_func(func) else { return };
+            let (a, b) = (&args[0], &args[1]);
+            if a.type_oid() != b.type_oid() {
+                return;
+            }
+            if let Some(column) = column_of(a, rel)
+                && is_scan_constant(b)
+            {
+                out.push(Cond { column, op, value: b.clone() });
+            } else if let Some(column) = column_of(b, rel)
+                && is_scan_constant(a)
+            {
+                out.push(Cond { column, op: op.commute(), value: a.clone() });
+            }
+        }
+        _ => {}
+    }
+}
+
+/// What an index can do with the conditions: (equalities used, scan).
+fn match_index(index: &IndexDesc, conds: &[Cond]) -> Option<(usize, IndexScan)> {
+    let mut eq: Vec<Expr> = Vec::new();
+    let mut lower: Option<(Expr, bool)> = None;
+    let mut upper: Option<(Expr, bool)> = None;
+    for (k, &col) in index.columns.iter().enumerate() {
+        if let Some(c) = conds.iter().find(|c| c.column == col && c.op == Op::Eq) {
+            eq.push(c.value.clone());
+            continue;
+        }
+        let mut lo = conds.iter().find(|c| c.column == col && matches!(c.op, Op::Gt | Op::Ge)).map(|c| (c.value.clone(), c.op == Op::Ge));
+        let mut hi = conds.iter().find(|c| c.column == col && matches!(c.op, Op::Lt | Op::Le)).map(|c| (c.value.clone(), c.op == Op::Le));
+        if index.descending[k] {
+            std::mem::swap(&mut lo, &mut hi);
+        }
+        if k == 0 && (lo.is_none() || hi.is_none()) {
+            return None;
+        }
+        lower = lo;
+        upper = hi;
+        break;
+    }
+    if eq.is_empty() && lower.is_none() && upper.is_none() {
+        return None;
+    }
+    let bound = |end: Option<(Expr, bool)>| -> Option<IndexBound> {
+        match end {
+            Some((v, inclusive)) => {
+                let mut values = eq.clone();
+                values.push(v);
+                Some(IndexBound { values, inclusive })
+            }
+            None if !eq.is_empty() => Some(IndexBound { values: eq.clone(), inclusive: true }),
+            None => None,
+        }
+    };
+    let scan = IndexScan { index_oid: index.oid, lower: bound(lower), upper: bound(upper) };
+    Some((eq.len(), scan))
+}
+
+/// The index scan to use for rows of `rel` that pass `filter`, if any.
+pub fn choose(rel: &RelationDesc, filter: Option<&Expr>) -> Option<IndexScan> {
+    let filter = filter?;
+    if rel.indexes.is_empty() {
+        return None;
+    }
+    let mut conds = Vec::new();
+    conditions(filter, rel, &mut conds);
+    if conds.is_empty() {
+        return None;
+    }
+    let mut best: Option<((bool, usize), IndexScan)> = None;
+    for index in &rel.indexes {
+        let Some((eqs, scan)) = match_index(index, &conds) else { continue };
+        let score = (index.unique && eqs == index.columns.len(), eqs);
+        if best.as_ref().is_none_or(|(b, _)| score > *b) {
+            best = Some((score, scan));
+        }
+    }
+    best.map(|(_, s)| s)
+}
+
+/// Puts index scans into a planned statement where the rule finds one.
+pub fn apply(mut plan: Plan, modify: Option<ModifyTable>) -> (Plan, Option<ModifyTable>) {
+    if let Source::SeqScan(rel) = &plan.source
+        && let Some(scan) = choose(rel, plan.filter.as_ref())
+    {
+        plan.source = Source::IndexScan(Arc::clone(rel), scan);
+    }
+    let modify = modify.map(|m| match m {
+        ModifyTable::Update { rel, filter, assignments, returning, index: None } => {
+            let index = choose(&rel, filter.as_ref());
+            ModifyTable::Update { rel, filter, assignments, returning, index }
+        }
+        ModifyTable::Delete { rel, filter, returning, index: None } => {
+            let index = choose(&rel, filter.as_ref());
+            ModifyTable::Delete { rel, filter, returning, index }
+        }
+        other => other,
+    });
+    (plan, modify)
+}
