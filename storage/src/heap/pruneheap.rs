@@ -450,7 +450,8 @@ fn vacuum_dead_items(
 }
 
 /// How many blocks at the end of the relation hold no tuple (what VACUUM may
-/// truncate away under an AccessExclusiveLock).
+/// truncate away under an AccessExclusiveLock). A REDIRECT or DEAD line
+/// pointer keeps its page: an index entry may still point at it.
 pub fn count_empty_tail(env: &HeapEnv<'_, '_>, rel: RelFileLocator) -> PgResult<BlockNumber> {
     let n = nblocks(env, rel)?;
     let mut empty = 0;

@@ -797,3 +797,61 @@ fn inserts_reuse_space_vacuum_freed_through_the_free_space_map() {
     assert_eq!(heapam::nblocks(&env, rel()).expect("nblocks"), blocks, "the relation did not grow");
     assert_eq!(scan_all(&env).len(), 25 - tids.iter().filter(|t| t.block == 0).count() + 10);
 }
+
+#[test]
+fn the_prune_record_lists_rebuild_the_page_prune_page_made() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (shm, store) = cluster(dir.path(), 16);
+    let bufmgr = BufferManager::new(&shm, store.clone()).expect("bufmgr");
+    let mut a = backend(&shm, dir.path(), 0);
+    let env = HeapEnv { bufmgr: &bufmgr, store: &store, tx: &a.tx, extension_lock: &NoExtensionLock };
+    let mut tips = insert_committed(&env, &mut a.combos, (0..6).map(|i| row(i, "v0")));
+    // Two committed rounds: rows 0-2 HOT-updated, rows 3-4 updated with an
+    // indexed column changed, row 5 deleted in the second round; then an
+    // aborted HOT update of row 0.
+    for round in 1..=3 {
+        let xid = a.tx.assign_xid().expect("xid");
+        let mut wait = no_wait;
+        let mut w = WriteXact { xid, cid: 0, combocids: &mut a.combos, transaction_snapshot: false, wait_for_xid: &mut wait, undo: None };
+        let rows = if round == 3 { 0..1 } else { 0..5 };
+        for i in rows {
+            let (r, new) = heapam::update(&env, rel(), tips[i], row(i as i32, &format!("v{round}")), i < 3, &mut w).expect("update");
+            assert_eq!(r, ModifyResult::Done);
+            if round < 3 {
+                tips[i] = new.expect("new version");
+            }
+        }
+        if round == 2 {
+            assert_eq!(heapam::delete(&env, rel(), tips[5], &mut w).expect("delete"), ModifyResult::Done);
+        }
+        if round == 3 {
+            a.tx.abort(xid).expect("abort");
+        } else {
+            a.tx.commit(xid, false, false).expect("commit");
+        }
+        a.combos.clear();
+    }
+    let buf = bufmgr.read_buffer(crate::buffer::BufferTag::new(rel(), ForkNumber::Main, 0), crate::buffer::ReadMode::Normal, None).expect("read");
+    let mut page = buf.lock_for_cleanup().expect("cleanup lock");
+    let mut replay = Box::new(*page);
+    let (stats, change) = pruneheap::prune_page(&env, &mut page, a.tx.oldest_xmin(), true).expect("prune");
+    let pruneheap::PruneChange::Pruned { redirected, dead, unused, prune_xid } = change else { panic!("nothing pruned: {change:?}") };
+    assert_eq!(redirected.len(), 3, "HOT roots 0-2 redirected: {redirected:?}");
+    assert_eq!(dead.len(), 5, "roots of rows 3-4 (twice) and the deleted row 5: {dead:?}");
+    assert_eq!(unused.len(), 4, "the middle HOT versions of rows 0-2 and the aborted one: {unused:?}");
+    assert_eq!((stats.removed, stats.live), (12, 5));
+    pruneheap::apply_prune(&mut replay, &redirected, &dead, &unused, prune_xid).expect("replay");
+    // Hint bits are not in the record: compare with every infomask cleared.
+    let clear_masks = |bytes: &mut [u8; crate::smgr::BLCKSZ]| {
+        let mut p = crate::page::PageMut::new(bytes);
+        for off in FIRST_OFFSET_NUMBER..=p.as_page().max_offset_number() {
+            if p.as_page().item_id(off).is_some_and(|id| id.is_normal()) {
+                TupleHeaderMut::parse(p.get_item_mut(off).expect("item")).expect("header").set_infomask(0);
+            }
+        }
+    };
+    let mut pruned = Box::new(*page);
+    clear_masks(&mut pruned);
+    clear_masks(&mut replay);
+    assert!(pruned[..] == replay[..], "apply_prune of the logged lists gives prune_page's layout");
+}
