@@ -374,6 +374,21 @@ pub fn vacuum_relation(
     check_interrupts: &mut dyn FnMut() -> PgResult<()>,
     index_cleanup: &mut dyn FnMut(&[ItemPointer]) -> PgResult<()>,
 ) -> PgResult<(PruneStats, BlockNumber)> {
+    vacuum_relation_batched(env, rel, oldest_xmin, check_interrupts, index_cleanup, MAX_DEAD_ITEMS_PER_PASS)
+}
+
+/// [`vacuum_relation`] with at most `batch` dead tids collected (and handed
+/// to `index_cleanup` in one call) before the indexes and the heap are
+/// cleaned.
+pub(crate) fn vacuum_relation_batched(
+    env: &HeapEnv<'_, '_>,
+    rel: RelFileLocator,
+    oldest_xmin: TransactionId,
+    check_interrupts: &mut dyn FnMut() -> PgResult<()>,
+    index_cleanup: &mut dyn FnMut(&[ItemPointer]) -> PgResult<()>,
+    batch: usize,
+) -> PgResult<(PruneStats, BlockNumber)> {
+    let batch = batch.max(1);
     let n = nblocks(env, rel)?;
     let mut total = PruneStats::default();
     let mut dead_items: Vec<ItemPointer> = Vec::new();
@@ -400,31 +415,32 @@ pub fn vacuum_relation(
         };
         // Rule 2 of the free-space map, after the heap page's lock is gone.
         super::freespace::record(env, rel, block, free)?;
-        if dead_items.len() + page_dead.len() > MAX_DEAD_ITEMS_PER_PASS {
-            vacuum_dead_items(env, rel, &mut dead_items, check_interrupts, index_cleanup, &mut total)?;
+        if dead_items.len() + page_dead.len() > batch {
+            vacuum_dead_items(env, rel, &mut dead_items, batch, check_interrupts, index_cleanup, &mut total)?;
         }
         dead_items.extend(page_dead);
     }
-    vacuum_dead_items(env, rel, &mut dead_items, check_interrupts, index_cleanup, &mut total)?;
+    vacuum_dead_items(env, rel, &mut dead_items, batch, check_interrupts, index_cleanup, &mut total)?;
     Ok((total, n))
 }
 
 /// Steps 2 and 3 of [`vacuum_relation`] for the DEAD pointers collected so
-/// far (in block order), which it empties. A pointer that is no longer DEAD
+/// far (in block order), which it empties; `index_cleanup` gets them at most
+/// `batch` at a time. A pointer that is no longer DEAD
 /// is left alone (nothing but this pass turns DEAD into anything else, but
 /// it costs nothing to check under the lock).
 fn vacuum_dead_items(
     env: &HeapEnv<'_, '_>,
     rel: RelFileLocator,
     dead_items: &mut Vec<ItemPointer>,
+    batch: usize,
     check_interrupts: &mut dyn FnMut() -> PgResult<()>,
     index_cleanup: &mut dyn FnMut(&[ItemPointer]) -> PgResult<()>,
     total: &mut PruneStats,
 ) -> PgResult<()> {
-    if dead_items.is_empty() {
-        return Ok(());
+    for chunk in dead_items.chunks(batch) {
+        index_cleanup(chunk)?;
     }
-    index_cleanup(dead_items)?;
     for group in dead_items.chunk_by(|a, b| a.block == b.block) {
         check_interrupts()?;
         let block = group[0].block;

@@ -855,3 +855,43 @@ fn the_prune_record_lists_rebuild_the_page_prune_page_made() {
     clear_masks(&mut replay);
     assert!(pruned[..] == replay[..], "apply_prune of the logged lists gives prune_page's layout");
 }
+
+#[test]
+fn vacuum_hands_dead_tids_to_index_cleanup_in_batches_before_freeing_them() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (shm, store) = cluster(dir.path(), 16);
+    let bufmgr = BufferManager::new(&shm, store.clone()).expect("bufmgr");
+    let mut a = backend(&shm, dir.path(), 0);
+    let env = HeapEnv { bufmgr: &bufmgr, store: &store, tx: &a.tx, extension_lock: &NoExtensionLock };
+    // Rows of 1000 bytes: 7 a page, 5 pages; every other row deleted.
+    let tids = insert_committed(&env, &mut a.combos, (0..32).map(|i| row(i, &"x".repeat(1000))));
+    let xid = a.tx.assign_xid().expect("xid");
+    let mut wait = no_wait;
+    let mut w = WriteXact { xid, cid: 0, combocids: &mut a.combos, transaction_snapshot: false, wait_for_xid: &mut wait, undo: None };
+    let deleted: Vec<ItemPointer> = tids.iter().copied().step_by(2).collect();
+    for &tid in &deleted {
+        assert_eq!(heapam::delete(&env, rel(), tid, &mut w).expect("delete"), ModifyResult::Done);
+    }
+    a.tx.commit(xid, false, false).expect("commit");
+    let line_pointer = |tid: ItemPointer| {
+        let buf = bufmgr.read_buffer(crate::buffer::BufferTag::new(rel(), ForkNumber::Main, tid.block), crate::buffer::ReadMode::Normal, None).expect("read");
+        let page = buf.lock_shared();
+        Page::new(&page).item_id(tid.offset)
+    };
+    let mut calls: Vec<Vec<ItemPointer>> = Vec::new();
+    let mut cleanup = |batch: &[ItemPointer]| -> PgResult<()> {
+        // The heap pass comes after the index cleanup: still DEAD now.
+        assert!(batch.iter().all(|&t| line_pointer(t).is_some_and(|id| id.is_dead())), "{batch:?}");
+        calls.push(batch.to_vec());
+        Ok(())
+    };
+    let (stats, blocks) =
+        pruneheap::vacuum_relation_batched(&env, rel(), a.tx.oldest_xmin(), &mut || Ok(()), &mut cleanup, 5).expect("vacuum");
+    assert_eq!(blocks, 5);
+    assert!(calls.iter().all(|c| !c.is_empty() && c.len() <= 5), "{calls:?}");
+    assert!(calls.len() >= 4, "{calls:?}");
+    let all: Vec<ItemPointer> = calls.concat();
+    assert_eq!(all, deleted, "every dead tid once, in order");
+    assert_eq!((stats.removed, stats.live, stats.dead_items), (16, 16, 16));
+    assert!(deleted.iter().all(|&t| line_pointer(t).is_none_or(|id| !id.is_used())), "freed after index cleanup");
+}
