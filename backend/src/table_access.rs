@@ -200,7 +200,7 @@ pub fn update_row(session: &mut Session, rel: &RelationDesc, tid: Tid, row: Vec<
     }
     let loc = locator(session, rel)?;
     let tuple = form_tuple(&tuple_desc(rel)?, &row)?;
-    let (r, new_tid) = crate::xact::with_write(session, |env, w| heapam::update(env, loc, to_ip(tid), tuple, w))?;
+    let (r, new_tid) = crate::xact::with_write(session, |env, w| heapam::update(env, loc, to_ip(tid), tuple, true, w))?;
     if r == ModifyResult::Done {
         crate::xact::serializable_write(session, rel.oid)?;
     }

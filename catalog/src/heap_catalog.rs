@@ -540,7 +540,7 @@ impl CatalogWriter<'_, '_, '_> {
     /// Replaces the `pg_authid` row at `tid` (ALTER ROLE).
     pub fn update_role(&self, tid: ItemPointer, row: &AuthidRow, w: &mut WriteXact<'_>) -> PgResult<()> {
         let tuple = form_tuple(&PG_AUTHID_DEF.tuple_desc()?, &row.to_datums())?;
-        match heapam::update(self.env, catalog_locator(&PG_AUTHID_DEF, self.db_oid), tid, tuple, w)? {
+        match heapam::update(self.env, catalog_locator(&PG_AUTHID_DEF, self.db_oid), tid, tuple, true, w)? {
             (heapam::ModifyResult::Done, _) => Ok(()),
             _ => Err(concurrent_catalog_update()),
         }
@@ -568,7 +568,7 @@ impl CatalogWriter<'_, '_, '_> {
     /// relfilenode).
     pub fn update_class(&self, tid: ItemPointer, class: &ClassRow, w: &mut WriteXact<'_>) -> PgResult<()> {
         let tuple = form_tuple(&PG_CLASS_DEF.tuple_desc()?, &class.to_datums())?;
-        match heapam::update(self.env, RelFileLocator::new(self.db_oid, system::PG_CLASS), tid, tuple, w)? {
+        match heapam::update(self.env, RelFileLocator::new(self.db_oid, system::PG_CLASS), tid, tuple, true, w)? {
             (heapam::ModifyResult::Done, _) => Ok(()),
             _ => Err(concurrent_catalog_update()),
         }

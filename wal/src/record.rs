@@ -213,12 +213,23 @@ pub enum WalRecord {
     DbCreate { db: u32, template: u32 },
     /// A no-op that only moves the insert position (tests, `pg_switch_wal`-like).
     Noop,
-    /// A heap page pruned (`op` is `Prune` or `Vacuum`), logged by what was
-    /// done rather than by the bytes that moved: the line pointers set
-    /// unused, then the page defragmented and its trailing unused pointers
-    /// dropped, and the new prune xid. Redo repeats exactly that, which
-    /// gives the same layout (PostgreSQL's `XLOG_HEAP2_PRUNE`).
-    HeapPrune { op: PageOp, rel: RelFileId, block: u32, unused: Vec<u16>, prune_xid: u64 },
+    /// A heap page pruned (`op` `Prune`, or `Vacuum` for both of VACUUM's
+    /// heap passes), logged by what was done rather than by the bytes that
+    /// moved: the HOT chain roots made REDIRECTs (`(root, first surviving
+    /// member)`), the line pointers made DEAD (no storage, kept until the
+    /// index entries pointing at them are gone) and those made UNUSED; then
+    /// the page is defragmented and its trailing unused pointers dropped, and
+    /// it gets the new prune xid. Redo repeats exactly that, which gives the
+    /// same layout (PostgreSQL's `XLOG_HEAP2_PRUNE` and `XLOG_HEAP2_VACUUM`).
+    HeapPrune {
+        op: PageOp,
+        rel: RelFileId,
+        block: u32,
+        redirected: Vec<(u16, u16)>,
+        dead: Vec<u16>,
+        unused: Vec<u16>,
+        prune_xid: u64,
+    },
 }
 
 impl WalRecord {
@@ -291,9 +302,11 @@ impl WalRecord {
             }
             WalRecord::DbCreate { db, template } => format!("CREATE copy dir {template} to {db}"),
             WalRecord::Noop => "NOOP".to_owned(),
-            WalRecord::HeapPrune { op, rel, block, unused, prune_xid } => format!(
-                "{} unused {}; prune xid {prune_xid}, blkref rel {rel} fork main blk {block}",
+            WalRecord::HeapPrune { op, rel, block, redirected, dead, unused, prune_xid } => format!(
+                "{} redirected {}, dead {}, unused {}; prune xid {prune_xid}, blkref rel {rel} fork main blk {block}",
                 op.name(),
+                redirected.len(),
+                dead.len(),
                 unused.len()
             ),
         }

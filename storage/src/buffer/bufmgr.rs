@@ -899,12 +899,30 @@ impl BufferWriteGuard<'_> {
     }
 
     /// [`Self::log_change`] for pruning (`op` `Prune` or `Vacuum`, main fork):
-    /// logged as what was done (`wal::WalRecord::HeapPrune`), not as bytes.
-    pub fn log_prune(&mut self, before: &[u8; BLCKSZ], op: PageOp, unused: Vec<u16>, prune_xid: u64) -> types::PgResult<()> {
+    /// logged as what was done (`wal::WalRecord::HeapPrune`: the roots
+    /// redirected, the pointers made dead and those made unused, and the new
+    /// prune xid), not as bytes.
+    pub fn log_prune(
+        &mut self,
+        before: &[u8; BLCKSZ],
+        op: PageOp,
+        redirected: Vec<(u16, u16)>,
+        dead: Vec<u16>,
+        unused: Vec<u16>,
+        prune_xid: u64,
+    ) -> types::PgResult<()> {
         self.mark_dirty();
         let tag = self.pin.tag;
         debug_assert_eq!(tag.fork, ForkNumber::Main);
-        let record = WalRecord::HeapPrune { op, rel: crate::xlog::rel_id(tag.rel), block: tag.block, unused, prune_xid };
+        let record = WalRecord::HeapPrune {
+            op,
+            rel: crate::xlog::rel_id(tag.rel),
+            block: tag.block,
+            redirected,
+            dead,
+            unused,
+            prune_xid,
+        };
         let logged = self.pin.mgr.wal.log_logical(&tag, before, &self.page, op, record);
         self.stamp(logged)
     }

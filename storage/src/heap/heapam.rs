@@ -19,10 +19,17 @@
 //!            data, xmin and cid stay; BeingModified by another transaction
 //!            is waited for, skipped (SKIP LOCKED) or reported (NOWAIT); our
 //!            own lock is kept or upgraded
-//!   update   as delete, then the new version on the same page if it fits (a
-//!            HOT update: there are no indexes yet, so every same-page update
-//!            qualifies), else on another page locked in block order; the old
-//!            version's ctid points at the new one
+//!   update   as delete, then the new version on the same page if it fits,
+//!            else on another page locked in block order; the old version's
+//!            ctid points at the new one. On the same page and with the
+//!            caller's `hot_allowed` (no indexed column changed) it is a HOT
+//!            update: HEAP_HOT_UPDATED on the old version, HEAP_ONLY_TUPLE on
+//!            the new, which gets no index entry of its own
+//!   fetch_hot / unique_probe
+//!            an index entry's tid is a HOT chain's root: follow a REDIRECT,
+//!            then the chain (same page, each xmin = the previous xmax) to the
+//!            member that the snapshot sees, or that a unique check must
+//!            consider
 //! ```
 //!
 //! Rules:
@@ -43,7 +50,12 @@
 //!    only if it can take it at once (it never waits to write a hint). No
 //!    "committed" hint is set while an asynchronous commit is unflushed
 //!    (wal/README.md rule 11).
-//! 6. Row locks live only in xmax; there are no multixacts, so a row has at
+//! 6. A line pointer may be NORMAL, REDIRECT (a pruned chain's root), DEAD
+//!    (awaiting removal of its index entries) or UNUSED (`pruneheap`). Only
+//!    a NORMAL one holds a tuple: fetching, changing or locking any other is
+//!    "not there", and only [`fetch_hot`] and [`unique_probe`], which start
+//!    from an index entry, follow a REDIRECT.
+//! 7. Row locks live only in xmax; there are no multixacts, so a row has at
 //!    most one locker or updater. Any lock or change by another running
 //!    transaction conflicts, whatever the two modes: a second FOR SHARE (or
 //!    FOR KEY SHARE, or an UPDATE that keeps the keys of a FOR KEY SHARE row)
@@ -69,7 +81,7 @@ use crate::page::{AddItemFlags, FIRST_OFFSET_NUMBER, ItemPointer, OffsetNumber, 
 use crate::smgr::{BLCKSZ, BlockNumber, RelFileLocator};
 use crate::smgr_store::SmgrBlockStore;
 use crate::transam::combocid::ComboCids;
-use crate::transam::visibility::{Me, TmResult, satisfies_mvcc, satisfies_update_at};
+use crate::transam::visibility::{Me, TmResult, satisfies_mvcc, satisfies_update_at, xmax_is_locked_only};
 use crate::transam::{CommandId, Snapshot, Transam, TransactionId, XidStatus};
 
 /// Serialises extension of a relation between processes (PostgreSQL's
@@ -465,23 +477,175 @@ pub fn fetch(env: &HeapEnv<'_, '_>, rel: RelFileLocator, tid: ItemPointer, snaps
     }
 }
 
+/// Walks the HOT chain whose root line pointer is `root` on the page `p`
+/// (block `root.block`), calling `visit` with each member's offset, bytes
+/// and header until it breaks with a value (PostgreSQL's
+/// `heap_hot_search_buffer`). A REDIRECT is followed only at the root; a
+/// member leads on only while it is HOT-updated, its ctid stays on the
+/// page, and the next member is NORMAL, heap-only and has our xmax as its
+/// xmin (else the slot was reused: the chain ends). The root itself must not
+/// be heap-only: an index entry never points at one, so a heap-only tuple
+/// there means the root's slot was reused. DEAD, UNUSED or missing pointers
+/// end the walk; so does a chain longer than the page has pointers (only a
+/// corrupted page could loop).
+fn walk_hot_chain<T>(
+    p: &Page<'_>,
+    root: ItemPointer,
+    mut visit: impl FnMut(OffsetNumber, &[u8], &TupleHeader<'_>) -> PgResult<std::ops::ControlFlow<T>>,
+) -> PgResult<Option<T>> {
+    let mut off = root.offset;
+    let mut at_root = true;
+    let mut prior_xmax: Option<TransactionId> = None;
+    for _ in 0..=usize::from(p.max_offset_number()) {
+        let Some(id) = p.item_id(off) else { return Ok(None) };
+        if id.is_redirect() && at_root {
+            off = id.redirect_target();
+            at_root = false;
+            continue;
+        }
+        if !id.is_normal() {
+            return Ok(None);
+        }
+        let bytes = p.get_item(off)?;
+        let h = TupleHeader::parse(bytes)?;
+        if h.is_heap_only() == at_root || prior_xmax.is_some_and(|x| x != h.xmin()) {
+            return Ok(None);
+        }
+        if let std::ops::ControlFlow::Break(found) = visit(off, bytes, &h)? {
+            return Ok(Some(found));
+        }
+        let ctid = h.ctid();
+        if !super::pruneheap::is_hot_updated(h.infomask(), h.infomask2()) || ctid.block != root.block {
+            return Ok(None);
+        }
+        prior_xmax = Some(h.xmax());
+        off = ctid.offset;
+        at_root = false;
+    }
+    Ok(None)
+}
+
+/// The member of the HOT chain rooted at `root` (an index entry's tid) that
+/// `snapshot` sees, with its real tid (`heap_hot_search_buffer` under an
+/// MVCC snapshot); None if no member is visible, or if `root` is DEAD,
+/// UNUSED or past the end. At most one member of a chain is visible to a
+/// snapshot. Hint bits learned are not written (shared lock only).
+pub fn fetch_hot(
+    env: &HeapEnv<'_, '_>,
+    rel: RelFileLocator,
+    root: ItemPointer,
+    snapshot: &Snapshot,
+    me: Me<'_>,
+) -> PgResult<Option<(ItemPointer, Vec<u8>)>> {
+    if root.block >= nblocks(env, rel)? {
+        return Ok(None);
+    }
+    let buf = env.bufmgr.read_buffer(tag(rel, root.block), ReadMode::Normal, None)?;
+    let page = buf.lock_shared();
+    walk_hot_chain(&Page::new(&page), root, |off, bytes, h| {
+        Ok(if satisfies_mvcc(h, snapshot, me, env.tx)?.0 {
+            std::ops::ControlFlow::Break((ItemPointer::new(root.block, off), bytes.to_vec()))
+        } else {
+            std::ops::ControlFlow::Continue(())
+        })
+    })
+}
+
+/// What a unique-index check finds behind one index entry
+/// ([`unique_probe`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UniqueProbe {
+    /// No member of the chain is live or could become live: the entry does
+    /// not conflict.
+    NotLive,
+    /// A member is live (committed, or ours): a duplicate key.
+    Live,
+    /// A member's fate depends on this running transaction (its inserter, or
+    /// its deleter): wait for it and check again.
+    InProgress(TransactionId),
+}
+
+/// Checks the HOT chain rooted at `root` for a unique-index insertion by
+/// `me`, under PostgreSQL's SnapshotDirty rules (`_bt_check_unique` through
+/// `heap_hot_search_buffer`): per member, in chain order,
+///
+/// 1. its inserter aborted: skip it;
+/// 2. inserted by another running transaction: `InProgress(xmin)`;
+/// 3. inserted by a committed transaction or by us, then by its xmax:
+///    none, aborted or lock-only: `Live`; another running transaction:
+///    `InProgress(xmax)`; committed, or us: deleted, so go on along the
+///    chain if it was HOT-updated.
+///
+/// A chain that ends without a verdict, or a `root` that is DEAD, UNUSED or
+/// past the end, is `NotLive`. Reads under a shared lock and sets no hint
+/// bits.
+pub fn unique_probe(env: &HeapEnv<'_, '_>, rel: RelFileLocator, root: ItemPointer, me: Me<'_>) -> PgResult<UniqueProbe> {
+    use std::ops::ControlFlow::{Break, Continue};
+    if root.block >= nblocks(env, rel)? {
+        return Ok(UniqueProbe::NotLive);
+    }
+    let mine = |xid: TransactionId| xid != crate::transam::INVALID_XID && me.xid == Some(xid);
+    let buf = env.bufmgr.read_buffer(tag(rel, root.block), ReadMode::Normal, None)?;
+    let page = buf.lock_shared();
+    let found = walk_hot_chain(&Page::new(&page), root, |_, _, h| {
+        let mask = h.infomask();
+        let xmin = h.xmin();
+        if mask & HEAP_XMIN_COMMITTED == 0 && !mine(xmin) {
+            if mask & super::tuple::HEAP_XMIN_INVALID != 0 {
+                return Ok(Continue(()));
+            }
+            match xmin_status(env.tx, xmin)? {
+                XidStatus::InProgress => return Ok(Break(UniqueProbe::InProgress(xmin))),
+                XidStatus::Committed => {}
+                XidStatus::Aborted => return Ok(Continue(())),
+            }
+        }
+        let xmax = h.xmax();
+        if mask & HEAP_XMAX_INVALID != 0 || xmax == crate::transam::INVALID_XID || xmax_is_locked_only(mask) {
+            return Ok(Break(UniqueProbe::Live));
+        }
+        if mask & HEAP_XMAX_IS_MULTI != 0 {
+            return Err(PgError::new(
+                SqlState::DataCorrupted,
+                format!("tuple has a multixact xmax {xmax} but multixacts are not supported"),
+            ));
+        }
+        if mask & HEAP_XMAX_COMMITTED != 0 || mine(xmax) {
+            return Ok(Continue(()));
+        }
+        Ok(match xmin_status(env.tx, xmax)? {
+            XidStatus::InProgress => Break(UniqueProbe::InProgress(xmax)),
+            XidStatus::Committed => Continue(()),
+            XidStatus::Aborted => Break(UniqueProbe::Live),
+        })
+    })?;
+    Ok(found.unwrap_or(UniqueProbe::NotLive))
+}
+
 /// Deletes the tuple at `tid` (`heap_delete`).
 pub fn delete(env: &HeapEnv<'_, '_>, rel: RelFileLocator, tid: ItemPointer, w: &mut WriteXact<'_>) -> PgResult<ModifyResult> {
-    modify(env, rel, tid, None, w).map(|(r, _)| r)
+    modify(env, rel, tid, None, false, w).map(|(r, _)| r)
 }
 
 /// Replaces the tuple at `tid` by `new_tuple` (formed, header to be filled)
 /// and returns what happened and, when done, the new version's address
 /// (`heap_update`).
+///
+/// The update is HOT only if `hot_allowed` and the new version fits the old
+/// one's page. The caller passes false when a column some index covers
+/// changed: the new version then needs index entries of its own, so it must
+/// be the root of a new chain rather than a member of the old one (it may
+/// still land on the same page, as an ordinary tuple).
 pub fn update(
     env: &HeapEnv<'_, '_>,
     rel: RelFileLocator,
     tid: ItemPointer,
     new_tuple: Vec<u8>,
+    hot_allowed: bool,
     w: &mut WriteXact<'_>,
 ) -> PgResult<(ModifyResult, Option<ItemPointer>)> {
     check_tuple_size(&new_tuple)?;
-    modify(env, rel, tid, Some(new_tuple), w)
+    modify(env, rel, tid, Some(new_tuple), hot_allowed, w)
 }
 
 /// Sets xmax/cmax on the old version at `tid`, and its ctid to `new_ctid`,
@@ -571,6 +735,7 @@ fn modify(
     rel: RelFileLocator,
     tid: ItemPointer,
     mut new_tuple: Option<Vec<u8>>,
+    hot_allowed: bool,
     w: &mut WriteXact<'_>,
 ) -> PgResult<(ModifyResult, Option<ItemPointer>)> {
     loop {
@@ -618,15 +783,16 @@ fn modify(
         };
         let need = maxalign(new.len());
         if PageMut::new(&mut page).as_page().heap_free_space() >= need {
-            prepare_new_version(new, w, true)?;
+            prepare_new_version(new, w, hot_allowed)?;
             let Some(ip) = add_to_page(&mut page, tid.block, new, need)? else {
                 return Err(PgError::internal("page with room refused a tuple"));
             };
             let mut pm = PageMut::new(&mut page);
-            stamp_xmax(pm.get_item_mut(tid.offset)?, tid, w, Some(ip), true)?;
+            stamp_xmax(pm.get_item_mut(tid.offset)?, tid, w, Some(ip), hot_allowed)?;
             pm.set_prunable(w.xid);
             let copy = version_copy(&before, &page, tid.offset, ip.offset)?;
-            page.log_change_copying(&before, PageOp::HeapHotUpdate, w.xid, copy)?;
+            let op = if hot_allowed { PageOp::HeapHotUpdate } else { PageOp::HeapUpdate };
+            page.log_change_copying(&before, op, w.xid, copy)?;
             w.record(UndoRecord::Updated { rel, old: tid, new: ip });
             return Ok((ModifyResult::Done, Some(ip)));
         }
@@ -933,11 +1099,17 @@ pub fn undo(env: &HeapEnv<'_, '_>, rec: &UndoRecord, xid: TransactionId, comboci
     }
 }
 
+/// Changes the header of the tuple at `tid` for savepoint rollback. With
+/// `gone_ok`, a line pointer that holds no tuple any more (DEAD, UNUSED or a
+/// REDIRECT, because pruning removed a version whose insert was already
+/// taken back) is left alone; otherwise it is an internal error: a version
+/// we deleted or updated cannot have been pruned while we run.
 fn with_tuple_mut(
     env: &HeapEnv<'_, '_>,
     rel: RelFileLocator,
     tid: ItemPointer,
     xid: TransactionId,
+    gone_ok: bool,
     f: impl FnOnce(&mut TupleHeaderMut<'_>),
 ) -> PgResult<()> {
     let buf = env.bufmgr.read_buffer(tag(rel, tid.block), ReadMode::Normal, None)?;
@@ -946,6 +1118,7 @@ fn with_tuple_mut(
     let mut pm = PageMut::new(&mut page);
     match pm.as_page().item_id(tid.offset) {
         Some(id) if id.is_normal() => {}
+        Some(_) if gone_ok => return Ok(()),
         _ => return Err(PgError::internal(format!("savepoint rollback: no tuple at {tid}"))),
     }
     let mut h = TupleHeaderMut::parse(pm.get_item_mut(tid.offset)?)?;
@@ -955,7 +1128,7 @@ fn with_tuple_mut(
 }
 
 fn revert_insert(env: &HeapEnv<'_, '_>, rel: RelFileLocator, tid: ItemPointer, xid: TransactionId) -> PgResult<()> {
-    with_tuple_mut(env, rel, tid, xid, |h| {
+    with_tuple_mut(env, rel, tid, xid, true, |h| {
         if h.as_ref().xmin() == xid {
             h.set_xmin(crate::transam::INVALID_XID);
             h.clear_infomask(super::tuple::HEAP_XMIN_COMMITTED);
@@ -965,7 +1138,7 @@ fn revert_insert(env: &HeapEnv<'_, '_>, rel: RelFileLocator, tid: ItemPointer, x
 }
 
 fn revert_xmax(env: &HeapEnv<'_, '_>, rel: RelFileLocator, tid: ItemPointer, xid: TransactionId, combocids: &ComboCids) -> PgResult<()> {
-    with_tuple_mut(env, rel, tid, xid, |h| {
+    with_tuple_mut(env, rel, tid, xid, false, |h| {
         let r = h.as_ref();
         if r.xmax() != xid {
             return;

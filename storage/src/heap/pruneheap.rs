@@ -1,11 +1,20 @@
-//! Pruning heap pages and VACUUM's heap pass (PostgreSQL's `pruneheap.c` and
-//! `vacuumlazy.c`, for tables without indexes).
+//! Pruning heap pages and VACUUM's heap passes (PostgreSQL's `pruneheap.c`
+//! and `vacuumlazy.c`).
+//!
+//! An index entry points at the ROOT line pointer of a HOT chain: the version
+//! a non-HOT insert or update wrote, whose later versions on the same page
+//! (HEAP_ONLY_TUPLE, linked by ctid from a HEAP_HOT_UPDATED predecessor) have
+//! no index entry of their own. Pruning therefore works chain by chain:
 //!
 //! ```text
-//!   for each tuple on the page: satisfies_vacuum(oldest_xmin)
-//!     Dead          -> line pointer UNUSED (its space and slot are free again)
-//!     anything else -> kept; learned hint bits are set
-//!   then defragment (repair_fragmentation) and drop UNUSED pointers at the end
+//!   before                          after pruning (a, b dead; c live)
+//!   lp1 -> a  HOT_UPDATED  (root)   lp1 REDIRECT -> 3   index entries stay valid
+//!   lp2 -> b  HOT_UPDATED|ONLY      lp2 UNUSED          nothing points at it
+//!   lp3 -> c  ONLY                  lp3 -> c
+//!
+//!   whole chain dead                lp1 DEAD            until VACUUM has removed
+//!                                                       the index entries, then
+//!                                                       UNUSED (second heap pass)
 //! ```
 //!
 //! Rules:
@@ -13,31 +22,59 @@
 //!    one): a scan elsewhere may hold a pointer into the page only while it
 //!    holds a pin, and our scans copy tuples out under the content lock, so no
 //!    backend can be reading tuple bytes we move.
-//! 2. A dead tuple's line pointer becomes UNUSED at once, because no index
-//!    points at it (there are no indexes yet). With indexes, a HOT chain's root
-//!    must become a REDIRECT and other dead roots DEAD until the index entries
-//!    are gone, as PostgreSQL does; the B-tree issue adds that.
-//! 3. An update chain whose old member's slot was reused is detected by the
-//!    reader (`heapam::latest_version_tid` compares xmin with the previous
-//!    xmax), so freeing a slot never corrupts a chain walk.
-//! 4. `oldest_xmin` comes from `Transam::oldest_xmin`: no snapshot that could
+//! 2. A chain starts at a root: a NORMAL tuple that is not HEAP_ONLY_TUPLE, or
+//!    an existing REDIRECT (the chain then starts at its target). A member
+//!    leads to the next only while it is HOT-updated (HEAP_HOT_UPDATED, and
+//!    neither its xmin nor its xmax known invalid), and the next line pointer
+//!    is NORMAL, heap-only, not yet part of a chain, and has an xmin equal to
+//!    the member's xmax: otherwise the slot was reused and the chain ends.
+//! 3. The chain's dead prefix is removed: it reaches the last DEAD member
+//!    before the first member that is neither DEAD nor RECENTLY_DEAD (a
+//!    recently dead member before a dead one is dead too: its deleter
+//!    committed before the later member's). Heap-only members of the prefix
+//!    become UNUSED. The root becomes a REDIRECT to the first member after
+//!    the prefix, or DEAD if there is none; a root that was already a
+//!    REDIRECT to a chain with nothing left becomes DEAD.
+//! 4. A heap-only tuple that no chain reaches (the new version of an aborted
+//!    update) and is dead becomes UNUSED: no index entry points at it.
+//! 5. DEAD line pointers become UNUSED only in VACUUM's second heap pass,
+//!    after the caller's `index_cleanup` has removed the index entries that
+//!    point at them; that pass is logged with the same record.
+//! 6. An update chain whose old member's slot was reused is detected by the
+//!    reader (`heapam::latest_version_tid` and `heapam::fetch_hot` compare
+//!    xmin with the previous xmax), so freeing a slot never corrupts a walk.
+//! 7. `oldest_xmin` comes from `Transam::oldest_xmin`: no snapshot that could
 //!    still see a removed tuple exists or can be taken.
+//! 8. What pruning changed is logged as the three lists of line pointers
+//!    (redirected, dead, unused) and the new prune xid; [`apply_prune`] makes
+//!    the change on the primary and in redo alike, so the layouts match byte
+//!    for byte.
 
-use types::PgResult;
+use types::{PgError, PgResult};
 use wal::record::PageOp;
 
-use super::tuple::{HEAP_XMAX_COMMITTED, HEAP_XMIN_COMMITTED, TupleHeader, TupleHeaderMut};
+use super::tuple::{
+    HEAP_HOT_UPDATED, HEAP_ONLY_TUPLE, HEAP_XMAX_COMMITTED, HEAP_XMAX_INVALID, HEAP_XMIN_COMMITTED, HEAP_XMIN_INVALID,
+    TupleHeader, TupleHeaderMut,
+};
 use crate::buffer::{BufferTag, BufferWriteGuard, ForkNumber, ReadMode};
 use crate::heap::heapam::{HeapEnv, nblocks};
-use crate::page::{FIRST_OFFSET_NUMBER, Page, PageMut};
+use crate::page::{FIRST_OFFSET_NUMBER, ItemPointer, OffsetNumber, Page, PageMut};
 use crate::smgr::{BLCKSZ, BlockNumber, RelFileLocator};
 use crate::transam::TransactionId;
 use crate::transam::visibility::{HtsvResult, satisfies_vacuum};
 
+/// Most dead tids handed to `index_cleanup` in one call: VACUUM's memory for
+/// them is bounded (PostgreSQL's `maintenance_work_mem` for its dead items
+/// array); when it is full the indexes and the heap are cleaned and the scan
+/// goes on.
+pub const MAX_DEAD_ITEMS_PER_PASS: usize = 64 * 1024;
+
 /// What pruning found on a page (or VACUUM in a relation).
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 pub struct PruneStats {
-    /// Tuples removed.
+    /// Tuples removed (their storage freed; a root made REDIRECT or DEAD
+    /// counts as its tuple removed).
     pub removed: u64,
     /// Tuples live (or being inserted/deleted by a running transaction).
     pub live: u64,
@@ -45,6 +82,9 @@ pub struct PruneStats {
     pub recently_dead: u64,
     /// Pages that hold no tuple after pruning.
     pub empty_pages: u64,
+    /// DEAD line pointers VACUUM's second heap pass set UNUSED, after their
+    /// index entries were removed.
+    pub dead_items: u64,
 }
 
 impl PruneStats {
@@ -53,6 +93,7 @@ impl PruneStats {
         self.live += o.live;
         self.recently_dead += o.recently_dead;
         self.empty_pages += o.empty_pages;
+        self.dead_items += o.dead_items;
     }
 }
 
@@ -63,14 +104,42 @@ pub enum PruneChange {
     None,
     /// Only hint bits were set (not logged, see `BufferWriteGuard::mark_dirty_hint`).
     HintsOnly,
-    /// Line pointers were freed and/or the prune xid changed: logged as a
+    /// Line pointers changed and/or the prune xid did: logged as a
     /// `HeapPrune` record, which redo repeats with [`apply_prune`].
-    Pruned { unused: Vec<u16>, prune_xid: TransactionId },
+    Pruned {
+        /// HOT chain roots made REDIRECTs: (root, first surviving member).
+        redirected: Vec<(OffsetNumber, OffsetNumber)>,
+        /// Line pointers made DEAD (roots of wholly dead chains).
+        dead: Vec<OffsetNumber>,
+        /// Line pointers made UNUSED (dead heap-only tuples).
+        unused: Vec<OffsetNumber>,
+        prune_xid: TransactionId,
+    },
 }
 
-/// Prunes one page the caller holds the cleanup lock on. Returns what it
-/// found and what changed (the caller logs it). `commit_hints` says whether
-/// "committed" hint bits may be set (wal/README.md rule 11).
+/// What pruning learned about one NORMAL tuple before deciding anything.
+#[derive(Debug, Clone, Copy)]
+struct TupleInfo {
+    verdict: HtsvResult,
+    xmin: TransactionId,
+    xmax: TransactionId,
+    heap_only: bool,
+    /// The next chain member's offset, if this tuple is HOT-updated (rule 2).
+    next: Option<OffsetNumber>,
+}
+
+/// Whether a header with infomask `mask` (including what a visibility check
+/// just learned) and infomask2 `mask2` leads on to a newer version on its
+/// page (PostgreSQL's `HeapTupleHeaderIsHotUpdated`): an aborted updater or
+/// inserter ends the chain.
+pub(crate) fn is_hot_updated(mask: u16, mask2: u16) -> bool {
+    mask2 & HEAP_HOT_UPDATED != 0 && mask & (HEAP_XMAX_INVALID | HEAP_XMIN_INVALID) == 0
+}
+
+/// Prunes one page the caller holds the cleanup lock on (module rules 2-4).
+/// Returns what it found and what changed (the caller logs it).
+/// `commit_hints` says whether "committed" hint bits may be set (wal/README.md
+/// rule 11).
 pub fn prune_page(
     env: &HeapEnv<'_, '_>,
     page: &mut [u8; BLCKSZ],
@@ -84,74 +153,166 @@ pub fn prune_page(
         return Ok((stats, PruneChange::None));
     }
     let max = p.as_page().max_offset_number();
-    // The oldest xmax of a tuple that is not removable yet but will be once
-    // its deleter is older than every snapshot (recently dead) or has
-    // committed (delete in progress): the page's next prune_xid.
-    let mut oldest_prunable: TransactionId = 0;
-    let mut note_prunable = |xmax: TransactionId| {
-        if oldest_prunable == 0 || xmax < oldest_prunable {
-            oldest_prunable = xmax;
-        }
-    };
+    let slots = usize::from(max) + 1;
     let allowed = if commit_hints { u16::MAX } else { !(HEAP_XMIN_COMMITTED | HEAP_XMAX_COMMITTED) };
     let mut hinted = false;
-    let mut unused = Vec::new();
+
+    // 1. Every tuple's fate, and the hint bits learned on the way. A chain's
+    //    links are judged with everything learned (an aborted xmax learned
+    //    now ends the chain even where the hint may not be written).
+    let mut info: Vec<Option<TupleInfo>> = vec![None; slots];
     for off in FIRST_OFFSET_NUMBER..=max {
         let Some(id) = p.as_page().item_id(off) else { continue };
         if !id.is_normal() {
             continue;
         }
-        let (verdict, hints, xmax) = {
+        let (t, hints) = {
             let h = TupleHeader::parse(p.as_page().get_item(off)?)?;
-            let (v, hints) = satisfies_vacuum(&h, oldest_xmin, env.tx)?;
-            (v, hints & allowed, h.xmax())
+            let (verdict, hints) = satisfies_vacuum(&h, oldest_xmin, env.tx)?;
+            let mask2 = h.infomask2();
+            let next = is_hot_updated(h.infomask() | hints, mask2).then(|| h.ctid().offset);
+            (TupleInfo { verdict, xmin: h.xmin(), xmax: h.xmax(), heap_only: mask2 & HEAP_ONLY_TUPLE != 0, next }, hints & allowed)
         };
-        match verdict {
-            HtsvResult::Dead => {
-                unused.push(off);
-                stats.removed += 1;
-                continue;
-            }
-            HtsvResult::RecentlyDead => {
-                stats.recently_dead += 1;
-                note_prunable(xmax);
-            }
-            HtsvResult::DeleteInProgress => {
-                stats.live += 1;
-                note_prunable(xmax);
-            }
-            HtsvResult::Live | HtsvResult::InsertInProgress => stats.live += 1,
-        }
+        info[usize::from(off)] = Some(t);
         if hints != 0 {
             TupleHeaderMut::parse(p.get_item_mut(off)?)?.add_infomask(hints);
             hinted = true;
         }
     }
+
+    // 2. Chain by chain from each root.
+    let mut reached = vec![false; slots];
+    let mut removed = vec![false; slots];
+    let (mut redirected, mut dead, mut unused) = (Vec::new(), Vec::new(), Vec::new());
+    for root in FIRST_OFFSET_NUMBER..=max {
+        let Some(id) = p.as_page().item_id(root) else { continue };
+        let is_redirect = id.is_redirect();
+        let first = if is_redirect {
+            id.redirect_target()
+        } else if info[usize::from(root)].is_some_and(|t| !t.heap_only) {
+            root
+        } else {
+            continue;
+        };
+        let chain = collect_chain(&info, &mut reached, root, first);
+        let mut ndead = 0;
+        for (i, &off) in chain.iter().enumerate() {
+            match info[usize::from(off)].map(|t| t.verdict) {
+                Some(HtsvResult::Dead) => ndead = i + 1,
+                Some(HtsvResult::RecentlyDead) => {}
+                _ => break,
+            }
+        }
+        // The members of the dead prefix that are heap-only go; the root
+        // tuple itself (when it is one) goes with its pointer's change.
+        for &off in &chain[..ndead] {
+            removed[usize::from(off)] = true;
+            if off != root {
+                unused.push(off);
+            }
+        }
+        if ndead == chain.len() {
+            if is_redirect || ndead > 0 {
+                dead.push(root);
+            }
+        } else if ndead > 0 {
+            redirected.push((root, chain[ndead]));
+        }
+    }
+
+    // 3. Dead heap-only tuples no chain reaches (rule 4).
+    for off in FIRST_OFFSET_NUMBER..=max {
+        let i = usize::from(off);
+        if let Some(t) = info[i]
+            && t.heap_only
+            && !reached[i]
+            && t.verdict == HtsvResult::Dead
+        {
+            removed[i] = true;
+            unused.push(off);
+        }
+    }
+    unused.sort_unstable();
+
+    // 4. What stays, and the oldest deleter that may make some of it
+    //    prunable later: the page's next prune xid.
+    let mut oldest_prunable: TransactionId = 0;
+    for (i, t) in info.iter().enumerate() {
+        let Some(t) = t else { continue };
+        if removed[i] {
+            stats.removed += 1;
+            continue;
+        }
+        match t.verdict {
+            HtsvResult::Dead => {}
+            HtsvResult::RecentlyDead => stats.recently_dead += 1,
+            HtsvResult::DeleteInProgress | HtsvResult::Live | HtsvResult::InsertInProgress => stats.live += 1,
+        }
+        if matches!(t.verdict, HtsvResult::RecentlyDead | HtsvResult::DeleteInProgress)
+            && (oldest_prunable == 0 || t.xmax < oldest_prunable)
+        {
+            oldest_prunable = t.xmax;
+        }
+    }
     if stats.live + stats.recently_dead == 0 {
         stats.empty_pages = 1;
     }
-    // Remember the oldest deleter that may become prunable later. (This was
-    // the newest recently-dead xmax, ignoring running deleters: pruning a
-    // page while a delete on it was in progress reset the hint to 0, and
-    // the page was never pruned opportunistically after that commit.)
-    if unused.is_empty() && p.as_page().prune_xid() == oldest_prunable {
+    if redirected.is_empty() && dead.is_empty() && unused.is_empty() && p.as_page().prune_xid() == oldest_prunable {
         return Ok((stats, if hinted { PruneChange::HintsOnly } else { PruneChange::None }));
     }
-    apply_prune(page, &unused, oldest_prunable)?;
-    Ok((stats, PruneChange::Pruned { unused, prune_xid: oldest_prunable }))
+    apply_prune(page, &redirected, &dead, &unused, oldest_prunable)?;
+    Ok((stats, PruneChange::Pruned { redirected, dead, unused, prune_xid: oldest_prunable }))
 }
 
-/// The page change of pruning, on the primary and in redo alike: the line
-/// pointers `unused` become unused, the page is defragmented and its
-/// trailing unused pointers dropped (if any was freed), and its prune xid
+/// The members of the chain at `root` that starts at `first` (the root
+/// itself, or a REDIRECT's target), in order, each marked in `reached`
+/// (module rule 2).
+fn collect_chain(info: &[Option<TupleInfo>], reached: &mut [bool], root: OffsetNumber, first: OffsetNumber) -> Vec<OffsetNumber> {
+    let mut chain = Vec::new();
+    let mut next = Some(first);
+    let mut prior_xmax: Option<TransactionId> = None;
+    while let Some(off) = next {
+        let i = usize::from(off);
+        let Some(t) = info.get(i).copied().flatten() else { break };
+        if reached[i] || (off != root && !t.heap_only) || prior_xmax.is_some_and(|x| x != t.xmin) {
+            break;
+        }
+        reached[i] = true;
+        chain.push(off);
+        prior_xmax = Some(t.xmax);
+        next = t.next;
+    }
+    chain
+}
+
+/// The page change of pruning, on the primary and in redo alike: the roots
+/// in `redirected` become REDIRECTs to their targets, the pointers in `dead`
+/// DEAD and those in `unused` UNUSED; if any changed, the page is
+/// defragmented and its trailing unused pointers dropped; the prune xid is
 /// set. The same input layout gives the same output layout, which later
-/// records' byte ranges rely on.
-pub fn apply_prune(page: &mut [u8; BLCKSZ], unused: &[u16], prune_xid: TransactionId) -> PgResult<()> {
+/// records' byte ranges rely on. A REDIRECT to anything but a NORMAL
+/// pointer is refused (a corrupted record or page).
+pub fn apply_prune(
+    page: &mut [u8; BLCKSZ],
+    redirected: &[(OffsetNumber, OffsetNumber)],
+    dead: &[OffsetNumber],
+    unused: &[OffsetNumber],
+    prune_xid: TransactionId,
+) -> PgResult<()> {
     let mut p = PageMut::new(page);
     for &off in unused {
         p.set_unused(off)?;
     }
-    if !unused.is_empty() {
+    for &off in dead {
+        p.set_dead(off)?;
+    }
+    for &(from, to) in redirected {
+        if !p.as_page().item_id(to).is_some_and(|id| id.is_normal()) || from == to {
+            return Err(PgError::internal(format!("line pointer {from} cannot redirect to {to}, which holds no tuple")));
+        }
+        p.set_redirect(from, to)?;
+    }
+    if !(redirected.is_empty() && dead.is_empty() && unused.is_empty()) {
         p.repair_fragmentation()?;
         p.truncate_line_pointer_array();
     }
@@ -190,23 +351,50 @@ fn log_prune(page: &mut BufferWriteGuard<'_>, before: &[u8; BLCKSZ], op: PageOp,
     match change {
         PruneChange::None => Ok(()),
         PruneChange::HintsOnly => page.mark_dirty_hint(),
-        PruneChange::Pruned { unused, prune_xid } => page.log_prune(before, op, unused, prune_xid),
+        PruneChange::Pruned { redirected, dead, unused, prune_xid } => page.log_prune(before, op, redirected, dead, unused, prune_xid),
     }
 }
 
-/// VACUUM's heap pass over a relation: prunes every page (waiting for each
-/// cleanup lock) and returns the totals and the number of blocks scanned.
+/// VACUUM of a relation's heap (`lazy_scan_heap` and `lazy_vacuum`):
+///
+/// 1. prunes every page (waiting for each cleanup lock) and collects the
+///    tids of its DEAD line pointers;
+/// 2. hands them to `index_cleanup`, which removes the index entries that
+///    point at them (at most [`MAX_DEAD_ITEMS_PER_PASS`] per call; when
+///    more are collected, steps 2 and 3 run before the scan goes on);
+/// 3. revisits their pages and sets those pointers UNUSED (module rule 5).
+///
+/// A relation without indexes passes a callback that does nothing. Returns
+/// the totals and the number of blocks scanned. If `index_cleanup` fails,
+/// the DEAD pointers stay for the next VACUUM.
 pub fn vacuum_relation(
     env: &HeapEnv<'_, '_>,
     rel: RelFileLocator,
     oldest_xmin: TransactionId,
     check_interrupts: &mut dyn FnMut() -> PgResult<()>,
+    index_cleanup: &mut dyn FnMut(&[ItemPointer]) -> PgResult<()>,
 ) -> PgResult<(PruneStats, BlockNumber)> {
+    vacuum_relation_batched(env, rel, oldest_xmin, check_interrupts, index_cleanup, MAX_DEAD_ITEMS_PER_PASS)
+}
+
+/// [`vacuum_relation`] with at most `batch` dead tids collected (and handed
+/// to `index_cleanup` in one call) before the indexes and the heap are
+/// cleaned.
+pub(crate) fn vacuum_relation_batched(
+    env: &HeapEnv<'_, '_>,
+    rel: RelFileLocator,
+    oldest_xmin: TransactionId,
+    check_interrupts: &mut dyn FnMut() -> PgResult<()>,
+    index_cleanup: &mut dyn FnMut(&[ItemPointer]) -> PgResult<()>,
+    batch: usize,
+) -> PgResult<(PruneStats, BlockNumber)> {
+    let batch = batch.max(1);
     let n = nblocks(env, rel)?;
     let mut total = PruneStats::default();
+    let mut dead_items: Vec<ItemPointer> = Vec::new();
     for block in 0..n {
         check_interrupts()?;
-        let free = {
+        let (free, page_dead) = {
             let buf = env.bufmgr.read_buffer(BufferTag::new(rel, ForkNumber::Main, block), ReadMode::Normal, None)?;
             let mut page = buf.lock_for_cleanup()?;
             let before = page.before_image();
@@ -215,16 +403,71 @@ pub fn vacuum_relation(
             log_prune(&mut page, &before, PageOp::Vacuum, change)?;
             total.add(stats);
             let p = Page::new(&page);
-            if p.is_new() { 0 } else { p.heap_free_space() }
+            if p.is_new() {
+                (0, Vec::new())
+            } else {
+                let dead: Vec<ItemPointer> = (FIRST_OFFSET_NUMBER..=p.max_offset_number())
+                    .filter(|&o| p.item_id(o).is_some_and(|id| id.is_dead()))
+                    .map(|o| ItemPointer::new(block, o))
+                    .collect();
+                (p.heap_free_space(), dead)
+            }
         };
         // Rule 2 of the free-space map, after the heap page's lock is gone.
         super::freespace::record(env, rel, block, free)?;
+        if dead_items.len() + page_dead.len() > batch {
+            vacuum_dead_items(env, rel, &mut dead_items, batch, check_interrupts, index_cleanup, &mut total)?;
+        }
+        dead_items.extend(page_dead);
     }
+    vacuum_dead_items(env, rel, &mut dead_items, batch, check_interrupts, index_cleanup, &mut total)?;
     Ok((total, n))
 }
 
+/// Steps 2 and 3 of [`vacuum_relation`] for the DEAD pointers collected so
+/// far (in block order), which it empties; `index_cleanup` gets them at most
+/// `batch` at a time. A pointer that is no longer DEAD
+/// is left alone (nothing but this pass turns DEAD into anything else, but
+/// it costs nothing to check under the lock).
+fn vacuum_dead_items(
+    env: &HeapEnv<'_, '_>,
+    rel: RelFileLocator,
+    dead_items: &mut Vec<ItemPointer>,
+    batch: usize,
+    check_interrupts: &mut dyn FnMut() -> PgResult<()>,
+    index_cleanup: &mut dyn FnMut(&[ItemPointer]) -> PgResult<()>,
+    total: &mut PruneStats,
+) -> PgResult<()> {
+    for chunk in dead_items.chunks(batch) {
+        index_cleanup(chunk)?;
+    }
+    for group in dead_items.chunk_by(|a, b| a.block == b.block) {
+        check_interrupts()?;
+        let block = group[0].block;
+        let free = {
+            let buf = env.bufmgr.read_buffer(BufferTag::new(rel, ForkNumber::Main, block), ReadMode::Normal, None)?;
+            let mut page = buf.lock_for_cleanup()?;
+            let before = page.before_image();
+            let p = Page::new(&page);
+            let unused: Vec<OffsetNumber> =
+                group.iter().map(|t| t.offset).filter(|&o| p.item_id(o).is_some_and(|id| id.is_dead())).collect();
+            let prune_xid = p.prune_xid();
+            if !unused.is_empty() {
+                apply_prune(&mut page, &[], &[], &unused, prune_xid)?;
+                total.dead_items += unused.len() as u64;
+                page.log_prune(&before, PageOp::Vacuum, Vec::new(), Vec::new(), unused, prune_xid)?;
+            }
+            Page::new(&page).heap_free_space()
+        };
+        super::freespace::record(env, rel, block, free)?;
+    }
+    dead_items.clear();
+    Ok(())
+}
+
 /// How many blocks at the end of the relation hold no tuple (what VACUUM may
-/// truncate away under an AccessExclusiveLock).
+/// truncate away under an AccessExclusiveLock). A REDIRECT or DEAD line
+/// pointer keeps its page: an index entry may still point at it.
 pub fn count_empty_tail(env: &HeapEnv<'_, '_>, rel: RelFileLocator) -> PgResult<BlockNumber> {
     let n = nblocks(env, rel)?;
     let mut empty = 0;

@@ -20,14 +20,19 @@
 //! fill T N LEN            N inserts of (1000 + i, 'x' * LEN); prints the first and last tid
 //! scan T                  HeapScan with T's snapshot: every visible row and its tid
 //! fetch T (b,o)           heapam::fetch with T's snapshot
-//! update T (b,o) (2, 'b') heapam::update
+//! fetchhot T (b,o)        heapam::fetch_hot from the root (b,o): the visible member's tid and row
+//! probe T (b,o)           heapam::unique_probe from the root (b,o)
+//! update T (b,o) (2, 'b') [nohot]
+//!                         heapam::update (nohot: hot_allowed false, an indexed column changed)
 //! delete T (b,o)          heapam::delete
 //! latest T (b,o)          heapam::latest_version_tid
 //! lock T (b,o) MODE [WAIT] heapam::lock_tuple; MODE keyshare | share | nokeyupdate | update,
 //!                         WAIT block (default) | nowait | skiplocked
 //! commit T | abort T      end the transaction (a read-only one just drops its snapshot)
 //! dump                    every page: header, line pointers, tuple headers, rows
-//! vacuum                  vacuum_relation at Transam::oldest_xmin, then count_empty_tail
+//! vacuum [failindex]      vacuum_relation at Transam::oldest_xmin, then count_empty_tail; the
+//!                         dead tids its index cleanup callback received are printed
+//!                         (failindex: the callback fails, as a broken index would)
 //! ```
 //!
 //! A wait for another transaction (`wait_for_xid`) is not performed: it
@@ -41,7 +46,10 @@ use std::sync::{Arc, Condvar, Mutex};
 
 use types::{Datum, PgError, PgResult, SqlState, oid};
 
-use super::heapam::{self, ExtensionLock, HeapEnv, HeapScan, LockTupleResult, ModifyResult, NoExtensionLock, RowLockMode, RowLockWait, WriteXact};
+use super::heapam::{
+    self, ExtensionLock, HeapEnv, HeapScan, LockTupleResult, ModifyResult, NoExtensionLock, RowLockMode, RowLockWait, UniqueProbe,
+    WriteXact,
+};
 use super::pruneheap;
 use super::tuple::*;
 use crate::buffer::BufferManager;
@@ -255,11 +263,26 @@ fn run_script(text: &str, dir: &Path) -> String {
                 "vacuum" => {
                     let env = HeapEnv { bufmgr: &bufmgr, store: &store, tx: &system, extension_lock: &NoExtensionLock };
                     let oldest = system.oldest_xmin();
-                    let (stats, blocks) = pruneheap::vacuum_relation(&env, rel(), oldest, &mut || Ok(()))?;
+                    let fail = match name {
+                        "" => false,
+                        "failindex" => true,
+                        other => return Err(script_error(format!("bad vacuum option {other:?}"))),
+                    };
+                    let mut cleaned: Vec<String> = Vec::new();
+                    let mut index_cleanup = |tids: &[ItemPointer]| -> PgResult<()> {
+                        let list: Vec<String> = tids.iter().map(ToString::to_string).collect();
+                        cleaned.push(format!("index cleanup: {}", list.join(" ")));
+                        if fail { Err(script_error("index cleanup failed")) } else { Ok(()) }
+                    };
+                    let result = pruneheap::vacuum_relation(&env, rel(), oldest, &mut || Ok(()), &mut index_cleanup);
+                    for line in &cleaned {
+                        writeln!(o, "{line}").ok();
+                    }
+                    let (stats, blocks) = result?;
                     writeln!(
                         o,
-                        "oldest_xmin {oldest}: {blocks} blocks, removed {}, live {}, recently dead {}, empty pages {}",
-                        stats.removed, stats.live, stats.recently_dead, stats.empty_pages
+                        "oldest_xmin {oldest}: {blocks} blocks, removed {}, live {}, recently dead {}, empty pages {}, dead items {}",
+                        stats.removed, stats.live, stats.recently_dead, stats.empty_pages, stats.dead_items
                     )
                     .ok();
                     writeln!(o, "empty tail {}", pruneheap::count_empty_tail(&env, rel())?).ok();
@@ -377,10 +400,29 @@ fn run_script(text: &str, dir: &Path) -> String {
                         None => writeln!(o, "not visible").ok(),
                     };
                 }
+                "fetchhot" => {
+                    let snap = need_snapshot(snapshot)?;
+                    let me = Me { xid: *xid, combocids: combos };
+                    match heapam::fetch_hot(&env, rel(), parse_tid(args)?, &snap, me)? {
+                        Some((tid, bytes)) => writeln!(o, "{tid} {}", fmt_row(&bytes)?).ok(),
+                        None => writeln!(o, "not visible").ok(),
+                    };
+                }
+                "probe" => {
+                    let me = Me { xid: *xid, combocids: combos };
+                    match heapam::unique_probe(&env, rel(), parse_tid(args)?, me)? {
+                        UniqueProbe::InProgress(x) => writeln!(o, "InProgress xid {x}").ok(),
+                        other => writeln!(o, "{other:?}").ok(),
+                    };
+                }
                 "update" => {
-                    let (tid, new) = args.split_once(' ').ok_or_else(|| script_error("update T TID ROW"))?;
+                    let (tid, new) = args.split_once(' ').ok_or_else(|| script_error("update T TID ROW [nohot]"))?;
+                    let (new, hot_allowed) = match new.trim_end().strip_suffix("nohot") {
+                        Some(row) => (row, false),
+                        None => (new, true),
+                    };
                     let (tid, new) = (parse_tid(tid)?, parse_row(new)?);
-                    let (r, new_tid) = with_write!(|w| heapam::update(&env, rel(), tid, new, &mut w))?;
+                    let (r, new_tid) = with_write!(|w| heapam::update(&env, rel(), tid, new, hot_allowed, &mut w))?;
                     match new_tid {
                         Some(t) => writeln!(o, "{}, new version {t}", fmt_result(&r)).ok(),
                         None => writeln!(o, "{}", fmt_result(&r)).ok(),
@@ -539,7 +581,7 @@ fn a_row_too_big_is_54000_and_changes_nothing() {
     assert_eq!(heapam::nblocks(&env, rel()).expect("nblocks"), 0, "no empty page left behind");
     let small = heapam::insert(&env, rel(), row(1, "a"), &mut w).expect("insert");
     w.cid = 1;
-    let err = heapam::update(&env, rel(), small, over, &mut w).expect_err("too big");
+    let err = heapam::update(&env, rel(), small, over, true, &mut w).expect_err("too big");
     assert_eq!(err.code.code(), "54000");
     let big = heapam::insert(&env, rel(), fits, &mut w).expect("the largest row fits");
     assert_eq!(big, ItemPointer::new(1, 1), "on a new page");
@@ -560,7 +602,7 @@ fn scanning_an_empty_relation_and_fetching_past_the_end() {
     assert_eq!(heapam::fetch(&env, rel(), ItemPointer::new(0, 1), &snap, me).expect("fetch"), None);
     assert_eq!(heapam::fetch_any(&env, rel(), ItemPointer::new(0, 1)).expect("fetch_any"), None);
     assert_eq!(pruneheap::count_empty_tail(&env, rel()).expect("tail"), 0);
-    let (stats, blocks) = pruneheap::vacuum_relation(&env, rel(), b.tx.oldest_xmin(), &mut || Ok(())).expect("vacuum");
+    let (stats, blocks) = pruneheap::vacuum_relation(&env, rel(), b.tx.oldest_xmin(), &mut || Ok(()), &mut |_| Ok(())).expect("vacuum");
     assert_eq!((stats, blocks), (pruneheap::PruneStats::default(), 0));
     b.tx.end_without_xid();
     let env = HeapEnv { bufmgr: &bufmgr, store: &store, tx: &b.tx, extension_lock: &NoExtensionLock };
@@ -632,7 +674,7 @@ fn vacuum_during_a_delete_keeps_the_page_prunable_for_later() {
     // VACUUM while the delete is in progress: nothing to remove yet, and the
     // page must still say that it may become prunable.
     let env_b = HeapEnv { bufmgr: &bufmgr, store: &store, tx: &b.tx, extension_lock: &NoExtensionLock };
-    let (stats, _) = pruneheap::vacuum_relation(&env_b, rel(), b.tx.oldest_xmin(), &mut || Ok(())).expect("vacuum");
+    let (stats, _) = pruneheap::vacuum_relation(&env_b, rel(), b.tx.oldest_xmin(), &mut || Ok(()), &mut |_| Ok(())).expect("vacuum");
     assert_eq!((stats.removed, stats.live), (0, 7));
     assert_eq!(prune_xid(&env_b), xid, "the running deleter is remembered");
     a.tx.commit(xid, false, false).expect("commit");
@@ -642,7 +684,8 @@ fn vacuum_during_a_delete_keeps_the_page_prunable_for_later() {
     let buf = bufmgr.read_buffer(crate::buffer::BufferTag::new(rel(), ForkNumber::Main, 0), crate::buffer::ReadMode::Normal, None).expect("read");
     let page = buf.lock_shared();
     let p = Page::new(&page);
-    assert!(!p.item_id(tids[0].offset).expect("lp").is_used(), "pruned by the scan");
+    // A root's pointer stays DEAD until VACUUM has removed index entries.
+    assert!(p.item_id(tids[0].offset).expect("lp").is_dead(), "pruned by the scan");
     assert_eq!(p.prune_xid(), 0);
 }
 
@@ -747,10 +790,108 @@ fn inserts_reuse_space_vacuum_freed_through_the_free_space_map() {
     }
     env.tx.commit(xid, false, false).expect("commit");
     b.combos.clear();
-    pruneheap::vacuum_relation(&env, rel(), env.tx.oldest_xmin(), &mut || Ok(())).expect("vacuum");
+    pruneheap::vacuum_relation(&env, rel(), env.tx.oldest_xmin(), &mut || Ok(()), &mut |_| Ok(())).expect("vacuum");
     // Fill the last page, then the next inserts go to block 0, not to a new page.
     let more = insert_committed(&env, &mut b.combos, (100..110).map(|i| row(i, &"y".repeat(1000))));
     assert!(more.iter().any(|t| t.block == 0), "no insert reused block 0: {more:?}");
     assert_eq!(heapam::nblocks(&env, rel()).expect("nblocks"), blocks, "the relation did not grow");
     assert_eq!(scan_all(&env).len(), 25 - tids.iter().filter(|t| t.block == 0).count() + 10);
+}
+
+#[test]
+fn the_prune_record_lists_rebuild_the_page_prune_page_made() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (shm, store) = cluster(dir.path(), 16);
+    let bufmgr = BufferManager::new(&shm, store.clone()).expect("bufmgr");
+    let mut a = backend(&shm, dir.path(), 0);
+    let env = HeapEnv { bufmgr: &bufmgr, store: &store, tx: &a.tx, extension_lock: &NoExtensionLock };
+    let mut tips = insert_committed(&env, &mut a.combos, (0..6).map(|i| row(i, "v0")));
+    // Two committed rounds: rows 0-2 HOT-updated, rows 3-4 updated with an
+    // indexed column changed, row 5 deleted in the second round; then an
+    // aborted HOT update of row 0.
+    for round in 1..=3 {
+        let xid = a.tx.assign_xid().expect("xid");
+        let mut wait = no_wait;
+        let mut w = WriteXact { xid, cid: 0, combocids: &mut a.combos, transaction_snapshot: false, wait_for_xid: &mut wait, undo: None };
+        let rows = if round == 3 { 0..1 } else { 0..5 };
+        for i in rows {
+            let (r, new) = heapam::update(&env, rel(), tips[i], row(i as i32, &format!("v{round}")), i < 3, &mut w).expect("update");
+            assert_eq!(r, ModifyResult::Done);
+            if round < 3 {
+                tips[i] = new.expect("new version");
+            }
+        }
+        if round == 2 {
+            assert_eq!(heapam::delete(&env, rel(), tips[5], &mut w).expect("delete"), ModifyResult::Done);
+        }
+        if round == 3 {
+            a.tx.abort(xid).expect("abort");
+        } else {
+            a.tx.commit(xid, false, false).expect("commit");
+        }
+        a.combos.clear();
+    }
+    let buf = bufmgr.read_buffer(crate::buffer::BufferTag::new(rel(), ForkNumber::Main, 0), crate::buffer::ReadMode::Normal, None).expect("read");
+    let mut page = buf.lock_for_cleanup().expect("cleanup lock");
+    let mut replay = Box::new(*page);
+    let (stats, change) = pruneheap::prune_page(&env, &mut page, a.tx.oldest_xmin(), true).expect("prune");
+    let pruneheap::PruneChange::Pruned { redirected, dead, unused, prune_xid } = change else { panic!("nothing pruned: {change:?}") };
+    assert_eq!(redirected.len(), 3, "HOT roots 0-2 redirected: {redirected:?}");
+    assert_eq!(dead.len(), 5, "roots of rows 3-4 (twice) and the deleted row 5: {dead:?}");
+    assert_eq!(unused.len(), 4, "the middle HOT versions of rows 0-2 and the aborted one: {unused:?}");
+    assert_eq!((stats.removed, stats.live), (12, 5));
+    pruneheap::apply_prune(&mut replay, &redirected, &dead, &unused, prune_xid).expect("replay");
+    // Hint bits are not in the record: compare with every infomask cleared.
+    let clear_masks = |bytes: &mut [u8; crate::smgr::BLCKSZ]| {
+        let mut p = crate::page::PageMut::new(bytes);
+        for off in FIRST_OFFSET_NUMBER..=p.as_page().max_offset_number() {
+            if p.as_page().item_id(off).is_some_and(|id| id.is_normal()) {
+                TupleHeaderMut::parse(p.get_item_mut(off).expect("item")).expect("header").set_infomask(0);
+            }
+        }
+    };
+    let mut pruned = Box::new(*page);
+    clear_masks(&mut pruned);
+    clear_masks(&mut replay);
+    assert!(pruned[..] == replay[..], "apply_prune of the logged lists gives prune_page's layout");
+}
+
+#[test]
+fn vacuum_hands_dead_tids_to_index_cleanup_in_batches_before_freeing_them() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (shm, store) = cluster(dir.path(), 16);
+    let bufmgr = BufferManager::new(&shm, store.clone()).expect("bufmgr");
+    let mut a = backend(&shm, dir.path(), 0);
+    let env = HeapEnv { bufmgr: &bufmgr, store: &store, tx: &a.tx, extension_lock: &NoExtensionLock };
+    // Rows of 1000 bytes: 7 a page, 5 pages; every other row deleted.
+    let tids = insert_committed(&env, &mut a.combos, (0..32).map(|i| row(i, &"x".repeat(1000))));
+    let xid = a.tx.assign_xid().expect("xid");
+    let mut wait = no_wait;
+    let mut w = WriteXact { xid, cid: 0, combocids: &mut a.combos, transaction_snapshot: false, wait_for_xid: &mut wait, undo: None };
+    let deleted: Vec<ItemPointer> = tids.iter().copied().step_by(2).collect();
+    for &tid in &deleted {
+        assert_eq!(heapam::delete(&env, rel(), tid, &mut w).expect("delete"), ModifyResult::Done);
+    }
+    a.tx.commit(xid, false, false).expect("commit");
+    let line_pointer = |tid: ItemPointer| {
+        let buf = bufmgr.read_buffer(crate::buffer::BufferTag::new(rel(), ForkNumber::Main, tid.block), crate::buffer::ReadMode::Normal, None).expect("read");
+        let page = buf.lock_shared();
+        Page::new(&page).item_id(tid.offset)
+    };
+    let mut calls: Vec<Vec<ItemPointer>> = Vec::new();
+    let mut cleanup = |batch: &[ItemPointer]| -> PgResult<()> {
+        // The heap pass comes after the index cleanup: still DEAD now.
+        assert!(batch.iter().all(|&t| line_pointer(t).is_some_and(|id| id.is_dead())), "{batch:?}");
+        calls.push(batch.to_vec());
+        Ok(())
+    };
+    let (stats, blocks) =
+        pruneheap::vacuum_relation_batched(&env, rel(), a.tx.oldest_xmin(), &mut || Ok(()), &mut cleanup, 5).expect("vacuum");
+    assert_eq!(blocks, 5);
+    assert!(calls.iter().all(|c| !c.is_empty() && c.len() <= 5), "{calls:?}");
+    assert!(calls.len() >= 4, "{calls:?}");
+    let all: Vec<ItemPointer> = calls.concat();
+    assert_eq!(all, deleted, "every dead tid once, in order");
+    assert_eq!((stats.removed, stats.live, stats.dead_items), (16, 16, 16));
+    assert!(deleted.iter().all(|&t| line_pointer(t).is_none_or(|id| !id.is_used())), "freed after index cleanup");
 }

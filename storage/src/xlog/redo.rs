@@ -130,13 +130,13 @@ pub fn redo_record(env: &RedoEnv<'_, '_>, record: &WalRecord, xid: u64, lsn: Lsn
             }
             Ok(())
         }
-        WalRecord::HeapPrune { rel, block, unused, prune_xid, .. } => {
+        WalRecord::HeapPrune { rel, block, redirected, dead, unused, prune_xid, .. } => {
             let buf = redo_buffer(env, rel_locator(*rel), ForkNumber::Main, *block, false)?;
             let mut page = buf.lock_exclusive();
             if page_lsn(&page) >= end.0 {
                 return Ok(());
             }
-            crate::heap::pruneheap::apply_prune(&mut page, unused, *prune_xid)
+            crate::heap::pruneheap::apply_prune(&mut page, redirected, dead, unused, *prune_xid)
                 .map_err(|e| corrupt(lsn, format!("prune of block {block}: {}", e.message)))?;
             set_page_lsn(&mut page, end.0);
             page.mark_dirty();

@@ -312,9 +312,9 @@ fn a_pruned_page_is_logged_by_what_was_done_and_redo_rebuilds_the_same_layout() 
         let mut page = buf.lock_exclusive();
         let before = page.before_image();
         let unused: Vec<u16> = (1..=40).filter(|o| o % 3 == 0).collect();
-        crate::heap::pruneheap::apply_prune(&mut page, &unused, 77).expect("prune");
+        crate::heap::pruneheap::apply_prune(&mut page, &[], &[], &unused, 77).expect("prune");
         let start = xlog.insert_position();
-        page.log_prune(&before, PageOp::Prune, unused, 77).expect("log prune");
+        page.log_prune(&before, PageOp::Prune, Vec::new(), Vec::new(), unused, 77).expect("log prune");
         pruned_record_bytes = xlog.insert_position().0 - start.0;
         primary = page[16..].to_vec();
         drop(page);
@@ -332,6 +332,70 @@ fn a_pruned_page_is_logged_by_what_was_done_and_redo_rebuilds_the_same_layout() 
     drop(buf);
     let left = rows(&bufmgr, 0);
     assert!(!left.iter().any(|r| r.starts_with("row 02 ")), "pruned rows are gone: {left:?}");
+}
+
+#[test]
+fn redo_of_hot_pruning_and_vacuum_rebuilds_the_primary_page_byte_for_byte() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    init(dir.path());
+    extend(dir.path(), 1);
+    let primary: Vec<u8>;
+    {
+        let (server, _) = Server::start(dir.path(), 128);
+        let xlog = server.xlog(dir.path(), 1);
+        let bufmgr = BufferManager::new(&server.shm, server.store.clone()).expect("bufmgr").with_wal(xlog.clone());
+        for i in 0..40 {
+            add_row(&bufmgr, 0, &format!("row {i:02} {}", "y".repeat(i * 5)), 5);
+        }
+        let tag = BufferTag::new(rel(), ForkNumber::Main, 0);
+        let buf = bufmgr.read_buffer(tag, ReadMode::Normal, None).expect("read");
+        // Pruning: two chain roots redirected, two roots made DEAD, heap-only
+        // members and trailing pointers freed (the array shrinks).
+        {
+            let mut page = buf.lock_exclusive();
+            let before = page.before_image();
+            let redirected = vec![(1, 3), (5, 8)];
+            let (dead, unused) = (vec![10, 12], vec![2, 4, 6, 7, 39, 40]);
+            crate::heap::pruneheap::apply_prune(&mut page, &redirected, &dead, &unused, 77).expect("prune");
+            let p = Page::new(&page);
+            assert_eq!(p.max_offset_number(), 38, "trailing unused pointers dropped");
+            assert!(p.item_id(1).is_some_and(|i| i.is_redirect() && i.redirect_target() == 3));
+            assert!(p.item_id(10).is_some_and(|i| i.is_dead()));
+            page.log_prune(&before, PageOp::Prune, redirected, dead, unused, 77).expect("log prune");
+        }
+        // VACUUM's second pass after index cleanup: the DEAD pointers go.
+        {
+            let mut page = buf.lock_exclusive();
+            let before = page.before_image();
+            crate::heap::pruneheap::apply_prune(&mut page, &[], &[], &[10, 12], 77).expect("vacuum");
+            page.log_prune(&before, PageOp::Vacuum, Vec::new(), Vec::new(), vec![10, 12], 77).expect("log vacuum");
+        }
+        drop(buf);
+        // A later change logged as a delta must land on the same layout.
+        add_row(&bufmgr, 0, "after pruning", 6);
+        let buf = bufmgr.read_buffer(tag, ReadMode::Normal, None).expect("read");
+        // Everything but the LSN and the checksum (set when it is written).
+        primary = buf.lock_shared()[10..].to_vec();
+        drop(buf);
+        xlog.flush_all().expect("flush");
+        // kill -9: nothing of the pruned page reaches the disk.
+    }
+    let described: Vec<String> = read_all(dir.path())
+        .into_iter()
+        .filter(|(_, _, r)| matches!(r, WalRecord::HeapPrune { .. }))
+        .map(|(_, _, r)| r.describe())
+        .collect();
+    assert_eq!(described.len(), 2, "{described:?}");
+    assert!(described[0].starts_with("PRUNE redirected 2, dead 2, unused 6; prune xid 77"), "{described:?}");
+    assert!(described[1].starts_with("VACUUM redirected 0, dead 0, unused 2; prune xid 77"), "{described:?}");
+    let (server, _) = Server::start(dir.path(), 128);
+    let bufmgr = BufferManager::new(&server.shm, server.store.clone()).expect("bufmgr");
+    let buf = bufmgr.read_buffer(BufferTag::new(rel(), ForkNumber::Main, 0), ReadMode::Normal, None).expect("read");
+    assert_eq!(&buf.lock_shared()[10..], &primary[..], "redo gave the page the primary's bytes");
+    drop(buf);
+    let left = rows(&bufmgr, 0);
+    assert!(left.iter().any(|r| r == "after pruning"), "{left:?}");
+    assert!(!left.iter().any(|r| r.starts_with("row 00 ") || r.starts_with("row 09 ")), "pruned rows are gone: {left:?}");
 }
 
 #[test]
