@@ -277,6 +277,15 @@ impl ExecContext for Session {
     fn scan_begin_columns(&mut self, rel: &planner::RelationDesc, columns: usize) -> PgResult<executor::ScanId> {
         crate::table_access::scan_begin_columns(self, rel, columns)
     }
+    fn index_scan_begin(
+        &mut self,
+        rel: &planner::RelationDesc,
+        index_oid: u32,
+        lower: Option<(Vec<Datum>, bool)>,
+        upper: Option<(Vec<Datum>, bool)>,
+    ) -> PgResult<executor::ScanId> {
+        crate::table_access::index_scan_begin(self, rel, index_oid, lower, upper)
+    }
     fn scan_next(&mut self, scan: executor::ScanId) -> PgResult<Option<(executor::Tid, Vec<Datum>)>> {
         crate::table_access::scan_next(self, scan)
     }

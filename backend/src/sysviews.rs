@@ -147,6 +147,8 @@ pub fn lookup(name: &str) -> Option<Arc<RelationInfo>> {
             })
             .collect(),
         class_tid: ItemPointer::new(0, 0),
+        has_index: false,
+        indexes: Vec::new(),
     }))
 }
 

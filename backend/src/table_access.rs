@@ -11,9 +11,13 @@
 use std::cell::RefCell;
 use std::sync::Arc;
 
-use catalog::heap_catalog::RelationInfo;
+use catalog::heap_catalog::{IndexInfo, RelationInfo};
+use storage::nbtree;
+use storage::nbtree::insert::{InsertOutcome, UniqueProbe};
+use storage::nbtree::scan::{Bound, IndexScan};
+use storage::transam::visibility::Me;
 use executor::{LockRowOutcome, ModifyOutcome, RowLockMode, RowLockWait, ScanId, Tid};
-use planner::{CatalogView, ColumnDesc, RelationDesc};
+use planner::{CatalogView, ColumnDesc, IndexDesc, RelationDesc};
 use storage::heap::heapam::{self, HeapScan, LockTupleResult, ModifyResult};
 use storage::heap::tuple::{Attribute, TupleDesc, deform_tuple, deform_tuple_prefix, form_tuple};
 use storage::page::ItemPointer;
@@ -45,6 +49,24 @@ pub fn relation_desc(info: &RelationInfo) -> RelationDesc {
                 dropped: c.dropped,
             })
             .collect(),
+        indexes: info
+            .indexes
+            .iter()
+            .filter(|ix| ix.row.valid)
+            .filter_map(|ix| {
+                let columns = ix.row.keys[..ix.am.nkeyatts]
+                    .iter()
+                    .map(|&attnum| info.columns.iter().position(|c| c.attnum == attnum))
+                    .collect::<Option<Vec<usize>>>()?;
+                Some(IndexDesc {
+                    oid: ix.oid,
+                    name: ix.name.clone(),
+                    columns,
+                    descending: ix.am.options.iter().map(|o| o.desc).collect(),
+                    unique: ix.row.unique,
+                })
+            })
+            .collect(),
     }
 }
 
@@ -71,6 +93,8 @@ impl CatalogView for SessionCatalog<'_> {
 pub struct OpenScan {
     /// None for a system view, whose rows are computed when the scan begins.
     scan: Option<HeapScan>,
+    /// An index scan instead: the index scan, the index and the heap file.
+    index: Option<(IndexScan, Arc<RelationInfo>, usize, RelFileLocator)>,
     view_rows: std::collections::VecDeque<Vec<Datum>>,
     desc: TupleDesc,
     snapshot: Snapshot,
@@ -84,6 +108,11 @@ pub struct OpenScan {
 /// The tuple descriptor of a relation as the planner described it.
 fn tuple_desc(rel: &RelationDesc) -> PgResult<TupleDesc> {
     rel.columns.iter().map(|c| Attribute::new(c.name.clone(), c.type_oid, c.typmod)).collect::<PgResult<Vec<_>>>().map(TupleDesc::new)
+}
+
+/// The tuple descriptor of a table from its catalog description.
+pub fn heap_tuple_desc(info: &RelationInfo) -> PgResult<TupleDesc> {
+    info.columns.iter().map(|c| Attribute::new(c.name.clone(), c.type_oid, c.typmod)).collect::<PgResult<Vec<_>>>().map(TupleDesc::new)
 }
 
 /// The relation's file: the relcache knows its relfilenode (which TRUNCATE
@@ -126,7 +155,53 @@ pub fn scan_begin_columns(session: &mut Session, rel: &RelationDesc, columns: us
             session.scans.len() - 1
         }
     };
-    session.scans[id] = Some(OpenScan { scan, view_rows, desc, snapshot, relid: rel.oid, returned: 0, columns });
+    session.scans[id] = Some(OpenScan { scan, index: None, view_rows, desc, snapshot, relid: rel.oid, returned: 0, columns });
+    Ok(ScanId(id as u32))
+}
+
+/// Opens an index scan: the entries of index `index_oid` between the
+/// bounds, each followed to the heap row its snapshot sees (through the
+/// HOT chain the entry points at).
+pub fn index_scan_begin(
+    session: &mut Session,
+    rel: &RelationDesc,
+    index_oid: u32,
+    lower: Option<(Vec<Datum>, bool)>,
+    upper: Option<(Vec<Datum>, bool)>,
+) -> PgResult<ScanId> {
+    let info = crate::relcache::relation_by_oid(session, rel.oid)?
+        .ok_or_else(|| PgError::new(SqlState::UndefinedTable, format!("relation \"{}\" does not exist", rel.name)))?;
+    let Some(pos) = info.indexes.iter().position(|ix| ix.oid == index_oid) else {
+        // The index is gone since planning: a seqscan gives the same rows.
+        return scan_begin(session, rel);
+    };
+    let desc = tuple_desc(rel)?;
+    crate::xact::serializable_begin(session)?;
+    let snapshot = crate::xact::statement_snapshot(session);
+    crate::xact::serializable_read(session, rel.oid)?;
+    let bound = |b: Option<(Vec<Datum>, bool)>| b.map(|(values, inclusive)| Bound { values, inclusive });
+    let db = session.database_oid;
+    let index_loc = info.indexes[pos].locator(db);
+    let heap_loc = info.locator(db);
+    let scan = IndexScan::begin(index_loc, bound(lower), bound(upper));
+    let id = match session.scans.iter().position(Option::is_none) {
+        Some(i) => i,
+        None => {
+            session.scans.push(None);
+            session.scans.len() - 1
+        }
+    };
+    let columns = desc.natts();
+    session.scans[id] = Some(OpenScan {
+        scan: None,
+        index: Some((scan, info, pos, heap_loc)),
+        view_rows: Default::default(),
+        desc,
+        snapshot,
+        relid: rel.oid,
+        returned: 0,
+        columns,
+    });
     Ok(ScanId(id as u32))
 }
 
@@ -136,6 +211,16 @@ pub fn scan_next(session: &mut Session, id: ScanId) -> PgResult<Option<(Tid, Vec
     let Some(Some(open)) = session.scans.get_mut(id.0 as usize) else {
         return Err(PgError::internal(format!("scan {} is not open", id.0)));
     };
+    if let Some((scan, info, pos, heap)) = open.index.as_mut() {
+        let am = &info.indexes[*pos].am;
+        while let Some((root, _)) = scan.next(&env, am)? {
+            if let Some((tid, bytes)) = heapam::fetch_hot(&env, *heap, root, &open.snapshot, me)? {
+                open.returned += 1;
+                return Ok(Some((to_tid(tid), deform_tuple(&open.desc, &bytes)?)));
+            }
+        }
+        return Ok(None);
+    }
     let Some(scan) = open.scan.as_mut() else {
         return Ok(open.view_rows.pop_front().map(|row| (Tid { block: 0, offset: 0 }, row)));
     };
@@ -158,7 +243,7 @@ pub fn scan_next(session: &mut Session, id: ScanId) -> PgResult<Option<(Tid, Vec
 pub fn scan_end(session: &mut Session, id: ScanId) {
     if let Some(slot) = session.scans.get_mut(id.0 as usize)
         && let Some(open) = slot.take()
-        && open.scan.is_some()
+        && (open.scan.is_some() || open.index.is_some())
     {
         storage::pgstat::TableStats::new(session.shmem).scanned(session.database_oid, open.relid, open.returned);
     }
@@ -172,12 +257,77 @@ pub fn insert_row(session: &mut Session, rel: &RelationDesc, row: Vec<Datum>) ->
     if crate::sysviews::is_view(rel.oid) {
         return Err(crate::sysviews::not_updatable(&rel.name, "insert into"));
     }
-    let loc = locator(session, rel)?;
+    let info = relation_info(session, rel)?;
+    let loc = info.locator(session.database_oid);
     let tuple = form_tuple(&tuple_desc(rel)?, &row)?;
     let tid = crate::xact::with_write(session, |env, w| heapam::insert(env, loc, tuple, w))?;
+    insert_index_entries(session, &info, &row, tid)?;
     crate::xact::serializable_write(session, rel.oid)?;
     count(session, rel.oid).inserted += 1;
     Ok(to_tid(tid))
+}
+
+fn relation_info(session: &mut Session, rel: &RelationDesc) -> PgResult<Arc<RelationInfo>> {
+    crate::relcache::relation_by_oid(session, rel.oid)?
+        .ok_or_else(|| PgError::new(SqlState::UndefinedTable, format!("relation \"{}\" does not exist", rel.name)))
+}
+
+/// The index columns of a table row (PostgreSQL's `FormIndexDatum`).
+fn index_values(info: &RelationInfo, ix: &IndexInfo, row: &[Datum]) -> Vec<Datum> {
+    ix.row
+        .keys
+        .iter()
+        .map(|&attnum| info.columns.iter().position(|c| c.attnum == attnum).and_then(|i| row.get(i).cloned()).unwrap_or(Datum::Null))
+        .collect()
+}
+
+/// Adds the entries of heap tuple `tid` (holding `row`) to every index of
+/// the table, checking unique indexes (`ExecInsertIndexTuples`): a live
+/// duplicate is 23505; a duplicate a running transaction inserted or
+/// deleted is waited for, then checked again.
+fn insert_index_entries(session: &mut Session, info: &RelationInfo, row: &[Datum], tid: ItemPointer) -> PgResult<()> {
+    if info.indexes.is_empty() {
+        return Ok(());
+    }
+    let db = session.database_oid;
+    let heap = info.locator(db);
+    for ix in info.indexes.iter().filter(|ix| ix.row.ready) {
+        let values = index_values(info, ix, row);
+        let index = ix.locator(db);
+        loop {
+            let outcome = crate::xact::with_write(session, |env, w| {
+                let me = Me { xid: Some(w.xid), combocids: w.combocids };
+                let mut probe = |t: ItemPointer| -> PgResult<UniqueProbe> {
+                    Ok(match heapam::unique_probe(env, heap, t, Me { xid: me.xid, combocids: me.combocids })? {
+                        heapam::UniqueProbe::NotLive => UniqueProbe::NotLive,
+                        heapam::UniqueProbe::Live => UniqueProbe::Live,
+                        heapam::UniqueProbe::InProgress(x) => UniqueProbe::InProgress(x),
+                    })
+                };
+                let outcome = nbtree::insert::insert(env, index, &ix.am, &values, tid, Some(&mut probe))?;
+                if let InsertOutcome::Wait(xid) = outcome {
+                    (w.wait_for_xid)(xid)?;
+                }
+                Ok(outcome)
+            })?;
+            match outcome {
+                InsertOutcome::Inserted => break,
+                InsertOutcome::Wait(_) => continue,
+                InsertOutcome::Duplicate(_) => return Err(duplicate_key(session, ix, &values)),
+            }
+        }
+    }
+    Ok(())
+}
+
+/// `23505 duplicate key value violates unique constraint` with the key in DETAIL.
+pub fn duplicate_key(session: &Session, ix: &IndexInfo, values: &[Datum]) -> PgError {
+    let opts = crate::tcop::output_options(session);
+    let n = ix.am.nkeyatts;
+    let names: Vec<&str> = ix.columns.iter().take(n).map(|c| c.name.as_str()).collect();
+    let vals: Vec<String> = values.iter().take(n).map(|v| if v.is_null() { "null".into() } else { v.to_text(&opts) }).collect();
+    PgError::new(SqlState::UniqueViolation, format!("duplicate key value violates unique constraint \"{}\"", ix.name))
+        .with_detail(format!("Key ({})=({}) already exists.", names.join(", "), vals.join(", ")))
 }
 
 /// The outcome for the executor; on a concurrent update, the newest
@@ -198,16 +348,32 @@ pub fn update_row(session: &mut Session, rel: &RelationDesc, tid: Tid, row: Vec<
     if crate::sysviews::is_view(rel.oid) {
         return Err(crate::sysviews::not_updatable(&rel.name, "update"));
     }
-    let loc = locator(session, rel)?;
-    let tuple = form_tuple(&tuple_desc(rel)?, &row)?;
-    let (r, new_tid) = crate::xact::with_write(session, |env, w| heapam::update(env, loc, to_ip(tid), tuple, true, w))?;
+    let info = relation_info(session, rel)?;
+    let loc = info.locator(session.database_oid);
+    let desc = tuple_desc(rel)?;
+    let tuple = form_tuple(&desc, &row)?;
+    // HOT only if no indexed column changes: compare with the old version.
+    let hot_allowed = info.indexes.is_empty() || {
+        match heapam::fetch_any(&session.storage.heap_env(), loc, to_ip(tid))? {
+            Some(old) => {
+                let old = deform_tuple(&desc, &old)?;
+                info.indexes.iter().all(|ix| index_values(&info, ix, &old) == index_values(&info, ix, &row))
+            }
+            None => false,
+        }
+    };
+    let (r, new_tid) = crate::xact::with_write(session, |env, w| heapam::update(env, loc, to_ip(tid), tuple, hot_allowed, w))?;
     if r == ModifyResult::Done {
         crate::xact::serializable_write(session, rel.oid)?;
     }
     if let Some(new_tid) = new_tid {
+        let hot = hot_allowed && new_tid.block == tid.block;
+        if !hot {
+            insert_index_entries(session, &info, &row, new_tid)?;
+        }
         let c = count(session, rel.oid);
         c.updated += 1;
-        if new_tid.block == tid.block {
+        if hot {
             c.hot_updated += 1;
         }
     }

@@ -69,6 +69,8 @@ pub struct IndexInfo {
     pub row: IndexRow,
     /// The index's columns (named after the table's), key columns first.
     pub columns: Vec<ColumnInfo>,
+    /// What the B-tree access method needs.
+    pub am: storage::nbtree::IndexDesc,
 }
 
 impl IndexInfo {
@@ -82,6 +84,24 @@ impl RelationInfo {
     pub fn locator(&self, db_oid: u32) -> RelFileLocator {
         if self.shared { RelFileLocator::shared(self.relfilenode) } else { RelFileLocator::new(db_oid, self.relfilenode) }
     }
+}
+
+/// The access method's description of an index from its catalog rows.
+pub fn index_am_desc(name: &str, columns: &[ColumnInfo], row: &IndexRow) -> PgResult<storage::nbtree::IndexDesc> {
+    let attrs = columns
+        .iter()
+        .map(|c| storage::heap::tuple::Attribute::new(c.name.clone(), c.type_oid, c.typmod))
+        .collect::<PgResult<Vec<_>>>()?;
+    let nkey = (row.nkeyatts.max(0) as usize).min(attrs.len());
+    let options = (0..nkey)
+        .map(|i| {
+            let o = row.options.get(i).copied().unwrap_or(0);
+            storage::nbtree::ColumnOrder { desc: o & system::INDOPTION_DESC != 0, nulls_first: o & system::INDOPTION_NULLS_FIRST != 0 }
+        })
+        .collect();
+    let mut desc = storage::nbtree::IndexDesc::new(name, attrs, nkey, options, row.unique);
+    desc.nulls_not_distinct = row.nulls_not_distinct;
+    Ok(desc)
 }
 
 /// Reads catalogs with one snapshot.
@@ -348,7 +368,9 @@ impl CatalogReader<'_, '_, '_> {
         if class.kind == 'r' && class.has_index {
             for (_, row) in self.index_rows(class.oid)? {
                 let Some((_, ic)) = self.class_by_oid(row.index_oid)? else { continue };
-                indexes.push(IndexInfo { oid: ic.oid, name: ic.name, relfilenode: ic.relfilenode, columns: self.columns(ic.oid)?, row });
+                let columns = self.columns(ic.oid)?;
+                let am = index_am_desc(&ic.name, &columns, &row)?;
+                indexes.push(IndexInfo { oid: ic.oid, name: ic.name, relfilenode: ic.relfilenode, columns, row, am });
             }
         }
         Ok(RelationInfo {
@@ -569,6 +591,18 @@ impl CatalogWriter<'_, '_, '_> {
     pub fn update_class(&self, tid: ItemPointer, class: &ClassRow, w: &mut WriteXact<'_>) -> PgResult<()> {
         let tuple = form_tuple(&PG_CLASS_DEF.tuple_desc()?, &class.to_datums())?;
         match heapam::update(self.env, RelFileLocator::new(self.db_oid, system::PG_CLASS), tid, tuple, true, w)? {
+            (heapam::ModifyResult::Done, _) => Ok(()),
+            _ => Err(concurrent_catalog_update()),
+        }
+    }
+}
+
+impl CatalogWriter<'_, '_, '_> {
+    /// Replaces the `pg_attribute` row at `tid` (ALTER TABLE ... SET NOT
+    /// NULL, a primary key's columns).
+    pub fn update_attribute(&self, tid: ItemPointer, row: &AttributeRow, w: &mut WriteXact<'_>) -> PgResult<()> {
+        let tuple = form_tuple(&PG_ATTRIBUTE_DEF.tuple_desc()?, &row.to_datums()?)?;
+        match heapam::update(self.env, catalog_locator(&PG_ATTRIBUTE_DEF, self.db_oid), tid, tuple, true, w)? {
             (heapam::ModifyResult::Done, _) => Ok(()),
             _ => Err(concurrent_catalog_update()),
         }

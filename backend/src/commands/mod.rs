@@ -14,6 +14,7 @@ use crate::session::Session;
 use crate::utility::Outcome;
 
 mod dbcommands;
+mod indexcmds;
 mod lockcmds;
 mod schemacmds;
 mod tablecmds;
@@ -21,6 +22,7 @@ mod user;
 pub mod vacuum;
 
 use dbcommands::*;
+use indexcmds::*;
 use lockcmds::*;
 use schemacmds::*;
 use tablecmds::*;
@@ -35,6 +37,9 @@ pub fn ddl_statement(session: &mut Session, stmt: &Statement) -> Option<PgResult
         Statement::Drop { object_type: ObjectType::Table, if_exists, names, cascade, .. } => {
             drop_tables(session, names, *if_exists, *cascade)
         }
+        Statement::CreateIndex(ci) => create_index(session, ci),
+        Statement::Drop { object_type: ObjectType::Index, if_exists, names, .. } => drop_indexes(session, names, *if_exists),
+        Statement::AlterTable(at) => alter_table(session, at),
         Statement::Truncate(t) => {
             let names: Vec<ObjectName> = t.table_names.iter().map(|t| t.name.clone()).collect();
             truncate(session, &names)

@@ -34,8 +34,12 @@ pub(crate) fn create_table(session: &mut Session, ct: &CreateTable) -> PgResult<
     if ct.like.is_some() || ct.inherits.is_some() || ct.partition_of.is_some() || ct.partition_by.is_some() {
         return Err(PgError::feature_not_supported("CREATE TABLE with LIKE, INHERITS or partitioning"));
     }
-    if let Some(c) = ct.constraints.first() {
-        return Err(PgError::feature_not_supported(format!("table constraints ({c})")));
+    let mut index_specs = Vec::new();
+    for c in &ct.constraints {
+        match super::indexcmds::constraint_spec(c)? {
+            Some(spec) => index_specs.push(spec),
+            None => return Err(PgError::feature_not_supported(format!("table constraints ({c})"))),
+        }
     }
     let (schema, name) = split_name(&ct.name)?;
     if name.len() >= 64 {
@@ -73,6 +77,27 @@ pub(crate) fn create_table(session: &mut Session, ct: &CreateTable) -> PgResult<
                     }
                     default = Some(e.to_string());
                 }
+                ColumnOption::PrimaryKey(pk) => {
+                    not_null = true;
+                    index_specs.push(super::indexcmds::IndexSpec {
+                        name: pk.name.as_ref().map(ident),
+                        columns: vec![super::indexcmds::IndexColumnSpec { name: col_name.clone(), desc: false, nulls_first: false }],
+                        unique: true,
+                        primary: true,
+                        constraint: true,
+                        ..Default::default()
+                    });
+                }
+                ColumnOption::Unique(u) => {
+                    index_specs.push(super::indexcmds::IndexSpec {
+                        name: u.name.as_ref().map(ident),
+                        columns: vec![super::indexcmds::IndexColumnSpec { name: col_name.clone(), desc: false, nulls_first: false }],
+                        unique: true,
+                        constraint: true,
+                        nulls_not_distinct: matches!(u.nulls_distinct, sqlparser::ast::NullsDistinctOption::NotDistinct),
+                        ..Default::default()
+                    });
+                }
                 other => return Err(PgError::feature_not_supported(format!("column constraint {other}"))),
             }
         }
@@ -106,6 +131,10 @@ pub(crate) fn create_table(session: &mut Session, ct: &CreateTable) -> PgResult<
         writer.create_relation(w, oid, oid, namespace, &name, owner, 'r', &columns, &mut next_oid)
     })?;
     catalog_changed(session);
+    for spec in &index_specs {
+        // A primary key's columns are NOT NULL (set by define_index).
+        super::indexcmds::define_index(session, oid, spec)?;
+    }
     Ok(Outcome::Command("CREATE TABLE".into()))
 }
 
@@ -162,6 +191,9 @@ pub(crate) fn drop_tables(session: &mut Session, names: &[ObjectName], if_exists
         }
         crate::xact::with_write(session, |env, w| CatalogWriter { env, db_oid: db }.delete_rows(&rows, w))?;
         session.tx.drop_at_commit.push(rel.locator(db));
+        for ix in &rel.indexes {
+            super::indexcmds::drop_index_rows(session, ix.oid, ix.locator(db))?;
+        }
         catalog_changed(session);
     }
     Ok(Outcome::Command("DROP TABLE".into()))
@@ -187,6 +219,7 @@ pub(crate) fn truncate(session: &mut Session, names: &[ObjectName]) -> PgResult<
         class.relfilenode = new_node;
         crate::xact::with_write(session, |env, w| CatalogWriter { env, db_oid: db }.update_class(tid, &class, w))?;
         session.tx.drop_at_commit.push(rel.locator(db));
+        super::indexcmds::rebuild_indexes(session, &rel, true)?;
         catalog_changed(session);
     }
     Ok(Outcome::Command("TRUNCATE TABLE".into()))

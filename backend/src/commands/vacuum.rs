@@ -77,6 +77,12 @@ pub fn vacuum_table(session: &mut Session, oid: u32, rel: RelFileLocator, cost: 
     let tag = LockTag::Relation { db, rel: oid };
     crate::xact::lock(session, tag, LockMode::ShareUpdateExclusive, false)?;
     let result = (|| {
+        // The indexes whose entries for dead rows go first (no index can be
+        // created or dropped while we hold our lock).
+        relcache::accept_invalidations(session);
+        let indexes: Vec<(RelFileLocator, storage::nbtree::IndexDesc)> = relcache::relation_by_oid(session, oid)?
+            .map(|info| info.indexes.iter().map(|ix| (ix.locator(db), ix.am.clone())).collect())
+            .unwrap_or_default();
         let oldest_xmin = session.storage.transam.oldest_xmin();
         let env = session.storage.heap_env();
         let interrupts = &session.interrupts;
@@ -92,8 +98,16 @@ pub fn vacuum_table(session: &mut Session, oid: u32, rel: RelFileLocator, cost: 
             }
             interrupts.check(deadline)
         };
-        // No indexes yet: nothing points at the DEAD line pointers.
-        let (stats, _) = storage::heap::pruneheap::vacuum_relation(&env, rel, oldest_xmin, &mut check, &mut |_| Ok(()))?;
+        // Index entries of the dead rows go before their line pointers are
+        // freed for reuse (PostgreSQL's lazy_vacuum_all_indexes).
+        let mut index_cleanup = |dead: &[storage::page::ItemPointer]| -> PgResult<()> {
+            let set: std::collections::HashSet<storage::page::ItemPointer> = dead.iter().copied().collect();
+            for (loc, am) in &indexes {
+                storage::nbtree::maint::bulk_delete(&env, *loc, am, &|t| set.contains(&t), &mut || interrupts.check(deadline))?;
+            }
+            Ok(())
+        };
+        let (stats, _) = storage::heap::pruneheap::vacuum_relation(&env, rel, oldest_xmin, &mut check, &mut index_cleanup)?;
         session.storage.bufmgr.flush_relation(rel).map_err(PgError::from)?;
         truncate_empty_tail(session, oid, rel)?;
         storage::pgstat::TableStats::new(session.shmem).vacuumed(db, oid, stats.live, stats.recently_dead, crate::session::now_pg(), cost.is_some());
@@ -156,6 +170,12 @@ pub(crate) fn vacuum_full(session: &mut Session, oid: u32) -> PgResult<()> {
     crate::xact::with_write(session, |env, w| CatalogWriter { env, db_oid: db }.update_class(tid, &class, w))?;
     session.tx.drop_at_commit.push(from);
     catalog_changed(session);
+    // The rows moved: every index is built again over the new file.
+    crate::xact::command_counter_increment(session)?;
+    relcache::accept_invalidations(session);
+    if let Some(rel) = relcache::relation_by_oid(session, oid)? {
+        super::indexcmds::rebuild_indexes(session, &rel, false)?;
+    }
     storage::pgstat::TableStats::new(session.shmem).vacuumed(db, oid, copied, 0, crate::session::now_pg(), false);
     Ok(())
 }

@@ -30,9 +30,9 @@ fn def(name: &'static str, args: &[u32], ret: u32, imp: &'static str) -> FuncDef
 
 const NUMS: [u32; 6] = [INT2, INT4, INT8, FLOAT4, FLOAT8, NUMERIC];
 const INTS: [u32; 3] = [INT2, INT4, INT8];
-const COMPARABLE: [u32; 18] = [
+const COMPARABLE: [u32; 19] = [
     BOOL, INT2, INT4, INT8, FLOAT4, FLOAT8, NUMERIC, TEXT, BPCHAR, NAME, BYTEA, DATE, TIME, TIMESTAMP,
-    TIMESTAMPTZ, INTERVAL, UUID, PG_LSN,
+    TIMESTAMPTZ, INTERVAL, UUID, PG_LSN, OID,
 ];
 
 fn build() -> Vec<FuncDef> {

@@ -31,6 +31,7 @@
 
 pub mod freespace;
 pub mod heapam;
+pub mod indexbuild;
 pub mod pruneheap;
 pub mod tuple;
 

@@ -1,0 +1,480 @@
+//! CREATE INDEX, DROP INDEX, REINDEX and the indexes behind PRIMARY KEY and
+//! UNIQUE constraints (PostgreSQL's `indexcmds.c` and `index.c`), for
+//! B-tree indexes on plain columns.
+//!
+//! Building an index: the table is locked in SHARE mode (writers wait,
+//! readers go on), the new index's catalog rows and file are made in the
+//! session's transaction (so a rolled-back CREATE INDEX leaves nothing),
+//! the heap is scanned once (`storage::heap::indexbuild`), the entries are
+//! sorted and written bottom-up (`storage::nbtree::maint::build`). Unique
+//! indexes refuse live duplicates (23505) and primary keys NULLs (23502).
+
+use sqlparser::ast::{CreateIndex, IndexColumn, NullsDistinctOption, ObjectName, OrderBySort, TableConstraint};
+
+use catalog::heap_catalog::{CatalogWriter, IndexInfo, NewColumn, RelationInfo, index_am_desc};
+use catalog::system::{INDOPTION_DESC, INDOPTION_NULLS_FIRST, IndexRow, PG_CATALOG_NAMESPACE, btree_opclass, type_collation};
+use storage::lmgr::LockMode;
+use storage::nbtree;
+use storage::page::ItemPointer;
+use storage::smgr::RelFileLocator;
+use types::{Datum, PgError, PgResult, SqlState};
+
+use super::*;
+use crate::relcache::{self, with_reader};
+use crate::session::Session;
+use crate::utility::Outcome;
+
+/// One key or INCLUDE column of an index to build.
+#[derive(Debug, Clone)]
+pub(crate) struct IndexColumnSpec {
+    pub name: String,
+    pub desc: bool,
+    pub nulls_first: bool,
+}
+
+/// An index to build on a table.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct IndexSpec {
+    /// None: chosen from the table and column names.
+    pub name: Option<String>,
+    pub columns: Vec<IndexColumnSpec>,
+    pub include: Vec<String>,
+    pub unique: bool,
+    pub primary: bool,
+    /// A UNIQUE or PRIMARY KEY constraint (names end in `_key`/`_pkey`).
+    pub constraint: bool,
+    pub nulls_not_distinct: bool,
+    pub if_not_exists: bool,
+}
+
+fn column_spec(c: &IndexColumn) -> PgResult<IndexColumnSpec> {
+    if c.operator_class.is_some() {
+        return Err(PgError::feature_not_supported("operator classes in index definitions"));
+    }
+    let name = match &c.column.expr {
+        sqlparser::ast::Expr::Identifier(id) => ident(id),
+        other => return Err(PgError::feature_not_supported(format!("index expressions ({other})"))),
+    };
+    let desc = match &c.column.options.sort {
+        None | Some(OrderBySort::Asc) => false,
+        Some(OrderBySort::Desc) => true,
+        Some(_) => return Err(PgError::feature_not_supported("ORDER BY USING in index definitions")),
+    };
+    Ok(IndexColumnSpec { name, desc, nulls_first: c.column.options.nulls_first.unwrap_or(desc) })
+}
+
+/// The index a PRIMARY KEY or UNIQUE table constraint asks for, if it is one.
+pub(crate) fn constraint_spec(c: &TableConstraint) -> PgResult<Option<IndexSpec>> {
+    Ok(Some(match c {
+        TableConstraint::PrimaryKey(pk) => IndexSpec {
+            name: pk.name.as_ref().map(ident),
+            columns: pk.columns.iter().map(column_spec).collect::<PgResult<_>>()?,
+            include: pk.include.iter().map(ident).collect(),
+            unique: true,
+            primary: true,
+            constraint: true,
+            ..Default::default()
+        },
+        TableConstraint::Unique(u) => IndexSpec {
+            name: u.name.as_ref().map(ident),
+            columns: u.columns.iter().map(column_spec).collect::<PgResult<_>>()?,
+            include: u.include.iter().map(ident).collect(),
+            unique: true,
+            constraint: true,
+            nulls_not_distinct: matches!(u.nulls_distinct, NullsDistinctOption::NotDistinct),
+            ..Default::default()
+        },
+        _ => return Ok(None),
+    }))
+}
+
+/// CREATE [UNIQUE] INDEX [IF NOT EXISTS] [name] ON table (columns) [INCLUDE (...)].
+pub(crate) fn create_index(session: &mut Session, ci: &CreateIndex) -> PgResult<Outcome> {
+    crate::xact::check_writable(session, "CREATE INDEX")?;
+    if ci.concurrently {
+        return Err(PgError::feature_not_supported("CREATE INDEX CONCURRENTLY"));
+    }
+    if let Some(u) = &ci.using
+        && u.to_string().to_lowercase() != "btree"
+    {
+        return Err(PgError::feature_not_supported(format!("index access method \"{}\"", u.to_string().to_lowercase())));
+    }
+    if ci.predicate.is_some() {
+        return Err(PgError::feature_not_supported("partial indexes"));
+    }
+    if !ci.with.is_empty() || !ci.index_options.is_empty() {
+        return Err(PgError::feature_not_supported("index storage parameters"));
+    }
+    let name = match &ci.name {
+        Some(n) => {
+            let (schema, name) = split_name(n)?;
+            if schema.is_some() {
+                return Err(PgError::new(SqlState::SyntaxError, "index name cannot be schema-qualified"));
+            }
+            Some(name)
+        }
+        None => None,
+    };
+    let spec = IndexSpec {
+        name,
+        columns: ci.columns.iter().map(column_spec).collect::<PgResult<_>>()?,
+        include: ci.include.iter().map(ident).collect(),
+        unique: ci.unique,
+        nulls_not_distinct: ci.nulls_distinct == Some(false),
+        if_not_exists: ci.if_not_exists,
+        ..Default::default()
+    };
+    let table = table_for_index(session, &ci.table_name)?;
+    define_index(session, table, &spec)?;
+    Ok(Outcome::Command("CREATE INDEX".into()))
+}
+
+/// The table an index is to be built on, locked against writers.
+fn table_for_index(session: &mut Session, name: &ObjectName) -> PgResult<u32> {
+    let (schema, relname) = split_name(name)?;
+    let Some(rel) = relcache::lookup_relation(session, schema.as_deref(), &relname)? else {
+        return Err(PgError::new(SqlState::UndefinedTable, format!("relation \"{relname}\" does not exist")));
+    };
+    if rel.kind != 'r' {
+        return Err(PgError::new(SqlState::WrongObjectType, format!("cannot create index on relation \"{relname}\"")).with_detail(
+            format!("This operation is not supported for {}.", if rel.kind == 'i' { "indexes" } else { "views" }),
+        ));
+    }
+    if rel.namespace_oid == PG_CATALOG_NAMESPACE {
+        return Err(system_catalog_denied(&format!("pg_catalog.{relname}")));
+    }
+    Ok(rel.oid)
+}
+
+/// PostgreSQL's `ChooseRelationName`: `table_col1_col2_suffix`, cut to fit
+/// 63 bytes, with a number added until no relation has the name.
+fn choose_name(session: &mut Session, table: &RelationInfo, columns: &[String], suffix: &str) -> PgResult<String> {
+    let base = if suffix == "pkey" { table.name.clone() } else { format!("{}_{}", table.name, columns.join("_")) };
+    for n in 0.. {
+        let tail = if n == 0 { format!("_{suffix}") } else { format!("_{suffix}{n}") };
+        let mut head = base.clone();
+        while head.len() + tail.len() > 63 {
+            head.pop();
+        }
+        let candidate = format!("{head}{tail}");
+        if relcache::lookup_relation(session, Some(&table.namespace), &candidate)?.is_none() {
+            return Ok(candidate);
+        }
+    }
+    unreachable!("an unbounded loop ends by returning")
+}
+
+/// Creates and builds an index of table `table_oid` (`DefineIndex`).
+/// Returns the new index's OID, or None if IF NOT EXISTS found the name taken.
+pub(crate) fn define_index(session: &mut Session, table_oid: u32, spec: &IndexSpec) -> PgResult<Option<u32>> {
+    // Catalog changes of this statement so far (CREATE TABLE's, an earlier
+    // constraint's) must be visible to the lookups below.
+    crate::xact::command_counter_increment(session)?;
+    crate::xact::lock_relation(session, table_oid, LockMode::Share)?;
+    relcache::accept_invalidations(session);
+    let Some(table) = relcache::relation_by_oid(session, table_oid)? else {
+        return Err(PgError::new(SqlState::UndefinedTable, format!("relation with OID {table_oid} does not exist")));
+    };
+    let all_columns = spec.columns.iter().map(|c| c.name.clone()).chain(spec.include.iter().cloned());
+    let mut keys = Vec::new();
+    let mut new_columns = Vec::new();
+    for (i, name) in all_columns.enumerate() {
+        let Some(col) = table.columns.iter().find(|c| !c.dropped && c.name == name) else {
+            let what = if spec.constraint { "named in key" } else { "" };
+            let msg = if what.is_empty() { format!("column \"{name}\" does not exist") } else { format!("column \"{name}\" named in key does not exist") };
+            return Err(PgError::new(SqlState::UndefinedColumn, msg));
+        };
+        if i < spec.columns.len() && btree_opclass(col.type_oid).is_none() {
+            return Err(PgError::new(
+                SqlState::UndefinedObject,
+                format!("data type {} has no default operator class for access method \"btree\"", types::oid::type_name(col.type_oid)),
+            )
+            .with_hint("You must specify an operator class for the index or define a default operator class for the data type."));
+        }
+        keys.push(col.attnum);
+        new_columns.push(NewColumn { name: col.name.clone(), type_oid: col.type_oid, typmod: col.typmod, not_null: false, default: None });
+    }
+    if keys.len() > nbtree::itup::INDEX_MAX_KEYS {
+        return Err(PgError::new(SqlState::TooManyColumns, format!("cannot use more than {} columns in an index", nbtree::itup::INDEX_MAX_KEYS)));
+    }
+    if spec.primary && table.indexes.iter().any(|ix| ix.row.primary) {
+        return Err(PgError::new(SqlState::InvalidTableDefinition, format!("multiple primary keys for table \"{}\" are not allowed", table.name)));
+    }
+    // Index column names repeat the table's; a repeat gets a number (a, a1).
+    let mut seen: Vec<String> = Vec::new();
+    for c in new_columns.iter_mut() {
+        let mut name = c.name.clone();
+        let mut n = 0;
+        while seen.contains(&name) {
+            n += 1;
+            name = format!("{}{n}", c.name);
+        }
+        seen.push(name.clone());
+        c.name = name;
+    }
+    // Generated names use the index's column names, INCLUDE columns too.
+    let key_names: Vec<String> = new_columns.iter().map(|c| c.name.clone()).collect();
+    let name = match &spec.name {
+        Some(n) => {
+            if n.len() >= 64 {
+                return Err(PgError::feature_not_supported("identifiers longer than 63 bytes"));
+            }
+            if relcache::lookup_relation(session, Some(&table.namespace), n)?.is_some() {
+                if spec.if_not_exists {
+                    session.notices.push(("NOTICE", "42P07", format!("relation \"{n}\" already exists, skipping"), None));
+                    return Ok(None);
+                }
+                return Err(PgError::new(SqlState::DuplicateTable, format!("relation \"{n}\" already exists")));
+            }
+            n.clone()
+        }
+        None => choose_name(session, &table, &key_names, if spec.primary { "pkey" } else if spec.constraint { "key" } else { "idx" })?,
+    };
+
+    crate::xact::ensure_xid(session)?;
+    let oid = session.storage.transam.new_oid()?;
+    let db = session.database_oid;
+    let loc = RelFileLocator::new(db, oid);
+    crate::xact::create_relation_file(session, loc)?;
+    let nkey = spec.columns.len();
+    let row = IndexRow {
+        index_oid: oid,
+        table_oid,
+        keys: keys.clone(),
+        nkeyatts: nkey as i16,
+        unique: spec.unique,
+        nulls_not_distinct: spec.nulls_not_distinct,
+        primary: spec.primary,
+        valid: true,
+        ready: true,
+        options: spec
+            .columns
+            .iter()
+            .map(|c| i16::from(c.desc) * INDOPTION_DESC + i16::from(c.nulls_first) * INDOPTION_NULLS_FIRST)
+            .collect(),
+        collations: new_columns.iter().take(nkey).map(|c| type_collation(c.type_oid)).collect(),
+        opclasses: new_columns.iter().take(nkey).map(|c| btree_opclass(c.type_oid).unwrap_or(0)).collect(),
+    };
+    let owner = session.user_oid;
+    let namespace = table.namespace_oid;
+    crate::xact::with_write(session, |env, w| CatalogWriter { env, db_oid: db }.create_index(w, oid, namespace, &name, owner, &new_columns, &row))?;
+    if !table.has_index {
+        let Some((tid, mut class)) = with_reader(session, |r| r.class_by_oid(table_oid))? else {
+            return Err(PgError::internal(format!("cache lookup failed for relation {table_oid}")));
+        };
+        class.has_index = true;
+        crate::xact::with_write(session, |env, w| CatalogWriter { env, db_oid: db }.update_class(tid, &class, w))?;
+    }
+    if spec.primary {
+        set_not_null(session, &table, &keys[..nkey])?;
+    }
+    let columns_info: Vec<catalog::heap_catalog::ColumnInfo> = new_columns
+        .iter()
+        .zip(&keys)
+        .map(|(c, &attnum)| catalog::heap_catalog::ColumnInfo {
+            name: c.name.clone(),
+            type_oid: c.type_oid,
+            typmod: c.typmod,
+            attnum,
+            not_null: false,
+            default: None,
+            dropped: false,
+        })
+        .collect();
+    let am = index_am_desc(&name, &columns_info, &row)?;
+    let info = IndexInfo { oid, name, relfilenode: oid, row, columns: columns_info, am };
+    build_index(session, &table, &info, loc, spec.primary)?;
+    catalog_changed(session);
+    Ok(Some(oid))
+}
+
+/// Marks a primary key's columns NOT NULL.
+fn set_not_null(session: &mut Session, table: &RelationInfo, attnums: &[i16]) -> PgResult<()> {
+    let db = session.database_oid;
+    let rows = with_reader(session, |r| r.attributes(table.oid))?;
+    for (tid, mut a) in rows {
+        if attnums.contains(&a.attnum) && !a.not_null {
+            a.not_null = true;
+            crate::xact::with_write(session, |env, w| CatalogWriter { env, db_oid: db }.update_attribute(tid, &a, w))?;
+        }
+    }
+    Ok(())
+}
+
+/// Fills the empty index file `loc` from the table's rows (`index_build`):
+/// one entry per HOT chain, sorted, written bottom-up. Unique indexes
+/// refuse two live rows with equal keys; `no_nulls` (a primary key) refuses
+/// a live row with a NULL key.
+pub(crate) fn build_index(session: &mut Session, table: &RelationInfo, ix: &IndexInfo, loc: RelFileLocator, no_nulls: bool) -> PgResult<()> {
+    let db = session.database_oid;
+    let heap = table.locator(db);
+    let desc = crate::table_access::heap_tuple_desc(table)?;
+    let positions: Vec<usize> = ix
+        .row
+        .keys
+        .iter()
+        .map(|&attnum| table.columns.iter().position(|c| c.attnum == attnum))
+        .collect::<Option<Vec<usize>>>()
+        .ok_or_else(|| PgError::internal(format!("index \"{}\" names a column its table does not have", ix.name)))?;
+    let oldest_xmin = session.storage.transam.oldest_xmin();
+    let mut entries: Vec<(Vec<Datum>, ItemPointer)> = Vec::new();
+    let mut live: Vec<bool> = Vec::new();
+    {
+        let env = session.storage.heap_env();
+        let interrupts = &session.interrupts;
+        let deadline = session.deadline;
+        storage::heap::indexbuild::build_scan(&env, heap, oldest_xmin, &mut || interrupts.check(deadline), &mut |tid, bytes, is_live| {
+            let row = storage::heap::tuple::deform_tuple(&desc, bytes)?;
+            let values: Vec<Datum> = positions.iter().map(|&p| row.get(p).cloned().unwrap_or(Datum::Null)).collect();
+            if no_nulls && is_live {
+                let nkey = ix.am.nkeyatts;
+                if let Some(i) = values[..nkey].iter().position(Datum::is_null) {
+                    return Err(PgError::new(
+                        SqlState::NotNullViolation,
+                        format!("column \"{}\" of relation \"{}\" contains null values", ix.columns[i].name, table.name),
+                    ));
+                }
+            }
+            entries.push((values, tid));
+            live.push(is_live);
+            Ok(())
+        })?;
+    }
+    // Sort entries and their live flags together.
+    let mut tagged: Vec<(Vec<Datum>, ItemPointer)> = entries;
+    let live_of: std::collections::HashMap<ItemPointer, bool> = tagged.iter().map(|e| e.1).zip(live).collect();
+    nbtree::maint::sort_entries(&ix.am, &mut tagged)?;
+    if ix.row.unique {
+        let nkey = ix.am.nkeyatts;
+        let mut prev: Option<&Vec<Datum>> = None;
+        for (values, tid) in &tagged {
+            if !live_of.get(tid).copied().unwrap_or(false) {
+                continue;
+            }
+            let key = values;
+            let comparable = ix.row.nulls_not_distinct || !key[..nkey].iter().any(Datum::is_null);
+            if comparable
+                && let Some(p) = prev
+                && nbtree::itup::cmp_keys(&ix.am, &p[..nkey], &key[..nkey])? == std::cmp::Ordering::Equal
+            {
+                let opts = crate::tcop::output_options(session);
+                let names: Vec<&str> = ix.columns.iter().take(nkey).map(|c| c.name.as_str()).collect();
+                let vals: Vec<String> = key[..nkey].iter().map(|v| if v.is_null() { "null".into() } else { v.to_text(&opts) }).collect();
+                return Err(PgError::new(SqlState::UniqueViolation, format!("could not create unique index \"{}\"", ix.name))
+                    .with_detail(format!("Key ({})=({}) is duplicated.", names.join(", "), vals.join(", "))));
+            }
+            prev = comparable.then_some(key);
+        }
+    }
+    let env = session.storage.heap_env();
+    let interrupts = &session.interrupts;
+    let deadline = session.deadline;
+    nbtree::maint::build(&env, loc, &ix.am, tagged, &mut || interrupts.check(deadline))
+}
+
+/// DROP INDEX [IF EXISTS] name [, ...].
+pub(crate) fn drop_indexes(session: &mut Session, names: &[ObjectName], if_exists: bool) -> PgResult<Outcome> {
+    crate::xact::check_writable(session, "DROP INDEX")?;
+    for n in names {
+        let (schema, relname) = split_name(n)?;
+        let Some(rel) = relcache::lookup_relation(session, schema.as_deref(), &relname)? else {
+            if if_exists {
+                session.notices.push(("NOTICE", "00000", format!("index \"{relname}\" does not exist, skipping"), None));
+                continue;
+            }
+            return Err(PgError::new(SqlState::UndefinedObject, format!("index \"{relname}\" does not exist")));
+        };
+        if rel.kind != 'i' {
+            return Err(PgError::new(SqlState::WrongObjectType, format!("\"{relname}\" is not an index"))
+                .with_hint("Use DROP TABLE to remove a table."));
+        }
+        let Some((_, row)) = with_reader(session, |r| r.index_row(rel.oid))? else {
+            return Err(PgError::internal(format!("cache lookup failed for index {}", rel.oid)));
+        };
+        crate::xact::lock_relation(session, row.table_oid, LockMode::AccessExclusive)?;
+        crate::xact::lock_relation(session, rel.oid, LockMode::AccessExclusive)?;
+        relcache::accept_invalidations(session);
+        if row.primary {
+            let table = relcache::relation_by_oid(session, row.table_oid)?.map(|t| t.name.clone()).unwrap_or_default();
+            return Err(PgError::new(
+                SqlState::DependentObjectsStillExist,
+                format!("cannot drop index {relname} because constraint {relname} on table {table} requires it"),
+            )
+            .with_hint(format!("You can drop constraint {relname} on table {table} instead.")));
+        }
+        drop_index_rows(session, rel.oid, rel.locator(session.database_oid))?;
+    }
+    Ok(Outcome::Command("DROP INDEX".into()))
+}
+
+/// Deletes an index's catalog rows and drops its file at commit.
+pub(crate) fn drop_index_rows(session: &mut Session, oid: u32, file: RelFileLocator) -> PgResult<()> {
+    let db = session.database_oid;
+    let rows = with_reader(session, |r| r.relation_rows(oid))?;
+    crate::xact::with_write(session, |env, w| CatalogWriter { env, db_oid: db }.delete_rows(&rows, w))?;
+    session.tx.drop_at_commit.push(file);
+    catalog_changed(session);
+    Ok(())
+}
+
+/// Gives every index of `table` a new, empty file (TRUNCATE) or one built
+/// from the table's rows as they are now (VACUUM FULL, REINDEX); the old
+/// files are dropped at commit.
+pub(crate) fn rebuild_indexes(session: &mut Session, table: &RelationInfo, empty: bool) -> PgResult<()> {
+    crate::xact::command_counter_increment(session)?;
+    let db = session.database_oid;
+    for ix in &table.indexes {
+        crate::xact::ensure_xid(session)?;
+        let new_node = session.storage.transam.new_oid()?;
+        let loc = RelFileLocator::new(db, new_node);
+        crate::xact::create_relation_file(session, loc)?;
+        if empty {
+            nbtree::insert::build_empty(&session.storage.heap_env(), loc)?;
+        } else {
+            build_index(session, table, ix, loc, false)?;
+        }
+        let Some((tid, mut class)) = with_reader(session, |r| r.class_by_oid(ix.oid))? else {
+            return Err(PgError::internal(format!("cache lookup failed for index {}", ix.oid)));
+        };
+        class.relfilenode = new_node;
+        crate::xact::with_write(session, |env, w| CatalogWriter { env, db_oid: db }.update_class(tid, &class, w))?;
+        session.tx.drop_at_commit.push(ix.locator(db));
+    }
+    catalog_changed(session);
+    Ok(())
+}
+
+/// ALTER TABLE name ADD [CONSTRAINT c] PRIMARY KEY / UNIQUE (...): the
+/// only ALTER TABLE actions supported so far.
+pub(crate) fn alter_table(session: &mut Session, at: &sqlparser::ast::AlterTable) -> PgResult<Outcome> {
+    crate::xact::check_writable(session, "ALTER TABLE")?;
+    let mut specs = Vec::new();
+    for op in &at.operations {
+        match op {
+            sqlparser::ast::AlterTableOperation::AddConstraint { constraint, not_valid: false } => match constraint_spec(constraint)? {
+                Some(spec) => specs.push(spec),
+                None => return Err(PgError::feature_not_supported(format!("ALTER TABLE ADD {constraint}"))),
+            },
+            other => return Err(PgError::feature_not_supported(format!("ALTER TABLE {other}"))),
+        }
+    }
+    let (schema, relname) = split_name(&at.name)?;
+    let Some(rel) = relcache::lookup_relation(session, schema.as_deref(), &relname)? else {
+        if at.if_exists {
+            session.notices.push(("NOTICE", "00000", format!("relation \"{relname}\" does not exist, skipping"), None));
+            return Ok(Outcome::Command("ALTER TABLE".into()));
+        }
+        return Err(PgError::new(SqlState::UndefinedTable, format!("relation \"{relname}\" does not exist")));
+    };
+    if rel.kind != 'r' {
+        return Err(PgError::new(SqlState::WrongObjectType, format!("\"{relname}\" is not a table")));
+    }
+    if rel.namespace_oid == PG_CATALOG_NAMESPACE {
+        return Err(system_catalog_denied(&format!("pg_catalog.{relname}")));
+    }
+    crate::xact::lock_relation(session, rel.oid, LockMode::AccessExclusive)?;
+    for spec in specs {
+        define_index(session, rel.oid, &spec)?;
+    }
+    Ok(Outcome::Command("ALTER TABLE".into()))
+}
