@@ -286,6 +286,9 @@ impl ExecContext for Session {
     ) -> PgResult<executor::ScanId> {
         crate::table_access::index_scan_begin(self, rel, index_oid, lower, upper)
     }
+    fn index_check(&mut self, name: &str, heapallindexed: bool) -> PgResult<()> {
+        crate::table_access::index_check(self, name, heapallindexed)
+    }
     fn scan_next(&mut self, scan: executor::ScanId) -> PgResult<Option<(executor::Tid, Vec<Datum>)>> {
         crate::table_access::scan_next(self, scan)
     }

@@ -424,3 +424,60 @@ pub fn lock_row(session: &mut Session, rel: &RelationDesc, tid: Tid, mode: RowLo
         },
     })
 }
+
+/// `bt_index_check(name [, heapallindexed])` (amcheck): the index's
+/// structure (`nbtree::maint::check`); every entry's key equal to the row
+/// its heap tid leads to, if that row is still there; with
+/// `heapallindexed`, every row not dead to everyone has its entry.
+pub fn index_check(session: &mut Session, name: &str, heapallindexed: bool) -> PgResult<()> {
+    let (schema, relname) = match name.split_once('.') {
+        Some((s, n)) => (Some(s.to_owned()), n.to_owned()),
+        None => (None, name.to_owned()),
+    };
+    let Some(rel) = crate::relcache::lookup_relation(session, schema.as_deref(), &relname)? else {
+        return Err(PgError::new(SqlState::UndefinedTable, format!("relation \"{name}\" does not exist")));
+    };
+    if rel.kind != 'i' {
+        return Err(PgError::new(SqlState::WrongObjectType, format!("\"{relname}\" is not an index")));
+    }
+    let Some((_, row)) = crate::relcache::with_reader(session, |r| r.index_row(rel.oid))? else {
+        return Err(PgError::internal(format!("cache lookup failed for index {}", rel.oid)));
+    };
+    crate::xact::lock_relation(session, row.table_oid, storage::lmgr::LockMode::AccessShare)?;
+    let Some(table) = crate::relcache::relation_by_oid(session, row.table_oid)? else {
+        return Err(PgError::new(SqlState::UndefinedTable, format!("relation with OID {} does not exist", row.table_oid)));
+    };
+    let Some(ix) = table.indexes.iter().find(|ix| ix.oid == rel.oid) else {
+        return Err(PgError::internal(format!("index \"{relname}\" is not among its table's indexes")));
+    };
+    let db = session.database_oid;
+    let heap = table.locator(db);
+    let desc = heap_tuple_desc(&table)?;
+    let env = session.storage.heap_env();
+    // Entries by heap tid, with their values, for the heapallindexed pass.
+    let mut entries: std::collections::HashMap<ItemPointer, Vec<Vec<Datum>>> = std::collections::HashMap::new();
+    nbtree::maint::check(&env, ix.locator(db), &ix.am, &mut |tid, values| {
+        if heapallindexed {
+            entries.entry(tid).or_default().push(values.to_vec());
+        }
+        Ok(())
+    })?;
+    if !heapallindexed {
+        return Ok(());
+    }
+    let oldest_xmin = session.storage.transam.oldest_xmin();
+    let interrupts = &session.interrupts;
+    let deadline = session.deadline;
+    storage::heap::indexbuild::build_scan(&env, heap, oldest_xmin, &mut || interrupts.check(deadline), &mut |root, bytes, _| {
+        let row = deform_tuple(&desc, bytes)?;
+        let want = index_values(&table, ix, &row);
+        let found = entries.get(&root).is_some_and(|vs| vs.iter().any(|v| v == &want));
+        if !found {
+            return Err(PgError::new(
+                SqlState::IndexCorrupted,
+                format!("heap tuple {root} from table \"{}\" lacks matching index tuple within index \"{}\"", table.name, ix.name),
+            ));
+        }
+        Ok(())
+    })
+}

@@ -202,6 +202,13 @@ pub trait ExecContext {
         let _ = (rel, tid, mode, wait);
         Err(PgError::feature_not_supported("SELECT FOR UPDATE/SHARE"))
     }
+    /// `bt_index_check(index [, heapallindexed])`: verifies the structure of
+    /// B-tree index `name` and that its entries agree with the table (with
+    /// `heapallindexed`, also that every live row has its entry); XX002 if not.
+    fn index_check(&mut self, name: &str, heapallindexed: bool) -> PgResult<()> {
+        let _ = (name, heapallindexed);
+        Err(PgError::feature_not_supported("bt_index_check in this context"))
+    }
     /// The settings that govern text output, gathered.
     fn output_options(&self) -> OutputOptions {
         OutputOptions {

@@ -46,10 +46,11 @@ pub struct Options {
     pub no_build: bool,
 }
 
-/// How long and how often: `--quick` or the full run. Three sizes can be set from the
+/// How long and how often: `--quick` or the full run. Four sizes can be set from the
 /// environment: `BENCH_SEQSCAN_ROWS` (rows of the scanned table), `BENCH_BLOAT_SECS`
-/// (seconds of updates before the table's size is taken) and `BENCH_RECOVERY_MB`
-/// (megabytes of WAL that `recovery` replays).
+/// (seconds of updates before the table's size is taken), `BENCH_RECOVERY_MB`
+/// (megabytes of WAL that `recovery` replays) and `BENCH_PGBENCH_SCALE` (pgbench's
+/// scale for the tpcb-like and select-only workloads).
 #[derive(Clone, Copy, Debug)]
 pub struct Plan {
     /// Seconds of each pgbench warm-up run.
@@ -73,6 +74,8 @@ pub struct Plan {
     /// Megabytes of WAL written before the crash that `recovery` times, and its rounds.
     pub recovery_mb: u64,
     pub recovery_rounds: usize,
+    /// `pgbench -s`: pgbench's tables hold 100,000 accounts per unit.
+    pub pgbench_scale: u64,
 }
 
 impl Plan {
@@ -92,6 +95,7 @@ impl Plan {
                 wal_rounds: 2,
                 recovery_mb: 128,
                 recovery_rounds: 2,
+                pgbench_scale: 1,
             }
         } else {
             Plan {
@@ -108,6 +112,7 @@ impl Plan {
                 wal_rounds: 3,
                 recovery_mb: 1024,
                 recovery_rounds: 3,
+                pgbench_scale: 10,
             }
         };
         if let Some(n) = env_number("BENCH_SEQSCAN_ROWS")? {
@@ -118,6 +123,9 @@ impl Plan {
         }
         if let Some(n) = env_number("BENCH_RECOVERY_MB")? {
             plan.recovery_mb = n;
+        }
+        if let Some(n) = env_number("BENCH_PGBENCH_SCALE")? {
+            plan.pgbench_scale = n;
         }
         Ok(plan)
     }

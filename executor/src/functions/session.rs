@@ -125,6 +125,14 @@ pub fn call(func: &str, args: &[Datum], ev: &mut Evaluator<'_>) -> PgResult<Opti
             }
         }
         ("version", []) => Datum::Text(ev.ctx.version()),
+        ("bt_index_check", [Datum::Text(name)]) => {
+            ev.ctx.index_check(name, false)?;
+            Datum::Void
+        }
+        ("bt_index_check", [Datum::Text(name), Datum::Bool(heapallindexed)]) => {
+            ev.ctx.index_check(name, *heapallindexed)?;
+            Datum::Void
+        }
         ("pg_backend_pid", []) => Datum::Int4(ev.ctx.backend_pid()),
         ("txid_current", []) => match ev.ctx.current_xid(true)? {
             Some(x) => Datum::Int8(x as i64),

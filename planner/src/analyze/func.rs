@@ -199,6 +199,9 @@ fn build() -> Vec<FuncDef> {
     v.push(def("pg_current_wal_insert_lsn", &[], PG_LSN, "pg_current_wal_insert_lsn"));
     v.push(def("pg_current_wal_flush_lsn", &[], PG_LSN, "pg_current_wal_flush_lsn"));
     v.push(def("pg_walfile_name", &[PG_LSN], TEXT, "pg_walfile_name"));
+    // amcheck's B-tree check (the index by name; regclass does not exist yet)
+    v.push(def("bt_index_check", &[TEXT], VOID, "bt_index_check"));
+    v.push(def("bt_index_check", &[TEXT, BOOL], VOID, "bt_index_check"));
     v.push(def("pg_wal_lsn_diff", &[PG_LSN, PG_LSN], NUMERIC, "pg_lsn_mi"));
     v.push(def("pg_is_in_recovery", &[], BOOL, "pg_is_in_recovery"));
     v

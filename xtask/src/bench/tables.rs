@@ -597,3 +597,112 @@ mod tests {
         assert!(parse_lsn("ERROR").is_err());
     }
 }
+
+/// pgbench's four tables at scale `scale`, made with plain SQL as `pgbench -i`
+/// makes them (same columns, rows and primary keys; `pgbench -i` itself needs
+/// COPY, which our server lacks yet), then VACUUM (and ANALYZE on PostgreSQL,
+/// as `pgbench -i` does). Skipped if the tables are already there at this scale.
+fn ensure_pgbench_tables(env: &Env, t: Target<'_>, scale: u64) -> Result<(), String> {
+    let port = t.server()?.port;
+    if query_value(env, port, "SELECT count(*) FROM pgbench_branches").ok().as_deref() == Some(scale.to_string().as_str()) {
+        return Ok(());
+    }
+    psql_script(
+        env,
+        port,
+        "DROP TABLE IF EXISTS pgbench_accounts, pgbench_branches, pgbench_history, pgbench_tellers;\n\
+         CREATE TABLE pgbench_history(tid int,bid int,aid int,delta int,mtime timestamp,filler char(22));\n\
+         CREATE TABLE pgbench_tellers(tid int not null,bid int,tbalance int,filler char(84));\n\
+         CREATE TABLE pgbench_accounts(aid int not null,bid int,abalance int,filler char(84));\n\
+         CREATE TABLE pgbench_branches(bid int not null,bbalance int,filler char(88));\n",
+    )?;
+    let mut small = String::from("BEGIN;\n");
+    for b in 1..=scale {
+        small.push_str(&format!("INSERT INTO pgbench_branches(bid,bbalance) VALUES ({b},0);\n"));
+    }
+    for tid in 1..=scale * 10 {
+        small.push_str(&format!("INSERT INTO pgbench_tellers(tid,bid,tbalance) VALUES ({tid},{},0);\n", (tid - 1) / 10 + 1));
+    }
+    small.push_str("COMMIT;\n");
+    psql_script(env, port, &small)?;
+    let rows = scale * 100_000;
+    let start = Instant::now();
+    let mut next = 1u64;
+    while next <= rows {
+        let last = (next + ROWS_PER_TRANSACTION - 1).min(rows);
+        let mut script = String::from("BEGIN;\n");
+        let mut id = next;
+        while id <= last {
+            let end = (id + ROWS_PER_INSERT - 1).min(last);
+            script.push_str("INSERT INTO pgbench_accounts(aid,bid,abalance,filler) VALUES ");
+            for i in id..=end {
+                let sep = if i == end { ";\n" } else { "," };
+                script.push_str(&format!("({i},{},0,''){sep}", (i - 1) / 100_000 + 1));
+            }
+            id = end + 1;
+        }
+        script.push_str("COMMIT;\n");
+        psql_script(env, port, &script).map_err(|e| format!("loading pgbench_accounts, rows {next}..{last}: {e}"))?;
+        next = last + 1;
+        let secs = start.elapsed().as_secs_f64();
+        env.progress.status(&format!("loading pgbench_accounts into {}: {last} of {rows} rows, {secs:.0} s", t.kind));
+    }
+    psql_script(
+        env,
+        port,
+        "ALTER TABLE pgbench_branches ADD PRIMARY KEY (bid);\n\
+         ALTER TABLE pgbench_tellers ADD PRIMARY KEY (tid);\n\
+         ALTER TABLE pgbench_accounts ADD PRIMARY KEY (aid);\n\
+         VACUUM pgbench_branches;\nVACUUM pgbench_tellers;\nVACUUM pgbench_accounts;\nVACUUM pgbench_history;\n",
+    )?;
+    if t.kind == Kind::Postgres {
+        psql_script(env, port, "ANALYZE;\n")?;
+    }
+    Ok(())
+}
+
+/// A built-in pgbench script (`-b tpcb-like`, `-b select-only`) over pgbench's
+/// tables at scale [`Plan::pgbench_scale`].
+pub struct PgbenchBuiltin {
+    pub bench: Pgbench,
+}
+
+impl Workload for PgbenchBuiltin {
+    fn name(&self) -> &'static str {
+        self.bench.name
+    }
+    fn description(&self) -> String {
+        format!("{}; pgbench's tables with primary keys, loaded with SQL", self.bench.description())
+    }
+    fn unit(&self) -> &'static str {
+        "tps"
+    }
+    fn better(&self) -> Better {
+        Better::Higher
+    }
+    fn prepare(&self, env: &Env, t: Target<'_>) -> Result<(), String> {
+        ensure_pgbench_tables(env, t, env.plan.pgbench_scale)
+    }
+    fn warm_up(&self, env: &Env, t: Target<'_>) -> Result<(), String> {
+        self.bench.warm_up(env, t)
+    }
+    fn measure(&self, env: &Env, t: Target<'_>) -> Result<Sample, String> {
+        self.bench.measure(env, t)
+    }
+}
+
+/// `pgbench -b SCRIPT -M MODE -c 8 -j 2` over pgbench's tables.
+pub fn pgbench_builtin(name: &'static str, script: &'static str, mode: &'static str) -> PgbenchBuiltin {
+    PgbenchBuiltin {
+        bench: Pgbench {
+            name,
+            what: if script == "tpcb-like" { "pgbench's TPC-B-like transaction" } else { "pgbench's select-only transaction" },
+            script: Script::Builtin(script),
+            mode,
+            connect_per_tx: false,
+            clients: 8,
+            threads: 2,
+            init_scale: None,
+        },
+    }
+}

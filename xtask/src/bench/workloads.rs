@@ -129,11 +129,14 @@ pub fn all() -> Vec<Box<dyn Workload>> {
         Box::new(WalBytes { name: "wal_bytes_insert", statement: WalStatement::Insert }),
         Box::new(WalBytes { name: "wal_bytes_update", statement: WalStatement::Update }),
         Box::new(Recovery::default()),
+        Box::new(tables::pgbench_builtin("select_only_simple", "select-only", "simple")),
+        Box::new(tables::pgbench_builtin("select_only_prepared", "select-only", "prepared")),
+        Box::new(tables::pgbench_builtin("tpcb_like_simple", "tpcb-like", "simple")),
+        Box::new(tables::pgbench_builtin("tpcb_like_prepared", "tpcb-like", "prepared")),
     ]
 }
 
 /// What a pgbench workload runs.
-#[allow(dead_code)] // `Builtin` is for tpcb-like and select-only once pgbench -i works on ours
 pub enum Script {
     /// A script file with this text (`-f`).
     Custom(&'static str),
