@@ -504,11 +504,50 @@ async fn verify(
         Ok(snap) => snap,
         Err(e) => fail(context, rerun, &[format!("reading the tables failed: {e}")]),
     };
-    let (problems, present) = check(histories, &snap);
+    let (mut problems, present) = check(histories, &snap);
+    if let Err(e) = check_indexes(c, &snap).await {
+        problems.push(e);
+    }
     if !problems.is_empty() {
         fail(context, rerun, &problems);
     }
     (present, snap.acked.len() + snap.pairs.len() + snap.counters.len())
+}
+
+/// The indexes agree with their tables: lookups through them (the planner uses an
+/// index for an equality on its first column) find exactly the rows the table scans
+/// found, and on our server `bt_index_check` finds the structure sound and every live
+/// row's entry there (PostgreSQL has it only with the amcheck extension).
+async fn check_indexes(c: &Client, snap: &Snapshot) -> Result<(), String> {
+    let clients: BTreeSet<i32> = snap.counters.iter().map(|(client, _)| *client).collect();
+    for client in clients {
+        let mut by_scan: Vec<i32> = snap.acked.iter().filter(|(c, _)| *c == client).map(|(_, n)| *n).collect();
+        by_scan.sort_unstable();
+        let mut by_index: Vec<i32> =
+            int_pairs(c, &format!("SELECT client, n FROM acked WHERE client = {client}")).await?.into_iter().map(|(_, n)| n).collect();
+        by_index.sort_unstable();
+        if by_scan != by_index {
+            return Err(format!("acked through its index for client {client}: {by_index:?}, by a table scan: {by_scan:?}"));
+        }
+        let counter = int_pairs(c, &format!("SELECT client, c FROM counters WHERE client = {client}")).await?;
+        let scanned: Vec<(i32, i32)> = snap.counters.iter().filter(|(c, _)| *c == client).copied().collect();
+        if counter != scanned {
+            return Err(format!("counters through its index for client {client}: {counter:?}, by a table scan: {scanned:?}"));
+        }
+    }
+    for (k, _) in snap.pairs.iter().take(20) {
+        let through_index = int_pairs(c, &format!("SELECT k, v FROM pairs WHERE k = {k}")).await?;
+        let scanned: Vec<(i32, i32)> = snap.pairs.iter().filter(|(key, _)| key == k).copied().collect();
+        if through_index.len() != scanned.len() {
+            return Err(format!("pairs through its index for k = {k}: {through_index:?}, by a table scan: {scanned:?}"));
+        }
+    }
+    if !tests::against_pg15() {
+        for index in ["acked_pkey", "pairs_k", "counters_pkey"] {
+            query(c, &format!("SELECT bt_index_check('{index}', true)")).await?;
+        }
+    }
+    Ok(())
 }
 
 fn env_number<T: std::str::FromStr>(name: &str, default: T) -> T {
@@ -523,8 +562,9 @@ async fn create_tables(cluster: &Cluster) {
     let setup = cluster.connect().await;
     let counters: Vec<String> = (1..=CLIENTS).map(|c| format!("({c}, 0)")).collect();
     let setup_sql = format!(
-        "CREATE TABLE acked (client int, n int); CREATE TABLE pairs (k int, v int); \
-         CREATE TABLE counters (client int, c int); INSERT INTO counters VALUES {}",
+        "CREATE TABLE acked (client int, n int, PRIMARY KEY (client, n)); CREATE TABLE pairs (k int, v int); \
+         CREATE INDEX pairs_k ON pairs (k); CREATE TABLE counters (client int PRIMARY KEY, c int); \
+         INSERT INTO counters VALUES {}",
         counters.join(", ")
     );
     setup.batch_execute(&setup_sql).await.unwrap_or_else(|e| panic!("{setup_sql}: {}", describe_error(&e)));
@@ -735,8 +775,8 @@ async fn acknowledged_commits_survive_kill_9() {
     );
 }
 
-/// The test tables, in the order their files are compared and torn.
-const TABLES: [&str; 3] = ["acked", "pairs", "counters"];
+/// The test tables and their indexes, in the order their files are compared and torn.
+const TABLES: [&str; 6] = ["acked", "pairs", "counters", "acked_pkey", "pairs_k", "counters_pkey"];
 /// The directories under the data directory whose writes a power cut loses in
 /// `acknowledged_commits_survive_lost_and_torn_data_file_writes`: the relation files and
 /// the CLOG. `pg_wal/` survives (it was fsynced), and so does the control file.
