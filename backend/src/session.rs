@@ -286,6 +286,9 @@ impl ExecContext for Session {
     ) -> PgResult<executor::ScanId> {
         crate::table_access::index_scan_begin(self, rel, index_oid, lower, upper)
     }
+    fn relation_size(&mut self, name: &str, what: executor::RelationSize<'_>) -> PgResult<i64> {
+        crate::table_access::relation_size(self, name, what)
+    }
     fn index_check(&mut self, name: &str, heapallindexed: bool) -> PgResult<()> {
         crate::table_access::index_check(self, name, heapallindexed)
     }

@@ -481,3 +481,47 @@ pub fn index_check(session: &mut Session, name: &str, heapallindexed: bool) -> P
         Ok(())
     })
 }
+
+/// `pg_relation_size` and friends: bytes on disk of relation `name`'s forks.
+pub fn relation_size(session: &mut Session, name: &str, what: executor::RelationSize<'_>) -> PgResult<i64> {
+    use storage::smgr::ForkNumber;
+    let (schema, relname) = match name.split_once('.') {
+        Some((s, n)) => (Some(s.to_owned()), n.to_owned()),
+        None => (None, name.to_owned()),
+    };
+    let Some(rel) = crate::relcache::lookup_relation(session, schema.as_deref(), &relname)? else {
+        return Err(PgError::new(SqlState::UndefinedTable, format!("relation \"{name}\" does not exist")));
+    };
+    if crate::sysviews::is_view(rel.oid) {
+        return Ok(0);
+    }
+    let db = session.database_oid;
+    let mut smgr = session.storage.store.smgr();
+    let mut fork_size = |loc: RelFileLocator, fork: ForkNumber| -> PgResult<i64> {
+        Ok(if smgr.exists(loc, fork)? { i64::from(smgr.nblocks(loc, fork)?) * storage::smgr::BLCKSZ as i64 } else { 0 })
+    };
+    let forks = [ForkNumber::Main, ForkNumber::Fsm, ForkNumber::VisibilityMap];
+    let table: i64 = forks.iter().map(|f| fork_size(rel.locator(db), *f)).sum::<PgResult<i64>>()?;
+    let mut indexes = 0i64;
+    for ix in &rel.indexes {
+        indexes += forks.iter().map(|f| fork_size(ix.locator(db), *f)).sum::<PgResult<i64>>()?;
+    }
+    Ok(match what {
+        executor::RelationSize::Fork(f) => {
+            let fork = match f {
+                "main" => ForkNumber::Main,
+                "fsm" => ForkNumber::Fsm,
+                "vm" => ForkNumber::VisibilityMap,
+                "init" => ForkNumber::Init,
+                other => {
+                    return Err(PgError::new(SqlState::InvalidParameterValue, format!("invalid fork name"))
+                        .with_hint(format!("Valid fork names are \"main\", \"fsm\", \"vm\", and \"init\". (got \"{other}\")")));
+                }
+            };
+            fork_size(rel.locator(db), fork)?
+        }
+        executor::RelationSize::Table => table,
+        executor::RelationSize::Indexes => indexes,
+        executor::RelationSize::Total => table + indexes,
+    })
+}

@@ -83,6 +83,19 @@ fn tables_not_supported() -> PgError {
     PgError::new(SqlState::FeatureNotSupported, "tables are not supported by this session")
 }
 
+/// What a size function measures (`pg_relation_size` and friends).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RelationSize<'a> {
+    /// One fork: `main`, `fsm`, `vm` or `init`.
+    Fork(&'a str),
+    /// Every fork of the relation (`pg_table_size`; there is no TOAST).
+    Table,
+    /// Every fork of every index of the table (`pg_indexes_size`).
+    Indexes,
+    /// The table and its indexes (`pg_total_relation_size`).
+    Total,
+}
+
 /// The WAL positions the `pg_current_wal_*lsn()` functions report, read from
 /// shared memory at one moment (flush, then write, then insert, so that
 /// `flush <= write <= insert` holds between them).
@@ -201,6 +214,11 @@ pub trait ExecContext {
     fn lock_row(&mut self, rel: &RelationDesc, tid: Tid, mode: RowLockMode, wait: RowLockWait) -> PgResult<LockRowOutcome> {
         let _ = (rel, tid, mode, wait);
         Err(PgError::feature_not_supported("SELECT FOR UPDATE/SHARE"))
+    }
+    /// The size in bytes of relation `name` (see [`RelationSize`]).
+    fn relation_size(&mut self, name: &str, what: RelationSize<'_>) -> PgResult<i64> {
+        let _ = (name, what);
+        Err(PgError::feature_not_supported("relation sizes in this context"))
     }
     /// `bt_index_check(index [, heapallindexed])`: verifies the structure of
     /// B-tree index `name` and that its entries agree with the table (with

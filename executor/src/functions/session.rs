@@ -5,6 +5,7 @@ use std::time::{Duration, Instant};
 
 use types::{Datum, PgError, PgResult, SqlState};
 
+use crate::RelationSize;
 use crate::expr::Evaluator;
 
 /// The longest uninterrupted slice of `pg_sleep`.
@@ -125,6 +126,11 @@ pub fn call(func: &str, args: &[Datum], ev: &mut Evaluator<'_>) -> PgResult<Opti
             }
         }
         ("version", []) => Datum::Text(ev.ctx.version()),
+        ("pg_relation_size", [Datum::Text(name)]) => Datum::Int8(ev.ctx.relation_size(name, RelationSize::Fork("main"))?),
+        ("pg_relation_size", [Datum::Text(name), Datum::Text(fork)]) => Datum::Int8(ev.ctx.relation_size(name, RelationSize::Fork(fork))?),
+        ("pg_total_relation_size", [Datum::Text(name)]) => Datum::Int8(ev.ctx.relation_size(name, RelationSize::Total)?),
+        ("pg_table_size", [Datum::Text(name)]) => Datum::Int8(ev.ctx.relation_size(name, RelationSize::Table)?),
+        ("pg_indexes_size", [Datum::Text(name)]) => Datum::Int8(ev.ctx.relation_size(name, RelationSize::Indexes)?),
         ("bt_index_check", [Datum::Text(name)]) => {
             ev.ctx.index_check(name, false)?;
             Datum::Void

@@ -199,6 +199,11 @@ fn build() -> Vec<FuncDef> {
     v.push(def("pg_current_wal_insert_lsn", &[], PG_LSN, "pg_current_wal_insert_lsn"));
     v.push(def("pg_current_wal_flush_lsn", &[], PG_LSN, "pg_current_wal_flush_lsn"));
     v.push(def("pg_walfile_name", &[PG_LSN], TEXT, "pg_walfile_name"));
+    // object sizes (the relation by name; regclass does not exist yet)
+    for f in ["pg_relation_size", "pg_total_relation_size", "pg_table_size", "pg_indexes_size"] {
+        v.push(def(f, &[TEXT], INT8, f));
+    }
+    v.push(def("pg_relation_size", &[TEXT, TEXT], INT8, "pg_relation_size"));
     // amcheck's B-tree check (the index by name; regclass does not exist yet)
     v.push(def("bt_index_check", &[TEXT], VOID, "bt_index_check"));
     v.push(def("bt_index_check", &[TEXT, BOOL], VOID, "bt_index_check"));
