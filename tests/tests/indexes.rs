@@ -1,0 +1,126 @@
+//! B-tree indexes between sessions: two inserters of one key (the second waits for
+//! the first and then fails or proceeds, as PostgreSQL does), a deleter whose key a
+//! second session inserts again, and inserts racing a reader that scans the index.
+//! Every expectation is PostgreSQL 15's (`OXIPG_TEST_AGAINST_PG15=1` runs them there).
+
+use std::time::Duration;
+
+use tests::{Cluster, sqlstate, within};
+use tokio_postgres::{Client, SimpleQueryMessage};
+
+async fn values(c: &Client, sql: &str) -> Vec<String> {
+    let msgs = c.simple_query(sql).await.unwrap_or_else(|e| panic!("{sql}: {e}"));
+    msgs.iter()
+        .filter_map(|m| match m {
+            SimpleQueryMessage::Row(r) => r.get(0).map(str::to_owned),
+            _ => None,
+        })
+        .collect()
+}
+
+async fn exec(c: &Client, sql: &str) {
+    c.batch_execute(sql).await.unwrap_or_else(|e| panic!("{sql}: {e} ({:?})", sqlstate(&e)));
+}
+
+/// Starts `sql` on `c` in the background; the task gives the connection back with the
+/// SQLSTATE of the failure, if any.
+fn start(c: Client, sql: &'static str) -> tokio::task::JoinHandle<(Client, Option<String>)> {
+    tokio::spawn(async move {
+        let r = c.batch_execute(sql).await;
+        let state = r.err().map(|e| sqlstate(&e).unwrap_or("?").to_owned());
+        (c, state)
+    })
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_second_inserter_of_a_key_waits_then_fails_or_proceeds() {
+    let cluster = Cluster::start();
+    let a = cluster.connect().await;
+    let b = cluster.connect().await;
+    exec(&a, "CREATE TABLE u (id int PRIMARY KEY, v text)").await;
+
+    // The first inserter commits: the second, which waited, gets 23505.
+    exec(&a, "BEGIN; INSERT INTO u VALUES (1, 'a')").await;
+    let waiter = start(b, "INSERT INTO u VALUES (1, 'b')");
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(!waiter.is_finished(), "the second inserter of key 1 must wait for the first transaction");
+    exec(&a, "COMMIT").await;
+    let (b, state) = within(10, "second inserter after a commit", waiter).await.expect("waiter");
+    assert_eq!(state.as_deref(), Some("23505"));
+
+    // The first inserter rolls back: the second, which waited, succeeds.
+    exec(&a, "BEGIN; INSERT INTO u VALUES (2, 'a')").await;
+    let waiter = start(b, "INSERT INTO u VALUES (2, 'b')");
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(!waiter.is_finished(), "the second inserter of key 2 must wait");
+    exec(&a, "ROLLBACK").await;
+    let (b, state) = within(10, "second inserter after a rollback", waiter).await.expect("waiter");
+    assert_eq!(state, None);
+    assert_eq!(values(&a, "SELECT v FROM u WHERE id = 2").await, ["b"]);
+
+    // A deleter that commits frees the key for a waiting inserter.
+    exec(&a, "BEGIN; DELETE FROM u WHERE id = 2").await;
+    let waiter = start(b, "INSERT INTO u VALUES (2, 'c')");
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(!waiter.is_finished(), "an inserter of a key being deleted must wait");
+    exec(&a, "COMMIT").await;
+    let (b, state) = within(10, "inserter after a delete", waiter).await.expect("waiter");
+    assert_eq!(state, None);
+    assert_eq!(values(&a, "SELECT v FROM u WHERE id = 2").await, ["c"]);
+
+    // An update that moves a key away and back within one transaction, and a key
+    // taken by our own earlier insert.
+    exec(&b, "BEGIN; UPDATE u SET id = 10 WHERE id = 1; UPDATE u SET id = 1 WHERE id = 10; COMMIT").await;
+    assert_eq!(values(&a, "SELECT v FROM u WHERE id = 1").await, ["a"]);
+    let e = b.batch_execute("BEGIN; INSERT INTO u VALUES (3, 'x'); INSERT INTO u VALUES (3, 'y')").await.expect_err("own duplicate");
+    assert_eq!(sqlstate(&e), Some("23505"));
+    exec(&b, "ROLLBACK").await;
+    assert_eq!(values(&a, "SELECT count(*) FROM u").await, ["2"]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn inserts_racing_index_scans_and_each_other() {
+    let cluster = Cluster::start();
+    let setup = cluster.connect().await;
+    exec(&setup, "CREATE TABLE r (id int PRIMARY KEY, grp int, pad text); CREATE INDEX r_grp ON r (grp)").await;
+    // Four writers insert disjoint ids (forcing page splits in both indexes) while a
+    // reader keeps counting through the index: counts never go down and never
+    // exceed what was inserted.
+    let mut writers = Vec::new();
+    for w in 0..4i32 {
+        let c = cluster.connect().await;
+        writers.push(tokio::spawn(async move {
+            for batch in 0..25i32 {
+                let rows: Vec<String> = (0..20)
+                    .map(|i| {
+                        let id = w * 100_000 + batch * 20 + i;
+                        format!("({id}, {}, '{}')", id % 7, "p".repeat(100))
+                    })
+                    .collect();
+                let sql = format!("INSERT INTO r VALUES {}", rows.join(", "));
+                c.batch_execute(&sql).await.unwrap_or_else(|e| panic!("{sql}: {e}"));
+            }
+        }));
+    }
+    let reader = cluster.connect().await;
+    let mut last = 0u64;
+    while !writers.iter().all(|w| w.is_finished()) {
+        let n: u64 = values(&reader, "SELECT count(*) FROM r WHERE grp = 3").await[0].parse().expect("count");
+        assert!(n >= last, "a count through the index went down: {last} -> {n}");
+        last = n;
+    }
+    for w in writers {
+        within(30, "writer", w).await.expect("writer");
+    }
+    assert_eq!(values(&reader, "SELECT count(*) FROM r").await, ["2000"]);
+    let by_index: u64 = values(&reader, "SELECT count(*) FROM r WHERE grp = 3").await[0].parse().expect("count");
+    let expected = (0..4).flat_map(|w| (0..500).map(move |i| w * 100_000 + i)).filter(|id| id % 7 == 3).count() as u64;
+    assert_eq!(by_index, expected);
+    for w in 0..4 {
+        let id = w * 100_000 + 250;
+        assert_eq!(values(&reader, &format!("SELECT grp FROM r WHERE id = {id}")).await, [(id % 7).to_string()]);
+    }
+    if !tests::against_pg15() {
+        exec(&reader, "SELECT bt_index_check('r_pkey', true); SELECT bt_index_check('r_grp', true)").await;
+    }
+}
