@@ -26,6 +26,11 @@ pub mod smgr_store;
 pub mod transam;
 pub mod xlog;
 
+/// Btree order of two values of one type (`types::compare`).
+pub(crate) fn compare_datums(a: &types::Datum, b: &types::Datum) -> types::PgResult<std::cmp::Ordering> {
+    types::compare::compare(a, b)
+}
+
 /// Failures of this crate; callers map them to a SQLSTATE where they reach a client.
 #[derive(Debug, thiserror::Error)]
 pub enum StorageError {

@@ -317,6 +317,8 @@ pub(crate) fn build_index(session: &mut Session, table: &RelationInfo, ix: &Inde
         .collect::<Option<Vec<usize>>>()
         .ok_or_else(|| PgError::internal(format!("index \"{}\" names a column its table does not have", ix.name)))?;
     let oldest_xmin = session.storage.transam.oldest_xmin();
+    // Only the columns up to the last indexed one need decoding.
+    let decode = positions.iter().max().map_or(0, |m| m + 1);
     let mut entries: Vec<(Vec<Datum>, ItemPointer)> = Vec::new();
     let mut live: Vec<bool> = Vec::new();
     {
@@ -324,7 +326,7 @@ pub(crate) fn build_index(session: &mut Session, table: &RelationInfo, ix: &Inde
         let interrupts = &session.interrupts;
         let deadline = session.deadline;
         storage::heap::indexbuild::build_scan(&env, heap, oldest_xmin, &mut || interrupts.check(deadline), &mut |tid, bytes, is_live| {
-            let row = storage::heap::tuple::deform_tuple(&desc, bytes)?;
+            let row = storage::heap::tuple::deform_tuple_prefix(&desc, bytes, decode)?;
             let values: Vec<Datum> = positions.iter().map(|&p| row.get(p).cloned().unwrap_or(Datum::Null)).collect();
             if no_nulls && is_live {
                 let nkey = ix.am.nkeyatts;

@@ -628,6 +628,59 @@ pub fn deform_data(desc: &TupleDesc, tuple: &[u8], mut off: usize, is_null: impl
     Ok(values)
 }
 
+/// Orders `value` against the non-null attribute stored at `off` of
+/// `tuple` (as `compare::compare(value, stored)`), without building a
+/// `Datum` for the common key types: integers, dates and times are read in
+/// place and strings compared as bytes (the C collation). Returns the
+/// ordering and the offset after the attribute. Index searches call this
+/// for every key they compare.
+pub fn compare_attr(att: &Attribute, tuple: &[u8], off: usize, value: &Datum) -> PgResult<(std::cmp::Ordering, usize)> {
+    let bounds = || corrupted(format!("invalid index tuple: attribute \"{}\" at offset {off} reaches past its end", att.name));
+    let fixed = |len: usize| -> PgResult<(&[u8], usize)> {
+        let start = att.align.apply(off);
+        tuple.get(start..start + len).map(|b| (b, start + len)).ok_or_else(bounds)
+    };
+    match (att.type_oid, value) {
+        (oid::INT4, Datum::Int4(v)) | (oid::DATE, Datum::Date(v)) => {
+            let (b, next) = fixed(4)?;
+            Ok((v.cmp(&(le_u32(b, 0) as i32)), next))
+        }
+        (oid::INT2, Datum::Int2(v)) => {
+            let (b, next) = fixed(2)?;
+            Ok((v.cmp(&(le_u16(b, 0) as i16)), next))
+        }
+        (oid::OID, Datum::Oid(v)) => {
+            let (b, next) = fixed(4)?;
+            Ok((v.cmp(&le_u32(b, 0)), next))
+        }
+        (oid::INT8, Datum::Int8(v))
+        | (oid::TIME, Datum::Time(v))
+        | (oid::TIMESTAMP, Datum::Timestamp(v))
+        | (oid::TIMESTAMPTZ, Datum::Timestamptz(v)) => {
+            let (b, next) = fixed(8)?;
+            Ok((v.cmp(&(le_u64(b, 0) as i64)), next))
+        }
+        (oid::TEXT | oid::VARCHAR | oid::BPCHAR, Datum::Text(v)) => {
+            let first = *tuple.get(off).ok_or_else(bounds)?;
+            let start = if first != 0 { off } else { Align::Int.apply(off) };
+            let head = *tuple.get(start).ok_or_else(bounds)?;
+            let (payload, next) = if head & 1 == 1 && head != 0x01 {
+                let total = (head >> 1) as usize;
+                (tuple.get(start + 1..start + total).ok_or_else(bounds)?, start + total)
+            } else {
+                // A 4-byte header (or something only read_attr explains).
+                let (d, next) = read_attr(att, tuple, off).map_err(|_| bounds())?;
+                return Ok((crate::compare_datums(value, &d)?, next));
+            };
+            Ok((v.as_bytes().cmp(payload), next))
+        }
+        _ => {
+            let (d, next) = read_attr(att, tuple, off).map_err(|_| bounds())?;
+            Ok((crate::compare_datums(value, &d)?, next))
+        }
+    }
+}
+
 enum ReadError {
     Bounds,
     Bad(String),

@@ -21,7 +21,7 @@ use std::cmp::Ordering;
 use types::{Datum, PgError, PgResult, SqlState};
 
 use super::IndexDesc;
-use crate::heap::tuple::{TupleDesc, deform_data, fill_data};
+use crate::heap::tuple::{TupleDesc, compare_attr, deform_data, fill_data};
 use crate::page::{ItemPointer, maxalign};
 use crate::smgr::BlockNumber;
 
@@ -268,16 +268,34 @@ pub fn cmp_keys(desc: &IndexDesc, a: &[Datum], b: &[Datum]) -> PgResult<Ordering
 }
 
 /// How `key` orders against the tuple `item` (PostgreSQL's `_bt_compare`).
+/// Reads the tuple's columns in place, one at a time, only as far as the
+/// key needs them.
 pub fn compare(desc: &IndexDesc, key: &ScanKey, item: &[u8]) -> PgResult<Ordering> {
     let t = IndexTuple::parse(item)?;
-    let keys = t.keys(desc)?;
-    if keys.is_empty() && t.is_pivot() {
+    let natts = if t.is_pivot() { t.natts_pivot() } else { desc.nkeyatts };
+    if natts == 0 && t.is_pivot() {
         // Minus infinity: everything is greater.
         return Ok(Ordering::Greater);
     }
-    let o = cmp_keys(desc, &key.values, &keys)?;
-    if o != Ordering::Equal {
-        return Ok(o);
+    let body = if t.is_pivot() && t.heap_tid().is_some() { &t.bytes[..t.bytes.len() - 6] } else { t.bytes };
+    let mut off = t.data_start();
+    for (i, value) in key.values.iter().enumerate().take(natts) {
+        let opt = desc.options[i];
+        let o = if t.is_null(i) {
+            cmp_column(value, &Datum::Null, opt.desc, opt.nulls_first)?
+        } else if value.is_null() {
+            let o = cmp_column(value, &Datum::Bool(false), opt.desc, opt.nulls_first)?;
+            // The stored value's width must still be skipped if we go on; a
+            // NULL never equals it, so we return here.
+            return Ok(o);
+        } else {
+            let (o, next) = compare_attr(&desc.keydesc.attrs[i], body, off, value)?;
+            off = next;
+            if opt.desc { o.reverse() } else { o }
+        };
+        if o != Ordering::Equal {
+            return Ok(o);
+        }
     }
     let past = if key.nextkey { Ordering::Greater } else { Ordering::Less };
     if key.values.len() < desc.nkeyatts {

@@ -18,7 +18,7 @@ use types::{Datum, PgResult};
 
 use super::IndexDesc;
 use super::insert::{descend, first_greater, must_move_right, read};
-use super::itup::{IndexTuple, ScanKey, cmp_keys};
+use super::itup::{IndexTuple, ScanKey, compare};
 use super::page::{P_NONE, first_key, item, max_offset, opaque};
 use crate::heap::heapam::HeapEnv;
 use crate::page::ItemPointer;
@@ -37,7 +37,9 @@ pub struct Bound {
 pub struct IndexScan {
     rel: RelFileLocator,
     lower: Option<Bound>,
-    upper: Option<Bound>,
+    /// The upper bound as a search key: entries it orders before are past it
+    /// (an inclusive bound is `nextkey`, just above its equals).
+    upper: Option<ScanKey>,
     started: bool,
     next_block: BlockNumber,
     items: VecDeque<(ItemPointer, Vec<u8>)>,
@@ -46,6 +48,7 @@ pub struct IndexScan {
 impl IndexScan {
     /// A scan of the entries between `lower` and `upper` (None: unbounded).
     pub fn begin(rel: RelFileLocator, lower: Option<Bound>, upper: Option<Bound>) -> IndexScan {
+        let upper = upper.map(|u| ScanKey { values: u.values, tid: None, nextkey: u.inclusive });
         IndexScan { rel, lower, upper, started: false, next_block: P_NONE, items: VecDeque::new() }
     }
 
@@ -98,12 +101,11 @@ impl IndexScan {
         for off in start..=max_offset(page) {
             let bytes = item(page, off)?;
             let t = IndexTuple::parse(bytes)?;
-            if let Some(u) = &self.upper {
-                let o = cmp_keys(desc, &t.keys(desc)?[..u.values.len()], &u.values)?;
-                if o == Ordering::Greater || (o == Ordering::Equal && !u.inclusive) {
-                    self.next_block = P_NONE;
-                    return Ok(());
-                }
+            if let Some(u) = &self.upper
+                && compare(desc, u, bytes)? == Ordering::Less
+            {
+                self.next_block = P_NONE;
+                return Ok(());
             }
             if let Some(tid) = t.heap_tid() {
                 self.items.push_back((tid, bytes.to_vec()));

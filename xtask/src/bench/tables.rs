@@ -706,3 +706,84 @@ pub fn pgbench_builtin(name: &'static str, script: &'static str, mode: &'static 
         },
     }
 }
+
+/// What an [`IndexBuild`] workload reports.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum IndexFigure {
+    /// Milliseconds of `CREATE INDEX` (psql's `\timing`).
+    BuildTime,
+    /// The index's size in bytes (`pg_relation_size`) after the build.
+    Size,
+}
+
+/// `CREATE INDEX` over the scan workloads' table (`bench_seq`, BENCH_SEQSCAN_ROWS rows)
+/// on one column: `id` (int4, ascending in the heap) or `filler` (84-byte text): its
+/// build time, or the size of the index it builds.
+pub struct IndexBuild {
+    pub name: &'static str,
+    pub column: &'static str,
+    pub figure: IndexFigure,
+}
+
+impl IndexBuild {
+    fn index(&self) -> String {
+        format!("{SEQ_TABLE}_{}_bench", self.column)
+    }
+
+    /// Drops and builds the index; returns the build's milliseconds.
+    fn build(&self, env: &Env, port: u16) -> Result<f64, String> {
+        let index = self.index();
+        let out = psql_script(
+            env,
+            port,
+            &format!("DROP INDEX IF EXISTS {index};\n\\timing on\nCREATE INDEX {index} ON {SEQ_TABLE} ({});\n", self.column),
+        )?;
+        timings_ms(&out).last().copied().ok_or_else(|| format!("no \\timing line for CREATE INDEX: {out}"))
+    }
+}
+
+impl Workload for IndexBuild {
+    fn name(&self) -> &'static str {
+        self.name
+    }
+    fn description(&self) -> String {
+        let what = match self.figure {
+            IndexFigure::BuildTime => "time of",
+            IndexFigure::Size => "size of the index built by",
+        };
+        format!("{what} CREATE INDEX ON {SEQ_TABLE} ({}), N rows (BENCH_SEQSCAN_ROWS)", self.column)
+    }
+    fn unit(&self) -> &'static str {
+        match self.figure {
+            IndexFigure::BuildTime => "ms",
+            IndexFigure::Size => "bytes",
+        }
+    }
+    fn better(&self) -> Better {
+        Better::Lower
+    }
+    fn prepare(&self, env: &Env, t: Target<'_>) -> Result<(), String> {
+        SeqScan { name: "seqscan_cached_count", query: ScanQuery::Count }.prepare(env, t)
+    }
+    fn warm_up(&self, env: &Env, t: Target<'_>) -> Result<(), String> {
+        // Reads the table into the cache as the first build would.
+        psql_script(env, t.server()?.port, &format!("SELECT count(*) FROM {SEQ_TABLE};\n")).map(|_| ())
+    }
+    fn measure(&self, env: &Env, t: Target<'_>) -> Result<Sample, String> {
+        let port = t.server()?.port;
+        let ms = self.build(env, port)?;
+        let bytes: u64 = query_value(env, port, &format!("SELECT pg_relation_size('{}')", self.index()))?
+            .parse()
+            .map_err(|e| format!("pg_relation_size: {e}"))?;
+        let value = match self.figure {
+            IndexFigure::BuildTime => ms,
+            IndexFigure::Size => bytes as f64,
+        };
+        Ok(Sample { value, detail: json!({ "build_ms": ms, "index_bytes": bytes, "rows": env.plan.seqscan_rows }) })
+    }
+    fn cleanup(&self, env: &Env, t: Target<'_>) {
+        if let Ok(s) = t.server() {
+            let _ = psql_script(env, s.port, &format!("DROP INDEX IF EXISTS {};\n", self.index()));
+        }
+    }
+}
