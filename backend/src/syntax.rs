@@ -19,6 +19,7 @@ pub fn parse(sql: &str) -> PgResult<Vec<Statement>> {
         .map_err(|e| to_pg_error(sql, ParserError::from(e)))?;
     let create_user = rewrite_create_user(&mut tokens);
     let tokens = rewrite_checkpoint(tokens);
+    let tokens = rewrite_reindex(tokens);
     let mut stmts = Parser::new(&dialect)
         .with_recursion_limit(RECURSION_LIMIT)
         .with_tokens_with_locations(tokens)
@@ -109,6 +110,109 @@ fn rewrite_checkpoint(mut tokens: Vec<TokenWithSpan>) -> Vec<TokenWithSpan> {
         );
     }
     tokens
+}
+
+/// sqlparser has no REINDEX: `REINDEX [(options)] {INDEX | TABLE | SCHEMA |
+/// DATABASE | SYSTEM} [CONCURRENTLY] name` becomes `CALL REINDEX_<KIND>(
+/// [options,] ['CONCURRENTLY',] name)`, its marker word without a span so
+/// that no user-written CALL is taken for it (see [`reindex_target`]).
+fn rewrite_reindex(mut tokens: Vec<TokenWithSpan>) -> Vec<TokenWithSpan> {
+    let significant = |t: &TokenWithSpan| !matches!(t.token, Token::Whitespace(_) | Token::EOF);
+    let word_is = |t: &TokenWithSpan, w: &str| matches!(&t.token, Token::Word(x) if x.quote_style.is_none() && x.value.eq_ignore_ascii_case(w));
+    // Statement starts: the first significant token after the start or a semicolon.
+    let mut starts = Vec::new();
+    let mut at_start = true;
+    for (i, t) in tokens.iter().enumerate() {
+        if t.token == Token::SemiColon {
+            at_start = true;
+        } else if at_start && significant(t) {
+            starts.push(i);
+            at_start = false;
+        }
+    }
+    for &start in starts.iter().rev() {
+        if !word_is(&tokens[start], "reindex") {
+            continue;
+        }
+        let end = (start..tokens.len()).find(|&i| tokens[i].token == Token::SemiColon || tokens[i].token == Token::EOF).unwrap_or(tokens.len());
+        let next = |from: usize| (from..end).find(|&i| significant(&tokens[i]));
+        let Some(mut kind_at) = next(start + 1) else { continue };
+        // Options in parentheses: skipped here, refused at execution.
+        let options = tokens[kind_at].token == Token::LParen;
+        if options {
+            let Some(close) = (kind_at..end).find(|&i| tokens[i].token == Token::RParen) else { continue };
+            let Some(k) = next(close + 1) else { continue };
+            kind_at = k;
+        }
+        let Some(kind) = ["index", "table", "schema", "database", "system"].into_iter().find(|k| word_is(&tokens[kind_at], k)) else {
+            continue;
+        };
+        let concurrently = next(kind_at + 1).filter(|&i| word_is(&tokens[i], "concurrently"));
+        let span = tokens[start].span;
+        let word = |value: String, keyword| Token::Word(Word { value, quote_style: None, keyword });
+        tokens.insert(end, TokenWithSpan::new(Token::RParen, Span::empty()));
+        if let Some(c) = concurrently {
+            tokens.splice(
+                c..=c,
+                [
+                    TokenWithSpan::new(Token::SingleQuotedString("CONCURRENTLY".into()), tokens[c].span),
+                    TokenWithSpan::new(Token::Comma, Span::empty()),
+                ],
+            );
+        }
+        let mut head = vec![
+            TokenWithSpan::new(word("CALL".into(), Keyword::CALL), span),
+            TokenWithSpan::new(word(format!("REINDEX_{}", kind.to_uppercase()), Keyword::NoKeyword), Span::empty()),
+            TokenWithSpan::new(Token::LParen, span),
+        ];
+        if options {
+            head.push(TokenWithSpan::new(Token::SingleQuotedString("OPTIONS".into()), span));
+            head.push(TokenWithSpan::new(Token::Comma, Span::empty()));
+        }
+        tokens.splice(start..=kind_at, head);
+    }
+    tokens
+}
+
+/// What a REINDEX statement asks for (see [`rewrite_reindex`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reindex {
+    /// `INDEX`, `TABLE`, `SCHEMA`, `DATABASE` or `SYSTEM`.
+    pub kind: String,
+    /// The object's name parts (empty for `SYSTEM` without a name).
+    pub name: Vec<String>,
+    pub concurrently: bool,
+    /// Parenthesized options were given.
+    pub options: bool,
+}
+
+/// The REINDEX statement `stmt` stands for, if it is one.
+pub fn reindex_target(stmt: &Statement) -> Option<Reindex> {
+    use sqlparser::ast::{Expr, FunctionArg, FunctionArgExpr, FunctionArguments, Value};
+    let Statement::Call(f) = stmt else { return None };
+    let [part] = f.name.0.as_slice() else { return None };
+    let id = part.as_ident()?;
+    let kind = id.value.strip_prefix("REINDEX_").filter(|_| id.span == Span::empty())?.to_owned();
+    let FunctionArguments::List(list) = &f.args else { return None };
+    let mut r = Reindex { kind, name: Vec::new(), concurrently: false, options: false };
+    for arg in &list.args {
+        let FunctionArg::Unnamed(FunctionArgExpr::Expr(e)) = arg else { return None };
+        match e {
+            Expr::Value(v) => match &v.value {
+                Value::SingleQuotedString(s) if s == "CONCURRENTLY" => r.concurrently = true,
+                Value::SingleQuotedString(s) if s == "OPTIONS" => r.options = true,
+                _ => return None,
+            },
+            Expr::Identifier(i) => r.name = vec![fold(i)],
+            Expr::CompoundIdentifier(parts) => r.name = parts.iter().map(fold).collect(),
+            _ => return None,
+        }
+    }
+    Some(r)
+}
+
+fn fold(id: &sqlparser::ast::Ident) -> String {
+    if id.quote_style.is_some() { id.value.clone() } else { id.value.to_lowercase() }
 }
 
 /// Whether `stmt` is a CHECKPOINT command (see [`rewrite_checkpoint`]).

@@ -319,8 +319,8 @@ pub(crate) fn build_index(session: &mut Session, table: &RelationInfo, ix: &Inde
     let oldest_xmin = session.storage.transam.oldest_xmin();
     // Only the columns up to the last indexed one need decoding.
     let decode = positions.iter().max().map_or(0, |m| m + 1);
-    let mut entries: Vec<(Vec<Datum>, ItemPointer)> = Vec::new();
-    let mut live: Vec<bool> = Vec::new();
+    // Each entry with whether its row is live (unique checks skip the others).
+    let mut entries: Vec<(Vec<Datum>, ItemPointer, bool)> = Vec::new();
     {
         let env = session.storage.heap_env();
         let interrupts = &session.interrupts;
@@ -337,23 +337,18 @@ pub(crate) fn build_index(session: &mut Session, table: &RelationInfo, ix: &Inde
                     ));
                 }
             }
-            entries.push((values, tid));
-            live.push(is_live);
+            entries.push((values, tid, is_live));
             Ok(())
         })?;
     }
-    // Sort entries and their live flags together.
-    let mut tagged: Vec<(Vec<Datum>, ItemPointer)> = entries;
-    let live_of: std::collections::HashMap<ItemPointer, bool> = tagged.iter().map(|e| e.1).zip(live).collect();
-    nbtree::maint::sort_entries(&ix.am, &mut tagged)?;
+    nbtree::maint::sort_entries(&ix.am, &mut entries)?;
     if ix.row.unique {
         let nkey = ix.am.nkeyatts;
         let mut prev: Option<&Vec<Datum>> = None;
-        for (values, tid) in &tagged {
-            if !live_of.get(tid).copied().unwrap_or(false) {
+        for (key, _, live) in &entries {
+            if !live {
                 continue;
             }
-            let key = values;
             let comparable = ix.row.nulls_not_distinct || !key[..nkey].iter().any(Datum::is_null);
             if comparable
                 && let Some(p) = prev
@@ -371,7 +366,7 @@ pub(crate) fn build_index(session: &mut Session, table: &RelationInfo, ix: &Inde
     let env = session.storage.heap_env();
     let interrupts = &session.interrupts;
     let deadline = session.deadline;
-    nbtree::maint::build(&env, loc, &ix.am, tagged, &mut || interrupts.check(deadline))
+    nbtree::maint::build(&env, loc, &ix.am, entries.into_iter().map(|(values, tid, _)| (values, tid)), &mut || interrupts.check(deadline))
 }
 
 /// DROP INDEX [IF EXISTS] name [, ...].
@@ -423,9 +418,14 @@ pub(crate) fn drop_index_rows(session: &mut Session, oid: u32, file: RelFileLoca
 /// from the table's rows as they are now (VACUUM FULL, REINDEX); the old
 /// files are dropped at commit.
 pub(crate) fn rebuild_indexes(session: &mut Session, table: &RelationInfo, empty: bool) -> PgResult<()> {
+    rebuild(session, table, &table.indexes, empty)
+}
+
+/// [`rebuild_indexes`] for some of the table's indexes.
+fn rebuild(session: &mut Session, table: &RelationInfo, indexes: &[IndexInfo], empty: bool) -> PgResult<()> {
     crate::xact::command_counter_increment(session)?;
     let db = session.database_oid;
-    for ix in &table.indexes {
+    for ix in indexes {
         crate::xact::ensure_xid(session)?;
         let new_node = session.storage.transam.new_oid()?;
         let loc = RelFileLocator::new(db, new_node);
@@ -479,4 +479,61 @@ pub(crate) fn alter_table(session: &mut Session, at: &sqlparser::ast::AlterTable
         define_index(session, rel.oid, &spec)?;
     }
     Ok(Outcome::Command("ALTER TABLE".into()))
+}
+
+/// REINDEX INDEX name | REINDEX TABLE name: each index built afresh from the
+/// table into a new file (the old one is dropped at commit), under a SHARE
+/// lock on the table (readers go on) and an ACCESS EXCLUSIVE lock on the
+/// index, as PostgreSQL's non-concurrent REINDEX.
+pub(crate) fn reindex(session: &mut Session, r: &crate::syntax::Reindex) -> PgResult<Outcome> {
+    crate::xact::check_writable(session, "REINDEX")?;
+    if r.options {
+        return Err(PgError::feature_not_supported("REINDEX options"));
+    }
+    if r.concurrently {
+        return Err(PgError::feature_not_supported("REINDEX CONCURRENTLY"));
+    }
+    if r.kind != "INDEX" && r.kind != "TABLE" {
+        return Err(PgError::feature_not_supported(format!("REINDEX {}", r.kind)));
+    }
+    let (schema, relname) = match r.name.as_slice() {
+        [n] => (None, n.clone()),
+        [s, n] => (Some(s.clone()), n.clone()),
+        _ => return Err(PgError::new(SqlState::SyntaxError, "improper qualified name")),
+    };
+    let Some(rel) = relcache::lookup_relation(session, schema.as_deref(), &relname)? else {
+        return Err(PgError::new(SqlState::UndefinedTable, format!("relation \"{relname}\" does not exist")));
+    };
+    let (table_oid, only) = if r.kind == "INDEX" {
+        if rel.kind != 'i' {
+            return Err(PgError::new(SqlState::WrongObjectType, format!("\"{relname}\" is not an index")));
+        }
+        let Some((_, row)) = with_reader(session, |rd| rd.index_row(rel.oid))? else {
+            return Err(PgError::internal(format!("cache lookup failed for index {}", rel.oid)));
+        };
+        (row.table_oid, Some(rel.oid))
+    } else {
+        if rel.kind != 'r' {
+            return Err(PgError::new(SqlState::WrongObjectType, format!("\"{relname}\" is not a table or materialized view")));
+        }
+        (rel.oid, None)
+    };
+    crate::xact::lock_relation(session, table_oid, LockMode::Share)?;
+    if let Some(ix) = only {
+        crate::xact::lock_relation(session, ix, LockMode::AccessExclusive)?;
+    }
+    relcache::accept_invalidations(session);
+    let Some(table) = relcache::relation_by_oid(session, table_oid)? else {
+        return Err(PgError::new(SqlState::UndefinedTable, format!("relation \"{relname}\" does not exist")));
+    };
+    let indexes: Vec<IndexInfo> = table.indexes.iter().filter(|ix| only.is_none_or(|o| o == ix.oid)).cloned().collect();
+    if indexes.is_empty() && only.is_none() {
+        session.notices.push(("NOTICE", "00000", format!("table \"{}\" has no indexes to reindex", table.name), None));
+        return Ok(Outcome::Command("REINDEX".into()));
+    }
+    for ix in &indexes {
+        crate::xact::lock_relation(session, ix.oid, LockMode::AccessExclusive)?;
+    }
+    rebuild(session, &table, &indexes, false)?;
+    Ok(Outcome::Command("REINDEX".into()))
 }

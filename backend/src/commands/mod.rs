@@ -33,6 +33,10 @@ use vacuum::*;
 pub fn ddl_statement(session: &mut Session, stmt: &Statement) -> Option<PgResult<Outcome>> {
     Some(match stmt {
         s if crate::syntax::is_checkpoint(s) => checkpoint(session),
+        Statement::Call(_) if crate::syntax::reindex_target(stmt).is_some() => {
+            let r = crate::syntax::reindex_target(stmt)?;
+            reindex(session, &r)
+        }
         Statement::CreateTable(ct) => create_table(session, ct),
         Statement::Drop { object_type: ObjectType::Table, if_exists, names, cascade, .. } => {
             drop_tables(session, names, *if_exists, *cascade)

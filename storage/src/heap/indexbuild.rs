@@ -30,7 +30,9 @@ pub type ChainVisitor<'f> = dyn FnMut(ItemPointer, &[u8], bool) -> PgResult<()> 
 /// Calls `f(root, newest tuple, live)` for every HOT chain of `rel` with a
 /// version that is not dead to every snapshot; `live` is false when that
 /// version is only recently dead (deleted, but an old snapshot may see
-/// it), which unique checks ignore. `check_interrupts` runs per page.
+/// it), which unique checks ignore. `f` runs under the page's shared
+/// content lock (it must not lock pages itself); `check_interrupts` runs
+/// between pages.
 pub fn build_scan(
     env: &HeapEnv<'_, '_>,
     rel: RelFileLocator,
@@ -39,7 +41,6 @@ pub fn build_scan(
     f: &mut ChainVisitor<'_>,
 ) -> PgResult<()> {
     let n = nblocks(env, rel)?;
-    let mut found: Vec<(ItemPointer, Vec<u8>, bool)> = Vec::new();
     for block in 0..n {
         check_interrupts()?;
         {
@@ -87,12 +88,9 @@ pub fn build_scan(
                     cur = next.offset;
                 }
                 if let Some((bytes, verdict)) = newest {
-                    found.push((ItemPointer::new(block, off), bytes.to_vec(), verdict != HtsvResult::RecentlyDead));
+                    f(ItemPointer::new(block, off), bytes, verdict != HtsvResult::RecentlyDead)?;
                 }
             }
-        }
-        for (tid, bytes, live) in found.drain(..) {
-            f(tid, &bytes, live)?;
         }
     }
     Ok(())

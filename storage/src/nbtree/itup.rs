@@ -71,8 +71,8 @@ fn form(desc: &TupleDesc, values: &[Datum], block: u32, offset: u16, flags: u16)
         }
         out[HEADER..HEADER + BITMAP].copy_from_slice(&bits.to_le_bytes());
     }
-    let sub = TupleDesc::new(desc.attrs[..values.len()].to_vec());
-    if fill_data(&sub, values, &mut out)? {
+    // fill_data pairs attributes with values and stops at the shorter list.
+    if fill_data(desc, values, &mut out)? {
         info |= VARWIDTH;
     }
     out[0..4].copy_from_slice(&block.to_le_bytes());

@@ -9,17 +9,18 @@ use wal::record::PageOp;
 
 use super::IndexDesc;
 use super::insert::{corrupt, get_meta, read, tag};
-use super::itup::{IndexTuple, ScanKey, cmp_keys, compare, form_leaf, make_pivot, minus_infinity, separator, with_downlink};
+use super::itup::{IndexTuple, ScanKey, cmp_keys, compare, form_leaf, minus_infinity, separator, with_downlink};
 use super::page::{BTP_LEAF, BTP_ROOT, META_BLOCK, Meta, Opaque, P_NONE, first_key, init_meta, init_page, item, max_offset, opaque};
 use crate::buffer::{ForkNumber, OwnedWriteGuard, ReadMode};
 use crate::heap::heapam::HeapEnv;
 use crate::page::{AddItemFlags, ITEM_ID_SIZE, ItemPointer, PageMut, maxalign};
 use crate::smgr::{BLCKSZ, BlockNumber, RelFileLocator};
 
-/// Sorts entries into index order (key columns, then heap tid).
-pub fn sort_entries(desc: &IndexDesc, entries: &mut [(Vec<Datum>, ItemPointer)]) -> PgResult<()> {
+/// Sorts entries into index order (key columns, then heap tid); each entry
+/// may carry something of the caller's (`T`) along.
+pub fn sort_entries<T>(desc: &IndexDesc, entries: &mut [(Vec<Datum>, ItemPointer, T)]) -> PgResult<()> {
     let mut failed = None;
-    entries.sort_by(|a, b| match cmp_keys(desc, &a.0[..desc.nkeyatts], &b.0[..desc.nkeyatts]) {
+    entries.sort_unstable_by(|a, b| match cmp_keys(desc, &a.0[..desc.nkeyatts], &b.0[..desc.nkeyatts]) {
         Ok(Ordering::Equal) => a.1.cmp(&b.1),
         Ok(o) => o,
         Err(e) => {
@@ -96,7 +97,9 @@ impl Builder<'_, '_, '_> {
         }
         let fill = if level == 0 { 90 } else { 70 };
         let lp = &self.levels[level];
-        let high = footprint(&make_pivot(self.desc, &it, P_NONE, true)?);
+        // The high key this page would get is a pivot made from `it`: its
+        // key columns and a heap tid, at most 8 bytes more than `it`.
+        let high = footprint(&it) + 8;
         let full = !lp.items.is_empty() && (lp.used + footprint(&it) > USABLE * fill / 100 || lp.used + footprint(&it) + high > USABLE);
         if !full {
             let lp = &mut self.levels[level];

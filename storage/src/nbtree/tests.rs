@@ -238,10 +238,10 @@ fn bulk_build_matches_inserts() {
     let env = HeapEnv { bufmgr: &bufmgr, store: &store, tx: &tx, extension_lock: &NoExtensionLock };
     let desc = int_desc(false);
     let mut rng = Rng(7);
-    let mut entries: Vec<(Vec<Datum>, ItemPointer)> =
-        (0..100_000u32).map(|i| (vec![Datum::Int4(rng.below(1_000_000) as i32)], tid(i))).collect();
+    let mut entries: Vec<(Vec<Datum>, ItemPointer, ())> =
+        (0..100_000u32).map(|i| (vec![Datum::Int4(rng.below(1_000_000) as i32)], tid(i), ())).collect();
     sort_entries(&desc, &mut entries).expect("sort");
-    build(&env, rel(), &desc, entries.clone(), &mut || Ok(())).expect("build");
+    build(&env, rel(), &desc, entries.iter().map(|e| (e.0.clone(), e.1)), &mut || Ok(())).expect("build");
     let report = check(&env, rel(), &desc, &mut |_, _| Ok(())).expect("check");
     assert_eq!(report.entries, 100_000);
     assert_eq!(report.levels, 2);
