@@ -26,6 +26,7 @@ const PG_STAT_USER_TABLES: u32 = 12_312;
 const PG_LOCKS: u32 = 12_133;
 const PG_STAT_BGWRITER: u32 = 12_289;
 const PG_STAT_WAL: u32 = 12_293;
+const PG_INDEXES: u32 = 12_043;
 
 struct View {
     oid: u32,
@@ -34,6 +35,11 @@ struct View {
 }
 
 const VIEWS: &[View] = &[
+    View {
+        oid: PG_INDEXES,
+        name: "pg_indexes",
+        columns: &[("schemaname", NAME), ("tablename", NAME), ("indexname", NAME), ("tablespace", NAME), ("indexdef", TEXT)],
+    },
     View {
         oid: PG_STAT_USER_TABLES,
         name: "pg_stat_user_tables",
@@ -195,8 +201,81 @@ pub fn rows(session: &mut Session, oid: u32) -> PgResult<VecDeque<Vec<Datum>>> {
         PG_LOCKS => Ok(locks(session)),
         PG_STAT_WAL => Ok(VecDeque::from([stat_wal(session)])),
         PG_STAT_BGWRITER => Ok(VecDeque::from([stat_bgwriter(session)])),
+        PG_INDEXES => indexes(session),
         _ => Err(PgError::internal(format!("no system view {oid}"))),
     }
+}
+
+/// `pg_indexes`: every index of every table, with its definition.
+fn indexes(session: &mut Session) -> PgResult<VecDeque<Vec<Datum>>> {
+    let mut tables: Vec<u32> = Vec::new();
+    crate::relcache::with_reader(session, |r| {
+        let d = &PG_CLASS_DEF;
+        r.scan(d, |_, row| {
+            if let (Some(Datum::Oid(oid)), Some(Datum::Text(kind)), Some(Datum::Bool(true))) =
+                (row.get(d.col("oid")), row.get(d.col("relkind")), row.get(d.col("relhasindex")))
+                && kind == "r"
+            {
+                tables.push(*oid);
+            }
+            Ok(true)
+        })
+    })?;
+    let mut out = VecDeque::new();
+    for oid in tables {
+        let Some(table) = crate::relcache::relation_by_oid(session, oid)? else { continue };
+        for ix in &table.indexes {
+            out.push_back(vec![
+                Datum::Text(table.namespace.clone()),
+                Datum::Text(table.name.clone()),
+                Datum::Text(ix.name.clone()),
+                Datum::Null,
+                Datum::Text(index_definition(&table, ix)),
+            ]);
+        }
+    }
+    Ok(out)
+}
+
+/// An identifier as PostgreSQL's `quote_ident` prints it.
+pub fn quote_ident(s: &str) -> String {
+    let plain = s.chars().next().is_some_and(|c| c.is_ascii_lowercase() || c == '_')
+        && s.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+    if plain { s.to_owned() } else { format!("\"{}\"", s.replace('"', "\"\"")) }
+}
+
+/// `pg_get_indexdef`: the CREATE INDEX statement that makes `ix`.
+pub fn index_definition(table: &RelationInfo, ix: &catalog::heap_catalog::IndexInfo) -> String {
+    let column = |attnum: i16| table.columns.iter().find(|c| c.attnum == attnum).map_or_else(|| "?".to_owned(), |c| quote_ident(&c.name));
+    let nkey = ix.am.nkeyatts;
+    let keys: Vec<String> = ix.row.keys[..nkey]
+        .iter()
+        .zip(&ix.am.options)
+        .map(|(&attnum, o)| {
+            let order = match (o.desc, o.nulls_first) {
+                (false, false) | (true, true) => "",
+                (false, true) => " NULLS FIRST",
+                (true, false) => " NULLS LAST",
+            };
+            format!("{}{}{order}", column(attnum), if o.desc { " DESC" } else { "" })
+        })
+        .collect();
+    let mut def = format!(
+        "CREATE {}INDEX {} ON {}.{} USING btree ({})",
+        if ix.row.unique { "UNIQUE " } else { "" },
+        quote_ident(&ix.name),
+        quote_ident(&table.namespace),
+        quote_ident(&table.name),
+        keys.join(", ")
+    );
+    if ix.row.keys.len() > nkey {
+        let include: Vec<String> = ix.row.keys[nkey..].iter().map(|&a| column(a)).collect();
+        def.push_str(&format!(" INCLUDE ({})", include.join(", ")));
+    }
+    if ix.row.nulls_not_distinct {
+        def.push_str(" NULLS NOT DISTINCT");
+    }
+    def
 }
 
 fn stat_user_tables(session: &mut Session) -> PgResult<VecDeque<Vec<Datum>>> {
