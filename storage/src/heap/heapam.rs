@@ -537,10 +537,18 @@ pub fn fetch_hot(
     snapshot: &Snapshot,
     me: Me<'_>,
 ) -> PgResult<Option<(ItemPointer, Vec<u8>)>> {
-    if root.block >= nblocks(env, rel)? {
-        return Ok(None);
+    let Some(buf) = read_existing(env, rel, root.block)? else { return Ok(None) };
+    // Index fetches prune, as scans do (PostgreSQL's heap_page_prune_opt in
+    // index fetches): a row updated over and over grows a HOT chain that
+    // every fetch would otherwise walk whole.
+    let prunable = {
+        let page = buf.lock_shared();
+        let p = Page::new(&page);
+        p.prune_xid() != 0 && p.heap_free_space() < BLCKSZ / 10
+    };
+    if prunable {
+        super::pruneheap::prune_buffer_opportunistically(env, &buf, env.tx.oldest_xmin())?;
     }
-    let buf = env.bufmgr.read_buffer(tag(rel, root.block), ReadMode::Normal, None)?;
     let page = buf.lock_shared();
     walk_hot_chain(&Page::new(&page), root, |off, bytes, h| {
         Ok(if satisfies_mvcc(h, snapshot, me, env.tx)?.0 {
@@ -549,6 +557,17 @@ pub fn fetch_hot(
             std::ops::ControlFlow::Continue(())
         })
     })
+}
+
+/// The buffer of block `block` of `rel`, or None if the relation is shorter
+/// (an index entry may point past a heap end VACUUM cut off). The size is
+/// looked up only when the read fails, not for every fetch.
+fn read_existing<'e>(env: &'e HeapEnv<'_, '_>, rel: RelFileLocator, block: BlockNumber) -> PgResult<Option<crate::buffer::PinnedBuffer<'e>>> {
+    match env.bufmgr.read_buffer(tag(rel, block), ReadMode::Normal, None) {
+        Ok(buf) => Ok(Some(buf)),
+        Err(_) if block >= nblocks(env, rel)? => Ok(None),
+        Err(e) => Err(e.into()),
+    }
 }
 
 /// What a unique-index check finds behind one index entry
@@ -581,11 +600,8 @@ pub enum UniqueProbe {
 /// bits.
 pub fn unique_probe(env: &HeapEnv<'_, '_>, rel: RelFileLocator, root: ItemPointer, me: Me<'_>) -> PgResult<UniqueProbe> {
     use std::ops::ControlFlow::{Break, Continue};
-    if root.block >= nblocks(env, rel)? {
-        return Ok(UniqueProbe::NotLive);
-    }
+    let Some(buf) = read_existing(env, rel, root.block)? else { return Ok(UniqueProbe::NotLive) };
     let mine = |xid: TransactionId| xid != crate::transam::INVALID_XID && me.xid == Some(xid);
-    let buf = env.bufmgr.read_buffer(tag(rel, root.block), ReadMode::Normal, None)?;
     let page = buf.lock_shared();
     let found = walk_hot_chain(&Page::new(&page), root, |_, _, h| {
         let mask = h.infomask();
