@@ -281,10 +281,9 @@ impl ExecContext for Session {
         &mut self,
         rel: &planner::RelationDesc,
         index_oid: u32,
-        lower: Option<(Vec<Datum>, bool)>,
-        upper: Option<(Vec<Datum>, bool)>,
+        ranges: Vec<executor::IndexRange>,
     ) -> PgResult<executor::ScanId> {
-        crate::table_access::index_scan_begin(self, rel, index_oid, lower, upper)
+        crate::table_access::index_scan_begin(self, rel, index_oid, ranges)
     }
     fn relation_size(&mut self, name: &str, what: executor::RelationSize<'_>) -> PgResult<i64> {
         crate::table_access::relation_size(self, name, what)

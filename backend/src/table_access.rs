@@ -89,12 +89,28 @@ impl CatalogView for SessionCatalog<'_> {
     }
 }
 
+/// An open index scan: the range being scanned, the ranges still to come,
+/// the table (with the index at `pos` among its indexes) and its file.
+pub struct OpenIndexScan {
+    /// None between ranges (and when there is none: an IN list of NULLs).
+    scan: Option<IndexScan>,
+    rest: std::collections::VecDeque<executor::IndexRange>,
+    info: Arc<RelationInfo>,
+    pos: usize,
+    heap: RelFileLocator,
+}
+
+fn range_scan(index: RelFileLocator, r: executor::IndexRange) -> IndexScan {
+    let bound = |b: Option<(Vec<Datum>, bool)>| b.map(|(values, inclusive)| Bound { values, inclusive });
+    IndexScan::begin(index, bound(r.lower), bound(r.upper))
+}
+
 /// One open scan of a statement.
 pub struct OpenScan {
     /// None for a system view, whose rows are computed when the scan begins.
     scan: Option<HeapScan>,
-    /// An index scan instead: the index scan, the index and the heap file.
-    index: Option<(IndexScan, Arc<RelationInfo>, usize, RelFileLocator)>,
+    /// An index scan instead.
+    index: Option<OpenIndexScan>,
     view_rows: std::collections::VecDeque<Vec<Datum>>,
     desc: TupleDesc,
     snapshot: Snapshot,
@@ -166,8 +182,7 @@ pub fn index_scan_begin(
     session: &mut Session,
     rel: &RelationDesc,
     index_oid: u32,
-    lower: Option<(Vec<Datum>, bool)>,
-    upper: Option<(Vec<Datum>, bool)>,
+    ranges: Vec<executor::IndexRange>,
 ) -> PgResult<ScanId> {
     let info = crate::relcache::relation_by_oid(session, rel.oid)?
         .ok_or_else(|| PgError::new(SqlState::UndefinedTable, format!("relation \"{}\" does not exist", rel.name)))?;
@@ -179,11 +194,8 @@ pub fn index_scan_begin(
     crate::xact::serializable_begin(session)?;
     let snapshot = crate::xact::statement_snapshot(session);
     crate::xact::serializable_read(session, rel.oid)?;
-    let bound = |b: Option<(Vec<Datum>, bool)>| b.map(|(values, inclusive)| Bound { values, inclusive });
-    let db = session.database_oid;
-    let index_loc = info.indexes[pos].locator(db);
-    let heap_loc = info.locator(db);
-    let scan = IndexScan::begin(index_loc, bound(lower), bound(upper));
+    let heap_loc = info.locator(session.database_oid);
+    let rest: std::collections::VecDeque<executor::IndexRange> = ranges.into();
     let id = match session.scans.iter().position(Option::is_none) {
         Some(i) => i,
         None => {
@@ -194,7 +206,7 @@ pub fn index_scan_begin(
     let columns = desc.natts();
     session.scans[id] = Some(OpenScan {
         scan: None,
-        index: Some((scan, info, pos, heap_loc)),
+        index: Some(OpenIndexScan { scan: None, rest, info, pos, heap: heap_loc }),
         view_rows: Default::default(),
         desc,
         snapshot,
@@ -211,15 +223,22 @@ pub fn scan_next(session: &mut Session, id: ScanId) -> PgResult<Option<(Tid, Vec
     let Some(Some(open)) = session.scans.get_mut(id.0 as usize) else {
         return Err(PgError::internal(format!("scan {} is not open", id.0)));
     };
-    if let Some((scan, info, pos, heap)) = open.index.as_mut() {
-        let am = &info.indexes[*pos].am;
-        while let Some((root, _)) = scan.next(&env, am)? {
-            if let Some((tid, bytes)) = heapam::fetch_hot(&env, *heap, root, &open.snapshot, me)? {
-                open.returned += 1;
-                return Ok(Some((to_tid(tid), deform_tuple(&open.desc, &bytes)?)));
+    if let Some(ix) = open.index.as_mut() {
+        let index = &ix.info.indexes[ix.pos];
+        loop {
+            if let Some(scan) = ix.scan.as_mut() {
+                while let Some((root, _)) = scan.next(&env, &index.am)? {
+                    if let Some((tid, bytes)) = heapam::fetch_hot(&env, ix.heap, root, &open.snapshot, me)? {
+                        open.returned += 1;
+                        return Ok(Some((to_tid(tid), deform_tuple(&open.desc, &bytes)?)));
+                    }
+                }
+            }
+            match ix.rest.pop_front() {
+                Some(r) => ix.scan = Some(range_scan(index.locator(session.database_oid), r)),
+                None => return Ok(None),
             }
         }
-        return Ok(None);
     }
     let Some(scan) = open.scan.as_mut() else {
         return Ok(open.view_rows.pop_front().map(|row| (Tid { block: 0, offset: 0 }, row)));

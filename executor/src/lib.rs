@@ -83,6 +83,14 @@ fn tables_not_supported() -> PgError {
     PgError::new(SqlState::FeatureNotSupported, "tables are not supported by this session")
 }
 
+/// One range of an index scan: the leading key values of each end and
+/// whether the end is included (None: unbounded).
+#[derive(Debug, Clone, PartialEq)]
+pub struct IndexRange {
+    pub lower: Option<(Vec<Datum>, bool)>,
+    pub upper: Option<(Vec<Datum>, bool)>,
+}
+
 /// What a size function measures (`pg_relation_size` and friends).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RelationSize<'a> {
@@ -177,12 +185,13 @@ pub trait ExecContext {
         Err(tables_not_supported())
     }
     /// Opens a scan of the rows of `rel` whose entries in index `index_oid`
-    /// lie between `lower` and `upper` (leading key values, inclusive?),
-    /// visible to the statement's snapshot, full-width as [`Self::scan_begin`].
-    /// The caller still applies its whole WHERE to each row. Without index
-    /// support a context may scan the whole relation instead.
-    fn index_scan_begin(&mut self, rel: &RelationDesc, index_oid: u32, lower: Option<(Vec<Datum>, bool)>, upper: Option<(Vec<Datum>, bool)>) -> PgResult<ScanId> {
-        let _ = (index_oid, lower, upper);
+    /// lie in one of `ranges` (scanned one after the other; they do not
+    /// overlap), visible to the statement's snapshot, full-width as
+    /// [`Self::scan_begin`]. The caller still applies its whole WHERE to
+    /// each row. Without index support a context may scan the whole
+    /// relation instead.
+    fn index_scan_begin(&mut self, rel: &RelationDesc, index_oid: u32, ranges: Vec<IndexRange>) -> PgResult<ScanId> {
+        let _ = (index_oid, ranges);
         self.scan_begin(rel)
     }
     /// The next row of a scan, or None at its end.

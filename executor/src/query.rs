@@ -78,17 +78,39 @@ pub fn open_scan(ev: &mut Evaluator<'_>, source: &Source, columns: usize) -> PgR
     }
 }
 
-/// Opens index scan `scan` of `rel`, evaluating its bound values.
+/// Opens index scan `scan` of `rel`, evaluating its bound values (or its
+/// IN list: one range per distinct non-null value).
 pub fn open_index_scan(ev: &mut Evaluator<'_>, rel: &planner::RelationDesc, scan: &planner::IndexScan) -> PgResult<ScanId> {
-    let mut bound = |b: &Option<planner::IndexBound>| -> PgResult<Option<(Vec<Datum>, bool)>> {
-        match b {
-            None => Ok(None),
-            Some(b) => Ok(Some((b.values.iter().map(|e| ev.eval(e)).collect::<PgResult<Vec<_>>>()?, b.inclusive))),
+    let ranges = if scan.in_list.is_empty() {
+        let mut bound = |b: &Option<planner::IndexBound>| -> PgResult<Option<(Vec<Datum>, bool)>> {
+            match b {
+                None => Ok(None),
+                Some(b) => Ok(Some((b.values.iter().map(|e| ev.eval(e)).collect::<PgResult<Vec<_>>>()?, b.inclusive))),
+            }
+        };
+        let lower = bound(&scan.lower)?;
+        let upper = bound(&scan.upper)?;
+        vec![crate::IndexRange { lower, upper }]
+    } else {
+        let mut values: Vec<Datum> = Vec::with_capacity(scan.in_list.len());
+        for e in &scan.in_list {
+            let v = ev.eval(e)?;
+            if !v.is_null() {
+                values.push(v);
+            }
         }
+        let mut failed = None;
+        values.sort_by(|a, b| compare::compare(a, b).unwrap_or_else(|e| {
+            failed.get_or_insert(e);
+            Ordering::Equal
+        }));
+        if let Some(e) = failed {
+            return Err(e);
+        }
+        values.dedup_by(|a, b| compare::compare(a, b).is_ok_and(|o| o == Ordering::Equal));
+        values.into_iter().map(|v| crate::IndexRange { lower: Some((vec![v.clone()], true)), upper: Some((vec![v], true)) }).collect()
     };
-    let lower = bound(&scan.lower)?;
-    let upper = bound(&scan.upper)?;
-    ev.ctx.index_scan_begin(rel, scan.index_oid, lower, upper)
+    ev.ctx.index_scan_begin(rel, scan.index_oid, ranges)
 }
 
 /// Is the (boolean) qualification true for `row`? NULL and false are not.

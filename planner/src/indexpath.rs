@@ -7,8 +7,10 @@
 //! (a constant or a parameter). An index is usable if it has an equality on
 //! its first key column, or both a lower and an upper bound on it; it then
 //! takes equalities on its key columns from the first on, and ranges on the
-//! column after them. Among usable indexes the one with the most
-//! equalities wins (a unique index fully matched by equalities first).
+//! column after them. `column IN (values)` on an index's first column (an OR
+//! of such equalities) makes one probe per distinct value. Among usable
+//! indexes the one with the most equalities wins (a unique index fully
+//! matched by equalities first).
 //! The whole WHERE is still applied to every row the index returns.
 
 use std::sync::Arc;
@@ -58,6 +60,13 @@ struct Cond {
     value: Expr,
 }
 
+/// `column IN (values)` (an OR of equalities of one column).
+#[derive(Debug, Clone)]
+struct InList {
+    column: usize,
+    values: Vec<Expr>,
+}
+
 /// A column reference the index can serve: the column itself, or a
 /// varchar column seen as text (the same bytes and order).
 fn column_of(e: &Expr, rel: &RelationDesc) -> Option<usize> {
@@ -80,9 +89,28 @@ fn is_scan_constant(e: &Expr) -> bool {
     }
 }
 
-fn conditions(filter: &Expr, rel: &RelationDesc, out: &mut Vec<Cond>) {
+/// `column = v1 OR column = v2 ...` with constant values: what IN becomes.
+fn in_list(filter: &Expr, rel: &RelationDesc) -> Option<InList> {
+    let Expr::Or(parts) = filter else { return None };
+    let mut column = None;
+    let mut values = Vec::new();
+    for p in parts {
+        let mut one = Vec::new();
+        conditions(p, rel, &mut one, &mut Vec::new());
+        let [c] = one.as_slice() else { return None };
+        if c.op != Op::Eq || column.is_some_and(|col| col != c.column) || !matches!(p, Expr::Call { .. }) {
+            return None;
+        }
+        column = Some(c.column);
+        values.push(c.value.clone());
+    }
+    Some(InList { column: column?, values })
+}
+
+fn conditions(filter: &Expr, rel: &RelationDesc, out: &mut Vec<Cond>, ins: &mut Vec<InList>) {
     match filter {
-        Expr::And(parts) => parts.iter().for_each(|p| conditions(p, rel, out)),
+        Expr::And(parts) => parts.iter().for_each(|p| conditions(p, rel, out, ins)),
+        Expr::Or(_) => ins.extend(in_list(filter, rel)),
         Expr::Call { func, args, .. } if args.len() == 2 => {
             let Some(op) = Op::from_func(func) else { return };
             let (a, b) = (&args[0], &args[1]);
@@ -104,7 +132,14 @@ fn conditions(filter: &Expr, rel: &RelationDesc, out: &mut Vec<Cond>) {
 }
 
 /// What an index can do with the conditions: (equalities used, scan).
-fn match_index(index: &IndexDesc, conds: &[Cond]) -> Option<(usize, IndexScan)> {
+fn match_index(index: &IndexDesc, conds: &[Cond], ins: &[InList]) -> Option<(usize, IndexScan)> {
+    let first = *index.columns.first()?;
+    if !conds.iter().any(|c| c.column == first && c.op == Op::Eq)
+        && let Some(list) = ins.iter().find(|l| l.column == first)
+    {
+        // Probes of the first column; other conditions are left to the filter.
+        return Some((1, IndexScan { index_oid: index.oid, lower: None, upper: None, in_list: list.values.clone() }));
+    }
     let mut eq: Vec<Expr> = Vec::new();
     let mut lower: Option<(Expr, bool)> = None;
     let mut upper: Option<(Expr, bool)> = None;
@@ -139,7 +174,7 @@ fn match_index(index: &IndexDesc, conds: &[Cond]) -> Option<(usize, IndexScan)> 
             None => None,
         }
     };
-    let scan = IndexScan { index_oid: index.oid, lower: bound(lower), upper: bound(upper) };
+    let scan = IndexScan { index_oid: index.oid, lower: bound(lower), upper: bound(upper), in_list: Vec::new() };
     Some((eq.len(), scan))
 }
 
@@ -150,13 +185,14 @@ pub fn choose(rel: &RelationDesc, filter: Option<&Expr>) -> Option<IndexScan> {
         return None;
     }
     let mut conds = Vec::new();
-    conditions(filter, rel, &mut conds);
-    if conds.is_empty() {
+    let mut ins = Vec::new();
+    conditions(filter, rel, &mut conds, &mut ins);
+    if conds.is_empty() && ins.is_empty() {
         return None;
     }
     let mut best: Option<((bool, usize), IndexScan)> = None;
     for index in &rel.indexes {
-        let Some((eqs, scan)) = match_index(index, &conds) else { continue };
+        let Some((eqs, scan)) = match_index(index, &conds, &ins) else { continue };
         let score = (index.unique && eqs == index.columns.len(), eqs);
         if best.as_ref().is_none_or(|(b, _)| score > *b) {
             best = Some((score, scan));

@@ -269,7 +269,12 @@ mod table_tests {
                 col("c", VARCHAR, 7, 4),
                 col("n", INT8, -1, 5),
             ];
-            Ok(Some(Arc::new(RelationDesc { oid: 16384, name: "t".into(), schema: "public".into(), relkind: 'r', columns, indexes: vec![] })))
+            // (a) unique, and (c, n DESC).
+            let indexes = vec![
+                IndexDesc { oid: 20001, name: "t_pkey".into(), columns: vec![0], descending: vec![false], unique: true },
+                IndexDesc { oid: 20002, name: "t_c_n".into(), columns: vec![3, 4], descending: vec![false, true], unique: false },
+            ];
+            Ok(Some(Arc::new(RelationDesc { oid: 16384, name: "t".into(), schema: "public".into(), relkind: 'r', columns, indexes })))
         }
     }
 
@@ -297,6 +302,35 @@ mod table_tests {
         assert_eq!(needed("select b, count(*) from t group by b having count(*) > 1"), 2);
         assert_eq!(needed("select 1 from t order by c"), 4);
         assert_eq!(needed("select * from t"), 5);
+    }
+
+    #[test]
+    fn index_scans_are_chosen_by_the_rule() {
+        let scan = |sql: &str| match plan(sql).unwrap().plan.source {
+            Source::IndexScan(_, s) => Some(s),
+            _ => None,
+        };
+        let s = scan("select * from t where a = 5").expect("equality on the key");
+        assert_eq!((s.index_oid, s.lower.as_ref().map(|b| b.inclusive), s.upper.as_ref().map(|b| b.inclusive)), (20001, Some(true), Some(true)));
+        assert!(scan("select * from t where 5 = a and b = 'x'").is_some(), "commuted, with another condition");
+        assert!(scan("select * from t where a > 5").is_none(), "a one-sided range on the first column is a seqscan");
+        let s = scan("select * from t where a > 5 and a <= 9").expect("two-sided range");
+        assert_eq!((s.lower.unwrap().inclusive, s.upper.unwrap().inclusive), (false, true));
+        // The second column is DESC: a lower bound in value order is an upper one in index order.
+        let s = scan("select * from t where c = 'ab' and n > 3").expect("equality then range");
+        assert_eq!(s.index_oid, 20002);
+        assert_eq!(s.lower.unwrap().values.len(), 1);
+        assert_eq!(s.upper.unwrap().values.len(), 2);
+        let s = scan("select * from t where a in (1, 2, 3)").expect("IN list");
+        assert_eq!(s.in_list.len(), 3);
+        assert!(scan("select * from t where a in (1, 2) or b = 'x'").is_none(), "an OR over two columns");
+        assert!(scan("select * from t where n = 1").is_none(), "not a first key column");
+        assert!(scan("select * from t where a + 0 = 1").is_none(), "an expression of the column");
+        assert!(scan("select * from t where n = 1::int4").is_none(), "a cross-type comparison casts the column");
+        let p = plan("update t set b = 'y' where a = 1").unwrap();
+        assert!(matches!(p.modify, Some(ModifyTable::Update { index: Some(_), .. })));
+        let p = plan("delete from t where c = 'z'").unwrap();
+        assert!(matches!(p.modify, Some(ModifyTable::Delete { index: Some(_), .. })));
     }
 
     #[test]

@@ -64,12 +64,15 @@ impl Source {
 }
 
 /// A range scan of a B-tree index: entries from `lower` to `upper` (in the
-/// index's order; None is unbounded).
+/// index's order; None is unbounded); or, when `in_list` is not empty, one
+/// equality probe of the first key column per distinct value of the list
+/// (`col IN (...)`, PostgreSQL's ScalarArrayOp index qual).
 #[derive(Debug, Clone, PartialEq)]
 pub struct IndexScan {
     pub index_oid: u32,
     pub lower: Option<IndexBound>,
     pub upper: Option<IndexBound>,
+    pub in_list: Vec<Expr>,
 }
 
 /// One end of an index range: values for the leading key columns
