@@ -438,18 +438,14 @@ impl BufferDesc {
     /// Takes the header spinlock and returns the state word as locked. Spins:
     /// holders keep it for a few instructions only.
     pub fn lock_header(&self) -> u32 {
-        let mut spins = 0u32;
         loop {
             let old = self.state.fetch_or(buf_state::LOCKED, Ordering::Acquire);
             if old & buf_state::LOCKED == 0 {
                 return old | buf_state::LOCKED;
             }
-            spins += 1;
-            if spins.is_multiple_of(1000) {
-                std::thread::yield_now();
-            } else {
-                std::hint::spin_loop();
-            }
+            // Wait with plain loads (no read-modify-write bouncing the
+            // cache line between the waiters) until it looks free.
+            self.wait_header_unlocked();
         }
     }
 
