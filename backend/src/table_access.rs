@@ -63,6 +63,7 @@ pub fn relation_desc(info: &RelationInfo) -> RelationDesc {
                     name: ix.name.clone(),
                     columns,
                     descending: ix.am.options.iter().map(|o| o.desc).collect(),
+                    nulls_first: ix.am.options.iter().map(|o| o.nulls_first).collect(),
                     unique: ix.row.unique,
                 })
             })

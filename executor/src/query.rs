@@ -31,7 +31,8 @@ use crate::compare;
 use crate::expr::Evaluator;
 use crate::{LockRowOutcome, ScanId, Tid};
 
-/// Calls `f` with every row of the source, in order; of a scanned row only
+/// Calls `f` with every row of the source, in order, until it returns
+/// false (enough rows for a LIMIT); of a scanned row only
 /// the first `columns` columns need be real (see
 /// `Plan::source_columns_needed`). A scan is always closed, also when `f` or
 /// the scan fails.
@@ -39,7 +40,7 @@ pub fn for_each_source_row(
     ev: &mut Evaluator<'_>,
     source: &Source,
     columns: usize,
-    f: &mut dyn FnMut(&mut Evaluator<'_>, Vec<Datum>) -> PgResult<()>,
+    f: &mut dyn FnMut(&mut Evaluator<'_>, Vec<Datum>) -> PgResult<bool>,
 ) -> PgResult<()> {
     match source {
         Source::Values(rows) => {
@@ -49,7 +50,9 @@ pub fn for_each_source_row(
                 for e in r {
                     vals.push(ev.eval(e)?);
                 }
-                f(ev, vals)?;
+                if !f(ev, vals)? {
+                    break;
+                }
             }
             Ok(())
         }
@@ -58,7 +61,11 @@ pub fn for_each_source_row(
             let result = (|| loop {
                 ev.ctx.check_for_interrupts()?;
                 match ev.ctx.scan_next(scan)? {
-                    Some((_, row)) => f(ev, row)?,
+                    Some((_, row)) => {
+                        if !f(ev, row)? {
+                            return Ok(());
+                        }
+                    }
                     None => return Ok(()),
                 }
             })();
@@ -135,15 +142,25 @@ pub fn run(ev: &mut Evaluator<'_>, plan: &Plan, width: usize) -> PgResult<Vec<Ve
     if let (Some(mark), Source::SeqScan(_) | Source::IndexScan(..)) = (&plan.row_lock, &plan.source) {
         return run_locking(ev, plan, mark, width);
     }
+    // LIMIT and OFFSET are evaluated before anything is read, as
+    // PostgreSQL's Limit node does.
+    let (offset, limit) = offset_and_limit(ev, plan)?;
+    // Rows come out in their final order when nothing regroups or sorts
+    // them: the scan stops once OFFSET + LIMIT of them qualified.
+    let stop = match (&plan.aggregate, plan.distinct, plan.order_by.is_empty(), limit) {
+        (None, false, true, Some(l)) => Some(offset.saturating_add(l)),
+        _ => None,
+    };
     let mut rows: Vec<Vec<Datum>> = Vec::new();
     let columns = plan.source_columns_needed();
     match &plan.aggregate {
+        None if stop == Some(0) => {}
         None => {
             for_each_source_row(ev, &plan.source, columns, &mut |ev, row| {
                 if qualifies(ev, plan.filter.as_ref(), &row)? {
                     rows.push(project(ev, &plan.targets, &row)?);
                 }
-                Ok(())
+                Ok(stop.is_none_or(|s| rows.len() < s))
             })?;
         }
         Some(agg) => {
@@ -152,7 +169,7 @@ pub fn run(ev: &mut Evaluator<'_>, plan: &Plan, width: usize) -> PgResult<Vec<Ve
                 if qualifies(ev, plan.filter.as_ref(), &row)? {
                     grouper.advance(ev, &row)?;
                 }
-                Ok(())
+                Ok(true)
             })?;
             for row in grouper.finish()? {
                 ev.ctx.check_for_interrupts()?;
@@ -167,7 +184,6 @@ pub fn run(ev: &mut Evaluator<'_>, plan: &Plan, width: usize) -> PgResult<Vec<Ve
         rows.retain(|r| seen.insert(RowKey(r[..width.min(r.len())].to_vec())));
     }
     sort(&mut rows, &plan.order_by)?;
-    let (offset, limit) = offset_and_limit(ev, plan)?;
     Ok(rows
         .into_iter()
         .skip(offset)

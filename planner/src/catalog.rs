@@ -53,6 +53,8 @@ pub struct IndexDesc {
     pub columns: Vec<usize>,
     /// Per key column: DESC.
     pub descending: Vec<bool>,
+    /// Per key column: NULLS FIRST.
+    pub nulls_first: Vec<bool>,
     pub unique: bool,
 }
 

@@ -201,12 +201,64 @@ pub fn choose(rel: &RelationDesc, filter: Option<&Expr>) -> Option<IndexScan> {
     best.map(|(_, s)| s)
 }
 
+/// Whether `index`, scanned forward with `eqs` leading columns fixed by
+/// equalities, returns rows in the order of `plan.order_by`: each sort key
+/// is a plain column of the relation, and they are the index's key columns
+/// from the first (or from the first after the fixed ones), in the same
+/// direction and NULLS placement.
+fn gives_order(index: &IndexDesc, eqs: usize, plan: &Plan) -> bool {
+    let keys = &plan.order_by;
+    if keys.is_empty() {
+        return false;
+    }
+    let matches_from = |start: usize| {
+        keys.iter().enumerate().all(|(i, k)| {
+            let k_col = match plan.targets.get(k.column) {
+                Some(Expr::Var { index, .. }) => *index,
+                _ => return false,
+            };
+            let j = start + i;
+            index.columns.get(j) == Some(&k_col) && index.descending[j] == k.descending && index.nulls_first[j] == k.nulls_first
+        })
+    };
+    matches_from(0) || (eqs > 0 && matches_from(eqs))
+}
+
+/// An ORDER BY that an index can produce makes the sort unnecessary; with
+/// a LIMIT, a scan of the whole index in order is chosen even without a
+/// usable WHERE condition (the executor stops reading after LIMIT rows).
+fn order_by_index(plan: &mut Plan, rel: &Arc<RelationDesc>) {
+    if plan.aggregate.is_some() || plan.distinct || plan.order_by.is_empty() || plan.row_lock.is_some() {
+        return;
+    }
+    if let Source::IndexScan(_, scan) = &plan.source {
+        let Some(index) = rel.indexes.iter().find(|i| i.oid == scan.index_oid) else { return };
+        let eqs = match (&scan.lower, &scan.upper) {
+            (Some(l), Some(u)) if l.values == u.values && l.inclusive && u.inclusive => l.values.len(),
+            _ => 0,
+        };
+        if scan.in_list.is_empty() && gives_order(index, eqs, plan) {
+            plan.order_by.clear();
+        }
+        return;
+    }
+    if plan.limit.is_none() {
+        return;
+    }
+    if let Some(index) = rel.indexes.iter().find(|i| gives_order(i, 0, plan)) {
+        plan.source = Source::IndexScan(Arc::clone(rel), IndexScan { index_oid: index.oid, lower: None, upper: None, in_list: Vec::new() });
+        plan.order_by.clear();
+    }
+}
+
 /// Puts index scans into a planned statement where the rule finds one.
 pub fn apply(mut plan: Plan, modify: Option<ModifyTable>) -> (Plan, Option<ModifyTable>) {
-    if let Source::SeqScan(rel) = &plan.source
-        && let Some(scan) = choose(rel, plan.filter.as_ref())
-    {
-        plan.source = Source::IndexScan(Arc::clone(rel), scan);
+    if let Source::SeqScan(rel) = &plan.source {
+        let rel = Arc::clone(rel);
+        if let Some(scan) = choose(&rel, plan.filter.as_ref()) {
+            plan.source = Source::IndexScan(Arc::clone(&rel), scan);
+        }
+        order_by_index(&mut plan, &rel);
     }
     let modify = modify.map(|m| match m {
         ModifyTable::Update { rel, filter, assignments, returning, index: None } => {

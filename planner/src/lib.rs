@@ -271,8 +271,15 @@ mod table_tests {
             ];
             // (a) unique, and (c, n DESC).
             let indexes = vec![
-                IndexDesc { oid: 20001, name: "t_pkey".into(), columns: vec![0], descending: vec![false], unique: true },
-                IndexDesc { oid: 20002, name: "t_c_n".into(), columns: vec![3, 4], descending: vec![false, true], unique: false },
+                IndexDesc { oid: 20001, name: "t_pkey".into(), columns: vec![0], descending: vec![false], nulls_first: vec![false], unique: true },
+                IndexDesc {
+                    oid: 20002,
+                    name: "t_c_n".into(),
+                    columns: vec![3, 4],
+                    descending: vec![false, true],
+                    nulls_first: vec![false, true],
+                    unique: false,
+                },
             ];
             Ok(Some(Arc::new(RelationDesc { oid: 16384, name: "t".into(), schema: "public".into(), relkind: 'r', columns, indexes })))
         }
@@ -327,6 +334,17 @@ mod table_tests {
         assert!(scan("select * from t where n = 1").is_none(), "not a first key column");
         assert!(scan("select * from t where a + 0 = 1").is_none(), "an expression of the column");
         assert!(scan("select * from t where n = 1::int4").is_none(), "a cross-type comparison casts the column");
+        // ORDER BY an index's columns: no sort; with LIMIT even without WHERE.
+        let p = plan("select * from t order by a limit 5").unwrap();
+        assert!(matches!(&p.plan.source, Source::IndexScan(_, s) if s.index_oid == 20001) && p.plan.order_by.is_empty());
+        let p = plan("select * from t order by a").unwrap();
+        assert!(matches!(&p.plan.source, Source::SeqScan(_)) && !p.plan.order_by.is_empty(), "no LIMIT: seqscan and sort");
+        let p = plan("select * from t where c = 'x' order by n desc limit 1").unwrap();
+        assert!(matches!(&p.plan.source, Source::IndexScan(_, s) if s.index_oid == 20002) && p.plan.order_by.is_empty(), "after an equality");
+        let p = plan("select * from t order by a desc limit 5").unwrap();
+        assert!(!p.plan.order_by.is_empty(), "no backward scans: sorted");
+        let p = plan("select * from t where a in (3, 1) order by a limit 5").unwrap();
+        assert!(!p.plan.order_by.is_empty(), "IN-list probes come in value order, which is kept sorted");
         let p = plan("update t set b = 'y' where a = 1").unwrap();
         assert!(matches!(p.modify, Some(ModifyTable::Update { index: Some(_), .. })));
         let p = plan("delete from t where c = 'z'").unwrap();
