@@ -282,8 +282,9 @@ impl ExecContext for Session {
         rel: &planner::RelationDesc,
         index_oid: u32,
         ranges: Vec<executor::IndexRange>,
+        index_only: bool,
     ) -> PgResult<executor::ScanId> {
-        crate::table_access::index_scan_begin(self, rel, index_oid, ranges)
+        crate::table_access::index_scan_begin(self, rel, index_oid, ranges, index_only)
     }
     fn relation_size(&mut self, name: &str, what: executor::RelationSize<'_>) -> PgResult<i64> {
         crate::table_access::relation_size(self, name, what)

@@ -64,6 +64,12 @@ pub fn relation_desc(info: &RelationInfo) -> RelationDesc {
                     columns,
                     descending: ix.am.options.iter().map(|o| o.desc).collect(),
                     nulls_first: ix.am.options.iter().map(|o| o.nulls_first).collect(),
+                    stored: ix
+                        .row
+                        .keys
+                        .iter()
+                        .filter_map(|&attnum| info.columns.iter().position(|c| c.attnum == attnum))
+                        .collect(),
                     unique: ix.row.unique,
                 })
             })
@@ -99,6 +105,14 @@ pub struct OpenIndexScan {
     info: Arc<RelationInfo>,
     pos: usize,
     heap: RelFileLocator,
+    index_only: Option<IndexOnly>,
+}
+
+/// An index-only scan's state: where each index column goes in the table
+/// row, and the last heap block whose visibility-map bit was read.
+struct IndexOnly {
+    places: Vec<Option<usize>>,
+    last_vm: Option<(u32, bool)>,
 }
 
 fn range_scan(index: RelFileLocator, r: executor::IndexRange) -> IndexScan {
@@ -184,6 +198,7 @@ pub fn index_scan_begin(
     rel: &RelationDesc,
     index_oid: u32,
     ranges: Vec<executor::IndexRange>,
+    index_only: bool,
 ) -> PgResult<ScanId> {
     let info = crate::relcache::relation_by_oid(session, rel.oid)?
         .ok_or_else(|| PgError::new(SqlState::UndefinedTable, format!("relation \"{}\" does not exist", rel.name)))?;
@@ -207,7 +222,17 @@ pub fn index_scan_begin(
     let columns = desc.natts();
     session.scans[id] = Some(OpenScan {
         scan: None,
-        index: Some(OpenIndexScan { scan: None, rest, info, pos, heap: heap_loc }),
+        index: Some(OpenIndexScan {
+            scan: None,
+            rest,
+            index_only: index_only.then(|| IndexOnly {
+                places: info.indexes[pos].row.keys.iter().map(|&a| info.columns.iter().position(|c| c.attnum == a)).collect(),
+                last_vm: None,
+            }),
+            info,
+            pos,
+            heap: heap_loc,
+        }),
         view_rows: Default::default(),
         desc,
         snapshot,
@@ -228,7 +253,31 @@ pub fn scan_next(session: &mut Session, id: ScanId) -> PgResult<Option<(Tid, Vec
         let index = &ix.info.indexes[ix.pos];
         loop {
             if let Some(scan) = ix.scan.as_mut() {
-                while let Some((root, _)) = scan.next(&env, &index.am)? {
+                while let Some((root, entry)) = scan.next(&env, &index.am)? {
+                    if let Some(only) = ix.index_only.as_mut() {
+                        let visible = match only.last_vm {
+                            Some((block, v)) if block == root.block => v,
+                            _ => {
+                                let v = storage::heap::visibilitymap::is_all_visible(&env, ix.heap, root.block)?;
+                                only.last_vm = Some((root.block, v));
+                                v
+                            }
+                        };
+                        if visible {
+                            // All-visible: the entry's row is there and
+                            // visible to every snapshot; the index has
+                            // every column the query reads.
+                            let values = nbtree::itup::IndexTuple::parse(&entry)?.values(&index.am)?;
+                            let mut row = vec![Datum::Null; open.desc.natts()];
+                            for (v, place) in values.into_iter().zip(only.places.iter()) {
+                                if let Some(p) = place {
+                                    row[*p] = v;
+                                }
+                            }
+                            open.returned += 1;
+                            return Ok(Some((to_tid(root), row)));
+                        }
+                    }
                     if let Some((tid, bytes)) = heapam::fetch_hot(&env, ix.heap, root, &open.snapshot, me)? {
                         open.returned += 1;
                         return Ok(Some((to_tid(tid), deform_tuple(&open.desc, &bytes)?)));

@@ -553,10 +553,20 @@ pub fn create_relation_file(session: &mut Session, rel: RelFileLocator) -> PgRes
 /// must not bring them back from older records.
 pub fn truncate_relation_file(session: &Session, rel: RelFileLocator, keep: u32) -> PgResult<()> {
     let xid = session.tx.xid.unwrap_or(0);
-    let lsn = session.storage.xlog.insert(&WalRecord::SmgrTruncate { rel: rel_id(rel), fork: ForkNumber::Main as u8, nblocks: keep }, xid)?;
+    // The visibility map goes first, whole: a bit left for a cut block
+    // would mark the page a later extension puts there all-visible, and a
+    // missing bit only costs index-only scans a heap visit.
+    if session.storage.store.smgr().exists(rel, ForkNumber::VisibilityMap)? {
+        truncate_fork(session, rel, ForkNumber::VisibilityMap, 0, xid)?;
+    }
+    truncate_fork(session, rel, ForkNumber::Main, keep, xid)
+}
+
+fn truncate_fork(session: &Session, rel: RelFileLocator, fork: ForkNumber, keep: u32, xid: u64) -> PgResult<()> {
+    let lsn = session.storage.xlog.insert(&WalRecord::SmgrTruncate { rel: rel_id(rel), fork: fork as u8, nblocks: keep }, xid)?;
     session.storage.xlog.flush(lsn)?;
-    session.storage.bufmgr.drop_relation_buffers(rel, Some(ForkNumber::Main), keep).map_err(PgError::from)?;
-    session.storage.store.smgr().truncate(rel, ForkNumber::Main, keep)
+    session.storage.bufmgr.drop_relation_buffers(rel, Some(fork), keep).map_err(PgError::from)?;
+    session.storage.store.smgr().truncate(rel, fork, keep)
 }
 
 /// Asks the checkpointer for a checkpoint and waits for it (the CHECKPOINT

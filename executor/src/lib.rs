@@ -188,10 +188,12 @@ pub trait ExecContext {
     /// lie in one of `ranges` (scanned one after the other; they do not
     /// overlap), visible to the statement's snapshot, full-width as
     /// [`Self::scan_begin`]. The caller still applies its whole WHERE to
-    /// each row. Without index support a context may scan the whole
-    /// relation instead.
-    fn index_scan_begin(&mut self, rel: &RelationDesc, index_oid: u32, ranges: Vec<IndexRange>) -> PgResult<ScanId> {
-        let _ = (index_oid, ranges);
+    /// each row. With `index_only`, rows on heap pages the visibility map
+    /// marks all-visible come from the index entry alone, with NULL in the
+    /// columns the index does not store (the caller reads none of them).
+    /// Without index support a context may scan the whole relation instead.
+    fn index_scan_begin(&mut self, rel: &RelationDesc, index_oid: u32, ranges: Vec<IndexRange>, index_only: bool) -> PgResult<ScanId> {
+        let _ = (index_oid, ranges, index_only);
         self.scan_begin(rel)
     }
     /// The next row of a scan, or None at its end.

@@ -117,7 +117,7 @@ pub fn open_index_scan(ev: &mut Evaluator<'_>, rel: &planner::RelationDesc, scan
         values.dedup_by(|a, b| compare::compare(a, b).is_ok_and(|o| o == Ordering::Equal));
         values.into_iter().map(|v| crate::IndexRange { lower: Some((vec![v.clone()], true)), upper: Some((vec![v], true)) }).collect()
     };
-    ev.ctx.index_scan_begin(rel, scan.index_oid, ranges)
+    ev.ctx.index_scan_begin(rel, scan.index_oid, ranges, scan.index_only)
 }
 
 /// Is the (boolean) qualification true for `row`? NULL and false are not.

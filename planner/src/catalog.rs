@@ -56,6 +56,9 @@ pub struct IndexDesc {
     /// Per key column: NULLS FIRST.
     pub nulls_first: Vec<bool>,
     pub unique: bool,
+    /// Every column the index stores (key and INCLUDE columns), as positions
+    /// in `columns`: what an index-only scan can return.
+    pub stored: Vec<usize>,
 }
 
 impl RelationDesc {

@@ -138,7 +138,7 @@ fn match_index(index: &IndexDesc, conds: &[Cond], ins: &[InList]) -> Option<(usi
         && let Some(list) = ins.iter().find(|l| l.column == first)
     {
         // Probes of the first column; other conditions are left to the filter.
-        return Some((1, IndexScan { index_oid: index.oid, lower: None, upper: None, in_list: list.values.clone() }));
+        return Some((1, IndexScan { index_oid: index.oid, lower: None, upper: None, in_list: list.values.clone(), index_only: false }));
     }
     let mut eq: Vec<Expr> = Vec::new();
     let mut lower: Option<(Expr, bool)> = None;
@@ -174,7 +174,7 @@ fn match_index(index: &IndexDesc, conds: &[Cond], ins: &[InList]) -> Option<(usi
             None => None,
         }
     };
-    let scan = IndexScan { index_oid: index.oid, lower: bound(lower), upper: bound(upper), in_list: Vec::new() };
+    let scan = IndexScan { index_oid: index.oid, lower: bound(lower), upper: bound(upper), in_list: Vec::new(), index_only: false };
     Some((eq.len(), scan))
 }
 
@@ -246,8 +246,47 @@ fn order_by_index(plan: &mut Plan, rel: &Arc<RelationDesc>) {
         return;
     }
     if let Some(index) = rel.indexes.iter().find(|i| gives_order(i, 0, plan)) {
-        plan.source = Source::IndexScan(Arc::clone(rel), IndexScan { index_oid: index.oid, lower: None, upper: None, in_list: Vec::new() });
+        plan.source =
+            Source::IndexScan(Arc::clone(rel), IndexScan { index_oid: index.oid, lower: None, upper: None, in_list: Vec::new(), index_only: false });
         plan.order_by.clear();
+    }
+}
+
+/// The source columns a query reads (WHERE, and the targets or the
+/// grouping keys and aggregate arguments).
+fn columns_read(plan: &Plan) -> std::collections::BTreeSet<usize> {
+    let mut out = std::collections::BTreeSet::new();
+    let mut note = |e: &Expr| {
+        e.walk(&mut |x| {
+            if let Expr::Var { index, .. } = x {
+                out.insert(*index);
+            }
+        })
+    };
+    if let Some(f) = &plan.filter {
+        note(f);
+    }
+    match &plan.aggregate {
+        Some(agg) => {
+            agg.group_by.iter().for_each(&mut note);
+            agg.aggs.iter().filter_map(|a| a.arg.as_ref()).for_each(&mut note);
+        }
+        None => plan.targets.iter().for_each(&mut note),
+    }
+    out
+}
+
+/// An index scan of a query that reads only columns the index stores (and
+/// locks no rows) may skip the heap for all-visible pages.
+fn mark_index_only(plan: &mut Plan, rel: &RelationDesc) {
+    if plan.row_lock.is_some() {
+        return;
+    }
+    let read = columns_read(plan);
+    if let Source::IndexScan(_, scan) = &mut plan.source
+        && let Some(index) = rel.indexes.iter().find(|i| i.oid == scan.index_oid)
+    {
+        scan.index_only = read.iter().all(|c| index.stored.contains(c));
     }
 }
 
@@ -259,6 +298,7 @@ pub fn apply(mut plan: Plan, modify: Option<ModifyTable>) -> (Plan, Option<Modif
             plan.source = Source::IndexScan(Arc::clone(&rel), scan);
         }
         order_by_index(&mut plan, &rel);
+        mark_index_only(&mut plan, &rel);
     }
     let modify = modify.map(|m| match m {
         ModifyTable::Update { rel, filter, assignments, returning, index: None } => {

@@ -271,7 +271,15 @@ mod table_tests {
             ];
             // (a) unique, and (c, n DESC).
             let indexes = vec![
-                IndexDesc { oid: 20001, name: "t_pkey".into(), columns: vec![0], descending: vec![false], nulls_first: vec![false], unique: true },
+                IndexDesc {
+                    oid: 20001,
+                    name: "t_pkey".into(),
+                    columns: vec![0],
+                    descending: vec![false],
+                    nulls_first: vec![false],
+                    unique: true,
+                    stored: vec![0],
+                },
                 IndexDesc {
                     oid: 20002,
                     name: "t_c_n".into(),
@@ -279,6 +287,7 @@ mod table_tests {
                     descending: vec![false, true],
                     nulls_first: vec![false, true],
                     unique: false,
+                    stored: vec![3, 4],
                 },
             ];
             Ok(Some(Arc::new(RelationDesc { oid: 16384, name: "t".into(), schema: "public".into(), relkind: 'r', columns, indexes })))
@@ -345,6 +354,13 @@ mod table_tests {
         assert!(!p.plan.order_by.is_empty(), "no backward scans: sorted");
         let p = plan("select * from t where a in (3, 1) order by a limit 5").unwrap();
         assert!(!p.plan.order_by.is_empty(), "IN-list probes come in value order, which is kept sorted");
+        // Index-only: every column read is in the index.
+        let only = |sql: &str| matches!(plan(sql).unwrap().plan.source, Source::IndexScan(_, s) if s.index_only);
+        assert!(only("select a from t where a = 1"));
+        assert!(only("select count(*) from t where a between 1 and 5"));
+        assert!(only("select c, n from t where c = 'x' and n > 1"));
+        assert!(!only("select b from t where a = 1"), "b is not in the index");
+        assert!(!only("select a from t where a = 1 for update"), "row locks need the heap");
         let p = plan("update t set b = 'y' where a = 1").unwrap();
         assert!(matches!(p.modify, Some(ModifyTable::Update { index: Some(_), .. })));
         let p = plan("delete from t where c = 'z'").unwrap();

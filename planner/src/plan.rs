@@ -73,6 +73,10 @@ pub struct IndexScan {
     pub lower: Option<IndexBound>,
     pub upper: Option<IndexBound>,
     pub in_list: Vec<Expr>,
+    /// Every column the query reads is in the index: rows of heap pages the
+    /// visibility map marks all-visible come from the index alone (the
+    /// other columns are NULL in them).
+    pub index_only: bool,
 }
 
 /// One end of an index range: values for the leading key columns

@@ -122,6 +122,11 @@ pub enum PageOp {
     /// B-tree: entries removed from a leaf page (VACUUM, or dead entries
     /// removed to make room).
     BtreeDelete,
+    /// A heap page marked all-visible (`PD_ALL_VISIBLE`) by VACUUM.
+    HeapVisible,
+    /// A visibility-map bit set (VACUUM) or cleared (a change to its page).
+    VmSet,
+    VmClear,
 }
 
 impl PageOp {
@@ -142,6 +147,7 @@ impl PageOp {
             | PageOp::BtreeSplit
             | PageOp::BtreeNewRoot
             | PageOp::BtreeDelete => RmgrId::Btree,
+            PageOp::HeapVisible | PageOp::VmSet | PageOp::VmClear => RmgrId::Heap2,
         }
     }
 
@@ -165,6 +171,9 @@ impl PageOp {
             PageOp::BtreeSplit => "SPLIT",
             PageOp::BtreeNewRoot => "NEWROOT",
             PageOp::BtreeDelete => "DELETE",
+            PageOp::HeapVisible => "VISIBLE",
+            PageOp::VmSet => "VM_SET",
+            PageOp::VmClear => "VM_CLEAR",
         }
     }
 }

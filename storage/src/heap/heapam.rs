@@ -308,6 +308,10 @@ fn try_page(
         let buf = env.bufmgr.read_buffer(tag(rel, block), ReadMode::Normal, None)?;
         let mut page = buf.lock_exclusive();
         let before = page.before_image();
+        let fits = { let p = Page::new(&page); !p.is_new() && p.heap_free_space() >= need };
+        if fits {
+            super::visibilitymap::clear_for_change(env, rel, block, &mut page)?;
+        }
         if let Some(ip) = add_to_page(&mut page, block, tuple, need)? {
             page.log_change(&before, PageOp::HeapInsert, xid)?;
             set_target_block(rel, block);
@@ -789,6 +793,7 @@ fn modify(
             }
         }
         let before = page.before_image();
+        super::visibilitymap::clear_for_change(env, rel, tid.block, &mut page)?;
         let Some(new) = new_tuple.as_mut() else {
             let mut pm = PageMut::new(&mut page);
             stamp_xmax(pm.get_item_mut(tid.offset)?, tid, w, None, false)?;

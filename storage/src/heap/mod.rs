@@ -34,6 +34,7 @@ pub mod heapam;
 pub mod indexbuild;
 pub mod pruneheap;
 pub mod tuple;
+pub mod visibilitymap;
 
 #[cfg(test)]
 mod tests;

@@ -402,16 +402,22 @@ pub(crate) fn vacuum_relation_batched(
             let (stats, change) = prune_page(env, &mut page, oldest_xmin, commit_hints)?;
             log_prune(&mut page, &before, PageOp::Vacuum, change)?;
             total.add(stats);
-            let p = Page::new(&page);
-            if p.is_new() {
-                (0, Vec::new())
-            } else {
-                let dead: Vec<ItemPointer> = (FIRST_OFFSET_NUMBER..=p.max_offset_number())
-                    .filter(|&o| p.item_id(o).is_some_and(|id| id.is_dead()))
-                    .map(|o| ItemPointer::new(block, o))
-                    .collect();
-                (p.heap_free_space(), dead)
+            let (free, dead) = {
+                let p = Page::new(&page);
+                if p.is_new() {
+                    (0, Vec::new())
+                } else {
+                    let dead: Vec<ItemPointer> = (FIRST_OFFSET_NUMBER..=p.max_offset_number())
+                        .filter(|&o| p.item_id(o).is_some_and(|id| id.is_dead()))
+                        .map(|o| ItemPointer::new(block, o))
+                        .collect();
+                    (p.heap_free_space(), dead)
+                }
+            };
+            if dead.is_empty() && all_visible(env, &page, oldest_xmin)? {
+                mark_all_visible(env, rel, block, &mut page)?;
             }
+            (free, dead)
         };
         // Rule 2 of the free-space map, after the heap page's lock is gone.
         super::freespace::record(env, rel, block, free)?;
@@ -422,6 +428,38 @@ pub(crate) fn vacuum_relation_batched(
     }
     vacuum_dead_items(env, rel, &mut dead_items, batch, check_interrupts, index_cleanup, &mut total)?;
     Ok((total, n))
+}
+
+/// Whether every tuple on the page is visible to every snapshot: committed,
+/// not deleted (or its deleter aborted, or only a row lock), inserted before
+/// `oldest_xmin` (PostgreSQL's `heap_page_is_all_visible`). The page has
+/// no DEAD line pointers (the caller checks).
+fn all_visible(env: &HeapEnv<'_, '_>, page: &[u8; BLCKSZ], oldest_xmin: TransactionId) -> PgResult<bool> {
+    let p = Page::new(page);
+    if p.is_new() || p.is_all_visible() {
+        return Ok(false);
+    }
+    for off in FIRST_OFFSET_NUMBER..=p.max_offset_number() {
+        let Some(id) = p.item_id(off) else { continue };
+        if !id.is_normal() {
+            continue;
+        }
+        let h = TupleHeader::parse(p.get_item(off)?)?;
+        let (verdict, _) = satisfies_vacuum(&h, oldest_xmin, env.tx)?;
+        if verdict != HtsvResult::Live || h.xmin() >= oldest_xmin {
+            return Ok(false);
+        }
+    }
+    Ok(true)
+}
+
+/// Rule 2 of the visibility map: the page's `PD_ALL_VISIBLE` (logged), then
+/// its bit (logged), under the cleanup lock the caller holds.
+fn mark_all_visible(env: &HeapEnv<'_, '_>, rel: RelFileLocator, block: BlockNumber, page: &mut BufferWriteGuard<'_>) -> PgResult<()> {
+    let before = page.before_image();
+    PageMut::new(page).set_all_visible(true);
+    page.log_change(&before, PageOp::HeapVisible, 0)?;
+    super::visibilitymap::set_all_visible(env, rel, block)
 }
 
 /// Steps 2 and 3 of [`vacuum_relation`] for the DEAD pointers collected so
