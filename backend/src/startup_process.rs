@@ -52,6 +52,10 @@ pub fn run() -> Result<(), String> {
     let hba = std::fs::read_to_string(&hba_path).map_err(|e| format!("could not open file \"{}\": {e}", hba_path.display()))?;
     protocol::hba::parse(&hba, &hba_path.display().to_string()).map_err(|e| format!("could not load pg_hba.conf: {}", e.message))?;
 
+    // Temporary files (sort runs) of processes that are gone: no backend
+    // runs yet, so none is in use (PostgreSQL's RemovePgTempFiles).
+    storage::nbtree::sort::remove_temp_files(&data_dir).map_err(|e| format!("could not remove temporary files: {e}"))?;
+
     // Transaction and OID counters from the control file into the fresh segment.
     let transam = Transam::new(shmem, &data_dir, 0);
     transam.startup().map_err(|e| e.message)?;

@@ -319,8 +319,12 @@ pub(crate) fn build_index(session: &mut Session, table: &RelationInfo, ix: &Inde
     let oldest_xmin = session.storage.transam.oldest_xmin();
     // Only the columns up to the last indexed one need decoding.
     let decode = positions.iter().max().map_or(0, |m| m + 1);
-    // Each entry with whether its row is live (unique checks skip the others).
-    let mut entries: Vec<(Vec<Datum>, ItemPointer, bool)> = Vec::new();
+    // The entries, with whether each row is live (unique checks skip the
+    // others), sorted within maintenance_work_mem (spilling sorted runs to
+    // temporary files beyond it).
+    let budget = session.settings.get_bytes("maintenance_work_mem").unwrap_or(64 << 20).max(1 << 20) as usize;
+    let dir = nbtree::sort::temp_dir(session.storage.store.smgr().data_dir());
+    let mut spool = nbtree::sort::Spool::new(&ix.am, budget, dir);
     {
         let env = session.storage.heap_env();
         let interrupts = &session.interrupts;
@@ -337,36 +341,35 @@ pub(crate) fn build_index(session: &mut Session, table: &RelationInfo, ix: &Inde
                     ));
                 }
             }
-            entries.push((values, tid, is_live));
-            Ok(())
+            spool.add((values, tid, is_live))
         })?;
     }
-    nbtree::maint::sort_entries(&ix.am, &mut entries)?;
-    if ix.row.unique {
-        let nkey = ix.am.nkeyatts;
-        let mut prev: Option<&Vec<Datum>> = None;
-        for (key, _, live) in &entries {
-            if !live {
-                continue;
-            }
+    let mut sorted = spool.finish()?;
+    let opts = crate::tcop::output_options(session);
+    let nkey = ix.am.nkeyatts;
+    // The previous live key, for the unique check of adjacent entries.
+    let mut prev: Option<Vec<Datum>> = None;
+    let mut next = || -> PgResult<Option<(Vec<Datum>, ItemPointer)>> {
+        let Some((key, tid, live)) = sorted.next_entry()? else { return Ok(None) };
+        if ix.row.unique && live {
             let comparable = ix.row.nulls_not_distinct || !key[..nkey].iter().any(Datum::is_null);
             if comparable
-                && let Some(p) = prev
+                && let Some(p) = &prev
                 && nbtree::itup::cmp_keys(&ix.am, &p[..nkey], &key[..nkey])? == std::cmp::Ordering::Equal
             {
-                let opts = crate::tcop::output_options(session);
                 let names: Vec<&str> = ix.columns.iter().take(nkey).map(|c| c.name.as_str()).collect();
                 let vals: Vec<String> = key[..nkey].iter().map(|v| if v.is_null() { "null".into() } else { v.to_text(&opts) }).collect();
                 return Err(PgError::new(SqlState::UniqueViolation, format!("could not create unique index \"{}\"", ix.name))
                     .with_detail(format!("Key ({})=({}) is duplicated.", names.join(", "), vals.join(", "))));
             }
-            prev = comparable.then_some(key);
+            prev = comparable.then(|| key[..nkey].to_vec());
         }
-    }
+        Ok(Some((key, tid)))
+    };
     let env = session.storage.heap_env();
     let interrupts = &session.interrupts;
     let deadline = session.deadline;
-    nbtree::maint::build(&env, loc, &ix.am, entries.into_iter().map(|(values, tid, _)| (values, tid)), &mut || interrupts.check(deadline))
+    nbtree::maint::build_from(&env, loc, &ix.am, &mut next, &mut || interrupts.check(deadline))
 }
 
 /// DROP INDEX [IF EXISTS] name [, ...].

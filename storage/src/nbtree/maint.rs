@@ -57,8 +57,21 @@ pub fn build(
     entries: impl IntoIterator<Item = (Vec<Datum>, ItemPointer)>,
     check_interrupts: &mut dyn FnMut() -> PgResult<()>,
 ) -> PgResult<()> {
+    let mut entries = entries.into_iter();
+    build_from(env, rel, desc, &mut || Ok(entries.next()), check_interrupts)
+}
+
+/// [`build`] from a fallible source of sorted entries (a merge of runs
+/// read back from temporary files, `sort::Sorted`).
+pub fn build_from(
+    env: &HeapEnv<'_, '_>,
+    rel: RelFileLocator,
+    desc: &IndexDesc,
+    next: &mut dyn FnMut() -> PgResult<Option<(Vec<Datum>, ItemPointer)>>,
+    check_interrupts: &mut dyn FnMut() -> PgResult<()>,
+) -> PgResult<()> {
     let mut b = Builder { env, rel, desc, levels: Vec::new(), first: Vec::new(), next_block: META_BLOCK + 1 };
-    for (values, tid) in entries {
+    while let Some((values, tid)) = next()? {
         let t = form_leaf(desc, &values, tid)?;
         b.add(0, t, check_interrupts)?;
     }

@@ -7,6 +7,8 @@
 //! - [`page`]: the special space and the metapage;
 //! - [`insert`]: descending the tree, inserting, splitting, unique checks;
 //! - [`scan`]: range scans in key order;
+//! - [`sort`]: sorting a build's entries within `maintenance_work_mem`,
+//!   spilling sorted runs to temporary files;
 //! - [`maint`]: the sorted bulk build, VACUUM's bulk delete and the
 //!   structure check behind `bt_index_check`.
 
@@ -15,6 +17,7 @@ pub mod itup;
 pub mod maint;
 pub mod page;
 pub mod scan;
+pub mod sort;
 
 #[cfg(test)]
 mod tests;

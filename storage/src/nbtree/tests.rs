@@ -315,3 +315,45 @@ impl crate::heap::heapam::ExtensionLock for ThreadExtensionLock {
     }
 }
 
+
+#[test]
+fn a_build_beyond_its_memory_merges_sorted_runs_from_temporary_files() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let desc = IndexDesc::new(
+        "s_idx",
+        vec![Attribute::new("s", oid::TEXT, -1).expect("att"), Attribute::new("n", oid::INT4, -1).expect("att")],
+        2,
+        vec![ColumnOrder::default(), ColumnOrder { desc: true, nulls_first: true }],
+        false,
+    );
+    let tmp = super::sort::temp_dir(dir.path());
+    let mut spool = super::sort::Spool::new(&desc, 64 * 1024, tmp.clone());
+    let mut rng = Rng(99);
+    let mut model = Vec::new();
+    for i in 0..20_000u32 {
+        let s = format!("k{:05}", rng.below(5000));
+        let n = if i % 13 == 0 { Datum::Null } else { Datum::Int4(rng.below(100) as i32) };
+        spool.add((vec![Datum::Text(s.clone()), n.clone()], tid(i), i % 2 == 0)).expect("add");
+        model.push((s, n, tid(i), i % 2 == 0));
+    }
+    assert!(spool.runs() >= 5, "a 64 kB budget spills: {} runs", spool.runs());
+    let mut sorted = spool.finish().expect("finish");
+    model.sort_by(|a, b| {
+        a.0.cmp(&b.0)
+            .then_with(|| match (&a.1, &b.1) {
+                (Datum::Null, Datum::Null) => std::cmp::Ordering::Equal,
+                (Datum::Null, _) => std::cmp::Ordering::Less,
+                (_, Datum::Null) => std::cmp::Ordering::Greater,
+                (x, y) => int_of(y).cmp(&int_of(x)),
+            })
+            .then(a.2.cmp(&b.2))
+    });
+    for m in &model {
+        let (values, t, live) = sorted.next_entry().expect("next").expect("an entry");
+        assert_eq!((&values[0], &values[1], t, live), (&Datum::Text(m.0.clone()), &m.1, m.2, m.3));
+    }
+    assert!(sorted.next_entry().expect("end").is_none());
+    drop(sorted);
+    let left = std::fs::read_dir(&tmp).map(|d| d.count()).unwrap_or(0);
+    assert_eq!(left, 0, "temporary files are removed");
+}
