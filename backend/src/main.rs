@@ -45,6 +45,7 @@ mod checkpointer;
 mod connection;
 mod commands;
 mod crash_notice;
+mod index_exprs;
 mod interrupt;
 mod relcache;
 mod session;

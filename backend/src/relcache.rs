@@ -29,6 +29,8 @@ pub struct RelCache {
     namespaces: HashMap<String, Option<u32>>,
     relations: HashMap<(u32, String), Option<Arc<RelationInfo>>>,
     by_oid: HashMap<u32, Arc<RelationInfo>>,
+    /// Analyzed expressions and predicates of indexes, by index OID.
+    pub index_exprs: HashMap<u32, Arc<crate::index_exprs::IndexExprs>>,
 }
 
 impl RelCache {
@@ -38,6 +40,7 @@ impl RelCache {
         self.namespaces.clear();
         self.relations.clear();
         self.by_oid.clear();
+        self.index_exprs.clear();
     }
 }
 

@@ -246,7 +246,18 @@ pub fn quote_ident(s: &str) -> String {
 
 /// `pg_get_indexdef`: the CREATE INDEX statement that makes `ix`.
 pub fn index_definition(table: &RelationInfo, ix: &catalog::heap_catalog::IndexInfo) -> String {
-    let column = |attnum: i16| table.columns.iter().find(|c| c.attnum == attnum).map_or_else(|| "?".to_owned(), |c| quote_ident(&c.name));
+    let mut exprs = ix.row.exprs.as_deref().map(crate::index_exprs::split_select_list).transpose().ok().flatten().unwrap_or_default().into_iter();
+    let mut column = |attnum: i16| {
+        if attnum == 0 {
+            // An expression: a function call as it is; anything else in
+            // parentheses, inside the parentheses PostgreSQL's deparser puts
+            // around an operator expression, as pg_get_indexdef prints them.
+            let e = exprs.next().unwrap_or_else(|| "?".to_owned());
+            let call = e.find('(').is_some_and(|i| i > 0 && e[..i].chars().all(|c| c.is_alphanumeric() || c == '_' || c == '.')) && e.ends_with(')');
+            return if call { e } else { format!("(({e}))") };
+        }
+        table.columns.iter().find(|c| c.attnum == attnum).map_or_else(|| "?".to_owned(), |c| quote_ident(&c.name))
+    };
     let nkey = ix.am.nkeyatts;
     let keys: Vec<String> = ix.row.keys[..nkey]
         .iter()
@@ -274,6 +285,9 @@ pub fn index_definition(table: &RelationInfo, ix: &catalog::heap_catalog::IndexI
     }
     if ix.row.nulls_not_distinct {
         def.push_str(" NULLS NOT DISTINCT");
+    }
+    if let Some(p) = &ix.row.pred {
+        def.push_str(&format!(" WHERE ({p})"));
     }
     def
 }

@@ -27,7 +27,8 @@ use types::{Datum, PgError, PgResult, SqlState};
 
 use crate::session::Session;
 
-/// The planner's view of a relation from the catalog's.
+/// The planner's view of a relation from the catalog's, with the indexes
+/// of plain columns only (see [`relation_desc_for`] for the others).
 pub fn relation_desc(info: &RelationInfo) -> RelationDesc {
     RelationDesc {
         oid: info.oid,
@@ -52,13 +53,15 @@ pub fn relation_desc(info: &RelationInfo) -> RelationDesc {
         indexes: info
             .indexes
             .iter()
-            .filter(|ix| ix.row.valid)
+            .filter(|ix| ix.row.valid && ix.row.exprs.is_none() && ix.row.pred.is_none())
             .filter_map(|ix| {
                 let columns = ix.row.keys[..ix.am.nkeyatts]
                     .iter()
                     .map(|&attnum| info.columns.iter().position(|c| c.attnum == attnum))
                     .collect::<Option<Vec<usize>>>()?;
                 Some(IndexDesc {
+                    exprs: vec![None; columns.len()],
+                    predicate: None,
                     oid: ix.oid,
                     name: ix.name.clone(),
                     columns,
@@ -77,6 +80,40 @@ pub fn relation_desc(info: &RelationInfo) -> RelationDesc {
     }
 }
 
+/// [`relation_desc`] with the expression and partial indexes too, their
+/// expressions and predicates analyzed (and cached by the session).
+pub fn relation_desc_for(session: &mut Session, info: &RelationInfo) -> PgResult<RelationDesc> {
+    let mut desc = relation_desc(info);
+    for ix in info.indexes.iter().filter(|ix| ix.row.valid && (ix.row.exprs.is_some() || ix.row.pred.is_some())) {
+        let Some(analyzed) = crate::index_exprs::of(session, info, ix)? else { continue };
+        let nkey = ix.am.nkeyatts;
+        let mut next_expr = analyzed.exprs.iter();
+        let mut columns = Vec::with_capacity(nkey);
+        let mut exprs = Vec::with_capacity(nkey);
+        for &attnum in &ix.row.keys[..nkey] {
+            if attnum == 0 {
+                columns.push(usize::MAX);
+                exprs.push(next_expr.next().cloned());
+            } else {
+                columns.push(info.columns.iter().position(|c| c.attnum == attnum).unwrap_or(usize::MAX));
+                exprs.push(None);
+            }
+        }
+        desc.indexes.push(IndexDesc {
+            oid: ix.oid,
+            name: ix.name.clone(),
+            columns,
+            descending: ix.am.options.iter().map(|o| o.desc).collect(),
+            nulls_first: ix.am.options.iter().map(|o| o.nulls_first).collect(),
+            stored: ix.row.keys.iter().filter_map(|&attnum| info.columns.iter().position(|c| c.attnum == attnum && attnum != 0)).collect(),
+            unique: ix.row.unique,
+            exprs,
+            predicate: analyzed.pred.clone(),
+        });
+    }
+    Ok(desc)
+}
+
 /// The session as the planner's catalog (lookups go through the relcache).
 pub struct SessionCatalog<'s> {
     session: RefCell<&'s mut Session>,
@@ -91,8 +128,8 @@ impl<'s> SessionCatalog<'s> {
 impl CatalogView for SessionCatalog<'_> {
     fn lookup_relation(&self, schema: Option<&str>, name: &str) -> PgResult<Option<Arc<RelationDesc>>> {
         let mut session = self.session.borrow_mut();
-        let found = crate::relcache::lookup_relation(&mut session, schema, name)?;
-        Ok(found.map(|info| Arc::new(relation_desc(&info))))
+        let Some(info) = crate::relcache::lookup_relation(&mut session, schema, name)? else { return Ok(None) };
+        Ok(Some(Arc::new(relation_desc_for(&mut session, &info)?)))
     }
 }
 
@@ -341,15 +378,6 @@ fn relation_info(session: &mut Session, rel: &RelationDesc) -> PgResult<Arc<Rela
         .ok_or_else(|| PgError::new(SqlState::UndefinedTable, format!("relation \"{}\" does not exist", rel.name)))
 }
 
-/// The index columns of a table row (PostgreSQL's `FormIndexDatum`).
-fn index_values(info: &RelationInfo, ix: &IndexInfo, row: &[Datum]) -> Vec<Datum> {
-    ix.row
-        .keys
-        .iter()
-        .map(|&attnum| info.columns.iter().position(|c| c.attnum == attnum).and_then(|i| row.get(i).cloned()).unwrap_or(Datum::Null))
-        .collect()
-}
-
 /// Adds the entries of heap tuple `tid` (holding `row`) to every index of
 /// the table, checking unique indexes (`ExecInsertIndexTuples`): a live
 /// duplicate is 23505; a duplicate a running transaction inserted or
@@ -360,8 +388,10 @@ fn insert_index_entries(session: &mut Session, info: &RelationInfo, row: &[Datum
     }
     let db = session.database_oid;
     let heap = info.locator(db);
-    for ix in info.indexes.iter().filter(|ix| ix.row.ready) {
-        let values = index_values(info, ix, row);
+    let exprs = crate::index_exprs::all_of(session, info)?;
+    for (ix, ex) in info.indexes.iter().zip(&exprs).filter(|(ix, _)| ix.row.ready) {
+        // A partial index leaves out rows its predicate rejects.
+        let Some(values) = crate::index_exprs::entry(&mut crate::index_exprs::Immutable, info, ix, ex.as_deref(), row)? else { continue };
         let index = ix.locator(db);
         loop {
             let outcome = crate::xact::with_write(session, |env, w| {
@@ -421,12 +451,22 @@ pub fn update_row(session: &mut Session, rel: &RelationDesc, tid: Tid, row: Vec<
     let loc = info.locator(session.database_oid);
     let desc = tuple_desc(rel)?;
     let tuple = form_tuple(&desc, &row)?;
-    // HOT only if no indexed column changes: compare with the old version.
+    // HOT only if no index entry would change (columns, expressions, or
+    // whether a partial index takes the row): compare with the old version.
     let hot_allowed = info.indexes.is_empty() || {
         match heapam::fetch_any(&session.storage.heap_env(), loc, to_ip(tid))? {
             Some(old) => {
                 let old = deform_tuple(&desc, &old)?;
-                info.indexes.iter().all(|ix| index_values(&info, ix, &old) == index_values(&info, ix, &row))
+                let exprs = crate::index_exprs::all_of(session, &info)?;
+                let mut same = true;
+                for (ix, ex) in info.indexes.iter().zip(&exprs) {
+                    let ctx = &mut crate::index_exprs::Immutable;
+                    if crate::index_exprs::entry(ctx, &info, ix, ex.as_deref(), &old)? != crate::index_exprs::entry(ctx, &info, ix, ex.as_deref(), &row)? {
+                        same = false;
+                        break;
+                    }
+                }
+                same
             }
             None => false,
         }
@@ -522,6 +562,7 @@ pub fn index_check(session: &mut Session, name: &str, heapallindexed: bool) -> P
     let db = session.database_oid;
     let heap = table.locator(db);
     let desc = heap_tuple_desc(&table)?;
+    let exprs = crate::index_exprs::of(session, &table, ix)?;
     let env = session.storage.heap_env();
     // Entries by heap tid, with their values, for the heapallindexed pass.
     let mut entries: std::collections::HashMap<ItemPointer, Vec<Vec<Datum>>> = std::collections::HashMap::new();
@@ -539,7 +580,10 @@ pub fn index_check(session: &mut Session, name: &str, heapallindexed: bool) -> P
     let deadline = session.deadline;
     storage::heap::indexbuild::build_scan(&env, heap, oldest_xmin, &mut || interrupts.check(deadline), &mut |root, bytes, _| {
         let row = deform_tuple(&desc, bytes)?;
-        let want = index_values(&table, ix, &row);
+        let Some(want) = crate::index_exprs::entry(&mut crate::index_exprs::Immutable, &table, ix, exprs.as_deref(), &row)? else {
+            // Not in a partial index's range: no entry expected.
+            return Ok(());
+        };
         let found = entries.get(&root).is_some_and(|vs| vs.iter().any(|v| v == &want));
         if !found {
             return Err(PgError::new(

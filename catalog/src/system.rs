@@ -252,6 +252,11 @@ pub struct IndexRow {
     pub options: Vec<i16>,
     pub collations: Vec<u32>,
     pub opclasses: Vec<u32>,
+    /// `indexprs`: the expression columns (those with `keys` 0), as the SQL
+    /// text of a select list (`lower(email), a + b`).
+    pub exprs: Option<String>,
+    /// `indpred`: a partial index's WHERE, as SQL text.
+    pub pred: Option<String>,
 }
 
 fn vector<T: ToString>(v: &[T]) -> Datum {
@@ -287,8 +292,8 @@ impl IndexRow {
             vector(&self.collations),
             vector(&self.opclasses),
             vector(&self.options),
-            Datum::Null,
-            Datum::Null,
+            self.exprs.clone().map_or(Datum::Null, Datum::Text),
+            self.pred.clone().map_or(Datum::Null, Datum::Text),
         ]
     }
 
@@ -315,6 +320,14 @@ impl IndexRow {
             collations: parse_vector(v(16)),
             opclasses: parse_vector(v(17)),
             options: parse_vector(v(18)),
+            exprs: match v(19) {
+                Datum::Text(t) => Some(t.clone()),
+                _ => None,
+            },
+            pred: match v(20) {
+                Datum::Text(t) => Some(t.clone()),
+                _ => None,
+            },
         }
     }
 }

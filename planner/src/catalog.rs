@@ -31,7 +31,7 @@ pub struct ColumnDesc {
 
 /// A relation as the planner sees it. Rows of the relation exchanged with the
 /// executor are full-width: one value per entry of `columns`, in order.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct RelationDesc {
     pub oid: u32,
     pub name: String,
@@ -45,7 +45,7 @@ pub struct RelationDesc {
 }
 
 /// A B-tree index of a relation as the planner sees it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct IndexDesc {
     pub oid: u32,
     pub name: String,
@@ -59,6 +59,12 @@ pub struct IndexDesc {
     /// Every column the index stores (key and INCLUDE columns), as positions
     /// in `columns`: what an index-only scan can return.
     pub stored: Vec<usize>,
+    /// Per key column: its expression, for an expression column (whose
+    /// entry in `columns` is then `usize::MAX`).
+    pub exprs: Vec<Option<crate::expr::Expr>>,
+    /// A partial index's predicate: usable only by a query whose WHERE
+    /// implies it.
+    pub predicate: Option<crate::expr::Expr>,
 }
 
 impl RelationDesc {

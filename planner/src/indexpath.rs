@@ -52,12 +52,25 @@ impl Op {
     }
 }
 
-/// One usable condition: column (position in the row), operator, value.
+/// One usable condition: column (position in the row, or `usize::MAX`
+/// with `expr` for an expression of the row), operator, value.
 #[derive(Debug, Clone)]
 struct Cond {
     column: usize,
+    expr: Option<Expr>,
     op: Op,
     value: Expr,
+}
+
+impl Cond {
+    /// Whether the condition is on key column `k` of `index`.
+    fn on(&self, index: &IndexDesc, k: usize) -> bool {
+        match (&self.expr, index.exprs.get(k).and_then(Option::as_ref)) {
+            (None, None) => index.columns.get(k) == Some(&self.column),
+            (Some(a), Some(b)) => a == b,
+            _ => false,
+        }
+    }
 }
 
 /// `column IN (values)` (an OR of equalities of one column).
@@ -98,7 +111,7 @@ fn in_list(filter: &Expr, rel: &RelationDesc) -> Option<InList> {
         let mut one = Vec::new();
         conditions(p, rel, &mut one, &mut Vec::new());
         let [c] = one.as_slice() else { return None };
-        if c.op != Op::Eq || column.is_some_and(|col| col != c.column) || !matches!(p, Expr::Call { .. }) {
+        if c.op != Op::Eq || c.expr.is_some() || column.is_some_and(|col| col != c.column) || !matches!(p, Expr::Call { .. }) {
             return None;
         }
         column = Some(c.column);
@@ -120,21 +133,41 @@ fn conditions(filter: &Expr, rel: &RelationDesc, out: &mut Vec<Cond>, ins: &mut 
             if let Some(column) = column_of(a, rel)
                 && is_scan_constant(b)
             {
-                out.push(Cond { column, op, value: b.clone() });
+                out.push(Cond { column, expr: None, op, value: b.clone() });
             } else if let Some(column) = column_of(b, rel)
                 && is_scan_constant(a)
             {
-                out.push(Cond { column, op: op.commute(), value: a.clone() });
+                out.push(Cond { column, expr: None, op: op.commute(), value: a.clone() });
+            } else if is_scan_constant(b) && !is_scan_constant(a) {
+                // Perhaps an expression an index is built on.
+                out.push(Cond { column: usize::MAX, expr: Some(a.clone()), op, value: b.clone() });
+            } else if is_scan_constant(a) && !is_scan_constant(b) {
+                out.push(Cond { column: usize::MAX, expr: Some(b.clone()), op: op.commute(), value: a.clone() });
             }
         }
         _ => {}
     }
 }
 
+/// Whether `filter` implies `predicate`: each AND-ed part of the predicate
+/// is one of the filter's (PostgreSQL's predicate_implied_by, in its
+/// simplest form).
+fn implies(filter: &Expr, predicate: &Expr) -> bool {
+    fn parts(e: &Expr) -> Vec<&Expr> {
+        match e {
+            Expr::And(v) => v.iter().flat_map(parts).collect(),
+            other => vec![other],
+        }
+    }
+    let have = parts(filter);
+    parts(predicate).iter().all(|p| have.contains(p))
+}
+
 /// What an index can do with the conditions: (equalities used, scan).
 fn match_index(index: &IndexDesc, conds: &[Cond], ins: &[InList]) -> Option<(usize, IndexScan)> {
     let first = *index.columns.first()?;
-    if !conds.iter().any(|c| c.column == first && c.op == Op::Eq)
+    if !conds.iter().any(|c| c.on(index, 0) && c.op == Op::Eq)
+        && index.exprs.first().is_some_and(Option::is_none)
         && let Some(list) = ins.iter().find(|l| l.column == first)
     {
         // Probes of the first column; other conditions are left to the filter.
@@ -143,13 +176,13 @@ fn match_index(index: &IndexDesc, conds: &[Cond], ins: &[InList]) -> Option<(usi
     let mut eq: Vec<Expr> = Vec::new();
     let mut lower: Option<(Expr, bool)> = None;
     let mut upper: Option<(Expr, bool)> = None;
-    for (k, &col) in index.columns.iter().enumerate() {
-        if let Some(c) = conds.iter().find(|c| c.column == col && c.op == Op::Eq) {
+    for k in 0..index.columns.len() {
+        if let Some(c) = conds.iter().find(|c| c.on(index, k) && c.op == Op::Eq) {
             eq.push(c.value.clone());
             continue;
         }
-        let mut lo = conds.iter().find(|c| c.column == col && matches!(c.op, Op::Gt | Op::Ge)).map(|c| (c.value.clone(), c.op == Op::Ge));
-        let mut hi = conds.iter().find(|c| c.column == col && matches!(c.op, Op::Lt | Op::Le)).map(|c| (c.value.clone(), c.op == Op::Le));
+        let mut lo = conds.iter().find(|c| c.on(index, k) && matches!(c.op, Op::Gt | Op::Ge)).map(|c| (c.value.clone(), c.op == Op::Ge));
+        let mut hi = conds.iter().find(|c| c.on(index, k) && matches!(c.op, Op::Lt | Op::Le)).map(|c| (c.value.clone(), c.op == Op::Le));
         if index.descending[k] {
             std::mem::swap(&mut lo, &mut hi);
         }
@@ -191,7 +224,7 @@ pub fn choose(rel: &RelationDesc, filter: Option<&Expr>) -> Option<IndexScan> {
         return None;
     }
     let mut best: Option<((bool, usize), IndexScan)> = None;
-    for index in &rel.indexes {
+    for index in rel.indexes.iter().filter(|i| i.predicate.as_ref().is_none_or(|p| implies(filter, p))) {
         let Some((eqs, scan)) = match_index(index, &conds, &ins) else { continue };
         let score = (index.unique && eqs == index.columns.len(), eqs);
         if best.as_ref().is_none_or(|(b, _)| score > *b) {
@@ -245,7 +278,12 @@ fn order_by_index(plan: &mut Plan, rel: &Arc<RelationDesc>) {
     if plan.limit.is_none() {
         return;
     }
-    if let Some(index) = rel.indexes.iter().find(|i| gives_order(i, 0, plan)) {
+    let usable = |i: &&IndexDesc| match (&i.predicate, &plan.filter) {
+        (None, _) => true,
+        (Some(p), Some(f)) => implies(f, p),
+        (Some(_), None) => false,
+    };
+    if let Some(index) = rel.indexes.iter().filter(usable).find(|i| gives_order(i, 0, plan)) {
         plan.source =
             Source::IndexScan(Arc::clone(rel), IndexScan { index_oid: index.oid, lower: None, upper: None, in_list: Vec::new(), index_only: false });
         plan.order_by.clear();

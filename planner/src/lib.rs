@@ -105,6 +105,23 @@ pub fn plan_statement_in(
     analyze::Analyzer::new(query_text, param_types, false).with_catalog(catalog).analyze_statement(stmt)
 }
 
+/// Analyzes the SQL text of an index expression or predicate (`lower(email)`,
+/// `deleted IS NULL`) over the columns of `rel`: no parameters, aggregates
+/// or subqueries. Column references become `Var`s of `rel`'s full-width rows.
+pub fn analyze_index_expression(rel: std::sync::Arc<RelationDesc>, text: &str) -> PgResult<Expr> {
+    let parsed = sqlparser::parser::Parser::new(&sqlparser::dialect::PostgreSqlDialect {})
+        .try_with_sql(text)
+        .and_then(|mut p| p.parse_expr())
+        .map_err(|e| types::PgError::new(types::SqlState::SyntaxError, format!("index expression does not parse: {e}")))?;
+    let mut a = analyze::Analyzer::new(text, &[], true);
+    a.agg_forbidden = Some("index expressions");
+    a.scope = Some(analyze::RangeEntry { refname: rel.name.clone(), rel, has_alias: false });
+    a.transform(&parsed).map_err(|mut e| {
+        e.position = None;
+        e
+    })
+}
+
 /// Plans a statement of the simple query protocol, where `$n` is an error
 /// (42P02 `there is no parameter $1`), resolving relation names through `catalog`.
 pub fn plan_simple_query_in(
@@ -279,6 +296,8 @@ mod table_tests {
                     nulls_first: vec![false],
                     unique: true,
                     stored: vec![0],
+                    exprs: vec![None],
+                    predicate: None,
                 },
                 IndexDesc {
                     oid: 20002,
@@ -288,9 +307,25 @@ mod table_tests {
                     nulls_first: vec![false, true],
                     unique: false,
                     stored: vec![3, 4],
+                    exprs: vec![None, None],
+                    predicate: None,
                 },
             ];
-            Ok(Some(Arc::new(RelationDesc { oid: 16384, name: "t".into(), schema: "public".into(), relkind: 'r', columns, indexes })))
+            let mut rel = RelationDesc { oid: 16384, name: "t".into(), schema: "public".into(), relkind: 'r', columns, indexes };
+            // (lower(b)) WHERE n > 0, analyzed as the backend does.
+            let bare = Arc::new(rel.clone());
+            rel.indexes.push(IndexDesc {
+                oid: 20003,
+                name: "t_lower_b".into(),
+                columns: vec![usize::MAX],
+                descending: vec![false],
+                nulls_first: vec![false],
+                unique: false,
+                stored: vec![],
+                exprs: vec![Some(analyze_index_expression(bare.clone(), "lower(b)")?)],
+                predicate: Some(analyze_index_expression(bare, "n > 0")?),
+            });
+            Ok(Some(Arc::new(rel)))
         }
     }
 
@@ -354,6 +389,11 @@ mod table_tests {
         assert!(!p.plan.order_by.is_empty(), "no backward scans: sorted");
         let p = plan("select * from t where a in (3, 1) order by a limit 5").unwrap();
         assert!(!p.plan.order_by.is_empty(), "IN-list probes come in value order, which is kept sorted");
+        // An expression index, usable when WHERE implies its predicate.
+        let s = scan("select * from t where lower(b) = 'x' and n > 0").expect("expression index");
+        assert_eq!(s.index_oid, 20003);
+        assert!(scan("select * from t where lower(b) = 'x'").is_none(), "the predicate is not implied");
+        assert!(scan("select * from t where upper(b) = 'x' and n > 0").is_none(), "another expression");
         // Index-only: every column read is in the index.
         let only = |sql: &str| matches!(plan(sql).unwrap().plan.source, Source::IndexScan(_, s) if s.index_only);
         assert!(only("select a from t where a = 1"));

@@ -24,10 +24,12 @@ use crate::relcache::{self, with_reader};
 use crate::session::Session;
 use crate::utility::Outcome;
 
-/// One key or INCLUDE column of an index to build.
+/// One key or INCLUDE column of an index to build: a table column, or (key
+/// columns only) an expression over the table's columns, as SQL text.
 #[derive(Debug, Clone)]
 pub(crate) struct IndexColumnSpec {
     pub name: String,
+    pub expr: Option<String>,
     pub desc: bool,
     pub nulls_first: bool,
 }
@@ -43,24 +45,36 @@ pub(crate) struct IndexSpec {
     pub primary: bool,
     /// A UNIQUE or PRIMARY KEY constraint (names end in `_key`/`_pkey`).
     pub constraint: bool,
+    /// `NULLS NOT DISTINCT`: two NULL keys conflict in a unique index.
     pub nulls_not_distinct: bool,
     pub if_not_exists: bool,
+    /// A partial index's WHERE, as SQL text.
+    pub predicate: Option<String>,
 }
 
 fn column_spec(c: &IndexColumn) -> PgResult<IndexColumnSpec> {
     if c.operator_class.is_some() {
         return Err(PgError::feature_not_supported("operator classes in index definitions"));
     }
-    let name = match &c.column.expr {
-        sqlparser::ast::Expr::Identifier(id) => ident(id),
-        other => return Err(PgError::feature_not_supported(format!("index expressions ({other})"))),
+    let mut e = &c.column.expr;
+    while let sqlparser::ast::Expr::Nested(inner) = e {
+        e = inner;
+    }
+    let (name, expr) = match e {
+        sqlparser::ast::Expr::Identifier(id) => (ident(id), None),
+        // An expression column is named after its function, else "expr"
+        // (PostgreSQL's FigureColname for index columns).
+        sqlparser::ast::Expr::Function(f) => {
+            (f.name.0.last().and_then(|p| p.as_ident()).map_or_else(|| "expr".into(), ident), Some(e.to_string()))
+        }
+        other => ("expr".into(), Some(other.to_string())),
     };
     let desc = match &c.column.options.sort {
         None | Some(OrderBySort::Asc) => false,
         Some(OrderBySort::Desc) => true,
         Some(_) => return Err(PgError::feature_not_supported("ORDER BY USING in index definitions")),
     };
-    Ok(IndexColumnSpec { name, desc, nulls_first: c.column.options.nulls_first.unwrap_or(desc) })
+    Ok(IndexColumnSpec { name, expr, desc, nulls_first: c.column.options.nulls_first.unwrap_or(desc) })
 }
 
 /// The index a PRIMARY KEY or UNIQUE table constraint asks for, if it is one.
@@ -99,9 +113,6 @@ pub(crate) fn create_index(session: &mut Session, ci: &CreateIndex) -> PgResult<
     {
         return Err(PgError::feature_not_supported(format!("index access method \"{}\"", u.to_string().to_lowercase())));
     }
-    if ci.predicate.is_some() {
-        return Err(PgError::feature_not_supported("partial indexes"));
-    }
     if !ci.with.is_empty() || !ci.index_options.is_empty() {
         return Err(PgError::feature_not_supported("index storage parameters"));
     }
@@ -122,6 +133,7 @@ pub(crate) fn create_index(session: &mut Session, ci: &CreateIndex) -> PgResult<
         unique: ci.unique,
         nulls_not_distinct: ci.nulls_distinct == Some(false),
         if_not_exists: ci.if_not_exists,
+        predicate: ci.predicate.as_ref().map(|p| p.to_string()),
         ..Default::default()
     };
     let table = table_for_index(session, &ci.table_name)?;
@@ -175,25 +187,54 @@ pub(crate) fn define_index(session: &mut Session, table_oid: u32, spec: &IndexSp
     let Some(table) = relcache::relation_by_oid(session, table_oid)? else {
         return Err(PgError::new(SqlState::UndefinedTable, format!("relation with OID {table_oid} does not exist")));
     };
-    let all_columns = spec.columns.iter().map(|c| c.name.clone()).chain(spec.include.iter().cloned());
+    let table_desc = std::sync::Arc::new(crate::table_access::relation_desc(&table));
     let mut keys = Vec::new();
     let mut new_columns = Vec::new();
-    for (i, name) in all_columns.enumerate() {
-        let Some(col) = table.columns.iter().find(|c| !c.dropped && c.name == name) else {
-            let what = if spec.constraint { "named in key" } else { "" };
-            let msg = if what.is_empty() { format!("column \"{name}\" does not exist") } else { format!("column \"{name}\" named in key does not exist") };
-            return Err(PgError::new(SqlState::UndefinedColumn, msg));
+    let mut expr_texts: Vec<String> = Vec::new();
+    let include = spec.include.iter().map(|n| IndexColumnSpec { name: n.clone(), expr: None, desc: false, nulls_first: false });
+    for (i, c) in spec.columns.iter().cloned().chain(include).enumerate() {
+        let key = i < spec.columns.len();
+        let (attnum, type_oid, typmod) = match &c.expr {
+            Some(text) => {
+                let e = planner::analyze_index_expression(table_desc.clone(), text)?;
+                expr_texts.push(text.clone());
+                (0, e.type_oid(), e.typmod())
+            }
+            None => {
+                let Some(col) = table.columns.iter().find(|t| !t.dropped && t.name == c.name) else {
+                    let msg = if spec.constraint {
+                        format!("column \"{}\" named in key does not exist", c.name)
+                    } else {
+                        format!("column \"{}\" does not exist", c.name)
+                    };
+                    return Err(PgError::new(SqlState::UndefinedColumn, msg));
+                };
+                (col.attnum, col.type_oid, col.typmod)
+            }
         };
-        if i < spec.columns.len() && btree_opclass(col.type_oid).is_none() {
+        if key && btree_opclass(type_oid).is_none() {
             return Err(PgError::new(
                 SqlState::UndefinedObject,
-                format!("data type {} has no default operator class for access method \"btree\"", types::oid::type_name(col.type_oid)),
+                format!("data type {} has no default operator class for access method \"btree\"", types::oid::type_name(type_oid)),
             )
             .with_hint("You must specify an operator class for the index or define a default operator class for the data type."));
         }
-        keys.push(col.attnum);
-        new_columns.push(NewColumn { name: col.name.clone(), type_oid: col.type_oid, typmod: col.typmod, not_null: false, default: None });
+        keys.push(attnum);
+        new_columns.push(NewColumn { name: c.name.clone(), type_oid, typmod, not_null: false, default: None });
     }
+    let predicate = match &spec.predicate {
+        Some(text) => {
+            let p = planner::analyze_index_expression(table_desc.clone(), text)?;
+            if p.type_oid() != types::oid::BOOL {
+                return Err(PgError::new(
+                    SqlState::DatatypeMismatch,
+                    format!("argument of WHERE must be type boolean, not type {}", types::oid::type_name(p.type_oid())),
+                ));
+            }
+            Some(text.clone())
+        }
+        None => None,
+    };
     if keys.len() > nbtree::itup::INDEX_MAX_KEYS {
         return Err(PgError::new(SqlState::TooManyColumns, format!("cannot use more than {} columns in an index", nbtree::itup::INDEX_MAX_KEYS)));
     }
@@ -254,6 +295,8 @@ pub(crate) fn define_index(session: &mut Session, table_oid: u32, spec: &IndexSp
             .collect(),
         collations: new_columns.iter().take(nkey).map(|c| type_collation(c.type_oid)).collect(),
         opclasses: new_columns.iter().take(nkey).map(|c| btree_opclass(c.type_oid).unwrap_or(0)).collect(),
+        exprs: (!expr_texts.is_empty()).then(|| expr_texts.join(", ")),
+        pred: predicate,
     };
     let owner = session.user_oid;
     let namespace = table.namespace_oid;
@@ -309,16 +352,14 @@ pub(crate) fn build_index(session: &mut Session, table: &RelationInfo, ix: &Inde
     let db = session.database_oid;
     let heap = table.locator(db);
     let desc = crate::table_access::heap_tuple_desc(table)?;
-    let positions: Vec<usize> = ix
-        .row
-        .keys
-        .iter()
-        .map(|&attnum| table.columns.iter().position(|c| c.attnum == attnum))
-        .collect::<Option<Vec<usize>>>()
-        .ok_or_else(|| PgError::internal(format!("index \"{}\" names a column its table does not have", ix.name)))?;
+    // Where each plain index column is in the table row (None: an expression).
+    let positions: Vec<Option<usize>> =
+        ix.row.keys.iter().map(|&attnum| table.columns.iter().position(|c| c.attnum == attnum)).collect();
     let oldest_xmin = session.storage.transam.oldest_xmin();
-    // Only the columns up to the last indexed one need decoding.
-    let decode = positions.iter().max().map_or(0, |m| m + 1);
+    let exprs = crate::index_exprs::of(session, table, ix)?;
+    // Only the columns up to the last indexed one need decoding (all of
+    // them for expressions and predicates).
+    let decode = if exprs.is_some() { desc.natts() } else { positions.iter().flatten().max().map_or(0, |m| m + 1) };
     // The entries, with whether each row is live (unique checks skip the
     // others), sorted within maintenance_work_mem (spilling sorted runs to
     // temporary files beyond it).
@@ -331,7 +372,13 @@ pub(crate) fn build_index(session: &mut Session, table: &RelationInfo, ix: &Inde
         let deadline = session.deadline;
         storage::heap::indexbuild::build_scan(&env, heap, oldest_xmin, &mut || interrupts.check(deadline), &mut |tid, bytes, is_live| {
             let row = storage::heap::tuple::deform_tuple_prefix(&desc, bytes, decode)?;
-            let values: Vec<Datum> = positions.iter().map(|&p| row.get(p).cloned().unwrap_or(Datum::Null)).collect();
+            let values: Vec<Datum> = match &exprs {
+                None => positions.iter().map(|&p| p.and_then(|p| row.get(p).cloned()).unwrap_or(Datum::Null)).collect(),
+                Some(ex) => match crate::index_exprs::entry(&mut crate::index_exprs::Immutable, table, ix, Some(ex), &row)? {
+                    Some(v) => v,
+                    None => return Ok(()),
+                },
+            };
             if no_nulls && is_live {
                 let nkey = ix.am.nkeyatts;
                 if let Some(i) = values[..nkey].iter().position(Datum::is_null) {

@@ -81,7 +81,7 @@ pub(crate) fn create_table(session: &mut Session, ct: &CreateTable) -> PgResult<
                     not_null = true;
                     index_specs.push(super::indexcmds::IndexSpec {
                         name: pk.name.as_ref().map(ident),
-                        columns: vec![super::indexcmds::IndexColumnSpec { name: col_name.clone(), desc: false, nulls_first: false }],
+                        columns: vec![super::indexcmds::IndexColumnSpec { name: col_name.clone(), expr: None, desc: false, nulls_first: false }],
                         unique: true,
                         primary: true,
                         constraint: true,
@@ -91,7 +91,7 @@ pub(crate) fn create_table(session: &mut Session, ct: &CreateTable) -> PgResult<
                 ColumnOption::Unique(u) => {
                     index_specs.push(super::indexcmds::IndexSpec {
                         name: u.name.as_ref().map(ident),
-                        columns: vec![super::indexcmds::IndexColumnSpec { name: col_name.clone(), desc: false, nulls_first: false }],
+                        columns: vec![super::indexcmds::IndexColumnSpec { name: col_name.clone(), expr: None, desc: false, nulls_first: false }],
                         unique: true,
                         constraint: true,
                         nulls_not_distinct: matches!(u.nulls_distinct, sqlparser::ast::NullsDistinctOption::NotDistinct),
