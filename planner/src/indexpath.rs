@@ -15,6 +15,8 @@
 
 use std::sync::Arc;
 
+use types::Datum;
+
 use crate::catalog::{IndexDesc, RelationDesc};
 use crate::expr::Expr;
 use crate::plan::{IndexBound, IndexScan, ModifyTable, Plan, Source};
@@ -102,6 +104,24 @@ fn is_scan_constant(e: &Expr) -> bool {
     }
 }
 
+/// The least string greater than every string that starts with `prefix`
+/// (in byte order, which is code point order for UTF-8): its last
+/// character incremented, dropped first if it cannot be.
+fn successor(prefix: &str) -> Option<String> {
+    let mut chars: Vec<char> = prefix.chars().collect();
+    while let Some(last) = chars.pop() {
+        let mut c = last as u32 + 1;
+        if (0xD800..0xE000).contains(&c) {
+            c = 0xE000;
+        }
+        if let Some(next) = char::from_u32(c) {
+            chars.push(next);
+            return Some(chars.into_iter().collect());
+        }
+    }
+    None
+}
+
 /// `column = v1 OR column = v2 ...` with constant values: what IN becomes.
 fn in_list(filter: &Expr, rel: &RelationDesc) -> Option<InList> {
     let Expr::Or(parts) = filter else { return None };
@@ -124,6 +144,24 @@ fn conditions(filter: &Expr, rel: &RelationDesc, out: &mut Vec<Cond>, ins: &mut 
     match filter {
         Expr::And(parts) => parts.iter().for_each(|p| conditions(p, rel, out, ins)),
         Expr::Or(_) => ins.extend(in_list(filter, rel)),
+        Expr::Call { func: "like", args, .. } if args.len() == 2 => {
+            // `col LIKE 'abc%'`: the range ['abc', 'abd') (byte order, as
+            // text compares here), the LIKE itself still filtering.
+            let (Some(column), Expr::Const { value: Datum::Text(pattern), .. }) = (column_of(&args[0], rel), &args[1]) else { return };
+            let prefix: String = pattern.chars().take_while(|c| !matches!(c, '%' | '_' | '\\')).collect();
+            if prefix.is_empty() {
+                return;
+            }
+            let text = |s: String| Expr::Const { value: Datum::Text(s), type_oid: types::oid::TEXT };
+            if prefix.len() == pattern.len() {
+                out.push(Cond { column, expr: None, op: Op::Eq, value: text(prefix) });
+                return;
+            }
+            out.push(Cond { column, expr: None, op: Op::Ge, value: text(prefix.clone()) });
+            if let Some(next) = successor(&prefix) {
+                out.push(Cond { column, expr: None, op: Op::Lt, value: text(next) });
+            }
+        }
         Expr::Call { func, args, .. } if args.len() == 2 => {
             let Some(op) = Op::from_func(func) else { return };
             let (a, b) = (&args[0], &args[1]);

@@ -389,6 +389,9 @@ mod table_tests {
         assert!(!p.plan.order_by.is_empty(), "no backward scans: sorted");
         let p = plan("select * from t where a in (3, 1) order by a limit 5").unwrap();
         assert!(!p.plan.order_by.is_empty(), "IN-list probes come in value order, which is kept sorted");
+        // LIKE with a fixed prefix: a range of an index on the column.
+        assert!(scan("select * from t where c like 'ab%'").is_some());
+        assert!(scan("select * from t where c like '%ab'").is_none());
         // An expression index, usable when WHERE implies its predicate.
         let s = scan("select * from t where lower(b) = 'x' and n > 0").expect("expression index");
         assert_eq!(s.index_oid, 20003);
