@@ -391,6 +391,8 @@ pub struct Settings {
     /// 0 outside a transaction, 1 in the top-level transaction, +1 per savepoint.
     nest_level: u32,
     last_reported: Vec<Option<String>>,
+    /// The value last reported, to skip formatting an unchanged one.
+    last_reported_val: Vec<Option<Val>>,
 }
 
 impl Default for Settings {
@@ -482,6 +484,7 @@ impl Settings {
             hooks: Vec::new(),
             nest_level: 0,
             last_reported: vec![None; table::TABLE.len()],
+            last_reported_val: vec![None; table::TABLE.len()],
         };
         settings.autotune();
         settings
@@ -683,16 +686,22 @@ impl Settings {
     /// Starts a top-level transaction (implicit or explicit): transaction_isolation,
     /// transaction_read_only and transaction_deferrable take their defaults.
     pub fn begin_transaction(&mut self) {
+        // Run for every transaction: the pairs' indexes are looked up once.
+        static PAIRS: std::sync::OnceLock<Vec<(usize, usize)>> = std::sync::OnceLock::new();
+        let pairs = PAIRS.get_or_init(|| {
+            [
+                ("transaction_isolation", "default_transaction_isolation"),
+                ("transaction_read_only", "default_transaction_read_only"),
+                ("transaction_deferrable", "default_transaction_deferrable"),
+            ]
+            .iter()
+            .filter_map(|(x, d)| Some((index_of(x)?, index_of(d)?)))
+            .collect()
+        });
         self.nest_level = 1;
-        for (xact, default) in [
-            ("transaction_isolation", "default_transaction_isolation"),
-            ("transaction_read_only", "default_transaction_read_only"),
-            ("transaction_deferrable", "default_transaction_deferrable"),
-        ] {
-            if let (Some(x), Some(d)) = (index_of(xact), index_of(default)) {
-                let value = self.vars[d].current.value.clone();
-                self.vars[x].current = Slot { value, source: GucSource::Override };
-            }
+        for &(x, d) in pairs {
+            let value = self.vars[d].current.value.clone();
+            self.vars[x].current = Slot { value, source: GucSource::Override };
         }
     }
 
@@ -885,11 +894,18 @@ impl Settings {
     /// last call, for ParameterStatus messages; the first call returns all of
     /// them, as sent after authentication.
     pub fn changed_reported(&mut self) -> Vec<(&'static str, String)> {
+        // Asked after every statement: only the reported settings, and only
+        // those whose value changed are formatted.
+        static REPORTED: std::sync::OnceLock<Vec<usize>> = std::sync::OnceLock::new();
+        let reported = REPORTED.get_or_init(|| table::TABLE.iter().enumerate().filter(|(_, d)| d.is_reported()).map(|(i, _)| i).collect());
         let mut changed = Vec::new();
-        for (i, def) in table::TABLE.iter().enumerate() {
-            if !def.is_reported() {
+        for &i in reported {
+            let def = &table::TABLE[i];
+            let value = &self.vars[i].current.value;
+            if self.last_reported_val[i].as_ref() == Some(value) {
                 continue;
             }
+            self.last_reported_val[i] = Some(value.clone());
             let now = self.show_index(i);
             if self.last_reported[i].as_deref() != Some(now.as_str()) {
                 self.last_reported[i] = Some(now.clone());
