@@ -20,6 +20,7 @@ pub fn parse(sql: &str) -> PgResult<Vec<Statement>> {
     let create_user = rewrite_create_user(&mut tokens);
     let tokens = rewrite_checkpoint(tokens);
     let tokens = rewrite_reindex(tokens);
+    let tokens = rewrite_key_locks(tokens);
     let mut stmts = Parser::new(&dialect)
         .with_recursion_limit(RECURSION_LIMIT)
         .with_tokens_with_locations(tokens)
@@ -170,6 +171,46 @@ fn rewrite_reindex(mut tokens: Vec<TokenWithSpan>) -> Vec<TokenWithSpan> {
             head.push(TokenWithSpan::new(Token::Comma, Span::empty()));
         }
         tokens.splice(start..=kind_at, head);
+    }
+    tokens
+}
+
+/// sqlparser knows only FOR UPDATE and FOR SHARE: `FOR NO KEY UPDATE` and
+/// `FOR KEY SHARE` become those, with the real strength carried as a first
+/// `OF` name that no user can write (it holds a control character), which
+/// the planner reads and strips (`planner::KEY_LOCK_MARKERS`).
+fn rewrite_key_locks(mut tokens: Vec<TokenWithSpan>) -> Vec<TokenWithSpan> {
+    let word_is = |t: &TokenWithSpan, w: &str| matches!(&t.token, Token::Word(x) if x.quote_style.is_none() && x.value.eq_ignore_ascii_case(w));
+    let significant: Vec<usize> = (0..tokens.len()).filter(|&i| !matches!(tokens[i].token, Token::Whitespace(_))).collect();
+    let mut edits: Vec<(usize, usize, &str)> = Vec::new(); // (first removed, the UPDATE/SHARE token, marker)
+    for (n, &i) in significant.iter().enumerate() {
+        if !word_is(&tokens[i], "for") {
+            continue;
+        }
+        let at = |k: usize, w: &str| significant.get(n + k).is_some_and(|&j| word_is(&tokens[j], w));
+        if at(1, "no") && at(2, "key") && at(3, "update") {
+            edits.push((significant[n + 1], significant[n + 3], planner::KEY_LOCK_MARKERS[0]));
+        } else if at(1, "key") && at(2, "share") {
+            edits.push((significant[n + 1], significant[n + 2], planner::KEY_LOCK_MARKERS[1]));
+        }
+    }
+    for &(from, kw, marker) in edits.iter().rev() {
+        let next = ((kw + 1)..tokens.len()).find(|&i| !matches!(tokens[i].token, Token::Whitespace(_)));
+        let has_of = next.is_some_and(|i| word_is(&tokens[i], "of"));
+        let mark = TokenWithSpan::new(Token::Word(Word { value: marker.into(), quote_style: Some('"'), keyword: Keyword::NoKeyword }), Span::empty());
+        let space = TokenWithSpan::new(Token::Whitespace(sqlparser::tokenizer::Whitespace::Space), Span::empty());
+        match (has_of, next) {
+            (true, Some(of)) => {
+                // OF name -> OF <marker>.name
+                tokens.splice(of + 1..of + 1, [space.clone(), mark, TokenWithSpan::new(Token::Period, Span::empty())]);
+            }
+            _ => {
+                let of = TokenWithSpan::new(Token::Word(Word { value: "OF".into(), quote_style: None, keyword: Keyword::OF }), Span::empty());
+                tokens.splice(kw + 1..kw + 1, [space.clone(), of, space, mark]);
+            }
+        }
+        // Drop NO KEY / KEY (with the whitespace after them).
+        tokens.drain(from..kw);
     }
     tokens
 }

@@ -105,6 +105,12 @@ pub fn plan_statement_in(
     analyze::Analyzer::new(query_text, param_types, false).with_catalog(catalog).analyze_statement(stmt)
 }
 
+/// The first `OF` names that carry `FOR NO KEY UPDATE` and `FOR KEY SHARE`
+/// through sqlparser, which knows only FOR UPDATE and FOR SHARE (the
+/// backend's pre-parser writes them; a control character keeps users from
+/// writing one).
+pub const KEY_LOCK_MARKERS: [&str; 2] = ["\u{1}no key", "\u{1}key"];
+
 /// Analyzes the SQL text of an index expression or predicate (`lower(email)`,
 /// `deleted IS NULL`) over the columns of `rel`: no parameters, aggregates
 /// or subqueries. Column references become `Var`s of `rel`'s full-width rows.

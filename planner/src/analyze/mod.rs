@@ -249,9 +249,30 @@ impl<'a> Analyzer<'a> {
     fn analyze_locking(&mut self, locks: &[ast::LockClause], body: &SetExpr, plan: &Plan) -> PgResult<Option<RowMark>> {
         let mut mark: Option<RowMark> = None;
         for lc in locks {
-            let mode = match lc.lock_type {
-                ast::LockType::Update => RowLockMode::Update,
-                ast::LockType::Share => RowLockMode::Share,
+            // FOR NO KEY UPDATE / FOR KEY SHARE arrive as FOR UPDATE / SHARE
+            // with a marker as the first OF name (crate::KEY_LOCK_MARKERS).
+            let marker = lc.of.as_ref().and_then(|of| match of.0.first() {
+                Some(ast::ObjectNamePart::Identifier(id)) => crate::KEY_LOCK_MARKERS.iter().position(|m| *m == id.value),
+                _ => None,
+            });
+            let stripped;
+            let lc = match marker {
+                Some(_) => {
+                    let rest: Vec<ast::ObjectNamePart> = lc.of.as_ref().map(|of| of.0[1..].to_vec()).unwrap_or_default();
+                    stripped = ast::LockClause {
+                        lock_type: lc.lock_type.clone(),
+                        of: (!rest.is_empty()).then(|| ast::ObjectName(rest)),
+                        nonblock: lc.nonblock.clone(),
+                    };
+                    &stripped
+                }
+                None => lc,
+            };
+            let mode = match (&lc.lock_type, marker) {
+                (ast::LockType::Update, Some(0)) => RowLockMode::NoKeyUpdate,
+                (ast::LockType::Share, Some(1)) => RowLockMode::KeyShare,
+                (ast::LockType::Update, _) => RowLockMode::Update,
+                (ast::LockType::Share, _) => RowLockMode::Share,
             };
             let wait = match lc.nonblock {
                 None => RowLockWait::Block,
