@@ -260,9 +260,9 @@ impl<'a> Analyzer<'a> {
                 Some(_) => {
                     let rest: Vec<ast::ObjectNamePart> = lc.of.as_ref().map(|of| of.0[1..].to_vec()).unwrap_or_default();
                     stripped = ast::LockClause {
-                        lock_type: lc.lock_type.clone(),
-                        of: (!rest.is_empty()).then(|| ast::ObjectName(rest)),
-                        nonblock: lc.nonblock.clone(),
+                        lock_type: lc.lock_type,
+                        of: (!rest.is_empty()).then_some(ast::ObjectName(rest)),
+                        nonblock: lc.nonblock,
                     };
                     &stripped
                 }
