@@ -31,6 +31,8 @@ pub struct RelCache {
     by_oid: HashMap<u32, Arc<RelationInfo>>,
     /// Analyzed expressions and predicates of indexes, by index OID.
     pub index_exprs: HashMap<u32, Arc<crate::index_exprs::IndexExprs>>,
+    /// The last search_path setting resolved, and its schemas.
+    search_path: Option<(String, Vec<u32>)>,
 }
 
 impl RelCache {
@@ -41,6 +43,7 @@ impl RelCache {
         self.relations.clear();
         self.by_oid.clear();
         self.index_exprs.clear();
+        self.search_path = None;
     }
 }
 
@@ -76,6 +79,14 @@ pub fn namespace_oid(session: &mut Session, name: &str) -> PgResult<Option<u32>>
 /// user's name); pg_catalog first unless listed.
 pub fn search_path(session: &mut Session) -> PgResult<Vec<u32>> {
     let text = session.settings.show("search_path").unwrap_or_default();
+    // Resolved once per setting, user (for $user) and catalog state: every
+    // statement asks.
+    let key = format!("{text}\0{}", session.user);
+    if let Some((k, oids)) = &session.relcache.search_path
+        && *k == key
+    {
+        return Ok(oids.clone());
+    }
     // The setting only takes well-formed lists, so this cannot fail.
     let names: Vec<String> = executor::functions::session::split_search_path(&text)
         .unwrap_or_default()
@@ -93,6 +104,7 @@ pub fn search_path(session: &mut Session) -> PgResult<Vec<u32>> {
             out.push(oid);
         }
     }
+    session.relcache.search_path = Some((key, out.clone()));
     Ok(out)
 }
 
