@@ -289,6 +289,9 @@ impl ExecContext for Session {
     fn relation_size(&mut self, name: &str, what: executor::RelationSize<'_>) -> PgResult<i64> {
         crate::table_access::relation_size(self, name, what)
     }
+    fn bitmap_scan_begin(&mut self, rel: &planner::RelationDesc, scans: Vec<(u32, Vec<executor::IndexRange>)>) -> PgResult<executor::ScanId> {
+        crate::table_access::bitmap_scan_begin(self, rel, scans)
+    }
     fn index_check(&mut self, name: &str, heapallindexed: bool) -> PgResult<()> {
         crate::table_access::index_check(self, name, heapallindexed)
     }

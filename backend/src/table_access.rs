@@ -163,6 +163,9 @@ pub struct OpenScan {
     scan: Option<HeapScan>,
     /// An index scan instead.
     index: Option<OpenIndexScan>,
+    /// A bitmap scan instead: the heap tids still to fetch, in heap order,
+    /// and the heap file.
+    bitmap: Option<(std::collections::VecDeque<ItemPointer>, RelFileLocator)>,
     view_rows: std::collections::VecDeque<Vec<Datum>>,
     desc: TupleDesc,
     snapshot: Snapshot,
@@ -223,7 +226,58 @@ pub fn scan_begin_columns(session: &mut Session, rel: &RelationDesc, columns: us
             session.scans.len() - 1
         }
     };
-    session.scans[id] = Some(OpenScan { scan, index: None, view_rows, desc, snapshot, relid: rel.oid, returned: 0, columns });
+    session.scans[id] = Some(OpenScan { scan, index: None, bitmap: None, view_rows, desc, snapshot, relid: rel.oid, returned: 0, columns });
+    Ok(ScanId(id as u32))
+}
+
+/// Opens a bitmap scan: the heap tids every (index, ranges) pair finds,
+/// gathered first into one ordered set (so each row comes once, in heap
+/// order), then fetched through their HOT chains with the snapshot.
+pub fn bitmap_scan_begin(session: &mut Session, rel: &RelationDesc, scans: Vec<(u32, Vec<executor::IndexRange>)>) -> PgResult<ScanId> {
+    let info = crate::relcache::relation_by_oid(session, rel.oid)?
+        .ok_or_else(|| PgError::new(SqlState::UndefinedTable, format!("relation \"{}\" does not exist", rel.name)))?;
+    if scans.iter().any(|(oid, _)| !info.indexes.iter().any(|ix| ix.oid == *oid)) {
+        // An index is gone since planning: a seqscan gives the same rows.
+        return scan_begin(session, rel);
+    }
+    let desc = tuple_desc(rel)?;
+    crate::xact::serializable_begin(session)?;
+    let snapshot = crate::xact::statement_snapshot(session);
+    crate::xact::serializable_read(session, rel.oid)?;
+    let db = session.database_oid;
+    let mut tids = std::collections::BTreeSet::new();
+    {
+        let env = session.storage.heap_env();
+        for (oid, ranges) in scans {
+            let Some(ix) = info.indexes.iter().find(|ix| ix.oid == oid) else { continue };
+            for r in ranges {
+                let mut scan = range_scan(ix.locator(db), r);
+                while let Some((root, _)) = scan.next(&env, &ix.am)? {
+                    tids.insert(root);
+                }
+                session.interrupts.check(session.deadline)?;
+            }
+        }
+    }
+    let id = match session.scans.iter().position(Option::is_none) {
+        Some(i) => i,
+        None => {
+            session.scans.push(None);
+            session.scans.len() - 1
+        }
+    };
+    let columns = desc.natts();
+    session.scans[id] = Some(OpenScan {
+        scan: None,
+        index: None,
+        bitmap: Some((tids.into_iter().collect(), info.locator(db))),
+        view_rows: Default::default(),
+        desc,
+        snapshot,
+        relid: rel.oid,
+        returned: 0,
+        columns,
+    });
     Ok(ScanId(id as u32))
 }
 
@@ -259,6 +313,7 @@ pub fn index_scan_begin(
     let columns = desc.natts();
     session.scans[id] = Some(OpenScan {
         scan: None,
+        bitmap: None,
         index: Some(OpenIndexScan {
             scan: None,
             rest,
@@ -286,6 +341,15 @@ pub fn scan_next(session: &mut Session, id: ScanId) -> PgResult<Option<(Tid, Vec
     let Some(Some(open)) = session.scans.get_mut(id.0 as usize) else {
         return Err(PgError::internal(format!("scan {} is not open", id.0)));
     };
+    if let Some((tids, heap)) = open.bitmap.as_mut() {
+        while let Some(root) = tids.pop_front() {
+            if let Some((tid, bytes)) = heapam::fetch_hot(&env, *heap, root, &open.snapshot, me)? {
+                open.returned += 1;
+                return Ok(Some((to_tid(tid), deform_tuple(&open.desc, &bytes)?)));
+            }
+        }
+        return Ok(None);
+    }
     if let Some(ix) = open.index.as_mut() {
         let index = &ix.info.indexes[ix.pos];
         loop {
@@ -349,7 +413,7 @@ pub fn scan_next(session: &mut Session, id: ScanId) -> PgResult<Option<(Tid, Vec
 pub fn scan_end(session: &mut Session, id: ScanId) {
     if let Some(slot) = session.scans.get_mut(id.0 as usize)
         && let Some(open) = slot.take()
-        && (open.scan.is_some() || open.index.is_some())
+        && (open.scan.is_some() || open.index.is_some() || open.bitmap.is_some())
     {
         storage::pgstat::TableStats::new(session.shmem).scanned(session.database_oid, open.relid, open.returned);
     }

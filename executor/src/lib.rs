@@ -196,6 +196,13 @@ pub trait ExecContext {
         let _ = (index_oid, ranges, index_only);
         self.scan_begin(rel)
     }
+    /// Opens a scan of the visible rows any of `scans` (index, ranges) finds,
+    /// each row once, in heap order (a BitmapOr); full-width rows as
+    /// [`Self::scan_begin`]. Without index support, the whole relation.
+    fn bitmap_scan_begin(&mut self, rel: &RelationDesc, scans: Vec<(u32, Vec<IndexRange>)>) -> PgResult<ScanId> {
+        let _ = scans;
+        self.scan_begin(rel)
+    }
     /// The next row of a scan, or None at its end.
     fn scan_next(&mut self, scan: ScanId) -> PgResult<Option<(Tid, Vec<Datum>)>> {
         let _ = scan;

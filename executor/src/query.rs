@@ -56,7 +56,7 @@ pub fn for_each_source_row(
             }
             Ok(())
         }
-        Source::SeqScan(_) | Source::IndexScan(..) => {
+        Source::SeqScan(_) | Source::IndexScan(..) | Source::BitmapOr(..) => {
             let scan = open_scan(ev, source, columns)?;
             let result = (|| loop {
                 ev.ctx.check_for_interrupts()?;
@@ -81,6 +81,13 @@ pub fn open_scan(ev: &mut Evaluator<'_>, source: &Source, columns: usize) -> PgR
     match source {
         Source::SeqScan(rel) => ev.ctx.scan_begin_columns(rel, columns),
         Source::IndexScan(rel, scan) => open_index_scan(ev, rel, scan),
+        Source::BitmapOr(rel, scans) => {
+            let mut all = Vec::with_capacity(scans.len());
+            for s in scans {
+                all.push((s.index_oid, index_ranges(ev, s)?));
+            }
+            ev.ctx.bitmap_scan_begin(rel, all)
+        }
         Source::Values(_) => Err(PgError::internal("VALUES is not a scan")),
     }
 }
@@ -88,7 +95,13 @@ pub fn open_scan(ev: &mut Evaluator<'_>, source: &Source, columns: usize) -> PgR
 /// Opens index scan `scan` of `rel`, evaluating its bound values (or its
 /// IN list: one range per distinct non-null value).
 pub fn open_index_scan(ev: &mut Evaluator<'_>, rel: &planner::RelationDesc, scan: &planner::IndexScan) -> PgResult<ScanId> {
-    let ranges = if scan.in_list.is_empty() {
+    let ranges = index_ranges(ev, scan)?;
+    ev.ctx.index_scan_begin(rel, scan.index_oid, ranges, scan.index_only)
+}
+
+/// The ranges of an index scan, its bounds (or IN list) evaluated now.
+fn index_ranges(ev: &mut Evaluator<'_>, scan: &planner::IndexScan) -> PgResult<Vec<crate::IndexRange>> {
+    Ok(if scan.in_list.is_empty() {
         let mut bound = |b: &Option<planner::IndexBound>| -> PgResult<Option<(Vec<Datum>, bool)>> {
             match b {
                 None => Ok(None),
@@ -116,8 +129,7 @@ pub fn open_index_scan(ev: &mut Evaluator<'_>, rel: &planner::RelationDesc, scan
         }
         values.dedup_by(|a, b| compare::compare(a, b).is_ok_and(|o| o == Ordering::Equal));
         values.into_iter().map(|v| crate::IndexRange { lower: Some((vec![v.clone()], true)), upper: Some((vec![v], true)) }).collect()
-    };
-    ev.ctx.index_scan_begin(rel, scan.index_oid, ranges, scan.index_only)
+    })
 }
 
 /// Is the (boolean) qualification true for `row`? NULL and false are not.

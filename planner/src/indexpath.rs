@@ -313,7 +313,7 @@ fn order_by_index(plan: &mut Plan, rel: &Arc<RelationDesc>) {
         }
         return;
     }
-    if plan.limit.is_none() {
+    if plan.limit.is_none() || !matches!(plan.source, Source::SeqScan(_)) {
         return;
     }
     let usable = |i: &&IndexDesc| match (&i.predicate, &plan.filter) {
@@ -366,12 +366,36 @@ fn mark_index_only(plan: &mut Plan, rel: &RelationDesc) {
     }
 }
 
+/// For an OR (the filter, or one of its AND-ed parts) whose every arm some
+/// index serves: those scans, to be combined (a BitmapOr).
+fn bitmap_or(rel: &RelationDesc, filter: Option<&Expr>) -> Option<Vec<IndexScan>> {
+    let filter = filter?;
+    let conjuncts: Vec<&Expr> = match filter {
+        Expr::And(v) => v.iter().collect(),
+        other => vec![other],
+    };
+    for c in conjuncts {
+        let Expr::Or(arms) = c else { continue };
+        let scans: Option<Vec<IndexScan>> = arms.iter().map(|arm| choose(rel, Some(arm))).collect();
+        if let Some(scans) = scans
+            && scans.len() > 1
+        {
+            return Some(scans);
+        }
+    }
+    None
+}
+
 /// Puts index scans into a planned statement where the rule finds one.
 pub fn apply(mut plan: Plan, modify: Option<ModifyTable>) -> (Plan, Option<ModifyTable>) {
     if let Source::SeqScan(rel) = &plan.source {
         let rel = Arc::clone(rel);
         if let Some(scan) = choose(&rel, plan.filter.as_ref()) {
             plan.source = Source::IndexScan(Arc::clone(&rel), scan);
+        } else if plan.row_lock.is_none()
+            && let Some(scans) = bitmap_or(&rel, plan.filter.as_ref())
+        {
+            plan.source = Source::BitmapOr(Arc::clone(&rel), scans);
         }
         order_by_index(&mut plan, &rel);
         mark_index_only(&mut plan, &rel);

@@ -395,6 +395,13 @@ mod table_tests {
         assert!(!p.plan.order_by.is_empty(), "no backward scans: sorted");
         let p = plan("select * from t where a in (3, 1) order by a limit 5").unwrap();
         assert!(!p.plan.order_by.is_empty(), "IN-list probes come in value order, which is kept sorted");
+        // An OR whose every arm an index serves: a BitmapOr.
+        let p = plan("select * from t where a = 1 or c = 'x'").unwrap();
+        assert!(matches!(&p.plan.source, Source::BitmapOr(_, s) if s.len() == 2));
+        let p = plan("select * from t where b = 'y' and (a = 1 or a = 7 or c = 'x')").unwrap();
+        assert!(matches!(&p.plan.source, Source::BitmapOr(_, s) if s.len() == 3));
+        let p = plan("select * from t where a = 1 or b = 'x'").unwrap();
+        assert!(matches!(&p.plan.source, Source::SeqScan(_)), "b has no index");
         // LIKE with a fixed prefix: a range of an index on the column.
         assert!(scan("select * from t where c like 'ab%'").is_some());
         assert!(scan("select * from t where c like '%ab'").is_none());

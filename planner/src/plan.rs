@@ -43,6 +43,11 @@ pub enum Source {
     /// The visible rows whose index entries lie between the bounds, in
     /// index order, full-width. The filter is still applied to each row.
     IndexScan(Arc<RelationDesc>, IndexScan),
+    /// The visible rows any of the index scans finds, each once, in heap
+    /// order (PostgreSQL's BitmapOr of bitmap index scans under a bitmap
+    /// heap scan): for an OR whose every arm an index serves. The filter
+    /// is applied to each row.
+    BitmapOr(Arc<RelationDesc>, Vec<IndexScan>),
 }
 
 impl Source {
@@ -50,7 +55,7 @@ impl Source {
     pub fn relation(&self) -> Option<&Arc<RelationDesc>> {
         match self {
             Source::Values(_) => None,
-            Source::SeqScan(rel) | Source::IndexScan(rel, _) => Some(rel),
+            Source::SeqScan(rel) | Source::IndexScan(rel, _) | Source::BitmapOr(rel, _) => Some(rel),
         }
     }
 
