@@ -219,15 +219,7 @@ pub fn scan_begin_columns(session: &mut Session, rel: &RelationDesc, columns: us
         crate::xact::serializable_read(session, rel.oid)?;
         (Some(HeapScan::begin(&session.storage.heap_env(), loc)?), Default::default())
     };
-    let id = match session.scans.iter().position(Option::is_none) {
-        Some(i) => i,
-        None => {
-            session.scans.push(None);
-            session.scans.len() - 1
-        }
-    };
-    session.scans[id] = Some(OpenScan { scan, index: None, bitmap: None, view_rows, desc, snapshot, relid: rel.oid, returned: 0, columns });
-    Ok(ScanId(id as u32))
+    Ok(open_slot(session, OpenScan { scan, index: None, bitmap: None, view_rows, desc, snapshot, relid: rel.oid, returned: 0, columns }))
 }
 
 /// Opens a bitmap scan: the heap tids every (index, ranges) pair finds,
@@ -259,15 +251,8 @@ pub fn bitmap_scan_begin(session: &mut Session, rel: &RelationDesc, scans: Vec<(
             }
         }
     }
-    let id = match session.scans.iter().position(Option::is_none) {
-        Some(i) => i,
-        None => {
-            session.scans.push(None);
-            session.scans.len() - 1
-        }
-    };
     let columns = desc.natts();
-    session.scans[id] = Some(OpenScan {
+    let open = OpenScan {
         scan: None,
         index: None,
         bitmap: Some((tids.into_iter().collect(), info.locator(db))),
@@ -277,8 +262,8 @@ pub fn bitmap_scan_begin(session: &mut Session, rel: &RelationDesc, scans: Vec<(
         relid: rel.oid,
         returned: 0,
         columns,
-    });
-    Ok(ScanId(id as u32))
+    };
+    Ok(open_slot(session, open))
 }
 
 /// Opens an index scan: the entries of index `index_oid` between the
@@ -303,15 +288,8 @@ pub fn index_scan_begin(
     crate::xact::serializable_read(session, rel.oid)?;
     let heap_loc = info.locator(session.database_oid);
     let rest: std::collections::VecDeque<executor::IndexRange> = ranges.into();
-    let id = match session.scans.iter().position(Option::is_none) {
-        Some(i) => i,
-        None => {
-            session.scans.push(None);
-            session.scans.len() - 1
-        }
-    };
     let columns = desc.natts();
-    session.scans[id] = Some(OpenScan {
+    let open = OpenScan {
         scan: None,
         bitmap: None,
         index: Some(OpenIndexScan {
@@ -331,8 +309,21 @@ pub fn index_scan_begin(
         relid: rel.oid,
         returned: 0,
         columns,
-    });
-    Ok(ScanId(id as u32))
+    };
+    Ok(open_slot(session, open))
+}
+
+/// Puts an open scan in the session's first free slot; its id.
+fn open_slot(session: &mut Session, open: OpenScan) -> ScanId {
+    let id = match session.scans.iter().position(Option::is_none) {
+        Some(i) => i,
+        None => {
+            session.scans.push(None);
+            session.scans.len() - 1
+        }
+    };
+    session.scans[id] = Some(open);
+    ScanId(id as u32)
 }
 
 pub fn scan_next(session: &mut Session, id: ScanId) -> PgResult<Option<(Tid, Vec<Datum>)>> {
