@@ -24,6 +24,23 @@ pub(crate) fn read<'e>(env: &'e HeapEnv<'_, '_>, rel: RelFileLocator, block: Blo
     env.bufmgr.read_buffer(tag(rel, block), ReadMode::Normal, None).map_err(PgError::from)
 }
 
+thread_local! {
+    /// Per index file, the metapage's root as this backend last read it.
+    static META_CACHE: std::cell::RefCell<std::collections::HashMap<RelFileLocator, Meta>> = Default::default();
+}
+
+fn cached_meta(rel: RelFileLocator) -> Option<Meta> {
+    META_CACHE.with(|c| c.borrow().get(&rel).copied())
+}
+
+fn remember_meta(rel: RelFileLocator, meta: Meta) {
+    META_CACHE.with(|c| c.borrow_mut().insert(rel, meta));
+}
+
+fn forget_meta(rel: RelFileLocator) {
+    META_CACHE.with(|c| c.borrow_mut().remove(&rel));
+}
+
 /// The root and its level, from the metapage.
 pub(crate) fn get_meta(env: &HeapEnv<'_, '_>, rel: RelFileLocator) -> PgResult<Meta> {
     let buf = read(env, rel, META_BLOCK)?;
@@ -79,16 +96,37 @@ pub(crate) struct StackEntry {
 /// belongs; returns the path and the leaf's block, unlocked (the caller
 /// locks it and moves right if it split meanwhile).
 pub(crate) fn descend(env: &HeapEnv<'_, '_>, rel: RelFileLocator, desc: &IndexDesc, key: &ScanKey) -> PgResult<(Vec<StackEntry>, BlockNumber)> {
-    let meta = get_meta(env, rel)?;
-    let mut stack = Vec::new();
+    // The metapage is read once per backend while the root stays the same
+    // internal page (PostgreSQL's cached rd_amcache); a root that is no
+    // longer root, or a cached leaf root, sends us back to the metapage.
+    let mut meta = match cached_meta(rel) {
+        Some(m) => m,
+        None => get_meta(env, rel)?,
+    };
     if meta.level == 0 {
-        return Ok((stack, meta.root));
+        forget_meta(rel);
+        return Ok((Vec::new(), meta.root));
     }
+    remember_meta(rel, meta);
+    let mut stack = Vec::new();
     let mut block = meta.root;
+    let mut at_root = true;
     loop {
         let buf = read(env, rel, block)?;
         let page = buf.lock_shared();
         let o = opaque(&page)?;
+        if at_root && (!o.is_root() || o.level != meta.level) {
+            drop(page);
+            forget_meta(rel);
+            meta = get_meta(env, rel)?;
+            if meta.level == 0 {
+                return Ok((Vec::new(), meta.root));
+            }
+            remember_meta(rel, meta);
+            block = meta.root;
+            continue;
+        }
+        at_root = false;
         if must_move_right(desc, &page, &o, key)? {
             block = o.next;
             continue;
