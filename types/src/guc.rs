@@ -45,7 +45,7 @@ mod config;
 mod table;
 mod value;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::time::Duration;
 
 use crate::error::{PgError, PgResult, SqlState};
@@ -281,12 +281,16 @@ impl GucDef {
 }
 
 fn index_of(name: &str) -> Option<usize> {
-    // Case-insensitive without allocating: settings are read on every
-    // statement (statement_timeout, transaction_isolation, ...).
-    let lower = |s: &'static str| s.bytes().map(|b| b.to_ascii_lowercase());
-    table::TABLE
-        .binary_search_by(|d| lower(d.name).cmp(name.bytes().map(|b| b.to_ascii_lowercase())))
-        .ok()
+    // Settings are read several times per statement (statement_timeout,
+    // lock_timeout, TimeZone, ...): one hash lookup of the lower-case name,
+    // allocating only for a name that is not lower-case already.
+    static BY_NAME: std::sync::OnceLock<HashMap<String, usize>> = std::sync::OnceLock::new();
+    let map = BY_NAME.get_or_init(|| table::TABLE.iter().enumerate().map(|(i, d)| (d.name.to_ascii_lowercase(), i)).collect());
+    if name.bytes().any(|b| b.is_ascii_uppercase()) {
+        map.get(&name.to_ascii_lowercase()).copied()
+    } else {
+        map.get(name).copied()
+    }
 }
 
 /// The built-in setting called `name`, case-insensitively; `None` for
