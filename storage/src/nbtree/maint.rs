@@ -201,7 +201,7 @@ pub fn bulk_delete(
     dead: &dyn Fn(ItemPointer) -> bool,
     check_interrupts: &mut dyn FnMut() -> PgResult<()>,
 ) -> PgResult<u64> {
-    let mut block = leftmost_leaf(env, rel, desc)?;
+    let mut block = leftmost_leaf(env, rel)?;
     let mut removed = 0;
     while block != P_NONE {
         check_interrupts()?;
@@ -237,7 +237,7 @@ pub fn bulk_delete(
 }
 
 /// The leftmost leaf: down the first downlink of every level.
-fn leftmost_leaf(env: &HeapEnv<'_, '_>, rel: RelFileLocator, _desc: &IndexDesc) -> PgResult<BlockNumber> {
+fn leftmost_leaf(env: &HeapEnv<'_, '_>, rel: RelFileLocator) -> PgResult<BlockNumber> {
     let meta = get_meta(env, rel)?;
     let mut block = meta.root;
     loop {
