@@ -162,7 +162,7 @@ fn table_for_index(session: &mut Session, name: &ObjectName) -> PgResult<u32> {
 /// 63 bytes, with a number added until no relation has the name.
 fn choose_name(session: &mut Session, table: &RelationInfo, columns: &[String], suffix: &str) -> PgResult<String> {
     let base = if suffix == "pkey" { table.name.clone() } else { format!("{}_{}", table.name, columns.join("_")) };
-    for n in 0.. {
+    for n in 0..100_000u32 {
         let tail = if n == 0 { format!("_{suffix}") } else { format!("_{suffix}{n}") };
         let mut head = base.clone();
         while head.len() + tail.len() > 63 {
@@ -173,7 +173,7 @@ fn choose_name(session: &mut Session, table: &RelationInfo, columns: &[String], 
             return Ok(candidate);
         }
     }
-    unreachable!("an unbounded loop ends by returning")
+    Err(PgError::new(SqlState::DuplicateTable, format!("could not choose a name for an index of \"{}\"", table.name)))
 }
 
 /// Creates and builds an index of table `table_oid` (`DefineIndex`).
