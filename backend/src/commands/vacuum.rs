@@ -80,9 +80,8 @@ pub fn vacuum_table(session: &mut Session, oid: u32, rel: RelFileLocator, cost: 
         // The indexes whose entries for dead rows go first (no index can be
         // created or dropped while we hold our lock).
         relcache::accept_invalidations(session);
-        let indexes: Vec<(RelFileLocator, storage::nbtree::IndexDesc)> = relcache::relation_by_oid(session, oid)?
-            .map(|info| info.indexes.iter().map(|ix| (ix.locator(db), ix.am.clone())).collect())
-            .unwrap_or_default();
+        let indexes: Vec<RelFileLocator> =
+            relcache::relation_by_oid(session, oid)?.map(|info| info.indexes.iter().map(|ix| ix.locator(db)).collect()).unwrap_or_default();
         let oldest_xmin = session.storage.transam.oldest_xmin();
         let env = session.storage.heap_env();
         let interrupts = &session.interrupts;
@@ -102,8 +101,8 @@ pub fn vacuum_table(session: &mut Session, oid: u32, rel: RelFileLocator, cost: 
         // freed for reuse (PostgreSQL's lazy_vacuum_all_indexes).
         let mut index_cleanup = |dead: &[storage::page::ItemPointer]| -> PgResult<()> {
             let set: std::collections::HashSet<storage::page::ItemPointer> = dead.iter().copied().collect();
-            for (loc, am) in &indexes {
-                storage::nbtree::maint::bulk_delete(&env, *loc, am, &|t| set.contains(&t), &mut || interrupts.check(deadline))?;
+            for loc in &indexes {
+                storage::nbtree::maint::bulk_delete(&env, *loc, &|t| set.contains(&t), &mut || interrupts.check(deadline))?;
             }
             Ok(())
         };

@@ -197,7 +197,6 @@ fn write_page(env: &HeapEnv<'_, '_>, rel: RelFileLocator, block: BlockNumber, by
 pub fn bulk_delete(
     env: &HeapEnv<'_, '_>,
     rel: RelFileLocator,
-    desc: &IndexDesc,
     dead: &dyn Fn(ItemPointer) -> bool,
     check_interrupts: &mut dyn FnMut() -> PgResult<()>,
 ) -> PgResult<u64> {

@@ -109,7 +109,7 @@ fn random_inserts_deletes_and_scans_match_a_model() {
         }
         // Remove about a third of the entries by heap tid.
         let dead: BTreeSet<ItemPointer> = model.iter().filter(|_| rng.below(3) == 0).map(|(_, t)| *t).collect();
-        let removed = bulk_delete(&env, rel(), &desc, &|t| dead.contains(&t), &mut || Ok(())).expect("bulk delete");
+        let removed = bulk_delete(&env, rel(), &|t| dead.contains(&t), &mut || Ok(())).expect("bulk delete");
         assert_eq!(removed as usize, dead.len(), "round {round}");
         model.retain(|(_, t)| !dead.contains(t));
 
