@@ -414,7 +414,7 @@ fn locks(session: &Session) -> VecDeque<Vec<Datum>> {
                 Datum::Int4(l.pid),
                 Datum::Text(l.mode.name().into()),
                 Datum::Bool(l.granted),
-                Datum::Bool(false),
+                Datum::Bool(l.fastpath),
                 l.waitstart.map(Datum::Timestamptz).unwrap_or(Datum::Null),
             ]
         })

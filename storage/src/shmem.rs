@@ -55,7 +55,7 @@ use crate::lwlock::{LWLock, LWLockGuard, LWLockMode, PaddedLWLock};
 pub const SHMEM_MAGIC: u64 = 0x4f58_4950_4753_484d;
 /// Bumped whenever the layout of anything in the segment changes; a child built
 /// from another layout refuses to attach.
-pub const SHMEM_LAYOUT_VERSION: u32 = 5;
+pub const SHMEM_LAYOUT_VERSION: u32 = 6;
 
 /// Types that may live in the segment and be reached through a shared
 /// reference from any process.

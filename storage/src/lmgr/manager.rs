@@ -9,7 +9,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use types::{PgError, PgResult, SqlState};
 
 use super::table::{Decision, LockTable, partition_of};
-use super::{LockMode, LockTag, NUM_LOCK_PARTITIONS, futex_wait_timeout, wait_status};
+use super::{LockMode, LockTag, NUM_LOCK_PARTITIONS, fastpath, futex_wait_timeout, wait_status};
 use crate::shmem::SharedMemory;
 
 /// Longest single sleep of a waiter: interrupts (cancel, statement_timeout,
@@ -49,6 +49,8 @@ pub struct LockStatus {
     pub pid: i32,
     pub mode: LockMode,
     pub granted: bool,
+    /// Held in the backend's fast-path slots, not in the shared table.
+    pub fastpath: bool,
     /// For a waiter: when it began to wait, microseconds since 2000-01-01 UTC.
     pub waitstart: Option<i64>,
 }
@@ -70,6 +72,7 @@ impl LockStatus {
             pid,
             mode,
             granted,
+            fastpath: false,
             waitstart,
         };
         match tag {
@@ -94,12 +97,19 @@ impl LockStatus {
 /// A lock this backend holds, with how many times it holds each mode.
 #[derive(Debug)]
 struct LocalLock {
-    /// Its entry in the shared table (stable while any mode is held).
+    /// Its entry in the shared table (stable while any mode is held there);
+    /// `NO_ENTRY` while every mode held is a fast-path lock.
     entry: u32,
+    /// Modes taken through the fast path (bit `mode.bit()`); one of them may
+    /// since have been moved to the shared table by a strong locker.
+    fast: u32,
     /// Acquisitions per mode number (index 0 unused). A mode with a non-zero
     /// count has its bit set in the entry's `granted`.
     counts: [u32; 9],
 }
+
+/// `LocalLock::entry` before the lock has an entry in the shared table.
+const NO_ENTRY: u32 = u32::MAX;
 
 /// A wait in progress (so that `release_all` or `Drop` can abandon it).
 #[derive(Debug, Clone, Copy)]
@@ -210,6 +220,7 @@ impl<'a> LockManager<'a> {
         if let Some(proc) = t.procs.get(slot) {
             proc.wait_entry.store(0, Relaxed);
             proc.wait_status.store(wait_status::IDLE, Relaxed);
+            proc.fp.clear();
         }
         purged
     }
@@ -265,12 +276,73 @@ impl<'a> LockManager<'a> {
         if let Some(w) = self.waiting {
             return Err(PgError::internal(format!("lock manager: already waiting for {} on {}", w.mode, w.tag)));
         }
+        let t = self.table;
+        // A weak relation lock: the backend's own slots if no strong lock
+        // is about (fastpath.rs rule 2).
+        if let Some((db, rel)) = fastpath::weak(&tag, mode) {
+            let strong = &t.shared.fp_strong[fastpath::strong_index_of(db, rel)];
+            if t.procs[self.my_slot].fp.try_grant(strong, db, rel, mode) {
+                let l = self.local.entry(tag).or_insert(LocalLock { entry: NO_ENTRY, fast: 0, counts: [0; 9] });
+                l.fast |= mode.bit();
+                l.counts[mode as usize] += 1;
+                return Ok(true);
+            }
+        }
+        // A strong one: counted, then every backend's fast-path locks on the
+        // relation move to the shared table (rules 1 and 3).
+        let strong = fastpath::strong(&tag, mode);
+        if let Some(h) = strong {
+            t.shared.fp_strong[h].fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            if let Err(e) = self.transfer_fast_path_locks(tag) {
+                t.shared.fp_strong[h].fetch_sub(1, std::sync::atomic::Ordering::SeqCst);
+                return Err(e);
+            }
+        }
+        let result = self.acquire_shared_table(tag, mode, wait, check_interrupts);
+        // Not held after all (busy, an error, an abandoned wait): uncount.
+        if let Some(h) = strong
+            && !self.holds(tag, mode)
+        {
+            t.shared.fp_strong[h].fetch_sub(1, std::sync::atomic::Ordering::SeqCst);
+        }
+        result
+    }
+
+    /// Rule 3 of fastpath.rs: every backend's fast-path locks on the
+    /// relation of `tag` become granted entries of the shared table.
+    fn transfer_fast_path_locks(&self, tag: LockTag) -> PgResult<()> {
+        let LockTag::Relation { db, rel } = tag else { return Ok(()) };
+        let t = self.table;
+        let (words, hash) = (tag.encode(), tag.hash());
+        for (p, proc) in t.procs.iter().enumerate() {
+            proc.fp.take(db, rel, &mut |modes| {
+                let _guard = t.partition_lock(partition_of(hash)).acquire_exclusive();
+                let entry = match t.find(words, hash, p) {
+                    Some(e) => e,
+                    None => t.alloc(words, hash, p).ok_or_else(out_of_shared_memory)?,
+                };
+                let granted = modes.iter().fold(t.view(entry).granted, |g, m| g | m.bit());
+                t.set_granted(entry, granted);
+                Ok(())
+            })?;
+        }
+        Ok(())
+    }
+
+    /// [`Self::acquire`] through the shared table.
+    fn acquire_shared_table(
+        &mut self,
+        tag: LockTag,
+        mode: LockMode,
+        wait: LockWait,
+        check_interrupts: &mut dyn FnMut() -> PgResult<()>,
+    ) -> PgResult<bool> {
         let words = tag.encode();
         let hash = tag.hash();
         let t = self.table;
         let partition = t.partition_lock(partition_of(hash));
         let guard = partition.acquire_exclusive();
-        let known = self.local.get(&tag).map(|l| l.entry);
+        let known = self.local.get(&tag).map(|l| l.entry).filter(|&e| e != NO_ENTRY);
         let (entry, created) = match known.or_else(|| t.find(words, hash, self.my_slot)) {
             Some(e) => (e, false),
             None => (t.alloc(words, hash, self.my_slot).ok_or_else(out_of_shared_memory)?, true),
@@ -314,7 +386,10 @@ impl<'a> LockManager<'a> {
     }
 
     fn record(&mut self, tag: LockTag, entry: u32, mode: LockMode) {
-        let l = self.local.entry(tag).or_insert(LocalLock { entry, counts: [0; 9] });
+        let l = self.local.entry(tag).or_insert(LocalLock { entry, fast: 0, counts: [0; 9] });
+        if l.entry == NO_ENTRY {
+            l.entry = entry;
+        }
         debug_assert_eq!(l.entry, entry);
         l.counts[mode as usize] += 1;
     }
@@ -422,13 +497,33 @@ impl<'a> LockManager<'a> {
         if *count > 0 {
             return true;
         }
-        let entry = l.entry;
+        let fast = l.fast & mode.bit() != 0;
+        l.fast &= !mode.bit();
+        let mut entry = l.entry;
         let none_left = l.counts.iter().all(|&c| c == 0);
         if none_left {
             self.local.remove(&tag);
         }
         let (words, hash) = (tag.encode(), tag.hash());
         let t = self.table;
+        if let Some(h) = fastpath::strong(&tag, mode) {
+            t.shared.fp_strong[h].fetch_sub(1, std::sync::atomic::Ordering::SeqCst);
+        }
+        if fast {
+            if let Some((db, rel)) = fastpath::weak(&tag, mode)
+                && t.procs[self.my_slot].fp.try_release(db, rel, mode)
+            {
+                return true;
+            }
+            // Moved to the shared table by a strong locker (rule 4).
+            let _guard = t.partition_lock(partition_of(hash)).acquire_exclusive();
+            let Some(e) = t.find(words, hash, self.my_slot) else { return true };
+            entry = e;
+            t.set_granted(entry, t.view(entry).granted & !mode.bit());
+            t.free_if_unused(hash, entry);
+            t.wake_waiters(words, hash);
+            return true;
+        }
         let _guard = t.partition_lock(partition_of(hash)).acquire_exclusive();
         t.set_granted(entry, t.view(entry).granted & !mode.bit());
         t.free_if_unused(hash, entry);
@@ -446,14 +541,38 @@ impl<'a> LockManager<'a> {
         if self.local.is_empty() {
             return;
         }
-        let mut by_partition: Vec<(usize, LockTag, u32)> =
-            self.local.drain().map(|(tag, l)| (partition_of(tag.hash()), tag, l.entry)).collect();
-        by_partition.sort_by_key(|e| e.0);
         let t = self.table;
+        let mut by_partition: Vec<(usize, LockTag, u32)> = Vec::new();
+        for (tag, l) in self.local.drain() {
+            for mode in LockMode::ALL {
+                if l.counts[mode as usize] == 0 {
+                    continue;
+                }
+                if let Some(h) = fastpath::strong(&tag, mode) {
+                    t.shared.fp_strong[h].fetch_sub(1, std::sync::atomic::Ordering::SeqCst);
+                }
+            }
+            // Fast-path modes still in our slots go from there; the rest
+            // (and any moved by a strong locker) from the shared table.
+            let mut in_table = l.entry != NO_ENTRY;
+            for mode in LockMode::ALL {
+                if l.fast & mode.bit() == 0 {
+                    continue;
+                }
+                let cleared = fastpath::weak(&tag, mode).is_some_and(|(db, rel)| t.procs[self.my_slot].fp.try_release(db, rel, mode));
+                in_table |= !cleared;
+            }
+            if in_table {
+                by_partition.push((partition_of(tag.hash()), tag, l.entry));
+            }
+        }
+        by_partition.sort_by_key(|e| e.0);
         for chunk in by_partition.chunk_by(|a, b| a.0 == b.0) {
             let _guard = t.partition_lock(chunk[0].0).acquire_exclusive();
             for &(_, tag, entry) in chunk {
                 let (words, hash) = (tag.encode(), tag.hash());
+                let entry = if entry == NO_ENTRY { t.find(words, hash, self.my_slot) } else { Some(entry) };
+                let Some(entry) = entry else { continue };
                 t.set_granted(entry, 0);
                 t.free_if_unused(hash, entry);
                 t.wake_waiters(words, hash);
@@ -467,8 +586,18 @@ impl<'a> LockManager<'a> {
     pub fn status(shmem: &SharedMemory) -> Vec<LockStatus> {
         let t = LockTable::of(shmem);
         let pids: HashMap<usize, i32> = shmem.proc_array().active().map(|p| (p.slot, p.pid)).collect();
-        let _guards: Vec<_> = (0..NUM_LOCK_PARTITIONS).map(|p| t.partition_lock(p).acquire_shared()).collect();
+        // Fast-path locks first, each backend's under its own lock, before
+        // any partition lock (fastpath.rs rule 5).
         let mut rows = Vec::new();
+        for (slot, proc) in t.procs.iter().enumerate() {
+            for (db, rel, m) in proc.fp.list() {
+                let pid = pids.get(&slot).copied().unwrap_or_else(|| proc.pid.load(Relaxed));
+                let mut row = LockStatus::new(LockTag::Relation { db, rel }, slot, pid, m, true, None);
+                row.fastpath = true;
+                rows.push(row);
+            }
+        }
+        let _guards: Vec<_> = (0..NUM_LOCK_PARTITIONS).map(|p| t.partition_lock(p).acquire_shared()).collect();
         for p in 0..NUM_LOCK_PARTITIONS {
             for idx in t.partition_entries(p) {
                 let Some(tag) = LockTag::decode(t.tag_words(idx)) else {

@@ -30,6 +30,7 @@ use crate::lwlock::PaddedLWLock;
 use crate::shmem::ShmemSafe;
 
 mod deadlock;
+pub mod fastpath;
 mod manager;
 mod mode;
 mod table;
@@ -80,6 +81,9 @@ pub struct LmgrShared {
     wait_seq: AtomicU64,
     /// Bucket chain heads: entry index + 1, 0 when empty.
     buckets: [AtomicU32; NUM_LOCK_PARTITIONS * BUCKETS_PER_PARTITION],
+    /// Strong relation locks held or sought, by relation hash (rule 1 of
+    /// [`fastpath`]).
+    fp_strong: [AtomicU32; fastpath::FP_STRONG_PARTITIONS],
 }
 // SAFETY: repr(C); LWLocks and atomics only, all zero = every lock free, the
 // table empty and no entry ever used.
@@ -126,6 +130,8 @@ pub struct LmgrProc {
     wait_status: AtomicU32,
     wait_entry: AtomicU32,
     pid: AtomicI32,
+    /// The backend's fast-path relation locks ([`fastpath`]).
+    fp: fastpath::FastPathProc,
 }
 // SAFETY: repr(C), atomics only, zero = not waiting.
 unsafe impl ShmemSafe for LmgrProc {}

@@ -524,25 +524,26 @@ fn a_new_manager_purges_what_the_slot_left_behind() {
 
 #[test]
 fn a_full_lock_table_is_53200_with_the_hint() {
-    // 10 entries per backend, 2 backends: 20 entries.
+    // 10 entries per backend, 2 backends: 20 entries. (ShareUpdateExclusive:
+    // weak relation locks would take the fast path and need no entry.)
     let shm = SharedMemory::create(ShmemLayout::with_locks(2, 16, 10), std::process::id() as i32, 0).expect("segment");
     let (_ha, mut a) = backend(&shm, 0);
     let (_hb, mut b) = backend(&shm, 1);
     for r in 0..20 {
-        assert!(a.acquire(rel(r), LockMode::AccessShare, LockWait::NoWait, &mut ok()).expect("room"));
+        assert!(a.acquire(rel(r), LockMode::ShareUpdateExclusive, LockWait::NoWait, &mut ok()).expect("room"));
     }
-    let e = b.acquire(rel(100), LockMode::AccessShare, block(1000), &mut ok()).expect_err("full");
+    let e = b.acquire(rel(100), LockMode::ShareUpdateExclusive, block(1000), &mut ok()).expect_err("full");
     assert_eq!((e.code, e.message.as_str()), (SqlState::OutOfMemory, "out of shared memory"));
     assert_eq!(e.hint.as_deref(), Some("You might need to increase max_locks_per_transaction."));
     // Locks with an entry already need no new one.
-    assert!(a.acquire(rel(3), LockMode::RowExclusive, LockWait::NoWait, &mut ok()).expect("same entry"));
-    assert!(a.release(rel(5), LockMode::AccessShare));
-    assert!(b.acquire(rel(100), LockMode::AccessShare, block(1000), &mut ok()).expect("a freed entry is reused"));
+    assert!(a.acquire(rel(3), LockMode::Exclusive, LockWait::NoWait, &mut ok()).expect("same entry"));
+    assert!(a.release(rel(5), LockMode::ShareUpdateExclusive));
+    assert!(b.acquire(rel(100), LockMode::ShareUpdateExclusive, block(1000), &mut ok()).expect("a freed entry is reused"));
     a.release_all();
     b.release_all();
     assert!(LockManager::status(&shm).is_empty());
     for r in 0..20 {
-        assert!(b.acquire(rel(r + 1000), LockMode::AccessShare, LockWait::NoWait, &mut ok()).expect("room again"));
+        assert!(b.acquire(rel(r + 1000), LockMode::ShareUpdateExclusive, LockWait::NoWait, &mut ok()).expect("room again"));
     }
 }
 
@@ -850,5 +851,49 @@ fn waits_and_deadlocks_across_processes() {
     );
     a.release_all();
     assert!(child.wait().expect("wait child").success(), "child failed");
+    assert!(LockManager::status(&shm).is_empty());
+}
+
+#[test]
+fn weak_relation_locks_take_the_fast_path_until_a_strong_one_comes() {
+    let shm = SharedMemory::create(ShmemLayout::with_locks(2, 16, 10), std::process::id() as i32, 0).expect("segment");
+    let (_ha, mut a) = backend(&shm, 0);
+    let (_hb, mut b) = backend(&shm, 1);
+    // Weak locks of both backends on one table: no shared-table entry.
+    assert!(a.acquire(rel(1), LockMode::AccessShare, LockWait::NoWait, &mut ok()).expect("weak"));
+    assert!(a.acquire(rel(1), LockMode::RowExclusive, LockWait::NoWait, &mut ok()).expect("weak"));
+    assert!(b.acquire(rel(1), LockMode::RowShare, LockWait::NoWait, &mut ok()).expect("weak"));
+    let st = LockManager::status(&shm);
+    assert_eq!(st.len(), 3);
+    assert!(st.iter().all(|l| l.fastpath && l.granted));
+    // A strong lock moves them into the shared table, where they conflict.
+    assert!(!b.acquire(rel(1), LockMode::AccessExclusive, LockWait::NoWait, &mut ok()).expect("busy"));
+    let st = LockManager::status(&shm);
+    assert!(st.iter().any(|l| !l.fastpath && l.proc_slot == 0 && l.mode == LockMode::AccessShare), "{st:?}");
+    // a's release finds its lock moved and releases it in the table.
+    assert!(a.release(rel(1), LockMode::AccessShare));
+    assert!(a.release(rel(1), LockMode::RowExclusive));
+    b.release_all();
+    assert!(LockManager::status(&shm).is_empty());
+    // While a strong lock is held, weak ones go to the table and wait.
+    assert!(b.acquire(rel(2), LockMode::Share, LockWait::NoWait, &mut ok()).expect("strong"));
+    assert!(a.acquire(rel(2), LockMode::AccessShare, LockWait::NoWait, &mut ok()).expect("AccessShare does not conflict with Share"));
+    assert!(!a.acquire(rel(2), LockMode::RowExclusive, LockWait::NoWait, &mut ok()).expect("RowExclusive conflicts with Share"));
+    assert!(LockManager::status(&shm).iter().all(|l| !l.fastpath), "no fast path while a strong lock is counted");
+    b.release_all();
+    a.release_all();
+    // The strong count went back to zero: the fast path is open again.
+    assert!(a.acquire(rel(2), LockMode::RowExclusive, LockWait::NoWait, &mut ok()).expect("weak"));
+    assert!(LockManager::status(&shm).iter().all(|l| l.fastpath));
+    a.release_all();
+    assert!(LockManager::status(&shm).is_empty());
+    // More relations than fast-path slots: the rest go to the table.
+    for r in 0..20 {
+        assert!(a.acquire(rel(100 + r), LockMode::AccessShare, LockWait::NoWait, &mut ok()).expect("weak"));
+    }
+    let st = LockManager::status(&shm);
+    assert_eq!(st.iter().filter(|l| l.fastpath).count(), super::fastpath::FP_SLOTS);
+    assert_eq!(st.len(), 20);
+    a.release_all();
     assert!(LockManager::status(&shm).is_empty());
 }
