@@ -9,7 +9,9 @@ use wal::record::PageOp;
 
 use super::IndexDesc;
 use super::itup::{IndexTuple, ScanKey, compare, form_leaf, make_pivot, minus_infinity, separator};
-use super::page::{BTP_LEAF, BTP_ROOT, META_BLOCK, Meta, Opaque, P_NONE, first_key, init_page, item, max_offset, opaque, read_meta, write_meta};
+use super::page::{
+    BTP_LEAF, BTP_ROOT, META_BLOCK, Meta, Opaque, P_NONE, first_key, init_page, item, max_offset, opaque, read_meta, write_meta,
+};
 use crate::buffer::{BufferTag, ForkNumber, OwnedWriteGuard, PinnedBuffer, ReadMode};
 use crate::heap::heapam::HeapEnv;
 use crate::page::{AddItemFlags, ITEM_ID_SIZE, OffsetNumber, PageMut, maxalign};
@@ -95,7 +97,12 @@ pub(crate) struct StackEntry {
 /// Descends with shared locks, one page at a time, to the leaf where `key`
 /// belongs; returns the path and the leaf's block, unlocked (the caller
 /// locks it and moves right if it split meanwhile).
-pub(crate) fn descend(env: &HeapEnv<'_, '_>, rel: RelFileLocator, desc: &IndexDesc, key: &ScanKey) -> PgResult<(Vec<StackEntry>, BlockNumber)> {
+pub(crate) fn descend(
+    env: &HeapEnv<'_, '_>,
+    rel: RelFileLocator,
+    desc: &IndexDesc,
+    key: &ScanKey,
+) -> PgResult<(Vec<StackEntry>, BlockNumber)> {
     // The metapage is read once per backend while the root stays the same
     // internal page (PostgreSQL's cached rd_amcache); a root that is no
     // longer root, or a cached leaf root, sends us back to the metapage.
@@ -145,7 +152,12 @@ pub(crate) fn descend(env: &HeapEnv<'_, '_>, rel: RelFileLocator, desc: &IndexDe
 
 /// Descends to the leaf for `key` and locks it exclusively, moving right
 /// (releasing each page before locking its sibling) until it is the page.
-fn lock_leaf<'e>(env: &'e HeapEnv<'_, '_>, rel: RelFileLocator, desc: &IndexDesc, key: &ScanKey) -> PgResult<(Vec<StackEntry>, OwnedWriteGuard<'e>)> {
+fn lock_leaf<'e>(
+    env: &'e HeapEnv<'_, '_>,
+    rel: RelFileLocator,
+    desc: &IndexDesc,
+    key: &ScanKey,
+) -> PgResult<(Vec<StackEntry>, OwnedWriteGuard<'e>)> {
     let (stack, mut block) = descend(env, rel, desc, key)?;
     loop {
         let leaf = OwnedWriteGuard::lock(read(env, rel, block)?);
@@ -221,11 +233,10 @@ pub fn insert(
     }
     let o = opaque(&leaf)?;
     let off = first_greater(desc, &leaf, &o, &key)?;
-    let mut held = Held::default();
-    held.add(leaf);
-    let mut stack = stack;
-    let op = place(env, rel, desc, &mut held, 0, off, itup, &mut stack)?;
-    held.log(op)?;
+    let mut ins = Insertion { env, rel, desc, held: Held::default(), stack };
+    ins.held.add(leaf);
+    let op = ins.place(0, off, itup)?;
+    ins.held.log(op)?;
     Ok(InsertOutcome::Inserted)
 }
 
@@ -258,7 +269,13 @@ fn check_unique(
 
 /// Adds the heap tids of the entries of `page` whose keys equal `key`'s;
 /// returns the right sibling if equal entries may continue there.
-fn collect_equal(desc: &IndexDesc, page: &[u8; BLCKSZ], key: &ScanKey, search: bool, out: &mut Vec<crate::page::ItemPointer>) -> PgResult<Option<BlockNumber>> {
+fn collect_equal(
+    desc: &IndexDesc,
+    page: &[u8; BLCKSZ],
+    key: &ScanKey,
+    search: bool,
+    out: &mut Vec<crate::page::ItemPointer>,
+) -> PgResult<Option<BlockNumber>> {
     let o = opaque(page)?;
     let start = if search { first_greater(desc, page, &o, key)? } else { first_key(&o) };
     for off in start..=max_offset(page) {
@@ -308,30 +325,33 @@ fn add_at(page: &mut [u8; BLCKSZ], it: &[u8], off: OffsetNumber) -> PgResult<boo
     Ok(PageMut::new(page).add_item(it, Some(off), AddItemFlags::default())?.is_some())
 }
 
-/// Puts `it` at `off` on held page `idx`, splitting it (and its parents)
-/// if it does not fit. Returns the kind of record that describes it all.
-#[allow(clippy::too_many_arguments)]
-fn place<'e>(
-    env: &'e HeapEnv<'_, '_>,
+/// One insertion under way: the index, the pages it holds (all logged as
+/// one record at the end) and the internal pages its descent passed.
+struct Insertion<'e, 'd, 'x, 'y> {
+    env: &'e HeapEnv<'x, 'y>,
     rel: RelFileLocator,
-    desc: &IndexDesc,
-    held: &mut Held<'e>,
-    idx: usize,
-    off: OffsetNumber,
-    it: Vec<u8>,
-    stack: &mut Vec<StackEntry>,
-) -> PgResult<PageOp> {
-    let o = opaque(held.page(idx))?;
-    if add_at(held.page(idx), &it, off)? {
-        return Ok(if idx > 0 {
-            PageOp::BtreeSplit
-        } else if o.is_leaf() {
-            PageOp::BtreeInsertLeaf
-        } else {
-            PageOp::BtreeInsertUpper
-        });
+    desc: &'d IndexDesc,
+    held: Held<'e>,
+    stack: Vec<StackEntry>,
+}
+
+impl<'e> Insertion<'e, '_, '_, '_> {
+    /// Puts `it` at `off` on held page `idx`, splitting it (and its parents)
+    /// if it does not fit. Returns the kind of record that describes it all.
+    fn place(&mut self, idx: usize, off: OffsetNumber, it: Vec<u8>) -> PgResult<PageOp> {
+        let held = &mut self.held;
+        let o = opaque(held.page(idx))?;
+        if add_at(held.page(idx), &it, off)? {
+            return Ok(if idx > 0 {
+                PageOp::BtreeSplit
+            } else if o.is_leaf() {
+                PageOp::BtreeInsertLeaf
+            } else {
+                PageOp::BtreeInsertUpper
+            });
+        }
+        self.split(idx, off, it)
     }
-    split(env, rel, desc, held, idx, off, it, stack)
 }
 
 /// Bytes an item takes on a page, with its line pointer.
@@ -348,11 +368,7 @@ const USABLE: usize = BLCKSZ - maxalign(crate::page::HEADER_SIZE) - super::page:
 /// Both halves must fit with their high keys.
 fn choose_split(desc: &IndexDesc, items: &[Vec<u8>], o: &Opaque, ascending: bool, old_high: Option<&[u8]>) -> PgResult<usize> {
     let total: usize = items.iter().map(|i| footprint(i)).sum();
-    let target = if ascending {
-        USABLE * if o.is_leaf() { 90 } else { 70 } / 100
-    } else {
-        total / 2
-    };
+    let target = if ascending { USABLE * if o.is_leaf() { 90 } else { 70 } / 100 } else { total / 2 };
     let right_fixed = old_high.map_or(0, footprint);
     let mut best = None;
     let mut left = 0usize;
@@ -384,84 +400,79 @@ pub(crate) fn new_page<'e>(env: &'e HeapEnv<'_, '_>, rel: RelFileLocator) -> PgR
     Ok(OwnedWriteGuard::lock(pin?))
 }
 
-/// Splits held page `idx` to make room for `it` at `off` (`_bt_split`),
-/// then inserts the downlink to the new right page into the parent.
-#[allow(clippy::too_many_arguments)]
-fn split<'e>(
-    env: &'e HeapEnv<'_, '_>,
-    rel: RelFileLocator,
-    desc: &IndexDesc,
-    held: &mut Held<'e>,
-    idx: usize,
-    off: OffsetNumber,
-    it: Vec<u8>,
-    stack: &mut Vec<StackEntry>,
-) -> PgResult<PageOp> {
-    let left_block = held.page(idx).tag().block;
-    let (o, old_high, mut items) = {
-        let page = held.page(idx);
-        let o = opaque(page)?;
-        let old_high = if o.is_rightmost() { None } else { Some(item(page, 1)?.to_vec()) };
-        let items: Vec<Vec<u8>> = (first_key(&o)..=max_offset(page)).map(|i| item(page, i).map(<[u8]>::to_vec)).collect::<PgResult<_>>()?;
-        (o, old_high, items)
-    };
-    let at = usize::from(off - first_key(&o));
-    items.insert(at, it);
-    let ascending = o.is_rightmost() && at == items.len() - 1;
-    let s = choose_split(desc, &items, &o, ascending, old_high.as_deref())?;
+impl<'e> Insertion<'e, '_, '_, '_> {
+    /// Splits held page `idx` to make room for `it` at `off` (`_bt_split`),
+    /// then inserts the downlink to the new right page into the parent.
+    fn split(&mut self, idx: usize, off: OffsetNumber, it: Vec<u8>) -> PgResult<PageOp> {
+        let (env, rel, desc) = (self.env, self.rel, self.desc);
+        let held = &mut self.held;
+        let left_block = held.page(idx).tag().block;
+        let (o, old_high, mut items) = {
+            let page = held.page(idx);
+            let o = opaque(page)?;
+            let old_high = if o.is_rightmost() { None } else { Some(item(page, 1)?.to_vec()) };
+            let items: Vec<Vec<u8>> =
+                (first_key(&o)..=max_offset(page)).map(|i| item(page, i).map(<[u8]>::to_vec)).collect::<PgResult<_>>()?;
+            (o, old_high, items)
+        };
+        let at = usize::from(off - first_key(&o));
+        items.insert(at, it);
+        let ascending = o.is_rightmost() && at == items.len() - 1;
+        let s = choose_split(desc, &items, &o, ascending, old_high.as_deref())?;
 
-    let right = new_page(env, rel)?;
-    let right_block = right.tag().block;
-    let right_idx = held.add(right);
-    let separator = separator(desc, &items[s - 1], &items[s], right_block)?;
-    let leaf_flag = o.flags & BTP_LEAF;
+        let right = new_page(env, rel)?;
+        let right_block = right.tag().block;
+        let right_idx = held.add(right);
+        let separator = separator(desc, &items[s - 1], &items[s], right_block)?;
+        let leaf_flag = o.flags & BTP_LEAF;
 
-    // The right page: the old high key, then the upper half (on an internal
-    // page the first entry becomes minus infinity: its key moves up).
-    {
-        let page = held.page(right_idx);
-        init_page(page, &Opaque { prev: left_block, next: o.next, level: o.level, flags: leaf_flag });
-        let mut n: OffsetNumber = 1;
-        if let Some(h) = &old_high {
-            add_page_item(page, h, &mut n)?;
+        // The right page: the old high key, then the upper half (on an internal
+        // page the first entry becomes minus infinity: its key moves up).
+        {
+            let page = held.page(right_idx);
+            init_page(page, &Opaque { prev: left_block, next: o.next, level: o.level, flags: leaf_flag });
+            let mut n: OffsetNumber = 1;
+            if let Some(h) = &old_high {
+                add_page_item(page, h, &mut n)?;
+            }
+            for (j, t) in items[s..].iter().enumerate() {
+                if j == 0 && !o.is_leaf() {
+                    add_page_item(page, &minus_infinity(IndexTuple::parse(t)?.downlink()), &mut n)?;
+                } else {
+                    add_page_item(page, t, &mut n)?;
+                }
+            }
         }
-        for (j, t) in items[s..].iter().enumerate() {
-            if j == 0 && !o.is_leaf() {
-                add_page_item(page, &minus_infinity(IndexTuple::parse(t)?.downlink()), &mut n)?;
-            } else {
+        // The left page, rebuilt: the separator as its high key, the lower half.
+        {
+            let page = held.page(idx);
+            let lsn = crate::buffer::page_lsn(page);
+            init_page(page, &Opaque { prev: o.prev, next: right_block, level: o.level, flags: o.flags & !BTP_ROOT });
+            crate::buffer::set_page_lsn(page, lsn);
+            let mut n: OffsetNumber = 1;
+            add_page_item(page, &super::itup::with_downlink(&separator, P_NONE), &mut n)?;
+            for t in &items[..s] {
                 add_page_item(page, t, &mut n)?;
             }
         }
-    }
-    // The left page, rebuilt: the separator as its high key, the lower half.
-    {
-        let page = held.page(idx);
-        let lsn = crate::buffer::page_lsn(page);
-        init_page(page, &Opaque { prev: o.prev, next: right_block, level: o.level, flags: o.flags & !BTP_ROOT });
-        crate::buffer::set_page_lsn(page, lsn);
-        let mut n: OffsetNumber = 1;
-        add_page_item(page, &super::itup::with_downlink(&separator, P_NONE), &mut n)?;
-        for t in &items[..s] {
-            add_page_item(page, t, &mut n)?;
+        // The old right sibling now has the new page on its left.
+        if o.next != P_NONE {
+            let sib = OwnedWriteGuard::lock(read(env, rel, o.next)?);
+            let i = held.add(sib);
+            let page = held.page(i);
+            let mut so = opaque(page)?;
+            so.prev = right_block;
+            super::page::set_opaque(page, &so);
         }
-    }
-    // The old right sibling now has the new page on its left.
-    if o.next != P_NONE {
-        let sib = OwnedWriteGuard::lock(read(env, rel, o.next)?);
-        let i = held.add(sib);
-        let page = held.page(i);
-        let mut so = opaque(page)?;
-        so.prev = right_block;
-        super::page::set_opaque(page, &so);
-    }
-    if o.is_root() {
-        new_root(env, rel, held, left_block, separator, o.level + 1)?;
-        return Ok(PageOp::BtreeNewRoot);
-    }
-    let (pidx, poff) = find_parent(env, rel, desc, held, stack, left_block, o.level + 1, &separator)?;
-    match place(env, rel, desc, held, pidx, poff + 1, separator, stack)? {
-        PageOp::BtreeNewRoot => Ok(PageOp::BtreeNewRoot),
-        _ => Ok(PageOp::BtreeSplit),
+        if o.is_root() {
+            self.new_root(left_block, separator, o.level + 1)?;
+            return Ok(PageOp::BtreeNewRoot);
+        }
+        let (pidx, poff) = self.find_parent(left_block, o.level + 1, &separator)?;
+        match self.place(pidx, poff + 1, separator)? {
+            PageOp::BtreeNewRoot => Ok(PageOp::BtreeNewRoot),
+            _ => Ok(PageOp::BtreeSplit),
+        }
     }
 }
 
@@ -473,72 +484,67 @@ fn add_page_item(page: &mut [u8; BLCKSZ], it: &[u8], n: &mut OffsetNumber) -> Pg
     Ok(())
 }
 
-/// A new root above the old one (`_bt_newroot`): minus infinity down to
-/// the left half, the separator down to the right; the metapage points at it.
-fn new_root<'e>(env: &'e HeapEnv<'_, '_>, rel: RelFileLocator, held: &mut Held<'e>, left: BlockNumber, separator: Vec<u8>, level: u32) -> PgResult<()> {
-    let root = new_page(env, rel)?;
-    let root_block = root.tag().block;
-    let i = held.add(root);
-    let page = held.page(i);
-    init_page(page, &Opaque { prev: P_NONE, next: P_NONE, level, flags: BTP_ROOT });
-    let mut n: OffsetNumber = 1;
-    add_page_item(page, &minus_infinity(left), &mut n)?;
-    add_page_item(page, &separator, &mut n)?;
-    let meta = OwnedWriteGuard::lock(read(env, rel, META_BLOCK)?);
-    let m = held.add(meta);
-    write_meta(held.page(m), &Meta { root: root_block, level });
-    Ok(())
-}
+impl<'e> Insertion<'e, '_, '_, '_> {
+    /// A new root above the old one (`_bt_newroot`): minus infinity down to
+    /// the left half, the separator down to the right; the metapage points at it.
+    fn new_root(&mut self, left: BlockNumber, separator: Vec<u8>, level: u32) -> PgResult<()> {
+        let (env, rel) = (self.env, self.rel);
+        let held = &mut self.held;
+        let root = new_page(env, rel)?;
+        let root_block = root.tag().block;
+        let i = held.add(root);
+        let page = held.page(i);
+        init_page(page, &Opaque { prev: P_NONE, next: P_NONE, level, flags: BTP_ROOT });
+        let mut n: OffsetNumber = 1;
+        add_page_item(page, &minus_infinity(left), &mut n)?;
+        add_page_item(page, &separator, &mut n)?;
+        let meta = OwnedWriteGuard::lock(read(env, rel, META_BLOCK)?);
+        let m = held.add(meta);
+        write_meta(held.page(m), &Meta { root: root_block, level });
+        Ok(())
+    }
 
-/// Locks the parent of `child` (at `level`) exclusively and returns its
-/// place in `held` and the offset of the downlink to `child`
-/// (`_bt_getstackbuf`): from the page the descent passed through, moving
-/// right if it split since; if the descent did not pass through that
-/// level (the root split after it read the metapage), from a new descent
-/// toward the separator.
-#[allow(clippy::too_many_arguments)]
-fn find_parent<'e>(
-    env: &'e HeapEnv<'_, '_>,
-    rel: RelFileLocator,
-    desc: &IndexDesc,
-    held: &mut Held<'e>,
-    stack: &mut Vec<StackEntry>,
-    child: BlockNumber,
-    level: u32,
-    separator: &[u8],
-) -> PgResult<(usize, OffsetNumber)> {
-    // The downlink is at or after the offset the descent used: entries
-    // only move right (inserts before it, splits).
-    let mut from = 0;
-    let mut block = match stack.pop() {
-        Some(e) => {
-            from = e.off;
-            e.block
-        }
-        None => {
-            let t = IndexTuple::parse(separator)?;
-            let key = ScanKey { values: t.keys(desc)?, tid: t.heap_tid(), nextkey: false };
-            page_at_level(env, rel, desc, &key, level)?
-        }
-    };
-    loop {
-        let g = OwnedWriteGuard::lock(read(env, rel, block)?);
-        let o = opaque(&g)?;
-        let mut found = None;
-        for off in first_key(&o).max(from)..=max_offset(&g) {
-            if IndexTuple::parse(item(&g, off)?)?.downlink() == child {
-                found = Some(off);
-                break;
+    /// Locks the parent of `child` (at `level`) exclusively and returns its
+    /// place in `held` and the offset of the downlink to `child`
+    /// (`_bt_getstackbuf`): from the page the descent passed through, moving
+    /// right if it split since; if the descent did not pass through that
+    /// level (the root split after it read the metapage), from a new descent
+    /// toward the separator.
+    fn find_parent(&mut self, child: BlockNumber, level: u32, separator: &[u8]) -> PgResult<(usize, OffsetNumber)> {
+        let (env, rel, desc) = (self.env, self.rel, self.desc);
+        // The downlink is at or after the offset the descent used: entries
+        // only move right (inserts before it, splits).
+        let mut from = 0;
+        let mut block = match self.stack.pop() {
+            Some(e) => {
+                from = e.off;
+                e.block
             }
+            None => {
+                let t = IndexTuple::parse(separator)?;
+                let key = ScanKey { values: t.keys(desc)?, tid: t.heap_tid(), nextkey: false };
+                page_at_level(env, rel, desc, &key, level)?
+            }
+        };
+        loop {
+            let g = OwnedWriteGuard::lock(read(env, rel, block)?);
+            let o = opaque(&g)?;
+            let mut found = None;
+            for off in first_key(&o).max(from)..=max_offset(&g) {
+                if IndexTuple::parse(item(&g, off)?)?.downlink() == child {
+                    found = Some(off);
+                    break;
+                }
+            }
+            if let Some(off) = found {
+                return Ok((self.held.add(g), off));
+            }
+            if o.is_rightmost() {
+                return Err(corrupt(format!("failed to re-find parent key in index \"{}\" for split pages {child}", desc.name)));
+            }
+            block = o.next;
+            from = 0;
         }
-        if let Some(off) = found {
-            return Ok((held.add(g), off));
-        }
-        if o.is_rightmost() {
-            return Err(corrupt(format!("failed to re-find parent key in index \"{}\" for split pages {child}", desc.name)));
-        }
-        block = o.next;
-        from = 0;
     }
 }
 
