@@ -222,6 +222,26 @@ pub fn scan_begin_columns(session: &mut Session, rel: &RelationDesc, columns: us
     Ok(open_slot(session, OpenScan { scan, index: None, bitmap: None, view_rows, desc, snapshot, relid: rel.oid, returned: 0, columns }))
 }
 
+/// What every index-driven scan of `rel` starts with: its row shape, the
+/// statement's snapshot, and (SERIALIZABLE) a relation-level SIREAD lock,
+/// as a seqscan takes.
+fn start_index_read(session: &mut Session, rel: &RelationDesc) -> PgResult<(TupleDesc, Snapshot)> {
+    let desc = tuple_desc(rel)?;
+    crate::xact::serializable_begin(session)?;
+    let snapshot = crate::xact::statement_snapshot(session);
+    crate::xact::serializable_read(session, rel.oid)?;
+    Ok((desc, snapshot))
+}
+
+impl OpenScan {
+    /// A scan of `relid` that reads rows of `desc` with `snapshot`, with no
+    /// source yet (the caller sets one).
+    fn reading(desc: TupleDesc, snapshot: Snapshot, relid: u32) -> OpenScan {
+        let columns = desc.natts();
+        OpenScan { scan: None, index: None, bitmap: None, view_rows: Default::default(), desc, snapshot, relid, returned: 0, columns }
+    }
+}
+
 /// Opens a bitmap scan: the heap tids every (index, ranges) pair finds,
 /// gathered first into one ordered set (so each row comes once, in heap
 /// order), then fetched through their HOT chains with the snapshot.
@@ -232,10 +252,7 @@ pub fn bitmap_scan_begin(session: &mut Session, rel: &RelationDesc, scans: Vec<(
         // An index is gone since planning: a seqscan gives the same rows.
         return scan_begin(session, rel);
     }
-    let desc = tuple_desc(rel)?;
-    crate::xact::serializable_begin(session)?;
-    let snapshot = crate::xact::statement_snapshot(session);
-    crate::xact::serializable_read(session, rel.oid)?;
+    let (desc, snapshot) = start_index_read(session, rel)?;
     let db = session.database_oid;
     let mut tids = std::collections::BTreeSet::new();
     {
@@ -251,18 +268,8 @@ pub fn bitmap_scan_begin(session: &mut Session, rel: &RelationDesc, scans: Vec<(
             }
         }
     }
-    let columns = desc.natts();
-    let open = OpenScan {
-        scan: None,
-        index: None,
-        bitmap: Some((tids.into_iter().collect(), info.locator(db))),
-        view_rows: Default::default(),
-        desc,
-        snapshot,
-        relid: rel.oid,
-        returned: 0,
-        columns,
-    };
+    let mut open = OpenScan::reading(desc, snapshot, rel.oid);
+    open.bitmap = Some((tids.into_iter().collect(), info.locator(db)));
     Ok(open_slot(session, open))
 }
 
@@ -282,34 +289,20 @@ pub fn index_scan_begin(
         // The index is gone since planning: a seqscan gives the same rows.
         return scan_begin(session, rel);
     };
-    let desc = tuple_desc(rel)?;
-    crate::xact::serializable_begin(session)?;
-    let snapshot = crate::xact::statement_snapshot(session);
-    crate::xact::serializable_read(session, rel.oid)?;
+    let (desc, snapshot) = start_index_read(session, rel)?;
     let heap_loc = info.locator(session.database_oid);
-    let rest: std::collections::VecDeque<executor::IndexRange> = ranges.into();
-    let columns = desc.natts();
-    let open = OpenScan {
+    let mut open = OpenScan::reading(desc, snapshot, rel.oid);
+    open.index = Some(OpenIndexScan {
         scan: None,
-        bitmap: None,
-        index: Some(OpenIndexScan {
-            scan: None,
-            rest,
-            index_only: index_only.then(|| IndexOnly {
-                places: info.indexes[pos].row.keys.iter().map(|&a| info.columns.iter().position(|c| c.attnum == a)).collect(),
-                last_vm: None,
-            }),
-            info,
-            pos,
-            heap: heap_loc,
+        rest: ranges.into(),
+        index_only: index_only.then(|| IndexOnly {
+            places: info.indexes[pos].row.keys.iter().map(|&a| info.columns.iter().position(|c| c.attnum == a)).collect(),
+            last_vm: None,
         }),
-        view_rows: Default::default(),
-        desc,
-        snapshot,
-        relid: rel.oid,
-        returned: 0,
-        columns,
-    };
+        info,
+        pos,
+        heap: heap_loc,
+    });
     Ok(open_slot(session, open))
 }
 
