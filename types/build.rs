@@ -22,13 +22,25 @@ fn main() {
             .split('_')
             .map(|w| {
                 let mut c = w.chars();
-                c.next().map(|f| f.to_ascii_uppercase().to_string() + c.as_str()).unwrap_or_default()
+                c.next()
+                    .map(|f| f.to_ascii_uppercase().to_string() + c.as_str())
+                    .unwrap_or_default()
             })
             .collect();
-        writeln!(variants, "    /// `{code}` {spec_name} (`{macro_name}`)\n    {variant},").expect("writing to a String cannot fail");
-        writeln!(codes, "            SqlState::{variant} => \"{code}\",").expect("writing to a String cannot fail");
-        writeln!(names, "            SqlState::{variant} => \"{spec_name}\",").expect("writing to a String cannot fail");
-        writeln!(from_code, "            \"{code}\" => Some(SqlState::{variant}),").expect("writing to a String cannot fail");
+        writeln!(
+            variants,
+            "    /// `{code}` {spec_name} (`{macro_name}`)\n    {variant},"
+        )
+        .expect("writing to a String cannot fail");
+        writeln!(codes, "            SqlState::{variant} => \"{code}\",")
+            .expect("writing to a String cannot fail");
+        writeln!(names, "            SqlState::{variant} => \"{spec_name}\",")
+            .expect("writing to a String cannot fail");
+        writeln!(
+            from_code,
+            "            \"{code}\" => Some(SqlState::{variant}),"
+        )
+        .expect("writing to a String cannot fail");
     }
     let out = format!(
         "/// A SQLSTATE condition, generated from `types/errcodes.txt`.\n\
@@ -42,6 +54,7 @@ fn main() {
          /// The condition for a five-character code, if the table has it.\n\
          pub fn from_code(code: &str) -> Option<SqlState> {{\n        match code {{\n{from_code}            _ => None,\n        }}\n    }}\n}}\n"
     );
-    let dest = PathBuf::from(std::env::var("OUT_DIR").expect("cargo sets OUT_DIR")).join("sqlstate.rs");
+    let dest =
+        PathBuf::from(std::env::var("OUT_DIR").expect("cargo sets OUT_DIR")).join("sqlstate.rs");
     std::fs::write(dest, out).expect("OUT_DIR is writable");
 }

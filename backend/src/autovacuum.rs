@@ -23,25 +23,35 @@
 
 use std::time::{Duration, Instant};
 
-
 use crate::interrupt::Interrupts;
 use crate::session::Session;
 
 /// Runs until SIGTERM; an error is printed as FATAL and the process exits 1.
 pub fn run() -> Result<(), String> {
-    let interrupts = Interrupts::install().map_err(|e| format!("could not install signal handlers: {e}"))?;
+    let interrupts =
+        Interrupts::install().map_err(|e| format!("could not install signal handlers: {e}"))?;
     let (data_dir, shmem, settings) = crate::attach()?;
     let pid = std::process::id() as i32;
-    let slot_no: usize = std::env::var("PG_PROC_SLOT").ok().and_then(|s| s.parse().ok()).ok_or("PG_PROC_SLOT is not set")?;
-    let slot = shmem.proc_array().claim(slot_no, pid).ok_or_else(|| format!("could not claim ProcArray slot {slot_no}"))?;
+    let slot_no: usize = std::env::var("PG_PROC_SLOT")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .ok_or("PG_PROC_SLOT is not set")?;
+    let slot = shmem
+        .proc_array()
+        .claim(slot_no, pid)
+        .ok_or_else(|| format!("could not claim ProcArray slot {slot_no}"))?;
     slot.activate(0, 0, crate::session::now_pg());
-    let storage_env = crate::xact::StorageEnv::new(shmem, &data_dir, slot_no, pid, &settings).map_err(|e| e.message)?;
+    let storage_env = crate::xact::StorageEnv::new(shmem, &data_dir, slot_no, pid, &settings)
+        .map_err(|e| e.message)?;
     let mut session = Session::new(settings, shmem, interrupts.clone(), storage_env, pid);
     session.user = "autovacuum".into();
     session.is_superuser = true;
     tracing::debug!("autovacuum launcher started");
 
-    let naptime = session.settings.get_duration("autovacuum_naptime").unwrap_or(Duration::from_secs(60));
+    let naptime = session
+        .settings
+        .get_duration("autovacuum_naptime")
+        .unwrap_or(Duration::from_secs(60));
     loop {
         let wake = Instant::now() + naptime;
         while Instant::now() < wake {
@@ -67,7 +77,11 @@ pub fn run() -> Result<(), String> {
                 if interrupts.check(None).is_err() {
                     return Ok(());
                 }
-                tracing::warn!("automatic vacuum of database \"{}\" failed: {}", db.name, e.message);
+                tracing::warn!(
+                    "automatic vacuum of database \"{}\" failed: {}",
+                    db.name,
+                    e.message
+                );
                 crate::xact::abort(&mut session);
             }
         }
@@ -75,7 +89,12 @@ pub fn run() -> Result<(), String> {
 }
 
 fn setting_f64(session: &Session, name: &str, default: f64) -> f64 {
-    session.settings.show(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
+    session
+        .settings
+        .show(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
 }
 
 /// Vacuums the tables of the session's database that need it.
@@ -91,24 +110,53 @@ fn vacuum_database(session: &mut Session) -> types::PgResult<()> {
     let ins_threshold = setting_f64(session, "autovacuum_vacuum_insert_threshold", 1000.0);
     let ins_scale = setting_f64(session, "autovacuum_vacuum_insert_scale_factor", 0.2);
     let cost = crate::commands::vacuum::CostDelay {
-        delay: session.settings.get_duration("autovacuum_vacuum_cost_delay").unwrap_or(Duration::from_millis(2)),
-        limit: match session.settings.get_int("autovacuum_vacuum_cost_limit").unwrap_or(-1) {
+        delay: session
+            .settings
+            .get_duration("autovacuum_vacuum_cost_delay")
+            .unwrap_or(Duration::from_millis(2)),
+        limit: match session
+            .settings
+            .get_int("autovacuum_vacuum_cost_limit")
+            .unwrap_or(-1)
+        {
             n if n > 0 => n as u32,
-            _ => session.settings.get_int("vacuum_cost_limit").unwrap_or(200).max(1) as u32,
+            _ => session
+                .settings
+                .get_int("vacuum_cost_limit")
+                .unwrap_or(200)
+                .max(1) as u32,
         },
-        page_cost: session.settings.get_int("vacuum_cost_page_miss").unwrap_or(2).max(1) as u32,
+        page_cost: session
+            .settings
+            .get_int("vacuum_cost_page_miss")
+            .unwrap_or(2)
+            .max(1) as u32,
     };
     let stats = storage::pgstat::TableStats::new(session.shmem);
     for (oid, name, loc) in tables {
         session.interrupts.check(None)?;
-        let Some(s) = stats.get(db, oid) else { continue };
-        let live = s.n_live_tup.load(std::sync::atomic::Ordering::Relaxed).max(0) as f64;
-        let dead = s.n_dead_tup.load(std::sync::atomic::Ordering::Relaxed).max(0) as f64;
-        let inserted = s.n_ins_since_vacuum.load(std::sync::atomic::Ordering::Relaxed).max(0) as f64;
+        let Some(s) = stats.get(db, oid) else {
+            continue;
+        };
+        let live = s
+            .n_live_tup
+            .load(std::sync::atomic::Ordering::Relaxed)
+            .max(0) as f64;
+        let dead = s
+            .n_dead_tup
+            .load(std::sync::atomic::Ordering::Relaxed)
+            .max(0) as f64;
+        let inserted = s
+            .n_ins_since_vacuum
+            .load(std::sync::atomic::Ordering::Relaxed)
+            .max(0) as f64;
         if dead <= threshold + scale * live && inserted <= ins_threshold + ins_scale * live {
             continue;
         }
-        tracing::debug!("automatic vacuum of table \"{}.{name}\": {dead} dead, {live} live", session.database);
+        tracing::debug!(
+            "automatic vacuum of table \"{}.{name}\": {dead} dead, {live} live",
+            session.database
+        );
         crate::commands::vacuum::vacuum_table(session, oid, loc, Some(cost))?;
         crate::xact::abort(session);
     }

@@ -21,17 +21,29 @@ use crate::interrupt::Interrupts;
 
 /// Runs until SIGTERM; an error is printed as FATAL and the process exits 1.
 pub fn run() -> Result<(), String> {
-    let interrupts = Interrupts::install().map_err(|e| format!("could not install signal handlers: {e}"))?;
+    let interrupts =
+        Interrupts::install().map_err(|e| format!("could not install signal handlers: {e}"))?;
     let (data_dir, shmem, settings) = crate::attach()?;
-    let delay = settings.get_duration("bgwriter_delay").unwrap_or(Duration::from_millis(200));
-    let max_pages = settings.get_int("bgwriter_lru_maxpages").unwrap_or(100).max(0) as usize;
-    let multiplier: f64 = settings.show("bgwriter_lru_multiplier").ok().and_then(|v| v.parse().ok()).unwrap_or(2.0);
+    let delay = settings
+        .get_duration("bgwriter_delay")
+        .unwrap_or(Duration::from_millis(200));
+    let max_pages = settings
+        .get_int("bgwriter_lru_maxpages")
+        .unwrap_or(100)
+        .max(0) as usize;
+    let multiplier: f64 = settings
+        .show("bgwriter_lru_multiplier")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(2.0);
     let store = Arc::new(SmgrBlockStore::new(Smgr::new(&data_dir)));
     // What it writes is never fsynced here: the next checkpoint fsyncs every
     // relation file. Before a page is written, the WAL up to its LSN is
     // flushed (the WAL-before-data rule).
     let xlog = crate::walctl::open(shmem, &data_dir, 2, &settings);
-    let bufmgr = BufferManager::new(shmem, store).map_err(|e| e.to_string())?.with_wal(xlog);
+    let bufmgr = BufferManager::new(shmem, store)
+        .map_err(|e| e.to_string())?
+        .with_wal(xlog);
     tracing::debug!("background writer started");
     let mut last_alloc = bufmgr.allocations();
     loop {

@@ -43,14 +43,22 @@ pub fn run() -> Result<(), String> {
     };
     install().map_err(|e| format!("could not install signal handlers: {e}"))?;
     let (data_dir, shmem, settings) = crate::attach()?;
-    let timeout = settings.get_duration("checkpoint_timeout").unwrap_or(Duration::from_secs(300));
-    let max_wal_bytes = settings.get_int("max_wal_size").unwrap_or(1024).max(2) as u64 * 1024 * 1024;
-    let target = settings.get_real("checkpoint_completion_target").unwrap_or(0.9).clamp(0.0, 1.0);
+    let timeout = settings
+        .get_duration("checkpoint_timeout")
+        .unwrap_or(Duration::from_secs(300));
+    let max_wal_bytes =
+        settings.get_int("max_wal_size").unwrap_or(1024).max(2) as u64 * 1024 * 1024;
+    let target = settings
+        .get_real("checkpoint_completion_target")
+        .unwrap_or(0.9)
+        .clamp(0.0, 1.0);
     let log_checkpoints = settings.get_bool("log_checkpoints").unwrap_or(false);
 
     let store = Arc::new(SmgrBlockStore::new(Smgr::new(&data_dir)));
     let xlog = crate::walctl::open(shmem, &data_dir, 0, &settings);
-    let bufmgr = BufferManager::new(shmem, store).map_err(|e| e.to_string())?.with_wal(xlog.clone());
+    let bufmgr = BufferManager::new(shmem, store)
+        .map_err(|e| e.to_string())?
+        .with_wal(xlog.clone());
     let transam = Transam::new(shmem, &data_dir, 0);
     tracing::debug!("checkpointer started");
 
@@ -61,28 +69,45 @@ pub fn run() -> Result<(), String> {
         if shutdown.load(Ordering::Acquire) {
             tracing::info!("shutting down");
             let started = Instant::now();
-            let outcome = create_checkpoint(&xlog, &bufmgr, &transam, &data_dir, true, &mut |_, _| {}).map_err(|e| e.message)?;
+            let outcome =
+                create_checkpoint(&xlog, &bufmgr, &transam, &data_dir, true, &mut |_, _| {})
+                    .map_err(|e| e.message)?;
             log_outcome(true, "shutdown", &outcome, started);
             return Ok(());
         }
         if die.load(Ordering::Acquire) {
             return Ok(());
         }
-        let wait = timeout.saturating_sub(last_start.elapsed()).clamp(Duration::from_millis(1), POLL);
+        let wait = timeout
+            .saturating_sub(last_start.elapsed())
+            .clamp(Duration::from_millis(1), POLL);
         let flags = xlog.checkpointer_wait(&mut seen, wait);
         let cause = if flags != 0 {
-            xlog.ctl().stats.checkpoints_req.fetch_add(1, Ordering::Relaxed);
-            if flags & CHECKPOINT_CAUSE_XLOG != 0 { "wal" } else { "requested" }
+            xlog.ctl()
+                .stats
+                .checkpoints_req
+                .fetch_add(1, Ordering::Relaxed);
+            if flags & CHECKPOINT_CAUSE_XLOG != 0 {
+                "wal"
+            } else {
+                "requested"
+            }
         } else if last_start.elapsed() >= timeout {
             if xlog.insert_position() == last_end {
                 // Nothing was written since the last checkpoint.
                 last_start = Instant::now();
                 continue;
             }
-            xlog.ctl().stats.checkpoints_timed.fetch_add(1, Ordering::Relaxed);
+            xlog.ctl()
+                .stats
+                .checkpoints_timed
+                .fetch_add(1, Ordering::Relaxed);
             "time"
         } else if xlog.bytes_since(xlog.redo_ptr()) > max_wal_bytes / 2 {
-            xlog.ctl().stats.checkpoints_req.fetch_add(1, Ordering::Relaxed);
+            xlog.ctl()
+                .stats
+                .checkpoints_req
+                .fetch_add(1, Ordering::Relaxed);
             "wal"
         } else {
             continue;
@@ -90,8 +115,17 @@ pub fn run() -> Result<(), String> {
         let immediate = flags & CHECKPOINT_IMMEDIATE != 0;
         last_start = Instant::now();
         let started = Instant::now();
-        let pacer = Pacer { xlog: &xlog, shutdown: &shutdown, die: &die, immediate, started, budget: timeout.mul_f64(target) };
-        match create_checkpoint(&xlog, &bufmgr, &transam, &data_dir, false, &mut |w, t| pacer.pace(w, t)) {
+        let pacer = Pacer {
+            xlog: &xlog,
+            shutdown: &shutdown,
+            die: &die,
+            immediate,
+            started,
+            budget: timeout.mul_f64(target),
+        };
+        match create_checkpoint(&xlog, &bufmgr, &transam, &data_dir, false, &mut |w, t| {
+            pacer.pace(w, t)
+        }) {
             Ok(outcome) => {
                 last_end = xlog.insert_position();
                 log_outcome(log_checkpoints, cause, &outcome, started);
@@ -119,9 +153,14 @@ impl Pacer<'_> {
         if self.immediate || total == 0 {
             return;
         }
-        let due = self.budget.mul_f64((written as f64 / total as f64).min(1.0));
+        let due = self
+            .budget
+            .mul_f64((written as f64 / total as f64).min(1.0));
         while self.started.elapsed() < due {
-            if self.xlog.immediate_requested() || self.shutdown.load(Ordering::Acquire) || self.die.load(Ordering::Acquire) {
+            if self.xlog.immediate_requested()
+                || self.shutdown.load(Ordering::Acquire)
+                || self.die.load(Ordering::Acquire)
+            {
                 return;
             }
             std::thread::sleep((due - self.started.elapsed()).min(Duration::from_millis(100)));
@@ -129,7 +168,12 @@ impl Pacer<'_> {
     }
 }
 
-fn log_outcome(log: bool, cause: &str, o: &storage::xlog::checkpoint::CheckpointOutcome, started: Instant) {
+fn log_outcome(
+    log: bool,
+    cause: &str,
+    o: &storage::xlog::checkpoint::CheckpointOutcome,
+    started: Instant,
+) {
     if log {
         tracing::info!(
             "checkpoint complete ({cause}): wrote {} buffers; {} WAL file(s) removed, {} recycled; {} files synced; total={:.3} s; lsn={}, redo lsn={}",

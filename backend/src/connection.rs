@@ -63,10 +63,15 @@ async fn read_packet(stream: &mut Box<dyn ClientStream>) -> std::io::Result<Opti
 }
 
 /// Reads start-up packets until a real startup packet (or a cancel request).
-async fn negotiate(mut stream: Box<dyn ClientStream>, tls: Option<tokio_rustls::TlsAcceptor>) -> std::io::Result<Startup> {
+async fn negotiate(
+    mut stream: Box<dyn ClientStream>,
+    tls: Option<tokio_rustls::TlsAcceptor>,
+) -> std::io::Result<Startup> {
     let mut secure = false;
     loop {
-        let Some(packet) = read_packet(&mut stream).await? else { return Ok(Startup::Closed) };
+        let Some(packet) = read_packet(&mut stream).await? else {
+            return Ok(Startup::Closed);
+        };
         let code = u32::from_be_bytes([packet[4], packet[5], packet[6], packet[7]]);
         match code {
             SSL_REQUEST_CODE if !secure => match &tls {
@@ -91,7 +96,9 @@ async fn negotiate(mut stream: Box<dyn ClientStream>, tls: Option<tokio_rustls::
             version => {
                 let (major, minor) = (version >> 16, version & 0xffff);
                 if major != 3 {
-                    let msg = format!("unsupported frontend protocol {major}.{minor}: server supports 3.0 to 3.0");
+                    let msg = format!(
+                        "unsupported frontend protocol {major}.{minor}: server supports 3.0 to 3.0"
+                    );
                     if major < 3 {
                         // A protocol-2 client reads an error as 'E' and a C string.
                         let mut out = b"EFATAL:  ".to_vec();
@@ -100,7 +107,9 @@ async fn negotiate(mut stream: Box<dyn ClientStream>, tls: Option<tokio_rustls::
                         stream.write_all(&out).await?;
                     } else {
                         let e = PgError::fatal(SqlState::FeatureNotSupported, msg);
-                        stream.write_all(&protocol::error::encode_error_response(&e)).await?;
+                        stream
+                            .write_all(&protocol::error::encode_error_response(&e))
+                            .await?;
                     }
                     let _ = stream.flush().await;
                     return Ok(Startup::Closed);
@@ -144,7 +153,9 @@ pub async fn serve<F>(
     };
     if let Some(e) = reject {
         let mut s = stream;
-        let _ = s.write_all(&protocol::error::encode_error_response(&e)).await;
+        let _ = s
+            .write_all(&protocol::error::encode_error_response(&e))
+            .await;
         let _ = s.flush().await;
         return;
     }
@@ -163,7 +174,8 @@ pub async fn serve<F>(
     loop {
         let starting = matches!(
             socket.state(),
-            PgWireConnectionState::AwaitingStartup | PgWireConnectionState::AuthenticationInProgress
+            PgWireConnectionState::AwaitingStartup
+                | PgWireConnectionState::AuthenticationInProgress
         );
         let msg = tokio::select! {
             biased;
@@ -213,14 +225,17 @@ pub async fn serve<F>(
 /// PostgreSQL's reaction to a message it cannot decode: FATAL 08P01 for an
 /// unknown type; a bad length or a broken socket ends the session silently
 /// (logged, as PostgreSQL's COMMERROR).
-async fn report_protocol_error<S>(socket: &mut Framed<S, PgWireMessageServerCodec<String>>, e: PgWireError)
-where
+async fn report_protocol_error<S>(
+    socket: &mut Framed<S, PgWireMessageServerCodec<String>>,
+    e: PgWireError,
+) where
     S: AsyncRead + AsyncWrite + Unpin,
 {
     let fatal = match &e {
-        PgWireError::InvalidMessageType(t) => {
-            Some(PgError::fatal(SqlState::ProtocolViolation, format!("invalid frontend message type {t}")))
-        }
+        PgWireError::InvalidMessageType(t) => Some(PgError::fatal(
+            SqlState::ProtocolViolation,
+            format!("invalid frontend message type {t}"),
+        )),
         PgWireError::IoError(io) => {
             match io.get_ref().and_then(|x| x.downcast_ref::<FramingError>()) {
                 Some(f) => tracing::info!("{f}"),
@@ -228,10 +243,17 @@ where
             }
             None
         }
-        other => Some(PgError::fatal(SqlState::ProtocolViolation, format!("invalid frontend message: {other}"))),
+        other => Some(PgError::fatal(
+            SqlState::ProtocolViolation,
+            format!("invalid frontend message: {other}"),
+        )),
     };
     if let Some(f) = fatal {
         tracing::info!("{}", f.message);
-        let _ = socket.send(PgWireBackendMessage::ErrorResponse(ErrorResponse::from(protocol::error::error_info(&f)))).await;
+        let _ = socket
+            .send(PgWireBackendMessage::ErrorResponse(ErrorResponse::from(
+                protocol::error::error_info(&f),
+            )))
+            .await;
     }
 }

@@ -33,13 +33,17 @@ pub fn install<W: Write + Send + 'static>(mut socket: W, shmem: &'static SharedM
             return;
         }
     };
-    let spawned = std::thread::Builder::new().name("quickdie".into()).spawn(move || {
-        if signals.forever().next().is_some() {
-            // A WARNING, as PostgreSQL sends it; the connection simply ends after.
-            let _ = socket.write_all(&protocol::error::encode_warning(&notice(shmem.quit_reason())));
-            std::process::exit(2);
-        }
-    });
+    let spawned = std::thread::Builder::new()
+        .name("quickdie".into())
+        .spawn(move || {
+            if signals.forever().next().is_some() {
+                // A WARNING, as PostgreSQL sends it; the connection simply ends after.
+                let _ = socket.write_all(&protocol::error::encode_warning(&notice(
+                    shmem.quit_reason(),
+                )));
+                std::process::exit(2);
+            }
+        });
     if let Err(e) = spawned {
         tracing::warn!("could not start the SIGQUIT thread: {e}");
     }

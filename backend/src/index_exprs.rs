@@ -28,22 +28,33 @@ pub struct IndexExprs {
 pub fn split_select_list(text: &str) -> PgResult<Vec<String>> {
     use sqlparser::ast::{SelectItem, SetExpr, Statement};
     let sql = format!("SELECT {text}");
-    let stmts = sqlparser::parser::Parser::parse_sql(&sqlparser::dialect::PostgreSqlDialect {}, &sql)
-        .map_err(|e| PgError::internal(format!("index expressions do not parse: {e}")))?;
-    let Some(Statement::Query(q)) = stmts.first() else { return Err(PgError::internal("index expressions are not a select list")) };
-    let SetExpr::Select(sel) = q.body.as_ref() else { return Err(PgError::internal("index expressions are not a select list")) };
+    let stmts =
+        sqlparser::parser::Parser::parse_sql(&sqlparser::dialect::PostgreSqlDialect {}, &sql)
+            .map_err(|e| PgError::internal(format!("index expressions do not parse: {e}")))?;
+    let Some(Statement::Query(q)) = stmts.first() else {
+        return Err(PgError::internal("index expressions are not a select list"));
+    };
+    let SetExpr::Select(sel) = q.body.as_ref() else {
+        return Err(PgError::internal("index expressions are not a select list"));
+    };
     sel.projection
         .iter()
         .map(|item| match item {
             SelectItem::UnnamedExpr(e) => Ok(e.to_string()),
-            other => Err(PgError::internal(format!("unexpected index expression {other}"))),
+            other => Err(PgError::internal(format!(
+                "unexpected index expression {other}"
+            ))),
         })
         .collect()
 }
 
 /// The analyzed expressions of index `ix` of `table`, or None for an index
 /// of plain columns without a predicate.
-pub fn of(session: &mut Session, table: &RelationInfo, ix: &IndexInfo) -> PgResult<Option<Arc<IndexExprs>>> {
+pub fn of(
+    session: &mut Session,
+    table: &RelationInfo,
+    ix: &IndexInfo,
+) -> PgResult<Option<Arc<IndexExprs>>> {
     if ix.row.exprs.is_none() && ix.row.pred.is_none() {
         return Ok(None);
     }
@@ -58,21 +69,42 @@ pub fn of(session: &mut Session, table: &RelationInfo, ix: &IndexInfo) -> PgResu
             .collect::<PgResult<Vec<_>>>()?,
         None => Vec::new(),
     };
-    let pred = ix.row.pred.as_deref().map(|p| planner::analyze_index_expression(rel.clone(), p)).transpose()?;
+    let pred = ix
+        .row
+        .pred
+        .as_deref()
+        .map(|p| planner::analyze_index_expression(rel.clone(), p))
+        .transpose()?;
     let analyzed = Arc::new(IndexExprs { exprs, pred });
-    session.relcache.index_exprs.insert(ix.oid, analyzed.clone());
+    session
+        .relcache
+        .index_exprs
+        .insert(ix.oid, analyzed.clone());
     Ok(Some(analyzed))
 }
 
 /// The analyzed expressions of every index of `table`, in index order.
-pub fn all_of(session: &mut Session, table: &RelationInfo) -> PgResult<Vec<Option<Arc<IndexExprs>>>> {
-    table.indexes.iter().map(|ix| of(session, table, ix)).collect()
+pub fn all_of(
+    session: &mut Session,
+    table: &RelationInfo,
+) -> PgResult<Vec<Option<Arc<IndexExprs>>>> {
+    table
+        .indexes
+        .iter()
+        .map(|ix| of(session, table, ix))
+        .collect()
 }
 
 /// The index entry's columns for a table row (PostgreSQL's
 /// `FormIndexDatum`), or None if a partial index's predicate excludes the
 /// row.
-pub fn entry(ctx: &mut Immutable, table: &RelationInfo, ix: &IndexInfo, exprs: Option<&IndexExprs>, row: &[Datum]) -> PgResult<Option<Vec<Datum>>> {
+pub fn entry(
+    ctx: &mut Immutable,
+    table: &RelationInfo,
+    ix: &IndexInfo,
+    exprs: Option<&IndexExprs>,
+    row: &[Datum],
+) -> PgResult<Option<Vec<Datum>>> {
     let mut ev = executor::expr::Evaluator::new(&[], ctx);
     if let Some(pred) = exprs.and_then(|x| x.pred.as_ref())
         && ev.eval_row(pred, row)? != Datum::Bool(true)
@@ -83,10 +115,16 @@ pub fn entry(ctx: &mut Immutable, table: &RelationInfo, ix: &IndexInfo, exprs: O
     let mut values = Vec::with_capacity(ix.row.keys.len());
     for &attnum in &ix.row.keys {
         if attnum == 0 {
-            let e = next_expr.next().ok_or_else(|| PgError::internal(format!("index \"{}\" lacks an expression", ix.name)))?;
+            let e = next_expr.next().ok_or_else(|| {
+                PgError::internal(format!("index \"{}\" lacks an expression", ix.name))
+            })?;
             values.push(ev.eval_row(e, row)?);
         } else {
-            let v = table.columns.iter().position(|c| c.attnum == attnum).and_then(|i| row.get(i).cloned());
+            let v = table
+                .columns
+                .iter()
+                .position(|c| c.attnum == attnum)
+                .and_then(|i| row.get(i).cloned());
             values.push(v.unwrap_or(Datum::Null));
         }
     }
@@ -123,7 +161,10 @@ impl ExecContext for Immutable {
         0
     }
     fn setting(&self, name: &str) -> PgResult<String> {
-        Err(PgError::new(SqlState::FeatureNotSupported, format!("current_setting(\"{name}\") in an index expression")))
+        Err(PgError::new(
+            SqlState::FeatureNotSupported,
+            format!("current_setting(\"{name}\") in an index expression"),
+        ))
     }
     fn time_zone(&self) -> String {
         "UTC".into()
@@ -138,7 +179,9 @@ impl ExecContext for Immutable {
         "postgres".into()
     }
     fn signal_backend(&mut self, _pid: i32, _terminate: bool) -> PgResult<bool> {
-        Err(PgError::feature_not_supported("signalling backends in an index expression"))
+        Err(PgError::feature_not_supported(
+            "signalling backends in an index expression",
+        ))
     }
     fn warning(&mut self, _msg: String) {}
 }

@@ -50,7 +50,10 @@ impl Interrupts {
             return Err(PgError::query_canceled());
         }
         if deadline.is_some_and(|d| Instant::now() >= d) {
-            return Err(PgError::new(SqlState::QueryCanceled, "canceling statement due to statement timeout"));
+            return Err(PgError::new(
+                SqlState::QueryCanceled,
+                "canceling statement due to statement timeout",
+            ));
         }
         Ok(())
     }
@@ -58,5 +61,8 @@ impl Interrupts {
 
 /// The FATAL a terminated session gets.
 pub fn terminate_error() -> PgError {
-    PgError::fatal(SqlState::AdminShutdown, "terminating connection due to administrator command")
+    PgError::fatal(
+        SqlState::AdminShutdown,
+        "terminating connection due to administrator command",
+    )
 }

@@ -42,15 +42,15 @@
 mod autovacuum;
 mod bgwriter;
 mod checkpointer;
-mod connection;
 mod commands;
+mod connection;
 mod crash_notice;
 mod index_exprs;
 mod interrupt;
 mod relcache;
 mod session;
-mod startup_process;
 mod startup;
+mod startup_process;
 mod syntax;
 mod sysviews;
 mod table_access;
@@ -73,7 +73,10 @@ use types::guc::{GucSource, Settings};
 use types::{PgError, SqlState};
 
 #[derive(Parser, Debug)]
-#[command(name = "backend", about = "OxiPG backend process (started by the postmaster)")]
+#[command(
+    name = "backend",
+    about = "OxiPG backend process (started by the postmaster)"
+)]
 struct Args {
     /// What this process does: `client` (serve the connection on descriptor 3)
     /// or `startup` (check the cluster before sessions are admitted).
@@ -82,7 +85,8 @@ struct Args {
 }
 
 fn env(name: &str) -> Result<String, String> {
-    std::env::var(name).map_err(|_| format!("{name} is not set: the backend is started by the postmaster"))
+    std::env::var(name)
+        .map_err(|_| format!("{name} is not set: the backend is started by the postmaster"))
 }
 
 /// Settings as the postmaster has them: postgresql.conf, then its -c options.
@@ -98,7 +102,9 @@ pub(crate) fn attach() -> Result<(PathBuf, &'static SharedMemory, Settings), Str
     let shmem: &'static SharedMemory = Box::leak(Box::new(shmem));
     let _ = nix::sys::prctl::set_pdeathsig(nix::sys::signal::Signal::SIGTERM);
     let settings = load_settings(&data_dir)?;
-    storage::elog::init(storage::elog::filter_for(&settings.show("log_min_messages").unwrap_or_default()));
+    storage::elog::init(storage::elog::filter_for(
+        &settings.show("log_min_messages").unwrap_or_default(),
+    ));
     Ok((data_dir, shmem, settings))
 }
 
@@ -107,18 +113,31 @@ pub(crate) fn load_settings(data_dir: &std::path::Path) -> Result<Settings, Stri
     settings.install_check_hook("TimeZone", check_time_zone);
     let path = data_dir.join("postgresql.conf");
     let file_name = path.display().to_string();
-    let text = std::fs::read_to_string(&path).map_err(|e| format!("could not open configuration file \"{file_name}\": {e}"))?;
+    let text = std::fs::read_to_string(&path)
+        .map_err(|e| format!("could not open configuration file \"{file_name}\": {e}"))?;
     let config_error = |e: types::guc::ConfigFileError| {
-        e.problems.iter().map(|p| p.message.clone()).chain([e.summary.message]).collect::<Vec<_>>().join("; ")
+        e.problems
+            .iter()
+            .map(|p| p.message.clone())
+            .chain([e.summary.message])
+            .collect::<Vec<_>>()
+            .join("; ")
     };
     let entries = types::guc::parse_config_file(&text, &file_name).map_err(config_error)?;
     types::guc::apply_config(&mut settings, &entries, &file_name).map_err(config_error)?;
-    for line in std::env::var("PG_CONFIG_OVERRIDES").unwrap_or_default().lines() {
+    for line in std::env::var("PG_CONFIG_OVERRIDES")
+        .unwrap_or_default()
+        .lines()
+    {
         if let Some((n, v)) = line.split_once('=') {
-            settings.set(n, v, GucSource::CommandLine, true).map_err(|e| e.message)?;
+            settings
+                .set(n, v, GucSource::CommandLine, true)
+                .map_err(|e| e.message)?;
         }
     }
-    settings.set_override("data_directory", &data_dir.display().to_string()).map_err(|e| e.message)?;
+    settings
+        .set_override("data_directory", &data_dir.display().to_string())
+        .map_err(|e| e.message)?;
     Ok(settings)
 }
 
@@ -127,7 +146,12 @@ pub(crate) fn load_settings(data_dir: &std::path::Path) -> Result<Settings, Stri
 fn check_time_zone(value: &str) -> Result<String, types::guc::CheckError> {
     match types::datum::TimeZone::parse(value) {
         Ok(_) => Ok(value.to_owned()),
-        Err(e) => Err(types::guc::CheckError { code: e.code, message: Some(e.message), detail: e.detail, hint: e.hint }),
+        Err(e) => Err(types::guc::CheckError {
+            code: e.code,
+            message: Some(e.message),
+            detail: e.detail,
+            hint: e.hint,
+        }),
     }
 }
 
@@ -141,7 +165,9 @@ fn main() -> ExitCode {
         "walwriter" => exit_code(walwriter::run().map(|()| ExitCode::SUCCESS)),
         "startup" => exit_code(startup_process::run().map(|()| ExitCode::SUCCESS)),
         other => {
-            eprintln!("backend: unknown role \"{other}\" (known: client, startup, autovacuum, bgwriter, checkpointer, walwriter)");
+            eprintln!(
+                "backend: unknown role \"{other}\" (known: client, startup, autovacuum, bgwriter, checkpointer, walwriter)"
+            );
             ExitCode::from(1)
         }
     }
@@ -157,29 +183,46 @@ fn exit_code(result: Result<ExitCode, String>) -> ExitCode {
 }
 
 fn run_client() -> Result<ExitCode, String> {
-    let interrupts = interrupt::Interrupts::install().map_err(|e| format!("could not install signal handlers: {e}"))?;
+    let interrupts = interrupt::Interrupts::install()
+        .map_err(|e| format!("could not install signal handlers: {e}"))?;
     // If the postmaster dies, SIGTERM ends the session (57P01).
     let (data_dir, shmem, settings) = attach()?;
     if nix::unistd::getppid().as_raw() != shmem.postmaster_pid() {
         return Err("the postmaster exited before this backend started".into());
     }
     let pid = std::process::id() as i32;
-    let slot = std::env::var("PG_PROC_SLOT").ok().and_then(|s| s.parse::<usize>().ok()).and_then(|s| shmem.proc_array().claim(s, pid));
+    let slot = std::env::var("PG_PROC_SLOT")
+        .ok()
+        .and_then(|s| s.parse::<usize>().ok())
+        .and_then(|s| shmem.proc_array().claim(s, pid));
     let socket = storage::ipc::take_client_socket().map_err(|e| e.to_string())?;
 
     // A backend without a slot (a cancel request, a refused connection)
     // never runs a transaction; it borrows the reserved last slot, which no
     // process ever claims, so that it touches no live backend's state.
-    let slot_index = slot.as_ref().map(|h| h.index()).unwrap_or(shmem.layout().proc_slots as usize - 1);
-    let storage_env = xact::StorageEnv::new(shmem, &data_dir, slot_index, pid, &settings).map_err(|e| e.message)?;
+    let slot_index = slot
+        .as_ref()
+        .map(|h| h.index())
+        .unwrap_or(shmem.layout().proc_slots as usize - 1);
+    let storage_env = xact::StorageEnv::new(shmem, &data_dir, slot_index, pid, &settings)
+        .map_err(|e| e.message)?;
     let session = session::Session::new(settings, shmem, interrupts.clone(), storage_env, pid);
     let tcop = tcop::Tcop::new(session);
     let session_for_exit = tcop.clone();
 
     let reject = match std::env::var("PG_REJECT").as_deref() {
-        Ok("startup") => Some(PgError::fatal(SqlState::CannotConnectNow, "the database system is starting up")),
-        Ok("shutdown") => Some(PgError::fatal(SqlState::CannotConnectNow, "the database system is shutting down")),
-        Ok("recovery") => Some(PgError::fatal(SqlState::CannotConnectNow, "the database system is in recovery mode")),
+        Ok("startup") => Some(PgError::fatal(
+            SqlState::CannotConnectNow,
+            "the database system is starting up",
+        )),
+        Ok("shutdown") => Some(PgError::fatal(
+            SqlState::CannotConnectNow,
+            "the database system is shutting down",
+        )),
+        Ok("recovery") => Some(PgError::fatal(
+            SqlState::CannotConnectNow,
+            "the database system is in recovery mode",
+        )),
         _ => None,
     };
     let startup_timeout = tcop
@@ -188,28 +231,43 @@ fn run_client() -> Result<ExitCode, String> {
         .get_duration("authentication_timeout")
         .unwrap_or(std::time::Duration::from_secs(60));
 
-    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(|e| e.to_string())?;
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| e.to_string())?;
     rt.block_on(async move {
         let tls = tls_acceptor(&tcop)?;
-        let (kind, peer, stream): (ConnKind, SocketAddr, Box<dyn connection::ClientStream>) = match socket {
-            InheritedSocket::Tcp(s) => {
-                let peer = s.peer_addr().map_err(|e| e.to_string())?;
-                crash_notice::install(s.try_clone().map_err(|e| e.to_string())?, shmem);
-                s.set_nonblocking(true).map_err(|e| e.to_string())?;
-                let s = tokio::net::TcpStream::from_std(s).map_err(|e| e.to_string())?;
-                let _ = s.set_nodelay(true);
-                (ConnKind::Host { ssl: false }, peer, Box::new(s))
-            }
-            InheritedSocket::Unix(s) => {
-                crash_notice::install(s.try_clone().map_err(|e| e.to_string())?, shmem);
-                s.set_nonblocking(true).map_err(|e| e.to_string())?;
-                let s = tokio::net::UnixStream::from_std(s).map_err(|e| e.to_string())?;
-                (ConnKind::Local, SocketAddr::from(([127, 0, 0, 1], 0)), Box::new(s))
-            }
-        };
+        let (kind, peer, stream): (ConnKind, SocketAddr, Box<dyn connection::ClientStream>) =
+            match socket {
+                InheritedSocket::Tcp(s) => {
+                    let peer = s.peer_addr().map_err(|e| e.to_string())?;
+                    crash_notice::install(s.try_clone().map_err(|e| e.to_string())?, shmem);
+                    s.set_nonblocking(true).map_err(|e| e.to_string())?;
+                    let s = tokio::net::TcpStream::from_std(s).map_err(|e| e.to_string())?;
+                    let _ = s.set_nodelay(true);
+                    (ConnKind::Host { ssl: false }, peer, Box::new(s))
+                }
+                InheritedSocket::Unix(s) => {
+                    crash_notice::install(s.try_clone().map_err(|e| e.to_string())?, shmem);
+                    s.set_nonblocking(true).map_err(|e| e.to_string())?;
+                    let s = tokio::net::UnixStream::from_std(s).map_err(|e| e.to_string())?;
+                    (
+                        ConnKind::Local,
+                        SocketAddr::from(([127, 0, 0, 1], 0)),
+                        Box::new(s),
+                    )
+                }
+            };
         let peer_ip = (kind != ConnKind::Local).then(|| peer.ip());
-        let startup = Arc::new(startup::Startup::new(tcop.clone(), data_dir, kind, peer_ip, slot));
-        let mut sigterm = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).map_err(|e| e.to_string())?;
+        let startup = Arc::new(startup::Startup::new(
+            tcop.clone(),
+            data_dir,
+            kind,
+            peer_ip,
+            slot,
+        ));
+        let mut sigterm = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+            .map_err(|e| e.to_string())?;
         let terminate = async move {
             sigterm.recv().await;
         };

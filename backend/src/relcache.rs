@@ -57,10 +57,18 @@ pub fn accept_invalidations(session: &mut Session) {
 }
 
 /// Runs `f` with a catalog reader on a fresh catalog snapshot.
-pub fn with_reader<R>(session: &Session, f: impl FnOnce(&CatalogReader<'_, '_, '_>) -> PgResult<R>) -> PgResult<R> {
+pub fn with_reader<R>(
+    session: &Session,
+    f: impl FnOnce(&CatalogReader<'_, '_, '_>) -> PgResult<R>,
+) -> PgResult<R> {
     let snapshot = crate::xact::catalog_snapshot(session);
     let env = session.storage.heap_env();
-    let reader = CatalogReader { env: &env, snapshot: &snapshot, me: session.tx.me(), db_oid: session.database_oid };
+    let reader = CatalogReader {
+        env: &env,
+        snapshot: &snapshot,
+        me: session.tx.me(),
+        db_oid: session.database_oid,
+    };
     f(&reader)
 }
 
@@ -91,7 +99,13 @@ pub fn search_path(session: &mut Session) -> PgResult<Vec<u32>> {
     let names: Vec<String> = executor::functions::session::split_search_path(&text)
         .unwrap_or_default()
         .into_iter()
-        .map(|s| if s == "$user" { session.user.clone() } else { s })
+        .map(|s| {
+            if s == "$user" {
+                session.user.clone()
+            } else {
+                s
+            }
+        })
         .collect();
     let mut out = Vec::new();
     if !names.iter().any(|n| n == "pg_catalog") {
@@ -109,7 +123,11 @@ pub fn search_path(session: &mut Session) -> PgResult<Vec<u32>> {
 }
 
 /// Resolves a possibly schema-qualified relation name (`RangeVarGetRelid`).
-pub fn lookup_relation(session: &mut Session, schema: Option<&str>, name: &str) -> PgResult<Option<Arc<RelationInfo>>> {
+pub fn lookup_relation(
+    session: &mut Session,
+    schema: Option<&str>,
+    name: &str,
+) -> PgResult<Option<Arc<RelationInfo>>> {
     accept_invalidations(session);
     let namespaces = match schema {
         // A query naming a missing schema reports the relation as missing
@@ -165,11 +183,20 @@ pub fn relation_by_oid(session: &mut Session, oid: u32) -> PgResult<Option<Arc<R
 /// schema of search_path other than pg_catalog (`RangeVarGetCreationNamespace`).
 pub fn creation_namespace(session: &mut Session, schema: Option<&str>) -> PgResult<u32> {
     if let Some(s) = schema {
-        return namespace_oid(session, s)?
-            .ok_or_else(|| PgError::new(SqlState::InvalidSchemaName, format!("schema \"{s}\" does not exist")));
+        return namespace_oid(session, s)?.ok_or_else(|| {
+            PgError::new(
+                SqlState::InvalidSchemaName,
+                format!("schema \"{s}\" does not exist"),
+            )
+        });
     }
     search_path(session)?
         .into_iter()
         .find(|&oid| oid != PG_CATALOG_NAMESPACE)
-        .ok_or_else(|| PgError::new(SqlState::InvalidSchemaName, "no schema has been selected to create in"))
+        .ok_or_else(|| {
+            PgError::new(
+                SqlState::InvalidSchemaName,
+                "no schema has been selected to create in",
+            )
+        })
 }

@@ -87,7 +87,9 @@ pub struct Session {
 
 /// Microseconds since 2000-01-01 UTC (PostgreSQL's timestamp epoch).
 pub fn now_pg() -> i64 {
-    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default();
     now.as_micros() as i64 - 946_684_800_000_000
 }
 
@@ -138,7 +140,8 @@ impl Session {
             self.settings.begin_transaction();
         }
         let timeout_ms = self.settings.get_int("statement_timeout").unwrap_or(0);
-        self.deadline = (timeout_ms > 0).then(|| Instant::now() + Duration::from_millis(timeout_ms as u64));
+        self.deadline =
+            (timeout_ms > 0).then(|| Instant::now() + Duration::from_millis(timeout_ms as u64));
     }
 
     /// Called after each statement that succeeded: ends the implicit transaction
@@ -188,7 +191,8 @@ impl Session {
     /// Applies a setting from the startup packet (`options=-c x=y`, or a
     /// parameter such as application_name).
     pub fn set_from_client(&mut self, name: &str, value: &str) -> PgResult<()> {
-        self.settings.set(name, value, GucSource::Client, self.is_superuser)
+        self.settings
+            .set(name, value, GucSource::Client, self.is_superuser)
     }
 }
 
@@ -225,13 +229,20 @@ impl ExecContext for Session {
             return Ok(false);
         };
         if !self.is_superuser {
-            return Err(PgError::new(SqlState::InsufficientPrivilege, if terminate {
-                "permission denied to terminate process"
-            } else {
-                "permission denied to cancel query"
-            }));
+            return Err(PgError::new(
+                SqlState::InsufficientPrivilege,
+                if terminate {
+                    "permission denied to terminate process"
+                } else {
+                    "permission denied to cancel query"
+                },
+            ));
         }
-        let sig = if terminate { nix::sys::signal::Signal::SIGTERM } else { nix::sys::signal::Signal::SIGINT };
+        let sig = if terminate {
+            nix::sys::signal::Signal::SIGTERM
+        } else {
+            nix::sys::signal::Signal::SIGINT
+        };
         // A failure means the process is already gone: not a backend any more.
         Ok(nix::sys::signal::kill(nix::unistd::Pid::from_raw(target.pid), sig).is_ok())
     }
@@ -239,19 +250,27 @@ impl ExecContext for Session {
         self.notices.push(("WARNING", "01000", msg, None));
     }
     fn time_zone(&self) -> String {
-        self.settings.get_str("TimeZone").unwrap_or_else(|| "UTC".into())
+        self.settings
+            .get_str("TimeZone")
+            .unwrap_or_else(|| "UTC".into())
     }
     fn extra_float_digits(&self) -> i32 {
         self.settings.get_int("extra_float_digits").unwrap_or(1)
     }
     fn date_style(&self) -> String {
-        self.settings.get_str("DateStyle").unwrap_or_else(|| "ISO, MDY".into())
+        self.settings
+            .get_str("DateStyle")
+            .unwrap_or_else(|| "ISO, MDY".into())
     }
     fn interval_style(&self) -> String {
-        self.settings.get_str("IntervalStyle").unwrap_or_else(|| "postgres".into())
+        self.settings
+            .get_str("IntervalStyle")
+            .unwrap_or_else(|| "postgres".into())
     }
     fn bytea_output(&self) -> String {
-        self.settings.get_str("bytea_output").unwrap_or_else(|| "hex".into())
+        self.settings
+            .get_str("bytea_output")
+            .unwrap_or_else(|| "hex".into())
     }
     fn wal_positions(&self) -> PgResult<executor::WalPositions> {
         // Flush, write, insert: each read is of a position at or beyond the one before.
@@ -259,7 +278,11 @@ impl ExecContext for Session {
         let flush = xlog.flush_position();
         let write = xlog.write_position();
         let insert = xlog.insert_position();
-        Ok(executor::WalPositions { insert, write, flush })
+        Ok(executor::WalPositions {
+            insert,
+            write,
+            flush,
+        })
     }
     fn current_xid(&mut self, assign: bool) -> PgResult<Option<u64>> {
         if assign {
@@ -274,7 +297,11 @@ impl ExecContext for Session {
     fn schema_exists(&mut self, name: &str) -> PgResult<bool> {
         Ok(crate::relcache::namespace_oid(self, name)?.is_some())
     }
-    fn scan_begin_columns(&mut self, rel: &planner::RelationDesc, columns: usize) -> PgResult<executor::ScanId> {
+    fn scan_begin_columns(
+        &mut self,
+        rel: &planner::RelationDesc,
+        columns: usize,
+    ) -> PgResult<executor::ScanId> {
         crate::table_access::scan_begin_columns(self, rel, columns)
     }
     fn index_scan_begin(
@@ -289,25 +316,45 @@ impl ExecContext for Session {
     fn relation_size(&mut self, name: &str, what: executor::RelationSize<'_>) -> PgResult<i64> {
         crate::table_access::relation_size(self, name, what)
     }
-    fn bitmap_scan_begin(&mut self, rel: &planner::RelationDesc, scans: Vec<(u32, Vec<executor::IndexRange>)>) -> PgResult<executor::ScanId> {
+    fn bitmap_scan_begin(
+        &mut self,
+        rel: &planner::RelationDesc,
+        scans: Vec<(u32, Vec<executor::IndexRange>)>,
+    ) -> PgResult<executor::ScanId> {
         crate::table_access::bitmap_scan_begin(self, rel, scans)
     }
     fn index_check(&mut self, name: &str, heapallindexed: bool) -> PgResult<()> {
         crate::table_access::index_check(self, name, heapallindexed)
     }
-    fn scan_next(&mut self, scan: executor::ScanId) -> PgResult<Option<(executor::Tid, Vec<Datum>)>> {
+    fn scan_next(
+        &mut self,
+        scan: executor::ScanId,
+    ) -> PgResult<Option<(executor::Tid, Vec<Datum>)>> {
         crate::table_access::scan_next(self, scan)
     }
     fn scan_end(&mut self, scan: executor::ScanId) {
         crate::table_access::scan_end(self, scan)
     }
-    fn insert_row(&mut self, rel: &planner::RelationDesc, row: Vec<Datum>) -> PgResult<executor::Tid> {
+    fn insert_row(
+        &mut self,
+        rel: &planner::RelationDesc,
+        row: Vec<Datum>,
+    ) -> PgResult<executor::Tid> {
         crate::table_access::insert_row(self, rel, row)
     }
-    fn update_row(&mut self, rel: &planner::RelationDesc, tid: executor::Tid, row: Vec<Datum>) -> PgResult<executor::ModifyOutcome> {
+    fn update_row(
+        &mut self,
+        rel: &planner::RelationDesc,
+        tid: executor::Tid,
+        row: Vec<Datum>,
+    ) -> PgResult<executor::ModifyOutcome> {
         crate::table_access::update_row(self, rel, tid, row)
     }
-    fn delete_row(&mut self, rel: &planner::RelationDesc, tid: executor::Tid) -> PgResult<executor::ModifyOutcome> {
+    fn delete_row(
+        &mut self,
+        rel: &planner::RelationDesc,
+        tid: executor::Tid,
+    ) -> PgResult<executor::ModifyOutcome> {
         crate::table_access::delete_row(self, rel, tid)
     }
     fn lock_row(

@@ -14,9 +14,11 @@ use pgwire::api::auth::cleartext::CleartextPasswordAuth;
 use pgwire::api::auth::driver::AuthOutcome;
 use pgwire::api::auth::md5pass::Md5PasswordAuth;
 use pgwire::api::auth::mechanism::AuthMechanismFactory;
-use pgwire::api::auth::sasl::scram::{ScramAuth, ScramSecret};
 use pgwire::api::auth::sasl::SaslMechanisms;
-use pgwire::api::auth::{AuthDriver, AuthSource, LoginInfo, Password, ServerParameterProvider, StartupHandler};
+use pgwire::api::auth::sasl::scram::{ScramAuth, ScramSecret};
+use pgwire::api::auth::{
+    AuthDriver, AuthSource, LoginInfo, Password, ServerParameterProvider, StartupHandler,
+};
 use pgwire::api::{ClientInfo, PidSecretKeyGenerator};
 use pgwire::error::{PgWireError, PgWireResult};
 use pgwire::messages::startup::SecretKey;
@@ -35,7 +37,10 @@ struct RoleSource {
 
 impl RoleSource {
     fn verifier(&self, user: &str) -> Option<&str> {
-        self.roles.iter().find(|r| r.name == user).and_then(|r| r.password.as_deref())
+        self.roles
+            .iter()
+            .find(|r| r.name == user)
+            .and_then(|r| r.password.as_deref())
     }
 }
 
@@ -61,7 +66,11 @@ impl AuthSource for RoleSource {
         Ok(Password::new(Some(salt.to_vec()), expected.into_bytes()))
     }
 
-    async fn verify_password(&self, login: &LoginInfo, presented: &[u8]) -> PgWireResult<Option<()>> {
+    async fn verify_password(
+        &self,
+        login: &LoginInfo,
+        presented: &[u8],
+    ) -> PgWireResult<Option<()>> {
         let user = login.user().unwrap_or_default();
         let presented = std::str::from_utf8(presented).unwrap_or("");
         match self.verifier(user) {
@@ -77,7 +86,9 @@ impl AuthSource for RoleSource {
             .and_then(protocol::password::ScramVerifier::parse)
             // Unknown role or no SCRAM verifier: a mock one, so the exchange runs
             // to its end and fails there, as PostgreSQL does.
-            .unwrap_or_else(|| protocol::password::ScramVerifier::new(&format!("{}", rand::random::<u128>())));
+            .unwrap_or_else(|| {
+                protocol::password::ScramVerifier::new(&format!("{}", rand::random::<u128>()))
+            });
         Ok((
             ScramSecret::Verifier {
                 salt: v.salt,
@@ -100,7 +111,13 @@ impl ServerParameterProvider for ReportedParameters {
         // The first call returns every reported setting; later changes go out
         // after the statement that made them.
         let mut s = self.tcop.session();
-        Some(s.settings.changed_reported().into_iter().map(|(n, v)| (n.to_owned(), v)).collect())
+        Some(
+            s.settings
+                .changed_reported()
+                .into_iter()
+                .map(|(n, v)| (n.to_owned(), v))
+                .collect(),
+        )
     }
 }
 
@@ -138,8 +155,19 @@ impl Startup {
         let pid = std::process::id() as i32;
         let cancel_key: i32 = rand::random();
         let driver = AuthDriver::new(ReportedParameters { tcop: tcop.clone() })
-            .with_pid_secret_key_generator(Arc::new(KeyGenerator { pid, key: cancel_key }));
-        Startup { tcop, data_dir, kind, peer, slot: Mutex::new(slot), cancel_key, driver }
+            .with_pid_secret_key_generator(Arc::new(KeyGenerator {
+                pid,
+                key: cancel_key,
+            }));
+        Startup {
+            tcop,
+            data_dir,
+            kind,
+            peer,
+            slot: Mutex::new(slot),
+            cancel_key,
+            driver,
+        }
     }
 
     fn host_description(&self) -> String {
@@ -163,14 +191,22 @@ impl Startup {
             ConnKind::Local => ConnKind::Local,
         };
         if self.slot.lock().map(|s| s.is_none()).unwrap_or(true) {
-            return Err(PgError::fatal(SqlState::TooManyConnections, "sorry, too many clients already"));
+            return Err(PgError::fatal(
+                SqlState::TooManyConnections,
+                "sorry, too many clients already",
+            ));
         }
         let path = self.data_dir.join("pg_hba.conf");
         let text = std::fs::read_to_string(&path).map_err(|e| {
-            PgError::fatal(SqlState::ConfigFileError, format!("could not open file \"{}\": {e}", path.display()))
+            PgError::fatal(
+                SqlState::ConfigFileError,
+                format!("could not open file \"{}\": {e}", path.display()),
+            )
         })?;
-        let lines = hba::parse(&text, &path.display().to_string())
-            .map_err(|e| PgError::fatal(SqlState::ConfigFileError, "could not load pg_hba.conf").with_detail(e.message))?;
+        let lines = hba::parse(&text, &path.display().to_string()).map_err(|e| {
+            PgError::fatal(SqlState::ConfigFileError, "could not load pg_hba.conf")
+                .with_detail(e.message)
+        })?;
         match hba::lookup(&lines, kind, self.peer, database, user) {
             Some(AuthMethod::Reject) => Err(PgError::fatal(
                 SqlState::InvalidAuthorizationSpecification,
@@ -198,29 +234,59 @@ impl Startup {
         let found = crate::relcache::with_reader(&session, |r| r.roles());
         // The lookup's snapshot must not linger.
         session.storage.transam.end_without_xid();
-        Ok(found.map_err(|e| PgError { severity: types::Severity::Fatal, ..e })?.into_iter().map(|(_, r)| r.into()).collect())
+        Ok(found
+            .map_err(|e| PgError {
+                severity: types::Severity::Fatal,
+                ..e
+            })?
+            .into_iter()
+            .map(|(_, r)| r.into())
+            .collect())
     }
 
     /// After authentication: the role and database exist, settings from the
     /// startup packet apply, and the session becomes visible in the ProcArray.
-    fn post_auth(&self, params: &HashMap<String, String>, roles: &[catalog::role::Role]) -> PgResult<()> {
+    fn post_auth(
+        &self,
+        params: &HashMap<String, String>,
+        roles: &[catalog::role::Role],
+    ) -> PgResult<()> {
         let user = params.get("user").cloned().unwrap_or_default();
-        let database = params.get("database").filter(|d| !d.is_empty()).cloned().unwrap_or_else(|| user.clone());
-        let role = roles
-            .iter()
-            .find(|r| r.name == user)
-            .ok_or_else(|| PgError::fatal(SqlState::InvalidAuthorizationSpecification, format!("role \"{user}\" does not exist")))?;
+        let database = params
+            .get("database")
+            .filter(|d| !d.is_empty())
+            .cloned()
+            .unwrap_or_else(|| user.clone());
+        let role = roles.iter().find(|r| r.name == user).ok_or_else(|| {
+            PgError::fatal(
+                SqlState::InvalidAuthorizationSpecification,
+                format!("role \"{user}\" does not exist"),
+            )
+        })?;
         if !role.can_login {
-            return Err(PgError::fatal(SqlState::InvalidAuthorizationSpecification, format!("role \"{user}\" is not permitted to log in")));
+            return Err(PgError::fatal(
+                SqlState::InvalidAuthorizationSpecification,
+                format!("role \"{user}\" is not permitted to log in"),
+            ));
         }
         let db = {
             let session = self.tcop.session();
             let found = crate::relcache::with_reader(&session, |r| r.database(&database));
             // The lookup's snapshot must not linger while the session is idle.
             session.storage.transam.end_without_xid();
-            found.map_err(|e| PgError { severity: types::Severity::Fatal, ..e })?.map(|(_, d)| d)
+            found
+                .map_err(|e| PgError {
+                    severity: types::Severity::Fatal,
+                    ..e
+                })?
+                .map(|(_, d)| d)
         }
-        .ok_or_else(|| PgError::fatal(SqlState::InvalidCatalogName, format!("database \"{database}\" does not exist")))?;
+        .ok_or_else(|| {
+            PgError::fatal(
+                SqlState::InvalidCatalogName,
+                format!("database \"{database}\" does not exist"),
+            )
+        })?;
         if !db.allow_connections {
             return Err(PgError::fatal(
                 SqlState::ObjectNotInPrerequisiteState,
@@ -233,23 +299,36 @@ impl Startup {
         session.database_oid = db.oid;
         session.is_superuser = role.superuser;
         session.user_oid = role.oid;
-        session.settings.set_override("session_authorization", &user)?;
-        session.settings.set_override("is_superuser", if role.superuser { "on" } else { "off" })?;
+        session
+            .settings
+            .set_override("session_authorization", &user)?;
+        session
+            .settings
+            .set_override("is_superuser", if role.superuser { "on" } else { "off" })?;
         for (name, value) in params {
             match name.as_str() {
                 "user" | "database" => {}
                 "replication" => {
                     if !matches!(value.as_str(), "false" | "off" | "no" | "0") {
-                        return Err(PgError::fatal(SqlState::FeatureNotSupported, "replication connections are not supported yet"));
+                        return Err(PgError::fatal(
+                            SqlState::FeatureNotSupported,
+                            "replication connections are not supported yet",
+                        ));
                     }
                 }
                 "options" => {
                     for (n, v) in parse_options(value)? {
-                        session.set_from_client(&n, &v).map_err(|e| PgError { severity: types::Severity::Fatal, ..e })?;
+                        session.set_from_client(&n, &v).map_err(|e| PgError {
+                            severity: types::Severity::Fatal,
+                            ..e
+                        })?;
                     }
                 }
                 p if p.starts_with("_pq_.") => {}
-                other => session.set_from_client(other, value).map_err(|e| PgError { severity: types::Severity::Fatal, ..e })?,
+                other => session.set_from_client(other, value).map_err(|e| PgError {
+                    severity: types::Severity::Fatal,
+                    ..e
+                })?,
             }
         }
         if let Ok(slot) = self.slot.lock()
@@ -264,14 +343,22 @@ impl Startup {
 /// PostgreSQL 15 speaks protocol 3.0 only (sent as the full version number, 3 << 16): a 3.x client (x > 0), or one asking
 /// for protocol options (`_pq_.*`), is told so with NegotiateProtocolVersion and
 /// served as 3.0. Other major versions were refused before pgwire saw the packet.
-async fn negotiate_protocol<C>(client: &mut C, startup: &pgwire::messages::startup::Startup) -> PgWireResult<()>
+async fn negotiate_protocol<C>(
+    client: &mut C,
+    startup: &pgwire::messages::startup::Startup,
+) -> PgWireResult<()>
 where
     C: ClientInfo + Sink<PgWireBackendMessage> + Unpin + Send + Sync,
     C::Error: Debug,
     PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
 {
     use futures::SinkExt;
-    let unsupported: Vec<String> = startup.parameters.keys().filter(|k| k.starts_with("_pq_.")).cloned().collect();
+    let unsupported: Vec<String> = startup
+        .parameters
+        .keys()
+        .filter(|k| k.starts_with("_pq_."))
+        .cloned()
+        .collect();
     if startup.protocol_number_minor > 0 || !unsupported.is_empty() {
         client
             .send(PgWireBackendMessage::NegotiateProtocolVersion(
@@ -317,13 +404,19 @@ fn parse_options(s: &str) -> PgResult<Vec<(String, String)>> {
         } else if let Some(rest) = w.strip_prefix("--") {
             rest.to_owned()
         } else {
-            return Err(PgError::fatal(SqlState::SyntaxError, format!("invalid command-line argument for server process: {w}"))
-                .with_hint("Try \"postgres --help\" for more information."));
+            return Err(PgError::fatal(
+                SqlState::SyntaxError,
+                format!("invalid command-line argument for server process: {w}"),
+            )
+            .with_hint("Try \"postgres --help\" for more information."));
         };
         match setting.split_once('=') {
             Some((n, v)) => out.push((n.replace('-', "_"), v.to_owned())),
             None => {
-                return Err(PgError::fatal(SqlState::SyntaxError, format!("-c {setting} requires a value")));
+                return Err(PgError::fatal(
+                    SqlState::SyntaxError,
+                    format!("-c {setting} requires a value"),
+                ));
             }
         }
     }
@@ -332,7 +425,11 @@ fn parse_options(s: &str) -> PgResult<Vec<(String, String)>> {
 
 #[async_trait]
 impl StartupHandler for Startup {
-    async fn on_startup<C>(&self, client: &mut C, message: PgWireFrontendMessage) -> PgWireResult<()>
+    async fn on_startup<C>(
+        &self,
+        client: &mut C,
+        message: PgWireFrontendMessage,
+    ) -> PgWireResult<()>
     where
         C: ClientInfo + Sink<PgWireBackendMessage> + Unpin + Send + Sync,
         C::Error: Debug,
@@ -343,17 +440,34 @@ impl StartupHandler for Startup {
             PgWireFrontendMessage::Startup(ref startup) => {
                 negotiate_protocol(client, startup).await?;
                 pgwire::api::auth::save_startup_parameters_to_metadata(client, startup);
-                let Some(user) = client.metadata().get("user").cloned().filter(|u| !u.is_empty()) else {
+                let Some(user) = client
+                    .metadata()
+                    .get("user")
+                    .cloned()
+                    .filter(|u| !u.is_empty())
+                else {
                     return Err(fatal(PgError::fatal(
                         SqlState::InvalidAuthorizationSpecification,
                         "no PostgreSQL user name specified in startup packet",
                     )));
                 };
-                let database = client.metadata().get("database").filter(|d| !d.is_empty()).cloned().unwrap_or_else(|| user.clone());
-                let method = self.choose_method(&user, &database, client.is_secure()).map_err(fatal)?;
+                let database = client
+                    .metadata()
+                    .get("database")
+                    .filter(|d| !d.is_empty())
+                    .cloned()
+                    .unwrap_or_else(|| user.clone());
+                let method = self
+                    .choose_method(&user, &database, client.is_secure())
+                    .map_err(fatal)?;
                 let roles = self.load_roles().map_err(fatal)?;
-                let stored = roles.iter().find(|r| r.name == user).and_then(|r| r.password.clone());
-                let source = Arc::new(RoleSource { roles: roles.clone() });
+                let stored = roles
+                    .iter()
+                    .find(|r| r.name == user)
+                    .and_then(|r| r.password.clone());
+                let source = Arc::new(RoleSource {
+                    roles: roles.clone(),
+                });
                 let mechanism = match method {
                     AuthMethod::Trust | AuthMethod::Reject => {
                         self.post_auth(client.metadata(), &roles).map_err(fatal)?;
@@ -361,7 +475,9 @@ impl StartupHandler for Startup {
                     }
                     AuthMethod::Password => CleartextPasswordAuth::new(source).create(),
                     // md5 with a SCRAM verifier stored runs SCRAM, as PostgreSQL does.
-                    AuthMethod::Md5 if stored.as_deref().is_some_and(|s| s.starts_with("md5")) => Md5PasswordAuth::new(source).create(),
+                    AuthMethod::Md5 if stored.as_deref().is_some_and(|s| s.starts_with("md5")) => {
+                        Md5PasswordAuth::new(source).create()
+                    }
                     AuthMethod::Md5 | AuthMethod::ScramSha256 => {
                         SaslMechanisms::new(vec![Arc::new(ScramAuth::new(source))]).create()
                     }
@@ -370,7 +486,9 @@ impl StartupHandler for Startup {
                     Ok(AuthOutcome::InProgress) => Ok(()),
                     Ok(AuthOutcome::Authenticated { final_message, .. }) => {
                         self.post_auth(client.metadata(), &roles).map_err(fatal)?;
-                        self.driver.complete_authentication(client, final_message).await
+                        self.driver
+                            .complete_authentication(client, final_message)
+                            .await
                     }
                     Err(_) => Err(auth_failed(&user)),
                 }
@@ -382,7 +500,9 @@ impl StartupHandler for Startup {
                     Ok(AuthOutcome::Authenticated { final_message, .. }) => {
                         let roles = self.load_roles().map_err(fatal)?;
                         self.post_auth(client.metadata(), &roles).map_err(fatal)?;
-                        self.driver.complete_authentication(client, final_message).await
+                        self.driver
+                            .complete_authentication(client, final_message)
+                            .await
                     }
                     Err(e) => {
                         tracing::info!("authentication failed for user \"{user}\": {e}");
@@ -390,7 +510,10 @@ impl StartupHandler for Startup {
                     }
                 }
             }
-            _ => Err(fatal(PgError::fatal(SqlState::ProtocolViolation, "expected password response"))),
+            _ => Err(fatal(PgError::fatal(
+                SqlState::ProtocolViolation,
+                "expected password response",
+            ))),
         }
     }
 }
@@ -400,7 +523,10 @@ impl StartupHandler for Startup {
 pub fn cancel_backend(shmem: &SharedMemory, pid: i32, key: i32) {
     match shmem.proc_array().find_pid(pid) {
         Some(p) if p.cancel_key == key => {
-            if let Err(e) = nix::sys::signal::kill(nix::unistd::Pid::from_raw(p.pid), nix::sys::signal::Signal::SIGINT) {
+            if let Err(e) = nix::sys::signal::kill(
+                nix::unistd::Pid::from_raw(p.pid),
+                nix::sys::signal::Signal::SIGINT,
+            ) {
                 tracing::info!("could not signal process {}: {e}", p.pid);
             }
         }
@@ -414,7 +540,8 @@ mod tests {
 
     #[test]
     fn startup_options_are_split_like_postgresql() {
-        let o = parse_options("-c search_path=a -cwork_mem=4MB --statement-timeout=5s -c x=a\\ b").expect("valid");
+        let o = parse_options("-c search_path=a -cwork_mem=4MB --statement-timeout=5s -c x=a\\ b")
+            .expect("valid");
         assert_eq!(
             o,
             vec![

@@ -62,7 +62,11 @@ fn rewrite_create_user(tokens: &mut [TokenWithSpan]) -> Vec<usize> {
                 _ => Keyword::NoKeyword,
             };
             if kw(0) == Keyword::CREATE && kw(1) == Keyword::USER && kw(2) != Keyword::MAPPING {
-                tokens[words[1]].token = Token::Word(Word { value: "ROLE".into(), quote_style: None, keyword: Keyword::ROLE });
+                tokens[words[1]].token = Token::Word(Word {
+                    value: "ROLE".into(),
+                    quote_style: None,
+                    keyword: Keyword::ROLE,
+                });
                 rewritten.push(index);
             }
         }
@@ -99,7 +103,13 @@ fn rewrite_checkpoint(mut tokens: Vec<TokenWithSpan>) -> Vec<TokenWithSpan> {
     // Back to front, so that earlier positions stay valid.
     for &i in lone.iter().rev() {
         let span = tokens[i].span;
-        let word = |value: &str, keyword| Token::Word(Word { value: value.into(), quote_style: None, keyword });
+        let word = |value: &str, keyword| {
+            Token::Word(Word {
+                value: value.into(),
+                quote_style: None,
+                keyword,
+            })
+        };
         tokens.splice(
             i..=i,
             [
@@ -135,39 +145,66 @@ fn rewrite_reindex(mut tokens: Vec<TokenWithSpan>) -> Vec<TokenWithSpan> {
         if !word_is(&tokens[start], "reindex") {
             continue;
         }
-        let end = (start..tokens.len()).find(|&i| tokens[i].token == Token::SemiColon || tokens[i].token == Token::EOF).unwrap_or(tokens.len());
+        let end = (start..tokens.len())
+            .find(|&i| tokens[i].token == Token::SemiColon || tokens[i].token == Token::EOF)
+            .unwrap_or(tokens.len());
         let next = |from: usize| (from..end).find(|&i| significant(&tokens[i]));
-        let Some(mut kind_at) = next(start + 1) else { continue };
+        let Some(mut kind_at) = next(start + 1) else {
+            continue;
+        };
         // Options in parentheses: skipped here, refused at execution.
         let options = tokens[kind_at].token == Token::LParen;
         if options {
-            let Some(close) = (kind_at..end).find(|&i| tokens[i].token == Token::RParen) else { continue };
+            let Some(close) = (kind_at..end).find(|&i| tokens[i].token == Token::RParen) else {
+                continue;
+            };
             let Some(k) = next(close + 1) else { continue };
             kind_at = k;
         }
-        let Some(kind) = ["index", "table", "schema", "database", "system"].into_iter().find(|k| word_is(&tokens[kind_at], k)) else {
+        let Some(kind) = ["index", "table", "schema", "database", "system"]
+            .into_iter()
+            .find(|k| word_is(&tokens[kind_at], k))
+        else {
             continue;
         };
         let concurrently = next(kind_at + 1).filter(|&i| word_is(&tokens[i], "concurrently"));
         let span = tokens[start].span;
-        let word = |value: String, keyword| Token::Word(Word { value, quote_style: None, keyword });
+        let word = |value: String, keyword| {
+            Token::Word(Word {
+                value,
+                quote_style: None,
+                keyword,
+            })
+        };
         tokens.insert(end, TokenWithSpan::new(Token::RParen, Span::empty()));
         if let Some(c) = concurrently {
             tokens.splice(
                 c..=c,
                 [
-                    TokenWithSpan::new(Token::SingleQuotedString("CONCURRENTLY".into()), tokens[c].span),
+                    TokenWithSpan::new(
+                        Token::SingleQuotedString("CONCURRENTLY".into()),
+                        tokens[c].span,
+                    ),
                     TokenWithSpan::new(Token::Comma, Span::empty()),
                 ],
             );
         }
         let mut head = vec![
             TokenWithSpan::new(word("CALL".into(), Keyword::CALL), span),
-            TokenWithSpan::new(word(format!("REINDEX_{}", kind.to_uppercase()), Keyword::NoKeyword), Span::empty()),
+            TokenWithSpan::new(
+                word(
+                    format!("REINDEX_{}", kind.to_uppercase()),
+                    Keyword::NoKeyword,
+                ),
+                Span::empty(),
+            ),
             TokenWithSpan::new(Token::LParen, span),
         ];
         if options {
-            head.push(TokenWithSpan::new(Token::SingleQuotedString("OPTIONS".into()), span));
+            head.push(TokenWithSpan::new(
+                Token::SingleQuotedString("OPTIONS".into()),
+                span,
+            ));
             head.push(TokenWithSpan::new(Token::Comma, Span::empty()));
         }
         tokens.splice(start..=kind_at, head);
@@ -181,31 +218,70 @@ fn rewrite_reindex(mut tokens: Vec<TokenWithSpan>) -> Vec<TokenWithSpan> {
 /// the planner reads and strips (`planner::KEY_LOCK_MARKERS`).
 fn rewrite_key_locks(mut tokens: Vec<TokenWithSpan>) -> Vec<TokenWithSpan> {
     let word_is = |t: &TokenWithSpan, w: &str| matches!(&t.token, Token::Word(x) if x.quote_style.is_none() && x.value.eq_ignore_ascii_case(w));
-    let significant: Vec<usize> = (0..tokens.len()).filter(|&i| !matches!(tokens[i].token, Token::Whitespace(_))).collect();
+    let significant: Vec<usize> = (0..tokens.len())
+        .filter(|&i| !matches!(tokens[i].token, Token::Whitespace(_)))
+        .collect();
     let mut edits: Vec<(usize, usize, &str)> = Vec::new(); // (first removed, the UPDATE/SHARE token, marker)
     for (n, &i) in significant.iter().enumerate() {
         if !word_is(&tokens[i], "for") {
             continue;
         }
-        let at = |k: usize, w: &str| significant.get(n + k).is_some_and(|&j| word_is(&tokens[j], w));
+        let at = |k: usize, w: &str| {
+            significant
+                .get(n + k)
+                .is_some_and(|&j| word_is(&tokens[j], w))
+        };
         if at(1, "no") && at(2, "key") && at(3, "update") {
-            edits.push((significant[n + 1], significant[n + 3], planner::KEY_LOCK_MARKERS[0]));
+            edits.push((
+                significant[n + 1],
+                significant[n + 3],
+                planner::KEY_LOCK_MARKERS[0],
+            ));
         } else if at(1, "key") && at(2, "share") {
-            edits.push((significant[n + 1], significant[n + 2], planner::KEY_LOCK_MARKERS[1]));
+            edits.push((
+                significant[n + 1],
+                significant[n + 2],
+                planner::KEY_LOCK_MARKERS[1],
+            ));
         }
     }
     for &(from, kw, marker) in edits.iter().rev() {
-        let next = ((kw + 1)..tokens.len()).find(|&i| !matches!(tokens[i].token, Token::Whitespace(_)));
+        let next =
+            ((kw + 1)..tokens.len()).find(|&i| !matches!(tokens[i].token, Token::Whitespace(_)));
         let has_of = next.is_some_and(|i| word_is(&tokens[i], "of"));
-        let mark = TokenWithSpan::new(Token::Word(Word { value: marker.into(), quote_style: Some('"'), keyword: Keyword::NoKeyword }), Span::empty());
-        let space = TokenWithSpan::new(Token::Whitespace(sqlparser::tokenizer::Whitespace::Space), Span::empty());
+        let mark = TokenWithSpan::new(
+            Token::Word(Word {
+                value: marker.into(),
+                quote_style: Some('"'),
+                keyword: Keyword::NoKeyword,
+            }),
+            Span::empty(),
+        );
+        let space = TokenWithSpan::new(
+            Token::Whitespace(sqlparser::tokenizer::Whitespace::Space),
+            Span::empty(),
+        );
         match (has_of, next) {
             (true, Some(of)) => {
                 // OF name -> OF <marker>.name
-                tokens.splice(of + 1..of + 1, [space.clone(), mark, TokenWithSpan::new(Token::Period, Span::empty())]);
+                tokens.splice(
+                    of + 1..of + 1,
+                    [
+                        space.clone(),
+                        mark,
+                        TokenWithSpan::new(Token::Period, Span::empty()),
+                    ],
+                );
             }
             _ => {
-                let of = TokenWithSpan::new(Token::Word(Word { value: "OF".into(), quote_style: None, keyword: Keyword::OF }), Span::empty());
+                let of = TokenWithSpan::new(
+                    Token::Word(Word {
+                        value: "OF".into(),
+                        quote_style: None,
+                        keyword: Keyword::OF,
+                    }),
+                    Span::empty(),
+                );
                 tokens.splice(kw + 1..kw + 1, [space.clone(), of, space, mark]);
             }
         }
@@ -230,14 +306,31 @@ pub struct Reindex {
 /// The REINDEX statement `stmt` stands for, if it is one.
 pub fn reindex_target(stmt: &Statement) -> Option<Reindex> {
     use sqlparser::ast::{Expr, FunctionArg, FunctionArgExpr, FunctionArguments, Value};
-    let Statement::Call(f) = stmt else { return None };
-    let [part] = f.name.0.as_slice() else { return None };
+    let Statement::Call(f) = stmt else {
+        return None;
+    };
+    let [part] = f.name.0.as_slice() else {
+        return None;
+    };
     let id = part.as_ident()?;
-    let kind = id.value.strip_prefix("REINDEX_").filter(|_| id.span == Span::empty())?.to_owned();
-    let FunctionArguments::List(list) = &f.args else { return None };
-    let mut r = Reindex { kind, name: Vec::new(), concurrently: false, options: false };
+    let kind = id
+        .value
+        .strip_prefix("REINDEX_")
+        .filter(|_| id.span == Span::empty())?
+        .to_owned();
+    let FunctionArguments::List(list) = &f.args else {
+        return None;
+    };
+    let mut r = Reindex {
+        kind,
+        name: Vec::new(),
+        concurrently: false,
+        options: false,
+    };
     for arg in &list.args {
-        let FunctionArg::Unnamed(FunctionArgExpr::Expr(e)) = arg else { return None };
+        let FunctionArg::Unnamed(FunctionArgExpr::Expr(e)) = arg else {
+            return None;
+        };
         match e {
             Expr::Value(v) => match &v.value {
                 Value::SingleQuotedString(s) if s == "CONCURRENTLY" => r.concurrently = true,
@@ -253,7 +346,11 @@ pub fn reindex_target(stmt: &Statement) -> Option<Reindex> {
 }
 
 fn fold(id: &sqlparser::ast::Ident) -> String {
-    if id.quote_style.is_some() { id.value.clone() } else { id.value.to_lowercase() }
+    if id.quote_style.is_some() {
+        id.value.clone()
+    } else {
+        id.value.to_lowercase()
+    }
 }
 
 /// Whether `stmt` is a CHECKPOINT command (see [`rewrite_checkpoint`]).
@@ -262,7 +359,9 @@ pub fn is_checkpoint(stmt: &Statement) -> bool {
         Statement::Call(f) => {
             let parts = &f.name.0;
             parts.len() == 1
-                && parts[0].as_ident().is_some_and(|id| id.value == "CHECKPOINT" && id.span == Span::empty())
+                && parts[0]
+                    .as_ident()
+                    .is_some_and(|id| id.value == "CHECKPOINT" && id.span == Span::empty())
         }
         _ => false,
     }
@@ -305,14 +404,24 @@ fn to_pg_error(sql: &str, e: ParserError) -> PgError {
     let found = msg.rsplit_once(", found: ").map(|(_, f)| f.trim());
     let end = sql.chars().count() + 1;
     match (found, loc) {
-        (Some("EOF") | None, None) | (Some("EOF"), _) => PgError::syntax("syntax error at end of input", Some(end)),
-        (Some(tok), Some((l, c))) => {
-            PgError::syntax(format!("syntax error at or near \"{tok}\""), char_position(sql, l, c))
+        (Some("EOF") | None, None) | (Some("EOF"), _) => {
+            PgError::syntax("syntax error at end of input", Some(end))
         }
+        (Some(tok), Some((l, c))) => PgError::syntax(
+            format!("syntax error at or near \"{tok}\""),
+            char_position(sql, l, c),
+        ),
         (_, Some((l, c))) => {
             let pos = char_position(sql, l, c);
             let near: String = pos
-                .and_then(|p| sql.chars().skip(p - 1).collect::<String>().split_whitespace().next().map(str::to_owned))
+                .and_then(|p| {
+                    sql.chars()
+                        .skip(p - 1)
+                        .collect::<String>()
+                        .split_whitespace()
+                        .next()
+                        .map(str::to_owned)
+                })
                 .unwrap_or_default();
             if near.is_empty() {
                 PgError::syntax("syntax error at end of input", Some(end))
@@ -347,7 +456,10 @@ mod tests {
 
     #[test]
     fn create_user_is_create_role_with_login() {
-        let stmts = parse(";; select 1; CREATE USER u1 WITH PASSWORD 'x'; create user u2 nologin; create role u3").expect("parses");
+        let stmts = parse(
+            ";; select 1; CREATE USER u1 WITH PASSWORD 'x'; create user u2 nologin; create role u3",
+        )
+        .expect("parses");
         let login: Vec<Option<bool>> = stmts
             .iter()
             .filter_map(|s| match s {

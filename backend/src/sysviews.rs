@@ -38,7 +38,13 @@ const VIEWS: &[View] = &[
     View {
         oid: PG_INDEXES,
         name: "pg_indexes",
-        columns: &[("schemaname", NAME), ("tablename", NAME), ("indexname", NAME), ("tablespace", NAME), ("indexdef", TEXT)],
+        columns: &[
+            ("schemaname", NAME),
+            ("tablename", NAME),
+            ("indexname", NAME),
+            ("tablespace", NAME),
+            ("indexdef", TEXT),
+        ],
     },
     View {
         oid: PG_STAT_USER_TABLES,
@@ -160,7 +166,10 @@ pub fn lookup(name: &str) -> Option<Arc<RelationInfo>> {
 
 /// View `oid`, as a relation.
 pub fn by_oid(oid: u32) -> Option<Arc<RelationInfo>> {
-    VIEWS.iter().find(|v| v.oid == oid).and_then(|v| lookup(v.name))
+    VIEWS
+        .iter()
+        .find(|v| v.oid == oid)
+        .and_then(|v| lookup(v.name))
 }
 
 /// Whether relation `oid` is one of these views.
@@ -181,9 +190,16 @@ pub fn not_updatable(name: &str, verb: &str) -> PgError {
         "update" => "INSTEAD OF UPDATE",
         _ => "INSTEAD OF DELETE",
     };
-    PgError::new(SqlState::ObjectNotInPrerequisiteState, format!("cannot {verb} view \"{name}\""))
-        .with_detail("Views that do not select from a single table or view are not automatically updatable.")
-        .with_hint(format!("To enable {what} the view, provide an {trigger} trigger or an unconditional {rule} rule."))
+    PgError::new(
+        SqlState::ObjectNotInPrerequisiteState,
+        format!("cannot {verb} view \"{name}\""),
+    )
+    .with_detail(
+        "Views that do not select from a single table or view are not automatically updatable.",
+    )
+    .with_hint(format!(
+        "To enable {what} the view, provide an {trigger} trigger or an unconditional {rule} rule."
+    ))
 }
 
 fn opt_oid(v: Option<u32>) -> Datum {
@@ -191,7 +207,11 @@ fn opt_oid(v: Option<u32>) -> Datum {
 }
 
 fn ts(v: i64) -> Datum {
-    if v == 0 { Datum::Null } else { Datum::Timestamptz(v) }
+    if v == 0 {
+        Datum::Null
+    } else {
+        Datum::Timestamptz(v)
+    }
 }
 
 /// The rows of view `oid`, computed now.
@@ -212,9 +232,11 @@ fn indexes(session: &mut Session) -> PgResult<VecDeque<Vec<Datum>>> {
     crate::relcache::with_reader(session, |r| {
         let d = &PG_CLASS_DEF;
         r.scan(d, |_, row| {
-            if let (Some(Datum::Oid(oid)), Some(Datum::Text(kind)), Some(Datum::Bool(true))) =
-                (row.get(d.col("oid")), row.get(d.col("relkind")), row.get(d.col("relhasindex")))
-                && kind == "r"
+            if let (Some(Datum::Oid(oid)), Some(Datum::Text(kind)), Some(Datum::Bool(true))) = (
+                row.get(d.col("oid")),
+                row.get(d.col("relkind")),
+                row.get(d.col("relhasindex")),
+            ) && kind == "r"
             {
                 tables.push(*oid);
             }
@@ -223,7 +245,9 @@ fn indexes(session: &mut Session) -> PgResult<VecDeque<Vec<Datum>>> {
     })?;
     let mut out = VecDeque::new();
     for oid in tables {
-        let Some(table) = crate::relcache::relation_by_oid(session, oid)? else { continue };
+        let Some(table) = crate::relcache::relation_by_oid(session, oid)? else {
+            continue;
+        };
         for ix in &table.indexes {
             out.push_back(vec![
                 Datum::Text(table.namespace.clone()),
@@ -239,24 +263,50 @@ fn indexes(session: &mut Session) -> PgResult<VecDeque<Vec<Datum>>> {
 
 /// An identifier as PostgreSQL's `quote_ident` prints it.
 pub fn quote_ident(s: &str) -> String {
-    let plain = s.chars().next().is_some_and(|c| c.is_ascii_lowercase() || c == '_')
-        && s.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
-    if plain { s.to_owned() } else { format!("\"{}\"", s.replace('"', "\"\"")) }
+    let plain = s
+        .chars()
+        .next()
+        .is_some_and(|c| c.is_ascii_lowercase() || c == '_')
+        && s.chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+    if plain {
+        s.to_owned()
+    } else {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    }
 }
 
 /// `pg_get_indexdef`: the CREATE INDEX statement that makes `ix`.
 pub fn index_definition(table: &RelationInfo, ix: &catalog::heap_catalog::IndexInfo) -> String {
-    let mut exprs = ix.row.exprs.as_deref().map(crate::index_exprs::split_select_list).transpose().ok().flatten().unwrap_or_default().into_iter();
+    let mut exprs = ix
+        .row
+        .exprs
+        .as_deref()
+        .map(crate::index_exprs::split_select_list)
+        .transpose()
+        .ok()
+        .flatten()
+        .unwrap_or_default()
+        .into_iter();
     let mut column = |attnum: i16| {
         if attnum == 0 {
             // An expression: a function call as it is; anything else in
             // parentheses, inside the parentheses PostgreSQL's deparser puts
             // around an operator expression, as pg_get_indexdef prints them.
             let e = exprs.next().unwrap_or_else(|| "?".to_owned());
-            let call = e.find('(').is_some_and(|i| i > 0 && e[..i].chars().all(|c| c.is_alphanumeric() || c == '_' || c == '.')) && e.ends_with(')');
+            let call = e.find('(').is_some_and(|i| {
+                i > 0
+                    && e[..i]
+                        .chars()
+                        .all(|c| c.is_alphanumeric() || c == '_' || c == '.')
+            }) && e.ends_with(')');
             return if call { e } else { format!("(({e}))") };
         }
-        table.columns.iter().find(|c| c.attnum == attnum).map_or_else(|| "?".to_owned(), |c| quote_ident(&c.name))
+        table
+            .columns
+            .iter()
+            .find(|c| c.attnum == attnum)
+            .map_or_else(|| "?".to_owned(), |c| quote_ident(&c.name))
     };
     let nkey = ix.am.nkeyatts;
     let keys: Vec<String> = ix.row.keys[..nkey]
@@ -268,7 +318,11 @@ pub fn index_definition(table: &RelationInfo, ix: &catalog::heap_catalog::IndexI
                 (false, true) => " NULLS FIRST",
                 (true, false) => " NULLS LAST",
             };
-            format!("{}{}{order}", column(attnum), if o.desc { " DESC" } else { "" })
+            format!(
+                "{}{}{order}",
+                column(attnum),
+                if o.desc { " DESC" } else { "" }
+            )
         })
         .collect();
     let mut def = format!(
@@ -298,9 +352,17 @@ fn stat_user_tables(session: &mut Session) -> PgResult<VecDeque<Vec<Datum>>> {
     crate::relcache::with_reader(session, |r| {
         let d = &PG_CLASS_DEF;
         r.scan(d, |_, row| {
-            if let (Some(Datum::Oid(oid)), Some(Datum::Oid(nsp)), Some(Datum::Text(name)), Some(Datum::Text(kind))) =
-                (row.get(d.col("oid")), row.get(d.col("relnamespace")), row.get(d.col("relname")), row.get(d.col("relkind")))
-                && kind == "r"
+            if let (
+                Some(Datum::Oid(oid)),
+                Some(Datum::Oid(nsp)),
+                Some(Datum::Text(name)),
+                Some(Datum::Text(kind)),
+            ) = (
+                row.get(d.col("oid")),
+                row.get(d.col("relnamespace")),
+                row.get(d.col("relname")),
+                row.get(d.col("relkind")),
+            ) && kind == "r"
                 && *nsp != PG_CATALOG_NAMESPACE
                 && *nsp != catalog::system::PG_TOAST_NAMESPACE
             {
@@ -312,10 +374,15 @@ fn stat_user_tables(session: &mut Session) -> PgResult<VecDeque<Vec<Datum>>> {
     let stats = storage::pgstat::TableStats::new(session.shmem);
     let mut out = VecDeque::new();
     for (oid, nsp, name) in tables {
-        let schema = crate::relcache::with_reader(session, |r| r.namespace_name(nsp))?.unwrap_or_default();
+        let schema =
+            crate::relcache::with_reader(session, |r| r.namespace_name(nsp))?.unwrap_or_default();
         let s = stats.get(db, oid);
-        let u = |f: fn(&storage::pgstat::TableStatsSlot) -> u64| Datum::Int8(s.map(f).unwrap_or(0) as i64);
-        let i = |f: fn(&storage::pgstat::TableStatsSlot) -> i64| Datum::Int8(s.map(f).unwrap_or(0).max(0));
+        let u = |f: fn(&storage::pgstat::TableStatsSlot) -> u64| {
+            Datum::Int8(s.map(f).unwrap_or(0) as i64)
+        };
+        let i = |f: fn(&storage::pgstat::TableStatsSlot) -> i64| {
+            Datum::Int8(s.map(f).unwrap_or(0).max(0))
+        };
         out.push_back(vec![
             Datum::Oid(oid),
             Datum::Text(schema),
@@ -331,10 +398,16 @@ fn stat_user_tables(session: &mut Session) -> PgResult<VecDeque<Vec<Datum>>> {
             i(|s| s.n_live_tup.load(Ordering::Relaxed)),
             i(|s| s.n_dead_tup.load(Ordering::Relaxed)),
             // No ANALYZE yet: every change since creation counts.
-            u(|s| s.n_tup_ins.load(Ordering::Relaxed) + s.n_tup_upd.load(Ordering::Relaxed) + s.n_tup_del.load(Ordering::Relaxed)),
+            u(|s| {
+                s.n_tup_ins.load(Ordering::Relaxed)
+                    + s.n_tup_upd.load(Ordering::Relaxed)
+                    + s.n_tup_del.load(Ordering::Relaxed)
+            }),
             i(|s| s.n_ins_since_vacuum.load(Ordering::Relaxed)),
-            ts(s.map(|s| s.last_vacuum.load(Ordering::Relaxed)).unwrap_or(0)),
-            ts(s.map(|s| s.last_autovacuum.load(Ordering::Relaxed)).unwrap_or(0)),
+            ts(s.map(|s| s.last_vacuum.load(Ordering::Relaxed))
+                .unwrap_or(0)),
+            ts(s.map(|s| s.last_autovacuum.load(Ordering::Relaxed))
+                .unwrap_or(0)),
             Datum::Null,
             Datum::Null,
             u(|s| s.vacuum_count.load(Ordering::Relaxed)),
@@ -350,7 +423,14 @@ fn stat_user_tables(session: &mut Session) -> PgResult<VecDeque<Vec<Datum>>> {
 /// creation of shared memory, where they start from zero (PostgreSQL, too,
 /// starts a cluster's statistics with a reset when it finds none saved).
 fn wal_stats_reset(session: &Session) -> Datum {
-    match session.storage.xlog.ctl().stats.stats_reset.load(Ordering::Relaxed) {
+    match session
+        .storage
+        .xlog
+        .ctl()
+        .stats
+        .stats_reset
+        .load(Ordering::Relaxed)
+    {
         0 => ts(session.shmem.postmaster_start_time()),
         t => Datum::Timestamptz(t),
     }
@@ -361,7 +441,8 @@ fn wal_stats_reset(session: &Session) -> Datum {
 fn stat_wal(session: &Session) -> Vec<Datum> {
     let s = &session.storage.xlog.ctl().stats;
     let count = |c: &std::sync::atomic::AtomicU64| Datum::Int8(c.load(Ordering::Relaxed) as i64);
-    let millis = |c: &std::sync::atomic::AtomicU64| Datum::Float8(c.load(Ordering::Relaxed) as f64 / 1000.0);
+    let millis =
+        |c: &std::sync::atomic::AtomicU64| Datum::Float8(c.load(Ordering::Relaxed) as f64 / 1000.0);
     vec![
         count(&s.records),
         count(&s.fpi),
@@ -404,9 +485,13 @@ fn locks(session: &Session) -> VecDeque<Vec<Datum>> {
                 opt_oid(l.database),
                 opt_oid(l.relation),
                 l.page.map(|p| Datum::Int4(p as i32)).unwrap_or(Datum::Null),
-                l.tuple.map(|t| Datum::Int2(t as i16)).unwrap_or(Datum::Null),
+                l.tuple
+                    .map(|t| Datum::Int2(t as i16))
+                    .unwrap_or(Datum::Null),
                 Datum::Null,
-                l.transactionid.map(|x| Datum::Int8(x as i64)).unwrap_or(Datum::Null),
+                l.transactionid
+                    .map(|x| Datum::Int8(x as i64))
+                    .unwrap_or(Datum::Null),
                 opt_oid(l.classid),
                 opt_oid(l.objid),
                 l.objsubid.map(Datum::Int2).unwrap_or(Datum::Null),

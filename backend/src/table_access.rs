@@ -12,17 +12,17 @@ use std::cell::RefCell;
 use std::sync::Arc;
 
 use catalog::heap_catalog::{IndexInfo, RelationInfo};
-use storage::nbtree;
-use storage::nbtree::insert::{InsertOutcome, UniqueProbe};
-use storage::nbtree::scan::{Bound, IndexScan};
-use storage::transam::visibility::Me;
 use executor::{LockRowOutcome, ModifyOutcome, RowLockMode, RowLockWait, ScanId, Tid};
 use planner::{CatalogView, ColumnDesc, IndexDesc, RelationDesc};
 use storage::heap::heapam::{self, HeapScan, LockTupleResult, ModifyResult};
 use storage::heap::tuple::{Attribute, TupleDesc, deform_tuple, deform_tuple_prefix, form_tuple};
+use storage::nbtree;
+use storage::nbtree::insert::{InsertOutcome, UniqueProbe};
+use storage::nbtree::scan::{Bound, IndexScan};
 use storage::page::ItemPointer;
 use storage::smgr::RelFileLocator;
 use storage::transam::Snapshot;
+use storage::transam::visibility::Me;
 use types::{Datum, PgError, PgResult, SqlState};
 
 use crate::session::Session;
@@ -84,8 +84,14 @@ pub fn relation_desc(info: &RelationInfo) -> RelationDesc {
 /// expressions and predicates analyzed (and cached by the session).
 pub fn relation_desc_for(session: &mut Session, info: &RelationInfo) -> PgResult<RelationDesc> {
     let mut desc = relation_desc(info);
-    for ix in info.indexes.iter().filter(|ix| ix.row.valid && (ix.row.exprs.is_some() || ix.row.pred.is_some())) {
-        let Some(analyzed) = crate::index_exprs::of(session, info, ix)? else { continue };
+    for ix in info
+        .indexes
+        .iter()
+        .filter(|ix| ix.row.valid && (ix.row.exprs.is_some() || ix.row.pred.is_some()))
+    {
+        let Some(analyzed) = crate::index_exprs::of(session, info, ix)? else {
+            continue;
+        };
         let nkey = ix.am.nkeyatts;
         let mut next_expr = analyzed.exprs.iter();
         let mut columns = Vec::with_capacity(nkey);
@@ -95,7 +101,12 @@ pub fn relation_desc_for(session: &mut Session, info: &RelationInfo) -> PgResult
                 columns.push(usize::MAX);
                 exprs.push(next_expr.next().cloned());
             } else {
-                columns.push(info.columns.iter().position(|c| c.attnum == attnum).unwrap_or(usize::MAX));
+                columns.push(
+                    info.columns
+                        .iter()
+                        .position(|c| c.attnum == attnum)
+                        .unwrap_or(usize::MAX),
+                );
                 exprs.push(None);
             }
         }
@@ -105,7 +116,16 @@ pub fn relation_desc_for(session: &mut Session, info: &RelationInfo) -> PgResult
             columns,
             descending: ix.am.options.iter().map(|o| o.desc).collect(),
             nulls_first: ix.am.options.iter().map(|o| o.nulls_first).collect(),
-            stored: ix.row.keys.iter().filter_map(|&attnum| info.columns.iter().position(|c| c.attnum == attnum && attnum != 0)).collect(),
+            stored: ix
+                .row
+                .keys
+                .iter()
+                .filter_map(|&attnum| {
+                    info.columns
+                        .iter()
+                        .position(|c| c.attnum == attnum && attnum != 0)
+                })
+                .collect(),
             unique: ix.row.unique,
             exprs,
             predicate: analyzed.pred.clone(),
@@ -121,14 +141,22 @@ pub struct SessionCatalog<'s> {
 
 impl<'s> SessionCatalog<'s> {
     pub fn new(session: &'s mut Session) -> SessionCatalog<'s> {
-        SessionCatalog { session: RefCell::new(session) }
+        SessionCatalog {
+            session: RefCell::new(session),
+        }
     }
 }
 
 impl CatalogView for SessionCatalog<'_> {
-    fn lookup_relation(&self, schema: Option<&str>, name: &str) -> PgResult<Option<Arc<RelationDesc>>> {
+    fn lookup_relation(
+        &self,
+        schema: Option<&str>,
+        name: &str,
+    ) -> PgResult<Option<Arc<RelationDesc>>> {
         let mut session = self.session.borrow_mut();
-        let Some(info) = crate::relcache::lookup_relation(&mut session, schema, name)? else { return Ok(None) };
+        let Some(info) = crate::relcache::lookup_relation(&mut session, schema, name)? else {
+            return Ok(None);
+        };
         Ok(Some(Arc::new(relation_desc_for(&mut session, &info)?)))
     }
 }
@@ -153,7 +181,8 @@ struct IndexOnly {
 }
 
 fn range_scan(index: RelFileLocator, r: executor::IndexRange) -> IndexScan {
-    let bound = |b: Option<(Vec<Datum>, bool)>| b.map(|(values, inclusive)| Bound { values, inclusive });
+    let bound =
+        |b: Option<(Vec<Datum>, bool)>| b.map(|(values, inclusive)| Bound { values, inclusive });
     IndexScan::begin(index, bound(r.lower), bound(r.upper))
 }
 
@@ -178,19 +207,31 @@ pub struct OpenScan {
 
 /// The tuple descriptor of a relation as the planner described it.
 fn tuple_desc(rel: &RelationDesc) -> PgResult<TupleDesc> {
-    rel.columns.iter().map(|c| Attribute::new(c.name.clone(), c.type_oid, c.typmod)).collect::<PgResult<Vec<_>>>().map(TupleDesc::new)
+    rel.columns
+        .iter()
+        .map(|c| Attribute::new(c.name.clone(), c.type_oid, c.typmod))
+        .collect::<PgResult<Vec<_>>>()
+        .map(TupleDesc::new)
 }
 
 /// The tuple descriptor of a table from its catalog description.
 pub fn heap_tuple_desc(info: &RelationInfo) -> PgResult<TupleDesc> {
-    info.columns.iter().map(|c| Attribute::new(c.name.clone(), c.type_oid, c.typmod)).collect::<PgResult<Vec<_>>>().map(TupleDesc::new)
+    info.columns
+        .iter()
+        .map(|c| Attribute::new(c.name.clone(), c.type_oid, c.typmod))
+        .collect::<PgResult<Vec<_>>>()
+        .map(TupleDesc::new)
 }
 
 /// The relation's file: the relcache knows its relfilenode (which TRUNCATE
 /// changes); the planner's description is keyed by OID.
 fn locator(session: &mut Session, rel: &RelationDesc) -> PgResult<RelFileLocator> {
-    let info = crate::relcache::relation_by_oid(session, rel.oid)?
-        .ok_or_else(|| PgError::new(SqlState::UndefinedTable, format!("relation \"{}\" does not exist", rel.name)))?;
+    let info = crate::relcache::relation_by_oid(session, rel.oid)?.ok_or_else(|| {
+        PgError::new(
+            SqlState::UndefinedTable,
+            format!("relation \"{}\" does not exist", rel.name),
+        )
+    })?;
     Ok(info.locator(session.database_oid))
 }
 
@@ -199,7 +240,10 @@ fn to_ip(t: Tid) -> ItemPointer {
 }
 
 fn to_tid(ip: ItemPointer) -> Tid {
-    Tid { block: ip.block, offset: ip.offset }
+    Tid {
+        block: ip.block,
+        offset: ip.offset,
+    }
 }
 
 pub fn scan_begin(session: &mut Session, rel: &RelationDesc) -> PgResult<ScanId> {
@@ -207,7 +251,11 @@ pub fn scan_begin(session: &mut Session, rel: &RelationDesc) -> PgResult<ScanId>
 }
 
 /// A scan whose rows need only their first `columns` columns decoded.
-pub fn scan_begin_columns(session: &mut Session, rel: &RelationDesc, columns: usize) -> PgResult<ScanId> {
+pub fn scan_begin_columns(
+    session: &mut Session,
+    rel: &RelationDesc,
+    columns: usize,
+) -> PgResult<ScanId> {
     let desc = tuple_desc(rel)?;
     crate::xact::serializable_begin(session)?;
     let snapshot = crate::xact::statement_snapshot(session);
@@ -217,9 +265,25 @@ pub fn scan_begin_columns(session: &mut Session, rel: &RelationDesc, columns: us
         let loc = locator(session, rel)?;
         // SERIALIZABLE: a seqscan takes a relation-level SIREAD lock.
         crate::xact::serializable_read(session, rel.oid)?;
-        (Some(HeapScan::begin(&session.storage.heap_env(), loc)?), Default::default())
+        (
+            Some(HeapScan::begin(&session.storage.heap_env(), loc)?),
+            Default::default(),
+        )
     };
-    Ok(open_slot(session, OpenScan { scan, index: None, bitmap: None, view_rows, desc, snapshot, relid: rel.oid, returned: 0, columns }))
+    Ok(open_slot(
+        session,
+        OpenScan {
+            scan,
+            index: None,
+            bitmap: None,
+            view_rows,
+            desc,
+            snapshot,
+            relid: rel.oid,
+            returned: 0,
+            columns,
+        },
+    ))
 }
 
 /// What every index-driven scan of `rel` starts with: its row shape, the
@@ -238,17 +302,38 @@ impl OpenScan {
     /// source yet (the caller sets one).
     fn reading(desc: TupleDesc, snapshot: Snapshot, relid: u32) -> OpenScan {
         let columns = desc.natts();
-        OpenScan { scan: None, index: None, bitmap: None, view_rows: Default::default(), desc, snapshot, relid, returned: 0, columns }
+        OpenScan {
+            scan: None,
+            index: None,
+            bitmap: None,
+            view_rows: Default::default(),
+            desc,
+            snapshot,
+            relid,
+            returned: 0,
+            columns,
+        }
     }
 }
 
 /// Opens a bitmap scan: the heap tids every (index, ranges) pair finds,
 /// gathered first into one ordered set (so each row comes once, in heap
 /// order), then fetched through their HOT chains with the snapshot.
-pub fn bitmap_scan_begin(session: &mut Session, rel: &RelationDesc, scans: Vec<(u32, Vec<executor::IndexRange>)>) -> PgResult<ScanId> {
-    let info = crate::relcache::relation_by_oid(session, rel.oid)?
-        .ok_or_else(|| PgError::new(SqlState::UndefinedTable, format!("relation \"{}\" does not exist", rel.name)))?;
-    if scans.iter().any(|(oid, _)| !info.indexes.iter().any(|ix| ix.oid == *oid)) {
+pub fn bitmap_scan_begin(
+    session: &mut Session,
+    rel: &RelationDesc,
+    scans: Vec<(u32, Vec<executor::IndexRange>)>,
+) -> PgResult<ScanId> {
+    let info = crate::relcache::relation_by_oid(session, rel.oid)?.ok_or_else(|| {
+        PgError::new(
+            SqlState::UndefinedTable,
+            format!("relation \"{}\" does not exist", rel.name),
+        )
+    })?;
+    if scans
+        .iter()
+        .any(|(oid, _)| !info.indexes.iter().any(|ix| ix.oid == *oid))
+    {
         // An index is gone since planning: a seqscan gives the same rows.
         return scan_begin(session, rel);
     }
@@ -258,7 +343,9 @@ pub fn bitmap_scan_begin(session: &mut Session, rel: &RelationDesc, scans: Vec<(
     {
         let env = session.storage.heap_env();
         for (oid, ranges) in scans {
-            let Some(ix) = info.indexes.iter().find(|ix| ix.oid == oid) else { continue };
+            let Some(ix) = info.indexes.iter().find(|ix| ix.oid == oid) else {
+                continue;
+            };
             for r in ranges {
                 let mut scan = range_scan(ix.locator(db), r);
                 while let Some((root, _)) = scan.next(&env, &ix.am)? {
@@ -283,8 +370,12 @@ pub fn index_scan_begin(
     ranges: Vec<executor::IndexRange>,
     index_only: bool,
 ) -> PgResult<ScanId> {
-    let info = crate::relcache::relation_by_oid(session, rel.oid)?
-        .ok_or_else(|| PgError::new(SqlState::UndefinedTable, format!("relation \"{}\" does not exist", rel.name)))?;
+    let info = crate::relcache::relation_by_oid(session, rel.oid)?.ok_or_else(|| {
+        PgError::new(
+            SqlState::UndefinedTable,
+            format!("relation \"{}\" does not exist", rel.name),
+        )
+    })?;
     let Some(pos) = info.indexes.iter().position(|ix| ix.oid == index_oid) else {
         // The index is gone since planning: a seqscan gives the same rows.
         return scan_begin(session, rel);
@@ -296,7 +387,12 @@ pub fn index_scan_begin(
         scan: None,
         rest: ranges.into(),
         index_only: index_only.then(|| IndexOnly {
-            places: info.indexes[pos].row.keys.iter().map(|&a| info.columns.iter().position(|c| c.attnum == a)).collect(),
+            places: info.indexes[pos]
+                .row
+                .keys
+                .iter()
+                .map(|&a| info.columns.iter().position(|c| c.attnum == a))
+                .collect(),
             last_vm: None,
         }),
         info,
@@ -343,7 +439,9 @@ pub fn scan_next(session: &mut Session, id: ScanId) -> PgResult<Option<(Tid, Vec
                         let visible = match only.last_vm {
                             Some((block, v)) if block == root.block => v,
                             _ => {
-                                let v = storage::heap::visibilitymap::is_all_visible(&env, ix.heap, root.block)?;
+                                let v = storage::heap::visibilitymap::is_all_visible(
+                                    &env, ix.heap, root.block,
+                                )?;
                                 only.last_vm = Some((root.block, v));
                                 v
                             }
@@ -352,7 +450,8 @@ pub fn scan_next(session: &mut Session, id: ScanId) -> PgResult<Option<(Tid, Vec
                             // All-visible: the entry's row is there and
                             // visible to every snapshot; the index has
                             // every column the query reads.
-                            let values = nbtree::itup::IndexTuple::parse(&entry)?.values(&index.am)?;
+                            let values =
+                                nbtree::itup::IndexTuple::parse(&entry)?.values(&index.am)?;
                             let mut row = vec![Datum::Null; open.desc.natts()];
                             for (v, place) in values.into_iter().zip(only.places.iter()) {
                                 if let Some(p) = place {
@@ -363,7 +462,9 @@ pub fn scan_next(session: &mut Session, id: ScanId) -> PgResult<Option<(Tid, Vec
                             return Ok(Some((to_tid(root), row)));
                         }
                     }
-                    if let Some((tid, bytes)) = heapam::fetch_hot(&env, ix.heap, root, &open.snapshot, me)? {
+                    if let Some((tid, bytes)) =
+                        heapam::fetch_hot(&env, ix.heap, root, &open.snapshot, me)?
+                    {
                         open.returned += 1;
                         return Ok(Some((to_tid(tid), deform_tuple(&open.desc, &bytes)?)));
                     }
@@ -376,7 +477,15 @@ pub fn scan_next(session: &mut Session, id: ScanId) -> PgResult<Option<(Tid, Vec
         }
     }
     let Some(scan) = open.scan.as_mut() else {
-        return Ok(open.view_rows.pop_front().map(|row| (Tid { block: 0, offset: 0 }, row)));
+        return Ok(open.view_rows.pop_front().map(|row| {
+            (
+                Tid {
+                    block: 0,
+                    offset: 0,
+                },
+                row,
+            )
+        }));
     };
     match scan.next(&env, &open.snapshot, me)? {
         Some((ip, bytes)) => {
@@ -399,7 +508,11 @@ pub fn scan_end(session: &mut Session, id: ScanId) {
         && let Some(open) = slot.take()
         && (open.scan.is_some() || open.index.is_some() || open.bitmap.is_some())
     {
-        storage::pgstat::TableStats::new(session.shmem).scanned(session.database_oid, open.relid, open.returned);
+        storage::pgstat::TableStats::new(session.shmem).scanned(
+            session.database_oid,
+            open.relid,
+            open.returned,
+        );
     }
 }
 
@@ -422,36 +535,73 @@ pub fn insert_row(session: &mut Session, rel: &RelationDesc, row: Vec<Datum>) ->
 }
 
 fn relation_info(session: &mut Session, rel: &RelationDesc) -> PgResult<Arc<RelationInfo>> {
-    crate::relcache::relation_by_oid(session, rel.oid)?
-        .ok_or_else(|| PgError::new(SqlState::UndefinedTable, format!("relation \"{}\" does not exist", rel.name)))
+    crate::relcache::relation_by_oid(session, rel.oid)?.ok_or_else(|| {
+        PgError::new(
+            SqlState::UndefinedTable,
+            format!("relation \"{}\" does not exist", rel.name),
+        )
+    })
 }
 
 /// Adds the entries of heap tuple `tid` (holding `row`) to every index of
 /// the table, checking unique indexes (`ExecInsertIndexTuples`): a live
 /// duplicate is 23505; a duplicate a running transaction inserted or
 /// deleted is waited for, then checked again.
-fn insert_index_entries(session: &mut Session, info: &RelationInfo, row: &[Datum], tid: ItemPointer) -> PgResult<()> {
+fn insert_index_entries(
+    session: &mut Session,
+    info: &RelationInfo,
+    row: &[Datum],
+    tid: ItemPointer,
+) -> PgResult<()> {
     if info.indexes.is_empty() {
         return Ok(());
     }
     let db = session.database_oid;
     let heap = info.locator(db);
     let exprs = crate::index_exprs::all_of(session, info)?;
-    for (ix, ex) in info.indexes.iter().zip(&exprs).filter(|(ix, _)| ix.row.ready) {
+    for (ix, ex) in info
+        .indexes
+        .iter()
+        .zip(&exprs)
+        .filter(|(ix, _)| ix.row.ready)
+    {
         // A partial index leaves out rows its predicate rejects.
-        let Some(values) = crate::index_exprs::entry(&mut crate::index_exprs::Immutable, info, ix, ex.as_deref(), row)? else { continue };
+        let Some(values) = crate::index_exprs::entry(
+            &mut crate::index_exprs::Immutable,
+            info,
+            ix,
+            ex.as_deref(),
+            row,
+        )?
+        else {
+            continue;
+        };
         let index = ix.locator(db);
         loop {
             let outcome = crate::xact::with_write(session, |env, w| {
-                let me = Me { xid: Some(w.xid), combocids: w.combocids };
-                let mut probe = |t: ItemPointer| -> PgResult<UniqueProbe> {
-                    Ok(match heapam::unique_probe(env, heap, t, Me { xid: me.xid, combocids: me.combocids })? {
-                        heapam::UniqueProbe::NotLive => UniqueProbe::NotLive,
-                        heapam::UniqueProbe::Live => UniqueProbe::Live,
-                        heapam::UniqueProbe::InProgress(x) => UniqueProbe::InProgress(x),
-                    })
+                let me = Me {
+                    xid: Some(w.xid),
+                    combocids: w.combocids,
                 };
-                let outcome = nbtree::insert::insert(env, index, &ix.am, &values, tid, Some(&mut probe))?;
+                let mut probe = |t: ItemPointer| -> PgResult<UniqueProbe> {
+                    Ok(
+                        match heapam::unique_probe(
+                            env,
+                            heap,
+                            t,
+                            Me {
+                                xid: me.xid,
+                                combocids: me.combocids,
+                            },
+                        )? {
+                            heapam::UniqueProbe::NotLive => UniqueProbe::NotLive,
+                            heapam::UniqueProbe::Live => UniqueProbe::Live,
+                            heapam::UniqueProbe::InProgress(x) => UniqueProbe::InProgress(x),
+                        },
+                    )
+                };
+                let outcome =
+                    nbtree::insert::insert(env, index, &ix.am, &values, tid, Some(&mut probe))?;
                 if let InsertOutcome::Wait(xid) = outcome {
                     (w.wait_for_xid)(xid)?;
                 }
@@ -472,26 +622,60 @@ pub fn duplicate_key(session: &Session, ix: &IndexInfo, values: &[Datum]) -> PgE
     let opts = crate::tcop::output_options(session);
     let n = ix.am.nkeyatts;
     let names: Vec<&str> = ix.columns.iter().take(n).map(|c| c.name.as_str()).collect();
-    let vals: Vec<String> = values.iter().take(n).map(|v| if v.is_null() { "null".into() } else { v.to_text(&opts) }).collect();
-    PgError::new(SqlState::UniqueViolation, format!("duplicate key value violates unique constraint \"{}\"", ix.name))
-        .with_detail(format!("Key ({})=({}) already exists.", names.join(", "), vals.join(", ")))
+    let vals: Vec<String> = values
+        .iter()
+        .take(n)
+        .map(|v| {
+            if v.is_null() {
+                "null".into()
+            } else {
+                v.to_text(&opts)
+            }
+        })
+        .collect();
+    PgError::new(
+        SqlState::UniqueViolation,
+        format!(
+            "duplicate key value violates unique constraint \"{}\"",
+            ix.name
+        ),
+    )
+    .with_detail(format!(
+        "Key ({})=({}) already exists.",
+        names.join(", "),
+        vals.join(", ")
+    ))
 }
 
 /// The outcome for the executor; on a concurrent update, the newest
 /// version's contents for its re-check.
-fn outcome(session: &mut Session, rel: &RelationDesc, loc: RelFileLocator, r: ModifyResult) -> PgResult<ModifyOutcome> {
+fn outcome(
+    session: &mut Session,
+    rel: &RelationDesc,
+    loc: RelFileLocator,
+    r: ModifyResult,
+) -> PgResult<ModifyOutcome> {
     Ok(match r {
         ModifyResult::Done => ModifyOutcome::Done,
         // PostgreSQL ignores a row the same command already changed.
         ModifyResult::Gone | ModifyResult::SelfModified => ModifyOutcome::Gone,
-        ModifyResult::Updated(ip) => match heapam::fetch_any(&session.storage.heap_env(), loc, ip)? {
-            Some(bytes) => ModifyOutcome::Updated { tid: to_tid(ip), row: deform_tuple(&tuple_desc(rel)?, &bytes)? },
+        ModifyResult::Updated(ip) => match heapam::fetch_any(&session.storage.heap_env(), loc, ip)?
+        {
+            Some(bytes) => ModifyOutcome::Updated {
+                tid: to_tid(ip),
+                row: deform_tuple(&tuple_desc(rel)?, &bytes)?,
+            },
             None => ModifyOutcome::Gone,
         },
     })
 }
 
-pub fn update_row(session: &mut Session, rel: &RelationDesc, tid: Tid, row: Vec<Datum>) -> PgResult<ModifyOutcome> {
+pub fn update_row(
+    session: &mut Session,
+    rel: &RelationDesc,
+    tid: Tid,
+    row: Vec<Datum>,
+) -> PgResult<ModifyOutcome> {
     if crate::sysviews::is_view(rel.oid) {
         return Err(crate::sysviews::not_updatable(&rel.name, "update"));
     }
@@ -509,7 +693,9 @@ pub fn update_row(session: &mut Session, rel: &RelationDesc, tid: Tid, row: Vec<
                 let mut same = true;
                 for (ix, ex) in info.indexes.iter().zip(&exprs) {
                     let ctx = &mut crate::index_exprs::Immutable;
-                    if crate::index_exprs::entry(ctx, &info, ix, ex.as_deref(), &old)? != crate::index_exprs::entry(ctx, &info, ix, ex.as_deref(), &row)? {
+                    if crate::index_exprs::entry(ctx, &info, ix, ex.as_deref(), &old)?
+                        != crate::index_exprs::entry(ctx, &info, ix, ex.as_deref(), &row)?
+                    {
                         same = false;
                         break;
                     }
@@ -519,7 +705,9 @@ pub fn update_row(session: &mut Session, rel: &RelationDesc, tid: Tid, row: Vec<
             None => false,
         }
     };
-    let (r, new_tid) = crate::xact::with_write(session, |env, w| heapam::update(env, loc, to_ip(tid), tuple, hot_allowed, w))?;
+    let (r, new_tid) = crate::xact::with_write(session, |env, w| {
+        heapam::update(env, loc, to_ip(tid), tuple, hot_allowed, w)
+    })?;
     if r == ModifyResult::Done {
         crate::xact::serializable_write(session, rel.oid)?;
     }
@@ -553,7 +741,13 @@ pub fn delete_row(session: &mut Session, rel: &RelationDesc, tid: Tid) -> PgResu
 /// Locks row version `tid` for `SELECT ... FOR UPDATE/SHARE`
 /// (`heapam_tuple_lock`): NOWAIT's refusal becomes PostgreSQL's 55P03, a
 /// concurrent update hands the newest version to the executor's re-check.
-pub fn lock_row(session: &mut Session, rel: &RelationDesc, tid: Tid, mode: RowLockMode, wait: RowLockWait) -> PgResult<LockRowOutcome> {
+pub fn lock_row(
+    session: &mut Session,
+    rel: &RelationDesc,
+    tid: Tid,
+    mode: RowLockMode,
+    wait: RowLockWait,
+) -> PgResult<LockRowOutcome> {
     let loc = locator(session, rel)?;
     let mode = match mode {
         RowLockMode::KeyShare => heapam::RowLockMode::KeyShare,
@@ -566,19 +760,29 @@ pub fn lock_row(session: &mut Session, rel: &RelationDesc, tid: Tid, mode: RowLo
         RowLockWait::SkipLocked => heapam::RowLockWait::SkipLocked,
         RowLockWait::NoWait => heapam::RowLockWait::NoWait,
     };
-    let r = crate::xact::with_write(session, |env, w| heapam::lock_tuple(env, loc, to_ip(tid), mode, wait, w))?;
+    let r = crate::xact::with_write(session, |env, w| {
+        heapam::lock_tuple(env, loc, to_ip(tid), mode, wait, w)
+    })?;
     Ok(match r {
         LockTupleResult::Locked => LockRowOutcome::Locked,
         LockTupleResult::Skipped => LockRowOutcome::Skipped,
         LockTupleResult::WouldBlock(_) => {
-            return Err(PgError::new(SqlState::LockNotAvailable, format!("could not obtain lock on row in relation \"{}\"", rel.name)));
+            return Err(PgError::new(
+                SqlState::LockNotAvailable,
+                format!("could not obtain lock on row in relation \"{}\"", rel.name),
+            ));
         }
         // PostgreSQL leaves out a row the same command already changed.
         LockTupleResult::Gone | LockTupleResult::SelfModified => LockRowOutcome::Gone,
-        LockTupleResult::Updated(ip) => match heapam::fetch_any(&session.storage.heap_env(), loc, ip)? {
-            Some(bytes) => LockRowOutcome::Updated { tid: to_tid(ip), row: deform_tuple(&tuple_desc(rel)?, &bytes)? },
-            None => LockRowOutcome::Gone,
-        },
+        LockTupleResult::Updated(ip) => {
+            match heapam::fetch_any(&session.storage.heap_env(), loc, ip)? {
+                Some(bytes) => LockRowOutcome::Updated {
+                    tid: to_tid(ip),
+                    row: deform_tuple(&tuple_desc(rel)?, &bytes)?,
+                },
+                None => LockRowOutcome::Gone,
+            }
+        }
     })
 }
 
@@ -592,20 +796,34 @@ pub fn index_check(session: &mut Session, name: &str, heapallindexed: bool) -> P
         None => (None, name.to_owned()),
     };
     let Some(rel) = crate::relcache::lookup_relation(session, schema.as_deref(), &relname)? else {
-        return Err(PgError::new(SqlState::UndefinedTable, format!("relation \"{name}\" does not exist")));
+        return Err(PgError::new(
+            SqlState::UndefinedTable,
+            format!("relation \"{name}\" does not exist"),
+        ));
     };
     if rel.kind != 'i' {
-        return Err(PgError::new(SqlState::WrongObjectType, format!("\"{relname}\" is not an index")));
+        return Err(PgError::new(
+            SqlState::WrongObjectType,
+            format!("\"{relname}\" is not an index"),
+        ));
     }
     let Some((_, row)) = crate::relcache::with_reader(session, |r| r.index_row(rel.oid))? else {
-        return Err(PgError::internal(format!("cache lookup failed for index {}", rel.oid)));
+        return Err(PgError::internal(format!(
+            "cache lookup failed for index {}",
+            rel.oid
+        )));
     };
     crate::xact::lock_relation(session, row.table_oid, storage::lmgr::LockMode::AccessShare)?;
     let Some(table) = crate::relcache::relation_by_oid(session, row.table_oid)? else {
-        return Err(PgError::new(SqlState::UndefinedTable, format!("relation with OID {} does not exist", row.table_oid)));
+        return Err(PgError::new(
+            SqlState::UndefinedTable,
+            format!("relation with OID {} does not exist", row.table_oid),
+        ));
     };
     let Some(ix) = table.indexes.iter().find(|ix| ix.oid == rel.oid) else {
-        return Err(PgError::internal(format!("index \"{relname}\" is not among its table's indexes")));
+        return Err(PgError::internal(format!(
+            "index \"{relname}\" is not among its table's indexes"
+        )));
     };
     let db = session.database_oid;
     let heap = table.locator(db);
@@ -613,7 +831,8 @@ pub fn index_check(session: &mut Session, name: &str, heapallindexed: bool) -> P
     let exprs = crate::index_exprs::of(session, &table, ix)?;
     let env = session.storage.heap_env();
     // Entries by heap tid, with their values, for the heapallindexed pass.
-    let mut entries: std::collections::HashMap<ItemPointer, Vec<Vec<Datum>>> = std::collections::HashMap::new();
+    let mut entries: std::collections::HashMap<ItemPointer, Vec<Vec<Datum>>> =
+        std::collections::HashMap::new();
     nbtree::maint::check(&env, ix.locator(db), &ix.am, &mut |tid, values| {
         if heapallindexed {
             entries.entry(tid).or_default().push(values.to_vec());
@@ -626,32 +845,57 @@ pub fn index_check(session: &mut Session, name: &str, heapallindexed: bool) -> P
     let oldest_xmin = session.storage.transam.oldest_xmin();
     let interrupts = &session.interrupts;
     let deadline = session.deadline;
-    storage::heap::indexbuild::build_scan(&env, heap, oldest_xmin, &mut || interrupts.check(deadline), &mut |root, bytes, _| {
-        let row = deform_tuple(&desc, bytes)?;
-        let Some(want) = crate::index_exprs::entry(&mut crate::index_exprs::Immutable, &table, ix, exprs.as_deref(), &row)? else {
-            // Not in a partial index's range: no entry expected.
-            return Ok(());
-        };
-        let found = entries.get(&root).is_some_and(|vs| vs.iter().any(|v| v == &want));
-        if !found {
-            return Err(PgError::new(
-                SqlState::IndexCorrupted,
-                format!("heap tuple {root} from table \"{}\" lacks matching index tuple within index \"{}\"", table.name, ix.name),
-            ));
-        }
-        Ok(())
-    })
+    storage::heap::indexbuild::build_scan(
+        &env,
+        heap,
+        oldest_xmin,
+        &mut || interrupts.check(deadline),
+        &mut |root, bytes, _| {
+            let row = deform_tuple(&desc, bytes)?;
+            let Some(want) = crate::index_exprs::entry(
+                &mut crate::index_exprs::Immutable,
+                &table,
+                ix,
+                exprs.as_deref(),
+                &row,
+            )?
+            else {
+                // Not in a partial index's range: no entry expected.
+                return Ok(());
+            };
+            let found = entries
+                .get(&root)
+                .is_some_and(|vs| vs.iter().any(|v| v == &want));
+            if !found {
+                return Err(PgError::new(
+                    SqlState::IndexCorrupted,
+                    format!(
+                        "heap tuple {root} from table \"{}\" lacks matching index tuple within index \"{}\"",
+                        table.name, ix.name
+                    ),
+                ));
+            }
+            Ok(())
+        },
+    )
 }
 
 /// `pg_relation_size` and friends: bytes on disk of relation `name`'s forks.
-pub fn relation_size(session: &mut Session, name: &str, what: executor::RelationSize<'_>) -> PgResult<i64> {
+pub fn relation_size(
+    session: &mut Session,
+    name: &str,
+    what: executor::RelationSize<'_>,
+) -> PgResult<i64> {
     use storage::smgr::ForkNumber;
     let (schema, relname) = match name.split_once('.') {
         Some((s, n)) => (Some(s.to_owned()), n.to_owned()),
         None => (None, name.to_owned()),
     };
     let Some(rel) = crate::relcache::lookup_relation(session, schema.as_deref(), &relname)? else {
-        return Err(PgError::new(SqlState::UndefinedTable, format!("relation \"{name}\" does not exist")));
+        return Err(PgError::new(
+            SqlState::UndefinedTable,
+            format!("relation \"{name}\" does not exist"),
+        ));
     };
     if crate::sysviews::is_view(rel.oid) {
         return Ok(0);
@@ -659,13 +903,23 @@ pub fn relation_size(session: &mut Session, name: &str, what: executor::Relation
     let db = session.database_oid;
     let mut smgr = session.storage.store.smgr();
     let mut fork_size = |loc: RelFileLocator, fork: ForkNumber| -> PgResult<i64> {
-        Ok(if smgr.exists(loc, fork)? { i64::from(smgr.nblocks(loc, fork)?) * storage::smgr::BLCKSZ as i64 } else { 0 })
+        Ok(if smgr.exists(loc, fork)? {
+            i64::from(smgr.nblocks(loc, fork)?) * storage::smgr::BLCKSZ as i64
+        } else {
+            0
+        })
     };
     let forks = [ForkNumber::Main, ForkNumber::Fsm, ForkNumber::VisibilityMap];
-    let table: i64 = forks.iter().map(|f| fork_size(rel.locator(db), *f)).sum::<PgResult<i64>>()?;
+    let table: i64 = forks
+        .iter()
+        .map(|f| fork_size(rel.locator(db), *f))
+        .sum::<PgResult<i64>>()?;
     let mut indexes = 0i64;
     for ix in &rel.indexes {
-        indexes += forks.iter().map(|f| fork_size(ix.locator(db), *f)).sum::<PgResult<i64>>()?;
+        indexes += forks
+            .iter()
+            .map(|f| fork_size(ix.locator(db), *f))
+            .sum::<PgResult<i64>>()?;
     }
     Ok(match what {
         executor::RelationSize::Fork(f) => {
@@ -675,8 +929,12 @@ pub fn relation_size(session: &mut Session, name: &str, what: executor::Relation
                 "vm" => ForkNumber::VisibilityMap,
                 "init" => ForkNumber::Init,
                 _ => {
-                    return Err(PgError::new(SqlState::InvalidParameterValue, "invalid fork name")
-                        .with_hint("Valid fork names are \"main\", \"fsm\", \"vm\", and \"init\"."));
+                    return Err(
+                        PgError::new(SqlState::InvalidParameterValue, "invalid fork name")
+                            .with_hint(
+                                "Valid fork names are \"main\", \"fsm\", \"vm\", and \"init\".",
+                            ),
+                    );
                 }
             };
             fork_size(rel.locator(db), fork)?

@@ -2,8 +2,8 @@
 //! SET / SHOW / RESET (PostgreSQL's `standard_ProcessUtility` for these).
 
 use sqlparser::ast::{
-    ContextModifier, Expr, Ident, ObjectName, Reset, ResetStatement, Set, Statement, TransactionIsolationLevel,
-    TransactionMode, Value,
+    ContextModifier, Expr, Ident, ObjectName, Reset, ResetStatement, Set, Statement,
+    TransactionIsolationLevel, TransactionMode, Value,
 };
 use types::guc::{GucSource, SetAction};
 use types::{Datum, PgError, PgResult, SqlState};
@@ -16,7 +16,11 @@ pub enum Outcome {
     /// A command without rows and its tag ("SET", "BEGIN", ...).
     Command(String),
     /// Rows with their description and tag.
-    Rows { columns: Vec<planner::Column>, rows: Vec<Vec<Datum>>, tag: String },
+    Rows {
+        columns: Vec<planner::Column>,
+        rows: Vec<Vec<Datum>>,
+        tag: String,
+    },
 }
 
 /// The error for any other statement in a failed transaction block (25P02).
@@ -33,13 +37,23 @@ pub fn allowed_in_failed_block(stmt: &Statement) -> bool {
 }
 
 fn savepoint_name(id: &sqlparser::ast::Ident) -> String {
-    if id.quote_style.is_some() { id.value.clone() } else { id.value.to_lowercase() }
+    if id.quote_style.is_some() {
+        id.value.clone()
+    } else {
+        id.value.to_lowercase()
+    }
 }
 
 /// Transaction control. Returns None if `stmt` is not one.
 pub fn transaction_control(session: &mut Session, stmt: &Statement) -> Option<PgResult<Outcome>> {
     Some(Ok(match stmt {
-        Statement::StartTransaction { modes, begin, statements, exception, .. } => {
+        Statement::StartTransaction {
+            modes,
+            begin,
+            statements,
+            exception,
+            ..
+        } => {
             if !statements.is_empty() || exception.is_some() {
                 return Some(Err(PgError::feature_not_supported("BEGIN ... END blocks")));
             }
@@ -80,12 +94,18 @@ pub fn transaction_control(session: &mut Session, stmt: &Statement) -> Option<Pg
             session.xact = XactState::Idle;
             Outcome::Command(tag.into())
         }
-        Statement::Rollback { chain, savepoint: Some(sp) } => {
+        Statement::Rollback {
+            chain,
+            savepoint: Some(sp),
+        } => {
             if *chain {
                 return Some(Err(PgError::feature_not_supported("ROLLBACK AND CHAIN")));
             }
             if session.xact == XactState::Idle {
-                return Some(Err(PgError::new(SqlState::NoActiveSqlTransaction, "ROLLBACK TO SAVEPOINT can only be used in transaction blocks")));
+                return Some(Err(PgError::new(
+                    SqlState::NoActiveSqlTransaction,
+                    "ROLLBACK TO SAVEPOINT can only be used in transaction blocks",
+                )));
             }
             if let Err(e) = crate::xact::rollback_to_savepoint(session, &savepoint_name(sp)) {
                 return Some(Err(e));
@@ -93,7 +113,10 @@ pub fn transaction_control(session: &mut Session, stmt: &Statement) -> Option<Pg
             session.xact = XactState::InBlock;
             Outcome::Command("ROLLBACK".into())
         }
-        Statement::Rollback { chain, savepoint: None } => {
+        Statement::Rollback {
+            chain,
+            savepoint: None,
+        } => {
             if *chain {
                 return Some(Err(PgError::feature_not_supported("ROLLBACK AND CHAIN")));
             }
@@ -108,14 +131,20 @@ pub fn transaction_control(session: &mut Session, stmt: &Statement) -> Option<Pg
         }
         Statement::Savepoint { name } => {
             if session.xact == XactState::Idle {
-                return Some(Err(PgError::new(SqlState::NoActiveSqlTransaction, "SAVEPOINT can only be used in transaction blocks")));
+                return Some(Err(PgError::new(
+                    SqlState::NoActiveSqlTransaction,
+                    "SAVEPOINT can only be used in transaction blocks",
+                )));
             }
             crate::xact::savepoint(session, &savepoint_name(name));
             Outcome::Command("SAVEPOINT".into())
         }
         Statement::ReleaseSavepoint { name } => {
             if session.xact == XactState::Idle {
-                return Some(Err(PgError::new(SqlState::NoActiveSqlTransaction, "RELEASE SAVEPOINT can only be used in transaction blocks")));
+                return Some(Err(PgError::new(
+                    SqlState::NoActiveSqlTransaction,
+                    "RELEASE SAVEPOINT can only be used in transaction blocks",
+                )));
             }
             if let Err(e) = crate::xact::release_savepoint(session, &savepoint_name(name)) {
                 return Some(Err(e));
@@ -136,28 +165,59 @@ fn isolation_name(level: &TransactionIsolationLevel) -> &'static str {
     }
 }
 
-fn apply_transaction_modes(session: &mut Session, modes: &[TransactionMode], scope: &str) -> PgResult<()> {
+fn apply_transaction_modes(
+    session: &mut Session,
+    modes: &[TransactionMode],
+    scope: &str,
+) -> PgResult<()> {
     use sqlparser::ast::TransactionAccessMode;
     let started = scope == "transaction" && session.tx.first_snapshot_taken;
     for m in modes {
         match m {
             TransactionMode::IsolationLevel(_) if started => {
-                return Err(PgError::new(SqlState::ActiveSqlTransaction, "SET TRANSACTION ISOLATION LEVEL must be called before any query"));
+                return Err(PgError::new(
+                    SqlState::ActiveSqlTransaction,
+                    "SET TRANSACTION ISOLATION LEVEL must be called before any query",
+                ));
             }
             TransactionMode::AccessMode(TransactionAccessMode::ReadWrite)
-                if started && session.settings.show("transaction_read_only").unwrap_or_default() == "on" =>
+                if started
+                    && session
+                        .settings
+                        .show("transaction_read_only")
+                        .unwrap_or_default()
+                        == "on" =>
             {
-                return Err(PgError::new(SqlState::ActiveSqlTransaction, "transaction read-write mode must be set before any query"));
+                return Err(PgError::new(
+                    SqlState::ActiveSqlTransaction,
+                    "transaction read-write mode must be set before any query",
+                ));
             }
             _ => {}
         }
         let (name, value) = match m {
-            TransactionMode::IsolationLevel(l) => (format!("{scope}_isolation"), isolation_name(l).to_owned()),
-            TransactionMode::AccessMode(TransactionAccessMode::ReadOnly) => (format!("{scope}_read_only"), "on".into()),
-            TransactionMode::AccessMode(TransactionAccessMode::ReadWrite) => (format!("{scope}_read_only"), "off".into()),
+            TransactionMode::IsolationLevel(l) => {
+                (format!("{scope}_isolation"), isolation_name(l).to_owned())
+            }
+            TransactionMode::AccessMode(TransactionAccessMode::ReadOnly) => {
+                (format!("{scope}_read_only"), "on".into())
+            }
+            TransactionMode::AccessMode(TransactionAccessMode::ReadWrite) => {
+                (format!("{scope}_read_only"), "off".into())
+            }
         };
-        let name = if scope == "transaction" { name } else { format!("default_{name}") };
-        session.settings.set_option(&name, Some(&value), GucSource::Session, session.is_superuser, SetAction::Set)?;
+        let name = if scope == "transaction" {
+            name
+        } else {
+            format!("default_{name}")
+        };
+        session.settings.set_option(
+            &name,
+            Some(&value),
+            GucSource::Session,
+            session.is_superuser,
+            SetAction::Set,
+        )?;
     }
     Ok(())
 }
@@ -166,17 +226,31 @@ fn apply_transaction_modes(session: &mut Session, modes: &[TransactionMode], sco
 fn value_text(e: &Expr) -> PgResult<String> {
     Ok(match e {
         Expr::Value(v) => match &v.value {
-            Value::SingleQuotedString(s) | Value::DoubleQuotedString(s) | Value::EscapedStringLiteral(s) => s.clone(),
+            Value::SingleQuotedString(s)
+            | Value::DoubleQuotedString(s)
+            | Value::EscapedStringLiteral(s) => s.clone(),
             Value::Number(n, _) => n.to_string(),
             Value::Boolean(b) => if *b { "on" } else { "off" }.into(),
             other => return Err(PgError::feature_not_supported(format!("SET value {other}"))),
         },
-        Expr::Identifier(Ident { value, quote_style, .. }) => {
-            if quote_style.is_some() { value.clone() } else { value.to_lowercase() }
+        Expr::Identifier(Ident {
+            value, quote_style, ..
+        }) => {
+            if quote_style.is_some() {
+                value.clone()
+            } else {
+                value.to_lowercase()
+            }
         }
-        Expr::UnaryOp { op: sqlparser::ast::UnaryOperator::Minus, expr } => format!("-{}", value_text(expr)?),
+        Expr::UnaryOp {
+            op: sqlparser::ast::UnaryOperator::Minus,
+            expr,
+        } => format!("-{}", value_text(expr)?),
         other => {
-            return Err(PgError::syntax(format!("syntax error at or near \"{other}\""), None));
+            return Err(PgError::syntax(
+                format!("syntax error at or near \"{other}\""),
+                None,
+            ));
         }
     })
 }
@@ -186,7 +260,10 @@ fn is_default(values: &[Expr]) -> bool {
 }
 
 fn object_name_text(n: &ObjectName) -> String {
-    n.0.iter().map(|p| p.to_string().trim_matches('"').to_lowercase()).collect::<Vec<_>>().join(".")
+    n.0.iter()
+        .map(|p| p.to_string().trim_matches('"').to_lowercase())
+        .collect::<Vec<_>>()
+        .join(".")
 }
 
 /// SET / RESET / SHOW. Returns None if `stmt` is none of them.
@@ -194,67 +271,155 @@ pub fn settings_statement(session: &mut Session, stmt: &Statement) -> Option<PgR
     let superuser = session.is_superuser;
     let result = match stmt {
         Statement::Set(set) => match set {
-            Set::SingleAssignment { scope, variable, values, .. } => {
+            Set::SingleAssignment {
+                scope,
+                variable,
+                values,
+                ..
+            } => {
                 let name = object_name_text(variable);
                 let local = matches!(scope, Some(ContextModifier::Local));
                 if local && session.xact == XactState::Idle {
                     session.warn("25P01", "SET LOCAL can only be used in transaction blocks");
                 }
-                let action = if local { SetAction::Local } else { SetAction::Set };
+                let action = if local {
+                    SetAction::Local
+                } else {
+                    SetAction::Set
+                };
                 if is_default(values) {
-                    session.settings.set_option(&name, None, GucSource::Session, superuser, action).map(|_| Outcome::Command("SET".into()))
+                    session
+                        .settings
+                        .set_option(&name, None, GucSource::Session, superuser, action)
+                        .map(|_| Outcome::Command("SET".into()))
                 } else {
                     values
                         .iter()
                         .map(value_text)
                         .collect::<PgResult<Vec<_>>>()
-                        .and_then(|v| types::guc::flatten_set_args(&name, &v.iter().map(String::as_str).collect::<Vec<_>>()))
-                        .and_then(|v| session.settings.set_option(&name, Some(&v), GucSource::Session, superuser, action))
+                        .and_then(|v| {
+                            types::guc::flatten_set_args(
+                                &name,
+                                &v.iter().map(String::as_str).collect::<Vec<_>>(),
+                            )
+                        })
+                        .and_then(|v| {
+                            session.settings.set_option(
+                                &name,
+                                Some(&v),
+                                GucSource::Session,
+                                superuser,
+                                action,
+                            )
+                        })
                         .map(|_| Outcome::Command("SET".into()))
                 }
             }
             Set::SetTimeZone { local, value } => {
                 let v = match value {
-                    Expr::Identifier(Ident { value, quote_style: None, .. }) if value.eq_ignore_ascii_case("local") || value.eq_ignore_ascii_case("default") => None,
-                    Expr::Interval(_) => return Some(Err(PgError::feature_not_supported("SET TIME ZONE INTERVAL"))),
+                    Expr::Identifier(Ident {
+                        value,
+                        quote_style: None,
+                        ..
+                    }) if value.eq_ignore_ascii_case("local")
+                        || value.eq_ignore_ascii_case("default") =>
+                    {
+                        None
+                    }
+                    Expr::Interval(_) => {
+                        return Some(Err(PgError::feature_not_supported(
+                            "SET TIME ZONE INTERVAL",
+                        )));
+                    }
                     other => match value_text(other) {
                         Ok(v) => Some(v),
                         Err(e) => return Some(Err(e)),
                     },
                 };
-                let action = if *local { SetAction::Local } else { SetAction::Set };
-                session.settings.set_option("TimeZone", v.as_deref(), GucSource::Session, superuser, action)
-                .map(|_| Outcome::Command("SET".into()))
+                let action = if *local {
+                    SetAction::Local
+                } else {
+                    SetAction::Set
+                };
+                session
+                    .settings
+                    .set_option(
+                        "TimeZone",
+                        v.as_deref(),
+                        GucSource::Session,
+                        superuser,
+                        action,
+                    )
+                    .map(|_| Outcome::Command("SET".into()))
             }
             Set::SetNames { charset_name, .. } => session
                 .settings
-                .set("client_encoding", &charset_name.value, GucSource::Session, superuser)
+                .set(
+                    "client_encoding",
+                    &charset_name.value,
+                    GucSource::Session,
+                    superuser,
+                )
                 .map(|_| Outcome::Command("SET".into())),
-            Set::SetNamesDefault {} => session.settings.reset("client_encoding", superuser).map(|_| Outcome::Command("SET".into())),
-            Set::SetTransaction { modes, snapshot, session: is_session } => {
+            Set::SetNamesDefault {} => session
+                .settings
+                .reset("client_encoding", superuser)
+                .map(|_| Outcome::Command("SET".into())),
+            Set::SetTransaction {
+                modes,
+                snapshot,
+                session: is_session,
+            } => {
                 if snapshot.is_some() {
-                    return Some(Err(PgError::feature_not_supported("SET TRANSACTION SNAPSHOT")));
+                    return Some(Err(PgError::feature_not_supported(
+                        "SET TRANSACTION SNAPSHOT",
+                    )));
                 }
                 if !*is_session && session.xact == XactState::Idle {
-                    session.warn("25P01", "SET TRANSACTION can only be used in transaction blocks");
+                    session.warn(
+                        "25P01",
+                        "SET TRANSACTION can only be used in transaction blocks",
+                    );
                 }
-                apply_transaction_modes(session, modes, if *is_session { "session" } else { "transaction" })
-                    .map(|_| Outcome::Command("SET".into()))
+                apply_transaction_modes(
+                    session,
+                    modes,
+                    if *is_session {
+                        "session"
+                    } else {
+                        "transaction"
+                    },
+                )
+                .map(|_| Outcome::Command("SET".into()))
             }
-            other => Err(PgError::feature_not_supported(first_words(&other.to_string()))),
+            other => Err(PgError::feature_not_supported(first_words(
+                &other.to_string(),
+            ))),
         },
         Statement::Reset(ResetStatement { reset }) => match reset {
             Reset::ALL => {
                 session.settings.reset_all();
                 Ok(Outcome::Command("RESET".into()))
             }
-            Reset::ConfigurationParameter(name) => {
-                session.settings.reset(&object_name_text(name), superuser).map(|_| Outcome::Command("RESET".into()))
-            }
-            Reset::SessionAuthorization => Err(PgError::feature_not_supported("RESET SESSION AUTHORIZATION")),
+            Reset::ConfigurationParameter(name) => session
+                .settings
+                .reset(&object_name_text(name), superuser)
+                .map(|_| Outcome::Command("RESET".into())),
+            Reset::SessionAuthorization => Err(PgError::feature_not_supported(
+                "RESET SESSION AUTHORIZATION",
+            )),
         },
         Statement::ShowVariable { variable } => {
-            let words: Vec<String> = variable.iter().map(|i| if i.quote_style.is_some() { i.value.clone() } else { i.value.to_lowercase() }).collect();
+            let words: Vec<String> = variable
+                .iter()
+                .map(|i| {
+                    if i.quote_style.is_some() {
+                        i.value.clone()
+                    } else {
+                        i.value.to_lowercase()
+                    }
+                })
+                .collect();
             let joined = words.join(" ");
             let name = match joined.as_str() {
                 "time zone" => "timezone".to_owned(),
@@ -267,16 +432,36 @@ pub fn settings_statement(session: &mut Session, stmt: &Statement) -> Option<PgR
                     .settings
                     .show_all()
                     .into_iter()
-                    .map(|(n, v, d)| vec![Datum::Text(n.to_owned()), Datum::Text(v), Datum::Text(d.to_owned())])
+                    .map(|(n, v, d)| {
+                        vec![
+                            Datum::Text(n.to_owned()),
+                            Datum::Text(v),
+                            Datum::Text(d.to_owned()),
+                        ]
+                    })
                     .collect::<Vec<_>>();
-                let col = |n: &str| planner::Column { name: n.into(), type_oid: types::oid::TEXT, typmod: -1 };
+                let col = |n: &str| planner::Column {
+                    name: n.into(),
+                    type_oid: types::oid::TEXT,
+                    typmod: -1,
+                };
                 let tag = "SHOW".to_owned();
-                Ok(Outcome::Rows { columns: vec![col("name"), col("setting"), col("description")], rows, tag })
+                Ok(Outcome::Rows {
+                    columns: vec![col("name"), col("setting"), col("description")],
+                    rows,
+                    tag,
+                })
             } else {
                 session.settings.show(&name).map(|v| {
-                    let col_name = types::guc::lookup(&name).map(|d| d.name.to_owned()).unwrap_or(name.clone());
+                    let col_name = types::guc::lookup(&name)
+                        .map(|d| d.name.to_owned())
+                        .unwrap_or(name.clone());
                     Outcome::Rows {
-                        columns: vec![planner::Column { name: col_name, type_oid: types::oid::TEXT, typmod: -1 }],
+                        columns: vec![planner::Column {
+                            name: col_name,
+                            type_oid: types::oid::TEXT,
+                            typmod: -1,
+                        }],
                         rows: vec![vec![Datum::Text(v)]],
                         tag: "SHOW".into(),
                     }
@@ -300,6 +485,13 @@ pub fn first_words(sql: &str) -> String {
 /// The report for a statement we do not support yet.
 pub fn unsupported(stmt: &Statement) -> PgError {
     let words = first_words(&stmt.to_string());
-    let name = if words.is_empty() { "this statement".to_owned() } else { words };
-    PgError::new(SqlState::FeatureNotSupported, format!("{name} is not supported yet"))
+    let name = if words.is_empty() {
+        "this statement".to_owned()
+    } else {
+        words
+    };
+    PgError::new(
+        SqlState::FeatureNotSupported,
+        format!("{name} is not supported yet"),
+    )
 }

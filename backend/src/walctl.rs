@@ -16,8 +16,14 @@ pub fn wal_settings(settings: &Settings) -> WalSettings {
     let (commit_delay, commit_siblings, track_io_timing) = session_settings(settings);
     WalSettings {
         fsync: settings.get_bool("fsync").unwrap_or(d.fsync),
-        sync_method: settings.show("wal_sync_method").ok().and_then(|m| SyncMethod::parse(&m)).unwrap_or(d.sync_method),
-        full_page_writes: settings.get_bool("full_page_writes").unwrap_or(d.full_page_writes),
+        sync_method: settings
+            .show("wal_sync_method")
+            .ok()
+            .and_then(|m| SyncMethod::parse(&m))
+            .unwrap_or(d.sync_method),
+        full_page_writes: settings
+            .get_bool("full_page_writes")
+            .unwrap_or(d.full_page_writes),
         commit_delay,
         commit_siblings,
         track_io_timing,
@@ -42,6 +48,11 @@ fn session_settings(settings: &Settings) -> (Duration, u32, bool) {
 }
 
 /// This process's WAL handle; `slot` picks its insertion slot.
-pub fn open(shmem: &'static SharedMemory, data_dir: &Path, slot: usize, settings: &Settings) -> Arc<Xlog<'static>> {
+pub fn open(
+    shmem: &'static SharedMemory,
+    data_dir: &Path,
+    slot: usize,
+    settings: &Settings,
+) -> Arc<Xlog<'static>> {
     Arc::new(Xlog::new(shmem, data_dir, slot, wal_settings(settings)))
 }

@@ -11,9 +11,12 @@ use crate::interrupt::Interrupts;
 
 /// Runs until SIGTERM; an error is printed as FATAL and the process exits 1.
 pub fn run() -> Result<(), String> {
-    let interrupts = Interrupts::install().map_err(|e| format!("could not install signal handlers: {e}"))?;
+    let interrupts =
+        Interrupts::install().map_err(|e| format!("could not install signal handlers: {e}"))?;
     let (data_dir, shmem, settings) = crate::attach()?;
-    let delay = settings.get_duration("wal_writer_delay").unwrap_or(Duration::from_millis(200));
+    let delay = settings
+        .get_duration("wal_writer_delay")
+        .unwrap_or(Duration::from_millis(200));
     let xlog = crate::walctl::open(shmem, &data_dir, 1, &settings);
     tracing::debug!("WAL writer started");
     loop {
@@ -23,7 +26,10 @@ pub fn run() -> Result<(), String> {
             return Err(e.message);
         }
         if let Err(e) = xlog.prepare_next_segment() {
-            tracing::warn!("could not create the next WAL segment in advance: {}", e.message);
+            tracing::warn!(
+                "could not create the next WAL segment in advance: {}",
+                e.message
+            );
         }
         if interrupts.check(None).is_err() {
             return Ok(());

@@ -32,10 +32,10 @@ use storage::smgr::{ForkNumber, RelFileLocator, Smgr};
 use storage::smgr_store::SmgrBlockStore;
 use storage::transam::combocid::ComboCids;
 use storage::transam::visibility::Me;
-use storage::transam::{CommandId, Snapshot, Transam, TransactionId};
+use storage::transam::{CommandId, Snapshot, TransactionId, Transam};
 use storage::xlog::{Xlog, rel_id};
-use wal::WalRecord;
 use types::{PgError, PgResult, SqlState};
+use wal::WalRecord;
 
 use crate::session::Session;
 
@@ -61,14 +61,28 @@ impl StorageEnv {
     ) -> PgResult<StorageEnv> {
         let store = Arc::new(SmgrBlockStore::new(Smgr::new(data_dir)));
         let xlog = crate::walctl::open(shmem, data_dir, slot, settings);
-        let bufmgr = BufferManager::new(shmem, store.clone()).map_err(PgError::from)?.with_wal(xlog.clone());
+        let bufmgr = BufferManager::new(shmem, store.clone())
+            .map_err(PgError::from)?
+            .with_wal(xlog.clone());
         let locks = RefCell::new(LockManager::new(shmem, slot, pid)?);
         let predicate = RefCell::new(storage::predicate::PredicateLocks::new(shmem, slot));
-        Ok(StorageEnv { bufmgr, xlog, store, transam: Transam::new(shmem, data_dir, slot), locks, predicate })
+        Ok(StorageEnv {
+            bufmgr,
+            xlog,
+            store,
+            transam: Transam::new(shmem, data_dir, slot),
+            locks,
+            predicate,
+        })
     }
 
     pub fn heap_env(&self) -> HeapEnv<'_, 'static> {
-        HeapEnv { bufmgr: &self.bufmgr, store: &self.store, tx: &self.transam, extension_lock: self }
+        HeapEnv {
+            bufmgr: &self.bufmgr,
+            store: &self.store,
+            tx: &self.transam,
+            extension_lock: self,
+        }
     }
 }
 
@@ -76,12 +90,27 @@ impl StorageEnv {
 /// page is added, never waited for long, so no interrupt check is needed.
 impl ExtensionLock for StorageEnv {
     fn lock(&self, rel: RelFileLocator) -> PgResult<()> {
-        let tag = LockTag::RelationExtend { db: rel.db_oid, rel: rel.rel_number };
-        let wait = LockWait::Block { lock_timeout: None, deadlock_timeout: Duration::from_secs(1) };
-        self.locks.borrow_mut().acquire(tag, LockMode::Exclusive, wait, &mut || Ok(())).map(|_| ())
+        let tag = LockTag::RelationExtend {
+            db: rel.db_oid,
+            rel: rel.rel_number,
+        };
+        let wait = LockWait::Block {
+            lock_timeout: None,
+            deadlock_timeout: Duration::from_secs(1),
+        };
+        self.locks
+            .borrow_mut()
+            .acquire(tag, LockMode::Exclusive, wait, &mut || Ok(()))
+            .map(|_| ())
     }
     fn unlock(&self, rel: RelFileLocator) {
-        self.locks.borrow_mut().release(LockTag::RelationExtend { db: rel.db_oid, rel: rel.rel_number }, LockMode::Exclusive);
+        self.locks.borrow_mut().release(
+            LockTag::RelationExtend {
+                db: rel.db_oid,
+                rel: rel.rel_number,
+            },
+            LockMode::Exclusive,
+        );
     }
 }
 
@@ -90,9 +119,18 @@ pub fn lock_wait(session: &Session, nowait: bool) -> LockWait {
     if nowait {
         return LockWait::NoWait;
     }
-    let lock_timeout = session.settings.get_duration("lock_timeout").filter(|d| !d.is_zero());
-    let deadlock_timeout = session.settings.get_duration("deadlock_timeout").unwrap_or(Duration::from_secs(1));
-    LockWait::Block { lock_timeout, deadlock_timeout }
+    let lock_timeout = session
+        .settings
+        .get_duration("lock_timeout")
+        .filter(|d| !d.is_zero());
+    let deadlock_timeout = session
+        .settings
+        .get_duration("deadlock_timeout")
+        .unwrap_or(Duration::from_secs(1));
+    LockWait::Block {
+        lock_timeout,
+        deadlock_timeout,
+    }
 }
 
 /// Takes a heavyweight lock until transaction end, waiting as the session's
@@ -102,12 +140,19 @@ pub fn lock(session: &mut Session, tag: LockTag, mode: LockMode, nowait: bool) -
     let wait = lock_wait(session, nowait);
     let interrupts = &session.interrupts;
     let deadline = session.deadline;
-    session.storage.locks.borrow_mut().acquire(tag, mode, wait, &mut || interrupts.check(deadline))
+    session
+        .storage
+        .locks
+        .borrow_mut()
+        .acquire(tag, mode, wait, &mut || interrupts.check(deadline))
 }
 
 /// Locks relation `oid` of this database in `mode` until transaction end.
 pub fn lock_relation(session: &mut Session, oid: u32, mode: LockMode) -> PgResult<()> {
-    let tag = LockTag::Relation { db: session.database_oid, rel: oid };
+    let tag = LockTag::Relation {
+        db: session.database_oid,
+        rel: oid,
+    };
     lock(session, tag, mode, false).map(|_| ())
 }
 
@@ -187,7 +232,10 @@ impl Default for TxState {
 
 impl TxState {
     pub fn me(&self) -> Me<'_> {
-        Me { xid: self.xid, combocids: &self.combocids }
+        Me {
+            xid: self.xid,
+            combocids: &self.combocids,
+        }
     }
 }
 
@@ -195,19 +243,28 @@ impl TxState {
 /// REPEATABLE READ and above, a fresh one per statement at READ COMMITTED.
 pub fn statement_snapshot(session: &mut Session) -> Snapshot {
     session.tx.first_snapshot_taken = true;
-    let iso = *session.tx.isolation.get_or_insert_with(|| isolation_of(&session.settings));
+    let iso = *session
+        .tx
+        .isolation
+        .get_or_insert_with(|| isolation_of(&session.settings));
     let cid = session.tx.cid;
     let slot = match iso {
         Isolation::ReadCommitted => &mut session.tx.stmt_snapshot,
         Isolation::RepeatableRead | Isolation::Serializable => &mut session.tx.xact_snapshot,
     };
-    let mut snap = slot.get_or_insert_with(|| session.storage.transam.snapshot(cid)).clone();
+    let mut snap = slot
+        .get_or_insert_with(|| session.storage.transam.snapshot(cid))
+        .clone();
     snap.curcid = cid;
     snap
 }
 
 fn isolation_of(settings: &types::guc::Settings) -> Isolation {
-    match settings.show("transaction_isolation").unwrap_or_default().as_str() {
+    match settings
+        .show("transaction_isolation")
+        .unwrap_or_default()
+        .as_str()
+    {
         "serializable" => Isolation::Serializable,
         "repeatable read" => Isolation::RepeatableRead,
         _ => Isolation::ReadCommitted,
@@ -222,8 +279,16 @@ pub fn catalog_snapshot(session: &Session) -> Snapshot {
 
 /// 25006 unless the transaction may write.
 pub fn check_writable(session: &Session, command: &str) -> PgResult<()> {
-    if session.settings.show("transaction_read_only").unwrap_or_default() == "on" {
-        return Err(PgError::new(SqlState::ReadOnlySqlTransaction, format!("cannot execute {command} in a read-only transaction")));
+    if session
+        .settings
+        .show("transaction_read_only")
+        .unwrap_or_default()
+        == "on"
+    {
+        return Err(PgError::new(
+            SqlState::ReadOnlySqlTransaction,
+            format!("cannot execute {command} in a read-only transaction"),
+        ));
     }
     Ok(())
 }
@@ -237,7 +302,12 @@ pub fn ensure_xid(session: &mut Session) -> PgResult<TransactionId> {
     session.tx.xid = Some(x);
     // Others wait for this transaction by waiting for this lock.
     let tag = LockTag::TransactionId(x);
-    session.storage.locks.borrow_mut().acquire(tag, LockMode::Exclusive, LockWait::NoWait, &mut || Ok(()))?;
+    session.storage.locks.borrow_mut().acquire(
+        tag,
+        LockMode::Exclusive,
+        LockWait::NoWait,
+        &mut || Ok(()),
+    )?;
     if session.tx.isolation.is_none() {
         session.tx.isolation = Some(isolation_of(&session.settings));
     }
@@ -251,15 +321,28 @@ pub fn with_write<R>(
 ) -> PgResult<R> {
     let xid = ensure_xid(session)?;
     session.tx.cid_used = true;
-    let transaction_snapshot = !matches!(session.tx.isolation, Some(Isolation::ReadCommitted) | None);
+    let transaction_snapshot =
+        !matches!(session.tx.isolation, Some(Isolation::ReadCommitted) | None);
     let env = session.storage.heap_env();
     let storage = &session.storage;
     let interrupts = &session.interrupts;
     let lock_wait = lock_wait(session, false);
     let deadline = session.deadline;
-    let mut wait = |other: TransactionId| wait_for_xid(storage, lock_wait, interrupts, deadline, other);
-    let undo = if session.tx.savepoints.is_empty() { None } else { Some(&mut session.tx.undo) };
-    let mut w = WriteXact { xid, cid: session.tx.cid, combocids: &mut session.tx.combocids, transaction_snapshot, wait_for_xid: &mut wait, undo };
+    let mut wait =
+        |other: TransactionId| wait_for_xid(storage, lock_wait, interrupts, deadline, other);
+    let undo = if session.tx.savepoints.is_empty() {
+        None
+    } else {
+        Some(&mut session.tx.undo)
+    };
+    let mut w = WriteXact {
+        xid,
+        cid: session.tx.cid,
+        combocids: &mut session.tx.combocids,
+        transaction_snapshot,
+        wait_for_xid: &mut wait,
+        undo,
+    };
     f(&env, &mut w)
 }
 
@@ -277,7 +360,12 @@ fn wait_for_xid(
 ) -> PgResult<()> {
     let tag = LockTag::TransactionId(xid);
     loop {
-        storage.locks.borrow_mut().acquire(tag, LockMode::Share, wait, &mut || interrupts.check(deadline))?;
+        storage
+            .locks
+            .borrow_mut()
+            .acquire(tag, LockMode::Share, wait, &mut || {
+                interrupts.check(deadline)
+            })?;
         storage.locks.borrow_mut().release(tag, LockMode::Share);
         if !storage.transam.is_in_progress(xid) {
             return Ok(());
@@ -291,7 +379,10 @@ fn wait_for_xid(
 pub fn command_counter_increment(session: &mut Session) -> PgResult<()> {
     if session.tx.cid_used {
         if session.tx.cid == CommandId::MAX - 1 {
-            return Err(PgError::new(SqlState::ProgramLimitExceeded, "cannot have more than 2^32-2 commands in a transaction"));
+            return Err(PgError::new(
+                SqlState::ProgramLimitExceeded,
+                "cannot have more than 2^32-2 commands in a transaction",
+            ));
         }
         session.tx.cid += 1;
         session.tx.cid_used = false;
@@ -303,18 +394,26 @@ pub fn command_counter_increment(session: &mut Session) -> PgResult<()> {
 /// Whether a commit waits for its record to be flushed (`synchronous_commit`:
 /// every value but `off` does, there being no standbys).
 fn synchronous_commit(session: &Session) -> bool {
-    session.settings.show("synchronous_commit").map_or(true, |v| v != "off")
+    session
+        .settings
+        .show("synchronous_commit")
+        .map_or(true, |v| v != "off")
 }
 
 /// Seconds since the Unix epoch, for commit and abort records.
 fn now_secs() -> i64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64)
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64)
 }
 
 /// A failure once the commit record is in the WAL: the transaction may be
 /// committed on disk, so it can neither be reported aborted nor retried.
 fn critical(e: PgError) -> PgError {
-    PgError { severity: types::error::Severity::Panic, ..e }
+    PgError {
+        severity: types::error::Severity::Panic,
+        ..e
+    }
 }
 
 /// Commits the storage transaction (see the module doc for the steps).
@@ -354,7 +453,11 @@ pub fn commit(session: &mut Session) -> PgResult<()> {
     } else {
         xlog.note_async_commit(lsn);
     }
-    session.storage.transam.commit(xid, false, tx.catalog_changed).map_err(critical)?;
+    session
+        .storage
+        .transam
+        .commit(xid, false, tx.catalog_changed)
+        .map_err(critical)?;
     drop(in_flight);
     // After the commit is visible, as PostgreSQL's ReleasePredicateLocks.
     session.storage.predicate.borrow_mut().on_end(true);
@@ -389,12 +492,21 @@ fn finish_abort(session: &mut Session, xid: TransactionId, tx: TxState) {
     // The abort record lets redo unlink the files this transaction created;
     // it need not be flushed (without it, an xid that is not running and not
     // committed reads aborted anyway).
-    let record = WalRecord::Abort { time: now_secs(), drop_rels: tx.created.iter().map(|r| rel_id(*r)).collect() };
+    let record = WalRecord::Abort {
+        time: now_secs(),
+        drop_rels: tx.created.iter().map(|r| rel_id(*r)).collect(),
+    };
     if let Err(e) = session.storage.xlog.insert(&record, xid) {
-        tracing::warn!("could not log the abort of transaction {xid}: {}", e.message);
+        tracing::warn!(
+            "could not log the abort of transaction {xid}: {}",
+            e.message
+        );
     }
     if let Err(e) = session.storage.transam.abort(xid) {
-        tracing::warn!("could not record the abort of transaction {xid}: {}", e.message);
+        tracing::warn!(
+            "could not record the abort of transaction {xid}: {}",
+            e.message
+        );
     }
     session.storage.predicate.borrow_mut().on_end(false);
     for rel in &tx.created {
@@ -425,7 +537,13 @@ fn forget_database(session: &mut Session, db: u32) {
     if let Err(e) = session.storage.bufmgr.drop_database_buffers(db) {
         tracing::warn!("could not drop the buffers of database {db}: {e}");
     }
-    let dir = session.storage.store.smgr().data_dir().join("base").join(db.to_string());
+    let dir = session
+        .storage
+        .store
+        .smgr()
+        .data_dir()
+        .join("base")
+        .join(db.to_string());
     session.storage.store.smgr().close_all();
     if let Err(e) = std::fs::remove_dir_all(&dir) {
         tracing::warn!("could not remove directory \"{}\": {e}", dir.display());
@@ -445,7 +563,12 @@ fn forget_relation(session: &mut Session, rel: RelFileLocator) {
 /// SAVEPOINT name (inside a transaction block).
 pub fn savepoint(session: &mut Session, name: &str) {
     let tx = &mut session.tx;
-    tx.savepoints.push(Savepoint { name: name.to_owned(), undo_len: tx.undo.len(), created_len: tx.created.len(), drop_len: tx.drop_at_commit.len() });
+    tx.savepoints.push(Savepoint {
+        name: name.to_owned(),
+        undo_len: tx.undo.len(),
+        created_len: tx.created.len(),
+        drop_len: tx.drop_at_commit.len(),
+    });
 }
 
 fn find_savepoint(session: &Session, name: &str) -> PgResult<usize> {
@@ -454,7 +577,12 @@ fn find_savepoint(session: &Session, name: &str) -> PgResult<usize> {
         .savepoints
         .iter()
         .rposition(|s| s.name == name)
-        .ok_or_else(|| PgError::new(SqlState::InvalidSavepointSpecification, format!("savepoint \"{name}\" does not exist")))
+        .ok_or_else(|| {
+            PgError::new(
+                SqlState::InvalidSavepointSpecification,
+                format!("savepoint \"{name}\" does not exist"),
+            )
+        })
 }
 
 /// RELEASE SAVEPOINT name: forgets it and every later one; their changes
@@ -507,13 +635,25 @@ pub fn serializable_begin(session: &mut Session) -> PgResult<()> {
     if session.tx.xact_snapshot.is_some() || session.storage.predicate.borrow().is_active() {
         return Ok(());
     }
-    if *session.tx.isolation.get_or_insert_with(|| isolation_of(&session.settings)) != Isolation::Serializable {
+    if *session
+        .tx
+        .isolation
+        .get_or_insert_with(|| isolation_of(&session.settings))
+        != Isolation::Serializable
+    {
         return Ok(());
     }
-    let read_only = session.settings.show("transaction_read_only").unwrap_or_default() == "on";
+    let read_only = session
+        .settings
+        .show("transaction_read_only")
+        .unwrap_or_default()
+        == "on";
     let cid = session.tx.cid;
     let storage = &session.storage;
-    let snapshot = storage.predicate.borrow_mut().begin(read_only, || storage.transam.snapshot(cid))?;
+    let snapshot = storage
+        .predicate
+        .borrow_mut()
+        .begin(read_only, || storage.transam.snapshot(cid))?;
     session.tx.xact_snapshot = Some(snapshot);
     session.tx.first_snapshot_taken = true;
     Ok(())
@@ -522,7 +662,10 @@ pub fn serializable_begin(session: &mut Session) -> PgResult<()> {
 /// A scan of relation `relid` (a no-op below SERIALIZABLE): its SIREAD lock
 /// and the rw-conflicts out to concurrent writers of it.
 pub fn serializable_read(session: &mut Session, relid: u32) -> PgResult<()> {
-    let key = storage::predicate::RelationKey { db: session.database_oid, rel: relid };
+    let key = storage::predicate::RelationKey {
+        db: session.database_oid,
+        rel: relid,
+    };
     session.storage.predicate.borrow_mut().on_read(key)
 }
 
@@ -534,7 +677,10 @@ pub fn serializable_write(session: &mut Session, relid: u32) -> PgResult<()> {
     if let Some(xid) = session.tx.xid {
         predicate.set_xid(xid);
     }
-    predicate.on_write(storage::predicate::RelationKey { db: session.database_oid, rel: relid })
+    predicate.on_write(storage::predicate::RelationKey {
+        db: session.database_oid,
+        rel: relid,
+    })
 }
 
 /// Creates the main fork of a relation this transaction makes (CREATE TABLE,
@@ -542,8 +688,18 @@ pub fn serializable_write(session: &mut Session, relid: u32) -> PgResult<()> {
 /// it too; an abort unlinks it.
 pub fn create_relation_file(session: &mut Session, rel: RelFileLocator) -> PgResult<()> {
     let xid = session.tx.xid.unwrap_or(0);
-    session.storage.xlog.insert(&WalRecord::SmgrCreate { rel: rel_id(rel), fork: ForkNumber::Main as u8 }, xid)?;
-    session.storage.store.smgr().create(rel, ForkNumber::Main, false)?;
+    session.storage.xlog.insert(
+        &WalRecord::SmgrCreate {
+            rel: rel_id(rel),
+            fork: ForkNumber::Main as u8,
+        },
+        xid,
+    )?;
+    session
+        .storage
+        .store
+        .smgr()
+        .create(rel, ForkNumber::Main, false)?;
     session.tx.created.push(rel);
     Ok(())
 }
@@ -556,16 +712,38 @@ pub fn truncate_relation_file(session: &Session, rel: RelFileLocator, keep: u32)
     // The visibility map goes first, whole: a bit left for a cut block
     // would mark the page a later extension puts there all-visible, and a
     // missing bit only costs index-only scans a heap visit.
-    if session.storage.store.smgr().exists(rel, ForkNumber::VisibilityMap)? {
+    if session
+        .storage
+        .store
+        .smgr()
+        .exists(rel, ForkNumber::VisibilityMap)?
+    {
         truncate_fork(session, rel, ForkNumber::VisibilityMap, 0, xid)?;
     }
     truncate_fork(session, rel, ForkNumber::Main, keep, xid)
 }
 
-fn truncate_fork(session: &Session, rel: RelFileLocator, fork: ForkNumber, keep: u32, xid: u64) -> PgResult<()> {
-    let lsn = session.storage.xlog.insert(&WalRecord::SmgrTruncate { rel: rel_id(rel), fork: fork as u8, nblocks: keep }, xid)?;
+fn truncate_fork(
+    session: &Session,
+    rel: RelFileLocator,
+    fork: ForkNumber,
+    keep: u32,
+    xid: u64,
+) -> PgResult<()> {
+    let lsn = session.storage.xlog.insert(
+        &WalRecord::SmgrTruncate {
+            rel: rel_id(rel),
+            fork: fork as u8,
+            nblocks: keep,
+        },
+        xid,
+    )?;
     session.storage.xlog.flush(lsn)?;
-    session.storage.bufmgr.drop_relation_buffers(rel, Some(fork), keep).map_err(PgError::from)?;
+    session
+        .storage
+        .bufmgr
+        .drop_relation_buffers(rel, Some(fork), keep)
+        .map_err(PgError::from)?;
     session.storage.store.smgr().truncate(rel, fork, keep)
 }
 
@@ -574,5 +752,10 @@ fn truncate_fork(session: &Session, rel: RelFileLocator, fork: ForkNumber, keep:
 pub fn request_checkpoint(session: &Session, flags: u32) -> PgResult<()> {
     let interrupts = &session.interrupts;
     let deadline = session.deadline;
-    session.storage.xlog.request_checkpoint(flags | storage::xlog::CHECKPOINT_WAIT, || interrupts.check(deadline))
+    session
+        .storage
+        .xlog
+        .request_checkpoint(flags | storage::xlog::CHECKPOINT_WAIT, || {
+            interrupts.check(deadline)
+        })
 }

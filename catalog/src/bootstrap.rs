@@ -65,7 +65,14 @@ fn write_file(path: &Path, contents: &str) -> std::io::Result<()> {
 pub fn initialize(dir: &Path, opts: &BootstrapOptions) -> std::io::Result<()> {
     fs::create_dir_all(dir)?;
     fs::set_permissions(dir, fs::Permissions::from_mode(0o700))?;
-    for sub in ["global", "base", "pg_wal", "pg_xact", "pg_stat", "pg_stat_tmp"] {
+    for sub in [
+        "global",
+        "base",
+        "pg_wal",
+        "pg_xact",
+        "pg_stat",
+        "pg_stat_tmp",
+    ] {
         fs::create_dir_all(dir.join(sub))?;
     }
     write_shared_catalogs(dir, opts).map_err(|e| std::io::Error::other(e.message))?;
@@ -73,11 +80,16 @@ pub fn initialize(dir: &Path, opts: &BootstrapOptions) -> std::io::Result<()> {
         fs::create_dir_all(dir.join("base").join(db.oid.to_string()))?;
         write_catalogs(dir, db.oid).map_err(|e| std::io::Error::other(e.message))?;
     }
-    let method = if opts.superuser_verifier.is_some() { "scram-sha-256" } else { "trust" };
+    let method = if opts.superuser_verifier.is_some() {
+        "scram-sha-256"
+    } else {
+        "trust"
+    };
     write_file(&dir.join("pg_hba.conf"), &hba_conf(method))?;
     write_file(&dir.join("postgresql.conf"), POSTGRESQL_CONF)?;
     storage::transam::Transam::bootstrap(dir).map_err(|e| std::io::Error::other(e.message))?;
-    let control = storage::transam::control::ControlFile::read(dir).map_err(|e| std::io::Error::other(e.message))?;
+    let control = storage::transam::control::ControlFile::read(dir)
+        .map_err(|e| std::io::Error::other(e.message))?;
     storage::xlog::checkpoint::bootstrap(dir, control.next_xid, control.next_oid)
         .map_err(|e| std::io::Error::other(e.message))?;
     write_file(&dir.join("PG_VERSION"), &format!("{PG_MAJOR_VERSION}\n"))?;
@@ -95,7 +107,10 @@ pub fn write_catalogs(dir: &Path, db_oid: u32) -> PgResult<()> {
             system::PG_TYPE => system::builtin_type_rows(),
             system::PG_NAMESPACE => system::namespace_rows(),
             system::PG_CLASS => classes.iter().map(system::ClassRow::to_datums).collect(),
-            system::PG_ATTRIBUTE => attrs.iter().map(system::AttributeRow::to_datums).collect::<PgResult<_>>()?,
+            system::PG_ATTRIBUTE => attrs
+                .iter()
+                .map(system::AttributeRow::to_datums)
+                .collect::<PgResult<_>>()?,
             _ => Vec::new(),
         };
         write_heap(&mut smgr, RelFileLocator::new(db_oid, def.oid), &def, rows)?;
@@ -107,13 +122,28 @@ pub fn write_catalogs(dir: &Path, db_oid: u32) -> PgResult<()> {
 /// the bootstrap superuser.
 pub fn write_shared_catalogs(dir: &Path, opts: &BootstrapOptions) -> PgResult<()> {
     let mut smgr = Smgr::new(dir);
-    write_heap(&mut smgr, RelFileLocator::shared(system::PG_DATABASE), &system::PG_DATABASE_DEF, system::database_rows())?;
+    write_heap(
+        &mut smgr,
+        RelFileLocator::shared(system::PG_DATABASE),
+        &system::PG_DATABASE_DEF,
+        system::database_rows(),
+    )?;
     let superuser = system::bootstrap_superuser(&opts.superuser, opts.superuser_verifier.clone());
-    write_heap(&mut smgr, RelFileLocator::shared(system::PG_AUTHID), &system::PG_AUTHID_DEF, vec![superuser.to_datums()])
+    write_heap(
+        &mut smgr,
+        RelFileLocator::shared(system::PG_AUTHID),
+        &system::PG_AUTHID_DEF,
+        vec![superuser.to_datums()],
+    )
 }
 
 /// One catalog's heap file, its rows frozen, packed into pages and fsynced.
-fn write_heap(smgr: &mut Smgr, rel: RelFileLocator, def: &system::CatalogDef, rows: Vec<Vec<Datum>>) -> PgResult<()> {
+fn write_heap(
+    smgr: &mut Smgr,
+    rel: RelFileLocator,
+    def: &system::CatalogDef,
+    rows: Vec<Vec<Datum>>,
+) -> PgResult<()> {
     let desc = def.tuple_desc()?;
     smgr.create(rel, ForkNumber::Main, false)?;
     let mut page = Box::new([0u8; BLCKSZ]);
@@ -137,7 +167,9 @@ fn write_heap(smgr: &mut Smgr, rel: RelFileLocator, def: &system::CatalogDef, ro
         }
         let mut p = PageMut::new(&mut page);
         let Some(off) = p.add_item(&tuple, None, AddItemFlags::HEAP)? else {
-            return Err(PgError::internal("bootstrap row does not fit an empty page"));
+            return Err(PgError::internal(
+                "bootstrap row does not fit an empty page",
+            ));
         };
         TupleHeaderMut::parse(p.get_item_mut(off)?)?.set_ctid(ItemPointer::new(block, off));
     }
@@ -195,8 +227,14 @@ mod tests {
         let tmp = std::env::temp_dir().join(format!("oxipg-bootstrap-{}", std::process::id()));
         let _ = fs::remove_dir_all(&tmp);
         assert!(is_empty_or_missing(&tmp).expect("readable"));
-        initialize(&tmp, &BootstrapOptions { superuser: "postgres".into(), superuser_verifier: None })
-            .expect("initialises");
+        initialize(
+            &tmp,
+            &BootstrapOptions {
+                superuser: "postgres".into(),
+                superuser_verifier: None,
+            },
+        )
+        .expect("initialises");
         assert!(is_initialized(&tmp));
         assert!(!is_empty_or_missing(&tmp).expect("readable"));
         assert!(tmp.join("base/5").is_dir());

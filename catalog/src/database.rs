@@ -10,9 +10,21 @@ pub struct Database {
 
 /// The databases initdb creates. CREATE DATABASE arrives with the catalog issue.
 pub const BOOTSTRAP_DATABASES: &[Database] = &[
-    Database { oid: 1, name: "template1", allow_connections: true },
-    Database { oid: 4, name: "template0", allow_connections: false },
-    Database { oid: 5, name: "postgres", allow_connections: true },
+    Database {
+        oid: 1,
+        name: "template1",
+        allow_connections: true,
+    },
+    Database {
+        oid: 4,
+        name: "template0",
+        allow_connections: false,
+    },
+    Database {
+        oid: 5,
+        name: "postgres",
+        allow_connections: true,
+    },
 ];
 
 /// Looks a database up by name.

@@ -21,8 +21,8 @@ use storage::transam::visibility::Me;
 use types::{Datum, PgError, PgResult};
 
 use crate::system::{
-    self, AttributeRow, AuthidRow, CatalogDef, ClassRow, DatabaseRow, IndexRow, PG_ATTRDEF_DEF, PG_ATTRIBUTE_DEF,
-    PG_AUTHID_DEF, PG_CLASS_DEF, PG_DATABASE_DEF, PG_INDEX_DEF, PG_NAMESPACE_DEF,
+    self, AttributeRow, AuthidRow, CatalogDef, ClassRow, DatabaseRow, IndexRow, PG_ATTRDEF_DEF,
+    PG_ATTRIBUTE_DEF, PG_AUTHID_DEF, PG_CLASS_DEF, PG_DATABASE_DEF, PG_INDEX_DEF, PG_NAMESPACE_DEF,
 };
 
 /// One column of a relation as the planner needs it.
@@ -82,12 +82,20 @@ impl IndexInfo {
 impl RelationInfo {
     /// The relation's main file in database `db_oid`.
     pub fn locator(&self, db_oid: u32) -> RelFileLocator {
-        if self.shared { RelFileLocator::shared(self.relfilenode) } else { RelFileLocator::new(db_oid, self.relfilenode) }
+        if self.shared {
+            RelFileLocator::shared(self.relfilenode)
+        } else {
+            RelFileLocator::new(db_oid, self.relfilenode)
+        }
     }
 }
 
 /// The access method's description of an index from its catalog rows.
-pub fn index_am_desc(name: &str, columns: &[ColumnInfo], row: &IndexRow) -> PgResult<storage::nbtree::IndexDesc> {
+pub fn index_am_desc(
+    name: &str,
+    columns: &[ColumnInfo],
+    row: &IndexRow,
+) -> PgResult<storage::nbtree::IndexDesc> {
     let attrs = columns
         .iter()
         .map(|c| storage::heap::tuple::Attribute::new(c.name.clone(), c.type_oid, c.typmod))
@@ -96,7 +104,10 @@ pub fn index_am_desc(name: &str, columns: &[ColumnInfo], row: &IndexRow) -> PgRe
     let options = (0..nkey)
         .map(|i| {
             let o = row.options.get(i).copied().unwrap_or(0);
-            storage::nbtree::ColumnOrder { desc: o & system::INDOPTION_DESC != 0, nulls_first: o & system::INDOPTION_NULLS_FIRST != 0 }
+            storage::nbtree::ColumnOrder {
+                desc: o & system::INDOPTION_DESC != 0,
+                nulls_first: o & system::INDOPTION_NULLS_FIRST != 0,
+            }
         })
         .collect();
     let mut desc = storage::nbtree::IndexDesc::new(name, attrs, nkey, options, row.unique);
@@ -185,7 +196,11 @@ impl AttributeRow {
 
 /// Where a catalog's file is for database `db_oid`.
 pub fn catalog_locator(def: &CatalogDef, db_oid: u32) -> RelFileLocator {
-    if def.shared { RelFileLocator::shared(def.oid) } else { RelFileLocator::new(db_oid, def.oid) }
+    if def.shared {
+        RelFileLocator::shared(def.oid)
+    } else {
+        RelFileLocator::new(db_oid, def.oid)
+    }
 }
 
 impl CatalogReader<'_, '_, '_> {
@@ -198,14 +213,17 @@ impl CatalogReader<'_, '_, '_> {
         let d = &PG_DATABASE_DEF;
         let mut out = Vec::new();
         self.scan(d, |tid, r| {
-            out.push((tid, DatabaseRow {
-                oid: oid_at(&r, d.col("oid")),
-                name: text_at(&r, d.col("datname")),
-                owner: oid_at(&r, d.col("datdba")),
-                is_template: bool_at(&r, d.col("datistemplate")),
-                allow_connections: bool_at(&r, d.col("datallowconn")),
-                conn_limit: i32_at(&r, d.col("datconnlimit")),
-            }));
+            out.push((
+                tid,
+                DatabaseRow {
+                    oid: oid_at(&r, d.col("oid")),
+                    name: text_at(&r, d.col("datname")),
+                    owner: oid_at(&r, d.col("datdba")),
+                    is_template: bool_at(&r, d.col("datistemplate")),
+                    allow_connections: bool_at(&r, d.col("datallowconn")),
+                    conn_limit: i32_at(&r, d.col("datconnlimit")),
+                },
+            ));
             Ok(true)
         })?;
         Ok(out)
@@ -216,22 +234,25 @@ impl CatalogReader<'_, '_, '_> {
         let d = &PG_AUTHID_DEF;
         let mut out = Vec::new();
         self.scan(d, |tid, r| {
-            out.push((tid, AuthidRow {
-                oid: oid_at(&r, d.col("oid")),
-                name: text_at(&r, d.col("rolname")),
-                superuser: bool_at(&r, d.col("rolsuper")),
-                inherit: bool_at(&r, d.col("rolinherit")),
-                create_role: bool_at(&r, d.col("rolcreaterole")),
-                create_db: bool_at(&r, d.col("rolcreatedb")),
-                can_login: bool_at(&r, d.col("rolcanlogin")),
-                replication: bool_at(&r, d.col("rolreplication")),
-                bypass_rls: bool_at(&r, d.col("rolbypassrls")),
-                conn_limit: i32_at(&r, d.col("rolconnlimit")),
-                password: match r.get(d.col("rolpassword")) {
-                    Some(Datum::Text(p)) => Some(p.clone()),
-                    _ => None,
+            out.push((
+                tid,
+                AuthidRow {
+                    oid: oid_at(&r, d.col("oid")),
+                    name: text_at(&r, d.col("rolname")),
+                    superuser: bool_at(&r, d.col("rolsuper")),
+                    inherit: bool_at(&r, d.col("rolinherit")),
+                    create_role: bool_at(&r, d.col("rolcreaterole")),
+                    create_db: bool_at(&r, d.col("rolcreatedb")),
+                    can_login: bool_at(&r, d.col("rolcanlogin")),
+                    replication: bool_at(&r, d.col("rolreplication")),
+                    bypass_rls: bool_at(&r, d.col("rolbypassrls")),
+                    conn_limit: i32_at(&r, d.col("rolconnlimit")),
+                    password: match r.get(d.col("rolpassword")) {
+                        Some(Datum::Text(p)) => Some(p.clone()),
+                        _ => None,
+                    },
                 },
-            }));
+            ));
             Ok(true)
         })?;
         Ok(out)
@@ -248,7 +269,11 @@ impl CatalogReader<'_, '_, '_> {
     }
 
     /// Calls `f` with every visible row of a catalog until it returns false.
-    pub fn scan(&self, def: &CatalogDef, mut f: impl FnMut(ItemPointer, Vec<Datum>) -> PgResult<bool>) -> PgResult<()> {
+    pub fn scan(
+        &self,
+        def: &CatalogDef,
+        mut f: impl FnMut(ItemPointer, Vec<Datum>) -> PgResult<bool>,
+    ) -> PgResult<()> {
         let desc = def.tuple_desc()?;
         let mut scan = HeapScan::begin(self.env, self.locator(def))?;
         while let Some((tid, bytes)) = scan.next(self.env, self.snapshot, self.me)? {
@@ -260,7 +285,11 @@ impl CatalogReader<'_, '_, '_> {
     }
 
     /// The first visible row of a catalog for which `pick` returns something.
-    fn find<T>(&self, def: &CatalogDef, mut pick: impl FnMut(ItemPointer, &[Datum]) -> Option<T>) -> PgResult<Option<T>> {
+    fn find<T>(
+        &self,
+        def: &CatalogDef,
+        mut pick: impl FnMut(ItemPointer, &[Datum]) -> Option<T>,
+    ) -> PgResult<Option<T>> {
         let mut found = None;
         self.scan(def, |tid, r| {
             found = pick(tid, &r);
@@ -271,16 +300,24 @@ impl CatalogReader<'_, '_, '_> {
 
     /// The OID of schema `name`.
     pub fn namespace_oid(&self, name: &str) -> PgResult<Option<u32>> {
-        self.find(&PG_NAMESPACE_DEF, |_, r| (text_at(r, 1) == name).then(|| oid_at(r, 0)))
+        self.find(&PG_NAMESPACE_DEF, |_, r| {
+            (text_at(r, 1) == name).then(|| oid_at(r, 0))
+        })
     }
 
     /// The name of schema `oid`.
     pub fn namespace_name(&self, oid: u32) -> PgResult<Option<String>> {
-        self.find(&PG_NAMESPACE_DEF, |_, r| (oid_at(r, 0) == oid).then(|| text_at(r, 1)))
+        self.find(&PG_NAMESPACE_DEF, |_, r| {
+            (oid_at(r, 0) == oid).then(|| text_at(r, 1))
+        })
     }
 
     /// The `pg_class` row of `name` in schema `namespace`.
-    pub fn find_class(&self, namespace: u32, name: &str) -> PgResult<Option<(ItemPointer, ClassRow)>> {
+    pub fn find_class(
+        &self,
+        namespace: u32,
+        name: &str,
+    ) -> PgResult<Option<(ItemPointer, ClassRow)>> {
         self.find(&PG_CLASS_DEF, |tid, r| {
             let row = ClassRow::from_datums(r);
             (row.namespace == namespace && row.name == name).then_some((tid, row))
@@ -350,7 +387,10 @@ impl CatalogReader<'_, '_, '_> {
             .attributes(relid)?
             .into_iter()
             .map(|(_, a)| ColumnInfo {
-                default: defaults.iter().find(|d| d.1 == a.attnum).map(|d| d.2.clone()),
+                default: defaults
+                    .iter()
+                    .find(|d| d.1 == a.attnum)
+                    .map(|d| d.2.clone()),
                 name: a.name,
                 type_oid: a.type_oid,
                 typmod: a.typmod,
@@ -367,10 +407,19 @@ impl CatalogReader<'_, '_, '_> {
         let mut indexes = Vec::new();
         if class.kind == 'r' && class.has_index {
             for (_, row) in self.index_rows(class.oid)? {
-                let Some((_, ic)) = self.class_by_oid(row.index_oid)? else { continue };
+                let Some((_, ic)) = self.class_by_oid(row.index_oid)? else {
+                    continue;
+                };
                 let columns = self.columns(ic.oid)?;
                 let am = index_am_desc(&ic.name, &columns, &row)?;
-                indexes.push(IndexInfo { oid: ic.oid, name: ic.name, relfilenode: ic.relfilenode, columns, row, am });
+                indexes.push(IndexInfo {
+                    oid: ic.oid,
+                    name: ic.name,
+                    relfilenode: ic.relfilenode,
+                    columns,
+                    row,
+                    am,
+                });
             }
         }
         Ok(RelationInfo {
@@ -391,7 +440,9 @@ impl CatalogReader<'_, '_, '_> {
 
     /// The `pg_namespace` row of schema `oid`.
     pub fn namespace_row(&self, oid: u32) -> PgResult<Option<ItemPointer>> {
-        self.find(&PG_NAMESPACE_DEF, |tid, r| (oid_at(r, 0) == oid).then_some(tid))
+        self.find(&PG_NAMESPACE_DEF, |tid, r| {
+            (oid_at(r, 0) == oid).then_some(tid)
+        })
     }
 
     /// Every plain table (relkind 'r', system catalogs included) with its
@@ -401,7 +452,11 @@ impl CatalogReader<'_, '_, '_> {
         self.scan(&PG_CLASS_DEF, |_, r| {
             let row = ClassRow::from_datums(&r);
             if row.kind == 'r' {
-                let file = if row.shared { RelFileLocator::shared(row.relfilenode) } else { RelFileLocator::new(self.db_oid, row.relfilenode) };
+                let file = if row.shared {
+                    RelFileLocator::shared(row.relfilenode)
+                } else {
+                    RelFileLocator::new(self.db_oid, row.relfilenode)
+                };
                 out.push((row.oid, row.name, file));
             }
             Ok(true)
@@ -426,8 +481,16 @@ impl CatalogReader<'_, '_, '_> {
     /// Every catalog row describing relation `oid`, as (catalog oid, tid):
     /// defaults, columns, then the `pg_class` row.
     pub fn relation_rows(&self, oid: u32) -> PgResult<Vec<(u32, ItemPointer)>> {
-        let mut rows: Vec<(u32, ItemPointer)> = self.defaults(oid)?.into_iter().map(|(t, _, _)| (system::PG_ATTRDEF, t)).collect();
-        rows.extend(self.attributes(oid)?.into_iter().map(|(t, _)| (system::PG_ATTRIBUTE, t)));
+        let mut rows: Vec<(u32, ItemPointer)> = self
+            .defaults(oid)?
+            .into_iter()
+            .map(|(t, _, _)| (system::PG_ATTRDEF, t))
+            .collect();
+        rows.extend(
+            self.attributes(oid)?
+                .into_iter()
+                .map(|(t, _)| (system::PG_ATTRIBUTE, t)),
+        );
         if let Some((t, _)) = self.index_row(oid)? {
             rows.push((system::PG_INDEX, t));
         }
@@ -471,7 +534,12 @@ pub struct NewColumn {
 }
 
 impl CatalogWriter<'_, '_, '_> {
-    fn insert(&self, def: &CatalogDef, row: &[Datum], w: &mut WriteXact<'_>) -> PgResult<ItemPointer> {
+    fn insert(
+        &self,
+        def: &CatalogDef,
+        row: &[Datum],
+        w: &mut WriteXact<'_>,
+    ) -> PgResult<ItemPointer> {
         let tuple = form_tuple(&def.tuple_desc()?, row)?;
         heapam::insert(self.env, catalog_locator(def, self.db_oid), tuple, w)
     }
@@ -526,7 +594,12 @@ impl CatalogWriter<'_, '_, '_> {
             };
             self.insert(&PG_ATTRIBUTE_DEF, &row.to_datums()?, w)?;
             if let Some(text) = &col.default {
-                let row = [Datum::Oid(attrdef_oids()?), Datum::Oid(oid), Datum::Int2(attnum), Datum::Text(text.clone())];
+                let row = [
+                    Datum::Oid(attrdef_oids()?),
+                    Datum::Oid(oid),
+                    Datum::Int2(attnum),
+                    Datum::Text(text.clone()),
+                ];
                 self.insert(&PG_ATTRDEF_DEF, &row, w)?;
             }
         }
@@ -545,13 +618,24 @@ impl CatalogWriter<'_, '_, '_> {
         columns: &[NewColumn],
         row: &IndexRow,
     ) -> PgResult<()> {
-        self.create_relation(w, row.index_oid, relfilenode, namespace, name, owner, 'i', columns, &mut || Ok(0))?;
+        self.create_relation(
+            w,
+            row.index_oid,
+            relfilenode,
+            namespace,
+            name,
+            owner,
+            'i',
+            columns,
+            &mut || Ok(0),
+        )?;
         self.insert(&PG_INDEX_DEF, &row.to_datums(), w).map(|_| ())
     }
 
     /// Adds a `pg_database` row.
     pub fn create_database(&self, w: &mut WriteXact<'_>, row: &DatabaseRow) -> PgResult<()> {
-        self.insert(&PG_DATABASE_DEF, &row.to_datums(), w).map(|_| ())
+        self.insert(&PG_DATABASE_DEF, &row.to_datums(), w)
+            .map(|_| ())
     }
 
     /// Adds a `pg_authid` row.
@@ -560,17 +644,40 @@ impl CatalogWriter<'_, '_, '_> {
     }
 
     /// Replaces the `pg_authid` row at `tid` (ALTER ROLE).
-    pub fn update_role(&self, tid: ItemPointer, row: &AuthidRow, w: &mut WriteXact<'_>) -> PgResult<()> {
+    pub fn update_role(
+        &self,
+        tid: ItemPointer,
+        row: &AuthidRow,
+        w: &mut WriteXact<'_>,
+    ) -> PgResult<()> {
         let tuple = form_tuple(&PG_AUTHID_DEF.tuple_desc()?, &row.to_datums())?;
-        match heapam::update(self.env, catalog_locator(&PG_AUTHID_DEF, self.db_oid), tid, tuple, true, w)? {
+        match heapam::update(
+            self.env,
+            catalog_locator(&PG_AUTHID_DEF, self.db_oid),
+            tid,
+            tuple,
+            true,
+            w,
+        )? {
             (heapam::ModifyResult::Done, _) => Ok(()),
             _ => Err(concurrent_catalog_update()),
         }
     }
 
     /// Adds a `pg_namespace` row.
-    pub fn create_namespace(&self, w: &mut WriteXact<'_>, oid: u32, name: &str, owner: u32) -> PgResult<()> {
-        self.insert(&PG_NAMESPACE_DEF, &[Datum::Oid(oid), Datum::Text(name.into()), Datum::Oid(owner)], w).map(|_| ())
+    pub fn create_namespace(
+        &self,
+        w: &mut WriteXact<'_>,
+        oid: u32,
+        name: &str,
+        owner: u32,
+    ) -> PgResult<()> {
+        self.insert(
+            &PG_NAMESPACE_DEF,
+            &[Datum::Oid(oid), Datum::Text(name.into()), Datum::Oid(owner)],
+            w,
+        )
+        .map(|_| ())
     }
 
     /// Deletes catalog rows found by [`CatalogReader::relation_rows`].
@@ -588,9 +695,21 @@ impl CatalogWriter<'_, '_, '_> {
 
     /// Replaces the `pg_class` row at `tid` by `class` (TRUNCATE's new
     /// relfilenode).
-    pub fn update_class(&self, tid: ItemPointer, class: &ClassRow, w: &mut WriteXact<'_>) -> PgResult<()> {
+    pub fn update_class(
+        &self,
+        tid: ItemPointer,
+        class: &ClassRow,
+        w: &mut WriteXact<'_>,
+    ) -> PgResult<()> {
         let tuple = form_tuple(&PG_CLASS_DEF.tuple_desc()?, &class.to_datums())?;
-        match heapam::update(self.env, RelFileLocator::new(self.db_oid, system::PG_CLASS), tid, tuple, true, w)? {
+        match heapam::update(
+            self.env,
+            RelFileLocator::new(self.db_oid, system::PG_CLASS),
+            tid,
+            tuple,
+            true,
+            w,
+        )? {
             (heapam::ModifyResult::Done, _) => Ok(()),
             _ => Err(concurrent_catalog_update()),
         }
@@ -600,9 +719,21 @@ impl CatalogWriter<'_, '_, '_> {
 impl CatalogWriter<'_, '_, '_> {
     /// Replaces the `pg_attribute` row at `tid` (ALTER TABLE ... SET NOT
     /// NULL, a primary key's columns).
-    pub fn update_attribute(&self, tid: ItemPointer, row: &AttributeRow, w: &mut WriteXact<'_>) -> PgResult<()> {
+    pub fn update_attribute(
+        &self,
+        tid: ItemPointer,
+        row: &AttributeRow,
+        w: &mut WriteXact<'_>,
+    ) -> PgResult<()> {
         let tuple = form_tuple(&PG_ATTRIBUTE_DEF.tuple_desc()?, &row.to_datums()?)?;
-        match heapam::update(self.env, catalog_locator(&PG_ATTRIBUTE_DEF, self.db_oid), tid, tuple, true, w)? {
+        match heapam::update(
+            self.env,
+            catalog_locator(&PG_ATTRIBUTE_DEF, self.db_oid),
+            tid,
+            tuple,
+            true,
+            w,
+        )? {
             (heapam::ModifyResult::Done, _) => Ok(()),
             _ => Err(concurrent_catalog_update()),
         }

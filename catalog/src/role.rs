@@ -19,6 +19,12 @@ pub struct Role {
 
 impl From<AuthidRow> for Role {
     fn from(a: AuthidRow) -> Role {
-        Role { oid: a.oid, name: a.name, superuser: a.superuser, can_login: a.can_login, password: a.password }
+        Role {
+            oid: a.oid,
+            name: a.name,
+            superuser: a.superuser,
+            can_login: a.can_login,
+            password: a.password,
+        }
     }
 }

@@ -175,7 +175,12 @@ pub const PG_ATTRDEF_DEF: CatalogDef = CatalogDef {
     oid: PG_ATTRDEF,
     name: "pg_attrdef",
     rowtype_oid: 10001,
-    columns: &[c("oid", OID), c("adrelid", OID), c("adnum", INT2), c("adbin", PG_NODE_TREE)],
+    columns: &[
+        c("oid", OID),
+        c("adrelid", OID),
+        c("adnum", INT2),
+        c("adbin", PG_NODE_TREE),
+    ],
     shared: false,
 };
 
@@ -265,7 +270,10 @@ fn vector<T: ToString>(v: &[T]) -> Datum {
 
 fn parse_vector<T: std::str::FromStr>(d: &Datum) -> Vec<T> {
     match d {
-        Datum::Text(s) => s.split_whitespace().filter_map(|x| x.parse().ok()).collect(),
+        Datum::Text(s) => s
+            .split_whitespace()
+            .filter_map(|x| x.parse().ok())
+            .collect(),
         _ => Vec::new(),
     }
 }
@@ -361,7 +369,14 @@ pub fn btree_opclass(type_oid: u32) -> Option<u32> {
 }
 
 /// Every per-database catalog, in creation order.
-pub const CATALOGS: [CatalogDef; 6] = [PG_TYPE_DEF, PG_ATTRIBUTE_DEF, PG_CLASS_DEF, PG_ATTRDEF_DEF, PG_NAMESPACE_DEF, PG_INDEX_DEF];
+pub const CATALOGS: [CatalogDef; 6] = [
+    PG_TYPE_DEF,
+    PG_ATTRIBUTE_DEF,
+    PG_CLASS_DEF,
+    PG_ATTRDEF_DEF,
+    PG_NAMESPACE_DEF,
+    PG_INDEX_DEF,
+];
 
 pub const PG_AUTHID_DEF: CatalogDef = CatalogDef {
     oid: PG_AUTHID,
@@ -434,7 +449,10 @@ impl AuthidRow {
             Datum::Bool(self.replication),
             Datum::Bool(self.bypass_rls),
             Datum::Int4(self.conn_limit),
-            self.password.clone().map(Datum::Text).unwrap_or(Datum::Null),
+            self.password
+                .clone()
+                .map(Datum::Text)
+                .unwrap_or(Datum::Null),
             Datum::Null,
         ]
     }
@@ -513,7 +531,10 @@ impl CatalogDef {
 
     /// The 0-based index of a column (a programming error if absent).
     pub fn col(&self, name: &str) -> usize {
-        self.columns.iter().position(|c| c.name == name).unwrap_or_else(|| panic!("{} has no column {name}", self.name))
+        self.columns
+            .iter()
+            .position(|c| c.name == name)
+            .unwrap_or_else(|| panic!("{} has no column {name}", self.name))
     }
 }
 
@@ -527,15 +548,55 @@ pub const BUILTIN_TYPES: &[TypeRow] = &[
     (oid::BOOL, "bool", 'B', true, 0, 1000, 'p', 0, 'b'),
     (oid::BYTEA, "bytea", 'U', false, 0, 1001, 'x', 0, 'b'),
     (oid::CHAR, "char", 'Z', false, 0, 1002, 'p', 0, 'b'),
-    (oid::NAME, "name", 'S', false, oid::CHAR, 1003, 'p', 950, 'b'),
+    (
+        oid::NAME,
+        "name",
+        'S',
+        false,
+        oid::CHAR,
+        1003,
+        'p',
+        950,
+        'b',
+    ),
     (oid::INT8, "int8", 'N', false, 0, 1016, 'p', 0, 'b'),
     (oid::INT2, "int2", 'N', false, 0, 1005, 'p', 0, 'b'),
     (oid::INT4, "int4", 'N', false, 0, 1007, 'p', 0, 'b'),
     (oid::TEXT, "text", 'S', true, 0, 1009, 'x', 100, 'b'),
     (oid::OID, "oid", 'N', true, 0, 1028, 'p', 0, 'b'),
-    (PG_NODE_TREE, "pg_node_tree", 'Z', false, 0, 0, 'x', 100, 'b'),
-    (oid::INT2VECTOR, "int2vector", 'A', false, oid::INT2, 1006, 'p', 0, 'b'),
-    (oid::OIDVECTOR, "oidvector", 'A', false, oid::OID, 1013, 'p', 0, 'b'),
+    (
+        PG_NODE_TREE,
+        "pg_node_tree",
+        'Z',
+        false,
+        0,
+        0,
+        'x',
+        100,
+        'b',
+    ),
+    (
+        oid::INT2VECTOR,
+        "int2vector",
+        'A',
+        false,
+        oid::INT2,
+        1006,
+        'p',
+        0,
+        'b',
+    ),
+    (
+        oid::OIDVECTOR,
+        "oidvector",
+        'A',
+        false,
+        oid::OID,
+        1013,
+        'p',
+        0,
+        'b',
+    ),
     (oid::FLOAT4, "float4", 'N', false, 0, 1021, 'p', 0, 'b'),
     (oid::FLOAT8, "float8", 'N', true, 0, 1022, 'p', 0, 'b'),
     (oid::UNKNOWN, "unknown", 'X', false, 0, 0, 'p', 0, 'p'),
@@ -543,8 +604,28 @@ pub const BUILTIN_TYPES: &[TypeRow] = &[
     (oid::VARCHAR, "varchar", 'S', false, 0, 1015, 'x', 100, 'b'),
     (oid::DATE, "date", 'D', false, 0, 1182, 'p', 0, 'b'),
     (oid::TIME, "time", 'D', false, 0, 1183, 'p', 0, 'b'),
-    (oid::TIMESTAMP, "timestamp", 'D', false, 0, 1115, 'p', 0, 'b'),
-    (oid::TIMESTAMPTZ, "timestamptz", 'D', true, 0, 1185, 'p', 0, 'b'),
+    (
+        oid::TIMESTAMP,
+        "timestamp",
+        'D',
+        false,
+        0,
+        1115,
+        'p',
+        0,
+        'b',
+    ),
+    (
+        oid::TIMESTAMPTZ,
+        "timestamptz",
+        'D',
+        true,
+        0,
+        1185,
+        'p',
+        0,
+        'b',
+    ),
     (oid::INTERVAL, "interval", 'T', true, 0, 1187, 'p', 0, 'b'),
     (oid::NUMERIC, "numeric", 'N', false, 0, 1231, 'm', 0, 'b'),
     (oid::VOID, "void", 'P', false, 0, 0, 'p', 0, 'p'),
@@ -562,53 +643,67 @@ fn align_char(a: Align) -> char {
 
 /// The `typstorage` of a built-in type ('p' for unknown ones).
 pub fn type_storage_char(type_oid: u32) -> char {
-    BUILTIN_TYPES.iter().find(|t| t.0 == type_oid).map(|t| t.6).unwrap_or('p')
+    BUILTIN_TYPES
+        .iter()
+        .find(|t| t.0 == type_oid)
+        .map(|t| t.6)
+        .unwrap_or('p')
 }
 
 /// The default collation of a type's columns (100 = "default" for text types).
 pub fn type_collation(type_oid: u32) -> u32 {
-    BUILTIN_TYPES.iter().find(|t| t.0 == type_oid).map(|t| t.7).unwrap_or(0)
+    BUILTIN_TYPES
+        .iter()
+        .find(|t| t.0 == type_oid)
+        .map(|t| t.7)
+        .unwrap_or(0)
 }
 
 /// The `pg_type` rows of the built-in types.
 pub fn builtin_type_rows() -> Vec<Vec<Datum>> {
     BUILTIN_TYPES
         .iter()
-        .filter_map(|&(oid, name, category, preferred, elem, array, storage, collation, typtype)| {
-            let (len, by_val, align) = type_storage(oid)?;
-            Some(vec![
-                Datum::Oid(oid),
-                Datum::Text(name.into()),
-                Datum::Oid(PG_CATALOG_NAMESPACE),
-                Datum::Oid(BOOTSTRAP_SUPERUSER_OID),
-                Datum::Int2(len),
-                Datum::Bool(by_val),
-                ch(typtype),
-                ch(category),
-                Datum::Bool(preferred),
-                Datum::Bool(true),
-                ch(','),
-                Datum::Oid(0),
-                Datum::Oid(elem),
-                Datum::Oid(array),
-                ch(align_char(align)),
-                ch(storage),
-                Datum::Bool(false),
-                Datum::Oid(0),
-                Datum::Int4(-1),
-                Datum::Int4(0),
-                Datum::Oid(collation),
-            ])
-        })
+        .filter_map(
+            |&(oid, name, category, preferred, elem, array, storage, collation, typtype)| {
+                let (len, by_val, align) = type_storage(oid)?;
+                Some(vec![
+                    Datum::Oid(oid),
+                    Datum::Text(name.into()),
+                    Datum::Oid(PG_CATALOG_NAMESPACE),
+                    Datum::Oid(BOOTSTRAP_SUPERUSER_OID),
+                    Datum::Int2(len),
+                    Datum::Bool(by_val),
+                    ch(typtype),
+                    ch(category),
+                    Datum::Bool(preferred),
+                    Datum::Bool(true),
+                    ch(','),
+                    Datum::Oid(0),
+                    Datum::Oid(elem),
+                    Datum::Oid(array),
+                    ch(align_char(align)),
+                    ch(storage),
+                    Datum::Bool(false),
+                    Datum::Oid(0),
+                    Datum::Int4(-1),
+                    Datum::Int4(0),
+                    Datum::Oid(collation),
+                ])
+            },
+        )
         .collect()
 }
 
 /// The `pg_namespace` rows initdb writes.
 pub fn namespace_rows() -> Vec<Vec<Datum>> {
-    [(PG_CATALOG_NAMESPACE, "pg_catalog", BOOTSTRAP_SUPERUSER_OID), (PG_TOAST_NAMESPACE, "pg_toast", BOOTSTRAP_SUPERUSER_OID), (PUBLIC_NAMESPACE, "public", PG_DATABASE_OWNER)]
-        .iter()
-        .map(|&(oid, name, owner)| vec![Datum::Oid(oid), Datum::Text(name.into()), Datum::Oid(owner)])
-        .collect()
+    [
+        (PG_CATALOG_NAMESPACE, "pg_catalog", BOOTSTRAP_SUPERUSER_OID),
+        (PG_TOAST_NAMESPACE, "pg_toast", BOOTSTRAP_SUPERUSER_OID),
+        (PUBLIC_NAMESPACE, "public", PG_DATABASE_OWNER),
+    ]
+    .iter()
+    .map(|&(oid, name, owner)| vec![Datum::Oid(oid), Datum::Text(name.into()), Datum::Oid(owner)])
+    .collect()
 }
 
 /// What a `pg_class` row says.
@@ -643,7 +738,11 @@ impl ClassRow {
                 _ => 0,
             }),
             Datum::Oid(self.relfilenode),
-            Datum::Oid(if self.shared { GLOBAL_TABLESPACE_OID } else { 0 }),
+            Datum::Oid(if self.shared {
+                GLOBAL_TABLESPACE_OID
+            } else {
+                0
+            }),
             Datum::Int4(0),
             Datum::Float4(-1.0),
             Datum::Int4(0),
@@ -660,7 +759,11 @@ impl ClassRow {
             Datum::Bool(false),
             Datum::Bool(false),
             Datum::Bool(true),
-            ch(if self.namespace == PG_CATALOG_NAMESPACE { 'n' } else { 'd' }),
+            ch(if self.namespace == PG_CATALOG_NAMESPACE {
+                'n'
+            } else {
+                'd'
+            }),
             Datum::Bool(false),
             Datum::Oid(0),
         ]
@@ -683,7 +786,10 @@ pub struct AttributeRow {
 impl AttributeRow {
     pub fn to_datums(&self) -> PgResult<Vec<Datum>> {
         let (len, by_val, align) = type_storage(self.type_oid).ok_or_else(|| {
-            types::PgError::feature_not_supported(format!("storing values of type {} in a table", oid::type_name(self.type_oid)))
+            types::PgError::feature_not_supported(format!(
+                "storing values of type {} in a table",
+                oid::type_name(self.type_oid)
+            ))
         })?;
         Ok(vec![
             Datum::Oid(self.relid),
@@ -763,10 +869,23 @@ mod tests {
         check(&PG_TYPE_DEF, builtin_type_rows());
         check(&PG_NAMESPACE_DEF, namespace_rows());
         check(&PG_DATABASE_DEF, database_rows());
-        check(&PG_AUTHID_DEF, vec![bootstrap_superuser("postgres", Some("SCRAM-SHA-256$4096:x".into())).to_datums()]);
+        check(
+            &PG_AUTHID_DEF,
+            vec![bootstrap_superuser("postgres", Some("SCRAM-SHA-256$4096:x".into())).to_datums()],
+        );
         let (classes, attrs) = catalog_self_description();
-        check(&PG_CLASS_DEF, classes.iter().map(ClassRow::to_datums).collect());
-        check(&PG_ATTRIBUTE_DEF, attrs.iter().map(|a| a.to_datums().unwrap()).collect());
-        assert_eq!(builtin_type_rows().len(), BUILTIN_TYPES.len(), "every built-in type is storable");
+        check(
+            &PG_CLASS_DEF,
+            classes.iter().map(ClassRow::to_datums).collect(),
+        );
+        check(
+            &PG_ATTRIBUTE_DEF,
+            attrs.iter().map(|a| a.to_datums().unwrap()).collect(),
+        );
+        assert_eq!(
+            builtin_type_rows().len(),
+            BUILTIN_TYPES.len(),
+            "every built-in type is storable"
+        );
     }
 }

@@ -118,7 +118,11 @@ impl AggAcc {
                     None => true,
                     Some(b) => {
                         let o = compare(&v, b)?;
-                        if call.func == AggFunc::Min { o == Ordering::Less } else { o == Ordering::Greater }
+                        if call.func == AggFunc::Min {
+                            o == Ordering::Less
+                        } else {
+                            o == Ordering::Greater
+                        }
                     }
                 };
                 if replace {
@@ -137,7 +141,9 @@ impl AggAcc {
             _ if self.count == 0 => Datum::Null,
             AggFunc::Min | AggFunc::Max => self.best.clone().unwrap_or(Datum::Null),
             AggFunc::Sum => match arg_type {
-                INT2 | INT4 => Datum::Int8(i64::try_from(self.int_sum).map_err(|_| out_of_range(INT8))?),
+                INT2 | INT4 => {
+                    Datum::Int8(i64::try_from(self.int_sum).map_err(|_| out_of_range(INT8))?)
+                }
                 INT8 => Datum::Numeric(Numeric::new(self.int_sum, 0)),
                 NUMERIC => Datum::Numeric(self.num_sum),
                 FLOAT4 => Datum::Float4(self.float_sum as f32),
@@ -174,13 +180,18 @@ impl<'p> Grouper<'p> {
     pub fn advance(&mut self, ev: &mut Evaluator<'_>, row: &[Datum]) -> PgResult<()> {
         let accs = if self.agg.group_by.is_empty() {
             // One group, made by `new`: no key to build or look up per row.
-            self.groups.values_mut().next().ok_or_else(|| PgError::internal("aggregate without its single group"))?
+            self.groups
+                .values_mut()
+                .next()
+                .ok_or_else(|| PgError::internal("aggregate without its single group"))?
         } else {
             let mut key = Vec::with_capacity(self.agg.group_by.len());
             for g in &self.agg.group_by {
                 key.push(ev.eval_row(g, row)?);
             }
-            self.groups.entry(RowKey(key)).or_insert_with(|| self.agg.aggs.iter().map(AggAcc::new).collect())
+            self.groups
+                .entry(RowKey(key))
+                .or_insert_with(|| self.agg.aggs.iter().map(AggAcc::new).collect())
         };
         for (call, acc) in self.agg.aggs.iter().zip(accs.iter_mut()) {
             let v = match &call.arg {

@@ -21,7 +21,11 @@ fn int_of(v: i128, to: u32) -> PgResult<Datum> {
         INT2 => Datum::Int2(i16::try_from(v).map_err(|_| out_of_range(INT2))?),
         INT4 => Datum::Int4(i32::try_from(v).map_err(|_| out_of_range(INT4))?),
         INT8 => Datum::Int8(i64::try_from(v).map_err(|_| out_of_range(INT8))?),
-        OID => Datum::Oid(u32::try_from(v).or_else(|_| i32::try_from(v).map(|x| x as u32)).map_err(|_| out_of_range(OID))?),
+        OID => Datum::Oid(
+            u32::try_from(v)
+                .or_else(|_| i32::try_from(v).map(|x| x as u32))
+                .map_err(|_| out_of_range(OID))?,
+        ),
         _ => return Err(PgError::internal("int_of: not an integer type")),
     })
 }
@@ -80,7 +84,14 @@ pub fn apply_typmod(v: Datum, to: u32, typmod: i32, explicit: bool) -> PgResult<
 }
 
 /// Converts `v` of type `from` to type `to`.
-pub fn cast(v: Datum, from: u32, to: u32, typmod: i32, explicit: bool, opts: &OutputOptions) -> PgResult<Datum> {
+pub fn cast(
+    v: Datum,
+    from: u32,
+    to: u32,
+    typmod: i32,
+    explicit: bool,
+    opts: &OutputOptions,
+) -> PgResult<Datum> {
     if v.is_null() {
         return Ok(Datum::Null);
     }
@@ -108,13 +119,19 @@ fn convert(v: Datum, from: u32, to: u32, opts: &OutputOptions) -> PgResult<Datum
         return Datum::from_text(if to == UNKNOWN { TEXT } else { to }, &s, opts);
     }
     if string_from {
-        let Datum::Text(s) = &v else { return Err(PgError::internal("string type without a string value")) };
+        let Datum::Text(s) = &v else {
+            return Err(PgError::internal("string type without a string value"));
+        };
         return Datum::from_text(to, s, opts);
     }
     let unsupported = || {
         PgError::new(
             SqlState::CannotCoerce,
-            format!("cannot cast type {} to {}", oid::type_name(from), oid::type_name(to)),
+            format!(
+                "cannot cast type {} to {}",
+                oid::type_name(from),
+                oid::type_name(to)
+            ),
         )
     };
     Ok(match (v, to) {
@@ -140,10 +157,16 @@ fn convert(v: Datum, from: u32, to: u32, opts: &OutputOptions) -> PgResult<Datum
             FLOAT4 => {
                 let g = f as f32;
                 if g.is_infinite() && f.is_finite() {
-                    return Err(PgError::new(SqlState::NumericValueOutOfRange, "value out of range: overflow"));
+                    return Err(PgError::new(
+                        SqlState::NumericValueOutOfRange,
+                        "value out of range: overflow",
+                    ));
                 }
                 if g == 0.0 && f != 0.0 {
-                    return Err(PgError::new(SqlState::NumericValueOutOfRange, "value out of range: underflow"));
+                    return Err(PgError::new(
+                        SqlState::NumericValueOutOfRange,
+                        "value out of range: underflow",
+                    ));
                 }
                 Datum::Float4(g)
             }
@@ -153,7 +176,10 @@ fn convert(v: Datum, from: u32, to: u32, opts: &OutputOptions) -> PgResult<Datum
         (Datum::Numeric(n), t) => match t {
             INT2 | INT4 | INT8 => match n {
                 Numeric::NaN => {
-                    return Err(PgError::feature_not_supported_code(format!("cannot convert NaN to {}", oid::type_name(t))));
+                    return Err(PgError::feature_not_supported_code(format!(
+                        "cannot convert NaN to {}",
+                        oid::type_name(t)
+                    )));
                 }
                 Numeric::PosInf | Numeric::NegInf => {
                     return Err(PgError::feature_not_supported_code(format!(
@@ -161,7 +187,10 @@ fn convert(v: Datum, from: u32, to: u32, opts: &OutputOptions) -> PgResult<Datum
                         oid::type_name(t)
                     )));
                 }
-                _ => int_of(n.to_i64_rounded().map(|v| v as i128).unwrap_or(i128::MAX), t)?,
+                _ => int_of(
+                    n.to_i64_rounded().map(|v| v as i128).unwrap_or(i128::MAX),
+                    t,
+                )?,
             },
             FLOAT4 => Datum::Float4(n.to_f64() as f32),
             FLOAT8 => Datum::Float8(n.to_f64()),
@@ -171,18 +200,34 @@ fn convert(v: Datum, from: u32, to: u32, opts: &OutputOptions) -> PgResult<Datum
         (Datum::Date(d), t) => match t {
             TIMESTAMP | TIMESTAMPTZ => {
                 if d == datetime::DATE_NEG_INF || d == datetime::DATE_POS_INF {
-                    let ts = if d == datetime::DATE_NEG_INF { datetime::TS_NEG_INF } else { datetime::TS_POS_INF };
-                    if t == TIMESTAMP { Datum::Timestamp(ts) } else { Datum::Timestamptz(ts) }
+                    let ts = if d == datetime::DATE_NEG_INF {
+                        datetime::TS_NEG_INF
+                    } else {
+                        datetime::TS_POS_INF
+                    };
+                    if t == TIMESTAMP {
+                        Datum::Timestamp(ts)
+                    } else {
+                        Datum::Timestamptz(ts)
+                    }
                 } else {
                     let local = d as i64 * USECS_PER_DAY;
-                    if t == TIMESTAMP { Datum::Timestamp(local) } else { Datum::Timestamptz(local - zone_offset_micros(opts)) }
+                    if t == TIMESTAMP {
+                        Datum::Timestamp(local)
+                    } else {
+                        Datum::Timestamptz(local - zone_offset_micros(opts))
+                    }
                 }
             }
             _ => return Err(unsupported()),
         },
         (Datum::Timestamp(ts), t) => timestamp_to(ts, t, 0, opts)?,
         (Datum::Timestamptz(ts), t) => timestamp_to(ts, t, zone_offset_micros(opts), opts)?,
-        (Datum::Time(tm), INTERVAL) => Datum::Interval(Interval { months: 0, days: 0, micros: tm }),
+        (Datum::Time(tm), INTERVAL) => Datum::Interval(Interval {
+            months: 0,
+            days: 0,
+            micros: tm,
+        }),
         (Datum::Interval(iv), TIME) => Datum::Time(iv.micros.rem_euclid(USECS_PER_DAY)),
         _ => return Err(unsupported()),
     })
@@ -203,14 +248,21 @@ fn timestamp_to(ts: i64, to: u32, offset: i64, opts: &OutputOptions) -> PgResult
         }
         DATE => {
             if infinite {
-                Datum::Date(if ts == datetime::TS_NEG_INF { datetime::DATE_NEG_INF } else { datetime::DATE_POS_INF })
+                Datum::Date(if ts == datetime::TS_NEG_INF {
+                    datetime::DATE_NEG_INF
+                } else {
+                    datetime::DATE_POS_INF
+                })
             } else {
                 Datum::Date(local.div_euclid(USECS_PER_DAY) as i32)
             }
         }
         TIME => {
             if infinite {
-                return Err(PgError::new(SqlState::DatetimeFieldOverflow, "timestamp out of range"));
+                return Err(PgError::new(
+                    SqlState::DatetimeFieldOverflow,
+                    "timestamp out of range",
+                ));
             }
             Datum::Time(local.rem_euclid(USECS_PER_DAY))
         }

@@ -5,7 +5,7 @@ use types::datum::OutputOptions;
 use types::{Datum, PgError, PgResult};
 
 use crate::compare::compare;
-use crate::{cast, functions, ExecContext};
+use crate::{ExecContext, cast, functions};
 
 /// Evaluates expressions of one statement execution.
 pub struct Evaluator<'a> {
@@ -29,14 +29,24 @@ impl<'a> Evaluator<'a> {
     pub fn eval_row(&mut self, e: &Expr, row: &[Datum]) -> PgResult<Datum> {
         match e {
             Expr::Const { value, .. } => Ok(value.clone()),
-            Expr::Var { index, .. } => {
-                row.get(*index).cloned().ok_or_else(|| PgError::internal(format!("row has no column {}", index + 1)))
-            }
-            Expr::Aggref { .. } => Err(PgError::internal("aggregate reference left in an executable expression")),
+            Expr::Var { index, .. } => row
+                .get(*index)
+                .cloned()
+                .ok_or_else(|| PgError::internal(format!("row has no column {}", index + 1))),
+            Expr::Aggref { .. } => Err(PgError::internal(
+                "aggregate reference left in an executable expression",
+            )),
             Expr::Param { index, .. } => {
-                self.params.get(*index).cloned().ok_or_else(|| PgError::internal(format!("no value for parameter ${}", index + 1)))
+                self.params.get(*index).cloned().ok_or_else(|| {
+                    PgError::internal(format!("no value for parameter ${}", index + 1))
+                })
             }
-            Expr::Call { func, args, strict, type_oid } => {
+            Expr::Call {
+                func,
+                args,
+                strict,
+                type_oid,
+            } => {
                 let mut vals = Vec::with_capacity(args.len());
                 for a in args {
                     let v = self.eval_row(a, row)?;
@@ -48,7 +58,13 @@ impl<'a> Evaluator<'a> {
                 let arg_types: Vec<u32> = args.iter().map(|a| a.type_oid()).collect();
                 functions::call(func, &vals, &arg_types, *type_oid, self)
             }
-            Expr::Cast { arg, from, to, typmod, explicit } => {
+            Expr::Cast {
+                arg,
+                from,
+                to,
+                typmod,
+                explicit,
+            } => {
                 let v = self.eval_row(arg, row)?;
                 cast::cast(v, *from, *to, *typmod, *explicit, &self.opts)
             }
@@ -61,7 +77,11 @@ impl<'a> Evaluator<'a> {
                         _ => {}
                     }
                 }
-                Ok(if saw_null { Datum::Null } else { Datum::Bool(true) })
+                Ok(if saw_null {
+                    Datum::Null
+                } else {
+                    Datum::Bool(true)
+                })
             }
             Expr::Or(parts) => {
                 let mut saw_null = false;
@@ -72,7 +92,11 @@ impl<'a> Evaluator<'a> {
                         _ => {}
                     }
                 }
-                Ok(if saw_null { Datum::Null } else { Datum::Bool(false) })
+                Ok(if saw_null {
+                    Datum::Null
+                } else {
+                    Datum::Bool(false)
+                })
             }
             Expr::Not(x) => Ok(match self.eval_row(x, row)? {
                 Datum::Bool(b) => Datum::Bool(!b),
@@ -97,7 +121,12 @@ impl<'a> Evaluator<'a> {
                     BoolTestKind::IsNotUnknown => b.is_some(),
                 }))
             }
-            Expr::DistinctFrom { left, right, eq, negated } => {
+            Expr::DistinctFrom {
+                left,
+                right,
+                eq,
+                negated,
+            } => {
                 let (l, r) = (self.eval_row(left, row)?, self.eval_row(right, row)?);
                 let distinct = match (l.is_null(), r.is_null()) {
                     (true, true) => false,
@@ -105,12 +134,15 @@ impl<'a> Evaluator<'a> {
                     _ => {
                         let lt = left.type_oid();
                         let rt = right.type_oid();
-                        functions::call(eq, &[l, r], &[lt, rt], types::oid::BOOL, self)? != Datum::Bool(true)
+                        functions::call(eq, &[l, r], &[lt, rt], types::oid::BOOL, self)?
+                            != Datum::Bool(true)
                     }
                 };
                 Ok(Datum::Bool(distinct != *negated))
             }
-            Expr::Case { whens, else_result, .. } => {
+            Expr::Case {
+                whens, else_result, ..
+            } => {
                 for (cond, result) in whens {
                     if self.eval_row(cond, row)? == Datum::Bool(true) {
                         return self.eval_row(result, row);
@@ -127,14 +159,18 @@ impl<'a> Evaluator<'a> {
                 }
                 Ok(Datum::Null)
             }
-            Expr::NullIf { left, right, eq, .. } => {
+            Expr::NullIf {
+                left, right, eq, ..
+            } => {
                 let l = self.eval_row(left, row)?;
                 let r = self.eval_row(right, row)?;
                 if l.is_null() || r.is_null() {
                     return Ok(l);
                 }
                 let types = [left.type_oid(), right.type_oid()];
-                if functions::call(eq, &[l.clone(), r], &types, types::oid::BOOL, self)? == Datum::Bool(true) {
+                if functions::call(eq, &[l.clone(), r], &types, types::oid::BOOL, self)?
+                    == Datum::Bool(true)
+                {
                     Ok(Datum::Null)
                 } else {
                     Ok(l)
@@ -151,7 +187,9 @@ impl<'a> Evaluator<'a> {
                         None => v,
                         Some(b) => {
                             let o = compare(&v, &b)?;
-                            if (*greatest && o == std::cmp::Ordering::Greater) || (!*greatest && o == std::cmp::Ordering::Less) {
+                            if (*greatest && o == std::cmp::Ordering::Greater)
+                                || (!*greatest && o == std::cmp::Ordering::Less)
+                            {
                                 v
                             } else {
                                 b

@@ -80,7 +80,10 @@ pub enum LockRowOutcome {
 }
 
 fn tables_not_supported() -> PgError {
-    PgError::new(SqlState::FeatureNotSupported, "tables are not supported by this session")
+    PgError::new(
+        SqlState::FeatureNotSupported,
+        "tables are not supported by this session",
+    )
 }
 
 /// One range of an index scan: the leading key values of each end and
@@ -149,18 +152,28 @@ pub trait ExecContext {
     fn warning(&mut self, msg: String);
     /// `version()`.
     fn version(&self) -> String {
-        let v = self.setting("server_version").unwrap_or_else(|_| "15.0".into());
-        format!("PostgreSQL {v} (OxiPG) on {}-{}, compiled by rustc, 64-bit", std::env::consts::ARCH, std::env::consts::OS)
+        let v = self
+            .setting("server_version")
+            .unwrap_or_else(|_| "15.0".into());
+        format!(
+            "PostgreSQL {v} (OxiPG) on {}-{}, compiled by rustc, 64-bit",
+            std::env::consts::ARCH,
+            std::env::consts::OS
+        )
     }
     /// The WAL's insert, write and flush positions now.
     fn wal_positions(&self) -> PgResult<WalPositions> {
-        Err(PgError::feature_not_supported("WAL functions in this context"))
+        Err(PgError::feature_not_supported(
+            "WAL functions in this context",
+        ))
     }
     /// The transaction's id (`txid_current()`), assigning one if `assign`
     /// and there is none yet.
     fn current_xid(&mut self, assign: bool) -> PgResult<Option<u64>> {
         let _ = assign;
-        Err(PgError::feature_not_supported("transaction ids in this context"))
+        Err(PgError::feature_not_supported(
+            "transaction ids in this context",
+        ))
     }
 
     /// Whether schema `name` exists (`current_schema()`); without a catalog,
@@ -192,14 +205,24 @@ pub trait ExecContext {
     /// marks all-visible come from the index entry alone, with NULL in the
     /// columns the index does not store (the caller reads none of them).
     /// Without index support a context may scan the whole relation instead.
-    fn index_scan_begin(&mut self, rel: &RelationDesc, index_oid: u32, ranges: Vec<IndexRange>, index_only: bool) -> PgResult<ScanId> {
+    fn index_scan_begin(
+        &mut self,
+        rel: &RelationDesc,
+        index_oid: u32,
+        ranges: Vec<IndexRange>,
+        index_only: bool,
+    ) -> PgResult<ScanId> {
         let _ = (index_oid, ranges, index_only);
         self.scan_begin(rel)
     }
     /// Opens a scan of the visible rows any of `scans` (index, ranges) finds,
     /// each row once, in heap order (a BitmapOr); full-width rows as
     /// [`Self::scan_begin`]. Without index support, the whole relation.
-    fn bitmap_scan_begin(&mut self, rel: &RelationDesc, scans: Vec<(u32, Vec<IndexRange>)>) -> PgResult<ScanId> {
+    fn bitmap_scan_begin(
+        &mut self,
+        rel: &RelationDesc,
+        scans: Vec<(u32, Vec<IndexRange>)>,
+    ) -> PgResult<ScanId> {
         let _ = scans;
         self.scan_begin(rel)
     }
@@ -218,7 +241,12 @@ pub trait ExecContext {
         Err(tables_not_supported())
     }
     /// Replaces row version `tid` by the full-width `row`.
-    fn update_row(&mut self, rel: &RelationDesc, tid: Tid, row: Vec<Datum>) -> PgResult<ModifyOutcome> {
+    fn update_row(
+        &mut self,
+        rel: &RelationDesc,
+        tid: Tid,
+        row: Vec<Datum>,
+    ) -> PgResult<ModifyOutcome> {
         let _ = (rel, tid, row);
         Err(tables_not_supported())
     }
@@ -229,21 +257,31 @@ pub trait ExecContext {
     }
     /// Locks row version `tid` in `mode` for the transaction, waiting for (or,
     /// by `wait`, skipping or failing on) another transaction that holds it.
-    fn lock_row(&mut self, rel: &RelationDesc, tid: Tid, mode: RowLockMode, wait: RowLockWait) -> PgResult<LockRowOutcome> {
+    fn lock_row(
+        &mut self,
+        rel: &RelationDesc,
+        tid: Tid,
+        mode: RowLockMode,
+        wait: RowLockWait,
+    ) -> PgResult<LockRowOutcome> {
         let _ = (rel, tid, mode, wait);
         Err(PgError::feature_not_supported("SELECT FOR UPDATE/SHARE"))
     }
     /// The size in bytes of relation `name` (see [`RelationSize`]).
     fn relation_size(&mut self, name: &str, what: RelationSize<'_>) -> PgResult<i64> {
         let _ = (name, what);
-        Err(PgError::feature_not_supported("relation sizes in this context"))
+        Err(PgError::feature_not_supported(
+            "relation sizes in this context",
+        ))
     }
     /// `bt_index_check(index [, heapallindexed])`: verifies the structure of
     /// B-tree index `name` and that its entries agree with the table (with
     /// `heapallindexed`, also that every live row has its entry); XX002 if not.
     fn index_check(&mut self, name: &str, heapallindexed: bool) -> PgResult<()> {
         let _ = (name, heapallindexed);
-        Err(PgError::feature_not_supported("bt_index_check in this context"))
+        Err(PgError::feature_not_supported(
+            "bt_index_check in this context",
+        ))
     }
     /// The settings that govern text output, gathered.
     fn output_options(&self) -> OutputOptions {
@@ -267,7 +305,11 @@ pub struct ExecResult {
 }
 
 /// Runs a planned statement with the bound parameter values.
-pub fn execute_statement(plan: &PlannedStmt, params: &[Datum], ctx: &mut dyn ExecContext) -> PgResult<ExecResult> {
+pub fn execute_statement(
+    plan: &PlannedStmt,
+    params: &[Datum],
+    ctx: &mut dyn ExecContext,
+) -> PgResult<ExecResult> {
     if params.len() != plan.param_types.len() {
         return Err(PgError::new(
             SqlState::ProtocolViolation,
@@ -282,7 +324,10 @@ pub fn execute_statement(plan: &PlannedStmt, params: &[Datum], ctx: &mut dyn Exe
     match &plan.modify {
         None => {
             let rows = query::run(&mut ev, &plan.plan, plan.columns.len())?;
-            Ok(ExecResult { processed: rows.len() as u64, rows })
+            Ok(ExecResult {
+                processed: rows.len() as u64,
+                rows,
+            })
         }
         Some(m) => modify::run(&mut ev, &plan.plan, m),
     }
@@ -290,6 +335,10 @@ pub fn execute_statement(plan: &PlannedStmt, params: &[Datum], ctx: &mut dyn Exe
 
 /// Runs a planned statement and returns its rows (each as long as
 /// `plan.columns`); see [`execute_statement`] for the processed count.
-pub fn execute(plan: &PlannedStmt, params: &[Datum], ctx: &mut dyn ExecContext) -> PgResult<Vec<Vec<Datum>>> {
+pub fn execute(
+    plan: &PlannedStmt,
+    params: &[Datum],
+    ctx: &mut dyn ExecContext,
+) -> PgResult<Vec<Vec<Datum>>> {
     execute_statement(plan, params, ctx).map(|r| r.rows)
 }

@@ -28,35 +28,55 @@ const MAX_FIELD_LEN: usize = 64;
 
 /// Runs a table modification; `plan` holds the rows of an INSERT.
 pub fn run(ev: &mut Evaluator<'_>, plan: &Plan, m: &ModifyTable) -> PgResult<ExecResult> {
-    let mut out = ExecResult { rows: vec![], processed: 0 };
+    let mut out = ExecResult {
+        rows: vec![],
+        processed: 0,
+    };
     match m {
         ModifyTable::Insert { rel, returning } => {
             let rows = query::run(ev, plan, rel.columns.len())?;
             for row in rows {
                 ev.ctx.check_for_interrupts()?;
                 check_not_null(ev, rel, &row)?;
-                let ret = if returning.is_empty() { None } else { Some(project(ev, returning, &row)?) };
+                let ret = if returning.is_empty() {
+                    None
+                } else {
+                    Some(project(ev, returning, &row)?)
+                };
                 ev.ctx.insert_row(rel, row)?;
                 out.processed += 1;
                 out.rows.extend(ret);
             }
         }
-        ModifyTable::Update { rel, filter, assignments, returning, index } => {
+        ModifyTable::Update {
+            rel,
+            filter,
+            assignments,
+            returning,
+            index,
+        } => {
             let mut modify = |ev: &mut Evaluator<'_>, tid: Tid, row: Vec<Datum>| -> PgResult<()> {
-                let changed = change_with_recheck(ev, filter.as_ref(), tid, row, &mut |ev, tid, row| {
-                    let new = new_version(ev, assignments, row)?;
-                    check_not_null(ev, rel, &new)?;
-                    Ok((ev.ctx.update_row(rel, tid, new.clone())?, new))
-                })?;
+                let changed =
+                    change_with_recheck(ev, filter.as_ref(), tid, row, &mut |ev, tid, row| {
+                        let new = new_version(ev, assignments, row)?;
+                        check_not_null(ev, rel, &new)?;
+                        Ok((ev.ctx.update_row(rel, tid, new.clone())?, new))
+                    })?;
                 record(ev, &mut out, returning, changed)
             };
             scan_qualifying(ev, rel, index.as_ref(), filter.as_ref(), &mut modify)?;
         }
-        ModifyTable::Delete { rel, filter, returning, index } => {
+        ModifyTable::Delete {
+            rel,
+            filter,
+            returning,
+            index,
+        } => {
             let mut modify = |ev: &mut Evaluator<'_>, tid: Tid, row: Vec<Datum>| -> PgResult<()> {
-                let changed = change_with_recheck(ev, filter.as_ref(), tid, row, &mut |ev, tid, row| {
-                    Ok((ev.ctx.delete_row(rel, tid)?, row.to_vec()))
-                })?;
+                let changed =
+                    change_with_recheck(ev, filter.as_ref(), tid, row, &mut |ev, tid, row| {
+                        Ok((ev.ctx.delete_row(rel, tid)?, row.to_vec()))
+                    })?;
                 record(ev, &mut out, returning, changed)
             };
             scan_qualifying(ev, rel, index.as_ref(), filter.as_ref(), &mut modify)?;
@@ -66,7 +86,8 @@ pub fn run(ev: &mut Evaluator<'_>, plan: &Plan, m: &ModifyTable) -> PgResult<Exe
 }
 
 /// One attempt at changing a row version: its outcome and the row RETURNING sees.
-type RowChange<'a> = dyn FnMut(&mut Evaluator<'_>, Tid, &[Datum]) -> PgResult<(ModifyOutcome, Vec<Datum>)> + 'a;
+type RowChange<'a> =
+    dyn FnMut(&mut Evaluator<'_>, Tid, &[Datum]) -> PgResult<(ModifyOutcome, Vec<Datum>)> + 'a;
 
 /// Applies `change` (an update or delete of the version at `tid`, returning
 /// the outcome and the row RETURNING sees) to a qualifying row. When a
@@ -97,7 +118,12 @@ fn change_with_recheck(
 }
 
 /// Counts a changed row and adds its RETURNING projection.
-fn record(ev: &mut Evaluator<'_>, out: &mut ExecResult, returning: &[Expr], changed: Option<Vec<Datum>>) -> PgResult<()> {
+fn record(
+    ev: &mut Evaluator<'_>,
+    out: &mut ExecResult,
+    returning: &[Expr],
+    changed: Option<Vec<Datum>>,
+) -> PgResult<()> {
     if let Some(row) = changed {
         out.processed += 1;
         if !returning.is_empty() {
@@ -125,7 +151,9 @@ fn scan_qualifying(
     };
     let result = (|| loop {
         ev.ctx.check_for_interrupts()?;
-        let Some((tid, row)) = ev.ctx.scan_next(scan)? else { return Ok(()) };
+        let Some((tid, row)) = ev.ctx.scan_next(scan)? else {
+            return Ok(());
+        };
         if qualifies(ev, filter, &row)? {
             f(ev, tid, row)?;
         }
@@ -136,13 +164,22 @@ fn scan_qualifying(
 
 /// The new version of `row` with the SET columns replaced (all computed from
 /// the old version).
-fn new_version(ev: &mut Evaluator<'_>, assignments: &[(usize, Expr)], row: &[Datum]) -> PgResult<Vec<Datum>> {
+fn new_version(
+    ev: &mut Evaluator<'_>,
+    assignments: &[(usize, Expr)],
+    row: &[Datum],
+) -> PgResult<Vec<Datum>> {
     let mut new = row.to_vec();
     for (i, e) in assignments {
         let v = ev.eval_row(e, row)?;
         match new.get_mut(*i) {
             Some(slot) => *slot = v,
-            None => return Err(PgError::internal(format!("assignment to column {} beyond the row", i + 1))),
+            None => {
+                return Err(PgError::internal(format!(
+                    "assignment to column {} beyond the row",
+                    i + 1
+                )));
+            }
         }
     }
     Ok(new)
@@ -154,13 +191,23 @@ fn project(ev: &mut Evaluator<'_>, exprs: &[Expr], row: &[Datum]) -> PgResult<Ve
 
 /// 23502 for a NULL in a NOT NULL column, with PostgreSQL's DETAIL.
 fn check_not_null(ev: &Evaluator<'_>, rel: &RelationDesc, row: &[Datum]) -> PgResult<()> {
-    let bad = rel.columns.iter().zip(row).find(|(c, v)| c.not_null && !c.dropped && v.is_null());
+    let bad = rel
+        .columns
+        .iter()
+        .zip(row)
+        .find(|(c, v)| c.not_null && !c.dropped && v.is_null());
     let Some((col, _)) = bad else { return Ok(()) };
     Err(PgError::new(
         SqlState::NotNullViolation,
-        format!("null value in column \"{}\" of relation \"{}\" violates not-null constraint", col.name, rel.name),
+        format!(
+            "null value in column \"{}\" of relation \"{}\" violates not-null constraint",
+            col.name, rel.name
+        ),
     )
-    .with_detail(format!("Failing row contains {}.", row_description(ev, &rel.columns, row))))
+    .with_detail(format!(
+        "Failing row contains {}.",
+        row_description(ev, &rel.columns, row)
+    )))
 }
 
 /// A row as error details show it: `(1, null, abc)`, dropped columns left

@@ -94,18 +94,32 @@ pub fn open_scan(ev: &mut Evaluator<'_>, source: &Source, columns: usize) -> PgR
 
 /// Opens index scan `scan` of `rel`, evaluating its bound values (or its
 /// IN list: one range per distinct non-null value).
-pub fn open_index_scan(ev: &mut Evaluator<'_>, rel: &planner::RelationDesc, scan: &planner::IndexScan) -> PgResult<ScanId> {
+pub fn open_index_scan(
+    ev: &mut Evaluator<'_>,
+    rel: &planner::RelationDesc,
+    scan: &planner::IndexScan,
+) -> PgResult<ScanId> {
     let ranges = index_ranges(ev, scan)?;
-    ev.ctx.index_scan_begin(rel, scan.index_oid, ranges, scan.index_only)
+    ev.ctx
+        .index_scan_begin(rel, scan.index_oid, ranges, scan.index_only)
 }
 
 /// The ranges of an index scan, its bounds (or IN list) evaluated now.
-fn index_ranges(ev: &mut Evaluator<'_>, scan: &planner::IndexScan) -> PgResult<Vec<crate::IndexRange>> {
+fn index_ranges(
+    ev: &mut Evaluator<'_>,
+    scan: &planner::IndexScan,
+) -> PgResult<Vec<crate::IndexRange>> {
     Ok(if scan.in_list.is_empty() {
         let mut bound = |b: &Option<planner::IndexBound>| -> PgResult<Option<(Vec<Datum>, bool)>> {
             match b {
                 None => Ok(None),
-                Some(b) => Ok(Some((b.values.iter().map(|e| ev.eval(e)).collect::<PgResult<Vec<_>>>()?, b.inclusive))),
+                Some(b) => Ok(Some((
+                    b.values
+                        .iter()
+                        .map(|e| ev.eval(e))
+                        .collect::<PgResult<Vec<_>>>()?,
+                    b.inclusive,
+                ))),
             }
         };
         let lower = bound(&scan.lower)?;
@@ -120,27 +134,43 @@ fn index_ranges(ev: &mut Evaluator<'_>, scan: &planner::IndexScan) -> PgResult<V
             }
         }
         let mut failed = None;
-        values.sort_by(|a, b| compare::compare(a, b).unwrap_or_else(|e| {
-            failed.get_or_insert(e);
-            Ordering::Equal
-        }));
+        values.sort_by(|a, b| {
+            compare::compare(a, b).unwrap_or_else(|e| {
+                failed.get_or_insert(e);
+                Ordering::Equal
+            })
+        });
         if let Some(e) = failed {
             return Err(e);
         }
         values.dedup_by(|a, b| compare::compare(a, b).is_ok_and(|o| o == Ordering::Equal));
-        values.into_iter().map(|v| crate::IndexRange { lower: Some((vec![v.clone()], true)), upper: Some((vec![v], true)) }).collect()
+        values
+            .into_iter()
+            .map(|v| crate::IndexRange {
+                lower: Some((vec![v.clone()], true)),
+                upper: Some((vec![v], true)),
+            })
+            .collect()
     })
 }
 
 /// Is the (boolean) qualification true for `row`? NULL and false are not.
-pub fn qualifies(ev: &mut Evaluator<'_>, filter: Option<&planner::Expr>, row: &[Datum]) -> PgResult<bool> {
+pub fn qualifies(
+    ev: &mut Evaluator<'_>,
+    filter: Option<&planner::Expr>,
+    row: &[Datum],
+) -> PgResult<bool> {
     match filter {
         None => Ok(true),
         Some(f) => Ok(ev.eval_row(f, row)? == Datum::Bool(true)),
     }
 }
 
-fn project(ev: &mut Evaluator<'_>, targets: &[planner::Expr], row: &[Datum]) -> PgResult<Vec<Datum>> {
+fn project(
+    ev: &mut Evaluator<'_>,
+    targets: &[planner::Expr],
+    row: &[Datum],
+) -> PgResult<Vec<Datum>> {
     let mut out = Vec::with_capacity(targets.len());
     for t in targets {
         out.push(ev.eval_row(t, row)?);
@@ -151,7 +181,8 @@ fn project(ev: &mut Evaluator<'_>, targets: &[planner::Expr], row: &[Datum]) -> 
 /// Runs a query and returns its rows, each cut to its first `width` values
 /// (the hidden sort columns dropped).
 pub fn run(ev: &mut Evaluator<'_>, plan: &Plan, width: usize) -> PgResult<Vec<Vec<Datum>>> {
-    if let (Some(mark), Source::SeqScan(_) | Source::IndexScan(..)) = (&plan.row_lock, &plan.source) {
+    if let (Some(mark), Source::SeqScan(_) | Source::IndexScan(..)) = (&plan.row_lock, &plan.source)
+    {
         return run_locking(ev, plan, mark, width);
     }
     // LIMIT and OFFSET are evaluated before anything is read, as
@@ -159,7 +190,12 @@ pub fn run(ev: &mut Evaluator<'_>, plan: &Plan, width: usize) -> PgResult<Vec<Ve
     let (offset, limit) = offset_and_limit(ev, plan)?;
     // Rows come out in their final order when nothing regroups or sorts
     // them: the scan stops once OFFSET + LIMIT of them qualified.
-    let stop = match (&plan.aggregate, plan.distinct, plan.order_by.is_empty(), limit) {
+    let stop = match (
+        &plan.aggregate,
+        plan.distinct,
+        plan.order_by.is_empty(),
+        limit,
+    ) {
         (None, false, true, Some(l)) => Some(offset.saturating_add(l)),
         _ => None,
     };
@@ -212,7 +248,10 @@ fn offset_and_limit(ev: &mut Evaluator<'_>, plan: &Plan) -> PgResult<(usize, Opt
     let offset = match &plan.offset {
         Some(e) => match ev.eval(e)? {
             Datum::Int8(n) if n < 0 => {
-                return Err(PgError::new(SqlState::InvalidRowCountInResultOffsetClause, "OFFSET must not be negative"));
+                return Err(PgError::new(
+                    SqlState::InvalidRowCountInResultOffsetClause,
+                    "OFFSET must not be negative",
+                ));
             }
             Datum::Int8(n) => usize::try_from(n).unwrap_or(usize::MAX),
             _ => 0,
@@ -222,7 +261,10 @@ fn offset_and_limit(ev: &mut Evaluator<'_>, plan: &Plan) -> PgResult<(usize, Opt
     let limit = match &plan.limit {
         Some(e) => match ev.eval(e)? {
             Datum::Int8(n) if n < 0 => {
-                return Err(PgError::new(SqlState::InvalidRowCountInLimitClause, "LIMIT must not be negative"));
+                return Err(PgError::new(
+                    SqlState::InvalidRowCountInLimitClause,
+                    "LIMIT must not be negative",
+                ));
             }
             Datum::Int8(n) => Some(usize::try_from(n).unwrap_or(usize::MAX)),
             _ => None,
@@ -235,7 +277,12 @@ fn offset_and_limit(ev: &mut Evaluator<'_>, plan: &Plan) -> PgResult<(usize, Opt
 /// A query with `FOR UPDATE/SHARE` (no aggregates or DISTINCT: the planner
 /// refuses those): scan, WHERE, project, sort, then lock as OFFSET/LIMIT
 /// take rows (see the module doc).
-fn run_locking(ev: &mut Evaluator<'_>, plan: &Plan, mark: &RowMark, width: usize) -> PgResult<Vec<Vec<Datum>>> {
+fn run_locking(
+    ev: &mut Evaluator<'_>,
+    plan: &Plan,
+    mark: &RowMark,
+    width: usize,
+) -> PgResult<Vec<Vec<Datum>>> {
     // Each candidate: its tid and its projected row with the candidate's
     // index appended, so that the sort carries the index along.
     let mut tids: Vec<Tid> = Vec::new();
@@ -246,7 +293,9 @@ fn run_locking(ev: &mut Evaluator<'_>, plan: &Plan, mark: &RowMark, width: usize
     };
     let result: PgResult<()> = (|| loop {
         ev.ctx.check_for_interrupts()?;
-        let Some((tid, row)) = ev.ctx.scan_next(scan)? else { return Ok(()) };
+        let Some((tid, row)) = ev.ctx.scan_next(scan)? else {
+            return Ok(());
+        };
         if qualifies(ev, plan.filter.as_ref(), &row)? {
             let mut r = project(ev, &plan.targets, &row)?;
             r.push(Datum::Int8(tids.len() as i64));
@@ -264,14 +313,19 @@ fn run_locking(ev: &mut Evaluator<'_>, plan: &Plan, mark: &RowMark, width: usize
         if out.len() >= limit {
             break;
         }
-        let Some(Datum::Int8(i)) = row.pop() else { return Err(PgError::internal("row lost its candidate index")) };
+        let Some(Datum::Int8(i)) = row.pop() else {
+            return Err(PgError::internal("row lost its candidate index"));
+        };
         let mut tid = tids[i as usize];
         let locked = loop {
             ev.ctx.check_for_interrupts()?;
             match ev.ctx.lock_row(&mark.rel, tid, mark.mode, mark.wait)? {
                 LockRowOutcome::Locked => break true,
                 LockRowOutcome::Skipped | LockRowOutcome::Gone => break false,
-                LockRowOutcome::Updated { tid: t, row: newest } => {
+                LockRowOutcome::Updated {
+                    tid: t,
+                    row: newest,
+                } => {
                     if !qualifies(ev, plan.filter.as_ref(), &newest)? {
                         break false;
                     }
@@ -310,8 +364,20 @@ pub fn sort(rows: &mut [Vec<Datum>], keys: &[SortKey]) -> PgResult<()> {
             };
             let o = match (x.is_null(), y.is_null()) {
                 (true, true) => Ordering::Equal,
-                (true, false) => if k.nulls_first { Ordering::Less } else { Ordering::Greater },
-                (false, true) => if k.nulls_first { Ordering::Greater } else { Ordering::Less },
+                (true, false) => {
+                    if k.nulls_first {
+                        Ordering::Less
+                    } else {
+                        Ordering::Greater
+                    }
+                }
+                (false, true) => {
+                    if k.nulls_first {
+                        Ordering::Greater
+                    } else {
+                        Ordering::Less
+                    }
+                }
                 (false, false) => {
                     let o = compare::compare(x, y).unwrap_or_else(|e| {
                         err.get_or_insert(e);

@@ -14,7 +14,10 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use executor::{execute_statement, ExecContext, LockRowOutcome, ModifyOutcome, RowLockMode, RowLockWait, ScanId, Tid};
+use executor::{
+    ExecContext, LockRowOutcome, ModifyOutcome, RowLockMode, RowLockWait, ScanId, Tid,
+    execute_statement,
+};
 use planner::{CatalogView, ColumnDesc, RelationDesc};
 use sqlparser::ast::{ColumnOption, Statement};
 use sqlparser::dialect::PostgreSqlDialect;
@@ -56,7 +59,10 @@ struct Fake {
 }
 
 fn tid_of(i: usize) -> Tid {
-    Tid { block: (i / 100) as u32, offset: (i % 100) as u16 + 1 }
+    Tid {
+        block: (i / 100) as u32,
+        offset: (i % 100) as u16 + 1,
+    }
 }
 
 fn index_of(t: Tid) -> usize {
@@ -65,12 +71,18 @@ fn index_of(t: Tid) -> usize {
 
 /// An identifier as PostgreSQL folds it.
 fn fold(id: &sqlparser::ast::Ident) -> String {
-    if id.quote_style.is_some() { id.value.clone() } else { id.value.to_lowercase() }
+    if id.quote_style.is_some() {
+        id.value.clone()
+    } else {
+        id.value.to_lowercase()
+    }
 }
 
 impl Fake {
     fn table(&mut self, rel: &RelationDesc) -> PgResult<&mut Table> {
-        self.tables.get_mut(&rel.name).ok_or_else(|| PgError::internal("no such table in the fake"))
+        self.tables
+            .get_mut(&rel.name)
+            .ok_or_else(|| PgError::internal("no such table in the fake"))
     }
 
     /// Runs CREATE TABLE / TRUNCATE / DROP TABLE; None for other statements.
@@ -83,10 +95,11 @@ impl Fake {
                 };
                 let mut columns = Vec::new();
                 for (i, c) in ct.columns.iter().enumerate() {
-                    let (type_oid, typmod) = match planner::analyze::typename::resolve_type(&c.data_type) {
-                        Ok(t) => t,
-                        Err(e) => return Some(Err(e)),
-                    };
+                    let (type_oid, typmod) =
+                        match planner::analyze::typename::resolve_type(&c.data_type) {
+                            Ok(t) => t,
+                            Err(e) => return Some(Err(e)),
+                        };
                     let mut col = ColumnDesc {
                         name: fold(&c.name),
                         type_oid,
@@ -106,13 +119,31 @@ impl Fake {
                     columns.push(col);
                 }
                 self.next_oid += 1;
-                let rel = RelationDesc { oid: 16384 + self.next_oid, name: name.clone(), schema: "public".into(), relkind: 'r', columns, indexes: vec![] };
-                self.tables.insert(name, Table { rel: Arc::new(rel), rows: vec![] });
+                let rel = RelationDesc {
+                    oid: 16384 + self.next_oid,
+                    name: name.clone(),
+                    schema: "public".into(),
+                    relkind: 'r',
+                    columns,
+                    indexes: vec![],
+                };
+                self.tables.insert(
+                    name,
+                    Table {
+                        rel: Arc::new(rel),
+                        rows: vec![],
+                    },
+                );
                 Some(Ok(()))
             }
             _ => {
                 let words: Vec<String> = sql.split_whitespace().map(|w| w.to_lowercase()).collect();
-                match words.iter().map(String::as_str).collect::<Vec<_>>().as_slice() {
+                match words
+                    .iter()
+                    .map(String::as_str)
+                    .collect::<Vec<_>>()
+                    .as_slice()
+                {
                     ["truncate", name] | ["truncate", "table", name] => {
                         if let Some(t) = self.tables.get_mut(*name) {
                             t.rows.clear();
@@ -121,7 +152,11 @@ impl Fake {
                     }
                     ["drop", "table", name] => {
                         let name = name.trim_matches('"');
-                        let key = self.tables.keys().find(|k| k.to_lowercase() == name).cloned();
+                        let key = self
+                            .tables
+                            .keys()
+                            .find(|k| k.to_lowercase() == name)
+                            .cloned();
                         self.tables.remove(&key.unwrap_or_default());
                         Some(Ok(()))
                     }
@@ -133,7 +168,11 @@ impl Fake {
 }
 
 impl CatalogView for Fake {
-    fn lookup_relation(&self, schema: Option<&str>, name: &str) -> PgResult<Option<Arc<RelationDesc>>> {
+    fn lookup_relation(
+        &self,
+        schema: Option<&str>,
+        name: &str,
+    ) -> PgResult<Option<Arc<RelationDesc>>> {
         if schema.is_some_and(|s| s != "public") {
             return Ok(None);
         }
@@ -168,7 +207,10 @@ impl ExecContext for Fake {
         0
     }
     fn setting(&self, name: &str) -> PgResult<String> {
-        Err(PgError::new(SqlState::UndefinedObject, format!("unrecognized configuration parameter \"{name}\"")))
+        Err(PgError::new(
+            SqlState::UndefinedObject,
+            format!("unrecognized configuration parameter \"{name}\""),
+        ))
     }
     fn time_zone(&self) -> String {
         "Etc/UTC".into()
@@ -202,7 +244,10 @@ impl ExecContext for Fake {
         Ok(ScanId(self.next_scan))
     }
     fn scan_next(&mut self, scan: ScanId) -> PgResult<Option<(Tid, Vec<Datum>)>> {
-        let (rows, pos) = self.scans.get_mut(&scan.0).ok_or_else(|| PgError::internal("no such scan"))?;
+        let (rows, pos) = self
+            .scans
+            .get_mut(&scan.0)
+            .ok_or_else(|| PgError::internal("no such scan"))?;
         let r = rows.get(*pos).cloned();
         *pos += 1;
         Ok(r)
@@ -216,27 +261,44 @@ impl ExecContext for Fake {
         t.rows.push(Some(row));
         Ok(tid_of(t.rows.len() - 1))
     }
-    fn update_row(&mut self, rel: &RelationDesc, tid: Tid, row: Vec<Datum>) -> PgResult<ModifyOutcome> {
+    fn update_row(
+        &mut self,
+        rel: &RelationDesc,
+        tid: Tid,
+        row: Vec<Datum>,
+    ) -> PgResult<ModifyOutcome> {
         assert_eq!(row.len(), rel.columns.len(), "rows are full-width");
         if let Some(o) = self.concurrent.remove(&tid) {
             return Ok(o);
         }
         let t = self.table(rel)?;
-        let slot = t.rows.get_mut(index_of(tid)).ok_or_else(|| PgError::internal("bad tid"))?;
+        let slot = t
+            .rows
+            .get_mut(index_of(tid))
+            .ok_or_else(|| PgError::internal("bad tid"))?;
         if slot.take().is_none() {
             return Err(PgError::internal("update of a dead row version"));
         }
         t.rows.push(Some(row));
         Ok(ModifyOutcome::Done)
     }
-    fn lock_row(&mut self, _rel: &RelationDesc, tid: Tid, _mode: RowLockMode, wait: RowLockWait) -> PgResult<LockRowOutcome> {
+    fn lock_row(
+        &mut self,
+        _rel: &RelationDesc,
+        tid: Tid,
+        _mode: RowLockMode,
+        wait: RowLockWait,
+    ) -> PgResult<LockRowOutcome> {
         if let Some(o) = self.concurrent_lock.remove(&tid) {
             return Ok(o);
         }
         if self.held_by_others.contains(&tid) {
             return match wait {
                 RowLockWait::SkipLocked => Ok(LockRowOutcome::Skipped),
-                RowLockWait::NoWait => Err(PgError::new(SqlState::LockNotAvailable, "could not obtain lock on row")),
+                RowLockWait::NoWait => Err(PgError::new(
+                    SqlState::LockNotAvailable,
+                    "could not obtain lock on row",
+                )),
                 RowLockWait::Block => Err(PgError::internal("would wait forever")),
             };
         }
@@ -248,7 +310,10 @@ impl ExecContext for Fake {
             return Ok(o);
         }
         let t = self.table(rel)?;
-        let slot = t.rows.get_mut(index_of(tid)).ok_or_else(|| PgError::internal("bad tid"))?;
+        let slot = t
+            .rows
+            .get_mut(index_of(tid))
+            .ok_or_else(|| PgError::internal("bad tid"))?;
         if slot.take().is_none() {
             return Err(PgError::internal("delete of a dead row version"));
         }
@@ -263,7 +328,8 @@ enum Output {
 }
 
 fn run(fake: &mut Fake, sql: &str) -> PgResult<Output> {
-    let stmts = Parser::parse_sql(&PostgreSqlDialect {}, sql).map_err(|e| PgError::syntax(e.to_string(), None))?;
+    let stmts = Parser::parse_sql(&PostgreSqlDialect {}, sql)
+        .map_err(|e| PgError::syntax(e.to_string(), None))?;
     let stmt = &stmts[0];
     if let Some(r) = fake.ddl(stmt, sql) {
         return r.map(|()| Output::Count(0));
@@ -283,7 +349,10 @@ fn run(fake: &mut Fake, sql: &str) -> PgResult<Output> {
             _ => 'T',
         })
         .collect();
-    let opts = OutputOptions { time_zone: "Etc/UTC".into(), ..OutputOptions::default() };
+    let opts = OutputOptions {
+        time_zone: "Etc/UTC".into(),
+        ..OutputOptions::default()
+    };
     let lines = result
         .rows
         .iter()
@@ -334,39 +403,68 @@ fn dml_slt_matches_postgres() {
             let want = unescape(msg);
             match run(&mut fake, &sql) {
                 Err(e) if e.message == want => {}
-                Err(e) => failures.push(format!("{sql}\n  want error: {want}\n  got error:  {}", e.message)),
+                Err(e) => failures.push(format!(
+                    "{sql}\n  want error: {want}\n  got error:  {}",
+                    e.message
+                )),
                 Ok(_) => failures.push(format!("{sql}\n  want error: {want}\n  got success")),
             }
         } else if let Some(n) = head.strip_prefix("statement count ") {
             let sql = lines[1..].join("\n");
             match run(&mut fake, &sql) {
                 Ok(Output::Count(got)) if got.to_string() == n => {}
-                Ok(Output::Count(got)) => failures.push(format!("{sql}\n  want count {n}, got {got}")),
+                Ok(Output::Count(got)) => {
+                    failures.push(format!("{sql}\n  want count {n}, got {got}"))
+                }
                 Ok(Output::Rows(..)) => failures.push(format!("{sql}\n  want count {n}, got rows")),
-                Err(e) => failures.push(format!("{sql}\n  want count {n}, got error {:?}: {}", e.code, e.message)),
+                Err(e) => failures.push(format!(
+                    "{sql}\n  want count {n}, got error {:?}: {}",
+                    e.code, e.message
+                )),
             }
         } else if *head == "statement ok" {
             let sql = lines[1..].join("\n");
             if let Err(e) = run(&mut fake, &sql) {
-                failures.push(format!("{sql}\n  want ok, got error {:?}: {}", e.code, e.message));
+                failures.push(format!(
+                    "{sql}\n  want ok, got error {:?}: {}",
+                    e.code, e.message
+                ));
             }
         } else if let Some(letters) = head.strip_prefix("query ") {
-            let sep = lines.iter().position(|l| *l == "----").unwrap_or(lines.len());
+            let sep = lines
+                .iter()
+                .position(|l| *l == "----")
+                .unwrap_or(lines.len());
             let sql = lines[1..sep].join("\n");
-            let want: Vec<String> = lines.get(sep + 1..).unwrap_or(&[]).iter().map(|s| s.to_string()).collect();
+            let want: Vec<String> = lines
+                .get(sep + 1..)
+                .unwrap_or(&[])
+                .iter()
+                .map(|s| s.to_string())
+                .collect();
             match run(&mut fake, &sql) {
                 Ok(Output::Rows(got_letters, rows)) => {
                     if rows != want || got_letters != letters {
-                        failures.push(format!("{sql}\n  want {letters} {want:?}\n  got  {got_letters} {rows:?}"));
+                        failures.push(format!(
+                            "{sql}\n  want {letters} {want:?}\n  got  {got_letters} {rows:?}"
+                        ));
                     }
                 }
                 Ok(Output::Count(n)) => failures.push(format!("{sql}\n  want rows, got count {n}")),
-                Err(e) => failures.push(format!("{sql}\n  want {want:?}\n  got error {:?}: {}", e.code, e.message)),
+                Err(e) => failures.push(format!(
+                    "{sql}\n  want {want:?}\n  got error {:?}: {}",
+                    e.code, e.message
+                )),
             }
         }
     }
     assert!(count > 50, "only {count} blocks read");
-    assert!(failures.is_empty(), "{} of {count} cases differ:\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} of {count} cases differ:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
 }
 
 /// A fake with table `acct (id int, n int NOT NULL)` holding `rows`.
@@ -397,7 +495,13 @@ fn concurrently_update(fake: &mut Fake, old: Tid, new_row: Vec<Datum>) -> Tid {
     t.rows.push(Some(new_row.clone()));
     let new = tid_of(t.rows.len() - 1);
     fake.invisible.insert(new);
-    fake.concurrent.insert(old, ModifyOutcome::Updated { tid: new, row: new_row });
+    fake.concurrent.insert(
+        old,
+        ModifyOutcome::Updated {
+            tid: new,
+            row: new_row,
+        },
+    );
     new
 }
 
@@ -405,15 +509,28 @@ fn concurrently_update(fake: &mut Fake, old: Tid, new_row: Vec<Datum>) -> Tid {
 fn concurrent_update_rechecks_where_and_recomputes_set() {
     let mut fake = fake_with(&[(1, 10), (2, 20)]);
     let new = concurrently_update(&mut fake, tid_of(0), vec![Datum::Int4(1), Datum::Int4(100)]);
-    let r = exec(&mut fake, "UPDATE acct SET n = n + 1 WHERE id = 1 RETURNING n").unwrap();
+    let r = exec(
+        &mut fake,
+        "UPDATE acct SET n = n + 1 WHERE id = 1 RETURNING n",
+    )
+    .unwrap();
     assert_eq!(r.processed, 1);
     // SET was recomputed from the newest version, not from the one scanned
     assert_eq!(r.rows, vec![vec![Datum::Int4(101)]]);
     assert!(fake.concurrent.is_empty());
-    assert!(fake.tables["acct"].rows[index_of(new)].is_none(), "the retry updated the newest version");
+    assert!(
+        fake.tables["acct"].rows[index_of(new)].is_none(),
+        "the retry updated the newest version"
+    );
     let rows = rows_of(&fake);
-    assert!(rows.contains(&vec![Datum::Int4(1), Datum::Int4(101)]), "{rows:?}");
-    assert!(rows.contains(&vec![Datum::Int4(2), Datum::Int4(20)]), "{rows:?}");
+    assert!(
+        rows.contains(&vec![Datum::Int4(1), Datum::Int4(101)]),
+        "{rows:?}"
+    );
+    assert!(
+        rows.contains(&vec![Datum::Int4(2), Datum::Int4(20)]),
+        "{rows:?}"
+    );
 }
 
 #[test]
@@ -423,8 +540,14 @@ fn concurrent_update_that_no_longer_qualifies_is_skipped() {
     let new = concurrently_update(&mut fake, tid_of(0), vec![Datum::Int4(1), Datum::Int4(99)]);
     let r = exec(&mut fake, "UPDATE acct SET n = 0 WHERE n = 10").unwrap();
     assert_eq!(r.processed, 0);
-    assert!(fake.concurrent.is_empty(), "the executor asked exactly once");
-    assert_eq!(fake.tables["acct"].rows[index_of(new)], Some(vec![Datum::Int4(1), Datum::Int4(99)]));
+    assert!(
+        fake.concurrent.is_empty(),
+        "the executor asked exactly once"
+    );
+    assert_eq!(
+        fake.tables["acct"].rows[index_of(new)],
+        Some(vec![Datum::Int4(1), Datum::Int4(99)])
+    );
 }
 
 #[test]
@@ -443,7 +566,11 @@ fn concurrent_update_then_delete_deletes_the_newest_version() {
     let mut fake = fake_with(&[(1, 10)]);
     let new = concurrently_update(&mut fake, tid_of(0), vec![Datum::Int4(1), Datum::Int4(11)]);
     let r = exec(&mut fake, "DELETE FROM acct WHERE id = 1 RETURNING n").unwrap();
-    assert_eq!((r.processed, r.rows), (1, vec![vec![Datum::Int4(11)]]), "RETURNING shows the version deleted");
+    assert_eq!(
+        (r.processed, r.rows),
+        (1, vec![vec![Datum::Int4(11)]]),
+        "RETURNING shows the version deleted"
+    );
     assert!(fake.tables["acct"].rows[index_of(new)].is_none());
     // a concurrent update that leaves the WHERE: nothing is deleted
     let mut fake = fake_with(&[(1, 10)]);
@@ -457,15 +584,27 @@ fn not_null_detail_and_interrupt_checks() {
     let mut fake = fake_with(&[(1, 10)]);
     let e = exec(&mut fake, "UPDATE acct SET n = NULL").unwrap_err();
     assert_eq!(e.code, SqlState::NotNullViolation);
-    assert_eq!(e.message, "null value in column \"n\" of relation \"acct\" violates not-null constraint");
+    assert_eq!(
+        e.message,
+        "null value in column \"n\" of relation \"acct\" violates not-null constraint"
+    );
     assert_eq!(e.detail.as_deref(), Some("Failing row contains (1, null)."));
     let long = "x".repeat(70);
     run(&mut fake, "CREATE TABLE wide (a text, b int NOT NULL)").unwrap();
     let e = exec(&mut fake, &format!("INSERT INTO wide VALUES ('{long}')")).unwrap_err();
-    assert_eq!(e.detail, Some(format!("Failing row contains ({}..., null).", "x".repeat(64))));
+    assert_eq!(
+        e.detail,
+        Some(format!(
+            "Failing row contains ({}..., null).",
+            "x".repeat(64)
+        ))
+    );
     let before = fake.interrupts_checked;
     exec(&mut fake, "SELECT * FROM acct").unwrap();
-    assert!(fake.interrupts_checked > before + 1, "the scan loop checks for interrupts");
+    assert!(
+        fake.interrupts_checked > before + 1,
+        "the scan loop checks for interrupts"
+    );
 }
 
 #[test]
@@ -530,14 +669,27 @@ fn row_locks_are_taken_between_sort_and_limit() {
     let mut fake = fake_with(&[(3, 30), (1, 10), (4, 40), (2, 20)]);
     // id 1 is tid 1, id 2 is tid 3; another transaction holds id 1.
     fake.held_by_others.insert(tid_of(1));
-    let r = exec(&mut fake, "SELECT id FROM acct ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED").unwrap();
+    let r = exec(
+        &mut fake,
+        "SELECT id FROM acct ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED",
+    )
+    .unwrap();
     assert_eq!(r.rows, vec![vec![Datum::Int4(2)]]);
     assert_eq!(fake.locked, vec![tid_of(3)], "LIMIT 1 locks one row");
-    assert_eq!(exec(&mut fake, "SELECT id FROM acct FOR SHARE NOWAIT").unwrap_err().code, SqlState::LockNotAvailable);
+    assert_eq!(
+        exec(&mut fake, "SELECT id FROM acct FOR SHARE NOWAIT")
+            .unwrap_err()
+            .code,
+        SqlState::LockNotAvailable
+    );
     // Rows OFFSET skips are locked too (PostgreSQL's LockRows is below Limit).
     fake.held_by_others.clear();
     fake.locked.clear();
-    let r = exec(&mut fake, "SELECT id FROM acct ORDER BY id OFFSET 1 LIMIT 2 FOR UPDATE").unwrap();
+    let r = exec(
+        &mut fake,
+        "SELECT id FROM acct ORDER BY id OFFSET 1 LIMIT 2 FOR UPDATE",
+    )
+    .unwrap();
     assert_eq!(r.rows, vec![vec![Datum::Int4(2)], vec![Datum::Int4(3)]]);
     assert_eq!(fake.locked, vec![tid_of(1), tid_of(3), tid_of(0)]);
 }
@@ -550,12 +702,32 @@ fn row_lock_of_a_concurrently_updated_row_rechecks_where() {
     t.rows.push(Some(vec![Datum::Int4(2), Datum::Int4(5)]));
     let (new1, new2) = (tid_of(2), tid_of(3));
     fake.invisible.extend([new1, new2]);
-    fake.concurrent_lock.insert(tid_of(0), LockRowOutcome::Updated { tid: new1, row: vec![Datum::Int4(1), Datum::Int4(15)] });
-    fake.concurrent_lock.insert(tid_of(1), LockRowOutcome::Updated { tid: new2, row: vec![Datum::Int4(2), Datum::Int4(5)] });
-    let r = exec(&mut fake, "SELECT id, n FROM acct WHERE n > 7 ORDER BY id FOR UPDATE").unwrap();
+    fake.concurrent_lock.insert(
+        tid_of(0),
+        LockRowOutcome::Updated {
+            tid: new1,
+            row: vec![Datum::Int4(1), Datum::Int4(15)],
+        },
+    );
+    fake.concurrent_lock.insert(
+        tid_of(1),
+        LockRowOutcome::Updated {
+            tid: new2,
+            row: vec![Datum::Int4(2), Datum::Int4(5)],
+        },
+    );
+    let r = exec(
+        &mut fake,
+        "SELECT id, n FROM acct WHERE n > 7 ORDER BY id FOR UPDATE",
+    )
+    .unwrap();
     // id 1 still qualifies and is returned as it is now; id 2 no longer does.
     assert_eq!(r.rows, vec![vec![Datum::Int4(1), Datum::Int4(15)]]);
-    assert_eq!(fake.locked, vec![new1], "the newest version is the one locked");
+    assert_eq!(
+        fake.locked,
+        vec![new1],
+        "the newest version is the one locked"
+    );
     // A concurrently deleted row is left out.
     fake.concurrent_lock.insert(tid_of(0), LockRowOutcome::Gone);
     let r = exec(&mut fake, "SELECT n FROM acct WHERE id = 1 FOR SHARE").unwrap();

@@ -4,7 +4,7 @@
 
 #![allow(clippy::unwrap_used)]
 
-use executor::{execute, ExecContext};
+use executor::{ExecContext, execute};
 use sqlparser::dialect::PostgreSqlDialect;
 use sqlparser::parser::Parser;
 use types::datum::OutputOptions;
@@ -45,7 +45,10 @@ impl ExecContext for MockCtx {
             "extra_float_digits" => Ok("1".into()),
             "timezone" => Ok("Etc/UTC".into()),
             "search_path" => Ok("\"$user\", public".into()),
-            _ => Err(PgError::new(SqlState::UndefinedObject, format!("unrecognized configuration parameter \"{name}\""))),
+            _ => Err(PgError::new(
+                SqlState::UndefinedObject,
+                format!("unrecognized configuration parameter \"{name}\""),
+            )),
         }
     }
     fn time_zone(&self) -> String {
@@ -69,7 +72,8 @@ impl ExecContext for MockCtx {
 }
 
 fn run(sql: &str) -> PgResult<(String, Vec<String>)> {
-    let stmts = Parser::parse_sql(&PostgreSqlDialect {}, sql).map_err(|e| PgError::syntax(e.to_string(), None))?;
+    let stmts = Parser::parse_sql(&PostgreSqlDialect {}, sql)
+        .map_err(|e| PgError::syntax(e.to_string(), None))?;
     let plan = planner::plan_simple_query(&stmts[0], sql)?;
     let mut ctx = MockCtx { warnings: vec![] };
     let rows = execute(&plan, &[], &mut ctx)?;
@@ -82,7 +86,10 @@ fn run(sql: &str) -> PgResult<(String, Vec<String>)> {
             _ => 'T',
         })
         .collect();
-    let opts = OutputOptions { time_zone: "Etc/UTC".into(), ..OutputOptions::default() };
+    let opts = OutputOptions {
+        time_zone: "Etc/UTC".into(),
+        ..OutputOptions::default()
+    };
     let lines = rows
         .iter()
         .map(|r| {
@@ -118,7 +125,10 @@ fn unescape(re: &str) -> String {
 
 #[test]
 fn select_no_from_matches_postgres() {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/slt/select_no_from.slt");
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../tests/slt/select_no_from.slt"
+    );
     let text = std::fs::read_to_string(path).expect("slt file");
     let mut failures = Vec::new();
     let mut count = 0;
@@ -131,23 +141,46 @@ fn select_no_from_matches_postgres() {
             let want = unescape(msg);
             match run(&sql) {
                 Err(e) if e.message == want => {}
-                Err(e) => failures.push(format!("{sql}\n  want error: {want}\n  got error:  {}", e.message)),
-                Ok((_, rows)) => failures.push(format!("{sql}\n  want error: {want}\n  got rows:   {rows:?}")),
+                Err(e) => failures.push(format!(
+                    "{sql}\n  want error: {want}\n  got error:  {}",
+                    e.message
+                )),
+                Ok((_, rows)) => failures.push(format!(
+                    "{sql}\n  want error: {want}\n  got rows:   {rows:?}"
+                )),
             }
         } else if let Some(letters) = head.strip_prefix("query ") {
-            let sep = lines.iter().position(|l| *l == "----").unwrap_or(lines.len());
+            let sep = lines
+                .iter()
+                .position(|l| *l == "----")
+                .unwrap_or(lines.len());
             let sql = lines[1..sep].join("\n");
-            let want: Vec<String> = lines.get(sep + 1..).unwrap_or(&[]).iter().map(|s| s.to_string()).collect();
+            let want: Vec<String> = lines
+                .get(sep + 1..)
+                .unwrap_or(&[])
+                .iter()
+                .map(|s| s.to_string())
+                .collect();
             match run(&sql) {
                 Ok((got_letters, rows)) => {
                     if rows != want || got_letters != letters {
-                        failures.push(format!("{sql}\n  want {letters} {want:?}\n  got  {got_letters} {rows:?}"));
+                        failures.push(format!(
+                            "{sql}\n  want {letters} {want:?}\n  got  {got_letters} {rows:?}"
+                        ));
                     }
                 }
-                Err(e) => failures.push(format!("{sql}\n  want {want:?}\n  got error {:?}: {}", e.code, e.message)),
+                Err(e) => failures.push(format!(
+                    "{sql}\n  want {want:?}\n  got error {:?}: {}",
+                    e.code, e.message
+                )),
             }
         }
     }
     assert!(count > 100, "only {count} blocks read");
-    assert!(failures.is_empty(), "{} of {count} cases differ:\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} of {count} cases differ:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
 }

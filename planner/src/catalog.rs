@@ -70,7 +70,9 @@ pub struct IndexDesc {
 impl RelationDesc {
     /// The index in `columns` of the live (not dropped) column `name`.
     pub fn column_index(&self, name: &str) -> Option<usize> {
-        self.columns.iter().position(|c| !c.dropped && c.name == name)
+        self.columns
+            .iter()
+            .position(|c| !c.dropped && c.name == name)
     }
 }
 
@@ -79,7 +81,11 @@ pub trait CatalogView {
     /// The relation `schema.name`, or `name` on the search_path when `schema` is
     /// None; `Ok(None)` if there is no such relation (names are already
     /// case-folded). An error is for failures of the lookup itself.
-    fn lookup_relation(&self, schema: Option<&str>, name: &str) -> PgResult<Option<Arc<RelationDesc>>>;
+    fn lookup_relation(
+        &self,
+        schema: Option<&str>,
+        name: &str,
+    ) -> PgResult<Option<Arc<RelationDesc>>>;
 }
 
 /// A catalog without relations.
@@ -87,7 +93,11 @@ pub trait CatalogView {
 pub struct EmptyCatalog;
 
 impl CatalogView for EmptyCatalog {
-    fn lookup_relation(&self, _schema: Option<&str>, _name: &str) -> PgResult<Option<Arc<RelationDesc>>> {
+    fn lookup_relation(
+        &self,
+        _schema: Option<&str>,
+        _name: &str,
+    ) -> PgResult<Option<Arc<RelationDesc>>> {
         Ok(None)
     }
 }

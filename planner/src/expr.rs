@@ -10,32 +10,84 @@ use types::Datum;
 #[derive(Debug, Clone, PartialEq)]
 pub enum Expr {
     /// A constant of the given type.
-    Const { value: Datum, type_oid: u32 },
+    Const {
+        value: Datum,
+        type_oid: u32,
+    },
     /// Column `index` of the row at hand (see [`crate::plan`] for which row that is).
-    Var { index: usize, type_oid: u32, typmod: i32 },
+    Var {
+        index: usize,
+        type_oid: u32,
+        typmod: i32,
+    },
     /// The result of aggregate `index` of the query: exists only during analysis,
     /// which replaces it by a `Var` of the aggregated row.
-    Aggref { index: usize, type_oid: u32 },
+    Aggref {
+        index: usize,
+        type_oid: u32,
+    },
     /// `$n` (0-based `index`), of the type recorded in `PlannedStmt::param_types`.
-    Param { index: usize, type_oid: u32 },
+    Param {
+        index: usize,
+        type_oid: u32,
+    },
     /// A call of a built-in function or operator.
-    Call { func: &'static str, args: Vec<Expr>, type_oid: u32, strict: bool },
+    Call {
+        func: &'static str,
+        args: Vec<Expr>,
+        type_oid: u32,
+        strict: bool,
+    },
     /// A type conversion; `typmod` applies `numeric(p,s)`, `varchar(n)`, `char(n)`.
-    Cast { arg: Box<Expr>, from: u32, to: u32, typmod: i32, explicit: bool },
+    Cast {
+        arg: Box<Expr>,
+        from: u32,
+        to: u32,
+        typmod: i32,
+        explicit: bool,
+    },
     And(Vec<Expr>),
     Or(Vec<Expr>),
     Not(Box<Expr>),
-    IsNull { arg: Box<Expr>, negated: bool },
+    IsNull {
+        arg: Box<Expr>,
+        negated: bool,
+    },
     /// `IS [NOT] TRUE/FALSE/UNKNOWN`
-    BoolTest { arg: Box<Expr>, test: BoolTestKind },
+    BoolTest {
+        arg: Box<Expr>,
+        test: BoolTestKind,
+    },
     /// `IS [NOT] DISTINCT FROM`: `eq` is the equality operator's implementation.
-    DistinctFrom { left: Box<Expr>, right: Box<Expr>, eq: &'static str, negated: bool },
+    DistinctFrom {
+        left: Box<Expr>,
+        right: Box<Expr>,
+        eq: &'static str,
+        negated: bool,
+    },
     /// Searched CASE (a simple CASE is rewritten to equality tests).
-    Case { whens: Vec<(Expr, Expr)>, else_result: Box<Expr>, type_oid: u32 },
-    Coalesce { args: Vec<Expr>, type_oid: u32 },
-    NullIf { left: Box<Expr>, right: Box<Expr>, eq: &'static str, type_oid: u32 },
+    Case {
+        whens: Vec<(Expr, Expr)>,
+        else_result: Box<Expr>,
+        type_oid: u32,
+    },
+    Coalesce {
+        args: Vec<Expr>,
+        type_oid: u32,
+    },
+    NullIf {
+        left: Box<Expr>,
+        right: Box<Expr>,
+        eq: &'static str,
+        type_oid: u32,
+    },
     /// GREATEST / LEAST; `cmp` is the less-than implementation of the common type.
-    MinMax { args: Vec<Expr>, greatest: bool, lt: &'static str, type_oid: u32 },
+    MinMax {
+        args: Vec<Expr>,
+        greatest: bool,
+        lt: &'static str,
+        type_oid: u32,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -55,14 +107,26 @@ impl Expr {
         match self {
             Expr::Var { index, .. } => Some(*index),
             Expr::Const { .. } | Expr::Aggref { .. } | Expr::Param { .. } => None,
-            Expr::Call { args, .. } | Expr::And(args) | Expr::Or(args) | Expr::Coalesce { args, .. } | Expr::MinMax { args, .. } => {
-                many(args)
+            Expr::Call { args, .. }
+            | Expr::And(args)
+            | Expr::Or(args)
+            | Expr::Coalesce { args, .. }
+            | Expr::MinMax { args, .. } => many(args),
+            Expr::Cast { arg, .. }
+            | Expr::Not(arg)
+            | Expr::IsNull { arg, .. }
+            | Expr::BoolTest { arg, .. } => arg.max_var(),
+            Expr::DistinctFrom { left, right, .. } | Expr::NullIf { left, right, .. } => {
+                left.max_var().max(right.max_var())
             }
-            Expr::Cast { arg, .. } | Expr::Not(arg) | Expr::IsNull { arg, .. } | Expr::BoolTest { arg, .. } => arg.max_var(),
-            Expr::DistinctFrom { left, right, .. } | Expr::NullIf { left, right, .. } => left.max_var().max(right.max_var()),
-            Expr::Case { whens, else_result, .. } => {
-                whens.iter().flat_map(|(w, t)| [w.max_var(), t.max_var()]).flatten().max().max(else_result.max_var())
-            }
+            Expr::Case {
+                whens, else_result, ..
+            } => whens
+                .iter()
+                .flat_map(|(w, t)| [w.max_var(), t.max_var()])
+                .flatten()
+                .max()
+                .max(else_result.max_var()),
         }
     }
 
@@ -100,40 +164,104 @@ impl Expr {
     pub fn map_children<E>(self, f: &mut impl FnMut(Expr) -> Result<Expr, E>) -> Result<Expr, E> {
         let boxed = |b: Box<Expr>, f: &mut dyn FnMut(Expr) -> Result<Expr, E>| f(*b).map(Box::new);
         Ok(match self {
-            leaf @ (Expr::Const { .. } | Expr::Var { .. } | Expr::Aggref { .. } | Expr::Param { .. }) => leaf,
-            Expr::Call { func, args, type_oid, strict } => {
-                Expr::Call { func, args: args.into_iter().map(&mut *f).collect::<Result<_, E>>()?, type_oid, strict }
-            }
-            Expr::Cast { arg, from, to, typmod, explicit } => {
-                Expr::Cast { arg: boxed(arg, f)?, from, to, typmod, explicit }
-            }
+            leaf @ (Expr::Const { .. }
+            | Expr::Var { .. }
+            | Expr::Aggref { .. }
+            | Expr::Param { .. }) => leaf,
+            Expr::Call {
+                func,
+                args,
+                type_oid,
+                strict,
+            } => Expr::Call {
+                func,
+                args: args.into_iter().map(&mut *f).collect::<Result<_, E>>()?,
+                type_oid,
+                strict,
+            },
+            Expr::Cast {
+                arg,
+                from,
+                to,
+                typmod,
+                explicit,
+            } => Expr::Cast {
+                arg: boxed(arg, f)?,
+                from,
+                to,
+                typmod,
+                explicit,
+            },
             Expr::And(v) => Expr::And(v.into_iter().map(&mut *f).collect::<Result<_, E>>()?),
             Expr::Or(v) => Expr::Or(v.into_iter().map(&mut *f).collect::<Result<_, E>>()?),
             Expr::Not(x) => Expr::Not(boxed(x, f)?),
-            Expr::IsNull { arg, negated } => Expr::IsNull { arg: boxed(arg, f)?, negated },
-            Expr::BoolTest { arg, test } => Expr::BoolTest { arg: boxed(arg, f)?, test },
-            Expr::DistinctFrom { left, right, eq, negated } => {
+            Expr::IsNull { arg, negated } => Expr::IsNull {
+                arg: boxed(arg, f)?,
+                negated,
+            },
+            Expr::BoolTest { arg, test } => Expr::BoolTest {
+                arg: boxed(arg, f)?,
+                test,
+            },
+            Expr::DistinctFrom {
+                left,
+                right,
+                eq,
+                negated,
+            } => {
                 let left = boxed(left, f)?;
-                Expr::DistinctFrom { left, right: boxed(right, f)?, eq, negated }
+                Expr::DistinctFrom {
+                    left,
+                    right: boxed(right, f)?,
+                    eq,
+                    negated,
+                }
             }
-            Expr::Case { whens, else_result, type_oid } => {
+            Expr::Case {
+                whens,
+                else_result,
+                type_oid,
+            } => {
                 let mut w = Vec::with_capacity(whens.len());
                 for (c, r) in whens {
                     let c = f(c)?;
                     w.push((c, f(r)?));
                 }
-                Expr::Case { whens: w, else_result: boxed(else_result, f)?, type_oid }
+                Expr::Case {
+                    whens: w,
+                    else_result: boxed(else_result, f)?,
+                    type_oid,
+                }
             }
-            Expr::Coalesce { args, type_oid } => {
-                Expr::Coalesce { args: args.into_iter().map(&mut *f).collect::<Result<_, E>>()?, type_oid }
-            }
-            Expr::NullIf { left, right, eq, type_oid } => {
+            Expr::Coalesce { args, type_oid } => Expr::Coalesce {
+                args: args.into_iter().map(&mut *f).collect::<Result<_, E>>()?,
+                type_oid,
+            },
+            Expr::NullIf {
+                left,
+                right,
+                eq,
+                type_oid,
+            } => {
                 let left = boxed(left, f)?;
-                Expr::NullIf { left, right: boxed(right, f)?, eq, type_oid }
+                Expr::NullIf {
+                    left,
+                    right: boxed(right, f)?,
+                    eq,
+                    type_oid,
+                }
             }
-            Expr::MinMax { args, greatest, lt, type_oid } => {
-                Expr::MinMax { args: args.into_iter().map(&mut *f).collect::<Result<_, E>>()?, greatest, lt, type_oid }
-            }
+            Expr::MinMax {
+                args,
+                greatest,
+                lt,
+                type_oid,
+            } => Expr::MinMax {
+                args: args.into_iter().map(&mut *f).collect::<Result<_, E>>()?,
+                greatest,
+                lt,
+                type_oid,
+            },
         })
     }
 
@@ -143,15 +271,22 @@ impl Expr {
         f(self);
         match self {
             Expr::Const { .. } | Expr::Var { .. } | Expr::Aggref { .. } | Expr::Param { .. } => {}
-            Expr::Call { args, .. } | Expr::And(args) | Expr::Or(args) | Expr::Coalesce { args, .. } | Expr::MinMax { args, .. } => {
-                args.iter().for_each(|a| a.walk(f))
-            }
-            Expr::Cast { arg, .. } | Expr::Not(arg) | Expr::IsNull { arg, .. } | Expr::BoolTest { arg, .. } => arg.walk(f),
+            Expr::Call { args, .. }
+            | Expr::And(args)
+            | Expr::Or(args)
+            | Expr::Coalesce { args, .. }
+            | Expr::MinMax { args, .. } => args.iter().for_each(|a| a.walk(f)),
+            Expr::Cast { arg, .. }
+            | Expr::Not(arg)
+            | Expr::IsNull { arg, .. }
+            | Expr::BoolTest { arg, .. } => arg.walk(f),
             Expr::DistinctFrom { left, right, .. } | Expr::NullIf { left, right, .. } => {
                 left.walk(f);
                 right.walk(f);
             }
-            Expr::Case { whens, else_result, .. } => {
+            Expr::Case {
+                whens, else_result, ..
+            } => {
                 for (c, r) in whens {
                     c.walk(f);
                     r.walk(f);

@@ -86,8 +86,16 @@ struct InList {
 /// varchar column seen as text (the same bytes and order).
 fn column_of(e: &Expr, rel: &RelationDesc) -> Option<usize> {
     match e {
-        Expr::Var { index, type_oid, .. } => (rel.columns.get(*index)?.type_oid == *type_oid).then_some(*index),
-        Expr::Cast { arg, from, to, typmod: -1, .. } if *from == types::oid::VARCHAR && *to == types::oid::TEXT => match &**arg {
+        Expr::Var {
+            index, type_oid, ..
+        } => (rel.columns.get(*index)?.type_oid == *type_oid).then_some(*index),
+        Expr::Cast {
+            arg,
+            from,
+            to,
+            typmod: -1,
+            ..
+        } if *from == types::oid::VARCHAR && *to == types::oid::TEXT => match &**arg {
             Expr::Var { index, .. } => Some(*index),
             _ => None,
         },
@@ -131,39 +139,80 @@ fn in_list(filter: &Expr, rel: &RelationDesc) -> Option<InList> {
         let mut one = Vec::new();
         conditions(p, rel, &mut one, &mut Vec::new());
         let [c] = one.as_slice() else { return None };
-        if c.op != Op::Eq || c.expr.is_some() || column.is_some_and(|col| col != c.column) || !matches!(p, Expr::Call { .. }) {
+        if c.op != Op::Eq
+            || c.expr.is_some()
+            || column.is_some_and(|col| col != c.column)
+            || !matches!(p, Expr::Call { .. })
+        {
             return None;
         }
         column = Some(c.column);
         values.push(c.value.clone());
     }
-    Some(InList { column: column?, values })
+    Some(InList {
+        column: column?,
+        values,
+    })
 }
 
 fn conditions(filter: &Expr, rel: &RelationDesc, out: &mut Vec<Cond>, ins: &mut Vec<InList>) {
     match filter {
         Expr::And(parts) => parts.iter().for_each(|p| conditions(p, rel, out, ins)),
         Expr::Or(_) => ins.extend(in_list(filter, rel)),
-        Expr::Call { func: "like", args, .. } if args.len() == 2 => {
+        Expr::Call {
+            func: "like", args, ..
+        } if args.len() == 2 => {
             // `col LIKE 'abc%'`: the range ['abc', 'abd') (byte order, as
             // text compares here), the LIKE itself still filtering.
-            let (Some(column), Expr::Const { value: Datum::Text(pattern), .. }) = (column_of(&args[0], rel), &args[1]) else { return };
-            let prefix: String = pattern.chars().take_while(|c| !matches!(c, '%' | '_' | '\\')).collect();
+            let (
+                Some(column),
+                Expr::Const {
+                    value: Datum::Text(pattern),
+                    ..
+                },
+            ) = (column_of(&args[0], rel), &args[1])
+            else {
+                return;
+            };
+            let prefix: String = pattern
+                .chars()
+                .take_while(|c| !matches!(c, '%' | '_' | '\\'))
+                .collect();
             if prefix.is_empty() {
                 return;
             }
-            let text = |s: String| Expr::Const { value: Datum::Text(s), type_oid: types::oid::TEXT };
+            let text = |s: String| Expr::Const {
+                value: Datum::Text(s),
+                type_oid: types::oid::TEXT,
+            };
             if prefix.len() == pattern.len() {
-                out.push(Cond { column, expr: None, op: Op::Eq, value: text(prefix) });
+                out.push(Cond {
+                    column,
+                    expr: None,
+                    op: Op::Eq,
+                    value: text(prefix),
+                });
                 return;
             }
-            out.push(Cond { column, expr: None, op: Op::Ge, value: text(prefix.clone()) });
+            out.push(Cond {
+                column,
+                expr: None,
+                op: Op::Ge,
+                value: text(prefix.clone()),
+            });
             if let Some(next) = successor(&prefix) {
-                out.push(Cond { column, expr: None, op: Op::Lt, value: text(next) });
+                out.push(Cond {
+                    column,
+                    expr: None,
+                    op: Op::Lt,
+                    value: text(next),
+                });
             }
         }
         Expr::Call { func, args, .. } if args.len() == 2 => {
-            let Some(op) = Op::from_func(func) else { return };
+            let Some(op) = Op::from_func(func) else {
+                return;
+            };
             let (a, b) = (&args[0], &args[1]);
             if a.type_oid() != b.type_oid() {
                 return;
@@ -171,16 +220,36 @@ fn conditions(filter: &Expr, rel: &RelationDesc, out: &mut Vec<Cond>, ins: &mut 
             if let Some(column) = column_of(a, rel)
                 && is_scan_constant(b)
             {
-                out.push(Cond { column, expr: None, op, value: b.clone() });
+                out.push(Cond {
+                    column,
+                    expr: None,
+                    op,
+                    value: b.clone(),
+                });
             } else if let Some(column) = column_of(b, rel)
                 && is_scan_constant(a)
             {
-                out.push(Cond { column, expr: None, op: op.commute(), value: a.clone() });
+                out.push(Cond {
+                    column,
+                    expr: None,
+                    op: op.commute(),
+                    value: a.clone(),
+                });
             } else if is_scan_constant(b) && !is_scan_constant(a) {
                 // Perhaps an expression an index is built on.
-                out.push(Cond { column: usize::MAX, expr: Some(a.clone()), op, value: b.clone() });
+                out.push(Cond {
+                    column: usize::MAX,
+                    expr: Some(a.clone()),
+                    op,
+                    value: b.clone(),
+                });
             } else if is_scan_constant(a) && !is_scan_constant(b) {
-                out.push(Cond { column: usize::MAX, expr: Some(b.clone()), op: op.commute(), value: a.clone() });
+                out.push(Cond {
+                    column: usize::MAX,
+                    expr: Some(b.clone()),
+                    op: op.commute(),
+                    value: a.clone(),
+                });
             }
         }
         _ => {}
@@ -209,7 +278,16 @@ fn match_index(index: &IndexDesc, conds: &[Cond], ins: &[InList]) -> Option<(usi
         && let Some(list) = ins.iter().find(|l| l.column == first)
     {
         // Probes of the first column; other conditions are left to the filter.
-        return Some((1, IndexScan { index_oid: index.oid, lower: None, upper: None, in_list: list.values.clone(), index_only: false }));
+        return Some((
+            1,
+            IndexScan {
+                index_oid: index.oid,
+                lower: None,
+                upper: None,
+                in_list: list.values.clone(),
+                index_only: false,
+            },
+        ));
     }
     let mut eq: Vec<Expr> = Vec::new();
     let mut lower: Option<(Expr, bool)> = None;
@@ -219,8 +297,14 @@ fn match_index(index: &IndexDesc, conds: &[Cond], ins: &[InList]) -> Option<(usi
             eq.push(c.value.clone());
             continue;
         }
-        let mut lo = conds.iter().find(|c| c.on(index, k) && matches!(c.op, Op::Gt | Op::Ge)).map(|c| (c.value.clone(), c.op == Op::Ge));
-        let mut hi = conds.iter().find(|c| c.on(index, k) && matches!(c.op, Op::Lt | Op::Le)).map(|c| (c.value.clone(), c.op == Op::Le));
+        let mut lo = conds
+            .iter()
+            .find(|c| c.on(index, k) && matches!(c.op, Op::Gt | Op::Ge))
+            .map(|c| (c.value.clone(), c.op == Op::Ge));
+        let mut hi = conds
+            .iter()
+            .find(|c| c.on(index, k) && matches!(c.op, Op::Lt | Op::Le))
+            .map(|c| (c.value.clone(), c.op == Op::Le));
         if index.descending[k] {
             std::mem::swap(&mut lo, &mut hi);
         }
@@ -241,11 +325,20 @@ fn match_index(index: &IndexDesc, conds: &[Cond], ins: &[InList]) -> Option<(usi
                 values.push(v);
                 Some(IndexBound { values, inclusive })
             }
-            None if !eq.is_empty() => Some(IndexBound { values: eq.clone(), inclusive: true }),
+            None if !eq.is_empty() => Some(IndexBound {
+                values: eq.clone(),
+                inclusive: true,
+            }),
             None => None,
         }
     };
-    let scan = IndexScan { index_oid: index.oid, lower: bound(lower), upper: bound(upper), in_list: Vec::new(), index_only: false };
+    let scan = IndexScan {
+        index_oid: index.oid,
+        lower: bound(lower),
+        upper: bound(upper),
+        in_list: Vec::new(),
+        index_only: false,
+    };
     Some((eq.len(), scan))
 }
 
@@ -262,8 +355,14 @@ pub fn choose(rel: &RelationDesc, filter: Option<&Expr>) -> Option<IndexScan> {
         return None;
     }
     let mut best: Option<((bool, usize), IndexScan)> = None;
-    for index in rel.indexes.iter().filter(|i| i.predicate.as_ref().is_none_or(|p| implies(filter, p))) {
-        let Some((eqs, scan)) = match_index(index, &conds, &ins) else { continue };
+    for index in rel
+        .indexes
+        .iter()
+        .filter(|i| i.predicate.as_ref().is_none_or(|p| implies(filter, p)))
+    {
+        let Some((eqs, scan)) = match_index(index, &conds, &ins) else {
+            continue;
+        };
         let score = (index.unique && eqs == index.columns.len(), eqs);
         if best.as_ref().is_none_or(|(b, _)| score > *b) {
             best = Some((score, scan));
@@ -289,7 +388,9 @@ fn gives_order(index: &IndexDesc, eqs: usize, plan: &Plan) -> bool {
                 _ => return false,
             };
             let j = start + i;
-            index.columns.get(j) == Some(&k_col) && index.descending[j] == k.descending && index.nulls_first[j] == k.nulls_first
+            index.columns.get(j) == Some(&k_col)
+                && index.descending[j] == k.descending
+                && index.nulls_first[j] == k.nulls_first
         })
     };
     matches_from(0) || (eqs > 0 && matches_from(eqs))
@@ -299,13 +400,21 @@ fn gives_order(index: &IndexDesc, eqs: usize, plan: &Plan) -> bool {
 /// a LIMIT, a scan of the whole index in order is chosen even without a
 /// usable WHERE condition (the executor stops reading after LIMIT rows).
 fn order_by_index(plan: &mut Plan, rel: &Arc<RelationDesc>) {
-    if plan.aggregate.is_some() || plan.distinct || plan.order_by.is_empty() || plan.row_lock.is_some() {
+    if plan.aggregate.is_some()
+        || plan.distinct
+        || plan.order_by.is_empty()
+        || plan.row_lock.is_some()
+    {
         return;
     }
     if let Source::IndexScan(_, scan) = &plan.source {
-        let Some(index) = rel.indexes.iter().find(|i| i.oid == scan.index_oid) else { return };
+        let Some(index) = rel.indexes.iter().find(|i| i.oid == scan.index_oid) else {
+            return;
+        };
         let eqs = match (&scan.lower, &scan.upper) {
-            (Some(l), Some(u)) if l.values == u.values && l.inclusive && u.inclusive => l.values.len(),
+            (Some(l), Some(u)) if l.values == u.values && l.inclusive && u.inclusive => {
+                l.values.len()
+            }
             _ => 0,
         };
         if scan.in_list.is_empty() && gives_order(index, eqs, plan) {
@@ -321,9 +430,22 @@ fn order_by_index(plan: &mut Plan, rel: &Arc<RelationDesc>) {
         (Some(p), Some(f)) => implies(f, p),
         (Some(_), None) => false,
     };
-    if let Some(index) = rel.indexes.iter().filter(usable).find(|i| gives_order(i, 0, plan)) {
-        plan.source =
-            Source::IndexScan(Arc::clone(rel), IndexScan { index_oid: index.oid, lower: None, upper: None, in_list: Vec::new(), index_only: false });
+    if let Some(index) = rel
+        .indexes
+        .iter()
+        .filter(usable)
+        .find(|i| gives_order(i, 0, plan))
+    {
+        plan.source = Source::IndexScan(
+            Arc::clone(rel),
+            IndexScan {
+                index_oid: index.oid,
+                lower: None,
+                upper: None,
+                in_list: Vec::new(),
+                index_only: false,
+            },
+        );
         plan.order_by.clear();
     }
 }
@@ -345,7 +467,10 @@ fn columns_read(plan: &Plan) -> std::collections::BTreeSet<usize> {
     match &plan.aggregate {
         Some(agg) => {
             agg.group_by.iter().for_each(&mut note);
-            agg.aggs.iter().filter_map(|a| a.arg.as_ref()).for_each(&mut note);
+            agg.aggs
+                .iter()
+                .filter_map(|a| a.arg.as_ref())
+                .for_each(&mut note);
         }
         None => plan.targets.iter().for_each(&mut note),
     }
@@ -401,13 +526,35 @@ pub fn apply(mut plan: Plan, modify: Option<ModifyTable>) -> (Plan, Option<Modif
         mark_index_only(&mut plan, &rel);
     }
     let modify = modify.map(|m| match m {
-        ModifyTable::Update { rel, filter, assignments, returning, index: None } => {
+        ModifyTable::Update {
+            rel,
+            filter,
+            assignments,
+            returning,
+            index: None,
+        } => {
             let index = choose(&rel, filter.as_ref());
-            ModifyTable::Update { rel, filter, assignments, returning, index }
+            ModifyTable::Update {
+                rel,
+                filter,
+                assignments,
+                returning,
+                index,
+            }
         }
-        ModifyTable::Delete { rel, filter, returning, index: None } => {
+        ModifyTable::Delete {
+            rel,
+            filter,
+            returning,
+            index: None,
+        } => {
             let index = choose(&rel, filter.as_ref());
-            ModifyTable::Delete { rel, filter, returning, index }
+            ModifyTable::Delete {
+                rel,
+                filter,
+                returning,
+                index,
+            }
         }
         other => other,
     });

@@ -34,8 +34,8 @@ pub mod plan;
 pub use catalog::{CatalogView, ColumnDesc, EmptyCatalog, IndexDesc, RelationDesc};
 pub use expr::{BoolTestKind, Expr};
 pub use plan::{
-    AggCall, AggFunc, Aggregate, CommandKind, IndexBound, IndexScan, LockMode, ModifyTable, Plan, RelationLock, RowLockMode, RowLockWait, RowMark,
-    SortKey, Source,
+    AggCall, AggFunc, Aggregate, CommandKind, IndexBound, IndexScan, LockMode, ModifyTable, Plan,
+    RelationLock, RowLockMode, RowLockWait, RowMark, SortKey, Source,
 };
 use types::PgResult;
 
@@ -88,7 +88,10 @@ pub fn plan_statement(
 
 /// Plans a statement of the simple query protocol against no tables (see
 /// [`plan_simple_query_in`]).
-pub fn plan_simple_query(stmt: &sqlparser::ast::Statement, query_text: &str) -> PgResult<PlannedStmt> {
+pub fn plan_simple_query(
+    stmt: &sqlparser::ast::Statement,
+    query_text: &str,
+) -> PgResult<PlannedStmt> {
     plan_simple_query_in(stmt, query_text, &EmptyCatalog)
 }
 
@@ -102,7 +105,9 @@ pub fn plan_statement_in(
     param_types: &[u32],
     catalog: &dyn CatalogView,
 ) -> PgResult<PlannedStmt> {
-    analyze::Analyzer::new(query_text, param_types, false).with_catalog(catalog).analyze_statement(stmt)
+    analyze::Analyzer::new(query_text, param_types, false)
+        .with_catalog(catalog)
+        .analyze_statement(stmt)
 }
 
 /// The first `OF` names that carry `FOR NO KEY UPDATE` and `FOR KEY SHARE`
@@ -118,10 +123,19 @@ pub fn analyze_index_expression(rel: std::sync::Arc<RelationDesc>, text: &str) -
     let parsed = sqlparser::parser::Parser::new(&sqlparser::dialect::PostgreSqlDialect {})
         .try_with_sql(text)
         .and_then(|mut p| p.parse_expr())
-        .map_err(|e| types::PgError::new(types::SqlState::SyntaxError, format!("index expression does not parse: {e}")))?;
+        .map_err(|e| {
+            types::PgError::new(
+                types::SqlState::SyntaxError,
+                format!("index expression does not parse: {e}"),
+            )
+        })?;
     let mut a = analyze::Analyzer::new(text, &[], true);
     a.agg_forbidden = Some("index expressions");
-    a.scope = Some(analyze::RangeEntry { refname: rel.name.clone(), rel, has_alias: false });
+    a.scope = Some(analyze::RangeEntry {
+        refname: rel.name.clone(),
+        rel,
+        has_alias: false,
+    });
     a.transform(&parsed).map_err(|mut e| {
         e.position = None;
         e
@@ -135,7 +149,9 @@ pub fn plan_simple_query_in(
     query_text: &str,
     catalog: &dyn CatalogView,
 ) -> PgResult<PlannedStmt> {
-    analyze::Analyzer::new(query_text, &[], true).with_catalog(catalog).analyze_statement(stmt)
+    analyze::Analyzer::new(query_text, &[], true)
+        .with_catalog(catalog)
+        .analyze_statement(stmt)
 }
 
 #[cfg(test)]
@@ -144,8 +160,8 @@ mod tests {
     use super::*;
     use sqlparser::dialect::PostgreSqlDialect;
     use sqlparser::parser::Parser;
-    use types::oid::*;
     use types::SqlState;
+    use types::oid::*;
 
     fn plan(sql: &str, params: &[u32]) -> PgResult<PlannedStmt> {
         let stmts = Parser::parse_sql(&PostgreSqlDialect {}, sql).expect("parses");
@@ -153,7 +169,12 @@ mod tests {
     }
 
     fn cols(sql: &str) -> Vec<(String, u32)> {
-        plan(sql, &[]).expect("plans").columns.into_iter().map(|c| (c.name, c.type_oid)).collect()
+        plan(sql, &[])
+            .expect("plans")
+            .columns
+            .into_iter()
+            .map(|c| (c.name, c.type_oid))
+            .collect()
     }
 
     fn err(sql: &str) -> types::PgError {
@@ -218,23 +239,65 @@ mod tests {
     #[test]
     fn errors_carry_code_message_hint_and_position() {
         let e = err("select foo(1)");
-        assert_eq!((e.code, e.message.as_str(), e.position), (SqlState::UndefinedFunction, "function foo(integer) does not exist", Some(8)));
+        assert_eq!(
+            (e.code, e.message.as_str(), e.position),
+            (
+                SqlState::UndefinedFunction,
+                "function foo(integer) does not exist",
+                Some(8)
+            )
+        );
         assert_eq!(
             e.hint.as_deref(),
-            Some("No function matches the given name and argument types. You might need to add explicit type casts.")
+            Some(
+                "No function matches the given name and argument types. You might need to add explicit type casts."
+            )
         );
         let e = err("select 'a'::text + 1");
-        assert_eq!((e.code, e.message.as_str(), e.position), (SqlState::UndefinedFunction, "operator does not exist: text + integer", Some(18)));
+        assert_eq!(
+            (e.code, e.message.as_str(), e.position),
+            (
+                SqlState::UndefinedFunction,
+                "operator does not exist: text + integer",
+                Some(18)
+            )
+        );
         let e = err("select 'a' + 'b'");
-        assert_eq!((e.code, e.position), (SqlState::AmbiguousFunction, Some(12)));
+        assert_eq!(
+            (e.code, e.position),
+            (SqlState::AmbiguousFunction, Some(12))
+        );
         let e = err("select x");
-        assert_eq!((e.code, e.message.as_str(), e.position), (SqlState::UndefinedColumn, "column \"x\" does not exist", Some(8)));
+        assert_eq!(
+            (e.code, e.message.as_str(), e.position),
+            (
+                SqlState::UndefinedColumn,
+                "column \"x\" does not exist",
+                Some(8)
+            )
+        );
         let e = err("select * from t");
-        assert_eq!((e.code, e.message.as_str(), e.position), (SqlState::UndefinedTable, "relation \"t\" does not exist", Some(15)));
+        assert_eq!(
+            (e.code, e.message.as_str(), e.position),
+            (
+                SqlState::UndefinedTable,
+                "relation \"t\" does not exist",
+                Some(15)
+            )
+        );
         let e = err("select 'abc'::int");
-        assert_eq!((e.code, e.position), (SqlState::InvalidTextRepresentation, Some(8)));
+        assert_eq!(
+            (e.code, e.position),
+            (SqlState::InvalidTextRepresentation, Some(8))
+        );
         let e = err("select abs('a')");
-        assert_eq!((e.message.as_str(), e.position), ("invalid input syntax for type double precision: \"a\"", Some(12)));
+        assert_eq!(
+            (e.message.as_str(), e.position),
+            (
+                "invalid input syntax for type double precision: \"a\"",
+                Some(12)
+            )
+        );
         let e = err("select case when true then 1 else 'a'::text end");
         assert_eq!((e.code, e.position), (SqlState::DatatypeMismatch, Some(28)));
         let e = err("select now() + 1");
@@ -247,12 +310,28 @@ mod tests {
     fn parameters_are_inferred() {
         assert_eq!(plan("select $1 + 1", &[]).unwrap().param_types, vec![INT4]);
         assert_eq!(plan("select $1", &[]).unwrap().param_types, vec![TEXT]);
-        assert_eq!(plan("select $1::int8, $2", &[0, INT4]).unwrap().param_types, vec![INT8, INT4]);
+        assert_eq!(
+            plan("select $1::int8, $2", &[0, INT4]).unwrap().param_types,
+            vec![INT8, INT4]
+        );
         let e = plan("select $1 is null", &[]).unwrap_err();
-        assert_eq!((e.code, e.message.as_str()), (SqlState::IndeterminateDatatype, "could not determine data type of parameter $1"));
+        assert_eq!(
+            (e.code, e.message.as_str()),
+            (
+                SqlState::IndeterminateDatatype,
+                "could not determine data type of parameter $1"
+            )
+        );
         let stmts = Parser::parse_sql(&PostgreSqlDialect {}, "select $1").unwrap();
         let e = plan_simple_query(&stmts[0], "select $1").unwrap_err();
-        assert_eq!((e.code, e.message.as_str(), e.position), (SqlState::UndefinedParameter, "there is no parameter $1", Some(8)));
+        assert_eq!(
+            (e.code, e.message.as_str(), e.position),
+            (
+                SqlState::UndefinedParameter,
+                "there is no parameter $1",
+                Some(8)
+            )
+        );
     }
 }
 
@@ -263,8 +342,8 @@ mod table_tests {
 
     use sqlparser::dialect::PostgreSqlDialect;
     use sqlparser::parser::Parser;
-    use types::oid::*;
     use types::SqlState;
+    use types::oid::*;
 
     use super::*;
 
@@ -272,7 +351,11 @@ mod table_tests {
     struct Fake;
 
     impl CatalogView for Fake {
-        fn lookup_relation(&self, schema: Option<&str>, name: &str) -> PgResult<Option<Arc<RelationDesc>>> {
+        fn lookup_relation(
+            &self,
+            schema: Option<&str>,
+            name: &str,
+        ) -> PgResult<Option<Arc<RelationDesc>>> {
             if name != "t" || schema.is_some_and(|s| s != "public") {
                 return Ok(None);
             }
@@ -286,9 +369,18 @@ mod table_tests {
                 dropped: false,
             };
             let columns = vec![
-                ColumnDesc { not_null: true, ..col("a", INT4, -1, 1) },
-                ColumnDesc { default: Some("'x'".into()), ..col("b", TEXT, -1, 2) },
-                ColumnDesc { dropped: true, ..col("........pg.dropped.3........", INT4, -1, 3) },
+                ColumnDesc {
+                    not_null: true,
+                    ..col("a", INT4, -1, 1)
+                },
+                ColumnDesc {
+                    default: Some("'x'".into()),
+                    ..col("b", TEXT, -1, 2)
+                },
+                ColumnDesc {
+                    dropped: true,
+                    ..col("........pg.dropped.3........", INT4, -1, 3)
+                },
                 col("c", VARCHAR, 7, 4),
                 col("n", INT8, -1, 5),
             ];
@@ -317,7 +409,14 @@ mod table_tests {
                     predicate: None,
                 },
             ];
-            let mut rel = RelationDesc { oid: 16384, name: "t".into(), schema: "public".into(), relkind: 'r', columns, indexes };
+            let mut rel = RelationDesc {
+                oid: 16384,
+                name: "t".into(),
+                schema: "public".into(),
+                relkind: 'r',
+                columns,
+                indexes,
+            };
             // (lower(b)) WHERE n > 0, analyzed as the backend does.
             let bare = Arc::new(rel.clone());
             rel.indexes.push(IndexDesc {
@@ -341,7 +440,12 @@ mod table_tests {
     }
 
     fn cols(sql: &str) -> Vec<(String, u32, i32)> {
-        plan(sql).unwrap().columns.into_iter().map(|c| (c.name, c.type_oid, c.typmod)).collect()
+        plan(sql)
+            .unwrap()
+            .columns
+            .into_iter()
+            .map(|c| (c.name, c.type_oid, c.typmod))
+            .collect()
     }
 
     fn err(sql: &str) -> (SqlState, String, Option<usize>) {
@@ -356,7 +460,10 @@ mod table_tests {
         assert_eq!(needed("select a from t"), 1);
         assert_eq!(needed("select a from t where n > 0"), 5);
         assert_eq!(needed("select sum(n) from t group by b"), 5);
-        assert_eq!(needed("select b, count(*) from t group by b having count(*) > 1"), 2);
+        assert_eq!(
+            needed("select b, count(*) from t group by b having count(*) > 1"),
+            2
+        );
         assert_eq!(needed("select 1 from t order by c"), 4);
         assert_eq!(needed("select * from t"), 5);
     }
@@ -368,11 +475,27 @@ mod table_tests {
             _ => None,
         };
         let s = scan("select * from t where a = 5").expect("equality on the key");
-        assert_eq!((s.index_oid, s.lower.as_ref().map(|b| b.inclusive), s.upper.as_ref().map(|b| b.inclusive)), (20001, Some(true), Some(true)));
-        assert!(scan("select * from t where 5 = a and b = 'x'").is_some(), "commuted, with another condition");
-        assert!(scan("select * from t where a > 5").is_none(), "a one-sided range on the first column is a seqscan");
+        assert_eq!(
+            (
+                s.index_oid,
+                s.lower.as_ref().map(|b| b.inclusive),
+                s.upper.as_ref().map(|b| b.inclusive)
+            ),
+            (20001, Some(true), Some(true))
+        );
+        assert!(
+            scan("select * from t where 5 = a and b = 'x'").is_some(),
+            "commuted, with another condition"
+        );
+        assert!(
+            scan("select * from t where a > 5").is_none(),
+            "a one-sided range on the first column is a seqscan"
+        );
         let s = scan("select * from t where a > 5 and a <= 9").expect("two-sided range");
-        assert_eq!((s.lower.unwrap().inclusive, s.upper.unwrap().inclusive), (false, true));
+        assert_eq!(
+            (s.lower.unwrap().inclusive, s.upper.unwrap().inclusive),
+            (false, true)
+        );
         // The second column is DESC: a lower bound in value order is an upper one in index order.
         let s = scan("select * from t where c = 'ab' and n > 3").expect("equality then range");
         assert_eq!(s.index_oid, 20002);
@@ -380,58 +503,115 @@ mod table_tests {
         assert_eq!(s.upper.unwrap().values.len(), 2);
         let s = scan("select * from t where a in (1, 2, 3)").expect("IN list");
         assert_eq!(s.in_list.len(), 3);
-        assert!(scan("select * from t where a in (1, 2) or b = 'x'").is_none(), "an OR over two columns");
-        assert!(scan("select * from t where n = 1").is_none(), "not a first key column");
-        assert!(scan("select * from t where a + 0 = 1").is_none(), "an expression of the column");
-        assert!(scan("select * from t where n = 1::int4").is_none(), "a cross-type comparison casts the column");
+        assert!(
+            scan("select * from t where a in (1, 2) or b = 'x'").is_none(),
+            "an OR over two columns"
+        );
+        assert!(
+            scan("select * from t where n = 1").is_none(),
+            "not a first key column"
+        );
+        assert!(
+            scan("select * from t where a + 0 = 1").is_none(),
+            "an expression of the column"
+        );
+        assert!(
+            scan("select * from t where n = 1::int4").is_none(),
+            "a cross-type comparison casts the column"
+        );
         // ORDER BY an index's columns: no sort; with LIMIT even without WHERE.
         let p = plan("select * from t order by a limit 5").unwrap();
-        assert!(matches!(&p.plan.source, Source::IndexScan(_, s) if s.index_oid == 20001) && p.plan.order_by.is_empty());
+        assert!(
+            matches!(&p.plan.source, Source::IndexScan(_, s) if s.index_oid == 20001)
+                && p.plan.order_by.is_empty()
+        );
         let p = plan("select * from t order by a").unwrap();
-        assert!(matches!(&p.plan.source, Source::SeqScan(_)) && !p.plan.order_by.is_empty(), "no LIMIT: seqscan and sort");
+        assert!(
+            matches!(&p.plan.source, Source::SeqScan(_)) && !p.plan.order_by.is_empty(),
+            "no LIMIT: seqscan and sort"
+        );
         let p = plan("select * from t where c = 'x' order by n desc limit 1").unwrap();
-        assert!(matches!(&p.plan.source, Source::IndexScan(_, s) if s.index_oid == 20002) && p.plan.order_by.is_empty(), "after an equality");
+        assert!(
+            matches!(&p.plan.source, Source::IndexScan(_, s) if s.index_oid == 20002)
+                && p.plan.order_by.is_empty(),
+            "after an equality"
+        );
         let p = plan("select * from t order by a desc limit 5").unwrap();
         assert!(!p.plan.order_by.is_empty(), "no backward scans: sorted");
         let p = plan("select * from t where a in (3, 1) order by a limit 5").unwrap();
-        assert!(!p.plan.order_by.is_empty(), "IN-list probes come in value order, which is kept sorted");
+        assert!(
+            !p.plan.order_by.is_empty(),
+            "IN-list probes come in value order, which is kept sorted"
+        );
         // An OR whose every arm an index serves: a BitmapOr.
         let p = plan("select * from t where a = 1 or c = 'x'").unwrap();
         assert!(matches!(&p.plan.source, Source::BitmapOr(_, s) if s.len() == 2));
         let p = plan("select * from t where b = 'y' and (a = 1 or a = 7 or c = 'x')").unwrap();
         assert!(matches!(&p.plan.source, Source::BitmapOr(_, s) if s.len() == 3));
         let p = plan("select * from t where a = 1 or b = 'x'").unwrap();
-        assert!(matches!(&p.plan.source, Source::SeqScan(_)), "b has no index");
+        assert!(
+            matches!(&p.plan.source, Source::SeqScan(_)),
+            "b has no index"
+        );
         // LIKE with a fixed prefix: a range of an index on the column.
         assert!(scan("select * from t where c like 'ab%'").is_some());
         assert!(scan("select * from t where c like '%ab'").is_none());
         // An expression index, usable when WHERE implies its predicate.
         let s = scan("select * from t where lower(b) = 'x' and n > 0").expect("expression index");
         assert_eq!(s.index_oid, 20003);
-        assert!(scan("select * from t where lower(b) = 'x'").is_none(), "the predicate is not implied");
-        assert!(scan("select * from t where upper(b) = 'x' and n > 0").is_none(), "another expression");
+        assert!(
+            scan("select * from t where lower(b) = 'x'").is_none(),
+            "the predicate is not implied"
+        );
+        assert!(
+            scan("select * from t where upper(b) = 'x' and n > 0").is_none(),
+            "another expression"
+        );
         // Index-only: every column read is in the index.
         let only = |sql: &str| matches!(plan(sql).unwrap().plan.source, Source::IndexScan(_, s) if s.index_only);
         assert!(only("select a from t where a = 1"));
         assert!(only("select count(*) from t where a between 1 and 5"));
         assert!(only("select c, n from t where c = 'x' and n > 1"));
-        assert!(!only("select b from t where a = 1"), "b is not in the index");
-        assert!(!only("select a from t where a = 1 for update"), "row locks need the heap");
+        assert!(
+            !only("select b from t where a = 1"),
+            "b is not in the index"
+        );
+        assert!(
+            !only("select a from t where a = 1 for update"),
+            "row locks need the heap"
+        );
         let p = plan("update t set b = 'y' where a = 1").unwrap();
-        assert!(matches!(p.modify, Some(ModifyTable::Update { index: Some(_), .. })));
+        assert!(matches!(
+            p.modify,
+            Some(ModifyTable::Update { index: Some(_), .. })
+        ));
         let p = plan("delete from t where c = 'z'").unwrap();
-        assert!(matches!(p.modify, Some(ModifyTable::Delete { index: Some(_), .. })));
+        assert!(matches!(
+            p.modify,
+            Some(ModifyTable::Delete { index: Some(_), .. })
+        ));
     }
 
     #[test]
     fn star_skips_dropped_columns_and_keeps_typmods() {
         let c = cols("select * from t");
-        let want: Vec<(String, u32, i32)> =
-            vec![("a".into(), INT4, -1), ("b".into(), TEXT, -1), ("c".into(), VARCHAR, 7), ("n".into(), INT8, -1)];
+        let want: Vec<(String, u32, i32)> = vec![
+            ("a".into(), INT4, -1),
+            ("b".into(), TEXT, -1),
+            ("c".into(), VARCHAR, 7),
+            ("n".into(), INT8, -1),
+        ];
         assert_eq!(c, want);
         assert_eq!(cols("select x.*, x.a as z from public.t as x").len(), 5);
         let p = plan("select c from t").unwrap();
-        assert_eq!(p.plan.targets, vec![Expr::Var { index: 3, type_oid: VARCHAR, typmod: 7 }]);
+        assert_eq!(
+            p.plan.targets,
+            vec![Expr::Var {
+                index: 3,
+                type_oid: VARCHAR,
+                typmod: 7
+            }]
+        );
         assert!(matches!(&p.plan.source, Source::SeqScan(r) if r.name == "t"));
     }
 
@@ -441,39 +621,99 @@ mod table_tests {
             .into_iter()
             .map(|c| c.1)
             .collect();
-        assert_eq!(c, vec![INT8, INT8, INT8, NUMERIC, NUMERIC, NUMERIC, TEXT, TEXT, NUMERIC, FLOAT8]);
-        let names: Vec<String> = cols("select count(*), sum(a), max(b) from t").into_iter().map(|c| c.0).collect();
+        assert_eq!(
+            c,
+            vec![
+                INT8, INT8, INT8, NUMERIC, NUMERIC, NUMERIC, TEXT, TEXT, NUMERIC, FLOAT8
+            ]
+        );
+        let names: Vec<String> = cols("select count(*), sum(a), max(b) from t")
+            .into_iter()
+            .map(|c| c.0)
+            .collect();
         assert_eq!(names, vec!["count", "sum", "max"]);
     }
 
     #[test]
     fn relations_and_locks_and_tags() {
         let p = plan("select a from t").unwrap();
-        assert_eq!((p.relations.len(), p.relations[0].mode, p.command_tag(3)), (1, LockMode::AccessShare, "SELECT 3".into()));
+        assert_eq!(
+            (p.relations.len(), p.relations[0].mode, p.command_tag(3)),
+            (1, LockMode::AccessShare, "SELECT 3".into())
+        );
         let p = plan("insert into t (a) select a from t").unwrap();
-        assert_eq!(p.relations.len(), 1, "one entry per relation, the strongest lock");
-        assert_eq!((p.relations[0].mode, p.command_tag(2)), (LockMode::RowExclusive, "INSERT 0 2".into()));
+        assert_eq!(
+            p.relations.len(),
+            1,
+            "one entry per relation, the strongest lock"
+        );
+        assert_eq!(
+            (p.relations[0].mode, p.command_tag(2)),
+            (LockMode::RowExclusive, "INSERT 0 2".into())
+        );
         let p = plan("update t set a = 1").unwrap();
-        assert_eq!((p.relations[0].mode, p.command_tag(0)), (LockMode::RowExclusive, "UPDATE 0".into()));
+        assert_eq!(
+            (p.relations[0].mode, p.command_tag(0)),
+            (LockMode::RowExclusive, "UPDATE 0".into())
+        );
         let p = plan("delete from t").unwrap();
-        assert_eq!((p.relations[0].mode, p.command_tag(1)), (LockMode::RowExclusive, "DELETE 1".into()));
+        assert_eq!(
+            (p.relations[0].mode, p.command_tag(1)),
+            (LockMode::RowExclusive, "DELETE 1".into())
+        );
         assert!(plan("select 1").unwrap().relations.is_empty());
     }
 
     #[test]
     fn insert_fills_defaults_and_nulls_full_width() {
         let p = plan("insert into t (c, a) values ('ab', 1)").unwrap();
-        let Source::Values(rows) = &p.plan.source else { panic!("values") };
+        let Source::Values(rows) = &p.plan.source else {
+            panic!("values")
+        };
         assert_eq!(rows[0].len(), 5, "full width, dropped column included");
-        assert_eq!(rows[0][0], Expr::Const { value: Datum::Int4(1), type_oid: INT4 });
-        assert_eq!(rows[0][1], Expr::Const { value: Datum::Text("x".into()), type_oid: TEXT });
-        assert_eq!(rows[0][2], Expr::Const { value: Datum::Null, type_oid: INT4 });
-        assert_eq!(rows[0][4], Expr::Const { value: Datum::Null, type_oid: INT8 });
+        assert_eq!(
+            rows[0][0],
+            Expr::Const {
+                value: Datum::Int4(1),
+                type_oid: INT4
+            }
+        );
+        assert_eq!(
+            rows[0][1],
+            Expr::Const {
+                value: Datum::Text("x".into()),
+                type_oid: TEXT
+            }
+        );
+        assert_eq!(
+            rows[0][2],
+            Expr::Const {
+                value: Datum::Null,
+                type_oid: INT4
+            }
+        );
+        assert_eq!(
+            rows[0][4],
+            Expr::Const {
+                value: Datum::Null,
+                type_oid: INT8
+            }
+        );
         assert!(matches!(p.modify, Some(ModifyTable::Insert { .. })));
         assert!(p.columns.is_empty());
         // parameters take the column's type
-        let stmts = Parser::parse_sql(&PostgreSqlDialect {}, "insert into t (n, a) values ($1, $2)").unwrap();
-        let p = plan_statement_in(&stmts[0], "insert into t (n, a) values ($1, $2)", &[], &Fake).unwrap();
+        let stmts = Parser::parse_sql(
+            &PostgreSqlDialect {},
+            "insert into t (n, a) values ($1, $2)",
+        )
+        .unwrap();
+        let p = plan_statement_in(
+            &stmts[0],
+            "insert into t (n, a) values ($1, $2)",
+            &[],
+            &Fake,
+        )
+        .unwrap();
         assert_eq!(p.param_types, vec![INT8, INT4]);
     }
 
@@ -482,16 +722,45 @@ mod table_tests {
     #[test]
     fn errors_carry_positions_like_postgres() {
         // positions from PostgreSQL 15 (\set VERBOSITY verbose)
-        assert_eq!(err("select zz from t"), (SqlState::UndefinedColumn, "column \"zz\" does not exist".into(), Some(8)));
-        assert_eq!(err("select x.zz from t x"), (SqlState::UndefinedColumn, "column x.zz does not exist".into(), Some(8)));
-        assert_eq!(err("select * from nosuch"), (SqlState::UndefinedTable, "relation \"nosuch\" does not exist".into(), Some(15)));
+        assert_eq!(
+            err("select zz from t"),
+            (
+                SqlState::UndefinedColumn,
+                "column \"zz\" does not exist".into(),
+                Some(8)
+            )
+        );
+        assert_eq!(
+            err("select x.zz from t x"),
+            (
+                SqlState::UndefinedColumn,
+                "column x.zz does not exist".into(),
+                Some(8)
+            )
+        );
+        assert_eq!(
+            err("select * from nosuch"),
+            (
+                SqlState::UndefinedTable,
+                "relation \"nosuch\" does not exist".into(),
+                Some(15)
+            )
+        );
         assert_eq!(
             err("select * from other.t"),
-            (SqlState::UndefinedTable, "relation \"other.t\" does not exist".into(), Some(15))
+            (
+                SqlState::UndefinedTable,
+                "relation \"other.t\" does not exist".into(),
+                Some(15)
+            )
         );
         assert_eq!(
             err("select t.a from t x"),
-            (SqlState::UndefinedTable, "invalid reference to FROM-clause entry for table \"t\"".into(), Some(8))
+            (
+                SqlState::UndefinedTable,
+                "invalid reference to FROM-clause entry for table \"t\"".into(),
+                Some(8)
+            )
         );
         assert_eq!(
             err("select b, count(*) from t"),
@@ -509,10 +778,17 @@ mod table_tests {
                 Some(8)
             )
         );
-        assert_eq!(err("select a + 1 from t group by a + 1 order by n").2, Some(45));
+        assert_eq!(
+            err("select a + 1 from t group by a + 1 order by n").2,
+            Some(45)
+        );
         assert_eq!(
             err("select count(*) from t group by count(*)"),
-            (SqlState::GroupingError, "aggregate functions are not allowed in GROUP BY".into(), Some(33))
+            (
+                SqlState::GroupingError,
+                "aggregate functions are not allowed in GROUP BY".into(),
+                Some(33)
+            )
         );
         assert_eq!(err("select sum(count(*)) from t").2, Some(12));
         assert_eq!(err("select 1 from t where max(a) > 1").2, Some(23));
@@ -526,35 +802,116 @@ mod table_tests {
                 Some("You will need to rewrite or cast the expression.")
             )
         );
-        assert_eq!(err("insert into t (a, a) values (1, 2)"), (SqlState::DuplicateColumn, "column \"a\" specified more than once".into(), Some(19)));
+        assert_eq!(
+            err("insert into t (a, a) values (1, 2)"),
+            (
+                SqlState::DuplicateColumn,
+                "column \"a\" specified more than once".into(),
+                Some(19)
+            )
+        );
         assert_eq!(err("insert into t (a) values (1, 2)").2, Some(30));
         assert_eq!(err("insert into t (a, b) values (1)").2, Some(19));
         assert_eq!(
             err("update t set zz = 1"),
-            (SqlState::UndefinedColumn, "column \"zz\" of relation \"t\" does not exist".into(), Some(14))
+            (
+                SqlState::UndefinedColumn,
+                "column \"zz\" of relation \"t\" does not exist".into(),
+                Some(14)
+            )
         );
         assert_eq!(err("update t set a = true").2, Some(18));
-        assert_eq!(err("insert into t values ('x')"), (SqlState::InvalidTextRepresentation, "invalid input syntax for type integer: \"x\"".into(), Some(23)));
-        assert_eq!(err("select a from t limit a"), (SqlState::InvalidColumnReference, "argument of LIMIT must not contain variables".into(), Some(23)));
+        assert_eq!(
+            err("insert into t values ('x')"),
+            (
+                SqlState::InvalidTextRepresentation,
+                "invalid input syntax for type integer: \"x\"".into(),
+                Some(23)
+            )
+        );
+        assert_eq!(
+            err("select a from t limit a"),
+            (
+                SqlState::InvalidColumnReference,
+                "argument of LIMIT must not contain variables".into(),
+                Some(23)
+            )
+        );
         assert_eq!(err("select a from t offset 1 + n").2, Some(28));
-        assert_eq!(err("select a from t limit count(*)"), (SqlState::GroupingError, "aggregate functions are not allowed in LIMIT".into(), Some(23)));
+        assert_eq!(
+            err("select a from t limit count(*)"),
+            (
+                SqlState::GroupingError,
+                "aggregate functions are not allowed in LIMIT".into(),
+                Some(23)
+            )
+        );
         // PostgreSQL analyzes UPDATE's RETURNING before its SET list
-        assert_eq!(err("update t set zz = 1 returning yy"), (SqlState::UndefinedColumn, "column \"yy\" does not exist".into(), Some(31)));
-        assert_eq!(err("insert into t values (1), (1, 2)"), (SqlState::SyntaxError, "VALUES lists must all be the same length".into(), Some(28)));
-        assert_eq!(err("update t set a = 1, a = 2").1, "multiple assignments to same column \"a\"");
+        assert_eq!(
+            err("update t set zz = 1 returning yy"),
+            (
+                SqlState::UndefinedColumn,
+                "column \"yy\" does not exist".into(),
+                Some(31)
+            )
+        );
+        assert_eq!(
+            err("insert into t values (1), (1, 2)"),
+            (
+                SqlState::SyntaxError,
+                "VALUES lists must all be the same length".into(),
+                Some(28)
+            )
+        );
+        assert_eq!(
+            err("update t set a = 1, a = 2").1,
+            "multiple assignments to same column \"a\""
+        );
         assert_eq!(err("select * from t, t u").0, SqlState::FeatureNotSupported);
-        assert_eq!(err("select * from t join t u on true").1, "joins are not supported");
+        assert_eq!(
+            err("select * from t join t u on true").1,
+            "joins are not supported"
+        );
     }
 
     #[test]
     fn grouping_rewrites_over_the_aggregated_row() {
-        let p = plan("select a, count(*) from t group by a having sum(n) > 1 order by max(b)").unwrap();
+        let p =
+            plan("select a, count(*) from t group by a having sum(n) > 1 order by max(b)").unwrap();
         let agg = p.plan.aggregate.as_ref().unwrap();
-        assert_eq!(agg.group_by, vec![Expr::Var { index: 0, type_oid: INT4, typmod: -1 }]);
-        assert_eq!(agg.aggs.iter().map(|a| a.func).collect::<Vec<_>>(), vec![AggFunc::CountStar, AggFunc::Sum, AggFunc::Max]);
-        assert_eq!(p.plan.targets[0], Expr::Var { index: 0, type_oid: INT4, typmod: -1 });
-        assert_eq!(p.plan.targets[1], Expr::Var { index: 1, type_oid: INT8, typmod: -1 });
-        assert_eq!(p.plan.targets.len(), 3, "the ORDER BY aggregate is a hidden column");
+        assert_eq!(
+            agg.group_by,
+            vec![Expr::Var {
+                index: 0,
+                type_oid: INT4,
+                typmod: -1
+            }]
+        );
+        assert_eq!(
+            agg.aggs.iter().map(|a| a.func).collect::<Vec<_>>(),
+            vec![AggFunc::CountStar, AggFunc::Sum, AggFunc::Max]
+        );
+        assert_eq!(
+            p.plan.targets[0],
+            Expr::Var {
+                index: 0,
+                type_oid: INT4,
+                typmod: -1
+            }
+        );
+        assert_eq!(
+            p.plan.targets[1],
+            Expr::Var {
+                index: 1,
+                type_oid: INT8,
+                typmod: -1
+            }
+        );
+        assert_eq!(
+            p.plan.targets.len(),
+            3,
+            "the ORDER BY aggregate is a hidden column"
+        );
         // without FROM, aggregates work over the one empty row
         assert_eq!(cols("select count(*)")[0].1, INT8);
     }

@@ -55,7 +55,9 @@ impl Source {
     pub fn relation(&self) -> Option<&Arc<RelationDesc>> {
         match self {
             Source::Values(_) => None,
-            Source::SeqScan(rel) | Source::IndexScan(rel, _) | Source::BitmapOr(rel, _) => Some(rel),
+            Source::SeqScan(rel) | Source::IndexScan(rel, _) | Source::BitmapOr(rel, _) => {
+                Some(rel)
+            }
         }
     }
 
@@ -156,7 +158,11 @@ impl Plan {
         let mut max = self.filter.as_ref().and_then(Expr::max_var);
         match &self.aggregate {
             Some(agg) => {
-                for e in agg.group_by.iter().chain(agg.aggs.iter().filter_map(|a| a.arg.as_ref())) {
+                for e in agg
+                    .group_by
+                    .iter()
+                    .chain(agg.aggs.iter().filter_map(|a| a.arg.as_ref()))
+                {
                     max = max.max(e.max_var());
                 }
             }
@@ -235,20 +241,36 @@ pub struct RowMark {
 pub enum ModifyTable {
     /// Inserts the rows of `PlannedStmt::plan`, which are full-width with
     /// defaults and assignment casts applied.
-    Insert { rel: Arc<RelationDesc>, returning: Vec<Expr> },
+    Insert {
+        rel: Arc<RelationDesc>,
+        returning: Vec<Expr>,
+    },
     /// For each row of the relation that passes `filter`, replaces the columns
     /// of `assignments` (index into the full-width row, new value over the old
     /// row) and stores the new version.
     /// `index`: the rows are found by this index scan instead of a seqscan.
-    Update { rel: Arc<RelationDesc>, filter: Option<Expr>, assignments: Vec<(usize, Expr)>, returning: Vec<Expr>, index: Option<IndexScan> },
+    Update {
+        rel: Arc<RelationDesc>,
+        filter: Option<Expr>,
+        assignments: Vec<(usize, Expr)>,
+        returning: Vec<Expr>,
+        index: Option<IndexScan>,
+    },
     /// Deletes each row of the relation that passes `filter`.
-    Delete { rel: Arc<RelationDesc>, filter: Option<Expr>, returning: Vec<Expr>, index: Option<IndexScan> },
+    Delete {
+        rel: Arc<RelationDesc>,
+        filter: Option<Expr>,
+        returning: Vec<Expr>,
+        index: Option<IndexScan>,
+    },
 }
 
 impl ModifyTable {
     pub fn relation(&self) -> &Arc<RelationDesc> {
         match self {
-            ModifyTable::Insert { rel, .. } | ModifyTable::Update { rel, .. } | ModifyTable::Delete { rel, .. } => rel,
+            ModifyTable::Insert { rel, .. }
+            | ModifyTable::Update { rel, .. }
+            | ModifyTable::Delete { rel, .. } => rel,
         }
     }
 }

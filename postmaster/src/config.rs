@@ -20,7 +20,10 @@ pub fn load(data_dir: &Path, overrides: &[(String, String)]) -> Result<Settings,
     let path = data_dir.join(CONFIG_FILE);
     let file_name = path.display().to_string();
     let text = std::fs::read_to_string(&path).map_err(|e| {
-        PgError::fatal(types::SqlState::ConfigFileError, format!("could not open configuration file \"{file_name}\": {e}"))
+        PgError::fatal(
+            types::SqlState::ConfigFileError,
+            format!("could not open configuration file \"{file_name}\": {e}"),
+        )
     })?;
     let report = |e: guc::ConfigFileError| {
         for p in &e.problems {
@@ -49,5 +52,8 @@ pub fn split_override(arg: &str) -> Result<(String, String), String> {
 /// Serialises overrides for [`OVERRIDES_ENV`] (one `name=value` per line; values
 /// with newlines cannot be given on a command line, so none need escaping).
 pub fn encode_overrides(overrides: &[(String, String)]) -> String {
-    overrides.iter().map(|(n, v)| format!("{n}={v}\n")).collect()
+    overrides
+        .iter()
+        .map(|(n, v)| format!("{n}={v}\n"))
+        .collect()
 }

@@ -28,7 +28,12 @@ use clap::Parser;
 use types::PgError;
 
 #[derive(Parser, Debug)]
-#[command(name = "postmaster", version, about = "OxiPG server", disable_help_flag = true)]
+#[command(
+    name = "postmaster",
+    version,
+    about = "OxiPG server",
+    disable_help_flag = true
+)]
 struct Args {
     /// Data directory (initialised if missing or empty).
     #[arg(short = 'D', env = "PGDATA")]
@@ -69,7 +74,15 @@ fn fatal(e: &PgError) -> ExitCode {
 
 fn init_data_dir(args: &Args) -> Result<(), PgError> {
     let dir = &args.data;
-    let io = |e: std::io::Error| PgError::fatal(types::SqlState::IoError, format!("could not initialise data directory \"{}\": {e}", dir.display()));
+    let io = |e: std::io::Error| {
+        PgError::fatal(
+            types::SqlState::IoError,
+            format!(
+                "could not initialise data directory \"{}\": {e}",
+                dir.display()
+            ),
+        )
+    };
     if catalog::bootstrap::is_initialized(dir) {
         let version = std::fs::read_to_string(dir.join("PG_VERSION")).map_err(io)?;
         if version.trim() != catalog::bootstrap::PG_MAJOR_VERSION {
@@ -82,24 +95,42 @@ fn init_data_dir(args: &Args) -> Result<(), PgError> {
         return Ok(());
     }
     if !catalog::bootstrap::is_empty_or_missing(dir).map_err(io)? {
-        return Err(PgError::fatal(types::SqlState::ObjectNotInPrerequisiteState, format!("\"{}\" is not a database cluster directory", dir.display()))
-            .with_hint("Give an empty or missing directory to initialise a new cluster there."));
+        return Err(PgError::fatal(
+            types::SqlState::ObjectNotInPrerequisiteState,
+            format!("\"{}\" is not a database cluster directory", dir.display()),
+        )
+        .with_hint("Give an empty or missing directory to initialise a new cluster there."));
     }
     let verifier = match &args.pwfile {
         Some(f) => {
-            let text = std::fs::read_to_string(f).map_err(|e| PgError::fatal(types::SqlState::IoError, format!("could not read password file \"{}\": {e}", f.display())))?;
+            let text = std::fs::read_to_string(f).map_err(|e| {
+                PgError::fatal(
+                    types::SqlState::IoError,
+                    format!("could not read password file \"{}\": {e}", f.display()),
+                )
+            })?;
             let pw = text.lines().next().unwrap_or("");
             if pw.is_empty() {
-                return Err(PgError::fatal(types::SqlState::InvalidParameterValue, format!("password file \"{}\" is empty", f.display())));
+                return Err(PgError::fatal(
+                    types::SqlState::InvalidParameterValue,
+                    format!("password file \"{}\" is empty", f.display()),
+                ));
             }
             Some(protocol::password::ScramVerifier::new(pw).to_string())
         }
         None => None,
     };
-    eprintln!("initialising database cluster in \"{}\" (superuser \"{}\")", dir.display(), args.username);
+    eprintln!(
+        "initialising database cluster in \"{}\" (superuser \"{}\")",
+        dir.display(),
+        args.username
+    );
     catalog::bootstrap::initialize(
         dir,
-        &catalog::bootstrap::BootstrapOptions { superuser: args.username.clone(), superuser_verifier: verifier.clone() },
+        &catalog::bootstrap::BootstrapOptions {
+            superuser: args.username.clone(),
+            superuser_verifier: verifier.clone(),
+        },
     )
     .map_err(io)?;
     if verifier.is_none() {
@@ -111,22 +142,37 @@ fn init_data_dir(args: &Args) -> Result<(), PgError> {
 }
 
 fn pg_epoch_micros() -> i64 {
-    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default();
     now.as_micros() as i64 - 946_684_800_000_000
 }
 
 fn backend_exe() -> Result<PathBuf, PgError> {
-    let me = std::env::current_exe().map_err(|e| PgError::fatal(types::SqlState::IoError, format!("could not locate my own executable path: {e}")))?;
+    let me = std::env::current_exe().map_err(|e| {
+        PgError::fatal(
+            types::SqlState::IoError,
+            format!("could not locate my own executable path: {e}"),
+        )
+    })?;
     let exe = me.with_file_name("backend");
     if exe.is_file() {
         Ok(exe)
     } else {
-        Err(PgError::fatal(types::SqlState::IoError, format!("could not find the backend executable \"{}\"", exe.display())))
+        Err(PgError::fatal(
+            types::SqlState::IoError,
+            format!(
+                "could not find the backend executable \"{}\"",
+                exe.display()
+            ),
+        ))
     }
 }
 
 fn init_logging(settings: &types::guc::Settings) {
-    storage::elog::init(storage::elog::filter_for(&settings.show("log_min_messages").unwrap_or_default()));
+    storage::elog::init(storage::elog::filter_for(
+        &settings.show("log_min_messages").unwrap_or_default(),
+    ));
 }
 
 fn listen_addrs(spec: &str, port: u16) -> Vec<SocketAddr> {
@@ -135,15 +181,25 @@ fn listen_addrs(spec: &str, port: u16) -> Vec<SocketAddr> {
         match item {
             "*" => {
                 out.push(SocketAddr::new(IpAddr::from([0, 0, 0, 0]), port));
-                out.push(SocketAddr::new("::".parse().unwrap_or(IpAddr::from([0u16; 8])), port));
+                out.push(SocketAddr::new(
+                    "::".parse().unwrap_or(IpAddr::from([0u16; 8])),
+                    port,
+                ));
             }
             "localhost" => {
                 out.push(SocketAddr::new(IpAddr::from([127, 0, 0, 1]), port));
-                out.push(SocketAddr::new("::1".parse().unwrap_or(IpAddr::from([0u16, 0, 0, 0, 0, 0, 0, 1])), port));
+                out.push(SocketAddr::new(
+                    "::1"
+                        .parse()
+                        .unwrap_or(IpAddr::from([0u16, 0, 0, 0, 0, 0, 0, 1])),
+                    port,
+                ));
             }
             other => match other.parse::<IpAddr>() {
                 Ok(ip) => out.push(SocketAddr::new(ip, port)),
-                Err(_) => tracing::warn!("invalid IP address \"{other}\" in listen_addresses (host names are not supported)"),
+                Err(_) => tracing::warn!(
+                    "invalid IP address \"{other}\" in listen_addresses (host names are not supported)"
+                ),
             },
         }
     }
@@ -151,7 +207,11 @@ fn listen_addrs(spec: &str, port: u16) -> Vec<SocketAddr> {
 }
 
 fn bind_tcp(addr: SocketAddr) -> std::io::Result<tokio::net::TcpListener> {
-    let sock = if addr.is_ipv4() { tokio::net::TcpSocket::new_v4()? } else { tokio::net::TcpSocket::new_v6()? };
+    let sock = if addr.is_ipv4() {
+        tokio::net::TcpSocket::new_v4()?
+    } else {
+        tokio::net::TcpSocket::new_v6()?
+    };
     sock.set_reuseaddr(true)?;
     sock.bind(addr)?;
     sock.listen(1024)
@@ -164,7 +224,15 @@ fn main() -> ExitCode {
     }
     let data_dir = match std::fs::canonicalize(&args.data) {
         Ok(d) => d,
-        Err(e) => return fatal(&PgError::fatal(types::SqlState::IoError, format!("could not access directory \"{}\": {e}", args.data.display()))),
+        Err(e) => {
+            return fatal(&PgError::fatal(
+                types::SqlState::IoError,
+                format!(
+                    "could not access directory \"{}\": {e}",
+                    args.data.display()
+                ),
+            ));
+        }
     };
     let mut overrides = Vec::new();
     for c in &args.settings {
@@ -193,7 +261,11 @@ fn main() -> ExitCode {
     }
 }
 
-fn run(data_dir: PathBuf, settings: types::guc::Settings, overrides: &[(String, String)]) -> Result<i32, PgError> {
+fn run(
+    data_dir: PathBuf,
+    settings: types::guc::Settings,
+    overrides: &[(String, String)],
+) -> Result<i32, PgError> {
     let backend_exe = backend_exe()?;
     let port = settings.get_int("port").unwrap_or(5432) as u16;
     let max_connections = settings.get_int("max_connections").unwrap_or(100) as u32;
@@ -202,7 +274,9 @@ fn run(data_dir: PathBuf, settings: types::guc::Settings, overrides: &[(String, 
         // Already auto-tuned from shared_buffers when -1 (Settings::autotune).
         wal_buffers: settings.get_int("wal_buffers").unwrap_or(512).max(8) as u32,
     };
-    let listen = settings.get_str("listen_addresses").unwrap_or_else(|| "localhost".into());
+    let listen = settings
+        .get_str("listen_addresses")
+        .unwrap_or_else(|| "localhost".into());
     let socket_dirs: Vec<String> = settings
         .get_str("unix_socket_directories")
         .unwrap_or_default()
@@ -210,7 +284,10 @@ fn run(data_dir: PathBuf, settings: types::guc::Settings, overrides: &[(String, 
         .map(|s| s.trim().trim_matches('"').to_owned())
         .filter(|s| !s.is_empty())
         .collect();
-    let start_secs = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
+    let start_secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0);
     let mut pid_file = pidfile::PidFile {
         pid: std::process::id() as i32,
         data_dir: data_dir.clone(),
@@ -224,11 +301,20 @@ fn run(data_dir: PathBuf, settings: types::guc::Settings, overrides: &[(String, 
     match pidfile::acquire(&data_dir, &pid_file) {
         Ok(()) => {}
         Err(pidfile::LockError::Held { pid }) => {
-            return Err(PgError::fatal(types::SqlState::ObjectNotInPrerequisiteState, "lock file \"postmaster.pid\" already exists")
-                .with_hint(format!("Is another postmaster (PID {pid}) running in data directory \"{}\"?", data_dir.display())));
+            return Err(PgError::fatal(
+                types::SqlState::ObjectNotInPrerequisiteState,
+                "lock file \"postmaster.pid\" already exists",
+            )
+            .with_hint(format!(
+                "Is another postmaster (PID {pid}) running in data directory \"{}\"?",
+                data_dir.display()
+            )));
         }
         Err(pidfile::LockError::Io(e)) => {
-            return Err(PgError::fatal(types::SqlState::IoError, format!("could not create lock file \"postmaster.pid\": {e}")));
+            return Err(PgError::fatal(
+                types::SqlState::IoError,
+                format!("could not create lock file \"postmaster.pid\": {e}"),
+            ));
         }
     }
     // As PostgreSQL: unusable certificate or key files stop start-up, rather
@@ -238,7 +324,18 @@ fn run(data_dir: PathBuf, settings: types::guc::Settings, overrides: &[(String, 
         return Err(e);
     }
     let autovacuum = settings.show("autovacuum").is_ok_and(|v| v == "on");
-    let result = run_locked(data_dir.clone(), backend_exe, port, max_connections, buffers, autovacuum, &listen, &socket_dirs, &mut pid_file, overrides);
+    let result = run_locked(
+        data_dir.clone(),
+        backend_exe,
+        port,
+        max_connections,
+        buffers,
+        autovacuum,
+        &listen,
+        &socket_dirs,
+        &mut pid_file,
+        overrides,
+    );
     if result.is_err() {
         pidfile::release(&data_dir);
     }
@@ -261,13 +358,22 @@ fn run_locked(
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
-        .map_err(|e| PgError::fatal(types::SqlState::InternalError, format!("could not start the event loop: {e}")))?;
+        .map_err(|e| {
+            PgError::fatal(
+                types::SqlState::InternalError,
+                format!("could not start the event loop: {e}"),
+            )
+        })?;
     rt.block_on(async move {
         let mut listeners = Vec::new();
         for addr in listen_addrs(listen, port) {
             match bind_tcp(addr) {
                 Ok(l) => {
-                    tracing::info!("listening on IPv{} address \"{}\", port {port}", if addr.is_ipv4() { 4 } else { 6 }, addr.ip());
+                    tracing::info!(
+                        "listening on IPv{} address \"{}\", port {port}",
+                        if addr.is_ipv4() { 4 } else { 6 },
+                        addr.ip()
+                    );
                     listeners.push(l);
                 }
                 Err(e) => tracing::warn!("could not bind to address \"{}\": {e}", addr.ip()),
@@ -280,16 +386,24 @@ fn run_locked(
             let _ = std::fs::remove_file(&path);
             match tokio::net::UnixListener::bind(&path) {
                 Ok(l) => {
-                    let _ = std::fs::write(format!("{}.lock", path.display()), format!("{}\n", std::process::id()));
+                    let _ = std::fs::write(
+                        format!("{}.lock", path.display()),
+                        format!("{}\n", std::process::id()),
+                    );
                     tracing::info!("listening on Unix socket \"{}\"", path.display());
                     unix.push(l);
                     unix_paths.push(path);
                 }
-                Err(e) => tracing::warn!("could not create Unix socket \"{}\": {e}", path.display()),
+                Err(e) => {
+                    tracing::warn!("could not create Unix socket \"{}\": {e}", path.display())
+                }
             }
         }
         if listeners.is_empty() && unix.is_empty() {
-            return Err(PgError::fatal(types::SqlState::IoError, "could not create any TCP/IP sockets"));
+            return Err(PgError::fatal(
+                types::SqlState::IoError,
+                "could not create any TCP/IP sockets",
+            ));
         }
         let cfg = server::ServerConfig {
             data_dir,
@@ -302,8 +416,12 @@ fn run_locked(
             start_time_pg: pg_epoch_micros(),
             unix_socket_paths: unix_paths,
         };
-        let pm = server::Postmaster::new(cfg)
-            .map_err(|e| PgError::fatal(types::SqlState::InsufficientResources, format!("could not create shared memory segment: {e}")))?;
+        let pm = server::Postmaster::new(cfg).map_err(|e| {
+            PgError::fatal(
+                types::SqlState::InsufficientResources,
+                format!("could not create shared memory segment: {e}"),
+            )
+        })?;
         tracing::debug!("shared memory segment \"{}\"", pm.shmem_id());
         Ok(pm.run(listeners, unix).await)
     })

@@ -71,8 +71,14 @@ fn read_existing(path: &Path) -> std::io::Result<Option<Existing>> {
         Err(e) => return Err(e),
     };
     let lines: Vec<&str> = text.lines().collect();
-    let pid = lines.first().and_then(|l| l.trim().parse::<i32>().ok()).unwrap_or(0);
-    let shmem_id = lines.get(6).map(|s| s.trim().to_owned()).filter(|s| !s.is_empty());
+    let pid = lines
+        .first()
+        .and_then(|l| l.trim().parse::<i32>().ok())
+        .unwrap_or(0);
+    let shmem_id = lines
+        .get(6)
+        .map(|s| s.trim().to_owned())
+        .filter(|s| !s.is_empty());
     Ok(Some(Existing { pid, shmem_id }))
 }
 
@@ -80,7 +86,9 @@ fn read_existing(path: &Path) -> std::io::Result<Option<Existing>> {
 #[derive(Debug)]
 pub enum LockError {
     /// Another live postmaster owns the directory.
-    Held { pid: i32 },
+    Held {
+        pid: i32,
+    },
     Io(std::io::Error),
 }
 
@@ -91,14 +99,18 @@ pub fn acquire(data_dir: &Path, initial: &PidFile) -> Result<(), LockError> {
     for _ in 0..100 {
         match OpenOptions::new().write(true).create_new(true).open(&path) {
             Ok(mut f) => {
-                f.write_all(initial.render().as_bytes()).map_err(LockError::Io)?;
+                f.write_all(initial.render().as_bytes())
+                    .map_err(LockError::Io)?;
                 f.sync_all().map_err(LockError::Io)?;
                 return Ok(());
             }
             Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
-                let Some(old) = read_existing(&path).map_err(LockError::Io)? else { continue };
+                let Some(old) = read_existing(&path).map_err(LockError::Io)? else {
+                    continue;
+                };
                 let me = std::process::id() as i32;
-                let alive = old.pid > 0 && old.pid != me && kill(Pid::from_raw(old.pid), None).is_ok();
+                let alive =
+                    old.pid > 0 && old.pid != me && kill(Pid::from_raw(old.pid), None).is_ok();
                 if alive {
                     return Err(LockError::Held { pid: old.pid });
                 }
@@ -109,7 +121,11 @@ pub fn acquire(data_dir: &Path, initial: &PidFile) -> Result<(), LockError> {
                         Err(e) => tracing::warn!("{e}"),
                     }
                 }
-                tracing::info!("removing stale lock file \"{}\" of postmaster PID {}", path.display(), old.pid);
+                tracing::info!(
+                    "removing stale lock file \"{}\" of postmaster PID {}",
+                    path.display(),
+                    old.pid
+                );
                 match std::fs::remove_file(&path) {
                     Ok(()) => {}
                     Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
@@ -119,7 +135,9 @@ pub fn acquire(data_dir: &Path, initial: &PidFile) -> Result<(), LockError> {
             Err(e) => return Err(LockError::Io(e)),
         }
     }
-    Err(LockError::Io(std::io::Error::other("could not create lock file after repeated attempts")))
+    Err(LockError::Io(std::io::Error::other(
+        "could not create lock file after repeated attempts",
+    )))
 }
 
 /// Removes the lock file at shutdown.

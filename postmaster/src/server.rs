@@ -23,7 +23,7 @@ use std::time::{Duration, Instant};
 use nix::sys::signal::{Signal, kill};
 use nix::sys::wait::{WaitPidFlag, WaitStatus, waitpid};
 use nix::unistd::Pid;
-use storage::shmem::{ShmemLayout, SharedMemory};
+use storage::shmem::{SharedMemory, ShmemLayout};
 use tokio::net::{TcpListener, UnixListener};
 use tokio::signal::unix::{SignalKind, signal};
 use tokio::sync::mpsc;
@@ -70,10 +70,19 @@ enum State {
     Starting,
     Running,
     /// Waiting for every child to exit after a crash, then re-initialise.
-    CrashRestart { since: Instant, killed: bool },
+    CrashRestart {
+        since: Instant,
+        killed: bool,
+    },
     Smart,
-    Fast { since: Instant, killed: bool },
-    Immediate { since: Instant, killed: bool },
+    Fast {
+        since: Instant,
+        killed: bool,
+    },
+    Immediate {
+        since: Instant,
+        killed: bool,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -115,7 +124,11 @@ pub struct Postmaster {
 fn describe_exit(status: &WaitStatus) -> String {
     match status {
         WaitStatus::Exited(_, code) => format!("exited with exit code {code}"),
-        WaitStatus::Signaled(_, sig, _) => format!("was terminated by signal {}: {}", *sig as i32, signal_description(*sig)),
+        WaitStatus::Signaled(_, sig, _) => format!(
+            "was terminated by signal {}: {}",
+            *sig as i32,
+            signal_description(*sig)
+        ),
         other => format!("ended with status {other:?}"),
     }
 }
@@ -141,11 +154,21 @@ impl Postmaster {
     pub fn new(cfg: ServerConfig) -> Result<Postmaster, storage::StorageError> {
         let shmem = Self::create_shmem(&cfg)?;
         let free_slots = (0..cfg.max_connections as usize).rev().collect();
-        Ok(Postmaster { cfg, shmem, children: HashMap::new(), free_slots, state: State::Starting, exit_code: 0, aux_due: HashMap::new(), checkpointer_told: false })
+        Ok(Postmaster {
+            cfg,
+            shmem,
+            children: HashMap::new(),
+            free_slots,
+            state: State::Starting,
+            exit_code: 0,
+            aux_due: HashMap::new(),
+            checkpointer_told: false,
+        })
     }
 
     fn create_shmem(cfg: &ServerConfig) -> Result<SharedMemory, storage::StorageError> {
-        let mut layout = ShmemLayout::new(cfg.max_connections + AUX_SLOTS, cfg.buffers.shared_buffers);
+        let mut layout =
+            ShmemLayout::new(cfg.max_connections + AUX_SLOTS, cfg.buffers.shared_buffers);
         layout.wal_buffers = cfg.buffers.wal_buffers;
         SharedMemory::create(layout, std::process::id() as i32, cfg.start_time_pg)
     }
@@ -250,7 +273,13 @@ impl Postmaster {
         let mut cmd = self.backend_command("startup");
         match storage::ipc::spawn_child(&mut cmd, None) {
             Ok(child) => {
-                self.children.insert(child.id() as i32, ChildInfo { slot: None, kind: ChildKind::Startup });
+                self.children.insert(
+                    child.id() as i32,
+                    ChildInfo {
+                        slot: None,
+                        kind: ChildKind::Startup,
+                    },
+                );
                 self.state = State::Starting;
                 self.write_status("starting");
                 true
@@ -279,7 +308,11 @@ impl Postmaster {
     /// is tried again in 10 s.
     fn launch_aux(&mut self, kind: ChildKind) {
         let (role, slot, what) = match kind {
-            ChildKind::Autovacuum => ("autovacuum", Some(self.cfg.max_connections as usize), "autovacuum launcher"),
+            ChildKind::Autovacuum => (
+                "autovacuum",
+                Some(self.cfg.max_connections as usize),
+                "autovacuum launcher",
+            ),
             ChildKind::BgWriter => ("bgwriter", None, "background writer"),
             ChildKind::Checkpointer => ("checkpointer", None, "checkpointer"),
             ChildKind::WalWriter => ("walwriter", None, "WAL writer"),
@@ -295,11 +328,13 @@ impl Postmaster {
         }
         match storage::ipc::spawn_child(&mut cmd, None) {
             Ok(child) => {
-                self.children.insert(child.id() as i32, ChildInfo { slot, kind });
+                self.children
+                    .insert(child.id() as i32, ChildInfo { slot, kind });
             }
             Err(e) => {
                 tracing::error!("could not fork {what} process: {e}");
-                self.aux_due.insert(kind, Instant::now() + Duration::from_secs(10));
+                self.aux_due
+                    .insert(kind, Instant::now() + Duration::from_secs(10));
             }
         }
     }
@@ -321,7 +356,10 @@ impl Postmaster {
             tracing::info!("aborting startup due to startup process failure");
             self.exit_code = 1;
             self.signal_all(Signal::SIGTERM);
-            self.state = State::Fast { since: Instant::now(), killed: false };
+            self.state = State::Fast {
+                since: Instant::now(),
+                killed: false,
+            };
         }
     }
 
@@ -338,9 +376,21 @@ impl Postmaster {
         // A connection without a slot still gets a backend: it may be a cancel
         // request, and otherwise it answers 53300 after reading the startup packet.
         // Past twice max_connections children we refuse at the door.
-        let slot = if refusal.is_none() { self.free_slots.pop() } else { None };
-        if slot.is_none() && self.children.len() >= 2 * self.cfg.max_connections as usize + AUX_SLOTS as usize {
-            reject(conn, &PgError::fatal(SqlState::TooManyConnections, "sorry, too many clients already"));
+        let slot = if refusal.is_none() {
+            self.free_slots.pop()
+        } else {
+            None
+        };
+        if slot.is_none()
+            && self.children.len() >= 2 * self.cfg.max_connections as usize + AUX_SLOTS as usize
+        {
+            reject(
+                conn,
+                &PgError::fatal(
+                    SqlState::TooManyConnections,
+                    "sorry, too many clients already",
+                ),
+            );
             return;
         }
         let mut cmd = self.backend_command("client");
@@ -357,7 +407,13 @@ impl Postmaster {
         };
         match result {
             Ok(child) => {
-                self.children.insert(child.id() as i32, ChildInfo { slot, kind: ChildKind::Client });
+                self.children.insert(
+                    child.id() as i32,
+                    ChildInfo {
+                        slot,
+                        kind: ChildKind::Client,
+                    },
+                );
                 // The child has its own copy of the socket; ours closes on drop.
             }
             Err(e) => {
@@ -365,7 +421,13 @@ impl Postmaster {
                     self.free_slots.push(s);
                 }
                 tracing::error!("could not fork new process for connection: {e}");
-                reject(conn, &PgError::fatal(SqlState::InsufficientResources, format!("could not fork new process for connection: {e}")));
+                reject(
+                    conn,
+                    &PgError::fatal(
+                        SqlState::InsufficientResources,
+                        format!("could not fork new process for connection: {e}"),
+                    ),
+                );
             }
         }
     }
@@ -378,7 +440,9 @@ impl Postmaster {
             };
             let Some(pid) = status.pid() else { return };
             let pid = pid.as_raw();
-            let Some(child) = self.children.remove(&pid) else { continue };
+            let Some(child) = self.children.remove(&pid) else {
+                continue;
+            };
             if child.kind == ChildKind::Startup {
                 self.startup_finished(pid, &status);
                 continue;
@@ -390,15 +454,20 @@ impl Postmaster {
                 }
             }
             if child.kind != ChildKind::Client && self.state == State::Running {
-                self.aux_due.insert(child.kind, Instant::now() + Duration::from_secs(1));
+                self.aux_due
+                    .insert(child.kind, Instant::now() + Duration::from_secs(1));
             }
             let normal = matches!(status, WaitStatus::Exited(_, 0) | WaitStatus::Exited(_, 1));
             if !normal && self.state == State::Running {
                 tracing::info!("server process (PID {pid}) {}", describe_exit(&status));
                 tracing::info!("terminating any other active server processes");
-                self.shmem.set_quit_reason(storage::shmem::QuitReason::Crash);
+                self.shmem
+                    .set_quit_reason(storage::shmem::QuitReason::Crash);
                 self.signal_all(Signal::SIGQUIT);
-                self.state = State::CrashRestart { since: Instant::now(), killed: false };
+                self.state = State::CrashRestart {
+                    since: Instant::now(),
+                    killed: false,
+                };
             } else if !normal {
                 tracing::debug!("server process (PID {pid}) {}", describe_exit(&status));
             }
@@ -422,7 +491,10 @@ impl Postmaster {
     }
 
     fn shutdown_smart(&mut self) {
-        if matches!(self.state, State::Starting | State::Running | State::CrashRestart { .. }) {
+        if matches!(
+            self.state,
+            State::Starting | State::Running | State::CrashRestart { .. }
+        ) {
             tracing::info!("received smart shutdown request");
             self.state = State::Smart;
             self.write_status("stopping");
@@ -430,11 +502,17 @@ impl Postmaster {
     }
 
     fn shutdown_fast(&mut self) {
-        if matches!(self.state, State::Starting | State::Running | State::CrashRestart { .. } | State::Smart) {
+        if matches!(
+            self.state,
+            State::Starting | State::Running | State::CrashRestart { .. } | State::Smart
+        ) {
             tracing::info!("received fast shutdown request");
             tracing::info!("aborting any active transactions");
             self.signal_all_but_checkpointer(Signal::SIGTERM);
-            self.state = State::Fast { since: Instant::now(), killed: false };
+            self.state = State::Fast {
+                since: Instant::now(),
+                killed: false,
+            };
             self.write_status("stopping");
         }
     }
@@ -442,9 +520,13 @@ impl Postmaster {
     fn shutdown_immediate(&mut self) {
         if !matches!(self.state, State::Immediate { .. }) {
             tracing::info!("received immediate shutdown request");
-            self.shmem.set_quit_reason(storage::shmem::QuitReason::ImmediateShutdown);
+            self.shmem
+                .set_quit_reason(storage::shmem::QuitReason::ImmediateShutdown);
             self.signal_all(Signal::SIGQUIT);
-            self.state = State::Immediate { since: Instant::now(), killed: false };
+            self.state = State::Immediate {
+                since: Instant::now(),
+                killed: false,
+            };
             self.write_status("stopping");
         }
     }
@@ -454,7 +536,10 @@ impl Postmaster {
         let now = Instant::now();
         if matches!(self.state, State::Fast { killed: false, .. })
             && !self.children.is_empty()
-            && self.children.values().all(|c| c.kind == ChildKind::Checkpointer)
+            && self
+                .children
+                .values()
+                .all(|c| c.kind == ChildKind::Checkpointer)
         {
             // Everything else is gone: the shutdown checkpoint, which takes
             // as long as it takes (no SIGKILL for it).
@@ -469,7 +554,12 @@ impl Postmaster {
         match &mut self.state {
             State::Starting => None,
             State::Running => {
-                let due: Vec<ChildKind> = self.aux_due.iter().filter(|(_, t)| now >= **t).map(|(k, _)| *k).collect();
+                let due: Vec<ChildKind> = self
+                    .aux_due
+                    .iter()
+                    .filter(|(_, t)| now >= **t)
+                    .map(|(k, _)| *k)
+                    .collect();
                 for kind in due {
                     self.launch_aux(kind);
                 }
@@ -488,7 +578,11 @@ impl Postmaster {
                 None
             }
             State::Smart => {
-                if self.children.values().any(|c| c.kind == ChildKind::Client && c.slot.is_some()) {
+                if self
+                    .children
+                    .values()
+                    .any(|c| c.kind == ChildKind::Client && c.slot.is_some())
+                {
                     return None;
                 }
                 if self.children.is_empty() {
@@ -496,7 +590,10 @@ impl Postmaster {
                 }
                 // The last session is gone: stop the auxiliary processes.
                 self.signal_all_but_checkpointer(Signal::SIGTERM);
-                self.state = State::Fast { since: now, killed: false };
+                self.state = State::Fast {
+                    since: now,
+                    killed: false,
+                };
                 None
             }
             State::Fast { since, killed } | State::Immediate { since, killed } => {
@@ -521,7 +618,10 @@ impl Postmaster {
                 self.free_slots = (0..self.cfg.max_connections as usize).rev().collect();
                 if !self.launch_startup() {
                     self.exit_code = 1;
-                    self.state = State::Fast { since: Instant::now(), killed: false };
+                    self.state = State::Fast {
+                        since: Instant::now(),
+                        killed: false,
+                    };
                 }
             }
             Err(e) => {

@@ -6,7 +6,11 @@ use types::PgError;
 
 /// The ErrorResponse fields for a report.
 pub fn error_info(e: &PgError) -> ErrorInfo {
-    let mut info = ErrorInfo::new(e.severity.as_str().to_owned(), e.code.code().to_owned(), e.message.clone());
+    let mut info = ErrorInfo::new(
+        e.severity.as_str().to_owned(),
+        e.code.code().to_owned(),
+        e.message.clone(),
+    );
     info.detail = e.detail.clone();
     info.hint = e.hint.clone();
     info.position = e.position.map(|p| p.to_string());
@@ -24,7 +28,12 @@ pub fn notice(severity: &str, code: &str, message: &str) -> NoticeResponse {
 }
 
 /// A NoticeResponse with a DETAIL field.
-pub fn notice_with_detail(severity: &str, code: &str, message: &str, detail: Option<&str>) -> NoticeResponse {
+pub fn notice_with_detail(
+    severity: &str,
+    code: &str,
+    message: &str,
+    detail: Option<&str>,
+) -> NoticeResponse {
     let mut fields = vec![
         (b'S', severity.to_owned()),
         (b'V', severity.to_owned()),
@@ -81,7 +90,10 @@ mod tests {
 
     #[test]
     fn raw_error_response_layout() {
-        let e = PgError::fatal(SqlState::AdminShutdown, "terminating connection due to administrator command");
+        let e = PgError::fatal(
+            SqlState::AdminShutdown,
+            "terminating connection due to administrator command",
+        );
         let m = encode_error_response(&e);
         assert_eq!(m[0], b'E');
         let len = i32::from_be_bytes([m[1], m[2], m[3], m[4]]) as usize;
@@ -90,6 +102,9 @@ mod tests {
         assert!(text.contains("SFATAL\0VFATAL\0C57P01\0Mterminating connection"));
         assert_eq!(*m.last().expect("non-empty"), 0);
         let info = error_info(&PgError::syntax("syntax error at end of input", Some(9)));
-        assert_eq!((info.code.as_str(), info.position.as_deref()), ("42601", Some("9")));
+        assert_eq!(
+            (info.code.as_str(), info.position.as_deref()),
+            ("42601", Some("9"))
+        );
     }
 }

@@ -35,7 +35,13 @@ pub struct MessageGuard<S> {
 
 impl<S> MessageGuard<S> {
     pub fn new(inner: S) -> MessageGuard<S> {
-        MessageGuard { inner, header: [0; 5], header_len: 0, remaining: 0, pending_error: None }
+        MessageGuard {
+            inner,
+            header: [0; 5],
+            header_len: 0,
+            remaining: 0,
+            pending_error: None,
+        }
     }
 
     /// Follows the framing over `data`; returns the offset of the first byte of
@@ -60,9 +66,17 @@ impl<S> MessageGuard<S> {
                 break;
             }
             self.header_len = 0;
-            let length = u32::from_be_bytes([self.header[1], self.header[2], self.header[3], self.header[4]]);
+            let length = u32::from_be_bytes([
+                self.header[1],
+                self.header[2],
+                self.header[3],
+                self.header[4],
+            ]);
             if !(4..=MAX_MESSAGE_LEN).contains(&length) {
-                let err = FramingError::BadLength { message_type: char::from(self.header[0]), length };
+                let err = FramingError::BadLength {
+                    message_type: char::from(self.header[0]),
+                    length,
+                };
                 return Some((header_start, err));
             }
             self.remaining = u64::from(length - 4);
@@ -76,7 +90,11 @@ fn framing(e: FramingError) -> io::Error {
 }
 
 impl<S: AsyncRead + Unpin> AsyncRead for MessageGuard<S> {
-    fn poll_read(mut self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<io::Result<()>> {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
         if let Some(e) = self.pending_error.take() {
             return Poll::Ready(Err(framing(e)));
         }
@@ -100,7 +118,11 @@ impl<S: AsyncRead + Unpin> AsyncRead for MessageGuard<S> {
 }
 
 impl<S: AsyncWrite + Unpin> AsyncWrite for MessageGuard<S> {
-    fn poll_write(mut self: Pin<&mut Self>, cx: &mut Context<'_>, data: &[u8]) -> Poll<io::Result<usize>> {
+    fn poll_write(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        data: &[u8],
+    ) -> Poll<io::Result<usize>> {
         Pin::new(&mut self.inner).poll_write(cx, data)
     }
     fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
@@ -132,10 +154,23 @@ mod tests {
         let mut g = MessageGuard::new(&bytes[..]);
         let mut out = Vec::new();
         let err = g.read_to_end(&mut out).await.expect_err("bad length");
-        assert_eq!(out.len(), good, "the valid messages before the bad one are delivered");
+        assert_eq!(
+            out.len(),
+            good,
+            "the valid messages before the bad one are delivered"
+        );
         assert_eq!(err.kind(), io::ErrorKind::InvalidData);
-        let inner = err.get_ref().and_then(|e| e.downcast_ref::<FramingError>()).copied();
-        assert_eq!(inner, Some(FramingError::BadLength { message_type: 'Q', length: 2 }));
+        let inner = err
+            .get_ref()
+            .and_then(|e| e.downcast_ref::<FramingError>())
+            .copied();
+        assert_eq!(
+            inner,
+            Some(FramingError::BadLength {
+                message_type: 'Q',
+                length: 2
+            })
+        );
     }
 
     #[test]
@@ -147,6 +182,9 @@ mod tests {
         assert!(g.scan(&m[6..]).is_none());
         assert_eq!(g.remaining, 0);
         let huge = [b'B', 0x7f, 0xff, 0xff, 0xff];
-        assert!(matches!(g.scan(&huge), Some((0, FramingError::BadLength { .. }))));
+        assert!(matches!(
+            g.scan(&huge),
+            Some((0, FramingError::BadLength { .. }))
+        ));
     }
 }

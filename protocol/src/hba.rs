@@ -52,7 +52,10 @@ pub struct HbaLine {
 }
 
 fn config_error(file: &str, line: usize, msg: &str) -> PgError {
-    PgError::new(SqlState::ConfigFileError, format!("{msg} in file \"{file}\" line {line}"))
+    PgError::new(
+        SqlState::ConfigFileError,
+        format!("{msg} in file \"{file}\" line {line}"),
+    )
 }
 
 /// Parses the whole file; any invalid line makes the file invalid (PostgreSQL
@@ -71,13 +74,27 @@ pub fn parse(text: &str, file: &str) -> PgResult<Vec<HbaLine>> {
             "host" => ConnType::Host,
             "hostssl" => ConnType::HostSsl,
             "hostnossl" => ConnType::HostNoSsl,
-            other => return Err(config_error(file, lineno, &format!("invalid connection type \"{other}\""))),
+            other => {
+                return Err(config_error(
+                    file,
+                    lineno,
+                    &format!("invalid connection type \"{other}\""),
+                ));
+            }
         };
         let need = if conn == ConnType::Local { 4 } else { 5 };
         if tok.len() < need {
-            return Err(config_error(file, lineno, "end-of-line before authentication method"));
+            return Err(config_error(
+                file,
+                lineno,
+                "end-of-line before authentication method",
+            ));
         }
-        let list = |s: &str| s.split(',').map(|x| x.trim_matches('"').to_owned()).collect::<Vec<_>>();
+        let list = |s: &str| {
+            s.split(',')
+                .map(|x| x.trim_matches('"').to_owned())
+                .collect::<Vec<_>>()
+        };
         let databases = list(tok[1]);
         let users = list(tok[2]);
         let (address, method_idx) = if conn == ConnType::Local {
@@ -92,12 +109,29 @@ pub fn parse(text: &str, file: &str) -> PgResult<Vec<HbaLine>> {
             "password" => AuthMethod::Password,
             "md5" => AuthMethod::Md5,
             "scram-sha-256" => AuthMethod::ScramSha256,
-            "" => return Err(config_error(file, lineno, "end-of-line before authentication method")),
+            "" => {
+                return Err(config_error(
+                    file,
+                    lineno,
+                    "end-of-line before authentication method",
+                ));
+            }
             other => {
-                return Err(config_error(file, lineno, &format!("invalid authentication method \"{other}\"")));
+                return Err(config_error(
+                    file,
+                    lineno,
+                    &format!("invalid authentication method \"{other}\""),
+                ));
             }
         };
-        out.push(HbaLine { line: lineno, conn, databases, users, address, method });
+        out.push(HbaLine {
+            line: lineno,
+            conn,
+            databases,
+            users,
+            address,
+            method,
+        });
     }
     Ok(out)
 }
@@ -114,20 +148,29 @@ fn parse_address(tok: &[&str], file: &str, lineno: usize) -> PgResult<(Address, 
             .parse()
             .map_err(|_| config_error(file, lineno, &format!("invalid IP address \"{addr}\"")))?;
         let max = if addr.is_ipv4() { 32 } else { 128 };
-        let prefix: u8 = prefix
-            .parse()
-            .ok()
-            .filter(|p| *p <= max)
-            .ok_or_else(|| config_error(file, lineno, &format!("invalid CIDR mask in address \"{first}\"")))?;
+        let prefix: u8 = prefix.parse().ok().filter(|p| *p <= max).ok_or_else(|| {
+            config_error(
+                file,
+                lineno,
+                &format!("invalid CIDR mask in address \"{first}\""),
+            )
+        })?;
         return Ok((Address::Net { addr, prefix }, 1 + 3));
     }
     let addr: IpAddr = first.parse().map_err(|_| {
-        config_error(file, lineno, &format!("invalid IP address \"{first}\" (host names are not supported)"))
+        config_error(
+            file,
+            lineno,
+            &format!("invalid IP address \"{first}\" (host names are not supported)"),
+        )
     })?;
-    let mask: IpAddr = tok
-        .get(1)
-        .and_then(|m| m.parse().ok())
-        .ok_or_else(|| config_error(file, lineno, "specifying both host name and CIDR mask is invalid"))?;
+    let mask: IpAddr = tok.get(1).and_then(|m| m.parse().ok()).ok_or_else(|| {
+        config_error(
+            file,
+            lineno,
+            "specifying both host name and CIDR mask is invalid",
+        )
+    })?;
     let prefix = match mask {
         IpAddr::V4(m) => u32::from(m).leading_ones() as u8,
         IpAddr::V6(m) => u128::from(m).leading_ones() as u8,
@@ -137,16 +180,26 @@ fn parse_address(tok: &[&str], file: &str, lineno: usize) -> PgResult<(Address, 
 
 fn in_net(client: IpAddr, net: IpAddr, prefix: u8) -> bool {
     let client = match (client, net) {
-        (IpAddr::V6(c), IpAddr::V4(_)) => c.to_ipv4_mapped().map(IpAddr::V4).unwrap_or(IpAddr::V6(c)),
+        (IpAddr::V6(c), IpAddr::V4(_)) => {
+            c.to_ipv4_mapped().map(IpAddr::V4).unwrap_or(IpAddr::V6(c))
+        }
         (c, _) => c,
     };
     match (client, net) {
         (IpAddr::V4(c), IpAddr::V4(n)) => {
-            let mask = if prefix == 0 { 0 } else { u32::MAX << (32 - prefix) };
+            let mask = if prefix == 0 {
+                0
+            } else {
+                u32::MAX << (32 - prefix)
+            };
             u32::from(c) & mask == u32::from(n) & mask
         }
         (IpAddr::V6(c), IpAddr::V6(n)) => {
-            let mask = if prefix == 0 { 0 } else { u128::MAX << (128 - prefix) };
+            let mask = if prefix == 0 {
+                0
+            } else {
+                u128::MAX << (128 - prefix)
+            };
             u128::from(c) & mask == u128::from(n) & mask
         }
         _ => false,
@@ -216,22 +269,59 @@ host all all 0.0.0.0/0 reject
         let lines = parse(FILE, "pg_hba.conf").expect("valid");
         let lo: IpAddr = "127.0.0.1".parse().expect("ip");
         let ten: IpAddr = "10.1.2.3".parse().expect("ip");
-        assert_eq!(lookup(&lines, ConnKind::Local, None, "x", "y"), Some(AuthMethod::Trust));
-        assert_eq!(lookup(&lines, ConnKind::Host { ssl: false }, Some(ten), "postgres", "app"), Some(AuthMethod::Md5));
-        assert_eq!(lookup(&lines, ConnKind::Host { ssl: false }, Some(ten), "other", "app"), Some(AuthMethod::Reject));
         assert_eq!(
-            lookup(&lines, ConnKind::Host { ssl: false }, Some(lo), "postgres", "app"),
+            lookup(&lines, ConnKind::Local, None, "x", "y"),
+            Some(AuthMethod::Trust)
+        );
+        assert_eq!(
+            lookup(
+                &lines,
+                ConnKind::Host { ssl: false },
+                Some(ten),
+                "postgres",
+                "app"
+            ),
+            Some(AuthMethod::Md5)
+        );
+        assert_eq!(
+            lookup(
+                &lines,
+                ConnKind::Host { ssl: false },
+                Some(ten),
+                "other",
+                "app"
+            ),
+            Some(AuthMethod::Reject)
+        );
+        assert_eq!(
+            lookup(
+                &lines,
+                ConnKind::Host { ssl: false },
+                Some(lo),
+                "postgres",
+                "app"
+            ),
             Some(AuthMethod::ScramSha256)
         );
         let v6: IpAddr = "::1".parse().expect("ip");
-        assert_eq!(lookup(&lines, ConnKind::Host { ssl: false }, Some(v6), "a", "b"), None);
-        assert_eq!(lookup(&lines, ConnKind::Host { ssl: true }, Some(v6), "a", "b"), Some(AuthMethod::Password));
+        assert_eq!(
+            lookup(&lines, ConnKind::Host { ssl: false }, Some(v6), "a", "b"),
+            None
+        );
+        assert_eq!(
+            lookup(&lines, ConnKind::Host { ssl: true }, Some(v6), "a", "b"),
+            Some(AuthMethod::Password)
+        );
     }
 
     #[test]
     fn errors_name_the_line() {
-        let e = parse("host all all 127.0.0.1/32 kerberos\n", "pg_hba.conf").expect_err("bad method");
-        assert_eq!(e.message, "invalid authentication method \"kerberos\" in file \"pg_hba.conf\" line 1");
+        let e =
+            parse("host all all 127.0.0.1/32 kerberos\n", "pg_hba.conf").expect_err("bad method");
+        assert_eq!(
+            e.message,
+            "invalid authentication method \"kerberos\" in file \"pg_hba.conf\" line 1"
+        );
         assert!(parse("hots all all 1.2.3.4/32 trust", "f").is_err());
         assert!(parse("host all all 1.2.3.4/40 trust", "f").is_err());
         assert!(parse("host all all", "f").is_err());

@@ -34,7 +34,10 @@ pub fn spawn_child(cmd: &mut Command, socket: Option<BorrowedFd<'_>>) -> io::Res
                     )?;
                     let mut flags = nix::fcntl::FdFlag::from_bits_truncate(flags);
                     flags.remove(nix::fcntl::FdFlag::FD_CLOEXEC);
-                    nix::fcntl::fcntl(BorrowedFd::borrow_raw(fd), nix::fcntl::FcntlArg::F_SETFD(flags))?;
+                    nix::fcntl::fcntl(
+                        BorrowedFd::borrow_raw(fd),
+                        nix::fcntl::FcntlArg::F_SETFD(flags),
+                    )?;
                 } else if libc_dup2(fd, CLIENT_SOCKET_FD) < 0 {
                     return Err(io::Error::last_os_error());
                 }
@@ -70,9 +73,14 @@ pub fn take_client_socket() -> io::Result<InheritedSocket> {
     // just succeeded on it), nothing else in this process owns it, and this
     // function is called once, so the OwnedFd is its only owner.
     let fd = unsafe { OwnedFd::from_raw_fd(raw) };
-    nix::fcntl::fcntl(&fd, nix::fcntl::FcntlArg::F_SETFD(nix::fcntl::FdFlag::FD_CLOEXEC))?;
+    nix::fcntl::fcntl(
+        &fd,
+        nix::fcntl::FcntlArg::F_SETFD(nix::fcntl::FdFlag::FD_CLOEXEC),
+    )?;
     if addr.as_unix_addr().is_some() {
-        Ok(InheritedSocket::Unix(std::os::unix::net::UnixStream::from(fd)))
+        Ok(InheritedSocket::Unix(std::os::unix::net::UnixStream::from(
+            fd,
+        )))
     } else {
         Ok(InheritedSocket::Tcp(std::net::TcpStream::from(fd)))
     }

@@ -27,7 +27,10 @@ pub mod transam;
 pub mod xlog;
 
 /// Btree order of two values of one type (`types::compare`).
-pub(crate) fn compare_datums(a: &types::Datum, b: &types::Datum) -> types::PgResult<std::cmp::Ordering> {
+pub(crate) fn compare_datums(
+    a: &types::Datum,
+    b: &types::Datum,
+) -> types::PgResult<std::cmp::Ordering> {
     types::compare::compare(a, b)
 }
 

@@ -115,7 +115,9 @@ impl std::fmt::Debug for LWLock {
 
 impl LWLock {
     pub const fn new() -> LWLock {
-        LWLock { state: AtomicU32::new(0) }
+        LWLock {
+            state: AtomicU32::new(0),
+        }
     }
 
     /// One attempt: the new word if `mode` can be granted on `s`.
@@ -132,8 +134,13 @@ impl LWLock {
     fn try_lock(&self, mode: LWLockMode) -> bool {
         let mut s = self.state.load(Ordering::Relaxed);
         loop {
-            let Some(new) = Self::grant(s, mode) else { return false };
-            match self.state.compare_exchange_weak(s, new, Ordering::Acquire, Ordering::Relaxed) {
+            let Some(new) = Self::grant(s, mode) else {
+                return false;
+            };
+            match self
+                .state
+                .compare_exchange_weak(s, new, Ordering::Acquire, Ordering::Relaxed)
+            {
                 Ok(_) => return true,
                 Err(actual) => s = actual,
             }
@@ -154,7 +161,12 @@ impl LWLock {
             return false;
         }
         let sleeping_on = s | WAITERS;
-        if s & WAITERS == 0 && self.state.compare_exchange(s, sleeping_on, Ordering::Relaxed, Ordering::Relaxed).is_err() {
+        if s & WAITERS == 0
+            && self
+                .state
+                .compare_exchange(s, sleeping_on, Ordering::Relaxed, Ordering::Relaxed)
+                .is_err()
+        {
             return false;
         }
         futex_wait(&self.state, sleeping_on);
@@ -192,13 +204,19 @@ impl LWLock {
     /// Waits for and takes the lock in shared mode.
     pub fn acquire_shared(&self) -> LWLockGuard<'_> {
         self.lock(LWLockMode::Shared);
-        LWLockGuard { lock: self, mode: LWLockMode::Shared }
+        LWLockGuard {
+            lock: self,
+            mode: LWLockMode::Shared,
+        }
     }
 
     /// Waits for and takes the lock in exclusive mode.
     pub fn acquire_exclusive(&self) -> LWLockGuard<'_> {
         self.lock(LWLockMode::Exclusive);
-        LWLockGuard { lock: self, mode: LWLockMode::Exclusive }
+        LWLockGuard {
+            lock: self,
+            mode: LWLockMode::Exclusive,
+        }
     }
 
     /// Waits for and takes the lock in `mode`.
@@ -217,7 +235,10 @@ impl LWLock {
         let mut spins = 0;
         loop {
             if self.try_lock(LWLockMode::Exclusive) {
-                return Some(LWLockGuard { lock: self, mode: LWLockMode::Exclusive });
+                return Some(LWLockGuard {
+                    lock: self,
+                    mode: LWLockMode::Exclusive,
+                });
             }
             if self.wait_step(LWLockMode::Exclusive, &mut spins) {
                 return None;
@@ -244,7 +265,11 @@ impl LWLock {
     /// (PostgreSQL's `LWLockConditionalAcquire`).
     pub fn try_acquire(&self, mode: LWLockMode) -> Option<LWLockGuard<'_>> {
         // Not `then_some`: that would build (and drop, so release) a guard on failure.
-        if self.try_lock(mode) { Some(LWLockGuard { lock: self, mode }) } else { None }
+        if self.try_lock(mode) {
+            Some(LWLockGuard { lock: self, mode })
+        } else {
+            None
+        }
     }
 
     /// Whether anybody holds the lock (for assertions and diagnostics only: the
@@ -275,7 +300,9 @@ impl LWLockGuard<'_> {
 
 impl std::fmt::Debug for LWLockGuard<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("LWLockGuard").field("mode", &self.mode).finish()
+        f.debug_struct("LWLockGuard")
+            .field("mode", &self.mode)
+            .finish()
     }
 }
 
@@ -320,14 +347,20 @@ mod tests {
                 let got = l.acquire_or_wait();
                 // It returned only after the holder let go, holding nothing
                 // (or, had it only started after the release, the lock).
-                assert!(released.load(Ordering::SeqCst), "returned while the lock was held");
+                assert!(
+                    released.load(Ordering::SeqCst),
+                    "returned while the lock was held"
+                );
                 got.is_some()
             });
             std::thread::sleep(std::time::Duration::from_millis(50));
             released.store(true, Ordering::SeqCst);
             drop(g);
             let took = waiter.join().expect("waiter");
-            assert!(!l.is_locked(), "the waiter's guard, if any, is gone: took={took}");
+            assert!(
+                !l.is_locked(),
+                "the waiter's guard, if any, is gone: took={took}"
+            );
         });
     }
 
@@ -370,7 +403,11 @@ mod tests {
         assert_eq!(unsafe { *counter.0.get() }, THREADS * ITERS);
         assert_eq!(readers_saw_torn.load(Ordering::Relaxed), 0);
         assert!(!lock.is_locked());
-        assert_eq!(lock.state.load(Ordering::Relaxed), 0, "no waiters flag left behind");
+        assert_eq!(
+            lock.state.load(Ordering::Relaxed),
+            0,
+            "no waiters flag left behind"
+        );
     }
 
     #[test]
@@ -383,7 +420,11 @@ mod tests {
             });
             // Long enough for the waiter to give up spinning and sleep.
             std::thread::sleep(std::time::Duration::from_millis(50));
-            assert_ne!(lock.state.load(Ordering::Relaxed) & WAITERS, 0, "waiter went to sleep");
+            assert_ne!(
+                lock.state.load(Ordering::Relaxed) & WAITERS,
+                0,
+                "waiter went to sleep"
+            );
             drop(g);
             h.join().expect("waiter finished");
         });

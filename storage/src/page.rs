@@ -105,7 +105,8 @@ pub const MAX_ITEM_SIZE: usize = BLCKSZ - maxalign(HEADER_SIZE + ITEM_ID_SIZE);
 /// The most tuples a heap page can hold: each needs a line pointer and at least an
 /// aligned tuple header (PostgreSQL's `MaxHeapTuplesPerPage`, 291 there; our
 /// headers are larger because xids are 64-bit).
-pub const MAX_HEAP_TUPLES_PER_PAGE: usize = (BLCKSZ - HEADER_SIZE) / (maxalign(crate::heap::tuple::HEAP_TUPLE_HEADER_SIZE) + ITEM_ID_SIZE);
+pub const MAX_HEAP_TUPLES_PER_PAGE: usize =
+    (BLCKSZ - HEADER_SIZE) / (maxalign(crate::heap::tuple::HEAP_TUPLE_HEADER_SIZE) + ITEM_ID_SIZE);
 
 /// A heap tuple's address: block and line pointer (PostgreSQL's `ItemPointerData`,
 /// the `ctid`).
@@ -116,7 +117,10 @@ pub struct ItemPointer {
 }
 
 impl ItemPointer {
-    pub const INVALID: ItemPointer = ItemPointer { block: crate::smgr::INVALID_BLOCK_NUMBER, offset: 0 };
+    pub const INVALID: ItemPointer = ItemPointer {
+        block: crate::smgr::INVALID_BLOCK_NUMBER,
+        offset: 0,
+    };
 
     pub fn new(block: BlockNumber, offset: OffsetNumber) -> ItemPointer {
         ItemPointer { block, offset }
@@ -158,7 +162,11 @@ pub struct ItemId {
 }
 
 impl ItemId {
-    pub const UNUSED: ItemId = ItemId { off: 0, flags: ItemIdFlags::Unused, len: 0 };
+    pub const UNUSED: ItemId = ItemId {
+        off: 0,
+        flags: ItemIdFlags::Unused,
+        len: 0,
+    };
 
     fn decode(raw: u32) -> ItemId {
         let flags = match (raw >> 15) & 3 {
@@ -167,11 +175,17 @@ impl ItemId {
             2 => ItemIdFlags::Redirect,
             _ => ItemIdFlags::Dead,
         };
-        ItemId { off: (raw & 0x7FFF) as u16, flags, len: (raw >> 17) as u16 }
+        ItemId {
+            off: (raw & 0x7FFF) as u16,
+            flags,
+            len: (raw >> 17) as u16,
+        }
     }
 
     fn encode(self) -> u32 {
-        u32::from(self.off & 0x7FFF) | (self.flags as u32) << 15 | u32::from(self.len & 0x7FFF) << 17
+        u32::from(self.off & 0x7FFF)
+            | (self.flags as u32) << 15
+            | u32::from(self.len & 0x7FFF) << 17
     }
 
     pub fn is_used(&self) -> bool {
@@ -213,7 +227,10 @@ pub struct AddItemFlags {
 }
 
 impl AddItemFlags {
-    pub const HEAP: AddItemFlags = AddItemFlags { overwrite: false, is_heap: true };
+    pub const HEAP: AddItemFlags = AddItemFlags {
+        overwrite: false,
+        is_heap: true,
+    };
 }
 
 fn get_u16(b: &[u8], at: usize) -> u16 {
@@ -371,7 +388,9 @@ impl<'a> Page<'a> {
         if self.is_all_zero() {
             return Ok(());
         }
-        let e = corrupted(format!("invalid page in block {blkno} of relation {rel_path}"));
+        let e = corrupted(format!(
+            "invalid page in block {blkno} of relation {rel_path}"
+        ));
         Err(match detail {
             Some(d) => e.with_detail(d),
             None => e,
@@ -381,7 +400,11 @@ impl<'a> Page<'a> {
     /// The number of line pointers (`PageGetMaxOffsetNumber`): 0 on a new page.
     pub fn max_offset_number(&self) -> OffsetNumber {
         let lower = self.lower();
-        if lower <= HEADER_SIZE { 0 } else { ((lower - HEADER_SIZE) / ITEM_ID_SIZE) as OffsetNumber }
+        if lower <= HEADER_SIZE {
+            0
+        } else {
+            ((lower - HEADER_SIZE) / ITEM_ID_SIZE) as OffsetNumber
+        }
     }
 
     /// The line pointer at `off`, if `off` is within the array.
@@ -408,7 +431,10 @@ impl<'a> Page<'a> {
         }
         let (start, end) = (id.off as usize, id.off as usize + id.len as usize);
         if start < self.upper() || end > self.special() || start != maxalign(start) {
-            return Err(corrupted(format!("corrupted line pointer: offset = {start}, size = {}", id.len)));
+            return Err(corrupted(format!(
+                "corrupted line pointer: offset = {start}, size = {}",
+                id.len
+            )));
         }
         Ok(start..end)
     }
@@ -565,27 +591,41 @@ impl<'a> PageMut<'a> {
     /// last pointer; otherwise, with `overwrite`, the pointer there must be
     /// UNUSED, and without it the pointers from `off` on shift up by one (index
     /// pages only). The item is stored MAXALIGNed just below `upper`.
-    pub fn add_item(&mut self, item: &[u8], at: Option<OffsetNumber>, flags: AddItemFlags) -> PgResult<Option<OffsetNumber>> {
+    pub fn add_item(
+        &mut self,
+        item: &[u8],
+        at: Option<OffsetNumber>,
+        flags: AddItemFlags,
+    ) -> PgResult<Option<OffsetNumber>> {
         let page = self.as_page();
         page.check_pointers()?;
         if item.is_empty() || item.len() > MAX_ITEM_SIZE {
-            return Err(PgError::internal(format!("invalid item size {}", item.len())));
+            return Err(PgError::internal(format!(
+                "invalid item size {}",
+                item.len()
+            )));
         }
         let limit = page.max_offset_number() + 1;
         let mut need_shuffle = false;
         let off = match at {
             Some(off) => {
                 if off == INVALID_OFFSET_NUMBER || off > limit {
-                    return Err(PgError::internal(format!("specified item offset is too large: {off}")));
+                    return Err(PgError::internal(format!(
+                        "specified item offset is too large: {off}"
+                    )));
                 }
                 if off < limit {
                     if flags.overwrite {
                         let id = self.existing_item_id(off)?;
                         if id.is_used() || id.has_storage() {
-                            return Err(PgError::internal(format!("will not overwrite a used ItemId: {off}")));
+                            return Err(PgError::internal(format!(
+                                "will not overwrite a used ItemId: {off}"
+                            )));
                         }
                     } else if flags.is_heap {
-                        return Err(PgError::internal("cannot shift line pointers of a heap page"));
+                        return Err(PgError::internal(
+                            "cannot shift line pointers of a heap page",
+                        ));
                     } else {
                         need_shuffle = true;
                     }
@@ -594,7 +634,10 @@ impl<'a> PageMut<'a> {
             }
             None => {
                 let reuse = if page.has_free_lines() {
-                    (FIRST_OFFSET_NUMBER..limit).find(|&o| page.item_id(o).is_some_and(|id| !id.is_used() && !id.has_storage()))
+                    (FIRST_OFFSET_NUMBER..limit).find(|&o| {
+                        page.item_id(o)
+                            .is_some_and(|id| !id.is_used() && !id.has_storage())
+                    })
                 } else {
                     None
                 };
@@ -611,10 +654,16 @@ impl<'a> PageMut<'a> {
             }
         };
         if flags.is_heap && off as usize > MAX_HEAP_TUPLES_PER_PAGE {
-            return Err(PgError::internal("can't put more than MaxHeapTuplesPerPage items in a heap page"));
+            return Err(PgError::internal(
+                "can't put more than MaxHeapTuplesPerPage items in a heap page",
+            ));
         }
         let page = self.as_page();
-        let lower = if off == limit || need_shuffle { page.lower() + ITEM_ID_SIZE } else { page.lower() };
+        let lower = if off == limit || need_shuffle {
+            page.lower() + ITEM_ID_SIZE
+        } else {
+            page.lower()
+        };
         let aligned = maxalign(item.len());
         let Some(upper) = page.upper().checked_sub(aligned) else {
             return Ok(None);
@@ -631,7 +680,14 @@ impl<'a> PageMut<'a> {
         self.bytes[upper + item.len()..upper + aligned].fill(0);
         self.set_lower(lower);
         self.set_upper(upper);
-        self.set_item_id_raw(off, ItemId { off: upper as u16, flags: ItemIdFlags::Normal, len: item.len() as u16 });
+        self.set_item_id_raw(
+            off,
+            ItemId {
+                off: upper as u16,
+                flags: ItemIdFlags::Normal,
+                len: item.len() as u16,
+            },
+        );
         Ok(Some(off))
     }
 
@@ -657,7 +713,14 @@ impl<'a> PageMut<'a> {
     /// space is reclaimed by [`PageMut::repair_fragmentation`].
     pub fn set_dead(&mut self, off: OffsetNumber) -> PgResult<()> {
         self.existing_item_id(off)?;
-        self.set_item_id_raw(off, ItemId { off: 0, flags: ItemIdFlags::Dead, len: 0 });
+        self.set_item_id_raw(
+            off,
+            ItemId {
+                off: 0,
+                flags: ItemIdFlags::Dead,
+                len: 0,
+            },
+        );
         Ok(())
     }
 
@@ -675,7 +738,14 @@ impl<'a> PageMut<'a> {
     pub fn set_redirect(&mut self, off: OffsetNumber, target: OffsetNumber) -> PgResult<()> {
         self.existing_item_id(off)?;
         self.existing_item_id(target)?;
-        self.set_item_id_raw(off, ItemId { off: target, flags: ItemIdFlags::Redirect, len: 0 });
+        self.set_item_id_raw(
+            off,
+            ItemId {
+                off: target,
+                flags: ItemIdFlags::Redirect,
+                len: 0,
+            },
+        );
         Ok(())
     }
 
@@ -700,7 +770,10 @@ impl<'a> PageMut<'a> {
                         return Err(corrupted(format!("corrupted line pointer: {start}")));
                     }
                     if start + id.len as usize > special {
-                        return Err(corrupted(format!("corrupted line pointer: offset = {start}, size = {}", id.len)));
+                        return Err(corrupted(format!(
+                            "corrupted line pointer: offset = {start}, size = {}",
+                            id.len
+                        )));
                     }
                     total += maxalign(id.len as usize);
                     live.push((o, id));
@@ -710,7 +783,10 @@ impl<'a> PageMut<'a> {
             }
         }
         if total > special - lower {
-            return Err(corrupted(format!("corrupted item lengths: total {total}, available space {}", special - lower)));
+            return Err(corrupted(format!(
+                "corrupted item lengths: total {total}, available space {}",
+                special - lower
+            )));
         }
         // Copy the live items into a scratch image in decreasing offset order,
         // packing them against the special space.
@@ -721,7 +797,13 @@ impl<'a> PageMut<'a> {
             let (start, len) = (id.off as usize, id.len as usize);
             new_upper -= maxalign(len);
             scratch[new_upper..new_upper + len].copy_from_slice(&self.bytes[start..start + len]);
-            self.set_item_id_raw(*o, ItemId { off: new_upper as u16, ..*id });
+            self.set_item_id_raw(
+                *o,
+                ItemId {
+                    off: new_upper as u16,
+                    ..*id
+                },
+            );
         }
         for o in &unused {
             self.set_item_id_raw(*o, ItemId::UNUSED);
@@ -742,7 +824,8 @@ impl<'a> PageMut<'a> {
         while n > 1 && page.item_id(n).is_some_and(|id| !id.is_used()) {
             n -= 1;
         }
-        let has_unused = (FIRST_OFFSET_NUMBER..=n).any(|o| page.item_id(o).is_some_and(|id| !id.is_used()));
+        let has_unused =
+            (FIRST_OFFSET_NUMBER..=n).any(|o| page.item_id(o).is_some_and(|id| !id.is_used()));
         let new_lower = HEADER_SIZE + n as usize * ITEM_ID_SIZE;
         let old_lower = page.lower();
         if new_lower < old_lower {
@@ -781,10 +864,18 @@ mod tests {
         assert_eq!(maxalign(0), 0);
         assert_eq!(maxalign(1), 8);
         assert_eq!(maxalign(31), 32);
-        let id = ItemId { off: 8152, flags: ItemIdFlags::Dead, len: 0x7FFF };
+        let id = ItemId {
+            off: 8152,
+            flags: ItemIdFlags::Dead,
+            len: 0x7FFF,
+        };
         assert_eq!(ItemId::decode(id.encode()), id);
         // PostgreSQL's bitfield order on little-endian machines
-        let id = ItemId { off: 1, flags: ItemIdFlags::Normal, len: 1 };
+        let id = ItemId {
+            off: 1,
+            flags: ItemIdFlags::Normal,
+            len: 1,
+        };
         assert_eq!(id.encode(), 1 | 1 << 15 | 1 << 17);
     }
 
@@ -792,7 +883,10 @@ mod tests {
     fn init_gives_an_empty_page() {
         let b = new_page();
         let p = Page::new(&b);
-        assert_eq!((p.lower(), p.upper(), p.special()), (HEADER_SIZE, BLCKSZ, BLCKSZ));
+        assert_eq!(
+            (p.lower(), p.upper(), p.special()),
+            (HEADER_SIZE, BLCKSZ, BLCKSZ)
+        );
         assert_eq!(p.page_size(), BLCKSZ);
         assert_eq!(p.layout_version(), PAGE_LAYOUT_VERSION);
         assert_eq!(p.max_offset_number(), 0);
@@ -813,7 +907,10 @@ mod tests {
         let mut p = PageMut::new(&mut b);
         let mut n = 0u16;
         // 100-byte items take 104 bytes + 4 for the line pointer
-        while let Some(off) = p.add_item(&item(n + 1, 100), None, AddItemFlags::HEAP).unwrap() {
+        while let Some(off) = p
+            .add_item(&item(n + 1, 100), None, AddItemFlags::HEAP)
+            .unwrap()
+        {
             n += 1;
             assert_eq!(off, n);
         }
@@ -825,21 +922,35 @@ mod tests {
         }
         // delete every other item: DEAD keeps the offset, UNUSED frees it
         for o in (1..=n).step_by(2) {
-            if o % 4 == 1 { p.set_dead(o).unwrap() } else { p.set_unused(o).unwrap() }
+            if o % 4 == 1 {
+                p.set_dead(o).unwrap()
+            } else {
+                p.set_unused(o).unwrap()
+            }
         }
         assert!(p.get_item(1).is_err());
         p.repair_fragmentation().unwrap();
         let pg = p.as_page();
         let live = n / 2;
-        assert_eq!(pg.exact_free_space(), free_before + (n - live) as usize * 104);
+        assert_eq!(
+            pg.exact_free_space(),
+            free_before + (n - live) as usize * 104
+        );
         assert!(pg.has_free_lines());
         for o in (2..=n).step_by(2) {
-            assert_eq!(pg.get_item(o).unwrap(), item(o, 100).as_slice(), "offset {o} kept its item");
+            assert_eq!(
+                pg.get_item(o).unwrap(),
+                item(o, 100).as_slice(),
+                "offset {o} kept its item"
+            );
         }
         assert!(pg.item_id(1).unwrap().is_dead());
         assert!(!pg.item_id(3).unwrap().is_used());
         // a new item reuses the first UNUSED slot
-        assert_eq!(p.add_item(&item(99, 10), None, AddItemFlags::HEAP).unwrap(), Some(3));
+        assert_eq!(
+            p.add_item(&item(99, 10), None, AddItemFlags::HEAP).unwrap(),
+            Some(3)
+        );
         assert_eq!(p.get_item(3).unwrap(), item(99, 10).as_slice());
         // compacting an already compact page changes nothing
         let before = *p.bytes_mut();
@@ -852,7 +963,8 @@ mod tests {
         let mut b = new_page();
         let mut p = PageMut::new(&mut b);
         for i in 1..=5 {
-            p.add_item(&item(i, 50 + i as usize), None, AddItemFlags::HEAP).unwrap();
+            p.add_item(&item(i, 50 + i as usize), None, AddItemFlags::HEAP)
+                .unwrap();
         }
         for i in 1..=5 {
             p.set_unused(i).unwrap();
@@ -885,10 +997,16 @@ mod tests {
         assert_eq!(p.item_id(1).unwrap().redirect_target(), 3);
 
         // redo places a tuple at a given offset: past the end, or over an UNUSED slot
-        let redo = AddItemFlags { overwrite: true, is_heap: true };
+        let redo = AddItemFlags {
+            overwrite: true,
+            is_heap: true,
+        };
         assert_eq!(p.add_item(b"four", Some(4), redo).unwrap(), Some(4));
         assert!(p.add_item(b"six", Some(6), redo).is_err());
-        assert!(p.add_item(b"two", Some(2), redo).is_err(), "will not overwrite a used ItemId");
+        assert!(
+            p.add_item(b"two", Some(2), redo).is_err(),
+            "will not overwrite a used ItemId"
+        );
         p.set_unused(2).unwrap();
         assert_eq!(p.add_item(b"two", Some(2), redo).unwrap(), Some(2));
         assert_eq!(p.get_item(2).unwrap(), b"two");
@@ -912,7 +1030,10 @@ mod tests {
         assert_eq!(p.add_item(&big, None, AddItemFlags::HEAP).unwrap(), Some(1));
         assert_eq!(p.as_page().free_space(), 0);
         assert_eq!(p.add_item(b"z", None, AddItemFlags::HEAP).unwrap(), None);
-        assert!(p.add_item(&vec![0u8; MAX_ITEM_SIZE + 1], None, AddItemFlags::HEAP).is_err());
+        assert!(
+            p.add_item(&vec![0u8; MAX_ITEM_SIZE + 1], None, AddItemFlags::HEAP)
+                .is_err()
+        );
         assert!(p.add_item(b"", None, AddItemFlags::HEAP).is_err());
 
         // special space reduces room
@@ -920,20 +1041,31 @@ mod tests {
         let mut p = PageMut::new(&mut b);
         p.init(16);
         assert_eq!(p.add_item(&big, None, AddItemFlags::HEAP).unwrap(), None);
-        assert_eq!(p.add_item(&big[..MAX_ITEM_SIZE - 16], None, AddItemFlags::HEAP).unwrap(), Some(1));
+        assert_eq!(
+            p.add_item(&big[..MAX_ITEM_SIZE - 16], None, AddItemFlags::HEAP)
+                .unwrap(),
+            Some(1)
+        );
 
         // a heap page takes at most MAX_HEAP_TUPLES_PER_PAGE line pointers
         let mut b = new_page();
         let mut p = PageMut::new(&mut b);
         for _ in 0..MAX_HEAP_TUPLES_PER_PAGE {
-            assert!(p.add_item(&[1u8; 8], None, AddItemFlags::HEAP).unwrap().is_some());
+            assert!(
+                p.add_item(&[1u8; 8], None, AddItemFlags::HEAP)
+                    .unwrap()
+                    .is_some()
+            );
         }
         assert!(p.as_page().free_space() > 0);
         assert_eq!(p.as_page().heap_free_space(), 0);
         assert!(p.add_item(&[1u8; 8], None, AddItemFlags::HEAP).is_err());
         p.set_unused(7).unwrap();
         assert!(p.as_page().heap_free_space() > 0);
-        assert_eq!(p.add_item(&[2u8; 8], None, AddItemFlags::HEAP).unwrap(), Some(7));
+        assert_eq!(
+            p.add_item(&[2u8; 8], None, AddItemFlags::HEAP).unwrap(),
+            Some(7)
+        );
         // alignment: every item starts MAXALIGNed
         for o in 1..=p.as_page().max_offset_number() {
             assert_eq!(p.item_id(o).unwrap().off as usize % MAXALIGN, 0);
@@ -944,10 +1076,15 @@ mod tests {
     fn checksum_detects_corruption() {
         let mut b = new_page();
         let mut p = PageMut::new(&mut b);
-        p.add_item(b"hello world", None, AddItemFlags::HEAP).unwrap();
+        p.add_item(b"hello world", None, AddItemFlags::HEAP)
+            .unwrap();
         p.set_lsn(0x1_0000_0028);
         assert_eq!(p.as_page().lsn(), 0x1_0000_0028);
-        assert_eq!(&b[..8], &[1, 0, 0, 0, 0x28, 0, 0, 0], "PageXLogRecPtr: xlogid, then xrecoff");
+        assert_eq!(
+            &b[..8],
+            &[1, 0, 0, 0, 0x28, 0, 0, 0],
+            "PageXLogRecPtr: xlogid, then xrecoff"
+        );
         let mut p = PageMut::new(&mut b);
         p.set_checksum(3);
         let c = p.as_page().checksum();
@@ -957,8 +1094,15 @@ mod tests {
         // the same bytes as another block fail: the block number is mixed in
         let e = p.as_page().verify(4, "base/5/16384").unwrap_err();
         assert_eq!(e.code, SqlState::DataCorrupted);
-        assert_eq!(e.message, "invalid page in block 4 of relation base/5/16384");
-        assert!(e.detail.unwrap().starts_with("page verification failed, calculated checksum"));
+        assert_eq!(
+            e.message,
+            "invalid page in block 4 of relation base/5/16384"
+        );
+        assert!(
+            e.detail
+                .unwrap()
+                .starts_with("page verification failed, calculated checksum")
+        );
 
         // every single-bit flip anywhere is caught
         for byte in [0usize, 9, 12, 100, 4000, BLCKSZ - 1] {
@@ -966,7 +1110,10 @@ mod tests {
                 let mut copy = *b;
                 copy[byte] ^= 1 << bit;
                 let e = Page::new(&copy).verify(3, "base/5/16384").unwrap_err();
-                assert_eq!(e.message, "invalid page in block 3 of relation base/5/16384", "byte {byte} bit {bit}");
+                assert_eq!(
+                    e.message, "invalid page in block 3 of relation base/5/16384",
+                    "byte {byte} bit {bit}"
+                );
             }
         }
         // the checksum itself may change without changing the computation
@@ -998,7 +1145,10 @@ mod tests {
         assert!(p.as_page().verify(0, "base/5/1").is_err());
         let e = p.add_item(b"x", None, AddItemFlags::HEAP).unwrap_err();
         assert_eq!(e.code, SqlState::DataCorrupted);
-        assert_eq!(e.message, "corrupted page pointers: lower = 8192, upper = 100, special = 8192");
+        assert_eq!(
+            e.message,
+            "corrupted page pointers: lower = 8192, upper = 100, special = 8192"
+        );
         assert!(p.repair_fragmentation().is_err());
 
         // unknown flag bits and a special pointer beyond the page are insane too
@@ -1018,13 +1168,30 @@ mod tests {
         p.add_item(&[1u8; 40], None, AddItemFlags::HEAP).unwrap();
         p.add_item(&[2u8; 40], None, AddItemFlags::HEAP).unwrap();
         // point item 2 past the end of the page
-        p.set_item_id_raw(2, ItemId { off: 8176, flags: ItemIdFlags::Normal, len: 100 });
+        p.set_item_id_raw(
+            2,
+            ItemId {
+                off: 8176,
+                flags: ItemIdFlags::Normal,
+                len: 100,
+            },
+        );
         let e = p.get_item(2).unwrap_err();
         assert_eq!(e.code, SqlState::DataCorrupted);
-        assert_eq!(e.message, "corrupted line pointer: offset = 8176, size = 100");
+        assert_eq!(
+            e.message,
+            "corrupted line pointer: offset = 8176, size = 100"
+        );
         assert!(p.repair_fragmentation().is_err());
         // point item 1 into the line-pointer array
-        p.set_item_id_raw(1, ItemId { off: 8, flags: ItemIdFlags::Normal, len: 4 });
+        p.set_item_id_raw(
+            1,
+            ItemId {
+                off: 8,
+                flags: ItemIdFlags::Normal,
+                len: 4,
+            },
+        );
         let e = p.repair_fragmentation().unwrap_err();
         assert_eq!(e.message, "corrupted line pointer: 8");
         assert!(p.get_item(0).is_err());

@@ -63,7 +63,9 @@ pub struct TableStats<'a> {
 
 impl std::fmt::Debug for TableStats<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("TableStats").field("slots", &self.slots.len()).finish()
+        f.debug_struct("TableStats")
+            .field("slots", &self.slots.len())
+            .finish()
     }
 }
 
@@ -73,7 +75,9 @@ fn key(db: u32, relid: u32) -> u64 {
 
 impl<'a> TableStats<'a> {
     pub fn new(shmem: &'a SharedMemory) -> TableStats<'a> {
-        TableStats { slots: shmem.region::<TableStatsSlot>(RegionId::PgStat) }
+        TableStats {
+            slots: shmem.region::<TableStatsSlot>(RegionId::PgStat),
+        }
     }
 
     fn home(&self, k: u64) -> usize {
@@ -102,19 +106,27 @@ impl<'a> TableStats<'a> {
         let start = self.home(k);
         for i in 0..self.slots.len() {
             let s = &self.slots[(start + i) % self.slots.len()];
-            match s.key.compare_exchange(0, k, Ordering::AcqRel, Ordering::Acquire) {
+            match s
+                .key
+                .compare_exchange(0, k, Ordering::AcqRel, Ordering::Acquire)
+            {
                 Ok(_) => return Some(s),
                 Err(x) if x == k => return Some(s),
                 Err(_) => {}
             }
         }
-        tracing::warn!("table statistics are full ({} relations): not counting relation {relid} of database {db}", self.slots.len());
+        tracing::warn!(
+            "table statistics are full ({} relations): not counting relation {relid} of database {db}",
+            self.slots.len()
+        );
         None
     }
 
     /// Applies a transaction's counts to a relation.
     pub fn apply(&self, db: u32, relid: u32, c: XactTableCounts, committed: bool) {
-        let Some(s) = self.get_or_create(db, relid) else { return };
+        let Some(s) = self.get_or_create(db, relid) else {
+            return;
+        };
         s.n_tup_ins.fetch_add(c.inserted, Ordering::Relaxed);
         s.n_tup_upd.fetch_add(c.updated, Ordering::Relaxed);
         s.n_tup_hot_upd.fetch_add(c.hot_updated, Ordering::Relaxed);
@@ -132,7 +144,9 @@ impl<'a> TableStats<'a> {
 
     /// Records a VACUUM's findings.
     pub fn vacuumed(&self, db: u32, relid: u32, live: u64, dead: u64, now: i64, auto: bool) {
-        let Some(s) = self.get_or_create(db, relid) else { return };
+        let Some(s) = self.get_or_create(db, relid) else {
+            return;
+        };
         s.n_live_tup.store(live as i64, Ordering::Relaxed);
         s.n_dead_tup.store(dead as i64, Ordering::Relaxed);
         s.n_ins_since_vacuum.store(0, Ordering::Relaxed);
@@ -158,10 +172,25 @@ impl<'a> TableStats<'a> {
         // Zero the counters but keep the key: removing a key from an
         // open-addressing table without a lock could break other probes.
         if let Some(s) = self.get(db, relid) {
-            for c in [&s.seq_scan, &s.seq_tup_read, &s.n_tup_ins, &s.n_tup_upd, &s.n_tup_del, &s.n_tup_hot_upd, &s.vacuum_count, &s.autovacuum_count] {
+            for c in [
+                &s.seq_scan,
+                &s.seq_tup_read,
+                &s.n_tup_ins,
+                &s.n_tup_upd,
+                &s.n_tup_del,
+                &s.n_tup_hot_upd,
+                &s.vacuum_count,
+                &s.autovacuum_count,
+            ] {
                 c.store(0, Ordering::Relaxed);
             }
-            for c in [&s.n_live_tup, &s.n_dead_tup, &s.n_ins_since_vacuum, &s.last_vacuum, &s.last_autovacuum] {
+            for c in [
+                &s.n_live_tup,
+                &s.n_dead_tup,
+                &s.n_ins_since_vacuum,
+                &s.last_vacuum,
+                &s.last_autovacuum,
+            ] {
                 c.store(0, Ordering::Relaxed);
             }
         }
@@ -176,18 +205,50 @@ mod tests {
 
     #[test]
     fn counts_follow_commits_aborts_and_vacuum() {
-        let shm = SharedMemory::create(ShmemLayout::new(2, 16), std::process::id() as i32, 0).unwrap();
+        let shm =
+            SharedMemory::create(ShmemLayout::new(2, 16), std::process::id() as i32, 0).unwrap();
         let st = TableStats::new(&shm);
         assert!(st.get(5, 16384).is_none());
-        st.apply(5, 16384, XactTableCounts { inserted: 10, ..Default::default() }, true);
-        st.apply(5, 16384, XactTableCounts { updated: 3, deleted: 2, ..Default::default() }, true);
-        st.apply(5, 16384, XactTableCounts { inserted: 4, ..Default::default() }, false);
+        st.apply(
+            5,
+            16384,
+            XactTableCounts {
+                inserted: 10,
+                ..Default::default()
+            },
+            true,
+        );
+        st.apply(
+            5,
+            16384,
+            XactTableCounts {
+                updated: 3,
+                deleted: 2,
+                ..Default::default()
+            },
+            true,
+        );
+        st.apply(
+            5,
+            16384,
+            XactTableCounts {
+                inserted: 4,
+                ..Default::default()
+            },
+            false,
+        );
         let s = st.get(5, 16384).unwrap();
         assert_eq!(s.n_tup_ins.load(Ordering::Relaxed), 14);
         assert_eq!(s.n_live_tup.load(Ordering::Relaxed), 8);
         assert_eq!(s.n_dead_tup.load(Ordering::Relaxed), 9);
         st.vacuumed(5, 16384, 8, 0, 42, true);
-        assert_eq!((s.n_dead_tup.load(Ordering::Relaxed), s.autovacuum_count.load(Ordering::Relaxed)), (0, 1));
+        assert_eq!(
+            (
+                s.n_dead_tup.load(Ordering::Relaxed),
+                s.autovacuum_count.load(Ordering::Relaxed)
+            ),
+            (0, 1)
+        );
         // Another database's relation of the same OID is another entry.
         assert!(st.get(4, 16384).is_none());
     }

@@ -140,17 +140,27 @@ impl RegionId {
         match self {
             RegionId::Transam => of::<crate::transam::TransamShared>(1),
             RegionId::ClogSlots => of::<crate::transam::clog::ClogSlot>(l.clog_buffers as usize),
-            RegionId::ClogWords => of::<AtomicU64>(l.clog_buffers as usize * crate::transam::clog::WORDS_PER_PAGE),
+            RegionId::ClogWords => {
+                of::<AtomicU64>(l.clog_buffers as usize * crate::transam::clog::WORDS_PER_PAGE)
+            }
             RegionId::LmgrShared => of::<crate::lmgr::LmgrShared>(1),
             RegionId::LockSlots => of::<crate::lmgr::LockSlot>(l.lock_slots as usize),
             RegionId::LmgrProcs => of::<crate::lmgr::LmgrProc>(l.proc_slots as usize),
             RegionId::PgStat => of::<crate::pgstat::TableStatsSlot>(crate::pgstat::STATS_SLOTS),
             RegionId::PredicateShared => of::<crate::predicate::PredicateShared>(1),
-            RegionId::PredXacts => of::<crate::predicate::SerializableXactSlot>(crate::predicate::xact_slots(l)),
-            RegionId::PredLocks => of::<crate::predicate::PredicateLockSlot>(crate::predicate::lock_slots(l)),
-            RegionId::RwConflicts => of::<crate::predicate::RwConflictSlot>(crate::predicate::conflict_slots(l)),
+            RegionId::PredXacts => {
+                of::<crate::predicate::SerializableXactSlot>(crate::predicate::xact_slots(l))
+            }
+            RegionId::PredLocks => {
+                of::<crate::predicate::PredicateLockSlot>(crate::predicate::lock_slots(l))
+            }
+            RegionId::RwConflicts => {
+                of::<crate::predicate::RwConflictSlot>(crate::predicate::conflict_slots(l))
+            }
             RegionId::XlogCtl => of::<crate::xlog::XlogCtl>(1),
-            RegionId::XlogInsertSlots => of::<crate::xlog::InsertSlot>(crate::xlog::NUM_INSERT_SLOTS),
+            RegionId::XlogInsertSlots => {
+                of::<crate::xlog::InsertSlot>(crate::xlog::NUM_INSERT_SLOTS)
+            }
             RegionId::XlogBuffers => of::<AtomicU64>(l.wal_buffers as usize * BLCKSZ / 8),
         }
     }
@@ -298,7 +308,11 @@ impl ShmemLayout {
     }
 
     /// As [`Self::new`] with the `max_locks_per_transaction` setting.
-    pub fn with_locks(proc_slots: u32, buffers: u32, max_locks_per_transaction: u32) -> ShmemLayout {
+    pub fn with_locks(
+        proc_slots: u32,
+        buffers: u32,
+        max_locks_per_transaction: u32,
+    ) -> ShmemLayout {
         ShmemLayout {
             proc_slots,
             buffers,
@@ -318,13 +332,16 @@ impl ShmemLayout {
 
     fn offsets(&self) -> Offsets {
         let proc_array = size_of::<ShmemHeader>().next_multiple_of(64);
-        let buffer_descs = (proc_array + self.proc_slots as usize * size_of::<ProcSlot>()).next_multiple_of(64);
+        let buffer_descs =
+            (proc_array + self.proc_slots as usize * size_of::<ProcSlot>()).next_multiple_of(64);
         let partition_locks =
             (buffer_descs + self.buffers as usize * size_of::<BufferDesc>()).next_multiple_of(64);
-        let mapping = (partition_locks + NUM_BUFFER_PARTITIONS * size_of::<PaddedLWLock>()).next_multiple_of(64);
-        let per_partition = self.mapping_slots_per_partition();
-        let strategy = (mapping + NUM_BUFFER_PARTITIONS * per_partition * size_of::<MappingEntry>())
+        let mapping = (partition_locks + NUM_BUFFER_PARTITIONS * size_of::<PaddedLWLock>())
             .next_multiple_of(64);
+        let per_partition = self.mapping_slots_per_partition();
+        let strategy = (mapping
+            + NUM_BUFFER_PARTITIONS * per_partition * size_of::<MappingEntry>())
+        .next_multiple_of(64);
         let pages = (strategy + size_of::<StrategyControl>()).next_multiple_of(4096);
         let mut end = pages + self.buffers as usize * BLCKSZ;
         let mut regions = [0; NUM_REGIONS];
@@ -451,7 +468,8 @@ impl BufferDesc {
 
     /// Releases the header spinlock, storing `state` (with `LOCKED` cleared).
     pub fn unlock_header(&self, state: u32) {
-        self.state.store(state & !buf_state::LOCKED, Ordering::Release);
+        self.state
+            .store(state & !buf_state::LOCKED, Ordering::Release);
     }
 
     /// Waits until the header spinlock is free and returns the state then.
@@ -533,14 +551,21 @@ unsafe impl Sync for SharedMemory {}
 
 impl std::fmt::Debug for SharedMemory {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("SharedMemory").field("os_id", &self.os_id()).field("len", &self.shmem.len()).finish()
+        f.debug_struct("SharedMemory")
+            .field("os_id", &self.os_id())
+            .field("len", &self.shmem.len())
+            .finish()
     }
 }
 
 impl SharedMemory {
     /// Creates a new segment (postmaster only) and initialises the header and ProcArray.
     /// The segment is removed when the returned value is dropped.
-    pub fn create(layout: ShmemLayout, postmaster_pid: i32, start_time: i64) -> Result<SharedMemory, StorageError> {
+    pub fn create(
+        layout: ShmemLayout,
+        postmaster_pid: i32,
+        start_time: i64,
+    ) -> Result<SharedMemory, StorageError> {
         let offsets = layout.offsets();
         let size = offsets.total;
         let os_id = format!("oxipg.{}.{:08x}", postmaster_pid, rand::random::<u32>());
@@ -548,8 +573,15 @@ impl SharedMemory {
             .size(size)
             .os_id(&os_id)
             .create()
-            .map_err(|e| StorageError::Shmem(format!("could not create shared memory segment \"{os_id}\": {e}")))?;
-        assert!(shmem.len() >= size, "shared_memory returned a short mapping");
+            .map_err(|e| {
+                StorageError::Shmem(format!(
+                    "could not create shared memory segment \"{os_id}\": {e}"
+                ))
+            })?;
+        assert!(
+            shmem.len() >= size,
+            "shared_memory returned a short mapping"
+        );
         let this = SharedMemory { shmem };
         // The segment is fresh (ftruncate fills it with zeroes) and no other process
         // knows its name yet: writing the header through the pointer races with nobody.
@@ -587,12 +619,15 @@ impl SharedMemory {
 
     /// Attaches to the segment a postmaster created and checks its header.
     pub fn attach(os_id: &str) -> Result<SharedMemory, StorageError> {
-        let shmem = ShmemConf::new()
-            .os_id(os_id)
-            .open()
-            .map_err(|e| StorageError::Shmem(format!("could not attach to shared memory segment \"{os_id}\": {e}")))?;
+        let shmem = ShmemConf::new().os_id(os_id).open().map_err(|e| {
+            StorageError::Shmem(format!(
+                "could not attach to shared memory segment \"{os_id}\": {e}"
+            ))
+        })?;
         if shmem.len() < size_of::<ShmemHeader>() {
-            return Err(StorageError::Shmem(format!("shared memory segment \"{os_id}\" is too small")));
+            return Err(StorageError::Shmem(format!(
+                "shared memory segment \"{os_id}\" is too small"
+            )));
         }
         let this = SharedMemory { shmem };
         let h = this.header();
@@ -613,10 +648,24 @@ impl SharedMemory {
             h.pages_offset,
             u64::from(h.mapping_slots_per_partition),
         ];
-        let expected = [o.total, o.proc_array, o.buffer_descs, o.partition_locks, o.mapping, o.strategy, o.pages, o.mapping_slots_per_partition]
-            .map(|v| v as u64);
-        if recorded != expected || h.region_offsets != o.regions.map(|r| r as u64) || this.shmem.len() < o.total {
-            return Err(StorageError::Shmem(format!("shared memory segment \"{os_id}\" has an inconsistent size")));
+        let expected = [
+            o.total,
+            o.proc_array,
+            o.buffer_descs,
+            o.partition_locks,
+            o.mapping,
+            o.strategy,
+            o.pages,
+            o.mapping_slots_per_partition,
+        ]
+        .map(|v| v as u64);
+        if recorded != expected
+            || h.region_offsets != o.regions.map(|r| r as u64)
+            || this.shmem.len() < o.total
+        {
+            return Err(StorageError::Shmem(format!(
+                "shared memory segment \"{os_id}\" has an inconsistent size"
+            )));
         }
         Ok(this)
     }
@@ -650,7 +699,9 @@ impl SharedMemory {
 
     /// Records why children are about to get SIGQUIT.
     pub fn set_quit_reason(&self, reason: QuitReason) {
-        self.header().quit_reason.store(reason as u32, Ordering::Release);
+        self.header()
+            .quit_reason
+            .store(reason as u32, Ordering::Release);
     }
 
     /// Why SIGQUIT was sent (None if it did not come from the postmaster).
@@ -694,7 +745,10 @@ impl SharedMemory {
     pub fn region<T: ShmemSafe>(&self, id: RegionId) -> &[T] {
         let layout = self.layout();
         let (size, align, count) = id.spec(&layout);
-        assert!(size == size_of::<T>() && align == align_of::<T>(), "region {id:?} accessed as the wrong type");
+        assert!(
+            size == size_of::<T>() && align == align_of::<T>(),
+            "region {id:?} accessed as the wrong type"
+        );
         let offset = self.header().region_offsets[id as usize];
         // SAFETY: the offset was computed by `ShmemLayout::offsets` for this
         // layout and checked by `create`/`attach`, so `count` elements of `T`
@@ -728,22 +782,36 @@ impl SharedMemory {
         let n = h.buffers as usize;
         let per_partition = h.mapping_slots_per_partition as usize;
         const _: () = assert!(align_of::<BufferDesc>() <= 64 && align_of::<PaddedLWLock>() <= 64);
-        const _: () = assert!(align_of::<MappingEntry>() <= 64 && align_of::<StrategyControl>() <= 64);
+        const _: () =
+            assert!(align_of::<MappingEntry>() <= 64 && align_of::<StrategyControl>() <= 64);
         // SAFETY: the offsets come from the header, which `create` wrote from
         // `ShmemLayout::offsets` and `attach` checked against it; each region is
         // 64-byte aligned in a page-aligned mapping and made of atomics for
         // which zero is valid (this and the three regions below).
         let descs = unsafe { self.region_raw::<BufferDesc>(h.buffer_descs_offset, n) };
         // SAFETY: as above.
-        let partition_locks = unsafe { self.region_raw::<PaddedLWLock>(h.partition_locks_offset, NUM_BUFFER_PARTITIONS) };
+        let partition_locks = unsafe {
+            self.region_raw::<PaddedLWLock>(h.partition_locks_offset, NUM_BUFFER_PARTITIONS)
+        };
         // SAFETY: as above.
-        let mapping = unsafe { self.region_raw::<MappingEntry>(h.mapping_offset, NUM_BUFFER_PARTITIONS * per_partition) };
+        let mapping = unsafe {
+            self.region_raw::<MappingEntry>(h.mapping_offset, NUM_BUFFER_PARTITIONS * per_partition)
+        };
         // SAFETY: as above.
         let strategy = unsafe { &self.region_raw::<StrategyControl>(h.strategy_offset, 1)[0] };
         // SAFETY: pages_offset + n * BLCKSZ <= total size (checked as above), so
         // the pointer is in bounds of the mapping and not null.
-        let pages = unsafe { NonNull::new_unchecked(self.shmem.as_ptr().add(h.pages_offset as usize)) };
-        BufferPool { descs, partition_locks, mapping, per_partition, strategy, pages, _segment: PhantomData }
+        let pages =
+            unsafe { NonNull::new_unchecked(self.shmem.as_ptr().add(h.pages_offset as usize)) };
+        BufferPool {
+            descs,
+            partition_locks,
+            mapping,
+            per_partition,
+            strategy,
+            pages,
+            _segment: PhantomData,
+        }
     }
 
     /// Turns this mapping into a non-owner so that dropping it does not remove
@@ -776,7 +844,9 @@ unsafe impl Sync for BufferPool<'_> {}
 
 impl std::fmt::Debug for BufferPool<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("BufferPool").field("buffers", &self.descs.len()).finish()
+        f.debug_struct("BufferPool")
+            .field("buffers", &self.descs.len())
+            .finish()
     }
 }
 
@@ -822,25 +892,41 @@ impl<'a> BufferPool<'a> {
     /// Takes buffer `id`'s content lock in shared mode: the page can be read.
     pub fn lock_page_shared(&self, id: usize) -> PageReadGuard<'a> {
         let lock = self.descs[id].content_lock.acquire_shared();
-        PageReadGuard { _lock: lock, page: self.page_ptr(id) }
+        PageReadGuard {
+            _lock: lock,
+            page: self.page_ptr(id),
+        }
     }
 
     /// Takes buffer `id`'s content lock in exclusive mode: the page can be written.
     pub fn lock_page_exclusive(&self, id: usize) -> PageWriteGuard<'a> {
         let lock = self.descs[id].content_lock.acquire_exclusive();
-        PageWriteGuard { _lock: lock, page: self.page_ptr(id) }
+        PageWriteGuard {
+            _lock: lock,
+            page: self.page_ptr(id),
+        }
     }
 
     /// [`Self::lock_page_shared`] without waiting.
     pub fn try_lock_page_shared(&self, id: usize) -> Option<PageReadGuard<'a>> {
-        let lock = self.descs[id].content_lock.try_acquire(LWLockMode::Shared)?;
-        Some(PageReadGuard { _lock: lock, page: self.page_ptr(id) })
+        let lock = self.descs[id]
+            .content_lock
+            .try_acquire(LWLockMode::Shared)?;
+        Some(PageReadGuard {
+            _lock: lock,
+            page: self.page_ptr(id),
+        })
     }
 
     /// [`Self::lock_page_exclusive`] without waiting.
     pub fn try_lock_page_exclusive(&self, id: usize) -> Option<PageWriteGuard<'a>> {
-        let lock = self.descs[id].content_lock.try_acquire(LWLockMode::Exclusive)?;
-        Some(PageWriteGuard { _lock: lock, page: self.page_ptr(id) })
+        let lock = self.descs[id]
+            .content_lock
+            .try_acquire(LWLockMode::Exclusive)?;
+        Some(PageWriteGuard {
+            _lock: lock,
+            page: self.page_ptr(id),
+        })
     }
 }
 
@@ -888,7 +974,9 @@ pub fn remove_stale_segment(os_id: &str) -> Result<bool, StorageError> {
     match nix::sys::mman::shm_unlink(os_id) {
         Ok(()) => Ok(true),
         Err(nix::errno::Errno::ENOENT) => Ok(false),
-        Err(e) => Err(StorageError::Shmem(format!("could not remove stale shared memory segment \"{os_id}\": {e}"))),
+        Err(e) => Err(StorageError::Shmem(format!(
+            "could not remove stale shared memory segment \"{os_id}\": {e}"
+        ))),
     }
 }
 
@@ -912,10 +1000,18 @@ impl<'a> ProcArray<'a> {
     pub fn claim(&self, slot: usize, pid: i32) -> Option<ProcHandle<'a>> {
         let s = self.slots.get(slot)?;
         s.state
-            .compare_exchange(slot_state::FREE, slot_state::STARTING, Ordering::AcqRel, Ordering::Relaxed)
+            .compare_exchange(
+                slot_state::FREE,
+                slot_state::STARTING,
+                Ordering::AcqRel,
+                Ordering::Relaxed,
+            )
             .ok()?;
         s.pid.store(pid, Ordering::Relaxed);
-        Some(ProcHandle { slot: s, index: slot })
+        Some(ProcHandle {
+            slot: s,
+            index: slot,
+        })
     }
 
     /// Claims the first free slot in `range` (used by processes the postmaster did
@@ -949,7 +1045,10 @@ impl<'a> ProcArray<'a> {
 
     /// Number of slots not free.
     pub fn in_use(&self) -> usize {
-        self.slots.iter().filter(|s| s.state.load(Ordering::Acquire) != slot_state::FREE).count()
+        self.slots
+            .iter()
+            .filter(|s| s.state.load(Ordering::Acquire) != slot_state::FREE)
+            .count()
     }
 }
 
@@ -967,8 +1066,12 @@ impl ProcHandle<'_> {
     /// Publishes the session: from now on cancel requests can find it.
     pub fn activate(&self, cancel_key: i32, database_oid: u32, backend_start: i64) {
         self.slot.cancel_key.store(cancel_key, Ordering::Relaxed);
-        self.slot.database_oid.store(database_oid, Ordering::Relaxed);
-        self.slot.backend_start.store(backend_start, Ordering::Relaxed);
+        self.slot
+            .database_oid
+            .store(database_oid, Ordering::Relaxed);
+        self.slot
+            .backend_start
+            .store(backend_start, Ordering::Relaxed);
         self.slot.state.store(slot_state::ACTIVE, Ordering::Release);
     }
 }
@@ -1009,7 +1112,13 @@ impl<'a> ProcArray<'a> {
 
     /// (slot, xid, xmin) of every slot, whatever its state.
     pub fn xact_fields(&self) -> impl Iterator<Item = (usize, u64, u64)> + 'a {
-        self.slots.iter().enumerate().map(|(i, s)| (i, s.xid.load(Ordering::SeqCst), s.xmin.load(Ordering::SeqCst)))
+        self.slots.iter().enumerate().map(|(i, s)| {
+            (
+                i,
+                s.xid.load(Ordering::SeqCst),
+                s.xmin.load(Ordering::SeqCst),
+            )
+        })
     }
 }
 
@@ -1030,11 +1139,24 @@ mod tests {
         let pa = shm.proc_array();
         assert_eq!(pa.len(), 4);
         let h = pa.claim(2, 777).expect("slot 2 is free");
-        assert!(pa.claim(2, 778).is_none(), "a claimed slot cannot be claimed twice");
-        assert_eq!(other.proc_array().find_pid(777), None, "not visible before activate");
+        assert!(
+            pa.claim(2, 778).is_none(),
+            "a claimed slot cannot be claimed twice"
+        );
+        assert_eq!(
+            other.proc_array().find_pid(777),
+            None,
+            "not visible before activate"
+        );
         h.activate(1234, 5, 0);
-        let found = other.proc_array().find_pid(777).expect("visible in the other mapping");
-        assert_eq!((found.slot, found.cancel_key, found.database_oid), (2, 1234, 5));
+        let found = other
+            .proc_array()
+            .find_pid(777)
+            .expect("visible in the other mapping");
+        assert_eq!(
+            (found.slot, found.cancel_key, found.database_oid),
+            (2, 1234, 5)
+        );
         drop(h);
         assert_eq!(other.proc_array().find_pid(777), None);
         assert_eq!(pa.in_use(), 0);
@@ -1046,10 +1168,19 @@ mod tests {
         let layout = ShmemLayout::new(3, 100);
         let o = layout.offsets();
         assert!(o.pages.is_multiple_of(4096), "pages are page-aligned");
-        assert!([o.buffer_descs, o.partition_locks, o.mapping].iter().all(|v| v.is_multiple_of(64)));
-        assert!(o.regions[0] >= o.pages + 100 * BLCKSZ && o.regions.iter().all(|r| r.is_multiple_of(64)));
+        assert!(
+            [o.buffer_descs, o.partition_locks, o.mapping]
+                .iter()
+                .all(|v| v.is_multiple_of(64))
+        );
+        assert!(
+            o.regions[0] >= o.pages + 100 * BLCKSZ
+                && o.regions.iter().all(|r| r.is_multiple_of(64))
+        );
         assert!(o.regions.windows(2).all(|w| w[0] < w[1]) && o.total > o.regions[NUM_REGIONS - 1]);
-        assert!(o.mapping_slots_per_partition.is_power_of_two() && o.mapping_slots_per_partition >= 16);
+        assert!(
+            o.mapping_slots_per_partition.is_power_of_two() && o.mapping_slots_per_partition >= 16
+        );
         let shm = SharedMemory::create(layout, 1, 0).expect("create");
         let other = SharedMemory::attach(shm.os_id()).expect("attach");
         assert_eq!(other.layout(), layout);
@@ -1058,10 +1189,17 @@ mod tests {
         {
             let mut page = a.lock_page_exclusive(99);
             page[BLCKSZ - 1] = 7;
-            assert!(b.try_lock_page_shared(99).is_none(), "the content lock is seen by the other mapping");
+            assert!(
+                b.try_lock_page_shared(99).is_none(),
+                "the content lock is seen by the other mapping"
+            );
         }
         assert_eq!(b.lock_page_shared(99)[BLCKSZ - 1], 7);
-        a.desc(5).set_tag(crate::buffer::BufferTag::new(Default::default(), crate::buffer::ForkNumber::Main, 9));
+        a.desc(5).set_tag(crate::buffer::BufferTag::new(
+            Default::default(),
+            crate::buffer::ForkNumber::Main,
+            9,
+        ));
         assert_eq!(b.desc(5).tag().map(|t| t.block), Some(9));
     }
 
@@ -1070,7 +1208,10 @@ mod tests {
         assert!(SharedMemory::attach("oxipg.does-not-exist").is_err());
         let mut foreign = ShmemConf::new().size(4096).create().expect("plain segment");
         let id = foreign.get_os_id().to_owned();
-        assert!(SharedMemory::attach(&id).is_err(), "zeroed header has the wrong magic");
+        assert!(
+            SharedMemory::attach(&id).is_err(),
+            "zeroed header has the wrong magic"
+        );
         foreign.set_owner(true);
     }
 

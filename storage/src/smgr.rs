@@ -95,12 +95,20 @@ pub struct RelFileLocator {
 impl RelFileLocator {
     /// A relation of database `db_oid` in the default tablespace.
     pub fn new(db_oid: u32, rel_number: u32) -> RelFileLocator {
-        RelFileLocator { spc_oid: DEFAULT_TABLESPACE_OID, db_oid, rel_number }
+        RelFileLocator {
+            spc_oid: DEFAULT_TABLESPACE_OID,
+            db_oid,
+            rel_number,
+        }
     }
 
     /// A shared relation (under `global/`).
     pub fn shared(rel_number: u32) -> RelFileLocator {
-        RelFileLocator { spc_oid: GLOBAL_TABLESPACE_OID, db_oid: 0, rel_number }
+        RelFileLocator {
+            spc_oid: GLOBAL_TABLESPACE_OID,
+            db_oid: 0,
+            rel_number,
+        }
     }
 }
 
@@ -120,7 +128,12 @@ pub enum ForkNumber {
 }
 
 impl ForkNumber {
-    pub const ALL: [ForkNumber; 4] = [ForkNumber::Main, ForkNumber::Fsm, ForkNumber::VisibilityMap, ForkNumber::Init];
+    pub const ALL: [ForkNumber; 4] = [
+        ForkNumber::Main,
+        ForkNumber::Fsm,
+        ForkNumber::VisibilityMap,
+        ForkNumber::Init,
+    ];
 
     /// The fork of a stored fork number.
     pub fn from_u32(n: u32) -> Option<ForkNumber> {
@@ -170,7 +183,11 @@ pub fn relpath(rel: RelFileLocator, fork: ForkNumber) -> String {
 
 /// The path of segment `segno` (`.1`, `.2`, ... after the first).
 pub fn segpath(rel: RelFileLocator, fork: ForkNumber, segno: u32) -> String {
-    if segno == 0 { relpath(rel, fork) } else { format!("{}.{segno}", relpath(rel, fork)) }
+    if segno == 0 {
+        relpath(rel, fork)
+    } else {
+        format!("{}.{segno}", relpath(rel, fork))
+    }
 }
 
 /// One segment file of one fork (PostgreSQL's `FileTag`): the unit of fsync requests.
@@ -187,7 +204,10 @@ pub enum SyncRequest {
     /// The segment was written: fsync it before the next checkpoint completes.
     Sync(FileTag),
     /// The relation's fork is being dropped: forget its pending fsyncs.
-    ForgetRelation { rel: RelFileLocator, fork: ForkNumber },
+    ForgetRelation {
+        rel: RelFileLocator,
+        fork: ForkNumber,
+    },
     /// Unlink this (already truncated) first segment after the next checkpoint, so
     /// that its relfilenode cannot be reused before the drop is durable.
     UnlinkAfterCheckpoint(FileTag),
@@ -324,7 +344,10 @@ impl Smgr {
     }
 
     /// Installs the checkpointer's request queue; returns the previous one.
-    pub fn set_sync_sink(&mut self, sink: Option<Box<dyn SyncRequestSink>>) -> Option<Box<dyn SyncRequestSink>> {
+    pub fn set_sync_sink(
+        &mut self,
+        sink: Option<Box<dyn SyncRequestSink>>,
+    ) -> Option<Box<dyn SyncRequestSink>> {
         std::mem::replace(&mut self.sink, sink)
     }
 
@@ -352,7 +375,9 @@ impl Smgr {
     }
 
     fn open_seg_count(&self, rel: RelFileLocator, fork: ForkNumber) -> usize {
-        self.rels.get(&rel).map_or(0, |r| r.segs[fork.index()].len())
+        self.rels
+            .get(&rel)
+            .map_or(0, |r| r.segs[fork.index()].len())
     }
 
     /// The cached descriptor of an open segment.
@@ -360,7 +385,12 @@ impl Smgr {
         self.rels
             .get(&rel)
             .and_then(|r| r.segs[fork.index()].get(segno as usize))
-            .ok_or_else(|| PgError::internal(format!("segment {segno} of \"{}\" is not open", relpath(rel, fork))))
+            .ok_or_else(|| {
+                PgError::internal(format!(
+                    "segment {segno} of \"{}\" is not open",
+                    relpath(rel, fork)
+                ))
+            })
     }
 
     /// Closes the least recently used other relation's descriptors while over the cap.
@@ -380,11 +410,21 @@ impl Smgr {
     }
 
     /// Opens segment `segno` (the next one not yet open) and caches it.
-    fn open_seg(&mut self, rel: RelFileLocator, fork: ForkNumber, segno: u32, create: bool) -> io::Result<()> {
+    fn open_seg(
+        &mut self,
+        rel: RelFileLocator,
+        fork: ForkNumber,
+        segno: u32,
+        create: bool,
+    ) -> io::Result<()> {
         debug_assert_eq!(self.open_seg_count(rel, fork), segno as usize);
         self.make_room(rel);
         let path = self.full_path(&segpath(rel, fork, segno));
-        let file = OpenOptions::new().read(true).write(true).create(create).open(path)?;
+        let file = OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(create)
+            .open(path)?;
         self.entry(rel).segs[fork.index()].push(file);
         self.open_files += 1;
         Ok(())
@@ -392,7 +432,12 @@ impl Smgr {
 
     /// Opens the first segment if needed (`mdopenfork`). `Ok(false)` only for
     /// `ReturnNull` when the fork does not exist.
-    fn open_fork(&mut self, rel: RelFileLocator, fork: ForkNumber, behavior: Behavior) -> PgResult<bool> {
+    fn open_fork(
+        &mut self,
+        rel: RelFileLocator,
+        fork: ForkNumber,
+        behavior: Behavior,
+    ) -> PgResult<bool> {
         if self.open_seg_count(rel, fork) > 0 {
             self.entry(rel);
             return Ok(true);
@@ -400,21 +445,38 @@ impl Smgr {
         match self.open_seg(rel, fork, 0, false) {
             Ok(()) => Ok(true),
             Err(e) if behavior == Behavior::ReturnNull && is_not_found(&e) => Ok(false),
-            Err(e) => Err(file_error(&e, format!("could not open file \"{}\"", relpath(rel, fork)))),
+            Err(e) => Err(file_error(
+                &e,
+                format!("could not open file \"{}\"", relpath(rel, fork)),
+            )),
         }
     }
 
     /// The number of whole blocks in an open segment (a partial block at the end is ignored).
-    fn seg_nblocks(&self, rel: RelFileLocator, fork: ForkNumber, segno: u32) -> PgResult<BlockNumber> {
+    fn seg_nblocks(
+        &self,
+        rel: RelFileLocator,
+        fork: ForkNumber,
+        segno: u32,
+    ) -> PgResult<BlockNumber> {
         let file = self.seg_file(rel, fork, segno)?;
         let len = file.metadata().map_err(|e| {
-            file_error(&e, format!("could not seek to end of file \"{}\"", segpath(rel, fork, segno)))
+            file_error(
+                &e,
+                format!(
+                    "could not seek to end of file \"{}\"",
+                    segpath(rel, fork, segno)
+                ),
+            )
         })?;
         let blocks = len.len() / BLCKSZ as u64;
         if blocks > u64::from(RELSEG_SIZE) {
             return Err(PgError::new(
                 SqlState::DataCorrupted,
-                format!("segment too big: file \"{}\" has {blocks} blocks", segpath(rel, fork, segno)),
+                format!(
+                    "segment too big: file \"{}\" has {blocks} blocks",
+                    segpath(rel, fork, segno)
+                ),
             ));
         }
         Ok(blocks as BlockNumber)
@@ -439,7 +501,13 @@ impl Smgr {
             if behavior == Behavior::Create {
                 if prev_blocks < RELSEG_SIZE {
                     // keep every segment before the last one full
-                    self.extend(rel, fork, next * RELSEG_SIZE - 1, &[0u8; BLCKSZ], skip_fsync)?;
+                    self.extend(
+                        rel,
+                        fork,
+                        next * RELSEG_SIZE - 1,
+                        &[0u8; BLCKSZ],
+                        skip_fsync,
+                    )?;
                 }
             } else if prev_blocks < RELSEG_SIZE {
                 if behavior == Behavior::ReturnNull {
@@ -459,7 +527,10 @@ impl Smgr {
                 }
                 return Err(file_error(
                     &e,
-                    format!("could not open file \"{}\" (target block {blkno})", segpath(rel, fork, next)),
+                    format!(
+                        "could not open file \"{}\" (target block {blkno})",
+                        segpath(rel, fork, next)
+                    ),
                 ));
             }
         }
@@ -468,9 +539,18 @@ impl Smgr {
 
     /// Remembers that a segment must reach disk before the next checkpoint
     /// (`register_dirty_segment`).
-    fn register_dirty_segment(&mut self, rel: RelFileLocator, fork: ForkNumber, segno: u32) -> PgResult<()> {
+    fn register_dirty_segment(
+        &mut self,
+        rel: RelFileLocator,
+        fork: ForkNumber,
+        segno: u32,
+    ) -> PgResult<()> {
         let tag = FileTag { rel, fork, segno };
-        match self.sink.as_mut().map(|sink| sink.register(SyncRequest::Sync(tag))) {
+        match self
+            .sink
+            .as_mut()
+            .map(|sink| sink.register(SyncRequest::Sync(tag)))
+        {
             None => {
                 self.pending.insert(tag);
                 Ok(())
@@ -484,7 +564,9 @@ impl Smgr {
     }
 
     fn fsync_seg(&self, rel: RelFileLocator, fork: ForkNumber, segno: u32) -> PgResult<()> {
-        self.seg_file(rel, fork, segno)?.sync_all().map_err(|e| fsync_error(&e, &segpath(rel, fork, segno)))
+        self.seg_file(rel, fork, segno)?
+            .sync_all()
+            .map_err(|e| fsync_error(&e, &segpath(rel, fork, segno)))
     }
 
     /// Creates the fork's first segment (`mdcreate`), and the database directory if
@@ -499,18 +581,34 @@ impl Smgr {
         let full = self.full_path(&path);
         if let Some(dir) = full.parent() {
             std::fs::create_dir_all(dir).map_err(|e| {
-                file_error(&e, format!("could not create directory \"{}\"", relative_dir(&path)))
+                file_error(
+                    &e,
+                    format!("could not create directory \"{}\"", relative_dir(&path)),
+                )
             })?;
         }
         self.make_room(rel);
-        let file = match OpenOptions::new().read(true).write(true).create_new(true).open(&full) {
+        let file = match OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create_new(true)
+            .open(&full)
+        {
             Ok(f) => f,
             Err(create_err) => {
-                let reopened =
-                    if is_redo { OpenOptions::new().read(true).write(true).open(&full).ok() } else { None };
+                let reopened = if is_redo {
+                    OpenOptions::new().read(true).write(true).open(&full).ok()
+                } else {
+                    None
+                };
                 match reopened {
                     Some(f) => f,
-                    None => return Err(file_error(&create_err, format!("could not create file \"{path}\""))),
+                    None => {
+                        return Err(file_error(
+                            &create_err,
+                            format!("could not create file \"{path}\""),
+                        ));
+                    }
                 }
             }
         };
@@ -559,16 +657,22 @@ impl Smgr {
         if blkno == INVALID_BLOCK_NUMBER {
             return Err(PgError::new(
                 SqlState::ProgramLimitExceeded,
-                format!("cannot extend file \"{}\" beyond {INVALID_BLOCK_NUMBER} blocks", relpath(rel, fork)),
+                format!(
+                    "cannot extend file \"{}\" beyond {INVALID_BLOCK_NUMBER} blocks",
+                    relpath(rel, fork)
+                ),
             ));
         }
         let Some(segno) = self.get_seg(rel, fork, blkno, skip_fsync, Behavior::Create)? else {
             return Err(PgError::internal("segment missing after creation"));
         };
         let path = || segpath(rel, fork, segno);
-        let n = write_full_at(self.seg_file(rel, fork, segno)?, page, seg_offset(blkno)).map_err(|e| {
-            file_error(&e, format!("could not extend file \"{}\"", path())).with_hint("Check free disk space.")
-        })?;
+        let n = write_full_at(self.seg_file(rel, fork, segno)?, page, seg_offset(blkno)).map_err(
+            |e| {
+                file_error(&e, format!("could not extend file \"{}\"", path()))
+                    .with_hint("Check free disk space.")
+            },
+        )?;
         if n != BLCKSZ {
             return Err(PgError::new(
                 SqlState::DiskFull,
@@ -594,9 +698,17 @@ impl Smgr {
         let Some(segno) = self.get_seg(rel, fork, blkno, false, Behavior::Fail)? else {
             return Err(PgError::internal("segment missing"));
         };
-        let n = read_full_at(self.seg_file(rel, fork, segno)?, page, seg_offset(blkno)).map_err(|e| {
-            file_error(&e, format!("could not read block {blkno} in file \"{}\"", segpath(rel, fork, segno)))
-        })?;
+        let n = read_full_at(self.seg_file(rel, fork, segno)?, page, seg_offset(blkno)).map_err(
+            |e| {
+                file_error(
+                    &e,
+                    format!(
+                        "could not read block {blkno} in file \"{}\"",
+                        segpath(rel, fork, segno)
+                    ),
+                )
+            },
+        )?;
         if n != BLCKSZ {
             return Err(PgError::new(
                 SqlState::DataCorrupted,
@@ -623,8 +735,14 @@ impl Smgr {
             return Err(PgError::internal("segment missing"));
         };
         let path = || segpath(rel, fork, segno);
-        let n = write_full_at(self.seg_file(rel, fork, segno)?, page, seg_offset(blkno))
-            .map_err(|e| file_error(&e, format!("could not write block {blkno} in file \"{}\"", path())))?;
+        let n = write_full_at(self.seg_file(rel, fork, segno)?, page, seg_offset(blkno)).map_err(
+            |e| {
+                file_error(
+                    &e,
+                    format!("could not write block {blkno} in file \"{}\"", path()),
+                )
+            },
+        )?;
         if n != BLCKSZ {
             return Err(PgError::new(
                 SqlState::DiskFull,
@@ -644,7 +762,13 @@ impl Smgr {
     /// `sync_file_range` is not reachable without `unsafe`, so this uses PostgreSQL's
     /// fallback, `posix_fadvise(POSIX_FADV_DONTNEED)`, which starts writeback of the
     /// range (and drops it from the page cache: it is in shared buffers anyway).
-    pub fn writeback(&mut self, rel: RelFileLocator, fork: ForkNumber, blkno: BlockNumber, nblocks: BlockNumber) {
+    pub fn writeback(
+        &mut self,
+        rel: RelFileLocator,
+        fork: ForkNumber,
+        blkno: BlockNumber,
+        nblocks: BlockNumber,
+    ) {
         let mut blkno = blkno;
         let mut left = nblocks;
         while left > 0 {
@@ -670,7 +794,12 @@ impl Smgr {
     /// later segments open and would keep counting them: the caller must send an
     /// smgr invalidation so that every backend [`Smgr::close`]s the relation, as
     /// PostgreSQL's `smgrtruncate` does with `CacheInvalidateSmgr`.
-    pub fn truncate(&mut self, rel: RelFileLocator, fork: ForkNumber, nblocks: BlockNumber) -> PgResult<()> {
+    pub fn truncate(
+        &mut self,
+        rel: RelFileLocator,
+        fork: ForkNumber,
+        nblocks: BlockNumber,
+    ) -> PgResult<()> {
         let cur = self.nblocks(rel, fork)?;
         if nblocks > cur {
             return Err(PgError::internal(format!(
@@ -689,7 +818,10 @@ impl Smgr {
             let file = self.seg_file(rel, fork, segno)?;
             if prior > nblocks {
                 file.set_len(0).map_err(|e| {
-                    file_error(&e, format!("could not truncate file \"{}\"", segpath(rel, fork, segno)))
+                    file_error(
+                        &e,
+                        format!("could not truncate file \"{}\"", segpath(rel, fork, segno)),
+                    )
                 })?;
                 self.register_dirty_segment(rel, fork, segno)?;
                 if let Some(r) = self.rels.get_mut(&rel) {
@@ -701,7 +833,10 @@ impl Smgr {
                 file.set_len(u64::from(keep) * BLCKSZ as u64).map_err(|e| {
                     file_error(
                         &e,
-                        format!("could not truncate file \"{}\" to {nblocks} blocks", segpath(rel, fork, segno)),
+                        format!(
+                            "could not truncate file \"{}\" to {nblocks} blocks",
+                            segpath(rel, fork, segno)
+                        ),
                     )
                 })?;
                 self.register_dirty_segment(rel, fork, segno)?;
@@ -719,7 +854,12 @@ impl Smgr {
     /// installed, the main fork's first segment is truncated and left as a
     /// tombstone for the checkpointer to remove after the next checkpoint, as
     /// PostgreSQL does to keep the relfilenode from being reused too early.
-    pub fn unlink(&mut self, rel: RelFileLocator, fork: Option<ForkNumber>, is_redo: bool) -> PgResult<()> {
+    pub fn unlink(
+        &mut self,
+        rel: RelFileLocator,
+        fork: Option<ForkNumber>,
+        is_redo: bool,
+    ) -> PgResult<()> {
         let forks: Vec<ForkNumber> = match fork {
             Some(f) => vec![f],
             None => ForkNumber::ALL.to_vec(),
@@ -734,11 +874,25 @@ impl Smgr {
             let first_full = self.full_path(&first);
             let tombstone = !is_redo && f == ForkNumber::Main && self.sink.is_some();
             let res = if tombstone {
-                let res = OpenOptions::new().write(true).open(&first_full).and_then(|file| file.set_len(0));
+                let res = OpenOptions::new()
+                    .write(true)
+                    .open(&first_full)
+                    .and_then(|file| file.set_len(0));
                 if res.is_ok() {
-                    let tag = FileTag { rel, fork: f, segno: 0 };
-                    let queued = self.sink.as_mut().is_some_and(|s| s.register(SyncRequest::UnlinkAfterCheckpoint(tag)));
-                    if queued { Ok(()) } else { std::fs::remove_file(&first_full).map_err(|e| (e, "remove")) }
+                    let tag = FileTag {
+                        rel,
+                        fork: f,
+                        segno: 0,
+                    };
+                    let queued = self
+                        .sink
+                        .as_mut()
+                        .is_some_and(|s| s.register(SyncRequest::UnlinkAfterCheckpoint(tag)));
+                    if queued {
+                        Ok(())
+                    } else {
+                        std::fs::remove_file(&first_full).map_err(|e| (e, "remove"))
+                    }
                 } else {
                     res.map_err(|e| (e, "truncate"))
                 }
@@ -748,7 +902,9 @@ impl Smgr {
             match res {
                 Ok(()) => {}
                 Err((e, _)) if is_not_found(&e) => {}
-                Err((e, verb)) => return Err(file_error(&e, format!("could not {verb} file \"{first}\""))),
+                Err((e, verb)) => {
+                    return Err(file_error(&e, format!("could not {verb} file \"{first}\"")));
+                }
             }
             // the other segments go now, up to the first one that is missing
             let mut segno = 1;
@@ -758,7 +914,10 @@ impl Smgr {
                     Ok(()) => segno += 1,
                     Err(e) if is_not_found(&e) => break,
                     Err(e) => {
-                        tracing::warn!("{}", file_error(&e, format!("could not remove file \"{path}\"")).message);
+                        tracing::warn!(
+                            "{}",
+                            file_error(&e, format!("could not remove file \"{path}\"")).message
+                        );
                         break;
                     }
                 }
@@ -792,7 +951,11 @@ impl Smgr {
             let path = segpath(tag.rel, tag.fork, tag.segno);
             let res = match self.seg_file(tag.rel, tag.fork, tag.segno) {
                 Ok(file) => file.sync_all(),
-                Err(_) => match OpenOptions::new().read(true).write(true).open(self.full_path(&path)) {
+                Err(_) => match OpenOptions::new()
+                    .read(true)
+                    .write(true)
+                    .open(self.full_path(&path))
+                {
                     Ok(file) => file.sync_all(),
                     Err(e) if is_not_found(&e) => Ok(()),
                     Err(e) => Err(e),
@@ -830,7 +993,10 @@ impl Smgr {
 }
 
 fn fsync_error(e: &io::Error, path: &str) -> PgError {
-    PgError { severity: Severity::Panic, ..file_error(e, format!("could not fsync file \"{path}\"")) }
+    PgError {
+        severity: Severity::Panic,
+        ..file_error(e, format!("could not fsync file \"{path}\""))
+    }
 }
 
 fn relative_dir(path: &str) -> &str {
@@ -856,10 +1022,23 @@ mod tests {
         assert_eq!(relpath(rel(), ForkNumber::Fsm), "base/5/16384_fsm");
         assert_eq!(relpath(rel(), ForkNumber::VisibilityMap), "base/5/16384_vm");
         assert_eq!(segpath(rel(), ForkNumber::Main, 2), "base/5/16384.2");
-        assert_eq!(segpath(rel(), ForkNumber::VisibilityMap, 1), "base/5/16384_vm.1");
-        assert_eq!(relpath(RelFileLocator::shared(1262), ForkNumber::Main), "global/1262");
-        let spc = RelFileLocator { spc_oid: 16500, db_oid: 5, rel_number: 16384 };
-        assert_eq!(relpath(spc, ForkNumber::Fsm), "pg_tblspc/16500/PG_15_202209061/5/16384_fsm");
+        assert_eq!(
+            segpath(rel(), ForkNumber::VisibilityMap, 1),
+            "base/5/16384_vm.1"
+        );
+        assert_eq!(
+            relpath(RelFileLocator::shared(1262), ForkNumber::Main),
+            "global/1262"
+        );
+        let spc = RelFileLocator {
+            spc_oid: 16500,
+            db_oid: 5,
+            rel_number: 16384,
+        };
+        assert_eq!(
+            relpath(spc, ForkNumber::Fsm),
+            "pg_tblspc/16500/PG_15_202209061/5/16384_fsm"
+        );
     }
 
     #[test]
@@ -873,10 +1052,12 @@ mod tests {
         assert!(!smgr.exists(rel(), ForkNumber::Fsm).unwrap());
         assert_eq!(smgr.nblocks(rel(), ForkNumber::Main).unwrap(), 0);
         for b in 0..3 {
-            smgr.extend(rel(), ForkNumber::Main, b, &page(b as u8 + 1), false).unwrap();
+            smgr.extend(rel(), ForkNumber::Main, b, &page(b as u8 + 1), false)
+                .unwrap();
         }
         assert_eq!(smgr.nblocks(rel(), ForkNumber::Main).unwrap(), 3);
-        smgr.write(rel(), ForkNumber::Main, 1, &page(0xAA), false).unwrap();
+        smgr.write(rel(), ForkNumber::Main, 1, &page(0xAA), false)
+            .unwrap();
         let mut buf = [0u8; BLCKSZ];
         smgr.read(rel(), ForkNumber::Main, 1, &mut buf).unwrap();
         assert_eq!(buf, page(0xAA));
@@ -892,7 +1073,10 @@ mod tests {
         smgr.create(rel(), ForkNumber::Fsm, false).unwrap();
         let e = smgr.create(rel(), ForkNumber::Fsm, false).unwrap_err();
         assert_eq!(e.code, SqlState::DuplicateFile);
-        assert_eq!(e.message, "could not create file \"base/5/16384_fsm\": File exists");
+        assert_eq!(
+            e.message,
+            "could not create file \"base/5/16384_fsm\": File exists"
+        );
         smgr.create(rel(), ForkNumber::Fsm, true).unwrap();
     }
 
@@ -902,13 +1086,19 @@ mod tests {
         let mut smgr = Smgr::new(dir.path());
         smgr.create(rel(), ForkNumber::Main, false).unwrap();
         for b in 0..3 {
-            smgr.extend(rel(), ForkNumber::Main, b, &page(1), true).unwrap();
+            smgr.extend(rel(), ForkNumber::Main, b, &page(1), true)
+                .unwrap();
         }
         let mut buf = [0u8; BLCKSZ];
         let e = smgr.read(rel(), ForkNumber::Main, 3, &mut buf).unwrap_err();
         assert_eq!(e.code, SqlState::DataCorrupted);
-        assert_eq!(e.message, "could not read block 3 in file \"base/5/16384\": read only 0 of 8192 bytes");
-        let e = smgr.write(rel(), ForkNumber::Main, RELSEG_SIZE + 5, &page(1), true).unwrap_err();
+        assert_eq!(
+            e.message,
+            "could not read block 3 in file \"base/5/16384\": read only 0 of 8192 bytes"
+        );
+        let e = smgr
+            .write(rel(), ForkNumber::Main, RELSEG_SIZE + 5, &page(1), true)
+            .unwrap_err();
         assert_eq!(e.code, SqlState::DataCorrupted);
         assert_eq!(
             e.message,
@@ -916,16 +1106,25 @@ mod tests {
         );
 
         // a partial block at the end counts as missing
-        let f = OpenOptions::new().write(true).open(dir.path().join("base/5/16384")).unwrap();
+        let f = OpenOptions::new()
+            .write(true)
+            .open(dir.path().join("base/5/16384"))
+            .unwrap();
         f.set_len(3 * BLCKSZ as u64 + 100).unwrap();
         assert_eq!(smgr.nblocks(rel(), ForkNumber::Main).unwrap(), 3);
         let e = smgr.read(rel(), ForkNumber::Main, 3, &mut buf).unwrap_err();
-        assert_eq!(e.message, "could not read block 3 in file \"base/5/16384\": read only 100 of 8192 bytes");
+        assert_eq!(
+            e.message,
+            "could not read block 3 in file \"base/5/16384\": read only 100 of 8192 bytes"
+        );
 
         let missing = RelFileLocator::new(5, 99999);
         let e = smgr.nblocks(missing, ForkNumber::Main).unwrap_err();
         assert_eq!(e.code, SqlState::UndefinedFile);
-        assert_eq!(e.message, "could not open file \"base/5/99999\": No such file or directory");
+        assert_eq!(
+            e.message,
+            "could not open file \"base/5/99999\": No such file or directory"
+        );
     }
 
     #[test]
@@ -934,21 +1133,39 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let mut smgr = Smgr::new(dir.path());
         smgr.create(rel(), ForkNumber::Main, false).unwrap();
-        smgr.extend(rel(), ForkNumber::Main, 0, &page(1), false).unwrap();
-        smgr.extend(rel(), ForkNumber::Main, RELSEG_SIZE + 1, &page(7), false).unwrap();
-        let seg0 = std::fs::metadata(dir.path().join("base/5/16384")).unwrap().len();
+        smgr.extend(rel(), ForkNumber::Main, 0, &page(1), false)
+            .unwrap();
+        smgr.extend(rel(), ForkNumber::Main, RELSEG_SIZE + 1, &page(7), false)
+            .unwrap();
+        let seg0 = std::fs::metadata(dir.path().join("base/5/16384"))
+            .unwrap()
+            .len();
         assert_eq!(seg0, u64::from(RELSEG_SIZE) * BLCKSZ as u64);
-        let seg1 = std::fs::metadata(dir.path().join("base/5/16384.1")).unwrap().len();
+        let seg1 = std::fs::metadata(dir.path().join("base/5/16384.1"))
+            .unwrap()
+            .len();
         assert_eq!(seg1, 2 * BLCKSZ as u64);
-        assert_eq!(smgr.nblocks(rel(), ForkNumber::Main).unwrap(), RELSEG_SIZE + 2);
+        assert_eq!(
+            smgr.nblocks(rel(), ForkNumber::Main).unwrap(),
+            RELSEG_SIZE + 2
+        );
         let mut other = Smgr::new(dir.path());
-        assert_eq!(other.nblocks(rel(), ForkNumber::Main).unwrap(), RELSEG_SIZE + 2);
+        assert_eq!(
+            other.nblocks(rel(), ForkNumber::Main).unwrap(),
+            RELSEG_SIZE + 2
+        );
         let mut buf = [0u8; BLCKSZ];
-        other.read(rel(), ForkNumber::Main, RELSEG_SIZE + 1, &mut buf).unwrap();
+        other
+            .read(rel(), ForkNumber::Main, RELSEG_SIZE + 1, &mut buf)
+            .unwrap();
         assert_eq!(buf, page(7));
-        other.read(rel(), ForkNumber::Main, RELSEG_SIZE, &mut buf).unwrap();
+        other
+            .read(rel(), ForkNumber::Main, RELSEG_SIZE, &mut buf)
+            .unwrap();
         assert_eq!(buf, page(0), "the hole reads as zeroes");
-        other.read(rel(), ForkNumber::Main, RELSEG_SIZE - 1, &mut buf).unwrap();
+        other
+            .read(rel(), ForkNumber::Main, RELSEG_SIZE - 1, &mut buf)
+            .unwrap();
         assert_eq!(buf, page(0));
         let pending: Vec<_> = smgr.pending_syncs().map(|t| t.segno).collect();
         assert_eq!(pending, vec![0, 1]);
@@ -959,15 +1176,24 @@ mod tests {
         // truncating into the first segment empties the second without removing it
         smgr.truncate(rel(), ForkNumber::Main, 10).unwrap();
         assert_eq!(smgr.nblocks(rel(), ForkNumber::Main).unwrap(), 10);
-        assert_eq!(std::fs::metadata(dir.path().join("base/5/16384.1")).unwrap().len(), 0);
+        assert_eq!(
+            std::fs::metadata(dir.path().join("base/5/16384.1"))
+                .unwrap()
+                .len(),
+            0
+        );
         // other backends learn of the truncation through an smgr invalidation
         other.close(rel());
         assert_eq!(other.nblocks(rel(), ForkNumber::Main).unwrap(), 10);
         let e = smgr.truncate(rel(), ForkNumber::Main, 11).unwrap_err();
-        assert_eq!(e.message, "could not truncate file \"base/5/16384\" to 11 blocks: it's only 10 blocks now");
+        assert_eq!(
+            e.message,
+            "could not truncate file \"base/5/16384\" to 11 blocks: it's only 10 blocks now"
+        );
 
         // unlink removes every segment, including the emptied one
-        smgr.create(rel(), ForkNumber::VisibilityMap, false).unwrap();
+        smgr.create(rel(), ForkNumber::VisibilityMap, false)
+            .unwrap();
         smgr.unlink(rel(), None, false).unwrap();
         assert!(!dir.path().join("base/5/16384").exists());
         assert!(!dir.path().join("base/5/16384.1").exists());
@@ -981,14 +1207,29 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let mut smgr = Smgr::new(dir.path());
         smgr.create(rel(), ForkNumber::Main, false).unwrap();
-        smgr.extend(rel(), ForkNumber::Main, 2 * RELSEG_SIZE, &page(2), true).unwrap();
-        assert_eq!(smgr.nblocks(rel(), ForkNumber::Main).unwrap(), 2 * RELSEG_SIZE + 1);
+        smgr.extend(rel(), ForkNumber::Main, 2 * RELSEG_SIZE, &page(2), true)
+            .unwrap();
+        assert_eq!(
+            smgr.nblocks(rel(), ForkNumber::Main).unwrap(),
+            2 * RELSEG_SIZE + 1
+        );
         smgr.truncate(rel(), ForkNumber::Main, RELSEG_SIZE).unwrap();
         assert_eq!(smgr.nblocks(rel(), ForkNumber::Main).unwrap(), RELSEG_SIZE);
-        smgr.extend(rel(), ForkNumber::Main, RELSEG_SIZE, &page(3), true).unwrap();
-        assert_eq!(Smgr::new(dir.path()).nblocks(rel(), ForkNumber::Main).unwrap(), RELSEG_SIZE + 1);
+        smgr.extend(rel(), ForkNumber::Main, RELSEG_SIZE, &page(3), true)
+            .unwrap();
+        assert_eq!(
+            Smgr::new(dir.path())
+                .nblocks(rel(), ForkNumber::Main)
+                .unwrap(),
+            RELSEG_SIZE + 1
+        );
         smgr.truncate(rel(), ForkNumber::Main, 0).unwrap();
-        assert_eq!(Smgr::new(dir.path()).nblocks(rel(), ForkNumber::Main).unwrap(), 0);
+        assert_eq!(
+            Smgr::new(dir.path())
+                .nblocks(rel(), ForkNumber::Main)
+                .unwrap(),
+            0
+        );
     }
 
     #[test]
@@ -999,12 +1240,19 @@ mod tests {
         for r in 0..10 {
             let rel = RelFileLocator::new(5, 20000 + r);
             smgr.create(rel, ForkNumber::Main, false).unwrap();
-            smgr.extend(rel, ForkNumber::Main, 0, &page(r as u8), true).unwrap();
+            smgr.extend(rel, ForkNumber::Main, 0, &page(r as u8), true)
+                .unwrap();
             assert!(smgr.open_file_count() <= 3);
         }
         let mut buf = [0u8; BLCKSZ];
         for r in 0..10 {
-            smgr.read(RelFileLocator::new(5, 20000 + r), ForkNumber::Main, 0, &mut buf).unwrap();
+            smgr.read(
+                RelFileLocator::new(5, 20000 + r),
+                ForkNumber::Main,
+                0,
+                &mut buf,
+            )
+            .unwrap();
             assert_eq!(buf, page(r as u8));
         }
         assert!(smgr.open_file_count() <= 3);
@@ -1038,19 +1286,36 @@ mod tests {
         let shared = RelFileLocator::shared(1262);
         smgr.create(shared, ForkNumber::Main, false).unwrap();
         assert!(dir.path().join("global/1262").exists());
-        smgr.extend(shared, ForkNumber::Main, 0, &page(1), false).unwrap();
-        smgr.extend(shared, ForkNumber::Main, 1, &page(1), true).unwrap();
+        smgr.extend(shared, ForkNumber::Main, 0, &page(1), false)
+            .unwrap();
+        smgr.extend(shared, ForkNumber::Main, 1, &page(1), true)
+            .unwrap();
         assert_eq!(smgr.pending_syncs().count(), 0);
-        let tag = FileTag { rel: shared, fork: ForkNumber::Main, segno: 0 };
-        assert_eq!(q.0.lock().unwrap().as_slice(), &[SyncRequest::Sync(tag), SyncRequest::Sync(tag)]);
+        let tag = FileTag {
+            rel: shared,
+            fork: ForkNumber::Main,
+            segno: 0,
+        };
+        assert_eq!(
+            q.0.lock().unwrap().as_slice(),
+            &[SyncRequest::Sync(tag), SyncRequest::Sync(tag)]
+        );
         q.0.lock().unwrap().clear();
         // the main fork stays as an empty tombstone until the checkpointer removes it
         smgr.unlink(shared, Some(ForkNumber::Main), false).unwrap();
-        assert_eq!(std::fs::metadata(dir.path().join("global/1262")).unwrap().len(), 0);
+        assert_eq!(
+            std::fs::metadata(dir.path().join("global/1262"))
+                .unwrap()
+                .len(),
+            0
+        );
         assert_eq!(
             q.0.lock().unwrap().as_slice(),
             &[
-                SyncRequest::ForgetRelation { rel: shared, fork: ForkNumber::Main },
+                SyncRequest::ForgetRelation {
+                    rel: shared,
+                    fork: ForkNumber::Main
+                },
                 SyncRequest::UnlinkAfterCheckpoint(tag)
             ]
         );

@@ -28,7 +28,9 @@ impl std::fmt::Debug for SmgrBlockStore {
 
 impl SmgrBlockStore {
     pub fn new(smgr: Smgr) -> SmgrBlockStore {
-        SmgrBlockStore { smgr: Mutex::new(smgr) }
+        SmgrBlockStore {
+            smgr: Mutex::new(smgr),
+        }
     }
 
     /// The storage manager, for relation-level operations (create, nblocks,
@@ -53,7 +55,8 @@ impl BlockStore for SmgrBlockStore {
         if !p.as_page().is_all_zero() {
             p.set_checksum(tag.block);
         }
-        self.smgr().write(tag.rel, tag.fork, tag.block, &page, false)?;
+        self.smgr()
+            .write(tag.rel, tag.fork, tag.block, &page, false)?;
         Ok(())
     }
 }
@@ -74,7 +77,10 @@ mod tests {
         let rel = RelFileLocator::new(5, 16384);
         let tag = BufferTag::new(rel, ForkNumber::Main, 0);
         store.smgr().create(rel, ForkNumber::Main, false).unwrap();
-        store.smgr().extend(rel, ForkNumber::Main, 0, &[0u8; BLCKSZ], true).unwrap();
+        store
+            .smgr()
+            .extend(rel, ForkNumber::Main, 0, &[0u8; BLCKSZ], true)
+            .unwrap();
 
         let mut page = Box::new([0u8; BLCKSZ]);
         PageMut::new(&mut page).init(0);
@@ -91,6 +97,9 @@ mod tests {
         store.smgr().close(rel);
         let e = types::PgError::from(store.read_block(&tag, &mut back).unwrap_err());
         assert_eq!(e.code, SqlState::DataCorrupted);
-        assert_eq!(e.message, "invalid page in block 0 of relation base/5/16384");
+        assert_eq!(
+            e.message,
+            "invalid page in block 0 of relation base/5/16384"
+        );
     }
 }

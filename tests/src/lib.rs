@@ -92,7 +92,10 @@ pub fn bin_dir() -> PathBuf {
         return PathBuf::from(dir);
     }
     let exe = std::env::current_exe().expect("current_exe");
-    let mut dir = exe.parent().expect("test executable has a directory").to_path_buf();
+    let mut dir = exe
+        .parent()
+        .expect("test executable has a directory")
+        .to_path_buf();
     if dir.ends_with("deps") {
         dir.pop();
     }
@@ -157,7 +160,9 @@ pub fn process_stopped(pid: i32) -> bool {
 
 /// Every process whose parent is `pid`.
 pub fn children_of(pid: i32) -> Vec<i32> {
-    let Ok(entries) = fs::read_dir("/proc") else { return Vec::new() };
+    let Ok(entries) = fs::read_dir("/proc") else {
+        return Vec::new();
+    };
     entries
         .filter_map(|e| e.ok()?.file_name().to_str()?.parse::<i32>().ok())
         .filter(|&p| parent_pid(p) == Some(pid))
@@ -282,7 +287,11 @@ impl Cluster {
     /// A builder for our server (or PostgreSQL 15 when `OXIPG_TEST_AGAINST_PG15=1`).
     pub fn builder() -> ClusterBuilder {
         ClusterBuilder {
-            flavor: if against_pg15() { Flavor::Reference } else { Flavor::Ours },
+            flavor: if against_pg15() {
+                Flavor::Reference
+            } else {
+                Flavor::Ours
+            },
             settings: Vec::new(),
             hba: None,
             password: None,
@@ -318,28 +327,42 @@ impl Cluster {
                 let pwfile = match &b.password {
                     Some(pw) => {
                         let path = cluster.root.path().join("pwfile");
-                        fs::write(&path, format!("{pw}\n")).map_err(|e| fail(&cluster, e.to_string()))?;
+                        fs::write(&path, format!("{pw}\n"))
+                            .map_err(|e| fail(&cluster, e.to_string()))?;
                         Some(path)
                     }
                     None => None,
                 };
                 // Our postmaster initialises an empty directory on its first start, so a
                 // custom pg_hba.conf is written between a first start and a second one.
-                cluster.spawn(pwfile.as_deref()).map_err(|e| fail(&cluster, e))?;
-                cluster.wait_ready(START_TIMEOUT).map_err(|e| fail(&cluster, e))?;
+                cluster
+                    .spawn(pwfile.as_deref())
+                    .map_err(|e| fail(&cluster, e))?;
+                cluster
+                    .wait_ready(START_TIMEOUT)
+                    .map_err(|e| fail(&cluster, e))?;
                 if let Some(hba) = &b.hba {
                     cluster.signal(Signal::SIGINT);
                     if cluster.wait_exit_blocking(START_TIMEOUT).is_none() {
-                        return Err(fail(&cluster, "fast shutdown after initialisation did not finish".into()));
+                        return Err(fail(
+                            &cluster,
+                            "fast shutdown after initialisation did not finish".into(),
+                        ));
                     }
-                    fs::write(cluster.data_dir.join("pg_hba.conf"), hba).map_err(|e| fail(&cluster, e.to_string()))?;
+                    fs::write(cluster.data_dir.join("pg_hba.conf"), hba)
+                        .map_err(|e| fail(&cluster, e.to_string()))?;
                     cluster.spawn(None).map_err(|e| fail(&cluster, e))?;
-                    cluster.wait_ready(START_TIMEOUT).map_err(|e| fail(&cluster, e))?;
+                    cluster
+                        .wait_ready(START_TIMEOUT)
+                        .map_err(|e| fail(&cluster, e))?;
                 }
             }
             Flavor::Reference => {
                 if !pg15_available() {
-                    return Err((format!("PostgreSQL 15 is not installed in {PG15_BIN}"), String::new()));
+                    return Err((
+                        format!("PostgreSQL 15 is not installed in {PG15_BIN}"),
+                        String::new(),
+                    ));
                 }
                 reference_initdb(&cluster, b.password.as_deref()).map_err(|e| fail(&cluster, e))?;
                 let hba = match (&b.hba, &b.password) {
@@ -353,10 +376,13 @@ impl Cluster {
                     (None, None) => None,
                 };
                 if let Some(hba) = hba {
-                    fs::write(cluster.data_dir.join("pg_hba.conf"), hba).map_err(|e| fail(&cluster, e.to_string()))?;
+                    fs::write(cluster.data_dir.join("pg_hba.conf"), hba)
+                        .map_err(|e| fail(&cluster, e.to_string()))?;
                 }
                 cluster.spawn(None).map_err(|e| fail(&cluster, e))?;
-                cluster.wait_ready(START_TIMEOUT).map_err(|e| fail(&cluster, e))?;
+                cluster
+                    .wait_ready(START_TIMEOUT)
+                    .map_err(|e| fail(&cluster, e))?;
             }
         }
         Ok(cluster)
@@ -383,8 +409,12 @@ impl Cluster {
                 cmd
             }
         };
-        cmd.arg("-D").arg(&self.data_dir).arg("-p").arg(port.to_string());
-        cmd.arg("-c").arg(format!("unix_socket_directories={}", sock_dir.display()));
+        cmd.arg("-D")
+            .arg(&self.data_dir)
+            .arg("-p")
+            .arg(port.to_string());
+        cmd.arg("-c")
+            .arg(format!("unix_socket_directories={}", sock_dir.display()));
         for (name, value) in &self.settings {
             cmd.arg("-c").arg(format!("{name}={value}"));
         }
@@ -397,7 +427,10 @@ impl Cluster {
     }
 
     fn spawn(&mut self, pwfile: Option<&Path>) -> Result<(), String> {
-        let log = OpenOptions::new().append(true).open(&self.log_path).map_err(|e| e.to_string())?;
+        let log = OpenOptions::new()
+            .append(true)
+            .open(&self.log_path)
+            .map_err(|e| e.to_string())?;
         let log2 = log.try_clone().map_err(|e| e.to_string())?;
         let mut cmd = self.postmaster_command(self.port, &self.sock_dir.clone(), pwfile);
         cmd.stdout(log).stderr(log2);
@@ -442,8 +475,14 @@ impl Cluster {
                 "start_again: the previous postmaster is still running"
             );
         }
-        if let Err(e) = self.spawn(None).and_then(|()| self.wait_ready(START_TIMEOUT)) {
-            panic!("restart failed: {e}\n--- server log ---\n{}", self.log_tail(40));
+        if let Err(e) = self
+            .spawn(None)
+            .and_then(|()| self.wait_ready(START_TIMEOUT))
+        {
+            panic!(
+                "restart failed: {e}\n--- server log ---\n{}",
+                self.log_tail(40)
+            );
         }
     }
 
@@ -474,7 +513,10 @@ impl Cluster {
 
     /// The pid of the (current) postmaster.
     pub fn pid(&self) -> i32 {
-        self.child.as_ref().map(|c| c.id() as i32).expect("postmaster not started")
+        self.child
+            .as_ref()
+            .map(|c| c.id() as i32)
+            .expect("postmaster not started")
     }
 
     /// Lines of `postmaster.pid`, or `None` if it does not exist.
@@ -500,7 +542,10 @@ impl Cluster {
     pub async fn connect(&self) -> Client {
         match self.try_connect_with("").await {
             Ok((client, _)) => client,
-            Err(e) => panic!("connect failed: {e:?}\n--- server log ---\n{}", self.log_tail(30)),
+            Err(e) => panic!(
+                "connect failed: {e:?}\n--- server log ---\n{}",
+                self.log_tail(30)
+            ),
         }
     }
 
@@ -510,7 +555,13 @@ impl Cluster {
     pub async fn try_connect_with(
         &self,
         extra: &str,
-    ) -> Result<(Client, tokio::task::JoinHandle<Result<(), tokio_postgres::Error>>), tokio_postgres::Error> {
+    ) -> Result<
+        (
+            Client,
+            tokio::task::JoinHandle<Result<(), tokio_postgres::Error>>,
+        ),
+        tokio_postgres::Error,
+    > {
         let conninfo = format!("{} {extra}", self.conninfo());
         let (client, connection) = tokio_postgres::connect(&conninfo, NoTls).await?;
         Ok((client, tokio::spawn(connection)))
@@ -518,7 +569,10 @@ impl Cluster {
 
     /// Connects and returns the ParameterStatus values the server reported at start-up
     /// for `names`, before spawning the connection task.
-    pub async fn connect_reporting(&self, names: &[&str]) -> (Client, BTreeMap<String, Option<String>>) {
+    pub async fn connect_reporting(
+        &self,
+        names: &[&str],
+    ) -> (Client, BTreeMap<String, Option<String>>) {
         let (client, connection) = tokio_postgres::connect(&self.conninfo(), NoTls)
             .await
             .unwrap_or_else(|e| panic!("connect failed: {e:?}\n{}", self.log_tail(30)));
@@ -539,9 +593,21 @@ impl Cluster {
     /// [`psql`](Self::psql) with an explicit `PGPASSWORD` (or none).
     pub fn psql_with_password(&self, password: Option<&str>, args: &[&str]) -> Output {
         let mut cmd = Command::new(Path::new(PG15_BIN).join("psql"));
-        cmd.args(["-X", "-h", "127.0.0.1", "-p", &self.port.to_string(), "-U", "postgres", "-d", "postgres"]);
+        cmd.args([
+            "-X",
+            "-h",
+            "127.0.0.1",
+            "-p",
+            &self.port.to_string(),
+            "-U",
+            "postgres",
+            "-d",
+            "postgres",
+        ]);
         cmd.args(args);
-        cmd.env("PGCONNECT_TIMEOUT", "10").env_remove("PGPASSWORD").env_remove("PGSERVICE");
+        cmd.env("PGCONNECT_TIMEOUT", "10")
+            .env_remove("PGPASSWORD")
+            .env_remove("PGSERVICE");
         if let Some(pw) = password {
             cmd.env("PGPASSWORD", pw);
         }
@@ -610,8 +676,16 @@ impl Cluster {
         if self.wait_exit(Duration::from_secs(10)).await.is_none() {
             panic!("postmaster {postmaster} survived SIGKILL for 10 s");
         }
-        if !wait_until(Duration::from_secs(10), || descendants.iter().all(|&p| process_exited(p))).await {
-            let left: Vec<i32> = descendants.iter().copied().filter(|&p| !process_exited(p)).collect();
+        if !wait_until(Duration::from_secs(10), || {
+            descendants.iter().all(|&p| process_exited(p))
+        })
+        .await
+        {
+            let left: Vec<i32> = descendants
+                .iter()
+                .copied()
+                .filter(|&p| !process_exited(p))
+                .collect();
             panic!("processes {left:?} of postmaster {postmaster} survived SIGKILL for 10 s");
         }
         let mut killed = descendants;
@@ -627,10 +701,19 @@ impl Cluster {
     pub async fn stop_all(&mut self) -> Vec<i32> {
         let (postmaster, mut stopped) = self.send_stop_to_all().await;
         stopped.push(postmaster);
-        if !wait_until(Duration::from_secs(10), || stopped.iter().all(|&p| process_stopped(p))).await {
-            let left: Vec<(i32, Option<char>)> =
-                stopped.iter().filter(|&&p| !process_stopped(p)).map(|&p| (p, process_state(p))).collect();
-            panic!("processes (pid, state) {left:?} of postmaster {postmaster} did not stop within 10 s");
+        if !wait_until(Duration::from_secs(10), || {
+            stopped.iter().all(|&p| process_stopped(p))
+        })
+        .await
+        {
+            let left: Vec<(i32, Option<char>)> = stopped
+                .iter()
+                .filter(|&&p| !process_stopped(p))
+                .map(|&p| (p, process_state(p)))
+                .collect();
+            panic!(
+                "processes (pid, state) {left:?} of postmaster {postmaster} did not stop within 10 s"
+            );
         }
         stopped
     }
@@ -745,7 +828,10 @@ impl Cluster {
     }
 
     /// Connects, retrying until `timeout`; the first successful client, or the last error.
-    pub async fn connect_retrying(&self, timeout: Duration) -> Result<Client, tokio_postgres::Error> {
+    pub async fn connect_retrying(
+        &self,
+        timeout: Duration,
+    ) -> Result<Client, tokio_postgres::Error> {
         let deadline = Instant::now() + timeout;
         loop {
             match self.try_connect_with("").await {
@@ -796,7 +882,9 @@ impl Drop for Cluster {
 /// Whether `pid` runs one of the server binaries (ours or PostgreSQL's), so that drop never
 /// kills an unrelated process that reused a pid.
 fn is_server_process(pid: i32) -> bool {
-    let Ok(exe) = fs::read_link(format!("/proc/{pid}/exe")) else { return false };
+    let Ok(exe) = fs::read_link(format!("/proc/{pid}/exe")) else {
+        return false;
+    };
     let exe = exe.to_string_lossy().into_owned();
     exe.starts_with(PG15_BIN) || exe.starts_with(&*bin_dir().to_string_lossy())
 }
@@ -820,13 +908,23 @@ fn run_initdb(dir: &Path, pwfile: Option<&Path>) -> Result<(), String> {
         cmd.uid(uid).gid(gid);
     }
     cmd.arg("-D").arg(dir);
-    cmd.args(["-U", "postgres", "--auth=trust", "--encoding=UTF8", "--locale=C.UTF-8", "-N"]);
+    cmd.args([
+        "-U",
+        "postgres",
+        "--auth=trust",
+        "--encoding=UTF8",
+        "--locale=C.UTF-8",
+        "-N",
+    ]);
     if let Some(pwfile) = pwfile {
         cmd.arg(format!("--pwfile={}", pwfile.display()));
     }
     let out = cmd.output().map_err(|e| format!("run initdb: {e}"))?;
     if !out.status.success() {
-        return Err(format!("initdb failed: {}", String::from_utf8_lossy(&out.stderr)));
+        return Err(format!(
+            "initdb failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        ));
     }
     Ok(())
 }
@@ -851,7 +949,8 @@ fn reference_initdb(cluster: &Cluster, password: Option<&str>) -> Result<(), Str
         chown(&pwfile)?;
         return run_initdb(&cluster.data_dir, Some(&pwfile));
     }
-    let template = std::env::temp_dir().join(format!("oxipg-pg15-template-{}", nix::unistd::getuid()));
+    let template =
+        std::env::temp_dir().join(format!("oxipg-pg15-template-{}", nix::unistd::getuid()));
     if !template.join("PG_VERSION").is_file() {
         let tmp = tempfile::Builder::new()
             .prefix("oxipg-pg15-template-build")
@@ -896,9 +995,15 @@ impl<'a> FromSql<'a> for PgNumeric {
             0x0000 | 0x4000 => {}
             other => return Err(format!("bad numeric sign {other:#x}").into()),
         }
-        let digits: Vec<u16> = (0..ndigits).map(|i| word(4 + i)).collect::<Result<_, _>>()?;
+        let digits: Vec<u16> = (0..ndigits)
+            .map(|i| word(4 + i))
+            .collect::<Result<_, _>>()?;
         let digit = |idx: i64| -> u16 {
-            if idx >= 0 { digits.get(idx as usize).copied().unwrap_or(0) } else { 0 }
+            if idx >= 0 {
+                digits.get(idx as usize).copied().unwrap_or(0)
+            } else {
+                0
+            }
         };
         let mut s = String::new();
         if sign == 0x4000 {
@@ -951,7 +1056,10 @@ impl BackendMessage {
                 break;
             }
             let end = tail.iter().position(|&b| b == 0).unwrap_or(tail.len());
-            out.insert(kind as char, String::from_utf8_lossy(&tail[..end]).into_owned());
+            out.insert(
+                kind as char,
+                String::from_utf8_lossy(&tail[..end]).into_owned(),
+            );
             rest = tail.get(end + 1..).unwrap_or(&[]);
         }
         out
@@ -964,7 +1072,11 @@ impl BackendMessage {
 
     /// The tag of a CommandComplete (`SELECT 1`, `ROLLBACK`).
     pub fn text(&self) -> String {
-        let end = self.body.iter().position(|&b| b == 0).unwrap_or(self.body.len());
+        let end = self
+            .body
+            .iter()
+            .position(|&b| b == 0)
+            .unwrap_or(self.body.len());
         String::from_utf8_lossy(&self.body[..end]).into_owned()
     }
 }
@@ -1009,19 +1121,31 @@ impl RawConn {
         let stream = within(10, "tcp connect", TcpStream::connect(("127.0.0.1", port)))
             .await
             .expect("tcp connect");
-        RawConn { stream, backend_pid: 0, secret_key: 0 }
+        RawConn {
+            stream,
+            backend_pid: 0,
+            secret_key: 0,
+        }
     }
 
     /// Connects and completes start-up as `postgres` (trust only), up to ReadyForQuery.
     pub async fn startup(port: u16) -> RawConn {
         let mut conn = RawConn::open(port).await;
-        conn.send(&startup_packet(&[("user", "postgres"), ("database", "postgres")])).await;
+        conn.send(&startup_packet(&[
+            ("user", "postgres"),
+            ("database", "postgres"),
+        ]))
+        .await;
         let msgs = conn.read_until_ready().await;
         assert!(
-            msgs.iter().any(|m| m.tag == b'R' && m.body.get(..4) == Some(&[0, 0, 0, 0])),
+            msgs.iter()
+                .any(|m| m.tag == b'R' && m.body.get(..4) == Some(&[0, 0, 0, 0])),
             "no AuthenticationOk in start-up: {msgs:?}"
         );
-        let key = msgs.iter().find(|m| m.tag == b'K').expect("no BackendKeyData");
+        let key = msgs
+            .iter()
+            .find(|m| m.tag == b'K')
+            .expect("no BackendKeyData");
         conn.backend_pid = i32::from_be_bytes(key.body[0..4].try_into().expect("4 bytes"));
         conn.secret_key = i32::from_be_bytes(key.body[4..8].try_into().expect("4 bytes"));
         conn
@@ -1097,11 +1221,18 @@ pub async fn send_cancel_request(port: u16, pid: i32, key: i32) -> Vec<u8> {
     packet.extend_from_slice(&80_877_102i32.to_be_bytes());
     packet.extend_from_slice(&pid.to_be_bytes());
     packet.extend_from_slice(&key.to_be_bytes());
-    stream.write_all(&packet).await.expect("send cancel request");
-    let mut reply = Vec::new();
-    within(10, "server closing the cancel connection", stream.read_to_end(&mut reply))
+    stream
+        .write_all(&packet)
         .await
-        .ok();
+        .expect("send cancel request");
+    let mut reply = Vec::new();
+    within(
+        10,
+        "server closing the cancel connection",
+        stream.read_to_end(&mut reply),
+    )
+    .await
+    .ok();
     reply
 }
 
@@ -1130,7 +1261,10 @@ mod tests {
 
     #[test]
     fn error_fields_parse() {
-        let m = BackendMessage { tag: b'E', body: b"SERROR\0C42601\0Mx\0P3\0\0".to_vec() };
+        let m = BackendMessage {
+            tag: b'E',
+            body: b"SERROR\0C42601\0Mx\0P3\0\0".to_vec(),
+        };
         assert_eq!(m.code().as_deref(), Some("42601"));
         assert_eq!(m.fields().get(&'P').map(String::as_str), Some("3"));
     }

@@ -8,9 +8,16 @@ use tests::{Cluster, RawConn, frontend_message, process_alive, startup_packet, w
 
 /// The postmaster still runs and a new session answers `SELECT 1`.
 async fn assert_healthy(cluster: &mut Cluster) {
-    assert!(cluster.is_running(), "the postmaster died\n{}", cluster.log_tail(20));
+    assert!(
+        cluster.is_running(),
+        "the postmaster died\n{}",
+        cluster.log_tail(20)
+    );
     let client = cluster.connect().await;
-    let row = client.query_one("SELECT 1::int4", &[]).await.expect("select on a new session");
+    let row = client
+        .query_one("SELECT 1::int4", &[])
+        .await
+        .expect("select on a new session");
     assert_eq!(row.get::<_, i32>(0), 1);
 }
 
@@ -20,7 +27,7 @@ async fn garbage_startup_packet() {
     for garbage in [
         &b"GET / HTTP/1.1\r\nHost: localhost\r\n\r\n"[..],
         &[0xff; 64][..],
-        &[0, 0, 0, 8, 0, 0, 0, 0][..],  // protocol 0.0
+        &[0, 0, 0, 8, 0, 0, 0, 0][..], // protocol 0.0
     ] {
         let mut conn = RawConn::open(cluster.port()).await;
         conn.send(garbage).await;
@@ -58,9 +65,13 @@ async fn protocol_2_is_refused_in_its_own_format() {
     let mut conn = RawConn::open(cluster.port()).await;
     conn.send(&startup_with_version(0x0002_0000)).await;
     let mut reply = Vec::new();
-    tests::within(10, "v2 refusal", tokio::io::AsyncReadExt::read_to_end(&mut conn.stream, &mut reply))
-        .await
-        .expect("read");
+    tests::within(
+        10,
+        "v2 refusal",
+        tokio::io::AsyncReadExt::read_to_end(&mut conn.stream, &mut reply),
+    )
+    .await
+    .expect("read");
     assert_eq!(
         String::from_utf8_lossy(&reply),
         "EFATAL:  unsupported frontend protocol 2.0: server supports 3.0 to 3.0\n\0"
@@ -107,7 +118,8 @@ async fn protocol_3_1_is_negotiated_down_to_3_0() {
 async fn startup_without_user_is_refused() {
     let mut cluster = Cluster::start();
     let mut conn = RawConn::open(cluster.port()).await;
-    conn.send(&startup_packet(&[("database", "postgres")])).await;
+    conn.send(&startup_packet(&[("database", "postgres")]))
+        .await;
     let msgs = conn.read_until_closed(10).await;
     let err = msgs.first().expect("an ErrorResponse");
     assert_eq!(err.code().as_deref(), Some("28000"));
@@ -130,11 +142,19 @@ async fn ssl_request_is_declined() {
         packet.extend_from_slice(&code.to_be_bytes());
         conn.send(&packet).await;
         let mut answer = [0u8; 1];
-        tests::within(10, "SSL/GSS answer", tokio::io::AsyncReadExt::read_exact(&mut conn.stream, &mut answer))
-            .await
-            .expect("read answer");
+        tests::within(
+            10,
+            "SSL/GSS answer",
+            tokio::io::AsyncReadExt::read_exact(&mut conn.stream, &mut answer),
+        )
+        .await
+        .expect("read answer");
         assert_eq!(answer[0], b'N', "request code {code}");
-        conn.send(&startup_packet(&[("user", "postgres"), ("database", "postgres")])).await;
+        conn.send(&startup_packet(&[
+            ("user", "postgres"),
+            ("database", "postgres"),
+        ]))
+        .await;
         let msgs = conn.read_until_ready().await;
         assert!(msgs.iter().any(|m| m.tag == b'K'));
         conn.query("SELECT 1").await;
@@ -162,9 +182,14 @@ async fn truncated_messages() {
     packet.extend_from_slice(&196_608i32.to_be_bytes());
     packet.extend_from_slice(b"user\0postgres\0");
     conn.send(&packet[..20]).await;
-    tokio::io::AsyncWriteExt::shutdown(&mut conn.stream).await.expect("shutdown");
+    tokio::io::AsyncWriteExt::shutdown(&mut conn.stream)
+        .await
+        .expect("shutdown");
     let msgs = conn.read_until_closed(10).await;
-    assert!(msgs.is_empty(), "nothing is sent for an incomplete startup packet: {msgs:?}");
+    assert!(
+        msgs.is_empty(),
+        "nothing is sent for an incomplete startup packet: {msgs:?}"
+    );
 
     // A Query announcing 1000 bytes, of which a few arrive before EOF.
     let mut conn = RawConn::startup(cluster.port()).await;
@@ -172,7 +197,9 @@ async fn truncated_messages() {
     let mut msg = frontend_message(b'Q', &[b'x'; 996]);
     msg.truncate(12);
     conn.send(&msg).await;
-    tokio::io::AsyncWriteExt::shutdown(&mut conn.stream).await.expect("shutdown");
+    tokio::io::AsyncWriteExt::shutdown(&mut conn.stream)
+        .await
+        .expect("shutdown");
     let msgs = conn.read_until_closed(10).await;
     assert!(msgs.is_empty(), "{msgs:?}");
     assert!(
@@ -190,7 +217,10 @@ async fn unknown_message_type_is_fatal() {
     let mut conn = RawConn::startup(cluster.port()).await;
     conn.send(&frontend_message(b'x', b"")).await;
     let msgs = conn.read_until_closed(10).await;
-    let err = msgs.iter().find(|m| m.tag == b'E').expect("an ErrorResponse");
+    let err = msgs
+        .iter()
+        .find(|m| m.tag == b'E')
+        .expect("an ErrorResponse");
     assert_eq!(err.code().as_deref(), Some("08P01"));
     assert_eq!(err.fields().get(&'S').map(String::as_str), Some("FATAL"));
     assert_eq!(
@@ -227,7 +257,10 @@ async fn bind_to_a_missing_statement_is_an_error() {
     conn.send(&frontend_message(b'B', &bind)).await;
     conn.send(&frontend_message(b'S', b"")).await;
     let msgs = conn.read_until_ready().await;
-    let err = msgs.iter().find(|m| m.tag == b'E').expect("an ErrorResponse");
+    let err = msgs
+        .iter()
+        .find(|m| m.tag == b'E')
+        .expect("an ErrorResponse");
     assert_eq!(err.code().as_deref(), Some("26000"));
     assert_eq!(
         err.fields().get(&'M').map(String::as_str),
@@ -252,7 +285,10 @@ async fn client_disconnects_mid_query() {
     tokio::time::sleep(Duration::from_millis(200)).await;
     drop(conn);
 
-    other.simple_query("SELECT 1").await.expect("the other session is undisturbed");
+    other
+        .simple_query("SELECT 1")
+        .await
+        .expect("the other session is undisturbed");
     assert_healthy(&mut cluster).await;
     assert!(
         wait_until(Duration::from_secs(15), || !process_alive(pid)).await,

@@ -33,10 +33,16 @@ async fn max_connections_is_enforced_with_53300() {
     // Every admitted session works, concurrently.
     let queries = clients.iter().map(|c| c.query_one("SELECT 1::int4", &[]));
     for r in within(60, "100 concurrent SELECT 1", join_all(queries)).await {
-        assert_eq!(r.expect("SELECT 1 in an admitted session").get::<_, i32>(0), 1);
+        assert_eq!(
+            r.expect("SELECT 1 in an admitted session").get::<_, i32>(0),
+            1
+        );
     }
     // Full: one more is refused.
-    let err = cluster.try_connect_with("").await.expect_err("the 101st must be refused");
+    let err = cluster
+        .try_connect_with("")
+        .await
+        .expect_err("the 101st must be refused");
     assert_eq!(sqlstate(&err), Some("53300"));
 
     // Closing sessions frees their slots.
@@ -50,7 +56,12 @@ async fn max_connections_is_enforced_with_53300() {
     let all = within(30, "100 new sessions", async {
         let mut v = Vec::new();
         for _ in 0..99 {
-            v.push(cluster.connect_retrying(Duration::from_secs(10)).await.expect("reconnect"));
+            v.push(
+                cluster
+                    .connect_retrying(Duration::from_secs(10))
+                    .await
+                    .expect("reconnect"),
+            );
         }
         v
     })
@@ -62,10 +73,16 @@ async fn max_connections_is_enforced_with_53300() {
 async fn max_connections_setting_is_visible() {
     let cluster = Cluster::builder().setting("max_connections", "7").start();
     let client = cluster.connect().await;
-    let row = client.query_one("SHOW max_connections", &[]).await.expect("show");
+    let row = client
+        .query_one("SHOW max_connections", &[])
+        .await
+        .expect("show");
     assert_eq!(row.get::<_, String>(0), "7");
     // It cannot change at run time.
-    let err = client.simple_query("SET max_connections = 8").await.expect_err("postmaster setting");
+    let err = client
+        .simple_query("SET max_connections = 8")
+        .await
+        .expect_err("postmaster setting");
     assert_eq!(sqlstate(&err), Some("55P02"));
     assert_eq!(
         err.as_db_error().expect("db").message(),
@@ -80,7 +97,10 @@ async fn max_connections_setting_is_visible() {
                 break;
             }
         }
-        assert!(held.len() <= 7, "more than max_connections sessions admitted");
+        assert!(
+            held.len() <= 7,
+            "more than max_connections sessions admitted"
+        );
     }
     assert_eq!(held.len(), 7);
 }
@@ -94,10 +114,18 @@ async fn concurrent_sessions_are_independent() {
         clients.push(cluster.connect().await);
     }
     let work = clients.iter().enumerate().map(|(i, c)| async move {
-        c.simple_query(&format!("SET application_name = 'client{i}'")).await.expect("set");
+        c.simple_query(&format!("SET application_name = 'client{i}'"))
+            .await
+            .expect("set");
         c.simple_query("SELECT pg_sleep(0.2)").await.expect("sleep");
-        let pid = c.query_one("SELECT pg_backend_pid()", &[]).await.expect("pid");
-        let app = c.query_one("SHOW application_name", &[]).await.expect("show");
+        let pid = c
+            .query_one("SELECT pg_backend_pid()", &[])
+            .await
+            .expect("pid");
+        let app = c
+            .query_one("SHOW application_name", &[])
+            .await
+            .expect("show");
         (pid.get::<_, i32>(0), app.get::<_, String>(0))
     });
     let results = within(30, "10 sessions", join_all(work)).await;
@@ -110,6 +138,9 @@ async fn concurrent_sessions_are_independent() {
     assert_eq!(pids.len(), 10, "every session has its own backend process");
     let children = cluster.children();
     for pid in &pids {
-        assert!(children.contains(pid), "backend {pid} is not a child of the postmaster");
+        assert!(
+            children.contains(pid),
+            "backend {pid} is not a child of the postmaster"
+        );
     }
 }

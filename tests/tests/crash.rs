@@ -162,7 +162,10 @@ impl fmt::Display for Committed {
         match self {
             Committed::Acknowledged { cycle } => write!(f, "acknowledged in cycle {cycle}"),
             Committed::FoundAfterRecovery { cycle } => {
-                write!(f, "in flight at the kill of cycle {cycle} and found after that recovery")
+                write!(
+                    f,
+                    "in flight at the kill of cycle {cycle} and found after that recovery"
+                )
             }
         }
     }
@@ -190,7 +193,11 @@ struct History {
 
 impl History {
     fn op(&self, n: i32) -> Option<Op> {
-        usize::try_from(n).ok()?.checked_sub(1).and_then(|i| self.ops.get(i)).copied()
+        usize::try_from(n)
+            .ok()?
+            .checked_sub(1)
+            .and_then(|i| self.ops.get(i))
+            .copied()
     }
 
     fn last_attempted(&self) -> i32 {
@@ -211,23 +218,39 @@ struct Run {
 
 /// Runs one session's operations from `first_n` on until one fails (the kill) or `until`.
 async fn run_session(c: Client, client: i32, first_n: i32, mut rng: Rng, until: Instant) -> Run {
-    let mut run = Run { client, attempted: Vec::new(), acknowledged: Vec::new(), in_flight: None, ended_by: None };
+    let mut run = Run {
+        client,
+        attempted: Vec::new(),
+        acknowledged: Vec::new(),
+        in_flight: None,
+        ended_by: None,
+    };
     let mut n = first_n;
     while Instant::now() < until {
         assert!(n < PAIR_KEY_BASE, "client {client} ran out of numbers");
         let op = Op::choose(&mut rng);
         run.attempted.push((n, op));
         let mut commit_sent = false;
-        let outcome = match tokio::time::timeout(OPERATION_TIMEOUT, execute(&c, client, n, op, &mut commit_sent)).await
+        let outcome = match tokio::time::timeout(
+            OPERATION_TIMEOUT,
+            execute(&c, client, n, op, &mut commit_sent),
+        )
+        .await
         {
             Ok(outcome) => outcome,
-            Err(_) => Err(format!("no answer within {} s", OPERATION_TIMEOUT.as_secs())),
+            Err(_) => Err(format!(
+                "no answer within {} s",
+                OPERATION_TIMEOUT.as_secs()
+            )),
         };
         match outcome {
             Ok(()) => run.acknowledged.push(n),
             Err(e) => {
                 run.in_flight = Some(InFlight { n, commit_sent });
-                run.ended_by = Some((Instant::now(), format!("{op} (client {client}, n {n}): {e}")));
+                run.ended_by = Some((
+                    Instant::now(),
+                    format!("{op} (client {client}, n {n}): {e}"),
+                ));
                 break;
             }
         }
@@ -237,7 +260,13 @@ async fn run_session(c: Client, client: i32, first_n: i32, mut rng: Rng, until: 
 }
 
 /// One operation; `commit_sent` is set just before the statement that commits is sent.
-async fn execute(c: &Client, client: i32, n: i32, op: Op, commit_sent: &mut bool) -> Result<(), String> {
+async fn execute(
+    c: &Client,
+    client: i32,
+    n: i32,
+    op: Op,
+    commit_sent: &mut bool,
+) -> Result<(), String> {
     let statements = match op {
         Op::Single => {
             *commit_sent = true;
@@ -260,12 +289,18 @@ async fn execute(c: &Client, client: i32, n: i32, op: Op, commit_sent: &mut bool
             format!("INSERT INTO acked VALUES ({client}, {n})"),
         ],
     };
-    c.batch_execute("BEGIN").await.map_err(|e| format!("BEGIN: {}", describe_error(&e)))?;
+    c.batch_execute("BEGIN")
+        .await
+        .map_err(|e| format!("BEGIN: {}", describe_error(&e)))?;
     for sql in &statements {
-        c.batch_execute(sql).await.map_err(|e| format!("{sql}: {}", describe_error(&e)))?;
+        c.batch_execute(sql)
+            .await
+            .map_err(|e| format!("{sql}: {}", describe_error(&e)))?;
     }
     *commit_sent = true;
-    c.batch_execute("COMMIT").await.map_err(|e| format!("COMMIT: {}", describe_error(&e)))
+    c.batch_execute("COMMIT")
+        .await
+        .map_err(|e| format!("COMMIT: {}", describe_error(&e)))
 }
 
 fn describe_error(e: &tokio_postgres::Error) -> String {
@@ -287,11 +322,16 @@ struct Snapshot {
 
 /// The rows of `sql` (simple protocol, text values).
 async fn query(c: &Client, sql: &str) -> Result<Vec<Vec<Option<String>>>, String> {
-    let messages = c.simple_query(sql).await.map_err(|e| format!("{sql}: {}", describe_error(&e)))?;
+    let messages = c
+        .simple_query(sql)
+        .await
+        .map_err(|e| format!("{sql}: {}", describe_error(&e)))?;
     Ok(messages
         .iter()
         .filter_map(|m| match m {
-            SimpleQueryMessage::Row(r) => Some((0..r.len()).map(|i| r.get(i).map(str::to_owned)).collect()),
+            SimpleQueryMessage::Row(r) => {
+                Some((0..r.len()).map(|i| r.get(i).map(str::to_owned)).collect())
+            }
             _ => None,
         })
         .collect())
@@ -303,10 +343,12 @@ async fn int_pairs(c: &Client, sql: &str) -> Result<Vec<(i32, i32)>, String> {
     query(c, sql)
         .await?
         .iter()
-        .map(|row| match (row.first().and_then(parse), row.get(1).and_then(parse)) {
-            (Some(a), Some(b)) => Ok((a, b)),
-            _ => Err(format!("{sql}: unexpected row {row:?}")),
-        })
+        .map(
+            |row| match (row.first().and_then(parse), row.get(1).and_then(parse)) {
+                (Some(a), Some(b)) => Ok((a, b)),
+                _ => Err(format!("{sql}: unexpected row {row:?}")),
+            },
+        )
         .collect()
 }
 
@@ -317,16 +359,27 @@ async fn read_snapshot(c: &Client) -> Result<Snapshot, String> {
     let sum_sql = "SELECT sum(v) FROM pairs";
     let sum = query(c, sum_sql).await?;
     let pair_sum = match sum.first().and_then(|r| r.first()) {
-        Some(Some(s)) => Some(s.parse::<i64>().map_err(|_| format!("{sum_sql}: not a number: {s:?}"))?),
+        Some(Some(s)) => Some(
+            s.parse::<i64>()
+                .map_err(|_| format!("{sum_sql}: not a number: {s:?}"))?,
+        ),
         Some(None) => None,
         None => return Err(format!("{sum_sql}: no row")),
     };
-    Ok(Snapshot { acked, pairs, counters, pair_sum })
+    Ok(Snapshot {
+        acked,
+        pairs,
+        counters,
+        pair_sum,
+    })
 }
 
 /// Compares what the cluster holds with what the sessions were told; the problems found
 /// (empty if none) and, per client, the numbers present in `acked`.
-fn check(histories: &BTreeMap<i32, History>, snap: &Snapshot) -> (Vec<String>, BTreeMap<i32, BTreeSet<i32>>) {
+fn check(
+    histories: &BTreeMap<i32, History>,
+    snap: &Snapshot,
+) -> (Vec<String>, BTreeMap<i32, BTreeSet<i32>>) {
     let mut problems = Vec::new();
 
     // 1. `acked`: each row once, from a known session.
@@ -334,14 +387,19 @@ fn check(histories: &BTreeMap<i32, History>, snap: &Snapshot) -> (Vec<String>, B
     for &row in &snap.acked {
         *copies.entry(row).or_default() += 1;
     }
-    let mut present: BTreeMap<i32, BTreeSet<i32>> = histories.keys().map(|&c| (c, BTreeSet::new())).collect();
+    let mut present: BTreeMap<i32, BTreeSet<i32>> =
+        histories.keys().map(|&c| (c, BTreeSet::new())).collect();
     for (&(client, n), &count) in &copies {
         let Some(set) = present.get_mut(&client) else {
-            problems.push(format!("acked row (client {client}, n {n}) belongs to no session"));
+            problems.push(format!(
+                "acked row (client {client}, n {n}) belongs to no session"
+            ));
             continue;
         };
         if count > 1 {
-            problems.push(format!("acked row (client {client}, n {n}) is there {count} times, not once"));
+            problems.push(format!(
+                "acked row (client {client}, n {n}) is there {count} times, not once"
+            ));
         }
         set.insert(n);
     }
@@ -350,7 +408,12 @@ fn check(histories: &BTreeMap<i32, History>, snap: &Snapshot) -> (Vec<String>, B
     for (&client, h) in histories {
         let here = &present[&client];
         // 2. Every committed row is there (one line per session first, then each row) ...
-        let missing: Vec<i32> = h.committed.keys().copied().filter(|n| !here.contains(n)).collect();
+        let missing: Vec<i32> = h
+            .committed
+            .keys()
+            .copied()
+            .filter(|n| !here.contains(n))
+            .collect();
         if !missing.is_empty() {
             summary.push(format!(
                 "client {client}: {} of its {} committed rows are missing from acked: n {} (last attempted n {})",
@@ -362,7 +425,10 @@ fn check(histories: &BTreeMap<i32, History>, snap: &Snapshot) -> (Vec<String>, B
         }
         for n in missing {
             let op = h.op(n).map_or_else(|| "?".to_owned(), |op| op.to_string());
-            problems.push(format!("committed row (client {client}, n {n}, {op}, {}) is missing", h.committed[&n]));
+            problems.push(format!(
+                "committed row (client {client}, n {n}, {op}, {}) is missing",
+                h.committed[&n]
+            ));
         }
         // ... and nothing else, but the operation in flight if it may have committed.
         for &n in here.difference(&h.committed.keys().copied().collect()) {
@@ -394,7 +460,9 @@ fn check(histories: &BTreeMap<i32, History>, snap: &Snapshot) -> (Vec<String>, B
         let (client, n) = (k / PAIR_KEY_BASE, k % PAIR_KEY_BASE);
         let op = histories.get(&client).and_then(|h| h.op(n));
         if op != Some(Op::Pair) {
-            problems.push(format!("pairs rows with k = {k} {vs:?} belong to no pair transaction"));
+            problems.push(format!(
+                "pairs rows with k = {k} {vs:?} belong to no pair transaction"
+            ));
             continue;
         }
         vs.sort_unstable();
@@ -425,13 +493,24 @@ fn check(histories: &BTreeMap<i32, History>, snap: &Snapshot) -> (Vec<String>, B
     match snap.pair_sum {
         Some(0) => {}
         None if snap.pairs.is_empty() => {}
-        other => problems.push(format!("sum(v) over pairs is {other:?}, not 0 ({} rows)", snap.pairs.len())),
+        other => problems.push(format!(
+            "sum(v) over pairs is {other:?}, not 0 ({} rows)",
+            snap.pairs.len()
+        )),
     }
 
     // 4. `counters`: one row per session, counting its counter transactions that are there.
     for (&client, h) in histories {
-        let expected = present[&client].iter().filter(|&&n| h.op(n) == Some(Op::Counter)).count();
-        let rows: Vec<i32> = snap.counters.iter().filter(|&&(c, _)| c == client).map(|&(_, c)| c).collect();
+        let expected = present[&client]
+            .iter()
+            .filter(|&&n| h.op(n) == Some(Op::Counter))
+            .count();
+        let rows: Vec<i32> = snap
+            .counters
+            .iter()
+            .filter(|&&(c, _)| c == client)
+            .map(|&(_, c)| c)
+            .collect();
         match rows.as_slice() {
             [c] if usize::try_from(*c) == Ok(expected) => {}
             [c] => problems.push(format!(
@@ -445,7 +524,9 @@ fn check(histories: &BTreeMap<i32, History>, snap: &Snapshot) -> (Vec<String>, B
     }
     for &(client, c) in &snap.counters {
         if !histories.contains_key(&client) {
-            problems.push(format!("counters row (client {client}, c {c}) belongs to no session"));
+            problems.push(format!(
+                "counters row (client {client}, c {c}) belongs to no session"
+            ));
         }
     }
     summary.append(&mut problems);
@@ -461,7 +542,11 @@ fn ranges(ns: &[i32]) -> String {
         while j + 1 < ns.len() && ns[j + 1] == ns[j] + 1 {
             j += 1;
         }
-        out.push(if i == j { ns[i].to_string() } else { format!("{}-{}", ns[i], ns[j]) });
+        out.push(if i == j {
+            ns[i].to_string()
+        } else {
+            format!("{}-{}", ns[i], ns[j])
+        });
         i = j + 1;
     }
     out.join(", ")
@@ -470,13 +555,19 @@ fn ranges(ns: &[i32]) -> String {
 /// Panics with the problems found after recovery and `rerun`, which says how to repeat the
 /// run's choices.
 fn fail(context: &str, rerun: &str, problems: &[String]) -> ! {
-    let mut msg = format!("crash recovery check failed: {context}\n{rerun}\n{} problem(s):", problems.len());
+    let mut msg = format!(
+        "crash recovery check failed: {context}\n{rerun}\n{} problem(s):",
+        problems.len()
+    );
     for p in problems.iter().take(PROBLEMS_SHOWN) {
         msg.push_str("\n  - ");
         msg.push_str(p);
     }
     if problems.len() > PROBLEMS_SHOWN {
-        msg.push_str(&format!("\n  ... and {} more", problems.len() - PROBLEMS_SHOWN));
+        msg.push_str(&format!(
+            "\n  ... and {} more",
+            problems.len() - PROBLEMS_SHOWN
+        ));
     }
     panic!("{msg}");
 }
@@ -488,7 +579,9 @@ fn rerun_hint(seed: u64, cycles: Option<u32>) -> String {
             "seed {seed}, {cycles} cycles; rerun the same choices with \
              `cargo xtask crash --seed {seed} --cycles {cycles}`"
         ),
-        None => format!("seed {seed}; rerun the same choices with `cargo xtask crash --seed {seed}`"),
+        None => {
+            format!("seed {seed}; rerun the same choices with `cargo xtask crash --seed {seed}`")
+        }
     }
 }
 
@@ -511,7 +604,10 @@ async fn verify(
     if !problems.is_empty() {
         fail(context, rerun, &problems);
     }
-    (present, snap.acked.len() + snap.pairs.len() + snap.counters.len())
+    (
+        present,
+        snap.acked.len() + snap.pairs.len() + snap.counters.len(),
+    )
 }
 
 /// The indexes agree with their tables: lookups through them (the planner uses an
@@ -521,25 +617,56 @@ async fn verify(
 async fn check_indexes(c: &Client, snap: &Snapshot) -> Result<(), String> {
     let clients: BTreeSet<i32> = snap.counters.iter().map(|(client, _)| *client).collect();
     for client in clients {
-        let mut by_scan: Vec<i32> = snap.acked.iter().filter(|(c, _)| *c == client).map(|(_, n)| *n).collect();
+        let mut by_scan: Vec<i32> = snap
+            .acked
+            .iter()
+            .filter(|(c, _)| *c == client)
+            .map(|(_, n)| *n)
+            .collect();
         by_scan.sort_unstable();
-        let mut by_index: Vec<i32> =
-            int_pairs(c, &format!("SELECT client, n FROM acked WHERE client = {client}")).await?.into_iter().map(|(_, n)| n).collect();
+        let mut by_index: Vec<i32> = int_pairs(
+            c,
+            &format!("SELECT client, n FROM acked WHERE client = {client}"),
+        )
+        .await?
+        .into_iter()
+        .map(|(_, n)| n)
+        .collect();
         by_index.sort_unstable();
         if by_scan != by_index {
-            return Err(format!("acked through its index for client {client}: {by_index:?}, by a table scan: {by_scan:?}"));
+            return Err(format!(
+                "acked through its index for client {client}: {by_index:?}, by a table scan: {by_scan:?}"
+            ));
         }
-        let counter = int_pairs(c, &format!("SELECT client, c FROM counters WHERE client = {client}")).await?;
-        let scanned: Vec<(i32, i32)> = snap.counters.iter().filter(|(c, _)| *c == client).copied().collect();
+        let counter = int_pairs(
+            c,
+            &format!("SELECT client, c FROM counters WHERE client = {client}"),
+        )
+        .await?;
+        let scanned: Vec<(i32, i32)> = snap
+            .counters
+            .iter()
+            .filter(|(c, _)| *c == client)
+            .copied()
+            .collect();
         if counter != scanned {
-            return Err(format!("counters through its index for client {client}: {counter:?}, by a table scan: {scanned:?}"));
+            return Err(format!(
+                "counters through its index for client {client}: {counter:?}, by a table scan: {scanned:?}"
+            ));
         }
     }
     for (k, _) in snap.pairs.iter().take(20) {
         let through_index = int_pairs(c, &format!("SELECT k, v FROM pairs WHERE k = {k}")).await?;
-        let scanned: Vec<(i32, i32)> = snap.pairs.iter().filter(|(key, _)| key == k).copied().collect();
+        let scanned: Vec<(i32, i32)> = snap
+            .pairs
+            .iter()
+            .filter(|(key, _)| key == k)
+            .copied()
+            .collect();
         if through_index.len() != scanned.len() {
-            return Err(format!("pairs through its index for k = {k}: {through_index:?}, by a table scan: {scanned:?}"));
+            return Err(format!(
+                "pairs through its index for k = {k}: {through_index:?}, by a table scan: {scanned:?}"
+            ));
         }
     }
     if !tests::against_pg15() {
@@ -552,7 +679,10 @@ async fn check_indexes(c: &Client, snap: &Snapshot) -> Result<(), String> {
 
 fn env_number<T: std::str::FromStr>(name: &str, default: T) -> T {
     match std::env::var(name) {
-        Ok(v) => v.trim().parse().unwrap_or_else(|_| panic!("{name}={v:?} is not a number")),
+        Ok(v) => v
+            .trim()
+            .parse()
+            .unwrap_or_else(|_| panic!("{name}={v:?} is not a number")),
         Err(_) => default,
     }
 }
@@ -567,11 +697,17 @@ async fn create_tables(cluster: &Cluster) {
          INSERT INTO counters VALUES {}",
         counters.join(", ")
     );
-    setup.batch_execute(&setup_sql).await.unwrap_or_else(|e| panic!("{setup_sql}: {}", describe_error(&e)));
+    setup
+        .batch_execute(&setup_sql)
+        .await
+        .unwrap_or_else(|e| panic!("{setup_sql}: {}", describe_error(&e)));
 }
 
 /// A connection for each session (clients 1..=CLIENTS), and the pid of its backend.
-async fn open_sessions(cluster: &Cluster, context: &str) -> (Vec<(i32, Client)>, BTreeMap<i32, i32>) {
+async fn open_sessions(
+    cluster: &Cluster,
+    context: &str,
+) -> (Vec<(i32, Client)>, BTreeMap<i32, i32>) {
     let mut sessions = Vec::new();
     let mut backends = BTreeMap::new();
     for client in 1..=CLIENTS {
@@ -626,10 +762,17 @@ async fn finish_sessions(
 ) -> Result<Tally, Vec<String>> {
     let mut runs = Vec::new();
     for h in handles {
-        runs.push(within(60, "the sessions' end", h).await.expect("session task"));
+        runs.push(
+            within(60, "the sessions' end", h)
+                .await
+                .expect("session task"),
+        );
     }
     let mut problems = Vec::new();
-    let mut tally = Tally { acknowledged: 0, in_flight: 0 };
+    let mut tally = Tally {
+        acknowledged: 0,
+        in_flight: 0,
+    };
     for run in runs {
         let h = histories.get_mut(&run.client).expect("history");
         for &(n, op) in &run.attempted {
@@ -649,13 +792,18 @@ async fn finish_sessions(
                 (killed_at - *at).as_millis()
             )),
             (Some(_), Some(_)) | (None, None) => {}
-            (None, Some(_)) => {
-                problems.push(format!("client {}'s session was still working 20 s after the kill", run.client))
-            }
+            (None, Some(_)) => problems.push(format!(
+                "client {}'s session was still working 20 s after the kill",
+                run.client
+            )),
             (Some((_, e)), None) => problems.push(format!("client {} failed: {e}", run.client)),
         }
     }
-    if problems.is_empty() { Ok(tally) } else { Err(problems) }
+    if problems.is_empty() {
+        Ok(tally)
+    } else {
+        Err(problems)
+    }
 }
 
 /// Once the check after a recovery has passed, what was in flight is decided: committed if
@@ -693,26 +841,42 @@ async fn acknowledged_commits_survive_kill_9() {
     );
     create_tables(&cluster).await;
 
-    let mut histories: BTreeMap<i32, History> = (1..=CLIENTS).map(|c| (c, History::default())).collect();
+    let mut histories: BTreeMap<i32, History> =
+        (1..=CLIENTS).map(|c| (c, History::default())).collect();
     let mut choices = Rng::new(seed, 0);
     let mut previous_kill = None;
     for cycle in 1..=cycles {
         // The choices of this cycle, all from the seed. The first two cycles do one kill of
         // each kind, so that the default run covers both.
-        let delay = Duration::from_millis(KILL_DELAY_MS.start + choices.below(KILL_DELAY_MS.end - KILL_DELAY_MS.start));
+        let delay = Duration::from_millis(
+            KILL_DELAY_MS.start + choices.below(KILL_DELAY_MS.end - KILL_DELAY_MS.start),
+        );
         let victim = 1 + choices.below(CLIENTS as u64) as i32;
         let power_cut = match previous_kill {
             Some(Kill::PowerCut) if cycle == 2 => false,
             Some(Kill::Backend { .. }) if cycle == 2 => true,
             _ => choices.below(2) == 0,
         };
-        let kill = if power_cut { Kill::PowerCut } else { Kill::Backend { client: victim } };
+        let kill = if power_cut {
+            Kill::PowerCut
+        } else {
+            Kill::Backend { client: victim }
+        };
         previous_kill = Some(kill);
-        let context = format!("cycle {cycle} of {cycles}, {kill} {} ms after the sessions started", delay.as_millis());
+        let context = format!(
+            "cycle {cycle} of {cycles}, {kill} {} ms after the sessions started",
+            delay.as_millis()
+        );
 
         let (sessions, backends) = open_sessions(&cluster, &context).await;
         let started = Instant::now();
-        let handles = start_sessions(sessions, &histories, seed, cycle, started + delay + Duration::from_secs(20));
+        let handles = start_sessions(
+            sessions,
+            &histories,
+            seed,
+            cycle,
+            started + delay + Duration::from_secs(20),
+        );
 
         tokio::time::sleep(delay).await;
         let killed_at = Instant::now();
@@ -732,19 +896,39 @@ async fn acknowledged_commits_survive_kill_9() {
             Kill::Backend { .. } => {
                 // The postmaster ends every session before it recovers: once all are gone,
                 // a new connection is one to the recovered cluster.
-                let gone =
-                    wait_until(Duration::from_secs(15), || backends.values().all(|&pid| process_exited(pid))).await;
+                let gone = wait_until(Duration::from_secs(15), || {
+                    backends.values().all(|&pid| process_exited(pid))
+                })
+                .await;
                 if !gone {
-                    let left: Vec<_> = backends.iter().filter(|&(_, &pid)| !process_exited(pid)).collect();
-                    let problem = format!("backends (client, pid) {left:?} outlived the crash-restart by 15 s");
+                    let left: Vec<_> = backends
+                        .iter()
+                        .filter(|&(_, &pid)| !process_exited(pid))
+                        .collect();
+                    let problem = format!(
+                        "backends (client, pid) {left:?} outlived the crash-restart by 15 s"
+                    );
                     fail(&context, &rerun, &[problem]);
                 }
-                assert!(cluster.is_running(), "{context}: the postmaster must survive a backend crash");
+                assert!(
+                    cluster.is_running(),
+                    "{context}: the postmaster must survive a backend crash"
+                );
             }
         }
-        let checker = cluster.connect_retrying(Duration::from_secs(30)).await.unwrap_or_else(|e| {
-            fail(&context, &rerun, &[format!("no connection within 30 s of recovery: {}", describe_error(&e))])
-        });
+        let checker = cluster
+            .connect_retrying(Duration::from_secs(30))
+            .await
+            .unwrap_or_else(|e| {
+                fail(
+                    &context,
+                    &rerun,
+                    &[format!(
+                        "no connection within 30 s of recovery: {}",
+                        describe_error(&e)
+                    )],
+                )
+            });
         let back_after = killed_at.elapsed();
         let (present, rows) = verify(&checker, &histories, &context, &rerun).await;
         drop(checker);
@@ -763,7 +947,11 @@ async fn acknowledged_commits_survive_kill_9() {
     let context = format!("clean restart after cycle {cycles}");
     cluster.signal(Sig::SIGINT);
     if cluster.wait_exit(Duration::from_secs(30)).await.is_none() {
-        fail(&context, &rerun, &["fast shutdown did not finish within 30 s".to_owned()]);
+        fail(
+            &context,
+            &rerun,
+            &["fast shutdown did not finish within 30 s".to_owned()],
+        );
     }
     cluster.start_again();
     let checker = cluster.connect().await;
@@ -776,7 +964,14 @@ async fn acknowledged_commits_survive_kill_9() {
 }
 
 /// The test tables and their indexes, in the order their files are compared and torn.
-const TABLES: [&str; 6] = ["acked", "pairs", "counters", "acked_pkey", "pairs_k", "counters_pkey"];
+const TABLES: [&str; 6] = [
+    "acked",
+    "pairs",
+    "counters",
+    "acked_pkey",
+    "pairs_k",
+    "counters_pkey",
+];
 /// The directories under the data directory whose writes a power cut loses in
 /// `acknowledged_commits_survive_lost_and_torn_data_file_writes`: the relation files and
 /// the CLOG. `pg_wal/` survives (it was fsynced), and so does the control file.
@@ -821,7 +1016,10 @@ fn latest_checkpoint(data_dir: &Path) -> (u64, u64) {
     let path = data_dir.join("global/pg_control");
     let bytes = fs::read(&path).unwrap_or_else(|e| panic!("read {}: {e}", path.display()));
     let word = |at: usize| {
-        let b: [u8; 8] = bytes.get(at..at + 8).and_then(|b| b.try_into().ok()).expect("pg_control is 8192 bytes");
+        let b: [u8; 8] = bytes
+            .get(at..at + 8)
+            .and_then(|b| b.try_into().ok())
+            .expect("pg_control is 8192 bytes");
         u64::from_le_bytes(b)
     };
     (word(32), word(40))
@@ -832,10 +1030,18 @@ fn latest_checkpoint(data_dir: &Path) -> (u64, u64) {
 /// `pg_relation_filepath`). Panics if a file is not there.
 async fn table_files(cluster: &Cluster) -> Vec<(&'static str, PathBuf)> {
     let c = cluster.connect().await;
-    let db = single_value(&c, "SELECT oid FROM pg_database WHERE datname = current_database()").await;
+    let db = single_value(
+        &c,
+        "SELECT oid FROM pg_database WHERE datname = current_database()",
+    )
+    .await;
     let mut files = Vec::new();
     for table in TABLES {
-        let node = single_value(&c, &format!("SELECT relfilenode FROM pg_class WHERE relname = '{table}'")).await;
+        let node = single_value(
+            &c,
+            &format!("SELECT relfilenode FROM pg_class WHERE relname = '{table}'"),
+        )
+        .await;
         let path = Path::new("base").join(&db).join(node);
         assert!(
             cluster.data_dir().join(&path).is_file(),
@@ -859,9 +1065,18 @@ async fn single_value(c: &Client, sql: &str) -> String {
 /// `cp -a from to`: owners and modes kept (PostgreSQL's files belong to `postgres` when
 /// the tests run as root, and it insists on their modes).
 fn cp_a(from: &Path, to: &Path) -> Result<(), String> {
-    let status = Command::new("cp").arg("-a").arg(from).arg(to).status().map_err(|e| format!("cp: {e}"))?;
+    let status = Command::new("cp")
+        .arg("-a")
+        .arg(from)
+        .arg(to)
+        .status()
+        .map_err(|e| format!("cp: {e}"))?;
     if !status.success() {
-        return Err(format!("cp -a {} {} failed: {status}", from.display(), to.display()));
+        return Err(format!(
+            "cp -a {} {} failed: {status}",
+            from.display(),
+            to.display()
+        ));
     }
     Ok(())
 }
@@ -874,8 +1089,13 @@ fn save_data_files(data_dir: &Path, to: &Path) -> Result<(), String> {
     let global = to.join("global");
     for entry in fs::read_dir(&global).map_err(|e| e.to_string())? {
         let entry = entry.map_err(|e| e.to_string())?;
-        if entry.file_name().to_string_lossy().starts_with(CONTROL_FILE_PREFIX) {
-            fs::remove_file(entry.path()).map_err(|e| format!("remove {}: {e}", entry.path().display()))?;
+        if entry
+            .file_name()
+            .to_string_lossy()
+            .starts_with(CONTROL_FILE_PREFIX)
+        {
+            fs::remove_file(entry.path())
+                .map_err(|e| format!("remove {}: {e}", entry.path().display()))?;
         }
     }
     Ok(())
@@ -890,10 +1110,19 @@ fn restore_data_files(saved: &Path, data_dir: &Path) -> Result<(), String> {
         for entry in fs::read_dir(&live).map_err(|e| format!("{}: {e}", live.display()))? {
             let entry = entry.map_err(|e| e.to_string())?;
             let path = entry.path();
-            if dir == "global" && entry.file_name().to_string_lossy().starts_with(CONTROL_FILE_PREFIX) {
+            if dir == "global"
+                && entry
+                    .file_name()
+                    .to_string_lossy()
+                    .starts_with(CONTROL_FILE_PREFIX)
+            {
                 continue;
             }
-            let removed = if path.is_dir() { fs::remove_dir_all(&path) } else { fs::remove_file(&path) };
+            let removed = if path.is_dir() {
+                fs::remove_dir_all(&path)
+            } else {
+                fs::remove_file(&path)
+            };
             removed.map_err(|e| format!("remove {}: {e}", path.display()))?;
         }
         cp_a(&saved.join(dir).join("."), &live)?;
@@ -909,7 +1138,8 @@ fn block(file: &[u8], block: usize) -> &[u8] {
 /// Where a write of the block `new` over `old` can be cut so that the page left is neither:
 /// the sector boundaries with a difference on either side.
 fn tear_points(new: &[u8], old: &[u8]) -> Vec<usize> {
-    let differs = |s: &usize| new[s * SECTOR..(s + 1) * SECTOR] != old[s * SECTOR..(s + 1) * SECTOR];
+    let differs =
+        |s: &usize| new[s * SECTOR..(s + 1) * SECTOR] != old[s * SECTOR..(s + 1) * SECTOR];
     let sectors = 0..BLOCK_SIZE / SECTOR;
     match (sectors.clone().find(differs), sectors.rev().find(differs)) {
         (Some(first), Some(last)) => (first + 1..=last).map(|s| s * SECTOR).collect(),
@@ -1011,22 +1241,34 @@ async fn acknowledged_commits_survive_lost_and_torn_data_file_writes() {
     );
     create_tables(&cluster).await;
     let files = table_files(&cluster).await;
-    let mut histories: BTreeMap<i32, History> = (1..=CLIENTS).map(|c| (c, History::default())).collect();
+    let mut histories: BTreeMap<i32, History> =
+        (1..=CLIENTS).map(|c| (c, History::default())).collect();
     let mut choices = Rng::new(seed, LOST_WRITES_STREAM);
 
     // 1. Rows before the checkpoint (cycle 1), so that the copy has pages of every table.
     let context = "the sessions before the checkpoint";
     let (sessions, _) = open_sessions(&cluster, context).await;
-    let handles = start_sessions(sessions, &histories, seed, 1, Instant::now() + LOAD_BEFORE_CHECKPOINT);
+    let handles = start_sessions(
+        sessions,
+        &histories,
+        seed,
+        1,
+        Instant::now() + LOAD_BEFORE_CHECKPOINT,
+    );
     let before = finish_sessions(handles, &mut histories, 1, None)
         .await
         .unwrap_or_else(|problems| fail(context, &rerun, &problems));
 
     // 2. The checkpoint, and the copy of the data files after it, taken while nothing runs.
     let c = cluster.connect().await;
-    c.batch_execute("CHECKPOINT").await.unwrap_or_else(|e| panic!("CHECKPOINT: {}", describe_error(&e)));
+    c.batch_execute("CHECKPOINT")
+        .await
+        .unwrap_or_else(|e| panic!("CHECKPOINT: {}", describe_error(&e)));
     drop(c);
-    let saved = tempfile::Builder::new().prefix("oxipg-crash-copy").tempdir().expect("tempdir");
+    let saved = tempfile::Builder::new()
+        .prefix("oxipg-crash-copy")
+        .tempdir()
+        .expect("tempdir");
     let stopped = cluster.stop_all().await;
     let checkpoint = latest_checkpoint(cluster.data_dir());
     let saving = save_data_files(cluster.data_dir(), saved.path());
@@ -1043,7 +1285,13 @@ async fn acknowledged_commits_survive_lost_and_torn_data_file_writes() {
     );
     let (sessions, _) = open_sessions(&cluster, &context).await;
     let started = Instant::now();
-    let handles = start_sessions(sessions, &histories, seed, 2, started + delay + Duration::from_secs(20));
+    let handles = start_sessions(
+        sessions,
+        &histories,
+        seed,
+        2,
+        started + delay + Duration::from_secs(20),
+    );
     tokio::time::sleep(delay).await;
     let killed_at = Instant::now();
     cluster.kill_9_all().await;
@@ -1070,7 +1318,8 @@ async fn acknowledged_commits_survive_lost_and_torn_data_file_writes() {
             fs::read(&path).unwrap_or_else(|e| panic!("read {}: {e}", path.display()))
         })
         .collect();
-    restore_data_files(saved.path(), cluster.data_dir()).unwrap_or_else(|e| panic!("restoring the copy: {e}"));
+    restore_data_files(saved.path(), cluster.data_dir())
+        .unwrap_or_else(|e| panic!("restoring the copy: {e}"));
     let report = tear_blocks(cluster.data_dir(), &files, &at_crash, &mut choices);
     eprintln!(
         "crash: lost data-file writes: {} operations acknowledged before the checkpoint (redo point {}), {} after it \
@@ -1086,9 +1335,19 @@ async fn acknowledged_commits_survive_lost_and_torn_data_file_writes() {
 
     // 5. Recovery must bring back every acknowledged commit from the WAL.
     cluster.start_again();
-    let checker = cluster.connect_retrying(Duration::from_secs(30)).await.unwrap_or_else(|e| {
-        fail(&context, &rerun, &[format!("no connection within 30 s of recovery: {}", describe_error(&e))])
-    });
+    let checker = cluster
+        .connect_retrying(Duration::from_secs(30))
+        .await
+        .unwrap_or_else(|e| {
+            fail(
+                &context,
+                &rerun,
+                &[format!(
+                    "no connection within 30 s of recovery: {}",
+                    describe_error(&e)
+                )],
+            )
+        });
     let back_after = killed_at.elapsed();
     let (present, rows) = verify(&checker, &histories, &context, &rerun).await;
     drop(checker);
@@ -1103,9 +1362,19 @@ async fn acknowledged_commits_survive_lost_and_torn_data_file_writes() {
     let context = "kill -9 right after the recovery from lost data-file writes";
     cluster.kill_9_all().await;
     cluster.start_again();
-    let checker = cluster.connect_retrying(Duration::from_secs(30)).await.unwrap_or_else(|e| {
-        fail(context, &rerun, &[format!("no connection within 30 s of recovery: {}", describe_error(&e))])
-    });
+    let checker = cluster
+        .connect_retrying(Duration::from_secs(30))
+        .await
+        .unwrap_or_else(|e| {
+            fail(
+                context,
+                &rerun,
+                &[format!(
+                    "no connection within 30 s of recovery: {}",
+                    describe_error(&e)
+                )],
+            )
+        });
     let (_, rows) = verify(&checker, &histories, context, &rerun).await;
     eprintln!(
         "crash: lost data-file writes: kill -9 after recovery: {rows} rows checked; {:.1} s in all",
@@ -1120,11 +1389,17 @@ mod check_reports {
     /// Client 1 attempted `ops` (n = 1, 2, ...), all acknowledged but the last, which was in
     /// flight with its COMMIT sent.
     fn one_session(ops: &[Op]) -> BTreeMap<i32, History> {
-        let mut h = History { ops: ops.to_vec(), ..History::default() };
+        let mut h = History {
+            ops: ops.to_vec(),
+            ..History::default()
+        };
         for n in 1..ops.len() as i32 {
             h.committed.insert(n, Committed::Acknowledged { cycle: 1 });
         }
-        h.in_flight = Some(InFlight { n: ops.len() as i32, commit_sent: true });
+        h.in_flight = Some(InFlight {
+            n: ops.len() as i32,
+            commit_sent: true,
+        });
         BTreeMap::from([(1, h)])
     }
 
@@ -1146,7 +1421,10 @@ mod check_reports {
         let (problems, present) = check(&h, &snapshot(&[1, 2, 3, 4], &[(2, 1), (2, -1)], 1));
         assert_eq!(problems, Vec::<String>::new());
         assert_eq!(present[&1], BTreeSet::from([1, 2, 3, 4]));
-        let (problems, _) = check(&h, &snapshot(&[1, 2, 3, 4, 5], &[(2, 1), (2, -1), (5, -1), (5, 1)], 1));
+        let (problems, _) = check(
+            &h,
+            &snapshot(&[1, 2, 3, 4, 5], &[(2, 1), (2, -1), (5, -1), (5, 1)], 1),
+        );
         assert_eq!(problems, Vec::<String>::new());
     }
 
@@ -1168,8 +1446,14 @@ mod check_reports {
     #[test]
     fn rows_that_were_never_committed_are_named() {
         let mut h = one_session(&OPS);
-        h.get_mut(&1).expect("client 1").in_flight = Some(InFlight { n: 5, commit_sent: false });
-        let (problems, _) = check(&h, &snapshot(&[1, 2, 3, 4, 5, 9], &[(2, 1), (2, -1), (5, 1), (5, -1)], 1));
+        h.get_mut(&1).expect("client 1").in_flight = Some(InFlight {
+            n: 5,
+            commit_sent: false,
+        });
+        let (problems, _) = check(
+            &h,
+            &snapshot(&[1, 2, 3, 4, 5, 9], &[(2, 1), (2, -1), (5, 1), (5, -1)], 1),
+        );
         assert_eq!(
             problems,
             [
@@ -1182,7 +1466,10 @@ mod check_reports {
     #[test]
     fn half_transactions_are_named() {
         let h = one_session(&OPS);
-        let (problems, _) = check(&h, &snapshot(&[1, 2, 3, 4, 5], &[(2, 1), (5, 1), (5, -1), (4, 1)], 2));
+        let (problems, _) = check(
+            &h,
+            &snapshot(&[1, 2, 3, 4, 5], &[(2, 1), (5, 1), (5, -1), (4, 1)], 2),
+        );
         assert_eq!(
             problems,
             [
@@ -1200,7 +1487,10 @@ mod check_reports {
         let mut two_versions = snapshot(&[1, 2, 3, 4], &[(2, 1), (2, -1)], 1);
         two_versions.counters.push((1, 0));
         let (problems, _) = check(&h, &two_versions);
-        assert_eq!(problems, ["counters holds 2 rows for client 1 ([1, 0]), not one (expected c = 1)"]);
+        assert_eq!(
+            problems,
+            ["counters holds 2 rows for client 1 ([1, 0]), not one (expected c = 1)"]
+        );
     }
 
     #[test]

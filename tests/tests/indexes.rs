@@ -9,7 +9,10 @@ use tests::{Cluster, sqlstate, within};
 use tokio_postgres::{Client, SimpleQueryMessage};
 
 async fn values(c: &Client, sql: &str) -> Vec<String> {
-    let msgs = c.simple_query(sql).await.unwrap_or_else(|e| panic!("{sql}: {e}"));
+    let msgs = c
+        .simple_query(sql)
+        .await
+        .unwrap_or_else(|e| panic!("{sql}: {e}"));
     msgs.iter()
         .filter_map(|m| match m {
             SimpleQueryMessage::Row(r) => r.get(0).map(str::to_owned),
@@ -19,7 +22,9 @@ async fn values(c: &Client, sql: &str) -> Vec<String> {
 }
 
 async fn exec(c: &Client, sql: &str) {
-    c.batch_execute(sql).await.unwrap_or_else(|e| panic!("{sql}: {e} ({:?})", sqlstate(&e)));
+    c.batch_execute(sql)
+        .await
+        .unwrap_or_else(|e| panic!("{sql}: {e} ({:?})", sqlstate(&e)));
 }
 
 /// Starts `sql` on `c` in the background; the task gives the connection back with the
@@ -43,18 +48,28 @@ async fn a_second_inserter_of_a_key_waits_then_fails_or_proceeds() {
     exec(&a, "BEGIN; INSERT INTO u VALUES (1, 'a')").await;
     let waiter = start(b, "INSERT INTO u VALUES (1, 'b')");
     tokio::time::sleep(Duration::from_millis(300)).await;
-    assert!(!waiter.is_finished(), "the second inserter of key 1 must wait for the first transaction");
+    assert!(
+        !waiter.is_finished(),
+        "the second inserter of key 1 must wait for the first transaction"
+    );
     exec(&a, "COMMIT").await;
-    let (b, state) = within(10, "second inserter after a commit", waiter).await.expect("waiter");
+    let (b, state) = within(10, "second inserter after a commit", waiter)
+        .await
+        .expect("waiter");
     assert_eq!(state.as_deref(), Some("23505"));
 
     // The first inserter rolls back: the second, which waited, succeeds.
     exec(&a, "BEGIN; INSERT INTO u VALUES (2, 'a')").await;
     let waiter = start(b, "INSERT INTO u VALUES (2, 'b')");
     tokio::time::sleep(Duration::from_millis(300)).await;
-    assert!(!waiter.is_finished(), "the second inserter of key 2 must wait");
+    assert!(
+        !waiter.is_finished(),
+        "the second inserter of key 2 must wait"
+    );
     exec(&a, "ROLLBACK").await;
-    let (b, state) = within(10, "second inserter after a rollback", waiter).await.expect("waiter");
+    let (b, state) = within(10, "second inserter after a rollback", waiter)
+        .await
+        .expect("waiter");
     assert_eq!(state, None);
     assert_eq!(values(&a, "SELECT v FROM u WHERE id = 2").await, ["b"]);
 
@@ -62,17 +77,29 @@ async fn a_second_inserter_of_a_key_waits_then_fails_or_proceeds() {
     exec(&a, "BEGIN; DELETE FROM u WHERE id = 2").await;
     let waiter = start(b, "INSERT INTO u VALUES (2, 'c')");
     tokio::time::sleep(Duration::from_millis(300)).await;
-    assert!(!waiter.is_finished(), "an inserter of a key being deleted must wait");
+    assert!(
+        !waiter.is_finished(),
+        "an inserter of a key being deleted must wait"
+    );
     exec(&a, "COMMIT").await;
-    let (b, state) = within(10, "inserter after a delete", waiter).await.expect("waiter");
+    let (b, state) = within(10, "inserter after a delete", waiter)
+        .await
+        .expect("waiter");
     assert_eq!(state, None);
     assert_eq!(values(&a, "SELECT v FROM u WHERE id = 2").await, ["c"]);
 
     // An update that moves a key away and back within one transaction, and a key
     // taken by our own earlier insert.
-    exec(&b, "BEGIN; UPDATE u SET id = 10 WHERE id = 1; UPDATE u SET id = 1 WHERE id = 10; COMMIT").await;
+    exec(
+        &b,
+        "BEGIN; UPDATE u SET id = 10 WHERE id = 1; UPDATE u SET id = 1 WHERE id = 10; COMMIT",
+    )
+    .await;
     assert_eq!(values(&a, "SELECT v FROM u WHERE id = 1").await, ["a"]);
-    let e = b.batch_execute("BEGIN; INSERT INTO u VALUES (3, 'x'); INSERT INTO u VALUES (3, 'y')").await.expect_err("own duplicate");
+    let e = b
+        .batch_execute("BEGIN; INSERT INTO u VALUES (3, 'x'); INSERT INTO u VALUES (3, 'y')")
+        .await
+        .expect_err("own duplicate");
     assert_eq!(sqlstate(&e), Some("23505"));
     exec(&b, "ROLLBACK").await;
     assert_eq!(values(&a, "SELECT count(*) FROM u").await, ["2"]);
@@ -82,7 +109,11 @@ async fn a_second_inserter_of_a_key_waits_then_fails_or_proceeds() {
 async fn inserts_racing_index_scans_and_each_other() {
     let cluster = Cluster::start();
     let setup = cluster.connect().await;
-    exec(&setup, "CREATE TABLE r (id int PRIMARY KEY, grp int, pad text); CREATE INDEX r_grp ON r (grp)").await;
+    exec(
+        &setup,
+        "CREATE TABLE r (id int PRIMARY KEY, grp int, pad text); CREATE INDEX r_grp ON r (grp)",
+    )
+    .await;
     // Four writers insert disjoint ids (forcing page splits in both indexes) while a
     // reader keeps counting through the index: counts never go down and never
     // exceed what was inserted.
@@ -98,30 +129,49 @@ async fn inserts_racing_index_scans_and_each_other() {
                     })
                     .collect();
                 let sql = format!("INSERT INTO r VALUES {}", rows.join(", "));
-                c.batch_execute(&sql).await.unwrap_or_else(|e| panic!("{sql}: {e}"));
+                c.batch_execute(&sql)
+                    .await
+                    .unwrap_or_else(|e| panic!("{sql}: {e}"));
             }
         }));
     }
     let reader = cluster.connect().await;
     let mut last = 0u64;
     while !writers.iter().all(|w| w.is_finished()) {
-        let n: u64 = values(&reader, "SELECT count(*) FROM r WHERE grp = 3").await[0].parse().expect("count");
-        assert!(n >= last, "a count through the index went down: {last} -> {n}");
+        let n: u64 = values(&reader, "SELECT count(*) FROM r WHERE grp = 3").await[0]
+            .parse()
+            .expect("count");
+        assert!(
+            n >= last,
+            "a count through the index went down: {last} -> {n}"
+        );
         last = n;
     }
     for w in writers {
         within(30, "writer", w).await.expect("writer");
     }
     assert_eq!(values(&reader, "SELECT count(*) FROM r").await, ["2000"]);
-    let by_index: u64 = values(&reader, "SELECT count(*) FROM r WHERE grp = 3").await[0].parse().expect("count");
-    let expected = (0..4).flat_map(|w| (0..500).map(move |i| w * 100_000 + i)).filter(|id| id % 7 == 3).count() as u64;
+    let by_index: u64 = values(&reader, "SELECT count(*) FROM r WHERE grp = 3").await[0]
+        .parse()
+        .expect("count");
+    let expected = (0..4)
+        .flat_map(|w| (0..500).map(move |i| w * 100_000 + i))
+        .filter(|id| id % 7 == 3)
+        .count() as u64;
     assert_eq!(by_index, expected);
     for w in 0..4 {
         let id = w * 100_000 + 250;
-        assert_eq!(values(&reader, &format!("SELECT grp FROM r WHERE id = {id}")).await, [(id % 7).to_string()]);
+        assert_eq!(
+            values(&reader, &format!("SELECT grp FROM r WHERE id = {id}")).await,
+            [(id % 7).to_string()]
+        );
     }
     if !tests::against_pg15() {
-        exec(&reader, "SELECT bt_index_check('r_pkey', true); SELECT bt_index_check('r_grp', true)").await;
+        exec(
+            &reader,
+            "SELECT bt_index_check('r_pkey', true); SELECT bt_index_check('r_grp', true)",
+        )
+        .await;
     }
 }
 
@@ -133,7 +183,11 @@ async fn inserts_racing_index_scans_and_each_other() {
 async fn kill_9_during_splits_leaves_a_sound_tree() {
     let mut cluster = Cluster::start();
     let setup = cluster.connect().await;
-    exec(&setup, "CREATE TABLE w (k text PRIMARY KEY, n int); CREATE INDEX w_n ON w (n)").await;
+    exec(
+        &setup,
+        "CREATE TABLE w (k text PRIMARY KEY, n int); CREATE INDEX w_n ON w (n)",
+    )
+    .await;
     drop(setup);
     let mut acked: Vec<String> = Vec::new();
     for cycle in 0..4u32 {
@@ -145,7 +199,11 @@ async fn kill_9_during_splits_leaves_a_sound_tree() {
                 for i in 0..100_000u32 {
                     // Keys of about 700 bytes, spread over the key space: splits at
                     // every level, at the left and in the middle of pages.
-                    let k = format!("{:08}-{cycle}-{s}-{}", (i as u64 * 2_654_435_761 % 100_000_000), "x".repeat(700));
+                    let k = format!(
+                        "{:08}-{cycle}-{s}-{}",
+                        (i as u64 * 2_654_435_761 % 100_000_000),
+                        "x".repeat(700)
+                    );
                     let sql = format!("INSERT INTO w VALUES ('{k}', {i})");
                     if c.batch_execute(&sql).await.is_err() {
                         break;
@@ -163,14 +221,32 @@ async fn kill_9_during_splits_leaves_a_sound_tree() {
         cluster.start_again();
         let c = cluster.connect().await;
         if !tests::against_pg15() {
-            exec(&c, "SELECT bt_index_check('w_pkey', true); SELECT bt_index_check('w_n', true)").await;
+            exec(
+                &c,
+                "SELECT bt_index_check('w_pkey', true); SELECT bt_index_check('w_n', true)",
+            )
+            .await;
         }
-        let count: usize = values(&c, "SELECT count(*) FROM w").await[0].parse().expect("count");
-        assert!(count >= acked.len(), "cycle {cycle}: {count} rows, {} acknowledged", acked.len());
-        eprintln!("kill -9 during splits: cycle {cycle}: {count} rows after recovery, {} acknowledged", acked.len());
+        let count: usize = values(&c, "SELECT count(*) FROM w").await[0]
+            .parse()
+            .expect("count");
+        assert!(
+            count >= acked.len(),
+            "cycle {cycle}: {count} rows, {} acknowledged",
+            acked.len()
+        );
+        eprintln!(
+            "kill -9 during splits: cycle {cycle}: {count} rows after recovery, {} acknowledged",
+            acked.len()
+        );
         for k in acked.iter().step_by(97) {
             let found = values(&c, &format!("SELECT count(*) FROM w WHERE k = '{k}'")).await;
-            assert_eq!(found, ["1"], "cycle {cycle}: acknowledged key {} not found once through the index", &k[..20]);
+            assert_eq!(
+                found,
+                ["1"],
+                "cycle {cycle}: acknowledged key {} not found once through the index",
+                &k[..20]
+            );
         }
     }
 }

@@ -90,7 +90,11 @@ fn parse_outcome(text: &str, where_: &str) -> Outcome {
         }
         _ => {
             if let Some(n) = text.strip_prefix("affected ") {
-                Outcome::Affected(n.trim().parse().unwrap_or_else(|_| panic!("{where_}: bad count {n:?}")))
+                Outcome::Affected(
+                    n.trim()
+                        .parse()
+                        .unwrap_or_else(|_| panic!("{where_}: bad count {n:?}")),
+                )
             } else if let Some(code) = text.strip_prefix("error ") {
                 Outcome::Error(code.trim().to_owned())
             } else {
@@ -103,7 +107,10 @@ fn parse_outcome(text: &str, where_: &str) -> Outcome {
 fn parse_spec(name: &str) -> Spec {
     let path = spec_dir().join(format!("{name}.spec"));
     let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    let mut spec = Spec { setup: Vec::new(), permutations: BTreeMap::new() };
+    let mut spec = Spec {
+        setup: Vec::new(),
+        permutations: BTreeMap::new(),
+    };
     let mut current: Option<String> = None;
     for (i, raw) in text.lines().enumerate() {
         let line = raw.trim();
@@ -116,17 +123,30 @@ fn parse_spec(name: &str) -> Spec {
             "setup" => spec.setup.push(rest.trim().to_owned()),
             "permutation" => {
                 let p = rest.trim().to_owned();
-                assert!(spec.permutations.insert(p.clone(), Vec::new()).is_none(), "{where_}: permutation {p} twice");
+                assert!(
+                    spec.permutations.insert(p.clone(), Vec::new()).is_none(),
+                    "{where_}: permutation {p} twice"
+                );
                 current = Some(p);
             }
             session => {
-                let p = current.as_ref().unwrap_or_else(|| panic!("{where_}: step before any permutation"));
+                let p = current
+                    .as_ref()
+                    .unwrap_or_else(|| panic!("{where_}: step before any permutation"));
                 let (sql, outcome) = match rest.split_once("=>") {
                     Some((sql, outcome)) => (sql, parse_outcome(outcome, &where_)),
                     None => (rest, Outcome::Ok),
                 };
-                let step = Step { line: i + 1, session: session.to_owned(), sql: sql.trim().to_owned(), outcome };
-                spec.permutations.get_mut(p).expect("current permutation").push(step);
+                let step = Step {
+                    line: i + 1,
+                    session: session.to_owned(),
+                    sql: sql.trim().to_owned(),
+                    outcome,
+                };
+                spec.permutations
+                    .get_mut(p)
+                    .expect("current permutation")
+                    .push(step);
             }
         }
     }
@@ -136,7 +156,11 @@ fn parse_spec(name: &str) -> Spec {
 /// What a statement did: its rows (`(a,b)` each, sorted), its row count, or its SQLSTATE.
 #[derive(Debug)]
 enum StepResult {
-    Done { rows: Vec<String>, affected: Option<u64>, selected: bool },
+    Done {
+        rows: Vec<String>,
+        affected: Option<u64>,
+        selected: bool,
+    },
     Failed(String, String),
 }
 
@@ -149,7 +173,8 @@ async fn run_statement(client: Arc<Client>, sql: String) -> StepResult {
             for m in msgs {
                 match m {
                     SimpleQueryMessage::Row(r) => {
-                        let cols: Vec<&str> = (0..r.len()).map(|i| r.get(i).unwrap_or("null")).collect();
+                        let cols: Vec<&str> =
+                            (0..r.len()).map(|i| r.get(i).unwrap_or("null")).collect();
                         rows.push(format!("({})", cols.join(",")));
                     }
                     SimpleQueryMessage::RowDescription(_) => selected = true,
@@ -158,11 +183,17 @@ async fn run_statement(client: Arc<Client>, sql: String) -> StepResult {
                 }
             }
             rows.sort();
-            StepResult::Done { rows, affected, selected }
+            StepResult::Done {
+                rows,
+                affected,
+                selected,
+            }
         }
         Err(e) => StepResult::Failed(
             sqlstate(&e).unwrap_or("?").to_owned(),
-            e.as_db_error().map(|d| d.message().to_owned()).unwrap_or_else(|| e.to_string()),
+            e.as_db_error()
+                .map(|d| d.message().to_owned())
+                .unwrap_or_else(|| e.to_string()),
         ),
     }
 }
@@ -171,11 +202,23 @@ fn check(where_: &str, expected: &Outcome, got: &StepResult) {
     let ok = match (expected, got) {
         (Outcome::Ok, StepResult::Done { .. }) => true,
         (Outcome::Rows(want), StepResult::Done { rows, selected, .. }) => *selected && rows == want,
-        (Outcome::Affected(n), StepResult::Done { affected, selected: false, .. }) => *affected == Some(*n),
+        (
+            Outcome::Affected(n),
+            StepResult::Done {
+                affected,
+                selected: false,
+                ..
+            },
+        ) => *affected == Some(*n),
         (Outcome::Error(code), StepResult::Failed(got, _)) => code == got,
         _ => false,
     };
-    assert!(ok, "{where_}: expected {}, got {}", describe(expected), describe_result(got));
+    assert!(
+        ok,
+        "{where_}: expected {}, got {}",
+        describe(expected),
+        describe_result(got)
+    );
 }
 
 fn describe(o: &Outcome) -> String {
@@ -191,9 +234,19 @@ fn describe(o: &Outcome) -> String {
 
 fn describe_result(r: &StepResult) -> String {
     match r {
-        StepResult::Done { selected: true, rows, .. } if rows.is_empty() => "no rows".into(),
-        StepResult::Done { selected: true, rows, .. } => format!("rows {}", rows.join(" ")),
-        StepResult::Done { affected: Some(n), .. } => format!("success ({n} rows affected)"),
+        StepResult::Done {
+            selected: true,
+            rows,
+            ..
+        } if rows.is_empty() => "no rows".into(),
+        StepResult::Done {
+            selected: true,
+            rows,
+            ..
+        } => format!("rows {}", rows.join(" ")),
+        StepResult::Done {
+            affected: Some(n), ..
+        } => format!("success ({n} rows affected)"),
         StepResult::Done { .. } => "success".into(),
         StepResult::Failed(code, msg) => format!("error {code} ({msg})"),
     }
@@ -213,25 +266,36 @@ async fn run(spec_name: &str, permutation: &str) {
     let setup = cluster.connect().await;
     for sql in &spec.setup {
         let sql = subst(sql);
-        within(10, &sql, setup.batch_execute(&sql)).await.unwrap_or_else(|e| panic!("setup {sql}: {e}"));
+        within(10, &sql, setup.batch_execute(&sql))
+            .await
+            .unwrap_or_else(|e| panic!("setup {sql}: {e}"));
     }
 
     let mut sessions: BTreeMap<String, Arc<Client>> = BTreeMap::new();
     let mut pending: BTreeMap<String, (Step, JoinHandle<StepResult>)> = BTreeMap::new();
     for step in steps {
-        let where_ = format!("{spec_name}.spec:{} [{permutation}] {} {}", step.line, step.session, step.sql);
+        let where_ = format!(
+            "{spec_name}.spec:{} [{permutation}] {} {}",
+            step.line, step.session, step.sql
+        );
         if step.sql == "await" {
             let (blocked, handle) = pending
                 .remove(&step.session)
                 .unwrap_or_else(|| panic!("{where_}: nothing is blocked in {}", step.session));
             let got = match tokio::time::timeout(STEP_TIMEOUT, handle).await {
                 Ok(r) => r.expect("statement task"),
-                Err(_) => panic!("{where_}: `{}` (line {}) still blocked after {STEP_TIMEOUT:?}", blocked.sql, blocked.line),
+                Err(_) => panic!(
+                    "{where_}: `{}` (line {}) still blocked after {STEP_TIMEOUT:?}",
+                    blocked.sql, blocked.line
+                ),
             };
             check(&where_, &step.outcome, &got);
             continue;
         }
-        assert!(!pending.contains_key(&step.session), "{where_}: the session is blocked: await it first");
+        assert!(
+            !pending.contains_key(&step.session),
+            "{where_}: the session is blocked: await it first"
+        );
         if !sessions.contains_key(&step.session) {
             sessions.insert(step.session.clone(), Arc::new(cluster.connect().await));
         }
@@ -241,18 +305,28 @@ async fn run(spec_name: &str, permutation: &str) {
             tokio::time::sleep(BLOCK_PROBE).await;
             if handle.is_finished() {
                 let got = handle.await.expect("statement task");
-                panic!("{where_}: expected to block, but it did not: {}", describe_result(&got));
+                panic!(
+                    "{where_}: expected to block, but it did not: {}",
+                    describe_result(&got)
+                );
             }
             pending.insert(step.session.clone(), (step.clone(), handle));
         } else {
             let got = match tokio::time::timeout(STEP_TIMEOUT, handle).await {
                 Ok(r) => r.expect("statement task"),
-                Err(_) => panic!("{where_}: expected {}, but it blocked", describe(&step.outcome)),
+                Err(_) => panic!(
+                    "{where_}: expected {}, but it blocked",
+                    describe(&step.outcome)
+                ),
             };
             check(&where_, &step.outcome, &got);
         }
     }
-    assert!(pending.is_empty(), "{spec_name} [{permutation}]: never awaited: {:?}", pending.keys());
+    assert!(
+        pending.is_empty(),
+        "{spec_name} [{permutation}]: never awaited: {:?}",
+        pending.keys()
+    );
 }
 
 /// One `#[tokio::test]` per permutation: `name => "spec", "permutation"`.
@@ -274,7 +348,13 @@ fn every_permutation_has_a_test() {
     let mut missing = Vec::new();
     let mut specs: Vec<_> = std::fs::read_dir(spec_dir())
         .expect("tests/isolation")
-        .filter_map(|e| e.ok()?.file_name().to_str()?.strip_suffix(".spec").map(str::to_owned))
+        .filter_map(|e| {
+            e.ok()?
+                .file_name()
+                .to_str()?
+                .strip_suffix(".spec")
+                .map(str::to_owned)
+        })
         .collect();
     specs.sort();
     assert!(!specs.is_empty());
@@ -286,7 +366,10 @@ fn every_permutation_has_a_test() {
             }
         }
     }
-    assert!(missing.is_empty(), "permutations without a test: {missing:?}");
+    assert!(
+        missing.is_empty(),
+        "permutations without a test: {missing:?}"
+    );
 }
 
 permutation!(g0_read_committed => "g0", "read_committed");

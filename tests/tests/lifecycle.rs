@@ -20,18 +20,32 @@ async fn kill_9_of_a_backend_restarts_the_cluster() {
     // The other session is disconnected (what it was told is checked at the end).
     let msgs = bystander.read_until_closed(10).await;
     assert!(
-        wait_until(Duration::from_secs(10), || !process_alive(bystander.backend_pid)).await,
+        wait_until(Duration::from_secs(10), || !process_alive(
+            bystander.backend_pid
+        ))
+        .await,
         "the bystander's backend must exit"
     );
 
     let client = cluster
         .connect_retrying(Duration::from_secs(10))
         .await
-        .unwrap_or_else(|e| panic!("no connection within 10 s of the crash: {e:?}\n{}", cluster.log_tail(30)));
+        .unwrap_or_else(|e| {
+            panic!(
+                "no connection within 10 s of the crash: {e:?}\n{}",
+                cluster.log_tail(30)
+            )
+        });
     assert!(killed_at.elapsed() < Duration::from_secs(12));
-    let row = client.query_one("SELECT pg_backend_pid()", &[]).await.expect("select after restart");
+    let row = client
+        .query_one("SELECT pg_backend_pid()", &[])
+        .await
+        .expect("select after restart");
     assert_ne!(row.get::<_, i32>(0), victim.backend_pid);
-    assert!(cluster.is_running(), "the postmaster must survive a backend crash");
+    assert!(
+        cluster.is_running(),
+        "the postmaster must survive a backend crash"
+    );
     assert_eq!(cluster.pid(), postmaster);
     let lines = cluster.pid_file_lines().expect("postmaster.pid");
     assert_eq!(lines[0].trim(), postmaster.to_string());
@@ -41,10 +55,20 @@ async fn kill_9_of_a_backend_restarts_the_cluster() {
     let notice = msgs
         .iter()
         .find(|m| m.tag == b'N' || m.tag == b'E')
-        .unwrap_or_else(|| panic!("the bystander got no message before being disconnected: {msgs:?}"));
+        .unwrap_or_else(|| {
+            panic!("the bystander got no message before being disconnected: {msgs:?}")
+        });
     assert_eq!(notice.tag, b'N', "{:?}", notice.fields());
-    assert_eq!(notice.code().as_deref(), Some("57P02"), "{:?}", notice.fields());
-    assert_eq!(notice.fields().get(&'S').map(String::as_str), Some("WARNING"));
+    assert_eq!(
+        notice.code().as_deref(),
+        Some("57P02"),
+        "{:?}",
+        notice.fields()
+    );
+    assert_eq!(
+        notice.fields().get(&'S').map(String::as_str),
+        Some("WARNING")
+    );
     assert_eq!(
         notice.fields().get(&'M').map(String::as_str),
         Some("terminating connection because of crash of another server process")
@@ -57,7 +81,11 @@ async fn kill_9_of_a_backend_restarts_the_cluster() {
 async fn sigterm_smart_shutdown_waits_for_sessions() {
     let mut cluster = Cluster::start();
     let client = cluster.connect().await;
-    let backend: i32 = client.query_one("SELECT pg_backend_pid()", &[]).await.expect("pid").get(0);
+    let backend: i32 = client
+        .query_one("SELECT pg_backend_pid()", &[])
+        .await
+        .expect("pid")
+        .get(0);
     cluster.signal(Sig::SIGTERM);
 
     // New connections are refused while the session lives ...
@@ -71,17 +99,32 @@ async fn sigterm_smart_shutdown_waits_for_sessions() {
     })
     .await;
     // ... and the postmaster waits for the session, which still works.
-    assert_eq!(cluster.wait_exit(Duration::from_millis(1000)).await, None, "smart shutdown must wait");
-    client.simple_query("SELECT 1").await.expect("the open session keeps working");
+    assert_eq!(
+        cluster.wait_exit(Duration::from_millis(1000)).await,
+        None,
+        "smart shutdown must wait"
+    );
+    client
+        .simple_query("SELECT 1")
+        .await
+        .expect("the open session keeps working");
     assert!(process_alive(backend));
 
     drop(client);
     let status = cluster
         .wait_exit(Duration::from_secs(15))
         .await
-        .unwrap_or_else(|| panic!("no exit after the last session ended\n{}", cluster.log_tail(20)));
+        .unwrap_or_else(|| {
+            panic!(
+                "no exit after the last session ended\n{}",
+                cluster.log_tail(20)
+            )
+        });
     assert!(status.success(), "smart shutdown exit status {status}");
-    assert!(cluster.pid_file_lines().is_none(), "postmaster.pid must be removed");
+    assert!(
+        cluster.pid_file_lines().is_none(),
+        "postmaster.pid must be removed"
+    );
     assert!(!process_alive(backend));
 
     // The refused client was told why (a FATAL, not a closed or refused socket).
@@ -104,15 +147,24 @@ async fn sigint_fast_shutdown_ends_sessions() {
 
     cluster.signal(Sig::SIGINT);
     let msgs = raw.read_until_closed(10).await;
-    let fatal = msgs.iter().find(|m| m.tag == b'E').expect("an ErrorResponse before closing");
+    let fatal = msgs
+        .iter()
+        .find(|m| m.tag == b'E')
+        .expect("an ErrorResponse before closing");
     assert_eq!(fatal.code().as_deref(), Some("57P01"));
     assert_eq!(fatal.fields().get(&'S').map(String::as_str), Some("FATAL"));
     assert_eq!(
         fatal.fields().get(&'M').map(String::as_str),
         Some("terminating connection due to administrator command")
     );
-    let ended = within(10, "tokio-postgres connection end", connection).await.expect("join");
-    assert_eq!(ended.as_ref().err().and_then(sqlstate), Some("57P01"), "{ended:?}");
+    let ended = within(10, "tokio-postgres connection end", connection)
+        .await
+        .expect("join");
+    assert_eq!(
+        ended.as_ref().err().and_then(sqlstate),
+        Some("57P01"),
+        "{ended:?}"
+    );
     assert!(client.is_closed());
 
     let status = cluster
@@ -120,13 +172,21 @@ async fn sigint_fast_shutdown_ends_sessions() {
         .await
         .unwrap_or_else(|| panic!("fast shutdown did not finish\n{}", cluster.log_tail(20)));
     assert!(status.success(), "fast shutdown exit status {status}");
-    assert!(cluster.pid_file_lines().is_none(), "postmaster.pid must be removed");
+    assert!(
+        cluster.pid_file_lines().is_none(),
+        "postmaster.pid must be removed"
+    );
     for pid in children_before {
         assert!(!process_alive(pid), "child {pid} outlived the postmaster");
     }
     // A cleanly shut down cluster starts again.
     cluster.start_again();
-    cluster.connect().await.simple_query("SELECT 1").await.expect("after restart");
+    cluster
+        .connect()
+        .await
+        .simple_query("SELECT 1")
+        .await
+        .expect("after restart");
 }
 
 /// SIGQUIT: immediate shutdown; the postmaster and all its children are gone at once.
@@ -142,20 +202,36 @@ async fn sigquit_immediate_shutdown() {
     let status = cluster
         .wait_exit(Duration::from_secs(10))
         .await
-        .unwrap_or_else(|| panic!("immediate shutdown did not finish\n{}", cluster.log_tail(20)));
+        .unwrap_or_else(|| {
+            panic!(
+                "immediate shutdown did not finish\n{}",
+                cluster.log_tail(20)
+            )
+        });
     assert!(started.elapsed() < Duration::from_secs(5));
     // PostgreSQL exits with status 0 after an immediate shutdown too.
     assert!(status.success(), "immediate shutdown exit status {status}");
     let msgs = raw.read_until_closed(10).await;
     assert!(client.simple_query("SELECT 1").await.is_err());
     assert!(
-        wait_until(Duration::from_secs(5), || children_before.iter().all(|&p| !process_alive(p))).await,
+        wait_until(Duration::from_secs(5), || children_before
+            .iter()
+            .all(|&p| !process_alive(p)))
+        .await,
         "children outlived an immediate shutdown"
     );
-    assert!(cluster.pid_file_lines().is_none(), "postmaster.pid must be removed");
+    assert!(
+        cluster.pid_file_lines().is_none(),
+        "postmaster.pid must be removed"
+    );
     // An immediate shutdown needs recovery at the next start, which must work.
     cluster.start_again();
-    cluster.connect().await.simple_query("SELECT 1").await.expect("after recovery");
+    cluster
+        .connect()
+        .await
+        .simple_query("SELECT 1")
+        .await
+        .expect("after recovery");
     // Each session is told, as a WARNING (a notice), before its backend quits.
     let notice = msgs
         .iter()
@@ -163,7 +239,10 @@ async fn sigquit_immediate_shutdown() {
         .unwrap_or_else(|| panic!("no message before the connection closed: {msgs:?}"));
     assert_eq!(notice.tag, b'N', "{:?}", notice.fields());
     assert_eq!(notice.code().as_deref(), Some("57P01"));
-    assert_eq!(notice.fields().get(&'S').map(String::as_str), Some("WARNING"));
+    assert_eq!(
+        notice.fields().get(&'S').map(String::as_str),
+        Some("WARNING")
+    );
     assert_eq!(
         notice.fields().get(&'M').map(String::as_str),
         Some("terminating connection due to immediate shutdown command")
@@ -175,7 +254,10 @@ async fn second_postmaster_on_the_same_directory_is_refused() {
     let mut cluster = Cluster::start();
     let (status, stderr) = cluster.run_second_postmaster(Duration::from_secs(10)).await;
     let status = status.expect("the second postmaster must exit by itself");
-    assert!(!status.success(), "the second postmaster must fail: {status}\n{stderr}");
+    assert!(
+        !status.success(),
+        "the second postmaster must fail: {status}\n{stderr}"
+    );
     assert!(
         stderr.contains("lock file \"postmaster.pid\" already exists"),
         "stderr of the second postmaster: {stderr}"
@@ -184,7 +266,12 @@ async fn second_postmaster_on_the_same_directory_is_refused() {
     assert!(cluster.is_running());
     let lines = cluster.pid_file_lines().expect("postmaster.pid");
     assert_eq!(lines[0].trim(), cluster.pid().to_string());
-    cluster.connect().await.simple_query("SELECT 1").await.expect("first still serves");
+    cluster
+        .connect()
+        .await
+        .simple_query("SELECT 1")
+        .await
+        .expect("first still serves");
 }
 
 /// kill -9 of the postmaster leaves postmaster.pid and the shared memory behind; its
@@ -199,20 +286,34 @@ async fn start_after_kill_9_of_the_postmaster() {
     assert!(!old_children.is_empty());
 
     cluster.signal(Sig::SIGKILL);
-    cluster.wait_exit(Duration::from_secs(5)).await.expect("postmaster killed");
-    let lines = cluster.pid_file_lines().expect("a killed postmaster leaves postmaster.pid");
+    cluster
+        .wait_exit(Duration::from_secs(5))
+        .await
+        .expect("postmaster killed");
+    let lines = cluster
+        .pid_file_lines()
+        .expect("a killed postmaster leaves postmaster.pid");
     assert_eq!(lines[0].trim(), old_pid.to_string());
     assert!(
-        wait_until(Duration::from_secs(10), || old_children.iter().all(|&p| !process_alive(p))).await,
+        wait_until(Duration::from_secs(10), || old_children
+            .iter()
+            .all(|&p| !process_alive(p)))
+        .await,
         "children must exit when the postmaster dies: {:?} still alive",
-        old_children.iter().filter(|&&p| process_alive(p)).collect::<Vec<_>>()
+        old_children
+            .iter()
+            .filter(|&&p| process_alive(p))
+            .collect::<Vec<_>>()
     );
     assert!(client.simple_query("SELECT 1").await.is_err());
 
     cluster.start_again();
     assert_ne!(cluster.pid(), old_pid);
     let client = cluster.connect().await;
-    client.simple_query("SELECT 1").await.expect("after restart");
+    client
+        .simple_query("SELECT 1")
+        .await
+        .expect("after restart");
     let lines = cluster.pid_file_lines().expect("postmaster.pid");
     assert_eq!(lines[0].trim(), cluster.pid().to_string());
 }
@@ -232,22 +333,33 @@ async fn pid_file_describes_the_postmaster() {
         .duration_since(std::time::UNIX_EPOCH)
         .expect("clock")
         .as_secs() as i64;
-    assert!((now - 120..=now + 1).contains(&started), "start time {started} vs now {now}");
+    assert!(
+        (now - 120..=now + 1).contains(&started),
+        "start time {started} vs now {now}"
+    );
     assert_eq!(lines[3].trim(), cluster.port().to_string());
     assert_eq!(lines[4].trim(), cluster.socket_dir().display().to_string());
     assert_eq!(lines[7].trim(), "ready");
     // The Unix socket is there and psql can use it.
-    let socket = cluster.socket_dir().join(format!(".s.PGSQL.{}", cluster.port()));
+    let socket = cluster
+        .socket_dir()
+        .join(format!(".s.PGSQL.{}", cluster.port()));
     assert!(socket.exists(), "{} missing", socket.display());
     let out = std::process::Command::new(std::path::Path::new(tests::PG15_BIN).join("psql"))
-        .args(["-X", "-At", "-U", "postgres", "-d", "postgres", "-c", "SELECT 1"])
+        .args([
+            "-X", "-At", "-U", "postgres", "-d", "postgres", "-c", "SELECT 1",
+        ])
         .arg("-h")
         .arg(cluster.socket_dir())
         .arg("-p")
         .arg(cluster.port().to_string())
         .output()
         .expect("psql");
-    assert!(out.status.success(), "psql over the Unix socket: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "psql over the Unix socket: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 /// The harness itself: dropping a cluster with busy sessions leaves no process behind.
@@ -266,11 +378,20 @@ async fn dropping_the_cluster_leaves_no_process() {
     drop(cluster);
     assert!(!process_alive(postmaster));
     assert!(
-        wait_until(Duration::from_secs(5), || children.iter().all(|&p| !process_alive(p))).await,
+        wait_until(Duration::from_secs(5), || children
+            .iter()
+            .all(|&p| !process_alive(p)))
+        .await,
         "processes left behind: {:?}",
-        children.iter().filter(|&&p| process_alive(p)).collect::<Vec<_>>()
+        children
+            .iter()
+            .filter(|&&p| process_alive(p))
+            .collect::<Vec<_>>()
     );
-    assert!(!data_dir.exists(), "the temporary directory must be removed");
+    assert!(
+        !data_dir.exists(),
+        "the temporary directory must be removed"
+    );
     let _ = within(10, "the sleeper's end", sleeper).await;
 }
 
@@ -280,7 +401,10 @@ async fn invalid_pg_hba_conf_stops_startup() {
     // admits any session; ours checks it in the startup process.
     let mut cluster = Cluster::start();
     cluster.signal(Sig::SIGINT);
-    cluster.wait_exit(Duration::from_secs(15)).await.expect("fast shutdown");
+    cluster
+        .wait_exit(Duration::from_secs(15))
+        .await
+        .expect("fast shutdown");
     let hba = cluster.data_dir().join("pg_hba.conf");
     let mut text = std::fs::read_to_string(&hba).expect("read pg_hba.conf");
     text.push_str("host all all 1.2.3.4/99 trust\n");
@@ -289,5 +413,8 @@ async fn invalid_pg_hba_conf_stops_startup() {
     let status = status.unwrap_or_else(|| panic!("the postmaster kept running\n{log}"));
     assert!(!status.success(), "start-up must fail: {log}");
     assert!(log.contains("could not load pg_hba.conf"), "{log}");
-    assert!(cluster.pid_file_lines().is_none(), "no lock file is left behind");
+    assert!(
+        cluster.pid_file_lines().is_none(),
+        "no lock file is left behind"
+    );
 }

@@ -33,15 +33,23 @@ async fn simple_query_expressions() {
     let cluster = Cluster::start();
     let client = cluster.connect().await;
 
-    let msgs = client.simple_query("SELECT 1+2, 'a'||'b'").await.expect("select");
+    let msgs = client
+        .simple_query("SELECT 1+2, 'a'||'b'")
+        .await
+        .expect("select");
     assert_eq!(rows(&msgs), vec![vec![Some("3".into()), Some("ab".into())]]);
     assert_eq!(completions(&msgs), vec![1]);
-    let SimpleQueryMessage::Row(row) = &msgs[1] else { panic!("expected a row, got {:?}", msgs[1]) };
+    let SimpleQueryMessage::Row(row) = &msgs[1] else {
+        panic!("expected a row, got {:?}", msgs[1])
+    };
     let names: Vec<&str> = row.columns().iter().map(|c| c.name()).collect();
     assert_eq!(names, ["?column?", "?column?"]);
 
     // Several statements in one Query message: one result each.
-    let msgs = client.simple_query("SELECT 1 AS a; SELECT 'x' AS b, NULL AS c").await.expect("two");
+    let msgs = client
+        .simple_query("SELECT 1 AS a; SELECT 'x' AS b, NULL AS c")
+        .await
+        .expect("two");
     assert_eq!(
         rows(&msgs),
         vec![vec![Some("1".into())], vec![Some("x".into()), None]]
@@ -81,7 +89,10 @@ async fn builtin_functions() {
         .await
         .expect("functions");
     let version: String = row.get(0);
-    assert!(version.starts_with("PostgreSQL 15."), "version() = {version}");
+    assert!(
+        version.starts_with("PostgreSQL 15."),
+        "version() = {version}"
+    );
     assert_eq!(row.columns()[1].type_(), &Type::NAME);
     assert_eq!(row.get::<_, String>(1), "postgres");
     assert_eq!(row.get::<_, String>(2), "postgres");
@@ -91,11 +102,21 @@ async fn builtin_functions() {
     let names: Vec<&str> = row.columns().iter().map(|c| c.name()).collect();
     assert_eq!(
         names,
-        ["version", "current_user", "current_database", "now", "pg_backend_pid", "pg_sleep"]
+        [
+            "version",
+            "current_user",
+            "current_database",
+            "now",
+            "pg_backend_pid",
+            "pg_sleep"
+        ]
     );
 
     // now() is the transaction start time: equal twice in one transaction.
-    let msgs = client.simple_query("BEGIN; SELECT now() = now(); COMMIT").await.expect("now");
+    let msgs = client
+        .simple_query("BEGIN; SELECT now() = now(); COMMIT")
+        .await
+        .expect("now");
     assert_eq!(rows(&msgs), vec![vec![Some("t".into())]]);
 }
 
@@ -127,17 +148,41 @@ async fn extended_query_with_parameters_of_several_types() {
         .expect("prepare");
     assert_eq!(
         stmt.params(),
-        &[Type::INT2, Type::INT4, Type::INT8, Type::FLOAT8, Type::BOOL, Type::TEXT, Type::TEXT]
+        &[
+            Type::INT2,
+            Type::INT4,
+            Type::INT8,
+            Type::FLOAT8,
+            Type::BOOL,
+            Type::TEXT,
+            Type::TEXT
+        ]
     );
     let types: Vec<&Type> = stmt.columns().iter().map(|c| c.type_()).collect();
     assert_eq!(
         types,
-        [&Type::INT2, &Type::INT4, &Type::INT8, &Type::FLOAT8, &Type::BOOL, &Type::TEXT, &Type::NUMERIC]
+        [
+            &Type::INT2,
+            &Type::INT4,
+            &Type::INT8,
+            &Type::FLOAT8,
+            &Type::BOOL,
+            &Type::TEXT,
+            &Type::NUMERIC
+        ]
     );
     let row = client
         .query_one(
             &stmt,
-            &[&-32768i16, &2_147_483_647i32, &-9_000_000_000i64, &0.125f64, &true, &"héllo", &"-12.3400"],
+            &[
+                &-32768i16,
+                &2_147_483_647i32,
+                &-9_000_000_000i64,
+                &0.125f64,
+                &true,
+                &"héllo",
+                &"-12.3400",
+            ],
         )
         .await
         .expect("execute");
@@ -166,7 +211,10 @@ async fn extended_query_with_parameters_of_several_types() {
         .await
         .expect("numerics");
     let got: Vec<String> = (0..5).map(|i| row.get::<_, PgNumeric>(i).0).collect();
-    assert_eq!(got, ["0", "100000", "0.00001", "123456789.987654321", "NaN"]);
+    assert_eq!(
+        got,
+        ["0", "100000", "0.00001", "123456789.987654321", "NaN"]
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -179,7 +227,10 @@ async fn parameter_types_are_inferred() {
     let row = client.query_one(&stmt, &[&41i32]).await.expect("execute");
     assert_eq!(row.get::<_, i32>(0), 42);
 
-    let stmt = client.prepare("SELECT $1 || 'x'").await.expect("prepare concat");
+    let stmt = client
+        .prepare("SELECT $1 || 'x'")
+        .await
+        .expect("prepare concat");
     assert_eq!(stmt.params(), &[Type::TEXT]);
 }
 
@@ -187,7 +238,10 @@ async fn parameter_types_are_inferred() {
 async fn prepared_statement_reused() {
     let cluster = Cluster::start();
     let client = cluster.connect().await;
-    let stmt = client.prepare("SELECT $1::int4 * 2, $2::text || '!'").await.expect("prepare");
+    let stmt = client
+        .prepare("SELECT $1::int4 * 2, $2::text || '!'")
+        .await
+        .expect("prepare");
     for i in 0..20i32 {
         let s = format!("v{i}");
         let row = client.query_one(&stmt, &[&i, &s]).await.expect("execute");
@@ -195,15 +249,24 @@ async fn prepared_statement_reused() {
         assert_eq!(row.get::<_, String>(1), format!("v{i}!"));
     }
     // Two statements prepared side by side stay distinct.
-    let other = client.prepare("SELECT $1::int8 - 1").await.expect("prepare other");
+    let other = client
+        .prepare("SELECT $1::int8 - 1")
+        .await
+        .expect("prepare other");
     let a = client.query_one(&stmt, &[&5i32, &"a"]).await.expect("a");
     let b = client.query_one(&other, &[&5i64]).await.expect("b");
     assert_eq!(a.get::<_, i32>(0), 10);
     assert_eq!(b.get::<_, i64>(0), 4);
     // A statement survives an error in between.
-    let err = client.query("SELECT 1/0", &[]).await.expect_err("division by zero");
+    let err = client
+        .query("SELECT 1/0", &[])
+        .await
+        .expect_err("division by zero");
     assert_eq!(sqlstate(&err), Some("22012"));
-    let a = client.query_one(&stmt, &[&7i32, &"z"]).await.expect("after error");
+    let a = client
+        .query_one(&stmt, &[&7i32, &"z"])
+        .await
+        .expect("after error");
     assert_eq!(a.get::<_, i32>(0), 14);
 }
 
@@ -223,15 +286,24 @@ async fn syntax_error_has_42601_and_position() {
                 client.simple_query(sql).await.err()
             }
             .unwrap_or_else(|| panic!("{sql:?} must fail"));
-            let db = err.as_db_error().unwrap_or_else(|| panic!("{sql:?}: {err:?}"));
+            let db = err
+                .as_db_error()
+                .unwrap_or_else(|| panic!("{sql:?}: {err:?}"));
             assert_eq!(db.code().code(), "42601", "{sql:?}");
             assert_eq!(db.severity(), "ERROR");
             assert_eq!(db.message(), message, "{sql:?}");
-            assert_eq!(db.position(), Some(&ErrorPosition::Original(position)), "{sql:?}");
+            assert_eq!(
+                db.position(),
+                Some(&ErrorPosition::Original(position)),
+                "{sql:?}"
+            );
         }
     }
     // The session is fine afterwards.
-    client.simple_query("SELECT 1").await.expect("after syntax errors");
+    client
+        .simple_query("SELECT 1")
+        .await
+        .expect("after syntax errors");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -241,29 +313,56 @@ async fn set_show_reset_round_trip() {
     let show = |name: &'static str| {
         let client = &client;
         async move {
-            let msgs = client.simple_query(&format!("SHOW {name}")).await.expect("show");
+            let msgs = client
+                .simple_query(&format!("SHOW {name}"))
+                .await
+                .expect("show");
             rows(&msgs)[0][0].clone().expect("non-null")
         }
     };
     assert_eq!(show("statement_timeout").await, "0");
-    client.simple_query("SET statement_timeout = '5s'").await.expect("set");
+    client
+        .simple_query("SET statement_timeout = '5s'")
+        .await
+        .expect("set");
     assert_eq!(show("statement_timeout").await, "5s");
-    client.simple_query("SET statement_timeout TO 2500").await.expect("set ms");
+    client
+        .simple_query("SET statement_timeout TO 2500")
+        .await
+        .expect("set ms");
     assert_eq!(show("statement_timeout").await, "2500ms");
-    client.simple_query("RESET statement_timeout").await.expect("reset");
+    client
+        .simple_query("RESET statement_timeout")
+        .await
+        .expect("reset");
     assert_eq!(show("statement_timeout").await, "0");
 
-    client.simple_query("SET application_name = 'oxi tests'").await.expect("set app");
+    client
+        .simple_query("SET application_name = 'oxi tests'")
+        .await
+        .expect("set app");
     assert_eq!(show("application_name").await, "oxi tests");
-    client.simple_query("SET work_mem = '64MB'").await.expect("set work_mem");
+    client
+        .simple_query("SET work_mem = '64MB'")
+        .await
+        .expect("set work_mem");
     assert_eq!(show("work_mem").await, "64MB");
-    client.simple_query("SET TIME ZONE 'UTC'").await.expect("set tz");
+    client
+        .simple_query("SET TIME ZONE 'UTC'")
+        .await
+        .expect("set tz");
     assert_eq!(show("TimeZone").await, "UTC");
-    client.simple_query("SET search_path = public, pg_catalog").await.expect("set path");
+    client
+        .simple_query("SET search_path = public, pg_catalog")
+        .await
+        .expect("set path");
     assert_eq!(show("search_path").await, "public, pg_catalog");
 
     // SHOW through the extended protocol: one text column named after the setting.
-    let row = client.query_one("SHOW work_mem", &[]).await.expect("extended show");
+    let row = client
+        .query_one("SHOW work_mem", &[])
+        .await
+        .expect("extended show");
     assert_eq!(row.columns()[0].name(), "work_mem");
     assert_eq!(row.columns()[0].type_(), &Type::TEXT);
     assert_eq!(row.get::<_, String>(0), "64MB");
@@ -272,13 +371,19 @@ async fn set_show_reset_round_trip() {
     assert_eq!(show("work_mem").await, "4MB");
     assert_eq!(show("application_name").await, "");
 
-    let err = client.simple_query("SHOW no_such_setting").await.expect_err("unknown");
+    let err = client
+        .simple_query("SHOW no_such_setting")
+        .await
+        .expect_err("unknown");
     assert_eq!(sqlstate(&err), Some("42704"));
     assert_eq!(
         err.as_db_error().expect("db").message(),
         "unrecognized configuration parameter \"no_such_setting\""
     );
-    let err = client.simple_query("SET statement_timeout = 'soon'").await.expect_err("bad value");
+    let err = client
+        .simple_query("SET statement_timeout = 'soon'")
+        .await
+        .expect_err("bad value");
     assert_eq!(sqlstate(&err), Some("22023"));
 }
 
@@ -310,23 +415,38 @@ async fn transaction_blocks_and_failed_transactions() {
     let cluster = Cluster::start();
     let client = cluster.connect().await;
     client.simple_query("BEGIN").await.expect("begin");
-    client.simple_query("SELECT 1").await.expect("select in txn");
+    client
+        .simple_query("SELECT 1")
+        .await
+        .expect("select in txn");
     client.simple_query("COMMIT").await.expect("commit");
 
     client.simple_query("BEGIN").await.expect("begin 2");
-    let err = client.simple_query("SELEC 1").await.expect_err("syntax error in txn");
+    let err = client
+        .simple_query("SELEC 1")
+        .await
+        .expect_err("syntax error in txn");
     assert_eq!(sqlstate(&err), Some("42601"));
-    let err = client.simple_query("SELECT 1").await.expect_err("aborted txn");
+    let err = client
+        .simple_query("SELECT 1")
+        .await
+        .expect_err("aborted txn");
     assert_eq!(sqlstate(&err), Some("25P02"));
     assert_eq!(
         err.as_db_error().expect("db").message(),
         "current transaction is aborted, commands ignored until end of transaction block"
     );
     // Extended protocol is refused too.
-    let err = client.query("SELECT $1::int4", &[&1i32]).await.expect_err("aborted txn, extended");
+    let err = client
+        .query("SELECT $1::int4", &[&1i32])
+        .await
+        .expect_err("aborted txn, extended");
     assert_eq!(sqlstate(&err), Some("25P02"));
     client.simple_query("ROLLBACK").await.expect("rollback");
-    let row = client.query_one("SELECT 1::int4", &[]).await.expect("after rollback");
+    let row = client
+        .query_one("SELECT 1::int4", &[])
+        .await
+        .expect("after rollback");
     assert_eq!(row.get::<_, i32>(0), 1);
 }
 
@@ -379,15 +499,30 @@ async fn transaction_status_on_the_wire() {
 async fn checkpoint_needs_a_superuser() {
     let cluster = Cluster::start();
     let admin = cluster.connect().await;
-    admin.batch_execute("CREATE ROLE plain_checkpointer LOGIN").await.expect("create role");
-    let (plain, _connection) = cluster.try_connect_with("user=plain_checkpointer").await.expect("log in");
-    let err = plain.batch_execute("CHECKPOINT").await.expect_err("not a superuser");
+    admin
+        .batch_execute("CREATE ROLE plain_checkpointer LOGIN")
+        .await
+        .expect("create role");
+    let (plain, _connection) = cluster
+        .try_connect_with("user=plain_checkpointer")
+        .await
+        .expect("log in");
+    let err = plain
+        .batch_execute("CHECKPOINT")
+        .await
+        .expect_err("not a superuser");
     let db = err.as_db_error().expect("an ErrorResponse");
     assert_eq!(
         (db.code().code(), db.message()),
-        ("42501", "must be superuser or have privileges of pg_checkpoint to do CHECKPOINT")
+        (
+            "42501",
+            "must be superuser or have privileges of pg_checkpoint to do CHECKPOINT"
+        )
     );
-    admin.batch_execute("CHECKPOINT").await.expect("a superuser may");
+    admin
+        .batch_execute("CHECKPOINT")
+        .await
+        .expect("a superuser may");
 }
 
 /// pg_lsn in binary: a parameter and a result (an int8 on the wire, as `pg_lsn_send`),
@@ -397,11 +532,20 @@ async fn pg_lsn_in_binary() {
     let cluster = Cluster::start();
     let client = cluster.connect().await;
     let lsn = PgLsn::from(0x16_B374_D848);
-    let row = client.query_one("SELECT $1::pg_lsn, $1::pg_lsn + 16, $1::pg_lsn::text", &[&lsn]).await.expect("binary pg_lsn");
+    let row = client
+        .query_one(
+            "SELECT $1::pg_lsn, $1::pg_lsn + 16, $1::pg_lsn::text",
+            &[&lsn],
+        )
+        .await
+        .expect("binary pg_lsn");
     assert_eq!(row.get::<_, PgLsn>(0), lsn);
     assert_eq!(row.get::<_, PgLsn>(1), PgLsn::from(0x16_B374_D858));
     assert_eq!(row.get::<_, String>(2), "16/B374D848");
-    let statement = client.prepare("SELECT pg_current_wal_lsn(), pg_current_wal_insert_lsn()").await.expect("prepare");
+    let statement = client
+        .prepare("SELECT pg_current_wal_lsn(), pg_current_wal_insert_lsn()")
+        .await
+        .expect("prepare");
     assert_eq!(statement.columns()[0].type_(), &Type::PG_LSN);
     let row = client.query_one(&statement, &[]).await.expect("positions");
     let (write, insert): (PgLsn, PgLsn) = (row.get(0), row.get(1));
@@ -413,7 +557,10 @@ async fn pg_lsn_in_binary() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn errors_match_the_reference() {
     if !tests::pg15_available() {
-        eprintln!("skipped: PostgreSQL 15 is not installed in {}", tests::PG15_BIN);
+        eprintln!(
+            "skipped: PostgreSQL 15 is not installed in {}",
+            tests::PG15_BIN
+        );
         return;
     }
     let ours = Cluster::start();
@@ -445,14 +592,21 @@ async fn errors_match_the_reference() {
             diffs.push(format!("{sql}\n  ours:       {a}\n  PostgreSQL: {b}"));
         }
     }
-    assert!(diffs.is_empty(), "differences from PostgreSQL 15:\n{}", diffs.join("\n"));
+    assert!(
+        diffs.is_empty(),
+        "differences from PostgreSQL 15:\n{}",
+        diffs.join("\n")
+    );
 }
 
 /// SHOW of common settings gives PostgreSQL 15's defaults (skipped when it is absent).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn show_defaults_match_the_reference() {
     if !tests::pg15_available() {
-        eprintln!("skipped: PostgreSQL 15 is not installed in {}", tests::PG15_BIN);
+        eprintln!(
+            "skipped: PostgreSQL 15 is not installed in {}",
+            tests::PG15_BIN
+        );
         return;
     }
     let ours = Cluster::start();
@@ -493,7 +647,11 @@ async fn show_defaults_match_the_reference() {
             diffs.push(format!("{name}: ours {a}, PostgreSQL {b}"));
         }
     }
-    assert!(diffs.is_empty(), "SHOW differs from PostgreSQL 15:\n{}", diffs.join("\n"));
+    assert!(
+        diffs.is_empty(),
+        "SHOW differs from PostgreSQL 15:\n{}",
+        diffs.join("\n")
+    );
 }
 
 async fn show(client: &tokio_postgres::Client, name: &str) -> String {
@@ -501,7 +659,8 @@ async fn show(client: &tokio_postgres::Client, name: &str) -> String {
         Ok(m) => format!("{:?}", rows(&m)),
         Err(e) => format!(
             "{:?}",
-            e.as_db_error().map(|d| (d.code().code().to_owned(), d.message().to_owned()))
+            e.as_db_error()
+                .map(|d| (d.code().code().to_owned(), d.message().to_owned()))
         ),
     }
 }

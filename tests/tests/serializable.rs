@@ -9,22 +9,35 @@
 use tests::{Cluster, sqlstate};
 use tokio_postgres::Client;
 
-const MESSAGE: &str = "could not serialize access due to read/write dependencies among transactions";
+const MESSAGE: &str =
+    "could not serialize access due to read/write dependencies among transactions";
 const HINT: &str = "The transaction might succeed if retried.";
 
 async fn exec(c: &Client, sql: &str) {
-    c.batch_execute(sql).await.unwrap_or_else(|e| panic!("{sql}: {e} ({:?})", sqlstate(&e)));
+    c.batch_execute(sql)
+        .await
+        .unwrap_or_else(|e| panic!("{sql}: {e} ({:?})", sqlstate(&e)));
 }
 
 /// The SQLSTATE, message, detail and hint `sql` fails with.
 async fn failure(c: &Client, sql: &str) -> (String, String, Option<String>, Option<String>) {
     let e = c.batch_execute(sql).await.expect_err(sql);
     let db = e.as_db_error().unwrap_or_else(|| panic!("{sql}: {e}"));
-    (db.code().code().to_owned(), db.message().to_owned(), db.detail().map(str::to_owned), db.hint().map(str::to_owned))
+    (
+        db.code().code().to_owned(),
+        db.message().to_owned(),
+        db.detail().map(str::to_owned),
+        db.hint().map(str::to_owned),
+    )
 }
 
 fn ssi_failure(reason: &str) -> (String, String, Option<String>, Option<String>) {
-    ("40001".into(), MESSAGE.into(), Some(format!("Reason code: {reason}.")), Some(HINT.into()))
+    (
+        "40001".into(),
+        MESSAGE.into(),
+        Some(format!("Reason code: {reason}.")),
+        Some(HINT.into()),
+    )
 }
 
 const BEGIN: &str = "BEGIN ISOLATION LEVEL SERIALIZABLE";
@@ -38,11 +51,18 @@ async fn write_skew_fails_at_commit_and_the_doomed_fails_at_its_next_read() {
         exec(&a, sql).await;
         exec(&b, sql).await;
     }
-    exec(&a, "UPDATE doctors SET on_call = false WHERE name = 'alice'").await;
+    exec(
+        &a,
+        "UPDATE doctors SET on_call = false WHERE name = 'alice'",
+    )
+    .await;
     exec(&b, "UPDATE doctors SET on_call = false WHERE name = 'bob'").await;
     exec(&a, "COMMIT").await;
     // b is the pivot of a -> b -> a with a committed first: doomed.
-    assert_eq!(failure(&b, "SELECT * FROM doctors").await, ssi_failure("Canceled on identification as a pivot, during conflict out checking"));
+    assert_eq!(
+        failure(&b, "SELECT * FROM doctors").await,
+        ssi_failure("Canceled on identification as a pivot, during conflict out checking")
+    );
     exec(&b, "ROLLBACK").await;
 
     // The same, with the doomed transaction going straight to COMMIT.
@@ -51,10 +71,17 @@ async fn write_skew_fails_at_commit_and_the_doomed_fails_at_its_next_read() {
         exec(&a, sql).await;
         exec(&b, sql).await;
     }
-    exec(&a, "UPDATE doctors SET on_call = false WHERE name = 'alice'").await;
+    exec(
+        &a,
+        "UPDATE doctors SET on_call = false WHERE name = 'alice'",
+    )
+    .await;
     exec(&b, "UPDATE doctors SET on_call = false WHERE name = 'bob'").await;
     exec(&a, "COMMIT").await;
-    assert_eq!(failure(&b, "COMMIT").await, ssi_failure("Canceled on identification as a pivot, during commit attempt"));
+    assert_eq!(
+        failure(&b, "COMMIT").await,
+        ssi_failure("Canceled on identification as a pivot, during commit attempt")
+    );
     // The failed COMMIT ended the transaction.
     exec(&b, "SELECT 1").await;
 }
@@ -64,13 +91,28 @@ async fn write_skew_fails_at_commit_and_the_doomed_fails_at_its_next_read() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn read_only_anomaly_refuses_the_write_that_closes_it() {
     let cluster = Cluster::start();
-    let (t1, t2, t3) = (cluster.connect().await, cluster.connect().await, cluster.connect().await);
-    exec(&t1, "CREATE TABLE t (id int, value int); INSERT INTO t VALUES (1, 10), (2, 20)").await;
+    let (t1, t2, t3) = (
+        cluster.connect().await,
+        cluster.connect().await,
+        cluster.connect().await,
+    );
+    exec(
+        &t1,
+        "CREATE TABLE t (id int, value int); INSERT INTO t VALUES (1, 10), (2, 20)",
+    )
+    .await;
     exec(&t1, BEGIN).await;
     exec(&t1, "SELECT * FROM t").await;
-    exec(&t2, &format!("{BEGIN}; UPDATE t SET value = value + 5 WHERE id = 2; COMMIT")).await;
+    exec(
+        &t2,
+        &format!("{BEGIN}; UPDATE t SET value = value + 5 WHERE id = 2; COMMIT"),
+    )
+    .await;
     exec(&t3, &format!("{BEGIN} READ ONLY; SELECT * FROM t; COMMIT")).await;
-    assert_eq!(failure(&t1, "UPDATE t SET value = 0 WHERE id = 1").await, ssi_failure("Canceled on identification as a pivot, during write"));
+    assert_eq!(
+        failure(&t1, "UPDATE t SET value = 0 WHERE id = 1").await,
+        ssi_failure("Canceled on identification as a pivot, during write")
+    );
     exec(&t1, "ROLLBACK").await;
 }
 
@@ -83,7 +125,11 @@ async fn read_only_anomaly_refuses_the_write_that_closes_it() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn read_only_transaction_with_an_early_snapshot_does_not_fail_the_writer() {
     let cluster = Cluster::start();
-    let (t1, t2, t3) = (cluster.connect().await, cluster.connect().await, cluster.connect().await);
+    let (t1, t2, t3) = (
+        cluster.connect().await,
+        cluster.connect().await,
+        cluster.connect().await,
+    );
     exec(&t1, "CREATE TABLE a (v int); CREATE TABLE b (v int); CREATE TABLE c (v int); INSERT INTO a VALUES (1); INSERT INTO b VALUES (1)").await;
     exec(&t1, BEGIN).await;
     exec(&t1, "SELECT * FROM a").await;
@@ -107,7 +153,11 @@ async fn read_only_transaction_with_an_early_snapshot_does_not_fail_the_writer()
 async fn shared_state_is_freed_as_transactions_end() {
     let cluster = Cluster::builder().setting("max_connections", "5").start();
     let (a, b) = (cluster.connect().await, cluster.connect().await);
-    exec(&a, "CREATE TABLE t (id int, value int); CREATE TABLE u (id int)").await;
+    exec(
+        &a,
+        "CREATE TABLE t (id int, value int); CREATE TABLE u (id int)",
+    )
+    .await;
     for i in 0..150 {
         exec(&a, BEGIN).await;
         exec(&b, BEGIN).await;
@@ -120,5 +170,10 @@ async fn shared_state_is_freed_as_transactions_end() {
         exec(&a, &format!("SET default_transaction_isolation = serializable; INSERT INTO u VALUES ({i}); SELECT * FROM t; RESET default_transaction_isolation")).await;
     }
     let rows = a.simple_query("SELECT * FROM u").await.expect("select");
-    assert_eq!(rows.iter().filter(|m| matches!(m, tokio_postgres::SimpleQueryMessage::Row(_))).count(), 300);
+    assert_eq!(
+        rows.iter()
+            .filter(|m| matches!(m, tokio_postgres::SimpleQueryMessage::Row(_)))
+            .count(),
+        300
+    );
 }

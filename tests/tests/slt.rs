@@ -41,8 +41,8 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use sqllogictest::{
-    AsyncDB, DBOutput, DefaultColumnType, ExpectedError, QueryExpect, Record, RecordOutput,
-    Runner, StatementExpect,
+    AsyncDB, DBOutput, DefaultColumnType, ExpectedError, QueryExpect, Record, RecordOutput, Runner,
+    StatementExpect,
 };
 use tests::Cluster;
 use tokio_postgres::types::Type;
@@ -90,7 +90,10 @@ struct SltError {
 
 impl SltError {
     fn client(message: String) -> SltError {
-        SltError { message, sqlstate: None }
+        SltError {
+            message,
+            sqlstate: None,
+        }
     }
 }
 
@@ -105,7 +108,10 @@ impl std::error::Error for SltError {}
 impl From<tokio_postgres::Error> for SltError {
     fn from(e: tokio_postgres::Error) -> SltError {
         match e.as_db_error() {
-            Some(db) => SltError { message: db.message().to_owned(), sqlstate: Some(db.code().code().to_owned()) },
+            Some(db) => SltError {
+                message: db.message().to_owned(),
+                sqlstate: Some(db.code().code().to_owned()),
+            },
             // No ErrorResponse: the connection broke, or the driver refused something.
             None => SltError::client(format!("client error: {e}")),
         }
@@ -121,7 +127,11 @@ struct Session {
 
 impl Session {
     async fn open(conninfo: String, engine: Engine) -> Result<Session, SltError> {
-        let mut session = Session { conninfo, client: None, engine };
+        let mut session = Session {
+            conninfo,
+            client: None,
+            engine,
+        };
         session.client().await?;
         Ok(session)
     }
@@ -136,22 +146,35 @@ impl Session {
             tokio::spawn(connection);
             self.client = Some(client);
         }
-        self.client.as_ref().ok_or_else(|| SltError::client("no connection".into()))
+        self.client
+            .as_ref()
+            .ok_or_else(|| SltError::client("no connection".into()))
     }
 
     /// The result types of `sql` (one statement that returned rows), by a Parse/Describe.
-    async fn describe(client: &Client, sql: &str, columns: usize) -> Result<Vec<DefaultColumnType>, SltError> {
+    async fn describe(
+        client: &Client,
+        sql: &str,
+        columns: usize,
+    ) -> Result<Vec<DefaultColumnType>, SltError> {
         let statement = tokio::time::timeout(STATEMENT_TIMEOUT, client.prepare(sql))
             .await
             .map_err(|_| SltError::client("describe timed out".into()))?
             .map_err(|e| {
                 let e = SltError::from(e);
                 SltError {
-                    message: format!("the statement ran, but describing its result columns failed: {}", e.message),
+                    message: format!(
+                        "the statement ran, but describing its result columns failed: {}",
+                        e.message
+                    ),
                     sqlstate: e.sqlstate,
                 }
             })?;
-        let types: Vec<DefaultColumnType> = statement.columns().iter().map(|c| column_type(c.type_())).collect();
+        let types: Vec<DefaultColumnType> = statement
+            .columns()
+            .iter()
+            .map(|c| column_type(c.type_()))
+            .collect();
         if types.len() != columns {
             return Err(SltError::client(format!(
                 "the statement returned {columns} columns, but Describe reports {}",
@@ -178,7 +201,8 @@ impl AsyncDB for Session {
 
     async fn run(&mut self, sql: &str) -> Result<DBOutput<DefaultColumnType>, SltError> {
         let client = self.client().await?;
-        let messages = match tokio::time::timeout(STATEMENT_TIMEOUT, client.simple_query(sql)).await {
+        let messages = match tokio::time::timeout(STATEMENT_TIMEOUT, client.simple_query(sql)).await
+        {
             Ok(Ok(messages)) => messages,
             Ok(Err(e)) => {
                 // FATAL (or no ErrorResponse at all): the server is closing this session,
@@ -191,7 +215,10 @@ impl AsyncDB for Session {
             Err(_) => {
                 // The session is in an unknown state: start the next record on a new one.
                 self.client = None;
-                return Err(SltError::client(format!("no answer within {} s", STATEMENT_TIMEOUT.as_secs())));
+                return Err(SltError::client(format!(
+                    "no answer within {} s",
+                    STATEMENT_TIMEOUT.as_secs()
+                )));
             }
         };
         let mut columns = None;
@@ -221,7 +248,9 @@ impl AsyncDB for Session {
                 _ => {}
             }
         }
-        let Some(columns) = columns else { return Ok(DBOutput::StatementComplete(count)) };
+        let Some(columns) = columns else {
+            return Ok(DBOutput::StatementComplete(count));
+        };
         let types = if row_descriptions == 1 && completions == 1 {
             let described = Session::describe(client, sql, columns).await;
             if described.is_err() && client.is_closed() {
@@ -260,10 +289,16 @@ fn types_match(actual: &Vec<DefaultColumnType>, expected: &Vec<DefaultColumnType
     let unknown = |t: &DefaultColumnType| *t == DefaultColumnType::Any;
     (!actual.is_empty() && actual.iter().all(unknown))
         || (actual.len() == expected.len()
-            && actual.iter().zip(expected).all(|(a, e)| a == e || unknown(a) || unknown(e)))
+            && actual
+                .iter()
+                .zip(expected)
+                .all(|(a, e)| a == e || unknown(a) || unknown(e)))
 }
 
-type SltRunner = Runner<Session, Box<dyn FnMut() -> futures::future::BoxFuture<'static, Result<Session, SltError>> + Send>>;
+type SltRunner = Runner<
+    Session,
+    Box<dyn FnMut() -> futures::future::BoxFuture<'static, Result<Session, SltError>> + Send>,
+>;
 
 fn runner(cluster: &Cluster, engine: Engine) -> SltRunner {
     let conninfo = cluster.conninfo();
@@ -276,14 +311,18 @@ fn runner(cluster: &Cluster, engine: Engine) -> SltRunner {
 }
 
 fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().map(Path::to_path_buf).unwrap_or_default()
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_default()
 }
 
 /// Every `.slt` file under `tests/slt`, sorted, as (absolute path, path from the workspace
 /// root); only those matching `SLT_FILES` when it is set.
 fn slt_files() -> Vec<(PathBuf, String)> {
     fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
-        let entries = std::fs::read_dir(dir).unwrap_or_else(|e| panic!("read {}: {e}", dir.display()));
+        let entries =
+            std::fs::read_dir(dir).unwrap_or_else(|e| panic!("read {}: {e}", dir.display()));
         for entry in entries {
             let path = entry.expect("directory entry").path();
             if path.is_dir() {
@@ -306,18 +345,24 @@ fn slt_files() -> Vec<(PathBuf, String)> {
         })
         .filter(|(_, name)| name.contains(&filter))
         .collect();
-    assert!(!files.is_empty(), "no .slt file under tests/slt matches {FILTER_ENV}={filter:?}");
+    assert!(
+        !files.is_empty(),
+        "no .slt file under tests/slt matches {FILTER_ENV}={filter:?}"
+    );
     files
 }
 
 fn parse(path: &Path, name: &str) -> Result<Vec<Record<DefaultColumnType>>, String> {
     let text = std::fs::read_to_string(path).map_err(|e| format!("{name}: {e}"))?;
-    let records = sqllogictest::parse_with_name(&text, name).map_err(|e| format!("{name}: parse error: {e}"))?;
+    let records = sqllogictest::parse_with_name(&text, name)
+        .map_err(|e| format!("{name}: parse error: {e}"))?;
     if let Some(loc) = records.iter().find_map(|r| match r {
         Record::Include { loc, .. } => Some(loc),
         _ => None,
     }) {
-        return Err(format!("{loc}: include is not supported: one file, one cluster"));
+        return Err(format!(
+            "{loc}: include is not supported: one file, one cluster"
+        ));
     }
     Ok(records)
 }
@@ -349,17 +394,32 @@ async fn check_file(engine: Engine, path: &Path, name: &str) -> (usize, Vec<Stri
 /// The expected SQLSTATE of a record written `statement error (XXXXX)` / `query error (XXXXX)`.
 fn expected_sqlstate(record: &Record<DefaultColumnType>) -> Option<&str> {
     match record {
-        Record::Statement { expected: StatementExpect::Error(ExpectedError::SqlState(s)), .. }
-        | Record::Query { expected: QueryExpect::Error(ExpectedError::SqlState(s)), .. } => Some(s),
+        Record::Statement {
+            expected: StatementExpect::Error(ExpectedError::SqlState(s)),
+            ..
+        }
+        | Record::Query {
+            expected: QueryExpect::Error(ExpectedError::SqlState(s)),
+            ..
+        } => Some(s),
         _ => None,
     }
 }
 
 /// The record expecting an error with `sqlstate` instead of the one it expects.
-fn with_sqlstate(mut record: Record<DefaultColumnType>, sqlstate: String) -> Record<DefaultColumnType> {
+fn with_sqlstate(
+    mut record: Record<DefaultColumnType>,
+    sqlstate: String,
+) -> Record<DefaultColumnType> {
     match &mut record {
-        Record::Statement { expected: StatementExpect::Error(e), .. }
-        | Record::Query { expected: QueryExpect::Error(e), .. } => *e = ExpectedError::SqlState(sqlstate),
+        Record::Statement {
+            expected: StatementExpect::Error(e),
+            ..
+        }
+        | Record::Query {
+            expected: QueryExpect::Error(e),
+            ..
+        } => *e = ExpectedError::SqlState(sqlstate),
         _ => {}
     }
     record
@@ -367,7 +427,8 @@ fn with_sqlstate(mut record: Record<DefaultColumnType>, sqlstate: String) -> Rec
 
 fn actual_sqlstate(output: &RecordOutput<DefaultColumnType>) -> Option<String> {
     let error = match output {
-        RecordOutput::Statement { error: Some(e), .. } | RecordOutput::Query { error: Some(e), .. } => e,
+        RecordOutput::Statement { error: Some(e), .. }
+        | RecordOutput::Query { error: Some(e), .. } => e,
         _ => return None,
     };
     error.downcast_ref::<SltError>()?.sqlstate.clone()
@@ -426,13 +487,21 @@ async fn check_all(engine: Engine) {
     let mut failed = 0;
     for (path, name) in slt_files() {
         let (ran, failures) = check_file(engine, &path, &name).await;
-        eprintln!("{name} on {}: {} of {ran} records passed", engine.name(), ran.saturating_sub(failures.len()));
+        eprintln!(
+            "{name} on {}: {} of {ran} records passed",
+            engine.name(),
+            ran.saturating_sub(failures.len())
+        );
         failed += failures.len();
         for f in failures {
             let _ = writeln!(report, "--- {}\n{}", engine.name(), f.trim_end());
         }
     }
-    assert!(failed == 0, "{failed} sqllogictest records failed on {}:\n{report}", engine.name());
+    assert!(
+        failed == 0,
+        "{failed} sqllogictest records failed on {}:\n{report}",
+        engine.name()
+    );
 }
 
 /// The files against PostgreSQL 15: every expectation must hold there. With `SLT_COMPLETE=1`
@@ -440,8 +509,15 @@ async fn check_all(engine: Engine) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn postgresql15() {
     if !tests::pg15_available() {
-        assert!(!completing(), "{COMPLETE_ENV}=1 needs PostgreSQL 15 in {}", tests::PG15_BIN);
-        eprintln!("skipped: PostgreSQL 15 is not installed in {}", tests::PG15_BIN);
+        assert!(
+            !completing(),
+            "{COMPLETE_ENV}=1 needs PostgreSQL 15 in {}",
+            tests::PG15_BIN
+        );
+        eprintln!(
+            "skipped: PostgreSQL 15 is not installed in {}",
+            tests::PG15_BIN
+        );
         return;
     }
     if completing() {
@@ -451,7 +527,11 @@ async fn postgresql15() {
                 errors.push(e);
             }
         }
-        assert!(errors.is_empty(), "completion failed:\n{}", errors.join("\n"));
+        assert!(
+            errors.is_empty(),
+            "completion failed:\n{}",
+            errors.join("\n")
+        );
     }
     check_all(Engine::Postgres).await;
 }
@@ -469,12 +549,21 @@ async fn oxipg() {
 #[test]
 fn type_letters() {
     assert_eq!(column_type(&Type::INT8), DefaultColumnType::Integer);
-    assert_eq!(column_type(&Type::NUMERIC), DefaultColumnType::FloatingPoint);
+    assert_eq!(
+        column_type(&Type::NUMERIC),
+        DefaultColumnType::FloatingPoint
+    );
     assert_eq!(column_type(&Type::BOOL), DefaultColumnType::Text);
     let t = vec![DefaultColumnType::Text, DefaultColumnType::Integer];
     assert!(types_match(&t, &t));
-    assert!(types_match(&vec![DefaultColumnType::Any, DefaultColumnType::Integer], &t));
+    assert!(types_match(
+        &vec![DefaultColumnType::Any, DefaultColumnType::Integer],
+        &t
+    ));
     assert!(!types_match(&vec![DefaultColumnType::Text], &t));
-    assert!(!types_match(&vec![DefaultColumnType::Integer, DefaultColumnType::Integer], &t));
+    assert!(!types_match(
+        &vec![DefaultColumnType::Integer, DefaultColumnType::Integer],
+        &t
+    ));
     assert!(types_match(&vec![DefaultColumnType::Any], &t));
 }

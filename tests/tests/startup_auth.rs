@@ -13,7 +13,11 @@ fn hba(method: &str) -> String {
 /// of the body (the SASL mechanism list for code 10).
 async fn first_auth_request(port: u16) -> (i32, Vec<u8>) {
     let mut conn = RawConn::open(port).await;
-    conn.send(&startup_packet(&[("user", "postgres"), ("database", "postgres")])).await;
+    conn.send(&startup_packet(&[
+        ("user", "postgres"),
+        ("database", "postgres"),
+    ]))
+    .await;
     let m = within(10, "authentication request", conn.read_message())
         .await
         .expect("read")
@@ -26,10 +30,16 @@ async fn first_auth_request(port: u16) -> (i32, Vec<u8>) {
 /// Connects with the right password, the wrong one, and none, through tokio-postgres
 /// and psql.
 async fn check_password_method(method: &str) {
-    let cluster = Cluster::builder().password(PASSWORD).hba(&hba(method)).start();
+    let cluster = Cluster::builder()
+        .password(PASSWORD)
+        .hba(&hba(method))
+        .start();
 
     let client = cluster.connect().await;
-    let row = client.query_one("SELECT current_user::text", &[]).await.expect("query");
+    let row = client
+        .query_one("SELECT current_user::text", &[])
+        .await
+        .expect("query");
     assert_eq!(row.get::<_, String>(0), "postgres");
 
     let err = cluster
@@ -38,15 +48,26 @@ async fn check_password_method(method: &str) {
         .expect_err("a wrong password must be refused");
     assert_eq!(sqlstate(&err), Some("28P01"), "{err:?}");
     let db = err.as_db_error().expect("server error");
-    assert_eq!(db.message(), "password authentication failed for user \"postgres\"");
+    assert_eq!(
+        db.message(),
+        "password authentication failed for user \"postgres\""
+    );
     assert_eq!(db.severity(), "FATAL");
 
     let out = cluster.psql(&["-At", "-c", "SELECT 40 + 2"]);
-    assert!(out.status.success(), "psql: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "psql: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "42");
 
     let out = cluster.psql_with_password(Some("wrong"), &["-At", "-c", "SELECT 1"]);
-    assert_eq!(out.status.code(), Some(2), "psql with a wrong password must fail to connect");
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "psql with a wrong password must fail to connect"
+    );
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
         stderr.contains("password authentication failed for user \"postgres\""),
@@ -59,7 +80,10 @@ async fn check_password_method(method: &str) {
 
     // The server is fine after the failures.
     let client = cluster.connect().await;
-    client.simple_query("SELECT 1").await.expect("select after failed logins");
+    client
+        .simple_query("SELECT 1")
+        .await
+        .expect("select after failed logins");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -74,7 +98,11 @@ async fn trust_accepts_tokio_postgres_and_psql() {
     assert_eq!(row.get::<_, String>(1), "postgres");
 
     let out = cluster.psql(&["-At", "-c", "SELECT 1"]);
-    assert!(out.status.success(), "psql: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "psql: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert_eq!(String::from_utf8_lossy(&out.stdout), "1\n");
 
     // Trust asks for nothing: AuthenticationOk is the first message.
@@ -84,10 +112,16 @@ async fn trust_accepts_tokio_postgres_and_psql() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn trust_in_hba_ignores_the_password() {
-    let cluster = Cluster::builder().password(PASSWORD).hba(&hba("trust")).start();
+    let cluster = Cluster::builder()
+        .password(PASSWORD)
+        .hba(&hba("trust"))
+        .start();
     let (code, _) = first_auth_request(cluster.port()).await;
     assert_eq!(code, 0, "trust must not ask for a password");
-    let (client, _) = cluster.try_connect_with("password=whatever").await.expect("trust connect");
+    let (client, _) = cluster
+        .try_connect_with("password=whatever")
+        .await
+        .expect("trust connect");
     client.simple_query("SELECT 1").await.expect("select");
 }
 
@@ -121,8 +155,15 @@ async fn authentication_requests_per_method() {
     assert_eq!(code, 3);
 
     let mut conn = RawConn::open(cluster.port()).await;
-    conn.send(&startup_packet(&[("user", "postgres"), ("database", "template1")])).await;
-    let m = within(10, "auth request", conn.read_message()).await.expect("read").expect("message");
+    conn.send(&startup_packet(&[
+        ("user", "postgres"),
+        ("database", "template1"),
+    ]))
+    .await;
+    let m = within(10, "auth request", conn.read_message())
+        .await
+        .expect("read")
+        .expect("message");
     assert_eq!(m.tag, b'R');
     // scram-sha-256: AuthenticationSASL (10) offering SCRAM-SHA-256 (no -PLUS without TLS).
     assert_eq!(&m.body[0..4], &10i32.to_be_bytes());
@@ -134,7 +175,10 @@ async fn md5_with_a_scram_secret_uses_scram() {
     // The password set at initialisation is stored as a SCRAM secret
     // (password_encryption = scram-sha-256), and for such a role an `md5` line
     // authenticates with SCRAM: AuthenticationSASL, not AuthenticationMD5Password.
-    let cluster = Cluster::builder().password(PASSWORD).hba(&hba("md5")).start();
+    let cluster = Cluster::builder()
+        .password(PASSWORD)
+        .hba(&hba("md5"))
+        .start();
     let (code, rest) = first_auth_request(cluster.port()).await;
     assert_eq!(code, 10);
     assert_eq!(rest, b"SCRAM-SHA-256\0\0");
@@ -144,10 +188,16 @@ async fn md5_with_a_scram_secret_uses_scram() {
 async fn password_set_defaults_to_scram_on_loopback() {
     let cluster = Cluster::builder().password(PASSWORD).start();
     let (code, _) = first_auth_request(cluster.port()).await;
-    assert_eq!(code, 10, "a cluster initialised with a password asks for SCRAM");
+    assert_eq!(
+        code, 10,
+        "a cluster initialised with a password asks for SCRAM"
+    );
     let client = cluster.connect().await;
     client.simple_query("SELECT 1").await.expect("select");
-    let err = cluster.try_connect_with("password=nope").await.expect_err("refused");
+    let err = cluster
+        .try_connect_with("password=nope")
+        .await
+        .expect_err("refused");
     assert_eq!(sqlstate(&err), Some("28P01"));
 }
 
@@ -166,8 +216,16 @@ async fn server_version_starts_with_15() {
             "session_authorization",
         ])
         .await;
-    let get = |k: &str| params[k].clone().unwrap_or_else(|| panic!("no ParameterStatus {k}"));
-    assert!(get("server_version").starts_with("15."), "server_version {:?}", get("server_version"));
+    let get = |k: &str| {
+        params[k]
+            .clone()
+            .unwrap_or_else(|| panic!("no ParameterStatus {k}"))
+    };
+    assert!(
+        get("server_version").starts_with("15."),
+        "server_version {:?}",
+        get("server_version")
+    );
     assert_eq!(get("server_encoding"), "UTF8");
     assert_eq!(get("client_encoding"), "UTF8");
     assert_eq!(get("DateStyle"), "ISO, MDY");
@@ -176,31 +234,58 @@ async fn server_version_starts_with_15() {
     assert_eq!(get("is_superuser"), "on");
     assert_eq!(get("session_authorization"), "postgres");
 
-    let row = client.query_one("SHOW server_version", &[]).await.expect("show");
+    let row = client
+        .query_one("SHOW server_version", &[])
+        .await
+        .expect("show");
     assert!(row.get::<_, String>(0).starts_with("15."));
-    let row = client.query_one("SHOW server_version_num", &[]).await.expect("show num");
-    let num: i32 = row.get::<_, String>(0).parse().expect("server_version_num is a number");
+    let row = client
+        .query_one("SHOW server_version_num", &[])
+        .await
+        .expect("show num");
+    let num: i32 = row
+        .get::<_, String>(0)
+        .parse()
+        .expect("server_version_num is a number");
     assert!((150000..160000).contains(&num), "server_version_num {num}");
 
     let out = cluster.psql(&["-At", "-c", "show server_version"]);
-    assert!(out.status.success(), "psql: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "psql: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert!(String::from_utf8_lossy(&out.stdout).starts_with("15."));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn unknown_role_and_database_are_refused() {
     let cluster = Cluster::start();
-    let err = cluster.try_connect_with("user=nobody").await.expect_err("unknown role");
+    let err = cluster
+        .try_connect_with("user=nobody")
+        .await
+        .expect_err("unknown role");
     assert_eq!(sqlstate(&err), Some("28000"), "{err:?}");
-    assert_eq!(err.as_db_error().expect("db error").message(), "role \"nobody\" does not exist");
+    assert_eq!(
+        err.as_db_error().expect("db error").message(),
+        "role \"nobody\" does not exist"
+    );
 
-    let err = cluster.try_connect_with("dbname=nosuchdb").await.expect_err("unknown database");
+    let err = cluster
+        .try_connect_with("dbname=nosuchdb")
+        .await
+        .expect_err("unknown database");
     assert_eq!(sqlstate(&err), Some("3D000"), "{err:?}");
     assert_eq!(
         err.as_db_error().expect("db error").message(),
         "database \"nosuchdb\" does not exist"
     );
-    cluster.connect().await.simple_query("SELECT 1").await.expect("still serving");
+    cluster
+        .connect()
+        .await
+        .simple_query("SELECT 1")
+        .await
+        .expect("still serving");
 }
 
 /// The ParameterStatus messages of a start-up, by name.
@@ -209,7 +294,11 @@ async fn startup_parameters(port: u16) -> std::collections::BTreeMap<String, Str
     raw.query("SELECT 1").await;
     let _ = raw.read_until_ready().await;
     let mut conn = RawConn::open(port).await;
-    conn.send(&startup_packet(&[("user", "postgres"), ("database", "postgres")])).await;
+    conn.send(&startup_packet(&[
+        ("user", "postgres"),
+        ("database", "postgres"),
+    ]))
+    .await;
     conn.read_until_ready()
         .await
         .iter()
@@ -228,7 +317,10 @@ async fn startup_parameters(port: u16) -> std::collections::BTreeMap<String, Str
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn parameter_status_matches_the_reference() {
     if !tests::pg15_available() {
-        eprintln!("skipped: PostgreSQL 15 is not installed in {}", tests::PG15_BIN);
+        eprintln!(
+            "skipped: PostgreSQL 15 is not installed in {}",
+            tests::PG15_BIN
+        );
         return;
     }
     let ours = Cluster::start();
@@ -238,7 +330,13 @@ async fn parameter_status_matches_the_reference() {
     for params in [&mut a, &mut b] {
         let version = params.remove("server_version").unwrap_or_default();
         assert!(version.starts_with("15."), "server_version {version:?}");
-        assert!(params.remove("TimeZone").is_some(), "no TimeZone ParameterStatus");
+        assert!(
+            params.remove("TimeZone").is_some(),
+            "no TimeZone ParameterStatus"
+        );
     }
-    assert_eq!(a, b, "ParameterStatus differs (left ours, right PostgreSQL 15)");
+    assert_eq!(
+        a, b,
+        "ParameterStatus differs (left ours, right PostgreSQL 15)"
+    );
 }

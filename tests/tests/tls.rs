@@ -35,7 +35,17 @@ fn write_cert_files(data_dir: &Path, files: Files) {
     let crt = scratch.path().join("server.crt");
     let key = scratch.path().join("server.key");
     let out = Command::new(OPENSSL)
-        .args(["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=localhost"])
+        .args([
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "2",
+            "-subj",
+            "/CN=localhost",
+        ])
         .arg("-keyout")
         .arg(&key)
         .arg("-out")
@@ -43,7 +53,11 @@ fn write_cert_files(data_dir: &Path, files: Files) {
         .stdin(Stdio::null())
         .output()
         .expect("run openssl");
-    assert!(out.status.success(), "openssl failed: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "openssl failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let owner = fs::metadata(data_dir).expect("stat data dir");
     let mut names = vec!["server.crt"];
     if files == Files::CertAndKey {
@@ -71,7 +85,11 @@ fn append_conf(data_dir: &Path, lines: &str) {
 async fn stop(cluster: &mut Cluster) {
     cluster.signal(Sig::SIGINT);
     let status = cluster.wait_exit(Duration::from_secs(30)).await;
-    assert!(status.is_some(), "fast shutdown did not finish\n{}", cluster.log_tail(20));
+    assert!(
+        status.is_some(),
+        "fast shutdown did not finish\n{}",
+        cluster.log_tail(20)
+    );
 }
 
 /// A cluster restarted with `ssl = on`, certificate files and, optionally, a pg_hba.conf.
@@ -99,7 +117,15 @@ fn psql(cluster: &Cluster, sslmode: &str, args: &[&str]) -> Output {
     // No client certificate, no root certificate to verify against, nothing inherited.
     let home = tempfile::tempdir().expect("tempdir for HOME");
     cmd.env("HOME", home.path());
-    for var in ["PGSSLMODE", "PGSSLROOTCERT", "PGSSLCERT", "PGSSLKEY", "PGSERVICE", "PGPASSWORD", "PGREQUIRESSL"] {
+    for var in [
+        "PGSSLMODE",
+        "PGSSLROOTCERT",
+        "PGSSLCERT",
+        "PGSSLKEY",
+        "PGSERVICE",
+        "PGPASSWORD",
+        "PGREQUIRESSL",
+    ] {
         cmd.env_remove(var);
     }
     cmd.stdin(Stdio::null());
@@ -133,9 +159,13 @@ async fn ssl_request_answer(port: u16) -> u8 {
     packet.extend_from_slice(&80_877_103i32.to_be_bytes());
     conn.send(&packet).await;
     let mut answer = [0u8; 1];
-    within(10, "answer to SSLRequest", tokio::io::AsyncReadExt::read_exact(&mut conn.stream, &mut answer))
-        .await
-        .expect("read the answer to SSLRequest");
+    within(
+        10,
+        "answer to SSLRequest",
+        tokio::io::AsyncReadExt::read_exact(&mut conn.stream, &mut answer),
+    )
+    .await
+    .expect("read the answer to SSLRequest");
     answer[0]
 }
 
@@ -148,11 +178,21 @@ async fn ssl_on_require_succeeds_and_is_encrypted() {
 
     assert_select_1(&cluster, "require");
 
-    let out = psql(&cluster, "require", &["-c", "\\conninfo", "-c", "SELECT 40 + 2 AS answer"]);
-    assert!(out.status.success(), "psql failed: {}\n{}", stderr(&out), cluster.log_tail(20));
+    let out = psql(
+        &cluster,
+        "require",
+        &["-c", "\\conninfo", "-c", "SELECT 40 + 2 AS answer"],
+    );
+    assert!(
+        out.status.success(),
+        "psql failed: {}\n{}",
+        stderr(&out),
+        cluster.log_tail(20)
+    );
     let text = stdout(&out);
     assert!(
-        text.lines().any(|l| l.starts_with("SSL connection (protocol: TLSv1.")),
+        text.lines()
+            .any(|l| l.starts_with("SSL connection (protocol: TLSv1.")),
         "\\conninfo does not report an SSL connection:\n{text}"
     );
     assert!(text.contains("42"), "query output over TLS:\n{text}");
@@ -170,11 +210,18 @@ async fn ssl_on_disable_still_works() {
 
     let out = psql(&cluster, "prefer", &["-c", "\\conninfo"]);
     assert!(out.status.success(), "psql failed: {}", stderr(&out));
-    assert!(stdout(&out).contains("SSL connection"), "sslmode=prefer must get SSL: {}", stdout(&out));
+    assert!(
+        stdout(&out).contains("SSL connection"),
+        "sslmode=prefer must get SSL: {}",
+        stdout(&out)
+    );
 
     // A driver without TLS (tokio-postgres with NoTls) is served as before.
     let client = cluster.connect().await;
-    let rows = client.simple_query("SELECT 1").await.expect("SELECT 1 without TLS");
+    let rows = client
+        .simple_query("SELECT 1")
+        .await
+        .expect("SELECT 1 without TLS");
     assert!(!rows.is_empty());
 }
 
@@ -186,7 +233,11 @@ async fn ssl_off_require_fails() {
     assert_eq!(ssl_request_answer(cluster.port()).await, b'N');
 
     let out = psql(&cluster, "require", &["-c", "SELECT 1"]);
-    assert!(!out.status.success(), "sslmode=require must fail: {}", stdout(&out));
+    assert!(
+        !out.status.success(),
+        "sslmode=require must fail: {}",
+        stdout(&out)
+    );
     assert!(
         stderr(&out).contains("server does not support SSL, but SSL was required"),
         "psql stderr: {}",
@@ -205,7 +256,11 @@ async fn ssl_off_with_files_still_refuses_ssl() {
     cluster.start_again();
     assert_eq!(ssl_request_answer(cluster.port()).await, b'N');
     let out = psql(&cluster, "require", &["-c", "SELECT 1"]);
-    assert!(stderr(&out).contains("server does not support SSL, but SSL was required"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("server does not support SSL, but SSL was required"),
+        "{}",
+        stderr(&out)
+    );
 }
 
 /// ssl = on without the private key file: the postmaster refuses to start, with a FATAL
@@ -217,14 +272,20 @@ async fn ssl_on_missing_key_refuses_to_start() {
     write_cert_files(cluster.data_dir(), Files::CertOnly);
     append_conf(cluster.data_dir(), "ssl = on");
     let (status, err) = cluster.run_second_postmaster(Duration::from_secs(15)).await;
-    let status = status.unwrap_or_else(|| panic!("the postmaster started without a private key file:\n{err}"));
-    assert!(!status.success(), "the postmaster must fail: {status}\n{err}");
+    let status = status
+        .unwrap_or_else(|| panic!("the postmaster started without a private key file:\n{err}"));
+    assert!(
+        !status.success(),
+        "the postmaster must fail: {status}\n{err}"
+    );
     let fatal = err
         .lines()
         .find(|l| l.contains("FATAL:"))
         .unwrap_or_else(|| panic!("no FATAL line in the postmaster's stderr:\n{err}"));
     assert!(
-        fatal.contains("could not access private key file \"server.key\": No such file or directory"),
+        fatal.contains(
+            "could not access private key file \"server.key\": No such file or directory"
+        ),
         "FATAL line: {fatal}"
     );
 }
@@ -233,10 +294,16 @@ async fn ssl_on_missing_key_refuses_to_start() {
 /// rejection names the encryption state.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn hostssl_and_hostnossl_lines() {
-    let cluster = tls_cluster(Some("local all all trust\nhostssl all all 127.0.0.1/32 trust\n")).await;
+    let cluster = tls_cluster(Some(
+        "local all all trust\nhostssl all all 127.0.0.1/32 trust\n",
+    ))
+    .await;
     assert_select_1(&cluster, "require");
     let out = psql(&cluster, "disable", &["-c", "SELECT 1"]);
-    assert!(!out.status.success(), "a plain connection must match no hostssl line");
+    assert!(
+        !out.status.success(),
+        "a plain connection must match no hostssl line"
+    );
     assert!(
         stderr(&out).contains(
             "no pg_hba.conf entry for host \"127.0.0.1\", user \"postgres\", database \"postgres\", no encryption"
@@ -246,10 +313,16 @@ async fn hostssl_and_hostnossl_lines() {
     );
     drop(cluster);
 
-    let cluster = tls_cluster(Some("local all all trust\nhostnossl all all 127.0.0.1/32 trust\n")).await;
+    let cluster = tls_cluster(Some(
+        "local all all trust\nhostnossl all all 127.0.0.1/32 trust\n",
+    ))
+    .await;
     assert_select_1(&cluster, "disable");
     let out = psql(&cluster, "require", &["-c", "SELECT 1"]);
-    assert!(!out.status.success(), "a TLS connection must match no hostnossl line");
+    assert!(
+        !out.status.success(),
+        "a TLS connection must match no hostnossl line"
+    );
     assert!(
         stderr(&out).contains(
             "no pg_hba.conf entry for host \"127.0.0.1\", user \"postgres\", database \"postgres\", SSL encryption"

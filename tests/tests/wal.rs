@@ -15,7 +15,9 @@ use tokio_postgres::Client;
 const SEGMENT_SIZE: u64 = 16 << 20;
 
 fn parse_lsn(text: &str) -> u64 {
-    let (hi, lo) = text.split_once('/').unwrap_or_else(|| panic!("not an LSN: {text:?}"));
+    let (hi, lo) = text
+        .split_once('/')
+        .unwrap_or_else(|| panic!("not an LSN: {text:?}"));
     let hi = u64::from_str_radix(hi, 16).unwrap_or_else(|e| panic!("LSN {text:?}: {e}"));
     let lo = u64::from_str_radix(lo, 16).unwrap_or_else(|e| panic!("LSN {text:?}: {e}"));
     (hi << 32) | lo
@@ -25,16 +27,30 @@ fn parse_lsn(text: &str) -> u64 {
 fn segment_path(data_dir: &Path, lsn: u64) -> PathBuf {
     let segno = lsn / SEGMENT_SIZE;
     let per_xlogid = (1u64 << 32) / SEGMENT_SIZE;
-    data_dir.join("pg_wal").join(format!("{:08X}{:08X}{:08X}", 1, segno / per_xlogid, segno % per_xlogid))
+    data_dir.join("pg_wal").join(format!(
+        "{:08X}{:08X}{:08X}",
+        1,
+        segno / per_xlogid,
+        segno % per_xlogid
+    ))
 }
 
 async fn insert_lsn(client: &Client) -> u64 {
-    let row = client.query_one("SELECT pg_current_wal_insert_lsn()::text", &[]).await.expect("insert lsn");
+    let row = client
+        .query_one("SELECT pg_current_wal_insert_lsn()::text", &[])
+        .await
+        .expect("insert lsn");
     parse_lsn(row.get::<_, &str>(0))
 }
 
 async fn rows(client: &Client) -> Vec<i32> {
-    client.query("SELECT n FROM t ORDER BY n", &[]).await.expect("select").iter().map(|r| r.get(0)).collect()
+    client
+        .query("SELECT n FROM t ORDER BY n", &[])
+        .await
+        .expect("select")
+        .iter()
+        .map(|r| r.get(0))
+        .collect()
 }
 
 /// Commits rows 1..=20, then row 100; kills the cluster with SIGKILL;
@@ -44,14 +60,26 @@ async fn rows(client: &Client) -> Vec<i32> {
 async fn recover_from_damage(what: &str, damage: impl FnOnce(&Path, u64, u64)) {
     let mut cluster = Cluster::start();
     let client = cluster.connect().await;
-    client.batch_execute("CREATE TABLE t (n int)").await.expect("create table");
+    client
+        .batch_execute("CREATE TABLE t (n int)")
+        .await
+        .expect("create table");
     for n in 1..=20 {
-        client.execute("INSERT INTO t VALUES ($1)", &[&n]).await.expect("insert");
+        client
+            .execute("INSERT INTO t VALUES ($1)", &[&n])
+            .await
+            .expect("insert");
     }
     let start = insert_lsn(&client).await;
-    client.execute("INSERT INTO t VALUES (100)", &[]).await.expect("insert 100");
+    client
+        .execute("INSERT INTO t VALUES (100)", &[])
+        .await
+        .expect("insert 100");
     let end = insert_lsn(&client).await;
-    assert!(end > start, "row 100 was logged between {start:X} and {end:X}");
+    assert!(
+        end > start,
+        "row 100 was logged between {start:X} and {end:X}"
+    );
     drop(client);
     cluster.kill_9_all().await;
 
@@ -61,20 +89,41 @@ async fn recover_from_damage(what: &str, damage: impl FnOnce(&Path, u64, u64)) {
     let client = cluster
         .connect_retrying(Duration::from_secs(30))
         .await
-        .unwrap_or_else(|e| panic!("{what}: no connection after recovery: {e:?}\n{}", cluster.log_tail(30)));
+        .unwrap_or_else(|e| {
+            panic!(
+                "{what}: no connection after recovery: {e:?}\n{}",
+                cluster.log_tail(30)
+            )
+        });
     let want: Vec<i32> = (1..=20).collect();
-    assert_eq!(rows(&client).await, want, "{what}: rows 1..=20 and not row 100\n{}", cluster.log_tail(30));
+    assert_eq!(
+        rows(&client).await,
+        want,
+        "{what}: rows 1..=20 and not row 100\n{}",
+        cluster.log_tail(30)
+    );
 
     // The log goes on from where recovery stopped, and what is committed
     // now survives another crash.
-    client.execute("INSERT INTO t VALUES (200)", &[]).await.expect("insert after recovery");
+    client
+        .execute("INSERT INTO t VALUES (200)", &[])
+        .await
+        .expect("insert after recovery");
     drop(client);
     cluster.kill_9_all().await;
     cluster.start_again();
-    let client = cluster.connect_retrying(Duration::from_secs(30)).await.expect("connect after the second crash");
+    let client = cluster
+        .connect_retrying(Duration::from_secs(30))
+        .await
+        .expect("connect after the second crash");
     let mut want = want;
     want.push(200);
-    assert_eq!(rows(&client).await, want, "{what}: after the second crash\n{}", cluster.log_tail(30));
+    assert_eq!(
+        rows(&client).await,
+        want,
+        "{what}: after the second crash\n{}",
+        cluster.log_tail(30)
+    );
 }
 
 /// The WAL after the middle of row 100's records is gone, as when a crash
@@ -84,15 +133,24 @@ async fn a_wal_cut_in_the_middle_of_a_record_ends_recovery_there() {
     recover_from_damage("cut WAL", |data_dir, start, end| {
         let cut = start + (end - start) / 2;
         let path = segment_path(data_dir, cut);
-        let file = std::fs::OpenOptions::new().write(true).open(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        let file = std::fs::OpenOptions::new()
+            .write(true)
+            .open(&path)
+            .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
         let from = cut % SEGMENT_SIZE;
         let zeros = vec![0u8; (SEGMENT_SIZE - from) as usize];
         file.write_all_at(&zeros, from).expect("zero the tail");
         file.sync_all().expect("fsync");
         // Later segments (none are expected so soon) go too.
-        for entry in std::fs::read_dir(data_dir.join("pg_wal")).expect("pg_wal").flatten() {
+        for entry in std::fs::read_dir(data_dir.join("pg_wal"))
+            .expect("pg_wal")
+            .flatten()
+        {
             let name = entry.file_name().to_string_lossy().into_owned();
-            if name.len() == 24 && name.chars().all(|c| c.is_ascii_hexdigit()) && entry.path() > path {
+            if name.len() == 24
+                && name.chars().all(|c| c.is_ascii_hexdigit())
+                && entry.path() > path
+            {
                 std::fs::remove_file(entry.path()).expect("remove later segment");
             }
         }
@@ -108,11 +166,17 @@ async fn a_flipped_byte_in_a_record_ends_recovery_before_it() {
         // Past the first record header of the range, inside a record body.
         let at = (start + 30).min(end - 1);
         let path = segment_path(data_dir, at);
-        let file = std::fs::OpenOptions::new().read(true).write(true).open(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        let file = std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .open(&path)
+            .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
         let mut byte = [0u8; 1];
-        file.read_exact_at(&mut byte, at % SEGMENT_SIZE).expect("read byte");
+        file.read_exact_at(&mut byte, at % SEGMENT_SIZE)
+            .expect("read byte");
         byte[0] ^= 0x40;
-        file.write_all_at(&byte, at % SEGMENT_SIZE).expect("flip byte");
+        file.write_all_at(&byte, at % SEGMENT_SIZE)
+            .expect("flip byte");
         file.sync_all().expect("fsync");
     })
     .await;
@@ -124,7 +188,10 @@ async fn a_flipped_byte_in_a_record_ends_recovery_before_it() {
 /// recycled or removed, so `pg_wal/` stays a few segments large.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn max_wal_size_triggers_checkpoints_and_old_segments_go() {
-    let cluster = Cluster::builder().setting("max_wal_size", "32MB").setting("checkpoint_timeout", "1h").start();
+    let cluster = Cluster::builder()
+        .setting("max_wal_size", "32MB")
+        .setting("checkpoint_timeout", "1h")
+        .start();
     let client = cluster.connect().await;
     client
         .batch_execute(&format!(
@@ -135,26 +202,49 @@ async fn max_wal_size_triggers_checkpoints_and_old_segments_go() {
         .await
         .expect("tables");
     for _ in 0..12 {
-        client.batch_execute("INSERT INTO seed SELECT * FROM seed").await.expect("double the seed");
+        client
+            .batch_execute("INSERT INTO seed SELECT * FROM seed")
+            .await
+            .expect("double the seed");
     }
     let requested = |row: tokio_postgres::Row| row.get::<_, i64>(0);
-    let before = requested(client.query_one("SELECT checkpoints_req FROM pg_stat_bgwriter", &[]).await.expect("stats"));
+    let before = requested(
+        client
+            .query_one("SELECT checkpoints_req FROM pg_stat_bgwriter", &[])
+            .await
+            .expect("stats"),
+    );
     let start = insert_lsn(&client).await;
     // 60 MB of WAL: nearly twice max_wal_size.
     while insert_lsn(&client).await - start < 60 << 20 {
-        client.batch_execute("INSERT INTO t SELECT * FROM seed").await.expect("insert");
+        client
+            .batch_execute("INSERT INTO t SELECT * FROM seed")
+            .await
+            .expect("insert");
     }
     let mut after = before;
     for _ in 0..300 {
-        after = requested(client.query_one("SELECT checkpoints_req FROM pg_stat_bgwriter", &[]).await.expect("stats"));
+        after = requested(
+            client
+                .query_one("SELECT checkpoints_req FROM pg_stat_bgwriter", &[])
+                .await
+                .expect("stats"),
+        );
         if after > before {
             break;
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    assert!(after > before, "no checkpoint was requested by WAL volume (checkpoints_req {before} -> {after})\n{}", cluster.log_tail(20));
+    assert!(
+        after > before,
+        "no checkpoint was requested by WAL volume (checkpoints_req {before} -> {after})\n{}",
+        cluster.log_tail(20)
+    );
     // Let a last checkpoint finish, then count the segments left.
-    client.batch_execute("CHECKPOINT").await.expect("checkpoint");
+    client
+        .batch_execute("CHECKPOINT")
+        .await
+        .expect("checkpoint");
     let segments = std::fs::read_dir(cluster.data_dir().join("pg_wal"))
         .expect("pg_wal")
         .flatten()
@@ -163,9 +253,16 @@ async fn max_wal_size_triggers_checkpoints_and_old_segments_go() {
             name.len() == 24 && name.chars().all(|c| c.is_ascii_hexdigit())
         })
         .count();
-    assert!(segments <= 10, "{segments} WAL segments left after writing 60 MB with max_wal_size 32MB");
+    assert!(
+        segments <= 10,
+        "{segments} WAL segments left after writing 60 MB with max_wal_size 32MB"
+    );
     let first = segment_path(cluster.data_dir(), start);
-    assert!(!first.exists(), "{} (before the last redo point) was neither recycled nor removed", first.display());
+    assert!(
+        !first.exists(),
+        "{} (before the last redo point) was neither recycled nor removed",
+        first.display()
+    );
 }
 
 /// `synchronous_commit = off`: a commit returns before its record is
@@ -174,17 +271,38 @@ async fn max_wal_size_triggers_checkpoints_and_old_segments_go() {
 /// crash, and no transaction is ever half there.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn asynchronous_commits_are_flushed_by_the_wal_writer() {
-    let mut cluster = Cluster::builder().setting("wal_writer_delay", "100ms").start();
+    let mut cluster = Cluster::builder()
+        .setting("wal_writer_delay", "100ms")
+        .start();
     let client = cluster.connect().await;
-    client.batch_execute("CREATE TABLE t (n int); SET synchronous_commit = off").await.expect("setup");
+    client
+        .batch_execute("CREATE TABLE t (n int); SET synchronous_commit = off")
+        .await
+        .expect("setup");
     for n in 1..=50 {
-        client.batch_execute(&format!("BEGIN; INSERT INTO t VALUES ({n}); INSERT INTO t VALUES (-{n}); COMMIT")).await.expect("commit");
+        client
+            .batch_execute(&format!(
+                "BEGIN; INSERT INTO t VALUES ({n}); INSERT INTO t VALUES (-{n}); COMMIT"
+            ))
+            .await
+            .expect("commit");
     }
     tokio::time::sleep(Duration::from_millis(1000)).await;
     drop(client);
     cluster.kill_9_all().await;
     cluster.start_again();
-    let client = cluster.connect_retrying(Duration::from_secs(30)).await.expect("connect after the crash");
-    let row = client.query_one("SELECT count(*), sum(n) FROM t", &[]).await.expect("count");
-    assert_eq!((row.get::<_, i64>(0), row.get::<_, Option<i64>>(1)), (100, Some(0)), "{}", cluster.log_tail(20));
+    let client = cluster
+        .connect_retrying(Duration::from_secs(30))
+        .await
+        .expect("connect after the crash");
+    let row = client
+        .query_one("SELECT count(*), sum(n) FROM t", &[])
+        .await
+        .expect("count");
+    assert_eq!(
+        (row.get::<_, i64>(0), row.get::<_, Option<i64>>(1)),
+        (100, Some(0)),
+        "{}",
+        cluster.log_tail(20)
+    );
 }

@@ -32,10 +32,16 @@ pub fn compare(a: &Datum, b: &Datum) -> PgResult<Ordering> {
         (Text(x), Text(y)) => x.as_bytes().cmp(y.as_bytes()),
         (Bytea(x), Bytea(y)) => x.cmp(y),
         (Date(x), Date(y)) => x.cmp(y),
-        (Time(x), Time(y)) | (Timestamp(x), Timestamp(y)) | (Timestamptz(x), Timestamptz(y)) => x.cmp(y),
+        (Time(x), Time(y)) | (Timestamp(x), Timestamp(y)) | (Timestamptz(x), Timestamptz(y)) => {
+            x.cmp(y)
+        }
         (Interval(x), Interval(y)) => x.cmp_key().cmp(&y.cmp_key()),
         (Uuid(x), Uuid(y)) => x.cmp(y),
         (PgLsn(x), PgLsn(y)) => x.cmp(y),
-        _ => return Err(PgError::internal(format!("cannot compare {a:?} with {b:?}"))),
+        _ => {
+            return Err(PgError::internal(format!(
+                "cannot compare {a:?} with {b:?}"
+            )));
+        }
     })
 }

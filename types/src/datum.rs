@@ -96,14 +96,20 @@ impl OutputOptions {
 fn invalid_syntax(type_oid: u32, s: &str) -> PgError {
     PgError::new(
         SqlState::InvalidTextRepresentation,
-        format!("invalid input syntax for type {}: \"{s}\"", oid::type_name(type_oid)),
+        format!(
+            "invalid input syntax for type {}: \"{s}\"",
+            oid::type_name(type_oid)
+        ),
     )
 }
 
 fn out_of_range_for(type_oid: u32, s: &str) -> PgError {
     PgError::new(
         SqlState::NumericValueOutOfRange,
-        format!("value \"{s}\" is out of range for type {}", oid::type_name(type_oid)),
+        format!(
+            "value \"{s}\" is out of range for type {}",
+            oid::type_name(type_oid)
+        ),
     )
 }
 
@@ -173,11 +179,17 @@ fn parse_bytea(s: &str) -> PgResult<Vec<u8>> {
             let hi = hex_val(b[i]).ok_or_else(|| {
                 PgError::new(
                     SqlState::InvalidTextRepresentation,
-                    format!("invalid hexadecimal digit: \"{}\"", s[i..].chars().next().unwrap_or('?')),
+                    format!(
+                        "invalid hexadecimal digit: \"{}\"",
+                        s[i..].chars().next().unwrap_or('?')
+                    ),
                 )
             })?;
             let lo = b.get(i + 1).and_then(|&c| hex_val(c)).ok_or_else(|| {
-                PgError::new(SqlState::InvalidTextRepresentation, "invalid hexadecimal data: odd number of digits")
+                PgError::new(
+                    SqlState::InvalidTextRepresentation,
+                    "invalid hexadecimal data: odd number of digits",
+                )
             })?;
             out.push(hi << 4 | lo);
             i += 2;
@@ -193,11 +205,17 @@ fn parse_bytea(s: &str) -> PgResult<Vec<u8>> {
         } else if b.get(i + 1) == Some(&b'\\') {
             out.push(b'\\');
             i += 2;
-        } else if i + 3 < b.len() && b[i + 1..i + 4].iter().all(|c| (b'0'..=b'7').contains(c)) && b[i + 1] <= b'3' {
+        } else if i + 3 < b.len()
+            && b[i + 1..i + 4].iter().all(|c| (b'0'..=b'7').contains(c))
+            && b[i + 1] <= b'3'
+        {
             out.push((b[i + 1] - b'0') * 64 + (b[i + 2] - b'0') * 8 + (b[i + 3] - b'0'));
             i += 4;
         } else {
-            return Err(PgError::new(SqlState::InvalidTextRepresentation, "invalid input syntax for type bytea"));
+            return Err(PgError::new(
+                SqlState::InvalidTextRepresentation,
+                "invalid input syntax for type bytea",
+            ));
         }
     }
     Ok(out)
@@ -205,7 +223,10 @@ fn parse_bytea(s: &str) -> PgResult<Vec<u8>> {
 
 fn parse_uuid(s: &str) -> Option<[u8; 16]> {
     let t = s.trim();
-    let t = t.strip_prefix('{').and_then(|r| r.strip_suffix('}')).unwrap_or(t);
+    let t = t
+        .strip_prefix('{')
+        .and_then(|r| r.strip_suffix('}'))
+        .unwrap_or(t);
     let hex: Vec<u8> = t.bytes().filter(|&c| c != b'-').collect();
     if hex.len() != 32 {
         return None;
@@ -220,7 +241,14 @@ fn parse_uuid(s: &str) -> Option<[u8; 16]> {
 
 fn format_uuid(u: &[u8; 16]) -> String {
     let h: String = u.iter().map(|b| format!("{b:02x}")).collect();
-    format!("{}-{}-{}-{}-{}", &h[..8], &h[8..12], &h[12..16], &h[16..20], &h[20..])
+    format!(
+        "{}-{}-{}-{}-{}",
+        &h[..8],
+        &h[8..12],
+        &h[12..16],
+        &h[16..20],
+        &h[20..]
+    )
 }
 
 /// `pg_lsn_in`: two groups of 1 to 8 hex digits around a `/`, nothing else (no
@@ -247,7 +275,10 @@ fn need_len(b: &[u8], n: usize, type_oid: u32) -> PgResult<()> {
     } else {
         Err(PgError::new(
             SqlState::InvalidBinaryRepresentation,
-            format!("incorrect binary data format in bind parameter of type {}", oid::type_name(type_oid)),
+            format!(
+                "incorrect binary data format in bind parameter of type {}",
+                oid::type_name(type_oid)
+            ),
         ))
     }
 }
@@ -261,8 +292,12 @@ impl Datum {
     pub fn from_text(type_oid: u32, s: &str, opts: &OutputOptions) -> PgResult<Datum> {
         Ok(match type_oid {
             oid::BOOL => Datum::Bool(parse_bool(s).ok_or_else(|| invalid_syntax(type_oid, s))?),
-            oid::INT2 => Datum::Int2(parse_int(s, type_oid, i16::MIN as i64, i16::MAX as i64)? as i16),
-            oid::INT4 => Datum::Int4(parse_int(s, type_oid, i32::MIN as i64, i32::MAX as i64)? as i32),
+            oid::INT2 => {
+                Datum::Int2(parse_int(s, type_oid, i16::MIN as i64, i16::MAX as i64)? as i16)
+            }
+            oid::INT4 => {
+                Datum::Int4(parse_int(s, type_oid, i32::MIN as i64, i32::MAX as i64)? as i32)
+            }
             oid::INT8 => Datum::Int8(parse_int(s, type_oid, i64::MIN, i64::MAX)?),
             oid::OID => {
                 let v = parse_int(s, type_oid, i32::MIN as i64, u32::MAX as i64)?;
@@ -273,7 +308,11 @@ impl Datum {
                 let range = || {
                     PgError::new(
                         SqlState::NumericValueOutOfRange,
-                        format!("\"{}\" is out of range for type {}", s.trim(), oid::type_name(type_oid)),
+                        format!(
+                            "\"{}\" is out of range for type {}",
+                            s.trim(),
+                            oid::type_name(type_oid)
+                        ),
                     )
                 };
                 if type_oid == oid::FLOAT4 {
@@ -284,7 +323,11 @@ impl Datum {
                     Datum::Float4(f)
                 } else {
                     let lower = s.trim().to_ascii_lowercase();
-                    if v.is_infinite() && !lower.contains("inf") || (v == 0.0 && lower.bytes().any(|b| (b'1'..=b'9').contains(&b)) && lower.contains('e')) {
+                    if v.is_infinite() && !lower.contains("inf")
+                        || (v == 0.0
+                            && lower.bytes().any(|b| (b'1'..=b'9').contains(&b))
+                            && lower.contains('e'))
+                    {
                         return Err(range());
                     }
                     Datum::Float8(v)
@@ -307,15 +350,23 @@ impl Datum {
             oid::BYTEA => Datum::Bytea(parse_bytea(s)?),
             oid::DATE => Datum::Date(datetime::parse_date(s, opts.date_style().order)?),
             oid::TIME => Datum::Time(datetime::parse_time(s)?),
-            oid::TIMESTAMP => {
-                Datum::Timestamp(datetime::parse_timestamp(s, false, TimeZone::UTC, opts.date_style().order)?)
-            }
-            oid::TIMESTAMPTZ => {
-                Datum::Timestamptz(datetime::parse_timestamp(s, true, opts.zone(), opts.date_style().order)?)
-            }
+            oid::TIMESTAMP => Datum::Timestamp(datetime::parse_timestamp(
+                s,
+                false,
+                TimeZone::UTC,
+                opts.date_style().order,
+            )?),
+            oid::TIMESTAMPTZ => Datum::Timestamptz(datetime::parse_timestamp(
+                s,
+                true,
+                opts.zone(),
+                opts.date_style().order,
+            )?),
             oid::INTERVAL => Datum::Interval(datetime::parse_interval(s)?),
             oid::UUID => Datum::Uuid(parse_uuid(s).ok_or_else(|| invalid_syntax(type_oid, s))?),
-            oid::PG_LSN => Datum::PgLsn(parse_pg_lsn(s).ok_or_else(|| invalid_syntax(type_oid, s))?),
+            oid::PG_LSN => {
+                Datum::PgLsn(parse_pg_lsn(s).ok_or_else(|| invalid_syntax(type_oid, s))?)
+            }
             oid::VOID => Datum::Void,
             _ => {
                 return Err(PgError::feature_not_supported(format!(
@@ -368,7 +419,11 @@ impl Datum {
             Datum::Timestamp(t) => datetime::format_timestamp_styled(*t, None, opts.date_style()),
             Datum::Timestamptz(t) => {
                 let abbrev = datetime::zone_abbrev(&opts.time_zone);
-                datetime::format_timestamp_styled(*t, Some((opts.zone(), &abbrev)), opts.date_style())
+                datetime::format_timestamp_styled(
+                    *t,
+                    Some((opts.zone(), &abbrev)),
+                    opts.date_style(),
+                )
             }
             Datum::Interval(iv) => datetime::format_interval(iv),
             Datum::Uuid(u) => format_uuid(u),
@@ -392,7 +447,9 @@ impl Datum {
             Datum::Text(s) => s.as_bytes().to_vec(),
             Datum::Bytea(b) => b.clone(),
             Datum::Date(d) => d.to_be_bytes().to_vec(),
-            Datum::Time(t) | Datum::Timestamp(t) | Datum::Timestamptz(t) => t.to_be_bytes().to_vec(),
+            Datum::Time(t) | Datum::Timestamp(t) | Datum::Timestamptz(t) => {
+                t.to_be_bytes().to_vec()
+            }
             Datum::Interval(iv) => {
                 let mut v = iv.micros.to_be_bytes().to_vec();
                 v.extend_from_slice(&iv.days.to_be_bytes());
@@ -421,7 +478,10 @@ impl Datum {
             oid::NUMERIC => Datum::Numeric(Numeric::from_binary(b)?),
             oid::TEXT | oid::VARCHAR | oid::BPCHAR | oid::NAME | oid::UNKNOWN | oid::CHAR => {
                 Datum::Text(String::from_utf8(b.to_vec()).map_err(|_| {
-                    PgError::new(SqlState::CharacterNotInRepertoire, "invalid byte sequence for encoding \"UTF8\"")
+                    PgError::new(
+                        SqlState::CharacterNotInRepertoire,
+                        "invalid byte sequence for encoding \"UTF8\"",
+                    )
                 })?)
             }
             oid::BYTEA => Datum::Bytea(b.to_vec()),
@@ -481,9 +541,18 @@ mod tests {
         assert_eq!(e.message, "invalid input syntax for type integer: \"abc\"");
         let e = Datum::from_text(oid::INT4, "99999999999", &opts()).unwrap_err();
         assert_eq!(e.code, SqlState::NumericValueOutOfRange);
-        assert_eq!(e.message, "value \"99999999999\" is out of range for type integer");
-        assert_eq!(Datum::from_text(oid::INT2, " -32768 ", &opts()).unwrap(), Datum::Int2(-32768));
-        assert_eq!(Datum::from_text(oid::INT8, "9223372036854775807", &opts()).unwrap(), Datum::Int8(i64::MAX));
+        assert_eq!(
+            e.message,
+            "value \"99999999999\" is out of range for type integer"
+        );
+        assert_eq!(
+            Datum::from_text(oid::INT2, " -32768 ", &opts()).unwrap(),
+            Datum::Int2(-32768)
+        );
+        assert_eq!(
+            Datum::from_text(oid::INT8, "9223372036854775807", &opts()).unwrap(),
+            Datum::Int8(i64::MAX)
+        );
     }
 
     #[test]
@@ -511,10 +580,22 @@ mod tests {
         for (t, s) in cases {
             let d = Datum::from_text(t, s, &opts()).unwrap();
             assert_eq!(d.to_text(&opts()), s, "type {t}");
-            assert_eq!(Datum::from_binary(t, &d.to_binary()).unwrap().to_text(&opts()), s, "binary of {s}");
+            assert_eq!(
+                Datum::from_binary(t, &d.to_binary())
+                    .unwrap()
+                    .to_text(&opts()),
+                s,
+                "binary of {s}"
+            );
         }
-        assert_eq!(Datum::from_text(oid::BOOL, "yes", &opts()).unwrap(), Datum::Bool(true));
-        assert_eq!(Datum::from_text(oid::BOOL, "off", &opts()).unwrap(), Datum::Bool(false));
+        assert_eq!(
+            Datum::from_text(oid::BOOL, "yes", &opts()).unwrap(),
+            Datum::Bool(true)
+        );
+        assert_eq!(
+            Datum::from_text(oid::BOOL, "off", &opts()).unwrap(),
+            Datum::Bool(false)
+        );
     }
 
     #[test]
@@ -522,38 +603,81 @@ mod tests {
         // checked against COPY (SELECT ...) TO STDOUT (FORMAT binary) on PostgreSQL 15
         let o = opts();
         assert_eq!(Datum::Int4(1).to_binary(), vec![0, 0, 0, 1]);
-        assert_eq!(Datum::Float8(0.1).to_binary(), vec![0x3f, 0xb9, 0x99, 0x99, 0x99, 0x99, 0x99, 0x9a]);
+        assert_eq!(
+            Datum::Float8(0.1).to_binary(),
+            vec![0x3f, 0xb9, 0x99, 0x99, 0x99, 0x99, 0x99, 0x9a]
+        );
         let ts = Datum::from_text(oid::TIMESTAMPTZ, "2000-01-02 00:00:00+00", &o).unwrap();
         assert_eq!(ts.to_binary(), 86_400_000_000i64.to_be_bytes().to_vec());
         let d = Datum::from_text(oid::DATE, "1999-12-31", &o).unwrap();
         assert_eq!(d.to_binary(), vec![0xff, 0xff, 0xff, 0xff]);
         let iv = Datum::from_text(oid::INTERVAL, "1 mon 2 days 00:00:03", &o).unwrap();
-        assert_eq!(iv.to_binary(), vec![0, 0, 0, 0, 0, 0x2d, 0xc6, 0xc0, 0, 0, 0, 2, 0, 0, 0, 1]);
+        assert_eq!(
+            iv.to_binary(),
+            vec![0, 0, 0, 0, 0, 0x2d, 0xc6, 0xc0, 0, 0, 0, 2, 0, 0, 0, 1]
+        );
         assert_eq!(Datum::Bool(true).to_binary(), vec![1]);
     }
 
     /// Expectations from PostgreSQL 15 (`SELECT '...'::pg_lsn`).
     #[test]
     fn pg_lsn_input_matches_postgres() {
-        let ok = |s: &str| Datum::from_text(oid::PG_LSN, s, &opts()).unwrap().to_text(&opts());
+        let ok = |s: &str| {
+            Datum::from_text(oid::PG_LSN, s, &opts())
+                .unwrap()
+                .to_text(&opts())
+        };
         assert_eq!(ok("a/b"), "A/B");
         assert_eq!(ok("00000001/000000a"), "1/A");
         assert_eq!(ok("ffffffff/ffffffff"), "FFFFFFFF/FFFFFFFF");
-        for bad in [" 0/1", "0/1 ", "123456789/0", "0/123456789", "G/0", "/0", "0/", "", "-1/0", "+1/0", "1/+1", "0x1/0", "1/0/0", "1 /0", "1/ 0"] {
+        for bad in [
+            " 0/1",
+            "0/1 ",
+            "123456789/0",
+            "0/123456789",
+            "G/0",
+            "/0",
+            "0/",
+            "",
+            "-1/0",
+            "+1/0",
+            "1/+1",
+            "0x1/0",
+            "1/0/0",
+            "1 /0",
+            "1/ 0",
+        ] {
             let e = Datum::from_text(oid::PG_LSN, bad, &opts()).unwrap_err();
             assert_eq!(e.code, SqlState::InvalidTextRepresentation, "{bad:?}");
-            assert_eq!(e.message, format!("invalid input syntax for type pg_lsn: \"{bad}\""));
+            assert_eq!(
+                e.message,
+                format!("invalid input syntax for type pg_lsn: \"{bad}\"")
+            );
         }
         // pg_lsn_send is an int8
-        assert_eq!(Datum::PgLsn(0x16_B374_D848).to_binary(), 0x16_B374_D848u64.to_be_bytes().to_vec());
-        assert_eq!(Datum::from_binary(oid::PG_LSN, &[0, 0, 0, 1]).unwrap_err().code, SqlState::InvalidBinaryRepresentation);
+        assert_eq!(
+            Datum::PgLsn(0x16_B374_D848).to_binary(),
+            0x16_B374_D848u64.to_be_bytes().to_vec()
+        );
+        assert_eq!(
+            Datum::from_binary(oid::PG_LSN, &[0, 0, 0, 1])
+                .unwrap_err()
+                .code,
+            SqlState::InvalidBinaryRepresentation
+        );
     }
 
     #[test]
     fn float_range_errors() {
         let e = Datum::from_text(oid::FLOAT8, "1e400", &opts()).unwrap_err();
-        assert_eq!(e.message, "\"1e400\" is out of range for type double precision");
+        assert_eq!(
+            e.message,
+            "\"1e400\" is out of range for type double precision"
+        );
         let e = Datum::from_text(oid::FLOAT8, "a", &opts()).unwrap_err();
-        assert_eq!(e.message, "invalid input syntax for type double precision: \"a\"");
+        assert_eq!(
+            e.message,
+            "invalid input syntax for type double precision: \"a\""
+        );
     }
 }

@@ -56,12 +56,18 @@ impl PgError {
 
     /// A FATAL report: the session ends after it is sent.
     pub fn fatal(code: SqlState, message: impl Into<String>) -> PgError {
-        PgError { severity: Severity::Fatal, ..PgError::new(code, message) }
+        PgError {
+            severity: Severity::Fatal,
+            ..PgError::new(code, message)
+        }
     }
 
     /// `0A000`: the statement or feature is valid PostgreSQL that we do not support yet.
     pub fn feature_not_supported(feature: impl fmt::Display) -> PgError {
-        PgError::new(SqlState::FeatureNotSupported, format!("{feature} is not supported"))
+        PgError::new(
+            SqlState::FeatureNotSupported,
+            format!("{feature} is not supported"),
+        )
     }
 
     /// `XX000`: a broken invariant in this backend.
@@ -71,12 +77,18 @@ impl PgError {
 
     /// `57014`: the statement was cancelled by the user.
     pub fn query_canceled() -> PgError {
-        PgError::new(SqlState::QueryCanceled, "canceling statement due to user request")
+        PgError::new(
+            SqlState::QueryCanceled,
+            "canceling statement due to user request",
+        )
     }
 
     /// `42601` syntax error at the given 1-based position.
     pub fn syntax(message: impl Into<String>, position: Option<usize>) -> PgError {
-        PgError { position, ..PgError::new(SqlState::SyntaxError, message) }
+        PgError {
+            position,
+            ..PgError::new(SqlState::SyntaxError, message)
+        }
     }
 
     pub fn with_detail(mut self, detail: impl Into<String>) -> PgError {
@@ -119,7 +131,10 @@ mod tests {
     fn generated_table_round_trips() {
         assert_eq!(SqlState::QueryCanceled.code(), "57014");
         assert_eq!(SqlState::TooManyConnections.name(), "too_many_connections");
-        assert_eq!(SqlState::from_code("28P01"), Some(SqlState::InvalidPassword));
+        assert_eq!(
+            SqlState::from_code("28P01"),
+            Some(SqlState::InvalidPassword)
+        );
         assert_eq!(SqlState::from_code("ZZZZZ"), None);
     }
 

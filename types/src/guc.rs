@@ -50,7 +50,9 @@ use std::time::Duration;
 
 use crate::error::{PgError, PgResult, SqlState};
 
-pub use config::{apply_config, load_config, parse_config_file, reload_config, ConfigEntry, ConfigFileError};
+pub use config::{
+    ConfigEntry, ConfigFileError, apply_config, load_config, parse_config_file, reload_config,
+};
 pub use value::{canonical_encoding_name, format_g, parse_bool, quote_identifier};
 
 use value::ParseFailure;
@@ -140,12 +142,18 @@ pub enum GucUnit {
 impl GucUnit {
     /// Memory units: B, kB, MB, GB, TB are accepted.
     pub fn is_memory(self) -> bool {
-        matches!(self, GucUnit::Bytes | GucUnit::Kilobytes | GucUnit::Blocks | GucUnit::Megabytes)
+        matches!(
+            self,
+            GucUnit::Bytes | GucUnit::Kilobytes | GucUnit::Blocks | GucUnit::Megabytes
+        )
     }
 
     /// Time units: us, ms, s, min, h, d are accepted.
     pub fn is_time(self) -> bool {
-        matches!(self, GucUnit::Microseconds | GucUnit::Milliseconds | GucUnit::Seconds | GucUnit::Minutes)
+        matches!(
+            self,
+            GucUnit::Microseconds | GucUnit::Milliseconds | GucUnit::Seconds | GucUnit::Minutes
+        )
     }
 
     /// One base unit in bytes (memory) or microseconds (time); 1 for none.
@@ -190,12 +198,29 @@ pub struct EnumOption {
 /// The type of a setting, with its boot value and limits.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum GucKind {
-    Bool { boot: bool },
+    Bool {
+        boot: bool,
+    },
     /// `min`, `max` and `boot` are in the base unit.
-    Int { boot: i32, min: i32, max: i32, unit: GucUnit },
-    Real { boot: f64, min: f64, max: f64, unit: GucUnit },
-    String { boot: &'static str },
-    Enum { boot: &'static str, options: &'static [EnumOption] },
+    Int {
+        boot: i32,
+        min: i32,
+        max: i32,
+        unit: GucUnit,
+    },
+    Real {
+        boot: f64,
+        min: f64,
+        max: f64,
+        unit: GucUnit,
+    },
+    String {
+        boot: &'static str,
+    },
+    Enum {
+        boot: &'static str,
+        options: &'static [EnumOption],
+    },
 }
 
 /// Flags of a setting, as PostgreSQL's `GUC_*` bits.
@@ -275,7 +300,9 @@ impl GucDef {
             GucKind::Int { boot, .. } => Val::Int(boot),
             GucKind::Real { boot, .. } => Val::Real(boot),
             GucKind::String { boot } => Val::Str(boot.to_string()),
-            GucKind::Enum { boot, options } => Val::Enum(value::parse_enum(boot, options).unwrap_or(0)),
+            GucKind::Enum { boot, options } => {
+                Val::Enum(value::parse_enum(boot, options).unwrap_or(0))
+            }
         }
     }
 }
@@ -285,7 +312,13 @@ fn index_of(name: &str) -> Option<usize> {
     // lock_timeout, TimeZone, ...): one hash lookup of the lower-case name,
     // allocating only for a name that is not lower-case already.
     static BY_NAME: std::sync::OnceLock<HashMap<String, usize>> = std::sync::OnceLock::new();
-    let map = BY_NAME.get_or_init(|| table::TABLE.iter().enumerate().map(|(i, d)| (d.name.to_ascii_lowercase(), i)).collect());
+    let map = BY_NAME.get_or_init(|| {
+        table::TABLE
+            .iter()
+            .enumerate()
+            .map(|(i, d)| (d.name.to_ascii_lowercase(), i))
+            .collect()
+    });
     if name.bytes().any(|b| b.is_ascii_uppercase()) {
         map.get(&name.to_ascii_lowercase()).copied()
     } else {
@@ -318,7 +351,12 @@ pub struct CheckError {
 impl CheckError {
     /// 22023 with the standard message.
     pub fn invalid() -> CheckError {
-        CheckError { code: SqlState::InvalidParameterValue, message: None, detail: None, hint: None }
+        CheckError {
+            code: SqlState::InvalidParameterValue,
+            message: None,
+            detail: None,
+            hint: None,
+        }
     }
 }
 
@@ -365,8 +403,15 @@ struct Var {
 
 impl Var {
     fn new(value: Val) -> Var {
-        let slot = Slot { value, source: GucSource::Default };
-        Var { current: slot.clone(), reset: slot, stack: Vec::new() }
+        let slot = Slot {
+            value,
+            source: GucSource::Default,
+        };
+        Var {
+            current: slot.clone(),
+            reset: slot,
+            stack: Vec::new(),
+        }
     }
 }
 
@@ -406,11 +451,17 @@ impl Default for Settings {
 }
 
 fn err_invalid(name: &str, value: &str) -> PgError {
-    PgError::new(SqlState::InvalidParameterValue, format!("invalid value for parameter \"{name}\": \"{value}\""))
+    PgError::new(
+        SqlState::InvalidParameterValue,
+        format!("invalid value for parameter \"{name}\": \"{value}\""),
+    )
 }
 
 fn err_unrecognized(name: &str) -> PgError {
-    PgError::new(SqlState::UndefinedObject, format!("unrecognized configuration parameter \"{name}\""))
+    PgError::new(
+        SqlState::UndefinedObject,
+        format!("unrecognized configuration parameter \"{name}\""),
+    )
 }
 
 /// Whether `name` is a valid custom (placeholder) name: two or more simple
@@ -419,7 +470,9 @@ fn valid_custom_name(name: &str) -> bool {
     let mut parts = 0;
     for part in name.split('.') {
         let mut chars = part.chars();
-        let Some(first) = chars.next() else { return false };
+        let Some(first) = chars.next() else {
+            return false;
+        };
         if !(first.is_ascii_alphabetic() || first == '_' || !first.is_ascii()) {
             return false;
         }
@@ -455,7 +508,10 @@ fn unit_of(kind: GucKind) -> GucUnit {
 fn check_context(def: &GucDef, name: &str, source: GucSource, is_superuser: bool) -> PgResult<()> {
     let cant = |text: String| Err(PgError::new(SqlState::CantChangeRuntimeParam, text));
     let denied = || {
-        Err(PgError::new(SqlState::InsufficientPrivilege, format!("permission denied to set parameter \"{name}\"")))
+        Err(PgError::new(
+            SqlState::InsufficientPrivilege,
+            format!("permission denied to set parameter \"{name}\""),
+        ))
     };
     match source {
         GucSource::Default | GucSource::Override => Ok(()),
@@ -465,12 +521,14 @@ fn check_context(def: &GucDef, name: &str, source: GucSource, is_superuser: bool
         },
         GucSource::Client | GucSource::Session => match def.context {
             GucContext::Internal => cant(format!("parameter \"{name}\" cannot be changed")),
-            GucContext::Postmaster => {
-                cant(format!("parameter \"{name}\" cannot be changed without restarting the server"))
-            }
+            GucContext::Postmaster => cant(format!(
+                "parameter \"{name}\" cannot be changed without restarting the server"
+            )),
             GucContext::Sighup => cant(format!("parameter \"{name}\" cannot be changed now")),
             GucContext::SuperuserBackend | GucContext::Backend if source == GucSource::Session => {
-                cant(format!("parameter \"{name}\" cannot be set after connection start"))
+                cant(format!(
+                    "parameter \"{name}\" cannot be set after connection start"
+                ))
             }
             GucContext::SuperuserBackend | GucContext::Superuser if !is_superuser => denied(),
             _ => Ok(()),
@@ -481,7 +539,10 @@ fn check_context(def: &GucDef, name: &str, source: GucSource, is_superuser: bool
 impl Settings {
     /// Every setting at its boot value (wal_buffers auto-tuned).
     pub fn new() -> Settings {
-        let vars = table::TABLE.iter().map(|d| Var::new(d.boot_value())).collect();
+        let vars = table::TABLE
+            .iter()
+            .map(|d| Var::new(d.boot_value()))
+            .collect();
         let mut settings = Settings {
             vars,
             placeholders: BTreeMap::new(),
@@ -498,12 +559,20 @@ impl Settings {
     /// 1/32 of shared_buffers, at least 8 pages and at most one 16MB WAL
     /// segment. Call again after the configuration has been applied.
     pub fn autotune(&mut self) {
-        let (Some(wal), Some(shared)) = (index_of("wal_buffers"), index_of("shared_buffers")) else { return };
-        let automatic = matches!(self.vars[wal].current.source, GucSource::Default | GucSource::Override);
+        let (Some(wal), Some(shared)) = (index_of("wal_buffers"), index_of("shared_buffers"))
+        else {
+            return;
+        };
+        let automatic = matches!(
+            self.vars[wal].current.source,
+            GucSource::Default | GucSource::Override
+        );
         if self.vars[wal].current.value != Val::Int(-1) && !automatic {
             return;
         }
-        let Val::Int(shared_blocks) = self.vars[shared].current.value else { return };
+        let Val::Int(shared_blocks) = self.vars[shared].current.value else {
+            return;
+        };
         let tuned = (shared_blocks / 32).clamp(8, 2048);
         let var = &mut self.vars[wal];
         for slot in [&mut var.current, &mut var.reset] {
@@ -529,7 +598,13 @@ impl Settings {
 
     /// `SET name = value` (source [`GucSource::Session`]), or a value from the
     /// configuration file, command line, startup packet or the server itself.
-    pub fn set(&mut self, name: &str, value: &str, source: GucSource, is_superuser: bool) -> PgResult<()> {
+    pub fn set(
+        &mut self,
+        name: &str,
+        value: &str,
+        source: GucSource,
+        is_superuser: bool,
+    ) -> PgResult<()> {
         self.set_option(name, Some(value), source, is_superuser, SetAction::Set)
     }
 
@@ -537,7 +612,13 @@ impl Settings {
     /// Outside a transaction it has no effect (the caller warns, 25P01
     /// `SET LOCAL can only be used in transaction blocks`).
     pub fn set_local(&mut self, name: &str, value: &str, is_superuser: bool) -> PgResult<()> {
-        self.set_option(name, Some(value), GucSource::Session, is_superuser, SetAction::Local)
+        self.set_option(
+            name,
+            Some(value),
+            GucSource::Session,
+            is_superuser,
+            SetAction::Local,
+        )
     }
 
     /// A value the server itself decides (data_directory, is_superuser,
@@ -559,7 +640,13 @@ impl Settings {
                 && !def.flags.contains(GucFlags::NO_RESET_ALL)
             {
                 let nest = self.nest_level;
-                apply(&mut self.vars[i], None, GucSource::Session, SetAction::Set, nest);
+                apply(
+                    &mut self.vars[i],
+                    None,
+                    GucSource::Session,
+                    SetAction::Set,
+                    nest,
+                );
             }
         }
         let nest = self.nest_level;
@@ -607,13 +694,21 @@ impl Settings {
             return Err(err_unrecognized(name));
         }
         if !valid_custom_name(name) {
-            return Err(PgError::new(SqlState::InvalidName, format!("invalid configuration parameter name \"{name}\""))
-                .with_detail("Custom parameter names must be two or more simple identifiers separated by dots."));
+            return Err(PgError::new(
+                SqlState::InvalidName,
+                format!("invalid configuration parameter name \"{name}\""),
+            )
+            .with_detail(
+                "Custom parameter names must be two or more simple identifiers separated by dots.",
+            ));
         }
         let entry = self
             .placeholders
             .entry(name.to_ascii_lowercase())
-            .or_insert_with(|| Placeholder { name: name.to_string(), var: Var::new(Val::Str(String::new())) });
+            .or_insert_with(|| Placeholder {
+                name: name.to_string(),
+                var: Var::new(Val::Str(String::new())),
+            });
         Ok(&mut entry.var)
     }
 
@@ -629,24 +724,33 @@ impl Settings {
             }
             ParseFailure::OutOfRange { shown } => {
                 let range = match def.kind {
-                    GucKind::Real { min, max, .. } => format!("{} .. {}", format_g(min), format_g(max)),
+                    GucKind::Real { min, max, .. } => {
+                        format!("{} .. {}", format_g(min), format_g(max))
+                    }
                     GucKind::Int { min, max, .. } => format!("{min} .. {max}"),
                     _ => String::new(),
                 };
                 PgError::new(
                     SqlState::InvalidParameterValue,
-                    format!("{shown} is outside the valid range for parameter \"{name}\" ({range})"),
+                    format!(
+                        "{shown} is outside the valid range for parameter \"{name}\" ({range})"
+                    ),
                 )
             }
         };
         match def.kind {
             GucKind::Bool { .. } => parse_bool(value).map(Val::Bool).ok_or_else(|| {
-                PgError::new(SqlState::InvalidParameterValue, format!("parameter \"{name}\" requires a Boolean value"))
+                PgError::new(
+                    SqlState::InvalidParameterValue,
+                    format!("parameter \"{name}\" requires a Boolean value"),
+                )
             }),
-            GucKind::Int { min, max, unit, .. } => value::parse_int(value, min, max, unit).map(Val::Int).map_err(failure),
-            GucKind::Real { min, max, unit, .. } => {
-                value::parse_real(value, min, max, unit).map(Val::Real).map_err(failure)
-            }
+            GucKind::Int { min, max, unit, .. } => value::parse_int(value, min, max, unit)
+                .map(Val::Int)
+                .map_err(failure),
+            GucKind::Real { min, max, unit, .. } => value::parse_real(value, min, max, unit)
+                .map(Val::Real)
+                .map_err(failure),
             GucKind::Enum { options, .. } => value::parse_enum(value, options)
                 .map(Val::Enum)
                 .ok_or_else(|| err_invalid(name, value).with_hint(value::enum_hint(options))),
@@ -671,14 +775,22 @@ impl Settings {
             _ => Ok(value.to_string()),
         };
         let checked = builtin.map_err(|f| {
-            let code = if f.unsupported { SqlState::FeatureNotSupported } else { SqlState::InvalidParameterValue };
+            let code = if f.unsupported {
+                SqlState::FeatureNotSupported
+            } else {
+                SqlState::InvalidParameterValue
+            };
             let mut e = PgError::new(code, err_invalid(def.name, value).message);
             e.detail = f.detail;
             e
         })?;
         match self.hooks.iter().find(|(j, _)| *j == i) {
             Some((_, hook)) => hook(&checked).map_err(|c| {
-                let mut e = PgError::new(c.code, c.message.unwrap_or_else(|| err_invalid(def.name, value).message));
+                let mut e = PgError::new(
+                    c.code,
+                    c.message
+                        .unwrap_or_else(|| err_invalid(def.name, value).message),
+                );
                 e.detail = c.detail;
                 e.hint = c.hint;
                 e
@@ -705,7 +817,10 @@ impl Settings {
         self.nest_level = 1;
         for &(x, d) in pairs {
             let value = self.vars[d].current.value.clone();
-            self.vars[x].current = Slot { value, source: GucSource::Override };
+            self.vars[x].current = Slot {
+                value,
+                source: GucSource::Override,
+            };
         }
     }
 
@@ -750,7 +865,10 @@ impl Settings {
     }
 
     fn end_level(&mut self, is_commit: bool, level: u32) {
-        let vars = self.vars.iter_mut().chain(self.placeholders.values_mut().map(|p| &mut p.var));
+        let vars = self
+            .vars
+            .iter_mut()
+            .chain(self.placeholders.values_mut().map(|p| &mut p.var));
         for var in vars {
             end_level_var(var, is_commit, level);
         }
@@ -771,7 +889,9 @@ impl Settings {
                 if def.flags.contains(GucFlags::SUPERUSER_ONLY) && !may_read_all_settings {
                     return Err(PgError::new(
                         SqlState::InsufficientPrivilege,
-                        format!("must be superuser or have privileges of pg_read_all_settings to examine \"{name}\""),
+                        format!(
+                            "must be superuser or have privileges of pg_read_all_settings to examine \"{name}\""
+                        ),
                     ));
                 }
                 Ok(self.show_index(i))
@@ -797,7 +917,10 @@ impl Settings {
 
     /// `SHOW ALL` rows, leaving out superuser-only settings unless allowed.
     /// Placeholders and `NO_SHOW_ALL` settings are never listed.
-    pub fn show_all_as(&self, may_read_all_settings: bool) -> Vec<(&'static str, String, &'static str)> {
+    pub fn show_all_as(
+        &self,
+        may_read_all_settings: bool,
+    ) -> Vec<(&'static str, String, &'static str)> {
         table::TABLE
             .iter()
             .enumerate()
@@ -811,7 +934,10 @@ impl Settings {
     pub fn source(&self, name: &str) -> Option<GucSource> {
         match index_of(name) {
             Some(i) => Some(self.vars[i].current.source),
-            None => self.placeholders.get(&name.to_ascii_lowercase()).map(|p| p.var.current.source),
+            None => self
+                .placeholders
+                .get(&name.to_ascii_lowercase())
+                .map(|p| p.var.current.source),
         }
     }
 
@@ -863,7 +989,9 @@ impl Settings {
         match index_of(name) {
             Some(i) => match (&self.vars[i].current.value, table::TABLE[i].kind) {
                 (Val::Str(s), _) => Some(s.clone()),
-                (Val::Enum(e), GucKind::Enum { options, .. }) => Some(value::enum_name(*e, options).to_string()),
+                (Val::Enum(e), GucKind::Enum { options, .. }) => {
+                    Some(value::enum_name(*e, options).to_string())
+                }
                 _ => None,
             },
             None => self.show(name).ok(),
@@ -901,7 +1029,14 @@ impl Settings {
         // Asked after every statement: only the reported settings, and only
         // those whose value changed are formatted.
         static REPORTED: std::sync::OnceLock<Vec<usize>> = std::sync::OnceLock::new();
-        let reported = REPORTED.get_or_init(|| table::TABLE.iter().enumerate().filter(|(_, d)| d.is_reported()).map(|(i, _)| i).collect());
+        let reported = REPORTED.get_or_init(|| {
+            table::TABLE
+                .iter()
+                .enumerate()
+                .filter(|(_, d)| d.is_reported())
+                .map(|(i, _)| i)
+                .collect()
+        });
         let mut changed = Vec::new();
         for &i in reported {
             let def = &table::TABLE[i];
@@ -924,12 +1059,27 @@ impl Settings {
 /// `a, b, c` (identifiers quoted where needed for search_path and
 /// temp_tablespaces); any other setting takes exactly one item.
 pub fn flatten_set_args(name: &str, items: &[&str]) -> PgResult<String> {
-    let flags = lookup(name).map(|d| d.flags).unwrap_or(GucFlags::LIST_INPUT);
+    let flags = lookup(name)
+        .map(|d| d.flags)
+        .unwrap_or(GucFlags::LIST_INPUT);
     if items.len() > 1 && !flags.contains(GucFlags::LIST_INPUT) {
-        return Err(PgError::new(SqlState::InvalidParameterValue, format!("SET {name} takes only one argument")));
+        return Err(PgError::new(
+            SqlState::InvalidParameterValue,
+            format!("SET {name} takes only one argument"),
+        ));
     }
     let quote = flags.contains(GucFlags::LIST_QUOTE);
-    Ok(items.iter().map(|s| if quote { quote_identifier(s) } else { s.to_string() }).collect::<Vec<_>>().join(", "))
+    Ok(items
+        .iter()
+        .map(|s| {
+            if quote {
+                quote_identifier(s)
+            } else {
+                s.to_string()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(", "))
 }
 
 /// Records a change to `var` (see the module doc for the stack rules).
@@ -981,12 +1131,19 @@ fn push_old_value(var: &mut Var, action: SetAction, nest: u32) {
         SetAction::Set => StackState::Set,
         SetAction::Local => StackState::Local,
     };
-    var.stack.push(StackEntry { nest, state, prior: var.current.clone(), masked: None });
+    var.stack.push(StackEntry {
+        nest,
+        state,
+        prior: var.current.clone(),
+        masked: None,
+    });
 }
 
 fn end_level_var(var: &mut Var, is_commit: bool, level: u32) {
     while var.stack.last().is_some_and(|e| e.nest >= level) {
-        let Some(mut entry) = var.stack.pop() else { break };
+        let Some(mut entry) = var.stack.pop() else {
+            break;
+        };
         if !is_commit {
             var.current = entry.prior;
             continue;

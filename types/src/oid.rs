@@ -150,7 +150,11 @@ pub fn format_type(oid: u32, typmod: i32) -> String {
     match oid {
         NUMERIC if typmod >= 4 => {
             let t = typmod - 4;
-            format!("numeric({},{})", (t >> 16) & 0xffff, ((t & 0x7ff) ^ 1024) - 1024)
+            format!(
+                "numeric({},{})",
+                (t >> 16) & 0xffff,
+                ((t & 0x7ff) ^ 1024) - 1024
+            )
         }
         VARCHAR | BPCHAR if typmod >= 4 => format!("{}({})", type_name(oid), typmod - 4),
         _ => type_name(oid).to_string(),

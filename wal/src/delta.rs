@@ -50,8 +50,15 @@ pub struct Copy {
 /// Appends to `out` the fragments that turn `before` into `after` (equal
 /// lengths, at most 64 KiB).
 pub fn compute(before: &[u8], after: &[u8], out: &mut Vec<u8>) {
-    assert_eq!(before.len(), after.len(), "delta of pages of different sizes");
-    assert!(after.len() <= usize::from(u16::MAX) + 1, "page too large for a delta");
+    assert_eq!(
+        before.len(),
+        after.len(),
+        "delta of pages of different sizes"
+    );
+    assert!(
+        after.len() <= usize::from(u16::MAX) + 1,
+        "page too large for a delta"
+    );
     let n = after.len();
     let mut i = 0;
     let mut open: Option<(usize, usize)> = None;
@@ -137,7 +144,9 @@ pub fn apply(page: &mut [u8], mut delta: &[u8]) -> Result<(), BadDelta> {
             continue;
         }
         let bytes = rest.get(..len).ok_or(BadDelta)?;
-        page.get_mut(off..off + len).ok_or(BadDelta)?.copy_from_slice(bytes);
+        page.get_mut(off..off + len)
+            .ok_or(BadDelta)?
+            .copy_from_slice(bytes);
         delta = &rest[len..];
     }
     Ok(())
@@ -218,15 +227,37 @@ mod tests {
         after[6810] = 0xEE; // the changed column
         after[7000] = 0x55; // the old version's header
         let mut d = Vec::new();
-        compute_with_copy(&before, &after, Copy { dst: 6800, src: 7000, len: 120 }, &mut d);
-        assert!(d.len() <= 6 + 2 * 4 + 2, "copy plus two one-byte literals: {} bytes", d.len());
+        compute_with_copy(
+            &before,
+            &after,
+            Copy {
+                dst: 6800,
+                src: 7000,
+                len: 120,
+            },
+            &mut d,
+        );
+        assert!(
+            d.len() <= 6 + 2 * 4 + 2,
+            "copy plus two one-byte literals: {} bytes",
+            d.len()
+        );
         let mut page = before.clone();
         apply(&mut page, &d).expect("apply");
         assert_eq!(page, after);
         assert_eq!(summary(&d), (3, 2));
         // A copy that does not fit is left out, and the delta is still right.
         let mut d = Vec::new();
-        compute_with_copy(&before, &after, Copy { dst: 8100, src: 7000, len: 120 }, &mut d);
+        compute_with_copy(
+            &before,
+            &after,
+            Copy {
+                dst: 8100,
+                src: 7000,
+                len: 120,
+            },
+            &mut d,
+        );
         let mut page = before.clone();
         apply(&mut page, &d).expect("apply");
         assert_eq!(page, after);

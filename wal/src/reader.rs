@@ -30,7 +30,15 @@ pub struct WalReader {
 impl WalReader {
     /// A reader of `dir` (the `pg_wal` directory) starting at `start`.
     pub fn new(dir: impl AsRef<Path>, start: Lsn) -> WalReader {
-        WalReader { dir: dir.as_ref().to_path_buf(), pos: start, seg: None, window_off: 0, window: Vec::new(), frame: Vec::new(), end_reason: None }
+        WalReader {
+            dir: dir.as_ref().to_path_buf(),
+            pos: start,
+            seg: None,
+            window_off: 0,
+            window: Vec::new(),
+            frame: Vec::new(),
+            end_reason: None,
+        }
     }
 
     /// Where the next record would start: after [`Self::next`] returned `None`,
@@ -70,7 +78,8 @@ impl WalReader {
             self.window.truncate(got);
             self.window_off = off;
         }
-        self.window.get(off - self.window_off..off - self.window_off + want)
+        self.window
+            .get(off - self.window_off..off - self.window_off + want)
     }
 
     /// `len` bytes of the stream at `at`, across segment files, into `out`
@@ -97,7 +106,11 @@ impl WalReader {
         result
     }
 
-    fn read_record(&mut self, at: Lsn, frame: &mut Vec<u8>) -> Option<(Lsn, RecordHeader, WalRecord)> {
+    fn read_record(
+        &mut self,
+        at: Lsn,
+        frame: &mut Vec<u8>,
+    ) -> Option<(Lsn, RecordHeader, WalRecord)> {
         if self.fetch(at, HEADER_SIZE, frame).is_none() {
             self.end_reason = Some(format!("no WAL segment file for {at}"));
             return None;
@@ -143,7 +156,12 @@ mod tests {
             while off < frame.len() {
                 let p = Lsn(pos.0 + off as u64);
                 let path = dir.join(segment_file_name(p.segno()));
-                let mut f = std::fs::OpenOptions::new().create(true).write(true).truncate(false).open(path).expect("open segment");
+                let mut f = std::fs::OpenOptions::new()
+                    .create(true)
+                    .write(true)
+                    .truncate(false)
+                    .open(path)
+                    .expect("open segment");
                 f.set_len(WAL_SEGMENT_SIZE).expect("size segment");
                 f.seek(SeekFrom::Start(p.segment_offset())).expect("seek");
                 let n = (frame.len() - off).min((WAL_SEGMENT_SIZE - p.segment_offset()) as usize);
@@ -157,7 +175,11 @@ mod tests {
     }
 
     fn commit(n: u32) -> WalRecord {
-        WalRecord::Commit { time: i64::from(n), drop_rels: vec![], drop_dbs: vec![] }
+        WalRecord::Commit {
+            time: i64::from(n),
+            drop_rels: vec![],
+            drop_dbs: vec![],
+        }
     }
 
     #[test]
@@ -169,7 +191,10 @@ mod tests {
         let mut r = WalReader::new(dir.path(), start);
         let got: Vec<_> = r.by_ref().map(|(l, _, b)| (l, b)).collect();
         assert_eq!(got, lsns.into_iter().zip(recs).collect::<Vec<_>>());
-        assert_eq!(r.end_reason(), Some(format!("invalid record length at {}", r.position()).as_str()));
+        assert_eq!(
+            r.end_reason(),
+            Some(format!("invalid record length at {}", r.position()).as_str())
+        );
     }
 
     #[test]

@@ -208,18 +208,38 @@ pub struct CheckpointRecord {
 pub enum WalRecord {
     Checkpoint(CheckpointRecord),
     /// A change to one or more pages.
-    Page { op: PageOp, blocks: Vec<BlockChange> },
+    Page {
+        op: PageOp,
+        blocks: Vec<BlockChange>,
+    },
     /// Transaction commit: files to unlink and databases to remove once it
     /// is committed.
-    Commit { time: i64, drop_rels: Vec<RelFileId>, drop_dbs: Vec<u32> },
+    Commit {
+        time: i64,
+        drop_rels: Vec<RelFileId>,
+        drop_dbs: Vec<u32>,
+    },
     /// Transaction abort: files its aborted creations leave to unlink.
-    Abort { time: i64, drop_rels: Vec<RelFileId> },
+    Abort {
+        time: i64,
+        drop_rels: Vec<RelFileId>,
+    },
     /// A relation fork file was created.
-    SmgrCreate { rel: RelFileId, fork: u8 },
+    SmgrCreate {
+        rel: RelFileId,
+        fork: u8,
+    },
     /// A relation fork was truncated to `nblocks`.
-    SmgrTruncate { rel: RelFileId, fork: u8, nblocks: u32 },
+    SmgrTruncate {
+        rel: RelFileId,
+        fork: u8,
+        nblocks: u32,
+    },
     /// Database `db` was created as a copy of the files of `template`.
-    DbCreate { db: u32, template: u32 },
+    DbCreate {
+        db: u32,
+        template: u32,
+    },
     /// A no-op that only moves the insert position (tests, `pg_switch_wal`-like).
     Noop,
     /// A heap page pruned (`op` `Prune`, or `Vacuum` for both of VACUUM's
@@ -257,7 +277,9 @@ impl WalRecord {
         match self {
             WalRecord::Checkpoint(c) => u8::from(!c.shutdown),
             WalRecord::Page { op, .. } | WalRecord::HeapPrune { op, .. } => *op as u8,
-            WalRecord::Commit { .. } | WalRecord::SmgrCreate { .. } | WalRecord::DbCreate { .. } => 0,
+            WalRecord::Commit { .. }
+            | WalRecord::SmgrCreate { .. }
+            | WalRecord::DbCreate { .. } => 0,
             WalRecord::Abort { .. } | WalRecord::SmgrTruncate { .. } => 1,
             WalRecord::Noop => 2,
         }
@@ -288,7 +310,11 @@ impl WalRecord {
                 }
                 s
             }
-            WalRecord::Commit { drop_rels, drop_dbs, .. } => {
+            WalRecord::Commit {
+                drop_rels,
+                drop_dbs,
+                ..
+            } => {
                 let mut s = "COMMIT".to_owned();
                 if !drop_rels.is_empty() {
                     s.push_str(&format!("; rels: {}", join(drop_rels)));
@@ -305,13 +331,26 @@ impl WalRecord {
                 }
                 s
             }
-            WalRecord::SmgrCreate { rel, fork } => format!("CREATE base/{rel} fork {}", fork_name(*fork)),
+            WalRecord::SmgrCreate { rel, fork } => {
+                format!("CREATE base/{rel} fork {}", fork_name(*fork))
+            }
             WalRecord::SmgrTruncate { rel, fork, nblocks } => {
-                format!("TRUNCATE base/{rel} fork {} to {nblocks} blocks", fork_name(*fork))
+                format!(
+                    "TRUNCATE base/{rel} fork {} to {nblocks} blocks",
+                    fork_name(*fork)
+                )
             }
             WalRecord::DbCreate { db, template } => format!("CREATE copy dir {template} to {db}"),
             WalRecord::Noop => "NOOP".to_owned(),
-            WalRecord::HeapPrune { op, rel, block, redirected, dead, unused, prune_xid } => format!(
+            WalRecord::HeapPrune {
+                op,
+                rel,
+                block,
+                redirected,
+                dead,
+                unused,
+                prune_xid,
+            } => format!(
                 "{} redirected {}, dead {}, unused {}; prune xid {prune_xid}, blkref rel {rel} fork main blk {block}",
                 op.name(),
                 redirected.len(),
@@ -323,7 +362,10 @@ impl WalRecord {
 }
 
 fn join<T: std::fmt::Display>(v: &[T]) -> String {
-    v.iter().map(ToString::to_string).collect::<Vec<_>>().join(" ")
+    v.iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 fn fork_name(fork: u8) -> &'static str {
@@ -353,7 +395,8 @@ pub fn encode(record: &WalRecord, xid: u64, lsn: Lsn) -> Vec<u8> {
 pub fn encode_unplaced(record: &WalRecord, xid: u64) -> Vec<u8> {
     let mut out = vec![0u8; HEADER_SIZE];
     // Encoding into a Vec cannot fail for these types.
-    bincode::encode_into_std_write(record, &mut out, config()).expect("encoding a WAL record into memory");
+    bincode::encode_into_std_write(record, &mut out, config())
+        .expect("encoding a WAL record into memory");
     let total = out.len();
     out[0..4].copy_from_slice(&(total as u32).to_le_bytes());
     out[8..16].copy_from_slice(&xid.to_le_bytes());
@@ -396,7 +439,9 @@ impl RecordHeader {
 /// 4 bytes): `None` if it cannot be a record.
 pub fn frame_len(head: &[u8]) -> Option<usize> {
     let len = u32::from_le_bytes(head.get(0..4)?.try_into().ok()?) as usize;
-    (HEADER_SIZE..=MAX_RECORD_SIZE).contains(&len).then_some(len)
+    (HEADER_SIZE..=MAX_RECORD_SIZE)
+        .contains(&len)
+        .then_some(len)
 }
 
 /// Checks and decodes a whole frame found at `lsn`. `None` if the CRC does not
@@ -414,7 +459,8 @@ pub fn decode(frame: &[u8], lsn: Lsn) -> Option<(RecordHeader, WalRecord)> {
         rmid: rec[16],
         info: rec[17],
     };
-    let (body, used): (WalRecord, usize) = bincode::decode_from_slice(&rec[HEADER_SIZE..], config()).ok()?;
+    let (body, used): (WalRecord, usize) =
+        bincode::decode_from_slice(&rec[HEADER_SIZE..], config()).ok()?;
     if used != total - HEADER_SIZE || body.rmgr() as u8 != header.rmid {
         return None;
     }
@@ -429,7 +475,11 @@ mod tests {
         WalRecord::Page {
             op: PageOp::HeapInsert,
             blocks: vec![BlockChange {
-                rel: RelFileId { spc_oid: 1663, db_oid: 5, rel_number: 16384 },
+                rel: RelFileId {
+                    spc_oid: 1663,
+                    db_oid: 5,
+                    rel_number: 16384,
+                },
                 fork: 0,
                 block: 3,
                 image: false,
@@ -457,7 +507,10 @@ mod tests {
             for bit in 0..8 {
                 let mut f = frame.clone();
                 f[byte] ^= 1 << bit;
-                assert!(decode(&f, lsn).is_none(), "flip of bit {bit} in byte {byte} went unnoticed");
+                assert!(
+                    decode(&f, lsn).is_none(),
+                    "flip of bit {bit} in byte {byte} went unnoticed"
+                );
             }
         }
     }
@@ -468,7 +521,11 @@ mod tests {
             sample().describe(),
             "INSERT, blkref rel 1663/5/16384 fork main blk 3 (1 fragments, 2 bytes)"
         );
-        let c = WalRecord::Commit { time: 0, drop_rels: vec![], drop_dbs: vec![16390] };
+        let c = WalRecord::Commit {
+            time: 0,
+            drop_rels: vec![],
+            drop_dbs: vec![16390],
+        };
         assert_eq!(c.describe(), "COMMIT; dbs: 16390");
     }
 }

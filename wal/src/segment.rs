@@ -61,13 +61,22 @@ impl fmt::Display for Lsn {
 
 /// The file name of segment `segno` (PostgreSQL's `XLogFileName`).
 pub fn segment_file_name(segno: u64) -> String {
-    format!("{:08X}{:08X}{:08X}", TIMELINE, segno / SEGMENTS_PER_XLOGID, segno % SEGMENTS_PER_XLOGID)
+    format!(
+        "{:08X}{:08X}{:08X}",
+        TIMELINE,
+        segno / SEGMENTS_PER_XLOGID,
+        segno % SEGMENTS_PER_XLOGID
+    )
 }
 
 /// The segment number a file name stands for, if it is a segment file name of
 /// our timeline.
 pub fn parse_segment_file_name(name: &str) -> Option<u64> {
-    if name.len() != 24 || !name.bytes().all(|b| b.is_ascii_hexdigit() && !b.is_ascii_lowercase()) {
+    if name.len() != 24
+        || !name
+            .bytes()
+            .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_lowercase())
+    {
         return None;
     }
     let tli = u32::from_str_radix(&name[0..8], 16).ok()?;
@@ -85,7 +94,10 @@ mod tests {
         assert_eq!(segment_file_name(1), "000000010000000000000001");
         assert_eq!(segment_file_name(256), "000000010000000100000000");
         assert_eq!(segment_file_name(0x1ff), "0000000100000001000000FF");
-        assert_eq!(parse_segment_file_name("0000000100000001000000FF"), Some(0x1ff));
+        assert_eq!(
+            parse_segment_file_name("0000000100000001000000FF"),
+            Some(0x1ff)
+        );
         assert_eq!(parse_segment_file_name("0000000100000001000000ff"), None);
         assert_eq!(parse_segment_file_name("000000010000000100000100"), None);
         assert_eq!(parse_segment_file_name("000000020000000000000001"), None);

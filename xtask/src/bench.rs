@@ -119,7 +119,8 @@ impl Plan {
             plan.seqscan_rows = n;
         }
         if let Some(n) = env_number("BENCH_BLOAT_SECS")? {
-            plan.bloat_secs = u32::try_from(n).map_err(|_| format!("BENCH_BLOAT_SECS={n} is too large"))?;
+            plan.bloat_secs =
+                u32::try_from(n).map_err(|_| format!("BENCH_BLOAT_SECS={n} is too large"))?;
         }
         if let Some(n) = env_number("BENCH_RECOVERY_MB")? {
             plan.recovery_mb = n;
@@ -154,7 +155,9 @@ fn release_dir() -> PathBuf {
 /// Whether `--only NAME` selects workload `w`: its exact name, or a family of
 /// workloads named `NAME_...` (`--only seqscan_cached` selects both scans).
 fn selects(name: &str, w: &str) -> bool {
-    w == name || w.strip_prefix(name).is_some_and(|rest| rest.starts_with('_'))
+    w == name
+        || w.strip_prefix(name)
+            .is_some_and(|rest| rest.starts_with('_'))
 }
 
 /// What every workload call gets: paths, the plan, the interrupt flag, the progress line.
@@ -172,7 +175,11 @@ pub struct Env {
 
 impl Env {
     pub fn check_interrupted(&self) -> Result<(), String> {
-        if self.interrupted.load(Ordering::Relaxed) { Err("interrupted".into()) } else { Ok(()) }
+        if self.interrupted.load(Ordering::Relaxed) {
+            Err("interrupted".into())
+        } else {
+            Ok(())
+        }
     }
 }
 
@@ -215,7 +222,11 @@ impl Series {
         }
         v.sort_by(f64::total_cmp);
         let n = v.len();
-        Some(if n % 2 == 1 { v[n / 2] } else { (v[n / 2 - 1] + v[n / 2]) / 2.0 })
+        Some(if n % 2 == 1 {
+            v[n / 2]
+        } else {
+            (v[n / 2 - 1] + v[n / 2]) / 2.0
+        })
     }
 
     pub fn min(&self) -> Option<f64> {
@@ -258,41 +269,75 @@ impl Outcome {
 
 fn pg_start_script() -> PathBuf {
     let beside = super::workspace_root().join("../shared/pg15/start");
-    if beside.is_file() { beside } else { PathBuf::from("/work/shared/pg15/start") }
+    if beside.is_file() {
+        beside
+    } else {
+        PathBuf::from("/work/shared/pg15/start")
+    }
 }
 
 pub fn run(opts: &Options) -> Result<(), String> {
     let all = workloads::all();
     if opts.list {
         for w in &all {
-            println!("{:<20} {:<4} {:<6} is better  {}", w.name(), w.unit(), w.better().word(), w.description());
+            println!(
+                "{:<20} {:<4} {:<6} is better  {}",
+                w.name(),
+                w.unit(),
+                w.better().word(),
+                w.description()
+            );
         }
         return Ok(());
     }
-    let names: Vec<String> = opts.only.iter().flat_map(|s| s.split(',')).map(|s| s.trim().to_owned()).filter(|s| !s.is_empty()).collect();
+    let names: Vec<String> = opts
+        .only
+        .iter()
+        .flat_map(|s| s.split(','))
+        .map(|s| s.trim().to_owned())
+        .filter(|s| !s.is_empty())
+        .collect();
     for n in &names {
         if !all.iter().any(|w| selects(n, w.name())) {
             let known: Vec<&str> = all.iter().map(|w| w.name()).collect();
-            return Err(format!("no workload named {n:?}; the workloads are: {}", known.join(", ")));
+            return Err(format!(
+                "no workload named {n:?}; the workloads are: {}",
+                known.join(", ")
+            ));
         }
     }
-    let selected: Vec<Box<dyn Workload>> = all.into_iter().filter(|w| names.is_empty() || names.iter().any(|n| selects(n, w.name()))).collect();
+    let selected: Vec<Box<dyn Workload>> = all
+        .into_iter()
+        .filter(|w| names.is_empty() || names.iter().any(|n| selects(n, w.name())))
+        .collect();
 
     let plan = Plan::new(opts.quick)?;
     let pg_start = pg_start_script();
     if !pg_start.is_file() {
-        return Err(format!("{} is missing: it starts the PostgreSQL 15 reference", pg_start.display()));
+        return Err(format!(
+            "{} is missing: it starts the PostgreSQL 15 reference",
+            pg_start.display()
+        ));
     }
     let out_dir = match &opts.out {
         Some(d) => d.clone(),
-        None => super::workspace_root().join("target/bench").join(report::timestamp()),
+        None => super::workspace_root()
+            .join("target/bench")
+            .join(report::timestamp()),
     };
 
     if opts.no_build {
         eprintln!("bench: using the release binaries already built (--no-build)");
     } else {
         eprintln!("bench: building release binaries (postmaster, backend)...");
-        super::run(super::cargo().args(["build", "--release", "-p", "postmaster", "-p", "backend"]))?;
+        super::run(super::cargo().args([
+            "build",
+            "--release",
+            "-p",
+            "postmaster",
+            "-p",
+            "backend",
+        ]))?;
     }
 
     let interrupted = Arc::new(AtomicBool::new(false));
@@ -300,10 +345,14 @@ pub fn run(opts: &Options) -> Result<(), String> {
         signal_hook::flag::register(sig, Arc::clone(&interrupted)).map_err(|e| e.to_string())?;
     }
     // PostgreSQL runs as the postgres user: the scratch directory must be traversable.
-    let work = tempfile::Builder::new().prefix("oxipg-bench-").tempdir_in("/tmp").map_err(|e| format!("scratch directory: {e}"))?;
+    let work = tempfile::Builder::new()
+        .prefix("oxipg-bench-")
+        .tempdir_in("/tmp")
+        .map_err(|e| format!("scratch directory: {e}"))?;
     {
         use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(work.path(), std::fs::Permissions::from_mode(0o755)).map_err(|e| e.to_string())?;
+        std::fs::set_permissions(work.path(), std::fs::Permissions::from_mode(0o755))
+            .map_err(|e| e.to_string())?;
     }
     let env = Env {
         work: work.path().to_path_buf(),
@@ -311,12 +360,22 @@ pub fn run(opts: &Options) -> Result<(), String> {
         pg_start,
         plan,
         interrupted,
-        progress: Progress { tty: std::io::stderr().is_terminal(), start: Instant::now() },
+        progress: Progress {
+            tty: std::io::stderr().is_terminal(),
+            start: Instant::now(),
+        },
     };
     let load_before = report::loadavg();
     let cpus = std::thread::available_parallelism().map_or(1, |n| n.get());
-    if load_before.split_whitespace().next().and_then(|l| l.parse::<f64>().ok()).is_some_and(|l| l > cpus as f64) {
-        eprintln!("bench: warning: load average {load_before} on {cpus} CPUs: other work is running; the spread will be wide");
+    if load_before
+        .split_whitespace()
+        .next()
+        .and_then(|l| l.parse::<f64>().ok())
+        .is_some_and(|l| l > cpus as f64)
+    {
+        eprintln!(
+            "bench: warning: load average {load_before} on {cpus} CPUs: other work is running; the spread will be wide"
+        );
     }
     let started = Instant::now();
     let result = run_all(&env, &selected);
@@ -329,18 +388,38 @@ pub fn run(opts: &Options) -> Result<(), String> {
         }
     };
     let elapsed = started.elapsed();
-    let meta = report::Meta { quick: opts.quick, plan, load_before, load_after: report::loadavg(), elapsed, pg_version: pg_version() };
+    let meta = report::Meta {
+        quick: opts.quick,
+        plan,
+        load_before,
+        load_after: report::loadavg(),
+        elapsed,
+        pg_version: pg_version(),
+    };
     print!("{}", report::table(&outcomes));
     std::fs::create_dir_all(&out_dir).map_err(|e| format!("{}: {e}", out_dir.display()))?;
     report::save_logs(&env.work, &out_dir);
     report::write_json(&out_dir.join("bench.json"), &meta, &outcomes)?;
     report::write_svg(&out_dir.join("ratios.svg"), &meta, &outcomes)?;
-    println!("bench: {} workloads in {:.0?}; figures in {}", outcomes.len(), elapsed, out_dir.display());
-    let failed: Vec<&str> = outcomes.iter().filter(|o| o.error.is_some()).map(|o| o.name).collect();
+    println!(
+        "bench: {} workloads in {:.0?}; figures in {}",
+        outcomes.len(),
+        elapsed,
+        out_dir.display()
+    );
+    let failed: Vec<&str> = outcomes
+        .iter()
+        .filter(|o| o.error.is_some())
+        .map(|o| o.name)
+        .collect();
     if env.interrupted.load(Ordering::Relaxed) {
         Err("interrupted".into())
     } else if outcomes.len() < selected.len() {
-        Err(format!("stopped after {} of {} workloads", outcomes.len(), selected.len()))
+        Err(format!(
+            "stopped after {} of {} workloads",
+            outcomes.len(),
+            selected.len()
+        ))
     } else if !failed.is_empty() {
         Err(format!("workloads failed: {}", failed.join(", ")))
     } else {
@@ -366,9 +445,27 @@ fn run_all(env: &Env, selected: &[Box<dyn Workload>]) -> Result<Vec<Outcome>, Pa
     for (i, w) in selected.iter().enumerate() {
         let label = format!("[{}/{}] {}", i + 1, selected.len(), w.name());
         let (pg_t, ours_t) = if w.needs_cluster() {
-            (Target { kind: Kind::Postgres, server: pg.as_ref() }, Target { kind: Kind::Ours, server: ours.as_ref() })
+            (
+                Target {
+                    kind: Kind::Postgres,
+                    server: pg.as_ref(),
+                },
+                Target {
+                    kind: Kind::Ours,
+                    server: ours.as_ref(),
+                },
+            )
         } else {
-            (Target { kind: Kind::Postgres, server: None }, Target { kind: Kind::Ours, server: None })
+            (
+                Target {
+                    kind: Kind::Postgres,
+                    server: None,
+                },
+                Target {
+                    kind: Kind::Ours,
+                    server: None,
+                },
+            )
         };
         let mut o = Outcome {
             name: w.name(),
@@ -396,7 +493,14 @@ fn run_all(env: &Env, selected: &[Box<dyn Workload>]) -> Result<Vec<Outcome>, Pa
     Ok(outcomes)
 }
 
-fn run_one(env: &Env, w: &dyn Workload, label: &str, pg: Target<'_>, ours: Target<'_>, o: &mut Outcome) -> Result<(), String> {
+fn run_one(
+    env: &Env,
+    w: &dyn Workload,
+    label: &str,
+    pg: Target<'_>,
+    ours: Target<'_>,
+    o: &mut Outcome,
+) -> Result<(), String> {
     let result = run_rounds(env, w, label, pg, ours, o);
     for t in [pg, ours] {
         w.cleanup(env, t);
@@ -404,20 +508,35 @@ fn run_one(env: &Env, w: &dyn Workload, label: &str, pg: Target<'_>, ours: Targe
     result
 }
 
-fn run_rounds(env: &Env, w: &dyn Workload, label: &str, pg: Target<'_>, ours: Target<'_>, o: &mut Outcome) -> Result<(), String> {
+fn run_rounds(
+    env: &Env,
+    w: &dyn Workload,
+    label: &str,
+    pg: Target<'_>,
+    ours: Target<'_>,
+    o: &mut Outcome,
+) -> Result<(), String> {
     for t in [pg, ours] {
         env.check_interrupted()?;
-        env.progress.status(&format!("{label}: preparing {}", t.kind));
-        w.prepare(env, t).map_err(|e| format!("{} (prepare): {e}", t.kind))?;
+        env.progress
+            .status(&format!("{label}: preparing {}", t.kind));
+        w.prepare(env, t)
+            .map_err(|e| format!("{} (prepare): {e}", t.kind))?;
     }
     for t in [pg, ours] {
         env.check_interrupted()?;
-        env.progress.status(&format!("{label}: warming up {}", t.kind));
-        w.warm_up(env, t).map_err(|e| format!("{} (warm-up): {e}", t.kind))?;
+        env.progress
+            .status(&format!("{label}: warming up {}", t.kind));
+        w.warm_up(env, t)
+            .map_err(|e| format!("{} (warm-up): {e}", t.kind))?;
     }
     let rounds = w.rounds(&env.plan);
     for round in 0..rounds {
-        let order = if round % 2 == 0 { [pg, ours] } else { [ours, pg] };
+        let order = if round % 2 == 0 {
+            [pg, ours]
+        } else {
+            [ours, pg]
+        };
         for t in order {
             env.check_interrupted()?;
             let so_far = |s: &Series| s.median().map_or("-".to_owned(), report::fmt_value);

@@ -114,8 +114,13 @@ enum Cmd {
 /// at run time; the compile-time value is only a fallback, because one build
 /// of xtask may be reused from another checkout sharing the target directory.
 fn workspace_root() -> PathBuf {
-    let manifest = std::env::var_os("CARGO_MANIFEST_DIR").map(PathBuf::from).unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")));
-    manifest.parent().map(Path::to_path_buf).unwrap_or_else(|| PathBuf::from("."))
+    let manifest = std::env::var_os("CARGO_MANIFEST_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")));
+    manifest
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| PathBuf::from("."))
 }
 
 fn cargo() -> Command {
@@ -125,20 +130,34 @@ fn cargo() -> Command {
 }
 
 fn run(cmd: &mut Command) -> Result<(), String> {
-    let status = cmd.status().map_err(|e| format!("could not run {cmd:?}: {e}"))?;
-    if status.success() { Ok(()) } else { Err(format!("{cmd:?} failed: {status}")) }
+    let status = cmd
+        .status()
+        .map_err(|e| format!("could not run {cmd:?}: {e}"))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("{cmd:?} failed: {status}"))
+    }
 }
 
 fn run_cluster(data: &Path, port: u16, extra: &[String]) -> Result<(), String> {
     eprintln!("xtask: building release binaries (postmaster, backend)...");
     run(cargo().args(["build", "--release", "-p", "postmaster", "-p", "backend"]))?;
-    let data = if data.is_absolute() { data.to_path_buf() } else { workspace_root().join(data) };
+    let data = if data.is_absolute() {
+        data.to_path_buf()
+    } else {
+        workspace_root().join(data)
+    };
     let exe = workspace_root().join("target/release/postmaster");
     // Ctrl-C reaches the whole foreground process group: the postmaster does a
     // fast shutdown on it, and we stay to wait for that instead of dying first.
     let interrupted = Arc::new(AtomicBool::new(false));
-    signal_hook::flag::register(signal_hook::consts::SIGINT, interrupted).map_err(|e| e.to_string())?;
-    eprintln!("xtask: starting the cluster in {} on port {port}", data.display());
+    signal_hook::flag::register(signal_hook::consts::SIGINT, interrupted)
+        .map_err(|e| e.to_string())?;
+    eprintln!(
+        "xtask: starting the cluster in {} on port {port}",
+        data.display()
+    );
     eprintln!("xtask: connect with   psql -h 127.0.0.1 -p {port} -U postgres postgres");
     eprintln!("xtask: stop with Ctrl-C (fast shutdown)");
     let status = Command::new(exe)
@@ -149,7 +168,11 @@ fn run_cluster(data: &Path, port: u16, extra: &[String]) -> Result<(), String> {
         .args(extra)
         .status()
         .map_err(|e| format!("could not start the postmaster: {e}"))?;
-    if status.success() { Ok(()) } else { Err(format!("postmaster exited with {status}")) }
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("postmaster exited with {status}"))
+    }
 }
 
 fn test(extra: &[String]) -> Result<(), String> {
@@ -160,10 +183,14 @@ fn test(extra: &[String]) -> Result<(), String> {
         .output()
         .is_ok_and(|o| o.status.success());
     if nextest {
-        run(cargo().args(["nextest", "run", "--workspace", "--no-fail-fast"]).args(extra))
+        run(cargo()
+            .args(["nextest", "run", "--workspace", "--no-fail-fast"])
+            .args(extra))
     } else {
         eprintln!("xtask: cargo-nextest not found; using cargo test");
-        run(cargo().args(["test", "--workspace", "--no-fail-fast"]).args(extra))
+        run(cargo()
+            .args(["test", "--workspace", "--no-fail-fast"])
+            .args(extra))
     }
 }
 
@@ -191,7 +218,10 @@ fn crash(cycles: Option<u32>, seed: Option<u64>, pg15: bool) -> Result<(), Strin
         cmd.env_remove("OXIPG_TEST_AGAINST_PG15");
     }
     // Unset variables leave the test's defaults, which it prints.
-    for (name, value) in [("OXIPG_CRASH_CYCLES", cycles.map(u64::from)), ("OXIPG_CRASH_SEED", seed)] {
+    for (name, value) in [
+        ("OXIPG_CRASH_CYCLES", cycles.map(u64::from)),
+        ("OXIPG_CRASH_SEED", seed),
+    ] {
         match value {
             Some(v) => cmd.env(name, v.to_string()),
             None => cmd.env_remove(name),
@@ -202,7 +232,15 @@ fn crash(cycles: Option<u32>, seed: Option<u64>, pg15: bool) -> Result<(), Strin
         if pg15 { "PostgreSQL 15" } else { "our server" }
     );
     // --nocapture: the test's progress lines, as they come.
-    run(cmd.args(["test", "-p", "tests", "--test", "crash", "--", "--nocapture"]))?;
+    run(cmd.args([
+        "test",
+        "-p",
+        "tests",
+        "--test",
+        "crash",
+        "--",
+        "--nocapture",
+    ]))?;
     eprintln!("xtask: crash test passed");
     Ok(())
 }
@@ -213,13 +251,25 @@ fn main() -> ExitCode {
         Cmd::RunCluster { data, port, extra } => run_cluster(data, *port, extra),
         Cmd::Test { extra } => test(extra),
         Cmd::Slt { complete, files } => slt(*complete, files.as_deref()),
-        Cmd::Bench { quick, only, out, list, no_build } => {
-            bench::run(&bench::Options { quick: *quick, only: only.clone(), out: out.clone(), list: *list, no_build: *no_build })
-        }
+        Cmd::Bench {
+            quick,
+            only,
+            out,
+            list,
+            no_build,
+        } => bench::run(&bench::Options {
+            quick: *quick,
+            only: only.clone(),
+            out: out.clone(),
+            list: *list,
+            no_build: *no_build,
+        }),
         Cmd::Crash { cycles, seed, pg15 } => crash(*cycles, *seed, *pg15),
-        Cmd::Waldump { dir, start, limit } => {
-            waldump::run(&waldump::Options { dir: dir.clone(), start: start.clone(), limit: *limit })
-        }
+        Cmd::Waldump { dir, start, limit } => waldump::run(&waldump::Options {
+            dir: dir.clone(),
+            start: start.clone(),
+            limit: *limit,
+        }),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -235,21 +285,36 @@ mod tests {
     use super::*;
 
     fn parse(args: &[&str]) -> Result<Cmd, clap::Error> {
-        Cli::try_parse_from(std::iter::once("xtask").chain(args.iter().copied())).map(|cli| cli.command)
+        Cli::try_parse_from(std::iter::once("xtask").chain(args.iter().copied()))
+            .map(|cli| cli.command)
     }
 
     #[test]
     fn crash_and_waldump_arguments() {
-        assert!(matches!(parse(&["crash"]), Ok(Cmd::Crash { cycles: None, seed: None, pg15: false })));
+        assert!(matches!(
+            parse(&["crash"]),
+            Ok(Cmd::Crash {
+                cycles: None,
+                seed: None,
+                pg15: false
+            })
+        ));
         assert!(matches!(
             parse(&["crash", "--cycles", "20", "--seed", "7", "--pg15"]),
-            Ok(Cmd::Crash { cycles: Some(20), seed: Some(7), pg15: true })
+            Ok(Cmd::Crash {
+                cycles: Some(20),
+                seed: Some(7),
+                pg15: true
+            })
         ));
         assert!(parse(&["crash", "--cycles", "0"]).is_err());
         assert!(parse(&["crash", "--seed", "-1"]).is_err());
         match parse(&["waldump", "data", "--start", "0/1000028", "--limit", "5"]) {
             Ok(Cmd::Waldump { dir, start, limit }) => {
-                assert_eq!((dir, start.as_deref(), limit), (PathBuf::from("data"), Some("0/1000028"), Some(5)));
+                assert_eq!(
+                    (dir, start.as_deref(), limit),
+                    (PathBuf::from("data"), Some("0/1000028"), Some(5))
+                );
             }
             Ok(_) => panic!("not waldump"),
             Err(e) => panic!("{e}"),

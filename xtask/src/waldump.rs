@@ -80,18 +80,33 @@ fn wal_dir(dir: &Path) -> Result<PathBuf, Error> {
     }
     match std::fs::metadata(dir) {
         Ok(m) if m.is_dir() => Ok(dir.to_path_buf()),
-        Ok(_) => Err(Error::Input(format!("\"{}\" is not a directory", dir.display()))),
-        Err(e) => Err(Error::Input(format!("could not open directory \"{}\": {e}", dir.display()))),
+        Ok(_) => Err(Error::Input(format!(
+            "\"{}\" is not a directory",
+            dir.display()
+        ))),
+        Err(e) => Err(Error::Input(format!(
+            "could not open directory \"{}\": {e}",
+            dir.display()
+        ))),
     }
 }
 
 /// The segment numbers of the segment files in `dir`, ascending.
 fn segments(dir: &Path) -> Result<Vec<u64>, Error> {
-    let entries = std::fs::read_dir(dir)
-        .map_err(|e| Error::Input(format!("could not open directory \"{}\": {e}", dir.display())))?;
+    let entries = std::fs::read_dir(dir).map_err(|e| {
+        Error::Input(format!(
+            "could not open directory \"{}\": {e}",
+            dir.display()
+        ))
+    })?;
     let mut segnos = Vec::new();
     for entry in entries {
-        let entry = entry.map_err(|e| Error::Input(format!("could not read directory \"{}\": {e}", dir.display())))?;
+        let entry = entry.map_err(|e| {
+            Error::Input(format!(
+                "could not read directory \"{}\": {e}",
+                dir.display()
+            ))
+        })?;
         if let Some(segno) = entry.file_name().to_str().and_then(parse_segment_file_name) {
             segnos.push(segno);
         }
@@ -133,11 +148,20 @@ fn dump(opts: &Options, out: &mut dyn Write) -> Result<(), Error> {
     let start = match &opts.start {
         Some(text) => match Lsn::parse(text.trim()) {
             Some(lsn) if lsn.is_valid() => lsn,
-            _ => return Err(Error::Input(format!("invalid start LSN \"{text}\" (expected X/X, e.g. 0/1000028)"))),
+            _ => {
+                return Err(Error::Input(format!(
+                    "invalid start LSN \"{text}\" (expected X/X, e.g. 0/1000028)"
+                )));
+            }
         },
         None => match segnos.first() {
             Some(&segno) => Lsn(segno * WAL_SEGMENT_SIZE),
-            None => return Err(Error::Input(format!("no WAL segment files in \"{}\"", dir.display()))),
+            None => {
+                return Err(Error::Input(format!(
+                    "no WAL segment files in \"{}\"",
+                    dir.display()
+                )));
+            }
         },
     };
     if !segnos.contains(&start.segno()) {
@@ -161,7 +185,9 @@ fn dump(opts: &Options, out: &mut dyn Write) -> Result<(), Error> {
     let mut reader = WalReader::new(&dir, first);
     let mut count: u64 = 0;
     while opts.limit.is_none_or(|limit| count < limit) {
-        let Some((lsn, header, body)) = reader.next_record() else { break };
+        let Some((lsn, header, body)) = reader.next_record() else {
+            break;
+        };
         writeln!(
             out,
             "rmgr: {:<11}  len: {:>6}  lsn: {}  xid: {:>10}  desc: {}",
@@ -174,7 +200,11 @@ fn dump(opts: &Options, out: &mut dyn Write) -> Result<(), Error> {
         count += 1;
     }
     match reader.end_reason() {
-        Some(reason) => writeln!(out, "end of WAL at {} after {count} records: {reason}", padded(reader.position()))?,
+        Some(reason) => writeln!(
+            out,
+            "end of WAL at {} after {count} records: {reason}",
+            padded(reader.position())
+        )?,
         None => writeln!(
             out,
             "stopped after {count} records (--limit); the next record starts at {}",
@@ -234,7 +264,11 @@ mod tests {
         let insert = WalRecord::Page {
             op: PageOp::HeapInsert,
             blocks: vec![BlockChange {
-                rel: RelFileId { spc_oid: 1663, db_oid: 5, rel_number: 16384 },
+                rel: RelFileId {
+                    spc_oid: 1663,
+                    db_oid: 5,
+                    rel_number: 16384,
+                },
                 fork: 0,
                 block: 0,
                 image: false,
@@ -244,15 +278,30 @@ mod tests {
         vec![
             (0, WalRecord::Checkpoint(checkpoint)),
             (742, insert),
-            (742, WalRecord::Commit { time: 0, drop_rels: vec![], drop_dbs: vec![] }),
+            (
+                742,
+                WalRecord::Commit {
+                    time: 0,
+                    drop_rels: vec![],
+                    drop_dbs: vec![],
+                },
+            ),
         ]
     }
 
     fn listing(dir: &Path, start: Option<&str>, limit: Option<u64>) -> Result<Vec<String>, String> {
-        let opts = Options { dir: dir.to_path_buf(), start: start.map(str::to_owned), limit };
+        let opts = Options {
+            dir: dir.to_path_buf(),
+            start: start.map(str::to_owned),
+            limit,
+        };
         let mut out = Vec::new();
         match dump(&opts, &mut out) {
-            Ok(()) => Ok(String::from_utf8(out).expect("utf-8").lines().map(str::to_owned).collect()),
+            Ok(()) => Ok(String::from_utf8(out)
+                .expect("utf-8")
+                .lines()
+                .map(str::to_owned)
+                .collect()),
             Err(Error::Input(msg)) => Err(msg),
             Err(Error::Output(e)) => panic!("writing to a Vec failed: {e}"),
         }
@@ -288,23 +337,35 @@ mod tests {
                 record::frame_len(&encode(&records()[2].1, 742, lsns[2])).expect("len"),
                 padded(lsns[2])
             ),
-            format!("end of WAL at {} after 3 records: invalid record length at {end}", padded(end)),
+            format!(
+                "end of WAL at {} after 3 records: invalid record length at {end}",
+                padded(end)
+            ),
         ];
         // The data directory and its pg_wal give the same listing.
         assert_eq!(listing(data.path(), None, None).expect("listing"), expected);
-        assert_eq!(listing(&data.path().join(PG_WAL_DIR), None, None).expect("listing"), expected);
+        assert_eq!(
+            listing(&data.path().join(PG_WAL_DIR), None, None).expect("listing"),
+            expected
+        );
         // --start at the second record; --limit.
         let from_second = listing(data.path(), Some(&lsns[1].to_string()), None).expect("listing");
         assert_eq!(from_second[..2], expected[1..3]);
         assert_eq!(
             from_second[2],
-            format!("end of WAL at {} after 2 records: invalid record length at {end}", padded(end))
+            format!(
+                "end of WAL at {} after 2 records: invalid record length at {end}",
+                padded(end)
+            )
         );
         let limited = listing(data.path(), None, Some(2)).expect("listing");
         assert_eq!(limited[..2], expected[..2]);
         assert_eq!(
             limited[2],
-            format!("stopped after 2 records (--limit); the next record starts at {}", padded(lsns[2]))
+            format!(
+                "stopped after 2 records (--limit); the next record starts at {}",
+                padded(lsns[2])
+            )
         );
     }
 
@@ -338,19 +399,33 @@ mod tests {
         let (data, _) = data_dir();
         let missing = data.path().join("nowhere");
         let err = listing(&missing, None, None).expect_err("missing directory");
-        assert!(err.starts_with(&format!("could not open directory \"{}\": ", missing.display())), "{err}");
+        assert!(
+            err.starts_with(&format!(
+                "could not open directory \"{}\": ",
+                missing.display()
+            )),
+            "{err}"
+        );
         for bad in ["x", "1000028", "0/", "0/0", "123456789/0", "0/G"] {
             let err = listing(data.path(), Some(bad), None).expect_err(bad);
-            assert_eq!(err, format!("invalid start LSN \"{bad}\" (expected X/X, e.g. 0/1000028)"));
+            assert_eq!(
+                err,
+                format!("invalid start LSN \"{bad}\" (expected X/X, e.g. 0/1000028)")
+            );
         }
         let err = listing(data.path(), Some("0/5000000"), None).expect_err("no segment 5");
         assert!(
-            err.starts_with("could not find WAL segment file 000000010000000000000005 for start LSN 0/5000000"),
+            err.starts_with(
+                "could not find WAL segment file 000000010000000000000005 for start LSN 0/5000000"
+            ),
             "{err}"
         );
         let empty = tempfile::tempdir().expect("tempdir");
         let err = listing(empty.path(), None, None).expect_err("empty");
-        assert_eq!(err, format!("no WAL segment files in \"{}\"", empty.path().display()));
+        assert_eq!(
+            err,
+            format!("no WAL segment files in \"{}\"", empty.path().display())
+        );
         // Garbage in the segment ends the listing, it does not break it.
         let wal = data.path().join(PG_WAL_DIR);
         let path = wal.join(segment_file_name(1));
@@ -359,10 +434,18 @@ mod tests {
         bytes[..64].fill(0xff);
         std::fs::write(&path, &bytes).expect("write");
         let lines = listing(data.path(), None, Some(100)).expect("listing");
-        assert!(lines[0].starts_with("first record is after 0/01000000, at "), "{lines:?}");
+        assert!(
+            lines[0].starts_with("first record is after 0/01000000, at "),
+            "{lines:?}"
+        );
         // A truncated segment file too.
         std::fs::write(&path, &original[..30]).expect("truncate");
         let lines = listing(data.path(), None, None).expect("listing");
-        assert_eq!(lines, ["end of WAL at 0/01000000 after 0 records: record at 0/1000000 runs past the end of WAL"]);
+        assert_eq!(
+            lines,
+            [
+                "end of WAL at 0/01000000 after 0 records: record at 0/1000000 runs past the end of WAL"
+            ]
+        );
     }
 }

@@ -9,10 +9,15 @@
 //! sorted and written bottom-up (`storage::nbtree::maint::build`). Unique
 //! indexes refuse live duplicates (23505) and primary keys NULLs (23502).
 
-use sqlparser::ast::{CreateIndex, IndexColumn, NullsDistinctOption, ObjectName, OrderBySort, TableConstraint};
+use sqlparser::ast::{
+    CreateIndex, IndexColumn, NullsDistinctOption, ObjectName, OrderBySort, TableConstraint,
+};
 
 use catalog::heap_catalog::{CatalogWriter, IndexInfo, NewColumn, RelationInfo, index_am_desc};
-use catalog::system::{INDOPTION_DESC, INDOPTION_NULLS_FIRST, IndexRow, PG_CATALOG_NAMESPACE, btree_opclass, type_collation};
+use catalog::system::{
+    INDOPTION_DESC, INDOPTION_NULLS_FIRST, IndexRow, PG_CATALOG_NAMESPACE, btree_opclass,
+    type_collation,
+};
 use storage::lmgr::LockMode;
 use storage::nbtree;
 use storage::page::ItemPointer;
@@ -54,7 +59,9 @@ pub(crate) struct IndexSpec {
 
 fn column_spec(c: &IndexColumn) -> PgResult<IndexColumnSpec> {
     if c.operator_class.is_some() {
-        return Err(PgError::feature_not_supported("operator classes in index definitions"));
+        return Err(PgError::feature_not_supported(
+            "operator classes in index definitions",
+        ));
     }
     let mut e = &c.column.expr;
     while let sqlparser::ast::Expr::Nested(inner) = e {
@@ -64,17 +71,31 @@ fn column_spec(c: &IndexColumn) -> PgResult<IndexColumnSpec> {
         sqlparser::ast::Expr::Identifier(id) => (ident(id), None),
         // An expression column is named after its function, else "expr"
         // (PostgreSQL's FigureColname for index columns).
-        sqlparser::ast::Expr::Function(f) => {
-            (f.name.0.last().and_then(|p| p.as_ident()).map_or_else(|| "expr".into(), ident), Some(e.to_string()))
-        }
+        sqlparser::ast::Expr::Function(f) => (
+            f.name
+                .0
+                .last()
+                .and_then(|p| p.as_ident())
+                .map_or_else(|| "expr".into(), ident),
+            Some(e.to_string()),
+        ),
         other => ("expr".into(), Some(other.to_string())),
     };
     let desc = match &c.column.options.sort {
         None | Some(OrderBySort::Asc) => false,
         Some(OrderBySort::Desc) => true,
-        Some(_) => return Err(PgError::feature_not_supported("ORDER BY USING in index definitions")),
+        Some(_) => {
+            return Err(PgError::feature_not_supported(
+                "ORDER BY USING in index definitions",
+            ));
+        }
     };
-    Ok(IndexColumnSpec { name, expr, desc, nulls_first: c.column.options.nulls_first.unwrap_or(desc) })
+    Ok(IndexColumnSpec {
+        name,
+        expr,
+        desc,
+        nulls_first: c.column.options.nulls_first.unwrap_or(desc),
+    })
 }
 
 /// The index a PRIMARY KEY or UNIQUE table constraint asks for, if it is one.
@@ -82,7 +103,11 @@ pub(crate) fn constraint_spec(c: &TableConstraint) -> PgResult<Option<IndexSpec>
     Ok(Some(match c {
         TableConstraint::PrimaryKey(pk) => IndexSpec {
             name: pk.name.as_ref().map(ident),
-            columns: pk.columns.iter().map(column_spec).collect::<PgResult<_>>()?,
+            columns: pk
+                .columns
+                .iter()
+                .map(column_spec)
+                .collect::<PgResult<_>>()?,
             include: pk.include.iter().map(ident).collect(),
             unique: true,
             primary: true,
@@ -111,7 +136,10 @@ pub(crate) fn create_index(session: &mut Session, ci: &CreateIndex) -> PgResult<
     if let Some(u) = &ci.using
         && u.to_string().to_lowercase() != "btree"
     {
-        return Err(PgError::feature_not_supported(format!("index access method \"{}\"", u.to_string().to_lowercase())));
+        return Err(PgError::feature_not_supported(format!(
+            "index access method \"{}\"",
+            u.to_string().to_lowercase()
+        )));
     }
     if !ci.with.is_empty() || !ci.index_options.is_empty() {
         return Err(PgError::feature_not_supported("index storage parameters"));
@@ -120,7 +148,10 @@ pub(crate) fn create_index(session: &mut Session, ci: &CreateIndex) -> PgResult<
         Some(n) => {
             let (schema, name) = split_name(n)?;
             if schema.is_some() {
-                return Err(PgError::new(SqlState::SyntaxError, "index name cannot be schema-qualified"));
+                return Err(PgError::new(
+                    SqlState::SyntaxError,
+                    "index name cannot be schema-qualified",
+                ));
             }
             Some(name)
         }
@@ -128,7 +159,11 @@ pub(crate) fn create_index(session: &mut Session, ci: &CreateIndex) -> PgResult<
     };
     let spec = IndexSpec {
         name,
-        columns: ci.columns.iter().map(column_spec).collect::<PgResult<_>>()?,
+        columns: ci
+            .columns
+            .iter()
+            .map(column_spec)
+            .collect::<PgResult<_>>()?,
         include: ci.include.iter().map(ident).collect(),
         unique: ci.unique,
         nulls_not_distinct: ci.nulls_distinct == Some(false),
@@ -145,12 +180,20 @@ pub(crate) fn create_index(session: &mut Session, ci: &CreateIndex) -> PgResult<
 fn table_for_index(session: &mut Session, name: &ObjectName) -> PgResult<u32> {
     let (schema, relname) = split_name(name)?;
     let Some(rel) = relcache::lookup_relation(session, schema.as_deref(), &relname)? else {
-        return Err(PgError::new(SqlState::UndefinedTable, format!("relation \"{relname}\" does not exist")));
+        return Err(PgError::new(
+            SqlState::UndefinedTable,
+            format!("relation \"{relname}\" does not exist"),
+        ));
     };
     if rel.kind != 'r' {
-        return Err(PgError::new(SqlState::WrongObjectType, format!("cannot create index on relation \"{relname}\"")).with_detail(
-            format!("This operation is not supported for {}.", if rel.kind == 'i' { "indexes" } else { "views" }),
-        ));
+        return Err(PgError::new(
+            SqlState::WrongObjectType,
+            format!("cannot create index on relation \"{relname}\""),
+        )
+        .with_detail(format!(
+            "This operation is not supported for {}.",
+            if rel.kind == 'i' { "indexes" } else { "views" }
+        )));
     }
     if rel.namespace_oid == PG_CATALOG_NAMESPACE {
         return Err(system_catalog_denied(&format!("pg_catalog.{relname}")));
@@ -160,10 +203,23 @@ fn table_for_index(session: &mut Session, name: &ObjectName) -> PgResult<u32> {
 
 /// PostgreSQL's `ChooseRelationName`: `table_col1_col2_suffix`, cut to fit
 /// 63 bytes, with a number added until no relation has the name.
-fn choose_name(session: &mut Session, table: &RelationInfo, columns: &[String], suffix: &str) -> PgResult<String> {
-    let base = if suffix == "pkey" { table.name.clone() } else { format!("{}_{}", table.name, columns.join("_")) };
+fn choose_name(
+    session: &mut Session,
+    table: &RelationInfo,
+    columns: &[String],
+    suffix: &str,
+) -> PgResult<String> {
+    let base = if suffix == "pkey" {
+        table.name.clone()
+    } else {
+        format!("{}_{}", table.name, columns.join("_"))
+    };
     for n in 0..100_000u32 {
-        let tail = if n == 0 { format!("_{suffix}") } else { format!("_{suffix}{n}") };
+        let tail = if n == 0 {
+            format!("_{suffix}")
+        } else {
+            format!("_{suffix}{n}")
+        };
         let mut head = base.clone();
         while head.len() + tail.len() > 63 {
             head.pop();
@@ -173,25 +229,40 @@ fn choose_name(session: &mut Session, table: &RelationInfo, columns: &[String], 
             return Ok(candidate);
         }
     }
-    Err(PgError::new(SqlState::DuplicateTable, format!("could not choose a name for an index of \"{}\"", table.name)))
+    Err(PgError::new(
+        SqlState::DuplicateTable,
+        format!("could not choose a name for an index of \"{}\"", table.name),
+    ))
 }
 
 /// Creates and builds an index of table `table_oid` (`DefineIndex`).
 /// Returns the new index's OID, or None if IF NOT EXISTS found the name taken.
-pub(crate) fn define_index(session: &mut Session, table_oid: u32, spec: &IndexSpec) -> PgResult<Option<u32>> {
+pub(crate) fn define_index(
+    session: &mut Session,
+    table_oid: u32,
+    spec: &IndexSpec,
+) -> PgResult<Option<u32>> {
     // Catalog changes of this statement so far (CREATE TABLE's, an earlier
     // constraint's) must be visible to the lookups below.
     crate::xact::command_counter_increment(session)?;
     crate::xact::lock_relation(session, table_oid, LockMode::Share)?;
     relcache::accept_invalidations(session);
     let Some(table) = relcache::relation_by_oid(session, table_oid)? else {
-        return Err(PgError::new(SqlState::UndefinedTable, format!("relation with OID {table_oid} does not exist")));
+        return Err(PgError::new(
+            SqlState::UndefinedTable,
+            format!("relation with OID {table_oid} does not exist"),
+        ));
     };
     let table_desc = std::sync::Arc::new(crate::table_access::relation_desc(&table));
     let mut keys = Vec::new();
     let mut new_columns = Vec::new();
     let mut expr_texts: Vec<String> = Vec::new();
-    let include = spec.include.iter().map(|n| IndexColumnSpec { name: n.clone(), expr: None, desc: false, nulls_first: false });
+    let include = spec.include.iter().map(|n| IndexColumnSpec {
+        name: n.clone(),
+        expr: None,
+        desc: false,
+        nulls_first: false,
+    });
     for (i, c) in spec.columns.iter().cloned().chain(include).enumerate() {
         let key = i < spec.columns.len();
         let (attnum, type_oid, typmod) = match &c.expr {
@@ -201,7 +272,11 @@ pub(crate) fn define_index(session: &mut Session, table_oid: u32, spec: &IndexSp
                 (0, e.type_oid(), e.typmod())
             }
             None => {
-                let Some(col) = table.columns.iter().find(|t| !t.dropped && t.name == c.name) else {
+                let Some(col) = table
+                    .columns
+                    .iter()
+                    .find(|t| !t.dropped && t.name == c.name)
+                else {
                     let msg = if spec.constraint {
                         format!("column \"{}\" named in key does not exist", c.name)
                     } else {
@@ -220,7 +295,13 @@ pub(crate) fn define_index(session: &mut Session, table_oid: u32, spec: &IndexSp
             .with_hint("You must specify an operator class for the index or define a default operator class for the data type."));
         }
         keys.push(attnum);
-        new_columns.push(NewColumn { name: c.name.clone(), type_oid, typmod, not_null: false, default: None });
+        new_columns.push(NewColumn {
+            name: c.name.clone(),
+            type_oid,
+            typmod,
+            not_null: false,
+            default: None,
+        });
     }
     let predicate = match &spec.predicate {
         Some(text) => {
@@ -228,7 +309,10 @@ pub(crate) fn define_index(session: &mut Session, table_oid: u32, spec: &IndexSp
             if p.type_oid() != types::oid::BOOL {
                 return Err(PgError::new(
                     SqlState::DatatypeMismatch,
-                    format!("argument of WHERE must be type boolean, not type {}", types::oid::type_name(p.type_oid())),
+                    format!(
+                        "argument of WHERE must be type boolean, not type {}",
+                        types::oid::type_name(p.type_oid())
+                    ),
                 ));
             }
             Some(text.clone())
@@ -236,10 +320,22 @@ pub(crate) fn define_index(session: &mut Session, table_oid: u32, spec: &IndexSp
         None => None,
     };
     if keys.len() > nbtree::itup::INDEX_MAX_KEYS {
-        return Err(PgError::new(SqlState::TooManyColumns, format!("cannot use more than {} columns in an index", nbtree::itup::INDEX_MAX_KEYS)));
+        return Err(PgError::new(
+            SqlState::TooManyColumns,
+            format!(
+                "cannot use more than {} columns in an index",
+                nbtree::itup::INDEX_MAX_KEYS
+            ),
+        ));
     }
     if spec.primary && table.indexes.iter().any(|ix| ix.row.primary) {
-        return Err(PgError::new(SqlState::InvalidTableDefinition, format!("multiple primary keys for table \"{}\" are not allowed", table.name)));
+        return Err(PgError::new(
+            SqlState::InvalidTableDefinition,
+            format!(
+                "multiple primary keys for table \"{}\" are not allowed",
+                table.name
+            ),
+        ));
     }
     // Index column names repeat the table's; a repeat gets a number (a, a1).
     let mut seen: Vec<String> = Vec::new();
@@ -258,18 +354,39 @@ pub(crate) fn define_index(session: &mut Session, table_oid: u32, spec: &IndexSp
     let name = match &spec.name {
         Some(n) => {
             if n.len() >= 64 {
-                return Err(PgError::feature_not_supported("identifiers longer than 63 bytes"));
+                return Err(PgError::feature_not_supported(
+                    "identifiers longer than 63 bytes",
+                ));
             }
             if relcache::lookup_relation(session, Some(&table.namespace), n)?.is_some() {
                 if spec.if_not_exists {
-                    session.notices.push(("NOTICE", "42P07", format!("relation \"{n}\" already exists, skipping"), None));
+                    session.notices.push((
+                        "NOTICE",
+                        "42P07",
+                        format!("relation \"{n}\" already exists, skipping"),
+                        None,
+                    ));
                     return Ok(None);
                 }
-                return Err(PgError::new(SqlState::DuplicateTable, format!("relation \"{n}\" already exists")));
+                return Err(PgError::new(
+                    SqlState::DuplicateTable,
+                    format!("relation \"{n}\" already exists"),
+                ));
             }
             n.clone()
         }
-        None => choose_name(session, &table, &key_names, if spec.primary { "pkey" } else if spec.constraint { "key" } else { "idx" })?,
+        None => choose_name(
+            session,
+            &table,
+            &key_names,
+            if spec.primary {
+                "pkey"
+            } else if spec.constraint {
+                "key"
+            } else {
+                "idx"
+            },
+        )?,
     };
 
     crate::xact::ensure_xid(session)?;
@@ -291,22 +408,47 @@ pub(crate) fn define_index(session: &mut Session, table_oid: u32, spec: &IndexSp
         options: spec
             .columns
             .iter()
-            .map(|c| i16::from(c.desc) * INDOPTION_DESC + i16::from(c.nulls_first) * INDOPTION_NULLS_FIRST)
+            .map(|c| {
+                i16::from(c.desc) * INDOPTION_DESC
+                    + i16::from(c.nulls_first) * INDOPTION_NULLS_FIRST
+            })
             .collect(),
-        collations: new_columns.iter().take(nkey).map(|c| type_collation(c.type_oid)).collect(),
-        opclasses: new_columns.iter().take(nkey).map(|c| btree_opclass(c.type_oid).unwrap_or(0)).collect(),
+        collations: new_columns
+            .iter()
+            .take(nkey)
+            .map(|c| type_collation(c.type_oid))
+            .collect(),
+        opclasses: new_columns
+            .iter()
+            .take(nkey)
+            .map(|c| btree_opclass(c.type_oid).unwrap_or(0))
+            .collect(),
         exprs: (!expr_texts.is_empty()).then(|| expr_texts.join(", ")),
         pred: predicate,
     };
     let owner = session.user_oid;
     let namespace = table.namespace_oid;
-    crate::xact::with_write(session, |env, w| CatalogWriter { env, db_oid: db }.create_index(w, oid, namespace, &name, owner, &new_columns, &row))?;
+    crate::xact::with_write(session, |env, w| {
+        CatalogWriter { env, db_oid: db }.create_index(
+            w,
+            oid,
+            namespace,
+            &name,
+            owner,
+            &new_columns,
+            &row,
+        )
+    })?;
     if !table.has_index {
         let Some((tid, mut class)) = with_reader(session, |r| r.class_by_oid(table_oid))? else {
-            return Err(PgError::internal(format!("cache lookup failed for relation {table_oid}")));
+            return Err(PgError::internal(format!(
+                "cache lookup failed for relation {table_oid}"
+            )));
         };
         class.has_index = true;
-        crate::xact::with_write(session, |env, w| CatalogWriter { env, db_oid: db }.update_class(tid, &class, w))?;
+        crate::xact::with_write(session, |env, w| {
+            CatalogWriter { env, db_oid: db }.update_class(tid, &class, w)
+        })?;
     }
     if spec.primary {
         set_not_null(session, &table, &keys[..nkey])?;
@@ -325,7 +467,14 @@ pub(crate) fn define_index(session: &mut Session, table_oid: u32, spec: &IndexSp
         })
         .collect();
     let am = index_am_desc(&name, &columns_info, &row)?;
-    let info = IndexInfo { oid, name, relfilenode: oid, row, columns: columns_info, am };
+    let info = IndexInfo {
+        oid,
+        name,
+        relfilenode: oid,
+        row,
+        columns: columns_info,
+        am,
+    };
     build_index(session, &table, &info, loc, spec.primary)?;
     catalog_changed(session);
     Ok(Some(oid))
@@ -338,7 +487,9 @@ fn set_not_null(session: &mut Session, table: &RelationInfo, attnums: &[i16]) ->
     for (tid, mut a) in rows {
         if attnums.contains(&a.attnum) && !a.not_null {
             a.not_null = true;
-            crate::xact::with_write(session, |env, w| CatalogWriter { env, db_oid: db }.update_attribute(tid, &a, w))?;
+            crate::xact::with_write(session, |env, w| {
+                CatalogWriter { env, db_oid: db }.update_attribute(tid, &a, w)
+            })?;
         }
     }
     Ok(())
@@ -348,48 +499,84 @@ fn set_not_null(session: &mut Session, table: &RelationInfo, attnums: &[i16]) ->
 /// one entry per HOT chain, sorted, written bottom-up. Unique indexes
 /// refuse two live rows with equal keys; `no_nulls` (a primary key) refuses
 /// a live row with a NULL key.
-pub(crate) fn build_index(session: &mut Session, table: &RelationInfo, ix: &IndexInfo, loc: RelFileLocator, no_nulls: bool) -> PgResult<()> {
+pub(crate) fn build_index(
+    session: &mut Session,
+    table: &RelationInfo,
+    ix: &IndexInfo,
+    loc: RelFileLocator,
+    no_nulls: bool,
+) -> PgResult<()> {
     let db = session.database_oid;
     let heap = table.locator(db);
     let desc = crate::table_access::heap_tuple_desc(table)?;
     // Where each plain index column is in the table row (None: an expression).
-    let positions: Vec<Option<usize>> =
-        ix.row.keys.iter().map(|&attnum| table.columns.iter().position(|c| c.attnum == attnum)).collect();
+    let positions: Vec<Option<usize>> = ix
+        .row
+        .keys
+        .iter()
+        .map(|&attnum| table.columns.iter().position(|c| c.attnum == attnum))
+        .collect();
     let oldest_xmin = session.storage.transam.oldest_xmin();
     let exprs = crate::index_exprs::of(session, table, ix)?;
     // Only the columns up to the last indexed one need decoding (all of
     // them for expressions and predicates).
-    let decode = if exprs.is_some() { desc.natts() } else { positions.iter().flatten().max().map_or(0, |m| m + 1) };
+    let decode = if exprs.is_some() {
+        desc.natts()
+    } else {
+        positions.iter().flatten().max().map_or(0, |m| m + 1)
+    };
     // The entries, with whether each row is live (unique checks skip the
     // others), sorted within maintenance_work_mem (spilling sorted runs to
     // temporary files beyond it).
-    let budget = session.settings.get_bytes("maintenance_work_mem").unwrap_or(64 << 20).max(1 << 20) as usize;
+    let budget = session
+        .settings
+        .get_bytes("maintenance_work_mem")
+        .unwrap_or(64 << 20)
+        .max(1 << 20) as usize;
     let dir = nbtree::sort::temp_dir(session.storage.store.smgr().data_dir());
     let mut spool = nbtree::sort::Spool::new(&ix.am, budget, dir);
     {
         let env = session.storage.heap_env();
         let interrupts = &session.interrupts;
         let deadline = session.deadline;
-        storage::heap::indexbuild::build_scan(&env, heap, oldest_xmin, &mut || interrupts.check(deadline), &mut |tid, bytes, is_live| {
-            let row = storage::heap::tuple::deform_tuple_prefix(&desc, bytes, decode)?;
-            let values: Vec<Datum> = match &exprs {
-                None => positions.iter().map(|&p| p.and_then(|p| row.get(p).cloned()).unwrap_or(Datum::Null)).collect(),
-                Some(ex) => match crate::index_exprs::entry(&mut crate::index_exprs::Immutable, table, ix, Some(ex), &row)? {
-                    Some(v) => v,
-                    None => return Ok(()),
-                },
-            };
-            if no_nulls && is_live {
-                let nkey = ix.am.nkeyatts;
-                if let Some(i) = values[..nkey].iter().position(Datum::is_null) {
-                    return Err(PgError::new(
-                        SqlState::NotNullViolation,
-                        format!("column \"{}\" of relation \"{}\" contains null values", ix.columns[i].name, table.name),
-                    ));
+        storage::heap::indexbuild::build_scan(
+            &env,
+            heap,
+            oldest_xmin,
+            &mut || interrupts.check(deadline),
+            &mut |tid, bytes, is_live| {
+                let row = storage::heap::tuple::deform_tuple_prefix(&desc, bytes, decode)?;
+                let values: Vec<Datum> = match &exprs {
+                    None => positions
+                        .iter()
+                        .map(|&p| p.and_then(|p| row.get(p).cloned()).unwrap_or(Datum::Null))
+                        .collect(),
+                    Some(ex) => match crate::index_exprs::entry(
+                        &mut crate::index_exprs::Immutable,
+                        table,
+                        ix,
+                        Some(ex),
+                        &row,
+                    )? {
+                        Some(v) => v,
+                        None => return Ok(()),
+                    },
+                };
+                if no_nulls && is_live {
+                    let nkey = ix.am.nkeyatts;
+                    if let Some(i) = values[..nkey].iter().position(Datum::is_null) {
+                        return Err(PgError::new(
+                            SqlState::NotNullViolation,
+                            format!(
+                                "column \"{}\" of relation \"{}\" contains null values",
+                                ix.columns[i].name, table.name
+                            ),
+                        ));
+                    }
                 }
-            }
-            spool.add((values, tid, is_live))
-        })?;
+                spool.add((values, tid, is_live))
+            },
+        )?;
     }
     let mut sorted = spool.finish()?;
     let opts = crate::tcop::output_options(session);
@@ -397,17 +584,41 @@ pub(crate) fn build_index(session: &mut Session, table: &RelationInfo, ix: &Inde
     // The previous live key, for the unique check of adjacent entries.
     let mut prev: Option<Vec<Datum>> = None;
     let mut next = || -> PgResult<Option<(Vec<Datum>, ItemPointer)>> {
-        let Some((key, tid, live)) = sorted.next_entry()? else { return Ok(None) };
+        let Some((key, tid, live)) = sorted.next_entry()? else {
+            return Ok(None);
+        };
         if ix.row.unique && live {
             let comparable = ix.row.nulls_not_distinct || !key[..nkey].iter().any(Datum::is_null);
             if comparable
                 && let Some(p) = &prev
-                && nbtree::itup::cmp_keys(&ix.am, &p[..nkey], &key[..nkey])? == std::cmp::Ordering::Equal
+                && nbtree::itup::cmp_keys(&ix.am, &p[..nkey], &key[..nkey])?
+                    == std::cmp::Ordering::Equal
             {
-                let names: Vec<&str> = ix.columns.iter().take(nkey).map(|c| c.name.as_str()).collect();
-                let vals: Vec<String> = key[..nkey].iter().map(|v| if v.is_null() { "null".into() } else { v.to_text(&opts) }).collect();
-                return Err(PgError::new(SqlState::UniqueViolation, format!("could not create unique index \"{}\"", ix.name))
-                    .with_detail(format!("Key ({})=({}) is duplicated.", names.join(", "), vals.join(", "))));
+                let names: Vec<&str> = ix
+                    .columns
+                    .iter()
+                    .take(nkey)
+                    .map(|c| c.name.as_str())
+                    .collect();
+                let vals: Vec<String> = key[..nkey]
+                    .iter()
+                    .map(|v| {
+                        if v.is_null() {
+                            "null".into()
+                        } else {
+                            v.to_text(&opts)
+                        }
+                    })
+                    .collect();
+                return Err(PgError::new(
+                    SqlState::UniqueViolation,
+                    format!("could not create unique index \"{}\"", ix.name),
+                )
+                .with_detail(format!(
+                    "Key ({})=({}) is duplicated.",
+                    names.join(", "),
+                    vals.join(", ")
+                )));
             }
             prev = comparable.then(|| key[..nkey].to_vec());
         }
@@ -416,33 +627,55 @@ pub(crate) fn build_index(session: &mut Session, table: &RelationInfo, ix: &Inde
     let env = session.storage.heap_env();
     let interrupts = &session.interrupts;
     let deadline = session.deadline;
-    nbtree::maint::build_from(&env, loc, &ix.am, &mut next, &mut || interrupts.check(deadline))
+    nbtree::maint::build_from(&env, loc, &ix.am, &mut next, &mut || {
+        interrupts.check(deadline)
+    })
 }
 
 /// DROP INDEX [IF EXISTS] name [, ...].
-pub(crate) fn drop_indexes(session: &mut Session, names: &[ObjectName], if_exists: bool) -> PgResult<Outcome> {
+pub(crate) fn drop_indexes(
+    session: &mut Session,
+    names: &[ObjectName],
+    if_exists: bool,
+) -> PgResult<Outcome> {
     crate::xact::check_writable(session, "DROP INDEX")?;
     for n in names {
         let (schema, relname) = split_name(n)?;
         let Some(rel) = relcache::lookup_relation(session, schema.as_deref(), &relname)? else {
             if if_exists {
-                session.notices.push(("NOTICE", "00000", format!("index \"{relname}\" does not exist, skipping"), None));
+                session.notices.push((
+                    "NOTICE",
+                    "00000",
+                    format!("index \"{relname}\" does not exist, skipping"),
+                    None,
+                ));
                 continue;
             }
-            return Err(PgError::new(SqlState::UndefinedObject, format!("index \"{relname}\" does not exist")));
+            return Err(PgError::new(
+                SqlState::UndefinedObject,
+                format!("index \"{relname}\" does not exist"),
+            ));
         };
         if rel.kind != 'i' {
-            return Err(PgError::new(SqlState::WrongObjectType, format!("\"{relname}\" is not an index"))
-                .with_hint("Use DROP TABLE to remove a table."));
+            return Err(PgError::new(
+                SqlState::WrongObjectType,
+                format!("\"{relname}\" is not an index"),
+            )
+            .with_hint("Use DROP TABLE to remove a table."));
         }
         let Some((_, row)) = with_reader(session, |r| r.index_row(rel.oid))? else {
-            return Err(PgError::internal(format!("cache lookup failed for index {}", rel.oid)));
+            return Err(PgError::internal(format!(
+                "cache lookup failed for index {}",
+                rel.oid
+            )));
         };
         crate::xact::lock_relation(session, row.table_oid, LockMode::AccessExclusive)?;
         crate::xact::lock_relation(session, rel.oid, LockMode::AccessExclusive)?;
         relcache::accept_invalidations(session);
         if row.primary {
-            let table = relcache::relation_by_oid(session, row.table_oid)?.map(|t| t.name.clone()).unwrap_or_default();
+            let table = relcache::relation_by_oid(session, row.table_oid)?
+                .map(|t| t.name.clone())
+                .unwrap_or_default();
             return Err(PgError::new(
                 SqlState::DependentObjectsStillExist,
                 format!("cannot drop index {relname} because constraint {relname} on table {table} requires it"),
@@ -455,10 +688,16 @@ pub(crate) fn drop_indexes(session: &mut Session, names: &[ObjectName], if_exist
 }
 
 /// Deletes an index's catalog rows and drops its file at commit.
-pub(crate) fn drop_index_rows(session: &mut Session, oid: u32, file: RelFileLocator) -> PgResult<()> {
+pub(crate) fn drop_index_rows(
+    session: &mut Session,
+    oid: u32,
+    file: RelFileLocator,
+) -> PgResult<()> {
     let db = session.database_oid;
     let rows = with_reader(session, |r| r.relation_rows(oid))?;
-    crate::xact::with_write(session, |env, w| CatalogWriter { env, db_oid: db }.delete_rows(&rows, w))?;
+    crate::xact::with_write(session, |env, w| {
+        CatalogWriter { env, db_oid: db }.delete_rows(&rows, w)
+    })?;
     session.tx.drop_at_commit.push(file);
     catalog_changed(session);
     Ok(())
@@ -467,12 +706,21 @@ pub(crate) fn drop_index_rows(session: &mut Session, oid: u32, file: RelFileLoca
 /// Gives every index of `table` a new, empty file (TRUNCATE) or one built
 /// from the table's rows as they are now (VACUUM FULL, REINDEX); the old
 /// files are dropped at commit.
-pub(crate) fn rebuild_indexes(session: &mut Session, table: &RelationInfo, empty: bool) -> PgResult<()> {
+pub(crate) fn rebuild_indexes(
+    session: &mut Session,
+    table: &RelationInfo,
+    empty: bool,
+) -> PgResult<()> {
     rebuild(session, table, &table.indexes, empty)
 }
 
 /// [`rebuild_indexes`] for some of the table's indexes.
-fn rebuild(session: &mut Session, table: &RelationInfo, indexes: &[IndexInfo], empty: bool) -> PgResult<()> {
+fn rebuild(
+    session: &mut Session,
+    table: &RelationInfo,
+    indexes: &[IndexInfo],
+    empty: bool,
+) -> PgResult<()> {
     crate::xact::command_counter_increment(session)?;
     let db = session.database_oid;
     for ix in indexes {
@@ -486,10 +734,15 @@ fn rebuild(session: &mut Session, table: &RelationInfo, indexes: &[IndexInfo], e
             build_index(session, table, ix, loc, false)?;
         }
         let Some((tid, mut class)) = with_reader(session, |r| r.class_by_oid(ix.oid))? else {
-            return Err(PgError::internal(format!("cache lookup failed for index {}", ix.oid)));
+            return Err(PgError::internal(format!(
+                "cache lookup failed for index {}",
+                ix.oid
+            )));
         };
         class.relfilenode = new_node;
-        crate::xact::with_write(session, |env, w| CatalogWriter { env, db_oid: db }.update_class(tid, &class, w))?;
+        crate::xact::with_write(session, |env, w| {
+            CatalogWriter { env, db_oid: db }.update_class(tid, &class, w)
+        })?;
         session.tx.drop_at_commit.push(ix.locator(db));
     }
     catalog_changed(session);
@@ -498,28 +751,53 @@ fn rebuild(session: &mut Session, table: &RelationInfo, indexes: &[IndexInfo], e
 
 /// ALTER TABLE name ADD [CONSTRAINT c] PRIMARY KEY / UNIQUE (...): the
 /// only ALTER TABLE actions supported so far.
-pub(crate) fn alter_table(session: &mut Session, at: &sqlparser::ast::AlterTable) -> PgResult<Outcome> {
+pub(crate) fn alter_table(
+    session: &mut Session,
+    at: &sqlparser::ast::AlterTable,
+) -> PgResult<Outcome> {
     crate::xact::check_writable(session, "ALTER TABLE")?;
     let mut specs = Vec::new();
     for op in &at.operations {
         match op {
-            sqlparser::ast::AlterTableOperation::AddConstraint { constraint, not_valid: false } => match constraint_spec(constraint)? {
+            sqlparser::ast::AlterTableOperation::AddConstraint {
+                constraint,
+                not_valid: false,
+            } => match constraint_spec(constraint)? {
                 Some(spec) => specs.push(spec),
-                None => return Err(PgError::feature_not_supported(format!("ALTER TABLE ADD {constraint}"))),
+                None => {
+                    return Err(PgError::feature_not_supported(format!(
+                        "ALTER TABLE ADD {constraint}"
+                    )));
+                }
             },
-            other => return Err(PgError::feature_not_supported(format!("ALTER TABLE {other}"))),
+            other => {
+                return Err(PgError::feature_not_supported(format!(
+                    "ALTER TABLE {other}"
+                )));
+            }
         }
     }
     let (schema, relname) = split_name(&at.name)?;
     let Some(rel) = relcache::lookup_relation(session, schema.as_deref(), &relname)? else {
         if at.if_exists {
-            session.notices.push(("NOTICE", "00000", format!("relation \"{relname}\" does not exist, skipping"), None));
+            session.notices.push((
+                "NOTICE",
+                "00000",
+                format!("relation \"{relname}\" does not exist, skipping"),
+                None,
+            ));
             return Ok(Outcome::Command("ALTER TABLE".into()));
         }
-        return Err(PgError::new(SqlState::UndefinedTable, format!("relation \"{relname}\" does not exist")));
+        return Err(PgError::new(
+            SqlState::UndefinedTable,
+            format!("relation \"{relname}\" does not exist"),
+        ));
     };
     if rel.kind != 'r' {
-        return Err(PgError::new(SqlState::WrongObjectType, format!("\"{relname}\" is not a table")));
+        return Err(PgError::new(
+            SqlState::WrongObjectType,
+            format!("\"{relname}\" is not a table"),
+        ));
     }
     if rel.namespace_oid == PG_CATALOG_NAMESPACE {
         return Err(system_catalog_denied(&format!("pg_catalog.{relname}")));
@@ -544,27 +822,47 @@ pub(crate) fn reindex(session: &mut Session, r: &crate::syntax::Reindex) -> PgRe
         return Err(PgError::feature_not_supported("REINDEX CONCURRENTLY"));
     }
     if r.kind != "INDEX" && r.kind != "TABLE" {
-        return Err(PgError::feature_not_supported(format!("REINDEX {}", r.kind)));
+        return Err(PgError::feature_not_supported(format!(
+            "REINDEX {}",
+            r.kind
+        )));
     }
     let (schema, relname) = match r.name.as_slice() {
         [n] => (None, n.clone()),
         [s, n] => (Some(s.clone()), n.clone()),
-        _ => return Err(PgError::new(SqlState::SyntaxError, "improper qualified name")),
+        _ => {
+            return Err(PgError::new(
+                SqlState::SyntaxError,
+                "improper qualified name",
+            ));
+        }
     };
     let Some(rel) = relcache::lookup_relation(session, schema.as_deref(), &relname)? else {
-        return Err(PgError::new(SqlState::UndefinedTable, format!("relation \"{relname}\" does not exist")));
+        return Err(PgError::new(
+            SqlState::UndefinedTable,
+            format!("relation \"{relname}\" does not exist"),
+        ));
     };
     let (table_oid, only) = if r.kind == "INDEX" {
         if rel.kind != 'i' {
-            return Err(PgError::new(SqlState::WrongObjectType, format!("\"{relname}\" is not an index")));
+            return Err(PgError::new(
+                SqlState::WrongObjectType,
+                format!("\"{relname}\" is not an index"),
+            ));
         }
         let Some((_, row)) = with_reader(session, |rd| rd.index_row(rel.oid))? else {
-            return Err(PgError::internal(format!("cache lookup failed for index {}", rel.oid)));
+            return Err(PgError::internal(format!(
+                "cache lookup failed for index {}",
+                rel.oid
+            )));
         };
         (row.table_oid, Some(rel.oid))
     } else {
         if rel.kind != 'r' {
-            return Err(PgError::new(SqlState::WrongObjectType, format!("\"{relname}\" is not a table or materialized view")));
+            return Err(PgError::new(
+                SqlState::WrongObjectType,
+                format!("\"{relname}\" is not a table or materialized view"),
+            ));
         }
         (rel.oid, None)
     };
@@ -574,11 +872,24 @@ pub(crate) fn reindex(session: &mut Session, r: &crate::syntax::Reindex) -> PgRe
     }
     relcache::accept_invalidations(session);
     let Some(table) = relcache::relation_by_oid(session, table_oid)? else {
-        return Err(PgError::new(SqlState::UndefinedTable, format!("relation \"{relname}\" does not exist")));
+        return Err(PgError::new(
+            SqlState::UndefinedTable,
+            format!("relation \"{relname}\" does not exist"),
+        ));
     };
-    let indexes: Vec<IndexInfo> = table.indexes.iter().filter(|ix| only.is_none_or(|o| o == ix.oid)).cloned().collect();
+    let indexes: Vec<IndexInfo> = table
+        .indexes
+        .iter()
+        .filter(|ix| only.is_none_or(|o| o == ix.oid))
+        .cloned()
+        .collect();
     if indexes.is_empty() && only.is_none() {
-        session.notices.push(("NOTICE", "00000", format!("table \"{}\" has no indexes to reindex", table.name), None));
+        session.notices.push((
+            "NOTICE",
+            "00000",
+            format!("table \"{}\" has no indexes to reindex", table.name),
+            None,
+        ));
         return Ok(Outcome::Command("REINDEX".into()));
     }
     for ix in &indexes {

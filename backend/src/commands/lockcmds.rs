@@ -1,6 +1,5 @@
 //! LOCK TABLE (PostgreSQL's `lockcmds.c`).
 
-
 use storage::lmgr::{LockMode, LockTag};
 use types::{PgError, PgResult, SqlState};
 
@@ -14,7 +13,10 @@ use crate::utility::Outcome;
 pub(crate) fn lock_table(session: &mut Session, l: &sqlparser::ast::Lock) -> PgResult<Outcome> {
     use sqlparser::ast::LockTableMode as M;
     if session.xact == crate::session::XactState::Idle && session.implicit_xact {
-        return Err(PgError::new(SqlState::NoActiveSqlTransaction, "LOCK TABLE can only be used in transaction blocks"));
+        return Err(PgError::new(
+            SqlState::NoActiveSqlTransaction,
+            "LOCK TABLE can only be used in transaction blocks",
+        ));
     }
     let mode = match l.lock_mode.as_ref().unwrap_or(&M::AccessExclusive) {
         M::AccessShare => LockMode::AccessShare,
@@ -30,11 +32,22 @@ pub(crate) fn lock_table(session: &mut Session, l: &sqlparser::ast::Lock) -> PgR
     // standby restricts them).
     for target in &l.tables {
         let (schema, relname) = split_name(&target.name)?;
-        let rel = relcache::lookup_relation(session, schema.as_deref(), &relname)?
-            .ok_or_else(|| PgError::new(SqlState::UndefinedTable, format!("relation \"{relname}\" does not exist")))?;
-        let tag = LockTag::Relation { db: session.database_oid, rel: rel.oid };
+        let rel =
+            relcache::lookup_relation(session, schema.as_deref(), &relname)?.ok_or_else(|| {
+                PgError::new(
+                    SqlState::UndefinedTable,
+                    format!("relation \"{relname}\" does not exist"),
+                )
+            })?;
+        let tag = LockTag::Relation {
+            db: session.database_oid,
+            rel: rel.oid,
+        };
         if !crate::xact::lock(session, tag, mode, l.nowait)? {
-            return Err(PgError::new(SqlState::LockNotAvailable, format!("could not obtain lock on relation \"{relname}\"")));
+            return Err(PgError::new(
+                SqlState::LockNotAvailable,
+                format!("could not obtain lock on relation \"{relname}\""),
+            ));
         }
         relcache::accept_invalidations(session);
     }

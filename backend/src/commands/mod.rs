@@ -38,11 +38,20 @@ pub fn ddl_statement(session: &mut Session, stmt: &Statement) -> Option<PgResult
             reindex(session, &r)
         }
         Statement::CreateTable(ct) => create_table(session, ct),
-        Statement::Drop { object_type: ObjectType::Table, if_exists, names, cascade, .. } => {
-            drop_tables(session, names, *if_exists, *cascade)
-        }
+        Statement::Drop {
+            object_type: ObjectType::Table,
+            if_exists,
+            names,
+            cascade,
+            ..
+        } => drop_tables(session, names, *if_exists, *cascade),
         Statement::CreateIndex(ci) => create_index(session, ci),
-        Statement::Drop { object_type: ObjectType::Index, if_exists, names, .. } => drop_indexes(session, names, *if_exists),
+        Statement::Drop {
+            object_type: ObjectType::Index,
+            if_exists,
+            names,
+            ..
+        } => drop_indexes(session, names, *if_exists),
         Statement::AlterTable(at) => alter_table(session, at),
         Statement::Truncate(t) => {
             let names: Vec<ObjectName> = t.table_names.iter().map(|t| t.name.clone()).collect();
@@ -55,26 +64,60 @@ pub fn ddl_statement(session: &mut Session, stmt: &Statement) -> Option<PgResult
         // what still parses as sqlparser's (Snowflake's) CREATE USER is not ours.
         Statement::CreateUser(_) => Err(PgError::feature_not_supported("CREATE USER in this form")),
         Statement::AlterRole { name, operation } => alter_role(session, name, operation),
-        Statement::Drop { object_type: ObjectType::Role | ObjectType::User, if_exists, names, .. } => drop_roles(session, names, *if_exists),
-        Statement::CreateSchema { schema_name, if_not_exists, with, options, .. } => {
+        Statement::Drop {
+            object_type: ObjectType::Role | ObjectType::User,
+            if_exists,
+            names,
+            ..
+        } => drop_roles(session, names, *if_exists),
+        Statement::CreateSchema {
+            schema_name,
+            if_not_exists,
+            with,
+            options,
+            ..
+        } => {
             if with.is_some() || options.is_some() {
-                return Some(Err(PgError::feature_not_supported("CREATE SCHEMA with options")));
+                return Some(Err(PgError::feature_not_supported(
+                    "CREATE SCHEMA with options",
+                )));
             }
             create_schema(session, schema_name, *if_not_exists)
         }
-        Statement::Drop { object_type: ObjectType::Schema, if_exists, names, cascade, .. } => {
-            drop_schemas(session, names, *if_exists, *cascade)
-        }
-        Statement::CreateDatabase { db_name, if_not_exists, location, managed_location, clone, .. } => {
+        Statement::Drop {
+            object_type: ObjectType::Schema,
+            if_exists,
+            names,
+            cascade,
+            ..
+        } => drop_schemas(session, names, *if_exists, *cascade),
+        Statement::CreateDatabase {
+            db_name,
+            if_not_exists,
+            location,
+            managed_location,
+            clone,
+            ..
+        } => {
             if location.is_some() || managed_location.is_some() || clone.is_some() {
-                return Some(Err(PgError::feature_not_supported("CREATE DATABASE with LOCATION or CLONE")));
+                return Some(Err(PgError::feature_not_supported(
+                    "CREATE DATABASE with LOCATION or CLONE",
+                )));
             }
             if *if_not_exists {
-                return Some(Err(PgError::syntax("syntax error at or near \"NOT\"", None)));
+                return Some(Err(PgError::syntax(
+                    "syntax error at or near \"NOT\"",
+                    None,
+                )));
             }
             create_database(session, db_name)
         }
-        Statement::Drop { object_type: ObjectType::Database, if_exists, names, .. } => drop_database(session, names, *if_exists),
+        Statement::Drop {
+            object_type: ObjectType::Database,
+            if_exists,
+            names,
+            ..
+        } => drop_database(session, names, *if_exists),
         _ => return None,
     })
 }
@@ -86,8 +129,14 @@ pub fn split_name(name: &ObjectName) -> PgResult<(Option<String>, String)> {
         .0
         .iter()
         .map(|p| match p {
-            ObjectNamePart::Identifier(id) => Ok(if id.quote_style.is_some() { id.value.clone() } else { id.value.to_lowercase() }),
-            other => Err(PgError::feature_not_supported(format!("object name part {other}"))),
+            ObjectNamePart::Identifier(id) => Ok(if id.quote_style.is_some() {
+                id.value.clone()
+            } else {
+                id.value.to_lowercase()
+            }),
+            other => Err(PgError::feature_not_supported(format!(
+                "object name part {other}"
+            ))),
         })
         .collect::<PgResult<_>>()?;
     match parts.as_slice() {
@@ -95,18 +144,31 @@ pub fn split_name(name: &ObjectName) -> PgResult<(Option<String>, String)> {
         [s, n] => Ok((Some(s.clone()), n.clone())),
         // PostgreSQL accepts `db.schema.name` when db is the current
         // database; we do not know it here and refuse every three-part name.
-        [_, _, _] => Err(PgError::new(SqlState::FeatureNotSupported, format!("cross-database references are not implemented: \"{name}\""))),
-        _ => Err(PgError::new(SqlState::SyntaxError, format!("improper qualified name (too many dotted names): {name}"))),
+        [_, _, _] => Err(PgError::new(
+            SqlState::FeatureNotSupported,
+            format!("cross-database references are not implemented: \"{name}\""),
+        )),
+        _ => Err(PgError::new(
+            SqlState::SyntaxError,
+            format!("improper qualified name (too many dotted names): {name}"),
+        )),
     }
 }
 
 pub(crate) fn ident(id: &sqlparser::ast::Ident) -> String {
-    if id.quote_style.is_some() { id.value.clone() } else { id.value.to_lowercase() }
+    if id.quote_style.is_some() {
+        id.value.clone()
+    } else {
+        id.value.to_lowercase()
+    }
 }
 
 pub(crate) fn system_catalog_denied(what: &str) -> PgError {
-    PgError::new(SqlState::InsufficientPrivilege, format!("permission denied to create \"{what}\""))
-        .with_detail("System catalog modifications are currently disallowed.")
+    PgError::new(
+        SqlState::InsufficientPrivilege,
+        format!("permission denied to create \"{what}\""),
+    )
+    .with_detail("System catalog modifications are currently disallowed.")
 }
 
 /// A stable 32-bit hash of (schema, name), the object id of the lock that
@@ -120,7 +182,8 @@ pub(crate) fn name_hash(namespace: u32, name: &str) -> u32 {
 }
 
 pub(crate) fn namespace_name(session: &mut Session, oid: u32) -> PgResult<String> {
-    with_reader(session, |r| r.namespace_name(oid))?.ok_or_else(|| PgError::internal(format!("cache lookup failed for namespace {oid}")))
+    with_reader(session, |r| r.namespace_name(oid))?
+        .ok_or_else(|| PgError::internal(format!("cache lookup failed for namespace {oid}")))
 }
 
 /// Records that this transaction changed the catalog: its own later
@@ -136,7 +199,10 @@ pub(crate) fn catalog_changed(session: &mut Session) {
 /// a role we do not have yet).
 fn checkpoint(session: &mut Session) -> PgResult<Outcome> {
     if !session.is_superuser {
-        return Err(PgError::new(SqlState::InsufficientPrivilege, "must be superuser or have privileges of pg_checkpoint to do CHECKPOINT"));
+        return Err(PgError::new(
+            SqlState::InsufficientPrivilege,
+            "must be superuser or have privileges of pg_checkpoint to do CHECKPOINT",
+        ));
     }
     let flags = storage::xlog::CHECKPOINT_IMMEDIATE | storage::xlog::CHECKPOINT_FORCE;
     crate::xact::request_checkpoint(session, flags)?;

@@ -31,36 +31,57 @@ pub(crate) fn create_table(session: &mut Session, ct: &CreateTable) -> PgResult<
     if ct.query.is_some() {
         return Err(PgError::feature_not_supported("CREATE TABLE AS"));
     }
-    if ct.like.is_some() || ct.inherits.is_some() || ct.partition_of.is_some() || ct.partition_by.is_some() {
-        return Err(PgError::feature_not_supported("CREATE TABLE with LIKE, INHERITS or partitioning"));
+    if ct.like.is_some()
+        || ct.inherits.is_some()
+        || ct.partition_of.is_some()
+        || ct.partition_by.is_some()
+    {
+        return Err(PgError::feature_not_supported(
+            "CREATE TABLE with LIKE, INHERITS or partitioning",
+        ));
     }
     let mut index_specs = Vec::new();
     for c in &ct.constraints {
         match super::indexcmds::constraint_spec(c)? {
             Some(spec) => index_specs.push(spec),
-            None => return Err(PgError::feature_not_supported(format!("table constraints ({c})"))),
+            None => {
+                return Err(PgError::feature_not_supported(format!(
+                    "table constraints ({c})"
+                )));
+            }
         }
     }
     let (schema, name) = split_name(&ct.name)?;
     if name.len() >= 64 {
-        return Err(PgError::feature_not_supported("identifiers longer than 63 bytes"));
+        return Err(PgError::feature_not_supported(
+            "identifiers longer than 63 bytes",
+        ));
     }
     let namespace = relcache::creation_namespace(session, schema.as_deref())?;
     if namespace == PG_CATALOG_NAMESPACE {
         return Err(system_catalog_denied(&format!("pg_catalog.{name}")));
     }
     if ct.columns.len() > MAX_HEAP_ATTRIBUTE_NUMBER {
-        return Err(PgError::new(SqlState::TooManyColumns, format!("tables can have at most {MAX_HEAP_ATTRIBUTE_NUMBER} columns")));
+        return Err(PgError::new(
+            SqlState::TooManyColumns,
+            format!("tables can have at most {MAX_HEAP_ATTRIBUTE_NUMBER} columns"),
+        ));
     }
     let mut columns: Vec<NewColumn> = Vec::new();
     for col in &ct.columns {
         let col_name = ident(&col.name);
         if columns.iter().any(|c| c.name == col_name) {
-            return Err(PgError::new(SqlState::DuplicateColumn, format!("column \"{col_name}\" specified more than once")));
+            return Err(PgError::new(
+                SqlState::DuplicateColumn,
+                format!("column \"{col_name}\" specified more than once"),
+            ));
         }
         let (type_oid, typmod) = planner::analyze::typename::resolve_type(&col.data_type)?;
         if type_storage(type_oid).is_none() {
-            return Err(PgError::feature_not_supported(format!("columns of type {}", types::oid::type_name(type_oid))));
+            return Err(PgError::feature_not_supported(format!(
+                "columns of type {}",
+                types::oid::type_name(type_oid)
+            )));
         }
         let mut not_null = false;
         let mut default = None;
@@ -72,7 +93,9 @@ pub(crate) fn create_table(session: &mut Session, ct: &CreateTable) -> PgResult<
                     if default.is_some() {
                         return Err(PgError::new(
                             SqlState::SyntaxError,
-                            format!("multiple default values specified for column \"{col_name}\" of table \"{name}\""),
+                            format!(
+                                "multiple default values specified for column \"{col_name}\" of table \"{name}\""
+                            ),
                         ));
                     }
                     default = Some(e.to_string());
@@ -81,7 +104,12 @@ pub(crate) fn create_table(session: &mut Session, ct: &CreateTable) -> PgResult<
                     not_null = true;
                     index_specs.push(super::indexcmds::IndexSpec {
                         name: pk.name.as_ref().map(ident),
-                        columns: vec![super::indexcmds::IndexColumnSpec { name: col_name.clone(), expr: None, desc: false, nulls_first: false }],
+                        columns: vec![super::indexcmds::IndexColumnSpec {
+                            name: col_name.clone(),
+                            expr: None,
+                            desc: false,
+                            nulls_first: false,
+                        }],
                         unique: true,
                         primary: true,
                         constraint: true,
@@ -91,32 +119,63 @@ pub(crate) fn create_table(session: &mut Session, ct: &CreateTable) -> PgResult<
                 ColumnOption::Unique(u) => {
                     index_specs.push(super::indexcmds::IndexSpec {
                         name: u.name.as_ref().map(ident),
-                        columns: vec![super::indexcmds::IndexColumnSpec { name: col_name.clone(), expr: None, desc: false, nulls_first: false }],
+                        columns: vec![super::indexcmds::IndexColumnSpec {
+                            name: col_name.clone(),
+                            expr: None,
+                            desc: false,
+                            nulls_first: false,
+                        }],
                         unique: true,
                         constraint: true,
-                        nulls_not_distinct: matches!(u.nulls_distinct, sqlparser::ast::NullsDistinctOption::NotDistinct),
+                        nulls_not_distinct: matches!(
+                            u.nulls_distinct,
+                            sqlparser::ast::NullsDistinctOption::NotDistinct
+                        ),
                         ..Default::default()
                     });
                 }
-                other => return Err(PgError::feature_not_supported(format!("column constraint {other}"))),
+                other => {
+                    return Err(PgError::feature_not_supported(format!(
+                        "column constraint {other}"
+                    )));
+                }
             }
         }
-        columns.push(NewColumn { name: col_name, type_oid, typmod, not_null, default });
+        columns.push(NewColumn {
+            name: col_name,
+            type_oid,
+            typmod,
+            not_null,
+            default,
+        });
     }
 
     // Two sessions creating the same name: the second waits for the first to
     // finish and then sees its row (PostgreSQL gets this from the unique
     // index on pg_class; we have no catalog indexes yet).
-    let name_tag = LockTag::Object { db: session.database_oid, class_oid: catalog::system::PG_CLASS, obj_oid: name_hash(namespace, &name), sub_id: 0 };
+    let name_tag = LockTag::Object {
+        db: session.database_oid,
+        class_oid: catalog::system::PG_CLASS,
+        obj_oid: name_hash(namespace, &name),
+        sub_id: 0,
+    };
     crate::xact::lock(session, name_tag, LockMode::AccessExclusive, false)?;
     relcache::accept_invalidations(session);
     let namespace_text = namespace_name(session, namespace)?;
     if let Some(existing) = relcache::lookup_relation(session, Some(&namespace_text), &name)? {
         if ct.if_not_exists {
-            session.notices.push(("NOTICE", "42P07", format!("relation \"{}\" already exists, skipping", existing.name), None));
+            session.notices.push((
+                "NOTICE",
+                "42P07",
+                format!("relation \"{}\" already exists, skipping", existing.name),
+                None,
+            ));
             return Ok(Outcome::Command("CREATE TABLE".into()));
         }
-        return Err(PgError::new(SqlState::DuplicateTable, format!("relation \"{name}\" already exists")));
+        return Err(PgError::new(
+            SqlState::DuplicateTable,
+            format!("relation \"{name}\" already exists"),
+        ));
     }
 
     crate::xact::ensure_xid(session)?;
@@ -128,7 +187,17 @@ pub(crate) fn create_table(session: &mut Session, ct: &CreateTable) -> PgResult<
     crate::xact::with_write(session, |env, w| {
         let writer = CatalogWriter { env, db_oid: db };
         let mut next_oid = || env.tx.new_oid();
-        writer.create_relation(w, oid, oid, namespace, &name, owner, 'r', &columns, &mut next_oid)
+        writer.create_relation(
+            w,
+            oid,
+            oid,
+            namespace,
+            &name,
+            owner,
+            'r',
+            &columns,
+            &mut next_oid,
+        )
     })?;
     catalog_changed(session);
     for spec in &index_specs {
@@ -140,29 +209,55 @@ pub(crate) fn create_table(session: &mut Session, ct: &CreateTable) -> PgResult<
 
 /// A relation to be dropped or truncated: it must exist, be a table and not
 /// be a system catalog.
-pub(crate) fn target_table(session: &mut Session, name: &ObjectName, if_exists: bool) -> PgResult<Option<std::sync::Arc<RelationInfo>>> {
+pub(crate) fn target_table(
+    session: &mut Session,
+    name: &ObjectName,
+    if_exists: bool,
+) -> PgResult<Option<std::sync::Arc<RelationInfo>>> {
     let (schema, relname) = split_name(name)?;
     if let Some(s) = &schema
         && relcache::namespace_oid(session, s)?.is_none()
     {
         if if_exists {
-            session.notices.push(("NOTICE", "00000", format!("schema \"{s}\" does not exist, skipping"), None));
+            session.notices.push((
+                "NOTICE",
+                "00000",
+                format!("schema \"{s}\" does not exist, skipping"),
+                None,
+            ));
             return Ok(None);
         }
-        return Err(PgError::new(SqlState::InvalidSchemaName, format!("schema \"{s}\" does not exist")));
+        return Err(PgError::new(
+            SqlState::InvalidSchemaName,
+            format!("schema \"{s}\" does not exist"),
+        ));
     }
     let Some(rel) = relcache::lookup_relation(session, schema.as_deref(), &relname)? else {
         if if_exists {
-            session.notices.push(("NOTICE", "00000", format!("table \"{relname}\" does not exist, skipping"), None));
+            session.notices.push((
+                "NOTICE",
+                "00000",
+                format!("table \"{relname}\" does not exist, skipping"),
+                None,
+            ));
             return Ok(None);
         }
-        return Err(PgError::new(SqlState::UndefinedTable, format!("table \"{relname}\" does not exist")));
+        return Err(PgError::new(
+            SqlState::UndefinedTable,
+            format!("table \"{relname}\" does not exist"),
+        ));
     };
     if rel.kind != 'r' {
-        return Err(PgError::new(SqlState::WrongObjectType, format!("\"{relname}\" is not a table")));
+        return Err(PgError::new(
+            SqlState::WrongObjectType,
+            format!("\"{relname}\" is not a table"),
+        ));
     }
     if rel.namespace_oid == PG_CATALOG_NAMESPACE {
-        return Err(PgError::new(SqlState::InsufficientPrivilege, format!("permission denied: \"{relname}\" is a system catalog")));
+        return Err(PgError::new(
+            SqlState::InsufficientPrivilege,
+            format!("permission denied: \"{relname}\" is a system catalog"),
+        ));
     }
     // Wait for every user of the table to finish, then look again: it may
     // have been dropped or changed meanwhile.
@@ -171,11 +266,19 @@ pub(crate) fn target_table(session: &mut Session, name: &ObjectName, if_exists: 
     match relcache::lookup_relation(session, schema.as_deref(), &relname)? {
         Some(again) if again.oid == rel.oid => Ok(Some(again)),
         _ if if_exists => Ok(None),
-        _ => Err(PgError::new(SqlState::UndefinedTable, format!("table \"{relname}\" does not exist"))),
+        _ => Err(PgError::new(
+            SqlState::UndefinedTable,
+            format!("table \"{relname}\" does not exist"),
+        )),
     }
 }
 
-pub(crate) fn drop_tables(session: &mut Session, names: &[ObjectName], if_exists: bool, _cascade: bool) -> PgResult<Outcome> {
+pub(crate) fn drop_tables(
+    session: &mut Session,
+    names: &[ObjectName],
+    if_exists: bool,
+    _cascade: bool,
+) -> PgResult<Outcome> {
     crate::xact::check_writable(session, "DROP TABLE")?;
     let mut targets = Vec::new();
     for n in names {
@@ -187,9 +290,14 @@ pub(crate) fn drop_tables(session: &mut Session, names: &[ObjectName], if_exists
     for rel in targets {
         let rows = with_reader(session, |r| r.relation_rows(rel.oid))?;
         if rows.is_empty() {
-            return Err(PgError::new(SqlState::UndefinedTable, format!("table \"{}\" does not exist", rel.name)));
+            return Err(PgError::new(
+                SqlState::UndefinedTable,
+                format!("table \"{}\" does not exist", rel.name),
+            ));
         }
-        crate::xact::with_write(session, |env, w| CatalogWriter { env, db_oid: db }.delete_rows(&rows, w))?;
+        crate::xact::with_write(session, |env, w| {
+            CatalogWriter { env, db_oid: db }.delete_rows(&rows, w)
+        })?;
         session.tx.drop_at_commit.push(rel.locator(db));
         for ix in &rel.indexes {
             super::indexcmds::drop_index_rows(session, ix.oid, ix.locator(db))?;
@@ -214,10 +322,15 @@ pub(crate) fn truncate(session: &mut Session, names: &[ObjectName]) -> PgResult<
         let new_loc = RelFileLocator::new(db, new_node);
         crate::xact::create_relation_file(session, new_loc)?;
         let Some((tid, mut class)) = with_reader(session, |r| r.class_by_oid(rel.oid))? else {
-            return Err(PgError::internal(format!("cache lookup failed for relation {}", rel.oid)));
+            return Err(PgError::internal(format!(
+                "cache lookup failed for relation {}",
+                rel.oid
+            )));
         };
         class.relfilenode = new_node;
-        crate::xact::with_write(session, |env, w| CatalogWriter { env, db_oid: db }.update_class(tid, &class, w))?;
+        crate::xact::with_write(session, |env, w| {
+            CatalogWriter { env, db_oid: db }.update_class(tid, &class, w)
+        })?;
         session.tx.drop_at_commit.push(rel.locator(db));
         super::indexcmds::rebuild_indexes(session, &rel, true)?;
         catalog_changed(session);

@@ -15,9 +15,16 @@ use crate::utility::Outcome;
 
 /// VACUUM [table]: prunes every page of the table (or of every table of the
 /// database), removing tuples no snapshot can see.
-pub(crate) fn vacuum(session: &mut Session, v: &sqlparser::ast::VacuumStatement) -> PgResult<Outcome> {
-    if v.sort_only || v.delete_only || v.reindex || v.recluster || v.threshold.is_some() || v.boost {
-        return Err(PgError::syntax(format!("syntax error at or near \"{v}\""), None));
+pub(crate) fn vacuum(
+    session: &mut Session,
+    v: &sqlparser::ast::VacuumStatement,
+) -> PgResult<Outcome> {
+    if v.sort_only || v.delete_only || v.reindex || v.recluster || v.threshold.is_some() || v.boost
+    {
+        return Err(PgError::syntax(
+            format!("syntax error at or near \"{v}\""),
+            None,
+        ));
     }
     // sqlparser reads PostgreSQL's option words as a table name.
     if let Some(n) = &v.table_name
@@ -25,20 +32,35 @@ pub(crate) fn vacuum(session: &mut Session, v: &sqlparser::ast::VacuumStatement)
         && id.quote_style.is_none()
         && ["verbose", "analyze", "analyse", "freeze"].contains(&id.value.to_lowercase().as_str())
     {
-        return Err(PgError::feature_not_supported(format!("VACUUM {}", id.value.to_uppercase())));
+        return Err(PgError::feature_not_supported(format!(
+            "VACUUM {}",
+            id.value.to_uppercase()
+        )));
     }
     if session.xact != crate::session::XactState::Idle || !session.implicit_xact {
-        return Err(PgError::new(SqlState::ActiveSqlTransaction, "VACUUM cannot run inside a transaction block"));
+        return Err(PgError::new(
+            SqlState::ActiveSqlTransaction,
+            "VACUUM cannot run inside a transaction block",
+        ));
     }
     let db = session.database_oid;
     let targets: Vec<(u32, RelFileLocator)> = match &v.table_name {
         Some(n) => {
             let (schema, relname) = split_name(n)?;
-            let rel = relcache::lookup_relation(session, schema.as_deref(), &relname)?
-                .ok_or_else(|| PgError::new(SqlState::UndefinedTable, format!("relation \"{relname}\" does not exist")))?;
+            let rel = relcache::lookup_relation(session, schema.as_deref(), &relname)?.ok_or_else(
+                || {
+                    PgError::new(
+                        SqlState::UndefinedTable,
+                        format!("relation \"{relname}\" does not exist"),
+                    )
+                },
+            )?;
             vec![(rel.oid, rel.locator(db))]
         }
-        None => with_reader(session, |r| r.tables())?.into_iter().map(|(oid, _, file)| (oid, file)).collect(),
+        None => with_reader(session, |r| r.tables())?
+            .into_iter()
+            .map(|(oid, _, file)| (oid, file))
+            .collect(),
     };
     // VACUUM holds no snapshot of its own: only other sessions' matter.
     crate::xact::abort(session);
@@ -47,7 +69,9 @@ pub(crate) fn vacuum(session: &mut Session, v: &sqlparser::ast::VacuumStatement)
         if v.full && oid >= storage::transam::FIRST_NORMAL_OBJECT_ID {
             vacuum_full(session, oid)?;
         } else if v.full && explicit {
-            return Err(PgError::feature_not_supported("VACUUM FULL of a system catalog"));
+            return Err(PgError::feature_not_supported(
+                "VACUUM FULL of a system catalog",
+            ));
         } else {
             // A database-wide VACUUM FULL rewrites user tables; system
             // catalogs (whose files cannot change yet) get a plain VACUUM.
@@ -71,7 +95,12 @@ pub struct CostDelay {
 /// statistics) outside any transaction; `cost` is autovacuum's throttle
 /// (None: manual VACUUM, which runs at full speed as with PostgreSQL's
 /// default vacuum_cost_delay = 0).
-pub fn vacuum_table(session: &mut Session, oid: u32, rel: RelFileLocator, cost: Option<CostDelay>) -> PgResult<()> {
+pub fn vacuum_table(
+    session: &mut Session,
+    oid: u32,
+    rel: RelFileLocator,
+    cost: Option<CostDelay>,
+) -> PgResult<()> {
     let db = session.database_oid;
     // Readers and writers may go on; another VACUUM or DDL may not.
     let tag = LockTag::Relation { db, rel: oid };
@@ -80,8 +109,9 @@ pub fn vacuum_table(session: &mut Session, oid: u32, rel: RelFileLocator, cost: 
         // The indexes whose entries for dead rows go first (no index can be
         // created or dropped while we hold our lock).
         relcache::accept_invalidations(session);
-        let indexes: Vec<RelFileLocator> =
-            relcache::relation_by_oid(session, oid)?.map(|info| info.indexes.iter().map(|ix| ix.locator(db)).collect()).unwrap_or_default();
+        let indexes: Vec<RelFileLocator> = relcache::relation_by_oid(session, oid)?
+            .map(|info| info.indexes.iter().map(|ix| ix.locator(db)).collect())
+            .unwrap_or_default();
         let oldest_xmin = session.storage.transam.oldest_xmin();
         let env = session.storage.heap_env();
         let interrupts = &session.interrupts;
@@ -100,31 +130,65 @@ pub fn vacuum_table(session: &mut Session, oid: u32, rel: RelFileLocator, cost: 
         // Index entries of the dead rows go before their line pointers are
         // freed for reuse (PostgreSQL's lazy_vacuum_all_indexes).
         let mut index_cleanup = |dead: &[storage::page::ItemPointer]| -> PgResult<()> {
-            let set: std::collections::HashSet<storage::page::ItemPointer> = dead.iter().copied().collect();
+            let set: std::collections::HashSet<storage::page::ItemPointer> =
+                dead.iter().copied().collect();
             for loc in &indexes {
-                storage::nbtree::maint::bulk_delete(&env, *loc, &|t| set.contains(&t), &mut || interrupts.check(deadline))?;
+                storage::nbtree::maint::bulk_delete(
+                    &env,
+                    *loc,
+                    &|t| set.contains(&t),
+                    &mut || interrupts.check(deadline),
+                )?;
             }
             Ok(())
         };
-        let (stats, _) = storage::heap::pruneheap::vacuum_relation(&env, rel, oldest_xmin, &mut check, &mut index_cleanup)?;
-        session.storage.bufmgr.flush_relation(rel).map_err(PgError::from)?;
+        let (stats, _) = storage::heap::pruneheap::vacuum_relation(
+            &env,
+            rel,
+            oldest_xmin,
+            &mut check,
+            &mut index_cleanup,
+        )?;
+        session
+            .storage
+            .bufmgr
+            .flush_relation(rel)
+            .map_err(PgError::from)?;
         truncate_empty_tail(session, oid, rel)?;
-        storage::pgstat::TableStats::new(session.shmem).vacuumed(db, oid, stats.live, stats.recently_dead, crate::session::now_pg(), cost.is_some());
+        storage::pgstat::TableStats::new(session.shmem).vacuumed(
+            db,
+            oid,
+            stats.live,
+            stats.recently_dead,
+            crate::session::now_pg(),
+            cost.is_some(),
+        );
         Ok(())
     })();
-    session.storage.locks.borrow_mut().release(tag, LockMode::ShareUpdateExclusive);
+    session
+        .storage
+        .locks
+        .borrow_mut()
+        .release(tag, LockMode::ShareUpdateExclusive);
     result
 }
 
 /// Gives the empty pages at the end of a relation back to the file system,
 /// if nobody is using the table right now (PostgreSQL's `lazy_truncate_heap`
 /// takes the AccessExclusiveLock only conditionally, too).
-pub(crate) fn truncate_empty_tail(session: &mut Session, oid: u32, rel: RelFileLocator) -> PgResult<()> {
+pub(crate) fn truncate_empty_tail(
+    session: &mut Session,
+    oid: u32,
+    rel: RelFileLocator,
+) -> PgResult<()> {
     let env = session.storage.heap_env();
     if storage::heap::pruneheap::count_empty_tail(&env, rel)? == 0 {
         return Ok(());
     }
-    let tag = LockTag::Relation { db: session.database_oid, rel: oid };
+    let tag = LockTag::Relation {
+        db: session.database_oid,
+        rel: oid,
+    };
     if !crate::xact::lock(session, tag, LockMode::AccessExclusive, true)? {
         return Ok(());
     }
@@ -139,7 +203,11 @@ pub(crate) fn truncate_empty_tail(session: &mut Session, oid: u32, rel: RelFileL
         }
         Ok(())
     })();
-    session.storage.locks.borrow_mut().release(tag, LockMode::AccessExclusive);
+    session
+        .storage
+        .locks
+        .borrow_mut()
+        .release(tag, LockMode::AccessExclusive);
     result
 }
 
@@ -150,7 +218,9 @@ pub(crate) fn vacuum_full(session: &mut Session, oid: u32) -> PgResult<()> {
     let db = session.database_oid;
     crate::xact::lock_relation(session, oid, LockMode::AccessExclusive)?;
     relcache::accept_invalidations(session);
-    let Some(rel) = relcache::relation_by_oid(session, oid)? else { return Ok(()) };
+    let Some(rel) = relcache::relation_by_oid(session, oid)? else {
+        return Ok(());
+    };
     crate::xact::ensure_xid(session)?;
     let new_node = session.storage.transam.new_oid()?;
     let (from, to) = (rel.locator(db), RelFileLocator::new(db, new_node));
@@ -160,13 +230,19 @@ pub(crate) fn vacuum_full(session: &mut Session, oid: u32) -> PgResult<()> {
         let env = session.storage.heap_env();
         let interrupts = &session.interrupts;
         let deadline = session.deadline;
-        storage::heap::pruneheap::rewrite_relation(&env, from, to, oldest_xmin, &mut || interrupts.check(deadline))?
+        storage::heap::pruneheap::rewrite_relation(&env, from, to, oldest_xmin, &mut || {
+            interrupts.check(deadline)
+        })?
     };
     let Some((tid, mut class)) = with_reader(session, |r| r.class_by_oid(oid))? else {
-        return Err(PgError::internal(format!("cache lookup failed for relation {oid}")));
+        return Err(PgError::internal(format!(
+            "cache lookup failed for relation {oid}"
+        )));
     };
     class.relfilenode = new_node;
-    crate::xact::with_write(session, |env, w| CatalogWriter { env, db_oid: db }.update_class(tid, &class, w))?;
+    crate::xact::with_write(session, |env, w| {
+        CatalogWriter { env, db_oid: db }.update_class(tid, &class, w)
+    })?;
     session.tx.drop_at_commit.push(from);
     catalog_changed(session);
     // The rows moved: every index is built again over the new file.
@@ -175,6 +251,13 @@ pub(crate) fn vacuum_full(session: &mut Session, oid: u32) -> PgResult<()> {
     if let Some(rel) = relcache::relation_by_oid(session, oid)? {
         super::indexcmds::rebuild_indexes(session, &rel, false)?;
     }
-    storage::pgstat::TableStats::new(session.shmem).vacuumed(db, oid, copied, 0, crate::session::now_pg(), false);
+    storage::pgstat::TableStats::new(session.shmem).vacuumed(
+        db,
+        oid,
+        copied,
+        0,
+        crate::session::now_pg(),
+        false,
+    );
     Ok(())
 }

@@ -18,16 +18,16 @@ use pgwire::error::{PgWireError, PgWireResult};
 use pgwire::messages::PgWireBackendMessage;
 use pgwire::messages::data::{NoData, ParameterDescription};
 use pgwire::messages::extendedquery::{
-    Bind, BindComplete, Close, CloseComplete, Describe, Execute, Parse, ParseComplete, PortalSuspended, Sync as PgSync,
-    TARGET_TYPE_BYTE_PORTAL, TARGET_TYPE_BYTE_STATEMENT,
+    Bind, BindComplete, Close, CloseComplete, Describe, Execute, Parse, ParseComplete,
+    PortalSuspended, Sync as PgSync, TARGET_TYPE_BYTE_PORTAL, TARGET_TYPE_BYTE_STATEMENT,
 };
 use pgwire::messages::response::{EmptyQueryResponse, ReadyForQuery};
 use sqlparser::ast::Statement;
 use types::{Datum, PgError, PgResult, SqlState};
 
 use super::{
-    Tcop, command_complete, data_row, drain_notices, exec_statement, format_for, output_options, parameter_status_changes,
-    row_description, transaction_status,
+    Tcop, command_complete, data_row, drain_notices, exec_statement, format_for, output_options,
+    parameter_status_changes, row_description, transaction_status,
 };
 use crate::session::{Portal, Prepared, Session, XactState};
 use crate::syntax;
@@ -47,9 +47,19 @@ fn fail(session: &mut Session, e: PgError) -> PgWireError {
 
 fn show_column(stmt: &Statement) -> Option<planner::Column> {
     if let Statement::ShowVariable { variable } = stmt {
-        let name = variable.iter().map(|i| i.value.to_lowercase()).collect::<Vec<_>>().join(".");
-        let name = types::guc::lookup(&name).map(|d| d.name.to_owned()).unwrap_or(name);
-        return Some(planner::Column { name, type_oid: types::oid::TEXT, typmod: -1 });
+        let name = variable
+            .iter()
+            .map(|i| i.value.to_lowercase())
+            .collect::<Vec<_>>()
+            .join(".");
+        let name = types::guc::lookup(&name)
+            .map(|d| d.name.to_owned())
+            .unwrap_or(name);
+        return Some(planner::Column {
+            name,
+            type_oid: types::oid::TEXT,
+            typmod: -1,
+        });
     }
     None
 }
@@ -60,20 +70,34 @@ impl Tcop {
         let name = msg.name.clone().unwrap_or_default();
         let result = (|| {
             if !name.is_empty() && session.prepared.contains_key(&name) {
-                return Err(PgError::new(SqlState::DuplicatePreparedStatement, format!("prepared statement \"{name}\" already exists")));
+                return Err(PgError::new(
+                    SqlState::DuplicatePreparedStatement,
+                    format!("prepared statement \"{name}\" already exists"),
+                ));
             }
             let mut stmts = syntax::parse(&msg.query)?;
             if stmts.len() > 1 {
-                return Err(PgError::new(SqlState::SyntaxError, "cannot insert multiple commands into a prepared statement"));
+                return Err(PgError::new(
+                    SqlState::SyntaxError,
+                    "cannot insert multiple commands into a prepared statement",
+                ));
             }
             let stmt = stmts.pop();
-            if session.xact == XactState::Failed && !stmt.as_ref().is_some_and(utility::allowed_in_failed_block) {
+            if session.xact == XactState::Failed
+                && !stmt.as_ref().is_some_and(utility::allowed_in_failed_block)
+            {
                 return Err(utility::in_failed_transaction());
             }
             let catalog_version = super::catalog_version(&session);
             let plan = match &stmt {
-                Some(s @ (Statement::Query(_) | Statement::Insert(_) | Statement::Update(_) | Statement::Delete(_))) => {
-                    let planned = super::plan_query(&mut session, s, &msg.query, Some(&msg.type_oids));
+                Some(
+                    s @ (Statement::Query(_)
+                    | Statement::Insert(_)
+                    | Statement::Update(_)
+                    | Statement::Delete(_)),
+                ) => {
+                    let planned =
+                        super::plan_query(&mut session, s, &msg.query, Some(&msg.type_oids));
                     if session.xact == XactState::Idle {
                         // Catalog lookups outside a transaction leave no snapshot behind.
                         session.storage.transam.end_without_xid();
@@ -86,7 +110,13 @@ impl Tcop {
                 Some(p) => p.param_types.clone(),
                 None => msg.type_oids.clone(),
             };
-            Ok(Prepared { sql: msg.query.clone(), stmt, plan, param_types, catalog_version })
+            Ok(Prepared {
+                sql: msg.query.clone(),
+                stmt,
+                plan,
+                param_types,
+                catalog_version,
+            })
         })();
         match result {
             Ok(p) => {
@@ -107,7 +137,10 @@ impl Tcop {
         let stmt_name = msg.statement_name.clone().unwrap_or_default();
         let portal_name = msg.portal_name.clone().unwrap_or_default();
         let Some(prepared) = session.prepared.get(&stmt_name).cloned() else {
-            return Err(PgError::new(SqlState::InvalidSqlStatementName, format!("prepared statement \"{stmt_name}\" does not exist")));
+            return Err(PgError::new(
+                SqlState::InvalidSqlStatementName,
+                format!("prepared statement \"{stmt_name}\" does not exist"),
+            ));
         };
         if msg.parameters.len() != prepared.param_types.len() {
             return Err(PgError::new(
@@ -123,7 +156,11 @@ impl Tcop {
         if fmts.len() > 1 && fmts.len() != msg.parameters.len() {
             return Err(PgError::new(
                 SqlState::ProtocolViolation,
-                format!("bind message has {} parameter formats but {} parameters", fmts.len(), msg.parameters.len()),
+                format!(
+                    "bind message has {} parameter formats but {} parameters",
+                    fmts.len(),
+                    msg.parameters.len()
+                ),
             ));
         }
         let opts = super::output_options(&session);
@@ -137,21 +174,35 @@ impl Tcop {
                         Datum::from_binary(oid, bytes)
                     } else {
                         let text = std::str::from_utf8(bytes).map_err(|_| {
-                            PgError::new(SqlState::CharacterNotInRepertoire, "invalid byte sequence for encoding \"UTF8\"")
+                            PgError::new(
+                                SqlState::CharacterNotInRepertoire,
+                                "invalid byte sequence for encoding \"UTF8\"",
+                            )
                         })?;
                         Datum::from_text(oid, text, &opts)
-                    }
-?
+                    }?
                 }
             };
             params.push(d);
         }
-        if session.xact == XactState::Failed && !prepared.stmt.as_ref().is_some_and(utility::allowed_in_failed_block) {
+        if session.xact == XactState::Failed
+            && !prepared
+                .stmt
+                .as_ref()
+                .is_some_and(utility::allowed_in_failed_block)
+        {
             return Err(utility::in_failed_transaction());
         }
         session.portals.insert(
             portal_name,
-            Portal { statement: prepared, params, result_formats: msg.result_column_format_codes.clone(), pending: None, sent: 0, tag: None },
+            Portal {
+                statement: prepared,
+                params,
+                result_formats: msg.result_column_format_codes.clone(),
+                pending: None,
+                sent: 0,
+                tag: None,
+            },
         );
         Ok(())
     }
@@ -162,15 +213,29 @@ impl Tcop {
         let name = msg.name.clone().unwrap_or_default();
         let mut out = Vec::new();
         let Some(mut portal) = session.portals.remove(&name) else {
-            return (out, Err(PgError::new(SqlState::InvalidCursorName, format!("portal \"{name}\" does not exist"))));
+            return (
+                out,
+                Err(PgError::new(
+                    SqlState::InvalidCursorName,
+                    format!("portal \"{name}\" does not exist"),
+                )),
+            );
         };
         let Some(stmt) = portal.statement.stmt.clone() else {
-            out.push(PgWireBackendMessage::EmptyQueryResponse(EmptyQueryResponse::new()));
+            out.push(PgWireBackendMessage::EmptyQueryResponse(
+                EmptyQueryResponse::new(),
+            ));
             session.portals.insert(name, portal);
             return (out, Ok(()));
         };
         if portal.pending.is_none() {
-            let result = exec_statement(&mut session, &stmt, &portal.statement.sql, Some(&portal.statement), &portal.params);
+            let result = exec_statement(
+                &mut session,
+                &stmt,
+                &portal.statement.sql,
+                Some(&portal.statement),
+                &portal.params,
+            );
             out.extend(drain_notices(&mut session));
             match result {
                 Ok(Outcome::Command(tag)) => {
@@ -188,11 +253,17 @@ impl Tcop {
             }
         }
         let opts = output_options(&session);
-        let limit = if msg.max_rows > 0 { msg.max_rows as usize } else { usize::MAX };
+        let limit = if msg.max_rows > 0 {
+            msg.max_rows as usize
+        } else {
+            usize::MAX
+        };
         let mut n = 0;
         let pending = portal.pending.get_or_insert_with(VecDeque::new);
         while n < limit {
-            let Some(row) = pending.pop_front() else { break };
+            let Some(row) = pending.pop_front() else {
+                break;
+            };
             match data_row(&row, &portal.result_formats, &opts) {
                 Ok(m) => out.push(m),
                 Err(e) => return (out, Err(e)),
@@ -221,16 +292,33 @@ impl Tcop {
         let (prepared, formats, with_params) = match msg.target_type {
             TARGET_TYPE_BYTE_STATEMENT => match session.prepared.get(&name) {
                 Some(p) => (&**p, Vec::new(), true),
-                None => return Err(PgError::new(SqlState::InvalidSqlStatementName, format!("prepared statement \"{name}\" does not exist"))),
+                None => {
+                    return Err(PgError::new(
+                        SqlState::InvalidSqlStatementName,
+                        format!("prepared statement \"{name}\" does not exist"),
+                    ));
+                }
             },
             TARGET_TYPE_BYTE_PORTAL => match session.portals.get(&name) {
                 Some(p) => (&*p.statement, p.result_formats.clone(), false),
-                None => return Err(PgError::new(SqlState::InvalidCursorName, format!("portal \"{name}\" does not exist"))),
+                None => {
+                    return Err(PgError::new(
+                        SqlState::InvalidCursorName,
+                        format!("portal \"{name}\" does not exist"),
+                    ));
+                }
             },
-            other => return Err(PgError::new(SqlState::ProtocolViolation, format!("invalid DESCRIBE message subtype {other}"))),
+            other => {
+                return Err(PgError::new(
+                    SqlState::ProtocolViolation,
+                    format!("invalid DESCRIBE message subtype {other}"),
+                ));
+            }
         };
         if with_params {
-            out.push(PgWireBackendMessage::ParameterDescription(ParameterDescription::new(prepared.param_types.clone())));
+            out.push(PgWireBackendMessage::ParameterDescription(
+                ParameterDescription::new(prepared.param_types.clone()),
+            ));
         }
         let columns = match (&prepared.plan, &prepared.stmt) {
             (Some(plan), _) => Some(plan.columns.clone()),
@@ -262,7 +350,9 @@ impl ExtendedQueryHandler for Tcop {
         PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
     {
         self.parse_message(&message).map_err(pg)?;
-        client.feed(PgWireBackendMessage::ParseComplete(ParseComplete::new())).await?;
+        client
+            .feed(PgWireBackendMessage::ParseComplete(ParseComplete::new()))
+            .await?;
         Ok(())
     }
 
@@ -277,7 +367,9 @@ impl ExtendedQueryHandler for Tcop {
             let mut s = self.session();
             return Err(fail(&mut s, e));
         }
-        client.feed(PgWireBackendMessage::BindComplete(BindComplete::new())).await?;
+        client
+            .feed(PgWireBackendMessage::BindComplete(BindComplete::new()))
+            .await?;
         Ok(())
     }
 
@@ -304,7 +396,9 @@ impl ExtendedQueryHandler for Tcop {
         C::Error: Debug,
         PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
     {
-        let messages = self.describe_message(&message).map_err(|e| fail(&mut self.session(), e))?;
+        let messages = self
+            .describe_message(&message)
+            .map_err(|e| fail(&mut self.session(), e))?;
         for m in messages {
             client.feed(m).await?;
         }
@@ -329,11 +423,16 @@ impl ExtendedQueryHandler for Tcop {
                     s.portals.remove(&name);
                 }
                 other => {
-                    return Err(pg(PgError::new(SqlState::ProtocolViolation, format!("invalid CLOSE message subtype {other}"))));
+                    return Err(pg(PgError::new(
+                        SqlState::ProtocolViolation,
+                        format!("invalid CLOSE message subtype {other}"),
+                    )));
                 }
             }
         }
-        client.feed(PgWireBackendMessage::CloseComplete(CloseComplete::new())).await?;
+        client
+            .feed(PgWireBackendMessage::CloseComplete(CloseComplete::new()))
+            .await?;
         Ok(())
     }
 
@@ -358,17 +457,28 @@ impl ExtendedQueryHandler for Tcop {
         }
         client.set_transaction_status(status);
         client.set_state(PgWireConnectionState::ReadyForQuery);
-        client.send(PgWireBackendMessage::ReadyForQuery(ReadyForQuery::new(status))).await?;
+        client
+            .send(PgWireBackendMessage::ReadyForQuery(ReadyForQuery::new(
+                status,
+            )))
+            .await?;
         Ok(())
     }
 
-    async fn do_query<C>(&self, _client: &mut C, _portal: &PgwirePortal<Self::Statement>, _max_rows: usize) -> PgWireResult<Response>
+    async fn do_query<C>(
+        &self,
+        _client: &mut C,
+        _portal: &PgwirePortal<Self::Statement>,
+        _max_rows: usize,
+    ) -> PgWireResult<Response>
     where
         C: ClientInfo + ClientPortalStore + Sink<PgWireBackendMessage> + Unpin + Send + Sync,
         C::PortalStore: PortalStore<Statement = Self::Statement>,
         C::Error: Debug,
         PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
     {
-        Err(pg(PgError::internal("extended query dispatched to pgwire's default path")))
+        Err(pg(PgError::internal(
+            "extended query dispatched to pgwire's default path",
+        )))
     }
 }

@@ -28,7 +28,9 @@ pub struct Tcop {
 
 impl Tcop {
     pub fn new(session: Session) -> Tcop {
-        Tcop { session: Arc::new(Mutex::new(session)) }
+        Tcop {
+            session: Arc::new(Mutex::new(session)),
+        }
     }
 
     /// The session. A handler never holds it across an await, and one
@@ -121,10 +123,14 @@ fn run_statement(
         return r;
     }
     match stmt {
-        Statement::Query(_) | Statement::Insert(_) | Statement::Update(_) | Statement::Delete(_) => {
+        Statement::Query(_)
+        | Statement::Insert(_)
+        | Statement::Update(_)
+        | Statement::Delete(_) => {
             session.tx.first_snapshot_taken = true;
             let param_types = prepared.map(|p| p.param_types.as_slice());
-            let cached = prepared.and_then(|p| p.plan.as_ref().map(|plan| (plan, p.catalog_version)));
+            let cached =
+                prepared.and_then(|p| p.plan.as_ref().map(|plan| (plan, p.catalog_version)));
             let owned;
             let plan = match cached {
                 Some((plan, version)) if version == catalog_version(session) => plan,
@@ -166,7 +172,11 @@ fn run_statement(
             if plan.columns.is_empty() && plan.command != planner::CommandKind::Select {
                 return Ok(Outcome::Command(tag));
             }
-            Ok(Outcome::Rows { columns: plan.columns.clone(), rows: result.rows, tag })
+            Ok(Outcome::Rows {
+                columns: plan.columns.clone(),
+                rows: result.rows,
+                tag,
+            })
         }
         other => Err(utility::unsupported(other)),
     }
@@ -176,12 +186,20 @@ fn run_statement(
 /// this session's own uncommitted changes. A plan made at another version
 /// may name relations that changed.
 pub fn catalog_version(session: &Session) -> (u64, u64) {
-    (session.storage.transam.catalog_generation(), session.local_catalog_version)
+    (
+        session.storage.transam.catalog_generation(),
+        session.local_catalog_version,
+    )
 }
 
 /// Plans a query or DML statement against the catalog (`param_types` for
 /// the extended protocol, None for a simple query).
-pub fn plan_query(session: &mut Session, stmt: &Statement, sql: &str, param_types: Option<&[u32]>) -> PgResult<planner::PlannedStmt> {
+pub fn plan_query(
+    session: &mut Session,
+    stmt: &Statement,
+    sql: &str,
+    param_types: Option<&[u32]>,
+) -> PgResult<planner::PlannedStmt> {
     let catalog = crate::table_access::SessionCatalog::new(session);
     match param_types {
         Some(types) => planner::plan_statement_in(stmt, sql, types, &catalog),
@@ -238,7 +256,11 @@ pub fn format_for(formats: &[i16], i: usize) -> i16 {
 }
 
 /// One DataRow in the requested formats.
-pub fn data_row(row: &[Datum], formats: &[i16], opts: &OutputOptions) -> PgResult<PgWireBackendMessage> {
+pub fn data_row(
+    row: &[Datum],
+    formats: &[i16],
+    opts: &OutputOptions,
+) -> PgResult<PgWireBackendMessage> {
     // Encoding cannot fail today; the Result leaves room for types whose
     // output can (e.g. a value too large for the protocol).
     let mut buf = BytesMut::new();
@@ -247,11 +269,18 @@ pub fn data_row(row: &[Datum], formats: &[i16], opts: &OutputOptions) -> PgResul
             buf.put_i32(-1);
             continue;
         }
-        let bytes = if format_for(formats, i) == 1 { d.to_binary() } else { d.to_text(opts).into_bytes() };
+        let bytes = if format_for(formats, i) == 1 {
+            d.to_binary()
+        } else {
+            d.to_text(opts).into_bytes()
+        };
         buf.put_i32(bytes.len() as i32);
         buf.put_slice(&bytes);
     }
-    Ok(PgWireBackendMessage::DataRow(DataRow::new(buf, row.len() as i16)))
+    Ok(PgWireBackendMessage::DataRow(DataRow::new(
+        buf,
+        row.len() as i16,
+    )))
 }
 
 pub fn command_complete(tag: &str) -> PgWireBackendMessage {
@@ -264,7 +293,12 @@ pub fn drain_notices(session: &mut Session) -> Vec<PgWireBackendMessage> {
         .notices
         .drain(..)
         .map(|(sev, code, msg, detail)| {
-            PgWireBackendMessage::NoticeResponse(protocol::error::notice_with_detail(sev, code, &msg, detail.as_deref()))
+            PgWireBackendMessage::NoticeResponse(protocol::error::notice_with_detail(
+                sev,
+                code,
+                &msg,
+                detail.as_deref(),
+            ))
         })
         .collect()
 }
@@ -275,6 +309,8 @@ pub fn parameter_status_changes(session: &mut Session) -> Vec<PgWireBackendMessa
         .settings
         .changed_reported()
         .into_iter()
-        .map(|(name, value)| PgWireBackendMessage::ParameterStatus(ParameterStatus::new(name.to_owned(), value)))
+        .map(|(name, value)| {
+            PgWireBackendMessage::ParameterStatus(ParameterStatus::new(name.to_owned(), value))
+        })
         .collect()
 }

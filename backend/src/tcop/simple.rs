@@ -14,7 +14,10 @@ use pgwire::messages::response::{EmptyQueryResponse, ReadyForQuery};
 use pgwire::messages::simplequery::Query;
 use types::{PgError, Severity};
 
-use super::{Tcop, command_complete, data_row, drain_notices, error_message, exec_statement, output_options, parameter_status_changes, row_description, transaction_status};
+use super::{
+    Tcop, command_complete, data_row, drain_notices, error_message, exec_statement, output_options,
+    parameter_status_changes, row_description, transaction_status,
+};
 use crate::syntax;
 use crate::utility::Outcome;
 
@@ -35,7 +38,9 @@ impl Tcop {
             }
         };
         if stmts.is_empty() {
-            out.push(PgWireBackendMessage::EmptyQueryResponse(EmptyQueryResponse::new()));
+            out.push(PgWireBackendMessage::EmptyQueryResponse(
+                EmptyQueryResponse::new(),
+            ));
             return (out, None);
         }
         for stmt in &stmts {
@@ -94,7 +99,11 @@ impl SimpleQueryHandler for Tcop {
         }
         client.set_state(PgWireConnectionState::ReadyForQuery);
         client.set_transaction_status(status);
-        client.send(PgWireBackendMessage::ReadyForQuery(ReadyForQuery::new(status))).await?;
+        client
+            .send(PgWireBackendMessage::ReadyForQuery(ReadyForQuery::new(
+                status,
+            )))
+            .await?;
         Ok(())
     }
 
@@ -107,6 +116,8 @@ impl SimpleQueryHandler for Tcop {
     {
         // on_query above handles the whole message; pgwire calls do_query only
         // from its default on_query, which we replace.
-        Err(protocol::error::to_pgwire(&PgError::internal("simple query dispatched to pgwire's default path")))
+        Err(protocol::error::to_pgwire(&PgError::internal(
+            "simple query dispatched to pgwire's default path",
+        )))
     }
 }

@@ -12,11 +12,17 @@ fn div_zero() -> PgError {
 }
 
 pub(crate) fn float_overflow() -> PgError {
-    PgError::new(SqlState::NumericValueOutOfRange, "value out of range: overflow")
+    PgError::new(
+        SqlState::NumericValueOutOfRange,
+        "value out of range: overflow",
+    )
 }
 
 pub(crate) fn float_underflow() -> PgError {
-    PgError::new(SqlState::NumericValueOutOfRange, "value out of range: underflow")
+    PgError::new(
+        SqlState::NumericValueOutOfRange,
+        "value out of range: underflow",
+    )
 }
 
 /// PostgreSQL's float overflow/underflow checks on a result.
@@ -93,9 +99,18 @@ pub fn call(func: &str, args: &[Datum]) -> PgResult<Option<Datum>> {
         return Ok(cmp_result(func, o).map(Datum::Bool));
     }
     match (func, args) {
-        ("neg", [Datum::Int2(a)]) => Ok(Some(Datum::Int2(a.checked_neg().ok_or_else(|| out_of_range(types::oid::INT2))?))),
-        ("neg", [Datum::Int4(a)]) => Ok(Some(Datum::Int4(a.checked_neg().ok_or_else(|| out_of_range(types::oid::INT4))?))),
-        ("neg", [Datum::Int8(a)]) => Ok(Some(Datum::Int8(a.checked_neg().ok_or_else(|| out_of_range(types::oid::INT8))?))),
+        ("neg", [Datum::Int2(a)]) => Ok(Some(Datum::Int2(
+            a.checked_neg()
+                .ok_or_else(|| out_of_range(types::oid::INT2))?,
+        ))),
+        ("neg", [Datum::Int4(a)]) => Ok(Some(Datum::Int4(
+            a.checked_neg()
+                .ok_or_else(|| out_of_range(types::oid::INT4))?,
+        ))),
+        ("neg", [Datum::Int8(a)]) => Ok(Some(Datum::Int8(
+            a.checked_neg()
+                .ok_or_else(|| out_of_range(types::oid::INT8))?,
+        ))),
         ("neg", [Datum::Float4(a)]) => Ok(Some(Datum::Float4(-a))),
         ("neg", [Datum::Float8(a)]) => Ok(Some(Datum::Float8(-a))),
         ("neg", [Datum::Numeric(a)]) => Ok(Some(Datum::Numeric(a.neg()))),
@@ -105,9 +120,18 @@ pub fn call(func: &str, args: &[Datum]) -> PgResult<Option<Datum>> {
             micros: i.micros.checked_neg().ok_or_else(interval_range)?,
         }))),
         ("uplus", [a]) => Ok(Some(a.clone())),
-        ("abs", [Datum::Int2(a)]) => Ok(Some(Datum::Int2(a.checked_abs().ok_or_else(|| out_of_range(types::oid::INT2))?))),
-        ("abs", [Datum::Int4(a)]) => Ok(Some(Datum::Int4(a.checked_abs().ok_or_else(|| out_of_range(types::oid::INT4))?))),
-        ("abs", [Datum::Int8(a)]) => Ok(Some(Datum::Int8(a.checked_abs().ok_or_else(|| out_of_range(types::oid::INT8))?))),
+        ("abs", [Datum::Int2(a)]) => Ok(Some(Datum::Int2(
+            a.checked_abs()
+                .ok_or_else(|| out_of_range(types::oid::INT2))?,
+        ))),
+        ("abs", [Datum::Int4(a)]) => Ok(Some(Datum::Int4(
+            a.checked_abs()
+                .ok_or_else(|| out_of_range(types::oid::INT4))?,
+        ))),
+        ("abs", [Datum::Int8(a)]) => Ok(Some(Datum::Int8(
+            a.checked_abs()
+                .ok_or_else(|| out_of_range(types::oid::INT8))?,
+        ))),
         ("abs", [Datum::Float4(a)]) => Ok(Some(Datum::Float4(a.abs()))),
         ("abs", [Datum::Float8(a)]) => Ok(Some(Datum::Float8(a.abs()))),
         ("abs", [Datum::Numeric(a)]) => Ok(Some(Datum::Numeric(a.abs()))),
@@ -118,15 +142,33 @@ pub fn call(func: &str, args: &[Datum]) -> PgResult<Option<Datum>> {
             let n = *n as u32;
             let left = func == "shl";
             Ok(Some(match a {
-                Datum::Int2(v) => Datum::Int2(if left { v.wrapping_shl(n) } else { v.wrapping_shr(n) }),
-                Datum::Int4(v) => Datum::Int4(if left { v.wrapping_shl(n) } else { v.wrapping_shr(n) }),
-                Datum::Int8(v) => Datum::Int8(if left { v.wrapping_shl(n) } else { v.wrapping_shr(n) }),
+                Datum::Int2(v) => Datum::Int2(if left {
+                    v.wrapping_shl(n)
+                } else {
+                    v.wrapping_shr(n)
+                }),
+                Datum::Int4(v) => Datum::Int4(if left {
+                    v.wrapping_shl(n)
+                } else {
+                    v.wrapping_shr(n)
+                }),
+                Datum::Int8(v) => Datum::Int8(if left {
+                    v.wrapping_shl(n)
+                } else {
+                    v.wrapping_shr(n)
+                }),
                 _ => return Ok(None),
             }))
         }
-        (op, [Datum::Int2(a), Datum::Int2(b)]) => int_ops!(op, *a, *b, Datum::Int2, types::oid::INT2, i16),
-        (op, [Datum::Int4(a), Datum::Int4(b)]) => int_ops!(op, *a, *b, Datum::Int4, types::oid::INT4, i32),
-        (op, [Datum::Int8(a), Datum::Int8(b)]) => int_ops!(op, *a, *b, Datum::Int8, types::oid::INT8, i64),
+        (op, [Datum::Int2(a), Datum::Int2(b)]) => {
+            int_ops!(op, *a, *b, Datum::Int2, types::oid::INT2, i16)
+        }
+        (op, [Datum::Int4(a), Datum::Int4(b)]) => {
+            int_ops!(op, *a, *b, Datum::Int4, types::oid::INT4, i32)
+        }
+        (op, [Datum::Int8(a), Datum::Int8(b)]) => {
+            int_ops!(op, *a, *b, Datum::Int8, types::oid::INT8, i64)
+        }
         (op, [Datum::Float4(a), Datum::Float4(b)]) => {
             let inf_ok = a.is_infinite() || b.is_infinite();
             let r = float_op(op, *a as f64, *b as f64)?;
@@ -170,18 +212,40 @@ pub(crate) fn interval_range() -> PgError {
 
 /// `numeric ^ numeric`: exact for integral exponents; others are not supported yet.
 pub fn numeric_power(a: &Numeric, b: &Numeric) -> PgResult<Numeric> {
-    let (Numeric::Finite { .. }, Numeric::Finite { mantissa: bm, scale: bs }) = (a, b) else {
-        return Err(PgError::feature_not_supported("numeric power with NaN or infinite arguments"));
+    let (
+        Numeric::Finite { .. },
+        Numeric::Finite {
+            mantissa: bm,
+            scale: bs,
+        },
+    ) = (a, b)
+    else {
+        return Err(PgError::feature_not_supported(
+            "numeric power with NaN or infinite arguments",
+        ));
     };
-    let exp_int = if *bs == 0 { Some(*bm) } else if bm % 10i128.pow(*bs) == 0 { Some(bm / 10i128.pow(*bs)) } else { None };
+    let exp_int = if *bs == 0 {
+        Some(*bm)
+    } else if bm % 10i128.pow(*bs) == 0 {
+        Some(bm / 10i128.pow(*bs))
+    } else {
+        None
+    };
     let Some(e) = exp_int else {
-        return Err(PgError::feature_not_supported("numeric power with a non-integer exponent"));
+        return Err(PgError::feature_not_supported(
+            "numeric power with a non-integer exponent",
+        ));
     };
     if *a == Numeric::ZERO && e < 0 {
-        return Err(PgError::new(SqlState::InvalidArgumentForPowerFunction, "zero raised to a negative power is undefined"));
+        return Err(PgError::new(
+            SqlState::InvalidArgumentForPowerFunction,
+            "zero raised to a negative power is undefined",
+        ));
     }
     if e.unsigned_abs() > 1000 {
-        return Err(PgError::feature_not_supported("numeric power with a large exponent"));
+        return Err(PgError::feature_not_supported(
+            "numeric power with a large exponent",
+        ));
     }
     let mut r = Numeric::new(1, 0);
     for _ in 0..e.unsigned_abs() {
@@ -191,5 +255,9 @@ pub fn numeric_power(a: &Numeric, b: &Numeric) -> PgResult<Numeric> {
         r = Numeric::new(1, 0).div(&r)?;
     }
     let want = 16u32.max(a.scale()).max(b.scale());
-    if r.scale() < want { r.rescale(want) } else { Ok(r) }
+    if r.scale() < want {
+        r.rescale(want)
+    } else {
+        Ok(r)
+    }
 }

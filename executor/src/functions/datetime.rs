@@ -1,11 +1,11 @@
 //! Date and time functions and operators: clocks, date and timestamp arithmetic
 //! with intervals.
 
-use types::datum::datetime::{
-    civil_from_days, days_from_civil, days_in_month, DATE_NEG_INF, DATE_POS_INF, TS_NEG_INF, TS_POS_INF,
-    UNIX_EPOCH_DAYS, USECS_PER_DAY,
-};
 use types::datum::Interval;
+use types::datum::datetime::{
+    DATE_NEG_INF, DATE_POS_INF, TS_NEG_INF, TS_POS_INF, UNIX_EPOCH_DAYS, USECS_PER_DAY,
+    civil_from_days, days_from_civil, days_in_month,
+};
 use types::{Datum, PgError, PgResult, SqlState};
 
 use super::arith::interval_range;
@@ -21,7 +21,9 @@ fn date_range() -> PgError {
 
 /// Microseconds since 2000-01-01 UTC, now.
 pub fn clock_now() -> i64 {
-    let d = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
+    let d = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default();
     d.as_micros() as i64 - UNIX_EPOCH_DAYS * USECS_PER_DAY
 }
 
@@ -40,7 +42,8 @@ pub fn ts_plus_interval(ts: i64, iv: &Interval, offset: i64) -> PgResult<i64> {
         let nd = d.min(days_in_month(ny, nm));
         local = (days_from_civil(ny, nm, nd) - UNIX_EPOCH_DAYS) * USECS_PER_DAY + tod;
     }
-    let r = (local as i128) + iv.days as i128 * USECS_PER_DAY as i128 + iv.micros as i128 - offset as i128;
+    let r = (local as i128) + iv.days as i128 * USECS_PER_DAY as i128 + iv.micros as i128
+        - offset as i128;
     i64::try_from(r).map_err(|_| ts_range())
 }
 
@@ -62,7 +65,13 @@ pub fn interval_mul(iv: &Interval, f: f64) -> PgResult<Interval> {
     let days = iv.days as f64 * f + (months - whole_months) * 30.0;
     let whole_days = days.trunc();
     let micros = iv.micros as f64 * f + (days - whole_days) * USECS_PER_DAY as f64;
-    let check = |v: f64, max: f64| if v.abs() < max { Ok(v) } else { Err(interval_range()) };
+    let check = |v: f64, max: f64| {
+        if v.abs() < max {
+            Ok(v)
+        } else {
+            Err(interval_range())
+        }
+    };
     Ok(Interval {
         months: check(whole_months, i32::MAX as f64)? as i32,
         days: check(whole_days, i32::MAX as f64)? as i32,
@@ -76,14 +85,21 @@ pub fn call(func: &str, args: &[Datum], ev: &mut Evaluator<'_>) -> PgResult<Opti
         ("now", []) => Datum::Timestamptz(ev.ctx.transaction_timestamp()),
         ("statement_timestamp", []) => Datum::Timestamptz(ev.ctx.statement_timestamp()),
         ("clock_timestamp", []) => Datum::Timestamptz(clock_now()),
-        ("current_date", []) => Datum::Date((ev.ctx.transaction_timestamp() + offset).div_euclid(USECS_PER_DAY) as i32),
+        ("current_date", []) => {
+            Datum::Date((ev.ctx.transaction_timestamp() + offset).div_euclid(USECS_PER_DAY) as i32)
+        }
         ("localtimestamp", []) => Datum::Timestamp(ev.ctx.transaction_timestamp() + offset),
         ("pg_postmaster_start_time", []) => Datum::Timestamptz(ev.ctx.postmaster_start_time()),
-        ("date_pli" | "date_mii", [Datum::Date(d), Datum::Int4(n)]) | ("int4_pl_date", [Datum::Int4(n), Datum::Date(d)]) => {
+        ("date_pli" | "date_mii", [Datum::Date(d), Datum::Int4(n)])
+        | ("int4_pl_date", [Datum::Int4(n), Datum::Date(d)]) => {
             if *d == DATE_NEG_INF || *d == DATE_POS_INF {
                 return Ok(Some(Datum::Date(*d)));
             }
-            let n = if func == "date_mii" { -(*n as i64) } else { *n as i64 };
+            let n = if func == "date_mii" {
+                -(*n as i64)
+            } else {
+                *n as i64
+            };
             let r = *d as i64 + n;
             if r >= i32::MAX as i64 || r <= i32::MIN as i64 {
                 return Err(date_range());
@@ -91,8 +107,14 @@ pub fn call(func: &str, args: &[Datum], ev: &mut Evaluator<'_>) -> PgResult<Opti
             Datum::Date(r as i32)
         }
         ("date_mi", [Datum::Date(a), Datum::Date(b)]) => {
-            if [*a, *b].iter().any(|d| *d == DATE_NEG_INF || *d == DATE_POS_INF) {
-                return Err(PgError::new(SqlState::DatetimeFieldOverflow, "cannot subtract infinite dates"));
+            if [*a, *b]
+                .iter()
+                .any(|d| *d == DATE_NEG_INF || *d == DATE_POS_INF)
+            {
+                return Err(PgError::new(
+                    SqlState::DatetimeFieldOverflow,
+                    "cannot subtract infinite dates",
+                ));
             }
             Datum::Int4(a.checked_sub(*b).ok_or_else(date_range)?)
         }
@@ -104,12 +126,22 @@ pub fn call(func: &str, args: &[Datum], ev: &mut Evaluator<'_>) -> PgResult<Opti
             } else {
                 *d as i64 * USECS_PER_DAY
             };
-            let iv = if func == "date_mi_interval" { neg(iv)? } else { *iv };
+            let iv = if func == "date_mi_interval" {
+                neg(iv)?
+            } else {
+                *iv
+            };
             Datum::Timestamp(ts_plus_interval(ts, &iv, 0)?)
         }
-        ("date_pl_time", [Datum::Date(d), Datum::Time(t)]) => Datum::Timestamp(*d as i64 * USECS_PER_DAY + t),
+        ("date_pl_time", [Datum::Date(d), Datum::Time(t)]) => {
+            Datum::Timestamp(*d as i64 * USECS_PER_DAY + t)
+        }
         ("ts_pl_interval" | "ts_mi_interval", [ts, Datum::Interval(iv)]) => {
-            let iv = if func == "ts_mi_interval" { neg(iv)? } else { *iv };
+            let iv = if func == "ts_mi_interval" {
+                neg(iv)?
+            } else {
+                *iv
+            };
             match ts {
                 Datum::Timestamp(t) => Datum::Timestamp(ts_plus_interval(*t, &iv, 0)?),
                 Datum::Timestamptz(t) => Datum::Timestamptz(ts_plus_interval(*t, &iv, offset)?),
@@ -121,11 +153,15 @@ pub fn call(func: &str, args: &[Datum], ev: &mut Evaluator<'_>) -> PgResult<Opti
         }
         ("ts_mi", [a, b]) => {
             let (x, y) = match (a, b) {
-                (Datum::Timestamp(x), Datum::Timestamp(y)) | (Datum::Timestamptz(x), Datum::Timestamptz(y)) => (*x, *y),
+                (Datum::Timestamp(x), Datum::Timestamp(y))
+                | (Datum::Timestamptz(x), Datum::Timestamptz(y)) => (*x, *y),
                 _ => return Ok(None),
             };
             if [x, y].iter().any(|t| *t == TS_NEG_INF || *t == TS_POS_INF) {
-                return Err(PgError::new(SqlState::DatetimeFieldOverflow, "cannot subtract infinite timestamps"));
+                return Err(PgError::new(
+                    SqlState::DatetimeFieldOverflow,
+                    "cannot subtract infinite timestamps",
+                ));
             }
             let diff = x.checked_sub(y).ok_or_else(interval_range)?;
             Datum::Interval(Interval {
@@ -134,7 +170,8 @@ pub fn call(func: &str, args: &[Datum], ev: &mut Evaluator<'_>) -> PgResult<Opti
                 micros: diff % USECS_PER_DAY,
             })
         }
-        ("interval_mul", [Datum::Interval(iv), Datum::Float8(f)]) | ("mul_interval", [Datum::Float8(f), Datum::Interval(iv)]) => {
+        ("interval_mul", [Datum::Interval(iv), Datum::Float8(f)])
+        | ("mul_interval", [Datum::Float8(f), Datum::Interval(iv)]) => {
             Datum::Interval(interval_mul(iv, *f)?)
         }
         ("interval_div", [Datum::Interval(iv), Datum::Float8(f)]) => {

@@ -53,7 +53,13 @@ pub fn call(func: &str, args: &[Datum]) -> PgResult<Option<Datum>> {
         ("floor", [F(x)]) => F(x.floor()),
         ("round", [F(x)]) => F(x.round_ties_even()),
         ("trunc", [F(x)]) => F(x.trunc()),
-        ("sign", [F(x)]) => F(if *x > 0.0 { 1.0 } else if *x < 0.0 { -1.0 } else { 0.0 }),
+        ("sign", [F(x)]) => F(if *x > 0.0 {
+            1.0
+        } else if *x < 0.0 {
+            -1.0
+        } else {
+            0.0
+        }),
         ("sqrt", [F(x)]) => {
             if *x < 0.0 {
                 return Err(power_error("cannot take square root of a negative number"));
@@ -63,7 +69,11 @@ pub fn call(func: &str, args: &[Datum]) -> PgResult<Option<Datum>> {
         ("cbrt", [F(x)]) => F(x.cbrt()),
         ("exp", [F(x)]) => {
             let r = x.exp();
-            F(check_float(r, x.is_infinite(), *x != f64::NEG_INFINITY && r == 0.0 || r != 0.0)?)
+            F(check_float(
+                r,
+                x.is_infinite(),
+                *x != f64::NEG_INFINITY && r == 0.0 || r != 0.0,
+            )?)
         }
         ("ln", [F(x)]) => {
             ln_checks(*x)?;
@@ -80,7 +90,9 @@ pub fn call(func: &str, args: &[Datum]) -> PgResult<Option<Datum>> {
                 return Err(power_error("zero raised to a negative power is undefined"));
             }
             if *a < 0.0 && b.fract() != 0.0 && b.is_finite() {
-                return Err(power_error("a negative number raised to a non-integer power yields a complex result"));
+                return Err(power_error(
+                    "a negative number raised to a non-integer power yields a complex result",
+                ));
             }
             let r = a.powf(*b);
             if r.is_infinite() && a.is_finite() && b.is_finite() {

@@ -14,7 +14,13 @@ use crate::expr::Evaluator;
 
 /// Calls implementation `func` with evaluated arguments (of `arg_types`) returning
 /// a value of `ret`. Strict functions never see NULL arguments.
-pub fn call(func: &str, args: &[Datum], arg_types: &[u32], ret: u32, ev: &mut Evaluator<'_>) -> PgResult<Datum> {
+pub fn call(
+    func: &str,
+    args: &[Datum],
+    arg_types: &[u32],
+    ret: u32,
+    ev: &mut Evaluator<'_>,
+) -> PgResult<Datum> {
     if let Some(r) = arith::call(func, args)? {
         return Ok(r);
     }
@@ -33,10 +39,13 @@ pub fn call(func: &str, args: &[Datum], arg_types: &[u32], ret: u32, ev: &mut Ev
     if let Some(r) = wal::call(func, args, ev)? {
         return Ok(r);
     }
-    Err(PgError::internal(format!("no implementation for function {func} returning type {ret}")))
+    Err(PgError::internal(format!(
+        "no implementation for function {func} returning type {ret}"
+    )))
 }
 
 /// The n-th argument, or an internal error (the planner guarantees arity).
 pub(crate) fn arg(args: &[Datum], n: usize) -> PgResult<&Datum> {
-    args.get(n).ok_or_else(|| PgError::internal(format!("missing argument {}", n + 1)))
+    args.get(n)
+        .ok_or_else(|| PgError::internal(format!("missing argument {}", n + 1)))
 }

@@ -16,7 +16,8 @@ pub fn pg_sleep(secs: f64, ev: &mut Evaluator<'_>) -> PgResult<()> {
     if secs.is_nan() || secs <= 0.0 {
         return ev.ctx.check_for_interrupts();
     }
-    let deadline = Instant::now() + Duration::try_from_secs_f64(secs).unwrap_or(Duration::from_secs(u32::MAX as u64));
+    let deadline = Instant::now()
+        + Duration::try_from_secs_f64(secs).unwrap_or(Duration::from_secs(u32::MAX as u64));
     loop {
         ev.ctx.check_for_interrupts()?;
         let now = Instant::now();
@@ -95,12 +96,23 @@ pub fn current_schema(search_path: &str, user: &str) -> PgResult<Option<String>>
 }
 
 /// `current_schema` against a catalog: `exists` says whether a schema exists.
-pub fn current_schema_with(search_path: &str, user: &str, exists: &mut dyn FnMut(&str) -> PgResult<bool>) -> PgResult<Option<String>> {
+pub fn current_schema_with(
+    search_path: &str,
+    user: &str,
+    exists: &mut dyn FnMut(&str) -> PgResult<bool>,
+) -> PgResult<Option<String>> {
     let names = split_search_path(search_path).ok_or_else(|| {
-        PgError::new(SqlState::InvalidParameterValue, format!("invalid value for parameter \"search_path\": \"{search_path}\""))
+        PgError::new(
+            SqlState::InvalidParameterValue,
+            format!("invalid value for parameter \"search_path\": \"{search_path}\""),
+        )
     })?;
     for name in names {
-        let name = if name == "$user" { user.to_string() } else { name };
+        let name = if name == "$user" {
+            user.to_string()
+        } else {
+            name
+        };
         if name == "pg_temp" || name.starts_with("pg_temp_") {
             // PostgreSQL creates the session's temporary schema here
             return Err(PgError::feature_not_supported("temporary schemas"));
@@ -126,11 +138,21 @@ pub fn call(func: &str, args: &[Datum], ev: &mut Evaluator<'_>) -> PgResult<Opti
             }
         }
         ("version", []) => Datum::Text(ev.ctx.version()),
-        ("pg_relation_size", [Datum::Text(name)]) => Datum::Int8(ev.ctx.relation_size(name, RelationSize::Fork("main"))?),
-        ("pg_relation_size", [Datum::Text(name), Datum::Text(fork)]) => Datum::Int8(ev.ctx.relation_size(name, RelationSize::Fork(fork))?),
-        ("pg_total_relation_size", [Datum::Text(name)]) => Datum::Int8(ev.ctx.relation_size(name, RelationSize::Total)?),
-        ("pg_table_size", [Datum::Text(name)]) => Datum::Int8(ev.ctx.relation_size(name, RelationSize::Table)?),
-        ("pg_indexes_size", [Datum::Text(name)]) => Datum::Int8(ev.ctx.relation_size(name, RelationSize::Indexes)?),
+        ("pg_relation_size", [Datum::Text(name)]) => {
+            Datum::Int8(ev.ctx.relation_size(name, RelationSize::Fork("main"))?)
+        }
+        ("pg_relation_size", [Datum::Text(name), Datum::Text(fork)]) => {
+            Datum::Int8(ev.ctx.relation_size(name, RelationSize::Fork(fork))?)
+        }
+        ("pg_total_relation_size", [Datum::Text(name)]) => {
+            Datum::Int8(ev.ctx.relation_size(name, RelationSize::Total)?)
+        }
+        ("pg_table_size", [Datum::Text(name)]) => {
+            Datum::Int8(ev.ctx.relation_size(name, RelationSize::Table)?)
+        }
+        ("pg_indexes_size", [Datum::Text(name)]) => {
+            Datum::Int8(ev.ctx.relation_size(name, RelationSize::Indexes)?)
+        }
         ("bt_index_check", [Datum::Text(name)]) => {
             ev.ctx.index_check(name, false)?;
             Datum::Void
@@ -149,23 +171,32 @@ pub fn call(func: &str, args: &[Datum], ev: &mut Evaluator<'_>) -> PgResult<Opti
             None => Datum::Null,
         },
         ("current_setting", [Datum::Text(name)]) => Datum::Text(ev.ctx.setting(name)?),
-        ("current_setting", [Datum::Text(name), Datum::Bool(missing_ok)]) => match ev.ctx.setting(name) {
-            Ok(v) => Datum::Text(v),
-            Err(e) if *missing_ok && e.code == SqlState::UndefinedObject => Datum::Null,
-            Err(e) => return Err(e),
-        },
+        ("current_setting", [Datum::Text(name), Datum::Bool(missing_ok)]) => {
+            match ev.ctx.setting(name) {
+                Ok(v) => Datum::Text(v),
+                Err(e) if *missing_ok && e.code == SqlState::UndefinedObject => Datum::Null,
+                Err(e) => return Err(e),
+            }
+        }
         ("pg_sleep", [Datum::Float8(secs)]) => {
             pg_sleep(*secs, ev)?;
             Datum::Void
         }
         ("pg_cancel_backend" | "pg_terminate_backend", [Datum::Int4(pid), rest @ ..]) => {
             if let [Datum::Int8(timeout)] = rest
-                && *timeout < 0 {
-                    return Err(PgError::new(SqlState::InvalidParameterValue, "\"timeout\" must not be negative"));
-                }
-            let ok = ev.ctx.signal_backend(*pid, func == "pg_terminate_backend")?;
+                && *timeout < 0
+            {
+                return Err(PgError::new(
+                    SqlState::InvalidParameterValue,
+                    "\"timeout\" must not be negative",
+                ));
+            }
+            let ok = ev
+                .ctx
+                .signal_backend(*pid, func == "pg_terminate_backend")?;
             if !ok {
-                ev.ctx.warning(format!("PID {pid} is not a PostgreSQL backend process"));
+                ev.ctx
+                    .warning(format!("PID {pid} is not a PostgreSQL backend process"));
             }
             Datum::Bool(ok)
         }
@@ -182,25 +213,54 @@ mod tests {
     #[test]
     fn current_schema_follows_search_path() {
         let cs = |path: &str, user: &str| current_schema(path, user).unwrap();
-        assert_eq!(cs("\"$user\", public", "postgres").as_deref(), Some("public"));
+        assert_eq!(
+            cs("\"$user\", public", "postgres").as_deref(),
+            Some("public")
+        );
         assert_eq!(cs("nowhere", "postgres"), None);
         assert_eq!(cs("", "postgres"), None);
         assert_eq!(cs("\"\"", "postgres"), None);
-        assert_eq!(cs("nowhere, pg_catalog", "postgres").as_deref(), Some("pg_catalog"));
+        assert_eq!(
+            cs("nowhere, pg_catalog", "postgres").as_deref(),
+            Some("pg_catalog")
+        );
         assert_eq!(cs("pg_toast", "postgres").as_deref(), Some("pg_toast"));
-        assert_eq!(cs("information_schema", "postgres").as_deref(), Some("information_schema"));
+        assert_eq!(
+            cs("information_schema", "postgres").as_deref(),
+            Some("information_schema")
+        );
         assert_eq!(cs("\"$user\"", "postgres"), None);
         assert_eq!(cs("PUBLIC", "postgres").as_deref(), Some("public"));
-        assert_eq!(cs("\"PUBLIC\", Pg_Catalog", "postgres").as_deref(), Some("pg_catalog"));
-        assert_eq!(cs("  \"$user\" ,  public ", "postgres").as_deref(), Some("public"));
-        assert_eq!(cs("\"Mixed Case\", public", "postgres").as_deref(), Some("public"));
+        assert_eq!(
+            cs("\"PUBLIC\", Pg_Catalog", "postgres").as_deref(),
+            Some("pg_catalog")
+        );
+        assert_eq!(
+            cs("  \"$user\" ,  public ", "postgres").as_deref(),
+            Some("public")
+        );
+        assert_eq!(
+            cs("\"Mixed Case\", public", "postgres").as_deref(),
+            Some("public")
+        );
         // "$user" is the current user (SET ROLE changes it), not a literal name
-        assert_eq!(cs("\"$user\", pg_catalog", "public").as_deref(), Some("public"));
+        assert_eq!(
+            cs("\"$user\", pg_catalog", "public").as_deref(),
+            Some("public")
+        );
         assert_eq!(cs("$user", "public").as_deref(), Some("public"));
-        assert_eq!(current_schema("pg_temp, public", "postgres").unwrap_err().code, SqlState::FeatureNotSupported);
+        assert_eq!(
+            current_schema("pg_temp, public", "postgres")
+                .unwrap_err()
+                .code,
+            SqlState::FeatureNotSupported
+        );
         assert_eq!(split_search_path("public,,x"), None);
         assert_eq!(split_search_path("public,\"x"), None);
         assert_eq!(cs("\"\", public", "postgres").as_deref(), Some("public"));
-        assert_eq!(split_search_path("\"a\"\"b\", c").unwrap(), vec!["a\"b".to_string(), "c".to_string()]);
+        assert_eq!(
+            split_search_path("\"a\"\"b\", c").unwrap(),
+            vec!["a\"b".to_string(), "c".to_string()]
+        );
     }
 }

@@ -22,7 +22,9 @@ fn int(d: &Datum) -> PgResult<i64> {
         Datum::Int4(v) => Ok(*v as i64),
         Datum::Int8(v) => Ok(*v),
         Datum::Int2(v) => Ok(*v as i64),
-        other => Err(PgError::internal(format!("expected integer, got {other:?}"))),
+        other => Err(PgError::internal(format!(
+            "expected integer, got {other:?}"
+        ))),
     }
 }
 
@@ -36,8 +38,16 @@ fn too_large() -> PgError {
 fn map_case(s: &str, upper: bool) -> String {
     s.chars()
         .map(|c| {
-            let mut m: Vec<char> = if upper { c.to_uppercase().collect() } else { c.to_lowercase().collect() };
-            if m.len() == 1 { m.pop().unwrap_or(c) } else { c }
+            let mut m: Vec<char> = if upper {
+                c.to_uppercase().collect()
+            } else {
+                c.to_lowercase().collect()
+            };
+            if m.len() == 1 {
+                m.pop().unwrap_or(c)
+            } else {
+                c
+            }
         })
         .collect()
 }
@@ -47,7 +57,11 @@ fn initcap(s: &str) -> String {
     let mut in_word = false;
     for c in s.chars() {
         let alnum = c.is_alphanumeric();
-        let mapped = if in_word { map_case(&c.to_string(), false) } else { map_case(&c.to_string(), true) };
+        let mapped = if in_word {
+            map_case(&c.to_string(), false)
+        } else {
+            map_case(&c.to_string(), true)
+        };
         out.push_str(&mapped);
         in_word = alnum;
     }
@@ -68,9 +82,13 @@ fn trim(s: &str, chars: &str, left: bool, right: bool) -> String {
 
 fn substr(s: &str, start: i64, len: Option<i64>) -> PgResult<String> {
     if let Some(l) = len
-        && l < 0 {
-            return Err(PgError::new(SqlState::SubstringError, "negative substring length not allowed"));
-        }
+        && l < 0
+    {
+        return Err(PgError::new(
+            SqlState::SubstringError,
+            "negative substring length not allowed",
+        ));
+    }
     let end = len.map(|l| start.saturating_add(l)); // exclusive, 1-based
     let from = start.max(1);
     Ok(s.chars()
@@ -95,45 +113,194 @@ fn pad(s: &str, len: i64, fill: &str, left: bool) -> PgResult<String> {
     }
     let need = len - chars.len();
     let padding: String = fill.chars().cycle().take(need).collect();
-    Ok(if left { format!("{padding}{s}") } else { format!("{s}{padding}") })
+    Ok(if left {
+        format!("{padding}{s}")
+    } else {
+        format!("{s}{padding}")
+    })
 }
 
 fn quote_ident(s: &str) -> String {
-    let plain = s.chars().next().is_some_and(|c| c.is_ascii_lowercase() || c == '_')
-        && s.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+    let plain = s
+        .chars()
+        .next()
+        .is_some_and(|c| c.is_ascii_lowercase() || c == '_')
+        && s.chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
         && !is_reserved_keyword(s);
-    if plain { s.to_string() } else { format!("\"{}\"", s.replace('"', "\"\"")) }
+    if plain {
+        s.to_string()
+    } else {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    }
 }
 
 /// Keywords quote_ident must quote (reserved and type/function-name keywords).
 fn is_reserved_keyword(s: &str) -> bool {
     matches!(
         s,
-        "all" | "analyse" | "analyze" | "and" | "any" | "array" | "as" | "asc" | "asymmetric" | "authorization"
-            | "between" | "bigint" | "binary" | "bit" | "boolean" | "both" | "case" | "cast" | "char"
-            | "character" | "check" | "coalesce" | "collate" | "collation" | "column" | "concurrently"
-            | "constraint" | "create" | "cross" | "current_catalog" | "current_date" | "current_role"
-            | "current_schema" | "current_time" | "current_timestamp" | "current_user" | "dec" | "decimal"
-            | "default" | "deferrable" | "desc" | "distinct" | "do" | "else" | "end" | "except" | "exists"
-            | "extract" | "false" | "fetch" | "float" | "for" | "foreign" | "freeze" | "from" | "full"
-            | "grant" | "greatest" | "group" | "grouping" | "having" | "ilike" | "in" | "initially" | "inner"
-            | "inout" | "int" | "integer" | "intersect" | "interval" | "into" | "is" | "isnull" | "join"
-            | "lateral" | "leading" | "least" | "left" | "like" | "limit" | "localtime" | "localtimestamp"
-            | "national" | "natural" | "nchar" | "none" | "normalize" | "not" | "notnull" | "null" | "nullif"
-            | "numeric" | "offset" | "on" | "only" | "or" | "order" | "out" | "outer" | "overlaps" | "overlay"
-            | "placing" | "position" | "precision" | "primary" | "real" | "references" | "returning" | "right"
-            | "row" | "select" | "session_user" | "setof" | "similar" | "smallint" | "some" | "substring"
-            | "symmetric" | "system_user" | "table" | "tablesample" | "then" | "time" | "timestamp" | "to"
-            | "trailing" | "treat" | "trim" | "true" | "union" | "unique" | "user" | "using" | "values"
-            | "varchar" | "variadic" | "verbose" | "when" | "where" | "window" | "with" | "xmlattributes"
-            | "xmlconcat" | "xmlelement" | "xmlexists" | "xmlforest" | "xmlnamespaces" | "xmlparse" | "xmlpi"
-            | "xmlroot" | "xmlserialize" | "xmltable"
+        "all"
+            | "analyse"
+            | "analyze"
+            | "and"
+            | "any"
+            | "array"
+            | "as"
+            | "asc"
+            | "asymmetric"
+            | "authorization"
+            | "between"
+            | "bigint"
+            | "binary"
+            | "bit"
+            | "boolean"
+            | "both"
+            | "case"
+            | "cast"
+            | "char"
+            | "character"
+            | "check"
+            | "coalesce"
+            | "collate"
+            | "collation"
+            | "column"
+            | "concurrently"
+            | "constraint"
+            | "create"
+            | "cross"
+            | "current_catalog"
+            | "current_date"
+            | "current_role"
+            | "current_schema"
+            | "current_time"
+            | "current_timestamp"
+            | "current_user"
+            | "dec"
+            | "decimal"
+            | "default"
+            | "deferrable"
+            | "desc"
+            | "distinct"
+            | "do"
+            | "else"
+            | "end"
+            | "except"
+            | "exists"
+            | "extract"
+            | "false"
+            | "fetch"
+            | "float"
+            | "for"
+            | "foreign"
+            | "freeze"
+            | "from"
+            | "full"
+            | "grant"
+            | "greatest"
+            | "group"
+            | "grouping"
+            | "having"
+            | "ilike"
+            | "in"
+            | "initially"
+            | "inner"
+            | "inout"
+            | "int"
+            | "integer"
+            | "intersect"
+            | "interval"
+            | "into"
+            | "is"
+            | "isnull"
+            | "join"
+            | "lateral"
+            | "leading"
+            | "least"
+            | "left"
+            | "like"
+            | "limit"
+            | "localtime"
+            | "localtimestamp"
+            | "national"
+            | "natural"
+            | "nchar"
+            | "none"
+            | "normalize"
+            | "not"
+            | "notnull"
+            | "null"
+            | "nullif"
+            | "numeric"
+            | "offset"
+            | "on"
+            | "only"
+            | "or"
+            | "order"
+            | "out"
+            | "outer"
+            | "overlaps"
+            | "overlay"
+            | "placing"
+            | "position"
+            | "precision"
+            | "primary"
+            | "real"
+            | "references"
+            | "returning"
+            | "right"
+            | "row"
+            | "select"
+            | "session_user"
+            | "setof"
+            | "similar"
+            | "smallint"
+            | "some"
+            | "substring"
+            | "symmetric"
+            | "system_user"
+            | "table"
+            | "tablesample"
+            | "then"
+            | "time"
+            | "timestamp"
+            | "to"
+            | "trailing"
+            | "treat"
+            | "trim"
+            | "true"
+            | "union"
+            | "unique"
+            | "user"
+            | "using"
+            | "values"
+            | "varchar"
+            | "variadic"
+            | "verbose"
+            | "when"
+            | "where"
+            | "window"
+            | "with"
+            | "xmlattributes"
+            | "xmlconcat"
+            | "xmlelement"
+            | "xmlexists"
+            | "xmlforest"
+            | "xmlnamespaces"
+            | "xmlparse"
+            | "xmlpi"
+            | "xmlroot"
+            | "xmlserialize"
+            | "xmltable"
     )
 }
 
 fn quote_literal(s: &str) -> String {
     let body = s.replace('\'', "''");
-    if s.contains('\\') { format!("E'{}'", body.replace('\\', "\\\\")) } else { format!("'{body}'") }
+    if s.contains('\\') {
+        format!("E'{}'", body.replace('\\', "\\\\"))
+    } else {
+        format!("'{body}'")
+    }
 }
 
 /// LIKE matching with `%`, `_` and the default escape `\`.
@@ -186,13 +353,20 @@ fn like(s: &[char], p: &[char]) -> PgResult<bool> {
     }
 }
 
-pub fn call(func: &str, args: &[Datum], arg_types: &[u32], ev: &mut Evaluator<'_>) -> PgResult<Option<Datum>> {
+pub fn call(
+    func: &str,
+    args: &[Datum],
+    arg_types: &[u32],
+    ev: &mut Evaluator<'_>,
+) -> PgResult<Option<Datum>> {
     let t = |n: usize| -> PgResult<&str> { text(arg(args, n)?) };
     let i = |n: usize| -> PgResult<i64> { int(arg(args, n)?) };
     Ok(Some(match func {
         "textcat" => Datum::Text(format!("{}{}", t(0)?, t(1)?)),
         "byteacat" => match args {
-            [Datum::Bytea(a), Datum::Bytea(b)] => Datum::Bytea([a.as_slice(), b.as_slice()].concat()),
+            [Datum::Bytea(a), Datum::Bytea(b)] => {
+                Datum::Bytea([a.as_slice(), b.as_slice()].concat())
+            }
             _ => return Ok(None),
         },
         "length" => Datum::Int4(t(0)?.chars().count() as i32),
@@ -216,14 +390,26 @@ pub fn call(func: &str, args: &[Datum], arg_types: &[u32], ev: &mut Evaluator<'_
         "chr" => {
             let n = i(0)?;
             if n == 0 {
-                return Err(PgError::new(SqlState::ProgramLimitExceeded, "null character not permitted"));
+                return Err(PgError::new(
+                    SqlState::ProgramLimitExceeded,
+                    "null character not permitted",
+                ));
             }
             if n < 0 {
-                return Err(PgError::new(SqlState::ProgramLimitExceeded, "character number must be positive"));
+                return Err(PgError::new(
+                    SqlState::ProgramLimitExceeded,
+                    "character number must be positive",
+                ));
             }
-            let c = u32::try_from(n).ok().and_then(char::from_u32).ok_or_else(|| {
-                PgError::new(SqlState::ProgramLimitExceeded, format!("requested character too large for encoding: {n}"))
-            })?;
+            let c = u32::try_from(n)
+                .ok()
+                .and_then(char::from_u32)
+                .ok_or_else(|| {
+                    PgError::new(
+                        SqlState::ProgramLimitExceeded,
+                        format!("requested character too large for encoding: {n}"),
+                    )
+                })?;
             Datum::Text(c.to_string())
         }
         "quote_ident" => Datum::Text(quote_ident(t(0)?)),
@@ -232,7 +418,11 @@ pub fn call(func: &str, args: &[Datum], arg_types: &[u32], ev: &mut Evaluator<'_
             let chars = if args.len() > 1 { t(1)? } else { " " };
             Datum::Text(trim(t(0)?, chars, func != "rtrim", func != "ltrim"))
         }
-        "substr" => Datum::Text(substr(t(0)?, i(1)?, if args.len() > 2 { Some(i(2)?) } else { None })?),
+        "substr" => Datum::Text(substr(
+            t(0)?,
+            i(1)?,
+            if args.len() > 2 { Some(i(2)?) } else { None },
+        )?),
         "strpos" => {
             let (h, n) = (t(0)?, t(1)?);
             Datum::Int4(match h.find(n) {
@@ -242,7 +432,11 @@ pub fn call(func: &str, args: &[Datum], arg_types: &[u32], ev: &mut Evaluator<'_
         }
         "replace" => {
             let (s, from, to) = (t(0)?, t(1)?, t(2)?);
-            Datum::Text(if from.is_empty() { s.to_string() } else { s.replace(from, to) })
+            Datum::Text(if from.is_empty() {
+                s.to_string()
+            } else {
+                s.replace(from, to)
+            })
         }
         "repeat" => {
             let (s, n) = (t(0)?, i(1)?);
@@ -270,14 +464,24 @@ pub fn call(func: &str, args: &[Datum], arg_types: &[u32], ev: &mut Evaluator<'_
         "split_part" => {
             let (s, d, n) = (t(0)?, t(1)?, i(2)?);
             if n == 0 {
-                return Err(PgError::new(SqlState::InvalidParameterValue, "field position must not be zero"));
+                return Err(PgError::new(
+                    SqlState::InvalidParameterValue,
+                    "field position must not be zero",
+                ));
             }
-            let parts: Vec<&str> = if d.is_empty() { vec![s] } else { s.split(d).collect() };
+            let parts: Vec<&str> = if d.is_empty() {
+                vec![s]
+            } else {
+                s.split(d).collect()
+            };
             let idx = if n > 0 { n - 1 } else { parts.len() as i64 + n };
             Datum::Text(if s.is_empty() {
                 String::new()
             } else {
-                usize::try_from(idx).ok().and_then(|k| parts.get(k)).map_or(String::new(), |p| p.to_string())
+                usize::try_from(idx)
+                    .ok()
+                    .and_then(|k| parts.get(k))
+                    .map_or(String::new(), |p| p.to_string())
             })
         }
         "starts_with" => Datum::Bool(t(0)?.starts_with(t(1)?)),
@@ -288,15 +492,26 @@ pub fn call(func: &str, args: &[Datum], arg_types: &[u32], ev: &mut Evaluator<'_
         }),
         "like" | "notlike" | "ilike" | "notilike" => {
             let ci = func.contains("ilike");
-            let (s, p) = if ci { (t(0)?.to_lowercase(), t(1)?.to_lowercase()) } else { (t(0)?.to_string(), t(1)?.to_string()) };
-            let m = like(&s.chars().collect::<Vec<_>>(), &p.chars().collect::<Vec<_>>())?;
+            let (s, p) = if ci {
+                (t(0)?.to_lowercase(), t(1)?.to_lowercase())
+            } else {
+                (t(0)?.to_string(), t(1)?.to_string())
+            };
+            let m = like(
+                &s.chars().collect::<Vec<_>>(),
+                &p.chars().collect::<Vec<_>>(),
+            )?;
             Datum::Bool(m != func.starts_with("not"))
         }
         "concat" | "concat_ws" => {
             let (sep, rest, rest_types) = if func == "concat_ws" {
                 match arg(args, 0)? {
                     Datum::Null => return Ok(Some(Datum::Null)),
-                    d => (text(d)?.to_string(), &args[1..], arg_types.get(1..).unwrap_or(&[])),
+                    d => (
+                        text(d)?.to_string(),
+                        &args[1..],
+                        arg_types.get(1..).unwrap_or(&[]),
+                    ),
                 }
             } else {
                 (String::new(), args, arg_types)
@@ -322,7 +537,11 @@ mod tests {
     use super::*;
 
     fn l(s: &str, p: &str) -> bool {
-        like(&s.chars().collect::<Vec<_>>(), &p.chars().collect::<Vec<_>>()).unwrap()
+        like(
+            &s.chars().collect::<Vec<_>>(),
+            &p.chars().collect::<Vec<_>>(),
+        )
+        .unwrap()
     }
 
     #[test]

@@ -20,10 +20,14 @@ pub fn lsn_diff(a: u64, b: u64) -> Numeric {
 /// `numeric_pg_lsn`: a numeric rounded to a whole position.
 fn numeric_to_lsn(n: &Numeric) -> PgResult<u64> {
     match n {
-        Numeric::NaN => Err(PgError::new(SqlState::FeatureNotSupported, "cannot convert NaN to pg_lsn")),
-        Numeric::PosInf | Numeric::NegInf => {
-            Err(PgError::new(SqlState::FeatureNotSupported, "cannot convert infinity to pg_lsn"))
-        }
+        Numeric::NaN => Err(PgError::new(
+            SqlState::FeatureNotSupported,
+            "cannot convert NaN to pg_lsn",
+        )),
+        Numeric::PosInf | Numeric::NegInf => Err(PgError::new(
+            SqlState::FeatureNotSupported,
+            "cannot convert infinity to pg_lsn",
+        )),
         Numeric::Finite { .. } => match n.rescale(0)? {
             Numeric::Finite { mantissa, .. } => u64::try_from(mantissa)
                 .map_err(|_| PgError::new(SqlState::InvalidParameterValue, "pg_lsn out of range")),
@@ -35,7 +39,11 @@ fn numeric_to_lsn(n: &Numeric) -> PgResult<u64> {
 /// `pg_lsn_pli` / `pg_lsn_mii`: `lsn + n` or `lsn - n`.
 pub fn lsn_plus(lsn: u64, n: &Numeric, subtract: bool) -> PgResult<u64> {
     if *n == Numeric::NaN {
-        let msg = if subtract { "cannot subtract NaN from pg_lsn" } else { "cannot add NaN to pg_lsn" };
+        let msg = if subtract {
+            "cannot subtract NaN from pg_lsn"
+        } else {
+            "cannot add NaN to pg_lsn"
+        };
         return Err(PgError::new(SqlState::FeatureNotSupported, msg));
     }
     let base = Numeric::new(i128::from(lsn), 0);
@@ -54,10 +62,13 @@ pub fn walfile_name(lsn: u64) -> String {
 pub fn call(func: &str, args: &[Datum], ev: &mut Evaluator<'_>) -> PgResult<Option<Datum>> {
     Ok(Some(match (func, args) {
         ("pg_lsn_mi", [Datum::PgLsn(a), Datum::PgLsn(b)]) => Datum::Numeric(lsn_diff(*a, *b)),
-        ("pg_lsn_pli", [Datum::PgLsn(l), Datum::Numeric(n)]) | ("numeric_pl_pg_lsn", [Datum::Numeric(n), Datum::PgLsn(l)]) => {
+        ("pg_lsn_pli", [Datum::PgLsn(l), Datum::Numeric(n)])
+        | ("numeric_pl_pg_lsn", [Datum::Numeric(n), Datum::PgLsn(l)]) => {
             Datum::PgLsn(lsn_plus(*l, n, false)?)
         }
-        ("pg_lsn_mii", [Datum::PgLsn(l), Datum::Numeric(n)]) => Datum::PgLsn(lsn_plus(*l, n, true)?),
+        ("pg_lsn_mii", [Datum::PgLsn(l), Datum::Numeric(n)]) => {
+            Datum::PgLsn(lsn_plus(*l, n, true)?)
+        }
         ("pg_walfile_name", [Datum::PgLsn(l)]) => Datum::Text(walfile_name(*l)),
         ("pg_current_wal_lsn", []) => Datum::PgLsn(ev.ctx.wal_positions()?.write.0),
         ("pg_current_wal_insert_lsn", []) => Datum::PgLsn(ev.ctx.wal_positions()?.insert.0),
@@ -82,17 +93,44 @@ mod tests {
     fn arithmetic_matches_postgres() {
         assert_eq!(lsn_diff(0x1_0000_0000, 1).to_text(), "4294967295");
         assert_eq!(lsn_diff(0, u64::MAX).to_text(), "-18446744073709551615");
-        assert_eq!(lsn_plus(0x1_0000_0000, &num("16"), false).unwrap(), 0x1_0000_0010);
-        assert_eq!(lsn_plus(0x1_0000_0000, &num("16.7"), false).unwrap(), 0x1_0000_0011);
-        assert_eq!(lsn_plus(0x1_0000_0000, &num("1.5"), true).unwrap(), 0xFFFF_FFFF);
+        assert_eq!(
+            lsn_plus(0x1_0000_0000, &num("16"), false).unwrap(),
+            0x1_0000_0010
+        );
+        assert_eq!(
+            lsn_plus(0x1_0000_0000, &num("16.7"), false).unwrap(),
+            0x1_0000_0011
+        );
+        assert_eq!(
+            lsn_plus(0x1_0000_0000, &num("1.5"), true).unwrap(),
+            0xFFFF_FFFF
+        );
         let e = lsn_plus(u64::MAX, &num("1"), false).unwrap_err();
-        assert_eq!((e.code, e.message.as_str()), (SqlState::InvalidParameterValue, "pg_lsn out of range"));
-        assert_eq!(lsn_plus(0, &num("1"), true).unwrap_err().message, "pg_lsn out of range");
+        assert_eq!(
+            (e.code, e.message.as_str()),
+            (SqlState::InvalidParameterValue, "pg_lsn out of range")
+        );
+        assert_eq!(
+            lsn_plus(0, &num("1"), true).unwrap_err().message,
+            "pg_lsn out of range"
+        );
         let e = lsn_plus(0, &Numeric::NaN, false).unwrap_err();
-        assert_eq!((e.code, e.message.as_str()), (SqlState::FeatureNotSupported, "cannot add NaN to pg_lsn"));
-        assert_eq!(lsn_plus(0, &Numeric::NaN, true).unwrap_err().message, "cannot subtract NaN from pg_lsn");
-        assert_eq!(lsn_plus(0, &Numeric::PosInf, false).unwrap_err().message, "cannot convert infinity to pg_lsn");
-        assert_eq!(lsn_plus(0, &num("1e30"), false).unwrap_err().message, "pg_lsn out of range");
+        assert_eq!(
+            (e.code, e.message.as_str()),
+            (SqlState::FeatureNotSupported, "cannot add NaN to pg_lsn")
+        );
+        assert_eq!(
+            lsn_plus(0, &Numeric::NaN, true).unwrap_err().message,
+            "cannot subtract NaN from pg_lsn"
+        );
+        assert_eq!(
+            lsn_plus(0, &Numeric::PosInf, false).unwrap_err().message,
+            "cannot convert infinity to pg_lsn"
+        );
+        assert_eq!(
+            lsn_plus(0, &num("1e30"), false).unwrap_err().message,
+            "pg_lsn out of range"
+        );
     }
 
     /// `pg_walfile_name` on PostgreSQL 15: a segment's first byte names the segment before.

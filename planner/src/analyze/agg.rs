@@ -34,19 +34,31 @@ impl Analyzer<'_> {
         pos: Option<usize>,
     ) -> PgResult<Expr> {
         if let Some(clause) = self.agg_forbidden {
-            return Err(PgError::new(SqlState::GroupingError, format!("aggregate functions are not allowed in {clause}"))
-                .or_position(pos));
+            return Err(PgError::new(
+                SqlState::GroupingError,
+                format!("aggregate functions are not allowed in {clause}"),
+            )
+            .or_position(pos));
         }
         if self.in_agg_arg {
-            return Err(PgError::new(SqlState::GroupingError, "aggregate function calls cannot be nested").or_position(pos));
+            return Err(PgError::new(
+                SqlState::GroupingError,
+                "aggregate function calls cannot be nested",
+            )
+            .or_position(pos));
         }
         if f.filter.is_some() {
             return Err(PgError::feature_not_supported("FILTER in aggregate calls"));
         }
         if !args.clauses.is_empty() {
-            return Err(PgError::feature_not_supported("ORDER BY in aggregate calls"));
+            return Err(PgError::feature_not_supported(
+                "ORDER BY in aggregate calls",
+            ));
         }
-        let distinct = matches!(args.duplicate_treatment, Some(ast::DuplicateTreatment::Distinct));
+        let distinct = matches!(
+            args.duplicate_treatment,
+            Some(ast::DuplicateTreatment::Distinct)
+        );
         let arg = match args.args.as_slice() {
             [ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Wildcard)] if name == "count" => {
                 if distinct {
@@ -60,7 +72,9 @@ impl Analyzer<'_> {
                 self.in_agg_arg = false;
                 Some((x?, self.pos(e.span())))
             }
-            [ast::FunctionArg::Unnamed(_)] => return Err(PgError::feature_not_supported("* arguments")),
+            [ast::FunctionArg::Unnamed(_)] => {
+                return Err(PgError::feature_not_supported("* arguments"));
+            }
             list => {
                 let sig = vec!["?"; list.len()].join(", ");
                 return Err(PgError::new(SqlState::UndefinedFunction, format!("function {name}({sig}) does not exist"))
@@ -74,7 +88,11 @@ impl Analyzer<'_> {
             ("count", None) => (AggFunc::CountStar, None, INT8),
             (_, None) => return Err(PgError::syntax("syntax error at or near \"*\"", pos)),
             ("count", Some((x, p))) => {
-                let x = if x.type_oid() == UNKNOWN { self.coerce(x, TEXT, -1, false, p)? } else { x };
+                let x = if x.type_oid() == UNKNOWN {
+                    self.coerce(x, TEXT, -1, false, p)?
+                } else {
+                    x
+                };
                 (AggFunc::Count, Some(x), INT8)
             }
             (name, Some((x, p))) => {
@@ -85,12 +103,31 @@ impl Analyzer<'_> {
                     ("sum", NUMERIC | FLOAT4 | FLOAT8) => (AggFunc::Sum, t, t),
                     ("avg", INT2 | INT4 | INT8 | NUMERIC) => (AggFunc::Avg, t, NUMERIC),
                     ("avg", FLOAT4 | FLOAT8) => (AggFunc::Avg, t, FLOAT8),
-                    ("min" | "max", INT2 | INT4 | INT8 | FLOAT4 | FLOAT8 | NUMERIC | BPCHAR | DATE | TIME | TIMESTAMP | TIMESTAMPTZ | INTERVAL | OID | PG_LSN) => {
-                        (if name == "min" { AggFunc::Min } else { AggFunc::Max }, t, t)
-                    }
-                    ("min" | "max", TEXT | VARCHAR | NAME) => (if name == "min" { AggFunc::Min } else { AggFunc::Max }, TEXT, TEXT),
+                    (
+                        "min" | "max",
+                        INT2 | INT4 | INT8 | FLOAT4 | FLOAT8 | NUMERIC | BPCHAR | DATE | TIME
+                        | TIMESTAMP | TIMESTAMPTZ | INTERVAL | OID | PG_LSN,
+                    ) => (
+                        if name == "min" {
+                            AggFunc::Min
+                        } else {
+                            AggFunc::Max
+                        },
+                        t,
+                        t,
+                    ),
+                    ("min" | "max", TEXT | VARCHAR | NAME) => (
+                        if name == "min" {
+                            AggFunc::Min
+                        } else {
+                            AggFunc::Max
+                        },
+                        TEXT,
+                        TEXT,
+                    ),
                     ("sum" | "avg", INTERVAL) => {
-                        return Err(PgError::feature_not_supported(format!("{name}(interval)")).or_position(pos));
+                        return Err(PgError::feature_not_supported(format!("{name}(interval)"))
+                            .or_position(pos));
                     }
                     (_, UNKNOWN) => {
                         return Err(PgError::new(SqlState::AmbiguousFunction, format!("function {name}(unknown) is not unique"))
@@ -112,8 +149,16 @@ impl Analyzer<'_> {
                 (func, Some(x), ret)
             }
         };
-        self.aggs.push(AggCall { func, arg, distinct, type_oid });
-        Ok(Expr::Aggref { index: self.aggs.len() - 1, type_oid })
+        self.aggs.push(AggCall {
+            func,
+            arg,
+            distinct,
+            type_oid,
+        });
+        Ok(Expr::Aggref {
+            index: self.aggs.len() - 1,
+            type_oid,
+        })
     }
 
     /// GROUP BY: expressions over source rows; an integer constant is a select-list
@@ -126,7 +171,11 @@ impl Analyzer<'_> {
     ) -> PgResult<Option<Vec<Expr>>> {
         let items = match g {
             ast::GroupByExpr::Expressions(v, m) if m.is_empty() => v,
-            _ => return Err(PgError::feature_not_supported("GROUP BY ALL, ROLLUP, CUBE and GROUPING SETS")),
+            _ => {
+                return Err(PgError::feature_not_supported(
+                    "GROUP BY ALL, ROLLUP, CUBE and GROUPING SETS",
+                ));
+            }
         };
         if items.is_empty() {
             return Ok(None);
@@ -137,7 +186,12 @@ impl Analyzer<'_> {
         r.map(Some)
     }
 
-    fn group_by_items(&mut self, items: &[ast::Expr], projection: &[ast::SelectItem], targets: &[Target]) -> PgResult<Vec<Expr>> {
+    fn group_by_items(
+        &mut self,
+        items: &[ast::Expr],
+        projection: &[ast::SelectItem],
+        targets: &[Target],
+    ) -> PgResult<Vec<Expr>> {
         let mut out: Vec<Expr> = Vec::new();
         for e in items {
             let x = match e {
@@ -145,18 +199,23 @@ impl Analyzer<'_> {
                     let pos = self.pos(v.span);
                     let k = match &v.value {
                         ast::Value::Number(n, _) => n.parse::<i64>().map_err(|_| {
-                            PgError::new(SqlState::SyntaxError, "non-integer constant in GROUP BY").or_position(pos)
+                            PgError::new(SqlState::SyntaxError, "non-integer constant in GROUP BY")
+                                .or_position(pos)
                         })?,
                         _ => 0,
                     };
-                    match usize::try_from(k).ok().and_then(|k| k.checked_sub(1)).and_then(|k| targets.get(k)) {
+                    match usize::try_from(k)
+                        .ok()
+                        .and_then(|k| k.checked_sub(1))
+                        .and_then(|k| targets.get(k))
+                    {
                         Some(t) => t.expr.clone(),
                         None => {
                             return Err(PgError::new(
                                 SqlState::InvalidColumnReference,
                                 format!("GROUP BY position {k} is not in select list"),
                             )
-                            .or_position(pos))
+                            .or_position(pos));
                         }
                     }
                 }
@@ -165,7 +224,11 @@ impl Analyzer<'_> {
                     Err(err) if err.code == SqlState::UndefinedColumn => {
                         let name = super::ident_name(id);
                         let found = projection.iter().find_map(|item| match item {
-                            ast::SelectItem::ExprWithAlias { expr, alias } if super::ident_name(alias) == name => Some(expr),
+                            ast::SelectItem::ExprWithAlias { expr, alias }
+                                if super::ident_name(alias) == name =>
+                            {
+                                Some(expr)
+                            }
                             _ => None,
                         });
                         match found {
@@ -190,7 +253,13 @@ impl Analyzer<'_> {
         self.regroup_expr(t.expr, group_by, &t.var_positions, &mut seen)
     }
 
-    fn regroup_expr(&self, e: Expr, group_by: &[Expr], positions: &[Option<usize>], seen: &mut usize) -> PgResult<Expr> {
+    fn regroup_expr(
+        &self,
+        e: Expr,
+        group_by: &[Expr],
+        positions: &[Option<usize>],
+        seen: &mut usize,
+    ) -> PgResult<Expr> {
         if let Some(g) = group_by.iter().position(|k| *k == e) {
             let mut vars = 0;
             e.walk(&mut |x| {
@@ -199,13 +268,24 @@ impl Analyzer<'_> {
                 }
             });
             *seen += vars;
-            return Ok(Expr::Var { index: g, type_oid: e.type_oid(), typmod: e.typmod() });
+            return Ok(Expr::Var {
+                index: g,
+                type_oid: e.type_oid(),
+                typmod: e.typmod(),
+            });
         }
         match e {
             Expr::Var { index, .. } => {
                 let pos = positions.get(*seen).copied().flatten();
                 let (table, column) = match &self.scope {
-                    Some(s) => (s.refname.clone(), s.rel.columns.get(index).map(|c| c.name.clone()).unwrap_or_default()),
+                    Some(s) => (
+                        s.refname.clone(),
+                        s.rel
+                            .columns
+                            .get(index)
+                            .map(|c| c.name.clone())
+                            .unwrap_or_default(),
+                    ),
                     None => (String::new(), String::new()),
                 };
                 Err(PgError::new(
@@ -214,7 +294,11 @@ impl Analyzer<'_> {
                 )
                 .or_position(pos))
             }
-            Expr::Aggref { index, type_oid } => Ok(Expr::Var { index: group_by.len() + index, type_oid, typmod: -1 }),
+            Expr::Aggref { index, type_oid } => Ok(Expr::Var {
+                index: group_by.len() + index,
+                type_oid,
+                typmod: -1,
+            }),
             other => other.map_children(&mut |c| self.regroup_expr(c, group_by, positions, seen)),
         }
     }

@@ -57,8 +57,10 @@ pub fn can_coerce_assignment(from: u32, to: u32) -> bool {
     }
     matches!(
         (from, to),
-        (INT2 | INT4 | INT8 | FLOAT4 | FLOAT8 | NUMERIC, INT2 | INT4 | INT8 | NUMERIC)
-            | (FLOAT8, FLOAT4)
+        (
+            INT2 | INT4 | INT8 | FLOAT4 | FLOAT8 | NUMERIC,
+            INT2 | INT4 | INT8 | NUMERIC
+        ) | (FLOAT8, FLOAT4)
             | (OID, INT4 | INT8)
             | (TIMESTAMP | TIMESTAMPTZ, DATE | TIME | TIMESTAMP)
             | (TIMESTAMPTZ, TIMESTAMPTZ)
@@ -78,11 +80,16 @@ pub fn can_coerce_explicit(from: u32, to: u32) -> bool {
     }
     matches!(
         (from, to),
-        (INT2 | INT4 | INT8 | FLOAT4 | FLOAT8 | NUMERIC, INT2 | INT4 | INT8 | FLOAT4 | FLOAT8 | NUMERIC)
-            | (INT4, BOOL)
+        (
+            INT2 | INT4 | INT8 | FLOAT4 | FLOAT8 | NUMERIC,
+            INT2 | INT4 | INT8 | FLOAT4 | FLOAT8 | NUMERIC
+        ) | (INT4, BOOL)
             | (BOOL, INT4)
             | (OID, INT4 | INT8)
-            | (TIMESTAMP | TIMESTAMPTZ, DATE | TIME | TIMESTAMP | TIMESTAMPTZ)
+            | (
+                TIMESTAMP | TIMESTAMPTZ,
+                DATE | TIME | TIMESTAMP | TIMESTAMPTZ
+            )
             | (INTERVAL, TIME)
     )
 }
@@ -91,7 +98,9 @@ pub fn can_coerce_explicit(from: u32, to: u32) -> bool {
 /// their inputs to. `types` holds (type, 1-based position) pairs.
 pub fn select_common_type(types: &[(u32, Option<usize>)], context: &str) -> PgResult<u32> {
     let mut known = types.iter().filter(|(t, _)| *t != UNKNOWN);
-    let Some(&(mut ptype, _)) = known.next() else { return Ok(TEXT) };
+    let Some(&(mut ptype, _)) = known.next() else {
+        return Ok(TEXT);
+    };
     // all identical: done
     if types.iter().all(|(t, _)| *t == ptype) {
         return Ok(ptype);

@@ -14,7 +14,11 @@ pub fn figure_colname(e: &ast::Expr) -> String {
 fn figure(e: &ast::Expr) -> Option<(String, u8)> {
     match e {
         ast::Expr::Identifier(id) => Some((
-            if id.quote_style.is_some() { id.value.clone() } else { id.value.to_lowercase() },
+            if id.quote_style.is_some() {
+                id.value.clone()
+            } else {
+                id.value.to_lowercase()
+            },
             2,
         )),
         ast::Expr::CompoundIdentifier(ids) => ids.last().map(|id| (id.value.to_lowercase(), 2)),
@@ -22,17 +26,27 @@ fn figure(e: &ast::Expr) -> Option<(String, u8)> {
         ast::Expr::Function(f) => {
             let name = match f.name.0.last()? {
                 ObjectNamePart::Identifier(id) => {
-                    if id.quote_style.is_some() { id.value.clone() } else { id.value.to_lowercase() }
+                    if id.quote_style.is_some() {
+                        id.value.clone()
+                    } else {
+                        id.value.to_lowercase()
+                    }
                 }
                 ObjectNamePart::Function(pf) => pf.name.value.to_lowercase(),
             };
             Some((name, 2))
         }
-        ast::Expr::Cast { expr, data_type, .. } => match figure(expr) {
+        ast::Expr::Cast {
+            expr, data_type, ..
+        } => match figure(expr) {
             Some((n, 2)) => Some((n, 2)),
-            _ => resolve_type(data_type).ok().map(|(t, _)| (oid::internal_name(t).to_string(), 1)),
+            _ => resolve_type(data_type)
+                .ok()
+                .map(|(t, _)| (oid::internal_name(t).to_string(), 1)),
         },
-        ast::Expr::TypedString(ts) => resolve_type(&ts.data_type).ok().map(|(t, _)| (oid::internal_name(t).to_string(), 1)),
+        ast::Expr::TypedString(ts) => resolve_type(&ts.data_type)
+            .ok()
+            .map(|(t, _)| (oid::internal_name(t).to_string(), 1)),
         ast::Expr::Interval(_) => Some(("interval".into(), 1)),
         ast::Expr::Case { .. } => Some(("case".into(), 1)),
         ast::Expr::Position { .. } => Some(("position".into(), 2)),

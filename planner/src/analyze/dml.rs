@@ -18,11 +18,11 @@ use types::oid::{self, UNKNOWN};
 use types::{Datum, PgError, PgResult, SqlState};
 
 use super::coerce::can_coerce_assignment;
-use super::{ident_name, Analyzer, RangeEntry};
+use super::{Analyzer, RangeEntry, ident_name};
+use crate::Column;
 use crate::catalog::{ColumnDesc, RelationDesc};
 use crate::expr::Expr;
 use crate::plan::{CommandKind, LockMode, ModifyTable, Plan, Source};
-use crate::Column;
 
 /// What DML analysis produces (see `PlannedStmt`).
 pub(crate) type Analyzed = (CommandKind, Vec<Column>, Plan, Option<ModifyTable>);
@@ -54,20 +54,36 @@ impl Analyzer<'_> {
             .with_hint("You will need to rewrite or cast the expression.")
             .or_position(pos));
         }
-        Ok(Expr::Cast { arg: Box::new(x), from, to, typmod: col.typmod, explicit: false })
+        Ok(Expr::Cast {
+            arg: Box::new(x),
+            from,
+            to,
+            typmod: col.typmod,
+            explicit: false,
+        })
     }
 
     /// The value of column `col` when none is given: its default, or NULL.
     pub fn default_value(&mut self, col: &ColumnDesc) -> PgResult<Expr> {
-        let null = Expr::Const { value: Datum::Null, type_oid: col.type_oid };
+        let null = Expr::Const {
+            value: Datum::Null,
+            type_oid: col.type_oid,
+        };
         if col.dropped {
             return Ok(null);
         }
-        let Some(text) = &col.default else { return Ok(null) };
+        let Some(text) = &col.default else {
+            return Ok(null);
+        };
         let parsed = sqlparser::parser::Parser::new(&PostgreSqlDialect {})
             .try_with_sql(text)
             .and_then(|mut p| p.parse_expr())
-            .map_err(|e| PgError::internal(format!("default of column \"{}\" does not parse: {e}", col.name)))?;
+            .map_err(|e| {
+                PgError::internal(format!(
+                    "default of column \"{}\" does not parse: {e}",
+                    col.name
+                ))
+            })?;
         // the default is its own little statement: no columns, no parameters,
         // and positions in it mean nothing to the client
         let mut sub = Analyzer::new(text, &[], true);
@@ -88,8 +104,13 @@ impl Analyzer<'_> {
     }
 
     /// RETURNING: a select list over the full-width row of the target.
-    fn returning(&mut self, items: &Option<Vec<ast::SelectItem>>) -> PgResult<(Vec<Column>, Vec<Expr>)> {
-        let Some(items) = items else { return Ok((vec![], vec![])) };
+    fn returning(
+        &mut self,
+        items: &Option<Vec<ast::SelectItem>>,
+    ) -> PgResult<(Vec<Column>, Vec<Expr>)> {
+        let Some(items) = items else {
+            return Ok((vec![], vec![]));
+        };
         let saved = self.agg_forbidden.replace("RETURNING");
         let r = self.analyze_select_list(items);
         self.agg_forbidden = saved;
@@ -104,11 +125,18 @@ impl Analyzer<'_> {
         if ins.overriding.is_some() {
             return Err(PgError::feature_not_supported("OVERRIDING"));
         }
-        if !ins.assignments.is_empty() || ins.partitioned.is_some() || ins.ignore || ins.replace_into || ins.or.is_some() {
+        if !ins.assignments.is_empty()
+            || ins.partitioned.is_some()
+            || ins.ignore
+            || ins.replace_into
+            || ins.or.is_some()
+        {
             return Err(PgError::feature_not_supported("this form of INSERT"));
         }
         let ast::TableObject::TableName(name) = &ins.table else {
-            return Err(PgError::feature_not_supported("INSERT into a table function"));
+            return Err(PgError::feature_not_supported(
+                "INSERT into a table function",
+            ));
         };
         let rel = self.lookup_relation(name)?;
         self.add_relation(&rel, LockMode::RowExclusive);
@@ -116,28 +144,49 @@ impl Analyzer<'_> {
             Some(a) => (ident_name(&a.alias), true),
             None => (rel.name.clone(), false),
         };
-        let entry = RangeEntry { rel: rel.clone(), refname, has_alias };
+        let entry = RangeEntry {
+            rel: rel.clone(),
+            refname,
+            has_alias,
+        };
         // target columns: indexes into the full-width row, with positions
         let mut targets: Vec<(usize, Option<usize>)> = Vec::new();
         if ins.columns.is_empty() {
-            targets.extend(rel.columns.iter().enumerate().filter(|(_, c)| !c.dropped).map(|(i, _)| (i, None)));
+            targets.extend(
+                rel.columns
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, c)| !c.dropped)
+                    .map(|(i, _)| (i, None)),
+            );
         } else {
             for c in &ins.columns {
                 let pos = self.pos(c.span());
                 let name = match c.0.as_slice() {
                     [ast::ObjectNamePart::Identifier(id)] => ident_name(id),
-                    _ => return Err(PgError::feature_not_supported("assignment to fields or subscripts").or_position(pos)),
+                    _ => {
+                        return Err(PgError::feature_not_supported(
+                            "assignment to fields or subscripts",
+                        )
+                        .or_position(pos));
+                    }
                 };
                 let Some(i) = rel.column_index(&name) else {
                     return Err(PgError::new(
                         SqlState::UndefinedColumn,
-                        format!("column \"{name}\" of relation \"{}\" does not exist", rel.name),
+                        format!(
+                            "column \"{name}\" of relation \"{}\" does not exist",
+                            rel.name
+                        ),
                     )
                     .or_position(pos));
                 };
                 if targets.iter().any(|(t, _)| *t == i) {
-                    return Err(PgError::new(SqlState::DuplicateColumn, format!("column \"{name}\" specified more than once"))
-                        .or_position(pos));
+                    return Err(PgError::new(
+                        SqlState::DuplicateColumn,
+                        format!("column \"{name}\" specified more than once"),
+                    )
+                    .or_position(pos));
                 }
                 targets.push((i, pos));
             }
@@ -145,11 +194,17 @@ impl Analyzer<'_> {
         let plan = match &ins.source {
             None => {
                 // DEFAULT VALUES
-                let row = rel.columns.iter().map(|c| self.default_value(c)).collect::<PgResult<Vec<_>>>()?;
+                let row = rel
+                    .columns
+                    .iter()
+                    .map(|c| self.default_value(c))
+                    .collect::<PgResult<Vec<_>>>()?;
                 identity_plan(vec![row], &rel)
             }
             Some(q) => match q.body.as_ref() {
-                ast::SetExpr::Values(v) if q.order_by.is_none() && q.limit_clause.is_none() && q.with.is_none() => {
+                ast::SetExpr::Values(v)
+                    if q.order_by.is_none() && q.limit_clause.is_none() && q.with.is_none() =>
+                {
                     // without a column list, a short row fills the leading columns
                     let width = v.rows.first().map_or(0, |r| r.len());
                     if ins.columns.is_empty() && width < targets.len() {
@@ -168,12 +223,22 @@ impl Analyzer<'_> {
         };
         self.scope = Some(entry);
         let (columns, returning) = self.returning(&ins.returning)?;
-        Ok((CommandKind::Insert, columns, plan, Some(ModifyTable::Insert { rel, returning })))
+        Ok((
+            CommandKind::Insert,
+            columns,
+            plan,
+            Some(ModifyTable::Insert { rel, returning }),
+        ))
     }
 
     /// INSERT ... VALUES: each row is coerced into the target columns on its own
     /// (no common type across rows), `DEFAULT` allowed.
-    fn insert_values(&mut self, rel: &Arc<RelationDesc>, targets: &[(usize, Option<usize>)], v: &ast::Values) -> PgResult<Plan> {
+    fn insert_values(
+        &mut self,
+        rel: &Arc<RelationDesc>,
+        targets: &[(usize, Option<usize>)],
+        v: &ast::Values,
+    ) -> PgResult<Plan> {
         let mut rows = Vec::with_capacity(v.rows.len());
         let saved = self.agg_forbidden.replace("VALUES");
         let r = (|| {
@@ -252,7 +317,8 @@ impl Analyzer<'_> {
         let mut given: Vec<Option<Expr>> = vec![None; rel.columns.len()];
         for (k, (col, _)) in targets.iter().enumerate() {
             let x = plan.targets[k].clone();
-            given[*col] = Some(self.assign(x, &rel.columns[*col], item_pos.get(k).copied().flatten())?);
+            given[*col] =
+                Some(self.assign(x, &rel.columns[*col], item_pos.get(k).copied().flatten())?);
         }
         let mut row = Vec::with_capacity(rel.columns.len());
         for (i, g) in given.into_iter().enumerate() {
@@ -282,7 +348,10 @@ impl Analyzer<'_> {
 
     pub(crate) fn analyze_update(&mut self, upd: &ast::Update) -> PgResult<Analyzed> {
         if !upd.table.joins.is_empty() || upd.from.is_some() {
-            return Err(PgError::new(SqlState::FeatureNotSupported, "joins are not supported"));
+            return Err(PgError::new(
+                SqlState::FeatureNotSupported,
+                "joins are not supported",
+            ));
         }
         if upd.or.is_some() || !upd.order_by.is_empty() || upd.limit.is_some() {
             return Err(PgError::feature_not_supported("this form of UPDATE"));
@@ -310,16 +379,25 @@ impl Analyzer<'_> {
                     (1, None) | (_, None) => {
                         return Err(PgError::new(
                             SqlState::UndefinedColumn,
-                            format!("column \"{col_name}\" of relation \"{}\" does not exist", rel.name),
+                            format!(
+                                "column \"{col_name}\" of relation \"{}\" does not exist",
+                                rel.name
+                            ),
                         )
-                        .or_position(pos))
+                        .or_position(pos));
                     }
                     (_, Some(_)) => {
-                        return Err(PgError::feature_not_supported("assignment to fields or subscripts").or_position(pos))
+                        return Err(PgError::feature_not_supported(
+                            "assignment to fields or subscripts",
+                        )
+                        .or_position(pos));
                     }
                 };
                 if assignments.iter().any(|(i, _)| *i == index) {
-                    return Err(PgError::syntax(format!("multiple assignments to same column \"{col_name}\""), None));
+                    return Err(PgError::syntax(
+                        format!("multiple assignments to same column \"{col_name}\""),
+                        None,
+                    ));
                 }
                 let c = &rel.columns[index];
                 let x = if is_default_keyword(&a.value) {
@@ -335,7 +413,18 @@ impl Analyzer<'_> {
         })();
         self.agg_forbidden = saved;
         r?;
-        Ok((CommandKind::Update, columns, Plan::empty(), Some(ModifyTable::Update { rel, filter, assignments, returning, index: None })))
+        Ok((
+            CommandKind::Update,
+            columns,
+            Plan::empty(),
+            Some(ModifyTable::Update {
+                rel,
+                filter,
+                assignments,
+                returning,
+                index: None,
+            }),
+        ))
     }
 
     fn dml_where(&mut self, w: &Option<ast::Expr>) -> PgResult<Option<Expr>> {
@@ -348,7 +437,10 @@ impl Analyzer<'_> {
 
     pub(crate) fn analyze_delete(&mut self, del: &ast::Delete) -> PgResult<Analyzed> {
         if !del.tables.is_empty() || del.using.is_some() {
-            return Err(PgError::new(SqlState::FeatureNotSupported, "joins are not supported"));
+            return Err(PgError::new(
+                SqlState::FeatureNotSupported,
+                "joins are not supported",
+            ));
         }
         if !del.order_by.is_empty() || del.limit.is_some() {
             return Err(PgError::feature_not_supported("this form of DELETE"));
@@ -357,23 +449,51 @@ impl Analyzer<'_> {
             ast::FromTable::WithFromKeyword(v) | ast::FromTable::WithoutKeyword(v) => v,
         };
         let [target] = from.as_slice() else {
-            return Err(PgError::new(SqlState::FeatureNotSupported, "joins are not supported"));
+            return Err(PgError::new(
+                SqlState::FeatureNotSupported,
+                "joins are not supported",
+            ));
         };
         if !target.joins.is_empty() {
-            return Err(PgError::new(SqlState::FeatureNotSupported, "joins are not supported"));
+            return Err(PgError::new(
+                SqlState::FeatureNotSupported,
+                "joins are not supported",
+            ));
         }
         let entry = self.dml_target(&target.relation)?;
         let rel = entry.rel.clone();
         self.scope = Some(entry);
         let filter = self.dml_where(&del.selection)?;
         let (columns, returning) = self.returning(&del.returning)?;
-        Ok((CommandKind::Delete, columns, Plan::empty(), Some(ModifyTable::Delete { rel, filter, returning, index: None })))
+        Ok((
+            CommandKind::Delete,
+            columns,
+            Plan::empty(),
+            Some(ModifyTable::Delete {
+                rel,
+                filter,
+                returning,
+                index: None,
+            }),
+        ))
     }
 }
 
 /// A plan whose rows are the given full-width rows.
 fn identity_plan(rows: Vec<Vec<Expr>>, rel: &RelationDesc) -> Plan {
-    let targets =
-        rel.columns.iter().enumerate().map(|(i, c)| Expr::Var { index: i, type_oid: c.type_oid, typmod: c.typmod }).collect();
-    Plan { source: Source::Values(rows), targets, ..Plan::empty() }
+    let targets = rel
+        .columns
+        .iter()
+        .enumerate()
+        .map(|(i, c)| Expr::Var {
+            index: i,
+            type_oid: c.type_oid,
+            typmod: c.typmod,
+        })
+        .collect();
+    Plan {
+        source: Source::Values(rows),
+        targets,
+        ..Plan::empty()
+    }
 }

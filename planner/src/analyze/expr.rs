@@ -2,29 +2,30 @@
 //! PostgreSQL's rules for literals, operators, functions and coercions.
 
 use sqlparser::ast::{
-    self, BinaryOperator, CastKind, DateTimeField, FunctionArg, FunctionArgExpr, FunctionArguments, ObjectNamePart,
-    Spanned, TrimWhereField, UnaryOperator, Value,
+    self, BinaryOperator, CastKind, DateTimeField, FunctionArg, FunctionArgExpr, FunctionArguments,
+    ObjectNamePart, Spanned, TrimWhereField, UnaryOperator, Value,
 };
 use types::datum::Numeric;
 use types::oid::{self, *};
 use types::{Datum, PgError, PgResult, SqlState};
 
+use super::Analyzer;
 use super::coerce::{can_coerce_explicit, can_coerce_implicit, category, select_common_type};
 use super::func::{self, Resolution};
 use super::typename::resolve_type;
-use super::Analyzer;
 use crate::expr::{BoolTestKind, Expr};
 
-const FUNC_HINT: &str =
-    "No function matches the given name and argument types. You might need to add explicit type casts.";
-const OPER_HINT: &str =
-    "No operator matches the given name and argument types. You might need to add explicit type casts.";
+const FUNC_HINT: &str = "No function matches the given name and argument types. You might need to add explicit type casts.";
+const OPER_HINT: &str = "No operator matches the given name and argument types. You might need to add explicit type casts.";
 /// PostgreSQL's hint for a prefix operator (one argument type).
-const PREFIX_OPER_HINT: &str =
-    "No operator matches the given name and argument type. You might need to add an explicit type cast.";
+const PREFIX_OPER_HINT: &str = "No operator matches the given name and argument type. You might need to add an explicit type cast.";
 
 fn lower_ident(id: &ast::Ident) -> String {
-    if id.quote_style.is_some() { id.value.clone() } else { id.value.to_lowercase() }
+    if id.quote_style.is_some() {
+        id.value.clone()
+    } else {
+        id.value.to_lowercase()
+    }
 }
 
 /// The SQL-standard functions written without parentheses.
@@ -44,17 +45,30 @@ pub(crate) fn special_value_function(name: &str) -> Option<(&'static str, u32)> 
 impl Analyzer<'_> {
     /// A column reference, bare or qualified (`t.a`, `schema.t.a`), resolved
     /// against the relation in scope; records its position for the grouping check.
-    fn column_ref(&mut self, qualifier: &[String], column: &str, pos: Option<usize>) -> PgResult<Expr> {
+    fn column_ref(
+        &mut self,
+        qualifier: &[String],
+        column: &str,
+        pos: Option<usize>,
+    ) -> PgResult<Expr> {
         let Some(entry) = self.scope.clone() else {
             return Err(match qualifier.last() {
-                None => PgError::new(SqlState::UndefinedColumn, format!("column \"{column}\" does not exist")),
-                Some(t) => PgError::new(SqlState::UndefinedTable, format!("missing FROM-clause entry for table \"{t}\"")),
+                None => PgError::new(
+                    SqlState::UndefinedColumn,
+                    format!("column \"{column}\" does not exist"),
+                ),
+                Some(t) => PgError::new(
+                    SqlState::UndefinedTable,
+                    format!("missing FROM-clause entry for table \"{t}\""),
+                ),
             }
             .or_position(pos));
         };
         if !qualifier.is_empty() {
             if qualifier.len() > 2 {
-                return Err(PgError::feature_not_supported("cross-database references").or_position(pos));
+                return Err(
+                    PgError::feature_not_supported("cross-database references").or_position(pos)
+                );
             }
             self.check_qualifier(&entry, qualifier, pos)?;
         }
@@ -70,13 +84,23 @@ impl Analyzer<'_> {
             self.var_positions.push(pos);
         }
         let c = &entry.rel.columns[index];
-        Ok(Expr::Var { index, type_oid: c.type_oid, typmod: c.typmod })
+        Ok(Expr::Var {
+            index,
+            type_oid: c.type_oid,
+            typmod: c.typmod,
+        })
     }
 
     /// Transforms an expression and reports its 1-based position.
     pub fn transform(&mut self, e: &ast::Expr) -> PgResult<Expr> {
         let pos = self.pos(e.span());
-        self.transform_inner(e).map_err(|err: PgError| if err.code == SqlState::UndefinedColumn { err.or_position(pos) } else { err })
+        self.transform_inner(e).map_err(|err: PgError| {
+            if err.code == SqlState::UndefinedColumn {
+                err.or_position(pos)
+            } else {
+                err
+            }
+        })
     }
 
     fn transform_inner(&mut self, e: &ast::Expr) -> PgResult<Expr> {
@@ -87,7 +111,12 @@ impl Analyzer<'_> {
                 if id.quote_style.is_none() {
                     let n = id.value.to_lowercase();
                     if let Some((imp, t)) = special_value_function(&n) {
-                        return Ok(Expr::Call { func: imp, args: vec![], type_oid: t, strict: false });
+                        return Ok(Expr::Call {
+                            func: imp,
+                            args: vec![],
+                            type_oid: t,
+                            strict: false,
+                        });
                     }
                 }
                 self.column_ref(&[], &lower_ident(id), self.pos(id.span))
@@ -96,28 +125,46 @@ impl Analyzer<'_> {
                 let name = ids.iter().map(lower_ident).collect::<Vec<_>>();
                 let pos = ids.first().and_then(|i| self.pos(i.span));
                 match name.split_last() {
-                    Some((col, qualifier)) if !qualifier.is_empty() => self.column_ref(qualifier, col, pos),
-                    _ => Err(PgError::new(SqlState::UndefinedColumn, "column does not exist").or_position(pos)),
+                    Some((col, qualifier)) if !qualifier.is_empty() => {
+                        self.column_ref(qualifier, col, pos)
+                    }
+                    _ => Err(
+                        PgError::new(SqlState::UndefinedColumn, "column does not exist")
+                            .or_position(pos),
+                    ),
                 }
             }
             ast::Expr::UnaryOp { op, expr } => self.transform_unary(op, expr, e),
             ast::Expr::BinaryOp { left, op, right } => self.transform_binary(left, op, right),
-            ast::Expr::Cast { kind, expr, data_type, format } => {
+            ast::Expr::Cast {
+                kind,
+                expr,
+                data_type,
+                format,
+            } => {
                 if format.is_some() {
                     return Err(PgError::feature_not_supported("CAST ... FORMAT"));
                 }
                 if matches!(kind, CastKind::TryCast | CastKind::SafeCast) {
-                    return Err(PgError::syntax("syntax error at or near \"(\"", self.pos(e.span())));
+                    return Err(PgError::syntax(
+                        "syntax error at or near \"(\"",
+                        self.pos(e.span()),
+                    ));
                 }
-                let (t, typmod) = resolve_type(data_type).map_err(|err| err.or_position(self.pos(e.span())))?;
+                let (t, typmod) =
+                    resolve_type(data_type).map_err(|err| err.or_position(self.pos(e.span())))?;
                 let arg_pos = self.pos(expr.span());
                 // a numeric literal cast to a float type is read as a float directly, so
                 // that literals beyond our numeric range (1e100::float8) still work
                 if matches!(t, FLOAT4 | FLOAT8)
-                    && let Some(text) = numeric_literal_text(expr) {
-                        let lit = Expr::Const { value: Datum::Text(text), type_oid: UNKNOWN };
-                        return self.coerce(lit, t, typmod, true, arg_pos);
-                    }
+                    && let Some(text) = numeric_literal_text(expr)
+                {
+                    let lit = Expr::Const {
+                        value: Datum::Text(text),
+                        type_oid: UNKNOWN,
+                    };
+                    return self.coerce(lit, t, typmod, true, arg_pos);
+                }
                 let arg = self.transform(expr)?;
                 self.coerce(arg, t, typmod, true, arg_pos)
             }
@@ -128,7 +175,10 @@ impl Analyzer<'_> {
                 self.coerce(arg, t, typmod, true, pos)
             }
             ast::Expr::Interval(iv) => {
-                if iv.leading_field.is_some() || iv.last_field.is_some() || iv.fractional_seconds_precision.is_some() {
+                if iv.leading_field.is_some()
+                    || iv.last_field.is_some()
+                    || iv.fractional_seconds_precision.is_some()
+                {
                     return Err(PgError::feature_not_supported("interval field qualifiers"));
                 }
                 let pos = self.pos(iv.value.span());
@@ -137,7 +187,10 @@ impl Analyzer<'_> {
             }
             ast::Expr::IsNull(a) | ast::Expr::IsNotNull(a) => {
                 let arg = self.transform(a)?;
-                Ok(Expr::IsNull { arg: Box::new(arg), negated: matches!(e, ast::Expr::IsNotNull(_)) })
+                Ok(Expr::IsNull {
+                    arg: Box::new(arg),
+                    negated: matches!(e, ast::Expr::IsNotNull(_)),
+                })
             }
             ast::Expr::IsTrue(a)
             | ast::Expr::IsNotTrue(a)
@@ -162,24 +215,52 @@ impl Analyzer<'_> {
                     BoolTestKind::IsNotUnknown => "IS NOT UNKNOWN",
                 };
                 let arg = self.transform_bool(a, name)?;
-                Ok(Expr::BoolTest { arg: Box::new(arg), test })
+                Ok(Expr::BoolTest {
+                    arg: Box::new(arg),
+                    test,
+                })
             }
             ast::Expr::IsDistinctFrom(l, r) | ast::Expr::IsNotDistinctFrom(l, r) => {
                 let negated = matches!(e, ast::Expr::IsNotDistinctFrom(..));
-                let Expr::Call { func, mut args, .. } = self.make_op("=", l, r, self.op_pos(l, r, &["IS"]))? else {
+                let Expr::Call { func, mut args, .. } =
+                    self.make_op("=", l, r, self.op_pos(l, r, &["IS"]))?
+                else {
                     return Err(PgError::internal("equality did not resolve to a call"));
                 };
-                let right = args.pop().ok_or_else(|| PgError::internal("missing operand"))?;
-                let left = args.pop().ok_or_else(|| PgError::internal("missing operand"))?;
-                Ok(Expr::DistinctFrom { left: Box::new(left), right: Box::new(right), eq: func, negated })
+                let right = args
+                    .pop()
+                    .ok_or_else(|| PgError::internal("missing operand"))?;
+                let left = args
+                    .pop()
+                    .ok_or_else(|| PgError::internal("missing operand"))?;
+                Ok(Expr::DistinctFrom {
+                    left: Box::new(left),
+                    right: Box::new(right),
+                    eq: func,
+                    negated,
+                })
             }
-            ast::Expr::Between { expr, negated, low, high } => {
+            ast::Expr::Between {
+                expr,
+                negated,
+                low,
+                high,
+            } => {
                 let pos = self.op_pos(expr, low, &["BETWEEN", "between"]);
                 let ge = self.make_op(if *negated { "<" } else { ">=" }, expr, low, pos)?;
                 let le = self.make_op(if *negated { ">" } else { "<=" }, expr, high, pos)?;
-                Ok(if *negated { Expr::Or(vec![ge, le]) } else { Expr::And(vec![ge, le]) })
+                Ok(if *negated {
+                    Expr::Or(vec![ge, le])
+                } else {
+                    Expr::And(vec![ge, le])
+                })
             }
-            ast::Expr::In { expr, target, negated, .. } => {
+            ast::Expr::In {
+                expr,
+                target,
+                negated,
+                ..
+            } => {
                 let ast::InTarget::List(list) = target else {
                     return Err(PgError::feature_not_supported("IN with a subquery"));
                 };
@@ -190,10 +271,26 @@ impl Analyzer<'_> {
                     eqs.push(self.make_op("=", expr, item, pos)?);
                 }
                 let or = Expr::Or(eqs);
-                Ok(if *negated { Expr::Not(Box::new(or)) } else { or })
+                Ok(if *negated {
+                    Expr::Not(Box::new(or))
+                } else {
+                    or
+                })
             }
-            ast::Expr::Like { negated, any, expr, pattern, escape_char }
-            | ast::Expr::ILike { negated, any, expr, pattern, escape_char } => {
+            ast::Expr::Like {
+                negated,
+                any,
+                expr,
+                pattern,
+                escape_char,
+            }
+            | ast::Expr::ILike {
+                negated,
+                any,
+                expr,
+                pattern,
+                escape_char,
+            } => {
                 if *any {
                     return Err(PgError::feature_not_supported("LIKE ANY"));
                 }
@@ -207,17 +304,34 @@ impl Analyzer<'_> {
                     (true, false) => "~~*",
                     (true, true) => "!~~*",
                 };
-                let pos = self.op_pos(expr, pattern, &["LIKE", "like", "ILIKE", "ilike", "NOT", "not"]);
+                let pos = self.op_pos(
+                    expr,
+                    pattern,
+                    &["LIKE", "like", "ILIKE", "ilike", "NOT", "not"],
+                );
                 self.make_op(op, expr, pattern, pos)
             }
-            ast::Expr::Case { operand, conditions, else_result, .. } => self.transform_case(operand, conditions, else_result),
+            ast::Expr::Case {
+                operand,
+                conditions,
+                else_result,
+                ..
+            } => self.transform_case(operand, conditions, else_result),
             ast::Expr::Function(f) => self.transform_function(f, e),
             ast::Expr::Position { expr, r#in } => {
                 let pos = self.pos(e.span());
-                let args = vec![(self.transform(r#in)?, self.pos(r#in.span())), (self.transform(expr)?, self.pos(expr.span()))];
+                let args = vec![
+                    (self.transform(r#in)?, self.pos(r#in.span())),
+                    (self.transform(expr)?, self.pos(expr.span())),
+                ];
                 self.call_function("position", args, pos)
             }
-            ast::Expr::Substring { expr, substring_from, substring_for, .. } => {
+            ast::Expr::Substring {
+                expr,
+                substring_from,
+                substring_for,
+                ..
+            } => {
                 let pos = self.pos(e.span());
                 let mut args = vec![(self.transform(expr)?, self.pos(expr.span()))];
                 match (substring_from, substring_for) {
@@ -228,14 +342,25 @@ impl Analyzer<'_> {
                         }
                     }
                     (None, Some(s)) => {
-                        args.push((Expr::Const { value: Datum::Int4(1), type_oid: INT4 }, None));
+                        args.push((
+                            Expr::Const {
+                                value: Datum::Int4(1),
+                                type_oid: INT4,
+                            },
+                            None,
+                        ));
                         args.push((self.transform(s)?, self.pos(s.span())));
                     }
                     (None, None) => {}
                 }
                 self.call_function("substring", args, pos)
             }
-            ast::Expr::Trim { trim_where, trim_what, expr, trim_characters } => {
+            ast::Expr::Trim {
+                trim_where,
+                trim_what,
+                expr,
+                trim_characters,
+            } => {
                 if trim_characters.is_some() {
                     return Err(PgError::feature_not_supported("TRIM with a character list"));
                 }
@@ -251,9 +376,18 @@ impl Analyzer<'_> {
                 self.call_function(name, args, self.pos(e.span()))
             }
             ast::Expr::Ceil { expr, field } | ast::Expr::Floor { expr, field } => {
-                let name = if matches!(e, ast::Expr::Ceil { .. }) { "ceil" } else { "floor" };
-                if !matches!(field, ast::CeilFloorKind::DateTimeField(DateTimeField::NoDateTime)) {
-                    return Err(PgError::feature_not_supported(format!("{name} with a scale or field")));
+                let name = if matches!(e, ast::Expr::Ceil { .. }) {
+                    "ceil"
+                } else {
+                    "floor"
+                };
+                if !matches!(
+                    field,
+                    ast::CeilFloorKind::DateTimeField(DateTimeField::NoDateTime)
+                ) {
+                    return Err(PgError::feature_not_supported(format!(
+                        "{name} with a scale or field"
+                    )));
                 }
                 let args = vec![(self.transform(expr)?, self.pos(expr.span()))];
                 self.call_function(name, args, self.pos(e.span()))
@@ -266,47 +400,87 @@ impl Analyzer<'_> {
             ast::Expr::Array(_) => Err(PgError::feature_not_supported("arrays")),
             ast::Expr::Tuple(_) => Err(PgError::feature_not_supported("row constructors")),
             ast::Expr::Collate { .. } => Err(PgError::feature_not_supported("COLLATE")),
-            ast::Expr::AnyOp { .. } | ast::Expr::AllOp { .. } => Err(PgError::feature_not_supported("ANY/ALL")),
+            ast::Expr::AnyOp { .. } | ast::Expr::AllOp { .. } => {
+                Err(PgError::feature_not_supported("ANY/ALL"))
+            }
             ast::Expr::SimilarTo { .. } => Err(PgError::feature_not_supported("SIMILAR TO")),
             ast::Expr::Overlay { .. } => Err(PgError::feature_not_supported("OVERLAY")),
             ast::Expr::IsNormalized { .. } => Err(PgError::feature_not_supported("IS NORMALIZED")),
-            ast::Expr::CompoundFieldAccess { .. } => Err(PgError::feature_not_supported("field selection and subscripts")),
-            ast::Expr::Wildcard(_) | ast::Expr::QualifiedWildcard(..) => {
-                Err(PgError::syntax("syntax error at or near \"*\"", self.pos(e.span())))
-            }
-            other => Err(PgError::feature_not_supported(format!("expression {other}"))),
+            ast::Expr::CompoundFieldAccess { .. } => Err(PgError::feature_not_supported(
+                "field selection and subscripts",
+            )),
+            ast::Expr::Wildcard(_) | ast::Expr::QualifiedWildcard(..) => Err(PgError::syntax(
+                "syntax error at or near \"*\"",
+                self.pos(e.span()),
+            )),
+            other => Err(PgError::feature_not_supported(format!(
+                "expression {other}"
+            ))),
         }
     }
 
-    pub(crate) fn transform_value(&mut self, v: &Value, force_unknown: bool, pos: Option<usize>) -> PgResult<Expr> {
+    pub(crate) fn transform_value(
+        &mut self,
+        v: &Value,
+        force_unknown: bool,
+        pos: Option<usize>,
+    ) -> PgResult<Expr> {
         match v {
             Value::Number(s, _) if !force_unknown => number_literal(s),
-            Value::Number(s, _) => Ok(Expr::Const { value: Datum::Text(s.clone()), type_oid: UNKNOWN }),
+            Value::Number(s, _) => Ok(Expr::Const {
+                value: Datum::Text(s.clone()),
+                type_oid: UNKNOWN,
+            }),
             Value::SingleQuotedString(s)
             | Value::EscapedStringLiteral(s)
             | Value::UnicodeStringLiteral(s)
-            | Value::NationalStringLiteral(s) => Ok(Expr::Const { value: Datum::Text(s.clone()), type_oid: UNKNOWN }),
-            Value::DollarQuotedString(d) => Ok(Expr::Const { value: Datum::Text(d.value.clone()), type_oid: UNKNOWN }),
+            | Value::NationalStringLiteral(s) => Ok(Expr::Const {
+                value: Datum::Text(s.clone()),
+                type_oid: UNKNOWN,
+            }),
+            Value::DollarQuotedString(d) => Ok(Expr::Const {
+                value: Datum::Text(d.value.clone()),
+                type_oid: UNKNOWN,
+            }),
             Value::HexStringLiteral(_) | Value::SingleQuotedByteStringLiteral(_) => {
                 Err(PgError::feature_not_supported("bit-string constants"))
             }
-            Value::Boolean(b) => Ok(Expr::Const { value: Datum::Bool(*b), type_oid: BOOL }),
-            Value::Null => Ok(Expr::Const { value: Datum::Null, type_oid: UNKNOWN }),
+            Value::Boolean(b) => Ok(Expr::Const {
+                value: Datum::Bool(*b),
+                type_oid: BOOL,
+            }),
+            Value::Null => Ok(Expr::Const {
+                value: Datum::Null,
+                type_oid: UNKNOWN,
+            }),
             Value::Placeholder(p) => self.param_ref(p, pos),
-            Value::DoubleQuotedString(s) => {
-                Err(PgError::new(SqlState::UndefinedColumn, format!("column \"{s}\" does not exist")).or_position(pos))
-            }
+            Value::DoubleQuotedString(s) => Err(PgError::new(
+                SqlState::UndefinedColumn,
+                format!("column \"{s}\" does not exist"),
+            )
+            .or_position(pos)),
             other => Err(PgError::feature_not_supported(format!("literal {other}"))),
         }
     }
 
     fn param_ref(&mut self, p: &str, pos: Option<usize>) -> PgResult<Expr> {
-        let n: usize = p.trim_start_matches('$').parse().map_err(|_| PgError::syntax(format!("syntax error at or near \"{p}\""), pos))?;
+        let n: usize = p
+            .trim_start_matches('$')
+            .parse()
+            .map_err(|_| PgError::syntax(format!("syntax error at or near \"{p}\""), pos))?;
         if n == 0 || (self.fixed_params && n > self.param_types.len()) {
-            return Err(PgError::new(SqlState::UndefinedParameter, format!("there is no parameter ${n}")).or_position(pos));
+            return Err(PgError::new(
+                SqlState::UndefinedParameter,
+                format!("there is no parameter ${n}"),
+            )
+            .or_position(pos));
         }
         if n > 65535 {
-            return Err(PgError::new(SqlState::UndefinedParameter, format!("there is no parameter ${n}")).or_position(pos));
+            return Err(PgError::new(
+                SqlState::UndefinedParameter,
+                format!("there is no parameter ${n}"),
+            )
+            .or_position(pos));
         }
         if n > self.param_types.len() {
             self.param_types.resize(n, 0);
@@ -316,7 +490,10 @@ impl Analyzer<'_> {
             self.param_positions[n - 1] = pos;
         }
         let t = self.param_types[n - 1];
-        Ok(Expr::Param { index: n - 1, type_oid: if t == 0 { UNKNOWN } else { t } })
+        Ok(Expr::Param {
+            index: n - 1,
+            type_oid: if t == 0 { UNKNOWN } else { t },
+        })
     }
 
     /// Transforms an expression that must be boolean (`argument of AND must be ...`).
@@ -336,62 +513,125 @@ impl Analyzer<'_> {
         }
         Err(PgError::new(
             SqlState::DatatypeMismatch,
-            format!("argument of {construct} must be type boolean, not type {}", oid::type_name(t)),
+            format!(
+                "argument of {construct} must be type boolean, not type {}",
+                oid::type_name(t)
+            ),
         )
         .or_position(pos))
     }
 
     /// Converts `x` to type `to` (with `typmod`), at parse time for literals.
-    pub fn coerce(&mut self, x: Expr, to: u32, typmod: i32, explicit: bool, pos: Option<usize>) -> PgResult<Expr> {
+    pub fn coerce(
+        &mut self,
+        x: Expr,
+        to: u32,
+        typmod: i32,
+        explicit: bool,
+        pos: Option<usize>,
+    ) -> PgResult<Expr> {
         let from = x.type_oid();
         if from == to && typmod < 0 {
             return Ok(x);
         }
-        if let Expr::Param { index, type_oid: UNKNOWN } = x {
+        if let Expr::Param {
+            index,
+            type_oid: UNKNOWN,
+        } = x
+        {
             self.param_types[index] = to;
-            let p = Expr::Param { index, type_oid: to };
-            return if typmod >= 0 { self.coerce(p, to, typmod, explicit, pos) } else { Ok(p) };
+            let p = Expr::Param {
+                index,
+                type_oid: to,
+            };
+            return if typmod >= 0 {
+                self.coerce(p, to, typmod, explicit, pos)
+            } else {
+                Ok(p)
+            };
         }
         if from == UNKNOWN
-            && let Expr::Const { value, .. } = &x {
-                let c = match value {
-                    Datum::Null => Expr::Const { value: Datum::Null, type_oid: to },
-                    // timestamptz input depends on the session zone, and date input on
-                    // DateStyle's field order when the date is ambiguous: read those at
-                    // run time
-                    Datum::Text(_) if to == TIMESTAMPTZ || to == VOID => {
-                        Expr::Cast { arg: Box::new(x.clone()), from, to, typmod: -1, explicit }
+            && let Expr::Const { value, .. } = &x
+        {
+            let c = match value {
+                Datum::Null => Expr::Const {
+                    value: Datum::Null,
+                    type_oid: to,
+                },
+                // timestamptz input depends on the session zone, and date input on
+                // DateStyle's field order when the date is ambiguous: read those at
+                // run time
+                Datum::Text(_) if to == TIMESTAMPTZ || to == VOID => Expr::Cast {
+                    arg: Box::new(x.clone()),
+                    from,
+                    to,
+                    typmod: -1,
+                    explicit,
+                },
+                Datum::Text(s) if (to == DATE || to == TIMESTAMP) && !order_independent(to, s) => {
+                    Expr::Cast {
+                        arg: Box::new(x.clone()),
+                        from,
+                        to,
+                        typmod: -1,
+                        explicit,
                     }
-                    Datum::Text(s) if (to == DATE || to == TIMESTAMP) && !order_independent(to, s) => {
-                        Expr::Cast { arg: Box::new(x.clone()), from, to, typmod: -1, explicit }
-                    }
-                    Datum::Text(s) => Expr::Const {
-                        value: Datum::from_text(to, s, &types::datum::OutputOptions::default())
-                            .map_err(|e| e.or_position(pos))?,
-                        type_oid: to,
-                    },
-                    _ => return Err(PgError::internal("unknown-typed constant that is not a string")),
-                };
-                return if typmod >= 0 { self.coerce(c, to, typmod, explicit, pos) } else { Ok(c) };
-            }
-        let ok = if explicit { can_coerce_explicit(from, to) } else { can_coerce_implicit(from, to) };
+                }
+                Datum::Text(s) => Expr::Const {
+                    value: Datum::from_text(to, s, &types::datum::OutputOptions::default())
+                        .map_err(|e| e.or_position(pos))?,
+                    type_oid: to,
+                },
+                _ => {
+                    return Err(PgError::internal(
+                        "unknown-typed constant that is not a string",
+                    ));
+                }
+            };
+            return if typmod >= 0 {
+                self.coerce(c, to, typmod, explicit, pos)
+            } else {
+                Ok(c)
+            };
+        }
+        let ok = if explicit {
+            can_coerce_explicit(from, to)
+        } else {
+            can_coerce_implicit(from, to)
+        };
         if !ok {
             return Err(PgError::new(
                 SqlState::CannotCoerce,
-                format!("cannot cast type {} to {}", oid::type_name(from), oid::format_type(to, typmod)),
+                format!(
+                    "cannot cast type {} to {}",
+                    oid::type_name(from),
+                    oid::format_type(to, typmod)
+                ),
             )
             .or_position(pos));
         }
-        Ok(Expr::Cast { arg: Box::new(x), from, to, typmod, explicit })
+        Ok(Expr::Cast {
+            arg: Box::new(x),
+            from,
+            to,
+            typmod,
+            explicit,
+        })
     }
 
-    fn transform_unary(&mut self, op: &UnaryOperator, operand: &ast::Expr, whole: &ast::Expr) -> PgResult<Expr> {
+    fn transform_unary(
+        &mut self,
+        op: &UnaryOperator,
+        operand: &ast::Expr,
+        whole: &ast::Expr,
+    ) -> PgResult<Expr> {
         let pos = self.pos(whole.span());
         // a minus sign before a numeric literal makes a negative literal
         if let (UnaryOperator::Minus, ast::Expr::Value(v)) = (op, operand)
-            && let Value::Number(s, _) = &v.value {
-                return number_literal(&format!("-{s}"));
-            }
+            && let Value::Number(s, _) = &v.value
+        {
+            return number_literal(&format!("-{s}"));
+        }
         let sym = match op {
             UnaryOperator::Not => {
                 let x = self.transform_bool(operand, "NOT")?;
@@ -403,7 +643,11 @@ impl Analyzer<'_> {
             UnaryOperator::PGSquareRoot => "|/",
             UnaryOperator::PGCubeRoot => "||/",
             UnaryOperator::BitwiseNot => "~",
-            other => return Err(PgError::feature_not_supported(format!("prefix operator {other}"))),
+            other => {
+                return Err(PgError::feature_not_supported(format!(
+                    "prefix operator {other}"
+                )));
+            }
         };
         let arg = self.transform(operand)?;
         let t = arg.type_oid();
@@ -427,10 +671,19 @@ impl Analyzer<'_> {
         }
     }
 
-    fn transform_binary(&mut self, left: &ast::Expr, op: &BinaryOperator, right: &ast::Expr) -> PgResult<Expr> {
+    fn transform_binary(
+        &mut self,
+        left: &ast::Expr,
+        op: &BinaryOperator,
+        right: &ast::Expr,
+    ) -> PgResult<Expr> {
         let sym: String = match op {
             BinaryOperator::And | BinaryOperator::Or => {
-                let name = if matches!(op, BinaryOperator::And) { "AND" } else { "OR" };
+                let name = if matches!(op, BinaryOperator::And) {
+                    "AND"
+                } else {
+                    "OR"
+                };
                 let l = self.transform_bool(left, name)?;
                 let r = self.transform_bool(right, name)?;
                 let mut parts = Vec::new();
@@ -441,7 +694,11 @@ impl Analyzer<'_> {
                         (x, _) => parts.push(x),
                     }
                 }
-                return Ok(if matches!(op, BinaryOperator::And) { Expr::And(parts) } else { Expr::Or(parts) });
+                return Ok(if matches!(op, BinaryOperator::And) {
+                    Expr::And(parts)
+                } else {
+                    Expr::Or(parts)
+                });
             }
             BinaryOperator::Plus => "+".into(),
             BinaryOperator::Minus => "-".into(),
@@ -470,7 +727,9 @@ impl Analyzer<'_> {
             | BinaryOperator::PGRegexIMatch
             | BinaryOperator::PGRegexNotMatch
             | BinaryOperator::PGRegexNotIMatch => {
-                return Err(PgError::feature_not_supported("regular expression operators"));
+                return Err(PgError::feature_not_supported(
+                    "regular expression operators",
+                ));
             }
             BinaryOperator::Custom(s) => s.clone(),
             other => return Err(PgError::feature_not_supported(format!("operator {other}"))),
@@ -483,15 +742,27 @@ impl Analyzer<'_> {
     /// between the end of `left` and the start of `right`.
     fn op_pos(&self, left: &ast::Expr, right: &ast::Expr, tokens: &[&str]) -> Option<usize> {
         let start = self.byte_offset(left.span().end)?;
-        let end = self.byte_offset(right.span().start).unwrap_or(self.query_text.len());
-        let (lo, hi) = if start <= end { (start, end) } else { (end, start) };
+        let end = self
+            .byte_offset(right.span().start)
+            .unwrap_or(self.query_text.len());
+        let (lo, hi) = if start <= end {
+            (start, end)
+        } else {
+            (end, start)
+        };
         let between = self.query_text.get(lo..hi)?;
         let found = tokens.iter().filter_map(|t| between.find(t)).min()?;
         Some(self.query_text[..lo + found].chars().count() + 1)
     }
 
     /// Builds a binary operator call with PostgreSQL's resolution.
-    pub fn make_op(&mut self, sym: &str, left: &ast::Expr, right: &ast::Expr, pos: Option<usize>) -> PgResult<Expr> {
+    pub fn make_op(
+        &mut self,
+        sym: &str,
+        left: &ast::Expr,
+        right: &ast::Expr,
+        pos: Option<usize>,
+    ) -> PgResult<Expr> {
         let lpos = self.pos(left.span());
         let rpos = self.pos(right.span());
         let l = self.transform(left)?;
@@ -536,7 +807,10 @@ impl Analyzer<'_> {
 
     fn text_output(&mut self, x: Expr, pos: Option<usize>) -> PgResult<Expr> {
         if category(x.type_oid()) == 'P' {
-            return Err(PgError::new(SqlState::UndefinedFunction, "operator does not exist").or_position(pos));
+            return Err(
+                PgError::new(SqlState::UndefinedFunction, "operator does not exist")
+                    .or_position(pos),
+            );
         }
         self.coerce(x, TEXT, -1, true, pos)
     }
@@ -562,7 +836,13 @@ impl Analyzer<'_> {
         }
         let else_x = match else_result {
             Some(e) => (self.transform(e)?, self.pos(e.span())),
-            None => (Expr::Const { value: Datum::Null, type_oid: UNKNOWN }, None),
+            None => (
+                Expr::Const {
+                    value: Datum::Null,
+                    type_oid: UNKNOWN,
+                },
+                None,
+            ),
         };
         results.push(else_x);
         // PostgreSQL considers the ELSE branch first
@@ -570,14 +850,26 @@ impl Analyzer<'_> {
         if let Some(last) = results.last() {
             order.push((last.0.type_oid(), last.1));
         }
-        order.extend(results[..results.len() - 1].iter().map(|(x, p)| (x.type_oid(), *p)));
+        order.extend(
+            results[..results.len() - 1]
+                .iter()
+                .map(|(x, p)| (x.type_oid(), *p)),
+        );
         let t = select_common_type(&order, "CASE")?;
         let mut coerced = Vec::new();
         for (x, p) in results {
             coerced.push(self.coerce(x, t, -1, false, p)?);
         }
-        let else_result = Box::new(coerced.pop().ok_or_else(|| PgError::internal("CASE without ELSE"))?);
-        Ok(Expr::Case { whens: whens.into_iter().zip(coerced).collect(), else_result, type_oid: t })
+        let else_result = Box::new(
+            coerced
+                .pop()
+                .ok_or_else(|| PgError::internal("CASE without ELSE"))?,
+        );
+        Ok(Expr::Case {
+            whens: whens.into_iter().zip(coerced).collect(),
+            else_result,
+            type_oid: t,
+        })
     }
 
     fn transform_function(&mut self, f: &ast::Function, whole: &ast::Expr) -> PgResult<Expr> {
@@ -601,18 +893,38 @@ impl Analyzer<'_> {
             [n] => n.clone(),
             [schema, n] if schema == "pg_catalog" => n.clone(),
             [schema, _] => {
-                return Err(PgError::new(SqlState::InvalidSchemaName, format!("schema \"{schema}\" does not exist")).or_position(pos));
+                return Err(PgError::new(
+                    SqlState::InvalidSchemaName,
+                    format!("schema \"{schema}\" does not exist"),
+                )
+                .or_position(pos));
             }
-            _ => return Err(PgError::feature_not_supported(format!("function name {}", f.name))),
+            _ => {
+                return Err(PgError::feature_not_supported(format!(
+                    "function name {}",
+                    f.name
+                )));
+            }
         };
         let arg_list = match &f.args {
             FunctionArguments::None => {
                 if let Some((imp, t)) = special_value_function(&name) {
-                    return Ok(Expr::Call { func: imp, args: vec![], type_oid: t, strict: false });
+                    return Ok(Expr::Call {
+                        func: imp,
+                        args: vec![],
+                        type_oid: t,
+                        strict: false,
+                    });
                 }
-                return Err(PgError::new(SqlState::UndefinedColumn, format!("column \"{name}\" does not exist")).or_position(pos));
+                return Err(PgError::new(
+                    SqlState::UndefinedColumn,
+                    format!("column \"{name}\" does not exist"),
+                )
+                .or_position(pos));
             }
-            FunctionArguments::Subquery(_) => return Err(PgError::feature_not_supported("subqueries")),
+            FunctionArguments::Subquery(_) => {
+                return Err(PgError::feature_not_supported("subqueries"));
+            }
             FunctionArguments::List(l) => l,
         };
         if super::agg::is_aggregate(&name) {
@@ -631,8 +943,12 @@ impl Analyzer<'_> {
         let mut args = Vec::new();
         for a in &arg_list.args {
             match a {
-                FunctionArg::Unnamed(FunctionArgExpr::Expr(e)) => args.push((self.transform(e)?, self.pos(e.span()))),
-                FunctionArg::Unnamed(_) => return Err(PgError::feature_not_supported("* arguments")),
+                FunctionArg::Unnamed(FunctionArgExpr::Expr(e)) => {
+                    args.push((self.transform(e)?, self.pos(e.span())))
+                }
+                FunctionArg::Unnamed(_) => {
+                    return Err(PgError::feature_not_supported("* arguments"));
+                }
                 _ => return Err(PgError::feature_not_supported("named function arguments")),
             }
         }
@@ -644,10 +960,17 @@ impl Analyzer<'_> {
                 for (x, p) in args {
                     v.push(self.coerce(x, t, -1, false, p)?);
                 }
-                Ok(Expr::Coalesce { args: v, type_oid: t })
+                Ok(Expr::Coalesce {
+                    args: v,
+                    type_oid: t,
+                })
             }
             "greatest" | "least" => {
-                let ctx = if name == "greatest" { "GREATEST" } else { "LEAST" };
+                let ctx = if name == "greatest" {
+                    "GREATEST"
+                } else {
+                    "LEAST"
+                };
                 let types: Vec<_> = args.iter().map(|(x, p)| (x.type_oid(), *p)).collect();
                 let t = select_common_type(&types, ctx)?;
                 let lt = match func::resolve("<", &[t, t]) {
@@ -655,36 +978,64 @@ impl Analyzer<'_> {
                     _ => {
                         return Err(PgError::new(
                             SqlState::UndefinedFunction,
-                            format!("could not identify a comparison function for type {}", oid::type_name(t)),
-                        ))
+                            format!(
+                                "could not identify a comparison function for type {}",
+                                oid::type_name(t)
+                            ),
+                        ));
                     }
                 };
                 let mut v = Vec::new();
                 for (x, p) in args {
                     v.push(self.coerce(x, t, -1, false, p)?);
                 }
-                Ok(Expr::MinMax { args: v, greatest: name == "greatest", lt, type_oid: t })
+                Ok(Expr::MinMax {
+                    args: v,
+                    greatest: name == "greatest",
+                    lt,
+                    type_oid: t,
+                })
             }
             "nullif" if args.len() == 2 => {
                 let mut it = args.into_iter();
-                let (Some(l), Some(r)) = (it.next(), it.next()) else { return Err(PgError::internal("nullif arity")) };
+                let (Some(l), Some(r)) = (it.next(), it.next()) else {
+                    return Err(PgError::internal("nullif arity"));
+                };
                 let lt = l.0.type_oid();
                 let eq = self.make_op_exprs("=", l, r, pos)?;
-                let Expr::Call { func, mut args, .. } = eq else { return Err(PgError::internal("nullif")) };
+                let Expr::Call { func, mut args, .. } = eq else {
+                    return Err(PgError::internal("nullif"));
+                };
                 let right = args.pop().ok_or_else(|| PgError::internal("nullif"))?;
                 let left = args.pop().ok_or_else(|| PgError::internal("nullif"))?;
                 let _ = lt;
                 let t = left.type_oid();
-                Ok(Expr::NullIf { left: Box::new(left), right: Box::new(right), eq: func, type_oid: t })
+                Ok(Expr::NullIf {
+                    left: Box::new(left),
+                    right: Box::new(right),
+                    eq: func,
+                    type_oid: t,
+                })
             }
             _ => self.call_function(&name, args, pos),
         }
     }
 
     /// Resolves and builds a call of a built-in function.
-    pub fn call_function(&mut self, name: &str, args: Vec<(Expr, Option<usize>)>, pos: Option<usize>) -> PgResult<Expr> {
+    pub fn call_function(
+        &mut self,
+        name: &str,
+        args: Vec<(Expr, Option<usize>)>,
+        pos: Option<usize>,
+    ) -> PgResult<Expr> {
         let types: Vec<u32> = args.iter().map(|(x, _)| x.type_oid()).collect();
-        let fmt_sig = || types.iter().map(|&t| oid::type_name(t)).collect::<Vec<_>>().join(", ");
+        let fmt_sig = || {
+            types
+                .iter()
+                .map(|&t| oid::type_name(t))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
         match func::resolve(name, &types) {
             Resolution::Found(d) => {
                 let mut out = Vec::with_capacity(args.len());
@@ -720,7 +1071,10 @@ fn numeric_literal_text(e: &ast::Expr) -> Option<String> {
             Value::Number(s, _) => Some(s.clone()),
             _ => None,
         },
-        ast::Expr::UnaryOp { op: UnaryOperator::Minus, expr } => numeric_literal_text(expr).map(|s| format!("-{s}")),
+        ast::Expr::UnaryOp {
+            op: UnaryOperator::Minus,
+            expr,
+        } => numeric_literal_text(expr).map(|s| format!("-{s}")),
         _ => None,
     }
 }
@@ -734,15 +1088,27 @@ fn is_textish(t: u32) -> bool {
 pub(crate) fn number_literal(s: &str) -> PgResult<Expr> {
     if s.bytes().all(|b| b.is_ascii_digit() || b == b'-') {
         if let Ok(v) = s.parse::<i32>() {
-            return Ok(Expr::Const { value: Datum::Int4(v), type_oid: INT4 });
+            return Ok(Expr::Const {
+                value: Datum::Int4(v),
+                type_oid: INT4,
+            });
         }
         if let Ok(v) = s.parse::<i64>() {
-            return Ok(Expr::Const { value: Datum::Int8(v), type_oid: INT8 });
+            return Ok(Expr::Const {
+                value: Datum::Int8(v),
+                type_oid: INT8,
+            });
         }
     }
     match Numeric::parse(s) {
-        Some(n) => Ok(Expr::Const { value: Datum::Numeric(n?), type_oid: NUMERIC }),
-        None => Err(PgError::syntax(format!("trailing junk after numeric literal at or near \"{s}\""), None)),
+        Some(n) => Ok(Expr::Const {
+            value: Datum::Numeric(n?),
+            type_oid: NUMERIC,
+        }),
+        None => Err(PgError::syntax(
+            format!("trailing junk after numeric literal at or near \"{s}\""),
+            None,
+        )),
     }
 }
 
@@ -750,7 +1116,10 @@ pub(crate) fn number_literal(s: &str) -> PgResult<Expr> {
 /// in every DateStyle field order, so that it can be converted at parse time.
 fn order_independent(to: u32, s: &str) -> bool {
     let read = |order: &str| {
-        let opts = types::datum::OutputOptions { date_style: format!("ISO, {order}"), ..Default::default() };
+        let opts = types::datum::OutputOptions {
+            date_style: format!("ISO, {order}"),
+            ..Default::default()
+        };
         Datum::from_text(to, s, &opts).map_err(|e| e.message)
     };
     let mdy = read("MDY");

@@ -25,14 +25,38 @@ pub struct FuncDef {
 }
 
 fn def(name: &'static str, args: &[u32], ret: u32, imp: &'static str) -> FuncDef {
-    FuncDef { name, args: args.to_vec(), ret, imp, variadic_any: false, strict: true }
+    FuncDef {
+        name,
+        args: args.to_vec(),
+        ret,
+        imp,
+        variadic_any: false,
+        strict: true,
+    }
 }
 
 const NUMS: [u32; 6] = [INT2, INT4, INT8, FLOAT4, FLOAT8, NUMERIC];
 const INTS: [u32; 3] = [INT2, INT4, INT8];
 const COMPARABLE: [u32; 19] = [
-    BOOL, INT2, INT4, INT8, FLOAT4, FLOAT8, NUMERIC, TEXT, BPCHAR, NAME, BYTEA, DATE, TIME, TIMESTAMP,
-    TIMESTAMPTZ, INTERVAL, UUID, PG_LSN, OID,
+    BOOL,
+    INT2,
+    INT4,
+    INT8,
+    FLOAT4,
+    FLOAT8,
+    NUMERIC,
+    TEXT,
+    BPCHAR,
+    NAME,
+    BYTEA,
+    DATE,
+    TIME,
+    TIMESTAMP,
+    TIMESTAMPTZ,
+    INTERVAL,
+    UUID,
+    PG_LSN,
+    OID,
 ];
 
 fn build() -> Vec<FuncDef> {
@@ -60,7 +84,14 @@ fn build() -> Vec<FuncDef> {
         v.push(def(">>", &[t, INT4], t, "shr"));
     }
     for t in COMPARABLE {
-        for (op, imp) in [("=", "eq"), ("<>", "ne"), ("<", "lt"), ("<=", "le"), (">", "gt"), (">=", "ge")] {
+        for (op, imp) in [
+            ("=", "eq"),
+            ("<>", "ne"),
+            ("<", "lt"),
+            ("<=", "le"),
+            (">", "gt"),
+            (">=", "ge"),
+        ] {
             v.push(def(op, &[t, t], BOOL, imp));
         }
     }
@@ -70,7 +101,12 @@ fn build() -> Vec<FuncDef> {
     v.push(def("||/", &[FLOAT8], FLOAT8, "cbrt"));
     v.push(def("||", &[TEXT, TEXT], TEXT, "textcat"));
     v.push(def("||", &[BYTEA, BYTEA], BYTEA, "byteacat"));
-    for (op, imp) in [("~~", "like"), ("!~~", "notlike"), ("~~*", "ilike"), ("!~~*", "notilike")] {
+    for (op, imp) in [
+        ("~~", "like"),
+        ("!~~", "notlike"),
+        ("~~*", "ilike"),
+        ("!~~*", "notilike"),
+    ] {
         v.push(def(op, &[TEXT, TEXT], BOOL, imp));
     }
     v.push(def("^@", &[TEXT, TEXT], BOOL, "starts_with"));
@@ -82,11 +118,36 @@ fn build() -> Vec<FuncDef> {
     v.push(def("+", &[DATE, INTERVAL], TIMESTAMP, "date_pl_interval"));
     v.push(def("-", &[DATE, INTERVAL], TIMESTAMP, "date_mi_interval"));
     v.push(def("+", &[DATE, TIME], TIMESTAMP, "date_pl_time"));
-    v.push(def("+", &[TIMESTAMP, INTERVAL], TIMESTAMP, "ts_pl_interval"));
-    v.push(def("-", &[TIMESTAMP, INTERVAL], TIMESTAMP, "ts_mi_interval"));
-    v.push(def("+", &[TIMESTAMPTZ, INTERVAL], TIMESTAMPTZ, "ts_pl_interval"));
-    v.push(def("-", &[TIMESTAMPTZ, INTERVAL], TIMESTAMPTZ, "ts_mi_interval"));
-    v.push(def("+", &[INTERVAL, TIMESTAMPTZ], TIMESTAMPTZ, "interval_pl_ts"));
+    v.push(def(
+        "+",
+        &[TIMESTAMP, INTERVAL],
+        TIMESTAMP,
+        "ts_pl_interval",
+    ));
+    v.push(def(
+        "-",
+        &[TIMESTAMP, INTERVAL],
+        TIMESTAMP,
+        "ts_mi_interval",
+    ));
+    v.push(def(
+        "+",
+        &[TIMESTAMPTZ, INTERVAL],
+        TIMESTAMPTZ,
+        "ts_pl_interval",
+    ));
+    v.push(def(
+        "-",
+        &[TIMESTAMPTZ, INTERVAL],
+        TIMESTAMPTZ,
+        "ts_mi_interval",
+    ));
+    v.push(def(
+        "+",
+        &[INTERVAL, TIMESTAMPTZ],
+        TIMESTAMPTZ,
+        "interval_pl_ts",
+    ));
     v.push(def("-", &[TIMESTAMP, TIMESTAMP], INTERVAL, "ts_mi"));
     v.push(def("-", &[TIMESTAMPTZ, TIMESTAMPTZ], INTERVAL, "ts_mi"));
     v.push(def("+", &[INTERVAL, INTERVAL], INTERVAL, "add"));
@@ -145,8 +206,16 @@ fn build() -> Vec<FuncDef> {
     v.push(def("starts_with", &[TEXT, TEXT], BOOL, "starts_with"));
     v.push(def("to_hex", &[INT4], TEXT, "to_hex"));
     v.push(def("to_hex", &[INT8], TEXT, "to_hex"));
-    v.push(FuncDef { variadic_any: true, strict: false, ..def("concat", &[], TEXT, "concat") });
-    v.push(FuncDef { variadic_any: true, strict: false, ..def("concat_ws", &[TEXT], TEXT, "concat_ws") });
+    v.push(FuncDef {
+        variadic_any: true,
+        strict: false,
+        ..def("concat", &[], TEXT, "concat")
+    });
+    v.push(FuncDef {
+        variadic_any: true,
+        strict: false,
+        ..def("concat_ws", &[TEXT], TEXT, "concat_ws")
+    });
     // math
     for t in [FLOAT8, NUMERIC] {
         for (n, imp) in [
@@ -179,35 +248,90 @@ fn build() -> Vec<FuncDef> {
     // session and time
     v.push(def("now", &[], TIMESTAMPTZ, "now"));
     v.push(def("transaction_timestamp", &[], TIMESTAMPTZ, "now"));
-    v.push(def("statement_timestamp", &[], TIMESTAMPTZ, "statement_timestamp"));
+    v.push(def(
+        "statement_timestamp",
+        &[],
+        TIMESTAMPTZ,
+        "statement_timestamp",
+    ));
     v.push(def("clock_timestamp", &[], TIMESTAMPTZ, "clock_timestamp"));
     v.push(def("version", &[], TEXT, "version"));
     v.push(def("current_database", &[], NAME, "current_database"));
     v.push(def("current_schema", &[], NAME, "current_schema"));
     v.push(def("current_setting", &[TEXT], TEXT, "current_setting"));
-    v.push(def("current_setting", &[TEXT, BOOL], TEXT, "current_setting"));
+    v.push(def(
+        "current_setting",
+        &[TEXT, BOOL],
+        TEXT,
+        "current_setting",
+    ));
     v.push(def("pg_backend_pid", &[], INT4, "pg_backend_pid"));
     v.push(def("txid_current", &[], INT8, "txid_current"));
-    v.push(def("txid_current_if_assigned", &[], INT8, "txid_current_if_assigned"));
+    v.push(def(
+        "txid_current_if_assigned",
+        &[],
+        INT8,
+        "txid_current_if_assigned",
+    ));
     v.push(def("pg_sleep", &[FLOAT8], VOID, "pg_sleep"));
     v.push(def("pg_cancel_backend", &[INT4], BOOL, "pg_cancel_backend"));
-    v.push(def("pg_terminate_backend", &[INT4], BOOL, "pg_terminate_backend"));
-    v.push(def("pg_terminate_backend", &[INT4, INT8], BOOL, "pg_terminate_backend"));
-    v.push(def("pg_postmaster_start_time", &[], TIMESTAMPTZ, "pg_postmaster_start_time"));
+    v.push(def(
+        "pg_terminate_backend",
+        &[INT4],
+        BOOL,
+        "pg_terminate_backend",
+    ));
+    v.push(def(
+        "pg_terminate_backend",
+        &[INT4, INT8],
+        BOOL,
+        "pg_terminate_backend",
+    ));
+    v.push(def(
+        "pg_postmaster_start_time",
+        &[],
+        TIMESTAMPTZ,
+        "pg_postmaster_start_time",
+    ));
     // WAL
     v.push(def("pg_current_wal_lsn", &[], PG_LSN, "pg_current_wal_lsn"));
-    v.push(def("pg_current_wal_insert_lsn", &[], PG_LSN, "pg_current_wal_insert_lsn"));
-    v.push(def("pg_current_wal_flush_lsn", &[], PG_LSN, "pg_current_wal_flush_lsn"));
+    v.push(def(
+        "pg_current_wal_insert_lsn",
+        &[],
+        PG_LSN,
+        "pg_current_wal_insert_lsn",
+    ));
+    v.push(def(
+        "pg_current_wal_flush_lsn",
+        &[],
+        PG_LSN,
+        "pg_current_wal_flush_lsn",
+    ));
     v.push(def("pg_walfile_name", &[PG_LSN], TEXT, "pg_walfile_name"));
     // object sizes (the relation by name; regclass does not exist yet)
-    for f in ["pg_relation_size", "pg_total_relation_size", "pg_table_size", "pg_indexes_size"] {
+    for f in [
+        "pg_relation_size",
+        "pg_total_relation_size",
+        "pg_table_size",
+        "pg_indexes_size",
+    ] {
         v.push(def(f, &[TEXT], INT8, f));
     }
-    v.push(def("pg_relation_size", &[TEXT, TEXT], INT8, "pg_relation_size"));
+    v.push(def(
+        "pg_relation_size",
+        &[TEXT, TEXT],
+        INT8,
+        "pg_relation_size",
+    ));
     // amcheck's B-tree check (the index by name; regclass does not exist yet)
     v.push(def("bt_index_check", &[TEXT], VOID, "bt_index_check"));
     v.push(def("bt_index_check", &[TEXT, BOOL], VOID, "bt_index_check"));
-    v.push(def("pg_wal_lsn_diff", &[PG_LSN, PG_LSN], NUMERIC, "pg_lsn_mi"));
+    v.push(def(
+        "pg_wal_lsn_diff",
+        &[PG_LSN, PG_LSN],
+        NUMERIC,
+        "pg_lsn_mi",
+    ));
     v.push(def("pg_is_in_recovery", &[], BOOL, "pg_is_in_recovery"));
     v
 }
@@ -227,20 +351,79 @@ pub fn name_exists(name: &str) -> bool {
 pub fn known_unsupported(name: &str) -> bool {
     matches!(
         name,
-        "pg_typeof" | "txid_current" | "txid_current_if_assigned" | "pg_current_xact_id" | "to_char"
-            | "to_date" | "to_timestamp" | "to_number" | "date_trunc" | "date_part" | "age" | "format"
-            | "regexp_replace" | "regexp_match" | "regexp_matches" | "regexp_split_to_array"
-            | "array_agg" | "count" | "sum" | "avg" | "min" | "max" | "string_agg" | "bool_and"
-            | "bool_or" | "array_length" | "unnest" | "generate_series" | "row_number" | "rank"
-            | "json_build_object" | "jsonb_build_object" | "to_json" | "to_jsonb" | "gen_random_uuid"
-            | "encode" | "decode" | "translate" | "overlay" | "set_config" | "pg_advisory_lock"
-            | "has_table_privilege" | "obj_description" | "col_description" | "format_type"
-            | "pg_get_userbyid" | "inet_client_addr" | "inet_server_addr" | "make_date"
-            | "make_interval" | "justify_days" | "justify_hours" | "isfinite" | "timeofday"
-            | "factorial" | "gcd" | "lcm" | "width_bucket" | "scale" | "setseed" | "sha256"
-            | "string_to_array" | "array_to_string" | "regexp_like" | "num_nonnulls" | "num_nulls"
-            | "current_schemas" | "pg_walfile_name_offset" | "pg_switch_wal" | "pg_create_restore_point"
-            | "pg_last_wal_receive_lsn" | "pg_last_wal_replay_lsn" | "pg_stat_reset_shared"
+        "pg_typeof"
+            | "txid_current"
+            | "txid_current_if_assigned"
+            | "pg_current_xact_id"
+            | "to_char"
+            | "to_date"
+            | "to_timestamp"
+            | "to_number"
+            | "date_trunc"
+            | "date_part"
+            | "age"
+            | "format"
+            | "regexp_replace"
+            | "regexp_match"
+            | "regexp_matches"
+            | "regexp_split_to_array"
+            | "array_agg"
+            | "count"
+            | "sum"
+            | "avg"
+            | "min"
+            | "max"
+            | "string_agg"
+            | "bool_and"
+            | "bool_or"
+            | "array_length"
+            | "unnest"
+            | "generate_series"
+            | "row_number"
+            | "rank"
+            | "json_build_object"
+            | "jsonb_build_object"
+            | "to_json"
+            | "to_jsonb"
+            | "gen_random_uuid"
+            | "encode"
+            | "decode"
+            | "translate"
+            | "overlay"
+            | "set_config"
+            | "pg_advisory_lock"
+            | "has_table_privilege"
+            | "obj_description"
+            | "col_description"
+            | "format_type"
+            | "pg_get_userbyid"
+            | "inet_client_addr"
+            | "inet_server_addr"
+            | "make_date"
+            | "make_interval"
+            | "justify_days"
+            | "justify_hours"
+            | "isfinite"
+            | "timeofday"
+            | "factorial"
+            | "gcd"
+            | "lcm"
+            | "width_bucket"
+            | "scale"
+            | "setseed"
+            | "sha256"
+            | "string_to_array"
+            | "array_to_string"
+            | "regexp_like"
+            | "num_nonnulls"
+            | "num_nulls"
+            | "current_schemas"
+            | "pg_walfile_name_offset"
+            | "pg_switch_wal"
+            | "pg_create_restore_point"
+            | "pg_last_wal_receive_lsn"
+            | "pg_last_wal_replay_lsn"
+            | "pg_stat_reset_shared"
     )
 }
 
@@ -253,9 +436,17 @@ pub enum Resolution {
 
 fn coercible_sig(f: &FuncDef, args: &[u32]) -> bool {
     if f.variadic_any {
-        args.len() >= f.args.len() && f.args.iter().zip(args).all(|(&p, &a)| can_coerce_implicit(a, p))
+        args.len() >= f.args.len()
+            && f.args
+                .iter()
+                .zip(args)
+                .all(|(&p, &a)| can_coerce_implicit(a, p))
     } else {
-        f.args.len() == args.len() && f.args.iter().zip(args).all(|(&p, &a)| can_coerce_implicit(a, p))
+        f.args.len() == args.len()
+            && f.args
+                .iter()
+                .zip(args)
+                .all(|(&p, &a)| can_coerce_implicit(a, p))
     }
 }
 
@@ -263,7 +454,13 @@ fn coercible_sig(f: &FuncDef, args: &[u32]) -> bool {
 /// string literals and unspecified parameters).
 pub fn resolve(name: &str, args: &[u32]) -> Resolution {
     let all: Vec<&'static FuncDef> = catalog().iter().filter(|f| f.name == name).collect();
-    let sig = |f: &FuncDef| f.args.iter().take(args.len()).cloned().collect::<Vec<u32>>();
+    let sig = |f: &FuncDef| {
+        f.args
+            .iter()
+            .take(args.len())
+            .cloned()
+            .collect::<Vec<u32>>()
+    };
     // exact match
     if let Some(f) = all.iter().find(|f| !f.variadic_any && f.args == args) {
         return Resolution::Found(f);
@@ -271,20 +468,33 @@ pub fn resolve(name: &str, args: &[u32]) -> Resolution {
     // binary operator with one unknown side: try the other side's type for both
     if args.len() == 2 && (args[0] == UNKNOWN) != (args[1] == UNKNOWN) {
         let known = if args[0] == UNKNOWN { args[1] } else { args[0] };
-        if let Some(f) = all.iter().find(|f| !f.variadic_any && f.args == [known, known]) {
+        if let Some(f) = all
+            .iter()
+            .find(|f| !f.variadic_any && f.args == [known, known])
+        {
             return Resolution::Found(f);
         }
     }
-    let mut cands: Vec<&'static FuncDef> = all.into_iter().filter(|f| coercible_sig(f, args)).collect();
+    let mut cands: Vec<&'static FuncDef> =
+        all.into_iter().filter(|f| coercible_sig(f, args)).collect();
     if cands.len() <= 1 {
-        return cands.first().map_or(Resolution::NotFound, |f| Resolution::Found(f));
+        return cands
+            .first()
+            .map_or(Resolution::NotFound, |f| Resolution::Found(f));
     }
     let score = |f: &FuncDef, pred: &dyn Fn(u32, u32) -> bool| {
-        sig(f).iter().zip(args).filter(|&(&p, &a)| pred(p, a)).count()
+        sig(f)
+            .iter()
+            .zip(args)
+            .filter(|&(&p, &a)| pred(p, a))
+            .count()
     };
     let keep_max = |cands: Vec<&'static FuncDef>, pred: &dyn Fn(u32, u32) -> bool| {
         let best = cands.iter().map(|f| score(f, pred)).max().unwrap_or(0);
-        cands.into_iter().filter(|f| score(f, pred) == best).collect::<Vec<_>>()
+        cands
+            .into_iter()
+            .filter(|f| score(f, pred) == best)
+            .collect::<Vec<_>>()
     };
     cands = keep_max(cands, &|p, a| a != UNKNOWN && p == a);
     if cands.len() == 1 {
@@ -299,7 +509,10 @@ pub fn resolve(name: &str, args: &[u32]) -> Resolution {
         if a != UNKNOWN {
             continue;
         }
-        let cats: Vec<char> = cands.iter().filter_map(|f| f.args.get(i).map(|&t| category(t))).collect();
+        let cats: Vec<char> = cands
+            .iter()
+            .filter_map(|f| f.args.get(i).map(|&t| category(t)))
+            .collect();
         let chosen = if cats.contains(&'S') {
             'S'
         } else if cats.windows(2).all(|w| w[0] == w[1]) {
@@ -311,7 +524,10 @@ pub fn resolve(name: &str, args: &[u32]) -> Resolution {
             return Resolution::Ambiguous;
         };
         cands.retain(|f| f.args.get(i).is_none_or(|&t| category(t) == chosen));
-        if cands.iter().any(|f| f.args.get(i).is_some_and(|&t| is_preferred(t))) {
+        if cands
+            .iter()
+            .any(|f| f.args.get(i).is_some_and(|&t| is_preferred(t)))
+        {
             cands.retain(|f| f.args.get(i).is_none_or(|&t| is_preferred(t)));
         }
     }
@@ -325,11 +541,19 @@ pub fn resolve(name: &str, args: &[u32]) -> Resolution {
         let narrowed: Vec<_> = cands
             .iter()
             .cloned()
-            .filter(|f| args.iter().enumerate().all(|(i, &a)| a != UNKNOWN || f.args.get(i).is_none_or(|&p| can_coerce_implicit(t, p))))
+            .filter(|f| {
+                args.iter().enumerate().all(|(i, &a)| {
+                    a != UNKNOWN || f.args.get(i).is_none_or(|&p| can_coerce_implicit(t, p))
+                })
+            })
             .collect();
         if narrowed.len() == 1 {
             return Resolution::Found(narrowed[0]);
         }
     }
-    if cands.is_empty() { Resolution::NotFound } else { Resolution::Ambiguous }
+    if cands.is_empty() {
+        Resolution::NotFound
+    } else {
+        Resolution::Ambiguous
+    }
 }

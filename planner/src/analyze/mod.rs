@@ -19,14 +19,19 @@ pub mod typename;
 
 use std::sync::Arc;
 
-use sqlparser::ast::{self, LimitClause, OrderByKind, SelectItem, SetExpr, Spanned, Statement, TableFactor};
+use sqlparser::ast::{
+    self, LimitClause, OrderByKind, SelectItem, SetExpr, Spanned, Statement, TableFactor,
+};
 use sqlparser::tokenizer::{Location, Span};
 use types::oid::{self, *};
 use types::{Datum, PgError, PgResult, SqlState};
 
 use crate::catalog::{CatalogView, EmptyCatalog, RelationDesc};
 use crate::expr::Expr;
-use crate::plan::{Aggregate, AggCall, CommandKind, LockMode, RelationLock, RowLockMode, RowLockWait, RowMark, Source};
+use crate::plan::{
+    AggCall, Aggregate, CommandKind, LockMode, RelationLock, RowLockMode, RowLockWait, RowMark,
+    Source,
+};
 use crate::{Column, Plan, PlannedStmt, SortKey};
 
 static EMPTY_CATALOG: EmptyCatalog = EmptyCatalog;
@@ -144,7 +149,7 @@ impl<'a> Analyzer<'a> {
                 return Err(PgError::feature_not_supported(format!(
                     "statement \"{}\"",
                     other.to_string().split_whitespace().next().unwrap_or("")
-                )))
+                )));
             }
         };
         self.check_params()?;
@@ -177,7 +182,10 @@ impl<'a> Analyzer<'a> {
     pub(crate) fn add_relation(&mut self, rel: &Arc<RelationDesc>, mode: LockMode) {
         match self.relations.iter_mut().find(|r| r.rel.oid == rel.oid) {
             Some(r) => r.mode = r.mode.max(mode),
-            None => self.relations.push(RelationLock { rel: rel.clone(), mode }),
+            None => self.relations.push(RelationLock {
+                rel: rel.clone(),
+                mode,
+            }),
         }
     }
 
@@ -186,7 +194,10 @@ impl<'a> Analyzer<'a> {
     pub(crate) fn analyze_query(&mut self, q: &ast::Query) -> PgResult<(Vec<Column>, Plan)> {
         let saved_scope = self.scope.take();
         let saved_aggs = std::mem::take(&mut self.aggs);
-        let saved = (self.agg_forbidden.take(), std::mem::replace(&mut self.in_agg_arg, false));
+        let saved = (
+            self.agg_forbidden.take(),
+            std::mem::replace(&mut self.in_agg_arg, false),
+        );
         let r = self.analyze_query_inner(q);
         self.scope = saved_scope;
         self.aggs = saved_aggs;
@@ -214,13 +225,19 @@ impl<'a> Analyzer<'a> {
             SetExpr::Query(inner) if q.order_by.is_none() && q.limit_clause.is_none() => {
                 return self.analyze_query_inner(inner);
             }
-            SetExpr::SetOperation { .. } => return Err(PgError::feature_not_supported("UNION/INTERSECT/EXCEPT")),
+            SetExpr::SetOperation { .. } => {
+                return Err(PgError::feature_not_supported("UNION/INTERSECT/EXCEPT"));
+            }
             SetExpr::Table(t) => self.analyze_table_command(t, order_by)?,
             _ => return Err(PgError::feature_not_supported("this kind of query")),
         };
         match &q.limit_clause {
             None => {}
-            Some(LimitClause::LimitOffset { limit: l, offset: o, limit_by }) => {
+            Some(LimitClause::LimitOffset {
+                limit: l,
+                offset: o,
+                limit_by,
+            }) => {
                 if !limit_by.is_empty() {
                     return Err(PgError::feature_not_supported("LIMIT BY"));
                 }
@@ -246,19 +263,30 @@ impl<'a> Analyzer<'a> {
     /// `CheckSelectLocking`): each applies to the one relation in FROM (all
     /// of them without `OF`); together they ask for the strongest mode and
     /// the strongest wait policy. A query without FROM locks nothing.
-    fn analyze_locking(&mut self, locks: &[ast::LockClause], body: &SetExpr, plan: &Plan) -> PgResult<Option<RowMark>> {
+    fn analyze_locking(
+        &mut self,
+        locks: &[ast::LockClause],
+        body: &SetExpr,
+        plan: &Plan,
+    ) -> PgResult<Option<RowMark>> {
         let mut mark: Option<RowMark> = None;
         for lc in locks {
             // FOR NO KEY UPDATE / FOR KEY SHARE arrive as FOR UPDATE / SHARE
             // with a marker as the first OF name (crate::KEY_LOCK_MARKERS).
             let marker = lc.of.as_ref().and_then(|of| match of.0.first() {
-                Some(ast::ObjectNamePart::Identifier(id)) => crate::KEY_LOCK_MARKERS.iter().position(|m| *m == id.value),
+                Some(ast::ObjectNamePart::Identifier(id)) => {
+                    crate::KEY_LOCK_MARKERS.iter().position(|m| *m == id.value)
+                }
                 _ => None,
             });
             let stripped;
             let lc = match marker {
                 Some(_) => {
-                    let rest: Vec<ast::ObjectNamePart> = lc.of.as_ref().map(|of| of.0[1..].to_vec()).unwrap_or_default();
+                    let rest: Vec<ast::ObjectNamePart> = lc
+                        .of
+                        .as_ref()
+                        .map(|of| of.0[1..].to_vec())
+                        .unwrap_or_default();
                     stripped = ast::LockClause {
                         lock_type: lc.lock_type,
                         of: (!rest.is_empty()).then_some(ast::ObjectName(rest)),
@@ -280,10 +308,18 @@ impl<'a> Analyzer<'a> {
                 Some(ast::NonBlock::SkipLocked) => RowLockWait::SkipLocked,
             };
             let clause = mode.clause();
-            let not_allowed = |what: &str| PgError::new(SqlState::FeatureNotSupported, format!("{clause} is not allowed with {what}"));
+            let not_allowed = |what: &str| {
+                PgError::new(
+                    SqlState::FeatureNotSupported,
+                    format!("{clause} is not allowed with {what}"),
+                )
+            };
             match body {
                 SetExpr::Values(_) => {
-                    return Err(PgError::new(SqlState::FeatureNotSupported, format!("{clause} cannot be applied to VALUES")));
+                    return Err(PgError::new(
+                        SqlState::FeatureNotSupported,
+                        format!("{clause} cannot be applied to VALUES"),
+                    ));
                 }
                 SetExpr::Select(_) | SetExpr::Table(_) => {}
                 _ => return Err(not_allowed("UNION/INTERSECT/EXCEPT")),
@@ -309,9 +345,16 @@ impl<'a> Analyzer<'a> {
             if let Some(of) = &lc.of {
                 let pos = self.pos(of.span());
                 let [ast::ObjectNamePart::Identifier(id)] = of.0.as_slice() else {
-                    return Err(PgError::syntax(format!("{clause} must specify unqualified relation names"), pos));
+                    return Err(PgError::syntax(
+                        format!("{clause} must specify unqualified relation names"),
+                        pos,
+                    ));
                 };
-                let refname = self.scope.as_ref().map(|e| e.refname.clone()).unwrap_or_else(|| rel.name.clone());
+                let refname = self
+                    .scope
+                    .as_ref()
+                    .map(|e| e.refname.clone())
+                    .unwrap_or_else(|| rel.name.clone());
                 if ident_name(id) != refname {
                     return Err(self.lock_target_not_found(of, clause));
                 }
@@ -321,7 +364,13 @@ impl<'a> Analyzer<'a> {
                     m.mode = m.mode.max(mode);
                     m.wait = m.wait.max(wait);
                 }
-                None => mark = Some(RowMark { rel: rel.clone(), mode, wait }),
+                None => {
+                    mark = Some(RowMark {
+                        rel: rel.clone(),
+                        mode,
+                        wait,
+                    })
+                }
             }
         }
         if let Some(m) = &mark {
@@ -333,7 +382,10 @@ impl<'a> Analyzer<'a> {
     fn lock_target_not_found(&self, of: &ast::ObjectName, clause: &str) -> PgError {
         PgError::new(
             SqlState::UndefinedTable,
-            format!("relation \"{}\" in {clause} clause not found in FROM clause", object_name_last(of)),
+            format!(
+                "relation \"{}\" in {clause} clause not found in FROM clause",
+                object_name_last(of)
+            ),
         )
         .or_position(self.pos(of.span()))
     }
@@ -349,8 +401,11 @@ impl<'a> Analyzer<'a> {
         let mut has_var = false;
         x.walk(&mut |n| has_var |= matches!(n, Expr::Var { .. }));
         if has_var {
-            return Err(PgError::new(SqlState::InvalidColumnReference, format!("argument of {what} must not contain variables"))
-                .or_position(self.var_positions.first().copied().flatten()));
+            return Err(PgError::new(
+                SqlState::InvalidColumnReference,
+                format!("argument of {what} must not contain variables"),
+            )
+            .or_position(self.var_positions.first().copied().flatten()));
         }
         if x.type_oid() == INT8 {
             return Ok(x);
@@ -359,7 +414,10 @@ impl<'a> Analyzer<'a> {
             Ok(x) => Ok(x),
             Err(err) if err.code == SqlState::CannotCoerce => Err(PgError::new(
                 SqlState::DatatypeMismatch,
-                format!("argument of {what} must be type bigint, not type {}", err.message.split(' ').nth(3).unwrap_or("?")),
+                format!(
+                    "argument of {what} must be type bigint, not type {}",
+                    err.message.split(' ').nth(3).unwrap_or("?")
+                ),
             )
             .or_position(pos)),
             Err(err) => Err(err),
@@ -375,19 +433,28 @@ impl<'a> Analyzer<'a> {
         if x.type_oid() == UNKNOWN {
             x = self.coerce(x, TEXT, -1, false, pos)?;
         }
-        Ok(Target { expr: x, var_positions: std::mem::take(&mut self.var_positions) })
+        Ok(Target {
+            expr: x,
+            var_positions: std::mem::take(&mut self.var_positions),
+        })
     }
 
     /// ORDER BY item: an output column number or name, or an expression (appended
     /// to the targets as a hidden column).
-    fn order_by_column(&mut self, e: &ast::Expr, columns: &[Column], targets: &mut Vec<Target>) -> PgResult<usize> {
+    fn order_by_column(
+        &mut self,
+        e: &ast::Expr,
+        columns: &[Column],
+        targets: &mut Vec<Target>,
+    ) -> PgResult<usize> {
         if let ast::Expr::Value(v) = e
             && let ast::Value::Number(n, _) = &v.value
         {
             let pos = self.pos(v.span);
-            let k: i64 = n
-                .parse()
-                .map_err(|_| PgError::new(SqlState::SyntaxError, "non-integer constant in ORDER BY").or_position(pos))?;
+            let k: i64 = n.parse().map_err(|_| {
+                PgError::new(SqlState::SyntaxError, "non-integer constant in ORDER BY")
+                    .or_position(pos)
+            })?;
             if k < 1 || k as usize > columns.len() {
                 return Err(PgError::new(
                     SqlState::InvalidColumnReference,
@@ -398,14 +465,26 @@ impl<'a> Analyzer<'a> {
             return Ok(k as usize - 1);
         }
         if let ast::Expr::Identifier(id) = e {
-            let name = if id.quote_style.is_some() { id.value.clone() } else { id.value.to_lowercase() };
-            let matches: Vec<usize> = columns.iter().enumerate().filter(|(_, c)| c.name == name).map(|(i, _)| i).collect();
+            let name = if id.quote_style.is_some() {
+                id.value.clone()
+            } else {
+                id.value.to_lowercase()
+            };
+            let matches: Vec<usize> = columns
+                .iter()
+                .enumerate()
+                .filter(|(_, c)| c.name == name)
+                .map(|(i, _)| i)
+                .collect();
             if matches.len() > 1 {
                 // several output columns of that name are fine if they are the same expression
                 let first = &targets[matches[0]].expr;
                 if matches.iter().any(|&i| targets[i].expr != *first) {
-                    return Err(PgError::new(SqlState::AmbiguousColumn, format!("ORDER BY \"{name}\" is ambiguous"))
-                        .or_position(self.pos(id.span)));
+                    return Err(PgError::new(
+                        SqlState::AmbiguousColumn,
+                        format!("ORDER BY \"{name}\" is ambiguous"),
+                    )
+                    .or_position(self.pos(id.span)));
                 }
             }
             if let Some(&i) = matches.first() {
@@ -414,7 +493,10 @@ impl<'a> Analyzer<'a> {
         }
         let t = self.transform_target(e)?;
         // an expression equal to an output column sorts by that column
-        if let Some(i) = targets[..columns.len()].iter().position(|x| x.expr == t.expr) {
+        if let Some(i) = targets[..columns.len()]
+            .iter()
+            .position(|x| x.expr == t.expr)
+        {
             return Ok(i);
         }
         targets.push(t);
@@ -427,7 +509,10 @@ impl<'a> Analyzer<'a> {
             return Ok(Source::Values(vec![vec![]]));
         };
         if from.len() > 1 || !first.joins.is_empty() {
-            return Err(PgError::new(SqlState::FeatureNotSupported, "joins are not supported"));
+            return Err(PgError::new(
+                SqlState::FeatureNotSupported,
+                "joins are not supported",
+            ));
         }
         let entry = self.range_entry(&first.relation)?;
         self.add_relation(&entry.rel, LockMode::AccessShare);
@@ -438,7 +523,10 @@ impl<'a> Analyzer<'a> {
 
     /// Looks up a FROM item (or DML target) naming a table.
     pub(crate) fn range_entry(&mut self, t: &TableFactor) -> PgResult<RangeEntry> {
-        let TableFactor::Table { name, alias, args, .. } = t else {
+        let TableFactor::Table {
+            name, alias, args, ..
+        } = t
+        else {
             return Err(match t {
                 TableFactor::Derived { .. } => PgError::feature_not_supported("subqueries in FROM"),
                 _ => PgError::feature_not_supported("FROM clause items other than tables"),
@@ -457,11 +545,18 @@ impl<'a> Analyzer<'a> {
             }
             None => (rel.name.clone(), false),
         };
-        Ok(RangeEntry { rel, refname, has_alias })
+        Ok(RangeEntry {
+            rel,
+            refname,
+            has_alias,
+        })
     }
 
     /// Finds a relation by (possibly qualified) name: 42P01 if there is none.
-    pub(crate) fn lookup_relation(&mut self, name: &ast::ObjectName) -> PgResult<Arc<RelationDesc>> {
+    pub(crate) fn lookup_relation(
+        &mut self,
+        name: &ast::ObjectName,
+    ) -> PgResult<Arc<RelationDesc>> {
         let pos = self.pos(name.span());
         let parts: Vec<String> = name
             .0
@@ -477,15 +572,21 @@ impl<'a> Analyzer<'a> {
             _ => {
                 return Err(PgError::new(
                     SqlState::FeatureNotSupported,
-                    format!("cross-database references are not implemented: {}", parts.join(".")),
+                    format!(
+                        "cross-database references are not implemented: {}",
+                        parts.join(".")
+                    ),
                 )
-                .or_position(pos))
+                .or_position(pos));
             }
         };
         let found = self.catalog.lookup_relation(schema, rel)?;
         let Some(found) = found else {
-            return Err(PgError::new(SqlState::UndefinedTable, format!("relation \"{}\" does not exist", parts.join(".")))
-                .or_position(pos));
+            return Err(PgError::new(
+                SqlState::UndefinedTable,
+                format!("relation \"{}\" does not exist", parts.join(".")),
+            )
+            .or_position(pos));
         };
         if found.relkind != 'r' {
             return Err(PgError::feature_not_supported(format!(
@@ -510,29 +611,39 @@ impl<'a> Analyzer<'a> {
                 None => PgError::syntax("SELECT * with no tables specified is not valid", item_pos),
                 Some(q) => PgError::new(
                     SqlState::UndefinedTable,
-                    format!("missing FROM-clause entry for table \"{}\"", object_name_last(q)),
+                    format!(
+                        "missing FROM-clause entry for table \"{}\"",
+                        object_name_last(q)
+                    ),
                 )
                 .or_position(item_pos),
             });
         };
         if let Some(q) = qualifier {
-            let parts: Vec<String> = q
-                .0
-                .iter()
-                .map(|p| match p {
-                    ast::ObjectNamePart::Identifier(id) => ident_name(id),
-                    other => other.to_string(),
-                })
-                .collect();
+            let parts: Vec<String> =
+                q.0.iter()
+                    .map(|p| match p {
+                        ast::ObjectNamePart::Identifier(id) => ident_name(id),
+                        other => other.to_string(),
+                    })
+                    .collect();
             self.check_qualifier(&entry, &parts, item_pos)?;
         }
         for (i, c) in entry.rel.columns.iter().enumerate() {
             if c.dropped {
                 continue;
             }
-            columns.push(Column { name: c.name.clone(), type_oid: c.type_oid, typmod: c.typmod });
+            columns.push(Column {
+                name: c.name.clone(),
+                type_oid: c.type_oid,
+                typmod: c.typmod,
+            });
             targets.push(Target {
-                expr: Expr::Var { index: i, type_oid: c.type_oid, typmod: c.typmod },
+                expr: Expr::Var {
+                    index: i,
+                    type_oid: c.type_oid,
+                    typmod: c.typmod,
+                },
                 var_positions: vec![item_pos],
             });
         }
@@ -540,7 +651,12 @@ impl<'a> Analyzer<'a> {
     }
 
     /// Checks that `qualifier` (`t`, or `schema.t`) names the relation in scope.
-    pub(crate) fn check_qualifier(&self, entry: &RangeEntry, qualifier: &[String], pos: Option<usize>) -> PgResult<()> {
+    pub(crate) fn check_qualifier(
+        &self,
+        entry: &RangeEntry,
+        qualifier: &[String],
+        pos: Option<usize>,
+    ) -> PgResult<()> {
         let ok = match qualifier {
             [t] => *t == entry.refname,
             [s, t] => !entry.has_alias && *t == entry.rel.name && *s == entry.rel.schema,
@@ -555,14 +671,24 @@ impl<'a> Analyzer<'a> {
                 SqlState::UndefinedTable,
                 format!("invalid reference to FROM-clause entry for table \"{table}\""),
             )
-            .with_hint(format!("Perhaps you meant to reference the table alias \"{}\".", entry.refname))
+            .with_hint(format!(
+                "Perhaps you meant to reference the table alias \"{}\".",
+                entry.refname
+            ))
             .or_position(pos));
         }
-        Err(PgError::new(SqlState::UndefinedTable, format!("missing FROM-clause entry for table \"{table}\"")).or_position(pos))
+        Err(PgError::new(
+            SqlState::UndefinedTable,
+            format!("missing FROM-clause entry for table \"{table}\""),
+        )
+        .or_position(pos))
     }
 
     /// A select list (of SELECT or RETURNING): output columns and their expressions.
-    pub(crate) fn analyze_select_list(&mut self, items: &[SelectItem]) -> PgResult<(Vec<Column>, Vec<Target>)> {
+    pub(crate) fn analyze_select_list(
+        &mut self,
+        items: &[SelectItem],
+    ) -> PgResult<(Vec<Column>, Vec<Target>)> {
         let mut columns = Vec::new();
         let mut targets = Vec::new();
         for item in items {
@@ -571,26 +697,40 @@ impl<'a> Analyzer<'a> {
                 SelectItem::UnnamedExpr(e) => (e, colname::figure_colname(e)),
                 SelectItem::ExprWithAlias { expr, alias } => (expr, ident_name(alias)),
                 SelectItem::Wildcard(opts) => {
-                    if opts.opt_exclude.is_some() || opts.opt_except.is_some() || opts.opt_replace.is_some() {
+                    if opts.opt_exclude.is_some()
+                        || opts.opt_except.is_some()
+                        || opts.opt_replace.is_some()
+                    {
                         return Err(PgError::feature_not_supported("this select-list item"));
                     }
                     self.expand_star(None, item_pos, &mut columns, &mut targets)?;
                     continue;
                 }
-                SelectItem::QualifiedWildcard(ast::SelectItemQualifiedWildcardKind::ObjectName(q), _) => {
+                SelectItem::QualifiedWildcard(
+                    ast::SelectItemQualifiedWildcardKind::ObjectName(q),
+                    _,
+                ) => {
                     self.expand_star(Some(q), item_pos, &mut columns, &mut targets)?;
                     continue;
                 }
                 _ => return Err(PgError::feature_not_supported("this select-list item")),
             };
             let t = self.transform_target(e)?;
-            columns.push(Column { name, type_oid: t.expr.type_oid(), typmod: t.expr.typmod() });
+            columns.push(Column {
+                name,
+                type_oid: t.expr.type_oid(),
+                typmod: t.expr.typmod(),
+            });
             targets.push(t);
         }
         Ok((columns, targets))
     }
 
-    fn analyze_select(&mut self, s: &ast::Select, order_by: &[ast::OrderByExpr]) -> PgResult<(Vec<Column>, Plan)> {
+    fn analyze_select(
+        &mut self,
+        s: &ast::Select,
+        order_by: &[ast::OrderByExpr],
+    ) -> PgResult<(Vec<Column>, Plan)> {
         if s.into.is_some() {
             return Err(PgError::feature_not_supported("SELECT INTO"));
         }
@@ -617,7 +757,10 @@ impl<'a> Analyzer<'a> {
             Some(h) => {
                 self.var_positions.clear();
                 let x = self.transform_bool(h, "HAVING")?;
-                Some(Target { expr: x, var_positions: std::mem::take(&mut self.var_positions) })
+                Some(Target {
+                    expr: x,
+                    var_positions: std::mem::take(&mut self.var_positions),
+                })
             }
             None => None,
         };
@@ -632,18 +775,45 @@ impl<'a> Analyzer<'a> {
         let grouped = group_by.is_some() || having.is_some() || !self.aggs.is_empty();
         let (aggregate, targets) = if grouped {
             let group_by = group_by.unwrap_or_default();
-            let targets = targets.into_iter().map(|t| self.regroup(t, &group_by)).collect::<PgResult<Vec<_>>>()?;
+            let targets = targets
+                .into_iter()
+                .map(|t| self.regroup(t, &group_by))
+                .collect::<PgResult<Vec<_>>>()?;
             let having = having.map(|h| self.regroup(h, &group_by)).transpose()?;
             let aggs = std::mem::take(&mut self.aggs);
-            (Some(Aggregate { group_by, aggs, having }), targets)
+            (
+                Some(Aggregate {
+                    group_by,
+                    aggs,
+                    having,
+                }),
+                targets,
+            )
         } else {
             (None, targets.into_iter().map(|t| t.expr).collect())
         };
-        Ok((columns, Plan { source, filter, aggregate, targets, order_by: sort, limit: None, offset: None, distinct, row_lock: None }))
+        Ok((
+            columns,
+            Plan {
+                source,
+                filter,
+                aggregate,
+                targets,
+                order_by: sort,
+                limit: None,
+                offset: None,
+                distinct,
+                row_lock: None,
+            },
+        ))
     }
 
     /// `TABLE name`: `SELECT * FROM name`.
-    fn analyze_table_command(&mut self, t: &ast::Table, order_by: &[ast::OrderByExpr]) -> PgResult<(Vec<Column>, Plan)> {
+    fn analyze_table_command(
+        &mut self,
+        t: &ast::Table,
+        order_by: &[ast::OrderByExpr],
+    ) -> PgResult<(Vec<Column>, Plan)> {
         let name = t.table_name.as_ref().map(ident_name).unwrap_or_default();
         let schema = t.schema_name.as_ref().map(ident_name);
         let Some(rel) = self.catalog.lookup_relation(schema.as_deref(), &name)? else {
@@ -651,21 +821,43 @@ impl<'a> Analyzer<'a> {
                 Some(s) => format!("{s}.{name}"),
                 None => name.to_string(),
             };
-            let span = t.schema_name.as_ref().or(t.table_name.as_ref()).map(|i| i.span);
-            return Err(PgError::new(SqlState::UndefinedTable, format!("relation \"{full}\" does not exist"))
-                .or_position(span.and_then(|s| self.pos(s))));
+            let span = t
+                .schema_name
+                .as_ref()
+                .or(t.table_name.as_ref())
+                .map(|i| i.span);
+            return Err(PgError::new(
+                SqlState::UndefinedTable,
+                format!("relation \"{full}\" does not exist"),
+            )
+            .or_position(span.and_then(|s| self.pos(s))));
         };
         if rel.relkind != 'r' {
-            return Err(PgError::feature_not_supported(format!("TABLE of relation \"{}\" of kind '{}'", rel.name, rel.relkind)));
+            return Err(PgError::feature_not_supported(format!(
+                "TABLE of relation \"{}\" of kind '{}'",
+                rel.name, rel.relkind
+            )));
         }
         self.add_relation(&rel, LockMode::AccessShare);
-        self.scope = Some(RangeEntry { rel: rel.clone(), refname: rel.name.clone(), has_alias: false });
+        self.scope = Some(RangeEntry {
+            rel: rel.clone(),
+            refname: rel.name.clone(),
+            has_alias: false,
+        });
         let mut columns = Vec::new();
         let mut targets = Vec::new();
         self.expand_star(None, None, &mut columns, &mut targets)?;
         let sort = self.analyze_order_by(order_by, &columns, &mut targets)?;
         let targets = targets.into_iter().map(|t| t.expr).collect();
-        Ok((columns, Plan { source: Source::SeqScan(rel), targets, order_by: sort, ..Plan::empty() }))
+        Ok((
+            columns,
+            Plan {
+                source: Source::SeqScan(rel),
+                targets,
+                order_by: sort,
+                ..Plan::empty()
+            },
+        ))
     }
 
     fn analyze_order_by(
@@ -685,12 +877,20 @@ impl<'a> Analyzer<'a> {
             let descending = matches!(item.options.sort, Some(ast::OrderBySort::Desc));
             let nulls_first = item.options.nulls_first.unwrap_or(descending);
             let column = self.order_by_column(&item.expr, columns, targets)?;
-            keys.push(SortKey { column, descending, nulls_first });
+            keys.push(SortKey {
+                column,
+                descending,
+                nulls_first,
+            });
         }
         Ok(keys)
     }
 
-    fn analyze_values(&mut self, v: &ast::Values, order_by: &[ast::OrderByExpr]) -> PgResult<(Vec<Column>, Plan)> {
+    fn analyze_values(
+        &mut self,
+        v: &ast::Values,
+        order_by: &[ast::OrderByExpr],
+    ) -> PgResult<(Vec<Column>, Plan)> {
         let width = v.rows.first().map_or(0, |r| r.len());
         let mut rows: Vec<Vec<(Expr, Option<usize>)>> = Vec::new();
         let saved = self.agg_forbidden.replace("VALUES");
@@ -720,16 +920,39 @@ impl<'a> Analyzer<'a> {
             let types: Vec<_> = rows.iter().map(|r| (r[c].0.type_oid(), r[c].1)).collect();
             let t = coerce::select_common_type(&types, "VALUES")?;
             for r in rows.iter_mut() {
-                let (x, p) = std::mem::replace(&mut r[c], (Expr::Const { value: Datum::Null, type_oid: t }, None));
+                let (x, p) = std::mem::replace(
+                    &mut r[c],
+                    (
+                        Expr::Const {
+                            value: Datum::Null,
+                            type_oid: t,
+                        },
+                        None,
+                    ),
+                );
                 r[c] = (self.coerce(x, t, -1, false, p)?, p);
             }
-            columns.push(Column { name: format!("column{}", c + 1), type_oid: t, typmod: -1 });
+            columns.push(Column {
+                name: format!("column{}", c + 1),
+                type_oid: t,
+                typmod: -1,
+            });
         }
-        let rows: Vec<Vec<Expr>> = rows.into_iter().map(|r| r.into_iter().map(|(x, _)| x).collect()).collect();
+        let rows: Vec<Vec<Expr>> = rows
+            .into_iter()
+            .map(|r| r.into_iter().map(|(x, _)| x).collect())
+            .collect();
         let mut targets: Vec<Target> = columns
             .iter()
             .enumerate()
-            .map(|(i, c)| Target { expr: Expr::Var { index: i, type_oid: c.type_oid, typmod: -1 }, var_positions: vec![] })
+            .map(|(i, c)| Target {
+                expr: Expr::Var {
+                    index: i,
+                    type_oid: c.type_oid,
+                    typmod: -1,
+                },
+                var_positions: vec![],
+            })
             .collect();
         let sort = self.analyze_order_by(order_by, &columns, &mut targets)?;
         if !self.aggs.is_empty() {
@@ -752,7 +975,11 @@ impl<'a> Analyzer<'a> {
 
 /// An identifier as PostgreSQL folds it: lower case unless quoted.
 pub(crate) fn ident_name(id: &ast::Ident) -> String {
-    if id.quote_style.is_some() { id.value.clone() } else { id.value.to_lowercase() }
+    if id.quote_style.is_some() {
+        id.value.clone()
+    } else {
+        id.value.to_lowercase()
+    }
 }
 
 fn object_name_last(n: &ast::ObjectName) -> String {

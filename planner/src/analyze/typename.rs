@@ -42,12 +42,18 @@ pub fn resolve_type(dt: &DataType) -> PgResult<(u32, i32)> {
         DataType::Int(_) | DataType::Int4(_) | DataType::Integer(_) => (INT4, -1),
         DataType::Int8(_) | DataType::BigInt(_) => (INT8, -1),
         DataType::Real | DataType::Float4 => (FLOAT4, -1),
-        DataType::Float8 | DataType::DoublePrecision | DataType::Double(ExactNumberInfo::None) => (FLOAT8, -1),
+        DataType::Float8 | DataType::DoublePrecision | DataType::Double(ExactNumberInfo::None) => {
+            (FLOAT8, -1)
+        }
         DataType::Float(ExactNumberInfo::Precision(p)) if *p <= 24 => (FLOAT4, -1),
         DataType::Float(_) => (FLOAT8, -1),
-        DataType::Numeric(i) | DataType::Decimal(i) | DataType::Dec(i) => (NUMERIC, numeric_mod(i)?),
+        DataType::Numeric(i) | DataType::Decimal(i) | DataType::Dec(i) => {
+            (NUMERIC, numeric_mod(i)?)
+        }
         DataType::Text => (TEXT, -1),
-        DataType::Varchar(l) | DataType::CharacterVarying(l) | DataType::CharVarying(l) => (VARCHAR, len_mod(l, None)),
+        DataType::Varchar(l) | DataType::CharacterVarying(l) | DataType::CharVarying(l) => {
+            (VARCHAR, len_mod(l, None))
+        }
         DataType::Char(l) | DataType::Character(l) => (BPCHAR, len_mod(l, Some(1))),
         DataType::Bool | DataType::Boolean => (BOOL, -1),
         DataType::Bytea => (BYTEA, -1),
@@ -55,12 +61,19 @@ pub fn resolve_type(dt: &DataType) -> PgResult<(u32, i32)> {
         DataType::Time(_, TimezoneInfo::None | TimezoneInfo::WithoutTimeZone) => (TIME, -1),
         DataType::Timestamp(_, TimezoneInfo::WithTimeZone | TimezoneInfo::Tz) => (TIMESTAMPTZ, -1),
         DataType::Timestamp(_, _) => (TIMESTAMP, -1),
-        DataType::Interval { fields: None, precision: None } => (INTERVAL, -1),
+        DataType::Interval {
+            fields: None,
+            precision: None,
+        } => (INTERVAL, -1),
         DataType::Uuid => (UUID, -1),
         DataType::Custom(name, mods) => {
             let n = match name.0.last() {
                 Some(ObjectNamePart::Identifier(id)) => {
-                    if id.quote_style.is_some() { id.value.clone() } else { id.value.to_lowercase() }
+                    if id.quote_style.is_some() {
+                        id.value.clone()
+                    } else {
+                        id.value.to_lowercase()
+                    }
                 }
                 _ => return Err(PgError::feature_not_supported(format!("type name {name}"))),
             };
@@ -85,24 +98,34 @@ pub fn resolve_type(dt: &DataType) -> PgResult<(u32, i32)> {
                 "unknown" => UNKNOWN,
                 "pg_lsn" => PG_LSN,
                 "char" if id_quoted(name) => CHAR,
-                "json" | "jsonb" | "xml" | "money" | "inet" | "cidr" | "macaddr" | "bit" | "varbit" | "point"
-                | "regclass" | "regtype" | "regproc" | "tsvector" | "tsquery" | "timetz" | "int4range"
-                | "record" | "xid" | "xid8" => {
+                "json" | "jsonb" | "xml" | "money" | "inet" | "cidr" | "macaddr" | "bit"
+                | "varbit" | "point" | "regclass" | "regtype" | "regproc" | "tsvector"
+                | "tsquery" | "timetz" | "int4range" | "record" | "xid" | "xid8" => {
                     return Err(PgError::feature_not_supported(format!("type {n}")));
                 }
                 _ => {
-                    return Err(PgError::new(SqlState::UndefinedObject, format!("type \"{n}\" does not exist")));
+                    return Err(PgError::new(
+                        SqlState::UndefinedObject,
+                        format!("type \"{n}\" does not exist"),
+                    ));
                 }
             };
             let typmod = if mods.is_empty() {
                 -1
             } else {
-                let nums: Vec<i64> = mods.iter().filter_map(|m| m.to_string().parse().ok()).collect();
+                let nums: Vec<i64> = mods
+                    .iter()
+                    .filter_map(|m| m.to_string().parse().ok())
+                    .collect();
                 match (t, nums.as_slice()) {
                     (NUMERIC, [p]) => numeric_typmod(*p, 0)?,
                     (NUMERIC, [p, s]) => numeric_typmod(*p, *s)?,
                     (VARCHAR | BPCHAR, [l]) => *l as i32 + 4,
-                    _ => return Err(PgError::feature_not_supported(format!("type modifier on {n}"))),
+                    _ => {
+                        return Err(PgError::feature_not_supported(format!(
+                            "type modifier on {n}"
+                        )));
+                    }
                 }
             };
             (t, typmod)

@@ -7,15 +7,15 @@ use std::collections::HashMap;
 use std::hash::BuildHasherDefault;
 use std::sync::Arc;
 
+use super::BufferError;
 use super::mapping::{BufTable, MappingFull, partition_of};
 use super::strategy::{BufferAccessStrategy, get_victim};
 use super::tag::{BLCKSZ, BlockNumber, BufferTag, ForkNumber, RelFileLocator};
-use wal::WalRecord;
-use wal::record::PageOp;
-use super::BufferError;
 use crate::StorageError;
 use crate::lwlock::{LWLockGuard, LWLockMode, futex_wait, futex_wake_all};
 use crate::shmem::{BufferPool, PageReadGuard, PageWriteGuard, SharedMemory, buf_state};
+use wal::WalRecord;
+use wal::record::PageOp;
 
 /// Where blocks come from and go to. `smgr` implements it for relation files;
 /// tests use [`super::MemBlockStore`].
@@ -53,7 +53,11 @@ pub trait WalFlush: Send + Sync {
     }
     /// Logs the changes of several pages as one record (all or none redone);
     /// returns the LSN to stamp on each of them.
-    fn log_pages(&self, _pages: &[(BufferTag, &[u8; BLCKSZ], &[u8; BLCKSZ])], _op: PageOp) -> Result<Option<u64>, StorageError> {
+    fn log_pages(
+        &self,
+        _pages: &[(BufferTag, &[u8; BLCKSZ], &[u8; BLCKSZ])],
+        _op: PageOp,
+    ) -> Result<Option<u64>, StorageError> {
         Ok(None)
     }
     /// Logs a page change by `record`, a description of the operation that
@@ -72,7 +76,11 @@ pub trait WalFlush: Send + Sync {
     }
     /// Before an unlogged hint-bit change: logs the page's image if it is the
     /// first change since the redo point; returns the LSN to stamp.
-    fn log_hint(&self, _tag: &BufferTag, _page: &[u8; BLCKSZ]) -> Result<Option<u64>, StorageError> {
+    fn log_hint(
+        &self,
+        _tag: &BufferTag,
+        _page: &[u8; BLCKSZ],
+    ) -> Result<Option<u64>, StorageError> {
         Ok(None)
     }
     /// Whether "committed" hint bits may be set now (no asynchronous commit's
@@ -167,8 +175,16 @@ impl BufferSnapshot {
             (buf_state::CHECKPOINT_NEEDED, "CHECKPOINT_NEEDED"),
             (buf_state::PERMANENT, "PERMANENT"),
         ];
-        let v: Vec<&str> = NAMES.iter().filter(|(bit, _)| self.flags & bit != 0).map(|(_, n)| *n).collect();
-        if v.is_empty() { "-".to_owned() } else { v.join("|") }
+        let v: Vec<&str> = NAMES
+            .iter()
+            .filter(|(bit, _)| self.flags & bit != 0)
+            .map(|(_, n)| *n)
+            .collect();
+        if v.is_empty() {
+            "-".to_owned()
+        } else {
+            v.join("|")
+        }
     }
 }
 
@@ -187,7 +203,9 @@ pub struct BufferManager<'a> {
 
 impl std::fmt::Debug for BufferManager<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("BufferManager").field("buffers", &self.pool.len()).finish()
+        f.debug_struct("BufferManager")
+            .field("buffers", &self.pool.len())
+            .finish()
     }
 }
 
@@ -199,7 +217,10 @@ struct IoInProgress<'a> {
 impl<'a> BufferManager<'a> {
     /// This backend's buffer manager over `shmem`'s pool, reading and writing
     /// blocks through `store`.
-    pub fn new(shmem: &'a SharedMemory, store: Arc<dyn BlockStore>) -> Result<BufferManager<'a>, StorageError> {
+    pub fn new(
+        shmem: &'a SharedMemory,
+        store: Arc<dyn BlockStore>,
+    ) -> Result<BufferManager<'a>, StorageError> {
         let pool = shmem.buffer_pool();
         if pool.is_empty() {
             return Err(BufferError::NoBuffers.into());
@@ -310,7 +331,11 @@ impl<'a> BufferManager<'a> {
                 }
             }
             // Pinned and TAG_VALID: the tag is stable (rule 4).
-            let old = if desc.load_state() & buf_state::TAG_VALID != 0 { desc.tag() } else { None };
+            let old = if desc.load_state() & buf_state::TAG_VALID != 0 {
+                desc.tag()
+            } else {
+                None
+            };
             let old_hash = old.map(|t| t.hash());
             let locks = PartitionPair::lock(&self.table, hash, old_hash);
             match self.table.insert(tag, hash, victim, locks.guard_for(hash)) {
@@ -366,7 +391,16 @@ impl<'a> BufferManager<'a> {
                 if !bulk && usage < buf_state::MAX_USAGE_COUNT || bulk && usage == 0 {
                     state += buf_state::USAGECOUNT_ONE;
                 }
-                if desc.state.compare_exchange_weak(old, state, std::sync::atomic::Ordering::Acquire, std::sync::atomic::Ordering::Relaxed).is_ok() {
+                if desc
+                    .state
+                    .compare_exchange_weak(
+                        old,
+                        state,
+                        std::sync::atomic::Ordering::Acquire,
+                        std::sync::atomic::Ordering::Relaxed,
+                    )
+                    .is_ok()
+                {
                     break;
                 }
             }
@@ -398,7 +432,10 @@ impl<'a> BufferManager<'a> {
         {
             let mut pins = self.private_pins.borrow_mut();
             let Some(count) = pins.get_mut(&id) else {
-                debug_assert!(false, "unpin of buffer {id} that this backend has not pinned");
+                debug_assert!(
+                    false,
+                    "unpin of buffer {id} that this backend has not pinned"
+                );
                 return;
             };
             *count -= 1;
@@ -411,7 +448,16 @@ impl<'a> BufferManager<'a> {
         loop {
             let old = desc.wait_header_unlocked();
             new = old - buf_state::REFCOUNT_ONE;
-            if desc.state.compare_exchange_weak(old, new, std::sync::atomic::Ordering::Release, std::sync::atomic::Ordering::Relaxed).is_ok() {
+            if desc
+                .state
+                .compare_exchange_weak(
+                    old,
+                    new,
+                    std::sync::atomic::Ordering::Release,
+                    std::sync::atomic::Ordering::Relaxed,
+                )
+                .is_ok()
+            {
                 break;
             }
         }
@@ -441,7 +487,11 @@ impl<'a> BufferManager<'a> {
                 self.wait_io(id);
                 continue;
             }
-            let done = if for_input { s & buf_state::VALID != 0 } else { s & buf_state::DIRTY == 0 };
+            let done = if for_input {
+                s & buf_state::VALID != 0
+            } else {
+                s & buf_state::DIRTY == 0
+            };
             if done {
                 desc.unlock_header(s);
                 return None;
@@ -476,16 +526,23 @@ impl<'a> BufferManager<'a> {
     /// Writes a dirty buffer out (PostgreSQL's `FlushBuffer`). Caller holds a
     /// pin and the content lock (shared is enough), whose page is `page`.
     fn flush_buffer(&self, id: usize, page: &PageReadGuard<'_>) -> Result<(), StorageError> {
-        let Some(io) = self.start_io(id, false) else { return Ok(()) };
+        let Some(io) = self.start_io(id, false) else {
+            return Ok(());
+        };
         let desc = self.pool.desc(id);
         let s = desc.lock_header();
         desc.unlock_header(s & !buf_state::JUST_DIRTIED);
         let Some(tag) = desc.tag() else {
             self.terminate_io(id, io, false, buf_state::IO_ERROR);
-            return Err(StorageError::Shmem(format!("buffer {id} has a corrupt tag")));
+            return Err(StorageError::Shmem(format!(
+                "buffer {id} has a corrupt tag"
+            )));
         };
         // Rule 9: WAL before data.
-        let result = self.wal.flush_up_to(page_lsn(page)).and_then(|()| self.store.write_block(&tag, page));
+        let result = self
+            .wal
+            .flush_up_to(page_lsn(page))
+            .and_then(|()| self.store.write_block(&tag, page));
         match result {
             Ok(()) => {
                 self.terminate_io(id, io, true, 0);
@@ -503,7 +560,10 @@ impl<'a> BufferManager<'a> {
     /// Buffers handed out by the clock sweep since the segment was made (the
     /// background writer's measure of demand).
     pub fn allocations(&self) -> u64 {
-        self.pool.strategy().allocations.load(std::sync::atomic::Ordering::Relaxed)
+        self.pool
+            .strategy()
+            .allocations
+            .load(std::sync::atomic::Ordering::Relaxed)
     }
 
     /// One round of the background writer (PostgreSQL's `BgBufferSync`, much
@@ -592,7 +652,11 @@ impl<'a> BufferManager<'a> {
     /// The number of dirty buffers now.
     pub fn count_dirty(&self) -> usize {
         let want = buf_state::VALID | buf_state::DIRTY;
-        self.pool.descs().iter().filter(|d| d.load_state() & want == want).count()
+        self.pool
+            .descs()
+            .iter()
+            .filter(|d| d.load_state() & want == want)
+            .count()
     }
 
     /// [`Self::flush_all`], calling `pace` with the count written so far after
@@ -617,19 +681,25 @@ impl<'a> BufferManager<'a> {
         fork: Option<ForkNumber>,
         first_block: BlockNumber,
     ) -> Result<usize, StorageError> {
-        self.drop_matching(|t: &BufferTag| t.rel == rel && fork.is_none_or(|f| t.fork == f) && t.block >= first_block)
+        self.drop_matching(|t: &BufferTag| {
+            t.rel == rel && fork.is_none_or(|f| t.fork == f) && t.block >= first_block
+        })
     }
 
     /// Forgets every buffer of database `db_oid` without writing it (DROP
     /// DATABASE, under the same no-pin rule as [`Self::drop_relation_buffers`]).
     pub fn drop_database_buffers(&self, db_oid: u32) -> Result<usize, StorageError> {
-        self.drop_matching(|t: &BufferTag| t.rel.db_oid == db_oid && t.rel.spc_oid != crate::smgr::GLOBAL_TABLESPACE_OID)
+        self.drop_matching(|t: &BufferTag| {
+            t.rel.db_oid == db_oid && t.rel.spc_oid != crate::smgr::GLOBAL_TABLESPACE_OID
+        })
     }
 
     /// Writes every dirty buffer of database `db_oid` (CREATE DATABASE copies
     /// its template's files afterwards).
     pub fn flush_database(&self, db_oid: u32) -> Result<usize, StorageError> {
-        self.flush_matching(|t| t.rel.db_oid == db_oid && t.rel.spc_oid != crate::smgr::GLOBAL_TABLESPACE_OID)
+        self.flush_matching(|t| {
+            t.rel.db_oid == db_oid && t.rel.spc_oid != crate::smgr::GLOBAL_TABLESPACE_OID
+        })
     }
 
     fn drop_matching(&self, matches: impl Fn(&BufferTag) -> bool) -> Result<usize, StorageError> {
@@ -637,7 +707,11 @@ impl<'a> BufferManager<'a> {
         for id in 0..self.pool.len() {
             let desc = self.pool.desc(id);
             let s = desc.lock_header();
-            let tag = if s & buf_state::TAG_VALID != 0 { desc.tag() } else { None };
+            let tag = if s & buf_state::TAG_VALID != 0 {
+                desc.tag()
+            } else {
+                None
+            };
             desc.unlock_header(s);
             if let Some(tag) = tag.filter(&matches)
                 && self.invalidate_buffer(id, tag)?
@@ -682,14 +756,20 @@ impl<'a> BufferManager<'a> {
             .map(|id| {
                 let desc = self.pool.desc(id);
                 let s = desc.lock_header();
-                let tag = if s & buf_state::TAG_VALID != 0 { desc.tag() } else { None };
+                let tag = if s & buf_state::TAG_VALID != 0 {
+                    desc.tag()
+                } else {
+                    None
+                };
                 desc.unlock_header(s);
                 BufferSnapshot {
                     id,
                     tag,
                     refcount: buf_state::refcount(s),
                     usage_count: buf_state::usage_count(s),
-                    flags: s & !(buf_state::REFCOUNT_MASK | buf_state::USAGECOUNT_MASK | buf_state::LOCKED),
+                    flags: s & !(buf_state::REFCOUNT_MASK
+                        | buf_state::USAGECOUNT_MASK
+                        | buf_state::LOCKED),
                     private_pins: self.private_count(id),
                 }
             })
@@ -714,10 +794,23 @@ impl<'a> PartitionPair<'a> {
         let new_p = partition_of(new_hash);
         match old_hash {
             Some(oh) if partition_of(oh) != new_p => {
-                let (lo, hi) = if partition_of(oh) < new_p { (oh, new_hash) } else { (new_hash, oh) };
-                let first = (partition_of(lo), table.lock_partition(lo, LWLockMode::Exclusive));
-                let second = (partition_of(hi), table.lock_partition(hi, LWLockMode::Exclusive));
-                PartitionPair { first, second: Some(second) }
+                let (lo, hi) = if partition_of(oh) < new_p {
+                    (oh, new_hash)
+                } else {
+                    (new_hash, oh)
+                };
+                let first = (
+                    partition_of(lo),
+                    table.lock_partition(lo, LWLockMode::Exclusive),
+                );
+                let second = (
+                    partition_of(hi),
+                    table.lock_partition(hi, LWLockMode::Exclusive),
+                );
+                PartitionPair {
+                    first,
+                    second: Some(second),
+                }
             }
             _ => PartitionPair {
                 first: (new_p, table.lock_partition(new_hash, LWLockMode::Exclusive)),
@@ -745,14 +838,21 @@ pub struct PinnedBuffer<'m> {
 
 impl std::fmt::Debug for PinnedBuffer<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("PinnedBuffer").field("id", &self.id).field("tag", &self.tag).finish()
+        f.debug_struct("PinnedBuffer")
+            .field("id", &self.id)
+            .field("tag", &self.tag)
+            .finish()
     }
 }
 
 impl Clone for PinnedBuffer<'_> {
     fn clone(&self) -> Self {
         self.mgr.pin(self.id, false);
-        PinnedBuffer { mgr: self.mgr, id: self.id, tag: self.tag }
+        PinnedBuffer {
+            mgr: self.mgr,
+            id: self.id,
+            tag: self.tag,
+        }
     }
 }
 
@@ -774,28 +874,44 @@ impl<'m> PinnedBuffer<'m> {
 
     /// Content lock in shared mode: read the page.
     pub fn lock_shared(&self) -> BufferReadGuard<'_> {
-        BufferReadGuard { page: self.mgr.pool.lock_page_shared(self.id), _pin: self }
+        BufferReadGuard {
+            page: self.mgr.pool.lock_page_shared(self.id),
+            _pin: self,
+        }
     }
 
     /// Content lock in exclusive mode: change the page (then mark it dirty).
     pub fn lock_exclusive(&self) -> BufferWriteGuard<'_> {
-        BufferWriteGuard { page: self.mgr.pool.lock_page_exclusive(self.id), pin: self }
+        BufferWriteGuard {
+            page: self.mgr.pool.lock_page_exclusive(self.id),
+            pin: self,
+        }
     }
 
     /// [`Self::lock_shared`] without waiting.
     pub fn try_lock_shared(&self) -> Option<BufferReadGuard<'_>> {
-        Some(BufferReadGuard { page: self.mgr.pool.try_lock_page_shared(self.id)?, _pin: self })
+        Some(BufferReadGuard {
+            page: self.mgr.pool.try_lock_page_shared(self.id)?,
+            _pin: self,
+        })
     }
 
     /// [`Self::lock_exclusive`] without waiting.
     pub fn try_lock_exclusive(&self) -> Option<BufferWriteGuard<'_>> {
-        Some(BufferWriteGuard { page: self.mgr.pool.try_lock_page_exclusive(self.id)?, pin: self })
+        Some(BufferWriteGuard {
+            page: self.mgr.pool.try_lock_page_exclusive(self.id)?,
+            pin: self,
+        })
     }
 
     fn check_sole_private_pin(&self) -> Result<(), StorageError> {
         match self.mgr.private_count(self.id) {
             1 => Ok(()),
-            pins => Err(BufferError::CleanupWithExtraPins { buffer: self.id, pins }.into()),
+            pins => Err(BufferError::CleanupWithExtraPins {
+                buffer: self.id,
+                pins,
+            }
+            .into()),
         }
     }
 
@@ -811,7 +927,11 @@ impl<'m> PinnedBuffer<'m> {
             let guard = self.lock_exclusive();
             let s = desc.lock_header();
             if buf_state::refcount(s) == 1 {
-                let s = if waiting { s & !buf_state::PIN_COUNT_WAITER } else { s };
+                let s = if waiting {
+                    s & !buf_state::PIN_COUNT_WAITER
+                } else {
+                    s
+                };
                 desc.unlock_header(s);
                 return Ok(guard);
             }
@@ -878,7 +998,12 @@ impl BufferWriteGuard<'_> {
     /// the page before the content lock is released. The page is already
     /// changed, so failing to log it is PANIC: shared memory can no longer be
     /// trusted to match the WAL (PostgreSQL's critical section).
-    pub fn log_change(&mut self, before: &[u8; BLCKSZ], op: PageOp, xid: u64) -> types::PgResult<()> {
+    pub fn log_change(
+        &mut self,
+        before: &[u8; BLCKSZ],
+        op: PageOp,
+        xid: u64,
+    ) -> types::PgResult<()> {
         self.log_change_copying(before, op, xid, None)
     }
 
@@ -894,7 +1019,11 @@ impl BufferWriteGuard<'_> {
     ) -> types::PgResult<()> {
         self.mark_dirty();
         let tag = self.pin.tag;
-        let logged = self.pin.mgr.wal.log_page(&tag, before, &self.page, op, xid, copy);
+        let logged = self
+            .pin
+            .mgr
+            .wal
+            .log_page(&tag, before, &self.page, op, xid, copy);
         self.stamp(logged)
     }
 
@@ -923,7 +1052,11 @@ impl BufferWriteGuard<'_> {
             unused,
             prune_xid,
         };
-        let logged = self.pin.mgr.wal.log_logical(&tag, before, &self.page, op, record);
+        let logged = self
+            .pin
+            .mgr
+            .wal
+            .log_logical(&tag, before, &self.page, op, record);
         self.stamp(logged)
     }
 
@@ -938,7 +1071,10 @@ impl BufferWriteGuard<'_> {
             Ok(None) => Ok(()),
             Err(e) => {
                 let e = types::PgError::from(e);
-                Err(types::PgError { severity: types::error::Severity::Panic, ..e })
+                Err(types::PgError {
+                    severity: types::error::Severity::Panic,
+                    ..e
+                })
             }
         }
     }
@@ -948,7 +1084,13 @@ impl BufferWriteGuard<'_> {
     /// torn write of it can be repaired (checksums are always on).
     pub fn mark_dirty_hint(&mut self) -> types::PgResult<()> {
         let tag = self.pin.tag;
-        if let Some(lsn) = self.pin.mgr.wal.log_hint(&tag, &self.page).map_err(types::PgError::from)? {
+        if let Some(lsn) = self
+            .pin
+            .mgr
+            .wal
+            .log_hint(&tag, &self.page)
+            .map_err(types::PgError::from)?
+        {
             set_page_lsn(&mut self.page, lsn);
         }
         self.mark_dirty();
@@ -974,7 +1116,10 @@ pub struct OwnedWriteGuard<'m> {
 impl<'m> OwnedWriteGuard<'m> {
     /// Locks `pin`'s page exclusively, waiting as [`PinnedBuffer::lock_exclusive`].
     pub fn lock(pin: PinnedBuffer<'m>) -> OwnedWriteGuard<'m> {
-        OwnedWriteGuard { page: pin.mgr.pool.lock_page_exclusive(pin.id), pin }
+        OwnedWriteGuard {
+            page: pin.mgr.pool.lock_page_exclusive(pin.id),
+            pin,
+        }
     }
 
     pub fn tag(&self) -> BufferTag {
@@ -996,15 +1141,24 @@ impl<'m> OwnedWriteGuard<'m> {
     /// WAL record and stamps its LSN on each (rule 7; as
     /// [`BufferWriteGuard::log_change`], failing is PANIC). Pages that did
     /// not change are left out of the record.
-    pub fn log_changes(pages: &mut [&mut OwnedWriteGuard<'m>], befores: &[&[u8; BLCKSZ]], op: PageOp) -> types::PgResult<()> {
-        let Some(first) = pages.first() else { return Ok(()) };
+    pub fn log_changes(
+        pages: &mut [&mut OwnedWriteGuard<'m>],
+        befores: &[&[u8; BLCKSZ]],
+        op: PageOp,
+    ) -> types::PgResult<()> {
+        let Some(first) = pages.first() else {
+            return Ok(());
+        };
         let wal = &first.pin.mgr.wal;
         for p in pages.iter() {
             p.mark_dirty();
         }
         let logged = {
-            let list: Vec<(BufferTag, &[u8; BLCKSZ], &[u8; BLCKSZ])> =
-                pages.iter().zip(befores).map(|(p, b)| (p.pin.tag, *b, &*p.page)).collect();
+            let list: Vec<(BufferTag, &[u8; BLCKSZ], &[u8; BLCKSZ])> = pages
+                .iter()
+                .zip(befores)
+                .map(|(p, b)| (p.pin.tag, *b, &*p.page))
+                .collect();
             wal.log_pages(&list, op)
         };
         match logged {
@@ -1017,7 +1171,10 @@ impl<'m> OwnedWriteGuard<'m> {
             Ok(None) => Ok(()),
             Err(e) => {
                 let e = types::PgError::from(e);
-                Err(types::PgError { severity: types::error::Severity::Panic, ..e })
+                Err(types::PgError {
+                    severity: types::error::Severity::Panic,
+                    ..e
+                })
             }
         }
     }

@@ -60,7 +60,8 @@ fn set_entry(e: &MappingEntry, tag: Option<BufferTag>, buffer: Option<usize>) {
             w.store(v, Ordering::Relaxed);
         }
     }
-    e.buffer_plus_one.store(buffer.map_or(0, |b| b as u32 + 1), Ordering::Relaxed);
+    e.buffer_plus_one
+        .store(buffer.map_or(0, |b| b as u32 + 1), Ordering::Relaxed);
 }
 
 /// The mapping table of one pool.
@@ -80,8 +81,14 @@ impl<'a> BufTable<'a> {
     }
 
     fn check_guard(&self, hash: u32, guard: &LWLockGuard<'_>, exclusive: bool) {
-        debug_assert!(guard.holds(self.pool.partition_lock(partition_of(hash))), "wrong partition lock");
-        debug_assert!(!exclusive || guard.mode() == LWLockMode::Exclusive, "partition lock must be exclusive");
+        debug_assert!(
+            guard.holds(self.pool.partition_lock(partition_of(hash))),
+            "wrong partition lock"
+        );
+        debug_assert!(
+            !exclusive || guard.mode() == LWLockMode::Exclusive,
+            "partition lock must be exclusive"
+        );
     }
 
     /// The buffer holding `tag`, if any. Caller holds the partition lock (any mode).
@@ -178,7 +185,15 @@ mod tests {
     use crate::shmem::{SharedMemory, ShmemLayout};
 
     fn tag(rel: u32, block: u32) -> BufferTag {
-        BufferTag::new(RelFileLocator { spc_oid: 1663, db_oid: 5, rel_number: rel }, ForkNumber::Main, block)
+        BufferTag::new(
+            RelFileLocator {
+                spc_oid: 1663,
+                db_oid: 5,
+                rel_number: rel,
+            },
+            ForkNumber::Main,
+            block,
+        )
     }
 
     #[test]
@@ -186,14 +201,21 @@ mod tests {
         let shm = SharedMemory::create(ShmemLayout::new(1, 16), 1, 0).expect("create");
         let table = BufTable::new(shm.buffer_pool());
         // Fill one partition well past a few collisions: find tags hashing to partition 0.
-        let tags: Vec<BufferTag> =
-            (0..10_000).map(|b| tag(1, b)).filter(|t| partition_of(t.hash()) == 0).take(12).collect();
+        let tags: Vec<BufferTag> = (0..10_000)
+            .map(|b| tag(1, b))
+            .filter(|t| partition_of(t.hash()) == 0)
+            .take(12)
+            .collect();
         let h0 = tags[0].hash();
         let g = table.lock_partition(h0, LWLockMode::Exclusive);
         for (i, t) in tags.iter().enumerate() {
             assert_eq!(table.insert(t, t.hash(), i, &g), Ok(None));
         }
-        assert_eq!(table.insert(&tags[3], tags[3].hash(), 99, &g), Ok(Some(3)), "no duplicate");
+        assert_eq!(
+            table.insert(&tags[3], tags[3].hash(), 99, &g),
+            Ok(Some(3)),
+            "no duplicate"
+        );
         for (i, t) in tags.iter().enumerate() {
             assert_eq!(table.lookup(t, t.hash(), &g), Some(i));
         }
@@ -208,8 +230,11 @@ mod tests {
         }
         // Fill to the brim, then overflow.
         let slots = shm.buffer_pool().partition_slots(0).len();
-        let more: Vec<BufferTag> =
-            (0..200_000).map(|b| tag(2, b)).filter(|t| partition_of(t.hash()) == 0).take(slots).collect();
+        let more: Vec<BufferTag> = (0..200_000)
+            .map(|b| tag(2, b))
+            .filter(|t| partition_of(t.hash()) == 0)
+            .take(slots)
+            .collect();
         let mut inserted = tags.len() / 2;
         let mut full = false;
         for t in &more {

@@ -39,8 +39,8 @@ pub mod tag;
 mod tests;
 
 pub use bufmgr::{
-    BlockStore, BufferManager, BufferReadGuard, BufferSnapshot, BufferWriteGuard, NoWal, OwnedWriteGuard, PinnedBuffer, ReadMode,
-    WalFlush, page_lsn, set_page_lsn,
+    BlockStore, BufferManager, BufferReadGuard, BufferSnapshot, BufferWriteGuard, NoWal,
+    OwnedWriteGuard, PinnedBuffer, ReadMode, WalFlush, page_lsn, set_page_lsn,
 };
 pub use store::MemBlockStore;
 pub use strategy::{BufferAccessStrategy, StrategyKind};

@@ -24,7 +24,10 @@ pub struct MemBlockStore {
 
 impl std::fmt::Debug for MemBlockStore {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("MemBlockStore").field("reads", &self.reads()).field("writes", &self.writes()).finish()
+        f.debug_struct("MemBlockStore")
+            .field("reads", &self.reads())
+            .field("writes", &self.writes())
+            .finish()
     }
 }
 
@@ -52,7 +55,8 @@ impl MemBlockStore {
 
     /// Makes each read sleep this long (to widen race windows in tests).
     pub fn set_read_delay(&self, delay: Duration) {
-        self.read_delay_ms.store(delay.as_millis() as u64, Ordering::Relaxed);
+        self.read_delay_ms
+            .store(delay.as_millis() as u64, Ordering::Relaxed);
     }
 
     /// A copy of a stored block.
@@ -70,7 +74,10 @@ impl MemBlockStore {
     /// The reads and writes done since the last call, as `read <tag>` /
     /// `write <tag>` lines.
     pub fn take_log(&self) -> Vec<String> {
-        self.log.lock().map(|mut l| std::mem::take(&mut *l)).unwrap_or_default()
+        self.log
+            .lock()
+            .map(|mut l| std::mem::take(&mut *l))
+            .unwrap_or_default()
     }
 
     fn note(&self, line: String) {
@@ -89,9 +96,16 @@ impl BlockStore for MemBlockStore {
         self.reads.fetch_add(1, Ordering::Relaxed);
         self.note(format!("read {tag}"));
         if self.fail_reads.load(Ordering::Relaxed) {
-            return Err(std::io::Error::other(format!("could not read block {} of relation {tag}: injected failure", tag.block)).into());
+            return Err(std::io::Error::other(format!(
+                "could not read block {} of relation {tag}: injected failure",
+                tag.block
+            ))
+            .into());
         }
-        let blocks = self.blocks.lock().map_err(|_| std::io::Error::other("store poisoned"))?;
+        let blocks = self
+            .blocks
+            .lock()
+            .map_err(|_| std::io::Error::other("store poisoned"))?;
         match blocks.get(tag) {
             Some(b) => buf.copy_from_slice(&b[..]),
             None => buf.fill(0),
@@ -103,9 +117,16 @@ impl BlockStore for MemBlockStore {
         self.writes.fetch_add(1, Ordering::Relaxed);
         self.note(format!("write {tag}"));
         if self.fail_writes.load(Ordering::Relaxed) {
-            return Err(std::io::Error::other(format!("could not write block {} of relation {tag}: injected failure", tag.block)).into());
+            return Err(std::io::Error::other(format!(
+                "could not write block {} of relation {tag}: injected failure",
+                tag.block
+            ))
+            .into());
         }
-        let mut blocks = self.blocks.lock().map_err(|_| std::io::Error::other("store poisoned"))?;
+        let mut blocks = self
+            .blocks
+            .lock()
+            .map_err(|_| std::io::Error::other("store poisoned"))?;
         blocks.insert(*tag, Box::new(*buf));
         Ok(())
     }

@@ -94,7 +94,12 @@ impl BufferAccessStrategy {
     /// A ring of exactly `buffers` slots (tests, and callers that know better).
     pub fn with_ring_size(kind: StrategyKind, buffers: usize) -> BufferAccessStrategy {
         let n = buffers.max(1);
-        BufferAccessStrategy { kind, ring: vec![None; n], current: n - 1, current_was_in_ring: false }
+        BufferAccessStrategy {
+            kind,
+            ring: vec![None; n],
+            current: n - 1,
+            current_was_in_ring: false,
+        }
     }
 
     pub fn kind(&self) -> StrategyKind {
@@ -135,7 +140,10 @@ impl BufferAccessStrategy {
     /// BULKREAD ring drops the buffer from its ring (returns true: choose another
     /// victim) rather than flush WAL for a scan. Other kinds write it out.
     pub fn reject(&mut self, id: usize) -> bool {
-        if self.kind != StrategyKind::BulkRead || !self.current_was_in_ring || self.ring[self.current] != Some(id) {
+        if self.kind != StrategyKind::BulkRead
+            || !self.current_was_in_ring
+            || self.ring[self.current] != Some(id)
+        {
             return false;
         }
         self.ring[self.current] = None;

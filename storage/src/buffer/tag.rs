@@ -20,13 +20,23 @@ impl BufferTag {
 
     /// The five words the tag is stored as in shared memory.
     pub(crate) fn to_words(self) -> [u32; 5] {
-        [self.rel.spc_oid, self.rel.db_oid, self.rel.rel_number, self.fork as u32, self.block]
+        [
+            self.rel.spc_oid,
+            self.rel.db_oid,
+            self.rel.rel_number,
+            self.fork as u32,
+            self.block,
+        ]
     }
 
     /// The tag back from its words; `None` if the fork word is garbage.
     pub(crate) fn from_words(w: [u32; 5]) -> Option<BufferTag> {
         Some(BufferTag {
-            rel: RelFileLocator { spc_oid: w[0], db_oid: w[1], rel_number: w[2] },
+            rel: RelFileLocator {
+                spc_oid: w[0],
+                db_oid: w[1],
+                rel_number: w[2],
+            },
             fork: ForkNumber::from_u32(w[3])?,
             block: w[4],
         })

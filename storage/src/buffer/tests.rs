@@ -35,7 +35,11 @@ use crate::StorageError;
 use crate::shmem::{SharedMemory, ShmemLayout};
 
 fn rel(n: u32) -> RelFileLocator {
-    RelFileLocator { spc_oid: 1663, db_oid: 5, rel_number: n }
+    RelFileLocator {
+        spc_oid: 1663,
+        db_oid: 5,
+        rel_number: n,
+    }
 }
 
 fn tag(r: u32, block: u32) -> BufferTag {
@@ -43,7 +47,8 @@ fn tag(r: u32, block: u32) -> BufferTag {
 }
 
 fn new_pool(buffers: u32) -> SharedMemory {
-    SharedMemory::create(ShmemLayout::new(1, buffers), std::process::id() as i32, 0).expect("create segment")
+    SharedMemory::create(ShmemLayout::new(1, buffers), std::process::id() as i32, 0)
+        .expect("create segment")
 }
 
 /// Text stored in a page by the scripts: after the 8 LSN bytes, NUL-terminated.
@@ -75,12 +80,22 @@ fn run_script(text: &str) -> String {
             commands.push(Some(format!("#RAW {line}")));
         }
     }
-    let first = commands.iter().flatten().find(|c| !c.starts_with("#RAW")).cloned().unwrap_or_default();
-    let n: u32 = first.strip_prefix("pool ").and_then(|n| n.trim().parse().ok()).expect("script starts with `pool N`");
+    let first = commands
+        .iter()
+        .flatten()
+        .find(|c| !c.starts_with("#RAW"))
+        .cloned()
+        .unwrap_or_default();
+    let n: u32 = first
+        .strip_prefix("pool ")
+        .and_then(|n| n.trim().parse().ok())
+        .expect("script starts with `pool N`");
     let shm = new_pool(n);
     let store = Arc::new(MemBlockStore::new());
-    let managers: Vec<BufferManager<'_>> =
-        BACKENDS.iter().map(|_| BufferManager::new(&shm, store.clone()).expect("manager")).collect();
+    let managers: Vec<BufferManager<'_>> = BACKENDS
+        .iter()
+        .map(|_| BufferManager::new(&shm, store.clone()).expect("manager"))
+        .collect();
     let mut pins: HashMap<String, PinnedBuffer<'_>> = HashMap::new();
     for cmd in commands.into_iter().flatten() {
         if let Some(raw) = cmd.strip_prefix("#RAW ") {
@@ -90,7 +105,9 @@ fn run_script(text: &str) -> String {
         }
         writeln!(out, "> {cmd}").ok();
         let (backend, rest) = match cmd.split_once(": ") {
-            Some((b, r)) if BACKENDS.contains(&b) => (BACKENDS.iter().position(|x| *x == b).unwrap_or(0), r),
+            Some((b, r)) if BACKENDS.contains(&b) => {
+                (BACKENDS.iter().position(|x| *x == b).unwrap_or(0), r)
+            }
             _ => (0, cmd.as_str()),
         };
         let mgr = &managers[backend];
@@ -100,7 +117,11 @@ fn run_script(text: &str) -> String {
             Ok(match words.first().copied().unwrap_or("") {
                 "pool" => String::new(),
                 "pin" => {
-                    let mode = if words.get(4) == Some(&"zero") { ReadMode::Zero } else { ReadMode::Normal };
+                    let mode = if words.get(4) == Some(&"zero") {
+                        ReadMode::Zero
+                    } else {
+                        ReadMode::Normal
+                    };
                     let p = mgr.read_buffer(tag(num(2), num(3)), mode, None)?;
                     let line = format!("buf {}\n", p.id());
                     pins.insert(words[1].to_owned(), p);
@@ -124,7 +145,10 @@ fn run_script(text: &str) -> String {
                     g.mark_dirty();
                     String::new()
                 }
-                "show" => format!("{:?}\n", page_text(&pins.get(words[1]).expect("known pin").lock_shared())),
+                "show" => format!(
+                    "{:?}\n",
+                    page_text(&pins.get(words[1]).expect("known pin").lock_shared())
+                ),
                 "cleanup" => {
                     let p = pins.get(words[1]).expect("known pin");
                     match p.try_lock_for_cleanup() {
@@ -139,7 +163,10 @@ fn run_script(text: &str) -> String {
                     format!("scanned {} blocks without a ring\n", num(3) - num(2))
                 }
                 "scan" => {
-                    let mut ring = BufferAccessStrategy::with_ring_size(StrategyKind::BulkRead, num(4) as usize);
+                    let mut ring = BufferAccessStrategy::with_ring_size(
+                        StrategyKind::BulkRead,
+                        num(4) as usize,
+                    );
                     for b in num(2)..num(3) {
                         drop(mgr.read_buffer(tag(num(1), b), ReadMode::Normal, Some(&mut ring))?);
                     }
@@ -154,7 +181,8 @@ fn run_script(text: &str) -> String {
                 }
                 "state" => {
                     let mut s = String::new();
-                    let snaps: Vec<Vec<BufferSnapshot>> = managers.iter().map(|m| m.snapshot()).collect();
+                    let snaps: Vec<Vec<BufferSnapshot>> =
+                        managers.iter().map(|m| m.snapshot()).collect();
                     for (i, b) in snaps[0].iter().enumerate() {
                         let Some(t) = b.tag else {
                             writeln!(s, "buf {i}: empty").ok();
@@ -173,7 +201,11 @@ fn run_script(text: &str) -> String {
                             b.refcount,
                             b.usage_count,
                             b.flag_names(),
-                            if private.is_empty() { String::new() } else { format!(" pins: {}", private.join(" ")) }
+                            if private.is_empty() {
+                                String::new()
+                            } else {
+                                format!(" pins: {}", private.join(" "))
+                            }
                         )
                         .ok();
                     }
@@ -182,7 +214,10 @@ fn run_script(text: &str) -> String {
                 "io" => store.take_log().iter().map(|l| format!("{l}\n")).collect(),
                 "flush_all" => format!("wrote {}\n", mgr.flush_all()?),
                 "flush_rel" => format!("wrote {}\n", mgr.flush_relation(rel(num(1)))?),
-                "drop_rel" => format!("dropped {}\n", mgr.drop_relation_buffers(rel(num(1)), None, num(2))?),
+                "drop_rel" => format!(
+                    "dropped {}\n",
+                    mgr.drop_relation_buffers(rel(num(1)), None, num(2))?
+                ),
                 "fail_reads" => {
                     store.set_fail_reads(words.get(1) == Some(&"on"));
                     String::new()
@@ -207,7 +242,11 @@ fn run_script(text: &str) -> String {
 fn golden_scripts() {
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/buffer/testscripts");
     let update = std::env::var_os("UPDATE_GOLDEN").is_some();
-    let mut entries: Vec<_> = std::fs::read_dir(&dir).expect("testscripts dir").flatten().map(|e| e.path()).collect();
+    let mut entries: Vec<_> = std::fs::read_dir(&dir)
+        .expect("testscripts dir")
+        .flatten()
+        .map(|e| e.path())
+        .collect();
     entries.sort();
     assert!(!entries.is_empty());
     let mut failed = Vec::new();
@@ -218,12 +257,18 @@ fn golden_scripts() {
             if update {
                 std::fs::write(&path, &actual).expect("rewrite script");
             } else {
-                eprintln!("--- {} expected\n{expected}\n--- actual\n{actual}", path.display());
+                eprintln!(
+                    "--- {} expected\n{expected}\n--- actual\n{actual}",
+                    path.display()
+                );
                 failed.push(path.display().to_string());
             }
         }
     }
-    assert!(failed.is_empty(), "golden scripts differ: {failed:?} (UPDATE_GOLDEN=1 to rewrite)");
+    assert!(
+        failed.is_empty(),
+        "golden scripts differ: {failed:?} (UPDATE_GOLDEN=1 to rewrite)"
+    );
 }
 
 #[test]
@@ -240,12 +285,18 @@ fn concurrent_readers_of_one_missing_page_do_one_read() {
             s.spawn(|| {
                 let mgr = BufferManager::new(&shm, store.clone()).expect("manager");
                 barrier.wait();
-                let p = mgr.read_buffer(tag(1, 7), ReadMode::Normal, None).expect("read");
+                let p = mgr
+                    .read_buffer(tag(1, 7), ReadMode::Normal, None)
+                    .expect("read");
                 assert_eq!(page_text(&p.lock_shared()), "hello");
             });
         }
     });
-    assert_eq!(store.reads(), 1, "exactly one backend read the block; the others waited for it");
+    assert_eq!(
+        store.reads(),
+        1,
+        "exactly one backend read the block; the others waited for it"
+    );
 }
 
 #[test]
@@ -257,7 +308,9 @@ fn cleanup_lock_waits_for_other_pins() {
     std::thread::scope(|s| {
         s.spawn(|| {
             let mgr = BufferManager::new(&shm, store.clone()).expect("manager");
-            let p = mgr.read_buffer(tag(1, 0), ReadMode::Normal, None).expect("read");
+            let p = mgr
+                .read_buffer(tag(1, 0), ReadMode::Normal, None)
+                .expect("read");
             holder_pinned.wait();
             std::thread::sleep(Duration::from_millis(100));
             released.store(1, Ordering::SeqCst);
@@ -265,13 +318,25 @@ fn cleanup_lock_waits_for_other_pins() {
         });
         let mgr = BufferManager::new(&shm, store.clone()).expect("manager");
         holder_pinned.wait();
-        let p = mgr.read_buffer(tag(1, 0), ReadMode::Normal, None).expect("read");
-        assert!(p.try_lock_for_cleanup().is_none(), "another backend still pins it");
+        let p = mgr
+            .read_buffer(tag(1, 0), ReadMode::Normal, None)
+            .expect("read");
+        assert!(
+            p.try_lock_for_cleanup().is_none(),
+            "another backend still pins it"
+        );
         let extra = p.clone();
-        assert!(p.lock_for_cleanup().is_err(), "our own second pin makes cleanup impossible");
+        assert!(
+            p.lock_for_cleanup().is_err(),
+            "our own second pin makes cleanup impossible"
+        );
         drop(extra);
         let mut g = p.lock_for_cleanup().expect("cleanup lock");
-        assert_eq!(released.load(Ordering::SeqCst), 1, "granted only after the other pin went");
+        assert_eq!(
+            released.load(Ordering::SeqCst),
+            1,
+            "granted only after the other pin went"
+        );
         g[0] = 1;
         g.mark_dirty();
     });
@@ -303,14 +368,20 @@ fn stress_threads_as_backends_keep_every_increment() {
                 for i in 0..OPS {
                     let r = next_random(&mut rng);
                     let block = (r % u64::from(BLOCKS)) as u32;
-                    let strategy = if r.is_multiple_of(7) { Some(&mut ring) } else { None };
+                    let strategy = if r.is_multiple_of(7) {
+                        Some(&mut ring)
+                    } else {
+                        None
+                    };
                     let p = match mgr.read_buffer(tag(1, block), ReadMode::Normal, strategy) {
                         Ok(p) => p,
                         Err(e) => panic!("read failed: {e}"),
                     };
                     if r.is_multiple_of(5) {
                         let g = p.lock_shared();
-                        let _ = u64::from_le_bytes(g[TEXT_AT..TEXT_AT + 8].try_into().unwrap_or([0; 8]));
+                        let _ = u64::from_le_bytes(
+                            g[TEXT_AT..TEXT_AT + 8].try_into().unwrap_or([0; 8]),
+                        );
                     } else {
                         let mut g = if r.is_multiple_of(11) {
                             match p.try_lock_for_cleanup() {
@@ -320,7 +391,9 @@ fn stress_threads_as_backends_keep_every_increment() {
                         } else {
                             p.lock_exclusive()
                         };
-                        let v = u64::from_le_bytes(g[TEXT_AT..TEXT_AT + 8].try_into().unwrap_or([0; 8]));
+                        let v = u64::from_le_bytes(
+                            g[TEXT_AT..TEXT_AT + 8].try_into().unwrap_or([0; 8]),
+                        );
                         g[TEXT_AT..TEXT_AT + 8].copy_from_slice(&(v + 1).to_le_bytes());
                         g.mark_dirty();
                         expected[block as usize].fetch_add(1, Ordering::Relaxed);
@@ -341,8 +414,14 @@ fn stress_threads_as_backends_keep_every_increment() {
         assert_eq!(snap.flags & crate::shmem::buf_state::DIRTY, 0);
     }
     for b in 0..BLOCKS {
-        let got = store.block(&tag(1, b)).map(|p| u64::from_le_bytes(p[TEXT_AT..TEXT_AT + 8].try_into().unwrap_or([0; 8])));
-        assert_eq!(got.unwrap_or(0), expected[b as usize].load(Ordering::Relaxed), "block {b}");
+        let got = store
+            .block(&tag(1, b))
+            .map(|p| u64::from_le_bytes(p[TEXT_AT..TEXT_AT + 8].try_into().unwrap_or([0; 8])));
+        assert_eq!(
+            got.unwrap_or(0),
+            expected[b as usize].load(Ordering::Relaxed),
+            "block {b}"
+        );
     }
 }
 
@@ -362,7 +441,9 @@ fn increment_page_counter(shm: &SharedMemory, times: u64) {
 /// run as an ordinary test.
 #[test]
 fn content_lock_child_process_entry() {
-    let Ok(id) = std::env::var(CHILD_ENV) else { return };
+    let Ok(id) = std::env::var(CHILD_ENV) else {
+        return;
+    };
     let mut shm = SharedMemory::attach(&id).expect("child attaches");
     shm.disown();
     increment_page_counter(&shm, CHILD_INCREMENTS);
@@ -375,7 +456,12 @@ fn content_lock_excludes_across_processes() {
     let children: Vec<_> = (0..2)
         .map(|_| {
             std::process::Command::new(&exe)
-                .args(["buffer::tests::content_lock_child_process_entry", "--exact", "--test-threads=1", "--quiet"])
+                .args([
+                    "buffer::tests::content_lock_child_process_entry",
+                    "--exact",
+                    "--test-threads=1",
+                    "--quiet",
+                ])
                 .env(CHILD_ENV, shm.os_id())
                 .stdout(std::process::Stdio::null())
                 .spawn()
@@ -387,7 +473,10 @@ fn content_lock_excludes_across_processes() {
         assert!(c.wait().expect("wait child").success(), "child failed");
     }
     let page = shm.buffer_pool().lock_page_shared(0);
-    assert_eq!(u64::from_le_bytes(page[..8].try_into().unwrap_or([0; 8])), 3 * CHILD_INCREMENTS);
+    assert_eq!(
+        u64::from_le_bytes(page[..8].try_into().unwrap_or([0; 8])),
+        3 * CHILD_INCREMENTS
+    );
 }
 
 #[test]
@@ -397,13 +486,22 @@ fn bgwriter_writes_the_dirty_victims_ahead_of_the_clock() {
     let mgr = BufferManager::new(&shm, store.clone()).expect("manager");
     // Eight dirty, unpinned pages with usage count 1.
     for b in 0..8 {
-        let buf = mgr.read_buffer(tag(1, b), ReadMode::Zero, None).expect("read");
+        let buf = mgr
+            .read_buffer(tag(1, b), ReadMode::Zero, None)
+            .expect("read");
         buf.lock_exclusive().mark_dirty();
     }
-    assert_eq!(mgr.bgwriter_pass(8, 100).expect("pass"), 0, "recently used pages are not written ahead");
+    assert_eq!(
+        mgr.bgwriter_pass(8, 100).expect("pass"),
+        0,
+        "recently used pages are not written ahead"
+    );
     // A ninth page: the sweep brings every usage count to 0 and evicts one
     // victim (the backend writes that one itself).
-    drop(mgr.read_buffer(tag(1, 8), ReadMode::Zero, None).expect("read"));
+    drop(
+        mgr.read_buffer(tag(1, 8), ReadMode::Zero, None)
+            .expect("read"),
+    );
     let before = store.writes();
     assert_eq!(before, 1);
     // The background writer now cleans the other dirty victims-to-be, but
@@ -413,7 +511,9 @@ fn bgwriter_writes_the_dirty_victims_ahead_of_the_clock() {
     let written = mgr.bgwriter_pass(8, 100).expect("pass");
     assert!(written >= 3, "wrote {written}");
     // A pinned buffer is never written behind its owner's back.
-    let pinned = mgr.read_buffer(tag(2, 0), ReadMode::Zero, None).expect("read");
+    let pinned = mgr
+        .read_buffer(tag(2, 0), ReadMode::Zero, None)
+        .expect("read");
     pinned.lock_exclusive().mark_dirty();
     assert_eq!(mgr.bgwriter_pass(8, 100).expect("pass"), 0);
 }

@@ -47,7 +47,12 @@ fn map_blocks(env: &HeapEnv<'_, '_>, rel: RelFileLocator) -> PgResult<BlockNumbe
 }
 
 /// Records that heap block `block` has `free` bytes free.
-pub fn record(env: &HeapEnv<'_, '_>, rel: RelFileLocator, block: BlockNumber, free: usize) -> PgResult<()> {
+pub fn record(
+    env: &HeapEnv<'_, '_>,
+    rel: RelFileLocator,
+    block: BlockNumber,
+    free: usize,
+) -> PgResult<()> {
     let map_block = block / FSM_ENTRIES_PER_PAGE as BlockNumber;
     let slot = block as usize % FSM_ENTRIES_PER_PAGE;
     let value = (free / FSM_UNIT).min(255) as u8;
@@ -77,7 +82,9 @@ pub fn record(env: &HeapEnv<'_, '_>, rel: RelFileLocator, block: BlockNumber, fr
         env.extension_lock.unlock(rel);
         extended?;
     }
-    let buf = env.bufmgr.read_buffer(map_tag(rel, map_block), ReadMode::Normal, None)?;
+    let buf = env
+        .bufmgr
+        .read_buffer(map_tag(rel, map_block), ReadMode::Normal, None)?;
     let mut page = buf.lock_exclusive();
     let mut p = PageMut::new(&mut page);
     if p.as_page().is_new() {
@@ -107,7 +114,9 @@ pub fn search(
     let want = needed.div_ceil(FSM_UNIT).min(255) as u8;
     let maps = map_blocks(env, rel)?;
     for map_block in 0..maps {
-        let buf = env.bufmgr.read_buffer(map_tag(rel, map_block), ReadMode::Normal, None)?;
+        let buf = env
+            .bufmgr
+            .read_buffer(map_tag(rel, map_block), ReadMode::Normal, None)?;
         let page = buf.lock_shared();
         let p = Page::new(&page);
         if p.is_new() {

@@ -72,17 +72,22 @@ use wal::record::PageOp;
 use types::{PgError, PgResult, SqlState};
 
 use super::tuple::{
-    HEAP_COMBOCID, HEAP_HOT_UPDATED, HEAP_KEYS_UPDATED, HEAP_LOCK_MASK, HEAP_ONLY_TUPLE, HEAP_UPDATED,
-    HEAP_XMAX_COMMITTED, HEAP_XMAX_EXCL_LOCK, HEAP_XMAX_INVALID, HEAP_XMAX_IS_MULTI, HEAP_XMAX_KEYSHR_LOCK, HEAP_XMIN_COMMITTED,
-    HEAP_XMAX_LOCK_ONLY, HEAP_XMAX_SHR_LOCK, MAX_HEAP_TUPLE_SIZE, TupleHeader, TupleHeaderMut,
+    HEAP_COMBOCID, HEAP_HOT_UPDATED, HEAP_KEYS_UPDATED, HEAP_LOCK_MASK, HEAP_ONLY_TUPLE,
+    HEAP_UPDATED, HEAP_XMAX_COMMITTED, HEAP_XMAX_EXCL_LOCK, HEAP_XMAX_INVALID, HEAP_XMAX_IS_MULTI,
+    HEAP_XMAX_KEYSHR_LOCK, HEAP_XMAX_LOCK_ONLY, HEAP_XMAX_SHR_LOCK, HEAP_XMIN_COMMITTED,
+    MAX_HEAP_TUPLE_SIZE, TupleHeader, TupleHeaderMut,
 };
 use crate::buffer::{BufferManager, BufferTag, ForkNumber, ReadMode};
-use crate::page::{AddItemFlags, FIRST_OFFSET_NUMBER, ItemPointer, OffsetNumber, Page, PageMut, maxalign};
+use crate::page::{
+    AddItemFlags, FIRST_OFFSET_NUMBER, ItemPointer, OffsetNumber, Page, PageMut, maxalign,
+};
 use crate::smgr::{BLCKSZ, BlockNumber, RelFileLocator};
 use crate::smgr_store::SmgrBlockStore;
 use crate::transam::combocid::ComboCids;
-use crate::transam::visibility::{Me, TmResult, satisfies_mvcc, satisfies_update_at, xmax_is_locked_only};
-use crate::transam::{CommandId, Snapshot, Transam, TransactionId, XidStatus};
+use crate::transam::visibility::{
+    Me, TmResult, satisfies_mvcc, satisfies_update_at, xmax_is_locked_only,
+};
+use crate::transam::{CommandId, Snapshot, TransactionId, Transam, XidStatus};
 
 /// Serialises extension of a relation between processes (PostgreSQL's
 /// relation extension lock). The backend implements it with the lock manager.
@@ -130,9 +135,19 @@ pub struct WriteXact<'c> {
 /// One change a transaction made, as ROLLBACK TO SAVEPOINT reverts it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum UndoRecord {
-    Inserted { rel: RelFileLocator, tid: ItemPointer },
-    Deleted { rel: RelFileLocator, tid: ItemPointer },
-    Updated { rel: RelFileLocator, old: ItemPointer, new: ItemPointer },
+    Inserted {
+        rel: RelFileLocator,
+        tid: ItemPointer,
+    },
+    Deleted {
+        rel: RelFileLocator,
+        tid: ItemPointer,
+    },
+    Updated {
+        rel: RelFileLocator,
+        old: ItemPointer,
+        new: ItemPointer,
+    },
 }
 
 impl WriteXact<'_> {
@@ -143,10 +158,12 @@ impl WriteXact<'_> {
     }
 }
 
-
 impl WriteXact<'_> {
     fn me(&self) -> Me<'_> {
-        Me { xid: Some(self.xid), combocids: self.combocids }
+        Me {
+            xid: Some(self.xid),
+            combocids: self.combocids,
+        }
     }
 }
 
@@ -176,13 +193,22 @@ pub fn nblocks(env: &HeapEnv<'_, '_>, rel: RelFileLocator) -> PgResult<BlockNumb
 fn concurrent_update_error(deleted: bool) -> PgError {
     PgError::new(
         SqlState::SerializationFailure,
-        if deleted { "could not serialize access due to concurrent delete" } else { "could not serialize access due to concurrent update" },
+        if deleted {
+            "could not serialize access due to concurrent delete"
+        } else {
+            "could not serialize access due to concurrent update"
+        },
     )
 }
 
 /// Inserts a formed tuple (from [`super::tuple::form_tuple`]) and returns its
 /// address (`heap_insert`).
-pub fn insert(env: &HeapEnv<'_, '_>, rel: RelFileLocator, mut tuple: Vec<u8>, w: &mut WriteXact<'_>) -> PgResult<ItemPointer> {
+pub fn insert(
+    env: &HeapEnv<'_, '_>,
+    rel: RelFileLocator,
+    mut tuple: Vec<u8>,
+    w: &mut WriteXact<'_>,
+) -> PgResult<ItemPointer> {
     {
         let mut h = TupleHeaderMut::parse(&mut tuple)?;
         h.set_xmin(w.xid);
@@ -215,7 +241,11 @@ fn check_tuple_size(tuple: &[u8]) -> PgResult<usize> {
 
 /// Adds a tuple whose header is already final (VACUUM FULL's copy): only its
 /// ctid is set, to its new address.
-pub fn insert_copy(env: &HeapEnv<'_, '_>, rel: RelFileLocator, mut tuple: Vec<u8>) -> PgResult<ItemPointer> {
+pub fn insert_copy(
+    env: &HeapEnv<'_, '_>,
+    rel: RelFileLocator,
+    mut tuple: Vec<u8>,
+) -> PgResult<ItemPointer> {
     place_tuple(env, rel, &mut tuple, None, 0)
 }
 
@@ -262,7 +292,9 @@ fn place_tuple(
     // Room that VACUUM freed in an earlier page (the map is a hint: a page
     // that turns out to be full gets its entry corrected).
     for _ in 0..8 {
-        let Some(block) = super::freespace::search(env, rel, need, n, &tried)? else { break };
+        let Some(block) = super::freespace::search(env, rel, need, n, &tried)? else {
+            break;
+        };
         tried.push(block);
         if let Some(ip) = try_page(env, rel, block, tuple, need, xid)? {
             return Ok(ip);
@@ -273,8 +305,12 @@ fn place_tuple(
     env.extension_lock.lock(rel)?;
     let extended = (|| {
         let block = nblocks(env, rel)?;
-        env.store.smgr().extend(rel, ForkNumber::Main, block, &[0u8; BLCKSZ], false)?;
-        let buf = env.bufmgr.read_buffer(tag(rel, block), ReadMode::Zero, None)?;
+        env.store
+            .smgr()
+            .extend(rel, ForkNumber::Main, block, &[0u8; BLCKSZ], false)?;
+        let buf = env
+            .bufmgr
+            .read_buffer(tag(rel, block), ReadMode::Zero, None)?;
         Ok::<_, PgError>((buf, block))
     })();
     env.extension_lock.unlock(rel);
@@ -290,7 +326,10 @@ fn place_tuple(
             set_target_block(rel, block);
             Ok(ip)
         }
-        None => Err(PgError::internal(format!("could not add a tuple of {} bytes to a new page", tuple.len()))),
+        None => Err(PgError::internal(format!(
+            "could not add a tuple of {} bytes to a new page",
+            tuple.len()
+        ))),
     }
 }
 
@@ -305,10 +344,15 @@ fn try_page(
     xid: TransactionId,
 ) -> PgResult<Option<ItemPointer>> {
     let free = {
-        let buf = env.bufmgr.read_buffer(tag(rel, block), ReadMode::Normal, None)?;
+        let buf = env
+            .bufmgr
+            .read_buffer(tag(rel, block), ReadMode::Normal, None)?;
         let mut page = buf.lock_exclusive();
         let before = page.before_image();
-        let fits = { let p = Page::new(&page); !p.is_new() && p.heap_free_space() >= need };
+        let fits = {
+            let p = Page::new(&page);
+            !p.is_new() && p.heap_free_space() >= need
+        };
         if fits {
             super::visibilitymap::clear_for_change(env, rel, block, &mut page)?;
         }
@@ -325,7 +369,12 @@ fn try_page(
 }
 
 /// Adds the tuple if the page has room; sets its ctid.
-fn add_to_page(page: &mut [u8; BLCKSZ], block: BlockNumber, tuple: &mut [u8], need: usize) -> PgResult<Option<ItemPointer>> {
+fn add_to_page(
+    page: &mut [u8; BLCKSZ],
+    block: BlockNumber,
+    tuple: &mut [u8],
+    need: usize,
+) -> PgResult<Option<ItemPointer>> {
     let mut p = PageMut::new(page);
     if p.as_page().is_new() || p.as_page().heap_free_space() < need {
         return Ok(None);
@@ -368,8 +417,9 @@ impl HeapScan {
     pub fn begin(env: &HeapEnv<'_, '_>, rel: RelFileLocator) -> PgResult<HeapScan> {
         let nblocks = nblocks(env, rel)?;
         let pool = env.bufmgr.pool().len();
-        let strategy = (nblocks as usize > pool / 4)
-            .then(|| crate::buffer::BufferAccessStrategy::new(crate::buffer::StrategyKind::BulkRead, pool));
+        let strategy = (nblocks as usize > pool / 4).then(|| {
+            crate::buffer::BufferAccessStrategy::new(crate::buffer::StrategyKind::BulkRead, pool)
+        });
         Ok(HeapScan {
             rel,
             oldest_xmin: env.tx.oldest_xmin(),
@@ -384,7 +434,12 @@ impl HeapScan {
 
     /// The next visible tuple (its address and bytes, valid until the next
     /// call), or None at the end.
-    pub fn next(&mut self, env: &HeapEnv<'_, '_>, snapshot: &Snapshot, me: Me<'_>) -> PgResult<Option<(ItemPointer, &[u8])>> {
+    pub fn next(
+        &mut self,
+        env: &HeapEnv<'_, '_>,
+        snapshot: &Snapshot,
+        me: Me<'_>,
+    ) -> PgResult<Option<(ItemPointer, &[u8])>> {
         loop {
             if let Some((off, range)) = self.visible.pop_front() {
                 return Ok(Some((ItemPointer::new(self.block, off), &self.page[range])));
@@ -394,7 +449,11 @@ impl HeapScan {
             }
             let block = self.next_block;
             self.next_block += 1;
-            let buf = env.bufmgr.read_buffer(tag(self.rel, block), ReadMode::Normal, self.strategy.as_mut())?;
+            let buf = env.bufmgr.read_buffer(
+                tag(self.rel, block),
+                ReadMode::Normal,
+                self.strategy.as_mut(),
+            )?;
             super::pruneheap::prune_buffer_opportunistically(env, &buf, self.oldest_xmin)?;
             let mut hints: Vec<(OffsetNumber, u16, TransactionId)> = Vec::new();
             {
@@ -417,7 +476,8 @@ impl HeapScan {
                     if visible {
                         // get_item checked that the pointer's range is inside the page.
                         let start = id.off as usize;
-                        self.visible.push_back((off, start..start + id.len as usize));
+                        self.visible
+                            .push_back((off, start..start + id.len as usize));
                     }
                 }
                 if !self.visible.is_empty() {
@@ -437,11 +497,20 @@ impl HeapScan {
 /// hint only if xmax is still the one it was learned for. Our pin keeps the
 /// line pointers where they were (pruning needs the cleanup lock), and xmin
 /// never changes to another committed transaction, so xmin hints stay true.
-fn set_hint_bits(buf: &crate::buffer::PinnedBuffer<'_>, hints: &[(OffsetNumber, u16, TransactionId)]) -> PgResult<()> {
-    let Some(mut page) = buf.try_lock_exclusive() else { return Ok(()) };
+fn set_hint_bits(
+    buf: &crate::buffer::PinnedBuffer<'_>,
+    hints: &[(OffsetNumber, u16, TransactionId)],
+) -> PgResult<()> {
+    let Some(mut page) = buf.try_lock_exclusive() else {
+        return Ok(());
+    };
     // Rule 11 of wal/README.md: no "committed" hint while an asynchronous
     // commit's record may still be unflushed.
-    let allowed = if page.commit_hints_allowed() { u16::MAX } else { !(HEAP_XMIN_COMMITTED | HEAP_XMAX_COMMITTED) };
+    let allowed = if page.commit_hints_allowed() {
+        u16::MAX
+    } else {
+        !(HEAP_XMIN_COMMITTED | HEAP_XMAX_COMMITTED)
+    };
     let mut pm = PageMut::new(&mut page);
     let mut changed = false;
     for &(off, bits, xmax) in hints {
@@ -451,7 +520,11 @@ fn set_hint_bits(buf: &crate::buffer::PinnedBuffer<'_>, hints: &[(OffsetNumber, 
             _ => continue,
         }
         let mut h = TupleHeaderMut::parse(pm.get_item_mut(off)?)?;
-        let bits = if h.as_ref().xmax() == xmax { bits } else { bits & !(HEAP_XMAX_COMMITTED | HEAP_XMAX_INVALID) };
+        let bits = if h.as_ref().xmax() == xmax {
+            bits
+        } else {
+            bits & !(HEAP_XMAX_COMMITTED | HEAP_XMAX_INVALID)
+        };
         if bits & !h.as_ref().infomask() != 0 {
             h.add_infomask(bits);
             changed = true;
@@ -464,18 +537,28 @@ fn set_hint_bits(buf: &crate::buffer::PinnedBuffer<'_>, hints: &[(OffsetNumber, 
 }
 
 /// The tuple at `tid` if it is visible to `snapshot` (`heap_fetch`).
-pub fn fetch(env: &HeapEnv<'_, '_>, rel: RelFileLocator, tid: ItemPointer, snapshot: &Snapshot, me: Me<'_>) -> PgResult<Option<Vec<u8>>> {
+pub fn fetch(
+    env: &HeapEnv<'_, '_>,
+    rel: RelFileLocator,
+    tid: ItemPointer,
+    snapshot: &Snapshot,
+    me: Me<'_>,
+) -> PgResult<Option<Vec<u8>>> {
     if tid.block >= nblocks(env, rel)? {
         return Ok(None);
     }
-    let buf = env.bufmgr.read_buffer(tag(rel, tid.block), ReadMode::Normal, None)?;
+    let buf = env
+        .bufmgr
+        .read_buffer(tag(rel, tid.block), ReadMode::Normal, None)?;
     let page = buf.lock_shared();
     let p = Page::new(&page);
     match p.item_id(tid.offset) {
         Some(id) if id.is_normal() => {
             let bytes = p.get_item(tid.offset)?;
             let h = TupleHeader::parse(bytes)?;
-            Ok(satisfies_mvcc(&h, snapshot, me, env.tx)?.0.then(|| bytes.to_vec()))
+            Ok(satisfies_mvcc(&h, snapshot, me, env.tx)?
+                .0
+                .then(|| bytes.to_vec()))
         }
         _ => Ok(None),
     }
@@ -501,7 +584,9 @@ fn walk_hot_chain<T>(
     let mut at_root = true;
     let mut prior_xmax: Option<TransactionId> = None;
     for _ in 0..=usize::from(p.max_offset_number()) {
-        let Some(id) = p.item_id(off) else { return Ok(None) };
+        let Some(id) = p.item_id(off) else {
+            return Ok(None);
+        };
         if id.is_redirect() && at_root {
             off = id.redirect_target();
             at_root = false;
@@ -519,7 +604,9 @@ fn walk_hot_chain<T>(
             return Ok(Some(found));
         }
         let ctid = h.ctid();
-        if !super::pruneheap::is_hot_updated(h.infomask(), h.infomask2()) || ctid.block != root.block {
+        if !super::pruneheap::is_hot_updated(h.infomask(), h.infomask2())
+            || ctid.block != root.block
+        {
             return Ok(None);
         }
         prior_xmax = Some(h.xmax());
@@ -541,7 +628,9 @@ pub fn fetch_hot(
     snapshot: &Snapshot,
     me: Me<'_>,
 ) -> PgResult<Option<(ItemPointer, Vec<u8>)>> {
-    let Some(buf) = read_existing(env, rel, root.block)? else { return Ok(None) };
+    let Some(buf) = read_existing(env, rel, root.block)? else {
+        return Ok(None);
+    };
     // Index fetches prune, as scans do (PostgreSQL's heap_page_prune_opt in
     // index fetches): a row updated over and over grows a HOT chain that
     // every fetch would otherwise walk whole.
@@ -566,8 +655,15 @@ pub fn fetch_hot(
 /// The buffer of block `block` of `rel`, or None if the relation is shorter
 /// (an index entry may point past a heap end VACUUM cut off). The size is
 /// looked up only when the read fails, not for every fetch.
-fn read_existing<'e>(env: &'e HeapEnv<'_, '_>, rel: RelFileLocator, block: BlockNumber) -> PgResult<Option<crate::buffer::PinnedBuffer<'e>>> {
-    match env.bufmgr.read_buffer(tag(rel, block), ReadMode::Normal, None) {
+fn read_existing<'e>(
+    env: &'e HeapEnv<'_, '_>,
+    rel: RelFileLocator,
+    block: BlockNumber,
+) -> PgResult<Option<crate::buffer::PinnedBuffer<'e>>> {
+    match env
+        .bufmgr
+        .read_buffer(tag(rel, block), ReadMode::Normal, None)
+    {
         Ok(buf) => Ok(Some(buf)),
         Err(_) if block >= nblocks(env, rel)? => Ok(None),
         Err(e) => Err(e.into()),
@@ -602,9 +698,16 @@ pub enum UniqueProbe {
 /// A chain that ends without a verdict, or a `root` that is DEAD, UNUSED or
 /// past the end, is `NotLive`. Reads under a shared lock and sets no hint
 /// bits.
-pub fn unique_probe(env: &HeapEnv<'_, '_>, rel: RelFileLocator, root: ItemPointer, me: Me<'_>) -> PgResult<UniqueProbe> {
+pub fn unique_probe(
+    env: &HeapEnv<'_, '_>,
+    rel: RelFileLocator,
+    root: ItemPointer,
+    me: Me<'_>,
+) -> PgResult<UniqueProbe> {
     use std::ops::ControlFlow::{Break, Continue};
-    let Some(buf) = read_existing(env, rel, root.block)? else { return Ok(UniqueProbe::NotLive) };
+    let Some(buf) = read_existing(env, rel, root.block)? else {
+        return Ok(UniqueProbe::NotLive);
+    };
     let mine = |xid: TransactionId| xid != crate::transam::INVALID_XID && me.xid == Some(xid);
     let page = buf.lock_shared();
     let found = walk_hot_chain(&Page::new(&page), root, |_, _, h| {
@@ -621,7 +724,10 @@ pub fn unique_probe(env: &HeapEnv<'_, '_>, rel: RelFileLocator, root: ItemPointe
             }
         }
         let xmax = h.xmax();
-        if mask & HEAP_XMAX_INVALID != 0 || xmax == crate::transam::INVALID_XID || xmax_is_locked_only(mask) {
+        if mask & HEAP_XMAX_INVALID != 0
+            || xmax == crate::transam::INVALID_XID
+            || xmax_is_locked_only(mask)
+        {
             return Ok(Break(UniqueProbe::Live));
         }
         if mask & HEAP_XMAX_IS_MULTI != 0 {
@@ -643,7 +749,12 @@ pub fn unique_probe(env: &HeapEnv<'_, '_>, rel: RelFileLocator, root: ItemPointe
 }
 
 /// Deletes the tuple at `tid` (`heap_delete`).
-pub fn delete(env: &HeapEnv<'_, '_>, rel: RelFileLocator, tid: ItemPointer, w: &mut WriteXact<'_>) -> PgResult<ModifyResult> {
+pub fn delete(
+    env: &HeapEnv<'_, '_>,
+    rel: RelFileLocator,
+    tid: ItemPointer,
+    w: &mut WriteXact<'_>,
+) -> PgResult<ModifyResult> {
     modify(env, rel, tid, None, false, w).map(|(r, _)| r)
 }
 
@@ -670,7 +781,13 @@ pub fn update(
 
 /// Sets xmax/cmax on the old version at `tid`, and its ctid to `new_ctid`,
 /// or back to `tid` itself for a delete.
-fn stamp_xmax(old: &mut [u8], tid: ItemPointer, w: &mut WriteXact<'_>, new_ctid: Option<ItemPointer>, hot: bool) -> PgResult<()> {
+fn stamp_xmax(
+    old: &mut [u8],
+    tid: ItemPointer,
+    w: &mut WriteXact<'_>,
+    new_ctid: Option<ItemPointer>,
+    hot: bool,
+) -> PgResult<()> {
     let mut h = TupleHeaderMut::parse(old)?;
     let (xmin, old_cid, infomask, infomask2) = {
         let r = h.as_ref();
@@ -683,7 +800,14 @@ fn stamp_xmax(old: &mut [u8], tid: ItemPointer, w: &mut WriteXact<'_>, new_ctid:
     };
     h.set_xmax(w.xid);
     h.set_cid(cid);
-    h.clear_infomask(HEAP_XMAX_COMMITTED | HEAP_XMAX_INVALID | HEAP_XMAX_IS_MULTI | HEAP_LOCK_MASK | HEAP_XMAX_LOCK_ONLY | HEAP_COMBOCID);
+    h.clear_infomask(
+        HEAP_XMAX_COMMITTED
+            | HEAP_XMAX_INVALID
+            | HEAP_XMAX_IS_MULTI
+            | HEAP_LOCK_MASK
+            | HEAP_XMAX_LOCK_ONLY
+            | HEAP_COMBOCID,
+    );
     if combo {
         h.add_infomask(HEAP_COMBOCID);
     }
@@ -734,13 +858,21 @@ fn check_for_change(
         let p = Page::new(page);
         match p.item_id(tid.offset) {
             Some(id) if id.is_normal() => {}
-            _ => return Err(PgError::internal(format!("attempted to {verb} a tuple that is not there: {tid}"))),
+            _ => {
+                return Err(PgError::internal(format!(
+                    "attempted to {verb} a tuple that is not there: {tid}"
+                )));
+            }
         }
         let h = TupleHeader::parse(p.get_item(tid.offset)?)?;
         let (r, hints) = satisfies_update_at(&h, tid, w.cid, w.me(), env.tx)?;
         (r, hints, h.ctid())
     };
-    let hints = if page.commit_hints_allowed() { hints } else { hints & !(HEAP_XMIN_COMMITTED | HEAP_XMAX_COMMITTED) };
+    let hints = if page.commit_hints_allowed() {
+        hints
+    } else {
+        hints & !(HEAP_XMIN_COMMITTED | HEAP_XMAX_COMMITTED)
+    };
     if hints != 0 {
         let mut pm = PageMut::new(page);
         TupleHeaderMut::parse(pm.get_item_mut(tid.offset)?)?.add_infomask(hints);
@@ -759,13 +891,17 @@ fn modify(
     w: &mut WriteXact<'_>,
 ) -> PgResult<(ModifyResult, Option<ItemPointer>)> {
     loop {
-        let buf = env.bufmgr.read_buffer(tag(rel, tid.block), ReadMode::Normal, None)?;
+        let buf = env
+            .bufmgr
+            .read_buffer(tag(rel, tid.block), ReadMode::Normal, None)?;
         let mut page = buf.lock_exclusive();
         let (result, ctid) = check_for_change(&mut page, tid, "modify", w, env)?;
         match result {
             TmResult::Ok => {}
             TmResult::Invisible => {
-                return Err(PgError::internal(format!("attempted to update invisible tuple {tid}")));
+                return Err(PgError::internal(format!(
+                    "attempted to update invisible tuple {tid}"
+                )));
             }
             TmResult::SelfModified => return Ok((ModifyResult::SelfModified, None)),
             // Our own row lock (a lock-only xmax of ours): we may change the row.
@@ -789,7 +925,11 @@ fn modify(
                 // A chain that ends in a deleted version (or breaks) has no
                 // newer row to re-check: the row is gone. Never hand out the
                 // unverified ctid, whose line pointer may hold another row.
-                return Ok((latest_version_tid(env, rel, ctid, w)?.map_or(ModifyResult::Gone, ModifyResult::Updated), None));
+                return Ok((
+                    latest_version_tid(env, rel, ctid, w)?
+                        .map_or(ModifyResult::Gone, ModifyResult::Updated),
+                    None,
+                ));
             }
         }
         let before = page.before_image();
@@ -812,9 +952,17 @@ fn modify(
             stamp_xmax(pm.get_item_mut(tid.offset)?, tid, w, Some(ip), hot_allowed)?;
             pm.set_prunable(w.xid);
             let copy = version_copy(&before, &page, tid.offset, ip.offset)?;
-            let op = if hot_allowed { PageOp::HeapHotUpdate } else { PageOp::HeapUpdate };
+            let op = if hot_allowed {
+                PageOp::HeapHotUpdate
+            } else {
+                PageOp::HeapUpdate
+            };
             page.log_change_copying(&before, op, w.xid, copy)?;
-            w.record(UndoRecord::Updated { rel, old: tid, new: ip });
+            w.record(UndoRecord::Updated {
+                rel,
+                old: tid,
+                new: ip,
+            });
             return Ok((ModifyResult::Done, Some(ip)));
         }
         // The new version goes to another page. Mark the old one as being
@@ -831,7 +979,9 @@ fn modify(
         drop(buf);
         prepare_new_version(new, w, false)?;
         let ip = place_tuple(env, rel, new, Some(tid.block), w.xid)?;
-        let buf = env.bufmgr.read_buffer(tag(rel, tid.block), ReadMode::Normal, None)?;
+        let buf = env
+            .bufmgr
+            .read_buffer(tag(rel, tid.block), ReadMode::Normal, None)?;
         let mut page = buf.lock_exclusive();
         let before = page.before_image();
         let mut pm = PageMut::new(&mut page);
@@ -840,7 +990,11 @@ fn modify(
         let f2 = h.as_ref().infomask2() & !HEAP_KEYS_UPDATED;
         h.set_infomask2_flags(f2);
         page.log_change(&before, PageOp::HeapUpdate, w.xid)?;
-        w.record(UndoRecord::Updated { rel, old: tid, new: ip });
+        w.record(UndoRecord::Updated {
+            rel,
+            old: tid,
+            new: ip,
+        });
         return Ok((ModifyResult::Done, Some(ip)));
     }
 }
@@ -849,22 +1003,41 @@ fn modify(
 /// data (after its header, which differs) as a copy of the old version's,
 /// which `before` holds at `old`. The header bytes, and whatever columns
 /// differ, are logged as literal bytes after the copy.
-fn version_copy(before: &[u8; BLCKSZ], after: &[u8; BLCKSZ], old: OffsetNumber, new: OffsetNumber) -> PgResult<Option<wal::delta::Copy>> {
-    let (Some(o), Some(n)) = (Page::new(before).item_id(old), Page::new(after).item_id(new)) else { return Ok(None) };
+fn version_copy(
+    before: &[u8; BLCKSZ],
+    after: &[u8; BLCKSZ],
+    old: OffsetNumber,
+    new: OffsetNumber,
+) -> PgResult<Option<wal::delta::Copy>> {
+    let (Some(o), Some(n)) = (
+        Page::new(before).item_id(old),
+        Page::new(after).item_id(new),
+    ) else {
+        return Ok(None);
+    };
     let old_hoff = TupleHeader::parse(Page::new(before).get_item(old)?)?.hoff();
     let new_hoff = TupleHeader::parse(Page::new(after).get_item(new)?)?.hoff();
     if old_hoff != new_hoff || !o.has_storage() || !n.has_storage() {
         return Ok(None);
     }
     let len = usize::from(o.len.min(n.len)).saturating_sub(new_hoff);
-    Ok((len >= 16).then_some(wal::delta::Copy { dst: usize::from(n.off) + new_hoff, src: usize::from(o.off) + old_hoff, len }))
+    Ok((len >= 16).then_some(wal::delta::Copy {
+        dst: usize::from(n.off) + new_hoff,
+        src: usize::from(o.off) + old_hoff,
+        len,
+    }))
 }
 
 /// Follows the update chain from `tid` to the newest version whose updater
 /// committed (`heap_get_latest_tid` + the EvalPlanQual fetch): waits for a
 /// running updater; returns None if the chain ends in a deleted or aborted
 /// version.
-pub fn latest_version_tid(env: &HeapEnv<'_, '_>, rel: RelFileLocator, tid: ItemPointer, w: &mut WriteXact<'_>) -> PgResult<Option<ItemPointer>> {
+pub fn latest_version_tid(
+    env: &HeapEnv<'_, '_>,
+    rel: RelFileLocator,
+    tid: ItemPointer,
+    w: &mut WriteXact<'_>,
+) -> PgResult<Option<ItemPointer>> {
     chain_end(env, rel, tid, w, true)
 }
 
@@ -884,7 +1057,9 @@ fn chain_end(
             return Ok(None);
         }
         let (xmin, xmax, infomask, ctid) = {
-            let buf = env.bufmgr.read_buffer(tag(rel, tid.block), ReadMode::Normal, None)?;
+            let buf = env
+                .bufmgr
+                .read_buffer(tag(rel, tid.block), ReadMode::Normal, None)?;
             let page = buf.lock_shared();
             let p = Page::new(&page);
             match p.item_id(tid.offset) {
@@ -938,11 +1113,17 @@ fn xmin_status(tx: &Transam<'_>, xid: TransactionId) -> PgResult<XidStatus> {
 
 /// The raw bytes of the tuple at `tid` whatever its visibility (for the
 /// EvalPlanQual re-check of a version [`latest_version_tid`] returned).
-pub fn fetch_any(env: &HeapEnv<'_, '_>, rel: RelFileLocator, tid: ItemPointer) -> PgResult<Option<Vec<u8>>> {
+pub fn fetch_any(
+    env: &HeapEnv<'_, '_>,
+    rel: RelFileLocator,
+    tid: ItemPointer,
+) -> PgResult<Option<Vec<u8>>> {
     if tid.block >= nblocks(env, rel)? {
         return Ok(None);
     }
-    let buf = env.bufmgr.read_buffer(tag(rel, tid.block), ReadMode::Normal, None)?;
+    let buf = env
+        .bufmgr
+        .read_buffer(tag(rel, tid.block), ReadMode::Normal, None)?;
     let page = buf.lock_shared();
     let p = Page::new(&page);
     match p.item_id(tid.offset) {
@@ -1034,12 +1215,18 @@ pub fn lock_tuple(
     w: &mut WriteXact<'_>,
 ) -> PgResult<LockTupleResult> {
     loop {
-        let buf = env.bufmgr.read_buffer(tag(rel, tid.block), ReadMode::Normal, None)?;
+        let buf = env
+            .bufmgr
+            .read_buffer(tag(rel, tid.block), ReadMode::Normal, None)?;
         let mut page = buf.lock_exclusive();
         let (result, ctid) = check_for_change(&mut page, tid, "lock", w, env)?;
         match result {
             TmResult::Ok => {}
-            TmResult::Invisible => return Err(PgError::internal(format!("attempted to lock invisible tuple {tid}"))),
+            TmResult::Invisible => {
+                return Err(PgError::internal(format!(
+                    "attempted to lock invisible tuple {tid}"
+                )));
+            }
             TmResult::SelfModified => return Ok(LockTupleResult::SelfModified),
             TmResult::BeingModified(other) if other == w.xid => {
                 // Ours already: keep the stronger of the two locks.
@@ -1090,12 +1277,23 @@ pub fn lock_tuple(
 /// Records `xid`'s lock of strength `mode` in the header of the tuple at `tid`.
 /// The cid is left alone (it may hold our cmin); the ctid is reset to the
 /// tuple itself, dropping a link left by an aborted update.
-fn stamp_lock(tuple: &mut [u8], tid: ItemPointer, xid: TransactionId, mode: RowLockMode) -> PgResult<()> {
+fn stamp_lock(
+    tuple: &mut [u8],
+    tid: ItemPointer,
+    xid: TransactionId,
+    mode: RowLockMode,
+) -> PgResult<()> {
     let mut h = TupleHeaderMut::parse(tuple)?;
     let infomask2 = h.as_ref().infomask2();
     let (bits, bits2) = mode.header_bits();
     h.set_xmax(xid);
-    h.clear_infomask(HEAP_XMAX_COMMITTED | HEAP_XMAX_INVALID | HEAP_XMAX_IS_MULTI | HEAP_LOCK_MASK | HEAP_XMAX_LOCK_ONLY);
+    h.clear_infomask(
+        HEAP_XMAX_COMMITTED
+            | HEAP_XMAX_INVALID
+            | HEAP_XMAX_IS_MULTI
+            | HEAP_LOCK_MASK
+            | HEAP_XMAX_LOCK_ONLY,
+    );
     h.add_infomask(bits);
     h.set_ctid(tid);
     h.set_infomask2_flags((infomask2 & HEAP_ONLY_TUPLE) | bits2);
@@ -1109,7 +1307,12 @@ fn stamp_lock(tuple: &mut [u8], tid: ItemPointer, xid: TransactionId, mode: RowL
 /// we have one xid per transaction and revert the tuples themselves, under
 /// the page's exclusive lock, so no other backend ever sees the difference
 /// (it sees the transaction as running either way).
-pub fn undo(env: &HeapEnv<'_, '_>, rec: &UndoRecord, xid: TransactionId, combocids: &ComboCids) -> PgResult<()> {
+pub fn undo(
+    env: &HeapEnv<'_, '_>,
+    rec: &UndoRecord,
+    xid: TransactionId,
+    combocids: &ComboCids,
+) -> PgResult<()> {
     match *rec {
         UndoRecord::Inserted { rel, tid } => revert_insert(env, rel, tid, xid),
         UndoRecord::Deleted { rel, tid } => revert_xmax(env, rel, tid, xid, combocids),
@@ -1133,14 +1336,20 @@ fn with_tuple_mut(
     gone_ok: bool,
     f: impl FnOnce(&mut TupleHeaderMut<'_>),
 ) -> PgResult<()> {
-    let buf = env.bufmgr.read_buffer(tag(rel, tid.block), ReadMode::Normal, None)?;
+    let buf = env
+        .bufmgr
+        .read_buffer(tag(rel, tid.block), ReadMode::Normal, None)?;
     let mut page = buf.lock_exclusive();
     let before = page.before_image();
     let mut pm = PageMut::new(&mut page);
     match pm.as_page().item_id(tid.offset) {
         Some(id) if id.is_normal() => {}
         Some(_) if gone_ok => return Ok(()),
-        _ => return Err(PgError::internal(format!("savepoint rollback: no tuple at {tid}"))),
+        _ => {
+            return Err(PgError::internal(format!(
+                "savepoint rollback: no tuple at {tid}"
+            )));
+        }
     }
     let mut h = TupleHeaderMut::parse(pm.get_item_mut(tid.offset)?)?;
     f(&mut h);
@@ -1148,7 +1357,12 @@ fn with_tuple_mut(
     Ok(())
 }
 
-fn revert_insert(env: &HeapEnv<'_, '_>, rel: RelFileLocator, tid: ItemPointer, xid: TransactionId) -> PgResult<()> {
+fn revert_insert(
+    env: &HeapEnv<'_, '_>,
+    rel: RelFileLocator,
+    tid: ItemPointer,
+    xid: TransactionId,
+) -> PgResult<()> {
     with_tuple_mut(env, rel, tid, xid, true, |h| {
         if h.as_ref().xmin() == xid {
             h.set_xmin(crate::transam::INVALID_XID);
@@ -1158,7 +1372,13 @@ fn revert_insert(env: &HeapEnv<'_, '_>, rel: RelFileLocator, tid: ItemPointer, x
     })
 }
 
-fn revert_xmax(env: &HeapEnv<'_, '_>, rel: RelFileLocator, tid: ItemPointer, xid: TransactionId, combocids: &ComboCids) -> PgResult<()> {
+fn revert_xmax(
+    env: &HeapEnv<'_, '_>,
+    rel: RelFileLocator,
+    tid: ItemPointer,
+    xid: TransactionId,
+    combocids: &ComboCids,
+) -> PgResult<()> {
     with_tuple_mut(env, rel, tid, xid, false, |h| {
         let r = h.as_ref();
         if r.xmax() != xid {
@@ -1172,7 +1392,13 @@ fn revert_xmax(env: &HeapEnv<'_, '_>, rel: RelFileLocator, tid: ItemPointer, xid
         }
         h.set_xmax(0);
         h.set_ctid(tid);
-        h.clear_infomask(HEAP_COMBOCID | HEAP_XMAX_COMMITTED | HEAP_XMAX_IS_MULTI | HEAP_LOCK_MASK | HEAP_XMAX_LOCK_ONLY);
+        h.clear_infomask(
+            HEAP_COMBOCID
+                | HEAP_XMAX_COMMITTED
+                | HEAP_XMAX_IS_MULTI
+                | HEAP_LOCK_MASK
+                | HEAP_XMAX_LOCK_ONLY,
+        );
         h.add_infomask(HEAP_XMAX_INVALID);
         h.set_infomask2_flags(mask2 & !(HEAP_KEYS_UPDATED | HEAP_HOT_UPDATED));
     })

@@ -44,7 +44,11 @@ pub fn build_scan(
     for block in 0..n {
         check_interrupts()?;
         {
-            let buf = env.bufmgr.read_buffer(BufferTag::new(rel, ForkNumber::Main, block), ReadMode::Normal, None)?;
+            let buf = env.bufmgr.read_buffer(
+                BufferTag::new(rel, ForkNumber::Main, block),
+                ReadMode::Normal,
+                None,
+            )?;
             let page = buf.lock_shared();
             let p = Page::new(&page);
             if p.is_new() {
@@ -88,7 +92,11 @@ pub fn build_scan(
                     cur = next.offset;
                 }
                 if let Some((bytes, verdict)) = newest {
-                    f(ItemPointer::new(block, off), bytes, verdict != HtsvResult::RecentlyDead)?;
+                    f(
+                        ItemPointer::new(block, off),
+                        bytes,
+                        verdict != HtsvResult::RecentlyDead,
+                    )?;
                 }
             }
         }

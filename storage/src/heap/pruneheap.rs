@@ -54,8 +54,8 @@ use types::{PgError, PgResult};
 use wal::record::PageOp;
 
 use super::tuple::{
-    HEAP_HOT_UPDATED, HEAP_ONLY_TUPLE, HEAP_XMAX_COMMITTED, HEAP_XMAX_INVALID, HEAP_XMIN_COMMITTED, HEAP_XMIN_INVALID,
-    TupleHeader, TupleHeaderMut,
+    HEAP_HOT_UPDATED, HEAP_ONLY_TUPLE, HEAP_XMAX_COMMITTED, HEAP_XMAX_INVALID, HEAP_XMIN_COMMITTED,
+    HEAP_XMIN_INVALID, TupleHeader, TupleHeaderMut,
 };
 use crate::buffer::{BufferTag, BufferWriteGuard, ForkNumber, ReadMode};
 use crate::heap::heapam::{HeapEnv, nblocks};
@@ -154,7 +154,11 @@ pub fn prune_page(
     }
     let max = p.as_page().max_offset_number();
     let slots = usize::from(max) + 1;
-    let allowed = if commit_hints { u16::MAX } else { !(HEAP_XMIN_COMMITTED | HEAP_XMAX_COMMITTED) };
+    let allowed = if commit_hints {
+        u16::MAX
+    } else {
+        !(HEAP_XMIN_COMMITTED | HEAP_XMAX_COMMITTED)
+    };
     let mut hinted = false;
 
     // 1. Every tuple's fate, and the hint bits learned on the way. A chain's
@@ -162,7 +166,9 @@ pub fn prune_page(
     //    now ends the chain even where the hint may not be written).
     let mut info: Vec<Option<TupleInfo>> = vec![None; slots];
     for off in FIRST_OFFSET_NUMBER..=max {
-        let Some(id) = p.as_page().item_id(off) else { continue };
+        let Some(id) = p.as_page().item_id(off) else {
+            continue;
+        };
         if !id.is_normal() {
             continue;
         }
@@ -171,7 +177,16 @@ pub fn prune_page(
             let (verdict, hints) = satisfies_vacuum(&h, oldest_xmin, env.tx)?;
             let mask2 = h.infomask2();
             let next = is_hot_updated(h.infomask() | hints, mask2).then(|| h.ctid().offset);
-            (TupleInfo { verdict, xmin: h.xmin(), xmax: h.xmax(), heap_only: mask2 & HEAP_ONLY_TUPLE != 0, next }, hints & allowed)
+            (
+                TupleInfo {
+                    verdict,
+                    xmin: h.xmin(),
+                    xmax: h.xmax(),
+                    heap_only: mask2 & HEAP_ONLY_TUPLE != 0,
+                    next,
+                },
+                hints & allowed,
+            )
         };
         info[usize::from(off)] = Some(t);
         if hints != 0 {
@@ -185,7 +200,9 @@ pub fn prune_page(
     let mut removed = vec![false; slots];
     let (mut redirected, mut dead, mut unused) = (Vec::new(), Vec::new(), Vec::new());
     for root in FIRST_OFFSET_NUMBER..=max {
-        let Some(id) = p.as_page().item_id(root) else { continue };
+        let Some(id) = p.as_page().item_id(root) else {
+            continue;
+        };
         let is_redirect = id.is_redirect();
         let first = if is_redirect {
             id.redirect_target()
@@ -246,10 +263,14 @@ pub fn prune_page(
         match t.verdict {
             HtsvResult::Dead => {}
             HtsvResult::RecentlyDead => stats.recently_dead += 1,
-            HtsvResult::DeleteInProgress | HtsvResult::Live | HtsvResult::InsertInProgress => stats.live += 1,
+            HtsvResult::DeleteInProgress | HtsvResult::Live | HtsvResult::InsertInProgress => {
+                stats.live += 1
+            }
         }
-        if matches!(t.verdict, HtsvResult::RecentlyDead | HtsvResult::DeleteInProgress)
-            && (oldest_prunable == 0 || t.xmax < oldest_prunable)
+        if matches!(
+            t.verdict,
+            HtsvResult::RecentlyDead | HtsvResult::DeleteInProgress
+        ) && (oldest_prunable == 0 || t.xmax < oldest_prunable)
         {
             oldest_prunable = t.xmax;
         }
@@ -257,23 +278,49 @@ pub fn prune_page(
     if stats.live + stats.recently_dead == 0 {
         stats.empty_pages = 1;
     }
-    if redirected.is_empty() && dead.is_empty() && unused.is_empty() && p.as_page().prune_xid() == oldest_prunable {
-        return Ok((stats, if hinted { PruneChange::HintsOnly } else { PruneChange::None }));
+    if redirected.is_empty()
+        && dead.is_empty()
+        && unused.is_empty()
+        && p.as_page().prune_xid() == oldest_prunable
+    {
+        return Ok((
+            stats,
+            if hinted {
+                PruneChange::HintsOnly
+            } else {
+                PruneChange::None
+            },
+        ));
     }
     apply_prune(page, &redirected, &dead, &unused, oldest_prunable)?;
-    Ok((stats, PruneChange::Pruned { redirected, dead, unused, prune_xid: oldest_prunable }))
+    Ok((
+        stats,
+        PruneChange::Pruned {
+            redirected,
+            dead,
+            unused,
+            prune_xid: oldest_prunable,
+        },
+    ))
 }
 
 /// The members of the chain at `root` that starts at `first` (the root
 /// itself, or a REDIRECT's target), in order, each marked in `reached`
 /// (module rule 2).
-fn collect_chain(info: &[Option<TupleInfo>], reached: &mut [bool], root: OffsetNumber, first: OffsetNumber) -> Vec<OffsetNumber> {
+fn collect_chain(
+    info: &[Option<TupleInfo>],
+    reached: &mut [bool],
+    root: OffsetNumber,
+    first: OffsetNumber,
+) -> Vec<OffsetNumber> {
     let mut chain = Vec::new();
     let mut next = Some(first);
     let mut prior_xmax: Option<TransactionId> = None;
     while let Some(off) = next {
         let i = usize::from(off);
-        let Some(t) = info.get(i).copied().flatten() else { break };
+        let Some(t) = info.get(i).copied().flatten() else {
+            break;
+        };
         if reached[i] || (off != root && !t.heap_only) || prior_xmax.is_some_and(|x| x != t.xmin) {
             break;
         }
@@ -308,7 +355,9 @@ pub fn apply_prune(
     }
     for &(from, to) in redirected {
         if !p.as_page().item_id(to).is_some_and(|id| id.is_normal()) || from == to {
-            return Err(PgError::internal(format!("line pointer {from} cannot redirect to {to}, which holds no tuple")));
+            return Err(PgError::internal(format!(
+                "line pointer {from} cannot redirect to {to}, which holds no tuple"
+            )));
         }
         p.set_redirect(from, to)?;
     }
@@ -323,14 +372,27 @@ pub fn apply_prune(
 /// Prunes the page at `block` if its cleanup lock is free and it looks worth
 /// it (`heap_page_prune_opt`): something on it was deleted by a transaction
 /// older than every snapshot, and it is short of space.
-pub fn prune_opportunistically(env: &HeapEnv<'_, '_>, rel: RelFileLocator, block: BlockNumber, oldest_xmin: TransactionId) -> PgResult<()> {
-    let buf = env.bufmgr.read_buffer(BufferTag::new(rel, ForkNumber::Main, block), ReadMode::Normal, None)?;
+pub fn prune_opportunistically(
+    env: &HeapEnv<'_, '_>,
+    rel: RelFileLocator,
+    block: BlockNumber,
+    oldest_xmin: TransactionId,
+) -> PgResult<()> {
+    let buf = env.bufmgr.read_buffer(
+        BufferTag::new(rel, ForkNumber::Main, block),
+        ReadMode::Normal,
+        None,
+    )?;
     prune_buffer_opportunistically(env, &buf, oldest_xmin)
 }
 
 /// [`prune_opportunistically`] for a page the caller has pinned (once: the
 /// cleanup lock needs ours to be the only pin).
-pub fn prune_buffer_opportunistically(env: &HeapEnv<'_, '_>, buf: &crate::buffer::PinnedBuffer<'_>, oldest_xmin: TransactionId) -> PgResult<()> {
+pub fn prune_buffer_opportunistically(
+    env: &HeapEnv<'_, '_>,
+    buf: &crate::buffer::PinnedBuffer<'_>,
+    oldest_xmin: TransactionId,
+) -> PgResult<()> {
     {
         let page = buf.lock_shared();
         let p = Page::new(&page);
@@ -339,7 +401,9 @@ pub fn prune_buffer_opportunistically(env: &HeapEnv<'_, '_>, buf: &crate::buffer
             return Ok(());
         }
     }
-    let Some(mut page) = buf.try_lock_for_cleanup() else { return Ok(()) };
+    let Some(mut page) = buf.try_lock_for_cleanup() else {
+        return Ok(());
+    };
     let before = page.before_image();
     let commit_hints = page.commit_hints_allowed();
     let (_, change) = prune_page(env, &mut page, oldest_xmin, commit_hints)?;
@@ -347,11 +411,21 @@ pub fn prune_buffer_opportunistically(env: &HeapEnv<'_, '_>, buf: &crate::buffer
 }
 
 /// Logs what [`prune_page`] did to the page the guard holds.
-fn log_prune(page: &mut BufferWriteGuard<'_>, before: &[u8; BLCKSZ], op: PageOp, change: PruneChange) -> PgResult<()> {
+fn log_prune(
+    page: &mut BufferWriteGuard<'_>,
+    before: &[u8; BLCKSZ],
+    op: PageOp,
+    change: PruneChange,
+) -> PgResult<()> {
     match change {
         PruneChange::None => Ok(()),
         PruneChange::HintsOnly => page.mark_dirty_hint(),
-        PruneChange::Pruned { redirected, dead, unused, prune_xid } => page.log_prune(before, op, redirected, dead, unused, prune_xid),
+        PruneChange::Pruned {
+            redirected,
+            dead,
+            unused,
+            prune_xid,
+        } => page.log_prune(before, op, redirected, dead, unused, prune_xid),
     }
 }
 
@@ -374,7 +448,14 @@ pub fn vacuum_relation(
     check_interrupts: &mut dyn FnMut() -> PgResult<()>,
     index_cleanup: &mut dyn FnMut(&[ItemPointer]) -> PgResult<()>,
 ) -> PgResult<(PruneStats, BlockNumber)> {
-    vacuum_relation_batched(env, rel, oldest_xmin, check_interrupts, index_cleanup, MAX_DEAD_ITEMS_PER_PASS)
+    vacuum_relation_batched(
+        env,
+        rel,
+        oldest_xmin,
+        check_interrupts,
+        index_cleanup,
+        MAX_DEAD_ITEMS_PER_PASS,
+    )
 }
 
 /// [`vacuum_relation`] with at most `batch` dead tids collected (and handed
@@ -395,7 +476,11 @@ pub(crate) fn vacuum_relation_batched(
     for block in 0..n {
         check_interrupts()?;
         let (free, page_dead) = {
-            let buf = env.bufmgr.read_buffer(BufferTag::new(rel, ForkNumber::Main, block), ReadMode::Normal, None)?;
+            let buf = env.bufmgr.read_buffer(
+                BufferTag::new(rel, ForkNumber::Main, block),
+                ReadMode::Normal,
+                None,
+            )?;
             let mut page = buf.lock_for_cleanup()?;
             let before = page.before_image();
             let commit_hints = page.commit_hints_allowed();
@@ -422,11 +507,27 @@ pub(crate) fn vacuum_relation_batched(
         // Rule 2 of the free-space map, after the heap page's lock is gone.
         super::freespace::record(env, rel, block, free)?;
         if dead_items.len() + page_dead.len() > batch {
-            vacuum_dead_items(env, rel, &mut dead_items, batch, check_interrupts, index_cleanup, &mut total)?;
+            vacuum_dead_items(
+                env,
+                rel,
+                &mut dead_items,
+                batch,
+                check_interrupts,
+                index_cleanup,
+                &mut total,
+            )?;
         }
         dead_items.extend(page_dead);
     }
-    vacuum_dead_items(env, rel, &mut dead_items, batch, check_interrupts, index_cleanup, &mut total)?;
+    vacuum_dead_items(
+        env,
+        rel,
+        &mut dead_items,
+        batch,
+        check_interrupts,
+        index_cleanup,
+        &mut total,
+    )?;
     Ok((total, n))
 }
 
@@ -434,7 +535,11 @@ pub(crate) fn vacuum_relation_batched(
 /// not deleted (or its deleter aborted, or only a row lock), inserted before
 /// `oldest_xmin` (PostgreSQL's `heap_page_is_all_visible`). The page has
 /// no DEAD line pointers (the caller checks).
-fn all_visible(env: &HeapEnv<'_, '_>, page: &[u8; BLCKSZ], oldest_xmin: TransactionId) -> PgResult<bool> {
+fn all_visible(
+    env: &HeapEnv<'_, '_>,
+    page: &[u8; BLCKSZ],
+    oldest_xmin: TransactionId,
+) -> PgResult<bool> {
     let p = Page::new(page);
     if p.is_new() || p.is_all_visible() {
         return Ok(false);
@@ -455,7 +560,12 @@ fn all_visible(env: &HeapEnv<'_, '_>, page: &[u8; BLCKSZ], oldest_xmin: Transact
 
 /// Rule 2 of the visibility map: the page's `PD_ALL_VISIBLE` (logged), then
 /// its bit (logged), under the cleanup lock the caller holds.
-fn mark_all_visible(env: &HeapEnv<'_, '_>, rel: RelFileLocator, block: BlockNumber, page: &mut BufferWriteGuard<'_>) -> PgResult<()> {
+fn mark_all_visible(
+    env: &HeapEnv<'_, '_>,
+    rel: RelFileLocator,
+    block: BlockNumber,
+    page: &mut BufferWriteGuard<'_>,
+) -> PgResult<()> {
     let before = page.before_image();
     PageMut::new(page).set_all_visible(true);
     page.log_change(&before, PageOp::HeapVisible, 0)?;
@@ -483,17 +593,31 @@ fn vacuum_dead_items(
         check_interrupts()?;
         let block = group[0].block;
         let free = {
-            let buf = env.bufmgr.read_buffer(BufferTag::new(rel, ForkNumber::Main, block), ReadMode::Normal, None)?;
+            let buf = env.bufmgr.read_buffer(
+                BufferTag::new(rel, ForkNumber::Main, block),
+                ReadMode::Normal,
+                None,
+            )?;
             let mut page = buf.lock_for_cleanup()?;
             let before = page.before_image();
             let p = Page::new(&page);
-            let unused: Vec<OffsetNumber> =
-                group.iter().map(|t| t.offset).filter(|&o| p.item_id(o).is_some_and(|id| id.is_dead())).collect();
+            let unused: Vec<OffsetNumber> = group
+                .iter()
+                .map(|t| t.offset)
+                .filter(|&o| p.item_id(o).is_some_and(|id| id.is_dead()))
+                .collect();
             let prune_xid = p.prune_xid();
             if !unused.is_empty() {
                 apply_prune(&mut page, &[], &[], &unused, prune_xid)?;
                 total.dead_items += unused.len() as u64;
-                page.log_prune(&before, PageOp::Vacuum, Vec::new(), Vec::new(), unused, prune_xid)?;
+                page.log_prune(
+                    &before,
+                    PageOp::Vacuum,
+                    Vec::new(),
+                    Vec::new(),
+                    unused,
+                    prune_xid,
+                )?;
             }
             Page::new(&page).heap_free_space()
         };
@@ -510,11 +634,16 @@ pub fn count_empty_tail(env: &HeapEnv<'_, '_>, rel: RelFileLocator) -> PgResult<
     let n = nblocks(env, rel)?;
     let mut empty = 0;
     for block in (0..n).rev() {
-        let buf = env.bufmgr.read_buffer(BufferTag::new(rel, ForkNumber::Main, block), ReadMode::Normal, None)?;
+        let buf = env.bufmgr.read_buffer(
+            BufferTag::new(rel, ForkNumber::Main, block),
+            ReadMode::Normal,
+            None,
+        )?;
         let page = buf.lock_shared();
         let p = Page::new(&page);
         let has_tuples = !p.is_new()
-            && (FIRST_OFFSET_NUMBER..=p.max_offset_number()).any(|o| p.item_id(o).is_some_and(|i| i.is_used()));
+            && (FIRST_OFFSET_NUMBER..=p.max_offset_number())
+                .any(|o| p.item_id(o).is_some_and(|i| i.is_used()));
         if has_tuples {
             break;
         }
@@ -543,7 +672,11 @@ pub fn rewrite_relation(
     for block in 0..n {
         check_interrupts()?;
         {
-            let buf = env.bufmgr.read_buffer(BufferTag::new(from, ForkNumber::Main, block), ReadMode::Normal, None)?;
+            let buf = env.bufmgr.read_buffer(
+                BufferTag::new(from, ForkNumber::Main, block),
+                ReadMode::Normal,
+                None,
+            )?;
             let page = buf.lock_shared();
             let p = Page::new(&page);
             if p.is_new() {
@@ -555,7 +688,8 @@ pub fn rewrite_relation(
                     continue;
                 }
                 let bytes = p.get_item(off)?;
-                let (verdict, hints) = satisfies_vacuum(&TupleHeader::parse(bytes)?, oldest_xmin, env.tx)?;
+                let (verdict, hints) =
+                    satisfies_vacuum(&TupleHeader::parse(bytes)?, oldest_xmin, env.tx)?;
                 if verdict == HtsvResult::Dead {
                     removed += 1;
                     continue;
@@ -563,7 +697,8 @@ pub fn rewrite_relation(
                 let mut copy = bytes.to_vec();
                 let mut h = TupleHeaderMut::parse(&mut copy)?;
                 h.add_infomask(hints);
-                let f2 = h.as_ref().infomask2() & !(super::tuple::HEAP_HOT_UPDATED | super::tuple::HEAP_ONLY_TUPLE);
+                let f2 = h.as_ref().infomask2()
+                    & !(super::tuple::HEAP_HOT_UPDATED | super::tuple::HEAP_ONLY_TUPLE);
                 h.set_infomask2_flags(f2);
                 pending.push(copy);
             }

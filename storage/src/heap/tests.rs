@@ -47,8 +47,8 @@ use std::sync::{Arc, Condvar, Mutex};
 use types::{Datum, PgError, PgResult, SqlState, oid};
 
 use super::heapam::{
-    self, ExtensionLock, HeapEnv, HeapScan, LockTupleResult, ModifyResult, NoExtensionLock, RowLockMode, RowLockWait, UniqueProbe,
-    WriteXact,
+    self, ExtensionLock, HeapEnv, HeapScan, LockTupleResult, ModifyResult, NoExtensionLock,
+    RowLockMode, RowLockWait, UniqueProbe, WriteXact,
 };
 use super::pruneheap;
 use super::tuple::*;
@@ -59,7 +59,7 @@ use crate::smgr::{ForkNumber, RelFileLocator, Smgr};
 use crate::smgr_store::SmgrBlockStore;
 use crate::transam::combocid::ComboCids;
 use crate::transam::visibility::Me;
-use crate::transam::{CommandId, Snapshot, Transam, TransactionId};
+use crate::transam::{CommandId, Snapshot, TransactionId, Transam};
 
 const SLOTS: u32 = 8;
 const SYSTEM_SLOT: usize = 7;
@@ -79,10 +79,20 @@ fn row(id: i32, val: &str) -> Vec<u8> {
 /// A bootstrapped, started cluster in `dir` with one empty table.
 fn cluster(dir: &Path, buffers: u32) -> (SharedMemory, Arc<SmgrBlockStore>) {
     Transam::bootstrap(dir).expect("bootstrap");
-    let shm = SharedMemory::create(ShmemLayout::new(SLOTS, buffers), std::process::id() as i32, 0).expect("segment");
-    Transam::new(&shm, dir, SYSTEM_SLOT).startup().expect("startup");
+    let shm = SharedMemory::create(
+        ShmemLayout::new(SLOTS, buffers),
+        std::process::id() as i32,
+        0,
+    )
+    .expect("segment");
+    Transam::new(&shm, dir, SYSTEM_SLOT)
+        .startup()
+        .expect("startup");
     let store = Arc::new(SmgrBlockStore::new(Smgr::new(dir)));
-    store.smgr().create(rel(), ForkNumber::Main, false).expect("create relation");
+    store
+        .smgr()
+        .create(rel(), ForkNumber::Main, false)
+        .expect("create relation");
     (shm, store)
 }
 
@@ -112,20 +122,45 @@ fn mask_names(mask: u16) -> String {
         (HEAP_XMAX_IS_MULTI, "XMAX_IS_MULTI"),
         (HEAP_UPDATED, "UPDATED"),
     ];
-    let names: Vec<&str> = NAMES.iter().filter(|(b, _)| mask & b != 0).map(|(_, n)| *n).collect();
-    if names.is_empty() { "-".to_owned() } else { names.join("|") }
+    let names: Vec<&str> = NAMES
+        .iter()
+        .filter(|(b, _)| mask & b != 0)
+        .map(|(_, n)| *n)
+        .collect();
+    if names.is_empty() {
+        "-".to_owned()
+    } else {
+        names.join("|")
+    }
 }
 
 fn mask2_names(mask2: u16) -> String {
-    const NAMES: [(u16, &str); 3] =
-        [(HEAP_KEYS_UPDATED, "KEYS_UPDATED"), (HEAP_HOT_UPDATED, "HOT_UPDATED"), (HEAP_ONLY_TUPLE, "ONLY_TUPLE")];
-    let names: Vec<&str> = NAMES.iter().filter(|(b, _)| mask2 & b != 0).map(|(_, n)| *n).collect();
-    if names.is_empty() { "-".to_owned() } else { names.join("|") }
+    const NAMES: [(u16, &str); 3] = [
+        (HEAP_KEYS_UPDATED, "KEYS_UPDATED"),
+        (HEAP_HOT_UPDATED, "HOT_UPDATED"),
+        (HEAP_ONLY_TUPLE, "ONLY_TUPLE"),
+    ];
+    let names: Vec<&str> = NAMES
+        .iter()
+        .filter(|(b, _)| mask2 & b != 0)
+        .map(|(_, n)| *n)
+        .collect();
+    if names.is_empty() {
+        "-".to_owned()
+    } else {
+        names.join("|")
+    }
 }
 
 fn fmt_snapshot(s: &Snapshot) -> String {
     let xip: Vec<String> = s.xip.iter().map(u64::to_string).collect();
-    format!("snapshot xmin={} xmax={} xip=[{}] curcid={}", s.xmin, s.xmax, xip.join(","), s.curcid)
+    format!(
+        "snapshot xmin={} xmax={} xip=[{}] curcid={}",
+        s.xmin,
+        s.xmax,
+        xip.join(","),
+        s.curcid
+    )
 }
 
 /// `(1,'a')`; long text is shortened to its first characters and length.
@@ -150,24 +185,45 @@ fn script_error(msg: impl Into<String>) -> PgError {
 
 /// `(b,o)`
 fn parse_tid(s: &str) -> PgResult<ItemPointer> {
-    let inner = s.trim().strip_prefix('(').and_then(|s| s.strip_suffix(')')).ok_or_else(|| script_error(format!("bad tid {s}")))?;
-    let (b, o) = inner.split_once(',').ok_or_else(|| script_error(format!("bad tid {s}")))?;
-    let b = b.trim().parse().map_err(|_| script_error(format!("bad tid {s}")))?;
-    let o = o.trim().parse().map_err(|_| script_error(format!("bad tid {s}")))?;
+    let inner = s
+        .trim()
+        .strip_prefix('(')
+        .and_then(|s| s.strip_suffix(')'))
+        .ok_or_else(|| script_error(format!("bad tid {s}")))?;
+    let (b, o) = inner
+        .split_once(',')
+        .ok_or_else(|| script_error(format!("bad tid {s}")))?;
+    let b = b
+        .trim()
+        .parse()
+        .map_err(|_| script_error(format!("bad tid {s}")))?;
+    let o = o
+        .trim()
+        .parse()
+        .map_err(|_| script_error(format!("bad tid {s}")))?;
     Ok(ItemPointer::new(b, o))
 }
 
 /// `(1, 'a')` or `(1, NULL)`
 fn parse_row(s: &str) -> PgResult<Vec<u8>> {
     let bad = || script_error(format!("bad row {s}"));
-    let inner = s.trim().strip_prefix('(').and_then(|s| s.strip_suffix(')')).ok_or_else(bad)?;
+    let inner = s
+        .trim()
+        .strip_prefix('(')
+        .and_then(|s| s.strip_suffix(')'))
+        .ok_or_else(bad)?;
     let (id, val) = inner.split_once(',').ok_or_else(bad)?;
     let id: i32 = id.trim().parse().map_err(|_| bad())?;
     let val = val.trim();
     let val = if val.eq_ignore_ascii_case("null") {
         Datum::Null
     } else {
-        Datum::Text(val.strip_prefix('\'').and_then(|v| v.strip_suffix('\'')).ok_or_else(bad)?.to_owned())
+        Datum::Text(
+            val.strip_prefix('\'')
+                .and_then(|v| v.strip_suffix('\''))
+                .ok_or_else(bad)?
+                .to_owned(),
+        )
     };
     form_tuple(&desc(), &[Datum::Int4(id), val])
 }
@@ -187,7 +243,11 @@ fn dump(env: &HeapEnv<'_, '_>, o: &mut String) -> PgResult<()> {
     let n = heapam::nblocks(env, rel())?;
     writeln!(o, "{n} blocks").ok();
     for block in 0..n {
-        let buf = env.bufmgr.read_buffer(crate::buffer::BufferTag::new(rel(), ForkNumber::Main, block), crate::buffer::ReadMode::Normal, None)?;
+        let buf = env.bufmgr.read_buffer(
+            crate::buffer::BufferTag::new(rel(), ForkNumber::Main, block),
+            crate::buffer::ReadMode::Normal,
+            None,
+        )?;
         let page = buf.lock_shared();
         let p = Page::new(&page);
         if p.is_new() {
@@ -257,11 +317,21 @@ fn run_script(text: &str, dir: &Path) -> String {
         let result: PgResult<()> = (|| {
             match verb {
                 "dump" => {
-                    let env = HeapEnv { bufmgr: &bufmgr, store: &store, tx: &system, extension_lock: &NoExtensionLock };
+                    let env = HeapEnv {
+                        bufmgr: &bufmgr,
+                        store: &store,
+                        tx: &system,
+                        extension_lock: &NoExtensionLock,
+                    };
                     return dump(&env, &mut o);
                 }
                 "vacuum" => {
-                    let env = HeapEnv { bufmgr: &bufmgr, store: &store, tx: &system, extension_lock: &NoExtensionLock };
+                    let env = HeapEnv {
+                        bufmgr: &bufmgr,
+                        store: &store,
+                        tx: &system,
+                        extension_lock: &NoExtensionLock,
+                    };
                     let oldest = system.oldest_xmin();
                     let fail = match name {
                         "" => false,
@@ -272,9 +342,19 @@ fn run_script(text: &str, dir: &Path) -> String {
                     let mut index_cleanup = |tids: &[ItemPointer]| -> PgResult<()> {
                         let list: Vec<String> = tids.iter().map(ToString::to_string).collect();
                         cleaned.push(format!("index cleanup: {}", list.join(" ")));
-                        if fail { Err(script_error("index cleanup failed")) } else { Ok(()) }
+                        if fail {
+                            Err(script_error("index cleanup failed"))
+                        } else {
+                            Ok(())
+                        }
                     };
-                    let result = pruneheap::vacuum_relation(&env, rel(), oldest, &mut || Ok(()), &mut index_cleanup);
+                    let result = pruneheap::vacuum_relation(
+                        &env,
+                        rel(),
+                        oldest,
+                        &mut || Ok(()),
+                        &mut index_cleanup,
+                    );
                     for line in &cleaned {
                         writeln!(o, "{line}").ok();
                     }
@@ -285,7 +365,12 @@ fn run_script(text: &str, dir: &Path) -> String {
                         stats.removed, stats.live, stats.recently_dead, stats.empty_pages, stats.dead_items
                     )
                     .ok();
-                    writeln!(o, "empty tail {}", pruneheap::count_empty_tail(&env, rel())?).ok();
+                    writeln!(
+                        o,
+                        "empty tail {}",
+                        pruneheap::count_empty_tail(&env, rel())?
+                    )
+                    .ok();
                     return Ok(());
                 }
                 _ => {}
@@ -297,7 +382,10 @@ fn run_script(text: &str, dir: &Path) -> String {
                 .ok_or_else(|| script_error(format!("unknown backend {name:?}")))?
                 - 1;
             if !backends.contains_key(name) {
-                let proc = shm.proc_array().claim(slot, 1000 + slot as i32).ok_or_else(|| script_error("slot taken"))?;
+                let proc = shm
+                    .proc_array()
+                    .claim(slot, 1000 + slot as i32)
+                    .ok_or_else(|| script_error("slot taken"))?;
                 proc.activate(slot as i32, 5, 0);
                 backends.insert(
                     name.to_owned(),
@@ -313,12 +401,32 @@ fn run_script(text: &str, dir: &Path) -> String {
                     },
                 );
             }
-            let Some(b) = backends.get_mut(name) else { return Err(script_error("no backend")) };
-            let Backend { name, tx, combos, xid, cid, snapshot, repeatable_read, .. } = b;
-            let env = HeapEnv { bufmgr: &bufmgr, store: &store, tx, extension_lock: &NoExtensionLock };
-            let need_xid = |x: &Option<TransactionId>| x.ok_or_else(|| script_error("no transaction (begin first)"));
-            let need_snapshot =
-                |s: &Option<Snapshot>| s.clone().ok_or_else(|| script_error("no snapshot (snapshot first)"));
+            let Some(b) = backends.get_mut(name) else {
+                return Err(script_error("no backend"));
+            };
+            let Backend {
+                name,
+                tx,
+                combos,
+                xid,
+                cid,
+                snapshot,
+                repeatable_read,
+                ..
+            } = b;
+            let env = HeapEnv {
+                bufmgr: &bufmgr,
+                store: &store,
+                tx,
+                extension_lock: &NoExtensionLock,
+            };
+            let need_xid = |x: &Option<TransactionId>| {
+                x.ok_or_else(|| script_error("no transaction (begin first)"))
+            };
+            let need_snapshot = |s: &Option<Snapshot>| {
+                s.clone()
+                    .ok_or_else(|| script_error("no snapshot (snapshot first)"))
+            };
             let mut waits: Vec<String> = Vec::new();
             // Runs a write with a WriteXact whose waits are recorded and refused.
             macro_rules! with_write {
@@ -326,7 +434,10 @@ fn run_script(text: &str, dir: &Path) -> String {
                     let who = name.clone();
                     let mut wait = |x: TransactionId| -> PgResult<()> {
                         waits.push(format!("{who} waits for xid {x}"));
-                        Err(PgError::new(SqlState::LockNotAvailable, format!("would wait for transaction {x}")))
+                        Err(PgError::new(
+                            SqlState::LockNotAvailable,
+                            format!("would wait for transaction {x}"),
+                        ))
                     };
                     let mut $w = WriteXact {
                         xid: need_xid(xid)?,
@@ -371,11 +482,18 @@ fn run_script(text: &str, dir: &Path) -> String {
                     writeln!(o, "{tid}").ok();
                 }
                 "fill" => {
-                    let (n, len) = args.split_once(' ').ok_or_else(|| script_error("fill T N LEN"))?;
+                    let (n, len) = args
+                        .split_once(' ')
+                        .ok_or_else(|| script_error("fill T N LEN"))?;
                     let n: i32 = n.parse().map_err(|_| script_error("bad N"))?;
                     let len: usize = len.trim().parse().map_err(|_| script_error("bad LEN"))?;
                     let tids = with_write!(|w| (1..=n)
-                        .map(|i| heapam::insert(&env, rel(), row(1000 + i, &"x".repeat(len)), &mut w))
+                        .map(|i| heapam::insert(
+                            &env,
+                            rel(),
+                            row(1000 + i, &"x".repeat(len)),
+                            &mut w
+                        ))
                         .collect::<PgResult<Vec<_>>>())?;
                     if let (Some(first), Some(last)) = (tids.first(), tids.last()) {
                         writeln!(o, "{n} rows {first}..{last}").ok();
@@ -383,7 +501,10 @@ fn run_script(text: &str, dir: &Path) -> String {
                 }
                 "scan" => {
                     let snap = need_snapshot(snapshot)?;
-                    let me = Me { xid: *xid, combocids: combos };
+                    let me = Me {
+                        xid: *xid,
+                        combocids: combos,
+                    };
                     let mut scan = HeapScan::begin(&env, rel())?;
                     let mut n = 0;
                     while let Some((tid, bytes)) = scan.next(&env, &snap, me)? {
@@ -394,7 +515,10 @@ fn run_script(text: &str, dir: &Path) -> String {
                 }
                 "fetch" => {
                     let snap = need_snapshot(snapshot)?;
-                    let me = Me { xid: *xid, combocids: combos };
+                    let me = Me {
+                        xid: *xid,
+                        combocids: combos,
+                    };
                     match heapam::fetch(&env, rel(), parse_tid(args)?, &snap, me)? {
                         Some(bytes) => writeln!(o, "{}", fmt_row(&bytes)?).ok(),
                         None => writeln!(o, "not visible").ok(),
@@ -402,27 +526,42 @@ fn run_script(text: &str, dir: &Path) -> String {
                 }
                 "fetchhot" => {
                     let snap = need_snapshot(snapshot)?;
-                    let me = Me { xid: *xid, combocids: combos };
+                    let me = Me {
+                        xid: *xid,
+                        combocids: combos,
+                    };
                     match heapam::fetch_hot(&env, rel(), parse_tid(args)?, &snap, me)? {
                         Some((tid, bytes)) => writeln!(o, "{tid} {}", fmt_row(&bytes)?).ok(),
                         None => writeln!(o, "not visible").ok(),
                     };
                 }
                 "probe" => {
-                    let me = Me { xid: *xid, combocids: combos };
+                    let me = Me {
+                        xid: *xid,
+                        combocids: combos,
+                    };
                     match heapam::unique_probe(&env, rel(), parse_tid(args)?, me)? {
                         UniqueProbe::InProgress(x) => writeln!(o, "InProgress xid {x}").ok(),
                         other => writeln!(o, "{other:?}").ok(),
                     };
                 }
                 "update" => {
-                    let (tid, new) = args.split_once(' ').ok_or_else(|| script_error("update T TID ROW [nohot]"))?;
+                    let (tid, new) = args
+                        .split_once(' ')
+                        .ok_or_else(|| script_error("update T TID ROW [nohot]"))?;
                     let (new, hot_allowed) = match new.trim_end().strip_suffix("nohot") {
                         Some(row) => (row, false),
                         None => (new, true),
                     };
                     let (tid, new) = (parse_tid(tid)?, parse_row(new)?);
-                    let (r, new_tid) = with_write!(|w| heapam::update(&env, rel(), tid, new, hot_allowed, &mut w))?;
+                    let (r, new_tid) = with_write!(|w| heapam::update(
+                        &env,
+                        rel(),
+                        tid,
+                        new,
+                        hot_allowed,
+                        &mut w
+                    ))?;
                     match new_tid {
                         Some(t) => writeln!(o, "{}, new version {t}", fmt_result(&r)).ok(),
                         None => writeln!(o, "{}", fmt_result(&r)).ok(),
@@ -449,7 +588,14 @@ fn run_script(text: &str, dir: &Path) -> String {
                         Some("skiplocked") => RowLockWait::SkipLocked,
                         other => return Err(script_error(format!("bad wait policy {other:?}"))),
                     };
-                    let r = with_write!(|w| heapam::lock_tuple(&env, rel(), tid, mode, policy, &mut w))?;
+                    let r = with_write!(|w| heapam::lock_tuple(
+                        &env,
+                        rel(),
+                        tid,
+                        mode,
+                        policy,
+                        &mut w
+                    ))?;
                     match r {
                         LockTupleResult::Updated(t) => writeln!(o, "Updated {t}").ok(),
                         LockTupleResult::WouldBlock(x) => writeln!(o, "WouldBlock on xid {x}").ok(),
@@ -490,8 +636,11 @@ fn run_script(text: &str, dir: &Path) -> String {
 fn golden_scripts() {
     let scripts = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/heap/testscripts");
     let update = std::env::var_os("UPDATE_GOLDEN").is_some();
-    let mut entries: Vec<_> =
-        std::fs::read_dir(&scripts).expect("testscripts dir").flatten().map(|e| e.path()).collect();
+    let mut entries: Vec<_> = std::fs::read_dir(&scripts)
+        .expect("testscripts dir")
+        .flatten()
+        .map(|e| e.path())
+        .collect();
     entries.sort();
     assert!(!entries.is_empty());
     let mut failed = Vec::new();
@@ -503,12 +652,18 @@ fn golden_scripts() {
             if update {
                 std::fs::write(&path, &actual).expect("rewrite script");
             } else {
-                eprintln!("--- {} expected\n{expected}\n--- actual\n{actual}", path.display());
+                eprintln!(
+                    "--- {} expected\n{expected}\n--- actual\n{actual}",
+                    path.display()
+                );
                 failed.push(path.display().to_string());
             }
         }
     }
-    assert!(failed.is_empty(), "golden scripts differ: {failed:?} (UPDATE_GOLDEN=1 to rewrite)");
+    assert!(
+        failed.is_empty(),
+        "golden scripts differ: {failed:?} (UPDATE_GOLDEN=1 to rewrite)"
+    );
 }
 
 /// One test backend: a claimed slot, its transaction handle and combo cids.
@@ -519,9 +674,16 @@ struct TestBackend<'a> {
 }
 
 fn backend<'a>(shm: &'a SharedMemory, dir: &Path, slot: usize) -> TestBackend<'a> {
-    let proc = shm.proc_array().claim(slot, 1000 + slot as i32).expect("slot");
+    let proc = shm
+        .proc_array()
+        .claim(slot, 1000 + slot as i32)
+        .expect("slot");
     proc.activate(slot as i32, 5, 0);
-    TestBackend { _proc: proc, tx: Transam::new(shm, dir, slot), combos: ComboCids::new() }
+    TestBackend {
+        _proc: proc,
+        tx: Transam::new(shm, dir, slot),
+        combos: ComboCids::new(),
+    }
 }
 
 fn no_wait(x: TransactionId) -> PgResult<()> {
@@ -529,11 +691,25 @@ fn no_wait(x: TransactionId) -> PgResult<()> {
 }
 
 /// Inserts `rows` in one transaction and commits.
-fn insert_committed(env: &HeapEnv<'_, '_>, combos: &mut ComboCids, rows: impl IntoIterator<Item = Vec<u8>>) -> Vec<ItemPointer> {
+fn insert_committed(
+    env: &HeapEnv<'_, '_>,
+    combos: &mut ComboCids,
+    rows: impl IntoIterator<Item = Vec<u8>>,
+) -> Vec<ItemPointer> {
     let xid = env.tx.assign_xid().expect("xid");
     let mut wait = no_wait;
-    let mut w = WriteXact { xid, cid: 0, combocids: combos, transaction_snapshot: false, wait_for_xid: &mut wait, undo: None };
-    let tids = rows.into_iter().map(|t| heapam::insert(env, rel(), t, &mut w).expect("insert")).collect();
+    let mut w = WriteXact {
+        xid,
+        cid: 0,
+        combocids: combos,
+        transaction_snapshot: false,
+        wait_for_xid: &mut wait,
+        undo: None,
+    };
+    let tids = rows
+        .into_iter()
+        .map(|t| heapam::insert(env, rel(), t, &mut w).expect("insert"))
+        .collect();
     env.tx.commit(xid, false, false).expect("commit");
     combos.clear();
     tids
@@ -543,7 +719,10 @@ fn insert_committed(env: &HeapEnv<'_, '_>, combos: &mut ComboCids, rows: impl In
 fn scan_all(env: &HeapEnv<'_, '_>) -> Vec<(ItemPointer, i32)> {
     let snap = env.tx.snapshot(0);
     let combos = ComboCids::new();
-    let me = Me { xid: env.tx.my_xid(), combocids: &combos };
+    let me = Me {
+        xid: env.tx.my_xid(),
+        combocids: &combos,
+    };
     let mut scan = HeapScan::begin(env, rel()).expect("scan");
     let mut out = Vec::new();
     while let Some((tid, bytes)) = scan.next(env, &snap, me).expect("next") {
@@ -562,10 +741,21 @@ fn a_row_too_big_is_54000_and_changes_nothing() {
     let (shm, store) = cluster(dir.path(), 16);
     let bufmgr = BufferManager::new(&shm, store.clone()).expect("bufmgr");
     let mut b = backend(&shm, dir.path(), 0);
-    let env = HeapEnv { bufmgr: &bufmgr, store: &store, tx: &b.tx, extension_lock: &NoExtensionLock };
-    let err = form_tuple(&desc(), &[Datum::Int4(1), Datum::Text("x".repeat(9000))]).expect_err("too big");
+    let env = HeapEnv {
+        bufmgr: &bufmgr,
+        store: &store,
+        tx: &b.tx,
+        extension_lock: &NoExtensionLock,
+    };
+    let err =
+        form_tuple(&desc(), &[Datum::Int4(1), Datum::Text("x".repeat(9000))]).expect_err("too big");
     assert_eq!(err.code.code(), "54000");
-    assert!(err.message.starts_with("row is too big: size 9040, maximum size 8160"), "{}", err.message);
+    assert!(
+        err.message
+            .starts_with("row is too big: size 9040, maximum size 8160"),
+        "{}",
+        err.message
+    );
     // The largest row that fits fills a page of its own.
     let fits = row(1, &"x".repeat(MAX_HEAP_TUPLE_SIZE - 40));
     assert_eq!(fits.len(), MAX_HEAP_TUPLE_SIZE);
@@ -575,10 +765,24 @@ fn a_row_too_big_is_54000_and_changes_nothing() {
     over.push(0);
     let xid = b.tx.assign_xid().expect("xid");
     let mut wait = no_wait;
-    let mut w = WriteXact { xid, cid: 0, combocids: &mut b.combos, transaction_snapshot: false, wait_for_xid: &mut wait, undo: None };
+    let mut w = WriteXact {
+        xid,
+        cid: 0,
+        combocids: &mut b.combos,
+        transaction_snapshot: false,
+        wait_for_xid: &mut wait,
+        undo: None,
+    };
     let err = heapam::insert(&env, rel(), over.clone(), &mut w).expect_err("too big");
-    assert_eq!((err.code.code(), err.message.as_str()), ("54000", "row is too big: size 8168, maximum size 8160"));
-    assert_eq!(heapam::nblocks(&env, rel()).expect("nblocks"), 0, "no empty page left behind");
+    assert_eq!(
+        (err.code.code(), err.message.as_str()),
+        ("54000", "row is too big: size 8168, maximum size 8160")
+    );
+    assert_eq!(
+        heapam::nblocks(&env, rel()).expect("nblocks"),
+        0,
+        "no empty page left behind"
+    );
     let small = heapam::insert(&env, rel(), row(1, "a"), &mut w).expect("insert");
     w.cid = 1;
     let err = heapam::update(&env, rel(), small, over, true, &mut w).expect_err("too big");
@@ -586,7 +790,11 @@ fn a_row_too_big_is_54000_and_changes_nothing() {
     let big = heapam::insert(&env, rel(), fits, &mut w).expect("the largest row fits");
     assert_eq!(big, ItemPointer::new(1, 1), "on a new page");
     w.cid = 2;
-    assert_eq!(heapam::delete(&env, rel(), small, &mut w).expect("delete"), ModifyResult::Done, "untouched by the failed update");
+    assert_eq!(
+        heapam::delete(&env, rel(), small, &mut w).expect("delete"),
+        ModifyResult::Done,
+        "untouched by the failed update"
+    );
 }
 
 #[test]
@@ -595,33 +803,90 @@ fn scanning_an_empty_relation_and_fetching_past_the_end() {
     let (shm, store) = cluster(dir.path(), 16);
     let bufmgr = BufferManager::new(&shm, store.clone()).expect("bufmgr");
     let mut b = backend(&shm, dir.path(), 0);
-    let env = HeapEnv { bufmgr: &bufmgr, store: &store, tx: &b.tx, extension_lock: &NoExtensionLock };
+    let env = HeapEnv {
+        bufmgr: &bufmgr,
+        store: &store,
+        tx: &b.tx,
+        extension_lock: &NoExtensionLock,
+    };
     assert!(scan_all(&env).is_empty());
     let snap = b.tx.snapshot(0);
-    let me = Me { xid: None, combocids: &b.combos };
-    assert_eq!(heapam::fetch(&env, rel(), ItemPointer::new(0, 1), &snap, me).expect("fetch"), None);
-    assert_eq!(heapam::fetch_any(&env, rel(), ItemPointer::new(0, 1)).expect("fetch_any"), None);
+    let me = Me {
+        xid: None,
+        combocids: &b.combos,
+    };
+    assert_eq!(
+        heapam::fetch(&env, rel(), ItemPointer::new(0, 1), &snap, me).expect("fetch"),
+        None
+    );
+    assert_eq!(
+        heapam::fetch_any(&env, rel(), ItemPointer::new(0, 1)).expect("fetch_any"),
+        None
+    );
     assert_eq!(pruneheap::count_empty_tail(&env, rel()).expect("tail"), 0);
-    let (stats, blocks) = pruneheap::vacuum_relation(&env, rel(), b.tx.oldest_xmin(), &mut || Ok(()), &mut |_| Ok(())).expect("vacuum");
+    let (stats, blocks) =
+        pruneheap::vacuum_relation(&env, rel(), b.tx.oldest_xmin(), &mut || Ok(()), &mut |_| {
+            Ok(())
+        })
+        .expect("vacuum");
     assert_eq!((stats, blocks), (pruneheap::PruneStats::default(), 0));
     b.tx.end_without_xid();
-    let env = HeapEnv { bufmgr: &bufmgr, store: &store, tx: &b.tx, extension_lock: &NoExtensionLock };
+    let env = HeapEnv {
+        bufmgr: &bufmgr,
+        store: &store,
+        tx: &b.tx,
+        extension_lock: &NoExtensionLock,
+    };
     let tid = insert_committed(&env, &mut b.combos, [row(1, "a")])[0];
     let snap = b.tx.snapshot(0);
-    let me = Me { xid: None, combocids: &b.combos };
-    for past in [ItemPointer::new(1, 1), ItemPointer::new(u32::MAX - 1, 1), ItemPointer::new(0, 2), ItemPointer::new(0, 0), ItemPointer::new(0, u16::MAX)] {
-        assert_eq!(heapam::fetch(&env, rel(), past, &snap, me).expect("fetch"), None, "{past}");
-        assert_eq!(heapam::fetch_any(&env, rel(), past).expect("fetch_any"), None, "{past}");
+    let me = Me {
+        xid: None,
+        combocids: &b.combos,
+    };
+    for past in [
+        ItemPointer::new(1, 1),
+        ItemPointer::new(u32::MAX - 1, 1),
+        ItemPointer::new(0, 2),
+        ItemPointer::new(0, 0),
+        ItemPointer::new(0, u16::MAX),
+    ] {
+        assert_eq!(
+            heapam::fetch(&env, rel(), past, &snap, me).expect("fetch"),
+            None,
+            "{past}"
+        );
+        assert_eq!(
+            heapam::fetch_any(&env, rel(), past).expect("fetch_any"),
+            None,
+            "{past}"
+        );
     }
-    assert!(heapam::fetch(&env, rel(), tid, &snap, me).expect("fetch").is_some());
+    assert!(
+        heapam::fetch(&env, rel(), tid, &snap, me)
+            .expect("fetch")
+            .is_some()
+    );
     // A write to a tid that is not there is an error, not a panic or a write elsewhere.
     let xid = b.tx.assign_xid().expect("xid");
     let mut wait = no_wait;
-    let mut w = WriteXact { xid, cid: 0, combocids: &mut b.combos, transaction_snapshot: false, wait_for_xid: &mut wait, undo: None };
+    let mut w = WriteXact {
+        xid,
+        cid: 0,
+        combocids: &mut b.combos,
+        transaction_snapshot: false,
+        wait_for_xid: &mut wait,
+        undo: None,
+    };
     assert!(heapam::delete(&env, rel(), ItemPointer::new(0, 2), &mut w).is_err());
     assert!(heapam::delete(&env, rel(), ItemPointer::new(7, 1), &mut w).is_err());
-    assert_eq!(heapam::latest_version_tid(&env, rel(), ItemPointer::new(7, 1), &mut w).expect("latest"), None);
-    assert_eq!(heapam::latest_version_tid(&env, rel(), ItemPointer::new(0, 9), &mut w).expect("latest"), None);
+    assert_eq!(
+        heapam::latest_version_tid(&env, rel(), ItemPointer::new(7, 1), &mut w).expect("latest"),
+        None
+    );
+    assert_eq!(
+        heapam::latest_version_tid(&env, rel(), ItemPointer::new(0, 9), &mut w).expect("latest"),
+        None
+    );
 }
 
 #[test]
@@ -632,8 +897,17 @@ fn many_inserts_span_pages_and_a_scan_finds_each_row_once() {
     let (shm, store) = cluster(dir.path(), 8);
     let bufmgr = BufferManager::new(&shm, store.clone()).expect("bufmgr");
     let mut b = backend(&shm, dir.path(), 0);
-    let env = HeapEnv { bufmgr: &bufmgr, store: &store, tx: &b.tx, extension_lock: &NoExtensionLock };
-    let tids = insert_committed(&env, &mut b.combos, (0..ROWS).map(|i| row(i, &"v".repeat((i % 200) as usize))));
+    let env = HeapEnv {
+        bufmgr: &bufmgr,
+        store: &store,
+        tx: &b.tx,
+        extension_lock: &NoExtensionLock,
+    };
+    let tids = insert_committed(
+        &env,
+        &mut b.combos,
+        (0..ROWS).map(|i| row(i, &"v".repeat((i % 200) as usize))),
+    );
     let blocks = heapam::nblocks(&env, rel()).expect("nblocks");
     assert!(blocks > 8, "{blocks} blocks");
     let distinct: HashSet<ItemPointer> = tids.iter().copied().collect();
@@ -641,7 +915,11 @@ fn many_inserts_span_pages_and_a_scan_finds_each_row_once() {
     let seen = scan_all(&env);
     assert_eq!(seen.len(), ROWS as usize);
     let ids: HashSet<i32> = seen.iter().map(|&(_, id)| id).collect();
-    assert_eq!(ids, (0..ROWS).collect::<HashSet<_>>(), "each row exactly once");
+    assert_eq!(
+        ids,
+        (0..ROWS).collect::<HashSet<_>>(),
+        "each row exactly once"
+    );
     for (tid, id) in &seen {
         assert_eq!(tids[*id as usize], *tid, "row {id} where insert put it");
     }
@@ -656,36 +934,88 @@ fn vacuum_during_a_delete_keeps_the_page_prunable_for_later() {
     let bufmgr = BufferManager::new(&shm, store.clone()).expect("bufmgr");
     let mut a = backend(&shm, dir.path(), 0);
     let b = backend(&shm, dir.path(), 1);
-    let env_a = HeapEnv { bufmgr: &bufmgr, store: &store, tx: &a.tx, extension_lock: &NoExtensionLock };
+    let env_a = HeapEnv {
+        bufmgr: &bufmgr,
+        store: &store,
+        tx: &a.tx,
+        extension_lock: &NoExtensionLock,
+    };
     // Seven rows of 1120 bytes leave the page with almost no free space.
-    let tids = insert_committed(&env_a, &mut a.combos, (0..7).map(|i| row(i, &"x".repeat(1120))));
+    let tids = insert_committed(
+        &env_a,
+        &mut a.combos,
+        (0..7).map(|i| row(i, &"x".repeat(1120))),
+    );
     assert!(tids.iter().all(|t| t.block == 0));
-    let env_a = HeapEnv { bufmgr: &bufmgr, store: &store, tx: &a.tx, extension_lock: &NoExtensionLock };
+    let env_a = HeapEnv {
+        bufmgr: &bufmgr,
+        store: &store,
+        tx: &a.tx,
+        extension_lock: &NoExtensionLock,
+    };
     let xid = a.tx.assign_xid().expect("xid");
     let mut wait = no_wait;
-    let mut w = WriteXact { xid, cid: 0, combocids: &mut a.combos, transaction_snapshot: false, wait_for_xid: &mut wait, undo: None };
-    assert_eq!(heapam::delete(&env_a, rel(), tids[0], &mut w).expect("delete"), ModifyResult::Done);
+    let mut w = WriteXact {
+        xid,
+        cid: 0,
+        combocids: &mut a.combos,
+        transaction_snapshot: false,
+        wait_for_xid: &mut wait,
+        undo: None,
+    };
+    assert_eq!(
+        heapam::delete(&env_a, rel(), tids[0], &mut w).expect("delete"),
+        ModifyResult::Done
+    );
     let prune_xid = |env: &HeapEnv<'_, '_>| {
-        let buf = env.bufmgr.read_buffer(crate::buffer::BufferTag::new(rel(), ForkNumber::Main, 0), crate::buffer::ReadMode::Normal, None).expect("read");
+        let buf = env
+            .bufmgr
+            .read_buffer(
+                crate::buffer::BufferTag::new(rel(), ForkNumber::Main, 0),
+                crate::buffer::ReadMode::Normal,
+                None,
+            )
+            .expect("read");
         let page = buf.lock_shared();
         Page::new(&page).prune_xid()
     };
     assert_eq!(prune_xid(&env_a), xid);
     // VACUUM while the delete is in progress: nothing to remove yet, and the
     // page must still say that it may become prunable.
-    let env_b = HeapEnv { bufmgr: &bufmgr, store: &store, tx: &b.tx, extension_lock: &NoExtensionLock };
-    let (stats, _) = pruneheap::vacuum_relation(&env_b, rel(), b.tx.oldest_xmin(), &mut || Ok(()), &mut |_| Ok(())).expect("vacuum");
+    let env_b = HeapEnv {
+        bufmgr: &bufmgr,
+        store: &store,
+        tx: &b.tx,
+        extension_lock: &NoExtensionLock,
+    };
+    let (stats, _) = pruneheap::vacuum_relation(
+        &env_b,
+        rel(),
+        b.tx.oldest_xmin(),
+        &mut || Ok(()),
+        &mut |_| Ok(()),
+    )
+    .expect("vacuum");
     assert_eq!((stats.removed, stats.live), (0, 7));
     assert_eq!(prune_xid(&env_b), xid, "the running deleter is remembered");
     a.tx.commit(xid, false, false).expect("commit");
     // A later scan prunes the page on its way (the row is dead to everyone).
     let seen = scan_all(&env_b);
     assert_eq!(seen.len(), 6);
-    let buf = bufmgr.read_buffer(crate::buffer::BufferTag::new(rel(), ForkNumber::Main, 0), crate::buffer::ReadMode::Normal, None).expect("read");
+    let buf = bufmgr
+        .read_buffer(
+            crate::buffer::BufferTag::new(rel(), ForkNumber::Main, 0),
+            crate::buffer::ReadMode::Normal,
+            None,
+        )
+        .expect("read");
     let page = buf.lock_shared();
     let p = Page::new(&page);
     // A root's pointer stays DEAD until VACUUM has removed index entries.
-    assert!(p.item_id(tids[0].offset).expect("lp").is_dead(), "pruned by the scan");
+    assert!(
+        p.item_id(tids[0].offset).expect("lp").is_dead(),
+        "pruned by the scan"
+    );
     assert_eq!(p.prune_xid(), 0);
 }
 
@@ -730,44 +1060,88 @@ fn concurrent_extension_loses_and_duplicates_nothing() {
                     let store = Arc::new(SmgrBlockStore::new(Smgr::new(dir)));
                     let bufmgr = BufferManager::new(shm, store.clone()).expect("bufmgr");
                     let mut b = backend(shm, dir, t);
-                    let env = HeapEnv { bufmgr: &bufmgr, store: &store, tx: &b.tx, extension_lock: lock };
+                    let env = HeapEnv {
+                        bufmgr: &bufmgr,
+                        store: &store,
+                        tx: &b.tx,
+                        extension_lock: lock,
+                    };
                     barrier.wait();
                     let xid = b.tx.assign_xid().expect("xid");
                     let mut wait = no_wait;
-                    let mut w = WriteXact { xid, cid: 0, combocids: &mut b.combos, transaction_snapshot: false, wait_for_xid: &mut wait, undo: None };
+                    let mut w = WriteXact {
+                        xid,
+                        cid: 0,
+                        combocids: &mut b.combos,
+                        transaction_snapshot: false,
+                        wait_for_xid: &mut wait,
+                        undo: None,
+                    };
                     let id = |i: i32| t as i32 * 100_000 + i;
                     // Rows of varying width, some large, so that pages fill at
                     // different moments in different threads.
                     let tids: Vec<ItemPointer> = (0..ROWS)
-                        .map(|i| heapam::insert(&env, rel(), row(id(i), &"y".repeat(((i * 37 + t as i32 * 11) % 700) as usize)), &mut w).expect("insert"))
+                        .map(|i| {
+                            heapam::insert(
+                                &env,
+                                rel(),
+                                row(
+                                    id(i),
+                                    &"y".repeat(((i * 37 + t as i32 * 11) % 700) as usize),
+                                ),
+                                &mut w,
+                            )
+                            .expect("insert")
+                        })
                         .collect();
                     b.tx.commit(xid, false, false).expect("commit");
                     tids
                 })
             })
             .collect();
-        handles.into_iter().map(|h| h.join().expect("thread")).collect()
+        handles
+            .into_iter()
+            .map(|h| h.join().expect("thread"))
+            .collect()
     });
     let flat: Vec<ItemPointer> = all.iter().flatten().copied().collect();
     let distinct: HashSet<ItemPointer> = flat.iter().copied().collect();
-    assert_eq!(distinct.len(), THREADS * ROWS as usize, "no tid handed out twice");
+    assert_eq!(
+        distinct.len(),
+        THREADS * ROWS as usize,
+        "no tid handed out twice"
+    );
     let store = Arc::new(SmgrBlockStore::new(Smgr::new(dir.path())));
     let bufmgr = BufferManager::new(&shm, store.clone()).expect("bufmgr");
     let b = backend(&shm, dir.path(), THREADS);
-    let env = HeapEnv { bufmgr: &bufmgr, store: &store, tx: &b.tx, extension_lock: &NoExtensionLock };
+    let env = HeapEnv {
+        bufmgr: &bufmgr,
+        store: &store,
+        tx: &b.tx,
+        extension_lock: &NoExtensionLock,
+    };
     let seen = scan_all(&env);
     assert_eq!(seen.len(), THREADS * ROWS as usize, "every row found once");
     let mut expected: Vec<(ItemPointer, i32)> = all
         .iter()
         .enumerate()
-        .flat_map(|(t, tids)| tids.iter().enumerate().map(move |(i, tid)| (*tid, t as i32 * 100_000 + i as i32)))
+        .flat_map(|(t, tids)| {
+            tids.iter()
+                .enumerate()
+                .map(move |(i, tid)| (*tid, t as i32 * 100_000 + i as i32))
+        })
         .collect();
     expected.sort();
     assert_eq!(seen, expected, "each row at the tid its insert returned");
     // No page was left empty by an extension that lost a race.
     let blocks = heapam::nblocks(&env, rel()).expect("nblocks");
     let used: HashSet<u32> = flat.iter().map(|t| t.block).collect();
-    assert_eq!(used.len() as u32, blocks, "{blocks} blocks, {} used", used.len());
+    assert_eq!(
+        used.len() as u32,
+        blocks,
+        "{blocks} blocks, {} used",
+        used.len()
+    );
 }
 
 #[test]
@@ -776,26 +1150,66 @@ fn inserts_reuse_space_vacuum_freed_through_the_free_space_map() {
     let (shm, store) = cluster(dir.path(), 64);
     let bufmgr = BufferManager::new(&shm, store.clone()).expect("bufmgr");
     let mut b = backend(&shm, dir.path(), 0);
-    let env = HeapEnv { bufmgr: &bufmgr, store: &store, tx: &b.tx, extension_lock: &NoExtensionLock };
+    let env = HeapEnv {
+        bufmgr: &bufmgr,
+        store: &store,
+        tx: &b.tx,
+        extension_lock: &NoExtensionLock,
+    };
     // Three pages and a bit of rows of ~1 kB.
-    let tids = insert_committed(&env, &mut b.combos, (0..25).map(|i| row(i, &"x".repeat(1000))));
+    let tids = insert_committed(
+        &env,
+        &mut b.combos,
+        (0..25).map(|i| row(i, &"x".repeat(1000))),
+    );
     let blocks = heapam::nblocks(&env, rel()).expect("nblocks");
     assert!(blocks >= 3, "{blocks} blocks");
     // Delete every row of block 0, commit, vacuum: the map learns block 0 is empty.
     let xid = env.tx.assign_xid().expect("xid");
     let mut wait = no_wait;
-    let mut w = WriteXact { xid, cid: 0, combocids: &mut b.combos, transaction_snapshot: false, wait_for_xid: &mut wait, undo: None };
+    let mut w = WriteXact {
+        xid,
+        cid: 0,
+        combocids: &mut b.combos,
+        transaction_snapshot: false,
+        wait_for_xid: &mut wait,
+        undo: None,
+    };
     for tid in tids.iter().filter(|t| t.block == 0) {
-        assert_eq!(heapam::delete(&env, rel(), *tid, &mut w).expect("delete"), ModifyResult::Done);
+        assert_eq!(
+            heapam::delete(&env, rel(), *tid, &mut w).expect("delete"),
+            ModifyResult::Done
+        );
     }
     env.tx.commit(xid, false, false).expect("commit");
     b.combos.clear();
-    pruneheap::vacuum_relation(&env, rel(), env.tx.oldest_xmin(), &mut || Ok(()), &mut |_| Ok(())).expect("vacuum");
+    pruneheap::vacuum_relation(
+        &env,
+        rel(),
+        env.tx.oldest_xmin(),
+        &mut || Ok(()),
+        &mut |_| Ok(()),
+    )
+    .expect("vacuum");
     // Fill the last page, then the next inserts go to block 0, not to a new page.
-    let more = insert_committed(&env, &mut b.combos, (100..110).map(|i| row(i, &"y".repeat(1000))));
-    assert!(more.iter().any(|t| t.block == 0), "no insert reused block 0: {more:?}");
-    assert_eq!(heapam::nblocks(&env, rel()).expect("nblocks"), blocks, "the relation did not grow");
-    assert_eq!(scan_all(&env).len(), 25 - tids.iter().filter(|t| t.block == 0).count() + 10);
+    let more = insert_committed(
+        &env,
+        &mut b.combos,
+        (100..110).map(|i| row(i, &"y".repeat(1000))),
+    );
+    assert!(
+        more.iter().any(|t| t.block == 0),
+        "no insert reused block 0: {more:?}"
+    );
+    assert_eq!(
+        heapam::nblocks(&env, rel()).expect("nblocks"),
+        blocks,
+        "the relation did not grow"
+    );
+    assert_eq!(
+        scan_all(&env).len(),
+        25 - tids.iter().filter(|t| t.block == 0).count() + 10
+    );
 }
 
 #[test]
@@ -804,7 +1218,12 @@ fn the_prune_record_lists_rebuild_the_page_prune_page_made() {
     let (shm, store) = cluster(dir.path(), 16);
     let bufmgr = BufferManager::new(&shm, store.clone()).expect("bufmgr");
     let mut a = backend(&shm, dir.path(), 0);
-    let env = HeapEnv { bufmgr: &bufmgr, store: &store, tx: &a.tx, extension_lock: &NoExtensionLock };
+    let env = HeapEnv {
+        bufmgr: &bufmgr,
+        store: &store,
+        tx: &a.tx,
+        extension_lock: &NoExtensionLock,
+    };
     let mut tips = insert_committed(&env, &mut a.combos, (0..6).map(|i| row(i, "v0")));
     // Two committed rounds: rows 0-2 HOT-updated, rows 3-4 updated with an
     // indexed column changed, row 5 deleted in the second round; then an
@@ -812,17 +1231,35 @@ fn the_prune_record_lists_rebuild_the_page_prune_page_made() {
     for round in 1..=3 {
         let xid = a.tx.assign_xid().expect("xid");
         let mut wait = no_wait;
-        let mut w = WriteXact { xid, cid: 0, combocids: &mut a.combos, transaction_snapshot: false, wait_for_xid: &mut wait, undo: None };
+        let mut w = WriteXact {
+            xid,
+            cid: 0,
+            combocids: &mut a.combos,
+            transaction_snapshot: false,
+            wait_for_xid: &mut wait,
+            undo: None,
+        };
         let rows = if round == 3 { 0..1 } else { 0..5 };
         for i in rows {
-            let (r, new) = heapam::update(&env, rel(), tips[i], row(i as i32, &format!("v{round}")), i < 3, &mut w).expect("update");
+            let (r, new) = heapam::update(
+                &env,
+                rel(),
+                tips[i],
+                row(i as i32, &format!("v{round}")),
+                i < 3,
+                &mut w,
+            )
+            .expect("update");
             assert_eq!(r, ModifyResult::Done);
             if round < 3 {
                 tips[i] = new.expect("new version");
             }
         }
         if round == 2 {
-            assert_eq!(heapam::delete(&env, rel(), tips[5], &mut w).expect("delete"), ModifyResult::Done);
+            assert_eq!(
+                heapam::delete(&env, rel(), tips[5], &mut w).expect("delete"),
+                ModifyResult::Done
+            );
         }
         if round == 3 {
             a.tx.abort(xid).expect("abort");
@@ -831,14 +1268,41 @@ fn the_prune_record_lists_rebuild_the_page_prune_page_made() {
         }
         a.combos.clear();
     }
-    let buf = bufmgr.read_buffer(crate::buffer::BufferTag::new(rel(), ForkNumber::Main, 0), crate::buffer::ReadMode::Normal, None).expect("read");
+    let buf = bufmgr
+        .read_buffer(
+            crate::buffer::BufferTag::new(rel(), ForkNumber::Main, 0),
+            crate::buffer::ReadMode::Normal,
+            None,
+        )
+        .expect("read");
     let mut page = buf.lock_for_cleanup().expect("cleanup lock");
     let mut replay = Box::new(*page);
-    let (stats, change) = pruneheap::prune_page(&env, &mut page, a.tx.oldest_xmin(), true).expect("prune");
-    let pruneheap::PruneChange::Pruned { redirected, dead, unused, prune_xid } = change else { panic!("nothing pruned: {change:?}") };
-    assert_eq!(redirected.len(), 3, "HOT roots 0-2 redirected: {redirected:?}");
-    assert_eq!(dead.len(), 5, "roots of rows 3-4 (twice) and the deleted row 5: {dead:?}");
-    assert_eq!(unused.len(), 4, "the middle HOT versions of rows 0-2 and the aborted one: {unused:?}");
+    let (stats, change) =
+        pruneheap::prune_page(&env, &mut page, a.tx.oldest_xmin(), true).expect("prune");
+    let pruneheap::PruneChange::Pruned {
+        redirected,
+        dead,
+        unused,
+        prune_xid,
+    } = change
+    else {
+        panic!("nothing pruned: {change:?}")
+    };
+    assert_eq!(
+        redirected.len(),
+        3,
+        "HOT roots 0-2 redirected: {redirected:?}"
+    );
+    assert_eq!(
+        dead.len(),
+        5,
+        "roots of rows 3-4 (twice) and the deleted row 5: {dead:?}"
+    );
+    assert_eq!(
+        unused.len(),
+        4,
+        "the middle HOT versions of rows 0-2 and the aborted one: {unused:?}"
+    );
     assert_eq!((stats.removed, stats.live), (12, 5));
     pruneheap::apply_prune(&mut replay, &redirected, &dead, &unused, prune_xid).expect("replay");
     // Hint bits are not in the record: compare with every infomask cleared.
@@ -846,14 +1310,19 @@ fn the_prune_record_lists_rebuild_the_page_prune_page_made() {
         let mut p = crate::page::PageMut::new(bytes);
         for off in FIRST_OFFSET_NUMBER..=p.as_page().max_offset_number() {
             if p.as_page().item_id(off).is_some_and(|id| id.is_normal()) {
-                TupleHeaderMut::parse(p.get_item_mut(off).expect("item")).expect("header").set_infomask(0);
+                TupleHeaderMut::parse(p.get_item_mut(off).expect("item"))
+                    .expect("header")
+                    .set_infomask(0);
             }
         }
     };
     let mut pruned = Box::new(*page);
     clear_masks(&mut pruned);
     clear_masks(&mut replay);
-    assert!(pruned[..] == replay[..], "apply_prune of the logged lists gives prune_page's layout");
+    assert!(
+        pruned[..] == replay[..],
+        "apply_prune of the logged lists gives prune_page's layout"
+    );
 }
 
 #[test]
@@ -862,36 +1331,81 @@ fn vacuum_hands_dead_tids_to_index_cleanup_in_batches_before_freeing_them() {
     let (shm, store) = cluster(dir.path(), 16);
     let bufmgr = BufferManager::new(&shm, store.clone()).expect("bufmgr");
     let mut a = backend(&shm, dir.path(), 0);
-    let env = HeapEnv { bufmgr: &bufmgr, store: &store, tx: &a.tx, extension_lock: &NoExtensionLock };
+    let env = HeapEnv {
+        bufmgr: &bufmgr,
+        store: &store,
+        tx: &a.tx,
+        extension_lock: &NoExtensionLock,
+    };
     // Rows of 1000 bytes: 7 a page, 5 pages; every other row deleted.
-    let tids = insert_committed(&env, &mut a.combos, (0..32).map(|i| row(i, &"x".repeat(1000))));
+    let tids = insert_committed(
+        &env,
+        &mut a.combos,
+        (0..32).map(|i| row(i, &"x".repeat(1000))),
+    );
     let xid = a.tx.assign_xid().expect("xid");
     let mut wait = no_wait;
-    let mut w = WriteXact { xid, cid: 0, combocids: &mut a.combos, transaction_snapshot: false, wait_for_xid: &mut wait, undo: None };
+    let mut w = WriteXact {
+        xid,
+        cid: 0,
+        combocids: &mut a.combos,
+        transaction_snapshot: false,
+        wait_for_xid: &mut wait,
+        undo: None,
+    };
     let deleted: Vec<ItemPointer> = tids.iter().copied().step_by(2).collect();
     for &tid in &deleted {
-        assert_eq!(heapam::delete(&env, rel(), tid, &mut w).expect("delete"), ModifyResult::Done);
+        assert_eq!(
+            heapam::delete(&env, rel(), tid, &mut w).expect("delete"),
+            ModifyResult::Done
+        );
     }
     a.tx.commit(xid, false, false).expect("commit");
     let line_pointer = |tid: ItemPointer| {
-        let buf = bufmgr.read_buffer(crate::buffer::BufferTag::new(rel(), ForkNumber::Main, tid.block), crate::buffer::ReadMode::Normal, None).expect("read");
+        let buf = bufmgr
+            .read_buffer(
+                crate::buffer::BufferTag::new(rel(), ForkNumber::Main, tid.block),
+                crate::buffer::ReadMode::Normal,
+                None,
+            )
+            .expect("read");
         let page = buf.lock_shared();
         Page::new(&page).item_id(tid.offset)
     };
     let mut calls: Vec<Vec<ItemPointer>> = Vec::new();
     let mut cleanup = |batch: &[ItemPointer]| -> PgResult<()> {
         // The heap pass comes after the index cleanup: still DEAD now.
-        assert!(batch.iter().all(|&t| line_pointer(t).is_some_and(|id| id.is_dead())), "{batch:?}");
+        assert!(
+            batch
+                .iter()
+                .all(|&t| line_pointer(t).is_some_and(|id| id.is_dead())),
+            "{batch:?}"
+        );
         calls.push(batch.to_vec());
         Ok(())
     };
-    let (stats, blocks) =
-        pruneheap::vacuum_relation_batched(&env, rel(), a.tx.oldest_xmin(), &mut || Ok(()), &mut cleanup, 5).expect("vacuum");
+    let (stats, blocks) = pruneheap::vacuum_relation_batched(
+        &env,
+        rel(),
+        a.tx.oldest_xmin(),
+        &mut || Ok(()),
+        &mut cleanup,
+        5,
+    )
+    .expect("vacuum");
     assert_eq!(blocks, 5);
-    assert!(calls.iter().all(|c| !c.is_empty() && c.len() <= 5), "{calls:?}");
+    assert!(
+        calls.iter().all(|c| !c.is_empty() && c.len() <= 5),
+        "{calls:?}"
+    );
     assert!(calls.len() >= 4, "{calls:?}");
     let all: Vec<ItemPointer> = calls.concat();
     assert_eq!(all, deleted, "every dead tid once, in order");
     assert_eq!((stats.removed, stats.live, stats.dead_items), (16, 16, 16));
-    assert!(deleted.iter().all(|&t| line_pointer(t).is_none_or(|id| !id.is_used())), "freed after index cleanup");
+    assert!(
+        deleted
+            .iter()
+            .all(|&t| line_pointer(t).is_none_or(|id| !id.is_used())),
+        "freed after index cleanup"
+    );
 }

@@ -171,11 +171,15 @@ pub fn type_storage(type_oid: u32) -> Option<(i16, bool, Align)> {
         oid::BOOL | oid::CHAR => (1, true, Align::Char),
         oid::INT2 => (2, true, Align::Short),
         oid::INT4 | oid::OID | oid::FLOAT4 | oid::DATE | oid::VOID => (4, true, Align::Int),
-        oid::INT8 | oid::FLOAT8 | oid::TIME | oid::TIMESTAMP | oid::TIMESTAMPTZ | oid::PG_LSN => (8, true, Align::Double),
+        oid::INT8 | oid::FLOAT8 | oid::TIME | oid::TIMESTAMP | oid::TIMESTAMPTZ | oid::PG_LSN => {
+            (8, true, Align::Double)
+        }
         oid::INTERVAL => (16, false, Align::Double),
         oid::UUID => (16, false, Align::Char),
         oid::NAME => (64, false, Align::Char),
-        oid::TEXT | oid::VARCHAR | oid::BPCHAR | oid::BYTEA | oid::NUMERIC | oid::PG_NODE_TREE => (-1, false, Align::Int),
+        oid::TEXT | oid::VARCHAR | oid::BPCHAR | oid::BYTEA | oid::NUMERIC | oid::PG_NODE_TREE => {
+            (-1, false, Align::Int)
+        }
         // Stored in their text form until arrays exist (catalog columns only).
         oid::INT2VECTOR | oid::OIDVECTOR => (-1, false, Align::Int),
         oid::UNKNOWN => (-2, false, Align::Char),
@@ -209,7 +213,14 @@ impl Attribute {
                 oid::type_name(type_oid)
             )));
         };
-        Ok(Attribute { name: name.into(), type_oid, typmod, len, align, by_val })
+        Ok(Attribute {
+            name: name.into(),
+            type_oid,
+            typmod,
+            len,
+            align,
+            by_val,
+        })
     }
 }
 
@@ -226,7 +237,10 @@ impl TupleDesc {
 
     /// Shorthand for tests and bootstrap: `(name, type oid)` pairs without typmods.
     pub fn from_types(cols: &[(&str, u32)]) -> PgResult<TupleDesc> {
-        cols.iter().map(|(n, t)| Attribute::new(*n, *t, -1)).collect::<PgResult<Vec<_>>>().map(TupleDesc::new)
+        cols.iter()
+            .map(|(n, t)| Attribute::new(*n, *t, -1))
+            .collect::<PgResult<Vec<_>>>()
+            .map(TupleDesc::new)
     }
 
     pub fn natts(&self) -> usize {
@@ -269,11 +283,19 @@ impl<'a> TupleHeader<'a> {
     /// Checks that `bytes` holds a whole header, bitmap and `t_hoff` included.
     pub fn parse(bytes: &'a [u8]) -> PgResult<TupleHeader<'a>> {
         if bytes.len() < HEAP_TUPLE_HEADER_SIZE {
-            return Err(corrupted(format!("invalid heap tuple: length {} is shorter than its header", bytes.len())));
+            return Err(corrupted(format!(
+                "invalid heap tuple: length {} is shorter than its header",
+                bytes.len()
+            )));
         }
         let h = TupleHeader { bytes };
         let hoff = h.hoff();
-        let min = HEAP_TUPLE_HEADER_SIZE + if h.has_nulls() { bitmap_len(h.natts()) } else { 0 };
+        let min = HEAP_TUPLE_HEADER_SIZE
+            + if h.has_nulls() {
+                bitmap_len(h.natts())
+            } else {
+                0
+            };
         if hoff < min || hoff > bytes.len() || hoff != maxalign(hoff) {
             return Err(corrupted(format!(
                 "invalid heap tuple: t_hoff {hoff} with {} attributes in a tuple of {} bytes",
@@ -297,7 +319,10 @@ impl<'a> TupleHeader<'a> {
     }
 
     pub fn ctid(&self) -> ItemPointer {
-        ItemPointer { block: le_u32(self.bytes, 20), offset: le_u16(self.bytes, 24) }
+        ItemPointer {
+            block: le_u32(self.bytes, 20),
+            offset: le_u16(self.bytes, 24),
+        }
     }
 
     pub fn infomask2(&self) -> u16 {
@@ -462,7 +487,12 @@ fn fixed_bytes(att: &Attribute, value: &Datum) -> PgResult<Vec<u8>> {
         (oid::CHAR, Datum::Text(s)) => match s.as_bytes() {
             [] => vec![0],
             [c] if c.is_ascii() => vec![*c],
-            _ => return Err(PgError::internal(format!("value for \"char\" column \"{}\" is not one ASCII byte", att.name))),
+            _ => {
+                return Err(PgError::internal(format!(
+                    "value for \"char\" column \"{}\" is not one ASCII byte",
+                    att.name
+                )));
+            }
         },
         (oid::INT2, Datum::Int2(v)) => v.to_le_bytes().to_vec(),
         (oid::INT4, Datum::Int4(v)) | (oid::DATE, Datum::Date(v)) => v.to_le_bytes().to_vec(),
@@ -484,7 +514,10 @@ fn fixed_bytes(att: &Attribute, value: &Datum) -> PgResult<Vec<u8>> {
         (oid::UUID, Datum::Uuid(u)) => u.to_vec(),
         (oid::NAME, Datum::Text(s)) => {
             if s.len() >= att.len as usize || s.contains('\0') {
-                return Err(PgError::internal(format!("value for name column \"{}\" is not a valid name", att.name)));
+                return Err(PgError::internal(format!(
+                    "value for name column \"{}\" is not a valid name",
+                    att.name
+                )));
             }
             let mut b = s.as_bytes().to_vec();
             b.resize(att.len as usize, 0);
@@ -510,9 +543,15 @@ pub fn fill_data(desc: &TupleDesc, values: &[Datum], out: &mut Vec<u8>) -> PgRes
                 varwidth = true;
                 let numeric;
                 let payload: &[u8] = match (att.type_oid, value) {
-                    (oid::TEXT | oid::VARCHAR | oid::BPCHAR | oid::PG_NODE_TREE | oid::INT2VECTOR | oid::OIDVECTOR, Datum::Text(s)) => {
-                        s.as_bytes()
-                    }
+                    (
+                        oid::TEXT
+                        | oid::VARCHAR
+                        | oid::BPCHAR
+                        | oid::PG_NODE_TREE
+                        | oid::INT2VECTOR
+                        | oid::OIDVECTOR,
+                        Datum::Text(s),
+                    ) => s.as_bytes(),
                     (oid::BYTEA, Datum::Bytea(b)) => b,
                     (oid::NUMERIC, Datum::Numeric(n)) => {
                         numeric = n.to_binary();
@@ -528,7 +567,10 @@ pub fn fill_data(desc: &TupleDesc, values: &[Datum], out: &mut Vec<u8>) -> PgRes
                     return Err(mismatch(att, value));
                 };
                 if s.contains('\0') {
-                    return Err(PgError::internal(format!("cstring value for \"{}\" contains a NUL byte", att.name)));
+                    return Err(PgError::internal(format!(
+                        "cstring value for \"{}\" contains a NUL byte",
+                        att.name
+                    )));
                 }
                 out.extend_from_slice(s.as_bytes());
                 out.push(0);
@@ -555,7 +597,10 @@ pub fn form_tuple(desc: &TupleDesc, values: &[Datum]) -> PgResult<Vec<u8>> {
         ));
     }
     if values.len() != natts {
-        return Err(PgError::internal(format!("tuple has {} values for {natts} attributes", values.len())));
+        return Err(PgError::internal(format!(
+            "tuple has {} values for {natts} attributes",
+            values.len()
+        )));
     }
     let has_null = values.iter().any(Datum::is_null);
     let hoff = maxalign(HEAP_TUPLE_HEADER_SIZE + if has_null { bitmap_len(natts) } else { 0 });
@@ -574,7 +619,10 @@ pub fn form_tuple(desc: &TupleDesc, values: &[Datum]) -> PgResult<Vec<u8>> {
     if maxalign(out.len()) > MAX_HEAP_TUPLE_SIZE {
         return Err(PgError::new(
             SqlState::ProgramLimitExceeded,
-            format!("row is too big: size {}, maximum size {MAX_HEAP_TUPLE_SIZE}", maxalign(out.len())),
+            format!(
+                "row is too big: size {}, maximum size {MAX_HEAP_TUPLE_SIZE}",
+                maxalign(out.len())
+            ),
         ));
     }
     out[26..28].copy_from_slice(&(natts as u16 & HEAP_NATTS_MASK).to_le_bytes());
@@ -596,13 +644,27 @@ pub fn deform_tuple(desc: &TupleDesc, tuple: &[u8]) -> PgResult<Vec<Datum>> {
 /// not pay for decoding the rest.
 pub fn deform_tuple_prefix(desc: &TupleDesc, tuple: &[u8], n: usize) -> PgResult<Vec<Datum>> {
     let h = TupleHeader::parse(tuple)?;
-    deform_data(desc, tuple, h.hoff(), |i| h.attr_is_null(i), n, "heap tuple")
+    deform_data(
+        desc,
+        tuple,
+        h.hoff(),
+        |i| h.attr_is_null(i),
+        n,
+        "heap tuple",
+    )
 }
 
 /// Decodes the first `n` attributes of a data area that starts at `off` in
 /// `tuple` (the counterpart of [`fill_data`]); `is_null(i)` reads the
 /// caller's null bitmap. `what` names the tuple kind in corruption errors.
-pub fn deform_data(desc: &TupleDesc, tuple: &[u8], mut off: usize, is_null: impl Fn(usize) -> bool, n: usize, what: &str) -> PgResult<Vec<Datum>> {
+pub fn deform_data(
+    desc: &TupleDesc,
+    tuple: &[u8],
+    mut off: usize,
+    is_null: impl Fn(usize) -> bool,
+    n: usize,
+    what: &str,
+) -> PgResult<Vec<Datum>> {
     let n = n.min(desc.natts());
     // Room for every column: a caller reading a prefix pads the rest with NULLs.
     let mut values = Vec::with_capacity(desc.natts());
@@ -634,11 +696,24 @@ pub fn deform_data(desc: &TupleDesc, tuple: &[u8], mut off: usize, is_null: impl
 /// place and strings compared as bytes (the C collation). Returns the
 /// ordering and the offset after the attribute. Index searches call this
 /// for every key they compare.
-pub fn compare_attr(att: &Attribute, tuple: &[u8], off: usize, value: &Datum) -> PgResult<(std::cmp::Ordering, usize)> {
-    let bounds = || corrupted(format!("invalid index tuple: attribute \"{}\" at offset {off} reaches past its end", att.name));
+pub fn compare_attr(
+    att: &Attribute,
+    tuple: &[u8],
+    off: usize,
+    value: &Datum,
+) -> PgResult<(std::cmp::Ordering, usize)> {
+    let bounds = || {
+        corrupted(format!(
+            "invalid index tuple: attribute \"{}\" at offset {off} reaches past its end",
+            att.name
+        ))
+    };
     let fixed = |len: usize| -> PgResult<(&[u8], usize)> {
         let start = att.align.apply(off);
-        tuple.get(start..start + len).map(|b| (b, start + len)).ok_or_else(bounds)
+        tuple
+            .get(start..start + len)
+            .map(|b| (b, start + len))
+            .ok_or_else(bounds)
     };
     match (att.type_oid, value) {
         (oid::INT4, Datum::Int4(v)) | (oid::DATE, Datum::Date(v)) => {
@@ -662,11 +737,18 @@ pub fn compare_attr(att: &Attribute, tuple: &[u8], off: usize, value: &Datum) ->
         }
         (oid::TEXT | oid::VARCHAR | oid::BPCHAR, Datum::Text(v)) => {
             let first = *tuple.get(off).ok_or_else(bounds)?;
-            let start = if first != 0 { off } else { Align::Int.apply(off) };
+            let start = if first != 0 {
+                off
+            } else {
+                Align::Int.apply(off)
+            };
             let head = *tuple.get(start).ok_or_else(bounds)?;
             let (payload, next) = if head & 1 == 1 && head != 0x01 {
                 let total = (head >> 1) as usize;
-                (tuple.get(start + 1..start + total).ok_or_else(bounds)?, start + total)
+                (
+                    tuple.get(start + 1..start + total).ok_or_else(bounds)?,
+                    start + total,
+                )
             } else {
                 // A 4-byte header (or something only read_attr explains).
                 let (d, next) = read_attr(att, tuple, off).map_err(|_| bounds())?;
@@ -692,7 +774,8 @@ fn slice(tuple: &[u8], from: usize, len: usize) -> Result<&[u8], ReadError> {
 }
 
 fn utf8(bytes: &[u8]) -> Result<String, ReadError> {
-    String::from_utf8(bytes.to_vec()).map_err(|_| ReadError::Bad("invalid UTF-8 in a text value".into()))
+    String::from_utf8(bytes.to_vec())
+        .map_err(|_| ReadError::Bad("invalid UTF-8 in a text value".into()))
 }
 
 /// Decodes one non-null attribute at `off`; returns it and the offset after it.
@@ -701,11 +784,17 @@ fn read_attr(att: &Attribute, tuple: &[u8], off: usize) -> Result<(Datum, usize)
         -1 => {
             let first = *tuple.get(off).ok_or(ReadError::Bounds)?;
             // a nonzero byte is a header (padding is zero); else align first
-            let start = if first != 0 { off } else { Align::Int.apply(off) };
+            let start = if first != 0 {
+                off
+            } else {
+                Align::Int.apply(off)
+            };
             let head = *tuple.get(start).ok_or(ReadError::Bounds)?;
             let (payload, next) = if head & 1 == 1 {
                 if head == 0x01 {
-                    return Err(ReadError::Bad("out-of-line (TOAST) values are not supported".into()));
+                    return Err(ReadError::Bad(
+                        "out-of-line (TOAST) values are not supported".into(),
+                    ));
                 }
                 let total = (head >> 1) as usize;
                 (slice(tuple, start + 1, total - 1)?, start + total)
@@ -723,7 +812,8 @@ fn read_attr(att: &Attribute, tuple: &[u8], off: usize) -> Result<(Datum, usize)
             let value = match att.type_oid {
                 oid::BYTEA => Datum::Bytea(payload.to_vec()),
                 oid::NUMERIC => Datum::Numeric(
-                    Numeric::from_binary(payload).map_err(|e| ReadError::Bad(format!("invalid numeric: {}", e.message)))?,
+                    Numeric::from_binary(payload)
+                        .map_err(|e| ReadError::Bad(format!("invalid numeric: {}", e.message)))?,
                 ),
                 _ => Datum::Text(utf8(payload)?),
             };
@@ -781,7 +871,10 @@ fn read_attr(att: &Attribute, tuple: &[u8], off: usize) -> Result<(Datum, usize)
             };
             Ok((value, start + len as usize))
         }
-        _ => Err(ReadError::Bad(format!("invalid attribute length {}", att.len))),
+        _ => Err(ReadError::Bad(format!(
+            "invalid attribute length {}",
+            att.len
+        ))),
     }
 }
 
@@ -831,7 +924,11 @@ mod tests {
             Datum::Oid(u32::MAX),
             Datum::Float4(-1.5),
             Datum::Float8(f64::NEG_INFINITY),
-            Datum::Numeric(Numeric::parse("-12345678901234567890.000123").unwrap().unwrap()),
+            Datum::Numeric(
+                Numeric::parse("-12345678901234567890.000123")
+                    .unwrap()
+                    .unwrap(),
+            ),
             Datum::Text("héllo wörld".into()),
             Datum::Text("a".repeat(200)),
             Datum::Text(String::new()),
@@ -840,8 +937,15 @@ mod tests {
             Datum::Time(86_399_999_999),
             Datum::Timestamp(-1),
             Datum::Timestamptz(1_700_000_000_000_000),
-            Datum::Interval(Interval { months: -14, days: 3, micros: 4_000_001 }),
-            Datum::Uuid([0xa0, 0xee, 0xbc, 0x99, 0x9c, 0x0b, 0x4e, 0xf8, 0xbb, 0x6d, 0x6b, 0xb9, 0xbd, 0x38, 0x0a, 0x11]),
+            Datum::Interval(Interval {
+                months: -14,
+                days: 3,
+                micros: 4_000_001,
+            }),
+            Datum::Uuid([
+                0xa0, 0xee, 0xbc, 0x99, 0x9c, 0x0b, 0x4e, 0xf8, 0xbb, 0x6d, 0x6b, 0xb9, 0xbd, 0x38,
+                0x0a, 0x11,
+            ]),
             Datum::PgLsn(0x16_B374_D848),
             Datum::Text("unknown literal".into()),
             Datum::Void,
@@ -878,10 +982,33 @@ mod tests {
         let prefix = deform_tuple_prefix(&desc, &t, 5).unwrap();
         assert_eq!(prefix, values[..5].to_vec());
 
-        let specials = TupleDesc::from_types(&[("a", oid::FLOAT8), ("b", oid::FLOAT4), ("n", oid::NUMERIC)]).unwrap();
-        round_trip(&specials, &[Datum::Float8(f64::NAN), Datum::Float4(-0.0), Datum::Numeric(Numeric::NaN)]);
-        round_trip(&specials, &[Datum::Float8(-0.0), Datum::Float4(f32::INFINITY), Datum::Numeric(Numeric::PosInf)]);
-        round_trip(&specials, &[Datum::Float8(0.1), Datum::Float4(f32::MIN_POSITIVE), Datum::Numeric(Numeric::from_i64(0))]);
+        let specials =
+            TupleDesc::from_types(&[("a", oid::FLOAT8), ("b", oid::FLOAT4), ("n", oid::NUMERIC)])
+                .unwrap();
+        round_trip(
+            &specials,
+            &[
+                Datum::Float8(f64::NAN),
+                Datum::Float4(-0.0),
+                Datum::Numeric(Numeric::NaN),
+            ],
+        );
+        round_trip(
+            &specials,
+            &[
+                Datum::Float8(-0.0),
+                Datum::Float4(f32::INFINITY),
+                Datum::Numeric(Numeric::PosInf),
+            ],
+        );
+        round_trip(
+            &specials,
+            &[
+                Datum::Float8(0.1),
+                Datum::Float4(f32::MIN_POSITIVE),
+                Datum::Numeric(Numeric::from_i64(0)),
+            ],
+        );
     }
 
     #[test]
@@ -899,15 +1026,24 @@ mod tests {
             assert_eq!(h.hoff(), 40);
         }
         // every other one, and all of them
-        let v: Vec<Datum> =
-            values.iter().enumerate().map(|(i, d)| if i % 2 == 0 { Datum::Null } else { d.clone() }).collect();
+        let v: Vec<Datum> = values
+            .iter()
+            .enumerate()
+            .map(|(i, d)| if i % 2 == 0 { Datum::Null } else { d.clone() })
+            .collect();
         round_trip(&desc, &v);
-        let v: Vec<Datum> =
-            values.iter().enumerate().map(|(i, d)| if i % 2 == 1 { Datum::Null } else { d.clone() }).collect();
+        let v: Vec<Datum> = values
+            .iter()
+            .enumerate()
+            .map(|(i, d)| if i % 2 == 1 { Datum::Null } else { d.clone() })
+            .collect();
         round_trip(&desc, &v);
         let t = round_trip(&desc, &vec![Datum::Null; values.len()]);
         assert_eq!(t.len(), 40, "only the header and bitmap");
-        assert_eq!(TupleHeader::parse(&t).unwrap().infomask() & HEAP_HASVARWIDTH, 0);
+        assert_eq!(
+            TupleHeader::parse(&t).unwrap().infomask() & HEAP_HASVARWIDTH,
+            0
+        );
 
         // up to 8 attributes the bitmap fits the header's padding byte
         let small = TupleDesc::from_types(&[("a", oid::INT4), ("b", oid::TEXT)]).unwrap();
@@ -924,17 +1060,30 @@ mod tests {
         assert_eq!(&t[32..41], &[1, 0, 0, 0, 0, 0, 0, 0, 1]);
 
         // (bool, text 'ab'): a short varlena is not aligned: header 3 << 1 | 1
-        let desc = TupleDesc::from_types(&[("a", oid::BOOL), ("b", oid::TEXT), ("c", oid::INT2)]).unwrap();
-        let t = form_tuple(&desc, &[Datum::Bool(false), Datum::Text("ab".into()), Datum::Int2(7)]).unwrap();
+        let desc =
+            TupleDesc::from_types(&[("a", oid::BOOL), ("b", oid::TEXT), ("c", oid::INT2)]).unwrap();
+        let t = form_tuple(
+            &desc,
+            &[Datum::Bool(false), Datum::Text("ab".into()), Datum::Int2(7)],
+        )
+        .unwrap();
         assert_eq!(&t[32..], &[0, 7, b'a', b'b', 7, 0]);
 
         // a 127-byte text needs the 4-byte header, int-aligned after the bool
         let long = "y".repeat(127);
-        let t = form_tuple(&desc, &[Datum::Bool(true), Datum::Text(long.clone()), Datum::Int2(7)]).unwrap();
+        let t = form_tuple(
+            &desc,
+            &[Datum::Bool(true), Datum::Text(long.clone()), Datum::Int2(7)],
+        )
+        .unwrap();
         assert_eq!(&t[32..40], &[1, 0, 0, 0, 0x0C, 0x02, 0, 0]); // (127 + 4) << 2 = 524
         assert_eq!(deform_tuple(&desc, &t).unwrap()[1], Datum::Text(long));
         // 126 bytes still fit the short header
-        let t = form_tuple(&desc, &[Datum::Bool(true), Datum::Text("y".repeat(126)), Datum::Null]).unwrap();
+        let t = form_tuple(
+            &desc,
+            &[Datum::Bool(true), Datum::Text("y".repeat(126)), Datum::Null],
+        )
+        .unwrap();
         assert_eq!(t[33], 127 << 1 | 1);
     }
 
@@ -945,7 +1094,14 @@ mod tests {
         let fits = "p".repeat(MAX_HEAP_TUPLE_SIZE - 40);
         let t = round_trip(&desc, &[Datum::Int4(1), Datum::Text(fits)]);
         assert_eq!(t.len(), MAX_HEAP_TUPLE_SIZE);
-        let e = form_tuple(&desc, &[Datum::Int4(1), Datum::Text("p".repeat(MAX_HEAP_TUPLE_SIZE - 39))]).unwrap_err();
+        let e = form_tuple(
+            &desc,
+            &[
+                Datum::Int4(1),
+                Datum::Text("p".repeat(MAX_HEAP_TUPLE_SIZE - 39)),
+            ],
+        )
+        .unwrap_err();
         assert_eq!(e.code, SqlState::ProgramLimitExceeded);
         assert_eq!(e.message, "row is too big: size 8168, maximum size 8160");
         let e = form_tuple(&desc, &[Datum::Int4(1), Datum::Text("p".repeat(100_000))]).unwrap_err();
@@ -963,7 +1119,10 @@ mod tests {
         let desc = TupleDesc::from_types(&[("a", oid::INT8)]).unwrap();
         let e = form_tuple(&desc, &[Datum::Int4(1)]).unwrap_err();
         assert_eq!(e.code, SqlState::InternalError);
-        assert_eq!(e.message, "value of kind Int4 does not match column \"a\" of type bigint");
+        assert_eq!(
+            e.message,
+            "value of kind Int4 does not match column \"a\" of type bigint"
+        );
         assert!(form_tuple(&desc, &[]).is_err());
         let e = Attribute::new("x", oid::INT4_ARRAY, -1).unwrap_err();
         assert_eq!(e.code, SqlState::FeatureNotSupported);
@@ -978,7 +1137,10 @@ mod tests {
         let old = TupleDesc::from_types(&[("a", oid::INT4)]).unwrap();
         let new = TupleDesc::from_types(&[("a", oid::INT4), ("b", oid::TEXT)]).unwrap();
         let t = form_tuple(&old, &[Datum::Int4(5)]).unwrap();
-        assert_eq!(deform_tuple(&new, &t).unwrap(), vec![Datum::Int4(5), Datum::Null]);
+        assert_eq!(
+            deform_tuple(&new, &t).unwrap(),
+            vec![Datum::Int4(5), Datum::Null]
+        );
     }
 
     #[test]
@@ -1017,7 +1179,12 @@ mod tests {
         // every truncation
         for len in 0..good.len() {
             let e = deform_tuple(&desc, &good[..len]).unwrap_err();
-            assert_eq!(e.code, SqlState::DataCorrupted, "truncated to {len}: {}", e.message);
+            assert_eq!(
+                e.code,
+                SqlState::DataCorrupted,
+                "truncated to {len}: {}",
+                e.message
+            );
         }
         // every byte set to every interesting value: an error or some values, no panic
         for at in 0..good.len() {
@@ -1047,7 +1214,10 @@ mod tests {
         }
 
         let e = deform_tuple(&desc, &good[..20]).unwrap_err();
-        assert_eq!(e.message, "invalid heap tuple: length 20 is shorter than its header");
+        assert_eq!(
+            e.message,
+            "invalid heap tuple: length 20 is shorter than its header"
+        );
         let text = TupleDesc::from_types(&[("t", oid::TEXT)]).unwrap();
         let mut t = form_tuple(&text, &[Datum::Text("abc".into())]).unwrap();
         t[32] = 0x01;

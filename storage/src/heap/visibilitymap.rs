@@ -57,9 +57,16 @@ fn vm_nblocks(env: &HeapEnv<'_, '_>, rel: RelFileLocator) -> PgResult<BlockNumbe
 }
 
 /// Whether heap block `heap_block` is marked all-visible.
-pub fn is_all_visible(env: &HeapEnv<'_, '_>, rel: RelFileLocator, heap_block: BlockNumber) -> PgResult<bool> {
+pub fn is_all_visible(
+    env: &HeapEnv<'_, '_>,
+    rel: RelFileLocator,
+    heap_block: BlockNumber,
+) -> PgResult<bool> {
     let (vm_block, byte, mask) = locate(heap_block);
-    let buf = match env.bufmgr.read_buffer(tag(rel, vm_block), ReadMode::Normal, None) {
+    let buf = match env
+        .bufmgr
+        .read_buffer(tag(rel, vm_block), ReadMode::Normal, None)
+    {
         Ok(b) => b,
         // No such VM page (or no VM at all): nothing is marked.
         Err(_) if vm_block >= vm_nblocks(env, rel)? => return Ok(false),
@@ -72,7 +79,11 @@ pub fn is_all_visible(env: &HeapEnv<'_, '_>, rel: RelFileLocator, heap_block: Bl
 /// Sets heap block `heap_block`'s bit (rule 2; the caller holds the heap
 /// page's cleanup lock and has set and logged `PD_ALL_VISIBLE`). The fork
 /// is created and extended with empty VM pages as needed.
-pub fn set_all_visible(env: &HeapEnv<'_, '_>, rel: RelFileLocator, heap_block: BlockNumber) -> PgResult<()> {
+pub fn set_all_visible(
+    env: &HeapEnv<'_, '_>,
+    rel: RelFileLocator,
+    heap_block: BlockNumber,
+) -> PgResult<()> {
     let (vm_block, byte, mask) = locate(heap_block);
     if vm_block >= vm_nblocks(env, rel)? {
         env.extension_lock.lock(rel)?;
@@ -91,7 +102,9 @@ pub fn set_all_visible(env: &HeapEnv<'_, '_>, rel: RelFileLocator, heap_block: B
         env.extension_lock.unlock(rel);
         extended?;
     }
-    let buf = env.bufmgr.read_buffer(tag(rel, vm_block), ReadMode::Normal, None)?;
+    let buf = env
+        .bufmgr
+        .read_buffer(tag(rel, vm_block), ReadMode::Normal, None)?;
     let mut page = buf.lock_exclusive();
     if !Page::new(&page).is_new() && page[byte] & mask != 0 {
         return Ok(());
@@ -108,7 +121,10 @@ pub fn set_all_visible(env: &HeapEnv<'_, '_>, rel: RelFileLocator, heap_block: B
 /// holds the heap page's exclusive lock).
 pub fn clear(env: &HeapEnv<'_, '_>, rel: RelFileLocator, heap_block: BlockNumber) -> PgResult<()> {
     let (vm_block, byte, mask) = locate(heap_block);
-    let buf = match env.bufmgr.read_buffer(tag(rel, vm_block), ReadMode::Normal, None) {
+    let buf = match env
+        .bufmgr
+        .read_buffer(tag(rel, vm_block), ReadMode::Normal, None)
+    {
         Ok(b) => b,
         Err(_) if vm_block >= vm_nblocks(env, rel)? => return Ok(()),
         Err(e) => return Err(e.into()),
@@ -125,7 +141,12 @@ pub fn clear(env: &HeapEnv<'_, '_>, rel: RelFileLocator, heap_block: BlockNumber
 /// Rule 3 for a heap page the caller holds exclusively and is about to
 /// change (and log): if it is marked all-visible, clears the VM bit, then
 /// the page's flag (which the caller's record logs with its change).
-pub fn clear_for_change(env: &HeapEnv<'_, '_>, rel: RelFileLocator, heap_block: BlockNumber, page: &mut [u8; BLCKSZ]) -> PgResult<()> {
+pub fn clear_for_change(
+    env: &HeapEnv<'_, '_>,
+    rel: RelFileLocator,
+    heap_block: BlockNumber,
+    page: &mut [u8; BLCKSZ],
+) -> PgResult<()> {
     if !Page::new(page).is_all_visible() {
         return Ok(());
     }

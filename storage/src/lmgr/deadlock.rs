@@ -66,7 +66,11 @@ pub(super) fn find_cycle(t: &LockTable<'_>, me: usize) -> Option<Vec<CycleStep>>
     path.iter()
         .map(|&p| {
             let (tag, mode) = waits[p]?;
-            Some(CycleStep { pid: t.procs[p].pid.load(Relaxed), mode, tag })
+            Some(CycleStep {
+                pid: t.procs[p].pid.load(Relaxed),
+                mode,
+                tag,
+            })
         })
         .collect()
 }

@@ -55,7 +55,10 @@ pub struct FastPathProc {
 /// fast path.
 pub fn weak(tag: &LockTag, mode: LockMode) -> Option<(u32, u32)> {
     match (tag, mode) {
-        (LockTag::Relation { db, rel }, LockMode::AccessShare | LockMode::RowShare | LockMode::RowExclusive) => Some((*db, *rel)),
+        (
+            LockTag::Relation { db, rel },
+            LockMode::AccessShare | LockMode::RowShare | LockMode::RowExclusive,
+        ) => Some((*db, *rel)),
         _ => None,
     }
 }
@@ -75,7 +78,8 @@ pub fn strong_index_of(db: u32, rel: u32) -> usize {
 }
 
 fn strong_index(db: u32, rel: u32) -> usize {
-    ((u64::from(db).wrapping_mul(0x9E37_79B9) ^ u64::from(rel).wrapping_mul(0x85EB_CA6B)) % FP_STRONG_PARTITIONS as u64) as usize
+    ((u64::from(db).wrapping_mul(0x9E37_79B9) ^ u64::from(rel).wrapping_mul(0x85EB_CA6B))
+        % FP_STRONG_PARTITIONS as u64) as usize
 }
 
 fn bit(slot: usize, mode: LockMode) -> u64 {
@@ -98,8 +102,11 @@ impl FastPathProc {
         if modes != 0 && self.db.load(Relaxed) != db {
             return false;
         }
-        let used = (0..FP_SLOTS).find(|&j| slot_bits(modes, j) != 0 && self.rels[j].load(Relaxed) == rel);
-        let Some(j) = used.or_else(|| (0..FP_SLOTS).find(|&j| slot_bits(modes, j) == 0)) else { return false };
+        let used =
+            (0..FP_SLOTS).find(|&j| slot_bits(modes, j) != 0 && self.rels[j].load(Relaxed) == rel);
+        let Some(j) = used.or_else(|| (0..FP_SLOTS).find(|&j| slot_bits(modes, j) == 0)) else {
+            return false;
+        };
         self.db.store(db, Relaxed);
         self.rels[j].store(rel, Relaxed);
         self.modes.store(modes | bit(j, mode), SeqCst);
@@ -114,7 +121,9 @@ impl FastPathProc {
         if modes == 0 || self.db.load(Relaxed) != db {
             return false;
         }
-        match (0..FP_SLOTS).find(|&j| modes & bit(j, mode) != 0 && self.rels[j].load(Relaxed) == rel) {
+        match (0..FP_SLOTS)
+            .find(|&j| modes & bit(j, mode) != 0 && self.rels[j].load(Relaxed) == rel)
+        {
             Some(j) => {
                 self.modes.store(modes & !bit(j, mode), SeqCst);
                 true
@@ -126,7 +135,12 @@ impl FastPathProc {
     /// Rule 3 for one backend: removes its weak locks on (db, rel) and hands
     /// them to `grant` (which records them in the shared table), all under
     /// this backend's fast-path lock.
-    pub fn take(&self, db: u32, rel: u32, grant: &mut dyn FnMut(&[LockMode]) -> types::PgResult<()>) -> types::PgResult<()> {
+    pub fn take(
+        &self,
+        db: u32,
+        rel: u32,
+        grant: &mut dyn FnMut(&[LockMode]) -> types::PgResult<()>,
+    ) -> types::PgResult<()> {
         let _g = self.lock.acquire_exclusive();
         let mut modes = self.modes.load(Relaxed);
         if modes == 0 || self.db.load(Relaxed) != db {
@@ -136,8 +150,14 @@ impl FastPathProc {
             if slot_bits(modes, j) == 0 || self.rels[j].load(Relaxed) != rel {
                 continue;
             }
-            let held: Vec<LockMode> =
-                [LockMode::AccessShare, LockMode::RowShare, LockMode::RowExclusive].into_iter().filter(|m| modes & bit(j, *m) != 0).collect();
+            let held: Vec<LockMode> = [
+                LockMode::AccessShare,
+                LockMode::RowShare,
+                LockMode::RowExclusive,
+            ]
+            .into_iter()
+            .filter(|m| modes & bit(j, *m) != 0)
+            .collect();
             grant(&held)?;
             modes &= !(7 << (3 * j));
         }
@@ -158,7 +178,11 @@ impl FastPathProc {
         let db = self.db.load(Relaxed);
         let mut out = Vec::new();
         for j in 0..FP_SLOTS {
-            for m in [LockMode::AccessShare, LockMode::RowShare, LockMode::RowExclusive] {
+            for m in [
+                LockMode::AccessShare,
+                LockMode::RowShare,
+                LockMode::RowExclusive,
+            ] {
                 if modes & bit(j, m) != 0 {
                     out.push((db, self.rels[j].load(Relaxed), m));
                 }

@@ -28,7 +28,10 @@ pub enum LockWait {
     /// Wait; run the deadlock check once after `deadlock_timeout`, and give
     /// up with `55P03 canceling statement due to lock timeout` after
     /// `lock_timeout` (`None`: wait for ever; the `lock_timeout = 0` setting).
-    Block { lock_timeout: Option<Duration>, deadlock_timeout: Duration },
+    Block {
+        lock_timeout: Option<Duration>,
+        deadlock_timeout: Duration,
+    },
 }
 
 /// One row of `pg_locks`.
@@ -56,7 +59,14 @@ pub struct LockStatus {
 }
 
 impl LockStatus {
-    fn new(tag: LockTag, proc_slot: usize, pid: i32, mode: LockMode, granted: bool, waitstart: Option<i64>) -> Self {
+    fn new(
+        tag: LockTag,
+        proc_slot: usize,
+        pid: i32,
+        mode: LockMode,
+        granted: bool,
+        waitstart: Option<i64>,
+    ) -> Self {
         let mut s = LockStatus {
             tag,
             locktype: tag.locktype(),
@@ -76,18 +86,31 @@ impl LockStatus {
             waitstart,
         };
         match tag {
-            LockTag::Relation { rel, .. } | LockTag::RelationExtend { rel, .. } => s.relation = Some(rel),
+            LockTag::Relation { rel, .. } | LockTag::RelationExtend { rel, .. } => {
+                s.relation = Some(rel)
+            }
             LockTag::Page { rel, block, .. } => (s.relation, s.page) = (Some(rel), Some(block)),
-            LockTag::Tuple { rel, block, offset, .. } => {
+            LockTag::Tuple {
+                rel, block, offset, ..
+            } => {
                 (s.relation, s.page, s.tuple) = (Some(rel), Some(block), Some(offset));
             }
             LockTag::TransactionId(xid) => s.transactionid = Some(xid),
-            LockTag::Object { class_oid, obj_oid, sub_id, .. } => {
-                (s.classid, s.objid, s.objsubid) = (Some(class_oid), Some(obj_oid), Some(sub_id as i16));
+            LockTag::Object {
+                class_oid,
+                obj_oid,
+                sub_id,
+                ..
+            } => {
+                (s.classid, s.objid, s.objsubid) =
+                    (Some(class_oid), Some(obj_oid), Some(sub_id as i16));
             }
             LockTag::Advisory { key, int4_pair, .. } => {
-                (s.classid, s.objid, s.objsubid) =
-                    (Some((key >> 32) as u32), Some(key as u32), Some(1 + i16::from(int4_pair)));
+                (s.classid, s.objid, s.objsubid) = (
+                    Some((key >> 32) as u32),
+                    Some(key as u32),
+                    Some(1 + i16::from(int4_pair)),
+                );
             }
         }
         s
@@ -166,12 +189,17 @@ pub(super) fn deadlock_error(detail: String) -> PgError {
 }
 
 fn lock_timeout_error() -> PgError {
-    PgError::new(lock_not_available_code(), "canceling statement due to lock timeout")
+    PgError::new(
+        lock_not_available_code(),
+        "canceling statement due to lock timeout",
+    )
 }
 
 /// Now, in microseconds since 2000-01-01 UTC.
 fn now_pg_micros() -> i64 {
-    let unix = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_micros() as i64);
+    let unix = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_micros() as i64);
     unix - PG_EPOCH_UNIX_MICROS
 }
 
@@ -181,13 +209,22 @@ impl<'a> LockManager<'a> {
     pub fn new(shmem: &'a SharedMemory, my_slot: usize, my_pid: i32) -> PgResult<LockManager<'a>> {
         let table = LockTable::of(shmem);
         let Some(proc) = table.procs.get(my_slot) else {
-            return Err(PgError::internal(format!("lock manager: no ProcArray slot {my_slot}")));
+            return Err(PgError::internal(format!(
+                "lock manager: no ProcArray slot {my_slot}"
+            )));
         };
         // A previous owner of the slot that exited without releasing (a
         // FATAL exit that skipped destructors) must not block anyone.
         Self::purge_slot(shmem, my_slot);
         proc.pid.store(my_pid, Relaxed);
-        Ok(LockManager { shmem, table, my_slot, my_pid, local: HashMap::new(), waiting: None })
+        Ok(LockManager {
+            shmem,
+            table,
+            my_slot,
+            my_pid,
+            local: HashMap::new(),
+            waiting: None,
+        })
     }
 
     /// Removes every entry of ProcArray slot `slot` from the table (held modes
@@ -201,10 +238,15 @@ impl<'a> LockManager<'a> {
         let mut purged = 0;
         for p in 0..NUM_LOCK_PARTITIONS {
             let _guard = t.partition_lock(p).acquire_exclusive();
-            let mine: Vec<u32> = t.partition_entries(p).filter(|&i| t.view(i).proc == slot).collect();
+            let mine: Vec<u32> = t
+                .partition_entries(p)
+                .filter(|&i| t.view(i).proc == slot)
+                .collect();
             for idx in mine {
                 let words = t.tag_words(idx);
-                let Some(tag) = LockTag::decode(words) else { continue };
+                let Some(tag) = LockTag::decode(words) else {
+                    continue;
+                };
                 // A wait on this entry ends with it (under its partition
                 // lock, so the deadlock detector never sees a stale edge).
                 if let Some(proc) = t.procs.get(slot)
@@ -235,7 +277,9 @@ impl<'a> LockManager<'a> {
 
     /// Whether this backend holds `mode` on `tag`.
     pub fn holds(&self, tag: LockTag, mode: LockMode) -> bool {
-        self.local.get(&tag).is_some_and(|l| l.counts[mode as usize] > 0)
+        self.local
+            .get(&tag)
+            .is_some_and(|l| l.counts[mode as usize] > 0)
     }
 
     /// Every lock and mode this backend holds, with its count.
@@ -244,7 +288,10 @@ impl<'a> LockManager<'a> {
             .local
             .iter()
             .flat_map(|(t, l)| {
-                LockMode::ALL.into_iter().filter(|m| l.counts[*m as usize] > 0).map(|m| (*t, m, l.counts[m as usize]))
+                LockMode::ALL
+                    .into_iter()
+                    .filter(|m| l.counts[*m as usize] > 0)
+                    .map(|m| (*t, m, l.counts[m as usize]))
             })
             .collect();
         v.sort();
@@ -274,7 +321,10 @@ impl<'a> LockManager<'a> {
             return Ok(true);
         }
         if let Some(w) = self.waiting {
-            return Err(PgError::internal(format!("lock manager: already waiting for {} on {}", w.mode, w.tag)));
+            return Err(PgError::internal(format!(
+                "lock manager: already waiting for {} on {}",
+                w.mode, w.tag
+            )));
         }
         let t = self.table;
         // A weak relation lock: the backend's own slots if no strong lock
@@ -282,7 +332,11 @@ impl<'a> LockManager<'a> {
         if let Some((db, rel)) = fastpath::weak(&tag, mode) {
             let strong = &t.shared.fp_strong[fastpath::strong_index_of(db, rel)];
             if t.procs[self.my_slot].fp.try_grant(strong, db, rel, mode) {
-                let l = self.local.entry(tag).or_insert(LocalLock { entry: NO_ENTRY, fast: 0, counts: [0; 9] });
+                let l = self.local.entry(tag).or_insert(LocalLock {
+                    entry: NO_ENTRY,
+                    fast: 0,
+                    counts: [0; 9],
+                });
                 l.fast |= mode.bit();
                 l.counts[mode as usize] += 1;
                 return Ok(true);
@@ -311,7 +365,9 @@ impl<'a> LockManager<'a> {
     /// Rule 3 of fastpath.rs: every backend's fast-path locks on the
     /// relation of `tag` become granted entries of the shared table.
     fn transfer_fast_path_locks(&self, tag: LockTag) -> PgResult<()> {
-        let LockTag::Relation { db, rel } = tag else { return Ok(()) };
+        let LockTag::Relation { db, rel } = tag else {
+            return Ok(());
+        };
         let t = self.table;
         let (words, hash) = (tag.encode(), tag.hash());
         for (p, proc) in t.procs.iter().enumerate() {
@@ -342,13 +398,27 @@ impl<'a> LockManager<'a> {
         let t = self.table;
         let partition = t.partition_lock(partition_of(hash));
         let guard = partition.acquire_exclusive();
-        let known = self.local.get(&tag).map(|l| l.entry).filter(|&e| e != NO_ENTRY);
+        let known = self
+            .local
+            .get(&tag)
+            .map(|l| l.entry)
+            .filter(|&e| e != NO_ENTRY);
         let (entry, created) = match known.or_else(|| t.find(words, hash, self.my_slot)) {
             Some(e) => (e, false),
-            None => (t.alloc(words, hash, self.my_slot).ok_or_else(out_of_shared_memory)?, true),
+            None => (
+                t.alloc(words, hash, self.my_slot)
+                    .ok_or_else(out_of_shared_memory)?,
+                true,
+            ),
         };
         debug_assert!(!created || known.is_none());
-        match t.decide(words, hash, entry, mode, matches!(wait, LockWait::Block { .. })) {
+        match t.decide(
+            words,
+            hash,
+            entry,
+            mode,
+            matches!(wait, LockWait::Block { .. }),
+        ) {
             Decision::Grant => {
                 t.set_granted(entry, t.view(entry).granted | mode.bit());
                 drop(guard);
@@ -361,7 +431,10 @@ impl<'a> LockManager<'a> {
                 }
                 Ok(false)
             }
-            Decision::EarlyDeadlock { proc, mode: their_mode } => {
+            Decision::EarlyDeadlock {
+                proc,
+                mode: their_mode,
+            } => {
                 if created {
                     t.free(hash, entry);
                 }
@@ -377,7 +450,11 @@ impl<'a> LockManager<'a> {
                 t.enqueue(entry, self.my_slot, mode, seq, now_pg_micros());
                 drop(guard);
                 self.waiting = Some(Waiting { tag, entry, mode });
-                let LockWait::Block { lock_timeout, deadlock_timeout } = wait else {
+                let LockWait::Block {
+                    lock_timeout,
+                    deadlock_timeout,
+                } = wait
+                else {
                     return Err(PgError::internal("lock manager: queued a NoWait request"));
                 };
                 self.wait(lock_timeout, deadlock_timeout, check_interrupts)
@@ -386,7 +463,11 @@ impl<'a> LockManager<'a> {
     }
 
     fn record(&mut self, tag: LockTag, entry: u32, mode: LockMode) {
-        let l = self.local.entry(tag).or_insert(LocalLock { entry, fast: 0, counts: [0; 9] });
+        let l = self.local.entry(tag).or_insert(LocalLock {
+            entry,
+            fast: 0,
+            counts: [0; 9],
+        });
         if l.entry == NO_ENTRY {
             l.entry = entry;
         }
@@ -420,7 +501,11 @@ impl<'a> LockManager<'a> {
             }
             let now = Instant::now();
             if give_up_at.is_some_and(|t| now >= t) {
-                return if self.abandon_wait() { Ok(true) } else { Err(lock_timeout_error()) };
+                return if self.abandon_wait() {
+                    Ok(true)
+                } else {
+                    Err(lock_timeout_error())
+                };
             }
             if !checked && check_at.is_some_and(|t| now >= t) {
                 checked = true;
@@ -443,7 +528,9 @@ impl<'a> LockManager<'a> {
     /// The awaited lock was granted on our behalf: record it.
     fn finish_granted(&mut self) {
         if let Some(w) = self.waiting.take() {
-            self.table.procs[self.my_slot].wait_status.store(wait_status::IDLE, Relaxed);
+            self.table.procs[self.my_slot]
+                .wait_status
+                .store(wait_status::IDLE, Relaxed);
             self.record(w.tag, w.entry, w.mode);
         }
     }
@@ -470,7 +557,9 @@ impl<'a> LockManager<'a> {
     fn check_deadlock(&mut self) -> Option<String> {
         let w = self.waiting?;
         let t = self.table;
-        let guards: Vec<_> = (0..NUM_LOCK_PARTITIONS).map(|p| t.partition_lock(p).acquire_exclusive()).collect();
+        let guards: Vec<_> = (0..NUM_LOCK_PARTITIONS)
+            .map(|p| t.partition_lock(p).acquire_exclusive())
+            .collect();
         if t.wait_status(self.my_slot) == wait_status::GRANTED {
             return None;
         }
@@ -517,7 +606,9 @@ impl<'a> LockManager<'a> {
             }
             // Moved to the shared table by a strong locker (rule 4).
             let _guard = t.partition_lock(partition_of(hash)).acquire_exclusive();
-            let Some(e) = t.find(words, hash, self.my_slot) else { return true };
+            let Some(e) = t.find(words, hash, self.my_slot) else {
+                return true;
+            };
             entry = e;
             t.set_granted(entry, t.view(entry).granted & !mode.bit());
             t.free_if_unused(hash, entry);
@@ -559,7 +650,8 @@ impl<'a> LockManager<'a> {
                 if l.fast & mode.bit() == 0 {
                     continue;
                 }
-                let cleared = fastpath::weak(&tag, mode).is_some_and(|(db, rel)| t.procs[self.my_slot].fp.try_release(db, rel, mode));
+                let cleared = fastpath::weak(&tag, mode)
+                    .is_some_and(|(db, rel)| t.procs[self.my_slot].fp.try_release(db, rel, mode));
                 in_table |= !cleared;
             }
             if in_table {
@@ -571,7 +663,11 @@ impl<'a> LockManager<'a> {
             let _guard = t.partition_lock(chunk[0].0).acquire_exclusive();
             for &(_, tag, entry) in chunk {
                 let (words, hash) = (tag.encode(), tag.hash());
-                let entry = if entry == NO_ENTRY { t.find(words, hash, self.my_slot) } else { Some(entry) };
+                let entry = if entry == NO_ENTRY {
+                    t.find(words, hash, self.my_slot)
+                } else {
+                    Some(entry)
+                };
                 let Some(entry) = entry else { continue };
                 t.set_granted(entry, 0);
                 t.free_if_unused(hash, entry);
@@ -585,19 +681,29 @@ impl<'a> LockManager<'a> {
     /// all held together so the picture is consistent.
     pub fn status(shmem: &SharedMemory) -> Vec<LockStatus> {
         let t = LockTable::of(shmem);
-        let pids: HashMap<usize, i32> = shmem.proc_array().active().map(|p| (p.slot, p.pid)).collect();
+        let pids: HashMap<usize, i32> = shmem
+            .proc_array()
+            .active()
+            .map(|p| (p.slot, p.pid))
+            .collect();
         // Fast-path locks first, each backend's under its own lock, before
         // any partition lock (fastpath.rs rule 5).
         let mut rows = Vec::new();
         for (slot, proc) in t.procs.iter().enumerate() {
             for (db, rel, m) in proc.fp.list() {
-                let pid = pids.get(&slot).copied().unwrap_or_else(|| proc.pid.load(Relaxed));
-                let mut row = LockStatus::new(LockTag::Relation { db, rel }, slot, pid, m, true, None);
+                let pid = pids
+                    .get(&slot)
+                    .copied()
+                    .unwrap_or_else(|| proc.pid.load(Relaxed));
+                let mut row =
+                    LockStatus::new(LockTag::Relation { db, rel }, slot, pid, m, true, None);
                 row.fastpath = true;
                 rows.push(row);
             }
         }
-        let _guards: Vec<_> = (0..NUM_LOCK_PARTITIONS).map(|p| t.partition_lock(p).acquire_shared()).collect();
+        let _guards: Vec<_> = (0..NUM_LOCK_PARTITIONS)
+            .map(|p| t.partition_lock(p).acquire_shared())
+            .collect();
         for p in 0..NUM_LOCK_PARTITIONS {
             for idx in t.partition_entries(p) {
                 let Some(tag) = LockTag::decode(t.tag_words(idx)) else {
@@ -612,7 +718,14 @@ impl<'a> LockManager<'a> {
                     rows.push(LockStatus::new(tag, e.proc, pid, m, true, None));
                 }
                 if let Some(m) = e.wait_mode {
-                    rows.push(LockStatus::new(tag, e.proc, pid, m, false, Some(e.wait_start)));
+                    rows.push(LockStatus::new(
+                        tag,
+                        e.proc,
+                        pid,
+                        m,
+                        false,
+                        Some(e.wait_start),
+                    ));
                 }
             }
         }

@@ -38,7 +38,9 @@ mod tag;
 #[cfg(test)]
 mod tests;
 
-pub use manager::{LockManager, LockStatus, LockWait, deadlock_detected_code, lock_not_available_code};
+pub use manager::{
+    LockManager, LockStatus, LockWait, deadlock_detected_code, lock_not_available_code,
+};
 pub use mode::LockMode;
 pub use tag::LockTag;
 
@@ -139,12 +141,21 @@ unsafe impl ShmemSafe for LmgrProc {}
 /// Wakes every process sleeping on `word` (a shared futex: the segment is
 /// mapped by many processes, so no `FUTEX_PRIVATE_FLAG`).
 fn futex_wake(word: &AtomicU32) {
-    let _ = rustix::thread::futex::wake(word, rustix::thread::futex::Flags::empty(), i32::MAX as u32);
+    let _ =
+        rustix::thread::futex::wake(word, rustix::thread::futex::Flags::empty(), i32::MAX as u32);
 }
 
 /// Sleeps while `word` holds `expected`, at most `timeout`; returns early on
 /// a wake, a signal or a changed value (callers re-check in a loop).
 fn futex_wait_timeout(word: &AtomicU32, expected: u32, timeout: std::time::Duration) {
-    let ts = rustix::thread::futex::Timespec { tv_sec: timeout.as_secs() as _, tv_nsec: timeout.subsec_nanos() as _ };
-    let _ = rustix::thread::futex::wait(word, rustix::thread::futex::Flags::empty(), expected, Some(&ts));
+    let ts = rustix::thread::futex::Timespec {
+        tv_sec: timeout.as_secs() as _,
+        tv_nsec: timeout.subsec_nanos() as _,
+    };
+    let _ = rustix::thread::futex::wait(
+        word,
+        rustix::thread::futex::Flags::empty(),
+        expected,
+        Some(&ts),
+    );
 }

@@ -97,12 +97,16 @@ impl LockMode {
 
     /// The mode for a `pg_locks` name (also accepts the name without `Lock`).
     pub fn from_name(name: &str) -> Option<LockMode> {
-        LockMode::ALL.into_iter().find(|m| m.name() == name || m.name().strip_suffix("Lock") == Some(name))
+        LockMode::ALL
+            .into_iter()
+            .find(|m| m.name() == name || m.name().strip_suffix("Lock") == Some(name))
     }
 
     /// The modes in a mask, weakest first.
     pub fn in_mask(mask: u32) -> impl Iterator<Item = LockMode> {
-        LockMode::ALL.into_iter().filter(move |m| mask & m.bit() != 0)
+        LockMode::ALL
+            .into_iter()
+            .filter(move |m| mask & m.bit() != 0)
     }
 }
 

@@ -8,7 +8,10 @@
 
 use std::sync::atomic::Ordering::{Acquire, Relaxed, Release};
 
-use super::{BUCKETS_PER_PARTITION, LmgrProc, LmgrShared, LockMode, LockSlot, NUM_LOCK_PARTITIONS, wait_status};
+use super::{
+    BUCKETS_PER_PARTITION, LmgrProc, LmgrShared, LockMode, LockSlot, NUM_LOCK_PARTITIONS,
+    wait_status,
+};
 use crate::lwlock::LWLock;
 use crate::shmem::{RegionId, SharedMemory};
 
@@ -110,18 +113,23 @@ impl<'a> LockTable<'a> {
     /// Every entry of the partition (partition lock held, shared is enough).
     pub fn partition_entries(&self, p: usize) -> impl Iterator<Item = u32> + use<'a> {
         let this: LockTable<'a> = *self;
-        (p * BUCKETS_PER_PARTITION..(p + 1) * BUCKETS_PER_PARTITION).flat_map(move |b| this.chain(b))
+        (p * BUCKETS_PER_PARTITION..(p + 1) * BUCKETS_PER_PARTITION)
+            .flat_map(move |b| this.chain(b))
     }
 
     /// The entries of every backend on the tag (partition lock held).
     pub fn entries_of(&self, words: [u64; 3], hash: u64) -> Vec<EntryView> {
-        self.chain(bucket_of(hash)).filter(|&i| self.tag_words(i) == words).map(|i| self.view(i)).collect()
+        self.chain(bucket_of(hash))
+            .filter(|&i| self.tag_words(i) == words)
+            .map(|i| self.view(i))
+            .collect()
     }
 
     /// This backend's entry on the tag, if any (partition lock held).
     pub fn find(&self, words: [u64; 3], hash: u64, proc: usize) -> Option<u32> {
-        self.chain(bucket_of(hash))
-            .find(|&i| self.tag_words(i) == words && self.slot(i).proc.load(Relaxed) as usize == proc)
+        self.chain(bucket_of(hash)).find(|&i| {
+            self.tag_words(i) == words && self.slot(i).proc.load(Relaxed) as usize == proc
+        })
     }
 
     /// A new entry for `proc` on the tag, holding and awaiting nothing, linked
@@ -132,7 +140,9 @@ impl<'a> LockTable<'a> {
             let _free = self.shared.free_list_lock.lock.acquire_exclusive();
             match self.shared.free_head.load(Relaxed).checked_sub(1) {
                 Some(idx) => {
-                    self.shared.free_head.store(self.slot(idx).next.load(Relaxed), Relaxed);
+                    self.shared
+                        .free_head
+                        .store(self.slot(idx).next.load(Relaxed), Relaxed);
                     idx
                 }
                 None => {
@@ -168,7 +178,10 @@ impl<'a> LockTable<'a> {
         let head = &self.shared.buckets[bucket_of(hash)];
         if head.load(Relaxed) == idx + 1 {
             head.store(after, Relaxed);
-        } else if let Some(prev) = self.chain(bucket_of(hash)).find(|&i| self.slot(i).next.load(Relaxed) == idx + 1) {
+        } else if let Some(prev) = self
+            .chain(bucket_of(hash))
+            .find(|&i| self.slot(i).next.load(Relaxed) == idx + 1)
+        {
             self.slot(prev).next.store(after, Relaxed);
         } else {
             debug_assert!(false, "lock entry {idx} is not in its bucket");
@@ -210,13 +223,30 @@ impl<'a> LockTable<'a> {
     /// we go just before the first such W, or are granted at once if nothing
     /// granted to others and nothing queued before W conflicts; and if we in
     /// turn need a mode W holds, that is a deadlock without any waiting.
-    pub fn decide(&self, words: [u64; 3], hash: u64, me: u32, mode: LockMode, may_wait: bool) -> Decision {
+    pub fn decide(
+        &self,
+        words: [u64; 3],
+        hash: u64,
+        me: u32,
+        mode: LockMode,
+        may_wait: bool,
+    ) -> Decision {
         let mine = self.view(me);
-        let others: Vec<EntryView> = self.entries_of(words, hash).into_iter().filter(|e| e.idx != me).collect();
+        let others: Vec<EntryView> = self
+            .entries_of(words, hash)
+            .into_iter()
+            .filter(|e| e.idx != me)
+            .collect();
         let others_granted = others.iter().fold(0, |m, e| m | e.granted);
-        let mut waiters: Vec<EntryView> = others.iter().filter(|e| e.wait_mode.is_some()).copied().collect();
+        let mut waiters: Vec<EntryView> = others
+            .iter()
+            .filter(|e| e.wait_mode.is_some())
+            .copied()
+            .collect();
         waiters.sort_by_key(|e| (e.wait_seq, e.proc));
-        let wait_mask = waiters.iter().fold(0, |m, e| m | e.wait_mode.map_or(0, LockMode::bit));
+        let wait_mask = waiters
+            .iter()
+            .fold(0, |m, e| m | e.wait_mode.map_or(0, LockMode::bit));
         let conflicts = mode.conflict_mask();
         if conflicts & (others_granted | wait_mask) == 0 {
             return Decision::Grant;
@@ -230,7 +260,10 @@ impl<'a> LockTable<'a> {
                 let Some(w_mode) = w.wait_mode else { continue };
                 if w_mode.conflict_mask() & mine.granted != 0 {
                     if conflicts & w.granted != 0 {
-                        return Decision::EarlyDeadlock { proc: w.proc, mode: w_mode };
+                        return Decision::EarlyDeadlock {
+                            proc: w.proc,
+                            mode: w_mode,
+                        };
                     }
                     if conflicts & (ahead | others_granted) == 0 {
                         return Decision::Grant;
@@ -278,7 +311,9 @@ impl<'a> LockTable<'a> {
     /// re-check.
     pub fn wake_waiters(&self, words: [u64; 3], hash: u64) {
         let mut entries = self.entries_of(words, hash);
-        let mut order: Vec<usize> = (0..entries.len()).filter(|&i| entries[i].wait_mode.is_some()).collect();
+        let mut order: Vec<usize> = (0..entries.len())
+            .filter(|&i| entries[i].wait_mode.is_some())
+            .collect();
         order.sort_by_key(|&i| (entries[i].wait_seq, entries[i].proc));
         let mut ahead = 0;
         for i in order {
@@ -286,7 +321,10 @@ impl<'a> LockTable<'a> {
                 continue;
             };
             let me = entries[i].idx;
-            let others_granted = entries.iter().filter(|e| e.idx != me).fold(0, |m, e| m | e.granted);
+            let others_granted = entries
+                .iter()
+                .filter(|e| e.idx != me)
+                .fold(0, |m, e| m | e.granted);
             if mode.conflict_mask() & (ahead | others_granted) != 0 {
                 ahead |= mode.bit();
                 continue;

@@ -12,13 +12,23 @@ pub enum LockTag {
     /// One page of a relation (hash indexes, GIN pending list in PostgreSQL).
     Page { db: u32, rel: u32, block: u32 },
     /// One tuple: taken briefly by row locking to queue waiters in order.
-    Tuple { db: u32, rel: u32, block: u32, offset: u16 },
+    Tuple {
+        db: u32,
+        rel: u32,
+        block: u32,
+        offset: u16,
+    },
     /// A transaction: its owner holds it Exclusive until it ends, and anyone
     /// who must wait for the transaction takes it Share.
     TransactionId(u64),
     /// A non-relation database object (pg_class OID of its catalog, its OID,
     /// sub-object such as a column number).
-    Object { db: u32, class_oid: u32, obj_oid: u32, sub_id: u32 },
+    Object {
+        db: u32,
+        class_oid: u32,
+        obj_oid: u32,
+        sub_id: u32,
+    },
     /// An advisory lock: `pg_advisory_lock(bigint)` (`int4_pair` false) or
     /// `pg_advisory_lock(int, int)` (`int4_pair` true, `key` = first << 32 |
     /// second). The two forms are different locks, as in PostgreSQL.
@@ -44,16 +54,39 @@ impl LockTag {
             LockTag::Relation { db, rel } => [w0(KIND_RELATION, db), rel.into(), 0],
             LockTag::RelationExtend { db, rel } => [w0(KIND_EXTEND, db), rel.into(), 0],
             LockTag::Page { db, rel, block } => [w0(KIND_PAGE, db), rel.into(), block.into()],
-            LockTag::Tuple { db, rel, block, offset } => {
-                [w0(KIND_TUPLE, db), rel.into(), u64::from(block) | (u64::from(offset) << 32)]
-            }
+            LockTag::Tuple {
+                db,
+                rel,
+                block,
+                offset,
+            } => [
+                w0(KIND_TUPLE, db),
+                rel.into(),
+                u64::from(block) | (u64::from(offset) << 32),
+            ],
             LockTag::TransactionId(xid) => [KIND_XID, xid, 0],
-            LockTag::Object { db, class_oid, obj_oid, sub_id } => {
-                [w0(KIND_OBJECT, db), u64::from(class_oid) | (u64::from(obj_oid) << 32), sub_id.into()]
-            }
-            LockTag::Advisory { db, key, int4_pair } => {
-                [w0(if int4_pair { KIND_ADVISORY_PAIR } else { KIND_ADVISORY }, db), key, 0]
-            }
+            LockTag::Object {
+                db,
+                class_oid,
+                obj_oid,
+                sub_id,
+            } => [
+                w0(KIND_OBJECT, db),
+                u64::from(class_oid) | (u64::from(obj_oid) << 32),
+                sub_id.into(),
+            ],
+            LockTag::Advisory { db, key, int4_pair } => [
+                w0(
+                    if int4_pair {
+                        KIND_ADVISORY_PAIR
+                    } else {
+                        KIND_ADVISORY
+                    },
+                    db,
+                ),
+                key,
+                0,
+            ],
         }
     }
 
@@ -65,12 +98,34 @@ impl LockTag {
         Some(match w[0] & 0xff {
             KIND_RELATION => LockTag::Relation { db, rel: lo(w[1]) },
             KIND_EXTEND => LockTag::RelationExtend { db, rel: lo(w[1]) },
-            KIND_PAGE => LockTag::Page { db, rel: lo(w[1]), block: lo(w[2]) },
-            KIND_TUPLE => LockTag::Tuple { db, rel: lo(w[1]), block: lo(w[2]), offset: hi(w[2]) as u16 },
+            KIND_PAGE => LockTag::Page {
+                db,
+                rel: lo(w[1]),
+                block: lo(w[2]),
+            },
+            KIND_TUPLE => LockTag::Tuple {
+                db,
+                rel: lo(w[1]),
+                block: lo(w[2]),
+                offset: hi(w[2]) as u16,
+            },
             KIND_XID => LockTag::TransactionId(w[1]),
-            KIND_OBJECT => LockTag::Object { db, class_oid: lo(w[1]), obj_oid: hi(w[1]), sub_id: lo(w[2]) },
-            KIND_ADVISORY => LockTag::Advisory { db, key: w[1], int4_pair: false },
-            KIND_ADVISORY_PAIR => LockTag::Advisory { db, key: w[1], int4_pair: true },
+            KIND_OBJECT => LockTag::Object {
+                db,
+                class_oid: lo(w[1]),
+                obj_oid: hi(w[1]),
+                sub_id: lo(w[2]),
+            },
+            KIND_ADVISORY => LockTag::Advisory {
+                db,
+                key: w[1],
+                int4_pair: false,
+            },
+            KIND_ADVISORY_PAIR => LockTag::Advisory {
+                db,
+                key: w[1],
+                int4_pair: true,
+            },
             _ => return None,
         })
     }
@@ -129,15 +184,34 @@ impl std::fmt::Display for LockTag {
             LockTag::Page { db, rel, block } => {
                 write!(f, "page {block} of relation {rel} of database {db}")
             }
-            LockTag::Tuple { db, rel, block, offset } => {
-                write!(f, "tuple ({block},{offset}) of relation {rel} of database {db}")
+            LockTag::Tuple {
+                db,
+                rel,
+                block,
+                offset,
+            } => {
+                write!(
+                    f,
+                    "tuple ({block},{offset}) of relation {rel} of database {db}"
+                )
             }
             LockTag::TransactionId(xid) => write!(f, "transaction {xid}"),
-            LockTag::Object { db, class_oid, obj_oid, .. } => {
+            LockTag::Object {
+                db,
+                class_oid,
+                obj_oid,
+                ..
+            } => {
                 write!(f, "object {obj_oid} of class {class_oid} of database {db}")
             }
             LockTag::Advisory { db, key, int4_pair } => {
-                write!(f, "advisory lock [{db},{},{},{}]", key >> 32, key as u32, if int4_pair { 2 } else { 1 })
+                write!(
+                    f,
+                    "advisory lock [{db},{},{},{}]",
+                    key >> 32,
+                    key as u32,
+                    if int4_pair { 2 } else { 1 }
+                )
             }
         }
     }

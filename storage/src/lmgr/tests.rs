@@ -42,7 +42,8 @@ use crate::shmem::{SharedMemory, ShmemLayout};
 const DB: u32 = 5;
 
 fn segment(procs: u32) -> SharedMemory {
-    SharedMemory::create(ShmemLayout::new(procs, 16), std::process::id() as i32, 0).expect("create segment")
+    SharedMemory::create(ShmemLayout::new(procs, 16), std::process::id() as i32, 0)
+        .expect("create segment")
 }
 
 fn rel(r: u32) -> LockTag {
@@ -58,7 +59,10 @@ fn pid_of(slot: usize) -> i32 {
 }
 
 fn block(deadlock_ms: u64) -> LockWait {
-    LockWait::Block { lock_timeout: None, deadlock_timeout: Duration::from_millis(deadlock_ms) }
+    LockWait::Block {
+        lock_timeout: None,
+        deadlock_timeout: Duration::from_millis(deadlock_ms),
+    }
 }
 
 fn ok() -> impl FnMut() -> PgResult<()> {
@@ -67,7 +71,10 @@ fn ok() -> impl FnMut() -> PgResult<()> {
 
 /// Claims and activates ProcArray slot `slot` and opens its lock manager.
 fn backend(shm: &SharedMemory, slot: usize) -> (crate::shmem::ProcHandle<'_>, LockManager<'_>) {
-    let h = shm.proc_array().claim(slot, pid_of(slot)).expect("free slot");
+    let h = shm
+        .proc_array()
+        .claim(slot, pid_of(slot))
+        .expect("free slot");
     h.activate(slot as i32, DB, 0);
     let m = LockManager::new(shm, slot, pid_of(slot)).expect("lock manager");
     (h, m)
@@ -83,7 +90,9 @@ fn wait_until(what: &str, mut f: impl FnMut() -> bool) {
 }
 
 fn is_waiting(shm: &SharedMemory, slot: usize) -> bool {
-    LockManager::status(shm).iter().any(|s| s.proc_slot == slot && !s.granted)
+    LockManager::status(shm)
+        .iter()
+        .any(|s| s.proc_slot == slot && !s.granted)
 }
 
 #[test]
@@ -104,7 +113,11 @@ fn conflict_table_matches_the_postgresql_documentation() {
         for (c, cell) in row.chars().enumerate() {
             let (req, held) = (LockMode::ALL[r], LockMode::ALL[c]);
             assert_eq!(req.conflicts_with(held), cell == 'X', "{req} vs {held}");
-            assert_eq!(req.conflicts_with(held), held.conflicts_with(req), "symmetric");
+            assert_eq!(
+                req.conflicts_with(held),
+                held.conflicts_with(req),
+                "symmetric"
+            );
         }
     }
     assert_eq!(LockMode::AccessShare.number(), 1);
@@ -112,40 +125,105 @@ fn conflict_table_matches_the_postgresql_documentation() {
     assert_eq!(LockMode::from_number(5), Some(LockMode::Share));
     assert_eq!(LockMode::from_number(0), None);
     assert_eq!(LockMode::from_number(9), None);
-    assert_eq!(LockMode::ShareUpdateExclusive.name(), "ShareUpdateExclusiveLock");
-    assert_eq!(LockMode::from_name("RowExclusiveLock"), Some(LockMode::RowExclusive));
-    assert_eq!(LockMode::from_name("RowExclusive"), Some(LockMode::RowExclusive));
+    assert_eq!(
+        LockMode::ShareUpdateExclusive.name(),
+        "ShareUpdateExclusiveLock"
+    );
+    assert_eq!(
+        LockMode::from_name("RowExclusiveLock"),
+        Some(LockMode::RowExclusive)
+    );
+    assert_eq!(
+        LockMode::from_name("RowExclusive"),
+        Some(LockMode::RowExclusive)
+    );
 }
 
 #[test]
 fn tags_encode_describe_and_name_their_type() {
     let tags = [
         (rel(16384), "relation", "relation 16384 of database 5"),
-        (LockTag::RelationExtend { db: DB, rel: 16384 }, "extend", "extension of relation 16384 of database 5"),
-        (LockTag::Page { db: DB, rel: 16384, block: 2 }, "page", "page 2 of relation 16384 of database 5"),
         (
-            LockTag::Tuple { db: DB, rel: 16384, block: 0, offset: 3 },
+            LockTag::RelationExtend { db: DB, rel: 16384 },
+            "extend",
+            "extension of relation 16384 of database 5",
+        ),
+        (
+            LockTag::Page {
+                db: DB,
+                rel: 16384,
+                block: 2,
+            },
+            "page",
+            "page 2 of relation 16384 of database 5",
+        ),
+        (
+            LockTag::Tuple {
+                db: DB,
+                rel: 16384,
+                block: 0,
+                offset: 3,
+            },
             "tuple",
             "tuple (0,3) of relation 16384 of database 5",
         ),
         (xid(1234), "transactionid", "transaction 1234"),
         (
-            LockTag::Object { db: DB, class_oid: 1259, obj_oid: 123, sub_id: 0 },
+            LockTag::Object {
+                db: DB,
+                class_oid: 1259,
+                obj_oid: 123,
+                sub_id: 0,
+            },
             "object",
             "object 123 of class 1259 of database 5",
         ),
-        (LockTag::Advisory { db: DB, key: 7, int4_pair: false }, "advisory", "advisory lock [5,0,7,1]"),
-        (LockTag::Advisory { db: DB, key: (1 << 32) | 2, int4_pair: true }, "advisory", "advisory lock [5,1,2,2]"),
+        (
+            LockTag::Advisory {
+                db: DB,
+                key: 7,
+                int4_pair: false,
+            },
+            "advisory",
+            "advisory lock [5,0,7,1]",
+        ),
+        (
+            LockTag::Advisory {
+                db: DB,
+                key: (1 << 32) | 2,
+                int4_pair: true,
+            },
+            "advisory",
+            "advisory lock [5,1,2,2]",
+        ),
     ];
     for (tag, locktype, text) in tags {
         assert_eq!(tag.locktype(), locktype);
         assert_eq!(tag.to_string(), text);
-        assert_eq!(LockTag::decode(tag.encode()), Some(tag), "round trip of {tag:?}");
+        assert_eq!(
+            LockTag::decode(tag.encode()),
+            Some(tag),
+            "round trip of {tag:?}"
+        );
     }
     assert_eq!(LockTag::decode([0; 3]), None);
-    let (a, b) =
-        (LockTag::Advisory { db: DB, key: 7, int4_pair: false }, LockTag::Advisory { db: DB, key: 7, int4_pair: true });
-    assert_ne!(a.encode(), b.encode(), "the bigint and int4-pair forms are different locks");
+    let (a, b) = (
+        LockTag::Advisory {
+            db: DB,
+            key: 7,
+            int4_pair: false,
+        },
+        LockTag::Advisory {
+            db: DB,
+            key: 7,
+            int4_pair: true,
+        },
+    );
+    assert_ne!(
+        a.encode(),
+        b.encode(),
+        "the bigint and int4-pair forms are different locks"
+    );
 }
 
 #[test]
@@ -154,21 +232,37 @@ fn grant_conflict_nowait_counts_and_release() {
     let (_ha, mut a) = backend(&shm, 0);
     let (_hb, mut b) = backend(&shm, 1);
     let t = rel(16384);
-    assert!(a.acquire(t, LockMode::AccessShare, LockWait::NoWait, &mut ok()).expect("a"));
-    assert!(a.acquire(t, LockMode::AccessShare, LockWait::NoWait, &mut ok()).expect("again"));
-    assert!(b.acquire(t, LockMode::RowExclusive, LockWait::NoWait, &mut ok()).expect("compatible"));
-    assert!(!b.acquire(t, LockMode::AccessExclusive, LockWait::NoWait, &mut ok()).expect("busy"));
+    assert!(
+        a.acquire(t, LockMode::AccessShare, LockWait::NoWait, &mut ok())
+            .expect("a")
+    );
+    assert!(
+        a.acquire(t, LockMode::AccessShare, LockWait::NoWait, &mut ok())
+            .expect("again")
+    );
+    assert!(
+        b.acquire(t, LockMode::RowExclusive, LockWait::NoWait, &mut ok())
+            .expect("compatible")
+    );
+    assert!(
+        !b.acquire(t, LockMode::AccessExclusive, LockWait::NoWait, &mut ok())
+            .expect("busy")
+    );
     assert!(!b.holds(t, LockMode::AccessExclusive));
     // A backend never conflicts with itself.
     assert!(
-        a.acquire(t, LockMode::Exclusive, LockWait::NoWait, &mut ok()).is_ok_and(|g| !g),
+        a.acquire(t, LockMode::Exclusive, LockWait::NoWait, &mut ok())
+            .is_ok_and(|g| !g),
         "b's RowExclusive conflicts"
     );
     assert!(
         b.acquire(t, LockMode::ShareRowExclusive, LockWait::NoWait, &mut ok())
             .expect("only its own RowExclusive conflicts")
     );
-    let mut rows: Vec<_> = LockManager::status(&shm).into_iter().map(|s| (s.pid, s.mode, s.granted)).collect();
+    let mut rows: Vec<_> = LockManager::status(&shm)
+        .into_iter()
+        .map(|s| (s.pid, s.mode, s.granted))
+        .collect();
     rows.sort();
     assert_eq!(
         rows,
@@ -179,15 +273,25 @@ fn grant_conflict_nowait_counts_and_release() {
         ]
     );
     assert!(a.release(t, LockMode::AccessShare));
-    assert!(a.holds(t, LockMode::AccessShare), "held twice, released once");
+    assert!(
+        a.holds(t, LockMode::AccessShare),
+        "held twice, released once"
+    );
     assert!(a.release(t, LockMode::AccessShare));
     assert!(!a.holds(t, LockMode::AccessShare));
     assert!(!a.release(t, LockMode::AccessShare), "not held any more");
     assert!(!a.release(xid(1), LockMode::Exclusive), "never held");
-    assert!(b.acquire(t, LockMode::AccessExclusive, LockWait::NoWait, &mut ok()).expect("now free"));
+    assert!(
+        b.acquire(t, LockMode::AccessExclusive, LockWait::NoWait, &mut ok())
+            .expect("now free")
+    );
     assert_eq!(
         b.held(),
-        [(t, LockMode::RowExclusive, 1), (t, LockMode::ShareRowExclusive, 1), (t, LockMode::AccessExclusive, 1)]
+        [
+            (t, LockMode::RowExclusive, 1),
+            (t, LockMode::ShareRowExclusive, 1),
+            (t, LockMode::AccessExclusive, 1)
+        ]
     );
     b.release_all();
     assert!(LockManager::status(&shm).is_empty());
@@ -197,11 +301,28 @@ fn grant_conflict_nowait_counts_and_release() {
 fn status_rows_carry_pg_locks_columns() {
     let shm = segment(4);
     let (_ha, mut a) = backend(&shm, 2);
-    let tuple = LockTag::Tuple { db: DB, rel: 16384, block: 1, offset: 4 };
-    let obj = LockTag::Object { db: DB, class_oid: 1259, obj_oid: 99, sub_id: 2 };
-    let adv = LockTag::Advisory { db: DB, key: (3 << 32) | 4, int4_pair: true };
+    let tuple = LockTag::Tuple {
+        db: DB,
+        rel: 16384,
+        block: 1,
+        offset: 4,
+    };
+    let obj = LockTag::Object {
+        db: DB,
+        class_oid: 1259,
+        obj_oid: 99,
+        sub_id: 2,
+    };
+    let adv = LockTag::Advisory {
+        db: DB,
+        key: (3 << 32) | 4,
+        int4_pair: true,
+    };
     for t in [tuple, obj, adv, xid(77)] {
-        assert!(a.acquire(t, LockMode::Exclusive, LockWait::NoWait, &mut ok()).expect("free"));
+        assert!(
+            a.acquire(t, LockMode::Exclusive, LockWait::NoWait, &mut ok())
+                .expect("free")
+        );
     }
     let rows = LockManager::status(&shm);
     let find = |t: LockTag| rows.iter().find(|r| r.tag == t).expect("row").clone();
@@ -210,13 +331,25 @@ fn status_rows_carry_pg_locks_columns() {
         (r.locktype, r.database, r.relation, r.page, r.tuple),
         ("tuple", Some(5), Some(16384), Some(1), Some(4))
     );
-    assert_eq!((r.pid, r.proc_slot, r.mode.name(), r.granted, r.waitstart), (1003, 2, "ExclusiveLock", true, None));
+    assert_eq!(
+        (r.pid, r.proc_slot, r.mode.name(), r.granted, r.waitstart),
+        (1003, 2, "ExclusiveLock", true, None)
+    );
     let r = find(obj);
-    assert_eq!((r.classid, r.objid, r.objsubid, r.relation), (Some(1259), Some(99), Some(2), None));
+    assert_eq!(
+        (r.classid, r.objid, r.objsubid, r.relation),
+        (Some(1259), Some(99), Some(2), None)
+    );
     let r = find(adv);
-    assert_eq!((r.locktype, r.classid, r.objid, r.objsubid), ("advisory", Some(3), Some(4), Some(2)));
+    assert_eq!(
+        (r.locktype, r.classid, r.objid, r.objsubid),
+        ("advisory", Some(3), Some(4), Some(2))
+    );
     let r = find(xid(77));
-    assert_eq!((r.locktype, r.database, r.transactionid), ("transactionid", None, Some(77)));
+    assert_eq!(
+        (r.locktype, r.database, r.transactionid),
+        ("transactionid", None, Some(77))
+    );
 }
 
 #[test]
@@ -224,16 +357,24 @@ fn a_waiter_is_woken_and_granted_by_the_release() {
     let shm = segment(4);
     let (_ha, mut a) = backend(&shm, 0);
     let t = rel(16384);
-    assert!(a.acquire(t, LockMode::AccessExclusive, block(1000), &mut ok()).expect("free"));
+    assert!(
+        a.acquire(t, LockMode::AccessExclusive, block(1000), &mut ok())
+            .expect("free")
+    );
     std::thread::scope(|s| {
         let waiter = s.spawn(|| {
             let (_hb, mut b) = backend(&shm, 1);
-            let got = b.acquire(t, LockMode::AccessShare, block(1000), &mut ok()).expect("granted after the wait");
+            let got = b
+                .acquire(t, LockMode::AccessShare, block(1000), &mut ok())
+                .expect("granted after the wait");
             assert!(got && b.holds(t, LockMode::AccessShare));
             b.release_all();
         });
         wait_until("b to queue", || is_waiting(&shm, 1));
-        let w = LockManager::status(&shm).into_iter().find(|r| !r.granted).expect("waiter row");
+        let w = LockManager::status(&shm)
+            .into_iter()
+            .find(|r| !r.granted)
+            .expect("waiter row");
         assert_eq!((w.pid, w.mode), (1002, LockMode::AccessShare));
         assert!(w.waitstart.is_some_and(|t| t > 0));
         assert!(a.release(t, LockMode::AccessExclusive));
@@ -247,12 +388,18 @@ fn fifo_a_queued_access_exclusive_blocks_later_access_share() {
     let shm = segment(4);
     let (_ha, mut a) = backend(&shm, 0);
     let t = rel(16384);
-    assert!(a.acquire(t, LockMode::AccessShare, block(1000), &mut ok()).expect("free"));
+    assert!(
+        a.acquire(t, LockMode::AccessShare, block(1000), &mut ok())
+            .expect("free")
+    );
     let order = std::sync::Mutex::new(Vec::new());
     std::thread::scope(|s| {
         s.spawn(|| {
             let (_hb, mut b) = backend(&shm, 1);
-            assert!(b.acquire(t, LockMode::AccessExclusive, block(1000), &mut ok()).expect("b"));
+            assert!(
+                b.acquire(t, LockMode::AccessExclusive, block(1000), &mut ok())
+                    .expect("b")
+            );
             order.lock().expect("order").push("b granted");
             std::thread::sleep(Duration::from_millis(50));
             order.lock().expect("order").push("b releases");
@@ -262,18 +409,28 @@ fn fifo_a_queued_access_exclusive_blocks_later_access_share() {
         s.spawn(|| {
             let (_hc, mut c) = backend(&shm, 2);
             assert!(
-                !c.acquire(t, LockMode::AccessShare, LockWait::NoWait, &mut ok()).expect("nowait"),
+                !c.acquire(t, LockMode::AccessShare, LockWait::NoWait, &mut ok())
+                    .expect("nowait"),
                 "queued behind b"
             );
-            assert!(c.acquire(t, LockMode::AccessShare, block(1000), &mut ok()).expect("c"));
+            assert!(
+                c.acquire(t, LockMode::AccessShare, block(1000), &mut ok())
+                    .expect("c")
+            );
             order.lock().expect("order").push("c granted");
         });
         wait_until("c to queue", || is_waiting(&shm, 2));
         // a's own re-acquisitions and upgrades that b waits for go ahead of b.
-        assert!(a.acquire(t, LockMode::RowExclusive, block(1000), &mut ok()).expect("goes before b"));
+        assert!(
+            a.acquire(t, LockMode::RowExclusive, block(1000), &mut ok())
+                .expect("goes before b")
+        );
         a.release_all();
     });
-    assert_eq!(*order.lock().expect("order"), ["b granted", "b releases", "c granted"]);
+    assert_eq!(
+        *order.lock().expect("order"),
+        ["b granted", "b releases", "c granted"]
+    );
 }
 
 #[test]
@@ -282,13 +439,26 @@ fn lock_timeout_gives_up_with_55p03_and_leaves_no_trace() {
     let (_ha, mut a) = backend(&shm, 0);
     let (_hb, mut b) = backend(&shm, 1);
     let t = xid(500);
-    assert!(a.acquire(t, LockMode::Exclusive, block(1000), &mut ok()).expect("free"));
-    let wait =
-        LockWait::Block { lock_timeout: Some(Duration::from_millis(120)), deadlock_timeout: Duration::from_millis(30) };
+    assert!(
+        a.acquire(t, LockMode::Exclusive, block(1000), &mut ok())
+            .expect("free")
+    );
+    let wait = LockWait::Block {
+        lock_timeout: Some(Duration::from_millis(120)),
+        deadlock_timeout: Duration::from_millis(30),
+    };
     let start = Instant::now();
-    let e = b.acquire(t, LockMode::Share, wait, &mut ok()).expect_err("times out");
+    let e = b
+        .acquire(t, LockMode::Share, wait, &mut ok())
+        .expect_err("times out");
     assert!(start.elapsed() >= Duration::from_millis(120));
-    assert_eq!((e.code, e.message.as_str()), (lock_not_available_code(), "canceling statement due to lock timeout"));
+    assert_eq!(
+        (e.code, e.message.as_str()),
+        (
+            lock_not_available_code(),
+            "canceling statement due to lock timeout"
+        )
+    );
     let rows = LockManager::status(&shm);
     assert_eq!(rows.len(), 1, "only a's lock: {rows:?}");
     assert!(rows[0].granted && rows[0].pid == 1001);
@@ -301,16 +471,33 @@ fn an_interrupt_stops_the_wait_and_leaves_no_trace() {
     let (_ha, mut a) = backend(&shm, 0);
     let (_hb, mut b) = backend(&shm, 1);
     let t = rel(1);
-    assert!(a.acquire(t, LockMode::AccessExclusive, block(1000), &mut ok()).expect("free"));
+    assert!(
+        a.acquire(t, LockMode::AccessExclusive, block(1000), &mut ok())
+            .expect("free")
+    );
     let mut calls = 0;
     let start = Instant::now();
     let mut cancel_on_third = || {
         calls += 1;
-        if calls == 3 { Err(PgError::query_canceled()) } else { Ok(()) }
+        if calls == 3 {
+            Err(PgError::query_canceled())
+        } else {
+            Ok(())
+        }
     };
-    let e = b.acquire(t, LockMode::AccessShare, block(10_000), &mut cancel_on_third).expect_err("cancelled");
+    let e = b
+        .acquire(
+            t,
+            LockMode::AccessShare,
+            block(10_000),
+            &mut cancel_on_third,
+        )
+        .expect_err("cancelled");
     assert_eq!(e.code, SqlState::QueryCanceled);
-    assert!(start.elapsed() < Duration::from_secs(1), "checked at least every 50 ms");
+    assert!(
+        start.elapsed() < Duration::from_secs(1),
+        "checked at least every 50 ms"
+    );
     let rows = LockManager::status(&shm);
     assert_eq!(rows.len(), 1, "no waiter left: {rows:?}");
     // The table entry b used was freed: b can queue again and be granted.
@@ -319,7 +506,10 @@ fn an_interrupt_stops_the_wait_and_leaves_no_trace() {
             wait_until("b to queue again", || is_waiting(&shm, 1));
             a.release_all();
         });
-        assert!(b.acquire(t, LockMode::AccessShare, block(1000), &mut ok()).expect("granted"));
+        assert!(
+            b.acquire(t, LockMode::AccessShare, block(1000), &mut ok())
+                .expect("granted")
+        );
     });
 }
 
@@ -334,7 +524,15 @@ fn deadlock_of_two_backends() {
             let (shm, barrier) = (&shm, &barrier);
             s.spawn(move || {
                 let (_h, mut m) = backend(shm, slot);
-                assert!(m.acquire(xid(mine), LockMode::Exclusive, block(deadlock_ms), &mut ok()).expect("own xid"));
+                assert!(
+                    m.acquire(
+                        xid(mine),
+                        LockMode::Exclusive,
+                        block(deadlock_ms),
+                        &mut ok()
+                    )
+                    .expect("own xid")
+                );
                 barrier.wait();
                 if slot == 1 {
                     wait_until("a to queue", || is_waiting(shm, 0));
@@ -348,9 +546,16 @@ fn deadlock_of_two_backends() {
         let b = run(1, 11, 10, 100);
         [a.join().expect("a"), b.join().expect("b")]
     });
-    assert!(results[0].as_ref().is_ok_and(|g| *g), "a is granted once b aborts: {:?}", results[0]);
+    assert!(
+        results[0].as_ref().is_ok_and(|g| *g),
+        "a is granted once b aborts: {:?}",
+        results[0]
+    );
     let e = results[1].as_ref().expect_err("b is the victim");
-    assert_eq!((e.code, e.message.as_str()), (deadlock_detected_code(), "deadlock detected"));
+    assert_eq!(
+        (e.code, e.message.as_str()),
+        (deadlock_detected_code(), "deadlock detected")
+    );
     assert_eq!(
         e.detail.as_deref(),
         Some(
@@ -375,7 +580,10 @@ fn deadlock_with_equal_timeouts_has_exactly_one_victim() {
                     let (shm, barrier) = (&shm, &barrier);
                     s.spawn(move || {
                         let (_h, mut m) = backend(shm, slot);
-                        assert!(m.acquire(xid(mine), LockMode::Exclusive, block(50), &mut ok()).expect("own"));
+                        assert!(
+                            m.acquire(xid(mine), LockMode::Exclusive, block(50), &mut ok())
+                                .expect("own")
+                        );
                         barrier.wait();
                         let r = m.acquire(xid(theirs), LockMode::Share, block(50), &mut ok());
                         m.release_all();
@@ -383,11 +591,26 @@ fn deadlock_with_equal_timeouts_has_exactly_one_victim() {
                     })
                 })
                 .collect();
-            handles.into_iter().map(|h| h.join().expect("thread")).collect()
+            handles
+                .into_iter()
+                .map(|h| h.join().expect("thread"))
+                .collect()
         });
-        let victims = results.iter().filter(|r| r.as_ref().is_err_and(|e| e.code == deadlock_detected_code())).count();
+        let victims = results
+            .iter()
+            .filter(|r| {
+                r.as_ref()
+                    .is_err_and(|e| e.code == deadlock_detected_code())
+            })
+            .count();
         assert_eq!(victims, 1, "{results:?}");
-        assert_eq!(results.iter().filter(|r| r.as_ref().is_ok_and(|g| *g)).count(), 1);
+        assert_eq!(
+            results
+                .iter()
+                .filter(|r| r.as_ref().is_ok_and(|g| *g))
+                .count(),
+            1
+        );
     }
 }
 
@@ -398,33 +621,52 @@ fn deadlock_of_three_backends() {
     let shm = segment(4);
     let barrier = Barrier::new(3);
     let results = std::thread::scope(|s| {
-        let handles: Vec<_> = [(0, 100, 101, 10_000), (1, 101, 102, 10_000), (2, 102, 100, 10_000)]
-            .into_iter()
-            .map(|(slot, mine, theirs, deadlock_ms)| {
-                let (shm, barrier) = (&shm, &barrier);
-                s.spawn(move || {
-                    let (_h, mut m) = backend(shm, slot);
-                    assert!(
-                        m.acquire(rel(mine), LockMode::AccessExclusive, block(deadlock_ms), &mut ok()).expect("own")
-                    );
-                    barrier.wait();
-                    if slot == 2 {
-                        wait_until("a and b to queue", || is_waiting(shm, 0) && is_waiting(shm, 1));
-                    }
-                    let wait = if slot == 2 { block(20) } else { block(deadlock_ms) };
-                    let r = m.acquire(rel(theirs), LockMode::AccessShare, wait, &mut ok());
-                    if slot == 2 {
-                        m.release_all();
-                    } else {
-                        // Hold until everyone has finished waiting.
-                        std::thread::sleep(Duration::from_millis(50));
-                        m.release_all();
-                    }
-                    r
-                })
+        let handles: Vec<_> = [
+            (0, 100, 101, 10_000),
+            (1, 101, 102, 10_000),
+            (2, 102, 100, 10_000),
+        ]
+        .into_iter()
+        .map(|(slot, mine, theirs, deadlock_ms)| {
+            let (shm, barrier) = (&shm, &barrier);
+            s.spawn(move || {
+                let (_h, mut m) = backend(shm, slot);
+                assert!(
+                    m.acquire(
+                        rel(mine),
+                        LockMode::AccessExclusive,
+                        block(deadlock_ms),
+                        &mut ok()
+                    )
+                    .expect("own")
+                );
+                barrier.wait();
+                if slot == 2 {
+                    wait_until("a and b to queue", || {
+                        is_waiting(shm, 0) && is_waiting(shm, 1)
+                    });
+                }
+                let wait = if slot == 2 {
+                    block(20)
+                } else {
+                    block(deadlock_ms)
+                };
+                let r = m.acquire(rel(theirs), LockMode::AccessShare, wait, &mut ok());
+                if slot == 2 {
+                    m.release_all();
+                } else {
+                    // Hold until everyone has finished waiting.
+                    std::thread::sleep(Duration::from_millis(50));
+                    m.release_all();
+                }
+                r
             })
-            .collect();
-        handles.into_iter().map(|h| h.join().expect("thread")).collect::<Vec<_>>()
+        })
+        .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().expect("thread"))
+            .collect::<Vec<_>>()
     });
     assert!(results[0].as_ref().is_ok_and(|g| *g), "{:?}", results[0]);
     assert!(results[1].as_ref().is_ok_and(|g| *g), "{:?}", results[1]);
@@ -449,12 +691,20 @@ fn upgrade_deadlock_is_detected_without_waiting() {
     let (_ha, mut a) = backend(&shm, 0);
     let (_hb, mut b) = backend(&shm, 1);
     let t = rel(16384);
-    assert!(a.acquire(t, LockMode::AccessShare, block(10_000), &mut ok()).expect("a"));
-    assert!(b.acquire(t, LockMode::AccessShare, block(10_000), &mut ok()).expect("b"));
+    assert!(
+        a.acquire(t, LockMode::AccessShare, block(10_000), &mut ok())
+            .expect("a")
+    );
+    assert!(
+        b.acquire(t, LockMode::AccessShare, block(10_000), &mut ok())
+            .expect("b")
+    );
     std::thread::scope(|s| {
         let upgrade = s.spawn(|| a.acquire(t, LockMode::AccessExclusive, block(10_000), &mut ok()));
         wait_until("a to queue", || is_waiting(&shm, 0));
-        let e = b.acquire(t, LockMode::AccessExclusive, block(10_000), &mut ok()).expect_err("deadlock");
+        let e = b
+            .acquire(t, LockMode::AccessExclusive, block(10_000), &mut ok())
+            .expect_err("deadlock");
         assert_eq!(e.code, deadlock_detected_code());
         assert_eq!(
             e.detail.as_deref(),
@@ -473,10 +723,19 @@ fn release_all_and_drop_free_everything_and_wake_waiters() {
     let shm = segment(4);
     let (_ha, mut a) = backend(&shm, 0);
     for r in 0..20 {
-        assert!(a.acquire(rel(r), LockMode::RowExclusive, LockWait::NoWait, &mut ok()).expect("free"));
-        assert!(a.acquire(rel(r), LockMode::RowExclusive, LockWait::NoWait, &mut ok()).expect("again"));
+        assert!(
+            a.acquire(rel(r), LockMode::RowExclusive, LockWait::NoWait, &mut ok())
+                .expect("free")
+        );
+        assert!(
+            a.acquire(rel(r), LockMode::RowExclusive, LockWait::NoWait, &mut ok())
+                .expect("again")
+        );
     }
-    assert!(a.acquire(xid(9), LockMode::Exclusive, LockWait::NoWait, &mut ok()).expect("free"));
+    assert!(
+        a.acquire(xid(9), LockMode::Exclusive, LockWait::NoWait, &mut ok())
+            .expect("free")
+    );
     assert_eq!(LockManager::status(&shm).len(), 21);
     std::thread::scope(|s| {
         let w = s.spawn(|| {
@@ -490,10 +749,21 @@ fn release_all_and_drop_free_everything_and_wake_waiters() {
         assert!(a.held().is_empty());
         assert!(w.join().expect("b").expect("granted"));
     });
-    assert!(LockManager::status(&shm).is_empty(), "b's drop released its lock");
+    assert!(
+        LockManager::status(&shm).is_empty(),
+        "b's drop released its lock"
+    );
     {
         let (_hc, mut c) = backend(&shm, 2);
-        assert!(c.acquire(rel(1), LockMode::AccessExclusive, LockWait::NoWait, &mut ok()).expect("free"));
+        assert!(
+            c.acquire(
+                rel(1),
+                LockMode::AccessExclusive,
+                LockWait::NoWait,
+                &mut ok()
+            )
+            .expect("free")
+        );
     }
     assert!(LockManager::status(&shm).is_empty(), "drop releases");
 }
@@ -504,8 +774,19 @@ fn release_all_and_drop_free_everything_and_wake_waiters() {
 fn a_new_manager_purges_what_the_slot_left_behind() {
     let shm = segment(4);
     let (ha, mut a) = backend(&shm, 0);
-    assert!(a.acquire(rel(1), LockMode::AccessExclusive, LockWait::NoWait, &mut ok()).expect("free"));
-    assert!(a.acquire(xid(5), LockMode::Exclusive, LockWait::NoWait, &mut ok()).expect("free"));
+    assert!(
+        a.acquire(
+            rel(1),
+            LockMode::AccessExclusive,
+            LockWait::NoWait,
+            &mut ok()
+        )
+        .expect("free")
+    );
+    assert!(
+        a.acquire(xid(5), LockMode::Exclusive, LockWait::NoWait, &mut ok())
+            .expect("free")
+    );
     std::mem::forget(a);
     drop(ha);
     std::thread::scope(|s| {
@@ -526,24 +807,69 @@ fn a_new_manager_purges_what_the_slot_left_behind() {
 fn a_full_lock_table_is_53200_with_the_hint() {
     // 10 entries per backend, 2 backends: 20 entries. (ShareUpdateExclusive:
     // weak relation locks would take the fast path and need no entry.)
-    let shm = SharedMemory::create(ShmemLayout::with_locks(2, 16, 10), std::process::id() as i32, 0).expect("segment");
+    let shm = SharedMemory::create(
+        ShmemLayout::with_locks(2, 16, 10),
+        std::process::id() as i32,
+        0,
+    )
+    .expect("segment");
     let (_ha, mut a) = backend(&shm, 0);
     let (_hb, mut b) = backend(&shm, 1);
     for r in 0..20 {
-        assert!(a.acquire(rel(r), LockMode::ShareUpdateExclusive, LockWait::NoWait, &mut ok()).expect("room"));
+        assert!(
+            a.acquire(
+                rel(r),
+                LockMode::ShareUpdateExclusive,
+                LockWait::NoWait,
+                &mut ok()
+            )
+            .expect("room")
+        );
     }
-    let e = b.acquire(rel(100), LockMode::ShareUpdateExclusive, block(1000), &mut ok()).expect_err("full");
-    assert_eq!((e.code, e.message.as_str()), (SqlState::OutOfMemory, "out of shared memory"));
-    assert_eq!(e.hint.as_deref(), Some("You might need to increase max_locks_per_transaction."));
+    let e = b
+        .acquire(
+            rel(100),
+            LockMode::ShareUpdateExclusive,
+            block(1000),
+            &mut ok(),
+        )
+        .expect_err("full");
+    assert_eq!(
+        (e.code, e.message.as_str()),
+        (SqlState::OutOfMemory, "out of shared memory")
+    );
+    assert_eq!(
+        e.hint.as_deref(),
+        Some("You might need to increase max_locks_per_transaction.")
+    );
     // Locks with an entry already need no new one.
-    assert!(a.acquire(rel(3), LockMode::Exclusive, LockWait::NoWait, &mut ok()).expect("same entry"));
+    assert!(
+        a.acquire(rel(3), LockMode::Exclusive, LockWait::NoWait, &mut ok())
+            .expect("same entry")
+    );
     assert!(a.release(rel(5), LockMode::ShareUpdateExclusive));
-    assert!(b.acquire(rel(100), LockMode::ShareUpdateExclusive, block(1000), &mut ok()).expect("a freed entry is reused"));
+    assert!(
+        b.acquire(
+            rel(100),
+            LockMode::ShareUpdateExclusive,
+            block(1000),
+            &mut ok()
+        )
+        .expect("a freed entry is reused")
+    );
     a.release_all();
     b.release_all();
     assert!(LockManager::status(&shm).is_empty());
     for r in 0..20 {
-        assert!(b.acquire(rel(r + 1000), LockMode::ShareUpdateExclusive, LockWait::NoWait, &mut ok()).expect("room again"));
+        assert!(
+            b.acquire(
+                rel(r + 1000),
+                LockMode::ShareUpdateExclusive,
+                LockWait::NoWait,
+                &mut ok()
+            )
+            .expect("room again")
+        );
     }
 }
 
@@ -579,16 +905,46 @@ const BACKENDS: [&str; 4] = ["a", "b", "c", "d"];
 
 fn parse_tag(s: &str) -> LockTag {
     let parts: Vec<&str> = s.split(':').collect();
-    let n = |i: usize| -> u64 { parts.get(i).and_then(|p| p.parse().ok()).expect("number in tag") };
+    let n = |i: usize| -> u64 {
+        parts
+            .get(i)
+            .and_then(|p| p.parse().ok())
+            .expect("number in tag")
+    };
     match parts[0] {
         "rel" => rel(n(1) as u32),
-        "extend" => LockTag::RelationExtend { db: DB, rel: n(1) as u32 },
-        "page" => LockTag::Page { db: DB, rel: n(1) as u32, block: n(2) as u32 },
-        "tuple" => LockTag::Tuple { db: DB, rel: n(1) as u32, block: n(2) as u32, offset: n(3) as u16 },
+        "extend" => LockTag::RelationExtend {
+            db: DB,
+            rel: n(1) as u32,
+        },
+        "page" => LockTag::Page {
+            db: DB,
+            rel: n(1) as u32,
+            block: n(2) as u32,
+        },
+        "tuple" => LockTag::Tuple {
+            db: DB,
+            rel: n(1) as u32,
+            block: n(2) as u32,
+            offset: n(3) as u16,
+        },
         "xid" => xid(n(1)),
-        "obj" => LockTag::Object { db: DB, class_oid: n(1) as u32, obj_oid: n(2) as u32, sub_id: n(3) as u32 },
-        "adv" => LockTag::Advisory { db: DB, key: n(1), int4_pair: false },
-        "adv2" => LockTag::Advisory { db: DB, key: (n(1) << 32) | n(2), int4_pair: true },
+        "obj" => LockTag::Object {
+            db: DB,
+            class_oid: n(1) as u32,
+            obj_oid: n(2) as u32,
+            sub_id: n(3) as u32,
+        },
+        "adv" => LockTag::Advisory {
+            db: DB,
+            key: n(1),
+            int4_pair: false,
+        },
+        "adv2" => LockTag::Advisory {
+            db: DB,
+            key: (n(1) << 32) | n(2),
+            int4_pair: true,
+        },
         other => panic!("unknown tag kind {other}"),
     }
 }
@@ -625,7 +981,11 @@ fn script_backend(
     let (_h, mut m) = backend(shm, slot);
     let mut check = || {
         checks.fetch_add(1, Ordering::SeqCst);
-        if cancel.swap(false, Ordering::SeqCst) { Err(PgError::query_canceled()) } else { Ok(()) }
+        if cancel.swap(false, Ordering::SeqCst) {
+            Err(PgError::query_canceled())
+        } else {
+            Ok(())
+        }
     };
     for cmd in commands {
         let w: Vec<&str> = cmd.split_whitespace().collect();
@@ -640,7 +1000,10 @@ fn script_backend(
                 let wait = if nowait {
                     LockWait::NoWait
                 } else {
-                    LockWait::Block { lock_timeout: timeout, deadlock_timeout: Duration::ZERO }
+                    LockWait::Block {
+                        lock_timeout: timeout,
+                        deadlock_timeout: Duration::ZERO,
+                    }
                 };
                 match m.acquire(parse_tag(w[1]), mode, wait, &mut check) {
                     Ok(true) => "granted".to_owned(),
@@ -650,7 +1013,11 @@ fn script_backend(
             }
             "unlock" => {
                 let mode = LockMode::from_name(w[2]).expect("mode name");
-                if m.release(parse_tag(w[1]), mode) { "released".to_owned() } else { "not held".to_owned() }
+                if m.release(parse_tag(w[1]), mode) {
+                    "released".to_owned()
+                } else {
+                    "not held".to_owned()
+                }
             }
             "unlock_all" => {
                 m.release_all();
@@ -670,7 +1037,12 @@ fn show_locks(shm: &SharedMemory) -> String {
     let mut out = String::new();
     for r in rows {
         let state = if r.granted { "granted" } else { "waiting" };
-        writeln!(out, "{} [{}]: {} {} {state}", r.tag, r.locktype, BACKENDS[r.proc_slot], r.mode).ok();
+        writeln!(
+            out,
+            "{} [{}]: {} {} {state}",
+            r.tag, r.locktype, BACKENDS[r.proc_slot], r.mode
+        )
+        .ok();
     }
     if out.is_empty() {
         out.push_str("(no locks)\n");
@@ -707,7 +1079,9 @@ fn run_script(text: &str) -> String {
             };
             writeln!(out, "> {cmd}").ok();
             let (who, rest) = match cmd.split_once(": ") {
-                Some((b, r)) if BACKENDS.contains(&b) => (BACKENDS.iter().position(|x| *x == b).unwrap_or(0), r),
+                Some((b, r)) if BACKENDS.contains(&b) => {
+                    (BACKENDS.iter().position(|x| *x == b).unwrap_or(0), r)
+                }
                 _ => (0, cmd),
             };
             match rest.split_whitespace().next().unwrap_or("") {
@@ -720,10 +1094,17 @@ fn run_script(text: &str) -> String {
                     cancels[who].store(true, Ordering::SeqCst);
                 }
                 _ => {
-                    assert!(busy[who].is_none(), "{} is waiting and cannot run {rest}", BACKENDS[who]);
+                    assert!(
+                        busy[who].is_none(),
+                        "{} is waiting and cannot run {rest}",
+                        BACKENDS[who]
+                    );
                     // A wait with a lock_timeout is awaited to its end.
-                    let settle =
-                        if rest.contains("timeout=") { u64::MAX } else { checks[who].load(Ordering::SeqCst) + 2 };
+                    let settle = if rest.contains("timeout=") {
+                        u64::MAX
+                    } else {
+                        checks[who].load(Ordering::SeqCst) + 2
+                    };
                     busy[who] = Some(settle);
                     senders[who].send(rest.to_owned()).expect("backend alive");
                 }
@@ -764,7 +1145,10 @@ fn run_script(text: &str) -> String {
                 }
             }
         }
-        assert!(busy.iter().all(Option::is_none), "script ends with backends still waiting");
+        assert!(
+            busy.iter().all(Option::is_none),
+            "script ends with backends still waiting"
+        );
         drop(senders);
     });
     out
@@ -773,13 +1157,19 @@ fn run_script(text: &str) -> String {
 #[test]
 fn golden_scripts() {
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/lmgr/testscripts");
-    let mut names: Vec<_> =
-        std::fs::read_dir(&dir).expect("testscripts").filter_map(Result::ok).map(|e| e.path()).collect();
+    let mut names: Vec<_> = std::fs::read_dir(&dir)
+        .expect("testscripts")
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .collect();
     names.sort();
     assert!(!names.is_empty());
     let update = std::env::var_os("UPDATE_GOLDEN").is_some();
     let mut failed = Vec::new();
-    for path in names.into_iter().filter(|p| p.extension().is_some_and(|e| e == "txt")) {
+    for path in names
+        .into_iter()
+        .filter(|p| p.extension().is_some_and(|e| e == "txt"))
+    {
         let text = std::fs::read_to_string(&path).expect("read script");
         let got = run_script(&text);
         if got != text {
@@ -790,7 +1180,11 @@ fn golden_scripts() {
             }
         }
     }
-    assert!(failed.is_empty(), "golden scripts differ (UPDATE_GOLDEN=1 to accept):\n{}", failed.join("\n"));
+    assert!(
+        failed.is_empty(),
+        "golden scripts differ (UPDATE_GOLDEN=1 to accept):\n{}",
+        failed.join("\n")
+    );
 }
 
 #[test]
@@ -810,17 +1204,27 @@ const CHILD_ENV: &str = "OXIPG_TEST_LMGR_SHMEM";
 /// xid 1 (held by the parent), and exits 0 once granted.
 #[test]
 fn lmgr_child_process_entry() {
-    let Ok(id) = std::env::var(CHILD_ENV) else { return };
+    let Ok(id) = std::env::var(CHILD_ENV) else {
+        return;
+    };
     let mut shm = SharedMemory::attach(&id).expect("child attaches");
     shm.disown();
     let pid = std::process::id() as i32;
     let h = shm.proc_array().claim(1, pid).expect("slot 1");
     h.activate(1, DB, 0);
     let mut m = LockManager::new(&shm, 1, pid).expect("lock manager");
-    assert!(m.acquire(xid(2), LockMode::Exclusive, LockWait::NoWait, &mut ok()).expect("own xid"));
-    let wait =
-        LockWait::Block { lock_timeout: Some(Duration::from_secs(20)), deadlock_timeout: Duration::from_secs(30) };
-    assert!(m.acquire(xid(1), LockMode::Share, wait, &mut ok()).expect("granted when the parent aborts"));
+    assert!(
+        m.acquire(xid(2), LockMode::Exclusive, LockWait::NoWait, &mut ok())
+            .expect("own xid")
+    );
+    let wait = LockWait::Block {
+        lock_timeout: Some(Duration::from_secs(20)),
+        deadlock_timeout: Duration::from_secs(30),
+    };
+    assert!(
+        m.acquire(xid(1), LockMode::Share, wait, &mut ok())
+            .expect("granted when the parent aborts")
+    );
     m.release_all();
 }
 
@@ -830,17 +1234,31 @@ fn lmgr_child_process_entry() {
 fn waits_and_deadlocks_across_processes() {
     let shm = segment(4);
     let (_ha, mut a) = backend(&shm, 0);
-    assert!(a.acquire(xid(1), LockMode::Exclusive, LockWait::NoWait, &mut ok()).expect("own xid"));
+    assert!(
+        a.acquire(xid(1), LockMode::Exclusive, LockWait::NoWait, &mut ok())
+            .expect("own xid")
+    );
     let exe = std::env::current_exe().expect("test binary");
     let mut child = std::process::Command::new(&exe)
-        .args(["lmgr::tests::lmgr_child_process_entry", "--exact", "--test-threads=1", "--quiet"])
+        .args([
+            "lmgr::tests::lmgr_child_process_entry",
+            "--exact",
+            "--test-threads=1",
+            "--quiet",
+        ])
         .env(CHILD_ENV, shm.os_id())
         .stdout(std::process::Stdio::null())
         .spawn()
         .expect("spawn child");
     let child_pid = child.id() as i32;
-    wait_until("the child to queue", || LockManager::status(&shm).iter().any(|r| r.pid == child_pid && !r.granted));
-    let e = a.acquire(xid(2), LockMode::Share, block(10), &mut ok()).expect_err("deadlock");
+    wait_until("the child to queue", || {
+        LockManager::status(&shm)
+            .iter()
+            .any(|r| r.pid == child_pid && !r.granted)
+    });
+    let e = a
+        .acquire(xid(2), LockMode::Share, block(10), &mut ok())
+        .expect_err("deadlock");
     assert_eq!(e.code, deadlock_detected_code());
     assert_eq!(
         e.detail.as_deref().map(str::to_owned),
@@ -856,43 +1274,95 @@ fn waits_and_deadlocks_across_processes() {
 
 #[test]
 fn weak_relation_locks_take_the_fast_path_until_a_strong_one_comes() {
-    let shm = SharedMemory::create(ShmemLayout::with_locks(2, 16, 10), std::process::id() as i32, 0).expect("segment");
+    let shm = SharedMemory::create(
+        ShmemLayout::with_locks(2, 16, 10),
+        std::process::id() as i32,
+        0,
+    )
+    .expect("segment");
     let (_ha, mut a) = backend(&shm, 0);
     let (_hb, mut b) = backend(&shm, 1);
     // Weak locks of both backends on one table: no shared-table entry.
-    assert!(a.acquire(rel(1), LockMode::AccessShare, LockWait::NoWait, &mut ok()).expect("weak"));
-    assert!(a.acquire(rel(1), LockMode::RowExclusive, LockWait::NoWait, &mut ok()).expect("weak"));
-    assert!(b.acquire(rel(1), LockMode::RowShare, LockWait::NoWait, &mut ok()).expect("weak"));
+    assert!(
+        a.acquire(rel(1), LockMode::AccessShare, LockWait::NoWait, &mut ok())
+            .expect("weak")
+    );
+    assert!(
+        a.acquire(rel(1), LockMode::RowExclusive, LockWait::NoWait, &mut ok())
+            .expect("weak")
+    );
+    assert!(
+        b.acquire(rel(1), LockMode::RowShare, LockWait::NoWait, &mut ok())
+            .expect("weak")
+    );
     let st = LockManager::status(&shm);
     assert_eq!(st.len(), 3);
     assert!(st.iter().all(|l| l.fastpath && l.granted));
     // A strong lock moves them into the shared table, where they conflict.
-    assert!(!b.acquire(rel(1), LockMode::AccessExclusive, LockWait::NoWait, &mut ok()).expect("busy"));
+    assert!(
+        !b.acquire(
+            rel(1),
+            LockMode::AccessExclusive,
+            LockWait::NoWait,
+            &mut ok()
+        )
+        .expect("busy")
+    );
     let st = LockManager::status(&shm);
-    assert!(st.iter().any(|l| !l.fastpath && l.proc_slot == 0 && l.mode == LockMode::AccessShare), "{st:?}");
+    assert!(
+        st.iter()
+            .any(|l| !l.fastpath && l.proc_slot == 0 && l.mode == LockMode::AccessShare),
+        "{st:?}"
+    );
     // a's release finds its lock moved and releases it in the table.
     assert!(a.release(rel(1), LockMode::AccessShare));
     assert!(a.release(rel(1), LockMode::RowExclusive));
     b.release_all();
     assert!(LockManager::status(&shm).is_empty());
     // While a strong lock is held, weak ones go to the table and wait.
-    assert!(b.acquire(rel(2), LockMode::Share, LockWait::NoWait, &mut ok()).expect("strong"));
-    assert!(a.acquire(rel(2), LockMode::AccessShare, LockWait::NoWait, &mut ok()).expect("AccessShare does not conflict with Share"));
-    assert!(!a.acquire(rel(2), LockMode::RowExclusive, LockWait::NoWait, &mut ok()).expect("RowExclusive conflicts with Share"));
-    assert!(LockManager::status(&shm).iter().all(|l| !l.fastpath), "no fast path while a strong lock is counted");
+    assert!(
+        b.acquire(rel(2), LockMode::Share, LockWait::NoWait, &mut ok())
+            .expect("strong")
+    );
+    assert!(
+        a.acquire(rel(2), LockMode::AccessShare, LockWait::NoWait, &mut ok())
+            .expect("AccessShare does not conflict with Share")
+    );
+    assert!(
+        !a.acquire(rel(2), LockMode::RowExclusive, LockWait::NoWait, &mut ok())
+            .expect("RowExclusive conflicts with Share")
+    );
+    assert!(
+        LockManager::status(&shm).iter().all(|l| !l.fastpath),
+        "no fast path while a strong lock is counted"
+    );
     b.release_all();
     a.release_all();
     // The strong count went back to zero: the fast path is open again.
-    assert!(a.acquire(rel(2), LockMode::RowExclusive, LockWait::NoWait, &mut ok()).expect("weak"));
+    assert!(
+        a.acquire(rel(2), LockMode::RowExclusive, LockWait::NoWait, &mut ok())
+            .expect("weak")
+    );
     assert!(LockManager::status(&shm).iter().all(|l| l.fastpath));
     a.release_all();
     assert!(LockManager::status(&shm).is_empty());
     // More relations than fast-path slots: the rest go to the table.
     for r in 0..20 {
-        assert!(a.acquire(rel(100 + r), LockMode::AccessShare, LockWait::NoWait, &mut ok()).expect("weak"));
+        assert!(
+            a.acquire(
+                rel(100 + r),
+                LockMode::AccessShare,
+                LockWait::NoWait,
+                &mut ok()
+            )
+            .expect("weak")
+        );
     }
     let st = LockManager::status(&shm);
-    assert_eq!(st.iter().filter(|l| l.fastpath).count(), super::fastpath::FP_SLOTS);
+    assert_eq!(
+        st.iter().filter(|l| l.fastpath).count(),
+        super::fastpath::FP_SLOTS
+    );
     assert_eq!(st.len(), 20);
     a.release_all();
     assert!(LockManager::status(&shm).is_empty());

@@ -10,7 +10,8 @@ use wal::record::PageOp;
 use super::IndexDesc;
 use super::itup::{IndexTuple, ScanKey, compare, form_leaf, make_pivot, minus_infinity, separator};
 use super::page::{
-    BTP_LEAF, BTP_ROOT, META_BLOCK, Meta, Opaque, P_NONE, first_key, init_page, item, max_offset, opaque, read_meta, write_meta,
+    BTP_LEAF, BTP_ROOT, META_BLOCK, Meta, Opaque, P_NONE, first_key, init_page, item, max_offset,
+    opaque, read_meta, write_meta,
 };
 use crate::buffer::{BufferTag, ForkNumber, OwnedWriteGuard, PinnedBuffer, ReadMode};
 use crate::heap::heapam::HeapEnv;
@@ -22,8 +23,14 @@ pub(crate) fn tag(rel: RelFileLocator, block: BlockNumber) -> BufferTag {
     BufferTag::new(rel, ForkNumber::Main, block)
 }
 
-pub(crate) fn read<'e>(env: &'e HeapEnv<'_, '_>, rel: RelFileLocator, block: BlockNumber) -> PgResult<PinnedBuffer<'e>> {
-    env.bufmgr.read_buffer(tag(rel, block), ReadMode::Normal, None).map_err(PgError::from)
+pub(crate) fn read<'e>(
+    env: &'e HeapEnv<'_, '_>,
+    rel: RelFileLocator,
+    block: BlockNumber,
+) -> PgResult<PinnedBuffer<'e>> {
+    env.bufmgr
+        .read_buffer(tag(rel, block), ReadMode::Normal, None)
+        .map_err(PgError::from)
 }
 
 thread_local! {
@@ -54,7 +61,12 @@ pub(crate) fn get_meta(env: &HeapEnv<'_, '_>, rel: RelFileLocator) -> PgResult<M
 /// after `key` (max + 1 if none): for a search key without a tid, the
 /// first entry >= the key (> with `nextkey`); for an insertion key, where
 /// the new entry goes (`_bt_binsrch`).
-pub(crate) fn first_greater(desc: &IndexDesc, page: &[u8; BLCKSZ], o: &Opaque, key: &ScanKey) -> PgResult<OffsetNumber> {
+pub(crate) fn first_greater(
+    desc: &IndexDesc,
+    page: &[u8; BLCKSZ],
+    o: &Opaque,
+    key: &ScanKey,
+) -> PgResult<OffsetNumber> {
     let (mut lo, mut hi) = (first_key(o), max_offset(page) + 1);
     while lo < hi {
         let mid = lo + (hi - lo) / 2;
@@ -69,17 +81,32 @@ pub(crate) fn first_greater(desc: &IndexDesc, page: &[u8; BLCKSZ], o: &Opaque, k
 
 /// On an internal page: the downlink whose range holds `key` (the last
 /// entry <= key) and its offset.
-pub(crate) fn choose_child(desc: &IndexDesc, page: &[u8; BLCKSZ], o: &Opaque, key: &ScanKey) -> PgResult<(OffsetNumber, BlockNumber)> {
-    let off = first_greater(desc, page, o, key)?.saturating_sub(1).max(first_key(o));
+pub(crate) fn choose_child(
+    desc: &IndexDesc,
+    page: &[u8; BLCKSZ],
+    o: &Opaque,
+    key: &ScanKey,
+) -> PgResult<(OffsetNumber, BlockNumber)> {
+    let off = first_greater(desc, page, o, key)?
+        .saturating_sub(1)
+        .max(first_key(o));
     if off > max_offset(page) {
-        return Err(corrupt(format!("internal page of index \"{}\" has no downlinks", desc.name)));
+        return Err(corrupt(format!(
+            "internal page of index \"{}\" has no downlinks",
+            desc.name
+        )));
     }
     Ok((off, IndexTuple::parse(item(page, off)?)?.downlink()))
 }
 
 /// Whether `key` belongs right of this page: it has a right sibling and
 /// the key is >= its high key (Lehman & Yao's move right).
-pub(crate) fn must_move_right(desc: &IndexDesc, page: &[u8; BLCKSZ], o: &Opaque, key: &ScanKey) -> PgResult<bool> {
+pub(crate) fn must_move_right(
+    desc: &IndexDesc,
+    page: &[u8; BLCKSZ],
+    o: &Opaque,
+    key: &ScanKey,
+) -> PgResult<bool> {
     Ok(!o.is_rightmost() && compare(desc, key, item(page, 1)?)? != Ordering::Less)
 }
 
@@ -211,7 +238,11 @@ pub fn insert(
     let keys = values[..desc.nkeyatts].to_vec();
     let checking = desc.unique && (desc.nulls_not_distinct || !keys.iter().any(Datum::is_null));
     let probe = if checking { probe } else { None };
-    let mut key = ScanKey { values: keys, tid: probe.is_none().then_some(tid), nextkey: false };
+    let mut key = ScanKey {
+        values: keys,
+        tid: probe.is_none().then_some(tid),
+        nextkey: false,
+    };
     let (stack, mut leaf) = lock_leaf(env, rel, desc, &key)?;
     if let Some(probe) = probe {
         if let Some(outcome) = check_unique(env, rel, desc, &leaf, &key, probe)? {
@@ -233,7 +264,13 @@ pub fn insert(
     }
     let o = opaque(&leaf)?;
     let off = first_greater(desc, &leaf, &o, &key)?;
-    let mut ins = Insertion { env, rel, desc, held: Held::default(), stack };
+    let mut ins = Insertion {
+        env,
+        rel,
+        desc,
+        held: Held::default(),
+        stack,
+    };
     ins.held.add(leaf);
     let op = ins.place(0, off, itup)?;
     ins.held.log(op)?;
@@ -277,7 +314,11 @@ fn collect_equal(
     out: &mut Vec<crate::page::ItemPointer>,
 ) -> PgResult<Option<BlockNumber>> {
     let o = opaque(page)?;
-    let start = if search { first_greater(desc, page, &o, key)? } else { first_key(&o) };
+    let start = if search {
+        first_greater(desc, page, &o, key)?
+    } else {
+        first_key(&o)
+    };
     for off in start..=max_offset(page) {
         let t = IndexTuple::parse(item(page, off)?)?;
         if super::itup::cmp_keys(desc, &key.values, &t.keys(desc)?)? != Ordering::Equal {
@@ -322,7 +363,9 @@ impl<'e> Held<'e> {
 }
 
 fn add_at(page: &mut [u8; BLCKSZ], it: &[u8], off: OffsetNumber) -> PgResult<bool> {
-    Ok(PageMut::new(page).add_item(it, Some(off), AddItemFlags::default())?.is_some())
+    Ok(PageMut::new(page)
+        .add_item(it, Some(off), AddItemFlags::default())?
+        .is_some())
 }
 
 /// One insertion under way: the index, the pages it holds (all logged as
@@ -366,9 +409,19 @@ const USABLE: usize = BLCKSZ - maxalign(crate::page::HEADER_SIZE) - super::page:
 /// (ascending inserts) keeps its left half full to the fill factor (90%
 /// for leaves, 70% above, as PostgreSQL); otherwise the split is even.
 /// Both halves must fit with their high keys.
-fn choose_split(desc: &IndexDesc, items: &[Vec<u8>], o: &Opaque, ascending: bool, old_high: Option<&[u8]>) -> PgResult<usize> {
+fn choose_split(
+    desc: &IndexDesc,
+    items: &[Vec<u8>],
+    o: &Opaque,
+    ascending: bool,
+    old_high: Option<&[u8]>,
+) -> PgResult<usize> {
     let total: usize = items.iter().map(|i| footprint(i)).sum();
-    let target = if ascending { USABLE * if o.is_leaf() { 90 } else { 70 } / 100 } else { total / 2 };
+    let target = if ascending {
+        USABLE * if o.is_leaf() { 90 } else { 70 } / 100
+    } else {
+        total / 2
+    };
     let right_fixed = old_high.map_or(0, footprint);
     let mut best = None;
     let mut left = 0usize;
@@ -385,16 +438,28 @@ fn choose_split(desc: &IndexDesc, items: &[Vec<u8>], o: &Opaque, ascending: bool
             break;
         }
     }
-    best.ok_or_else(|| corrupt(format!("could not find a split point for a page of index \"{}\"", desc.name)))
+    best.ok_or_else(|| {
+        corrupt(format!(
+            "could not find a split point for a page of index \"{}\"",
+            desc.name
+        ))
+    })
 }
 
 /// A new page at the end of the index, locked.
-pub(crate) fn new_page<'e>(env: &'e HeapEnv<'_, '_>, rel: RelFileLocator) -> PgResult<OwnedWriteGuard<'e>> {
+pub(crate) fn new_page<'e>(
+    env: &'e HeapEnv<'_, '_>,
+    rel: RelFileLocator,
+) -> PgResult<OwnedWriteGuard<'e>> {
     env.extension_lock.lock(rel)?;
     let pin = (|| {
         let block = env.store.smgr().nblocks(rel, ForkNumber::Main)?;
-        env.store.smgr().extend(rel, ForkNumber::Main, block, &[0u8; BLCKSZ], false)?;
-        env.bufmgr.read_buffer(tag(rel, block), ReadMode::Zero, None).map_err(PgError::from)
+        env.store
+            .smgr()
+            .extend(rel, ForkNumber::Main, block, &[0u8; BLCKSZ], false)?;
+        env.bufmgr
+            .read_buffer(tag(rel, block), ReadMode::Zero, None)
+            .map_err(PgError::from)
     })();
     env.extension_lock.unlock(rel);
     Ok(OwnedWriteGuard::lock(pin?))
@@ -410,9 +475,14 @@ impl<'e> Insertion<'e, '_, '_, '_> {
         let (o, old_high, mut items) = {
             let page = held.page(idx);
             let o = opaque(page)?;
-            let old_high = if o.is_rightmost() { None } else { Some(item(page, 1)?.to_vec()) };
-            let items: Vec<Vec<u8>> =
-                (first_key(&o)..=max_offset(page)).map(|i| item(page, i).map(<[u8]>::to_vec)).collect::<PgResult<_>>()?;
+            let old_high = if o.is_rightmost() {
+                None
+            } else {
+                Some(item(page, 1)?.to_vec())
+            };
+            let items: Vec<Vec<u8>> = (first_key(&o)..=max_offset(page))
+                .map(|i| item(page, i).map(<[u8]>::to_vec))
+                .collect::<PgResult<_>>()?;
             (o, old_high, items)
         };
         let at = usize::from(off - first_key(&o));
@@ -430,14 +500,26 @@ impl<'e> Insertion<'e, '_, '_, '_> {
         // page the first entry becomes minus infinity: its key moves up).
         {
             let page = held.page(right_idx);
-            init_page(page, &Opaque { prev: left_block, next: o.next, level: o.level, flags: leaf_flag });
+            init_page(
+                page,
+                &Opaque {
+                    prev: left_block,
+                    next: o.next,
+                    level: o.level,
+                    flags: leaf_flag,
+                },
+            );
             let mut n: OffsetNumber = 1;
             if let Some(h) = &old_high {
                 add_page_item(page, h, &mut n)?;
             }
             for (j, t) in items[s..].iter().enumerate() {
                 if j == 0 && !o.is_leaf() {
-                    add_page_item(page, &minus_infinity(IndexTuple::parse(t)?.downlink()), &mut n)?;
+                    add_page_item(
+                        page,
+                        &minus_infinity(IndexTuple::parse(t)?.downlink()),
+                        &mut n,
+                    )?;
                 } else {
                     add_page_item(page, t, &mut n)?;
                 }
@@ -447,10 +529,22 @@ impl<'e> Insertion<'e, '_, '_, '_> {
         {
             let page = held.page(idx);
             let lsn = crate::buffer::page_lsn(page);
-            init_page(page, &Opaque { prev: o.prev, next: right_block, level: o.level, flags: o.flags & !BTP_ROOT });
+            init_page(
+                page,
+                &Opaque {
+                    prev: o.prev,
+                    next: right_block,
+                    level: o.level,
+                    flags: o.flags & !BTP_ROOT,
+                },
+            );
             crate::buffer::set_page_lsn(page, lsn);
             let mut n: OffsetNumber = 1;
-            add_page_item(page, &super::itup::with_downlink(&separator, P_NONE), &mut n)?;
+            add_page_item(
+                page,
+                &super::itup::with_downlink(&separator, P_NONE),
+                &mut n,
+            )?;
             for t in &items[..s] {
                 add_page_item(page, t, &mut n)?;
             }
@@ -478,7 +572,10 @@ impl<'e> Insertion<'e, '_, '_, '_> {
 
 fn add_page_item(page: &mut [u8; BLCKSZ], it: &[u8], n: &mut OffsetNumber) -> PgResult<()> {
     if !add_at(page, it, *n)? {
-        return Err(PgError::internal(format!("btree split: item of {} bytes does not fit its half", it.len())));
+        return Err(PgError::internal(format!(
+            "btree split: item of {} bytes does not fit its half",
+            it.len()
+        )));
     }
     *n += 1;
     Ok(())
@@ -494,13 +591,27 @@ impl<'e> Insertion<'e, '_, '_, '_> {
         let root_block = root.tag().block;
         let i = held.add(root);
         let page = held.page(i);
-        init_page(page, &Opaque { prev: P_NONE, next: P_NONE, level, flags: BTP_ROOT });
+        init_page(
+            page,
+            &Opaque {
+                prev: P_NONE,
+                next: P_NONE,
+                level,
+                flags: BTP_ROOT,
+            },
+        );
         let mut n: OffsetNumber = 1;
         add_page_item(page, &minus_infinity(left), &mut n)?;
         add_page_item(page, &separator, &mut n)?;
         let meta = OwnedWriteGuard::lock(read(env, rel, META_BLOCK)?);
         let m = held.add(meta);
-        write_meta(held.page(m), &Meta { root: root_block, level });
+        write_meta(
+            held.page(m),
+            &Meta {
+                root: root_block,
+                level,
+            },
+        );
         Ok(())
     }
 
@@ -510,7 +621,12 @@ impl<'e> Insertion<'e, '_, '_, '_> {
     /// right if it split since; if the descent did not pass through that
     /// level (the root split after it read the metapage), from a new descent
     /// toward the separator.
-    fn find_parent(&mut self, child: BlockNumber, level: u32, separator: &[u8]) -> PgResult<(usize, OffsetNumber)> {
+    fn find_parent(
+        &mut self,
+        child: BlockNumber,
+        level: u32,
+        separator: &[u8],
+    ) -> PgResult<(usize, OffsetNumber)> {
         let (env, rel, desc) = (self.env, self.rel, self.desc);
         // The downlink is at or after the offset the descent used: entries
         // only move right (inserts before it, splits).
@@ -522,7 +638,11 @@ impl<'e> Insertion<'e, '_, '_, '_> {
             }
             None => {
                 let t = IndexTuple::parse(separator)?;
-                let key = ScanKey { values: t.keys(desc)?, tid: t.heap_tid(), nextkey: false };
+                let key = ScanKey {
+                    values: t.keys(desc)?,
+                    tid: t.heap_tid(),
+                    nextkey: false,
+                };
                 page_at_level(env, rel, desc, &key, level)?
             }
         };
@@ -540,7 +660,10 @@ impl<'e> Insertion<'e, '_, '_, '_> {
                 return Ok((self.held.add(g), off));
             }
             if o.is_rightmost() {
-                return Err(corrupt(format!("failed to re-find parent key in index \"{}\" for split pages {child}", desc.name)));
+                return Err(corrupt(format!(
+                    "failed to re-find parent key in index \"{}\" for split pages {child}",
+                    desc.name
+                )));
             }
             block = o.next;
             from = 0;
@@ -549,7 +672,13 @@ impl<'e> Insertion<'e, '_, '_, '_> {
 }
 
 /// The page at `level` whose range holds `key`, by a fresh descent.
-fn page_at_level(env: &HeapEnv<'_, '_>, rel: RelFileLocator, desc: &IndexDesc, key: &ScanKey, level: u32) -> PgResult<BlockNumber> {
+fn page_at_level(
+    env: &HeapEnv<'_, '_>,
+    rel: RelFileLocator,
+    desc: &IndexDesc,
+    key: &ScanKey,
+    level: u32,
+) -> PgResult<BlockNumber> {
     let meta = get_meta(env, rel)?;
     let mut block = meta.root;
     loop {
@@ -564,7 +693,10 @@ fn page_at_level(env: &HeapEnv<'_, '_>, rel: RelFileLocator, desc: &IndexDesc, k
             return Ok(block);
         }
         if o.level < level {
-            return Err(corrupt(format!("index \"{}\" has no level {level}", desc.name)));
+            return Err(corrupt(format!(
+                "index \"{}\" has no level {level}",
+                desc.name
+            )));
         }
         block = choose_child(desc, &page, &o, key)?.1;
     }
@@ -581,7 +713,21 @@ pub fn build_empty(env: &HeapEnv<'_, '_>, rel: RelFileLocator) -> PgResult<()> {
     let root = new_page(env, rel)?;
     let root_block = root.tag().block;
     let r = held.add(root);
-    init_page(held.page(r), &Opaque { prev: P_NONE, next: P_NONE, level: 0, flags: BTP_LEAF | BTP_ROOT });
-    super::page::init_meta(held.page(m), &Meta { root: root_block, level: 0 });
+    init_page(
+        held.page(r),
+        &Opaque {
+            prev: P_NONE,
+            next: P_NONE,
+            level: 0,
+            flags: BTP_LEAF | BTP_ROOT,
+        },
+    );
+    super::page::init_meta(
+        held.page(m),
+        &Meta {
+            root: root_block,
+            level: 0,
+        },
+    );
     held.log(PageOp::BtreeMeta)
 }

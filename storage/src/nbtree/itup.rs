@@ -56,9 +56,19 @@ pub fn form_leaf(desc: &IndexDesc, values: &[Datum], tid: ItemPointer) -> PgResu
     Ok(out)
 }
 
-fn form(desc: &TupleDesc, values: &[Datum], block: u32, offset: u16, flags: u16) -> PgResult<Vec<u8>> {
+fn form(
+    desc: &TupleDesc,
+    values: &[Datum],
+    block: u32,
+    offset: u16,
+    flags: u16,
+) -> PgResult<Vec<u8>> {
     let has_null = values.iter().any(Datum::is_null);
-    let start = if has_null { maxalign(HEADER + BITMAP) } else { HEADER };
+    let start = if has_null {
+        maxalign(HEADER + BITMAP)
+    } else {
+        HEADER
+    };
     let mut out = vec![0u8; start];
     let mut info = flags;
     if has_null {
@@ -83,7 +93,13 @@ fn form(desc: &TupleDesc, values: &[Datum], block: u32, offset: u16, flags: u16)
 fn finish(out: Vec<u8>, info: u16) -> PgResult<Vec<u8>> {
     let mut out = out;
     if out.len() > SIZE_MASK as usize {
-        return Err(PgError::new(SqlState::ProgramLimitExceeded, format!("index row requires {} bytes, maximum size is 8191", out.len())));
+        return Err(PgError::new(
+            SqlState::ProgramLimitExceeded,
+            format!(
+                "index row requires {} bytes, maximum size is 8191",
+                out.len()
+            ),
+        ));
     }
     let info = (info & !SIZE_MASK) | out.len() as u16;
     out[6..8].copy_from_slice(&info.to_le_bytes());
@@ -94,7 +110,12 @@ fn finish(out: Vec<u8>, info: u16) -> PgResult<Vec<u8>> {
 /// with `keep_tid`, its heap tid, pointing down at `child` (a high key's
 /// child is unused). Without the tid the pivot sorts before every entry
 /// with its keys (PostgreSQL's suffix truncation of the heap tid).
-pub fn make_pivot(desc: &IndexDesc, from: &[u8], child: BlockNumber, keep_tid: bool) -> PgResult<Vec<u8>> {
+pub fn make_pivot(
+    desc: &IndexDesc,
+    from: &[u8],
+    child: BlockNumber,
+    keep_tid: bool,
+) -> PgResult<Vec<u8>> {
     let t = IndexTuple::parse(from)?;
     let keys = t.keys(desc)?;
     let tid = t.heap_tid().filter(|_| keep_tid);
@@ -112,7 +133,12 @@ pub fn make_pivot(desc: &IndexDesc, from: &[u8], child: BlockNumber, keep_tid: b
 /// right of it, pointing at `child`: the first right entry's keys, and its
 /// heap tid only when the keys alone cannot tell the two apart. A pivot
 /// (an internal page's entry) is reused as it is.
-pub fn separator(desc: &IndexDesc, last_left: &[u8], first_right: &[u8], child: BlockNumber) -> PgResult<Vec<u8>> {
+pub fn separator(
+    desc: &IndexDesc,
+    last_left: &[u8],
+    first_right: &[u8],
+    child: BlockNumber,
+) -> PgResult<Vec<u8>> {
     let r = IndexTuple::parse(first_right)?;
     if r.is_pivot() {
         return make_pivot(desc, first_right, child, r.heap_tid().is_some());
@@ -156,13 +182,20 @@ pub struct IndexTuple<'a> {
 impl<'a> IndexTuple<'a> {
     pub fn parse(bytes: &'a [u8]) -> PgResult<IndexTuple<'a>> {
         if bytes.len() < HEADER {
-            return Err(PgError::new(SqlState::IndexCorrupted, format!("index tuple of {} bytes is too short", bytes.len())));
+            return Err(PgError::new(
+                SqlState::IndexCorrupted,
+                format!("index tuple of {} bytes is too short", bytes.len()),
+            ));
         }
         let info = le_u16(bytes, 6);
         if (info & SIZE_MASK) as usize != bytes.len() {
             return Err(PgError::new(
                 SqlState::IndexCorrupted,
-                format!("index tuple size {} does not match its line pointer ({} bytes)", info & SIZE_MASK, bytes.len()),
+                format!(
+                    "index tuple size {} does not match its line pointer ({} bytes)",
+                    info & SIZE_MASK,
+                    bytes.len()
+                ),
             ));
         }
         Ok(IndexTuple { bytes, info })
@@ -191,7 +224,10 @@ impl<'a> IndexTuple<'a> {
             return None;
         }
         let n = self.bytes.len();
-        Some(ItemPointer::new(le_u32(self.bytes, n - 6), le_u16(self.bytes, n - 2)))
+        Some(ItemPointer::new(
+            le_u32(self.bytes, n - 6),
+            le_u16(self.bytes, n - 2),
+        ))
     }
 
     fn natts_pivot(&self) -> usize {
@@ -199,7 +235,11 @@ impl<'a> IndexTuple<'a> {
     }
 
     fn data_start(&self) -> usize {
-        if self.info & HASNULLS != 0 { maxalign(HEADER + BITMAP) } else { HEADER }
+        if self.info & HASNULLS != 0 {
+            maxalign(HEADER + BITMAP)
+        } else {
+            HEADER
+        }
     }
 
     fn is_null(&self, i: usize) -> bool {
@@ -208,14 +248,36 @@ impl<'a> IndexTuple<'a> {
 
     /// The key columns (as many as the tuple has: none for minus infinity).
     pub fn keys(&self, desc: &IndexDesc) -> PgResult<Vec<Datum>> {
-        let n = if self.is_pivot() { self.natts_pivot() } else { desc.nkeyatts };
-        let body = if self.is_pivot() && self.heap_tid().is_some() { &self.bytes[..self.bytes.len() - 6] } else { self.bytes };
-        deform_data(&desc.keydesc, body, self.data_start(), |i| self.is_null(i), n, "index tuple")
+        let n = if self.is_pivot() {
+            self.natts_pivot()
+        } else {
+            desc.nkeyatts
+        };
+        let body = if self.is_pivot() && self.heap_tid().is_some() {
+            &self.bytes[..self.bytes.len() - 6]
+        } else {
+            self.bytes
+        };
+        deform_data(
+            &desc.keydesc,
+            body,
+            self.data_start(),
+            |i| self.is_null(i),
+            n,
+            "index tuple",
+        )
     }
 
     /// Every column of a leaf tuple (key and INCLUDE columns).
     pub fn values(&self, desc: &IndexDesc) -> PgResult<Vec<Datum>> {
-        deform_data(&desc.tupdesc, self.bytes, self.data_start(), |i| self.is_null(i), desc.tupdesc.natts(), "index tuple")
+        deform_data(
+            &desc.tupdesc,
+            self.bytes,
+            self.data_start(),
+            |i| self.is_null(i),
+            desc.tupdesc.natts(),
+            "index tuple",
+        )
     }
 }
 
@@ -272,12 +334,20 @@ pub fn cmp_keys(desc: &IndexDesc, a: &[Datum], b: &[Datum]) -> PgResult<Ordering
 /// key needs them.
 pub fn compare(desc: &IndexDesc, key: &ScanKey, item: &[u8]) -> PgResult<Ordering> {
     let t = IndexTuple::parse(item)?;
-    let natts = if t.is_pivot() { t.natts_pivot() } else { desc.nkeyatts };
+    let natts = if t.is_pivot() {
+        t.natts_pivot()
+    } else {
+        desc.nkeyatts
+    };
     if natts == 0 && t.is_pivot() {
         // Minus infinity: everything is greater.
         return Ok(Ordering::Greater);
     }
-    let body = if t.is_pivot() && t.heap_tid().is_some() { &t.bytes[..t.bytes.len() - 6] } else { t.bytes };
+    let body = if t.is_pivot() && t.heap_tid().is_some() {
+        &t.bytes[..t.bytes.len() - 6]
+    } else {
+        t.bytes
+    };
     let mut off = t.data_start();
     for (i, value) in key.values.iter().enumerate().take(natts) {
         let opt = desc.options[i];
@@ -297,7 +367,11 @@ pub fn compare(desc: &IndexDesc, key: &ScanKey, item: &[u8]) -> PgResult<Orderin
             return Ok(o);
         }
     }
-    let past = if key.nextkey { Ordering::Greater } else { Ordering::Less };
+    let past = if key.nextkey {
+        Ordering::Greater
+    } else {
+        Ordering::Less
+    };
     if key.values.len() < desc.nkeyatts {
         return Ok(past);
     }

@@ -9,8 +9,13 @@ use wal::record::PageOp;
 
 use super::IndexDesc;
 use super::insert::{corrupt, get_meta, read, tag};
-use super::itup::{IndexTuple, ScanKey, cmp_keys, compare, form_leaf, minus_infinity, separator, with_downlink};
-use super::page::{BTP_LEAF, BTP_ROOT, META_BLOCK, Meta, Opaque, P_NONE, first_key, init_meta, init_page, item, max_offset, opaque};
+use super::itup::{
+    IndexTuple, ScanKey, cmp_keys, compare, form_leaf, minus_infinity, separator, with_downlink,
+};
+use super::page::{
+    BTP_LEAF, BTP_ROOT, META_BLOCK, Meta, Opaque, P_NONE, first_key, init_meta, init_page, item,
+    max_offset, opaque,
+};
 use crate::buffer::{ForkNumber, OwnedWriteGuard, ReadMode};
 use crate::heap::heapam::HeapEnv;
 use crate::page::{AddItemFlags, ITEM_ID_SIZE, ItemPointer, PageMut, maxalign};
@@ -18,14 +23,19 @@ use crate::smgr::{BLCKSZ, BlockNumber, RelFileLocator};
 
 /// Sorts entries into index order (key columns, then heap tid); each entry
 /// may carry something of the caller's (`T`) along.
-pub fn sort_entries<T>(desc: &IndexDesc, entries: &mut [(Vec<Datum>, ItemPointer, T)]) -> PgResult<()> {
+pub fn sort_entries<T>(
+    desc: &IndexDesc,
+    entries: &mut [(Vec<Datum>, ItemPointer, T)],
+) -> PgResult<()> {
     let mut failed = None;
-    entries.sort_unstable_by(|a, b| match cmp_keys(desc, &a.0[..desc.nkeyatts], &b.0[..desc.nkeyatts]) {
-        Ok(Ordering::Equal) => a.1.cmp(&b.1),
-        Ok(o) => o,
-        Err(e) => {
-            failed.get_or_insert(e);
-            Ordering::Equal
+    entries.sort_unstable_by(|a, b| {
+        match cmp_keys(desc, &a.0[..desc.nkeyatts], &b.0[..desc.nkeyatts]) {
+            Ok(Ordering::Equal) => a.1.cmp(&b.1),
+            Ok(o) => o,
+            Err(e) => {
+                failed.get_or_insert(e);
+                Ordering::Equal
+            }
         }
     });
     failed.map_or(Ok(()), Err)
@@ -70,7 +80,14 @@ pub fn build_from(
     next: &mut dyn FnMut() -> PgResult<Option<(Vec<Datum>, ItemPointer)>>,
     check_interrupts: &mut dyn FnMut() -> PgResult<()>,
 ) -> PgResult<()> {
-    let mut b = Builder { env, rel, desc, levels: Vec::new(), first: Vec::new(), next_block: META_BLOCK + 1 };
+    let mut b = Builder {
+        env,
+        rel,
+        desc,
+        levels: Vec::new(),
+        first: Vec::new(),
+        next_block: META_BLOCK + 1,
+    };
     while let Some((values, tid)) = next()? {
         let t = form_leaf(desc, &values, tid)?;
         b.add(0, t, check_interrupts)?;
@@ -94,10 +111,20 @@ impl Builder<'_, '_, '_> {
         self.next_block - 1
     }
 
-    fn add(&mut self, level: usize, it: Vec<u8>, check_interrupts: &mut dyn FnMut() -> PgResult<()>) -> PgResult<()> {
+    fn add(
+        &mut self,
+        level: usize,
+        it: Vec<u8>,
+        check_interrupts: &mut dyn FnMut() -> PgResult<()>,
+    ) -> PgResult<()> {
         if level == self.levels.len() {
             let block = self.alloc();
-            let mut page = LevelPage { block, prev: P_NONE, items: Vec::new(), used: 0 };
+            let mut page = LevelPage {
+                block,
+                prev: P_NONE,
+                items: Vec::new(),
+                used: 0,
+            };
             if level > 0 {
                 // The first downlink of a new level: minus infinity to the
                 // leftmost page below.
@@ -113,7 +140,9 @@ impl Builder<'_, '_, '_> {
         // The high key this page would get is a pivot made from `it`: its
         // key columns and a heap tid, at most 8 bytes more than `it`.
         let high = footprint(&it) + 8;
-        let full = !lp.items.is_empty() && (lp.used + footprint(&it) > USABLE * fill / 100 || lp.used + footprint(&it) + high > USABLE);
+        let full = !lp.items.is_empty()
+            && (lp.used + footprint(&it) > USABLE * fill / 100
+                || lp.used + footprint(&it) + high > USABLE);
         if !full {
             let lp = &mut self.levels[level];
             lp.used += footprint(&it);
@@ -125,8 +154,20 @@ impl Builder<'_, '_, '_> {
         let high_key = separator(self.desc, last_left, &it, P_NONE)?;
         let next = self.alloc();
         let up = with_downlink(&high_key, next);
-        let first = if level == 0 { it } else { minus_infinity(IndexTuple::parse(&it)?.downlink()) };
-        let done = std::mem::replace(&mut self.levels[level], LevelPage { block: next, prev: 0, items: Vec::new(), used: 0 });
+        let first = if level == 0 {
+            it
+        } else {
+            minus_infinity(IndexTuple::parse(&it)?.downlink())
+        };
+        let done = std::mem::replace(
+            &mut self.levels[level],
+            LevelPage {
+                block: next,
+                prev: 0,
+                items: Vec::new(),
+                used: 0,
+            },
+        );
         {
             let lp = &mut self.levels[level];
             lp.prev = done.block;
@@ -137,17 +178,35 @@ impl Builder<'_, '_, '_> {
         self.add(level + 1, up, check_interrupts)
     }
 
-    fn write(&mut self, level: usize, lp: &LevelPage, high: Option<&[u8]>, next: BlockNumber, root: bool) -> PgResult<()> {
+    fn write(
+        &mut self,
+        level: usize,
+        lp: &LevelPage,
+        high: Option<&[u8]>,
+        next: BlockNumber,
+        root: bool,
+    ) -> PgResult<()> {
         let mut flags = if level == 0 { BTP_LEAF } else { 0 };
         if root {
             flags |= BTP_ROOT;
         }
         let mut page = Box::new([0u8; BLCKSZ]);
-        init_page(&mut page, &Opaque { prev: lp.prev, next, level: level as u32, flags });
+        init_page(
+            &mut page,
+            &Opaque {
+                prev: lp.prev,
+                next,
+                level: level as u32,
+                flags,
+            },
+        );
         let mut p = PageMut::new(&mut page);
         for it in high.into_iter().chain(lp.items.iter().map(Vec::as_slice)) {
             if p.add_item(it, None, AddItemFlags::default())?.is_none() {
-                return Err(PgError::internal(format!("index build: page of index \"{}\" overflowed", self.desc.name)));
+                return Err(PgError::internal(format!(
+                    "index build: page of index \"{}\" overflowed",
+                    self.desc.name
+                )));
             }
         }
         write_page(self.env, self.rel, lp.block, &page, PageOp::NewPage)
@@ -156,16 +215,35 @@ impl Builder<'_, '_, '_> {
     fn finish(mut self) -> PgResult<()> {
         if self.levels.is_empty() {
             let block = self.alloc();
-            self.levels.push(LevelPage { block, prev: P_NONE, items: Vec::new(), used: 0 });
+            self.levels.push(LevelPage {
+                block,
+                prev: P_NONE,
+                items: Vec::new(),
+                used: 0,
+            });
             self.first.push(block);
         }
         let top = self.levels.len() - 1;
         for level in 0..=top {
-            let lp = std::mem::replace(&mut self.levels[level], LevelPage { block: 0, prev: 0, items: Vec::new(), used: 0 });
+            let lp = std::mem::replace(
+                &mut self.levels[level],
+                LevelPage {
+                    block: 0,
+                    prev: 0,
+                    items: Vec::new(),
+                    used: 0,
+                },
+            );
             self.write(level, &lp, None, P_NONE, level == top)?;
             if level == top {
                 let mut meta = Box::new([0u8; BLCKSZ]);
-                init_meta(&mut meta, &Meta { root: lp.block, level: top as u32 });
+                init_meta(
+                    &mut meta,
+                    &Meta {
+                        root: lp.block,
+                        level: top as u32,
+                    },
+                );
                 write_page(self.env, self.rel, META_BLOCK, &meta, PageOp::BtreeMeta)?;
             }
         }
@@ -175,7 +253,13 @@ impl Builder<'_, '_, '_> {
 
 /// Puts a whole page into the relation through the buffer pool, logged as
 /// its image (the file is extended with zeros up to it first).
-fn write_page(env: &HeapEnv<'_, '_>, rel: RelFileLocator, block: BlockNumber, bytes: &[u8; BLCKSZ], op: PageOp) -> PgResult<()> {
+fn write_page(
+    env: &HeapEnv<'_, '_>,
+    rel: RelFileLocator,
+    block: BlockNumber,
+    bytes: &[u8; BLCKSZ],
+    op: PageOp,
+) -> PgResult<()> {
     {
         let mut smgr = env.store.smgr();
         let n = smgr.nblocks(rel, ForkNumber::Main)?;
@@ -183,7 +267,9 @@ fn write_page(env: &HeapEnv<'_, '_>, rel: RelFileLocator, block: BlockNumber, by
             smgr.extend(rel, ForkNumber::Main, block, &[0u8; BLCKSZ], false)?;
         }
     }
-    let pin = env.bufmgr.read_buffer(tag(rel, block), ReadMode::Zero, None)?;
+    let pin = env
+        .bufmgr
+        .read_buffer(tag(rel, block), ReadMode::Zero, None)?;
     let mut g = OwnedWriteGuard::lock(pin);
     g.copy_from_slice(bytes);
     // The page was all zeros: log it against that (its image).
@@ -272,7 +358,10 @@ pub fn check(
     heap_check: &mut dyn FnMut(ItemPointer, &[Datum]) -> PgResult<()>,
 ) -> PgResult<CheckReport> {
     let meta = get_meta(env, rel)?;
-    let mut report = CheckReport { levels: meta.level + 1, ..Default::default() };
+    let mut report = CheckReport {
+        levels: meta.level + 1,
+        ..Default::default()
+    };
     let mut level_start = meta.root;
     loop {
         let mut block = level_start;
@@ -286,10 +375,16 @@ pub fn check(
             report.pages += 1;
             let name = &desc.name;
             if o.prev != prev {
-                return Err(corrupt(format!("left link of block {block} of index \"{name}\" is {} instead of {prev}", o.prev)));
+                return Err(corrupt(format!(
+                    "left link of block {block} of index \"{name}\" is {} instead of {prev}",
+                    o.prev
+                )));
             }
             if block == meta.root && (!o.is_root() || o.level != meta.level) {
-                return Err(corrupt(format!("root block {block} of index \"{name}\" is not marked root at level {}", meta.level)));
+                return Err(corrupt(format!(
+                    "root block {block} of index \"{name}\" is not marked root at level {}",
+                    meta.level
+                )));
             }
             let fk = first_key(&o);
             let max = max_offset(&page);
@@ -300,8 +395,12 @@ pub fn check(
             {
                 let first = item(&page, fk)?;
                 let t = IndexTuple::parse(first)?;
-                if !(o.level > 0 && t.keys(desc)?.is_empty()) && cmp_tuples(desc, h, first)? == Ordering::Greater {
-                    return Err(corrupt(format!("high key of the left sibling of block {block} of index \"{name}\" is greater than its first entry")));
+                if !(o.level > 0 && t.keys(desc)?.is_empty())
+                    && cmp_tuples(desc, h, first)? == Ordering::Greater
+                {
+                    return Err(corrupt(format!(
+                        "high key of the left sibling of block {block} of index \"{name}\" is greater than its first entry"
+                    )));
                 }
             }
             let mut last: Option<&[u8]> = None;
@@ -309,17 +408,27 @@ pub fn check(
                 let it = item(&page, off)?;
                 let t = IndexTuple::parse(it)?;
                 if let Some(l) = last
-                    && !(o.level > 0 && off == fk + 1 && IndexTuple::parse(l)?.keys(desc)?.is_empty())
+                    && !(o.level > 0
+                        && off == fk + 1
+                        && IndexTuple::parse(l)?.keys(desc)?.is_empty())
                     && cmp_tuples(desc, l, it)? != Ordering::Less
                 {
-                    return Err(corrupt(format!("item order invariant violated for index \"{name}\": block {block}, offset {off}")));
+                    return Err(corrupt(format!(
+                        "item order invariant violated for index \"{name}\": block {block}, offset {off}"
+                    )));
                 }
                 if !o.is_rightmost() && cmp_tuples(desc, it, item(&page, 1)?)? != Ordering::Less {
-                    return Err(corrupt(format!("high key invariant violated for index \"{name}\": block {block}, offset {off}")));
+                    return Err(corrupt(format!(
+                        "high key invariant violated for index \"{name}\": block {block}, offset {off}"
+                    )));
                 }
                 if o.is_leaf() {
                     report.entries += 1;
-                    let tid = t.heap_tid().ok_or_else(|| corrupt(format!("leaf entry without a heap tid in block {block} of index \"{name}\"")))?;
+                    let tid = t.heap_tid().ok_or_else(|| {
+                        corrupt(format!(
+                            "leaf entry without a heap tid in block {block} of index \"{name}\""
+                        ))
+                    })?;
                     heap_check(tid, &t.values(desc)?)?;
                 } else {
                     let child = t.downlink();
@@ -327,14 +436,21 @@ pub fn check(
                     let cpage = cbuf.lock_shared();
                     let co = opaque(&cpage)?;
                     if co.level + 1 != o.level {
-                        return Err(corrupt(format!("downlink in block {block} of index \"{name}\" leads to block {child} at level {}", co.level)));
+                        return Err(corrupt(format!(
+                            "downlink in block {block} of index \"{name}\" leads to block {child} at level {}",
+                            co.level
+                        )));
                     }
                     let cfk = first_key(&co);
                     if !t.keys(desc)?.is_empty() && cfk <= max_offset(&cpage) {
                         let cfirst = item(&cpage, cfk)?;
                         let cft = IndexTuple::parse(cfirst)?;
-                        if !(co.level > 0 && cft.keys(desc)?.is_empty()) && cmp_tuples(desc, it, cfirst)? == Ordering::Greater {
-                            return Err(corrupt(format!("downlink key in block {block} of index \"{name}\" is greater than the first entry of child {child}")));
+                        if !(co.level > 0 && cft.keys(desc)?.is_empty())
+                            && cmp_tuples(desc, it, cfirst)? == Ordering::Greater
+                        {
+                            return Err(corrupt(format!(
+                                "downlink key in block {block} of index \"{name}\" is greater than the first entry of child {child}"
+                            )));
                         }
                     }
                     if next_level_start.is_none() {
@@ -343,7 +459,9 @@ pub fn check(
                 }
                 last = Some(it);
             }
-            prev_high = (!o.is_rightmost()).then(|| item(&page, 1).map(<[u8]>::to_vec)).transpose()?;
+            prev_high = (!o.is_rightmost())
+                .then(|| item(&page, 1).map(<[u8]>::to_vec))
+                .transpose()?;
             prev = block;
             block = o.next;
         }
@@ -357,5 +475,13 @@ pub fn check(
 /// Orders two index tuples by (keys, heap tid).
 fn cmp_tuples(desc: &IndexDesc, a: &[u8], b: &[u8]) -> PgResult<Ordering> {
     let ta = IndexTuple::parse(a)?;
-    compare(desc, &ScanKey { values: ta.keys(desc)?, tid: ta.heap_tid(), nextkey: false }, b)
+    compare(
+        desc,
+        &ScanKey {
+            values: ta.keys(desc)?,
+            tid: ta.heap_tid(),
+            nextkey: false,
+        },
+        b,
+    )
 }

@@ -49,8 +49,22 @@ pub struct IndexDesc {
 }
 
 impl IndexDesc {
-    pub fn new(name: impl Into<String>, columns: Vec<Attribute>, nkeyatts: usize, options: Vec<ColumnOrder>, unique: bool) -> IndexDesc {
+    pub fn new(
+        name: impl Into<String>,
+        columns: Vec<Attribute>,
+        nkeyatts: usize,
+        options: Vec<ColumnOrder>,
+        unique: bool,
+    ) -> IndexDesc {
         let keydesc = TupleDesc::new(columns[..nkeyatts].to_vec());
-        IndexDesc { name: name.into(), tupdesc: TupleDesc::new(columns), keydesc, nkeyatts, options, unique, nulls_not_distinct: false }
+        IndexDesc {
+            name: name.into(),
+            tupdesc: TupleDesc::new(columns),
+            keydesc,
+            nkeyatts,
+            options,
+            unique,
+            nulls_not_distinct: false,
+        }
     }
 }

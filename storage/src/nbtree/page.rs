@@ -31,7 +31,11 @@ const META_LEN: usize = 24;
 
 /// The first entry's offset: after the high key unless the page is rightmost.
 pub fn first_key(o: &Opaque) -> OffsetNumber {
-    if o.next == P_NONE { FIRST_OFFSET_NUMBER } else { FIRST_OFFSET_NUMBER + 1 }
+    if o.next == P_NONE {
+        FIRST_OFFSET_NUMBER
+    } else {
+        FIRST_OFFSET_NUMBER + 1
+    }
 }
 
 /// The special space of a B-tree page.
@@ -63,10 +67,18 @@ fn u32_at(b: &[u8], at: usize) -> u32 {
 pub fn opaque(page: &[u8; BLCKSZ]) -> PgResult<Opaque> {
     let p = Page::new(page);
     if p.is_new() || p.special() != BLCKSZ - SPECIAL_SIZE {
-        return Err(PgError::new(SqlState::IndexCorrupted, "index contains unexpected zero page or a page that is not a btree page"));
+        return Err(PgError::new(
+            SqlState::IndexCorrupted,
+            "index contains unexpected zero page or a page that is not a btree page",
+        ));
     }
     let s = p.special_space();
-    Ok(Opaque { prev: u32_at(s, 0), next: u32_at(s, 4), level: u32_at(s, 8), flags: u16::from_le_bytes([s[12], s[13]]) })
+    Ok(Opaque {
+        prev: u32_at(s, 0),
+        next: u32_at(s, 4),
+        level: u32_at(s, 8),
+        flags: u16::from_le_bytes([s[12], s[13]]),
+    })
 }
 
 pub fn set_opaque(page: &mut [u8; BLCKSZ], o: &Opaque) {
@@ -93,13 +105,26 @@ pub struct Meta {
 }
 
 pub fn init_meta(page: &mut [u8; BLCKSZ], meta: &Meta) {
-    init_page(page, &Opaque { flags: BTP_META, ..Default::default() });
+    init_page(
+        page,
+        &Opaque {
+            flags: BTP_META,
+            ..Default::default()
+        },
+    );
     write_meta(page, meta);
 }
 
 pub fn write_meta(page: &mut [u8; BLCKSZ], meta: &Meta) {
     let at = HEADER_SIZE;
-    let fields = [BTREE_MAGIC, BTREE_VERSION, meta.root, meta.level, meta.root, meta.level];
+    let fields = [
+        BTREE_MAGIC,
+        BTREE_VERSION,
+        meta.root,
+        meta.level,
+        meta.root,
+        meta.level,
+    ];
     for (i, v) in fields.iter().enumerate() {
         page[at + 4 * i..at + 4 * i + 4].copy_from_slice(&v.to_le_bytes());
     }
@@ -112,13 +137,24 @@ pub fn read_meta(page: &[u8; BLCKSZ]) -> PgResult<Meta> {
     let o = opaque(page)?;
     let at = HEADER_SIZE;
     if o.flags & BTP_META == 0 || u32_at(page, at) != BTREE_MAGIC {
-        return Err(PgError::new(SqlState::IndexCorrupted, "index is not a btree (bad metapage)"));
+        return Err(PgError::new(
+            SqlState::IndexCorrupted,
+            "index is not a btree (bad metapage)",
+        ));
     }
     let version = u32_at(page, at + 4);
     if version != BTREE_VERSION {
-        return Err(PgError::new(SqlState::IndexCorrupted, format!("version mismatch in index: file version {version}, current version {BTREE_VERSION}")));
+        return Err(PgError::new(
+            SqlState::IndexCorrupted,
+            format!(
+                "version mismatch in index: file version {version}, current version {BTREE_VERSION}"
+            ),
+        ));
     }
-    Ok(Meta { root: u32_at(page, at + 8), level: u32_at(page, at + 12) })
+    Ok(Meta {
+        root: u32_at(page, at + 8),
+        level: u32_at(page, at + 12),
+    })
 }
 
 /// The item at `off` (its exact bytes).

@@ -48,13 +48,28 @@ pub struct IndexScan {
 impl IndexScan {
     /// A scan of the entries between `lower` and `upper` (None: unbounded).
     pub fn begin(rel: RelFileLocator, lower: Option<Bound>, upper: Option<Bound>) -> IndexScan {
-        let upper = upper.map(|u| ScanKey { values: u.values, tid: None, nextkey: u.inclusive });
-        IndexScan { rel, lower, upper, started: false, next_block: P_NONE, items: VecDeque::new() }
+        let upper = upper.map(|u| ScanKey {
+            values: u.values,
+            tid: None,
+            nextkey: u.inclusive,
+        });
+        IndexScan {
+            rel,
+            lower,
+            upper,
+            started: false,
+            next_block: P_NONE,
+            items: VecDeque::new(),
+        }
     }
 
     /// The next entry: the heap tid it points at and the leaf tuple's bytes
     /// (read its columns with `IndexTuple::values`).
-    pub fn next(&mut self, env: &HeapEnv<'_, '_>, desc: &IndexDesc) -> PgResult<Option<(ItemPointer, Vec<u8>)>> {
+    pub fn next(
+        &mut self,
+        env: &HeapEnv<'_, '_>,
+        desc: &IndexDesc,
+    ) -> PgResult<Option<(ItemPointer, Vec<u8>)>> {
         loop {
             if let Some(x) = self.items.pop_front() {
                 return Ok(Some(x));
@@ -76,8 +91,16 @@ impl IndexScan {
 
     fn first_page(&mut self, env: &HeapEnv<'_, '_>, desc: &IndexDesc) -> PgResult<()> {
         let key = match &self.lower {
-            Some(b) => ScanKey { values: b.values.clone(), tid: None, nextkey: !b.inclusive },
-            None => ScanKey { values: Vec::new(), tid: None, nextkey: false },
+            Some(b) => ScanKey {
+                values: b.values.clone(),
+                tid: None,
+                nextkey: !b.inclusive,
+            },
+            None => ScanKey {
+                values: Vec::new(),
+                tid: None,
+                nextkey: false,
+            },
         };
         let (_, mut block) = descend(env, self.rel, desc, &key)?;
         loop {

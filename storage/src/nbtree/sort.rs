@@ -49,15 +49,23 @@ pub fn remove_temp_files(data_dir: &std::path::Path) -> std::io::Result<()> {
 }
 
 fn io_error(what: &str, path: &std::path::Path, e: std::io::Error) -> PgError {
-    PgError::new(SqlState::IoError, format!("could not {what} temporary file \"{}\": {e}", path.display()))
+    PgError::new(
+        SqlState::IoError,
+        format!(
+            "could not {what} temporary file \"{}\": {e}",
+            path.display()
+        ),
+    )
 }
 
 /// Orders entries as the index does: key columns, then heap tid.
 fn cmp_entries(desc: &IndexDesc, a: &Entry, b: &Entry) -> PgResult<Ordering> {
-    Ok(match cmp_keys(desc, &a.0[..desc.nkeyatts], &b.0[..desc.nkeyatts])? {
-        Ordering::Equal => a.1.cmp(&b.1),
-        o => o,
-    })
+    Ok(
+        match cmp_keys(desc, &a.0[..desc.nkeyatts], &b.0[..desc.nkeyatts])? {
+            Ordering::Equal => a.1.cmp(&b.1),
+            o => o,
+        },
+    )
 }
 
 fn sort_in_memory(desc: &IndexDesc, entries: &mut [Entry]) -> PgResult<()> {
@@ -73,15 +81,14 @@ fn sort_in_memory(desc: &IndexDesc, entries: &mut [Entry]) -> PgResult<()> {
 
 /// Rough memory an entry takes, for the budget.
 fn footprint(e: &Entry) -> usize {
-    let data: usize = e
-        .0
-        .iter()
-        .map(|d| match d {
-            Datum::Text(s) => s.len(),
-            Datum::Bytea(b) => b.len(),
-            _ => 0,
-        })
-        .sum();
+    let data: usize =
+        e.0.iter()
+            .map(|d| match d {
+                Datum::Text(s) => s.len(),
+                Datum::Bytea(b) => b.len(),
+                _ => 0,
+            })
+            .sum();
     64 + 32 * e.0.len() + data
 }
 
@@ -99,7 +106,14 @@ impl<'d> Spool<'d> {
     /// A spool that keeps at most about `budget` bytes in memory, spilling
     /// to `dir` (created if needed).
     pub fn new(desc: &'d IndexDesc, budget: usize, dir: PathBuf) -> Spool<'d> {
-        Spool { desc, budget: budget.max(64 * 1024), used: 0, batch: Vec::new(), dir, runs: Vec::new() }
+        Spool {
+            desc,
+            budget: budget.max(64 * 1024),
+            used: 0,
+            batch: Vec::new(),
+            dir,
+            runs: Vec::new(),
+        }
     }
 
     /// How many runs went to disk so far.
@@ -119,17 +133,22 @@ impl<'d> Spool<'d> {
     /// Sorts the batch in memory and writes it as a run.
     fn spill(&mut self) -> PgResult<()> {
         sort_in_memory(self.desc, &mut self.batch)?;
-        std::fs::create_dir_all(&self.dir).map_err(|e| io_error("create directory for", &self.dir, e))?;
+        std::fs::create_dir_all(&self.dir)
+            .map_err(|e| io_error("create directory for", &self.dir, e))?;
         static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
         let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        let path = self.dir.join(format!("pgsql_tmp{}.{n}", std::process::id()));
+        let path = self
+            .dir
+            .join(format!("pgsql_tmp{}.{n}", std::process::id()));
         let file = File::create(&path).map_err(|e| io_error("create", &path, e))?;
         self.runs.push(path.clone());
         let mut w = BufWriter::with_capacity(256 * 1024, file);
         for (values, tid, live) in self.batch.drain(..) {
             let t = form_leaf(self.desc, &values, tid)?;
-            w.write_all(&(t.len() as u32).to_le_bytes()).map_err(|e| io_error("write", &path, e))?;
-            w.write_all(&[u8::from(live)]).map_err(|e| io_error("write", &path, e))?;
+            w.write_all(&(t.len() as u32).to_le_bytes())
+                .map_err(|e| io_error("write", &path, e))?;
+            w.write_all(&[u8::from(live)])
+                .map_err(|e| io_error("write", &path, e))?;
             w.write_all(&t).map_err(|e| io_error("write", &path, e))?;
         }
         w.flush().map_err(|e| io_error("write", &path, e))?;
@@ -142,7 +161,13 @@ impl<'d> Spool<'d> {
         if self.runs.is_empty() {
             let mut batch = std::mem::take(&mut self.batch);
             sort_in_memory(self.desc, &mut batch)?;
-            return Ok(Sorted { desc: self.desc, memory: batch.into_iter(), readers: Vec::new(), heads: Vec::new(), _files: self.runs_guard() });
+            return Ok(Sorted {
+                desc: self.desc,
+                memory: batch.into_iter(),
+                readers: Vec::new(),
+                heads: Vec::new(),
+                _files: self.runs_guard(),
+            });
         }
         if !self.batch.is_empty() {
             self.spill()?;
@@ -150,10 +175,22 @@ impl<'d> Spool<'d> {
         let mut readers = Vec::new();
         for path in &self.runs {
             let f = File::open(path).map_err(|e| io_error("open", path, e))?;
-            readers.push(RunReader { path: path.clone(), r: BufReader::with_capacity(256 * 1024, f) });
+            readers.push(RunReader {
+                path: path.clone(),
+                r: BufReader::with_capacity(256 * 1024, f),
+            });
         }
-        let heads = readers.iter_mut().map(|r| r.next(self.desc)).collect::<PgResult<Vec<_>>>()?;
-        Ok(Sorted { desc: self.desc, memory: Vec::new().into_iter(), readers, heads, _files: self.runs_guard() })
+        let heads = readers
+            .iter_mut()
+            .map(|r| r.next(self.desc))
+            .collect::<PgResult<Vec<_>>>()?;
+        Ok(Sorted {
+            desc: self.desc,
+            memory: Vec::new().into_iter(),
+            readers,
+            heads,
+            _files: self.runs_guard(),
+        })
     }
 
     fn runs_guard(&mut self) -> TempFiles {
@@ -194,11 +231,17 @@ impl RunReader {
             Err(e) => return Err(io_error("read", &self.path, e)),
         }
         let mut live = [0u8; 1];
-        self.r.read_exact(&mut live).map_err(|e| io_error("read", &self.path, e))?;
+        self.r
+            .read_exact(&mut live)
+            .map_err(|e| io_error("read", &self.path, e))?;
         let mut t = vec![0u8; u32::from_le_bytes(len) as usize];
-        self.r.read_exact(&mut t).map_err(|e| io_error("read", &self.path, e))?;
+        self.r
+            .read_exact(&mut t)
+            .map_err(|e| io_error("read", &self.path, e))?;
         let it = IndexTuple::parse(&t)?;
-        let tid = it.heap_tid().ok_or_else(|| PgError::internal("a sorted index entry without a heap tid"))?;
+        let tid = it
+            .heap_tid()
+            .ok_or_else(|| PgError::internal("a sorted index entry without a heap tid"))?;
         Ok(Some((it.values(desc)?, tid, live[0] != 0)))
     }
 }

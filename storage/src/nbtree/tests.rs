@@ -11,9 +11,9 @@ use std::sync::Arc;
 use types::{Datum, PgResult, oid};
 
 use super::insert::{InsertOutcome, UniqueProbe, build_empty, insert};
+use super::itup::IndexTuple;
 use super::maint::{build, bulk_delete, check, sort_entries};
 use super::scan::{Bound, IndexScan};
-use super::itup::IndexTuple;
 use super::{ColumnOrder, IndexDesc};
 use crate::buffer::BufferManager;
 use crate::heap::heapam::{HeapEnv, NoExtensionLock};
@@ -30,24 +30,43 @@ fn rel() -> RelFileLocator {
 
 fn cluster(dir: &Path, buffers: u32) -> (SharedMemory, Arc<SmgrBlockStore>) {
     Transam::bootstrap(dir).expect("bootstrap");
-    let shm = SharedMemory::create(ShmemLayout::new(8, buffers), std::process::id() as i32, 0).expect("segment");
+    let shm = SharedMemory::create(ShmemLayout::new(8, buffers), std::process::id() as i32, 0)
+        .expect("segment");
     Transam::new(&shm, dir, 7).startup().expect("startup");
     let store = Arc::new(SmgrBlockStore::new(Smgr::new(dir)));
-    store.smgr().create(rel(), ForkNumber::Main, false).expect("create relation");
+    store
+        .smgr()
+        .create(rel(), ForkNumber::Main, false)
+        .expect("create relation");
     (shm, store)
 }
 
 fn int_desc(unique: bool) -> IndexDesc {
-    IndexDesc::new("t_idx", vec![Attribute::new("k", oid::INT4, -1).expect("att")], 1, vec![ColumnOrder::default()], unique)
+    IndexDesc::new(
+        "t_idx",
+        vec![Attribute::new("k", oid::INT4, -1).expect("att")],
+        1,
+        vec![ColumnOrder::default()],
+        unique,
+    )
 }
 
 /// (text, int4 DESC) with wide text keys so that trees get several levels fast.
 fn wide_desc() -> IndexDesc {
     IndexDesc::new(
         "w_idx",
-        vec![Attribute::new("s", oid::TEXT, -1).expect("att"), Attribute::new("n", oid::INT4, -1).expect("att")],
+        vec![
+            Attribute::new("s", oid::TEXT, -1).expect("att"),
+            Attribute::new("n", oid::INT4, -1).expect("att"),
+        ],
         2,
-        vec![ColumnOrder::default(), ColumnOrder { desc: true, nulls_first: true }],
+        vec![
+            ColumnOrder::default(),
+            ColumnOrder {
+                desc: true,
+                nulls_first: true,
+            },
+        ],
         false,
     )
 }
@@ -70,7 +89,12 @@ impl Rng {
     }
 }
 
-fn scan_all(env: &HeapEnv<'_, '_>, desc: &IndexDesc, lower: Option<Bound>, upper: Option<Bound>) -> PgResult<Vec<(Vec<Datum>, ItemPointer)>> {
+fn scan_all(
+    env: &HeapEnv<'_, '_>,
+    desc: &IndexDesc,
+    lower: Option<Bound>,
+    upper: Option<Bound>,
+) -> PgResult<Vec<(Vec<Datum>, ItemPointer)>> {
     let mut s = IndexScan::begin(rel(), lower, upper);
     let mut out = Vec::new();
     while let Some((tid, bytes)) = s.next(env, desc)? {
@@ -92,7 +116,12 @@ fn random_inserts_deletes_and_scans_match_a_model() {
     let (shm, store) = cluster(dir.path(), 64);
     let bufmgr = BufferManager::new(&shm, store.clone()).expect("bufmgr");
     let tx = Transam::new(&shm, dir.path(), 0);
-    let env = HeapEnv { bufmgr: &bufmgr, store: &store, tx: &tx, extension_lock: &NoExtensionLock };
+    let env = HeapEnv {
+        bufmgr: &bufmgr,
+        store: &store,
+        tx: &tx,
+        extension_lock: &NoExtensionLock,
+    };
     let desc = int_desc(false);
     build_empty(&env, rel()).expect("empty index");
     let mut model: BTreeSet<(i32, ItemPointer)> = BTreeSet::new();
@@ -104,12 +133,20 @@ fn random_inserts_deletes_and_scans_match_a_model() {
             let k = rng.below(500) as i32 - 250;
             let t = tid(next_tid);
             next_tid += 1;
-            assert_eq!(insert(&env, rel(), &desc, &[Datum::Int4(k)], t, None).expect("insert"), InsertOutcome::Inserted);
+            assert_eq!(
+                insert(&env, rel(), &desc, &[Datum::Int4(k)], t, None).expect("insert"),
+                InsertOutcome::Inserted
+            );
             model.insert((k, t));
         }
         // Remove about a third of the entries by heap tid.
-        let dead: BTreeSet<ItemPointer> = model.iter().filter(|_| rng.below(3) == 0).map(|(_, t)| *t).collect();
-        let removed = bulk_delete(&env, rel(), &|t| dead.contains(&t), &mut || Ok(())).expect("bulk delete");
+        let dead: BTreeSet<ItemPointer> = model
+            .iter()
+            .filter(|_| rng.below(3) == 0)
+            .map(|(_, t)| *t)
+            .collect();
+        let removed =
+            bulk_delete(&env, rel(), &|t| dead.contains(&t), &mut || Ok(())).expect("bulk delete");
         assert_eq!(removed as usize, dead.len(), "round {round}");
         model.retain(|(_, t)| !dead.contains(t));
 
@@ -128,15 +165,24 @@ fn random_inserts_deletes_and_scans_match_a_model() {
             let got: Vec<(i32, ItemPointer)> = scan_all(
                 &env,
                 &desc,
-                Some(Bound { values: vec![Datum::Int4(a)], inclusive: ai }),
-                Some(Bound { values: vec![Datum::Int4(b)], inclusive: bi }),
+                Some(Bound {
+                    values: vec![Datum::Int4(a)],
+                    inclusive: ai,
+                }),
+                Some(Bound {
+                    values: vec![Datum::Int4(b)],
+                    inclusive: bi,
+                }),
             )
             .expect("range scan")
             .iter()
             .map(|(v, t)| (int_of(&v[0]), *t))
             .collect();
-            let want: Vec<(i32, ItemPointer)> =
-                model.iter().filter(|(k, _)| (*k > a || (ai && *k == a)) && (*k < b || (bi && *k == b))).copied().collect();
+            let want: Vec<(i32, ItemPointer)> = model
+                .iter()
+                .filter(|(k, _)| (*k > a || (ai && *k == a)) && (*k < b || (bi && *k == b)))
+                .copied()
+                .collect();
             assert_eq!(got, want, "range [{a} {ai}, {b} {bi}] round {round}");
         }
     }
@@ -148,15 +194,32 @@ fn wide_keys_split_internal_pages_and_order_desc_columns() {
     let (shm, store) = cluster(dir.path(), 64);
     let bufmgr = BufferManager::new(&shm, store.clone()).expect("bufmgr");
     let tx = Transam::new(&shm, dir.path(), 0);
-    let env = HeapEnv { bufmgr: &bufmgr, store: &store, tx: &tx, extension_lock: &NoExtensionLock };
+    let env = HeapEnv {
+        bufmgr: &bufmgr,
+        store: &store,
+        tx: &tx,
+        extension_lock: &NoExtensionLock,
+    };
     let desc = wide_desc();
     build_empty(&env, rel()).expect("empty index");
     let mut rng = Rng(42);
     let mut model = Vec::new();
     for i in 0..4000u32 {
         let s = format!("{:05}{}", rng.below(3000), "x".repeat(300));
-        let n = if i % 10 == 0 { Datum::Null } else { Datum::Int4(rng.below(50) as i32) };
-        insert(&env, rel(), &desc, &[Datum::Text(s.clone()), n.clone()], tid(i), None).expect("insert");
+        let n = if i % 10 == 0 {
+            Datum::Null
+        } else {
+            Datum::Int4(rng.below(50) as i32)
+        };
+        insert(
+            &env,
+            rel(),
+            &desc,
+            &[Datum::Text(s.clone()), n.clone()],
+            tid(i),
+            None,
+        )
+        .expect("insert");
         model.push((s, n, tid(i)));
     }
     // Expected order: text ascending, then int DESC NULLS FIRST, then tid.
@@ -173,7 +236,10 @@ fn wide_keys_split_internal_pages_and_order_desc_columns() {
     let got = scan_all(&env, &desc, None, None).expect("scan");
     assert_eq!(got.len(), model.len());
     for (g, m) in got.iter().zip(&model) {
-        assert_eq!((&g.0[0], &g.0[1], g.1), (&Datum::Text(m.0.clone()), &m.1, m.2));
+        assert_eq!(
+            (&g.0[0], &g.0[1], g.1),
+            (&Datum::Text(m.0.clone()), &m.1, m.2)
+        );
     }
     let report = check(&env, rel(), &desc, &mut |_, _| Ok(())).expect("check");
     assert!(report.levels >= 3, "expected internal splits: {report:?}");
@@ -182,8 +248,14 @@ fn wide_keys_split_internal_pages_and_order_desc_columns() {
     let eq = scan_all(
         &env,
         &desc,
-        Some(Bound { values: vec![Datum::Text(key.clone())], inclusive: true }),
-        Some(Bound { values: vec![Datum::Text(key.clone())], inclusive: true }),
+        Some(Bound {
+            values: vec![Datum::Text(key.clone())],
+            inclusive: true,
+        }),
+        Some(Bound {
+            values: vec![Datum::Text(key.clone())],
+            inclusive: true,
+        }),
     )
     .expect("eq scan");
     assert_eq!(eq.len(), model.iter().filter(|m| m.0 == key).count());
@@ -195,35 +267,114 @@ fn unique_index_reports_live_duplicates_and_waits_for_running_ones() {
     let (shm, store) = cluster(dir.path(), 32);
     let bufmgr = BufferManager::new(&shm, store.clone()).expect("bufmgr");
     let tx = Transam::new(&shm, dir.path(), 0);
-    let env = HeapEnv { bufmgr: &bufmgr, store: &store, tx: &tx, extension_lock: &NoExtensionLock };
+    let env = HeapEnv {
+        bufmgr: &bufmgr,
+        store: &store,
+        tx: &tx,
+        extension_lock: &NoExtensionLock,
+    };
     let desc = int_desc(true);
     build_empty(&env, rel()).expect("empty index");
     for i in 0..2000 {
         let mut live = |_| Ok(UniqueProbe::Live);
-        assert_eq!(insert(&env, rel(), &desc, &[Datum::Int4(i)], tid(i as u32), Some(&mut live)).expect("insert"), InsertOutcome::Inserted);
+        assert_eq!(
+            insert(
+                &env,
+                rel(),
+                &desc,
+                &[Datum::Int4(i)],
+                tid(i as u32),
+                Some(&mut live)
+            )
+            .expect("insert"),
+            InsertOutcome::Inserted
+        );
     }
     let mut live = |_| Ok(UniqueProbe::Live);
     assert_eq!(
-        insert(&env, rel(), &desc, &[Datum::Int4(777)], tid(5000), Some(&mut live)).expect("dup"),
+        insert(
+            &env,
+            rel(),
+            &desc,
+            &[Datum::Int4(777)],
+            tid(5000),
+            Some(&mut live)
+        )
+        .expect("dup"),
         InsertOutcome::Duplicate(tid(777))
     );
     let mut running = |_| Ok(UniqueProbe::InProgress(99));
-    assert_eq!(insert(&env, rel(), &desc, &[Datum::Int4(778)], tid(5001), Some(&mut running)).expect("wait"), InsertOutcome::Wait(99));
+    assert_eq!(
+        insert(
+            &env,
+            rel(),
+            &desc,
+            &[Datum::Int4(778)],
+            tid(5001),
+            Some(&mut running)
+        )
+        .expect("wait"),
+        InsertOutcome::Wait(99)
+    );
     let mut dead = |_| Ok(UniqueProbe::NotLive);
-    assert_eq!(insert(&env, rel(), &desc, &[Datum::Int4(779)], tid(5002), Some(&mut dead)).expect("dead dup"), InsertOutcome::Inserted);
+    assert_eq!(
+        insert(
+            &env,
+            rel(),
+            &desc,
+            &[Datum::Int4(779)],
+            tid(5002),
+            Some(&mut dead)
+        )
+        .expect("dead dup"),
+        InsertOutcome::Inserted
+    );
     // NULLs never conflict.
     for i in 0..3 {
         let mut live = |_| Ok(UniqueProbe::Live);
-        assert_eq!(insert(&env, rel(), &desc, &[Datum::Null], tid(6000 + i), Some(&mut live)).expect("null"), InsertOutcome::Inserted);
+        assert_eq!(
+            insert(
+                &env,
+                rel(),
+                &desc,
+                &[Datum::Null],
+                tid(6000 + i),
+                Some(&mut live)
+            )
+            .expect("null"),
+            InsertOutcome::Inserted
+        );
     }
     // A duplicate whose equal keys span a page boundary is still found.
     for i in 0..900 {
         let mut none = |_| Ok(UniqueProbe::NotLive);
-        insert(&env, rel(), &desc, &[Datum::Int4(-5)], tid(7000 + i), Some(&mut none)).expect("dead dups");
+        insert(
+            &env,
+            rel(),
+            &desc,
+            &[Datum::Int4(-5)],
+            tid(7000 + i),
+            Some(&mut none),
+        )
+        .expect("dead dups");
     }
-    let mut last_live = |t: ItemPointer| Ok(if t == tid(7899) { UniqueProbe::Live } else { UniqueProbe::NotLive });
+    let mut last_live = |t: ItemPointer| {
+        Ok(if t == tid(7899) {
+            UniqueProbe::Live
+        } else {
+            UniqueProbe::NotLive
+        })
+    };
     assert_eq!(
-        insert(&env, rel(), &desc, &[Datum::Int4(-5)], tid(9000), Some(&mut last_live)).expect("dup across pages"),
+        insert(
+            &env,
+            rel(),
+            &desc,
+            &[Datum::Int4(-5)],
+            tid(9000),
+            Some(&mut last_live)
+        )
+        .expect("dup across pages"),
         InsertOutcome::Duplicate(tid(7899))
     );
     check(&env, rel(), &desc, &mut |_, _| Ok(())).expect("check");
@@ -235,29 +386,65 @@ fn bulk_build_matches_inserts() {
     let (shm, store) = cluster(dir.path(), 64);
     let bufmgr = BufferManager::new(&shm, store.clone()).expect("bufmgr");
     let tx = Transam::new(&shm, dir.path(), 0);
-    let env = HeapEnv { bufmgr: &bufmgr, store: &store, tx: &tx, extension_lock: &NoExtensionLock };
+    let env = HeapEnv {
+        bufmgr: &bufmgr,
+        store: &store,
+        tx: &tx,
+        extension_lock: &NoExtensionLock,
+    };
     let desc = int_desc(false);
     let mut rng = Rng(7);
-    let mut entries: Vec<(Vec<Datum>, ItemPointer, ())> =
-        (0..100_000u32).map(|i| (vec![Datum::Int4(rng.below(1_000_000) as i32)], tid(i), ())).collect();
+    let mut entries: Vec<(Vec<Datum>, ItemPointer, ())> = (0..100_000u32)
+        .map(|i| (vec![Datum::Int4(rng.below(1_000_000) as i32)], tid(i), ()))
+        .collect();
     sort_entries(&desc, &mut entries).expect("sort");
-    build(&env, rel(), &desc, entries.iter().map(|e| (e.0.clone(), e.1)), &mut || Ok(())).expect("build");
+    build(
+        &env,
+        rel(),
+        &desc,
+        entries.iter().map(|e| (e.0.clone(), e.1)),
+        &mut || Ok(()),
+    )
+    .expect("build");
     let report = check(&env, rel(), &desc, &mut |_, _| Ok(())).expect("check");
     assert_eq!(report.entries, 100_000);
     assert_eq!(report.levels, 2);
     let got = scan_all(&env, &desc, None, None).expect("scan");
-    assert!(got.iter().zip(&entries).all(|(g, e)| g.0 == e.0 && g.1 == e.1));
+    assert!(
+        got.iter()
+            .zip(&entries)
+            .all(|(g, e)| g.0 == e.0 && g.1 == e.1)
+    );
     // Leaves are 90% full: 100,000 int4 entries of 20 bytes take 270 to 280 pages.
-    let nblocks = store.smgr().nblocks(rel(), ForkNumber::Main).expect("nblocks");
+    let nblocks = store
+        .smgr()
+        .nblocks(rel(), ForkNumber::Main)
+        .expect("nblocks");
     assert!((270..=285).contains(&nblocks), "{nblocks} blocks");
     // The built tree takes inserts and splits like any other.
     for i in 0..20_000u32 {
-        insert(&env, rel(), &desc, &[Datum::Int4(rng.below(1_000_000) as i32)], tid(200_000 + i), None).expect("insert");
+        insert(
+            &env,
+            rel(),
+            &desc,
+            &[Datum::Int4(rng.below(1_000_000) as i32)],
+            tid(200_000 + i),
+            None,
+        )
+        .expect("insert");
     }
-    assert_eq!(check(&env, rel(), &desc, &mut |_, _| Ok(())).expect("check").entries, 120_000);
+    assert_eq!(
+        check(&env, rel(), &desc, &mut |_, _| Ok(()))
+            .expect("check")
+            .entries,
+        120_000
+    );
     // An empty build is a valid empty index.
     let empty = RelFileLocator::new(5, 16401);
-    store.smgr().create(empty, ForkNumber::Main, false).expect("create");
+    store
+        .smgr()
+        .create(empty, ForkNumber::Main, false)
+        .expect("create");
     build(&env, empty, &desc, Vec::new(), &mut || Ok(())).expect("empty build");
 }
 
@@ -268,7 +455,12 @@ fn concurrent_inserters_keep_the_tree_valid() {
     {
         let bufmgr = BufferManager::new(&shm, store.clone()).expect("bufmgr");
         let tx = Transam::new(&shm, dir.path(), 0);
-        let env = HeapEnv { bufmgr: &bufmgr, store: &store, tx: &tx, extension_lock: &NoExtensionLock };
+        let env = HeapEnv {
+            bufmgr: &bufmgr,
+            store: &store,
+            tx: &tx,
+            extension_lock: &NoExtensionLock,
+        };
         build_empty(&env, rel()).expect("empty index");
     }
     let desc = wide_desc();
@@ -279,18 +471,36 @@ fn concurrent_inserters_keep_the_tree_valid() {
             s.spawn(move || {
                 let bufmgr = BufferManager::new(shm, store.clone()).expect("bufmgr");
                 let tx = Transam::new(shm, dir, t as usize);
-                let env = HeapEnv { bufmgr: &bufmgr, store: &store, tx: &tx, extension_lock: ext };
+                let env = HeapEnv {
+                    bufmgr: &bufmgr,
+                    store: &store,
+                    tx: &tx,
+                    extension_lock: ext,
+                };
                 let mut rng = Rng(1000 + u64::from(t));
                 for i in 0..1500u32 {
                     let s = format!("{:04}{}", rng.below(2000), "y".repeat(200));
-                    insert(&env, rel(), desc, &[Datum::Text(s), Datum::Int4(t as i32)], tid(t * 10_000 + i), None).expect("insert");
+                    insert(
+                        &env,
+                        rel(),
+                        desc,
+                        &[Datum::Text(s), Datum::Int4(t as i32)],
+                        tid(t * 10_000 + i),
+                        None,
+                    )
+                    .expect("insert");
                 }
             });
         }
     });
     let bufmgr = BufferManager::new(&shm, store.clone()).expect("bufmgr");
     let tx = Transam::new(&shm, dir.path(), 0);
-    let env = HeapEnv { bufmgr: &bufmgr, store: &store, tx: &tx, extension_lock: &NoExtensionLock };
+    let env = HeapEnv {
+        bufmgr: &bufmgr,
+        store: &store,
+        tx: &tx,
+        extension_lock: &NoExtensionLock,
+    };
     let report = check(&env, rel(), &desc, &mut |_, _| Ok(())).expect("check");
     assert_eq!(report.entries, 6000);
     assert_eq!(scan_all(&env, &desc, None, None).expect("scan").len(), 6000);
@@ -315,15 +525,23 @@ impl crate::heap::heapam::ExtensionLock for ThreadExtensionLock {
     }
 }
 
-
 #[test]
 fn a_build_beyond_its_memory_merges_sorted_runs_from_temporary_files() {
     let dir = tempfile::tempdir().expect("tempdir");
     let desc = IndexDesc::new(
         "s_idx",
-        vec![Attribute::new("s", oid::TEXT, -1).expect("att"), Attribute::new("n", oid::INT4, -1).expect("att")],
+        vec![
+            Attribute::new("s", oid::TEXT, -1).expect("att"),
+            Attribute::new("n", oid::INT4, -1).expect("att"),
+        ],
         2,
-        vec![ColumnOrder::default(), ColumnOrder { desc: true, nulls_first: true }],
+        vec![
+            ColumnOrder::default(),
+            ColumnOrder {
+                desc: true,
+                nulls_first: true,
+            },
+        ],
         false,
     );
     let tmp = super::sort::temp_dir(dir.path());
@@ -332,11 +550,21 @@ fn a_build_beyond_its_memory_merges_sorted_runs_from_temporary_files() {
     let mut model = Vec::new();
     for i in 0..20_000u32 {
         let s = format!("k{:05}", rng.below(5000));
-        let n = if i % 13 == 0 { Datum::Null } else { Datum::Int4(rng.below(100) as i32) };
-        spool.add((vec![Datum::Text(s.clone()), n.clone()], tid(i), i % 2 == 0)).expect("add");
+        let n = if i % 13 == 0 {
+            Datum::Null
+        } else {
+            Datum::Int4(rng.below(100) as i32)
+        };
+        spool
+            .add((vec![Datum::Text(s.clone()), n.clone()], tid(i), i % 2 == 0))
+            .expect("add");
         model.push((s, n, tid(i), i % 2 == 0));
     }
-    assert!(spool.runs() >= 5, "a 64 kB budget spills: {} runs", spool.runs());
+    assert!(
+        spool.runs() >= 5,
+        "a 64 kB budget spills: {} runs",
+        spool.runs()
+    );
     let mut sorted = spool.finish().expect("finish");
     model.sort_by(|a, b| {
         a.0.cmp(&b.0)
@@ -350,7 +578,10 @@ fn a_build_beyond_its_memory_merges_sorted_runs_from_temporary_files() {
     });
     for m in &model {
         let (values, t, live) = sorted.next_entry().expect("next").expect("an entry");
-        assert_eq!((&values[0], &values[1], t, live), (&Datum::Text(m.0.clone()), &m.1, m.2, m.3));
+        assert_eq!(
+            (&values[0], &values[1], t, live),
+            (&Datum::Text(m.0.clone()), &m.1, m.2, m.3)
+        );
     }
     assert!(sorted.next_entry().expect("end").is_none());
     drop(sorted);

@@ -162,13 +162,17 @@ impl RelationKey {
 
 /// PostgreSQL's error for a serialization failure found by SSI.
 fn serialization_failure(reason: &str) -> PgError {
-    PgError::new(SqlState::SerializationFailure, "could not serialize access due to read/write dependencies among transactions")
-        .with_detail(format!("Reason code: {reason}."))
-        .with_hint("The transaction might succeed if retried.")
+    PgError::new(
+        SqlState::SerializationFailure,
+        "could not serialize access due to read/write dependencies among transactions",
+    )
+    .with_detail(format!("Reason code: {reason}."))
+    .with_hint("The transaction might succeed if retried.")
 }
 
 fn out_of_shared_memory(setting: &str) -> PgError {
-    PgError::new(SqlState::OutOfMemory, "out of shared memory").with_hint(format!("You might need to increase {setting}."))
+    PgError::new(SqlState::OutOfMemory, "out of shared memory")
+        .with_hint(format!("You might need to increase {setting}."))
 }
 
 /// The current transaction of a backend, as this backend knows it.
@@ -196,7 +200,10 @@ pub struct PredicateLocks<'a> {
 
 impl std::fmt::Debug for PredicateLocks<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("PredicateLocks").field("backend", &self.backend).field("current", &self.current).finish()
+        f.debug_struct("PredicateLocks")
+            .field("backend", &self.backend)
+            .field("current", &self.current)
+            .finish()
     }
 }
 
@@ -256,13 +263,19 @@ impl<'a> PredicateLocks<'a> {
     /// `GetSerializableTransactionSnapshotInt`). `read_only`: declared READ
     /// ONLY. 53200 if the transaction table is full.
     pub fn begin<S>(&mut self, read_only: bool, take_snapshot: impl FnOnce() -> S) -> PgResult<S> {
-        assert!(self.current.is_none(), "a serializable transaction is already registered");
+        assert!(
+            self.current.is_none(),
+            "a serializable transaction is already registered"
+        );
         let _g = self.shared.lock.acquire_exclusive();
         let Some(idx) = self.xacts.iter().position(|x| x.flags.load(R) == 0) else {
             return Err(out_of_shared_memory("max_connections"));
         };
         let x = &self.xacts[idx];
-        x.flags.store(flag::IN_USE | if read_only { flag::READ_ONLY } else { 0 }, R);
+        x.flags.store(
+            flag::IN_USE | if read_only { flag::READ_ONLY } else { 0 },
+            R,
+        );
         x.backend.store(self.backend as u32, R);
         x.xid.store(0, R);
         x.start_seq.store(self.shared.last_seq.load(R), R);
@@ -270,7 +283,12 @@ impl<'a> PredicateLocks<'a> {
         x.commit_seq.store(0, R);
         x.earliest_out_conflict_commit.store(0, R);
         let snapshot = take_snapshot();
-        self.current = Some(Current { idx, read: HashSet::new(), written: HashSet::new(), xid: 0 });
+        self.current = Some(Current {
+            idx,
+            read: HashSet::new(),
+            written: HashSet::new(),
+            xid: 0,
+        });
         Ok(snapshot)
     }
 
@@ -310,12 +328,18 @@ impl<'a> PredicateLocks<'a> {
 
     fn edges_out(&self, reader: usize) -> impl Iterator<Item = usize> + '_ {
         let r = reader as u32 + 1;
-        self.conflicts.iter().filter(move |c| c.reader.load(R) == r).map(|c| c.writer.load(R) as usize - 1)
+        self.conflicts
+            .iter()
+            .filter(move |c| c.reader.load(R) == r)
+            .map(|c| c.writer.load(R) as usize - 1)
     }
 
     fn edges_in(&self, writer: usize) -> impl Iterator<Item = usize> + '_ {
         let w = writer as u32 + 1;
-        self.conflicts.iter().filter(move |c| c.writer.load(R) == w).map(|c| c.reader.load(R) as usize - 1)
+        self.conflicts
+            .iter()
+            .filter(move |c| c.writer.load(R) == w)
+            .map(|c| c.reader.load(R) as usize - 1)
     }
 
     fn edge_exists(&self, reader: usize, writer: usize) -> bool {
@@ -325,8 +349,13 @@ impl<'a> PredicateLocks<'a> {
     fn add_edge(&self, reader: usize, writer: usize) -> PgResult<()> {
         let Some(c) = self.conflicts.iter().find(|c| c.reader.load(R) == 0) else {
             // PostgreSQL's message for an exhausted RWConflictPool.
-            return Err(PgError::new(SqlState::OutOfMemory, "not enough elements in RWConflictPool to record a read/write conflict")
-                .with_hint("You might need to run fewer transactions at a time or increase max_connections."));
+            return Err(PgError::new(
+                SqlState::OutOfMemory,
+                "not enough elements in RWConflictPool to record a read/write conflict",
+            )
+            .with_hint(
+                "You might need to run fewer transactions at a time or increase max_connections.",
+            ));
         };
         c.writer.store(writer as u32 + 1, R);
         c.reader.store(reader as u32 + 1, R);
@@ -358,12 +387,16 @@ impl<'a> PredicateLocks<'a> {
     /// does not see (PostgreSQL's `PredicateLockRelation` plus
     /// `CheckForSerializableConflictOut` for the tuples a seqscan reads).
     pub fn on_read(&mut self, rel: RelationKey) -> PgResult<()> {
-        let Some(cur) = &self.current else { return Ok(()) };
+        let Some(cur) = &self.current else {
+            return Ok(());
+        };
         let me_idx = cur.idx;
         let _g = self.shared.lock.acquire_exclusive();
         let me = self.load(me_idx);
         if me.doomed() {
-            return Err(serialization_failure("Canceled on identification as a pivot, during conflict out checking"));
+            return Err(serialization_failure(
+                "Canceled on identification as a pivot, during conflict out checking",
+            ));
         }
         if cur.read.contains(&rel) {
             return Ok(());
@@ -402,12 +435,16 @@ impl<'a> PredicateLocks<'a> {
     /// an rw-conflict in from every concurrent holder of a SIREAD lock on it
     /// (PostgreSQL's `CheckForSerializableConflictIn`).
     pub fn on_write(&mut self, rel: RelationKey) -> PgResult<()> {
-        let Some(cur) = &self.current else { return Ok(()) };
+        let Some(cur) = &self.current else {
+            return Ok(());
+        };
         let me_idx = cur.idx;
         let _g = self.shared.lock.acquire_exclusive();
         let me = self.load(me_idx);
         if me.doomed() {
-            return Err(serialization_failure("Canceled on identification as a pivot, during conflict in checking"));
+            return Err(serialization_failure(
+                "Canceled on identification as a pivot, during conflict in checking",
+            ));
         }
         if cur.written.contains(&rel) {
             return Ok(());
@@ -461,11 +498,16 @@ impl<'a> PredicateLocks<'a> {
         }
         if failure {
             if me_idx == Some(writer_idx) {
-                return Err(serialization_failure("Canceled on identification as a pivot, during write"));
+                return Err(serialization_failure(
+                    "Canceled on identification as a pivot, during write",
+                ));
             }
             if writer.prepared() {
                 // Too late to abort the writer: we are the reader.
-                return Err(serialization_failure(&format!("Canceled on conflict out to pivot {}, during read", writer.xid)));
+                return Err(serialization_failure(&format!(
+                    "Canceled on conflict out to pivot {}, during read",
+                    writer.xid
+                )));
             }
             self.set_flag(writer_idx, flag::DOOMED);
         }
@@ -479,11 +521,15 @@ impl<'a> PredicateLocks<'a> {
     /// Then gives our prepare number. No-op without a serializable
     /// transaction.
     pub fn pre_commit(&mut self) -> PgResult<()> {
-        let Some(cur) = &self.current else { return Ok(()) };
+        let Some(cur) = &self.current else {
+            return Ok(());
+        };
         let me_idx = cur.idx;
         let _g = self.shared.lock.acquire_exclusive();
         if self.load(me_idx).doomed() {
-            return Err(serialization_failure("Canceled on identification as a pivot, during commit attempt"));
+            return Err(serialization_failure(
+                "Canceled on identification as a pivot, during commit attempt",
+            ));
         }
         let near: Vec<usize> = self.edges_in(me_idx).collect();
         for n_idx in near {
@@ -497,7 +543,9 @@ impl<'a> PredicateLocks<'a> {
             });
             if dangerous {
                 if pivot.prepared() {
-                    return Err(serialization_failure("Canceled on commit attempt with conflict in from prepared pivot"));
+                    return Err(serialization_failure(
+                        "Canceled on commit attempt with conflict in from prepared pivot",
+                    ));
                 }
                 self.set_flag(n_idx, flag::DOOMED);
             }
@@ -516,7 +564,9 @@ impl<'a> PredicateLocks<'a> {
     /// every committed transaction nobody overlaps any more (PostgreSQL's
     /// `ReleasePredicateLocks` and `ClearOldPredicateLocks`).
     pub fn on_end(&mut self, committed: bool) {
-        let Some(cur) = self.current.take() else { return };
+        let Some(cur) = self.current.take() else {
+            return;
+        };
         let me_idx = cur.idx;
         let _g = self.shared.lock.acquire_exclusive();
         if committed {
@@ -534,7 +584,12 @@ impl<'a> PredicateLocks<'a> {
             // Summarize the conflicts out to transactions that committed
             // before us: only those can make us a committed pivot later.
             if f & flag::READ_ONLY == 0 {
-                let earliest = self.edges_out(me_idx).map(|t| self.load(t)).filter(|t| t.committed()).map(|t| t.prepare_seq).min();
+                let earliest = self
+                    .edges_out(me_idx)
+                    .map(|t| self.load(t))
+                    .filter(|t| t.committed())
+                    .map(|t| t.prepare_seq)
+                    .min();
                 if let Some(e) = earliest {
                     f |= flag::CONFLICT_OUT;
                     x.earliest_out_conflict_commit.store(e, R);
@@ -587,7 +642,10 @@ impl<'a> PredicateLocks<'a> {
         (
             self.xacts.iter().filter(|x| x.flags.load(R) != 0).count(),
             self.locks.iter().filter(|l| l.holder.load(R) != 0).count(),
-            self.conflicts.iter().filter(|c| c.reader.load(R) != 0).count(),
+            self.conflicts
+                .iter()
+                .filter(|c| c.reader.load(R) != 0)
+                .count(),
         )
     }
 }

@@ -45,9 +45,19 @@ fn write_skew_aborts_the_second_committer() {
     t2.on_write(T).unwrap();
     commit(&mut t1).unwrap();
     let e = commit(&mut t2).unwrap_err();
-    assert_eq!(reason(&e), "Reason code: Canceled on identification as a pivot, during commit attempt.");
-    assert_eq!(e.hint.as_deref(), Some("The transaction might succeed if retried."));
-    assert_eq!(t1.usage(), (0, 0, 0), "nobody is concurrent with T1 any more");
+    assert_eq!(
+        reason(&e),
+        "Reason code: Canceled on identification as a pivot, during commit attempt."
+    );
+    assert_eq!(
+        e.hint.as_deref(),
+        Some("The transaction might succeed if retried.")
+    );
+    assert_eq!(
+        t1.usage(),
+        (0, 0, 0),
+        "nobody is concurrent with T1 any more"
+    );
 }
 
 #[test]
@@ -62,7 +72,10 @@ fn a_doomed_transaction_fails_at_its_next_read() {
     t2.on_write(T).unwrap();
     commit(&mut t1).unwrap();
     let e = t2.on_read(U).unwrap_err();
-    assert_eq!(reason(&e), "Reason code: Canceled on identification as a pivot, during conflict out checking.");
+    assert_eq!(
+        reason(&e),
+        "Reason code: Canceled on identification as a pivot, during conflict out checking."
+    );
     t2.on_end(false);
     assert_eq!(t2.usage(), (0, 0, 0));
 }
@@ -72,7 +85,11 @@ fn a_doomed_transaction_fails_at_its_next_read() {
 #[test]
 fn read_only_anomaly_refuses_the_pivots_write() {
     let shm = segment(4);
-    let (mut t1, mut t2, mut t3) = (PredicateLocks::new(&shm, 0), PredicateLocks::new(&shm, 1), PredicateLocks::new(&shm, 2));
+    let (mut t1, mut t2, mut t3) = (
+        PredicateLocks::new(&shm, 0),
+        PredicateLocks::new(&shm, 1),
+        PredicateLocks::new(&shm, 2),
+    );
     begin(&mut t1);
     t1.on_read(T).unwrap();
     begin(&mut t2);
@@ -86,7 +103,10 @@ fn read_only_anomaly_refuses_the_pivots_write() {
     t1.on_read(U).unwrap();
     // ...and T3 -> T1 closes the cycle with T2 committed first.
     let e = t1.on_write(T).unwrap_err();
-    assert_eq!(reason(&e), "Reason code: Canceled on identification as a pivot, during write.");
+    assert_eq!(
+        reason(&e),
+        "Reason code: Canceled on identification as a pivot, during write."
+    );
     t1.on_end(false);
     assert_eq!(t1.usage(), (0, 0, 0));
 }
@@ -97,7 +117,11 @@ fn read_only_anomaly_refuses_the_pivots_write() {
 #[test]
 fn read_only_transaction_before_the_out_side_commits_is_safe() {
     let shm = segment(4);
-    let (mut t1, mut t2, mut t3) = (PredicateLocks::new(&shm, 0), PredicateLocks::new(&shm, 1), PredicateLocks::new(&shm, 2));
+    let (mut t1, mut t2, mut t3) = (
+        PredicateLocks::new(&shm, 0),
+        PredicateLocks::new(&shm, 1),
+        PredicateLocks::new(&shm, 2),
+    );
     begin(&mut t1);
     t1.on_read(U).unwrap();
     begin(&mut t2);
@@ -113,14 +137,22 @@ fn read_only_transaction_before_the_out_side_commits_is_safe() {
 #[test]
 fn siread_locks_outlive_their_commit_only_while_needed() {
     let shm = segment(4);
-    let (mut t1, mut t2, mut t3) = (PredicateLocks::new(&shm, 0), PredicateLocks::new(&shm, 1), PredicateLocks::new(&shm, 2));
+    let (mut t1, mut t2, mut t3) = (
+        PredicateLocks::new(&shm, 0),
+        PredicateLocks::new(&shm, 1),
+        PredicateLocks::new(&shm, 2),
+    );
     begin(&mut t1);
     begin(&mut t2);
     t2.on_read(T).unwrap();
     commit(&mut t2).unwrap();
     assert_eq!(t1.usage(), (2, 1, 0), "T2 is kept: T1 overlaps it");
     t1.on_write(T).unwrap();
-    assert_eq!(t1.usage(), (2, 2, 1), "T2 -> T1 found through T2's SIREAD lock");
+    assert_eq!(
+        t1.usage(),
+        (2, 2, 1),
+        "T2 -> T1 found through T2's SIREAD lock"
+    );
     // A transaction that starts after T2 committed does not conflict with it.
     begin(&mut t3);
     t3.on_write(T).unwrap();
@@ -133,7 +165,11 @@ fn siread_locks_outlive_their_commit_only_while_needed() {
 #[test]
 fn reads_of_committed_writes_in_the_snapshot_are_no_conflict() {
     let shm = segment(4);
-    let (mut t1, mut t2, mut t3) = (PredicateLocks::new(&shm, 0), PredicateLocks::new(&shm, 1), PredicateLocks::new(&shm, 2));
+    let (mut t1, mut t2, mut t3) = (
+        PredicateLocks::new(&shm, 0),
+        PredicateLocks::new(&shm, 1),
+        PredicateLocks::new(&shm, 2),
+    );
     begin(&mut t3); // keeps T1 alive after its commit
     begin(&mut t1);
     t1.on_write(T).unwrap();
@@ -157,16 +193,32 @@ fn full_tables_give_53200_with_postgresql_hints() {
         t1.on_read(RelationKey { db: 1, rel }).unwrap();
     }
     let e = t1.on_read(RelationKey { db: 1, rel: n }).unwrap_err();
-    assert_eq!((e.code, e.message.as_str()), (SqlState::OutOfMemory, "out of shared memory"));
-    assert_eq!(e.hint.as_deref(), Some("You might need to increase max_pred_locks_per_transaction."));
+    assert_eq!(
+        (e.code, e.message.as_str()),
+        (SqlState::OutOfMemory, "out of shared memory")
+    );
+    assert_eq!(
+        e.hint.as_deref(),
+        Some("You might need to increase max_pred_locks_per_transaction.")
+    );
     t1.on_end(false);
     // Ten transactions per slot, the eleventh finds no room.
-    let mut held: Vec<_> = (0..XACTS_PER_SLOT).map(|_| PredicateLocks::new(&shm, 0)).collect();
+    let mut held: Vec<_> = (0..XACTS_PER_SLOT)
+        .map(|_| PredicateLocks::new(&shm, 0))
+        .collect();
     for p in &mut held {
         begin(p);
     }
-    let e = PredicateLocks::new(&shm, 0).begin(false, || ()).unwrap_err();
-    assert_eq!((e.code, e.hint.as_deref()), (SqlState::OutOfMemory, Some("You might need to increase max_connections.")));
+    let e = PredicateLocks::new(&shm, 0)
+        .begin(false, || ())
+        .unwrap_err();
+    assert_eq!(
+        (e.code, e.hint.as_deref()),
+        (
+            SqlState::OutOfMemory,
+            Some("You might need to increase max_connections.")
+        )
+    );
     for p in &mut held {
         p.on_end(false);
     }
@@ -185,7 +237,16 @@ fn threads_write_skew_one_of_each_pair_commits() {
                 let mut p = PredicateLocks::new(&shm, slot);
                 let mut commits = 0;
                 for round in 0..200u32 {
-                    let (mine, other) = (RelationKey { db: 1, rel: round * 2 + slot as u32 }, RelationKey { db: 1, rel: round * 2 + 1 - slot as u32 });
+                    let (mine, other) = (
+                        RelationKey {
+                            db: 1,
+                            rel: round * 2 + slot as u32,
+                        },
+                        RelationKey {
+                            db: 1,
+                            rel: round * 2 + 1 - slot as u32,
+                        },
+                    );
                     begin(&mut p);
                     p.on_read(mine).unwrap();
                     p.on_read(other).unwrap();
@@ -212,8 +273,14 @@ const BACKENDS: [&str; 4] = ["a", "b", "c", "d"];
 const RELATIONS: [&str; 3] = ["t", "u", "v"];
 
 fn rel_of(name: &str) -> RelationKey {
-    let i = RELATIONS.iter().position(|r| *r == name).unwrap_or_else(|| panic!("unknown relation {name}"));
-    RelationKey { db: 5, rel: 16384 + i as u32 }
+    let i = RELATIONS
+        .iter()
+        .position(|r| *r == name)
+        .unwrap_or_else(|| panic!("unknown relation {name}"));
+    RelationKey {
+        db: 5,
+        rel: 16384 + i as u32,
+    }
 }
 
 /// The shared state as a script prints it: transactions by backend, then
@@ -224,7 +291,11 @@ fn dump(p: &PredicateLocks<'_>, out: &mut String) {
     let name = |idx: usize| {
         let x = p.load(idx);
         let b = BACKENDS[p.xacts[idx].backend.load(R) as usize];
-        if x.committed() { format!("{b}({})", x.commit_seq) } else { b.to_owned() }
+        if x.committed() {
+            format!("{b}({})", x.commit_seq)
+        } else {
+            b.to_owned()
+        }
     };
     writeln!(out, "last_seq {}", p.shared.last_seq.load(R)).ok();
     for idx in (0..p.xacts.len()).filter(|&i| p.load(i).has(flag::IN_USE)) {
@@ -241,15 +312,33 @@ fn dump(p: &PredicateLocks<'_>, out: &mut String) {
         .filter(|(f, _)| x.has(*f))
         .map(|(_, n)| n)
         .collect();
-        writeln!(out, "xact {}: start {} prepare {} [{}]", name(idx), x.start_seq, x.prepare_seq, flags.join(" ")).ok();
+        writeln!(
+            out,
+            "xact {}: start {} prepare {} [{}]",
+            name(idx),
+            x.start_seq,
+            x.prepare_seq,
+            flags.join(" ")
+        )
+        .ok();
     }
     for l in p.locks.iter().filter(|l| l.holder.load(R) != 0) {
         let rel = RELATIONS[(l.key.load(R) & 0xffff_ffff) as usize - 16384];
-        let k = if l.kind.load(R) == kind::SIREAD { "SIREAD" } else { "WRITE" };
+        let k = if l.kind.load(R) == kind::SIREAD {
+            "SIREAD"
+        } else {
+            "WRITE"
+        };
         writeln!(out, "{k} {rel}: {}", name(l.holder.load(R) as usize - 1)).ok();
     }
     for c in p.conflicts.iter().filter(|c| c.reader.load(R) != 0) {
-        writeln!(out, "rw {} -> {}", name(c.reader.load(R) as usize - 1), name(c.writer.load(R) as usize - 1)).ok();
+        writeln!(
+            out,
+            "rw {} -> {}",
+            name(c.reader.load(R) as usize - 1),
+            name(c.writer.load(R) as usize - 1)
+        )
+        .ok();
     }
 }
 
@@ -259,7 +348,9 @@ fn dump(p: &PredicateLocks<'_>, out: &mut String) {
 fn run_script(text: &str) -> String {
     use std::fmt::Write;
     let shm = segment(4);
-    let mut backends: Vec<PredicateLocks<'_>> = (0..BACKENDS.len()).map(|i| PredicateLocks::new(&shm, i)).collect();
+    let mut backends: Vec<PredicateLocks<'_>> = (0..BACKENDS.len())
+        .map(|i| PredicateLocks::new(&shm, i))
+        .collect();
     let mut out = String::new();
     for line in text.lines() {
         let Some(cmd) = line.strip_prefix("> ") else {
@@ -273,8 +364,13 @@ fn run_script(text: &str) -> String {
             dump(&backends[0], &mut out);
             continue;
         }
-        let (who, rest) = cmd.split_once(": ").unwrap_or_else(|| panic!("bad command {cmd:?}"));
-        let b = BACKENDS.iter().position(|n| *n == who).unwrap_or_else(|| panic!("unknown backend {who}"));
+        let (who, rest) = cmd
+            .split_once(": ")
+            .unwrap_or_else(|| panic!("bad command {cmd:?}"));
+        let b = BACKENDS
+            .iter()
+            .position(|n| *n == who)
+            .unwrap_or_else(|| panic!("unknown backend {who}"));
         let p = &mut backends[b];
         let words: Vec<&str> = rest.split_whitespace().collect();
         let r = match words.as_slice() {
@@ -296,7 +392,13 @@ fn run_script(text: &str) -> String {
                 if p.is_active() {
                     p.on_end(false);
                 }
-                writeln!(out, "{who}: {} {}", e.code.code(), e.detail.unwrap_or_default()).ok()
+                writeln!(
+                    out,
+                    "{who}: {} {}",
+                    e.code.code(),
+                    e.detail.unwrap_or_default()
+                )
+                .ok()
             }
         };
     }
@@ -306,12 +408,19 @@ fn run_script(text: &str) -> String {
 #[test]
 fn golden_scripts() {
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/predicate/testscripts");
-    let mut names: Vec<_> = std::fs::read_dir(&dir).unwrap().filter_map(Result::ok).map(|e| e.path()).collect();
+    let mut names: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .collect();
     names.sort();
     assert!(!names.is_empty());
     let update = std::env::var_os("UPDATE_GOLDEN").is_some();
     let mut failed = Vec::new();
-    for path in names.into_iter().filter(|p| p.extension().is_some_and(|e| e == "txt")) {
+    for path in names
+        .into_iter()
+        .filter(|p| p.extension().is_some_and(|e| e == "txt"))
+    {
         let text = std::fs::read_to_string(&path).unwrap();
         let got = run_script(&text);
         if got != text {
@@ -322,5 +431,9 @@ fn golden_scripts() {
             }
         }
     }
-    assert!(failed.is_empty(), "golden scripts differ (UPDATE_GOLDEN=1 to accept):\n{}", failed.join("\n"));
+    assert!(
+        failed.is_empty(),
+        "golden scripts differ (UPDATE_GOLDEN=1 to accept):\n{}",
+        failed.join("\n")
+    );
 }

@@ -86,7 +86,10 @@ pub fn segment_file_name(page: u64) -> String {
 
 fn word_and_shift(xid: TransactionId) -> (usize, u32) {
     let i = xid % XIDS_PER_PAGE;
-    ((i / XIDS_PER_WORD) as usize, ((i % XIDS_PER_WORD) * 2) as u32)
+    (
+        (i / XIDS_PER_WORD) as usize,
+        ((i % XIDS_PER_WORD) * 2) as u32,
+    )
 }
 
 /// A process's view of the CLOG cache in the segment.
@@ -118,7 +121,9 @@ impl<'a> Clog<'a> {
     }
 
     fn find(&self, page: u64) -> Option<usize> {
-        self.slots.iter().position(|s| s.page.load(Ordering::Acquire) == page + 1)
+        self.slots
+            .iter()
+            .position(|s| s.page.load(Ordering::Acquire) == page + 1)
     }
 
     fn touch(&self, slot: usize) {
@@ -186,7 +191,11 @@ impl<'a> Clog<'a> {
     /// An empty slot, else the least recently used one. Caller holds the
     /// control lock exclusively.
     fn choose_victim(&self) -> usize {
-        if let Some(i) = self.slots.iter().position(|s| s.page.load(Ordering::Acquire) == 0) {
+        if let Some(i) = self
+            .slots
+            .iter()
+            .position(|s| s.page.load(Ordering::Acquire) == 0)
+        {
             return i;
         }
         let mut best = 0;
@@ -225,15 +234,25 @@ impl<'a> Clog<'a> {
                         Err(e) => {
                             return Err(file_error(
                                 &e,
-                                format!("could not read from file \"{}\" at offset {offset}", Self::rel_name(page)),
+                                format!(
+                                    "could not read from file \"{}\" at offset {offset}",
+                                    Self::rel_name(page)
+                                ),
                             )
-                            .with_detail(format!("Could not access status of transaction page {page}.")));
+                            .with_detail(format!(
+                                "Could not access status of transaction page {page}."
+                            )));
                         }
                     }
                 }
             }
             Err(e) if e.kind() == io::ErrorKind::NotFound => {}
-            Err(e) => return Err(file_error(&e, format!("could not open file \"{}\"", Self::rel_name(page)))),
+            Err(e) => {
+                return Err(file_error(
+                    &e,
+                    format!("could not open file \"{}\"", Self::rel_name(page)),
+                ));
+            }
         }
         for (i, w) in words.iter().enumerate() {
             let mut b = [0u8; 8];
@@ -255,12 +274,21 @@ impl<'a> Clog<'a> {
                     .create(true)
                     .truncate(false)
                     .open(&path)
-                    .map_err(|e| file_error(&e, format!("could not create file \"{}\"", Self::rel_name(page))))?;
-                fsync_dir(&self.dir)
-                    .map_err(|e| file_error(&e, format!("could not fsync directory \"{PG_XACT_DIR}\"")))?;
+                    .map_err(|e| {
+                        file_error(
+                            &e,
+                            format!("could not create file \"{}\"", Self::rel_name(page)),
+                        )
+                    })?;
+                fsync_dir(&self.dir).map_err(|e| {
+                    file_error(&e, format!("could not fsync directory \"{PG_XACT_DIR}\""))
+                })?;
                 Ok(f)
             }
-            Err(e) => Err(file_error(&e, format!("could not open file \"{}\"", Self::rel_name(page)))),
+            Err(e) => Err(file_error(
+                &e,
+                format!("could not open file \"{}\"", Self::rel_name(page)),
+            )),
         }
     }
 
@@ -274,7 +302,13 @@ impl<'a> Clog<'a> {
         let f = self.open_segment(page)?;
         let offset = (page % PAGES_PER_SEGMENT) * CLOG_PAGE_SIZE as u64;
         f.write_all_at(&buf, offset).map_err(|e| {
-            file_error(&e, format!("could not write to file \"{}\" at offset {offset}", Self::rel_name(page)))
+            file_error(
+                &e,
+                format!(
+                    "could not write to file \"{}\" at offset {offset}",
+                    Self::rel_name(page)
+                ),
+            )
         })?;
         Ok(f)
     }
@@ -313,7 +347,10 @@ impl<'a> Clog<'a> {
             _ => {
                 return Err(PgError::new(
                     types::SqlState::DataCorrupted,
-                    format!("invalid status bits {bits:#b} for transaction {xid} in \"{}\"", Self::rel_name(page_of(xid))),
+                    format!(
+                        "invalid status bits {bits:#b} for transaction {xid} in \"{}\"",
+                        Self::rel_name(page_of(xid))
+                    ),
                 ));
             }
         })
@@ -325,11 +362,20 @@ impl<'a> Clog<'a> {
     /// what orders us with other writers, and any later write of the page
     /// carries our bits too). A failure to make a commit durable is PANIC, as
     /// a commit record that cannot be flushed is in PostgreSQL.
-    pub(crate) fn set_status(&self, xid: TransactionId, status: XidStatus, durable: bool) -> PgResult<()> {
+    pub(crate) fn set_status(
+        &self,
+        xid: TransactionId,
+        status: XidStatus,
+        durable: bool,
+    ) -> PgResult<()> {
         let bits = match status {
             XidStatus::Committed => STATUS_COMMITTED,
             XidStatus::Aborted => STATUS_ABORTED,
-            XidStatus::InProgress => return Err(PgError::internal("cannot set a transaction back to in progress")),
+            XidStatus::InProgress => {
+                return Err(PgError::internal(
+                    "cannot set a transaction back to in progress",
+                ));
+            }
         };
         let (w, shift) = word_and_shift(xid);
         let page = page_of(xid);
@@ -339,7 +385,11 @@ impl<'a> Clog<'a> {
             if prev != 0 && prev != bits {
                 return Err(PgError::internal(format!(
                     "transaction {xid} is already marked {}",
-                    if prev == STATUS_COMMITTED { "committed" } else { "aborted" }
+                    if prev == STATUS_COMMITTED {
+                        "committed"
+                    } else {
+                        "aborted"
+                    }
                 )));
             }
             words[w].fetch_or(bits << shift, Ordering::AcqRel);
@@ -359,13 +409,21 @@ impl<'a> Clog<'a> {
         });
         let file = match file {
             Ok(f) => f,
-            Err(e) if durable => return Err(PgError { severity: Severity::Panic, ..e }),
+            Err(e) if durable => {
+                return Err(PgError {
+                    severity: Severity::Panic,
+                    ..e
+                });
+            }
             Err(e) => return Err(e),
         };
         if let Some(f) = file {
             f.sync_data().map_err(|e| PgError {
                 severity: Severity::Panic,
-                ..file_error(&e, format!("could not fsync file \"{}\"", Self::rel_name(page)))
+                ..file_error(
+                    &e,
+                    format!("could not fsync file \"{}\"", Self::rel_name(page)),
+                )
             })?;
         }
         Ok(())
@@ -403,6 +461,9 @@ impl<'a> Clog<'a> {
     /// Pages in the cache, in slot order (tests and diagnostics).
     #[cfg(test)]
     pub(crate) fn cached_pages(&self) -> Vec<Option<u64>> {
-        self.slots.iter().map(|s| s.page.load(Ordering::Acquire).checked_sub(1)).collect()
+        self.slots
+            .iter()
+            .map(|s| s.page.load(Ordering::Acquire).checked_sub(1))
+            .collect()
     }
 }

@@ -28,8 +28,8 @@ use std::fs::{self, File, OpenOptions};
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
-use types::{PgError, PgResult, SqlState};
 use types::error::Severity;
+use types::{PgError, PgResult, SqlState};
 
 use super::{FIRST_NORMAL_OBJECT_ID, FIRST_NORMAL_XID, TransactionId};
 
@@ -100,7 +100,10 @@ impl ControlFile {
         if b.len() != PG_CONTROL_FILE_SIZE {
             return Err(panic(
                 SqlState::DataCorrupted,
-                format!("incorrect control file size: {} bytes, expected {PG_CONTROL_FILE_SIZE}", b.len()),
+                format!(
+                    "incorrect control file size: {} bytes, expected {PG_CONTROL_FILE_SIZE}",
+                    b.len()
+                ),
             ));
         }
         let u32_at = |o: usize| u32::from_le_bytes([b[o], b[o + 1], b[o + 2], b[o + 3]]);
@@ -112,7 +115,10 @@ impl ControlFile {
         // Checked before the version, as PostgreSQL does, so that a damaged
         // version field is reported as damage.
         if crc32c::crc32c(&b[..DATA_SIZE]) != u32_at(DATA_SIZE) || u64_at(0) != PG_CONTROL_MAGIC {
-            return Err(panic(SqlState::DataCorrupted, "incorrect checksum in control file"));
+            return Err(panic(
+                SqlState::DataCorrupted,
+                "incorrect checksum in control file",
+            ));
         }
         let version = u32_at(8);
         if version != PG_CONTROL_VERSION {
@@ -121,7 +127,10 @@ impl ControlFile {
                     "The database cluster was initialized with PG_CONTROL_VERSION {version}, \
                      but the server was compiled with PG_CONTROL_VERSION {PG_CONTROL_VERSION}."
                 )),
-                ..panic(SqlState::DataCorrupted, "database files are incompatible with server")
+                ..panic(
+                    SqlState::DataCorrupted,
+                    "database files are incompatible with server",
+                )
             });
         }
         Ok(ControlFile {
@@ -165,11 +174,20 @@ impl ControlFile {
             .truncate(true)
             .open(&tmp)
             .map_err(|e| fail(e, "could not create file \"global/pg_control.tmp\"".into()))?;
-        f.write_all(&self.encode()).map_err(|e| fail(e, "could not write to file \"global/pg_control.tmp\"".into()))?;
-        f.sync_all().map_err(|e| fail(e, "could not fsync file \"global/pg_control.tmp\"".into()))?;
+        f.write_all(&self.encode()).map_err(|e| {
+            fail(
+                e,
+                "could not write to file \"global/pg_control.tmp\"".into(),
+            )
+        })?;
+        f.sync_all()
+            .map_err(|e| fail(e, "could not fsync file \"global/pg_control.tmp\"".into()))?;
         drop(f);
         fs::rename(&tmp, &path).map_err(|e| {
-            fail(e, "could not rename file \"global/pg_control.tmp\" to \"global/pg_control\"".into())
+            fail(
+                e,
+                "could not rename file \"global/pg_control.tmp\" to \"global/pg_control\"".into(),
+            )
         })?;
         fsync_dir(&global).map_err(|e| fail(e, "could not fsync file \"global\"".into()))
     }
@@ -178,9 +196,13 @@ impl ControlFile {
     /// with `global/` if needed. Refuses to overwrite an existing one.
     pub fn create(data_dir: &Path) -> PgResult<ControlFile> {
         let global = data_dir.join("global");
-        fs::create_dir_all(&global).map_err(|e| file_error(&e, "could not create directory \"global\"".into()))?;
+        fs::create_dir_all(&global)
+            .map_err(|e| file_error(&e, "could not create directory \"global\"".into()))?;
         if data_dir.join(PG_CONTROL_PATH).exists() {
-            return Err(PgError::new(SqlState::DuplicateFile, format!("control file \"{PG_CONTROL_PATH}\" already exists")));
+            return Err(PgError::new(
+                SqlState::DuplicateFile,
+                format!("control file \"{PG_CONTROL_PATH}\" already exists"),
+            ));
         }
         let c = ControlFile::initial();
         c.write(data_dir)?;
@@ -204,7 +226,10 @@ impl ControlFile {
 }
 
 fn panic(code: SqlState, message: impl Into<String>) -> PgError {
-    PgError { severity: Severity::Panic, ..PgError::new(code, message) }
+    PgError {
+        severity: Severity::Panic,
+        ..PgError::new(code, message)
+    }
 }
 
 /// fsync of a directory, so that a file created or renamed in it survives a crash.
@@ -240,7 +265,10 @@ mod tests {
         let dir = tempfile::tempdir().expect("tempdir");
         let err = ControlFile::read(dir.path()).expect_err("missing");
         assert_eq!(err.severity, Severity::Panic);
-        assert_eq!(err.message, "could not open file \"global/pg_control\": No such file or directory");
+        assert_eq!(
+            err.message,
+            "could not open file \"global/pg_control\": No such file or directory"
+        );
         let c = ControlFile::create(dir.path()).expect("create");
         assert_eq!(c, ControlFile::initial());
         assert!(ControlFile::create(dir.path()).is_err(), "never overwrites");
@@ -255,15 +283,26 @@ mod tests {
         bytes[17] ^= 1;
         fs::write(&path, &bytes).expect("damage");
         let err = ControlFile::read(dir.path()).expect_err("damaged");
-        assert_eq!((err.severity, err.message.as_str()), (Severity::Panic, "incorrect checksum in control file"));
+        assert_eq!(
+            (err.severity, err.message.as_str()),
+            (Severity::Panic, "incorrect checksum in control file")
+        );
         fs::write(&path, &bytes[..100]).expect("truncate");
-        assert!(ControlFile::read(dir.path()).expect_err("short").message.starts_with("incorrect control file size"));
+        assert!(
+            ControlFile::read(dir.path())
+                .expect_err("short")
+                .message
+                .starts_with("incorrect control file size")
+        );
 
         let mut other = ControlFile::initial();
         other.version = 99;
         fs::write(&path, other.encode()).expect("other version");
         let err = ControlFile::read(dir.path()).expect_err("version");
         assert_eq!(err.message, "database files are incompatible with server");
-        assert!(err.detail.is_some_and(|d| d.contains("PG_CONTROL_VERSION 99")));
+        assert!(
+            err.detail
+                .is_some_and(|d| d.contains("PG_CONTROL_VERSION 99"))
+        );
     }
 }

@@ -32,7 +32,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use types::{PgError, PgResult};
 
 use crate::lwlock::PaddedLWLock;
-use crate::shmem::{ProcArray, RegionId, ShmemSafe, SharedMemory};
+use crate::shmem::{ProcArray, RegionId, SharedMemory, ShmemSafe};
 use clog::Clog;
 use control::ControlFile;
 
@@ -152,7 +152,11 @@ impl std::fmt::Debug for Transam<'_> {
 
 impl<'a> Transam<'a> {
     pub fn new(shmem: &'a SharedMemory, data_dir: impl Into<PathBuf>, slot: usize) -> Transam<'a> {
-        Transam { shmem, data_dir: data_dir.into(), slot }
+        Transam {
+            shmem,
+            data_dir: data_dir.into(),
+            slot,
+        }
     }
 
     fn shared(&self) -> &'a TransamShared {
@@ -184,9 +188,14 @@ impl<'a> Transam<'a> {
     pub fn bootstrap(data_dir: &Path) -> PgResult<()> {
         ControlFile::create(data_dir)?;
         let xact = data_dir.join(clog::PG_XACT_DIR);
-        std::fs::create_dir_all(&xact)
-            .map_err(|e| control::file_error(&e, format!("could not create directory \"{}\"", clog::PG_XACT_DIR)))?;
-        control::fsync_dir(data_dir).map_err(|e| control::file_error(&e, "could not fsync data directory".into()))
+        std::fs::create_dir_all(&xact).map_err(|e| {
+            control::file_error(
+                &e,
+                format!("could not create directory \"{}\"", clog::PG_XACT_DIR),
+            )
+        })?;
+        control::fsync_dir(data_dir)
+            .map_err(|e| control::file_error(&e, "could not fsync data directory".into()))
     }
 
     /// Startup process: loads next xid / next OID from the control file into
@@ -196,13 +205,18 @@ impl<'a> Transam<'a> {
         let sh = self.shared();
         let _xid_gen = sh.xid_gen_lock.lock.acquire_exclusive();
         if sh.next_xid.load(Ordering::SeqCst) != 0 {
-            return Err(PgError::internal("transaction state is already loaded in this shared memory segment"));
+            return Err(PgError::internal(
+                "transaction state is already loaded in this shared memory segment",
+            ));
         }
         let c = ControlFile::read(&self.data_dir)?;
         let xact = self.data_dir.join(clog::PG_XACT_DIR);
         if !xact.is_dir() {
             std::fs::create_dir_all(&xact).map_err(|e| {
-                control::file_error(&e, format!("could not create directory \"{}\"", clog::PG_XACT_DIR))
+                control::file_error(
+                    &e,
+                    format!("could not create directory \"{}\"", clog::PG_XACT_DIR),
+                )
             })?;
             control::fsync_dir(&self.data_dir)
                 .map_err(|e| control::file_error(&e, "could not fsync data directory".into()))?;
@@ -216,7 +230,8 @@ impl<'a> Transam<'a> {
             next_oid = u64::from(FIRST_NORMAL_OBJECT_ID);
         }
         sh.xid_reserved_until.store(next_xid, Ordering::SeqCst);
-        sh.latest_completed_xid.store(next_xid - 1, Ordering::SeqCst);
+        sh.latest_completed_xid
+            .store(next_xid - 1, Ordering::SeqCst);
         sh.oid_reserved_until.store(next_oid, Ordering::SeqCst);
         sh.next_oid.store(next_oid, Ordering::SeqCst);
         sh.next_xid.store(next_xid, Ordering::SeqCst);
@@ -230,12 +245,17 @@ impl<'a> Transam<'a> {
         let sh = self.shared();
         let procs = self.procs();
         if let Some(x) = self.my_xid() {
-            return Err(PgError::internal(format!("backend in slot {} already has transaction id {x}", self.slot)));
+            return Err(PgError::internal(format!(
+                "backend in slot {} already has transaction id {x}",
+                self.slot
+            )));
         }
         let _xid_gen = sh.xid_gen_lock.lock.acquire_exclusive();
         let xid = sh.next_xid.load(Ordering::SeqCst);
         if xid == 0 {
-            return Err(PgError::internal("transaction ids are not loaded yet (the startup process has not run)"));
+            return Err(PgError::internal(
+                "transaction ids are not loaded yet (the startup process has not run)",
+            ));
         }
         if xid >= sh.xid_reserved_until.load(Ordering::SeqCst) {
             let until = xid + XID_RESERVE_CHUNK;
@@ -274,7 +294,12 @@ impl<'a> Transam<'a> {
         if procs.xmin(self.slot) == INVALID_XID {
             procs.set_xmin(self.slot, xmin);
         }
-        Snapshot { xmin, xmax, xip, curcid }
+        Snapshot {
+            xmin,
+            xmax,
+            xip,
+            curcid,
+        }
     }
 
     /// Whether a running backend has `xid` as its transaction
@@ -332,7 +357,9 @@ impl<'a> Transam<'a> {
         self.check_mine(xid, "commit")?;
         self.clog().set_status(xid, XidStatus::Committed, fsync)?;
         if catalog_changed {
-            self.shared().catalog_generation.fetch_add(1, Ordering::SeqCst);
+            self.shared()
+                .catalog_generation
+                .fetch_add(1, Ordering::SeqCst);
         }
         self.leave_proc_array(xid);
         Ok(())
@@ -377,7 +404,9 @@ impl<'a> Transam<'a> {
         let _oid_gen = sh.oid_gen_lock.lock.acquire_exclusive();
         let mut oid = sh.next_oid.load(Ordering::SeqCst);
         if oid == 0 {
-            return Err(PgError::internal("OIDs are not loaded yet (the startup process has not run)"));
+            return Err(PgError::internal(
+                "OIDs are not loaded yet (the startup process has not run)",
+            ));
         }
         let first = u64::from(FIRST_NORMAL_OBJECT_ID);
         let wrapped = oid > u64::from(u32::MAX) || oid < first;
@@ -391,7 +420,8 @@ impl<'a> Transam<'a> {
             sh.oid_reserved_until.store(until, Ordering::SeqCst);
         }
         sh.next_oid.store(oid + 1, Ordering::SeqCst);
-        u32::try_from(oid).map_err(|_| PgError::internal(format!("OID counter out of range: {oid}")))
+        u32::try_from(oid)
+            .map_err(|_| PgError::internal(format!("OID counter out of range: {oid}")))
     }
 
     /// The catalog generation (see [`TransamShared::catalog_generation`]).

@@ -83,17 +83,25 @@ fn startup_needs_a_control_file() {
     let dir = tempfile::tempdir().expect("tempdir");
     std::fs::create_dir_all(dir.path().join("base")).expect("base");
     let shm = segment(small());
-    let err = Transam::new(&shm, dir.path(), 0).startup().expect_err("no control file");
+    let err = Transam::new(&shm, dir.path(), 0)
+        .startup()
+        .expect_err("no control file");
     assert_eq!(err.severity, types::Severity::Panic);
     assert!(err.message.contains("global/pg_control"), "{}", err.message);
-    assert!(Transam::new(&shm, dir.path(), 0).assign_xid().is_err(), "no xids before startup");
+    assert!(
+        Transam::new(&shm, dir.path(), 0).assign_xid().is_err(),
+        "no xids before startup"
+    );
     Transam::bootstrap(dir.path()).expect("bootstrap");
     assert!(Transam::bootstrap(dir.path()).is_err(), "bootstrap twice");
     let tx = Transam::new(&shm, dir.path(), 0);
     tx.startup().expect("startup");
     assert!(tx.startup().is_err(), "startup twice on one segment");
     assert!(dir.path().join("pg_xact").is_dir());
-    assert!(dir.path().join("pg_xact/000000000000000").is_file(), "the first segment exists");
+    assert!(
+        dir.path().join("pg_xact/000000000000000").is_file(),
+        "the first segment exists"
+    );
     assert_eq!(tx.next_xid(), FIRST_NORMAL_XID);
 }
 
@@ -110,15 +118,28 @@ fn xids_are_reserved_on_disk_and_resume_after_restart() {
     assert_eq!(tx.my_xid(), None);
     let y = tx.assign_xid().expect("xid");
     assert_eq!(y, x + 1);
-    assert_eq!(control::ControlFile::read(dir.path()).expect("control").next_xid, x + XID_RESERVE_CHUNK);
+    assert_eq!(
+        control::ControlFile::read(dir.path())
+            .expect("control")
+            .next_xid,
+        x + XID_RESERVE_CHUNK
+    );
     drop(tx);
     drop(shm);
     let shm = restart(dir.path(), small());
     let tx = Transam::new(&shm, dir.path(), 1);
     let z = tx.assign_xid().expect("xid after restart");
-    assert_eq!(z, x + XID_RESERVE_CHUNK, "resumes at the reservation, skipping unused xids");
+    assert_eq!(
+        z,
+        x + XID_RESERVE_CHUNK,
+        "resumes at the reservation, skipping unused xids"
+    );
     assert_eq!(tx.status(x).expect("status"), XidStatus::Committed);
-    assert_eq!(tx.status(y).expect("status"), XidStatus::InProgress, "raw CLOG of a crashed xid");
+    assert_eq!(
+        tx.status(y).expect("status"),
+        XidStatus::InProgress,
+        "raw CLOG of a crashed xid"
+    );
     assert!(!tx.is_in_progress(y));
 }
 
@@ -148,7 +169,11 @@ fn snapshots_list_running_xids_below_xmax() {
     let xa = a.assign_xid().expect("a");
     let xb = b.assign_xid().expect("b");
     let s = c.snapshot(0);
-    assert_eq!((s.xmin, s.xmax, s.xip.clone()), (xa, xa, vec![]), "nothing completed yet");
+    assert_eq!(
+        (s.xmin, s.xmax, s.xip.clone()),
+        (xa, xa, vec![]),
+        "nothing completed yet"
+    );
     assert!(s.xid_in_snapshot(xa) && s.xid_in_snapshot(xb));
     assert_eq!(shm.proc_array().xmin(2), xa);
     b.commit(xb, false, false).expect("commit b");
@@ -172,17 +197,34 @@ fn oids_are_reserved_and_wrap() {
     assert_eq!(tx.new_oid().expect("oid"), FIRST_NORMAL_OBJECT_ID);
     assert_eq!(tx.new_oid().expect("oid"), FIRST_NORMAL_OBJECT_ID + 1);
     let c = control::ControlFile::read(dir.path()).expect("control");
-    assert_eq!(c.next_oid, u64::from(FIRST_NORMAL_OBJECT_ID) + OID_RESERVE_CHUNK);
-    assert_eq!(c.next_xid, FIRST_NORMAL_XID, "the xid reservation is carried over");
+    assert_eq!(
+        c.next_oid,
+        u64::from(FIRST_NORMAL_OBJECT_ID) + OID_RESERVE_CHUNK
+    );
+    assert_eq!(
+        c.next_xid, FIRST_NORMAL_XID,
+        "the xid reservation is carried over"
+    );
     drop(tx);
     drop(shm);
     let shm = restart(dir.path(), small());
     let tx = Transam::new(&shm, dir.path(), 0);
-    assert_eq!(tx.new_oid().expect("oid"), FIRST_NORMAL_OBJECT_ID + OID_RESERVE_CHUNK as u32);
-    shared(&shm).next_oid.store(u64::from(u32::MAX), Ordering::SeqCst);
-    shared(&shm).oid_reserved_until.store(u64::from(u32::MAX) + 1, Ordering::SeqCst);
+    assert_eq!(
+        tx.new_oid().expect("oid"),
+        FIRST_NORMAL_OBJECT_ID + OID_RESERVE_CHUNK as u32
+    );
+    shared(&shm)
+        .next_oid
+        .store(u64::from(u32::MAX), Ordering::SeqCst);
+    shared(&shm)
+        .oid_reserved_until
+        .store(u64::from(u32::MAX) + 1, Ordering::SeqCst);
     assert_eq!(tx.new_oid().expect("oid"), u32::MAX);
-    assert_eq!(tx.new_oid().expect("oid"), FIRST_NORMAL_OBJECT_ID, "wraps past the reserved range");
+    assert_eq!(
+        tx.new_oid().expect("oid"),
+        FIRST_NORMAL_OBJECT_ID,
+        "wraps past the reserved range"
+    );
     assert_eq!(tx.new_oid().expect("oid"), FIRST_NORMAL_OBJECT_ID + 1);
 }
 
@@ -201,12 +243,21 @@ fn commit_survives_a_crash_and_a_running_xid_reads_aborted() {
     assert_eq!(v.status(xb).expect("s"), XidStatus::InProgress);
     assert!(!v.is_in_progress(xb));
     let combos = ComboCids::new();
-    let me = Me { xid: None, combocids: &combos };
+    let me = Me {
+        xid: None,
+        combocids: &combos,
+    };
     let snap = v.snapshot(0);
-    assert!(snap.xmin > xb, "xids of before the crash are all below the new xmin");
+    assert!(
+        snap.xmin > xb,
+        "xids of before the crash are all below the new xmin"
+    );
     let t = tuple_with(xb, 0, HEAP_XMAX_INVALID);
     let h = TupleHeader::parse(&t).expect("h");
-    assert_eq!(visibility::satisfies_mvcc(&h, &snap, me, &v).expect("mvcc"), (false, HEAP_XMIN_INVALID));
+    assert_eq!(
+        visibility::satisfies_mvcc(&h, &snap, me, &v).expect("mvcc"),
+        (false, HEAP_XMIN_INVALID)
+    );
     let t = tuple_with(xa, xb, 0);
     let h = TupleHeader::parse(&t).expect("h");
     assert_eq!(
@@ -229,7 +280,11 @@ fn clog_evicts_dirty_pages_and_reads_them_back() {
     let xid = |page: u64, i: u64| page * clog::XIDS_PER_PAGE + i;
     for page in 0..10u64 {
         for i in [5, 6, 32767] {
-            let s = if (page + i) % 2 == 0 { XidStatus::Committed } else { XidStatus::Aborted };
+            let s = if (page + i) % 2 == 0 {
+                XidStatus::Committed
+            } else {
+                XidStatus::Aborted
+            };
             clog.set_status(xid(page, i), s, false).expect("set");
         }
     }
@@ -237,16 +292,35 @@ fn clog_evicts_dirty_pages_and_reads_them_back() {
     assert!(clog.cached_pages().iter().all(Option::is_some));
     for page in 0..10u64 {
         for i in [5, 6, 32767] {
-            let s = if (page + i) % 2 == 0 { XidStatus::Committed } else { XidStatus::Aborted };
-            assert_eq!(clog.status(xid(page, i)).expect("status"), s, "page {page} xid {i}");
+            let s = if (page + i) % 2 == 0 {
+                XidStatus::Committed
+            } else {
+                XidStatus::Aborted
+            };
+            assert_eq!(
+                clog.status(xid(page, i)).expect("status"),
+                s,
+                "page {page} xid {i}"
+            );
         }
-        assert_eq!(clog.status(xid(page, 7)).expect("status"), XidStatus::InProgress);
+        assert_eq!(
+            clog.status(xid(page, 7)).expect("status"),
+            XidStatus::InProgress
+        );
     }
-    assert!(clog.set_status(xid(0, 6), XidStatus::Aborted, false).is_err(), "committed stays committed");
+    assert!(
+        clog.set_status(xid(0, 6), XidStatus::Aborted, false)
+            .is_err(),
+        "committed stays committed"
+    );
     // Pages 32.. live in the second segment file; far pages read as zeros.
-    clog.set_status(xid(40, 1), XidStatus::Committed, true).expect("durable");
+    clog.set_status(xid(40, 1), XidStatus::Committed, true)
+        .expect("durable");
     assert!(dir.path().join("pg_xact/000000000000001").is_file());
-    assert_eq!(clog.status(xid(1000, 1)).expect("status"), XidStatus::InProgress);
+    assert_eq!(
+        clog.status(xid(1000, 1)).expect("status"),
+        XidStatus::InProgress
+    );
     clog.flush().expect("flush");
     drop(clog);
     drop(shm);
@@ -254,11 +328,22 @@ fn clog_evicts_dirty_pages_and_reads_them_back() {
     let clog = Clog::new(&shm, dir.path());
     for page in 0..10u64 {
         for i in [5, 6, 32767] {
-            let s = if (page + i) % 2 == 0 { XidStatus::Committed } else { XidStatus::Aborted };
-            assert_eq!(clog.status(xid(page, i)).expect("status"), s, "after restart: page {page} xid {i}");
+            let s = if (page + i) % 2 == 0 {
+                XidStatus::Committed
+            } else {
+                XidStatus::Aborted
+            };
+            assert_eq!(
+                clog.status(xid(page, i)).expect("status"),
+                s,
+                "after restart: page {page} xid {i}"
+            );
         }
     }
-    assert_eq!(clog.status(xid(40, 1)).expect("status"), XidStatus::Committed);
+    assert_eq!(
+        clog.status(xid(40, 1)).expect("status"),
+        XidStatus::Committed
+    );
 }
 
 #[test]
@@ -267,7 +352,13 @@ fn concurrent_clog_updates_with_evictions() {
     layout.clog_buffers = 4;
     let (dir, shm) = cluster(layout);
     const PAGES: u64 = 12;
-    let expect = |x: TransactionId| if x.is_multiple_of(3) { XidStatus::Aborted } else { XidStatus::Committed };
+    let expect = |x: TransactionId| {
+        if x.is_multiple_of(3) {
+            XidStatus::Aborted
+        } else {
+            XidStatus::Committed
+        }
+    };
     std::thread::scope(|s| {
         for w in 0..4u64 {
             let (shm, dir) = (&shm, dir.path());
@@ -280,7 +371,10 @@ fn concurrent_clog_updates_with_evictions() {
                         clog.set_status(x, expect(x), round % 10 == 0).expect("set");
                         assert_eq!(clog.status(x).expect("status"), expect(x));
                         let neighbour = page * clog::XIDS_PER_PAGE + 99;
-                        assert_eq!(clog.status(neighbour).expect("status"), XidStatus::InProgress);
+                        assert_eq!(
+                            clog.status(neighbour).expect("status"),
+                            XidStatus::InProgress
+                        );
                     }
                 }
             });
@@ -309,14 +403,21 @@ fn visibility_with_a_fake_oracle() {
             xid == 10
         }
         fn status(&self, xid: TransactionId) -> PgResult<XidStatus> {
-            Ok(if xid == 11 { XidStatus::Committed } else { XidStatus::InProgress })
+            Ok(if xid == 11 {
+                XidStatus::Committed
+            } else {
+                XidStatus::InProgress
+            })
         }
     }
     let t = tuple_with(11, 10, 0);
     let h = TupleHeader::parse(&t).expect("h");
     assert_eq!(
         visibility::satisfies_vacuum(&h, 5, &Fake).expect("vacuum"),
-        (visibility::HtsvResult::DeleteInProgress, HEAP_XMIN_COMMITTED)
+        (
+            visibility::HtsvResult::DeleteInProgress,
+            HEAP_XMIN_COMMITTED
+        )
     );
     let t = tuple_with(11, 12, HEAP_XMAX_IS_MULTI);
     let h = TupleHeader::parse(&t).expect("h");
@@ -339,7 +440,12 @@ fn assign_xid_extends_the_clog_across_a_page_boundary() {
         tx.commit(x, true, false).expect("commit");
         assert_eq!(tx.status(x).expect("status"), XidStatus::Committed);
     }
-    assert_eq!(control::ControlFile::read(dir.path()).expect("control").next_xid, start + XID_RESERVE_CHUNK);
+    assert_eq!(
+        control::ControlFile::read(dir.path())
+            .expect("control")
+            .next_xid,
+        start + XID_RESERVE_CHUNK
+    );
 }
 
 #[test]
@@ -379,10 +485,18 @@ fn concurrent_transactions_see_consistent_snapshots() {
                     let running = snap.xip.binary_search(&x).is_ok();
                     if !running {
                         let st = tx.status(x).expect("status");
-                        assert_ne!(st, XidStatus::InProgress, "xid {x} below xmax {} and not in xip", snap.xmax);
+                        assert_ne!(
+                            st,
+                            XidStatus::InProgress,
+                            "xid {x} below xmax {} and not in xip",
+                            snap.xmax
+                        );
                         seen_finished.insert(x);
                     } else {
-                        assert!(!seen_finished.contains(&x), "xid {x} finished in an earlier snapshot");
+                        assert!(
+                            !seen_finished.contains(&x),
+                            "xid {x} finished in an earlier snapshot"
+                        );
                     }
                 }
                 tx.end_without_xid();
@@ -391,14 +505,20 @@ fn concurrent_transactions_see_consistent_snapshots() {
             }
         });
         checker.join().expect("checker");
-        workers.into_iter().map(|w| w.join().expect("worker")).collect()
+        workers
+            .into_iter()
+            .map(|w| w.join().expect("worker"))
+            .collect()
     });
     let mut all: Vec<_> = results.into_iter().flatten().collect();
     let n = all.len();
     all.sort_unstable();
     all.dedup();
     assert_eq!(all.len(), n, "xids are unique");
-    assert_eq!(all, (FIRST_NORMAL_XID..FIRST_NORMAL_XID + n as u64).collect::<Vec<_>>());
+    assert_eq!(
+        all,
+        (FIRST_NORMAL_XID..FIRST_NORMAL_XID + n as u64).collect::<Vec<_>>()
+    );
     let tx = Transam::new(&shm, dir.path(), WORKERS);
     assert_eq!(tx.oldest_xmin(), FIRST_NORMAL_XID + n as u64);
 }
@@ -423,13 +543,19 @@ fn concurrent_durable_commits_on_one_page_all_survive() {
                 })
             })
             .collect();
-        hs.into_iter().flat_map(|h| h.join().expect("worker")).collect()
+        hs.into_iter()
+            .flat_map(|h| h.join().expect("worker"))
+            .collect()
     });
     drop(shm);
     let shm = restart(dir.path(), small());
     let tx = Transam::new(&shm, dir.path(), 0);
     for x in committed {
-        assert_eq!(tx.status(x).expect("status"), XidStatus::Committed, "xid {x}");
+        assert_eq!(
+            tx.status(x).expect("status"),
+            XidStatus::Committed,
+            "xid {x}"
+        );
     }
 }
 
@@ -467,13 +593,27 @@ fn mask_names(mask: u16) -> String {
         (HEAP_UPDATED, "UPDATED"),
         (HEAP_HASNULL, "HASNULL"),
     ];
-    let names: Vec<&str> = NAMES.iter().filter(|(b, _)| mask & b != 0).map(|(_, n)| *n).collect();
-    if names.is_empty() { "-".to_owned() } else { names.join("|") }
+    let names: Vec<&str> = NAMES
+        .iter()
+        .filter(|(b, _)| mask & b != 0)
+        .map(|(_, n)| *n)
+        .collect();
+    if names.is_empty() {
+        "-".to_owned()
+    } else {
+        names.join("|")
+    }
 }
 
 fn fmt_snapshot(s: &Snapshot) -> String {
     let xip: Vec<String> = s.xip.iter().map(u64::to_string).collect();
-    format!("snapshot xmin={} xmax={} xip=[{}] curcid={}", s.xmin, s.xmax, xip.join(","), s.curcid)
+    format!(
+        "snapshot xmin={} xmax={} xip=[{}] curcid={}",
+        s.xmin,
+        s.xmax,
+        xip.join(","),
+        s.curcid
+    )
 }
 
 fn run_script(text: &str, dir: &Path) -> String {
@@ -495,7 +635,9 @@ fn run_script(text: &str, dir: &Path) -> String {
         };
         writeln!(out, "> {cmd}").ok();
         let (slot, rest) = match cmd.split_once(": ") {
-            Some((b, r)) if BACKENDS.contains(&b) => (BACKENDS.iter().position(|x| *x == b).unwrap_or(0), r),
+            Some((b, r)) if BACKENDS.contains(&b) => {
+                (BACKENDS.iter().position(|x| *x == b).unwrap_or(0), r)
+            }
             _ => (SYSTEM_SLOT, cmd),
         };
         let words: Vec<&str> = rest.split_whitespace().collect();
@@ -529,7 +671,9 @@ fn run_script(text: &str, dir: &Path) -> String {
                 }
                 "insert" => {
                     let b = &backends[slot];
-                    let xid = b.xid.ok_or_else(|| PgError::internal("insert without begin"))?;
+                    let xid = b
+                        .xid
+                        .ok_or_else(|| PgError::internal("insert without begin"))?;
                     let tid = ItemPointer::new(0, next_offset);
                     next_offset += 1;
                     let mut bytes = tuple();
@@ -542,7 +686,9 @@ fn run_script(text: &str, dir: &Path) -> String {
                 }
                 "delete" | "update" | "lock" => {
                     let b = &mut backends[slot];
-                    let xid = b.xid.ok_or_else(|| PgError::internal("write without begin"))?;
+                    let xid = b
+                        .xid
+                        .ok_or_else(|| PgError::internal("write without begin"))?;
                     let new_tid = if verb == "update" {
                         let tid = ItemPointer::new(0, next_offset);
                         next_offset += 1;
@@ -557,11 +703,16 @@ fn run_script(text: &str, dir: &Path) -> String {
                     } else {
                         None
                     };
-                    let t = tuples.get_mut(words[1]).ok_or_else(|| PgError::internal("no such tuple"))?;
+                    let t = tuples
+                        .get_mut(words[1])
+                        .ok_or_else(|| PgError::internal("no such tuple"))?;
                     let mut h = TupleHeaderMut::parse(&mut t.bytes)?;
                     let mask = h.as_ref().infomask();
                     h.clear_infomask(
-                        HEAP_XMAX_INVALID | HEAP_XMAX_COMMITTED | HEAP_LOCK_MASK | HEAP_XMAX_LOCK_ONLY,
+                        HEAP_XMAX_INVALID
+                            | HEAP_XMAX_COMMITTED
+                            | HEAP_LOCK_MASK
+                            | HEAP_XMAX_LOCK_ONLY,
                     );
                     h.set_xmax(xid);
                     if verb == "lock" {
@@ -597,16 +748,25 @@ fn run_script(text: &str, dir: &Path) -> String {
                 }
                 "see" | "update?" => {
                     let b = &backends[slot];
-                    let me = Me { xid: b.xid, combocids: &b.combos };
+                    let me = Me {
+                        xid: b.xid,
+                        combocids: &b.combos,
+                    };
                     for name in &words[1..] {
-                        let t = tuples.get_mut(*name).ok_or_else(|| PgError::internal("no such tuple"))?;
+                        let t = tuples
+                            .get_mut(*name)
+                            .ok_or_else(|| PgError::internal("no such tuple"))?;
                         let h = TupleHeader::parse(&t.bytes)?;
                         let (what, hints) = if verb == "see" {
-                            let snap = b.snapshot.as_ref().ok_or_else(|| PgError::internal("no snapshot"))?;
+                            let snap = b
+                                .snapshot
+                                .as_ref()
+                                .ok_or_else(|| PgError::internal("no snapshot"))?;
                             let (v, hints) = visibility::satisfies_mvcc(&h, snap, me, &tx)?;
                             ((if v { "visible" } else { "invisible" }).to_owned(), hints)
                         } else {
-                            let (r, hints) = visibility::satisfies_update_at(&h, t.tid, b.cid, me, &tx)?;
+                            let (r, hints) =
+                                visibility::satisfies_update_at(&h, t.tid, b.cid, me, &tx)?;
                             (format!("{r:?}"), hints)
                         };
                         apply_hints(&mut t.bytes, hints)?;
@@ -621,7 +781,9 @@ fn run_script(text: &str, dir: &Path) -> String {
                     let oldest = tx.oldest_xmin();
                     writeln!(o, "oldest_xmin {oldest}").ok();
                     for name in &words[1..] {
-                        let t = tuples.get_mut(*name).ok_or_else(|| PgError::internal("no such tuple"))?;
+                        let t = tuples
+                            .get_mut(*name)
+                            .ok_or_else(|| PgError::internal("no such tuple"))?;
                         let h = TupleHeader::parse(&t.bytes)?;
                         let (r, hints) = visibility::satisfies_vacuum(&h, oldest, &tx)?;
                         apply_hints(&mut t.bytes, hints)?;
@@ -634,7 +796,9 @@ fn run_script(text: &str, dir: &Path) -> String {
                 }
                 "show" => {
                     for name in &words[1..] {
-                        let t = tuples.get(*name).ok_or_else(|| PgError::internal("no such tuple"))?;
+                        let t = tuples
+                            .get(*name)
+                            .ok_or_else(|| PgError::internal("no such tuple"))?;
                         let h = TupleHeader::parse(&t.bytes)?;
                         writeln!(
                             o,
@@ -687,8 +851,11 @@ fn apply_hints(bytes: &mut [u8], hints: u16) -> PgResult<()> {
 fn golden_scripts() {
     let scripts = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/transam/testscripts");
     let update = std::env::var_os("UPDATE_GOLDEN").is_some();
-    let mut entries: Vec<_> =
-        std::fs::read_dir(&scripts).expect("testscripts dir").flatten().map(|e| e.path()).collect();
+    let mut entries: Vec<_> = std::fs::read_dir(&scripts)
+        .expect("testscripts dir")
+        .flatten()
+        .map(|e| e.path())
+        .collect();
     entries.sort();
     assert!(!entries.is_empty());
     let mut failed = Vec::new();
@@ -700,10 +867,16 @@ fn golden_scripts() {
             if update {
                 std::fs::write(&path, &actual).expect("rewrite script");
             } else {
-                eprintln!("--- {} expected\n{expected}\n--- actual\n{actual}", path.display());
+                eprintln!(
+                    "--- {} expected\n{expected}\n--- actual\n{actual}",
+                    path.display()
+                );
                 failed.push(path.display().to_string());
             }
         }
     }
-    assert!(failed.is_empty(), "golden scripts differ: {failed:?} (UPDATE_GOLDEN=1 to rewrite)");
+    assert!(
+        failed.is_empty(),
+        "golden scripts differ: {failed:?} (UPDATE_GOLDEN=1 to rewrite)"
+    );
 }

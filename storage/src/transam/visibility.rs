@@ -32,8 +32,8 @@ use types::{PgError, PgResult, SqlState};
 use super::combocid::ComboCids;
 use super::{CommandId, INVALID_XID, Snapshot, TransactionId, XactOracle, XidStatus};
 use crate::heap::tuple::{
-    HEAP_COMBOCID, HEAP_LOCK_MASK, HEAP_XMAX_COMMITTED, HEAP_XMAX_EXCL_LOCK, HEAP_XMAX_INVALID, HEAP_XMAX_IS_MULTI,
-    HEAP_XMAX_LOCK_ONLY, HEAP_XMIN_COMMITTED, HEAP_XMIN_INVALID, TupleHeader,
+    HEAP_COMBOCID, HEAP_LOCK_MASK, HEAP_XMAX_COMMITTED, HEAP_XMAX_EXCL_LOCK, HEAP_XMAX_INVALID,
+    HEAP_XMAX_IS_MULTI, HEAP_XMAX_LOCK_ONLY, HEAP_XMIN_COMMITTED, HEAP_XMIN_INVALID, TupleHeader,
 };
 use crate::page::ItemPointer;
 
@@ -56,7 +56,8 @@ impl Me<'_> {
 
 /// PostgreSQL's `HEAP_XMAX_IS_LOCKED_ONLY`: xmax only locks the tuple.
 pub fn xmax_is_locked_only(infomask: u16) -> bool {
-    infomask & HEAP_XMAX_LOCK_ONLY != 0 || infomask & (HEAP_XMAX_IS_MULTI | HEAP_LOCK_MASK) == HEAP_XMAX_EXCL_LOCK
+    infomask & HEAP_XMAX_LOCK_ONLY != 0
+        || infomask & (HEAP_XMAX_IS_MULTI | HEAP_LOCK_MASK) == HEAP_XMAX_EXCL_LOCK
 }
 
 /// xmax means nothing: hinted invalid, or zero.
@@ -68,7 +69,10 @@ fn check_no_multi(t: &TupleHeader<'_>) -> PgResult<()> {
     if t.infomask() & HEAP_XMAX_IS_MULTI != 0 {
         return Err(PgError::new(
             SqlState::DataCorrupted,
-            format!("tuple has a multixact xmax {} but multixacts are not supported", t.xmax()),
+            format!(
+                "tuple has a multixact xmax {} but multixacts are not supported",
+                t.xmax()
+            ),
         ));
     }
     Ok(())
@@ -83,13 +87,21 @@ fn resolve_combo(t: &TupleHeader<'_>, me: Me<'_>) -> PgResult<(CommandId, Comman
 /// The inserting command id (`HeapTupleHeaderGetCmin`); meaningful only to
 /// the inserting transaction.
 fn cmin(t: &TupleHeader<'_>, me: Me<'_>) -> PgResult<CommandId> {
-    if t.infomask() & HEAP_COMBOCID != 0 { Ok(resolve_combo(t, me)?.0) } else { Ok(t.cid()) }
+    if t.infomask() & HEAP_COMBOCID != 0 {
+        Ok(resolve_combo(t, me)?.0)
+    } else {
+        Ok(t.cid())
+    }
 }
 
 /// The deleting command id (`HeapTupleHeaderGetCmax`); meaningful only to
 /// the deleting transaction.
 fn cmax(t: &TupleHeader<'_>, me: Me<'_>) -> PgResult<CommandId> {
-    if t.infomask() & HEAP_COMBOCID != 0 { Ok(resolve_combo(t, me)?.1) } else { Ok(t.cid()) }
+    if t.infomask() & HEAP_COMBOCID != 0 {
+        Ok(resolve_combo(t, me)?.1)
+    } else {
+        Ok(t.cid())
+    }
 }
 
 /// `HeapTupleSatisfiesMVCC`: is the tuple visible to `snapshot`?
@@ -148,7 +160,9 @@ pub fn satisfies_mvcc(
         }
         match tx.status(xmax)? {
             XidStatus::Committed => hints |= HEAP_XMAX_COMMITTED,
-            XidStatus::Aborted | XidStatus::InProgress => return Ok((true, hints | HEAP_XMAX_INVALID)),
+            XidStatus::Aborted | XidStatus::InProgress => {
+                return Ok((true, hints | HEAP_XMAX_INVALID));
+            }
         }
     } else if snapshot.xid_in_snapshot(xmax) {
         return Ok((true, hints));
@@ -228,19 +242,35 @@ fn update_check(
             let xmax = t.xmax();
             if xmax_is_locked_only(mask) {
                 // Locked, by us (in progress) or by a locker that is gone.
-                return Ok((if tx.is_in_progress(xmax) { TmResult::BeingModified(xmax) } else { TmResult::Ok }, 0));
+                return Ok((
+                    if tx.is_in_progress(xmax) {
+                        TmResult::BeingModified(xmax)
+                    } else {
+                        TmResult::Ok
+                    },
+                    0,
+                ));
             }
             if !me.is(xmax) {
                 return Ok((TmResult::Ok, 0));
             }
-            return Ok((if cmax(t, me)? >= curcid { TmResult::SelfModified } else { TmResult::Invisible }, 0));
+            return Ok((
+                if cmax(t, me)? >= curcid {
+                    TmResult::SelfModified
+                } else {
+                    TmResult::Invisible
+                },
+                0,
+            ));
         }
         if tx.is_in_progress(xmin) {
             return Ok((TmResult::Invisible, 0));
         }
         match tx.status(xmin)? {
             XidStatus::Committed => hints |= HEAP_XMIN_COMMITTED,
-            XidStatus::Aborted | XidStatus::InProgress => return Ok((TmResult::Invisible, HEAP_XMIN_INVALID)),
+            XidStatus::Aborted | XidStatus::InProgress => {
+                return Ok((TmResult::Invisible, HEAP_XMIN_INVALID));
+            }
         }
     }
 
@@ -261,7 +291,14 @@ fn update_check(
         if locked_only {
             return Ok((TmResult::BeingModified(xmax), hints));
         }
-        return Ok((if cmax(t, me)? >= curcid { TmResult::SelfModified } else { TmResult::Invisible }, hints));
+        return Ok((
+            if cmax(t, me)? >= curcid {
+                TmResult::SelfModified
+            } else {
+                TmResult::Invisible
+            },
+            hints,
+        ));
     }
     if tx.is_in_progress(xmax) {
         return Ok((TmResult::BeingModified(xmax), hints));
@@ -281,7 +318,11 @@ fn updated_or_deleted(t: &TupleHeader<'_>, self_tid: Option<ItemPointer>) -> TmR
         Some(me) => ctid.is_valid() && ctid != me,
         None => ctid.is_valid(),
     };
-    if elsewhere { TmResult::Updated } else { TmResult::Deleted }
+    if elsewhere {
+        TmResult::Updated
+    } else {
+        TmResult::Deleted
+    }
 }
 
 /// Result of `HeapTupleSatisfiesVacuum`.
@@ -322,7 +363,9 @@ pub fn satisfies_vacuum(
         }
         match tx.status(xmin)? {
             XidStatus::Committed => hints |= HEAP_XMIN_COMMITTED,
-            XidStatus::Aborted | XidStatus::InProgress => return Ok((HtsvResult::Dead, HEAP_XMIN_INVALID)),
+            XidStatus::Aborted | XidStatus::InProgress => {
+                return Ok((HtsvResult::Dead, HEAP_XMIN_INVALID));
+            }
         }
     }
 
@@ -345,7 +388,9 @@ pub fn satisfies_vacuum(
         }
         match tx.status(xmax)? {
             XidStatus::Committed => hints |= HEAP_XMAX_COMMITTED,
-            XidStatus::Aborted | XidStatus::InProgress => return Ok((HtsvResult::Live, hints | HEAP_XMAX_INVALID)),
+            XidStatus::Aborted | XidStatus::InProgress => {
+                return Ok((HtsvResult::Live, hints | HEAP_XMAX_INVALID));
+            }
         }
     }
     // Deleted by a committed transaction: dead once no snapshot can see it.

@@ -73,10 +73,18 @@ fn checkpoint_inner(
     xlog.flush_all()?;
     transam.flush_clog()?;
     let total = bufmgr.count_dirty();
-    let buffers_written = bufmgr.flush_all_paced(&mut |n| pace(n, total)).map_err(PgError::from)?;
-    xlog.ctl().stats.buffers_checkpoint.fetch_add(buffers_written as u64, std::sync::atomic::Ordering::Relaxed);
+    let buffers_written = bufmgr
+        .flush_all_paced(&mut |n| pace(n, total))
+        .map_err(PgError::from)?;
+    xlog.ctl()
+        .stats
+        .buffers_checkpoint
+        .fetch_add(buffers_written as u64, std::sync::atomic::Ordering::Relaxed);
     let files_synced = sync_relation_files(data_dir)?;
-    let time = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0);
+    let time = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0);
     let record = CheckpointRecord {
         redo: redo.0,
         next_xid: transam.next_xid(),
@@ -90,11 +98,22 @@ fn checkpoint_inner(
     transam.update_control(|c| {
         c.checkpoint = lsn.0;
         c.redo = redo.0;
-        c.state = if shutdown { DB_SHUTDOWNED } else { DB_IN_PRODUCTION };
+        c.state = if shutdown {
+            DB_SHUTDOWNED
+        } else {
+            DB_IN_PRODUCTION
+        };
     })?;
     xlog.set_last_checkpoint(lsn);
     let (segments_removed, segments_recycled) = remove_old_segments(xlog, redo)?;
-    Ok(CheckpointOutcome { lsn, redo, buffers_written, segments_removed, segments_recycled, files_synced })
+    Ok(CheckpointOutcome {
+        lsn,
+        redo,
+        buffers_written,
+        segments_removed,
+        segments_recycled,
+        files_synced,
+    })
 }
 
 /// Fsyncs every relation file under `base/` and `global/` (the writes of
@@ -102,7 +121,10 @@ fn checkpoint_inner(
 /// segments written instead, see `wal/README.md`).
 fn sync_relation_files(data_dir: &Path) -> PgResult<usize> {
     let io = |e: std::io::Error, what: &Path| {
-        PgError::new(SqlState::IoError, format!("could not fsync file \"{}\": {e}", what.display()))
+        PgError::new(
+            SqlState::IoError,
+            format!("could not fsync file \"{}\": {e}", what.display()),
+        )
     };
     let mut n = 0;
     let mut dirs = vec![data_dir.join("global")];
@@ -114,7 +136,9 @@ fn sync_relation_files(data_dir: &Path) -> PgResult<usize> {
         }
     }
     for dir in dirs {
-        let Ok(entries) = std::fs::read_dir(&dir) else { continue };
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            continue;
+        };
         for e in entries.flatten() {
             let path = e.path();
             let name = e.file_name();
@@ -138,11 +162,15 @@ fn sync_relation_files(data_dir: &Path) -> PgResult<usize> {
 /// Removes or recycles the segments wholly before `redo`'s.
 fn remove_old_segments(xlog: &Xlog<'_>, redo: Lsn) -> PgResult<(usize, usize)> {
     let dir = xlog.dir().to_path_buf();
-    let io = |e: std::io::Error, what: String| PgError::new(SqlState::IoError, format!("{what}: {e}"));
+    let io =
+        |e: std::io::Error, what: String| PgError::new(SqlState::IoError, format!("{what}: {e}"));
     let mut old = Vec::new();
     let mut newest = 0;
-    for entry in std::fs::read_dir(&dir).map_err(|e| io(e, format!("could not open directory \"{PG_WAL_DIR}\"")))? {
-        let entry = entry.map_err(|e| io(e, format!("could not read directory \"{PG_WAL_DIR}\"")))?;
+    for entry in std::fs::read_dir(&dir)
+        .map_err(|e| io(e, format!("could not open directory \"{PG_WAL_DIR}\"")))?
+    {
+        let entry =
+            entry.map_err(|e| io(e, format!("could not read directory \"{PG_WAL_DIR}\"")))?;
         if let Some(segno) = entry.file_name().to_str().and_then(parse_segment_file_name) {
             newest = newest.max(segno);
             if segno < redo.segno() {
@@ -164,7 +192,8 @@ fn remove_old_segments(xlog: &Xlog<'_>, redo: Lsn) -> PgResult<(usize, usize)> {
                 Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => false,
                 Err(e) => return Err(io(e, format!("could not link file \"{}\"", path.display()))),
             };
-        std::fs::remove_file(&path).map_err(|e| io(e, format!("could not remove file \"{}\"", path.display())))?;
+        std::fs::remove_file(&path)
+            .map_err(|e| io(e, format!("could not remove file \"{}\"", path.display())))?;
         if recycle {
             recycled += 1;
         } else {
@@ -172,7 +201,8 @@ fn remove_old_segments(xlog: &Xlog<'_>, redo: Lsn) -> PgResult<(usize, usize)> {
         }
     }
     if removed + recycled > 0 {
-        fsync_dir(&dir).map_err(|e| io(e, format!("could not fsync directory \"{PG_WAL_DIR}\"")))?;
+        fsync_dir(&dir)
+            .map_err(|e| io(e, format!("could not fsync directory \"{PG_WAL_DIR}\"")))?;
     }
     Ok((removed, recycled))
 }
@@ -182,8 +212,12 @@ fn remove_old_segments(xlog: &Xlog<'_>, redo: Lsn) -> PgResult<(usize, usize)> {
 /// `Transam::bootstrap` made the control file.
 pub fn bootstrap(data_dir: &Path, next_xid: u64, next_oid: u64) -> PgResult<()> {
     let dir = data_dir.join(PG_WAL_DIR);
-    std::fs::create_dir_all(&dir)
-        .map_err(|e| PgError::new(SqlState::IoError, format!("could not create directory \"{PG_WAL_DIR}\": {e}")))?;
+    std::fs::create_dir_all(&dir).map_err(|e| {
+        PgError::new(
+            SqlState::IoError,
+            format!("could not create directory \"{PG_WAL_DIR}\": {e}"),
+        )
+    })?;
     let segno = Lsn::FIRST.segno();
     super::create_zeroed_segment(&dir, segno, true)?;
     let record = CheckpointRecord {
@@ -191,7 +225,10 @@ pub fn bootstrap(data_dir: &Path, next_xid: u64, next_oid: u64) -> PgResult<()> 
         next_xid,
         next_oid,
         oldest_xid: next_xid,
-        time: SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0),
+        time: SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map(|d| d.as_secs() as i64)
+            .unwrap_or(0),
         shutdown: true,
     };
     let frame = wal::record::encode(&WalRecord::Checkpoint(record), 0, Lsn::FIRST);
@@ -200,11 +237,21 @@ pub fn bootstrap(data_dir: &Path, next_xid: u64, next_oid: u64) -> PgResult<()> 
     let f = std::fs::OpenOptions::new()
         .write(true)
         .open(&path)
-        .map_err(|e| PgError::new(SqlState::IoError, format!("could not open file \"{}\": {e}", path.display())))?;
+        .map_err(|e| {
+            PgError::new(
+                SqlState::IoError,
+                format!("could not open file \"{}\": {e}", path.display()),
+            )
+        })?;
     use std::os::unix::fs::FileExt;
     f.write_all_at(&frame, Lsn::FIRST.segment_offset())
         .and_then(|()| f.sync_all())
-        .map_err(|e| PgError::new(SqlState::IoError, format!("could not write file \"{}\": {e}", path.display())))?;
+        .map_err(|e| {
+            PgError::new(
+                SqlState::IoError,
+                format!("could not write file \"{}\": {e}", path.display()),
+            )
+        })?;
     crate::transam::control::ControlFile::update(data_dir, |c| {
         c.checkpoint = Lsn::FIRST.0;
         c.redo = Lsn::FIRST.0;

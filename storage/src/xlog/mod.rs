@@ -193,18 +193,28 @@ pub struct Xlog<'a> {
 
 impl std::fmt::Debug for Xlog<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Xlog").field("insert", &self.insert_position()).finish_non_exhaustive()
+        f.debug_struct("Xlog")
+            .field("insert", &self.insert_position())
+            .finish_non_exhaustive()
     }
 }
 
 fn wal_error(message: String) -> PgError {
-    PgError { severity: Severity::Panic, ..PgError::new(SqlState::IoError, message) }
+    PgError {
+        severity: Severity::Panic,
+        ..PgError::new(SqlState::IoError, message)
+    }
 }
 
 impl<'a> Xlog<'a> {
     /// This process's WAL handle; `data_dir` holds `pg_wal/`, `slot` picks its
     /// insertion slot.
-    pub fn new(shmem: &'a SharedMemory, data_dir: &Path, slot: usize, settings: WalSettings) -> Xlog<'a> {
+    pub fn new(
+        shmem: &'a SharedMemory,
+        data_dir: &Path,
+        slot: usize,
+        settings: WalSettings,
+    ) -> Xlog<'a> {
         let procs = shmem.proc_array();
         Xlog {
             ctl: &shmem.region::<XlogCtl>(RegionId::XlogCtl)[0],
@@ -278,7 +288,9 @@ impl<'a> Xlog<'a> {
         self.ctl.write_pos.store(end.0, Ordering::SeqCst);
         self.ctl.flush_pos.store(end.0, Ordering::SeqCst);
         self.ctl.redo_ptr.store(redo.0, Ordering::SeqCst);
-        self.ctl.last_checkpoint.store(checkpoint.0, Ordering::SeqCst);
+        self.ctl
+            .last_checkpoint
+            .store(checkpoint.0, Ordering::SeqCst);
         self.ctl.ready.store(1, Ordering::Release);
     }
 
@@ -294,7 +306,9 @@ impl<'a> Xlog<'a> {
         let frame = record::encode_unplaced(record, xid);
         match self.insert_frame(frame, None)? {
             Some(placed) => Ok(placed),
-            None => Err(PgError::internal("WAL insertion without a page asked to be redone")),
+            None => Err(PgError::internal(
+                "WAL insertion without a page asked to be redone",
+            )),
         }
     }
 
@@ -302,7 +316,11 @@ impl<'a> Xlog<'a> {
     /// for, LSN of the page it changes without an image): if a checkpoint has
     /// moved the redo point past that page LSN meanwhile, nothing is inserted
     /// and `None` tells the caller to rebuild the record with an image.
-    fn insert_frame(&self, mut frame: Vec<u8>, image_check: Option<(u64, u64)>) -> PgResult<Option<(Lsn, Lsn)>> {
+    fn insert_frame(
+        &self,
+        mut frame: Vec<u8>,
+        image_check: Option<(u64, u64)>,
+    ) -> PgResult<Option<(Lsn, Lsn)>> {
         if !self.is_ready() {
             return Err(PgError::internal("cannot write WAL during recovery"));
         }
@@ -423,7 +441,9 @@ impl<'a> Xlog<'a> {
             }
             let settings = self.settings();
             let mut upto = finished.max(self.finished_now());
-            if !settings.commit_delay.is_zero() && (self.active_xacts)() > settings.commit_siblings as usize {
+            if !settings.commit_delay.is_zero()
+                && (self.active_xacts)() > settings.commit_siblings as usize
+            {
                 // commit_delay: give concurrent committers the time to insert
                 // their records, to flush them with ours.
                 std::thread::sleep(settings.commit_delay);
@@ -439,7 +459,11 @@ impl<'a> Xlog<'a> {
                 // or the page is damaged): there is nothing to wait for.
                 return Err(PgError::new(
                     SqlState::InternalError,
-                    format!("xlog flush request {} is not satisfied --- flushed only to {}", Lsn(target), Lsn(flushed)),
+                    format!(
+                        "xlog flush request {} is not satisfied --- flushed only to {}",
+                        Lsn(target),
+                        Lsn(flushed)
+                    ),
                 ));
             }
         }
@@ -499,7 +523,11 @@ impl<'a> Xlog<'a> {
     /// flushes at its next `wal_writer_delay` tick, which bounds the loss.
     pub fn note_async_commit(&self, lsn: Lsn) {
         self.ctl.async_commit_lsn.fetch_max(lsn.0, Ordering::AcqRel);
-        if lsn.0.saturating_sub(self.ctl.flush_pos.load(Ordering::Acquire)) >= BLCKSZ as u64 {
+        if lsn
+            .0
+            .saturating_sub(self.ctl.flush_pos.load(Ordering::Acquire))
+            >= BLCKSZ as u64
+        {
             self.ctl.walwriter_wake.fetch_add(1, Ordering::AcqRel);
             futex_wake_all(&self.ctl.walwriter_wake);
         }
@@ -509,14 +537,19 @@ impl<'a> Xlog<'a> {
     /// commit is waiting for its WAL (otherwise the page could reach disk
     /// before the commit record does).
     pub fn commit_hints_allowed(&self) -> bool {
-        self.ctl.async_commit_lsn.load(Ordering::Acquire) <= self.ctl.flush_pos.load(Ordering::Acquire)
+        self.ctl.async_commit_lsn.load(Ordering::Acquire)
+            <= self.ctl.flush_pos.load(Ordering::Acquire)
     }
 
     /// The WAL writer's sleep: until a page of asynchronous commits is
     /// waiting (see [`Self::note_async_commit`]) or `timeout`.
     pub fn walwriter_sleep(&self, timeout: Duration) {
         let seen = self.ctl.walwriter_wake.load(Ordering::Acquire);
-        let waiting = self.ctl.async_commit_lsn.load(Ordering::Acquire).saturating_sub(self.ctl.flush_pos.load(Ordering::Acquire));
+        let waiting = self
+            .ctl
+            .async_commit_lsn
+            .load(Ordering::Acquire)
+            .saturating_sub(self.ctl.flush_pos.load(Ordering::Acquire));
         if waiting >= BLCKSZ as u64 {
             return;
         }
@@ -535,17 +568,26 @@ impl<'a> Xlog<'a> {
             let nwords = self.ring.len() as u64;
             let mut bytes = Vec::with_capacity((upto - from) as usize);
             for w in from / 8..upto / 8 {
-                bytes.extend_from_slice(&self.ring[(w % nwords) as usize].load(Ordering::Relaxed).to_le_bytes());
+                bytes.extend_from_slice(
+                    &self.ring[(w % nwords) as usize]
+                        .load(Ordering::Relaxed)
+                        .to_le_bytes(),
+                );
             }
             let mut pos = from;
             let mut off = 0usize;
             while pos < upto {
                 let l = Lsn(pos);
-                let n = ((upto - pos) as usize).min((WAL_SEGMENT_SIZE - l.segment_offset()) as usize);
+                let n =
+                    ((upto - pos) as usize).min((WAL_SEGMENT_SIZE - l.segment_offset()) as usize);
                 self.with_segment(l.segno(), settings, |f| {
-                    f.write_all_at(&bytes[off..off + n], l.segment_offset()).map_err(|e| {
-                        wal_error(format!("could not write to log file \"{}\": {e}", segment_file_name(l.segno())))
-                    })
+                    f.write_all_at(&bytes[off..off + n], l.segment_offset())
+                        .map_err(|e| {
+                            wal_error(format!(
+                                "could not write to log file \"{}\": {e}",
+                                segment_file_name(l.segno())
+                            ))
+                        })
                 })?;
                 if !touched.contains(&l.segno()) {
                     touched.push(l.segno());
@@ -556,7 +598,10 @@ impl<'a> Xlog<'a> {
             self.ctl.write_pos.store(upto, Ordering::Release);
             self.ctl.stats.write.fetch_add(1, Ordering::Relaxed);
             if settings.track_io_timing {
-                self.ctl.stats.write_time.fetch_add(started.elapsed().as_micros() as u64, Ordering::Relaxed);
+                self.ctl
+                    .stats
+                    .write_time
+                    .fetch_add(started.elapsed().as_micros() as u64, Ordering::Relaxed);
             }
         }
         if !sync {
@@ -574,17 +619,34 @@ impl<'a> Xlog<'a> {
                 touched.push(segno);
             }
         }
-        if settings.fsync && matches!(settings.sync_method, SyncMethod::Fdatasync | SyncMethod::Fsync) {
+        if settings.fsync
+            && matches!(
+                settings.sync_method,
+                SyncMethod::Fdatasync | SyncMethod::Fsync
+            )
+        {
             let started = std::time::Instant::now();
             for segno in &touched {
                 self.with_segment(*segno, settings, |f| {
-                    let r = if settings.sync_method == SyncMethod::Fsync { f.sync_all() } else { f.sync_data() };
-                    r.map_err(|e| wal_error(format!("could not fsync file \"{}\": {e}", segment_file_name(*segno))))
+                    let r = if settings.sync_method == SyncMethod::Fsync {
+                        f.sync_all()
+                    } else {
+                        f.sync_data()
+                    };
+                    r.map_err(|e| {
+                        wal_error(format!(
+                            "could not fsync file \"{}\": {e}",
+                            segment_file_name(*segno)
+                        ))
+                    })
                 })?;
             }
             self.ctl.stats.sync.fetch_add(1, Ordering::Relaxed);
             if settings.track_io_timing {
-                self.ctl.stats.sync_time.fetch_add(started.elapsed().as_micros() as u64, Ordering::Relaxed);
+                self.ctl
+                    .stats
+                    .sync_time
+                    .fetch_add(started.elapsed().as_micros() as u64, Ordering::Relaxed);
             }
         }
         self.ctl.flush_pos.store(write_pos, Ordering::Release);
@@ -593,7 +655,12 @@ impl<'a> Xlog<'a> {
 
     /// Runs `f` on segment `segno`'s file, opening (and if needed creating)
     /// it. Two files stay open.
-    fn with_segment(&self, segno: u64, settings: WalSettings, f: impl FnOnce(&File) -> PgResult<()>) -> PgResult<()> {
+    fn with_segment(
+        &self,
+        segno: u64,
+        settings: WalSettings,
+        f: impl FnOnce(&File) -> PgResult<()>,
+    ) -> PgResult<()> {
         let mut files = self.files.lock().unwrap_or_else(|p| p.into_inner());
         if let Some((_, file)) = files.iter().find(|(s, _)| *s == segno) {
             return f(file);
@@ -610,7 +677,11 @@ impl<'a> Xlog<'a> {
     /// position, taken with every insertion slot held so that no record built
     /// for the old redo point slips in after it without its page image.
     pub fn begin_checkpoint_redo(&self) -> Lsn {
-        let guards: Vec<_> = self.slots.iter().map(|s| s.lock.lock.acquire_exclusive()).collect();
+        let guards: Vec<_> = self
+            .slots
+            .iter()
+            .map(|s| s.lock.lock.acquire_exclusive())
+            .collect();
         let redo = self.ctl.insert_pos.load(Ordering::SeqCst);
         self.ctl.redo_ptr.store(redo, Ordering::SeqCst);
         drop(guards);
@@ -654,7 +725,13 @@ impl<'a> Xlog<'a> {
             }
             let rec = WalRecord::Page {
                 op,
-                blocks: vec![BlockChange { rel: rel_id(tag.rel), fork: tag.fork as u8, block: tag.block, image, delta }],
+                blocks: vec![BlockChange {
+                    rel: rel_id(tag.rel),
+                    fork: tag.fork as u8,
+                    block: tag.block,
+                    image,
+                    delta,
+                }],
             };
             let frame = record::encode_unplaced(&rec, xid);
             let check = (!image).then_some((redo, old_lsn));
@@ -672,7 +749,11 @@ impl<'a> Xlog<'a> {
     /// after); each page is logged by its delta or, for its first change
     /// since the redo point, by its image. Returns the LSN to stamp on every
     /// page.
-    pub fn log_pages(&self, pages: &[(BufferTag, &[u8; BLCKSZ], &[u8; BLCKSZ])], op: PageOp) -> PgResult<Option<Lsn>> {
+    pub fn log_pages(
+        &self,
+        pages: &[(BufferTag, &[u8; BLCKSZ], &[u8; BLCKSZ])],
+        op: PageOp,
+    ) -> PgResult<Option<Lsn>> {
         let fpw = self.settings().full_page_writes;
         loop {
             let redo = self.ctl.redo_ptr.load(Ordering::SeqCst);
@@ -701,7 +782,13 @@ impl<'a> Xlog<'a> {
                     wal::delta::image(after, &mut delta);
                     images += 1;
                 }
-                blocks.push(BlockChange { rel: rel_id(tag.rel), fork: tag.fork as u8, block: tag.block, image, delta });
+                blocks.push(BlockChange {
+                    rel: rel_id(tag.rel),
+                    fork: tag.fork as u8,
+                    block: tag.block,
+                    image,
+                    delta,
+                });
             }
             if blocks.is_empty() {
                 return Ok(None);
@@ -743,7 +830,9 @@ impl<'a> Xlog<'a> {
     /// so its image is logged first (`XLogSaveBufferForHint`). Returns the
     /// LSN to stamp, if an image was logged.
     pub fn log_hint(&self, tag: &BufferTag, page: &[u8; BLCKSZ]) -> PgResult<Option<Lsn>> {
-        if !self.settings().full_page_writes || page_lsn(page) > self.ctl.redo_ptr.load(Ordering::SeqCst) {
+        if !self.settings().full_page_writes
+            || page_lsn(page) > self.ctl.redo_ptr.load(Ordering::SeqCst)
+        {
             return Ok(None);
         }
         // An image is taken regardless of what changed: pass an all-zero page
@@ -761,10 +850,16 @@ impl<'a> Xlog<'a> {
     /// `CHECKPOINT_WAIT`, waits until one that started after this call is done
     /// (PostgreSQL's `RequestCheckpoint`). `alive` tells whether a
     /// checkpointer runs (otherwise the caller must do it itself).
-    pub fn request_checkpoint(&self, flags: u32, mut interrupted: impl FnMut() -> PgResult<()>) -> PgResult<()> {
+    pub fn request_checkpoint(
+        &self,
+        flags: u32,
+        mut interrupted: impl FnMut() -> PgResult<()>,
+    ) -> PgResult<()> {
         let started_before = self.ctl.ckpt_started.load(Ordering::Acquire);
         let failed_before = self.ctl.ckpt_failed.load(Ordering::Acquire);
-        self.ctl.ckpt_flags.fetch_or(flags & !CHECKPOINT_WAIT, Ordering::AcqRel);
+        self.ctl
+            .ckpt_flags
+            .fetch_or(flags & !CHECKPOINT_WAIT, Ordering::AcqRel);
         self.ctl.ckpt_request.fetch_add(1, Ordering::AcqRel);
         futex_wake_all(&self.ctl.ckpt_request);
         if flags & CHECKPOINT_WAIT == 0 {
@@ -783,8 +878,10 @@ impl<'a> Xlog<'a> {
             std::thread::sleep(Duration::from_millis(5));
         }
         if self.ctl.ckpt_failed.load(Ordering::Acquire) != failed_before {
-            return Err(PgError::new(SqlState::InternalError, "checkpoint request failed")
-                .with_hint("Consult recent messages in the server log for details."));
+            return Err(
+                PgError::new(SqlState::InternalError, "checkpoint request failed")
+                    .with_hint("Consult recent messages in the server log for details."),
+            );
         }
         Ok(())
     }
@@ -896,7 +993,11 @@ impl WalFlush for Xlog<'_> {
         Ok(Xlog::log_page(self, tag, before, after, op, xid, copy)?.map(|l| l.0))
     }
 
-    fn log_pages(&self, pages: &[(BufferTag, &[u8; BLCKSZ], &[u8; BLCKSZ])], op: PageOp) -> Result<Option<u64>, StorageError> {
+    fn log_pages(
+        &self,
+        pages: &[(BufferTag, &[u8; BLCKSZ], &[u8; BLCKSZ])],
+        op: PageOp,
+    ) -> Result<Option<u64>, StorageError> {
         Ok(Xlog::log_pages(self, pages, op)?.map(|l| l.0))
     }
 
@@ -925,11 +1026,19 @@ impl WalFlush for Xlog<'_> {
 
 /// The WAL name of a relation file.
 pub fn rel_id(rel: RelFileLocator) -> RelFileId {
-    RelFileId { spc_oid: rel.spc_oid, db_oid: rel.db_oid, rel_number: rel.rel_number }
+    RelFileId {
+        spc_oid: rel.spc_oid,
+        db_oid: rel.db_oid,
+        rel_number: rel.rel_number,
+    }
 }
 
 pub fn rel_locator(rel: RelFileId) -> RelFileLocator {
-    RelFileLocator { spc_oid: rel.spc_oid, db_oid: rel.db_oid, rel_number: rel.rel_number }
+    RelFileLocator {
+        spc_oid: rel.spc_oid,
+        db_oid: rel.db_oid,
+        rel_number: rel.rel_number,
+    }
 }
 
 /// Opens segment `segno` for writing, creating it zero-filled (through a
@@ -952,10 +1061,16 @@ fn open_segment(dir: &Path, segno: u64, settings: WalSettings) -> PgResult<File>
     match opts.open(&path) {
         Ok(f) => return Ok(f),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-        Err(e) => return Err(wal_error(format!("could not open file \"{}\": {e}", path.display()))),
+        Err(e) => {
+            return Err(wal_error(format!(
+                "could not open file \"{}\": {e}",
+                path.display()
+            )));
+        }
     }
     create_zeroed_segment(dir, segno, settings.fsync)?;
-    opts.open(&path).map_err(|e| wal_error(format!("could not open file \"{}\": {e}", path.display())))
+    opts.open(&path)
+        .map_err(|e| wal_error(format!("could not open file \"{}\": {e}", path.display())))
 }
 
 /// Creates segment `segno` full of zeros (PostgreSQL's `XLogFileInit`), unless
@@ -968,11 +1083,19 @@ pub fn create_zeroed_segment(dir: &Path, segno: u64, fsync: bool) -> PgResult<()
         return Ok(());
     }
     let tmp = dir.join(format!("xlogtemp.{}", std::process::id()));
-    let fail = |e: std::io::Error, what: &str| wal_error(format!("could not {what} file \"{}\": {e}", tmp.display()));
-    let f = OpenOptions::new().write(true).create(true).truncate(true).open(&tmp).map_err(|e| fail(e, "create"))?;
+    let fail = |e: std::io::Error, what: &str| {
+        wal_error(format!("could not {what} file \"{}\": {e}", tmp.display()))
+    };
+    let f = OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .open(&tmp)
+        .map_err(|e| fail(e, "create"))?;
     let zeros = vec![0u8; 1 << 20];
     for i in 0..WAL_SEGMENT_SIZE / zeros.len() as u64 {
-        f.write_all_at(&zeros, i * zeros.len() as u64).map_err(|e| fail(e, "write to"))?;
+        f.write_all_at(&zeros, i * zeros.len() as u64)
+            .map_err(|e| fail(e, "write to"))?;
     }
     if fsync {
         f.sync_all().map_err(|e| fail(e, "fsync"))?;
@@ -983,10 +1106,20 @@ pub fn create_zeroed_segment(dir: &Path, segno: u64, fsync: bool) -> PgResult<()
     match linked {
         Ok(()) => {}
         Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => return Ok(()),
-        Err(e) => return Err(wal_error(format!("could not link file \"{}\" to \"{name}\": {e}", tmp.display()))),
+        Err(e) => {
+            return Err(wal_error(format!(
+                "could not link file \"{}\" to \"{name}\": {e}",
+                tmp.display()
+            )));
+        }
     }
     if fsync {
-        fsync_dir(dir).map_err(|e| file_error(&e, format!("could not fsync directory \"{}\"", dir.display())))?;
+        fsync_dir(dir).map_err(|e| {
+            file_error(
+                &e,
+                format!("could not fsync directory \"{}\"", dir.display()),
+            )
+        })?;
     }
     Ok(())
 }

@@ -42,8 +42,20 @@ pub struct RedoEnv<'e, 'a> {
 }
 
 impl<'e, 'a> RedoEnv<'e, 'a> {
-    pub fn new(bufmgr: &'e BufferManager<'a>, store: &'e SmgrBlockStore, transam: &'e Transam<'a>, data_dir: &'e Path) -> Self {
-        RedoEnv { bufmgr, store, transam, data_dir, sizes: RefCell::new(HashMap::new()), last_size: Cell::new(None) }
+    pub fn new(
+        bufmgr: &'e BufferManager<'a>,
+        store: &'e SmgrBlockStore,
+        transam: &'e Transam<'a>,
+        data_dir: &'e Path,
+    ) -> Self {
+        RedoEnv {
+            bufmgr,
+            store,
+            transam,
+            data_dir,
+            sizes: RefCell::new(HashMap::new()),
+            last_size: Cell::new(None),
+        }
     }
 
     fn known_size(&self, rel: RelFileLocator, fork: ForkNumber) -> Option<BlockNumber> {
@@ -73,11 +85,20 @@ impl<'e, 'a> RedoEnv<'e, 'a> {
 }
 
 fn corrupt(lsn: Lsn, what: impl std::fmt::Display) -> PgError {
-    PgError::new(SqlState::DataCorrupted, format!("WAL record at {lsn}: {what}"))
+    PgError::new(
+        SqlState::DataCorrupted,
+        format!("WAL record at {lsn}: {what}"),
+    )
 }
 
 /// Replays one record that starts at `lsn` and ends at `end`.
-pub fn redo_record(env: &RedoEnv<'_, '_>, record: &WalRecord, xid: u64, lsn: Lsn, end: Lsn) -> PgResult<()> {
+pub fn redo_record(
+    env: &RedoEnv<'_, '_>,
+    record: &WalRecord,
+    xid: u64,
+    lsn: Lsn,
+    end: Lsn,
+) -> PgResult<()> {
     match record {
         WalRecord::Page { blocks, .. } => {
             for b in blocks {
@@ -85,7 +106,11 @@ pub fn redo_record(env: &RedoEnv<'_, '_>, record: &WalRecord, xid: u64, lsn: Lsn
             }
             Ok(())
         }
-        WalRecord::Commit { drop_rels, drop_dbs, .. } => {
+        WalRecord::Commit {
+            drop_rels,
+            drop_dbs,
+            ..
+        } => {
             env.transam.redo_status(xid, XidStatus::Committed)?;
             for rel in drop_rels {
                 drop_relation(env, rel_locator(*rel))?;
@@ -106,14 +131,17 @@ pub fn redo_record(env: &RedoEnv<'_, '_>, record: &WalRecord, xid: u64, lsn: Lsn
             Ok(())
         }
         WalRecord::SmgrCreate { rel, fork } => {
-            let fork = ForkNumber::from_u32(u32::from(*fork)).ok_or_else(|| corrupt(lsn, "bad fork"))?;
+            let fork =
+                ForkNumber::from_u32(u32::from(*fork)).ok_or_else(|| corrupt(lsn, "bad fork"))?;
             env.store.smgr().create(rel_locator(*rel), fork, true)
         }
         WalRecord::SmgrTruncate { rel, fork, nblocks } => {
             let rel = rel_locator(*rel);
             env.forget_sizes(Some(rel));
-            let fork = ForkNumber::from_u32(u32::from(*fork)).ok_or_else(|| corrupt(lsn, "bad fork"))?;
-            env.bufmgr.drop_relation_buffers(rel, Some(fork), *nblocks)?;
+            let fork =
+                ForkNumber::from_u32(u32::from(*fork)).ok_or_else(|| corrupt(lsn, "bad fork"))?;
+            env.bufmgr
+                .drop_relation_buffers(rel, Some(fork), *nblocks)?;
             let mut smgr = env.store.smgr();
             if smgr.exists(rel, fork)? && smgr.nblocks(rel, fork)? > *nblocks {
                 smgr.truncate(rel, fork, *nblocks)?;
@@ -125,12 +153,23 @@ pub fn redo_record(env: &RedoEnv<'_, '_>, record: &WalRecord, xid: u64, lsn: Lsn
             if !to.exists() {
                 let from = env.data_dir.join("base").join(template.to_string());
                 copy_dir(&from, &to).map_err(|e| {
-                    PgError::new(SqlState::IoError, format!("could not copy directory \"{}\": {e}", from.display()))
+                    PgError::new(
+                        SqlState::IoError,
+                        format!("could not copy directory \"{}\": {e}", from.display()),
+                    )
                 })?;
             }
             Ok(())
         }
-        WalRecord::HeapPrune { rel, block, redirected, dead, unused, prune_xid, .. } => {
+        WalRecord::HeapPrune {
+            rel,
+            block,
+            redirected,
+            dead,
+            unused,
+            prune_xid,
+            ..
+        } => {
             let buf = redo_buffer(env, rel_locator(*rel), ForkNumber::Main, *block, false)?;
             let mut page = buf.lock_exclusive();
             if page_lsn(&page) >= end.0 {
@@ -158,7 +197,8 @@ fn redo_block(env: &RedoEnv<'_, '_>, b: &BlockChange, lsn: Lsn, end: Lsn) -> PgR
     if b.image {
         page.fill(0);
     }
-    wal::delta::apply(&mut page[..], &b.delta).map_err(|_| corrupt(lsn, format!("bad delta for block {tag}")))?;
+    wal::delta::apply(&mut page[..], &b.delta)
+        .map_err(|_| corrupt(lsn, format!("bad delta for block {tag}")))?;
     set_page_lsn(&mut page, end.0);
     page.mark_dirty();
     Ok(())
@@ -190,12 +230,20 @@ fn redo_buffer<'b>(
             n
         }
     };
-    let mode = if zero || block >= nblocks { ReadMode::Zero } else { ReadMode::Normal };
+    let mode = if zero || block >= nblocks {
+        ReadMode::Zero
+    } else {
+        ReadMode::Normal
+    };
     if block >= nblocks {
-        env.store.smgr().extend(rel, fork, block, &[0u8; BLCKSZ], true)?;
+        env.store
+            .smgr()
+            .extend(rel, fork, block, &[0u8; BLCKSZ], true)?;
     }
     env.note_size(rel, fork, nblocks.max(block + 1));
-    env.bufmgr.read_buffer(BufferTag::new(rel, fork, block), mode, None).map_err(PgError::from)
+    env.bufmgr
+        .read_buffer(BufferTag::new(rel, fork, block), mode, None)
+        .map_err(PgError::from)
 }
 
 fn drop_relation(env: &RedoEnv<'_, '_>, rel: RelFileLocator) -> PgResult<()> {
@@ -214,7 +262,10 @@ fn drop_database(env: &RedoEnv<'_, '_>, db: u32) -> PgResult<()> {
     match std::fs::remove_dir_all(&dir) {
         Ok(()) => Ok(()),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
-        Err(e) => Err(PgError::new(SqlState::IoError, format!("could not remove directory \"{}\": {e}", dir.display()))),
+        Err(e) => Err(PgError::new(
+            SqlState::IoError,
+            format!("could not remove directory \"{}\": {e}", dir.display()),
+        )),
     }
 }
 
@@ -256,7 +307,11 @@ pub struct RecoveryOutcome {
 /// from its redo point to the end of valid WAL, cuts the WAL there, and opens
 /// it for insertion. The caller then writes the end-of-recovery checkpoint if
 /// anything was replayed.
-pub fn recover(env: &RedoEnv<'_, '_>, xlog: &Xlog<'_>, mut progress: impl FnMut(u64, Lsn)) -> PgResult<RecoveryOutcome> {
+pub fn recover(
+    env: &RedoEnv<'_, '_>,
+    xlog: &Xlog<'_>,
+    mut progress: impl FnMut(u64, Lsn),
+) -> PgResult<RecoveryOutcome> {
     let control = crate::transam::control::ControlFile::read(env.data_dir)?;
     let checkpoint = Lsn(control.checkpoint);
     let wal_dir = env.data_dir.join(PG_WAL_DIR);
@@ -264,12 +319,16 @@ pub fn recover(env: &RedoEnv<'_, '_>, xlog: &Xlog<'_>, mut progress: impl FnMut(
     let Some((_, _, WalRecord::Checkpoint(ckpt))) = reader.next_record() else {
         return Err(PgError {
             severity: types::error::Severity::Panic,
-            ..PgError::new(SqlState::DataCorrupted, format!("could not locate a valid checkpoint record at {checkpoint}"))
+            ..PgError::new(
+                SqlState::DataCorrupted,
+                format!("could not locate a valid checkpoint record at {checkpoint}"),
+            )
         });
     };
     let was_clean = control.state == DB_SHUTDOWNED && ckpt.shutdown;
     if !was_clean {
-        env.transam.update_control(|c| c.state = DB_IN_CRASH_RECOVERY)?;
+        env.transam
+            .update_control(|c| c.state = DB_IN_CRASH_RECOVERY)?;
     }
     let redo = Lsn(ckpt.redo);
     let mut reader = WalReader::new(&wal_dir, redo);
@@ -286,7 +345,10 @@ pub fn recover(env: &RedoEnv<'_, '_>, xlog: &Xlog<'_>, mut progress: impl FnMut(
     }
     let end = reader.position();
     if end < Lsn(checkpoint.0 + 1) {
-        return Err(PgError::new(SqlState::DataCorrupted, format!("WAL ends at {end}, before the checkpoint at {checkpoint}")));
+        return Err(PgError::new(
+            SqlState::DataCorrupted,
+            format!("WAL ends at {end}, before the checkpoint at {checkpoint}"),
+        ));
     }
     // After a clean shutdown nothing was ever written past its checkpoint
     // record (an earlier crash's leftovers were cut then), so the cut, which
@@ -298,7 +360,14 @@ pub fn recover(env: &RedoEnv<'_, '_>, xlog: &Xlog<'_>, mut progress: impl FnMut(
     // reservations, which Transam::startup loaded, are always ahead of
     // anything in the WAL (they are made durable before use).
     xlog.start_inserting(end, redo, checkpoint);
-    Ok(RecoveryOutcome { checkpoint, redo, records, end, was_clean, end_reason: reader.end_reason().map(str::to_owned) })
+    Ok(RecoveryOutcome {
+        checkpoint,
+        redo,
+        records,
+        end,
+        was_clean,
+        end_reason: reader.end_reason().map(str::to_owned),
+    })
 }
 
 /// The whole of the startup process's WAL part: [`recover`], then, if the
@@ -309,14 +378,25 @@ pub fn startup(
     env: &RedoEnv<'_, '_>,
     xlog: &Xlog<'_>,
     progress: impl FnMut(u64, Lsn),
-) -> PgResult<(RecoveryOutcome, Option<super::checkpoint::CheckpointOutcome>)> {
+) -> PgResult<(
+    RecoveryOutcome,
+    Option<super::checkpoint::CheckpointOutcome>,
+)> {
     let outcome = recover(env, xlog, progress)?;
     let checkpoint = if !outcome.was_clean || outcome.records > 0 {
-        Some(super::checkpoint::create_checkpoint(xlog, env.bufmgr, env.transam, env.data_dir, true, &mut |_, _| {})?)
+        Some(super::checkpoint::create_checkpoint(
+            xlog,
+            env.bufmgr,
+            env.transam,
+            env.data_dir,
+            true,
+            &mut |_, _| {},
+        )?)
     } else {
         None
     };
-    env.transam.update_control(|c| c.state = crate::transam::control::DB_IN_PRODUCTION)?;
+    env.transam
+        .update_control(|c| c.state = crate::transam::control::DB_IN_PRODUCTION)?;
     Ok((outcome, checkpoint))
 }
 
@@ -325,28 +405,45 @@ pub fn startup(
 /// every later segment.
 fn cut_wal(dir: &Path, end: Lsn) -> PgResult<()> {
     use std::os::unix::fs::FileExt;
-    let io = |e: std::io::Error, what: String| PgError::new(SqlState::IoError, format!("{what}: {e}"));
+    let io =
+        |e: std::io::Error, what: String| PgError::new(SqlState::IoError, format!("{what}: {e}"));
     let name = segment_file_name(end.segno());
     let path = dir.join(&name);
     if !path.exists() {
         super::create_zeroed_segment(dir, end.segno(), true)?;
     }
-    let f = std::fs::OpenOptions::new().write(true).open(&path).map_err(|e| io(e, format!("could not open file \"{name}\"")))?;
+    let f = std::fs::OpenOptions::new()
+        .write(true)
+        .open(&path)
+        .map_err(|e| io(e, format!("could not open file \"{name}\"")))?;
     let mut off = end.segment_offset();
     let zeros = vec![0u8; 1 << 20];
     while off < WAL_SEGMENT_SIZE {
         let n = (WAL_SEGMENT_SIZE - off).min(zeros.len() as u64) as usize;
-        f.write_all_at(&zeros[..n], off).map_err(|e| io(e, format!("could not write to file \"{name}\"")))?;
+        f.write_all_at(&zeros[..n], off)
+            .map_err(|e| io(e, format!("could not write to file \"{name}\"")))?;
         off += n as u64;
     }
-    f.sync_all().map_err(|e| io(e, format!("could not fsync file \"{name}\"")))?;
-    for entry in std::fs::read_dir(dir).map_err(|e| io(e, "could not read directory \"pg_wal\"".into()))? {
+    f.sync_all()
+        .map_err(|e| io(e, format!("could not fsync file \"{name}\"")))?;
+    for entry in
+        std::fs::read_dir(dir).map_err(|e| io(e, "could not read directory \"pg_wal\"".into()))?
+    {
         let entry = entry.map_err(|e| io(e, "could not read directory \"pg_wal\"".into()))?;
-        if let Some(segno) = entry.file_name().to_str().and_then(wal::segment::parse_segment_file_name)
+        if let Some(segno) = entry
+            .file_name()
+            .to_str()
+            .and_then(wal::segment::parse_segment_file_name)
             && segno > end.segno()
         {
-            std::fs::remove_file(entry.path()).map_err(|e| io(e, format!("could not remove file \"{}\"", entry.path().display())))?;
+            std::fs::remove_file(entry.path()).map_err(|e| {
+                io(
+                    e,
+                    format!("could not remove file \"{}\"", entry.path().display()),
+                )
+            })?;
         }
     }
-    crate::transam::control::fsync_dir(dir).map_err(|e| io(e, "could not fsync directory \"pg_wal\"".into()))
+    crate::transam::control::fsync_dir(dir)
+        .map_err(|e| io(e, "could not fsync directory \"pg_wal\"".into()))
 }

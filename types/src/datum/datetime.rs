@@ -93,13 +93,18 @@ impl TimeZone {
         let n = name.trim();
         let lower = n.to_ascii_lowercase();
         match lower.as_str() {
-            "utc" | "etc/utc" | "gmt" | "etc/gmt" | "z" | "zulu" | "uct" | "etc/uct" | "universal"
-            | "etc/universal" | "etc/zulu" | "greenwich" | "etc/greenwich" | "gmt0" | "etc/gmt0"
-            | "gmt+0" | "gmt-0" | "etc/gmt+0" | "etc/gmt-0" => return Ok(TimeZone::UTC),
+            "utc" | "etc/utc" | "gmt" | "etc/gmt" | "z" | "zulu" | "uct" | "etc/uct"
+            | "universal" | "etc/universal" | "etc/zulu" | "greenwich" | "etc/greenwich"
+            | "gmt0" | "etc/gmt0" | "gmt+0" | "gmt-0" | "etc/gmt+0" | "etc/gmt-0" => {
+                return Ok(TimeZone::UTC);
+            }
             _ => {}
         }
-        let unsupported =
-            || PgError::feature_not_supported(format!("time zone \"{n}\" (only UTC and fixed offsets)"));
+        let unsupported = || {
+            PgError::feature_not_supported(format!(
+                "time zone \"{n}\" (only UTC and fixed offsets)"
+            ))
+        };
         if let Some(east) = numeric_zone(n) {
             if east.abs() > 15 * 3600 {
                 return Err(unsupported());
@@ -133,7 +138,12 @@ impl TimeZone {
 fn numeric_zone(n: &str) -> Option<i32> {
     let body = n.strip_prefix(['+', '-']).unwrap_or(n);
     let (whole, frac) = body.split_once('.').unwrap_or((body, ""));
-    if whole.is_empty() && frac.is_empty() || !whole.bytes().chain(frac.bytes()).all(|b| b.is_ascii_digit()) {
+    if whole.is_empty() && frac.is_empty()
+        || !whole
+            .bytes()
+            .chain(frac.bytes())
+            .all(|b| b.is_ascii_digit())
+    {
         return None;
     }
     let hours: f64 = n.parse().ok()?;
@@ -149,7 +159,11 @@ fn parse_offset(s: &str) -> Option<i32> {
         _ => return None,
     };
     let parts: Vec<&str> = body.split(':').collect();
-    if parts.iter().any(|p| p.is_empty() || !p.bytes().all(|b| b.is_ascii_digit())) || parts.len() > 3 {
+    if parts
+        .iter()
+        .any(|p| p.is_empty() || !p.bytes().all(|b| b.is_ascii_digit()))
+        || parts.len() > 3
+    {
         return None;
     }
     let (h, m, sec) = if parts.len() == 1 && parts[0].len() > 2 {
@@ -217,7 +231,10 @@ pub struct DateStyle {
 
 impl Default for DateStyle {
     fn default() -> Self {
-        DateStyle { format: DateFormat::Iso, order: DateOrder::Mdy }
+        DateStyle {
+            format: DateFormat::Iso,
+            order: DateOrder::Mdy,
+        }
     }
 }
 
@@ -258,7 +275,9 @@ impl DateStyle {
     }
 }
 
-const MONTHS: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+const MONTHS: [&str; 12] = [
+    "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+];
 const WEEKDAYS: [&str; 7] = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
 
 /// The abbreviation timestamptz output shows in the SQL, Postgres and German styles
@@ -270,11 +289,12 @@ pub fn zone_abbrev(name: &str) -> String {
     let n = name.trim();
     let lower = n.to_ascii_lowercase();
     match lower.as_str() {
-        "utc" | "etc/utc" | "zulu" | "etc/zulu" | "uct" | "etc/uct" | "universal" | "etc/universal" | "z" => {
+        "utc" | "etc/utc" | "zulu" | "etc/zulu" | "uct" | "etc/uct" | "universal"
+        | "etc/universal" | "z" => {
             return "UTC".into();
         }
-        "gmt" | "etc/gmt" | "greenwich" | "etc/greenwich" | "gmt0" | "etc/gmt0" | "gmt+0" | "gmt-0"
-        | "etc/gmt+0" | "etc/gmt-0" => return "GMT".into(),
+        "gmt" | "etc/gmt" | "greenwich" | "etc/greenwich" | "gmt0" | "etc/gmt0" | "gmt+0"
+        | "gmt-0" | "etc/gmt+0" | "etc/gmt-0" => return "GMT".into(),
         _ => {}
     }
     if lower.starts_with("etc/gmt") {
@@ -284,7 +304,11 @@ pub fn zone_abbrev(name: &str) -> String {
                 let sign = if z.offset_secs < 0 { '-' } else { '+' };
                 let a = z.offset_secs.abs();
                 let (h, m) = (a / 3600, (a / 60) % 60);
-                if m == 0 { format!("{sign}{h:02}") } else { format!("{sign}{h:02}{m:02}") }
+                if m == 0 {
+                    format!("{sign}{h:02}")
+                } else {
+                    format!("{sign}{h:02}{m:02}")
+                }
             }
             _ => "GMT".into(),
         };
@@ -294,17 +318,30 @@ pub fn zone_abbrev(name: &str) -> String {
         let sign = if east < 0 { '-' } else { '+' };
         let a = east.abs();
         let (h, m) = (a / 3600, (a / 60) % 60);
-        return if m == 0 { format!("{sign}{h:02}") } else { format!("{sign}{h:02}:{m:02}") };
+        return if m == 0 {
+            format!("{sign}{h:02}")
+        } else {
+            format!("{sign}{h:02}:{m:02}")
+        };
     }
     if let Some(r) = n.strip_prefix('<') {
-        return r.split_once('>').map_or(String::new(), |(abbr, _)| abbr.to_ascii_uppercase());
+        return r
+            .split_once('>')
+            .map_or(String::new(), |(abbr, _)| abbr.to_ascii_uppercase());
     }
-    n.chars().take_while(|c| c.is_ascii_alphabetic()).collect::<String>().to_ascii_uppercase()
+    n.chars()
+        .take_while(|c| c.is_ascii_alphabetic())
+        .collect::<String>()
+        .to_ascii_uppercase()
 }
 
 /// The year as output shows it (at least four digits) and whether it is BC.
 fn year_text(y: i64) -> (String, bool) {
-    if y <= 0 { (format!("{:04}", 1 - y), true) } else { (format!("{y:04}"), false) }
+    if y <= 0 {
+        (format!("{:04}", 1 - y), true)
+    } else {
+        (format!("{y:04}"), false)
+    }
 }
 
 /// The date part of `date_out` and `timestamp_out` in `style` (without " BC").
@@ -342,7 +379,12 @@ pub fn format_date_styled(days: i32, style: DateStyle) -> String {
 fn format_time_of_day(micros: i64) -> String {
     let secs = micros / USECS_PER_SEC;
     let frac = micros % USECS_PER_SEC;
-    let mut s = format!("{:02}:{:02}:{:02}", secs / 3600, (secs / 60) % 60, secs % 60);
+    let mut s = format!(
+        "{:02}:{:02}:{:02}",
+        secs / 3600,
+        (secs / 60) % 60,
+        secs % 60
+    );
     if frac != 0 {
         let f = format!("{frac:06}");
         s.push('.');
@@ -364,7 +406,11 @@ pub fn format_timestamp(ts: i64, zone: Option<TimeZone>) -> String {
 /// `timestamp_out` / `timestamptz_out` in `style`. For timestamptz, `zone` is the
 /// session zone and its abbreviation ([`zone_abbrev`]): ISO shows the numeric
 /// offset, the other styles the abbreviation (an empty one still leaves its space).
-pub fn format_timestamp_styled(ts: i64, zone: Option<(TimeZone, &str)>, style: DateStyle) -> String {
+pub fn format_timestamp_styled(
+    ts: i64,
+    zone: Option<(TimeZone, &str)>,
+    style: DateStyle,
+) -> String {
     match ts {
         TS_NEG_INF => return "-infinity".into(),
         TS_POS_INF => return "infinity".into(),
@@ -405,7 +451,6 @@ pub fn format_timestamp_styled(ts: i64, zone: Option<(TimeZone, &str)>, style: D
     s
 }
 
-
 /// `interval_out` in the postgres IntervalStyle.
 pub fn format_interval(iv: &Interval) -> String {
     let mut parts: Vec<String> = Vec::new();
@@ -445,7 +490,10 @@ fn bad_syntax(type_name: &str, s: &str) -> PgError {
 }
 
 fn out_of_range(what: &str, s: &str) -> PgError {
-    PgError::new(SqlState::DatetimeFieldOverflow, format!("{what} out of range: \"{s}\""))
+    PgError::new(
+        SqlState::DatetimeFieldOverflow,
+        format!("{what} out of range: \"{s}\""),
+    )
 }
 
 /// Why a date/time field could not be read.
@@ -460,12 +508,17 @@ enum FieldError {
 
 fn field_error(e: FieldError, type_name: &str, s: &str) -> PgError {
     let overflow = || {
-        PgError::new(SqlState::DatetimeFieldOverflow, format!("date/time field value out of range: \"{s}\""))
+        PgError::new(
+            SqlState::DatetimeFieldOverflow,
+            format!("date/time field value out of range: \"{s}\""),
+        )
     };
     match e {
         FieldError::Syntax => bad_syntax(type_name, s),
         FieldError::Overflow => overflow(),
-        FieldError::MonthDay => overflow().with_hint("Perhaps you need a different \"datestyle\" setting."),
+        FieldError::MonthDay => {
+            overflow().with_hint("Perhaps you need a different \"datestyle\" setting.")
+        }
     }
 }
 
@@ -479,7 +532,11 @@ fn parse_hms(s: &str) -> Result<i64, FieldError> {
     }
     let sec = parts.get(2).copied().unwrap_or("0");
     let (whole, frac) = sec.split_once('.').unwrap_or((sec, ""));
-    if !digits(parts[0]) || !digits(parts[1]) || !digits(whole) || !frac.bytes().all(|b| b.is_ascii_digit()) {
+    if !digits(parts[0])
+        || !digits(parts[1])
+        || !digits(whole)
+        || !frac.bytes().all(|b| b.is_ascii_digit())
+    {
         return Err(FieldError::Syntax);
     }
     let num = |p: &str| p.parse::<i64>().map_err(|_| FieldError::Overflow);
@@ -499,8 +556,20 @@ fn parse_hms(s: &str) -> Result<i64, FieldError> {
 }
 
 fn month_number(word: &str) -> Option<u32> {
-    const NAMES: [&str; 12] =
-        ["january", "february", "march", "april", "may", "june", "july", "august", "september", "october", "november", "december"];
+    const NAMES: [&str; 12] = [
+        "january",
+        "february",
+        "march",
+        "april",
+        "may",
+        "june",
+        "july",
+        "august",
+        "september",
+        "october",
+        "november",
+        "december",
+    ];
     if word == "sept" {
         return Some(9);
     }
@@ -511,9 +580,19 @@ fn month_number(word: &str) -> Option<u32> {
 }
 
 fn is_weekday(word: &str) -> bool {
-    const NAMES: [&str; 7] = ["sunday", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday"];
+    const NAMES: [&str; 7] = [
+        "sunday",
+        "monday",
+        "tuesday",
+        "wednesday",
+        "thursday",
+        "friday",
+        "saturday",
+    ];
     matches!(word, "tues" | "wednes" | "thur" | "thurs")
-        || NAMES.iter().any(|n| word.len() >= 3 && n.starts_with(word) && (word.len() == 3 || word == *n))
+        || NAMES
+            .iter()
+            .any(|n| word.len() >= 3 && n.starts_with(word) && (word.len() == 3 || word == *n))
 }
 
 /// The fields of a date/time string, before the date is assembled.
@@ -582,7 +661,11 @@ impl Fields {
             return Err(FieldError::Syntax);
         };
         // two-digit years are 1970..2069
-        let y = if ylen <= 2 { if y < 70 { 2000 + y } else { 1900 + y } } else { y };
+        let y = if ylen <= 2 {
+            if y < 70 { 2000 + y } else { 1900 + y }
+        } else {
+            y
+        };
         if !(1..=12).contains(&m) || !(1..=31).contains(&d) {
             return Err(FieldError::MonthDay);
         }
@@ -607,7 +690,9 @@ fn tokens(s: &str) -> Result<Vec<&str>, FieldError> {
             i += 1;
             continue;
         } else if c.is_ascii_digit() {
-            while i < b.len() && (b[i].is_ascii_digit() || matches!(b[i], b'-' | b'/' | b'.' | b':')) {
+            while i < b.len()
+                && (b[i].is_ascii_digit() || matches!(b[i], b'-' | b'/' | b'.' | b':'))
+            {
                 // a sign after a time is a zone offset
                 if b[i] == b'-' && b[start..i].contains(&b':') {
                     break;
@@ -661,7 +746,12 @@ fn decode(s: &str, order: DateOrder) -> Result<(Option<i64>, Fields), FieldError
         } else if first.is_ascii_digit() {
             if tok.contains(['-', '/', '.']) {
                 let parts: Vec<&str> = tok.split(['-', '/', '.']).collect();
-                if parts.len() != 3 || parts.iter().any(|p| p.is_empty()) || f.year.is_some() || f.month.is_some() || f.day.is_some() {
+                if parts.len() != 3
+                    || parts.iter().any(|p| p.is_empty())
+                    || f.year.is_some()
+                    || f.month.is_some()
+                    || f.day.is_some()
+                {
                     return Err(FieldError::Syntax);
                 }
                 for p in parts {
@@ -733,7 +823,9 @@ pub fn parse_date(s: &str, order: DateOrder) -> PgResult<i32> {
         "-infinity" => return Ok(DATE_NEG_INF),
         "epoch" => return Ok(-(UNIX_EPOCH_DAYS as i32)),
         "now" | "today" | "tomorrow" | "yesterday" => {
-            return Err(PgError::feature_not_supported(format!("date input \"{t}\"")));
+            return Err(PgError::feature_not_supported(format!(
+                "date input \"{t}\""
+            )));
         }
         _ => {}
     }
@@ -742,7 +834,9 @@ pub fn parse_date(s: &str, order: DateOrder) -> PgResult<i32> {
     let days = days.ok_or_else(|| bad_syntax("date", s))?;
     let d = days - UNIX_EPOCH_DAYS;
     // PostgreSQL's range: 4714-11-24 BC .. 5874897-12-31 AD
-    if d < days_from_civil(-4713, 11, 24) - UNIX_EPOCH_DAYS || d > days_from_civil(5_874_897, 12, 31) - UNIX_EPOCH_DAYS {
+    if d < days_from_civil(-4713, 11, 24) - UNIX_EPOCH_DAYS
+        || d > days_from_civil(5_874_897, 12, 31) - UNIX_EPOCH_DAYS
+    {
         return Err(out_of_range("date", s));
     }
     i32::try_from(d).map_err(|_| out_of_range("date", s))
@@ -752,14 +846,20 @@ pub fn parse_date(s: &str, order: DateOrder) -> PgResult<i32> {
 /// `zone`; for timestamp any zone written is ignored, as PostgreSQL does. Ambiguous
 /// numeric dates are read in the DateStyle `order`.
 pub fn parse_timestamp(s: &str, with_tz: bool, zone: TimeZone, order: DateOrder) -> PgResult<i64> {
-    let type_name = if with_tz { "timestamp with time zone" } else { "timestamp" };
+    let type_name = if with_tz {
+        "timestamp with time zone"
+    } else {
+        "timestamp"
+    };
     let t = s.trim();
     match t.to_ascii_lowercase().as_str() {
         "infinity" | "+infinity" => return Ok(TS_POS_INF),
         "-infinity" => return Ok(TS_NEG_INF),
         "epoch" => return Ok(-UNIX_EPOCH_DAYS * USECS_PER_DAY),
         "now" | "today" | "tomorrow" | "yesterday" | "allballs" => {
-            return Err(PgError::feature_not_supported(format!("{type_name} input \"{t}\"")));
+            return Err(PgError::feature_not_supported(format!(
+                "{type_name} input \"{t}\""
+            )));
         }
         _ => {}
     }
@@ -786,12 +886,16 @@ pub fn parse_time(s: &str) -> PgResult<i64> {
     parse_hms(s.trim()).map_err(|e| field_error(e, "time", s))
 }
 
-
 /// `interval_in` for the postgres and SQL forms: `1 year 2 mons`, `-1 day +02:00:00`,
 /// `1.5 hours`, `@ 3 days ago`, a bare number of seconds.
 pub fn parse_interval(s: &str) -> PgResult<Interval> {
     let bad = || bad_syntax("interval", s);
-    let range = || PgError::new(SqlState::DatetimeFieldOverflow, format!("interval field value out of range: \"{s}\""));
+    let range = || {
+        PgError::new(
+            SqlState::DatetimeFieldOverflow,
+            format!("interval field value out of range: \"{s}\""),
+        )
+    };
     let lower = s.trim().to_ascii_lowercase();
     let mut toks: Vec<&str> = lower.split_whitespace().collect();
     if toks.first() == Some(&"@") {
@@ -822,7 +926,8 @@ pub fn parse_interval(s: &str) -> PgResult<Interval> {
             let h: i64 = parts[0].parse().map_err(|_| bad())?;
             let m: i64 = parts.get(1).unwrap_or(&"0").parse().map_err(|_| bad())?;
             let sec: f64 = parts.get(2).unwrap_or(&"0").parse().map_err(|_| bad())?;
-            let v = (h * 3600 + m * 60) as i128 * USECS_PER_SEC as i128 + (sec * 1e6).round() as i128;
+            let v =
+                (h * 3600 + m * 60) as i128 * USECS_PER_SEC as i128 + (sec * 1e6).round() as i128;
             micros += if neg { -v } else { v };
             i += 1;
             continue;
@@ -844,8 +949,12 @@ pub fn parse_interval(s: &str) -> PgResult<Interval> {
             return Err(bad());
         }
         match unit {
-            "microsecond" | "microseconds" | "us" | "usec" | "usecs" | "useconds" => micros += v.round() as i128,
-            "millisecond" | "milliseconds" | "ms" | "msec" | "msecs" | "mseconds" => micros += (v * 1e3).round() as i128,
+            "microsecond" | "microseconds" | "us" | "usec" | "usecs" | "useconds" => {
+                micros += v.round() as i128
+            }
+            "millisecond" | "milliseconds" | "ms" | "msec" | "msecs" | "mseconds" => {
+                micros += (v * 1e3).round() as i128
+            }
             "second" | "seconds" | "s" | "sec" | "secs" => micros += (v * 1e6).round() as i128,
             "minute" | "minutes" | "m" | "min" | "mins" => micros += (v * 60e6).round() as i128,
             "hour" | "hours" | "h" | "hr" | "hrs" => micros += (v * 3600e6).round() as i128,
@@ -869,7 +978,11 @@ pub fn parse_interval(s: &str) -> PgResult<Interval> {
     let months = i32::try_from(whole_months as i64 * sign).map_err(|_| range())?;
     let days = i32::try_from(whole_days as i64 * sign).map_err(|_| range())?;
     let micros = i64::try_from(micros * sign as i128).map_err(|_| range())?;
-    Ok(Interval { months, days, micros })
+    Ok(Interval {
+        months,
+        days,
+        micros,
+    })
 }
 
 #[cfg(test)]
@@ -882,29 +995,56 @@ mod tests {
     #[test]
     fn dates_round_trip() {
         assert_eq!(format_date(0), "2000-01-01");
-        assert_eq!(parse_date("2026-11-25", MDY).map(format_date).unwrap(), "2026-11-25");
-        assert_eq!(parse_date("epoch", MDY).map(format_date).unwrap(), "1970-01-01");
-        assert_eq!(parse_date("0001-01-01 BC", MDY).map(format_date).unwrap(), "0001-01-01 BC");
-        assert_eq!(parse_date("2026-02-30", MDY).unwrap_err().code, SqlState::DatetimeFieldOverflow);
-        assert_eq!(parse_date("x", MDY).unwrap_err().message, "invalid input syntax for type date: \"x\"");
+        assert_eq!(
+            parse_date("2026-11-25", MDY).map(format_date).unwrap(),
+            "2026-11-25"
+        );
+        assert_eq!(
+            parse_date("epoch", MDY).map(format_date).unwrap(),
+            "1970-01-01"
+        );
+        assert_eq!(
+            parse_date("0001-01-01 BC", MDY).map(format_date).unwrap(),
+            "0001-01-01 BC"
+        );
+        assert_eq!(
+            parse_date("2026-02-30", MDY).unwrap_err().code,
+            SqlState::DatetimeFieldOverflow
+        );
+        assert_eq!(
+            parse_date("x", MDY).unwrap_err().message,
+            "invalid input syntax for type date: \"x\""
+        );
     }
 
     #[test]
     fn timestamps_and_zones() {
         let ts = parse_timestamp("2020-01-01 12:00:00.5+02", true, TimeZone::UTC, MDY).unwrap();
-        assert_eq!(format_timestamp(ts, Some(TimeZone::UTC)), "2020-01-01 10:00:00.5+00");
+        assert_eq!(
+            format_timestamp(ts, Some(TimeZone::UTC)),
+            "2020-01-01 10:00:00.5+00"
+        );
         let z = TimeZone::parse("+05:30").unwrap();
         let ts = parse_timestamp("2020-01-01 00:00:00+00", true, TimeZone::UTC, MDY).unwrap();
         assert_eq!(format_timestamp(ts, Some(z)), "2019-12-31 18:30:00-05:30");
-        assert_eq!(format_timestamp(ts, Some(TimeZone::parse("Etc/GMT+5").unwrap())), "2019-12-31 19:00:00-05");
-        assert_eq!(format_timestamp(ts, Some(TimeZone::parse("<-08>+08").unwrap())), "2019-12-31 16:00:00-08");
+        assert_eq!(
+            format_timestamp(ts, Some(TimeZone::parse("Etc/GMT+5").unwrap())),
+            "2019-12-31 19:00:00-05"
+        );
+        assert_eq!(
+            format_timestamp(ts, Some(TimeZone::parse("<-08>+08").unwrap())),
+            "2019-12-31 16:00:00-08"
+        );
         assert!(TimeZone::parse("Europe/Paris").is_err());
     }
 
     #[test]
     fn intervals() {
         let f = |s: &str| format_interval(&parse_interval(s).unwrap());
-        assert_eq!(f("1 year 2 mons 3 days 04:05:06.789"), "1 year 2 mons 3 days 04:05:06.789");
+        assert_eq!(
+            f("1 year 2 mons 3 days 04:05:06.789"),
+            "1 year 2 mons 3 days 04:05:06.789"
+        );
         assert_eq!(f("-1 day"), "-1 days");
         assert_eq!(f("1 day -1 hours"), "1 day -01:00:00");
         assert_eq!(f("-1 day 1 hour"), "-1 days +01:00:00");
@@ -933,15 +1073,43 @@ mod datestyle_tests {
 
     fn tz(v: i64, zone: &str, ds: &str) -> String {
         let abbrev = zone_abbrev(zone);
-        format_timestamp_styled(v, Some((TimeZone::parse(zone).unwrap(), &abbrev)), style(ds))
+        format_timestamp_styled(
+            v,
+            Some((TimeZone::parse(zone).unwrap(), &abbrev)),
+            style(ds),
+        )
     }
 
     #[test]
     fn parses_settings() {
-        assert_eq!(style("ISO, MDY"), DateStyle { format: DateFormat::Iso, order: DateOrder::Mdy });
-        assert_eq!(style("SQL, DMY"), DateStyle { format: DateFormat::Sql, order: DateOrder::Dmy });
-        assert_eq!(style("German"), DateStyle { format: DateFormat::German, order: DateOrder::Dmy });
-        assert_eq!(style("Postgres, YMD"), DateStyle { format: DateFormat::Postgres, order: DateOrder::Ymd });
+        assert_eq!(
+            style("ISO, MDY"),
+            DateStyle {
+                format: DateFormat::Iso,
+                order: DateOrder::Mdy
+            }
+        );
+        assert_eq!(
+            style("SQL, DMY"),
+            DateStyle {
+                format: DateFormat::Sql,
+                order: DateOrder::Dmy
+            }
+        );
+        assert_eq!(
+            style("German"),
+            DateStyle {
+                format: DateFormat::German,
+                order: DateOrder::Dmy
+            }
+        );
+        assert_eq!(
+            style("Postgres, YMD"),
+            DateStyle {
+                format: DateFormat::Postgres,
+                order: DateOrder::Ymd
+            }
+        );
     }
 
     #[test]
@@ -973,13 +1141,48 @@ mod datestyle_tests {
         let v = ts("2026-11-05 08:09:10.5+00");
         let bc = ts("0044-03-15 12:00 BC");
         let cases = [
-            ("ISO, MDY", "2026-11-05 08:09:10.5", "2026-11-05 08:09:10.5+00", "0044-03-15 12:00:00+00 BC"),
-            ("SQL, MDY", "11/05/2026 08:09:10.5", "11/05/2026 08:09:10.5 UTC", "03/15/0044 12:00:00 UTC BC"),
-            ("SQL, DMY", "05/11/2026 08:09:10.5", "05/11/2026 08:09:10.5 UTC", "15/03/0044 12:00:00 UTC BC"),
-            ("Postgres, MDY", "Thu Nov 05 08:09:10.5 2026", "Thu Nov 05 08:09:10.5 2026 UTC", "Fri Mar 15 12:00:00 0044 UTC BC"),
-            ("Postgres, DMY", "Thu 05 Nov 08:09:10.5 2026", "Thu 05 Nov 08:09:10.5 2026 UTC", "Fri 15 Mar 12:00:00 0044 UTC BC"),
-            ("Postgres, YMD", "Thu Nov 05 08:09:10.5 2026", "Thu Nov 05 08:09:10.5 2026 UTC", "Fri Mar 15 12:00:00 0044 UTC BC"),
-            ("German, MDY", "05.11.2026 08:09:10.5", "05.11.2026 08:09:10.5 UTC", "15.03.0044 12:00:00 UTC BC"),
+            (
+                "ISO, MDY",
+                "2026-11-05 08:09:10.5",
+                "2026-11-05 08:09:10.5+00",
+                "0044-03-15 12:00:00+00 BC",
+            ),
+            (
+                "SQL, MDY",
+                "11/05/2026 08:09:10.5",
+                "11/05/2026 08:09:10.5 UTC",
+                "03/15/0044 12:00:00 UTC BC",
+            ),
+            (
+                "SQL, DMY",
+                "05/11/2026 08:09:10.5",
+                "05/11/2026 08:09:10.5 UTC",
+                "15/03/0044 12:00:00 UTC BC",
+            ),
+            (
+                "Postgres, MDY",
+                "Thu Nov 05 08:09:10.5 2026",
+                "Thu Nov 05 08:09:10.5 2026 UTC",
+                "Fri Mar 15 12:00:00 0044 UTC BC",
+            ),
+            (
+                "Postgres, DMY",
+                "Thu 05 Nov 08:09:10.5 2026",
+                "Thu 05 Nov 08:09:10.5 2026 UTC",
+                "Fri 15 Mar 12:00:00 0044 UTC BC",
+            ),
+            (
+                "Postgres, YMD",
+                "Thu Nov 05 08:09:10.5 2026",
+                "Thu Nov 05 08:09:10.5 2026 UTC",
+                "Fri Mar 15 12:00:00 0044 UTC BC",
+            ),
+            (
+                "German, MDY",
+                "05.11.2026 08:09:10.5",
+                "05.11.2026 08:09:10.5 UTC",
+                "15.03.0044 12:00:00 UTC BC",
+            ),
         ];
         for (ds, plain, with_zone, with_bc) in cases {
             assert_eq!(format_timestamp_styled(v, None, style(ds)), plain, "{ds}");
@@ -988,7 +1191,10 @@ mod datestyle_tests {
             assert_eq!(tz(TS_NEG_INF, "UTC", ds), "-infinity");
         }
         let big = ts("12345-11-05 08:09:10+00");
-        assert_eq!(tz(big, "UTC", "Postgres, MDY"), "Mon Nov 05 08:09:10 12345 UTC");
+        assert_eq!(
+            tz(big, "UTC", "Postgres, MDY"),
+            "Mon Nov 05 08:09:10 12345 UTC"
+        );
         assert_eq!(tz(big, "UTC", "ISO, MDY"), "12345-11-05 08:09:10+00");
     }
 
@@ -1021,7 +1227,10 @@ mod datestyle_tests {
         for (zone, want) in cases {
             assert_eq!(tz(v, zone, "SQL, MDY"), want, "{zone}");
         }
-        assert_eq!(tz(v, "+05:30", "Postgres, DMY"), "Thu 05 Nov 02:39:10 2026 ");
+        assert_eq!(
+            tz(v, "+05:30", "Postgres, DMY"),
+            "Thu 05 Nov 02:39:10 2026 "
+        );
         assert_eq!(tz(v, "+05:30", "ISO, DMY"), "2026-11-05 02:39:10-05:30");
         assert_eq!(tz(v, "abc+3", "ISO, DMY"), "2026-11-05 05:09:10-03");
     }
@@ -1064,17 +1273,35 @@ mod datestyle_tests {
             assert_eq!(d(s, o).unwrap(), want, "{s} {o:?}");
         }
         let hint = Some("Perhaps you need a different \"datestyle\" setting.".to_string());
-        for (s, o) in [("13/02/2026", Mdy), ("02/13/2026", Dmy), ("01/02/2026", Ymd), ("99/01/02", Mdy), ("2026-13-01", Mdy)] {
+        for (s, o) in [
+            ("13/02/2026", Mdy),
+            ("02/13/2026", Dmy),
+            ("01/02/2026", Ymd),
+            ("99/01/02", Mdy),
+            ("2026-13-01", Mdy),
+        ] {
             let e = parse_date(s, o).unwrap_err();
             assert_eq!(e.code, SqlState::DatetimeFieldOverflow, "{s}");
-            assert_eq!(e.message, format!("date/time field value out of range: \"{s}\""));
+            assert_eq!(
+                e.message,
+                format!("date/time field value out of range: \"{s}\"")
+            );
             assert_eq!(e.hint, hint, "{s}");
         }
         let e = parse_date("2026-02-29", Mdy).unwrap_err();
         assert_eq!((e.code, e.hint), (SqlState::DatetimeFieldOverflow, None));
-        assert_eq!(parse_date("0000-01-01", Mdy).unwrap_err().code, SqlState::DatetimeFieldOverflow);
-        assert_eq!(parse_date("Nov 2026", Mdy).unwrap_err().code, SqlState::InvalidDatetimeFormat);
-        assert_eq!(parse_date("2026-11-05 foo", Mdy).unwrap_err().code, SqlState::InvalidDatetimeFormat);
+        assert_eq!(
+            parse_date("0000-01-01", Mdy).unwrap_err().code,
+            SqlState::DatetimeFieldOverflow
+        );
+        assert_eq!(
+            parse_date("Nov 2026", Mdy).unwrap_err().code,
+            SqlState::InvalidDatetimeFormat
+        );
+        assert_eq!(
+            parse_date("2026-11-05 foo", Mdy).unwrap_err().code,
+            SqlState::InvalidDatetimeFormat
+        );
     }
 
     #[test]
@@ -1087,15 +1314,24 @@ mod datestyle_tests {
         assert_eq!(f("2026-11-05 08:09:10 GMT+2"), "2026-11-05 10:09:10+00");
         assert_eq!(f("2026-11-05 08:09:10 -0530"), "2026-11-05 13:39:10+00");
         assert_eq!(f("2026-11-05 08:09:10-05:30:15"), "2026-11-05 13:39:25+00");
-        assert_eq!(f("2026-11-05T08:09:10.123456789"), "2026-11-05 08:09:10.123457+00");
+        assert_eq!(
+            f("2026-11-05T08:09:10.123456789"),
+            "2026-11-05 08:09:10.123457+00"
+        );
         assert_eq!(f("2026-11-05T08:09:10Z"), "2026-11-05 08:09:10+00");
         assert_eq!(f("Thu 05 Nov 08:09:10 2026 +05"), "2026-11-05 03:09:10+00");
         assert_eq!(f("2026-11-05 24:00"), "2026-11-06 00:00:00+00");
         for s in ["2026-11-05 12:60", "2026-11-05 25:00"] {
             let e = parse_timestamp(s, true, TimeZone::UTC, DateOrder::Mdy).unwrap_err();
-            assert_eq!(e.message, format!("date/time field value out of range: \"{s}\""));
+            assert_eq!(
+                e.message,
+                format!("date/time field value out of range: \"{s}\"")
+            );
         }
-        assert_eq!(parse_time("25:00").unwrap_err().code, SqlState::DatetimeFieldOverflow);
+        assert_eq!(
+            parse_time("25:00").unwrap_err().code,
+            SqlState::DatetimeFieldOverflow
+        );
         assert_eq!(format_time(parse_time("12:00:60").unwrap()), "12:01:00");
     }
 }

@@ -107,7 +107,11 @@ pub fn parse_float(s: &str) -> Option<f64> {
     }
     // Rust accepts "inf"/"nan" spellings we handled and nothing exotic otherwise;
     // reject forms PostgreSQL rejects (hex, underscores are already rejected).
-    if t.is_empty() || !t.bytes().all(|b| b.is_ascii_digit() || b"+-.eE".contains(&b)) {
+    if t.is_empty()
+        || !t
+            .bytes()
+            .all(|b| b.is_ascii_digit() || b"+-.eE".contains(&b))
+    {
         return None;
     }
     t.parse::<f64>().ok()

@@ -23,11 +23,17 @@ pub enum Numeric {
     PosInf,
     NegInf,
     /// `mantissa * 10^-scale`
-    Finite { mantissa: i128, scale: u32 },
+    Finite {
+        mantissa: i128,
+        scale: u32,
+    },
 }
 
 fn overflow() -> PgError {
-    PgError::new(SqlState::NumericValueOutOfRange, "value overflows numeric format")
+    PgError::new(
+        SqlState::NumericValueOutOfRange,
+        "value overflows numeric format",
+    )
 }
 
 fn pow10(n: u32) -> PgResult<i128> {
@@ -46,7 +52,10 @@ fn div_round(n: i128, d: i128) -> i128 {
 }
 
 impl Numeric {
-    pub const ZERO: Numeric = Numeric::Finite { mantissa: 0, scale: 0 };
+    pub const ZERO: Numeric = Numeric::Finite {
+        mantissa: 0,
+        scale: 0,
+    };
 
     pub fn new(mantissa: i128, scale: u32) -> Numeric {
         Numeric::Finite { mantissa, scale }
@@ -132,12 +141,17 @@ impl Numeric {
             let first = digits.iter().position(|&d| d != 0).unwrap_or(digits.len());
             let mut m: i128 = 0;
             for &d in &digits[first..] {
-                m = m.checked_mul(10).and_then(|m| m.checked_add(d as i128)).ok_or_else(overflow)?;
+                m = m
+                    .checked_mul(10)
+                    .and_then(|m| m.checked_add(d as i128))
+                    .ok_or_else(overflow)?;
             }
             // value = m * 10^(exp - frac_digits); we want mantissa at `scale`
             let shift = exp - frac_digits + scale;
             if shift > 0 {
-                m = m.checked_mul(pow10(u32::try_from(shift).map_err(|_| overflow())?)?).ok_or_else(overflow)?;
+                m = m
+                    .checked_mul(pow10(u32::try_from(shift).map_err(|_| overflow())?)?)
+                    .ok_or_else(overflow)?;
             }
             if scale > MAX_SCALE as i64 {
                 let drop = scale - MAX_SCALE as i64;
@@ -188,11 +202,17 @@ impl Numeric {
             Numeric::Finite { mantissa, scale: s } => {
                 let scale = scale.min(MAX_SCALE);
                 if scale >= s {
-                    let m = mantissa.checked_mul(pow10(scale - s)?).ok_or_else(overflow)?;
+                    let m = mantissa
+                        .checked_mul(pow10(scale - s)?)
+                        .ok_or_else(overflow)?;
                     Ok(Numeric::new(m, scale))
                 } else {
                     let d = s - scale;
-                    let m = if d > 38 { 0 } else { div_round(mantissa, pow10(d)?) };
+                    let m = if d > 38 {
+                        0
+                    } else {
+                        div_round(mantissa, pow10(d)?)
+                    };
                     Ok(Numeric::new(m, scale))
                 }
             }
@@ -203,7 +223,9 @@ impl Numeric {
     /// Rounds to `digits` places (negative: to the left of the point); the result's
     /// scale is `max(digits, 0)`, as `round(numeric, int)`.
     pub fn round_to(&self, digits: i32, truncate: bool) -> PgResult<Numeric> {
-        let Numeric::Finite { mantissa, scale } = *self else { return Ok(*self) };
+        let Numeric::Finite { mantissa, scale } = *self else {
+            return Ok(*self);
+        };
         let digits = digits.clamp(-(MAX_SCALE as i32) - 1, MAX_SCALE as i32);
         let new_scale = digits.max(0) as u32;
         // number of digits to drop from the mantissa
@@ -215,10 +237,16 @@ impl Numeric {
             return Ok(Numeric::new(0, new_scale));
         }
         let p = pow10(drop as u32)?;
-        let m = if truncate { mantissa / p } else { div_round(mantissa, p) };
+        let m = if truncate {
+            mantissa / p
+        } else {
+            div_round(mantissa, p)
+        };
         // m is now at scale `digits`; bring it to new_scale
         if digits < 0 {
-            let m = m.checked_mul(pow10((-digits) as u32)?).ok_or_else(overflow)?;
+            let m = m
+                .checked_mul(pow10((-digits) as u32)?)
+                .ok_or_else(overflow)?;
             Ok(Numeric::new(m, 0))
         } else {
             Ok(Numeric::new(m, new_scale))
@@ -226,7 +254,9 @@ impl Numeric {
     }
 
     pub fn ceil_floor(&self, ceil: bool) -> PgResult<Numeric> {
-        let Numeric::Finite { mantissa, scale } = *self else { return Ok(*self) };
+        let Numeric::Finite { mantissa, scale } = *self else {
+            return Ok(*self);
+        };
         let p = pow10(scale)?;
         let mut q = mantissa / p;
         let r = mantissa % p;
@@ -280,7 +310,16 @@ impl Numeric {
             (PosInf, NegInf) | (NegInf, PosInf) => NaN,
             (PosInf, _) | (_, PosInf) => PosInf,
             (NegInf, _) | (_, NegInf) => NegInf,
-            (Finite { mantissa: a, scale: sa }, Finite { mantissa: b, scale: sb }) => {
+            (
+                Finite {
+                    mantissa: a,
+                    scale: sa,
+                },
+                Finite {
+                    mantissa: b,
+                    scale: sb,
+                },
+            ) => {
                 let (x, y, s) = Self::align((a, sa), (b, sb))?;
                 Numeric::new(x.checked_add(y).ok_or_else(overflow)?, s)
             }
@@ -295,13 +334,23 @@ impl Numeric {
         use Numeric::*;
         Ok(match (*self, *o) {
             (NaN, _) | (_, NaN) => NaN,
-            (Finite { mantissa: a, scale: sa }, Finite { mantissa: b, scale: sb }) => {
+            (
+                Finite {
+                    mantissa: a,
+                    scale: sa,
+                },
+                Finite {
+                    mantissa: b,
+                    scale: sb,
+                },
+            ) => {
                 let mut m = a.checked_mul(b);
                 let mut s = sa + sb;
                 // keep the exact product if it fits, otherwise drop digits beyond MAX_SCALE
                 if s > MAX_SCALE || m.is_none() {
                     let (mut x, mut y, mut sx, mut sy) = (a, b, sa, sb);
-                    while (sx + sy > MAX_SCALE || x.checked_mul(y).is_none()) && (sx > 0 || sy > 0) {
+                    while (sx + sy > MAX_SCALE || x.checked_mul(y).is_none()) && (sx > 0 || sy > 0)
+                    {
                         if sx >= sy && sx > 0 {
                             x = div_round(x, 10);
                             sx -= 1;
@@ -361,7 +410,12 @@ impl Numeric {
             // the first base-10000 digit: the value scaled so that it is in [1, 10000)
             let digits = m.unsigned_abs().to_string();
             let lead = (e - w * 4 + 1) as usize; // decimal digits in the first group
-            let first: i128 = digits.chars().take(lead).collect::<String>().parse().unwrap_or(0);
+            let first: i128 = digits
+                .chars()
+                .take(lead)
+                .collect::<String>()
+                .parse()
+                .unwrap_or(0);
             let first = first * 10i128.pow((lead.saturating_sub(digits.len().min(lead))) as u32);
             (w, first)
         }
@@ -395,7 +449,11 @@ impl Numeric {
         let steps = if truncate { extra } else { extra + 1 };
         for _ in 0..steps {
             let r10 = r.checked_mul(10).ok_or_else(overflow)?;
-            q = q.checked_mul(10).ok_or_else(overflow)?.checked_add(r10 / d).ok_or_else(overflow)?;
+            q = q
+                .checked_mul(10)
+                .ok_or_else(overflow)?
+                .checked_add(r10 / d)
+                .ok_or_else(overflow)?;
             r = r10 % d;
         }
         if !truncate {
@@ -414,11 +472,27 @@ impl Numeric {
             (NaN, _) | (_, NaN) => Ok(NaN),
             (_, Finite { mantissa: 0, .. }) => Err(division_by_zero()),
             (PosInf | NegInf, PosInf | NegInf) => Ok(NaN),
-            (x @ (PosInf | NegInf), y) => Ok(if x.sign_i() * y.sign_i() > 0 { PosInf } else { NegInf }),
+            (x @ (PosInf | NegInf), y) => Ok(if x.sign_i() * y.sign_i() > 0 {
+                PosInf
+            } else {
+                NegInf
+            }),
             (Finite { scale, .. }, PosInf | NegInf) => Ok(Numeric::new(0, scale)),
-            (Finite { mantissa: a, scale: sa }, Finite { mantissa: b, scale: sb }) => {
+            (
+                Finite {
+                    mantissa: a,
+                    scale: sa,
+                },
+                Finite {
+                    mantissa: b,
+                    scale: sb,
+                },
+            ) => {
                 let rscale = Self::div_scale((a, sa), (b, sb));
-                Ok(Numeric::new(Self::div_at_scale((a, sa), (b, sb), rscale, false)?, rscale))
+                Ok(Numeric::new(
+                    Self::div_at_scale((a, sa), (b, sb), rscale, false)?,
+                    rscale,
+                ))
             }
         }
     }
@@ -427,11 +501,23 @@ impl Numeric {
     pub fn div_trunc(&self, o: &Numeric) -> PgResult<Numeric> {
         use Numeric::*;
         match (*self, *o) {
-            (Finite { mantissa: a, scale: sa }, Finite { mantissa: b, scale: sb }) => {
+            (
+                Finite {
+                    mantissa: a,
+                    scale: sa,
+                },
+                Finite {
+                    mantissa: b,
+                    scale: sb,
+                },
+            ) => {
                 if b == 0 {
                     return Err(division_by_zero());
                 }
-                Ok(Numeric::new(Self::div_at_scale((a, sa), (b, sb), 0, true)?, 0))
+                Ok(Numeric::new(
+                    Self::div_at_scale((a, sa), (b, sb), 0, true)?,
+                    0,
+                ))
             }
             (NaN, _) | (_, NaN) => Ok(NaN),
             (x, y) => x.div(&y)?.ceil_floor(false),
@@ -441,7 +527,16 @@ impl Numeric {
     pub fn modulo(&self, o: &Numeric) -> PgResult<Numeric> {
         use Numeric::*;
         match (*self, *o) {
-            (Finite { mantissa: a, scale: sa }, Finite { mantissa: b, scale: sb }) => {
+            (
+                Finite {
+                    mantissa: a,
+                    scale: sa,
+                },
+                Finite {
+                    mantissa: b,
+                    scale: sb,
+                },
+            ) => {
                 if b == 0 {
                     return Err(division_by_zero());
                 }
@@ -477,7 +572,9 @@ impl Numeric {
                 // sqrt(m * 10^-s) at scale r = isqrt(m * 10^(2r - s)) with rounding
                 let k = 2 * (rscale as i64 + 1) - scale as i64;
                 let n: i128 = if k >= 0 {
-                    mantissa.checked_mul(pow10(k as u32)?).ok_or_else(overflow)?
+                    mantissa
+                        .checked_mul(pow10(k as u32)?)
+                        .ok_or_else(overflow)?
                 } else {
                     mantissa / pow10((-k) as u32)?
                 };
@@ -504,7 +601,11 @@ impl Numeric {
             return Ok(Numeric::NaN);
         }
         if v.is_infinite() {
-            return Ok(if v > 0.0 { Numeric::PosInf } else { Numeric::NegInf });
+            return Ok(if v > 0.0 {
+                Numeric::PosInf
+            } else {
+                Numeric::NegInf
+            });
         }
         let s = format!("{:.*e}", sig_digits.saturating_sub(1), v);
         match Numeric::parse(&s) {
@@ -516,7 +617,10 @@ impl Numeric {
     /// Removes trailing fractional zeros.
     pub fn strip_to_min_scale(&self) -> Numeric {
         match *self {
-            Numeric::Finite { mut mantissa, mut scale } => {
+            Numeric::Finite {
+                mut mantissa,
+                mut scale,
+            } => {
                 while scale > 0 && mantissa % 10 == 0 {
                     mantissa /= 10;
                     scale -= 1;
@@ -557,7 +661,9 @@ impl Numeric {
             ))),
             Numeric::Finite { .. } => {
                 let r = self.round_to(scale, false)?;
-                let Numeric::Finite { mantissa, scale: s } = r else { return Ok(r) };
+                let Numeric::Finite { mantissa, scale: s } = r else {
+                    return Ok(r);
+                };
                 let int_digits = if mantissa == 0 {
                     0
                 } else {
@@ -570,10 +676,15 @@ impl Numeric {
                             precision - scale
                         )
                     } else {
-                        format!("A field with precision {precision}, scale {scale} must round to an absolute value less than 1.")
+                        format!(
+                            "A field with precision {precision}, scale {scale} must round to an absolute value less than 1."
+                        )
                     };
-                    return Err(PgError::new(SqlState::NumericValueOutOfRange, "numeric field overflow")
-                        .with_detail(msg));
+                    return Err(PgError::new(
+                        SqlState::NumericValueOutOfRange,
+                        "numeric field overflow",
+                    )
+                    .with_detail(msg));
                 }
                 Ok(r)
             }
@@ -591,7 +702,16 @@ impl Numeric {
             }
         }
         match (*self, *o) {
-            (Numeric::Finite { mantissa: a, scale: sa }, Numeric::Finite { mantissa: b, scale: sb }) => {
+            (
+                Numeric::Finite {
+                    mantissa: a,
+                    scale: sa,
+                },
+                Numeric::Finite {
+                    mantissa: b,
+                    scale: sb,
+                },
+            ) => {
                 // compare integer parts, then the aligned fractions (both fit in 10^38)
                 let pa = 10i128.pow(sa);
                 let pb = 10i128.pow(sb);
@@ -621,9 +741,15 @@ impl Numeric {
                 let s = mantissa.unsigned_abs().to_string();
                 let scale_us = scale as usize;
                 let (int_part, frac_part) = if s.len() > scale_us {
-                    (s[..s.len() - scale_us].to_string(), s[s.len() - scale_us..].to_string())
+                    (
+                        s[..s.len() - scale_us].to_string(),
+                        s[s.len() - scale_us..].to_string(),
+                    )
                 } else {
-                    ("0".to_string(), format!("{}{}", "0".repeat(scale_us - s.len()), s))
+                    (
+                        "0".to_string(),
+                        format!("{}{}", "0".repeat(scale_us - s.len()), s),
+                    )
                 };
                 let int_part = int_part.trim_start_matches('0').to_string();
                 let pad_int = (4 - int_part.len() % 4) % 4;
@@ -661,7 +787,12 @@ impl Numeric {
     }
 
     pub fn from_binary(b: &[u8]) -> PgResult<Numeric> {
-        let bad = || PgError::new(SqlState::InvalidBinaryRepresentation, "invalid length in external \"numeric\" value");
+        let bad = || {
+            PgError::new(
+                SqlState::InvalidBinaryRepresentation,
+                "invalid length in external \"numeric\" value",
+            )
+        };
         if b.len() < 8 {
             return Err(bad());
         }
@@ -679,7 +810,10 @@ impl Numeric {
             0xF000 => return Ok(Numeric::NegInf),
             0 | 0x4000 => {}
             _ => {
-                return Err(PgError::new(SqlState::InvalidBinaryRepresentation, "invalid sign in external \"numeric\" value"));
+                return Err(PgError::new(
+                    SqlState::InvalidBinaryRepresentation,
+                    "invalid sign in external \"numeric\" value",
+                ));
             }
         }
         if dscale > MAX_SCALE {
@@ -691,9 +825,15 @@ impl Numeric {
         for i in 0..ndigits as usize {
             let d = rd(8 + 2 * i);
             if !(0..10000).contains(&d) {
-                return Err(PgError::new(SqlState::InvalidBinaryRepresentation, "invalid digit in external \"numeric\" value"));
+                return Err(PgError::new(
+                    SqlState::InvalidBinaryRepresentation,
+                    "invalid digit in external \"numeric\" value",
+                ));
             }
-            m = m.checked_mul(10000).and_then(|m| m.checked_add(d as i128)).ok_or_else(overflow)?;
+            m = m
+                .checked_mul(10000)
+                .and_then(|m| m.checked_add(d as i128))
+                .ok_or_else(overflow)?;
             exp10 = -4 * (weight - i as i64);
         }
         if ndigits == 0 {
@@ -751,11 +891,26 @@ mod tests {
 
     #[test]
     fn division_scale_matches_postgres() {
-        assert_eq!(n("1").div(&n("3.0")).unwrap().to_text(), "0.33333333333333333333");
-        assert_eq!(n("10").div(&n("4.0")).unwrap().to_text(), "2.5000000000000000");
-        assert_eq!(n("2").div(&n("3")).unwrap().to_text(), "0.66666666666666666667");
-        assert_eq!(n("100000").div(&n("3.0")).unwrap().to_text(), "33333.333333333333");
-        assert_eq!(n("0.001").div(&n("7")).unwrap().to_text(), "0.00014285714285714286");
+        assert_eq!(
+            n("1").div(&n("3.0")).unwrap().to_text(),
+            "0.33333333333333333333"
+        );
+        assert_eq!(
+            n("10").div(&n("4.0")).unwrap().to_text(),
+            "2.5000000000000000"
+        );
+        assert_eq!(
+            n("2").div(&n("3")).unwrap().to_text(),
+            "0.66666666666666666667"
+        );
+        assert_eq!(
+            n("100000").div(&n("3.0")).unwrap().to_text(),
+            "33333.333333333333"
+        );
+        assert_eq!(
+            n("0.001").div(&n("7")).unwrap().to_text(),
+            "0.00014285714285714286"
+        );
     }
 
     #[test]
@@ -774,9 +929,21 @@ mod tests {
             n("12345.678").to_binary(),
             vec![0, 3, 0, 1, 0, 0, 0, 3, 0, 1, 0x09, 0x29, 0x1a, 0x7c]
         );
-        for s in ["0", "0.00", "-1.5", "10000", "0.0001", "123456789.123456789", "NaN"] {
+        for s in [
+            "0",
+            "0.00",
+            "-1.5",
+            "10000",
+            "0.0001",
+            "123456789.123456789",
+            "NaN",
+        ] {
             let v = n(s);
-            assert_eq!(Numeric::from_binary(&v.to_binary()).unwrap().to_text(), v.to_text(), "{s}");
+            assert_eq!(
+                Numeric::from_binary(&v.to_binary()).unwrap().to_text(),
+                v.to_text(),
+                "{s}"
+            );
         }
     }
 }

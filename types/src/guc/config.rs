@@ -9,7 +9,7 @@
 //! read by the caller: this crate does no I/O, so `include` directives are
 //! answered with 0A000.
 
-use super::{index_of, table, GucContext, GucSource, Settings};
+use super::{GucContext, GucSource, Settings, index_of, table};
 use crate::error::{PgError, PgResult, SqlState};
 
 /// One `name = value` line.
@@ -65,7 +65,11 @@ enum Token {
 impl Token {
     fn text(&self) -> &str {
         match self {
-            Token::Id(s) | Token::QualifiedId(s) | Token::Unquoted(s) | Token::Integer(s) | Token::Real(s) => s,
+            Token::Id(s)
+            | Token::QualifiedId(s)
+            | Token::Unquoted(s)
+            | Token::Integer(s)
+            | Token::Real(s) => s,
             Token::Str(raw) => raw,
             Token::Equals => "=",
             Token::Other(s) => s,
@@ -154,7 +158,10 @@ fn next_token(s: &[char]) -> (Token, usize) {
     let sign = i;
     {
         let mut j = sign;
-        if s.get(j) == Some(&'0') && matches!(s.get(j + 1), Some('x') | Some('X')) && s.get(j + 2).is_some_and(|c| c.is_ascii_hexdigit()) {
+        if s.get(j) == Some(&'0')
+            && matches!(s.get(j + 1), Some('x') | Some('X'))
+            && s.get(j + 2).is_some_and(|c| c.is_ascii_hexdigit())
+        {
             j += 2;
             while j < s.len() && s[j].is_ascii_hexdigit() {
                 j += 1;
@@ -242,7 +249,11 @@ fn tokenize_line(line: &str) -> Vec<Token> {
 /// The contents of a quoted value: `''` is a quote; `\b \f \n \r \t`, octal
 /// `\ooo`, and `\x` for any other x.
 fn unquote(raw: &str) -> String {
-    let inner: Vec<char> = raw.chars().skip(1).take(raw.chars().count().saturating_sub(2)).collect();
+    let inner: Vec<char> = raw
+        .chars()
+        .skip(1)
+        .take(raw.chars().count().saturating_sub(2))
+        .collect();
     let mut out = String::new();
     let mut i = 0;
     while i < inner.len() {
@@ -287,7 +298,10 @@ fn syntax_error(file_name: &str, line: usize, near: Option<&Token>) -> PgError {
         Some(t) => format!("near token \"{}\"", t.text()),
         None => "near end of line".to_string(),
     };
-    PgError::new(SqlState::SyntaxError, format!("syntax error in file \"{file_name}\" line {line}, {place}"))
+    PgError::new(
+        SqlState::SyntaxError,
+        format!("syntax error in file \"{file_name}\" line {line}, {place}"),
+    )
 }
 
 /// Parses the text of a configuration file. Every syntax error is collected
@@ -313,7 +327,10 @@ pub fn parse_config_file(text: &str, file_name: &str) -> Result<Vec<ConfigEntry>
         }
         let value = match it.next() {
             Some(Token::Str(raw)) => unquote(raw),
-            Some(Token::Id(s)) | Some(Token::Unquoted(s)) | Some(Token::Integer(s)) | Some(Token::Real(s)) => s.clone(),
+            Some(Token::Id(s))
+            | Some(Token::Unquoted(s))
+            | Some(Token::Integer(s))
+            | Some(Token::Real(s)) => s.clone(),
             other => {
                 problems.push(syntax_error(file_name, line_no, other));
                 continue;
@@ -324,13 +341,20 @@ pub fn parse_config_file(text: &str, file_name: &str) -> Result<Vec<ConfigEntry>
             continue;
         }
         let lower = name.to_ascii_lowercase();
-        if matches!(lower.as_str(), "include" | "include_if_exists" | "include_dir") {
+        if matches!(
+            lower.as_str(),
+            "include" | "include_if_exists" | "include_dir"
+        ) {
             problems.push(PgError::feature_not_supported(format!(
                 "\"{lower}\" in file \"{file_name}\" line {line_no}"
             )));
             continue;
         }
-        entries.push(ConfigEntry { name, value, line: line_no });
+        entries.push(ConfigEntry {
+            name,
+            value,
+            line: line_no,
+        });
     }
     if problems.is_empty() {
         Ok(entries)
@@ -349,15 +373,24 @@ fn entry_error(settings: &mut Settings, entry: &ConfigEntry, file_name: &str) ->
             ),
         ));
     }
-    settings.set(&entry.name, &entry.value, GucSource::ConfigFile, true).err()
+    settings
+        .set(&entry.name, &entry.value, GucSource::ConfigFile, true)
+        .err()
 }
 
 /// Applies parsed entries at server start (later lines win). Unknown names
 /// give 42704 `unrecognized configuration parameter "x" in file "F" line N`;
 /// bad values give the same messages as `SET`. Any problem makes the whole
 /// file an error, which the postmaster reports as FATAL.
-pub fn apply_config(settings: &mut Settings, entries: &[ConfigEntry], file_name: &str) -> Result<(), ConfigFileError> {
-    let problems: Vec<PgError> = entries.iter().filter_map(|e| entry_error(settings, e, file_name)).collect();
+pub fn apply_config(
+    settings: &mut Settings,
+    entries: &[ConfigEntry],
+    file_name: &str,
+) -> Result<(), ConfigFileError> {
+    let problems: Vec<PgError> = entries
+        .iter()
+        .filter_map(|e| entry_error(settings, e, file_name))
+        .collect();
     settings.autotune();
     if problems.is_empty() {
         Ok(())
@@ -373,7 +406,11 @@ pub fn apply_config(settings: &mut Settings, entries: &[ConfigEntry], file_name:
 /// sessions and is skipped. Values a session has `SET` stay in force, but
 /// `RESET` and `ROLLBACK` now restore the file's value. Settings no longer
 /// in the file are not yet put back to their defaults.
-pub fn reload_config(settings: &mut Settings, entries: &[ConfigEntry], file_name: &str) -> Vec<PgError> {
+pub fn reload_config(
+    settings: &mut Settings,
+    entries: &[ConfigEntry],
+    file_name: &str,
+) -> Vec<PgError> {
     let mut messages = Vec::new();
     for entry in entries {
         let Some(i) = index_of(&entry.name) else {
@@ -386,18 +423,24 @@ pub fn reload_config(settings: &mut Settings, entries: &[ConfigEntry], file_name
         match def.context {
             GucContext::Postmaster => {
                 let mut scratch = settings.clone();
-                let unchanged = scratch.set(&entry.name, &entry.value, GucSource::Override, true).is_ok()
+                let unchanged = scratch
+                    .set(&entry.name, &entry.value, GucSource::Override, true)
+                    .is_ok()
                     && scratch.show(def.name).ok() == settings.show(def.name).ok();
                 if !unchanged {
                     messages.push(PgError::new(
                         SqlState::CantChangeRuntimeParam,
-                        format!("parameter \"{}\" cannot be changed without restarting the server", entry.name),
+                        format!(
+                            "parameter \"{}\" cannot be changed without restarting the server",
+                            entry.name
+                        ),
                     ));
                 }
             }
             GucContext::Backend | GucContext::SuperuserBackend => {}
             _ => {
-                if let Err(e) = settings.set(&entry.name, &entry.value, GucSource::ConfigFile, true) {
+                if let Err(e) = settings.set(&entry.name, &entry.value, GucSource::ConfigFile, true)
+                {
                     messages.push(e);
                 }
             }

@@ -71,8 +71,12 @@ fn strtol_prefix(s: &[u8]) -> (Option<i64>, usize) {
     let start = j;
     let mut acc: Option<i64> = Some(0);
     while j < s.len() {
-        let Some(d) = (s[j] as char).to_digit(radix) else { break };
-        acc = acc.and_then(|a| a.checked_mul(i64::from(radix))).and_then(|a| a.checked_add(i64::from(d)));
+        let Some(d) = (s[j] as char).to_digit(radix) else {
+            break;
+        };
+        acc = acc
+            .and_then(|a| a.checked_mul(i64::from(radix)))
+            .and_then(|a| a.checked_add(i64::from(d)));
         j += 1;
     }
     if j == start {
@@ -136,8 +140,13 @@ fn strtod_prefix(s: &[u8]) -> (Option<f64>, usize) {
         }
     }
     let text = String::from_utf8_lossy(&s[start..i]).to_string();
-    let Ok(v) = text.parse::<f64>() else { return (None, i) };
-    let mantissa_nonzero = s[digits_from..i].iter().take_while(|c| **c != b'e' && **c != b'E').any(|c| (b'1'..=b'9').contains(c));
+    let Ok(v) = text.parse::<f64>() else {
+        return (None, i);
+    };
+    let mantissa_nonzero = s[digits_from..i]
+        .iter()
+        .take_while(|c| **c != b'e' && **c != b'E')
+        .any(|c| (b'1'..=b'9').contains(c));
     if v.is_infinite() || (v == 0.0 && mantissa_nonzero) {
         return (None, i); // ERANGE
     }
@@ -172,9 +181,15 @@ fn unit_factor(unit: GucUnit, word: &str) -> Option<f64> {
 
 fn units_hint(unit: GucUnit) -> Option<String> {
     if unit.is_memory() {
-        Some("Valid units for this parameter are \"B\", \"kB\", \"MB\", \"GB\", and \"TB\".".to_string())
+        Some(
+            "Valid units for this parameter are \"B\", \"kB\", \"MB\", \"GB\", and \"TB\"."
+                .to_string(),
+        )
     } else if unit.is_time() {
-        Some("Valid units for this parameter are \"us\", \"ms\", \"s\", \"min\", \"h\", and \"d\".".to_string())
+        Some(
+            "Valid units for this parameter are \"us\", \"ms\", \"s\", \"min\", \"h\", and \"d\"."
+                .to_string(),
+        )
     } else {
         None
     }
@@ -191,44 +206,64 @@ fn parse_unit_suffix(rest: &[u8], unit: GucUnit) -> Result<Option<f64>, ParseFai
     if unit == GucUnit::None {
         return Err(ParseFailure::Invalid { hint: None });
     }
-    let word_len = trimmed.find(|c: char| !c.is_ascii_alphabetic()).unwrap_or(trimmed.len());
+    let word_len = trimmed
+        .find(|c: char| !c.is_ascii_alphabetic())
+        .unwrap_or(trimmed.len());
     let (word, after) = trimmed.split_at(word_len);
     let tail_ok = after.bytes().all(is_c_space);
     match unit_factor(unit, word) {
         Some(f) if tail_ok => Ok(Some(f / unit.base_factor())),
-        _ => Err(ParseFailure::Invalid { hint: units_hint(unit) }),
+        _ => Err(ParseFailure::Invalid {
+            hint: units_hint(unit),
+        }),
     }
 }
 
 /// Parses an integer setting with optional unit and checks its range; the
 /// result is in the parameter's base unit.
-pub(crate) fn parse_int(value: &str, min: i32, max: i32, unit: GucUnit) -> Result<i32, ParseFailure> {
+pub(crate) fn parse_int(
+    value: &str,
+    min: i32,
+    max: i32,
+    unit: GucUnit,
+) -> Result<i32, ParseFailure> {
     let bytes = value.as_bytes();
     let (int_val, int_len) = strtol_prefix(bytes);
     let next = bytes.get(int_len).copied();
-    let (number, consumed): (f64, usize) = if int_len == 0 || matches!(next, Some(b'.') | Some(b'e') | Some(b'E')) {
-        match strtod_prefix(bytes) {
-            (_, 0) => return Err(ParseFailure::Invalid { hint: None }),
-            (None, _) => return Err(ParseFailure::Invalid { hint: Some(HINT_INT_RANGE.into()) }),
-            (Some(v), n) if v.is_nan() => {
-                let _ = n;
-                return Err(ParseFailure::Invalid { hint: None });
+    let (number, consumed): (f64, usize) =
+        if int_len == 0 || matches!(next, Some(b'.') | Some(b'e') | Some(b'E')) {
+            match strtod_prefix(bytes) {
+                (_, 0) => return Err(ParseFailure::Invalid { hint: None }),
+                (None, _) => {
+                    return Err(ParseFailure::Invalid {
+                        hint: Some(HINT_INT_RANGE.into()),
+                    });
+                }
+                (Some(v), n) if v.is_nan() => {
+                    let _ = n;
+                    return Err(ParseFailure::Invalid { hint: None });
+                }
+                (Some(v), n) => (v, n),
             }
-            (Some(v), n) => (v, n),
-        }
-    } else {
-        match int_val {
-            Some(v) => (v as f64, int_len),
-            None => return Err(ParseFailure::Invalid { hint: Some(HINT_INT_RANGE.into()) }),
-        }
-    };
+        } else {
+            match int_val {
+                Some(v) => (v as f64, int_len),
+                None => {
+                    return Err(ParseFailure::Invalid {
+                        hint: Some(HINT_INT_RANGE.into()),
+                    });
+                }
+            }
+        };
     let scaled = match parse_unit_suffix(&bytes[consumed..], unit)? {
         Some(factor) => number * factor,
         None => number,
     };
     let rounded = scaled.round_ties_even();
     if !rounded.is_finite() || rounded > f64::from(i32::MAX) || rounded < f64::from(i32::MIN) {
-        return Err(ParseFailure::Invalid { hint: Some(HINT_INT_RANGE.into()) });
+        return Err(ParseFailure::Invalid {
+            hint: Some(HINT_INT_RANGE.into()),
+        });
     }
     let v = rounded as i32;
     if v < min || v > max {
@@ -242,7 +277,12 @@ pub(crate) fn parse_int(value: &str, min: i32, max: i32, unit: GucUnit) -> Resul
 }
 
 /// Parses a real setting with optional unit and checks its range.
-pub(crate) fn parse_real(value: &str, min: f64, max: f64, unit: GucUnit) -> Result<f64, ParseFailure> {
+pub(crate) fn parse_real(
+    value: &str,
+    min: f64,
+    max: f64,
+    unit: GucUnit,
+) -> Result<f64, ParseFailure> {
     let bytes = value.as_bytes();
     let (v, consumed) = match strtod_prefix(bytes) {
         (Some(v), n) if n > 0 && !v.is_nan() => (v, n),
@@ -264,7 +304,10 @@ pub(crate) fn parse_real(value: &str, min: f64, max: f64, unit: GucUnit) -> Resu
 
 /// Case-insensitive lookup of an enum option, hidden aliases included.
 pub(crate) fn parse_enum(value: &str, options: &[EnumOption]) -> Option<i32> {
-    options.iter().find(|o| o.name.eq_ignore_ascii_case(value)).map(|o| o.value)
+    options
+        .iter()
+        .find(|o| o.name.eq_ignore_ascii_case(value))
+        .map(|o| o.value)
 }
 
 /// The name SHOW prints for an enum value: the first visible option with that
@@ -280,7 +323,11 @@ pub(crate) fn enum_name(value: i32, options: &'static [EnumOption]) -> &'static 
 
 /// `Available values: a, b, c.`
 pub(crate) fn enum_hint(options: &[EnumOption]) -> String {
-    let names: Vec<&str> = options.iter().filter(|o| !o.hidden).map(|o| o.name).collect();
+    let names: Vec<&str> = options
+        .iter()
+        .filter(|o| !o.hidden)
+        .map(|o| o.name)
+        .collect();
     format!("Available values: {}.", names.join(", "))
 }
 
@@ -291,10 +338,18 @@ pub fn format_g(v: f64) -> String {
         return "NaN".to_string();
     }
     if v.is_infinite() {
-        return if v > 0.0 { "Infinity".into() } else { "-Infinity".into() };
+        return if v > 0.0 {
+            "Infinity".into()
+        } else {
+            "-Infinity".into()
+        };
     }
     if v == 0.0 {
-        return if v.is_sign_negative() { "-0".into() } else { "0".into() };
+        return if v.is_sign_negative() {
+            "-0".into()
+        } else {
+            "0".into()
+        };
     }
     let sci = format!("{v:.5e}");
     let (mantissa, exp) = sci.split_once('e').unwrap_or((sci.as_str(), "0"));
@@ -324,9 +379,22 @@ pub(crate) fn show_int(v: i32, unit: GucUnit) -> String {
     }
     let base = i128::from(v) * unit.base_factor() as i128;
     let table: &[(&str, i128)] = if unit.is_memory() {
-        &[("TB", 1 << 40), ("GB", 1 << 30), ("MB", 1 << 20), ("kB", 1 << 10), ("B", 1)]
+        &[
+            ("TB", 1 << 40),
+            ("GB", 1 << 30),
+            ("MB", 1 << 20),
+            ("kB", 1 << 10),
+            ("B", 1),
+        ]
     } else {
-        &[("d", 86_400_000_000), ("h", 3_600_000_000), ("min", 60_000_000), ("s", 1_000_000), ("ms", 1_000), ("us", 1)]
+        &[
+            ("d", 86_400_000_000),
+            ("h", 3_600_000_000),
+            ("min", 60_000_000),
+            ("s", 1_000_000),
+            ("ms", 1_000),
+            ("us", 1),
+        ]
     };
     for (name, factor) in table {
         if base % factor == 0 {
@@ -344,9 +412,22 @@ pub(crate) fn show_real(v: f64, unit: GucUnit) -> String {
     }
     let base = v * unit.base_factor();
     let table: &[(&str, f64)] = if unit.is_memory() {
-        &[("TB", 1024.0f64.powi(4)), ("GB", 1024.0f64.powi(3)), ("MB", 1024.0f64.powi(2)), ("kB", 1024.0), ("B", 1.0)]
+        &[
+            ("TB", 1024.0f64.powi(4)),
+            ("GB", 1024.0f64.powi(3)),
+            ("MB", 1024.0f64.powi(2)),
+            ("kB", 1024.0),
+            ("B", 1.0),
+        ]
     } else {
-        &[("d", 86400e6), ("h", 3600e6), ("min", 60e6), ("s", 1e6), ("ms", 1e3), ("us", 1.0)]
+        &[
+            ("d", 86400e6),
+            ("h", 3600e6),
+            ("min", 60e6),
+            ("s", 1e6),
+            ("ms", 1e3),
+            ("us", 1.0),
+        ]
     };
     for (i, (name, factor)) in table.iter().enumerate() {
         let x = base / factor;
@@ -402,7 +483,8 @@ pub(crate) fn split_identifier_list(s: &str) -> Option<Vec<String>> {
                 return None;
             }
         } else {
-            while i < chars.len() && chars[i] != ',' && !chars[i].is_whitespace() && chars[i] != '"' {
+            while i < chars.len() && chars[i] != ',' && !chars[i].is_whitespace() && chars[i] != '"'
+            {
                 item.push(chars[i].to_ascii_lowercase());
                 i += 1;
             }
@@ -431,13 +513,17 @@ pub(crate) struct StringCheckFailure {
 }
 
 fn detail(text: String) -> StringCheckFailure {
-    StringCheckFailure { detail: Some(text), unsupported: false }
+    StringCheckFailure {
+        detail: Some(text),
+        unsupported: false,
+    }
 }
 
 /// DateStyle: `ISO|SQL|Postgres|German` and `MDY|DMY|YMD`; a part the value
 /// leaves out is kept from `current` (German alone implies DMY).
 pub(crate) fn check_datestyle(value: &str, current: &str) -> Result<String, StringCheckFailure> {
-    let items = split_identifier_list(value).ok_or_else(|| detail("List syntax is invalid.".into()))?;
+    let items =
+        split_identifier_list(value).ok_or_else(|| detail("List syntax is invalid.".into()))?;
     let (mut style, mut order): (Option<&str>, Option<&str>) = (None, None);
     let conflict = || detail("Conflicting \"datestyle\" specifications.".into());
     for item in &items {
@@ -478,35 +564,118 @@ pub(crate) fn check_datestyle(value: &str, current: &str) -> Result<String, Stri
 /// Encodings PostgreSQL knows, as SHOW prints them; the first group may also be
 /// a server encoding.
 const ENCODINGS: &[&str] = &[
-    "SQL_ASCII", "EUC_JP", "EUC_CN", "EUC_KR", "EUC_TW", "EUC_JIS_2004", "UTF8", "MULE_INTERNAL", "LATIN1",
-    "LATIN2", "LATIN3", "LATIN4", "LATIN5", "LATIN6", "LATIN7", "LATIN8", "LATIN9", "LATIN10", "WIN1256",
-    "WIN1258", "WIN866", "WIN874", "KOI8R", "WIN1251", "WIN1252", "ISO_8859_5", "ISO_8859_6", "ISO_8859_7",
-    "ISO_8859_8", "WIN1250", "WIN1253", "WIN1254", "WIN1255", "WIN1257", "KOI8U", "SJIS", "BIG5", "GBK", "UHC",
-    "GB18030", "JOHAB", "SHIFT_JIS_2004",
+    "SQL_ASCII",
+    "EUC_JP",
+    "EUC_CN",
+    "EUC_KR",
+    "EUC_TW",
+    "EUC_JIS_2004",
+    "UTF8",
+    "MULE_INTERNAL",
+    "LATIN1",
+    "LATIN2",
+    "LATIN3",
+    "LATIN4",
+    "LATIN5",
+    "LATIN6",
+    "LATIN7",
+    "LATIN8",
+    "LATIN9",
+    "LATIN10",
+    "WIN1256",
+    "WIN1258",
+    "WIN866",
+    "WIN874",
+    "KOI8R",
+    "WIN1251",
+    "WIN1252",
+    "ISO_8859_5",
+    "ISO_8859_6",
+    "ISO_8859_7",
+    "ISO_8859_8",
+    "WIN1250",
+    "WIN1253",
+    "WIN1254",
+    "WIN1255",
+    "WIN1257",
+    "KOI8U",
+    "SJIS",
+    "BIG5",
+    "GBK",
+    "UHC",
+    "GB18030",
+    "JOHAB",
+    "SHIFT_JIS_2004",
 ];
 
 /// Other spellings (already squashed: lower case, letters and digits only).
 const ENCODING_ALIASES: &[(&str, &str)] = &[
-    ("unicode", "UTF8"), ("iso88591", "LATIN1"), ("iso88592", "LATIN2"), ("iso88593", "LATIN3"),
-    ("iso88594", "LATIN4"), ("iso88599", "LATIN5"), ("iso885910", "LATIN6"), ("iso885913", "LATIN7"),
-    ("iso885914", "LATIN8"), ("iso885915", "LATIN9"), ("iso885916", "LATIN10"), ("iso88595", "ISO_8859_5"),
-    ("iso88596", "ISO_8859_6"), ("iso88597", "ISO_8859_7"), ("iso88598", "ISO_8859_8"), ("koi8", "KOI8R"),
-    ("win", "WIN1251"), ("alt", "WIN866"), ("tcvn", "WIN1258"), ("tcvn5712", "WIN1258"),
-    ("vscii", "WIN1258"), ("abc", "WIN1258"), ("mskanji", "SJIS"), ("shiftjis", "SJIS"),
-    ("shiftjis2004", "SHIFT_JIS_2004"), ("windows1250", "WIN1250"), ("windows1251", "WIN1251"),
-    ("windows1252", "WIN1252"), ("windows1253", "WIN1253"), ("windows1254", "WIN1254"),
-    ("windows1255", "WIN1255"), ("windows1256", "WIN1256"), ("windows1257", "WIN1257"),
-    ("windows1258", "WIN1258"), ("windows866", "WIN866"), ("windows874", "WIN874"), ("windows932", "SJIS"),
-    ("windows936", "GBK"), ("windows949", "UHC"), ("windows950", "BIG5"), ("cp932", "SJIS"), ("cp936", "GBK"),
-    ("cp949", "UHC"), ("cp950", "BIG5"), ("cp866", "WIN866"), ("cp1250", "WIN1250"), ("cp1251", "WIN1251"),
-    ("cp1252", "WIN1252"), ("cp1253", "WIN1253"), ("cp1254", "WIN1254"), ("cp1255", "WIN1255"),
-    ("cp1256", "WIN1256"), ("cp1257", "WIN1257"), ("cp1258", "WIN1258"), ("eucjis2004", "EUC_JIS_2004"),
+    ("unicode", "UTF8"),
+    ("iso88591", "LATIN1"),
+    ("iso88592", "LATIN2"),
+    ("iso88593", "LATIN3"),
+    ("iso88594", "LATIN4"),
+    ("iso88599", "LATIN5"),
+    ("iso885910", "LATIN6"),
+    ("iso885913", "LATIN7"),
+    ("iso885914", "LATIN8"),
+    ("iso885915", "LATIN9"),
+    ("iso885916", "LATIN10"),
+    ("iso88595", "ISO_8859_5"),
+    ("iso88596", "ISO_8859_6"),
+    ("iso88597", "ISO_8859_7"),
+    ("iso88598", "ISO_8859_8"),
+    ("koi8", "KOI8R"),
+    ("win", "WIN1251"),
+    ("alt", "WIN866"),
+    ("tcvn", "WIN1258"),
+    ("tcvn5712", "WIN1258"),
+    ("vscii", "WIN1258"),
+    ("abc", "WIN1258"),
+    ("mskanji", "SJIS"),
+    ("shiftjis", "SJIS"),
+    ("shiftjis2004", "SHIFT_JIS_2004"),
+    ("windows1250", "WIN1250"),
+    ("windows1251", "WIN1251"),
+    ("windows1252", "WIN1252"),
+    ("windows1253", "WIN1253"),
+    ("windows1254", "WIN1254"),
+    ("windows1255", "WIN1255"),
+    ("windows1256", "WIN1256"),
+    ("windows1257", "WIN1257"),
+    ("windows1258", "WIN1258"),
+    ("windows866", "WIN866"),
+    ("windows874", "WIN874"),
+    ("windows932", "SJIS"),
+    ("windows936", "GBK"),
+    ("windows949", "UHC"),
+    ("windows950", "BIG5"),
+    ("cp932", "SJIS"),
+    ("cp936", "GBK"),
+    ("cp949", "UHC"),
+    ("cp950", "BIG5"),
+    ("cp866", "WIN866"),
+    ("cp1250", "WIN1250"),
+    ("cp1251", "WIN1251"),
+    ("cp1252", "WIN1252"),
+    ("cp1253", "WIN1253"),
+    ("cp1254", "WIN1254"),
+    ("cp1255", "WIN1255"),
+    ("cp1256", "WIN1256"),
+    ("cp1257", "WIN1257"),
+    ("cp1258", "WIN1258"),
+    ("eucjis2004", "EUC_JIS_2004"),
 ];
 
 /// The canonical name of a PostgreSQL encoding, accepting its aliases
 /// (`utf-8`, `unicode`, `iso-8859-1`, `win1252`, ...); `None` if unknown.
 pub fn canonical_encoding_name(name: &str) -> Option<&'static str> {
-    let squash = |s: &str| -> String { s.chars().filter(|c| c.is_ascii_alphanumeric()).map(|c| c.to_ascii_lowercase()).collect() };
+    let squash = |s: &str| -> String {
+        s.chars()
+            .filter(|c| c.is_ascii_alphanumeric())
+            .map(|c| c.to_ascii_lowercase())
+            .collect()
+    };
     let key = squash(name);
     if key.is_empty() {
         return None;
@@ -515,7 +684,12 @@ pub fn canonical_encoding_name(name: &str) -> Option<&'static str> {
         .iter()
         .copied()
         .find(|e| squash(e) == key)
-        .or_else(|| ENCODING_ALIASES.iter().find(|(a, _)| *a == key).map(|(_, e)| *e))
+        .or_else(|| {
+            ENCODING_ALIASES
+                .iter()
+                .find(|(a, _)| *a == key)
+                .map(|(_, e)| *e)
+        })
 }
 
 /// client_encoding: a known encoding that the (UTF8) server can convert to.
@@ -526,7 +700,10 @@ pub(crate) fn check_client_encoding(value: &str) -> Result<String, StringCheckFa
             unsupported: true,
         }),
         Some(e) => Ok(e.to_string()),
-        None => Err(StringCheckFailure { detail: None, unsupported: false }),
+        None => Err(StringCheckFailure {
+            detail: None,
+            unsupported: false,
+        }),
     }
 }
 
@@ -535,7 +712,10 @@ pub(crate) fn check_client_encoding(value: &str) -> Result<String, StringCheckFa
 /// canonicalised, and anything else that could be a zone name or POSIX zone
 /// string is kept as written. The datetime code installs a real check hook.
 pub(crate) fn check_timezone(value: &str) -> Result<String, StringCheckFailure> {
-    let invalid = || StringCheckFailure { detail: None, unsupported: false };
+    let invalid = || StringCheckFailure {
+        detail: None,
+        unsupported: false,
+    };
     let v = value.trim();
     if v.is_empty() {
         return Err(invalid());
@@ -551,16 +731,34 @@ pub(crate) fn check_timezone(value: &str) -> Result<String, StringCheckFailure> 
             let sign = if total_min < 0 { '-' } else { '+' };
             let inverse = if total_min < 0 { '+' } else { '-' };
             let (h, m) = (total_min.abs() / 60, total_min.abs() % 60);
-            let body = if m == 0 { format!("{h:02}") } else { format!("{h:02}:{m:02}") };
+            let body = if m == 0 {
+                format!("{h:02}")
+            } else {
+                format!("{h:02}:{m:02}")
+            };
             return Ok(format!("<{sign}{body}>{inverse}{body}"));
         }
     }
-    const KNOWN: &[&str] = &["UTC", "GMT", "Etc/UTC", "Etc/GMT", "UCT", "Universal", "Zulu", "Etc/Universal", "Etc/Zulu"];
+    const KNOWN: &[&str] = &[
+        "UTC",
+        "GMT",
+        "Etc/UTC",
+        "Etc/GMT",
+        "UCT",
+        "Universal",
+        "Zulu",
+        "Etc/Universal",
+        "Etc/Zulu",
+    ];
     if let Some(k) = KNOWN.iter().find(|k| k.eq_ignore_ascii_case(v)) {
         return Ok((*k).to_string());
     }
-    let plausible = v.chars().all(|c| c.is_ascii_alphanumeric() || "/_+-:<>.".contains(c))
-        && v.chars().next().is_some_and(|c| c.is_ascii_alphabetic() || c == '<' || c == '+' || c == '-');
+    let plausible = v
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || "/_+-:<>.".contains(c))
+        && v.chars()
+            .next()
+            .is_some_and(|c| c.is_ascii_alphabetic() || c == '<' || c == '+' || c == '-');
     if plausible {
         Ok(v.to_string())
     } else {
@@ -570,7 +768,8 @@ pub(crate) fn check_timezone(value: &str) -> Result<String, StringCheckFailure> 
 
 /// log_destination: a list of `stderr`, `csvlog`, `jsonlog`, `syslog`.
 pub(crate) fn check_log_destination(value: &str) -> Result<String, StringCheckFailure> {
-    let items = split_identifier_list(value).ok_or_else(|| detail("List syntax is invalid.".into()))?;
+    let items =
+        split_identifier_list(value).ok_or_else(|| detail("List syntax is invalid.".into()))?;
     for item in &items {
         if !matches!(item.as_str(), "stderr" | "csvlog" | "jsonlog" | "syslog") {
             return Err(detail(format!("Unrecognized key word: \"{item}\".")));
@@ -582,7 +781,16 @@ pub(crate) fn check_log_destination(value: &str) -> Result<String, StringCheckFa
 /// application_name and cluster_name: every byte outside printable ASCII
 /// becomes `?`.
 pub(crate) fn clean_ascii(value: &str) -> String {
-    value.bytes().map(|b| if (32..=126).contains(&b) { b as char } else { '?' }).collect()
+    value
+        .bytes()
+        .map(|b| {
+            if (32..=126).contains(&b) {
+                b as char
+            } else {
+                '?'
+            }
+        })
+        .collect()
 }
 
 /// Quotes an identifier as PostgreSQL's `quote_identifier` does for the
@@ -590,8 +798,13 @@ pub(crate) fn clean_ascii(value: &str) -> String {
 /// not starting with a digit or `$`. (Reserved key words are not checked.)
 pub fn quote_identifier(ident: &str) -> String {
     let plain = !ident.is_empty()
-        && ident.chars().next().is_some_and(|c| c.is_ascii_lowercase() || c == '_')
-        && ident.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '$');
+        && ident
+            .chars()
+            .next()
+            .is_some_and(|c| c.is_ascii_lowercase() || c == '_')
+        && ident
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '$');
     if plain {
         ident.to_string()
     } else {
@@ -637,17 +850,47 @@ mod tests {
         assert_eq!(p("90min"), Ok(5_400_000));
         assert_eq!(p("x"), Err(ParseFailure::Invalid { hint: None }));
         assert_eq!(p(""), Err(ParseFailure::Invalid { hint: None }));
-        assert!(matches!(p("5MS"), Err(ParseFailure::Invalid { hint: Some(h) }) if h.contains("\"us\", \"ms\"")));
-        assert_eq!(p("2147483648"), Err(ParseFailure::Invalid { hint: Some(HINT_INT_RANGE.into()) }));
-        assert_eq!(p("25d"), Err(ParseFailure::Invalid { hint: Some(HINT_INT_RANGE.into()) }));
-        assert_eq!(p("-1"), Err(ParseFailure::OutOfRange { shown: "-1 ms".into() }));
+        assert!(
+            matches!(p("5MS"), Err(ParseFailure::Invalid { hint: Some(h) }) if h.contains("\"us\", \"ms\""))
+        );
+        assert_eq!(
+            p("2147483648"),
+            Err(ParseFailure::Invalid {
+                hint: Some(HINT_INT_RANGE.into())
+            })
+        );
+        assert_eq!(
+            p("25d"),
+            Err(ParseFailure::Invalid {
+                hint: Some(HINT_INT_RANGE.into())
+            })
+        );
+        assert_eq!(
+            p("-1"),
+            Err(ParseFailure::OutOfRange {
+                shown: "-1 ms".into()
+            })
+        );
         // Memory in 8kB blocks.
         let b = |s: &str| parse_int(s, 100, 1_073_741_823, GucUnit::Blocks);
         assert_eq!(b("1MB"), Ok(128));
-        assert_eq!(b("12kB"), Err(ParseFailure::OutOfRange { shown: "2 8kB".into() }));
-        assert_eq!(b("99"), Err(ParseFailure::OutOfRange { shown: "99 8kB".into() }));
+        assert_eq!(
+            b("12kB"),
+            Err(ParseFailure::OutOfRange {
+                shown: "2 8kB".into()
+            })
+        );
+        assert_eq!(
+            b("99"),
+            Err(ParseFailure::OutOfRange {
+                shown: "99 8kB".into()
+            })
+        );
         // A unitless parameter refuses units, without a hint.
-        assert_eq!(parse_int("1kB", -15, 3, GucUnit::None), Err(ParseFailure::Invalid { hint: None }));
+        assert_eq!(
+            parse_int("1kB", -15, 3, GucUnit::None),
+            Err(ParseFailure::Invalid { hint: None })
+        );
         assert_eq!(parse_int("2.6", -15, 3, GucUnit::None), Ok(3));
     }
 
@@ -662,17 +905,30 @@ mod tests {
         assert_eq!(format_g(f64::MAX), "1.79769e+308");
         assert_eq!(format_g(4.0), "4");
         assert_eq!(format_g(0.0025), "0.0025");
-        assert_eq!(parse_real("nan", 0.0, f64::MAX, GucUnit::None), Err(ParseFailure::Invalid { hint: None }));
-        assert_eq!(parse_real("1e400", 0.0, f64::MAX, GucUnit::None), Err(ParseFailure::Invalid { hint: None }));
+        assert_eq!(
+            parse_real("nan", 0.0, f64::MAX, GucUnit::None),
+            Err(ParseFailure::Invalid { hint: None })
+        );
+        assert_eq!(
+            parse_real("1e400", 0.0, f64::MAX, GucUnit::None),
+            Err(ParseFailure::Invalid { hint: None })
+        );
         assert_eq!(
             parse_real("inf", 0.0, f64::MAX, GucUnit::None),
-            Err(ParseFailure::OutOfRange { shown: "Infinity".into() })
+            Err(ParseFailure::OutOfRange {
+                shown: "Infinity".into()
+            })
         );
         assert_eq!(
             parse_real("1s", 0.0, 100.0, GucUnit::Milliseconds),
-            Err(ParseFailure::OutOfRange { shown: "1000 ms".into() })
+            Err(ParseFailure::OutOfRange {
+                shown: "1000 ms".into()
+            })
         );
-        assert_eq!(parse_real("500us", 0.0, 100.0, GucUnit::Milliseconds), Ok(0.5));
+        assert_eq!(
+            parse_real("500us", 0.0, 100.0, GucUnit::Milliseconds),
+            Ok(0.5)
+        );
     }
 
     #[test]
@@ -687,7 +943,10 @@ mod tests {
         assert_eq!(show_int(1500, GucUnit::Milliseconds), "1500ms");
         assert_eq!(show_int(60, GucUnit::Seconds), "1min");
         assert_eq!(show_int(172_800_000, GucUnit::Milliseconds), "2d");
-        assert_eq!(show_int(2_147_483_647, GucUnit::Milliseconds), "2147483647ms");
+        assert_eq!(
+            show_int(2_147_483_647, GucUnit::Milliseconds),
+            "2147483647ms"
+        );
         assert_eq!(show_int(0, GucUnit::Milliseconds), "0");
         assert_eq!(show_int(-1, GucUnit::Kilobytes), "-1");
         assert_eq!(show_real(0.25, GucUnit::Milliseconds), "250us");
@@ -710,10 +969,22 @@ mod tests {
         assert_eq!(c("ymd, german", "ISO, MDY"), Ok("German, YMD".into()));
         assert_eq!(c("\"iso\"", "ISO, MDY"), Ok("ISO, MDY".into()));
         assert_eq!(c("", "ISO, DMY"), Ok("ISO, DMY".into()));
-        assert_eq!(c("iso sql", "ISO, MDY"), Err(Some("List syntax is invalid.".into())));
-        assert_eq!(c("iso, sql", "ISO, MDY"), Err(Some("Conflicting \"datestyle\" specifications.".into())));
-        assert_eq!(c("bogus", "ISO, MDY"), Err(Some("Unrecognized key word: \"bogus\".".into())));
-        assert_eq!(c("iso;dmy", "ISO, MDY"), Err(Some("Unrecognized key word: \"iso;dmy\".".into())));
+        assert_eq!(
+            c("iso sql", "ISO, MDY"),
+            Err(Some("List syntax is invalid.".into()))
+        );
+        assert_eq!(
+            c("iso, sql", "ISO, MDY"),
+            Err(Some("Conflicting \"datestyle\" specifications.".into()))
+        );
+        assert_eq!(
+            c("bogus", "ISO, MDY"),
+            Err(Some("Unrecognized key word: \"bogus\".".into()))
+        );
+        assert_eq!(
+            c("iso;dmy", "ISO, MDY"),
+            Err(Some("Unrecognized key word: \"iso;dmy\".".into()))
+        );
     }
 
     #[test]
@@ -721,7 +992,10 @@ mod tests {
         assert_eq!(canonical_encoding_name("utf-8"), Some("UTF8"));
         assert_eq!(canonical_encoding_name("unicode"), Some("UTF8"));
         assert_eq!(canonical_encoding_name("iso-8859-1"), Some("LATIN1"));
-        assert_eq!(canonical_encoding_name("euc_jis_2004"), Some("EUC_JIS_2004"));
+        assert_eq!(
+            canonical_encoding_name("euc_jis_2004"),
+            Some("EUC_JIS_2004")
+        );
         assert_eq!(canonical_encoding_name("default"), None);
         let tz = |v: &str| check_timezone(v).ok();
         assert_eq!(tz("+5").as_deref(), Some("<+05>-05"));

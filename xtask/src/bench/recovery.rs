@@ -77,7 +77,13 @@ pub struct Recovery {
 /// may start while the WAL is written (PostgreSQL starts one when about half of
 /// `max_wal_size` was written since the last, ours at half).
 fn settings(plan: &Plan) -> Vec<(&'static str, String)> {
-    vec![("max_wal_size", format!("{}MB", (4 * plan.recovery_mb).max(4096))), ("checkpoint_timeout", "1h".to_owned())]
+    vec![
+        (
+            "max_wal_size",
+            format!("{}MB", (4 * plan.recovery_mb).max(4096)),
+        ),
+        ("checkpoint_timeout", "1h".to_owned()),
+    ]
 }
 
 /// PostgreSQL only: its dynamic shared memory segments (the statistics' area, created
@@ -100,7 +106,8 @@ const PG_SETTINGS: &[(&str, &str)] = &[("dynamic_shared_memory_type", "mmap")];
 /// - Ours: the POSIX segment `/dev/shm/oxipg.PID.N` that `postmaster.pid` names.
 fn release_crashed(kind: Kind, dir: &Path, postmaster: i32) -> Result<(), String> {
     let pidfile = dir.join("postmaster.pid");
-    let text = std::fs::read_to_string(&pidfile).map_err(|e| format!("{}: {e}", pidfile.display()))?;
+    let text =
+        std::fs::read_to_string(&pidfile).map_err(|e| format!("{}: {e}", pidfile.display()))?;
     // Line 7: PostgreSQL's "   KEY   SHMID", ours' segment name.
     let line7 = text.lines().nth(6).unwrap_or("").trim();
     match kind {
@@ -112,7 +119,11 @@ fn release_crashed(kind: Kind, dir: &Path, postmaster: i32) -> Result<(), String
                     f.len() > 6 && f[1].parse::<i64>().ok() == Some(shmid) && f[4].parse::<i32>().ok() == Some(postmaster) && f[6] == "0"
                 })
             {
-                let st = Command::new("ipcrm").args(["-m", &shmid.to_string()]).stdin(Stdio::null()).status().map_err(|e| format!("ipcrm: {e}"))?;
+                let st = Command::new("ipcrm")
+                    .args(["-m", &shmid.to_string()])
+                    .stdin(Stdio::null())
+                    .status()
+                    .map_err(|e| format!("ipcrm: {e}"))?;
                 if !st.success() {
                     return Err(format!("ipcrm -m {shmid} failed: {st}"));
                 }
@@ -170,7 +181,9 @@ impl Drop for RemoveOnDrop {
 
 /// Bytes in the files under `dir`.
 fn dir_bytes(dir: &Path) -> u64 {
-    let Ok(rd) = std::fs::read_dir(dir) else { return 0 };
+    let Ok(rd) = std::fs::read_dir(dir) else {
+        return 0;
+    };
     rd.flatten()
         .map(|e| match e.file_type() {
             Ok(t) if t.is_dir() => dir_bytes(&e.path()),
@@ -182,8 +195,15 @@ fn dir_bytes(dir: &Path) -> u64 {
 
 /// Runs a command-line tool to its successful end.
 fn tool(c: &mut Command) -> Result<(), String> {
-    let st = c.stdin(Stdio::null()).status().map_err(|e| format!("{c:?}: {e}"))?;
-    if st.success() { Ok(()) } else { Err(format!("{c:?} failed: {st}")) }
+    let st = c
+        .stdin(Stdio::null())
+        .status()
+        .map_err(|e| format!("{c:?}: {e}"))?;
+    if st.success() {
+        Ok(())
+    } else {
+        Err(format!("{c:?} failed: {st}"))
+    }
 }
 
 fn mb(bytes: u64) -> f64 {
@@ -210,31 +230,48 @@ impl Recovery {
 
         let mut setup = small_table_sql(SEED_TABLE, SEED_BASE_ROWS);
         for _ in 0..SEED_DOUBLINGS {
-            setup.push_str(&format!("INSERT INTO {SEED_TABLE} SELECT * FROM {SEED_TABLE};\n"));
+            setup.push_str(&format!(
+                "INSERT INTO {SEED_TABLE} SELECT * FROM {SEED_TABLE};\n"
+            ));
         }
         // The count sets the seed's hint bits before the checkpoint, on both servers.
         setup.push_str(&format!(
             "SELECT count(*) FROM {SEED_TABLE};\nCREATE TABLE {TABLE} (id int, abalance int, filler text);\nCHECKPOINT;\nSELECT pg_current_wal_insert_lsn()::text;\n"
         ));
         let out = psql_script(env, port, &setup)?;
-        let lines: Vec<&str> = out.lines().map(str::trim).filter(|l| !l.is_empty()).collect();
+        let lines: Vec<&str> = out
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty())
+            .collect();
         let seed_rows = SEED_BASE_ROWS << SEED_DOUBLINGS;
-        let [count, lsn] = lines.as_slice() else { return Err(format!("expected a count and an LSN from the set-up, got {out:?}")) };
+        let [count, lsn] = lines.as_slice() else {
+            return Err(format!(
+                "expected a count and an LSN from the set-up, got {out:?}"
+            ));
+        };
         if *count != seed_rows.to_string() {
-            return Err(format!("{SEED_TABLE} holds {count} rows, expected {seed_rows}"));
+            return Err(format!(
+                "{SEED_TABLE} holds {count} rows, expected {seed_rows}"
+            ));
         }
         let lsn_checkpoint = parse_lsn(lsn)?;
 
         let target = env.plan.recovery_mb * 1024 * 1024;
         let start = Instant::now();
-        let step = format!("INSERT INTO {TABLE} SELECT * FROM {SEED_TABLE};\nSELECT pg_current_wal_insert_lsn()::text;\n");
+        let step = format!(
+            "INSERT INTO {TABLE} SELECT * FROM {SEED_TABLE};\nSELECT pg_current_wal_insert_lsn()::text;\n"
+        );
         let (mut rows, mut lsn_end) = (0u64, lsn_checkpoint);
         let mut reported = Instant::now();
         while lsn_end - lsn_checkpoint < target {
             let lsn = parse_lsn(&psql_script(env, port, &step)?)?;
             // Less than a byte per row means the rows were not logged (or not inserted).
             if lsn < lsn_end + seed_rows {
-                return Err(format!("{seed_rows} rows inserted wrote {} bytes of WAL", lsn.saturating_sub(lsn_end)));
+                return Err(format!(
+                    "{seed_rows} rows inserted wrote {} bytes of WAL",
+                    lsn.saturating_sub(lsn_end)
+                ));
             }
             lsn_end = lsn;
             rows += seed_rows;
@@ -254,7 +291,13 @@ impl Recovery {
         env.progress.status(&format!("recovery: kill -9 of {kind}"));
         let killed = t.kill_9_all()?;
         release_crashed(kind, &dir, killed.last().copied().unwrap_or(0))?;
-        Ok(Crashed { rows, lsn_checkpoint, lsn_end, load_secs, dir_bytes: dir_bytes(&dir) })
+        Ok(Crashed {
+            rows,
+            lsn_checkpoint,
+            lsn_end,
+            load_secs,
+            dir_bytes: dir_bytes(&dir),
+        })
     }
 
     /// One recovery from a copy of the image; returns the milliseconds to the first
@@ -265,15 +308,26 @@ impl Recovery {
             std::fs::remove_dir_all(&run).map_err(|e| format!("{}: {e}", run.display()))?;
         }
         let _remove = RemoveOnDrop(run.clone());
-        env.progress.status(&format!("recovery: copying the crashed {kind} cluster ({:.0} MB)", mb(crashed.dir_bytes)));
+        env.progress.status(&format!(
+            "recovery: copying the crashed {kind} cluster ({:.0} MB)",
+            mb(crashed.dir_bytes)
+        ));
         // cp -a keeps PostgreSQL's owner and modes; sync -f writes out the file system.
-        tool(Command::new("cp").args(["-a", "--reflink=auto"]).arg(&image).arg(&run))?;
+        tool(
+            Command::new("cp")
+                .args(["-a", "--reflink=auto"])
+                .arg(&image)
+                .arg(&run),
+        )?;
         tool(Command::new("sync").arg("-f").arg(&run))?;
         env.check_interrupted()?;
 
         let port = server::free_port()?;
         let cmd = command(env, kind, &run, port)?;
-        let label = format!("recovery: {kind} replaying {:.0} MB of WAL", mb(crashed.lsn_end - crashed.lsn_checkpoint));
+        let label = format!(
+            "recovery: {kind} replaying {:.0} MB of WAL",
+            mb(crashed.lsn_end - crashed.lsn_checkpoint)
+        );
         env.progress.status(&label);
         let timeout = Duration::from_secs(300 + env.plan.recovery_mb);
         let start = Instant::now();
@@ -283,11 +337,18 @@ impl Recovery {
 
         let count = query_value(env, port, &format!("SELECT count(*) FROM {TABLE}"))?;
         if count != crashed.rows.to_string() {
-            return Err(format!("after recovery {TABLE} holds {count} rows, expected the {} committed before the kill", crashed.rows));
+            return Err(format!(
+                "after recovery {TABLE} holds {count} rows, expected the {} committed before the kill",
+                crashed.rows
+            ));
         }
         let lsn = wal_insert_lsn(env, port)?;
         if lsn < crashed.lsn_end {
-            return Err(format!("after recovery the WAL insert position is {}, before the {} of the crash", Lsn(lsn), Lsn(crashed.lsn_end)));
+            return Err(format!(
+                "after recovery the WAL insert position is {}, before the {} of the crash",
+                Lsn(lsn),
+                Lsn(crashed.lsn_end)
+            ));
         }
         t.stop();
         Ok(ms)
@@ -318,11 +379,20 @@ impl Workload for Recovery {
     }
     fn prepare(&self, env: &Env, t: Target<'_>) -> Result<(), String> {
         let crashed = Self::crash(env, t.kind)?;
-        self.crashed.lock().map_err(|e| e.to_string())?.insert(t.kind, crashed);
+        self.crashed
+            .lock()
+            .map_err(|e| e.to_string())?
+            .insert(t.kind, crashed);
         Ok(())
     }
     fn measure(&self, env: &Env, t: Target<'_>) -> Result<Sample, String> {
-        let crashed = self.crashed.lock().map_err(|e| e.to_string())?.get(&t.kind).cloned().ok_or("no crashed cluster: prepare failed")?;
+        let crashed = self
+            .crashed
+            .lock()
+            .map_err(|e| e.to_string())?
+            .get(&t.kind)
+            .cloned()
+            .ok_or("no crashed cluster: prepare failed")?;
         let ms = Self::recover(env, t.kind, &crashed)?;
         Ok(Sample {
             value: ms,

@@ -23,7 +23,10 @@ pub const RATIO_NOTE: &str = "ratio > 1.0 means we lead: ours/PostgreSQL where h
 
 /// UTC now as YYYYMMDD-HHMMSS.
 pub fn timestamp() -> String {
-    let secs = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0);
     let (days, rem) = ((secs / 86_400) as i64, secs % 86_400);
     // Civil date from days since 1970-01-01 (proleptic Gregorian).
     let z = days + 719_468;
@@ -35,11 +38,18 @@ pub fn timestamp() -> String {
     let d = doy - (153 * mp + 2) / 5 + 1;
     let m = if mp < 10 { mp + 3 } else { mp - 9 };
     let y = yoe + era * 400 + i64::from(m <= 2);
-    format!("{y:04}{m:02}{d:02}-{:02}{:02}{:02}", rem / 3600, rem % 3600 / 60, rem % 60)
+    format!(
+        "{y:04}{m:02}{d:02}-{:02}{:02}{:02}",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60
+    )
 }
 
 pub fn loadavg() -> String {
-    std::fs::read_to_string("/proc/loadavg").map(|s| s.split_whitespace().take(3).collect::<Vec<_>>().join(" ")).unwrap_or_default()
+    std::fs::read_to_string("/proc/loadavg")
+        .map(|s| s.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
+        .unwrap_or_default()
 }
 
 fn git_commit() -> String {
@@ -53,8 +63,13 @@ fn git_commit() -> String {
             .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned())
     };
     let head = out(&["rev-parse", "--short", "HEAD"]).unwrap_or_else(|| "unknown".into());
-    let dirty = out(&["status", "--porcelain", "--untracked-files=no"]).is_some_and(|s| !s.is_empty());
-    if dirty { format!("{head}+changes") } else { head }
+    let dirty =
+        out(&["status", "--porcelain", "--untracked-files=no"]).is_some_and(|s| !s.is_empty());
+    if dirty {
+        format!("{head}+changes")
+    } else {
+        head
+    }
 }
 
 pub fn fmt_value(v: f64) -> String {
@@ -77,16 +92,32 @@ fn cell(s: &Series) -> String {
 
 /// The terminal table.
 pub fn table(outcomes: &[Outcome]) -> String {
-    let mut rows = vec![["workload".to_owned(), "unit".to_owned(), "better".to_owned(), "PostgreSQL 15".to_owned(), "ours".to_owned(), "ratio".to_owned()]];
+    let mut rows = vec![[
+        "workload".to_owned(),
+        "unit".to_owned(),
+        "better".to_owned(),
+        "PostgreSQL 15".to_owned(),
+        "ours".to_owned(),
+        "ratio".to_owned(),
+    ]];
     for o in outcomes {
         let ratio = match (o.ratio(), &o.error) {
             (_, Some(_)) => "error".to_owned(),
             (Some(r), None) => format!("{r:.2}x"),
             (None, None) => "-".to_owned(),
         };
-        rows.push([o.name.to_owned(), o.unit.to_owned(), o.better.word().to_owned(), cell(&o.postgres), cell(&o.ours), ratio]);
+        rows.push([
+            o.name.to_owned(),
+            o.unit.to_owned(),
+            o.better.word().to_owned(),
+            cell(&o.postgres),
+            cell(&o.ours),
+            ratio,
+        ]);
     }
-    let widths: Vec<usize> = (0..6).map(|c| rows.iter().map(|r| r[c].chars().count()).max().unwrap_or(0)).collect();
+    let widths: Vec<usize> = (0..6)
+        .map(|c| rows.iter().map(|r| r[c].chars().count()).max().unwrap_or(0))
+        .collect();
     let mut out = String::from("\n");
     for (i, r) in rows.iter().enumerate() {
         let mut line = String::new();
@@ -142,7 +173,10 @@ pub fn write_json(path: &Path, meta: &Meta, outcomes: &[Outcome]) -> Result<(), 
             })
         })
         .collect();
-    let settings: serde_json::Map<String, Value> = SETTINGS.iter().map(|(k, v)| ((*k).to_owned(), Value::from(*v))).collect();
+    let settings: serde_json::Map<String, Value> = SETTINGS
+        .iter()
+        .map(|(k, v)| ((*k).to_owned(), Value::from(*v)))
+        .collect();
     let doc = json!({
         "generated_utc": timestamp(),
         "commit": git_commit(),
@@ -199,24 +233,36 @@ pub fn write_svg(path: &Path, meta: &Meta, outcomes: &[Outcome]) -> Result<(), S
     use plotters::prelude::*;
     use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-    let bars: Vec<(&str, f64)> = outcomes.iter().filter_map(|o| o.ratio().map(|r| (o.name, r))).collect();
+    let bars: Vec<(&str, f64)> = outcomes
+        .iter()
+        .filter_map(|o| o.ratio().map(|r| (o.name, r)))
+        .collect();
     if bars.is_empty() {
         return Ok(());
     }
     let n = bars.len();
     // The y axis is log10(ratio), symmetric around 0 (= 1.0x), so that 2x ahead and
     // 2x behind look alike; bars grow up from 1.0 where we lead, down where we trail.
-    let extent = bars.iter().map(|(_, r)| r.log10().abs()).fold(2f64.log10(), f64::max) * 1.25;
-    let ticks: Vec<(f64, f64)> = [0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0, 2.0, 5.0, 10.0, 20.0, 50.0, 100.0]
+    let extent = bars
         .iter()
-        .map(|&r: &f64| (r, r.log10()))
-        .filter(|(_, l)| l.abs() <= extent)
-        .collect();
+        .map(|(_, r)| r.log10().abs())
+        .fold(2f64.log10(), f64::max)
+        * 1.25;
+    let ticks: Vec<(f64, f64)> = [
+        0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0, 2.0, 5.0, 10.0, 20.0, 50.0, 100.0,
+    ]
+    .iter()
+    .map(|&r: &f64| (r, r.log10()))
+    .filter(|(_, l)| l.abs() <= extent)
+    .collect();
     let width = (160 + 120 * n).max(640) as u32;
     let root = SVGBackend::new(path, (width, 480)).into_drawing_area();
     let err = |e: &dyn std::fmt::Display| format!("{}: {e}", path.display());
     root.fill(&WHITE).map_err(|e| err(&e))?;
-    let caption = format!("OxiPG vs PostgreSQL 15{}: above 1.0x we lead", if meta.quick { " (--quick)" } else { "" });
+    let caption = format!(
+        "OxiPG vs PostgreSQL 15{}: above 1.0x we lead",
+        if meta.quick { " (--quick)" } else { "" }
+    );
     let mut chart = ChartBuilder::on(&root)
         .caption(caption, ("sans-serif", 20))
         .margin(16)
@@ -231,7 +277,11 @@ pub fn write_svg(path: &Path, meta: &Meta, outcomes: &[Outcome]) -> Result<(), S
         .disable_mesh()
         .x_labels(2 * n + 1)
         .x_label_formatter(&|v| {
-            if (v.fract() - 0.5).abs() < 1e-9 { names.get(v.floor() as usize).cloned().unwrap_or_default() } else { String::new() }
+            if (v.fract() - 0.5).abs() < 1e-9 {
+                names.get(v.floor() as usize).cloned().unwrap_or_default()
+            } else {
+                String::new()
+            }
         })
         .y_labels(0)
         .y_desc("ratio, log scale")
@@ -240,28 +290,53 @@ pub fn write_svg(path: &Path, meta: &Meta, outcomes: &[Outcome]) -> Result<(), S
         .map_err(|e| err(&e))?;
     // y: grid lines and labels at round ratios.
     let grid = RGBColor(220, 220, 220);
-    chart.draw_series(ticks.iter().map(|&(_, t)| PathElement::new(vec![(0.0, t), (n as f64, t)], grid.stroke_width(1)))).map_err(|e| err(&e))?;
+    chart
+        .draw_series(
+            ticks.iter().map(|&(_, t)| {
+                PathElement::new(vec![(0.0, t), (n as f64, t)], grid.stroke_width(1))
+            }),
+        )
+        .map_err(|e| err(&e))?;
     for &(r, t) in &ticks {
         let (px, py) = chart.backend_coord(&(0.0, t));
-        let style = ("sans-serif", 13).into_font().color(&BLACK).pos(Pos::new(HPos::Right, VPos::Center));
-        root.draw(&Text::new(format!("{r}x"), (px - 6, py), style)).map_err(|e| err(&e))?;
+        let style = ("sans-serif", 13)
+            .into_font()
+            .color(&BLACK)
+            .pos(Pos::new(HPos::Right, VPos::Center));
+        root.draw(&Text::new(format!("{r}x"), (px - 6, py), style))
+            .map_err(|e| err(&e))?;
     }
     let lead = RGBColor(46, 139, 87);
     let trail = RGBColor(200, 60, 50);
     chart
         .draw_series(bars.iter().enumerate().map(|(i, &(_, r))| {
             let color = if r >= 1.0 { lead } else { trail };
-            Rectangle::new([(i as f64 + 0.18, 0.0), (i as f64 + 0.82, r.log10())], color.filled())
+            Rectangle::new(
+                [(i as f64 + 0.18, 0.0), (i as f64 + 0.82, r.log10())],
+                color.filled(),
+            )
         }))
         .map_err(|e| err(&e))?;
     chart
         .draw_series(bars.iter().enumerate().map(|(i, &(_, r))| {
-            let (v, pos) = if r >= 1.0 { (VPos::Bottom, r.log10() + extent * 0.02) } else { (VPos::Top, r.log10() - extent * 0.02) };
-            let style = ("sans-serif", 15).into_font().color(&BLACK).pos(Pos::new(HPos::Center, v));
+            let (v, pos) = if r >= 1.0 {
+                (VPos::Bottom, r.log10() + extent * 0.02)
+            } else {
+                (VPos::Top, r.log10() - extent * 0.02)
+            };
+            let style = ("sans-serif", 15)
+                .into_font()
+                .color(&BLACK)
+                .pos(Pos::new(HPos::Center, v));
             Text::new(format!("{r:.2}x"), (i as f64 + 0.5, pos), style)
         }))
         .map_err(|e| err(&e))?;
-    chart.draw_series(std::iter::once(PathElement::new(vec![(0.0, 0.0), (n as f64, 0.0)], BLACK.stroke_width(1)))).map_err(|e| err(&e))?;
+    chart
+        .draw_series(std::iter::once(PathElement::new(
+            vec![(0.0, 0.0), (n as f64, 0.0)],
+            BLACK.stroke_width(1),
+        )))
+        .map_err(|e| err(&e))?;
     root.present().map_err(|e| err(&e))?;
     Ok(())
 }

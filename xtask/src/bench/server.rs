@@ -23,7 +23,12 @@ use super::Env;
 
 /// The settings both servers run with (PostgreSQL 15's defaults, spelled out so that
 /// a change of our defaults cannot skew the comparison).
-pub const SETTINGS: &[(&str, &str)] = &[("shared_buffers", "128MB"), ("fsync", "on"), ("synchronous_commit", "on"), ("max_connections", "100")];
+pub const SETTINGS: &[(&str, &str)] = &[
+    ("shared_buffers", "128MB"),
+    ("fsync", "on"),
+    ("synchronous_commit", "on"),
+    ("max_connections", "100"),
+];
 
 /// Where the PostgreSQL 15 binaries are.
 pub const PG_BIN: &str = "/usr/lib/postgresql/15/bin";
@@ -55,7 +60,8 @@ impl fmt::Display for Kind {
 
 /// A free TCP port on the loopback interface (bound, read, released).
 pub fn free_port() -> Result<u16, String> {
-    let l = TcpListener::bind("127.0.0.1:0").map_err(|e| format!("could not find a free port: {e}"))?;
+    let l =
+        TcpListener::bind("127.0.0.1:0").map_err(|e| format!("could not find a free port: {e}"))?;
     l.local_addr().map(|a| a.port()).map_err(|e| e.to_string())
 }
 
@@ -73,24 +79,45 @@ pub fn as_postgres(program: &str) -> Command {
 }
 
 fn ensure_postgres_user() -> Result<(), String> {
-    if !nix::unistd::geteuid().is_root() || nix::unistd::User::from_name("postgres").ok().flatten().is_some() {
+    if !nix::unistd::geteuid().is_root()
+        || nix::unistd::User::from_name("postgres")
+            .ok()
+            .flatten()
+            .is_some()
+    {
         return Ok(());
     }
     let st = Command::new("useradd")
-        .args(["--system", "--home-dir", "/var/lib/postgresql", "--shell", "/bin/bash", "postgres"])
+        .args([
+            "--system",
+            "--home-dir",
+            "/var/lib/postgresql",
+            "--shell",
+            "/bin/bash",
+            "postgres",
+        ])
         .status()
         .map_err(|e| format!("useradd: {e}"))?;
-    if st.success() { Ok(()) } else { Err(format!("useradd postgres failed: {st}")) }
+    if st.success() {
+        Ok(())
+    } else {
+        Err(format!("useradd postgres failed: {st}"))
+    }
 }
 
 /// Creates `dir` for PostgreSQL (owned by `postgres` when we are root, mode 0700).
 fn make_pg_dir(dir: &Path) -> Result<(), String> {
     use std::os::unix::fs::PermissionsExt;
     std::fs::create_dir_all(dir).map_err(|e| format!("mkdir {}: {e}", dir.display()))?;
-    std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700)).map_err(|e| e.to_string())?;
+    std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))
+        .map_err(|e| e.to_string())?;
     if nix::unistd::geteuid().is_root() {
-        let user = nix::unistd::User::from_name("postgres").ok().flatten().ok_or("no postgres system user")?;
-        nix::unistd::chown(dir, Some(user.uid), Some(user.gid)).map_err(|e| format!("chown {}: {e}", dir.display()))?;
+        let user = nix::unistd::User::from_name("postgres")
+            .ok()
+            .flatten()
+            .ok_or("no postgres system user")?;
+        nix::unistd::chown(dir, Some(user.uid), Some(user.gid))
+            .map_err(|e| format!("chown {}: {e}", dir.display()))?;
     }
     Ok(())
 }
@@ -103,11 +130,20 @@ pub fn initdb_pg(dir: &Path) -> Result<(), String> {
     let out = as_postgres("initdb")
         .arg("-D")
         .arg(dir)
-        .args(["-U", "postgres", "--auth=trust", "--encoding=UTF8", "--locale=C.UTF-8"])
+        .args([
+            "-U",
+            "postgres",
+            "--auth=trust",
+            "--encoding=UTF8",
+            "--locale=C.UTF-8",
+        ])
         .output()
         .map_err(|e| format!("initdb: {e}"))?;
     if !out.status.success() {
-        return Err(format!("initdb failed: {}", String::from_utf8_lossy(&out.stderr).trim()));
+        return Err(format!(
+            "initdb failed: {}",
+            String::from_utf8_lossy(&out.stderr).trim()
+        ));
     }
     make_pg_dir(&dir.join("sock"))?;
     let mut conf = String::from("\n# cargo xtask bench\n");
@@ -128,38 +164,71 @@ pub fn append_pg_settings(dir: &Path, settings: &[(&str, String)]) -> Result<(),
 
 fn append(path: &Path, text: &str) -> Result<(), String> {
     use std::io::Write;
-    let mut f = std::fs::OpenOptions::new().append(true).open(path).map_err(|e| format!("{}: {e}", path.display()))?;
-    f.write_all(text.as_bytes()).map_err(|e| format!("{}: {e}", path.display()))
+    let mut f = std::fs::OpenOptions::new()
+        .append(true)
+        .open(path)
+        .map_err(|e| format!("{}: {e}", path.display()))?;
+    f.write_all(text.as_bytes())
+        .map_err(|e| format!("{}: {e}", path.display()))
 }
 
 /// The `postmaster` command line for ours, without spawning it.
 pub fn ours_command(env: &Env, dir: &Path, port: u16, log: &Path) -> Result<Command, String> {
-    let log = std::fs::OpenOptions::new().create(true).append(true).open(log).map_err(|e| format!("{}: {e}", log.display()))?;
+    let log = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(log)
+        .map_err(|e| format!("{}: {e}", log.display()))?;
     let log2 = log.try_clone().map_err(|e| e.to_string())?;
     let mut c = Command::new(env.ours_bin.join("postmaster"));
     c.arg("-D").arg(dir).arg("-p").arg(port.to_string());
-    c.args(["-c", "listen_addresses=127.0.0.1", "-c", "unix_socket_directories="]);
+    c.args([
+        "-c",
+        "listen_addresses=127.0.0.1",
+        "-c",
+        "unix_socket_directories=",
+    ]);
     for (k, v) in SETTINGS {
         c.arg("-c").arg(format!("{k}={v}"));
     }
-    c.stdin(Stdio::null()).stdout(log).stderr(log2).process_group(0);
+    c.stdin(Stdio::null())
+        .stdout(log)
+        .stderr(log2)
+        .process_group(0);
     Ok(c)
 }
 
 /// The `postgres` command line for PostgreSQL 15 started directly (no pg_ctl).
 pub fn pg_command(dir: &Path, port: u16, log: &Path) -> Result<Command, String> {
-    let log = std::fs::OpenOptions::new().create(true).append(true).open(log).map_err(|e| format!("{}: {e}", log.display()))?;
+    let log = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(log)
+        .map_err(|e| format!("{}: {e}", log.display()))?;
     let log2 = log.try_clone().map_err(|e| e.to_string())?;
     let mut c = as_postgres("postgres");
     c.arg("-D").arg(dir).arg("-p").arg(port.to_string());
-    c.args(["-c", "listen_addresses=127.0.0.1", "-c"]).arg(format!("unix_socket_directories={}", dir.join("sock").display()));
-    c.stdin(Stdio::null()).stdout(log).stderr(log2).process_group(0);
+    c.args(["-c", "listen_addresses=127.0.0.1", "-c"])
+        .arg(format!(
+            "unix_socket_directories={}",
+            dir.join("sock").display()
+        ));
+    c.stdin(Stdio::null())
+        .stdout(log)
+        .stderr(log2)
+        .process_group(0);
     Ok(c)
 }
 
 /// The first line of `postmaster.pid`: the postmaster's pid (PostgreSQL's or ours).
 pub fn pid_from_pidfile(dir: &Path) -> Option<i32> {
-    std::fs::read_to_string(dir.join("postmaster.pid")).ok()?.lines().next()?.trim().parse().ok()
+    std::fs::read_to_string(dir.join("postmaster.pid"))
+        .ok()?
+        .lines()
+        .next()?
+        .trim()
+        .parse()
+        .ok()
 }
 
 pub fn alive(pid: i32) -> bool {
@@ -184,7 +253,11 @@ fn exited(pid: i32) -> bool {
 /// Every process whose parent is `pid`, and theirs, and so on.
 fn descendants_of(pid: i32) -> Vec<i32> {
     let all: Vec<(i32, i32)> = match std::fs::read_dir("/proc") {
-        Ok(rd) => rd.flatten().filter_map(|e| e.file_name().to_str()?.parse::<i32>().ok()).filter_map(|p| Some((p, proc_stat(p)?.1))).collect(),
+        Ok(rd) => rd
+            .flatten()
+            .filter_map(|e| e.file_name().to_str()?.parse::<i32>().ok())
+            .filter_map(|p| Some((p, proc_stat(p)?.1)))
+            .collect(),
         Err(_) => Vec::new(),
     };
     let mut out = Vec::new();
@@ -235,10 +308,20 @@ fn signal_and_wait(pid: i32, sig: Signal, child: Option<&mut Child>, timeout: Du
 /// Stops a postmaster (ours or PostgreSQL's) the way an operator would: SIGINT (fast
 /// shutdown), then SIGQUIT, then SIGKILL for the whole process group.
 pub fn stop_postmaster(pid: i32, mut child: Option<&mut Child>) {
-    if signal_and_wait(pid, Signal::SIGINT, child.as_deref_mut(), Duration::from_secs(30)) {
+    if signal_and_wait(
+        pid,
+        Signal::SIGINT,
+        child.as_deref_mut(),
+        Duration::from_secs(30),
+    ) {
         return;
     }
-    if signal_and_wait(pid, Signal::SIGQUIT, child.as_deref_mut(), Duration::from_secs(5)) {
+    if signal_and_wait(
+        pid,
+        Signal::SIGQUIT,
+        child.as_deref_mut(),
+        Duration::from_secs(5),
+    ) {
         return;
     }
     let _ = kill(Pid::from_raw(-pid), Signal::SIGKILL);
@@ -267,8 +350,18 @@ impl Server {
         let port = free_port()?;
         let dir = env.work.join("ours");
         let log = env.work.join("ours.log");
-        let child = ours_command(env, &dir, port, &log)?.spawn().map_err(|e| format!("could not start our postmaster: {e}"))?;
-        let mut s = Server { kind: Kind::Ours, port, pid: child.id() as i32, dir, child: Some(child), start_script: env.pg_start.clone(), stopped: false };
+        let child = ours_command(env, &dir, port, &log)?
+            .spawn()
+            .map_err(|e| format!("could not start our postmaster: {e}"))?;
+        let mut s = Server {
+            kind: Kind::Ours,
+            port,
+            pid: child.id() as i32,
+            dir,
+            child: Some(child),
+            start_script: env.pg_start.clone(),
+            stopped: false,
+        };
         if let Err(e) = wait_ready(env, port, Duration::from_secs(60), s.child.as_mut()) {
             return Err(format!("{e}\n{}", tail(&log, 20)));
         }
@@ -289,10 +382,22 @@ impl Server {
             .output()
             .map_err(|e| format!("could not run {}: {e}", env.pg_start.display()))?;
         if !out.status.success() {
-            return Err(format!("{} failed: {}", env.pg_start.display(), String::from_utf8_lossy(&out.stderr).trim()));
+            return Err(format!(
+                "{} failed: {}",
+                env.pg_start.display(),
+                String::from_utf8_lossy(&out.stderr).trim()
+            ));
         }
         let pid = pid_from_pidfile(&dir).ok_or("PostgreSQL started but wrote no postmaster.pid")?;
-        let s = Server { kind: Kind::Postgres, port, dir, pid, child: None, start_script: env.pg_start.clone(), stopped: false };
+        let s = Server {
+            kind: Kind::Postgres,
+            port,
+            dir,
+            pid,
+            child: None,
+            start_script: env.pg_start.clone(),
+            stopped: false,
+        };
         wait_ready(env, port, Duration::from_secs(60), None)?;
         Ok(s)
     }
@@ -337,8 +442,15 @@ pub struct Transient {
 
 impl Transient {
     pub fn spawn(kind: Kind, mut cmd: Command, dir: &Path) -> Result<Transient, String> {
-        let child = cmd.spawn().map_err(|e| format!("could not start {kind}: {e}"))?;
-        Ok(Transient { kind, dir: dir.to_path_buf(), child, stopped: false })
+        let child = cmd
+            .spawn()
+            .map_err(|e| format!("could not start {kind}: {e}"))?;
+        Ok(Transient {
+            kind,
+            dir: dir.to_path_buf(),
+            child,
+            stopped: false,
+        })
     }
 
     pub fn child(&mut self) -> &mut Child {
@@ -360,13 +472,23 @@ impl Transient {
             // (a stale pid file could name anything).
             Kind::Postgres => pid_from_pidfile(&self.dir)
                 .filter(|&p| proc_stat(p).is_some_and(|(_, ppid)| ppid == root))
-                .ok_or_else(|| format!("no postmaster under runuser (pid {root}) in {}/postmaster.pid", self.dir.display()))?,
+                .ok_or_else(|| {
+                    format!(
+                        "no postmaster under runuser (pid {root}) in {}/postmaster.pid",
+                        self.dir.display()
+                    )
+                })?,
         };
         // From here on nothing is left to stop cleanly, whatever happens.
         self.stopped = true;
         let _ = kill(Pid::from_raw(postmaster), Signal::SIGSTOP);
         // The stop takes effect when the postmaster next returns to user space.
-        wait_for(Duration::from_secs(5), || matches!(proc_stat(postmaster), None | Some(('T' | 't' | 'Z' | 'X', _))));
+        wait_for(Duration::from_secs(5), || {
+            matches!(
+                proc_stat(postmaster),
+                None | Some(('T' | 't' | 'Z' | 'X', _))
+            )
+        });
         let mut pids = descendants_of(postmaster);
         for &p in &pids {
             let _ = kill(Pid::from_raw(p), Signal::SIGSTOP);
@@ -383,7 +505,10 @@ impl Transient {
         let _ = self.child.wait();
         if !wait_for(Duration::from_secs(10), || pids.iter().all(|&p| exited(p))) {
             let left: Vec<i32> = pids.iter().copied().filter(|&p| !exited(p)).collect();
-            return Err(format!("processes {left:?} of {} postmaster {postmaster} survived SIGKILL for 10 s", self.kind));
+            return Err(format!(
+                "processes {left:?} of {} postmaster {postmaster} survived SIGKILL for 10 s",
+                self.kind
+            ));
         }
         Ok(pids)
     }
@@ -398,14 +523,24 @@ impl Transient {
             Kind::Postgres => match pid_from_pidfile(&self.dir).filter(|&p| alive(p)) {
                 Some(pid) => {
                     stop_postmaster(pid, None);
-                    if !signal_and_wait(self.child.id() as i32, Signal::SIGTERM, Some(&mut self.child), Duration::from_secs(5)) {
+                    if !signal_and_wait(
+                        self.child.id() as i32,
+                        Signal::SIGTERM,
+                        Some(&mut self.child),
+                        Duration::from_secs(5),
+                    ) {
                         let _ = self.child.kill();
                         let _ = self.child.wait();
                     }
                 }
                 None => {
                     let _ = kill(Pid::from_raw(-(self.child.id() as i32)), Signal::SIGINT);
-                    if !signal_and_wait(self.child.id() as i32, Signal::SIGINT, Some(&mut self.child), Duration::from_secs(10)) {
+                    if !signal_and_wait(
+                        self.child.id() as i32,
+                        Signal::SIGINT,
+                        Some(&mut self.child),
+                        Duration::from_secs(10),
+                    ) {
                         let _ = kill(Pid::from_raw(-(self.child.id() as i32)), Signal::SIGKILL);
                         let _ = self.child.wait();
                     }
@@ -425,13 +560,33 @@ impl Drop for Transient {
 /// tuples only, quiet).
 pub fn psql(port: u16) -> Command {
     let mut c = Command::new(format!("{PG_BIN}/psql"));
-    c.args(["-X", "-A", "-t", "-q", "-h", "127.0.0.1", "-p", &port.to_string(), "-U", "postgres", "-d", "postgres"]);
-    c.env("PGCONNECT_TIMEOUT", "10").env_remove("PGPASSWORD").env_remove("PGOPTIONS");
+    c.args([
+        "-X",
+        "-A",
+        "-t",
+        "-q",
+        "-h",
+        "127.0.0.1",
+        "-p",
+        &port.to_string(),
+        "-U",
+        "postgres",
+        "-d",
+        "postgres",
+    ]);
+    c.env("PGCONNECT_TIMEOUT", "10")
+        .env_remove("PGPASSWORD")
+        .env_remove("PGOPTIONS");
     c
 }
 
 /// Polls with `psql -c 'select 1'` until the server answers; fails if `child` exits first.
-pub fn wait_ready(env: &Env, port: u16, timeout: Duration, child: Option<&mut Child>) -> Result<(), String> {
+pub fn wait_ready(
+    env: &Env,
+    port: u16,
+    timeout: Duration,
+    child: Option<&mut Child>,
+) -> Result<(), String> {
     wait_ready_reporting(env, port, timeout, child, None)
 }
 
@@ -439,12 +594,25 @@ pub fn wait_ready(env: &Env, port: u16, timeout: Duration, child: Option<&mut Ch
 /// start that replays WAL). Between attempts it sleeps 2 ms, or 1% of the time waited
 /// so far up to 50 ms: a long wait is measured within about 1% without a psql
 /// started every few milliseconds competing with the server for the CPUs.
-pub fn wait_ready_reporting(env: &Env, port: u16, timeout: Duration, mut child: Option<&mut Child>, label: Option<&str>) -> Result<(), String> {
+pub fn wait_ready_reporting(
+    env: &Env,
+    port: u16,
+    timeout: Duration,
+    mut child: Option<&mut Child>,
+    label: Option<&str>,
+) -> Result<(), String> {
     let start = Instant::now();
     let deadline = start + timeout;
     let mut reported = 0;
     loop {
-        if psql(port).args(["-c", "select 1"]).stdin(Stdio::null()).stdout(Stdio::null()).stderr(Stdio::null()).status().is_ok_and(|s| s.success()) {
+        if psql(port)
+            .args(["-c", "select 1"])
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success())
+        {
             return Ok(());
         }
         if let Some(Ok(Some(st))) = child.as_deref_mut().map(Child::try_wait) {
@@ -452,16 +620,21 @@ pub fn wait_ready_reporting(env: &Env, port: u16, timeout: Duration, mut child: 
         }
         env.check_interrupted()?;
         if Instant::now() > deadline {
-            return Err(format!("no server answered on port {port} within {timeout:?}"));
+            return Err(format!(
+                "no server answered on port {port} within {timeout:?}"
+            ));
         }
         let waited = start.elapsed();
         if let Some(label) = label
             && waited.as_secs() / 5 > reported
         {
             reported = waited.as_secs() / 5;
-            env.progress.status(&format!("{label}: waiting, {} s", waited.as_secs()));
+            env.progress
+                .status(&format!("{label}: waiting, {} s", waited.as_secs()));
         }
-        std::thread::sleep((waited / 100).clamp(Duration::from_millis(2), Duration::from_millis(50)));
+        std::thread::sleep(
+            (waited / 100).clamp(Duration::from_millis(2), Duration::from_millis(50)),
+        );
     }
 }
 

@@ -59,7 +59,10 @@ pub fn psql_script(env: &Env, port: u16, script: &str) -> Result<String, String>
             let deadline = Instant::now() + PSQL_TIMEOUT;
             while !done.load(Ordering::Acquire) {
                 if Instant::now() > deadline || interrupted.load(Ordering::Relaxed) {
-                    let _ = nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid), nix::sys::signal::Signal::SIGKILL);
+                    let _ = nix::sys::signal::kill(
+                        nix::unistd::Pid::from_raw(pid),
+                        nix::sys::signal::Signal::SIGKILL,
+                    );
                     return true;
                 }
                 std::thread::sleep(Duration::from_millis(50));
@@ -83,12 +86,18 @@ pub fn psql_script(env: &Env, port: u16, script: &str) -> Result<String, String>
     let out = out.map_err(|e| format!("psql: {e}"))?;
     env.check_interrupted()?;
     if killed {
-        return Err(format!("psql killed after {PSQL_TIMEOUT:?} without finishing"));
+        return Err(format!(
+            "psql killed after {PSQL_TIMEOUT:?} without finishing"
+        ));
     }
     if !out.status.success() {
         let stderr = String::from_utf8_lossy(&out.stderr);
         let tail: Vec<&str> = stderr.lines().rev().take(3).collect();
-        return Err(format!("psql failed ({}): {}", out.status, tail.into_iter().rev().collect::<Vec<_>>().join(" | ")));
+        return Err(format!(
+            "psql failed ({}): {}",
+            out.status,
+            tail.into_iter().rev().collect::<Vec<_>>().join(" | ")
+        ));
     }
     Ok(String::from_utf8_lossy(&out.stdout).into_owned())
 }
@@ -118,7 +127,13 @@ const ROWS_PER_TRANSACTION: u64 = 50_000;
 /// in transactions of [`ROWS_PER_TRANSACTION`] rows, reporting progress.
 fn load_table(env: &Env, t: Target<'_>, table: &str, rows: u64) -> Result<(), String> {
     let port = t.server()?.port;
-    psql_script(env, port, &format!("DROP TABLE IF EXISTS {table};\nCREATE TABLE {table} (id int, abalance int, filler text);\n"))?;
+    psql_script(
+        env,
+        port,
+        &format!(
+            "DROP TABLE IF EXISTS {table};\nCREATE TABLE {table} (id int, abalance int, filler text);\n"
+        ),
+    )?;
     let start = Instant::now();
     let mut next = 1u64;
     while next <= rows {
@@ -136,17 +151,27 @@ fn load_table(env: &Env, t: Target<'_>, table: &str, rows: u64) -> Result<(), St
             id = end + 1;
         }
         script.push_str("COMMIT;\n");
-        psql_script(env, port, &script).map_err(|e| format!("loading {table}, rows {next}..{last}: {e}"))?;
+        psql_script(env, port, &script)
+            .map_err(|e| format!("loading {table}, rows {next}..{last}: {e}"))?;
         next = last + 1;
         let secs = start.elapsed().as_secs_f64();
-        env.progress.status(&format!("loading {table} into {}: {} of {rows} rows, {secs:.0} s ({:.0} rows/s)", t.kind, last, last as f64 / secs));
+        env.progress.status(&format!(
+            "loading {table} into {}: {} of {rows} rows, {secs:.0} s ({:.0} rows/s)",
+            t.kind,
+            last,
+            last as f64 / secs
+        ));
     }
     Ok(())
 }
 
 /// Parses psql's `\timing` lines ("Time: 12.345 ms" or "Time: 1234.567 ms (00:01.235)").
 fn timings_ms(out: &str) -> Vec<f64> {
-    out.lines().filter_map(|l| l.strip_prefix("Time: ")).filter_map(|r| r.split_whitespace().next()).filter_map(|n| n.parse().ok()).collect()
+    out.lines()
+        .filter_map(|l| l.strip_prefix("Time: "))
+        .filter_map(|r| r.split_whitespace().next())
+        .filter_map(|n| n.parse().ok())
+        .collect()
 }
 
 fn median(v: &[f64]) -> f64 {
@@ -188,14 +213,20 @@ impl SeqScan {
     fn sql(&self) -> String {
         match self.query {
             ScanQuery::Count => format!("SELECT count(*) FROM {SEQ_TABLE}"),
-            ScanQuery::SumPositive => format!("SELECT sum(abalance) FROM {SEQ_TABLE} WHERE abalance > 0"),
+            ScanQuery::SumPositive => {
+                format!("SELECT sum(abalance) FROM {SEQ_TABLE} WHERE abalance > 0")
+            }
         }
     }
 
     fn expected(&self, rows: u64) -> String {
         match self.query {
             ScanQuery::Count => rows.to_string(),
-            ScanQuery::SumPositive => (1..=rows).map(abalance).filter(|&a| a > 0).sum::<i64>().to_string(),
+            ScanQuery::SumPositive => (1..=rows)
+                .map(abalance)
+                .filter(|&a| a > 0)
+                .sum::<i64>()
+                .to_string(),
         }
     }
 
@@ -208,12 +239,24 @@ impl SeqScan {
         }
         let out = psql_script(env, port, &script)?;
         let expected = self.expected(env.plan.seqscan_rows);
-        if let Some(wrong) = out.lines().filter(|l| !l.starts_with("Time: ") && !l.starts_with("Timing is") && !l.trim().is_empty()).find(|l| l.trim() != expected) {
-            return Err(format!("{} returned {wrong:?}, expected {expected}", self.sql()));
+        if let Some(wrong) = out
+            .lines()
+            .filter(|l| {
+                !l.starts_with("Time: ") && !l.starts_with("Timing is") && !l.trim().is_empty()
+            })
+            .find(|l| l.trim() != expected)
+        {
+            return Err(format!(
+                "{} returned {wrong:?}, expected {expected}",
+                self.sql()
+            ));
         }
         let times = timings_ms(&out);
         if times.len() != reps {
-            return Err(format!("expected {reps} \\timing lines from psql, got {}: {out}", times.len()));
+            return Err(format!(
+                "expected {reps} \\timing lines from psql, got {}: {out}",
+                times.len()
+            ));
         }
         Ok(times)
     }
@@ -224,7 +267,10 @@ impl Workload for SeqScan {
         self.name
     }
     fn description(&self) -> String {
-        format!("{}: N rows (BENCH_SEQSCAN_ROWS) of about 100 bytes, cached; ms per query", self.sql())
+        format!(
+            "{}: N rows (BENCH_SEQSCAN_ROWS) of about 100 bytes, cached; ms per query",
+            self.sql()
+        )
     }
     fn unit(&self) -> &'static str {
         "ms"
@@ -235,7 +281,9 @@ impl Workload for SeqScan {
     fn prepare(&self, env: &Env, t: Target<'_>) -> Result<(), String> {
         let rows = env.plan.seqscan_rows;
         let port = t.server()?.port;
-        if query_value(env, port, &format!("SELECT count(*) FROM {SEQ_TABLE}")).is_ok_and(|n| n == rows.to_string()) {
+        if query_value(env, port, &format!("SELECT count(*) FROM {SEQ_TABLE}"))
+            .is_ok_and(|n| n == rows.to_string())
+        {
             return Ok(());
         }
         load_table(env, t, SEQ_TABLE, rows)?;
@@ -248,7 +296,10 @@ impl Workload for SeqScan {
     fn measure(&self, env: &Env, t: Target<'_>) -> Result<Sample, String> {
         let times = self.run(env, t.server()?.port, env.plan.query_reps)?;
         let ms = median(&times);
-        Ok(Sample { value: ms, detail: json!({ "ms": ms, "runs_ms": times, "rows": env.plan.seqscan_rows }) })
+        Ok(Sample {
+            value: ms,
+            detail: json!({ "ms": ms, "runs_ms": times, "rows": env.plan.seqscan_rows }),
+        })
     }
 }
 
@@ -294,7 +345,9 @@ impl Workload for TablePgbench {
 /// `CREATE TABLE name (id int, abalance int, filler text)` with rows 1..=rows, as one
 /// script (for the small tables).
 pub(super) fn small_table_sql(table: &str, rows: u64) -> String {
-    let mut s = format!("DROP TABLE IF EXISTS {table};\nCREATE TABLE {table} (id int, abalance int, filler text);\nINSERT INTO {table} VALUES ");
+    let mut s = format!(
+        "DROP TABLE IF EXISTS {table};\nCREATE TABLE {table} (id int, abalance int, filler text);\nINSERT INTO {table} VALUES "
+    );
     for i in 1..=rows {
         let sep = if i == rows { ";\n" } else { "," };
         s.push_str(&format!("({i},0,'{}'){sep}", filler(i)));
@@ -325,7 +378,9 @@ pub fn update_8clients() -> TablePgbench {
         bench: Pgbench {
             name: "update_8clients",
             what: "UPDATE bench_upd SET abalance = abalance + 1 WHERE id = random(1, 1000), 1,000 rows",
-            script: Script::Custom("\\set id random(1, 1000)\nUPDATE bench_upd SET abalance = abalance + 1 WHERE id = :id;\n"),
+            script: Script::Custom(
+                "\\set id random(1, 1000)\nUPDATE bench_upd SET abalance = abalance + 1 WHERE id = :id;\n",
+            ),
             mode: "simple",
             connect_per_tx: false,
             clients: 8,
@@ -354,7 +409,9 @@ impl UpdateBloat {
         Pgbench {
             name: "update_bloat",
             what: "",
-            script: Script::Custom("\\set id random(1, 1000)\n\\set delta random(-5000, 5000)\nUPDATE bench_bloat SET abalance = abalance + :delta WHERE id = :id;\n"),
+            script: Script::Custom(
+                "\\set id random(1, 1000)\n\\set delta random(-5000, 5000)\nUPDATE bench_bloat SET abalance = abalance + :delta WHERE id = :id;\n",
+            ),
             mode: "simple",
             connect_per_tx: false,
             clients: 8,
@@ -368,19 +425,33 @@ impl UpdateBloat {
         let server = t.server()?;
         match t.kind {
             Kind::Postgres => {
-                let v = query_value(env, server.port, &format!("SELECT pg_relation_size('{BLOAT_TABLE}')"))?;
-                let n = v.parse().map_err(|_| format!("pg_relation_size gave {v:?}"))?;
+                let v = query_value(
+                    env,
+                    server.port,
+                    &format!("SELECT pg_relation_size('{BLOAT_TABLE}')"),
+                )?;
+                let n = v
+                    .parse()
+                    .map_err(|_| format!("pg_relation_size gave {v:?}"))?;
                 Ok((n, "pg_relation_size".into()))
             }
             Kind::Ours => {
-                let rfn = query_value(env, server.port, &format!("SELECT relfilenode FROM pg_class WHERE relname = '{BLOAT_TABLE}'"))?;
+                let rfn = query_value(
+                    env,
+                    server.port,
+                    &format!("SELECT relfilenode FROM pg_class WHERE relname = '{BLOAT_TABLE}'"),
+                )?;
                 if rfn.is_empty() || !rfn.bytes().all(|b| b.is_ascii_digit()) {
                     return Err(format!("relfilenode of {BLOAT_TABLE}: {rfn:?}"));
                 }
                 let db_dir = Self::database_dir(env, server.port, &server.dir, &rfn)?;
                 let mut total = 0u64;
                 for segno in 0.. {
-                    let name = if segno == 0 { rfn.clone() } else { format!("{rfn}.{segno}") };
+                    let name = if segno == 0 {
+                        rfn.clone()
+                    } else {
+                        format!("{rfn}.{segno}")
+                    };
                     match std::fs::metadata(db_dir.join(&name)) {
                         Ok(m) => total += m.len(),
                         Err(_) if segno > 0 => break,
@@ -396,18 +467,29 @@ impl UpdateBloat {
     /// it, else the one directory under `base` holding a file named `rfn`.
     fn database_dir(env: &Env, port: u16, data: &Path, rfn: &str) -> Result<PathBuf, String> {
         let base = data.join("base");
-        if let Ok(oid) = query_value(env, port, "SELECT oid FROM pg_database WHERE datname = current_database()")
-            && !oid.is_empty()
+        if let Ok(oid) = query_value(
+            env,
+            port,
+            "SELECT oid FROM pg_database WHERE datname = current_database()",
+        ) && !oid.is_empty()
             && oid.bytes().all(|b| b.is_ascii_digit())
             && base.join(&oid).join(rfn).is_file()
         {
             return Ok(base.join(oid));
         }
         let rd = std::fs::read_dir(&base).map_err(|e| format!("{}: {e}", base.display()))?;
-        let found: Vec<PathBuf> = rd.flatten().map(|e| e.path()).filter(|d| d.join(rfn).is_file()).collect();
+        let found: Vec<PathBuf> = rd
+            .flatten()
+            .map(|e| e.path())
+            .filter(|d| d.join(rfn).is_file())
+            .collect();
         match found.as_slice() {
             [one] => Ok(one.clone()),
-            _ => Err(format!("relfilenode {rfn}: {} candidates under {}", found.len(), base.display())),
+            _ => Err(format!(
+                "relfilenode {rfn}: {} candidates under {}",
+                found.len(),
+                base.display()
+            )),
         }
     }
 }
@@ -438,7 +520,9 @@ impl Workload for UpdateBloat {
         let (after, source) = Self::size_bytes(env, t)?;
         let rows = query_value(env, port, &format!("SELECT count(*) FROM {BLOAT_TABLE}"))?;
         if rows != BLOAT_ROWS.to_string() {
-            return Err(format!("{BLOAT_TABLE} holds {rows} rows after the updates, expected {BLOAT_ROWS}"));
+            return Err(format!(
+                "{BLOAT_TABLE} holds {rows} rows after the updates, expected {BLOAT_ROWS}"
+            ));
         }
         let kb = after as f64 / 1024.0;
         Ok(Sample {
@@ -463,7 +547,9 @@ pub(super) fn wal_insert_lsn(env: &Env, port: u16) -> Result<u64, String> {
 
 /// `X/X` (two hexadecimal halves of a 64-bit WAL position, as `pg_lsn` prints it).
 pub(super) fn parse_lsn(text: &str) -> Result<u64, String> {
-    wal::segment::Lsn::parse(text.trim()).map(|l| l.0).ok_or_else(|| format!("pg_current_wal_insert_lsn() gave {text:?}, not an LSN (X/X)"))
+    wal::segment::Lsn::parse(text.trim())
+        .map(|l| l.0)
+        .ok_or_else(|| format!("pg_current_wal_insert_lsn() gave {text:?}, not an LSN (X/X)"))
 }
 
 /// Which one-row statement a [`WalBytes`] runs.
@@ -501,10 +587,23 @@ const WAL_UPD_ROWS: u64 = 1000;
 impl WalBytes {
     fn bench(&self) -> Pgbench {
         let script = match self.statement {
-            WalStatement::Insert => "\\set id random(1, 1000000000)\n\\set v random(-5000, 5000)\nINSERT INTO bench_wal_ins VALUES (:id, :v, 'x');\n",
-            WalStatement::Update => "\\set id random(1, 1000)\nUPDATE bench_wal_upd SET abalance = abalance + 1 WHERE id = :id;\n",
+            WalStatement::Insert => {
+                "\\set id random(1, 1000000000)\n\\set v random(-5000, 5000)\nINSERT INTO bench_wal_ins VALUES (:id, :v, 'x');\n"
+            }
+            WalStatement::Update => {
+                "\\set id random(1, 1000)\nUPDATE bench_wal_upd SET abalance = abalance + 1 WHERE id = :id;\n"
+            }
         };
-        Pgbench { name: self.name, what: "", script: Script::Custom(script), mode: "simple", connect_per_tx: false, clients: 1, threads: 1, init_scale: None }
+        Pgbench {
+            name: self.name,
+            what: "",
+            script: Script::Custom(script),
+            mode: "simple",
+            connect_per_tx: false,
+            clients: 1,
+            threads: 1,
+            init_scale: None,
+        }
     }
 
     /// The table in its starting state, its hint bits set (a scan sets them on both
@@ -512,16 +611,25 @@ impl WalBytes {
     fn reset_sql(&self) -> String {
         match self.statement {
             WalStatement::Insert => format!("TRUNCATE {WAL_INS_TABLE};\nCHECKPOINT;\n"),
-            WalStatement::Update => format!("{}SELECT count(*) FROM {WAL_UPD_TABLE};\nCHECKPOINT;\n", small_table_sql(WAL_UPD_TABLE, WAL_UPD_ROWS)),
+            WalStatement::Update => format!(
+                "{}SELECT count(*) FROM {WAL_UPD_TABLE};\nCHECKPOINT;\n",
+                small_table_sql(WAL_UPD_TABLE, WAL_UPD_ROWS)
+            ),
         }
     }
 
     /// The check after a run of `n` transactions: the query and the answer it must give.
     fn check(&self, n: u64) -> (String, String) {
         match self.statement {
-            WalStatement::Insert => (format!("SELECT count(*) FROM {WAL_INS_TABLE}"), n.to_string()),
+            WalStatement::Insert => (
+                format!("SELECT count(*) FROM {WAL_INS_TABLE}"),
+                n.to_string(),
+            ),
             // small_table_sql starts every abalance at 0.
-            WalStatement::Update => (format!("SELECT sum(abalance) FROM {WAL_UPD_TABLE}"), n.to_string()),
+            WalStatement::Update => (
+                format!("SELECT sum(abalance) FROM {WAL_UPD_TABLE}"),
+                n.to_string(),
+            ),
         }
     }
 }
@@ -533,7 +641,9 @@ impl Workload for WalBytes {
     fn description(&self) -> String {
         let what = match self.statement {
             WalStatement::Insert => "one-row INSERT (as insert_8clients) into an emptied table",
-            WalStatement::Update => "one-row UPDATE by id (as update_8clients) on a fresh 1,000-row table",
+            WalStatement::Update => {
+                "one-row UPDATE by id (as update_8clients) on a fresh 1,000-row table"
+            }
         };
         format!(
             "WAL bytes per {what}: pg_current_wal_insert_lsn() before and after N autocommit transactions (pgbench -c 1 -t N), \
@@ -551,7 +661,9 @@ impl Workload for WalBytes {
     }
     fn prepare(&self, env: &Env, t: Target<'_>) -> Result<(), String> {
         let sql = match self.statement {
-            WalStatement::Insert => format!("DROP TABLE IF EXISTS {WAL_INS_TABLE};\nCREATE TABLE {WAL_INS_TABLE} (id int, v int, filler text);\n"),
+            WalStatement::Insert => format!(
+                "DROP TABLE IF EXISTS {WAL_INS_TABLE};\nCREATE TABLE {WAL_INS_TABLE} (id int, v int, filler text);\n"
+            ),
             WalStatement::Update => return Ok(()),
         };
         psql_script(env, t.server()?.port, &sql).map(|_| ())
@@ -563,11 +675,15 @@ impl Workload for WalBytes {
         let before = wal_insert_lsn(env, port)?;
         let run = self.bench().run_for(env, port, Length::Transactions(n))?;
         let after = wal_insert_lsn(env, port)?;
-        let bytes = after.checked_sub(before).ok_or_else(|| format!("the WAL insert position went back, from {before:#x} to {after:#x}"))?;
+        let bytes = after.checked_sub(before).ok_or_else(|| {
+            format!("the WAL insert position went back, from {before:#x} to {after:#x}")
+        })?;
         let (query, expected) = self.check(n);
         let got = query_value(env, port, &query)?;
         if got != expected {
-            return Err(format!("{query} gave {got:?} after {n} transactions, expected {expected}"));
+            return Err(format!(
+                "{query} gave {got:?} after {n} transactions, expected {expected}"
+            ));
         }
         let per_tx = bytes as f64 / n as f64;
         Ok(Sample {
@@ -604,7 +720,11 @@ mod tests {
 /// as `pgbench -i` does). Skipped if the tables are already there at this scale.
 fn ensure_pgbench_tables(env: &Env, t: Target<'_>, scale: u64) -> Result<(), String> {
     let port = t.server()?.port;
-    if query_value(env, port, "SELECT count(*) FROM pgbench_branches").ok().as_deref() == Some(scale.to_string().as_str()) {
+    if query_value(env, port, "SELECT count(*) FROM pgbench_branches")
+        .ok()
+        .as_deref()
+        == Some(scale.to_string().as_str())
+    {
         return Ok(());
     }
     psql_script(
@@ -618,10 +738,15 @@ fn ensure_pgbench_tables(env: &Env, t: Target<'_>, scale: u64) -> Result<(), Str
     )?;
     let mut small = String::from("BEGIN;\n");
     for b in 1..=scale {
-        small.push_str(&format!("INSERT INTO pgbench_branches(bid,bbalance) VALUES ({b},0);\n"));
+        small.push_str(&format!(
+            "INSERT INTO pgbench_branches(bid,bbalance) VALUES ({b},0);\n"
+        ));
     }
     for tid in 1..=scale * 10 {
-        small.push_str(&format!("INSERT INTO pgbench_tellers(tid,bid,tbalance) VALUES ({tid},{},0);\n", (tid - 1) / 10 + 1));
+        small.push_str(&format!(
+            "INSERT INTO pgbench_tellers(tid,bid,tbalance) VALUES ({tid},{},0);\n",
+            (tid - 1) / 10 + 1
+        ));
     }
     small.push_str("COMMIT;\n");
     psql_script(env, port, &small)?;
@@ -642,10 +767,14 @@ fn ensure_pgbench_tables(env: &Env, t: Target<'_>, scale: u64) -> Result<(), Str
             id = end + 1;
         }
         script.push_str("COMMIT;\n");
-        psql_script(env, port, &script).map_err(|e| format!("loading pgbench_accounts, rows {next}..{last}: {e}"))?;
+        psql_script(env, port, &script)
+            .map_err(|e| format!("loading pgbench_accounts, rows {next}..{last}: {e}"))?;
         next = last + 1;
         let secs = start.elapsed().as_secs_f64();
-        env.progress.status(&format!("loading pgbench_accounts into {}: {last} of {rows} rows, {secs:.0} s", t.kind));
+        env.progress.status(&format!(
+            "loading pgbench_accounts into {}: {last} of {rows} rows, {secs:.0} s",
+            t.kind
+        ));
     }
     psql_script(
         env,
@@ -672,7 +801,10 @@ impl Workload for PgbenchBuiltin {
         self.bench.name
     }
     fn description(&self) -> String {
-        format!("{}; pgbench's tables with primary keys, loaded with SQL", self.bench.description())
+        format!(
+            "{}; pgbench's tables with primary keys, loaded with SQL",
+            self.bench.description()
+        )
     }
     fn unit(&self) -> &'static str {
         "tps"
@@ -692,11 +824,19 @@ impl Workload for PgbenchBuiltin {
 }
 
 /// `pgbench -b SCRIPT -M MODE -c 8 -j 2` over pgbench's tables.
-pub fn pgbench_builtin(name: &'static str, script: &'static str, mode: &'static str) -> PgbenchBuiltin {
+pub fn pgbench_builtin(
+    name: &'static str,
+    script: &'static str,
+    mode: &'static str,
+) -> PgbenchBuiltin {
     PgbenchBuiltin {
         bench: Pgbench {
             name,
-            what: if script == "tpcb-like" { "pgbench's TPC-B-like transaction" } else { "pgbench's select-only transaction" },
+            what: if script == "tpcb-like" {
+                "pgbench's TPC-B-like transaction"
+            } else {
+                "pgbench's select-only transaction"
+            },
             script: Script::Builtin(script),
             mode,
             connect_per_tx: false,
@@ -736,9 +876,15 @@ impl IndexBuild {
         let out = psql_script(
             env,
             port,
-            &format!("DROP INDEX IF EXISTS {index};\n\\timing on\nCREATE INDEX {index} ON {SEQ_TABLE} ({});\n", self.column),
+            &format!(
+                "DROP INDEX IF EXISTS {index};\n\\timing on\nCREATE INDEX {index} ON {SEQ_TABLE} ({});\n",
+                self.column
+            ),
         )?;
-        timings_ms(&out).last().copied().ok_or_else(|| format!("no \\timing line for CREATE INDEX: {out}"))
+        timings_ms(&out)
+            .last()
+            .copied()
+            .ok_or_else(|| format!("no \\timing line for CREATE INDEX: {out}"))
     }
 }
 
@@ -751,7 +897,10 @@ impl Workload for IndexBuild {
             IndexFigure::BuildTime => "time of",
             IndexFigure::Size => "size of the index built by",
         };
-        format!("{what} CREATE INDEX ON {SEQ_TABLE} ({}), N rows (BENCH_SEQSCAN_ROWS)", self.column)
+        format!(
+            "{what} CREATE INDEX ON {SEQ_TABLE} ({}), N rows (BENCH_SEQSCAN_ROWS)",
+            self.column
+        )
     }
     fn unit(&self) -> &'static str {
         match self.figure {
@@ -763,27 +912,47 @@ impl Workload for IndexBuild {
         Better::Lower
     }
     fn prepare(&self, env: &Env, t: Target<'_>) -> Result<(), String> {
-        SeqScan { name: "seqscan_cached_count", query: ScanQuery::Count }.prepare(env, t)
+        SeqScan {
+            name: "seqscan_cached_count",
+            query: ScanQuery::Count,
+        }
+        .prepare(env, t)
     }
     fn warm_up(&self, env: &Env, t: Target<'_>) -> Result<(), String> {
         // Reads the table into the cache as the first build would.
-        psql_script(env, t.server()?.port, &format!("SELECT count(*) FROM {SEQ_TABLE};\n")).map(|_| ())
+        psql_script(
+            env,
+            t.server()?.port,
+            &format!("SELECT count(*) FROM {SEQ_TABLE};\n"),
+        )
+        .map(|_| ())
     }
     fn measure(&self, env: &Env, t: Target<'_>) -> Result<Sample, String> {
         let port = t.server()?.port;
         let ms = self.build(env, port)?;
-        let bytes: u64 = query_value(env, port, &format!("SELECT pg_relation_size('{}')", self.index()))?
-            .parse()
-            .map_err(|e| format!("pg_relation_size: {e}"))?;
+        let bytes: u64 = query_value(
+            env,
+            port,
+            &format!("SELECT pg_relation_size('{}')", self.index()),
+        )?
+        .parse()
+        .map_err(|e| format!("pg_relation_size: {e}"))?;
         let value = match self.figure {
             IndexFigure::BuildTime => ms,
             IndexFigure::Size => bytes as f64,
         };
-        Ok(Sample { value, detail: json!({ "build_ms": ms, "index_bytes": bytes, "rows": env.plan.seqscan_rows }) })
+        Ok(Sample {
+            value,
+            detail: json!({ "build_ms": ms, "index_bytes": bytes, "rows": env.plan.seqscan_rows }),
+        })
     }
     fn cleanup(&self, env: &Env, t: Target<'_>) {
         if let Ok(s) = t.server() {
-            let _ = psql_script(env, s.port, &format!("DROP INDEX IF EXISTS {};\n", self.index()));
+            let _ = psql_script(
+                env,
+                s.port,
+                &format!("DROP INDEX IF EXISTS {};\n", self.index()),
+            );
         }
     }
 }

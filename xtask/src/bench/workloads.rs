@@ -55,7 +55,8 @@ pub struct Target<'a> {
 
 impl<'a> Target<'a> {
     pub fn server(&self) -> Result<&'a Server, String> {
-        self.server.ok_or_else(|| format!("no running {} cluster", self.kind))
+        self.server
+            .ok_or_else(|| format!("no running {} cluster", self.kind))
     }
 }
 
@@ -121,22 +122,66 @@ pub fn all() -> Vec<Box<dyn Workload>> {
         }),
         Box::new(Startup),
         Box::new(MemIdleBackend { sessions: 10 }),
-        Box::new(SeqScan { name: "seqscan_cached_count", query: ScanQuery::Count }),
-        Box::new(SeqScan { name: "seqscan_cached_sum", query: ScanQuery::SumPositive }),
-        Box::new(tables::IndexBuild { name: "create_index_int", column: "id", figure: tables::IndexFigure::BuildTime }),
-        Box::new(tables::IndexBuild { name: "index_size_int", column: "id", figure: tables::IndexFigure::Size }),
-        Box::new(tables::IndexBuild { name: "create_index_text", column: "filler", figure: tables::IndexFigure::BuildTime }),
-        Box::new(tables::IndexBuild { name: "index_size_text", column: "filler", figure: tables::IndexFigure::Size }),
+        Box::new(SeqScan {
+            name: "seqscan_cached_count",
+            query: ScanQuery::Count,
+        }),
+        Box::new(SeqScan {
+            name: "seqscan_cached_sum",
+            query: ScanQuery::SumPositive,
+        }),
+        Box::new(tables::IndexBuild {
+            name: "create_index_int",
+            column: "id",
+            figure: tables::IndexFigure::BuildTime,
+        }),
+        Box::new(tables::IndexBuild {
+            name: "index_size_int",
+            column: "id",
+            figure: tables::IndexFigure::Size,
+        }),
+        Box::new(tables::IndexBuild {
+            name: "create_index_text",
+            column: "filler",
+            figure: tables::IndexFigure::BuildTime,
+        }),
+        Box::new(tables::IndexBuild {
+            name: "index_size_text",
+            column: "filler",
+            figure: tables::IndexFigure::Size,
+        }),
         Box::new(tables::insert_8clients()),
         Box::new(tables::update_8clients()),
         Box::new(UpdateBloat),
-        Box::new(WalBytes { name: "wal_bytes_insert", statement: WalStatement::Insert }),
-        Box::new(WalBytes { name: "wal_bytes_update", statement: WalStatement::Update }),
+        Box::new(WalBytes {
+            name: "wal_bytes_insert",
+            statement: WalStatement::Insert,
+        }),
+        Box::new(WalBytes {
+            name: "wal_bytes_update",
+            statement: WalStatement::Update,
+        }),
         Box::new(Recovery::default()),
-        Box::new(tables::pgbench_builtin("select_only_simple", "select-only", "simple")),
-        Box::new(tables::pgbench_builtin("select_only_prepared", "select-only", "prepared")),
-        Box::new(tables::pgbench_builtin("tpcb_like_simple", "tpcb-like", "simple")),
-        Box::new(tables::pgbench_builtin("tpcb_like_prepared", "tpcb-like", "prepared")),
+        Box::new(tables::pgbench_builtin(
+            "select_only_simple",
+            "select-only",
+            "simple",
+        )),
+        Box::new(tables::pgbench_builtin(
+            "select_only_prepared",
+            "select-only",
+            "prepared",
+        )),
+        Box::new(tables::pgbench_builtin(
+            "tpcb_like_simple",
+            "tpcb-like",
+            "simple",
+        )),
+        Box::new(tables::pgbench_builtin(
+            "tpcb_like_prepared",
+            "tpcb-like",
+            "prepared",
+        )),
     ]
 }
 
@@ -177,7 +222,12 @@ impl Pgbench {
         if self.connect_per_tx {
             c.arg("-C");
         }
-        c.args(["-c", &self.clients.to_string(), "-j", &self.threads.to_string()]);
+        c.args([
+            "-c",
+            &self.clients.to_string(),
+            "-j",
+            &self.threads.to_string(),
+        ]);
         match length {
             Length::Seconds(secs) => c.args(["-T", &secs.to_string()]),
             Length::Transactions(n) => c.args(["-t", &n.to_string()]),
@@ -192,7 +242,15 @@ impl Pgbench {
                 c.args(["-b", name]);
             }
         }
-        c.args(["-h", "127.0.0.1", "-p", &port.to_string(), "-U", "postgres", "postgres"]);
+        c.args([
+            "-h",
+            "127.0.0.1",
+            "-p",
+            &port.to_string(),
+            "-U",
+            "postgres",
+            "postgres",
+        ]);
         c.stdin(Stdio::null());
         Ok(c)
     }
@@ -203,13 +261,20 @@ impl Pgbench {
 
     /// Runs pgbench for `length`; the sample is its tps, the detail pgbench's figures.
     pub(super) fn run_for(&self, env: &Env, port: u16, length: Length) -> Result<Sample, String> {
-        let out = self.command(env, port, length)?.output().map_err(|e| format!("pgbench: {e}"))?;
+        let out = self
+            .command(env, port, length)?
+            .output()
+            .map_err(|e| format!("pgbench: {e}"))?;
         env.check_interrupted()?;
         let stdout = String::from_utf8_lossy(&out.stdout);
         let stderr = String::from_utf8_lossy(&out.stderr);
         if !out.status.success() {
             let tail: Vec<&str> = stderr.lines().rev().take(5).collect();
-            return Err(format!("pgbench failed ({}): {}", out.status, tail.into_iter().rev().collect::<Vec<_>>().join(" | ")));
+            return Err(format!(
+                "pgbench failed ({}): {}",
+                out.status,
+                tail.into_iter().rev().collect::<Vec<_>>().join(" | ")
+            ));
         }
         // "number of transactions actually processed: 2000/2000" with -t: the part before '/'.
         let field = |prefix: &str| -> Option<f64> {
@@ -244,7 +309,14 @@ impl Workload for Pgbench {
         self.name
     }
     fn description(&self) -> String {
-        format!("{}: pgbench -M {}{} -c {} -j {}", self.what, self.mode, if self.connect_per_tx { " -C" } else { "" }, self.clients, self.threads)
+        format!(
+            "{}: pgbench -M {}{} -c {} -j {}",
+            self.what,
+            self.mode,
+            if self.connect_per_tx { " -C" } else { "" },
+            self.clients,
+            self.threads
+        )
     }
     fn unit(&self) -> &'static str {
         "tps"
@@ -253,17 +325,39 @@ impl Workload for Pgbench {
         Better::Higher
     }
     fn prepare(&self, _env: &Env, t: Target<'_>) -> Result<(), String> {
-        let Some(scale) = self.init_scale else { return Ok(()) };
+        let Some(scale) = self.init_scale else {
+            return Ok(());
+        };
         let port = t.server()?.port;
         let out = Command::new(format!("{}/pgbench", server::PG_BIN))
-            .args(["-i", "-q", "-s", &scale.to_string(), "-h", "127.0.0.1", "-p", &port.to_string(), "-U", "postgres", "postgres"])
+            .args([
+                "-i",
+                "-q",
+                "-s",
+                &scale.to_string(),
+                "-h",
+                "127.0.0.1",
+                "-p",
+                &port.to_string(),
+                "-U",
+                "postgres",
+                "postgres",
+            ])
             .stdin(Stdio::null())
             .output()
             .map_err(|e| format!("pgbench -i: {e}"))?;
-        if out.status.success() { Ok(()) } else { Err(format!("pgbench -i failed: {}", String::from_utf8_lossy(&out.stderr).trim())) }
+        if out.status.success() {
+            Ok(())
+        } else {
+            Err(format!(
+                "pgbench -i failed: {}",
+                String::from_utf8_lossy(&out.stderr).trim()
+            ))
+        }
     }
     fn warm_up(&self, env: &Env, t: Target<'_>) -> Result<(), String> {
-        self.run(env, t.server()?.port, env.plan.warmup_secs).map(|_| ())
+        self.run(env, t.server()?.port, env.plan.warmup_secs)
+            .map(|_| ())
     }
     fn measure(&self, env: &Env, t: Target<'_>) -> Result<Sample, String> {
         self.run(env, t.server()?.port, env.plan.secs)
@@ -305,7 +399,8 @@ impl Workload for Startup {
         "startup"
     }
     fn description(&self) -> String {
-        "spawn the server on an initialised cluster until the first psql -c 'select 1' succeeds".into()
+        "spawn the server on an initialised cluster until the first psql -c 'select 1' succeeds"
+            .into()
     }
     fn unit(&self) -> &'static str {
         "ms"
@@ -331,7 +426,10 @@ impl Workload for Startup {
     }
     fn measure(&self, env: &Env, t: Target<'_>) -> Result<Sample, String> {
         let ms = Self::once(env, t.kind)?;
-        Ok(Sample { value: ms, detail: json!({ "ms": ms }) })
+        Ok(Sample {
+            value: ms,
+            detail: json!({ "ms": ms }),
+        })
     }
 }
 
@@ -350,15 +448,26 @@ struct Session {
 
 impl Session {
     fn open(port: u16) -> Result<Session, String> {
-        let mut child = server::psql(port).stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::null()).spawn().map_err(|e| format!("psql: {e}"))?;
+        let mut child = server::psql(port)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .map_err(|e| format!("psql: {e}"))?;
         let stdin = child.stdin.take();
         let stdout = BufReader::new(child.stdout.take().ok_or("psql: no stdout")?);
-        Ok(Session { child, stdin, stdout })
+        Ok(Session {
+            child,
+            stdin,
+            stdout,
+        })
     }
 
     fn query_line(&mut self, sql: &str) -> Result<String, String> {
         let stdin = self.stdin.as_mut().ok_or("psql: stdin closed")?;
-        writeln!(stdin, "{sql}").and_then(|()| stdin.flush()).map_err(|e| format!("psql session: {e}"))?;
+        writeln!(stdin, "{sql}")
+            .and_then(|()| stdin.flush())
+            .map_err(|e| format!("psql session: {e}"))?;
         let mut line = String::new();
         match self.stdout.read_line(&mut line) {
             Ok(0) => Err("the psql session ended (connection failed?)".into()),
@@ -386,17 +495,29 @@ impl Drop for Session {
 /// Children of `parent` whose command line contains `needle`.
 fn children_with(parent: i32, needle: &str) -> Vec<i32> {
     let mut out = Vec::new();
-    let Ok(rd) = std::fs::read_dir("/proc") else { return out };
+    let Ok(rd) = std::fs::read_dir("/proc") else {
+        return out;
+    };
     for e in rd.flatten() {
-        let Some(pid) = e.file_name().to_str().and_then(|s| s.parse::<i32>().ok()) else { continue };
-        let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else { continue };
+        let Some(pid) = e.file_name().to_str().and_then(|s| s.parse::<i32>().ok()) else {
+            continue;
+        };
+        let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
+            continue;
+        };
         // pid (comm) state ppid ...: comm may hold spaces and parentheses.
-        let ppid = stat.rsplit_once(')').and_then(|(_, rest)| rest.split_whitespace().nth(1)).and_then(|p| p.parse::<i32>().ok());
+        let ppid = stat
+            .rsplit_once(')')
+            .and_then(|(_, rest)| rest.split_whitespace().nth(1))
+            .and_then(|p| p.parse::<i32>().ok());
         if ppid != Some(parent) {
             continue;
         }
         let cmdline = std::fs::read(format!("/proc/{pid}/cmdline")).unwrap_or_default();
-        if cmdline.split(|&b| b == 0).any(|arg| arg == needle.as_bytes()) {
+        if cmdline
+            .split(|&b| b == 0)
+            .any(|arg| arg == needle.as_bytes())
+        {
             out.push(pid);
         }
     }
@@ -406,11 +527,20 @@ fn children_with(parent: i32, needle: &str) -> Vec<i32> {
 
 /// Rss, Pss and private memory of a process, in kB, from /proc/PID/smaps_rollup.
 fn smaps_rollup(pid: i32) -> Result<(u64, u64, u64), String> {
-    let text = std::fs::read_to_string(format!("/proc/{pid}/smaps_rollup")).map_err(|e| format!("/proc/{pid}/smaps_rollup: {e}"))?;
+    let text = std::fs::read_to_string(format!("/proc/{pid}/smaps_rollup"))
+        .map_err(|e| format!("/proc/{pid}/smaps_rollup: {e}"))?;
     let field = |name: &str| -> u64 {
-        text.lines().find_map(|l| l.strip_prefix(name)).and_then(|rest| rest.split_whitespace().next()).and_then(|n| n.parse().ok()).unwrap_or(0)
+        text.lines()
+            .find_map(|l| l.strip_prefix(name))
+            .and_then(|rest| rest.split_whitespace().next())
+            .and_then(|n| n.parse().ok())
+            .unwrap_or(0)
     };
-    Ok((field("Rss:"), field("Pss:"), field("Private_Clean:") + field("Private_Dirty:")))
+    Ok((
+        field("Rss:"),
+        field("Pss:"),
+        field("Private_Clean:") + field("Private_Dirty:"),
+    ))
 }
 
 impl Workload for MemIdleBackend {
@@ -418,7 +548,10 @@ impl Workload for MemIdleBackend {
         "mem_idle_backend"
     }
     fn description(&self) -> String {
-        format!("PSS of an idle client backend, averaged over {} idle psql sessions", self.sessions)
+        format!(
+            "PSS of an idle client backend, averaged over {} idle psql sessions",
+            self.sessions
+        )
     }
     fn unit(&self) -> &'static str {
         "kB"
@@ -436,7 +569,10 @@ impl Workload for MemIdleBackend {
         for _ in 0..self.sessions {
             let mut s = Session::open(server.port)?;
             let pid = s.query_line("select pg_backend_pid();")?;
-            reported.push(pid.parse::<i32>().map_err(|_| format!("pg_backend_pid() gave {pid:?}"))?);
+            reported.push(
+                pid.parse::<i32>()
+                    .map_err(|_| format!("pg_backend_pid() gave {pid:?}"))?,
+            );
             sessions.push(s);
         }
         // Let the sessions settle into idle.
@@ -447,7 +583,11 @@ impl Workload for MemIdleBackend {
             Kind::Ours => {
                 let pids = children_with(server.pid, "--role=client");
                 if pids.len() != self.sessions {
-                    return Err(format!("expected {} client backends under our postmaster, found {}: {pids:?}", self.sessions, pids.len()));
+                    return Err(format!(
+                        "expected {} client backends under our postmaster, found {}: {pids:?}",
+                        self.sessions,
+                        pids.len()
+                    ));
                 }
                 pids
             }
@@ -457,10 +597,14 @@ impl Workload for MemIdleBackend {
         for &pid in &pids {
             let (rss, pss, private) = smaps_rollup(pid)?;
             total += pss;
-            backends.push(json!({ "pid": pid, "pss_kb": pss, "rss_kb": rss, "private_kb": private }));
+            backends
+                .push(json!({ "pid": pid, "pss_kb": pss, "rss_kb": rss, "private_kb": private }));
         }
         drop(sessions);
         let avg = total as f64 / pids.len() as f64;
-        Ok(Sample { value: avg, detail: json!({ "pss_kb_avg": avg, "backends": backends }) })
+        Ok(Sample {
+            value: avg,
+            detail: json!({ "pss_kb_avg": avg, "backends": backends }),
+        })
     }
 }
