@@ -310,8 +310,9 @@ impl ExecContext for Session {
         index_oid: u32,
         ranges: Vec<executor::IndexRange>,
         index_only: bool,
+        backward: bool,
     ) -> PgResult<executor::ScanId> {
-        crate::table_access::index_scan_begin(self, rel, index_oid, ranges, index_only)
+        crate::table_access::index_scan_begin(self, rel, index_oid, ranges, index_only, backward)
     }
     fn relation_size(&mut self, name: &str, what: executor::RelationSize<'_>) -> PgResult<i64> {
         crate::table_access::relation_size(self, name, what)

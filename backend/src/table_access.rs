@@ -171,6 +171,8 @@ pub struct OpenIndexScan {
     pos: usize,
     heap: RelFileLocator,
     index_only: Option<IndexOnly>,
+    /// Each range read from its upper end down.
+    backward: bool,
 }
 
 /// An index-only scan's state: where each index column goes in the table
@@ -180,10 +182,14 @@ struct IndexOnly {
     last_vm: Option<(u32, bool)>,
 }
 
-fn range_scan(index: RelFileLocator, r: executor::IndexRange) -> IndexScan {
+fn range_scan(index: RelFileLocator, r: executor::IndexRange, backward: bool) -> IndexScan {
     let bound =
         |b: Option<(Vec<Datum>, bool)>| b.map(|(values, inclusive)| Bound { values, inclusive });
-    IndexScan::begin(index, bound(r.lower), bound(r.upper))
+    if backward {
+        IndexScan::begin_backward(index, bound(r.lower), bound(r.upper))
+    } else {
+        IndexScan::begin(index, bound(r.lower), bound(r.upper))
+    }
 }
 
 /// One open scan of a statement.
@@ -347,7 +353,7 @@ pub fn bitmap_scan_begin(
                 continue;
             };
             for r in ranges {
-                let mut scan = range_scan(ix.locator(db), r);
+                let mut scan = range_scan(ix.locator(db), r, false);
                 while let Some((root, _)) = scan.next(&env, &ix.am)? {
                     tids.insert(root);
                 }
@@ -369,6 +375,7 @@ pub fn index_scan_begin(
     index_oid: u32,
     ranges: Vec<executor::IndexRange>,
     index_only: bool,
+    backward: bool,
 ) -> PgResult<ScanId> {
     let info = crate::relcache::relation_by_oid(session, rel.oid)?.ok_or_else(|| {
         PgError::new(
@@ -398,6 +405,7 @@ pub fn index_scan_begin(
         info,
         pos,
         heap: heap_loc,
+        backward,
     });
     Ok(open_slot(session, open))
 }
@@ -471,7 +479,13 @@ pub fn scan_next(session: &mut Session, id: ScanId) -> PgResult<Option<(Tid, Vec
                 }
             }
             match ix.rest.pop_front() {
-                Some(r) => ix.scan = Some(range_scan(index.locator(session.database_oid), r)),
+                Some(r) => {
+                    ix.scan = Some(range_scan(
+                        index.locator(session.database_oid),
+                        r,
+                        ix.backward,
+                    ))
+                }
                 None => return Ok(None),
             }
         }

@@ -204,6 +204,7 @@ pub trait ExecContext {
     /// each row. With `index_only`, rows on heap pages the visibility map
     /// marks all-visible come from the index entry alone, with NULL in the
     /// columns the index does not store (the caller reads none of them).
+    /// With `backward`, each range is read from its upper end down.
     /// Without index support a context may scan the whole relation instead.
     fn index_scan_begin(
         &mut self,
@@ -211,8 +212,9 @@ pub trait ExecContext {
         index_oid: u32,
         ranges: Vec<IndexRange>,
         index_only: bool,
+        backward: bool,
     ) -> PgResult<ScanId> {
-        let _ = (index_oid, ranges, index_only);
+        let _ = (index_oid, ranges, index_only, backward);
         self.scan_begin(rel)
     }
     /// Opens a scan of the visible rows any of `scans` (index, ranges) finds,

@@ -101,7 +101,7 @@ pub fn open_index_scan(
 ) -> PgResult<ScanId> {
     let ranges = index_ranges(ev, scan)?;
     ev.ctx
-        .index_scan_begin(rel, scan.index_oid, ranges, scan.index_only)
+        .index_scan_begin(rel, scan.index_oid, ranges, scan.index_only, scan.backward)
 }
 
 /// The ranges of an index scan, its bounds (or IN list) evaluated now.

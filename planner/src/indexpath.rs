@@ -286,6 +286,7 @@ fn match_index(index: &IndexDesc, conds: &[Cond], ins: &[InList]) -> Option<(usi
                 upper: None,
                 in_list: list.values.clone(),
                 index_only: false,
+                backward: false,
             },
         ));
     }
@@ -338,6 +339,7 @@ fn match_index(index: &IndexDesc, conds: &[Cond], ins: &[InList]) -> Option<(usi
         upper: bound(upper),
         in_list: Vec::new(),
         index_only: false,
+        backward: false,
     };
     Some((eq.len(), scan))
 }
@@ -371,17 +373,18 @@ pub fn choose(rel: &RelationDesc, filter: Option<&Expr>) -> Option<IndexScan> {
     best.map(|(_, s)| s)
 }
 
-/// Whether `index`, scanned forward with `eqs` leading columns fixed by
-/// equalities, returns rows in the order of `plan.order_by`: each sort key
-/// is a plain column of the relation, and they are the index's key columns
-/// from the first (or from the first after the fixed ones), in the same
-/// direction and NULLS placement.
-fn gives_order(index: &IndexDesc, eqs: usize, plan: &Plan) -> bool {
+/// Whether `index`, with `eqs` leading columns fixed by equalities, returns
+/// rows in the order of `plan.order_by`, and in which direction: each sort
+/// key is a plain column of the relation, and they are the index's key
+/// columns from the first (or from the first after the fixed ones), all in
+/// the index's direction and NULLS placement (a forward scan) or all in the
+/// opposite (a backward scan). `Some(backward)` if it does.
+fn gives_order(index: &IndexDesc, eqs: usize, plan: &Plan) -> Option<bool> {
     let keys = &plan.order_by;
     if keys.is_empty() {
-        return false;
+        return None;
     }
-    let matches_from = |start: usize| {
+    let matches_from = |start: usize, backward: bool| {
         keys.iter().enumerate().all(|(i, k)| {
             let k_col = match plan.targets.get(k.column) {
                 Some(Expr::Var { index, .. }) => *index,
@@ -389,11 +392,13 @@ fn gives_order(index: &IndexDesc, eqs: usize, plan: &Plan) -> bool {
             };
             let j = start + i;
             index.columns.get(j) == Some(&k_col)
-                && index.descending[j] == k.descending
-                && index.nulls_first[j] == k.nulls_first
+                && (index.descending[j] != k.descending) == backward
+                && (index.nulls_first[j] != k.nulls_first) == backward
         })
     };
-    matches_from(0) || (eqs > 0 && matches_from(eqs))
+    [false, true]
+        .into_iter()
+        .find(|&backward| matches_from(0, backward) || (eqs > 0 && matches_from(eqs, backward)))
 }
 
 /// An ORDER BY that an index can produce makes the sort unnecessary; with
@@ -417,8 +422,13 @@ fn order_by_index(plan: &mut Plan, rel: &Arc<RelationDesc>) {
             }
             _ => 0,
         };
-        if scan.in_list.is_empty() && gives_order(index, eqs, plan) {
+        if scan.in_list.is_empty()
+            && let Some(backward) = gives_order(index, eqs, plan)
+        {
             plan.order_by.clear();
+            if let Source::IndexScan(_, scan) = &mut plan.source {
+                scan.backward = backward;
+            }
         }
         return;
     }
@@ -430,11 +440,11 @@ fn order_by_index(plan: &mut Plan, rel: &Arc<RelationDesc>) {
         (Some(p), Some(f)) => implies(f, p),
         (Some(_), None) => false,
     };
-    if let Some(index) = rel
+    if let Some((index, backward)) = rel
         .indexes
         .iter()
         .filter(usable)
-        .find(|i| gives_order(i, 0, plan))
+        .find_map(|i| gives_order(i, 0, plan).map(|b| (i, b)))
     {
         plan.source = Source::IndexScan(
             Arc::clone(rel),
@@ -444,6 +454,7 @@ fn order_by_index(plan: &mut Plan, rel: &Arc<RelationDesc>) {
                 upper: None,
                 in_list: Vec::new(),
                 index_only: false,
+                backward,
             },
         );
         plan.order_by.clear();

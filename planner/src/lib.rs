@@ -537,7 +537,16 @@ mod table_tests {
             "after an equality"
         );
         let p = plan("select * from t order by a desc limit 5").unwrap();
-        assert!(!p.plan.order_by.is_empty(), "no backward scans: sorted");
+        assert!(
+            matches!(&p.plan.source, Source::IndexScan(_, s) if s.backward)
+                && p.plan.order_by.is_empty(),
+            "a backward scan"
+        );
+        let p = plan("select * from t order by a desc nulls last limit 5").unwrap();
+        assert!(
+            !p.plan.order_by.is_empty(),
+            "DESC NULLS LAST is neither direction of an ASC NULLS LAST index"
+        );
         let p = plan("select * from t where a in (3, 1) order by a limit 5").unwrap();
         assert!(
             !p.plan.order_by.is_empty(),

@@ -84,6 +84,8 @@ pub struct IndexScan {
     /// visibility map marks all-visible come from the index alone (the
     /// other columns are NULL in them).
     pub index_only: bool,
+    /// Read from the upper end down (an ORDER BY against the index's order).
+    pub backward: bool,
 }
 
 /// One end of an index range: values for the leading key columns

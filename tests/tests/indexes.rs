@@ -137,6 +137,7 @@ async fn inserts_racing_index_scans_and_each_other() {
     }
     let reader = cluster.connect().await;
     let mut last = 0u64;
+    let mut last_desc = 0u64;
     while !writers.iter().all(|w| w.is_finished()) {
         let n: u64 = values(&reader, "SELECT count(*) FROM r WHERE grp = 3").await[0]
             .parse()
@@ -146,6 +147,26 @@ async fn inserts_racing_index_scans_and_each_other() {
             "a count through the index went down: {last} -> {n}"
         );
         last = n;
+        // A backward scan walks left through pages that are splitting under it: it
+        // sees every row committed before it began, each once, in descending order.
+        let ids: Vec<i64> = values(
+            &reader,
+            "SELECT id FROM r WHERE id < 1000000 ORDER BY id DESC LIMIT 5000",
+        )
+        .await
+        .iter()
+        .map(|v| v.parse().expect("id"))
+        .collect();
+        assert!(
+            ids.windows(2).all(|w| w[0] > w[1]),
+            "a backward index scan repeated or misordered rows"
+        );
+        assert!(
+            ids.len() as u64 >= last_desc,
+            "a backward scan lost rows: {last_desc} -> {}",
+            ids.len()
+        );
+        last_desc = ids.len() as u64;
     }
     for w in writers {
         within(30, "writer", w).await.expect("writer");

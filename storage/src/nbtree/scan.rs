@@ -32,7 +32,7 @@ pub struct Bound {
     pub inclusive: bool,
 }
 
-/// An open forward scan.
+/// An open scan, forward or backward.
 #[derive(Debug)]
 pub struct IndexScan {
     rel: RelFileLocator,
@@ -43,6 +43,10 @@ pub struct IndexScan {
     started: bool,
     next_block: BlockNumber,
     items: VecDeque<(ItemPointer, Vec<u8>)>,
+    /// Backward: from the upper bound down; `next_block` is then the page
+    /// whose left neighbour comes next (`backward_from`).
+    backward: bool,
+    backward_from: BlockNumber,
 }
 
 impl IndexScan {
@@ -60,6 +64,21 @@ impl IndexScan {
             started: false,
             next_block: P_NONE,
             items: VecDeque::new(),
+            backward: false,
+            backward_from: P_NONE,
+        }
+    }
+
+    /// The same entries in the opposite order: from `upper` down to `lower`
+    /// (an ORDER BY against the index's direction).
+    pub fn begin_backward(
+        rel: RelFileLocator,
+        lower: Option<Bound>,
+        upper: Option<Bound>,
+    ) -> IndexScan {
+        IndexScan {
+            backward: true,
+            ..IndexScan::begin(rel, lower, upper)
         }
     }
 
@@ -76,7 +95,18 @@ impl IndexScan {
             }
             if !self.started {
                 self.started = true;
-                self.first_page(env, desc)?;
+                if self.backward {
+                    self.last_page(env, desc)?;
+                } else {
+                    self.first_page(env, desc)?;
+                }
+                continue;
+            }
+            if self.backward {
+                if self.backward_from == P_NONE {
+                    return Ok(None);
+                }
+                self.step_left(env, desc)?;
                 continue;
             }
             if self.next_block == P_NONE {
@@ -114,6 +144,99 @@ impl IndexScan {
             let start = first_greater(desc, &page, &o, &key)?;
             return self.take(desc, &page, start);
         }
+    }
+
+    /// Backward: the page holding the last entry within the upper bound, and
+    /// its entries from there down.
+    fn last_page(&mut self, env: &HeapEnv<'_, '_>, desc: &IndexDesc) -> PgResult<()> {
+        // Just past the last entry in range: after the bound's equals if it
+        // is inclusive; an unbounded scan starts past everything.
+        let key = self.upper.clone().unwrap_or(ScanKey {
+            values: Vec::new(),
+            tid: None,
+            nextkey: true,
+        });
+        let (_, mut block) = descend(env, self.rel, desc, &key)?;
+        loop {
+            let buf = read(env, self.rel, block)?;
+            let page = buf.lock_shared();
+            let o = opaque(&page)?;
+            if must_move_right(desc, &page, &o, &key)? {
+                block = o.next;
+                continue;
+            }
+            let end = first_greater(desc, &page, &o, &key)?;
+            return self.take_backward(desc, &page, block, end);
+        }
+    }
+
+    /// Moves to the left neighbour of the page last read (Lehman & Yao have
+    /// no reliable left-links: the page named may have split since, so walk
+    /// right from it to the page whose right-link is ours; PostgreSQL's
+    /// `_bt_walk_left`), and copies its entries from the last down.
+    fn step_left(&mut self, env: &HeapEnv<'_, '_>, desc: &IndexDesc) -> PgResult<()> {
+        let from = self.backward_from;
+        let mut block = {
+            let buf = read(env, self.rel, from)?;
+            let page = buf.lock_shared();
+            opaque(&page)?.prev
+        };
+        if block == P_NONE {
+            self.backward_from = P_NONE;
+            return Ok(());
+        }
+        loop {
+            let buf = read(env, self.rel, block)?;
+            let page = buf.lock_shared();
+            let o = opaque(&page)?;
+            if o.next == from {
+                return self.take_backward(desc, &page, block, max_offset(&page) + 1);
+            }
+            if o.next == P_NONE {
+                return Err(super::insert::corrupt(format!(
+                    "left sibling of block {from} of index \"{}\" does not lead back to it",
+                    desc.name
+                )));
+            }
+            block = o.next;
+        }
+    }
+
+    /// Copies the entries of `page` before offset `end`, last first, down
+    /// to the lower bound; notes where to continue (nowhere past the bound).
+    fn take_backward(
+        &mut self,
+        desc: &IndexDesc,
+        page: &[u8; BLCKSZ],
+        block: BlockNumber,
+        end: u16,
+    ) -> PgResult<()> {
+        let o = opaque(page)?;
+        self.backward_from = block;
+        let lower = self.lower.as_ref().map(|b| ScanKey {
+            values: b.values.clone(),
+            tid: None,
+            nextkey: !b.inclusive,
+        });
+        let first = first_key(&o);
+        let mut off = end;
+        while off > first {
+            off -= 1;
+            let bytes = item(page, off)?;
+            if let Some(l) = &lower
+                && compare(desc, l, bytes)? != Ordering::Less
+            {
+                self.backward_from = P_NONE;
+                return Ok(());
+            }
+            if let Some(tid) = IndexTuple::parse(bytes)?.heap_tid() {
+                self.items.push_back((tid, bytes.to_vec()));
+            }
+        }
+        if o.prev == P_NONE {
+            self.backward_from = P_NONE;
+        }
+        Ok(())
     }
 
     /// Copies the entries from `start` on that are within the upper bound;

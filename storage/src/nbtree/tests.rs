@@ -95,7 +95,27 @@ fn scan_all(
     lower: Option<Bound>,
     upper: Option<Bound>,
 ) -> PgResult<Vec<(Vec<Datum>, ItemPointer)>> {
-    let mut s = IndexScan::begin(rel(), lower, upper);
+    // Every scan is also run backward: the same entries in reverse.
+    let mut back = scan_dir(
+        env,
+        desc,
+        IndexScan::begin_backward(rel(), lower.clone(), upper.clone()),
+    )?;
+    back.reverse();
+    let fwd = scan_dir(env, desc, IndexScan::begin(rel(), lower, upper))?;
+    assert_eq!(
+        back, fwd,
+        "a backward scan returns the forward scan's entries in reverse"
+    );
+    Ok(fwd)
+}
+
+fn scan_dir(
+    env: &HeapEnv<'_, '_>,
+    desc: &IndexDesc,
+    scan: IndexScan,
+) -> PgResult<Vec<(Vec<Datum>, ItemPointer)>> {
+    let mut s = scan;
     let mut out = Vec::new();
     while let Some((tid, bytes)) = s.next(env, desc)? {
         out.push((IndexTuple::parse(&bytes)?.values(desc)?, tid));
