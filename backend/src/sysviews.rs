@@ -312,14 +312,25 @@ pub fn index_definition(table: &RelationInfo, ix: &catalog::heap_catalog::IndexI
     let keys: Vec<String> = ix.row.keys[..nkey]
         .iter()
         .zip(&ix.am.options)
-        .map(|(&attnum, o)| {
+        .enumerate()
+        .map(|(i, (&attnum, o))| {
             let order = match (o.desc, o.nulls_first) {
                 (false, false) | (true, true) => "",
                 (false, true) => " NULLS FIRST",
                 (true, false) => " NULLS LAST",
             };
+            // The operator class is named when it is not the column type's
+            // default.
+            let class = ix.row.opclasses.get(i).copied().unwrap_or(0);
+            let type_oid = ix.am.keydesc.attrs.get(i).map_or(0, |a| a.type_oid);
+            let class = match catalog::system::btree_opclass_by_oid(class) {
+                Some(c) if catalog::system::btree_opclass(type_oid) != Some(c.oid) => {
+                    format!(" {}", c.name)
+                }
+                _ => String::new(),
+            };
             format!(
-                "{}{}{order}",
+                "{}{class}{}{order}",
                 column(attnum),
                 if o.desc { " DESC" } else { "" }
             )

@@ -340,32 +340,92 @@ impl IndexRow {
     }
 }
 
-/// The default B-tree operator class of a column type (`pg_opclass`), or
-/// None if the type has none.
+/// A B-tree operator class as PostgreSQL 15's `pg_opclass` has it: its oid
+/// (the same in every PostgreSQL 15 cluster), name, the type it indexes
+/// (`opcintype`) and whether it is that type's default.
+///
+/// Every class here orders its values as our comparison of the type does:
+/// text is compared bytewise (the C collation), so `text_pattern_ops` and its
+/// siblings, which PostgreSQL provides for LIKE prefixes under other
+/// collations, order exactly as `text_ops` here.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BtreeOpclass {
+    pub oid: u32,
+    pub name: &'static str,
+    pub input_type: u32,
+    pub default: bool,
+}
+
+const fn opclass(oid: u32, name: &'static str, input_type: u32, default: bool) -> BtreeOpclass {
+    BtreeOpclass {
+        oid,
+        name,
+        input_type,
+        default,
+    }
+}
+
+/// The B-tree operator classes of the types we can index.
+pub const BTREE_OPCLASSES: &[BtreeOpclass] = &[
+    opclass(10003, "bool_ops", oid::BOOL, true),
+    opclass(10006, "bytea_ops", oid::BYTEA, true),
+    opclass(10007, "char_ops", oid::CHAR, true),
+    opclass(10028, "name_ops", oid::NAME, true),
+    opclass(3124, "int8_ops", oid::INT8, true),
+    opclass(1979, "int2_ops", oid::INT2, true),
+    opclass(1978, "int4_ops", oid::INT4, true),
+    opclass(3126, "text_ops", oid::TEXT, true),
+    opclass(10044, "varchar_ops", oid::TEXT, false),
+    opclass(4217, "text_pattern_ops", oid::TEXT, false),
+    opclass(4218, "varchar_pattern_ops", oid::TEXT, false),
+    opclass(1981, "oid_ops", oid::OID, true),
+    opclass(10012, "float4_ops", oid::FLOAT4, true),
+    opclass(3123, "float8_ops", oid::FLOAT8, true),
+    opclass(10004, "bpchar_ops", oid::BPCHAR, true),
+    opclass(4219, "bpchar_pattern_ops", oid::BPCHAR, false),
+    opclass(3122, "date_ops", oid::DATE, true),
+    opclass(10038, "time_ops", oid::TIME, true),
+    opclass(3128, "timestamp_ops", oid::TIMESTAMP, true),
+    opclass(3127, "timestamptz_ops", oid::TIMESTAMPTZ, true),
+    opclass(10022, "interval_ops", oid::INTERVAL, true),
+    opclass(3125, "numeric_ops", oid::NUMERIC, true),
+    opclass(10065, "uuid_ops", oid::UUID, true),
+    opclass(10067, "pg_lsn_ops", oid::PG_LSN, true),
+];
+
+/// The type an operator class sees a column of `type_oid` as: varchar is
+/// indexed as text (binary coercible), as in PostgreSQL.
+fn opclass_input(type_oid: u32) -> u32 {
+    if type_oid == oid::VARCHAR {
+        oid::TEXT
+    } else {
+        type_oid
+    }
+}
+
+/// The default B-tree operator class of a column type, or None if the type
+/// has none.
 pub fn btree_opclass(type_oid: u32) -> Option<u32> {
-    Some(match type_oid {
-        oid::BOOL => 424,
-        oid::BYTEA => 428,
-        oid::CHAR => 429,
-        oid::NAME => 1986,
-        oid::INT8 => 3124,
-        oid::INT2 => 1979,
-        oid::INT4 => 1978,
-        oid::TEXT | oid::VARCHAR => 3126,
-        oid::OID => 1981,
-        oid::FLOAT4 => 1970,
-        oid::FLOAT8 => 1971,
-        oid::BPCHAR => 426,
-        oid::DATE => 3122,
-        oid::TIME => 3130,
-        oid::TIMESTAMP => 3128,
-        oid::TIMESTAMPTZ => 3127,
-        oid::INTERVAL => 3129,
-        oid::NUMERIC => 3125,
-        oid::UUID => 2968,
-        oid::PG_LSN => 3253,
-        _ => return None,
-    })
+    let input = opclass_input(type_oid);
+    BTREE_OPCLASSES
+        .iter()
+        .find(|c| c.default && c.input_type == input)
+        .map(|c| c.oid)
+}
+
+/// The B-tree operator class named `name`.
+pub fn btree_opclass_by_name(name: &str) -> Option<&'static BtreeOpclass> {
+    BTREE_OPCLASSES.iter().find(|c| c.name == name)
+}
+
+/// The B-tree operator class with this oid.
+pub fn btree_opclass_by_oid(oid: u32) -> Option<&'static BtreeOpclass> {
+    BTREE_OPCLASSES.iter().find(|c| c.oid == oid)
+}
+
+/// Whether `class` can index a column of `type_oid`.
+pub fn btree_opclass_accepts(class: &BtreeOpclass, type_oid: u32) -> bool {
+    class.input_type == opclass_input(type_oid)
 }
 
 /// Every per-database catalog, in creation order.

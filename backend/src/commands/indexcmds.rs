@@ -16,7 +16,7 @@ use sqlparser::ast::{
 use catalog::heap_catalog::{CatalogWriter, IndexInfo, NewColumn, RelationInfo, index_am_desc};
 use catalog::system::{
     INDOPTION_DESC, INDOPTION_NULLS_FIRST, IndexRow, PG_CATALOG_NAMESPACE, btree_opclass,
-    type_collation,
+    btree_opclass_accepts, btree_opclass_by_name, type_collation,
 };
 use storage::lmgr::LockMode;
 use storage::nbtree;
@@ -37,6 +37,21 @@ pub(crate) struct IndexColumnSpec {
     pub expr: Option<String>,
     pub desc: bool,
     pub nulls_first: bool,
+    /// A named operator class (`text_pattern_ops`); None: the type's default.
+    pub opclass: Option<String>,
+}
+
+impl IndexColumnSpec {
+    /// A table column in ascending order with its type's operator class.
+    pub fn plain(name: String) -> IndexColumnSpec {
+        IndexColumnSpec {
+            name,
+            expr: None,
+            desc: false,
+            nulls_first: false,
+            opclass: None,
+        }
+    }
 }
 
 /// An index to build on a table.
@@ -58,11 +73,10 @@ pub(crate) struct IndexSpec {
 }
 
 fn column_spec(c: &IndexColumn) -> PgResult<IndexColumnSpec> {
-    if c.operator_class.is_some() {
-        return Err(PgError::feature_not_supported(
-            "operator classes in index definitions",
-        ));
-    }
+    let opclass = match &c.operator_class {
+        None => None,
+        Some(name) => Some(opclass_name(name)?),
+    };
     let mut e = &c.column.expr;
     while let sqlparser::ast::Expr::Nested(inner) = e {
         e = inner;
@@ -95,7 +109,67 @@ fn column_spec(c: &IndexColumn) -> PgResult<IndexColumnSpec> {
         expr,
         desc,
         nulls_first: c.column.options.nulls_first.unwrap_or(desc),
+        opclass,
     })
+}
+
+/// The operator class of a key column of `type_oid`: the one named, which
+/// must accept the type, else the type's default.
+fn resolve_opclass(session: &mut Session, name: Option<&str>, type_oid: u32) -> PgResult<u32> {
+    let type_name = types::oid::type_name(type_oid);
+    // Every built-in class lives in pg_catalog; a class qualified by another
+    // schema that exists is simply not there.
+    let name = match name.and_then(|n| n.split_once('.')) {
+        Some(("pg_catalog", class)) => Some(class),
+        Some((schema, _)) if relcache::namespace_oid(session, schema)?.is_none() => {
+            return Err(PgError::new(
+                SqlState::InvalidSchemaName,
+                format!("schema \"{schema}\" does not exist"),
+            ));
+        }
+        _ => name,
+    };
+    match name {
+        None => btree_opclass(type_oid).ok_or_else(|| {
+            PgError::new(
+                SqlState::UndefinedObject,
+                format!("data type {type_name} has no default operator class for access method \"btree\""),
+            )
+            .with_hint("You must specify an operator class for the index or define a default operator class for the data type.")
+        }),
+        Some(name) => {
+            let Some(class) = btree_opclass_by_name(name) else {
+                return Err(PgError::new(
+                    SqlState::UndefinedObject,
+                    format!("operator class \"{name}\" does not exist for access method \"btree\""),
+                ));
+            };
+            if !btree_opclass_accepts(class, type_oid) {
+                return Err(PgError::new(
+                    SqlState::DatatypeMismatch,
+                    format!("operator class \"{name}\" does not accept data type {type_name}"),
+                ));
+            }
+            Ok(class.oid)
+        }
+    }
+}
+
+/// An operator class name as written: bare, or `schema.name` (resolved
+/// later, when the schema can be looked up).
+fn opclass_name(name: &ObjectName) -> PgResult<String> {
+    let parts: Vec<String> = name
+        .0
+        .iter()
+        .map(|p| p.as_ident().map_or_else(|| p.to_string(), ident))
+        .collect();
+    match parts.as_slice() {
+        [class] => Ok(class.clone()),
+        [schema, class] => Ok(format!("{schema}.{class}")),
+        _ => Err(PgError::feature_not_supported(format!(
+            "cross-database references are not implemented: {name}"
+        ))),
+    }
 }
 
 /// The index a PRIMARY KEY or UNIQUE table constraint asks for, if it is one.
@@ -257,12 +331,11 @@ pub(crate) fn define_index(
     let mut keys = Vec::new();
     let mut new_columns = Vec::new();
     let mut expr_texts: Vec<String> = Vec::new();
-    let include = spec.include.iter().map(|n| IndexColumnSpec {
-        name: n.clone(),
-        expr: None,
-        desc: false,
-        nulls_first: false,
-    });
+    let include = spec
+        .include
+        .iter()
+        .map(|n| IndexColumnSpec::plain(n.clone()));
+    let mut opclasses = Vec::new();
     for (i, c) in spec.columns.iter().cloned().chain(include).enumerate() {
         let key = i < spec.columns.len();
         let (attnum, type_oid, typmod) = match &c.expr {
@@ -287,12 +360,8 @@ pub(crate) fn define_index(
                 (col.attnum, col.type_oid, col.typmod)
             }
         };
-        if key && btree_opclass(type_oid).is_none() {
-            return Err(PgError::new(
-                SqlState::UndefinedObject,
-                format!("data type {} has no default operator class for access method \"btree\"", types::oid::type_name(type_oid)),
-            )
-            .with_hint("You must specify an operator class for the index or define a default operator class for the data type."));
+        if key {
+            opclasses.push(resolve_opclass(session, c.opclass.as_deref(), type_oid)?);
         }
         keys.push(attnum);
         new_columns.push(NewColumn {
@@ -418,11 +487,7 @@ pub(crate) fn define_index(
             .take(nkey)
             .map(|c| type_collation(c.type_oid))
             .collect(),
-        opclasses: new_columns
-            .iter()
-            .take(nkey)
-            .map(|c| btree_opclass(c.type_oid).unwrap_or(0))
-            .collect(),
+        opclasses,
         exprs: (!expr_texts.is_empty()).then(|| expr_texts.join(", ")),
         pred: predicate,
     };

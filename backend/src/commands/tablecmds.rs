@@ -104,12 +104,7 @@ pub(crate) fn create_table(session: &mut Session, ct: &CreateTable) -> PgResult<
                     not_null = true;
                     index_specs.push(super::indexcmds::IndexSpec {
                         name: pk.name.as_ref().map(ident),
-                        columns: vec![super::indexcmds::IndexColumnSpec {
-                            name: col_name.clone(),
-                            expr: None,
-                            desc: false,
-                            nulls_first: false,
-                        }],
+                        columns: vec![super::indexcmds::IndexColumnSpec::plain(col_name.clone())],
                         unique: true,
                         primary: true,
                         constraint: true,
@@ -119,12 +114,7 @@ pub(crate) fn create_table(session: &mut Session, ct: &CreateTable) -> PgResult<
                 ColumnOption::Unique(u) => {
                     index_specs.push(super::indexcmds::IndexSpec {
                         name: u.name.as_ref().map(ident),
-                        columns: vec![super::indexcmds::IndexColumnSpec {
-                            name: col_name.clone(),
-                            expr: None,
-                            desc: false,
-                            nulls_first: false,
-                        }],
+                        columns: vec![super::indexcmds::IndexColumnSpec::plain(col_name.clone())],
                         unique: true,
                         constraint: true,
                         nulls_not_distinct: matches!(
