@@ -320,9 +320,9 @@ impl ExecContext for Session {
     fn bitmap_scan_begin(
         &mut self,
         rel: &planner::RelationDesc,
-        scans: Vec<(u32, Vec<executor::IndexRange>)>,
+        bitmap: executor::BitmapRanges,
     ) -> PgResult<executor::ScanId> {
-        crate::table_access::bitmap_scan_begin(self, rel, scans)
+        crate::table_access::bitmap_scan_begin(self, rel, bitmap)
     }
     fn index_check(&mut self, name: &str, heapallindexed: bool) -> PgResult<()> {
         crate::table_access::index_check(self, name, heapallindexed)

@@ -322,13 +322,12 @@ impl OpenScan {
     }
 }
 
-/// Opens a bitmap scan: the heap tids every (index, ranges) pair finds,
-/// gathered first into one ordered set (so each row comes once, in heap
-/// order), then fetched through their HOT chains with the snapshot.
+/// Opens a bitmap scan: the heap tids `bitmap` holds, fetched in heap
+/// order. An index gone since planning makes it a seqscan (same rows).
 pub fn bitmap_scan_begin(
     session: &mut Session,
     rel: &RelationDesc,
-    scans: Vec<(u32, Vec<executor::IndexRange>)>,
+    bitmap: executor::BitmapRanges,
 ) -> PgResult<ScanId> {
     let info = crate::relcache::relation_by_oid(session, rel.oid)?.ok_or_else(|| {
         PgError::new(
@@ -336,34 +335,108 @@ pub fn bitmap_scan_begin(
             format!("relation \"{}\" does not exist", rel.name),
         )
     })?;
-    if scans
-        .iter()
-        .any(|(oid, _)| !info.indexes.iter().any(|ix| ix.oid == *oid))
-    {
-        // An index is gone since planning: a seqscan gives the same rows.
+    if !bitmap_indexes_exist(&info, &bitmap) {
         return scan_begin(session, rel);
     }
     let (desc, snapshot) = start_index_read(session, rel)?;
     let db = session.database_oid;
-    let mut tids = std::collections::BTreeSet::new();
-    {
-        let env = session.storage.heap_env();
-        for (oid, ranges) in scans {
-            let Some(ix) = info.indexes.iter().find(|ix| ix.oid == oid) else {
-                continue;
-            };
-            for r in ranges {
-                let mut scan = range_scan(ix.locator(db), r, false);
-                while let Some((root, _)) = scan.next(&env, &ix.am)? {
-                    tids.insert(root);
-                }
-                session.interrupts.check(session.deadline)?;
-            }
-        }
-    }
+    let tids = {
+        let mut reader = BitmapReader {
+            env: session.storage.heap_env(),
+            info: &info,
+            db,
+            interrupts: &session.interrupts,
+            deadline: session.deadline,
+        };
+        reader.tids(bitmap, None)?.unwrap_or_default()
+    };
     let mut open = OpenScan::reading(desc, snapshot, rel.oid);
     open.bitmap = Some((tids.into_iter().collect(), info.locator(db)));
     Ok(open_slot(session, open))
+}
+
+fn bitmap_indexes_exist(info: &RelationInfo, bitmap: &executor::BitmapRanges) -> bool {
+    match bitmap {
+        executor::BitmapRanges::Index(oid, _) => info.indexes.iter().any(|ix| ix.oid == *oid),
+        executor::BitmapRanges::Or(parts) | executor::BitmapRanges::And(parts) => {
+            parts.iter().all(|p| bitmap_indexes_exist(info, p))
+        }
+    }
+}
+
+/// Below this many tids an AND reads no further parts: fetching a few heap
+/// rows and filtering them costs less than another index scan.
+const BITMAP_AND_FEW: usize = 32;
+
+/// Collects the tids of a bitmap.
+struct BitmapReader<'a, 'e> {
+    env: storage::heap::heapam::HeapEnv<'e, 'static>,
+    info: &'a RelationInfo,
+    db: u32,
+    interrupts: &'a crate::interrupt::Interrupts,
+    deadline: Option<std::time::Instant>,
+}
+
+impl BitmapReader<'_, '_> {
+    /// The tids `bitmap` holds; None if it would hold more than `limit`
+    /// entries (a part of an AND not worth reading to the end: the AND
+    /// then goes without it, which only makes it less narrow).
+    fn tids(
+        &mut self,
+        bitmap: executor::BitmapRanges,
+        limit: Option<usize>,
+    ) -> PgResult<Option<std::collections::BTreeSet<ItemPointer>>> {
+        let mut out = std::collections::BTreeSet::new();
+        match bitmap {
+            executor::BitmapRanges::Index(oid, ranges) => {
+                let Some(ix) = self.info.indexes.iter().find(|ix| ix.oid == oid) else {
+                    return Ok(None);
+                };
+                for r in ranges {
+                    let mut scan = range_scan(ix.locator(self.db), r, false);
+                    while let Some((root, _)) = scan.next(&self.env, &ix.am)? {
+                        out.insert(root);
+                        if limit.is_some_and(|l| out.len() > l) {
+                            return Ok(None);
+                        }
+                    }
+                    self.interrupts.check(self.deadline)?;
+                }
+            }
+            executor::BitmapRanges::Or(parts) => {
+                for p in parts {
+                    let Some(tids) = self.tids(p, limit)? else {
+                        return Ok(None);
+                    };
+                    out.extend(tids);
+                    if limit.is_some_and(|l| out.len() > l) {
+                        return Ok(None);
+                    }
+                }
+            }
+            executor::BitmapRanges::And(parts) => {
+                let mut parts = parts.into_iter();
+                let Some(first) = parts.next() else {
+                    return Ok(Some(out));
+                };
+                let Some(mut acc) = self.tids(first, limit)? else {
+                    return Ok(None);
+                };
+                for p in parts {
+                    if acc.len() <= BITMAP_AND_FEW {
+                        break;
+                    }
+                    // A part reading far more entries than the tids left
+                    // would cost more than the heap fetches it saves.
+                    if let Some(tids) = self.tids(p, Some(acc.len() * 4))? {
+                        acc.retain(|t| tids.contains(t));
+                    }
+                }
+                out = acc;
+            }
+        }
+        Ok(Some(out))
+    }
 }
 
 /// Opens an index scan: the entries of index `index_oid` between the

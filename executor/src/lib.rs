@@ -94,6 +94,16 @@ pub struct IndexRange {
     pub upper: Option<(Vec<Datum>, bool)>,
 }
 
+/// The heap tids of a bitmap heap scan: index scans with their ranges
+/// evaluated, combined as the planner's [`planner::Bitmap`].
+#[derive(Debug, Clone, PartialEq)]
+pub enum BitmapRanges {
+    /// Index oid and the ranges to read.
+    Index(u32, Vec<IndexRange>),
+    Or(Vec<BitmapRanges>),
+    And(Vec<BitmapRanges>),
+}
+
 /// What a size function measures (`pg_relation_size` and friends).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RelationSize<'a> {
@@ -217,15 +227,12 @@ pub trait ExecContext {
         let _ = (index_oid, ranges, index_only, backward);
         self.scan_begin(rel)
     }
-    /// Opens a scan of the visible rows any of `scans` (index, ranges) finds,
-    /// each row once, in heap order (a BitmapOr); full-width rows as
-    /// [`Self::scan_begin`]. Without index support, the whole relation.
-    fn bitmap_scan_begin(
-        &mut self,
-        rel: &RelationDesc,
-        scans: Vec<(u32, Vec<IndexRange>)>,
-    ) -> PgResult<ScanId> {
-        let _ = scans;
+    /// Opens a scan of the visible rows whose tids `bitmap` holds, each row
+    /// once, in heap order; full-width rows as [`Self::scan_begin`]. The
+    /// caller filters every row, so the scan may return more rows than an
+    /// exact bitmap would. Without index support, the whole relation.
+    fn bitmap_scan_begin(&mut self, rel: &RelationDesc, bitmap: BitmapRanges) -> PgResult<ScanId> {
+        let _ = bitmap;
         self.scan_begin(rel)
     }
     /// The next row of a scan, or None at its end.

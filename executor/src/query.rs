@@ -56,7 +56,7 @@ pub fn for_each_source_row(
             }
             Ok(())
         }
-        Source::SeqScan(_) | Source::IndexScan(..) | Source::BitmapOr(..) => {
+        Source::SeqScan(_) | Source::IndexScan(..) | Source::Bitmap(..) => {
             let scan = open_scan(ev, source, columns)?;
             let result = (|| loop {
                 ev.ctx.check_for_interrupts()?;
@@ -81,15 +81,27 @@ pub fn open_scan(ev: &mut Evaluator<'_>, source: &Source, columns: usize) -> PgR
     match source {
         Source::SeqScan(rel) => ev.ctx.scan_begin_columns(rel, columns),
         Source::IndexScan(rel, scan) => open_index_scan(ev, rel, scan),
-        Source::BitmapOr(rel, scans) => {
-            let mut all = Vec::with_capacity(scans.len());
-            for s in scans {
-                all.push((s.index_oid, index_ranges(ev, s)?));
-            }
-            ev.ctx.bitmap_scan_begin(rel, all)
+        Source::Bitmap(rel, bitmap) => {
+            let ranges = bitmap_ranges(ev, bitmap)?;
+            ev.ctx.bitmap_scan_begin(rel, ranges)
         }
         Source::Values(_) => Err(PgError::internal("VALUES is not a scan")),
     }
+}
+
+/// A bitmap's index ranges, evaluated now.
+fn bitmap_ranges(
+    ev: &mut Evaluator<'_>,
+    bitmap: &planner::Bitmap,
+) -> PgResult<crate::BitmapRanges> {
+    let all = |ev: &mut Evaluator<'_>, parts: &[planner::Bitmap]| -> PgResult<Vec<_>> {
+        parts.iter().map(|p| bitmap_ranges(ev, p)).collect()
+    };
+    Ok(match bitmap {
+        planner::Bitmap::Index(s) => crate::BitmapRanges::Index(s.index_oid, index_ranges(ev, s)?),
+        planner::Bitmap::Or(parts) => crate::BitmapRanges::Or(all(ev, parts)?),
+        planner::Bitmap::And(parts) => crate::BitmapRanges::And(all(ev, parts)?),
+    })
 }
 
 /// Opens index scan `scan` of `rel`, evaluating its bound values (or its

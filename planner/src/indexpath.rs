@@ -19,7 +19,7 @@ use types::Datum;
 
 use crate::catalog::{IndexDesc, RelationDesc};
 use crate::expr::Expr;
-use crate::plan::{IndexBound, IndexScan, ModifyTable, Plan, Source};
+use crate::plan::{Bitmap, IndexBound, IndexScan, ModifyTable, Plan, Source};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Op {
@@ -346,17 +346,33 @@ fn match_index(index: &IndexDesc, conds: &[Cond], ins: &[InList]) -> Option<(usi
 
 /// The index scan to use for rows of `rel` that pass `filter`, if any.
 pub fn choose(rel: &RelationDesc, filter: Option<&Expr>) -> Option<IndexScan> {
+    choose_scored(rel, filter).map(|(_, s)| s)
+}
+
+/// How well an index scan narrows the rows: whether it is an equality on
+/// every column of a unique index (one row at most), and how many leading
+/// key columns equalities fix.
+type Score = (bool, usize);
+
+/// [`choose`], with the chosen scan's score.
+fn choose_scored(rel: &RelationDesc, filter: Option<&Expr>) -> Option<(Score, IndexScan)> {
     let filter = filter?;
+    choose_for(rel, filter, filter)
+}
+
+/// The best index scan for the conditions in `conds` of a query whose
+/// whole WHERE is `filter` (which must imply a partial index's predicate).
+fn choose_for(rel: &RelationDesc, conds_in: &Expr, filter: &Expr) -> Option<(Score, IndexScan)> {
     if rel.indexes.is_empty() {
         return None;
     }
     let mut conds = Vec::new();
     let mut ins = Vec::new();
-    conditions(filter, rel, &mut conds, &mut ins);
+    conditions(conds_in, rel, &mut conds, &mut ins);
     if conds.is_empty() && ins.is_empty() {
         return None;
     }
-    let mut best: Option<((bool, usize), IndexScan)> = None;
+    let mut best: Option<(Score, IndexScan)> = None;
     for index in rel
         .indexes
         .iter()
@@ -370,7 +386,7 @@ pub fn choose(rel: &RelationDesc, filter: Option<&Expr>) -> Option<IndexScan> {
             best = Some((score, scan));
         }
     }
-    best.map(|(_, s)| s)
+    best
 }
 
 /// Whether `index`, with `eqs` leading columns fixed by equalities, returns
@@ -502,36 +518,83 @@ fn mark_index_only(plan: &mut Plan, rel: &RelationDesc) {
     }
 }
 
-/// For an OR (the filter, or one of its AND-ed parts) whose every arm some
-/// index serves: those scans, to be combined (a BitmapOr).
-fn bitmap_or(rel: &RelationDesc, filter: Option<&Expr>) -> Option<Vec<IndexScan>> {
-    let filter = filter?;
-    let conjuncts: Vec<&Expr> = match filter {
+/// The AND-ed parts of a filter.
+fn conjuncts(filter: &Expr) -> Vec<&Expr> {
+    match filter {
         Expr::And(v) => v.iter().collect(),
         other => vec![other],
-    };
-    for c in conjuncts {
-        let Expr::Or(arms) = c else { continue };
-        let scans: Option<Vec<IndexScan>> = arms.iter().map(|arm| choose(rel, Some(arm))).collect();
-        if let Some(scans) = scans
-            && scans.len() > 1
+    }
+}
+
+/// For an OR whose every arm some index serves: those scans, combined.
+fn bitmap_or(rel: &RelationDesc, c: &Expr) -> Option<Bitmap> {
+    let Expr::Or(arms) = c else { return None };
+    let scans: Option<Vec<Bitmap>> = arms
+        .iter()
+        .map(|arm| choose(rel, Some(arm)).map(Bitmap::Index))
+        .collect();
+    scans.filter(|s| s.len() > 1).map(Bitmap::Or)
+}
+
+/// A bitmap for the filter when a single index scan is not the whole story:
+/// an OR among its AND-ed parts whose every arm an index serves (a
+/// BitmapOr), and, next to the best single scan unless that finds one row
+/// at most, equalities that other indexes serve (a BitmapAnd of them all).
+fn bitmap(
+    rel: &RelationDesc,
+    filter: Option<&Expr>,
+    best: Option<&(Score, IndexScan)>,
+) -> Option<Bitmap> {
+    let filter = filter?;
+    if best.is_some_and(|((unique, _), _)| *unique) {
+        return None;
+    }
+    let mut parts: Vec<Bitmap> = best
+        .map(|(_, s)| Bitmap::Index(s.clone()))
+        .into_iter()
+        .collect();
+    let mut used: Vec<u32> = best.map(|(_, s)| s.index_oid).into_iter().collect();
+    // The columns the best scan's equalities fix: another index led by one
+    // of them would narrow nothing further.
+    let index = |oid: u32| rel.indexes.iter().find(|i| i.oid == oid);
+    let fixed: Vec<usize> = best
+        .and_then(|((_, eqs), s)| index(s.index_oid).map(|i| i.columns[..*eqs].to_vec()))
+        .unwrap_or_default();
+    for c in conjuncts(filter) {
+        if let Some(or) = bitmap_or(rel, c) {
+            parts.push(or);
+        } else if let Some(((_, eqs), scan)) = choose_for(rel, c, filter)
+            && eqs > 0
+            && !used.contains(&scan.index_oid)
+            && index(scan.index_oid)
+                .is_some_and(|i| i.columns.first().is_some_and(|c| !fixed.contains(c)))
         {
-            return Some(scans);
+            used.push(scan.index_oid);
+            parts.push(Bitmap::Index(scan));
         }
     }
-    None
+    match parts.len() {
+        0 => None,
+        1 if best.is_some() => None,
+        1 => parts.pop(),
+        _ => Some(Bitmap::And(parts)),
+    }
 }
 
 /// Puts index scans into a planned statement where the rule finds one.
 pub fn apply(mut plan: Plan, modify: Option<ModifyTable>) -> (Plan, Option<ModifyTable>) {
     if let Source::SeqScan(rel) = &plan.source {
         let rel = Arc::clone(rel);
-        if let Some(scan) = choose(&rel, plan.filter.as_ref()) {
+        let best = choose_scored(&rel, plan.filter.as_ref());
+        // Rows to lock come through a single index scan (or a seqscan).
+        let bitmap = match plan.row_lock {
+            None => bitmap(&rel, plan.filter.as_ref(), best.as_ref()),
+            Some(_) => None,
+        };
+        if let Some(b) = bitmap {
+            plan.source = Source::Bitmap(Arc::clone(&rel), b);
+        } else if let Some((_, scan)) = best {
             plan.source = Source::IndexScan(Arc::clone(&rel), scan);
-        } else if plan.row_lock.is_none()
-            && let Some(scans) = bitmap_or(&rel, plan.filter.as_ref())
-        {
-            plan.source = Source::BitmapOr(Arc::clone(&rel), scans);
         }
         order_by_index(&mut plan, &rel);
         mark_index_only(&mut plan, &rel);

@@ -43,11 +43,25 @@ pub enum Source {
     /// The visible rows whose index entries lie between the bounds, in
     /// index order, full-width. The filter is still applied to each row.
     IndexScan(Arc<RelationDesc>, IndexScan),
-    /// The visible rows any of the index scans finds, each once, in heap
-    /// order (PostgreSQL's BitmapOr of bitmap index scans under a bitmap
-    /// heap scan): for an OR whose every arm an index serves. The filter
-    /// is applied to each row.
-    BitmapOr(Arc<RelationDesc>, Vec<IndexScan>),
+    /// The visible rows whose heap tids a bitmap of index scans holds,
+    /// each once, in heap order (PostgreSQL's bitmap heap scan over bitmap
+    /// index scans combined by BitmapOr / BitmapAnd). The filter is applied
+    /// to each row, so a bitmap may hold more rows than qualify.
+    Bitmap(Arc<RelationDesc>, Bitmap),
+}
+
+/// The heap tids for a bitmap heap scan.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Bitmap {
+    /// The entries of one index scan.
+    Index(IndexScan),
+    /// Any of the parts' tids: for an OR whose every arm an index serves.
+    Or(Vec<Bitmap>),
+    /// Only tids every part holds: for an AND whose conditions different
+    /// indexes serve. Narrowing is an optimisation (the filter decides), so
+    /// the executor may skip a part once the others leave few tids, or
+    /// when reading it would cost more than it saves.
+    And(Vec<Bitmap>),
 }
 
 impl Source {
@@ -55,9 +69,7 @@ impl Source {
     pub fn relation(&self) -> Option<&Arc<RelationDesc>> {
         match self {
             Source::Values(_) => None,
-            Source::SeqScan(rel) | Source::IndexScan(rel, _) | Source::BitmapOr(rel, _) => {
-                Some(rel)
-            }
+            Source::SeqScan(rel) | Source::IndexScan(rel, _) | Source::Bitmap(rel, _) => Some(rel),
         }
     }
 
