@@ -615,7 +615,7 @@ pub fn insert_row(session: &mut Session, rel: &RelationDesc, row: Vec<Datum>) ->
     let loc = info.locator(session.database_oid);
     let tuple = form_tuple(&tuple_desc(rel)?, &row)?;
     let tid = crate::xact::with_write(session, |env, w| heapam::insert(env, loc, tuple, w))?;
-    insert_index_entries(session, &info, &row, tid)?;
+    insert_index_entries(session, &info, &row, tid, false)?;
     crate::xact::serializable_write(session, rel.oid)?;
     count(session, rel.oid).inserted += 1;
     Ok(to_tid(tid))
@@ -633,12 +633,15 @@ fn relation_info(session: &mut Session, rel: &RelationDesc) -> PgResult<Arc<Rela
 /// Adds the entries of heap tuple `tid` (holding `row`) to every index of
 /// the table, checking unique indexes (`ExecInsertIndexTuples`): a live
 /// duplicate is 23505; a duplicate a running transaction inserted or
-/// deleted is waited for, then checked again.
+/// deleted is waited for, then checked again. For a new version of an
+/// updated row (`new_version`), a full leaf is first cleared of entries of
+/// versions no snapshot can see.
 fn insert_index_entries(
     session: &mut Session,
     info: &RelationInfo,
     row: &[Datum],
     tid: ItemPointer,
+    new_version: bool,
 ) -> PgResult<()> {
     if info.indexes.is_empty() {
         return Ok(());
@@ -687,8 +690,21 @@ fn insert_index_entries(
                         },
                     )
                 };
-                let outcome =
-                    nbtree::insert::insert(env, index, &ix.am, &values, tid, Some(&mut probe))?;
+                // The horizon is read once, and only if a full leaf asks.
+                let mut oldest_xmin = None;
+                let mut dead = |t: ItemPointer| -> PgResult<bool> {
+                    let horizon = *oldest_xmin.get_or_insert_with(|| env.tx.oldest_xmin());
+                    heapam::chain_dead_to_all(env, heap, t, horizon)
+                };
+                let outcome = nbtree::insert::insert_entry(
+                    env,
+                    index,
+                    &ix.am,
+                    &values,
+                    tid,
+                    Some(&mut probe),
+                    new_version.then_some(&mut dead as nbtree::insert::DeadCheck<'_>),
+                )?;
                 if let InsertOutcome::Wait(xid) = outcome {
                     (w.wait_for_xid)(xid)?;
                 }
@@ -801,7 +817,7 @@ pub fn update_row(
     if let Some(new_tid) = new_tid {
         let hot = hot_allowed && new_tid.block == tid.block;
         if !hot {
-            insert_index_entries(session, &info, &row, new_tid)?;
+            insert_index_entries(session, &info, &row, new_tid, true)?;
         }
         let c = count(session, rel.oid);
         c.updated += 1;

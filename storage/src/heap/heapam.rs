@@ -85,7 +85,8 @@ use crate::smgr::{BLCKSZ, BlockNumber, RelFileLocator};
 use crate::smgr_store::SmgrBlockStore;
 use crate::transam::combocid::ComboCids;
 use crate::transam::visibility::{
-    Me, TmResult, satisfies_mvcc, satisfies_update_at, xmax_is_locked_only,
+    HtsvResult, Me, TmResult, satisfies_mvcc, satisfies_update_at, satisfies_vacuum,
+    xmax_is_locked_only,
 };
 use crate::transam::{CommandId, Snapshot, TransactionId, Transam, XidStatus};
 
@@ -650,6 +651,35 @@ pub fn fetch_hot(
             std::ops::ControlFlow::Continue(())
         })
     })
+}
+
+/// Whether no snapshot can see any member of the HOT chain rooted at `root`
+/// (every member dead to all by `oldest_xmin`, or the root pointer DEAD):
+/// an index entry pointing at it can go (the heap check of PostgreSQL's
+/// bottom-up index deletion). A block past the end says no (VACUUM removes
+/// such entries). Reads under a shared lock.
+pub fn chain_dead_to_all(
+    env: &HeapEnv<'_, '_>,
+    rel: RelFileLocator,
+    root: ItemPointer,
+    oldest_xmin: TransactionId,
+) -> PgResult<bool> {
+    use std::ops::ControlFlow::{Break, Continue};
+    let Some(buf) = read_existing(env, rel, root.block)? else {
+        return Ok(false);
+    };
+    let page = buf.lock_shared();
+    let p = Page::new(&page);
+    if p.item_id(root.offset).is_none_or(|id| !id.is_used()) {
+        return Ok(false);
+    }
+    let live = walk_hot_chain(&p, root, |_, _, h| {
+        Ok(match satisfies_vacuum(h, oldest_xmin, env.tx)?.0 {
+            HtsvResult::Dead => Continue(()),
+            _ => Break(()),
+        })
+    })?;
+    Ok(live.is_none())
 }
 
 /// The buffer of block `block` of `rel`, or None if the relation is shorter

@@ -15,7 +15,7 @@ use super::page::{
 };
 use crate::buffer::{BufferTag, ForkNumber, OwnedWriteGuard, PinnedBuffer, ReadMode};
 use crate::heap::heapam::HeapEnv;
-use crate::page::{AddItemFlags, ITEM_ID_SIZE, OffsetNumber, PageMut, maxalign};
+use crate::page::{AddItemFlags, ITEM_ID_SIZE, OffsetNumber, Page, PageMut, maxalign};
 use crate::smgr::{BLCKSZ, BlockNumber, RelFileLocator};
 use crate::transam::TransactionId;
 
@@ -221,11 +221,15 @@ pub enum InsertOutcome {
     Wait(TransactionId),
 }
 
-/// Inserts an entry for heap tuple `tid` with index columns `values`
-/// (`_bt_doinsert`). With `probe`, a unique index first checks the live
-/// entries with equal keys (`_bt_check_unique`): `probe` tells whether the
-/// heap row an entry points at is live. NULL keys never conflict unless
-/// the index is NULLS NOT DISTINCT.
+/// Tells whether no snapshot can see the heap row an entry points at.
+pub type DeadCheck<'a> = &'a mut dyn FnMut(crate::page::ItemPointer) -> PgResult<bool>;
+
+/// At most this many heap rows are checked when a full leaf is cleared of
+/// old versions.
+const MAX_DEAD_CHECKS: usize = 256;
+
+/// Inserts an entry for heap tuple `tid` with index columns `values`:
+/// [`insert_entry`] without clearing old versions.
 pub fn insert(
     env: &HeapEnv<'_, '_>,
     rel: RelFileLocator,
@@ -233,6 +237,30 @@ pub fn insert(
     values: &[Datum],
     tid: crate::page::ItemPointer,
     probe: Option<&mut dyn FnMut(crate::page::ItemPointer) -> PgResult<UniqueProbe>>,
+) -> PgResult<InsertOutcome> {
+    insert_entry(env, rel, desc, values, tid, probe, None)
+}
+
+/// Inserts an entry for heap tuple `tid` with index columns `values`
+/// (`_bt_doinsert`). With `probe`, a unique index first checks the live
+/// entries with equal keys (`_bt_check_unique`): `probe` tells whether the
+/// heap row an entry points at is live. NULL keys never conflict unless
+/// the index is NULLS NOT DISTINCT.
+///
+/// With `dead` (the caller's row is a new version whose old one has
+/// entries too, as after an update that was not HOT), a leaf with no room
+/// for the entry is first cleared of entries of old row versions: entries
+/// with duplicate keys whose heap rows `dead` says no snapshot can see
+/// (PostgreSQL's bottom-up deletion), so that version churn does not split
+/// pages until VACUUM comes.
+pub fn insert_entry(
+    env: &HeapEnv<'_, '_>,
+    rel: RelFileLocator,
+    desc: &IndexDesc,
+    values: &[Datum],
+    tid: crate::page::ItemPointer,
+    probe: Option<&mut dyn FnMut(crate::page::ItemPointer) -> PgResult<UniqueProbe>>,
+    dead: Option<DeadCheck<'_>>,
 ) -> PgResult<InsertOutcome> {
     let itup = form_leaf(desc, values, tid)?;
     let keys = values[..desc.nkeyatts].to_vec();
@@ -262,8 +290,6 @@ pub fn insert(
             leaf = next;
         }
     }
-    let o = opaque(&leaf)?;
-    let off = first_greater(desc, &leaf, &o, &key)?;
     let mut ins = Insertion {
         env,
         rel,
@@ -272,9 +298,53 @@ pub fn insert(
         stack,
     };
     ins.held.add(leaf);
+    let page = ins.held.page(0);
+    if let Some(dead) = dead
+        && Page::new(page).free_space() < maxalign(itup.len())
+    {
+        // Logged with the insertion (the held page's record covers both).
+        delete_old_versions(desc, page, dead)?;
+    }
+    let o = opaque(page)?;
+    let off = first_greater(desc, page, &o, &key)?;
     let op = ins.place(0, off, itup)?;
     ins.held.log(op)?;
     Ok(InsertOutcome::Inserted)
+}
+
+/// Removes from a full leaf the entries of row versions no snapshot can
+/// see, looking only at entries whose keys equal a neighbour's (versions of
+/// one row share its key) and at no more than [`MAX_DEAD_CHECKS`] of them.
+fn delete_old_versions(
+    desc: &IndexDesc,
+    page: &mut [u8; BLCKSZ],
+    dead: DeadCheck<'_>,
+) -> PgResult<usize> {
+    let o = opaque(page)?;
+    let first = first_key(&o);
+    let mut keys = Vec::new();
+    for off in first..=max_offset(page) {
+        keys.push(IndexTuple::parse(item(page, off)?)?.keys(desc)?);
+    }
+    let equal = |a: usize, b: usize| -> PgResult<bool> {
+        Ok(super::itup::cmp_keys(desc, &keys[a], &keys[b])? == Ordering::Equal)
+    };
+    let mut duplicate = vec![false; keys.len()];
+    for i in 1..keys.len() {
+        if equal(i - 1, i)? {
+            duplicate[i - 1] = true;
+            duplicate[i] = true;
+        }
+    }
+    let mut checks = 0;
+    super::maint::remove_entries(page, |off, tid| {
+        let i = usize::from(off - first);
+        if !duplicate[i] || checks >= MAX_DEAD_CHECKS {
+            return Ok(false);
+        }
+        checks += 1;
+        dead(tid)
+    })
 }
 
 /// Checks the entries equal to `key` from its first position on the leaf

@@ -18,7 +18,7 @@ use super::page::{
 };
 use crate::buffer::{ForkNumber, OwnedWriteGuard, ReadMode};
 use crate::heap::heapam::HeapEnv;
-use crate::page::{AddItemFlags, ITEM_ID_SIZE, ItemPointer, PageMut, maxalign};
+use crate::page::{AddItemFlags, ITEM_ID_SIZE, ItemPointer, OffsetNumber, PageMut, maxalign};
 use crate::smgr::{BLCKSZ, BlockNumber, RelFileLocator};
 
 /// Sorts entries into index order (key columns, then heap tid); each entry
@@ -292,31 +292,48 @@ pub fn bulk_delete(
         check_interrupts()?;
         let mut g = OwnedWriteGuard::lock(read(env, rel, block)?);
         let o = opaque(&g)?;
-        let max = max_offset(&g);
-        let mut keep = Vec::new();
-        let mut gone = 0;
-        for off in 1..=max {
-            let bytes = item(&g, off)?;
-            let is_entry = off >= first_key(&o);
-            if is_entry && IndexTuple::parse(bytes)?.heap_tid().is_some_and(dead) {
-                gone += 1;
-            } else {
-                keep.push(bytes.to_vec());
-            }
-        }
+        let before = g.before_image();
+        let gone = remove_entries(&mut g, |_, tid| Ok(dead(tid)))?;
         if gone > 0 {
-            let before = g.before_image();
-            let lsn = crate::buffer::page_lsn(&g);
-            init_page(&mut g, &o);
-            crate::buffer::set_page_lsn(&mut g, lsn);
-            let mut p = PageMut::new(&mut g);
-            for it in &keep {
-                p.add_item(it, None, AddItemFlags::default())?;
-            }
             OwnedWriteGuard::log_changes(&mut [&mut g], &[&before], PageOp::BtreeDelete)?;
-            removed += gone;
+            removed += gone as u64;
         }
         block = o.next;
+    }
+    Ok(removed)
+}
+
+/// Rewrites leaf `page` without the entries `gone(offset, heap tid)`
+/// names, keeping the high key, the order and the page LSN; the caller
+/// holds the page's exclusive lock and logs the change. Returns how many
+/// entries went.
+pub(crate) fn remove_entries(
+    page: &mut [u8; BLCKSZ],
+    mut gone: impl FnMut(OffsetNumber, ItemPointer) -> PgResult<bool>,
+) -> PgResult<usize> {
+    let o = opaque(page)?;
+    let mut keep = Vec::new();
+    let mut removed = 0;
+    for off in 1..=max_offset(page) {
+        let bytes = item(page, off)?;
+        let tid = if off >= first_key(&o) {
+            IndexTuple::parse(bytes)?.heap_tid()
+        } else {
+            None
+        };
+        match tid {
+            Some(tid) if gone(off, tid)? => removed += 1,
+            _ => keep.push(bytes.to_vec()),
+        }
+    }
+    if removed > 0 {
+        let lsn = crate::buffer::page_lsn(page);
+        init_page(page, &o);
+        crate::buffer::set_page_lsn(page, lsn);
+        let mut p = PageMut::new(page);
+        for it in &keep {
+            p.add_item(it, None, AddItemFlags::default())?;
+        }
     }
     Ok(removed)
 }

@@ -10,7 +10,7 @@ use std::sync::Arc;
 
 use types::{Datum, PgResult, oid};
 
-use super::insert::{InsertOutcome, UniqueProbe, build_empty, insert};
+use super::insert::{DeadCheck, InsertOutcome, UniqueProbe, build_empty, insert, insert_entry};
 use super::itup::IndexTuple;
 use super::maint::{build, bulk_delete, check, sort_entries};
 use super::scan::{Bound, IndexScan};
@@ -607,4 +607,69 @@ fn a_build_beyond_its_memory_merges_sorted_runs_from_temporary_files() {
     drop(sorted);
     let left = std::fs::read_dir(&tmp).map(|d| d.count()).unwrap_or(0);
     assert_eq!(left, 0, "temporary files are removed");
+}
+
+#[test]
+fn new_versions_clear_dead_old_versions_from_a_full_leaf_instead_of_splitting() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (shm, store) = cluster(dir.path(), 64);
+    let bufmgr = BufferManager::new(&shm, store.clone()).expect("bufmgr");
+    let tx = Transam::new(&shm, dir.path(), 0);
+    let env = HeapEnv {
+        bufmgr: &bufmgr,
+        store: &store,
+        tx: &tx,
+        extension_lock: &NoExtensionLock,
+    };
+    let desc = int_desc(false);
+    build_empty(&env, rel()).expect("empty index");
+    // Ten rows, each updated over and over (every update a new version with
+    // the same key): all versions but the newest of each row are dead.
+    let mut newest: Vec<ItemPointer> = Vec::new();
+    let mut model: BTreeSet<(i32, ItemPointer)> = BTreeSet::new();
+    let mut next_tid = 0u32;
+    let mut checked = 0usize;
+    for version in 0..2000u32 {
+        for k in 0..10i32 {
+            let t = tid(next_tid);
+            next_tid += 1;
+            let live: BTreeSet<ItemPointer> = newest.iter().copied().collect();
+            let mut dead = |x: ItemPointer| -> PgResult<bool> {
+                checked += 1;
+                Ok(!live.contains(&x) && x != t)
+            };
+            let outcome = insert_entry(
+                &env,
+                rel(),
+                &desc,
+                &[Datum::Int4(k)],
+                t,
+                None,
+                (version > 0).then_some(&mut dead as DeadCheck<'_>),
+            )
+            .expect("insert");
+            assert_eq!(outcome, InsertOutcome::Inserted);
+            model.insert((k, t));
+            if version > 0 {
+                newest[k as usize] = t;
+            } else {
+                newest.push(t);
+            }
+        }
+    }
+    // 20,000 entries would take about 50 leaves; the dead ones were cleared
+    // as leaves filled, so the index stays a few pages.
+    let pages = crate::heap::heapam::nblocks(&env, rel()).expect("size");
+    assert!(pages <= 4, "index grew to {pages} blocks");
+    assert!(checked > 0, "full leaves asked about old versions");
+    let all = scan_all(&env, &desc, None, None).expect("scan");
+    let got: BTreeSet<(i32, ItemPointer)> = all.iter().map(|(v, t)| (int_of(&v[0]), *t)).collect();
+    assert!(got.is_subset(&model), "only inserted entries remain");
+    for (k, t) in newest.iter().enumerate() {
+        assert!(
+            got.contains(&(k as i32, *t)),
+            "the live version of row {k} is kept"
+        );
+    }
+    check(&env, rel(), &desc, &mut |_, _| Ok(())).expect("sound tree");
 }
