@@ -132,18 +132,9 @@ impl IndexScan {
                 nextkey: false,
             },
         };
-        let (_, mut block) = descend(env, self.rel, desc, &key)?;
-        loop {
-            let buf = read(env, self.rel, block)?;
-            let page = buf.lock_shared();
-            let o = opaque(&page)?;
-            if must_move_right(desc, &page, &o, &key)? {
-                block = o.next;
-                continue;
-            }
-            let start = first_greater(desc, &page, &o, &key)?;
-            return self.take(desc, &page, start);
-        }
+        at_leaf(env, self.rel, desc, &key, |page, _, start| {
+            self.take(desc, page, start)
+        })
     }
 
     /// Backward: the page holding the last entry within the upper bound, and
@@ -156,18 +147,9 @@ impl IndexScan {
             tid: None,
             nextkey: true,
         });
-        let (_, mut block) = descend(env, self.rel, desc, &key)?;
-        loop {
-            let buf = read(env, self.rel, block)?;
-            let page = buf.lock_shared();
-            let o = opaque(&page)?;
-            if must_move_right(desc, &page, &o, &key)? {
-                block = o.next;
-                continue;
-            }
-            let end = first_greater(desc, &page, &o, &key)?;
-            return self.take_backward(desc, &page, block, end);
-        }
+        at_leaf(env, self.rel, desc, &key, |page, block, end| {
+            self.take_backward(desc, page, block, end)
+        })
     }
 
     /// Moves to the left neighbour of the page last read (Lehman & Yao have
@@ -258,5 +240,29 @@ impl IndexScan {
             }
         }
         Ok(())
+    }
+}
+
+/// Descends to the leaf where `key` belongs, moving right past concurrent
+/// splits, and hands `visit` that page under its shared lock, its block and
+/// the offset of its first entry greater than `key`.
+fn at_leaf<R>(
+    env: &HeapEnv<'_, '_>,
+    rel: RelFileLocator,
+    desc: &IndexDesc,
+    key: &ScanKey,
+    visit: impl FnOnce(&[u8; BLCKSZ], BlockNumber, u16) -> PgResult<R>,
+) -> PgResult<R> {
+    let (_, mut block) = descend(env, rel, desc, key)?;
+    loop {
+        let buf = read(env, rel, block)?;
+        let page = buf.lock_shared();
+        let o = opaque(&page)?;
+        if must_move_right(desc, &page, &o, key)? {
+            block = o.next;
+            continue;
+        }
+        let start = first_greater(desc, &page, &o, key)?;
+        return visit(&page, block, start);
     }
 }
