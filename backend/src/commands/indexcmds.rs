@@ -887,10 +887,7 @@ pub(crate) fn reindex(session: &mut Session, r: &crate::syntax::Reindex) -> PgRe
         return Err(PgError::feature_not_supported("REINDEX CONCURRENTLY"));
     }
     if r.kind != "INDEX" && r.kind != "TABLE" {
-        return Err(PgError::feature_not_supported(format!(
-            "REINDEX {}",
-            r.kind
-        )));
+        return reindex_many(session, r);
     }
     let (schema, relname) = match r.name.as_slice() {
         [n] => (None, n.clone()),
@@ -961,5 +958,70 @@ pub(crate) fn reindex(session: &mut Session, r: &crate::syntax::Reindex) -> PgRe
         crate::xact::lock_relation(session, ix.oid, LockMode::AccessExclusive)?;
     }
     rebuild(session, &table, &indexes, false)?;
+    Ok(Outcome::Command("REINDEX".into()))
+}
+
+/// `REINDEX SCHEMA name`, `REINDEX DATABASE name` and `REINDEX SYSTEM name`:
+/// every index of the schema's tables, of the current database's user
+/// tables and catalogs, or of its catalogs alone. Not in a transaction
+/// block, as PostgreSQL; ours runs as one transaction (PostgreSQL commits
+/// after each table).
+fn reindex_many(session: &mut Session, r: &crate::syntax::Reindex) -> PgResult<Outcome> {
+    if session.xact != crate::session::XactState::Idle || !session.implicit_xact {
+        return Err(PgError::new(
+            SqlState::ActiveSqlTransaction,
+            format!("REINDEX {} cannot run inside a transaction block", r.kind),
+        ));
+    }
+    let [name] = r.name.as_slice() else {
+        return Err(PgError::syntax(
+            match r.name.is_empty() {
+                true => "syntax error at end of input".to_owned(),
+                false => "improper qualified name".to_owned(),
+            },
+            None,
+        ));
+    };
+    let tables: Vec<u32> = if r.kind == "SCHEMA" {
+        let Some(ns) = relcache::namespace_oid(session, name)? else {
+            return Err(PgError::new(
+                SqlState::InvalidSchemaName,
+                format!("schema \"{name}\" does not exist"),
+            ));
+        };
+        with_reader(session, |rd| rd.relations_in(ns))?
+            .into_iter()
+            .filter(|(_, _, kind)| *kind == 'r')
+            .map(|(oid, _, _)| oid)
+            .collect()
+    } else {
+        if *name != session.database {
+            return Err(PgError::feature_not_supported(
+                "can only reindex the currently open database",
+            ));
+        }
+        let system = r.kind == "SYSTEM";
+        with_reader(session, |rd| rd.tables())?
+            .into_iter()
+            .map(|(oid, _, _)| oid)
+            .filter(|&oid| !system || oid < storage::transam::FIRST_NORMAL_OBJECT_ID)
+            .collect()
+    };
+    for oid in tables {
+        crate::xact::lock_relation(session, oid, LockMode::Share)?;
+        relcache::accept_invalidations(session);
+        // A table dropped since the list was read is skipped.
+        let Some(table) = relcache::relation_by_oid(session, oid)? else {
+            continue;
+        };
+        if table.indexes.is_empty() {
+            continue;
+        }
+        for ix in &table.indexes {
+            crate::xact::lock_relation(session, ix.oid, LockMode::AccessExclusive)?;
+        }
+        let indexes = table.indexes.clone();
+        rebuild(session, &table, &indexes, false)?;
+    }
     Ok(Outcome::Command("REINDEX".into()))
 }
