@@ -581,6 +581,10 @@ pub(crate) fn build_index(
         .iter()
         .map(|&attnum| table.columns.iter().position(|c| c.attnum == attnum))
         .collect();
+    let distinct = positions
+        .iter()
+        .enumerate()
+        .all(|(i, p)| !positions[..i].contains(p));
     let oldest_xmin = session.storage.transam.oldest_xmin();
     let exprs = crate::index_exprs::of(session, table, ix)?;
     // Only the columns up to the last indexed one need decoding (all of
@@ -610,8 +614,19 @@ pub(crate) fn build_index(
             oldest_xmin,
             &mut || interrupts.check(deadline),
             &mut |tid, bytes, is_live| {
-                let row = storage::heap::tuple::deform_tuple_prefix(&desc, bytes, decode)?;
+                let mut row = storage::heap::tuple::deform_tuple_prefix(&desc, bytes, decode)?;
                 let values: Vec<Datum> = match &exprs {
+                    // Each column's value moves out of the row (a column
+                    // indexed twice is copied).
+                    None if distinct => positions
+                        .iter()
+                        .map(|&p| {
+                            p.and_then(|p| {
+                                row.get_mut(p).map(|d| std::mem::replace(d, Datum::Null))
+                            })
+                            .unwrap_or(Datum::Null)
+                        })
+                        .collect(),
                     None => positions
                         .iter()
                         .map(|&p| p.and_then(|p| row.get(p).cloned()).unwrap_or(Datum::Null))

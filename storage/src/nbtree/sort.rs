@@ -178,6 +178,7 @@ impl<'d> Spool<'d> {
             readers.push(RunReader {
                 path: path.clone(),
                 r: BufReader::with_capacity(256 * 1024, f),
+                buf: Vec::new(),
             });
         }
         let heads = readers
@@ -220,6 +221,7 @@ impl Drop for TempFiles {
 struct RunReader {
     path: PathBuf,
     r: BufReader<File>,
+    buf: Vec<u8>,
 }
 
 impl RunReader {
@@ -234,11 +236,12 @@ impl RunReader {
         self.r
             .read_exact(&mut live)
             .map_err(|e| io_error("read", &self.path, e))?;
-        let mut t = vec![0u8; u32::from_le_bytes(len) as usize];
+        // One buffer serves every record: the entry is decoded out of it.
+        self.buf.resize(u32::from_le_bytes(len) as usize, 0);
         self.r
-            .read_exact(&mut t)
+            .read_exact(&mut self.buf)
             .map_err(|e| io_error("read", &self.path, e))?;
-        let it = IndexTuple::parse(&t)?;
+        let it = IndexTuple::parse(&self.buf)?;
         let tid = it
             .heap_tid()
             .ok_or_else(|| PgError::internal("a sorted index entry without a heap tid"))?;
