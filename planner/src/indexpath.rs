@@ -586,10 +586,19 @@ pub fn apply(mut plan: Plan, modify: Option<ModifyTable>) -> (Plan, Option<Modif
     if let Source::SeqScan(rel) = &plan.source {
         let rel = Arc::clone(rel);
         let best = choose_scored(&rel, plan.filter.as_ref());
-        // Rows to lock come through a single index scan (or a seqscan).
+        // Rows to lock come through a single index scan (or a seqscan), and
+        // so do the first rows in an order the best scan gives (a LIMIT then
+        // stops it early; a bitmap would need every row, then a sort).
+        let ordered_limit = plan.limit.is_some()
+            && best.as_ref().is_some_and(|((_, eqs), s)| {
+                rel.indexes
+                    .iter()
+                    .find(|i| i.oid == s.index_oid)
+                    .is_some_and(|i| s.in_list.is_empty() && gives_order(i, *eqs, &plan).is_some())
+            });
         let bitmap = match plan.row_lock {
-            None => bitmap(&rel, plan.filter.as_ref(), best.as_ref()),
-            Some(_) => None,
+            None if !ordered_limit => bitmap(&rel, plan.filter.as_ref(), best.as_ref()),
+            _ => None,
         };
         if let Some(b) = bitmap {
             plan.source = Source::Bitmap(Arc::clone(&rel), b);

@@ -594,6 +594,18 @@ mod table_tests {
             "a is unique"
         );
         assert!(
+            bitmap(
+                "select * from t where c = 'x' and lower(b) = 'y' and n > 0 order by n desc limit 3"
+            )
+            .is_none(),
+            "the first rows in the order of (c, n DESC) come from that index alone"
+        );
+        assert!(
+            bitmap("select * from t where c = 'x' and lower(b) = 'y' and n > 0 order by n desc")
+                .is_some(),
+            "without a LIMIT every row is read anyway"
+        );
+        assert!(
             bitmap("select * from t where c = 'x' and lower(b) = 'y'").is_none(),
             "n > 0 not implied"
         );
