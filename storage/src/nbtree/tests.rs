@@ -24,6 +24,22 @@ use crate::smgr::{ForkNumber, RelFileLocator, Smgr};
 use crate::smgr_store::SmgrBlockStore;
 use crate::transam::Transam;
 
+/// Binds `$env`, a heap environment over the cluster `$shm`/`$store` in
+/// `$dir`, acting as backend slot `$slot`; its buffer manager and
+/// transaction manager live to the end of the enclosing block.
+macro_rules! heap_env {
+    ($env:ident, $shm:expr, $store:expr, $dir:expr, $slot:expr, $ext:expr) => {
+        let bufmgr = BufferManager::new($shm, $store.clone()).expect("bufmgr");
+        let tx = Transam::new($shm, $dir, $slot);
+        let $env = HeapEnv {
+            bufmgr: &bufmgr,
+            store: &$store,
+            tx: &tx,
+            extension_lock: $ext,
+        };
+    };
+}
+
 fn rel() -> RelFileLocator {
     RelFileLocator::new(5, 16400)
 }
@@ -134,14 +150,7 @@ fn int_of(d: &Datum) -> i32 {
 fn random_inserts_deletes_and_scans_match_a_model() {
     let dir = tempfile::tempdir().expect("tempdir");
     let (shm, store) = cluster(dir.path(), 64);
-    let bufmgr = BufferManager::new(&shm, store.clone()).expect("bufmgr");
-    let tx = Transam::new(&shm, dir.path(), 0);
-    let env = HeapEnv {
-        bufmgr: &bufmgr,
-        store: &store,
-        tx: &tx,
-        extension_lock: &NoExtensionLock,
-    };
+    heap_env!(env, &shm, store, dir.path(), 0, &NoExtensionLock);
     let desc = int_desc(false);
     build_empty(&env, rel()).expect("empty index");
     let mut model: BTreeSet<(i32, ItemPointer)> = BTreeSet::new();
@@ -212,14 +221,7 @@ fn random_inserts_deletes_and_scans_match_a_model() {
 fn wide_keys_split_internal_pages_and_order_desc_columns() {
     let dir = tempfile::tempdir().expect("tempdir");
     let (shm, store) = cluster(dir.path(), 64);
-    let bufmgr = BufferManager::new(&shm, store.clone()).expect("bufmgr");
-    let tx = Transam::new(&shm, dir.path(), 0);
-    let env = HeapEnv {
-        bufmgr: &bufmgr,
-        store: &store,
-        tx: &tx,
-        extension_lock: &NoExtensionLock,
-    };
+    heap_env!(env, &shm, store, dir.path(), 0, &NoExtensionLock);
     let desc = wide_desc();
     build_empty(&env, rel()).expect("empty index");
     let mut rng = Rng(42);
@@ -285,14 +287,7 @@ fn wide_keys_split_internal_pages_and_order_desc_columns() {
 fn unique_index_reports_live_duplicates_and_waits_for_running_ones() {
     let dir = tempfile::tempdir().expect("tempdir");
     let (shm, store) = cluster(dir.path(), 32);
-    let bufmgr = BufferManager::new(&shm, store.clone()).expect("bufmgr");
-    let tx = Transam::new(&shm, dir.path(), 0);
-    let env = HeapEnv {
-        bufmgr: &bufmgr,
-        store: &store,
-        tx: &tx,
-        extension_lock: &NoExtensionLock,
-    };
+    heap_env!(env, &shm, store, dir.path(), 0, &NoExtensionLock);
     let desc = int_desc(true);
     build_empty(&env, rel()).expect("empty index");
     for i in 0..2000 {
@@ -404,14 +399,7 @@ fn unique_index_reports_live_duplicates_and_waits_for_running_ones() {
 fn bulk_build_matches_inserts() {
     let dir = tempfile::tempdir().expect("tempdir");
     let (shm, store) = cluster(dir.path(), 64);
-    let bufmgr = BufferManager::new(&shm, store.clone()).expect("bufmgr");
-    let tx = Transam::new(&shm, dir.path(), 0);
-    let env = HeapEnv {
-        bufmgr: &bufmgr,
-        store: &store,
-        tx: &tx,
-        extension_lock: &NoExtensionLock,
-    };
+    heap_env!(env, &shm, store, dir.path(), 0, &NoExtensionLock);
     let desc = int_desc(false);
     let mut rng = Rng(7);
     let mut entries: Vec<(Vec<Datum>, ItemPointer, ())> = (0..100_000u32)
@@ -473,14 +461,7 @@ fn concurrent_inserters_keep_the_tree_valid() {
     let dir = tempfile::tempdir().expect("tempdir");
     let (shm, store) = cluster(dir.path(), 128);
     {
-        let bufmgr = BufferManager::new(&shm, store.clone()).expect("bufmgr");
-        let tx = Transam::new(&shm, dir.path(), 0);
-        let env = HeapEnv {
-            bufmgr: &bufmgr,
-            store: &store,
-            tx: &tx,
-            extension_lock: &NoExtensionLock,
-        };
+        heap_env!(env, &shm, store, dir.path(), 0, &NoExtensionLock);
         build_empty(&env, rel()).expect("empty index");
     }
     let desc = wide_desc();
@@ -489,14 +470,7 @@ fn concurrent_inserters_keep_the_tree_valid() {
         for t in 0..4u32 {
             let (shm, store, desc, ext, dir) = (&shm, store.clone(), &desc, &ext, dir.path());
             s.spawn(move || {
-                let bufmgr = BufferManager::new(shm, store.clone()).expect("bufmgr");
-                let tx = Transam::new(shm, dir, t as usize);
-                let env = HeapEnv {
-                    bufmgr: &bufmgr,
-                    store: &store,
-                    tx: &tx,
-                    extension_lock: ext,
-                };
+                heap_env!(env, shm, store, dir, t as usize, ext);
                 let mut rng = Rng(1000 + u64::from(t));
                 for i in 0..1500u32 {
                     let s = format!("{:04}{}", rng.below(2000), "y".repeat(200));
@@ -513,14 +487,7 @@ fn concurrent_inserters_keep_the_tree_valid() {
             });
         }
     });
-    let bufmgr = BufferManager::new(&shm, store.clone()).expect("bufmgr");
-    let tx = Transam::new(&shm, dir.path(), 0);
-    let env = HeapEnv {
-        bufmgr: &bufmgr,
-        store: &store,
-        tx: &tx,
-        extension_lock: &NoExtensionLock,
-    };
+    heap_env!(env, &shm, store, dir.path(), 0, &NoExtensionLock);
     let report = check(&env, rel(), &desc, &mut |_, _| Ok(())).expect("check");
     assert_eq!(report.entries, 6000);
     assert_eq!(scan_all(&env, &desc, None, None).expect("scan").len(), 6000);
@@ -613,14 +580,7 @@ fn a_build_beyond_its_memory_merges_sorted_runs_from_temporary_files() {
 fn new_versions_clear_dead_old_versions_from_a_full_leaf_instead_of_splitting() {
     let dir = tempfile::tempdir().expect("tempdir");
     let (shm, store) = cluster(dir.path(), 64);
-    let bufmgr = BufferManager::new(&shm, store.clone()).expect("bufmgr");
-    let tx = Transam::new(&shm, dir.path(), 0);
-    let env = HeapEnv {
-        bufmgr: &bufmgr,
-        store: &store,
-        tx: &tx,
-        extension_lock: &NoExtensionLock,
-    };
+    heap_env!(env, &shm, store, dir.path(), 0, &NoExtensionLock);
     let desc = int_desc(false);
     build_empty(&env, rel()).expect("empty index");
     // Ten rows, each updated over and over (every update a new version with
