@@ -954,26 +954,39 @@ pub(crate) fn reindex(session: &mut Session, r: &crate::syntax::Reindex) -> PgRe
             format!("relation \"{relname}\" does not exist"),
         ));
     };
-    let indexes: Vec<IndexInfo> = table
-        .indexes
-        .iter()
-        .filter(|ix| only.is_none_or(|o| o == ix.oid))
-        .cloned()
-        .collect();
-    if indexes.is_empty() && only.is_none() {
+    if reindex_indexes(session, &table, only)? == 0 && only.is_none() {
         session.notices.push((
             "NOTICE",
             "00000",
             format!("table \"{}\" has no indexes to reindex", table.name),
             None,
         ));
-        return Ok(Outcome::Command("REINDEX".into()));
+    }
+    Ok(Outcome::Command("REINDEX".into()))
+}
+
+/// Builds again the indexes of `table` (the one `only` names, or all), each
+/// under its ACCESS EXCLUSIVE lock; the caller holds the table's SHARE
+/// lock. Returns how many there were.
+fn reindex_indexes(
+    session: &mut Session,
+    table: &RelationInfo,
+    only: Option<u32>,
+) -> PgResult<usize> {
+    let indexes: Vec<IndexInfo> = table
+        .indexes
+        .iter()
+        .filter(|ix| only.is_none_or(|o| o == ix.oid))
+        .cloned()
+        .collect();
+    if indexes.is_empty() {
+        return Ok(0);
     }
     for ix in &indexes {
         crate::xact::lock_relation(session, ix.oid, LockMode::AccessExclusive)?;
     }
-    rebuild(session, &table, &indexes, false)?;
-    Ok(Outcome::Command("REINDEX".into()))
+    rebuild(session, table, &indexes, false)?;
+    Ok(indexes.len())
 }
 
 /// `REINDEX SCHEMA name`, `REINDEX DATABASE name` and `REINDEX SYSTEM name`:
@@ -1026,17 +1039,9 @@ fn reindex_many(session: &mut Session, r: &crate::syntax::Reindex) -> PgResult<O
         crate::xact::lock_relation(session, oid, LockMode::Share)?;
         relcache::accept_invalidations(session);
         // A table dropped since the list was read is skipped.
-        let Some(table) = relcache::relation_by_oid(session, oid)? else {
-            continue;
-        };
-        if table.indexes.is_empty() {
-            continue;
+        if let Some(table) = relcache::relation_by_oid(session, oid)? {
+            reindex_indexes(session, &table, None)?;
         }
-        for ix in &table.indexes {
-            crate::xact::lock_relation(session, ix.oid, LockMode::AccessExclusive)?;
-        }
-        let indexes = table.indexes.clone();
-        rebuild(session, &table, &indexes, false)?;
     }
     Ok(Outcome::Command("REINDEX".into()))
 }

@@ -122,16 +122,7 @@ fn mask_names(mask: u16) -> String {
         (HEAP_XMAX_IS_MULTI, "XMAX_IS_MULTI"),
         (HEAP_UPDATED, "UPDATED"),
     ];
-    let names: Vec<&str> = NAMES
-        .iter()
-        .filter(|(b, _)| mask & b != 0)
-        .map(|(_, n)| *n)
-        .collect();
-    if names.is_empty() {
-        "-".to_owned()
-    } else {
-        names.join("|")
-    }
+    crate::heap::tuple::flag_names(mask, &NAMES)
 }
 
 fn mask2_names(mask2: u16) -> String {
@@ -140,16 +131,7 @@ fn mask2_names(mask2: u16) -> String {
         (HEAP_HOT_UPDATED, "HOT_UPDATED"),
         (HEAP_ONLY_TUPLE, "ONLY_TUPLE"),
     ];
-    let names: Vec<&str> = NAMES
-        .iter()
-        .filter(|(b, _)| mask2 & b != 0)
-        .map(|(_, n)| *n)
-        .collect();
-    if names.is_empty() {
-        "-".to_owned()
-    } else {
-        names.join("|")
-    }
+    crate::heap::tuple::flag_names(mask2, &NAMES)
 }
 
 fn fmt_snapshot(s: &Snapshot) -> String {

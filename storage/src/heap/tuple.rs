@@ -878,6 +878,22 @@ fn read_attr(att: &Attribute, tuple: &[u8], off: usize) -> Result<(Datum, usize)
     }
 }
 
+/// The names of the bits of `bits` that `names` lists, in its order, joined
+/// by `|` ("-" for none): how tests print infomask fields.
+#[cfg(test)]
+pub(crate) fn flag_names(bits: u16, names: &[(u16, &str)]) -> String {
+    let set: Vec<&str> = names
+        .iter()
+        .filter(|(b, _)| bits & b != 0)
+        .map(|(_, n)| *n)
+        .collect();
+    if set.is_empty() {
+        "-".to_owned()
+    } else {
+        set.join("|")
+    }
+}
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {

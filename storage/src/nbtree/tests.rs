@@ -515,22 +515,7 @@ impl crate::heap::heapam::ExtensionLock for ThreadExtensionLock {
 #[test]
 fn a_build_beyond_its_memory_merges_sorted_runs_from_temporary_files() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let desc = IndexDesc::new(
-        "s_idx",
-        vec![
-            Attribute::new("s", oid::TEXT, -1).expect("att"),
-            Attribute::new("n", oid::INT4, -1).expect("att"),
-        ],
-        2,
-        vec![
-            ColumnOrder::default(),
-            ColumnOrder {
-                desc: true,
-                nulls_first: true,
-            },
-        ],
-        false,
-    );
+    let desc = wide_desc();
     let tmp = super::sort::temp_dir(dir.path());
     let mut spool = super::sort::Spool::new(&desc, 64 * 1024, tmp.clone());
     let mut rng = Rng(99);

@@ -593,16 +593,7 @@ fn mask_names(mask: u16) -> String {
         (HEAP_UPDATED, "UPDATED"),
         (HEAP_HASNULL, "HASNULL"),
     ];
-    let names: Vec<&str> = NAMES
-        .iter()
-        .filter(|(b, _)| mask & b != 0)
-        .map(|(_, n)| *n)
-        .collect();
-    if names.is_empty() {
-        "-".to_owned()
-    } else {
-        names.join("|")
-    }
+    crate::heap::tuple::flag_names(mask, &NAMES)
 }
 
 fn fmt_snapshot(s: &Snapshot) -> String {
