@@ -37,8 +37,9 @@ pub(crate) struct IndexColumnSpec {
     pub expr: Option<String>,
     pub desc: bool,
     pub nulls_first: bool,
-    /// A named operator class (`text_pattern_ops`); None: the type's default.
-    pub opclass: Option<String>,
+    /// A named operator class (`text_pattern_ops`, perhaps qualified by its
+    /// schema); None: the type's default.
+    pub opclass: Option<(Option<String>, String)>,
 }
 
 impl IndexColumnSpec {
@@ -75,7 +76,7 @@ pub(crate) struct IndexSpec {
 fn column_spec(c: &IndexColumn) -> PgResult<IndexColumnSpec> {
     let opclass = match &c.operator_class {
         None => None,
-        Some(name) => Some(opclass_name(name)?),
+        Some(name) => Some(split_name(name)?),
     };
     let mut e = &c.column.expr;
     while let sqlparser::ast::Expr::Nested(inner) = e {
@@ -115,19 +116,27 @@ fn column_spec(c: &IndexColumn) -> PgResult<IndexColumnSpec> {
 
 /// The operator class of a key column of `type_oid`: the one named, which
 /// must accept the type, else the type's default.
-fn resolve_opclass(session: &mut Session, name: Option<&str>, type_oid: u32) -> PgResult<u32> {
+fn resolve_opclass(
+    session: &mut Session,
+    name: Option<&(Option<String>, String)>,
+    type_oid: u32,
+) -> PgResult<u32> {
     let type_name = types::oid::type_name(type_oid);
     // Every built-in class lives in pg_catalog; a class qualified by another
     // schema that exists is simply not there.
-    let name = match name.and_then(|n| n.split_once('.')) {
-        Some(("pg_catalog", class)) => Some(class),
-        Some((schema, _)) if relcache::namespace_oid(session, schema)?.is_none() => {
-            return Err(PgError::new(
-                SqlState::InvalidSchemaName,
-                format!("schema \"{schema}\" does not exist"),
-            ));
+    let name = match name {
+        None => None,
+        Some((None, class)) => Some(class.clone()),
+        Some((Some(schema), class)) if schema == "pg_catalog" => Some(class.clone()),
+        Some((Some(schema), class)) => {
+            if relcache::namespace_oid(session, schema)?.is_none() {
+                return Err(PgError::new(
+                    SqlState::InvalidSchemaName,
+                    format!("schema \"{schema}\" does not exist"),
+                ));
+            }
+            Some(format!("{schema}.{class}"))
         }
-        _ => name,
     };
     match name {
         None => btree_opclass(type_oid).ok_or_else(|| {
@@ -138,7 +147,7 @@ fn resolve_opclass(session: &mut Session, name: Option<&str>, type_oid: u32) -> 
             .with_hint("You must specify an operator class for the index or define a default operator class for the data type.")
         }),
         Some(name) => {
-            let Some(class) = btree_opclass_by_name(name) else {
+            let Some(class) = btree_opclass_by_name(&name) else {
                 return Err(PgError::new(
                     SqlState::UndefinedObject,
                     format!("operator class \"{name}\" does not exist for access method \"btree\""),
@@ -152,23 +161,6 @@ fn resolve_opclass(session: &mut Session, name: Option<&str>, type_oid: u32) -> 
             }
             Ok(class.oid)
         }
-    }
-}
-
-/// An operator class name as written: bare, or `schema.name` (resolved
-/// later, when the schema can be looked up).
-fn opclass_name(name: &ObjectName) -> PgResult<String> {
-    let parts: Vec<String> = name
-        .0
-        .iter()
-        .map(|p| p.as_ident().map_or_else(|| p.to_string(), ident))
-        .collect();
-    match parts.as_slice() {
-        [class] => Ok(class.clone()),
-        [schema, class] => Ok(format!("{schema}.{class}")),
-        _ => Err(PgError::feature_not_supported(format!(
-            "cross-database references are not implemented: {name}"
-        ))),
     }
 }
 
@@ -361,7 +353,7 @@ pub(crate) fn define_index(
             }
         };
         if key {
-            opclasses.push(resolve_opclass(session, c.opclass.as_deref(), type_oid)?);
+            opclasses.push(resolve_opclass(session, c.opclass.as_ref(), type_oid)?);
         }
         keys.push(attnum);
         new_columns.push(NewColumn {
