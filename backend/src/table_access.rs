@@ -615,7 +615,7 @@ pub fn insert_row(session: &mut Session, rel: &RelationDesc, row: Vec<Datum>) ->
     let loc = info.locator(session.database_oid);
     let tuple = form_tuple(&tuple_desc(rel)?, &row)?;
     let tid = crate::xact::with_write(session, |env, w| heapam::insert(env, loc, tuple, w))?;
-    insert_index_entries(session, &info, &row, tid, false)?;
+    insert_index_entries(session, &info, &row, tid, false, None)?;
     crate::xact::serializable_write(session, rel.oid)?;
     count(session, rel.oid).inserted += 1;
     Ok(to_tid(tid))
@@ -635,13 +635,14 @@ fn relation_info(session: &mut Session, rel: &RelationDesc) -> PgResult<Arc<Rela
 /// duplicate is 23505; a duplicate a running transaction inserted or
 /// deleted is waited for, then checked again. For a new version of an
 /// updated row (`new_version`), a full leaf is first cleared of entries of
-/// versions no snapshot can see.
+/// versions no snapshot can see. `only` limits the work to one index.
 fn insert_index_entries(
     session: &mut Session,
     info: &RelationInfo,
     row: &[Datum],
     tid: ItemPointer,
     new_version: bool,
+    only: Option<u32>,
 ) -> PgResult<()> {
     if info.indexes.is_empty() {
         return Ok(());
@@ -653,7 +654,7 @@ fn insert_index_entries(
         .indexes
         .iter()
         .zip(&exprs)
-        .filter(|(ix, _)| ix.row.ready)
+        .filter(|(ix, _)| ix.row.ready && only.is_none_or(|o| o == ix.oid))
     {
         // A partial index leaves out rows its predicate rejects.
         let Some(values) = crate::index_exprs::entry(
@@ -718,6 +719,19 @@ fn insert_index_entries(
         }
     }
     Ok(())
+}
+
+/// The entry of heap row `tid` (holding `row`) in index `index_oid` of the
+/// table, checked for uniqueness like any insertion's (CREATE INDEX
+/// CONCURRENTLY's validation).
+pub(crate) fn insert_entries_of_index(
+    session: &mut Session,
+    info: &RelationInfo,
+    index_oid: u32,
+    row: &[Datum],
+    tid: ItemPointer,
+) -> PgResult<()> {
+    insert_index_entries(session, info, row, tid, false, Some(index_oid))
 }
 
 /// `23505 duplicate key value violates unique constraint` with the key in DETAIL.
@@ -817,7 +831,7 @@ pub fn update_row(
     if let Some(new_tid) = new_tid {
         let hot = hot_allowed && new_tid.block == tid.block;
         if !hot {
-            insert_index_entries(session, &info, &row, new_tid, true)?;
+            insert_index_entries(session, &info, &row, new_tid, true, None)?;
         }
         let c = count(session, rel.oid);
         c.updated += 1;
@@ -928,6 +942,12 @@ pub fn index_check(session: &mut Session, name: &str, heapallindexed: bool) -> P
             "index \"{relname}\" is not among its table's indexes"
         )));
     };
+    if !ix.row.valid {
+        return Err(
+            PgError::feature_not_supported(format!("cannot check index \"{relname}\""))
+                .with_detail("Index is not valid."),
+        );
+    }
     let db = session.database_oid;
     let heap = table.locator(db);
     let desc = heap_tuple_desc(&table)?;
@@ -951,7 +971,7 @@ pub fn index_check(session: &mut Session, name: &str, heapallindexed: bool) -> P
     storage::heap::indexbuild::build_scan(
         &env,
         heap,
-        oldest_xmin,
+        storage::heap::indexbuild::Versions::NotDead(oldest_xmin),
         &mut || interrupts.check(deadline),
         &mut |root, bytes, _| {
             let row = deform_tuple(&desc, bytes)?;

@@ -12,7 +12,8 @@
 //!    redo of the commit record sets it again after a crash), which also
 //!    takes it out of the ProcArray;
 //! 3. unlink the files of relations it dropped or truncated away;
-//! 4. release its locks.
+//! 4. release its locks (but session locks, which only an abort or their
+//!    owner's command releases).
 //!
 //! Nobody can see the commit before step 2 (the xid is in the ProcArray until
 //! then), and a crash before the record is flushed leaves an xid that is
@@ -154,6 +155,66 @@ pub fn lock_relation(session: &mut Session, oid: u32, mode: LockMode) -> PgResul
         rel: oid,
     };
     lock(session, tag, mode, false).map(|_| ())
+}
+
+/// Waits until each transaction that holds a mode conflicting with `mode`
+/// on `tag` right now has ended (PostgreSQL's `WaitForLockers`); those that
+/// take such a mode later are not waited for.
+pub fn wait_for_lockers(session: &Session, tag: LockTag, mode: LockMode) -> PgResult<()> {
+    let slots = session
+        .storage
+        .locks
+        .borrow()
+        .conflicting_holders(tag, mode);
+    wait_for_xact_ends(session, slots)
+}
+
+/// Waits until each other backend of this database whose snapshots may
+/// see rows older than `limit` (its xmin is at or before it) has ended
+/// that transaction (PostgreSQL's `WaitForOlderSnapshots`).
+pub fn wait_for_older_snapshots(session: &Session, limit: TransactionId) -> PgResult<()> {
+    let procs = session.shmem.proc_array();
+    let me = session.storage.locks.borrow().slot();
+    let here: Vec<usize> = procs
+        .active()
+        .filter(|p| p.database_oid == session.database_oid && p.slot != me)
+        .map(|p| p.slot)
+        .collect();
+    let slots = procs
+        .xact_fields()
+        .filter(|&(slot, _, xmin)| {
+            xmin != storage::transam::INVALID_XID && xmin <= limit && here.contains(&slot)
+        })
+        .map(|(slot, ..)| slot)
+        .collect();
+    wait_for_xact_ends(session, slots)
+}
+
+/// Waits until the backends in ProcArray `slots` have each ended the
+/// transaction they are in now (or exited). PostgreSQL waits on each
+/// virtual transaction id's lock; this polls the slots' transaction-end
+/// counters, backing off to 50 ms, and lets cancel and statement_timeout
+/// end the wait.
+fn wait_for_xact_ends(session: &Session, slots: Vec<usize>) -> PgResult<()> {
+    let procs = session.shmem.proc_array();
+    // Read after the caller found the slots: an end before this reading is
+    // missed only by waiting for the next one too, never the other way.
+    let mut waiting: Vec<(usize, u64, i32)> = slots
+        .into_iter()
+        .map(|s| (s, procs.xact_ends(s), procs.pid(s)))
+        .collect();
+    let mut pause = Duration::from_millis(1);
+    loop {
+        waiting.retain(|&(s, ends, pid)| {
+            pid != 0 && procs.pid(s) == pid && procs.xact_ends(s) == ends
+        });
+        if waiting.is_empty() {
+            return Ok(());
+        }
+        session.interrupts.check(session.deadline)?;
+        std::thread::sleep(pause);
+        pause = (pause * 2).min(Duration::from_millis(50));
+    }
 }
 
 /// The isolation level a transaction runs at.
@@ -428,7 +489,7 @@ pub fn commit(session: &mut Session) -> PgResult<()> {
     let Some(xid) = tx.xid else {
         session.storage.transam.end_without_xid();
         session.storage.predicate.borrow_mut().on_end(true);
-        session.storage.locks.borrow_mut().release_all();
+        session.storage.locks.borrow_mut().release_at_commit();
         return Ok(());
     };
     let record = WalRecord::Commit {
@@ -471,7 +532,7 @@ pub fn commit(session: &mut Session) -> PgResult<()> {
     if tx.catalog_changed {
         session.relcache.invalidate();
     }
-    session.storage.locks.borrow_mut().release_all();
+    session.storage.locks.borrow_mut().release_at_commit();
     Ok(())
 }
 

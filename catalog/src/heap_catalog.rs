@@ -717,6 +717,28 @@ impl CatalogWriter<'_, '_, '_> {
 }
 
 impl CatalogWriter<'_, '_, '_> {
+    /// Replaces the `pg_index` row at `tid` (CREATE INDEX CONCURRENTLY
+    /// setting `indisready`, then `indisvalid`).
+    pub fn update_index_row(
+        &self,
+        tid: ItemPointer,
+        row: &IndexRow,
+        w: &mut WriteXact<'_>,
+    ) -> PgResult<()> {
+        let tuple = form_tuple(&PG_INDEX_DEF.tuple_desc()?, &row.to_datums())?;
+        match heapam::update(
+            self.env,
+            catalog_locator(&PG_INDEX_DEF, self.db_oid),
+            tid,
+            tuple,
+            true,
+            w,
+        )? {
+            (heapam::ModifyResult::Done, _) => Ok(()),
+            _ => Err(concurrent_catalog_update()),
+        }
+    }
+
     /// Replaces the `pg_attribute` row at `tid` (ALTER TABLE ... SET NOT
     /// NULL, a primary key's columns).
     pub fn update_attribute(

@@ -241,6 +241,10 @@ pub struct ProcSlot {
     xid: AtomicU64,
     /// Oldest xid this backend's snapshots can see, 0 when none.
     xmin: AtomicU64,
+    /// How many transactions this slot's backends have ended: a waiter that
+    /// saw a value sees it change when that transaction is over (PostgreSQL
+    /// waits on the virtual transaction id's lock instead).
+    xact_ends: AtomicU64,
 }
 
 /// What identifies a live session in the ProcArray.
@@ -1108,6 +1112,21 @@ impl<'a> ProcArray<'a> {
 
     pub fn set_xmin(&self, slot: usize, xmin: u64) {
         self.slots[slot].xmin.store(xmin, Ordering::SeqCst);
+    }
+
+    /// How many transactions slot `slot` has ended (see `ProcSlot::xact_ends`).
+    pub fn xact_ends(&self, slot: usize) -> u64 {
+        self.slots[slot].xact_ends.load(Ordering::SeqCst)
+    }
+
+    /// Counts a transaction end of slot `slot` (its locks are released).
+    pub fn count_xact_end(&self, slot: usize) {
+        self.slots[slot].xact_ends.fetch_add(1, Ordering::SeqCst);
+    }
+
+    /// The pid in slot `slot` (0 when free). Panics if out of range.
+    pub fn pid(&self, slot: usize) -> i32 {
+        self.slots[slot].pid.load(Ordering::Relaxed)
     }
 
     /// (slot, xid, xmin) of every slot, whatever its state.

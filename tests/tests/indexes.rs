@@ -326,3 +326,168 @@ async fn kill_9_during_splits_leaves_a_sound_tree() {
         }
     }
 }
+
+/// The OID of relation `name` and its `pg_index` flags `indisready, indisvalid`.
+async fn index_flags(c: &Client, name: &str) -> Vec<String> {
+    let oid = values(
+        c,
+        &format!("SELECT oid FROM pg_class WHERE relname = '{name}'"),
+    )
+    .await;
+    let [oid] = oid.as_slice() else {
+        return Vec::new();
+    };
+    let flags = c
+        .simple_query(&format!(
+            "SELECT indisready, indisvalid FROM pg_index WHERE indexrelid = {oid}"
+        ))
+        .await
+        .expect("pg_index");
+    flags
+        .iter()
+        .filter_map(|m| match m {
+            SimpleQueryMessage::Row(r) => Some(format!(
+                "{} {}",
+                r.get(0).unwrap_or("?"),
+                r.get(1).unwrap_or("?")
+            )),
+            _ => None,
+        })
+        .collect()
+}
+
+/// CREATE INDEX CONCURRENTLY lets writers go on: it waits for a transaction that
+/// wrote before it began and for a snapshot older than its validation, while inserts,
+/// updates and deletes run all along; the finished index has an entry for every row
+/// (`bt_index_check` with heapallindexed) and answers as a scan of the table does. A
+/// unique index over a duplicate fails with 23505 and stays behind invalid.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn create_index_concurrently_lets_writers_go_on_and_misses_no_row() {
+    let cluster = Cluster::start();
+    let setup = cluster.connect().await;
+    exec(
+        &setup,
+        "CREATE TABLE c (id int PRIMARY KEY, k int, pad text)",
+    )
+    .await;
+    exec(
+        &setup,
+        "INSERT INTO c VALUES (1, 1, 'p'), (2, 2, 'p'), (3, 3, 'p'), (4, 4, 'p')",
+    )
+    .await;
+    for step in [4, 8, 16, 32, 64, 128, 256, 512] {
+        exec(
+            &setup,
+            &format!("INSERT INTO c SELECT id + {step}, (id + {step}) % 97, pad FROM c"),
+        )
+        .await;
+    }
+    // A transaction that wrote before the build began is waited for.
+    let early = cluster.connect().await;
+    exec(&early, "BEGIN; UPDATE c SET pad = 'early' WHERE id = 1").await;
+    let builder = start(
+        cluster.connect().await,
+        "CREATE INDEX CONCURRENTLY c_k ON c (k)",
+    );
+    // Writers go on all along: each inserts, updates (moving rows between keys) and
+    // deletes, committing every statement.
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let mut writers = Vec::new();
+    for w in 0..3i32 {
+        let c = cluster.connect().await;
+        let stop = stop.clone();
+        writers.push(tokio::spawn(async move {
+            let mut n = 0i32;
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) || n < 20 {
+                let base = 10_000 + w * 100_000 + n * 10;
+                let rows: Vec<String> = (base..base + 10)
+                    .map(|id| format!("({id}, {}, 'w')", id % 97))
+                    .collect();
+                let sql = format!(
+                    "INSERT INTO c VALUES {}; \
+                     UPDATE c SET k = k + 1 WHERE id % 1024 = {}; \
+                     DELETE FROM c WHERE id = {}",
+                    rows.join(", "),
+                    (n * 7 + w) % 1024,
+                    base - 5
+                );
+                c.batch_execute(&sql)
+                    .await
+                    .unwrap_or_else(|e| panic!("{sql}: {e}"));
+                n += 1;
+            }
+            n
+        }));
+    }
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert!(
+        !builder.is_finished(),
+        "CREATE INDEX CONCURRENTLY must wait for a transaction that wrote before it"
+    );
+    // A snapshot taken now is older than the validation's: waited for too.
+    let old = cluster.connect().await;
+    exec(&old, "BEGIN ISOLATION LEVEL REPEATABLE READ").await;
+    values(&old, "SELECT count(*) FROM c").await;
+    exec(&early, "COMMIT").await;
+    tokio::time::sleep(Duration::from_millis(700)).await;
+    assert!(
+        !builder.is_finished(),
+        "CREATE INDEX CONCURRENTLY must wait for a snapshot older than its validation"
+    );
+    // Its SHARE UPDATE EXCLUSIVE lock outlived the commits of its first phases.
+    let e = old
+        .batch_execute("SAVEPOINT s; LOCK TABLE c IN SHARE UPDATE EXCLUSIVE MODE NOWAIT")
+        .await
+        .expect_err("CREATE INDEX CONCURRENTLY holds the table");
+    assert_eq!(sqlstate(&e), Some("55P03"));
+    exec(&old, "ROLLBACK TO s").await;
+    exec(&old, "COMMIT").await;
+    let (_, state) = within(60, "CREATE INDEX CONCURRENTLY", builder)
+        .await
+        .expect("builder");
+    assert_eq!(state, None, "CREATE INDEX CONCURRENTLY failed");
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    for w in writers {
+        let n = within(30, "writer", w).await.expect("writer");
+        assert!(n >= 20, "a writer was held up: {n} rounds");
+    }
+    assert_eq!(index_flags(&setup, "c_k").await, ["t t"]);
+    if !tests::against_pg15() {
+        exec(&setup, "SELECT bt_index_check('c_k', true)").await;
+    }
+    // Through the index (k = v) and through the table (k + 0 = v), the same rows.
+    for v in [0, 1, 5, 50, 96, 97] {
+        let by_index = values(
+            &setup,
+            &format!("SELECT id FROM c WHERE k = {v} ORDER BY id"),
+        )
+        .await;
+        let by_table = values(
+            &setup,
+            &format!("SELECT id FROM c WHERE k + 0 = {v} ORDER BY id"),
+        )
+        .await;
+        assert_eq!(by_index, by_table, "rows with k = {v}");
+    }
+
+    // A duplicate key: 23505, and the index is left behind, neither ready nor valid.
+    exec(
+        &setup,
+        "INSERT INTO c VALUES (-1, 1, 'dup'), (-2, 1, 'dup')",
+    )
+    .await;
+    let e = setup
+        .batch_execute("CREATE UNIQUE INDEX CONCURRENTLY c_k_unique ON c (k)")
+        .await
+        .expect_err("duplicate keys");
+    assert_eq!(sqlstate(&e), Some("23505"));
+    assert_eq!(index_flags(&setup, "c_k_unique").await, ["f f"]);
+    exec(&setup, "INSERT INTO c VALUES (-3, 1, 'more')").await;
+    exec(&setup, "VACUUM c").await;
+    exec(&setup, "DROP INDEX c_k_unique").await;
+    let e = setup
+        .batch_execute("BEGIN; CREATE INDEX CONCURRENTLY c_pad ON c (pad)")
+        .await
+        .expect_err("in a transaction block");
+    assert_eq!(sqlstate(&e), Some("25001"));
+}

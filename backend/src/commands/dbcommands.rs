@@ -47,12 +47,7 @@ pub(crate) fn in_use_error(what: &str, name: &str, n: usize) -> PgError {
 /// CREATE DATABASE name: a copy of template1's files (PostgreSQL's
 /// FILE_COPY strategy) under a new OID, and its `pg_database` row.
 pub(crate) fn create_database(session: &mut Session, name: &ObjectName) -> PgResult<Outcome> {
-    if session.xact != crate::session::XactState::Idle || !session.implicit_xact {
-        return Err(PgError::new(
-            SqlState::ActiveSqlTransaction,
-            "CREATE DATABASE cannot run inside a transaction block",
-        ));
-    }
+    prevent_in_transaction_block(session, "CREATE DATABASE")?;
     crate::xact::check_writable(session, "CREATE DATABASE")?;
     let (_, name) = split_name(name)?;
     let tag = LockTag::Object {
@@ -143,12 +138,7 @@ pub(crate) fn drop_database(
     names: &[ObjectName],
     if_exists: bool,
 ) -> PgResult<Outcome> {
-    if session.xact != crate::session::XactState::Idle || !session.implicit_xact {
-        return Err(PgError::new(
-            SqlState::ActiveSqlTransaction,
-            "DROP DATABASE cannot run inside a transaction block",
-        ));
-    }
+    prevent_in_transaction_block(session, "DROP DATABASE")?;
     crate::xact::check_writable(session, "DROP DATABASE")?;
     let [name] = names else {
         return Err(PgError::syntax("syntax error at or near \",\"", None));

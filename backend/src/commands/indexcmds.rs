@@ -8,6 +8,8 @@
 //! the heap is scanned once (`storage::heap::indexbuild`), the entries are
 //! sorted and written bottom-up (`storage::nbtree::maint::build`). Unique
 //! indexes refuse live duplicates (23505) and primary keys NULLs (23502).
+//! CREATE INDEX CONCURRENTLY takes only SHARE UPDATE EXCLUSIVE and builds in
+//! three transactions while writers go on ([`create_index_concurrently`]).
 
 use sqlparser::ast::{
     CreateIndex, IndexColumn, NullsDistinctOption, ObjectName, OrderBySort, TableConstraint,
@@ -18,10 +20,12 @@ use catalog::system::{
     INDOPTION_DESC, INDOPTION_NULLS_FIRST, IndexRow, PG_CATALOG_NAMESPACE, btree_opclass,
     btree_opclass_accepts, btree_opclass_by_name, type_collation,
 };
-use storage::lmgr::LockMode;
+use storage::heap::indexbuild::Versions;
+use storage::lmgr::{LockMode, LockTag};
 use storage::nbtree;
 use storage::page::ItemPointer;
 use storage::smgr::RelFileLocator;
+use storage::transam::Snapshot;
 use types::{Datum, PgError, PgResult, SqlState};
 
 use super::*;
@@ -71,6 +75,9 @@ pub(crate) struct IndexSpec {
     pub if_not_exists: bool,
     /// A partial index's WHERE, as SQL text.
     pub predicate: Option<String>,
+    /// CREATE INDEX CONCURRENTLY: made neither ready nor valid, and not
+    /// built ([`create_index_concurrently`] goes on from there).
+    pub concurrently: bool,
 }
 
 fn column_spec(c: &IndexColumn) -> PgResult<IndexColumnSpec> {
@@ -197,7 +204,7 @@ pub(crate) fn constraint_spec(c: &TableConstraint) -> PgResult<Option<IndexSpec>
 pub(crate) fn create_index(session: &mut Session, ci: &CreateIndex) -> PgResult<Outcome> {
     crate::xact::check_writable(session, "CREATE INDEX")?;
     if ci.concurrently {
-        return Err(PgError::feature_not_supported("CREATE INDEX CONCURRENTLY"));
+        prevent_in_transaction_block(session, "CREATE INDEX CONCURRENTLY")?;
     }
     if let Some(u) = &ci.using
         && u.to_string().to_lowercase() != "btree"
@@ -235,10 +242,15 @@ pub(crate) fn create_index(session: &mut Session, ci: &CreateIndex) -> PgResult<
         nulls_not_distinct: ci.nulls_distinct == Some(false),
         if_not_exists: ci.if_not_exists,
         predicate: ci.predicate.as_ref().map(|p| p.to_string()),
+        concurrently: ci.concurrently,
         ..Default::default()
     };
     let table = table_for_index(session, &ci.table_name)?;
-    define_index(session, table, &spec)?;
+    if spec.concurrently {
+        create_index_concurrently(session, table, &spec)?;
+    } else {
+        define_index(session, table, &spec)?;
+    }
     Ok(Outcome::Command("CREATE INDEX".into()))
 }
 
@@ -311,7 +323,13 @@ pub(crate) fn define_index(
     // Catalog changes of this statement so far (CREATE TABLE's, an earlier
     // constraint's) must be visible to the lookups below.
     crate::xact::command_counter_increment(session)?;
-    crate::xact::lock_relation(session, table_oid, LockMode::Share)?;
+    // CONCURRENTLY keeps out only other DDL and VACUUM, not writers.
+    let mode = if spec.concurrently {
+        LockMode::ShareUpdateExclusive
+    } else {
+        LockMode::Share
+    };
+    crate::xact::lock_relation(session, table_oid, mode)?;
     relcache::accept_invalidations(session);
     let Some(table) = relcache::relation_by_oid(session, table_oid)? else {
         return Err(PgError::new(
@@ -464,8 +482,8 @@ pub(crate) fn define_index(
         unique: spec.unique,
         nulls_not_distinct: spec.nulls_not_distinct,
         primary: spec.primary,
-        valid: true,
-        ready: true,
+        valid: !spec.concurrently,
+        ready: !spec.concurrently,
         options: spec
             .columns
             .iter()
@@ -532,9 +550,151 @@ pub(crate) fn define_index(
         columns: columns_info,
         am,
     };
-    build_index(session, &table, &info, loc, spec.primary)?;
+    if !spec.concurrently {
+        build_index(session, &table, &info, loc, spec.primary, None)?;
+    }
     catalog_changed(session);
     Ok(Some(oid))
+}
+
+/// CREATE INDEX CONCURRENTLY (PostgreSQL's `DefineIndex` with
+/// `concurrent`): the index is made and filled in three transactions
+/// while writers go on; the table's SHARE UPDATE EXCLUSIVE lock is held
+/// across them as a session lock.
+///
+/// 1. The catalog rows, neither ready (writers do not maintain the index)
+///    nor valid (nobody reads it); committed. From here on, every writer
+///    that sees the index counts its columns for HOT.
+/// 2. After every transaction that could write without knowing of the
+///    index has ended: built from the rows a fresh snapshot sees, then
+///    marked ready; committed.
+/// 3. After every transaction that could write without maintaining the
+///    index has ended: validated (the rows a new snapshot sees that have
+///    no entry get one); committed. After every transaction whose
+///    snapshot may see rows older than that snapshot's has ended: valid.
+///
+/// A failure after step 1 leaves the index invalid, as PostgreSQL does
+/// (DROP INDEX or REINDEX it).
+fn create_index_concurrently(
+    session: &mut Session,
+    table_oid: u32,
+    spec: &IndexSpec,
+) -> PgResult<()> {
+    let tag = LockTag::Relation {
+        db: session.database_oid,
+        rel: table_oid,
+    };
+    let Some(oid) = define_index(session, table_oid, spec)? else {
+        return Ok(());
+    };
+    let kept = session
+        .storage
+        .locks
+        .borrow_mut()
+        .keep_for_session(tag, LockMode::ShareUpdateExclusive);
+    debug_assert!(kept, "define_index took the lock");
+    crate::xact::commit(session)?;
+
+    crate::xact::wait_for_lockers(session, tag, LockMode::Share)?;
+    let (table, ix) = index_of(session, table_oid, oid)?;
+    let snapshot = crate::xact::statement_snapshot(session);
+    let loc = ix.locator(session.database_oid);
+    build_index(session, &table, &ix, loc, false, Some(&snapshot))?;
+    set_index_flags(session, oid, |row| row.ready = true)?;
+    crate::xact::commit(session)?;
+
+    crate::xact::wait_for_lockers(session, tag, LockMode::Share)?;
+    let (table, ix) = index_of(session, table_oid, oid)?;
+    let snapshot = crate::xact::statement_snapshot(session);
+    validate_index(session, &table, &ix, &snapshot)?;
+    crate::xact::commit(session)?;
+
+    crate::xact::wait_for_older_snapshots(session, snapshot.xmin)?;
+    set_index_flags(session, oid, |row| row.valid = true)?;
+    // Released when the statement's transaction ends.
+    session
+        .storage
+        .locks
+        .borrow_mut()
+        .end_session_lock(tag, LockMode::ShareUpdateExclusive);
+    Ok(())
+}
+
+/// Table `table_oid` and its index `oid`, as the catalog has them now.
+fn index_of(
+    session: &mut Session,
+    table_oid: u32,
+    oid: u32,
+) -> PgResult<(std::sync::Arc<RelationInfo>, IndexInfo)> {
+    relcache::accept_invalidations(session);
+    let table = relcache::relation_by_oid(session, table_oid)?.ok_or_else(|| {
+        PgError::internal(format!("cache lookup failed for relation {table_oid}"))
+    })?;
+    let ix = table
+        .indexes
+        .iter()
+        .find(|ix| ix.oid == oid)
+        .cloned()
+        .ok_or_else(|| PgError::internal(format!("cache lookup failed for index {oid}")))?;
+    Ok((table, ix))
+}
+
+/// Changes index `oid`'s `pg_index` row (its ready and valid flags).
+fn set_index_flags(
+    session: &mut Session,
+    oid: u32,
+    change: impl FnOnce(&mut IndexRow),
+) -> PgResult<()> {
+    let Some((tid, mut row)) = with_reader(session, |r| r.index_row(oid))? else {
+        return Err(PgError::internal(format!(
+            "cache lookup failed for index {oid}"
+        )));
+    };
+    change(&mut row);
+    let db = session.database_oid;
+    crate::xact::with_write(session, |env, w| {
+        CatalogWriter { env, db_oid: db }.update_index_row(tid, &row, w)
+    })?;
+    catalog_changed(session);
+    Ok(())
+}
+
+/// CREATE INDEX CONCURRENTLY's validation (PostgreSQL's `validate_index`):
+/// each row `snapshot` sees whose HOT chain has no entry in the index gets
+/// one, checked for uniqueness as an insertion is. Rows written since the
+/// index became ready have their entries from their writers.
+fn validate_index(
+    session: &mut Session,
+    table: &RelationInfo,
+    ix: &IndexInfo,
+    snapshot: &Snapshot,
+) -> PgResult<()> {
+    let db = session.database_oid;
+    let desc = crate::table_access::heap_tuple_desc(table)?;
+    let mut missing: Vec<(ItemPointer, Vec<Datum>)> = Vec::new();
+    {
+        let env = session.storage.heap_env();
+        let interrupts = &session.interrupts;
+        let deadline = session.deadline;
+        let present =
+            nbtree::maint::heap_tids(&env, ix.locator(db), &mut || interrupts.check(deadline))?;
+        storage::heap::indexbuild::build_scan(
+            &env,
+            table.locator(db),
+            Versions::Visible(snapshot, session.tx.me()),
+            &mut || interrupts.check(deadline),
+            &mut |root, bytes, _| {
+                if present.binary_search(&root).is_err() {
+                    missing.push((root, storage::heap::tuple::deform_tuple(&desc, bytes)?));
+                }
+                Ok(())
+            },
+        )?;
+    }
+    for (root, row) in missing {
+        crate::table_access::insert_entries_of_index(session, table, ix.oid, &row, root)?;
+    }
+    Ok(())
 }
 
 /// Marks a primary key's columns NOT NULL.
@@ -555,13 +715,16 @@ fn set_not_null(session: &mut Session, table: &RelationInfo, attnums: &[i16]) ->
 /// Fills the empty index file `loc` from the table's rows (`index_build`):
 /// one entry per HOT chain, sorted, written bottom-up. Unique indexes
 /// refuse two live rows with equal keys; `no_nulls` (a primary key) refuses
-/// a live row with a NULL key.
+/// a live row with a NULL key. With writers locked out, each chain's
+/// newest version not dead to everyone is indexed; with `snapshot` (CREATE
+/// INDEX CONCURRENTLY), the version that snapshot sees.
 pub(crate) fn build_index(
     session: &mut Session,
     table: &RelationInfo,
     ix: &IndexInfo,
     loc: RelFileLocator,
     no_nulls: bool,
+    snapshot: Option<&Snapshot>,
 ) -> PgResult<()> {
     let db = session.database_oid;
     let heap = table.locator(db);
@@ -579,6 +742,10 @@ pub(crate) fn build_index(
         .all(|(i, p)| !positions[..i].contains(p));
     let oldest_xmin = session.storage.transam.oldest_xmin();
     let exprs = crate::index_exprs::of(session, table, ix)?;
+    let versions = match snapshot {
+        Some(s) => Versions::Visible(s, session.tx.me()),
+        None => Versions::NotDead(oldest_xmin),
+    };
     // Only the columns up to the last indexed one need decoding (all of
     // them for expressions and predicates).
     let decode = if exprs.is_some() {
@@ -603,7 +770,7 @@ pub(crate) fn build_index(
         storage::heap::indexbuild::build_scan(
             &env,
             heap,
-            oldest_xmin,
+            versions,
             &mut || interrupts.check(deadline),
             &mut |tid, bytes, is_live| {
                 let mut row = storage::heap::tuple::deform_tuple_prefix(&desc, bytes, decode)?;
@@ -803,7 +970,7 @@ fn rebuild(
         if empty {
             nbtree::insert::build_empty(&session.storage.heap_env(), loc)?;
         } else {
-            build_index(session, table, ix, loc, false)?;
+            build_index(session, table, ix, loc, false, None)?;
         }
         let Some((tid, mut class)) = with_reader(session, |r| r.class_by_oid(ix.oid))? else {
             return Err(PgError::internal(format!(
@@ -987,12 +1154,7 @@ fn reindex_indexes(
 /// block, as PostgreSQL; ours runs as one transaction (PostgreSQL commits
 /// after each table).
 fn reindex_many(session: &mut Session, r: &crate::syntax::Reindex) -> PgResult<Outcome> {
-    if session.xact != crate::session::XactState::Idle || !session.implicit_xact {
-        return Err(PgError::new(
-            SqlState::ActiveSqlTransaction,
-            format!("REINDEX {} cannot run inside a transaction block", r.kind),
-        ));
-    }
+    prevent_in_transaction_block(session, &format!("REINDEX {}", r.kind))?;
     let [name] = r.name.as_slice() else {
         return Err(PgError::syntax(
             match r.name.is_empty() {

@@ -188,6 +188,18 @@ pub(crate) fn namespace_name(session: &mut Session, oid: u32) -> PgResult<String
 
 /// Records that this transaction changed the catalog: its own later
 /// statements must not use what was cached before.
+/// 25001 when a transaction block is open (PostgreSQL's
+/// `PreventInTransactionBlock`): `what` must run in its own transactions.
+pub(crate) fn prevent_in_transaction_block(session: &Session, what: &str) -> PgResult<()> {
+    if session.xact != crate::session::XactState::Idle || !session.implicit_xact {
+        return Err(PgError::new(
+            SqlState::ActiveSqlTransaction,
+            format!("{what} cannot run inside a transaction block"),
+        ));
+    }
+    Ok(())
+}
+
 pub(crate) fn catalog_changed(session: &mut Session) {
     session.tx.catalog_changed = true;
     session.local_catalog_version += 1;

@@ -37,12 +37,7 @@ pub(crate) fn vacuum(
             id.value.to_uppercase()
         )));
     }
-    if session.xact != crate::session::XactState::Idle || !session.implicit_xact {
-        return Err(PgError::new(
-            SqlState::ActiveSqlTransaction,
-            "VACUUM cannot run inside a transaction block",
-        ));
-    }
+    prevent_in_transaction_block(session, "VACUUM")?;
     let db = session.database_oid;
     let targets: Vec<(u32, RelFileLocator)> = match &v.table_name {
         Some(n) => {
@@ -110,7 +105,15 @@ pub fn vacuum_table(
         // created or dropped while we hold our lock).
         relcache::accept_invalidations(session);
         let indexes: Vec<RelFileLocator> = relcache::relation_by_oid(session, oid)?
-            .map(|info| info.indexes.iter().map(|ix| ix.locator(db)).collect())
+            .map(|info| {
+                // An index CREATE INDEX CONCURRENTLY has not filled yet (or
+                // left unfinished) has no entries to remove.
+                info.indexes
+                    .iter()
+                    .filter(|ix| ix.row.ready)
+                    .map(|ix| ix.locator(db))
+                    .collect()
+            })
             .unwrap_or_default();
         let oldest_xmin = session.storage.transam.oldest_xmin();
         let env = session.storage.heap_env();

@@ -150,6 +150,10 @@ pub struct LockManager<'a> {
     my_pid: i32,
     local: HashMap<LockTag, LocalLock>,
     waiting: Option<Waiting>,
+    /// Locks that outlive the transaction that took them (PostgreSQL's
+    /// session locks): kept by [`Self::release_at_commit`], released by
+    /// [`Self::release_all`] (an abort) and [`Self::end_session_lock`].
+    session: Vec<(LockTag, LockMode)>,
 }
 
 impl std::fmt::Debug for LockManager<'_> {
@@ -224,6 +228,7 @@ impl<'a> LockManager<'a> {
             my_pid,
             local: HashMap::new(),
             waiting: None,
+            session: Vec::new(),
         })
     }
 
@@ -622,10 +627,84 @@ impl<'a> LockManager<'a> {
         true
     }
 
-    /// Releases every lock this backend holds and abandons any wait
-    /// (transaction end; PostgreSQL's `LockReleaseAll`). Takes each partition
-    /// lock once, in increasing order. Also run on drop.
+    /// Makes the held lock `mode` on `tag` a session lock: the commits of
+    /// this and later transactions keep it until [`Self::end_session_lock`]
+    /// (CREATE INDEX CONCURRENTLY's lock on its table across its
+    /// transactions). Returns false if the lock is not held.
+    pub fn keep_for_session(&mut self, tag: LockTag, mode: LockMode) -> bool {
+        if !self.holds(tag, mode) {
+            return false;
+        }
+        if !self.session.contains(&(tag, mode)) {
+            self.session.push((tag, mode));
+        }
+        true
+    }
+
+    /// Turns session lock `mode` on `tag` back into a transaction's lock,
+    /// released when the current transaction ends.
+    pub fn end_session_lock(&mut self, tag: LockTag, mode: LockMode) {
+        self.session.retain(|&s| s != (tag, mode));
+    }
+
+    /// Transaction commit: releases every lock but the session locks
+    /// (PostgreSQL's `ProcReleaseLocks` at commit). A session lock's tag
+    /// keeps its session mode, once; other modes on it go.
+    pub fn release_at_commit(&mut self) {
+        if self.session.is_empty() {
+            self.release_all();
+            return;
+        }
+        let session = std::mem::take(&mut self.session);
+        for &(tag, mode) in &session {
+            for m in LockMode::ALL {
+                let count = self.local.get(&tag).map_or(0, |l| l.counts[m as usize]);
+                let keep = u32::from(session.contains(&(tag, m)));
+                for _ in keep..count {
+                    self.release(tag, m);
+                }
+            }
+            debug_assert!(self.holds(tag, mode));
+        }
+        let kept: Vec<(LockTag, LocalLock)> = session
+            .iter()
+            .filter_map(|(tag, _)| self.local.remove_entry(tag))
+            .collect();
+        self.release_all();
+        self.local.extend(kept);
+        self.session = session;
+    }
+
+    /// The ProcArray slots of other backends holding a mode on `tag` that
+    /// conflicts with `mode` (PostgreSQL's `GetLockConflicts`), fast-path
+    /// holders included.
+    pub fn conflicting_holders(&self, tag: LockTag, mode: LockMode) -> Vec<usize> {
+        let mut slots: Vec<usize> = Self::status(self.shmem)
+            .into_iter()
+            .filter(|s| {
+                s.granted
+                    && s.tag == tag
+                    && s.proc_slot != self.my_slot
+                    && s.mode.conflicts_with(mode)
+            })
+            .map(|s| s.proc_slot)
+            .collect();
+        slots.sort_unstable();
+        slots.dedup();
+        slots
+    }
+
+    /// Releases every lock this backend holds, session locks too, and
+    /// abandons any wait (transaction abort, and commit without session
+    /// locks; PostgreSQL's `LockReleaseAll`). Takes each partition lock
+    /// once, in increasing order. Also run on drop. Counts the transaction
+    /// end in the ProcArray, for those waiting for it to end.
     pub fn release_all(&mut self) {
+        self.session.clear();
+        let procs = self.shmem.proc_array();
+        if self.my_slot < procs.len() {
+            procs.count_xact_end(self.my_slot);
+        }
         if self.waiting.is_some() {
             self.abandon_wait();
         }

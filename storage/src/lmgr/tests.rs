@@ -297,6 +297,86 @@ fn grant_conflict_nowait_counts_and_release() {
     assert!(LockManager::status(&shm).is_empty());
 }
 
+/// A session lock outlives commits (other modes on its tag and other tags do
+/// not); an abort releases it; every transaction end is counted in the slot;
+/// `conflicting_holders` names the other backends in the way, fast-path
+/// holders included.
+#[test]
+fn session_locks_survive_commit_and_holders_are_found() {
+    let shm = segment(4);
+    let (_ha, mut a) = backend(&shm, 0);
+    let (_hb, mut b) = backend(&shm, 1);
+    let (t, other) = (rel(16384), rel(16385));
+    for (tag, mode) in [
+        (t, LockMode::ShareUpdateExclusive),
+        (t, LockMode::ShareUpdateExclusive),
+        (t, LockMode::AccessShare),
+        (other, LockMode::Exclusive),
+    ] {
+        assert!(
+            a.acquire(tag, mode, LockWait::NoWait, &mut ok())
+                .expect("free")
+        );
+    }
+    assert!(!a.keep_for_session(t, LockMode::Exclusive), "not held");
+    assert!(a.keep_for_session(t, LockMode::ShareUpdateExclusive));
+    assert!(
+        b.acquire(t, LockMode::RowExclusive, LockWait::NoWait, &mut ok())
+            .expect("weak")
+    );
+    assert_eq!(a.conflicting_holders(t, LockMode::Share), [1]);
+    assert_eq!(b.conflicting_holders(t, LockMode::Share), [0]);
+    assert!(b.conflicting_holders(t, LockMode::RowExclusive).is_empty());
+    let ends = shm.proc_array().xact_ends(0);
+    a.release_at_commit();
+    assert_eq!(shm.proc_array().xact_ends(0), ends + 1);
+    assert_eq!(a.held(), [(t, LockMode::ShareUpdateExclusive, 1)]);
+    assert!(
+        !b.acquire(
+            t,
+            LockMode::ShareUpdateExclusive,
+            LockWait::NoWait,
+            &mut ok()
+        )
+        .expect("busy"),
+        "the session lock is still held"
+    );
+    assert!(
+        b.acquire(other, LockMode::Exclusive, LockWait::NoWait, &mut ok())
+            .expect("freed")
+    );
+    a.release_at_commit();
+    assert_eq!(a.held(), [(t, LockMode::ShareUpdateExclusive, 1)]);
+    a.release_all();
+    assert!(a.held().is_empty());
+    assert_eq!(shm.proc_array().xact_ends(0), ends + 3);
+    assert!(
+        b.acquire(
+            t,
+            LockMode::ShareUpdateExclusive,
+            LockWait::NoWait,
+            &mut ok()
+        )
+        .expect("an abort releases session locks")
+    );
+    // Ended, a session lock is released with its transaction.
+    b.release_all();
+    assert!(
+        a.acquire(
+            t,
+            LockMode::ShareUpdateExclusive,
+            LockWait::NoWait,
+            &mut ok()
+        )
+        .expect("free")
+    );
+    assert!(a.keep_for_session(t, LockMode::ShareUpdateExclusive));
+    a.end_session_lock(t, LockMode::ShareUpdateExclusive);
+    a.release_at_commit();
+    assert!(a.held().is_empty());
+    assert!(LockManager::status(&shm).is_empty());
+}
+
 #[test]
 fn status_rows_carry_pg_locks_columns() {
     let shm = segment(4);

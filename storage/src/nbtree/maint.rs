@@ -303,6 +303,32 @@ pub fn bulk_delete(
     Ok(removed)
 }
 
+/// The heap tids of every leaf entry, sorted (CREATE INDEX CONCURRENTLY's
+/// validation asks which rows the index has). Leaves are read left to
+/// right, one shared lock at a time.
+pub fn heap_tids(
+    env: &HeapEnv<'_, '_>,
+    rel: RelFileLocator,
+    check_interrupts: &mut dyn FnMut() -> PgResult<()>,
+) -> PgResult<Vec<ItemPointer>> {
+    let mut block = leftmost_leaf(env, rel)?;
+    let mut tids = Vec::new();
+    while block != P_NONE {
+        check_interrupts()?;
+        let buf = read(env, rel, block)?;
+        let page = buf.lock_shared();
+        let o = opaque(&page)?;
+        for off in first_key(&o)..=max_offset(&page) {
+            if let Some(tid) = IndexTuple::parse(item(&page, off)?)?.heap_tid() {
+                tids.push(tid);
+            }
+        }
+        block = o.next;
+    }
+    tids.sort_unstable();
+    Ok(tids)
+}
+
 /// Rewrites leaf `page` without the entries `gone(offset, heap tid)`
 /// names, keeping the high key, the order and the page LSN; the caller
 /// holds the page's exclusive lock and logs the change. Returns how many
