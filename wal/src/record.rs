@@ -127,6 +127,9 @@ pub enum PageOp {
     /// A visibility-map bit set (VACUUM) or cleared (a change to its page).
     VmSet,
     VmClear,
+    /// B-tree: an empty leaf unlinked from its siblings and its parent and
+    /// marked deleted (VACUUM), all in one record.
+    BtreeUnlinkPage,
 }
 
 impl PageOp {
@@ -146,7 +149,8 @@ impl PageOp {
             | PageOp::BtreeInsertUpper
             | PageOp::BtreeSplit
             | PageOp::BtreeNewRoot
-            | PageOp::BtreeDelete => RmgrId::Btree,
+            | PageOp::BtreeDelete
+            | PageOp::BtreeUnlinkPage => RmgrId::Btree,
             PageOp::HeapVisible | PageOp::VmSet | PageOp::VmClear => RmgrId::Heap2,
         }
     }
@@ -174,6 +178,7 @@ impl PageOp {
             PageOp::HeapVisible => "VISIBLE",
             PageOp::VmSet => "VM_SET",
             PageOp::VmClear => "VM_CLEAR",
+            PageOp::BtreeUnlinkPage => "UNLINK_PAGE",
         }
     }
 }

@@ -104,17 +104,18 @@ pub fn vacuum_table(
         // The indexes whose entries for dead rows go first (no index can be
         // created or dropped while we hold our lock).
         relcache::accept_invalidations(session);
-        let indexes: Vec<RelFileLocator> = relcache::relation_by_oid(session, oid)?
-            .map(|info| {
-                // An index CREATE INDEX CONCURRENTLY has not filled yet (or
-                // left unfinished) has no entries to remove.
-                info.indexes
-                    .iter()
-                    .filter(|ix| ix.row.ready)
-                    .map(|ix| ix.locator(db))
-                    .collect()
-            })
-            .unwrap_or_default();
+        let indexes: Vec<(RelFileLocator, storage::nbtree::IndexDesc)> =
+            relcache::relation_by_oid(session, oid)?
+                .map(|info| {
+                    // An index CREATE INDEX CONCURRENTLY has not filled yet (or
+                    // left unfinished) has no entries to remove.
+                    info.indexes
+                        .iter()
+                        .filter(|ix| ix.row.ready)
+                        .map(|ix| (ix.locator(db), ix.am.clone()))
+                        .collect()
+                })
+                .unwrap_or_default();
         let oldest_xmin = session.storage.transam.oldest_xmin();
         let env = session.storage.heap_env();
         let interrupts = &session.interrupts;
@@ -135,10 +136,11 @@ pub fn vacuum_table(
         let mut index_cleanup = |dead: &[storage::page::ItemPointer]| -> PgResult<()> {
             let set: std::collections::HashSet<storage::page::ItemPointer> =
                 dead.iter().copied().collect();
-            for loc in &indexes {
+            for (loc, am) in &indexes {
                 storage::nbtree::maint::bulk_delete(
                     &env,
                     *loc,
+                    am,
                     &|t| set.contains(&t),
                     &mut || interrupts.check(deadline),
                 )?;

@@ -1122,6 +1122,14 @@ impl<'m> OwnedWriteGuard<'m> {
         }
     }
 
+    /// [`Self::lock`] without waiting: None if someone holds the lock.
+    pub fn try_lock(pin: PinnedBuffer<'m>) -> Option<OwnedWriteGuard<'m>> {
+        Some(OwnedWriteGuard {
+            page: pin.mgr.pool.try_lock_page_exclusive(pin.id)?,
+            pin,
+        })
+    }
+
     pub fn tag(&self) -> BufferTag {
         self.pin.tag
     }

@@ -100,14 +100,17 @@ pub(crate) fn choose_child(
 }
 
 /// Whether `key` belongs right of this page: it has a right sibling and
-/// the key is >= its high key (Lehman & Yao's move right).
+/// the key is >= its high key (Lehman & Yao's move right), or the page was
+/// deleted.
 pub(crate) fn must_move_right(
     desc: &IndexDesc,
     page: &[u8; BLCKSZ],
     o: &Opaque,
     key: &ScanKey,
 ) -> PgResult<bool> {
-    Ok(!o.is_rightmost() && compare(desc, key, item(page, 1)?)? != Ordering::Less)
+    // A deleted page's range went to its right sibling.
+    Ok(o.is_deleted()
+        || (!o.is_rightmost() && compare(desc, key, item(page, 1)?)? != Ordering::Less))
 }
 
 pub(crate) fn corrupt(message: String) -> PgError {
@@ -384,6 +387,9 @@ fn collect_equal(
     out: &mut Vec<crate::page::ItemPointer>,
 ) -> PgResult<Option<BlockNumber>> {
     let o = opaque(page)?;
+    if o.is_deleted() {
+        return Ok(Some(o.next));
+    }
     let start = if search {
         first_greater(desc, page, &o, key)?
     } else {
@@ -516,11 +522,15 @@ fn choose_split(
     })
 }
 
-/// A new page at the end of the index, locked.
+/// A new page, locked: a deleted page nobody can reach any more
+/// (`pagedel::reusable_page`), or one added at the end of the index.
 pub(crate) fn new_page<'e>(
     env: &'e HeapEnv<'_, '_>,
     rel: RelFileLocator,
 ) -> PgResult<OwnedWriteGuard<'e>> {
+    if let Some(g) = super::pagedel::reusable_page(env, rel)? {
+        return Ok(g);
+    }
     env.extension_lock.lock(rel)?;
     let pin = (|| {
         let block = env.store.smgr().nblocks(rel, ForkNumber::Main)?;
@@ -698,8 +708,7 @@ impl<'e> Insertion<'e, '_, '_, '_> {
         separator: &[u8],
     ) -> PgResult<(usize, OffsetNumber)> {
         let (env, rel, desc) = (self.env, self.rel, self.desc);
-        // The downlink is at or after the offset the descent used: entries
-        // only move right (inserts before it, splits).
+        // The downlink is usually at or after the offset the descent used.
         let mut from = 0;
         let mut block = match self.stack.pop() {
             Some(e) => {
@@ -719,8 +728,12 @@ impl<'e> Insertion<'e, '_, '_, '_> {
         loop {
             let g = OwnedWriteGuard::lock(read(env, rel, block)?);
             let o = opaque(&g)?;
+            // From where the descent went on, then (a page deletion moved
+            // a downlink one to the left) the entries before it.
+            let max = max_offset(&g);
+            let start = first_key(&o).max(from);
             let mut found = None;
-            for off in first_key(&o).max(from)..=max_offset(&g) {
+            for off in (start..=max).chain(first_key(&o)..start.min(max + 1)) {
                 if IndexTuple::parse(item(&g, off)?)?.downlink() == child {
                     found = Some(off);
                     break;

@@ -277,17 +277,29 @@ fn write_page(
     OwnedWriteGuard::log_changes(&mut [&mut g], &[&zero], op)
 }
 
+/// What [`bulk_delete`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct BulkDeleteStats {
+    /// Entries removed.
+    pub removed: u64,
+    /// Empty leaves unlinked (`pagedel`).
+    pub pages_deleted: u64,
+}
+
 /// Removes the leaf entries whose heap tid `dead` says is gone
 /// (`btbulkdelete`): every leaf, left to right, under its exclusive lock,
-/// each changed page logged. Returns how many entries were removed.
+/// each changed page logged. Then the leaves found empty are unlinked
+/// (`pagedel::delete_empty_leaf`), each as far as it can be.
 pub fn bulk_delete(
     env: &HeapEnv<'_, '_>,
     rel: RelFileLocator,
+    desc: &IndexDesc,
     dead: &dyn Fn(ItemPointer) -> bool,
     check_interrupts: &mut dyn FnMut() -> PgResult<()>,
-) -> PgResult<u64> {
+) -> PgResult<BulkDeleteStats> {
     let mut block = leftmost_leaf(env, rel)?;
-    let mut removed = 0;
+    let mut stats = BulkDeleteStats::default();
+    let mut empty = Vec::new();
     while block != P_NONE {
         check_interrupts()?;
         let mut g = OwnedWriteGuard::lock(read(env, rel, block)?);
@@ -296,11 +308,18 @@ pub fn bulk_delete(
         let gone = remove_entries(&mut g, |_, tid| Ok(dead(tid)))?;
         if gone > 0 {
             OwnedWriteGuard::log_changes(&mut [&mut g], &[&before], PageOp::BtreeDelete)?;
-            removed += gone as u64;
+            stats.removed += gone as u64;
         }
+        empty.extend(super::pagedel::empty_leaf(&g, block)?);
         block = o.next;
     }
-    Ok(removed)
+    for leaf in &empty {
+        check_interrupts()?;
+        if super::pagedel::delete_empty_leaf(env, rel, desc, leaf)? {
+            stats.pages_deleted += 1;
+        }
+    }
+    Ok(stats)
 }
 
 /// The heap tids of every leaf entry, sorted (CREATE INDEX CONCURRENTLY's
@@ -353,13 +372,7 @@ pub(crate) fn remove_entries(
         }
     }
     if removed > 0 {
-        let lsn = crate::buffer::page_lsn(page);
-        init_page(page, &o);
-        crate::buffer::set_page_lsn(page, lsn);
-        let mut p = PageMut::new(page);
-        for it in &keep {
-            p.add_item(it, None, AddItemFlags::default())?;
-        }
+        super::pagedel::refill(page, &o, &keep)?;
     }
     Ok(removed)
 }
@@ -372,6 +385,11 @@ fn leftmost_leaf(env: &HeapEnv<'_, '_>, rel: RelFileLocator) -> PgResult<BlockNu
         let buf = read(env, rel, block)?;
         let page = buf.lock_shared();
         let o = opaque(&page)?;
+        if o.is_deleted() {
+            // Read through a downlink just before the page was unlinked.
+            block = o.next;
+            continue;
+        }
         if o.is_leaf() {
             return Ok(block);
         }
@@ -478,6 +496,11 @@ pub fn check(
                     let cbuf = read(env, rel, child)?;
                     let cpage = cbuf.lock_shared();
                     let co = opaque(&cpage)?;
+                    if co.is_deleted() {
+                        return Err(corrupt(format!(
+                            "downlink in block {block} of index \"{name}\" leads to deleted block {child}"
+                        )));
+                    }
                     if co.level + 1 != o.level {
                         return Err(corrupt(format!(
                             "downlink in block {block} of index \"{name}\" leads to block {child} at level {}",

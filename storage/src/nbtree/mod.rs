@@ -10,12 +10,14 @@
 //! - [`sort`]: sorting a build's entries within `maintenance_work_mem`,
 //!   spilling sorted runs to temporary files;
 //! - [`maint`]: the sorted bulk build, VACUUM's bulk delete and the
-//!   structure check behind `bt_index_check`.
+//!   structure check behind `bt_index_check`;
+//! - [`pagedel`]: deleting empty leaves and recycling them.
 
 pub mod insert;
 pub mod itup;
 pub mod maint;
 pub mod page;
+pub mod pagedel;
 pub mod scan;
 pub mod sort;
 

@@ -6,6 +6,7 @@
 //!   a non-rightmost page:  item 1 = high key, items 2.. = entries
 //!   the rightmost page:    items 1.. = entries (no high key)
 //!   an internal page's first entry is the minus-infinity downlink
+//!   a deleted page: no items; pd_prune_xid holds its safexid
 //!   metapage (block 0), after the page header:
 //!     magic u32 | version u32 | root u32 | level u32 | fast root u32 | fast level u32
 //! ```
@@ -56,6 +57,11 @@ impl Opaque {
     }
     pub fn is_rightmost(&self) -> bool {
         self.next == P_NONE
+    }
+    /// Unlinked from its level by VACUUM (`pagedel`): no entries, its
+    /// right-link leads to the page that took over its key range.
+    pub fn is_deleted(&self) -> bool {
+        self.flags & BTP_DELETED != 0
     }
 }
 

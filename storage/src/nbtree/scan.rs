@@ -155,33 +155,46 @@ impl IndexScan {
     /// Moves to the left neighbour of the page last read (Lehman & Yao have
     /// no reliable left-links: the page named may have split since, so walk
     /// right from it to the page whose right-link is ours; PostgreSQL's
-    /// `_bt_walk_left`), and copies its entries from the last down.
+    /// `_bt_walk_left`), and copies its entries from the last down. If our
+    /// page was deleted since, its key range went to the first live page to
+    /// its right, whose entries we have: the neighbour of that one is next.
+    /// If the left neighbour was deleted, our left-link moved past it: a few
+    /// steps right without finding ours send us back to read it again.
     fn step_left(&mut self, env: &HeapEnv<'_, '_>, desc: &IndexDesc) -> PgResult<()> {
-        let from = self.backward_from;
-        let mut block = {
-            let buf = read(env, self.rel, from)?;
-            let page = buf.lock_shared();
-            opaque(&page)?.prev
-        };
-        if block == P_NONE {
-            self.backward_from = P_NONE;
-            return Ok(());
-        }
-        loop {
-            let buf = read(env, self.rel, block)?;
-            let page = buf.lock_shared();
-            let o = opaque(&page)?;
-            if o.next == from {
-                return self.take_backward(desc, &page, block, max_offset(&page) + 1);
+        let mut from = self.backward_from;
+        for _ in 0..1000 {
+            let (prev, deleted, next) = {
+                let buf = read(env, self.rel, from)?;
+                let page = buf.lock_shared();
+                let o = opaque(&page)?;
+                (o.prev, o.is_deleted(), o.next)
+            };
+            if deleted {
+                from = next;
+                continue;
             }
-            if o.next == P_NONE {
-                return Err(super::insert::corrupt(format!(
-                    "left sibling of block {from} of index \"{}\" does not lead back to it",
-                    desc.name
-                )));
+            if prev == P_NONE {
+                self.backward_from = P_NONE;
+                return Ok(());
             }
-            block = o.next;
+            let mut block = prev;
+            for _ in 0..4 {
+                let buf = read(env, self.rel, block)?;
+                let page = buf.lock_shared();
+                let o = opaque(&page)?;
+                if o.next == from && !o.is_deleted() {
+                    return self.take_backward(desc, &page, block, max_offset(&page) + 1);
+                }
+                if o.next == P_NONE {
+                    break;
+                }
+                block = o.next;
+            }
         }
+        Err(super::insert::corrupt(format!(
+            "left sibling of block {} of index \"{}\" does not lead back to it",
+            self.backward_from, desc.name
+        )))
     }
 
     /// Copies the entries of `page` before offset `end`, last first, down

@@ -2,7 +2,8 @@
 //! inserts and bulk deletes against a model (`BTreeSet` of (key, tid)),
 //! compared by full and range scans and followed by `check`; splits at
 //! every level with wide keys; unique checks; the sorted bulk build;
-//! concurrent inserters on threads standing in for backends.
+//! concurrent inserters on threads standing in for backends; deletion of
+//! emptied leaves under open scans, and their reuse.
 
 use std::collections::BTreeSet;
 use std::path::Path;
@@ -174,9 +175,9 @@ fn random_inserts_deletes_and_scans_match_a_model() {
             .filter(|_| rng.below(3) == 0)
             .map(|(_, t)| *t)
             .collect();
-        let removed =
-            bulk_delete(&env, rel(), &|t| dead.contains(&t), &mut || Ok(())).expect("bulk delete");
-        assert_eq!(removed as usize, dead.len(), "round {round}");
+        let stats = bulk_delete(&env, rel(), &desc, &|t| dead.contains(&t), &mut || Ok(()))
+            .expect("bulk delete");
+        assert_eq!(stats.removed as usize, dead.len(), "round {round}");
         model.retain(|(_, t)| !dead.contains(t));
 
         let all = scan_all(&env, &desc, None, None).expect("scan");
@@ -617,4 +618,295 @@ fn new_versions_clear_dead_old_versions_from_a_full_leaf_instead_of_splitting() 
         );
     }
     check(&env, rel(), &desc, &mut |_, _| Ok(())).expect("sound tree");
+}
+
+/// Blocks of the index file that are deleted pages.
+fn deleted_pages(env: &HeapEnv<'_, '_>) -> usize {
+    let n = env
+        .store
+        .smgr()
+        .nblocks(rel(), ForkNumber::Main)
+        .expect("nblocks");
+    (1..n)
+        .filter(|&b| {
+            let buf = super::insert::read(env, rel(), b).expect("read");
+            let page = buf.lock_shared();
+            super::page::opaque(&page).expect("opaque").is_deleted()
+        })
+        .count()
+}
+
+fn keys_of(entries: &[(Vec<Datum>, ItemPointer)]) -> Vec<i32> {
+    entries.iter().map(|(v, _)| int_of(&v[0])).collect()
+}
+
+/// VACUUM empties a range of leaves: they are unlinked (scans forward and
+/// backward, and `check`, see a sound tree without them), a scan standing on
+/// one of them goes on correctly in either direction, and splits take them
+/// again only once every transaction running at their deletion has ended.
+#[test]
+fn emptied_leaves_are_unlinked_then_recycled() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (shm, store) = cluster(dir.path(), 256);
+    heap_env!(env, &shm, store, dir.path(), 0, &NoExtensionLock);
+    let desc = int_desc(false);
+    build_empty(&env, rel()).expect("empty index");
+    for i in 0..20_000u32 {
+        insert(&env, rel(), &desc, &[Datum::Int4(i as i32)], tid(i), None).expect("insert");
+    }
+    let before = check(&env, rel(), &desc, &mut |_, _| Ok(())).expect("check");
+    assert_eq!(before.levels, 2, "{before:?}");
+
+    // Open scans, each a page or more in: forward from the start, backward
+    // from the end.
+    let mut fwd = IndexScan::begin(rel(), None, None);
+    let mut bwd = IndexScan::begin_backward(rel(), None, None);
+    let mut fwd_keys = Vec::new();
+    let mut bwd_keys = Vec::new();
+    for _ in 0..300 {
+        let (t, b) = fwd.next(&env, &desc).expect("next").expect("entry");
+        fwd_keys.push((
+            int_of(
+                &IndexTuple::parse(&b)
+                    .expect("tuple")
+                    .values(&desc)
+                    .expect("values")[0],
+            ),
+            t,
+        ));
+        let (t, b) = bwd.next(&env, &desc).expect("next").expect("entry");
+        bwd_keys.push((
+            int_of(
+                &IndexTuple::parse(&b)
+                    .expect("tuple")
+                    .values(&desc)
+                    .expect("values")[0],
+            ),
+            t,
+        ));
+    }
+    // Everything in [250, 19_750) goes: the pages both scans stand on empty too.
+    let dead = |t: ItemPointer| {
+        let i = t.block * 200 + u32::from(t.offset) - 1;
+        (250..19_750).contains(&i)
+    };
+    let stats = bulk_delete(&env, rel(), &desc, &dead, &mut || Ok(())).expect("bulk delete");
+    assert_eq!(stats.removed, 19_500);
+    assert!(stats.pages_deleted >= 40, "{stats:?} of {before:?}");
+    assert_eq!(deleted_pages(&env), stats.pages_deleted as usize);
+    let after = check(&env, rel(), &desc, &mut |_, _| Ok(())).expect("check");
+    assert_eq!(after.pages + stats.pages_deleted, before.pages);
+    assert_eq!(after.entries, 500);
+    let all = scan_all(&env, &desc, None, None).expect("scan");
+    let want: Vec<i32> = (0..250).chain(19_750..20_000).collect();
+    assert_eq!(keys_of(&all), want);
+
+    // The open scans finish: what they had copied, then the live entries past it.
+    while let Some((t, b)) = fwd.next(&env, &desc).expect("next") {
+        fwd_keys.push((
+            int_of(
+                &IndexTuple::parse(&b)
+                    .expect("tuple")
+                    .values(&desc)
+                    .expect("values")[0],
+            ),
+            t,
+        ));
+    }
+    while let Some((t, b)) = bwd.next(&env, &desc).expect("next") {
+        bwd_keys.push((
+            int_of(
+                &IndexTuple::parse(&b)
+                    .expect("tuple")
+                    .values(&desc)
+                    .expect("values")[0],
+            ),
+            t,
+        ));
+    }
+    let fwd_keys: Vec<i32> = fwd_keys.iter().map(|k| k.0).collect();
+    assert!(fwd_keys.windows(2).all(|w| w[0] < w[1]), "forward order");
+    assert!(fwd_keys.ends_with(&(19_750..20_000).collect::<Vec<_>>()));
+    assert!(fwd_keys.starts_with(&(0..300).collect::<Vec<_>>()));
+    let bwd_keys: Vec<i32> = bwd_keys.iter().map(|k| k.0).collect();
+    assert!(bwd_keys.windows(2).all(|w| w[0] > w[1]), "backward order");
+    assert!(bwd_keys.ends_with(&(0..250).rev().collect::<Vec<_>>()));
+    assert!(bwd_keys.starts_with(&(19_700..20_000).rev().collect::<Vec<_>>()));
+
+    // Not yet reusable: the next transaction id has not been used and ended.
+    let blocks = || {
+        env.store
+            .smgr()
+            .nblocks(rel(), ForkNumber::Main)
+            .expect("nblocks")
+    };
+    let n0 = blocks();
+    for i in 0..2_000u32 {
+        insert(
+            &env,
+            rel(),
+            &desc,
+            &[Datum::Int4(1_000 + i as i32)],
+            tid(40_000 + i),
+            None,
+        )
+        .expect("insert");
+    }
+    assert_eq!(deleted_pages(&env), stats.pages_deleted as usize);
+    assert!(blocks() > n0, "the inserts split pages");
+    // Once a later transaction has ended, splits take the deleted pages.
+    let xid = env.tx.assign_xid().expect("xid");
+    env.tx.commit(xid, false, false).expect("commit");
+    let n1 = blocks();
+    for i in 2_000..20_000u32 {
+        insert(
+            &env,
+            rel(),
+            &desc,
+            &[Datum::Int4(1_000 + i as i32)],
+            tid(40_000 + i),
+            None,
+        )
+        .expect("insert");
+    }
+    assert_eq!(deleted_pages(&env), 0, "every deleted page was reused");
+    let report = check(&env, rel(), &desc, &mut |_, _| Ok(())).expect("check");
+    assert_eq!(report.entries, 20_500);
+    assert_eq!(u64::from(blocks()), report.pages + 1, "no page lost");
+    assert!(
+        blocks() - n1 < report.pages as u32 - after.pages as u32,
+        "pages were reused"
+    );
+    let all = scan_all(&env, &desc, None, None).expect("scan");
+    let want: Vec<i32> = (0..250)
+        .chain(1_000..21_000)
+        .chain(19_750..20_000)
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    let mut got = keys_of(&all);
+    got.dedup();
+    assert_eq!(got, want);
+}
+
+/// VACUUM deletes emptied leaves while inserters add entries and readers scan
+/// in both directions: every scan sees the entries that are never removed, in
+/// order and once; splits reuse the deleted pages; the final tree holds
+/// exactly the model. Each thread registers an xmin while it works, as every
+/// backend reading or writing an index has (what keeps a page it may still
+/// reach from being reused).
+#[test]
+fn vacuum_deletes_pages_while_others_insert_and_scan() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (shm, store) = cluster(dir.path(), 256);
+    let desc = int_desc(false);
+    const N: u32 = 30_000;
+    {
+        heap_env!(env, &shm, store, dir.path(), 0, &NoExtensionLock);
+        build_empty(&env, rel()).expect("empty index");
+        for i in 0..N {
+            insert(&env, rel(), &desc, &[Datum::Int4(i as i32)], tid(i), None).expect("insert");
+        }
+    }
+    // Round r removes the original entries with keys in [3000r + 100, 3000r + 2900).
+    let removed = |i: u32| (100..2_900).contains(&(i % 3_000));
+    let permanent: Vec<i32> = (0..N).filter(|&i| !removed(i)).map(|i| i as i32).collect();
+    let ext = ThreadExtensionLock::default();
+    let vacuum_done = std::sync::atomic::AtomicBool::new(false);
+    let deleted = std::sync::atomic::AtomicU64::new(0);
+    std::thread::scope(|s| {
+        for t in 0..2u32 {
+            let (shm, store, desc, ext, dir) = (&shm, store.clone(), &desc, &ext, dir.path());
+            s.spawn(move || {
+                heap_env!(env, shm, store, dir, 1 + t as usize, ext);
+                let mut rng = Rng(77 + u64::from(t));
+                for i in 0..3_000u32 {
+                    env.tx.snapshot(0);
+                    // Keys in the ranges VACUUM keeps, so that the others empty.
+                    let off = rng.below(200) as i32;
+                    let k = rng.below(u64::from(N / 3_000)) as i32 * 3_000
+                        + if off < 100 { off } else { 2_800 + off };
+                    insert(
+                        &env,
+                        rel(),
+                        desc,
+                        &[Datum::Int4(k)],
+                        tid(100_000 + t * 10_000 + i),
+                        None,
+                    )
+                    .expect("insert");
+                    env.tx.end_without_xid();
+                }
+            });
+        }
+        {
+            let (shm, store, desc, dir, permanent) =
+                (&shm, store.clone(), &desc, dir.path(), &permanent);
+            let vacuum_done = &vacuum_done;
+            s.spawn(move || {
+                heap_env!(env, shm, store, dir, 3, &NoExtensionLock);
+                let mut rounds = 0;
+                while !vacuum_done.load(std::sync::atomic::Ordering::Relaxed) || rounds < 3 {
+                    rounds += 1;
+                    for backward in [false, true] {
+                        env.tx.snapshot(0);
+                        let scan = if backward {
+                            IndexScan::begin_backward(rel(), None, None)
+                        } else {
+                            IndexScan::begin(rel(), None, None)
+                        };
+                        let mut all = scan_dir(&env, desc, scan).expect("scan");
+                        env.tx.end_without_xid();
+                        if backward {
+                            all.reverse();
+                        }
+                        let keys: Vec<(i32, ItemPointer)> =
+                            all.iter().map(|(v, t)| (int_of(&v[0]), *t)).collect();
+                        assert!(
+                            keys.windows(2).all(|w| w[0] < w[1]),
+                            "a scan (backward: {backward}) repeated or misordered entries"
+                        );
+                        let originals: BTreeSet<i32> = keys
+                            .iter()
+                            .filter(|(_, t)| t.block < 100_000 / 200)
+                            .map(|(k, _)| *k)
+                            .collect();
+                        assert!(
+                            permanent.iter().all(|k| originals.contains(k)),
+                            "a scan (backward: {backward}) lost entries that were never removed"
+                        );
+                    }
+                }
+            });
+        }
+        let (shm, store, desc, ext, dir) = (&shm, store.clone(), &desc, &ext, dir.path());
+        let (vacuum_done, deleted) = (&vacuum_done, &deleted);
+        s.spawn(move || {
+            heap_env!(env, shm, store, dir, 4, ext);
+            for r in 0..(N / 3_000) {
+                let dead = |t: ItemPointer| {
+                    let i = t.block * 200 + u32::from(t.offset) - 1;
+                    i < N && i / 3_000 == r && removed(i)
+                };
+                let stats =
+                    bulk_delete(&env, rel(), desc, &dead, &mut || Ok(())).expect("bulk delete");
+                deleted.fetch_add(stats.pages_deleted, std::sync::atomic::Ordering::Relaxed);
+                // A transaction ends: pages deleted before it may be reused.
+                let xid = env.tx.assign_xid().expect("xid");
+                env.tx.commit(xid, false, false).expect("commit");
+            }
+            vacuum_done.store(true, std::sync::atomic::Ordering::Relaxed);
+        });
+    });
+    let deleted = deleted.into_inner();
+    assert!(deleted > 0, "no page was deleted");
+    heap_env!(env, &shm, store, dir.path(), 0, &NoExtensionLock);
+    assert!(
+        (deleted_pages(&env) as u64) < deleted,
+        "no deleted page was reused"
+    );
+    let report = check(&env, rel(), &desc, &mut |_, _| Ok(())).expect("check");
+    assert_eq!(report.entries as usize, permanent.len() + 6_000);
+    let all = scan_all(&env, &desc, None, None).expect("scan");
+    assert_eq!(all.len(), permanent.len() + 6_000);
 }
