@@ -69,6 +69,14 @@ pub struct Session {
     /// The running statement began outside a transaction block, so it runs in
     /// its own (implicit) transaction, ended by finish/fail_statement.
     pub implicit_xact: bool,
+    /// The statements of one simple Query message with several of them share
+    /// one implicit transaction block (PostgreSQL's), committed when the
+    /// message ends ([`Session::end_implicit_block`]) and aborted whole by
+    /// an error.
+    pub implicit_block: bool,
+    /// A statement of the implicit block left its transaction open for the
+    /// next one.
+    implicit_block_open: bool,
     /// NOTICE/WARNING messages waiting to be sent: (severity, sqlstate,
     /// text, detail).
     pub notices: Vec<(&'static str, &'static str, String, Option<String>)>,
@@ -120,6 +128,8 @@ impl Session {
             interrupts,
             deadline: None,
             implicit_xact: false,
+            implicit_block: false,
+            implicit_block_open: false,
             notices: Vec::new(),
             storage,
             tx: crate::xact::TxState::default(),
@@ -135,7 +145,7 @@ impl Session {
         self.interrupts.clear_cancel();
         self.stmt_start = now_pg();
         self.implicit_xact = self.xact == XactState::Idle;
-        if self.implicit_xact {
+        if self.implicit_xact && !self.implicit_block_open {
             self.xact_start = self.stmt_start;
             self.settings.begin_transaction();
         }
@@ -154,10 +164,34 @@ impl Session {
         // On error the caller's fail_statement aborts what is left.
         result?;
         if self.implicit_xact && self.xact == XactState::Idle {
+            if self.implicit_block {
+                self.implicit_block_open = true;
+                return Ok(());
+            }
             crate::xact::commit(self)?;
             self.settings.commit_transaction();
         }
+        self.implicit_block_open = false;
         Ok(())
+    }
+
+    /// The end of a Query message: commits the implicit block its
+    /// statements left open.
+    pub fn end_implicit_block(&mut self) -> PgResult<()> {
+        self.implicit_block = false;
+        if !std::mem::take(&mut self.implicit_block_open) || self.xact != XactState::Idle {
+            return Ok(());
+        }
+        match crate::xact::commit(self) {
+            Ok(()) => {
+                self.settings.commit_transaction();
+                Ok(())
+            }
+            Err(e) => {
+                self.settings.abort_transaction();
+                Err(e)
+            }
+        }
     }
 
     /// Called when a statement failed: the transaction aborts at once (its
@@ -166,6 +200,7 @@ impl Session {
     pub fn fail_statement(&mut self) {
         self.deadline = None;
         self.scans.clear();
+        self.implicit_block_open = false;
         match self.xact {
             XactState::Idle if self.implicit_xact => {
                 crate::xact::abort(self);

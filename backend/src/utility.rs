@@ -279,7 +279,7 @@ pub fn settings_statement(session: &mut Session, stmt: &Statement) -> Option<PgR
             } => {
                 let name = object_name_text(variable);
                 let local = matches!(scope, Some(ContextModifier::Local));
-                if local && session.xact == XactState::Idle {
+                if local && session.xact == XactState::Idle && !session.implicit_block {
                     session.warn("25P01", "SET LOCAL can only be used in transaction blocks");
                 }
                 let action = if local {

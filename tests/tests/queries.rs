@@ -664,3 +664,70 @@ async fn show(client: &tokio_postgres::Client, name: &str) -> String {
         ),
     }
 }
+
+/// The statements of one simple Query message share an implicit transaction: an
+/// error rolls back the ones before it; a BEGIN inside takes them into its block; a
+/// COMMIT ends the block and what follows starts anew; VACUUM among several
+/// statements is 25001; SET LOCAL holds to the end of the message.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_query_message_with_several_statements_is_one_implicit_transaction() {
+    let cluster = Cluster::start();
+    let c = cluster.connect().await;
+    c.batch_execute("CREATE TABLE mt (a int)")
+        .await
+        .expect("create");
+    let e = c
+        .batch_execute("INSERT INTO mt VALUES (1); SELECT 1/0")
+        .await
+        .expect_err("division by zero");
+    assert_eq!(sqlstate(&e), Some("22012"));
+    assert_eq!(
+        count_mt(&c).await,
+        "0",
+        "the INSERT before the error is rolled back"
+    );
+    c.batch_execute("INSERT INTO mt VALUES (2); INSERT INTO mt VALUES (3)")
+        .await
+        .expect("two inserts");
+    assert_eq!(count_mt(&c).await, "2");
+    for sql in [
+        "INSERT INTO mt VALUES (4); VACUUM mt",
+        "VACUUM mt; SELECT 1",
+    ] {
+        let e = c.batch_execute(sql).await.expect_err("VACUUM in a block");
+        assert_eq!(sqlstate(&e), Some("25001"), "{sql}");
+    }
+    assert_eq!(count_mt(&c).await, "2");
+    c.batch_execute("INSERT INTO mt VALUES (5); BEGIN; INSERT INTO mt VALUES (6)")
+        .await
+        .expect("into a block");
+    let e = c
+        .batch_execute("INSERT INTO mt VALUES (7); COMMIT; INSERT INTO mt VALUES (8); SELECT 1/0")
+        .await
+        .expect_err("division by zero");
+    assert_eq!(sqlstate(&e), Some("22012"));
+    assert_eq!(
+        count_mt(&c).await,
+        "5",
+        "5, 6 and 7 committed, 8 rolled back"
+    );
+    let shown = c
+        .simple_query("SET LOCAL work_mem = '8MB'; SHOW work_mem")
+        .await
+        .expect("set local");
+    assert_eq!(rows(&shown), [[Some("8MB".to_owned())]]);
+    let shown = c.simple_query("SHOW work_mem").await.expect("show");
+    assert_eq!(
+        rows(&shown),
+        [[Some("4MB".to_owned())]],
+        "SET LOCAL ended with the message's transaction"
+    );
+}
+
+async fn count_mt(c: &tokio_postgres::Client) -> String {
+    let m = c
+        .simple_query("SELECT count(*) FROM mt")
+        .await
+        .expect("count");
+    rows(&m)[0][0].clone().expect("a count")
+}

@@ -188,10 +188,14 @@ pub(crate) fn namespace_name(session: &mut Session, oid: u32) -> PgResult<String
 
 /// Records that this transaction changed the catalog: its own later
 /// statements must not use what was cached before.
-/// 25001 when a transaction block is open (PostgreSQL's
+/// 25001 when a transaction block is open, or the statement is one of
+/// several in a Query message (an implicit block; PostgreSQL's
 /// `PreventInTransactionBlock`): `what` must run in its own transactions.
 pub(crate) fn prevent_in_transaction_block(session: &Session, what: &str) -> PgResult<()> {
-    if session.xact != crate::session::XactState::Idle || !session.implicit_xact {
+    if session.xact != crate::session::XactState::Idle
+        || !session.implicit_xact
+        || session.implicit_block
+    {
         return Err(PgError::new(
             SqlState::ActiveSqlTransaction,
             format!("{what} cannot run inside a transaction block"),

@@ -43,34 +43,54 @@ impl Tcop {
             ));
             return (out, None);
         }
-        for stmt in &stmts {
-            let result = exec_statement(&mut session, stmt, sql, None, &[]);
-            out.extend(drain_notices(&mut session));
-            match result {
-                Ok(Outcome::Command(tag)) => out.push(command_complete(&tag)),
-                Ok(Outcome::Rows { columns, rows, tag }) => {
-                    out.push(row_description(&columns, &[]));
-                    let opts = output_options(&session);
-                    for row in &rows {
-                        match data_row(row, &[], &opts) {
-                            Ok(m) => out.push(m),
-                            Err(e) => {
-                                out.push(error_message(&e));
-                                return (out, None);
+        session.implicit_block = stmts.len() > 1;
+        let (mut out, fatal) = run_statements(&mut session, &stmts, sql, out);
+        if let Err(e) = session.end_implicit_block() {
+            crate::tcop::panic_if_critical(&e);
+            out.push(error_message(&e));
+        }
+        (out, fatal)
+    }
+}
+
+/// Runs the statements of one Query message in order, stopping at the first
+/// error (which aborts the implicit block, if there is one).
+fn run_statements(
+    session: &mut crate::session::Session,
+    stmts: &[sqlparser::ast::Statement],
+    sql: &str,
+    mut out: Vec<PgWireBackendMessage>,
+) -> (Vec<PgWireBackendMessage>, Option<PgError>) {
+    for stmt in stmts {
+        let result = exec_statement(session, stmt, sql, None, &[]);
+        out.extend(drain_notices(session));
+        match result {
+            Ok(Outcome::Command(tag)) => out.push(command_complete(&tag)),
+            Ok(Outcome::Rows { columns, rows, tag }) => {
+                out.push(row_description(&columns, &[]));
+                let opts = output_options(session);
+                for row in &rows {
+                    match data_row(row, &[], &opts) {
+                        Ok(m) => out.push(m),
+                        Err(e) => {
+                            if session.implicit_block {
+                                session.fail_statement();
                             }
+                            out.push(error_message(&e));
+                            return (out, None);
                         }
                     }
-                    out.push(command_complete(&tag));
                 }
-                Err(e) if e.severity >= Severity::Fatal => return (out, Some(e)),
-                Err(e) => {
-                    out.push(error_message(&e));
-                    break;
-                }
+                out.push(command_complete(&tag));
+            }
+            Err(e) if e.severity >= Severity::Fatal => return (out, Some(e)),
+            Err(e) => {
+                out.push(error_message(&e));
+                break;
             }
         }
-        (out, None)
     }
+    (out, None)
 }
 
 #[async_trait]
