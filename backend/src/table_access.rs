@@ -173,6 +173,8 @@ pub struct OpenIndexScan {
     index_only: Option<IndexOnly>,
     /// Each range read from its upper end down.
     backward: bool,
+    /// The xmin horizon for marking entries dead, read when first needed.
+    horizon: Option<storage::transam::TransactionId>,
 }
 
 /// An index-only scan's state: where each index column goes in the table
@@ -479,6 +481,7 @@ pub fn index_scan_begin(
         pos,
         heap: heap_loc,
         backward,
+        horizon: None,
     });
     Ok(open_slot(session, open))
 }
@@ -548,6 +551,12 @@ pub fn scan_next(session: &mut Session, id: ScanId) -> PgResult<Option<(Tid, Vec
                     {
                         open.returned += 1;
                         return Ok(Some((to_tid(tid), deform_tuple(&open.desc, &bytes)?)));
+                    }
+                    // Invisible to us; if to everyone, later scans need not
+                    // visit the heap for it (the entry is marked dead).
+                    let horizon = *ix.horizon.get_or_insert_with(|| env.tx.oldest_xmin());
+                    if heapam::chain_dead_to_all(&env, ix.heap, root, horizon)? {
+                        scan.kill_last(&env)?;
                     }
                 }
             }

@@ -426,7 +426,10 @@ impl<'a> Page<'a> {
                 self.max_offset_number()
             )));
         };
-        if !id.is_normal() || !id.has_storage() {
+        // A DEAD pointer with storage is an index entry a scan marked as
+        // pointing at a row no snapshot can see (LP_DEAD); heap DEAD
+        // pointers have none.
+        if !(id.is_normal() || id.is_dead()) || !id.has_storage() {
             return Err(corrupted(format!("line pointer {off} has no storage")));
         }
         let (start, end) = (id.off as usize, id.off as usize + id.len as usize);
@@ -719,6 +722,21 @@ impl<'a> PageMut<'a> {
                 off: 0,
                 flags: ItemIdFlags::Dead,
                 len: 0,
+            },
+        );
+        Ok(())
+    }
+
+    /// Marks an index entry's line pointer DEAD, keeping its item
+    /// (`ItemIdMarkDead`): a hint that no snapshot can see the row it
+    /// points at, so scans skip it and a full page may drop it.
+    pub fn mark_dead_keep_storage(&mut self, off: OffsetNumber) -> PgResult<()> {
+        let id = self.existing_item_id(off)?;
+        self.set_item_id_raw(
+            off,
+            ItemId {
+                flags: ItemIdFlags::Dead,
+                ..id
             },
         );
         Ok(())

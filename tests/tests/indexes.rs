@@ -580,3 +580,64 @@ async fn check_pd(c: &Client) {
         ["15002", "15001"]
     );
 }
+
+/// An index scan that meets entries of deleted rows (no snapshot sees them) marks
+/// them dead; inserts into their full leaf then drop them instead of splitting
+/// (simple deletion), before any VACUUM: the index stays one leaf.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn entries_of_deleted_rows_make_room_once_a_scan_has_met_them() {
+    let cluster = Cluster::start();
+    let c = cluster.connect().await;
+    exec(
+        &c,
+        "CREATE TABLE d (id int PRIMARY KEY, v int); CREATE INDEX d_v ON d (v)",
+    )
+    .await;
+    exec(&c, "INSERT INTO d VALUES (1, 1)").await;
+    for step in [1, 2, 4, 8, 16, 32, 64, 128] {
+        exec(
+            &c,
+            &format!("INSERT INTO d SELECT id + {step}, v + {step} FROM d"),
+        )
+        .await;
+    }
+    exec(&c, "DELETE FROM d WHERE id > 256").await;
+    exec(
+        &c,
+        "INSERT INTO d SELECT id + 256, v + 256 FROM d WHERE id <= 44",
+    )
+    .await;
+    assert_eq!(
+        values(&c, "SELECT pg_relation_size('d_v')").await,
+        ["16384"]
+    );
+    exec(&c, "DELETE FROM d WHERE id <= 200").await;
+    exec(&c, "SET enable_seqscan = off; SET enable_bitmapscan = off").await;
+    assert_eq!(
+        values(&c, "SELECT v FROM d WHERE v < 250 ORDER BY v LIMIT 3").await,
+        ["201", "202", "203"]
+    );
+    // 300 more entries: with the 200 dead ones, 600 would not fit one leaf.
+    exec(&c, "INSERT INTO d SELECT id + 1000, v + 1000 FROM d").await;
+    exec(
+        &c,
+        "INSERT INTO d SELECT id + 2000, v + 2000 FROM d WHERE id <= 2100",
+    )
+    .await;
+    assert_eq!(values(&c, "SELECT count(*) FROM d").await, ["400"]);
+    assert_eq!(
+        values(&c, "SELECT pg_relation_size('d_v')").await,
+        ["16384"]
+    );
+    assert_eq!(
+        values(&c, "SELECT count(*) FROM d WHERE v BETWEEN 1 AND 250").await,
+        ["50"]
+    );
+    if !tests::against_pg15() {
+        exec(
+            &c,
+            "SELECT bt_index_check('d_v', true); SELECT bt_index_check('d_pkey', true)",
+        )
+        .await;
+    }
+}

@@ -302,10 +302,16 @@ pub fn insert_entry(
     };
     ins.held.add(leaf);
     let page = ins.held.page(0);
+    // A full leaf first drops the entries scans marked dead (PostgreSQL's
+    // simple deletion), then, for a new row version, entries of old versions;
+    // either is logged with the insertion (the held page's record covers it).
+    let room = |page: &[u8; BLCKSZ]| Page::new(page).free_space() >= maxalign(itup.len());
+    if !room(page) {
+        delete_killed(page)?;
+    }
     if let Some(dead) = dead
-        && Page::new(page).free_space() < maxalign(itup.len())
+        && !room(page)
     {
-        // Logged with the insertion (the held page's record covers both).
         delete_old_versions(desc, page, dead)?;
     }
     let o = opaque(page)?;
@@ -313,6 +319,17 @@ pub fn insert_entry(
     let op = ins.place(0, off, itup)?;
     ins.held.log(op)?;
     Ok(InsertOutcome::Inserted)
+}
+
+/// Removes the entries of leaf `page` that scans marked dead.
+fn delete_killed(page: &mut [u8; BLCKSZ]) -> PgResult<usize> {
+    let killed: Vec<OffsetNumber> = (1..=max_offset(page))
+        .filter(|&off| super::scan::is_killed(page, off))
+        .collect();
+    if killed.is_empty() {
+        return Ok(0);
+    }
+    super::maint::remove_entries(page, |off, _| Ok(killed.contains(&off)))
 }
 
 /// Removes from a full leaf the entries of row versions no snapshot can
@@ -400,7 +417,10 @@ fn collect_equal(
         if super::itup::cmp_keys(desc, &key.values, &t.keys(desc)?)? != Ordering::Equal {
             return Ok(None);
         }
-        if let Some(tid) = t.heap_tid() {
+        // An entry marked dead points at a row no snapshot sees: no conflict.
+        if let Some(tid) = t.heap_tid()
+            && !super::scan::is_killed(page, off)
+        {
             out.push(tid);
         }
     }

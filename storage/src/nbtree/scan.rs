@@ -21,7 +21,7 @@ use super::insert::{descend, first_greater, must_move_right, read};
 use super::itup::{IndexTuple, ScanKey, compare};
 use super::page::{P_NONE, first_key, item, max_offset, opaque};
 use crate::heap::heapam::HeapEnv;
-use crate::page::ItemPointer;
+use crate::page::{ItemPointer, OffsetNumber, Page, PageMut};
 use crate::smgr::{BLCKSZ, BlockNumber, RelFileLocator};
 
 /// One end of a scan: the leading key columns (in index order) and
@@ -30,6 +30,23 @@ use crate::smgr::{BLCKSZ, BlockNumber, RelFileLocator};
 pub struct Bound {
     pub values: Vec<Datum>,
     pub inclusive: bool,
+}
+
+/// An entry copied from a leaf: its heap tid, bytes and place.
+#[derive(Debug)]
+struct Copied {
+    tid: ItemPointer,
+    bytes: Vec<u8>,
+    place: Place,
+}
+
+/// Where an entry was read: its leaf, offset, and the leaf's LSN then.
+#[derive(Debug, Clone, Copy)]
+struct Place {
+    block: BlockNumber,
+    off: OffsetNumber,
+    lsn: u64,
+    tid: ItemPointer,
 }
 
 /// An open scan, forward or backward.
@@ -42,7 +59,9 @@ pub struct IndexScan {
     upper: Option<ScanKey>,
     started: bool,
     next_block: BlockNumber,
-    items: VecDeque<(ItemPointer, Vec<u8>)>,
+    items: VecDeque<Copied>,
+    /// Where the entry [`Self::next`] returned last was, for [`Self::kill_last`].
+    last: Option<Place>,
     /// Backward: from the upper bound down; `next_block` is then the page
     /// whose left neighbour comes next (`backward_from`).
     backward: bool,
@@ -64,6 +83,7 @@ impl IndexScan {
             started: false,
             next_block: P_NONE,
             items: VecDeque::new(),
+            last: None,
             backward: false,
             backward_from: P_NONE,
         }
@@ -90,8 +110,9 @@ impl IndexScan {
         desc: &IndexDesc,
     ) -> PgResult<Option<(ItemPointer, Vec<u8>)>> {
         loop {
-            if let Some(x) = self.items.pop_front() {
-                return Ok(Some(x));
+            if let Some(c) = self.items.pop_front() {
+                self.last = Some(c.place);
+                return Ok(Some((c.tid, c.bytes)));
             }
             if !self.started {
                 self.started = true;
@@ -112,10 +133,11 @@ impl IndexScan {
             if self.next_block == P_NONE {
                 return Ok(None);
             }
-            let buf = read(env, self.rel, self.next_block)?;
+            let block = self.next_block;
+            let buf = read(env, self.rel, block)?;
             let page = buf.lock_shared();
             let o = opaque(&page)?;
-            self.take(desc, &page, first_key(&o))?;
+            self.take(desc, &page, block, first_key(&o))?;
         }
     }
 
@@ -132,8 +154,8 @@ impl IndexScan {
                 nextkey: false,
             },
         };
-        at_leaf(env, self.rel, desc, &key, |page, _, start| {
-            self.take(desc, page, start)
+        at_leaf(env, self.rel, desc, &key, |page, block, start| {
+            self.take(desc, page, block, start)
         })
     }
 
@@ -214,6 +236,7 @@ impl IndexScan {
             nextkey: !b.inclusive,
         });
         let first = first_key(&o);
+        let lsn = crate::buffer::page_lsn(page);
         let mut off = end;
         while off > first {
             off -= 1;
@@ -224,9 +247,7 @@ impl IndexScan {
                 self.backward_from = P_NONE;
                 return Ok(());
             }
-            if let Some(tid) = IndexTuple::parse(bytes)?.heap_tid() {
-                self.items.push_back((tid, bytes.to_vec()));
-            }
+            self.copy(page, block, off, lsn, bytes)?;
         }
         if o.prev == P_NONE {
             self.backward_from = P_NONE;
@@ -236,21 +257,98 @@ impl IndexScan {
 
     /// Copies the entries from `start` on that are within the upper bound;
     /// notes the right sibling, or the end if the bound was passed.
-    fn take(&mut self, desc: &IndexDesc, page: &[u8; BLCKSZ], start: u16) -> PgResult<()> {
+    fn take(
+        &mut self,
+        desc: &IndexDesc,
+        page: &[u8; BLCKSZ],
+        block: BlockNumber,
+        start: u16,
+    ) -> PgResult<()> {
         let o = opaque(page)?;
         self.next_block = o.next;
+        let lsn = crate::buffer::page_lsn(page);
         for off in start..=max_offset(page) {
             let bytes = item(page, off)?;
-            let t = IndexTuple::parse(bytes)?;
             if let Some(u) = &self.upper
                 && compare(desc, u, bytes)? == Ordering::Less
             {
                 self.next_block = P_NONE;
                 return Ok(());
             }
-            if let Some(tid) = t.heap_tid() {
-                self.items.push_back((tid, bytes.to_vec()));
+            self.copy(page, block, off, lsn, bytes)?;
+        }
+        Ok(())
+    }
+
+    /// Queues the entry at `off` unless a scan marked it dead: its row is
+    /// visible to no snapshot (PostgreSQL's `ignore_killed_tuples`).
+    fn copy(
+        &mut self,
+        page: &[u8; BLCKSZ],
+        block: BlockNumber,
+        off: OffsetNumber,
+        lsn: u64,
+        bytes: &[u8],
+    ) -> PgResult<()> {
+        if is_killed(page, off) {
+            return Ok(());
+        }
+        if let Some(tid) = IndexTuple::parse(bytes)?.heap_tid() {
+            self.items.push_back(Copied {
+                tid,
+                bytes: bytes.to_vec(),
+                place: Place {
+                    block,
+                    off,
+                    lsn,
+                    tid,
+                },
+            });
+        }
+        Ok(())
+    }
+
+    /// Marks the entry [`Self::next`] returned last as dead, the caller
+    /// having found that no snapshot can see any version of its row
+    /// (PostgreSQL's `kill_prior_tuple`): later scans skip it and an
+    /// insertion into a full leaf removes it. A hint: not logged, and left
+    /// undone if the leaf's lock is busy; if the leaf changed since it was
+    /// read, the entry is looked for by its heap tid.
+    pub fn kill_last(&mut self, env: &HeapEnv<'_, '_>) -> PgResult<()> {
+        let Some(place) = self.last.take() else {
+            return Ok(());
+        };
+        let buf = read(env, self.rel, place.block)?;
+        let Some(mut page) = buf.try_lock_exclusive() else {
+            return Ok(());
+        };
+        let o = opaque(&page)?;
+        if o.is_deleted() || !o.is_leaf() {
+            return Ok(());
+        }
+        let holds = |page: &[u8; BLCKSZ], off: OffsetNumber| -> PgResult<bool> {
+            Ok(IndexTuple::parse(item(page, off)?)?.heap_tid() == Some(place.tid))
+        };
+        let off = if crate::buffer::page_lsn(&page) == place.lsn
+            && place.off <= max_offset(&page)
+            && holds(&page, place.off)?
+        {
+            Some(place.off)
+        } else {
+            let mut found = None;
+            for off in first_key(&o)..=max_offset(&page) {
+                if holds(&page, off)? {
+                    found = Some(off);
+                    break;
+                }
             }
+            found
+        };
+        if let Some(off) = off
+            && !is_killed(&page, off)
+        {
+            PageMut::new(&mut page).mark_dead_keep_storage(off)?;
+            page.mark_dirty_hint()?;
         }
         Ok(())
     }
@@ -278,4 +376,9 @@ fn at_leaf<R>(
         let start = first_greater(desc, &page, &o, key)?;
         return visit(&page, block, start);
     }
+}
+
+/// Whether the entry at `off` of a leaf is marked dead ([`IndexScan::kill_last`]).
+pub(crate) fn is_killed(page: &[u8; BLCKSZ], off: OffsetNumber) -> bool {
+    Page::new(page).item_id(off).is_some_and(|id| id.is_dead())
 }

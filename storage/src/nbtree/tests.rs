@@ -910,3 +910,54 @@ fn vacuum_deletes_pages_while_others_insert_and_scan() {
     let all = scan_all(&env, &desc, None, None).expect("scan");
     assert_eq!(all.len(), permanent.len() + 6_000);
 }
+
+/// Entries a scan marks dead (their rows visible to no snapshot) are skipped by
+/// later scans, are no conflict for a unique check, and make room in a full leaf
+/// instead of a split (simple deletion).
+#[test]
+fn entries_marked_dead_are_skipped_and_dropped_from_a_full_leaf() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (shm, store) = cluster(dir.path(), 64);
+    heap_env!(env, &shm, store, dir.path(), 0, &NoExtensionLock);
+    let desc = int_desc(true);
+    build_empty(&env, rel()).expect("empty index");
+    for i in 0..300u32 {
+        insert(&env, rel(), &desc, &[Datum::Int4(i as i32)], tid(i), None).expect("insert");
+    }
+    let mut scan = IndexScan::begin(rel(), None, None);
+    while let Some((t, _)) = scan.next(&env, &desc).expect("next") {
+        if t.block * 200 + u32::from(t.offset) - 1 < 150 {
+            scan.kill_last(&env).expect("kill");
+        }
+    }
+    let all = scan_all(&env, &desc, None, None).expect("scan");
+    assert_eq!(keys_of(&all), (150..300).collect::<Vec<_>>());
+    // A killed entry with the key is no duplicate: the probe is not even asked.
+    let outcome = insert(
+        &env,
+        rel(),
+        &desc,
+        &[Datum::Int4(7)],
+        tid(5_000),
+        Some(&mut |t| panic!("probed {t:?}, an entry marked dead")),
+    )
+    .expect("insert");
+    assert_eq!(outcome, InsertOutcome::Inserted);
+    // 300 + 250 entries do not fit one leaf; without the 150 dead ones they do.
+    for i in 0..249u32 {
+        insert(
+            &env,
+            rel(),
+            &desc,
+            &[Datum::Int4(1_000 + i as i32)],
+            tid(6_000 + i),
+            None,
+        )
+        .expect("insert");
+    }
+    let report = check(&env, rel(), &desc, &mut |_, _| Ok(())).expect("check");
+    assert_eq!((report.levels, report.pages), (1, 1), "{report:?}");
+    assert_eq!(report.entries, 400);
+    let all = scan_all(&env, &desc, None, None).expect("scan");
+    assert_eq!(all.len(), 400);
+}
