@@ -21,6 +21,7 @@ pub fn parse(sql: &str) -> PgResult<Vec<Statement>> {
     let tokens = rewrite_checkpoint(tokens);
     let tokens = rewrite_reindex(tokens);
     let tokens = rewrite_key_locks(tokens);
+    let tokens = rewrite_drop_index_concurrently(tokens);
     let mut stmts = Parser::new(&dialect)
         .with_recursion_limit(RECURSION_LIMIT)
         .with_tokens_with_locations(tokens)
@@ -287,6 +288,71 @@ fn rewrite_key_locks(mut tokens: Vec<TokenWithSpan>) -> Vec<TokenWithSpan> {
         }
         // Drop NO KEY / KEY (with the whitespace after them).
         tokens.drain(from..kw);
+    }
+    tokens
+}
+
+/// The last name of a DROP INDEX that was written `DROP INDEX CONCURRENTLY`
+/// (sqlparser has no such form): a name nobody can write, as it holds a
+/// control character (see [`rewrite_drop_index_concurrently`]).
+pub const DROP_CONCURRENTLY_MARKER: &str = "\u{1}concurrently";
+
+/// `DROP INDEX CONCURRENTLY [IF EXISTS] name [, ...] [CASCADE | RESTRICT]`
+/// becomes the same statement without CONCURRENTLY and with
+/// [`DROP_CONCURRENTLY_MARKER`] as one more name after the others.
+fn rewrite_drop_index_concurrently(mut tokens: Vec<TokenWithSpan>) -> Vec<TokenWithSpan> {
+    let significant = |t: &TokenWithSpan| !matches!(t.token, Token::Whitespace(_) | Token::EOF);
+    let word_is = |t: &TokenWithSpan, w: &str| matches!(&t.token, Token::Word(x) if x.quote_style.is_none() && x.value.eq_ignore_ascii_case(w));
+    let mut starts = Vec::new();
+    let mut at_start = true;
+    for (i, t) in tokens.iter().enumerate() {
+        if t.token == Token::SemiColon {
+            at_start = true;
+        } else if at_start && significant(t) {
+            starts.push(i);
+            at_start = false;
+        }
+    }
+    for &start in starts.iter().rev() {
+        let end = (start..tokens.len())
+            .find(|&i| tokens[i].token == Token::SemiColon || tokens[i].token == Token::EOF)
+            .unwrap_or(tokens.len());
+        let words: Vec<usize> = (start..end).filter(|&i| significant(&tokens[i])).collect();
+        let [drop, index, concurrently, ..] = words[..] else {
+            continue;
+        };
+        if !(word_is(&tokens[drop], "drop")
+            && word_is(&tokens[index], "index")
+            && word_is(&tokens[concurrently], "concurrently"))
+        {
+            continue;
+        }
+        let last = words[words.len() - 1];
+        let at = if word_is(&tokens[last], "cascade") || word_is(&tokens[last], "restrict") {
+            last
+        } else {
+            end
+        };
+        let space = TokenWithSpan::new(
+            Token::Whitespace(sqlparser::tokenizer::Whitespace::Space),
+            Span::empty(),
+        );
+        tokens.splice(
+            at..at,
+            [
+                TokenWithSpan::new(Token::Comma, Span::empty()),
+                TokenWithSpan::new(
+                    Token::Word(Word {
+                        value: DROP_CONCURRENTLY_MARKER.into(),
+                        quote_style: Some('"'),
+                        keyword: Keyword::NoKeyword,
+                    }),
+                    Span::empty(),
+                ),
+                space,
+            ],
+        );
+        tokens.remove(concurrently);
     }
     tokens
 }

@@ -641,3 +641,69 @@ async fn entries_of_deleted_rows_make_room_once_a_scan_has_met_them() {
         .await;
     }
 }
+
+/// DROP INDEX CONCURRENTLY waits for a transaction that holds the table (it may be
+/// reading through the index) while writers go on, then drops the index; it refuses
+/// a transaction block, CASCADE and several names as PostgreSQL does.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn drop_index_concurrently_waits_for_readers_not_writers() {
+    let cluster = Cluster::start();
+    let c = cluster.connect().await;
+    exec(
+        &c,
+        "CREATE TABLE dc (id int PRIMARY KEY, v int); CREATE INDEX dc_v ON dc (v); CREATE INDEX dc_v2 ON dc (v)",
+    )
+    .await;
+    exec(&c, "INSERT INTO dc VALUES (1, 10), (2, 20), (3, 30)").await;
+    let reader = cluster.connect().await;
+    exec(&reader, "BEGIN").await;
+    assert_eq!(
+        values(&reader, "SELECT id FROM dc WHERE v = 20").await,
+        ["2"]
+    );
+    let dropper = start(cluster.connect().await, "DROP INDEX CONCURRENTLY dc_v");
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    assert!(
+        !dropper.is_finished(),
+        "DROP INDEX CONCURRENTLY must wait for a transaction holding the table"
+    );
+    // Writers are not held up meanwhile.
+    let writer = cluster.connect().await;
+    within(10, "an insert during DROP INDEX CONCURRENTLY", async {
+        exec(&writer, "INSERT INTO dc VALUES (4, 40)").await;
+    })
+    .await;
+    exec(&reader, "COMMIT").await;
+    let (_, state) = within(30, "DROP INDEX CONCURRENTLY", dropper)
+        .await
+        .expect("dropper");
+    assert_eq!(state, None);
+    assert_eq!(
+        values(
+            &c,
+            "SELECT indexname FROM pg_indexes WHERE tablename = 'dc' ORDER BY 1"
+        )
+        .await,
+        ["dc_pkey", "dc_v2"]
+    );
+    assert_eq!(values(&c, "SELECT id FROM dc WHERE v = 40").await, ["4"]);
+    for (sql, code) in [
+        ("DROP INDEX CONCURRENTLY dc_v2 CASCADE", "0A000"),
+        ("DROP INDEX CONCURRENTLY dc_v2, dc_pkey", "0A000"),
+        ("BEGIN; DROP INDEX CONCURRENTLY dc_v2", "25001"),
+    ] {
+        let e = c.batch_execute(sql).await.expect_err(sql);
+        assert_eq!(sqlstate(&e), Some(code), "{sql}");
+        let _ = c.batch_execute("ROLLBACK").await;
+    }
+    exec(&c, "DROP INDEX CONCURRENTLY IF EXISTS dc_v").await;
+    exec(&c, "DROP INDEX CONCURRENTLY dc_v2").await;
+    assert_eq!(
+        values(
+            &c,
+            "SELECT indexname FROM pg_indexes WHERE tablename = 'dc'"
+        )
+        .await,
+        ["dc_pkey"]
+    );
+}

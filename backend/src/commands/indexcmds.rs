@@ -9,7 +9,9 @@
 //! sorted and written bottom-up (`storage::nbtree::maint::build`). Unique
 //! indexes refuse live duplicates (23505) and primary keys NULLs (23502).
 //! CREATE INDEX CONCURRENTLY takes only SHARE UPDATE EXCLUSIVE and builds in
-//! three transactions while writers go on ([`create_index_concurrently`]).
+//! three transactions while writers go on ([`create_index_concurrently`]);
+//! DROP INDEX CONCURRENTLY takes the index out of use in steps
+//! ([`drop_index_concurrently`]).
 
 use sqlparser::ast::{
     CreateIndex, IndexColumn, NullsDistinctOption, ObjectName, OrderBySort, TableConstraint,
@@ -879,50 +881,126 @@ pub(crate) fn drop_indexes(
 ) -> PgResult<Outcome> {
     crate::xact::check_writable(session, "DROP INDEX")?;
     for n in names {
-        let (schema, relname) = split_name(n)?;
-        let Some(rel) = relcache::lookup_relation(session, schema.as_deref(), &relname)? else {
-            if if_exists {
-                session.notices.push((
-                    "NOTICE",
-                    "00000",
-                    format!("index \"{relname}\" does not exist, skipping"),
-                    None,
-                ));
-                continue;
-            }
-            return Err(PgError::new(
-                SqlState::UndefinedObject,
-                format!("index \"{relname}\" does not exist"),
-            ));
-        };
-        if rel.kind != 'i' {
-            return Err(PgError::new(
-                SqlState::WrongObjectType,
-                format!("\"{relname}\" is not an index"),
-            )
-            .with_hint("Use DROP TABLE to remove a table."));
-        }
-        let Some((_, row)) = with_reader(session, |r| r.index_row(rel.oid))? else {
-            return Err(PgError::internal(format!(
-                "cache lookup failed for index {}",
-                rel.oid
-            )));
+        let Some((rel, row)) = index_to_drop(session, n, if_exists)? else {
+            continue;
         };
         crate::xact::lock_relation(session, row.table_oid, LockMode::AccessExclusive)?;
         crate::xact::lock_relation(session, rel.oid, LockMode::AccessExclusive)?;
         relcache::accept_invalidations(session);
-        if row.primary {
-            let table = relcache::relation_by_oid(session, row.table_oid)?
-                .map(|t| t.name.clone())
-                .unwrap_or_default();
-            return Err(PgError::new(
-                SqlState::DependentObjectsStillExist,
-                format!("cannot drop index {relname} because constraint {relname} on table {table} requires it"),
-            )
-            .with_hint(format!("You can drop constraint {relname} on table {table} instead.")));
-        }
         drop_index_rows(session, rel.oid, rel.locator(session.database_oid))?;
     }
+    Ok(Outcome::Command("DROP INDEX".into()))
+}
+
+/// The index DROP INDEX names and its `pg_index` row; None (with a NOTICE)
+/// for a missing one under IF EXISTS. Not an index, or a primary key's, is
+/// an error.
+fn index_to_drop(
+    session: &mut Session,
+    name: &ObjectName,
+    if_exists: bool,
+) -> PgResult<Option<(std::sync::Arc<RelationInfo>, IndexRow)>> {
+    let (schema, relname) = split_name(name)?;
+    let Some(rel) = relcache::lookup_relation(session, schema.as_deref(), &relname)? else {
+        if if_exists {
+            session.notices.push((
+                "NOTICE",
+                "00000",
+                format!("index \"{relname}\" does not exist, skipping"),
+                None,
+            ));
+            return Ok(None);
+        }
+        return Err(PgError::new(
+            SqlState::UndefinedObject,
+            format!("index \"{relname}\" does not exist"),
+        ));
+    };
+    if rel.kind != 'i' {
+        return Err(PgError::new(
+            SqlState::WrongObjectType,
+            format!("\"{relname}\" is not an index"),
+        )
+        .with_hint("Use DROP TABLE to remove a table."));
+    }
+    let Some((_, row)) = with_reader(session, |r| r.index_row(rel.oid))? else {
+        return Err(PgError::internal(format!(
+            "cache lookup failed for index {}",
+            rel.oid
+        )));
+    };
+    if row.primary {
+        let table = relcache::relation_by_oid(session, row.table_oid)?
+            .map(|t| t.name.clone())
+            .unwrap_or_default();
+        return Err(PgError::new(
+            SqlState::DependentObjectsStillExist,
+            format!("cannot drop index {relname} because constraint {relname} on table {table} requires it"),
+        )
+        .with_hint(format!("You can drop constraint {relname} on table {table} instead.")));
+    }
+    Ok(Some((rel, row)))
+}
+
+/// DROP INDEX CONCURRENTLY (PostgreSQL's `index_drop` with `concurrent`):
+/// holding the table's SHARE UPDATE EXCLUSIVE lock across its
+/// transactions, the index is made invalid (no new plan reads it), then,
+/// once every transaction holding a lock on the table has ended, not ready
+/// (no writer maintains it), then, after the same wait, dropped under its
+/// own ACCESS EXCLUSIVE lock: readers and writers of the table go on.
+pub(crate) fn drop_index_concurrently(
+    session: &mut Session,
+    names: &[ObjectName],
+    if_exists: bool,
+    cascade: bool,
+) -> PgResult<Outcome> {
+    prevent_in_transaction_block(session, "DROP INDEX CONCURRENTLY")?;
+    crate::xact::check_writable(session, "DROP INDEX")?;
+    if names.len() > 1 {
+        return Err(PgError::new(
+            SqlState::FeatureNotSupported,
+            "DROP INDEX CONCURRENTLY does not support dropping multiple objects",
+        ));
+    }
+    if cascade {
+        return Err(PgError::new(
+            SqlState::FeatureNotSupported,
+            "DROP INDEX CONCURRENTLY does not support CASCADE",
+        ));
+    }
+    let Some(name) = names.first() else {
+        return Ok(Outcome::Command("DROP INDEX".into()));
+    };
+    let Some((rel, row)) = index_to_drop(session, name, if_exists)? else {
+        return Ok(Outcome::Command("DROP INDEX".into()));
+    };
+    let db = session.database_oid;
+    let table = LockTag::Relation {
+        db,
+        rel: row.table_oid,
+    };
+    crate::xact::lock(session, table, LockMode::ShareUpdateExclusive, false)?;
+    relcache::accept_invalidations(session);
+    session
+        .storage
+        .locks
+        .borrow_mut()
+        .keep_for_session(table, LockMode::ShareUpdateExclusive);
+    if row.valid {
+        set_index_flags(session, rel.oid, |r| r.valid = false)?;
+        crate::xact::commit(session)?;
+        crate::xact::wait_for_lockers(session, table, LockMode::AccessExclusive)?;
+    }
+    set_index_flags(session, rel.oid, |r| r.ready = false)?;
+    crate::xact::commit(session)?;
+    crate::xact::wait_for_lockers(session, table, LockMode::AccessExclusive)?;
+    crate::xact::lock_relation(session, rel.oid, LockMode::AccessExclusive)?;
+    drop_index_rows(session, rel.oid, rel.locator(db))?;
+    session
+        .storage
+        .locks
+        .borrow_mut()
+        .end_session_lock(table, LockMode::ShareUpdateExclusive);
     Ok(Outcome::Command("DROP INDEX".into()))
 }
 

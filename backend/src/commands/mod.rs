@@ -50,8 +50,14 @@ pub fn ddl_statement(session: &mut Session, stmt: &Statement) -> Option<PgResult
             object_type: ObjectType::Index,
             if_exists,
             names,
+            cascade,
             ..
-        } => drop_indexes(session, names, *if_exists),
+        } => match names.split_last() {
+            Some((last, names)) if matches!(last.0.as_slice(), [p] if p.as_ident().is_some_and(|i| i.value == crate::syntax::DROP_CONCURRENTLY_MARKER)) => {
+                drop_index_concurrently(session, names, *if_exists, *cascade)
+            }
+            _ => drop_indexes(session, names, *if_exists),
+        },
         Statement::AlterTable(at) => alter_table(session, at),
         Statement::Truncate(t) => {
             let names: Vec<ObjectName> = t.table_names.iter().map(|t| t.name.clone()).collect();
