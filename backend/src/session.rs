@@ -86,6 +86,8 @@ pub struct Session {
     pub tx: crate::xact::TxState,
     /// Relations read from the catalog, valid for one catalog generation.
     pub relcache: crate::relcache::RelCache,
+    /// Plans of simple queries, by their text without numbers.
+    pub plan_cache: crate::tcop::plancache::PlanCache,
     /// The executor's open table scans, by ScanId.
     pub scans: Vec<Option<crate::table_access::OpenScan>>,
     /// Bumped by every catalog change this session makes (and by the abort
@@ -134,6 +136,7 @@ impl Session {
             storage,
             tx: crate::xact::TxState::default(),
             relcache: crate::relcache::RelCache::default(),
+            plan_cache: Default::default(),
             scans: Vec::new(),
             local_catalog_version: 0,
         }

@@ -731,3 +731,119 @@ async fn count_mt(c: &tokio_postgres::Client) -> String {
         .expect("count");
     rows(&m)[0][0].clone().expect("a count")
 }
+
+/// Simple queries that differ only in numbers reuse one plan (our plan cache):
+/// the answers, column types and errors are those of each query planned afresh,
+/// as PostgreSQL gives them: across int4 / int8 / numeric literals, signs, VALUES
+/// rows, a table dropped and made again with other column types, and a
+/// search_path that names another schema's table of the same name.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn queries_differing_in_numbers_answer_as_if_planned_afresh() {
+    let cluster = Cluster::start();
+    let c = cluster.connect().await;
+    let q = |sql: String| {
+        let c = &c;
+        async move {
+            let m = c
+                .simple_query(&sql)
+                .await
+                .unwrap_or_else(|e| panic!("{sql}: {e}"));
+            rows(&m)
+                .into_iter()
+                .map(|r| {
+                    r.into_iter()
+                        .map(|v| v.unwrap_or_else(|| "NULL".into()))
+                        .collect::<Vec<_>>()
+                        .join("|")
+                })
+                .collect::<Vec<String>>()
+        }
+    };
+    c.batch_execute("CREATE TABLE pc (id int PRIMARY KEY, n bigint, x numeric)")
+        .await
+        .expect("create");
+    for (id, n, x) in [
+        (1, "10", "1.5"),
+        (2, "-20", "2.25"),
+        (3, "3000000000", "-7"),
+    ] {
+        q(format!("INSERT INTO pc VALUES ({id}, {n}, {x})")).await;
+    }
+    assert_eq!(q("SELECT count(*) FROM pc".into()).await, ["3"]);
+    for (sql, want) in [
+        ("SELECT n FROM pc WHERE id = 1", vec!["10"]),
+        ("SELECT n FROM pc WHERE id = 3", vec!["3000000000"]),
+        ("SELECT id FROM pc WHERE n = 3000000000", vec!["3"]),
+        ("SELECT id FROM pc WHERE n = -20", vec!["2"]),
+        ("SELECT id FROM pc WHERE x = 2.25", vec!["2"]),
+        ("SELECT id FROM pc WHERE x = -7", vec!["3"]),
+        ("SELECT id + 1, n * 2 FROM pc WHERE id = 2", vec!["3|-40"]),
+        ("SELECT id + 2147483647 FROM pc WHERE id = 1", vec![]),
+        ("SELECT id FROM pc WHERE id > 1 ORDER BY 1", vec!["2", "3"]),
+        ("SELECT id FROM pc WHERE id > 2 ORDER BY 1", vec!["3"]),
+        ("SELECT 1", vec!["1"]),
+    ] {
+        if sql.contains("2147483647") {
+            let e = c.simple_query(sql).await.expect_err("integer out of range");
+            assert_eq!(sqlstate(&e), Some("22003"), "{sql}");
+            continue;
+        }
+        assert_eq!(q(sql.into()).await, want, "{sql}");
+    }
+    // The same shapes again and again with other numbers.
+    for id in [1, 2, 3, 4] {
+        let want: Vec<String> = match id {
+            1 => vec!["1|10|1.5".into()],
+            2 => vec!["2|-20|2.25".into()],
+            3 => vec!["3|3000000000|-7".into()],
+            _ => vec![],
+        };
+        assert_eq!(
+            q(format!("SELECT id, n, x FROM pc WHERE id = {id}")).await,
+            want
+        );
+    }
+    // Types follow each literal (int4, int8, numeric): division shows them.
+    for (lit, want) in [
+        ("5", "3"),
+        ("5000000000", "2500000000"),
+        ("5.0", "3.0000000000000000"),
+        ("-5", "-2"),
+        ("2147483647", "1073741824"),
+    ] {
+        assert_eq!(
+            q(format!(
+                "SELECT (id::int8 + {lit}) / 2 FROM pc WHERE id = 1"
+            ))
+            .await,
+            [want],
+            "{lit}"
+        );
+    }
+    // UPDATE with a sign, as pgbench writes it, then a table made anew.
+    q("UPDATE pc SET n = n + -5 WHERE id = 1".into()).await;
+    q("UPDATE pc SET n = n + -6 WHERE id = 1".into()).await;
+    assert_eq!(q("SELECT n FROM pc WHERE id = 1".into()).await, ["-1"]);
+    c.batch_execute("DROP TABLE pc; CREATE TABLE pc (id int PRIMARY KEY, n text, x int)")
+        .await
+        .expect("made anew");
+    q("INSERT INTO pc VALUES (1, 11, 12)".into()).await;
+    assert_eq!(
+        q("SELECT id, n, x FROM pc WHERE id = 1".into()).await,
+        ["1|11|12"]
+    );
+    assert_eq!(
+        q("SELECT n || 'x' FROM pc WHERE id = 1".into()).await,
+        ["11x"]
+    );
+    // Another schema's table of the same name, through search_path.
+    c.batch_execute("CREATE SCHEMA other; CREATE TABLE other.pc (id int, n int); INSERT INTO other.pc VALUES (1, 99)")
+        .await
+        .expect("other schema");
+    c.batch_execute("SET search_path = other, public")
+        .await
+        .expect("set");
+    assert_eq!(q("SELECT n FROM pc WHERE id = 1".into()).await, ["99"]);
+    c.batch_execute("RESET search_path").await.expect("reset");
+    assert_eq!(q("SELECT n FROM pc WHERE id = 1".into()).await, ["11"]);
+}

@@ -4,6 +4,7 @@
 //! (tags, errors, transaction status, ParameterStatus) is decided here.
 
 pub mod extended;
+pub mod plancache;
 pub mod simple;
 
 use std::sync::{Arc, Mutex, MutexGuard};

@@ -14,6 +14,7 @@ use pgwire::messages::response::{EmptyQueryResponse, ReadyForQuery};
 use pgwire::messages::simplequery::Query;
 use types::{PgError, Severity};
 
+use super::plancache;
 use super::{
     Tcop, command_complete, data_row, drain_notices, error_message, exec_statement, output_options,
     parameter_status_changes, row_description, transaction_status,
@@ -27,6 +28,23 @@ impl Tcop {
     pub fn run_simple(&self, sql: &str) -> (Vec<PgWireBackendMessage>, Option<PgError>) {
         let mut session = self.session();
         let mut out = Vec::new();
+        // A statement planned before for this text with other numbers.
+        let normalized = plancache::normalize(sql);
+        if let Some(n) = &normalized
+            && let Some(prepared) = plancache::lookup(&session, n)
+            && let Some(stmt) = &prepared.stmt
+        {
+            let fatal = run_one(
+                &mut session,
+                stmt,
+                &prepared.sql,
+                Some(&prepared),
+                &n.values,
+                &mut out,
+            )
+            .err();
+            return (out, fatal);
+        }
         let stmts = match syntax::parse(sql) {
             Ok(s) => s,
             Err(e) => {
@@ -44,53 +62,76 @@ impl Tcop {
             return (out, None);
         }
         session.implicit_block = stmts.len() > 1;
-        let (mut out, fatal) = run_statements(&mut session, &stmts, sql, out);
+        let mut fatal = None;
+        let mut all_ran = true;
+        for stmt in &stmts {
+            match run_one(&mut session, stmt, sql, None, &[], &mut out) {
+                Ok(true) => {}
+                Ok(false) => {
+                    all_ran = false;
+                    break;
+                }
+                Err(e) => {
+                    fatal = Some(e);
+                    all_ran = false;
+                    break;
+                }
+            }
+        }
         if let Err(e) = session.end_implicit_block() {
             crate::tcop::panic_if_critical(&e);
             out.push(error_message(&e));
+            all_ran = false;
+        }
+        if all_ran
+            && let Some(n) = &normalized
+            && !plancache::known(&session, n)
+        {
+            plancache::remember(&mut session, n);
         }
         (out, fatal)
     }
 }
 
-/// Runs the statements of one Query message in order, stopping at the first
-/// error (which aborts the implicit block, if there is one).
-fn run_statements(
+/// Runs one statement of a Query message and adds its messages to `out`:
+/// Ok(true) if it succeeded, Ok(false) if it failed (the error is in `out`;
+/// an implicit block is aborted), Err for a FATAL error that ends the session.
+fn run_one(
     session: &mut crate::session::Session,
-    stmts: &[sqlparser::ast::Statement],
+    stmt: &sqlparser::ast::Statement,
     sql: &str,
-    mut out: Vec<PgWireBackendMessage>,
-) -> (Vec<PgWireBackendMessage>, Option<PgError>) {
-    for stmt in stmts {
-        let result = exec_statement(session, stmt, sql, None, &[]);
-        out.extend(drain_notices(session));
-        match result {
-            Ok(Outcome::Command(tag)) => out.push(command_complete(&tag)),
-            Ok(Outcome::Rows { columns, rows, tag }) => {
-                out.push(row_description(&columns, &[]));
-                let opts = output_options(session);
-                for row in &rows {
-                    match data_row(row, &[], &opts) {
-                        Ok(m) => out.push(m),
-                        Err(e) => {
-                            if session.implicit_block {
-                                session.fail_statement();
-                            }
-                            out.push(error_message(&e));
-                            return (out, None);
+    prepared: Option<&crate::session::Prepared>,
+    params: &[types::Datum],
+    out: &mut Vec<PgWireBackendMessage>,
+) -> Result<bool, PgError> {
+    let result = exec_statement(session, stmt, sql, prepared, params);
+    out.extend(drain_notices(session));
+    match result {
+        Ok(Outcome::Command(tag)) => out.push(command_complete(&tag)),
+        Ok(Outcome::Rows { columns, rows, tag }) => {
+            out.push(row_description(&columns, &[]));
+            let opts = output_options(session);
+            for row in &rows {
+                match data_row(row, &[], &opts) {
+                    Ok(m) => out.push(m),
+                    Err(e) => {
+                        if session.implicit_block {
+                            session.fail_statement();
                         }
+                        out.push(error_message(&e));
+                        return Ok(false);
                     }
                 }
-                out.push(command_complete(&tag));
             }
-            Err(e) if e.severity >= Severity::Fatal => return (out, Some(e)),
-            Err(e) => {
-                out.push(error_message(&e));
-                break;
-            }
+            out.push(command_complete(&tag));
+        }
+        Err(e) if e.severity >= Severity::Fatal => return Err(e),
+        Err(e) => {
+            out.push(error_message(&e));
+            return Ok(false);
         }
     }
-    (out, None)
+    Ok(true)
 }
 
 #[async_trait]
