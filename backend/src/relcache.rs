@@ -10,8 +10,8 @@
 //! than PostgreSQL's per-object shared invalidation queue, with the same
 //! visibility: a committed DDL is seen by every other session's next lookup.
 
-use std::collections::HashMap;
 use std::sync::Arc;
+use types::fasthash::FastMap;
 
 use catalog::heap_catalog::{CatalogReader, RelationInfo};
 use catalog::system::PG_CATALOG_NAMESPACE;
@@ -26,11 +26,11 @@ use crate::session::Session;
 #[derive(Debug, Default)]
 pub struct RelCache {
     generation: Option<u64>,
-    namespaces: HashMap<String, Option<u32>>,
-    relations: HashMap<(u32, String), Option<Arc<RelationInfo>>>,
-    by_oid: HashMap<u32, Arc<RelationInfo>>,
+    namespaces: FastMap<String, Option<u32>>,
+    relations: FastMap<(u32, String), Option<Arc<RelationInfo>>>,
+    by_oid: FastMap<u32, Arc<RelationInfo>>,
     /// Analyzed expressions and predicates of indexes, by index OID.
-    pub index_exprs: HashMap<u32, Arc<crate::index_exprs::IndexExprs>>,
+    pub index_exprs: FastMap<u32, Arc<crate::index_exprs::IndexExprs>>,
     /// The last search_path setting resolved, and its schemas.
     search_path: Option<(String, Vec<u32>)>,
 }

@@ -45,7 +45,7 @@ mod config;
 mod table;
 mod value;
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::time::Duration;
 
 use crate::error::{PgError, PgResult, SqlState};
@@ -311,7 +311,8 @@ fn index_of(name: &str) -> Option<usize> {
     // Settings are read several times per statement (statement_timeout,
     // lock_timeout, TimeZone, ...): one hash lookup of the lower-case name,
     // allocating only for a name that is not lower-case already.
-    static BY_NAME: std::sync::OnceLock<HashMap<String, usize>> = std::sync::OnceLock::new();
+    static BY_NAME: std::sync::OnceLock<crate::fasthash::FastMap<String, usize>> =
+        std::sync::OnceLock::new();
     let map = BY_NAME.get_or_init(|| {
         table::TABLE
             .iter()

@@ -17,6 +17,7 @@ pub mod error;
 pub use error::{PgError, PgResult, Severity, SqlState};
 pub mod compare;
 pub mod datum;
+pub mod fasthash;
 pub mod guc;
 pub mod oid;
 

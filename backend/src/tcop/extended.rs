@@ -221,7 +221,9 @@ impl Tcop {
                 )),
             );
         };
-        let Some(stmt) = portal.statement.stmt.clone() else {
+        // The statement is shared with the portal: no copy of its parse tree.
+        let statement = portal.statement.clone();
+        let Some(stmt) = statement.stmt.as_ref() else {
             out.push(PgWireBackendMessage::EmptyQueryResponse(
                 EmptyQueryResponse::new(),
             ));
@@ -231,9 +233,9 @@ impl Tcop {
         if portal.pending.is_none() {
             let result = exec_statement(
                 &mut session,
-                &stmt,
-                &portal.statement.sql,
-                Some(&portal.statement),
+                stmt,
+                &statement.sql,
+                Some(&statement),
                 &portal.params,
             );
             out.extend(drain_notices(&mut session));

@@ -25,7 +25,6 @@
 //! cached plan is re-made when the catalog changes, as a prepared
 //! statement's is.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
 use sqlparser::ast::Statement;
@@ -49,7 +48,7 @@ pub struct Normalized {
 /// The session's cache: None remembers a key whose statement is not cached.
 #[derive(Debug, Default)]
 pub struct PlanCache {
-    entries: HashMap<String, Option<Arc<Prepared>>>,
+    entries: types::fasthash::FastMap<String, Option<Arc<Prepared>>>,
 }
 
 /// What the previous significant token was.
