@@ -846,4 +846,40 @@ async fn queries_differing_in_numbers_answer_as_if_planned_afresh() {
     assert_eq!(q("SELECT n FROM pc WHERE id = 1".into()).await, ["99"]);
     c.batch_execute("RESET search_path").await.expect("reset");
     assert_eq!(q("SELECT n FROM pc WHERE id = 1".into()).await, ["11"]);
+    // Strings stay in the text; a date string reads as DateStyle says, a
+    // timestamp with time zone as TimeZone says.
+    c.batch_execute("CREATE TABLE pd (id int, d date, t timestamptz); SET TimeZone = 'UTC'")
+        .await
+        .expect("dates");
+    c.batch_execute("INSERT INTO pd VALUES (1, '2020-01-02', '2020-01-02 10:00:00+00'), (2, '2020-02-01', '2020-01-02 08:00:00+00')")
+        .await
+        .expect("rows");
+    for _ in 0..2 {
+        assert_eq!(
+            q("SELECT id FROM pd WHERE d = '01/02/2020'".into()).await,
+            ["1"]
+        );
+        assert_eq!(
+            q("SELECT id FROM pd WHERE t = '2020-01-02 10:00:00'".into()).await,
+            ["1"]
+        );
+    }
+    c.batch_execute("SET DateStyle = 'ISO, DMY'; SET TimeZone = 'Etc/GMT-2'")
+        .await
+        .expect("set");
+    assert_eq!(
+        q("SELECT id FROM pd WHERE d = '01/02/2020'".into()).await,
+        ["2"]
+    );
+    assert_eq!(
+        q("SELECT id FROM pd WHERE t = '2020-01-02 10:00:00'".into()).await,
+        ["2"]
+    );
+    for (id, s) in [(3, "x"), (4, "it''s")] {
+        q(format!("INSERT INTO pc VALUES ({id}, '{s}', {id})")).await;
+    }
+    assert_eq!(
+        q("SELECT n FROM pc WHERE id > 2 ORDER BY id".into()).await,
+        ["x", "it's"]
+    );
 }

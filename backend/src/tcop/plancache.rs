@@ -4,18 +4,22 @@
 //!
 //! A query string qualifies only if it is one SELECT, INSERT, UPDATE or
 //! DELETE in a small lexical subset: identifiers, quoted identifiers,
-//! numbers, the punctuation and operators `( ) , . ; * = < > <= >= <> != + -
-//! / % ::`, and no string literal, comment, parameter or other operator
-//! ([`normalize`] says None otherwise). A number becomes a parameter only
-//! where a literal and a parameter of the literal's type mean the same: after
-//! a comparison or arithmetic operator, or as an item of a VALUES row, and
-//! not before a `::` cast (`1e100::float8` reads its literal as float). A
-//! minus sign after an operator or before a VALUES item joins its number, as
-//! the parser makes it a negative literal (`-2147483648` is an int4); after a
-//! word it may be either, so its number stays. Other numbers (`LIMIT 10`,
-//! `ORDER BY 1`, `numeric(10, 2)`, `IN (1, 2)`, `SELECT 1`) stay in the text.
-//! With no string literal in the text, no setting but `search_path` changes
-//! how it is analyzed.
+//! numbers, plain string literals, and the operators and punctuation
+//! `=`, `<`, `>`, `<=`, `>=`, `<>`, `!=`, `+`, `-`, `*`, `/`, `%`, `::`, `(`,
+//! `)`, `,`, `.` and a final `;`. A comment, a parameter, another operator,
+//! an escape or prefixed string, or a string naming a moving date (`'now'`,
+//! `'today'`, ...) disqualifies it ([`normalize`] says None).
+//!
+//! A number becomes a parameter only where a literal and a parameter of the
+//! literal's type mean the same: after a comparison or arithmetic operator,
+//! or as an item of a VALUES row, and not before a `::` cast
+//! (`1e100::float8` reads its literal as float). A minus sign after an
+//! operator or before a VALUES item joins its number, as the parser makes it
+//! a negative literal (`-2147483648` is an int4); after a word it may be
+//! either, so its number stays. Other numbers (`LIMIT 10`, `ORDER BY 1`,
+//! `numeric(10, 2)`, `IN (1, 2)`, `SELECT 1`) stay in the text, and so do
+//! string literals; with strings, DateStyle, TimeZone and IntervalStyle (how
+//! date, time and interval strings read) join the key.
 //!
 //! The cache key is the text with parameters (`$1`, ...), the parameters'
 //! types (int4, int8 or numeric, as the literal would be typed), the user
@@ -43,6 +47,8 @@ pub struct Normalized {
     pub text: String,
     pub values: Vec<Datum>,
     pub types: Vec<u32>,
+    /// The text has string literals (kept in it).
+    pub strings: bool,
 }
 
 /// The session's cache: None remembers a key whose statement is not cached.
@@ -88,6 +94,7 @@ pub fn normalize(sql: &str) -> Option<Normalized> {
         text: String::with_capacity(sql.len()),
         values: Vec::new(),
         types: Vec::new(),
+        strings: false,
     };
     let mut prev = Prev::Start;
     // Parenthesis depth; whether a VALUES list is being read (at depth 0);
@@ -139,6 +146,36 @@ pub fn normalize(sql: &str) -> Option<Normalized> {
             } else {
                 out.text.push_str(literal);
             }
+            prev = Prev::Operand;
+            continue;
+        }
+        if c == b'\'' {
+            // A plain string literal stays in the text. Not after a letter
+            // (E'', B'', X'', U&''), not with a backslash (its meaning
+            // follows standard_conforming_strings), not one of the date
+            // words the analyzer turns into the time of analysis.
+            if i > 0 && (b[i - 1].is_ascii_alphanumeric() || b[i - 1] == b'&') {
+                return None;
+            }
+            let mut end = i + 1;
+            loop {
+                match b.get(end) {
+                    None | Some(b'\\') => return None,
+                    Some(b'\'') if b.get(end + 1) == Some(&b'\'') => end += 2,
+                    Some(b'\'') => break,
+                    Some(_) => end += 1,
+                }
+            }
+            let body = sql[i + 1..end].to_ascii_lowercase();
+            if ["now", "today", "tomorrow", "yesterday"]
+                .iter()
+                .any(|w| body.contains(w))
+            {
+                return None;
+            }
+            out.text.push_str(&sql[i..=end]);
+            out.strings = true;
+            i = end + 1;
             prev = Prev::Operand;
             continue;
         }
@@ -277,6 +314,13 @@ impl PlanCache {
         key.push_str(&session.user_oid.to_string());
         key.push('\0');
         key.push_str(&search_path);
+        if n.strings {
+            // How the analyzer reads date, time and interval strings.
+            for name in ["DateStyle", "TimeZone", "IntervalStyle"] {
+                key.push('\0');
+                key.push_str(&session.settings.get_str(name).unwrap_or_default());
+            }
+        }
         key
     }
 }
@@ -405,10 +449,25 @@ mod tests {
     }
 
     #[test]
+    fn plain_strings_stay_in_the_text() {
+        let n = normalize("INSERT INTO t VALUES (7, -3, 'x'), (8, 'it''s', 'a -- b')")
+            .expect("qualifies");
+        assert_eq!(
+            n.text,
+            "INSERT INTO t VALUES ($1, $2, 'x'), ($3, 'it''s', 'a -- b')"
+        );
+        assert!(n.strings);
+        assert!(!normalize("SELECT 1").expect("qualifies").strings);
+    }
+
+    #[test]
     fn what_the_scanner_cannot_be_sure_of_is_not_cached() {
         for sql in [
-            "SELECT 'a'",
-            "SELECT a FROM t WHERE b = 'x'",
+            "SELECT E'a'",
+            "SELECT 'a\\b'",
+            "SELECT 'now'::timestamptz",
+            "SELECT a FROM t WHERE d = 'Tomorrow'",
+            "SELECT 'a",
             "SELECT 1 -- comment",
             "SELECT /* c */ 1",
             "SELECT $1",
