@@ -11,7 +11,8 @@
 //! CREATE INDEX CONCURRENTLY takes only SHARE UPDATE EXCLUSIVE and builds in
 //! three transactions while writers go on ([`create_index_concurrently`]);
 //! DROP INDEX CONCURRENTLY takes the index out of use in steps
-//! ([`drop_index_concurrently`]).
+//! ([`drop_index_concurrently`]); REINDEX CONCURRENTLY combines the two
+//! ([`reindex_one_concurrently`]).
 
 use sqlparser::ast::{
     CreateIndex, IndexColumn, NullsDistinctOption, ObjectName, OrderBySort, TableConstraint,
@@ -294,25 +295,7 @@ fn choose_name(
     } else {
         format!("{}_{}", table.name, columns.join("_"))
     };
-    for n in 0..100_000u32 {
-        let tail = if n == 0 {
-            format!("_{suffix}")
-        } else {
-            format!("_{suffix}{n}")
-        };
-        let mut head = base.clone();
-        while head.len() + tail.len() > 63 {
-            head.pop();
-        }
-        let candidate = format!("{head}{tail}");
-        if relcache::lookup_relation(session, Some(&table.namespace), &candidate)?.is_none() {
-            return Ok(candidate);
-        }
-    }
-    Err(PgError::new(
-        SqlState::DuplicateTable,
-        format!("could not choose a name for an index of \"{}\"", table.name),
-    ))
+    unused_name(session, &table.namespace, &base, suffix)
 }
 
 /// Creates and builds an index of table `table_oid` (`DefineIndex`).
@@ -596,7 +579,27 @@ fn create_index_concurrently(
         .keep_for_session(tag, LockMode::ShareUpdateExclusive);
     debug_assert!(kept, "define_index took the lock");
     crate::xact::commit(session)?;
+    fill_concurrently(session, tag, table_oid, oid)?;
+    set_index_flags(session, oid, |row| row.valid = true)?;
+    // Released when the statement's transaction ends.
+    session
+        .storage
+        .locks
+        .borrow_mut()
+        .end_session_lock(tag, LockMode::ShareUpdateExclusive);
+    Ok(())
+}
 
+/// Steps 2 and 3 of [`create_index_concurrently`] for index `oid` of table
+/// `table_oid` (locked as `tag`), made and committed neither ready nor
+/// valid: built, ready, validated, and every older snapshot gone; each step
+/// committed. The index may then be made valid.
+fn fill_concurrently(
+    session: &mut Session,
+    tag: LockTag,
+    table_oid: u32,
+    oid: u32,
+) -> PgResult<()> {
     crate::xact::wait_for_lockers(session, tag, LockMode::Share)?;
     let (table, ix) = index_of(session, table_oid, oid)?;
     let snapshot = crate::xact::statement_snapshot(session);
@@ -610,16 +613,7 @@ fn create_index_concurrently(
     let snapshot = crate::xact::statement_snapshot(session);
     validate_index(session, &table, &ix, &snapshot)?;
     crate::xact::commit(session)?;
-
-    crate::xact::wait_for_older_snapshots(session, snapshot.xmin)?;
-    set_index_flags(session, oid, |row| row.valid = true)?;
-    // Released when the statement's transaction ends.
-    session
-        .storage
-        .locks
-        .borrow_mut()
-        .end_session_lock(tag, LockMode::ShareUpdateExclusive);
-    Ok(())
+    crate::xact::wait_for_older_snapshots(session, snapshot.xmin)
 }
 
 /// Table `table_oid` and its index `oid`, as the catalog has them now.
@@ -1136,7 +1130,7 @@ pub(crate) fn reindex(session: &mut Session, r: &crate::syntax::Reindex) -> PgRe
         return Err(PgError::feature_not_supported("REINDEX options"));
     }
     if r.concurrently {
-        return Err(PgError::feature_not_supported("REINDEX CONCURRENTLY"));
+        return reindex_concurrently(session, r);
     }
     if r.kind != "INDEX" && r.kind != "TABLE" {
         return reindex_many(session, r);
@@ -1276,4 +1270,282 @@ fn reindex_many(session: &mut Session, r: &crate::syntax::Reindex) -> PgResult<O
         }
     }
     Ok(Outcome::Command("REINDEX".into()))
+}
+
+/// The catalog's refusal of REINDEX ... CONCURRENTLY.
+fn system_catalogs_concurrently() -> PgError {
+    PgError::new(
+        SqlState::FeatureNotSupported,
+        "cannot reindex system catalogs concurrently",
+    )
+}
+
+/// REINDEX {INDEX | TABLE | SCHEMA | DATABASE} CONCURRENTLY (PostgreSQL's
+/// `ReindexRelationConcurrently`): each index is rebuilt as a copy made
+/// and filled as CREATE INDEX CONCURRENTLY does, which then gives its file
+/// to the index and is dropped as DROP INDEX CONCURRENTLY drops ([`reindex_one_concurrently`]).
+/// A table's invalid indexes are skipped with a WARNING; system catalogs
+/// are refused.
+fn reindex_concurrently(session: &mut Session, r: &crate::syntax::Reindex) -> PgResult<Outcome> {
+    prevent_in_transaction_block(session, "REINDEX CONCURRENTLY")?;
+    let is_catalog = |oid: u32, namespace: u32| {
+        oid < storage::transam::FIRST_NORMAL_OBJECT_ID || namespace == PG_CATALOG_NAMESPACE
+    };
+    // (table, indexes) to rebuild, in order.
+    let mut work: Vec<(u32, Vec<u32>)> = Vec::new();
+    let mut tables: Vec<u32> = Vec::new();
+    match r.kind.as_str() {
+        "SYSTEM" => return Err(system_catalogs_concurrently()),
+        "INDEX" | "TABLE" => {
+            let (schema, relname) = match r.name.as_slice() {
+                [n] => (None, n.clone()),
+                [s, n] => (Some(s.clone()), n.clone()),
+                _ => {
+                    return Err(PgError::new(
+                        SqlState::SyntaxError,
+                        "improper qualified name",
+                    ));
+                }
+            };
+            let Some(rel) = relcache::lookup_relation(session, schema.as_deref(), &relname)? else {
+                return Err(PgError::new(
+                    SqlState::UndefinedTable,
+                    format!("relation \"{relname}\" does not exist"),
+                ));
+            };
+            if is_catalog(rel.oid, rel.namespace_oid) {
+                return Err(system_catalogs_concurrently());
+            }
+            if r.kind == "INDEX" {
+                if rel.kind != 'i' {
+                    return Err(PgError::new(
+                        SqlState::WrongObjectType,
+                        format!("\"{relname}\" is not an index"),
+                    ));
+                }
+                let Some((_, row)) = with_reader(session, |rd| rd.index_row(rel.oid))? else {
+                    return Err(PgError::internal(format!(
+                        "cache lookup failed for index {}",
+                        rel.oid
+                    )));
+                };
+                work.push((row.table_oid, vec![rel.oid]));
+            } else if rel.kind != 'r' {
+                return Err(PgError::new(
+                    SqlState::WrongObjectType,
+                    format!("\"{relname}\" is not a table or materialized view"),
+                ));
+            } else {
+                tables.push(rel.oid);
+            }
+        }
+        _ => {
+            let [name] = r.name.as_slice() else {
+                return Err(PgError::syntax("improper qualified name", None));
+            };
+            if r.kind == "SCHEMA" {
+                let Some(ns) = relcache::namespace_oid(session, name)? else {
+                    return Err(PgError::new(
+                        SqlState::InvalidSchemaName,
+                        format!("schema \"{name}\" does not exist"),
+                    ));
+                };
+                if ns == PG_CATALOG_NAMESPACE {
+                    return Err(system_catalogs_concurrently());
+                }
+                tables = with_reader(session, |rd| rd.relations_in(ns))?
+                    .into_iter()
+                    .filter(|(_, _, kind)| *kind == 'r')
+                    .map(|(oid, _, _)| oid)
+                    .collect();
+            } else {
+                if *name != session.database {
+                    return Err(PgError::feature_not_supported(
+                        "can only reindex the currently open database",
+                    ));
+                }
+                session.warn(
+                    "0A000",
+                    "cannot reindex system catalogs concurrently, skipping all",
+                );
+                tables = with_reader(session, |rd| rd.tables())?
+                    .into_iter()
+                    .map(|(oid, _, _)| oid)
+                    .filter(|&oid| oid >= storage::transam::FIRST_NORMAL_OBJECT_ID)
+                    .collect();
+            }
+        }
+    }
+    let one_table = r.kind == "TABLE";
+    for oid in tables {
+        let Some(table) = relcache::relation_by_oid(session, oid)? else {
+            continue;
+        };
+        let mut ixs = Vec::new();
+        for ix in &table.indexes {
+            if ix.row.valid {
+                ixs.push(ix.oid);
+            } else {
+                session.warn(
+                    "0A000",
+                    format!(
+                        "cannot reindex invalid index \"{}.{}\" concurrently, skipping",
+                        table.namespace, ix.name
+                    ),
+                );
+            }
+        }
+        if ixs.is_empty() && one_table {
+            session.notices.push((
+                "NOTICE",
+                "00000",
+                format!(
+                    "table \"{}\" has no indexes that can be reindexed concurrently",
+                    table.name
+                ),
+                None,
+            ));
+        }
+        work.push((oid, ixs));
+    }
+    // Catalog reads only so far: no snapshot is kept while others are waited for.
+    crate::xact::commit(session)?;
+    for (table_oid, ixs) in work {
+        for oid in ixs {
+            reindex_one_concurrently(session, table_oid, oid)?;
+        }
+    }
+    Ok(Outcome::Command("REINDEX".into()))
+}
+
+/// Rebuilds index `old_oid` of table `table_oid` while readers and writers
+/// go on, under the table's SHARE UPDATE EXCLUSIVE lock held as a session
+/// lock: a copy of its catalog rows (`<name>_ccnew`) is made, filled and
+/// validated as CREATE INDEX CONCURRENTLY does; the two then exchange their
+/// files, so the index keeps its name, OID and constraint and reads the new
+/// file, and the copy, left with the old file and never valid, is taken out
+/// of use and dropped as DROP INDEX CONCURRENTLY does. (PostgreSQL swaps the
+/// names instead, so the index gets the copy's OID.) A failure leaves the
+/// copy behind invalid, as PostgreSQL does.
+fn reindex_one_concurrently(session: &mut Session, table_oid: u32, old_oid: u32) -> PgResult<()> {
+    let db = session.database_oid;
+    let tag = LockTag::Relation { db, rel: table_oid };
+    crate::xact::lock(session, tag, LockMode::ShareUpdateExclusive, false)?;
+    relcache::accept_invalidations(session);
+    session
+        .storage
+        .locks
+        .borrow_mut()
+        .keep_for_session(tag, LockMode::ShareUpdateExclusive);
+    let (table, old) = index_of(session, table_oid, old_oid)?;
+    let copy_name = unused_name(session, &table.namespace, &old.name, "ccnew")?;
+    let copy = clone_index(session, &table, &old, &copy_name)?;
+    crate::xact::commit(session)?;
+    fill_concurrently(session, tag, table_oid, copy)?;
+
+    // The exchange: one transaction; both files are kept up to date by
+    // every writer meanwhile (both indexes are ready).
+    let (_, old) = index_of(session, table_oid, old_oid)?;
+    let (_, new) = index_of(session, table_oid, copy)?;
+    set_relfilenode(session, old_oid, new.relfilenode)?;
+    set_relfilenode(session, copy, old.relfilenode)?;
+    crate::xact::commit(session)?;
+
+    // The copy, with the old file: no writer maintains it, then it goes.
+    crate::xact::wait_for_lockers(session, tag, LockMode::AccessExclusive)?;
+    set_index_flags(session, copy, |r| r.ready = false)?;
+    crate::xact::commit(session)?;
+    crate::xact::wait_for_lockers(session, tag, LockMode::AccessExclusive)?;
+    crate::xact::lock_relation(session, copy, LockMode::AccessExclusive)?;
+    drop_index_rows(session, copy, old.locator(db))?;
+    session
+        .storage
+        .locks
+        .borrow_mut()
+        .end_session_lock(tag, LockMode::ShareUpdateExclusive);
+    crate::xact::commit(session)
+}
+
+/// New catalog rows for an index like `old` of `table`, named `name`, with
+/// an empty file, neither ready nor valid. Returns its OID.
+fn clone_index(
+    session: &mut Session,
+    table: &RelationInfo,
+    old: &IndexInfo,
+    name: &str,
+) -> PgResult<u32> {
+    crate::xact::ensure_xid(session)?;
+    let oid = session.storage.transam.new_oid()?;
+    let db = session.database_oid;
+    crate::xact::create_relation_file(session, RelFileLocator::new(db, oid))?;
+    let row = IndexRow {
+        index_oid: oid,
+        valid: false,
+        ready: false,
+        primary: false,
+        ..old.row.clone()
+    };
+    let columns: Vec<NewColumn> = old
+        .columns
+        .iter()
+        .map(|c| NewColumn {
+            name: c.name.clone(),
+            type_oid: c.type_oid,
+            typmod: c.typmod,
+            not_null: false,
+            default: None,
+        })
+        .collect();
+    let owner = session.user_oid;
+    let namespace = table.namespace_oid;
+    crate::xact::with_write(session, |env, w| {
+        CatalogWriter { env, db_oid: db }
+            .create_index(w, oid, namespace, name, owner, &columns, &row)
+    })?;
+    catalog_changed(session);
+    Ok(oid)
+}
+
+/// `<base>_<suffix>`, with a number after it if a relation of schema
+/// `namespace` has that name, cut to fit 63 bytes (`ChooseRelationName`).
+fn unused_name(
+    session: &mut Session,
+    namespace: &str,
+    base: &str,
+    suffix: &str,
+) -> PgResult<String> {
+    for n in 0..100_000u32 {
+        let tail = match n {
+            0 => format!("_{suffix}"),
+            _ => format!("_{suffix}{n}"),
+        };
+        let mut head = base.to_owned();
+        while head.len() + tail.len() > 63 {
+            head.pop();
+        }
+        let candidate = format!("{head}{tail}");
+        if relcache::lookup_relation(session, Some(namespace), &candidate)?.is_none() {
+            return Ok(candidate);
+        }
+    }
+    Err(PgError::new(
+        SqlState::DuplicateTable,
+        format!("could not choose an unused name based on \"{base}\""),
+    ))
+}
+
+/// Points relation `oid`'s `pg_class` row at file `relfilenode`.
+fn set_relfilenode(session: &mut Session, oid: u32, relfilenode: u32) -> PgResult<()> {
+    let Some((tid, mut class)) = with_reader(session, |r| r.class_by_oid(oid))? else {
+        return Err(PgError::internal(format!(
+            "cache lookup failed for relation {oid}"
+        )));
+    };
+    class.relfilenode = relfilenode;
+    let db = session.database_oid;
+    crate::xact::with_write(session, |env, w| {
+        CatalogWriter { env, db_oid: db }.update_class(tid, &class, w)
+    })?;
+    catalog_changed(session);
+    Ok(())
 }
