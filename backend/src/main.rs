@@ -13,7 +13,10 @@
 //!    authentication run in [`startup::Startup`] (pg_hba.conf, SCRAM / md5 /
 //!    password / trust), a CancelRequest in [`startup::Canceller`].
 //! 3. A Query message reaches [`tcop::simple`] (`Tcop::run_simple`); Parse / Bind /
-//!    Execute reach [`tcop::extended`].
+//!    Execute reach [`tcop::extended`]. A simple query that differs from one run
+//!    before only in numbers reuses that one's parse tree and plan, the numbers
+//!    as parameters ([`tcop::plancache`]); several statements in one Query
+//!    message share one implicit transaction block.
 //! 4. [`syntax::parse`] turns the text into sqlparser statements (42601 with a
 //!    cursor position on error).
 //! 5. [`tcop::exec_statement`] checks the transaction state and starts the
@@ -33,7 +36,8 @@
 //! 8. Rows become DataRow messages in text or binary format
 //!    ([`tcop::data_row`]), followed by CommandComplete.
 //! 9. The statement ends ([`session::Session::finish_statement`]): the command
-//!    counter advances, and an implicit transaction commits
+//!    counter advances, and an implicit transaction commits (at the end of the
+//!    message, for an implicit block: [`session::Session::end_implicit_block`])
 //!    ([`xact::commit`]: the commit record is inserted and flushed with
 //!    group commit, the CLOG marked, the locks released) before ReadyForQuery.
 
