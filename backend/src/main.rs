@@ -11,7 +11,7 @@
 //!    takes the client socket from descriptor 3 ([`storage::ipc::take_client_socket`]).
 //! 2. A current-thread tokio runtime serves the socket with pgwire; start-up and
 //!    authentication run in [`startup::Startup`] (pg_hba.conf, SCRAM / md5 /
-//!    password / trust), a CancelRequest in [`startup::Canceller`].
+//!    password / trust), a CancelRequest in [`startup::cancel_backend`].
 //! 3. A Query message reaches [`tcop::simple`] (`Tcop::run_simple`); Parse / Bind /
 //!    Execute reach [`tcop::extended`]. A simple query that differs from one run
 //!    before only in numbers reuses that one's parse tree and plan, the numbers
