@@ -816,26 +816,27 @@ pub(crate) fn build_index(
     let mut sorted = spool.finish()?;
     let opts = crate::tcop::output_options(session);
     let nkey = ix.am.nkeyatts;
-    // The previous live key, for the unique check of adjacent entries.
-    let mut prev: Option<Vec<Datum>> = None;
-    let mut next = || -> PgResult<Option<(Vec<Datum>, ItemPointer)>> {
-        let Some((key, tid, live)) = sorted.next_entry()? else {
+    // The previous live entry, for the unique check of adjacent entries.
+    let mut prev: Option<Vec<u8>> = None;
+    let mut next = || -> PgResult<Option<Vec<u8>>> {
+        let Some((tuple, live)) = sorted.next_tuple()? else {
             return Ok(None);
         };
         if ix.row.unique && live {
-            let comparable = ix.row.nulls_not_distinct || !key[..nkey].iter().any(Datum::is_null);
+            let t = nbtree::itup::IndexTuple::parse(&tuple)?;
+            let comparable = ix.row.nulls_not_distinct || !(0..nkey).any(|i| t.is_null(i));
             if comparable
                 && let Some(p) = &prev
-                && nbtree::itup::cmp_keys(&ix.am, &p[..nkey], &key[..nkey])?
-                    == std::cmp::Ordering::Equal
+                && nbtree::itup::cmp_leaf_keys(&ix.am, p, &tuple)? == std::cmp::Ordering::Equal
             {
+                let key = t.keys(&ix.am)?;
                 let names: Vec<&str> = ix
                     .columns
                     .iter()
                     .take(nkey)
                     .map(|c| c.name.as_str())
                     .collect();
-                let vals: Vec<String> = key[..nkey]
+                let vals: Vec<String> = key
                     .iter()
                     .map(|v| {
                         if v.is_null() {
@@ -855,14 +856,18 @@ pub(crate) fn build_index(
                     vals.join(", ")
                 )));
             }
-            prev = comparable.then(|| key[..nkey].to_vec());
+            if comparable {
+                prev = Some(tuple.clone());
+            } else {
+                prev = None;
+            }
         }
-        Ok(Some((key, tid)))
+        Ok(Some(tuple))
     };
     let env = session.storage.heap_env();
     let interrupts = &session.interrupts;
     let deadline = session.deadline;
-    nbtree::maint::build_from(&env, loc, &ix.am, &mut next, &mut || {
+    nbtree::maint::build_from_tuples(&env, loc, &ix.am, &mut next, &mut || {
         interrupts.check(deadline)
     })
 }

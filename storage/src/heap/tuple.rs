@@ -736,20 +736,7 @@ pub fn compare_attr(
             Ok((v.cmp(&(le_u64(b, 0) as i64)), next))
         }
         (oid::TEXT | oid::VARCHAR | oid::BPCHAR, Datum::Text(v)) => {
-            let first = *tuple.get(off).ok_or_else(bounds)?;
-            let start = if first != 0 {
-                off
-            } else {
-                Align::Int.apply(off)
-            };
-            let head = *tuple.get(start).ok_or_else(bounds)?;
-            let (payload, next) = if head & 1 == 1 && head != 0x01 {
-                let total = (head >> 1) as usize;
-                (
-                    tuple.get(start + 1..start + total).ok_or_else(bounds)?,
-                    start + total,
-                )
-            } else {
+            let Some((payload, next)) = short_varlena(tuple, off) else {
                 // A 4-byte header (or something only read_attr explains).
                 let (d, next) = read_attr(att, tuple, off).map_err(|_| bounds())?;
                 return Ok((crate::compare_datums(value, &d)?, next));
@@ -761,6 +748,51 @@ pub fn compare_attr(
             Ok((crate::compare_datums(value, &d)?, next))
         }
     }
+}
+
+/// The payload of the variable-length value at `off` if it has a 1-byte
+/// header (what index tuples of short strings hold), and the offset after it.
+fn short_varlena(tuple: &[u8], off: usize) -> Option<(&[u8], usize)> {
+    let first = *tuple.get(off)?;
+    // A nonzero byte is a header (padding is zero); else align first.
+    let start = if first != 0 {
+        off
+    } else {
+        Align::Int.apply(off)
+    };
+    let head = *tuple.get(start)?;
+    if head & 1 == 1 && head != 0x01 {
+        let total = (head >> 1) as usize;
+        Some((tuple.get(start + 1..start + total)?, start + total))
+    } else {
+        None
+    }
+}
+
+/// Orders the non-null attribute at `a_off` of `a` against the one at
+/// `b_off` of `b`, both stored as `att` (ordering as [`compare_attr`]):
+/// strings by their bytes in place, anything else decoded from `a`. Returns
+/// the ordering and the offsets after each.
+pub fn compare_stored(
+    att: &Attribute,
+    a: &[u8],
+    a_off: usize,
+    b: &[u8],
+    b_off: usize,
+) -> PgResult<(std::cmp::Ordering, usize, usize)> {
+    if matches!(att.type_oid, oid::TEXT | oid::VARCHAR | oid::BPCHAR)
+        && let (Some((pa, na)), Some((pb, nb))) = (short_varlena(a, a_off), short_varlena(b, b_off))
+    {
+        return Ok((pa.cmp(pb), na, nb));
+    }
+    let (value, a_next) = read_attr(att, a, a_off).map_err(|_| {
+        corrupted(format!(
+            "invalid index tuple: attribute \"{}\" at offset {a_off} reaches past its end",
+            att.name
+        ))
+    })?;
+    let (o, b_next) = compare_attr(att, b, b_off, &value)?;
+    Ok((o, a_next, b_next))
 }
 
 enum ReadError {

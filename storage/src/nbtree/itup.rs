@@ -242,7 +242,8 @@ impl<'a> IndexTuple<'a> {
         }
     }
 
-    fn is_null(&self, i: usize) -> bool {
+    /// Whether column `i` is NULL.
+    pub fn is_null(&self, i: usize) -> bool {
         self.info & HASNULLS != 0 && le_u32(self.bytes, HEADER) & (1 << i) != 0
     }
 
@@ -327,6 +328,43 @@ pub fn cmp_keys(desc: &IndexDesc, a: &[Datum], b: &[Datum]) -> PgResult<Ordering
         }
     }
     Ok(Ordering::Equal)
+}
+
+/// Orders the key columns of leaf tuples `a` and `b`, read in place.
+pub fn cmp_leaf_keys(desc: &IndexDesc, a: &[u8], b: &[u8]) -> PgResult<Ordering> {
+    let (ta, tb) = (IndexTuple::parse(a)?, IndexTuple::parse(b)?);
+    let (mut oa, mut ob) = (ta.data_start(), tb.data_start());
+    for i in 0..desc.nkeyatts {
+        let opt = desc.options[i];
+        let o = match (ta.is_null(i), tb.is_null(i)) {
+            // NULLs take no bytes: the offsets stay.
+            (true, true) => Ordering::Equal,
+            (true, false) if opt.nulls_first => Ordering::Less,
+            (true, false) => Ordering::Greater,
+            (false, true) if opt.nulls_first => Ordering::Greater,
+            (false, true) => Ordering::Less,
+            (false, false) => {
+                let (o, na, nb) =
+                    crate::heap::tuple::compare_stored(&desc.keydesc.attrs[i], a, oa, b, ob)?;
+                (oa, ob) = (na, nb);
+                if opt.desc { o.reverse() } else { o }
+            }
+        };
+        if o != Ordering::Equal {
+            return Ok(o);
+        }
+    }
+    Ok(Ordering::Equal)
+}
+
+/// Orders leaf tuples `a` and `b` as the index does: key columns, then heap tid.
+pub fn cmp_leaf(desc: &IndexDesc, a: &[u8], b: &[u8]) -> PgResult<Ordering> {
+    Ok(match cmp_leaf_keys(desc, a, b)? {
+        Ordering::Equal => IndexTuple::parse(a)?
+            .heap_tid()
+            .cmp(&IndexTuple::parse(b)?.heap_tid()),
+        o => o,
+    })
 }
 
 /// How `key` orders against the tuple `item` (PostgreSQL's `_bt_compare`).

@@ -80,6 +80,28 @@ pub fn build_from(
     next: &mut dyn FnMut() -> PgResult<Option<(Vec<Datum>, ItemPointer)>>,
     check_interrupts: &mut dyn FnMut() -> PgResult<()>,
 ) -> PgResult<()> {
+    build_from_tuples(
+        env,
+        rel,
+        desc,
+        &mut || {
+            next()?
+                .map(|(values, tid)| form_leaf(desc, &values, tid))
+                .transpose()
+        },
+        check_interrupts,
+    )
+}
+
+/// [`build_from`] with the entries already formed as leaf tuples, sorted
+/// (`sort::Sorted::next_tuple`).
+pub fn build_from_tuples(
+    env: &HeapEnv<'_, '_>,
+    rel: RelFileLocator,
+    desc: &IndexDesc,
+    next: &mut dyn FnMut() -> PgResult<Option<Vec<u8>>>,
+    check_interrupts: &mut dyn FnMut() -> PgResult<()>,
+) -> PgResult<()> {
     let mut b = Builder {
         env,
         rel,
@@ -88,8 +110,7 @@ pub fn build_from(
         first: Vec::new(),
         next_block: META_BLOCK + 1,
     };
-    while let Some((values, tid)) = next()? {
-        let t = form_leaf(desc, &values, tid)?;
+    while let Some(t) = next()? {
         b.add(0, t, check_interrupts)?;
     }
     b.finish()
