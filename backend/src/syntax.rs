@@ -124,6 +124,22 @@ fn rewrite_checkpoint(mut tokens: Vec<TokenWithSpan>) -> Vec<TokenWithSpan> {
     tokens
 }
 
+/// Where each statement starts: the first significant token after the
+/// start or a semicolon.
+fn statement_starts(tokens: &[TokenWithSpan]) -> Vec<usize> {
+    let mut starts = Vec::new();
+    let mut at_start = true;
+    for (i, t) in tokens.iter().enumerate() {
+        if t.token == Token::SemiColon {
+            at_start = true;
+        } else if at_start && !matches!(t.token, Token::Whitespace(_) | Token::EOF) {
+            starts.push(i);
+            at_start = false;
+        }
+    }
+    starts
+}
+
 /// sqlparser has no REINDEX: `REINDEX [(options)] {INDEX | TABLE | SCHEMA |
 /// DATABASE | SYSTEM} [CONCURRENTLY] name` becomes `CALL REINDEX_<KIND>(
 /// [options,] ['CONCURRENTLY',] name)`, its marker word without a span so
@@ -131,17 +147,7 @@ fn rewrite_checkpoint(mut tokens: Vec<TokenWithSpan>) -> Vec<TokenWithSpan> {
 fn rewrite_reindex(mut tokens: Vec<TokenWithSpan>) -> Vec<TokenWithSpan> {
     let significant = |t: &TokenWithSpan| !matches!(t.token, Token::Whitespace(_) | Token::EOF);
     let word_is = |t: &TokenWithSpan, w: &str| matches!(&t.token, Token::Word(x) if x.quote_style.is_none() && x.value.eq_ignore_ascii_case(w));
-    // Statement starts: the first significant token after the start or a semicolon.
-    let mut starts = Vec::new();
-    let mut at_start = true;
-    for (i, t) in tokens.iter().enumerate() {
-        if t.token == Token::SemiColon {
-            at_start = true;
-        } else if at_start && significant(t) {
-            starts.push(i);
-            at_start = false;
-        }
-    }
+    let starts = statement_starts(&tokens);
     for &start in starts.iter().rev() {
         if !word_is(&tokens[start], "reindex") {
             continue;
@@ -303,16 +309,7 @@ pub const DROP_CONCURRENTLY_MARKER: &str = "\u{1}concurrently";
 fn rewrite_drop_index_concurrently(mut tokens: Vec<TokenWithSpan>) -> Vec<TokenWithSpan> {
     let significant = |t: &TokenWithSpan| !matches!(t.token, Token::Whitespace(_) | Token::EOF);
     let word_is = |t: &TokenWithSpan, w: &str| matches!(&t.token, Token::Word(x) if x.quote_style.is_none() && x.value.eq_ignore_ascii_case(w));
-    let mut starts = Vec::new();
-    let mut at_start = true;
-    for (i, t) in tokens.iter().enumerate() {
-        if t.token == Token::SemiColon {
-            at_start = true;
-        } else if at_start && significant(t) {
-            starts.push(i);
-            at_start = false;
-        }
-    }
+    let starts = statement_starts(&tokens);
     for &start in starts.iter().rev() {
         let end = (start..tokens.len())
             .find(|&i| tokens[i].token == Token::SemiColon || tokens[i].token == Token::EOF)

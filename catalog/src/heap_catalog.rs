@@ -650,18 +650,7 @@ impl CatalogWriter<'_, '_, '_> {
         row: &AuthidRow,
         w: &mut WriteXact<'_>,
     ) -> PgResult<()> {
-        let tuple = form_tuple(&PG_AUTHID_DEF.tuple_desc()?, &row.to_datums())?;
-        match heapam::update(
-            self.env,
-            catalog_locator(&PG_AUTHID_DEF, self.db_oid),
-            tid,
-            tuple,
-            true,
-            w,
-        )? {
-            (heapam::ModifyResult::Done, _) => Ok(()),
-            _ => Err(concurrent_catalog_update()),
-        }
+        self.replace(&PG_AUTHID_DEF, tid, &row.to_datums(), w)
     }
 
     /// Adds a `pg_namespace` row.
@@ -701,10 +690,24 @@ impl CatalogWriter<'_, '_, '_> {
         class: &ClassRow,
         w: &mut WriteXact<'_>,
     ) -> PgResult<()> {
-        let tuple = form_tuple(&PG_CLASS_DEF.tuple_desc()?, &class.to_datums())?;
+        self.replace(&PG_CLASS_DEF, tid, &class.to_datums(), w)
+    }
+}
+
+impl CatalogWriter<'_, '_, '_> {
+    /// Replaces the row at `tid` of catalog `def` by one of `values`; a row
+    /// that changed meanwhile is "tuple concurrently updated".
+    fn replace(
+        &self,
+        def: &CatalogDef,
+        tid: ItemPointer,
+        values: &[Datum],
+        w: &mut WriteXact<'_>,
+    ) -> PgResult<()> {
+        let tuple = form_tuple(&def.tuple_desc()?, values)?;
         match heapam::update(
             self.env,
-            RelFileLocator::new(self.db_oid, system::PG_CLASS),
+            catalog_locator(def, self.db_oid),
             tid,
             tuple,
             true,
@@ -714,9 +717,7 @@ impl CatalogWriter<'_, '_, '_> {
             _ => Err(concurrent_catalog_update()),
         }
     }
-}
 
-impl CatalogWriter<'_, '_, '_> {
     /// Replaces the `pg_index` row at `tid` (CREATE INDEX CONCURRENTLY
     /// setting `indisready`, then `indisvalid`).
     pub fn update_index_row(
@@ -725,18 +726,7 @@ impl CatalogWriter<'_, '_, '_> {
         row: &IndexRow,
         w: &mut WriteXact<'_>,
     ) -> PgResult<()> {
-        let tuple = form_tuple(&PG_INDEX_DEF.tuple_desc()?, &row.to_datums())?;
-        match heapam::update(
-            self.env,
-            catalog_locator(&PG_INDEX_DEF, self.db_oid),
-            tid,
-            tuple,
-            true,
-            w,
-        )? {
-            (heapam::ModifyResult::Done, _) => Ok(()),
-            _ => Err(concurrent_catalog_update()),
-        }
+        self.replace(&PG_INDEX_DEF, tid, &row.to_datums(), w)
     }
 
     /// Replaces the `pg_attribute` row at `tid` (ALTER TABLE ... SET NOT
@@ -747,18 +737,7 @@ impl CatalogWriter<'_, '_, '_> {
         row: &AttributeRow,
         w: &mut WriteXact<'_>,
     ) -> PgResult<()> {
-        let tuple = form_tuple(&PG_ATTRIBUTE_DEF.tuple_desc()?, &row.to_datums()?)?;
-        match heapam::update(
-            self.env,
-            catalog_locator(&PG_ATTRIBUTE_DEF, self.db_oid),
-            tid,
-            tuple,
-            true,
-            w,
-        )? {
-            (heapam::ModifyResult::Done, _) => Ok(()),
-            _ => Err(concurrent_catalog_update()),
-        }
+        self.replace(&PG_ATTRIBUTE_DEF, tid, &row.to_datums()?, w)
     }
 }
 

@@ -1140,43 +1140,10 @@ pub(crate) fn reindex(session: &mut Session, r: &crate::syntax::Reindex) -> PgRe
     if r.kind != "INDEX" && r.kind != "TABLE" {
         return reindex_many(session, r);
     }
-    let (schema, relname) = match r.name.as_slice() {
-        [n] => (None, n.clone()),
-        [s, n] => (Some(s.clone()), n.clone()),
-        _ => {
-            return Err(PgError::new(
-                SqlState::SyntaxError,
-                "improper qualified name",
-            ));
-        }
-    };
-    let Some(rel) = relcache::lookup_relation(session, schema.as_deref(), &relname)? else {
-        return Err(PgError::new(
-            SqlState::UndefinedTable,
-            format!("relation \"{relname}\" does not exist"),
-        ));
-    };
+    let (rel, relname) = reindex_relation(session, r)?;
     let (table_oid, only) = if r.kind == "INDEX" {
-        if rel.kind != 'i' {
-            return Err(PgError::new(
-                SqlState::WrongObjectType,
-                format!("\"{relname}\" is not an index"),
-            ));
-        }
-        let Some((_, row)) = with_reader(session, |rd| rd.index_row(rel.oid))? else {
-            return Err(PgError::internal(format!(
-                "cache lookup failed for index {}",
-                rel.oid
-            )));
-        };
-        (row.table_oid, Some(rel.oid))
+        (table_of_index(session, &rel, &relname)?, Some(rel.oid))
     } else {
-        if rel.kind != 'r' {
-            return Err(PgError::new(
-                SqlState::WrongObjectType,
-                format!("\"{relname}\" is not a table or materialized view"),
-            ));
-        }
         (rel.oid, None)
     };
     crate::xact::lock_relation(session, table_oid, LockMode::Share)?;
@@ -1277,6 +1244,54 @@ fn reindex_many(session: &mut Session, r: &crate::syntax::Reindex) -> PgResult<O
     Ok(Outcome::Command("REINDEX".into()))
 }
 
+/// The relation REINDEX INDEX or TABLE names, with its name as written:
+/// a table for TABLE (42809 otherwise).
+fn reindex_relation(
+    session: &mut Session,
+    r: &crate::syntax::Reindex,
+) -> PgResult<(std::sync::Arc<RelationInfo>, String)> {
+    let (schema, relname) = match r.name.as_slice() {
+        [n] => (None, n.clone()),
+        [s, n] => (Some(s.clone()), n.clone()),
+        _ => {
+            return Err(PgError::new(
+                SqlState::SyntaxError,
+                "improper qualified name",
+            ));
+        }
+    };
+    let Some(rel) = relcache::lookup_relation(session, schema.as_deref(), &relname)? else {
+        return Err(PgError::new(
+            SqlState::UndefinedTable,
+            format!("relation \"{relname}\" does not exist"),
+        ));
+    };
+    if r.kind == "TABLE" && rel.kind != 'r' {
+        return Err(PgError::new(
+            SqlState::WrongObjectType,
+            format!("\"{relname}\" is not a table or materialized view"),
+        ));
+    }
+    Ok((rel, relname))
+}
+
+/// The table of index `rel` (named `relname`): 42809 if it is no index.
+fn table_of_index(session: &mut Session, rel: &RelationInfo, relname: &str) -> PgResult<u32> {
+    if rel.kind != 'i' {
+        return Err(PgError::new(
+            SqlState::WrongObjectType,
+            format!("\"{relname}\" is not an index"),
+        ));
+    }
+    let Some((_, row)) = with_reader(session, |rd| rd.index_row(rel.oid))? else {
+        return Err(PgError::internal(format!(
+            "cache lookup failed for index {}",
+            rel.oid
+        )));
+    };
+    Ok(row.table_oid)
+}
+
 /// The catalog's refusal of REINDEX ... CONCURRENTLY.
 fn system_catalogs_concurrently() -> PgError {
     PgError::new(
@@ -1302,44 +1317,12 @@ fn reindex_concurrently(session: &mut Session, r: &crate::syntax::Reindex) -> Pg
     match r.kind.as_str() {
         "SYSTEM" => return Err(system_catalogs_concurrently()),
         "INDEX" | "TABLE" => {
-            let (schema, relname) = match r.name.as_slice() {
-                [n] => (None, n.clone()),
-                [s, n] => (Some(s.clone()), n.clone()),
-                _ => {
-                    return Err(PgError::new(
-                        SqlState::SyntaxError,
-                        "improper qualified name",
-                    ));
-                }
-            };
-            let Some(rel) = relcache::lookup_relation(session, schema.as_deref(), &relname)? else {
-                return Err(PgError::new(
-                    SqlState::UndefinedTable,
-                    format!("relation \"{relname}\" does not exist"),
-                ));
-            };
+            let (rel, relname) = reindex_relation(session, r)?;
             if is_catalog(rel.oid, rel.namespace_oid) {
                 return Err(system_catalogs_concurrently());
             }
             if r.kind == "INDEX" {
-                if rel.kind != 'i' {
-                    return Err(PgError::new(
-                        SqlState::WrongObjectType,
-                        format!("\"{relname}\" is not an index"),
-                    ));
-                }
-                let Some((_, row)) = with_reader(session, |rd| rd.index_row(rel.oid))? else {
-                    return Err(PgError::internal(format!(
-                        "cache lookup failed for index {}",
-                        rel.oid
-                    )));
-                };
-                work.push((row.table_oid, vec![rel.oid]));
-            } else if rel.kind != 'r' {
-                return Err(PgError::new(
-                    SqlState::WrongObjectType,
-                    format!("\"{relname}\" is not a table or materialized view"),
-                ));
+                work.push((table_of_index(session, &rel, &relname)?, vec![rel.oid]));
             } else {
                 tables.push(rel.oid);
             }

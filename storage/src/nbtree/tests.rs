@@ -620,6 +620,20 @@ fn new_versions_clear_dead_old_versions_from_a_full_leaf_instead_of_splitting() 
     check(&env, rel(), &desc, &mut |_, _| Ok(())).expect("sound tree");
 }
 
+/// Inserts key `key_base + i` for heap tid `tid(tid_base + i)`, for each i.
+fn insert_ints(
+    env: &HeapEnv<'_, '_>,
+    desc: &IndexDesc,
+    range: std::ops::Range<u32>,
+    key_base: i32,
+    tid_base: u32,
+) {
+    for i in range {
+        let key = [Datum::Int4(key_base + i as i32)];
+        insert(env, rel(), desc, &key, tid(tid_base + i), None).expect("insert");
+    }
+}
+
 /// Blocks of the index file that are deleted pages.
 fn deleted_pages(env: &HeapEnv<'_, '_>) -> usize {
     let n = env
@@ -651,9 +665,7 @@ fn emptied_leaves_are_unlinked_then_recycled() {
     heap_env!(env, &shm, store, dir.path(), 0, &NoExtensionLock);
     let desc = int_desc(false);
     build_empty(&env, rel()).expect("empty index");
-    for i in 0..20_000u32 {
-        insert(&env, rel(), &desc, &[Datum::Int4(i as i32)], tid(i), None).expect("insert");
-    }
+    insert_ints(&env, &desc, 0..20_000, 0, 0);
     let before = check(&env, rel(), &desc, &mut |_, _| Ok(())).expect("check");
     assert_eq!(before.levels, 2, "{before:?}");
 
@@ -741,34 +753,14 @@ fn emptied_leaves_are_unlinked_then_recycled() {
             .expect("nblocks")
     };
     let n0 = blocks();
-    for i in 0..2_000u32 {
-        insert(
-            &env,
-            rel(),
-            &desc,
-            &[Datum::Int4(1_000 + i as i32)],
-            tid(40_000 + i),
-            None,
-        )
-        .expect("insert");
-    }
+    insert_ints(&env, &desc, 0..2_000, 1_000, 40_000);
     assert_eq!(deleted_pages(&env), stats.pages_deleted as usize);
     assert!(blocks() > n0, "the inserts split pages");
     // Once a later transaction has ended, splits take the deleted pages.
     let xid = env.tx.assign_xid().expect("xid");
     env.tx.commit(xid, false, false).expect("commit");
     let n1 = blocks();
-    for i in 2_000..20_000u32 {
-        insert(
-            &env,
-            rel(),
-            &desc,
-            &[Datum::Int4(1_000 + i as i32)],
-            tid(40_000 + i),
-            None,
-        )
-        .expect("insert");
-    }
+    insert_ints(&env, &desc, 2_000..20_000, 1_000, 40_000);
     assert_eq!(deleted_pages(&env), 0, "every deleted page was reused");
     let report = check(&env, rel(), &desc, &mut |_, _| Ok(())).expect("check");
     assert_eq!(report.entries, 20_500);
@@ -921,9 +913,7 @@ fn entries_marked_dead_are_skipped_and_dropped_from_a_full_leaf() {
     heap_env!(env, &shm, store, dir.path(), 0, &NoExtensionLock);
     let desc = int_desc(true);
     build_empty(&env, rel()).expect("empty index");
-    for i in 0..300u32 {
-        insert(&env, rel(), &desc, &[Datum::Int4(i as i32)], tid(i), None).expect("insert");
-    }
+    insert_ints(&env, &desc, 0..300, 0, 0);
     let mut scan = IndexScan::begin(rel(), None, None);
     while let Some((t, _)) = scan.next(&env, &desc).expect("next") {
         if t.block * 200 + u32::from(t.offset) - 1 < 150 {
