@@ -222,6 +222,11 @@ impl Session {
         }
     }
 
+    /// Queues a NOTICE for the client (sent before the statement's result).
+    pub fn notice(&mut self, code: &'static str, msg: impl Into<String>) {
+        self.notices.push(("NOTICE", code, msg.into(), None));
+    }
+
     pub fn warn(&mut self, code: &'static str, msg: impl Into<String>) {
         self.notices.push(("WARNING", code, msg.into(), None));
     }

@@ -153,12 +153,10 @@ pub(crate) fn drop_database(
     crate::xact::lock(session, tag, LockMode::AccessExclusive, false)?;
     let Some((tid, db)) = with_reader(session, |r| r.database(&name))? else {
         if if_exists {
-            session.notices.push((
-                "NOTICE",
+            session.notice(
                 "00000",
                 format!("database \"{name}\" does not exist, skipping"),
-                None,
-            ));
+            );
             return Ok(Outcome::Command("DROP DATABASE".into()));
         }
         return Err(PgError::new(

@@ -424,12 +424,10 @@ pub(crate) fn define_index(
             }
             if relcache::lookup_relation(session, Some(&table.namespace), n)?.is_some() {
                 if spec.if_not_exists {
-                    session.notices.push((
-                        "NOTICE",
+                    session.notice(
                         "42P07",
                         format!("relation \"{n}\" already exists, skipping"),
-                        None,
-                    ));
+                    );
                     return Ok(None);
                 }
                 return Err(PgError::new(
@@ -902,12 +900,10 @@ fn index_to_drop(
     let (schema, relname) = split_name(name)?;
     let Some(rel) = relcache::lookup_relation(session, schema.as_deref(), &relname)? else {
         if if_exists {
-            session.notices.push((
-                "NOTICE",
+            session.notice(
                 "00000",
                 format!("index \"{relname}\" does not exist, skipping"),
-                None,
-            ));
+            );
             return Ok(None);
         }
         return Err(PgError::new(
@@ -1096,12 +1092,10 @@ pub(crate) fn alter_table(
     let (schema, relname) = split_name(&at.name)?;
     let Some(rel) = relcache::lookup_relation(session, schema.as_deref(), &relname)? else {
         if at.if_exists {
-            session.notices.push((
-                "NOTICE",
+            session.notice(
                 "00000",
                 format!("relation \"{relname}\" does not exist, skipping"),
-                None,
-            ));
+            );
             return Ok(Outcome::Command("ALTER TABLE".into()));
         }
         return Err(PgError::new(
@@ -1158,12 +1152,10 @@ pub(crate) fn reindex(session: &mut Session, r: &crate::syntax::Reindex) -> PgRe
         ));
     };
     if reindex_indexes(session, &table, only)? == 0 && only.is_none() {
-        session.notices.push((
-            "NOTICE",
+        session.notice(
             "00000",
             format!("table \"{}\" has no indexes to reindex", table.name),
-            None,
-        ));
+        );
     }
     Ok(Outcome::Command("REINDEX".into()))
 }
@@ -1384,15 +1376,13 @@ fn reindex_concurrently(session: &mut Session, r: &crate::syntax::Reindex) -> Pg
             }
         }
         if ixs.is_empty() && one_table {
-            session.notices.push((
-                "NOTICE",
+            session.notice(
                 "00000",
                 format!(
                     "table \"{}\" has no indexes that can be reindexed concurrently",
                     table.name
                 ),
-                None,
-            ));
+            );
         }
         work.push((oid, ixs));
     }

@@ -48,12 +48,10 @@ pub(crate) fn create_schema(
     relcache::accept_invalidations(session);
     if relcache::namespace_oid(session, &name)?.is_some() {
         if if_not_exists {
-            session.notices.push((
-                "NOTICE",
+            session.notice(
                 "42P06",
                 format!("schema \"{name}\" already exists, skipping"),
-                None,
-            ));
+            );
             return Ok(Outcome::Command("CREATE SCHEMA".into()));
         }
         return Err(PgError::new(
@@ -86,12 +84,10 @@ pub(crate) fn drop_schemas(
         relcache::accept_invalidations(session);
         let Some(nsp) = relcache::namespace_oid(session, &name)? else {
             if if_exists {
-                session.notices.push((
-                    "NOTICE",
+                session.notice(
                     "00000",
                     format!("schema \"{name}\" does not exist, skipping"),
-                    None,
-                ));
+                );
                 continue;
             }
             return Err(PgError::new(

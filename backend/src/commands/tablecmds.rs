@@ -154,12 +154,10 @@ pub(crate) fn create_table(session: &mut Session, ct: &CreateTable) -> PgResult<
     let namespace_text = namespace_name(session, namespace)?;
     if let Some(existing) = relcache::lookup_relation(session, Some(&namespace_text), &name)? {
         if ct.if_not_exists {
-            session.notices.push((
-                "NOTICE",
+            session.notice(
                 "42P07",
                 format!("relation \"{}\" already exists, skipping", existing.name),
-                None,
-            ));
+            );
             return Ok(Outcome::Command("CREATE TABLE".into()));
         }
         return Err(PgError::new(
@@ -209,12 +207,7 @@ pub(crate) fn target_table(
         && relcache::namespace_oid(session, s)?.is_none()
     {
         if if_exists {
-            session.notices.push((
-                "NOTICE",
-                "00000",
-                format!("schema \"{s}\" does not exist, skipping"),
-                None,
-            ));
+            session.notice("00000", format!("schema \"{s}\" does not exist, skipping"));
             return Ok(None);
         }
         return Err(PgError::new(
@@ -224,12 +217,10 @@ pub(crate) fn target_table(
     }
     let Some(rel) = relcache::lookup_relation(session, schema.as_deref(), &relname)? else {
         if if_exists {
-            session.notices.push((
-                "NOTICE",
+            session.notice(
                 "00000",
                 format!("table \"{relname}\" does not exist, skipping"),
-                None,
-            ));
+            );
             return Ok(None);
         }
         return Err(PgError::new(

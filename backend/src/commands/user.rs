@@ -175,12 +175,7 @@ pub(crate) fn create_role(
         crate::xact::lock(session, role_lock(&name), LockMode::AccessExclusive, false)?;
         if with_reader(session, |r| r.role(&name))?.is_some() {
             if cr.if_not_exists {
-                session.notices.push((
-                    "NOTICE",
-                    "42710",
-                    format!("role \"{name}\" already exists, skipping"),
-                    None,
-                ));
+                session.notice("42710", format!("role \"{name}\" already exists, skipping"));
                 continue;
             }
             return Err(PgError::new(
@@ -193,12 +188,10 @@ pub(crate) fn create_role(
         let mut row = catalog::system::AuthidRow::new(oid, name);
         apply_role_options(session, &mut row, &opts)?;
         if empty_password {
-            session.notices.push((
-                "NOTICE",
+            session.notice(
                 "00000",
-                "empty string is not a valid password, clearing password".into(),
-                None,
-            ));
+                "empty string is not a valid password, clearing password",
+            );
         }
         crate::xact::with_write(session, |env, w| {
             CatalogWriter { env, db_oid: 0 }.create_role(w, &row)
@@ -238,7 +231,7 @@ pub(crate) fn alter_role(
     };
     apply_role_options(session, &mut row, options)?;
     if options.iter().any(|o| matches!(o, O::Password(Password::Password(e)) if constant_text(e).is_ok_and(|t| t.is_empty()))) {
-        session.notices.push(("NOTICE", "00000", "empty string is not a valid password, clearing password".into(), None));
+        session.notice("00000", "empty string is not a valid password, clearing password");
     }
     crate::xact::with_write(session, |env, w| {
         CatalogWriter { env, db_oid: 0 }.update_role(tid, &row, w)
@@ -259,12 +252,7 @@ pub(crate) fn drop_roles(
         crate::xact::lock(session, role_lock(&name), LockMode::AccessExclusive, false)?;
         let Some((tid, row)) = with_reader(session, |r| r.role(&name))? else {
             if if_exists {
-                session.notices.push((
-                    "NOTICE",
-                    "00000",
-                    format!("role \"{name}\" does not exist, skipping"),
-                    None,
-                ));
+                session.notice("00000", format!("role \"{name}\" does not exist, skipping"));
                 continue;
             }
             return Err(PgError::new(
