@@ -47,6 +47,22 @@ impl<'a> Evaluator<'a> {
                 strict,
                 type_oid,
             } => {
+                // Up to four arguments (nearly every operator and function)
+                // live on the stack: no allocation per row.
+                if args.len() <= 4 {
+                    let mut vals: [Datum; 4] = std::array::from_fn(|_| Datum::Null);
+                    let mut arg_types = [0u32; 4];
+                    for (i, a) in args.iter().enumerate() {
+                        let v = self.eval_row(a, row)?;
+                        if *strict && v.is_null() {
+                            return Ok(Datum::Null);
+                        }
+                        vals[i] = v;
+                        arg_types[i] = a.type_oid();
+                    }
+                    let n = args.len();
+                    return functions::call(func, &vals[..n], &arg_types[..n], *type_oid, self);
+                }
                 let mut vals = Vec::with_capacity(args.len());
                 for a in args {
                     let v = self.eval_row(a, row)?;
