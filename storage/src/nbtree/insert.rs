@@ -136,7 +136,9 @@ pub(crate) fn descend(
     // The metapage is read once per backend while the root stays the same
     // internal page (PostgreSQL's cached rd_amcache); a root that is no
     // longer root, or a cached leaf root, sends us back to the metapage.
-    let mut meta = match cached_meta(rel) {
+    let cached = cached_meta(rel);
+    let mut from_cache = cached.is_some();
+    let mut meta = match cached {
         Some(m) => m,
         None => get_meta(env, rel)?,
     };
@@ -149,11 +151,29 @@ pub(crate) fn descend(
     let mut block = meta.root;
     let mut at_root = true;
     loop {
-        let buf = read(env, rel, block)?;
-        let page = buf.lock_shared();
-        let o = opaque(&page)?;
-        if at_root && (!o.is_root() || o.level != meta.level) {
-            drop(page);
+        // A remembered root that cannot be read as a page (the file is
+        // another index's now) sends us back to the metapage too.
+        let buf = match read(env, rel, block) {
+            Ok(b) => Some(b),
+            Err(e) if !(at_root && from_cache) => return Err(e),
+            Err(_) => None,
+        };
+        let page = buf.as_ref().map(|b| b.lock_shared());
+        let o = match page.as_ref().map(|p| opaque(p)) {
+            Some(Ok(o)) => Some(o),
+            Some(Err(e)) if !(at_root && from_cache) => return Err(e),
+            _ => None,
+        };
+        // The root we went to must still be the root (else it split or the
+        // metapage moved on since we read it).
+        let current = match (page, o) {
+            (Some(page), Some(o)) if !(at_root && (!o.is_root() || o.level != meta.level)) => {
+                Some((page, o))
+            }
+            _ => None,
+        };
+        let Some((page, o)) = current else {
+            from_cache = false;
             forget_meta(rel);
             meta = get_meta(env, rel)?;
             if meta.level == 0 {
@@ -162,7 +182,7 @@ pub(crate) fn descend(
             remember_meta(rel, meta);
             block = meta.root;
             continue;
-        }
+        };
         at_root = false;
         if must_move_right(desc, &page, &o, key)? {
             block = o.next;

@@ -22,6 +22,8 @@ pub mod scan;
 pub mod sort;
 
 #[cfg(test)]
+mod golden;
+#[cfg(test)]
 mod tests;
 
 use crate::heap::tuple::{Attribute, TupleDesc};
