@@ -56,6 +56,15 @@ pub fn for_each_source_row(
             }
             Ok(())
         }
+        Source::Series(series) => {
+            for value in series_values(ev, series)? {
+                ev.ctx.check_for_interrupts()?;
+                if !f(ev, vec![value?])? {
+                    break;
+                }
+            }
+            Ok(())
+        }
         Source::SeqScan(_) | Source::IndexScan(..) | Source::Bitmap(..) => {
             let scan = open_scan(ev, source, columns)?;
             let result = (|| loop {
@@ -75,6 +84,102 @@ pub fn for_each_source_row(
     }
 }
 
+/// The values of `generate_series(start, stop [, step])`, computed one at a
+/// time: none if an argument is NULL; 22023 for a zero step (or a NaN
+/// argument of a numeric series); it ends before a value would overflow.
+fn series_values(
+    ev: &mut Evaluator<'_>,
+    s: &planner::Series,
+) -> PgResult<Box<dyn Iterator<Item = PgResult<Datum>>>> {
+    let start = ev.eval(&s.start)?;
+    let stop = ev.eval(&s.stop)?;
+    let step = match &s.step {
+        Some(e) => ev.eval(e)?,
+        None => Datum::Int4(1),
+    };
+    let invalid = |what: &str| PgError::new(SqlState::InvalidParameterValue, what.to_owned());
+    let int = |d: &Datum| match d {
+        Datum::Int2(v) => Some(i64::from(*v)),
+        Datum::Int4(v) => Some(i64::from(*v)),
+        Datum::Int8(v) => Some(*v),
+        _ => None,
+    };
+    if start.is_null() || stop.is_null() || step.is_null() {
+        return Ok(Box::new(std::iter::empty()));
+    }
+    if s.type_oid == types::oid::NUMERIC {
+        let num = |d: &Datum| -> PgResult<types::datum::Numeric> {
+            match d {
+                Datum::Numeric(n) => Ok(*n),
+                other => types::datum::Numeric::parse(&other.to_text(&ev.opts))
+                    .unwrap_or_else(|| Err(PgError::internal("generate_series: not a number"))),
+            }
+        };
+        let (start, stop, step) = (num(&start)?, num(&stop)?, num(&step)?);
+        for (v, what) in [
+            (&start, "start value"),
+            (&stop, "stop value"),
+            (&step, "step size"),
+        ] {
+            use types::datum::Numeric::{NaN, NegInf, PosInf};
+            match v {
+                NaN => return Err(invalid(&format!("{what} cannot be NaN"))),
+                PosInf | NegInf => return Err(invalid(&format!("{what} cannot be infinity"))),
+                _ => {}
+            }
+        }
+        let zero = types::datum::Numeric::from_i64(0);
+        let up = match step.total_cmp(&zero) {
+            std::cmp::Ordering::Equal => return Err(invalid("step size cannot equal zero")),
+            o => o == std::cmp::Ordering::Greater,
+        };
+        let mut cur = Some(start);
+        return Ok(Box::new(std::iter::from_fn(move || {
+            let c = cur.take()?;
+            let past = match c.total_cmp(&stop) {
+                std::cmp::Ordering::Greater => up,
+                std::cmp::Ordering::Less => !up,
+                std::cmp::Ordering::Equal => false,
+            };
+            if past {
+                return None;
+            }
+            match c.add(&step) {
+                Ok(n) => cur = Some(n),
+                Err(e) => return Some(Err(e)),
+            }
+            Some(Ok(Datum::Numeric(c)))
+        })));
+    }
+    let (Some(start), Some(stop), Some(step)) = (int(&start), int(&stop), int(&step)) else {
+        return Err(PgError::internal(
+            "generate_series: arguments of the wrong type",
+        ));
+    };
+    if step == 0 {
+        return Err(invalid("step size cannot equal zero"));
+    }
+    let wide = s.type_oid == types::oid::INT8;
+    let (lo, hi) = if wide {
+        (i64::MIN, i64::MAX)
+    } else {
+        (i64::from(i32::MIN), i64::from(i32::MAX))
+    };
+    let mut cur = Some(start);
+    Ok(Box::new(std::iter::from_fn(move || {
+        let c = cur.take()?;
+        if (step > 0 && c > stop) || (step < 0 && c < stop) {
+            return None;
+        }
+        cur = c.checked_add(step).filter(|n| (lo..=hi).contains(n));
+        Some(Ok(if wide {
+            Datum::Int8(c)
+        } else {
+            Datum::Int4(c as i32)
+        }))
+    })))
+}
+
 /// Opens the scan of a scan source: a seqscan that decodes `columns`
 /// columns, or an index scan with its bounds evaluated now.
 pub fn open_scan(ev: &mut Evaluator<'_>, source: &Source, columns: usize) -> PgResult<ScanId> {
@@ -85,7 +190,7 @@ pub fn open_scan(ev: &mut Evaluator<'_>, source: &Source, columns: usize) -> PgR
             let ranges = bitmap_ranges(ev, bitmap)?;
             ev.ctx.bitmap_scan_begin(rel, ranges)
         }
-        Source::Values(_) => Err(PgError::internal("VALUES is not a scan")),
+        Source::Values(_) | Source::Series(_) => Err(PgError::internal("not a scan")),
     }
 }
 

@@ -35,7 +35,7 @@ pub use catalog::{CatalogView, ColumnDesc, EmptyCatalog, IndexDesc, RelationDesc
 pub use expr::{BoolTestKind, Expr};
 pub use plan::{
     AggCall, AggFunc, Aggregate, Bitmap, CommandKind, IndexBound, IndexScan, LockMode, ModifyTable,
-    Plan, RelationLock, RowLockMode, RowLockWait, RowMark, SortKey, Source,
+    Plan, RelationLock, RowLockMode, RowLockWait, RowMark, Series, SortKey, Source,
 };
 use types::PgResult;
 

@@ -48,6 +48,18 @@ pub enum Source {
     /// index scans combined by BitmapOr / BitmapAnd). The filter is applied
     /// to each row, so a bitmap may hold more rows than qualify.
     Bitmap(Arc<RelationDesc>, Bitmap),
+    /// `generate_series(start, stop [, step])` in FROM: one-column rows.
+    Series(Series),
+}
+
+/// The arguments of `generate_series` in FROM, coerced to the series' type
+/// (int4, int8 or numeric), evaluated once when the scan starts.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Series {
+    pub start: Expr,
+    pub stop: Expr,
+    pub step: Option<Expr>,
+    pub type_oid: u32,
 }
 
 /// The heap tids for a bitmap heap scan.
@@ -68,7 +80,7 @@ impl Source {
     /// The scanned relation, if the source is a scan.
     pub fn relation(&self) -> Option<&Arc<RelationDesc>> {
         match self {
-            Source::Values(_) => None,
+            Source::Values(_) | Source::Series(_) => None,
             Source::SeqScan(rel) | Source::IndexScan(rel, _) | Source::Bitmap(rel, _) => Some(rel),
         }
     }

@@ -336,6 +336,21 @@ impl<'a> Analyzer<'a> {
                 }
                 return Err(not_allowed("aggregate functions"));
             }
+            // A function's rows cannot be locked: without OF the clause
+            // leaves them alone, naming the function is an error.
+            if let (Source::Series(_), Some(of)) = (&plan.source, &lc.of)
+                && let [ast::ObjectNamePart::Identifier(id)] = of.0.as_slice()
+                && self
+                    .scope
+                    .as_ref()
+                    .is_some_and(|e| e.refname == ident_name(id))
+            {
+                return Err(PgError::new(
+                    SqlState::FeatureNotSupported,
+                    format!("{clause} cannot be applied to a function"),
+                )
+                .or_position(self.pos(of.span())));
+            }
             let Source::SeqScan(rel) = &plan.source else {
                 if let Some(of) = &lc.of {
                     return Err(self.lock_target_not_found(of, clause));
@@ -514,11 +529,167 @@ impl<'a> Analyzer<'a> {
                 "joins are not supported",
             ));
         }
+        if let Some(series) = self.series_in_from(&first.relation)? {
+            return Ok(series);
+        }
         let entry = self.range_entry(&first.relation)?;
         self.add_relation(&entry.rel, LockMode::AccessShare);
         let rel = entry.rel.clone();
         self.scope = Some(entry);
         Ok(Source::SeqScan(rel))
+    }
+
+    /// `generate_series(start, stop [, step])` as a FROM item (the only
+    /// function allowed there so far), its arguments of one integer or
+    /// numeric type; its one column is named by the alias (or a column
+    /// alias), else `generate_series`. None for anything else.
+    fn series_in_from(&mut self, t: &TableFactor) -> PgResult<Option<Source>> {
+        let TableFactor::Table {
+            name,
+            alias,
+            args: Some(args),
+            ..
+        } = t
+        else {
+            return Ok(None);
+        };
+        let parts: Vec<String> = name
+            .0
+            .iter()
+            .map(|p| match p {
+                ast::ObjectNamePart::Identifier(id) => ident_name(id),
+                other => other.to_string(),
+            })
+            .collect();
+        let pos = self.pos(name.span());
+        if !matches!(
+            parts
+                .iter()
+                .map(String::as_str)
+                .collect::<Vec<_>>()
+                .as_slice(),
+            ["generate_series"] | ["pg_catalog", "generate_series"]
+        ) {
+            return Err(PgError::feature_not_supported("functions in FROM").or_position(pos));
+        }
+        let mut exprs = Vec::new();
+        for a in &args.args {
+            let ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(e)) = a else {
+                return Err(PgError::feature_not_supported(
+                    "named or star arguments of generate_series",
+                )
+                .or_position(pos));
+            };
+            exprs.push(self.transform(e)?);
+        }
+        let arg_types: Vec<u32> = exprs.iter().map(Expr::type_oid).collect();
+        let integer = |t: u32| matches!(t, types::oid::INT2 | types::oid::INT4);
+        let series_type = if !(2..=3).contains(&exprs.len()) {
+            None
+        } else if arg_types
+            .iter()
+            .all(|&t| integer(t) || t == types::oid::UNKNOWN)
+        {
+            Some(types::oid::INT4)
+        } else if arg_types
+            .iter()
+            .all(|&t| integer(t) || t == types::oid::INT8 || t == types::oid::UNKNOWN)
+        {
+            Some(types::oid::INT8)
+        } else if arg_types.iter().all(|&t| {
+            integer(t)
+                || matches!(
+                    t,
+                    types::oid::INT8 | types::oid::NUMERIC | types::oid::UNKNOWN
+                )
+        }) {
+            Some(types::oid::NUMERIC)
+        } else {
+            None
+        };
+        if !arg_types.is_empty() && arg_types.iter().all(|&t| t == types::oid::UNKNOWN) {
+            let sig = vec!["unknown"; arg_types.len()].join(", ");
+            return Err(PgError::new(
+                SqlState::AmbiguousFunction,
+                format!("function generate_series({sig}) is not unique"),
+            )
+            .with_hint(
+                "Could not choose a best candidate function. You might need to add explicit type casts.",
+            )
+            .or_position(pos));
+        }
+        let Some(type_oid) = series_type else {
+            let sig: Vec<&str> = arg_types
+                .iter()
+                .map(|&t| types::oid::type_name(t))
+                .collect();
+            return Err(PgError::new(
+                SqlState::UndefinedFunction,
+                format!("function generate_series({}) does not exist", sig.join(", ")),
+            )
+            .with_hint(
+                "No function matches the given name and argument types. You might need to add explicit type casts.",
+            )
+            .or_position(pos));
+        };
+        let mut coerced = Vec::new();
+        for e in exprs {
+            coerced.push(self.coerce(e, type_oid, -1, false, pos)?);
+        }
+        let mut coerced = coerced.into_iter();
+        let (Some(start), Some(stop)) = (coerced.next(), coerced.next()) else {
+            return Err(PgError::internal("generate_series without its arguments"));
+        };
+        let step = coerced.next();
+        let (refname, has_alias, column) = match alias {
+            Some(a) => {
+                let refname = ident_name(&a.name);
+                let column = match a.columns.as_slice() {
+                    [] => refname.clone(),
+                    [c] => ident_name(&c.name),
+                    _ => {
+                        return Err(PgError::new(
+                            SqlState::InvalidColumnReference,
+                            "too many column aliases specified for function generate_series",
+                        )
+                        .or_position(pos));
+                    }
+                };
+                (refname, true, column)
+            }
+            None => (
+                "generate_series".to_owned(),
+                false,
+                "generate_series".to_owned(),
+            ),
+        };
+        let rel = Arc::new(RelationDesc {
+            oid: 0,
+            name: "generate_series".into(),
+            schema: "pg_catalog".into(),
+            relkind: 'f',
+            columns: vec![crate::ColumnDesc {
+                name: column,
+                type_oid,
+                typmod: -1,
+                not_null: false,
+                default: None,
+                attnum: 1,
+                dropped: false,
+            }],
+            indexes: Vec::new(),
+        });
+        self.scope = Some(RangeEntry {
+            rel,
+            refname,
+            has_alias,
+        });
+        Ok(Some(Source::Series(crate::plan::Series {
+            start,
+            stop,
+            step,
+            type_oid,
+        })))
     }
 
     /// Looks up a FROM item (or DML target) naming a table.
