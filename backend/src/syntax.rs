@@ -22,6 +22,7 @@ pub fn parse(sql: &str) -> PgResult<Vec<Statement>> {
     let tokens = rewrite_reindex(tokens);
     let tokens = rewrite_key_locks(tokens);
     let tokens = rewrite_drop_index_concurrently(tokens);
+    let tokens = rewrite_ctas_columns(tokens);
     let mut stmts = Parser::new(&dialect)
         .with_recursion_limit(RECURSION_LIMIT)
         .with_tokens_with_locations(tokens)
@@ -350,6 +351,88 @@ fn rewrite_drop_index_concurrently(mut tokens: Vec<TokenWithSpan>) -> Vec<TokenW
             ],
         );
         tokens.remove(concurrently);
+    }
+    tokens
+}
+
+/// The type sqlparser is given for each column of `CREATE TABLE name (a, b)
+/// AS ...`, whose column list has names only (sqlparser requires types): a
+/// name nobody can write, as it holds a control character.
+pub const CTAS_COLUMN_MARKER: &str = "\u{1}ctas";
+
+/// `CREATE TABLE [IF NOT EXISTS] name (a, b, ...) AS query` becomes the same
+/// with [`CTAS_COLUMN_MARKER`] as the type of each column.
+fn rewrite_ctas_columns(mut tokens: Vec<TokenWithSpan>) -> Vec<TokenWithSpan> {
+    let word_is = |t: &TokenWithSpan, w: &str| matches!(&t.token, Token::Word(x) if x.quote_style.is_none() && x.value.eq_ignore_ascii_case(w));
+    let is_name = |t: &TokenWithSpan| matches!(&t.token, Token::Word(_));
+    for &start in statement_starts(&tokens).iter().rev() {
+        let end = (start..tokens.len())
+            .find(|&i| tokens[i].token == Token::SemiColon || tokens[i].token == Token::EOF)
+            .unwrap_or(tokens.len());
+        let w: Vec<usize> = (start..end)
+            .filter(|&i| !matches!(tokens[i].token, Token::Whitespace(_)))
+            .collect();
+        if w.len() < 6 || !word_is(&tokens[w[0]], "create") || !word_is(&tokens[w[1]], "table") {
+            continue;
+        }
+        let mut k = 2;
+        if w.len() > 5
+            && word_is(&tokens[w[2]], "if")
+            && word_is(&tokens[w[3]], "not")
+            && word_is(&tokens[w[4]], "exists")
+        {
+            k = 5;
+        }
+        // The table name: a word, or schema.word.
+        if !w.get(k).is_some_and(|&i| is_name(&tokens[i])) {
+            continue;
+        }
+        k += 1;
+        if w.get(k).is_some_and(|&i| tokens[i].token == Token::Period) {
+            if !w.get(k + 1).is_some_and(|&i| is_name(&tokens[i])) {
+                continue;
+            }
+            k += 2;
+        }
+        if w.get(k).is_none_or(|&i| tokens[i].token != Token::LParen) {
+            continue;
+        }
+        // name (, name)* ) AS
+        let mut columns = Vec::new();
+        let mut j = k + 1;
+        let closed = loop {
+            match w.get(j) {
+                Some(&i) if is_name(&tokens[i]) => columns.push(i),
+                _ => break false,
+            }
+            match w.get(j + 1) {
+                Some(&i) if tokens[i].token == Token::Comma => j += 2,
+                Some(&i) if tokens[i].token == Token::RParen => break true,
+                _ => break false,
+            }
+        };
+        if !closed || !w.get(j + 2).is_some_and(|&i| word_is(&tokens[i], "as")) {
+            continue;
+        }
+        for &i in columns.iter().rev() {
+            tokens.splice(
+                i + 1..i + 1,
+                [
+                    TokenWithSpan::new(
+                        Token::Whitespace(sqlparser::tokenizer::Whitespace::Space),
+                        Span::empty(),
+                    ),
+                    TokenWithSpan::new(
+                        Token::Word(Word {
+                            value: CTAS_COLUMN_MARKER.into(),
+                            quote_style: Some('"'),
+                            keyword: Keyword::NoKeyword,
+                        }),
+                        Span::empty(),
+                    ),
+                ],
+            );
+        }
     }
     tokens
 }

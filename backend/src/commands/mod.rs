@@ -30,14 +30,18 @@ use user::*;
 use vacuum::*;
 
 /// Handles the DDL statements of this module; None for any other statement.
-pub fn ddl_statement(session: &mut Session, stmt: &Statement) -> Option<PgResult<Outcome>> {
+pub fn ddl_statement(
+    session: &mut Session,
+    stmt: &Statement,
+    sql: &str,
+) -> Option<PgResult<Outcome>> {
     Some(match stmt {
         s if crate::syntax::is_checkpoint(s) => checkpoint(session),
         Statement::Call(_) if crate::syntax::reindex_target(stmt).is_some() => {
             let r = crate::syntax::reindex_target(stmt)?;
             reindex(session, &r)
         }
-        Statement::CreateTable(ct) => create_table(session, ct),
+        Statement::CreateTable(ct) => create_table(session, ct, sql),
         Statement::Drop {
             object_type: ObjectType::Table,
             if_exists,

@@ -20,7 +20,11 @@ use crate::relcache::{self, with_reader};
 use crate::session::Session;
 use crate::utility::Outcome;
 
-pub(crate) fn create_table(session: &mut Session, ct: &CreateTable) -> PgResult<Outcome> {
+pub(crate) fn create_table(
+    session: &mut Session,
+    ct: &CreateTable,
+    sql: &str,
+) -> PgResult<Outcome> {
     crate::xact::check_writable(session, "CREATE TABLE")?;
     if ct.temporary {
         return Err(PgError::feature_not_supported("temporary tables"));
@@ -28,8 +32,8 @@ pub(crate) fn create_table(session: &mut Session, ct: &CreateTable) -> PgResult<
     if ct.unlogged {
         return Err(PgError::feature_not_supported("unlogged tables"));
     }
-    if ct.query.is_some() {
-        return Err(PgError::feature_not_supported("CREATE TABLE AS"));
+    if let Some(query) = &ct.query {
+        return create_table_as(session, ct, query, sql);
     }
     if ct.like.is_some()
         || ct.inherits.is_some()
@@ -140,25 +144,44 @@ pub(crate) fn create_table(session: &mut Session, ct: &CreateTable) -> PgResult<
         });
     }
 
+    if let Some(oid) = create_relation(session, ct, namespace, &name, &columns)? {
+        for spec in &index_specs {
+            // A primary key's columns are NOT NULL (set by define_index).
+            super::indexcmds::define_index(session, oid, spec)?;
+        }
+    }
+    Ok(Outcome::Command("CREATE TABLE".into()))
+}
+
+/// Makes table `name` in schema `namespace` with `columns`: its catalog rows
+/// and file. None (with PostgreSQL's NOTICE) when IF NOT EXISTS finds the name
+/// taken.
+fn create_relation(
+    session: &mut Session,
+    ct: &CreateTable,
+    namespace: u32,
+    name: &str,
+    columns: &[NewColumn],
+) -> PgResult<Option<u32>> {
     // Two sessions creating the same name: the second waits for the first to
     // finish and then sees its row (PostgreSQL gets this from the unique
     // index on pg_class; we have no catalog indexes yet).
     let name_tag = LockTag::Object {
         db: session.database_oid,
         class_oid: catalog::system::PG_CLASS,
-        obj_oid: name_hash(namespace, &name),
+        obj_oid: name_hash(namespace, name),
         sub_id: 0,
     };
     crate::xact::lock(session, name_tag, LockMode::AccessExclusive, false)?;
     relcache::accept_invalidations(session);
     let namespace_text = namespace_name(session, namespace)?;
-    if let Some(existing) = relcache::lookup_relation(session, Some(&namespace_text), &name)? {
+    if let Some(existing) = relcache::lookup_relation(session, Some(&namespace_text), name)? {
         if ct.if_not_exists {
             session.notice(
                 "42P07",
                 format!("relation \"{}\" already exists, skipping", existing.name),
             );
-            return Ok(Outcome::Command("CREATE TABLE".into()));
+            return Ok(None);
         }
         return Err(PgError::new(
             SqlState::DuplicateTable,
@@ -180,19 +203,107 @@ pub(crate) fn create_table(session: &mut Session, ct: &CreateTable) -> PgResult<
             oid,
             oid,
             namespace,
-            &name,
+            name,
             owner,
             'r',
-            &columns,
+            columns,
             &mut next_oid,
         )
     })?;
     catalog_changed(session);
-    for spec in &index_specs {
-        // A primary key's columns are NOT NULL (set by define_index).
-        super::indexcmds::define_index(session, oid, spec)?;
+    Ok(Some(oid))
+}
+
+/// CREATE TABLE name [(column names)] AS query [WITH [NO] DATA]: a table with
+/// the query's output columns (their names, or the ones given; an unknown
+/// type becomes text), filled by the query as INSERT ... SELECT fills it.
+/// The command tag is `SELECT n`, or `CREATE TABLE AS` without data.
+fn create_table_as(
+    session: &mut Session,
+    ct: &CreateTable,
+    query: &sqlparser::ast::Query,
+    sql: &str,
+) -> PgResult<Outcome> {
+    if !ct.constraints.is_empty() {
+        return Err(PgError::syntax(
+            "constraints are not allowed in CREATE TABLE AS",
+            None,
+        ));
     }
-    Ok(Outcome::Command("CREATE TABLE".into()))
+    let planned = crate::tcop::plan_query(
+        session,
+        &sqlparser::ast::Statement::Query(Box::new(query.clone())),
+        sql,
+        None,
+    )?;
+    // Names only: with a type, PostgreSQL's grammar stops at AS (sqlparser
+    // takes it).
+    let marker = format!("\"{}\"", crate::syntax::CTAS_COLUMN_MARKER);
+    if ct.columns.iter().any(|c| c.data_type.to_string() != marker) {
+        return Err(PgError::syntax("syntax error at or near \"AS\"", None));
+    }
+    if ct.columns.len() > planned.columns.len() {
+        return Err(PgError::new(
+            SqlState::SyntaxError,
+            "too many column names were specified",
+        ));
+    }
+    let mut columns: Vec<NewColumn> = Vec::new();
+    for (i, c) in planned.columns.iter().enumerate() {
+        let col_name = ct
+            .columns
+            .get(i)
+            .map_or_else(|| c.name.clone(), |d| ident(&d.name));
+        if columns.iter().any(|x| x.name == col_name) {
+            return Err(PgError::new(
+                SqlState::DuplicateColumn,
+                format!("column \"{col_name}\" specified more than once"),
+            ));
+        }
+        let (type_oid, typmod) = match c.type_oid {
+            types::oid::UNKNOWN => (types::oid::TEXT, -1),
+            t => (t, c.typmod),
+        };
+        if type_storage(type_oid).is_none() {
+            return Err(PgError::feature_not_supported(format!(
+                "columns of type {}",
+                types::oid::type_name(type_oid)
+            )));
+        }
+        columns.push(NewColumn {
+            name: col_name,
+            type_oid,
+            typmod,
+            not_null: false,
+            default: None,
+        });
+    }
+    let (schema, name) = split_name(&ct.name)?;
+    let namespace = relcache::creation_namespace(session, schema.as_deref())?;
+    if namespace == PG_CATALOG_NAMESPACE {
+        return Err(system_catalog_denied(&format!("pg_catalog.{name}")));
+    }
+    let Some(_) = create_relation(session, ct, namespace, &name, &columns)? else {
+        return Ok(Outcome::Command("CREATE TABLE AS".into()));
+    };
+    if ct.with_data.as_ref().is_some_and(|w| !w.data) {
+        return Ok(Outcome::Command("CREATE TABLE AS".into()));
+    }
+    // The rows, as INSERT INTO the new table SELECT ... writes them.
+    crate::xact::command_counter_increment(session)?;
+    let insert_sql = format!("INSERT INTO {} {query}", ct.name);
+    let mut stmts = crate::syntax::parse(&insert_sql)?;
+    let (Some(insert), true) = (stmts.pop(), stmts.is_empty()) else {
+        return Err(PgError::internal(
+            "CREATE TABLE AS: the query did not re-parse",
+        ));
+    };
+    let tag = match crate::tcop::run_statement(session, &insert, &insert_sql, None, &[])? {
+        Outcome::Command(tag) => tag,
+        Outcome::Rows { tag, .. } => tag,
+    };
+    let n = tag.rsplit(' ').next().unwrap_or("0");
+    Ok(Outcome::Command(format!("SELECT {n}")))
 }
 
 /// A relation to be dropped or truncated: it must exist, be a table and not

@@ -106,7 +106,7 @@ fn panic_if_critical(e: &PgError) {
     }
 }
 
-fn run_statement(
+pub(crate) fn run_statement(
     session: &mut Session,
     stmt: &Statement,
     sql: &str,
@@ -120,7 +120,7 @@ fn run_statement(
     if let Some(r) = utility::settings_statement(session, stmt) {
         return r;
     }
-    if let Some(r) = crate::commands::ddl_statement(session, stmt) {
+    if let Some(r) = crate::commands::ddl_statement(session, stmt, sql) {
         return r;
     }
     match stmt {
