@@ -42,6 +42,7 @@ pub fn ddl_statement(
             reindex(session, &r)
         }
         Statement::CreateTable(ct) => create_table(session, ct, sql),
+        Statement::Query(q) if select_into(q).is_some() => select_into_table(session, q),
         Statement::Drop {
             object_type: ObjectType::Table,
             if_exists,
@@ -212,6 +213,44 @@ pub(crate) fn prevent_in_transaction_block(session: &Session, what: &str) -> PgR
         ));
     }
     Ok(())
+}
+
+/// The INTO clause of a `SELECT ... INTO name ...`, if the query has one.
+pub(crate) fn select_into(q: &sqlparser::ast::Query) -> Option<&sqlparser::ast::SelectInto> {
+    match q.body.as_ref() {
+        sqlparser::ast::SetExpr::Select(s) => s.into.as_ref(),
+        _ => None,
+    }
+}
+
+/// `SELECT ... INTO [TEMPORARY | UNLOGGED] [TABLE] name ...` is
+/// `CREATE TABLE name AS SELECT ...` (PostgreSQL's grammar turns it into that).
+fn select_into_table(session: &mut Session, q: &sqlparser::ast::Query) -> PgResult<Outcome> {
+    let Some(into) = select_into(q) else {
+        return Err(PgError::internal("SELECT INTO without INTO"));
+    };
+    let [sqlparser::ast::Expr::Identifier(_) | sqlparser::ast::Expr::CompoundIdentifier(_)] =
+        into.targets.as_slice()
+    else {
+        return Err(PgError::syntax("SELECT INTO names one table", None));
+    };
+    let mut query = q.clone();
+    if let sqlparser::ast::SetExpr::Select(s) = query.body.as_mut() {
+        s.into = None;
+    }
+    let kind = match (into.temporary, into.unlogged) {
+        (true, _) => "TEMPORARY ",
+        (_, true) => "UNLOGGED ",
+        _ => "",
+    };
+    let sql = format!("CREATE {kind}TABLE {} AS {query}", into.targets[0]);
+    let mut stmts = crate::syntax::parse(&sql)?;
+    let (Some(Statement::CreateTable(ct)), true) = (stmts.pop(), stmts.is_empty()) else {
+        return Err(PgError::internal(
+            "SELECT INTO: the statement did not re-parse",
+        ));
+    };
+    create_table(session, &ct, &sql)
 }
 
 pub(crate) fn catalog_changed(session: &mut Session) {

@@ -90,6 +90,8 @@ impl Tcop {
             }
             let catalog_version = super::catalog_version(&session);
             let plan = match &stmt {
+                // SELECT ... INTO creates a table when it runs.
+                Some(Statement::Query(q)) if crate::commands::select_into(q).is_some() => None,
                 Some(
                     s @ (Statement::Query(_)
                     | Statement::Insert(_)
