@@ -56,6 +56,15 @@ pub fn for_each_source_row(
             }
             Ok(())
         }
+        Source::Subquery { plan, width } => {
+            for row in run(ev, plan, *width)? {
+                ev.ctx.check_for_interrupts()?;
+                if !f(ev, row)? {
+                    break;
+                }
+            }
+            Ok(())
+        }
         Source::Series(series) => {
             for value in series_values(ev, series)? {
                 ev.ctx.check_for_interrupts()?;
@@ -190,7 +199,9 @@ pub fn open_scan(ev: &mut Evaluator<'_>, source: &Source, columns: usize) -> PgR
             let ranges = bitmap_ranges(ev, bitmap)?;
             ev.ctx.bitmap_scan_begin(rel, ranges)
         }
-        Source::Values(_) | Source::Series(_) => Err(PgError::internal("not a scan")),
+        Source::Values(_) | Source::Series(_) | Source::Subquery { .. } => {
+            Err(PgError::internal("not a scan"))
+        }
     }
 }
 

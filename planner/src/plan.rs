@@ -50,6 +50,9 @@ pub enum Source {
     Bitmap(Arc<RelationDesc>, Bitmap),
     /// `generate_series(start, stop [, step])` in FROM: one-column rows.
     Series(Series),
+    /// A subquery in FROM (`FROM (SELECT ...) AS s`): its rows, `width`
+    /// columns each, computed once when the query starts.
+    Subquery { plan: Box<Plan>, width: usize },
 }
 
 /// The arguments of `generate_series` in FROM, coerced to the series' type
@@ -80,7 +83,7 @@ impl Source {
     /// The scanned relation, if the source is a scan.
     pub fn relation(&self) -> Option<&Arc<RelationDesc>> {
         match self {
-            Source::Values(_) | Source::Series(_) => None,
+            Source::Values(_) | Source::Series(_) | Source::Subquery { .. } => None,
             Source::SeqScan(rel) | Source::IndexScan(rel, _) | Source::Bitmap(rel, _) => Some(rel),
         }
     }

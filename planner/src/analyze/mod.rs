@@ -336,6 +336,11 @@ impl<'a> Analyzer<'a> {
                 }
                 return Err(not_allowed("aggregate functions"));
             }
+            if matches!(plan.source, Source::Subquery { .. }) {
+                return Err(PgError::feature_not_supported(format!(
+                    "{clause} with a subquery in FROM"
+                )));
+            }
             // A function's rows cannot be locked: without OF the clause
             // leaves them alone, naming the function is an error.
             if let (Source::Series(_), Some(of)) = (&plan.source, &lc.of)
@@ -532,11 +537,112 @@ impl<'a> Analyzer<'a> {
         if let Some(series) = self.series_in_from(&first.relation)? {
             return Ok(series);
         }
+        if let TableFactor::Derived {
+            lateral,
+            subquery,
+            alias,
+            ..
+        } = &first.relation
+        {
+            return self.subquery_in_from(*lateral, subquery, alias.as_ref());
+        }
         let entry = self.range_entry(&first.relation)?;
         self.add_relation(&entry.rel, LockMode::AccessShare);
         let rel = entry.rel.clone();
         self.scope = Some(entry);
         Ok(Source::SeqScan(rel))
+    }
+
+    /// `(SELECT ...) [AS] alias [(columns)]` as the FROM item: the subquery
+    /// is analyzed as a query of its own (no reference to the outer one;
+    /// LATERAL is 0A000) and its output columns are the relation in scope.
+    fn subquery_in_from(
+        &mut self,
+        lateral: bool,
+        subquery: &ast::Query,
+        alias: Option<&ast::TableAlias>,
+    ) -> PgResult<Source> {
+        if lateral {
+            return Err(PgError::feature_not_supported("LATERAL subqueries in FROM"));
+        }
+        let Some(alias) = alias else {
+            // PostgreSQL points at the opening parenthesis.
+            let pos = self.byte_offset(subquery.span().start).map(|b| {
+                let head = self.query_text[..b].trim_end();
+                let head = head.strip_suffix('(').unwrap_or(head);
+                head.chars().count() + 1
+            });
+            return Err(PgError::syntax("subquery in FROM must have an alias", pos)
+                .with_hint("For example, FROM (SELECT ...) [AS] foo."));
+        };
+        // The subquery is a query level of its own: its own scope and
+        // aggregates; parameters and the relations to lock are shared.
+        let saved = (
+            self.scope.take(),
+            std::mem::take(&mut self.aggs),
+            self.agg_forbidden.take(),
+            std::mem::replace(&mut self.in_agg_arg, false),
+            std::mem::take(&mut self.var_positions),
+        );
+        let analyzed = self.analyze_query(subquery);
+        (
+            self.scope,
+            self.aggs,
+            self.agg_forbidden,
+            self.in_agg_arg,
+            self.var_positions,
+        ) = saved;
+        let (columns, plan) = analyzed?;
+        let (plan, _) = crate::indexpath::apply(plan, None);
+        if alias.columns.len() > columns.len() {
+            return Err(PgError::new(
+                SqlState::InvalidColumnReference,
+                format!(
+                    "table \"{}\" has {} columns available but {} columns specified",
+                    ident_name(&alias.name),
+                    columns.len(),
+                    alias.columns.len()
+                ),
+            ));
+        }
+        let refname = ident_name(&alias.name);
+        let width = columns.len();
+        let rel = Arc::new(RelationDesc {
+            oid: 0,
+            name: refname.clone(),
+            schema: String::new(),
+            relkind: 's',
+            columns: columns
+                .iter()
+                .enumerate()
+                .map(|(i, c)| crate::ColumnDesc {
+                    name: alias
+                        .columns
+                        .get(i)
+                        .map_or_else(|| c.name.clone(), |a| ident_name(&a.name)),
+                    type_oid: if c.type_oid == types::oid::UNKNOWN {
+                        types::oid::TEXT
+                    } else {
+                        c.type_oid
+                    },
+                    typmod: c.typmod,
+                    not_null: false,
+                    default: None,
+                    attnum: i as i16 + 1,
+                    dropped: false,
+                })
+                .collect(),
+            indexes: Vec::new(),
+        });
+        self.scope = Some(RangeEntry {
+            rel,
+            refname,
+            has_alias: true,
+        });
+        Ok(Source::Subquery {
+            plan: Box::new(plan),
+            width,
+        })
     }
 
     /// `generate_series(start, stop [, step])` as a FROM item (the only
