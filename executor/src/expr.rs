@@ -12,12 +12,20 @@ pub struct Evaluator<'a> {
     pub params: &'a [Datum],
     pub ctx: &'a mut dyn ExecContext,
     pub opts: OutputOptions,
+    /// Results of the subqueries run so far, by the address of their plan
+    /// (each runs once per execution: they refer to no outer row).
+    subplans: std::collections::HashMap<usize, Datum>,
 }
 
 impl<'a> Evaluator<'a> {
     pub fn new(params: &'a [Datum], ctx: &'a mut dyn ExecContext) -> Evaluator<'a> {
         let opts = ctx.output_options();
-        Evaluator { params, ctx, opts }
+        Evaluator {
+            params,
+            ctx,
+            opts,
+            subplans: std::collections::HashMap::new(),
+        }
     }
 
     /// Evaluates an expression that refers to no row.
@@ -36,6 +44,32 @@ impl<'a> Evaluator<'a> {
             Expr::Aggref { .. } => Err(PgError::internal(
                 "aggregate reference left in an executable expression",
             )),
+            Expr::SubPlan { kind, plan, .. } => {
+                let key = &**plan as *const planner::Plan as usize;
+                if let Some(v) = self.subplans.get(&key) {
+                    return Ok(v.clone());
+                }
+                let value = match kind {
+                    planner::expr::SubPlanKind::Exists => {
+                        let rows = crate::query::run(self, plan, plan.targets.len())?;
+                        Datum::Bool(!rows.is_empty())
+                    }
+                    planner::expr::SubPlanKind::Scalar => {
+                        let mut rows = crate::query::run(self, plan, 1)?;
+                        if rows.len() > 1 {
+                            return Err(PgError::new(
+                                types::SqlState::CardinalityViolation,
+                                "more than one row returned by a subquery used as an expression",
+                            ));
+                        }
+                        rows.pop()
+                            .and_then(|r| r.into_iter().next())
+                            .unwrap_or(Datum::Null)
+                    }
+                };
+                self.subplans.insert(key, value.clone());
+                Ok(value)
+            }
             Expr::Param { index, .. } => {
                 self.params.get(*index).cloned().ok_or_else(|| {
                     PgError::internal(format!("no value for parameter ${}", index + 1))

@@ -88,6 +88,23 @@ pub enum Expr {
         lt: &'static str,
         type_oid: u32,
     },
+    /// An uncorrelated subquery (PostgreSQL's InitPlan), run once per
+    /// execution: its one value (NULL without rows; 21000 with more than
+    /// one), or whether it has rows (EXISTS).
+    SubPlan {
+        kind: SubPlanKind,
+        plan: Box<crate::plan::Plan>,
+        type_oid: u32,
+    },
+}
+
+/// What a [`Expr::SubPlan`] yields.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SubPlanKind {
+    /// `(SELECT x ...)`: its one row's one column.
+    Scalar,
+    /// `EXISTS (SELECT ...)`: whether it has a row.
+    Exists,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -106,7 +123,10 @@ impl Expr {
         let many = |es: &[Expr]| es.iter().filter_map(Expr::max_var).max();
         match self {
             Expr::Var { index, .. } => Some(*index),
-            Expr::Const { .. } | Expr::Aggref { .. } | Expr::Param { .. } => None,
+            Expr::Const { .. }
+            | Expr::Aggref { .. }
+            | Expr::Param { .. }
+            | Expr::SubPlan { .. } => None,
             Expr::Call { args, .. }
             | Expr::And(args)
             | Expr::Or(args)
@@ -141,7 +161,8 @@ impl Expr {
             | Expr::Case { type_oid, .. }
             | Expr::Coalesce { type_oid, .. }
             | Expr::NullIf { type_oid, .. }
-            | Expr::MinMax { type_oid, .. } => *type_oid,
+            | Expr::MinMax { type_oid, .. }
+            | Expr::SubPlan { type_oid, .. } => *type_oid,
             Expr::Cast { to, .. } => *to,
             Expr::And(_)
             | Expr::Or(_)
@@ -164,10 +185,12 @@ impl Expr {
     pub fn map_children<E>(self, f: &mut impl FnMut(Expr) -> Result<Expr, E>) -> Result<Expr, E> {
         let boxed = |b: Box<Expr>, f: &mut dyn FnMut(Expr) -> Result<Expr, E>| f(*b).map(Box::new);
         Ok(match self {
+            // A subquery is a query level of its own: not a child here.
             leaf @ (Expr::Const { .. }
             | Expr::Var { .. }
             | Expr::Aggref { .. }
-            | Expr::Param { .. }) => leaf,
+            | Expr::Param { .. }
+            | Expr::SubPlan { .. }) => leaf,
             Expr::Call {
                 func,
                 args,
@@ -270,7 +293,11 @@ impl Expr {
     pub fn walk(&self, f: &mut impl FnMut(&Expr)) {
         f(self);
         match self {
-            Expr::Const { .. } | Expr::Var { .. } | Expr::Aggref { .. } | Expr::Param { .. } => {}
+            Expr::Const { .. }
+            | Expr::Var { .. }
+            | Expr::Aggref { .. }
+            | Expr::Param { .. }
+            | Expr::SubPlan { .. } => {}
             Expr::Call { args, .. }
             | Expr::And(args)
             | Expr::Or(args)

@@ -49,6 +49,23 @@ fn figure(e: &ast::Expr) -> Option<(String, u8)> {
             .map(|(t, _)| (oid::internal_name(t).to_string(), 1)),
         ast::Expr::Interval(_) => Some(("interval".into(), 1)),
         ast::Expr::Case { .. } => Some(("case".into(), 1)),
+        ast::Expr::Exists { negated: false, .. } => Some(("exists".into(), 2)),
+        // A scalar subquery is named after its first column.
+        ast::Expr::Subquery(q) => match q.body.as_ref() {
+            ast::SetExpr::Select(sel) => match sel.projection.first()? {
+                ast::SelectItem::ExprWithAlias { alias, .. } => Some((
+                    if alias.quote_style.is_some() {
+                        alias.value.clone()
+                    } else {
+                        alias.value.to_lowercase()
+                    },
+                    2,
+                )),
+                ast::SelectItem::UnnamedExpr(e) => figure(e).map(|(n, _)| (n, 2)),
+                _ => None,
+            },
+            _ => None,
+        },
         ast::Expr::Position { .. } => Some(("position".into(), 2)),
         ast::Expr::Substring { .. } => Some(("substring".into(), 2)),
         ast::Expr::Trim { trim_where, .. } => Some((

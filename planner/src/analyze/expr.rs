@@ -51,6 +51,25 @@ impl Analyzer<'_> {
         column: &str,
         pos: Option<usize>,
     ) -> PgResult<Expr> {
+        let r = self.column_ref_here(qualifier, column, pos);
+        // Not found here, but in a query level around: a correlated subquery.
+        if r.is_err()
+            && self.outer_scopes.iter().flatten().any(|e| {
+                (qualifier.is_empty() || qualifier.last() == Some(&e.refname))
+                    && e.rel.column_index(column).is_some()
+            })
+        {
+            return Err(PgError::feature_not_supported("correlated subqueries").or_position(pos));
+        }
+        r
+    }
+
+    fn column_ref_here(
+        &mut self,
+        qualifier: &[String],
+        column: &str,
+        pos: Option<usize>,
+    ) -> PgResult<Expr> {
         let Some(entry) = self.scope.clone() else {
             return Err(match qualifier.last() {
                 None => PgError::new(
@@ -394,8 +413,34 @@ impl Analyzer<'_> {
             }
             ast::Expr::Extract { .. } => Err(PgError::feature_not_supported("EXTRACT")),
             ast::Expr::AtTimeZone { .. } => Err(PgError::feature_not_supported("AT TIME ZONE")),
-            ast::Expr::Subquery(_) | ast::Expr::Exists { .. } => {
-                Err(PgError::feature_not_supported("subqueries"))
+            ast::Expr::Subquery(q) => {
+                let pos = self.paren_pos(e.span());
+                let (columns, plan) = self.analyze_subquery(q)?;
+                let [column] = columns.as_slice() else {
+                    return Err(PgError::syntax("subquery must return only one column", pos));
+                };
+                let type_oid = match column.type_oid {
+                    UNKNOWN => TEXT,
+                    t => t,
+                };
+                Ok(Expr::SubPlan {
+                    kind: crate::expr::SubPlanKind::Scalar,
+                    plan: Box::new(plan),
+                    type_oid,
+                })
+            }
+            ast::Expr::Exists { subquery, negated } => {
+                let (_, plan) = self.analyze_subquery(subquery)?;
+                let exists = Expr::SubPlan {
+                    kind: crate::expr::SubPlanKind::Exists,
+                    plan: Box::new(plan),
+                    type_oid: BOOL,
+                };
+                Ok(if *negated {
+                    Expr::Not(Box::new(exists))
+                } else {
+                    exists
+                })
             }
             ast::Expr::Array(_) => Err(PgError::feature_not_supported("arrays")),
             ast::Expr::Tuple(_) => Err(PgError::feature_not_supported("row constructors")),

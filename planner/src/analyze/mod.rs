@@ -79,6 +79,9 @@ pub struct Analyzer<'a> {
     pub(crate) var_positions: Vec<Option<usize>>,
     /// The relations the statement uses, with their locks.
     pub(crate) relations: Vec<RelationLock>,
+    /// The scopes of the query levels around a subquery being analyzed
+    /// (a reference to one of them is a correlated subquery, 0A000).
+    pub(crate) outer_scopes: Vec<Option<RangeEntry>>,
 }
 
 impl<'a> Analyzer<'a> {
@@ -103,6 +106,7 @@ impl<'a> Analyzer<'a> {
             in_agg_arg: false,
             var_positions: Vec::new(),
             relations: Vec::new(),
+            outer_scopes: Vec::new(),
         }
     }
 
@@ -125,6 +129,17 @@ impl<'a> Analyzer<'a> {
         let line = &self.query_text[start..];
         let off = line.char_indices().nth(col).map_or(line.len(), |(i, _)| i);
         Some(start + off)
+    }
+
+    /// The position of the parenthesis that opens a subquery whose span is
+    /// `span` (where PostgreSQL points at one).
+    pub(crate) fn paren_pos(&self, span: Span) -> Option<usize> {
+        let b = self.byte_offset(span.start)?;
+        let head = self.query_text[..b].trim_end();
+        match head.strip_suffix('(') {
+            Some(h) => Some(h.chars().count() + 1),
+            None => self.pos(span),
+        }
     }
 
     /// PostgreSQL's cursor position: 1-based character index of the span's start.
@@ -553,6 +568,32 @@ impl<'a> Analyzer<'a> {
         Ok(Source::SeqScan(rel))
     }
 
+    /// Analyzes a subquery as a query level of its own: its own scope and
+    /// aggregates (the level around it is not visible: a reference to it is
+    /// 0A000); parameters and the relations to lock are shared.
+    pub(crate) fn analyze_subquery(&mut self, q: &ast::Query) -> PgResult<(Vec<Column>, Plan)> {
+        let saved = (
+            self.scope.take(),
+            std::mem::take(&mut self.aggs),
+            self.agg_forbidden.take(),
+            std::mem::replace(&mut self.in_agg_arg, false),
+            std::mem::take(&mut self.var_positions),
+        );
+        self.outer_scopes.push(saved.0.clone());
+        let analyzed = self.analyze_query(q);
+        self.outer_scopes.pop();
+        (
+            self.scope,
+            self.aggs,
+            self.agg_forbidden,
+            self.in_agg_arg,
+            self.var_positions,
+        ) = saved;
+        let (columns, plan) = analyzed?;
+        let (plan, _) = crate::indexpath::apply(plan, None);
+        Ok((columns, plan))
+    }
+
     /// `(SELECT ...) [AS] alias [(columns)]` as the FROM item: the subquery
     /// is analyzed as a query of its own (no reference to the outer one;
     /// LATERAL is 0A000) and its output columns are the relation in scope.
@@ -566,34 +607,11 @@ impl<'a> Analyzer<'a> {
             return Err(PgError::feature_not_supported("LATERAL subqueries in FROM"));
         }
         let Some(alias) = alias else {
-            // PostgreSQL points at the opening parenthesis.
-            let pos = self.byte_offset(subquery.span().start).map(|b| {
-                let head = self.query_text[..b].trim_end();
-                let head = head.strip_suffix('(').unwrap_or(head);
-                head.chars().count() + 1
-            });
+            let pos = self.paren_pos(subquery.span());
             return Err(PgError::syntax("subquery in FROM must have an alias", pos)
                 .with_hint("For example, FROM (SELECT ...) [AS] foo."));
         };
-        // The subquery is a query level of its own: its own scope and
-        // aggregates; parameters and the relations to lock are shared.
-        let saved = (
-            self.scope.take(),
-            std::mem::take(&mut self.aggs),
-            self.agg_forbidden.take(),
-            std::mem::replace(&mut self.in_agg_arg, false),
-            std::mem::take(&mut self.var_positions),
-        );
-        let analyzed = self.analyze_query(subquery);
-        (
-            self.scope,
-            self.aggs,
-            self.agg_forbidden,
-            self.in_agg_arg,
-            self.var_positions,
-        ) = saved;
-        let (columns, plan) = analyzed?;
-        let (plan, _) = crate::indexpath::apply(plan, None);
+        let (columns, plan) = self.analyze_subquery(subquery)?;
         if alias.columns.len() > columns.len() {
             return Err(PgError::new(
                 SqlState::InvalidColumnReference,
