@@ -12,6 +12,8 @@
 
 pub mod buffer;
 pub mod elog;
+#[cfg(test)]
+mod golden;
 pub mod heap;
 pub mod ipc;
 pub mod lmgr;

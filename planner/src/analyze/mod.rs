@@ -625,33 +625,21 @@ impl<'a> Analyzer<'a> {
         }
         let refname = ident_name(&alias.name);
         let width = columns.len();
-        let rel = Arc::new(RelationDesc {
-            oid: 0,
-            name: refname.clone(),
-            schema: String::new(),
-            relkind: 's',
-            columns: columns
-                .iter()
-                .enumerate()
-                .map(|(i, c)| crate::ColumnDesc {
-                    name: alias
-                        .columns
-                        .get(i)
-                        .map_or_else(|| c.name.clone(), |a| ident_name(&a.name)),
-                    type_oid: if c.type_oid == types::oid::UNKNOWN {
-                        types::oid::TEXT
-                    } else {
-                        c.type_oid
-                    },
-                    typmod: c.typmod,
-                    not_null: false,
-                    default: None,
-                    attnum: i as i16 + 1,
-                    dropped: false,
-                })
-                .collect(),
-            indexes: Vec::new(),
-        });
+        let rel = scope_relation(
+            &refname,
+            's',
+            columns.iter().enumerate().map(|(i, c)| {
+                let name = alias
+                    .columns
+                    .get(i)
+                    .map_or_else(|| c.name.clone(), |a| ident_name(&a.name));
+                let type_oid = match c.type_oid {
+                    types::oid::UNKNOWN => types::oid::TEXT,
+                    t => t,
+                };
+                (name, type_oid, c.typmod)
+            }),
+        );
         self.scope = Some(RangeEntry {
             rel,
             refname,
@@ -787,22 +775,11 @@ impl<'a> Analyzer<'a> {
                 "generate_series".to_owned(),
             ),
         };
-        let rel = Arc::new(RelationDesc {
-            oid: 0,
-            name: "generate_series".into(),
-            schema: "pg_catalog".into(),
-            relkind: 'f',
-            columns: vec![crate::ColumnDesc {
-                name: column,
-                type_oid,
-                typmod: -1,
-                not_null: false,
-                default: None,
-                attnum: 1,
-                dropped: false,
-            }],
-            indexes: Vec::new(),
-        });
+        let rel = scope_relation(
+            "generate_series",
+            'f',
+            std::iter::once((column, type_oid, -1)),
+        );
         self.scope = Some(RangeEntry {
             rel,
             refname,
@@ -1288,4 +1265,32 @@ fn object_name_last(n: &ast::ObjectName) -> String {
 /// The type name `\gdesc` would print for a column.
 pub fn describe_type(c: &Column) -> String {
     oid::format_type(c.type_oid, c.typmod)
+}
+
+/// The relation a FROM item that is no table puts in scope (a function's or
+/// a subquery's rows): columns of (name, type, typmod), no OID, no indexes.
+fn scope_relation(
+    name: &str,
+    relkind: char,
+    columns: impl Iterator<Item = (String, u32, i32)>,
+) -> Arc<RelationDesc> {
+    Arc::new(RelationDesc {
+        oid: 0,
+        name: name.to_owned(),
+        schema: String::new(),
+        relkind,
+        columns: columns
+            .enumerate()
+            .map(|(i, (name, type_oid, typmod))| crate::ColumnDesc {
+                name,
+                type_oid,
+                typmod,
+                not_null: false,
+                default: None,
+                attnum: i as i16 + 1,
+                dropped: false,
+            })
+            .collect(),
+        indexes: Vec::new(),
+    })
 }

@@ -240,35 +240,7 @@ fn run_script(text: &str) -> String {
 
 #[test]
 fn golden_scripts() {
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/buffer/testscripts");
-    let update = std::env::var_os("UPDATE_GOLDEN").is_some();
-    let mut entries: Vec<_> = std::fs::read_dir(&dir)
-        .expect("testscripts dir")
-        .flatten()
-        .map(|e| e.path())
-        .collect();
-    entries.sort();
-    assert!(!entries.is_empty());
-    let mut failed = Vec::new();
-    for path in entries {
-        let expected = std::fs::read_to_string(&path).expect("read script");
-        let actual = run_script(&expected);
-        if actual != expected {
-            if update {
-                std::fs::write(&path, &actual).expect("rewrite script");
-            } else {
-                eprintln!(
-                    "--- {} expected\n{expected}\n--- actual\n{actual}",
-                    path.display()
-                );
-                failed.push(path.display().to_string());
-            }
-        }
-    }
-    assert!(
-        failed.is_empty(),
-        "golden scripts differ: {failed:?} (UPDATE_GOLDEN=1 to rewrite)"
-    );
+    crate::golden::check_scripts("buffer", run_script);
 }
 
 #[test]

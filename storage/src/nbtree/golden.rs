@@ -286,34 +286,8 @@ fn run_script(script: &str, dir: &Path) -> String {
 
 #[test]
 fn golden_scripts() {
-    let scripts = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/nbtree/testscripts");
-    let update = std::env::var_os("UPDATE_GOLDEN").is_some();
-    let mut entries: Vec<_> = std::fs::read_dir(&scripts)
-        .expect("testscripts dir")
-        .flatten()
-        .map(|e| e.path())
-        .collect();
-    entries.sort();
-    assert!(!entries.is_empty());
-    let mut failed = Vec::new();
-    for path in entries {
-        let expected = std::fs::read_to_string(&path).expect("read script");
+    crate::golden::check_scripts("nbtree", |text| {
         let dir = tempfile::tempdir().expect("tempdir");
-        let actual = run_script(&expected, dir.path());
-        if actual != expected {
-            if update {
-                std::fs::write(&path, &actual).expect("rewrite script");
-            } else {
-                eprintln!(
-                    "--- {} expected\n{expected}\n--- actual\n{actual}",
-                    path.display()
-                );
-                failed.push(path.display().to_string());
-            }
-        }
-    }
-    assert!(
-        failed.is_empty(),
-        "golden scripts differ: {failed:?} (UPDATE_GOLDEN=1 to rewrite)"
-    );
+        run_script(text, dir.path())
+    });
 }

@@ -407,33 +407,5 @@ fn run_script(text: &str) -> String {
 
 #[test]
 fn golden_scripts() {
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/predicate/testscripts");
-    let mut names: Vec<_> = std::fs::read_dir(&dir)
-        .unwrap()
-        .filter_map(Result::ok)
-        .map(|e| e.path())
-        .collect();
-    names.sort();
-    assert!(!names.is_empty());
-    let update = std::env::var_os("UPDATE_GOLDEN").is_some();
-    let mut failed = Vec::new();
-    for path in names
-        .into_iter()
-        .filter(|p| p.extension().is_some_and(|e| e == "txt"))
-    {
-        let text = std::fs::read_to_string(&path).unwrap();
-        let got = run_script(&text);
-        if got != text {
-            if update {
-                std::fs::write(&path, &got).unwrap();
-            } else {
-                failed.push(format!("{}:\n{got}", path.display()));
-            }
-        }
-    }
-    assert!(
-        failed.is_empty(),
-        "golden scripts differ (UPDATE_GOLDEN=1 to accept):\n{}",
-        failed.join("\n")
-    );
+    crate::golden::check_scripts("predicate", run_script);
 }
