@@ -15,6 +15,8 @@ pub struct Evaluator<'a> {
     /// Results of the subqueries run so far, by the address of their plan
     /// (each runs once per execution: they refer to no outer row).
     subplans: std::collections::HashMap<usize, Datum>,
+    /// The values of the `IN (subquery)` subqueries run so far, likewise.
+    subplan_values: std::collections::HashMap<usize, std::rc::Rc<Vec<Datum>>>,
 }
 
 impl<'a> Evaluator<'a> {
@@ -25,6 +27,7 @@ impl<'a> Evaluator<'a> {
             ctx,
             opts,
             subplans: std::collections::HashMap::new(),
+            subplan_values: std::collections::HashMap::new(),
         }
     }
 
@@ -44,12 +47,51 @@ impl<'a> Evaluator<'a> {
             Expr::Aggref { .. } => Err(PgError::internal(
                 "aggregate reference left in an executable expression",
             )),
+            Expr::SubPlan {
+                kind: planner::expr::SubPlanKind::Any,
+                plan,
+                test: Some(test),
+                ..
+            } => {
+                let key = &**plan as *const planner::Plan as usize;
+                let values = match self.subplan_values.get(&key) {
+                    Some(v) => v.clone(),
+                    None => {
+                        let rows = crate::query::run(self, plan, 1)?;
+                        let v = std::rc::Rc::new(
+                            rows.into_iter()
+                                .map(|r| r.into_iter().next().unwrap_or(Datum::Null))
+                                .collect::<Vec<_>>(),
+                        );
+                        self.subplan_values.insert(key, v.clone());
+                        v
+                    }
+                };
+                let (lhs, eq) = &**test;
+                let l = self.eval_row(lhs, row)?;
+                let mut unknown = false;
+                for v in values.iter() {
+                    match self.eval_row(eq, &[l.clone(), v.clone()])? {
+                        Datum::Bool(true) => return Ok(Datum::Bool(true)),
+                        Datum::Null => unknown = true,
+                        _ => {}
+                    }
+                }
+                Ok(if unknown {
+                    Datum::Null
+                } else {
+                    Datum::Bool(false)
+                })
+            }
             Expr::SubPlan { kind, plan, .. } => {
                 let key = &**plan as *const planner::Plan as usize;
                 if let Some(v) = self.subplans.get(&key) {
                     return Ok(v.clone());
                 }
                 let value = match kind {
+                    planner::expr::SubPlanKind::Any => {
+                        return Err(PgError::internal("IN subquery without its test"));
+                    }
                     planner::expr::SubPlanKind::Exists => {
                         let rows = crate::query::run(self, plan, plan.targets.len())?;
                         Datum::Bool(!rows.is_empty())

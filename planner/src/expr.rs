@@ -95,6 +95,9 @@ pub enum Expr {
         kind: SubPlanKind,
         plan: Box<crate::plan::Plan>,
         type_oid: u32,
+        /// `lhs IN (subquery)`: the left-hand side, and the equality test
+        /// over `Var 0` (its value) and `Var 1` (one value of the subquery).
+        test: Option<Box<(Expr, Expr)>>,
     },
 }
 
@@ -105,6 +108,9 @@ pub enum SubPlanKind {
     Scalar,
     /// `EXISTS (SELECT ...)`: whether it has a row.
     Exists,
+    /// `x IN (SELECT ...)`: whether the test holds for one of its values
+    /// (NULL if for none but it is unknown for some).
+    Any,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -123,10 +129,8 @@ impl Expr {
         let many = |es: &[Expr]| es.iter().filter_map(Expr::max_var).max();
         match self {
             Expr::Var { index, .. } => Some(*index),
-            Expr::Const { .. }
-            | Expr::Aggref { .. }
-            | Expr::Param { .. }
-            | Expr::SubPlan { .. } => None,
+            Expr::Const { .. } | Expr::Aggref { .. } | Expr::Param { .. } => None,
+            Expr::SubPlan { test, .. } => test.as_ref().and_then(|t| t.0.max_var()),
             Expr::Call { args, .. }
             | Expr::And(args)
             | Expr::Or(args)
@@ -185,12 +189,29 @@ impl Expr {
     pub fn map_children<E>(self, f: &mut impl FnMut(Expr) -> Result<Expr, E>) -> Result<Expr, E> {
         let boxed = |b: Box<Expr>, f: &mut dyn FnMut(Expr) -> Result<Expr, E>| f(*b).map(Box::new);
         Ok(match self {
-            // A subquery is a query level of its own: not a child here.
             leaf @ (Expr::Const { .. }
             | Expr::Var { .. }
             | Expr::Aggref { .. }
-            | Expr::Param { .. }
-            | Expr::SubPlan { .. }) => leaf,
+            | Expr::Param { .. }) => leaf,
+            // A subquery is a query level of its own: only the left-hand
+            // side of IN is a child here (its test reads a row of its own).
+            Expr::SubPlan {
+                kind,
+                plan,
+                type_oid,
+                test,
+            } => Expr::SubPlan {
+                kind,
+                plan,
+                type_oid,
+                test: match test {
+                    Some(t) => {
+                        let (lhs, eq) = *t;
+                        Some(Box::new((f(lhs)?, eq)))
+                    }
+                    None => None,
+                },
+            },
             Expr::Call {
                 func,
                 args,
@@ -293,11 +314,12 @@ impl Expr {
     pub fn walk(&self, f: &mut impl FnMut(&Expr)) {
         f(self);
         match self {
-            Expr::Const { .. }
-            | Expr::Var { .. }
-            | Expr::Aggref { .. }
-            | Expr::Param { .. }
-            | Expr::SubPlan { .. } => {}
+            Expr::Const { .. } | Expr::Var { .. } | Expr::Aggref { .. } | Expr::Param { .. } => {}
+            Expr::SubPlan { test, .. } => {
+                if let Some(t) = test {
+                    t.0.walk(f);
+                }
+            }
             Expr::Call { args, .. }
             | Expr::And(args)
             | Expr::Or(args)

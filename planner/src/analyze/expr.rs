@@ -280,8 +280,21 @@ impl Analyzer<'_> {
                 negated,
                 ..
             } => {
-                let ast::InTarget::List(list) = target else {
-                    return Err(PgError::feature_not_supported("IN with a subquery"));
+                let list = match target {
+                    ast::InTarget::List(list) => list,
+                    ast::InTarget::Subquery(q) => {
+                        let any = self.in_subquery(expr, q)?;
+                        return Ok(if *negated {
+                            Expr::Not(Box::new(any))
+                        } else {
+                            any
+                        });
+                    }
+                    _ => {
+                        return Err(PgError::feature_not_supported(
+                            "IN with this right-hand side",
+                        ));
+                    }
                 };
                 let pos = self.op_pos(expr, list.first().unwrap_or(expr), &["IN", "in"]);
                 // resolve all to a common type first, as PostgreSQL does
@@ -427,6 +440,7 @@ impl Analyzer<'_> {
                     kind: crate::expr::SubPlanKind::Scalar,
                     plan: Box::new(plan),
                     type_oid,
+                    test: None,
                 })
             }
             ast::Expr::Exists { subquery, negated } => {
@@ -435,6 +449,7 @@ impl Analyzer<'_> {
                     kind: crate::expr::SubPlanKind::Exists,
                     plan: Box::new(plan),
                     type_oid: BOOL,
+                    test: None,
                 };
                 Ok(if *negated {
                     Expr::Not(Box::new(exists))
@@ -786,9 +801,19 @@ impl Analyzer<'_> {
     /// Position of an operator token: the first occurrence of one of `tokens`
     /// between the end of `left` and the start of `right`.
     fn op_pos(&self, left: &ast::Expr, right: &ast::Expr, tokens: &[&str]) -> Option<usize> {
-        let start = self.byte_offset(left.span().end)?;
+        self.op_pos_between(left.span(), right.span(), tokens)
+    }
+
+    /// [`Self::op_pos`] between two spans.
+    fn op_pos_between(
+        &self,
+        left: sqlparser::tokenizer::Span,
+        right: sqlparser::tokenizer::Span,
+        tokens: &[&str],
+    ) -> Option<usize> {
+        let start = self.byte_offset(left.end)?;
         let end = self
-            .byte_offset(right.span().start)
+            .byte_offset(right.start)
             .unwrap_or(self.query_text.len());
         let (lo, hi) = if start <= end {
             (start, end)
@@ -801,6 +826,41 @@ impl Analyzer<'_> {
     }
 
     /// Builds a binary operator call with PostgreSQL's resolution.
+    /// `lhs IN (subquery)`: the subquery's one column compared by the `=`
+    /// operator the two types resolve to, as for `lhs = value`.
+    fn in_subquery(&mut self, lhs: &ast::Expr, q: &ast::Query) -> PgResult<Expr> {
+        let lpos = self.pos(lhs.span());
+        let l = self.transform(lhs)?;
+        let pos = self.op_pos_between(lhs.span(), q.span(), &["IN", "in"]);
+        let (columns, plan) = self.analyze_subquery(q)?;
+        let [column] = columns.as_slice() else {
+            return Err(PgError::syntax("subquery has too many columns", pos));
+        };
+        let rt = match column.type_oid {
+            UNKNOWN => TEXT,
+            t => t,
+        };
+        let var = |index, type_oid| Expr::Var {
+            index,
+            type_oid,
+            typmod: -1,
+        };
+        let test =
+            self.make_op_exprs("=", (var(0, l.type_oid()), lpos), (var(1, rt), None), pos)?;
+        if test.type_oid() != BOOL {
+            return Err(PgError::new(
+                SqlState::DatatypeMismatch,
+                "operator of ANY/ALL must yield type boolean",
+            ));
+        }
+        Ok(Expr::SubPlan {
+            kind: crate::expr::SubPlanKind::Any,
+            plan: Box::new(plan),
+            type_oid: BOOL,
+            test: Some(Box::new((l, test))),
+        })
+    }
+
     pub fn make_op(
         &mut self,
         sym: &str,
