@@ -69,19 +69,11 @@ impl<'a> Evaluator<'a> {
                 };
                 let (lhs, eq) = &**test;
                 let l = self.eval_row(lhs, row)?;
-                let mut unknown = false;
-                for v in values.iter() {
-                    match self.eval_row(eq, &[l.clone(), v.clone()])? {
-                        Datum::Bool(true) => return Ok(Datum::Bool(true)),
-                        Datum::Null => unknown = true,
-                        _ => {}
-                    }
-                }
-                Ok(if unknown {
-                    Datum::Null
-                } else {
-                    Datum::Bool(false)
-                })
+                any_true(
+                    values
+                        .iter()
+                        .map(|v| self.eval_row(eq, &[l.clone(), v.clone()])),
+                )
             }
             Expr::SubPlan { kind, plan, .. } => {
                 let key = &**plan as *const planner::Plan as usize;
@@ -175,21 +167,7 @@ impl<'a> Evaluator<'a> {
                     Datum::Bool(true)
                 })
             }
-            Expr::Or(parts) => {
-                let mut saw_null = false;
-                for p in parts {
-                    match self.eval_row(p, row)? {
-                        Datum::Bool(true) => return Ok(Datum::Bool(true)),
-                        Datum::Null => saw_null = true,
-                        _ => {}
-                    }
-                }
-                Ok(if saw_null {
-                    Datum::Null
-                } else {
-                    Datum::Bool(false)
-                })
-            }
+            Expr::Or(parts) => any_true(parts.iter().map(|p| self.eval_row(p, row))),
             Expr::Not(x) => Ok(match self.eval_row(x, row)? {
                 Datum::Bool(b) => Datum::Bool(!b),
                 _ => Datum::Null,
@@ -293,4 +271,22 @@ impl<'a> Evaluator<'a> {
             }
         }
     }
+}
+
+/// SQL's OR over `results`, evaluated in order until one is true: true if
+/// one is, else NULL if one is NULL, else false.
+fn any_true(results: impl Iterator<Item = PgResult<Datum>>) -> PgResult<Datum> {
+    let mut saw_null = false;
+    for r in results {
+        match r? {
+            Datum::Bool(true) => return Ok(Datum::Bool(true)),
+            Datum::Null => saw_null = true,
+            _ => {}
+        }
+    }
+    Ok(if saw_null {
+        Datum::Null
+    } else {
+        Datum::Bool(false)
+    })
 }

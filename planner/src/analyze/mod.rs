@@ -665,14 +665,7 @@ impl<'a> Analyzer<'a> {
         else {
             return Ok(None);
         };
-        let parts: Vec<String> = name
-            .0
-            .iter()
-            .map(|p| match p {
-                ast::ObjectNamePart::Identifier(id) => ident_name(id),
-                other => other.to_string(),
-            })
-            .collect();
+        let parts: Vec<String> = name_parts(name);
         let pos = self.pos(name.span());
         if !matches!(
             parts
@@ -830,14 +823,7 @@ impl<'a> Analyzer<'a> {
         name: &ast::ObjectName,
     ) -> PgResult<Arc<RelationDesc>> {
         let pos = self.pos(name.span());
-        let parts: Vec<String> = name
-            .0
-            .iter()
-            .map(|p| match p {
-                ast::ObjectNamePart::Identifier(id) => ident_name(id),
-                other => other.to_string(),
-            })
-            .collect();
+        let parts: Vec<String> = name_parts(name);
         let (schema, rel) = match parts.as_slice() {
             [n] => (None, n.as_str()),
             [s, n] => (Some(s.as_str()), n.as_str()),
@@ -892,13 +878,7 @@ impl<'a> Analyzer<'a> {
             });
         };
         if let Some(q) = qualifier {
-            let parts: Vec<String> =
-                q.0.iter()
-                    .map(|p| match p {
-                        ast::ObjectNamePart::Identifier(id) => ident_name(id),
-                        other => other.to_string(),
-                    })
-                    .collect();
+            let parts: Vec<String> = name_parts(q);
             self.check_qualifier(&entry, &parts, item_pos)?;
         }
         for (i, c) in entry.rel.columns.iter().enumerate() {
@@ -1293,4 +1273,15 @@ fn scope_relation(
             .collect(),
         indexes: Vec::new(),
     })
+}
+
+/// The parts of a (possibly qualified) name, folded as identifiers are.
+fn name_parts(name: &ast::ObjectName) -> Vec<String> {
+    name.0
+        .iter()
+        .map(|p| match p {
+            ast::ObjectNamePart::Identifier(id) => ident_name(id),
+            other => other.to_string(),
+        })
+        .collect()
 }
