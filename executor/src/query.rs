@@ -74,6 +74,7 @@ pub fn for_each_source_row(
             }
             Ok(())
         }
+        Source::Join(j) => crate::join::run(ev, j, f),
         Source::SeqScan(_) | Source::IndexScan(..) | Source::Bitmap(..) => {
             let scan = open_scan(ev, source, columns)?;
             let result = (|| loop {
@@ -199,7 +200,7 @@ pub fn open_scan(ev: &mut Evaluator<'_>, source: &Source, columns: usize) -> PgR
             let ranges = bitmap_ranges(ev, bitmap)?;
             ev.ctx.bitmap_scan_begin(rel, ranges)
         }
-        Source::Values(_) | Source::Series(_) | Source::Subquery { .. } => {
+        Source::Values(_) | Source::Series(_) | Source::Subquery { .. } | Source::Join(_) => {
             Err(PgError::internal("not a scan"))
         }
     }

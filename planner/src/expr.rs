@@ -154,6 +154,44 @@ impl Expr {
         }
     }
 
+    /// The lowest and highest `Var` index the expression reads.
+    pub fn var_span(&self) -> Option<(usize, usize)> {
+        let mut span: Option<(usize, usize)> = None;
+        self.walk(&mut |x| {
+            if let Expr::Var { index, .. } = x {
+                span = Some(span.map_or((*index, *index), |(lo, hi)| {
+                    (lo.min(*index), hi.max(*index))
+                }));
+            }
+        });
+        span
+    }
+
+    /// The expression with every `Var` index moved by `delta` (for a row
+    /// that starts elsewhere in a wider one).
+    pub fn shift_vars(self, delta: isize) -> Expr {
+        if delta == 0 {
+            return self;
+        }
+        fn go(e: Expr, delta: isize) -> Result<Expr, std::convert::Infallible> {
+            match e {
+                Expr::Var {
+                    index,
+                    type_oid,
+                    typmod,
+                } => Ok(Expr::Var {
+                    index: index.wrapping_add_signed(delta),
+                    type_oid,
+                    typmod,
+                }),
+                other => other.map_children(&mut |c| go(c, delta)),
+            }
+        }
+        match go(self, delta) {
+            Ok(e) => e,
+        }
+    }
+
     /// The SQL type of the expression's value.
     pub fn type_oid(&self) -> u32 {
         match self {

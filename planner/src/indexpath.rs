@@ -581,6 +581,20 @@ fn bitmap(
     }
 }
 
+/// How to read the rows of `rel` that pass `filter` when every one of
+/// them is wanted (a join's input): a bitmap, an index scan, or the
+/// sequential scan.
+pub fn input_source(rel: &Arc<RelationDesc>, filter: Option<&Expr>) -> Source {
+    let best = choose_scored(rel, filter);
+    if let Some(b) = bitmap(rel, filter, best.as_ref()) {
+        Source::Bitmap(Arc::clone(rel), b)
+    } else if let Some((_, scan)) = best {
+        Source::IndexScan(Arc::clone(rel), scan)
+    } else {
+        Source::SeqScan(Arc::clone(rel))
+    }
+}
+
 /// Puts index scans into a planned statement where the rule finds one.
 pub fn apply(mut plan: Plan, modify: Option<ModifyTable>) -> (Plan, Option<ModifyTable>) {
     if let Source::SeqScan(rel) = &plan.source {

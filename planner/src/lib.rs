@@ -29,13 +29,15 @@ pub mod analyze;
 pub mod catalog;
 pub mod expr;
 pub mod indexpath;
+pub mod joinpath;
 pub mod plan;
 
 pub use catalog::{CatalogView, ColumnDesc, EmptyCatalog, IndexDesc, RelationDesc};
 pub use expr::{BoolTestKind, Expr};
 pub use plan::{
-    AggCall, AggFunc, Aggregate, Bitmap, CommandKind, IndexBound, IndexScan, LockMode, ModifyTable,
-    Plan, RelationLock, RowLockMode, RowLockWait, RowMark, Series, SortKey, Source,
+    AggCall, AggFunc, Aggregate, Bitmap, CommandKind, IndexBound, IndexScan, Join, JoinInput,
+    JoinKind, LockMode, ModifyTable, ParamIndexScan, Plan, RelationLock, RowLockMode, RowLockWait,
+    RowMark, Series, SortKey, Source,
 };
 use types::PgResult;
 
@@ -131,7 +133,7 @@ pub fn analyze_index_expression(rel: std::sync::Arc<RelationDesc>, text: &str) -
         })?;
     let mut a = analyze::Analyzer::new(text, &[], true);
     a.agg_forbidden = Some("index expressions");
-    a.scope = Some(analyze::RangeEntry {
+    a.set_scope(analyze::RangeEntry {
         refname: rel.name.clone(),
         rel,
         has_alias: false,
@@ -933,11 +935,49 @@ mod table_tests {
             err("update t set a = 1, a = 2").1,
             "multiple assignments to same column \"a\""
         );
-        assert_eq!(err("select * from t, t u").0, SqlState::FeatureNotSupported);
         assert_eq!(
-            err("select * from t join t u on true").1,
-            "joins are not supported"
+            err("select * from t full join t u on t.a < u.a").0,
+            SqlState::FeatureNotSupported
         );
+    }
+
+    #[test]
+    fn join_conditions_go_where_their_columns_are() {
+        let var = |index: usize| Expr::Var {
+            index,
+            type_oid: types::oid::INT4,
+            typmod: -1,
+        };
+        // WHERE: the equality hashes (and an index of the right side
+        // serves it); a condition on one side filters that side.
+        let p = plan("select * from t, t u where t.a = u.a and u.n > 5").unwrap();
+        let Source::Join(j) = &p.plan.source else {
+            panic!("no join: {:?}", p.plan.source)
+        };
+        assert_eq!(p.plan.filter, None);
+        assert_eq!(j.hash_keys, vec![(var(0), var(0))]);
+        assert_eq!(j.qual, None);
+        assert!(j.left.filter.is_none());
+        assert!(j.right.filter.as_ref().is_some_and(|f| f.max_var() == Some(4)));
+        assert_eq!(
+            j.inner_index.as_ref().map(|i| (i.index_oid, i.keys.clone())),
+            Some((20001, vec![var(0)]))
+        );
+        // LEFT JOIN: a condition on the kept side stays in ON, one on the
+        // padded side's columns in WHERE stays above the join.
+        let p = plan("select * from t left join t u on t.a = u.a and t.n > 1 where u.b is null").unwrap();
+        let Source::Join(j) = &p.plan.source else {
+            panic!("no join")
+        };
+        assert!(p.plan.filter.is_some());
+        assert!(j.qual.as_ref().is_some_and(|q| q.max_var() == Some(4)));
+        assert!(j.left.filter.is_none() && j.right.filter.is_none());
+        // An equality on the left table's key picks its index scan.
+        let p = plan("select * from t join t u on t.a = u.a where t.a = 3").unwrap();
+        let Source::Join(j) = &p.plan.source else {
+            panic!("no join")
+        };
+        assert!(matches!(&j.left.source, Source::IndexScan(_, s) if s.index_oid == 20001));
     }
 
     #[test]

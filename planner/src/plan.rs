@@ -53,6 +53,70 @@ pub enum Source {
     /// A subquery in FROM (`FROM (SELECT ...) AS s`): its rows, `width`
     /// columns each, computed once when the query starts.
     Subquery { plan: Box<Plan>, width: usize },
+    /// Two FROM items joined: rows of the left's columns followed by the
+    /// right's.
+    Join(Box<Join>),
+}
+
+/// The kinds of join: which side's rows are kept, padded with NULLs, when
+/// nothing on the other side matches them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum JoinKind {
+    Inner,
+    Left,
+    Right,
+    Full,
+}
+
+impl JoinKind {
+    /// Whether rows of the left side without a match are kept.
+    pub fn keeps_left(self) -> bool {
+        matches!(self, JoinKind::Left | JoinKind::Full)
+    }
+
+    /// Whether rows of the right side without a match are kept.
+    pub fn keeps_right(self) -> bool {
+        matches!(self, JoinKind::Right | JoinKind::Full)
+    }
+}
+
+/// One side of a join: its rows (`width` values each) that pass `filter`
+/// (over those rows; conditions of WHERE and ON that read only this side).
+#[derive(Debug, Clone, PartialEq)]
+pub struct JoinInput {
+    pub source: Source,
+    pub filter: Option<Expr>,
+    pub width: usize,
+}
+
+/// A join of two inputs (see `planner/src/joinpath.rs` for how it is
+/// planned). A pair of rows matches when the values of every hash key are
+/// equal (none NULL) and `qual` holds over the joined row (left values,
+/// then right values).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Join {
+    pub kind: JoinKind,
+    pub left: JoinInput,
+    pub right: JoinInput,
+    /// Equalities of an expression over the left row and one of the same
+    /// type over the right row: the right rows are hashed on them.
+    pub hash_keys: Vec<(Expr, Expr)>,
+    pub qual: Option<Expr>,
+    /// A nested loop that looks the matching right rows up by an index:
+    /// for each left row, the right input's index scan with its key
+    /// columns equal to these expressions over the left row (the right
+    /// input's own source is not used then).
+    pub inner_index: Option<ParamIndexScan>,
+}
+
+/// An index scan whose leading key columns equal values computed from the
+/// current row of the join's left input.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ParamIndexScan {
+    pub rel: Arc<RelationDesc>,
+    pub index_oid: u32,
+    /// over the left row, one per leading key column
+    pub keys: Vec<Expr>,
 }
 
 /// The arguments of `generate_series` in FROM, coerced to the series' type
@@ -83,7 +147,9 @@ impl Source {
     /// The scanned relation, if the source is a scan.
     pub fn relation(&self) -> Option<&Arc<RelationDesc>> {
         match self {
-            Source::Values(_) | Source::Series(_) | Source::Subquery { .. } => None,
+            Source::Values(_) | Source::Series(_) | Source::Subquery { .. } | Source::Join(_) => {
+                None
+            }
             Source::SeqScan(rel) | Source::IndexScan(rel, _) | Source::Bitmap(rel, _) => Some(rel),
         }
     }

@@ -277,17 +277,7 @@ impl Analyzer<'_> {
         match e {
             Expr::Var { index, .. } => {
                 let pos = positions.get(*seen).copied().flatten();
-                let (table, column) = match &self.scope {
-                    Some(s) => (
-                        s.refname.clone(),
-                        s.rel
-                            .columns
-                            .get(index)
-                            .map(|c| c.name.clone())
-                            .unwrap_or_default(),
-                    ),
-                    None => (String::new(), String::new()),
-                };
+                let (table, column) = self.var_name(index);
                 Err(PgError::new(
                     SqlState::GroupingError,
                     format!("column \"{table}.{column}\" must appear in the GROUP BY clause or be used in an aggregate function"),

@@ -221,7 +221,7 @@ impl Analyzer<'_> {
                 _ => self.insert_select(&rel, &mut targets, ins.columns.is_empty(), q)?,
             },
         };
-        self.scope = Some(entry);
+        self.set_scope(entry);
         let (columns, returning) = self.returning(&ins.returning)?;
         Ok((
             CommandKind::Insert,
@@ -358,7 +358,7 @@ impl Analyzer<'_> {
         }
         let entry = self.dml_target(&upd.table.relation)?;
         let rel = entry.rel.clone();
-        self.scope = Some(entry);
+        self.set_scope(entry);
         // PostgreSQL's order: WHERE, then RETURNING, then SET
         let filter = self.dml_where(&upd.selection)?;
         let (columns, returning) = self.returning(&upd.returning)?;
@@ -462,7 +462,7 @@ impl Analyzer<'_> {
         }
         let entry = self.dml_target(&target.relation)?;
         let rel = entry.rel.clone();
-        self.scope = Some(entry);
+        self.set_scope(entry);
         let filter = self.dml_where(&del.selection)?;
         let (columns, returning) = self.returning(&del.returning)?;
         Ok((

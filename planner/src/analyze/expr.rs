@@ -44,70 +44,27 @@ pub(crate) fn special_value_function(name: &str) -> Option<(&'static str, u32)> 
 
 impl Analyzer<'_> {
     /// A column reference, bare or qualified (`t.a`, `schema.t.a`), resolved
-    /// against the relation in scope; records its position for the grouping check.
+    /// against the names in scope; records its position for the grouping check.
     fn column_ref(
         &mut self,
         qualifier: &[String],
         column: &str,
         pos: Option<usize>,
     ) -> PgResult<Expr> {
-        let r = self.column_ref_here(qualifier, column, pos);
+        let r = self.resolve_column(qualifier, column, pos);
         // Not found here, but in a query level around: a correlated subquery.
         if r.is_err()
-            && self.outer_scopes.iter().flatten().any(|e| {
-                (qualifier.is_empty() || qualifier.last() == Some(&e.refname))
-                    && e.rel.column_index(column).is_some()
-            })
+            && self
+                .outer_scopes
+                .iter()
+                .any(|s| Self::scope_has_column(s, qualifier, column))
         {
-            return Err(PgError::feature_not_supported("correlated subqueries").or_position(pos));
+            return Err(PgError::feature_not_supported(
+                "a reference to an outer query level or another FROM item (correlated subquery, LATERAL)",
+            )
+            .or_position(pos));
         }
         r
-    }
-
-    fn column_ref_here(
-        &mut self,
-        qualifier: &[String],
-        column: &str,
-        pos: Option<usize>,
-    ) -> PgResult<Expr> {
-        let Some(entry) = self.scope.clone() else {
-            return Err(match qualifier.last() {
-                None => PgError::new(
-                    SqlState::UndefinedColumn,
-                    format!("column \"{column}\" does not exist"),
-                ),
-                Some(t) => PgError::new(
-                    SqlState::UndefinedTable,
-                    format!("missing FROM-clause entry for table \"{t}\""),
-                ),
-            }
-            .or_position(pos));
-        };
-        if !qualifier.is_empty() {
-            if qualifier.len() > 2 {
-                return Err(
-                    PgError::feature_not_supported("cross-database references").or_position(pos)
-                );
-            }
-            self.check_qualifier(&entry, qualifier, pos)?;
-        }
-        let Some(index) = entry.rel.column_index(column) else {
-            let msg = if qualifier.is_empty() {
-                format!("column \"{column}\" does not exist")
-            } else {
-                format!("column {}.{column} does not exist", qualifier.join("."))
-            };
-            return Err(PgError::new(SqlState::UndefinedColumn, msg).or_position(pos));
-        };
-        if !self.in_agg_arg {
-            self.var_positions.push(pos);
-        }
-        let c = &entry.rel.columns[index];
-        Ok(Expr::Var {
-            index,
-            type_oid: c.type_oid,
-            typmod: c.typmod,
-        })
     }
 
     /// Transforms an expression and reports its 1-based position.

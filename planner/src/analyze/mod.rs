@@ -14,14 +14,13 @@ pub mod coerce;
 pub mod colname;
 pub mod dml;
 pub mod expr;
+pub mod from;
 pub mod func;
 pub mod typename;
 
 use std::sync::Arc;
 
-use sqlparser::ast::{
-    self, LimitClause, OrderByKind, SelectItem, SetExpr, Spanned, Statement, TableFactor,
-};
+use sqlparser::ast::{self, LimitClause, OrderByKind, SelectItem, SetExpr, Spanned, Statement};
 use sqlparser::tokenizer::{Location, Span};
 use types::oid::{self, *};
 use types::{Datum, PgError, PgResult, SqlState};
@@ -67,8 +66,8 @@ pub struct Analyzer<'a> {
     /// (a 1,000-row INSERT would otherwise count characters per value).
     ascii: bool,
     pub(crate) catalog: &'a dyn CatalogView,
-    /// The relation column references resolve against.
-    pub(crate) scope: Option<RangeEntry>,
+    /// The names column references resolve against (see `from.rs`).
+    pub(crate) scope: Vec<from::ScopeItem>,
     /// Aggregate calls of the query level being analyzed.
     pub(crate) aggs: Vec<AggCall>,
     /// Set where aggregates are not allowed: the clause name for the error.
@@ -81,7 +80,7 @@ pub struct Analyzer<'a> {
     pub(crate) relations: Vec<RelationLock>,
     /// The scopes of the query levels around a subquery being analyzed
     /// (a reference to one of them is a correlated subquery, 0A000).
-    pub(crate) outer_scopes: Vec<Option<RangeEntry>>,
+    pub(crate) outer_scopes: Vec<Vec<from::ScopeItem>>,
 }
 
 impl<'a> Analyzer<'a> {
@@ -100,7 +99,7 @@ impl<'a> Analyzer<'a> {
             line_starts,
             ascii: query_text.is_ascii(),
             catalog: &EMPTY_CATALOG,
-            scope: None,
+            scope: Vec::new(),
             aggs: Vec::new(),
             agg_forbidden: None,
             in_agg_arg: false,
@@ -207,7 +206,7 @@ impl<'a> Analyzer<'a> {
     /// Analyzes a query in a fresh scope (the enclosing statement's relation and
     /// aggregates are not visible in it).
     pub(crate) fn analyze_query(&mut self, q: &ast::Query) -> PgResult<(Vec<Column>, Plan)> {
-        let saved_scope = self.scope.take();
+        let saved_scope = std::mem::take(&mut self.scope);
         let saved_aggs = std::mem::take(&mut self.aggs);
         let saved = (
             self.agg_forbidden.take(),
@@ -356,14 +355,19 @@ impl<'a> Analyzer<'a> {
                     "{clause} with a subquery in FROM"
                 )));
             }
+            if matches!(plan.source, Source::Join(_)) {
+                return Err(PgError::feature_not_supported(format!(
+                    "{clause} with several FROM items"
+                )));
+            }
             // A function's rows cannot be locked: without OF the clause
             // leaves them alone, naming the function is an error.
             if let (Source::Series(_), Some(of)) = (&plan.source, &lc.of)
                 && let [ast::ObjectNamePart::Identifier(id)] = of.0.as_slice()
                 && self
                     .scope
-                    .as_ref()
-                    .is_some_and(|e| e.refname == ident_name(id))
+                    .first()
+                    .is_some_and(|i| i.entry.refname == ident_name(id))
             {
                 return Err(PgError::new(
                     SqlState::FeatureNotSupported,
@@ -387,8 +391,8 @@ impl<'a> Analyzer<'a> {
                 };
                 let refname = self
                     .scope
-                    .as_ref()
-                    .map(|e| e.refname.clone())
+                    .first()
+                    .map(|i| i.entry.refname.clone())
                     .unwrap_or_else(|| rel.name.clone());
                 if ident_name(id) != refname {
                     return Err(self.lock_target_not_found(of, clause));
@@ -538,42 +542,12 @@ impl<'a> Analyzer<'a> {
         Ok(targets.len() - 1)
     }
 
-    /// Binds the FROM clause: nothing, or one relation (joins are not supported yet).
-    fn analyze_from(&mut self, from: &[ast::TableWithJoins]) -> PgResult<Source> {
-        let Some(first) = from.first() else {
-            return Ok(Source::Values(vec![vec![]]));
-        };
-        if from.len() > 1 || !first.joins.is_empty() {
-            return Err(PgError::new(
-                SqlState::FeatureNotSupported,
-                "joins are not supported",
-            ));
-        }
-        if let Some(series) = self.series_in_from(&first.relation)? {
-            return Ok(series);
-        }
-        if let TableFactor::Derived {
-            lateral,
-            subquery,
-            alias,
-            ..
-        } = &first.relation
-        {
-            return self.subquery_in_from(*lateral, subquery, alias.as_ref());
-        }
-        let entry = self.range_entry(&first.relation)?;
-        self.add_relation(&entry.rel, LockMode::AccessShare);
-        let rel = entry.rel.clone();
-        self.scope = Some(entry);
-        Ok(Source::SeqScan(rel))
-    }
-
     /// Analyzes a subquery as a query level of its own: its own scope and
     /// aggregates (the level around it is not visible: a reference to it is
     /// 0A000); parameters and the relations to lock are shared.
     pub(crate) fn analyze_subquery(&mut self, q: &ast::Query) -> PgResult<(Vec<Column>, Plan)> {
         let saved = (
-            self.scope.take(),
+            std::mem::take(&mut self.scope),
             std::mem::take(&mut self.aggs),
             self.agg_forbidden.take(),
             std::mem::replace(&mut self.in_agg_arg, false),
@@ -592,229 +566,6 @@ impl<'a> Analyzer<'a> {
         let (columns, plan) = analyzed?;
         let (plan, _) = crate::indexpath::apply(plan, None);
         Ok((columns, plan))
-    }
-
-    /// `(SELECT ...) [AS] alias [(columns)]` as the FROM item: the subquery
-    /// is analyzed as a query of its own (no reference to the outer one;
-    /// LATERAL is 0A000) and its output columns are the relation in scope.
-    fn subquery_in_from(
-        &mut self,
-        lateral: bool,
-        subquery: &ast::Query,
-        alias: Option<&ast::TableAlias>,
-    ) -> PgResult<Source> {
-        if lateral {
-            return Err(PgError::feature_not_supported("LATERAL subqueries in FROM"));
-        }
-        let Some(alias) = alias else {
-            let pos = self.paren_pos(subquery.span());
-            return Err(PgError::syntax("subquery in FROM must have an alias", pos)
-                .with_hint("For example, FROM (SELECT ...) [AS] foo."));
-        };
-        let (columns, plan) = self.analyze_subquery(subquery)?;
-        if alias.columns.len() > columns.len() {
-            return Err(PgError::new(
-                SqlState::InvalidColumnReference,
-                format!(
-                    "table \"{}\" has {} columns available but {} columns specified",
-                    ident_name(&alias.name),
-                    columns.len(),
-                    alias.columns.len()
-                ),
-            ));
-        }
-        let refname = ident_name(&alias.name);
-        let width = columns.len();
-        let rel = scope_relation(
-            &refname,
-            's',
-            columns.iter().enumerate().map(|(i, c)| {
-                let name = alias
-                    .columns
-                    .get(i)
-                    .map_or_else(|| c.name.clone(), |a| ident_name(&a.name));
-                let type_oid = match c.type_oid {
-                    types::oid::UNKNOWN => types::oid::TEXT,
-                    t => t,
-                };
-                (name, type_oid, c.typmod)
-            }),
-        );
-        self.scope = Some(RangeEntry {
-            rel,
-            refname,
-            has_alias: true,
-        });
-        Ok(Source::Subquery {
-            plan: Box::new(plan),
-            width,
-        })
-    }
-
-    /// `generate_series(start, stop [, step])` as a FROM item (the only
-    /// function allowed there so far), its arguments of one integer or
-    /// numeric type; its one column is named by the alias (or a column
-    /// alias), else `generate_series`. None for anything else.
-    fn series_in_from(&mut self, t: &TableFactor) -> PgResult<Option<Source>> {
-        let TableFactor::Table {
-            name,
-            alias,
-            args: Some(args),
-            ..
-        } = t
-        else {
-            return Ok(None);
-        };
-        let parts: Vec<String> = name_parts(name);
-        let pos = self.pos(name.span());
-        if !matches!(
-            parts
-                .iter()
-                .map(String::as_str)
-                .collect::<Vec<_>>()
-                .as_slice(),
-            ["generate_series"] | ["pg_catalog", "generate_series"]
-        ) {
-            return Err(PgError::feature_not_supported("functions in FROM").or_position(pos));
-        }
-        let mut exprs = Vec::new();
-        for a in &args.args {
-            let ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(e)) = a else {
-                return Err(PgError::feature_not_supported(
-                    "named or star arguments of generate_series",
-                )
-                .or_position(pos));
-            };
-            exprs.push(self.transform(e)?);
-        }
-        let arg_types: Vec<u32> = exprs.iter().map(Expr::type_oid).collect();
-        let integer = |t: u32| matches!(t, types::oid::INT2 | types::oid::INT4);
-        let series_type = if !(2..=3).contains(&exprs.len()) {
-            None
-        } else if arg_types
-            .iter()
-            .all(|&t| integer(t) || t == types::oid::UNKNOWN)
-        {
-            Some(types::oid::INT4)
-        } else if arg_types
-            .iter()
-            .all(|&t| integer(t) || t == types::oid::INT8 || t == types::oid::UNKNOWN)
-        {
-            Some(types::oid::INT8)
-        } else if arg_types.iter().all(|&t| {
-            integer(t)
-                || matches!(
-                    t,
-                    types::oid::INT8 | types::oid::NUMERIC | types::oid::UNKNOWN
-                )
-        }) {
-            Some(types::oid::NUMERIC)
-        } else {
-            None
-        };
-        if !arg_types.is_empty() && arg_types.iter().all(|&t| t == types::oid::UNKNOWN) {
-            let sig = vec!["unknown"; arg_types.len()].join(", ");
-            return Err(PgError::new(
-                SqlState::AmbiguousFunction,
-                format!("function generate_series({sig}) is not unique"),
-            )
-            .with_hint(
-                "Could not choose a best candidate function. You might need to add explicit type casts.",
-            )
-            .or_position(pos));
-        }
-        let Some(type_oid) = series_type else {
-            let sig: Vec<&str> = arg_types
-                .iter()
-                .map(|&t| types::oid::type_name(t))
-                .collect();
-            return Err(PgError::new(
-                SqlState::UndefinedFunction,
-                format!("function generate_series({}) does not exist", sig.join(", ")),
-            )
-            .with_hint(
-                "No function matches the given name and argument types. You might need to add explicit type casts.",
-            )
-            .or_position(pos));
-        };
-        let mut coerced = Vec::new();
-        for e in exprs {
-            coerced.push(self.coerce(e, type_oid, -1, false, pos)?);
-        }
-        let mut coerced = coerced.into_iter();
-        let (Some(start), Some(stop)) = (coerced.next(), coerced.next()) else {
-            return Err(PgError::internal("generate_series without its arguments"));
-        };
-        let step = coerced.next();
-        let (refname, has_alias, column) = match alias {
-            Some(a) => {
-                let refname = ident_name(&a.name);
-                let column = match a.columns.as_slice() {
-                    [] => refname.clone(),
-                    [c] => ident_name(&c.name),
-                    _ => {
-                        return Err(PgError::new(
-                            SqlState::InvalidColumnReference,
-                            "too many column aliases specified for function generate_series",
-                        )
-                        .or_position(pos));
-                    }
-                };
-                (refname, true, column)
-            }
-            None => (
-                "generate_series".to_owned(),
-                false,
-                "generate_series".to_owned(),
-            ),
-        };
-        let rel = scope_relation(
-            "generate_series",
-            'f',
-            std::iter::once((column, type_oid, -1)),
-        );
-        self.scope = Some(RangeEntry {
-            rel,
-            refname,
-            has_alias,
-        });
-        Ok(Some(Source::Series(crate::plan::Series {
-            start,
-            stop,
-            step,
-            type_oid,
-        })))
-    }
-
-    /// Looks up a FROM item (or DML target) naming a table.
-    pub(crate) fn range_entry(&mut self, t: &TableFactor) -> PgResult<RangeEntry> {
-        let TableFactor::Table {
-            name, alias, args, ..
-        } = t
-        else {
-            return Err(match t {
-                TableFactor::Derived { .. } => PgError::feature_not_supported("subqueries in FROM"),
-                _ => PgError::feature_not_supported("FROM clause items other than tables"),
-            });
-        };
-        if args.is_some() {
-            return Err(PgError::feature_not_supported("functions in FROM"));
-        }
-        let rel = self.lookup_relation(name)?;
-        let (refname, has_alias) = match alias {
-            Some(a) => {
-                if !a.columns.is_empty() {
-                    return Err(PgError::feature_not_supported("column aliases in FROM"));
-                }
-                (ident_name(&a.name), true)
-            }
-            None => (rel.name.clone(), false),
-        };
-        Ok(RangeEntry {
-            rel,
-            refname,
-            has_alias,
-        })
     }
 
     /// Finds a relation by (possibly qualified) name: 42P01 if there is none.
@@ -854,86 +605,6 @@ impl<'a> Analyzer<'a> {
             .or_position(pos));
         }
         Ok(found)
-    }
-
-    /// `*` or `t.*`: every live column of the relation in scope.
-    pub(crate) fn expand_star(
-        &mut self,
-        qualifier: Option<&ast::ObjectName>,
-        item_pos: Option<usize>,
-        columns: &mut Vec<Column>,
-        targets: &mut Vec<Target>,
-    ) -> PgResult<()> {
-        let Some(entry) = self.scope.clone() else {
-            return Err(match qualifier {
-                None => PgError::syntax("SELECT * with no tables specified is not valid", item_pos),
-                Some(q) => PgError::new(
-                    SqlState::UndefinedTable,
-                    format!(
-                        "missing FROM-clause entry for table \"{}\"",
-                        object_name_last(q)
-                    ),
-                )
-                .or_position(item_pos),
-            });
-        };
-        if let Some(q) = qualifier {
-            let parts: Vec<String> = name_parts(q);
-            self.check_qualifier(&entry, &parts, item_pos)?;
-        }
-        for (i, c) in entry.rel.columns.iter().enumerate() {
-            if c.dropped {
-                continue;
-            }
-            columns.push(Column {
-                name: c.name.clone(),
-                type_oid: c.type_oid,
-                typmod: c.typmod,
-            });
-            targets.push(Target {
-                expr: Expr::Var {
-                    index: i,
-                    type_oid: c.type_oid,
-                    typmod: c.typmod,
-                },
-                var_positions: vec![item_pos],
-            });
-        }
-        Ok(())
-    }
-
-    /// Checks that `qualifier` (`t`, or `schema.t`) names the relation in scope.
-    pub(crate) fn check_qualifier(
-        &self,
-        entry: &RangeEntry,
-        qualifier: &[String],
-        pos: Option<usize>,
-    ) -> PgResult<()> {
-        let ok = match qualifier {
-            [t] => *t == entry.refname,
-            [s, t] => !entry.has_alias && *t == entry.rel.name && *s == entry.rel.schema,
-            _ => false,
-        };
-        if ok {
-            return Ok(());
-        }
-        let table = qualifier.last().cloned().unwrap_or_default();
-        if entry.has_alias && qualifier.len() == 1 && table == entry.rel.name {
-            return Err(PgError::new(
-                SqlState::UndefinedTable,
-                format!("invalid reference to FROM-clause entry for table \"{table}\""),
-            )
-            .with_hint(format!(
-                "Perhaps you meant to reference the table alias \"{}\".",
-                entry.refname
-            ))
-            .or_position(pos));
-        }
-        Err(PgError::new(
-            SqlState::UndefinedTable,
-            format!("missing FROM-clause entry for table \"{table}\""),
-        )
-        .or_position(pos))
     }
 
     /// A select list (of SELECT or RETURNING): output columns and their expressions.
@@ -993,8 +664,8 @@ impl<'a> Analyzer<'a> {
         if !s.named_window.is_empty() {
             return Err(PgError::feature_not_supported("WINDOW"));
         }
-        let source = self.analyze_from(&s.from)?;
-        let filter = match &s.selection {
+        let mut source = self.analyze_from(&s.from)?;
+        let mut filter = match &s.selection {
             Some(w) => {
                 let saved = self.agg_forbidden.replace("WHERE");
                 let f = self.transform_bool(w, "WHERE");
@@ -1044,6 +715,7 @@ impl<'a> Analyzer<'a> {
         } else {
             (None, targets.into_iter().map(|t| t.expr).collect())
         };
+        crate::joinpath::plan(&mut source, &mut filter)?;
         Ok((
             columns,
             Plan {
@@ -1091,7 +763,7 @@ impl<'a> Analyzer<'a> {
             )));
         }
         self.add_relation(&rel, LockMode::AccessShare);
-        self.scope = Some(RangeEntry {
+        self.set_scope(RangeEntry {
             rel: rel.clone(),
             refname: rel.name.clone(),
             has_alias: false,

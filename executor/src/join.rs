@@ -1,0 +1,254 @@
+//! Joins: the rows of two inputs paired (see `planner/src/joinpath.rs` for
+//! the plan).
+//!
+//! The right input is read once into memory, hashed on the join's keys
+//! (none: every right row is a candidate for every left row), then each
+//! left row meets its candidates; a pair that passes the condition is a
+//! joined row. Rows of a kept side that matched nothing come out padded
+//! with NULLs: left rows as they are read, right rows at the end.
+//!
+//! With an index on the right table that the keys fix, the first
+//! [`PROBE_LIMIT`] left rows are held back: if the left side ends there,
+//! each one looks its right rows up through the index (a nested loop over
+//! an index scan) and the right side is never read as a whole; if not, the
+//! right side is hashed after all and the held rows go first.
+
+use std::collections::BTreeMap;
+
+use planner::{Join, JoinInput, ParamIndexScan};
+use types::{Datum, PgResult};
+
+use crate::agg::RowKey;
+use crate::expr::Evaluator;
+use crate::query::{for_each_source_row, qualifies};
+
+/// How many left rows may look their matches up one by one through an
+/// index before hashing the right side is the cheaper way.
+const PROBE_LIMIT: usize = 256;
+
+type Emit<'f> = dyn FnMut(&mut Evaluator<'_>, Vec<Datum>) -> PgResult<bool> + 'f;
+
+/// The right side in memory: its rows, their positions by key value, and
+/// which have matched (for RIGHT and FULL JOIN).
+struct Hashed {
+    rows: Vec<Vec<Datum>>,
+    by_key: BTreeMap<RowKey, Vec<usize>>,
+    matched: Vec<bool>,
+}
+
+/// Calls `f` with each joined row until it returns false.
+pub fn run(ev: &mut Evaluator<'_>, j: &Join, f: &mut Emit<'_>) -> PgResult<()> {
+    let mut hashed: Option<Hashed> = None;
+    let mut held: Vec<Vec<Datum>> = Vec::new();
+    let mut stopped = false;
+    for_each_input_row(ev, &j.left, &mut |ev, left| {
+        if hashed.is_none() {
+            if j.inner_index.is_some() && held.len() < PROBE_LIMIT {
+                held.push(left);
+                return Ok(true);
+            }
+            let mut h = hash_right(ev, j)?;
+            for l in std::mem::take(&mut held) {
+                if !join_hashed(ev, j, &mut h, l, f)? {
+                    stopped = true;
+                    return Ok(false);
+                }
+            }
+            hashed = Some(h);
+        }
+        let Some(h) = hashed.as_mut() else {
+            return Ok(false);
+        };
+        let go_on = join_hashed(ev, j, h, left, f)?;
+        stopped = !go_on;
+        Ok(go_on)
+    })?;
+    if stopped {
+        return Ok(());
+    }
+    if let Some(probe) = &j.inner_index
+        && hashed.is_none()
+    {
+        for left in held {
+            if !join_probed(ev, j, probe, left, f)? {
+                return Ok(());
+            }
+        }
+    }
+    if !j.kind.keeps_right() {
+        return Ok(());
+    }
+    let h = match hashed {
+        Some(h) => h,
+        None => hash_right(ev, j)?,
+    };
+    for (row, matched) in h.rows.into_iter().zip(h.matched) {
+        if matched {
+            continue;
+        }
+        ev.ctx.check_for_interrupts()?;
+        let mut out = vec![Datum::Null; j.left.width];
+        out.extend(row);
+        if !f(ev, out)? {
+            return Ok(());
+        }
+    }
+    Ok(())
+}
+
+/// The rows of an input that pass its filter.
+fn for_each_input_row(ev: &mut Evaluator<'_>, input: &JoinInput, f: &mut Emit<'_>) -> PgResult<()> {
+    for_each_source_row(ev, &input.source, input.width, &mut |ev, row| {
+        if qualifies(ev, input.filter.as_ref(), &row)? {
+            f(ev, row)
+        } else {
+            Ok(true)
+        }
+    })
+}
+
+/// The values of key expressions over a row; None if one is NULL (such a
+/// row matches nothing).
+fn key_values(
+    ev: &mut Evaluator<'_>,
+    keys: impl Iterator<Item = impl std::ops::Deref<Target = planner::Expr>>,
+    row: &[Datum],
+) -> PgResult<Option<Vec<Datum>>> {
+    let mut out = Vec::new();
+    for k in keys {
+        let v = ev.eval_row(&k, row)?;
+        if v.is_null() {
+            return Ok(None);
+        }
+        out.push(v);
+    }
+    Ok(Some(out))
+}
+
+/// Reads the right side into memory, hashed on its keys.
+fn hash_right(ev: &mut Evaluator<'_>, j: &Join) -> PgResult<Hashed> {
+    let mut rows = Vec::new();
+    let mut by_key: BTreeMap<RowKey, Vec<usize>> = BTreeMap::new();
+    for_each_input_row(ev, &j.right, &mut |ev, row| {
+        ev.ctx.check_for_interrupts()?;
+        if !j.hash_keys.is_empty()
+            && let Some(key) = key_values(ev, j.hash_keys.iter().map(|(_, r)| r), &row)?
+        {
+            by_key.entry(RowKey(key)).or_default().push(rows.len());
+        }
+        rows.push(row);
+        Ok(true)
+    })?;
+    let matched = vec![false; rows.len()];
+    Ok(Hashed {
+        rows,
+        by_key,
+        matched,
+    })
+}
+
+/// The left row followed by the right row.
+fn joined(left: &[Datum], right: &[Datum]) -> Vec<Datum> {
+    let mut out = Vec::with_capacity(left.len() + right.len());
+    out.extend_from_slice(left);
+    out.extend_from_slice(right);
+    out
+}
+
+/// One left row against the hashed right side. False: stop.
+fn join_hashed(
+    ev: &mut Evaluator<'_>,
+    j: &Join,
+    h: &mut Hashed,
+    left: Vec<Datum>,
+    f: &mut Emit<'_>,
+) -> PgResult<bool> {
+    ev.ctx.check_for_interrupts()?;
+    let mut any = false;
+    let candidates: Vec<usize> = if j.hash_keys.is_empty() {
+        (0..h.rows.len()).collect()
+    } else {
+        match key_values(ev, j.hash_keys.iter().map(|(l, _)| l), &left)? {
+            Some(key) => h.by_key.get(&RowKey(key)).cloned().unwrap_or_default(),
+            None => Vec::new(),
+        }
+    };
+    for i in candidates {
+        let row = joined(&left, &h.rows[i]);
+        if qualifies(ev, j.qual.as_ref(), &row)? {
+            any = true;
+            h.matched[i] = true;
+            if !f(ev, row)? {
+                return Ok(false);
+            }
+        }
+    }
+    pad_unmatched_left(ev, j, left, any, f)
+}
+
+/// A left row that matched nothing, NULL-padded if the join keeps it.
+fn pad_unmatched_left(
+    ev: &mut Evaluator<'_>,
+    j: &Join,
+    left: Vec<Datum>,
+    matched: bool,
+    f: &mut Emit<'_>,
+) -> PgResult<bool> {
+    if matched || !j.kind.keeps_left() {
+        return Ok(true);
+    }
+    let mut out = left;
+    out.resize(out.len() + j.right.width, Datum::Null);
+    f(ev, out)
+}
+
+/// One left row against the right rows an index scan finds for its key
+/// values. False: stop.
+fn join_probed(
+    ev: &mut Evaluator<'_>,
+    j: &Join,
+    probe: &ParamIndexScan,
+    left: Vec<Datum>,
+    f: &mut Emit<'_>,
+) -> PgResult<bool> {
+    ev.ctx.check_for_interrupts()?;
+    let (Some(values), Some(key)) = (
+        key_values(ev, probe.keys.iter(), &left)?,
+        key_values(ev, j.hash_keys.iter().map(|(l, _)| l), &left)?,
+    ) else {
+        return pad_unmatched_left(ev, j, left, false, f);
+    };
+    let key = RowKey(key);
+    let range = crate::IndexRange {
+        lower: Some((values.clone(), true)),
+        upper: Some((values, true)),
+    };
+    let scan = ev
+        .ctx
+        .index_scan_begin(&probe.rel, probe.index_oid, vec![range], false, false)?;
+    let mut any = false;
+    let result = (|| -> PgResult<bool> {
+        while let Some((_, right)) = ev.ctx.scan_next(scan)? {
+            if !qualifies(ev, j.right.filter.as_ref(), &right)? {
+                continue;
+            }
+            let right_key = key_values(ev, j.hash_keys.iter().map(|(_, r)| r), &right)?;
+            if right_key.is_none_or(|k| RowKey(k) != key) {
+                continue;
+            }
+            let row = joined(&left, &right);
+            if qualifies(ev, j.qual.as_ref(), &row)? {
+                any = true;
+                if !f(ev, row)? {
+                    return Ok(false);
+                }
+            }
+        }
+        Ok(true)
+    })();
+    ev.ctx.scan_end(scan);
+    if !result? {
+        return Ok(false);
+    }
+    pad_unmatched_left(ev, j, left, any, f)
+}

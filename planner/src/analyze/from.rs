@@ -1,0 +1,972 @@
+//! The FROM clause: its items (tables, `generate_series`, subqueries,
+//! joins), the names they put in scope, and how column references and `*`
+//! resolve against them (PostgreSQL's `parse_clause.c` and
+//! `parse_relation.c` rules).
+//!
+//! Every FROM item's columns have a place in one wide row, the items' rows
+//! side by side in the order the FROM clause names them: a `Var` indexes
+//! that row. A join is a FROM item too; its columns are those of USING (or
+//! NATURAL) first, merged, then the rest of the left's and of the right's.
+//! After a join, the two sides' own columns are reachable only qualified
+//! (`a.x`); unqualified names resolve through the join's columns, so a name
+//! both sides have is ambiguous unless USING merged it. An alias on a join
+//! hides the tables inside it.
+
+use sqlparser::ast::{self, Spanned, TableFactor};
+use types::{PgError, PgResult, SqlState};
+
+use super::{Analyzer, RangeEntry, ident_name, name_parts, scope_relation};
+use crate::catalog::RelationDesc;
+use crate::expr::Expr;
+use crate::plan::{Join, JoinInput, JoinKind, LockMode, Source};
+
+/// One name in scope (PostgreSQL's `ParseNamespaceItem`): a FROM item,
+/// its place in the wide row, and how it may be referenced.
+#[derive(Debug, Clone)]
+pub struct ScopeItem {
+    pub entry: RangeEntry,
+    /// The `Var` index of the item's first column.
+    pub offset: usize,
+    /// For a join: each column's expression over the wide row (a merged
+    /// USING column of a FULL join is a COALESCE). None: column `i` is
+    /// `Var offset + i`.
+    pub join_columns: Option<Vec<Expr>>,
+    /// `name.column` finds it.
+    pub rel_visible: bool,
+    /// A bare `column` finds it.
+    pub cols_visible: bool,
+}
+
+impl ScopeItem {
+    /// A table (or function, or subquery) at `offset`, fully visible.
+    pub fn base(entry: RangeEntry, offset: usize) -> ScopeItem {
+        ScopeItem {
+            entry,
+            offset,
+            join_columns: None,
+            rel_visible: true,
+            cols_visible: true,
+        }
+    }
+
+    fn rel(&self) -> &RelationDesc {
+        &self.entry.rel
+    }
+
+    /// Whether `t` or `schema.t` names this item.
+    fn answers_to(&self, qualifier: &[String]) -> bool {
+        match qualifier {
+            [t] => *t == self.entry.refname,
+            [s, t] => {
+                !self.entry.has_alias
+                    && self.join_columns.is_none()
+                    && *t == self.rel().name
+                    && *s == self.rel().schema
+            }
+            _ => false,
+        }
+    }
+
+    /// The positions of the live columns called `name`.
+    fn columns_named<'a>(&'a self, name: &'a str) -> impl Iterator<Item = usize> + 'a {
+        self.rel()
+            .columns
+            .iter()
+            .enumerate()
+            .filter(move |(_, c)| !c.dropped && c.name == name)
+            .map(|(i, _)| i)
+    }
+
+    /// Column `i` as an expression over the wide row.
+    fn column_expr(&self, i: usize) -> Expr {
+        if let Some(exprs) = &self.join_columns {
+            return exprs[i].clone();
+        }
+        let c = &self.rel().columns[i];
+        Expr::Var {
+            index: self.offset + i,
+            type_oid: c.type_oid,
+            typmod: c.typmod,
+        }
+    }
+
+    /// The live columns: name and expression.
+    fn live_columns(&self) -> Vec<(String, Expr)> {
+        self.rel()
+            .columns
+            .iter()
+            .enumerate()
+            .filter(|(_, c)| !c.dropped)
+            .map(|(i, c)| (c.name.clone(), self.column_expr(i)))
+            .collect()
+    }
+
+    /// A copy that no name reaches (it stays known for error messages).
+    fn hidden(&self) -> ScopeItem {
+        ScopeItem {
+            rel_visible: false,
+            cols_visible: false,
+            ..self.clone()
+        }
+    }
+}
+
+/// An analyzed FROM item: where its rows come from, how many values each
+/// has, the names it puts in scope and its columns in order.
+struct FromItem {
+    source: Source,
+    width: usize,
+    items: Vec<ScopeItem>,
+    columns: Vec<(String, Expr)>,
+}
+
+/// PostgreSQL's `checkNameSpaceConflicts`: two items reachable by the same
+/// name, unless both are tables without alias that differ (`s1.t, s2.t`).
+fn check_conflicts(a: &[ScopeItem], b: &[ScopeItem]) -> PgResult<()> {
+    for x in a.iter().filter(|i| i.rel_visible) {
+        for y in b.iter().filter(|i| i.rel_visible) {
+            if x.entry.refname != y.entry.refname {
+                continue;
+            }
+            let distinct_tables = !x.entry.has_alias
+                && !y.entry.has_alias
+                && x.join_columns.is_none()
+                && y.join_columns.is_none()
+                && x.rel().oid != 0
+                && x.rel().oid != y.rel().oid;
+            if !distinct_tables {
+                return Err(PgError::new(
+                    SqlState::DuplicateAlias,
+                    format!(
+                        "table name \"{}\" specified more than once",
+                        x.entry.refname
+                    ),
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The `Var`s an expression reads, counted (for the positions the
+/// grouping check keeps per `Var`).
+fn var_count(e: &Expr) -> usize {
+    let mut n = 0;
+    e.walk(&mut |x| {
+        if matches!(x, Expr::Var { .. }) {
+            n += 1;
+        }
+    });
+    n
+}
+
+impl Analyzer<'_> {
+    /// Binds the FROM clause: its items side by side (a comma is a cross
+    /// join), the names they define in scope. Nothing: one empty row.
+    pub(super) fn analyze_from(&mut self, from: &[ast::TableWithJoins]) -> PgResult<Source> {
+        self.scope.clear();
+        let mut all: Vec<ScopeItem> = Vec::new();
+        let mut acc: Option<(Source, usize)> = None;
+        for twj in from {
+            let offset = acc.as_ref().map_or(0, |(_, w)| *w);
+            let item = self.item_with_joins(twj, offset, &all.clone())?;
+            check_conflicts(&all, &item.items)?;
+            all.extend(item.items);
+            acc = Some(match acc {
+                None => (item.source, item.width),
+                Some((left, lw)) => (
+                    Source::Join(Box::new(Join {
+                        kind: JoinKind::Inner,
+                        left: JoinInput {
+                            source: left,
+                            filter: None,
+                            width: lw,
+                        },
+                        right: JoinInput {
+                            source: item.source,
+                            filter: None,
+                            width: item.width,
+                        },
+                        hash_keys: Vec::new(),
+                        qual: None,
+                        inner_index: None,
+                    })),
+                    lw + item.width,
+                ),
+            });
+        }
+        self.scope = all;
+        Ok(acc.map_or(Source::Values(vec![vec![]]), |(s, _)| s))
+    }
+
+    /// A FROM item with its chain of joins (`a JOIN b ON ... LEFT JOIN c ...`),
+    /// its first column at `offset`. `earlier`: the items before it, which
+    /// it may not reference (PostgreSQL's error names them; a reference
+    /// from LATERAL or a function's arguments is 0A000).
+    fn item_with_joins(
+        &mut self,
+        twj: &ast::TableWithJoins,
+        offset: usize,
+        earlier: &[ScopeItem],
+    ) -> PgResult<FromItem> {
+        let mut left = self.table_factor(&twj.relation, offset, earlier)?;
+        for j in &twj.joins {
+            let mut known = earlier.to_vec();
+            known.extend(left.items.iter().cloned());
+            let right = self.table_factor(&j.relation, offset + left.width, &known)?;
+            check_conflicts(&left.items, &right.items)?;
+            left = self.join(left, right, j, offset, earlier)?;
+        }
+        Ok(left)
+    }
+
+    /// One FROM item without its joins.
+    fn table_factor(
+        &mut self,
+        t: &TableFactor,
+        offset: usize,
+        earlier: &[ScopeItem],
+    ) -> PgResult<FromItem> {
+        let single = |source: Source, entry: RangeEntry, width: usize| {
+            let item = ScopeItem::base(entry, offset);
+            FromItem {
+                source,
+                width,
+                columns: item.live_columns(),
+                items: vec![item],
+            }
+        };
+        // Function arguments and LATERAL subqueries may name earlier items
+        // in PostgreSQL; here that is 0A000 (they are an outer level to
+        // them). Other subqueries may not: they only know they exist.
+        let lateral = match t {
+            TableFactor::Derived { lateral, .. } => *lateral,
+            _ => true,
+        };
+        let outer: Vec<ScopeItem> = match lateral {
+            true => earlier.to_vec(),
+            false => earlier.iter().map(ScopeItem::hidden).collect(),
+        };
+        self.outer_scopes.push(outer);
+        let series = self.series_in_from(t);
+        self.outer_scopes.pop();
+        if let Some((source, entry)) = series? {
+            return Ok(single(source, entry, 1));
+        }
+        match t {
+            TableFactor::Derived {
+                subquery, alias, ..
+            } => {
+                let outer = match lateral {
+                    true => earlier.to_vec(),
+                    false => earlier.iter().map(ScopeItem::hidden).collect(),
+                };
+                let saved = std::mem::replace(&mut self.scope, outer);
+                let r = self.subquery_in_from(subquery, alias.as_ref());
+                self.scope = saved;
+                let (source, entry, width) = r?;
+                Ok(single(source, entry, width))
+            }
+            TableFactor::NestedJoin {
+                table_with_joins,
+                alias,
+            } => {
+                let inner = self.item_with_joins(table_with_joins, offset, earlier)?;
+                match alias {
+                    None => Ok(inner),
+                    Some(alias) => self.aliased_join(inner, alias, offset),
+                }
+            }
+            _ => {
+                let entry = self.range_entry(t)?;
+                self.add_relation(&entry.rel, LockMode::AccessShare);
+                let width = entry.rel.columns.len();
+                Ok(single(Source::SeqScan(entry.rel.clone()), entry, width))
+            }
+        }
+    }
+
+    /// `(a JOIN b ...) AS j [(columns)]`: only `j` is in scope, with the
+    /// join's columns (renamed by the column aliases).
+    fn aliased_join(
+        &mut self,
+        inner: FromItem,
+        alias: &ast::TableAlias,
+        offset: usize,
+    ) -> PgResult<FromItem> {
+        let refname = ident_name(&alias.name);
+        if alias.columns.len() > inner.columns.len() {
+            return Err(PgError::new(
+                SqlState::InvalidColumnReference,
+                format!(
+                    "join expression \"{refname}\" has {} columns available but {} columns specified",
+                    inner.columns.len(),
+                    alias.columns.len()
+                ),
+            ));
+        }
+        let columns: Vec<(String, Expr)> = inner
+            .columns
+            .into_iter()
+            .enumerate()
+            .map(|(i, (name, e))| match alias.columns.get(i) {
+                Some(a) => (ident_name(&a.name), e),
+                None => (name, e),
+            })
+            .collect();
+        let mut items: Vec<ScopeItem> = inner.items.iter().map(ScopeItem::hidden).collect();
+        items.push(self.join_item(&columns, refname, true, offset));
+        Ok(FromItem {
+            source: inner.source,
+            width: inner.width,
+            items,
+            columns,
+        })
+    }
+
+    /// The scope item of a join: its columns, reachable by `refname` if
+    /// the join has an alias.
+    fn join_item(
+        &self,
+        columns: &[(String, Expr)],
+        refname: String,
+        has_alias: bool,
+        offset: usize,
+    ) -> ScopeItem {
+        let rel = scope_relation(
+            &refname,
+            'j',
+            columns
+                .iter()
+                .map(|(n, e)| (n.clone(), e.type_oid(), e.typmod())),
+        );
+        ScopeItem {
+            entry: RangeEntry {
+                rel,
+                refname,
+                has_alias,
+            },
+            offset,
+            join_columns: Some(columns.iter().map(|(_, e)| e.clone()).collect()),
+            rel_visible: has_alias,
+            cols_visible: true,
+        }
+    }
+
+    /// `left <kind> JOIN right ON ... | USING (...)`, `NATURAL ...`, `CROSS JOIN`.
+    fn join(
+        &mut self,
+        left: FromItem,
+        right: FromItem,
+        j: &ast::Join,
+        offset: usize,
+        earlier: &[ScopeItem],
+    ) -> PgResult<FromItem> {
+        use ast::JoinOperator as Op;
+        let (kind, constraint, cross) = match &j.join_operator {
+            Op::Join(c) | Op::Inner(c) => (JoinKind::Inner, c, false),
+            Op::Left(c) | Op::LeftOuter(c) => (JoinKind::Left, c, false),
+            Op::Right(c) | Op::RightOuter(c) => (JoinKind::Right, c, false),
+            Op::FullOuter(c) => (JoinKind::Full, c, false),
+            Op::CrossJoin(c) => (JoinKind::Inner, c, true),
+            _ => return Err(PgError::feature_not_supported("this kind of join")),
+        };
+        let mut merged: Vec<(String, Expr)> = Vec::new();
+        let (mut left_used, mut right_used) = (Vec::new(), Vec::new());
+        let qual = match constraint {
+            ast::JoinConstraint::On(e) if !cross => {
+                let mut scope: Vec<ScopeItem> = earlier.iter().map(ScopeItem::hidden).collect();
+                scope.extend(left.items.iter().cloned());
+                scope.extend(right.items.iter().cloned());
+                let saved_scope = std::mem::replace(&mut self.scope, scope);
+                let saved_forbidden = self.agg_forbidden.replace("JOIN conditions");
+                let q = self.transform_bool(e, "JOIN/ON");
+                self.scope = saved_scope;
+                self.agg_forbidden = saved_forbidden;
+                Some(q?)
+            }
+            ast::JoinConstraint::Using(names) if !cross => {
+                let names: Vec<(String, Option<usize>)> = names
+                    .iter()
+                    .map(|n| (name_parts(n).pop().unwrap_or_default(), self.pos(n.span())))
+                    .collect();
+                self.using(
+                    kind,
+                    &names,
+                    (&left, &right),
+                    &mut merged,
+                    (&mut left_used, &mut right_used),
+                )?
+            }
+            ast::JoinConstraint::Natural if !cross => {
+                let mut names: Vec<(String, Option<usize>)> = Vec::new();
+                for (n, _) in &left.columns {
+                    if right.columns.iter().any(|(m, _)| m == n)
+                        && !names.iter().any(|(m, _)| m == n)
+                    {
+                        names.push((n.clone(), None));
+                    }
+                }
+                self.using(
+                    kind,
+                    &names,
+                    (&left, &right),
+                    &mut merged,
+                    (&mut left_used, &mut right_used),
+                )?
+            }
+            ast::JoinConstraint::None if cross => None,
+            ast::JoinConstraint::UsingAlias(..) => {
+                return Err(PgError::feature_not_supported("an alias for JOIN USING"));
+            }
+            _ => {
+                return Err(PgError::syntax(
+                    "syntax error: a JOIN needs ON, USING or NATURAL",
+                    self.pos(j.relation.span()),
+                ));
+            }
+        };
+        let mut columns = merged;
+        columns.extend(
+            left.columns
+                .iter()
+                .enumerate()
+                .filter(|(i, _)| !left_used.contains(i))
+                .map(|(_, c)| c.clone()),
+        );
+        columns.extend(
+            right
+                .columns
+                .iter()
+                .enumerate()
+                .filter(|(i, _)| !right_used.contains(i))
+                .map(|(_, c)| c.clone()),
+        );
+        let mut items: Vec<ScopeItem> = Vec::new();
+        for item in left.items.iter().chain(&right.items) {
+            items.push(ScopeItem {
+                cols_visible: false,
+                ..item.clone()
+            });
+        }
+        items.push(self.join_item(&columns, String::new(), false, offset));
+        // The join's own row starts at `offset`: its condition reads it so.
+        let qual = qual.map(|q| q.shift_vars(-(offset as isize)));
+        Ok(FromItem {
+            source: Source::Join(Box::new(Join {
+                kind,
+                left: JoinInput {
+                    source: left.source,
+                    filter: None,
+                    width: left.width,
+                },
+                right: JoinInput {
+                    source: right.source,
+                    filter: None,
+                    width: right.width,
+                },
+                hash_keys: Vec::new(),
+                qual,
+                inner_index: None,
+            })),
+            width: left.width + right.width,
+            items,
+            columns,
+        })
+    }
+
+    /// `USING (names)`: for each name, the one column of that name on each
+    /// side, compared by `=` at their common type; the merged column is
+    /// the left's (the right's for RIGHT JOIN, COALESCE of both for FULL).
+    /// Returns the AND of the equalities (None for no names).
+    fn using(
+        &mut self,
+        kind: JoinKind,
+        names: &[(String, Option<usize>)],
+        (left, right): (&FromItem, &FromItem),
+        merged: &mut Vec<(String, Expr)>,
+        (left_used, right_used): (&mut Vec<usize>, &mut Vec<usize>),
+    ) -> PgResult<Option<Expr>> {
+        let mut quals = Vec::new();
+        for (i, (name, pos)) in names.iter().enumerate() {
+            if names[..i].iter().any(|(n, _)| n == name) {
+                return Err(PgError::new(
+                    SqlState::DuplicateColumn,
+                    format!("column name \"{name}\" appears more than once in USING clause"),
+                ));
+            }
+            let find = |side: &FromItem, which: &str| -> PgResult<usize> {
+                let mut found = side
+                    .columns
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, (n, _))| n == name)
+                    .map(|(i, _)| i);
+                match (found.next(), found.next()) {
+                    (Some(i), None) => Ok(i),
+                    (None, _) => Err(PgError::new(
+                        SqlState::UndefinedColumn,
+                        format!(
+                            "column \"{name}\" specified in USING clause does not exist in {which} table"
+                        ),
+                    )),
+                    (Some(_), Some(_)) => Err(PgError::new(
+                        SqlState::AmbiguousColumn,
+                        format!(
+                            "common column name \"{name}\" appears more than once in {which} table"
+                        ),
+                    )),
+                }
+            };
+            let (li, ri) = (find(left, "left")?, find(right, "right")?);
+            left_used.push(li);
+            right_used.push(ri);
+            let (l, r) = (left.columns[li].1.clone(), right.columns[ri].1.clone());
+            let common = super::coerce::select_common_type(
+                &[(l.type_oid(), None), (r.type_oid(), None)],
+                "JOIN/USING",
+            )
+            .map_err(|e| e.or_position(*pos))?;
+            let l = self.coerce(l, common, -1, false, *pos)?;
+            let r = self.coerce(r, common, -1, false, *pos)?;
+            quals.push(self.make_op_exprs("=", (l.clone(), *pos), (r.clone(), *pos), *pos)?);
+            let column = match kind {
+                JoinKind::Inner | JoinKind::Left => l,
+                JoinKind::Right => r,
+                JoinKind::Full => Expr::Coalesce {
+                    args: vec![l, r],
+                    type_oid: common,
+                },
+            };
+            merged.push((name.clone(), column));
+        }
+        Ok(match quals.len() {
+            0 => None,
+            1 => quals.pop(),
+            _ => Some(Expr::And(quals)),
+        })
+    }
+
+    /// A column reference, bare or qualified, resolved in the current
+    /// scope: its expression over the wide row.
+    pub(crate) fn resolve_column(
+        &mut self,
+        qualifier: &[String],
+        column: &str,
+        pos: Option<usize>,
+    ) -> PgResult<Expr> {
+        if qualifier.len() > 2 {
+            return Err(
+                PgError::feature_not_supported("cross-database references").or_position(pos)
+            );
+        }
+        let e = if qualifier.is_empty() {
+            let mut found: Vec<(usize, usize)> = Vec::new();
+            for (k, item) in self
+                .scope
+                .iter()
+                .enumerate()
+                .filter(|(_, i)| i.cols_visible)
+            {
+                found.extend(item.columns_named(column).map(|c| (k, c)));
+            }
+            match found.as_slice() {
+                [] => {
+                    return Err(PgError::new(
+                        SqlState::UndefinedColumn,
+                        format!("column \"{column}\" does not exist"),
+                    )
+                    .or_position(pos));
+                }
+                [(k, c)] => self.scope[*k].column_expr(*c),
+                _ => {
+                    return Err(PgError::new(
+                        SqlState::AmbiguousColumn,
+                        format!("column reference \"{column}\" is ambiguous"),
+                    )
+                    .or_position(pos));
+                }
+            }
+        } else {
+            let item = self.find_item(qualifier, pos)?;
+            let found: Vec<usize> = item.columns_named(column).collect();
+            match found.as_slice() {
+                [] => {
+                    return Err(PgError::new(
+                        SqlState::UndefinedColumn,
+                        format!("column {}.{column} does not exist", qualifier.join(".")),
+                    )
+                    .or_position(pos));
+                }
+                [c] => item.column_expr(*c),
+                _ => {
+                    return Err(PgError::new(
+                        SqlState::AmbiguousColumn,
+                        format!("column reference \"{column}\" is ambiguous"),
+                    )
+                    .or_position(pos));
+                }
+            }
+        };
+        if !self.in_agg_arg {
+            let n = var_count(&e);
+            self.var_positions.extend(std::iter::repeat_n(pos, n));
+        }
+        Ok(e)
+    }
+
+    /// Whether a column of that name (under that qualifier) is in scope.
+    pub(crate) fn scope_has_column(
+        scope: &[ScopeItem],
+        qualifier: &[String],
+        column: &str,
+    ) -> bool {
+        scope.iter().any(|i| {
+            (if qualifier.is_empty() {
+                i.cols_visible
+            } else {
+                i.rel_visible && i.answers_to(qualifier)
+            }) && i.columns_named(column).next().is_some()
+        })
+    }
+
+    /// The scope item `t` or `schema.t` names; PostgreSQL's errors if none
+    /// (or more than one) does.
+    fn find_item(&self, qualifier: &[String], pos: Option<usize>) -> PgResult<ScopeItem> {
+        let mut found = self
+            .scope
+            .iter()
+            .filter(|i| i.rel_visible && i.answers_to(qualifier));
+        match (found.next(), found.next()) {
+            (Some(i), None) => Ok(i.clone()),
+            (Some(_), Some(_)) => Err(PgError::new(
+                SqlState::AmbiguousAlias,
+                format!("table reference \"{}\" is ambiguous", qualifier.join(".")),
+            )
+            .or_position(pos)),
+            (None, _) => Err(self.missing_entry(qualifier, pos)),
+        }
+    }
+
+    /// PostgreSQL's `errorMissingRTE`: the table is in the query but not
+    /// reachable here (hidden by its alias, or elsewhere in FROM), or not
+    /// in the query at all.
+    fn missing_entry(&self, qualifier: &[String], pos: Option<usize>) -> PgError {
+        let table = qualifier.last().cloned().unwrap_or_default();
+        let known = self
+            .scope
+            .iter()
+            .chain(self.outer_scopes.iter().flatten())
+            .find(|i| {
+                i.entry.refname == table
+                    || (i.join_columns.is_none() && i.rel().relkind == 'r' && i.rel().name == table)
+            });
+        let Some(item) = known else {
+            return PgError::new(
+                SqlState::UndefinedTable,
+                format!("missing FROM-clause entry for table \"{table}\""),
+            )
+            .or_position(pos);
+        };
+        let alias_reachable =
+            item.entry.has_alias && item.entry.refname != table && item.rel_visible;
+        let hint = if alias_reachable {
+            format!(
+                "Perhaps you meant to reference the table alias \"{}\".",
+                item.entry.refname
+            )
+        } else {
+            format!(
+                "There is an entry for table \"{}\", but it cannot be referenced from this part of the query.",
+                item.entry.refname
+            )
+        };
+        PgError::new(
+            SqlState::UndefinedTable,
+            format!("invalid reference to FROM-clause entry for table \"{table}\""),
+        )
+        .with_hint(hint)
+        .or_position(pos)
+    }
+
+    /// `*` (every visible item's columns) or `t.*` (that item's).
+    pub(crate) fn expand_star(
+        &mut self,
+        qualifier: Option<&ast::ObjectName>,
+        item_pos: Option<usize>,
+        columns: &mut Vec<crate::Column>,
+        targets: &mut Vec<super::Target>,
+    ) -> PgResult<()> {
+        let expanded: Vec<(String, Expr)> = match qualifier {
+            None => {
+                if self.scope.is_empty() {
+                    return Err(PgError::syntax(
+                        "SELECT * with no tables specified is not valid",
+                        item_pos,
+                    ));
+                }
+                self.scope
+                    .iter()
+                    .filter(|i| i.cols_visible)
+                    .flat_map(ScopeItem::live_columns)
+                    .collect()
+            }
+            Some(q) => self.find_item(&name_parts(q), item_pos)?.live_columns(),
+        };
+        for (name, expr) in expanded {
+            columns.push(crate::Column {
+                name,
+                type_oid: expr.type_oid(),
+                typmod: expr.typmod(),
+            });
+            let n = var_count(&expr);
+            targets.push(super::Target {
+                expr,
+                var_positions: vec![item_pos; n],
+            });
+        }
+        Ok(())
+    }
+
+    /// The table and column names of `Var index` (for messages).
+    pub(crate) fn var_name(&self, index: usize) -> (String, String) {
+        self.scope
+            .iter()
+            .filter(|i| i.join_columns.is_none())
+            .find(|i| index >= i.offset && index < i.offset + i.rel().columns.len())
+            .map(|i| {
+                (
+                    i.entry.refname.clone(),
+                    i.rel().columns[index - i.offset].name.clone(),
+                )
+            })
+            .unwrap_or_default()
+    }
+
+    /// Makes `entry` (at `Var` 0) the only name in scope: the target of
+    /// INSERT, UPDATE, DELETE.
+    pub(crate) fn set_scope(&mut self, entry: RangeEntry) {
+        self.scope = vec![ScopeItem::base(entry, 0)];
+    }
+
+    /// `(SELECT ...) [AS] alias [(columns)]` as the FROM item: the subquery
+    /// is analyzed as a query of its own and its output columns are the
+    /// relation it puts in scope.
+    fn subquery_in_from(
+        &mut self,
+        subquery: &ast::Query,
+        alias: Option<&ast::TableAlias>,
+    ) -> PgResult<(Source, RangeEntry, usize)> {
+        let Some(alias) = alias else {
+            let pos = self.paren_pos(subquery.span());
+            return Err(PgError::syntax("subquery in FROM must have an alias", pos)
+                .with_hint("For example, FROM (SELECT ...) [AS] foo."));
+        };
+        let (columns, plan) = self.analyze_subquery(subquery)?;
+        if alias.columns.len() > columns.len() {
+            return Err(PgError::new(
+                SqlState::InvalidColumnReference,
+                format!(
+                    "table \"{}\" has {} columns available but {} columns specified",
+                    ident_name(&alias.name),
+                    columns.len(),
+                    alias.columns.len()
+                ),
+            ));
+        }
+        let refname = ident_name(&alias.name);
+        let width = columns.len();
+        let rel = scope_relation(
+            &refname,
+            's',
+            columns.iter().enumerate().map(|(i, c)| {
+                let name = alias
+                    .columns
+                    .get(i)
+                    .map_or_else(|| c.name.clone(), |a| ident_name(&a.name));
+                let type_oid = match c.type_oid {
+                    types::oid::UNKNOWN => types::oid::TEXT,
+                    t => t,
+                };
+                (name, type_oid, c.typmod)
+            }),
+        );
+        let entry = RangeEntry {
+            rel,
+            refname,
+            has_alias: true,
+        };
+        let source = Source::Subquery {
+            plan: Box::new(plan),
+            width,
+        };
+        Ok((source, entry, width))
+    }
+
+    /// `generate_series(start, stop [, step])` as a FROM item (the only
+    /// function allowed there so far), its arguments of one integer or
+    /// numeric type; its one column is named by the alias (or a column
+    /// alias), else `generate_series`. None for anything else.
+    fn series_in_from(&mut self, t: &TableFactor) -> PgResult<Option<(Source, RangeEntry)>> {
+        let TableFactor::Table {
+            name,
+            alias,
+            args: Some(args),
+            ..
+        } = t
+        else {
+            return Ok(None);
+        };
+        let parts: Vec<String> = name_parts(name);
+        let pos = self.pos(name.span());
+        if !matches!(
+            parts
+                .iter()
+                .map(String::as_str)
+                .collect::<Vec<_>>()
+                .as_slice(),
+            ["generate_series"] | ["pg_catalog", "generate_series"]
+        ) {
+            return Err(PgError::feature_not_supported("functions in FROM").or_position(pos));
+        }
+        let mut exprs = Vec::new();
+        for a in &args.args {
+            let ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(e)) = a else {
+                return Err(PgError::feature_not_supported(
+                    "named or star arguments of generate_series",
+                )
+                .or_position(pos));
+            };
+            exprs.push(self.transform(e)?);
+        }
+        let arg_types: Vec<u32> = exprs.iter().map(Expr::type_oid).collect();
+        let integer = |t: u32| matches!(t, types::oid::INT2 | types::oid::INT4);
+        let series_type = if !(2..=3).contains(&exprs.len()) {
+            None
+        } else if arg_types
+            .iter()
+            .all(|&t| integer(t) || t == types::oid::UNKNOWN)
+        {
+            Some(types::oid::INT4)
+        } else if arg_types
+            .iter()
+            .all(|&t| integer(t) || t == types::oid::INT8 || t == types::oid::UNKNOWN)
+        {
+            Some(types::oid::INT8)
+        } else if arg_types.iter().all(|&t| {
+            integer(t)
+                || matches!(
+                    t,
+                    types::oid::INT8 | types::oid::NUMERIC | types::oid::UNKNOWN
+                )
+        }) {
+            Some(types::oid::NUMERIC)
+        } else {
+            None
+        };
+        if !arg_types.is_empty() && arg_types.iter().all(|&t| t == types::oid::UNKNOWN) {
+            let sig = vec!["unknown"; arg_types.len()].join(", ");
+            return Err(PgError::new(
+                SqlState::AmbiguousFunction,
+                format!("function generate_series({sig}) is not unique"),
+            )
+            .with_hint(
+                "Could not choose a best candidate function. You might need to add explicit type casts.",
+            )
+            .or_position(pos));
+        }
+        let Some(type_oid) = series_type else {
+            let sig: Vec<&str> = arg_types
+                .iter()
+                .map(|&t| types::oid::type_name(t))
+                .collect();
+            return Err(PgError::new(
+                SqlState::UndefinedFunction,
+                format!("function generate_series({}) does not exist", sig.join(", ")),
+            )
+            .with_hint(
+                "No function matches the given name and argument types. You might need to add explicit type casts.",
+            )
+            .or_position(pos));
+        };
+        let mut coerced = Vec::new();
+        for e in exprs {
+            coerced.push(self.coerce(e, type_oid, -1, false, pos)?);
+        }
+        let mut coerced = coerced.into_iter();
+        let (Some(start), Some(stop)) = (coerced.next(), coerced.next()) else {
+            return Err(PgError::internal("generate_series without its arguments"));
+        };
+        let step = coerced.next();
+        let (refname, has_alias, column) = match alias {
+            Some(a) => {
+                let refname = ident_name(&a.name);
+                let column = match a.columns.as_slice() {
+                    [] => refname.clone(),
+                    [c] => ident_name(&c.name),
+                    _ => {
+                        return Err(PgError::new(
+                            SqlState::InvalidColumnReference,
+                            "too many column aliases specified for function generate_series",
+                        )
+                        .or_position(pos));
+                    }
+                };
+                (refname, true, column)
+            }
+            None => (
+                "generate_series".to_owned(),
+                false,
+                "generate_series".to_owned(),
+            ),
+        };
+        let rel = scope_relation(
+            "generate_series",
+            'f',
+            std::iter::once((column, type_oid, -1)),
+        );
+        let entry = RangeEntry {
+            rel,
+            refname,
+            has_alias,
+        };
+        let source = Source::Series(crate::plan::Series {
+            start,
+            stop,
+            step,
+            type_oid,
+        });
+        Ok(Some((source, entry)))
+    }
+
+    /// Looks up a FROM item (or DML target) naming a table.
+    pub(crate) fn range_entry(&mut self, t: &TableFactor) -> PgResult<RangeEntry> {
+        let TableFactor::Table {
+            name, alias, args, ..
+        } = t
+        else {
+            return Err(match t {
+                TableFactor::Derived { .. } => PgError::feature_not_supported("subqueries in FROM"),
+                _ => PgError::feature_not_supported("FROM clause items other than tables"),
+            });
+        };
+        if args.is_some() {
+            return Err(PgError::feature_not_supported("functions in FROM"));
+        }
+        let rel = self.lookup_relation(name)?;
+        let (refname, has_alias) = match alias {
+            Some(a) => {
+                if !a.columns.is_empty() {
+                    return Err(PgError::feature_not_supported("column aliases in FROM"));
+                }
+                (ident_name(&a.name), true)
+            }
+            None => (rel.name.clone(), false),
+        };
+        Ok(RangeEntry {
+            rel,
+            refname,
+            has_alias,
+        })
+    }
+}

@@ -1,0 +1,216 @@
+//! Planning joins (a rule, until there are statistics and costs).
+//!
+//! 1. Each AND-ed part of WHERE goes as deep into the join tree as the
+//!    rows it reads allow: into the input whose columns it reads alone
+//!    (an input's `filter`, evaluated before the join), else into the
+//!    condition of the lowest inner join that has all its columns. A part
+//!    stays above an outer join whose NULL-padded side it reads (it must
+//!    see the padded rows), as in PostgreSQL's `distribute_qual_to_rels`.
+//! 2. A part of ON that reads only the side whose rows are NULL-padded
+//!    (the right of LEFT JOIN) filters that side first; one that reads
+//!    only the kept side stays in the condition (it decides matches, it
+//!    does not remove rows).
+//! 3. Equalities between an expression of the left row and one of the
+//!    same type of the right row become hash keys; the rest of the
+//!    condition is checked on each pair the keys match. FULL JOIN needs
+//!    such a key when its condition reads columns (PostgreSQL's 0A000).
+//! 4. An input that is a table gets an index scan or a bitmap for its
+//!    filter as a single-table query would (`indexpath`).
+//! 5. When the hash keys fix the leading key columns of an index of the
+//!    right input's table (INNER or LEFT JOIN), the executor may look the
+//!    right rows up by that index for each left row instead of hashing
+//!    the whole right side: it does when the left side turns out small.
+
+use std::sync::Arc;
+
+use types::{PgError, PgResult, SqlState};
+
+use crate::expr::Expr;
+use crate::plan::{Join, JoinInput, JoinKind, ParamIndexScan, Source};
+
+/// Plans the joins of a query whose rows come from `source` and are
+/// filtered by `filter` (WHERE); the parts of WHERE that went into the
+/// joins are removed from it.
+pub fn plan(source: &mut Source, filter: &mut Option<Expr>) -> PgResult<()> {
+    let Source::Join(join) = source else {
+        return Ok(());
+    };
+    let mut rest = Vec::new();
+    for c in filter.take().map(conjuncts).unwrap_or_default() {
+        if let Err(c) = push_filter(join, c) {
+            rest.push(c);
+        }
+    }
+    *filter = and(rest);
+    settle(join)
+}
+
+fn conjuncts(e: Expr) -> Vec<Expr> {
+    match e {
+        Expr::And(parts) => parts.into_iter().flat_map(conjuncts).collect(),
+        other => vec![other],
+    }
+}
+
+fn and(mut parts: Vec<Expr>) -> Option<Expr> {
+    match parts.len() {
+        0 => None,
+        1 => parts.pop(),
+        _ => Some(Expr::And(parts)),
+    }
+}
+
+fn add(to: &mut Option<Expr>, c: Expr) {
+    let mut parts = to.take().map(conjuncts).unwrap_or_default();
+    parts.push(c);
+    *to = and(parts);
+}
+
+/// Puts a condition on the join's output rows as deep as it can go;
+/// gives it back if it must stay above the join.
+fn push_filter(j: &mut Join, c: Expr) -> Result<(), Expr> {
+    let lw = j.left.width;
+    match c.var_span() {
+        Some((_, hi)) if hi < lw && matches!(j.kind, JoinKind::Inner | JoinKind::Left) => {
+            push_input(&mut j.left, c);
+            Ok(())
+        }
+        Some((lo, _)) if lo >= lw && matches!(j.kind, JoinKind::Inner | JoinKind::Right) => {
+            push_input(&mut j.right, c.shift_vars(-(lw as isize)));
+            Ok(())
+        }
+        _ if j.kind == JoinKind::Inner => {
+            add(&mut j.qual, c);
+            Ok(())
+        }
+        _ => Err(c),
+    }
+}
+
+/// A condition on an input's rows: into the join it is, if it can go
+/// there, else the input's filter.
+fn push_input(input: &mut JoinInput, c: Expr) {
+    if let Source::Join(j) = &mut input.source {
+        if let Err(c) = push_filter(j, c) {
+            add(&mut input.filter, c);
+        }
+        return;
+    }
+    add(&mut input.filter, c);
+}
+
+/// Plans one join and those below it (steps 2 to 5 of the module doc).
+fn settle(j: &mut Join) -> PgResult<()> {
+    let lw = j.left.width;
+    let mut keep = Vec::new();
+    for c in j.qual.take().map(conjuncts).unwrap_or_default() {
+        match (c.var_span(), j.kind) {
+            (Some((_, hi)), JoinKind::Inner | JoinKind::Right) if hi < lw => {
+                push_input(&mut j.left, c)
+            }
+            (Some((lo, _)), JoinKind::Inner | JoinKind::Left) if lo >= lw => {
+                push_input(&mut j.right, c.shift_vars(-(lw as isize)))
+            }
+            _ => keep.push(c),
+        }
+    }
+    let mut quals = Vec::new();
+    for c in keep {
+        if matches!(
+            c,
+            Expr::Const {
+                value: types::Datum::Bool(true),
+                ..
+            }
+        ) {
+            continue;
+        }
+        match hash_key(&c, lw) {
+            Some(k) => j.hash_keys.push(k),
+            None => quals.push(c),
+        }
+    }
+    j.qual = and(quals);
+    // Constant parts (`ON true`, `ON false`) ask nothing of the method.
+    if j.kind == JoinKind::Full
+        && j.hash_keys.is_empty()
+        && j.qual.as_ref().is_some_and(|q| q.var_span().is_some())
+    {
+        return Err(PgError::new(
+            SqlState::FeatureNotSupported,
+            "FULL JOIN is only supported with merge-joinable or hash-joinable join conditions",
+        ));
+    }
+    for input in [&mut j.left, &mut j.right] {
+        match &mut input.source {
+            Source::Join(inner) => settle(inner)?,
+            Source::SeqScan(rel) => {
+                let rel = Arc::clone(rel);
+                input.source = crate::indexpath::input_source(&rel, input.filter.as_ref());
+            }
+            _ => {}
+        }
+    }
+    j.inner_index = inner_index(j);
+    Ok(())
+}
+
+/// `left_expr = right_expr` (same type; each side reading only its own
+/// row): the pair, the right one over the right row.
+fn hash_key(c: &Expr, lw: usize) -> Option<(Expr, Expr)> {
+    let Expr::Call {
+        func: "eq", args, ..
+    } = c
+    else {
+        return None;
+    };
+    let [a, b] = args.as_slice() else { return None };
+    if a.type_oid() != b.type_oid() {
+        return None;
+    }
+    let side = |e: &Expr| match e.var_span() {
+        Some((_, hi)) if hi < lw => Some(false),
+        Some((lo, _)) if lo >= lw => Some(true),
+        _ => None,
+    };
+    let shift = |e: &Expr| e.clone().shift_vars(-(lw as isize));
+    match (side(a)?, side(b)?) {
+        (false, true) => Some((a.clone(), shift(b))),
+        (true, false) => Some((b.clone(), shift(a))),
+        _ => None,
+    }
+}
+
+/// An index of the right input's table whose leading key columns the hash
+/// keys fix (plain columns of their own type; no partial or expression
+/// index), preferring the one that fixes the most.
+fn inner_index(j: &Join) -> Option<ParamIndexScan> {
+    if !matches!(j.kind, JoinKind::Inner | JoinKind::Left) || j.hash_keys.is_empty() {
+        return None;
+    }
+    let rel = j.right.source.relation()?;
+    let mut best: Option<ParamIndexScan> = None;
+    for index in rel.indexes.iter().filter(|i| i.predicate.is_none()) {
+        let mut keys = Vec::new();
+        for (k, &column) in index.columns.iter().enumerate() {
+            if index.exprs.get(k).is_some_and(Option::is_some) {
+                break;
+            }
+            let Some((left, _)) = j.hash_keys.iter().find(|(_, r)| {
+                matches!(r, Expr::Var { index, type_oid, .. }
+                    if *index == column && rel.columns.get(column).is_some_and(|c| c.type_oid == *type_oid))
+            }) else {
+                break;
+            };
+            keys.push(left.clone());
+        }
+        if !keys.is_empty() && best.as_ref().is_none_or(|b| keys.len() > b.keys.len()) {
+            best = Some(ParamIndexScan {
+                rel: Arc::clone(rel),
+                index_oid: index.oid,
+                keys,
+            });
+        }
+    }
+    best
+}
