@@ -13,12 +13,13 @@
 //! an index scan) and the right side is never read as a whole; if not, the
 //! right side is hashed after all and the held rows go first.
 
-use std::collections::BTreeMap;
+use std::hash::{Hash, Hasher};
 
 use planner::{Join, JoinInput, ParamIndexScan};
+use types::compare::{compare, hash_value};
+use types::fasthash::FxMap;
 use types::{Datum, PgResult};
 
-use crate::agg::RowKey;
 use crate::expr::Evaluator;
 use crate::query::{for_each_source_row, qualifies};
 
@@ -28,11 +29,41 @@ const PROBE_LIMIT: usize = 256;
 
 type Emit<'f> = dyn FnMut(&mut Evaluator<'_>, Vec<Datum>) -> PgResult<bool> + 'f;
 
-/// The right side in memory: its rows, their positions by key value, and
-/// which have matched (for RIGHT and FULL JOIN).
+/// The key values of a row (none NULL), equal and hashed as the type
+/// compares them (numeric `1.0` meets `1.00`).
+struct Key(Vec<Datum>);
+
+impl PartialEq for Key {
+    fn eq(&self, other: &Key) -> bool {
+        self.0.len() == other.0.len()
+            && self
+                .0
+                .iter()
+                .zip(&other.0)
+                .all(|(a, b)| compare(a, b).is_ok_and(|o| o.is_eq()))
+    }
+}
+
+impl Eq for Key {}
+
+impl Hash for Key {
+    fn hash<H: Hasher>(&self, h: &mut H) {
+        for d in &self.0 {
+            hash_value(d, h);
+        }
+    }
+}
+
+/// No further row with the key (the end of a chain in [`Hashed::next`]).
+const END: usize = usize::MAX;
+
+/// The right side in memory: its rows, the first row of each key value
+/// with the rows of the same key chained from it, and which rows have
+/// matched (for RIGHT and FULL JOIN).
 struct Hashed {
     rows: Vec<Vec<Datum>>,
-    by_key: BTreeMap<RowKey, Vec<usize>>,
+    first: FxMap<Key, usize>,
+    next: Vec<usize>,
     matched: Vec<bool>,
 }
 
@@ -98,7 +129,7 @@ pub fn run(ev: &mut Evaluator<'_>, j: &Join, f: &mut Emit<'_>) -> PgResult<()> {
 
 /// The rows of an input that pass its filter.
 fn for_each_input_row(ev: &mut Evaluator<'_>, input: &JoinInput, f: &mut Emit<'_>) -> PgResult<()> {
-    for_each_source_row(ev, &input.source, input.width, &mut |ev, row| {
+    for_each_source_row(ev, &input.source, input.columns, &mut |ev, row| {
         if qualifies(ev, input.filter.as_ref(), &row)? {
             f(ev, row)
         } else {
@@ -128,13 +159,20 @@ fn key_values(
 /// Reads the right side into memory, hashed on its keys.
 fn hash_right(ev: &mut Evaluator<'_>, j: &Join) -> PgResult<Hashed> {
     let mut rows = Vec::new();
-    let mut by_key: BTreeMap<RowKey, Vec<usize>> = BTreeMap::new();
+    let mut first: FxMap<Key, usize> = FxMap::default();
+    let mut next = Vec::new();
     for_each_input_row(ev, &j.right, &mut |ev, row| {
         ev.ctx.check_for_interrupts()?;
+        let i = rows.len();
+        next.push(END);
         if !j.hash_keys.is_empty()
             && let Some(key) = key_values(ev, j.hash_keys.iter().map(|(_, r)| r), &row)?
         {
-            by_key.entry(RowKey(key)).or_default().push(rows.len());
+            // Rows of one key chain newest first; the order of matches is
+            // not specified.
+            if let Some(head) = first.insert(Key(key), i) {
+                next[i] = head;
+            }
         }
         rows.push(row);
         Ok(true)
@@ -142,7 +180,8 @@ fn hash_right(ev: &mut Evaluator<'_>, j: &Join) -> PgResult<Hashed> {
     let matched = vec![false; rows.len()];
     Ok(Hashed {
         rows,
-        by_key,
+        first,
+        next,
         matched,
     })
 }
@@ -165,23 +204,35 @@ fn join_hashed(
 ) -> PgResult<bool> {
     ev.ctx.check_for_interrupts()?;
     let mut any = false;
-    let candidates: Vec<usize> = if j.hash_keys.is_empty() {
-        (0..h.rows.len()).collect()
+    let Hashed {
+        rows,
+        first,
+        next,
+        matched,
+    } = h;
+    // Without keys every right row is a candidate: a chain through all.
+    let mut i = if j.hash_keys.is_empty() {
+        if rows.is_empty() { END } else { 0 }
     } else {
         match key_values(ev, j.hash_keys.iter().map(|(l, _)| l), &left)? {
-            Some(key) => h.by_key.get(&RowKey(key)).cloned().unwrap_or_default(),
-            None => Vec::new(),
+            Some(key) => first.get(&Key(key)).copied().unwrap_or(END),
+            None => END,
         }
     };
-    for i in candidates {
-        let row = joined(&left, &h.rows[i]);
+    while i != END {
+        let row = joined(&left, &rows[i]);
         if qualifies(ev, j.qual.as_ref(), &row)? {
             any = true;
-            h.matched[i] = true;
+            matched[i] = true;
             if !f(ev, row)? {
                 return Ok(false);
             }
         }
+        i = if j.hash_keys.is_empty() {
+            if i + 1 < rows.len() { i + 1 } else { END }
+        } else {
+            next[i]
+        };
     }
     pad_unmatched_left(ev, j, left, any, f)
 }
@@ -218,7 +269,7 @@ fn join_probed(
     ) else {
         return pad_unmatched_left(ev, j, left, false, f);
     };
-    let key = RowKey(key);
+    let key = Key(key);
     let range = crate::IndexRange {
         lower: Some((values.clone(), true)),
         upper: Some((values, true)),
@@ -233,7 +284,7 @@ fn join_probed(
                 continue;
             }
             let right_key = key_values(ev, j.hash_keys.iter().map(|(_, r)| r), &right)?;
-            if right_key.is_none_or(|k| RowKey(k) != key) {
+            if right_key.is_none_or(|k| Key(k) != key) {
                 continue;
             }
             let row = joined(&left, &right);

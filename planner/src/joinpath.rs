@@ -21,28 +21,81 @@
 //!    right rows up by that index for each left row instead of hashing
 //!    the whole right side: it does when the left side turns out small.
 
+use std::collections::BTreeSet;
 use std::sync::Arc;
 
 use types::{PgError, PgResult, SqlState};
 
 use crate::expr::Expr;
-use crate::plan::{Join, JoinInput, JoinKind, ParamIndexScan, Source};
+use crate::plan::{Join, JoinInput, JoinKind, ParamIndexScan, Plan, Source};
 
-/// Plans the joins of a query whose rows come from `source` and are
-/// filtered by `filter` (WHERE); the parts of WHERE that went into the
-/// joins are removed from it.
-pub fn plan(source: &mut Source, filter: &mut Option<Expr>) -> PgResult<()> {
-    let Source::Join(join) = source else {
+/// Plans the joins of a query: the parts of WHERE that go into the joins
+/// leave `plan.filter`, and each table input decodes only the columns up
+/// to the last one something reads.
+pub fn plan(plan: &mut Plan) -> PgResult<()> {
+    let Source::Join(join) = &mut plan.source else {
         return Ok(());
     };
     let mut rest = Vec::new();
-    for c in filter.take().map(conjuncts).unwrap_or_default() {
+    for c in plan.filter.take().map(conjuncts).unwrap_or_default() {
         if let Err(c) = push_filter(join, c) {
             rest.push(c);
         }
     }
-    *filter = and(rest);
-    settle(join)
+    plan.filter = and(rest);
+    settle(join)?;
+    let mut read = BTreeSet::new();
+    let mut note = |e: &Expr| note_vars(e, 0, &mut read);
+    plan.filter.iter().for_each(&mut note);
+    match &plan.aggregate {
+        Some(agg) => {
+            agg.group_by.iter().for_each(&mut note);
+            agg.aggs
+                .iter()
+                .filter_map(|a| a.arg.as_ref())
+                .for_each(&mut note);
+        }
+        None => plan.targets.iter().for_each(&mut note),
+    }
+    if let Source::Join(join) = &mut plan.source {
+        set_columns(join, read);
+    }
+    Ok(())
+}
+
+/// Adds the `Var` indexes `e` reads, moved by `start`, to `out`.
+fn note_vars(e: &Expr, start: usize, out: &mut BTreeSet<usize>) {
+    e.walk(&mut |x| {
+        if let Expr::Var { index, .. } = x {
+            out.insert(start + index);
+        }
+    });
+}
+
+/// Gives each input below `j` the number of leading columns to decode:
+/// `read` holds the columns of the join's row read above it.
+fn set_columns(j: &mut Join, mut read: BTreeSet<usize>) {
+    let lw = j.left.width;
+    for (l, r) in &j.hash_keys {
+        note_vars(l, 0, &mut read);
+        note_vars(r, lw, &mut read);
+    }
+    if let Some(q) = &j.qual {
+        note_vars(q, 0, &mut read);
+    }
+    if let Some(p) = &j.inner_index {
+        p.keys.iter().for_each(|k| note_vars(k, 0, &mut read));
+    }
+    let right: BTreeSet<usize> = read.split_off(&lw).into_iter().map(|v| v - lw).collect();
+    for (input, mut read) in [(&mut j.left, read), (&mut j.right, right)] {
+        if let Some(f) = &input.filter {
+            note_vars(f, 0, &mut read);
+        }
+        match &mut input.source {
+            Source::Join(inner) => set_columns(inner, read),
+            _ => input.columns = read.last().map_or(0, |m| m + 1),
+        }
+    }
 }
 
 fn conjuncts(e: Expr) -> Vec<Expr> {

@@ -958,14 +958,22 @@ mod table_tests {
         assert_eq!(j.hash_keys, vec![(var(0), var(0))]);
         assert_eq!(j.qual, None);
         assert!(j.left.filter.is_none());
-        assert!(j.right.filter.as_ref().is_some_and(|f| f.max_var() == Some(4)));
+        assert!(
+            j.right
+                .filter
+                .as_ref()
+                .is_some_and(|f| f.max_var() == Some(4))
+        );
         assert_eq!(
-            j.inner_index.as_ref().map(|i| (i.index_oid, i.keys.clone())),
+            j.inner_index
+                .as_ref()
+                .map(|i| (i.index_oid, i.keys.clone())),
             Some((20001, vec![var(0)]))
         );
         // LEFT JOIN: a condition on the kept side stays in ON, one on the
         // padded side's columns in WHERE stays above the join.
-        let p = plan("select * from t left join t u on t.a = u.a and t.n > 1 where u.b is null").unwrap();
+        let p = plan("select * from t left join t u on t.a = u.a and t.n > 1 where u.b is null")
+            .unwrap();
         let Source::Join(j) = &p.plan.source else {
             panic!("no join")
         };

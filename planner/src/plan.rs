@@ -82,11 +82,14 @@ impl JoinKind {
 
 /// One side of a join: its rows (`width` values each) that pass `filter`
 /// (over those rows; conditions of WHERE and ON that read only this side).
+/// Of a scanned row only the first `columns` values are read (the rest
+/// may be NULL).
 #[derive(Debug, Clone, PartialEq)]
 pub struct JoinInput {
     pub source: Source,
     pub filter: Option<Expr>,
     pub width: usize,
+    pub columns: usize,
 }
 
 /// A join of two inputs (see `planner/src/joinpath.rs` for how it is

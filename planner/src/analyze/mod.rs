@@ -664,8 +664,8 @@ impl<'a> Analyzer<'a> {
         if !s.named_window.is_empty() {
             return Err(PgError::feature_not_supported("WINDOW"));
         }
-        let mut source = self.analyze_from(&s.from)?;
-        let mut filter = match &s.selection {
+        let source = self.analyze_from(&s.from)?;
+        let filter = match &s.selection {
             Some(w) => {
                 let saved = self.agg_forbidden.replace("WHERE");
                 let f = self.transform_bool(w, "WHERE");
@@ -715,21 +715,19 @@ impl<'a> Analyzer<'a> {
         } else {
             (None, targets.into_iter().map(|t| t.expr).collect())
         };
-        crate::joinpath::plan(&mut source, &mut filter)?;
-        Ok((
-            columns,
-            Plan {
-                source,
-                filter,
-                aggregate,
-                targets,
-                order_by: sort,
-                limit: None,
-                offset: None,
-                distinct,
-                row_lock: None,
-            },
-        ))
+        let mut plan = Plan {
+            source,
+            filter,
+            aggregate,
+            targets,
+            order_by: sort,
+            limit: None,
+            offset: None,
+            distinct,
+            row_lock: None,
+        };
+        crate::joinpath::plan(&mut plan)?;
+        Ok((columns, plan))
     }
 
     /// `TABLE name`: `SELECT * FROM name`.
