@@ -17,6 +17,10 @@ pub struct Evaluator<'a> {
     subplans: std::collections::HashMap<usize, Datum>,
     /// The values of the `IN (subquery)` subqueries run so far, likewise.
     subplan_values: std::collections::HashMap<usize, std::rc::Rc<Vec<Datum>>>,
+    /// One frame per query level being run inside the statement's (the
+    /// innermost last): the values of the `params` of the subquery that
+    /// runs it, which `Expr::OuterParam` reads.
+    frames: Vec<Vec<Datum>>,
 }
 
 impl<'a> Evaluator<'a> {
@@ -28,7 +32,26 @@ impl<'a> Evaluator<'a> {
             opts,
             subplans: std::collections::HashMap::new(),
             subplan_values: std::collections::HashMap::new(),
+            frames: Vec::new(),
         }
+    }
+
+    /// Runs `f` as a query level nested in the current one, `frame` the
+    /// values its `OuterParam`s with `up` 1 read.
+    pub fn in_frame<T>(
+        &mut self,
+        frame: Vec<Datum>,
+        f: impl FnOnce(&mut Self) -> PgResult<T>,
+    ) -> PgResult<T> {
+        self.frames.push(frame);
+        let r = f(self);
+        self.frames.pop();
+        r
+    }
+
+    /// The values of a subquery's params over the current row.
+    fn eval_params(&mut self, params: &[Expr], row: &[Datum]) -> PgResult<Vec<Datum>> {
+        params.iter().map(|p| self.eval_row(p, row)).collect()
     }
 
     /// Evaluates an expression that refers to no row.
@@ -51,19 +74,27 @@ impl<'a> Evaluator<'a> {
                 kind: planner::expr::SubPlanKind::Any,
                 plan,
                 test: Some(test),
+                params,
                 ..
             } => {
                 let key = &**plan as *const planner::Plan as usize;
-                let values = match self.subplan_values.get(&key) {
-                    Some(v) => v.clone(),
+                let cached = match params.is_empty() {
+                    true => self.subplan_values.get(&key).cloned(),
+                    false => None,
+                };
+                let values = match cached {
+                    Some(v) => v,
                     None => {
-                        let rows = crate::query::run(self, plan, 1)?;
+                        let frame = self.eval_params(params, row)?;
+                        let rows = self.in_frame(frame, |ev| crate::query::run(ev, plan, 1))?;
                         let v = std::rc::Rc::new(
                             rows.into_iter()
                                 .map(|r| r.into_iter().next().unwrap_or(Datum::Null))
                                 .collect::<Vec<_>>(),
                         );
-                        self.subplan_values.insert(key, v.clone());
+                        if params.is_empty() {
+                            self.subplan_values.insert(key, v.clone());
+                        }
                         v
                     }
                 };
@@ -75,35 +106,50 @@ impl<'a> Evaluator<'a> {
                         .map(|v| self.eval_row(eq, &[l.clone(), v.clone()])),
                 )
             }
-            Expr::SubPlan { kind, plan, .. } => {
+            Expr::SubPlan {
+                kind, plan, params, ..
+            } => {
                 let key = &**plan as *const planner::Plan as usize;
-                if let Some(v) = self.subplans.get(&key) {
+                if params.is_empty()
+                    && let Some(v) = self.subplans.get(&key)
+                {
                     return Ok(v.clone());
                 }
-                let value = match kind {
+                let frame = self.eval_params(params, row)?;
+                let value = self.in_frame(frame, |ev| match kind {
                     planner::expr::SubPlanKind::Any => {
-                        return Err(PgError::internal("IN subquery without its test"));
+                        Err(PgError::internal("IN subquery without its test"))
                     }
                     planner::expr::SubPlanKind::Exists => {
-                        let rows = crate::query::run(self, plan, plan.targets.len())?;
-                        Datum::Bool(!rows.is_empty())
+                        Ok(Datum::Bool(crate::query::has_rows(ev, plan)?))
                     }
                     planner::expr::SubPlanKind::Scalar => {
-                        let mut rows = crate::query::run(self, plan, 1)?;
+                        let mut rows = crate::query::run(ev, plan, 1)?;
                         if rows.len() > 1 {
                             return Err(PgError::new(
                                 types::SqlState::CardinalityViolation,
                                 "more than one row returned by a subquery used as an expression",
                             ));
                         }
-                        rows.pop()
+                        Ok(rows
+                            .pop()
                             .and_then(|r| r.into_iter().next())
-                            .unwrap_or(Datum::Null)
+                            .unwrap_or(Datum::Null))
                     }
-                };
-                self.subplans.insert(key, value.clone());
+                })?;
+                if params.is_empty() {
+                    self.subplans.insert(key, value.clone());
+                }
                 Ok(value)
             }
+            Expr::OuterParam { up, index, .. } => self
+                .frames
+                .len()
+                .checked_sub(*up)
+                .and_then(|level| self.frames.get(level))
+                .and_then(|frame| frame.get(*index))
+                .cloned()
+                .ok_or_else(|| PgError::internal("no value for a column of an outer query")),
             Expr::Param { index, .. } => {
                 self.params.get(*index).cloned().ok_or_else(|| {
                     PgError::internal(format!("no value for parameter ${}", index + 1))

@@ -69,6 +69,15 @@ struct Hashed {
 
 /// Calls `f` with each joined row until it returns false.
 pub fn run(ev: &mut Evaluator<'_>, j: &Join, f: &mut Emit<'_>) -> PgResult<()> {
+    if let planner::Source::Subquery {
+        plan,
+        width,
+        params,
+    } = &j.right.source
+        && !params.is_empty()
+    {
+        return run_lateral(ev, j, plan, *width, params, f);
+    }
     let mut hashed: Option<Hashed> = None;
     let mut held: Vec<Vec<Datum>> = Vec::new();
     let mut stopped = false;
@@ -125,6 +134,39 @@ pub fn run(ev: &mut Evaluator<'_>, j: &Join, f: &mut Emit<'_>) -> PgResult<()> {
         }
     }
     Ok(())
+}
+
+/// A join whose right side is a LATERAL subquery: run for each left row,
+/// its params over that row (a nested loop; INNER or LEFT JOIN).
+fn run_lateral(
+    ev: &mut Evaluator<'_>,
+    j: &Join,
+    plan: &planner::Plan,
+    width: usize,
+    params: &[planner::Expr],
+    f: &mut Emit<'_>,
+) -> PgResult<()> {
+    for_each_input_row(ev, &j.left, &mut |ev, left| {
+        let frame = params
+            .iter()
+            .map(|p| ev.eval_row(p, &left))
+            .collect::<PgResult<Vec<_>>>()?;
+        let rights = ev.in_frame(frame, |ev| crate::query::run(ev, plan, width))?;
+        let mut any = false;
+        for right in rights {
+            if !qualifies(ev, j.right.filter.as_ref(), &right)? {
+                continue;
+            }
+            let row = joined(&left, &right);
+            if qualifies(ev, j.qual.as_ref(), &row)? {
+                any = true;
+                if !f(ev, row)? {
+                    return Ok(false);
+                }
+            }
+        }
+        pad_unmatched_left(ev, j, left, any, f)
+    })
 }
 
 /// The rows of an input that pass its filter.

@@ -56,8 +56,17 @@ pub fn for_each_source_row(
             }
             Ok(())
         }
-        Source::Subquery { plan, width } => {
-            for row in run(ev, plan, *width)? {
+        Source::Subquery {
+            plan,
+            width,
+            params,
+        } => {
+            // A query level of its own (for the frames `OuterParam` counts);
+            // a LATERAL one is run by its join, with the left row's values.
+            if !params.is_empty() {
+                return Err(PgError::internal("LATERAL subquery outside a join"));
+            }
+            for row in ev.in_frame(Vec::new(), |ev| run(ev, plan, *width))? {
                 ev.ctx.check_for_interrupts()?;
                 if !f(ev, row)? {
                     break;
@@ -370,6 +379,29 @@ pub fn run(ev: &mut Evaluator<'_>, plan: &Plan, width: usize) -> PgResult<Vec<Ve
             r
         })
         .collect())
+}
+
+/// Whether the query returns a row (EXISTS): it stops at the first one
+/// when nothing regroups, sorts or skips rows.
+pub fn has_rows(ev: &mut Evaluator<'_>, plan: &Plan) -> PgResult<bool> {
+    if plan.aggregate.is_some()
+        || plan.offset.is_some()
+        || plan.limit.is_some()
+        || plan.row_lock.is_some()
+    {
+        return Ok(!run(ev, plan, plan.targets.len())?.is_empty());
+    }
+    let mut found = false;
+    for_each_source_row(
+        ev,
+        &plan.source,
+        plan.source_columns_needed(),
+        &mut |ev, row| {
+            found = qualifies(ev, plan.filter.as_ref(), &row)?;
+            Ok(!found)
+        },
+    )?;
+    Ok(found)
 }
 
 /// OFFSET (0 if none) and LIMIT (None if none or NULL).

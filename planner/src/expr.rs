@@ -31,6 +31,16 @@ pub enum Expr {
         index: usize,
         type_oid: u32,
     },
+    /// A column of a query level around the subquery this expression is
+    /// in (PostgreSQL's PARAM_EXEC): value `index` of the `params` of the
+    /// `SubPlan` that runs the query level `up` levels out from here (1:
+    /// the subquery this expression belongs to).
+    OuterParam {
+        up: usize,
+        index: usize,
+        type_oid: u32,
+        typmod: i32,
+    },
     /// A call of a built-in function or operator.
     Call {
         func: &'static str,
@@ -88,9 +98,11 @@ pub enum Expr {
         lt: &'static str,
         type_oid: u32,
     },
-    /// An uncorrelated subquery (PostgreSQL's InitPlan), run once per
-    /// execution: its one value (NULL without rows; 21000 with more than
-    /// one), or whether it has rows (EXISTS).
+    /// A subquery: its one value (NULL without rows; 21000 with more than
+    /// one), whether it has rows (EXISTS), or whether a value of it passes
+    /// the test (IN). Without `params` it is PostgreSQL's InitPlan, run
+    /// once per execution; with them, correlated: run for each row, with
+    /// the params' values (over that row) as the `OuterParam`s inside.
     SubPlan {
         kind: SubPlanKind,
         plan: Box<crate::plan::Plan>,
@@ -98,6 +110,7 @@ pub enum Expr {
         /// `lhs IN (subquery)`: the left-hand side, and the equality test
         /// over `Var 0` (its value) and `Var 1` (one value of the subquery).
         test: Option<Box<(Expr, Expr)>>,
+        params: Vec<Expr>,
     },
 }
 
@@ -129,8 +142,13 @@ impl Expr {
         let many = |es: &[Expr]| es.iter().filter_map(Expr::max_var).max();
         match self {
             Expr::Var { index, .. } => Some(*index),
-            Expr::Const { .. } | Expr::Aggref { .. } | Expr::Param { .. } => None,
-            Expr::SubPlan { test, .. } => test.as_ref().and_then(|t| t.0.max_var()),
+            Expr::Const { .. }
+            | Expr::Aggref { .. }
+            | Expr::Param { .. }
+            | Expr::OuterParam { .. } => None,
+            Expr::SubPlan { test, params, .. } => {
+                test.as_ref().and_then(|t| t.0.max_var()).max(many(params))
+            }
             Expr::Call { args, .. }
             | Expr::And(args)
             | Expr::Or(args)
@@ -199,6 +217,7 @@ impl Expr {
             | Expr::Var { type_oid, .. }
             | Expr::Aggref { type_oid, .. }
             | Expr::Param { type_oid, .. }
+            | Expr::OuterParam { type_oid, .. }
             | Expr::Call { type_oid, .. }
             | Expr::Case { type_oid, .. }
             | Expr::Coalesce { type_oid, .. }
@@ -218,7 +237,9 @@ impl Expr {
     /// The type modifier of the result (-1 when none).
     pub fn typmod(&self) -> i32 {
         match self {
-            Expr::Cast { typmod, .. } | Expr::Var { typmod, .. } => *typmod,
+            Expr::Cast { typmod, .. }
+            | Expr::Var { typmod, .. }
+            | Expr::OuterParam { typmod, .. } => *typmod,
             _ => -1,
         }
     }
@@ -230,14 +251,17 @@ impl Expr {
             leaf @ (Expr::Const { .. }
             | Expr::Var { .. }
             | Expr::Aggref { .. }
-            | Expr::Param { .. }) => leaf,
+            | Expr::Param { .. }
+            | Expr::OuterParam { .. }) => leaf,
             // A subquery is a query level of its own: only the left-hand
-            // side of IN is a child here (its test reads a row of its own).
+            // side of IN and the params are children here (the test reads
+            // a row of its own).
             Expr::SubPlan {
                 kind,
                 plan,
                 type_oid,
                 test,
+                params,
             } => Expr::SubPlan {
                 kind,
                 plan,
@@ -249,6 +273,7 @@ impl Expr {
                     }
                     None => None,
                 },
+                params: params.into_iter().map(&mut *f).collect::<Result<_, E>>()?,
             },
             Expr::Call {
                 func,
@@ -352,11 +377,16 @@ impl Expr {
     pub fn walk(&self, f: &mut impl FnMut(&Expr)) {
         f(self);
         match self {
-            Expr::Const { .. } | Expr::Var { .. } | Expr::Aggref { .. } | Expr::Param { .. } => {}
-            Expr::SubPlan { test, .. } => {
+            Expr::Const { .. }
+            | Expr::Var { .. }
+            | Expr::Aggref { .. }
+            | Expr::Param { .. }
+            | Expr::OuterParam { .. } => {}
+            Expr::SubPlan { test, params, .. } => {
                 if let Some(t) = test {
                     t.0.walk(f);
                 }
+                params.iter().for_each(|p| p.walk(f));
             }
             Expr::Call { args, .. }
             | Expr::And(args)

@@ -106,7 +106,7 @@ fn column_of(e: &Expr, rel: &RelationDesc) -> Option<usize> {
 /// A value fixed for the whole scan: a constant or parameter, maybe cast.
 fn is_scan_constant(e: &Expr) -> bool {
     match e {
-        Expr::Const { .. } | Expr::Param { .. } => true,
+        Expr::Const { .. } | Expr::Param { .. } | Expr::OuterParam { .. } => true,
         Expr::Cast { arg, .. } => is_scan_constant(arg),
         _ => false,
     }

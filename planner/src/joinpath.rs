@@ -86,6 +86,9 @@ fn set_columns(j: &mut Join, mut read: BTreeSet<usize>) {
     if let Some(p) = &j.inner_index {
         p.keys.iter().for_each(|k| note_vars(k, 0, &mut read));
     }
+    for p in j.right.source.lateral_params() {
+        note_vars(p, 0, &mut read);
+    }
     let right: BTreeSet<usize> = read.split_off(&lw).into_iter().map(|v| v - lw).collect();
     for (input, mut read) in [(&mut j.left, read), (&mut j.right, right)] {
         if let Some(f) = &input.filter {
@@ -168,6 +171,8 @@ fn settle(j: &mut Join) -> PgResult<()> {
         }
     }
     let mut quals = Vec::new();
+    // A LATERAL right side runs per left row: nothing to hash.
+    let lateral = !j.right.source.lateral_params().is_empty();
     for c in keep {
         if matches!(
             c,
@@ -178,7 +183,7 @@ fn settle(j: &mut Join) -> PgResult<()> {
         ) {
             continue;
         }
-        match hash_key(&c, lw) {
+        match hash_key(&c, lw).filter(|_| !lateral) {
             Some(k) => j.hash_keys.push(k),
             None => quals.push(c),
         }

@@ -1,9 +1,11 @@
 //! Plans: what the executor runs.
 //!
-//! A query is one fixed pipeline (there are no joins yet, so no plan tree):
+//! A query is one fixed pipeline over a source, which may be a tree of
+//! joins:
 //!
 //! ```text
-//!   source (VALUES rows | SeqScan of one relation)
+//!   source (VALUES rows | a scan of one relation | a series | a subquery's
+//!           rows | a join of two sources, each with a filter of its own)
 //!     -> filter (WHERE, over source rows)
 //!     -> [aggregate: group keys and aggregate calls -> one row per group;
 //!         HAVING over those rows]
@@ -11,9 +13,10 @@
 //!     -> [DISTINCT] -> sort -> OFFSET/LIMIT -> drop hidden columns
 //! ```
 //!
-//! `Expr::Var { index }` refers to column `index` of the row at hand: a
-//! full-width relation row before aggregation, `[group keys.., aggregates..]`
-//! after it, and the `VALUES` row for VALUES sources.
+//! `Expr::Var { index }` refers to column `index` of the row at hand: before
+//! aggregation the source row (a full-width relation row, or the rows of a
+//! join's inputs side by side), `[group keys.., aggregates..]` after it, and
+//! the `VALUES` row for VALUES sources.
 //!
 //! DML ([`ModifyTable`]) works on one relation: INSERT takes its full-width
 //! rows from the query plan; UPDATE and DELETE scan the relation themselves so
@@ -51,8 +54,15 @@ pub enum Source {
     /// `generate_series(start, stop [, step])` in FROM: one-column rows.
     Series(Series),
     /// A subquery in FROM (`FROM (SELECT ...) AS s`): its rows, `width`
-    /// columns each, computed once when the query starts.
-    Subquery { plan: Box<Plan>, width: usize },
+    /// columns each, computed once when the query starts. With `params`
+    /// (LATERAL: it reads columns of FROM items before it) it is the right
+    /// input of a join and runs for each left row, `params` over that row
+    /// giving the values of its `OuterParam`s.
+    Subquery {
+        plan: Box<Plan>,
+        width: usize,
+        params: Vec<Expr>,
+    },
     /// Two FROM items joined: rows of the left's columns followed by the
     /// right's.
     Join(Box<Join>),
@@ -147,6 +157,15 @@ pub enum Bitmap {
 }
 
 impl Source {
+    /// The params of a LATERAL subquery (over the row of the items before
+    /// it); empty for anything else.
+    pub fn lateral_params(&self) -> &[Expr] {
+        match self {
+            Source::Subquery { params, .. } => params,
+            _ => &[],
+        }
+    }
+
     /// The scanned relation, if the source is a scan.
     pub fn relation(&self) -> Option<&Arc<RelationDesc>> {
         match self {

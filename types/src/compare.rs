@@ -128,7 +128,10 @@ mod hash_tests {
             (Datum::Text("ab".into()), Datum::Text("ab".into())),
         ];
         for (a, b) in pairs {
-            assert!(matches!(compare(&a, &b), Ok(Ordering::Equal)), "{a:?} {b:?}");
+            assert!(
+                matches!(compare(&a, &b), Ok(Ordering::Equal)),
+                "{a:?} {b:?}"
+            );
             assert_eq!(h(&a), h(&b), "{a:?} {b:?}");
         }
         assert_ne!(h(&num(1, 0)), h(&num(2, 0)));

@@ -149,6 +149,22 @@ impl Analyzer<'_> {
                 (func, Some(x), ret)
             }
         };
+        // An aggregate of only outer columns belongs to that outer query
+        // (PostgreSQL's agglevelsup), which this analysis does not do.
+        if let Some(a) = &arg {
+            let (mut outer, mut local) = (false, false);
+            a.walk(&mut |x| match x {
+                Expr::OuterParam { .. } => outer = true,
+                Expr::Var { .. } => local = true,
+                _ => {}
+            });
+            if outer && !local {
+                return Err(PgError::feature_not_supported(
+                    "an aggregate of an outer query's columns in a subquery",
+                )
+                .or_position(pos));
+            }
+        }
         self.aggs.push(AggCall {
             func,
             arg,
@@ -250,15 +266,18 @@ impl Analyzer<'_> {
     /// Rewrites a target over the aggregated row (see the module doc).
     pub(crate) fn regroup(&self, t: Target, group_by: &[Expr]) -> PgResult<Expr> {
         let mut seen = 0usize;
-        self.regroup_expr(t.expr, group_by, &t.var_positions, &mut seen)
+        self.regroup_expr(t.expr, group_by, &t.var_positions, &mut seen, false)
     }
 
+    /// `in_params`: inside the params of a subquery (the columns it reads
+    /// of this level), for PostgreSQL's message.
     fn regroup_expr(
         &self,
         e: Expr,
         group_by: &[Expr],
         positions: &[Option<usize>],
         seen: &mut usize,
+        in_params: bool,
     ) -> PgResult<Expr> {
         if let Some(g) = group_by.iter().position(|k| *k == e) {
             let mut vars = 0;
@@ -278,18 +297,49 @@ impl Analyzer<'_> {
             Expr::Var { index, .. } => {
                 let pos = positions.get(*seen).copied().flatten();
                 let (table, column) = self.var_name(index);
-                Err(PgError::new(
-                    SqlState::GroupingError,
-                    format!("column \"{table}.{column}\" must appear in the GROUP BY clause or be used in an aggregate function"),
-                )
-                .or_position(pos))
+                let message = if in_params {
+                    format!("subquery uses ungrouped column \"{table}.{column}\" from outer query")
+                } else {
+                    format!(
+                        "column \"{table}.{column}\" must appear in the GROUP BY clause or be used in an aggregate function"
+                    )
+                };
+                Err(PgError::new(SqlState::GroupingError, message).or_position(pos))
+            }
+            Expr::SubPlan {
+                kind,
+                plan,
+                type_oid,
+                test,
+                params,
+            } => {
+                let test = match test {
+                    Some(t) => {
+                        let (lhs, eq) = *t;
+                        let lhs = self.regroup_expr(lhs, group_by, positions, seen, in_params)?;
+                        Some(Box::new((lhs, eq)))
+                    }
+                    None => None,
+                };
+                let params = params
+                    .into_iter()
+                    .map(|p| self.regroup_expr(p, group_by, positions, seen, true))
+                    .collect::<PgResult<_>>()?;
+                Ok(Expr::SubPlan {
+                    kind,
+                    plan,
+                    type_oid,
+                    test,
+                    params,
+                })
             }
             Expr::Aggref { index, type_oid } => Ok(Expr::Var {
                 index: group_by.len() + index,
                 type_oid,
                 typmod: -1,
             }),
-            other => other.map_children(&mut |c| self.regroup_expr(c, group_by, positions, seen)),
+            other => other
+                .map_children(&mut |c| self.regroup_expr(c, group_by, positions, seen, in_params)),
         }
     }
 }

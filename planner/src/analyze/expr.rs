@@ -44,7 +44,9 @@ pub(crate) fn special_value_function(name: &str) -> Option<(&'static str, u32)> 
 
 impl Analyzer<'_> {
     /// A column reference, bare or qualified (`t.a`, `schema.t.a`), resolved
-    /// against the names in scope; records its position for the grouping check.
+    /// against the names in scope, else against those of the query levels
+    /// around (nearest first: a correlated reference, an `OuterParam`);
+    /// records its position for the grouping check.
     fn column_ref(
         &mut self,
         qualifier: &[String],
@@ -52,19 +54,39 @@ impl Analyzer<'_> {
         pos: Option<usize>,
     ) -> PgResult<Expr> {
         let r = self.resolve_column(qualifier, column, pos);
-        // Not found here, but in a query level around: a correlated subquery.
-        if r.is_err()
-            && self
-                .outer_scopes
-                .iter()
-                .any(|s| Self::scope_has_column(s, qualifier, column))
-        {
-            return Err(PgError::feature_not_supported(
-                "a reference to an outer query level or another FROM item (correlated subquery, LATERAL)",
-            )
-            .or_position(pos));
+        if r.is_ok() {
+            return r;
         }
-        r
+        let Some(level) = (0..self.outer_scopes.len())
+            .rev()
+            .find(|&l| Self::scope_has_column(&self.outer_scopes[l], qualifier, column))
+        else {
+            return r;
+        };
+        // Resolve it there, as that level would (its positions are
+        // recorded there, when the subquery is done).
+        let outer = std::mem::take(&mut self.outer_scopes[level]);
+        let saved_scope = std::mem::replace(&mut self.scope, outer);
+        let saved_in_agg = std::mem::replace(&mut self.in_agg_arg, true);
+        let e = self.resolve_column(qualifier, column, pos);
+        self.in_agg_arg = saved_in_agg;
+        self.outer_scopes[level] = std::mem::replace(&mut self.scope, saved_scope);
+        let e = e?;
+        let up = self.outer_scopes.len() - level;
+        let params = &mut self.sub_params[level];
+        let index = match params.iter().position(|(p, _)| *p == e) {
+            Some(i) => i,
+            None => {
+                params.push((e.clone(), pos));
+                params.len() - 1
+            }
+        };
+        Ok(Expr::OuterParam {
+            up,
+            index,
+            type_oid: e.type_oid(),
+            typmod: e.typmod(),
+        })
     }
 
     /// Transforms an expression and reports its 1-based position.
@@ -385,7 +407,7 @@ impl Analyzer<'_> {
             ast::Expr::AtTimeZone { .. } => Err(PgError::feature_not_supported("AT TIME ZONE")),
             ast::Expr::Subquery(q) => {
                 let pos = self.paren_pos(e.span());
-                let (columns, plan) = self.analyze_subquery(q)?;
+                let (columns, plan, params) = self.analyze_subquery(q)?;
                 let [column] = columns.as_slice() else {
                     return Err(PgError::syntax("subquery must return only one column", pos));
                 };
@@ -398,15 +420,17 @@ impl Analyzer<'_> {
                     plan: Box::new(plan),
                     type_oid,
                     test: None,
+                    params,
                 })
             }
             ast::Expr::Exists { subquery, negated } => {
-                let (_, plan) = self.analyze_subquery(subquery)?;
+                let (_, plan, params) = self.analyze_subquery(subquery)?;
                 let exists = Expr::SubPlan {
                     kind: crate::expr::SubPlanKind::Exists,
                     plan: Box::new(plan),
                     type_oid: BOOL,
                     test: None,
+                    params,
                 };
                 Ok(if *negated {
                     Expr::Not(Box::new(exists))
@@ -789,7 +813,7 @@ impl Analyzer<'_> {
         let lpos = self.pos(lhs.span());
         let l = self.transform(lhs)?;
         let pos = self.op_pos_between(lhs.span(), q.span(), &["IN", "in"]);
-        let (columns, plan) = self.analyze_subquery(q)?;
+        let (columns, plan, params) = self.analyze_subquery(q)?;
         let [column] = columns.as_slice() else {
             return Err(PgError::syntax("subquery has too many columns", pos));
         };
@@ -815,6 +839,7 @@ impl Analyzer<'_> {
             plan: Box::new(plan),
             type_oid: BOOL,
             test: Some(Box::new((l, test))),
+            params,
         })
     }
 

@@ -148,9 +148,62 @@ fn check_conflicts(a: &[ScopeItem], b: &[ScopeItem]) -> PgResult<()> {
     Ok(())
 }
 
+/// A FROM item that reads another FROM item's columns where this
+/// implementation cannot pass them in: a function's arguments, or a
+/// LATERAL subquery that is not directly the right side of its join.
+fn lateral_not_supported(pos: Option<usize>) -> PgError {
+    PgError::feature_not_supported("this reference to another FROM item (LATERAL)").or_position(pos)
+}
+
+/// The right input of a join, its LATERAL params moved to the join's row
+/// (which starts at `offset` of the wide row); 42P10 if the join cannot
+/// pass them (PostgreSQL's rule: only INNER and LEFT JOIN can).
+fn lateral_right(
+    source: Source,
+    kind: JoinKind,
+    offset: usize,
+    left: &[ScopeItem],
+) -> PgResult<Source> {
+    match source {
+        Source::Subquery {
+            plan,
+            width,
+            params,
+        } if !params.is_empty() => {
+            if !matches!(kind, JoinKind::Inner | JoinKind::Left) {
+                let first = params.iter().find_map(Expr::var_span).map(|(lo, _)| lo);
+                let table = left
+                    .iter()
+                    .filter(|i| i.join_columns.is_none())
+                    .find(|i| {
+                        first.is_some_and(|v| v >= i.offset && v < i.offset + i.rel().columns.len())
+                    })
+                    .map(|i| i.entry.refname.clone())
+                    .unwrap_or_default();
+                return Err(PgError::new(
+                    SqlState::InvalidColumnReference,
+                    format!("invalid reference to FROM-clause entry for table \"{table}\""),
+                )
+                .with_detail(
+                    "The combining JOIN type must be INNER or LEFT for a LATERAL reference.",
+                ));
+            }
+            Ok(Source::Subquery {
+                plan,
+                width,
+                params: params
+                    .into_iter()
+                    .map(|p| p.shift_vars(-(offset as isize)))
+                    .collect(),
+            })
+        }
+        other => Ok(other),
+    }
+}
+
 /// The `Var`s an expression reads, counted (for the positions the
 /// grouping check keeps per `Var`).
-fn var_count(e: &Expr) -> usize {
+pub(crate) fn var_count(e: &Expr) -> usize {
     let mut n = 0;
     e.walk(&mut |x| {
         if matches!(x, Expr::Var { .. }) {
@@ -184,7 +237,7 @@ impl Analyzer<'_> {
                             columns: lw,
                         },
                         right: JoinInput {
-                            source: item.source,
+                            source: lateral_right(item.source, JoinKind::Inner, 0, &all)?,
                             filter: None,
                             width: item.width,
                             columns: item.width,
@@ -212,8 +265,12 @@ impl Analyzer<'_> {
         earlier: &[ScopeItem],
     ) -> PgResult<FromItem> {
         let mut left = self.table_factor(&twj.relation, offset, earlier)?;
+        if !twj.joins.is_empty() && !left.source.lateral_params().is_empty() {
+            return Err(lateral_not_supported(self.pos(twj.relation.span())));
+        }
         for j in &twj.joins {
-            let mut known = earlier.to_vec();
+            // A LATERAL item on the right of a JOIN sees the left side only.
+            let mut known: Vec<ScopeItem> = earlier.iter().map(ScopeItem::hidden).collect();
             known.extend(left.items.iter().cloned());
             let right = self.table_factor(&j.relation, offset + left.width, &known)?;
             check_conflicts(&left.items, &right.items)?;
@@ -250,8 +307,13 @@ impl Analyzer<'_> {
             false => earlier.iter().map(ScopeItem::hidden).collect(),
         };
         self.outer_scopes.push(outer);
+        self.sub_params.push(Vec::new());
         let series = self.series_in_from(t);
         self.outer_scopes.pop();
+        let lateral_refs = self.sub_params.pop().unwrap_or_default();
+        if let Some((_, pos)) = lateral_refs.first() {
+            return Err(lateral_not_supported(*pos));
+        }
         if let Some((source, entry)) = series? {
             return Ok(single(source, entry, 1));
         }
@@ -464,7 +526,7 @@ impl Analyzer<'_> {
                     columns: left.width,
                 },
                 right: JoinInput {
-                    source: right.source,
+                    source: lateral_right(right.source, kind, offset, &left.items)?,
                     filter: None,
                     width: right.width,
                     columns: right.width,
@@ -766,7 +828,7 @@ impl Analyzer<'_> {
             return Err(PgError::syntax("subquery in FROM must have an alias", pos)
                 .with_hint("For example, FROM (SELECT ...) [AS] foo."));
         };
-        let (columns, plan) = self.analyze_subquery(subquery)?;
+        let (columns, plan, params) = self.analyze_subquery(subquery)?;
         if alias.columns.len() > columns.len() {
             return Err(PgError::new(
                 SqlState::InvalidColumnReference,
@@ -803,6 +865,7 @@ impl Analyzer<'_> {
         let source = Source::Subquery {
             plan: Box::new(plan),
             width,
+            params,
         };
         Ok((source, entry, width))
     }

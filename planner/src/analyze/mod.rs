@@ -81,6 +81,10 @@ pub struct Analyzer<'a> {
     /// The scopes of the query levels around a subquery being analyzed
     /// (a reference to one of them is a correlated subquery, 0A000).
     pub(crate) outer_scopes: Vec<Vec<from::ScopeItem>>,
+    /// Per level in `outer_scopes`: the params of the subquery nested in
+    /// it (its columns that levels further in read), with the position of
+    /// the first reference.
+    pub(crate) sub_params: Vec<Vec<(Expr, Option<usize>)>>,
 }
 
 impl<'a> Analyzer<'a> {
@@ -106,6 +110,7 @@ impl<'a> Analyzer<'a> {
             var_positions: Vec::new(),
             relations: Vec::new(),
             outer_scopes: Vec::new(),
+            sub_params: Vec::new(),
         }
     }
 
@@ -543,29 +548,43 @@ impl<'a> Analyzer<'a> {
     }
 
     /// Analyzes a subquery as a query level of its own: its own scope and
-    /// aggregates (the level around it is not visible: a reference to it is
-    /// 0A000); parameters and the relations to lock are shared.
-    pub(crate) fn analyze_subquery(&mut self, q: &ast::Query) -> PgResult<(Vec<Column>, Plan)> {
+    /// aggregates; parameters and the relations to lock are shared. A
+    /// column of a level around it becomes an `OuterParam`, its value one
+    /// of the params returned (expressions over this level's row) for the
+    /// `SubPlan` to pass in.
+    pub(crate) fn analyze_subquery(
+        &mut self,
+        q: &ast::Query,
+    ) -> PgResult<(Vec<Column>, Plan, Vec<Expr>)> {
+        let scope = std::mem::take(&mut self.scope);
         let saved = (
-            std::mem::take(&mut self.scope),
             std::mem::take(&mut self.aggs),
             self.agg_forbidden.take(),
             std::mem::replace(&mut self.in_agg_arg, false),
             std::mem::take(&mut self.var_positions),
         );
-        self.outer_scopes.push(saved.0.clone());
+        self.outer_scopes.push(scope);
+        self.sub_params.push(Vec::new());
         let analyzed = self.analyze_query(q);
-        self.outer_scopes.pop();
+        let params = self.sub_params.pop().unwrap_or_default();
+        self.scope = self.outer_scopes.pop().unwrap_or_default();
         (
-            self.scope,
             self.aggs,
             self.agg_forbidden,
             self.in_agg_arg,
             self.var_positions,
         ) = saved;
         let (columns, plan) = analyzed?;
+        // The params' column references belong to this level (for the
+        // grouping check, which counts them in tree order).
+        if !self.in_agg_arg {
+            for (e, pos) in &params {
+                let n = from::var_count(e);
+                self.var_positions.extend(std::iter::repeat_n(*pos, n));
+            }
+        }
         let (plan, _) = crate::indexpath::apply(plan, None);
-        Ok((columns, plan))
+        Ok((columns, plan, params.into_iter().map(|(e, _)| e).collect()))
     }
 
     /// Finds a relation by (possibly qualified) name: 42P01 if there is none.
