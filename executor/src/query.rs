@@ -84,6 +84,15 @@ pub fn for_each_source_row(
             Ok(())
         }
         Source::Join(j) => crate::join::run(ev, j, f),
+        Source::SetOp(op) => {
+            for row in set_operation(ev, op)? {
+                ev.ctx.check_for_interrupts()?;
+                if !f(ev, row)? {
+                    break;
+                }
+            }
+            Ok(())
+        }
         Source::SeqScan(_) | Source::IndexScan(..) | Source::Bitmap(..) => {
             let scan = open_scan(ev, source, columns)?;
             let result = (|| loop {
@@ -101,6 +110,62 @@ pub fn for_each_source_row(
             result
         }
     }
+}
+
+/// The rows of a set operation, in the order they first appear (left
+/// operand first); rows are keyed by [`RowKey`] (NULLs equal).
+fn set_operation(ev: &mut Evaluator<'_>, op: &planner::SetOp) -> PgResult<Vec<Vec<Datum>>> {
+    use planner::SetOpKind;
+    let left = run(ev, &op.left, op.width)?;
+    let right = run(ev, &op.right, op.width)?;
+    if op.kind == SetOpKind::Union && op.all {
+        let mut rows = left;
+        rows.extend(right);
+        return Ok(rows);
+    }
+    // Per distinct row, in first-seen order: its count on each side.
+    let mut order: Vec<Vec<Datum>> = Vec::new();
+    let mut counts: std::collections::BTreeMap<RowKey, (usize, usize, usize)> =
+        std::collections::BTreeMap::new();
+    for (side, rows) in [(0, left), (1, right)] {
+        for row in rows {
+            ev.ctx.check_for_interrupts()?;
+            let key = RowKey(row);
+            match counts.get_mut(&key) {
+                Some(c) => {
+                    if side == 0 {
+                        c.0 += 1
+                    } else {
+                        c.1 += 1
+                    }
+                }
+                None => {
+                    counts.insert(
+                        key.clone(),
+                        (usize::from(side == 0), usize::from(side == 1), order.len()),
+                    );
+                    order.push(key.0);
+                }
+            }
+        }
+    }
+    let mut out = Vec::new();
+    for row in order {
+        let Some(&(l, r, _)) = counts.get(&RowKey(row.clone())) else {
+            continue;
+        };
+        let copies = match (op.kind, op.all) {
+            (SetOpKind::Union, _) => 1,
+            (SetOpKind::Intersect, false) => usize::from(l > 0 && r > 0),
+            (SetOpKind::Intersect, true) => l.min(r),
+            (SetOpKind::Except, false) => usize::from(l > 0 && r == 0),
+            (SetOpKind::Except, true) => l.saturating_sub(r),
+        };
+        for _ in 0..copies {
+            out.push(row.clone());
+        }
+    }
+    Ok(out)
 }
 
 /// The values of `generate_series(start, stop [, step])`, computed one at a
@@ -209,9 +274,11 @@ pub fn open_scan(ev: &mut Evaluator<'_>, source: &Source, columns: usize) -> PgR
             let ranges = bitmap_ranges(ev, bitmap)?;
             ev.ctx.bitmap_scan_begin(rel, ranges)
         }
-        Source::Values(_) | Source::Series(_) | Source::Subquery { .. } | Source::Join(_) => {
-            Err(PgError::internal("not a scan"))
-        }
+        Source::Values(_)
+        | Source::Series(_)
+        | Source::Subquery { .. }
+        | Source::Join(_)
+        | Source::SetOp(_) => Err(PgError::internal("not a scan")),
     }
 }
 

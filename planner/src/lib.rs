@@ -37,7 +37,7 @@ pub use expr::{BoolTestKind, Expr};
 pub use plan::{
     AggCall, AggFunc, Aggregate, Bitmap, CommandKind, IndexBound, IndexScan, Join, JoinInput,
     JoinKind, LockMode, ModifyTable, ParamIndexScan, Plan, RelationLock, RowLockMode, RowLockWait,
-    RowMark, Series, SortKey, Source,
+    RowMark, Series, SetOp, SetOpKind, SortKey, Source,
 };
 use types::PgResult;
 

@@ -66,6 +66,41 @@ pub enum Source {
     /// Two FROM items joined: rows of the left's columns followed by the
     /// right's.
     Join(Box<Join>),
+    /// `UNION | INTERSECT | EXCEPT [ALL]` of two queries of `width` columns
+    /// each (of the same types, the planner having coerced them).
+    SetOp(Box<SetOp>),
+}
+
+/// The set operations.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SetOpKind {
+    Union,
+    Intersect,
+    Except,
+}
+
+impl SetOpKind {
+    /// The keyword, for messages.
+    pub fn name(self) -> &'static str {
+        match self {
+            SetOpKind::Union => "UNION",
+            SetOpKind::Intersect => "INTERSECT",
+            SetOpKind::Except => "EXCEPT",
+        }
+    }
+}
+
+/// A set operation: rows are equal when every column is equal or both NULL.
+/// Without ALL the result has no duplicates; with ALL, UNION keeps every
+/// row, INTERSECT a row as often as it is in both, EXCEPT as often as it is
+/// in the left beyond its count in the right.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SetOp {
+    pub kind: SetOpKind,
+    pub all: bool,
+    pub left: Plan,
+    pub right: Plan,
+    pub width: usize,
 }
 
 /// The kinds of join: which side's rows are kept, padded with NULLs, when
@@ -169,9 +204,11 @@ impl Source {
     /// The scanned relation, if the source is a scan.
     pub fn relation(&self) -> Option<&Arc<RelationDesc>> {
         match self {
-            Source::Values(_) | Source::Series(_) | Source::Subquery { .. } | Source::Join(_) => {
-                None
-            }
+            Source::Values(_)
+            | Source::Series(_)
+            | Source::Subquery { .. }
+            | Source::Join(_)
+            | Source::SetOp(_) => None,
             Source::SeqScan(rel) | Source::IndexScan(rel, _) | Source::Bitmap(rel, _) => Some(rel),
         }
     }

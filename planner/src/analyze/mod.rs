@@ -16,6 +16,7 @@ pub mod dml;
 pub mod expr;
 pub mod from;
 pub mod func;
+pub mod setop;
 pub mod typename;
 
 use std::sync::Arc;
@@ -85,6 +86,9 @@ pub struct Analyzer<'a> {
     /// it (its columns that levels further in read), with the position of
     /// the first reference.
     pub(crate) sub_params: Vec<Vec<(Expr, Option<usize>)>>,
+    /// Select-list literals of unknown type become text (false for the
+    /// operands of a set operation, whose types resolve across them).
+    pub(crate) resolve_unknowns: bool,
 }
 
 impl<'a> Analyzer<'a> {
@@ -111,6 +115,7 @@ impl<'a> Analyzer<'a> {
             relations: Vec::new(),
             outer_scopes: Vec::new(),
             sub_params: Vec::new(),
+            resolve_unknowns: true,
         }
     }
 
@@ -216,11 +221,12 @@ impl<'a> Analyzer<'a> {
         let saved = (
             self.agg_forbidden.take(),
             std::mem::replace(&mut self.in_agg_arg, false),
+            std::mem::replace(&mut self.resolve_unknowns, true),
         );
         let r = self.analyze_query_inner(q);
         self.scope = saved_scope;
         self.aggs = saved_aggs;
-        (self.agg_forbidden, self.in_agg_arg) = saved;
+        (self.agg_forbidden, self.in_agg_arg, self.resolve_unknowns) = saved;
         r
     }
 
@@ -244,9 +250,7 @@ impl<'a> Analyzer<'a> {
             SetExpr::Query(inner) if q.order_by.is_none() && q.limit_clause.is_none() => {
                 return self.analyze_query_inner(inner);
             }
-            SetExpr::SetOperation { .. } => {
-                return Err(PgError::feature_not_supported("UNION/INTERSECT/EXCEPT"));
-            }
+            SetExpr::SetOperation { .. } => self.analyze_set_operation(&q.body, order_by)?,
             SetExpr::Table(t) => self.analyze_table_command(t, order_by)?,
             _ => return Err(PgError::feature_not_supported("this kind of query")),
         };
@@ -474,7 +478,7 @@ impl<'a> Analyzer<'a> {
         self.var_positions.clear();
         let pos = self.pos(e.span());
         let mut x = self.transform(e)?;
-        if x.type_oid() == UNKNOWN {
+        if x.type_oid() == UNKNOWN && self.resolve_unknowns {
             x = self.coerce(x, TEXT, -1, false, pos)?;
         }
         Ok(Target {
