@@ -21,6 +21,9 @@ pub struct Evaluator<'a> {
     /// innermost last): the values of the `params` of the subquery that
     /// runs it, which `Expr::OuterParam` reads.
     frames: Vec<Vec<Datum>>,
+    /// The rows of the last round of each recursive query being run, by
+    /// work table id.
+    worktables: std::collections::HashMap<usize, std::rc::Rc<Vec<Vec<Datum>>>>,
 }
 
 impl<'a> Evaluator<'a> {
@@ -33,7 +36,18 @@ impl<'a> Evaluator<'a> {
             subplans: std::collections::HashMap::new(),
             subplan_values: std::collections::HashMap::new(),
             frames: Vec::new(),
+            worktables: std::collections::HashMap::new(),
         }
+    }
+
+    /// The rows of work table `id` (none before its query set them).
+    pub fn worktable(&self, id: usize) -> std::rc::Rc<Vec<Vec<Datum>>> {
+        self.worktables.get(&id).cloned().unwrap_or_default()
+    }
+
+    /// Sets the rows of work table `id`.
+    pub fn set_worktable(&mut self, id: usize, rows: Vec<Vec<Datum>>) {
+        self.worktables.insert(id, std::rc::Rc::new(rows));
     }
 
     /// Runs `f` as a query level nested in the current one, `frame` the

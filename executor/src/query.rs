@@ -84,6 +84,25 @@ pub fn for_each_source_row(
             Ok(())
         }
         Source::Join(j) => crate::join::run(ev, j, f),
+        Source::WorkTable { id, .. } => {
+            let rows = ev.worktable(*id);
+            for row in rows.iter() {
+                ev.ctx.check_for_interrupts()?;
+                if !f(ev, row.clone())? {
+                    break;
+                }
+            }
+            Ok(())
+        }
+        Source::RecursiveUnion(r) => {
+            for row in recursive_union(ev, r)? {
+                ev.ctx.check_for_interrupts()?;
+                if !f(ev, row)? {
+                    break;
+                }
+            }
+            Ok(())
+        }
         Source::SetOp(op) => {
             for row in set_operation(ev, op)? {
                 ev.ctx.check_for_interrupts()?;
@@ -110,6 +129,36 @@ pub fn for_each_source_row(
             result
         }
     }
+}
+
+/// The rows of a recursive query: the non-recursive term's, then round
+/// after round the recursive term's over the rows the round before added
+/// (without ALL, rows already produced are dropped), until a round adds
+/// none.
+fn recursive_union(
+    ev: &mut Evaluator<'_>,
+    r: &planner::RecursiveUnion,
+) -> PgResult<Vec<Vec<Datum>>> {
+    let mut seen = BTreeSet::new();
+    let fresh = |rows: Vec<Vec<Datum>>, seen: &mut BTreeSet<RowKey>| -> Vec<Vec<Datum>> {
+        if r.all {
+            return rows;
+        }
+        rows.into_iter()
+            .filter(|row| seen.insert(RowKey(row.clone())))
+            .collect()
+    };
+    let first = run(ev, &r.non_recursive, r.width)?;
+    let mut added = fresh(first, &mut seen);
+    let mut out = added.clone();
+    while !added.is_empty() {
+        ev.ctx.check_for_interrupts()?;
+        ev.set_worktable(r.id, std::mem::take(&mut added));
+        let next = run(ev, &r.recursive, r.width)?;
+        added = fresh(next, &mut seen);
+        out.extend(added.iter().cloned());
+    }
+    Ok(out)
 }
 
 /// The rows of a set operation, in the order they first appear (left
@@ -278,7 +327,9 @@ pub fn open_scan(ev: &mut Evaluator<'_>, source: &Source, columns: usize) -> PgR
         | Source::Series(_)
         | Source::Subquery { .. }
         | Source::Join(_)
-        | Source::SetOp(_) => Err(PgError::internal("not a scan")),
+        | Source::SetOp(_)
+        | Source::RecursiveUnion(_)
+        | Source::WorkTable { .. } => Err(PgError::internal("not a scan")),
     }
 }
 

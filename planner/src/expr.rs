@@ -137,6 +137,14 @@ pub enum BoolTestKind {
 }
 
 impl Expr {
+    /// The NULL constant of a type.
+    pub fn null(type_oid: u32) -> Expr {
+        Expr::Const {
+            value: Datum::Null,
+            type_oid,
+        }
+    }
+
     /// The highest `Var` index the expression reads, if it reads any.
     pub fn max_var(&self) -> Option<usize> {
         let many = |es: &[Expr]| es.iter().filter_map(Expr::max_var).max();

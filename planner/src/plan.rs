@@ -69,6 +69,24 @@ pub enum Source {
     /// `UNION | INTERSECT | EXCEPT [ALL]` of two queries of `width` columns
     /// each (of the same types, the planner having coerced them).
     SetOp(Box<SetOp>),
+    /// A `WITH RECURSIVE` query: its non-recursive term's rows, then its
+    /// recursive term run again and again over the rows the previous round
+    /// added (the work table `id`) until a round adds none.
+    RecursiveUnion(Box<RecursiveUnion>),
+    /// The rows of work table `id` (the previous round of the recursive
+    /// query that reads it), `width` columns each.
+    WorkTable { id: usize, width: usize },
+}
+
+/// See [`Source::RecursiveUnion`]. Without `all`, a row already produced
+/// is not produced (nor worked on) again.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RecursiveUnion {
+    pub id: usize,
+    pub all: bool,
+    pub non_recursive: Plan,
+    pub recursive: Plan,
+    pub width: usize,
 }
 
 /// The set operations.
@@ -208,7 +226,9 @@ impl Source {
             | Source::Series(_)
             | Source::Subquery { .. }
             | Source::Join(_)
-            | Source::SetOp(_) => None,
+            | Source::SetOp(_)
+            | Source::RecursiveUnion(_)
+            | Source::WorkTable { .. } => None,
             Source::SeqScan(rel) | Source::IndexScan(rel, _) | Source::Bitmap(rel, _) => Some(rel),
         }
     }

@@ -341,6 +341,36 @@ impl Analyzer<'_> {
                     Some(alias) => self.aliased_join(inner, alias, offset),
                 }
             }
+            TableFactor::Table {
+                name,
+                alias,
+                args: None,
+                ..
+            } if self.cte_named(name).is_some() => {
+                let Some(k) = self.cte_named(name) else {
+                    return Err(PgError::internal("WITH query lost"));
+                };
+                self.ctes[k].used = true;
+                let def = &self.ctes[k];
+                let (refname, has_alias, aliases) = match alias {
+                    Some(a) => (ident_name(&a.name), true, a.columns.as_slice()),
+                    None => (def.name.clone(), false, &[][..]),
+                };
+                let columns = super::cte::renamed("table", &refname, def.columns.clone(), aliases)?;
+                let rel = scope_relation(
+                    &def.name,
+                    's',
+                    columns
+                        .iter()
+                        .map(|c| (c.name.clone(), c.type_oid, c.typmod)),
+                );
+                let entry = RangeEntry {
+                    rel,
+                    refname,
+                    has_alias,
+                };
+                Ok(single(def.source.clone(), entry, def.width))
+            }
             _ => {
                 let entry = self.range_entry(t)?;
                 self.add_relation(&entry.rel, LockMode::AccessShare);
@@ -348,6 +378,12 @@ impl Analyzer<'_> {
                 Ok(single(Source::SeqScan(entry.rel.clone()), entry, width))
             }
         }
+    }
+
+    /// The WITH query an unqualified name in FROM names, innermost first.
+    fn cte_named(&self, name: &ast::ObjectName) -> Option<usize> {
+        let [n] = name_parts(name).try_into().ok()?;
+        self.ctes.iter().rposition(|c| c.name == n)
     }
 
     /// `(a JOIN b ...) AS j [(columns)]`: only `j` is in scope, with the

@@ -12,6 +12,7 @@
 pub mod agg;
 pub mod coerce;
 pub mod colname;
+pub mod cte;
 pub mod dml;
 pub mod expr;
 pub mod from;
@@ -89,6 +90,10 @@ pub struct Analyzer<'a> {
     /// Select-list literals of unknown type become text (false for the
     /// operands of a set operation, whose types resolve across them).
     pub(crate) resolve_unknowns: bool,
+    /// The WITH queries in scope, innermost last.
+    pub(crate) ctes: Vec<cte::CteDef>,
+    /// The next work table id (for `WITH RECURSIVE`).
+    pub(crate) next_worktable: usize,
 }
 
 impl<'a> Analyzer<'a> {
@@ -116,6 +121,8 @@ impl<'a> Analyzer<'a> {
             outer_scopes: Vec::new(),
             sub_params: Vec::new(),
             resolve_unknowns: true,
+            ctes: Vec::new(),
+            next_worktable: 0,
         }
     }
 
@@ -231,9 +238,18 @@ impl<'a> Analyzer<'a> {
     }
 
     fn analyze_query_inner(&mut self, q: &ast::Query) -> PgResult<(Vec<Column>, Plan)> {
-        if q.with.is_some() {
-            return Err(PgError::feature_not_supported("WITH queries"));
-        }
+        let ctes_before = self.ctes.len();
+        let r = match &q.with {
+            Some(w) => self
+                .analyze_with(w)
+                .and_then(|()| self.analyze_query_body(q)),
+            None => self.analyze_query_body(q),
+        };
+        self.ctes.truncate(ctes_before);
+        r
+    }
+
+    fn analyze_query_body(&mut self, q: &ast::Query) -> PgResult<(Vec<Column>, Plan)> {
         if q.fetch.is_some() {
             return Err(PgError::feature_not_supported("FETCH FIRST"));
         }
@@ -560,6 +576,18 @@ impl<'a> Analyzer<'a> {
         &mut self,
         q: &ast::Query,
     ) -> PgResult<(Vec<Column>, Plan, Vec<Expr>)> {
+        let ((columns, plan), params) = self.in_subquery_level(|a| a.analyze_query(q))?;
+        let (plan, _) = crate::indexpath::apply(plan, None);
+        Ok((columns, plan, params))
+    }
+
+    /// Runs `f` as the analysis of a query level nested in this one (see
+    /// [`Self::analyze_subquery`]): the params it needs come back with its
+    /// result.
+    pub(crate) fn in_subquery_level<T>(
+        &mut self,
+        f: impl FnOnce(&mut Self) -> PgResult<T>,
+    ) -> PgResult<(T, Vec<Expr>)> {
         let scope = std::mem::take(&mut self.scope);
         let saved = (
             std::mem::take(&mut self.aggs),
@@ -569,7 +597,7 @@ impl<'a> Analyzer<'a> {
         );
         self.outer_scopes.push(scope);
         self.sub_params.push(Vec::new());
-        let analyzed = self.analyze_query(q);
+        let analyzed = f(self);
         let params = self.sub_params.pop().unwrap_or_default();
         self.scope = self.outer_scopes.pop().unwrap_or_default();
         (
@@ -578,7 +606,7 @@ impl<'a> Analyzer<'a> {
             self.in_agg_arg,
             self.var_positions,
         ) = saved;
-        let (columns, plan) = analyzed?;
+        let value = analyzed?;
         // The params' column references belong to this level (for the
         // grouping check, which counts them in tree order).
         if !self.in_agg_arg {
@@ -587,8 +615,7 @@ impl<'a> Analyzer<'a> {
                 self.var_positions.extend(std::iter::repeat_n(*pos, n));
             }
         }
-        let (plan, _) = crate::indexpath::apply(plan, None);
-        Ok((columns, plan, params.into_iter().map(|(e, _)| e).collect()))
+        Ok((value, params.into_iter().map(|(e, _)| e).collect()))
     }
 
     /// Finds a relation by (possibly qualified) name: 42P01 if there is none.

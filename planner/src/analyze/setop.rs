@@ -68,7 +68,7 @@ impl Analyzer<'_> {
 
     /// One operand of a set operation (itself one, a SELECT, VALUES, TABLE
     /// or a parenthesized query): its columns and a plan of them.
-    fn set_operand(&mut self, body: &SetExpr) -> PgResult<(Vec<Column>, Plan)> {
+    pub(super) fn set_operand(&mut self, body: &SetExpr) -> PgResult<(Vec<Column>, Plan)> {
         let (columns, plan) = match body {
             SetExpr::Select(s) => {
                 let saved = std::mem::replace(&mut self.resolve_unknowns, false);
@@ -139,13 +139,7 @@ impl Analyzer<'_> {
                 -1
             };
             for plan in [&mut left, &mut right] {
-                let e = std::mem::replace(
-                    &mut plan.targets[i],
-                    Expr::Const {
-                        value: types::Datum::Null,
-                        type_oid: common,
-                    },
-                );
+                let e = std::mem::replace(&mut plan.targets[i], Expr::null(common));
                 plan.targets[i] = self.coerce(e, common, -1, false, None)?;
             }
             columns.push(Column {

@@ -1,0 +1,247 @@
+//! `WITH` queries (common table expressions), PostgreSQL's
+//! `parse_cte.c` in brief: each is analyzed once, where it is declared, as
+//! a query level of its own, and a FROM item naming it (in the query or any
+//! subquery of it, innermost declaration first) reads its rows. Names are
+//! visible to the CTEs after them in the list, and in `WITH RECURSIVE` to
+//! itself: a body of the form `non-recursive UNION [ALL] recursive`
+//! reads, in its recursive term, the rows the previous round produced (a
+//! work table); the overall column types must be the non-recursive term's.
+//! A CTE that reads columns of a query around it and data-modifying CTEs
+//! are 0A000; MATERIALIZED and NOT MATERIALIZED are accepted (each reference
+//! runs the query once per execution of the query that names it).
+
+use sqlparser::ast::{self, SetExpr};
+use types::oid::{self, UNKNOWN};
+use types::{PgError, PgResult, SqlState};
+
+use super::coerce::select_common_type;
+use super::{Analyzer, ident_name};
+use crate::expr::Expr;
+use crate::plan::{RecursiveUnion, Source};
+use crate::{Column, Plan};
+
+/// A CTE in scope: its columns (renamed by its column list) and the source
+/// a reference reads.
+#[derive(Debug, Clone)]
+pub(crate) struct CteDef {
+    pub name: String,
+    pub columns: Vec<Column>,
+    pub source: Source,
+    pub width: usize,
+    /// Whether a FROM item named it (for a recursive body: whether it is
+    /// recursive at all).
+    pub used: bool,
+}
+
+/// Renames `columns` by a column alias list (42P10 if it is too long).
+pub(crate) fn renamed(
+    what: &str,
+    name: &str,
+    mut columns: Vec<Column>,
+    aliases: &[ast::TableAliasColumnDef],
+) -> PgResult<Vec<Column>> {
+    if aliases.len() > columns.len() {
+        return Err(PgError::new(
+            SqlState::InvalidColumnReference,
+            format!(
+                "{what} \"{name}\" has {} columns available but {} columns specified",
+                columns.len(),
+                aliases.len()
+            ),
+        ));
+    }
+    for (c, a) in columns.iter_mut().zip(aliases) {
+        c.name = ident_name(&a.name);
+    }
+    Ok(columns)
+}
+
+impl Analyzer<'_> {
+    /// Declares the CTEs of a WITH clause in `self.ctes` (the caller drops
+    /// them when its query is done).
+    pub(super) fn analyze_with(&mut self, with: &ast::With) -> PgResult<()> {
+        let start = self.ctes.len();
+        for cte in &with.cte_tables {
+            let name = ident_name(&cte.alias.name);
+            if self.ctes[start..].iter().any(|c| c.name == name) {
+                return Err(PgError::new(
+                    SqlState::DuplicateAlias,
+                    format!("WITH query name \"{name}\" specified more than once"),
+                ));
+            }
+            if cte.from.is_some() {
+                return Err(PgError::feature_not_supported("WITH ... FROM"));
+            }
+            let def = match with.recursive {
+                true => self.recursive_cte(&name, cte)?,
+                false => None,
+            };
+            let def = match def {
+                Some(d) => d,
+                None => self.plain_cte(&name, cte)?,
+            };
+            self.ctes.push(def);
+        }
+        Ok(())
+    }
+
+    fn plain_cte(&mut self, name: &str, cte: &ast::Cte) -> PgResult<CteDef> {
+        let (columns, plan, params) = self.analyze_subquery(&cte.query)?;
+        if !params.is_empty() {
+            return Err(PgError::feature_not_supported(
+                "a WITH query that reads columns of a query around it",
+            ));
+        }
+        let columns: Vec<Column> = columns
+            .into_iter()
+            .map(|c| Column {
+                type_oid: if c.type_oid == UNKNOWN {
+                    oid::TEXT
+                } else {
+                    c.type_oid
+                },
+                ..c
+            })
+            .collect();
+        let columns = renamed("WITH query", name, columns, &cte.alias.columns)?;
+        let width = columns.len();
+        Ok(CteDef {
+            name: name.to_owned(),
+            columns,
+            source: Source::Subquery {
+                plan: Box::new(plan),
+                width,
+                params: Vec::new(),
+            },
+            width,
+            used: false,
+        })
+    }
+
+    /// A `WITH RECURSIVE` body `a UNION [ALL] b` whose `b` names the CTE;
+    /// None if it has another form or does not name itself (then it is a
+    /// plain CTE).
+    fn recursive_cte(&mut self, name: &str, cte: &ast::Cte) -> PgResult<Option<CteDef>> {
+        let SetExpr::SetOperation {
+            op: ast::SetOperator::Union,
+            set_quantifier,
+            left,
+            right,
+        } = cte.query.body.as_ref()
+        else {
+            return Ok(None);
+        };
+        if cte.query.order_by.is_some() || cte.query.limit_clause.is_some() {
+            return Ok(None);
+        }
+        let all = match set_quantifier {
+            ast::SetQuantifier::All => true,
+            ast::SetQuantifier::Distinct | ast::SetQuantifier::None => false,
+            _ => return Ok(None),
+        };
+        let id = self.next_worktable;
+        self.next_worktable += 1;
+        let r = self.in_subquery_level(|a| {
+            let (left_columns, mut non_recursive) = a.set_operand(left)?;
+            for t in &mut non_recursive.targets[..left_columns.len()] {
+                if t.type_oid() == UNKNOWN {
+                    let e = std::mem::replace(t, Expr::null(oid::TEXT));
+                    *t = a.coerce(e, oid::TEXT, -1, false, None)?;
+                }
+            }
+            let types: Vec<(u32, i32)> = non_recursive.targets[..left_columns.len()]
+                .iter()
+                .map(|t| (t.type_oid(), t.typmod()))
+                .collect();
+            let columns: Vec<Column> = left_columns
+                .iter()
+                .zip(&types)
+                .map(|(c, &(type_oid, typmod))| Column {
+                    name: c.name.clone(),
+                    type_oid,
+                    typmod,
+                })
+                .collect();
+            let columns = renamed("WITH query", name, columns, &cte.alias.columns)?;
+            let width = columns.len();
+            a.ctes.push(CteDef {
+                name: name.to_owned(),
+                columns: columns.clone(),
+                source: Source::WorkTable { id, width },
+                width,
+                used: false,
+            });
+            let r = a.set_operand(right);
+            let used = a.ctes.pop().is_some_and(|c| c.used);
+            let (right_columns, mut recursive) = r?;
+            if !used {
+                return Ok(None);
+            }
+            if right_columns.len() != width {
+                return Err(PgError::syntax(
+                    "each UNION query must have the same number of columns",
+                    None,
+                ));
+            }
+            for (i, &(ltype, _)) in types.iter().enumerate() {
+                let rtype = recursive.targets[i].type_oid();
+                let common = select_common_type(&[(ltype, None), (rtype, None)], "UNION")?;
+                if common != ltype {
+                    return Err(PgError::new(
+                        SqlState::DatatypeMismatch,
+                        format!(
+                            "recursive query \"{name}\" column {} has type {} in non-recursive term but type {} overall",
+                            i + 1,
+                            oid::type_name(ltype),
+                            oid::type_name(common)
+                        ),
+                    )
+                    .with_hint("Cast the output of the non-recursive term to the correct type."));
+                }
+                let e = std::mem::replace(&mut recursive.targets[i], Expr::null(ltype));
+                recursive.targets[i] = a.coerce(e, ltype, -1, false, None)?;
+            }
+            let targets = columns
+                .iter()
+                .enumerate()
+                .map(|(index, c)| Expr::Var {
+                    index,
+                    type_oid: c.type_oid,
+                    typmod: c.typmod,
+                })
+                .collect();
+            let plan = Plan {
+                source: Source::RecursiveUnion(Box::new(RecursiveUnion {
+                    id,
+                    all,
+                    non_recursive,
+                    recursive,
+                    width,
+                })),
+                targets,
+                ..Plan::empty()
+            };
+            Ok(Some((columns, plan)))
+        })?;
+        let (Some((columns, plan)), params) = r else {
+            return Ok(None);
+        };
+        if !params.is_empty() {
+            return Err(PgError::feature_not_supported(
+                "a WITH query that reads columns of a query around it",
+            ));
+        }
+        let width = columns.len();
+        Ok(Some(CteDef {
+            name: name.to_owned(),
+            columns,
+            source: Source::Subquery {
+                plan: Box::new(plan),
+                width,
+                params: Vec::new(),
+            },
+            width,
+            used: false,
+        }))
+    }
+}
