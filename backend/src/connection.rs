@@ -166,8 +166,8 @@ pub async fn serve<F>(
     let mut socket = Framed::from_parts(parts);
     socket.set_state(PgWireConnectionState::AwaitingStartup);
 
-    // Cancel requests never get here (see `negotiate`), COPY arrives with the
-    // SQL issue: both get pgwire's no-op handlers.
+    // Cancel requests never get here (see `negotiate`): pgwire's no-op
+    // handler; COPY data goes to the session (`tcop/copy_handler.rs`).
     let noop = Arc::new(NoopHandler);
     tokio::pin!(terminate);
 
@@ -209,7 +209,7 @@ pub async fn serve<F>(
             startup_handler.clone(),
             tcop.clone(),
             tcop.clone(),
-            noop.clone(),
+            tcop.clone(),
             noop.clone(),
         )
         .await

@@ -90,6 +90,8 @@ pub struct Session {
     pub plan_cache: crate::tcop::plancache::PlanCache,
     /// The executor's open table scans, by ScanId.
     pub scans: Vec<Option<crate::table_access::OpenScan>>,
+    /// A COPY FROM STDIN reading the client's data (its statement is open).
+    pub copy_in: Option<Box<crate::commands::copy::CopyIn>>,
     /// Bumped by every catalog change this session makes (and by the abort
     /// of a transaction that made one): a plan made before is stale.
     pub local_catalog_version: u64,
@@ -138,6 +140,7 @@ impl Session {
             relcache: crate::relcache::RelCache::default(),
             plan_cache: Default::default(),
             scans: Vec::new(),
+            copy_in: None,
             local_catalog_version: 0,
         }
     }

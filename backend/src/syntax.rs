@@ -23,6 +23,8 @@ pub fn parse(sql: &str) -> PgResult<Vec<Statement>> {
     let tokens = rewrite_key_locks(tokens);
     let tokens = rewrite_drop_index_concurrently(tokens);
     let tokens = rewrite_ctas_columns(tokens);
+    let tokens = rewrite_copy_options(tokens);
+    let tokens = rewrite_vacuum_analyze(tokens);
     let mut stmts = Parser::new(&dialect)
         .with_recursion_limit(RECURSION_LIMIT)
         .with_tokens_with_locations(tokens)
@@ -351,6 +353,111 @@ fn rewrite_drop_index_concurrently(mut tokens: Vec<TokenWithSpan>) -> Vec<TokenW
             ],
         );
         tokens.remove(concurrently);
+    }
+    tokens
+}
+
+/// `VACUUM [FULL] [FREEZE] ANALYZE name`: sqlparser reads only `VACUUM
+/// [FULL] name`. FREEZE and ANALYZE are dropped: with 64-bit transaction
+/// ids nothing needs freezing, and ANALYZE collects nothing (the planner
+/// uses no statistics yet; see `commands::vacuum::analyze`).
+fn rewrite_vacuum_analyze(mut tokens: Vec<TokenWithSpan>) -> Vec<TokenWithSpan> {
+    let significant = |t: &TokenWithSpan| !matches!(t.token, Token::Whitespace(_) | Token::EOF);
+    let word_is = |t: &TokenWithSpan, w: &str| matches!(&t.token, Token::Word(x) if x.quote_style.is_none() && x.value.eq_ignore_ascii_case(w));
+    let starts = statement_starts(&tokens);
+    for &start in starts.iter().rev() {
+        if !word_is(&tokens[start], "vacuum") {
+            continue;
+        }
+        let end = (start..tokens.len())
+            .find(|&i| tokens[i].token == Token::SemiColon || tokens[i].token == Token::EOF)
+            .unwrap_or(tokens.len());
+        let words: Vec<usize> = (start + 1..end)
+            .filter(|&i| significant(&tokens[i]))
+            .collect();
+        // Option words up to the table name (they are reserved words in
+        // PostgreSQL: no table is called so without quotes).
+        let mut drop = Vec::new();
+        for &i in &words {
+            if word_is(&tokens[i], "full") {
+                continue;
+            }
+            if ["freeze", "analyze", "analyse"]
+                .iter()
+                .any(|w| word_is(&tokens[i], w))
+            {
+                drop.push(i);
+                continue;
+            }
+            break;
+        }
+        for i in drop.into_iter().rev() {
+            tokens.remove(i);
+        }
+    }
+    tokens
+}
+
+/// The column list sqlparser is given for `FORCE_QUOTE *` of COPY (it
+/// takes only a list): a name nobody can write.
+pub const FORCE_QUOTE_ALL_MARKER: &str = "\u{1}all";
+
+/// COPY options as PostgreSQL writes them that sqlparser does not read:
+/// `FREEZE on`, `HEADER off` (booleans as on/off/1/0) become true/false,
+/// and `FORCE_QUOTE *` becomes a list of [`FORCE_QUOTE_ALL_MARKER`].
+fn rewrite_copy_options(mut tokens: Vec<TokenWithSpan>) -> Vec<TokenWithSpan> {
+    let significant = |t: &TokenWithSpan| !matches!(t.token, Token::Whitespace(_) | Token::EOF);
+    let word_is = |t: &TokenWithSpan, w: &str| matches!(&t.token, Token::Word(x) if x.quote_style.is_none() && x.value.eq_ignore_ascii_case(w));
+    let starts = statement_starts(&tokens);
+    for &start in starts.iter().rev() {
+        if !word_is(&tokens[start], "copy") {
+            continue;
+        }
+        let end = (start..tokens.len())
+            .find(|&i| tokens[i].token == Token::SemiColon || tokens[i].token == Token::EOF)
+            .unwrap_or(tokens.len());
+        let words: Vec<usize> = (start..end).filter(|&i| significant(&tokens[i])).collect();
+        for pair in words.windows(2).rev() {
+            let (option, value) = (pair[0], pair[1]);
+            if word_is(&tokens[option], "freeze") || word_is(&tokens[option], "header") {
+                let truth = match &tokens[value].token {
+                    Token::Word(w) if w.quote_style.is_none() => {
+                        match w.value.to_lowercase().as_str() {
+                            "on" => Some(true),
+                            "off" => Some(false),
+                            _ => None,
+                        }
+                    }
+                    Token::Number(n, _) if n == "1" || n == "0" => Some(n == "1"),
+                    _ => None,
+                };
+                if let Some(t) = truth {
+                    let word = if t { "true" } else { "false" };
+                    tokens[value].token = Token::Word(Word {
+                        value: word.into(),
+                        quote_style: None,
+                        keyword: if t { Keyword::TRUE } else { Keyword::FALSE },
+                    });
+                }
+            } else if word_is(&tokens[option], "force_quote") && tokens[value].token == Token::Mul {
+                let span = tokens[value].span;
+                tokens.splice(
+                    value..=value,
+                    [
+                        TokenWithSpan::new(Token::LParen, span),
+                        TokenWithSpan::new(
+                            Token::Word(Word {
+                                value: FORCE_QUOTE_ALL_MARKER.into(),
+                                quote_style: Some('"'),
+                                keyword: Keyword::NoKeyword,
+                            }),
+                            span,
+                        ),
+                        TokenWithSpan::new(Token::RParen, span),
+                    ],
+                );
+            }
+        }
     }
     tokens
 }

@@ -21,6 +21,15 @@ pub enum Outcome {
         rows: Vec<Vec<Datum>>,
         tag: String,
     },
+    /// COPY TO STDOUT: the lines to send as CopyData, then the tag.
+    CopyOut {
+        columns: usize,
+        data: Vec<Vec<u8>>,
+        tag: String,
+    },
+    /// COPY FROM STDIN has begun (its state is `Session::copy_in`): the
+    /// statement goes on until the client's CopyDone or CopyFail.
+    CopyIn { columns: usize },
 }
 
 /// The error for any other statement in a failed transaction block (25P02).

@@ -29,7 +29,7 @@ pub fn load(data_dir: &Path, overrides: &[(String, String)]) -> Result<Settings,
         for p in &e.problems {
             eprintln!("LOG:  {}", p.message);
         }
-        e.summary
+        *e.summary
     };
     let entries = guc::parse_config_file(&text, &file_name).map_err(report)?;
     guc::apply_config(&mut settings, &entries, &file_name).map_err(report)?;

@@ -14,6 +14,7 @@ pub fn error_info(e: &PgError) -> ErrorInfo {
     info.detail = e.detail.clone();
     info.hint = e.hint.clone();
     info.position = e.position.map(|p| p.to_string());
+    info.where_context = e.context.clone();
     info
 }
 
@@ -74,6 +75,9 @@ fn encode_report(kind: u8, severity: &str, e: &PgError) -> Vec<u8> {
     }
     if let Some(h) = &e.hint {
         field(b'H', h);
+    }
+    if let Some(w) = &e.context {
+        field(b'W', w);
     }
     body.push(0);
     let mut msg = Vec::with_capacity(body.len() + 5);

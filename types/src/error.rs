@@ -36,6 +36,8 @@ pub struct PgError {
     pub detail: Option<String>,
     pub hint: Option<String>,
     pub position: Option<usize>,
+    /// Where it happened (the CONTEXT line: `COPY t, line 2, column a: "x"`).
+    pub context: Option<String>,
 }
 
 /// Result type used across the workspace.
@@ -51,6 +53,7 @@ impl PgError {
             detail: None,
             hint: None,
             position: None,
+            context: None,
         }
     }
 
@@ -93,6 +96,11 @@ impl PgError {
 
     pub fn with_detail(mut self, detail: impl Into<String>) -> PgError {
         self.detail = Some(detail.into());
+        self
+    }
+
+    pub fn with_context(mut self, context: impl Into<String>) -> PgError {
+        self.context = Some(context.into());
         self
     }
 

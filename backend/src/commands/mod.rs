@@ -13,6 +13,7 @@ use crate::relcache::with_reader;
 use crate::session::Session;
 use crate::utility::Outcome;
 
+pub mod copy;
 mod dbcommands;
 mod indexcmds;
 mod lockcmds;
@@ -69,6 +70,7 @@ pub fn ddl_statement(
             truncate(session, &names)
         }
         Statement::Vacuum(v) => vacuum(session, v),
+        Statement::Analyze(a) => analyze(session, a),
         Statement::Lock(l) => lock_table(session, l),
         Statement::CreateRole(cr) => create_role(session, cr),
         // `syntax::parse` turns PostgreSQL's CREATE USER into CREATE ROLE;

@@ -299,8 +299,10 @@ fn create_table_as(
         ));
     };
     let tag = match crate::tcop::run_statement(session, &insert, &insert_sql, None, &[])? {
-        Outcome::Command(tag) => tag,
-        Outcome::Rows { tag, .. } => tag,
+        Outcome::Command(tag) | Outcome::Rows { tag, .. } | Outcome::CopyOut { tag, .. } => tag,
+        Outcome::CopyIn { .. } => {
+            return Err(PgError::internal("CREATE TABLE AS started a COPY"));
+        }
     };
     let n = tag.rsplit(' ').next().unwrap_or("0");
     Ok(Outcome::Command(format!("SELECT {n}")))

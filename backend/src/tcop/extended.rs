@@ -253,6 +253,26 @@ impl Tcop {
                     portal.pending = Some(rows.into());
                     portal.tag = Some(tag);
                 }
+                Ok(Outcome::CopyOut { columns, data, tag }) => {
+                    out.extend(super::copy_out_messages(columns, data));
+                    out.push(command_complete(&tag));
+                    portal.pending = Some(VecDeque::new());
+                    portal.tag = None;
+                    session.portals.insert(name, portal);
+                    return (out, Ok(()));
+                }
+                Ok(Outcome::CopyIn { .. }) => {
+                    // The extended protocol's COPY FROM STDIN is not served
+                    // yet: the statement ends here, failed.
+                    session.copy_in = None;
+                    session.fail_statement();
+                    return (
+                        out,
+                        Err(types::PgError::feature_not_supported(
+                            "COPY FROM STDIN over the extended query protocol",
+                        )),
+                    );
+                }
                 Err(e) => return (out, Err(e)),
             }
         }

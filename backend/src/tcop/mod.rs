@@ -3,6 +3,7 @@
 //! protocol. pgwire does the framing; everything a PostgreSQL client can observe
 //! (tags, errors, transaction status, ParameterStatus) is decided here.
 
+pub mod copy_handler;
 pub mod extended;
 pub mod plancache;
 pub mod simple;
@@ -78,6 +79,8 @@ pub fn exec_statement(
     session.start_statement();
     let result = run_statement(session, stmt, sql, prepared, params);
     match result {
+        // COPY FROM STDIN: the statement ends with the client's data.
+        Ok(outcome @ Outcome::CopyIn { .. }) => Ok(outcome),
         Ok(outcome) => match session.finish_statement() {
             Ok(()) => Ok(outcome),
             Err(e) => {
@@ -99,7 +102,7 @@ pub fn exec_statement(
 /// that could not be flushed): shared memory can no longer be trusted, so
 /// the process aborts, and the postmaster reinitialises and recovers from
 /// the WAL, as after any backend crash.
-fn panic_if_critical(e: &PgError) {
+pub(crate) fn panic_if_critical(e: &PgError) {
     if e.severity == types::error::Severity::Panic {
         eprintln!("PANIC:  {}", e.message);
         std::process::abort();
@@ -124,6 +127,14 @@ pub(crate) fn run_statement(
         return r;
     }
     match stmt {
+        Statement::Copy { .. } => match crate::commands::copy::copy(session, stmt)? {
+            crate::commands::copy::Copy::Done(outcome) => Ok(outcome),
+            crate::commands::copy::Copy::In(state) => {
+                let columns = state.columns();
+                session.copy_in = Some(state);
+                Ok(Outcome::CopyIn { columns })
+            }
+        },
         Statement::Query(_)
         | Statement::Insert(_)
         | Statement::Update(_)
@@ -210,7 +221,7 @@ pub fn plan_query(
 
 /// Locks every relation a plan names, in the plan's mode, until transaction
 /// end. False if the catalog changed meanwhile (the plan must be remade).
-fn lock_relations(session: &mut Session, plan: &planner::PlannedStmt) -> PgResult<bool> {
+pub(crate) fn lock_relations(session: &mut Session, plan: &planner::PlannedStmt) -> PgResult<bool> {
     if plan.relations.is_empty() {
         return Ok(true);
     }
@@ -225,6 +236,24 @@ fn lock_relations(session: &mut Session, plan: &planner::PlannedStmt) -> PgResul
     }
     crate::relcache::accept_invalidations(session);
     Ok(catalog_version(session) == before)
+}
+
+/// The messages of a COPY TO STDOUT before its CommandComplete: the
+/// CopyOutResponse (text format), one CopyData per line, CopyDone.
+pub fn copy_out_messages(columns: usize, data: Vec<Vec<u8>>) -> Vec<PgWireBackendMessage> {
+    let mut out = Vec::with_capacity(data.len() + 2);
+    out.push(PgWireBackendMessage::CopyOutResponse(
+        pgwire::messages::copy::CopyOutResponse::new(0, columns as i16, vec![0; columns]),
+    ));
+    for line in data {
+        out.push(PgWireBackendMessage::CopyData(
+            pgwire::messages::copy::CopyData::new(line.into()),
+        ));
+    }
+    out.push(PgWireBackendMessage::CopyDone(
+        pgwire::messages::copy::CopyDone::new(),
+    ));
+    out
 }
 
 /// RowDescription for result columns in the given formats (PostgreSQL's rule:

@@ -61,6 +61,12 @@ impl Tcop {
             ));
             return (out, None);
         }
+        if stmts.len() > 1 && stmts.iter().any(crate::commands::copy::is_copy_from_stdin) {
+            out.push(error_message(&types::PgError::feature_not_supported(
+                "COPY FROM STDIN with other statements in one query string",
+            )));
+            return (out, None);
+        }
         session.implicit_block = stmts.len() > 1;
         let mut fatal = None;
         let mut all_ran = true;
@@ -108,6 +114,13 @@ fn run_one(
     out.extend(drain_notices(session));
     match result {
         Ok(Outcome::Command(tag)) => out.push(command_complete(&tag)),
+        Ok(Outcome::CopyOut { columns, data, tag }) => {
+            out.extend(super::copy_out_messages(columns, data));
+            out.push(command_complete(&tag));
+        }
+        Ok(Outcome::CopyIn { columns }) => out.push(PgWireBackendMessage::CopyInResponse(
+            pgwire::messages::copy::CopyInResponse::new(0, columns as i16, vec![0; columns]),
+        )),
         Ok(Outcome::Rows { columns, rows, tag }) => {
             out.push(row_description(&columns, &[]));
             let opts = output_options(session);
@@ -150,6 +163,13 @@ impl SimpleQueryHandler for Tcop {
         }
         if let Some(e) = fatal {
             return Err(protocol::error::to_pgwire(&e));
+        }
+        if self.session().copy_in.is_some() {
+            // The client sends the data now; CopyDone or CopyFail ends it
+            // (see `copy_handler.rs`).
+            client.set_state(PgWireConnectionState::CopyInProgress(false));
+            client.flush().await?;
+            return Ok(());
         }
         let (status, params) = {
             let mut s = self.session();

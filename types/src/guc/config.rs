@@ -29,24 +29,24 @@ pub struct ConfigEntry {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ConfigFileError {
     pub problems: Vec<PgError>,
-    pub summary: PgError,
+    pub summary: Box<PgError>,
 }
 
 impl ConfigFileError {
     fn new(problems: Vec<PgError>, file_name: &str) -> ConfigFileError {
         ConfigFileError {
             problems,
-            summary: PgError::fatal(
+            summary: Box::new(PgError::fatal(
                 SqlState::ConfigFileError,
                 format!("configuration file \"{file_name}\" contains errors"),
-            ),
+            )),
         }
     }
 }
 
 impl From<ConfigFileError> for PgError {
     fn from(e: ConfigFileError) -> PgError {
-        e.summary
+        *e.summary
     }
 }
 

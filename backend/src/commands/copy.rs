@@ -1,0 +1,1017 @@
+//! COPY (PostgreSQL's `copy.c`, `copyfrom*.c`, `copyto.c`): rows between a
+//! table (or a query) and text or CSV, over the protocol (`FROM STDIN`,
+//! `TO STDOUT`) or in a server file.
+//!
+//! COPY FROM runs as one statement: its rows are parsed as they arrive (a
+//! `CopyData` message may end mid-line; a CSV record may span lines) and
+//! inserted through the plan of `INSERT INTO t (columns) VALUES ($1, ...)`,
+//! so that defaults, NOT NULL, typmods, indexes and unique checks are the
+//! INSERT path's. A bad row stops the COPY with PostgreSQL's CONTEXT
+//! (`COPY t, line 2, column a: "x"`); nothing of it remains, as the
+//! statement's transaction (or subtransaction work) is rolled back as any
+//! failed statement's. The binary format is 0A000.
+
+use std::io::Write as _;
+
+use sqlparser::ast::{
+    CopyLegacyCsvOption, CopyLegacyOption, CopyOption, CopySource, CopyTarget, Statement,
+};
+use types::datum::OutputOptions;
+use types::{Datum, PgError, PgResult, SqlState};
+
+use super::split_name;
+use crate::session::Session;
+use crate::utility::Outcome;
+
+/// Text or CSV.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Format {
+    Text,
+    Csv,
+}
+
+/// The options of a COPY, with PostgreSQL's defaults per format.
+#[derive(Debug, Clone)]
+struct Options {
+    format: Format,
+    delimiter: char,
+    null: String,
+    header: bool,
+    quote: char,
+    escape: char,
+    force_quote_all: bool,
+    force_quote: Vec<String>,
+    force_not_null: Vec<String>,
+    force_null: Vec<String>,
+}
+
+fn bad_option(message: impl Into<String>) -> PgError {
+    PgError::new(SqlState::FeatureNotSupported, message)
+}
+
+impl Options {
+    fn parse(options: &[CopyOption], legacy: &[CopyLegacyOption]) -> PgResult<Options> {
+        let mut format = Format::Text;
+        let (mut delimiter, mut null, mut header, mut quote, mut escape) =
+            (None, None, false, None, None);
+        let (mut force_quote_all, mut force_quote, mut force_not_null, mut force_null) =
+            (false, Vec::new(), Vec::new(), Vec::new());
+        let names = |ids: &[sqlparser::ast::Ident]| -> Vec<String> {
+            ids.iter().map(crate::commands::ident).collect()
+        };
+        for o in options {
+            match o {
+                CopyOption::Format(f) => {
+                    format = match f.value.to_lowercase().as_str() {
+                        "text" => Format::Text,
+                        "csv" => Format::Csv,
+                        "binary" => {
+                            return Err(PgError::feature_not_supported("COPY in binary format"));
+                        }
+                        other => {
+                            return Err(PgError::new(
+                                SqlState::InvalidParameterValue,
+                                format!("COPY format \"{other}\" not recognized"),
+                            ));
+                        }
+                    }
+                }
+                CopyOption::Freeze(_) => {}
+                CopyOption::Delimiter(c) => delimiter = Some(*c),
+                CopyOption::Null(s) => null = Some(s.clone()),
+                CopyOption::Header(h) => header = *h,
+                CopyOption::Quote(c) => quote = Some(*c),
+                CopyOption::Escape(c) => escape = Some(*c),
+                CopyOption::ForceQuote(cols)
+                    if cols.is_empty()
+                        || cols
+                            .iter()
+                            .any(|c| c.value == crate::syntax::FORCE_QUOTE_ALL_MARKER) =>
+                {
+                    force_quote_all = true
+                }
+                CopyOption::ForceQuote(cols) => force_quote = names(cols),
+                CopyOption::ForceNotNull(cols) => force_not_null = names(cols),
+                CopyOption::ForceNull(cols) => force_null = names(cols),
+                CopyOption::Encoding(e) => {
+                    let e = e.to_uppercase().replace(['-', '_'], "");
+                    if e != "UTF8" && e != "SQLASCII" {
+                        return Err(PgError::feature_not_supported(format!(
+                            "COPY ENCODING other than UTF8 ({e})"
+                        )));
+                    }
+                }
+            }
+        }
+        for o in legacy {
+            match o {
+                CopyLegacyOption::Binary => {
+                    return Err(PgError::feature_not_supported("COPY in binary format"));
+                }
+                CopyLegacyOption::Delimiter(c) => delimiter = Some(*c),
+                CopyLegacyOption::Null(s) => null = Some(s.clone()),
+                CopyLegacyOption::Csv(opts) => {
+                    format = Format::Csv;
+                    for c in opts {
+                        match c {
+                            CopyLegacyCsvOption::Header => header = true,
+                            CopyLegacyCsvOption::Quote(q) => quote = Some(*q),
+                            CopyLegacyCsvOption::Escape(e) => escape = Some(*e),
+                            CopyLegacyCsvOption::ForceQuote(cols) => force_quote = names(cols),
+                            CopyLegacyCsvOption::ForceNotNull(cols) => force_not_null = names(cols),
+                        }
+                    }
+                }
+                _ => return Err(bad_option("this COPY option is not supported")),
+            }
+        }
+        let csv = format == Format::Csv;
+        if !csv {
+            if quote.is_some() {
+                return Err(bad_option("COPY quote available only in CSV mode"));
+            }
+            if escape.is_some() {
+                return Err(bad_option("COPY escape available only in CSV mode"));
+            }
+            if force_quote_all || !force_quote.is_empty() {
+                return Err(bad_option("COPY force quote available only in CSV mode"));
+            }
+            if !force_not_null.is_empty() {
+                return Err(bad_option("COPY force not null available only in CSV mode"));
+            }
+            if !force_null.is_empty() {
+                return Err(bad_option("COPY force null available only in CSV mode"));
+            }
+        }
+        let delimiter = delimiter.unwrap_or(if csv { ',' } else { '\t' });
+        if delimiter.len_utf8() != 1 || delimiter == '\n' || delimiter == '\r' {
+            return Err(bad_option(
+                "COPY delimiter must be a single one-byte character",
+            ));
+        }
+        if !csv && (delimiter == '\\' || delimiter.is_ascii_alphanumeric()) {
+            return Err(bad_option(format!(
+                "COPY delimiter cannot be \"{delimiter}\""
+            )));
+        }
+        let quote = quote.unwrap_or('"');
+        Ok(Options {
+            format,
+            delimiter,
+            null: null.unwrap_or_else(|| if csv { String::new() } else { "\\N".into() }),
+            header,
+            quote,
+            escape: escape.unwrap_or(quote),
+            force_quote_all,
+            force_quote,
+            force_not_null,
+            force_null,
+        })
+    }
+}
+
+/// The table (and columns) a COPY names.
+struct Target {
+    rel: std::sync::Arc<planner::RelationDesc>,
+    /// Positions in `rel.columns` of the columns copied, in order.
+    columns: Vec<usize>,
+}
+
+fn target(session: &mut Session, source: &CopySource) -> PgResult<Option<Target>> {
+    let CopySource::Table {
+        table_name,
+        columns,
+    } = source
+    else {
+        return Ok(None);
+    };
+    let (schema, name) = split_name(table_name)?;
+    let catalog = crate::table_access::SessionCatalog::new(session);
+    let found = planner::catalog::CatalogView::lookup_relation(&catalog, schema.as_deref(), &name)?;
+    let rel = found.ok_or_else(|| {
+        PgError::new(
+            SqlState::UndefinedTable,
+            format!("relation \"{name}\" does not exist"),
+        )
+    })?;
+    if rel.relkind != 'r' {
+        return Err(PgError::new(
+            SqlState::WrongObjectType,
+            format!(
+                "cannot copy to or from relation \"{name}\" of kind '{}'",
+                rel.relkind
+            ),
+        ));
+    }
+    let positions = if columns.is_empty() {
+        (0..rel.columns.len())
+            .filter(|&i| !rel.columns[i].dropped)
+            .collect()
+    } else {
+        let mut out: Vec<usize> = Vec::new();
+        for c in columns {
+            let c = crate::commands::ident(c);
+            let Some(i) = rel.column_index(&c) else {
+                return Err(PgError::new(
+                    SqlState::UndefinedColumn,
+                    format!("column \"{c}\" of relation \"{name}\" does not exist"),
+                ));
+            };
+            if out.contains(&i) {
+                return Err(PgError::new(
+                    SqlState::DuplicateColumn,
+                    format!("column \"{c}\" specified more than once"),
+                ));
+            }
+            out.push(i);
+        }
+        out
+    };
+    Ok(Some(Target {
+        rel,
+        columns: positions,
+    }))
+}
+
+/// Quotes an identifier for the SQL the COPY plans.
+fn quote_ident(s: &str) -> String {
+    format!("\"{}\"", s.replace('"', "\"\""))
+}
+
+/// The state of a COPY FROM that is reading rows (from the client, or a
+/// file read whole).
+pub struct CopyIn {
+    opts: Options,
+    /// For CONTEXT: the table's name.
+    table: String,
+    names: Vec<String>,
+    types: Vec<u32>,
+    typmods: Vec<i32>,
+    /// The INSERT of one row, its values as parameters.
+    insert: planner::PlannedStmt,
+    /// Bytes of a record not complete yet.
+    pending: Vec<u8>,
+    /// Lines read so far (the number of the line being parsed in errors).
+    line: u64,
+    rows: u64,
+    header_done: bool,
+    /// `\.` alone on a line seen: what follows is ignored.
+    ended: bool,
+    /// The first error: what follows is ignored until the end.
+    pub failed: Option<PgError>,
+    output: OutputOptions,
+}
+
+impl CopyIn {
+    /// The number of columns, for the CopyInResponse.
+    pub fn columns(&self) -> usize {
+        self.names.len()
+    }
+
+    /// Takes more input; complete records are inserted now.
+    pub fn feed(&mut self, session: &mut Session, data: &[u8]) {
+        if self.failed.is_some() || self.ended {
+            return;
+        }
+        self.pending.extend_from_slice(data);
+        if let Err(e) = self.drain(session, false) {
+            self.pending.clear();
+            self.failed = Some(e);
+        }
+    }
+
+    /// The input is complete: the last record (without its newline), then
+    /// the row count, or the first error.
+    pub fn finish(&mut self, session: &mut Session) -> PgResult<u64> {
+        if let Some(e) = self.failed.take() {
+            return Err(e);
+        }
+        self.drain(session, true)?;
+        Ok(self.rows)
+    }
+
+    /// Parses and inserts every complete record in `pending` (with `eof`,
+    /// also a last one without its line end).
+    fn drain(&mut self, session: &mut Session, eof: bool) -> PgResult<()> {
+        let mut start = 0;
+        while !self.ended {
+            let rest = &self.pending[start..];
+            if rest.is_empty() {
+                break;
+            }
+            let Some((end, next)) = record_end(rest, &self.opts, eof) else {
+                break;
+            };
+            let raw = &rest[..end];
+            start += next;
+            let text = std::str::from_utf8(raw).map_err(|_| {
+                PgError::new(
+                    SqlState::CharacterNotInRepertoire,
+                    "invalid byte sequence for encoding \"UTF8\"",
+                )
+                .with_context(format!(
+                    "COPY {}, line {}",
+                    self.table,
+                    self.line + 1
+                ))
+            })?;
+            let text = text.strip_suffix('\r').unwrap_or(text).to_owned();
+            self.line += text.matches('\n').count() as u64 + 1;
+            if !self.header_done {
+                self.header_done = true;
+                if self.opts.header {
+                    continue;
+                }
+            }
+            if text == "\\." {
+                self.ended = true;
+                break;
+            }
+            self.row(session, &text)?;
+        }
+        self.pending.drain(..start);
+        Ok(())
+    }
+
+    /// One record: its fields, their values, the insert.
+    fn row(&mut self, session: &mut Session, text: &str) -> PgResult<()> {
+        let context = |line: u64, extra: &str| format!("COPY {}, line {line}{extra}", self.table);
+        let fields = match self.opts.format {
+            Format::Text => split_text(text, &self.opts),
+            Format::Csv => split_csv(text, &self.opts),
+        }
+        .map_err(|e| e.with_context(context(self.line, "")))?;
+        if fields.len() > self.names.len() {
+            return Err(PgError::new(
+                SqlState::BadCopyFileFormat,
+                "extra data after last expected column",
+            )
+            .with_context(context(self.line, &format!(": \"{}\"", clip(text)))));
+        }
+        if fields.len() < self.names.len() {
+            let missing = &self.names[fields.len()];
+            return Err(PgError::new(
+                SqlState::BadCopyFileFormat,
+                format!("missing data for column \"{missing}\""),
+            )
+            .with_context(context(self.line, &format!(": \"{}\"", clip(text)))));
+        }
+        let mut params = Vec::with_capacity(fields.len());
+        for (i, f) in fields.into_iter().enumerate() {
+            let name = &self.names[i];
+            let value = match f {
+                Field::Null => Datum::Null,
+                Field::Value { text: s, quoted } => {
+                    let csv = self.opts.format == Format::Csv;
+                    if csv
+                        && !quoted
+                        && s == self.opts.null
+                        && self.opts.force_not_null.contains(name)
+                    {
+                        Datum::from_text(self.types[i], "", &self.output)
+                    } else if csv
+                        && quoted
+                        && s == self.opts.null
+                        && self.opts.force_null.contains(name)
+                    {
+                        Ok(Datum::Null)
+                    } else {
+                        Datum::from_text(self.types[i], &s, &self.output)
+                    }
+                    .and_then(|v| match self.typmods[i] {
+                        // The column's length or precision, checked as the
+                        // type's input function does.
+                        m if m >= 0 => executor::cast::apply_typmod(v, self.types[i], m, false),
+                        _ => Ok(v),
+                    })
+                    .map_err(|e| {
+                        e.with_context(context(
+                            self.line,
+                            &format!(", column {name}: \"{}\"", clip(&s)),
+                        ))
+                    })?
+                }
+            };
+            params.push(value);
+        }
+        let result = executor::execute_statement(&self.insert, &params, session);
+        session.scans.clear();
+        result.map_err(|e| e.with_context(context(self.line, "")))?;
+        self.rows += 1;
+        Ok(())
+    }
+}
+
+/// A value for CONTEXT lines, cut as PostgreSQL cuts them.
+fn clip(s: &str) -> String {
+    match s.char_indices().nth(100) {
+        Some((i, _)) => format!("{}...", &s[..i]),
+        None => s.to_owned(),
+    }
+}
+
+/// Where the record at the start of `buf` ends: (its length without the
+/// line end, where the next begins). A CSV record's quoted fields may hold
+/// line ends. None: not complete yet.
+fn record_end(buf: &[u8], opts: &Options, eof: bool) -> Option<(usize, usize)> {
+    let mut in_quotes = false;
+    let (quote, escape) = (opts.quote as u8, opts.escape as u8);
+    let csv = opts.format == Format::Csv;
+    let mut i = 0;
+    while i < buf.len() {
+        let b = buf[i];
+        if csv {
+            if in_quotes {
+                if b == escape && escape != quote && buf.get(i + 1) == Some(&quote) {
+                    i += 2;
+                    continue;
+                }
+                if b == quote {
+                    in_quotes = false;
+                }
+            } else if b == quote {
+                in_quotes = true;
+            } else if b == b'\n' {
+                return Some((i, i + 1));
+            }
+        } else if b == b'\\' {
+            i += 2;
+            continue;
+        } else if b == b'\n' {
+            return Some((i, i + 1));
+        }
+        i += 1;
+    }
+    eof.then_some((buf.len(), buf.len()))
+}
+
+/// A field: NULL, or text and whether it was quoted (CSV).
+enum Field {
+    Null,
+    Value { text: String, quoted: bool },
+}
+
+/// Splits a text-format line: fields between unescaped delimiters, the
+/// null string (as written, before de-escaping) as NULL, backslash escapes
+/// decoded.
+fn split_text(line: &str, opts: &Options) -> PgResult<Vec<Field>> {
+    let mut fields = Vec::new();
+    let mut raw = String::new();
+    let mut value = String::new();
+    let mut chars = line.chars().peekable();
+    let mut push = |raw: &mut String, value: &mut String| {
+        fields.push(if *raw == opts.null {
+            Field::Null
+        } else {
+            Field::Value {
+                text: std::mem::take(value),
+                quoted: false,
+            }
+        });
+        raw.clear();
+        value.clear();
+    };
+    while let Some(c) = chars.next() {
+        if c == opts.delimiter {
+            push(&mut raw, &mut value);
+            continue;
+        }
+        raw.push(c);
+        if c != '\\' {
+            value.push(c);
+            continue;
+        }
+        let Some(e) = chars.next() else {
+            // A backslash at the end of the line stands for itself.
+            value.push('\\');
+            break;
+        };
+        raw.push(e);
+        match e {
+            'b' => value.push('\u{8}'),
+            'f' => value.push('\u{c}'),
+            'n' => value.push('\n'),
+            'r' => value.push('\r'),
+            't' => value.push('\t'),
+            'v' => value.push('\u{b}'),
+            '0'..='7' => {
+                let mut n = e.to_digit(8).unwrap_or(0);
+                for _ in 0..2 {
+                    match chars.peek().and_then(|d| d.to_digit(8)) {
+                        Some(d) => {
+                            n = n * 8 + d;
+                            raw.push(chars.next().unwrap_or('0'));
+                        }
+                        None => break,
+                    }
+                }
+                value.push(char::from_u32(n & 0xff).unwrap_or('\0'));
+            }
+            'x' if chars.peek().is_some_and(|d| d.is_ascii_hexdigit()) => {
+                let mut n = 0;
+                for _ in 0..2 {
+                    match chars.peek().and_then(|d| d.to_digit(16)) {
+                        Some(d) => {
+                            n = n * 16 + d;
+                            raw.push(chars.next().unwrap_or('0'));
+                        }
+                        None => break,
+                    }
+                }
+                value.push(char::from_u32(n).unwrap_or('\0'));
+            }
+            other => value.push(other),
+        }
+    }
+    push(&mut raw, &mut value);
+    if fields
+        .iter()
+        .any(|f| matches!(f, Field::Value { text, .. } if text.contains('\0')))
+    {
+        return Err(PgError::new(
+            SqlState::CharacterNotInRepertoire,
+            "invalid byte sequence for encoding \"UTF8\": 0x00",
+        ));
+    }
+    Ok(fields)
+}
+
+/// Splits a CSV record: quoted fields may hold delimiters, line ends and
+/// doubled (or escaped) quotes; an unquoted field equal to the null string
+/// is NULL.
+fn split_csv(record: &str, opts: &Options) -> PgResult<Vec<Field>> {
+    let mut fields = Vec::new();
+    let mut chars = record.chars().peekable();
+    loop {
+        let mut value = String::new();
+        let mut quoted = false;
+        let mut unquoted_part = String::new();
+        loop {
+            match chars.peek().copied() {
+                None => break,
+                Some(c) if c == opts.delimiter => break,
+                Some(c) if c == opts.quote => {
+                    chars.next();
+                    quoted = true;
+                    loop {
+                        match chars.next() {
+                            None => {
+                                return Err(PgError::new(
+                                    SqlState::BadCopyFileFormat,
+                                    "unterminated CSV quoted field",
+                                ));
+                            }
+                            Some(c) if c == opts.escape && chars.peek() == Some(&opts.quote) => {
+                                chars.next();
+                                value.push(opts.quote);
+                            }
+                            Some(c)
+                                if c == opts.escape
+                                    && opts.escape != opts.quote
+                                    && chars.peek() == Some(&opts.escape) =>
+                            {
+                                chars.next();
+                                value.push(opts.escape);
+                            }
+                            Some(c) if c == opts.quote => break,
+                            Some(c) => value.push(c),
+                        }
+                    }
+                }
+                Some(c) => {
+                    chars.next();
+                    value.push(c);
+                    unquoted_part.push(c);
+                }
+            }
+        }
+        fields.push(if !quoted && unquoted_part == opts.null {
+            Field::Null
+        } else {
+            Field::Value {
+                text: value,
+                quoted,
+            }
+        });
+        if chars.next().is_none() {
+            break;
+        }
+    }
+    Ok(fields)
+}
+
+/// COPY TO: the rows as text or CSV lines, one per row (and the header).
+fn format_rows(
+    names: &[String],
+    rows: &[Vec<Datum>],
+    opts: &Options,
+    output: &OutputOptions,
+) -> Vec<Vec<u8>> {
+    let mut out = Vec::with_capacity(rows.len() + 1);
+    let csv = opts.format == Format::Csv;
+    let field = |s: &str, force: bool, line: &mut String| {
+        if !csv {
+            for c in s.chars() {
+                match c {
+                    '\\' => line.push_str("\\\\"),
+                    '\n' => line.push_str("\\n"),
+                    '\r' => line.push_str("\\r"),
+                    '\t' => line.push_str("\\t"),
+                    '\u{8}' => line.push_str("\\b"),
+                    '\u{c}' => line.push_str("\\f"),
+                    '\u{b}' => line.push_str("\\v"),
+                    c if c == opts.delimiter => {
+                        line.push('\\');
+                        line.push(c);
+                    }
+                    c => line.push(c),
+                }
+            }
+            return;
+        }
+        let needs = force
+            || s == opts.null
+            || s.contains(opts.delimiter)
+            || s.contains(opts.quote)
+            || s.contains('\n')
+            || s.contains('\r')
+            || s.starts_with("\\.");
+        if !needs {
+            line.push_str(s);
+            return;
+        }
+        line.push(opts.quote);
+        for c in s.chars() {
+            if c == opts.quote || c == opts.escape {
+                line.push(opts.escape);
+            }
+            line.push(c);
+        }
+        line.push(opts.quote);
+    };
+    if opts.header {
+        let mut line = String::new();
+        for (i, n) in names.iter().enumerate() {
+            if i > 0 {
+                line.push(opts.delimiter);
+            }
+            field(n, false, &mut line);
+        }
+        line.push('\n');
+        out.push(line.into_bytes());
+    }
+    for row in rows {
+        let mut line = String::new();
+        for (i, v) in row.iter().enumerate() {
+            if i > 0 {
+                line.push(opts.delimiter);
+            }
+            match v {
+                Datum::Null => line.push_str(&opts.null),
+                v => {
+                    let force = opts.force_quote_all
+                        || names.get(i).is_some_and(|n| opts.force_quote.contains(n));
+                    field(&v.to_text(output), force, &mut line)
+                }
+            }
+        }
+        line.push('\n');
+        out.push(line.into_bytes());
+    }
+    out
+}
+
+/// Whether a statement is COPY ... FROM STDIN.
+pub fn is_copy_from_stdin(stmt: &Statement) -> bool {
+    matches!(
+        stmt,
+        Statement::Copy {
+            to: false,
+            target: CopyTarget::Stdin,
+            ..
+        }
+    )
+}
+
+/// What a COPY statement asks for.
+pub enum Copy {
+    /// COPY ... FROM STDIN: the protocol layer sends CopyInResponse and
+    /// feeds the data to this state.
+    In(Box<CopyIn>),
+    /// A finished COPY: TO STDOUT rows to send, or a command tag.
+    Done(Outcome),
+}
+
+/// Runs a COPY statement (inside the statement `exec_statement` started).
+pub fn copy(session: &mut Session, stmt: &Statement) -> PgResult<Copy> {
+    let Statement::Copy {
+        source,
+        to,
+        target: dest,
+        options,
+        legacy_options,
+        payload,
+    } = stmt
+    else {
+        return Err(PgError::internal("not a COPY statement"));
+    };
+    let opts = Options::parse(options, legacy_options)?;
+    let file = match dest {
+        CopyTarget::Stdin | CopyTarget::Stdout => None,
+        CopyTarget::File { filename } => Some(filename.clone()),
+        CopyTarget::Program { .. } => {
+            return Err(PgError::feature_not_supported("COPY to or from a program"));
+        }
+    };
+    if file.is_some() && !session.is_superuser {
+        let (what, role) = match to {
+            true => ("to", "pg_write_server_files"),
+            false => ("from", "pg_read_server_files"),
+        };
+        return Err(PgError::new(
+            SqlState::InsufficientPrivilege,
+            format!(
+                "must be superuser or have privileges of the {role} role to COPY {what} a file"
+            ),
+        )
+        .with_hint(
+            "Anyone can COPY to stdout or from stdin. psql's \\copy command also works for anyone.",
+        ));
+    }
+    if let Some(f) = &file
+        && !f.starts_with('/')
+    {
+        return Err(PgError::new(
+            SqlState::InvalidName,
+            format!(
+                "relative path not allowed for COPY {} file",
+                if *to { "to" } else { "from" }
+            ),
+        ));
+    }
+    if *to {
+        return copy_to(session, source, &opts, file.as_deref()).map(Copy::Done);
+    }
+    let Some(t) = target(session, source)? else {
+        return Err(PgError::syntax("syntax error at or near \"FROM\"", None));
+    };
+    crate::xact::check_writable(session, "COPY FROM")?;
+    let mut state = begin_in(session, t, opts)?;
+    match (&file, payload) {
+        (Some(path), _) => {
+            let data = std::fs::read(path).map_err(|e| {
+                PgError::new(
+                    if e.kind() == std::io::ErrorKind::NotFound {
+                        SqlState::UndefinedFile
+                    } else {
+                        SqlState::IoError
+                    },
+                    format!("could not open file \"{path}\" for reading: {}", io_reason(&e)),
+                )
+                .with_hint("COPY FROM instructs the PostgreSQL server process to read a file. You may want a client-side facility such as psql's \\copy.")
+            })?;
+            state.feed(session, &data);
+            let n = state.finish(session)?;
+            Ok(Copy::Done(Outcome::Command(format!("COPY {n}"))))
+        }
+        (None, Some(_)) => Err(PgError::feature_not_supported(
+            "COPY FROM STDIN with its data in the same query string",
+        )),
+        (None, None) => Ok(Copy::In(Box::new(state))),
+    }
+}
+
+/// An io error as PostgreSQL words it (`%m`).
+fn io_reason(e: &std::io::Error) -> String {
+    match e.kind() {
+        std::io::ErrorKind::NotFound => "No such file or directory".into(),
+        std::io::ErrorKind::PermissionDenied => "Permission denied".into(),
+        _ => e.to_string(),
+    }
+}
+
+/// Plans the row INSERT of a COPY FROM and locks the table.
+fn begin_in(session: &mut Session, t: Target, opts: Options) -> PgResult<CopyIn> {
+    let rel = &t.rel;
+    let names: Vec<String> = t
+        .columns
+        .iter()
+        .map(|&i| rel.columns[i].name.clone())
+        .collect();
+    let types: Vec<u32> = t.columns.iter().map(|&i| rel.columns[i].type_oid).collect();
+    let typmods: Vec<i32> = t.columns.iter().map(|&i| rel.columns[i].typmod).collect();
+    for n in opts.force_not_null.iter().chain(&opts.force_null) {
+        if !names.contains(n) {
+            return Err(PgError::new(
+                SqlState::InvalidColumnReference,
+                format!("FORCE_NOT_NULL column \"{n}\" not referenced by COPY"),
+            ));
+        }
+    }
+    let sql = format!(
+        "INSERT INTO {}.{} ({}) VALUES ({})",
+        quote_ident(&rel.schema),
+        quote_ident(&rel.name),
+        names
+            .iter()
+            .map(|n| quote_ident(n))
+            .collect::<Vec<_>>()
+            .join(", "),
+        (1..=names.len())
+            .map(|i| format!("${i}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    let stmts = crate::syntax::parse(&sql)?;
+    let [stmt] = stmts.as_slice() else {
+        return Err(PgError::internal(
+            "COPY's INSERT did not parse as one statement",
+        ));
+    };
+    session.tx.first_snapshot_taken = true;
+    let insert = crate::tcop::plan_query(session, stmt, &sql, Some(&types))?;
+    crate::tcop::lock_relations(session, &insert)?;
+    Ok(CopyIn {
+        table: rel.name.clone(),
+        opts,
+        names,
+        types,
+        typmods,
+        insert,
+        pending: Vec::new(),
+        line: 0,
+        rows: 0,
+        header_done: false,
+        ended: false,
+        failed: None,
+        output: executor::ExecContext::output_options(session),
+    })
+}
+
+/// COPY TO: the table's rows (or the query's) as lines, sent to the client
+/// or written to a file.
+fn copy_to(
+    session: &mut Session,
+    source: &CopySource,
+    opts: &Options,
+    file: Option<&str>,
+) -> PgResult<Outcome> {
+    let query_sql = match source {
+        CopySource::Query(q) => q.to_string(),
+        CopySource::Table { .. } => {
+            let Some(t) = target(session, source)? else {
+                return Err(PgError::internal("COPY without a table"));
+            };
+            let rel = &t.rel;
+            format!(
+                "SELECT {} FROM ONLY {}.{}",
+                t.columns
+                    .iter()
+                    .map(|&i| quote_ident(&rel.columns[i].name))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                quote_ident(&rel.schema),
+                quote_ident(&rel.name)
+            )
+        }
+    };
+    let query_sql = query_sql.replacen("FROM ONLY ", "FROM ", 1);
+    let stmts = crate::syntax::parse(&query_sql)?;
+    let [stmt] = stmts.as_slice() else {
+        return Err(PgError::internal(
+            "COPY's query did not parse as one statement",
+        ));
+    };
+    let outcome = crate::tcop::run_statement(session, stmt, &query_sql, None, &[])?;
+    let Outcome::Rows { columns, rows, .. } = outcome else {
+        return Err(PgError::new(
+            SqlState::FeatureNotSupported,
+            "COPY query must have a RETURNING clause",
+        ));
+    };
+    let names: Vec<String> = columns.iter().map(|c| c.name.clone()).collect();
+    let output = executor::ExecContext::output_options(session);
+    let lines = format_rows(&names, &rows, opts, &output);
+    let tag = format!("COPY {}", rows.len());
+    match file {
+        None => Ok(Outcome::CopyOut {
+            columns: names.len(),
+            data: lines,
+            tag,
+        }),
+        Some(path) => {
+            let mut f = std::fs::File::create(path).map_err(|e| {
+                PgError::new(
+                    SqlState::IoError,
+                    format!("could not open file \"{path}\" for writing: {}", io_reason(&e)),
+                )
+                .with_hint("COPY TO instructs the PostgreSQL server process to write a file. You may want a client-side facility such as psql's \\copy.")
+            })?;
+            for l in &lines {
+                f.write_all(l).map_err(|e| {
+                    PgError::new(
+                        SqlState::IoError,
+                        format!("could not write to COPY file: {}", io_reason(&e)),
+                    )
+                })?;
+            }
+            Ok(Outcome::Command(tag))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn opts(format: Format) -> Options {
+        let csv = format == Format::Csv;
+        Options {
+            format,
+            delimiter: if csv { ',' } else { '\t' },
+            null: if csv { String::new() } else { "\\N".into() },
+            header: false,
+            quote: '"',
+            escape: '"',
+            force_quote_all: false,
+            force_quote: Vec::new(),
+            force_not_null: Vec::new(),
+            force_null: Vec::new(),
+        }
+    }
+
+    fn show(fields: Vec<Field>) -> Vec<String> {
+        fields
+            .into_iter()
+            .map(|f| match f {
+                Field::Null => "NULL".into(),
+                Field::Value { text, quoted } => {
+                    format!("{}{text}", if quoted { "q:" } else { "" })
+                }
+            })
+            .collect()
+    }
+
+    #[test]
+    fn text_fields_decode_escapes_and_null() {
+        let o = opts(Format::Text);
+        let f = split_text("1\t\\N\ta\\tb\\\\c\t\\101\\x42\t", &o).map(show);
+        assert_eq!(
+            f.ok(),
+            Some(vec![
+                "1".to_owned(),
+                "NULL".into(),
+                "a\tb\\c".into(),
+                "AB".into(),
+                "".into()
+            ])
+        );
+    }
+
+    #[test]
+    fn csv_fields_keep_quoted_delimiters_and_empty_strings() {
+        let o = opts(Format::Csv);
+        let f = split_csv("1,,\"\",\"a,\"\"b\"\"\nc\"", &o).map(show);
+        assert_eq!(
+            f.ok(),
+            Some(vec![
+                "1".to_owned(),
+                "NULL".into(),
+                "q:".into(),
+                "q:a,\"b\"\nc".into()
+            ])
+        );
+        assert!(split_csv("\"open", &o).is_err());
+    }
+
+    #[test]
+    fn records_end_at_newlines_outside_csv_quotes() {
+        let csv = opts(Format::Csv);
+        assert_eq!(record_end(b"a,\"x\ny\"\nb", &csv, false), Some((7, 8)));
+        assert_eq!(record_end(b"a,\"x\ny", &csv, false), None);
+        let text = opts(Format::Text);
+        assert_eq!(record_end(b"a\\\nb\nc", &text, false), Some((4, 5)));
+        assert_eq!(record_end(b"abc", &text, true), Some((3, 3)));
+    }
+
+    #[test]
+    fn output_escapes_as_postgres_does() {
+        let o = opts(Format::Text);
+        let rows = vec![vec![
+            Datum::Text("a\tb\nc\\".into()),
+            Datum::Null,
+            Datum::Int4(7),
+        ]];
+        let out = format_rows(&[], &rows, &o, &OutputOptions::default());
+        assert_eq!(out, vec![b"a\\tb\\nc\\\\\t\\N\t7\n".to_vec()]);
+        let c = opts(Format::Csv);
+        let rows = vec![vec![
+            Datum::Text("x,y".into()),
+            Datum::Text(String::new()),
+            Datum::Null,
+            Datum::Text("q\"".into()),
+        ]];
+        let out = format_rows(&[], &rows, &c, &OutputOptions::default());
+        assert_eq!(out, vec![b"\"x,y\",\"\",,\"q\"\"\"\n".to_vec()]);
+    }
+}

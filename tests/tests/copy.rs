@@ -1,0 +1,238 @@
+//! COPY over the wire with the real clients: psql's COPY FROM STDIN (text and
+//! CSV, `\.`, NULLs, escapes, defaults for columns left out), COPY TO STDOUT,
+//! a bad row (PostgreSQL's error and CONTEXT, nothing of that COPY kept, the
+//! session usable), COPY in a transaction block rolled back, a client killed
+//! in the middle of its data, and `pgbench -i`. Every expectation is
+//! PostgreSQL 15's (these tests also pass with `OXIPG_TEST_AGAINST_PG15=1`).
+
+use std::io::Write as _;
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use tests::{Cluster, PG15_BIN, within};
+use tokio_postgres::{Client, SimpleQueryMessage};
+
+/// Runs `script` through psql (as a file, the way `psql -f` reads COPY
+/// data inline); returns stdout and stderr together.
+fn psql(cluster: &Cluster, script: &str) -> String {
+    let dir = tempfile_dir();
+    let path = dir.join("script.sql");
+    std::fs::write(&path, script).expect("write the script");
+    let out = Command::new(Path::new(PG15_BIN).join("psql"))
+        .args(["-X", "-q", "-v", "VERBOSITY=default", "-d"])
+        .arg(cluster.conninfo())
+        .arg("-f")
+        .arg(&path)
+        .output()
+        .expect("psql runs");
+    let mut text = String::from_utf8_lossy(&out.stdout).into_owned();
+    text.push_str(&String::from_utf8_lossy(&out.stderr));
+    text
+}
+
+fn tempfile_dir() -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!(
+        "oxipg-copy-{}-{:?}",
+        std::process::id(),
+        std::thread::current().id()
+    ));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    dir
+}
+
+async fn rows(c: &Client, sql: &str) -> Vec<Vec<Option<String>>> {
+    c.simple_query(sql)
+        .await
+        .unwrap_or_else(|e| panic!("{sql}: {e}"))
+        .iter()
+        .filter_map(|m| match m {
+            SimpleQueryMessage::Row(r) => {
+                Some((0..r.len()).map(|i| r.get(i).map(str::to_owned)).collect())
+            }
+            _ => None,
+        })
+        .collect()
+}
+
+async fn count(c: &Client, table: &str) -> String {
+    rows(c, &format!("SELECT count(*) FROM {table}")).await[0][0]
+        .clone()
+        .unwrap_or_default()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn psql_copies_rows_in_and_out_and_a_bad_row_keeps_nothing() {
+    let cluster = Cluster::start();
+    let c = cluster.connect().await;
+    c.batch_execute(
+        "CREATE TABLE cp (a int PRIMARY KEY, b text, c numeric(6,2) DEFAULT 1.5, d varchar(3))",
+    )
+    .await
+    .expect("create");
+    let out = psql(
+        &cluster,
+        "COPY cp FROM STDIN;\n\
+         1\tone\t2.50\tx\n\
+         2\t\\N\t\\N\tyy\n\
+         3\ttab\\there\t7\tz\n\
+         \\.\n\
+         COPY cp (a, b) FROM STDIN WITH (FORMAT csv, HEADER true);\n\
+         a,b\n\
+         4,\"quoted, comma\"\n\
+         5,\n\
+         6,\"\"\n\
+         \\.\n\
+         COPY cp TO STDOUT;\n\
+         COPY (SELECT a, b FROM cp WHERE a > 4 ORDER BY a) TO STDOUT WITH (FORMAT csv);\n",
+    );
+    assert_eq!(
+        out,
+        "1\tone\t2.50\tx\n\
+         2\t\\N\t\\N\tyy\n\
+         3\ttab\\there\t7.00\tz\n\
+         4\tquoted, comma\t1.50\t\\N\n\
+         5\t\\N\t1.50\t\\N\n\
+         6\t\t1.50\t\\N\n\
+         5,\n\
+         6,\"\"\n"
+    );
+    // A value of the wrong type: the error names the line and column, and
+    // none of the rows before it stays.
+    let out = psql(
+        &cluster,
+        "COPY cp FROM STDIN;\n7\tok\t1\tq\n8\tbad\tx\tq\n\\.\nSELECT count(*) FROM cp;\n",
+    );
+    assert!(
+        out.contains("ERROR:  invalid input syntax for type numeric: \"x\"")
+            && out.contains("CONTEXT:  COPY cp, line 2, column c: \"x\""),
+        "{out}"
+    );
+    assert_eq!(count(&c, "cp").await, "6");
+    // A duplicate key, a value too long, a short and a long line.
+    let out = psql(
+        &cluster,
+        "COPY cp FROM STDIN;\n9\ta\t1\tq\n1\tdup\t1\tq\n\\.\n\
+         COPY cp (a, d) FROM STDIN;\n10\ttoolong\n\\.\n\
+         COPY cp FROM STDIN;\n11\ta\n\\.\n\
+         COPY cp FROM STDIN;\n12\ta\t1\tq\textra\n\\.\n",
+    );
+    for expected in [
+        "ERROR:  duplicate key value violates unique constraint \"cp_pkey\"",
+        "CONTEXT:  COPY cp, line 2",
+        "ERROR:  value too long for type character varying(3)",
+        "CONTEXT:  COPY cp, line 1, column d: \"toolong\"",
+        "ERROR:  missing data for column \"c\"",
+        "CONTEXT:  COPY cp, line 1: \"11\ta\"",
+        "ERROR:  extra data after last expected column",
+    ] {
+        assert!(out.contains(expected), "{expected} not in:\n{out}");
+    }
+    assert_eq!(count(&c, "cp").await, "6");
+    // In a transaction block: the copied rows are there until ROLLBACK.
+    let out = psql(
+        &cluster,
+        "BEGIN;\nCOPY cp (a) FROM STDIN;\n20\n21\n\\.\n\
+         SELECT count(*) FROM cp;\nROLLBACK;\n",
+    );
+    assert!(out.contains(" 8\n"), "{out}");
+    assert_eq!(count(&c, "cp").await, "6");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_client_killed_in_the_middle_of_copy_data_leaves_nothing() {
+    let cluster = Cluster::start();
+    let c = cluster.connect().await;
+    c.batch_execute("CREATE TABLE half (a int)")
+        .await
+        .expect("create");
+    let mut child = Command::new(Path::new(PG15_BIN).join("psql"))
+        .args(["-X", "-q", "-d"])
+        .arg(cluster.conninfo())
+        .args(["-c", "COPY half FROM STDIN"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("psql starts");
+    let mut stdin = child.stdin.take().expect("stdin");
+    for i in 0..1000 {
+        writeln!(stdin, "{i}").expect("write copy data");
+    }
+    stdin.flush().expect("flush");
+    // The COPY is under way once its lock on the table is held: then kill
+    // psql before it sends CopyDone.
+    within(30, "the COPY to start", async {
+        loop {
+            let e = c
+                .batch_execute("BEGIN; LOCK TABLE half IN ACCESS EXCLUSIVE MODE NOWAIT; COMMIT")
+                .await;
+            let _ = c.batch_execute("ROLLBACK").await;
+            if e.as_ref().err().and_then(tests::sqlstate) == Some("55P03") {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    })
+    .await;
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    child.kill().expect("kill psql");
+    let _ = child.wait();
+    drop(stdin);
+    // The COPY's backend is gone once its lock on the table is.
+    within(30, "the half COPY to go", async {
+        loop {
+            let free = c
+                .batch_execute("BEGIN; LOCK TABLE half IN ACCESS EXCLUSIVE MODE NOWAIT; COMMIT")
+                .await;
+            if free.is_ok() {
+                break;
+            }
+            let _ = c.batch_execute("ROLLBACK").await;
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    })
+    .await;
+    assert_eq!(count(&c, "half").await, "0");
+    c.batch_execute("INSERT INTO half VALUES (1)")
+        .await
+        .expect("the table is usable");
+    assert_eq!(count(&c, "half").await, "1");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pgbench_initializes_its_tables() {
+    let cluster = Cluster::start();
+    let out = Command::new(Path::new(PG15_BIN).join("pgbench"))
+        .args(["-i", "-s", "1", "-q", "-d"])
+        .arg(cluster.conninfo())
+        .output()
+        .expect("pgbench runs");
+    assert!(
+        out.status.success(),
+        "pgbench -i: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let c = cluster.connect().await;
+    assert_eq!(
+        rows(
+            &c,
+            "SELECT count(*), sum(abalance), min(aid), max(aid), count(DISTINCT bid) FROM pgbench_accounts"
+        )
+        .await,
+        vec![vec![
+            Some("100000".into()),
+            Some("0".into()),
+            Some("1".into()),
+            Some("100000".into()),
+            Some("1".into())
+        ]]
+    );
+    assert_eq!(count(&c, "pgbench_branches").await, "1");
+    assert_eq!(count(&c, "pgbench_tellers").await, "10");
+    let dup = c
+        .batch_execute("INSERT INTO pgbench_accounts VALUES (1, 1, 0, '')")
+        .await
+        .expect_err("the primary key pgbench made");
+    assert_eq!(tests::sqlstate(&dup), Some("23505"));
+}
