@@ -136,7 +136,40 @@ pub enum BoolTestKind {
     IsNotUnknown,
 }
 
+/// The built-in functions whose value may change within a statement
+/// (PostgreSQL's VOLATILE ones): such a call is evaluated where it stands,
+/// never once for a whole scan.
+pub fn is_volatile_function(name: &str) -> bool {
+    matches!(
+        name,
+        "random"
+            | "setseed"
+            | "clock_timestamp"
+            | "timeofday"
+            | "gen_random_uuid"
+            | "nextval"
+            | "setval"
+            | "pg_sleep"
+            | "pg_cancel_backend"
+            | "pg_terminate_backend"
+            | "txid_current"
+    )
+}
+
 impl Expr {
+    /// Whether the value is the same for every row of a scan: no column,
+    /// no aggregate, no correlated subquery, no volatile function.
+    pub fn is_row_independent(&self) -> bool {
+        let mut ok = true;
+        self.walk(&mut |x| match x {
+            Expr::Var { .. } | Expr::Aggref { .. } => ok = false,
+            Expr::SubPlan { params, .. } if !params.is_empty() => ok = false,
+            Expr::Call { func, .. } if is_volatile_function(func) => ok = false,
+            _ => {}
+        });
+        ok
+    }
+
     /// The NULL constant of a type.
     pub fn null(type_oid: u32) -> Expr {
         Expr::Const {

@@ -103,13 +103,11 @@ fn column_of(e: &Expr, rel: &RelationDesc) -> Option<usize> {
     }
 }
 
-/// A value fixed for the whole scan: a constant or parameter, maybe cast.
+/// A value fixed for the whole scan (evaluated once when it opens):
+/// constants, parameters, outer columns and what stable functions make of
+/// them (`$1 + 99`).
 fn is_scan_constant(e: &Expr) -> bool {
-    match e {
-        Expr::Const { .. } | Expr::Param { .. } | Expr::OuterParam { .. } => true,
-        Expr::Cast { arg, .. } => is_scan_constant(arg),
-        _ => false,
-    }
+    e.is_row_independent()
 }
 
 /// The least string greater than every string that starts with `prefix`

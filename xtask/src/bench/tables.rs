@@ -23,7 +23,7 @@
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::Stdio;
+use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
@@ -820,6 +820,154 @@ impl Workload for PgbenchBuiltin {
     }
     fn measure(&self, env: &Env, t: Target<'_>) -> Result<Sample, String> {
         self.bench.measure(env, t)
+    }
+}
+
+/// A custom pgbench script (`-f`) with joins over pgbench's tables, `-M MODE -c 8
+/// -j 2`; like [`pgbench_builtin`] it loads the tables in `prepare`.
+pub fn pgbench_join(
+    name: &'static str,
+    what: &'static str,
+    script: &'static str,
+    mode: &'static str,
+) -> PgbenchBuiltin {
+    PgbenchBuiltin {
+        bench: Pgbench {
+            name,
+            what,
+            script: Script::Custom(script),
+            mode,
+            connect_per_tx: false,
+            clients: 8,
+            threads: 2,
+            init_scale: None,
+        },
+    }
+}
+
+/// The join workloads: a lookup (one account by key joined to its branch:
+/// the index nested loop) and a range of 100 accounts joined to the tellers
+/// of their branch (a hash of the tellers), each in both protocols.
+pub fn join_workloads() -> Vec<PgbenchBuiltin> {
+    const LOOKUP: &str = "\\set aid random(1, 100000)\n\
+        SELECT a.abalance, b.bbalance FROM pgbench_accounts a JOIN pgbench_branches b ON b.bid = a.bid WHERE a.aid = :aid;\n";
+    const RANGE: &str = "\\set aid random(1, 99900)\n\
+        SELECT count(*), sum(t.tbalance) FROM pgbench_accounts a JOIN pgbench_tellers t ON t.bid = a.bid WHERE a.aid BETWEEN :aid AND :aid + 99;\n";
+    vec![
+        pgbench_join(
+            "join_lookup_simple",
+            "an account by key joined to its branch",
+            LOOKUP,
+            "simple",
+        ),
+        pgbench_join(
+            "join_lookup_prepared",
+            "an account by key joined to its branch",
+            LOOKUP,
+            "prepared",
+        ),
+        pgbench_join(
+            "join_range_simple",
+            "100 accounts joined to their branch's tellers",
+            RANGE,
+            "simple",
+        ),
+        pgbench_join(
+            "join_range_prepared",
+            "100 accounts joined to their branch's tellers",
+            RANGE,
+            "prepared",
+        ),
+    ]
+}
+
+/// `pgbench -i -s SCALE` into a database of its own: the rows per second of
+/// its client-side generate step (the COPY of pgbench_accounts, with the
+/// INSERTs of the branches and tellers).
+pub struct CopyIn;
+
+impl CopyIn {
+    fn run(env: &Env, port: u16) -> Result<Sample, String> {
+        let scale = env.plan.pgbench_scale;
+        let out = Command::new(format!("{}/pgbench", server::PG_BIN))
+            .args([
+                "-i",
+                "-q",
+                "-s",
+                &scale.to_string(),
+                "-h",
+                "127.0.0.1",
+                "-p",
+            ])
+            .arg(port.to_string())
+            .args(["-U", "postgres", COPY_DB])
+            .stdin(Stdio::null())
+            .output()
+            .map_err(|e| format!("pgbench -i: {e}"))?;
+        env.check_interrupted()?;
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        if !out.status.success() {
+            return Err(format!("pgbench -i failed: {}", stderr.trim()));
+        }
+        // "done in 0.45 s (drop tables 0.00 s, ..., client-side generate 0.27 s, ...)."
+        let secs = stderr
+            .split("client-side generate ")
+            .nth(1)
+            .and_then(|rest| rest.split_whitespace().next())
+            .and_then(|n| n.parse::<f64>().ok())
+            .ok_or_else(|| format!("no generate time in pgbench's output: {stderr}"))?;
+        let rows = 100_000.0 * scale as f64;
+        Ok(Sample {
+            value: rows / secs.max(0.001),
+            detail: json!({ "rows": rows, "generate_seconds": secs, "scale": scale }),
+        })
+    }
+}
+
+/// The database [`CopyIn`] loads into (pgbench -i drops and makes its tables).
+const COPY_DB: &str = "bench_copy";
+
+impl Workload for CopyIn {
+    fn name(&self) -> &'static str {
+        "copy_in"
+    }
+    fn description(&self) -> String {
+        "pgbench -i: COPY of pgbench_accounts from the client (rows per second of its generate step)"
+            .into()
+    }
+    fn unit(&self) -> &'static str {
+        "rows/s"
+    }
+    fn better(&self) -> Better {
+        Better::Higher
+    }
+    fn prepare(&self, env: &Env, t: Target<'_>) -> Result<(), String> {
+        let port = t.server()?.port;
+        psql_script(
+            env,
+            port,
+            &format!(
+                "DROP DATABASE IF EXISTS {COPY_DB};
+CREATE DATABASE {COPY_DB};
+"
+            ),
+        )
+        .map(|_| ())
+    }
+    fn measure(&self, env: &Env, t: Target<'_>) -> Result<Sample, String> {
+        Self::run(env, t.server()?.port)
+    }
+    fn cleanup(&self, env: &Env, t: Target<'_>) {
+        if let Ok(s) = t.server() {
+            let _ = psql_script(
+                env,
+                s.port,
+                &format!(
+                    "DROP DATABASE IF EXISTS {COPY_DB};
+"
+                ),
+            );
+        }
     }
 }
 

@@ -89,7 +89,7 @@ pub trait Workload {
 
 /// Every workload, in the order they run.
 pub fn all() -> Vec<Box<dyn Workload>> {
-    vec![
+    let fixed: Vec<Box<dyn Workload>> = vec![
         Box::new(Pgbench {
             name: "connect",
             what: "a new connection per transaction (pgbench -C), SELECT 1",
@@ -182,7 +182,16 @@ pub fn all() -> Vec<Box<dyn Workload>> {
             "tpcb-like",
             "prepared",
         )),
-    ]
+    ];
+    fixed
+        .into_iter()
+        .chain(
+            tables::join_workloads()
+                .into_iter()
+                .map(|w| Box::new(w) as Box<dyn Workload>),
+        )
+        .chain([Box::new(tables::CopyIn) as Box<dyn Workload>])
+        .collect()
 }
 
 /// What a pgbench workload runs.
