@@ -40,6 +40,17 @@ impl<'a> Evaluator<'a> {
         }
     }
 
+    /// Runs `f` in the query level around the current one (the innermost
+    /// frame set aside): for rows a subquery streams to its caller.
+    pub fn outside_frame<T>(&mut self, f: impl FnOnce(&mut Self) -> PgResult<T>) -> PgResult<T> {
+        let top = self.frames.pop();
+        let r = f(self);
+        if let Some(frame) = top {
+            self.frames.push(frame);
+        }
+        r
+    }
+
     /// The rows of work table `id` (none before its query set them).
     pub fn worktable(&self, id: usize) -> std::rc::Rc<Vec<Vec<Datum>>> {
         self.worktables.get(&id).cloned().unwrap_or_default()

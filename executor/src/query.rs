@@ -66,6 +66,28 @@ pub fn for_each_source_row(
             if !params.is_empty() {
                 return Err(PgError::internal("LATERAL subquery outside a join"));
             }
+            // A subquery that only filters and projects streams its rows,
+            // so that the query around it can stop early (a LIMIT over an
+            // endless WITH RECURSIVE); others are computed first.
+            let streams = plan.aggregate.is_none()
+                && !plan.distinct
+                && plan.order_by.is_empty()
+                && plan.limit.is_none()
+                && plan.offset.is_none()
+                && plan.row_lock.is_none();
+            if streams {
+                let columns = plan.source_columns_needed();
+                return ev.in_frame(Vec::new(), |ev| {
+                    for_each_source_row(ev, &plan.source, columns, &mut |ev, row| {
+                        if !qualifies(ev, plan.filter.as_ref(), &row)? {
+                            return Ok(true);
+                        }
+                        let mut out = project(ev, &plan.targets, &row)?;
+                        out.truncate(*width);
+                        ev.outside_frame(|ev| f(ev, out))
+                    })
+                });
+            }
             for row in ev.in_frame(Vec::new(), |ev| run(ev, plan, *width))? {
                 ev.ctx.check_for_interrupts()?;
                 if !f(ev, row)? {
@@ -94,15 +116,7 @@ pub fn for_each_source_row(
             }
             Ok(())
         }
-        Source::RecursiveUnion(r) => {
-            for row in recursive_union(ev, r)? {
-                ev.ctx.check_for_interrupts()?;
-                if !f(ev, row)? {
-                    break;
-                }
-            }
-            Ok(())
-        }
+        Source::RecursiveUnion(r) => recursive_union(ev, r, f),
         Source::SetOp(op) => {
             for row in set_operation(ev, op)? {
                 ev.ctx.check_for_interrupts()?;
@@ -131,34 +145,36 @@ pub fn for_each_source_row(
     }
 }
 
-/// The rows of a recursive query: the non-recursive term's, then round
-/// after round the recursive term's over the rows the round before added
-/// (without ALL, rows already produced are dropped), until a round adds
-/// none.
+/// The rows of a recursive query, each passed to `f` as it is made (so
+/// that a LIMIT above can end an endless recursion): the non-recursive
+/// term's, then round after round the recursive term's over the rows the
+/// round before added (without ALL, rows already produced are dropped),
+/// until a round adds none.
 fn recursive_union(
     ev: &mut Evaluator<'_>,
     r: &planner::RecursiveUnion,
-) -> PgResult<Vec<Vec<Datum>>> {
+    f: &mut dyn FnMut(&mut Evaluator<'_>, Vec<Datum>) -> PgResult<bool>,
+) -> PgResult<()> {
     let mut seen = BTreeSet::new();
-    let fresh = |rows: Vec<Vec<Datum>>, seen: &mut BTreeSet<RowKey>| -> Vec<Vec<Datum>> {
-        if r.all {
-            return rows;
+    let mut rows = run(ev, &r.non_recursive, r.width)?;
+    loop {
+        let mut added = Vec::with_capacity(rows.len());
+        for row in rows {
+            ev.ctx.check_for_interrupts()?;
+            if !r.all && !seen.insert(RowKey(row.clone())) {
+                continue;
+            }
+            if !f(ev, row.clone())? {
+                return Ok(());
+            }
+            added.push(row);
         }
-        rows.into_iter()
-            .filter(|row| seen.insert(RowKey(row.clone())))
-            .collect()
-    };
-    let first = run(ev, &r.non_recursive, r.width)?;
-    let mut added = fresh(first, &mut seen);
-    let mut out = added.clone();
-    while !added.is_empty() {
-        ev.ctx.check_for_interrupts()?;
-        ev.set_worktable(r.id, std::mem::take(&mut added));
-        let next = run(ev, &r.recursive, r.width)?;
-        added = fresh(next, &mut seen);
-        out.extend(added.iter().cloned());
+        if added.is_empty() {
+            return Ok(());
+        }
+        ev.set_worktable(r.id, added);
+        rows = run(ev, &r.recursive, r.width)?;
     }
-    Ok(out)
 }
 
 /// The rows of a set operation, in the order they first appear (left

@@ -460,7 +460,9 @@ impl Smgr {
         segno: u32,
     ) -> PgResult<BlockNumber> {
         let file = self.seg_file(rel, fork, segno)?;
-        let len = file.metadata().map_err(|e| {
+        // lseek(SEEK_END), as PostgreSQL's mdnblocks: cheaper than a stat
+        // (reads and writes are positional, so the file offset is unused).
+        let len = std::io::Seek::seek(&mut &*file, std::io::SeekFrom::End(0)).map_err(|e| {
             file_error(
                 &e,
                 format!(
@@ -469,7 +471,7 @@ impl Smgr {
                 ),
             )
         })?;
-        let blocks = len.len() / BLCKSZ as u64;
+        let blocks = len / BLCKSZ as u64;
         if blocks > u64::from(RELSEG_SIZE) {
             return Err(PgError::new(
                 SqlState::DataCorrupted,

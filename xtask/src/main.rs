@@ -16,10 +16,16 @@
 //!   `OXIPG_CRASH_SEED` set, showing its progress; `--pg15` runs it against PostgreSQL 15.
 //! - `waldump DIR [--start LSN] [--limit N]`: lists the WAL records of a data or `pg_wal`
 //!   directory as `pg_waldump` does (see `waldump.rs`).
+//! - `regress [--source DIR] [--check] [--update] [--files SUBSTR] [--pg15] [--no-build]
+//!   [--timeout SECS]`: runs PostgreSQL 15's own regression suite through psql as
+//!   `pg_regress` does, against our server (or PostgreSQL 15 with `--pg15`), and reports
+//!   files that match exactly and statements that match; `--check` fails unless every test
+//!   in `tests/regress/passing.txt` is exact, `--update` rewrites that list (see `regress.rs`).
 
 #![forbid(unsafe_code)]
 
 mod bench;
+mod regress;
 mod waldump;
 
 use std::path::{Path, PathBuf};
@@ -107,6 +113,33 @@ enum Cmd {
         /// Stop after this many records.
         #[arg(long, value_name = "N")]
         limit: Option<u64>,
+    },
+    /// Run PostgreSQL 15's regression suite (src/test/regress) through psql, as pg_regress
+    /// does, and report exact files and matching statements.
+    Regress {
+        /// PostgreSQL's source tree (default: $OXIPG_PG_SOURCE, ../pgsrc/postgresql-15-<version>,
+        /// target/pgsrc/..., else fetched there with apt-get source).
+        #[arg(long, value_name = "DIR")]
+        source: Option<PathBuf>,
+        /// Fail unless every test in tests/regress/passing.txt is exact.
+        #[arg(long)]
+        check: bool,
+        /// Rewrite tests/regress/passing.txt with the tests exact in this run.
+        #[arg(long)]
+        update: bool,
+        /// Only the tests whose name contains this (test_setup still runs first).
+        #[arg(long, value_name = "SUBSTR")]
+        files: Option<String>,
+        /// Run against a throwaway PostgreSQL 15 instead of our server, to check the runner.
+        #[arg(long)]
+        pg15: bool,
+        /// Skip the release build: use the binaries already in target/release.
+        #[arg(long)]
+        no_build: bool,
+        /// Seconds one test file may run before psql is killed and the file fails.
+        #[arg(long, value_name = "SECS", default_value_t = 120,
+              value_parser = clap::value_parser!(u64).range(1..))]
+        timeout: u64,
     },
 }
 
@@ -270,6 +303,23 @@ fn main() -> ExitCode {
             start: start.clone(),
             limit: *limit,
         }),
+        Cmd::Regress {
+            source,
+            check,
+            update,
+            files,
+            pg15,
+            no_build,
+            timeout,
+        } => regress::run(&regress::Options {
+            source: source.clone(),
+            check: *check,
+            update: *update,
+            files: files.clone(),
+            pg15: *pg15,
+            no_build: *no_build,
+            timeout: std::time::Duration::from_secs(*timeout),
+        }),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -320,5 +370,35 @@ mod tests {
             Err(e) => panic!("{e}"),
         }
         assert!(parse(&["waldump"]).is_err(), "DIR is required");
+    }
+
+    #[test]
+    fn regress_arguments() {
+        match parse(&[
+            "regress",
+            "--files",
+            "int",
+            "--pg15",
+            "--check",
+            "--timeout",
+            "30",
+        ]) {
+            Ok(Cmd::Regress {
+                source: None,
+                check: true,
+                update: false,
+                files,
+                pg15: true,
+                no_build: false,
+                timeout: 30,
+            }) => assert_eq!(files.as_deref(), Some("int")),
+            Ok(_) => panic!("not the regress arguments given"),
+            Err(e) => panic!("{e}"),
+        }
+        assert!(matches!(
+            parse(&["regress"]),
+            Ok(Cmd::Regress { timeout: 120, .. })
+        ));
+        assert!(parse(&["regress", "--timeout", "0"]).is_err());
     }
 }
