@@ -4,6 +4,7 @@
 pub mod arith;
 pub mod datetime;
 pub mod math;
+pub mod regex;
 pub mod session;
 pub mod string;
 pub mod wal;
@@ -37,6 +38,9 @@ pub fn call(
         return Ok(r);
     }
     if let Some(r) = wal::call(func, args, ev)? {
+        return Ok(r);
+    }
+    if let Some(r) = regex::call(func, args)? {
         return Ok(r);
     }
     Err(PgError::internal(format!(

@@ -31,6 +31,9 @@ pub(crate) struct CteDef {
     /// Whether a FROM item named it (for a recursive body: whether it is
     /// recursive at all).
     pub used: bool,
+    /// For the work table of a recursive term: the query level of that
+    /// term (a reference from a subquery inside it is an error).
+    pub level: Option<usize>,
 }
 
 /// Renames `columns` by a column alias list (42P10 if it is too long).
@@ -115,6 +118,7 @@ impl Analyzer<'_> {
             },
             width,
             used: false,
+            level: None,
         })
     }
 
@@ -131,7 +135,10 @@ impl Analyzer<'_> {
         else {
             return Ok(None);
         };
-        if cte.query.order_by.is_some() || cte.query.limit_clause.is_some() {
+        if cte.query.order_by.is_some()
+            || cte.query.limit_clause.is_some()
+            || !cte.query.locks.is_empty()
+        {
             return Ok(None);
         }
         let all = match set_quantifier {
@@ -170,6 +177,7 @@ impl Analyzer<'_> {
                 source: Source::WorkTable { id, width },
                 width,
                 used: false,
+                level: Some(a.outer_scopes.len()),
             });
             let r = a.set_operand(right);
             let used = a.ctes.pop().is_some_and(|c| c.used);
@@ -242,6 +250,7 @@ impl Analyzer<'_> {
             },
             width,
             used: false,
+            level: None,
         }))
     }
 }

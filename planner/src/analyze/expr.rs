@@ -764,14 +764,10 @@ impl Analyzer<'_> {
             BinaryOperator::PGNotLikeMatch => "!~~".into(),
             BinaryOperator::PGNotILikeMatch => "!~~*".into(),
             BinaryOperator::PGStartsWith => "^@".into(),
-            BinaryOperator::PGRegexMatch
-            | BinaryOperator::PGRegexIMatch
-            | BinaryOperator::PGRegexNotMatch
-            | BinaryOperator::PGRegexNotIMatch => {
-                return Err(PgError::feature_not_supported(
-                    "regular expression operators",
-                ));
-            }
+            BinaryOperator::PGRegexMatch => "~".into(),
+            BinaryOperator::PGRegexIMatch => "~*".into(),
+            BinaryOperator::PGRegexNotMatch => "!~".into(),
+            BinaryOperator::PGRegexNotIMatch => "!~*".into(),
             BinaryOperator::Custom(s) => s.clone(),
             other => return Err(PgError::feature_not_supported(format!("operator {other}"))),
         };

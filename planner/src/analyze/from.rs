@@ -352,6 +352,16 @@ impl Analyzer<'_> {
                 };
                 self.ctes[k].used = true;
                 let def = &self.ctes[k];
+                if def.level.is_some_and(|l| l != self.outer_scopes.len()) {
+                    return Err(PgError::new(
+                        SqlState::InvalidRecursion,
+                        format!(
+                            "recursive reference to query \"{}\" must not appear within a subquery",
+                            def.name
+                        ),
+                    )
+                    .or_position(self.pos(name.span())));
+                }
                 let (refname, has_alias, aliases) = match alias {
                     Some(a) => (ident_name(&a.name), true, a.columns.as_slice()),
                     None => (def.name.clone(), false, &[][..]),

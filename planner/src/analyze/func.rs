@@ -110,6 +110,41 @@ fn build() -> Vec<FuncDef> {
         v.push(def(op, &[TEXT, TEXT], BOOL, imp));
     }
     v.push(def("^@", &[TEXT, TEXT], BOOL, "starts_with"));
+    for (op, imp) in [
+        ("~", "textregexeq"),
+        ("~*", "texticregexeq"),
+        ("!~", "textregexne"),
+        ("!~*", "texticregexne"),
+    ] {
+        v.push(def(op, &[TEXT, TEXT], BOOL, imp));
+    }
+    v.push(def(
+        "regexp_replace",
+        &[TEXT, TEXT, TEXT],
+        TEXT,
+        "regexp_replace",
+    ));
+    v.push(def(
+        "regexp_replace",
+        &[TEXT, TEXT, TEXT, TEXT],
+        TEXT,
+        "regexp_replace",
+    ));
+    v.push(def("regexp_like", &[TEXT, TEXT], BOOL, "regexp_like"));
+    v.push(def("regexp_like", &[TEXT, TEXT, TEXT], BOOL, "regexp_like"));
+    v.push(def("regexp_count", &[TEXT, TEXT], INT4, "regexp_count"));
+    v.push(def(
+        "regexp_count",
+        &[TEXT, TEXT, INT4],
+        INT4,
+        "regexp_count",
+    ));
+    v.push(def(
+        "regexp_count",
+        &[TEXT, TEXT, INT4, TEXT],
+        INT4,
+        "regexp_count",
+    ));
     // date/time arithmetic
     v.push(def("+", &[DATE, INT4], DATE, "date_pli"));
     v.push(def("+", &[INT4, DATE], DATE, "int4_pl_date"));
@@ -363,7 +398,6 @@ pub fn known_unsupported(name: &str) -> bool {
             | "date_part"
             | "age"
             | "format"
-            | "regexp_replace"
             | "regexp_match"
             | "regexp_matches"
             | "regexp_split_to_array"
@@ -414,7 +448,6 @@ pub fn known_unsupported(name: &str) -> bool {
             | "sha256"
             | "string_to_array"
             | "array_to_string"
-            | "regexp_like"
             | "num_nonnulls"
             | "num_nulls"
             | "current_schemas"

@@ -380,6 +380,12 @@ impl<'a> Analyzer<'a> {
                     "{clause} with a subquery in FROM"
                 )));
             }
+            if matches!(plan.source, Source::WorkTable { .. }) {
+                return Err(PgError::new(
+                    SqlState::FeatureNotSupported,
+                    "FOR UPDATE/SHARE in a recursive query is not implemented",
+                ));
+            }
             if matches!(plan.source, Source::Join(_)) {
                 return Err(PgError::feature_not_supported(format!(
                     "{clause} with several FROM items"

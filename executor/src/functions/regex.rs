@@ -1,0 +1,304 @@
+//! POSIX regular expressions (`~`, `~*`, `!~`, `!~*`, `regexp_replace`,
+//! `regexp_like`, `regexp_count`) on the `regex` crate.
+//!
+//! PostgreSQL's advanced regular expressions are translated where they
+//! differ: `.` matches a newline (PostgreSQL is not newline-sensitive unless
+//! asked with the `n` flag), `\m` `\M` `\y` `\Y` `\Z` are word start, word
+//! end, word boundary, not a boundary and end of string; a replacement's
+//! `\1`..`\9` and `\&` are the groups and the whole match. What the crate
+//! cannot do (back references, lookaround) is 2201B `invalid regular
+//! expression`, never a different match. Compiled patterns are kept per
+//! backend for the next row.
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+
+use regex::Regex;
+use types::{Datum, PgError, PgResult, SqlState};
+
+use super::arg;
+
+/// How a pattern is compiled (PostgreSQL's flags that change matching).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
+struct Mode {
+    case_insensitive: bool,
+    newline_sensitive: bool,
+    expanded: bool,
+}
+
+thread_local! {
+    /// Compiled patterns of this backend (cleared when it grows large).
+    static CACHE: RefCell<HashMap<(String, Mode), Regex>> = RefCell::new(HashMap::new());
+}
+
+fn invalid(msg: impl std::fmt::Display) -> PgError {
+    PgError::new(
+        SqlState::InvalidRegularExpression,
+        format!("invalid regular expression: {msg}"),
+    )
+}
+
+/// PostgreSQL's pattern in the crate's syntax.
+fn translate(pattern: &str) -> String {
+    let mut out = String::with_capacity(pattern.len() + 8);
+    let mut chars = pattern.chars().peekable();
+    let mut in_class = false;
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => {
+                let Some(e) = chars.next() else {
+                    out.push('\\');
+                    break;
+                };
+                match (e, in_class) {
+                    ('m', false) => out.push_str(r"\b{start}"),
+                    ('M', false) => out.push_str(r"\b{end}"),
+                    ('y', false) => out.push_str(r"\b"),
+                    ('Y', false) => out.push_str(r"\B"),
+                    ('Z', false) => out.push_str(r"\z"),
+                    (e, _) => {
+                        out.push('\\');
+                        out.push(e);
+                    }
+                }
+            }
+            '[' if !in_class => {
+                in_class = true;
+                out.push('[');
+                // A `]` right after `[` or `[^` is a member, not the end.
+                if chars.peek() == Some(&'^') {
+                    out.push('^');
+                    chars.next();
+                }
+                if chars.peek() == Some(&']') {
+                    out.push_str(r"\]");
+                    chars.next();
+                }
+            }
+            '[' if in_class && chars.peek() == Some(&':') => {
+                // [:alpha:] inside a class
+                out.push('[');
+                for d in chars.by_ref() {
+                    out.push(d);
+                    if d == ']' {
+                        break;
+                    }
+                }
+            }
+            ']' if in_class => {
+                in_class = false;
+                out.push(']');
+            }
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+fn compiled(pattern: &str, mode: Mode) -> PgResult<Regex> {
+    let key = (pattern.to_owned(), mode);
+    if let Some(r) = CACHE.with(|c| c.borrow().get(&key).cloned()) {
+        return Ok(r);
+    }
+    let mut flags = String::from("(?");
+    if mode.case_insensitive {
+        flags.push('i');
+    }
+    if mode.newline_sensitive {
+        flags.push('m');
+    } else {
+        flags.push('s');
+    }
+    if mode.expanded {
+        flags.push('x');
+    }
+    flags.push(')');
+    let re = Regex::new(&format!("{flags}{}", translate(pattern))).map_err(|e| match e {
+        regex::Error::Syntax(s) => invalid(pg_reason(&s)),
+        other => invalid(other),
+    })?;
+    CACHE.with(|c| {
+        let mut c = c.borrow_mut();
+        if c.len() >= 256 {
+            c.clear();
+        }
+        c.insert(key, re.clone());
+    });
+    Ok(re)
+}
+
+/// PostgreSQL's words for the crate's syntax errors it has words for.
+fn pg_reason(crate_message: &str) -> String {
+    let last = crate_message.lines().last().unwrap_or("syntax").trim();
+    let last = last.strip_prefix("error: ").unwrap_or(last);
+    if last.contains("unclosed group") || last.contains("unopened group") {
+        "parentheses () not balanced".into()
+    } else if last.contains("unclosed character class") {
+        "brackets [] not balanced".into()
+    } else if last.contains("repetition operator missing expression") {
+        "quantifier operand invalid".into()
+    } else if last.contains("escape sequence") {
+        "invalid escape \\ sequence".into()
+    } else {
+        last.to_owned()
+    }
+}
+
+/// The flags argument of `regexp_*`: the mode and whether `g` was given.
+fn parse_flags(flags: &str, func: &str) -> PgResult<(Mode, bool)> {
+    let mut mode = Mode::default();
+    let mut global = false;
+    for f in flags.chars() {
+        match f {
+            'g' if func == "regexp_replace" => global = true,
+            'i' => mode.case_insensitive = true,
+            'c' => mode.case_insensitive = false,
+            'n' | 'm' => mode.newline_sensitive = true,
+            's' => mode.newline_sensitive = false,
+            'x' => mode.expanded = true,
+            'g' => {
+                return Err(PgError::new(
+                    SqlState::InvalidParameterValue,
+                    format!("{func}() does not support the \"global\" option"),
+                ));
+            }
+            other => {
+                return Err(PgError::new(
+                    SqlState::InvalidParameterValue,
+                    format!("invalid regular expression option: \"{other}\""),
+                ));
+            }
+        }
+    }
+    Ok((mode, global))
+}
+
+/// A replacement string in the crate's syntax (`\1` -> `${1}`, `\&` ->
+/// `${0}`, `$` escaped).
+fn replacement(r: &str) -> String {
+    let mut out = String::with_capacity(r.len());
+    let mut chars = r.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '$' => out.push_str("$$"),
+            '\\' => match chars.next() {
+                Some(d @ '1'..='9') => {
+                    out.push_str("${");
+                    out.push(d);
+                    out.push('}');
+                }
+                Some('&') => out.push_str("${0}"),
+                Some('\\') => out.push('\\'),
+                Some(other) => {
+                    out.push('\\');
+                    if other == '$' {
+                        out.push('$');
+                    }
+                    out.push(other);
+                }
+                None => out.push('\\'),
+            },
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+fn text(d: &Datum) -> PgResult<&str> {
+    match d {
+        Datum::Text(s) => Ok(s),
+        other => Err(PgError::internal(format!("not text: {other:?}"))),
+    }
+}
+
+pub fn call(func: &str, args: &[Datum]) -> PgResult<Option<Datum>> {
+    let t = |n: usize| arg(args, n).and_then(text);
+    Ok(Some(match func {
+        "textregexeq" | "texticregexeq" | "textregexne" | "texticregexne" => {
+            let mode = Mode {
+                case_insensitive: func.starts_with("textic"),
+                ..Mode::default()
+            };
+            let m = compiled(t(1)?, mode)?.is_match(t(0)?);
+            Datum::Bool(m == func.ends_with("eq"))
+        }
+        "regexp_like" => {
+            let (mode, _) = parse_flags(if args.len() > 2 { t(2)? } else { "" }, func)?;
+            Datum::Bool(compiled(t(1)?, mode)?.is_match(t(0)?))
+        }
+        "regexp_count" => {
+            let start = match args.get(2) {
+                Some(Datum::Int4(n)) if *n <= 0 => {
+                    return Err(PgError::new(
+                        SqlState::InvalidParameterValue,
+                        format!("invalid value for parameter \"start\": {n}"),
+                    ));
+                }
+                Some(Datum::Int4(n)) => *n as usize - 1,
+                _ => 0,
+            };
+            let (mode, _) = parse_flags(if args.len() > 3 { t(3)? } else { "" }, func)?;
+            let s = t(0)?;
+            let from = s.char_indices().nth(start).map_or(s.len(), |(i, _)| i);
+            Datum::Int4(compiled(t(1)?, mode)?.find_iter(&s[from..]).count() as i32)
+        }
+        "regexp_replace" => {
+            let (mode, global) = parse_flags(if args.len() > 3 { t(3)? } else { "" }, func)?;
+            let re = compiled(t(1)?, mode)?;
+            let rep = replacement(t(2)?);
+            let s = t(0)?;
+            Datum::Text(if global {
+                re.replace_all(s, rep.as_str()).into_owned()
+            } else {
+                re.replace(s, rep.as_str()).into_owned()
+            })
+        }
+        _ => return Ok(None),
+    }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn s(x: &str) -> Datum {
+        Datum::Text(x.into())
+    }
+
+    #[test]
+    fn operators_and_functions_match_as_postgres_does() {
+        let eq = |a: &str, p: &str| call("textregexeq", &[s(a), s(p)]).ok().flatten();
+        assert_eq!(eq("abc", "^a.c$"), Some(Datum::Bool(true)));
+        assert_eq!(eq("a\nc", "a.c"), Some(Datum::Bool(true)));
+        assert_eq!(eq("ABC", "abc"), Some(Datum::Bool(false)));
+        assert_eq!(
+            call("texticregexeq", &[s("ABC"), s("abc")]).ok().flatten(),
+            Some(Datum::Bool(true))
+        );
+        assert_eq!(eq("foo bar", r"\mbar"), Some(Datum::Bool(true)));
+        assert_eq!(eq("a]b", "[]]"), Some(Datum::Bool(true)));
+        assert_eq!(
+            call(
+                "regexp_replace",
+                &[s("foobarbaz"), s("b(..)"), s("X\\1Y"), s("g")]
+            )
+            .ok()
+            .flatten(),
+            Some(s("fooXarYXazY"))
+        );
+        assert_eq!(
+            call("regexp_replace", &[s("abc"), s("b"), s("[\\&$]")])
+                .ok()
+                .flatten(),
+            Some(s("a[b$]c"))
+        );
+        assert_eq!(
+            call("regexp_count", &[s("ABCABCAXYaxy"), s("A.")])
+                .ok()
+                .flatten(),
+            Some(Datum::Int4(3))
+        );
+        assert!(call("textregexeq", &[s("a"), s("(")]).is_err());
+        assert!(call("regexp_like", &[s("a"), s("a"), s("z")]).is_err());
+    }
+}
