@@ -150,6 +150,14 @@ pub(crate) fn load_settings(data_dir: &std::path::Path) -> Result<Settings, Stri
 fn check_time_zone(value: &str) -> Result<String, types::guc::CheckError> {
     match types::datum::TimeZone::parse(value) {
         Ok(_) => Ok(value.to_owned()),
+        // An unknown name gets the parameter's own message, as PostgreSQL's
+        // (`invalid value for parameter "TimeZone": "Foo/Bar"`).
+        Err(e) if e.code == types::SqlState::InvalidParameterValue => Err(types::guc::CheckError {
+            code: e.code,
+            message: None,
+            detail: None,
+            hint: None,
+        }),
         Err(e) => Err(types::guc::CheckError {
             code: e.code,
             message: Some(e.message),

@@ -99,10 +99,6 @@ pub fn cast(
     apply_typmod(r, to, typmod, explicit)
 }
 
-fn zone_offset_micros(opts: &OutputOptions) -> i64 {
-    opts.zone().offset_secs as i64 * USECS_PER_SEC
-}
-
 fn convert(v: Datum, from: u32, to: u32, opts: &OutputOptions) -> PgResult<Datum> {
     if from == to {
         return Ok(v);
@@ -215,14 +211,17 @@ fn convert(v: Datum, from: u32, to: u32, opts: &OutputOptions) -> PgResult<Datum
                     if t == TIMESTAMP {
                         Datum::Timestamp(local)
                     } else {
-                        Datum::Timestamptz(local - zone_offset_micros(opts))
+                        Datum::Timestamptz(opts.zone().to_utc(local))
                     }
                 }
             }
             _ => return Err(unsupported()),
         },
         (Datum::Timestamp(ts), t) => timestamp_to(ts, t, 0, opts)?,
-        (Datum::Timestamptz(ts), t) => timestamp_to(ts, t, zone_offset_micros(opts), opts)?,
+        (Datum::Timestamptz(ts), t) => {
+            let offset = i64::from(opts.zone().utc_offset(ts)) * USECS_PER_SEC;
+            timestamp_to(ts, t, offset, opts)?
+        }
         (Datum::Time(tm), INTERVAL) => Datum::Interval(Interval {
             months: 0,
             days: 0,
@@ -243,7 +242,7 @@ fn timestamp_to(ts: i64, to: u32, offset: i64, opts: &OutputOptions) -> PgResult
             if infinite {
                 Datum::Timestamptz(ts)
             } else {
-                Datum::Timestamptz(ts - zone_offset_micros(opts))
+                Datum::Timestamptz(opts.zone().to_utc(ts))
             }
         }
         DATE => {

@@ -15,6 +15,7 @@
 pub mod datetime;
 pub mod float;
 pub mod numeric;
+pub mod tz;
 
 pub use datetime::{DateStyle, Interval, TimeZone};
 pub use numeric::Numeric;

@@ -1,11 +1,11 @@
 //! Date and time functions and operators: clocks, date and timestamp arithmetic
 //! with intervals.
 
-use types::datum::Interval;
 use types::datum::datetime::{
     DATE_NEG_INF, DATE_POS_INF, TS_NEG_INF, TS_POS_INF, UNIX_EPOCH_DAYS, USECS_PER_DAY,
     civil_from_days, days_from_civil, days_in_month,
 };
+use types::datum::{Interval, TimeZone};
 use types::{Datum, PgError, PgResult, SqlState};
 
 use super::arith::interval_range;
@@ -27,12 +27,14 @@ pub fn clock_now() -> i64 {
     d.as_micros() as i64 - UNIX_EPOCH_DAYS * USECS_PER_DAY
 }
 
-/// timestamp + interval (months by the calendar, clamping the day; then days, then time).
-pub fn ts_plus_interval(ts: i64, iv: &Interval, offset: i64) -> PgResult<i64> {
+/// timestamp + interval: months by the calendar (clamping the day), then
+/// days, on the local wall clock of `zone` (None: a timestamp without time
+/// zone), back to UTC by the zone's rules, then the time part.
+pub fn ts_plus_interval(ts: i64, iv: &Interval, zone: Option<TimeZone>) -> PgResult<i64> {
     if ts == TS_NEG_INF || ts == TS_POS_INF {
         return Ok(ts);
     }
-    let mut local = ts + offset;
+    let mut local = zone.map_or(ts, |z| z.to_local(ts));
     if iv.months != 0 {
         let days = local.div_euclid(USECS_PER_DAY);
         let tod = local.rem_euclid(USECS_PER_DAY);
@@ -42,9 +44,14 @@ pub fn ts_plus_interval(ts: i64, iv: &Interval, offset: i64) -> PgResult<i64> {
         let nd = d.min(days_in_month(ny, nm));
         local = (days_from_civil(ny, nm, nd) - UNIX_EPOCH_DAYS) * USECS_PER_DAY + tod;
     }
-    let r = (local as i128) + iv.days as i128 * USECS_PER_DAY as i128 + iv.micros as i128
-        - offset as i128;
-    i64::try_from(r).map_err(|_| ts_range())
+    let local = i64::try_from(local as i128 + iv.days as i128 * USECS_PER_DAY as i128)
+        .map_err(|_| ts_range())?;
+    let utc = if iv.months != 0 || iv.days != 0 {
+        zone.map_or(local, |z| z.to_utc(local))
+    } else {
+        ts
+    };
+    i64::try_from(utc as i128 + iv.micros as i128).map_err(|_| ts_range())
 }
 
 fn neg(iv: &Interval) -> PgResult<Interval> {
@@ -80,15 +87,16 @@ pub fn interval_mul(iv: &Interval, f: f64) -> PgResult<Interval> {
 }
 
 pub fn call(func: &str, args: &[Datum], ev: &mut Evaluator<'_>) -> PgResult<Option<Datum>> {
-    let offset = ev.opts.zone().offset_secs as i64 * 1_000_000;
+    let zone = ev.opts.zone();
     Ok(Some(match (func, args) {
         ("now", []) => Datum::Timestamptz(ev.ctx.transaction_timestamp()),
         ("statement_timestamp", []) => Datum::Timestamptz(ev.ctx.statement_timestamp()),
         ("clock_timestamp", []) => Datum::Timestamptz(clock_now()),
-        ("current_date", []) => {
-            Datum::Date((ev.ctx.transaction_timestamp() + offset).div_euclid(USECS_PER_DAY) as i32)
-        }
-        ("localtimestamp", []) => Datum::Timestamp(ev.ctx.transaction_timestamp() + offset),
+        ("current_date", []) => Datum::Date(
+            zone.to_local(ev.ctx.transaction_timestamp())
+                .div_euclid(USECS_PER_DAY) as i32,
+        ),
+        ("localtimestamp", []) => Datum::Timestamp(zone.to_local(ev.ctx.transaction_timestamp())),
         ("pg_postmaster_start_time", []) => Datum::Timestamptz(ev.ctx.postmaster_start_time()),
         ("date_pli" | "date_mii", [Datum::Date(d), Datum::Int4(n)])
         | ("int4_pl_date", [Datum::Int4(n), Datum::Date(d)]) => {
@@ -131,7 +139,7 @@ pub fn call(func: &str, args: &[Datum], ev: &mut Evaluator<'_>) -> PgResult<Opti
             } else {
                 *iv
             };
-            Datum::Timestamp(ts_plus_interval(ts, &iv, 0)?)
+            Datum::Timestamp(ts_plus_interval(ts, &iv, None)?)
         }
         ("date_pl_time", [Datum::Date(d), Datum::Time(t)]) => {
             Datum::Timestamp(*d as i64 * USECS_PER_DAY + t)
@@ -143,13 +151,13 @@ pub fn call(func: &str, args: &[Datum], ev: &mut Evaluator<'_>) -> PgResult<Opti
                 *iv
             };
             match ts {
-                Datum::Timestamp(t) => Datum::Timestamp(ts_plus_interval(*t, &iv, 0)?),
-                Datum::Timestamptz(t) => Datum::Timestamptz(ts_plus_interval(*t, &iv, offset)?),
+                Datum::Timestamp(t) => Datum::Timestamp(ts_plus_interval(*t, &iv, None)?),
+                Datum::Timestamptz(t) => Datum::Timestamptz(ts_plus_interval(*t, &iv, Some(zone))?),
                 _ => return Ok(None),
             }
         }
         ("interval_pl_ts", [Datum::Interval(iv), Datum::Timestamptz(t)]) => {
-            Datum::Timestamptz(ts_plus_interval(*t, iv, offset)?)
+            Datum::Timestamptz(ts_plus_interval(*t, iv, Some(zone))?)
         }
         ("ts_mi", [a, b]) => {
             let (x, y) = match (a, b) {
