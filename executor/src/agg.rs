@@ -70,6 +70,8 @@ pub struct AggAcc {
     best: Option<Datum>,
     /// values seen, for `agg(DISTINCT x)`
     seen: Option<BTreeSet<RowKey>>,
+    /// `string_agg`'s text so far
+    text: Option<String>,
 }
 
 impl AggAcc {
@@ -81,7 +83,33 @@ impl AggAcc {
             float_sum: 0.0,
             best: None,
             seen: call.distinct.then(BTreeSet::new),
+            text: None,
         }
+    }
+
+    /// Adds one `string_agg` value with the delimiter of its row (put
+    /// before every value but the first; a NULL delimiter is none).
+    pub fn advance_text(&mut self, call: &AggCall, v: Datum, delimiter: Datum) -> PgResult<()> {
+        let Datum::Text(v) = v else {
+            return Ok(());
+        };
+        if let Some(seen) = &mut self.seen
+            && !seen.insert(RowKey(vec![Datum::Text(v.clone())]))
+        {
+            return Ok(());
+        }
+        let _ = call;
+        self.count += 1;
+        match &mut self.text {
+            None => self.text = Some(v),
+            Some(t) => {
+                if let Datum::Text(d) = delimiter {
+                    t.push_str(&d);
+                }
+                t.push_str(&v);
+            }
+        }
+        Ok(())
     }
 
     /// Adds one input value (`Datum::Null` for `count(*)`, which counts rows).
@@ -100,7 +128,24 @@ impl AggAcc {
         }
         self.count += 1;
         match call.func {
-            AggFunc::CountStar | AggFunc::Count => {}
+            AggFunc::CountStar | AggFunc::Count | AggFunc::StringAgg => {}
+            AggFunc::BoolAnd | AggFunc::BoolOr => {
+                let Datum::Bool(b) = v else {
+                    return Err(PgError::internal(format!("bool_and/or of {v:?}")));
+                };
+                let acc = self
+                    .best
+                    .as_ref()
+                    .map_or(call.func == AggFunc::BoolAnd, |d| {
+                        matches!(d, Datum::Bool(true))
+                    });
+                let next = if call.func == AggFunc::BoolAnd {
+                    acc && b
+                } else {
+                    acc || b
+                };
+                self.best = Some(Datum::Bool(next));
+            }
             AggFunc::Sum | AggFunc::Avg => match v {
                 Datum::Int2(x) => self.int_sum += x as i128,
                 Datum::Int4(x) => self.int_sum += x as i128,
@@ -139,7 +184,10 @@ impl AggAcc {
         Ok(match call.func {
             AggFunc::CountStar | AggFunc::Count => Datum::Int8(self.count),
             _ if self.count == 0 => Datum::Null,
-            AggFunc::Min | AggFunc::Max => self.best.clone().unwrap_or(Datum::Null),
+            AggFunc::Min | AggFunc::Max | AggFunc::BoolAnd | AggFunc::BoolOr => {
+                self.best.clone().unwrap_or(Datum::Null)
+            }
+            AggFunc::StringAgg => self.text.clone().map_or(Datum::Null, Datum::Text),
             AggFunc::Sum => match arg_type {
                 INT2 | INT4 => {
                     Datum::Int8(i64::try_from(self.int_sum).map_err(|_| out_of_range(INT8))?)
@@ -194,10 +242,20 @@ impl<'p> Grouper<'p> {
                 .or_insert_with(|| self.agg.aggs.iter().map(AggAcc::new).collect())
         };
         for (call, acc) in self.agg.aggs.iter().zip(accs.iter_mut()) {
+            if let Some(f) = &call.filter
+                && ev.eval_row(f, row)? != Datum::Bool(true)
+            {
+                continue;
+            }
             let v = match &call.arg {
                 Some(a) => ev.eval_row(a, row)?,
                 None => Datum::Null,
             };
+            if let Some(d) = &call.delimiter {
+                let d = ev.eval_row(d, row)?;
+                acc.advance_text(call, v, d)?;
+                continue;
+            }
             acc.advance(call, v)?;
         }
         Ok(())

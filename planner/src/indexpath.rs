@@ -494,7 +494,7 @@ fn columns_read(plan: &Plan) -> std::collections::BTreeSet<usize> {
             agg.group_by.iter().for_each(&mut note);
             agg.aggs
                 .iter()
-                .filter_map(|a| a.arg.as_ref())
+                .flat_map(crate::plan::AggCall::inputs)
                 .for_each(&mut note);
         }
         None => plan.targets.iter().for_each(&mut note),

@@ -52,7 +52,7 @@ pub fn plan(plan: &mut Plan) -> PgResult<()> {
             agg.group_by.iter().for_each(&mut note);
             agg.aggs
                 .iter()
-                .filter_map(|a| a.arg.as_ref())
+                .flat_map(crate::plan::AggCall::inputs)
                 .for_each(&mut note);
         }
         None => plan.targets.iter().for_each(&mut note),

@@ -277,6 +277,11 @@ pub enum AggFunc {
     Avg,
     Min,
     Max,
+    /// `bool_and` / `every`
+    BoolAnd,
+    BoolOr,
+    /// `string_agg(value, delimiter)`
+    StringAgg,
 }
 
 /// One aggregate call; its argument is evaluated over source rows.
@@ -287,8 +292,24 @@ pub struct AggCall {
     pub arg: Option<Expr>,
     /// `agg(DISTINCT x)`
     pub distinct: bool,
+    /// `string_agg`'s delimiter, evaluated over each source row.
+    pub delimiter: Option<Expr>,
+    /// `FILTER (WHERE ...)` over the source row: rows it does not pass
+    /// are not fed to this aggregate.
+    pub filter: Option<Expr>,
     /// The result type (`sum(int4)` is int8, `avg(int4)` numeric, ...).
     pub type_oid: u32,
+}
+
+impl AggCall {
+    /// The expressions it reads of each source row: argument, delimiter,
+    /// FILTER.
+    pub fn inputs(&self) -> impl Iterator<Item = &Expr> {
+        self.arg
+            .iter()
+            .chain(self.delimiter.iter())
+            .chain(self.filter.iter())
+    }
 }
 
 /// Grouping and aggregation: one output row per distinct group key (one row in
@@ -335,7 +356,7 @@ impl Plan {
                 for e in agg
                     .group_by
                     .iter()
-                    .chain(agg.aggs.iter().filter_map(|a| a.arg.as_ref()))
+                    .chain(agg.aggs.iter().flat_map(AggCall::inputs))
                 {
                     max = max.max(e.max_var());
                 }

@@ -1,4 +1,5 @@
-//! Aggregates: `count`, `sum`, `avg`, `min`, `max`, GROUP BY and HAVING.
+//! Aggregates: `count`, `sum`, `avg`, `min`, `max`, `bool_and` / `every`,
+//! `bool_or`, `string_agg`, with DISTINCT and FILTER; GROUP BY and HAVING.
 //!
 //! While a select list, HAVING or ORDER BY is analyzed, an aggregate call is
 //! collected into `Analyzer::aggs` and stands in the tree as `Expr::Aggref`.
@@ -20,7 +21,10 @@ use crate::plan::{AggCall, AggFunc};
 
 /// Is `name` (lower case, unqualified) one of the supported aggregates?
 pub fn is_aggregate(name: &str) -> bool {
-    matches!(name, "count" | "sum" | "avg" | "min" | "max")
+    matches!(
+        name,
+        "count" | "sum" | "avg" | "min" | "max" | "bool_and" | "bool_or" | "every" | "string_agg"
+    )
 }
 
 impl Analyzer<'_> {
@@ -47,9 +51,6 @@ impl Analyzer<'_> {
             )
             .or_position(pos));
         }
-        if f.filter.is_some() {
-            return Err(PgError::feature_not_supported("FILTER in aggregate calls"));
-        }
         if !args.clauses.is_empty() {
             return Err(PgError::feature_not_supported(
                 "ORDER BY in aggregate calls",
@@ -59,6 +60,7 @@ impl Analyzer<'_> {
             args.duplicate_treatment,
             Some(ast::DuplicateTreatment::Distinct)
         );
+        let mut delimiter = None;
         let arg = match args.args.as_slice() {
             [ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Wildcard)] if name == "count" => {
                 if distinct {
@@ -74,6 +76,34 @@ impl Analyzer<'_> {
             }
             [ast::FunctionArg::Unnamed(_)] => {
                 return Err(PgError::feature_not_supported("* arguments"));
+            }
+            [
+                ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(e)),
+                ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(d)),
+            ] if name == "string_agg" => {
+                self.in_agg_arg = true;
+                let x = self.transform(e);
+                let dl = x.and_then(|x| self.transform(d).map(|dl| (x, dl)));
+                self.in_agg_arg = false;
+                let (x, dl) = dl?;
+                let (p, dp) = (self.pos(e.span()), self.pos(d.span()));
+                for v in [&x, &dl] {
+                    let t = v.type_oid();
+                    if !(t == UNKNOWN || oid::is_string_type(t)) {
+                        return Err(PgError::new(
+                            SqlState::UndefinedFunction,
+                            format!(
+                                "function string_agg({}, {}) does not exist",
+                                oid::type_name(x.type_oid()),
+                                oid::type_name(dl.type_oid())
+                            ),
+                        )
+                        .with_hint("No function matches the given name and argument types. You might need to add explicit type casts.")
+                        .or_position(pos));
+                    }
+                }
+                delimiter = Some(self.coerce(dl, TEXT, -1, false, dp)?);
+                Some((self.coerce(x, TEXT, -1, false, p)?, p))
             }
             list => {
                 let sig = vec!["?"; list.len()].join(", ");
@@ -94,6 +124,27 @@ impl Analyzer<'_> {
                     x
                 };
                 (AggFunc::Count, Some(x), INT8)
+            }
+            ("string_agg", Some((x, _))) => (AggFunc::StringAgg, Some(x), TEXT),
+            ("bool_and" | "every" | "bool_or", Some((x, p))) => {
+                let x = match x.type_oid() {
+                    BOOL => x,
+                    UNKNOWN => self.coerce(x, BOOL, -1, false, p)?,
+                    t => {
+                        return Err(PgError::new(
+                            SqlState::UndefinedFunction,
+                            format!("function {name}({}) does not exist", oid::type_name(t)),
+                        )
+                        .with_hint("No function matches the given name and argument types. You might need to add explicit type casts.")
+                        .or_position(pos));
+                    }
+                };
+                let func = if name == "bool_or" {
+                    AggFunc::BoolOr
+                } else {
+                    AggFunc::BoolAnd
+                };
+                (func, Some(x), BOOL)
             }
             (name, Some((x, p))) => {
                 let t = x.type_oid();
@@ -165,11 +216,22 @@ impl Analyzer<'_> {
                 .or_position(pos));
             }
         }
+        let filter = match &f.filter {
+            Some(w) => {
+                self.in_agg_arg = true;
+                let c = self.transform_bool(w, "FILTER");
+                self.in_agg_arg = false;
+                Some(c?)
+            }
+            None => None,
+        };
         self.aggs.push(AggCall {
             func,
             arg,
             distinct,
             type_oid,
+            delimiter,
+            filter,
         });
         Ok(Expr::Aggref {
             index: self.aggs.len() - 1,
