@@ -71,6 +71,7 @@ pub fn for_each_source_row(
             // endless WITH RECURSIVE); others are computed first.
             let streams = plan.aggregate.is_none()
                 && !plan.distinct
+                && plan.distinct_on.is_empty()
                 && plan.order_by.is_empty()
                 && plan.limit.is_none()
                 && plan.offset.is_none()
@@ -464,7 +465,7 @@ pub fn run(ev: &mut Evaluator<'_>, plan: &Plan, width: usize) -> PgResult<Vec<Ve
     // them: the scan stops once OFFSET + LIMIT of them qualified.
     let stop = match (
         &plan.aggregate,
-        plan.distinct,
+        plan.distinct || !plan.distinct_on.is_empty(),
         plan.order_by.is_empty(),
         limit,
     ) {
@@ -504,6 +505,37 @@ pub fn run(ev: &mut Evaluator<'_>, plan: &Plan, width: usize) -> PgResult<Vec<Ve
         rows.retain(|r| seen.insert(RowKey(r[..width.min(r.len())].to_vec())));
     }
     sort(&mut rows, &plan.order_by)?;
+    if !plan.distinct_on.is_empty() {
+        if plan.order_by.is_empty() {
+            let keys: Vec<SortKey> = plan
+                .distinct_on
+                .iter()
+                .map(|&column| SortKey {
+                    column,
+                    descending: false,
+                    nulls_first: false,
+                })
+                .collect();
+            sort(&mut rows, &keys)?;
+        }
+        // Sorted by the DISTINCT ON columns first: each group's rows are
+        // together, and its first one stays.
+        let key = |r: &Vec<Datum>| {
+            RowKey(
+                plan.distinct_on
+                    .iter()
+                    .map(|&c| r.get(c).cloned().unwrap_or(Datum::Null))
+                    .collect(),
+            )
+        };
+        let mut last: Option<RowKey> = None;
+        rows.retain(|r| {
+            let k = key(r);
+            let keep = last.as_ref() != Some(&k);
+            last = Some(k);
+            keep
+        });
+    }
     Ok(rows
         .into_iter()
         .skip(offset)

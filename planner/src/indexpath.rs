@@ -421,6 +421,7 @@ fn gives_order(index: &IndexDesc, eqs: usize, plan: &Plan) -> Option<bool> {
 fn order_by_index(plan: &mut Plan, rel: &Arc<RelationDesc>) {
     if plan.aggregate.is_some()
         || plan.distinct
+        || !plan.distinct_on.is_empty()
         || plan.order_by.is_empty()
         || plan.row_lock.is_some()
     {

@@ -338,6 +338,10 @@ pub struct Plan {
     pub offset: Option<Expr>,
     /// SELECT DISTINCT: drop rows whose output columns equal an earlier row's.
     pub distinct: bool,
+    /// `SELECT DISTINCT ON (...)`: the target columns (maybe hidden) whose
+    /// values make a row's group; after the sort, only each group's first
+    /// row stays (with no ORDER BY, rows are sorted by these columns).
+    pub distinct_on: Vec<usize>,
     /// `FOR UPDATE | NO KEY UPDATE | SHARE | KEY SHARE`: lock each row of the
     /// scanned relation before returning it (after WHERE and the sort, as
     /// OFFSET/LIMIT take rows: PostgreSQL's LockRows node sits between them).
@@ -381,6 +385,7 @@ impl Plan {
             limit: None,
             offset: None,
             distinct: false,
+            distinct_on: Vec::new(),
             row_lock: None,
         }
     }

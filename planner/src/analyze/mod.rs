@@ -363,7 +363,7 @@ impl<'a> Analyzer<'a> {
                 SetExpr::Select(_) | SetExpr::Table(_) => {}
                 _ => return Err(not_allowed("UNION/INTERSECT/EXCEPT")),
             }
-            if plan.distinct {
+            if plan.distinct || !plan.distinct_on.is_empty() {
                 return Err(not_allowed("DISTINCT clause"));
             }
             if let Some(agg) = &plan.aggregate {
@@ -713,9 +713,6 @@ impl<'a> Analyzer<'a> {
         if s.into.is_some() {
             return Err(PgError::feature_not_supported("SELECT INTO"));
         }
-        if matches!(s.distinct, Some(ast::Distinct::On(_))) {
-            return Err(PgError::feature_not_supported("SELECT DISTINCT ON"));
-        }
         let distinct = matches!(s.distinct, Some(ast::Distinct::Distinct));
         if !s.named_window.is_empty() {
             return Err(PgError::feature_not_supported("WINDOW"));
@@ -744,6 +741,12 @@ impl<'a> Analyzer<'a> {
             None => None,
         };
         let sort = self.analyze_order_by(order_by, &columns, &mut targets)?;
+        let distinct_on = match &s.distinct {
+            Some(ast::Distinct::On(exprs)) => {
+                self.distinct_on(exprs, &columns, &mut targets, &sort)?
+            }
+            _ => Vec::new(),
+        };
         if distinct && targets.len() > columns.len() {
             return Err(PgError::new(
                 SqlState::InvalidColumnReference,
@@ -780,6 +783,7 @@ impl<'a> Analyzer<'a> {
             limit: None,
             offset: None,
             distinct,
+            distinct_on,
             row_lock: None,
         };
         crate::joinpath::plan(&mut plan)?;
@@ -836,6 +840,46 @@ impl<'a> Analyzer<'a> {
                 ..Plan::empty()
             },
         ))
+    }
+
+    /// `DISTINCT ON (exprs)`: their target columns (output columns by
+    /// number or name, else hidden ones), which must be the leftmost ORDER
+    /// BY keys when there is an ORDER BY (42P10 otherwise, as PostgreSQL).
+    fn distinct_on(
+        &mut self,
+        exprs: &[ast::Expr],
+        columns: &[Column],
+        targets: &mut Vec<Target>,
+        sort: &[SortKey],
+    ) -> PgResult<Vec<usize>> {
+        let mut keys = Vec::new();
+        for e in exprs {
+            let k = self.order_by_column(e, columns, targets)?;
+            if !keys.contains(&k) {
+                keys.push(k);
+            }
+        }
+        if !sort.is_empty() {
+            let mut left: Vec<usize> = keys.clone();
+            for s in sort {
+                if left.is_empty() {
+                    break;
+                }
+                match left.iter().position(|&k| k == s.column) {
+                    Some(i) => {
+                        left.remove(i);
+                    }
+                    None => {
+                        return Err(PgError::new(
+                            SqlState::InvalidColumnReference,
+                            "SELECT DISTINCT ON expressions must match initial ORDER BY expressions",
+                        )
+                        .or_position(exprs.first().and_then(|e| self.pos(e.span()))));
+                    }
+                }
+            }
+        }
+        Ok(keys)
     }
 
     fn analyze_order_by(
@@ -945,6 +989,7 @@ impl<'a> Analyzer<'a> {
             limit: None,
             offset: None,
             distinct: false,
+            distinct_on: Vec::new(),
             row_lock: None,
         };
         Ok((columns, plan))
