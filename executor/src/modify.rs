@@ -54,6 +54,80 @@ pub fn run(ev: &mut Evaluator<'_>, plan: &Plan, m: &ModifyTable) -> PgResult<Exe
             assignments,
             returning,
             index,
+            from: Some(from),
+        } => {
+            let others = query::run(ev, from, from.targets.len())?;
+            let width = rel.columns.len();
+            let mut modify =
+                |ev: &mut Evaluator<'_>, mut tid: Tid, row: Vec<Datum>| -> PgResult<()> {
+                    let Some(mut wide) = first_match(ev, filter.as_ref(), &row, &others)? else {
+                        return Ok(());
+                    };
+                    loop {
+                        let mut new = wide[..width].to_vec();
+                        for (i, e) in assignments {
+                            let v = ev.eval_row(e, &wide)?;
+                            if let Some(slot) = new.get_mut(*i) {
+                                *slot = v;
+                            }
+                        }
+                        check_not_null(ev, rel, &new)?;
+                        match ev.ctx.update_row(rel, tid, new.clone())? {
+                            ModifyOutcome::Done => {
+                                new.extend_from_slice(&wide[width..]);
+                                return record(ev, &mut out, returning, Some(new));
+                            }
+                            ModifyOutcome::Gone => return Ok(()),
+                            ModifyOutcome::Updated { tid: t, row: r } => {
+                                ev.ctx.check_for_interrupts()?;
+                                match first_match(ev, filter.as_ref(), &r, &others)? {
+                                    Some(w) => (tid, wide) = (t, w),
+                                    None => return Ok(()),
+                                }
+                            }
+                        }
+                    }
+                };
+            scan_qualifying(ev, rel, index.as_ref(), None, &mut modify)?;
+        }
+        ModifyTable::Delete {
+            rel,
+            filter,
+            returning,
+            index,
+            from: Some(from),
+        } => {
+            let others = query::run(ev, from, from.targets.len())?;
+            let mut modify = |ev: &mut Evaluator<'_>,
+                              mut tid: Tid,
+                              row: Vec<Datum>|
+             -> PgResult<()> {
+                let Some(mut wide) = first_match(ev, filter.as_ref(), &row, &others)? else {
+                    return Ok(());
+                };
+                loop {
+                    match ev.ctx.delete_row(rel, tid)? {
+                        ModifyOutcome::Done => return record(ev, &mut out, returning, Some(wide)),
+                        ModifyOutcome::Gone => return Ok(()),
+                        ModifyOutcome::Updated { tid: t, row: r } => {
+                            ev.ctx.check_for_interrupts()?;
+                            match first_match(ev, filter.as_ref(), &r, &others)? {
+                                Some(w) => (tid, wide) = (t, w),
+                                None => return Ok(()),
+                            }
+                        }
+                    }
+                }
+            };
+            scan_qualifying(ev, rel, index.as_ref(), None, &mut modify)?;
+        }
+        ModifyTable::Update {
+            rel,
+            filter,
+            assignments,
+            returning,
+            index,
+            from: None,
         } => {
             let mut modify = |ev: &mut Evaluator<'_>, tid: Tid, row: Vec<Datum>| -> PgResult<()> {
                 let changed =
@@ -71,6 +145,7 @@ pub fn run(ev: &mut Evaluator<'_>, plan: &Plan, m: &ModifyTable) -> PgResult<Exe
             filter,
             returning,
             index,
+            from: None,
         } => {
             let mut modify = |ev: &mut Evaluator<'_>, tid: Tid, row: Vec<Datum>| -> PgResult<()> {
                 let changed =
@@ -83,6 +158,26 @@ pub fn run(ev: &mut Evaluator<'_>, plan: &Plan, m: &ModifyTable) -> PgResult<Exe
         }
     }
     Ok(out)
+}
+
+/// The target row followed by the first row of the other FROM items with
+/// which it passes `filter` (UPDATE ... FROM, DELETE ... USING; PostgreSQL
+/// too changes a target row once, whichever row it meets first).
+fn first_match(
+    ev: &mut Evaluator<'_>,
+    filter: Option<&Expr>,
+    row: &[Datum],
+    others: &[Vec<Datum>],
+) -> PgResult<Option<Vec<Datum>>> {
+    let mut wide = row.to_vec();
+    for other in others {
+        wide.truncate(row.len());
+        wide.extend_from_slice(other);
+        if qualifies(ev, filter, &wide)? {
+            return Ok(Some(wide));
+        }
+    }
+    Ok(None)
 }
 
 /// One attempt at changing a row version: its outcome and the row RETURNING sees.

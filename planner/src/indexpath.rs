@@ -628,6 +628,7 @@ pub fn apply(mut plan: Plan, modify: Option<ModifyTable>) -> (Plan, Option<Modif
             assignments,
             returning,
             index: None,
+            from,
         } => {
             let index = choose(&rel, filter.as_ref());
             ModifyTable::Update {
@@ -636,6 +637,7 @@ pub fn apply(mut plan: Plan, modify: Option<ModifyTable>) -> (Plan, Option<Modif
                 assignments,
                 returning,
                 index,
+                from,
             }
         }
         ModifyTable::Delete {
@@ -643,6 +645,7 @@ pub fn apply(mut plan: Plan, modify: Option<ModifyTable>) -> (Plan, Option<Modif
             filter,
             returning,
             index: None,
+            from,
         } => {
             let index = choose(&rel, filter.as_ref());
             ModifyTable::Delete {
@@ -650,6 +653,7 @@ pub fn apply(mut plan: Plan, modify: Option<ModifyTable>) -> (Plan, Option<Modif
                 filter,
                 returning,
                 index,
+                from,
             }
         }
         other => other,

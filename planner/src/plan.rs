@@ -455,6 +455,10 @@ pub enum ModifyTable {
         assignments: Vec<(usize, Expr)>,
         returning: Vec<Expr>,
         index: Option<IndexScan>,
+        /// `UPDATE ... FROM`: the rows of the other FROM items. Then
+        /// `filter`, the assignments and RETURNING read the target row
+        /// followed by one of them, the first that passes `filter`.
+        from: Option<Box<Plan>>,
     },
     /// Deletes each row of the relation that passes `filter`.
     Delete {
@@ -462,6 +466,8 @@ pub enum ModifyTable {
         filter: Option<Expr>,
         returning: Vec<Expr>,
         index: Option<IndexScan>,
+        /// `DELETE ... USING`: as `Update::from`.
+        from: Option<Box<Plan>>,
     },
 }
 

@@ -347,7 +347,7 @@ impl Analyzer<'_> {
     }
 
     pub(crate) fn analyze_update(&mut self, upd: &ast::Update) -> PgResult<Analyzed> {
-        if !upd.table.joins.is_empty() || upd.from.is_some() {
+        if !upd.table.joins.is_empty() {
             return Err(PgError::new(
                 SqlState::FeatureNotSupported,
                 "joins are not supported",
@@ -358,7 +358,15 @@ impl Analyzer<'_> {
         }
         let entry = self.dml_target(&upd.table.relation)?;
         let rel = entry.rel.clone();
-        self.set_scope(entry);
+        let from = match &upd.from {
+            Some(
+                ast::UpdateTableFromKind::BeforeSet(f) | ast::UpdateTableFromKind::AfterSet(f),
+            ) => Some(self.dml_from(entry, f)?),
+            None => {
+                self.set_scope(entry);
+                None
+            }
+        };
         // PostgreSQL's order: WHERE, then RETURNING, then SET
         let filter = self.dml_where(&upd.selection)?;
         let (columns, returning) = self.returning(&upd.returning)?;
@@ -423,8 +431,38 @@ impl Analyzer<'_> {
                 assignments,
                 returning,
                 index: None,
+                from: from.map(Box::new),
             }),
         ))
+    }
+
+    /// `UPDATE t ... FROM items` / `DELETE FROM t USING items`: the target
+    /// at `Var` 0 and the items after it in scope; returns the plan of the
+    /// items' rows (their joins planned, each row full width), which the
+    /// executor pairs with each target row.
+    fn dml_from(
+        &mut self,
+        target: super::RangeEntry,
+        items: &[ast::TableWithJoins],
+    ) -> PgResult<Plan> {
+        let width = target.rel.columns.len();
+        let (source, from_width) = self.analyze_from_after(target, items)?;
+        let targets = (0..from_width)
+            .map(|i| Expr::Var {
+                index: i,
+                type_oid: 0,
+                typmod: -1,
+            })
+            .collect();
+        let mut plan = Plan {
+            source,
+            targets,
+            ..Plan::empty()
+        };
+        crate::joinpath::plan(&mut plan)?;
+        let (plan, _) = crate::indexpath::apply(plan, None);
+        let _ = width;
+        Ok(plan)
     }
 
     fn dml_where(&mut self, w: &Option<ast::Expr>) -> PgResult<Option<Expr>> {
@@ -436,11 +474,8 @@ impl Analyzer<'_> {
     }
 
     pub(crate) fn analyze_delete(&mut self, del: &ast::Delete) -> PgResult<Analyzed> {
-        if !del.tables.is_empty() || del.using.is_some() {
-            return Err(PgError::new(
-                SqlState::FeatureNotSupported,
-                "joins are not supported",
-            ));
+        if !del.tables.is_empty() {
+            return Err(PgError::feature_not_supported("DELETE of several tables"));
         }
         if !del.order_by.is_empty() || del.limit.is_some() {
             return Err(PgError::feature_not_supported("this form of DELETE"));
@@ -462,7 +497,13 @@ impl Analyzer<'_> {
         }
         let entry = self.dml_target(&target.relation)?;
         let rel = entry.rel.clone();
-        self.set_scope(entry);
+        let from = match &del.using {
+            Some(using) => Some(self.dml_from(entry, using)?),
+            None => {
+                self.set_scope(entry);
+                None
+            }
+        };
         let filter = self.dml_where(&del.selection)?;
         let (columns, returning) = self.returning(&del.returning)?;
         Ok((
@@ -474,6 +515,7 @@ impl Analyzer<'_> {
                 filter,
                 returning,
                 index: None,
+                from: from.map(Box::new),
             }),
         ))
     }

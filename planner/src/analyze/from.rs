@@ -254,6 +254,54 @@ impl Analyzer<'_> {
         Ok(acc.map_or(Source::Values(vec![vec![]]), |(s, _)| s))
     }
 
+    /// The FROM items of `UPDATE ... FROM` / `DELETE ... USING`, after the
+    /// target (`Var` 0..): their joined source and width; the target and
+    /// the items are the scope.
+    pub(super) fn analyze_from_after(
+        &mut self,
+        target: RangeEntry,
+        from: &[ast::TableWithJoins],
+    ) -> PgResult<(Source, usize)> {
+        let start = target.rel.columns.len();
+        let mut all: Vec<ScopeItem> = vec![ScopeItem::base(target, 0)];
+        let mut acc: Option<(Source, usize)> = None;
+        for twj in from {
+            let offset = start + acc.as_ref().map_or(0, |(_, w)| *w);
+            // The items cannot read the target or each other (no LATERAL
+            // here): they are known, not visible.
+            let earlier: Vec<ScopeItem> = all.iter().map(ScopeItem::hidden).collect();
+            let item = self.item_with_joins(twj, offset, &earlier)?;
+            check_conflicts(&all, &item.items)?;
+            all.extend(item.items);
+            acc = Some(match acc {
+                None => (item.source, item.width),
+                Some((left, lw)) => (
+                    Source::Join(Box::new(Join {
+                        kind: JoinKind::Inner,
+                        left: JoinInput {
+                            source: left,
+                            filter: None,
+                            width: lw,
+                            columns: lw,
+                        },
+                        right: JoinInput {
+                            source: lateral_right(item.source, JoinKind::Inner, start, &all)?,
+                            filter: None,
+                            width: item.width,
+                            columns: item.width,
+                        },
+                        hash_keys: Vec::new(),
+                        qual: None,
+                        inner_index: None,
+                    })),
+                    lw + item.width,
+                ),
+            });
+        }
+        self.scope = all;
+        acc.ok_or_else(|| PgError::internal("FROM without items"))
+    }
+
     /// A FROM item with its chain of joins (`a JOIN b ON ... LEFT JOIN c ...`),
     /// its first column at `offset`. `earlier`: the items before it, which
     /// it may not reference (PostgreSQL's error names them; a reference
