@@ -58,36 +58,29 @@ pub fn run(ev: &mut Evaluator<'_>, plan: &Plan, m: &ModifyTable) -> PgResult<Exe
         } => {
             let others = query::run(ev, from, from.targets.len())?;
             let width = rel.columns.len();
-            let mut modify =
-                |ev: &mut Evaluator<'_>, mut tid: Tid, row: Vec<Datum>| -> PgResult<()> {
-                    let Some(mut wide) = first_match(ev, filter.as_ref(), &row, &others)? else {
-                        return Ok(());
-                    };
-                    loop {
+            let mut modify = |ev: &mut Evaluator<'_>, tid: Tid, row: Vec<Datum>| -> PgResult<()> {
+                let changed = change_with_match(
+                    ev,
+                    filter.as_ref(),
+                    &others,
+                    tid,
+                    row,
+                    &mut |ev, tid, wide| {
                         let mut new = wide[..width].to_vec();
                         for (i, e) in assignments {
-                            let v = ev.eval_row(e, &wide)?;
+                            let v = ev.eval_row(e, wide)?;
                             if let Some(slot) = new.get_mut(*i) {
                                 *slot = v;
                             }
                         }
                         check_not_null(ev, rel, &new)?;
-                        match ev.ctx.update_row(rel, tid, new.clone())? {
-                            ModifyOutcome::Done => {
-                                new.extend_from_slice(&wide[width..]);
-                                return record(ev, &mut out, returning, Some(new));
-                            }
-                            ModifyOutcome::Gone => return Ok(()),
-                            ModifyOutcome::Updated { tid: t, row: r } => {
-                                ev.ctx.check_for_interrupts()?;
-                                match first_match(ev, filter.as_ref(), &r, &others)? {
-                                    Some(w) => (tid, wide) = (t, w),
-                                    None => return Ok(()),
-                                }
-                            }
-                        }
-                    }
-                };
+                        let outcome = ev.ctx.update_row(rel, tid, new.clone())?;
+                        new.extend_from_slice(&wide[width..]);
+                        Ok((outcome, new))
+                    },
+                )?;
+                record(ev, &mut out, returning, changed)
+            };
             scan_qualifying(ev, rel, index.as_ref(), None, &mut modify)?;
         }
         ModifyTable::Delete {
@@ -98,26 +91,16 @@ pub fn run(ev: &mut Evaluator<'_>, plan: &Plan, m: &ModifyTable) -> PgResult<Exe
             from: Some(from),
         } => {
             let others = query::run(ev, from, from.targets.len())?;
-            let mut modify = |ev: &mut Evaluator<'_>,
-                              mut tid: Tid,
-                              row: Vec<Datum>|
-             -> PgResult<()> {
-                let Some(mut wide) = first_match(ev, filter.as_ref(), &row, &others)? else {
-                    return Ok(());
-                };
-                loop {
-                    match ev.ctx.delete_row(rel, tid)? {
-                        ModifyOutcome::Done => return record(ev, &mut out, returning, Some(wide)),
-                        ModifyOutcome::Gone => return Ok(()),
-                        ModifyOutcome::Updated { tid: t, row: r } => {
-                            ev.ctx.check_for_interrupts()?;
-                            match first_match(ev, filter.as_ref(), &r, &others)? {
-                                Some(w) => (tid, wide) = (t, w),
-                                None => return Ok(()),
-                            }
-                        }
-                    }
-                }
+            let mut modify = |ev: &mut Evaluator<'_>, tid: Tid, row: Vec<Datum>| -> PgResult<()> {
+                let changed = change_with_match(
+                    ev,
+                    filter.as_ref(),
+                    &others,
+                    tid,
+                    row,
+                    &mut |ev, tid, wide| Ok((ev.ctx.delete_row(rel, tid)?, wide.to_vec())),
+                )?;
+                record(ev, &mut out, returning, changed)
             };
             scan_qualifying(ev, rel, index.as_ref(), None, &mut modify)?;
         }
@@ -158,6 +141,36 @@ pub fn run(ev: &mut Evaluator<'_>, plan: &Plan, m: &ModifyTable) -> PgResult<Exe
         }
     }
     Ok(out)
+}
+
+/// [`change_with_recheck`] for UPDATE ... FROM and DELETE ... USING:
+/// `change` sees the target row paired with its first match among `others`
+/// (none: the row is left alone); after a concurrent update the newest
+/// version is paired again.
+fn change_with_match(
+    ev: &mut Evaluator<'_>,
+    filter: Option<&Expr>,
+    others: &[Vec<Datum>],
+    mut tid: Tid,
+    row: Vec<Datum>,
+    change: &mut RowChange<'_>,
+) -> PgResult<Option<Vec<Datum>>> {
+    let Some(mut wide) = first_match(ev, filter, &row, others)? else {
+        return Ok(None);
+    };
+    loop {
+        match change(ev, tid, &wide)? {
+            (ModifyOutcome::Done, seen) => return Ok(Some(seen)),
+            (ModifyOutcome::Gone, _) => return Ok(None),
+            (ModifyOutcome::Updated { tid: t, row: r }, _) => {
+                ev.ctx.check_for_interrupts()?;
+                match first_match(ev, filter, &r, others)? {
+                    Some(w) => (tid, wide) = (t, w),
+                    None => return Ok(None),
+                }
+            }
+        }
+    }
 }
 
 /// The target row followed by the first row of the other FROM items with

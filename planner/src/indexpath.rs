@@ -487,19 +487,7 @@ fn columns_read(plan: &Plan) -> std::collections::BTreeSet<usize> {
             }
         })
     };
-    if let Some(f) = &plan.filter {
-        note(f);
-    }
-    match &plan.aggregate {
-        Some(agg) => {
-            agg.group_by.iter().for_each(&mut note);
-            agg.aggs
-                .iter()
-                .flat_map(crate::plan::AggCall::inputs)
-                .for_each(&mut note);
-        }
-        None => plan.targets.iter().for_each(&mut note),
-    }
+    plan.source_reads().for_each(&mut note);
     out
 }
 

@@ -45,17 +45,8 @@ pub fn plan(plan: &mut Plan) -> PgResult<()> {
     plan.filter = and(rest);
     settle(join)?;
     let mut read = BTreeSet::new();
-    let mut note = |e: &Expr| note_vars(e, 0, &mut read);
-    plan.filter.iter().for_each(&mut note);
-    match &plan.aggregate {
-        Some(agg) => {
-            agg.group_by.iter().for_each(&mut note);
-            agg.aggs
-                .iter()
-                .flat_map(crate::plan::AggCall::inputs)
-                .for_each(&mut note);
-        }
-        None => plan.targets.iter().for_each(&mut note),
+    for e in plan.source_reads() {
+        note_vars(e, 0, &mut read);
     }
     if let Source::Join(join) = &mut plan.source {
         set_columns(join, read);

@@ -175,6 +175,33 @@ pub struct Join {
     pub inner_index: Option<ParamIndexScan>,
 }
 
+impl Join {
+    /// A join of two sources (`width` values each) as analysis makes it:
+    /// every column read, nothing pushed down or hashed yet (see
+    /// `joinpath.rs`).
+    pub fn new(
+        kind: JoinKind,
+        (left, left_width): (Source, usize),
+        (right, right_width): (Source, usize),
+        qual: Option<Expr>,
+    ) -> Join {
+        let input = |source, width| JoinInput {
+            source,
+            filter: None,
+            width,
+            columns: width,
+        };
+        Join {
+            kind,
+            left: input(left, left_width),
+            right: input(right, right_width),
+            hash_keys: Vec::new(),
+            qual,
+            inner_index: None,
+        }
+    }
+}
+
 /// An index scan whose leading key columns equal values computed from the
 /// current row of the join's left input.
 #[derive(Debug, Clone, PartialEq)]
@@ -354,24 +381,25 @@ impl Plan {
     /// arguments, and of the targets and row lock when there is no
     /// aggregation (with it, targets read the aggregated row).
     pub fn source_columns_needed(&self) -> usize {
-        let mut max = self.filter.as_ref().and_then(Expr::max_var);
-        match &self.aggregate {
-            Some(agg) => {
-                for e in agg
-                    .group_by
+        self.source_reads()
+            .filter_map(Expr::max_var)
+            .max()
+            .map_or(0, |m| m + 1)
+    }
+
+    /// The expressions evaluated over source rows: WHERE, then GROUP BY and
+    /// the aggregates' inputs, or the targets when nothing aggregates (with
+    /// aggregation, targets read the aggregated row).
+    pub fn source_reads(&self) -> Box<dyn Iterator<Item = &Expr> + '_> {
+        let grouped: Box<dyn Iterator<Item = &Expr>> = match &self.aggregate {
+            Some(agg) => Box::new(
+                agg.group_by
                     .iter()
-                    .chain(agg.aggs.iter().flat_map(AggCall::inputs))
-                {
-                    max = max.max(e.max_var());
-                }
-            }
-            None => {
-                for e in &self.targets {
-                    max = max.max(e.max_var());
-                }
-            }
-        }
-        max.map_or(0, |m| m + 1)
+                    .chain(agg.aggs.iter().flat_map(AggCall::inputs)),
+            ),
+            None => Box::new(self.targets.iter()),
+        };
+        Box::new(self.filter.iter().chain(grouped))
     }
 
     /// A plan that returns nothing and reads nothing (the query part of UPDATE and DELETE).

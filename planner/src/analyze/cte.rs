@@ -36,6 +36,25 @@ pub(crate) struct CteDef {
     pub level: Option<usize>,
 }
 
+impl CteDef {
+    /// A CTE whose references read `plan`'s rows (a query level of its own).
+    fn query(name: &str, columns: Vec<Column>, plan: Plan) -> CteDef {
+        let width = columns.len();
+        CteDef {
+            name: name.to_owned(),
+            columns,
+            source: Source::Subquery {
+                plan: Box::new(plan),
+                width,
+                params: Vec::new(),
+            },
+            width,
+            used: false,
+            level: None,
+        }
+    }
+}
+
 /// Renames `columns` by a column alias list (42P10 if it is too long).
 pub(crate) fn renamed(
     what: &str,
@@ -107,19 +126,7 @@ impl Analyzer<'_> {
             })
             .collect();
         let columns = renamed("WITH query", name, columns, &cte.alias.columns)?;
-        let width = columns.len();
-        Ok(CteDef {
-            name: name.to_owned(),
-            columns,
-            source: Source::Subquery {
-                plan: Box::new(plan),
-                width,
-                params: Vec::new(),
-            },
-            width,
-            used: false,
-            level: None,
-        })
+        Ok(CteDef::query(name, columns, plan))
     }
 
     /// A `WITH RECURSIVE` body `a UNION [ALL] b` whose `b` names the CTE;
@@ -209,15 +216,7 @@ impl Analyzer<'_> {
                 let e = std::mem::replace(&mut recursive.targets[i], Expr::null(ltype));
                 recursive.targets[i] = a.coerce(e, ltype, -1, false, None)?;
             }
-            let targets = columns
-                .iter()
-                .enumerate()
-                .map(|(index, c)| Expr::Var {
-                    index,
-                    type_oid: c.type_oid,
-                    typmod: c.typmod,
-                })
-                .collect();
+            let targets = super::column_vars(&columns);
             let plan = Plan {
                 source: Source::RecursiveUnion(Box::new(RecursiveUnion {
                     id,
@@ -239,18 +238,6 @@ impl Analyzer<'_> {
                 "a WITH query that reads columns of a query around it",
             ));
         }
-        let width = columns.len();
-        Ok(Some(CteDef {
-            name: name.to_owned(),
-            columns,
-            source: Source::Subquery {
-                plan: Box::new(plan),
-                width,
-                params: Vec::new(),
-            },
-            width,
-            used: false,
-            level: None,
-        }))
+        Ok(Some(CteDef::query(name, columns, plan)))
     }
 }

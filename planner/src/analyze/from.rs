@@ -18,7 +18,7 @@ use types::{PgError, PgResult, SqlState};
 use super::{Analyzer, RangeEntry, ident_name, name_parts, scope_relation};
 use crate::catalog::RelationDesc;
 use crate::expr::Expr;
-use crate::plan::{Join, JoinInput, JoinKind, LockMode, Source};
+use crate::plan::{Join, JoinKind, LockMode, Source};
 
 /// One name in scope (PostgreSQL's `ParseNamespaceItem`): a FROM item,
 /// its place in the wide row, and how it may be referenced.
@@ -218,88 +218,56 @@ impl Analyzer<'_> {
     /// join), the names they define in scope. Nothing: one empty row.
     pub(super) fn analyze_from(&mut self, from: &[ast::TableWithJoins]) -> PgResult<Source> {
         self.scope.clear();
-        let mut all: Vec<ScopeItem> = Vec::new();
-        let mut acc: Option<(Source, usize)> = None;
-        for twj in from {
-            let offset = acc.as_ref().map_or(0, |(_, w)| *w);
-            let item = self.item_with_joins(twj, offset, &all.clone())?;
-            check_conflicts(&all, &item.items)?;
-            all.extend(item.items);
-            acc = Some(match acc {
-                None => (item.source, item.width),
-                Some((left, lw)) => (
-                    Source::Join(Box::new(Join {
-                        kind: JoinKind::Inner,
-                        left: JoinInput {
-                            source: left,
-                            filter: None,
-                            width: lw,
-                            columns: lw,
-                        },
-                        right: JoinInput {
-                            source: lateral_right(item.source, JoinKind::Inner, 0, &all)?,
-                            filter: None,
-                            width: item.width,
-                            columns: item.width,
-                        },
-                        hash_keys: Vec::new(),
-                        qual: None,
-                        inner_index: None,
-                    })),
-                    lw + item.width,
-                ),
-            });
-        }
-        self.scope = all;
-        Ok(acc.map_or(Source::Values(vec![vec![]]), |(s, _)| s))
+        let source = self.items_side_by_side(Vec::new(), 0, from, true)?;
+        Ok(source.map_or(Source::Values(vec![vec![]]), |(s, _)| s))
     }
 
     /// The FROM items of `UPDATE ... FROM` / `DELETE ... USING`, after the
     /// target (`Var` 0..): their joined source and width; the target and
-    /// the items are the scope.
+    /// the items are the scope. They cannot read the target or each other
+    /// (no LATERAL there).
     pub(super) fn analyze_from_after(
         &mut self,
         target: RangeEntry,
         from: &[ast::TableWithJoins],
     ) -> PgResult<(Source, usize)> {
         let start = target.rel.columns.len();
-        let mut all: Vec<ScopeItem> = vec![ScopeItem::base(target, 0)];
+        self.items_side_by_side(vec![ScopeItem::base(target, 0)], start, from, false)?
+            .ok_or_else(|| PgError::internal("FROM without items"))
+    }
+
+    /// FROM items side by side after the items `all` already in scope, the
+    /// first at `Var` `start`; `lateral`: whether LATERAL items may read
+    /// the ones before them. Sets the scope to every item; returns the
+    /// items' joined source and width (None without items).
+    fn items_side_by_side(
+        &mut self,
+        mut all: Vec<ScopeItem>,
+        start: usize,
+        from: &[ast::TableWithJoins],
+        lateral: bool,
+    ) -> PgResult<Option<(Source, usize)>> {
         let mut acc: Option<(Source, usize)> = None;
         for twj in from {
             let offset = start + acc.as_ref().map_or(0, |(_, w)| *w);
-            // The items cannot read the target or each other (no LATERAL
-            // here): they are known, not visible.
-            let earlier: Vec<ScopeItem> = all.iter().map(ScopeItem::hidden).collect();
+            let earlier: Vec<ScopeItem> = match lateral {
+                true => all.clone(),
+                false => all.iter().map(ScopeItem::hidden).collect(),
+            };
             let item = self.item_with_joins(twj, offset, &earlier)?;
             check_conflicts(&all, &item.items)?;
             all.extend(item.items);
             acc = Some(match acc {
                 None => (item.source, item.width),
-                Some((left, lw)) => (
-                    Source::Join(Box::new(Join {
-                        kind: JoinKind::Inner,
-                        left: JoinInput {
-                            source: left,
-                            filter: None,
-                            width: lw,
-                            columns: lw,
-                        },
-                        right: JoinInput {
-                            source: lateral_right(item.source, JoinKind::Inner, start, &all)?,
-                            filter: None,
-                            width: item.width,
-                            columns: item.width,
-                        },
-                        hash_keys: Vec::new(),
-                        qual: None,
-                        inner_index: None,
-                    })),
-                    lw + item.width,
-                ),
+                Some((left, lw)) => {
+                    let right = lateral_right(item.source, JoinKind::Inner, start, &all)?;
+                    let join = Join::new(JoinKind::Inner, (left, lw), (right, item.width), None);
+                    (Source::Join(Box::new(join)), lw + item.width)
+                }
             });
         }
         self.scope = all;
-        acc.ok_or_else(|| PgError::internal("FROM without items"))
+        Ok(acc)
     }
 
     /// A FROM item with its chain of joins (`a JOIN b ON ... LEFT JOIN c ...`),
@@ -610,25 +578,15 @@ impl Analyzer<'_> {
         items.push(self.join_item(&columns, String::new(), false, offset));
         // The join's own row starts at `offset`: its condition reads it so.
         let qual = qual.map(|q| q.shift_vars(-(offset as isize)));
+        let right_source = lateral_right(right.source, kind, offset, &left.items)?;
+        let join = Join::new(
+            kind,
+            (left.source, left.width),
+            (right_source, right.width),
+            qual,
+        );
         Ok(FromItem {
-            source: Source::Join(Box::new(Join {
-                kind,
-                left: JoinInput {
-                    source: left.source,
-                    filter: None,
-                    width: left.width,
-                    columns: left.width,
-                },
-                right: JoinInput {
-                    source: lateral_right(right.source, kind, offset, &left.items)?,
-                    filter: None,
-                    width: right.width,
-                    columns: right.width,
-                },
-                hash_keys: Vec::new(),
-                qual,
-                inner_index: None,
-            })),
+            source: Source::Join(Box::new(join)),
             width: left.width + right.width,
             items,
             columns,

@@ -1046,6 +1046,19 @@ fn scope_relation(
     })
 }
 
+/// `Var`s of `columns` in order: the targets of a plan that passes a row on.
+pub(crate) fn column_vars(columns: &[Column]) -> Vec<Expr> {
+    columns
+        .iter()
+        .enumerate()
+        .map(|(index, c)| Expr::Var {
+            index,
+            type_oid: c.type_oid,
+            typmod: c.typmod,
+        })
+        .collect()
+}
+
 /// The parts of a (possibly qualified) name, folded as identifiers are.
 fn name_parts(name: &ast::ObjectName) -> Vec<String> {
     name.0

@@ -149,15 +149,7 @@ impl Analyzer<'_> {
             });
         }
         let width = columns.len();
-        let targets = columns
-            .iter()
-            .enumerate()
-            .map(|(index, c)| Expr::Var {
-                index,
-                type_oid: c.type_oid,
-                typmod: c.typmod,
-            })
-            .collect();
+        let targets = super::column_vars(&columns);
         Ok((
             columns,
             Plan {
