@@ -12,7 +12,8 @@
 //!
 //! A number becomes a parameter only where a literal and a parameter of the
 //! literal's type mean the same: after a comparison or arithmetic operator,
-//! or as an item of a VALUES row, and not before a `::` cast
+//! after BETWEEN and the AND that ends its range, or as an item of a VALUES
+//! row, and not before a `::` cast
 //! (`1e100::float8` reads its literal as float). A minus sign after an
 //! operator or before a VALUES item joins its number, as the parser makes it
 //! a negative literal (`-2147483648` is an int4); after a word it may be
@@ -25,7 +26,9 @@
 //! types (int4, int8 or numeric, as the literal would be typed), the user
 //! and `search_path`. An entry is made after the query ran the ordinary way
 //! without error: its text is parsed and planned with those parameter
-//! types; a statement that does not plan so is remembered as not cached. A
+//! types; a statement that does not plan so is remembered as not cached.
+//! A text is first only noted, and planned for the cache the second time
+//! it runs, so that strings that never repeat cost no second planning. A
 //! cached plan is re-made when the catalog changes, as a prepared
 //! statement's is.
 
@@ -55,6 +58,9 @@ pub struct Normalized {
 #[derive(Debug, Default)]
 pub struct PlanCache {
     entries: types::fasthash::FastMap<String, Option<Arc<Prepared>>>,
+    /// Keys run once so far, not planned for the cache yet.
+    seen_once:
+        std::collections::HashSet<String, std::hash::BuildHasherDefault<types::fasthash::Fnv>>,
 }
 
 /// What the previous significant token was.
@@ -103,6 +109,7 @@ pub fn normalize(sql: &str) -> Option<Normalized> {
     let mut values_list = false;
     let mut row_depth: Option<usize> = None;
     let mut sign_at = 0usize;
+    let mut in_between = false;
     let mut i = 0;
     while i < b.len() {
         let c = b[i];
@@ -123,7 +130,16 @@ pub fn normalize(sql: &str) -> Option<Normalized> {
             if depth == 0 {
                 values_list = word.eq_ignore_ascii_case("values");
             }
-            prev = Prev::Word;
+            // `BETWEEN 1 AND 5`: both bounds are values as after `>=`.
+            prev = if word.eq_ignore_ascii_case("between") {
+                in_between = true;
+                Prev::Operator
+            } else if in_between && word.eq_ignore_ascii_case("and") {
+                in_between = false;
+                Prev::Operator
+            } else {
+                Prev::Word
+            };
             continue;
         }
         if c.is_ascii_digit() || (c == b'.' && b.get(i + 1).is_some_and(u8::is_ascii_digit)) {
@@ -342,6 +358,14 @@ pub fn known(session: &Session, n: &Normalized) -> bool {
 /// changes the parameters' types.
 pub fn remember(session: &mut Session, n: &Normalized) {
     let key = PlanCache::key(session, n);
+    let seen = &mut session.plan_cache.seen_once;
+    if !seen.remove(&key) {
+        if seen.len() >= MAX_ENTRIES {
+            seen.clear();
+        }
+        seen.insert(key);
+        return;
+    }
     let entry = prepare(session, n).ok().flatten().map(Arc::new);
     if session.xact == crate::session::XactState::Idle {
         // Catalog lookups outside a transaction leave no snapshot behind.
