@@ -769,6 +769,13 @@ impl Analyzer<'_> {
             BinaryOperator::PGRegexNotMatch => "!~".into(),
             BinaryOperator::PGRegexNotIMatch => "!~*".into(),
             BinaryOperator::Custom(s) => s.clone(),
+            // `OPERATOR(pg_catalog.~)`, as psql writes its catalog queries:
+            // the built-in operators all live in pg_catalog.
+            // (Another schema's operator is then not found, as there are none.)
+            BinaryOperator::PGCustomBinaryOperator(parts) => match parts.as_slice() {
+                [schema, op] if schema == "pg_catalog" => op.clone(),
+                _ => parts.join("."),
+            },
             other => return Err(PgError::feature_not_supported(format!("operator {other}"))),
         };
         let pos = self.op_pos(left, right, &[sym.as_str()]);
