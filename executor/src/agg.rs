@@ -89,7 +89,7 @@ impl AggAcc {
 
     /// Adds one `string_agg` value with the delimiter of its row (put
     /// before every value but the first; a NULL delimiter is none).
-    pub fn advance_text(&mut self, call: &AggCall, v: Datum, delimiter: Datum) -> PgResult<()> {
+    pub fn advance_text(&mut self, v: Datum, delimiter: Datum) -> PgResult<()> {
         let Datum::Text(v) = v else {
             return Ok(());
         };
@@ -98,7 +98,6 @@ impl AggAcc {
         {
             return Ok(());
         }
-        let _ = call;
         self.count += 1;
         match &mut self.text {
             None => self.text = Some(v),
@@ -253,7 +252,7 @@ impl<'p> Grouper<'p> {
             };
             if let Some(d) = &call.delimiter {
                 let d = ev.eval_row(d, row)?;
-                acc.advance_text(call, v, d)?;
+                acc.advance_text(v, d)?;
                 continue;
             }
             acc.advance(call, v)?;

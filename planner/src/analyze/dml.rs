@@ -445,15 +445,27 @@ impl Analyzer<'_> {
         target: super::RangeEntry,
         items: &[ast::TableWithJoins],
     ) -> PgResult<Plan> {
-        let width = target.rel.columns.len();
+        let start = target.rel.columns.len();
         let (source, from_width) = self.analyze_from_after(target, items)?;
-        let targets = (0..from_width)
-            .map(|i| Expr::Var {
-                index: i,
-                type_oid: 0,
-                typmod: -1,
-            })
+        // Every column of the items' rows, typed as the scope knows them.
+        let mut targets: Vec<Expr> = (0..from_width)
+            .map(|_| Expr::null(types::oid::UNKNOWN))
             .collect();
+        for item in self
+            .scope
+            .iter()
+            .filter(|i| i.join_columns.is_none() && i.offset >= start)
+        {
+            for (i, c) in item.entry.rel.columns.iter().enumerate() {
+                if let Some(t) = targets.get_mut(item.offset - start + i) {
+                    *t = Expr::Var {
+                        index: item.offset - start + i,
+                        type_oid: c.type_oid,
+                        typmod: c.typmod,
+                    };
+                }
+            }
+        }
         let mut plan = Plan {
             source,
             targets,
@@ -461,7 +473,6 @@ impl Analyzer<'_> {
         };
         crate::joinpath::plan(&mut plan)?;
         let (plan, _) = crate::indexpath::apply(plan, None);
-        let _ = width;
         Ok(plan)
     }
 
