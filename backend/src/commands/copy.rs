@@ -864,7 +864,7 @@ fn copy_to(
             };
             let rel = &t.rel;
             format!(
-                "SELECT {} FROM ONLY {}.{}",
+                "SELECT {} FROM {}.{}",
                 t.columns
                     .iter()
                     .map(|&i| quote_ident(&rel.columns[i].name))
@@ -875,7 +875,6 @@ fn copy_to(
             )
         }
     };
-    let query_sql = query_sql.replacen("FROM ONLY ", "FROM ", 1);
     let stmts = crate::syntax::parse(&query_sql)?;
     let [stmt] = stmts.as_slice() else {
         return Err(PgError::internal(
