@@ -157,12 +157,10 @@ fn run_lateral(
             if !qualifies(ev, j.right.filter.as_ref(), &right)? {
                 continue;
             }
-            let row = joined(&left, &right);
-            if qualifies(ev, j.qual.as_ref(), &row)? {
-                any = true;
-                if !f(ev, row)? {
-                    return Ok(false);
-                }
+            match emit_pair(ev, j, &left, &right, f)? {
+                Some(false) => return Ok(false),
+                Some(true) => any = true,
+                None => {}
             }
         }
         pad_unmatched_left(ev, j, left, any, f)
@@ -228,6 +226,23 @@ fn hash_right(ev: &mut Evaluator<'_>, j: &Join) -> PgResult<Hashed> {
     })
 }
 
+/// A left and a right row that the keys paired: joined and passed to `f`
+/// if the join's condition holds. None: they do not match; else what `f`
+/// said (false: stop).
+fn emit_pair(
+    ev: &mut Evaluator<'_>,
+    j: &Join,
+    left: &[Datum],
+    right: &[Datum],
+    f: &mut Emit<'_>,
+) -> PgResult<Option<bool>> {
+    let row = joined(left, right);
+    if !qualifies(ev, j.qual.as_ref(), &row)? {
+        return Ok(None);
+    }
+    f(ev, row).map(Some)
+}
+
 /// The left row followed by the right row.
 fn joined(left: &[Datum], right: &[Datum]) -> Vec<Datum> {
     let mut out = Vec::with_capacity(left.len() + right.len());
@@ -262,11 +277,10 @@ fn join_hashed(
         }
     };
     while i != END {
-        let row = joined(&left, &rows[i]);
-        if qualifies(ev, j.qual.as_ref(), &row)? {
+        if let Some(go_on) = emit_pair(ev, j, &left, &rows[i], f)? {
             any = true;
             matched[i] = true;
-            if !f(ev, row)? {
+            if !go_on {
                 return Ok(false);
             }
         }
@@ -329,12 +343,10 @@ fn join_probed(
             if right_key.is_none_or(|k| Key(k) != key) {
                 continue;
             }
-            let row = joined(&left, &right);
-            if qualifies(ev, j.qual.as_ref(), &row)? {
-                any = true;
-                if !f(ev, row)? {
-                    return Ok(false);
-                }
+            match emit_pair(ev, j, &left, &right, f)? {
+                Some(false) => return Ok(false),
+                Some(true) => any = true,
+                None => {}
             }
         }
         Ok(true)
