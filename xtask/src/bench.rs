@@ -329,15 +329,7 @@ pub fn run(opts: &Options) -> Result<(), String> {
     if opts.no_build {
         eprintln!("bench: using the release binaries already built (--no-build)");
     } else {
-        eprintln!("bench: building release binaries (postmaster, backend)...");
-        super::run(super::cargo().args([
-            "build",
-            "--release",
-            "-p",
-            "postmaster",
-            "-p",
-            "backend",
-        ]))?;
+        super::build_release("bench")?;
     }
 
     let interrupted = Arc::new(AtomicBool::new(false));

@@ -173,9 +173,14 @@ fn run(cmd: &mut Command) -> Result<(), String> {
     }
 }
 
+/// Builds the release server binaries (`who` names the task in the message).
+fn build_release(who: &str) -> Result<(), String> {
+    eprintln!("{who}: building release binaries (postmaster, backend)...");
+    run(cargo().args(["build", "--release", "-p", "postmaster", "-p", "backend"]))
+}
+
 fn run_cluster(data: &Path, port: u16, extra: &[String]) -> Result<(), String> {
-    eprintln!("xtask: building release binaries (postmaster, backend)...");
-    run(cargo().args(["build", "--release", "-p", "postmaster", "-p", "backend"]))?;
+    build_release("xtask")?;
     let data = if data.is_absolute() {
         data.to_path_buf()
     } else {

@@ -1585,17 +1585,7 @@ pub fn run(opts: &Options) -> Result<(), String> {
         Target::Ours if opts.no_build => {
             eprintln!("regress: using the release binaries already built (--no-build)");
         }
-        Target::Ours => {
-            eprintln!("regress: building release binaries (postmaster, backend)...");
-            super::run(super::cargo().args([
-                "build",
-                "--release",
-                "-p",
-                "postmaster",
-                "-p",
-                "backend",
-            ]))?;
-        }
+        Target::Ours => super::build_release("regress")?,
         Target::Pg15 => {}
     }
     match target {

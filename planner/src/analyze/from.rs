@@ -511,28 +511,25 @@ impl Analyzer<'_> {
                 self.agg_forbidden = saved_forbidden;
                 Some(q?)
             }
-            ast::JoinConstraint::Using(names) if !cross => {
-                let names: Vec<(String, Option<usize>)> = names
-                    .iter()
-                    .map(|n| (name_parts(n).pop().unwrap_or_default(), self.pos(n.span())))
-                    .collect();
-                self.using(
-                    kind,
-                    &names,
-                    (&left, &right),
-                    &mut merged,
-                    (&mut left_used, &mut right_used),
-                )?
-            }
-            ast::JoinConstraint::Natural if !cross => {
-                let mut names: Vec<(String, Option<usize>)> = Vec::new();
-                for (n, _) in &left.columns {
-                    if right.columns.iter().any(|(m, _)| m == n)
-                        && !names.iter().any(|(m, _)| m == n)
-                    {
-                        names.push((n.clone(), None));
+            ast::JoinConstraint::Using(_) | ast::JoinConstraint::Natural if !cross => {
+                // NATURAL is USING of the names both sides have, in the left's order.
+                let names: Vec<(String, Option<usize>)> = match constraint {
+                    ast::JoinConstraint::Using(names) => names
+                        .iter()
+                        .map(|n| (name_parts(n).pop().unwrap_or_default(), self.pos(n.span())))
+                        .collect(),
+                    _ => {
+                        let mut names: Vec<(String, Option<usize>)> = Vec::new();
+                        for (n, _) in &left.columns {
+                            if right.columns.iter().any(|(m, _)| m == n)
+                                && !names.iter().any(|(m, _)| m == n)
+                            {
+                                names.push((n.clone(), None));
+                            }
+                        }
+                        names
                     }
-                }
+                };
                 self.using(
                     kind,
                     &names,
