@@ -29,6 +29,8 @@ pub struct RelCache {
     namespaces: FastMap<String, Option<u32>>,
     relations: FastMap<(u32, String), Option<Arc<RelationInfo>>>,
     by_oid: FastMap<u32, Arc<RelationInfo>>,
+    /// `pg_sequence` rows, by sequence OID.
+    pub sequences: FastMap<u32, catalog::system::SequenceRow>,
     /// Analyzed expressions and predicates of indexes, by index OID.
     pub index_exprs: FastMap<u32, Arc<crate::index_exprs::IndexExprs>>,
     /// The last search_path setting resolved, and its schemas.
@@ -43,6 +45,7 @@ impl RelCache {
         self.relations.clear();
         self.by_oid.clear();
         self.index_exprs.clear();
+        self.sequences.clear();
         self.search_path = None;
     }
 }
@@ -199,4 +202,50 @@ pub fn creation_namespace(session: &mut Session, schema: Option<&str>) -> PgResu
                 "no schema has been selected to create in",
             )
         })
+}
+
+/// The relation a `regclass` value written as text names (`regclassin`):
+/// 42P01 if there is none.
+pub fn regclass_lookup(session: &mut Session, text: &str) -> PgResult<Arc<RelationInfo>> {
+    let parts = planner::catalog::parse_qualified_name(text)?;
+    let (schema, name) = match parts.as_slice() {
+        [n] => (None, n.as_str()),
+        [s, n] => (Some(s.as_str()), n.as_str()),
+        [_, _, _] => {
+            return Err(PgError::feature_not_supported(format!(
+                "cross-database references are not implemented: {text}"
+            )));
+        }
+        _ => {
+            return Err(PgError::new(
+                SqlState::SyntaxError,
+                format!("improper relation name (too many dotted names): {text}"),
+            ));
+        }
+    };
+    lookup_relation(session, schema, name)?.ok_or_else(|| {
+        PgError::new(
+            SqlState::UndefinedTable,
+            format!("relation \"{}\" does not exist", parts.join(".")),
+        )
+    })
+}
+
+/// How a `regclass` value prints (`regclassout`): the relation's name,
+/// qualified when the search_path would not find it unqualified; the OID
+/// as a number when there is no such relation.
+pub fn regclass_name(session: &mut Session, oid: u32) -> PgResult<String> {
+    let Some(rel) = relation_by_oid(session, oid)? else {
+        return Ok(oid.to_string());
+    };
+    let visible = lookup_relation(session, None, &rel.name)?.is_some_and(|r| r.oid == oid);
+    Ok(if visible {
+        types::guc::quote_identifier(&rel.name)
+    } else {
+        format!(
+            "{}.{}",
+            types::guc::quote_identifier(&rel.namespace),
+            types::guc::quote_identifier(&rel.name)
+        )
+    })
 }

@@ -95,6 +95,10 @@ pub struct Session {
     /// Bumped by every catalog change this session makes (and by the abort
     /// of a transaction that made one): a plan made before is stale.
     pub local_catalog_version: u64,
+    /// The last value `nextval` or `setval` gave each sequence in this
+    /// session (`currval`), and the sequence used last (`lastval`).
+    pub seq_values: HashMap<u32, i64>,
+    pub last_sequence: Option<u32>,
 }
 
 /// Microseconds since 2000-01-01 UTC (PostgreSQL's timestamp epoch).
@@ -142,6 +146,8 @@ impl Session {
             scans: Vec::new(),
             copy_in: None,
             local_catalog_version: 0,
+            seq_values: HashMap::new(),
+            last_sequence: None,
         }
     }
 
@@ -359,6 +365,37 @@ impl ExecContext for Session {
         backward: bool,
     ) -> PgResult<executor::ScanId> {
         crate::table_access::index_scan_begin(self, rel, index_oid, ranges, index_only, backward)
+    }
+    fn sequence(&mut self, seq: &str, call: executor::SequenceCall) -> PgResult<i64> {
+        use crate::commands::sequence;
+        match call {
+            executor::SequenceCall::Next => sequence::nextval(self, seq),
+            executor::SequenceCall::Curr => sequence::currval(self, seq),
+            executor::SequenceCall::Last => sequence::lastval(self),
+            executor::SequenceCall::Set(v, called) => sequence::setval(self, seq, v, called),
+        }
+    }
+    fn serial_sequence(&mut self, table: &str, column: &str) -> PgResult<Option<String>> {
+        crate::commands::sequence::serial_sequence(self, table, column)
+    }
+    fn regclass_in(&mut self, text: &str) -> PgResult<String> {
+        let oid = self.regclass_oid(text)?;
+        crate::relcache::regclass_name(self, oid)
+    }
+    fn regclass_of(&mut self, oid: u32) -> PgResult<String> {
+        crate::relcache::regclass_name(self, oid)
+    }
+    fn regclass_oid(&mut self, text: &str) -> PgResult<u32> {
+        let t = text.trim();
+        if !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit()) {
+            return t.parse::<u32>().map_err(|_| {
+                PgError::new(
+                    SqlState::NumericValueOutOfRange,
+                    format!("value \"{t}\" is out of range for type oid"),
+                )
+            });
+        }
+        Ok(crate::relcache::regclass_lookup(self, text)?.oid)
     }
     fn relation_size(&mut self, name: &str, what: executor::RelationSize<'_>) -> PgResult<i64> {
         crate::table_access::relation_size(self, name, what)

@@ -25,6 +25,7 @@ pub fn parse(sql: &str) -> PgResult<Vec<Statement>> {
     let tokens = rewrite_ctas_columns(tokens);
     let tokens = rewrite_copy_options(tokens);
     let tokens = rewrite_vacuum_analyze(tokens);
+    let tokens = rewrite_alter_sequence(tokens);
     let mut stmts = Parser::new(&dialect)
         .with_recursion_limit(RECURSION_LIMIT)
         .with_tokens_with_locations(tokens)
@@ -603,6 +604,83 @@ fn fold(id: &sqlparser::ast::Ident) -> String {
         id.value.clone()
     } else {
         id.value.to_lowercase()
+    }
+}
+
+/// sqlparser has no ALTER SEQUENCE: the statement becomes `CALL
+/// ALTER_SEQUENCE('<its text>')`, the marker word without a span (see
+/// [`alter_sequence_text`]); `commands::sequence` reads the text.
+fn rewrite_alter_sequence(mut tokens: Vec<TokenWithSpan>) -> Vec<TokenWithSpan> {
+    let significant = |t: &TokenWithSpan| !matches!(t.token, Token::Whitespace(_) | Token::EOF);
+    let word_is = |t: &TokenWithSpan, w: &str| matches!(&t.token, Token::Word(x) if x.quote_style.is_none() && x.value.eq_ignore_ascii_case(w));
+    let starts = statement_starts(&tokens);
+    for &start in starts.iter().rev() {
+        if !word_is(&tokens[start], "alter") {
+            continue;
+        }
+        let Some(kind_at) = (start + 1..tokens.len()).find(|&i| significant(&tokens[i])) else {
+            continue;
+        };
+        if !word_is(&tokens[kind_at], "sequence") {
+            continue;
+        }
+        let end = (start..tokens.len())
+            .find(|&i| tokens[i].token == Token::SemiColon || tokens[i].token == Token::EOF)
+            .unwrap_or(tokens.len());
+        let text: String = tokens[start..end]
+            .iter()
+            .map(|t| t.token.to_string())
+            .collect();
+        let span = tokens[start].span;
+        let word = |value: &str, keyword| {
+            Token::Word(Word {
+                value: value.into(),
+                quote_style: None,
+                keyword,
+            })
+        };
+        tokens.splice(
+            start..end,
+            [
+                TokenWithSpan::new(word("CALL", Keyword::CALL), span),
+                TokenWithSpan::new(
+                    word(ALTER_SEQUENCE_MARKER, Keyword::NoKeyword),
+                    Span::empty(),
+                ),
+                TokenWithSpan::new(Token::LParen, span),
+                TokenWithSpan::new(Token::SingleQuotedString(text), span),
+                TokenWithSpan::new(Token::RParen, span),
+            ],
+        );
+    }
+    tokens
+}
+
+const ALTER_SEQUENCE_MARKER: &str = "ALTER_SEQUENCE";
+
+/// The text of the ALTER SEQUENCE statement `stmt` stands for, if it is one
+/// (see [`rewrite_alter_sequence`]).
+pub fn alter_sequence_text(stmt: &Statement) -> Option<String> {
+    use sqlparser::ast::{Expr, FunctionArg, FunctionArgExpr, FunctionArguments, Value};
+    let Statement::Call(f) = stmt else {
+        return None;
+    };
+    let [part] = f.name.0.as_slice() else {
+        return None;
+    };
+    let id = part.as_ident()?;
+    if id.value != ALTER_SEQUENCE_MARKER || id.span != Span::empty() {
+        return None;
+    }
+    let FunctionArguments::List(list) = &f.args else {
+        return None;
+    };
+    match list.args.as_slice() {
+        [FunctionArg::Unnamed(FunctionArgExpr::Expr(Expr::Value(v)))] => match &v.value {
+            Value::SingleQuotedString(s) => Some(s.clone()),
+            _ => None,
+        },
+        _ => None,
     }
 }
 

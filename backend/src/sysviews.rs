@@ -156,6 +156,7 @@ pub fn lookup(name: &str) -> Option<Arc<RelationInfo>> {
                 not_null: false,
                 default: None,
                 dropped: false,
+                identity: '\0',
             })
             .collect(),
         class_tid: ItemPointer::new(0, 0),

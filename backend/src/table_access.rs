@@ -48,6 +48,7 @@ pub fn relation_desc(info: &RelationInfo) -> RelationDesc {
                 default: c.default.clone(),
                 attnum: c.attnum,
                 dropped: c.dropped,
+                identity: c.identity,
             })
             .collect(),
         indexes: info

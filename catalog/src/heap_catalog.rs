@@ -21,8 +21,9 @@ use storage::transam::visibility::Me;
 use types::{Datum, PgError, PgResult};
 
 use crate::system::{
-    self, AttributeRow, AuthidRow, CatalogDef, ClassRow, DatabaseRow, IndexRow, PG_ATTRDEF_DEF,
-    PG_ATTRIBUTE_DEF, PG_AUTHID_DEF, PG_CLASS_DEF, PG_DATABASE_DEF, PG_INDEX_DEF, PG_NAMESPACE_DEF,
+    self, AttributeRow, AuthidRow, CatalogDef, ClassRow, DEPENDENCY_INTERNAL, DatabaseRow,
+    DependRow, IndexRow, PG_ATTRDEF_DEF, PG_ATTRIBUTE_DEF, PG_AUTHID_DEF, PG_CLASS, PG_CLASS_DEF,
+    PG_DATABASE_DEF, PG_DEPEND_DEF, PG_INDEX_DEF, PG_NAMESPACE_DEF, PG_SEQUENCE_DEF, SequenceRow,
 };
 
 /// One column of a relation as the planner needs it.
@@ -36,6 +37,9 @@ pub struct ColumnInfo {
     /// The default expression's SQL text.
     pub default: Option<String>,
     pub dropped: bool,
+    /// `attidentity` (`'\0'` for none); an identity column's `default` is
+    /// the `nextval` of its sequence.
+    pub identity: char,
 }
 
 /// A relation: its `pg_class` row, its columns and where the row is.
@@ -190,6 +194,7 @@ impl AttributeRow {
             not_null: bool_at(r, d.col("attnotnull")),
             has_default: bool_at(r, d.col("atthasdef")),
             dropped: bool_at(r, d.col("attisdropped")),
+            identity: char_at(r, d.col("attidentity")),
         }
     }
 }
@@ -382,9 +387,30 @@ impl CatalogReader<'_, '_, '_> {
     }
 
     fn columns(&self, relid: u32) -> PgResult<Vec<ColumnInfo>> {
-        let defaults = self.defaults(relid)?;
-        Ok(self
-            .attributes(relid)?
+        let mut defaults = self.defaults(relid)?;
+        let attrs = self.attributes(relid)?;
+        if attrs.iter().any(|(_, a)| a.identity != '\0') {
+            // An identity column's values come from the sequence it owns.
+            for (_, d) in self.dependents(PG_CLASS, relid)? {
+                if d.deptype != DEPENDENCY_INTERNAL || d.classid != PG_CLASS {
+                    continue;
+                }
+                if let Some((_, seq)) = self.class_by_oid(d.objid)? {
+                    let schema = self.namespace_name(seq.namespace)?.unwrap_or_default();
+                    let text = format!(
+                        "nextval('{}'::regclass)",
+                        format!(
+                            "{}.{}",
+                            types::guc::quote_identifier(&schema),
+                            types::guc::quote_identifier(&seq.name)
+                        )
+                        .replace('\'', "''")
+                    );
+                    defaults.push((ItemPointer::default(), d.refobjsubid as i16, text));
+                }
+            }
+        }
+        Ok(attrs
             .into_iter()
             .map(|(_, a)| ColumnInfo {
                 default: defaults
@@ -397,8 +423,47 @@ impl CatalogReader<'_, '_, '_> {
                 attnum: a.attnum,
                 not_null: a.not_null,
                 dropped: a.dropped,
+                identity: a.identity,
             })
             .collect())
+    }
+
+    /// The `pg_sequence` row of sequence `relid`.
+    pub fn sequence(&self, relid: u32) -> PgResult<Option<(ItemPointer, SequenceRow)>> {
+        self.find(&PG_SEQUENCE_DEF, |tid, r| {
+            let row = SequenceRow::from_datums(r);
+            (row.relid == relid).then_some((tid, row))
+        })
+    }
+
+    /// The `pg_depend` rows of objects depending on object (`classid`, `objid`).
+    pub fn dependents(&self, classid: u32, objid: u32) -> PgResult<Vec<(ItemPointer, DependRow)>> {
+        let mut out = Vec::new();
+        self.scan(&PG_DEPEND_DEF, |tid, r| {
+            let row = DependRow::from_datums(&r);
+            if row.refclassid == classid && row.refobjid == objid {
+                out.push((tid, row));
+            }
+            Ok(true)
+        })?;
+        Ok(out)
+    }
+
+    /// The `pg_depend` rows recording what object (`classid`, `objid`) depends on.
+    pub fn dependencies(
+        &self,
+        classid: u32,
+        objid: u32,
+    ) -> PgResult<Vec<(ItemPointer, DependRow)>> {
+        let mut out = Vec::new();
+        self.scan(&PG_DEPEND_DEF, |tid, r| {
+            let row = DependRow::from_datums(&r);
+            if row.classid == classid && row.objid == objid {
+                out.push((tid, row));
+            }
+            Ok(true)
+        })?;
+        Ok(out)
     }
 
     /// Everything about a relation found by its `pg_class` row.
@@ -494,6 +559,14 @@ impl CatalogReader<'_, '_, '_> {
         if let Some((t, _)) = self.index_row(oid)? {
             rows.push((system::PG_INDEX, t));
         }
+        if let Some((t, _)) = self.sequence(oid)? {
+            rows.push((system::PG_SEQUENCE, t));
+        }
+        rows.extend(
+            self.dependencies(PG_CLASS, oid)?
+                .into_iter()
+                .map(|(t, _)| (system::PG_DEPEND, t)),
+        );
         if let Some((t, _)) = self.class_by_oid(oid)? {
             rows.push((system::PG_CLASS, t));
         }
@@ -531,6 +604,8 @@ pub struct NewColumn {
     pub typmod: i32,
     pub not_null: bool,
     pub default: Option<String>,
+    /// `attidentity`, `'\0'` for none.
+    pub identity: char,
 }
 
 impl CatalogWriter<'_, '_, '_> {
@@ -591,6 +666,7 @@ impl CatalogWriter<'_, '_, '_> {
                 not_null: col.not_null,
                 has_default: col.default.is_some(),
                 dropped: false,
+                identity: col.identity,
             };
             self.insert(&PG_ATTRIBUTE_DEF, &row.to_datums()?, w)?;
             if let Some(text) = &col.default {
@@ -630,6 +706,27 @@ impl CatalogWriter<'_, '_, '_> {
             &mut || Ok(0),
         )?;
         self.insert(&PG_INDEX_DEF, &row.to_datums(), w).map(|_| ())
+    }
+
+    /// Adds the `pg_sequence` row of a new sequence.
+    pub fn create_sequence(&self, w: &mut WriteXact<'_>, row: &SequenceRow) -> PgResult<()> {
+        self.insert(&PG_SEQUENCE_DEF, &row.to_datums(), w)
+            .map(|_| ())
+    }
+
+    /// Replaces a `pg_sequence` row (ALTER SEQUENCE).
+    pub fn update_sequence(
+        &self,
+        tid: ItemPointer,
+        row: &SequenceRow,
+        w: &mut WriteXact<'_>,
+    ) -> PgResult<()> {
+        self.replace(&PG_SEQUENCE_DEF, tid, &row.to_datums(), w)
+    }
+
+    /// Adds a `pg_depend` row.
+    pub fn add_dependency(&self, w: &mut WriteXact<'_>, row: &DependRow) -> PgResult<()> {
+        self.insert(&PG_DEPEND_DEF, &row.to_datums(), w).map(|_| ())
     }
 
     /// Adds a `pg_database` row.

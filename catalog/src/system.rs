@@ -25,6 +25,8 @@ pub const PG_NAMESPACE: u32 = 2615;
 pub const PG_INDEX: u32 = 2610;
 pub const PG_DATABASE: u32 = 1262;
 pub const PG_AUTHID: u32 = 1260;
+pub const PG_SEQUENCE: u32 = 2224;
+pub const PG_DEPEND: u32 = 2608;
 /// `pg_global`, the tablespace of shared catalogs.
 pub const GLOBAL_TABLESPACE_OID: u32 = 1664;
 
@@ -236,6 +238,146 @@ pub const PG_INDEX_DEF: CatalogDef = CatalogDef {
     shared: false,
 };
 
+pub const PG_SEQUENCE_DEF: CatalogDef = CatalogDef {
+    oid: PG_SEQUENCE,
+    name: "pg_sequence",
+    rowtype_oid: 10105,
+    columns: &[
+        c("seqrelid", OID),
+        c("seqtypid", OID),
+        c("seqstart", oid::INT8),
+        c("seqincrement", oid::INT8),
+        c("seqmax", oid::INT8),
+        c("seqmin", oid::INT8),
+        c("seqcache", oid::INT8),
+        c("seqcycle", BOOL),
+    ],
+    shared: false,
+};
+
+/// What a `pg_sequence` row says: a sequence's parameters (its current value
+/// is in the sequence relation itself, changed outside transactions).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SequenceRow {
+    pub relid: u32,
+    pub type_oid: u32,
+    pub start: i64,
+    pub increment: i64,
+    pub max: i64,
+    pub min: i64,
+    pub cache: i64,
+    pub cycle: bool,
+}
+
+impl SequenceRow {
+    pub fn to_datums(&self) -> Vec<Datum> {
+        vec![
+            Datum::Oid(self.relid),
+            Datum::Oid(self.type_oid),
+            Datum::Int8(self.start),
+            Datum::Int8(self.increment),
+            Datum::Int8(self.max),
+            Datum::Int8(self.min),
+            Datum::Int8(self.cache),
+            Datum::Bool(self.cycle),
+        ]
+    }
+
+    pub fn from_datums(r: &[Datum]) -> SequenceRow {
+        let oid_at = |i: usize| match r.get(i) {
+            Some(Datum::Oid(v)) => *v,
+            _ => 0,
+        };
+        let i64_at = |i: usize| match r.get(i) {
+            Some(Datum::Int8(v)) => *v,
+            _ => 0,
+        };
+        SequenceRow {
+            relid: oid_at(0),
+            type_oid: oid_at(1),
+            start: i64_at(2),
+            increment: i64_at(3),
+            max: i64_at(4),
+            min: i64_at(5),
+            cache: i64_at(6),
+            cycle: matches!(r.get(7), Some(Datum::Bool(true))),
+        }
+    }
+}
+
+pub const PG_DEPEND_DEF: CatalogDef = CatalogDef {
+    oid: PG_DEPEND,
+    name: "pg_depend",
+    rowtype_oid: 10051,
+    columns: &[
+        c("classid", OID),
+        c("objid", OID),
+        c("objsubid", INT4),
+        c("refclassid", OID),
+        c("refobjid", OID),
+        c("refobjsubid", INT4),
+        c("deptype", CHAR),
+    ],
+    shared: false,
+};
+
+/// `pg_depend.deptype`: dropped automatically with the referenced object
+/// (a sequence OWNED BY a column).
+pub const DEPENDENCY_AUTO: char = 'a';
+/// `pg_depend.deptype`: part of the referenced object's implementation (an
+/// identity column's sequence).
+pub const DEPENDENCY_INTERNAL: char = 'i';
+
+/// A `pg_depend` row: object (classid, objid, objsubid) depends on object
+/// (refclassid, refobjid, refobjsubid).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DependRow {
+    pub classid: u32,
+    pub objid: u32,
+    pub objsubid: i32,
+    pub refclassid: u32,
+    pub refobjid: u32,
+    pub refobjsubid: i32,
+    pub deptype: char,
+}
+
+impl DependRow {
+    pub fn to_datums(&self) -> Vec<Datum> {
+        vec![
+            Datum::Oid(self.classid),
+            Datum::Oid(self.objid),
+            Datum::Int4(self.objsubid),
+            Datum::Oid(self.refclassid),
+            Datum::Oid(self.refobjid),
+            Datum::Int4(self.refobjsubid),
+            ch(self.deptype),
+        ]
+    }
+
+    pub fn from_datums(r: &[Datum]) -> DependRow {
+        let oid_at = |i: usize| match r.get(i) {
+            Some(Datum::Oid(v)) => *v,
+            _ => 0,
+        };
+        let i32_at = |i: usize| match r.get(i) {
+            Some(Datum::Int4(v)) => *v,
+            _ => 0,
+        };
+        DependRow {
+            classid: oid_at(0),
+            objid: oid_at(1),
+            objsubid: i32_at(2),
+            refclassid: oid_at(3),
+            refobjid: oid_at(4),
+            refobjsubid: i32_at(5),
+            deptype: match r.get(6) {
+                Some(Datum::Text(s)) => s.chars().next().unwrap_or('\0'),
+                _ => '\0',
+            },
+        }
+    }
+}
+
 /// `pg_index.indoption` bits of a key column.
 pub const INDOPTION_DESC: i16 = 1;
 pub const INDOPTION_NULLS_FIRST: i16 = 2;
@@ -429,13 +571,15 @@ pub fn btree_opclass_accepts(class: &BtreeOpclass, type_oid: u32) -> bool {
 }
 
 /// Every per-database catalog, in creation order.
-pub const CATALOGS: [CatalogDef; 6] = [
+pub const CATALOGS: [CatalogDef; 8] = [
     PG_TYPE_DEF,
     PG_ATTRIBUTE_DEF,
     PG_CLASS_DEF,
     PG_ATTRDEF_DEF,
     PG_NAMESPACE_DEF,
     PG_INDEX_DEF,
+    PG_SEQUENCE_DEF,
+    PG_DEPEND_DEF,
 ];
 
 pub const PG_AUTHID_DEF: CatalogDef = CatalogDef {
@@ -841,6 +985,8 @@ pub struct AttributeRow {
     pub not_null: bool,
     pub has_default: bool,
     pub dropped: bool,
+    /// `attidentity`: `'a'` GENERATED ALWAYS, `'d'` BY DEFAULT, `'\0'` none.
+    pub identity: char,
 }
 
 impl AttributeRow {
@@ -868,7 +1014,10 @@ impl AttributeRow {
             Datum::Bool(self.not_null),
             Datum::Bool(self.has_default),
             Datum::Bool(false),
-            Datum::Text(String::new()),
+            Datum::Text(match self.identity {
+                '\0' => String::new(),
+                c => c.to_string(),
+            }),
             Datum::Text(String::new()),
             Datum::Bool(self.dropped),
             Datum::Bool(true),
@@ -906,6 +1055,7 @@ pub fn catalog_self_description() -> (Vec<ClassRow>, Vec<AttributeRow>) {
                 not_null: true,
                 has_default: false,
                 dropped: false,
+                identity: '\0',
             });
         }
     }

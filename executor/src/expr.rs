@@ -2,6 +2,7 @@
 
 use planner::{BoolTestKind, Expr};
 use types::datum::OutputOptions;
+use types::oid::{INT2, INT4, INT8, OID, REGCLASS};
 use types::{Datum, PgError, PgResult};
 
 use crate::compare::compare;
@@ -27,6 +28,50 @@ pub struct Evaluator<'a> {
 }
 
 impl<'a> Evaluator<'a> {
+    /// A cast to or from `regclass`, whose values are relation names (as
+    /// `regclass` prints them): converting looks the relation up.
+    fn cast_regclass(
+        &mut self,
+        v: Datum,
+        from: u32,
+        to: u32,
+        typmod: i32,
+        explicit: bool,
+    ) -> PgResult<Datum> {
+        let oid_of = |v: &Datum| match v {
+            Datum::Oid(o) => Some(*o),
+            Datum::Int2(i) => Some(*i as u32),
+            Datum::Int4(i) => Some(*i as u32),
+            Datum::Int8(i) => Some(*i as u32),
+            _ => None,
+        };
+        match (&v, from, to) {
+            (Datum::Null, _, _) => Ok(Datum::Null),
+            (_, REGCLASS, REGCLASS) => Ok(v),
+            (Datum::Text(name), REGCLASS, OID | INT4 | INT8) => {
+                let oid = self.ctx.regclass_oid(name)?;
+                Ok(match to {
+                    OID => Datum::Oid(oid),
+                    INT4 => Datum::Int4(oid as i32),
+                    _ => Datum::Int8(i64::from(oid)),
+                })
+            }
+            (Datum::Text(_), REGCLASS, _) => {
+                cast::cast(v, types::oid::TEXT, to, typmod, explicit, &self.opts)
+            }
+            (Datum::Text(text), _, REGCLASS) => Ok(Datum::Text(self.ctx.regclass_in(text)?)),
+            (_, OID | INT2 | INT4 | INT8, REGCLASS) => match oid_of(&v) {
+                Some(oid) => Ok(Datum::Text(self.ctx.regclass_of(oid)?)),
+                None => Err(PgError::internal("regclass cast of a non-integer")),
+            },
+            _ => Err(PgError::feature_not_supported(format!(
+                "cast from {} to {}",
+                types::oid::type_name(from),
+                types::oid::type_name(to)
+            ))),
+        }
+    }
+
     pub fn new(params: &'a [Datum], ctx: &'a mut dyn ExecContext) -> Evaluator<'a> {
         let opts = ctx.output_options();
         Evaluator {
@@ -221,6 +266,9 @@ impl<'a> Evaluator<'a> {
                 explicit,
             } => {
                 let v = self.eval_row(arg, row)?;
+                if *from == REGCLASS || *to == REGCLASS {
+                    return self.cast_regclass(v, *from, *to, *typmod, *explicit);
+                }
                 cast::cast(v, *from, *to, *typmod, *explicit, &self.opts)
             }
             Expr::And(parts) => {

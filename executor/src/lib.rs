@@ -133,6 +133,16 @@ pub struct WalPositions {
 
 /// What the executor needs from the session that runs it (implemented by the
 /// backend's tcop).
+/// What a sequence function does (see [`ExecContext::sequence`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SequenceCall {
+    Next,
+    Curr,
+    Last,
+    /// `setval(seq, value, is_called)`.
+    Set(i64, bool),
+}
+
 pub trait ExecContext {
     /// Returns an error if the statement must stop (cancel request, statement
     /// timeout, termination). Called in every loop that can run long.
@@ -278,6 +288,31 @@ pub trait ExecContext {
         Err(PgError::feature_not_supported("SELECT FOR UPDATE/SHARE"))
     }
     /// The size in bytes of relation `name` (see [`RelationSize`]).
+    /// A sequence function on sequence `seq` (a `regclass` value's text).
+    fn sequence(&mut self, seq: &str, call: SequenceCall) -> PgResult<i64> {
+        let _ = (seq, call);
+        Err(tables_not_supported())
+    }
+    /// `pg_get_serial_sequence(table, column)`.
+    fn serial_sequence(&mut self, table: &str, column: &str) -> PgResult<Option<String>> {
+        let _ = (table, column);
+        Err(tables_not_supported())
+    }
+    /// `regclass` input: the relation `text` names (or its OID as digits),
+    /// as `regclass` prints it; 42P01 if there is none.
+    fn regclass_in(&mut self, text: &str) -> PgResult<String> {
+        let _ = text;
+        Err(tables_not_supported())
+    }
+    /// The `regclass` text of relation `oid` (the number if there is none).
+    fn regclass_of(&mut self, oid: u32) -> PgResult<String> {
+        Ok(oid.to_string())
+    }
+    /// The OID of the relation a `regclass` value names.
+    fn regclass_oid(&mut self, text: &str) -> PgResult<u32> {
+        let _ = text;
+        Err(tables_not_supported())
+    }
     fn relation_size(&mut self, name: &str, what: RelationSize<'_>) -> PgResult<i64> {
         let _ = (name, what);
         Err(PgError::feature_not_supported(

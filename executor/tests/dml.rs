@@ -108,6 +108,7 @@ impl Fake {
                         default: None,
                         attnum: i as i16 + 1,
                         dropped: false,
+                        identity: '\0',
                     };
                     for o in &c.options {
                         match &o.option {

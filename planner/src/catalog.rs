@@ -10,7 +10,7 @@
 
 use std::sync::Arc;
 
-use types::PgResult;
+use types::{PgError, PgResult, SqlState};
 
 /// One column of a relation (`pg_attribute` plus its `pg_attrdef` default).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -27,6 +27,9 @@ pub struct ColumnDesc {
     pub attnum: i16,
     /// A dropped column: invisible to SQL, stored as NULL in full-width rows.
     pub dropped: bool,
+    /// `attidentity`: `'a'` GENERATED ALWAYS, `'d'` BY DEFAULT, `'\0'` not
+    /// an identity column (whose `default` is then its sequence's nextval).
+    pub identity: char,
 }
 
 /// A relation as the planner sees it. Rows of the relation exchanged with the
@@ -99,5 +102,58 @@ impl CatalogView for EmptyCatalog {
         _name: &str,
     ) -> PgResult<Option<Arc<RelationDesc>>> {
         Ok(None)
+    }
+}
+
+/// Splits a possibly qualified name written as text (`'Foo'`, `'"Foo"'`,
+/// `'s.t'`) into its parts as PostgreSQL's `stringToQualifiedNameList`
+/// does: unquoted parts are case-folded, quoted ones kept; 42602 for
+/// anything else.
+pub fn parse_qualified_name(text: &str) -> PgResult<Vec<String>> {
+    let invalid = || PgError::new(SqlState::InvalidName, "invalid name syntax");
+    let mut parts = Vec::new();
+    let mut chars = text.chars().peekable();
+    loop {
+        while chars.peek().is_some_and(|c| c.is_whitespace()) {
+            chars.next();
+        }
+        let mut part = String::new();
+        if chars.peek() == Some(&'"') {
+            chars.next();
+            loop {
+                match chars.next() {
+                    Some('"') if chars.peek() == Some(&'"') => {
+                        chars.next();
+                        part.push('"');
+                    }
+                    Some('"') => break,
+                    Some(c) => part.push(c),
+                    None => return Err(invalid()),
+                }
+            }
+            if part.is_empty() {
+                return Err(invalid());
+            }
+        } else {
+            while let Some(&c) = chars.peek() {
+                if c == '.' || c.is_whitespace() {
+                    break;
+                }
+                part.extend(c.to_lowercase());
+                chars.next();
+            }
+            if part.is_empty() {
+                return Err(invalid());
+            }
+        }
+        parts.push(part);
+        while chars.peek().is_some_and(|c| c.is_whitespace()) {
+            chars.next();
+        }
+        match chars.next() {
+            None => return Ok(parts),
+            Some('.') => continue,
+            Some(_) => return Err(invalid()),
+        }
     }
 }

@@ -369,6 +369,7 @@ mod table_tests {
                 default: None,
                 attnum,
                 dropped: false,
+                identity: '\0',
             };
             let columns = vec![
                 ColumnDesc {

@@ -365,6 +365,7 @@ pub(crate) fn define_index(
             typmod,
             not_null: false,
             default: None,
+            identity: '\0',
         });
     }
     let predicate = match &spec.predicate {
@@ -521,6 +522,7 @@ pub(crate) fn define_index(
             attnum,
             not_null: false,
             default: None,
+            identity: '\0',
             dropped: false,
         })
         .collect();
@@ -1472,6 +1474,7 @@ fn clone_index(
             typmod: c.typmod,
             not_null: false,
             default: None,
+            identity: '\0',
         })
         .collect();
     let owner = session.user_oid;

@@ -18,6 +18,7 @@ mod dbcommands;
 mod indexcmds;
 mod lockcmds;
 mod schemacmds;
+pub mod sequence;
 mod tablecmds;
 mod user;
 pub mod vacuum;
@@ -52,6 +53,18 @@ pub fn ddl_statement(
             ..
         } => drop_tables(session, names, *if_exists, *cascade),
         Statement::CreateIndex(ci) => create_index(session, ci),
+        Statement::CreateSequence { .. } => sequence::create_sequence_stmt(session, stmt),
+        Statement::Call(_) if crate::syntax::alter_sequence_text(stmt).is_some() => {
+            let text = crate::syntax::alter_sequence_text(stmt)?;
+            sequence::alter_sequence(session, &text)
+        }
+        Statement::Drop {
+            object_type: ObjectType::Sequence,
+            if_exists,
+            names,
+            cascade,
+            ..
+        } => sequence::drop_sequences(session, names, *if_exists, *cascade),
         Statement::Drop {
             object_type: ObjectType::Index,
             if_exists,
@@ -67,7 +80,11 @@ pub fn ddl_statement(
         Statement::AlterTable(at) => alter_table(session, at),
         Statement::Truncate(t) => {
             let names: Vec<ObjectName> = t.table_names.iter().map(|t| t.name.clone()).collect();
-            truncate(session, &names)
+            let restart = matches!(
+                t.identity,
+                Some(sqlparser::ast::TruncateIdentityOption::Restart)
+            );
+            truncate(session, &names, restart)
         }
         Statement::Vacuum(v) => vacuum(session, v),
         Statement::Analyze(a) => analyze(session, a),

@@ -6,14 +6,17 @@
 //! committed DROP or TRUNCATE left behind is unlinked after the commit. So a
 //! rolled-back CREATE TABLE leaves no trace, files included.
 
-use sqlparser::ast::{ColumnOption, CreateTable, ObjectName};
+use sqlparser::ast::{ColumnOption, CreateTable, DataType, GeneratedAs, ObjectName};
 
 use catalog::heap_catalog::{CatalogWriter, NewColumn, RelationInfo};
 use catalog::system::PG_CATALOG_NAMESPACE;
 use storage::heap::tuple::{MAX_HEAP_ATTRIBUTE_NUMBER, type_storage};
 use storage::lmgr::{LockMode, LockTag};
 use storage::smgr::RelFileLocator;
+use types::oid::{INT2, INT4, INT8};
 use types::{PgError, PgResult, SqlState};
+
+use super::sequence::SeqOptions;
 
 use super::*;
 use crate::relcache::{self, with_reader};
@@ -72,6 +75,8 @@ pub(crate) fn create_table(
         ));
     }
     let mut columns: Vec<NewColumn> = Vec::new();
+    // Per column: the sequence a serial ('\0') or identity ('a', 'd') column gets.
+    let mut sequences: Vec<Option<(char, SeqOptions)>> = Vec::new();
     for col in &ct.columns {
         let col_name = ident(&col.name);
         if columns.iter().any(|c| c.name == col_name) {
@@ -80,17 +85,54 @@ pub(crate) fn create_table(
                 format!("column \"{col_name}\" specified more than once"),
             ));
         }
-        let (type_oid, typmod) = planner::analyze::typename::resolve_type(&col.data_type)?;
+        let serial = serial_type(&col.data_type);
+        let (type_oid, typmod) = match serial {
+            Some(t) => (t, -1),
+            None => planner::analyze::typename::resolve_type(&col.data_type)?,
+        };
         if type_storage(type_oid).is_none() {
             return Err(PgError::feature_not_supported(format!(
                 "columns of type {}",
                 types::oid::type_name(type_oid)
             )));
         }
-        let mut not_null = false;
+        let mut not_null = serial.is_some();
         let mut default = None;
+        let mut identity = None;
         for opt in &col.options {
             match &opt.option {
+                ColumnOption::Generated {
+                    generated_as: generated @ (GeneratedAs::Always | GeneratedAs::ByDefault),
+                    sequence_options,
+                    generation_expr: None,
+                    ..
+                } => {
+                    if identity.is_some() {
+                        return Err(PgError::new(
+                            SqlState::SyntaxError,
+                            format!(
+                                "multiple identity specifications for column \"{col_name}\" of table \"{name}\""
+                            ),
+                        ));
+                    }
+                    if ![INT2, INT4, INT8].contains(&type_oid) {
+                        return Err(PgError::new(
+                            SqlState::InvalidParameterValue,
+                            "identity column type must be smallint, integer, or bigint",
+                        ));
+                    }
+                    let opts = SeqOptions::from_ast(sequence_options.as_deref().unwrap_or(&[]))?;
+                    let kind = if matches!(generated, GeneratedAs::Always) {
+                        'a'
+                    } else {
+                        'd'
+                    };
+                    identity = Some((kind, opts));
+                    not_null = true;
+                }
+                ColumnOption::Generated { .. } => {
+                    return Err(PgError::feature_not_supported("generated columns"));
+                }
                 ColumnOption::Null => not_null = false,
                 ColumnOption::NotNull => not_null = true,
                 ColumnOption::Default(e) => {
@@ -135,22 +177,108 @@ pub(crate) fn create_table(
                 }
             }
         }
+        if default.is_some() && identity.is_some() {
+            return Err(PgError::new(
+                SqlState::SyntaxError,
+                format!(
+                    "both default and identity specified for column \"{col_name}\" of table \"{name}\""
+                ),
+            ));
+        }
+        if serial.is_some() && (default.is_some() || identity.is_some()) {
+            return Err(PgError::new(
+                SqlState::SyntaxError,
+                format!(
+                    "multiple default values specified for column \"{col_name}\" of table \"{name}\""
+                ),
+            ));
+        }
+        let sequence = match (serial, identity) {
+            (Some(_), _) => Some(('\0', SeqOptions::default())),
+            (None, Some(id)) => Some(id),
+            (None, None) => None,
+        };
+        sequences.push(sequence);
         columns.push(NewColumn {
             name: col_name,
             type_oid,
             typmod,
             not_null,
             default,
+            identity: '\0',
         });
     }
 
+    // The sequences of serial and identity columns are made first (their
+    // names must not collide with the table's), then tied to the columns.
+    let namespace_text = namespace_name(session, namespace)?;
+    if sequences.iter().any(Option::is_some)
+        && relcache::lookup_relation(session, Some(&namespace_text), &name)?.is_some()
+        && ct.if_not_exists
+    {
+        session.notice(
+            "42P07",
+            format!("relation \"{name}\" already exists, skipping"),
+        );
+        return Ok(Outcome::Command("CREATE TABLE".into()));
+    }
+    let mut owned = Vec::new();
+    for (i, seq) in sequences.iter().enumerate() {
+        let Some((kind, opts)) = seq else { continue };
+        let col = &mut columns[i];
+        let (seq_oid, seq_name) = super::sequence::create_column_sequence(
+            session,
+            namespace,
+            &name,
+            &col.name,
+            col.type_oid,
+            opts,
+        )?;
+        if *kind == '\0' {
+            col.default = Some(format!(
+                "nextval('{}'::regclass)",
+                seq_name.replace('\'', "''")
+            ));
+            owned.push((seq_oid, i, catalog::system::DEPENDENCY_AUTO));
+        } else {
+            col.identity = *kind;
+            owned.push((seq_oid, i, super::sequence::IDENTITY_DEPENDENCY));
+        }
+    }
+    if !owned.is_empty() {
+        crate::xact::command_counter_increment(session)?;
+    }
+
     if let Some(oid) = create_relation(session, ct, namespace, &name, &columns)? {
+        for (seq, i, deptype) in owned {
+            super::sequence::set_owner(session, seq, oid, i as i16 + 1, deptype)?;
+        }
         for spec in &index_specs {
             // A primary key's columns are NOT NULL (set by define_index).
             super::indexcmds::define_index(session, oid, spec)?;
         }
     }
     Ok(Outcome::Command("CREATE TABLE".into()))
+}
+
+/// The integer type of a `serial` type name (`serial`, `bigserial`, ...).
+fn serial_type(dt: &DataType) -> Option<u32> {
+    let DataType::Custom(name, mods) = dt else {
+        return None;
+    };
+    let [part] = name.0.as_slice() else {
+        return None;
+    };
+    let id = part.as_ident()?;
+    if !mods.is_empty() || id.quote_style.is_some() {
+        return None;
+    }
+    match id.value.to_lowercase().as_str() {
+        "smallserial" | "serial2" => Some(INT2),
+        "serial" | "serial4" => Some(INT4),
+        "bigserial" | "serial8" => Some(INT8),
+        _ => None,
+    }
 }
 
 /// Makes table `name` in schema `namespace` with `columns`: its catalog rows
@@ -276,6 +404,7 @@ fn create_table_as(
             typmod,
             not_null: false,
             default: None,
+            identity: '\0',
         });
     }
     let (schema, name) = split_name(&ct.name)?;
@@ -396,12 +525,23 @@ pub(crate) fn drop_tables(
         for ix in &rel.indexes {
             super::indexcmds::drop_index_rows(session, ix.oid, ix.locator(db))?;
         }
+        for seq in super::sequence::owned_sequences(session, rel.oid)? {
+            if let Some(seq) = relcache::relation_by_oid(session, seq)? {
+                super::sequence::drop_sequence_relation(session, &seq)?;
+            }
+        }
         catalog_changed(session);
     }
     Ok(Outcome::Command("DROP TABLE".into()))
 }
 
-pub(crate) fn truncate(session: &mut Session, names: &[ObjectName]) -> PgResult<Outcome> {
+/// TRUNCATE; with RESTART IDENTITY the sequences the tables own start
+/// over too (at once: PostgreSQL makes that part transactional as well).
+pub(crate) fn truncate(
+    session: &mut Session,
+    names: &[ObjectName],
+    restart_identity: bool,
+) -> PgResult<Outcome> {
     crate::xact::check_writable(session, "TRUNCATE TABLE")?;
     let mut targets = Vec::new();
     for n in names {
@@ -427,6 +567,13 @@ pub(crate) fn truncate(session: &mut Session, names: &[ObjectName]) -> PgResult<
         })?;
         session.tx.drop_at_commit.push(rel.locator(db));
         super::indexcmds::rebuild_indexes(session, &rel, true)?;
+        if restart_identity {
+            for seq in super::sequence::owned_sequences(session, rel.oid)? {
+                if let Some(seq) = relcache::relation_by_oid(session, seq)? {
+                    super::sequence::restart(session, &seq)?;
+                }
+            }
+        }
         catalog_changed(session);
     }
     Ok(Outcome::Command("TRUNCATE TABLE".into()))

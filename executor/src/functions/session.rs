@@ -5,8 +5,8 @@ use std::time::{Duration, Instant};
 
 use types::{Datum, PgError, PgResult, SqlState};
 
-use crate::RelationSize;
 use crate::expr::Evaluator;
+use crate::{RelationSize, SequenceCall};
 
 /// The longest uninterrupted slice of `pg_sleep`.
 const SLEEP_SLICE: Duration = Duration::from_millis(10);
@@ -162,6 +162,19 @@ pub fn call(func: &str, args: &[Datum], ev: &mut Evaluator<'_>) -> PgResult<Opti
             Datum::Void
         }
         ("pg_backend_pid", []) => Datum::Int4(ev.ctx.backend_pid()),
+        ("nextval", [Datum::Text(seq)]) => Datum::Int8(ev.ctx.sequence(seq, SequenceCall::Next)?),
+        ("currval", [Datum::Text(seq)]) => Datum::Int8(ev.ctx.sequence(seq, SequenceCall::Curr)?),
+        ("lastval", []) => Datum::Int8(ev.ctx.sequence("", SequenceCall::Last)?),
+        ("setval", [Datum::Text(seq), Datum::Int8(v), rest @ ..]) => {
+            let is_called = !matches!(rest, [Datum::Bool(false)]);
+            Datum::Int8(ev.ctx.sequence(seq, SequenceCall::Set(*v, is_called))?)
+        }
+        ("pg_get_serial_sequence", [Datum::Text(table), Datum::Text(column)]) => {
+            match ev.ctx.serial_sequence(table, column)? {
+                Some(name) => Datum::Text(name),
+                None => Datum::Null,
+            }
+        }
         ("txid_current", []) => match ev.ctx.current_xid(true)? {
             Some(x) => Datum::Int8(x as i64),
             None => Datum::Null,

@@ -8,7 +8,7 @@ use types::{PgError, PgResult, SqlState};
 pub fn category(t: u32) -> char {
     match t {
         BOOL => 'B',
-        INT2 | INT4 | INT8 | FLOAT4 | FLOAT8 | NUMERIC | OID => 'N',
+        INT2 | INT4 | INT8 | FLOAT4 | FLOAT8 | NUMERIC | OID | REGCLASS => 'N',
         TEXT | VARCHAR | BPCHAR | NAME | CHAR => 'S',
         DATE | TIME | TIMESTAMP | TIMESTAMPTZ => 'D',
         INTERVAL => 'T',
@@ -42,6 +42,8 @@ pub fn can_coerce_implicit(from: u32, to: u32) -> bool {
             | (DATE, TIMESTAMP | TIMESTAMPTZ)
             | (TIMESTAMP, TIMESTAMPTZ)
             | (TIME, INTERVAL)
+            | (OID | INT2 | INT4 | INT8 | TEXT | VARCHAR, REGCLASS)
+            | (REGCLASS, OID)
     )
 }
 
@@ -61,7 +63,7 @@ pub fn can_coerce_assignment(from: u32, to: u32) -> bool {
             INT2 | INT4 | INT8 | FLOAT4 | FLOAT8 | NUMERIC,
             INT2 | INT4 | INT8 | NUMERIC
         ) | (FLOAT8, FLOAT4)
-            | (OID, INT4 | INT8)
+            | (OID | REGCLASS, INT4 | INT8)
             | (TIMESTAMP | TIMESTAMPTZ, DATE | TIME | TIMESTAMP)
             | (TIMESTAMPTZ, TIMESTAMPTZ)
             | (INTERVAL, TIME)
@@ -85,7 +87,7 @@ pub fn can_coerce_explicit(from: u32, to: u32) -> bool {
             INT2 | INT4 | INT8 | FLOAT4 | FLOAT8 | NUMERIC
         ) | (INT4, BOOL)
             | (BOOL, INT4)
-            | (OID, INT4 | INT8)
+            | (OID | REGCLASS, INT4 | INT8)
             | (
                 TIMESTAMP | TIMESTAMPTZ,
                 DATE | TIME | TIMESTAMP | TIMESTAMPTZ

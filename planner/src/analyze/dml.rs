@@ -86,7 +86,7 @@ impl Analyzer<'_> {
             })?;
         // the default is its own little statement: no columns, no parameters,
         // and positions in it mean nothing to the client
-        let mut sub = Analyzer::new(text, &[], true);
+        let mut sub = Analyzer::new(text, &[], true).with_catalog(self.catalog);
         sub.agg_forbidden = Some("DEFAULT expressions");
         let unpositioned = |mut e: PgError| {
             e.position = None;
@@ -99,6 +99,7 @@ impl Analyzer<'_> {
     /// The target relation of a DML statement, in scope, locked RowExclusive.
     fn dml_target(&mut self, t: &ast::TableFactor) -> PgResult<RangeEntry> {
         let entry = self.range_entry(t)?;
+        Self::check_modifiable(&entry.rel)?;
         self.add_relation(&entry.rel, LockMode::RowExclusive);
         Ok(entry)
     }
@@ -122,9 +123,7 @@ impl Analyzer<'_> {
         if ins.on.is_some() {
             return Err(PgError::feature_not_supported("ON CONFLICT"));
         }
-        if ins.overriding.is_some() {
-            return Err(PgError::feature_not_supported("OVERRIDING"));
-        }
+        let overriding = ins.overriding.as_ref();
         if !ins.assignments.is_empty()
             || ins.partitioned.is_some()
             || ins.ignore
@@ -139,6 +138,7 @@ impl Analyzer<'_> {
             ));
         };
         let rel = self.lookup_relation(name)?;
+        Self::check_modifiable(&rel)?;
         self.add_relation(&rel, LockMode::RowExclusive);
         let (refname, has_alias) = match &ins.table_alias {
             Some(a) => (ident_name(&a.alias), true),
@@ -216,9 +216,11 @@ impl Analyzer<'_> {
                             bad.first().and_then(|e| self.pos(e.span())),
                         ));
                     }
-                    self.insert_values(&rel, &targets, v)?
+                    self.insert_values(&rel, &targets, v, overriding)?
                 }
-                _ => self.insert_select(&rel, &mut targets, ins.columns.is_empty(), q)?,
+                _ => {
+                    self.insert_select(&rel, &mut targets, ins.columns.is_empty(), q, overriding)?
+                }
             },
         };
         self.set_scope(entry);
@@ -238,6 +240,7 @@ impl Analyzer<'_> {
         rel: &Arc<RelationDesc>,
         targets: &[(usize, Option<usize>)],
         v: &ast::Values,
+        overriding: Option<&ast::InsertOverriding>,
     ) -> PgResult<Plan> {
         let mut rows = Vec::with_capacity(v.rows.len());
         let saved = self.agg_forbidden.replace("VALUES");
@@ -258,7 +261,7 @@ impl Analyzer<'_> {
                 let mut given: Vec<Option<Expr>> = vec![None; rel.columns.len()];
                 for (e, (col, _)) in exprs.iter().zip(targets) {
                     let c = &rel.columns[*col];
-                    let x = if is_default_keyword(e) {
+                    let x = if is_default_keyword(e) || identity_overridden(c, overriding)? {
                         self.default_value(c)?
                     } else {
                         let pos = self.pos(e.span());
@@ -291,6 +294,7 @@ impl Analyzer<'_> {
         targets: &mut Vec<(usize, Option<usize>)>,
         implicit_columns: bool,
         q: &ast::Query,
+        overriding: Option<&ast::InsertOverriding>,
     ) -> PgResult<Plan> {
         let (columns, mut plan) = self.analyze_query(q)?;
         if implicit_columns && columns.len() < targets.len() {
@@ -316,9 +320,12 @@ impl Analyzer<'_> {
         let width = columns.len();
         let mut given: Vec<Option<Expr>> = vec![None; rel.columns.len()];
         for (k, (col, _)) in targets.iter().enumerate() {
+            let c = &rel.columns[*col];
+            if identity_overridden(c, overriding)? {
+                continue;
+            }
             let x = plan.targets[k].clone();
-            given[*col] =
-                Some(self.assign(x, &rel.columns[*col], item_pos.get(k).copied().flatten())?);
+            given[*col] = Some(self.assign(x, c, item_pos.get(k).copied().flatten())?);
         }
         let mut row = Vec::with_capacity(rel.columns.len());
         for (i, g) in given.into_iter().enumerate() {
@@ -410,6 +417,15 @@ impl Analyzer<'_> {
                 let c = &rel.columns[index];
                 let x = if is_default_keyword(&a.value) {
                     self.default_value(c)?
+                } else if c.identity == 'a' {
+                    return Err(PgError::new(
+                        SqlState::GeneratedAlways,
+                        format!("column \"{}\" can only be updated to DEFAULT", c.name),
+                    )
+                    .with_detail(format!(
+                        "Column \"{}\" is an identity column defined as GENERATED ALWAYS.",
+                        c.name
+                    )));
                 } else {
                     let vpos = self.pos(a.value.span());
                     let x = self.transform(&a.value)?;
@@ -533,6 +549,31 @@ impl Analyzer<'_> {
 }
 
 /// A plan whose rows are the given full-width rows.
+/// Whether INSERT writes column `c`'s default instead of the value given
+/// (OVERRIDING USER VALUE on an identity column); 428C9 for a value given
+/// to a GENERATED ALWAYS column without OVERRIDING SYSTEM VALUE.
+fn identity_overridden(
+    c: &crate::ColumnDesc,
+    overriding: Option<&ast::InsertOverriding>,
+) -> PgResult<bool> {
+    match (c.identity, overriding) {
+        ('a', None) => Err(PgError::new(
+            SqlState::GeneratedAlways,
+            format!(
+                "cannot insert a non-DEFAULT value into column \"{}\"",
+                c.name
+            ),
+        )
+        .with_detail(format!(
+            "Column \"{}\" is an identity column defined as GENERATED ALWAYS.",
+            c.name
+        ))
+        .with_hint("Use OVERRIDING SYSTEM VALUE to override.")),
+        ('a' | 'd', Some(ast::InsertOverriding::User)) => Ok(true),
+        _ => Ok(false),
+    }
+}
+
 fn identity_plan(rows: Vec<Vec<Expr>>, rel: &RelationDesc) -> Plan {
     let targets = rel
         .columns

@@ -594,6 +594,13 @@ impl Analyzer<'_> {
         if from == UNKNOWN
             && let Expr::Const { value, .. } = &x
         {
+            if to == REGCLASS
+                && let Datum::Text(s) = value
+            {
+                // The name is looked up again when the cast runs; an error
+                // here carries the literal's position, as PostgreSQL's does.
+                self.check_regclass_literal(s, pos)?;
+            }
             let c = match value {
                 Datum::Null => Expr::Const {
                     value: Datum::Null,
@@ -602,7 +609,8 @@ impl Analyzer<'_> {
                 // timestamptz input depends on the session zone, and date input on
                 // DateStyle's field order when the date is ambiguous: read those at
                 // run time
-                Datum::Text(_) if to == TIMESTAMPTZ || to == VOID => Expr::Cast {
+                // regclass input looks the name up in the catalog, at run time.
+                Datum::Text(_) if to == TIMESTAMPTZ || to == VOID || to == REGCLASS => Expr::Cast {
                     arg: Box::new(x.clone()),
                     from,
                     to,

@@ -302,6 +302,17 @@ fn build() -> Vec<FuncDef> {
     ));
     v.push(def("pg_backend_pid", &[], INT4, "pg_backend_pid"));
     v.push(def("txid_current", &[], INT8, "txid_current"));
+    v.push(def("nextval", &[REGCLASS], INT8, "nextval"));
+    v.push(def("currval", &[REGCLASS], INT8, "currval"));
+    v.push(def("lastval", &[], INT8, "lastval"));
+    v.push(def("setval", &[REGCLASS, INT8], INT8, "setval"));
+    v.push(def("setval", &[REGCLASS, INT8, BOOL], INT8, "setval"));
+    v.push(def(
+        "pg_get_serial_sequence",
+        &[TEXT, TEXT],
+        TEXT,
+        "pg_get_serial_sequence",
+    ));
     v.push(def(
         "txid_current_if_assigned",
         &[],

@@ -625,6 +625,40 @@ impl<'a> Analyzer<'a> {
     }
 
     /// Finds a relation by (possibly qualified) name: 42P01 if there is none.
+    /// 42P01 (at `pos`) if the text of a `regclass` literal names no relation.
+    pub(crate) fn check_regclass_literal(&self, text: &str, pos: Option<usize>) -> PgResult<()> {
+        let t = text.trim();
+        if !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit()) {
+            return Ok(());
+        }
+        let parts = crate::catalog::parse_qualified_name(text).map_err(|e| e.or_position(pos))?;
+        let found = match parts.as_slice() {
+            [n] => self.catalog.lookup_relation(None, n)?,
+            [s, n] => self.catalog.lookup_relation(Some(s), n)?,
+            // Reported by the cast itself.
+            _ => return Ok(()),
+        };
+        if found.is_none() {
+            return Err(PgError::new(
+                SqlState::UndefinedTable,
+                format!("relation \"{}\" does not exist", parts.join(".")),
+            )
+            .or_position(pos));
+        }
+        Ok(())
+    }
+
+    /// 42809 for a target of INSERT, UPDATE or DELETE that is not a table.
+    pub(crate) fn check_modifiable(rel: &RelationDesc) -> PgResult<()> {
+        if rel.relkind == 'S' {
+            return Err(PgError::new(
+                SqlState::WrongObjectType,
+                format!("cannot change sequence \"{}\"", rel.name),
+            ));
+        }
+        Ok(())
+    }
+
     pub(crate) fn lookup_relation(
         &mut self,
         name: &ast::ObjectName,
@@ -653,7 +687,7 @@ impl<'a> Analyzer<'a> {
             )
             .or_position(pos));
         };
-        if found.relkind != 'r' {
+        if found.relkind != 'r' && found.relkind != 'S' {
             return Err(PgError::feature_not_supported(format!(
                 "using relation \"{}\" of kind '{}' in a query",
                 found.name, found.relkind
@@ -1040,6 +1074,7 @@ fn scope_relation(
                 default: None,
                 attnum: i as i16 + 1,
                 dropped: false,
+                identity: '\0',
             })
             .collect(),
         indexes: Vec::new(),

@@ -97,10 +97,11 @@ pub fn resolve_type(dt: &DataType) -> PgResult<(u32, i32)> {
                 "void" => VOID,
                 "unknown" => UNKNOWN,
                 "pg_lsn" => PG_LSN,
+                "regclass" => REGCLASS,
                 "char" if id_quoted(name) => CHAR,
                 "json" | "jsonb" | "xml" | "money" | "inet" | "cidr" | "macaddr" | "bit"
-                | "varbit" | "point" | "regclass" | "regtype" | "regproc" | "tsvector"
-                | "tsquery" | "timetz" | "int4range" | "record" | "xid" | "xid8" => {
+                | "varbit" | "point" | "regtype" | "regproc" | "tsvector" | "tsquery"
+                | "timetz" | "int4range" | "record" | "xid" | "xid8" => {
                     return Err(PgError::feature_not_supported(format!("type {n}")));
                 }
                 _ => {
@@ -131,7 +132,8 @@ pub fn resolve_type(dt: &DataType) -> PgResult<(u32, i32)> {
             (t, typmod)
         }
         DataType::Array(_) => return Err(PgError::feature_not_supported("array types")),
-        DataType::JSON | DataType::JSONB | DataType::Regclass => {
+        DataType::Regclass => (REGCLASS, -1),
+        DataType::JSON | DataType::JSONB => {
             return Err(PgError::feature_not_supported(format!("type {dt}")));
         }
         other => return Err(PgError::feature_not_supported(format!("type {other}"))),

@@ -1353,6 +1353,51 @@ pub fn undo(
     }
 }
 
+/// Reads and possibly rewrites, in place and outside any transaction's
+/// visibility, the data (the bytes after the header) of the tuple at `tid`:
+/// a sequence's one row, which `nextval` changes for everybody at once
+/// (PostgreSQL's `nextval_internal` on the sequence's buffer). `f` sees the
+/// current data and returns its result and, if the row is to change, the
+/// new data of the same length; the change is WAL-logged under `xid`. The
+/// page's exclusive lock serialises callers.
+pub fn rewrite_in_place<R>(
+    env: &HeapEnv<'_, '_>,
+    rel: RelFileLocator,
+    tid: ItemPointer,
+    xid: TransactionId,
+    f: impl FnOnce(&[u8]) -> PgResult<(R, Option<Vec<u8>>)>,
+) -> PgResult<R> {
+    let buf = env
+        .bufmgr
+        .read_buffer(tag(rel, tid.block), ReadMode::Normal, None)?;
+    let mut page = buf.lock_exclusive();
+    let before = page.before_image();
+    let mut pm = PageMut::new(&mut page);
+    if !pm
+        .as_page()
+        .item_id(tid.offset)
+        .is_some_and(|id| id.is_normal())
+    {
+        return Err(PgError::internal(format!(
+            "no tuple at {tid} of relation {rel:?}"
+        )));
+    }
+    let item = pm.get_item_mut(tid.offset)?;
+    let hoff = TupleHeader::parse(item)?.hoff();
+    let (out, new) = f(&item[hoff..])?;
+    let Some(new) = new else {
+        return Ok(out);
+    };
+    if new.len() != item.len() - hoff {
+        return Err(PgError::internal(
+            "in-place rewrite changes the tuple's size",
+        ));
+    }
+    item[hoff..].copy_from_slice(&new);
+    page.log_change(&before, PageOp::HeapInplace, xid)?;
+    Ok(out)
+}
+
 /// Changes the header of the tuple at `tid` for savepoint rollback. With
 /// `gone_ok`, a line pointer that holds no tuple any more (DEAD, UNUSED or a
 /// REDIRECT, because pruning removed a version whose insert was already
