@@ -29,6 +29,8 @@ pub struct RelCache {
     namespaces: FastMap<String, Option<u32>>,
     relations: FastMap<(u32, String), Option<Arc<RelationInfo>>>,
     by_oid: FastMap<u32, Arc<RelationInfo>>,
+    /// Analyzed CHECK constraints, by table OID.
+    pub checks: FastMap<u32, Arc<Vec<(String, planner::Expr)>>>,
     /// `pg_sequence` rows, by sequence OID.
     pub sequences: FastMap<u32, catalog::system::SequenceRow>,
     /// Analyzed expressions and predicates of indexes, by index OID.
@@ -46,6 +48,7 @@ impl RelCache {
         self.by_oid.clear();
         self.index_exprs.clear();
         self.sequences.clear();
+        self.checks.clear();
         self.search_path = None;
     }
 }

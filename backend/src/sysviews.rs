@@ -162,6 +162,8 @@ pub fn lookup(name: &str) -> Option<Arc<RelationInfo>> {
         class_tid: ItemPointer::new(0, 0),
         has_index: false,
         indexes: Vec::new(),
+        constraints: Vec::new(),
+        referenced_by: Vec::new(),
     }))
 }
 

@@ -78,6 +78,7 @@ pub fn relation_desc(info: &RelationInfo) -> RelationDesc {
                 })
             })
             .collect(),
+        checks: Default::default(),
     }
 }
 
@@ -85,6 +86,7 @@ pub fn relation_desc(info: &RelationInfo) -> RelationDesc {
 /// expressions and predicates analyzed (and cached by the session).
 pub fn relation_desc_for(session: &mut Session, info: &RelationInfo) -> PgResult<RelationDesc> {
     let mut desc = relation_desc(info);
+    desc.checks = crate::commands::constraints::check_exprs(session, info)?;
     for ix in info
         .indexes
         .iter()

@@ -21,9 +21,10 @@ use storage::transam::visibility::Me;
 use types::{Datum, PgError, PgResult};
 
 use crate::system::{
-    self, AttributeRow, AuthidRow, CatalogDef, ClassRow, DEPENDENCY_INTERNAL, DatabaseRow,
-    DependRow, IndexRow, PG_ATTRDEF_DEF, PG_ATTRIBUTE_DEF, PG_AUTHID_DEF, PG_CLASS, PG_CLASS_DEF,
-    PG_DATABASE_DEF, PG_DEPEND_DEF, PG_INDEX_DEF, PG_NAMESPACE_DEF, PG_SEQUENCE_DEF, SequenceRow,
+    self, AttributeRow, AuthidRow, CONSTRAINT_FOREIGN, CatalogDef, ClassRow, ConstraintRow,
+    DEPENDENCY_INTERNAL, DatabaseRow, DependRow, IndexRow, PG_ATTRDEF_DEF, PG_ATTRIBUTE_DEF,
+    PG_AUTHID_DEF, PG_CLASS, PG_CLASS_DEF, PG_CONSTRAINT_DEF, PG_DATABASE_DEF, PG_DEPEND_DEF,
+    PG_INDEX_DEF, PG_NAMESPACE_DEF, PG_SEQUENCE_DEF, SequenceRow,
 };
 
 /// One column of a relation as the planner needs it.
@@ -61,6 +62,11 @@ pub struct RelationInfo {
     pub has_index: bool,
     /// A table's indexes, in OID order (none for other kinds).
     pub indexes: Vec<IndexInfo>,
+    /// A table's `pg_constraint` rows, by name (CHECK constraints are
+    /// evaluated in this order, as in PostgreSQL).
+    pub constraints: Vec<ConstraintRow>,
+    /// The foreign keys of other tables (and its own) that reference this one.
+    pub referenced_by: Vec<ConstraintRow>,
 }
 
 /// An index of a table: its `pg_class` facts, its `pg_index` row and its
@@ -428,6 +434,28 @@ impl CatalogReader<'_, '_, '_> {
             .collect())
     }
 
+    /// The `pg_constraint` rows of relation `relid`, with where they are.
+    pub fn constraints(&self, relid: u32) -> PgResult<Vec<(ItemPointer, ConstraintRow)>> {
+        let mut out = Vec::new();
+        self.scan(&PG_CONSTRAINT_DEF, |tid, r| {
+            let row = ConstraintRow::from_datums(&r);
+            if row.relid == relid {
+                out.push((tid, row));
+            }
+            Ok(true)
+        })?;
+        Ok(out)
+    }
+
+    /// The constraint that owns index `index` (a primary key or unique
+    /// constraint's), if any.
+    pub fn constraint_of_index(&self, index: u32) -> PgResult<Option<ConstraintRow>> {
+        self.find(&PG_CONSTRAINT_DEF, |_, r| {
+            let row = ConstraintRow::from_datums(r);
+            (row.index == index && row.kind != CONSTRAINT_FOREIGN).then_some(row)
+        })
+    }
+
     /// The `pg_sequence` row of sequence `relid`.
     pub fn sequence(&self, relid: u32) -> PgResult<Option<(ItemPointer, SequenceRow)>> {
         self.find(&PG_SEQUENCE_DEF, |tid, r| {
@@ -487,7 +515,24 @@ impl CatalogReader<'_, '_, '_> {
                 });
             }
         }
+        let (mut constraints, mut referenced_by) = (Vec::new(), Vec::new());
+        if class.kind == 'r' {
+            self.scan(&PG_CONSTRAINT_DEF, |_, r| {
+                let row = ConstraintRow::from_datums(&r);
+                if row.kind == CONSTRAINT_FOREIGN && row.frelid == class.oid {
+                    referenced_by.push(row.clone());
+                }
+                if row.relid == class.oid {
+                    constraints.push(row);
+                }
+                Ok(true)
+            })?;
+            constraints.sort_by(|a, b| a.name.cmp(&b.name));
+            referenced_by.sort_by_key(|c| c.oid);
+        }
         Ok(RelationInfo {
+            constraints,
+            referenced_by,
             namespace: self.namespace_name(class.namespace)?.unwrap_or_default(),
             oid: class.oid,
             name: class.name,
@@ -562,6 +607,11 @@ impl CatalogReader<'_, '_, '_> {
         if let Some((t, _)) = self.sequence(oid)? {
             rows.push((system::PG_SEQUENCE, t));
         }
+        rows.extend(
+            self.constraints(oid)?
+                .into_iter()
+                .map(|(t, _)| (system::PG_CONSTRAINT, t)),
+        );
         rows.extend(
             self.dependencies(PG_CLASS, oid)?
                 .into_iter()
@@ -722,6 +772,12 @@ impl CatalogWriter<'_, '_, '_> {
         w: &mut WriteXact<'_>,
     ) -> PgResult<()> {
         self.replace(&PG_SEQUENCE_DEF, tid, &row.to_datums(), w)
+    }
+
+    /// Adds a `pg_constraint` row.
+    pub fn add_constraint(&self, w: &mut WriteXact<'_>, row: &ConstraintRow) -> PgResult<()> {
+        self.insert(&PG_CONSTRAINT_DEF, &row.to_datums(), w)
+            .map(|_| ())
     }
 
     /// Adds a `pg_depend` row.

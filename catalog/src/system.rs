@@ -27,6 +27,7 @@ pub const PG_DATABASE: u32 = 1262;
 pub const PG_AUTHID: u32 = 1260;
 pub const PG_SEQUENCE: u32 = 2224;
 pub const PG_DEPEND: u32 = 2608;
+pub const PG_CONSTRAINT: u32 = 2606;
 /// `pg_global`, the tablespace of shared catalogs.
 pub const GLOBAL_TABLESPACE_OID: u32 = 1664;
 
@@ -378,6 +379,142 @@ impl DependRow {
     }
 }
 
+pub const PG_CONSTRAINT_DEF: CatalogDef = CatalogDef {
+    oid: PG_CONSTRAINT,
+    name: "pg_constraint",
+    rowtype_oid: 12001,
+    columns: &[
+        c("oid", OID),
+        c("conname", NAME),
+        c("connamespace", OID),
+        c("contype", CHAR),
+        c("condeferrable", BOOL),
+        c("condeferred", BOOL),
+        c("convalidated", BOOL),
+        c("conrelid", OID),
+        c("contypid", OID),
+        c("conindid", OID),
+        c("conparentid", OID),
+        c("confrelid", OID),
+        c("confupdtype", CHAR),
+        c("confdeltype", CHAR),
+        c("confmatchtype", CHAR),
+        c("conislocal", BOOL),
+        c("coninhcount", INT4),
+        c("connoinherit", BOOL),
+        // int2[] in PostgreSQL; stored like pg_index.indkey until arrays
+        // can be.
+        c("conkey", oid::INT2VECTOR),
+        c("confkey", oid::INT2VECTOR),
+        c("conbin", PG_NODE_TREE),
+    ],
+    shared: false,
+};
+
+/// `pg_constraint.contype` values.
+pub const CONSTRAINT_CHECK: char = 'c';
+pub const CONSTRAINT_FOREIGN: char = 'f';
+pub const CONSTRAINT_PRIMARY: char = 'p';
+pub const CONSTRAINT_UNIQUE: char = 'u';
+
+/// What a `pg_constraint` row says. `conbin` holds the CHECK expression as
+/// SQL text (PostgreSQL stores a node tree and prints it with
+/// `pg_get_constraintdef`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConstraintRow {
+    pub oid: u32,
+    pub name: String,
+    pub namespace: u32,
+    pub kind: char,
+    pub deferrable: bool,
+    pub deferred: bool,
+    pub validated: bool,
+    pub relid: u32,
+    /// The index of a primary key, unique or foreign key constraint (for a
+    /// foreign key, the referenced table's unique index).
+    pub index: u32,
+    /// A foreign key's referenced table.
+    pub frelid: u32,
+    /// A foreign key's ON UPDATE / ON DELETE action (`a` NO ACTION, `r`
+    /// RESTRICT, `c` CASCADE, `n` SET NULL, `d` SET DEFAULT) and match type
+    /// (`s` SIMPLE, `f` FULL).
+    pub fupdtype: char,
+    pub fdeltype: char,
+    pub fmatchtype: char,
+    pub keys: Vec<i16>,
+    pub fkeys: Vec<i16>,
+    pub expr: Option<String>,
+}
+
+impl ConstraintRow {
+    pub fn to_datums(&self) -> Vec<Datum> {
+        let opt_ch = |c: char| if c == '\0' { ch(' ') } else { ch(c) };
+        vec![
+            Datum::Oid(self.oid),
+            Datum::Text(self.name.clone()),
+            Datum::Oid(self.namespace),
+            ch(self.kind),
+            Datum::Bool(self.deferrable),
+            Datum::Bool(self.deferred),
+            Datum::Bool(self.validated),
+            Datum::Oid(self.relid),
+            Datum::Oid(0),
+            Datum::Oid(self.index),
+            Datum::Oid(0),
+            Datum::Oid(self.frelid),
+            opt_ch(self.fupdtype),
+            opt_ch(self.fdeltype),
+            opt_ch(self.fmatchtype),
+            Datum::Bool(true),
+            Datum::Int4(0),
+            Datum::Bool(false),
+            vector(&self.keys),
+            vector(&self.fkeys),
+            match &self.expr {
+                Some(e) => Datum::Text(e.clone()),
+                None => Datum::Null,
+            },
+        ]
+    }
+
+    pub fn from_datums(r: &[Datum]) -> ConstraintRow {
+        let oid = |i: usize| match r.get(i) {
+            Some(Datum::Oid(o)) => *o,
+            _ => 0,
+        };
+        let b = |i: usize| matches!(r.get(i), Some(Datum::Bool(true)));
+        let chr = |i: usize| match r.get(i) {
+            Some(Datum::Text(s)) => s.chars().next().filter(|c| *c != ' ').unwrap_or('\0'),
+            _ => '\0',
+        };
+        let null = Datum::Null;
+        ConstraintRow {
+            oid: oid(0),
+            name: match r.get(1) {
+                Some(Datum::Text(s)) => s.clone(),
+                _ => String::new(),
+            },
+            namespace: oid(2),
+            kind: chr(3),
+            deferrable: b(4),
+            deferred: b(5),
+            validated: b(6),
+            relid: oid(7),
+            index: oid(9),
+            frelid: oid(11),
+            fupdtype: chr(12),
+            fdeltype: chr(13),
+            fmatchtype: chr(14),
+            keys: parse_vector(r.get(18).unwrap_or(&null)),
+            fkeys: parse_vector(r.get(19).unwrap_or(&null)),
+            expr: match r.get(20) {
+                Some(Datum::Text(s)) => Some(s.clone()),
+                _ => None,
+            },
+        }
+    }
+}
+
 /// `pg_index.indoption` bits of a key column.
 pub const INDOPTION_DESC: i16 = 1;
 pub const INDOPTION_NULLS_FIRST: i16 = 2;
@@ -571,7 +708,7 @@ pub fn btree_opclass_accepts(class: &BtreeOpclass, type_oid: u32) -> bool {
 }
 
 /// Every per-database catalog, in creation order.
-pub const CATALOGS: [CatalogDef; 8] = [
+pub const CATALOGS: [CatalogDef; 9] = [
     PG_TYPE_DEF,
     PG_ATTRIBUTE_DEF,
     PG_CLASS_DEF,
@@ -580,6 +717,7 @@ pub const CATALOGS: [CatalogDef; 8] = [
     PG_INDEX_DEF,
     PG_SEQUENCE_DEF,
     PG_DEPEND_DEF,
+    PG_CONSTRAINT_DEF,
 ];
 
 pub const PG_AUTHID_DEF: CatalogDef = CatalogDef {

@@ -1,9 +1,10 @@
 //! INSERT, UPDATE and DELETE (PostgreSQL's `nodeModifyTable.c` counterpart).
 //!
-//! INSERT evaluates the plan's full-width rows, checks NOT NULL and hands
-//! each row to [`ExecContext::insert_row`]. UPDATE and DELETE scan the
-//! relation, test WHERE on each row and modify it by its [`Tid`]; the storage
-//! side hides the statement's own changes from its scan, so rows stream.
+//! INSERT evaluates the plan's full-width rows, checks NOT NULL and CHECK
+//! constraints and hands each row to [`ExecContext::insert_row`]. UPDATE and
+//! DELETE scan the relation, test WHERE on each row and modify it by its
+//! [`Tid`]; the storage side hides the statement's own changes from its
+//! scan, so rows stream.
 //!
 //! READ COMMITTED re-check (EvalPlanQual). When the storage reports that a
 //! concurrent, committed transaction changed the row first:
@@ -37,7 +38,7 @@ pub fn run(ev: &mut Evaluator<'_>, plan: &Plan, m: &ModifyTable) -> PgResult<Exe
             let rows = query::run(ev, plan, rel.columns.len())?;
             for row in rows {
                 ev.ctx.check_for_interrupts()?;
-                check_not_null(ev, rel, &row)?;
+                check_constraints(ev, rel, &row)?;
                 let ret = if returning.is_empty() {
                     None
                 } else {
@@ -73,7 +74,7 @@ pub fn run(ev: &mut Evaluator<'_>, plan: &Plan, m: &ModifyTable) -> PgResult<Exe
                                 *slot = v;
                             }
                         }
-                        check_not_null(ev, rel, &new)?;
+                        check_constraints(ev, rel, &new)?;
                         let outcome = ev.ctx.update_row(rel, tid, new.clone())?;
                         new.extend_from_slice(&wide[width..]);
                         Ok((outcome, new))
@@ -116,7 +117,7 @@ pub fn run(ev: &mut Evaluator<'_>, plan: &Plan, m: &ModifyTable) -> PgResult<Exe
                 let changed =
                     change_with_recheck(ev, filter.as_ref(), tid, row, &mut |ev, tid, row| {
                         let new = new_version(ev, assignments, row)?;
-                        check_not_null(ev, rel, &new)?;
+                        check_constraints(ev, rel, &new)?;
                         Ok((ev.ctx.update_row(rel, tid, new.clone())?, new))
                     })?;
                 record(ev, &mut out, returning, changed)
@@ -295,6 +296,28 @@ fn new_version(
 
 fn project(ev: &mut Evaluator<'_>, exprs: &[Expr], row: &[Datum]) -> PgResult<Vec<Datum>> {
     exprs.iter().map(|e| ev.eval_row(e, row)).collect()
+}
+
+/// NOT NULL, then the CHECK constraints in name order (PostgreSQL's
+/// `ExecConstraints`): 23502 or 23514 with the failing row.
+fn check_constraints(ev: &mut Evaluator<'_>, rel: &RelationDesc, row: &[Datum]) -> PgResult<()> {
+    check_not_null(ev, rel, row)?;
+    for (name, expr) in rel.checks.iter() {
+        if let Datum::Bool(false) = ev.eval_row(expr, row)? {
+            return Err(PgError::new(
+                SqlState::CheckViolation,
+                format!(
+                    "new row for relation \"{}\" violates check constraint \"{name}\"",
+                    rel.name
+                ),
+            )
+            .with_detail(format!(
+                "Failing row contains {}.",
+                row_description(ev, &rel.columns, row)
+            )));
+        }
+    }
+    Ok(())
 }
 
 /// 23502 for a NULL in a NOT NULL column, with PostgreSQL's DETAIL.

@@ -127,6 +127,7 @@ impl Fake {
                     relkind: 'r',
                     columns,
                     indexes: vec![],
+                    checks: Default::default(),
                 };
                 self.tables.insert(
                     name,

@@ -45,6 +45,9 @@ pub struct RelationDesc {
     pub columns: Vec<ColumnDesc>,
     /// The table's usable B-tree indexes.
     pub indexes: Vec<IndexDesc>,
+    /// CHECK constraints every new row version must pass (not be false),
+    /// in name order: (name, boolean expression over the row).
+    pub checks: Arc<Vec<(String, crate::expr::Expr)>>,
 }
 
 /// A B-tree index of a relation as the planner sees it.

@@ -144,6 +144,42 @@ pub fn analyze_index_expression(rel: std::sync::Arc<RelationDesc>, text: &str) -
     })
 }
 
+/// Analyzes the expression of a CHECK constraint of `rel` (SQL text): a
+/// boolean expression over the row, without subqueries or aggregates.
+pub fn analyze_check_expression(rel: std::sync::Arc<RelationDesc>, text: &str) -> PgResult<Expr> {
+    use types::{PgError, SqlState};
+    let parsed = sqlparser::parser::Parser::new(&sqlparser::dialect::PostgreSqlDialect {})
+        .try_with_sql(text)
+        .and_then(|mut p| p.parse_expr())
+        .map_err(|e| {
+            PgError::new(
+                SqlState::SyntaxError,
+                format!("check constraint does not parse: {e}"),
+            )
+        })?;
+    let mut a = analyze::Analyzer::new(text, &[], true);
+    a.agg_forbidden = Some("check constraints");
+    a.set_scope(analyze::RangeEntry {
+        refname: rel.name.clone(),
+        rel,
+        has_alias: false,
+    });
+    let unpositioned = |mut e: PgError| {
+        e.position = None;
+        e
+    };
+    let x = a.transform(&parsed).map_err(unpositioned)?;
+    let mut subquery = false;
+    x.walk(&mut |e| subquery |= matches!(e, Expr::SubPlan { .. }));
+    if subquery {
+        return Err(PgError::new(
+            SqlState::FeatureNotSupported,
+            "cannot use subquery in check constraint",
+        ));
+    }
+    a.coerce_bool(x, "CHECK", None).map_err(unpositioned)
+}
+
 /// Plans a statement of the simple query protocol, where `$n` is an error
 /// (42P02 `there is no parameter $1`), resolving relation names through `catalog`.
 pub fn plan_simple_query_in(
@@ -419,6 +455,7 @@ mod table_tests {
                 relkind: 'r',
                 columns,
                 indexes,
+                checks: Default::default(),
             };
             // (lower(b)) WHERE n > 0, analyzed as the backend does.
             let bare = Arc::new(rel.clone());

@@ -396,7 +396,20 @@ impl CopyIn {
         }
         let result = executor::execute_statement(&self.insert, &params, session);
         session.scans.clear();
-        result.map_err(|e| e.with_context(context(self.line, "")))?;
+        // The row's constraints are checked while its line is at hand, so
+        // PostgreSQL's context shows the line; index insertions (unique
+        // checks) come later, from its batch, with the line number only.
+        result.map_err(|e| {
+            let extra = if matches!(
+                e.code,
+                SqlState::NotNullViolation | SqlState::CheckViolation
+            ) {
+                format!(": \"{}\"", clip(text))
+            } else {
+                String::new()
+            };
+            e.with_context(context(self.line, &extra))
+        })?;
         self.rows += 1;
         Ok(())
     }

@@ -512,6 +512,40 @@ pub(crate) fn define_index(
     if spec.primary {
         set_not_null(session, &table, &keys[..nkey])?;
     }
+    if spec.constraint {
+        if table.constraints.iter().any(|c| c.name == name) {
+            return Err(PgError::new(
+                SqlState::DuplicateObject,
+                format!(
+                    "constraint \"{name}\" for relation \"{}\" already exists",
+                    table.name
+                ),
+            ));
+        }
+        let row = catalog::system::ConstraintRow {
+            oid: session.storage.transam.new_oid()?,
+            name: name.clone(),
+            namespace,
+            kind: if spec.primary {
+                catalog::system::CONSTRAINT_PRIMARY
+            } else {
+                catalog::system::CONSTRAINT_UNIQUE
+            },
+            deferrable: false,
+            deferred: false,
+            validated: true,
+            relid: table_oid,
+            index: oid,
+            frelid: 0,
+            fupdtype: '\0',
+            fdeltype: '\0',
+            fmatchtype: '\0',
+            keys: keys[..nkey].to_vec(),
+            fkeys: Vec::new(),
+            expr: None,
+        };
+        super::constraints::add_constraint_rows(session, std::slice::from_ref(&row))?;
+    }
     let columns_info: Vec<catalog::heap_catalog::ColumnInfo> = new_columns
         .iter()
         .zip(&keys)
@@ -926,15 +960,17 @@ fn index_to_drop(
             rel.oid
         )));
     };
-    if row.primary {
+    let constraint = with_reader(session, |r| r.constraint_of_index(rel.oid))?;
+    if let Some(c) = constraint {
         let table = relcache::relation_by_oid(session, row.table_oid)?
             .map(|t| t.name.clone())
             .unwrap_or_default();
+        let cname = c.name;
         return Err(PgError::new(
             SqlState::DependentObjectsStillExist,
-            format!("cannot drop index {relname} because constraint {relname} on table {table} requires it"),
+            format!("cannot drop index {relname} because constraint {cname} on table {table} requires it"),
         )
-        .with_hint(format!("You can drop constraint {relname} on table {table} instead.")));
+        .with_hint(format!("You can drop constraint {cname} on table {table} instead.")));
     }
     Ok(Some((rel, row)))
 }
@@ -1071,8 +1107,18 @@ pub(crate) fn alter_table(
 ) -> PgResult<Outcome> {
     crate::xact::check_writable(session, "ALTER TABLE")?;
     let mut specs = Vec::new();
+    let mut checks = Vec::new();
+    let mut drops = Vec::new();
     for op in &at.operations {
         match op {
+            sqlparser::ast::AlterTableOperation::AddConstraint {
+                constraint: TableConstraint::Check(c),
+                not_valid,
+            } => {
+                let mut spec = super::constraints::CheckSpec::from_ast(c, None);
+                spec.not_valid = *not_valid;
+                checks.push(spec);
+            }
             sqlparser::ast::AlterTableOperation::AddConstraint {
                 constraint,
                 not_valid: false,
@@ -1084,6 +1130,9 @@ pub(crate) fn alter_table(
                     )));
                 }
             },
+            sqlparser::ast::AlterTableOperation::DropConstraint {
+                if_exists, name, ..
+            } => drops.push((ident(name), *if_exists)),
             other => {
                 return Err(PgError::feature_not_supported(format!(
                     "ALTER TABLE {other}"
@@ -1115,9 +1164,17 @@ pub(crate) fn alter_table(
         return Err(system_catalog_denied(&format!("pg_catalog.{relname}")));
     }
     crate::xact::lock_relation(session, rel.oid, LockMode::AccessExclusive)?;
+    for (name, if_exists) in drops {
+        relcache::accept_invalidations(session);
+        let Some(fresh) = relcache::relation_by_oid(session, rel.oid)? else {
+            break;
+        };
+        super::constraints::drop_constraint(session, &fresh, &name, if_exists)?;
+    }
     for spec in specs {
         define_index(session, rel.oid, &spec)?;
     }
+    super::constraints::add_checks(session, rel.oid, &checks, false)?;
     Ok(Outcome::Command("ALTER TABLE".into()))
 }
 

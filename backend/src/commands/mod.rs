@@ -13,6 +13,7 @@ use crate::relcache::with_reader;
 use crate::session::Session;
 use crate::utility::Outcome;
 
+pub mod constraints;
 pub mod copy;
 mod dbcommands;
 mod indexcmds;

@@ -468,12 +468,12 @@ pub(crate) fn create_column_sequence(
     let schema = namespace_name(session, namespace)?;
     let mut n = 0;
     let name = loop {
-        let suffix = if n == 0 {
-            "_seq".to_string()
+        let label = if n == 0 {
+            "seq".to_string()
         } else {
-            format!("_seq{n}")
+            format!("seq{n}")
         };
-        let candidate = choose_name(table, column, &suffix);
+        let candidate = super::constraints::make_object_name(table, Some(column), &label);
         if relcache::lookup_relation(session, Some(&schema), &candidate)?.is_none() {
             break candidate;
         }
@@ -499,27 +499,6 @@ pub(crate) fn create_column_sequence(
             types::guc::quote_identifier(&name)
         ),
     ))
-}
-
-/// `<table>_<column><suffix>`, the two names shortened to fit 63 bytes as
-/// PostgreSQL's `makeObjectName` does (the longer one first).
-fn choose_name(table: &str, column: &str, suffix: &str) -> String {
-    let room = 63 - suffix.len() - 1;
-    let (mut a, mut b) = (table.len(), column.len());
-    while a + b > room {
-        if a > b {
-            a -= 1;
-        } else {
-            b -= 1;
-        }
-    }
-    let cut = |s: &str, mut n: usize| {
-        while !s.is_char_boundary(n) {
-            n -= 1;
-        }
-        s[..n].to_string()
-    };
-    format!("{}_{}{suffix}", cut(table, a), cut(column, b))
 }
 
 /// Records that sequence `seq` belongs to column `attnum` of `table`

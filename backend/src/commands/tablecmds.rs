@@ -16,6 +16,7 @@ use storage::smgr::RelFileLocator;
 use types::oid::{INT2, INT4, INT8};
 use types::{PgError, PgResult, SqlState};
 
+use super::constraints::CheckSpec;
 use super::sequence::SeqOptions;
 
 use super::*;
@@ -48,7 +49,12 @@ pub(crate) fn create_table(
         ));
     }
     let mut index_specs = Vec::new();
+    let mut checks = Vec::new();
     for c in &ct.constraints {
+        if let sqlparser::ast::TableConstraint::Check(chk) = c {
+            checks.push(CheckSpec::from_ast(chk, None));
+            continue;
+        }
         match super::indexcmds::constraint_spec(c)? {
             Some(spec) => index_specs.push(spec),
             None => {
@@ -132,6 +138,13 @@ pub(crate) fn create_table(
                 }
                 ColumnOption::Generated { .. } => {
                     return Err(PgError::feature_not_supported("generated columns"));
+                }
+                ColumnOption::Check(chk) => {
+                    let mut spec = CheckSpec::from_ast(chk, Some(&col_name));
+                    if spec.name.is_none() {
+                        spec.name = opt.name.as_ref().map(ident);
+                    }
+                    checks.push(spec);
                 }
                 ColumnOption::Null => not_null = false,
                 ColumnOption::NotNull => not_null = true,
@@ -257,6 +270,7 @@ pub(crate) fn create_table(
             // A primary key's columns are NOT NULL (set by define_index).
             super::indexcmds::define_index(session, oid, spec)?;
         }
+        super::constraints::add_checks(session, oid, &checks, true)?;
     }
     Ok(Outcome::Command("CREATE TABLE".into()))
 }

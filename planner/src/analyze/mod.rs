@@ -1078,6 +1078,7 @@ fn scope_relation(
             })
             .collect(),
         indexes: Vec::new(),
+        checks: Default::default(),
     })
 }
 

@@ -1,0 +1,314 @@
+//! Table constraints recorded in `pg_constraint` (PostgreSQL's
+//! `pg_constraint.c` and the constraint parts of `tablecmds.c`): CHECK
+//! constraints, the rows of primary key and unique constraints (whose
+//! enforcement is their index's), ALTER TABLE ... ADD / DROP CONSTRAINT.
+//!
+//! A CHECK constraint's expression is kept as SQL text in `conbin`,
+//! analyzed once per session against the table (cached with the relation
+//! cache) and evaluated by the executor on every new row version, after the
+//! NOT NULL checks and in constraint-name order, as PostgreSQL does: a row
+//! passes unless the expression is false.
+
+use std::sync::Arc;
+
+use catalog::heap_catalog::{CatalogWriter, RelationInfo};
+use catalog::system::{CONSTRAINT_CHECK, ConstraintRow, PG_CONSTRAINT};
+use planner::Expr;
+use sqlparser::ast::CheckConstraint;
+use storage::page::ItemPointer;
+use types::{PgError, PgResult, SqlState};
+
+use super::*;
+use crate::relcache::{self, with_reader};
+use crate::session::Session;
+
+/// A CHECK constraint to add.
+#[derive(Debug, Clone)]
+pub(crate) struct CheckSpec {
+    pub name: Option<String>,
+    /// The expression as SQL text.
+    pub expr: String,
+    /// The column it was written on (a column constraint), for its name.
+    pub column: Option<String>,
+    pub not_valid: bool,
+}
+
+impl CheckSpec {
+    pub(crate) fn from_ast(c: &CheckConstraint, column: Option<&str>) -> CheckSpec {
+        CheckSpec {
+            name: c.name.as_ref().map(ident),
+            expr: c.expr.to_string(),
+            column: column.map(str::to_owned),
+            not_valid: false,
+        }
+    }
+}
+
+/// `<table>_<column><suffix>`, or `<table><suffix>` without a column, made
+/// unique among `taken` by a number as PostgreSQL's `ChooseConstraintName`
+/// does (`t_a_check`, `t_a_check1`, ...), the parts shortened to fit 63 bytes.
+pub(crate) fn choose_constraint_name(
+    table: &str,
+    column: Option<&str>,
+    suffix: &str,
+    taken: &[String],
+) -> String {
+    let mut n = 0;
+    loop {
+        let label = if n == 0 {
+            suffix.to_string()
+        } else {
+            format!("{suffix}{n}")
+        };
+        let name = make_object_name(table, column, &label);
+        if !taken.contains(&name) {
+            return name;
+        }
+        n += 1;
+    }
+}
+
+/// PostgreSQL's `makeObjectName`: the names joined by `_` with the label,
+/// the longer name cut first so that the whole fits in 63 bytes.
+pub(crate) fn make_object_name(name1: &str, name2: Option<&str>, label: &str) -> String {
+    let cut = |s: &str, mut n: usize| {
+        while !s.is_char_boundary(n) {
+            n -= 1;
+        }
+        s[..n].to_string()
+    };
+    let overhead = label.len() + 1 + usize::from(name2.is_some());
+    let room = 63usize.saturating_sub(overhead);
+    let (mut a, mut b) = (name1.len(), name2.map_or(0, str::len));
+    while a + b > room {
+        if a > b {
+            a -= 1;
+        } else {
+            b -= 1;
+        }
+    }
+    match name2 {
+        Some(n2) => format!("{}_{}_{label}", cut(name1, a), cut(n2, b)),
+        None => format!("{}_{label}", cut(name1, a)),
+    }
+}
+
+/// Adds CHECK constraints to table `table_oid`. In CREATE TABLE
+/// (`in_create`), a nameless table constraint is `<table>_check` and rows
+/// need no check; in ALTER TABLE it is named after its first column and the
+/// existing rows must pass (unless NOT VALID).
+pub(crate) fn add_checks(
+    session: &mut Session,
+    table_oid: u32,
+    specs: &[CheckSpec],
+    in_create: bool,
+) -> PgResult<()> {
+    if specs.is_empty() {
+        return Ok(());
+    }
+    crate::xact::command_counter_increment(session)?;
+    relcache::accept_invalidations(session);
+    let Some(info) = relcache::relation_by_oid(session, table_oid)? else {
+        return Err(PgError::internal(format!(
+            "cache lookup failed for relation {table_oid}"
+        )));
+    };
+    let desc = Arc::new(crate::table_access::relation_desc(&info));
+    let mut taken: Vec<String> = info.constraints.iter().map(|c| c.name.clone()).collect();
+    let mut rows = Vec::new();
+    for spec in specs {
+        let expr = planner::analyze_check_expression(desc.clone(), &spec.expr)?;
+        let mut keys: Vec<i16> = Vec::new();
+        expr.walk(&mut |e| {
+            if let Expr::Var { index, .. } = e
+                && let Some(c) = info.columns.get(*index)
+                && !keys.contains(&c.attnum)
+            {
+                keys.push(c.attnum);
+            }
+        });
+        let name = match &spec.name {
+            Some(n) => {
+                if taken.contains(n) {
+                    return Err(PgError::new(
+                        SqlState::DuplicateObject,
+                        if in_create {
+                            format!("check constraint \"{n}\" already exists")
+                        } else {
+                            format!(
+                                "constraint \"{n}\" for relation \"{}\" already exists",
+                                info.name
+                            )
+                        },
+                    ));
+                }
+                n.clone()
+            }
+            None => {
+                let column = match (&spec.column, in_create) {
+                    (Some(c), _) => Some(c.clone()),
+                    (None, true) => None,
+                    (None, false) => keys
+                        .first()
+                        .and_then(|k| info.columns.iter().find(|c| c.attnum == *k))
+                        .map(|c| c.name.clone()),
+                };
+                choose_constraint_name(&info.name, column.as_deref(), "check", &taken)
+            }
+        };
+        taken.push(name.clone());
+        if !in_create && !spec.not_valid {
+            validate_check(session, &info, &name, &spec.expr)?;
+        }
+        rows.push(ConstraintRow {
+            oid: session.storage.transam.new_oid()?,
+            name,
+            namespace: info.namespace_oid,
+            kind: CONSTRAINT_CHECK,
+            deferrable: false,
+            deferred: false,
+            validated: !spec.not_valid,
+            relid: info.oid,
+            index: 0,
+            frelid: 0,
+            fupdtype: '\0',
+            fdeltype: '\0',
+            fmatchtype: '\0',
+            keys,
+            fkeys: Vec::new(),
+            expr: Some(spec.expr.clone()),
+        });
+    }
+    add_constraint_rows(session, &rows)
+}
+
+/// Writes `pg_constraint` rows.
+pub(crate) fn add_constraint_rows(session: &mut Session, rows: &[ConstraintRow]) -> PgResult<()> {
+    let db = session.database_oid;
+    crate::xact::with_write(session, |env, w| {
+        let writer = CatalogWriter { env, db_oid: db };
+        for row in rows {
+            writer.add_constraint(w, row)?;
+        }
+        Ok(())
+    })?;
+    catalog_changed(session);
+    Ok(())
+}
+
+/// 23514 if a row of `table` fails the new CHECK constraint `name`.
+fn validate_check(
+    session: &mut Session,
+    table: &RelationInfo,
+    name: &str,
+    expr: &str,
+) -> PgResult<()> {
+    let sql = format!(
+        "SELECT 1 FROM {}.{} WHERE NOT ({expr}) LIMIT 1",
+        types::guc::quote_identifier(&table.namespace),
+        types::guc::quote_identifier(&table.name)
+    );
+    if query_finds_rows(session, &sql)? {
+        return Err(PgError::new(
+            SqlState::CheckViolation,
+            format!(
+                "check constraint \"{name}\" of relation \"{}\" is violated by some row",
+                table.name
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// Whether the query `sql` returns a row.
+pub(crate) fn query_finds_rows(session: &mut Session, sql: &str) -> PgResult<bool> {
+    let stmts = crate::syntax::parse(sql)?;
+    let [stmt] = stmts.as_slice() else {
+        return Err(PgError::internal(
+            "constraint check query did not parse as one statement",
+        ));
+    };
+    match crate::tcop::run_statement(session, stmt, sql, None, &[])? {
+        crate::utility::Outcome::Rows { rows, .. } => Ok(!rows.is_empty()),
+        _ => Err(PgError::internal("constraint check query returned no rows")),
+    }
+}
+
+/// ALTER TABLE ... DROP CONSTRAINT [IF EXISTS] name.
+pub(crate) fn drop_constraint(
+    session: &mut Session,
+    table: &RelationInfo,
+    name: &str,
+    if_exists: bool,
+) -> PgResult<()> {
+    let rows = with_reader(session, |r| r.constraints(table.oid))?;
+    let Some((tid, row)) = rows.into_iter().find(|(_, c)| c.name == name) else {
+        if if_exists {
+            session.notice(
+                "00000",
+                format!(
+                    "constraint \"{name}\" of relation \"{}\" does not exist, skipping",
+                    table.name
+                ),
+            );
+            return Ok(());
+        }
+        return Err(PgError::new(
+            SqlState::UndefinedObject,
+            format!(
+                "constraint \"{name}\" of relation \"{}\" does not exist",
+                table.name
+            ),
+        ));
+    };
+    delete_constraint_rows(session, &[tid])?;
+    // A primary key or unique constraint goes with its index.
+    if row.index != 0
+        && let Some(ix) = table.indexes.iter().find(|ix| ix.oid == row.index)
+        && row.kind != catalog::system::CONSTRAINT_FOREIGN
+    {
+        let db = session.database_oid;
+        super::indexcmds::drop_index_rows(session, ix.oid, ix.locator(db))?;
+    }
+    Ok(())
+}
+
+/// Deletes `pg_constraint` rows.
+pub(crate) fn delete_constraint_rows(session: &mut Session, tids: &[ItemPointer]) -> PgResult<()> {
+    let rows: Vec<(u32, ItemPointer)> = tids.iter().map(|t| (PG_CONSTRAINT, *t)).collect();
+    let db = session.database_oid;
+    crate::xact::with_write(session, |env, w| {
+        CatalogWriter { env, db_oid: db }.delete_rows(&rows, w)
+    })?;
+    catalog_changed(session);
+    Ok(())
+}
+
+/// The analyzed CHECK constraints of `info`, in name order (cached per
+/// session like index expressions).
+pub fn check_exprs(
+    session: &mut Session,
+    info: &RelationInfo,
+) -> PgResult<Arc<Vec<(String, Expr)>>> {
+    if !info.constraints.iter().any(|c| c.kind == CONSTRAINT_CHECK) {
+        return Ok(Arc::default());
+    }
+    if let Some(found) = session.relcache.checks.get(&info.oid) {
+        return Ok(found.clone());
+    }
+    let desc = Arc::new(crate::table_access::relation_desc(info));
+    let mut out = Vec::new();
+    for c in &info.constraints {
+        if c.kind != CONSTRAINT_CHECK {
+            continue;
+        }
+        let text = c.expr.as_deref().unwrap_or("true");
+        out.push((
+            c.name.clone(),
+            planner::analyze_check_expression(desc.clone(), text)?,
+        ));
+    }
+    let out = Arc::new(out);
+    session.relcache.checks.insert(info.oid, out.clone());
+    Ok(out)
+}
