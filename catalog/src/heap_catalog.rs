@@ -774,6 +774,62 @@ impl CatalogWriter<'_, '_, '_> {
         self.replace(&PG_SEQUENCE_DEF, tid, &row.to_datums(), w)
     }
 
+    /// Adds column `attnum` to relation `relid` (ALTER TABLE ADD COLUMN):
+    /// its `pg_attribute` row and its default.
+    pub fn add_column(
+        &self,
+        w: &mut WriteXact<'_>,
+        relid: u32,
+        attnum: i16,
+        col: &NewColumn,
+        attrdef_oid: u32,
+    ) -> PgResult<()> {
+        let row = AttributeRow {
+            relid,
+            name: col.name.clone(),
+            type_oid: col.type_oid,
+            attnum,
+            typmod: col.typmod,
+            not_null: col.not_null,
+            has_default: col.default.is_some(),
+            dropped: false,
+            identity: col.identity,
+        };
+        self.insert(&PG_ATTRIBUTE_DEF, &row.to_datums()?, w)?;
+        if let Some(text) = &col.default {
+            self.add_default(w, attrdef_oid, relid, attnum, text)?;
+        }
+        Ok(())
+    }
+
+    /// Adds a `pg_attrdef` row: the default of column `attnum` of `relid`.
+    pub fn add_default(
+        &self,
+        w: &mut WriteXact<'_>,
+        oid: u32,
+        relid: u32,
+        attnum: i16,
+        text: &str,
+    ) -> PgResult<()> {
+        let row = [
+            Datum::Oid(oid),
+            Datum::Oid(relid),
+            Datum::Int2(attnum),
+            Datum::Text(text.to_owned()),
+        ];
+        self.insert(&PG_ATTRDEF_DEF, &row, w).map(|_| ())
+    }
+
+    /// Replaces the `pg_constraint` row at `tid`.
+    pub fn update_constraint(
+        &self,
+        tid: ItemPointer,
+        row: &ConstraintRow,
+        w: &mut WriteXact<'_>,
+    ) -> PgResult<()> {
+        self.replace(&PG_CONSTRAINT_DEF, tid, &row.to_datums(), w)
+    }
+
     /// Adds a `pg_constraint` row.
     pub fn add_constraint(&self, w: &mut WriteXact<'_>, row: &ConstraintRow) -> PgResult<()> {
         self.insert(&PG_CONSTRAINT_DEF, &row.to_datums(), w)

@@ -13,6 +13,7 @@ use crate::relcache::with_reader;
 use crate::session::Session;
 use crate::utility::Outcome;
 
+mod alter_table;
 pub mod constraints;
 pub mod copy;
 mod dbcommands;
@@ -78,7 +79,17 @@ pub fn ddl_statement(
             }
             _ => drop_indexes(session, names, *if_exists),
         },
-        Statement::AlterTable(at) => alter_table(session, at),
+        Statement::AlterTable(at) => alter_table::alter_table(session, at),
+        Statement::AlterIndex {
+            name,
+            operation: sqlparser::ast::AlterIndexOperation::RenameIndex { index_name },
+        } => match index_name.0.as_slice() {
+            [part] => match part.as_ident() {
+                Some(id) => alter_table::rename_index(session, name, id),
+                None => Err(PgError::syntax("syntax error at or near \".\"", None)),
+            },
+            _ => Err(PgError::syntax("syntax error at or near \".\"", None)),
+        },
         Statement::Truncate(t) => {
             let names: Vec<ObjectName> = t.table_names.iter().map(|t| t.name.clone()).collect();
             let restart = matches!(

@@ -80,152 +80,22 @@ pub(crate) fn create_table(
             format!("tables can have at most {MAX_HEAP_ATTRIBUTE_NUMBER} columns"),
         ));
     }
-    let mut columns: Vec<NewColumn> = Vec::new();
-    // Per column: the sequence a serial ('\0') or identity ('a', 'd') column gets.
-    let mut sequences: Vec<Option<(char, SeqOptions)>> = Vec::new();
+    let mut plans: Vec<ColumnPlan> = Vec::new();
     for col in &ct.columns {
-        let col_name = ident(&col.name);
-        if columns.iter().any(|c| c.name == col_name) {
+        let plan = column_plan(col, &name)?;
+        if plans.iter().any(|p| p.column.name == plan.column.name) {
             return Err(PgError::new(
                 SqlState::DuplicateColumn,
-                format!("column \"{col_name}\" specified more than once"),
+                format!("column \"{}\" specified more than once", plan.column.name),
             ));
         }
-        let serial = serial_type(&col.data_type);
-        let (type_oid, typmod) = match serial {
-            Some(t) => (t, -1),
-            None => planner::analyze::typename::resolve_type(&col.data_type)?,
-        };
-        if type_storage(type_oid).is_none() {
-            return Err(PgError::feature_not_supported(format!(
-                "columns of type {}",
-                types::oid::type_name(type_oid)
-            )));
-        }
-        let mut not_null = serial.is_some();
-        let mut default = None;
-        let mut identity = None;
-        for opt in &col.options {
-            match &opt.option {
-                ColumnOption::Generated {
-                    generated_as: generated @ (GeneratedAs::Always | GeneratedAs::ByDefault),
-                    sequence_options,
-                    generation_expr: None,
-                    ..
-                } => {
-                    if identity.is_some() {
-                        return Err(PgError::new(
-                            SqlState::SyntaxError,
-                            format!(
-                                "multiple identity specifications for column \"{col_name}\" of table \"{name}\""
-                            ),
-                        ));
-                    }
-                    if ![INT2, INT4, INT8].contains(&type_oid) {
-                        return Err(PgError::new(
-                            SqlState::InvalidParameterValue,
-                            "identity column type must be smallint, integer, or bigint",
-                        ));
-                    }
-                    let opts = SeqOptions::from_ast(sequence_options.as_deref().unwrap_or(&[]))?;
-                    let kind = if matches!(generated, GeneratedAs::Always) {
-                        'a'
-                    } else {
-                        'd'
-                    };
-                    identity = Some((kind, opts));
-                    not_null = true;
-                }
-                ColumnOption::Generated { .. } => {
-                    return Err(PgError::feature_not_supported("generated columns"));
-                }
-                ColumnOption::Check(chk) => {
-                    let mut spec = CheckSpec::from_ast(chk, Some(&col_name));
-                    if spec.name.is_none() {
-                        spec.name = opt.name.as_ref().map(ident);
-                    }
-                    checks.push(spec);
-                }
-                ColumnOption::Null => not_null = false,
-                ColumnOption::NotNull => not_null = true,
-                ColumnOption::Default(e) => {
-                    if default.is_some() {
-                        return Err(PgError::new(
-                            SqlState::SyntaxError,
-                            format!(
-                                "multiple default values specified for column \"{col_name}\" of table \"{name}\""
-                            ),
-                        ));
-                    }
-                    default = Some(e.to_string());
-                }
-                ColumnOption::PrimaryKey(pk) => {
-                    not_null = true;
-                    index_specs.push(super::indexcmds::IndexSpec {
-                        name: pk.name.as_ref().map(ident),
-                        columns: vec![super::indexcmds::IndexColumnSpec::plain(col_name.clone())],
-                        unique: true,
-                        primary: true,
-                        constraint: true,
-                        ..Default::default()
-                    });
-                }
-                ColumnOption::Unique(u) => {
-                    index_specs.push(super::indexcmds::IndexSpec {
-                        name: u.name.as_ref().map(ident),
-                        columns: vec![super::indexcmds::IndexColumnSpec::plain(col_name.clone())],
-                        unique: true,
-                        constraint: true,
-                        nulls_not_distinct: matches!(
-                            u.nulls_distinct,
-                            sqlparser::ast::NullsDistinctOption::NotDistinct
-                        ),
-                        ..Default::default()
-                    });
-                }
-                other => {
-                    return Err(PgError::feature_not_supported(format!(
-                        "column constraint {other}"
-                    )));
-                }
-            }
-        }
-        if default.is_some() && identity.is_some() {
-            return Err(PgError::new(
-                SqlState::SyntaxError,
-                format!(
-                    "both default and identity specified for column \"{col_name}\" of table \"{name}\""
-                ),
-            ));
-        }
-        if serial.is_some() && (default.is_some() || identity.is_some()) {
-            return Err(PgError::new(
-                SqlState::SyntaxError,
-                format!(
-                    "multiple default values specified for column \"{col_name}\" of table \"{name}\""
-                ),
-            ));
-        }
-        let sequence = match (serial, identity) {
-            (Some(_), _) => Some(('\0', SeqOptions::default())),
-            (None, Some(id)) => Some(id),
-            (None, None) => None,
-        };
-        sequences.push(sequence);
-        columns.push(NewColumn {
-            name: col_name,
-            type_oid,
-            typmod,
-            not_null,
-            default,
-            identity: '\0',
-        });
+        plans.push(plan);
     }
 
     // The sequences of serial and identity columns are made first (their
     // names must not collide with the table's), then tied to the columns.
     let namespace_text = namespace_name(session, namespace)?;
-    if sequences.iter().any(Option::is_some)
+    if plans.iter().any(|p| p.sequence.is_some())
         && relcache::lookup_relation(session, Some(&namespace_text), &name)?.is_some()
         && ct.if_not_exists
     {
@@ -236,31 +106,19 @@ pub(crate) fn create_table(
         return Ok(Outcome::Command("CREATE TABLE".into()));
     }
     let mut owned = Vec::new();
-    for (i, seq) in sequences.iter().enumerate() {
-        let Some((kind, opts)) = seq else { continue };
-        let col = &mut columns[i];
-        let (seq_oid, seq_name) = super::sequence::create_column_sequence(
-            session,
-            namespace,
-            &name,
-            &col.name,
-            col.type_oid,
-            opts,
-        )?;
-        if *kind == '\0' {
-            col.default = Some(format!(
-                "nextval('{}'::regclass)",
-                seq_name.replace('\'', "''")
-            ));
-            owned.push((seq_oid, i, catalog::system::DEPENDENCY_AUTO));
-        } else {
-            col.identity = *kind;
-            owned.push((seq_oid, i, super::sequence::IDENTITY_DEPENDENCY));
+    for (i, plan) in plans.iter_mut().enumerate() {
+        if let Some((seq, deptype)) = make_column_sequence(session, namespace, &name, plan)? {
+            owned.push((seq, i, deptype));
         }
     }
     if !owned.is_empty() {
         crate::xact::command_counter_increment(session)?;
     }
+    for plan in &mut plans {
+        index_specs.append(&mut plan.index_specs);
+        checks.append(&mut plan.checks);
+    }
+    let columns: Vec<NewColumn> = plans.into_iter().map(|p| p.column).collect();
 
     if let Some(oid) = create_relation(session, ct, namespace, &name, &columns)? {
         for (seq, i, deptype) in owned {
@@ -273,6 +131,190 @@ pub(crate) fn create_table(
         super::constraints::add_checks(session, oid, &checks, true)?;
     }
     Ok(Outcome::Command("CREATE TABLE".into()))
+}
+
+/// What one column definition asks for: the column, and the sequence,
+/// indexes and CHECK constraints that come with it.
+pub(crate) struct ColumnPlan {
+    pub column: NewColumn,
+    /// The sequence of a serial (`'\0'`) or identity (`'a'`, `'d'`) column.
+    pub sequence: Option<(char, SeqOptions)>,
+    pub index_specs: Vec<super::indexcmds::IndexSpec>,
+    pub checks: Vec<CheckSpec>,
+}
+
+/// Reads a column definition of table `table` (CREATE TABLE, ALTER TABLE
+/// ADD COLUMN).
+pub(crate) fn column_plan(col: &sqlparser::ast::ColumnDef, table: &str) -> PgResult<ColumnPlan> {
+    let mut plan_checks = Vec::new();
+    let mut plan_indexes = Vec::new();
+    let col_name = ident(&col.name);
+    let serial = serial_type(&col.data_type);
+    let (type_oid, typmod) = match serial {
+        Some(t) => (t, -1),
+        None => planner::analyze::typename::resolve_type(&col.data_type)?,
+    };
+    if type_storage(type_oid).is_none() {
+        return Err(PgError::feature_not_supported(format!(
+            "columns of type {}",
+            types::oid::type_name(type_oid)
+        )));
+    }
+    let mut not_null = serial.is_some();
+    let mut default = None;
+    let mut identity = None;
+    for opt in &col.options {
+        match &opt.option {
+            ColumnOption::Generated {
+                generated_as: generated @ (GeneratedAs::Always | GeneratedAs::ByDefault),
+                sequence_options,
+                generation_expr: None,
+                ..
+            } => {
+                if identity.is_some() {
+                    return Err(PgError::new(
+                        SqlState::SyntaxError,
+                        format!(
+                            "multiple identity specifications for column \"{col_name}\" of table \"{table}\""
+                        ),
+                    ));
+                }
+                if ![INT2, INT4, INT8].contains(&type_oid) {
+                    return Err(PgError::new(
+                        SqlState::InvalidParameterValue,
+                        "identity column type must be smallint, integer, or bigint",
+                    ));
+                }
+                let opts = SeqOptions::from_ast(sequence_options.as_deref().unwrap_or(&[]))?;
+                let kind = if matches!(generated, GeneratedAs::Always) {
+                    'a'
+                } else {
+                    'd'
+                };
+                identity = Some((kind, opts));
+                not_null = true;
+            }
+            ColumnOption::Generated { .. } => {
+                return Err(PgError::feature_not_supported("generated columns"));
+            }
+            ColumnOption::Check(chk) => {
+                let mut spec = CheckSpec::from_ast(chk, Some(&col_name));
+                if spec.name.is_none() {
+                    spec.name = opt.name.as_ref().map(ident);
+                }
+                plan_checks.push(spec);
+            }
+            ColumnOption::Null => not_null = false,
+            ColumnOption::NotNull => not_null = true,
+            ColumnOption::Default(e) => {
+                if default.is_some() {
+                    return Err(PgError::new(
+                        SqlState::SyntaxError,
+                        format!(
+                            "multiple default values specified for column \"{col_name}\" of table \"{table}\""
+                        ),
+                    ));
+                }
+                default = Some(e.to_string());
+            }
+            ColumnOption::PrimaryKey(pk) => {
+                not_null = true;
+                plan_indexes.push(super::indexcmds::IndexSpec {
+                    name: pk.name.as_ref().map(ident),
+                    columns: vec![super::indexcmds::IndexColumnSpec::plain(col_name.clone())],
+                    unique: true,
+                    primary: true,
+                    constraint: true,
+                    ..Default::default()
+                });
+            }
+            ColumnOption::Unique(u) => {
+                plan_indexes.push(super::indexcmds::IndexSpec {
+                    name: u.name.as_ref().map(ident),
+                    columns: vec![super::indexcmds::IndexColumnSpec::plain(col_name.clone())],
+                    unique: true,
+                    constraint: true,
+                    nulls_not_distinct: matches!(
+                        u.nulls_distinct,
+                        sqlparser::ast::NullsDistinctOption::NotDistinct
+                    ),
+                    ..Default::default()
+                });
+            }
+            other => {
+                return Err(PgError::feature_not_supported(format!(
+                    "column constraint {other}"
+                )));
+            }
+        }
+    }
+    if default.is_some() && identity.is_some() {
+        return Err(PgError::new(
+            SqlState::SyntaxError,
+            format!(
+                "both default and identity specified for column \"{col_name}\" of table \"{table}\""
+            ),
+        ));
+    }
+    if serial.is_some() && (default.is_some() || identity.is_some()) {
+        return Err(PgError::new(
+            SqlState::SyntaxError,
+            format!(
+                "multiple default values specified for column \"{col_name}\" of table \"{table}\""
+            ),
+        ));
+    }
+    let sequence = match (serial, identity) {
+        (Some(_), _) => Some(('\0', SeqOptions::default())),
+        (None, Some(id)) => Some(id),
+        (None, None) => None,
+    };
+    Ok(ColumnPlan {
+        column: NewColumn {
+            name: col_name,
+            type_oid,
+            typmod,
+            not_null,
+            default,
+            identity: '\0',
+        },
+        sequence,
+        index_specs: plan_indexes,
+        checks: plan_checks,
+    })
+}
+
+/// Makes the sequence of a serial or identity column of `table` (before
+/// the column exists) and sets the column's default or identity; returns
+/// the sequence and the dependency type that ties it to the column.
+pub(crate) fn make_column_sequence(
+    session: &mut Session,
+    namespace: u32,
+    table: &str,
+    plan: &mut ColumnPlan,
+) -> PgResult<Option<(u32, char)>> {
+    let Some((kind, opts)) = &plan.sequence else {
+        return Ok(None);
+    };
+    let col = &mut plan.column;
+    let (seq_oid, seq_name) = super::sequence::create_column_sequence(
+        session,
+        namespace,
+        table,
+        &col.name,
+        col.type_oid,
+        opts,
+    )?;
+    Ok(Some(if *kind == '\0' {
+        col.default = Some(format!(
+            "nextval('{}'::regclass)",
+            seq_name.replace('\'', "''")
+        ));
+        (seq_oid, catalog::system::DEPENDENCY_AUTO)
+    } else {
+        col.identity = *kind;
+        (seq_oid, super::sequence::IDENTITY_DEPENDENCY)
+    }))
 }
 
 /// The integer type of a `serial` type name (`serial`, `bigserial`, ...).

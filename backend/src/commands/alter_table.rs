@@ -1,0 +1,746 @@
+//! ALTER TABLE (PostgreSQL's `AlterTable` in `tablecmds.c`): ADD / DROP
+//! COLUMN, RENAME COLUMN, RENAME TO, ALTER COLUMN SET / DROP DEFAULT and SET /
+//! DROP NOT NULL, ADD / DROP CONSTRAINT; and ALTER INDEX ... RENAME TO.
+//!
+//! The subcommands run in order under the table's ACCESS EXCLUSIVE lock, each
+//! seeing the catalog changes of those before it, all in the statement's
+//! transaction. No subcommand rewrites the table in place:
+//!
+//! - ADD COLUMN adds a `pg_attribute` row; rows stored before it have fewer
+//!   attributes and read the new column as NULL. A column with a default (a
+//!   serial or identity column too) is then filled by `UPDATE t SET c =
+//!   DEFAULT`, new row versions under MVCC like any UPDATE's.
+//! - DROP COLUMN marks the attribute dropped (`attisdropped`, renamed
+//!   `........pg.dropped.N........`); stored values stay and are never read
+//!   again. Indexes and constraints on the column and its sequence go with it.
+//! - Expressions are kept as SQL text (defaults, CHECK constraints, index
+//!   expressions and predicates), so RENAME COLUMN rewrites the column's name
+//!   in each of them.
+
+use std::ops::ControlFlow;
+
+use sqlparser::ast::{
+    AlterColumnOperation, AlterTableOperation, Expr as AstExpr, Ident, ObjectName,
+    RenameTableNameKind, TableConstraint,
+};
+
+use catalog::heap_catalog::{CatalogWriter, RelationInfo};
+use catalog::system::{CONSTRAINT_PRIMARY, PG_ATTRDEF, PG_CLASS};
+use storage::heap::tuple::MAX_HEAP_ATTRIBUTE_NUMBER;
+use storage::lmgr::LockMode;
+use types::{PgError, PgResult, SqlState};
+
+use super::*;
+use crate::relcache::{self, with_reader};
+use crate::session::Session;
+use crate::utility::Outcome;
+
+/// ALTER TABLE [IF EXISTS] name subcommand [, ...].
+pub(crate) fn alter_table(
+    session: &mut Session,
+    at: &sqlparser::ast::AlterTable,
+) -> PgResult<Outcome> {
+    crate::xact::check_writable(session, "ALTER TABLE")?;
+    let (schema, relname) = split_name(&at.name)?;
+    let Some(rel) = relcache::lookup_relation(session, schema.as_deref(), &relname)? else {
+        if at.if_exists {
+            session.notice(
+                "00000",
+                format!("relation \"{relname}\" does not exist, skipping"),
+            );
+            return Ok(Outcome::Command("ALTER TABLE".into()));
+        }
+        return Err(PgError::new(
+            SqlState::UndefinedTable,
+            format!("relation \"{relname}\" does not exist"),
+        ));
+    };
+    // ALTER TABLE renames a sequence too, as PostgreSQL allows.
+    let rename_only = at
+        .operations
+        .iter()
+        .all(|op| matches!(op, AlterTableOperation::RenameTable { .. }));
+    if rel.kind != 'r' && !(rename_only && rel.kind == 'S') {
+        return Err(PgError::new(
+            SqlState::WrongObjectType,
+            format!("\"{relname}\" is not a table"),
+        ));
+    }
+    if rel.namespace_oid == catalog::system::PG_CATALOG_NAMESPACE {
+        return Err(PgError::new(
+            SqlState::InsufficientPrivilege,
+            format!("permission denied: \"{relname}\" is a system catalog"),
+        ));
+    }
+    crate::xact::lock_relation(session, rel.oid, LockMode::AccessExclusive)?;
+    for op in &at.operations {
+        crate::xact::command_counter_increment(session)?;
+        relcache::accept_invalidations(session);
+        let Some(table) = relcache::relation_by_oid(session, rel.oid)? else {
+            return Err(PgError::new(
+                SqlState::UndefinedTable,
+                format!("relation \"{relname}\" does not exist"),
+            ));
+        };
+        subcommand(session, &table, op)?;
+    }
+    Ok(Outcome::Command("ALTER TABLE".into()))
+}
+
+fn subcommand(
+    session: &mut Session,
+    table: &RelationInfo,
+    op: &AlterTableOperation,
+) -> PgResult<()> {
+    match op {
+        AlterTableOperation::AddConstraint {
+            constraint: TableConstraint::Check(c),
+            not_valid,
+        } => {
+            let mut spec = super::constraints::CheckSpec::from_ast(c, None);
+            spec.not_valid = *not_valid;
+            super::constraints::add_checks(session, table.oid, &[spec], false)
+        }
+        AlterTableOperation::AddConstraint {
+            constraint,
+            not_valid: false,
+        } => match super::indexcmds::constraint_spec(constraint)? {
+            Some(spec) => super::indexcmds::define_index(session, table.oid, &spec).map(|_| ()),
+            None => Err(PgError::feature_not_supported(format!(
+                "ALTER TABLE ADD {constraint}"
+            ))),
+        },
+        AlterTableOperation::DropConstraint {
+            if_exists, name, ..
+        } => super::constraints::drop_constraint(session, table, &ident(name), *if_exists),
+        AlterTableOperation::AddColumn {
+            if_not_exists,
+            column_def,
+            column_position: None,
+            ..
+        } => add_column(session, table, column_def, *if_not_exists),
+        AlterTableOperation::DropColumn {
+            column_names,
+            if_exists,
+            ..
+        } => {
+            for c in column_names {
+                drop_column(session, table.oid, &ident(c), *if_exists)?;
+            }
+            Ok(())
+        }
+        AlterTableOperation::RenameColumn {
+            old_column_name,
+            new_column_name,
+        } => rename_column(
+            session,
+            table,
+            &ident(old_column_name),
+            &ident(new_column_name),
+        ),
+        AlterTableOperation::RenameTable { table_name } => {
+            let name = match table_name {
+                RenameTableNameKind::To(n) | RenameTableNameKind::As(n) => n,
+            };
+            rename_relation(session, table, name)
+        }
+        AlterTableOperation::AlterColumn { column_name, op } => {
+            alter_column(session, table, &ident(column_name), op)
+        }
+        other => Err(PgError::feature_not_supported(format!(
+            "ALTER TABLE {other}"
+        ))),
+    }
+}
+
+fn no_such_column(table: &str, column: &str) -> PgError {
+    PgError::new(
+        SqlState::UndefinedColumn,
+        format!("column \"{column}\" of relation \"{table}\" does not exist"),
+    )
+}
+
+/// ALTER TABLE ... ADD COLUMN.
+fn add_column(
+    session: &mut Session,
+    table: &RelationInfo,
+    def: &sqlparser::ast::ColumnDef,
+    if_not_exists: bool,
+) -> PgResult<()> {
+    let mut plan = super::tablecmds::column_plan(def, &table.name)?;
+    let name = plan.column.name.clone();
+    if table.columns.iter().any(|c| !c.dropped && c.name == name) {
+        if if_not_exists {
+            session.notice(
+                "42701",
+                format!(
+                    "column \"{name}\" of relation \"{}\" already exists, skipping",
+                    table.name
+                ),
+            );
+            return Ok(());
+        }
+        return Err(PgError::new(
+            SqlState::DuplicateColumn,
+            format!(
+                "column \"{name}\" of relation \"{}\" already exists",
+                table.name
+            ),
+        ));
+    }
+    if table.columns.len() >= MAX_HEAP_ATTRIBUTE_NUMBER {
+        return Err(PgError::new(
+            SqlState::TooManyColumns,
+            format!("tables can have at most {MAX_HEAP_ATTRIBUTE_NUMBER} columns"),
+        ));
+    }
+    let attnum = table.columns.iter().map(|c| c.attnum).max().unwrap_or(0) + 1;
+    let sequence = super::tablecmds::make_column_sequence(
+        session,
+        table.namespace_oid,
+        &table.name,
+        &mut plan,
+    )?;
+    // NOT NULL is checked once the column is filled.
+    let not_null = plan.column.not_null;
+    plan.column.not_null = false;
+    let db = session.database_oid;
+    let Some((class_tid, mut class)) = with_reader(session, |r| r.class_by_oid(table.oid))? else {
+        return Err(PgError::internal(format!(
+            "cache lookup failed for relation {}",
+            table.oid
+        )));
+    };
+    class.natts = attnum;
+    crate::xact::with_write(session, |env, w| {
+        let writer = CatalogWriter { env, db_oid: db };
+        let attrdef = env.tx.new_oid()?;
+        writer.add_column(w, table.oid, attnum, &plan.column, attrdef)?;
+        writer.update_class(class_tid, &class, w)
+    })?;
+    catalog_changed(session);
+    if let Some((seq, deptype)) = sequence {
+        super::sequence::set_owner(session, seq, table.oid, attnum, deptype)?;
+    }
+    crate::xact::command_counter_increment(session)?;
+    let qualified = qualified_name(table);
+    let column = types::guc::quote_identifier(&name);
+    if plan.column.default.is_some() || plan.column.identity != '\0' {
+        run_sql(
+            session,
+            &format!("UPDATE {qualified} SET {column} = DEFAULT"),
+        )?;
+    }
+    if not_null {
+        set_not_null(session, table.oid, &name)?;
+    }
+    for spec in &plan.index_specs {
+        super::indexcmds::define_index(session, table.oid, spec)?;
+    }
+    super::constraints::add_checks(session, table.oid, &plan.checks, false)
+}
+
+fn qualified_name(table: &RelationInfo) -> String {
+    format!(
+        "{}.{}",
+        types::guc::quote_identifier(&table.namespace),
+        types::guc::quote_identifier(&table.name)
+    )
+}
+
+/// Runs one SQL statement of the command's own making.
+fn run_sql(session: &mut Session, sql: &str) -> PgResult<crate::utility::Outcome> {
+    let stmts = crate::syntax::parse(sql)?;
+    let [stmt] = stmts.as_slice() else {
+        return Err(PgError::internal(
+            "ALTER TABLE's statement did not parse as one",
+        ));
+    };
+    crate::tcop::run_statement(session, stmt, sql, None, &[])
+}
+
+/// The current catalog state of table `oid`.
+fn fresh(session: &mut Session, oid: u32) -> PgResult<std::sync::Arc<RelationInfo>> {
+    crate::xact::command_counter_increment(session)?;
+    relcache::accept_invalidations(session);
+    relcache::relation_by_oid(session, oid)?
+        .ok_or_else(|| PgError::internal(format!("cache lookup failed for relation {oid}")))
+}
+
+/// ALTER TABLE ... DROP COLUMN: the column is marked dropped; its indexes,
+/// constraints, default and sequence go.
+fn drop_column(session: &mut Session, table_oid: u32, name: &str, if_exists: bool) -> PgResult<()> {
+    let table = fresh(session, table_oid)?;
+    let Some(col) = table
+        .columns
+        .iter()
+        .find(|c| !c.dropped && c.name == name)
+        .cloned()
+    else {
+        if if_exists {
+            session.notice(
+                "00000",
+                format!(
+                    "column \"{name}\" of relation \"{}\" does not exist, skipping",
+                    table.name
+                ),
+            );
+            return Ok(());
+        }
+        return Err(no_such_column(&table.name, name));
+    };
+    let db = session.database_oid;
+    // Indexes on the column (and with them their constraints).
+    for ix in &table.indexes {
+        let in_expr = [&ix.row.exprs, &ix.row.pred]
+            .iter()
+            .any(|t| t.as_deref().is_some_and(|t| mentions_column(t, name)));
+        if ix.row.keys.contains(&col.attnum) || in_expr {
+            if let Some(c) = table.constraints.iter().find(|c| c.index == ix.oid) {
+                super::constraints::drop_constraint(session, &table, &c.name.clone(), false)?;
+            } else {
+                super::indexcmds::drop_index_rows(session, ix.oid, ix.locator(db))?;
+            }
+        }
+    }
+    // CHECK constraints that read it.
+    let table = fresh(session, table_oid)?;
+    let checks: Vec<_> = with_reader(session, |r| r.constraints(table_oid))?
+        .into_iter()
+        .filter(|(_, c)| {
+            c.kind == catalog::system::CONSTRAINT_CHECK && c.keys.contains(&col.attnum)
+        })
+        .map(|(t, _)| t)
+        .collect();
+    super::constraints::delete_constraint_rows(session, &checks)?;
+    // Its sequence.
+    for (_, d) in with_reader(session, |r| r.dependents(PG_CLASS, table_oid))? {
+        if d.refobjsubid == i32::from(col.attnum)
+            && d.classid == PG_CLASS
+            && let Some(seq) = relcache::relation_by_oid(session, d.objid)?
+            && seq.kind == 'S'
+        {
+            super::sequence::drop_sequence_relation(session, &seq)?;
+        }
+    }
+    // Its default, then the attribute itself.
+    let defaults: Vec<(u32, storage::page::ItemPointer)> =
+        with_reader(session, |r| r.defaults(table_oid))?
+            .into_iter()
+            .filter(|d| d.1 == col.attnum)
+            .map(|d| (PG_ATTRDEF, d.0))
+            .collect();
+    let attrs = with_reader(session, |r| r.attributes(table_oid))?;
+    let Some((tid, mut attr)) = attrs.into_iter().find(|(_, a)| a.attnum == col.attnum) else {
+        return Err(no_such_column(&table.name, name));
+    };
+    attr.dropped = true;
+    attr.name = format!("........pg.dropped.{}........", col.attnum);
+    attr.not_null = false;
+    attr.has_default = false;
+    attr.identity = '\0';
+    crate::xact::with_write(session, |env, w| {
+        let writer = CatalogWriter { env, db_oid: db };
+        writer.delete_rows(&defaults, w)?;
+        writer.update_attribute(tid, &attr, w)
+    })?;
+    catalog_changed(session);
+    Ok(())
+}
+
+/// ALTER TABLE ... RENAME [COLUMN] a TO b.
+fn rename_column(
+    session: &mut Session,
+    table: &RelationInfo,
+    old: &str,
+    new: &str,
+) -> PgResult<()> {
+    if !table.columns.iter().any(|c| !c.dropped && c.name == old) {
+        return Err(PgError::new(
+            SqlState::UndefinedColumn,
+            format!("column \"{old}\" does not exist"),
+        ));
+    }
+    if table.columns.iter().any(|c| !c.dropped && c.name == new) {
+        return Err(PgError::new(
+            SqlState::DuplicateColumn,
+            format!(
+                "column \"{new}\" of relation \"{}\" already exists",
+                table.name
+            ),
+        ));
+    }
+    let db = session.database_oid;
+    let attrs = with_reader(session, |r| r.attributes(table.oid))?;
+    let defaults = with_reader(session, |r| r.defaults(table.oid))?;
+    let constraints = with_reader(session, |r| r.constraints(table.oid))?;
+    let mut index_rows = Vec::new();
+    for ix in &table.indexes {
+        if let Some(found) = with_reader(session, |r| r.index_row(ix.oid))? {
+            index_rows.push((ix.oid, found));
+        }
+    }
+    crate::xact::with_write(session, |env, w| {
+        let writer = CatalogWriter { env, db_oid: db };
+        for (tid, mut a) in attrs {
+            if a.name == old && !a.dropped {
+                a.name = new.to_owned();
+                writer.update_attribute(tid, &a, w)?;
+            }
+        }
+        for (tid, attnum, text) in defaults {
+            let renamed = rename_in_expr(&text, old, new)?;
+            if renamed != text {
+                writer.delete_rows(&[(PG_ATTRDEF, tid)], w)?;
+                writer.add_default(w, env.tx.new_oid()?, table.oid, attnum, &renamed)?;
+            }
+        }
+        for (tid, mut c) in constraints {
+            if let Some(text) = &c.expr {
+                let renamed = rename_in_expr(text, old, new)?;
+                if &renamed != text {
+                    c.expr = Some(renamed);
+                    writer.update_constraint(tid, &c, w)?;
+                }
+            }
+        }
+        for (_, (tid, mut row)) in index_rows {
+            let mut changed = false;
+            for text in [&mut row.exprs, &mut row.pred].into_iter().flatten() {
+                let renamed = rename_in_select_list(text, old, new)?;
+                if &renamed != text {
+                    *text = renamed;
+                    changed = true;
+                }
+            }
+            if changed {
+                writer.update_index_row(tid, &row, w)?;
+            }
+        }
+        Ok(())
+    })?;
+    // The index's own column is named after the table's.
+    for ix in &table.indexes {
+        let attrs = with_reader(session, |r| r.attributes(ix.oid))?;
+        for (tid, mut a) in attrs {
+            if a.name == old {
+                a.name = new.to_owned();
+                crate::xact::with_write(session, |env, w| {
+                    CatalogWriter { env, db_oid: db }.update_attribute(tid, &a, w)
+                })?;
+            }
+        }
+    }
+    catalog_changed(session);
+    Ok(())
+}
+
+/// Whether the SQL expression `text` names column `column`.
+fn mentions_column(text: &str, column: &str) -> bool {
+    let Ok(mut exprs) = parse_select_list(text) else {
+        return false;
+    };
+    let mut found = false;
+    for e in &mut exprs {
+        let _ = sqlparser::ast::visit_expressions_mut(e, |x| {
+            if let Some(id) = column_ident(x)
+                && fold(id) == column
+            {
+                found = true;
+            }
+            ControlFlow::<()>::Continue(())
+        });
+    }
+    found
+}
+
+fn fold(id: &Ident) -> String {
+    ident(id)
+}
+
+/// The identifier naming a column in `e`: `c` or the last part of `t.c`.
+fn column_ident(e: &mut AstExpr) -> Option<&mut Ident> {
+    match e {
+        AstExpr::Identifier(id) => Some(id),
+        AstExpr::CompoundIdentifier(parts) => parts.last_mut(),
+        _ => None,
+    }
+}
+
+fn parse_select_list(text: &str) -> PgResult<Vec<AstExpr>> {
+    crate::index_exprs::split_select_list(text)?
+        .iter()
+        .map(|t| {
+            sqlparser::parser::Parser::new(&sqlparser::dialect::PostgreSqlDialect {})
+                .try_with_sql(t)
+                .and_then(|mut p| p.parse_expr())
+                .map_err(|e| PgError::internal(format!("stored expression does not parse: {e}")))
+        })
+        .collect()
+}
+
+/// `text` (one expression) with column `old` renamed `new`.
+fn rename_in_expr(text: &str, old: &str, new: &str) -> PgResult<String> {
+    let mut e = sqlparser::parser::Parser::new(&sqlparser::dialect::PostgreSqlDialect {})
+        .try_with_sql(text)
+        .and_then(|mut p| p.parse_expr())
+        .map_err(|e| PgError::internal(format!("stored expression does not parse: {e}")))?;
+    rename_idents(&mut e, old, new);
+    Ok(e.to_string())
+}
+
+/// `text` (a comma-separated list of expressions) with column `old`
+/// renamed `new`.
+fn rename_in_select_list(text: &str, old: &str, new: &str) -> PgResult<String> {
+    let mut exprs = parse_select_list(text)?;
+    for e in &mut exprs {
+        rename_idents(e, old, new);
+    }
+    Ok(exprs
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join(", "))
+}
+
+fn rename_idents(e: &mut AstExpr, old: &str, new: &str) {
+    let _ = sqlparser::ast::visit_expressions_mut(e, |x| {
+        if let Some(id) = column_ident(x)
+            && fold(id) == old
+        {
+            *id = Ident::with_quote('"', new);
+        }
+        ControlFlow::<()>::Continue(())
+    });
+}
+
+/// ALTER TABLE ... RENAME TO new (a table, or a sequence).
+fn rename_relation(session: &mut Session, rel: &RelationInfo, new: &ObjectName) -> PgResult<()> {
+    let (schema, name) = split_name(new)?;
+    if schema.is_some() {
+        return Err(PgError::syntax(
+            format!(
+                "syntax error at or near \"{}\"",
+                new.0.get(1).map(|p| p.to_string()).unwrap_or_default()
+            ),
+            None,
+        ));
+    }
+    if name.len() >= 64 {
+        return Err(PgError::feature_not_supported(
+            "identifiers longer than 63 bytes",
+        ));
+    }
+    rename_class(session, rel.oid, &rel.namespace, &name)
+}
+
+/// Renames relation `oid` (table, sequence, index) in schema `namespace`.
+pub(crate) fn rename_class(
+    session: &mut Session,
+    oid: u32,
+    namespace: &str,
+    name: &str,
+) -> PgResult<()> {
+    if relcache::lookup_relation(session, Some(namespace), name)?.is_some() {
+        return Err(PgError::new(
+            SqlState::DuplicateTable,
+            format!("relation \"{name}\" already exists"),
+        ));
+    }
+    let db = session.database_oid;
+    let Some((tid, mut class)) = with_reader(session, |r| r.class_by_oid(oid))? else {
+        return Err(PgError::internal(format!(
+            "cache lookup failed for relation {oid}"
+        )));
+    };
+    class.name = name.to_owned();
+    crate::xact::with_write(session, |env, w| {
+        CatalogWriter { env, db_oid: db }.update_class(tid, &class, w)
+    })?;
+    catalog_changed(session);
+    Ok(())
+}
+
+/// ALTER TABLE ... ALTER [COLUMN] c {SET DEFAULT e | DROP DEFAULT | SET NOT
+/// NULL | DROP NOT NULL}.
+fn alter_column(
+    session: &mut Session,
+    table: &RelationInfo,
+    name: &str,
+    op: &AlterColumnOperation,
+) -> PgResult<()> {
+    let Some(col) = table
+        .columns
+        .iter()
+        .find(|c| !c.dropped && c.name == name)
+        .cloned()
+    else {
+        return Err(no_such_column(&table.name, name));
+    };
+    match op {
+        AlterColumnOperation::SetDefault { value } => {
+            if col.identity != '\0' {
+                return Err(PgError::new(
+                    SqlState::SyntaxError,
+                    format!(
+                        "column \"{name}\" of relation \"{}\" is an identity column",
+                        table.name
+                    ),
+                )
+                .with_hint("Use ALTER TABLE ... ALTER COLUMN ... DROP IDENTITY instead."));
+            }
+            replace_default(session, table, col.attnum, Some(&value.to_string()))?;
+        }
+        AlterColumnOperation::DropDefault => {
+            replace_default(session, table, col.attnum, None)?;
+        }
+        AlterColumnOperation::SetNotNull => set_not_null(session, table.oid, name)?,
+        AlterColumnOperation::DropNotNull => {
+            let in_pk = table
+                .constraints
+                .iter()
+                .any(|c| c.kind == CONSTRAINT_PRIMARY && c.keys.contains(&col.attnum));
+            if in_pk {
+                return Err(PgError::new(
+                    SqlState::InvalidTableDefinition,
+                    format!("column \"{name}\" is in a primary key"),
+                ));
+            }
+            if col.identity != '\0' {
+                return Err(PgError::new(
+                    SqlState::InvalidTableDefinition,
+                    format!(
+                        "column \"{name}\" of relation \"{}\" is an identity column",
+                        table.name
+                    ),
+                ));
+            }
+            update_attribute(session, table.oid, col.attnum, |a| a.not_null = false)?;
+        }
+        other => {
+            return Err(PgError::feature_not_supported(format!(
+                "ALTER TABLE ... ALTER COLUMN {other}"
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// Changes the `pg_attribute` row of column `attnum` of `relid`.
+fn update_attribute(
+    session: &mut Session,
+    relid: u32,
+    attnum: i16,
+    f: impl FnOnce(&mut catalog::system::AttributeRow),
+) -> PgResult<()> {
+    let db = session.database_oid;
+    let attrs = with_reader(session, |r| r.attributes(relid))?;
+    let Some((tid, mut a)) = attrs.into_iter().find(|(_, a)| a.attnum == attnum) else {
+        return Err(PgError::internal(format!(
+            "cache lookup failed for attribute {attnum} of relation {relid}"
+        )));
+    };
+    f(&mut a);
+    crate::xact::with_write(session, |env, w| {
+        CatalogWriter { env, db_oid: db }.update_attribute(tid, &a, w)
+    })?;
+    catalog_changed(session);
+    Ok(())
+}
+
+/// Sets (or with None removes) the default of column `attnum`.
+fn replace_default(
+    session: &mut Session,
+    table: &RelationInfo,
+    attnum: i16,
+    text: Option<&str>,
+) -> PgResult<()> {
+    let db = session.database_oid;
+    let old: Vec<(u32, storage::page::ItemPointer)> =
+        with_reader(session, |r| r.defaults(table.oid))?
+            .into_iter()
+            .filter(|d| d.1 == attnum)
+            .map(|d| (PG_ATTRDEF, d.0))
+            .collect();
+    crate::xact::with_write(session, |env, w| {
+        let writer = CatalogWriter { env, db_oid: db };
+        writer.delete_rows(&old, w)?;
+        if let Some(t) = text {
+            writer.add_default(w, env.tx.new_oid()?, table.oid, attnum, t)?;
+        }
+        Ok(())
+    })?;
+    update_attribute(session, table.oid, attnum, |a| {
+        a.has_default = text.is_some()
+    })
+}
+
+/// SET NOT NULL, after checking that no row has a NULL there (23502).
+fn set_not_null(session: &mut Session, table_oid: u32, name: &str) -> PgResult<()> {
+    let table = fresh(session, table_oid)?;
+    let Some(col) = table
+        .columns
+        .iter()
+        .find(|c| !c.dropped && c.name == name)
+        .cloned()
+    else {
+        return Err(no_such_column(&table.name, name));
+    };
+    if col.not_null {
+        return Ok(());
+    }
+    let sql = format!(
+        "SELECT 1 FROM {} WHERE {} IS NULL LIMIT 1",
+        qualified_name(&table),
+        types::guc::quote_identifier(name)
+    );
+    if super::constraints::query_finds_rows(session, &sql)? {
+        return Err(PgError::new(
+            SqlState::NotNullViolation,
+            format!(
+                "column \"{name}\" of relation \"{}\" contains null values",
+                table.name
+            ),
+        ));
+    }
+    update_attribute(session, table_oid, col.attnum, |a| a.not_null = true)
+}
+
+/// ALTER INDEX [IF EXISTS] name RENAME TO new.
+pub(crate) fn rename_index(
+    session: &mut Session,
+    name: &ObjectName,
+    new: &Ident,
+) -> PgResult<Outcome> {
+    crate::xact::check_writable(session, "ALTER INDEX")?;
+    let (schema, relname) = split_name(name)?;
+    let Some(rel) = relcache::lookup_relation(session, schema.as_deref(), &relname)? else {
+        return Err(PgError::new(
+            SqlState::UndefinedTable,
+            format!("relation \"{relname}\" does not exist"),
+        ));
+    };
+    if rel.kind != 'i' {
+        return Err(PgError::new(
+            SqlState::WrongObjectType,
+            format!("\"{relname}\" is not an index"),
+        ));
+    }
+    crate::xact::lock_relation(session, rel.oid, LockMode::AccessExclusive)?;
+    let new = ident(new);
+    rename_class(session, rel.oid, &rel.namespace, &new)?;
+    // A constraint's index and the constraint share their name.
+    let constraint = with_reader(session, |r| r.constraint_of_index(rel.oid))?;
+    if let Some(c) = constraint {
+        let rows = with_reader(session, |r| r.constraints(c.relid))?;
+        if let Some((tid, mut row)) = rows.into_iter().find(|(_, r)| r.oid == c.oid) {
+            row.name = new;
+            let db = session.database_oid;
+            crate::xact::with_write(session, |env, w| {
+                CatalogWriter { env, db_oid: db }.update_constraint(tid, &row, w)
+            })?;
+            catalog_changed(session);
+        }
+    }
+    Ok(Outcome::Command("ALTER INDEX".into()))
+}
