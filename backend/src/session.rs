@@ -99,7 +99,13 @@ pub struct Session {
     /// session (`currval`), and the sequence used last (`lastval`).
     pub seq_values: HashMap<u32, i64>,
     pub last_sequence: Option<u32>,
+    /// Plans of foreign-key queries, by (constraint OID, query), with the
+    /// catalog version they were made at.
+    pub ri_plans: HashMap<(u32, u8), RiPlan>,
 }
+
+/// A foreign-key query's plan and the catalog version it was made at.
+pub type RiPlan = ((u64, u64), std::sync::Arc<planner::PlannedStmt>);
 
 /// Microseconds since 2000-01-01 UTC (PostgreSQL's timestamp epoch).
 pub fn now_pg() -> i64 {
@@ -148,6 +154,7 @@ impl Session {
             local_catalog_version: 0,
             seq_values: HashMap::new(),
             last_sequence: None,
+            ri_plans: HashMap::new(),
         }
     }
 
@@ -171,6 +178,9 @@ impl Session {
     /// ROLLBACK of a block end it themselves). A failed commit is the
     /// statement's error.
     pub fn finish_statement(&mut self) -> PgResult<()> {
+        // The statement's foreign-key checks and actions (PostgreSQL's
+        // AFTER triggers at the end of the query).
+        crate::commands::foreign_keys::fire_pending(self)?;
         let result = crate::xact::command_counter_increment(self);
         self.deadline = None;
         // On error the caller's fail_statement aborts what is left.

@@ -25,7 +25,7 @@ pub fn parse(sql: &str) -> PgResult<Vec<Statement>> {
     let tokens = rewrite_ctas_columns(tokens);
     let tokens = rewrite_copy_options(tokens);
     let tokens = rewrite_vacuum_analyze(tokens);
-    let tokens = rewrite_alter_sequence(tokens);
+    let tokens = rewrite_text_statements(tokens);
     let mut stmts = Parser::new(&dialect)
         .with_recursion_limit(RECURSION_LIMIT)
         .with_tokens_with_locations(tokens)
@@ -607,23 +607,25 @@ fn fold(id: &sqlparser::ast::Ident) -> String {
     }
 }
 
-/// sqlparser has no ALTER SEQUENCE: the statement becomes `CALL
-/// ALTER_SEQUENCE('<its text>')`, the marker word without a span (see
-/// [`alter_sequence_text`]); `commands::sequence` reads the text.
-fn rewrite_alter_sequence(mut tokens: Vec<TokenWithSpan>) -> Vec<TokenWithSpan> {
+/// sqlparser has no ALTER SEQUENCE and no SET CONSTRAINTS: such a
+/// statement becomes `CALL ALTER_SEQUENCE('<its text>')` (or
+/// `SET_CONSTRAINTS`), the marker word without a span (see
+/// [`text_statement`]); the command reads the text.
+fn rewrite_text_statements(mut tokens: Vec<TokenWithSpan>) -> Vec<TokenWithSpan> {
     let significant = |t: &TokenWithSpan| !matches!(t.token, Token::Whitespace(_) | Token::EOF);
     let word_is = |t: &TokenWithSpan, w: &str| matches!(&t.token, Token::Word(x) if x.quote_style.is_none() && x.value.eq_ignore_ascii_case(w));
     let starts = statement_starts(&tokens);
     for &start in starts.iter().rev() {
-        if !word_is(&tokens[start], "alter") {
-            continue;
-        }
         let Some(kind_at) = (start + 1..tokens.len()).find(|&i| significant(&tokens[i])) else {
             continue;
         };
-        if !word_is(&tokens[kind_at], "sequence") {
+        let marker = if word_is(&tokens[start], "alter") && word_is(&tokens[kind_at], "sequence") {
+            ALTER_SEQUENCE_MARKER
+        } else if word_is(&tokens[start], "set") && word_is(&tokens[kind_at], "constraints") {
+            SET_CONSTRAINTS_MARKER
+        } else {
             continue;
-        }
+        };
         let end = (start..tokens.len())
             .find(|&i| tokens[i].token == Token::SemiColon || tokens[i].token == Token::EOF)
             .unwrap_or(tokens.len());
@@ -643,10 +645,7 @@ fn rewrite_alter_sequence(mut tokens: Vec<TokenWithSpan>) -> Vec<TokenWithSpan> 
             start..end,
             [
                 TokenWithSpan::new(word("CALL", Keyword::CALL), span),
-                TokenWithSpan::new(
-                    word(ALTER_SEQUENCE_MARKER, Keyword::NoKeyword),
-                    Span::empty(),
-                ),
+                TokenWithSpan::new(word(marker, Keyword::NoKeyword), Span::empty()),
                 TokenWithSpan::new(Token::LParen, span),
                 TokenWithSpan::new(Token::SingleQuotedString(text), span),
                 TokenWithSpan::new(Token::RParen, span),
@@ -657,10 +656,17 @@ fn rewrite_alter_sequence(mut tokens: Vec<TokenWithSpan>) -> Vec<TokenWithSpan> 
 }
 
 const ALTER_SEQUENCE_MARKER: &str = "ALTER_SEQUENCE";
+const SET_CONSTRAINTS_MARKER: &str = "SET_CONSTRAINTS";
 
-/// The text of the ALTER SEQUENCE statement `stmt` stands for, if it is one
-/// (see [`rewrite_alter_sequence`]).
-pub fn alter_sequence_text(stmt: &Statement) -> Option<String> {
+/// A statement kept as text for its command to read (see
+/// [`rewrite_text_statements`]).
+pub enum TextStatement {
+    AlterSequence(String),
+    SetConstraints(String),
+}
+
+/// The statement `stmt` stands for, if it is one kept as text.
+pub fn text_statement(stmt: &Statement) -> Option<TextStatement> {
     use sqlparser::ast::{Expr, FunctionArg, FunctionArgExpr, FunctionArguments, Value};
     let Statement::Call(f) = stmt else {
         return None;
@@ -669,15 +675,20 @@ pub fn alter_sequence_text(stmt: &Statement) -> Option<String> {
         return None;
     };
     let id = part.as_ident()?;
-    if id.value != ALTER_SEQUENCE_MARKER || id.span != Span::empty() {
+    if id.span != Span::empty() {
         return None;
     }
+    let make = match id.value.as_str() {
+        ALTER_SEQUENCE_MARKER => TextStatement::AlterSequence,
+        SET_CONSTRAINTS_MARKER => TextStatement::SetConstraints,
+        _ => return None,
+    };
     let FunctionArguments::List(list) = &f.args else {
         return None;
     };
     match list.args.as_slice() {
         [FunctionArg::Unnamed(FunctionArgExpr::Expr(Expr::Value(v)))] => match &v.value {
-            Value::SingleQuotedString(s) => Some(s.clone()),
+            Value::SingleQuotedString(s) => Some(make(s.clone())),
             _ => None,
         },
         _ => None,

@@ -630,7 +630,17 @@ pub fn insert_row(session: &mut Session, rel: &RelationDesc, row: Vec<Datum>) ->
     insert_index_entries(session, &info, &row, tid, false, None)?;
     crate::xact::serializable_write(session, rel.oid)?;
     count(session, rel.oid).inserted += 1;
+    if has_foreign_keys(&info) {
+        crate::commands::foreign_keys::row_inserted(session, &info, &row)?;
+    }
     Ok(to_tid(tid))
+}
+
+/// Whether the table has foreign keys of its own (its new rows are checked).
+fn has_foreign_keys(info: &RelationInfo) -> bool {
+    info.constraints
+        .iter()
+        .any(|c| c.kind == catalog::system::CONSTRAINT_FOREIGN)
 }
 
 fn relation_info(session: &mut Session, rel: &RelationDesc) -> PgResult<Arc<RelationInfo>> {
@@ -812,17 +822,25 @@ pub fn update_row(
     let loc = info.locator(session.database_oid);
     let desc = tuple_desc(rel)?;
     let tuple = form_tuple(&desc, &row)?;
+    let foreign_keys = has_foreign_keys(&info) || !info.referenced_by.is_empty();
+    let old_row = if info.indexes.is_empty() && !foreign_keys {
+        None
+    } else {
+        match heapam::fetch_any(&session.storage.heap_env(), loc, to_ip(tid))? {
+            Some(old) => Some(deform_tuple(&desc, &old)?),
+            None => None,
+        }
+    };
     // HOT only if no index entry would change (columns, expressions, or
     // whether a partial index takes the row): compare with the old version.
     let hot_allowed = info.indexes.is_empty() || {
-        match heapam::fetch_any(&session.storage.heap_env(), loc, to_ip(tid))? {
+        match &old_row {
             Some(old) => {
-                let old = deform_tuple(&desc, &old)?;
                 let exprs = crate::index_exprs::all_of(session, &info)?;
                 let mut same = true;
                 for (ix, ex) in info.indexes.iter().zip(&exprs) {
                     let ctx = &mut crate::index_exprs::Immutable;
-                    if crate::index_exprs::entry(ctx, &info, ix, ex.as_deref(), &old)?
+                    if crate::index_exprs::entry(ctx, &info, ix, ex.as_deref(), old)?
                         != crate::index_exprs::entry(ctx, &info, ix, ex.as_deref(), &row)?
                     {
                         same = false;
@@ -850,6 +868,9 @@ pub fn update_row(
         if hot {
             c.hot_updated += 1;
         }
+        if foreign_keys && let Some(old) = &old_row {
+            crate::commands::foreign_keys::row_updated(session, &info, old, &row)?;
+        }
     }
     outcome(session, rel, loc, r)
 }
@@ -858,11 +879,25 @@ pub fn delete_row(session: &mut Session, rel: &RelationDesc, tid: Tid) -> PgResu
     if crate::sysviews::is_view(rel.oid) {
         return Err(crate::sysviews::not_updatable(&rel.name, "delete from"));
     }
-    let loc = locator(session, rel)?;
+    let info = relation_info(session, rel)?;
+    let loc = info.locator(session.database_oid);
+    // A referenced table's rows are read first: their keys go to the
+    // foreign-key checks.
+    let old_row = if info.referenced_by.is_empty() {
+        None
+    } else {
+        match heapam::fetch_any(&session.storage.heap_env(), loc, to_ip(tid))? {
+            Some(old) => Some(deform_tuple(&tuple_desc(rel)?, &old)?),
+            None => None,
+        }
+    };
     let r = crate::xact::with_write(session, |env, w| heapam::delete(env, loc, to_ip(tid), w))?;
     if r == ModifyResult::Done {
         crate::xact::serializable_write(session, rel.oid)?;
         count(session, rel.oid).deleted += 1;
+        if let Some(old) = &old_row {
+            crate::commands::foreign_keys::row_deleted(session, &info, old)?;
+        }
     }
     outcome(session, rel, loc, r)
 }

@@ -257,6 +257,13 @@ pub struct TxState {
     pub savepoints: Vec<Savepoint>,
     /// Changes made since the outermost savepoint, for ROLLBACK TO.
     pub undo: Vec<storage::heap::heapam::UndoRecord>,
+    /// Foreign-key events of the running statement, and those deferred to
+    /// COMMIT (`commands::foreign_keys`).
+    pub fk_pending: Vec<crate::commands::foreign_keys::FkEvent>,
+    pub fk_deferred: Vec<crate::commands::foreign_keys::FkEvent>,
+    /// SET CONSTRAINTS ALL ..., and per constraint OID: deferred or not.
+    pub constraints_all_deferred: Option<bool>,
+    pub constraint_modes: std::collections::HashMap<u32, bool>,
 }
 
 /// A savepoint: where the transaction's logs stood when it was made.
@@ -266,6 +273,7 @@ pub struct Savepoint {
     undo_len: usize,
     created_len: usize,
     drop_len: usize,
+    fk_deferred_len: usize,
 }
 
 impl Default for TxState {
@@ -287,11 +295,29 @@ impl Default for TxState {
             counts: std::collections::HashMap::new(),
             savepoints: Vec::new(),
             undo: Vec::new(),
+            fk_pending: Vec::new(),
+            fk_deferred: Vec::new(),
+            constraints_all_deferred: None,
+            constraint_modes: std::collections::HashMap::new(),
         }
     }
 }
 
 impl TxState {
+    /// Whether constraint `c`'s checks wait for COMMIT now (its INITIALLY
+    /// setting unless SET CONSTRAINTS changed it).
+    pub fn constraint_deferred(&self, c: &catalog::system::ConstraintRow) -> bool {
+        self.deferred_by_mode(c.oid).unwrap_or(c.deferred)
+    }
+
+    /// What SET CONSTRAINTS made of constraint `oid`, if anything.
+    pub fn deferred_by_mode(&self, oid: u32) -> Option<bool> {
+        self.constraint_modes
+            .get(&oid)
+            .copied()
+            .or(self.constraints_all_deferred)
+    }
+
     pub fn me(&self) -> Me<'_> {
         Me {
             xid: self.xid,
@@ -479,6 +505,11 @@ fn critical(e: PgError) -> PgError {
 
 /// Commits the storage transaction (see the module doc for the steps).
 pub fn commit(session: &mut Session) -> PgResult<()> {
+    // Deferred foreign-key checks; a failure aborts.
+    if let Err(e) = crate::commands::foreign_keys::fire_deferred(session) {
+        abort(session);
+        return Err(e);
+    }
     // SERIALIZABLE: the dangerous-structure check; a 40001 here aborts.
     let checked = session.storage.predicate.borrow_mut().pre_commit();
     if let Err(e) = checked {
@@ -629,6 +660,7 @@ pub fn savepoint(session: &mut Session, name: &str) {
         undo_len: tx.undo.len(),
         created_len: tx.created.len(),
         drop_len: tx.drop_at_commit.len(),
+        fk_deferred_len: tx.fk_deferred.len(),
     });
 }
 
@@ -677,6 +709,8 @@ pub fn rollback_to_savepoint(session: &mut Session, name: &str) -> PgResult<()> 
         forget_relation(session, rel);
     }
     session.tx.drop_at_commit.truncate(sp.drop_len);
+    session.tx.fk_pending.clear();
+    session.tx.fk_deferred.truncate(sp.fk_deferred_len);
     // Catalog rows may have come back or gone: nothing cached is trusted.
     session.relcache.invalidate();
     session.local_catalog_version += 1;

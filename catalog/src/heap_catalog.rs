@@ -447,6 +447,14 @@ impl CatalogReader<'_, '_, '_> {
         Ok(out)
     }
 
+    /// A constraint named `name` (of any table).
+    pub fn constraint_by_name(&self, name: &str) -> PgResult<Option<ConstraintRow>> {
+        self.find(&PG_CONSTRAINT_DEF, |_, r| {
+            let row = ConstraintRow::from_datums(r);
+            (row.name == name).then_some(row)
+        })
+    }
+
     /// The constraint that owns index `index` (a primary key or unique
     /// constraint's), if any.
     pub fn constraint_of_index(&self, index: u32) -> PgResult<Option<ConstraintRow>> {

@@ -102,6 +102,14 @@ fn subcommand(
             super::constraints::add_checks(session, table.oid, &[spec], false)
         }
         AlterTableOperation::AddConstraint {
+            constraint: TableConstraint::ForeignKey(fk),
+            not_valid,
+        } => {
+            let mut spec = super::foreign_keys::ForeignKeySpec::from_ast(fk, None)?;
+            spec.not_valid = *not_valid;
+            super::foreign_keys::add_foreign_keys(session, table.oid, &[spec], true)
+        }
+        AlterTableOperation::AddConstraint {
             constraint,
             not_valid: false,
         } => match super::indexcmds::constraint_spec(constraint)? {
@@ -237,7 +245,8 @@ fn add_column(
     for spec in &plan.index_specs {
         super::indexcmds::define_index(session, table.oid, spec)?;
     }
-    super::constraints::add_checks(session, table.oid, &plan.checks, false)
+    super::constraints::add_checks(session, table.oid, &plan.checks, false)?;
+    super::foreign_keys::add_foreign_keys(session, table.oid, &plan.foreign_keys, true)
 }
 
 fn qualified_name(table: &RelationInfo) -> String {
@@ -303,12 +312,15 @@ fn drop_column(session: &mut Session, table_oid: u32, name: &str, if_exists: boo
             }
         }
     }
-    // CHECK constraints that read it.
+    // CHECK constraints that read it, foreign keys that contain it.
     let table = fresh(session, table_oid)?;
     let checks: Vec<_> = with_reader(session, |r| r.constraints(table_oid))?
         .into_iter()
         .filter(|(_, c)| {
-            c.kind == catalog::system::CONSTRAINT_CHECK && c.keys.contains(&col.attnum)
+            matches!(
+                c.kind,
+                catalog::system::CONSTRAINT_CHECK | catalog::system::CONSTRAINT_FOREIGN
+            ) && c.keys.contains(&col.attnum)
         })
         .map(|(t, _)| t)
         .collect();

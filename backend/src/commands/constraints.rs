@@ -261,6 +261,26 @@ pub(crate) fn drop_constraint(
             ),
         ));
     };
+    if row.kind != catalog::system::CONSTRAINT_FOREIGN
+        && row.index != 0
+        && let Some(fk) = table.referenced_by.iter().find(|fk| fk.index == row.index)
+    {
+        let child = relcache::relation_by_oid(session, fk.relid)?
+            .map(|c| c.name.clone())
+            .unwrap_or_default();
+        return Err(PgError::new(
+            SqlState::DependentObjectsStillExist,
+            format!(
+                "cannot drop constraint {name} on table {} because other objects depend on it",
+                table.name
+            ),
+        )
+        .with_detail(format!(
+            "constraint {} on table {child} depends on index {name}",
+            fk.name
+        ))
+        .with_hint("Use DROP ... CASCADE to drop the dependent objects too."));
+    }
     delete_constraint_rows(session, &[tid])?;
     // A primary key or unique constraint goes with its index.
     if row.index != 0

@@ -17,6 +17,7 @@ mod alter_table;
 pub mod constraints;
 pub mod copy;
 mod dbcommands;
+pub mod foreign_keys;
 mod indexcmds;
 mod lockcmds;
 mod schemacmds;
@@ -56,9 +57,15 @@ pub fn ddl_statement(
         } => drop_tables(session, names, *if_exists, *cascade),
         Statement::CreateIndex(ci) => create_index(session, ci),
         Statement::CreateSequence { .. } => sequence::create_sequence_stmt(session, stmt),
-        Statement::Call(_) if crate::syntax::alter_sequence_text(stmt).is_some() => {
-            let text = crate::syntax::alter_sequence_text(stmt)?;
-            sequence::alter_sequence(session, &text)
+        Statement::Call(_) if crate::syntax::text_statement(stmt).is_some() => {
+            match crate::syntax::text_statement(stmt)? {
+                crate::syntax::TextStatement::AlterSequence(text) => {
+                    sequence::alter_sequence(session, &text)
+                }
+                crate::syntax::TextStatement::SetConstraints(text) => {
+                    foreign_keys::set_constraints(session, &text)
+                }
+            }
         }
         Statement::Drop {
             object_type: ObjectType::Sequence,

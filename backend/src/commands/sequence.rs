@@ -724,7 +724,7 @@ fn drop_default(session: &mut Session, table: &str, column: &str) -> PgResult<()
 }
 
 /// ALTER SEQUENCE, from its text (sqlparser has no ALTER SEQUENCE; see
-/// `syntax::rewrite_alter_sequence`).
+/// `syntax::rewrite_text_statements`).
 pub(crate) fn alter_sequence(session: &mut Session, text: &str) -> PgResult<Outcome> {
     crate::xact::check_writable(session, "ALTER SEQUENCE")?;
     let parsed = parse_alter(text)?;

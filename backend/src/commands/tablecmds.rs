@@ -17,6 +17,7 @@ use types::oid::{INT2, INT4, INT8};
 use types::{PgError, PgResult, SqlState};
 
 use super::constraints::CheckSpec;
+use super::foreign_keys::ForeignKeySpec;
 use super::sequence::SeqOptions;
 
 use super::*;
@@ -50,9 +51,14 @@ pub(crate) fn create_table(
     }
     let mut index_specs = Vec::new();
     let mut checks = Vec::new();
+    let mut foreign_keys = Vec::new();
     for c in &ct.constraints {
         if let sqlparser::ast::TableConstraint::Check(chk) = c {
             checks.push(CheckSpec::from_ast(chk, None));
+            continue;
+        }
+        if let sqlparser::ast::TableConstraint::ForeignKey(fk) = c {
+            foreign_keys.push(ForeignKeySpec::from_ast(fk, None)?);
             continue;
         }
         match super::indexcmds::constraint_spec(c)? {
@@ -117,6 +123,7 @@ pub(crate) fn create_table(
     for plan in &mut plans {
         index_specs.append(&mut plan.index_specs);
         checks.append(&mut plan.checks);
+        foreign_keys.append(&mut plan.foreign_keys);
     }
     let columns: Vec<NewColumn> = plans.into_iter().map(|p| p.column).collect();
 
@@ -129,6 +136,7 @@ pub(crate) fn create_table(
             super::indexcmds::define_index(session, oid, spec)?;
         }
         super::constraints::add_checks(session, oid, &checks, true)?;
+        super::foreign_keys::add_foreign_keys(session, oid, &foreign_keys, false)?;
     }
     Ok(Outcome::Command("CREATE TABLE".into()))
 }
@@ -141,6 +149,7 @@ pub(crate) struct ColumnPlan {
     pub sequence: Option<(char, SeqOptions)>,
     pub index_specs: Vec<super::indexcmds::IndexSpec>,
     pub checks: Vec<CheckSpec>,
+    pub foreign_keys: Vec<ForeignKeySpec>,
 }
 
 /// Reads a column definition of table `table` (CREATE TABLE, ALTER TABLE
@@ -148,6 +157,7 @@ pub(crate) struct ColumnPlan {
 pub(crate) fn column_plan(col: &sqlparser::ast::ColumnDef, table: &str) -> PgResult<ColumnPlan> {
     let mut plan_checks = Vec::new();
     let mut plan_indexes = Vec::new();
+    let mut plan_fks = Vec::new();
     let col_name = ident(&col.name);
     let serial = serial_type(&col.data_type);
     let (type_oid, typmod) = match serial {
@@ -203,6 +213,13 @@ pub(crate) fn column_plan(col: &sqlparser::ast::ColumnDef, table: &str) -> PgRes
                     spec.name = opt.name.as_ref().map(ident);
                 }
                 plan_checks.push(spec);
+            }
+            ColumnOption::ForeignKey(fk) => {
+                let mut spec = ForeignKeySpec::from_ast(fk, Some(&col_name))?;
+                if spec.name.is_none() {
+                    spec.name = opt.name.as_ref().map(ident);
+                }
+                plan_fks.push(spec);
             }
             ColumnOption::Null => not_null = false,
             ColumnOption::NotNull => not_null = true,
@@ -281,6 +298,7 @@ pub(crate) fn column_plan(col: &sqlparser::ast::ColumnDef, table: &str) -> PgRes
         sequence,
         index_specs: plan_indexes,
         checks: plan_checks,
+        foreign_keys: plan_fks,
     })
 }
 
@@ -566,6 +584,10 @@ pub(crate) fn drop_tables(
         }
     }
     let db = session.database_oid;
+    let dropping: Vec<u32> = targets.iter().map(|t| t.oid).collect();
+    for rel in &targets {
+        super::foreign_keys::drop_referencing(session, rel, &dropping, _cascade)?;
+    }
     for rel in targets {
         let rows = with_reader(session, |r| r.relation_rows(rel.oid))?;
         if rows.is_empty() {
@@ -603,6 +625,27 @@ pub(crate) fn truncate(
     for n in names {
         if let Some(rel) = target_table(session, n, false)? {
             targets.push(rel);
+        }
+    }
+    // A referenced table goes only with the tables that reference it.
+    let truncating: Vec<u32> = targets.iter().map(|t| t.oid).collect();
+    for rel in &targets {
+        if let Some(fk) = rel
+            .referenced_by
+            .iter()
+            .find(|fk| !truncating.contains(&fk.relid))
+        {
+            let child = relcache::relation_by_oid(session, fk.relid)?
+                .map(|c| c.name.clone())
+                .unwrap_or_default();
+            return Err(PgError::new(
+                SqlState::FeatureNotSupported,
+                "cannot truncate a table referenced in a foreign key constraint",
+            )
+            .with_detail(format!("Table \"{child}\" references \"{}\".", rel.name))
+            .with_hint(format!(
+                "Truncate table \"{child}\" at the same time, or use TRUNCATE ... CASCADE."
+            )));
         }
     }
     let db = session.database_oid;
