@@ -164,6 +164,7 @@ pub fn lookup(name: &str) -> Option<Arc<RelationInfo>> {
         indexes: Vec::new(),
         constraints: Vec::new(),
         referenced_by: Vec::new(),
+        view_query: None,
     }))
 }
 

@@ -35,8 +35,13 @@ pub fn relation_desc(info: &RelationInfo) -> RelationDesc {
         name: info.name.clone(),
         schema: info.namespace.clone(),
         // The planner reads a system view like a table; changing one fails
-        // in the table access functions below.
-        relkind: if info.kind == 'v' { 'r' } else { info.kind },
+        // in the table access functions below. A view of SQL is expanded.
+        relkind: if info.kind == 'v' && info.view_query.is_none() {
+            'r'
+        } else {
+            info.kind
+        },
+        view_query: info.view_query.as_deref().map(Arc::from),
         columns: info
             .columns
             .iter()

@@ -24,7 +24,7 @@ use crate::system::{
     self, AttributeRow, AuthidRow, CONSTRAINT_FOREIGN, CatalogDef, ClassRow, ConstraintRow,
     DEPENDENCY_INTERNAL, DatabaseRow, DependRow, IndexRow, PG_ATTRDEF_DEF, PG_ATTRIBUTE_DEF,
     PG_AUTHID_DEF, PG_CLASS, PG_CLASS_DEF, PG_CONSTRAINT_DEF, PG_DATABASE_DEF, PG_DEPEND_DEF,
-    PG_INDEX_DEF, PG_NAMESPACE_DEF, PG_SEQUENCE_DEF, SequenceRow,
+    PG_INDEX_DEF, PG_NAMESPACE_DEF, PG_REWRITE_DEF, PG_SEQUENCE_DEF, SequenceRow,
 };
 
 /// One column of a relation as the planner needs it.
@@ -67,6 +67,8 @@ pub struct RelationInfo {
     pub constraints: Vec<ConstraintRow>,
     /// The foreign keys of other tables (and its own) that reference this one.
     pub referenced_by: Vec<ConstraintRow>,
+    /// A view's query (SQL text).
+    pub view_query: Option<String>,
 }
 
 /// An index of a table: its `pg_class` facts, its `pg_index` row and its
@@ -447,6 +449,13 @@ impl CatalogReader<'_, '_, '_> {
         Ok(out)
     }
 
+    /// The `_RETURN` rule of view `relid`: where it is, and the query.
+    pub fn view_rule(&self, relid: u32) -> PgResult<Option<(ItemPointer, String)>> {
+        self.find(&PG_REWRITE_DEF, |tid, r| {
+            (oid_at(r, 2) == relid).then(|| (tid, text_at(r, 7)))
+        })
+    }
+
     /// A constraint named `name` (of any table).
     pub fn constraint_by_name(&self, name: &str) -> PgResult<Option<ConstraintRow>> {
         self.find(&PG_CONSTRAINT_DEF, |_, r| {
@@ -538,9 +547,15 @@ impl CatalogReader<'_, '_, '_> {
             constraints.sort_by(|a, b| a.name.cmp(&b.name));
             referenced_by.sort_by_key(|c| c.oid);
         }
+        let view_query = if class.kind == 'v' {
+            self.view_rule(class.oid)?.map(|(_, q)| q)
+        } else {
+            None
+        };
         Ok(RelationInfo {
             constraints,
             referenced_by,
+            view_query,
             namespace: self.namespace_name(class.namespace)?.unwrap_or_default(),
             oid: class.oid,
             name: class.name,
@@ -614,6 +629,9 @@ impl CatalogReader<'_, '_, '_> {
         }
         if let Some((t, _)) = self.sequence(oid)? {
             rows.push((system::PG_SEQUENCE, t));
+        }
+        if let Some((t, _)) = self.view_rule(oid)? {
+            rows.push((system::PG_REWRITE, t));
         }
         rows.extend(
             self.constraints(oid)?
@@ -836,6 +854,22 @@ impl CatalogWriter<'_, '_, '_> {
         w: &mut WriteXact<'_>,
     ) -> PgResult<()> {
         self.replace(&PG_CONSTRAINT_DEF, tid, &row.to_datums(), w)
+    }
+
+    /// Adds the `_RETURN` rule of view `relid`.
+    pub fn add_view_rule(
+        &self,
+        w: &mut WriteXact<'_>,
+        oid: u32,
+        relid: u32,
+        query: &str,
+    ) -> PgResult<()> {
+        self.insert(
+            &PG_REWRITE_DEF,
+            &system::view_rule_row(oid, relid, query),
+            w,
+        )
+        .map(|_| ())
     }
 
     /// Adds a `pg_constraint` row.

@@ -28,6 +28,7 @@ pub const PG_AUTHID: u32 = 1260;
 pub const PG_SEQUENCE: u32 = 2224;
 pub const PG_DEPEND: u32 = 2608;
 pub const PG_CONSTRAINT: u32 = 2606;
+pub const PG_REWRITE: u32 = 2618;
 /// `pg_global`, the tablespace of shared catalogs.
 pub const GLOBAL_TABLESPACE_OID: u32 = 1664;
 
@@ -411,6 +412,39 @@ pub const PG_CONSTRAINT_DEF: CatalogDef = CatalogDef {
     shared: false,
 };
 
+pub const PG_REWRITE_DEF: CatalogDef = CatalogDef {
+    oid: PG_REWRITE,
+    name: "pg_rewrite",
+    rowtype_oid: 10067,
+    columns: &[
+        c("oid", OID),
+        c("rulename", NAME),
+        c("ev_class", OID),
+        c("ev_type", CHAR),
+        c("ev_enabled", CHAR),
+        c("is_instead", BOOL),
+        c("ev_qual", PG_NODE_TREE),
+        // A view's query as SQL text (PostgreSQL keeps a node tree).
+        c("ev_action", PG_NODE_TREE),
+    ],
+    shared: false,
+};
+
+/// A view's `_RETURN` rule: `pg_rewrite` row of relation `relid` whose
+/// action is the SELECT `query`.
+pub fn view_rule_row(oid: u32, relid: u32, query: &str) -> Vec<Datum> {
+    vec![
+        Datum::Oid(oid),
+        Datum::Text("_RETURN".into()),
+        Datum::Oid(relid),
+        ch('1'),
+        ch('O'),
+        Datum::Bool(true),
+        Datum::Text("<>".into()),
+        Datum::Text(query.to_owned()),
+    ]
+}
+
 /// `pg_constraint.contype` values.
 pub const CONSTRAINT_CHECK: char = 'c';
 pub const CONSTRAINT_FOREIGN: char = 'f';
@@ -708,7 +742,7 @@ pub fn btree_opclass_accepts(class: &BtreeOpclass, type_oid: u32) -> bool {
 }
 
 /// Every per-database catalog, in creation order.
-pub const CATALOGS: [CatalogDef; 9] = [
+pub const CATALOGS: [CatalogDef; 10] = [
     PG_TYPE_DEF,
     PG_ATTRIBUTE_DEF,
     PG_CLASS_DEF,
@@ -718,6 +752,7 @@ pub const CATALOGS: [CatalogDef; 9] = [
     PG_SEQUENCE_DEF,
     PG_DEPEND_DEF,
     PG_CONSTRAINT_DEF,
+    PG_REWRITE_DEF,
 ];
 
 pub const PG_AUTHID_DEF: CatalogDef = CatalogDef {

@@ -128,6 +128,7 @@ impl Fake {
                     columns,
                     indexes: vec![],
                     checks: Default::default(),
+                    view_query: None,
                 };
                 self.tables.insert(
                     name,

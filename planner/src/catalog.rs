@@ -48,6 +48,8 @@ pub struct RelationDesc {
     /// CHECK constraints every new row version must pass (not be false),
     /// in name order: (name, boolean expression over the row).
     pub checks: Arc<Vec<(String, crate::expr::Expr)>>,
+    /// A view's query (relkind `'v'`), as SQL text: FROM expands it.
+    pub view_query: Option<Arc<str>>,
 }
 
 /// A B-tree index of a relation as the planner sees it.

@@ -456,6 +456,7 @@ mod table_tests {
                 columns,
                 indexes,
                 checks: Default::default(),
+                view_query: None,
             };
             // (lower(b)) WHERE n > 0, analyzed as the backend does.
             let bare = Arc::new(rel.clone());

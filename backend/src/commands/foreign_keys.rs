@@ -580,11 +580,7 @@ fn fire_queue(session: &mut Session, at_commit: bool) -> PgResult<()> {
 type Constraint = (Arc<RelationInfo>, Arc<RelationInfo>, ConstraintRow);
 
 /// The constraint `oid` of table `child`, with both tables.
-fn lookup(
-    session: &mut Session,
-    child: u32,
-    oid: u32,
-) -> PgResult<Option<Constraint>> {
+fn lookup(session: &mut Session, child: u32, oid: u32) -> PgResult<Option<Constraint>> {
     relcache::accept_invalidations(session);
     let Some(c) = relcache::relation_by_oid(session, child)? else {
         return Ok(None);

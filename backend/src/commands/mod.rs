@@ -25,6 +25,7 @@ pub mod sequence;
 mod tablecmds;
 mod user;
 pub mod vacuum;
+mod view;
 
 use dbcommands::*;
 use indexcmds::*;
@@ -56,6 +57,14 @@ pub fn ddl_statement(
             ..
         } => drop_tables(session, names, *if_exists, *cascade),
         Statement::CreateIndex(ci) => create_index(session, ci),
+        Statement::CreateView(cv) => view::create_view(session, cv, sql),
+        Statement::Drop {
+            object_type: ObjectType::View,
+            if_exists,
+            names,
+            cascade,
+            ..
+        } => view::drop_views(session, names, *if_exists, *cascade),
         Statement::CreateSequence { .. } => sequence::create_sequence_stmt(session, stmt),
         Statement::Call(_) if crate::syntax::text_statement(stmt).is_some() => {
             match crate::syntax::text_statement(stmt)? {

@@ -545,10 +545,16 @@ pub(crate) fn target_table(
         ));
     };
     if rel.kind != 'r' {
-        return Err(PgError::new(
+        let e = PgError::new(
             SqlState::WrongObjectType,
             format!("\"{relname}\" is not a table"),
-        ));
+        );
+        return Err(match rel.kind {
+            'v' => e.with_hint("Use DROP VIEW to remove a view."),
+            'S' => e.with_hint("Use DROP SEQUENCE to remove a sequence."),
+            'i' => e.with_hint("Use DROP INDEX to remove an index."),
+            _ => e,
+        });
     }
     if rel.namespace_oid == PG_CATALOG_NAMESPACE {
         return Err(PgError::new(
@@ -586,6 +592,7 @@ pub(crate) fn drop_tables(
     let db = session.database_oid;
     let dropping: Vec<u32> = targets.iter().map(|t| t.oid).collect();
     for rel in &targets {
+        super::view::drop_dependent_views(session, rel, &dropping, _cascade)?;
         super::foreign_keys::drop_referencing(session, rel, &dropping, _cascade)?;
     }
     for rel in targets {

@@ -400,10 +400,78 @@ impl Analyzer<'_> {
             _ => {
                 let entry = self.range_entry(t)?;
                 self.add_relation(&entry.rel, LockMode::AccessShare);
+                if let Some(query) = entry.rel.view_query.clone() {
+                    let (source, entry, width) = self.expand_view(entry, &query, earlier)?;
+                    return Ok(single(source, entry, width));
+                }
                 let width = entry.rel.columns.len();
                 Ok(single(Source::SeqScan(entry.rel.clone()), entry, width))
             }
         }
+    }
+
+    /// A view in FROM: its query, analyzed as a subquery of its own (no
+    /// outer names, no WITH queries of the referencing query), whose
+    /// columns take the view's names.
+    fn expand_view(
+        &mut self,
+        entry: RangeEntry,
+        query: &str,
+        earlier: &[ScopeItem],
+    ) -> PgResult<(Source, RangeEntry, usize)> {
+        let view = entry.rel.clone();
+        if self.expanding_views.contains(&view.oid) {
+            return Err(PgError::new(
+                SqlState::InvalidObjectDefinition,
+                format!(
+                    "infinite recursion detected in rules for relation \"{}\"",
+                    view.name
+                ),
+            ));
+        }
+        let parsed = sqlparser::parser::Parser::new(&sqlparser::dialect::PostgreSqlDialect {})
+            .try_with_sql(query)
+            .and_then(|mut p| p.parse_query())
+            .map_err(|e| {
+                PgError::internal(format!("view \"{}\" does not parse: {e}", view.name))
+            })?;
+        // Names in the view resolve as they did when it was made, not
+        // through this query's WITH list or its FROM items.
+        let outer: Vec<ScopeItem> = earlier.iter().map(ScopeItem::hidden).collect();
+        let saved_scope = std::mem::replace(&mut self.scope, outer);
+        let saved_ctes = std::mem::take(&mut self.ctes);
+        self.expanding_views.push(view.oid);
+        let r = self.analyze_subquery(&parsed);
+        self.expanding_views.pop();
+        self.scope = saved_scope;
+        self.ctes = saved_ctes;
+        let (columns, plan, params) = r.map_err(|mut e| {
+            e.position = None;
+            e
+        })?;
+        let width = columns.len().min(view.columns.len());
+        let rel = scope_relation(
+            &view.name,
+            's',
+            view.columns
+                .iter()
+                .zip(&columns)
+                .map(|(vc, c)| (vc.name.clone(), c.type_oid, c.typmod)),
+        );
+        let source = Source::Subquery {
+            plan: Box::new(plan),
+            width: columns.len(),
+            params,
+        };
+        Ok((
+            source,
+            RangeEntry {
+                rel,
+                refname: entry.refname,
+                has_alias: entry.has_alias,
+            },
+            width.max(columns.len()),
+        ))
     }
 
     /// The WITH query an unqualified name in FROM names, innermost first.

@@ -92,6 +92,8 @@ pub struct Analyzer<'a> {
     pub(crate) resolve_unknowns: bool,
     /// The WITH queries in scope, innermost last.
     pub(crate) ctes: Vec<cte::CteDef>,
+    /// The views being expanded (their OIDs), innermost last.
+    pub(crate) expanding_views: Vec<u32>,
     /// The next work table id (for `WITH RECURSIVE`).
     pub(crate) next_worktable: usize,
 }
@@ -122,6 +124,7 @@ impl<'a> Analyzer<'a> {
             sub_params: Vec::new(),
             resolve_unknowns: true,
             ctes: Vec::new(),
+            expanding_views: Vec::new(),
             next_worktable: 0,
         }
     }
@@ -650,13 +653,17 @@ impl<'a> Analyzer<'a> {
 
     /// 42809 for a target of INSERT, UPDATE or DELETE that is not a table.
     pub(crate) fn check_modifiable(rel: &RelationDesc) -> PgResult<()> {
-        if rel.relkind == 'S' {
-            return Err(PgError::new(
+        match rel.relkind {
+            'S' => Err(PgError::new(
                 SqlState::WrongObjectType,
                 format!("cannot change sequence \"{}\"", rel.name),
-            ));
+            )),
+            'v' => Err(PgError::feature_not_supported(format!(
+                "changing the rows of view \"{}\" (automatically updatable views)",
+                rel.name
+            ))),
+            _ => Ok(()),
         }
-        Ok(())
     }
 
     pub(crate) fn lookup_relation(
@@ -687,7 +694,7 @@ impl<'a> Analyzer<'a> {
             )
             .or_position(pos));
         };
-        if found.relkind != 'r' && found.relkind != 'S' {
+        if !matches!(found.relkind, 'r' | 'S' | 'v') {
             return Err(PgError::feature_not_supported(format!(
                 "using relation \"{}\" of kind '{}' in a query",
                 found.name, found.relkind
@@ -1079,6 +1086,7 @@ fn scope_relation(
             .collect(),
         indexes: Vec::new(),
         checks: Default::default(),
+        view_query: None,
     })
 }
 

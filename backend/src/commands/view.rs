@@ -1,0 +1,420 @@
+//! Views (PostgreSQL's `view.c`): CREATE [OR REPLACE] VIEW and DROP VIEW.
+//!
+//! A view is a relation of kind `'v'` without a file: its `pg_attribute`
+//! rows are its columns, its query is kept as SQL text in its `_RETURN` rule
+//! (`pg_rewrite.ev_action`; PostgreSQL keeps a node tree), and `pg_depend`
+//! records the relations it reads (`'n'`), so that DROP TABLE and DROP VIEW
+//! of one of them is refused without CASCADE and takes the view with
+//! CASCADE. A query that names the view analyzes its text as a subquery in
+//! its place (`planner::analyze::from`). Being text, the query's names are
+//! resolved when it is used, with the search_path of that moment.
+
+use sqlparser::ast::{CreateView, ObjectName, Statement};
+
+use catalog::heap_catalog::{CatalogWriter, NewColumn, RelationInfo};
+use catalog::system::{DependRow, PG_CATALOG_NAMESPACE, PG_CLASS};
+use storage::lmgr::{LockMode, LockTag};
+use types::{PgError, PgResult, SqlState};
+
+use super::*;
+use crate::relcache::{self, with_reader};
+use crate::session::Session;
+use crate::utility::Outcome;
+
+/// The `pg_depend` type of a view's reading of a relation.
+const DEPENDENCY_NORMAL: char = 'n';
+
+/// CREATE [OR REPLACE] VIEW name [(columns)] AS query.
+pub(crate) fn create_view(session: &mut Session, cv: &CreateView, sql: &str) -> PgResult<Outcome> {
+    crate::xact::check_writable(session, "CREATE VIEW")?;
+    if cv.materialized {
+        return Err(PgError::feature_not_supported("materialized views"));
+    }
+    if cv.temporary {
+        return Err(PgError::feature_not_supported("temporary views"));
+    }
+    if !matches!(cv.options, sqlparser::ast::CreateTableOptions::None) {
+        return Err(PgError::feature_not_supported(
+            "view options (WITH CHECK OPTION, security_barrier)",
+        ));
+    }
+    let (schema, name) = split_name(&cv.name)?;
+    if name.len() >= 64 {
+        return Err(PgError::feature_not_supported(
+            "identifiers longer than 63 bytes",
+        ));
+    }
+    let namespace = relcache::creation_namespace(session, schema.as_deref())?;
+    if namespace == PG_CATALOG_NAMESPACE {
+        return Err(system_catalog_denied(&format!("pg_catalog.{name}")));
+    }
+    let query = Statement::Query(cv.query.clone());
+    let planned = crate::tcop::plan_query(session, &query, sql, None)?;
+    if cv.columns.len() > planned.columns.len() {
+        return Err(PgError::new(
+            SqlState::SyntaxError,
+            "CREATE VIEW specifies more column names than columns",
+        ));
+    }
+    let mut columns: Vec<NewColumn> = Vec::new();
+    for (i, c) in planned.columns.iter().enumerate() {
+        let col_name = cv
+            .columns
+            .get(i)
+            .map_or_else(|| c.name.clone(), |d| ident(&d.name));
+        if columns.iter().any(|x| x.name == col_name) {
+            return Err(PgError::new(
+                SqlState::DuplicateColumn,
+                format!("column \"{col_name}\" specified more than once"),
+            ));
+        }
+        // An unknown-typed literal becomes text, as in PostgreSQL 10 on.
+        let (type_oid, typmod) = match c.type_oid {
+            types::oid::UNKNOWN => (types::oid::TEXT, -1),
+            t => (t, c.typmod),
+        };
+        columns.push(NewColumn {
+            name: col_name,
+            type_oid,
+            typmod,
+            not_null: false,
+            default: None,
+            identity: '\0',
+        });
+    }
+    let text = cv.query.to_string();
+    let reads = direct_relations(session, &cv.query)?;
+
+    let name_tag = LockTag::Object {
+        db: session.database_oid,
+        class_oid: PG_CLASS,
+        obj_oid: name_hash(namespace, &name),
+        sub_id: 0,
+    };
+    crate::xact::lock(session, name_tag, LockMode::AccessExclusive, false)?;
+    relcache::accept_invalidations(session);
+    let namespace_text = namespace_name(session, namespace)?;
+    if let Some(existing) = relcache::lookup_relation(session, Some(&namespace_text), &name)? {
+        if !cv.or_replace {
+            return Err(PgError::new(
+                SqlState::DuplicateTable,
+                format!("relation \"{name}\" already exists"),
+            ));
+        }
+        if existing.kind != 'v' || existing.view_query.is_none() {
+            return Err(PgError::new(
+                SqlState::WrongObjectType,
+                format!("\"{name}\" is not a view"),
+            ));
+        }
+        replace_view(session, &existing, &columns, &text, &reads)?;
+        return Ok(Outcome::Command("CREATE VIEW".into()));
+    }
+
+    crate::xact::ensure_xid(session)?;
+    let oid = session.storage.transam.new_oid()?;
+    let owner = session.user_oid;
+    let db = session.database_oid;
+    crate::xact::with_write(session, |env, w| {
+        let writer = CatalogWriter { env, db_oid: db };
+        writer.create_relation(
+            w,
+            oid,
+            0,
+            namespace,
+            &name,
+            owner,
+            'v',
+            &columns,
+            &mut || env.tx.new_oid(),
+        )?;
+        writer.add_view_rule(w, env.tx.new_oid()?, oid, &text)?;
+        add_dependencies(&writer, w, oid, &reads)
+    })?;
+    catalog_changed(session);
+    Ok(Outcome::Command("CREATE VIEW".into()))
+}
+
+fn add_dependencies(
+    writer: &CatalogWriter<'_, '_, '_>,
+    w: &mut storage::heap::heapam::WriteXact<'_>,
+    view: u32,
+    reads: &[u32],
+) -> PgResult<()> {
+    let mut seen = Vec::new();
+    for &r in reads {
+        if r == view || seen.contains(&r) || crate::sysviews::is_view(r) {
+            continue;
+        }
+        seen.push(r);
+        writer.add_dependency(
+            w,
+            &DependRow {
+                classid: PG_CLASS,
+                objid: view,
+                objsubid: 0,
+                refclassid: PG_CLASS,
+                refobjid: r,
+                refobjsubid: 0,
+                deptype: DEPENDENCY_NORMAL,
+            },
+        )?;
+    }
+    Ok(())
+}
+
+/// The relations the query names itself (not those of the views it
+/// reads): what PostgreSQL records the view as depending on.
+fn direct_relations(session: &mut Session, query: &sqlparser::ast::Query) -> PgResult<Vec<u32>> {
+    let mut names = Vec::new();
+    let _ = sqlparser::ast::visit_relations(query, |name| {
+        names.push(name.clone());
+        std::ops::ControlFlow::<()>::Continue(())
+    });
+    let mut out = Vec::new();
+    for n in names {
+        let Ok((schema, relname)) = split_name(&n) else {
+            continue;
+        };
+        // A WITH query's name resolves to no relation, or shadows one.
+        if schema.is_none() && with_names(query).contains(&relname) {
+            continue;
+        }
+        if let Some(rel) = relcache::lookup_relation(session, schema.as_deref(), &relname)?
+            && !out.contains(&rel.oid)
+        {
+            out.push(rel.oid);
+        }
+    }
+    Ok(out)
+}
+
+/// The names of the WITH queries of `query` (its top level).
+fn with_names(query: &sqlparser::ast::Query) -> Vec<String> {
+    let mut out = Vec::new();
+    if let Some(with) = &query.with {
+        for cte in &with.cte_tables {
+            out.push(ident(&cte.alias.name));
+        }
+    }
+    out
+}
+
+/// CREATE OR REPLACE VIEW of an existing view: its columns may only be
+/// added to (same names and types for the ones it had, as PostgreSQL
+/// requires); the query and what it reads are replaced.
+fn replace_view(
+    session: &mut Session,
+    old: &RelationInfo,
+    columns: &[NewColumn],
+    text: &str,
+    reads: &[u32],
+) -> PgResult<()> {
+    crate::xact::lock_relation(session, old.oid, LockMode::AccessExclusive)?;
+    let old_cols: Vec<_> = old.columns.iter().filter(|c| !c.dropped).collect();
+    if columns.len() < old_cols.len() {
+        return Err(PgError::new(
+            SqlState::InvalidTableDefinition,
+            "cannot drop columns from view",
+        ));
+    }
+    for (o, n) in old_cols.iter().zip(columns) {
+        if o.name != n.name {
+            return Err(PgError::new(
+                SqlState::InvalidTableDefinition,
+                format!(
+                    "cannot change name of view column \"{}\" to \"{}\"",
+                    o.name, n.name
+                ),
+            )
+            .with_hint(
+                "Use ALTER VIEW ... RENAME COLUMN ... to change name of view column instead.",
+            ));
+        }
+        if o.type_oid != n.type_oid || o.typmod != n.typmod {
+            return Err(PgError::new(
+                SqlState::InvalidTableDefinition,
+                format!(
+                    "cannot change data type of view column \"{}\" from {} to {}",
+                    o.name,
+                    types::oid::format_type(o.type_oid, o.typmod),
+                    types::oid::format_type(n.type_oid, n.typmod)
+                ),
+            ));
+        }
+    }
+    let db = session.database_oid;
+    let rule = with_reader(session, |r| r.view_rule(old.oid))?;
+    let deps = with_reader(session, |r| r.dependencies(PG_CLASS, old.oid))?;
+    let Some((class_tid, mut class)) = with_reader(session, |r| r.class_by_oid(old.oid))? else {
+        return Err(PgError::internal(format!(
+            "cache lookup failed for relation {}",
+            old.oid
+        )));
+    };
+    let first_new = old.columns.iter().map(|c| c.attnum).max().unwrap_or(0) + 1;
+    class.natts = first_new - 1 + (columns.len() - old_cols.len()) as i16;
+    crate::xact::with_write(session, |env, w| {
+        let writer = CatalogWriter { env, db_oid: db };
+        let mut old_rows: Vec<(u32, storage::page::ItemPointer)> = deps
+            .iter()
+            .map(|(t, _)| (catalog::system::PG_DEPEND, *t))
+            .collect();
+        if let Some((t, _)) = rule {
+            old_rows.push((catalog::system::PG_REWRITE, t));
+        }
+        writer.delete_rows(&old_rows, w)?;
+        for (i, col) in columns.iter().enumerate().skip(old_cols.len()) {
+            let attnum = first_new + (i - old_cols.len()) as i16;
+            writer.add_column(w, old.oid, attnum, col, 0)?;
+        }
+        writer.update_class(class_tid, &class, w)?;
+        writer.add_view_rule(w, env.tx.new_oid()?, old.oid, text)?;
+        add_dependencies(&writer, w, old.oid, reads)
+    })?;
+    catalog_changed(session);
+    Ok(())
+}
+
+/// The views that read relation `oid` (directly), oldest first.
+fn dependent_views(session: &mut Session, oid: u32) -> PgResult<Vec<u32>> {
+    let mut views: Vec<u32> = with_reader(session, |r| r.dependents(PG_CLASS, oid))?
+        .into_iter()
+        .filter(|(_, d)| d.deptype == DEPENDENCY_NORMAL && d.classid == PG_CLASS)
+        .map(|(_, d)| d.objid)
+        .collect();
+    views.sort_unstable();
+    views.dedup();
+    Ok(views)
+}
+
+/// Everything that depends on relation `rel` through views, as PostgreSQL
+/// lists it ("view v depends on table t"), depth first; views only.
+fn view_closure(
+    session: &mut Session,
+    rel: &RelationInfo,
+    out: &mut Vec<(std::sync::Arc<RelationInfo>, String)>,
+) -> PgResult<()> {
+    for v in dependent_views(session, rel.oid)? {
+        if out.iter().any(|(x, _)| x.oid == v) {
+            continue;
+        }
+        let Some(view) = relcache::relation_by_oid(session, v)? else {
+            continue;
+        };
+        let what = if rel.kind == 'v' { "view" } else { "table" };
+        out.push((
+            view.clone(),
+            format!("view {} depends on {what} {}", view.name, rel.name),
+        ));
+        view_closure(session, &view, out)?;
+    }
+    Ok(())
+}
+
+/// Before DROP of relation `rel`: the views reading it (and views of
+/// those) are an error without CASCADE, dropped with it.
+pub(crate) fn drop_dependent_views(
+    session: &mut Session,
+    rel: &RelationInfo,
+    dropping: &[u32],
+    cascade: bool,
+) -> PgResult<()> {
+    let mut views = Vec::new();
+    view_closure(session, rel, &mut views)?;
+    views.retain(|(v, _)| !dropping.contains(&v.oid));
+    if views.is_empty() {
+        return Ok(());
+    }
+    let lines: Vec<String> = views.iter().map(|(_, l)| l.clone()).collect();
+    if !cascade {
+        let what = if rel.kind == 'v' { "view" } else { "table" };
+        return Err(PgError::new(
+            SqlState::DependentObjectsStillExist,
+            format!(
+                "cannot drop {what} {} because other objects depend on it",
+                rel.name
+            ),
+        )
+        .with_detail(lines.join("\n"))
+        .with_hint("Use DROP ... CASCADE to drop the dependent objects too."));
+    }
+    if views.len() == 1 {
+        session.notice(
+            "00000",
+            format!("drop cascades to view {}", views[0].0.name),
+        );
+    } else {
+        let detail: Vec<String> = views
+            .iter()
+            .map(|(v, _)| format!("drop cascades to view {}", v.name))
+            .collect();
+        session.notices.push((
+            "NOTICE",
+            "00000",
+            format!("drop cascades to {} other objects", views.len()),
+            Some(detail.join("\n")),
+        ));
+    }
+    for (v, _) in views {
+        drop_view_rows(session, &v)?;
+    }
+    Ok(())
+}
+
+fn drop_view_rows(session: &mut Session, view: &RelationInfo) -> PgResult<()> {
+    let db = session.database_oid;
+    let rows = with_reader(session, |r| r.relation_rows(view.oid))?;
+    crate::xact::with_write(session, |env, w| {
+        CatalogWriter { env, db_oid: db }.delete_rows(&rows, w)
+    })?;
+    catalog_changed(session);
+    Ok(())
+}
+
+/// DROP VIEW [IF EXISTS] name [, ...] [CASCADE].
+pub(crate) fn drop_views(
+    session: &mut Session,
+    names: &[ObjectName],
+    if_exists: bool,
+    cascade: bool,
+) -> PgResult<Outcome> {
+    crate::xact::check_writable(session, "DROP VIEW")?;
+    let mut targets = Vec::new();
+    for n in names {
+        let (schema, relname) = split_name(n)?;
+        let Some(rel) = relcache::lookup_relation(session, schema.as_deref(), &relname)? else {
+            if if_exists {
+                session.notice(
+                    "00000",
+                    format!("view \"{relname}\" does not exist, skipping"),
+                );
+                continue;
+            }
+            return Err(PgError::new(
+                SqlState::UndefinedTable,
+                format!("view \"{relname}\" does not exist"),
+            ));
+        };
+        if rel.kind != 'v' || rel.view_query.is_none() {
+            let mut e = PgError::new(
+                SqlState::WrongObjectType,
+                format!("\"{relname}\" is not a view"),
+            );
+            if rel.kind == 'r' {
+                e = e.with_hint("Use DROP TABLE to remove a table.");
+            }
+            return Err(e);
+        }
+        crate::xact::lock_relation(session, rel.oid, LockMode::AccessExclusive)?;
+        targets.push(rel);
+    }
+    let dropping: Vec<u32> = targets.iter().map(|t| t.oid).collect();
+    for view in &targets {
+        drop_dependent_views(session, view, &dropping, cascade)?;
+    }
+    for view in &targets {
+        drop_view_rows(session, view)?;
+    }
+    Ok(Outcome::Command("DROP VIEW".into()))
+}
