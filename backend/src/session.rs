@@ -102,6 +102,9 @@ pub struct Session {
     /// Plans of foreign-key queries, by (constraint OID, query), with the
     /// catalog version they were made at.
     pub ri_plans: HashMap<(u32, u8), RiPlan>,
+    /// The key locks of an INSERT ... ON CONFLICT row being inserted
+    /// (`table_access::find_conflict`).
+    pub speculative: Vec<storage::lmgr::LockTag>,
 }
 
 /// A foreign-key query's plan and the catalog version it was made at.
@@ -155,6 +158,7 @@ impl Session {
             seq_values: HashMap::new(),
             last_sequence: None,
             ri_plans: HashMap::new(),
+            speculative: Vec::new(),
         }
     }
 
@@ -375,6 +379,17 @@ impl ExecContext for Session {
         backward: bool,
     ) -> PgResult<executor::ScanId> {
         crate::table_access::index_scan_begin(self, rel, index_oid, ranges, index_only, backward)
+    }
+    fn find_conflict(
+        &mut self,
+        rel: &planner::RelationDesc,
+        arbiters: &[u32],
+        row: &[Datum],
+    ) -> PgResult<Option<(executor::Tid, Vec<Datum>)>> {
+        crate::table_access::find_conflict(self, rel, arbiters, row)
+    }
+    fn end_speculative_insert(&mut self) {
+        crate::table_access::end_speculative_insert(self);
     }
     fn sequence(&mut self, seq: &str, call: executor::SequenceCall) -> PgResult<i64> {
         use crate::commands::sequence;

@@ -641,6 +641,145 @@ pub fn insert_row(session: &mut Session, rel: &RelationDesc, row: Vec<Datum>) ->
     Ok(to_tid(tid))
 }
 
+/// INSERT ... ON CONFLICT: see [`executor::ExecContext::find_conflict`].
+/// Each arbiter index is searched for the proposed row's key; an entry
+/// whose row is live leads to the newest version of that row, one whose
+/// inserter or deleter is still running is waited for and the search
+/// starts over. A NULL key conflicts with nothing (unless the index has
+/// NULLS NOT DISTINCT).
+///
+/// Two sessions proposing the same new key must not both find nothing and
+/// both insert (the second would fail with 23505, which ON CONFLICT never
+/// reports). PostgreSQL inserts speculatively and takes the row back on a
+/// conflict; we serialise the proposers instead: an exclusive lock on
+/// (index, key hash) is taken before the search and, when nothing was found,
+/// held until the row and its index entries are in
+/// ([`end_speculative_insert`]). A proposer that comes later waits for it,
+/// then finds the new entry, whose inserter it waits for in turn.
+pub fn find_conflict(
+    session: &mut Session,
+    rel: &RelationDesc,
+    arbiters: &[u32],
+    row: &[Datum],
+) -> PgResult<Option<(Tid, Vec<Datum>)>> {
+    let info = relation_info(session, rel)?;
+    let db = session.database_oid;
+    let heap = info.locator(db);
+    let exprs = crate::index_exprs::all_of(session, &info)?;
+    'again: loop {
+        for (ix, ex) in info.indexes.iter().zip(&exprs) {
+            if !ix.row.unique
+                || !ix.row.valid
+                || (!arbiters.is_empty() && !arbiters.contains(&ix.oid))
+            {
+                continue;
+            }
+            let Some(values) = crate::index_exprs::entry(
+                &mut crate::index_exprs::Immutable,
+                &info,
+                ix,
+                ex.as_deref(),
+                row,
+            )?
+            else {
+                continue;
+            };
+            let key: Vec<Datum> = values[..ix.am.nkeyatts].to_vec();
+            if !ix.row.nulls_not_distinct && key.iter().any(Datum::is_null) {
+                continue;
+            }
+            let tag = speculative_tag(session, ix.oid, &key);
+            if !session.speculative.contains(&tag) {
+                crate::xact::lock(session, tag, storage::lmgr::LockMode::Exclusive, false)?;
+                session.speculative.push(tag);
+            }
+            let mut candidates = Vec::new();
+            {
+                let env = session.storage.heap_env();
+                let mut scan = IndexScan::begin(
+                    ix.locator(db),
+                    Some(Bound {
+                        values: key.clone(),
+                        inclusive: true,
+                    }),
+                    Some(Bound {
+                        values: key,
+                        inclusive: true,
+                    }),
+                );
+                while let Some((t, _)) = scan.next(&env, &ix.am)? {
+                    candidates.push(t);
+                }
+            }
+            for t in candidates {
+                let probe = {
+                    let env = session.storage.heap_env();
+                    heapam::unique_probe(&env, heap, t, session.tx.me())?
+                };
+                match probe {
+                    heapam::UniqueProbe::NotLive => continue,
+                    heapam::UniqueProbe::InProgress(xid) => {
+                        // Not holding the key locks while waiting: that
+                        // transaction may want them again.
+                        end_speculative_insert(session);
+                        crate::xact::with_write(session, |_, w| (w.wait_for_xid)(xid))?;
+                        continue 'again;
+                    }
+                    heapam::UniqueProbe::Live => {
+                        let latest = crate::xact::with_write(session, |env, w| {
+                            heapam::latest_version_tid(env, heap, t, w)
+                        })?;
+                        let Some(tid) = latest else { continue };
+                        let bytes = heapam::fetch_any(&session.storage.heap_env(), heap, tid)?;
+                        if let Some(bytes) = bytes {
+                            end_speculative_insert(session);
+                            return Ok(Some((
+                                to_tid(tid),
+                                deform_tuple(&tuple_desc(rel)?, &bytes)?,
+                            )));
+                        }
+                    }
+                }
+            }
+        }
+        return Ok(None);
+    }
+}
+
+/// The lock that serialises proposers of `key` in index `index`.
+fn speculative_tag(session: &Session, index: u32, key: &[Datum]) -> storage::lmgr::LockTag {
+    let opts = types::datum::OutputOptions::default();
+    let mut h: u32 = 0x811c_9dc5;
+    for v in key {
+        let text = if v.is_null() {
+            "\0null".to_string()
+        } else {
+            v.to_text(&opts)
+        };
+        for b in text.bytes().chain([0xff]) {
+            h = (h ^ u32::from(b)).wrapping_mul(0x0100_0193);
+        }
+    }
+    storage::lmgr::LockTag::Object {
+        db: session.database_oid,
+        class_oid: index,
+        obj_oid: h,
+        sub_id: 1,
+    }
+}
+
+/// Releases the key locks of [`find_conflict`]: the proposed row is in (or
+/// was not needed).
+pub fn end_speculative_insert(session: &mut Session) {
+    for tag in std::mem::take(&mut session.speculative) {
+        session
+            .storage
+            .locks
+            .borrow_mut()
+            .release(tag, storage::lmgr::LockMode::Exclusive);
+    }
+}
+
 /// Whether the table has foreign keys of its own (its new rows are checked).
 fn has_foreign_keys(info: &RelationInfo) -> bool {
     info.constraints
@@ -942,7 +1081,8 @@ pub fn lock_row(
             ));
         }
         // PostgreSQL leaves out a row the same command already changed.
-        LockTupleResult::Gone | LockTupleResult::SelfModified => LockRowOutcome::Gone,
+        LockTupleResult::Gone => LockRowOutcome::Gone,
+        LockTupleResult::SelfModified | LockTupleResult::Invisible => LockRowOutcome::SelfModified,
         LockTupleResult::Updated(ip) => {
             match heapam::fetch_any(&session.storage.heap_env(), loc, ip)? {
                 Some(bytes) => LockRowOutcome::Updated {

@@ -74,6 +74,8 @@ pub enum LockRowOutcome {
     Skipped,
     /// A concurrent transaction that committed deleted it: leave it out.
     Gone,
+    /// This very command already changed it.
+    SelfModified,
     /// A concurrent transaction that committed updated it (READ COMMITTED):
     /// `tid` and `row` are its newest version, not locked yet. The executor
     /// re-checks WHERE on `row` and, if it holds, locks `tid` (EvalPlanQual).
@@ -288,6 +290,22 @@ pub trait ExecContext {
         Err(PgError::feature_not_supported("SELECT FOR UPDATE/SHARE"))
     }
     /// The size in bytes of relation `name` (see [`RelationSize`]).
+    /// INSERT ... ON CONFLICT: a live row of `rel` whose key in one of the
+    /// `arbiters` unique indexes (all unique indexes if empty) equals that
+    /// of `row`: its newest version's tid and contents. Waits for a
+    /// transaction that is inserting or deleting such a row.
+    fn find_conflict(
+        &mut self,
+        rel: &RelationDesc,
+        arbiters: &[u32],
+        row: &[Datum],
+    ) -> PgResult<Option<(Tid, Vec<Datum>)>> {
+        let _ = (rel, arbiters, row);
+        Err(tables_not_supported())
+    }
+    /// The row [`Self::find_conflict`] found no conflict for is in (or
+    /// failed): what held other proposers of its key back is released.
+    fn end_speculative_insert(&mut self) {}
     /// A sequence function on sequence `seq` (a `regclass` value's text).
     fn sequence(&mut self, seq: &str, call: SequenceCall) -> PgResult<i64> {
         let _ = (seq, call);

@@ -17,12 +17,14 @@
 //!        └───── WHERE(row') false: skip the row
 //! ```
 
-use planner::{ColumnDesc, Expr, ModifyTable, Plan, RelationDesc};
+use planner::{
+    ColumnDesc, Expr, ModifyTable, OnConflictAction, OnConflictPlan, Plan, RelationDesc,
+};
 use types::{Datum, PgError, PgResult, SqlState};
 
 use crate::expr::Evaluator;
 use crate::query::{self, qualifies};
-use crate::{ExecResult, ModifyOutcome, Tid};
+use crate::{ExecResult, LockRowOutcome, ModifyOutcome, RowLockMode, RowLockWait, Tid};
 
 /// Longest value text shown in a "Failing row contains" detail, in bytes.
 const MAX_FIELD_LEN: usize = 64;
@@ -34,7 +36,27 @@ pub fn run(ev: &mut Evaluator<'_>, plan: &Plan, m: &ModifyTable) -> PgResult<Exe
         processed: 0,
     };
     match m {
-        ModifyTable::Insert { rel, returning } => {
+        ModifyTable::Insert {
+            rel,
+            returning,
+            on_conflict: Some(oc),
+        } => {
+            let rows = query::run(ev, plan, rel.columns.len())?;
+            for row in rows {
+                ev.ctx.check_for_interrupts()?;
+                if let Some(stored) = upsert(ev, rel, oc, row)? {
+                    out.processed += 1;
+                    if !returning.is_empty() {
+                        out.rows.push(project(ev, returning, &stored)?);
+                    }
+                }
+            }
+        }
+        ModifyTable::Insert {
+            rel,
+            returning,
+            on_conflict: None,
+        } => {
             let rows = query::run(ev, plan, rel.columns.len())?;
             for row in rows {
                 ev.ctx.check_for_interrupts()?;
@@ -292,6 +314,73 @@ fn new_version(
         }
     }
     Ok(new)
+}
+
+/// INSERT ... ON CONFLICT of one proposed row (PostgreSQL's
+/// `ExecOnConflictUpdate` without speculative insertion): look for a live
+/// row with the same key in the arbiter indexes (waiting for a transaction
+/// that is inserting or deleting one); none: insert; one: do nothing, or
+/// lock it and update it from itself and `excluded`. A row that changed
+/// under us is looked for again. Returns the row stored, if any.
+fn upsert(
+    ev: &mut Evaluator<'_>,
+    rel: &RelationDesc,
+    oc: &OnConflictPlan,
+    row: Vec<Datum>,
+) -> PgResult<Option<Vec<Datum>>> {
+    loop {
+        let Some((tid, existing)) = ev.ctx.find_conflict(rel, &oc.arbiters, &row)? else {
+            let inserted =
+                check_constraints(ev, rel, &row).and_then(|()| ev.ctx.insert_row(rel, row.clone()));
+            ev.ctx.end_speculative_insert();
+            inserted?;
+            return Ok(Some(row));
+        };
+        let OnConflictAction::Update {
+            assignments,
+            filter,
+        } = &oc.action
+        else {
+            return Ok(None);
+        };
+        match ev
+            .ctx
+            .lock_row(rel, tid, RowLockMode::Update, RowLockWait::Block)?
+        {
+            LockRowOutcome::Locked => {}
+            LockRowOutcome::SelfModified => {
+                return Err(PgError::new(
+                    SqlState::CardinalityViolation,
+                    "ON CONFLICT DO UPDATE command cannot affect row a second time",
+                )
+                .with_hint(
+                    "Ensure that no rows proposed for insertion within the same command have duplicate constrained values.",
+                ));
+            }
+            // Changed or gone meanwhile: look again.
+            LockRowOutcome::Updated { .. } | LockRowOutcome::Gone | LockRowOutcome::Skipped => {
+                continue;
+            }
+        }
+        let mut wide = existing;
+        wide.extend(row.iter().cloned());
+        if !qualifies(ev, filter.as_ref(), &wide)? {
+            return Ok(None);
+        }
+        let mut new = wide[..rel.columns.len()].to_vec();
+        for (i, e) in assignments {
+            let v = ev.eval_row(e, &wide)?;
+            if let Some(slot) = new.get_mut(*i) {
+                *slot = v;
+            }
+        }
+        check_constraints(ev, rel, &new)?;
+        return match ev.ctx.update_row(rel, tid, new.clone())? {
+            ModifyOutcome::Done => Ok(Some(new)),
+            // We hold the row's lock: nobody else can have changed it.
+            _ => Err(PgError::internal("ON CONFLICT: locked row changed")),
+        };
+    }
 }
 
 fn project(ev: &mut Evaluator<'_>, exprs: &[Expr], row: &[Datum]) -> PgResult<Vec<Datum>> {

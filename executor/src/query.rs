@@ -648,7 +648,9 @@ fn run_locking(
             ev.ctx.check_for_interrupts()?;
             match ev.ctx.lock_row(&mark.rel, tid, mark.mode, mark.wait)? {
                 LockRowOutcome::Locked => break true,
-                LockRowOutcome::Skipped | LockRowOutcome::Gone => break false,
+                LockRowOutcome::Skipped | LockRowOutcome::Gone | LockRowOutcome::SelfModified => {
+                    break false;
+                }
                 LockRowOutcome::Updated {
                     tid: t,
                     row: newest,

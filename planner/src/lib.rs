@@ -36,8 +36,9 @@ pub use catalog::{CatalogView, ColumnDesc, EmptyCatalog, IndexDesc, RelationDesc
 pub use expr::{BoolTestKind, Expr};
 pub use plan::{
     AggCall, AggFunc, Aggregate, Bitmap, CommandKind, IndexBound, IndexScan, Join, JoinInput,
-    JoinKind, LockMode, ModifyTable, ParamIndexScan, Plan, RecursiveUnion, RelationLock,
-    RowLockMode, RowLockWait, RowMark, Series, SetOp, SetOpKind, SortKey, Source,
+    JoinKind, LockMode, ModifyTable, OnConflictAction, OnConflictPlan, ParamIndexScan, Plan,
+    RecursiveUnion, RelationLock, RowLockMode, RowLockWait, RowMark, Series, SetOp, SetOpKind,
+    SortKey, Source,
 };
 use types::PgResult;
 

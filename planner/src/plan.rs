@@ -462,6 +462,26 @@ pub struct RowMark {
     pub wait: RowLockWait,
 }
 
+/// INSERT ... ON CONFLICT: which unique indexes decide that a proposed row
+/// conflicts (their OIDs; none listed: every unique index), and what then.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OnConflictPlan {
+    pub arbiters: Vec<u32>,
+    pub action: OnConflictAction,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum OnConflictAction {
+    /// DO NOTHING: the proposed row is dropped.
+    Nothing,
+    /// DO UPDATE SET ... [WHERE ...]: `assignments` and `filter` read the
+    /// existing row followed by the proposed one (`excluded`).
+    Update {
+        assignments: Vec<(usize, Expr)>,
+        filter: Option<Expr>,
+    },
+}
+
 /// INSERT, UPDATE or DELETE of one relation. `returning` expressions are over
 /// the full-width row inserted, the new row version of an update, or the row
 /// deleted.
@@ -472,6 +492,7 @@ pub enum ModifyTable {
     Insert {
         rel: Arc<RelationDesc>,
         returning: Vec<Expr>,
+        on_conflict: Option<OnConflictPlan>,
     },
     /// For each row of the relation that passes `filter`, replaces the columns
     /// of `assignments` (index into the full-width row, new value over the old

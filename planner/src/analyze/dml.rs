@@ -18,11 +18,12 @@ use types::oid::{self, UNKNOWN};
 use types::{Datum, PgError, PgResult, SqlState};
 
 use super::coerce::can_coerce_assignment;
-use super::{Analyzer, RangeEntry, ident_name};
+use super::{Analyzer, RangeEntry, ident_name, name_parts};
 use crate::Column;
 use crate::catalog::{ColumnDesc, RelationDesc};
 use crate::expr::Expr;
 use crate::plan::{CommandKind, LockMode, ModifyTable, Plan, Source};
+use crate::plan::{OnConflictAction, OnConflictPlan};
 
 /// What DML analysis produces (see `PlannedStmt`).
 pub(crate) type Analyzed = (CommandKind, Vec<Column>, Plan, Option<ModifyTable>);
@@ -120,9 +121,10 @@ impl Analyzer<'_> {
     }
 
     pub(crate) fn analyze_insert(&mut self, ins: &ast::Insert) -> PgResult<Analyzed> {
-        if ins.on.is_some() {
-            return Err(PgError::feature_not_supported("ON CONFLICT"));
-        }
+        let on_conflict = match &ins.on {
+            None | Some(ast::OnInsert::OnConflict(_)) => ins.on.as_ref(),
+            Some(_) => return Err(PgError::feature_not_supported("ON DUPLICATE KEY UPDATE")),
+        };
         let overriding = ins.overriding.as_ref();
         if !ins.assignments.is_empty()
             || ins.partitioned.is_some()
@@ -223,13 +225,21 @@ impl Analyzer<'_> {
                 }
             },
         };
+        let on_conflict = match on_conflict {
+            Some(ast::OnInsert::OnConflict(oc)) => Some(self.on_conflict(&rel, &entry, oc)?),
+            _ => None,
+        };
         self.set_scope(entry);
         let (columns, returning) = self.returning(&ins.returning)?;
         Ok((
             CommandKind::Insert,
             columns,
             plan,
-            Some(ModifyTable::Insert { rel, returning }),
+            Some(ModifyTable::Insert {
+                rel,
+                returning,
+                on_conflict,
+            }),
         ))
     }
 
@@ -377,10 +387,35 @@ impl Analyzer<'_> {
         // PostgreSQL's order: WHERE, then RETURNING, then SET
         let filter = self.dml_where(&upd.selection)?;
         let (columns, returning) = self.returning(&upd.returning)?;
+        let assignments = self.set_clause(&rel, &upd.assignments, "UPDATE")?;
+        Ok((
+            CommandKind::Update,
+            columns,
+            Plan::empty(),
+            Some(ModifyTable::Update {
+                rel,
+                filter,
+                assignments,
+                returning,
+                index: None,
+                from: from.map(Box::new),
+            }),
+        ))
+    }
+
+    /// A SET list (UPDATE, ON CONFLICT DO UPDATE): per assignment, the
+    /// column's index in the full-width row and the value, coerced to the
+    /// column (DEFAULT allowed).
+    fn set_clause(
+        &mut self,
+        rel: &RelationDesc,
+        items: &[ast::Assignment],
+        clause: &'static str,
+    ) -> PgResult<Vec<(usize, Expr)>> {
         let mut assignments: Vec<(usize, Expr)> = Vec::new();
-        let saved = self.agg_forbidden.replace("UPDATE");
+        let saved = self.agg_forbidden.replace(clause);
         let r = (|| {
-            for a in &upd.assignments {
+            for a in items {
                 let ast::AssignmentTarget::ColumnName(name) = &a.target else {
                     return Err(PgError::feature_not_supported("multiple-column UPDATE"));
                 };
@@ -437,19 +472,112 @@ impl Analyzer<'_> {
         })();
         self.agg_forbidden = saved;
         r?;
-        Ok((
-            CommandKind::Update,
-            columns,
-            Plan::empty(),
-            Some(ModifyTable::Update {
-                rel,
-                filter,
-                assignments,
-                returning,
-                index: None,
-                from: from.map(Box::new),
-            }),
-        ))
+        Ok(assignments)
+    }
+
+    /// `ON CONFLICT [target] DO NOTHING | DO UPDATE SET ... [WHERE ...]`:
+    /// the unique indexes that decide a conflict, and the update, whose
+    /// expressions read the existing row followed by the proposed one
+    /// (`excluded`).
+    fn on_conflict(
+        &mut self,
+        rel: &Arc<RelationDesc>,
+        entry: &RangeEntry,
+        oc: &ast::OnConflict,
+    ) -> PgResult<OnConflictPlan> {
+        let arbiters = match &oc.conflict_target {
+            None => {
+                if matches!(oc.action, ast::OnConflictAction::DoUpdate(_)) {
+                    return Err(PgError::syntax(
+                        "ON CONFLICT DO UPDATE requires inference specification or constraint name",
+                        None,
+                    )
+                    .with_hint("For example, ON CONFLICT (column_name)."));
+                }
+                Vec::new()
+            }
+            Some(ast::ConflictTarget::Columns { columns, predicate }) => {
+                let mut wanted = Vec::new();
+                for c in columns {
+                    let name = ident_name(c);
+                    let Some(i) = rel.column_index(&name) else {
+                        return Err(PgError::new(
+                            SqlState::UndefinedColumn,
+                            format!("column \"{name}\" does not exist"),
+                        )
+                        .or_position(self.pos(c.span)));
+                    };
+                    wanted.push(i);
+                }
+                wanted.sort_unstable();
+                wanted.dedup();
+                let found: Vec<u32> = rel
+                    .indexes
+                    .iter()
+                    .filter(|ix| {
+                        let mut cols = ix.columns.clone();
+                        cols.sort_unstable();
+                        ix.unique
+                            && ix.exprs.iter().all(Option::is_none)
+                            && (ix.predicate.is_none() || predicate.is_some())
+                            && cols == wanted
+                    })
+                    .map(|ix| ix.oid)
+                    .collect();
+                if found.is_empty() {
+                    return Err(PgError::new(
+                        SqlState::InvalidColumnReference,
+                        "there is no unique or exclusion constraint matching the ON CONFLICT specification",
+                    ));
+                }
+                found
+            }
+            Some(ast::ConflictTarget::OnConstraint(name)) => {
+                let n = name_parts(name).pop().unwrap_or_default();
+                match rel.indexes.iter().find(|ix| ix.name == n && ix.unique) {
+                    Some(ix) => vec![ix.oid],
+                    None => {
+                        return Err(PgError::new(
+                            SqlState::UndefinedObject,
+                            format!(
+                                "constraint \"{n}\" for table \"{}\" does not exist",
+                                rel.name
+                            ),
+                        ));
+                    }
+                }
+            }
+        };
+        let action = match &oc.action {
+            ast::OnConflictAction::DoNothing => OnConflictAction::Nothing,
+            ast::OnConflictAction::DoUpdate(u) => {
+                let width = rel.columns.len();
+                let excluded = RangeEntry {
+                    rel: rel.clone(),
+                    refname: "excluded".into(),
+                    has_alias: true,
+                };
+                self.scope = vec![
+                    super::from::ScopeItem::base(entry.clone(), 0),
+                    super::from::ScopeItem::base(excluded, width),
+                ];
+                let assignments = self.set_clause(rel, &u.assignments, "UPDATE")?;
+                let filter = match &u.selection {
+                    Some(w) => {
+                        let saved = self.agg_forbidden.replace("WHERE");
+                        let f = self.transform_bool(w, "WHERE");
+                        self.agg_forbidden = saved;
+                        Some(f?)
+                    }
+                    None => None,
+                };
+                OnConflictAction::Update {
+                    assignments,
+                    filter,
+                }
+            }
+        };
+        Ok(OnConflictPlan { arbiters, action })
     }
 
     /// `UPDATE t ... FROM items` / `DELETE FROM t USING items`: the target

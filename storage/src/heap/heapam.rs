@@ -1225,6 +1225,9 @@ pub enum LockTupleResult {
     Updated(ItemPointer),
     /// This very command already changed it (PostgreSQL ignores the row).
     SelfModified,
+    /// Not visible to the command: inserted by this very command (INSERT ...
+    /// ON CONFLICT meeting a row it proposed itself).
+    Invisible,
 }
 
 /// Locks the tuple at `tid` for transaction `w` (`heap_lock_tuple`): xmax
@@ -1252,11 +1255,7 @@ pub fn lock_tuple(
         let (result, ctid) = check_for_change(&mut page, tid, "lock", w, env)?;
         match result {
             TmResult::Ok => {}
-            TmResult::Invisible => {
-                return Err(PgError::internal(format!(
-                    "attempted to lock invisible tuple {tid}"
-                )));
-            }
+            TmResult::Invisible => return Ok(LockTupleResult::Invisible),
             TmResult::SelfModified => return Ok(LockTupleResult::SelfModified),
             TmResult::BeingModified(other) if other == w.xid => {
                 // Ours already: keep the stronger of the two locks.
