@@ -440,7 +440,9 @@ impl Analyzer<'_> {
             }
             ast::Expr::Array(_) => Err(PgError::feature_not_supported("arrays")),
             ast::Expr::Tuple(_) => Err(PgError::feature_not_supported("row constructors")),
-            ast::Expr::Collate { .. } => Err(PgError::feature_not_supported("COLLATE")),
+            ast::Expr::Collate { expr, collation } => {
+                self.collate(expr, collation, self.pos(collation.span()))
+            }
             ast::Expr::AnyOp { .. } | ast::Expr::AllOp { .. } => {
                 Err(PgError::feature_not_supported("ANY/ALL"))
             }
@@ -560,6 +562,53 @@ impl Analyzer<'_> {
             ),
         )
         .or_position(pos))
+    }
+
+    /// `expr COLLATE name`. Text compares byte-wise here, which is the "C"
+    /// collation; so "C", "POSIX", "ucs_basic" and "default" are accepted
+    /// and change nothing, and any other name is a collation this database
+    /// does not have (42704).
+    fn collate(
+        &mut self,
+        expr: &ast::Expr,
+        collation: &ast::ObjectName,
+        pos: Option<usize>,
+    ) -> PgResult<Expr> {
+        let x = self.transform(expr)?;
+        let x = if x.type_oid() == UNKNOWN {
+            self.coerce(x, TEXT, -1, false, pos)?
+        } else {
+            x
+        };
+        let parts = super::name_parts(collation);
+        let (schema, name) = match parts.as_slice() {
+            [n] => (None, n.as_str()),
+            [s, n] => (Some(s.as_str()), n.as_str()),
+            _ => (None, ""),
+        };
+        let known = matches!(name, "C" | "POSIX" | "ucs_basic" | "default")
+            && schema.is_none_or(|s| s == "pg_catalog");
+        if !known {
+            return Err(PgError::new(
+                SqlState::UndefinedObject,
+                format!(
+                    "collation \"{}\" for encoding \"UTF8\" does not exist",
+                    parts.join(".")
+                ),
+            )
+            .or_position(pos));
+        }
+        if !matches!(x.type_oid(), TEXT | VARCHAR | BPCHAR | NAME | CHAR) {
+            return Err(PgError::new(
+                SqlState::DatatypeMismatch,
+                format!(
+                    "collations are not supported by type {}",
+                    oid::type_name(x.type_oid())
+                ),
+            )
+            .or_position(pos));
+        }
+        Ok(x)
     }
 
     /// Converts `x` to type `to` (with `typmod`), at parse time for literals.
