@@ -300,6 +300,7 @@ fn run_client() -> Result<ExitCode, String> {
     // The client is gone: a transaction left open dies with the session.
     let mut s = session_for_exit.session();
     xact::abort(&mut s);
+    commands::temp::at_session_end(&mut s);
     Ok(ExitCode::SUCCESS)
 }
 

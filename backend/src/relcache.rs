@@ -114,10 +114,18 @@ pub fn search_path(session: &mut Session) -> PgResult<Vec<u32>> {
         })
         .collect();
     let mut out = Vec::new();
+    // The session's temporary schema comes first, unless placed.
+    let temp = crate::commands::temp::temp_schema_name(session);
+    if !names.iter().any(|n| n == "pg_temp")
+        && let Some(oid) = namespace_oid(session, &temp)?
+    {
+        out.push(oid);
+    }
     if !names.iter().any(|n| n == "pg_catalog") {
         out.push(PG_CATALOG_NAMESPACE);
     }
     for n in names {
+        let n = if n == "pg_temp" { temp.clone() } else { n };
         if let Some(oid) = namespace_oid(session, &n)?
             && !out.contains(&oid)
         {
@@ -135,6 +143,14 @@ pub fn lookup_relation(
     name: &str,
 ) -> PgResult<Option<Arc<RelationInfo>>> {
     accept_invalidations(session);
+    let temp_alias;
+    let schema = match schema {
+        Some("pg_temp") => {
+            temp_alias = crate::commands::temp::temp_schema_name(session);
+            Some(temp_alias.as_str())
+        }
+        s => s,
+    };
     let namespaces = match schema {
         // A query naming a missing schema reports the relation as missing
         // (42P01), as PostgreSQL does; DDL checks the schema itself.
@@ -196,9 +212,11 @@ pub fn creation_namespace(session: &mut Session, schema: Option<&str>) -> PgResu
             )
         });
     }
+    let temp = crate::commands::temp::temp_schema_name(session);
+    let temp = namespace_oid(session, &temp)?;
     search_path(session)?
         .into_iter()
-        .find(|&oid| oid != PG_CATALOG_NAMESPACE)
+        .find(|&oid| oid != PG_CATALOG_NAMESPACE && Some(oid) != temp)
         .ok_or_else(|| {
             PgError::new(
                 SqlState::InvalidSchemaName,

@@ -105,6 +105,11 @@ pub struct Session {
     /// The key locks of an INSERT ... ON CONFLICT row being inserted
     /// (`table_access::find_conflict`).
     pub speculative: Vec<storage::lmgr::LockTag>,
+    /// This session owns its temporary schema now (an earlier session's
+    /// leftovers in it are gone).
+    pub temp_claimed: bool,
+    /// Temporary tables made ON COMMIT DELETE ROWS.
+    pub on_commit_delete: Vec<u32>,
 }
 
 /// A foreign-key query's plan and the catalog version it was made at.
@@ -159,6 +164,8 @@ impl Session {
             last_sequence: None,
             ri_plans: HashMap::new(),
             speculative: Vec::new(),
+            temp_claimed: false,
+            on_commit_delete: Vec::new(),
         }
     }
 

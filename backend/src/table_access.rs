@@ -165,6 +165,7 @@ impl CatalogView for SessionCatalog<'_> {
         let Some(info) = crate::relcache::lookup_relation(&mut session, schema, name)? else {
             return Ok(None);
         };
+        crate::commands::temp::check_access(&mut session, &info)?;
         Ok(Some(Arc::new(relation_desc_for(&mut session, &info)?)))
     }
 }

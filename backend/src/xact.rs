@@ -264,6 +264,8 @@ pub struct TxState {
     /// SET CONSTRAINTS ALL ..., and per constraint OID: deferred or not.
     pub constraints_all_deferred: Option<bool>,
     pub constraint_modes: std::collections::HashMap<u32, bool>,
+    /// Temporary tables made ON COMMIT DROP in this transaction.
+    pub on_commit_drop: Vec<u32>,
 }
 
 /// A savepoint: where the transaction's logs stood when it was made.
@@ -299,6 +301,7 @@ impl Default for TxState {
             fk_deferred: Vec::new(),
             constraints_all_deferred: None,
             constraint_modes: std::collections::HashMap::new(),
+            on_commit_drop: Vec::new(),
         }
     }
 }
@@ -505,8 +508,11 @@ fn critical(e: PgError) -> PgError {
 
 /// Commits the storage transaction (see the module doc for the steps).
 pub fn commit(session: &mut Session) -> PgResult<()> {
-    // Deferred foreign-key checks; a failure aborts.
-    if let Err(e) = crate::commands::foreign_keys::fire_deferred(session) {
+    // Deferred foreign-key checks, then ON COMMIT actions; a failure aborts.
+    let pre = crate::commands::foreign_keys::fire_deferred(session)
+        .and_then(|()| crate::commands::temp::pre_commit(session))
+        .and_then(|()| crate::commands::foreign_keys::fire_pending(session));
+    if let Err(e) = pre {
         abort(session);
         return Err(e);
     }

@@ -717,6 +717,34 @@ impl CatalogWriter<'_, '_, '_> {
         columns: &[NewColumn],
         attrdef_oids: &mut dyn FnMut() -> PgResult<u32>,
     ) -> PgResult<()> {
+        self.create_relation_with_persistence(
+            w,
+            oid,
+            relfilenode,
+            namespace,
+            name,
+            owner,
+            (kind, 'p'),
+            columns,
+            attrdef_oids,
+        )
+    }
+
+    /// [`Self::create_relation`] with a `relpersistence` (`'t'`: a
+    /// temporary relation); `kind` is (relkind, relpersistence).
+    #[allow(clippy::too_many_arguments)]
+    pub fn create_relation_with_persistence(
+        &self,
+        w: &mut WriteXact<'_>,
+        oid: u32,
+        relfilenode: u32,
+        namespace: u32,
+        name: &str,
+        owner: u32,
+        (kind, persistence): (char, char),
+        columns: &[NewColumn],
+        attrdef_oids: &mut dyn FnMut() -> PgResult<u32>,
+    ) -> PgResult<()> {
         let class = ClassRow {
             oid,
             name: name.into(),
@@ -724,7 +752,7 @@ impl CatalogWriter<'_, '_, '_> {
             reltype: 0,
             owner,
             relfilenode,
-            persistence: 'p',
+            persistence,
             kind,
             natts: columns.len() as i16,
             shared: false,

@@ -23,6 +23,7 @@ mod lockcmds;
 mod schemacmds;
 pub mod sequence;
 mod tablecmds;
+pub mod temp;
 mod user;
 pub mod vacuum;
 mod view;
@@ -58,6 +59,7 @@ pub fn ddl_statement(
         } => drop_tables(session, names, *if_exists, *cascade),
         Statement::CreateIndex(ci) => create_index(session, ci),
         Statement::CreateView(cv) => view::create_view(session, cv, sql),
+        Statement::Discard { object_type } => temp::discard(session, object_type),
         Statement::Drop {
             object_type: ObjectType::View,
             if_exists,

@@ -291,12 +291,9 @@ pub(crate) fn create_sequence_stmt(session: &mut Session, stmt: &Statement) -> P
         return Err(PgError::internal("not a CREATE SEQUENCE"));
     };
     crate::xact::check_writable(session, "CREATE SEQUENCE")?;
-    if *temporary {
-        return Err(PgError::feature_not_supported("temporary sequences"));
-    }
     let opts = SeqOptions::from_ast(sequence_options)?;
     let (schema, relname) = split_name(name)?;
-    let namespace = relcache::creation_namespace(session, schema.as_deref())?;
+    let namespace = super::temp::creation_namespace(session, schema.as_deref(), *temporary)?;
     if namespace == PG_CATALOG_NAMESPACE {
         return Err(system_catalog_denied(&format!("pg_catalog.{relname}")));
     }

@@ -31,8 +31,11 @@ pub(crate) fn create_table(
     sql: &str,
 ) -> PgResult<Outcome> {
     crate::xact::check_writable(session, "CREATE TABLE")?;
-    if ct.temporary {
-        return Err(PgError::feature_not_supported("temporary tables"));
+    if ct.on_commit.is_some() && !ct.temporary {
+        return Err(PgError::new(
+            SqlState::InvalidTableDefinition,
+            "ON COMMIT can only be used on temporary tables",
+        ));
     }
     if ct.unlogged {
         return Err(PgError::feature_not_supported("unlogged tables"));
@@ -76,7 +79,7 @@ pub(crate) fn create_table(
             "identifiers longer than 63 bytes",
         ));
     }
-    let namespace = relcache::creation_namespace(session, schema.as_deref())?;
+    let namespace = super::temp::creation_namespace(session, schema.as_deref(), ct.temporary)?;
     if namespace == PG_CATALOG_NAMESPACE {
         return Err(system_catalog_denied(&format!("pg_catalog.{name}")));
     }
@@ -400,19 +403,24 @@ fn create_relation(
     crate::xact::with_write(session, |env, w| {
         let writer = CatalogWriter { env, db_oid: db };
         let mut next_oid = || env.tx.new_oid();
-        writer.create_relation(
+        writer.create_relation_with_persistence(
             w,
             oid,
             oid,
             namespace,
             name,
             owner,
-            'r',
+            ('r', if ct.temporary { 't' } else { 'p' }),
             columns,
             &mut next_oid,
         )
     })?;
     catalog_changed(session);
+    match ct.on_commit {
+        Some(sqlparser::ast::OnCommit::Drop) => session.tx.on_commit_drop.push(oid),
+        Some(sqlparser::ast::OnCommit::DeleteRows) => session.on_commit_delete.push(oid),
+        _ => {}
+    }
     Ok(Some(oid))
 }
 
@@ -482,7 +490,7 @@ fn create_table_as(
         });
     }
     let (schema, name) = split_name(&ct.name)?;
-    let namespace = relcache::creation_namespace(session, schema.as_deref())?;
+    let namespace = super::temp::creation_namespace(session, schema.as_deref(), ct.temporary)?;
     if namespace == PG_CATALOG_NAMESPACE {
         return Err(system_catalog_denied(&format!("pg_catalog.{name}")));
     }

@@ -30,9 +30,6 @@ pub(crate) fn create_view(session: &mut Session, cv: &CreateView, sql: &str) -> 
     if cv.materialized {
         return Err(PgError::feature_not_supported("materialized views"));
     }
-    if cv.temporary {
-        return Err(PgError::feature_not_supported("temporary views"));
-    }
     if !matches!(cv.options, sqlparser::ast::CreateTableOptions::None) {
         return Err(PgError::feature_not_supported(
             "view options (WITH CHECK OPTION, security_barrier)",
@@ -44,7 +41,7 @@ pub(crate) fn create_view(session: &mut Session, cv: &CreateView, sql: &str) -> 
             "identifiers longer than 63 bytes",
         ));
     }
-    let namespace = relcache::creation_namespace(session, schema.as_deref())?;
+    let namespace = super::temp::creation_namespace(session, schema.as_deref(), cv.temporary)?;
     if namespace == PG_CATALOG_NAMESPACE {
         return Err(system_catalog_denied(&format!("pg_catalog.{name}")));
     }
