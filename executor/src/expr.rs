@@ -137,7 +137,7 @@ impl<'a> Evaluator<'a> {
                 .get(*index)
                 .cloned()
                 .ok_or_else(|| PgError::internal(format!("row has no column {}", index + 1))),
-            Expr::Aggref { .. } => Err(PgError::internal(
+            Expr::Aggref { .. } | Expr::WindowRef { .. } => Err(PgError::internal(
                 "aggregate reference left in an executable expression",
             )),
             Expr::SubPlan {

@@ -70,6 +70,7 @@ pub fn for_each_source_row(
             // so that the query around it can stop early (a LIMIT over an
             // endless WITH RECURSIVE); others are computed first.
             let streams = plan.aggregate.is_none()
+                && plan.windows.is_none()
                 && !plan.distinct
                 && plan.distinct_on.is_empty()
                 && plan.order_by.is_empty()
@@ -468,18 +469,26 @@ pub fn run(ev: &mut Evaluator<'_>, plan: &Plan, width: usize) -> PgResult<Vec<Ve
         plan.distinct || !plan.distinct_on.is_empty(),
         plan.order_by.is_empty(),
         limit,
+        &plan.windows,
     ) {
-        (None, false, true, Some(l)) => Some(offset.saturating_add(l)),
+        (None, false, true, Some(l), None) => Some(offset.saturating_add(l)),
         _ => None,
     };
     let mut rows: Vec<Vec<Datum>> = Vec::new();
     let columns = plan.source_columns_needed();
+    // With window functions the targets wait for them: the input rows are
+    // kept whole until their values are appended.
+    let windowed = plan.windows.is_some();
     match &plan.aggregate {
         None if stop == Some(0) => {}
         None => {
             for_each_source_row(ev, &plan.source, columns, &mut |ev, row| {
                 if qualifies(ev, plan.filter.as_ref(), &row)? {
-                    rows.push(project(ev, &plan.targets, &row)?);
+                    rows.push(if windowed {
+                        row
+                    } else {
+                        project(ev, &plan.targets, &row)?
+                    });
                 }
                 Ok(stop.is_none_or(|s| rows.len() < s))
             })?;
@@ -495,9 +504,19 @@ pub fn run(ev: &mut Evaluator<'_>, plan: &Plan, width: usize) -> PgResult<Vec<Ve
             for row in grouper.finish()? {
                 ev.ctx.check_for_interrupts()?;
                 if qualifies(ev, agg.having.as_ref(), &row)? {
-                    rows.push(project(ev, &plan.targets, &row)?);
+                    rows.push(if windowed {
+                        row
+                    } else {
+                        project(ev, &plan.targets, &row)?
+                    });
                 }
             }
+        }
+    }
+    if let Some(w) = &plan.windows {
+        crate::window::compute(ev, w, &mut rows)?;
+        for row in rows.iter_mut() {
+            *row = project(ev, &plan.targets, row)?;
         }
     }
     if plan.distinct {

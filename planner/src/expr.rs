@@ -26,6 +26,13 @@ pub enum Expr {
         index: usize,
         type_oid: u32,
     },
+    /// Window function `index` of the query level: exists only during
+    /// analysis, which replaces it by a `Var` of the row the window
+    /// functions' values are appended to.
+    WindowRef {
+        index: usize,
+        type_oid: u32,
+    },
     /// `$n` (0-based `index`), of the type recorded in `PlannedStmt::param_types`.
     Param {
         index: usize,
@@ -185,6 +192,7 @@ impl Expr {
             Expr::Var { index, .. } => Some(*index),
             Expr::Const { .. }
             | Expr::Aggref { .. }
+            | Expr::WindowRef { .. }
             | Expr::Param { .. }
             | Expr::OuterParam { .. } => None,
             Expr::SubPlan { test, params, .. } => {
@@ -257,6 +265,7 @@ impl Expr {
             Expr::Const { type_oid, .. }
             | Expr::Var { type_oid, .. }
             | Expr::Aggref { type_oid, .. }
+            | Expr::WindowRef { type_oid, .. }
             | Expr::Param { type_oid, .. }
             | Expr::OuterParam { type_oid, .. }
             | Expr::Call { type_oid, .. }
@@ -292,6 +301,7 @@ impl Expr {
             leaf @ (Expr::Const { .. }
             | Expr::Var { .. }
             | Expr::Aggref { .. }
+            | Expr::WindowRef { .. }
             | Expr::Param { .. }
             | Expr::OuterParam { .. }) => leaf,
             // A subquery is a query level of its own: only the left-hand
@@ -421,6 +431,7 @@ impl Expr {
             Expr::Const { .. }
             | Expr::Var { .. }
             | Expr::Aggref { .. }
+            | Expr::WindowRef { .. }
             | Expr::Param { .. }
             | Expr::OuterParam { .. } => {}
             Expr::SubPlan { test, params, .. } => {

@@ -40,6 +40,7 @@ pub use plan::{
     RecursiveUnion, RelationLock, RowLockMode, RowLockWait, RowMark, Series, SetOp, SetOpKind,
     SortKey, Source,
 };
+pub use plan::{FrameBound, FrameMode, WindowFrame, WindowFunc, WindowKind, WindowPlan};
 use types::PgResult;
 
 /// One output column, as RowDescription reports it.

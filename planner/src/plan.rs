@@ -328,6 +328,21 @@ pub struct AggCall {
     pub type_oid: u32,
 }
 
+impl WindowFunc {
+    /// The expressions it reads of each input row.
+    pub fn inputs(&self) -> impl Iterator<Item = &Expr> {
+        let agg: Box<dyn Iterator<Item = &Expr>> = match &self.kind {
+            WindowKind::Agg(call) => Box::new(call.inputs()),
+            _ => Box::new(std::iter::empty()),
+        };
+        self.args
+            .iter()
+            .chain(&self.partition_by)
+            .chain(self.order_by.iter().map(|(e, _, _)| e))
+            .chain(agg)
+    }
+}
+
 impl AggCall {
     /// The expressions it reads of each source row: argument, delimiter,
     /// FILTER.
@@ -349,6 +364,70 @@ pub struct Aggregate {
     pub having: Option<Expr>,
 }
 
+/// The window functions of a query level (PostgreSQL's WindowAgg nodes):
+/// computed over its rows after WHERE, grouping and HAVING, their values
+/// appended to each row at `input_width..`, where the targets read them.
+#[derive(Debug, Clone, PartialEq)]
+pub struct WindowPlan {
+    pub input_width: usize,
+    pub funcs: Vec<WindowFunc>,
+}
+
+/// One window function call with its window.
+#[derive(Debug, Clone, PartialEq)]
+pub struct WindowFunc {
+    pub kind: WindowKind,
+    /// The arguments, over the input row.
+    pub args: Vec<Expr>,
+    pub partition_by: Vec<Expr>,
+    /// ORDER BY: (expression, DESC, NULLS FIRST).
+    pub order_by: Vec<(Expr, bool, bool)>,
+    pub frame: WindowFrame,
+    pub type_oid: u32,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum WindowKind {
+    RowNumber,
+    Rank,
+    DenseRank,
+    PercentRank,
+    CumeDist,
+    Ntile,
+    Lag,
+    Lead,
+    FirstValue,
+    LastValue,
+    NthValue,
+    /// An aggregate over the frame; its argument is over the input row.
+    Agg(AggCall),
+}
+
+/// ROWS, RANGE or GROUPS between two bounds.
+#[derive(Debug, Clone, PartialEq)]
+pub struct WindowFrame {
+    pub mode: FrameMode,
+    pub start: FrameBound,
+    pub end: FrameBound,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FrameMode {
+    Rows,
+    Range,
+    Groups,
+}
+
+/// A frame bound; offsets are bigint expressions that read no row.
+#[derive(Debug, Clone, PartialEq)]
+pub enum FrameBound {
+    UnboundedPreceding,
+    Preceding(Expr),
+    CurrentRow,
+    Following(Expr),
+    UnboundedFollowing,
+}
+
 /// A query: source, filter, aggregation, targets, sort and limit.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Plan {
@@ -356,6 +435,9 @@ pub struct Plan {
     /// WHERE, over source rows.
     pub filter: Option<Expr>,
     pub aggregate: Option<Aggregate>,
+    /// Window functions, after the aggregation (their values follow the
+    /// input row, where the targets read them).
+    pub windows: Option<WindowPlan>,
     /// The output columns (`PlannedStmt::columns.len()` of them), then hidden
     /// sort columns.
     pub targets: Vec<Expr>,
@@ -381,10 +463,26 @@ impl Plan {
     /// arguments, and of the targets and row lock when there is no
     /// aggregation (with it, targets read the aggregated row).
     pub fn source_columns_needed(&self) -> usize {
-        self.source_reads()
-            .filter_map(Expr::max_var)
-            .max()
-            .map_or(0, |m| m + 1)
+        // Window results come after the input row: they are not decoded.
+        let limit = match (&self.windows, &self.aggregate) {
+            (Some(w), None) => w.input_width,
+            _ => usize::MAX,
+        };
+        let window_reads: Box<dyn Iterator<Item = &Expr>> = match (&self.windows, &self.aggregate) {
+            (Some(w), None) => Box::new(w.funcs.iter().flat_map(WindowFunc::inputs)),
+            _ => Box::new(std::iter::empty()),
+        };
+        let mut needed = 0;
+        for e in self.source_reads().chain(window_reads) {
+            e.walk(&mut |x| {
+                if let Expr::Var { index, .. } = x
+                    && *index < limit
+                {
+                    needed = needed.max(index + 1);
+                }
+            });
+        }
+        needed
     }
 
     /// The expressions evaluated over source rows: WHERE, then GROUP BY and
@@ -408,6 +506,7 @@ impl Plan {
             source: Source::Values(vec![]),
             filter: None,
             aggregate: None,
+            windows: None,
             targets: vec![],
             order_by: vec![],
             limit: None,

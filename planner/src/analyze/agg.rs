@@ -51,6 +51,27 @@ impl Analyzer<'_> {
             )
             .or_position(pos));
         }
+        let call = self.aggregate_call(name, f, args, pos, false)?;
+        let type_oid = call.type_oid;
+        self.aggs.push(call);
+        Ok(Expr::Aggref {
+            index: self.aggs.len() - 1,
+            type_oid,
+        })
+    }
+
+    /// An aggregate call: its function, argument (coerced) and result type.
+    /// As a window function (`window`), its argument may hold aggregates
+    /// of the query level.
+    pub(crate) fn aggregate_call(
+        &mut self,
+        name: &str,
+        f: &ast::Function,
+        args: &ast::FunctionArgumentList,
+        pos: Option<usize>,
+        window: bool,
+    ) -> PgResult<AggCall> {
+        let nested = !window;
         if !args.clauses.is_empty() {
             return Err(PgError::feature_not_supported(
                 "ORDER BY in aggregate calls",
@@ -69,7 +90,7 @@ impl Analyzer<'_> {
                 None
             }
             [ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(e))] => {
-                self.in_agg_arg = true;
+                self.in_agg_arg = nested;
                 let x = self.transform(e);
                 self.in_agg_arg = false;
                 Some((x?, self.pos(e.span())))
@@ -81,7 +102,7 @@ impl Analyzer<'_> {
                 ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(e)),
                 ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(d)),
             ] if name == "string_agg" => {
-                self.in_agg_arg = true;
+                self.in_agg_arg = nested;
                 let x = self.transform(e);
                 let dl = x.and_then(|x| self.transform(d).map(|dl| (x, dl)));
                 self.in_agg_arg = false;
@@ -218,24 +239,20 @@ impl Analyzer<'_> {
         }
         let filter = match &f.filter {
             Some(w) => {
-                self.in_agg_arg = true;
+                self.in_agg_arg = nested;
                 let c = self.transform_bool(w, "FILTER");
                 self.in_agg_arg = false;
                 Some(c?)
             }
             None => None,
         };
-        self.aggs.push(AggCall {
+        Ok(AggCall {
             func,
             arg,
             distinct,
             type_oid,
             delimiter,
             filter,
-        });
-        Ok(Expr::Aggref {
-            index: self.aggs.len() - 1,
-            type_oid,
         })
     }
 

@@ -1021,9 +1021,6 @@ impl Analyzer<'_> {
 
     fn transform_function(&mut self, f: &ast::Function, whole: &ast::Expr) -> PgResult<Expr> {
         let pos = self.pos(whole.span());
-        if f.over.is_some() {
-            return Err(PgError::feature_not_supported("window functions"));
-        }
         if !f.within_group.is_empty() {
             return Err(PgError::feature_not_supported("WITHIN GROUP"));
         }
@@ -1074,6 +1071,9 @@ impl Analyzer<'_> {
             }
             FunctionArguments::List(l) => l,
         };
+        if f.over.is_some() {
+            return self.transform_window(&name, f, arg_list, pos);
+        }
         if super::agg::is_aggregate(&name) {
             return self.transform_aggregate(&name, f, arg_list, pos);
         }

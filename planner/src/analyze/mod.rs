@@ -19,6 +19,7 @@ pub mod from;
 pub mod func;
 pub mod setop;
 pub mod typename;
+pub mod window;
 
 use std::sync::Arc;
 
@@ -92,6 +93,15 @@ pub struct Analyzer<'a> {
     pub(crate) resolve_unknowns: bool,
     /// The WITH queries in scope, innermost last.
     pub(crate) ctes: Vec<cte::CteDef>,
+    /// Window function calls of the query level being analyzed.
+    pub(crate) windows: Vec<crate::plan::WindowFunc>,
+    /// The WINDOW clause of the SELECT being analyzed.
+    pub(crate) named_windows: Vec<(String, ast::WindowSpec)>,
+    /// Inside a window function's call (a nested one is an error).
+    pub(crate) in_window: bool,
+    /// Set where window functions are not allowed but aggregates are
+    /// (HAVING): the clause name for the error.
+    pub(crate) window_forbidden: Option<&'static str>,
     /// The views being expanded (their OIDs), innermost last.
     pub(crate) expanding_views: Vec<u32>,
     /// The next work table id (for `WITH RECURSIVE`).
@@ -125,6 +135,10 @@ impl<'a> Analyzer<'a> {
             resolve_unknowns: true,
             ctes: Vec::new(),
             expanding_views: Vec::new(),
+            windows: Vec::new(),
+            named_windows: Vec::new(),
+            in_window: false,
+            window_forbidden: None,
             next_worktable: 0,
         }
     }
@@ -377,6 +391,9 @@ impl<'a> Analyzer<'a> {
                     return Err(not_allowed("HAVING clause"));
                 }
                 return Err(not_allowed("aggregate functions"));
+            }
+            if plan.windows.is_some() {
+                return Err(not_allowed("window functions"));
             }
             if matches!(plan.source, Source::Subquery { .. }) {
                 return Err(PgError::feature_not_supported(format!(
@@ -755,10 +772,8 @@ impl<'a> Analyzer<'a> {
             return Err(PgError::feature_not_supported("SELECT INTO"));
         }
         let distinct = matches!(s.distinct, Some(ast::Distinct::Distinct));
-        if !s.named_window.is_empty() {
-            return Err(PgError::feature_not_supported("WINDOW"));
-        }
         let source = self.analyze_from(&s.from)?;
+        self.set_named_windows(&s.named_window)?;
         let filter = match &s.selection {
             Some(w) => {
                 let saved = self.agg_forbidden.replace("WHERE");
@@ -773,7 +788,10 @@ impl<'a> Analyzer<'a> {
         let having = match &s.having {
             Some(h) => {
                 self.var_positions.clear();
-                let x = self.transform_bool(h, "HAVING")?;
+                let saved = self.window_forbidden.replace("HAVING");
+                let x = self.transform_bool(h, "HAVING");
+                self.window_forbidden = saved;
+                let x = x?;
                 Some(Target {
                     expr: x,
                     var_positions: std::mem::take(&mut self.var_positions),
@@ -796,13 +814,16 @@ impl<'a> Analyzer<'a> {
             .or_position(order_by.first().and_then(|o| self.pos(o.expr.span()))));
         }
         let grouped = group_by.is_some() || having.is_some() || !self.aggs.is_empty();
-        let (aggregate, targets) = if grouped {
+        let (aggregate, targets, windows) = if grouped {
             let group_by = group_by.unwrap_or_default();
             let targets = targets
                 .into_iter()
                 .map(|t| self.regroup(t, &group_by))
                 .collect::<PgResult<Vec<_>>>()?;
             let having = having.map(|h| self.regroup(h, &group_by)).transpose()?;
+            // Window functions see the aggregated row.
+            let width = group_by.len() + self.aggs.len();
+            let (targets, windows) = self.finish_windows(targets, width, Some(&group_by))?;
             let aggs = std::mem::take(&mut self.aggs);
             (
                 Some(Aggregate {
@@ -811,14 +832,24 @@ impl<'a> Analyzer<'a> {
                     having,
                 }),
                 targets,
+                windows,
             )
         } else {
-            (None, targets.into_iter().map(|t| t.expr).collect())
+            let width = self
+                .scope
+                .iter()
+                .map(|i| i.offset + i.entry.rel.columns.len())
+                .max()
+                .unwrap_or(0);
+            let targets = targets.into_iter().map(|t| t.expr).collect();
+            let (targets, windows) = self.finish_windows(targets, width, None)?;
+            (None, targets, windows)
         };
         let mut plan = Plan {
             source,
             filter,
             aggregate,
+            windows,
             targets,
             order_by: sort,
             limit: None,
@@ -1025,6 +1056,7 @@ impl<'a> Analyzer<'a> {
             source: Source::Values(rows),
             filter: None,
             aggregate: None,
+            windows: None,
             targets: targets.into_iter().map(|t| t.expr).collect(),
             order_by: sort,
             limit: None,
