@@ -607,6 +607,9 @@ fn alter_column(
             replace_default(session, table, col.attnum, None)?;
         }
         AlterColumnOperation::SetNotNull => set_not_null(session, table.oid, name)?,
+        AlterColumnOperation::SetDataType {
+            data_type, using, ..
+        } => alter_column_type(session, table, &col, data_type, using.as_ref())?,
         AlterColumnOperation::DropNotNull => {
             let in_pk = table
                 .constraints
@@ -633,6 +636,217 @@ fn alter_column(
             return Err(PgError::feature_not_supported(format!(
                 "ALTER TABLE ... ALTER COLUMN {other}"
             )));
+        }
+    }
+    Ok(())
+}
+
+/// Whether values of `from` (with `from_mod`) are valid values of `to`
+/// (with `to_mod`) as they are stored: no rewrite is needed (PostgreSQL's
+/// binary-coercible casts that keep every value, as varchar(n) to a longer
+/// varchar or to text).
+fn stored_values_fit(from: u32, from_mod: i32, to: u32, to_mod: i32) -> bool {
+    use types::oid::{TEXT, VARCHAR};
+    match (from, to) {
+        (VARCHAR | TEXT, TEXT) => true,
+        (TEXT, VARCHAR) => to_mod < 0,
+        (VARCHAR, VARCHAR) => to_mod < 0 || (from_mod >= 0 && to_mod >= from_mod),
+        _ => from == to && from_mod == to_mod,
+    }
+}
+
+/// ALTER TABLE ... ALTER COLUMN c [SET DATA] TYPE t [USING e] (PostgreSQL's
+/// ATRewriteTable): the rows are read with the column converted, the table
+/// gets a new file holding them, and the indexes and constraints on the
+/// column are made again over the new type. Changes that keep every stored
+/// value valid only change the catalog.
+fn alter_column_type(
+    session: &mut Session,
+    table: &RelationInfo,
+    col: &catalog::heap_catalog::ColumnInfo,
+    data_type: &sqlparser::ast::DataType,
+    using: Option<&AstExpr>,
+) -> PgResult<()> {
+    let (type_oid, typmod) = planner::analyze::typename::resolve_type(data_type)?;
+    if storage::heap::tuple::type_storage(type_oid).is_none() {
+        return Err(PgError::feature_not_supported(format!(
+            "columns of type {}",
+            types::oid::type_name(type_oid)
+        )));
+    }
+    let name = col.name.clone();
+    let in_foreign_key = table
+        .constraints
+        .iter()
+        .any(|c| c.kind == catalog::system::CONSTRAINT_FOREIGN && c.keys.contains(&col.attnum))
+        || table
+            .referenced_by
+            .iter()
+            .any(|c| c.fkeys.contains(&col.attnum));
+    if in_foreign_key {
+        return Err(PgError::feature_not_supported(format!(
+            "changing the type of column \"{name}\", which a foreign key uses"
+        )));
+    }
+    for (_, d) in with_reader(session, |r| r.dependents(PG_CLASS, table.oid))? {
+        if d.deptype != 'n' {
+            continue;
+        }
+        if let Some(view) = relcache::relation_by_oid(session, d.objid)?
+            && view.kind == 'v'
+            && view
+                .view_query
+                .as_deref()
+                .is_some_and(|q| q.contains(&name))
+        {
+            return Err(PgError::new(
+                SqlState::FeatureNotSupported,
+                "cannot alter type of a column used by a view or rule",
+            )
+            .with_detail(format!(
+                "rule _RETURN on view {} depends on column \"{name}\"",
+                view.name
+            )));
+        }
+    }
+    if using.is_none() && stored_values_fit(col.type_oid, col.typmod, type_oid, typmod) {
+        return update_attribute(session, table.oid, col.attnum, |a| {
+            a.type_oid = type_oid;
+            a.typmod = typmod;
+        });
+    }
+    if using.is_none() && !planner::analyze::coerce::can_coerce_assignment(col.type_oid, type_oid) {
+        let t = types::oid::format_type(type_oid, typmod);
+        return Err(PgError::new(
+            SqlState::DatatypeMismatch,
+            format!("column \"{name}\" cannot be cast automatically to type {t}"),
+        )
+        .with_hint(format!(
+            "You might need to specify \"USING {}::{t}\".",
+            types::guc::quote_identifier(&name)
+        )));
+    }
+    // The rows, the column converted (dropped columns read as NULL).
+    let q = types::guc::quote_identifier;
+    let type_text = types::oid::format_type(type_oid, typmod);
+    let select: Vec<String> = table
+        .columns
+        .iter()
+        .map(|c| {
+            if c.dropped {
+                "NULL".to_string()
+            } else if c.attnum == col.attnum {
+                let source = using.map_or_else(|| q(&c.name), ToString::to_string);
+                format!("CAST(({source}) AS {type_text})")
+            } else {
+                q(&c.name)
+            }
+        })
+        .collect();
+    let sql = format!(
+        "SELECT {} FROM {}",
+        select.join(", "),
+        qualified_name(table)
+    );
+    let rows = match run_sql(session, &sql)? {
+        Outcome::Rows { rows, .. } => rows,
+        _ => {
+            return Err(PgError::internal(
+                "ALTER COLUMN TYPE: the rows did not come",
+            ));
+        }
+    };
+    // Indexes on the column go, to be made again over the new type.
+    let db = session.database_oid;
+    let mut remake = Vec::new();
+    for ix in &table.indexes {
+        let in_expr = [&ix.row.exprs, &ix.row.pred]
+            .iter()
+            .any(|t| t.as_deref().is_some_and(|t| mentions_column(t, &name)));
+        if !ix.row.keys.contains(&col.attnum) && !in_expr {
+            continue;
+        }
+        match table.constraints.iter().find(|c| c.index == ix.oid) {
+            Some(c) => {
+                let cols: Vec<String> = c
+                    .keys
+                    .iter()
+                    .filter_map(|k| table.columns.iter().find(|x| x.attnum == *k))
+                    .map(|x| q(&x.name))
+                    .collect();
+                let kind = if c.kind == CONSTRAINT_PRIMARY {
+                    "PRIMARY KEY"
+                } else {
+                    "UNIQUE"
+                };
+                remake.push(format!(
+                    "ALTER TABLE {} ADD CONSTRAINT {} {kind} ({})",
+                    qualified_name(table),
+                    q(&c.name),
+                    cols.join(", ")
+                ));
+                let fresh_table = fresh(session, table.oid)?;
+                super::constraints::drop_constraint(session, &fresh_table, &c.name.clone(), false)?;
+            }
+            None => {
+                remake.push(crate::sysviews::index_definition(table, ix));
+                super::indexcmds::drop_index_rows(session, ix.oid, ix.locator(db))?;
+            }
+        }
+    }
+    update_attribute(session, table.oid, col.attnum, |a| {
+        a.type_oid = type_oid;
+        a.typmod = typmod;
+    })?;
+    // A new file with the converted rows; the other indexes start empty
+    // and take the rows as they come in.
+    let table_now = fresh(session, table.oid)?;
+    crate::xact::ensure_xid(session)?;
+    let new_node = session.storage.transam.new_oid()?;
+    let new_loc = storage::smgr::RelFileLocator::new(db, new_node);
+    crate::xact::create_relation_file(session, new_loc)?;
+    let Some((tid, mut class)) = with_reader(session, |r| r.class_by_oid(table.oid))? else {
+        return Err(PgError::internal(format!(
+            "cache lookup failed for relation {}",
+            table.oid
+        )));
+    };
+    class.relfilenode = new_node;
+    crate::xact::with_write(session, |env, w| {
+        CatalogWriter { env, db_oid: db }.update_class(tid, &class, w)
+    })?;
+    session.tx.drop_at_commit.push(table_now.locator(db));
+    super::indexcmds::rebuild_indexes(session, &table_now, true)?;
+    catalog_changed(session);
+    let table_new = fresh(session, table.oid)?;
+    let desc = crate::table_access::relation_desc_for(session, &table_new)?;
+    for row in rows {
+        crate::table_access::insert_row(session, &desc, row)?;
+    }
+    crate::xact::command_counter_increment(session)?;
+    for sql in remake {
+        run_sql(session, &sql)?;
+        crate::xact::command_counter_increment(session)?;
+    }
+    // CHECK constraints hold for the converted values too.
+    for c in &table_new.constraints {
+        if c.kind == catalog::system::CONSTRAINT_CHECK
+            && c.keys.contains(&col.attnum)
+            && let Some(expr) = &c.expr
+        {
+            let sql = format!(
+                "SELECT 1 FROM {} WHERE NOT ({expr}) LIMIT 1",
+                qualified_name(&table_new)
+            );
+            if super::constraints::query_finds_rows(session, &sql)? {
+                return Err(PgError::new(
+                    SqlState::CheckViolation,
+                    format!(
+                        "check constraint \"{}\" of relation \"{}\" is violated by some row",
+                        c.name, table_new.name
+                    ),
+                ));
+            }
         }
     }
     Ok(())

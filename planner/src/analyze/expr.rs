@@ -1074,6 +1074,17 @@ impl Analyzer<'_> {
         if f.over.is_some() {
             return self.transform_window(&name, f, arg_list, pos);
         }
+        // pg_typeof(x): the type analysis gave x, as regtype prints it.
+        if name == "pg_typeof"
+            && let [ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(e))] =
+                arg_list.args.as_slice()
+        {
+            let x = self.transform(e)?;
+            return Ok(Expr::Const {
+                value: Datum::Text(oid::type_name(x.type_oid()).to_string()),
+                type_oid: REGTYPE,
+            });
+        }
         if super::agg::is_aggregate(&name) {
             return self.transform_aggregate(&name, f, arg_list, pos);
         }

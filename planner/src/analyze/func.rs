@@ -83,6 +83,10 @@ fn build() -> Vec<FuncDef> {
         v.push(def("<<", &[t, INT4], t, "shl"));
         v.push(def(">>", &[t, INT4], t, "shr"));
     }
+    // regtype values are type names here: equal names, equal types.
+    for (op, imp) in [("=", "eq"), ("<>", "ne")] {
+        v.push(def(op, &[REGTYPE, REGTYPE], BOOL, imp));
+    }
     for t in COMPARABLE {
         for (op, imp) in [
             ("=", "eq"),
@@ -397,8 +401,7 @@ pub fn name_exists(name: &str) -> bool {
 pub fn known_unsupported(name: &str) -> bool {
     matches!(
         name,
-        "pg_typeof"
-            | "txid_current"
+        "txid_current"
             | "txid_current_if_assigned"
             | "pg_current_xact_id"
             | "to_char"
