@@ -72,6 +72,8 @@ pub struct AggAcc {
     seen: Option<BTreeSet<RowKey>>,
     /// `string_agg`'s text so far
     text: Option<String>,
+    /// `array_agg`'s values so far
+    values: Vec<Datum>,
 }
 
 impl AggAcc {
@@ -84,6 +86,7 @@ impl AggAcc {
             best: None,
             seen: call.distinct.then(BTreeSet::new),
             text: None,
+            values: Vec::new(),
         }
     }
 
@@ -117,6 +120,16 @@ impl AggAcc {
             self.count += 1;
             return Ok(());
         }
+        if call.func == AggFunc::ArrayAgg {
+            if let Some(seen) = &mut self.seen
+                && !seen.insert(RowKey(vec![v.clone()]))
+            {
+                return Ok(());
+            }
+            self.count += 1;
+            self.values.push(v);
+            return Ok(());
+        }
         if v.is_null() {
             return Ok(());
         }
@@ -127,7 +140,7 @@ impl AggAcc {
         }
         self.count += 1;
         match call.func {
-            AggFunc::CountStar | AggFunc::Count | AggFunc::StringAgg => {}
+            AggFunc::CountStar | AggFunc::Count | AggFunc::StringAgg | AggFunc::ArrayAgg => {}
             AggFunc::BoolAnd | AggFunc::BoolOr => {
                 let Datum::Bool(b) = v else {
                     return Err(PgError::internal(format!("bool_and/or of {v:?}")));
@@ -187,6 +200,10 @@ impl AggAcc {
                 self.best.clone().unwrap_or(Datum::Null)
             }
             AggFunc::StringAgg => self.text.clone().map_or(Datum::Null, Datum::Text),
+            AggFunc::ArrayAgg => Datum::Array(Box::new(types::datum::ArrayValue::new(
+                arg_type,
+                self.values.clone(),
+            ))),
             AggFunc::Sum => match arg_type {
                 INT2 | INT4 => {
                     Datum::Int8(i64::try_from(self.int_sum).map_err(|_| out_of_range(INT8))?)

@@ -120,6 +120,23 @@ fn convert(v: Datum, from: u32, to: u32, opts: &OutputOptions) -> PgResult<Datum
         };
         return Datum::from_text(to, s, opts);
     }
+    // Array to array: element by element.
+    if let (Datum::Array(a), Some(fe), Some(te)) = (&v, oid::element_of(from), oid::element_of(to))
+    {
+        let mut out = Vec::with_capacity(a.elems.len());
+        for e in &a.elems {
+            out.push(if e.is_null() {
+                Datum::Null
+            } else {
+                convert(e.clone(), fe, te, opts)?
+            });
+        }
+        return Ok(Datum::Array(Box::new(types::datum::ArrayValue {
+            elem_type: te,
+            lower: a.lower,
+            elems: out,
+        })));
+    }
     let unsupported = || {
         PgError::new(
             SqlState::CannotCoerce,

@@ -137,6 +137,32 @@ impl<'a> Evaluator<'a> {
                 .get(*index)
                 .cloned()
                 .ok_or_else(|| PgError::internal(format!("row has no column {}", index + 1))),
+            Expr::ScalarArrayOp {
+                any,
+                left,
+                right,
+                test,
+            } => {
+                let l = self.eval_row(left, row)?;
+                let r = self.eval_row(right, row)?;
+                let Datum::Array(a) = r else {
+                    return Ok(Datum::Null);
+                };
+                // SQL's three-valued OR (ANY) / AND (ALL) over the elements.
+                let mut saw_null = false;
+                for e in &a.elems {
+                    match self.eval_row(test, &[l.clone(), e.clone()])? {
+                        Datum::Bool(b) if b == *any => return Ok(Datum::Bool(*any)),
+                        Datum::Null => saw_null = true,
+                        _ => {}
+                    }
+                }
+                Ok(if saw_null {
+                    Datum::Null
+                } else {
+                    Datum::Bool(!*any)
+                })
+            }
             Expr::Aggref { .. } | Expr::WindowRef { .. } => Err(PgError::internal(
                 "aggregate reference left in an executable expression",
             )),

@@ -242,6 +242,12 @@ fn series_values(
     ev: &mut Evaluator<'_>,
     s: &planner::Series,
 ) -> PgResult<Box<dyn Iterator<Item = PgResult<Datum>>>> {
+    if let Some(a) = &s.array {
+        return Ok(match ev.eval(a)? {
+            Datum::Array(a) => Box::new(a.elems.into_iter().map(Ok)),
+            _ => Box::new(std::iter::empty()),
+        });
+    }
     let start = ev.eval(&s.start)?;
     let stop = ev.eval(&s.stop)?;
     let step = match &s.step {

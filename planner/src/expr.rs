@@ -26,6 +26,15 @@ pub enum Expr {
         index: usize,
         type_oid: u32,
     },
+    /// `left op ANY (array)` / `left op ALL (array)` (PostgreSQL's
+    /// ScalarArrayOpExpr): `test` compares one element, reading the row
+    /// `[left value, element]`.
+    ScalarArrayOp {
+        any: bool,
+        left: Box<Expr>,
+        right: Box<Expr>,
+        test: Box<Expr>,
+    },
     /// Window function `index` of the query level: exists only during
     /// analysis, which replaces it by a `Var` of the row the window
     /// functions' values are appended to.
@@ -198,6 +207,7 @@ impl Expr {
             Expr::SubPlan { test, params, .. } => {
                 test.as_ref().and_then(|t| t.0.max_var()).max(many(params))
             }
+            Expr::ScalarArrayOp { left, right, .. } => left.max_var().max(right.max_var()),
             Expr::Call { args, .. }
             | Expr::And(args)
             | Expr::Or(args)
@@ -280,7 +290,8 @@ impl Expr {
             | Expr::Not(_)
             | Expr::IsNull { .. }
             | Expr::BoolTest { .. }
-            | Expr::DistinctFrom { .. } => types::oid::BOOL,
+            | Expr::DistinctFrom { .. }
+            | Expr::ScalarArrayOp { .. } => types::oid::BOOL,
         }
     }
 
@@ -325,6 +336,18 @@ impl Expr {
                     None => None,
                 },
                 params: params.into_iter().map(&mut *f).collect::<Result<_, E>>()?,
+            },
+            // The test reads a row of its own.
+            Expr::ScalarArrayOp {
+                any,
+                left,
+                right,
+                test,
+            } => Expr::ScalarArrayOp {
+                any,
+                left: Box::new(f(*left)?),
+                right: Box::new(f(*right)?),
+                test,
             },
             Expr::Call {
                 func,
@@ -439,6 +462,10 @@ impl Expr {
                     t.0.walk(f);
                 }
                 params.iter().for_each(|p| p.walk(f));
+            }
+            Expr::ScalarArrayOp { left, right, .. } => {
+                left.walk(f);
+                right.walk(f);
             }
             Expr::Call { args, .. }
             | Expr::And(args)

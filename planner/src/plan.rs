@@ -213,13 +213,16 @@ pub struct ParamIndexScan {
 }
 
 /// The arguments of `generate_series` in FROM, coerced to the series' type
-/// (int4, int8 or numeric), evaluated once when the scan starts.
+/// (int4, int8 or numeric), evaluated once when the scan starts; or, with
+/// `array`, `unnest(array)`: its elements (of `type_oid`), `start` and
+/// `stop` unused.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Series {
     pub start: Expr,
     pub stop: Expr,
     pub step: Option<Expr>,
     pub type_oid: u32,
+    pub array: Option<Expr>,
 }
 
 /// The heap tids for a bitmap heap scan.
@@ -309,6 +312,8 @@ pub enum AggFunc {
     BoolOr,
     /// `string_agg(value, delimiter)`
     StringAgg,
+    /// `array_agg(value)`: NULLs included
+    ArrayAgg,
 }
 
 /// One aggregate call; its argument is evaluated over source rows.

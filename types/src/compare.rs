@@ -38,6 +38,24 @@ pub fn compare(a: &Datum, b: &Datum) -> PgResult<Ordering> {
         (Interval(x), Interval(y)) => x.cmp_key().cmp(&y.cmp_key()),
         (Uuid(x), Uuid(y)) => x.cmp(y),
         (PgLsn(x), PgLsn(y)) => x.cmp(y),
+        // Element by element (NULL above any value), then the shorter first.
+        (Array(x), Array(y)) => {
+            for (e, f) in x.elems.iter().zip(&y.elems) {
+                let o = match (e.is_null(), f.is_null()) {
+                    (true, true) => Ordering::Equal,
+                    (true, false) => Ordering::Greater,
+                    (false, true) => Ordering::Less,
+                    (false, false) => compare(e, f)?,
+                };
+                if o != Ordering::Equal {
+                    return Ok(o);
+                }
+            }
+            x.elems
+                .len()
+                .cmp(&y.elems.len())
+                .then(x.lower.cmp(&y.lower))
+        }
         _ => {
             return Err(PgError::internal(format!(
                 "cannot compare {a:?} with {b:?}"
@@ -56,6 +74,13 @@ pub fn hash_value(d: &Datum, h: &mut impl std::hash::Hasher) {
     use std::hash::Hash;
     match d {
         Null | Void => {}
+        Array(a) => {
+            a.elems.len().hash(h);
+            for e in &a.elems {
+                e.is_null().hash(h);
+                hash_value(e, h);
+            }
+        }
         Bool(x) => x.hash(h),
         Int2(x) => x.hash(h),
         Int4(x) => x.hash(h),

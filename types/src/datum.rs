@@ -12,11 +12,13 @@
 //! Submodules: [`numeric`] (exact decimals), [`float`] (shortest round-trip float
 //! output), [`datetime`] (calendar, time zones, intervals).
 
+pub mod array;
 pub mod datetime;
 pub mod float;
 pub mod numeric;
 pub mod tz;
 
+pub use array::ArrayValue;
 pub use datetime::{DateStyle, Interval, TimeZone};
 pub use numeric::Numeric;
 
@@ -52,6 +54,8 @@ pub enum Datum {
     PgLsn(u64),
     /// the result of a function returning `void` (prints as the empty string)
     Void,
+    /// a one-dimensional array of one element type
+    Array(Box<ArrayValue>),
 }
 
 /// The session settings that change how values print (and how zone-less
@@ -369,6 +373,10 @@ impl Datum {
                 Datum::PgLsn(parse_pg_lsn(s).ok_or_else(|| invalid_syntax(type_oid, s))?)
             }
             oid::VOID => Datum::Void,
+            t if oid::element_of(t).is_some() => {
+                let elem = oid::element_of(t).unwrap_or(oid::TEXT);
+                Datum::Array(Box::new(array::from_text(elem, s, opts)?))
+            }
             _ => {
                 return Err(PgError::feature_not_supported(format!(
                     "input of type {}",
@@ -428,6 +436,7 @@ impl Datum {
             }
             Datum::Interval(iv) => datetime::format_interval(iv),
             Datum::Uuid(u) => format_uuid(u),
+            Datum::Array(a) => array::to_text(a, opts),
         }
     }
 
@@ -458,6 +467,7 @@ impl Datum {
                 v
             }
             Datum::Uuid(u) => u.to_vec(),
+            Datum::Array(a) => array::to_binary(a),
         }
     }
 
@@ -503,6 +513,10 @@ impl Datum {
                 let mut u = [0u8; 16];
                 u.copy_from_slice(b);
                 Datum::Uuid(u)
+            }
+            t if oid::element_of(t).is_some() => {
+                let elem = oid::element_of(t).unwrap_or(oid::TEXT);
+                Datum::Array(Box::new(array::from_binary(elem, b)?))
             }
             _ => {
                 return Err(PgError::feature_not_supported(format!(

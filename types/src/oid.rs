@@ -51,6 +51,56 @@ pub const FLOAT4_ARRAY: u32 = 1021;
 pub const FLOAT8_ARRAY: u32 = 1022;
 pub const NUMERIC_ARRAY: u32 = 1231;
 pub const PG_LSN_ARRAY: u32 = 3221;
+pub const CHAR_ARRAY: u32 = 1002;
+pub const NAME_ARRAY: u32 = 1003;
+pub const BPCHAR_ARRAY: u32 = 1014;
+pub const OID_ARRAY: u32 = 1028;
+pub const TIMESTAMP_ARRAY: u32 = 1115;
+pub const DATE_ARRAY: u32 = 1182;
+pub const TIME_ARRAY: u32 = 1183;
+pub const TIMESTAMPTZ_ARRAY: u32 = 1185;
+pub const INTERVAL_ARRAY: u32 = 1187;
+pub const UUID_ARRAY: u32 = 2951;
+
+/// (element type, array type, SQL name, internal name) of every array type.
+const ARRAYS: &[(u32, u32, &str, &str)] = &[
+    (BOOL, BOOL_ARRAY, "boolean[]", "_bool"),
+    (BYTEA, BYTEA_ARRAY, "bytea[]", "_bytea"),
+    (CHAR, CHAR_ARRAY, "\"char\"[]", "_char"),
+    (NAME, NAME_ARRAY, "name[]", "_name"),
+    (INT2, INT2_ARRAY, "smallint[]", "_int2"),
+    (INT4, INT4_ARRAY, "integer[]", "_int4"),
+    (TEXT, TEXT_ARRAY, "text[]", "_text"),
+    (BPCHAR, BPCHAR_ARRAY, "character[]", "_bpchar"),
+    (VARCHAR, VARCHAR_ARRAY, "character varying[]", "_varchar"),
+    (INT8, INT8_ARRAY, "bigint[]", "_int8"),
+    (FLOAT4, FLOAT4_ARRAY, "real[]", "_float4"),
+    (FLOAT8, FLOAT8_ARRAY, "double precision[]", "_float8"),
+    (OID, OID_ARRAY, "oid[]", "_oid"),
+    (
+        TIMESTAMP,
+        TIMESTAMP_ARRAY,
+        "timestamp without time zone[]",
+        "_timestamp",
+    ),
+    (DATE, DATE_ARRAY, "date[]", "_date"),
+    (TIME, TIME_ARRAY, "time without time zone[]", "_time"),
+    (
+        TIMESTAMPTZ,
+        TIMESTAMPTZ_ARRAY,
+        "timestamp with time zone[]",
+        "_timestamptz",
+    ),
+    (INTERVAL, INTERVAL_ARRAY, "interval[]", "_interval"),
+    (NUMERIC, NUMERIC_ARRAY, "numeric[]", "_numeric"),
+    (UUID, UUID_ARRAY, "uuid[]", "_uuid"),
+    (PG_LSN, PG_LSN_ARRAY, "pg_lsn[]", "_pg_lsn"),
+];
+
+/// The element type of array type `oid`, if it is one.
+pub fn element_of(oid: u32) -> Option<u32> {
+    ARRAYS.iter().find(|a| a.1 == oid).map(|a| a.0)
+}
 
 /// The type name as `format_type(oid, NULL)` prints it (`integer`, `character varying`).
 pub fn type_name(oid: u32) -> &'static str {
@@ -84,18 +134,7 @@ pub fn type_name(oid: u32) -> &'static str {
         PG_NODE_TREE => "pg_node_tree",
         INT2VECTOR => "int2vector",
         OIDVECTOR => "oidvector",
-        BOOL_ARRAY => "boolean[]",
-        BYTEA_ARRAY => "bytea[]",
-        INT2_ARRAY => "smallint[]",
-        INT4_ARRAY => "integer[]",
-        TEXT_ARRAY => "text[]",
-        VARCHAR_ARRAY => "character varying[]",
-        INT8_ARRAY => "bigint[]",
-        FLOAT4_ARRAY => "real[]",
-        FLOAT8_ARRAY => "double precision[]",
-        NUMERIC_ARRAY => "numeric[]",
-        PG_LSN_ARRAY => "pg_lsn[]",
-        _ => "???",
+        other => ARRAYS.iter().find(|a| a.1 == other).map_or("???", |a| a.2),
     }
 }
 
@@ -132,18 +171,7 @@ pub fn internal_name(oid: u32) -> &'static str {
         PG_NODE_TREE => "pg_node_tree",
         INT2VECTOR => "int2vector",
         OIDVECTOR => "oidvector",
-        BOOL_ARRAY => "_bool",
-        BYTEA_ARRAY => "_bytea",
-        INT2_ARRAY => "_int2",
-        INT4_ARRAY => "_int4",
-        TEXT_ARRAY => "_text",
-        VARCHAR_ARRAY => "_varchar",
-        INT8_ARRAY => "_int8",
-        FLOAT4_ARRAY => "_float4",
-        FLOAT8_ARRAY => "_float8",
-        NUMERIC_ARRAY => "_numeric",
-        PG_LSN_ARRAY => "_pg_lsn",
-        _ => "???",
+        other => ARRAYS.iter().find(|a| a.1 == other).map_or("???", |a| a.3),
     }
 }
 
@@ -163,6 +191,9 @@ pub fn format_type(oid: u32, typmod: i32) -> String {
             )
         }
         VARCHAR | BPCHAR if typmod >= 4 => format!("{}({})", type_name(oid), typmod - 4),
+        _ if element_of(oid).is_some() => {
+            format!("{}[]", format_type(element_of(oid).unwrap_or(oid), typmod))
+        }
         _ => type_name(oid).to_string(),
     }
 }
@@ -184,20 +215,7 @@ pub fn typlen(oid: u32) -> i16 {
 
 /// The array type whose elements are `oid`, if we list one.
 pub fn array_of(oid: u32) -> Option<u32> {
-    Some(match oid {
-        BOOL => BOOL_ARRAY,
-        BYTEA => BYTEA_ARRAY,
-        INT2 => INT2_ARRAY,
-        INT4 => INT4_ARRAY,
-        TEXT => TEXT_ARRAY,
-        VARCHAR => VARCHAR_ARRAY,
-        INT8 => INT8_ARRAY,
-        FLOAT4 => FLOAT4_ARRAY,
-        FLOAT8 => FLOAT8_ARRAY,
-        NUMERIC => NUMERIC_ARRAY,
-        PG_LSN => PG_LSN_ARRAY,
-        _ => return None,
-    })
+    ARRAYS.iter().find(|a| a.0 == oid).map(|a| a.1)
 }
 
 /// True for the types whose values a [`crate::Datum`] of kind `Text` holds.

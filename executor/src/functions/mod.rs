@@ -2,6 +2,7 @@
 //! planner resolved (see `planner::analyze::func`). One file per concern.
 
 pub mod arith;
+pub mod array;
 pub mod datetime;
 pub mod math;
 pub mod regex;
@@ -41,6 +42,9 @@ pub fn call(
         return Ok(r);
     }
     if let Some(r) = regex::call(func, args)? {
+        return Ok(r);
+    }
+    if let Some(r) = array::call(func, args, ret, &ev.opts)? {
         return Ok(r);
     }
     Err(PgError::internal(format!(

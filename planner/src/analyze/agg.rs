@@ -23,7 +23,16 @@ use crate::plan::{AggCall, AggFunc};
 pub fn is_aggregate(name: &str) -> bool {
     matches!(
         name,
-        "count" | "sum" | "avg" | "min" | "max" | "bool_and" | "bool_or" | "every" | "string_agg"
+        "count"
+            | "sum"
+            | "avg"
+            | "min"
+            | "max"
+            | "bool_and"
+            | "bool_or"
+            | "every"
+            | "string_agg"
+            | "array_agg"
     )
 }
 
@@ -147,6 +156,24 @@ impl Analyzer<'_> {
                 (AggFunc::Count, Some(x), INT8)
             }
             ("string_agg", Some((x, _))) => (AggFunc::StringAgg, Some(x), TEXT),
+            ("array_agg", Some((x, p))) => {
+                let x = if x.type_oid() == UNKNOWN {
+                    self.coerce(x, TEXT, -1, false, p)?
+                } else {
+                    x
+                };
+                let Some(array) = oid::array_of(x.type_oid()) else {
+                    return Err(PgError::new(
+                        SqlState::UndefinedObject,
+                        format!(
+                            "could not find array type for data type {}",
+                            oid::type_name(x.type_oid())
+                        ),
+                    )
+                    .or_position(pos));
+                };
+                (AggFunc::ArrayAgg, Some(x), array)
+            }
             ("bool_and" | "every" | "bool_or", Some((x, p))) => {
                 let x = match x.type_oid() {
                     BOOL => x,

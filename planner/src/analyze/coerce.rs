@@ -14,6 +14,7 @@ pub fn category(t: u32) -> char {
         INTERVAL => 'T',
         UNKNOWN => 'X',
         VOID | RECORD => 'P',
+        t if oid::element_of(t).is_some() => 'A',
         _ => 'U',
     }
 }
@@ -27,6 +28,9 @@ pub fn is_preferred(t: u32) -> bool {
 pub fn can_coerce_implicit(from: u32, to: u32) -> bool {
     if from == to || from == UNKNOWN {
         return true;
+    }
+    if let (Some(f), Some(t)) = (oid::element_of(from), oid::element_of(to)) {
+        return can_coerce_implicit(f, t);
     }
     matches!(
         (from, to),
@@ -54,6 +58,9 @@ pub fn can_coerce_assignment(from: u32, to: u32) -> bool {
     if can_coerce_implicit(from, to) {
         return true;
     }
+    if let (Some(f), Some(t)) = (oid::element_of(from), oid::element_of(to)) {
+        return can_coerce_assignment(f, t);
+    }
     if category(to) == 'S' && category(from) != 'P' {
         return true;
     }
@@ -74,6 +81,9 @@ pub fn can_coerce_assignment(from: u32, to: u32) -> bool {
 pub fn can_coerce_explicit(from: u32, to: u32) -> bool {
     if can_coerce_implicit(from, to) {
         return true;
+    }
+    if let (Some(f), Some(t)) = (oid::element_of(from), oid::element_of(to)) {
+        return can_coerce_explicit(f, t);
     }
     let (cf, ct) = (category(from), category(to));
     // every type converts to and from the string types through its I/O functions

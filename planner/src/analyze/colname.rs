@@ -40,10 +40,14 @@ fn figure(e: &ast::Expr) -> Option<(String, u8)> {
             expr, data_type, ..
         } => match figure(expr) {
             Some((n, 2)) => Some((n, 2)),
-            _ => resolve_type(data_type)
-                .ok()
-                .map(|(t, _)| (oid::internal_name(t).to_string(), 1)),
+            // An array type is named by its element type (`int4` for int[]).
+            _ => resolve_type(data_type).ok().map(|(t, _)| {
+                let named = oid::element_of(t).unwrap_or(t);
+                (oid::internal_name(named).to_string(), 1)
+            }),
         },
+        ast::Expr::Array(_) => Some(("array".into(), 2)),
+        ast::Expr::CompoundFieldAccess { root, .. } => figure(root),
         ast::Expr::TypedString(ts) => resolve_type(&ts.data_type)
             .ok()
             .map(|(t, _)| (oid::internal_name(t).to_string(), 1)),

@@ -163,6 +163,16 @@ impl Analyzer<'_> {
                     };
                     return self.coerce(lit, t, typmod, true, arg_pos);
                 }
+                // ARRAY[] takes its type from the cast.
+                if let ast::Expr::Array(a) = expr.as_ref()
+                    && a.elem.is_empty()
+                    && let Some(elem) = oid::element_of(t)
+                {
+                    return Ok(Expr::Const {
+                        value: Datum::Array(Box::new(types::datum::ArrayValue::new(elem, vec![]))),
+                        type_oid: t,
+                    });
+                }
                 let arg = self.transform(expr)?;
                 self.coerce(arg, t, typmod, true, arg_pos)
             }
@@ -438,20 +448,35 @@ impl Analyzer<'_> {
                     exists
                 })
             }
-            ast::Expr::Array(_) => Err(PgError::feature_not_supported("arrays")),
+            ast::Expr::Array(a) => self.array_constructor(a, self.pos(e.span())),
             ast::Expr::Tuple(_) => Err(PgError::feature_not_supported("row constructors")),
             ast::Expr::Collate { expr, collation } => {
                 self.collate(expr, collation, self.pos(collation.span()))
             }
-            ast::Expr::AnyOp { .. } | ast::Expr::AllOp { .. } => {
-                Err(PgError::feature_not_supported("ANY/ALL"))
-            }
+            ast::Expr::AnyOp {
+                left,
+                compare_op,
+                right,
+                ..
+            } => self.scalar_array_op(left, compare_op, right, true, self.pos(e.span())),
+            ast::Expr::AllOp {
+                left,
+                compare_op,
+                right,
+            } => self.scalar_array_op(left, compare_op, right, false, self.pos(e.span())),
             ast::Expr::SimilarTo { .. } => Err(PgError::feature_not_supported("SIMILAR TO")),
             ast::Expr::Overlay { .. } => Err(PgError::feature_not_supported("OVERLAY")),
             ast::Expr::IsNormalized { .. } => Err(PgError::feature_not_supported("IS NORMALIZED")),
-            ast::Expr::CompoundFieldAccess { .. } => Err(PgError::feature_not_supported(
-                "field selection and subscripts",
-            )),
+            ast::Expr::CompoundFieldAccess { root, access_chain }
+                if access_chain
+                    .iter()
+                    .all(|a| matches!(a, ast::AccessExpr::Subscript(_))) =>
+            {
+                self.array_subscript(root, access_chain, self.pos(e.span()))
+            }
+            ast::Expr::CompoundFieldAccess { .. } => {
+                Err(PgError::feature_not_supported("field selection"))
+            }
             ast::Expr::Wildcard(_) | ast::Expr::QualifiedWildcard(..) => Err(PgError::syntax(
                 "syntax error at or near \"*\"",
                 self.pos(e.span()),
@@ -825,6 +850,9 @@ impl Analyzer<'_> {
             BinaryOperator::PGRegexIMatch => "~*".into(),
             BinaryOperator::PGRegexNotMatch => "!~".into(),
             BinaryOperator::PGRegexNotIMatch => "!~*".into(),
+            BinaryOperator::AtArrow => "@>".into(),
+            BinaryOperator::ArrowAt => "<@".into(),
+            BinaryOperator::PGOverlap => "&&".into(),
             BinaryOperator::Custom(s) => s.clone(),
             // `OPERATOR(pg_catalog.~)`, as psql writes its catalog queries:
             // the built-in operators all live in pg_catalog.
@@ -869,7 +897,7 @@ impl Analyzer<'_> {
     /// Builds a binary operator call with PostgreSQL's resolution.
     /// `lhs IN (subquery)`: the subquery's one column compared by the `=`
     /// operator the two types resolve to, as for `lhs = value`.
-    fn in_subquery(&mut self, lhs: &ast::Expr, q: &ast::Query) -> PgResult<Expr> {
+    pub(crate) fn in_subquery(&mut self, lhs: &ast::Expr, q: &ast::Query) -> PgResult<Expr> {
         let lpos = self.pos(lhs.span());
         let l = self.transform(lhs)?;
         let pos = self.op_pos_between(lhs.span(), q.span(), &["IN", "in"]);
@@ -925,6 +953,9 @@ impl Analyzer<'_> {
         pos: Option<usize>,
     ) -> PgResult<Expr> {
         let (lt, rt) = (l.type_oid(), r.type_oid());
+        if oid::element_of(lt).is_some() || oid::element_of(rt).is_some() {
+            return self.array_op(sym, (l, lpos), (r, rpos), pos);
+        }
         match func::resolve(sym, &[lt, rt]) {
             Resolution::Found(d) => {
                 let a = self.coerce(l, d.args[0], -1, false, lpos)?;
@@ -950,6 +981,73 @@ impl Analyzer<'_> {
             .with_hint("Could not choose a best candidate operator. You might need to add explicit type casts.")
             .or_position(pos)),
         }
+    }
+
+    /// An operator with an array operand: comparison, `||`, `@>`, `<@`, `&&`.
+    fn array_op(
+        &mut self,
+        sym: &str,
+        (l, lpos): (Expr, Option<usize>),
+        (r, rpos): (Expr, Option<usize>),
+        pos: Option<usize>,
+    ) -> PgResult<Expr> {
+        let (lt, rt) = (l.type_oid(), r.type_oid());
+        let missing = || {
+            PgError::new(
+                SqlState::UndefinedFunction,
+                format!(
+                    "operator does not exist: {} {sym} {}",
+                    oid::type_name(lt),
+                    oid::type_name(rt)
+                ),
+            )
+            .with_hint(OPER_HINT)
+            .or_position(pos)
+        };
+        let call = |func: &'static str, args: Vec<Expr>, type_oid: u32, strict: bool| Expr::Call {
+            func,
+            args,
+            type_oid,
+            strict,
+        };
+        if sym == "||" {
+            let (le, re) = (oid::element_of(lt), oid::element_of(rt));
+            return match (le, re) {
+                (Some(_), _) if rt == lt || rt == UNKNOWN => {
+                    let r = self.coerce(r, lt, -1, false, rpos)?;
+                    Ok(call("array_cat", vec![l, r], lt, false))
+                }
+                (Some(e), None) => {
+                    let r = self.coerce(r, e, -1, false, rpos)?;
+                    Ok(call("array_append", vec![l, r], lt, false))
+                }
+                (None, Some(e)) => {
+                    let l = self.coerce(l, e, -1, false, lpos)?;
+                    Ok(call("array_prepend", vec![l, r], rt, false))
+                }
+                _ => Err(missing()),
+            };
+        }
+        // Both sides arrays of one type (an untyped literal takes the other's).
+        let t = if lt == UNKNOWN { rt } else { lt };
+        if oid::element_of(t).is_none() {
+            return Err(missing());
+        }
+        let l = self.coerce(l, t, -1, false, lpos).map_err(|_| missing())?;
+        let r = self.coerce(r, t, -1, false, rpos).map_err(|_| missing())?;
+        let imp = match sym {
+            "=" => "eq",
+            "<>" => "ne",
+            "<" => "lt",
+            "<=" => "le",
+            ">" => "gt",
+            ">=" => "ge",
+            "@>" => "array_contains",
+            "<@" => "array_contained",
+            "&&" => "array_overlap",
+            _ => return Err(missing()),
+        };
+        Ok(call(imp, vec![l, r], BOOL, true))
     }
 
     fn text_output(&mut self, x: Expr, pos: Option<usize>) -> PgResult<Expr> {
@@ -1109,6 +1207,9 @@ impl Analyzer<'_> {
                 }
                 _ => return Err(PgError::feature_not_supported("named function arguments")),
             }
+        }
+        if let Some(x) = self.array_function(&name, &args, pos)? {
+            return Ok(x);
         }
         match name.as_str() {
             "coalesce" => {

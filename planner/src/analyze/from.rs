@@ -992,6 +992,21 @@ impl Analyzer<'_> {
     /// numeric type; its one column is named by the alias (or a column
     /// alias), else `generate_series`. None for anything else.
     fn series_in_from(&mut self, t: &TableFactor) -> PgResult<Option<(Source, RangeEntry)>> {
+        if let TableFactor::UNNEST {
+            alias,
+            array_exprs,
+            with_offset,
+            with_ordinality,
+            ..
+        } = t
+        {
+            if *with_offset || *with_ordinality {
+                return Err(PgError::feature_not_supported("unnest WITH ORDINALITY"));
+            }
+            return self
+                .unnest_in_from(array_exprs, alias.as_ref(), None)
+                .map(Some);
+        }
         let TableFactor::Table {
             name,
             alias,
@@ -1119,8 +1134,68 @@ impl Analyzer<'_> {
             stop,
             step,
             type_oid,
+            array: None,
         });
         Ok(Some((source, entry)))
+    }
+
+    /// `unnest(array)` as a FROM item: one column of the element type,
+    /// named by the alias (or a column alias), else `unnest`.
+    fn unnest_in_from(
+        &mut self,
+        args: &[ast::Expr],
+        alias: Option<&ast::TableAlias>,
+        pos: Option<usize>,
+    ) -> PgResult<(Source, RangeEntry)> {
+        let [e] = args else {
+            return Err(PgError::feature_not_supported("unnest of several arrays").or_position(pos));
+        };
+        let x = self.transform(e)?;
+        let Some(elem) = types::oid::element_of(x.type_oid()) else {
+            return Err(PgError::new(
+                SqlState::UndefinedFunction,
+                format!(
+                    "function unnest({}) does not exist",
+                    types::oid::type_name(x.type_oid())
+                ),
+            )
+            .with_hint("No function matches the given name and argument types. You might need to add explicit type casts.")
+            .or_position(pos));
+        };
+        let (refname, has_alias, column) = match alias {
+            Some(a) => {
+                let refname = ident_name(&a.name);
+                let column = match a.columns.as_slice() {
+                    [] => refname.clone(),
+                    [c] => ident_name(&c.name),
+                    _ => {
+                        return Err(PgError::new(
+                            SqlState::InvalidColumnReference,
+                            "too many column aliases specified for function unnest",
+                        )
+                        .or_position(pos));
+                    }
+                };
+                (refname, true, column)
+            }
+            None => ("unnest".to_owned(), false, "unnest".to_owned()),
+        };
+        let rel = scope_relation("unnest", 'f', std::iter::once((column, elem, -1)));
+        let source = Source::Series(crate::plan::Series {
+            start: Expr::null(elem),
+            stop: Expr::null(elem),
+            step: None,
+            type_oid: elem,
+            array: Some(x),
+        });
+        Ok((
+            source,
+            RangeEntry {
+                rel,
+                refname,
+                has_alias,
+            },
+        ))
     }
 
     /// Looks up a FROM item (or DML target) naming a table.

@@ -10,6 +10,7 @@
 //! 0A000 naming the feature.
 
 pub mod agg;
+pub mod array;
 pub mod coerce;
 pub mod colname;
 pub mod cte;

@@ -36,6 +36,36 @@ fn numeric_typmod(p: i64, s: i64) -> PgResult<i32> {
 }
 
 /// The OID and typmod a type name denotes.
+/// The array type whose internal name (`_int4`) is `name`.
+fn internal_type(name: &str) -> Option<u32> {
+    [
+        BOOL,
+        BYTEA,
+        CHAR,
+        NAME,
+        INT2,
+        INT4,
+        TEXT,
+        BPCHAR,
+        VARCHAR,
+        INT8,
+        FLOAT4,
+        FLOAT8,
+        OID,
+        TIMESTAMP,
+        DATE,
+        TIME,
+        TIMESTAMPTZ,
+        INTERVAL,
+        NUMERIC,
+        UUID,
+        PG_LSN,
+    ]
+    .into_iter()
+    .filter_map(array_of)
+    .find(|&a| internal_name(a) == name)
+}
+
 pub fn resolve_type(dt: &DataType) -> PgResult<(u32, i32)> {
     Ok(match dt {
         DataType::Int2(_) | DataType::SmallInt(_) => (INT2, -1),
@@ -98,10 +128,15 @@ pub fn resolve_type(dt: &DataType) -> PgResult<(u32, i32)> {
                 "unknown" => UNKNOWN,
                 "pg_lsn" => PG_LSN,
                 "regclass" => REGCLASS,
+                "regtype" => REGTYPE,
                 "char" if id_quoted(name) => CHAR,
+                // `_int4`: the internal name of an array type.
+                internal if internal.starts_with('_') && internal_type(internal).is_some() => {
+                    internal_type(internal).unwrap_or(UNKNOWN)
+                }
                 "json" | "jsonb" | "xml" | "money" | "inet" | "cidr" | "macaddr" | "bit"
-                | "varbit" | "point" | "regtype" | "regproc" | "tsvector" | "tsquery"
-                | "timetz" | "int4range" | "record" | "xid" | "xid8" => {
+                | "varbit" | "point" | "regproc" | "tsvector" | "tsquery" | "timetz"
+                | "int4range" | "record" | "xid" | "xid8" => {
                     return Err(PgError::feature_not_supported(format!("type {n}")));
                 }
                 _ => {
@@ -130,6 +165,24 @@ pub fn resolve_type(dt: &DataType) -> PgResult<(u32, i32)> {
                 }
             };
             (t, typmod)
+        }
+        DataType::Array(
+            sqlparser::ast::ArrayElemTypeDef::SquareBracket(inner, _)
+            | sqlparser::ast::ArrayElemTypeDef::AngleBracket(inner),
+        ) => {
+            let (elem, typmod) = resolve_type(inner)?;
+            match array_of(elem) {
+                Some(a) => (a, typmod),
+                None => {
+                    return Err(PgError::new(
+                        SqlState::UndefinedObject,
+                        format!(
+                            "could not find array type for data type {}",
+                            type_name(elem)
+                        ),
+                    ));
+                }
+            }
         }
         DataType::Array(_) => return Err(PgError::feature_not_supported("array types")),
         DataType::Regclass => (REGCLASS, -1),

@@ -183,6 +183,8 @@ pub fn type_storage(type_oid: u32) -> Option<(i16, bool, Align)> {
         // Stored in their text form until arrays exist (catalog columns only).
         oid::INT2VECTOR | oid::OIDVECTOR => (-1, false, Align::Int),
         oid::UNKNOWN => (-2, false, Align::Char),
+        // Arrays are stored in their binary form (`array_send`).
+        t if oid::element_of(t).is_some() => (-1, false, Align::Int),
         _ => return None,
     })
 }
@@ -557,6 +559,10 @@ pub fn fill_data(desc: &TupleDesc, values: &[Datum], out: &mut Vec<u8>) -> PgRes
                         numeric = n.to_binary();
                         &numeric
                     }
+                    (_, Datum::Array(_)) => {
+                        numeric = value.to_binary();
+                        &numeric
+                    }
                     _ => return Err(mismatch(att, value)),
                 };
                 put_varlena(out, payload);
@@ -847,6 +853,8 @@ fn read_attr(att: &Attribute, tuple: &[u8], off: usize) -> Result<(Datum, usize)
                     Numeric::from_binary(payload)
                         .map_err(|e| ReadError::Bad(format!("invalid numeric: {}", e.message)))?,
                 ),
+                t if oid::element_of(t).is_some() => Datum::from_binary(t, payload)
+                    .map_err(|e| ReadError::Bad(format!("invalid array: {}", e.message)))?,
                 _ => Datum::Text(utf8(payload)?),
             };
             Ok((value, next))
@@ -1172,7 +1180,7 @@ mod tests {
             "value of kind Int4 does not match column \"a\" of type bigint"
         );
         assert!(form_tuple(&desc, &[]).is_err());
-        let e = Attribute::new("x", oid::INT4_ARRAY, -1).unwrap_err();
+        let e = Attribute::new("x", oid::RECORD, -1).unwrap_err();
         assert_eq!(e.code, SqlState::FeatureNotSupported);
         let name = TupleDesc::from_types(&[("n", oid::NAME)]).unwrap();
         assert!(form_tuple(&name, &[Datum::Text("n".repeat(64))]).is_err());

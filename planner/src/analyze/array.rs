@@ -1,0 +1,305 @@
+//! Array expressions (PostgreSQL's `parse_expr.c` / `parse_node.c` array
+//! parts): `ARRAY[...]`, subscripts and slices, `op ANY / ALL (array)`, and
+//! the array functions whose argument types depend on each other (`anyarray`,
+//! `anyelement`), resolved here rather than from the fixed signatures of
+//! the function catalog.
+
+use sqlparser::ast::{self, Spanned};
+use types::oid::{self, INT4, TEXT, UNKNOWN};
+use types::{PgError, PgResult, SqlState};
+
+use super::Analyzer;
+use super::coerce::select_common_type;
+use crate::expr::Expr;
+
+fn call(func: &'static str, args: Vec<Expr>, type_oid: u32, strict: bool) -> Expr {
+    Expr::Call {
+        func,
+        args,
+        type_oid,
+        strict,
+    }
+}
+
+impl Analyzer<'_> {
+    /// `ARRAY[e, ...]`: the elements' common type; `ARRAY[]` needs a cast.
+    pub(crate) fn array_constructor(
+        &mut self,
+        a: &ast::Array,
+        pos: Option<usize>,
+    ) -> PgResult<Expr> {
+        if a.elem.is_empty() {
+            return Err(PgError::new(
+                SqlState::IndeterminateDatatype,
+                "cannot determine type of empty array",
+            )
+            .with_hint("Explicitly cast to the desired type, for example ARRAY[]::integer[].")
+            .or_position(pos));
+        }
+        let mut elems = Vec::new();
+        for e in &a.elem {
+            if matches!(e, ast::Expr::Array(_)) {
+                return Err(
+                    PgError::feature_not_supported("multidimensional arrays").or_position(pos)
+                );
+            }
+            let p = self.pos(e.span());
+            elems.push((self.transform(e)?, p));
+        }
+        let types: Vec<(u32, Option<usize>)> =
+            elems.iter().map(|(x, p)| (x.type_oid(), *p)).collect();
+        let t = match select_common_type(&types, "ARRAY")? {
+            UNKNOWN => TEXT,
+            t => t,
+        };
+        let Some(array_type) = oid::array_of(t) else {
+            return Err(PgError::new(
+                SqlState::UndefinedObject,
+                format!(
+                    "could not find array type for data type {}",
+                    oid::type_name(t)
+                ),
+            )
+            .or_position(pos));
+        };
+        let mut args = Vec::new();
+        for (x, p) in elems {
+            args.push(self.coerce(x, t, -1, false, p)?);
+        }
+        Ok(call("array", args, array_type, false))
+    }
+
+    /// `a[i]` and `a[i:j]` (one subscript: arrays have one dimension here).
+    pub(crate) fn array_subscript(
+        &mut self,
+        root: &ast::Expr,
+        chain: &[ast::AccessExpr],
+        pos: Option<usize>,
+    ) -> PgResult<Expr> {
+        let a = self.transform(root)?;
+        let Some(elem) = oid::element_of(a.type_oid()) else {
+            return Err(PgError::new(
+                SqlState::DatatypeMismatch,
+                format!(
+                    "cannot subscript type {} because it does not support subscripting",
+                    oid::type_name(a.type_oid())
+                ),
+            )
+            .or_position(pos));
+        };
+        let [ast::AccessExpr::Subscript(sub)] = chain else {
+            return Err(PgError::feature_not_supported("multidimensional arrays").or_position(pos));
+        };
+        let int = |a: &mut Analyzer<'_>, e: &ast::Expr| -> PgResult<Expr> {
+            let p = a.pos(e.span());
+            let x = a.transform(e)?;
+            a.coerce(x, INT4, -1, false, p).map_err(|_| {
+                PgError::new(
+                    SqlState::DatatypeMismatch,
+                    "array subscript must have type integer",
+                )
+                .or_position(p)
+            })
+        };
+        match sub {
+            ast::Subscript::Index { index } => {
+                let i = int(self, index)?;
+                Ok(call("array_subscript", vec![a, i], elem, true))
+            }
+            ast::Subscript::Slice {
+                lower_bound,
+                upper_bound,
+                stride: None,
+            } => {
+                let type_oid = a.type_oid();
+                let null = Expr::null(INT4);
+                let lo = match lower_bound {
+                    Some(e) => int(self, e)?,
+                    None => null.clone(),
+                };
+                let hi = match upper_bound {
+                    Some(e) => int(self, e)?,
+                    None => null,
+                };
+                Ok(call("array_slice", vec![a, lo, hi], type_oid, false))
+            }
+            ast::Subscript::Slice { .. } => {
+                Err(PgError::feature_not_supported("array slices with a stride").or_position(pos))
+            }
+        }
+    }
+
+    /// `left op ANY (array)` / `left op ALL (array)`; a subquery on the
+    /// right of `= ANY` is `IN (subquery)`.
+    pub(crate) fn scalar_array_op(
+        &mut self,
+        left: &ast::Expr,
+        op: &ast::BinaryOperator,
+        right: &ast::Expr,
+        any: bool,
+        pos: Option<usize>,
+    ) -> PgResult<Expr> {
+        let sym = match op {
+            ast::BinaryOperator::Eq => "=",
+            ast::BinaryOperator::NotEq => "<>",
+            ast::BinaryOperator::Lt => "<",
+            ast::BinaryOperator::LtEq => "<=",
+            ast::BinaryOperator::Gt => ">",
+            ast::BinaryOperator::GtEq => ">=",
+            ast::BinaryOperator::PGLikeMatch => "~~",
+            ast::BinaryOperator::PGILikeMatch => "~~*",
+            ast::BinaryOperator::PGRegexMatch => "~",
+            other => {
+                return Err(PgError::feature_not_supported(format!(
+                    "operator {other} with ANY/ALL"
+                ))
+                .or_position(pos));
+            }
+        };
+        if let ast::Expr::Subquery(q) = right {
+            if any && sym == "=" {
+                return self.in_subquery(left, q);
+            }
+            return Err(PgError::feature_not_supported("ANY/ALL (subquery)").or_position(pos));
+        }
+        let lpos = self.pos(left.span());
+        let l = self.transform(left)?;
+        let rpos = self.pos(right.span());
+        let mut r = self.transform(right)?;
+        if r.type_oid() == UNKNOWN {
+            // An untyped literal is an array of the left side's type.
+            let lt = match l.type_oid() {
+                UNKNOWN => TEXT,
+                t => t,
+            };
+            if let Some(at) = oid::array_of(lt) {
+                r = self.coerce(r, at, -1, false, rpos)?;
+            }
+        }
+        let Some(elem) = oid::element_of(r.type_oid()) else {
+            return Err(PgError::new(
+                SqlState::WrongObjectType,
+                "op ANY/ALL (array) requires array on right side",
+            )
+            .or_position(pos));
+        };
+        let var = |index, type_oid| Expr::Var {
+            index,
+            type_oid,
+            typmod: -1,
+        };
+        let test =
+            self.make_op_exprs(sym, (var(0, l.type_oid()), lpos), (var(1, elem), None), pos)?;
+        if test.type_oid() != types::oid::BOOL {
+            return Err(PgError::new(
+                SqlState::DatatypeMismatch,
+                "op ANY/ALL (array) requires operator to yield boolean",
+            )
+            .or_position(pos));
+        }
+        Ok(Expr::ScalarArrayOp {
+            any,
+            left: Box::new(l),
+            right: Box::new(r),
+            test: Box::new(test),
+        })
+    }
+
+    /// The polymorphic array functions (`anyarray` / `anyelement`
+    /// arguments). None if `name` is not one of them.
+    pub(crate) fn array_function(
+        &mut self,
+        name: &str,
+        args: &[(Expr, Option<usize>)],
+        pos: Option<usize>,
+    ) -> PgResult<Option<Expr>> {
+        let is_array = |x: &Expr| oid::element_of(x.type_oid()).is_some();
+        let undefined = || {
+            let sig: Vec<&str> = args
+                .iter()
+                .map(|(a, _)| oid::type_name(a.type_oid()))
+                .collect();
+            PgError::new(
+                SqlState::UndefinedFunction,
+                format!("function {name}({}) does not exist", sig.join(", ")),
+            )
+            .with_hint("No function matches the given name and argument types. You might need to add explicit type casts.")
+            .or_position(pos)
+        };
+        let a0 = args.first().map(|(a, _)| a);
+        let expr = match (name, args.len()) {
+            ("array_length" | "array_upper" | "array_lower", 2) => {
+                let (a, i) = (&args[0], &args[1]);
+                if !is_array(&a.0) {
+                    return Ok(None);
+                }
+                let i = self.coerce(i.0.clone(), INT4, -1, false, i.1)?;
+                let imp = match name {
+                    "array_length" => "array_length",
+                    "array_upper" => "array_upper",
+                    _ => "array_lower",
+                };
+                call(imp, vec![a.0.clone(), i], INT4, true)
+            }
+            ("cardinality", 1) if a0.is_some_and(is_array) => {
+                call("cardinality", vec![args[0].0.clone()], INT4, true)
+            }
+            ("array_ndims", 1) if a0.is_some_and(is_array) => {
+                call("array_ndims", vec![args[0].0.clone()], INT4, true)
+            }
+            ("array_dims", 1) if a0.is_some_and(is_array) => {
+                call("array_dims", vec![args[0].0.clone()], TEXT, true)
+            }
+            ("array_to_string", 2 | 3) if a0.is_some_and(is_array) => {
+                let mut out = vec![args[0].0.clone()];
+                for (x, p) in &args[1..] {
+                    out.push(self.coerce(x.clone(), TEXT, -1, false, *p)?);
+                }
+                call("array_to_string", out, TEXT, false)
+            }
+            ("string_to_array", 2 | 3) => {
+                let mut out = Vec::new();
+                for (x, p) in args {
+                    if !(x.type_oid() == UNKNOWN || oid::is_string_type(x.type_oid())) {
+                        return Err(undefined());
+                    }
+                    out.push(self.coerce(x.clone(), TEXT, -1, false, *p)?);
+                }
+                call("string_to_array", out, types::oid::TEXT_ARRAY, false)
+            }
+            ("array_append" | "array_prepend" | "array_position" | "array_remove", 2) => {
+                let (arr, el) = if name == "array_prepend" {
+                    (&args[1], &args[0])
+                } else {
+                    (&args[0], &args[1])
+                };
+                let Some(elem) = oid::element_of(arr.0.type_oid()) else {
+                    return Err(undefined());
+                };
+                let el = self.coerce(el.0.clone(), elem, -1, false, el.1)?;
+                let (imp, t, strict) = match name {
+                    "array_append" => ("array_append", arr.0.type_oid(), false),
+                    "array_prepend" => ("array_prepend", arr.0.type_oid(), false),
+                    "array_position" => ("array_position", INT4, false),
+                    _ => ("array_remove", arr.0.type_oid(), false),
+                };
+                let args = if name == "array_prepend" {
+                    vec![el, arr.0.clone()]
+                } else {
+                    vec![arr.0.clone(), el]
+                };
+                call(imp, args, t, strict)
+            }
+            ("array_cat", 2) => {
+                let t = args[0].0.type_oid();
+                if !is_array(&args[0].0) {
+                    return Err(undefined());
+                }
+                let b = self.coerce(args[1].0.clone(), t, -1, false, args[1].1)?;
+                call("array_cat", vec![args[0].0.clone(), b], t, false)
+            }
+            _ => return Ok(None),
+        };
+        Ok(Some(expr))
+    }
+}
