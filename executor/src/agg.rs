@@ -74,6 +74,9 @@ pub struct AggAcc {
     text: Option<String>,
     /// `array_agg`'s values so far
     values: Vec<Datum>,
+    /// `agg(x ORDER BY ...)`: the inputs with their sort keys, fed in order
+    /// when the group is complete.
+    ordered: Vec<(Vec<Datum>, Datum, Option<Datum>)>,
 }
 
 impl AggAcc {
@@ -87,6 +90,7 @@ impl AggAcc {
             seen: call.distinct.then(BTreeSet::new),
             text: None,
             values: Vec::new(),
+            ordered: Vec::new(),
         }
     }
 
@@ -190,8 +194,72 @@ impl AggAcc {
         Ok(())
     }
 
+    /// Holds one input of an aggregate with ORDER BY: its sort keys, value
+    /// and (`string_agg`) delimiter.
+    pub fn push_ordered(&mut self, keys: Vec<Datum>, v: Datum, delimiter: Option<Datum>) {
+        self.ordered.push((keys, v, delimiter));
+    }
+
     /// The aggregate's result.
     pub fn finish(&self, call: &AggCall) -> PgResult<Datum> {
+        if call.order_by.is_empty() {
+            return self.finish_fed(call);
+        }
+        let mut inputs = self.ordered.clone();
+        let mut err = None;
+        inputs.sort_by(|a, b| {
+            for ((x, y), (_, desc, nulls_first)) in a.0.iter().zip(&b.0).zip(&call.order_by) {
+                let o = match (x.is_null(), y.is_null()) {
+                    (true, true) => Ordering::Equal,
+                    (true, false) => {
+                        if *nulls_first {
+                            Ordering::Less
+                        } else {
+                            Ordering::Greater
+                        }
+                    }
+                    (false, true) => {
+                        if *nulls_first {
+                            Ordering::Greater
+                        } else {
+                            Ordering::Less
+                        }
+                    }
+                    (false, false) => match compare(x, y) {
+                        Ok(o) => {
+                            if *desc {
+                                o.reverse()
+                            } else {
+                                o
+                            }
+                        }
+                        Err(e) => {
+                            err.get_or_insert(e);
+                            Ordering::Equal
+                        }
+                    },
+                };
+                if o != Ordering::Equal {
+                    return o;
+                }
+            }
+            Ordering::Equal
+        });
+        if let Some(e) = err {
+            return Err(e);
+        }
+        let mut fed = AggAcc::new(call);
+        for (_, v, d) in inputs {
+            match d {
+                Some(d) => fed.advance_text(v, d)?,
+                None => fed.advance(call, v)?,
+            }
+        }
+        fed.finish_fed(call)
+    }
+
+    /// The result of the values fed so far.
+    fn finish_fed(&self, call: &AggCall) -> PgResult<Datum> {
         let arg_type = call.arg.as_ref().map_or(0, |a| a.type_oid());
         Ok(match call.func {
             AggFunc::CountStar | AggFunc::Count => Datum::Int8(self.count),
@@ -267,12 +335,22 @@ impl<'p> Grouper<'p> {
                 Some(a) => ev.eval_row(a, row)?,
                 None => Datum::Null,
             };
-            if let Some(d) = &call.delimiter {
-                let d = ev.eval_row(d, row)?;
-                acc.advance_text(v, d)?;
+            let d = match &call.delimiter {
+                Some(d) => Some(ev.eval_row(d, row)?),
+                None => None,
+            };
+            if !call.order_by.is_empty() {
+                let mut keys = Vec::with_capacity(call.order_by.len());
+                for (k, _, _) in &call.order_by {
+                    keys.push(ev.eval_row(k, row)?);
+                }
+                acc.push_ordered(keys, v, d);
                 continue;
             }
-            acc.advance(call, v)?;
+            match d {
+                Some(d) => acc.advance_text(v, d)?,
+                None => acc.advance(call, v)?,
+            }
         }
         Ok(())
     }

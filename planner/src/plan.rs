@@ -331,6 +331,9 @@ pub struct AggCall {
     pub filter: Option<Expr>,
     /// The result type (`sum(int4)` is int8, `avg(int4)` numeric, ...).
     pub type_oid: u32,
+    /// `agg(x ORDER BY ...)`: the order its input is fed in, over the
+    /// source row (expression, DESC, NULLS FIRST).
+    pub order_by: Vec<(Expr, bool, bool)>,
 }
 
 impl WindowFunc {
@@ -356,6 +359,7 @@ impl AggCall {
             .iter()
             .chain(self.delimiter.iter())
             .chain(self.filter.iter())
+            .chain(self.order_by.iter().map(|(e, _, _)| e))
     }
 }
 

@@ -81,15 +81,42 @@ impl Analyzer<'_> {
         window: bool,
     ) -> PgResult<AggCall> {
         let nested = !window;
-        if !args.clauses.is_empty() {
-            return Err(PgError::feature_not_supported(
-                "ORDER BY in aggregate calls",
-            ));
-        }
         let distinct = matches!(
             args.duplicate_treatment,
             Some(ast::DuplicateTreatment::Distinct)
         );
+        let mut order_by = Vec::new();
+        for clause in &args.clauses {
+            let ast::FunctionArgumentClause::OrderBy(items) = clause else {
+                return Err(
+                    PgError::feature_not_supported(format!("{clause} in aggregate calls"))
+                        .or_position(pos),
+                );
+            };
+            if window {
+                return Err(PgError::feature_not_supported(
+                    "ORDER BY in an aggregate used as a window function",
+                )
+                .or_position(pos));
+            }
+            for o in items {
+                if matches!(o.options.sort, Some(ast::OrderBySort::Using(_))) {
+                    return Err(PgError::feature_not_supported(
+                        "ORDER BY ... USING in aggregates",
+                    ));
+                }
+                self.in_agg_arg = true;
+                let x = self.transform(&o.expr);
+                self.in_agg_arg = false;
+                let desc = matches!(o.options.sort, Some(ast::OrderBySort::Desc));
+                order_by.push((
+                    x?,
+                    desc,
+                    o.options.nulls_first.unwrap_or(desc),
+                    self.pos(o.expr.span()),
+                ));
+            }
+        }
         let mut delimiter = None;
         let arg = match args.args.as_slice() {
             [ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Wildcard)] if name == "count" => {
@@ -273,6 +300,16 @@ impl Analyzer<'_> {
             }
             None => None,
         };
+        // With DISTINCT, the order must be one of the distinct values'.
+        if distinct
+            && let Some((_, _, _, p)) = order_by.iter().find(|(x, _, _, _)| Some(x) != arg.as_ref())
+        {
+            return Err(PgError::new(
+                SqlState::InvalidColumnReference,
+                "in an aggregate with DISTINCT, ORDER BY expressions must appear in argument list",
+            )
+            .or_position(*p));
+        }
         Ok(AggCall {
             func,
             arg,
@@ -280,6 +317,7 @@ impl Analyzer<'_> {
             type_oid,
             delimiter,
             filter,
+            order_by: order_by.into_iter().map(|(x, d, n, _)| (x, d, n)).collect(),
         })
     }
 
