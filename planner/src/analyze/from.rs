@@ -151,6 +151,72 @@ fn check_conflicts(a: &[ScopeItem], b: &[ScopeItem]) -> PgResult<()> {
 /// A FROM item that reads another FROM item's columns where this
 /// implementation cannot pass them in: a function's arguments, or a
 /// LATERAL subquery that is not directly the right side of its join.
+/// `f(args) [AS a[(cols)]]` in FROM as `LATERAL (SELECT * FROM f(args)) AS
+/// a(cols)`: the one column is named after the alias, or the function.
+fn function_as_lateral_subquery(t: &TableFactor) -> Option<TableFactor> {
+    let list = |args: &mut dyn Iterator<Item = String>| args.collect::<Vec<_>>().join(", ");
+    let (call, name, alias) = match t {
+        TableFactor::UNNEST {
+            alias,
+            array_exprs,
+            with_offset: false,
+            with_ordinality: false,
+            ..
+        } => (
+            format!(
+                "unnest({})",
+                list(&mut array_exprs.iter().map(ToString::to_string))
+            ),
+            "unnest".to_string(),
+            alias.as_ref(),
+        ),
+        TableFactor::Table {
+            name,
+            args: Some(args),
+            alias,
+            ..
+        } => (
+            format!(
+                "{name}({})",
+                list(&mut args.args.iter().map(ToString::to_string))
+            ),
+            name.0.last().map(ToString::to_string).unwrap_or_default(),
+            alias.as_ref(),
+        ),
+        _ => return None,
+    };
+    let alias_text = match alias {
+        Some(a) if a.columns.is_empty() => format!("{}({})", a.name, a.name),
+        Some(a) => a.to_string(),
+        None => format!("{name}({name})"),
+    };
+    let sql = format!("LATERAL (SELECT * FROM {call}) AS {alias_text}");
+    sqlparser::parser::Parser::new(&sqlparser::dialect::PostgreSqlDialect {})
+        .try_with_sql(&sql)
+        .and_then(|mut p| p.parse_table_factor())
+        .ok()
+}
+
+/// `e` with its `OuterParam`s one level nearer (see `table_factor`).
+fn skip_check_level(e: Expr) -> Expr {
+    match e {
+        Expr::OuterParam {
+            up,
+            index,
+            type_oid,
+            typmod,
+        } => Expr::OuterParam {
+            up: up.saturating_sub(1),
+            index,
+            type_oid,
+            typmod,
+        },
+        other => other
+            .map_children(&mut |c| Ok::<_, std::convert::Infallible>(skip_check_level(c)))
+            .unwrap_or_else(|never| match never {}),
+    }
+}
+
 fn lateral_not_supported(pos: Option<usize>) -> PgError {
     PgError::feature_not_supported("this reference to another FROM item (LATERAL)").or_position(pos)
 }
@@ -328,9 +394,27 @@ impl Analyzer<'_> {
         self.outer_scopes.pop();
         let lateral_refs = self.sub_params.pop().unwrap_or_default();
         if let Some((_, pos)) = lateral_refs.first() {
+            // A function of earlier items' columns is a LATERAL subquery
+            // that calls it.
+            if let Some(derived) = function_as_lateral_subquery(t) {
+                return self.table_factor(&derived, offset, earlier);
+            }
             return Err(lateral_not_supported(*pos));
         }
         if let Some((source, entry)) = series? {
+            // References to the query levels around counted the level
+            // pushed for the LATERAL check, which does not exist when the
+            // function runs.
+            let source = match source {
+                Source::Series(s) => Source::Series(crate::plan::Series {
+                    start: skip_check_level(s.start),
+                    stop: skip_check_level(s.stop),
+                    step: s.step.map(skip_check_level),
+                    type_oid: s.type_oid,
+                    array: s.array.map(skip_check_level),
+                }),
+                other => other,
+            };
             return Ok(single(source, entry, 1));
         }
         match t {
