@@ -29,6 +29,8 @@ pub struct RelCache {
     namespaces: FastMap<String, Option<u32>>,
     relations: FastMap<(u32, String), Option<Arc<RelationInfo>>>,
     by_oid: FastMap<u32, Arc<RelationInfo>>,
+    /// User functions by name, in search_path order.
+    pub functions: FastMap<String, Vec<Arc<planner::FunctionDesc>>>,
     /// Analyzed CHECK constraints, by table OID.
     pub checks: FastMap<u32, Arc<Vec<(String, planner::Expr)>>>,
     /// `pg_sequence` rows, by sequence OID.
@@ -49,6 +51,7 @@ impl RelCache {
         self.index_exprs.clear();
         self.sequences.clear();
         self.checks.clear();
+        self.functions.clear();
         self.search_path = None;
     }
 }

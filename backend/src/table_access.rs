@@ -156,6 +156,15 @@ impl<'s> SessionCatalog<'s> {
 }
 
 impl CatalogView for SessionCatalog<'_> {
+    fn lookup_functions(
+        &self,
+        schema: Option<&str>,
+        name: &str,
+    ) -> PgResult<Vec<Arc<planner::FunctionDesc>>> {
+        let mut session = self.session.borrow_mut();
+        crate::commands::function::lookup(&mut session, schema, name)
+    }
+
     fn lookup_relation(
         &self,
         schema: Option<&str>,

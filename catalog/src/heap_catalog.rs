@@ -24,7 +24,8 @@ use crate::system::{
     self, AttributeRow, AuthidRow, CONSTRAINT_FOREIGN, CatalogDef, ClassRow, ConstraintRow,
     DEPENDENCY_INTERNAL, DatabaseRow, DependRow, IndexRow, PG_ATTRDEF_DEF, PG_ATTRIBUTE_DEF,
     PG_AUTHID_DEF, PG_CLASS, PG_CLASS_DEF, PG_CONSTRAINT_DEF, PG_DATABASE_DEF, PG_DEPEND_DEF,
-    PG_INDEX_DEF, PG_NAMESPACE_DEF, PG_REWRITE_DEF, PG_SEQUENCE_DEF, SequenceRow,
+    PG_INDEX_DEF, PG_NAMESPACE_DEF, PG_PROC_DEF, PG_REWRITE_DEF, PG_SEQUENCE_DEF, ProcRow,
+    SequenceRow,
 };
 
 /// One column of a relation as the planner needs it.
@@ -454,6 +455,23 @@ impl CatalogReader<'_, '_, '_> {
         self.find(&PG_REWRITE_DEF, |tid, r| {
             (oid_at(r, 2) == relid).then(|| (tid, text_at(r, 7)))
         })
+    }
+
+    /// The functions named `name` in schema `namespace` (any schema if None).
+    pub fn functions(
+        &self,
+        namespace: Option<u32>,
+        name: &str,
+    ) -> PgResult<Vec<(ItemPointer, ProcRow)>> {
+        let mut out = Vec::new();
+        self.scan(&PG_PROC_DEF, |tid, r| {
+            let row = ProcRow::from_datums(&r);
+            if row.name == name && namespace.is_none_or(|n| n == row.namespace) {
+                out.push((tid, row));
+            }
+            Ok(true)
+        })?;
+        Ok(out)
     }
 
     /// A constraint named `name` (of any table).
@@ -898,6 +916,21 @@ impl CatalogWriter<'_, '_, '_> {
             w,
         )
         .map(|_| ())
+    }
+
+    /// Adds a `pg_proc` row.
+    pub fn create_function(&self, w: &mut WriteXact<'_>, row: &ProcRow) -> PgResult<()> {
+        self.insert(&PG_PROC_DEF, &row.to_datums(), w).map(|_| ())
+    }
+
+    /// Replaces the `pg_proc` row at `tid` (CREATE OR REPLACE FUNCTION).
+    pub fn update_function(
+        &self,
+        tid: ItemPointer,
+        row: &ProcRow,
+        w: &mut WriteXact<'_>,
+    ) -> PgResult<()> {
+        self.replace(&PG_PROC_DEF, tid, &row.to_datums(), w)
     }
 
     /// Adds a `pg_constraint` row.

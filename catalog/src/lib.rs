@@ -3,8 +3,8 @@
 //! reading and writing catalog rows under MVCC ([`heap_catalog`]).
 //!
 //! Per database: `pg_type`, `pg_attribute`, `pg_class`, `pg_attrdef`,
-//! `pg_namespace`, `pg_index`, `pg_sequence`, `pg_depend`, `pg_constraint`
-//! and `pg_rewrite` in `base/<db>/<oid>`; shared: `pg_database` and `pg_authid` in
+//! `pg_namespace`, `pg_index`, `pg_sequence`, `pg_depend`, `pg_constraint`,
+//! `pg_rewrite` and `pg_proc` (user functions) in `base/<db>/<oid>`; shared: `pg_database` and `pg_authid` in
 //! `global/<oid>`. Each has PostgreSQL 15's OID and column names (columns
 //! of types that cannot be stored yet — arrays, `aclitem`, `regproc`, `xid` —
 //! are left out). Because catalog rows are heap tuples, DDL is transactional:

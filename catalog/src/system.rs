@@ -29,6 +29,7 @@ pub const PG_SEQUENCE: u32 = 2224;
 pub const PG_DEPEND: u32 = 2608;
 pub const PG_CONSTRAINT: u32 = 2606;
 pub const PG_REWRITE: u32 = 2618;
+pub const PG_PROC: u32 = 1255;
 /// `pg_global`, the tablespace of shared catalogs.
 pub const GLOBAL_TABLESPACE_OID: u32 = 1664;
 
@@ -445,6 +446,105 @@ pub fn view_rule_row(oid: u32, relid: u32, query: &str) -> Vec<Datum> {
     ]
 }
 
+pub const PG_PROC_DEF: CatalogDef = CatalogDef {
+    oid: PG_PROC,
+    name: "pg_proc",
+    rowtype_oid: 81,
+    columns: &[
+        c("oid", OID),
+        c("proname", NAME),
+        c("pronamespace", OID),
+        c("proowner", OID),
+        c("prolang", OID),
+        c("prokind", CHAR),
+        c("provolatile", CHAR),
+        c("proisstrict", BOOL),
+        c("proretset", BOOL),
+        c("pronargs", INT2),
+        c("prorettype", OID),
+        c("proargtypes", oid::OIDVECTOR),
+        c("proargnames", oid::TEXT_ARRAY),
+        c("prosrc", oid::TEXT),
+    ],
+    shared: false,
+};
+
+/// `pg_language` OID of SQL-language functions.
+pub const SQL_LANGUAGE_OID: u32 = 14;
+
+/// What a `pg_proc` row says (user functions only: built-in functions are
+/// not catalog rows here).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProcRow {
+    pub oid: u32,
+    pub name: String,
+    pub namespace: u32,
+    pub owner: u32,
+    pub volatility: char,
+    pub strict: bool,
+    pub ret_type: u32,
+    pub arg_types: Vec<u32>,
+    pub arg_names: Vec<String>,
+    pub body: String,
+}
+
+impl ProcRow {
+    pub fn to_datums(&self) -> Vec<Datum> {
+        vec![
+            Datum::Oid(self.oid),
+            Datum::Text(self.name.clone()),
+            Datum::Oid(self.namespace),
+            Datum::Oid(self.owner),
+            Datum::Oid(SQL_LANGUAGE_OID),
+            ch('f'),
+            ch(self.volatility),
+            Datum::Bool(self.strict),
+            Datum::Bool(false),
+            Datum::Int2(self.arg_types.len() as i16),
+            Datum::Oid(self.ret_type),
+            vector(&self.arg_types),
+            Datum::Array(Box::new(types::datum::ArrayValue::new(
+                oid::TEXT,
+                self.arg_names.iter().cloned().map(Datum::Text).collect(),
+            ))),
+            Datum::Text(self.body.clone()),
+        ]
+    }
+
+    pub fn from_datums(r: &[Datum]) -> ProcRow {
+        let oid_at = |i: usize| match r.get(i) {
+            Some(Datum::Oid(v)) => *v,
+            _ => 0,
+        };
+        let text = |i: usize| match r.get(i) {
+            Some(Datum::Text(s)) => s.clone(),
+            _ => String::new(),
+        };
+        ProcRow {
+            oid: oid_at(0),
+            name: text(1),
+            namespace: oid_at(2),
+            owner: oid_at(3),
+            volatility: text(6).chars().next().unwrap_or('v'),
+            strict: matches!(r.get(7), Some(Datum::Bool(true))),
+            ret_type: oid_at(10),
+            arg_types: parse_vector(r.get(11).unwrap_or(&Datum::Null)),
+            arg_names: match r.get(12) {
+                Some(Datum::Array(a)) => a
+                    .elems
+                    .iter()
+                    .map(|d| match d {
+                        Datum::Text(s) => s.clone(),
+                        _ => String::new(),
+                    })
+                    .collect(),
+                _ => Vec::new(),
+            },
+            body: text(13),
+        }
+    }
+}
+
 /// `pg_constraint.contype` values.
 pub const CONSTRAINT_CHECK: char = 'c';
 pub const CONSTRAINT_FOREIGN: char = 'f';
@@ -742,7 +842,7 @@ pub fn btree_opclass_accepts(class: &BtreeOpclass, type_oid: u32) -> bool {
 }
 
 /// Every per-database catalog, in creation order.
-pub const CATALOGS: [CatalogDef; 10] = [
+pub const CATALOGS: [CatalogDef; 11] = [
     PG_TYPE_DEF,
     PG_ATTRIBUTE_DEF,
     PG_CLASS_DEF,
@@ -753,6 +853,7 @@ pub const CATALOGS: [CatalogDef; 10] = [
     PG_DEPEND_DEF,
     PG_CONSTRAINT_DEF,
     PG_REWRITE_DEF,
+    PG_PROC_DEF,
 ];
 
 pub const PG_AUTHID_DEF: CatalogDef = CatalogDef {

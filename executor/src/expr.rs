@@ -137,6 +137,27 @@ impl<'a> Evaluator<'a> {
                 .get(*index)
                 .cloned()
                 .ok_or_else(|| PgError::internal(format!("row has no column {}", index + 1))),
+            Expr::SqlFunction {
+                plan, args, strict, ..
+            } => {
+                let mut values = Vec::with_capacity(args.len());
+                for a in args {
+                    let v = self.eval_row(a, row)?;
+                    if *strict && v.is_null() {
+                        return Ok(Datum::Null);
+                    }
+                    values.push(v);
+                }
+                // The body is a statement of its own: its parameters are the
+                // arguments; its subqueries run afresh for each call.
+                let mut body = Evaluator::new(&values, &mut *self.ctx);
+                let rows = crate::query::run(&mut body, plan, 1)?;
+                Ok(rows
+                    .into_iter()
+                    .next()
+                    .and_then(|r| r.into_iter().next())
+                    .unwrap_or(Datum::Null))
+            }
             Expr::ScalarArrayOp {
                 any,
                 left,

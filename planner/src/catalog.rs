@@ -84,8 +84,33 @@ impl RelationDesc {
     }
 }
 
+/// A user-defined SQL-language function (`pg_proc`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct FunctionDesc {
+    pub oid: u32,
+    pub name: String,
+    pub arg_types: Vec<u32>,
+    /// Argument names ("" for an unnamed one).
+    pub arg_names: Vec<String>,
+    pub ret_type: u32,
+    /// The body: one SELECT (or the expression of a `RETURN` body, as
+    /// `SELECT expr`).
+    pub body: Arc<str>,
+    pub strict: bool,
+}
+
 /// Name lookup for analysis (implemented by the backend).
 pub trait CatalogView {
+    /// The user functions named `name` (in `schema`, or on the search_path).
+    fn lookup_functions(
+        &self,
+        schema: Option<&str>,
+        name: &str,
+    ) -> PgResult<Vec<Arc<FunctionDesc>>> {
+        let _ = (schema, name);
+        Ok(Vec::new())
+    }
+
     /// The relation `schema.name`, or `name` on the search_path when `schema` is
     /// None; `Ok(None)` if there is no such relation (names are already
     /// case-folded). An error is for failures of the lookup itself.
@@ -109,6 +134,10 @@ impl CatalogView for EmptyCatalog {
         Ok(None)
     }
 }
+
+/// The deepest nesting of SQL function bodies analyzed into one statement
+/// (a function calling itself would otherwise never end).
+pub const MAX_FUNCTION_DEPTH: usize = 16;
 
 /// Splits a possibly qualified name written as text (`'Foo'`, `'"Foo"'`,
 /// `'s.t'`) into its parts as PostgreSQL's `stringToQualifiedNameList`

@@ -26,6 +26,15 @@ pub enum Expr {
         index: usize,
         type_oid: u32,
     },
+    /// A call of a user SQL function: its body's plan, run with the
+    /// arguments as its parameters (`$1` ...); the first column of its first
+    /// row, or NULL.
+    SqlFunction {
+        plan: Box<crate::plan::Plan>,
+        args: Vec<Expr>,
+        type_oid: u32,
+        strict: bool,
+    },
     /// `left op ANY (array)` / `left op ALL (array)` (PostgreSQL's
     /// ScalarArrayOpExpr): `test` compares one element, reading the row
     /// `[left value, element]`.
@@ -208,6 +217,7 @@ impl Expr {
                 test.as_ref().and_then(|t| t.0.max_var()).max(many(params))
             }
             Expr::ScalarArrayOp { left, right, .. } => left.max_var().max(right.max_var()),
+            Expr::SqlFunction { args, .. } => many(args),
             Expr::Call { args, .. }
             | Expr::And(args)
             | Expr::Or(args)
@@ -283,6 +293,7 @@ impl Expr {
             | Expr::Coalesce { type_oid, .. }
             | Expr::NullIf { type_oid, .. }
             | Expr::MinMax { type_oid, .. }
+            | Expr::SqlFunction { type_oid, .. }
             | Expr::SubPlan { type_oid, .. } => *type_oid,
             Expr::Cast { to, .. } => *to,
             Expr::And(_)
@@ -336,6 +347,17 @@ impl Expr {
                     None => None,
                 },
                 params: params.into_iter().map(&mut *f).collect::<Result<_, E>>()?,
+            },
+            Expr::SqlFunction {
+                plan,
+                args,
+                type_oid,
+                strict,
+            } => Expr::SqlFunction {
+                plan,
+                args: args.into_iter().map(&mut *f).collect::<Result<_, E>>()?,
+                type_oid,
+                strict,
             },
             // The test reads a row of its own.
             Expr::ScalarArrayOp {
@@ -467,6 +489,7 @@ impl Expr {
                 left.walk(f);
                 right.walk(f);
             }
+            Expr::SqlFunction { args, .. } => args.iter().for_each(|a| a.walk(f)),
             Expr::Call { args, .. }
             | Expr::And(args)
             | Expr::Or(args)

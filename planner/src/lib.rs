@@ -32,7 +32,7 @@ pub mod indexpath;
 pub mod joinpath;
 pub mod plan;
 
-pub use catalog::{CatalogView, ColumnDesc, EmptyCatalog, IndexDesc, RelationDesc};
+pub use catalog::{CatalogView, ColumnDesc, EmptyCatalog, FunctionDesc, IndexDesc, RelationDesc};
 pub use expr::{BoolTestKind, Expr};
 pub use plan::{
     AggCall, AggFunc, Aggregate, Bitmap, CommandKind, IndexBound, IndexScan, Join, JoinInput,

@@ -18,6 +18,7 @@ pub mod constraints;
 pub mod copy;
 mod dbcommands;
 pub mod foreign_keys;
+pub mod function;
 mod indexcmds;
 mod lockcmds;
 mod schemacmds;
@@ -59,6 +60,8 @@ pub fn ddl_statement(
         } => drop_tables(session, names, *if_exists, *cascade),
         Statement::CreateIndex(ci) => create_index(session, ci),
         Statement::CreateView(cv) => view::create_view(session, cv, sql),
+        Statement::CreateFunction(cf) => function::create_function(session, cf),
+        Statement::DropFunction(df) => function::drop_function(session, df),
         Statement::Discard { object_type } => temp::discard(session, object_type),
         Statement::Drop {
             object_type: ObjectType::View,

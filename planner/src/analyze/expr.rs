@@ -10,7 +10,9 @@ use types::oid::{self, *};
 use types::{Datum, PgError, PgResult, SqlState};
 
 use super::Analyzer;
-use super::coerce::{can_coerce_explicit, can_coerce_implicit, category, select_common_type};
+use super::coerce::{
+    can_coerce_assignment, can_coerce_explicit, can_coerce_implicit, category, select_common_type,
+};
 use super::func::{self, Resolution};
 use super::typename::resolve_type;
 use crate::expr::{BoolTestKind, Expr};
@@ -56,6 +58,13 @@ impl Analyzer<'_> {
         let r = self.resolve_column(qualifier, column, pos);
         if r.is_ok() {
             return r;
+        }
+        // A SQL function's argument, when no column has the name.
+        if qualifier.is_empty()
+            && let Some(i) = self.param_names.iter().position(|n| n == column)
+            && let Some(&type_oid) = self.param_types.get(i)
+        {
+            return Ok(Expr::Param { index: i, type_oid });
         }
         let Some(level) = (0..self.outer_scopes.len())
             .rev()
@@ -1276,8 +1285,74 @@ impl Analyzer<'_> {
                     type_oid: t,
                 })
             }
-            _ => self.call_function(&name, args, pos),
+            _ => {
+                // A name no built-in function has may be a user function's.
+                if !func::name_exists(&name)
+                    && let Some(x) = self.call_user_function(None, &name, &args, pos)?
+                {
+                    return Ok(x);
+                }
+                self.call_function(&name, args, pos)
+            }
         }
+    }
+
+    /// A call of a user SQL function named `name`: the candidate whose
+    /// arguments take these (exactly, else by implicit casts); None if
+    /// there is none. Its body is analyzed here, with the arguments as its
+    /// parameters.
+    pub(crate) fn call_user_function(
+        &mut self,
+        schema: Option<&str>,
+        name: &str,
+        args: &[(Expr, Option<usize>)],
+        pos: Option<usize>,
+    ) -> PgResult<Option<Expr>> {
+        let candidates = self.catalog.lookup_functions(schema, name)?;
+        let types: Vec<u32> = args.iter().map(|(x, _)| x.type_oid()).collect();
+        let fits = |f: &&std::sync::Arc<crate::FunctionDesc>, exact: bool| {
+            f.arg_types.len() == types.len()
+                && f.arg_types.iter().zip(&types).all(|(&want, &have)| {
+                    want == have || (!exact && can_coerce_implicit(have, want))
+                })
+        };
+        let mut chosen: Vec<_> = candidates.iter().filter(|f| fits(f, true)).collect();
+        if chosen.is_empty() {
+            chosen = candidates.iter().filter(|f| fits(f, false)).collect();
+        }
+        let f = match chosen.as_slice() {
+            [] => return Ok(None),
+            [f] => (*f).clone(),
+            _ => {
+                return Err(PgError::new(
+                    SqlState::AmbiguousFunction,
+                    format!("function {name} is not unique"),
+                )
+                .with_hint("Could not choose a best candidate function. You might need to add explicit type casts.")
+                .or_position(pos));
+            }
+        };
+        if self.function_depth >= crate::catalog::MAX_FUNCTION_DEPTH {
+            return Err(PgError::new(
+                SqlState::StatementTooComplex,
+                "stack depth limit exceeded",
+            )
+            .with_hint("SQL functions here are expanded where they are called; this one calls itself too deeply."));
+        }
+        let mut coerced = Vec::with_capacity(args.len());
+        for ((x, p), &t) in args.iter().zip(&f.arg_types) {
+            coerced.push(self.coerce(x.clone(), t, -1, false, *p)?);
+        }
+        let (plan, relations) = analyze_function_body(&f, self.catalog, self.function_depth + 1)?;
+        for r in relations {
+            self.add_relation(&r.rel, r.mode);
+        }
+        Ok(Some(Expr::SqlFunction {
+            plan: Box::new(plan),
+            args: coerced,
+            type_oid: f.ret_type,
+            strict: f.strict,
+        }))
     }
 
     /// Resolves and builds a call of a built-in function.
@@ -1321,6 +1396,59 @@ impl Analyzer<'_> {
             .or_position(pos)),
         }
     }
+}
+
+/// A SQL function's body as a plan over its arguments (`$1` ... or by
+/// name): one query returning one column, coerced to the return type.
+pub fn analyze_function_body(
+    f: &crate::FunctionDesc,
+    catalog: &dyn crate::CatalogView,
+    depth: usize,
+) -> PgResult<(crate::plan::Plan, Vec<crate::plan::RelationLock>)> {
+    let stmts =
+        sqlparser::parser::Parser::parse_sql(&sqlparser::dialect::PostgreSqlDialect {}, &f.body)
+            .map_err(|e| {
+                PgError::syntax(
+                    format!("syntax error in SQL function \"{}\": {e}", f.name),
+                    None,
+                )
+            })?;
+    let [stmt @ ast::Statement::Query(_)] = stmts.as_slice() else {
+        return Err(PgError::feature_not_supported(
+            "SQL function bodies other than one SELECT",
+        ));
+    };
+    let mut a = super::Analyzer::new(&f.body, &f.arg_types, true).with_catalog(catalog);
+    a.param_names = f.arg_names.clone();
+    a.function_depth = depth;
+    let mut planned = a.analyze_statement(stmt).map_err(|mut e| {
+        e.position = None;
+        e
+    })?;
+    if planned.columns.len() != 1 {
+        return Err(PgError::new(
+            SqlState::InvalidFunctionDefinition,
+            format!(
+                "return type mismatch in function declared to return {}",
+                oid::type_name(f.ret_type)
+            ),
+        )
+        .with_detail("Final statement must return exactly one column."));
+    }
+    let target = planned.plan.targets[0].clone();
+    let have = target.type_oid();
+    if have != f.ret_type && !(have == UNKNOWN || can_coerce_assignment(have, f.ret_type)) {
+        return Err(PgError::new(
+            SqlState::InvalidFunctionDefinition,
+            format!(
+                "return type mismatch in function declared to return {}",
+                oid::type_name(f.ret_type)
+            ),
+        )
+        .with_detail(format!("Actual return type is {}.", oid::type_name(have))));
+    }
+    planned.plan.targets[0] = a.coerce(target, f.ret_type, -1, false, None)?;
+    Ok((planned.plan, planned.relations))
 }
 
 /// The text of a (possibly negated) numeric literal.

@@ -103,6 +103,10 @@ pub struct Analyzer<'a> {
     /// Set where window functions are not allowed but aggregates are
     /// (HAVING): the clause name for the error.
     pub(crate) window_forbidden: Option<&'static str>,
+    /// In a SQL function's body: its argument names, which read as `$n`.
+    pub(crate) param_names: Vec<String>,
+    /// How many SQL function bodies this analysis is nested in.
+    pub(crate) function_depth: usize,
     /// The views being expanded (their OIDs), innermost last.
     pub(crate) expanding_views: Vec<u32>,
     /// The next work table id (for `WITH RECURSIVE`).
@@ -136,6 +140,8 @@ impl<'a> Analyzer<'a> {
             resolve_unknowns: true,
             ctes: Vec::new(),
             expanding_views: Vec::new(),
+            param_names: Vec::new(),
+            function_depth: 0,
             windows: Vec::new(),
             named_windows: Vec::new(),
             in_window: false,

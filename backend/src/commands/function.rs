@@ -1,0 +1,306 @@
+//! User functions in SQL (PostgreSQL's `functioncmds.c` and the SQL
+//! function language): CREATE [OR REPLACE] FUNCTION ... LANGUAGE sql and
+//! DROP FUNCTION; the lookup the planner uses for their calls.
+//!
+//! A function is a `pg_proc` row whose `prosrc` is its body: one SELECT
+//! (a `RETURN expr` body is kept as `SELECT expr`), checked when the
+//! function is made (it must analyze with its arguments as parameters and
+//! return one column of the declared type). A call analyzes the body in
+//! place and runs it with the arguments as the body's parameters. Other
+//! languages, set-returning functions and bodies of several statements or
+//! of DML are 0A000.
+
+use std::sync::Arc;
+
+use sqlparser::ast::{
+    CreateFunction, CreateFunctionBody, DropFunction, FunctionBehavior, FunctionCalledOnNull,
+    FunctionReturnType,
+};
+
+use catalog::heap_catalog::CatalogWriter;
+use catalog::system::{PG_CATALOG_NAMESPACE, PG_PROC, ProcRow};
+use types::{PgError, PgResult, SqlState};
+
+use super::*;
+use crate::relcache::{self, with_reader};
+use crate::session::Session;
+use crate::utility::Outcome;
+
+/// The user functions `name` on the search_path (or in `schema`), nearest
+/// schema first; cached with the relation cache.
+pub fn lookup(
+    session: &mut Session,
+    schema: Option<&str>,
+    name: &str,
+) -> PgResult<Vec<Arc<planner::FunctionDesc>>> {
+    relcache::accept_invalidations(session);
+    let key = format!("{}\0{name}", schema.unwrap_or(""));
+    if let Some(found) = session.relcache.functions.get(&key) {
+        return Ok(found.clone());
+    }
+    let namespaces = match schema {
+        Some(s) => relcache::namespace_oid(session, s)?.into_iter().collect(),
+        None => relcache::search_path(session)?,
+    };
+    let mut out = Vec::new();
+    for nsp in namespaces {
+        let rows = with_reader(session, |r| r.functions(Some(nsp), name))?;
+        for (_, row) in rows {
+            out.push(Arc::new(planner::FunctionDesc {
+                oid: row.oid,
+                name: row.name,
+                arg_types: row.arg_types,
+                arg_names: row.arg_names,
+                ret_type: row.ret_type,
+                body: Arc::from(row.body.as_str()),
+                strict: row.strict,
+            }));
+        }
+        if !out.is_empty() {
+            break;
+        }
+    }
+    session.relcache.functions.insert(key, out.clone());
+    Ok(out)
+}
+
+fn body_text(cf: &CreateFunction) -> PgResult<String> {
+    let literal = |e: &sqlparser::ast::Expr| -> PgResult<String> {
+        match e {
+            sqlparser::ast::Expr::Value(v) => match &v.value {
+                sqlparser::ast::Value::SingleQuotedString(s)
+                | sqlparser::ast::Value::DollarQuotedString(sqlparser::ast::DollarQuotedString {
+                    value: s,
+                    ..
+                }) => Ok(s.clone()),
+                other => Err(PgError::syntax(
+                    format!("syntax error at or near \"{other}\""),
+                    None,
+                )),
+            },
+            other => Err(PgError::syntax(
+                format!("syntax error at or near \"{other}\""),
+                None,
+            )),
+        }
+    };
+    match &cf.function_body {
+        Some(CreateFunctionBody::AsBeforeOptions {
+            body,
+            link_symbol: None,
+        })
+        | Some(CreateFunctionBody::AsAfterOptions(body)) => literal(body),
+        Some(CreateFunctionBody::Return(e)) => Ok(format!("SELECT {e}")),
+        Some(_) => Err(PgError::feature_not_supported(
+            "this form of function body (BEGIN ATOMIC, link symbols)",
+        )),
+        None => Err(PgError::new(
+            SqlState::InvalidFunctionDefinition,
+            "no function body specified",
+        )),
+    }
+}
+
+/// CREATE [OR REPLACE] FUNCTION name (args) RETURNS type LANGUAGE sql ...
+pub(crate) fn create_function(session: &mut Session, cf: &CreateFunction) -> PgResult<Outcome> {
+    crate::xact::check_writable(session, "CREATE FUNCTION")?;
+    let language = cf
+        .language
+        .as_ref()
+        .map_or_else(|| "sql".to_string(), ident);
+    if language != "sql" {
+        return Err(PgError::feature_not_supported(format!(
+            "functions in language {language}"
+        )));
+    }
+    let ret_type = match &cf.return_type {
+        Some(FunctionReturnType::DataType(dt)) => planner::analyze::typename::resolve_type(dt)?.0,
+        Some(FunctionReturnType::SetOf(_)) => {
+            return Err(PgError::feature_not_supported("set-returning functions"));
+        }
+        None => {
+            return Err(PgError::new(
+                SqlState::InvalidFunctionDefinition,
+                "function result type must be specified",
+            ));
+        }
+    };
+    if ret_type == types::oid::VOID {
+        return Err(PgError::feature_not_supported(
+            "SQL functions returning void",
+        ));
+    }
+    let mut arg_types = Vec::new();
+    let mut arg_names = Vec::new();
+    for a in cf.args.as_deref().unwrap_or(&[]) {
+        if a.mode.is_some() && !matches!(a.mode, Some(sqlparser::ast::ArgMode::In)) {
+            return Err(PgError::feature_not_supported("OUT and INOUT arguments"));
+        }
+        if a.default_expr.is_some() {
+            return Err(PgError::feature_not_supported("argument defaults"));
+        }
+        arg_types.push(planner::analyze::typename::resolve_type(&a.data_type)?.0);
+        arg_names.push(a.name.as_ref().map(ident).unwrap_or_default());
+    }
+    let body = body_text(cf)?;
+    let strict = matches!(
+        cf.called_on_null,
+        Some(FunctionCalledOnNull::Strict | FunctionCalledOnNull::ReturnsNullOnNullInput)
+    );
+    let volatility = match cf.behavior {
+        Some(FunctionBehavior::Immutable) => 'i',
+        Some(FunctionBehavior::Stable) => 's',
+        _ => 'v',
+    };
+    let (schema, name) = split_name(&cf.name)?;
+    let namespace = relcache::creation_namespace(session, schema.as_deref())?;
+    if namespace == PG_CATALOG_NAMESPACE {
+        return Err(system_catalog_denied(&format!("pg_catalog.{name}")));
+    }
+    // The body must analyze now (check_function_bodies).
+    let desc = planner::FunctionDesc {
+        oid: 0,
+        name: name.clone(),
+        arg_types: arg_types.clone(),
+        arg_names: arg_names.clone(),
+        ret_type,
+        body: Arc::from(body.as_str()),
+        strict,
+    };
+    {
+        let catalog = crate::table_access::SessionCatalog::new(session);
+        planner::analyze::expr::analyze_function_body(&desc, &catalog, 1)
+            .map_err(|e| e.with_context(format!("SQL function \"{name}\"")))?;
+    }
+    let existing = with_reader(session, |r| r.functions(Some(namespace), &name))?
+        .into_iter()
+        .find(|(_, row)| row.arg_types == arg_types);
+    let db = session.database_oid;
+    let owner = session.user_oid;
+    match existing {
+        Some(_) if !cf.or_replace => Err(PgError::new(
+            SqlState::DuplicateFunction,
+            format!("function \"{name}\" already exists with same argument types"),
+        )),
+        Some((tid, old)) => {
+            if old.ret_type != ret_type {
+                return Err(PgError::new(
+                    SqlState::InvalidFunctionDefinition,
+                    "cannot change return type of existing function",
+                )
+                .with_hint(format!(
+                    "Use DROP FUNCTION {name}({}) first.",
+                    arg_types
+                        .iter()
+                        .map(|&t| types::oid::type_name(t))
+                        .collect::<Vec<_>>()
+                        .join(",")
+                )));
+            }
+            let row = ProcRow {
+                volatility,
+                strict,
+                arg_names,
+                body,
+                ..old
+            };
+            crate::xact::with_write(session, |env, w| {
+                CatalogWriter { env, db_oid: db }.update_function(tid, &row, w)
+            })?;
+            catalog_changed(session);
+            Ok(Outcome::Command("CREATE FUNCTION".into()))
+        }
+        None => {
+            crate::xact::ensure_xid(session)?;
+            let row = ProcRow {
+                oid: session.storage.transam.new_oid()?,
+                name,
+                namespace,
+                owner,
+                volatility,
+                strict,
+                ret_type,
+                arg_types,
+                arg_names,
+                body,
+            };
+            crate::xact::with_write(session, |env, w| {
+                CatalogWriter { env, db_oid: db }.create_function(w, &row)
+            })?;
+            catalog_changed(session);
+            Ok(Outcome::Command("CREATE FUNCTION".into()))
+        }
+    }
+}
+
+/// DROP FUNCTION [IF EXISTS] name [(argtypes)] [, ...].
+pub(crate) fn drop_function(session: &mut Session, df: &DropFunction) -> PgResult<Outcome> {
+    crate::xact::check_writable(session, "DROP FUNCTION")?;
+    let mut rows = Vec::new();
+    for f in &df.func_desc {
+        let (schema, name) = split_name(&f.name)?;
+        let namespace = match &schema {
+            Some(s) => relcache::namespace_oid(session, s)?,
+            None => None,
+        };
+        let wanted: Option<Vec<u32>> = match &f.args {
+            Some(args) => Some(
+                args.iter()
+                    .map(|a| planner::analyze::typename::resolve_type(&a.data_type).map(|t| t.0))
+                    .collect::<PgResult<_>>()?,
+            ),
+            None => None,
+        };
+        let found: Vec<_> = with_reader(session, |r| r.functions(namespace, &name))?
+            .into_iter()
+            .filter(|(_, row)| wanted.as_ref().is_none_or(|w| *w == row.arg_types))
+            .collect();
+        let sig = wanted.as_ref().map(|w| {
+            w.iter()
+                .map(|&t| types::oid::type_name(t))
+                .collect::<Vec<_>>()
+                .join(", ")
+        });
+        match found.as_slice() {
+            [] if df.if_exists => {
+                // PostgreSQL names the types as pg_catalog.int4 here.
+                let internal = wanted.as_ref().map(|w| {
+                    w.iter()
+                        .map(|&t| format!("pg_catalog.{}", types::oid::internal_name(t)))
+                        .collect::<Vec<_>>()
+                        .join(",")
+                });
+                session.notice(
+                    "00000",
+                    format!(
+                        "function {name}({}) does not exist, skipping",
+                        internal.unwrap_or_default()
+                    ),
+                )
+            }
+            [] => {
+                return Err(PgError::new(
+                    SqlState::UndefinedFunction,
+                    match &sig {
+                        Some(s) => format!("function {name}({s}) does not exist"),
+                        None => format!("could not find a function named \"{name}\""),
+                    },
+                ));
+            }
+            [one] => rows.push((PG_PROC, one.0)),
+            _ => {
+                return Err(PgError::new(
+                    SqlState::AmbiguousFunction,
+                    format!("function name \"{name}\" is not unique"),
+                )
+                .with_hint("Specify the argument list to select the function unambiguously."));
+            }
+        }
+    }
+    let db = session.database_oid;
+    crate::xact::with_write(session, |env, w| {
+        CatalogWriter { env, db_oid: db }.delete_rows(&rows, w)
+    })?;
+    catalog_changed(session);
+    Ok(Outcome::Command("DROP FUNCTION".into()))
+}
