@@ -4,11 +4,13 @@
 //!
 //! Per database: `pg_type`, `pg_attribute`, `pg_class`, `pg_attrdef`,
 //! `pg_namespace`, `pg_index`, `pg_sequence`, `pg_depend`, `pg_constraint`,
-//! `pg_rewrite` and `pg_proc` (user functions) in `base/<db>/<oid>`; shared: `pg_database` and `pg_authid` in
-//! `global/<oid>`. Each has PostgreSQL 15's OID and column names (columns
-//! of types that cannot be stored yet — arrays, `aclitem`, `regproc`, `xid` —
-//! are left out). Because catalog rows are heap tuples, DDL is transactional:
-//! a CREATE TABLE's rows are invisible to others until it commits and gone
+//! `pg_rewrite` and `pg_proc` (user functions) in `base/<db>/<oid>`;
+//! shared: `pg_database` and `pg_authid` in `global/<oid>`. Each has
+//! PostgreSQL 15's OID and column names (columns of types that cannot be
+//! stored yet — `aclitem`, `regproc`, `xid` — are left out; some array
+//! columns are stored in their text form). Because catalog rows are heap
+//! tuples, DDL is transactional: a CREATE TABLE's rows are invisible to
+//! others until it commits and gone
 //! if it aborts. Caching and invalidation are the backend's (`relcache`).
 //!
 //! It must never reach into the planner or executor.
