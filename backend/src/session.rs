@@ -414,6 +414,13 @@ impl ExecContext for Session {
         let oid = self.regclass_oid(text)?;
         crate::relcache::regclass_name(self, oid)
     }
+    fn relation_visible(&mut self, oid: u32) -> PgResult<Option<bool>> {
+        let Some(rel) = crate::relcache::relation_by_oid(self, oid)? else {
+            return Ok(None);
+        };
+        let found = crate::relcache::lookup_relation(self, None, &rel.name)?;
+        Ok(Some(found.is_some_and(|r| r.oid == oid)))
+    }
     fn regclass_of(&mut self, oid: u32) -> PgResult<String> {
         crate::relcache::regclass_name(self, oid)
     }

@@ -323,6 +323,12 @@ pub trait ExecContext {
         let _ = text;
         Err(tables_not_supported())
     }
+    /// `pg_table_is_visible(oid)`: whether the search_path finds relation
+    /// `oid` by its bare name; None if there is no such relation.
+    fn relation_visible(&mut self, oid: u32) -> PgResult<Option<bool>> {
+        let _ = oid;
+        Err(tables_not_supported())
+    }
     /// The `regclass` text of relation `oid` (the number if there is none).
     fn regclass_of(&mut self, oid: u32) -> PgResult<String> {
         Ok(oid.to_string())

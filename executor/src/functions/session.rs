@@ -162,6 +162,22 @@ pub fn call(func: &str, args: &[Datum], ev: &mut Evaluator<'_>) -> PgResult<Opti
             Datum::Void
         }
         ("pg_backend_pid", []) => Datum::Int4(ev.ctx.backend_pid()),
+        ("format_type", [Datum::Null, _]) => Datum::Null,
+        ("format_type", [Datum::Oid(t), typmod]) => {
+            let typmod = match typmod {
+                Datum::Int4(m) => *m,
+                _ => -1,
+            };
+            Datum::Text(match types::oid::type_name(*t) {
+                "???" if *t == 0 => "-".to_string(),
+                "???" => "???".to_string(),
+                _ => types::oid::format_type(*t, typmod),
+            })
+        }
+        ("pg_table_is_visible", [Datum::Oid(rel)]) => match ev.ctx.relation_visible(*rel)? {
+            Some(v) => Datum::Bool(v),
+            None => Datum::Null,
+        },
         ("nextval", [Datum::Text(seq)]) => Datum::Int8(ev.ctx.sequence(seq, SequenceCall::Next)?),
         ("currval", [Datum::Text(seq)]) => Datum::Int8(ev.ctx.sequence(seq, SequenceCall::Curr)?),
         ("lastval", []) => Datum::Int8(ev.ctx.sequence("", SequenceCall::Last)?),

@@ -307,6 +307,17 @@ fn build() -> Vec<FuncDef> {
     v.push(def("pg_backend_pid", &[], INT4, "pg_backend_pid"));
     v.push(def("txid_current", &[], INT8, "txid_current"));
     v.push(def("nextval", &[REGCLASS], INT8, "nextval"));
+    // The catalog functions psql and ORMs call.
+    v.push(FuncDef {
+        strict: false,
+        ..def("format_type", &[OID, INT4], TEXT, "format_type")
+    });
+    v.push(def(
+        "pg_table_is_visible",
+        &[OID],
+        BOOL,
+        "pg_table_is_visible",
+    ));
     v.push(def("currval", &[REGCLASS], INT8, "currval"));
     v.push(def("lastval", &[], INT8, "lastval"));
     v.push(def("setval", &[REGCLASS, INT8], INT8, "setval"));
@@ -443,7 +454,6 @@ pub fn known_unsupported(name: &str) -> bool {
             | "has_table_privilege"
             | "obj_description"
             | "col_description"
-            | "format_type"
             | "pg_get_userbyid"
             | "inet_client_addr"
             | "inet_server_addr"
