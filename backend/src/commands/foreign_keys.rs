@@ -105,6 +105,27 @@ impl ForeignKeySpec {
     }
 }
 
+/// The attnums of the columns a foreign key names in `rel`.
+fn key_attnums(rel: &RelationInfo, names: &[String]) -> PgResult<Vec<i16>> {
+    names
+        .iter()
+        .map(|c| {
+            rel.columns
+                .iter()
+                .find(|x| !x.dropped && &x.name == c)
+                .map(|x| x.attnum)
+                .ok_or_else(|| {
+                    PgError::new(
+                        SqlState::UndefinedColumn,
+                        format!(
+                            "column \"{c}\" referenced in foreign key constraint does not exist"
+                        ),
+                    )
+                })
+        })
+        .collect()
+}
+
 fn column_position(rel: &RelationInfo, attnum: i16) -> Option<usize> {
     rel.columns.iter().position(|c| c.attnum == attnum)
 }
@@ -145,25 +166,7 @@ pub(crate) fn add_foreign_keys(
                 crate::xact::lock_relation(session, p.oid, LockMode::ShareRowExclusive)?;
                 p
             };
-        let child_keys = spec
-            .columns
-            .iter()
-            .map(|c| {
-                child
-                    .columns
-                    .iter()
-                    .find(|x| !x.dropped && &x.name == c)
-                    .map(|x| x.attnum)
-                    .ok_or_else(|| {
-                        PgError::new(
-                            SqlState::UndefinedColumn,
-                            format!(
-                                "column \"{c}\" referenced in foreign key constraint does not exist"
-                            ),
-                        )
-                    })
-            })
-            .collect::<PgResult<Vec<i16>>>()?;
+        let child_keys = key_attnums(&child, &spec.columns)?;
         // The parent's key: the columns named, or its primary key; either
         // way a unique constraint or index must cover exactly them.
         let (parent_keys, index) = if spec.parent_columns.is_empty() {
@@ -179,25 +182,7 @@ pub(crate) fn add_foreign_keys(
             };
             (pk.keys.clone(), pk.index)
         } else {
-            let keys = spec
-                .parent_columns
-                .iter()
-                .map(|c| {
-                    parent
-                        .columns
-                        .iter()
-                        .find(|x| !x.dropped && &x.name == c)
-                        .map(|x| x.attnum)
-                        .ok_or_else(|| {
-                            PgError::new(
-                                SqlState::UndefinedColumn,
-                                format!(
-                                    "column \"{c}\" referenced in foreign key constraint does not exist"
-                                ),
-                            )
-                        })
-                })
-                .collect::<PgResult<Vec<i16>>>()?;
+            let keys = key_attnums(&parent, &spec.parent_columns)?;
             let index = parent.indexes.iter().find(|ix| {
                 ix.row.unique
                     && ix.row.valid
