@@ -482,14 +482,15 @@ impl Analyzer<'_> {
                 Ok(single(def.source.clone(), entry, def.width))
             }
             _ => {
-                let entry = self.range_entry(t)?;
+                let (entry, aliases) = self.table_in_from(t)?;
                 self.add_relation(&entry.rel, LockMode::AccessShare);
                 if let Some(query) = entry.rel.view_query.clone() {
                     let (source, entry, width) = self.expand_view(entry, &query, earlier)?;
-                    return Ok(single(source, entry, width));
+                    return Ok(single(source, with_column_aliases(entry, aliases)?, width));
                 }
                 let width = entry.rel.columns.len();
-                Ok(single(Source::SeqScan(entry.rel.clone()), entry, width))
+                let source = Source::SeqScan(entry.rel.clone());
+                Ok(single(source, with_column_aliases(entry, aliases)?, width))
             }
         }
     }
@@ -1282,8 +1283,23 @@ impl Analyzer<'_> {
         ))
     }
 
-    /// Looks up a FROM item (or DML target) naming a table.
+    /// Looks up a DML target naming a table (which takes no column aliases).
     pub(crate) fn range_entry(&mut self, t: &TableFactor) -> PgResult<RangeEntry> {
+        let (entry, aliases) = self.table_in_from(t)?;
+        if let Some(first) = aliases.first() {
+            // The grammar of UPDATE, DELETE and INSERT has no column aliases.
+            let pos = self.paren_pos(first.name.span);
+            return Err(PgError::syntax("syntax error at or near \"(\"", pos));
+        }
+        Ok(entry)
+    }
+
+    /// Looks up a FROM item naming a table, with its column aliases
+    /// (`FROM t AS x(a, b)`).
+    fn table_in_from<'t>(
+        &mut self,
+        t: &'t TableFactor,
+    ) -> PgResult<(RangeEntry, &'t [ast::TableAliasColumnDef])> {
         let TableFactor::Table {
             name, alias, args, ..
         } = t
@@ -1297,19 +1313,45 @@ impl Analyzer<'_> {
             return Err(PgError::feature_not_supported("functions in FROM"));
         }
         let rel = self.lookup_relation(name)?;
-        let (refname, has_alias) = match alias {
-            Some(a) => {
-                if !a.columns.is_empty() {
-                    return Err(PgError::feature_not_supported("column aliases in FROM"));
-                }
-                (ident_name(&a.name), true)
-            }
-            None => (rel.name.clone(), false),
+        let (refname, has_alias, aliases) = match alias {
+            Some(a) => (ident_name(&a.name), true, a.columns.as_slice()),
+            None => (rel.name.clone(), false, &[][..]),
         };
-        Ok(RangeEntry {
+        let entry = RangeEntry {
             rel,
             refname,
             has_alias,
-        })
+        };
+        Ok((entry, aliases))
     }
+}
+
+/// Renames the first live columns of a table or view in FROM to its column
+/// aliases, for name lookup only: the relation itself (its oid, its
+/// indexes) stays as the scan reads it.
+fn with_column_aliases(
+    mut entry: RangeEntry,
+    aliases: &[ast::TableAliasColumnDef],
+) -> PgResult<RangeEntry> {
+    if aliases.is_empty() {
+        return Ok(entry);
+    }
+    let live = entry.rel.columns.iter().filter(|c| !c.dropped).count();
+    if aliases.len() > live {
+        return Err(PgError::new(
+            SqlState::InvalidColumnReference,
+            format!(
+                "table \"{}\" has {live} columns available but {} columns specified",
+                entry.refname,
+                aliases.len()
+            ),
+        ));
+    }
+    let mut rel = (*entry.rel).clone();
+    let live_columns = rel.columns.iter_mut().filter(|c| !c.dropped);
+    for (column, alias) in live_columns.zip(aliases) {
+        column.name = ident_name(&alias.name);
+    }
+    entry.rel = std::sync::Arc::new(rel);
+    Ok(entry)
 }
