@@ -187,7 +187,11 @@ fn function_as_lateral_subquery(t: &TableFactor) -> Option<TableFactor> {
     };
     let alias_text = match alias {
         Some(a) if a.columns.is_empty() => format!("{}({})", a.name, a.name),
-        Some(a) => a.to_string(),
+        Some(a) => format!(
+            "{}({})",
+            a.name,
+            list(&mut a.columns.iter().map(|c| c.name.to_string()))
+        ),
         None => format!("{name}({name})"),
     };
     let sql = format!("LATERAL (SELECT * FROM {call}) AS {alias_text}");
@@ -368,6 +372,34 @@ impl Analyzer<'_> {
         offset: usize,
         earlier: &[ScopeItem],
     ) -> PgResult<FromItem> {
+        if let TableFactor::Function {
+            name,
+            args,
+            with_ordinality,
+            alias,
+            ..
+        } = t
+        {
+            // `LATERAL f(...)`: a function in FROM sees the items before it
+            // anyway, so the keyword changes nothing.
+            let plain = TableFactor::Table {
+                name: name.clone(),
+                alias: alias.clone(),
+                args: Some(ast::TableFunctionArgs {
+                    args: args.clone(),
+                    settings: None,
+                }),
+                with_hints: Vec::new(),
+                version: None,
+                with_ordinality: *with_ordinality,
+                partitions: Vec::new(),
+                json_path: None,
+                sample: None,
+                index_directives: Vec::new(),
+                inheritance: None,
+            };
+            return self.table_factor(&plain, offset, earlier);
+        }
         let single = |source: Source, entry: RangeEntry, width: usize| {
             let item = ScopeItem::base(entry, offset);
             FromItem {
@@ -1096,6 +1128,7 @@ impl Analyzer<'_> {
             name,
             alias,
             args: Some(args),
+            with_ordinality,
             ..
         } = t
         else {
@@ -1103,6 +1136,30 @@ impl Analyzer<'_> {
         };
         let parts: Vec<String> = name_parts(name);
         let pos = self.pos(name.span());
+        if *with_ordinality {
+            return Err(PgError::feature_not_supported("WITH ORDINALITY").or_position(pos));
+        }
+        if matches!(
+            parts
+                .iter()
+                .map(String::as_str)
+                .collect::<Vec<_>>()
+                .as_slice(),
+            ["unnest"] | ["pg_catalog", "unnest"]
+        ) {
+            // `LATERAL unnest(...)` comes here as a plain function call.
+            let mut exprs = Vec::new();
+            for a in &args.args {
+                let ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(e)) = a else {
+                    return Err(PgError::feature_not_supported(
+                        "named or star arguments of unnest",
+                    )
+                    .or_position(pos));
+                };
+                exprs.push(e.clone());
+            }
+            return self.unnest_in_from(&exprs, alias.as_ref(), pos).map(Some);
+        }
         if !matches!(
             parts
                 .iter()
