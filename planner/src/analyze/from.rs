@@ -153,14 +153,16 @@ fn check_conflicts(a: &[ScopeItem], b: &[ScopeItem]) -> PgResult<()> {
 /// LATERAL subquery that is not directly the right side of its join.
 /// `f(args) [AS a[(cols)]]` in FROM as `LATERAL (SELECT * FROM f(args)) AS
 /// a(cols)`: the one column is named after the alias, or the function.
+/// Also the way `WITH ORDINALITY` is run: the subquery numbers the rows the
+/// function returns, in their order, as the column `ordinality`.
 fn function_as_lateral_subquery(t: &TableFactor) -> Option<TableFactor> {
     let list = |args: &mut dyn Iterator<Item = String>| args.collect::<Vec<_>>().join(", ");
-    let (call, name, alias) = match t {
+    let (call, name, alias, ordinality) = match t {
         TableFactor::UNNEST {
             alias,
             array_exprs,
             with_offset: false,
-            with_ordinality: false,
+            with_ordinality,
             ..
         } => (
             format!(
@@ -169,11 +171,13 @@ fn function_as_lateral_subquery(t: &TableFactor) -> Option<TableFactor> {
             ),
             "unnest".to_string(),
             alias.as_ref(),
+            *with_ordinality,
         ),
         TableFactor::Table {
             name,
             args: Some(args),
             alias,
+            with_ordinality,
             ..
         } => (
             format!(
@@ -182,19 +186,33 @@ fn function_as_lateral_subquery(t: &TableFactor) -> Option<TableFactor> {
             ),
             name.0.last().map(ToString::to_string).unwrap_or_default(),
             alias.as_ref(),
+            *with_ordinality,
         ),
         _ => return None,
     };
-    let alias_text = match alias {
-        Some(a) if a.columns.is_empty() => format!("{}({})", a.name, a.name),
-        Some(a) => format!(
-            "{}({})",
-            a.name,
-            list(&mut a.columns.iter().map(|c| c.name.to_string()))
+    let (refname, mut columns) = match alias {
+        Some(a) => (
+            a.name.to_string(),
+            a.columns.iter().map(|c| c.name.to_string()).collect(),
         ),
-        None => format!("{name}({name})"),
+        None => (name.clone(), Vec::new()),
     };
-    let sql = format!("LATERAL (SELECT * FROM {call}) AS {alias_text}");
+    if columns.is_empty() {
+        columns.push(refname.clone());
+    }
+    let numbering = match ordinality {
+        true => {
+            if columns.len() == 1 {
+                columns.push("ordinality".to_string());
+            }
+            ", row_number() OVER ()"
+        }
+        false => "",
+    };
+    let sql = format!(
+        "LATERAL (SELECT *{numbering} FROM {call}) AS {refname}({})",
+        columns.join(", ")
+    );
     sqlparser::parser::Parser::new(&sqlparser::dialect::PostgreSqlDialect {})
         .try_with_sql(&sql)
         .and_then(|mut p| p.parse_table_factor())
@@ -399,6 +417,20 @@ impl Analyzer<'_> {
                 inheritance: None,
             };
             return self.table_factor(&plain, offset, earlier);
+        }
+        let ordinality = match t {
+            TableFactor::Table {
+                args: Some(_),
+                with_ordinality,
+                ..
+            }
+            | TableFactor::UNNEST {
+                with_ordinality, ..
+            } => *with_ordinality,
+            _ => false,
+        };
+        if ordinality && let Some(numbered) = function_as_lateral_subquery(t) {
+            return self.table_factor(&numbered, offset, earlier);
         }
         let single = |source: Source, entry: RangeEntry, width: usize| {
             let item = ScopeItem::base(entry, offset);
