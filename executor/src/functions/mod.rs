@@ -4,6 +4,7 @@
 pub mod arith;
 pub mod array;
 pub mod datetime;
+pub mod extract;
 pub mod math;
 pub mod regex;
 pub mod session;
@@ -33,6 +34,9 @@ pub fn call(
         return Ok(r);
     }
     if let Some(r) = datetime::call(func, args, ev)? {
+        return Ok(r);
+    }
+    if let Some(r) = extract::call(func, args, ev)? {
         return Ok(r);
     }
     if let Some(r) = session::call(func, args, ev)? {

@@ -422,7 +422,28 @@ impl Analyzer<'_> {
                 let args = vec![(self.transform(expr)?, self.pos(expr.span()))];
                 self.call_function(name, args, self.pos(e.span()))
             }
-            ast::Expr::Extract { .. } => Err(PgError::feature_not_supported("EXTRACT")),
+            ast::Expr::Extract { field, expr, .. } => {
+                // `EXTRACT(field FROM x)` is `extract('field', x)`.
+                let name = match field {
+                    DateTimeField::Custom(ident) => ident.value.clone(),
+                    other => other.to_string(),
+                };
+                let name = name.trim_matches('\'').to_ascii_lowercase();
+                let field = Expr::Const {
+                    value: Datum::Text(name),
+                    type_oid: UNKNOWN,
+                };
+                // PostgreSQL points at the keyword, which has no span here.
+                let pos = self.byte_offset(expr.span().start).and_then(|b| {
+                    let at = self.query_text[..b].to_ascii_lowercase().rfind("extract")?;
+                    Some(self.query_text[..at].chars().count() + 1)
+                });
+                let args = vec![
+                    (field, None),
+                    (self.transform(expr)?, self.pos(expr.span())),
+                ];
+                self.call_function_as("extract", "pg_catalog.extract", args, pos)
+            }
             ast::Expr::AtTimeZone { .. } => Err(PgError::feature_not_supported("AT TIME ZONE")),
             ast::Expr::Subquery(q) => {
                 let pos = self.paren_pos(e.span());
@@ -1362,6 +1383,18 @@ impl Analyzer<'_> {
         args: Vec<(Expr, Option<usize>)>,
         pos: Option<usize>,
     ) -> PgResult<Expr> {
+        self.call_function_as(name, name, args, pos)
+    }
+
+    /// `call_function` of a call that errors name `shown` (the function a
+    /// special syntax such as EXTRACT stands for).
+    fn call_function_as(
+        &mut self,
+        name: &str,
+        shown: &str,
+        args: Vec<(Expr, Option<usize>)>,
+        pos: Option<usize>,
+    ) -> PgResult<Expr> {
         let types: Vec<u32> = args.iter().map(|(x, _)| x.type_oid()).collect();
         let fmt_sig = || {
             types
@@ -1384,13 +1417,13 @@ impl Analyzer<'_> {
             }
             Resolution::NotFound => Err(PgError::new(
                 SqlState::UndefinedFunction,
-                format!("function {name}({}) does not exist", fmt_sig()),
+                format!("function {shown}({}) does not exist", fmt_sig()),
             )
             .with_hint(FUNC_HINT)
             .or_position(pos)),
             Resolution::Ambiguous => Err(PgError::new(
                 SqlState::AmbiguousFunction,
-                format!("function {name}({}) is not unique", fmt_sig()),
+                format!("function {shown}({}) is not unique", fmt_sig()),
             )
             .with_hint("Could not choose a best candidate function. You might need to add explicit type casts.")
             .or_position(pos)),

@@ -285,6 +285,13 @@ fn build() -> Vec<FuncDef> {
     v.push(def("pi", &[], FLOAT8, "pi"));
     v.push(def("random", &[], FLOAT8, "random"));
     // session and time
+    for t in [DATE, TIME, TIMESTAMP, TIMESTAMPTZ, INTERVAL] {
+        v.push(def("extract", &[TEXT, t], NUMERIC, "extract"));
+        v.push(def("date_part", &[TEXT, t], FLOAT8, "date_part"));
+    }
+    for t in [TIMESTAMP, TIMESTAMPTZ, INTERVAL] {
+        v.push(def("date_trunc", &[TEXT, t], t, "date_trunc"));
+    }
     v.push(def("now", &[], TIMESTAMPTZ, "now"));
     v.push(def("transaction_timestamp", &[], TIMESTAMPTZ, "now"));
     v.push(def(
