@@ -1,6 +1,6 @@
 //! `EXTRACT(field FROM x)` (numeric), `date_part(field, x)` (double
 //! precision) and `date_trunc(field, x)` over date, time, timestamp,
-//! timestamp with time zone and interval.
+//! timestamp with time zone and interval; `x AT TIME ZONE z`.
 
 use types::datum::datetime::{
     DATE_NEG_INF, DATE_POS_INF, TS_NEG_INF, TS_POS_INF, UNIX_EPOCH_DAYS, USECS_PER_DAY,
@@ -379,6 +379,32 @@ pub fn call(func: &str, args: &[Datum], ev: &mut Evaluator<'_>) -> PgResult<Opti
             extract(&field(f)?, &v, zone)?.map_or(Datum::Null, |n| Datum::Float8(n.to_f64()))
         }
         ("date_trunc", [f, v]) => date_trunc(&field(f)?, v, zone)?,
+        // `x AT TIME ZONE z`: a wall clock in z to its instant, or back.
+        ("timezone", [z, v]) => {
+            let name = field(z)?;
+            // Here a bare offset has POSIX's sign (west of Greenwich is
+            // positive), as in `UTC+5`, unlike the TimeZone setting.
+            let z = match name.starts_with(['+', '-']) {
+                true => TimeZone::parse(&format!("UTC{name}")).map_err(|_| {
+                    PgError::new(
+                        SqlState::InvalidParameterValue,
+                        format!("time zone \"{name}\" not recognized"),
+                    )
+                })?,
+                false => TimeZone::parse(&name)?,
+            };
+            match v {
+                Datum::Timestamp(t) if *t == TS_NEG_INF || *t == TS_POS_INF => {
+                    Datum::Timestamptz(*t)
+                }
+                Datum::Timestamptz(t) if *t == TS_NEG_INF || *t == TS_POS_INF => {
+                    Datum::Timestamp(*t)
+                }
+                Datum::Timestamp(t) => Datum::Timestamptz(z.to_utc(*t)),
+                Datum::Timestamptz(t) => Datum::Timestamp(z.to_local(*t)),
+                other => return Err(PgError::internal(format!("timezone of {other:?}"))),
+            }
+        }
         _ => return Ok(None),
     }))
 }

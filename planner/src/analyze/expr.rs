@@ -444,7 +444,17 @@ impl Analyzer<'_> {
                 ];
                 self.call_function_as("extract", "pg_catalog.extract", args, pos)
             }
-            ast::Expr::AtTimeZone { .. } => Err(PgError::feature_not_supported("AT TIME ZONE")),
+            ast::Expr::AtTimeZone {
+                timestamp,
+                time_zone,
+            } => {
+                // `x AT TIME ZONE z` is `timezone(z, x)`.
+                let args = vec![
+                    (self.transform(time_zone)?, self.pos(time_zone.span())),
+                    (self.transform(timestamp)?, self.pos(timestamp.span())),
+                ];
+                self.call_function("timezone", args, self.pos(time_zone.span()))
+            }
             ast::Expr::Subquery(q) => {
                 let pos = self.paren_pos(e.span());
                 let (columns, plan, params) = self.analyze_subquery(q)?;

@@ -292,6 +292,8 @@ fn build() -> Vec<FuncDef> {
     for t in [TIMESTAMP, TIMESTAMPTZ, INTERVAL] {
         v.push(def("date_trunc", &[TEXT, t], t, "date_trunc"));
     }
+    v.push(def("timezone", &[TEXT, TIMESTAMP], TIMESTAMPTZ, "timezone"));
+    v.push(def("timezone", &[TEXT, TIMESTAMPTZ], TIMESTAMP, "timezone"));
     v.push(def("now", &[], TIMESTAMPTZ, "now"));
     v.push(def("transaction_timestamp", &[], TIMESTAMPTZ, "now"));
     v.push(def(
