@@ -1,6 +1,6 @@
 //! `EXTRACT(field FROM x)` (numeric), `date_part(field, x)` (double
 //! precision) and `date_trunc(field, x)` over date, time, timestamp,
-//! timestamp with time zone and interval; `x AT TIME ZONE z`.
+//! timestamp with time zone and interval; `x AT TIME ZONE z`; `age`.
 
 use types::datum::datetime::{
     DATE_NEG_INF, DATE_POS_INF, TS_NEG_INF, TS_POS_INF, UNIX_EPOCH_DAYS, USECS_PER_DAY,
@@ -379,6 +379,19 @@ pub fn call(func: &str, args: &[Datum], ev: &mut Evaluator<'_>) -> PgResult<Opti
             extract(&field(f)?, &v, zone)?.map_or(Datum::Null, |n| Datum::Float8(n.to_f64()))
         }
         ("date_trunc", [f, v]) => date_trunc(&field(f)?, v, zone)?,
+        ("age", [a, b]) => age_of(a, b, zone)?,
+        ("age", [b]) => {
+            // From midnight of today, on the session's wall clock.
+            let today = zone
+                .to_local(ev.ctx.transaction_timestamp())
+                .div_euclid(USECS_PER_DAY)
+                * USECS_PER_DAY;
+            let a = match b {
+                Datum::Timestamptz(_) => Datum::Timestamptz(zone.to_utc(today)),
+                _ => Datum::Timestamp(today),
+            };
+            age_of(&a, b, zone)?
+        }
         // `x AT TIME ZONE z`: a wall clock in z to its instant, or back.
         ("timezone", [z, v]) => {
             let name = field(z)?;
@@ -407,4 +420,102 @@ pub fn call(func: &str, args: &[Datum], ev: &mut Evaluator<'_>) -> PgResult<Opti
         }
         _ => return Ok(None),
     }))
+}
+
+/// Broken-down wall-clock time, for `age`.
+struct Fields {
+    year: i64,
+    month: i64,
+    mday: i64,
+    hour: i64,
+    minute: i64,
+    second: i64,
+    micros: i64,
+}
+
+fn fields_of(local: i64) -> Fields {
+    let day = Day::new(local.div_euclid(USECS_PER_DAY) + UNIX_EPOCH_DAYS);
+    let tod = local.rem_euclid(USECS_PER_DAY);
+    Fields {
+        year: day.year,
+        month: day.month,
+        mday: day.mday,
+        hour: tod / USECS_PER_HOUR,
+        minute: tod % USECS_PER_HOUR / USECS_PER_MINUTE,
+        second: tod % USECS_PER_MINUTE / USECS_PER_SEC,
+        micros: tod % USECS_PER_SEC,
+    }
+}
+
+/// `age(a, b)`: a - b in years, months and days of the calendar (not 24-hour
+/// days), each field subtracted separately and a negative one borrowing
+/// from the next larger; a month borrowed is as long as the month of the
+/// earlier value.
+/// PostgreSQL 15 reads `infinity` as the last instant it can store (and
+/// `-infinity` as out of range), and so does this.
+fn age(a: i64, b: i64) -> PgResult<Interval> {
+    if a == TS_NEG_INF || b == TS_NEG_INF {
+        return Err(PgError::new(
+            SqlState::DatetimeFieldOverflow,
+            "timestamp out of range",
+        ));
+    }
+    let (x, y) = (fields_of(a), fields_of(b));
+    let sign = if a < b { -1 } else { 1 };
+    let mut d = [
+        x.micros - y.micros,
+        x.second - y.second,
+        x.minute - y.minute,
+        x.hour - y.hour,
+        x.mday - y.mday,
+        x.month - y.month,
+        x.year - y.year,
+    ]
+    .map(|v| v * sign);
+    // Units of each field in the next larger one, for borrowing.
+    for (i, unit) in [(0, USECS_PER_SEC), (1, 60), (2, 60), (3, 24)] {
+        while d[i] < 0 {
+            d[i] += unit;
+            d[i + 1] -= 1;
+        }
+    }
+    let earlier = if a < b { &x } else { &y };
+    let month_len =
+        types::datum::datetime::days_in_month(earlier.year, earlier.month as u32) as i64;
+    while d[4] < 0 {
+        d[4] += month_len;
+        d[5] -= 1;
+    }
+    while d[5] < 0 {
+        d[5] += 12;
+        d[6] -= 1;
+    }
+    let d = d.map(|v| v * sign);
+    let range = || PgError::new(SqlState::DatetimeFieldOverflow, "interval out of range");
+    Ok(Interval {
+        months: i32::try_from(d[6] * 12 + d[5]).map_err(|_| range())?,
+        days: i32::try_from(d[4]).map_err(|_| range())?,
+        micros: ((d[3] * 60 + d[2]) * 60 + d[1]) * USECS_PER_SEC + d[0],
+    })
+}
+
+/// `age` of two values of one type, on the session's wall clock for
+/// timestamps with time zone.
+pub(crate) fn age_of(a: &Datum, b: &Datum, zone: TimeZone) -> PgResult<Datum> {
+    let (a, b) = match (a, b) {
+        (Datum::Timestamp(a), Datum::Timestamp(b)) => (*a, *b),
+        (Datum::Timestamptz(a), Datum::Timestamptz(b)) => {
+            let local = |t: i64| match t {
+                TS_NEG_INF => t,
+                // The offset of the last instant the zone's rules know.
+                TS_POS_INF => {
+                    t.saturating_add(i64::from(zone.utc_offset(TS_POS_INF - 1)) * USECS_PER_SEC)
+                }
+                t => zone.to_local(t),
+            };
+            (local(*a), local(*b))
+        }
+        _ => return Err(PgError::internal("age of mixed types")),
+    };
+    age(a, b).map(Datum::Interval)
 }

@@ -294,6 +294,10 @@ fn build() -> Vec<FuncDef> {
     }
     v.push(def("timezone", &[TEXT, TIMESTAMP], TIMESTAMPTZ, "timezone"));
     v.push(def("timezone", &[TEXT, TIMESTAMPTZ], TIMESTAMP, "timezone"));
+    for t in [TIMESTAMP, TIMESTAMPTZ] {
+        v.push(def("age", &[t, t], INTERVAL, "age"));
+        v.push(def("age", &[t], INTERVAL, "age"));
+    }
     v.push(def("now", &[], TIMESTAMPTZ, "now"));
     v.push(def("transaction_timestamp", &[], TIMESTAMPTZ, "now"));
     v.push(def(
@@ -430,7 +434,6 @@ pub fn known_unsupported(name: &str) -> bool {
             | "to_number"
             | "date_trunc"
             | "date_part"
-            | "age"
             | "format"
             | "regexp_match"
             | "regexp_matches"
