@@ -120,6 +120,16 @@ pub fn call(func: &str, args: &[Datum]) -> PgResult<Option<Datum>> {
             micros: i.micros.checked_neg().ok_or_else(interval_range)?,
         }))),
         ("uplus", [a]) => Ok(Some(a.clone())),
+        ("gcd" | "lcm", [Datum::Int4(a), Datum::Int4(b)]) => {
+            let r = gcd_lcm(func, (*a).into(), (*b).into());
+            let r = i32::try_from(r).map_err(|_| out_of_range(types::oid::INT4))?;
+            Ok(Some(Datum::Int4(r)))
+        }
+        ("gcd" | "lcm", [Datum::Int8(a), Datum::Int8(b)]) => {
+            let r = gcd_lcm(func, (*a).into(), (*b).into());
+            let r = i64::try_from(r).map_err(|_| out_of_range(types::oid::INT8))?;
+            Ok(Some(Datum::Int8(r)))
+        }
         ("abs", [Datum::Int2(a)]) => Ok(Some(Datum::Int2(
             a.checked_abs()
                 .ok_or_else(|| out_of_range(types::oid::INT2))?,
@@ -203,6 +213,21 @@ pub fn call(func: &str, args: &[Datum]) -> PgResult<Option<Datum>> {
             Ok(Some(Datum::Interval(r.ok_or_else(interval_range)?)))
         }
         _ => Ok(None),
+    }
+}
+
+/// The greatest common divisor or least common multiple (`func`) of two
+/// integers, never negative; wide enough that only the caller's narrowing
+/// to the argument type can overflow.
+fn gcd_lcm(func: &str, a: i128, b: i128) -> i128 {
+    let (mut x, mut y) = (a.abs(), b.abs());
+    while y != 0 {
+        (x, y) = (y, x % y);
+    }
+    match func {
+        "gcd" => x,
+        _ if x == 0 => 0,
+        _ => a.abs() / x * b.abs(),
     }
 }
 

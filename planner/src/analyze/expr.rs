@@ -1422,6 +1422,23 @@ impl Analyzer<'_> {
                 }
                 Ok(Expr::Call { func: d.imp, args: out, type_oid: d.ret, strict: d.strict })
             }
+            Resolution::NotFound if args.len() == 1 && function_style_cast(name).is_some() => {
+                // `float8(x)`: a cast written as a call, where one exists.
+                let Some(to) = function_style_cast(name) else {
+                    return Err(PgError::internal("cast target lost"));
+                };
+                let from = types[0];
+                if from != UNKNOWN && !super::coerce::can_coerce_explicit(from, to) {
+                    return Err(PgError::new(
+                        SqlState::UndefinedFunction,
+                        format!("function {shown}({}) does not exist", fmt_sig()),
+                    )
+                    .with_hint(FUNC_HINT)
+                    .or_position(pos));
+                }
+                let (x, p) = args.into_iter().next().ok_or_else(|| PgError::internal("no argument"))?;
+                self.coerce(x, to, -1, true, p)
+            }
             Resolution::NotFound if func::known_unsupported(name) => {
                 Err(PgError::feature_not_supported(format!("function {name}()")).or_position(pos))
             }
@@ -1554,4 +1571,28 @@ fn order_independent(to: u32, s: &str) -> bool {
     };
     let mdy = read("MDY");
     mdy == read("DMY") && mdy == read("YMD")
+}
+
+/// The type a one-argument call of `name` casts to (`int4(x)`, `text(x)`).
+/// Not the types whose names PostgreSQL's grammar reads as a type with a
+/// modifier (`numeric(3)`, `varchar(12)`, `time(...)`): those are not calls.
+fn function_style_cast(name: &str) -> Option<u32> {
+    [
+        BOOL,
+        INT2,
+        INT4,
+        INT8,
+        FLOAT4,
+        FLOAT8,
+        TEXT,
+        BPCHAR,
+        NAME,
+        DATE,
+        TIMESTAMPTZ,
+        UUID,
+        OID,
+        BYTEA,
+    ]
+    .into_iter()
+    .find(|&t| oid::internal_name(t) == name)
 }

@@ -279,6 +279,10 @@ fn build() -> Vec<FuncDef> {
     v.push(def("trunc", &[NUMERIC, INT4], NUMERIC, "trunc"));
     v.push(def("log", &[NUMERIC, NUMERIC], NUMERIC, "log"));
     v.push(def("div", &[NUMERIC, NUMERIC], NUMERIC, "div_trunc"));
+    for t in [INT4, INT8] {
+        v.push(def("gcd", &[t, t], t, "gcd"));
+        v.push(def("lcm", &[t, t], t, "lcm"));
+    }
     v.push(def("cbrt", &[FLOAT8], FLOAT8, "cbrt"));
     v.push(def("degrees", &[FLOAT8], FLOAT8, "degrees"));
     v.push(def("radians", &[FLOAT8], FLOAT8, "radians"));
