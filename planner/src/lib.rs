@@ -228,7 +228,8 @@ mod tests {
             "select 1, 1::bigint, 'a'::character varying, cast(1 as double precision), now()::text, (1+2)::text, \
              true, null, interval '1 day', date '2020-01-01', trim(' a '), position('a' in 'b'), current_user, \
              case when true then 1 end, coalesce(1), greatest(1,2), nullif(1,2), -1, substring('abc' from 1), \
-             2147483648, 1.5, 'a', version(), pg_backend_pid(), pg_sleep(0), current_database(), 1 AS x",
+             2147483648, 1.5, 'a', version(), pg_backend_pid(), pg_sleep(0), current_database(), 1 AS x, \
+             substr('abc', 1), extract(year from date '2020-01-01'), date_trunc('day', now())",
         );
         let want: Vec<(&str, u32)> = vec![
             ("?column?", INT4),
@@ -258,6 +259,9 @@ mod tests {
             ("pg_sleep", VOID),
             ("current_database", NAME),
             ("x", INT4),
+            ("substr", TEXT),
+            ("extract", NUMERIC),
+            ("date_trunc", TIMESTAMPTZ),
         ];
         let got: Vec<(&str, u32)> = c.iter().map(|(n, t)| (n.as_str(), *t)).collect();
         assert_eq!(got, want);

@@ -44,11 +44,25 @@ fn next_random() -> f64 {
     (v >> 11) as f64 / (1u64 << 53) as f64
 }
 
+/// A version 4 UUID: 122 bits from the kernel's random source (which is
+/// what PostgreSQL's strong random source is on Linux too).
+fn random_uuid() -> PgResult<[u8; 16]> {
+    use std::io::Read;
+    let mut u = [0u8; 16];
+    std::fs::File::open("/dev/urandom")
+        .and_then(|mut f| f.read_exact(&mut u))
+        .map_err(|e| PgError::internal(format!("could not generate random values: {e}")))?;
+    u[6] = (u[6] & 0x0f) | 0x40;
+    u[8] = (u[8] & 0x3f) | 0x80;
+    Ok(u)
+}
+
 pub fn call(func: &str, args: &[Datum]) -> PgResult<Option<Datum>> {
     use Datum::{Float8 as F, Int4, Numeric as N};
     Ok(Some(match (func, args) {
         ("pi", []) => F(std::f64::consts::PI),
         ("random", []) => F(next_random()),
+        ("gen_random_uuid", []) => Datum::Uuid(random_uuid()?),
         ("ceil", [F(x)]) => F(x.ceil()),
         ("floor", [F(x)]) => F(x.floor()),
         ("round", [F(x)]) => F(x.round_ties_even()),

@@ -71,7 +71,13 @@ fn figure(e: &ast::Expr) -> Option<(String, u8)> {
             _ => None,
         },
         ast::Expr::Position { .. } => Some(("position".into(), 2)),
-        ast::Expr::Substring { .. } => Some(("substring".into(), 2)),
+        ast::Expr::Substring { shorthand, .. } => Some((
+            match shorthand {
+                true => "substr".into(),
+                false => "substring".into(),
+            },
+            2,
+        )),
         ast::Expr::Trim { trim_where, .. } => Some((
             match trim_where {
                 Some(TrimWhereField::Leading) => "ltrim",

@@ -99,6 +99,24 @@ fn build() -> Vec<FuncDef> {
             v.push(def(op, &[t, t], BOOL, imp));
         }
     }
+    // The functions behind the comparison operators, by their pg_proc names.
+    for (t, prefix) in [
+        (BOOL, "bool"),
+        (INT2, "int2"),
+        (INT4, "int4"),
+        (INT8, "int8"),
+        (FLOAT4, "float4"),
+        (FLOAT8, "float8"),
+    ] {
+        for imp in ["eq", "ne", "lt", "le", "gt", "ge"] {
+            // The table is built once (see `catalog`), so these few names
+            // are leaked once.
+            let name: &'static str = Box::leak(format!("{prefix}{imp}").into_boxed_str());
+            v.push(def(name, &[t, t], BOOL, imp));
+        }
+    }
+    v.push(def("texteq", &[TEXT, TEXT], BOOL, "eq"));
+    v.push(def("textne", &[TEXT, TEXT], BOOL, "ne"));
     v.push(def("^", &[FLOAT8, FLOAT8], FLOAT8, "pow"));
     v.push(def("^", &[NUMERIC, NUMERIC], NUMERIC, "pow"));
     v.push(def("|/", &[FLOAT8], FLOAT8, "sqrt"));
@@ -287,6 +305,7 @@ fn build() -> Vec<FuncDef> {
     v.push(def("degrees", &[FLOAT8], FLOAT8, "degrees"));
     v.push(def("radians", &[FLOAT8], FLOAT8, "radians"));
     v.push(def("pi", &[], FLOAT8, "pi"));
+    v.push(def("gen_random_uuid", &[], UUID, "gen_random_uuid"));
     v.push(def("random", &[], FLOAT8, "random"));
     // session and time
     for t in [DATE, TIME, TIMESTAMP, TIMESTAMPTZ, INTERVAL] {
@@ -460,7 +479,6 @@ pub fn known_unsupported(name: &str) -> bool {
             | "jsonb_build_object"
             | "to_json"
             | "to_jsonb"
-            | "gen_random_uuid"
             | "encode"
             | "decode"
             | "translate"
