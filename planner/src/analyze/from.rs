@@ -1271,28 +1271,8 @@ impl Analyzer<'_> {
             return Err(PgError::internal("generate_series without its arguments"));
         };
         let step = coerced.next();
-        let (refname, has_alias, column) = match alias {
-            Some(a) => {
-                let refname = ident_name(&a.name);
-                let column = match a.columns.as_slice() {
-                    [] => refname.clone(),
-                    [c] => ident_name(&c.name),
-                    _ => {
-                        return Err(PgError::new(
-                            SqlState::InvalidColumnReference,
-                            "too many column aliases specified for function generate_series",
-                        )
-                        .or_position(pos));
-                    }
-                };
-                (refname, true, column)
-            }
-            None => (
-                "generate_series".to_owned(),
-                false,
-                "generate_series".to_owned(),
-            ),
-        };
+        let (refname, has_alias, column) =
+            one_column_alias(alias.as_ref(), "generate_series", pos)?;
         let rel = scope_relation(
             "generate_series",
             'f',
@@ -1336,24 +1316,7 @@ impl Analyzer<'_> {
             .with_hint("No function matches the given name and argument types. You might need to add explicit type casts.")
             .or_position(pos));
         };
-        let (refname, has_alias, column) = match alias {
-            Some(a) => {
-                let refname = ident_name(&a.name);
-                let column = match a.columns.as_slice() {
-                    [] => refname.clone(),
-                    [c] => ident_name(&c.name),
-                    _ => {
-                        return Err(PgError::new(
-                            SqlState::InvalidColumnReference,
-                            "too many column aliases specified for function unnest",
-                        )
-                        .or_position(pos));
-                    }
-                };
-                (refname, true, column)
-            }
-            None => ("unnest".to_owned(), false, "unnest".to_owned()),
-        };
+        let (refname, has_alias, column) = one_column_alias(alias, "unnest", pos)?;
         let rel = scope_relation("unnest", 'f', std::iter::once((column, elem, -1)));
         let source = Source::Series(crate::plan::Series {
             start: Expr::null(elem),
@@ -1443,4 +1406,30 @@ fn with_column_aliases(
     }
     entry.rel = std::sync::Arc::new(rel);
     Ok(entry)
+}
+
+/// The name a one-column function in FROM is known by, whether it has an
+/// alias, and its column's name: the alias and column alias if given,
+/// else the alias, else the function's name.
+fn one_column_alias(
+    alias: Option<&ast::TableAlias>,
+    function: &str,
+    pos: Option<usize>,
+) -> PgResult<(String, bool, String)> {
+    let Some(a) = alias else {
+        return Ok((function.to_owned(), false, function.to_owned()));
+    };
+    let refname = ident_name(&a.name);
+    let column = match a.columns.as_slice() {
+        [] => refname.clone(),
+        [c] => ident_name(&c.name),
+        _ => {
+            return Err(PgError::new(
+                SqlState::InvalidColumnReference,
+                format!("too many column aliases specified for function {function}"),
+            )
+            .or_position(pos));
+        }
+    };
+    Ok((refname, true, column))
 }
