@@ -452,42 +452,17 @@ fn create_table_as(
     if ct.columns.iter().any(|c| c.data_type.to_string() != marker) {
         return Err(PgError::syntax("syntax error at or near \"AS\"", None));
     }
-    if ct.columns.len() > planned.columns.len() {
-        return Err(PgError::new(
-            SqlState::SyntaxError,
-            "too many column names were specified",
-        ));
-    }
-    let mut columns: Vec<NewColumn> = Vec::new();
-    for (i, c) in planned.columns.iter().enumerate() {
-        let col_name = ct
-            .columns
-            .get(i)
-            .map_or_else(|| c.name.clone(), |d| ident(&d.name));
-        if columns.iter().any(|x| x.name == col_name) {
-            return Err(PgError::new(
-                SqlState::DuplicateColumn,
-                format!("column \"{col_name}\" specified more than once"),
-            ));
-        }
-        let (type_oid, typmod) = match c.type_oid {
-            types::oid::UNKNOWN => (types::oid::TEXT, -1),
-            t => (t, c.typmod),
-        };
-        if type_storage(type_oid).is_none() {
-            return Err(PgError::feature_not_supported(format!(
-                "columns of type {}",
-                types::oid::type_name(type_oid)
-            )));
-        }
-        columns.push(NewColumn {
-            name: col_name,
-            type_oid,
-            typmod,
-            not_null: false,
-            default: None,
-            identity: '\0',
-        });
+    let names: Vec<String> = ct.columns.iter().map(|c| ident(&c.name)).collect();
+    let columns = columns_of_query(
+        &planned.columns,
+        &names,
+        "too many column names were specified",
+    )?;
+    if let Some(c) = columns.iter().find(|c| type_storage(c.type_oid).is_none()) {
+        return Err(PgError::feature_not_supported(format!(
+            "columns of type {}",
+            types::oid::type_name(c.type_oid)
+        )));
     }
     let (schema, name) = split_name(&ct.name)?;
     let namespace = super::temp::creation_namespace(session, schema.as_deref(), ct.temporary)?;
@@ -691,4 +666,42 @@ pub(crate) fn truncate(
         catalog_changed(session);
     }
     Ok(Outcome::Command("TRUNCATE TABLE".into()))
+}
+
+/// The columns of a relation made from a query's output (CREATE TABLE AS,
+/// CREATE VIEW): named by `names` where given, else as the query names
+/// them; an unknown-typed column (a bare literal) becomes text, as in
+/// PostgreSQL 10 on. More names than columns is a syntax error saying
+/// `too_many`.
+pub(crate) fn columns_of_query(
+    output: &[planner::Column],
+    names: &[String],
+    too_many: &str,
+) -> PgResult<Vec<NewColumn>> {
+    if names.len() > output.len() {
+        return Err(PgError::new(SqlState::SyntaxError, too_many));
+    }
+    let mut columns: Vec<NewColumn> = Vec::with_capacity(output.len());
+    for (i, c) in output.iter().enumerate() {
+        let name = names.get(i).cloned().unwrap_or_else(|| c.name.clone());
+        if columns.iter().any(|x| x.name == name) {
+            return Err(PgError::new(
+                SqlState::DuplicateColumn,
+                format!("column \"{name}\" specified more than once"),
+            ));
+        }
+        let (type_oid, typmod) = match c.type_oid {
+            types::oid::UNKNOWN => (types::oid::TEXT, -1),
+            t => (t, c.typmod),
+        };
+        columns.push(NewColumn {
+            name,
+            type_oid,
+            typmod,
+            not_null: false,
+            default: None,
+            identity: '\0',
+        });
+    }
+    Ok(columns)
 }

@@ -47,38 +47,12 @@ pub(crate) fn create_view(session: &mut Session, cv: &CreateView, sql: &str) -> 
     }
     let query = Statement::Query(cv.query.clone());
     let planned = crate::tcop::plan_query(session, &query, sql, None)?;
-    if cv.columns.len() > planned.columns.len() {
-        return Err(PgError::new(
-            SqlState::SyntaxError,
-            "CREATE VIEW specifies more column names than columns",
-        ));
-    }
-    let mut columns: Vec<NewColumn> = Vec::new();
-    for (i, c) in planned.columns.iter().enumerate() {
-        let col_name = cv
-            .columns
-            .get(i)
-            .map_or_else(|| c.name.clone(), |d| ident(&d.name));
-        if columns.iter().any(|x| x.name == col_name) {
-            return Err(PgError::new(
-                SqlState::DuplicateColumn,
-                format!("column \"{col_name}\" specified more than once"),
-            ));
-        }
-        // An unknown-typed literal becomes text, as in PostgreSQL 10 on.
-        let (type_oid, typmod) = match c.type_oid {
-            types::oid::UNKNOWN => (types::oid::TEXT, -1),
-            t => (t, c.typmod),
-        };
-        columns.push(NewColumn {
-            name: col_name,
-            type_oid,
-            typmod,
-            not_null: false,
-            default: None,
-            identity: '\0',
-        });
-    }
+    let names: Vec<String> = cv.columns.iter().map(|c| ident(&c.name)).collect();
+    let columns = super::tablecmds::columns_of_query(
+        &planned.columns,
+        &names,
+        "CREATE VIEW specifies more column names than columns",
+    )?;
     let text = cv.query.to_string();
     let reads = direct_relations(session, &cv.query)?;
 
