@@ -43,17 +43,8 @@ pub(crate) fn alter_table(
     crate::xact::check_writable(session, "ALTER TABLE")?;
     let (schema, relname) = split_name(&at.name)?;
     let Some(rel) = relcache::lookup_relation(session, schema.as_deref(), &relname)? else {
-        if at.if_exists {
-            session.notice(
-                "00000",
-                format!("relation \"{relname}\" does not exist, skipping"),
-            );
-            return Ok(Outcome::Command("ALTER TABLE".into()));
-        }
-        return Err(PgError::new(
-            SqlState::UndefinedTable,
-            format!("relation \"{relname}\" does not exist"),
-        ));
+        super::missing_relation(session, "relation", &relname, at.if_exists)?;
+        return Ok(Outcome::Command("ALTER TABLE".into()));
     };
     // ALTER TABLE renames a sequence too, as PostgreSQL allows.
     let rename_only = at

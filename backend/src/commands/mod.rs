@@ -185,6 +185,28 @@ pub fn ddl_statement(
     })
 }
 
+/// A relation that a DROP or ALTER names is missing. With IF EXISTS that is
+/// PostgreSQL's notice and `Ok` (the caller skips the name), else 42P01;
+/// `what` is the word the messages use ("table", "view", "relation").
+pub(crate) fn missing_relation(
+    session: &mut Session,
+    what: &str,
+    relname: &str,
+    if_exists: bool,
+) -> PgResult<()> {
+    if if_exists {
+        session.notice(
+            "00000",
+            format!("{what} \"{relname}\" does not exist, skipping"),
+        );
+        return Ok(());
+    }
+    Err(PgError::new(
+        SqlState::UndefinedTable,
+        format!("{what} \"{relname}\" does not exist"),
+    ))
+}
+
 /// The name parts of an object name, case-folded as PostgreSQL folds
 /// unquoted identifiers: (schema, name).
 pub fn split_name(name: &ObjectName) -> PgResult<(Option<String>, String)> {

@@ -540,17 +540,8 @@ fn target_sequence(
 ) -> PgResult<Option<Arc<RelationInfo>>> {
     let (schema, relname) = split_name(name)?;
     let Some(rel) = relcache::lookup_relation(session, schema.as_deref(), &relname)? else {
-        if if_exists {
-            session.notice(
-                "00000",
-                format!("{what} \"{relname}\" does not exist, skipping"),
-            );
-            return Ok(None);
-        }
-        return Err(PgError::new(
-            SqlState::UndefinedTable,
-            format!("{what} \"{relname}\" does not exist"),
-        ));
+        super::missing_relation(session, what, &relname, if_exists)?;
+        return Ok(None);
     };
     if rel.kind != 'S' {
         return Err(not_a_sequence(&rel.name));

@@ -515,17 +515,8 @@ pub(crate) fn target_table(
         ));
     }
     let Some(rel) = relcache::lookup_relation(session, schema.as_deref(), &relname)? else {
-        if if_exists {
-            session.notice(
-                "00000",
-                format!("table \"{relname}\" does not exist, skipping"),
-            );
-            return Ok(None);
-        }
-        return Err(PgError::new(
-            SqlState::UndefinedTable,
-            format!("table \"{relname}\" does not exist"),
-        ));
+        missing_relation(session, "table", &relname, if_exists)?;
+        return Ok(None);
     };
     if rel.kind != 'r' {
         let e = PgError::new(

@@ -355,17 +355,8 @@ pub(crate) fn drop_views(
     for n in names {
         let (schema, relname) = split_name(n)?;
         let Some(rel) = relcache::lookup_relation(session, schema.as_deref(), &relname)? else {
-            if if_exists {
-                session.notice(
-                    "00000",
-                    format!("view \"{relname}\" does not exist, skipping"),
-                );
-                continue;
-            }
-            return Err(PgError::new(
-                SqlState::UndefinedTable,
-                format!("view \"{relname}\" does not exist"),
-            ));
+            missing_relation(session, "view", &relname, if_exists)?;
+            continue;
         };
         if rel.kind != 'v' || rel.view_query.is_none() {
             let mut e = PgError::new(
