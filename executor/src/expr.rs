@@ -184,9 +184,9 @@ impl<'a> Evaluator<'a> {
                     Datum::Bool(!*any)
                 })
             }
-            Expr::Aggref { .. } | Expr::WindowRef { .. } => Err(PgError::internal(
-                "aggregate reference left in an executable expression",
-            )),
+            Expr::Aggref { .. } | Expr::WindowRef { .. } | Expr::SetRef { .. } => Err(
+                PgError::internal("aggregate reference left in an executable expression"),
+            ),
             Expr::SubPlan {
                 kind: planner::expr::SubPlanKind::Any,
                 plan,

@@ -32,6 +32,7 @@ pub mod functions;
 pub mod join;
 pub mod modify;
 pub mod query;
+pub mod srf;
 pub mod window;
 
 use planner::{PlannedStmt, RelationDesc};

@@ -71,6 +71,7 @@ pub fn for_each_source_row(
             // endless WITH RECURSIVE); others are computed first.
             let streams = plan.aggregate.is_none()
                 && plan.windows.is_none()
+                && plan.project_set.is_none()
                 && !plan.distinct
                 && plan.distinct_on.is_empty()
                 && plan.order_by.is_empty()
@@ -102,6 +103,15 @@ pub fn for_each_source_row(
             for value in series_values(ev, series)? {
                 ev.ctx.check_for_interrupts()?;
                 if !f(ev, vec![value?])? {
+                    break;
+                }
+            }
+            Ok(())
+        }
+        Source::Function(scan) => {
+            for row in crate::srf::scan(ev, scan)? {
+                ev.ctx.check_for_interrupts()?;
+                if !f(ev, row)? {
                     break;
                 }
             }
@@ -254,6 +264,18 @@ fn series_values(
         Some(e) => ev.eval(e)?,
         None => Datum::Int4(1),
     };
+    series_of(start, stop, step, s.type_oid, &ev.opts)
+}
+
+/// The values of an integer or numeric series (of `type_oid`) from
+/// evaluated arguments; see [`series_values`].
+pub(crate) fn series_of(
+    start: Datum,
+    stop: Datum,
+    step: Datum,
+    type_oid: u32,
+    opts: &types::datum::OutputOptions,
+) -> PgResult<Box<dyn Iterator<Item = PgResult<Datum>>>> {
     let invalid = |what: &str| PgError::new(SqlState::InvalidParameterValue, what.to_owned());
     let int = |d: &Datum| match d {
         Datum::Int2(v) => Some(i64::from(*v)),
@@ -264,11 +286,11 @@ fn series_values(
     if start.is_null() || stop.is_null() || step.is_null() {
         return Ok(Box::new(std::iter::empty()));
     }
-    if s.type_oid == types::oid::NUMERIC {
+    if type_oid == types::oid::NUMERIC {
         let num = |d: &Datum| -> PgResult<types::datum::Numeric> {
             match d {
                 Datum::Numeric(n) => Ok(*n),
-                other => types::datum::Numeric::parse(&other.to_text(&ev.opts))
+                other => types::datum::Numeric::parse(&other.to_text(opts))
                     .unwrap_or_else(|| Err(PgError::internal("generate_series: not a number"))),
             }
         };
@@ -316,7 +338,7 @@ fn series_values(
     if step == 0 {
         return Err(invalid("step size cannot equal zero"));
     }
-    let wide = s.type_oid == types::oid::INT8;
+    let wide = type_oid == types::oid::INT8;
     let (lo, hi) = if wide {
         (i64::MIN, i64::MAX)
     } else {
@@ -349,6 +371,7 @@ pub fn open_scan(ev: &mut Evaluator<'_>, source: &Source, columns: usize) -> PgR
         }
         Source::Values(_)
         | Source::Series(_)
+        | Source::Function(_)
         | Source::Subquery { .. }
         | Source::Join(_)
         | Source::SetOp(_)
@@ -475,16 +498,17 @@ pub fn run(ev: &mut Evaluator<'_>, plan: &Plan, width: usize) -> PgResult<Vec<Ve
         plan.distinct || !plan.distinct_on.is_empty(),
         plan.order_by.is_empty(),
         limit,
-        &plan.windows,
+        plan.windows.is_some() || plan.project_set.is_some(),
     ) {
-        (None, false, true, Some(l), None) => Some(offset.saturating_add(l)),
+        (None, false, true, Some(l), false) => Some(offset.saturating_add(l)),
         _ => None,
     };
     let mut rows: Vec<Vec<Datum>> = Vec::new();
     let columns = plan.source_columns_needed();
-    // With window functions the targets wait for them: the input rows are
-    // kept whole until their values are appended.
-    let windowed = plan.windows.is_some();
+    // With window functions or set-returning functions in the select list
+    // the targets wait for them: the input rows are kept whole until their
+    // values are appended.
+    let windowed = plan.windows.is_some() || plan.project_set.is_some();
     match &plan.aggregate {
         None if stop == Some(0) => {}
         None => {
@@ -521,6 +545,11 @@ pub fn run(ev: &mut Evaluator<'_>, plan: &Plan, width: usize) -> PgResult<Vec<Ve
     }
     if let Some(w) = &plan.windows {
         crate::window::compute(ev, w, &mut rows)?;
+    }
+    if let Some(p) = &plan.project_set {
+        rows = crate::srf::project_set(ev, p, rows)?;
+    }
+    if windowed {
         for row in rows.iter_mut() {
             *row = project(ev, &plan.targets, row)?;
         }

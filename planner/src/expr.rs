@@ -51,6 +51,13 @@ pub enum Expr {
         index: usize,
         type_oid: u32,
     },
+    /// The value of set-returning function `index` of the select list:
+    /// exists only during analysis, which replaces it by a `Var` of the
+    /// row the functions' values are appended to (see `plan::ProjectSet`).
+    SetRef {
+        index: usize,
+        type_oid: u32,
+    },
     /// `$n` (0-based `index`), of the type recorded in `PlannedStmt::param_types`.
     Param {
         index: usize,
@@ -211,6 +218,7 @@ impl Expr {
             Expr::Const { .. }
             | Expr::Aggref { .. }
             | Expr::WindowRef { .. }
+            | Expr::SetRef { .. }
             | Expr::Param { .. }
             | Expr::OuterParam { .. } => None,
             Expr::SubPlan { test, params, .. } => {
@@ -286,6 +294,7 @@ impl Expr {
             | Expr::Var { type_oid, .. }
             | Expr::Aggref { type_oid, .. }
             | Expr::WindowRef { type_oid, .. }
+            | Expr::SetRef { type_oid, .. }
             | Expr::Param { type_oid, .. }
             | Expr::OuterParam { type_oid, .. }
             | Expr::Call { type_oid, .. }
@@ -324,6 +333,7 @@ impl Expr {
             | Expr::Var { .. }
             | Expr::Aggref { .. }
             | Expr::WindowRef { .. }
+            | Expr::SetRef { .. }
             | Expr::Param { .. }
             | Expr::OuterParam { .. }) => leaf,
             // A subquery is a query level of its own: only the left-hand
@@ -477,6 +487,7 @@ impl Expr {
             | Expr::Var { .. }
             | Expr::Aggref { .. }
             | Expr::WindowRef { .. }
+            | Expr::SetRef { .. }
             | Expr::Param { .. }
             | Expr::OuterParam { .. } => {}
             Expr::SubPlan { test, params, .. } => {

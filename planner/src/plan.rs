@@ -53,6 +53,9 @@ pub enum Source {
     Bitmap(Arc<RelationDesc>, Bitmap),
     /// `generate_series(start, stop [, step])` in FROM: one-column rows.
     Series(Series),
+    /// Another set-returning function in FROM (`jsonb_each(x)`, ...): its
+    /// rows, of `types.len()` columns.
+    Function(FunctionScan),
     /// A subquery in FROM (`FROM (SELECT ...) AS s`): its rows, `width`
     /// columns each, computed once when the query starts. With `params`
     /// (LATERAL: it reads columns of FROM items before it) it is the right
@@ -225,6 +228,37 @@ pub struct Series {
     pub array: Option<Expr>,
 }
 
+/// A set-returning function in FROM; its arguments are evaluated once
+/// when the scan starts (over the outer query's row when it is LATERAL).
+#[derive(Debug, Clone, PartialEq)]
+pub struct FunctionScan {
+    pub func: SetFunction,
+    /// The types of its columns.
+    pub types: Vec<u32>,
+}
+
+/// A call of a built-in set-returning function: `func` names the
+/// implementation (see `executor::srf`), which returns rows of values.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SetFunction {
+    pub func: &'static str,
+    pub args: Vec<Expr>,
+    /// The type of its (first) column.
+    pub type_oid: u32,
+}
+
+/// The set-returning functions of a select list (PostgreSQL's ProjectSet
+/// node): for each row (after grouping and window functions), their
+/// arguments over it are evaluated and the row repeats as often as the
+/// longest of their results, each function's value (NULL once it has run
+/// out) appended at `input_width..`, where the targets read them. A row
+/// for which every function returns nothing is dropped.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ProjectSet {
+    pub input_width: usize,
+    pub funcs: Vec<SetFunction>,
+}
+
 /// The heap tids for a bitmap heap scan.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Bitmap {
@@ -254,6 +288,7 @@ impl Source {
         match self {
             Source::Values(_)
             | Source::Series(_)
+            | Source::Function(_)
             | Source::Subquery { .. }
             | Source::Join(_)
             | Source::SetOp(_)
@@ -382,6 +417,13 @@ pub struct WindowPlan {
     pub funcs: Vec<WindowFunc>,
 }
 
+impl WindowPlan {
+    /// The width of its rows: the input row and the functions' values.
+    pub fn output_width(&self) -> usize {
+        self.input_width + self.funcs.len()
+    }
+}
+
 /// One window function call with its window.
 #[derive(Debug, Clone, PartialEq)]
 pub struct WindowFunc {
@@ -447,6 +489,9 @@ pub struct Plan {
     /// Window functions, after the aggregation (their values follow the
     /// input row, where the targets read them).
     pub windows: Option<WindowPlan>,
+    /// Set-returning functions of the select list, after the window
+    /// functions.
+    pub project_set: Option<ProjectSet>,
     /// The output columns (`PlannedStmt::columns.len()` of them), then hidden
     /// sort columns.
     pub targets: Vec<Expr>,
@@ -473,14 +518,22 @@ impl Plan {
     /// aggregation (with it, targets read the aggregated row).
     pub fn source_columns_needed(&self) -> usize {
         // Window results come after the input row: they are not decoded.
-        let limit = match (&self.windows, &self.aggregate) {
-            (Some(w), None) => w.input_width,
+        // So are the values of set-returning functions of the select list.
+        let limit = match (&self.windows, &self.project_set, &self.aggregate) {
+            (Some(w), _, None) => w.input_width,
+            (None, Some(p), None) => p.input_width,
             _ => usize::MAX,
         };
         let window_reads: Box<dyn Iterator<Item = &Expr>> = match (&self.windows, &self.aggregate) {
             (Some(w), None) => Box::new(w.funcs.iter().flat_map(WindowFunc::inputs)),
             _ => Box::new(std::iter::empty()),
         };
+        let set_reads: Box<dyn Iterator<Item = &Expr>> = match (&self.project_set, &self.aggregate)
+        {
+            (Some(p), None) => Box::new(p.funcs.iter().flat_map(|f| f.args.iter())),
+            _ => Box::new(std::iter::empty()),
+        };
+        let window_reads = window_reads.chain(set_reads);
         let mut needed = 0;
         for e in self.source_reads().chain(window_reads) {
             e.walk(&mut |x| {
@@ -516,6 +569,7 @@ impl Plan {
             filter: None,
             aggregate: None,
             windows: None,
+            project_set: None,
             targets: vec![],
             order_by: vec![],
             limit: None,

@@ -400,6 +400,13 @@ impl Analyzer<'_> {
                 },
                 _ => self.transform(e)?,
             };
+            let mut set_valued = false;
+            x.walk(&mut |y| set_valued |= matches!(y, Expr::SetRef { .. }));
+            if set_valued {
+                return Err(PgError::feature_not_supported(
+                    "GROUP BY a set-returning function of the select list",
+                ));
+            }
             if !out.contains(&x) {
                 out.push(x);
             }

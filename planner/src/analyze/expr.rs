@@ -17,7 +17,7 @@ use super::func::{self, Resolution};
 use super::typename::resolve_type;
 use crate::expr::{BoolTestKind, Expr};
 
-const FUNC_HINT: &str = "No function matches the given name and argument types. You might need to add explicit type casts.";
+pub(crate) const FUNC_HINT: &str = "No function matches the given name and argument types. You might need to add explicit type casts.";
 const OPER_HINT: &str = "No operator matches the given name and argument types. You might need to add explicit type casts.";
 /// PostgreSQL's hint for a prefix operator (one argument type).
 const PREFIX_OPER_HINT: &str = "No operator matches the given name and argument type. You might need to add an explicit type cast.";
@@ -1251,6 +1251,9 @@ impl Analyzer<'_> {
         if let Some(x) = self.array_function(&name, &args, pos)? {
             return Ok(x);
         }
+        if let Some(x) = self.unnest_call(&name, &args, pos)? {
+            return Ok(x);
+        }
         match name.as_str() {
             "coalesce" => {
                 let types: Vec<_> = args.iter().map(|(x, p)| (x.type_oid(), *p)).collect();
@@ -1419,6 +1422,10 @@ impl Analyzer<'_> {
                 for (i, (x, p)) in args.into_iter().enumerate() {
                     let target = d.args.get(i).copied().unwrap_or_else(|| if x.type_oid() == UNKNOWN { TEXT } else { x.type_oid() });
                     out.push(self.coerce(x, target, -1, false, p)?);
+                }
+                if let Some(columns) = d.returns_set {
+                    let t = if columns.len() == 1 { d.ret } else { RECORD };
+                    return self.set_ref(d.imp, out, t, pos);
                 }
                 Ok(Expr::Call { func: d.imp, args: out, type_oid: d.ret, strict: d.strict })
             }

@@ -1200,7 +1200,25 @@ impl Analyzer<'_> {
                 .as_slice(),
             ["generate_series"] | ["pg_catalog", "generate_series"]
         ) {
-            return Err(PgError::feature_not_supported("functions in FROM").or_position(pos));
+            let name = match parts.as_slice() {
+                [n] => n.as_str(),
+                [schema, n] if schema == "pg_catalog" => n.as_str(),
+                _ => "",
+            };
+            let mut exprs = Vec::new();
+            for a in &args.args {
+                let ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(e)) = a else {
+                    return Err(PgError::feature_not_supported(
+                        "named or star arguments of functions in FROM",
+                    )
+                    .or_position(pos));
+                };
+                exprs.push(e.clone());
+            }
+            return match self.function_in_from(name, &exprs, alias.as_ref(), pos)? {
+                Some(found) => Ok(Some(found)),
+                None => Err(PgError::feature_not_supported("functions in FROM").or_position(pos)),
+            };
         }
         let mut exprs = Vec::new();
         for a in &args.args {
@@ -1249,6 +1267,23 @@ impl Analyzer<'_> {
             .or_position(pos));
         }
         let Some(type_oid) = series_type else {
+            // A series of timestamps is a set-returning function like others.
+            let args: Vec<ast::Expr> = args
+                .args
+                .iter()
+                .filter_map(|a| match a {
+                    ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(e)) => Some(e.clone()),
+                    _ => None,
+                })
+                .collect();
+            if arg_types
+                .iter()
+                .any(|&t| matches!(t, types::oid::TIMESTAMP | types::oid::TIMESTAMPTZ))
+                && let Some(found) =
+                    self.function_in_from("generate_series", &args, alias.as_ref(), pos)?
+            {
+                return Ok(Some(found));
+            }
             let sig: Vec<&str> = arg_types
                 .iter()
                 .map(|&t| types::oid::type_name(t))
@@ -1411,7 +1446,7 @@ fn with_column_aliases(
 /// The name a one-column function in FROM is known by, whether it has an
 /// alias, and its column's name: the alias and column alias if given,
 /// else the alias, else the function's name.
-fn one_column_alias(
+pub(crate) fn one_column_alias(
     alias: Option<&ast::TableAlias>,
     function: &str,
     pos: Option<usize>,

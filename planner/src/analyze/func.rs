@@ -22,6 +22,10 @@ pub struct FuncDef {
     pub variadic_any: bool,
     /// Returns NULL on any NULL argument without being called.
     pub strict: bool,
+    /// A set-returning function: the names and types of its columns (a
+    /// single column is named after the function, its name here empty).
+    /// `ret` is the first column's type.
+    pub returns_set: Option<&'static [(&'static str, u32)]>,
 }
 
 fn def(name: &'static str, args: &[u32], ret: u32, imp: &'static str) -> FuncDef {
@@ -32,6 +36,20 @@ fn def(name: &'static str, args: &[u32], ret: u32, imp: &'static str) -> FuncDef
         imp,
         variadic_any: false,
         strict: true,
+        returns_set: None,
+    }
+}
+
+/// A set-returning function of `columns` (see [`FuncDef::returns_set`]).
+fn srf(
+    name: &'static str,
+    args: &[u32],
+    columns: &'static [(&'static str, u32)],
+    imp: &'static str,
+) -> FuncDef {
+    FuncDef {
+        returns_set: Some(columns),
+        ..def(name, args, columns[0].1, imp)
     }
 }
 
@@ -430,6 +448,27 @@ fn build() -> Vec<FuncDef> {
         "pg_lsn_mi",
     ));
     v.push(def("pg_is_in_recovery", &[], BOOL, "pg_is_in_recovery"));
+    // set-returning functions (unnest, polymorphic, is resolved apart)
+    for (t, cols) in [
+        (INT4, &[("", INT4)]),
+        (INT8, &[("", INT8)]),
+        (NUMERIC, &[("", NUMERIC)]),
+    ] {
+        v.push(srf("generate_series", &[t, t], cols, "generate_series"));
+        v.push(srf("generate_series", &[t, t, t], cols, "generate_series"));
+    }
+    v.push(srf(
+        "generate_series",
+        &[TIMESTAMP, TIMESTAMP, INTERVAL],
+        &[("", TIMESTAMP)],
+        "generate_series_ts",
+    ));
+    v.push(srf(
+        "generate_series",
+        &[TIMESTAMPTZ, TIMESTAMPTZ, INTERVAL],
+        &[("", TIMESTAMPTZ)],
+        "generate_series_ts",
+    ));
     v
 }
 

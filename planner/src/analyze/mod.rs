@@ -19,6 +19,7 @@ pub mod expr;
 pub mod from;
 pub mod func;
 pub mod setop;
+pub mod srf;
 pub mod typename;
 pub mod window;
 
@@ -33,7 +34,7 @@ use crate::catalog::{CatalogView, EmptyCatalog, RelationDesc};
 use crate::expr::Expr;
 use crate::plan::{
     AggCall, Aggregate, CommandKind, LockMode, RelationLock, RowLockMode, RowLockWait, RowMark,
-    Source,
+    Source, WindowPlan,
 };
 use crate::{Column, Plan, PlannedStmt, SortKey};
 
@@ -111,6 +112,11 @@ pub struct Analyzer<'a> {
     pub(crate) expanding_views: Vec<u32>,
     /// The next work table id (for `WITH RECURSIVE`).
     pub(crate) next_worktable: usize,
+    /// Set-returning function calls of the select list being analyzed.
+    pub(crate) srfs: Vec<crate::plan::SetFunction>,
+    /// In the select list or ORDER BY of a SELECT, where set-returning
+    /// functions may be called.
+    pub(crate) srf_allowed: bool,
 }
 
 impl<'a> Analyzer<'a> {
@@ -147,6 +153,8 @@ impl<'a> Analyzer<'a> {
             in_window: false,
             window_forbidden: None,
             next_worktable: 0,
+            srfs: Vec::new(),
+            srf_allowed: false,
         }
     }
 
@@ -249,14 +257,18 @@ impl<'a> Analyzer<'a> {
     pub(crate) fn analyze_query(&mut self, q: &ast::Query) -> PgResult<(Vec<Column>, Plan)> {
         let saved_scope = std::mem::take(&mut self.scope);
         let saved_aggs = std::mem::take(&mut self.aggs);
+        let saved_srfs = std::mem::take(&mut self.srfs);
         let saved = (
             self.agg_forbidden.take(),
             std::mem::replace(&mut self.in_agg_arg, false),
             std::mem::replace(&mut self.resolve_unknowns, true),
         );
+        let srf_allowed = std::mem::replace(&mut self.srf_allowed, false);
         let r = self.analyze_query_inner(q);
         self.scope = saved_scope;
         self.aggs = saved_aggs;
+        self.srfs = saved_srfs;
+        self.srf_allowed = srf_allowed;
         (self.agg_forbidden, self.in_agg_arg, self.resolve_unknowns) = saved;
         r
     }
@@ -420,7 +432,7 @@ impl<'a> Analyzer<'a> {
             }
             // A function's rows cannot be locked: without OF the clause
             // leaves them alone, naming the function is an error.
-            if let (Source::Series(_), Some(of)) = (&plan.source, &lc.of)
+            if let (Source::Series(_) | Source::Function(_), Some(of)) = (&plan.source, &lc.of)
                 && let [ast::ObjectNamePart::Identifier(id)] = of.0.as_slice()
                 && self
                     .scope
@@ -790,7 +802,10 @@ impl<'a> Analyzer<'a> {
             }
             None => None,
         };
-        let (columns, mut targets) = self.analyze_select_list(&s.projection)?;
+        self.srf_allowed = true;
+        let listed = self.analyze_select_list(&s.projection);
+        self.srf_allowed = false;
+        let (columns, mut targets) = listed?;
         let group_by = self.analyze_group_by(&s.group_by, &s.projection, &targets)?;
         let having = match &s.having {
             Some(h) => {
@@ -806,7 +821,10 @@ impl<'a> Analyzer<'a> {
             }
             None => None,
         };
-        let sort = self.analyze_order_by(order_by, &columns, &mut targets)?;
+        self.srf_allowed = true;
+        let sort = self.analyze_order_by(order_by, &columns, &mut targets);
+        self.srf_allowed = false;
+        let sort = sort?;
         let distinct_on = match &s.distinct {
             Some(ast::Distinct::On(exprs)) => {
                 self.distinct_on(exprs, &columns, &mut targets, &sort)?
@@ -821,7 +839,7 @@ impl<'a> Analyzer<'a> {
             .or_position(order_by.first().and_then(|o| self.pos(o.expr.span()))));
         }
         let grouped = group_by.is_some() || having.is_some() || !self.aggs.is_empty();
-        let (aggregate, targets, windows) = if grouped {
+        let (aggregate, targets, windows, project_set) = if grouped {
             let group_by = group_by.unwrap_or_default();
             let targets = targets
                 .into_iter()
@@ -831,6 +849,9 @@ impl<'a> Analyzer<'a> {
             // Window functions see the aggregated row.
             let width = group_by.len() + self.aggs.len();
             let (targets, windows) = self.finish_windows(targets, width, Some(&group_by))?;
+            let set_width = windows.as_ref().map_or(width, WindowPlan::output_width);
+            let (targets, project_set) =
+                self.finish_project_set(targets, set_width, width, Some(&group_by))?;
             let aggs = std::mem::take(&mut self.aggs);
             (
                 Some(Aggregate {
@@ -840,6 +861,7 @@ impl<'a> Analyzer<'a> {
                 }),
                 targets,
                 windows,
+                project_set,
             )
         } else {
             let width = self
@@ -850,13 +872,17 @@ impl<'a> Analyzer<'a> {
                 .unwrap_or(0);
             let targets = targets.into_iter().map(|t| t.expr).collect();
             let (targets, windows) = self.finish_windows(targets, width, None)?;
-            (None, targets, windows)
+            let set_width = windows.as_ref().map_or(width, WindowPlan::output_width);
+            let (targets, project_set) =
+                self.finish_project_set(targets, set_width, width, None)?;
+            (None, targets, windows, project_set)
         };
         let mut plan = Plan {
             source,
             filter,
             aggregate,
             windows,
+            project_set,
             targets,
             order_by: sort,
             limit: None,
@@ -1064,6 +1090,7 @@ impl<'a> Analyzer<'a> {
             filter: None,
             aggregate: None,
             windows: None,
+            project_set: None,
             targets: targets.into_iter().map(|t| t.expr).collect(),
             order_by: sort,
             limit: None,

@@ -456,7 +456,7 @@ impl Analyzer<'_> {
     }
 }
 
-fn replace_window_refs(e: Expr, base: usize) -> PgResult<Expr> {
+pub(crate) fn replace_window_refs(e: Expr, base: usize) -> PgResult<Expr> {
     match e {
         Expr::WindowRef { index, type_oid } => Ok(Expr::Var {
             index: base + index,

@@ -1,0 +1,173 @@
+//! Set-returning functions: in FROM ([`scan`]) and in the select list
+//! ([`project_set`], PostgreSQL's ProjectSet node). Each implementation
+//! returns all its rows at once; they are strict (a NULL argument gives no
+//! rows).
+
+use planner::plan::{FunctionScan, ProjectSet, SetFunction};
+use types::datum::OutputOptions;
+use types::{Datum, PgError, PgResult};
+
+use crate::expr::Evaluator;
+
+/// The rows of a set-returning function in FROM.
+pub fn scan(ev: &mut Evaluator<'_>, scan: &FunctionScan) -> PgResult<Vec<Vec<Datum>>> {
+    let args = scan
+        .func
+        .args
+        .iter()
+        .map(|a| ev.eval(a))
+        .collect::<PgResult<Vec<_>>>()?;
+    rows(ev, &scan.func, args)
+}
+
+/// Each row repeated as often as the longest result of the functions
+/// over it, their values (or NULL, once one has run out) appended.
+pub fn project_set(
+    ev: &mut Evaluator<'_>,
+    p: &ProjectSet,
+    input: Vec<Vec<Datum>>,
+) -> PgResult<Vec<Vec<Datum>>> {
+    let mut out = Vec::new();
+    for mut row in input {
+        ev.ctx.check_for_interrupts()?;
+        row.truncate(p.input_width);
+        let mut results = Vec::with_capacity(p.funcs.len());
+        for f in &p.funcs {
+            let args = f
+                .args
+                .iter()
+                .map(|a| ev.eval_row(a, &row))
+                .collect::<PgResult<Vec<_>>>()?;
+            let values: Vec<Datum> = rows(ev, f, args)?
+                .into_iter()
+                .map(|r| one_value(r, &ev.opts))
+                .collect();
+            results.push(values);
+        }
+        let n = results.iter().map(Vec::len).max().unwrap_or(0);
+        for i in 0..n {
+            let mut r = row.clone();
+            r.extend(
+                results
+                    .iter()
+                    .map(|v| v.get(i).cloned().unwrap_or(Datum::Null)),
+            );
+            out.push(r);
+        }
+    }
+    Ok(out)
+}
+
+/// A row of a function's result as one select-list value: its one
+/// column, or the columns as a record.
+fn one_value(mut row: Vec<Datum>, opts: &OutputOptions) -> Datum {
+    if row.len() == 1 {
+        return row.pop().unwrap_or(Datum::Null);
+    }
+    Datum::Text(record_text(&row, opts))
+}
+
+/// A record's text form, `(a,"b c",)`: a field is quoted when it is empty
+/// or holds a quote, backslash, parenthesis, comma or white space (quotes
+/// and backslashes doubled inside); NULL is nothing.
+pub fn record_text(values: &[Datum], opts: &OutputOptions) -> String {
+    let mut s = String::from("(");
+    for (i, v) in values.iter().enumerate() {
+        if i > 0 {
+            s.push(',');
+        }
+        if v.is_null() {
+            continue;
+        }
+        let t = v.to_text(opts);
+        let quote = t.is_empty()
+            || t.chars()
+                .any(|c| matches!(c, '"' | '\\' | '(' | ')' | ',') || c.is_whitespace());
+        if quote {
+            s.push('"');
+            for c in t.chars() {
+                if c == '"' || c == '\\' {
+                    s.push(c);
+                }
+                s.push(c);
+            }
+            s.push('"');
+        } else {
+            s.push_str(&t);
+        }
+    }
+    s.push(')');
+    s
+}
+
+/// The rows of a call with evaluated arguments.
+fn rows(ev: &mut Evaluator<'_>, f: &SetFunction, args: Vec<Datum>) -> PgResult<Vec<Vec<Datum>>> {
+    if args.iter().any(Datum::is_null) {
+        return Ok(Vec::new());
+    }
+    let single = |values: Vec<Datum>| values.into_iter().map(|v| vec![v]).collect();
+    match f.func {
+        "generate_series" => {
+            let mut it = args.into_iter();
+            let (Some(start), Some(stop)) = (it.next(), it.next()) else {
+                return Err(PgError::internal("generate_series without its arguments"));
+            };
+            let step = it.next().unwrap_or(Datum::Int4(1));
+            let values = crate::query::series_of(start, stop, step, f.type_oid, &ev.opts)?
+                .collect::<PgResult<Vec<_>>>()?;
+            Ok(single(values))
+        }
+        "generate_series_ts" => timestamp_series(ev, args).map(single),
+        "unnest" => match args.into_iter().next() {
+            Some(Datum::Array(a)) => Ok(single(a.elems)),
+            _ => Err(PgError::internal("unnest of a non-array")),
+        },
+        other => Err(PgError::internal(format!(
+            "no set-returning function {other}"
+        ))),
+    }
+}
+
+/// `generate_series(timestamp[tz], timestamp[tz], interval)`.
+fn timestamp_series(ev: &mut Evaluator<'_>, args: Vec<Datum>) -> PgResult<Vec<Datum>> {
+    let [start, stop, step] =
+        <[Datum; 3]>::try_from(args).map_err(|_| PgError::internal("generate_series arguments"))?;
+    let zero = Datum::Interval(types::datum::Interval::default());
+    let up = match types::compare::compare(&step, &zero)? {
+        std::cmp::Ordering::Equal => {
+            return Err(PgError::new(
+                types::SqlState::InvalidParameterValue,
+                "step size cannot equal zero",
+            ));
+        }
+        o => o == std::cmp::Ordering::Greater,
+    };
+    let t = match &start {
+        Datum::Timestamptz(_) => types::oid::TIMESTAMPTZ,
+        _ => types::oid::TIMESTAMP,
+    };
+    let types_ = [t, types::oid::INTERVAL];
+    let mut out = Vec::new();
+    let mut cur = start;
+    loop {
+        let past = match types::compare::compare(&cur, &stop)? {
+            std::cmp::Ordering::Greater => up,
+            std::cmp::Ordering::Less => !up,
+            std::cmp::Ordering::Equal => false,
+        };
+        if past {
+            break;
+        }
+        ev.ctx.check_for_interrupts()?;
+        let next = crate::functions::call(
+            "ts_pl_interval",
+            &[cur.clone(), step.clone()],
+            &types_,
+            t,
+            ev,
+        )?;
+        out.push(cur);
+        cur = next;
+    }
+    Ok(out)
+}

@@ -1,0 +1,264 @@
+//! Set-returning functions (PostgreSQL's `check_srf_call_placement` and
+//! the ProjectSet half of `parse_target`): a call in the select list
+//! becomes a [`SetFunction`] of the query level and, where it stands, a
+//! `SetRef`; once the select list and ORDER BY are analyzed,
+//! [`Analyzer::finish_project_set`] puts the calls' arguments over the row
+//! they see and the references become `Var`s of the columns appended to
+//! it (see [`ProjectSet`]). In FROM a call is a [`FunctionScan`].
+
+use sqlparser::ast;
+use types::oid::{self, UNKNOWN};
+use types::{PgError, PgResult, SqlState};
+
+use super::func::{self, Resolution};
+use super::{Analyzer, RangeEntry, Target, scope_relation};
+use crate::expr::Expr;
+use crate::plan::{FunctionScan, ProjectSet, SetFunction, Source};
+
+const LATERAL_HINT: &str =
+    "You might be able to move the set-returning function into a LATERAL FROM item.";
+
+impl Analyzer<'_> {
+    /// A call of set-returning function `func` in an expression: allowed
+    /// only in the select list and ORDER BY of a SELECT. `type_oid` is
+    /// its column's type, or `record` for several columns.
+    pub(crate) fn set_ref(
+        &mut self,
+        func: &'static str,
+        args: Vec<Expr>,
+        type_oid: u32,
+        pos: Option<usize>,
+    ) -> PgResult<Expr> {
+        let not_supported =
+            |m: String| PgError::new(SqlState::FeatureNotSupported, m).or_position(pos);
+        if self.in_agg_arg {
+            return Err(not_supported(
+                "aggregate function calls cannot contain set-returning function calls".into(),
+            )
+            .with_hint(LATERAL_HINT));
+        }
+        if self.in_window {
+            return Err(not_supported(
+                "window function calls cannot contain set-returning function calls".into(),
+            )
+            .with_hint(LATERAL_HINT));
+        }
+        if !self.srf_allowed {
+            return Err(match self.agg_forbidden {
+                Some(clause) => not_supported(format!(
+                    "set-returning functions are not allowed in {clause}"
+                )),
+                None => {
+                    PgError::feature_not_supported("set-returning functions here").or_position(pos)
+                }
+            });
+        }
+        self.srfs.push(SetFunction {
+            func,
+            args,
+            type_oid,
+        });
+        Ok(Expr::SetRef {
+            index: self.srfs.len() - 1,
+            type_oid,
+        })
+    }
+
+    /// `unnest(array)` in an expression; None for anything else.
+    pub(crate) fn unnest_call(
+        &mut self,
+        name: &str,
+        args: &[(Expr, Option<usize>)],
+        pos: Option<usize>,
+    ) -> PgResult<Option<Expr>> {
+        let [(x, _)] = args else {
+            return Ok(None);
+        };
+        if name != "unnest" {
+            return Ok(None);
+        }
+        let Some(elem) = oid::element_of(x.type_oid()) else {
+            return Ok(None);
+        };
+        self.set_ref("unnest", vec![x.clone()], elem, pos).map(Some)
+    }
+
+    /// After the select list and ORDER BY: the set-returning functions'
+    /// arguments over the row they see (regrouped when the query groups,
+    /// window results at `window_base..`), their references in `targets`
+    /// as `Var`s from `input_width` on.
+    pub(crate) fn finish_project_set(
+        &mut self,
+        targets: Vec<Expr>,
+        input_width: usize,
+        window_base: usize,
+        group_by: Option<&[Expr]>,
+    ) -> PgResult<(Vec<Expr>, Option<ProjectSet>)> {
+        if self.srfs.is_empty() {
+            return Ok((targets, None));
+        }
+        let mut funcs = std::mem::take(&mut self.srfs);
+        for f in &mut funcs {
+            let mut args = Vec::with_capacity(f.args.len());
+            for a in std::mem::take(&mut f.args) {
+                let mut nested = false;
+                a.walk(&mut |x| nested |= matches!(x, Expr::SetRef { .. }));
+                if nested {
+                    return Err(PgError::feature_not_supported(
+                        "set-returning functions nested in the arguments of another",
+                    ));
+                }
+                let a = match group_by {
+                    Some(g) => self.regroup(
+                        Target {
+                            expr: a,
+                            var_positions: vec![],
+                        },
+                        g,
+                    )?,
+                    None => a,
+                };
+                args.push(super::window::replace_window_refs(a, window_base)?);
+            }
+            f.args = args;
+        }
+        let targets = targets
+            .into_iter()
+            .map(|t| replace_set_refs(t, input_width))
+            .collect::<PgResult<_>>()?;
+        Ok((targets, Some(ProjectSet { input_width, funcs })))
+    }
+
+    /// A built-in set-returning function as a FROM item (`jsonb_each(x) AS
+    /// e(k, v)`); None if `name` has none of that name.
+    pub(crate) fn function_in_from(
+        &mut self,
+        name: &str,
+        args: &[ast::Expr],
+        alias: Option<&ast::TableAlias>,
+        pos: Option<usize>,
+    ) -> PgResult<Option<(Source, RangeEntry)>> {
+        if !func::catalog()
+            .iter()
+            .any(|f| f.name == name && f.returns_set.is_some())
+        {
+            return Ok(None);
+        }
+        let mut exprs = Vec::with_capacity(args.len());
+        for a in args {
+            exprs.push((
+                self.transform(a)?,
+                self.pos(sqlparser::ast::Spanned::span(a)),
+            ));
+        }
+        let types: Vec<u32> = exprs.iter().map(|(x, _)| x.type_oid()).collect();
+        let sig = || {
+            types
+                .iter()
+                .map(|&t| oid::type_name(t))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        let d = match func::resolve(name, &types) {
+            Resolution::Found(d) if d.returns_set.is_some() => d,
+            Resolution::Ambiguous => {
+                return Err(PgError::new(
+                    SqlState::AmbiguousFunction,
+                    format!("function {name}({}) is not unique", sig()),
+                )
+                .with_hint("Could not choose a best candidate function. You might need to add explicit type casts.")
+                .or_position(pos));
+            }
+            _ => {
+                return Err(PgError::new(
+                    SqlState::UndefinedFunction,
+                    format!("function {name}({}) does not exist", sig()),
+                )
+                .with_hint(super::expr::FUNC_HINT)
+                .or_position(pos));
+            }
+        };
+        let Some(columns) = d.returns_set else {
+            return Ok(None);
+        };
+        let mut coerced = Vec::with_capacity(exprs.len());
+        for (i, (x, p)) in exprs.into_iter().enumerate() {
+            let target = d
+                .args
+                .get(i)
+                .copied()
+                .unwrap_or(if x.type_oid() == UNKNOWN {
+                    oid::TEXT
+                } else {
+                    x.type_oid()
+                });
+            coerced.push(self.coerce(x, target, -1, false, p)?);
+        }
+        let (refname, has_alias, names) = match columns {
+            [_] => {
+                let (r, h, c) = super::from::one_column_alias(alias, name, pos)?;
+                (r, h, vec![c])
+            }
+            _ => {
+                let mut names: Vec<String> = columns.iter().map(|(n, _)| n.to_string()).collect();
+                let (refname, has_alias) = match alias {
+                    Some(a) => {
+                        if a.columns.len() > names.len() {
+                            return Err(PgError::new(
+                                SqlState::InvalidColumnReference,
+                                format!(
+                                    "table \"{}\" has {} columns available but {} columns specified",
+                                    super::ident_name(&a.name),
+                                    names.len(),
+                                    a.columns.len()
+                                ),
+                            )
+                            .or_position(pos));
+                        }
+                        for (n, c) in names.iter_mut().zip(&a.columns) {
+                            *n = super::ident_name(&c.name);
+                        }
+                        (super::ident_name(&a.name), true)
+                    }
+                    None => (name.to_owned(), false),
+                };
+                (refname, has_alias, names)
+            }
+        };
+        let rel = scope_relation(
+            name,
+            'f',
+            names
+                .into_iter()
+                .zip(columns)
+                .map(|(n, (_, t))| (n, *t, -1)),
+        );
+        let source = Source::Function(FunctionScan {
+            func: SetFunction {
+                func: d.imp,
+                args: coerced,
+                type_oid: d.ret,
+            },
+            types: columns.iter().map(|(_, t)| *t).collect(),
+        });
+        Ok(Some((
+            source,
+            RangeEntry {
+                rel,
+                refname,
+                has_alias,
+            },
+        )))
+    }
+}
+
+fn replace_set_refs(e: Expr, base: usize) -> PgResult<Expr> {
+    match e {
+        Expr::SetRef { index, type_oid } => Ok(Expr::Var {
+            index: base + index,
+            type_oid,
+            typmod: -1,
+        }),
+        other => other.map_children(&mut |c| replace_set_refs(c, base)),
+    }
+}
