@@ -803,6 +803,7 @@ pub const BTREE_OPCLASSES: &[BtreeOpclass] = &[
     opclass(10022, "interval_ops", oid::INTERVAL, true),
     opclass(3125, "numeric_ops", oid::NUMERIC, true),
     opclass(10065, "uuid_ops", oid::UUID, true),
+    opclass(10088, "jsonb_ops", oid::JSONB, true),
     opclass(10067, "pg_lsn_ops", oid::PG_LSN, true),
 ];
 
@@ -1108,6 +1109,8 @@ pub const BUILTIN_TYPES: &[TypeRow] = &[
     (oid::NUMERIC, "numeric", 'N', false, 0, 1231, 'm', 0, 'b'),
     (oid::VOID, "void", 'P', false, 0, 0, 'p', 0, 'p'),
     (oid::UUID, "uuid", 'U', false, 0, 2951, 'p', 0, 'b'),
+    (oid::JSON, "json", 'U', false, 0, 199, 'x', 0, 'b'),
+    (oid::JSONB, "jsonb", 'U', false, 0, 3807, 'x', 0, 'b'),
     (oid::PG_LSN, "pg_lsn", 'U', false, 0, 3221, 'p', 0, 'b'),
 ];
 

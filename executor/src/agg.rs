@@ -17,6 +17,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use planner::{AggCall, AggFunc, Aggregate};
 use types::datum::Numeric;
+use types::datum::json::Jsonb;
 use types::oid::*;
 use types::{Datum, PgError, PgResult};
 
@@ -124,7 +125,10 @@ impl AggAcc {
             self.count += 1;
             return Ok(());
         }
-        if call.func == AggFunc::ArrayAgg {
+        if matches!(
+            call.func,
+            AggFunc::ArrayAgg | AggFunc::JsonAgg | AggFunc::JsonbAgg
+        ) {
             if let Some(seen) = &mut self.seen
                 && !seen.insert(RowKey(vec![v.clone()]))
             {
@@ -144,7 +148,12 @@ impl AggAcc {
         }
         self.count += 1;
         match call.func {
-            AggFunc::CountStar | AggFunc::Count | AggFunc::StringAgg | AggFunc::ArrayAgg => {}
+            AggFunc::CountStar
+            | AggFunc::Count
+            | AggFunc::StringAgg
+            | AggFunc::ArrayAgg
+            | AggFunc::JsonAgg
+            | AggFunc::JsonbAgg => {}
             AggFunc::BoolAnd | AggFunc::BoolOr => {
                 let Datum::Bool(b) = v else {
                     return Err(PgError::internal(format!("bool_and/or of {v:?}")));
@@ -271,6 +280,29 @@ impl AggAcc {
             AggFunc::ArrayAgg => Datum::Array(Box::new(types::datum::ArrayValue::new(
                 arg_type,
                 self.values.clone(),
+            ))),
+            AggFunc::JsonAgg => {
+                let mut out = String::from("[");
+                for (i, v) in self.values.iter().enumerate() {
+                    if i > 0 {
+                        out.push_str(", ");
+                    }
+                    match v {
+                        Datum::Text(s) => out.push_str(s),
+                        _ => out.push_str("null"),
+                    }
+                }
+                out.push(']');
+                Datum::Text(out)
+            }
+            AggFunc::JsonbAgg => Datum::Jsonb(Box::new(Jsonb::Array(
+                self.values
+                    .iter()
+                    .map(|v| match v {
+                        Datum::Jsonb(j) => (**j).clone(),
+                        _ => Jsonb::Null,
+                    })
+                    .collect(),
             ))),
             AggFunc::Sum => match arg_type {
                 INT2 | INT4 => {

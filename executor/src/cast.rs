@@ -1,6 +1,7 @@
 //! Type conversions (`CAST`, `::` and the implicit casts the planner inserts).
 
 use types::datum::datetime::{self, Interval, USECS_PER_DAY, USECS_PER_SEC};
+use types::datum::json::Jsonb;
 use types::datum::{Numeric, OutputOptions};
 use types::oid::{self, *};
 use types::{Datum, PgError, PgResult, SqlState};
@@ -99,6 +100,25 @@ pub fn cast(
     apply_typmod(r, to, typmod, explicit)
 }
 
+/// `jsonb::numeric`, `jsonb::bool`, ...: a JSON number or boolean as the
+/// SQL type; 22023 naming the JSON type for anything else.
+fn jsonb_to_scalar(j: &Jsonb, to: u32, opts: &OutputOptions) -> PgResult<Datum> {
+    match (j, to) {
+        (Jsonb::Bool(b), BOOL) => Ok(Datum::Bool(*b)),
+        (Jsonb::Number(n), INT2 | INT4 | INT8 | FLOAT4 | FLOAT8 | NUMERIC) => {
+            convert(Datum::Numeric(*n), NUMERIC, to, opts)
+        }
+        _ => Err(PgError::new(
+            SqlState::InvalidParameterValue,
+            format!(
+                "cannot cast jsonb {} to type {}",
+                j.type_name(),
+                oid::type_name(to)
+            ),
+        )),
+    }
+}
+
 fn convert(v: Datum, from: u32, to: u32, opts: &OutputOptions) -> PgResult<Datum> {
     if from == to {
         return Ok(v);
@@ -136,6 +156,14 @@ fn convert(v: Datum, from: u32, to: u32, opts: &OutputOptions) -> PgResult<Datum
             lower: a.lower,
             elems: out,
         })));
+    }
+    match (&v, from, to) {
+        (Datum::Text(s), JSON, JSONB) => {
+            return Ok(Datum::Jsonb(Box::new(Jsonb::parse(s)?)));
+        }
+        (Datum::Jsonb(j), JSONB, JSON) => return Ok(Datum::Text(j.to_text())),
+        (Datum::Jsonb(j), JSONB, _) => return jsonb_to_scalar(j, to, opts),
+        _ => {}
     }
     let unsupported = || {
         PgError::new(

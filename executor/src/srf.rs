@@ -122,9 +122,12 @@ fn rows(ev: &mut Evaluator<'_>, f: &SetFunction, args: Vec<Datum>) -> PgResult<V
             Some(Datum::Array(a)) => Ok(single(a.elems)),
             _ => Err(PgError::internal("unnest of a non-array")),
         },
-        other => Err(PgError::internal(format!(
-            "no set-returning function {other}"
-        ))),
+        other => match crate::functions::json::set_function(other, &args, &ev.opts)? {
+            Some(rows) => Ok(rows),
+            None => Err(PgError::internal(format!(
+                "no set-returning function {other}"
+            ))),
+        },
     }
 }
 

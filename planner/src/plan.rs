@@ -349,6 +349,10 @@ pub enum AggFunc {
     StringAgg,
     /// `array_agg(value)`: NULLs included
     ArrayAgg,
+    /// `json_agg(value)`: its argument is `to_json(value)`; NULLs included
+    JsonAgg,
+    /// `jsonb_agg(value)`: its argument is `to_jsonb(value)`
+    JsonbAgg,
 }
 
 /// One aggregate call; its argument is evaluated over source rows.

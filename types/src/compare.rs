@@ -38,6 +38,7 @@ pub fn compare(a: &Datum, b: &Datum) -> PgResult<Ordering> {
         (Interval(x), Interval(y)) => x.cmp_key().cmp(&y.cmp_key()),
         (Uuid(x), Uuid(y)) => x.cmp(y),
         (PgLsn(x), PgLsn(y)) => x.cmp(y),
+        (Jsonb(x), Jsonb(y)) => x.compare(y),
         // Element by element (NULL above any value), then the shorter first.
         (Array(x), Array(y)) => {
             for (e, f) in x.elems.iter().zip(&y.elems) {
@@ -111,6 +112,34 @@ pub fn hash_value(d: &Datum, h: &mut impl std::hash::Hasher) {
         Interval(x) => x.cmp_key().hash(h),
         Uuid(x) => x.hash(h),
         PgLsn(x) => x.hash(h),
+        Jsonb(x) => hash_jsonb(x, h),
+    }
+}
+
+/// jsonb values that compare equal hash alike: numbers by value (`1.0` is
+/// `1`), the rest by structure.
+fn hash_jsonb(j: &crate::datum::json::Jsonb, h: &mut impl std::hash::Hasher) {
+    use crate::datum::json::Jsonb;
+    use std::hash::Hash;
+    match j {
+        Jsonb::Null => 0u8.hash(h),
+        Jsonb::Bool(b) => (1u8, b).hash(h),
+        Jsonb::Number(n) => {
+            2u8.hash(h);
+            hash_value(&Datum::Numeric(*n), h);
+        }
+        Jsonb::String(s) => (3u8, s).hash(h),
+        Jsonb::Array(v) => {
+            (4u8, v.len()).hash(h);
+            v.iter().for_each(|e| hash_jsonb(e, h));
+        }
+        Jsonb::Object(pairs) => {
+            (5u8, pairs.len()).hash(h);
+            for (k, v) in pairs {
+                k.hash(h);
+                hash_jsonb(v, h);
+            }
+        }
     }
 }
 

@@ -15,6 +15,7 @@
 pub mod array;
 pub mod datetime;
 pub mod float;
+pub mod json;
 pub mod numeric;
 pub mod tz;
 
@@ -56,6 +57,8 @@ pub enum Datum {
     Void,
     /// a one-dimensional array of one element type
     Array(Box<ArrayValue>),
+    /// `jsonb` (a `json` value is `Text`: it keeps the text as given)
+    Jsonb(Box<json::Jsonb>),
 }
 
 /// The session settings that change how values print (and how zone-less
@@ -369,6 +372,11 @@ impl Datum {
             )?),
             oid::INTERVAL => Datum::Interval(datetime::parse_interval(s)?),
             oid::UUID => Datum::Uuid(parse_uuid(s).ok_or_else(|| invalid_syntax(type_oid, s))?),
+            oid::JSON => {
+                json::validate_json(s)?;
+                Datum::Text(s.to_string())
+            }
+            oid::JSONB => Datum::Jsonb(Box::new(json::Jsonb::parse(s)?)),
             oid::PG_LSN => {
                 Datum::PgLsn(parse_pg_lsn(s).ok_or_else(|| invalid_syntax(type_oid, s))?)
             }
@@ -437,6 +445,7 @@ impl Datum {
             Datum::Interval(iv) => datetime::format_interval(iv),
             Datum::Uuid(u) => format_uuid(u),
             Datum::Array(a) => array::to_text(a, opts),
+            Datum::Jsonb(j) => j.to_text(),
         }
     }
 
@@ -468,6 +477,12 @@ impl Datum {
             }
             Datum::Uuid(u) => u.to_vec(),
             Datum::Array(a) => array::to_binary(a),
+            // jsonb_send: version 1, then the text
+            Datum::Jsonb(j) => {
+                let mut v = vec![1u8];
+                v.extend_from_slice(j.to_text().as_bytes());
+                v
+            }
         }
     }
 
@@ -496,6 +511,37 @@ impl Datum {
                 })?)
             }
             oid::BYTEA => Datum::Bytea(b.to_vec()),
+            oid::JSON => {
+                let s = std::str::from_utf8(b).map_err(|_| {
+                    PgError::new(
+                        SqlState::CharacterNotInRepertoire,
+                        "invalid byte sequence for encoding \"UTF8\"",
+                    )
+                })?;
+                json::validate_json(s)?;
+                Datum::Text(s.to_string())
+            }
+            oid::JSONB => {
+                let (&version, text) = b.split_first().ok_or_else(|| {
+                    PgError::new(
+                        SqlState::InvalidBinaryRepresentation,
+                        "insufficient data left in message",
+                    )
+                })?;
+                if version != 1 {
+                    return Err(PgError::new(
+                        SqlState::InvalidBinaryRepresentation,
+                        format!("unsupported jsonb version number {version}"),
+                    ));
+                }
+                let s = std::str::from_utf8(text).map_err(|_| {
+                    PgError::new(
+                        SqlState::CharacterNotInRepertoire,
+                        "invalid byte sequence for encoding \"UTF8\"",
+                    )
+                })?;
+                Datum::Jsonb(Box::new(json::Jsonb::parse(s)?))
+            }
             oid::DATE => Datum::Date(i32::from_be_bytes(to4(arr(4)?))),
             oid::TIME => Datum::Time(i64::from_be_bytes(to8(arr(8)?))),
             oid::TIMESTAMP => Datum::Timestamp(i64::from_be_bytes(to8(arr(8)?))),

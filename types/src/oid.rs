@@ -25,6 +25,8 @@ pub const TIMESTAMPTZ: u32 = 1184;
 pub const INTERVAL: u32 = 1186;
 pub const NUMERIC: u32 = 1700;
 pub const UUID: u32 = 2950;
+pub const JSON: u32 = 114;
+pub const JSONB: u32 = 3802;
 /// `pg_lsn`: a WAL position, an unsigned 64-bit byte offset printed `X/X`.
 pub const PG_LSN: u32 = 3220;
 pub const REGCLASS: u32 = 2205;
@@ -61,6 +63,8 @@ pub const TIME_ARRAY: u32 = 1183;
 pub const TIMESTAMPTZ_ARRAY: u32 = 1185;
 pub const INTERVAL_ARRAY: u32 = 1187;
 pub const UUID_ARRAY: u32 = 2951;
+pub const JSON_ARRAY: u32 = 199;
+pub const JSONB_ARRAY: u32 = 3807;
 
 /// (element type, array type, SQL name, internal name) of every array type.
 const ARRAYS: &[(u32, u32, &str, &str)] = &[
@@ -94,6 +98,8 @@ const ARRAYS: &[(u32, u32, &str, &str)] = &[
     (INTERVAL, INTERVAL_ARRAY, "interval[]", "_interval"),
     (NUMERIC, NUMERIC_ARRAY, "numeric[]", "_numeric"),
     (UUID, UUID_ARRAY, "uuid[]", "_uuid"),
+    (JSON, JSON_ARRAY, "json[]", "_json"),
+    (JSONB, JSONB_ARRAY, "jsonb[]", "_jsonb"),
     (PG_LSN, PG_LSN_ARRAY, "pg_lsn[]", "_pg_lsn"),
 ];
 
@@ -126,6 +132,8 @@ pub fn type_name(oid: u32) -> &'static str {
         INTERVAL => "interval",
         NUMERIC => "numeric",
         UUID => "uuid",
+        JSON => "json",
+        JSONB => "jsonb",
         PG_LSN => "pg_lsn",
         REGCLASS => "regclass",
         REGTYPE => "regtype",
@@ -163,6 +171,8 @@ pub fn internal_name(oid: u32) -> &'static str {
         INTERVAL => "interval",
         NUMERIC => "numeric",
         UUID => "uuid",
+        JSON => "json",
+        JSONB => "jsonb",
         PG_LSN => "pg_lsn",
         REGCLASS => "regclass",
         REGTYPE => "regtype",

@@ -5,6 +5,7 @@ pub mod arith;
 pub mod array;
 pub mod datetime;
 pub mod extract;
+pub mod json;
 pub mod math;
 pub mod regex;
 pub mod session;
@@ -46,6 +47,9 @@ pub fn call(
         return Ok(r);
     }
     if let Some(r) = regex::call(func, args)? {
+        return Ok(r);
+    }
+    if let Some(r) = json::call(func, args, arg_types, &ev.opts)? {
         return Ok(r);
     }
     if let Some(r) = array::call(func, args, ret, &ev.opts)? {

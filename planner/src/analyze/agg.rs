@@ -33,6 +33,8 @@ pub fn is_aggregate(name: &str) -> bool {
             | "every"
             | "string_agg"
             | "array_agg"
+            | "json_agg"
+            | "jsonb_agg"
     )
 }
 
@@ -200,6 +202,24 @@ impl Analyzer<'_> {
                     .or_position(pos));
                 };
                 (AggFunc::ArrayAgg, Some(x), array)
+            }
+            ("json_agg" | "jsonb_agg", Some((x, p))) => {
+                let x = if x.type_oid() == UNKNOWN {
+                    self.coerce(x, TEXT, -1, false, p)?
+                } else {
+                    x
+                };
+                let (func, imp, t) = match name {
+                    "json_agg" => (AggFunc::JsonAgg, "to_json", JSON),
+                    _ => (AggFunc::JsonbAgg, "to_jsonb", JSONB),
+                };
+                let arg = Expr::Call {
+                    func: imp,
+                    args: vec![x],
+                    type_oid: t,
+                    strict: true,
+                };
+                (func, Some(arg), t)
             }
             ("bool_and" | "every" | "bool_or", Some((x, p))) => {
                 let x = match x.type_oid() {

@@ -5,7 +5,7 @@
 //! the function catalog.
 
 use sqlparser::ast::{self, Spanned};
-use types::oid::{self, INT4, TEXT, UNKNOWN};
+use types::oid::{self, INT2, INT4, INT8, JSONB, TEXT, TEXT_ARRAY, UNKNOWN};
 use types::{PgError, PgResult, SqlState};
 
 use super::Analyzer;
@@ -77,6 +77,9 @@ impl Analyzer<'_> {
         pos: Option<usize>,
     ) -> PgResult<Expr> {
         let a = self.transform(root)?;
+        if a.type_oid() == JSONB {
+            return self.jsonb_subscript(a, chain, pos);
+        }
         let Some(elem) = oid::element_of(a.type_oid()) else {
             return Err(PgError::new(
                 SqlState::DatatypeMismatch,
@@ -127,6 +130,43 @@ impl Analyzer<'_> {
                 Err(PgError::feature_not_supported("array slices with a stride").or_position(pos))
             }
         }
+    }
+
+    /// `j['a'][0]`: jsonb subscripts read the path of their values (as
+    /// `#>` does), each an integer or text.
+    fn jsonb_subscript(
+        &mut self,
+        j: Expr,
+        chain: &[ast::AccessExpr],
+        pos: Option<usize>,
+    ) -> PgResult<Expr> {
+        let mut path = Vec::with_capacity(chain.len());
+        for access in chain {
+            let ast::AccessExpr::Subscript(ast::Subscript::Index { index }) = access else {
+                return Err(PgError::new(
+                    SqlState::DatatypeMismatch,
+                    "jsonb subscript does not support slices",
+                )
+                .or_position(pos));
+            };
+            let p = self.pos(index.span());
+            let x = self.transform(index)?;
+            let x = match x.type_oid() {
+                INT2 | INT4 | INT8 | UNKNOWN => self.coerce(x, TEXT, -1, true, p)?,
+                t if oid::is_string_type(t) => self.coerce(x, TEXT, -1, false, p)?,
+                t => {
+                    return Err(PgError::new(
+                        SqlState::DatatypeMismatch,
+                        format!("subscript type {} is not supported", oid::type_name(t)),
+                    )
+                    .with_hint("jsonb subscript must be coercible to either integer or text.")
+                    .or_position(p));
+                }
+            };
+            path.push(x);
+        }
+        let path = call("array", path, TEXT_ARRAY, false);
+        Ok(call("jsonb_extract_path", vec![j, path], JSONB, true))
     }
 
     /// `left op ANY (array)` / `left op ALL (array)`; a subquery on the

@@ -74,6 +74,8 @@ pub fn can_coerce_assignment(from: u32, to: u32) -> bool {
             | (TIMESTAMP | TIMESTAMPTZ, DATE | TIME | TIMESTAMP)
             | (TIMESTAMPTZ, TIMESTAMPTZ)
             | (INTERVAL, TIME)
+            | (JSON, JSONB)
+            | (JSONB, JSON)
     )
 }
 
@@ -103,6 +105,9 @@ pub fn can_coerce_explicit(from: u32, to: u32) -> bool {
                 DATE | TIME | TIMESTAMP | TIMESTAMPTZ
             )
             | (INTERVAL, TIME)
+            | (JSON, JSONB)
+            | (JSONB, JSON)
+            | (JSONB, BOOL | INT2 | INT4 | INT8 | FLOAT4 | FLOAT8 | NUMERIC)
     )
 }
 

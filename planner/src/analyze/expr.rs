@@ -893,6 +893,14 @@ impl Analyzer<'_> {
             BinaryOperator::AtArrow => "@>".into(),
             BinaryOperator::ArrowAt => "<@".into(),
             BinaryOperator::PGOverlap => "&&".into(),
+            BinaryOperator::Arrow => "->".into(),
+            BinaryOperator::LongArrow => "->>".into(),
+            BinaryOperator::HashArrow => "#>".into(),
+            BinaryOperator::HashLongArrow => "#>>".into(),
+            BinaryOperator::HashMinus => "#-".into(),
+            BinaryOperator::Question => "?".into(),
+            BinaryOperator::QuestionAnd => "?&".into(),
+            BinaryOperator::QuestionPipe => "?|".into(),
             BinaryOperator::Custom(s) => s.clone(),
             // `OPERATOR(pg_catalog.~)`, as psql writes its catalog queries:
             // the built-in operators all live in pg_catalog.
@@ -993,7 +1001,9 @@ impl Analyzer<'_> {
         pos: Option<usize>,
     ) -> PgResult<Expr> {
         let (lt, rt) = (l.type_oid(), r.type_oid());
-        if oid::element_of(lt).is_some() || oid::element_of(rt).is_some() {
+        if (oid::element_of(lt).is_some() || oid::element_of(rt).is_some())
+            && !matches!(lt, JSON | JSONB)
+        {
             return self.array_op(sym, (l, lpos), (r, rpos), pos);
         }
         match func::resolve(sym, &[lt, rt]) {
@@ -1252,6 +1262,9 @@ impl Analyzer<'_> {
             return Ok(x);
         }
         if let Some(x) = self.unnest_call(&name, &args, pos)? {
+            return Ok(x);
+        }
+        if let Some(x) = self.json_call(&name, &args, pos)? {
             return Ok(x);
         }
         match name.as_str() {

@@ -197,22 +197,34 @@ fn function_as_lateral_subquery(t: &TableFactor) -> Option<TableFactor> {
         ),
         None => (name.clone(), Vec::new()),
     };
+    // A function of one unnamed column names it after the alias; named
+    // columns (`jsonb_each`'s key and value) keep their names.
+    let named = super::srf::set_function_columns(&name.to_lowercase())
+        .filter(|cols| !matches!(cols, [("", _)]));
+    let width = named.map_or(1, <[_]>::len);
     if columns.is_empty() {
-        columns.push(refname.clone());
+        match named {
+            Some(cols) if ordinality => columns.extend(cols.iter().map(|c| c.0.to_string())),
+            Some(_) => {}
+            None => columns.push(refname.clone()),
+        }
     }
     let numbering = match ordinality {
         true => {
-            if columns.len() == 1 {
+            if columns.len() == width {
                 columns.push("ordinality".to_string());
             }
             ", row_number() OVER ()"
         }
         false => "",
     };
-    let sql = format!(
-        "LATERAL (SELECT *{numbering} FROM {call}) AS {refname}({})",
-        columns.join(", ")
-    );
+    let sql = match columns.is_empty() {
+        true => format!("LATERAL (SELECT *{numbering} FROM {call}) AS {refname}"),
+        false => format!(
+            "LATERAL (SELECT *{numbering} FROM {call}) AS {refname}({})",
+            columns.join(", ")
+        ),
+    };
     sqlparser::parser::Parser::new(&sqlparser::dialect::PostgreSqlDialect {})
         .try_with_sql(&sql)
         .and_then(|mut p| p.parse_table_factor())
@@ -477,9 +489,14 @@ impl Analyzer<'_> {
                     type_oid: s.type_oid,
                     array: s.array.map(skip_check_level),
                 }),
+                Source::Function(mut f) => {
+                    f.func.args = f.func.args.into_iter().map(skip_check_level).collect();
+                    Source::Function(f)
+                }
                 other => other,
             };
-            return Ok(single(source, entry, 1));
+            let width = entry.rel.columns.len();
+            return Ok(single(source, entry, width));
         }
         match t {
             TableFactor::Derived {

@@ -40,6 +40,9 @@ fn def(name: &'static str, args: &[u32], ret: u32, imp: &'static str) -> FuncDef
     }
 }
 
+/// The columns of a set-returning function (see [`FuncDef::returns_set`]).
+type Columns = &'static [(&'static str, u32)];
+
 /// A set-returning function of `columns` (see [`FuncDef::returns_set`]).
 fn srf(
     name: &'static str,
@@ -55,7 +58,7 @@ fn srf(
 
 const NUMS: [u32; 6] = [INT2, INT4, INT8, FLOAT4, FLOAT8, NUMERIC];
 const INTS: [u32; 3] = [INT2, INT4, INT8];
-const COMPARABLE: [u32; 19] = [
+const COMPARABLE: [u32; 20] = [
     BOOL,
     INT2,
     INT4,
@@ -75,6 +78,7 @@ const COMPARABLE: [u32; 19] = [
     UUID,
     PG_LSN,
     OID,
+    JSONB,
 ];
 
 fn build() -> Vec<FuncDef> {
@@ -448,6 +452,7 @@ fn build() -> Vec<FuncDef> {
         "pg_lsn_mi",
     ));
     v.push(def("pg_is_in_recovery", &[], BOOL, "pg_is_in_recovery"));
+    json_functions(&mut v);
     // set-returning functions (unnest, polymorphic, is resolved apart)
     for (t, cols) in [
         (INT4, &[("", INT4)]),
@@ -470,6 +475,145 @@ fn build() -> Vec<FuncDef> {
         "generate_series_ts",
     ));
     v
+}
+
+/// The json and jsonb operators and functions (the polymorphic ones,
+/// `to_json` and the builders, are resolved in `analyze::json`).
+fn json_functions(v: &mut Vec<FuncDef>) {
+    for (t, pre) in [(JSON, "json"), (JSONB, "jsonb")] {
+        let name = |s: &str| -> &'static str { Box::leak(format!("{pre}{s}").into_boxed_str()) };
+        v.push(def("->", &[t, TEXT], t, name("_object_field")));
+        v.push(def("->", &[t, INT4], t, name("_array_element")));
+        v.push(def("->>", &[t, TEXT], TEXT, name("_object_field_text")));
+        v.push(def("->>", &[t, INT4], TEXT, name("_array_element_text")));
+        v.push(def("#>", &[t, TEXT_ARRAY], t, name("_extract_path")));
+        v.push(def(
+            "#>>",
+            &[t, TEXT_ARRAY],
+            TEXT,
+            name("_extract_path_text"),
+        ));
+        v.push(def(name("_typeof"), &[t], TEXT, name("_typeof")));
+        v.push(def(
+            name("_array_length"),
+            &[t],
+            INT4,
+            name("_array_length"),
+        ));
+        v.push(def(name("_strip_nulls"), &[t], t, name("_strip_nulls")));
+        for suffix in ["_extract_path", "_extract_path_text"] {
+            let ret = if suffix.ends_with("text") { TEXT } else { t };
+            v.push(def(name(suffix), &[t, TEXT_ARRAY], ret, name(suffix)));
+        }
+        let (elem, each): (Columns, Columns) = if t == JSON {
+            (&[("value", JSON)], &[("key", TEXT), ("value", JSON)])
+        } else {
+            (&[("value", JSONB)], &[("key", TEXT), ("value", JSONB)])
+        };
+        v.push(srf(
+            name("_array_elements"),
+            &[t],
+            elem,
+            name("_array_elements"),
+        ));
+        v.push(srf(
+            name("_array_elements_text"),
+            &[t],
+            &[("value", TEXT)],
+            name("_array_elements_text"),
+        ));
+        v.push(srf(name("_each"), &[t], each, name("_each")));
+        v.push(srf(
+            name("_each_text"),
+            &[t],
+            &[("key", TEXT), ("value", TEXT)],
+            name("_each_text"),
+        ));
+        v.push(srf(
+            name("_object_keys"),
+            &[t],
+            &[("", TEXT)],
+            name("_object_keys"),
+        ));
+    }
+    v.push(def("@>", &[JSONB, JSONB], BOOL, "jsonb_contains"));
+    v.push(def("<@", &[JSONB, JSONB], BOOL, "jsonb_contained"));
+    v.push(def("?", &[JSONB, TEXT], BOOL, "jsonb_exists"));
+    v.push(def("?|", &[JSONB, TEXT_ARRAY], BOOL, "jsonb_exists_any"));
+    v.push(def("?&", &[JSONB, TEXT_ARRAY], BOOL, "jsonb_exists_all"));
+    v.push(def("||", &[JSONB, JSONB], JSONB, "jsonb_concat"));
+    v.push(def("-", &[JSONB, TEXT], JSONB, "jsonb_delete"));
+    v.push(def("-", &[JSONB, INT4], JSONB, "jsonb_delete_index"));
+    v.push(def("-", &[JSONB, TEXT_ARRAY], JSONB, "jsonb_delete_keys"));
+    v.push(def("#-", &[JSONB, TEXT_ARRAY], JSONB, "jsonb_delete_path"));
+    v.push(def("jsonb_pretty", &[JSONB], TEXT, "jsonb_pretty"));
+    v.push(def(
+        "jsonb_set",
+        &[JSONB, TEXT_ARRAY, JSONB],
+        JSONB,
+        "jsonb_set",
+    ));
+    v.push(def(
+        "jsonb_set",
+        &[JSONB, TEXT_ARRAY, JSONB, BOOL],
+        JSONB,
+        "jsonb_set",
+    ));
+    v.push(def(
+        "jsonb_insert",
+        &[JSONB, TEXT_ARRAY, JSONB],
+        JSONB,
+        "jsonb_insert",
+    ));
+    v.push(def(
+        "jsonb_insert",
+        &[JSONB, TEXT_ARRAY, JSONB, BOOL],
+        JSONB,
+        "jsonb_insert",
+    ));
+    for (n, t) in [("json_object", JSON), ("jsonb_object", JSONB)] {
+        v.push(def(n, &[TEXT_ARRAY], t, n));
+        v.push(def(n, &[TEXT_ARRAY, TEXT_ARRAY], t, n));
+    }
+    for (n, imp) in [
+        ("jsonb_exists", "jsonb_exists"),
+        ("jsonb_exists_any", "jsonb_exists_any"),
+        ("jsonb_exists_all", "jsonb_exists_all"),
+    ] {
+        let arg = if n == "jsonb_exists" {
+            TEXT
+        } else {
+            TEXT_ARRAY
+        };
+        v.push(def(n, &[JSONB, arg], BOOL, imp));
+    }
+    // The functions behind the operators, by their pg_proc names.
+    let operators: Vec<FuncDef> = v
+        .iter()
+        .filter(|f| {
+            matches!(
+                f.imp,
+                "jsonb_contains"
+                    | "jsonb_contained"
+                    | "jsonb_concat"
+                    | "jsonb_delete"
+                    | "jsonb_delete_path"
+                    | "json_object_field"
+                    | "json_object_field_text"
+                    | "json_array_element"
+                    | "json_array_element_text"
+                    | "jsonb_object_field"
+                    | "jsonb_object_field_text"
+                    | "jsonb_array_element"
+                    | "jsonb_array_element_text"
+            ) && !f.name.starts_with(|c: char| c.is_ascii_alphabetic())
+        })
+        .map(|f| FuncDef {
+            name: f.imp,
+            ..f.clone()
+        })
+        .collect();
+    v.extend(operators);
 }
 
 pub fn catalog() -> &'static [FuncDef] {

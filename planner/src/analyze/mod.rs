@@ -18,6 +18,7 @@ pub mod dml;
 pub mod expr;
 pub mod from;
 pub mod func;
+pub mod json;
 pub mod setop;
 pub mod srf;
 pub mod typename;

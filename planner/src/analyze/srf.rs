@@ -195,7 +195,7 @@ impl Analyzer<'_> {
             coerced.push(self.coerce(x, target, -1, false, p)?);
         }
         let (refname, has_alias, names) = match columns {
-            [_] => {
+            [("", _)] => {
                 let (r, h, c) = super::from::one_column_alias(alias, name, pos)?;
                 (r, h, vec![c])
             }
@@ -250,6 +250,15 @@ impl Analyzer<'_> {
             },
         )))
     }
+}
+
+/// The columns of the set-returning function `name` (its first
+/// signature's), if it is one.
+pub(crate) fn set_function_columns(name: &str) -> Option<&'static [(&'static str, u32)]> {
+    func::catalog()
+        .iter()
+        .find(|f| f.name == name)
+        .and_then(|f| f.returns_set)
 }
 
 fn replace_set_refs(e: Expr, base: usize) -> PgResult<Expr> {

@@ -60,6 +60,8 @@ fn internal_type(name: &str) -> Option<u32> {
         NUMERIC,
         UUID,
         PG_LSN,
+        JSON,
+        JSONB,
     ]
     .into_iter()
     .filter_map(array_of)
@@ -134,9 +136,11 @@ pub fn resolve_type(dt: &DataType) -> PgResult<(u32, i32)> {
                 internal if internal.starts_with('_') && internal_type(internal).is_some() => {
                     internal_type(internal).unwrap_or(UNKNOWN)
                 }
-                "json" | "jsonb" | "xml" | "money" | "inet" | "cidr" | "macaddr" | "bit"
-                | "varbit" | "point" | "regproc" | "tsvector" | "tsquery" | "timetz"
-                | "int4range" | "record" | "xid" | "xid8" => {
+                "json" => JSON,
+                "jsonb" => JSONB,
+                "xml" | "money" | "inet" | "cidr" | "macaddr" | "bit" | "varbit" | "point"
+                | "regproc" | "tsvector" | "tsquery" | "timetz" | "int4range" | "record"
+                | "xid" | "xid8" => {
                     return Err(PgError::feature_not_supported(format!("type {n}")));
                 }
                 _ => {
@@ -186,9 +190,8 @@ pub fn resolve_type(dt: &DataType) -> PgResult<(u32, i32)> {
         }
         DataType::Array(_) => return Err(PgError::feature_not_supported("array types")),
         DataType::Regclass => (REGCLASS, -1),
-        DataType::JSON | DataType::JSONB => {
-            return Err(PgError::feature_not_supported(format!("type {dt}")));
-        }
+        DataType::JSON => (JSON, -1),
+        DataType::JSONB => (JSONB, -1),
         other => return Err(PgError::feature_not_supported(format!("type {other}"))),
     })
 }

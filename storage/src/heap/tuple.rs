@@ -177,9 +177,14 @@ pub fn type_storage(type_oid: u32) -> Option<(i16, bool, Align)> {
         oid::INTERVAL => (16, false, Align::Double),
         oid::UUID => (16, false, Align::Char),
         oid::NAME => (64, false, Align::Char),
-        oid::TEXT | oid::VARCHAR | oid::BPCHAR | oid::BYTEA | oid::NUMERIC | oid::PG_NODE_TREE => {
-            (-1, false, Align::Int)
-        }
+        oid::TEXT
+        | oid::VARCHAR
+        | oid::BPCHAR
+        | oid::BYTEA
+        | oid::NUMERIC
+        | oid::PG_NODE_TREE
+        | oid::JSON
+        | oid::JSONB => (-1, false, Align::Int),
         // Stored in their text form until arrays exist (catalog columns only).
         oid::INT2VECTOR | oid::OIDVECTOR => (-1, false, Align::Int),
         oid::UNKNOWN => (-2, false, Align::Char),
@@ -550,6 +555,7 @@ pub fn fill_data(desc: &TupleDesc, values: &[Datum], out: &mut Vec<u8>) -> PgRes
                         | oid::VARCHAR
                         | oid::BPCHAR
                         | oid::PG_NODE_TREE
+                        | oid::JSON
                         | oid::INT2VECTOR
                         | oid::OIDVECTOR,
                         Datum::Text(s),
@@ -559,7 +565,7 @@ pub fn fill_data(desc: &TupleDesc, values: &[Datum], out: &mut Vec<u8>) -> PgRes
                         numeric = n.to_binary();
                         &numeric
                     }
-                    (_, Datum::Array(_)) => {
+                    (_, Datum::Array(_)) | (oid::JSONB, Datum::Jsonb(_)) => {
                         numeric = value.to_binary();
                         &numeric
                     }
@@ -855,6 +861,8 @@ fn read_attr(att: &Attribute, tuple: &[u8], off: usize) -> Result<(Datum, usize)
                 ),
                 t if oid::element_of(t).is_some() => Datum::from_binary(t, payload)
                     .map_err(|e| ReadError::Bad(format!("invalid array: {}", e.message)))?,
+                oid::JSONB => Datum::from_binary(oid::JSONB, payload)
+                    .map_err(|e| ReadError::Bad(format!("invalid jsonb: {}", e.message)))?,
                 _ => Datum::Text(utf8(payload)?),
             };
             Ok((value, next))
