@@ -63,6 +63,8 @@ pub struct Session {
     pub stmt_start: i64,
     pub prepared: HashMap<String, std::sync::Arc<Prepared>>,
     pub portals: HashMap<String, Portal>,
+    /// Cursors of DECLARE, by name.
+    pub cursors: HashMap<String, crate::commands::portalcmds::Cursor>,
     pub shmem: &'static SharedMemory,
     pub interrupts: Interrupts,
     pub deadline: Option<Instant>,
@@ -146,6 +148,7 @@ impl Session {
             stmt_start: 0,
             prepared: HashMap::new(),
             portals: HashMap::new(),
+            cursors: HashMap::new(),
             shmem,
             interrupts,
             deadline: None,

@@ -599,7 +599,7 @@ pub fn reindex_target(stmt: &Statement) -> Option<Reindex> {
     Some(r)
 }
 
-fn fold(id: &sqlparser::ast::Ident) -> String {
+pub(crate) fn fold(id: &sqlparser::ast::Ident) -> String {
     if id.quote_style.is_some() {
         id.value.clone()
     } else {
@@ -621,6 +621,8 @@ fn rewrite_text_statements(mut tokens: Vec<TokenWithSpan>) -> Vec<TokenWithSpan>
         };
         let marker = if word_is(&tokens[start], "alter") && word_is(&tokens[kind_at], "sequence") {
             ALTER_SEQUENCE_MARKER
+        } else if word_is(&tokens[start], "fetch") || word_is(&tokens[start], "move") {
+            FETCH_MARKER
         } else if word_is(&tokens[start], "set") && word_is(&tokens[kind_at], "constraints") {
             SET_CONSTRAINTS_MARKER
         } else {
@@ -657,12 +659,15 @@ fn rewrite_text_statements(mut tokens: Vec<TokenWithSpan>) -> Vec<TokenWithSpan>
 
 const ALTER_SEQUENCE_MARKER: &str = "ALTER_SEQUENCE";
 const SET_CONSTRAINTS_MARKER: &str = "SET_CONSTRAINTS";
+const FETCH_MARKER: &str = "FETCH";
 
 /// A statement kept as text for its command to read (see
 /// [`rewrite_text_statements`]).
 pub enum TextStatement {
     AlterSequence(String),
     SetConstraints(String),
+    /// `FETCH ...` or `MOVE ...` (sqlparser's FETCH lacks PostgreSQL's forms)
+    Fetch(String),
 }
 
 /// The statement `stmt` stands for, if it is one kept as text.
@@ -681,6 +686,7 @@ pub fn text_statement(stmt: &Statement) -> Option<TextStatement> {
     let make = match id.value.as_str() {
         ALTER_SEQUENCE_MARKER => TextStatement::AlterSequence,
         SET_CONSTRAINTS_MARKER => TextStatement::SetConstraints,
+        FETCH_MARKER => TextStatement::Fetch,
         _ => return None,
     };
     let FunctionArguments::List(list) = &f.args else {
@@ -693,6 +699,35 @@ pub fn text_statement(stmt: &Statement) -> Option<TextStatement> {
         },
         _ => None,
     }
+}
+
+/// The words of a statement kept as text: identifiers (quoted ones with
+/// their quotes), keywords, and numbers (with their sign).
+pub fn words(text: &str) -> PgResult<Vec<String>> {
+    let tokens = Tokenizer::new(&PostgreSqlDialect {}, text)
+        .tokenize()
+        .map_err(|e| to_pg_error(text, ParserError::from(e)))?;
+    let mut out: Vec<String> = Vec::new();
+    let mut minus = false;
+    for t in tokens {
+        match t {
+            Token::Whitespace(_) | Token::EOF => continue,
+            Token::Minus => {
+                minus = true;
+                continue;
+            }
+            Token::Number(n, _) if minus => out.push(format!("-{n}")),
+            Token::Number(n, _) => out.push(n),
+            Token::Word(w) if w.quote_style == Some('"') => {
+                out.push(format!("\"{}\"", w.value.replace('"', "\"\"")))
+            }
+            Token::Word(w) => out.push(w.value),
+            Token::Plus => {}
+            other => out.push(other.to_string()),
+        }
+        minus = false;
+    }
+    Ok(out)
 }
 
 /// Whether `stmt` is a CHECKPOINT command (see [`rewrite_checkpoint`]).

@@ -522,6 +522,7 @@ pub fn commit(session: &mut Session) -> PgResult<()> {
         abort(session);
         return Err(e);
     }
+    crate::commands::portalcmds::at_transaction_end(session, true);
     let tx = std::mem::take(&mut session.tx);
     let Some(xid) = tx.xid else {
         session.storage.transam.end_without_xid();
@@ -575,6 +576,7 @@ pub fn commit(session: &mut Session) -> PgResult<()> {
 
 /// Aborts the storage transaction, if one is open.
 pub fn abort(session: &mut Session) {
+    crate::commands::portalcmds::at_transaction_end(session, false);
     let tx = std::mem::take(&mut session.tx);
     match tx.xid {
         Some(xid) => finish_abort(session, xid, tx),

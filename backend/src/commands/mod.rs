@@ -21,6 +21,7 @@ pub mod foreign_keys;
 pub mod function;
 mod indexcmds;
 mod lockcmds;
+pub mod portalcmds;
 mod schemacmds;
 pub mod sequence;
 mod tablecmds;
@@ -79,6 +80,7 @@ pub fn ddl_statement(
                 crate::syntax::TextStatement::SetConstraints(text) => {
                     foreign_keys::set_constraints(session, &text)
                 }
+                crate::syntax::TextStatement::Fetch(text) => portalcmds::fetch(session, &text),
             }
         }
         Statement::Drop {

@@ -174,6 +174,7 @@ pub fn discard(session: &mut Session, what: &sqlparser::ast::DiscardObject) -> P
             session.settings.reset_all();
             session.prepared.clear();
             session.portals.clear();
+            session.cursors.clear();
             session.plan_cache = Default::default();
             session.seq_values.clear();
             session.last_sequence = None;

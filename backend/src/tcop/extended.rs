@@ -346,7 +346,9 @@ impl Tcop {
         }
         let columns = match (&prepared.plan, &prepared.stmt) {
             (Some(plan), _) => Some(plan.columns.clone()),
-            (None, Some(s)) => show_column(s).map(|c| vec![c]),
+            (None, Some(s)) => show_column(s)
+                .map(|c| vec![c])
+                .or_else(|| crate::commands::portalcmds::result_columns(&session, s)),
             _ => None,
         };
         match columns {
