@@ -187,6 +187,8 @@ impl ClassRow {
             natts: i16_at(r, d.col("relnatts")),
             shared: bool_at(r, d.col("relisshared")),
             has_index: bool_at(r, d.col("relhasindex")),
+            checks: i16_at(r, d.col("relchecks")),
+            has_triggers: bool_at(r, d.col("relhastriggers")),
         }
     }
 }
@@ -775,6 +777,8 @@ impl CatalogWriter<'_, '_, '_> {
             natts: columns.len() as i16,
             shared: false,
             has_index: false,
+            checks: 0,
+            has_triggers: false,
         };
         self.insert(&PG_CLASS_DEF, &class.to_datums(), w)?;
         for (i, col) in columns.iter().enumerate() {
