@@ -128,7 +128,7 @@ pub fn write_shared_catalogs(dir: &Path, opts: &BootstrapOptions) -> PgResult<()
         &mut smgr,
         RelFileLocator::shared(system::PG_DATABASE),
         &system::PG_DATABASE_DEF,
-        system::database_rows(),
+        system::database_rows(&opts.superuser),
     )?;
     let superuser = system::bootstrap_superuser(&opts.superuser, opts.superuser_verifier.clone());
     write_heap(

@@ -238,6 +238,17 @@ impl CatalogReader<'_, '_, '_> {
                     is_template: bool_at(&r, d.col("datistemplate")),
                     allow_connections: bool_at(&r, d.col("datallowconn")),
                     conn_limit: i32_at(&r, d.col("datconnlimit")),
+                    acl: match r.get(d.col("datacl")) {
+                        Some(Datum::Array(a)) => a
+                            .elems
+                            .iter()
+                            .filter_map(|e| match e {
+                                Datum::Text(t) => Some(t.clone()),
+                                _ => None,
+                            })
+                            .collect(),
+                        _ => Vec::new(),
+                    },
                 },
             ));
             Ok(true)

@@ -211,6 +211,8 @@ pub const PG_DATABASE_DEF: CatalogDef = CatalogDef {
         c("datctype", oid::TEXT),
         c("daticulocale", oid::TEXT),
         c("datcollversion", oid::TEXT),
+        // aclitem[] in PostgreSQL: its items' text here.
+        c("datacl", oid::TEXT_ARRAY),
     ],
     shared: true,
 };
@@ -1215,6 +1217,9 @@ pub struct DatabaseRow {
     pub is_template: bool,
     pub allow_connections: bool,
     pub conn_limit: i32,
+    /// `datacl` as `aclitem` text (`=c/postgres`); empty is NULL, the
+    /// owner's default privileges.
+    pub acl: Vec<String>,
 }
 
 impl DatabaseRow {
@@ -1234,12 +1239,21 @@ impl DatabaseRow {
             Datum::Text("C.UTF-8".into()),
             Datum::Null,
             Datum::Null,
+            if self.acl.is_empty() {
+                Datum::Null
+            } else {
+                Datum::Array(Box::new(types::datum::ArrayValue::new(
+                    oid::TEXT,
+                    self.acl.iter().cloned().map(Datum::Text).collect(),
+                )))
+            },
         ]
     }
 }
 
-/// The `pg_database` rows initdb writes.
-pub fn database_rows() -> Vec<Vec<Datum>> {
+/// The `pg_database` rows initdb writes; `superuser` is the bootstrap
+/// superuser's name (the templates' ACL names it: CONNECT for PUBLIC).
+pub fn database_rows(superuser: &str) -> Vec<Vec<Datum>> {
     crate::database::BOOTSTRAP_DATABASES
         .iter()
         .map(|d| {
@@ -1250,6 +1264,14 @@ pub fn database_rows() -> Vec<Vec<Datum>> {
                 is_template: d.oid != 5,
                 allow_connections: d.allow_connections,
                 conn_limit: -1,
+                acl: if d.oid == 5 {
+                    Vec::new()
+                } else {
+                    vec![
+                        format!("=c/{superuser}"),
+                        format!("{superuser}=CTc/{superuser}"),
+                    ]
+                },
             }
             .to_datums()
         })
@@ -1618,7 +1640,7 @@ mod tests {
         };
         check(&PG_TYPE_DEF, builtin_type_rows());
         check(&PG_NAMESPACE_DEF, namespace_rows());
-        check(&PG_DATABASE_DEF, database_rows());
+        check(&PG_DATABASE_DEF, database_rows("postgres"));
         check(
             &PG_AUTHID_DEF,
             vec![bootstrap_superuser("postgres", Some("SCRAM-SHA-256$4096:x".into())).to_datums()],

@@ -1,5 +1,5 @@
 //! psql's describe commands (`\d table`, `\d index`, `\d sequence`, `\d
-//! view`, `\dt`, `\di`, `\ds`, `\dv`, `\dn`, `\df`, `\du`, `\d`) print
+//! view`, `\dt`, `\di`, `\ds`, `\dv`, `\dn`, `\df`, `\du`, `\l`, `\d`) print
 //! exactly what they print against PostgreSQL 15: the same objects are
 //! created on our server and on a throwaway PostgreSQL 15, and psql's
 //! output of each command is compared. Nothing here is expected text of
@@ -40,6 +40,7 @@ const COMMANDS: &[&str] = &[
     "\\dn",
     "\\df addone",
     "\\du",
+    "\\l",
     "\\d",
 ];
 
