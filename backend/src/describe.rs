@@ -1,6 +1,7 @@
 //! The catalog functions that print objects as SQL (PostgreSQL's
 //! `ruleutils.c`): `pg_get_expr`, `pg_get_constraintdef`,
-//! `pg_get_indexdef`, `pg_get_function_result` / `_arguments`, and the
+//! `pg_get_indexdef`, `pg_get_viewdef` (simple views), `pg_get_function_result`
+//! / `_arguments`, and the
 //! lookups `pg_get_userbyid` and `pg_function_is_visible`, which psql's
 //! describe commands (`\d`, `\df`, `\l`, ...) call.
 //!
@@ -39,9 +40,7 @@ pub fn catalog_text(session: &mut Session, what: CatalogText<'_>) -> PgResult<Op
             column,
             pretty: _,
         } => index(session, oid, column),
-        // PostgreSQL prints a view's query from its rewritten tree; ours is
-        // kept as written, so there is nothing faithful to print yet.
-        CatalogText::View { .. } => Ok(None),
+        CatalogText::View { oid, pretty } => view(session, oid, pretty),
         CatalogText::FunctionResult(oid) => {
             Ok(function(session, oid)?.map(|f| types::oid::format_type(f.ret_type, -1)))
         }
@@ -267,4 +266,145 @@ fn index(session: &mut Session, oid: u32, column: i32) -> PgResult<Option<String
         }));
     }
     Ok(Some(crate::sysviews::index_definition(&table, ix)))
+}
+
+/// `pg_get_viewdef`: PostgreSQL prints the view's analyzed query; ours is
+/// kept as written, so it is analyzed again and printed in PostgreSQL's
+/// layout. Only the simplest shape is printed — a SELECT list and WHERE
+/// over one table — and anything else is NULL for now.
+fn view(session: &mut Session, oid: u32, pretty: bool) -> PgResult<Option<String>> {
+    use sqlparser::ast::{SelectItem, SetExpr, Statement, TableFactor};
+    let Some((_, text)) = with_reader(session, |r| r.view_rule(oid))? else {
+        return Ok(None);
+    };
+    let Some(view_rel) = relcache::relation_by_oid(session, oid)? else {
+        return Ok(None);
+    };
+    let output: Vec<String> = view_rel
+        .columns
+        .iter()
+        .filter(|c| !c.dropped)
+        .map(|c| c.name.clone())
+        .collect();
+    let Ok(stmts) = crate::syntax::parse(&text) else {
+        return Ok(None);
+    };
+    let [Statement::Query(q)] = stmts.as_slice() else {
+        return Ok(None);
+    };
+    if q.with.is_some() || q.order_by.is_some() || q.limit_clause.is_some() || q.fetch.is_some() {
+        return Ok(None);
+    }
+    let SetExpr::Select(sel) = &*q.body else {
+        return Ok(None);
+    };
+    let simple = sel.distinct.is_none()
+        && sel.having.is_none()
+        && sel.from.len() == 1
+        && sel.from[0].joins.is_empty()
+        && matches!(&sel.group_by, sqlparser::ast::GroupByExpr::Expressions(e, m) if e.is_empty() && m.is_empty());
+    if !simple {
+        return Ok(None);
+    }
+    let TableFactor::Table { name, alias, .. } = &sel.from[0].relation else {
+        return Ok(None);
+    };
+    if alias.as_ref().is_some_and(|a| !a.columns.is_empty()) {
+        return Ok(None);
+    }
+    let parts = match planner::catalog::parse_qualified_name(&name.to_string()) {
+        Ok(p) => p,
+        Err(_) => return Ok(None),
+    };
+    let rel = {
+        let catalog = crate::table_access::SessionCatalog::new(session);
+        let found = match parts.as_slice() {
+            [n] => planner::CatalogView::lookup_relation(&catalog, None, n),
+            [s, n] => planner::CatalogView::lookup_relation(&catalog, Some(s), n),
+            _ => return Ok(None),
+        };
+        match found {
+            Ok(Some(r)) => r,
+            _ => return Ok(None),
+        }
+    };
+    let refname = alias
+        .as_ref()
+        .map_or_else(|| rel.name.clone(), |a| a.name.value.clone());
+    let mut exprs: Vec<String> = Vec::new();
+    for item in &sel.projection {
+        match item {
+            SelectItem::UnnamedExpr(e) | SelectItem::ExprWithAlias { expr: e, .. } => {
+                exprs.push(e.to_string())
+            }
+            SelectItem::Wildcard(_) => exprs.extend(
+                rel.columns
+                    .iter()
+                    .filter(|c| !c.dropped)
+                    .map(|c| quote_ident(&c.name)),
+            ),
+            _ => return Ok(None),
+        }
+    }
+    if exprs.len() != output.len() {
+        return Ok(None);
+    }
+    let analyze = |session: &mut Session, text: &str| {
+        let catalog = crate::table_access::SessionCatalog::new(session);
+        planner::analyze_stored_expression(rel.clone(), text, None, &catalog).ok()
+    };
+    let mut targets = Vec::new();
+    let mut names = Qualified {
+        inner: Names {
+            session,
+            rel: rel.clone(),
+        },
+        refname: quote_ident(&refname),
+    };
+    for (text, out) in exprs.iter().zip(&output) {
+        let Some(x) = analyze(names.inner.session, text) else {
+            return Ok(None);
+        };
+        let printed = deparse_expr(&x, &mut names, pretty);
+        let same_name = matches!(&x, planner::Expr::Var { index, .. }
+            if rel.columns.get(*index).is_some_and(|c| &c.name == out));
+        targets.push(if same_name {
+            printed
+        } else {
+            format!("{printed} AS {}", quote_ident(out))
+        });
+    }
+    let table = relcache::regclass_name(names.inner.session, rel.oid)?;
+    let mut def = format!(" SELECT {}\n   FROM {table}", targets.join(",\n    "));
+    if let Some(a) = alias {
+        def.push_str(&format!(" {}", quote_ident(&a.name.value)));
+    }
+    if let Some(w) = &sel.selection {
+        let Some(x) = analyze(names.inner.session, &w.to_string()) else {
+            return Ok(None);
+        };
+        def.push_str(&format!(
+            "\n  WHERE {}",
+            deparse_expr(&x, &mut names, pretty)
+        ));
+    }
+    def.push(';');
+    Ok(Some(def))
+}
+
+/// Column names qualified by the range entry's name, as a view's query
+/// prints them.
+struct Qualified<'s> {
+    inner: Names<'s>,
+    refname: String,
+}
+
+impl DeparseContext for Qualified<'_> {
+    fn column_name(&self, index: usize) -> String {
+        format!("{}.{}", self.refname, self.inner.column_name(index))
+    }
+
+    fn regclass_text(&mut self, literal: &str) -> String {
+        self.inner.regclass_text(literal)
+    }
 }

@@ -1,9 +1,9 @@
-//! psql's describe commands (`\d table`, `\d index`, `\d sequence`, `\d
-//! view`, `\dt`, `\di`, `\ds`, `\dv`, `\dn`, `\df`, `\du`, `\l`, `\d`) print
-//! exactly what they print against PostgreSQL 15: the same objects are
-//! created on our server and on a throwaway PostgreSQL 15, and psql's
-//! output of each command is compared. Nothing here is expected text of
-//! our own.
+//! psql's describe commands (`\d table`, `\d+ table`, `\d index`, `\d
+//! sequence`, `\d view`, `\d+ view` with its definition, `\dt`, `\di`,
+//! `\ds`, `\dv`, `\dn`, `\df`, `\du`, `\l`, `\d`) print exactly what
+//! they print against PostgreSQL 15: the same objects are created on our
+//! server and on a throwaway PostgreSQL 15, and psql's output of each
+//! command is compared. Nothing here is expected text of our own.
 
 use std::path::Path;
 use std::process::Command;
@@ -20,6 +20,8 @@ CREATE TABLE t2 (x int CHECK (x > 0 AND x < 100), y text DEFAULT 'a''b', z bigin
 CREATE INDEX t2_desc ON t2 (x DESC, y);
 CREATE SEQUENCE s;
 CREATE VIEW v AS SELECT a, b FROM dt WHERE a > 1;
+CREATE VIEW v2 AS SELECT a AS x, b, a + 1 AS y, upper(b) FROM dt d WHERE a > 1 AND b <> 'q';
+CREATE VIEW v3 AS SELECT * FROM dt;
 CREATE FUNCTION addone(x int) RETURNS int LANGUAGE sql AS 'select x + 1';
 ";
 
@@ -33,6 +35,10 @@ const COMMANDS: &[&str] = &[
     "\\d t2_desc",
     "\\d s",
     "\\d v",
+    "\\d+ v",
+    "\\d+ v2",
+    "\\d+ v3",
+    "\\d+ dt",
     "\\dt",
     "\\di",
     "\\ds",
