@@ -49,6 +49,7 @@ mod checkpointer;
 mod commands;
 mod connection;
 mod crash_notice;
+mod describe;
 mod index_exprs;
 mod interrupt;
 mod relcache;

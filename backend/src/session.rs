@@ -427,6 +427,15 @@ impl ExecContext for Session {
     fn regclass_of(&mut self, oid: u32) -> PgResult<String> {
         crate::relcache::regclass_name(self, oid)
     }
+    fn role_name(&mut self, oid: u32) -> PgResult<Option<String>> {
+        crate::describe::role_name(self, oid)
+    }
+    fn function_visible(&mut self, oid: u32) -> PgResult<Option<bool>> {
+        crate::describe::function_visible(self, oid)
+    }
+    fn catalog_text(&mut self, what: executor::CatalogText<'_>) -> PgResult<Option<String>> {
+        crate::describe::catalog_text(self, what)
+    }
     fn regclass_oid(&mut self, text: &str) -> PgResult<u32> {
         let t = text.trim();
         if !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit()) {

@@ -15,7 +15,9 @@ use catalog::heap_catalog::{ColumnInfo, RelationInfo};
 use catalog::system::{PG_CATALOG_NAMESPACE, PG_CLASS_DEF};
 use storage::page::ItemPointer;
 use types::datum::Numeric;
-use types::oid::{BOOL, FLOAT8, INT2, INT4, INT8, NAME, NUMERIC, OID, TEXT, TIMESTAMPTZ};
+use types::oid::{
+    BOOL, FLOAT8, INT2, INT4, INT8, NAME, NUMERIC, OID, TEXT, TEXT_ARRAY, TIMESTAMPTZ,
+};
 use types::{Datum, PgError, PgResult, SqlState};
 
 use crate::session::Session;
@@ -27,6 +29,7 @@ const PG_LOCKS: u32 = 12_133;
 const PG_STAT_BGWRITER: u32 = 12_289;
 const PG_STAT_WAL: u32 = 12_293;
 const PG_INDEXES: u32 = 12_043;
+const PG_ROLES: u32 = 12_000;
 
 struct View {
     oid: u32,
@@ -35,6 +38,25 @@ struct View {
 }
 
 const VIEWS: &[View] = &[
+    View {
+        oid: PG_ROLES,
+        name: "pg_roles",
+        columns: &[
+            ("rolname", NAME),
+            ("rolsuper", BOOL),
+            ("rolinherit", BOOL),
+            ("rolcreaterole", BOOL),
+            ("rolcreatedb", BOOL),
+            ("rolcanlogin", BOOL),
+            ("rolreplication", BOOL),
+            ("rolconnlimit", INT4),
+            ("rolpassword", TEXT),
+            ("rolvaliduntil", TIMESTAMPTZ),
+            ("rolbypassrls", BOOL),
+            ("rolconfig", TEXT_ARRAY),
+            ("oid", OID),
+        ],
+    },
     View {
         oid: PG_INDEXES,
         name: "pg_indexes",
@@ -226,6 +248,7 @@ pub fn rows(session: &mut Session, oid: u32) -> PgResult<VecDeque<Vec<Datum>>> {
         PG_STAT_WAL => Ok(VecDeque::from([stat_wal(session)])),
         PG_STAT_BGWRITER => Ok(VecDeque::from([stat_bgwriter(session)])),
         PG_INDEXES => indexes(session),
+        PG_ROLES => roles(session),
         _ => Err(PgError::internal(format!("no system view {oid}"))),
     }
 }
@@ -263,6 +286,31 @@ fn indexes(session: &mut Session) -> PgResult<VecDeque<Vec<Datum>>> {
         }
     }
     Ok(out)
+}
+
+/// `pg_roles`: `pg_authid` without the password.
+fn roles(session: &mut Session) -> PgResult<VecDeque<Vec<Datum>>> {
+    let roles = crate::relcache::with_reader(session, |r| r.roles())?;
+    Ok(roles
+        .into_iter()
+        .map(|(_, r)| {
+            vec![
+                Datum::Text(r.name),
+                Datum::Bool(r.superuser),
+                Datum::Bool(r.inherit),
+                Datum::Bool(r.create_role),
+                Datum::Bool(r.create_db),
+                Datum::Bool(r.can_login),
+                Datum::Bool(r.replication),
+                Datum::Int4(r.conn_limit),
+                Datum::Text("********".into()),
+                Datum::Null,
+                Datum::Bool(r.bypass_rls),
+                Datum::Null,
+                Datum::Oid(r.oid),
+            ]
+        })
+        .collect())
 }
 
 /// An identifier as PostgreSQL's `quote_ident` prints it.

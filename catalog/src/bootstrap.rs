@@ -106,6 +106,8 @@ pub fn write_catalogs(dir: &Path, db_oid: u32) -> PgResult<()> {
         let rows: Vec<Vec<Datum>> = match def.oid {
             system::PG_TYPE => system::builtin_type_rows(),
             system::PG_NAMESPACE => system::namespace_rows(),
+            system::PG_AM => system::access_method_rows(),
+            system::PG_COLLATION => system::collation_rows(),
             system::PG_CLASS => classes.iter().map(system::ClassRow::to_datums).collect(),
             system::PG_ATTRIBUTE => attrs
                 .iter()
@@ -126,7 +128,7 @@ pub fn write_shared_catalogs(dir: &Path, opts: &BootstrapOptions) -> PgResult<()
         &mut smgr,
         RelFileLocator::shared(system::PG_DATABASE),
         &system::PG_DATABASE_DEF,
-        system::database_rows(),
+        system::database_rows(&opts.superuser),
     )?;
     let superuser = system::bootstrap_superuser(&opts.superuser, opts.superuser_verifier.clone());
     write_heap(
@@ -134,6 +136,12 @@ pub fn write_shared_catalogs(dir: &Path, opts: &BootstrapOptions) -> PgResult<()
         RelFileLocator::shared(system::PG_AUTHID),
         &system::PG_AUTHID_DEF,
         vec![superuser.to_datums()],
+    )?;
+    write_heap(
+        &mut smgr,
+        RelFileLocator::shared(system::PG_AUTH_MEMBERS),
+        &system::PG_AUTH_MEMBERS_DEF,
+        Vec::new(),
     )
 }
 

@@ -187,6 +187,8 @@ impl ClassRow {
             natts: i16_at(r, d.col("relnatts")),
             shared: bool_at(r, d.col("relisshared")),
             has_index: bool_at(r, d.col("relhasindex")),
+            checks: i16_at(r, d.col("relchecks")),
+            has_triggers: bool_at(r, d.col("relhastriggers")),
         }
     }
 }
@@ -236,6 +238,17 @@ impl CatalogReader<'_, '_, '_> {
                     is_template: bool_at(&r, d.col("datistemplate")),
                     allow_connections: bool_at(&r, d.col("datallowconn")),
                     conn_limit: i32_at(&r, d.col("datconnlimit")),
+                    acl: match r.get(d.col("datacl")) {
+                        Some(Datum::Array(a)) => a
+                            .elems
+                            .iter()
+                            .filter_map(|e| match e {
+                                Datum::Text(t) => Some(t.clone()),
+                                _ => None,
+                            })
+                            .collect(),
+                        _ => Vec::new(),
+                    },
                 },
             ));
             Ok(true)
@@ -775,6 +788,8 @@ impl CatalogWriter<'_, '_, '_> {
             natts: columns.len() as i16,
             shared: false,
             has_index: false,
+            checks: 0,
+            has_triggers: false,
         };
         self.insert(&PG_CLASS_DEF, &class.to_datums(), w)?;
         for (i, col) in columns.iter().enumerate() {

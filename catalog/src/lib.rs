@@ -4,8 +4,12 @@
 //!
 //! Per database: `pg_type`, `pg_attribute`, `pg_class`, `pg_attrdef`,
 //! `pg_namespace`, `pg_index`, `pg_sequence`, `pg_depend`, `pg_constraint`,
-//! `pg_rewrite` and `pg_proc` (user functions) in `base/<db>/<oid>`;
-//! shared: `pg_database` and `pg_authid` in `global/<oid>`. Each has
+//! `pg_rewrite` and `pg_proc` (user functions), `pg_am` and
+//! `pg_collation` (initdb's rows), and the catalogs of objects we cannot
+//! create yet, kept empty so that clients' queries run (`pg_inherits`,
+//! `pg_trigger`, `pg_policy`, `pg_statistic_ext`, `pg_publication*`,
+//! `pg_description`) in `base/<db>/<oid>`; shared: `pg_database`,
+//! `pg_authid` and (empty) `pg_auth_members` in `global/<oid>`. Each has
 //! PostgreSQL 15's OID and column names (columns of types that cannot be
 //! stored yet — `aclitem`, `regproc`, `xid` — are left out; some array
 //! columns are stored in their text form). Because catalog rows are heap

@@ -111,6 +111,10 @@ pub const PG_CLASS_DEF: CatalogDef = CatalogDef {
         c("relreplident", CHAR),
         c("relispartition", BOOL),
         c("relrewrite", OID),
+        // relfrozenxid, relminmxid (xid) and relacl (aclitem[]) are not
+        // stored yet.
+        c("reloptions", oid::TEXT_ARRAY),
+        c("relpartbound", PG_NODE_TREE),
     ],
     shared: false,
 };
@@ -207,6 +211,8 @@ pub const PG_DATABASE_DEF: CatalogDef = CatalogDef {
         c("datctype", oid::TEXT),
         c("daticulocale", oid::TEXT),
         c("datcollversion", oid::TEXT),
+        // aclitem[] in PostgreSQL: its items' text here.
+        c("datacl", oid::TEXT_ARRAY),
     ],
     shared: true,
 };
@@ -842,8 +848,250 @@ pub fn btree_opclass_accepts(class: &BtreeOpclass, type_oid: u32) -> bool {
     class.input_type == opclass_input(type_oid)
 }
 
+pub const PG_AM: u32 = 2601;
+pub const PG_COLLATION: u32 = 3456;
+pub const PG_INHERITS: u32 = 2611;
+pub const PG_TRIGGER: u32 = 2620;
+pub const PG_POLICY: u32 = 3256;
+pub const PG_STATISTIC_EXT: u32 = 3381;
+pub const PG_PUBLICATION: u32 = 6104;
+pub const PG_PUBLICATION_NAMESPACE: u32 = 6237;
+pub const PG_PUBLICATION_REL: u32 = 6106;
+pub const PG_DESCRIPTION: u32 = 2609;
+pub const PG_AUTH_MEMBERS: u32 = 1261;
+
+/// `pg_am` (`amhandler`, a `regproc`, is not stored yet).
+pub const PG_AM_DEF: CatalogDef = CatalogDef {
+    oid: PG_AM,
+    name: "pg_am",
+    rowtype_oid: 10015,
+    columns: &[c("oid", OID), c("amname", NAME), c("amtype", CHAR)],
+    shared: false,
+};
+
+/// initdb's `pg_am` rows: (oid, amname, amtype).
+pub const ACCESS_METHODS: [(u32, &str, char); 7] = [
+    (HEAP_AM_OID, "heap", 't'),
+    (BTREE_AM_OID, "btree", 'i'),
+    (405, "hash", 'i'),
+    (783, "gist", 'i'),
+    (2742, "gin", 'i'),
+    (4000, "spgist", 'i'),
+    (3580, "brin", 'i'),
+];
+
+pub const PG_COLLATION_DEF: CatalogDef = CatalogDef {
+    oid: PG_COLLATION,
+    name: "pg_collation",
+    rowtype_oid: 10095,
+    columns: &[
+        c("oid", OID),
+        c("collname", NAME),
+        c("collnamespace", OID),
+        c("collowner", OID),
+        c("collprovider", CHAR),
+        c("collisdeterministic", BOOL),
+        c("collencoding", INT4),
+        c("collcollate", oid::TEXT),
+        c("collctype", oid::TEXT),
+        c("colliculocale", oid::TEXT),
+        c("collversion", oid::TEXT),
+    ],
+    shared: false,
+};
+
+/// The collations every PostgreSQL 15 database has: (oid, name, provider,
+/// collate/ctype). Text compares bytewise here, as under "C".
+pub const COLLATIONS: [(u32, &str, char, Option<&str>); 3] = [
+    (100, "default", 'd', None),
+    (950, "C", 'c', Some("C")),
+    (951, "POSIX", 'c', Some("POSIX")),
+];
+
+pub const PG_INHERITS_DEF: CatalogDef = CatalogDef {
+    oid: PG_INHERITS,
+    name: "pg_inherits",
+    rowtype_oid: 10005,
+    columns: &[
+        c("inhrelid", OID),
+        c("inhparent", OID),
+        c("inhseqno", INT4),
+        c("inhdetachpending", BOOL),
+    ],
+    shared: false,
+};
+
+/// `pg_trigger`: empty (no triggers yet; foreign keys are checked without
+/// PostgreSQL's internal RI triggers).
+pub const PG_TRIGGER_DEF: CatalogDef = CatalogDef {
+    oid: PG_TRIGGER,
+    name: "pg_trigger",
+    rowtype_oid: 10037,
+    columns: &[
+        c("oid", OID),
+        c("tgrelid", OID),
+        c("tgparentid", OID),
+        c("tgname", NAME),
+        c("tgfoid", OID),
+        c("tgtype", INT2),
+        c("tgenabled", CHAR),
+        c("tgisinternal", BOOL),
+        c("tgconstrrelid", OID),
+        c("tgconstrindid", OID),
+        c("tgconstraint", OID),
+        c("tgdeferrable", BOOL),
+        c("tginitdeferred", BOOL),
+        c("tgnargs", INT2),
+        c("tgattr", oid::INT2VECTOR),
+        c("tgargs", oid::BYTEA),
+        c("tgqual", PG_NODE_TREE),
+        c("tgoldtable", NAME),
+        c("tgnewtable", NAME),
+    ],
+    shared: false,
+};
+
+/// `pg_policy`: empty (no row-level security yet).
+pub const PG_POLICY_DEF: CatalogDef = CatalogDef {
+    oid: PG_POLICY,
+    name: "pg_policy",
+    rowtype_oid: 10084,
+    columns: &[
+        c("oid", OID),
+        c("polname", NAME),
+        c("polrelid", OID),
+        c("polcmd", CHAR),
+        c("polpermissive", BOOL),
+        c("polroles", oid::OID_ARRAY),
+        c("polqual", PG_NODE_TREE),
+        c("polwithcheck", PG_NODE_TREE),
+    ],
+    shared: false,
+};
+
+/// `pg_statistic_ext`: empty (no CREATE STATISTICS yet).
+pub const PG_STATISTIC_EXT_DEF: CatalogDef = CatalogDef {
+    oid: PG_STATISTIC_EXT,
+    name: "pg_statistic_ext",
+    rowtype_oid: 10031,
+    columns: &[
+        c("oid", OID),
+        c("stxrelid", OID),
+        c("stxname", NAME),
+        c("stxnamespace", OID),
+        c("stxowner", OID),
+        c("stxstattarget", INT4),
+        c("stxkeys", oid::INT2VECTOR),
+        c("stxkind", oid::CHAR_ARRAY),
+        c("stxexprs", PG_NODE_TREE),
+    ],
+    shared: false,
+};
+
+/// `pg_publication`: empty (no logical replication publications yet).
+pub const PG_PUBLICATION_DEF: CatalogDef = CatalogDef {
+    oid: PG_PUBLICATION,
+    name: "pg_publication",
+    rowtype_oid: 10107,
+    columns: &[
+        c("oid", OID),
+        c("pubname", NAME),
+        c("pubowner", OID),
+        c("puballtables", BOOL),
+        c("pubinsert", BOOL),
+        c("pubupdate", BOOL),
+        c("pubdelete", BOOL),
+        c("pubtruncate", BOOL),
+        c("pubviaroot", BOOL),
+    ],
+    shared: false,
+};
+
+pub const PG_PUBLICATION_NAMESPACE_DEF: CatalogDef = CatalogDef {
+    oid: PG_PUBLICATION_NAMESPACE,
+    name: "pg_publication_namespace",
+    rowtype_oid: 10109,
+    columns: &[c("oid", OID), c("pnpubid", OID), c("pnnspid", OID)],
+    shared: false,
+};
+
+pub const PG_PUBLICATION_REL_DEF: CatalogDef = CatalogDef {
+    oid: PG_PUBLICATION_REL,
+    name: "pg_publication_rel",
+    rowtype_oid: 10111,
+    columns: &[
+        c("oid", OID),
+        c("prpubid", OID),
+        c("prrelid", OID),
+        c("prqual", PG_NODE_TREE),
+        // int2vector in PostgreSQL; an int2[] here, which psql's casts
+        // and subscripts of it need (int2vector is stored as text).
+        c("prattrs", oid::INT2_ARRAY),
+    ],
+    shared: false,
+};
+
+/// `pg_description`: empty (COMMENT ON is not supported yet).
+pub const PG_DESCRIPTION_DEF: CatalogDef = CatalogDef {
+    oid: PG_DESCRIPTION,
+    name: "pg_description",
+    rowtype_oid: 10041,
+    columns: &[
+        c("objoid", OID),
+        c("classoid", OID),
+        c("objsubid", INT4),
+        c("description", oid::TEXT),
+    ],
+    shared: false,
+};
+
+/// `pg_auth_members`: empty (GRANT role is not supported yet).
+pub const PG_AUTH_MEMBERS_DEF: CatalogDef = CatalogDef {
+    oid: PG_AUTH_MEMBERS,
+    name: "pg_auth_members",
+    rowtype_oid: 2843,
+    columns: &[
+        c("roleid", OID),
+        c("member", OID),
+        c("grantor", OID),
+        c("admin_option", BOOL),
+    ],
+    shared: true,
+};
+
+/// The `pg_am` rows initdb writes.
+pub fn access_method_rows() -> Vec<Vec<Datum>> {
+    ACCESS_METHODS
+        .iter()
+        .map(|&(oid, name, kind)| vec![Datum::Oid(oid), Datum::Text(name.into()), ch(kind)])
+        .collect()
+}
+
+/// The `pg_collation` rows initdb writes.
+pub fn collation_rows() -> Vec<Vec<Datum>> {
+    COLLATIONS
+        .iter()
+        .map(|&(oid, name, provider, locale)| {
+            let locale = || locale.map_or(Datum::Null, |l| Datum::Text(l.into()));
+            vec![
+                Datum::Oid(oid),
+                Datum::Text(name.into()),
+                Datum::Oid(PG_CATALOG_NAMESPACE),
+                Datum::Oid(BOOTSTRAP_SUPERUSER_OID),
+                ch(provider),
+                Datum::Bool(true),
+                Datum::Int4(-1),
+                locale(),
+                locale(),
+                Datum::Null,
+                Datum::Null,
+            ]
+        })
+        .collect()
+}
+
 /// Every per-database catalog, in creation order.
-pub const CATALOGS: [CatalogDef; 11] = [
+pub const CATALOGS: [CatalogDef; 21] = [
     PG_TYPE_DEF,
     PG_ATTRIBUTE_DEF,
     PG_CLASS_DEF,
@@ -855,6 +1103,16 @@ pub const CATALOGS: [CatalogDef; 11] = [
     PG_CONSTRAINT_DEF,
     PG_REWRITE_DEF,
     PG_PROC_DEF,
+    PG_AM_DEF,
+    PG_COLLATION_DEF,
+    PG_INHERITS_DEF,
+    PG_TRIGGER_DEF,
+    PG_POLICY_DEF,
+    PG_STATISTIC_EXT_DEF,
+    PG_PUBLICATION_DEF,
+    PG_PUBLICATION_NAMESPACE_DEF,
+    PG_PUBLICATION_REL_DEF,
+    PG_DESCRIPTION_DEF,
 ];
 
 pub const PG_AUTHID_DEF: CatalogDef = CatalogDef {
@@ -879,7 +1137,7 @@ pub const PG_AUTHID_DEF: CatalogDef = CatalogDef {
 };
 
 /// The shared catalogs (one copy in `global/`).
-pub const SHARED_CATALOGS: [CatalogDef; 2] = [PG_DATABASE_DEF, PG_AUTHID_DEF];
+pub const SHARED_CATALOGS: [CatalogDef; 3] = [PG_DATABASE_DEF, PG_AUTHID_DEF, PG_AUTH_MEMBERS_DEF];
 
 /// A `pg_authid` row.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -960,6 +1218,9 @@ pub struct DatabaseRow {
     pub is_template: bool,
     pub allow_connections: bool,
     pub conn_limit: i32,
+    /// `datacl` as `aclitem` text (`=c/postgres`); empty is NULL, the
+    /// owner's default privileges.
+    pub acl: Vec<String>,
 }
 
 impl DatabaseRow {
@@ -979,12 +1240,21 @@ impl DatabaseRow {
             Datum::Text("C.UTF-8".into()),
             Datum::Null,
             Datum::Null,
+            if self.acl.is_empty() {
+                Datum::Null
+            } else {
+                Datum::Array(Box::new(types::datum::ArrayValue::new(
+                    oid::TEXT,
+                    self.acl.iter().cloned().map(Datum::Text).collect(),
+                )))
+            },
         ]
     }
 }
 
-/// The `pg_database` rows initdb writes.
-pub fn database_rows() -> Vec<Vec<Datum>> {
+/// The `pg_database` rows initdb writes; `superuser` is the bootstrap
+/// superuser's name (the templates' ACL names it: CONNECT for PUBLIC).
+pub fn database_rows(superuser: &str) -> Vec<Vec<Datum>> {
     crate::database::BOOTSTRAP_DATABASES
         .iter()
         .map(|d| {
@@ -995,6 +1265,14 @@ pub fn database_rows() -> Vec<Vec<Datum>> {
                 is_template: d.oid != 5,
                 allow_connections: d.allow_connections,
                 conn_limit: -1,
+                acl: if d.oid == 5 {
+                    Vec::new()
+                } else {
+                    vec![
+                        format!("=c/{superuser}"),
+                        format!("{superuser}=CTc/{superuser}"),
+                    ]
+                },
             }
             .to_datums()
         })
@@ -1202,6 +1480,11 @@ pub struct ClassRow {
     pub shared: bool,
     /// `relhasindex`
     pub has_index: bool,
+    /// `relchecks`: the number of CHECK constraints.
+    pub checks: i16,
+    /// `relhastriggers`: set by a foreign key on either side (PostgreSQL's
+    /// RI triggers; never cleared, as VACUUM clears it lazily there).
+    pub has_triggers: bool,
 }
 
 impl ClassRow {
@@ -1233,9 +1516,10 @@ impl ClassRow {
             ch(self.persistence),
             ch(self.kind),
             Datum::Int2(self.natts),
-            Datum::Int2(0),
-            Datum::Bool(false),
-            Datum::Bool(false),
+            Datum::Int2(self.checks),
+            // relhasrules: a view's _RETURN rule
+            Datum::Bool(self.kind == 'v'),
+            Datum::Bool(self.has_triggers),
             Datum::Bool(false),
             Datum::Bool(false),
             Datum::Bool(false),
@@ -1247,6 +1531,8 @@ impl ClassRow {
             }),
             Datum::Bool(false),
             Datum::Oid(0),
+            Datum::Null,
+            Datum::Null,
         ]
     }
 }
@@ -1321,6 +1607,8 @@ pub fn catalog_self_description() -> (Vec<ClassRow>, Vec<AttributeRow>) {
             natts: def.columns.len() as i16,
             shared: def.shared,
             has_index: false,
+            checks: 0,
+            has_triggers: false,
         });
         for (i, col) in def.columns.iter().enumerate() {
             attrs.push(AttributeRow {
@@ -1355,7 +1643,7 @@ mod tests {
         };
         check(&PG_TYPE_DEF, builtin_type_rows());
         check(&PG_NAMESPACE_DEF, namespace_rows());
-        check(&PG_DATABASE_DEF, database_rows());
+        check(&PG_DATABASE_DEF, database_rows("postgres"));
         check(
             &PG_AUTHID_DEF,
             vec![bootstrap_superuser("postgres", Some("SCRAM-SHA-256$4096:x".into())).to_datums()],

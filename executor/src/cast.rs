@@ -123,6 +123,22 @@ fn convert(v: Datum, from: u32, to: u32, opts: &OutputOptions) -> PgResult<Datum
     if from == to {
         return Ok(v);
     }
+    // regtype values are type names here.
+    if to == oid::REGTYPE {
+        if let Datum::Oid(t) = v {
+            return Ok(Datum::Text(oid::format_type(t, -1)));
+        }
+        if let Datum::Int4(t) = v {
+            return Ok(Datum::Text(oid::format_type(t as u32, -1)));
+        }
+    }
+    // TODO(regnamespace): print the schema's name; only the catalogs that
+    // are always empty here (pg_statistic_ext) use it so far.
+    if to == oid::REGNAMESPACE
+        && let Datum::Oid(n) = v
+    {
+        return Ok(Datum::Text(n.to_string()));
+    }
     let string_to = oid::is_string_type(to) || to == CHAR;
     let string_from = oid::is_string_type(from) || from == CHAR;
     if string_to {

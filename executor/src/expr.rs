@@ -224,7 +224,11 @@ impl<'a> Evaluator<'a> {
                 )
             }
             Expr::SubPlan {
-                kind, plan, params, ..
+                kind,
+                plan,
+                params,
+                type_oid,
+                ..
             } => {
                 let key = &**plan as *const planner::Plan as usize;
                 if params.is_empty()
@@ -239,6 +243,16 @@ impl<'a> Evaluator<'a> {
                     }
                     planner::expr::SubPlanKind::Exists => {
                         Ok(Datum::Bool(crate::query::has_rows(ev, plan)?))
+                    }
+                    planner::expr::SubPlanKind::Array => {
+                        let rows = crate::query::run(ev, plan, 1)?;
+                        let elem = types::oid::element_of(*type_oid).unwrap_or(types::oid::TEXT);
+                        Ok(Datum::Array(Box::new(types::datum::ArrayValue::new(
+                            elem,
+                            rows.into_iter()
+                                .map(|r| r.into_iter().next().unwrap_or(Datum::Null))
+                                .collect(),
+                        ))))
                     }
                     planner::expr::SubPlanKind::Scalar => {
                         let mut rows = crate::query::run(ev, plan, 1)?;

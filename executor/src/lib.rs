@@ -147,6 +147,31 @@ pub enum SequenceCall {
     Set(i64, bool),
 }
 
+/// A catalog object to print as SQL text, as PostgreSQL's `ruleutils.c`
+/// deparses it (see [`ExecContext::catalog_text`]); `pretty` is the
+/// functions' pretty flag (fewer parentheses).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CatalogText<'a> {
+    /// `pg_get_expr(text, relid, pretty)`: a stored expression over the
+    /// columns of relation `relid`.
+    Expr {
+        text: &'a str,
+        relid: u32,
+        pretty: bool,
+    },
+    /// `pg_get_constraintdef(oid, pretty)`.
+    Constraint { oid: u32, pretty: bool },
+    /// `pg_get_indexdef(oid, column, pretty)`: the CREATE INDEX statement,
+    /// or with `column` > 0 that key column only.
+    Index { oid: u32, column: i32, pretty: bool },
+    /// `pg_get_viewdef(oid, pretty)`.
+    View { oid: u32, pretty: bool },
+    /// `pg_get_function_result(oid)`.
+    FunctionResult(u32),
+    /// `pg_get_function_arguments(oid)`.
+    FunctionArguments(u32),
+}
+
 pub trait ExecContext {
     /// Returns an error if the statement must stop (cancel request, statement
     /// timeout, termination). Called in every loop that can run long.
@@ -328,6 +353,22 @@ pub trait ExecContext {
     /// `oid` by its bare name; None if there is no such relation.
     fn relation_visible(&mut self, oid: u32) -> PgResult<Option<bool>> {
         let _ = oid;
+        Err(tables_not_supported())
+    }
+    /// The name of role `oid` (`pg_get_userbyid`); None if there is none.
+    fn role_name(&mut self, oid: u32) -> PgResult<Option<String>> {
+        let _ = oid;
+        Err(tables_not_supported())
+    }
+    /// `pg_function_is_visible(oid)`: whether the search_path finds
+    /// function `oid` by its bare name; None if there is no such function.
+    fn function_visible(&mut self, oid: u32) -> PgResult<Option<bool>> {
+        let _ = oid;
+        Err(tables_not_supported())
+    }
+    /// A catalog object as SQL text; None (SQL NULL) if it does not exist.
+    fn catalog_text(&mut self, what: CatalogText<'_>) -> PgResult<Option<String>> {
+        let _ = what;
         Err(tables_not_supported())
     }
     /// The `regclass` text of relation `oid` (the number if there is none).

@@ -156,6 +156,9 @@ pub enum SubPlanKind {
     /// `x IN (SELECT ...)`: whether the test holds for one of its values
     /// (NULL if for none but it is unknown for some).
     Any,
+    /// `ARRAY(SELECT x ...)`: its rows' one column as an array (empty
+    /// without rows).
+    Array,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -27,6 +27,7 @@
 
 pub mod analyze;
 pub mod catalog;
+pub mod deparse;
 pub mod expr;
 pub mod indexpath;
 pub mod joinpath;
@@ -180,6 +181,38 @@ pub fn analyze_check_expression(rel: std::sync::Arc<RelationDesc>, text: &str) -
         ));
     }
     a.coerce_bool(x, "CHECK", None).map_err(unpositioned)
+}
+
+/// Analyzes a stored expression of `rel` (SQL text: a default, CHECK or
+/// index expression) to print it with [`deparse::deparse_expr`]: a
+/// default is assigned to its column (`column`), as when it was stored.
+pub fn analyze_stored_expression(
+    rel: std::sync::Arc<RelationDesc>,
+    text: &str,
+    column: Option<usize>,
+    catalog: &dyn CatalogView,
+) -> PgResult<Expr> {
+    let parsed = sqlparser::parser::Parser::new(&sqlparser::dialect::PostgreSqlDialect {})
+        .try_with_sql(text)
+        .and_then(|mut p| p.parse_expr())
+        .map_err(|e| {
+            types::PgError::new(
+                types::SqlState::SyntaxError,
+                format!("stored expression does not parse: {e}"),
+            )
+        })?;
+    let mut a = analyze::Analyzer::new(text, &[], true).with_catalog(catalog);
+    let col = column.and_then(|i| rel.columns.get(i).cloned());
+    a.set_scope(analyze::RangeEntry {
+        refname: rel.name.clone(),
+        rel,
+        has_alias: false,
+    });
+    let x = a.transform(&parsed)?;
+    match col {
+        Some(c) => a.assign(x, &c, None),
+        None => Ok(x),
+    }
 }
 
 /// Plans a statement of the simple query protocol, where `$n` is an error

@@ -31,6 +31,7 @@ pub const JSONB: u32 = 3802;
 pub const PG_LSN: u32 = 3220;
 pub const REGCLASS: u32 = 2205;
 pub const REGTYPE: u32 = 2206;
+pub const REGNAMESPACE: u32 = 4089;
 pub const RECORD: u32 = 2249;
 pub const VOID: u32 = 2278;
 /// `pg_node_tree`: a stored expression (`pg_attrdef.adbin`); ours holds SQL text.
@@ -137,6 +138,7 @@ pub fn type_name(oid: u32) -> &'static str {
         PG_LSN => "pg_lsn",
         REGCLASS => "regclass",
         REGTYPE => "regtype",
+        REGNAMESPACE => "regnamespace",
         RECORD => "record",
         VOID => "void",
         PG_NODE_TREE => "pg_node_tree",
@@ -176,6 +178,7 @@ pub fn internal_name(oid: u32) -> &'static str {
         PG_LSN => "pg_lsn",
         REGCLASS => "regclass",
         REGTYPE => "regtype",
+        REGNAMESPACE => "regnamespace",
         RECORD => "record",
         VOID => "void",
         PG_NODE_TREE => "pg_node_tree",
@@ -213,7 +216,7 @@ pub fn typlen(oid: u32) -> i16 {
     match oid {
         BOOL | CHAR => 1,
         INT2 => 2,
-        INT4 | OID | FLOAT4 | DATE | REGCLASS | REGTYPE => 4,
+        INT4 | OID | FLOAT4 | DATE | REGCLASS | REGTYPE | REGNAMESPACE => 4,
         INT8 | FLOAT8 | TIME | TIMESTAMP | TIMESTAMPTZ | PG_LSN => 8,
         INTERVAL | UUID => 16,
         NAME => 64,

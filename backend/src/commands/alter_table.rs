@@ -315,7 +315,7 @@ fn drop_column(session: &mut Session, table_oid: u32, name: &str, if_exists: boo
         })
         .map(|(t, _)| t)
         .collect();
-    super::constraints::delete_constraint_rows(session, &checks)?;
+    super::constraints::delete_constraint_rows(session, table_oid, &checks)?;
     // Its sequence.
     for (_, d) in with_reader(session, |r| r.dependents(PG_CLASS, table_oid))? {
         if d.refobjsubid == i32::from(col.attnum)

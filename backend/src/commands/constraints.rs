@@ -193,7 +193,48 @@ pub(crate) fn add_constraint_rows(session: &mut Session, rows: &[ConstraintRow])
         Ok(())
     })?;
     catalog_changed(session);
+    let mut touched: Vec<(u32, bool)> = Vec::new();
+    for row in rows {
+        let fk = row.kind == catalog::system::CONSTRAINT_FOREIGN;
+        touched.push((row.relid, fk));
+        if fk {
+            touched.push((row.frelid, true));
+        }
+    }
+    for (relid, fk) in touched {
+        update_class_flags(session, relid, fk)?;
+    }
     Ok(())
+}
+
+/// Brings `relchecks` of relation `relid` up to date with its CHECK
+/// constraints, and sets `relhastriggers` when `foreign_key` (a foreign key
+/// on either side: PostgreSQL's RI triggers).
+pub(crate) fn update_class_flags(
+    session: &mut Session,
+    relid: u32,
+    foreign_key: bool,
+) -> PgResult<()> {
+    // See the rows just written, and let later steps see this update.
+    crate::xact::command_counter_increment(session)?;
+    let checks = with_reader(session, |r| r.constraints(relid))?
+        .iter()
+        .filter(|(_, c)| c.kind == CONSTRAINT_CHECK)
+        .count() as i16;
+    let Some((tid, mut class)) = with_reader(session, |r| r.class_by_oid(relid))? else {
+        return Ok(());
+    };
+    if class.checks == checks && (class.has_triggers || !foreign_key) {
+        return Ok(());
+    }
+    class.checks = checks;
+    class.has_triggers |= foreign_key;
+    let db = session.database_oid;
+    crate::xact::with_write(session, |env, w| {
+        CatalogWriter { env, db_oid: db }.update_class(tid, &class, w)
+    })?;
+    catalog_changed(session);
+    crate::xact::command_counter_increment(session)
 }
 
 /// 23514 if a row of `table` fails the new CHECK constraint `name`.
@@ -281,7 +322,7 @@ pub(crate) fn drop_constraint(
         ))
         .with_hint("Use DROP ... CASCADE to drop the dependent objects too."));
     }
-    delete_constraint_rows(session, &[tid])?;
+    delete_constraint_rows(session, table.oid, &[tid])?;
     // A primary key or unique constraint goes with its index.
     if row.index != 0
         && let Some(ix) = table.indexes.iter().find(|ix| ix.oid == row.index)
@@ -293,15 +334,19 @@ pub(crate) fn drop_constraint(
     Ok(())
 }
 
-/// Deletes `pg_constraint` rows.
-pub(crate) fn delete_constraint_rows(session: &mut Session, tids: &[ItemPointer]) -> PgResult<()> {
+/// Deletes `pg_constraint` rows of relation `relid`.
+pub(crate) fn delete_constraint_rows(
+    session: &mut Session,
+    relid: u32,
+    tids: &[ItemPointer],
+) -> PgResult<()> {
     let rows: Vec<(u32, ItemPointer)> = tids.iter().map(|t| (PG_CONSTRAINT, *t)).collect();
     let db = session.database_oid;
     crate::xact::with_write(session, |env, w| {
         CatalogWriter { env, db_oid: db }.delete_rows(&rows, w)
     })?;
     catalog_changed(session);
-    Ok(())
+    update_class_flags(session, relid, false)
 }
 
 /// The analyzed CHECK constraints of `info`, in name order (cached per

@@ -125,6 +125,7 @@ pub(crate) fn create_database(session: &mut Session, name: &ObjectName) -> PgRes
         is_template: false,
         allow_connections: true,
         conn_limit: -1,
+        acl: Vec::new(),
     };
     crate::xact::with_write(session, |env, w| {
         CatalogWriter { env, db_oid: 0 }.create_database(w, &row)

@@ -4,6 +4,7 @@
 pub mod arith;
 pub mod array;
 pub mod datetime;
+pub mod describe;
 pub mod extract;
 pub mod json;
 pub mod math;
@@ -41,6 +42,9 @@ pub fn call(
         return Ok(r);
     }
     if let Some(r) = session::call(func, args, ev)? {
+        return Ok(r);
+    }
+    if let Some(r) = describe::call(func, args, ev)? {
         return Ok(r);
     }
     if let Some(r) = wal::call(func, args, ev)? {

@@ -48,6 +48,7 @@ pub fn can_coerce_implicit(from: u32, to: u32) -> bool {
             | (TIME, INTERVAL)
             | (OID | INT2 | INT4 | INT8 | TEXT | VARCHAR, REGCLASS)
             | (REGCLASS, OID)
+            | (OID | INT4, REGTYPE | REGNAMESPACE)
     )
 }
 

@@ -1214,6 +1214,33 @@ impl Analyzer<'_> {
                 )
                 .or_position(pos));
             }
+            FunctionArguments::Subquery(q) if name == "array" => {
+                let (columns, plan, params) = self.analyze_subquery(q)?;
+                let [column] = columns.as_slice() else {
+                    return Err(PgError::syntax("subquery must return only one column", pos));
+                };
+                let elem = match column.type_oid {
+                    UNKNOWN => TEXT,
+                    t => t,
+                };
+                let Some(type_oid) = oid::array_of(elem) else {
+                    return Err(PgError::new(
+                        SqlState::UndefinedObject,
+                        format!(
+                            "could not find array type for data type {}",
+                            oid::type_name(elem)
+                        ),
+                    )
+                    .or_position(pos));
+                };
+                return Ok(Expr::SubPlan {
+                    kind: crate::expr::SubPlanKind::Array,
+                    plan: Box::new(plan),
+                    type_oid,
+                    test: None,
+                    params,
+                });
+            }
             FunctionArguments::Subquery(_) => {
                 return Err(PgError::feature_not_supported("subqueries"));
             }

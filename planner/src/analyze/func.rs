@@ -376,6 +376,106 @@ fn build() -> Vec<FuncDef> {
         BOOL,
         "pg_table_is_visible",
     ));
+    // What psql's describe commands ask of the catalogs (the
+    // deparsing ones are the backend's, see executor/src/functions/describe.rs).
+    v.push(def("pg_get_userbyid", &[OID], NAME, "pg_get_userbyid"));
+    v.push(def(
+        "pg_get_expr",
+        &[PG_NODE_TREE, OID],
+        TEXT,
+        "pg_get_expr",
+    ));
+    v.push(def(
+        "pg_get_expr",
+        &[PG_NODE_TREE, OID, BOOL],
+        TEXT,
+        "pg_get_expr",
+    ));
+    v.push(def(
+        "pg_get_constraintdef",
+        &[OID],
+        TEXT,
+        "pg_get_constraintdef",
+    ));
+    v.push(def(
+        "pg_get_constraintdef",
+        &[OID, BOOL],
+        TEXT,
+        "pg_get_constraintdef",
+    ));
+    v.push(def("pg_get_indexdef", &[OID], TEXT, "pg_get_indexdef"));
+    v.push(def(
+        "pg_get_indexdef",
+        &[OID, INT4, BOOL],
+        TEXT,
+        "pg_get_indexdef",
+    ));
+    v.push(def("pg_get_viewdef", &[OID], TEXT, "pg_get_viewdef"));
+    v.push(def("pg_get_viewdef", &[OID, BOOL], TEXT, "pg_get_viewdef"));
+    v.push(def("pg_get_ruledef", &[OID], TEXT, "pg_get_ruledef"));
+    v.push(def("pg_get_ruledef", &[OID, BOOL], TEXT, "pg_get_ruledef"));
+    v.push(def("pg_get_triggerdef", &[OID], TEXT, "pg_get_triggerdef"));
+    v.push(def(
+        "pg_get_triggerdef",
+        &[OID, BOOL],
+        TEXT,
+        "pg_get_triggerdef",
+    ));
+    v.push(def(
+        "pg_get_statisticsobjdef_columns",
+        &[OID],
+        TEXT,
+        "pg_get_statisticsobjdef_columns",
+    ));
+    v.push(def(
+        "pg_relation_is_publishable",
+        &[REGCLASS],
+        BOOL,
+        "pg_relation_is_publishable",
+    ));
+    v.push(def(
+        "pg_function_is_visible",
+        &[OID],
+        BOOL,
+        "pg_function_is_visible",
+    ));
+    v.push(def(
+        "pg_get_function_result",
+        &[OID],
+        TEXT,
+        "pg_get_function_result",
+    ));
+    v.push(def(
+        "pg_get_function_arguments",
+        &[OID],
+        TEXT,
+        "pg_get_function_arguments",
+    ));
+    v.push(def(
+        "obj_description",
+        &[OID, NAME],
+        TEXT,
+        "obj_description",
+    ));
+    v.push(def("obj_description", &[OID], TEXT, "obj_description"));
+    v.push(def(
+        "col_description",
+        &[OID, INT4],
+        TEXT,
+        "obj_description",
+    ));
+    v.push(def(
+        "shobj_description",
+        &[OID, NAME],
+        TEXT,
+        "obj_description",
+    ));
+    v.push(def(
+        "pg_encoding_to_char",
+        &[INT4],
+        NAME,
+        "pg_encoding_to_char",
+    ));
     v.push(def("currval", &[REGCLASS], INT8, "currval"));
     v.push(def("lastval", &[], INT8, "lastval"));
     v.push(def("setval", &[REGCLASS, INT8], INT8, "setval"));
@@ -473,6 +573,13 @@ fn build() -> Vec<FuncDef> {
         &[TIMESTAMPTZ, TIMESTAMPTZ, INTERVAL],
         &[("", TIMESTAMPTZ)],
         "generate_series_ts",
+    ));
+    // No relation is a partition here: a table has no ancestors.
+    v.push(srf(
+        "pg_partition_ancestors",
+        &[REGCLASS],
+        &[("", REGCLASS)],
+        "pg_partition_ancestors",
     ));
     v
 }
@@ -669,9 +776,6 @@ pub fn known_unsupported(name: &str) -> bool {
             | "set_config"
             | "pg_advisory_lock"
             | "has_table_privilege"
-            | "obj_description"
-            | "col_description"
-            | "pg_get_userbyid"
             | "inet_client_addr"
             | "inet_server_addr"
             | "make_date"
@@ -688,7 +792,6 @@ pub fn known_unsupported(name: &str) -> bool {
             | "setseed"
             | "sha256"
             | "string_to_array"
-            | "array_to_string"
             | "num_nonnulls"
             | "num_nulls"
             | "current_schemas"

@@ -131,6 +131,7 @@ pub fn resolve_type(dt: &DataType) -> PgResult<(u32, i32)> {
                 "pg_lsn" => PG_LSN,
                 "regclass" => REGCLASS,
                 "regtype" => REGTYPE,
+                "regnamespace" => REGNAMESPACE,
                 "char" if id_quoted(name) => CHAR,
                 // `_int4`: the internal name of an array type.
                 internal if internal.starts_with('_') && internal_type(internal).is_some() => {

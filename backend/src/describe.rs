@@ -1,0 +1,410 @@
+//! The catalog functions that print objects as SQL (PostgreSQL's
+//! `ruleutils.c`): `pg_get_expr`, `pg_get_constraintdef`,
+//! `pg_get_indexdef`, `pg_get_viewdef` (simple views), `pg_get_function_result`
+//! / `_arguments`, and the
+//! lookups `pg_get_userbyid` and `pg_function_is_visible`, which psql's
+//! describe commands (`\d`, `\df`, `\l`, ...) call.
+//!
+//! Stored expressions are SQL text here (defaults in `pg_attrdef.adbin`,
+//! CHECKs in `pg_constraint.conbin`): each is analyzed against its
+//! relation again and printed by `planner::deparse`, so that the text is
+//! PostgreSQL's (`'x'::text`, `CHECK ((c > (0)::numeric))`) whatever was
+//! written.
+
+use std::sync::Arc;
+
+use catalog::system::{
+    CONSTRAINT_CHECK, CONSTRAINT_FOREIGN, CONSTRAINT_PRIMARY, CONSTRAINT_UNIQUE, ConstraintRow,
+    PG_CONSTRAINT_DEF, PG_PROC_DEF, ProcRow,
+};
+use executor::CatalogText;
+use planner::RelationDesc;
+use planner::deparse::{DeparseContext, deparse_expr};
+use types::{Datum, PgResult};
+
+use crate::relcache::{self, with_reader};
+use crate::session::Session;
+use crate::sysviews::quote_ident;
+
+/// [`executor::ExecContext::catalog_text`].
+pub fn catalog_text(session: &mut Session, what: CatalogText<'_>) -> PgResult<Option<String>> {
+    match what {
+        CatalogText::Expr {
+            text,
+            relid,
+            pretty,
+        } => expression(session, text, relid, pretty),
+        CatalogText::Constraint { oid, pretty } => constraint(session, oid, pretty),
+        CatalogText::Index {
+            oid,
+            column,
+            pretty: _,
+        } => index(session, oid, column),
+        CatalogText::View { oid, pretty } => view(session, oid, pretty),
+        CatalogText::FunctionResult(oid) => {
+            Ok(function(session, oid)?.map(|f| types::oid::format_type(f.ret_type, -1)))
+        }
+        CatalogText::FunctionArguments(oid) => Ok(function(session, oid)?.map(|f| {
+            f.arg_types
+                .iter()
+                .enumerate()
+                .map(|(i, &t)| {
+                    let ty = types::oid::format_type(t, -1);
+                    match f.arg_names.get(i).filter(|n| !n.is_empty()) {
+                        Some(n) => format!("{} {ty}", quote_ident(n)),
+                        None => ty,
+                    }
+                })
+                .collect::<Vec<_>>()
+                .join(", ")
+        })),
+    }
+}
+
+/// `pg_get_userbyid`.
+pub fn role_name(session: &mut Session, oid: u32) -> PgResult<Option<String>> {
+    // PostgreSQL's predefined role that owns schema public; it is not a
+    // pg_authid row here yet.
+    if oid == catalog::system::PG_DATABASE_OWNER {
+        return Ok(Some("pg_database_owner".into()));
+    }
+    Ok(with_reader(session, |r| r.roles())?
+        .into_iter()
+        .find(|(_, r)| r.oid == oid)
+        .map(|(_, r)| r.name))
+}
+
+/// `pg_function_is_visible`.
+pub fn function_visible(session: &mut Session, oid: u32) -> PgResult<Option<bool>> {
+    let Some(f) = function(session, oid)? else {
+        return Ok(None);
+    };
+    let found = crate::commands::function::lookup(session, None, &f.name)?;
+    Ok(Some(found.iter().any(|g| g.oid == oid)))
+}
+
+fn function(session: &mut Session, oid: u32) -> PgResult<Option<ProcRow>> {
+    let mut out = None;
+    with_reader(session, |r| {
+        r.scan(&PG_PROC_DEF, |_, row| {
+            if matches!(row.first(), Some(Datum::Oid(o)) if *o == oid) {
+                out = Some(ProcRow::from_datums(&row));
+                return Ok(false);
+            }
+            Ok(true)
+        })
+    })?;
+    Ok(out)
+}
+
+fn constraint_row(session: &mut Session, oid: u32) -> PgResult<Option<ConstraintRow>> {
+    let mut out = None;
+    with_reader(session, |r| {
+        r.scan(&PG_CONSTRAINT_DEF, |_, row| {
+            if matches!(row.first(), Some(Datum::Oid(o)) if *o == oid) {
+                out = Some(ConstraintRow::from_datums(&row));
+                return Ok(false);
+            }
+            Ok(true)
+        })
+    })?;
+    Ok(out)
+}
+
+/// Column names and regclass output for the deparser.
+struct Names<'s> {
+    session: &'s mut Session,
+    rel: Arc<RelationDesc>,
+}
+
+impl DeparseContext for Names<'_> {
+    fn column_name(&self, index: usize) -> String {
+        self.rel
+            .columns
+            .get(index)
+            .map_or_else(|| "?".to_owned(), |c| quote_ident(&c.name))
+    }
+
+    fn regclass_text(&mut self, literal: &str) -> String {
+        use executor::ExecContext;
+        self.session
+            .regclass_in(literal)
+            .unwrap_or_else(|_| literal.to_owned())
+    }
+}
+
+/// A relation as the planner sees it, by oid.
+fn relation(session: &mut Session, relid: u32) -> PgResult<Option<Arc<RelationDesc>>> {
+    let Some(info) = relcache::relation_by_oid(session, relid)? else {
+        return Ok(None);
+    };
+    Ok(Some(Arc::new(crate::table_access::relation_desc(&info))))
+}
+
+/// Stored expression `text` over relation `relid`, deparsed (the text as
+/// it is if it no longer analyzes).
+fn expression(
+    session: &mut Session,
+    text: &str,
+    relid: u32,
+    pretty: bool,
+) -> PgResult<Option<String>> {
+    let Some(rel) = relation(session, relid)? else {
+        return Ok(Some(text.to_owned()));
+    };
+    // A default is analyzed as it was stored: assigned to its column.
+    let column = rel
+        .columns
+        .iter()
+        .position(|c| !c.dropped && c.default.as_deref() == Some(text));
+    let analyzed = {
+        let catalog = crate::table_access::SessionCatalog::new(session);
+        planner::analyze_stored_expression(rel.clone(), text, column, &catalog)
+    };
+    let Ok(x) = analyzed else {
+        return Ok(Some(text.to_owned()));
+    };
+    let mut names = Names { session, rel };
+    Ok(Some(deparse_expr(&x, &mut names, pretty)))
+}
+
+fn column_list(rel: Option<&RelationDesc>, keys: &[i16]) -> String {
+    keys.iter()
+        .map(|&k| {
+            rel.and_then(|r| r.columns.iter().find(|c| c.attnum == k))
+                .map_or_else(|| k.to_string(), |c| quote_ident(&c.name))
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn fk_action(a: char) -> Option<&'static str> {
+    match a {
+        'r' => Some("RESTRICT"),
+        'c' => Some("CASCADE"),
+        'n' => Some("SET NULL"),
+        'd' => Some("SET DEFAULT"),
+        _ => None,
+    }
+}
+
+/// `pg_get_constraintdef`.
+fn constraint(session: &mut Session, oid: u32, pretty: bool) -> PgResult<Option<String>> {
+    let Some(c) = constraint_row(session, oid)? else {
+        return Ok(None);
+    };
+    let rel = relation(session, c.relid)?;
+    let mut def = match c.kind {
+        CONSTRAINT_PRIMARY => format!("PRIMARY KEY ({})", column_list(rel.as_deref(), &c.keys)),
+        CONSTRAINT_UNIQUE => {
+            let nnd = match with_reader(session, |r| r.index_row(c.index))? {
+                Some((_, ix)) if ix.nulls_not_distinct => " NULLS NOT DISTINCT",
+                _ => "",
+            };
+            format!("UNIQUE{nnd} ({})", column_list(rel.as_deref(), &c.keys))
+        }
+        CONSTRAINT_CHECK => {
+            let text = c.expr.clone().unwrap_or_else(|| "true".into());
+            let e = expression(session, &text, c.relid, pretty)?.unwrap_or(text);
+            format!("CHECK ({e})")
+        }
+        CONSTRAINT_FOREIGN => {
+            let frel = relation(session, c.frelid)?;
+            let fname = relcache::regclass_name(session, c.frelid)?;
+            let mut s = format!(
+                "FOREIGN KEY ({}) REFERENCES {fname}({})",
+                column_list(rel.as_deref(), &c.keys),
+                column_list(frel.as_deref(), &c.fkeys)
+            );
+            if c.fmatchtype == 'f' {
+                s.push_str(" MATCH FULL");
+            }
+            if let Some(a) = fk_action(c.fupdtype) {
+                s.push_str(&format!(" ON UPDATE {a}"));
+            }
+            if let Some(a) = fk_action(c.fdeltype) {
+                s.push_str(&format!(" ON DELETE {a}"));
+            }
+            s
+        }
+        other => format!("{other}"),
+    };
+    if c.deferrable {
+        def.push_str(" DEFERRABLE");
+    }
+    if c.deferred {
+        def.push_str(" INITIALLY DEFERRED");
+    }
+    if !c.validated {
+        def.push_str(" NOT VALID");
+    }
+    Ok(Some(def))
+}
+
+/// `pg_get_indexdef(oid, column)`.
+fn index(session: &mut Session, oid: u32, column: i32) -> PgResult<Option<String>> {
+    let Some((_, row)) = with_reader(session, |r| r.index_row(oid))? else {
+        return Ok(None);
+    };
+    let Some(table) = relcache::relation_by_oid(session, row.table_oid)? else {
+        return Ok(None);
+    };
+    let Some(ix) = table.indexes.iter().find(|ix| ix.oid == oid) else {
+        return Ok(None);
+    };
+    if column > 0 {
+        let attnum = usize::try_from(column - 1)
+            .ok()
+            .and_then(|i| row.keys.get(i))
+            .copied();
+        return Ok(attnum.map(|a| {
+            table
+                .columns
+                .iter()
+                .find(|c| c.attnum == a && a != 0)
+                .map_or_else(|| "?".to_owned(), |c| quote_ident(&c.name))
+        }));
+    }
+    Ok(Some(crate::sysviews::index_definition(&table, ix)))
+}
+
+/// `pg_get_viewdef`: PostgreSQL prints the view's analyzed query; ours is
+/// kept as written, so it is analyzed again and printed in PostgreSQL's
+/// layout. Only the simplest shape is printed — a SELECT list and WHERE
+/// over one table — and anything else is NULL for now.
+fn view(session: &mut Session, oid: u32, pretty: bool) -> PgResult<Option<String>> {
+    use sqlparser::ast::{SelectItem, SetExpr, Statement, TableFactor};
+    let Some((_, text)) = with_reader(session, |r| r.view_rule(oid))? else {
+        return Ok(None);
+    };
+    let Some(view_rel) = relcache::relation_by_oid(session, oid)? else {
+        return Ok(None);
+    };
+    let output: Vec<String> = view_rel
+        .columns
+        .iter()
+        .filter(|c| !c.dropped)
+        .map(|c| c.name.clone())
+        .collect();
+    let Ok(stmts) = crate::syntax::parse(&text) else {
+        return Ok(None);
+    };
+    let [Statement::Query(q)] = stmts.as_slice() else {
+        return Ok(None);
+    };
+    if q.with.is_some() || q.order_by.is_some() || q.limit_clause.is_some() || q.fetch.is_some() {
+        return Ok(None);
+    }
+    let SetExpr::Select(sel) = &*q.body else {
+        return Ok(None);
+    };
+    let simple = sel.distinct.is_none()
+        && sel.having.is_none()
+        && sel.from.len() == 1
+        && sel.from[0].joins.is_empty()
+        && matches!(&sel.group_by, sqlparser::ast::GroupByExpr::Expressions(e, m) if e.is_empty() && m.is_empty());
+    if !simple {
+        return Ok(None);
+    }
+    let TableFactor::Table { name, alias, .. } = &sel.from[0].relation else {
+        return Ok(None);
+    };
+    if alias.as_ref().is_some_and(|a| !a.columns.is_empty()) {
+        return Ok(None);
+    }
+    let parts = match planner::catalog::parse_qualified_name(&name.to_string()) {
+        Ok(p) => p,
+        Err(_) => return Ok(None),
+    };
+    let rel = {
+        let catalog = crate::table_access::SessionCatalog::new(session);
+        let found = match parts.as_slice() {
+            [n] => planner::CatalogView::lookup_relation(&catalog, None, n),
+            [s, n] => planner::CatalogView::lookup_relation(&catalog, Some(s), n),
+            _ => return Ok(None),
+        };
+        match found {
+            Ok(Some(r)) => r,
+            _ => return Ok(None),
+        }
+    };
+    let refname = alias
+        .as_ref()
+        .map_or_else(|| rel.name.clone(), |a| a.name.value.clone());
+    let mut exprs: Vec<String> = Vec::new();
+    for item in &sel.projection {
+        match item {
+            SelectItem::UnnamedExpr(e) | SelectItem::ExprWithAlias { expr: e, .. } => {
+                exprs.push(e.to_string())
+            }
+            SelectItem::Wildcard(_) => exprs.extend(
+                rel.columns
+                    .iter()
+                    .filter(|c| !c.dropped)
+                    .map(|c| quote_ident(&c.name)),
+            ),
+            _ => return Ok(None),
+        }
+    }
+    if exprs.len() != output.len() {
+        return Ok(None);
+    }
+    let analyze = |session: &mut Session, text: &str| {
+        let catalog = crate::table_access::SessionCatalog::new(session);
+        planner::analyze_stored_expression(rel.clone(), text, None, &catalog).ok()
+    };
+    let mut targets = Vec::new();
+    let mut names = Qualified {
+        inner: Names {
+            session,
+            rel: rel.clone(),
+        },
+        refname: quote_ident(&refname),
+    };
+    for (text, out) in exprs.iter().zip(&output) {
+        let Some(x) = analyze(names.inner.session, text) else {
+            return Ok(None);
+        };
+        let printed = deparse_expr(&x, &mut names, pretty);
+        let same_name = matches!(&x, planner::Expr::Var { index, .. }
+            if rel.columns.get(*index).is_some_and(|c| &c.name == out));
+        targets.push(if same_name {
+            printed
+        } else {
+            format!("{printed} AS {}", quote_ident(out))
+        });
+    }
+    let table = relcache::regclass_name(names.inner.session, rel.oid)?;
+    let mut def = format!(" SELECT {}\n   FROM {table}", targets.join(",\n    "));
+    if let Some(a) = alias {
+        def.push_str(&format!(" {}", quote_ident(&a.name.value)));
+    }
+    if let Some(w) = &sel.selection {
+        let Some(x) = analyze(names.inner.session, &w.to_string()) else {
+            return Ok(None);
+        };
+        def.push_str(&format!(
+            "\n  WHERE {}",
+            deparse_expr(&x, &mut names, pretty)
+        ));
+    }
+    def.push(';');
+    Ok(Some(def))
+}
+
+/// Column names qualified by the range entry's name, as a view's query
+/// prints them.
+struct Qualified<'s> {
+    inner: Names<'s>,
+    refname: String,
+}
+
+impl DeparseContext for Qualified<'_> {
+    fn column_name(&self, index: usize) -> String {
+        format!("{}.{}", self.refname, self.inner.column_name(index))
+    }
+
+    fn regclass_text(&mut self, literal: &str) -> String {
+        self.inner.regclass_text(literal)
+    }
+}

@@ -1,0 +1,132 @@
+//! The catalog functions psql's describe commands call (`\d`, `\dt`, `\df`,
+//! `\l`, ...): `pg_get_userbyid`, `pg_get_expr`, `pg_get_constraintdef`,
+//! `pg_get_indexdef`, `pg_get_viewdef`, `pg_function_is_visible`,
+//! `pg_get_function_result` / `_arguments`, `obj_description`,
+//! `pg_encoding_to_char`.
+//!
+//! The ones that read catalogs ask the [`crate::ExecContext`]; deparsing
+//! an expression is the planner's (`planner::deparse`), which the backend
+//! calls with the relation at hand.
+
+use types::{Datum, PgResult};
+
+use crate::CatalogText;
+use crate::expr::Evaluator;
+
+fn text_or_null(t: Option<String>) -> Datum {
+    t.map_or(Datum::Null, Datum::Text)
+}
+
+fn pretty_arg(args: &[Datum], i: usize) -> bool {
+    matches!(args.get(i), Some(Datum::Bool(true)))
+}
+
+/// PostgreSQL's encoding names by number (`pg_enc2name_tbl`), the ones a
+/// server can use.
+const ENCODINGS: [&str; 42] = [
+    "SQL_ASCII",
+    "EUC_JP",
+    "EUC_CN",
+    "EUC_KR",
+    "EUC_TW",
+    "EUC_JIS_2004",
+    "UTF8",
+    "MULE_INTERNAL",
+    "LATIN1",
+    "LATIN2",
+    "LATIN3",
+    "LATIN4",
+    "LATIN5",
+    "LATIN6",
+    "LATIN7",
+    "LATIN8",
+    "LATIN9",
+    "LATIN10",
+    "WIN1256",
+    "WIN1258",
+    "WIN866",
+    "WIN874",
+    "KOI8R",
+    "WIN1251",
+    "WIN1252",
+    "ISO_8859_5",
+    "ISO_8859_6",
+    "ISO_8859_7",
+    "ISO_8859_8",
+    "WIN1250",
+    "WIN1253",
+    "WIN1254",
+    "WIN1255",
+    "WIN1257",
+    "KOI8U",
+    "SJIS",
+    "BIG5",
+    "GBK",
+    "UHC",
+    "GB18030",
+    "JOHAB",
+    "SHIFT_JIS_2004",
+];
+
+pub fn call(func: &str, args: &[Datum], ev: &mut Evaluator<'_>) -> PgResult<Option<Datum>> {
+    Ok(Some(match (func, args) {
+        ("pg_get_userbyid", [Datum::Oid(oid)]) => Datum::Text(
+            ev.ctx
+                .role_name(*oid)?
+                .unwrap_or_else(|| format!("unknown (OID={oid})")),
+        ),
+        ("pg_function_is_visible", [Datum::Oid(oid)]) => match ev.ctx.function_visible(*oid)? {
+            Some(v) => Datum::Bool(v),
+            None => Datum::Null,
+        },
+        ("pg_encoding_to_char", [Datum::Int4(n)]) => Datum::Text(
+            usize::try_from(*n)
+                .ok()
+                .and_then(|i| ENCODINGS.get(i))
+                .map_or_else(String::new, |s| (*s).to_owned()),
+        ),
+        // COMMENT ON is not supported: nothing has a description.
+        ("obj_description", _) => Datum::Null,
+        ("pg_relation_is_publishable", _) => Datum::Bool(false),
+        // No triggers, statistics objects or rules other than views' exist.
+        ("pg_get_triggerdef" | "pg_get_statisticsobjdef_columns" | "pg_get_ruledef", _) => {
+            Datum::Null
+        }
+        ("pg_get_expr", [Datum::Text(text), Datum::Oid(relid), rest @ ..]) => {
+            text_or_null(ev.ctx.catalog_text(CatalogText::Expr {
+                text,
+                relid: *relid,
+                pretty: pretty_arg(rest, 0),
+            })?)
+        }
+        ("pg_get_constraintdef", [Datum::Oid(oid), rest @ ..]) => {
+            text_or_null(ev.ctx.catalog_text(CatalogText::Constraint {
+                oid: *oid,
+                pretty: pretty_arg(rest, 0),
+            })?)
+        }
+        ("pg_get_indexdef", [Datum::Oid(oid), rest @ ..]) => {
+            text_or_null(ev.ctx.catalog_text(CatalogText::Index {
+                oid: *oid,
+                column: match rest.first() {
+                    Some(Datum::Int4(c)) => *c,
+                    _ => 0,
+                },
+                pretty: pretty_arg(rest, 1),
+            })?)
+        }
+        ("pg_get_viewdef", [Datum::Oid(oid), rest @ ..]) => {
+            text_or_null(ev.ctx.catalog_text(CatalogText::View {
+                oid: *oid,
+                pretty: pretty_arg(rest, 0),
+            })?)
+        }
+        ("pg_get_function_result", [Datum::Oid(oid)]) => {
+            text_or_null(ev.ctx.catalog_text(CatalogText::FunctionResult(*oid))?)
+        }
+        ("pg_get_function_arguments", [Datum::Oid(oid)]) => {
+            text_or_null(ev.ctx.catalog_text(CatalogText::FunctionArguments(*oid))?)
+        }
+        _ => return Ok(None),
+    }))
+}

@@ -1,0 +1,320 @@
+//! Prints an analyzed expression back as SQL the way PostgreSQL's
+//! `ruleutils.c` does for `pg_get_expr`, `pg_get_constraintdef` and
+//! `pg_get_indexdef`: constants labelled with their type unless the type
+//! is evident (`'x'::text`, `0::numeric`, but `1` and `0.5`), implicit
+//! casts shown under operators and function arguments, operators in
+//! parentheses (all of them, or in pretty mode only where precedence needs
+//! them).
+//!
+//! Operators and functions are printed by the name of the built-in the
+//! analyzer resolved (`analyze::func`), found again by its implementation
+//! and argument types.
+
+use types::Datum;
+use types::datum::OutputOptions;
+use types::oid::{self, BOOL, INT4, NUMERIC, REGCLASS, UNKNOWN};
+
+use crate::expr::{BoolTestKind, Expr};
+
+/// What deparsing needs from the catalog.
+pub trait DeparseContext {
+    /// The name of column `index` of the relation the expression is over.
+    fn column_name(&self, index: usize) -> String;
+    /// A relation named in a `regclass` literal, as `regclass` output
+    /// prints it (unqualified when the search_path finds it).
+    fn regclass_text(&mut self, literal: &str) -> String;
+}
+
+/// `expr` as SQL text; `pretty` is the pretty flag of `pg_get_expr`.
+pub fn deparse_expr(expr: &Expr, ctx: &mut dyn DeparseContext, pretty: bool) -> String {
+    let mut d = Deparser { ctx, pretty };
+    d.expr(expr, false)
+}
+
+struct Deparser<'a> {
+    ctx: &'a mut dyn DeparseContext,
+    pretty: bool,
+}
+
+/// What kind of node an expression prints as, for the parenthesis rules.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Simple,
+    Op(&'static str),
+    Bool(u8),
+    Test,
+    Cast,
+    Other,
+}
+
+fn quote_literal(s: &str) -> String {
+    format!("'{}'", s.replace('\'', "''"))
+}
+
+/// The operator symbol or function name of a built-in call.
+fn call_name(func: &str, args: &[Expr]) -> (String, bool) {
+    let types: Vec<u32> = args.iter().map(Expr::type_oid).collect();
+    let catalog = crate::analyze::func::catalog();
+    let is_op = |n: &str| !n.chars().any(|c| c.is_alphanumeric() || c == '_');
+    let exact = catalog
+        .iter()
+        .filter(|f| f.imp == func && f.args == types)
+        .min_by_key(|f| !is_op(f.name));
+    let found = exact.or_else(|| {
+        catalog
+            .iter()
+            .filter(|f| f.imp == func && f.args.len() == types.len())
+            .min_by_key(|f| (f.name != func, !is_op(f.name)))
+    });
+    match found {
+        Some(f) => (f.name.to_owned(), is_op(f.name)),
+        None => (func.to_owned(), false),
+    }
+}
+
+fn is_arith(op: &str) -> Option<bool> {
+    match op {
+        "+" | "-" => Some(false),
+        "*" | "/" | "%" => Some(true),
+        _ => None,
+    }
+}
+
+impl Deparser<'_> {
+    fn kind(&self, x: &Expr) -> Kind {
+        match x {
+            Expr::Var { .. } | Expr::Const { .. } | Expr::Param { .. } => Kind::Simple,
+            Expr::Cast {
+                arg, from: UNKNOWN, ..
+            } if matches!(**arg, Expr::Const { .. }) => Kind::Simple,
+            Expr::Cast { .. } => Kind::Cast,
+            Expr::Call { func, args, .. } => match call_name(func, args) {
+                (name, true) => Kind::Op(if is_arith(&name) == Some(true) {
+                    "*"
+                } else if is_arith(&name) == Some(false) {
+                    "+"
+                } else {
+                    "?"
+                }),
+                _ => Kind::Simple,
+            },
+            Expr::And(_) => Kind::Bool(1),
+            Expr::Or(_) => Kind::Bool(2),
+            Expr::Not(_) => Kind::Bool(0),
+            Expr::IsNull { .. } | Expr::BoolTest { .. } | Expr::DistinctFrom { .. } => Kind::Test,
+            Expr::Coalesce { .. }
+            | Expr::MinMax { .. }
+            | Expr::NullIf { .. }
+            | Expr::Case { .. } => Kind::Simple,
+            _ => Kind::Other,
+        }
+    }
+
+    /// Whether `x` needs no parentheses of its own as an argument of
+    /// `parent` in pretty mode (PostgreSQL's `isSimpleNode`).
+    fn simple_under(&self, x: &Expr, parent: Kind, first: bool) -> bool {
+        match self.kind(x) {
+            Kind::Simple => true,
+            Kind::Cast => match x {
+                Expr::Cast { arg, .. } => self.simple_under(arg, Kind::Cast, true),
+                _ => false,
+            },
+            Kind::Op(op) => {
+                if let Kind::Op(p) = parent {
+                    let (Some(hi), Some(phi)) = (is_arith_kind(op), is_arith_kind(p)) else {
+                        return false;
+                    };
+                    if hi && !phi {
+                        return true;
+                    }
+                    if !hi && phi {
+                        return false;
+                    }
+                    return first;
+                }
+                matches!(parent, Kind::Bool(_) | Kind::Simple)
+            }
+            Kind::Test => matches!(parent, Kind::Bool(_) | Kind::Simple),
+            Kind::Bool(b) => match parent {
+                Kind::Bool(p) => match b {
+                    0 | 1 => p == 1 || p == 2,
+                    _ => p == 2,
+                },
+                Kind::Simple => true,
+                _ => false,
+            },
+            Kind::Other => false,
+        }
+    }
+
+    fn paren(&mut self, x: &Expr, show_implicit: bool, parent: Kind, first: bool) -> String {
+        let s = self.expr(x, show_implicit);
+        if self.pretty && !self.simple_under(x, parent, first) {
+            format!("({s})")
+        } else {
+            s
+        }
+    }
+
+    fn open(&self) -> &'static str {
+        if self.pretty { "" } else { "(" }
+    }
+
+    fn close(&self) -> &'static str {
+        if self.pretty { "" } else { ")" }
+    }
+
+    fn expr(&mut self, x: &Expr, show_implicit: bool) -> String {
+        match x {
+            Expr::Var { index, .. } => self.ctx.column_name(*index),
+            Expr::Const { value, type_oid } => self.constant(value, *type_oid, -1, 0),
+            Expr::Cast {
+                arg,
+                from,
+                to,
+                typmod,
+                ..
+            } if *from == UNKNOWN
+                && let Expr::Const { value, .. } = &**arg =>
+            {
+                let value = match (value, *to) {
+                    (Datum::Text(t), REGCLASS) => Datum::Text(self.ctx.regclass_text(t)),
+                    (v, _) => v.clone(),
+                };
+                self.constant(&value, *to, *typmod, 0)
+            }
+            Expr::Cast {
+                arg,
+                to,
+                typmod,
+                explicit,
+                ..
+            } => {
+                if !explicit && !show_implicit {
+                    return self.paren(arg, false, Kind::Cast, true);
+                }
+                let inner = match &**arg {
+                    Expr::Const { value, type_oid } if type_oid == to => {
+                        self.constant(value, *type_oid, -1, -1)
+                    }
+                    _ => {
+                        let s = self.paren(arg, false, Kind::Cast, true);
+                        format!("{}{s}{}", self.open(), self.close())
+                    }
+                };
+                format!("{inner}::{}", oid::format_type(*to, *typmod))
+            }
+            Expr::Call { func, args, .. } => {
+                let (name, op) = call_name(func, args);
+                let me = self.kind(x);
+                if op && args.len() == 2 {
+                    let l = self.paren(&args[0], true, me, true);
+                    let r = self.paren(&args[1], true, me, false);
+                    format!("{}{l} {name} {r}{}", self.open(), self.close())
+                } else if op && args.len() == 1 {
+                    let a = self.paren(&args[0], true, me, true);
+                    format!("{}{name} {a}{}", self.open(), self.close())
+                } else {
+                    let a: Vec<String> = args.iter().map(|a| self.expr(a, true)).collect();
+                    format!("{name}({})", a.join(", "))
+                }
+            }
+            Expr::And(items) | Expr::Or(items) => {
+                let me = self.kind(x);
+                let sep = if matches!(x, Expr::And(_)) {
+                    " AND "
+                } else {
+                    " OR "
+                };
+                let parts: Vec<String> = items
+                    .iter()
+                    .enumerate()
+                    .map(|(i, a)| self.paren(a, false, me, i == 0))
+                    .collect();
+                format!("{}{}{}", self.open(), parts.join(sep), self.close())
+            }
+            Expr::Not(a) => {
+                let s = self.paren(a, false, Kind::Bool(0), true);
+                format!("{}NOT {s}{}", self.open(), self.close())
+            }
+            Expr::IsNull { arg, negated } => {
+                let s = self.paren(arg, true, Kind::Test, true);
+                let what = if *negated { "IS NOT NULL" } else { "IS NULL" };
+                format!("{}{s} {what}{}", self.open(), self.close())
+            }
+            Expr::BoolTest { arg, test } => {
+                let s = self.paren(arg, false, Kind::Test, true);
+                let what = match test {
+                    BoolTestKind::IsTrue => "IS TRUE",
+                    BoolTestKind::IsNotTrue => "IS NOT TRUE",
+                    BoolTestKind::IsFalse => "IS FALSE",
+                    BoolTestKind::IsNotFalse => "IS NOT FALSE",
+                    BoolTestKind::IsUnknown => "IS UNKNOWN",
+                    BoolTestKind::IsNotUnknown => "IS NOT UNKNOWN",
+                };
+                format!("{}{s} {what}{}", self.open(), self.close())
+            }
+            Expr::Coalesce { args, .. } => {
+                let a: Vec<String> = args.iter().map(|a| self.expr(a, true)).collect();
+                format!("COALESCE({})", a.join(", "))
+            }
+            Expr::MinMax { args, greatest, .. } => {
+                let a: Vec<String> = args.iter().map(|a| self.expr(a, true)).collect();
+                let f = if *greatest { "GREATEST" } else { "LEAST" };
+                format!("{f}({})", a.join(", "))
+            }
+            Expr::NullIf { left, right, .. } => {
+                let l = self.expr(left, true);
+                let r = self.expr(right, true);
+                format!("NULLIF({l}, {r})")
+            }
+            Expr::Case {
+                whens, else_result, ..
+            } => {
+                let mut s = String::from("CASE");
+                for (w, t) in whens {
+                    let w = self.expr(w, false);
+                    let t = self.expr(t, true);
+                    s.push_str(&format!(" WHEN {w} THEN {t}"));
+                }
+                let e = self.expr(else_result, true);
+                s.push_str(&format!(" ELSE {e} END"));
+                s
+            }
+            // Not produced by the stored expressions we deparse.
+            other => format!("{other:?}"),
+        }
+    }
+
+    /// PostgreSQL's `get_const_expr`: `show_type` -1 never labels, 0 labels
+    /// when the type is not evident, 1 always.
+    fn constant(&self, value: &Datum, type_oid: u32, typmod: i32, show_type: i32) -> String {
+        let label = |s: String, need: bool| {
+            if show_type > 0 || (show_type == 0 && need) {
+                format!("{s}::{}", oid::format_type(type_oid, typmod))
+            } else {
+                s
+            }
+        };
+        if value.is_null() {
+            return label("NULL".into(), true);
+        }
+        let text = value.to_text(&OutputOptions::default());
+        match type_oid {
+            INT4 if !text.starts_with('-') => label(text, false),
+            NUMERIC
+                if text.starts_with(|c: char| c.is_ascii_digit())
+                    && text.contains(['e', 'E', '.']) =>
+            {
+                label(text, typmod >= 0)
+            }
+            BOOL => (if text == "t" { "true" } else { "false" }).to_owned(),
+            UNKNOWN => quote_literal(&text),
+            _ => label(quote_literal(&text), true),
+        }
+    }
+}
+
+fn is_arith_kind(op: &str) -> Option<bool> {
+    is_arith(op)
+}
