@@ -547,7 +547,17 @@ pub fn run(ev: &mut Evaluator<'_>, plan: &Plan, width: usize) -> PgResult<Vec<Ve
         crate::window::compute(ev, w, &mut rows)?;
     }
     if let Some(p) = &plan.project_set {
-        rows = crate::srf::project_set(ev, p, rows)?;
+        // Rows come out in their final order: a LIMIT caps the expansion.
+        let cap = match (
+            &plan.aggregate,
+            plan.distinct || !plan.distinct_on.is_empty(),
+            plan.order_by.is_empty(),
+            limit,
+        ) {
+            (None, false, true, Some(l)) => offset.saturating_add(l),
+            _ => usize::MAX,
+        };
+        rows = crate::srf::project_set(ev, p, rows, cap)?;
     }
     if windowed {
         for row in rows.iter_mut() {

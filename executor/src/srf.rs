@@ -17,19 +17,25 @@ pub fn scan(ev: &mut Evaluator<'_>, scan: &FunctionScan) -> PgResult<Vec<Vec<Dat
         .iter()
         .map(|a| ev.eval(a))
         .collect::<PgResult<Vec<_>>>()?;
-    rows(ev, &scan.func, args)
+    rows(ev, &scan.func, args, usize::MAX)
 }
 
 /// Each row repeated as often as the longest result of the functions
-/// over it, their values (or NULL, once one has run out) appended.
+/// over it, their values (or NULL, once one has run out) appended; no
+/// more than `cap` rows in all (a LIMIT above: a series without end stops).
 pub fn project_set(
     ev: &mut Evaluator<'_>,
     p: &ProjectSet,
     input: Vec<Vec<Datum>>,
+    cap: usize,
 ) -> PgResult<Vec<Vec<Datum>>> {
     let mut out = Vec::new();
     for mut row in input {
         ev.ctx.check_for_interrupts()?;
+        let room = cap - out.len().min(cap);
+        if room == 0 {
+            break;
+        }
         row.truncate(p.input_width);
         let mut results = Vec::with_capacity(p.funcs.len());
         for f in &p.funcs {
@@ -38,13 +44,13 @@ pub fn project_set(
                 .iter()
                 .map(|a| ev.eval_row(a, &row))
                 .collect::<PgResult<Vec<_>>>()?;
-            let values: Vec<Datum> = rows(ev, f, args)?
+            let values: Vec<Datum> = rows(ev, f, args, room)?
                 .into_iter()
                 .map(|r| one_value(r, &ev.opts))
                 .collect();
             results.push(values);
         }
-        let n = results.iter().map(Vec::len).max().unwrap_or(0);
+        let n = results.iter().map(Vec::len).max().unwrap_or(0).min(room);
         for i in 0..n {
             let mut r = row.clone();
             r.extend(
@@ -100,8 +106,13 @@ pub fn record_text(values: &[Datum], opts: &OutputOptions) -> String {
     s
 }
 
-/// The rows of a call with evaluated arguments.
-fn rows(ev: &mut Evaluator<'_>, f: &SetFunction, args: Vec<Datum>) -> PgResult<Vec<Vec<Datum>>> {
+/// The rows of a call with evaluated arguments (the first `limit` of them).
+fn rows(
+    ev: &mut Evaluator<'_>,
+    f: &SetFunction,
+    args: Vec<Datum>,
+    limit: usize,
+) -> PgResult<Vec<Vec<Datum>>> {
     if args.iter().any(Datum::is_null) {
         return Ok(Vec::new());
     }
@@ -114,19 +125,23 @@ fn rows(ev: &mut Evaluator<'_>, f: &SetFunction, args: Vec<Datum>) -> PgResult<V
             };
             let step = it.next().unwrap_or(Datum::Int4(1));
             let values = crate::query::series_of(start, stop, step, f.type_oid, &ev.opts)?
+                .take(limit)
                 .collect::<PgResult<Vec<_>>>()?;
             Ok(single(values))
         }
-        "generate_series_ts" => timestamp_series(ev, args).map(single),
+        "generate_series_ts" => timestamp_series(ev, args, limit).map(single),
         // No relation is a partition (PostgreSQL returns no rows for a
         // relation that is not part of a partition tree).
         "pg_partition_ancestors" => Ok(Vec::new()),
         "unnest" => match args.into_iter().next() {
-            Some(Datum::Array(a)) => Ok(single(a.elems)),
+            Some(Datum::Array(a)) => Ok(single(a.elems.into_iter().take(limit).collect())),
             _ => Err(PgError::internal("unnest of a non-array")),
         },
         other => match crate::functions::json::set_function(other, &args, &ev.opts)? {
-            Some(rows) => Ok(rows),
+            Some(mut rows) => {
+                rows.truncate(limit);
+                Ok(rows)
+            }
             None => Err(PgError::internal(format!(
                 "no set-returning function {other}"
             ))),
@@ -135,7 +150,11 @@ fn rows(ev: &mut Evaluator<'_>, f: &SetFunction, args: Vec<Datum>) -> PgResult<V
 }
 
 /// `generate_series(timestamp[tz], timestamp[tz], interval)`.
-fn timestamp_series(ev: &mut Evaluator<'_>, args: Vec<Datum>) -> PgResult<Vec<Datum>> {
+fn timestamp_series(
+    ev: &mut Evaluator<'_>,
+    args: Vec<Datum>,
+    limit: usize,
+) -> PgResult<Vec<Datum>> {
     let [start, stop, step] =
         <[Datum; 3]>::try_from(args).map_err(|_| PgError::internal("generate_series arguments"))?;
     let zero = Datum::Interval(types::datum::Interval::default());
@@ -155,7 +174,7 @@ fn timestamp_series(ev: &mut Evaluator<'_>, args: Vec<Datum>) -> PgResult<Vec<Da
     let types_ = [t, types::oid::INTERVAL];
     let mut out = Vec::new();
     let mut cur = start;
-    loop {
+    while out.len() < limit {
         let past = match types::compare::compare(&cur, &stop)? {
             std::cmp::Ordering::Greater => up,
             std::cmp::Ordering::Less => !up,
