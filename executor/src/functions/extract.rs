@@ -71,15 +71,15 @@ fn sql_year(y: i64) -> i64 {
 }
 
 /// Calendar fields of a day (days since 1970-01-01), as `tm` would hold them.
-struct Day {
-    days: i64,
-    year: i64,
-    month: i64,
-    mday: i64,
+pub(crate) struct Day {
+    pub(crate) days: i64,
+    pub(crate) year: i64,
+    pub(crate) month: i64,
+    pub(crate) mday: i64,
 }
 
 impl Day {
-    fn new(days: i64) -> Day {
+    pub(crate) fn new(days: i64) -> Day {
         let (y, m, d) = civil_from_days(days);
         Day {
             days,
@@ -89,12 +89,12 @@ impl Day {
         }
     }
 
-    fn dow(&self) -> i64 {
+    pub(crate) fn dow(&self) -> i64 {
         (self.days + 4).rem_euclid(7)
     }
 
     /// ISO 8601 (year, week): the week holding the year's first Thursday is 1.
-    fn iso_week(&self) -> (i64, i64) {
+    pub(crate) fn iso_week(&self) -> (i64, i64) {
         let isodow = match self.dow() {
             0 => 7,
             d => d,

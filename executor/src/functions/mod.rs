@@ -6,6 +6,7 @@ pub mod array;
 pub mod datetime;
 pub mod describe;
 pub mod extract;
+pub mod formatting;
 pub mod json;
 pub mod math;
 pub mod regex;
@@ -51,6 +52,9 @@ pub fn call(
         return Ok(r);
     }
     if let Some(r) = regex::call(func, args)? {
+        return Ok(r);
+    }
+    if let Some(r) = formatting::call(func, args, &ev.opts)? {
         return Ok(r);
     }
     if let Some(r) = json::call(func, args, arg_types, &ev.opts)? {

@@ -553,6 +553,27 @@ fn build() -> Vec<FuncDef> {
     ));
     v.push(def("pg_is_in_recovery", &[], BOOL, "pg_is_in_recovery"));
     json_functions(&mut v);
+    for t in [
+        TIMESTAMP,
+        TIMESTAMPTZ,
+        INTERVAL,
+        NUMERIC,
+        INT4,
+        INT8,
+        FLOAT4,
+        FLOAT8,
+    ] {
+        v.push(def("to_char", &[t, TEXT], TEXT, "to_char"));
+    }
+    v.push(def(
+        "to_timestamp",
+        &[TEXT, TEXT],
+        TIMESTAMPTZ,
+        "to_timestamp",
+    ));
+    v.push(def("to_timestamp", &[FLOAT8], TIMESTAMPTZ, "to_timestamp"));
+    v.push(def("to_date", &[TEXT, TEXT], DATE, "to_date"));
+    v.push(def("to_number", &[TEXT, TEXT], NUMERIC, "to_number"));
     // set-returning functions (unnest, polymorphic, is resolved apart)
     for (t, cols) in [
         (INT4, &[("", INT4)]),
@@ -741,10 +762,6 @@ pub fn known_unsupported(name: &str) -> bool {
         "txid_current"
             | "txid_current_if_assigned"
             | "pg_current_xact_id"
-            | "to_char"
-            | "to_date"
-            | "to_timestamp"
-            | "to_number"
             | "date_trunc"
             | "date_part"
             | "format"
