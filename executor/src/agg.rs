@@ -75,6 +75,11 @@ pub struct AggAcc {
     text: Option<String>,
     /// `array_agg`'s values so far
     values: Vec<Datum>,
+    /// the sum of squares of the values (variance of exact numbers)
+    num_sumsq: Numeric,
+    /// Youngs-Cramer's running sum of squared differences (variance of
+    /// floats)
+    float_sxx: f64,
     /// `agg(x ORDER BY ...)`: the inputs with their sort keys, fed in order
     /// when the group is complete.
     ordered: Vec<(Vec<Datum>, Datum, Option<Datum>)>,
@@ -91,6 +96,8 @@ impl AggAcc {
             seen: call.distinct.then(BTreeSet::new),
             text: None,
             values: Vec::new(),
+            num_sumsq: Numeric::from_i64(0),
+            float_sxx: 0.0,
             ordered: Vec::new(),
         }
     }
@@ -170,6 +177,35 @@ impl AggAcc {
                     acc || b
                 };
                 self.best = Some(Datum::Bool(next));
+            }
+            AggFunc::VarSamp | AggFunc::VarPop | AggFunc::StddevSamp | AggFunc::StddevPop => {
+                match v {
+                    Datum::Float4(_) | Datum::Float8(_) => {
+                        let x = match v {
+                            Datum::Float4(f) => f64::from(f),
+                            Datum::Float8(f) => f,
+                            _ => 0.0,
+                        };
+                        // Youngs-Cramer, as PostgreSQL's float8_accum.
+                        let n = self.count as f64;
+                        self.float_sum += x;
+                        if self.count > 1 {
+                            let tmp = x * n - self.float_sum;
+                            self.float_sxx += tmp * tmp / (n * (n - 1.0));
+                        }
+                    }
+                    other => {
+                        let x = match other {
+                            Datum::Int2(i) => Numeric::from_i64(i64::from(i)),
+                            Datum::Int4(i) => Numeric::from_i64(i64::from(i)),
+                            Datum::Int8(i) => Numeric::from_i64(i),
+                            Datum::Numeric(n) => n,
+                            o => return Err(PgError::internal(format!("variance of {o:?}"))),
+                        };
+                        self.num_sum = self.num_sum.add(&x)?;
+                        self.num_sumsq = self.num_sumsq.add(&x.mul(&x)?)?;
+                    }
+                }
             }
             AggFunc::Sum | AggFunc::Avg => match v {
                 Datum::Int2(x) => self.int_sum += x as i128,
@@ -313,6 +349,20 @@ impl AggAcc {
                 FLOAT4 => Datum::Float4(self.float_sum as f32),
                 _ => Datum::Float8(self.float_sum),
             },
+            AggFunc::VarSamp | AggFunc::VarPop | AggFunc::StddevSamp | AggFunc::StddevPop => {
+                let sample = matches!(call.func, AggFunc::VarSamp | AggFunc::StddevSamp);
+                let root = matches!(call.func, AggFunc::StddevSamp | AggFunc::StddevPop);
+                if sample && self.count < 2 {
+                    return Ok(Datum::Null);
+                }
+                if matches!(arg_type, FLOAT4 | FLOAT8) {
+                    let n = self.count as f64;
+                    let var = self.float_sxx / if sample { n - 1.0 } else { n };
+                    Datum::Float8(if root { var.sqrt() } else { var })
+                } else {
+                    variance_numeric(self.count, &self.num_sum, &self.num_sumsq, sample, root)?
+                }
+            }
             AggFunc::Avg => {
                 let n = Numeric::from_i64(self.count);
                 match arg_type {
@@ -323,6 +373,35 @@ impl AggAcc {
             }
         })
     }
+}
+
+/// The variance or standard deviation of exact numbers, as PostgreSQL's
+/// `numeric_stddev_internal`: (N·Σx² − (Σx)²) / (N·(N−1)) (or N² for the
+/// population), zero when rounding makes it negative.
+fn variance_numeric(
+    count: i64,
+    sum: &Numeric,
+    sumsq: &Numeric,
+    sample: bool,
+    root: bool,
+) -> PgResult<Datum> {
+    let n = Numeric::from_i64(count);
+    let numerator = n.mul(sumsq)?.sub(&sum.mul(sum)?)?;
+    if numerator.total_cmp(&Numeric::from_i64(0)) != Ordering::Greater {
+        return Ok(Datum::Numeric(Numeric::from_i64(0)));
+    }
+    let denominator = if sample {
+        n.mul(&Numeric::from_i64(count - 1))?
+    } else {
+        n.mul(&n)?
+    };
+    let var = numerator.div(&denominator)?;
+    if !root {
+        return Ok(Datum::Numeric(var));
+    }
+    // The root at the quotient's scale.
+    let scale = var.scale();
+    Ok(Datum::Numeric(var.sqrt()?.round_to(scale as i32, false)?))
 }
 
 /// Groups source rows and runs the aggregates over each group.

@@ -353,6 +353,13 @@ pub enum AggFunc {
     JsonAgg,
     /// `jsonb_agg(value)`: its argument is `to_jsonb(value)`
     JsonbAgg,
+    /// `var_samp` / `variance`, `var_pop`, `stddev_samp` / `stddev`,
+    /// `stddev_pop`: numeric for integer and numeric input (exact sums),
+    /// double precision for floats (Youngs-Cramer, as PostgreSQL)
+    VarSamp,
+    VarPop,
+    StddevSamp,
+    StddevPop,
 }
 
 /// One aggregate call; its argument is evaluated over source rows.

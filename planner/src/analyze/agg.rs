@@ -35,6 +35,12 @@ pub fn is_aggregate(name: &str) -> bool {
             | "array_agg"
             | "json_agg"
             | "jsonb_agg"
+            | "variance"
+            | "var_samp"
+            | "var_pop"
+            | "stddev"
+            | "stddev_samp"
+            | "stddev_pop"
     )
 }
 
@@ -249,6 +255,24 @@ impl Analyzer<'_> {
                     ("sum", NUMERIC | FLOAT4 | FLOAT8) => (AggFunc::Sum, t, t),
                     ("avg", INT2 | INT4 | INT8 | NUMERIC) => (AggFunc::Avg, t, NUMERIC),
                     ("avg", FLOAT4 | FLOAT8) => (AggFunc::Avg, t, FLOAT8),
+                    (
+                        "variance" | "var_samp" | "var_pop" | "stddev" | "stddev_samp"
+                        | "stddev_pop",
+                        INT2 | INT4 | INT8 | NUMERIC | FLOAT4 | FLOAT8,
+                    ) => {
+                        let func = match name {
+                            "variance" | "var_samp" => AggFunc::VarSamp,
+                            "var_pop" => AggFunc::VarPop,
+                            "stddev" | "stddev_samp" => AggFunc::StddevSamp,
+                            _ => AggFunc::StddevPop,
+                        };
+                        let ret = if matches!(t, FLOAT4 | FLOAT8) {
+                            FLOAT8
+                        } else {
+                            NUMERIC
+                        };
+                        (func, t, ret)
+                    }
                     (
                         "min" | "max",
                         INT2 | INT4 | INT8 | FLOAT4 | FLOAT8 | NUMERIC | BPCHAR | DATE | TIME
