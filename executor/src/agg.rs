@@ -156,6 +156,7 @@ impl AggAcc {
         self.count += 1;
         match call.func {
             AggFunc::CountStar
+            | AggFunc::Grouping
             | AggFunc::Count
             | AggFunc::StringAgg
             | AggFunc::ArrayAgg
@@ -308,6 +309,9 @@ impl AggAcc {
         let arg_type = call.arg.as_ref().map_or(0, |a| a.type_oid());
         Ok(match call.func {
             AggFunc::CountStar | AggFunc::Count => Datum::Int8(self.count),
+            // A plain GROUP BY groups by every expression (see `Grouper`
+            // for grouping sets).
+            AggFunc::Grouping => Datum::Int4(0),
             _ if self.count == 0 => Datum::Null,
             AggFunc::Min | AggFunc::Max | AggFunc::BoolAnd | AggFunc::BoolOr => {
                 self.best.clone().unwrap_or(Datum::Null)
@@ -413,55 +417,49 @@ pub struct Grouper<'p> {
 impl<'p> Grouper<'p> {
     pub fn new(agg: &'p Aggregate) -> Grouper<'p> {
         let mut groups = BTreeMap::new();
-        if agg.group_by.is_empty() {
-            groups.insert(RowKey(vec![]), agg.aggs.iter().map(AggAcc::new).collect());
+        let fresh = || agg.aggs.iter().map(AggAcc::new).collect::<Vec<_>>();
+        if agg.group_by.is_empty() && agg.sets.is_empty() {
+            groups.insert(RowKey(vec![]), fresh());
+        }
+        // An empty grouping set has its one row even over no input.
+        for (i, set) in agg.sets.iter().enumerate() {
+            if set.is_empty() {
+                groups.insert(RowKey(set_key(i, set, &[], agg.group_by.len())), fresh());
+            }
         }
         Grouper { agg, groups }
     }
 
     /// Adds one (qualifying) source row.
     pub fn advance(&mut self, ev: &mut Evaluator<'_>, row: &[Datum]) -> PgResult<()> {
-        let accs = if self.agg.group_by.is_empty() {
+        let agg = self.agg;
+        if agg.group_by.is_empty() && agg.sets.is_empty() {
             // One group, made by `new`: no key to build or look up per row.
-            self.groups
+            let accs = self
+                .groups
                 .values_mut()
                 .next()
-                .ok_or_else(|| PgError::internal("aggregate without its single group"))?
-        } else {
-            let mut key = Vec::with_capacity(self.agg.group_by.len());
-            for g in &self.agg.group_by {
-                key.push(ev.eval_row(g, row)?);
-            }
-            self.groups
+                .ok_or_else(|| PgError::internal("aggregate without its single group"))?;
+            return feed(agg, accs, ev, row);
+        }
+        let mut values = Vec::with_capacity(agg.group_by.len());
+        for g in &agg.group_by {
+            values.push(ev.eval_row(g, row)?);
+        }
+        if agg.sets.is_empty() {
+            let accs = self
+                .groups
+                .entry(RowKey(values))
+                .or_insert_with(|| agg.aggs.iter().map(AggAcc::new).collect());
+            return feed(agg, accs, ev, row);
+        }
+        for (i, set) in agg.sets.iter().enumerate() {
+            let key = set_key(i, set, &values, agg.group_by.len());
+            let accs = self
+                .groups
                 .entry(RowKey(key))
-                .or_insert_with(|| self.agg.aggs.iter().map(AggAcc::new).collect())
-        };
-        for (call, acc) in self.agg.aggs.iter().zip(accs.iter_mut()) {
-            if let Some(f) = &call.filter
-                && ev.eval_row(f, row)? != Datum::Bool(true)
-            {
-                continue;
-            }
-            let v = match &call.arg {
-                Some(a) => ev.eval_row(a, row)?,
-                None => Datum::Null,
-            };
-            let d = match &call.delimiter {
-                Some(d) => Some(ev.eval_row(d, row)?),
-                None => None,
-            };
-            if !call.order_by.is_empty() {
-                let mut keys = Vec::with_capacity(call.order_by.len());
-                for (k, _, _) in &call.order_by {
-                    keys.push(ev.eval_row(k, row)?);
-                }
-                acc.push_ordered(keys, v, d);
-                continue;
-            }
-            match d {
-                Some(d) => acc.advance_text(v, d)?,
-                None => acc.advance(call, v)?,
-            }
+                .or_insert_with(|| agg.aggs.iter().map(AggAcc::new).collect());
+            feed(agg, accs, ev, row)?;
         }
         Ok(())
     }
@@ -471,11 +469,79 @@ impl<'p> Grouper<'p> {
         let mut out = Vec::with_capacity(self.groups.len());
         for (key, accs) in self.groups {
             let mut row = key.0;
+            // With grouping sets the key starts with the set's number.
+            let set = match self.agg.sets.is_empty() {
+                true => None,
+                false => match row.remove(0) {
+                    Datum::Int4(i) => self.agg.sets.get(i as usize),
+                    _ => None,
+                },
+            };
             for (call, acc) in self.agg.aggs.iter().zip(&accs) {
-                row.push(acc.finish(call)?);
+                row.push(match (call.func, set) {
+                    (AggFunc::Grouping, Some(set)) => {
+                        let mut bits = 0i32;
+                        for g in &call.grouping {
+                            bits = (bits << 1) | i32::from(!set.contains(g));
+                        }
+                        Datum::Int4(bits)
+                    }
+                    _ => acc.finish(call)?,
+                });
             }
             out.push(row);
         }
         Ok(out)
     }
+}
+
+/// The group key of a row in grouping set `i`: the set's number, then
+/// every GROUP BY expression's value, NULL for those the set leaves out.
+fn set_key(i: usize, set: &[usize], values: &[Datum], width: usize) -> Vec<Datum> {
+    let mut key = Vec::with_capacity(width + 1);
+    key.push(Datum::Int4(i as i32));
+    for g in 0..width {
+        key.push(match set.contains(&g) {
+            true => values.get(g).cloned().unwrap_or(Datum::Null),
+            false => Datum::Null,
+        });
+    }
+    key
+}
+
+/// Feeds one source row to a group's aggregates.
+fn feed(
+    agg: &Aggregate,
+    accs: &mut [AggAcc],
+    ev: &mut Evaluator<'_>,
+    row: &[Datum],
+) -> PgResult<()> {
+    for (call, acc) in agg.aggs.iter().zip(accs.iter_mut()) {
+        if let Some(f) = &call.filter
+            && ev.eval_row(f, row)? != Datum::Bool(true)
+        {
+            continue;
+        }
+        let v = match &call.arg {
+            Some(a) => ev.eval_row(a, row)?,
+            None => Datum::Null,
+        };
+        let d = match &call.delimiter {
+            Some(d) => Some(ev.eval_row(d, row)?),
+            None => None,
+        };
+        if !call.order_by.is_empty() {
+            let mut keys = Vec::with_capacity(call.order_by.len());
+            for (k, _, _) in &call.order_by {
+                keys.push(ev.eval_row(k, row)?);
+            }
+            acc.push_ordered(keys, v, d);
+            continue;
+        }
+        match d {
+            Some(d) => acc.advance_text(v, d)?,
+            None => acc.advance(call, v)?,
+        }
+    }
+    Ok(())
 }

@@ -360,6 +360,9 @@ pub enum AggFunc {
     VarPop,
     StddevSamp,
     StddevPop,
+    /// `GROUPING(a, b, ...)`: a bit per argument (the first the highest),
+    /// set when the row's grouping set leaves that expression out
+    Grouping,
 }
 
 /// One aggregate call; its argument is evaluated over source rows.
@@ -380,6 +383,9 @@ pub struct AggCall {
     /// `agg(x ORDER BY ...)`: the order its input is fed in, over the
     /// source row (expression, DESC, NULLS FIRST).
     pub order_by: Vec<(Expr, bool, bool)>,
+    /// `GROUPING(...)`: its arguments, as indexes into the GROUP BY
+    /// expressions.
+    pub grouping: Vec<usize>,
 }
 
 impl WindowFunc {
@@ -414,6 +420,10 @@ impl AggCall {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Aggregate {
     pub group_by: Vec<Expr>,
+    /// `GROUPING SETS`, `ROLLUP`, `CUBE`: the sets, each the indexes of the
+    /// `group_by` expressions it groups by (the others are NULL in its
+    /// rows); empty for a plain GROUP BY.
+    pub sets: Vec<Vec<usize>>,
     pub aggs: Vec<AggCall>,
     /// over the aggregated row `[group keys.., aggregates..]`
     pub having: Option<Expr>,
@@ -462,7 +472,7 @@ pub enum WindowKind {
     LastValue,
     NthValue,
     /// An aggregate over the frame; its argument is over the input row.
-    Agg(AggCall),
+    Agg(Box<AggCall>),
 }
 
 /// ROWS, RANGE or GROUPS between two bounds.

@@ -41,6 +41,7 @@ pub fn is_aggregate(name: &str) -> bool {
             | "stddev"
             | "stddev_samp"
             | "stddev_pop"
+            | "grouping"
     )
 }
 
@@ -126,6 +127,34 @@ impl Analyzer<'_> {
             }
         }
         let mut delimiter = None;
+        if name == "grouping" {
+            if window {
+                return Err(PgError::feature_not_supported(
+                    "GROUPING as a window function",
+                ));
+            }
+            let mut exprs = Vec::new();
+            for a in &args.args {
+                let ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(e)) = a else {
+                    return Err(PgError::syntax("syntax error at or near \"*\"", pos));
+                };
+                self.in_agg_arg = nested;
+                let x = self.transform(e);
+                self.in_agg_arg = false;
+                exprs.push((x?, self.pos(e.span())));
+            }
+            self.pending_grouping.push((self.aggs.len(), exprs));
+            return Ok(AggCall {
+                func: AggFunc::Grouping,
+                arg: None,
+                distinct: false,
+                type_oid: INT4,
+                delimiter: None,
+                filter: None,
+                order_by: Vec::new(),
+                grouping: Vec::new(),
+            });
+        }
         let arg = match args.args.as_slice() {
             [ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Wildcard)] if name == "count" => {
                 if distinct {
@@ -362,7 +391,30 @@ impl Analyzer<'_> {
             delimiter,
             filter,
             order_by: order_by.into_iter().map(|(x, d, n, _)| (x, d, n)).collect(),
+            grouping: Vec::new(),
         })
+    }
+
+    /// After GROUP BY: the arguments of each `GROUPING(...)` as indexes
+    /// into its expressions (42803 for one that is not among them).
+    pub(crate) fn resolve_grouping(&mut self, group_by: &[Expr]) -> PgResult<()> {
+        for (agg, exprs) in std::mem::take(&mut self.pending_grouping) {
+            let mut refs = Vec::with_capacity(exprs.len());
+            for (x, p) in exprs {
+                let Some(i) = group_by.iter().position(|g| *g == x) else {
+                    return Err(PgError::new(
+                        SqlState::GroupingError,
+                        "arguments to GROUPING must be grouping expressions of the associated query level",
+                    )
+                    .or_position(p));
+                };
+                refs.push(i);
+            }
+            if let Some(call) = self.aggs.get_mut(agg) {
+                call.grouping = refs;
+            }
+        }
+        Ok(())
     }
 
     /// GROUP BY: expressions over source rows; an integer constant is a select-list
@@ -372,12 +424,12 @@ impl Analyzer<'_> {
         g: &ast::GroupByExpr,
         projection: &[ast::SelectItem],
         targets: &[Target],
-    ) -> PgResult<Option<Vec<Expr>>> {
+    ) -> PgResult<Option<GroupBy>> {
         let items = match g {
             ast::GroupByExpr::Expressions(v, m) if m.is_empty() => v,
             _ => {
                 return Err(PgError::feature_not_supported(
-                    "GROUP BY ALL, ROLLUP, CUBE and GROUPING SETS",
+                    "GROUP BY ALL and WITH ROLLUP",
                 ));
             }
         };
@@ -385,9 +437,57 @@ impl Analyzer<'_> {
             return Ok(None);
         }
         let saved = self.agg_forbidden.replace("GROUP BY");
-        let r = self.group_by_items(items, projection, targets);
+        let r = self.grouping_sets(items, projection, targets);
         self.agg_forbidden = saved;
         r.map(Some)
+    }
+
+    /// The GROUP BY expressions and, with GROUPING SETS, ROLLUP or CUBE,
+    /// the sets (each a list of indexes into the expressions).
+    fn grouping_sets(
+        &mut self,
+        items: &[ast::Expr],
+        projection: &[ast::SelectItem],
+        targets: &[Target],
+    ) -> PgResult<GroupBy> {
+        let special = |e: &ast::Expr| {
+            matches!(
+                e,
+                ast::Expr::GroupingSets(_) | ast::Expr::Rollup(_) | ast::Expr::Cube(_)
+            ) || matches!(e, ast::Expr::Tuple(v) if v.is_empty())
+        };
+        if !items.iter().any(special) {
+            return Ok((self.group_by_items(items, projection, targets)?, Vec::new()));
+        }
+        // Each item is a list of sets; the GROUP BY's sets are their
+        // cartesian product.
+        let mut sets: Vec<Vec<ast::Expr>> = vec![Vec::new()];
+        for item in items {
+            let item_sets = expand_grouping_item(item);
+            let mut next = Vec::with_capacity(sets.len() * item_sets.len());
+            for s in &sets {
+                for t in &item_sets {
+                    let mut joined = s.clone();
+                    joined.extend(t.iter().cloned());
+                    next.push(joined);
+                }
+            }
+            sets = next;
+        }
+        let all: Vec<ast::Expr> = sets.iter().flatten().cloned().collect();
+        let group_by = self.group_by_items(&all, projection, targets)?;
+        let mut out = Vec::with_capacity(sets.len());
+        for s in &sets {
+            let exprs = self.group_by_items(s, projection, targets)?;
+            let mut refs: Vec<usize> = exprs
+                .iter()
+                .filter_map(|x| group_by.iter().position(|g| g == x))
+                .collect();
+            refs.sort_unstable();
+            refs.dedup();
+            out.push(refs);
+        }
+        Ok((group_by, out))
     }
 
     fn group_by_items(
@@ -457,7 +557,94 @@ impl Analyzer<'_> {
         }
         Ok(out)
     }
+}
 
+/// GROUP BY's expressions and grouping sets (see `Aggregate::sets`).
+type GroupBy = (Vec<Expr>, Vec<Vec<usize>>);
+
+/// The grouping sets one GROUP BY item stands for: an expression one set
+/// of itself; `()` the empty set; `ROLLUP (a, b)` (a, b), (a), ();
+/// `CUBE (a, b)` every subset; `GROUPING SETS (...)` each of its elements
+/// (themselves expanded).
+fn expand_grouping_item(e: &ast::Expr) -> Vec<Vec<ast::Expr>> {
+    let element = |v: &Vec<ast::Expr>| -> Vec<ast::Expr> {
+        v.iter()
+            .flat_map(|x| match x {
+                ast::Expr::Tuple(inner) => inner.clone(),
+                ast::Expr::Nested(inner) => vec![(**inner).clone()],
+                other => vec![other.clone()],
+            })
+            .collect()
+    };
+    match e {
+        ast::Expr::Tuple(v) if v.is_empty() => vec![Vec::new()],
+        ast::Expr::Rollup(elems) => {
+            let elems: Vec<Vec<ast::Expr>> = elems.iter().map(element).collect();
+            (0..=elems.len())
+                .rev()
+                .map(|n| elems[..n].iter().flatten().cloned().collect())
+                .collect()
+        }
+        ast::Expr::Cube(elems) => {
+            let elems: Vec<Vec<ast::Expr>> = elems.iter().map(element).collect();
+            let n = elems.len();
+            let mut out = Vec::new();
+            // Larger sets first, as PostgreSQL lists them.
+            let mut masks: Vec<u32> = (0..(1u32 << n)).collect();
+            masks.sort_by_key(|m| std::cmp::Reverse(m.count_ones()));
+            for m in masks {
+                out.push(
+                    (0..n)
+                        .filter(|i| m & (1 << (n - 1 - i)) != 0)
+                        .flat_map(|i| elems[i].iter().cloned())
+                        .collect(),
+                );
+            }
+            out
+        }
+        ast::Expr::GroupingSets(sets) => sets
+            .iter()
+            .flat_map(|s| match s.as_slice() {
+                [
+                    one @ (ast::Expr::Rollup(_) | ast::Expr::Cube(_) | ast::Expr::GroupingSets(_)),
+                ] => expand_grouping_item(one),
+                // Inside GROUPING SETS, `rollup (a)` reads as a call.
+                [ast::Expr::Function(f)] if rollup_or_cube(f).is_some() => {
+                    rollup_or_cube(f).map_or_else(Vec::new, |e| expand_grouping_item(&e))
+                }
+                _ => vec![element(s)],
+            })
+            .collect(),
+        other => vec![vec![other.clone()]],
+    }
+}
+
+/// `rollup(a, b)` or `cube(a, b)` parsed as a function call, as the
+/// grouping element it is.
+fn rollup_or_cube(f: &ast::Function) -> Option<ast::Expr> {
+    let name = f.name.to_string().to_lowercase();
+    let ast::FunctionArguments::List(list) = &f.args else {
+        return None;
+    };
+    let elems: Vec<Vec<ast::Expr>> = list
+        .args
+        .iter()
+        .map(|a| match a {
+            ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(ast::Expr::Tuple(v))) => {
+                Some(v.clone())
+            }
+            ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(e)) => Some(vec![e.clone()]),
+            _ => None,
+        })
+        .collect::<Option<_>>()?;
+    match name.as_str() {
+        "rollup" => Some(ast::Expr::Rollup(elems)),
+        "cube" => Some(ast::Expr::Cube(elems)),
+        _ => None,
+    }
+}
+
+impl Analyzer<'_> {
     /// Rewrites a target over the aggregated row (see the module doc).
     pub(crate) fn regroup(&self, t: Target, group_by: &[Expr]) -> PgResult<Expr> {
         let mut seen = 0usize;

@@ -59,6 +59,10 @@ pub(crate) struct Target {
 }
 
 /// State of one statement's analysis.
+/// A `GROUPING(...)` call waiting for GROUP BY: the aggregate's index and
+/// its arguments (with their positions).
+pub(crate) type PendingGrouping = (usize, Vec<(Expr, Option<usize>)>);
+
 pub struct Analyzer<'a> {
     pub query_text: &'a str,
     /// Parameter types; 0 while unresolved.
@@ -100,6 +104,9 @@ pub struct Analyzer<'a> {
     pub(crate) windows: Vec<crate::plan::WindowFunc>,
     /// The WINDOW clause of the SELECT being analyzed.
     pub(crate) named_windows: Vec<(String, ast::WindowSpec)>,
+    /// `GROUPING(...)` calls waiting for GROUP BY: the aggregate's index
+    /// and its argument expressions (with positions).
+    pub(crate) pending_grouping: Vec<PendingGrouping>,
     /// Inside a window function's call (a nested one is an error).
     pub(crate) in_window: bool,
     /// Set where window functions are not allowed but aggregates are
@@ -156,6 +163,7 @@ impl<'a> Analyzer<'a> {
             next_worktable: 0,
             srfs: Vec::new(),
             srf_allowed: false,
+            pending_grouping: Vec::new(),
         }
     }
 
@@ -259,6 +267,7 @@ impl<'a> Analyzer<'a> {
         let saved_scope = std::mem::take(&mut self.scope);
         let saved_aggs = std::mem::take(&mut self.aggs);
         let saved_srfs = std::mem::take(&mut self.srfs);
+        let saved_grouping = std::mem::take(&mut self.pending_grouping);
         let saved = (
             self.agg_forbidden.take(),
             std::mem::replace(&mut self.in_agg_arg, false),
@@ -269,6 +278,7 @@ impl<'a> Analyzer<'a> {
         self.scope = saved_scope;
         self.aggs = saved_aggs;
         self.srfs = saved_srfs;
+        self.pending_grouping = saved_grouping;
         self.srf_allowed = srf_allowed;
         (self.agg_forbidden, self.in_agg_arg, self.resolve_unknowns) = saved;
         r
@@ -807,7 +817,10 @@ impl<'a> Analyzer<'a> {
         let listed = self.analyze_select_list(&s.projection);
         self.srf_allowed = false;
         let (columns, mut targets) = listed?;
-        let group_by = self.analyze_group_by(&s.group_by, &s.projection, &targets)?;
+        let (group_by, sets) = match self.analyze_group_by(&s.group_by, &s.projection, &targets)? {
+            Some((g, sets)) => (Some(g), sets),
+            None => (None, Vec::new()),
+        };
         let having = match &s.having {
             Some(h) => {
                 self.var_positions.clear();
@@ -842,6 +855,7 @@ impl<'a> Analyzer<'a> {
         let grouped = group_by.is_some() || having.is_some() || !self.aggs.is_empty();
         let (aggregate, targets, windows, project_set) = if grouped {
             let group_by = group_by.unwrap_or_default();
+            self.resolve_grouping(&group_by)?;
             let targets = targets
                 .into_iter()
                 .map(|t| self.regroup(t, &group_by))
@@ -857,6 +871,7 @@ impl<'a> Analyzer<'a> {
             (
                 Some(Aggregate {
                     group_by,
+                    sets,
                     aggs,
                     having,
                 }),

@@ -179,7 +179,7 @@ impl Analyzer<'_> {
         let (kind, args, type_oid) = if super::agg::is_aggregate(name) {
             let call = self.aggregate_call(name, f, list, pos, true)?;
             let t = call.type_oid;
-            (WindowKind::Agg(call), vec![], t)
+            (WindowKind::Agg(Box::new(call)), vec![], t)
         } else {
             if f.filter.is_some() {
                 return Err(PgError::feature_not_supported(
