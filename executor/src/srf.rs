@@ -17,6 +17,11 @@ pub fn scan(ev: &mut Evaluator<'_>, scan: &FunctionScan) -> PgResult<Vec<Vec<Dat
         .iter()
         .map(|a| ev.eval(a))
         .collect::<PgResult<Vec<_>>>()?;
+    if let Some(rows) =
+        crate::functions::json::record_rows(scan.func.func, &args, &scan.types, &ev.opts)?
+    {
+        return Ok(rows);
+    }
     rows(ev, &scan.func, args, usize::MAX)
 }
 

@@ -494,6 +494,93 @@ pub fn to_jsonb(v: &Datum, t: u32, opts: &OutputOptions) -> PgResult<Jsonb> {
     })
 }
 
+/// `json[b]_to_record[set](x)` with the column names (`args[1]`) and
+/// types of its column definition list: per object, each column's field
+/// (NULL when missing or JSON null) read as the column's type (json and
+/// jsonb columns take the value itself, other types its text). None if
+/// `func` is not one of them.
+pub fn record_rows(
+    func: &str,
+    args: &[Datum],
+    types: &[u32],
+    opts: &OutputOptions,
+) -> PgResult<Option<Vec<Vec<Datum>>>> {
+    let set = match func {
+        "json_to_record" | "jsonb_to_record" => false,
+        "json_to_recordset" | "jsonb_to_recordset" => true,
+        _ => return Ok(None),
+    };
+    // json columns of a json input keep their text as written.
+    let raw_input = match args.first() {
+        Some(Datum::Text(s)) => Some(s.as_str()),
+        _ => None,
+    };
+    let node = raw_input.map(JsonNode::parse).transpose()?;
+    let value = match args.first() {
+        None | Some(Datum::Null) => return Ok(Some(Vec::new())),
+        Some(Datum::Jsonb(j)) => (**j).clone(),
+        Some(Datum::Text(_)) => match &node {
+            Some(n) => n.to_jsonb()?,
+            None => return Err(PgError::internal("json input lost")),
+        },
+        Some(_) => return Err(PgError::internal("json_to_record of a non-json value")),
+    };
+    let raw_objects: Vec<Option<&JsonNode<'_>>> = match &node {
+        Some(JsonNode::Array(_, elems)) if set => elems.iter().map(Some).collect(),
+        Some(n) if !set => vec![Some(n)],
+        _ => Vec::new(),
+    };
+    let names: Vec<String> = text_array(arg(args, 1)?)?.into_iter().flatten().collect();
+    let objects: Vec<&Jsonb> = match (&value, set) {
+        (Jsonb::Object(_), false) => vec![&value],
+        (Jsonb::Array(elems), true) => elems.iter().collect(),
+        (_, false) => {
+            let what = match value {
+                Jsonb::Array(_) => "an array",
+                _ => "a scalar",
+            };
+            return Err(PgError::new(
+                SqlState::InvalidParameterValue,
+                format!("cannot call populate_composite on {what}"),
+            ));
+        }
+        (_, true) => {
+            return Err(PgError::new(
+                SqlState::InvalidParameterValue,
+                format!("cannot call {func} on a non-array"),
+            ));
+        }
+    };
+    let mut rows = Vec::with_capacity(objects.len());
+    for (k, obj) in objects.into_iter().enumerate() {
+        let raw_obj = raw_objects.get(k).copied().flatten();
+        let Jsonb::Object(_) = obj else {
+            return Err(PgError::new(
+                SqlState::InvalidParameterValue,
+                "argument of json_to_recordset must be an array of objects",
+            ));
+        };
+        let mut row = Vec::with_capacity(names.len());
+        for (name, &t) in names.iter().zip(types) {
+            row.push(match obj.field(name) {
+                None | Some(Jsonb::Null) => Datum::Null,
+                Some(v) if t == JSONB => boxed(v.clone()),
+                Some(v) if t == JSON => Datum::Text(
+                    raw_obj
+                        .and_then(|o| o.field(name))
+                        .map_or_else(|| v.to_text(), |n| n.raw().to_string()),
+                ),
+                Some(v) => {
+                    let s = v.as_text().unwrap_or_default();
+                    Datum::from_text(t, &s, opts)?
+                }
+            });
+        }
+        rows.push(row);
+    }
+    Ok(Some(rows))
+}
+
 /// The rows of json set-returning function `func`; None if it is not one.
 pub fn set_function(
     func: &str,

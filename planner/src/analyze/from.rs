@@ -190,6 +190,22 @@ fn function_as_lateral_subquery(t: &TableFactor) -> Option<TableFactor> {
         ),
         _ => return None,
     };
+    // A column definition list (`AS x(a int, b text)`) stays on the call.
+    if let Some(a) = alias
+        && a.columns.iter().any(|c| c.data_type.is_some())
+    {
+        let defs: Vec<String> = a.columns.iter().map(ToString::to_string).collect();
+        let sql = format!(
+            "LATERAL (SELECT * FROM {call} AS {}({})) AS {}",
+            a.name,
+            defs.join(", "),
+            a.name
+        );
+        return sqlparser::parser::Parser::new(&sqlparser::dialect::PostgreSqlDialect {})
+            .try_with_sql(&sql)
+            .and_then(|mut p| p.parse_table_factor())
+            .ok();
+    }
     let (refname, mut columns) = match alias {
         Some(a) => (
             a.name.to_string(),

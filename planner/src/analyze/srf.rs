@@ -138,6 +138,14 @@ impl Analyzer<'_> {
         alias: Option<&ast::TableAlias>,
         pos: Option<usize>,
     ) -> PgResult<Option<(Source, RangeEntry)>> {
+        if matches!(
+            name,
+            "json_to_record" | "jsonb_to_record" | "json_to_recordset" | "jsonb_to_recordset"
+        ) {
+            return self
+                .record_function_in_from(name, args, alias, pos)
+                .map(Some);
+        }
         if !func::catalog()
             .iter()
             .any(|f| f.name == name && f.returns_set.is_some())
@@ -249,6 +257,93 @@ impl Analyzer<'_> {
                 has_alias,
             },
         )))
+    }
+}
+
+impl Analyzer<'_> {
+    /// `json[b]_to_record[set](x) AS a(col type, ...)`: the columns come
+    /// from the column definition list, their names passed to the
+    /// function as a text[] argument.
+    fn record_function_in_from(
+        &mut self,
+        name: &str,
+        args: &[ast::Expr],
+        alias: Option<&ast::TableAlias>,
+        pos: Option<usize>,
+    ) -> PgResult<(Source, RangeEntry)> {
+        let json_type = if name.starts_with("jsonb") {
+            oid::JSONB
+        } else {
+            oid::JSON
+        };
+        let [arg] = args else {
+            return Err(PgError::new(
+                SqlState::UndefinedFunction,
+                format!("function {name} takes one argument"),
+            )
+            .or_position(pos));
+        };
+        let apos = self.pos(sqlparser::ast::Spanned::span(arg));
+        let x = self.transform(arg)?;
+        let x = self.coerce(x, json_type, -1, false, apos)?;
+        let defs = match alias {
+            Some(a) if !a.columns.is_empty() && a.columns.iter().all(|c| c.data_type.is_some()) => {
+                a
+            }
+            _ => {
+                return Err(PgError::new(
+                    SqlState::SyntaxError,
+                    "a column definition list is required for functions returning \"record\"",
+                )
+                .or_position(pos));
+            }
+        };
+        let mut columns = Vec::with_capacity(defs.columns.len());
+        for c in &defs.columns {
+            let Some(dt) = &c.data_type else {
+                return Err(PgError::internal("column definition without a type"));
+            };
+            let (t, typmod) = super::typename::resolve_type(dt)?;
+            columns.push((super::ident_name(&c.name), t, typmod));
+        }
+        let names = types::Datum::Array(Box::new(types::datum::ArrayValue::new(
+            oid::TEXT,
+            columns
+                .iter()
+                .map(|(n, _, _)| types::Datum::Text(n.clone()))
+                .collect(),
+        )));
+        let imp: &'static str = match name {
+            "json_to_record" => "json_to_record",
+            "jsonb_to_record" => "jsonb_to_record",
+            "json_to_recordset" => "json_to_recordset",
+            _ => "jsonb_to_recordset",
+        };
+        let types_list: Vec<u32> = columns.iter().map(|(_, t, _)| *t).collect();
+        let source = Source::Function(FunctionScan {
+            func: SetFunction {
+                func: imp,
+                args: vec![
+                    x,
+                    Expr::Const {
+                        value: names,
+                        type_oid: oid::TEXT_ARRAY,
+                    },
+                ],
+                type_oid: types_list[0],
+            },
+            types: types_list,
+        });
+        let refname = super::ident_name(&defs.name);
+        let rel = scope_relation(name, 'f', columns.into_iter());
+        Ok((
+            source,
+            RangeEntry {
+                rel,
+                refname,
+                has_alias: true,
+            },
+        ))
     }
 }
 
