@@ -1154,6 +1154,7 @@ fn scope_relation(
         indexes: Vec::new(),
         checks: Default::default(),
         view_query: None,
+        alias: None,
     })
 }
 
