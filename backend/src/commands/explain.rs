@@ -99,7 +99,7 @@ pub fn options(
                     "text" => ExplainFormat::Text,
                     "json" => ExplainFormat::Json,
                     "xml" | "yaml" => {
-                        return Err(PgError::feature_not_supported(&format!(
+                        return Err(PgError::feature_not_supported(format!(
                             "EXPLAIN (FORMAT {})",
                             value.to_uppercase()
                         )));
