@@ -42,6 +42,7 @@ pub fn relation_desc(info: &RelationInfo) -> RelationDesc {
             info.kind
         },
         view_query: info.view_query.as_deref().map(Arc::from),
+        alias: None,
         columns: info
             .columns
             .iter()

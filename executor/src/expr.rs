@@ -25,6 +25,17 @@ pub struct Evaluator<'a> {
     /// The rows of the last round of each recursive query being run, by
     /// work table id.
     worktables: std::collections::HashMap<usize, std::rc::Rc<Vec<Vec<Datum>>>>,
+    /// EXPLAIN ANALYZE: rows, loops (and time) per plan node; None when
+    /// nothing is being counted, which costs one branch per counting point.
+    pub instrument: Option<Instrumenter>,
+}
+
+/// What an instrumented run collects (see `planner::explain::NodeKey`).
+#[derive(Debug, Default)]
+pub struct Instrumenter {
+    /// Also measure time (EXPLAIN's TIMING): two clock reads per row and node.
+    pub timing: bool,
+    pub stats: planner::explain::Instrumentation,
 }
 
 impl<'a> Evaluator<'a> {
@@ -82,6 +93,33 @@ impl<'a> Evaluator<'a> {
             subplan_values: std::collections::HashMap::new(),
             frames: Vec::new(),
             worktables: std::collections::HashMap::new(),
+            instrument: None,
+        }
+    }
+
+    /// Whether a run is instrumented, and with time.
+    pub fn instrumenting(&self) -> Option<bool> {
+        self.instrument.as_ref().map(|i| i.timing)
+    }
+
+    /// Adds one loop of a node: its rows, the rows its filter removed, and
+    /// (with TIMING) the time to its first row and to its end.
+    pub fn record(
+        &mut self,
+        key: planner::explain::NodeKey,
+        rows: u64,
+        removed: u64,
+        times: Option<(std::time::Duration, std::time::Duration)>,
+    ) {
+        if let Some(i) = self.instrument.as_mut() {
+            let s = i.stats.entry(key).or_default();
+            s.loops += 1;
+            s.rows += rows;
+            s.removed += removed;
+            if let Some((first, total)) = times {
+                s.startup_ms += first.as_secs_f64() * 1000.0;
+                s.total_ms += total.as_secs_f64() * 1000.0;
+            }
         }
     }
 

@@ -21,7 +21,7 @@ use types::fasthash::FxMap;
 use types::{Datum, PgResult};
 
 use crate::expr::Evaluator;
-use crate::query::{for_each_source_row, qualifies};
+use crate::query::qualifies;
 
 /// How many left rows may look their matches up one by one through an
 /// index before hashing the right side is the cheaper way.
@@ -169,13 +169,8 @@ fn run_lateral(
 
 /// The rows of an input that pass its filter.
 fn for_each_input_row(ev: &mut Evaluator<'_>, input: &JoinInput, f: &mut Emit<'_>) -> PgResult<()> {
-    for_each_source_row(ev, &input.source, input.columns, &mut |ev, row| {
-        if qualifies(ev, input.filter.as_ref(), &row)? {
-            f(ev, row)
-        } else {
-            Ok(true)
-        }
-    })
+    let filter = input.filter.as_ref();
+    crate::query::for_each_qualifying_row(ev, &input.source, input.columns, filter, f)
 }
 
 /// The values of key expressions over a row; None if one is NULL (such a
@@ -334,11 +329,14 @@ fn join_probed(
         .ctx
         .index_scan_begin(&probe.rel, probe.index_oid, vec![range], false, false)?;
     let mut any = false;
+    let (mut found, mut removed) = (0u64, 0u64);
     let result = (|| -> PgResult<bool> {
         while let Some((_, right)) = ev.ctx.scan_next(scan)? {
             if !qualifies(ev, j.right.filter.as_ref(), &right)? {
+                removed += 1;
                 continue;
             }
+            found += 1;
             let right_key = key_values(ev, j.hash_keys.iter().map(|(_, r)| r), &right)?;
             if right_key.is_none_or(|k| Key(k) != key) {
                 continue;
@@ -352,6 +350,14 @@ fn join_probed(
         Ok(true)
     })();
     ev.ctx.scan_end(scan);
+    // One loop of the inner index scan EXPLAIN shows (no time: it is
+    // interleaved with the join's own work).
+    ev.record(
+        planner::explain::NodeKey::source(&j.right.source),
+        found,
+        removed,
+        None,
+    );
     if !result? {
         return Ok(false);
     }

@@ -433,15 +433,37 @@ pub fn execute_statement(
         ));
     }
     let mut ev = expr::Evaluator::new(params, ctx);
+    run_statement(&mut ev, plan)
+}
+
+/// Runs a planned statement as [`execute_statement`] does, counting rows
+/// and loops (and, with `timing`, time) per plan node for EXPLAIN ANALYZE.
+pub fn execute_instrumented(
+    plan: &PlannedStmt,
+    params: &[Datum],
+    ctx: &mut dyn ExecContext,
+    timing: bool,
+) -> PgResult<(ExecResult, planner::explain::Instrumentation)> {
+    let mut ev = expr::Evaluator::new(params, ctx);
+    ev.instrument = Some(expr::Instrumenter {
+        timing,
+        stats: Default::default(),
+    });
+    let result = run_statement(&mut ev, plan)?;
+    let stats = ev.instrument.take().map(|i| i.stats).unwrap_or_default();
+    Ok((result, stats))
+}
+
+fn run_statement(ev: &mut expr::Evaluator<'_>, plan: &PlannedStmt) -> PgResult<ExecResult> {
     match &plan.modify {
         None => {
-            let rows = query::run(&mut ev, &plan.plan, plan.columns.len())?;
+            let rows = query::run(ev, &plan.plan, plan.columns.len())?;
             Ok(ExecResult {
                 processed: rows.len() as u64,
                 rows,
             })
         }
-        Some(m) => modify::run(&mut ev, &plan.plan, m),
+        Some(m) => modify::run(ev, &plan.plan, m),
     }
 }
 

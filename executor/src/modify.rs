@@ -25,12 +25,28 @@ use types::{Datum, PgError, PgResult, SqlState};
 use crate::expr::Evaluator;
 use crate::query::{self, qualifies};
 use crate::{ExecResult, LockRowOutcome, ModifyOutcome, RowLockMode, RowLockWait, Tid};
+use planner::explain::{NodeKey, Stage};
 
 /// Longest value text shown in a "Failing row contains" detail, in bytes.
 const MAX_FIELD_LEN: usize = 64;
 
 /// Runs a table modification; `plan` holds the rows of an INSERT.
 pub fn run(ev: &mut Evaluator<'_>, plan: &Plan, m: &ModifyTable) -> PgResult<ExecResult> {
+    let started = (ev.instrumenting() == Some(true)).then(std::time::Instant::now);
+    let out = run_modify(ev, plan, m)?;
+    if ev.instrumenting().is_some() {
+        let times = started.map(|s| (s.elapsed(), s.elapsed()));
+        ev.record(
+            NodeKey::modify(m, Stage::Modify),
+            out.rows.len() as u64,
+            0,
+            times,
+        );
+    }
+    Ok(out)
+}
+
+fn run_modify(ev: &mut Evaluator<'_>, plan: &Plan, m: &ModifyTable) -> PgResult<ExecResult> {
     let mut out = ExecResult {
         rows: vec![],
         processed: 0,
@@ -104,7 +120,7 @@ pub fn run(ev: &mut Evaluator<'_>, plan: &Plan, m: &ModifyTable) -> PgResult<Exe
                 )?;
                 record(ev, &mut out, returning, changed)
             };
-            scan_qualifying(ev, rel, index.as_ref(), None, &mut modify)?;
+            scan_qualifying(ev, Some(m), rel, index.as_ref(), None, &mut modify)?;
         }
         ModifyTable::Delete {
             rel,
@@ -125,7 +141,7 @@ pub fn run(ev: &mut Evaluator<'_>, plan: &Plan, m: &ModifyTable) -> PgResult<Exe
                 )?;
                 record(ev, &mut out, returning, changed)
             };
-            scan_qualifying(ev, rel, index.as_ref(), None, &mut modify)?;
+            scan_qualifying(ev, Some(m), rel, index.as_ref(), None, &mut modify)?;
         }
         ModifyTable::Update {
             rel,
@@ -144,7 +160,14 @@ pub fn run(ev: &mut Evaluator<'_>, plan: &Plan, m: &ModifyTable) -> PgResult<Exe
                     })?;
                 record(ev, &mut out, returning, changed)
             };
-            scan_qualifying(ev, rel, index.as_ref(), filter.as_ref(), &mut modify)?;
+            scan_qualifying(
+                ev,
+                Some(m),
+                rel,
+                index.as_ref(),
+                filter.as_ref(),
+                &mut modify,
+            )?;
         }
         ModifyTable::Delete {
             rel,
@@ -160,7 +183,14 @@ pub fn run(ev: &mut Evaluator<'_>, plan: &Plan, m: &ModifyTable) -> PgResult<Exe
                     })?;
                 record(ev, &mut out, returning, changed)
             };
-            scan_qualifying(ev, rel, index.as_ref(), filter.as_ref(), &mut modify)?;
+            scan_qualifying(
+                ev,
+                Some(m),
+                rel,
+                index.as_ref(),
+                filter.as_ref(),
+                &mut modify,
+            )?;
         }
     }
     Ok(out)
@@ -271,6 +301,7 @@ type RowAction<'f> = dyn FnMut(&mut Evaluator<'_>, Tid, Vec<Datum>) -> PgResult<
 /// always closed.
 fn scan_qualifying(
     ev: &mut Evaluator<'_>,
+    counted: Option<&ModifyTable>,
     rel: &RelationDesc,
     index: Option<&planner::IndexScan>,
     filter: Option<&Expr>,
@@ -280,16 +311,23 @@ fn scan_qualifying(
         Some(s) => crate::query::open_index_scan(ev, rel, s)?,
         None => ev.ctx.scan_begin(rel)?,
     };
+    let (mut rows, mut removed) = (0u64, 0u64);
     let result = (|| loop {
         ev.ctx.check_for_interrupts()?;
         let Some((tid, row)) = ev.ctx.scan_next(scan)? else {
             return Ok(());
         };
         if qualifies(ev, filter, &row)? {
+            rows += 1;
             f(ev, tid, row)?;
+        } else {
+            removed += 1;
         }
     })();
     ev.ctx.scan_end(scan);
+    if let Some(m) = counted {
+        ev.record(NodeKey::modify(m, Stage::Source), rows, removed, None);
+    }
     result
 }
 

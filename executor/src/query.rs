@@ -22,7 +22,9 @@
 
 use std::cmp::Ordering;
 use std::collections::BTreeSet;
+use std::time::{Duration, Instant};
 
+use planner::explain::{NodeKey, Stage};
 use planner::{Plan, RowMark, SortKey, Source};
 use types::{Datum, PgError, PgResult, SqlState};
 
@@ -81,10 +83,8 @@ pub fn for_each_source_row(
             if streams {
                 let columns = plan.source_columns_needed();
                 return ev.in_frame(Vec::new(), |ev| {
-                    for_each_source_row(ev, &plan.source, columns, &mut |ev, row| {
-                        if !qualifies(ev, plan.filter.as_ref(), &row)? {
-                            return Ok(true);
-                        }
+                    let filter = plan.filter.as_ref();
+                    for_each_qualifying_row(ev, &plan.source, columns, filter, &mut |ev, row| {
                         let mut out = project(ev, &plan.targets, &row)?;
                         out.truncate(*width);
                         ev.outside_frame(|ev| f(ev, out))
@@ -157,6 +157,71 @@ pub fn for_each_source_row(
     }
 }
 
+/// Calls `f` with every row of the source that passes `filter` (see
+/// [`for_each_source_row`]). In an instrumented run (EXPLAIN ANALYZE) the
+/// rows, the rows the filter removed and, with TIMING, the time spent
+/// outside `f` are counted for the source's node.
+pub fn for_each_qualifying_row(
+    ev: &mut Evaluator<'_>,
+    source: &Source,
+    columns: usize,
+    filter: Option<&planner::Expr>,
+    f: &mut dyn FnMut(&mut Evaluator<'_>, Vec<Datum>) -> PgResult<bool>,
+) -> PgResult<()> {
+    let Some(timing) = ev.instrumenting() else {
+        return for_each_source_row(ev, source, columns, &mut |ev, row| {
+            if qualifies(ev, filter, &row)? {
+                f(ev, row)
+            } else {
+                Ok(true)
+            }
+        });
+    };
+    let start = timing.then(Instant::now);
+    let (mut rows, mut removed) = (0u64, 0u64);
+    let mut downstream = Duration::ZERO;
+    let mut first: Option<Duration> = None;
+    let result = for_each_source_row(ev, source, columns, &mut |ev, row| {
+        if !qualifies(ev, filter, &row)? {
+            removed += 1;
+            return Ok(true);
+        }
+        rows += 1;
+        match start {
+            None => f(ev, row),
+            Some(s) => {
+                if first.is_none() {
+                    first = Some(s.elapsed().saturating_sub(downstream));
+                }
+                let t = Instant::now();
+                let r = f(ev, row);
+                downstream += t.elapsed();
+                r
+            }
+        }
+    });
+    let times = start.map(|s| {
+        let total = s.elapsed().saturating_sub(downstream);
+        (first.unwrap_or(total), total)
+    });
+    ev.record(NodeKey::source(source), rows, removed, times);
+    result
+}
+
+/// Counts one loop of a node above the source of a query level whose run
+/// started at `started` (its time includes its input's, as PostgreSQL's).
+fn record_stage(
+    ev: &mut Evaluator<'_>,
+    plan: &Plan,
+    stage: Stage,
+    rows: usize,
+    removed: u64,
+    started: Option<Instant>,
+) {
+    let times = started.map(|s| (s.elapsed(), s.elapsed()));
+    ev.record(NodeKey::plan(plan, stage), rows as u64, removed, times);
+}
+
 /// The rows of a recursive query, each passed to `f` as it is made (so
 /// that a LIMIT above can end an endless recursion): the non-recursive
 /// term's, then round after round the recursive term's over the rows the
@@ -193,8 +258,12 @@ fn recursive_union(
 /// operand first); rows are keyed by [`RowKey`] (NULLs equal).
 fn set_operation(ev: &mut Evaluator<'_>, op: &planner::SetOp) -> PgResult<Vec<Vec<Datum>>> {
     use planner::SetOpKind;
+    let started = (ev.instrumenting() == Some(true)).then(Instant::now);
     let left = run(ev, &op.left, op.width)?;
     let right = run(ev, &op.right, op.width)?;
+    let times = started.map(|s| (s.elapsed(), s.elapsed()));
+    let appended = (left.len() + right.len()) as u64;
+    ev.record(NodeKey::append(op), appended, 0, times);
     if op.kind == SetOpKind::Union && op.all {
         let mut rows = left;
         rows.extend(right);
@@ -505,6 +574,8 @@ pub fn run(ev: &mut Evaluator<'_>, plan: &Plan, width: usize) -> PgResult<Vec<Ve
     };
     let mut rows: Vec<Vec<Datum>> = Vec::new();
     let columns = plan.source_columns_needed();
+    let instrumenting = ev.instrumenting().is_some();
+    let started = (ev.instrumenting() == Some(true)).then(Instant::now);
     // With window functions or set-returning functions in the select list
     // the targets wait for them: the input rows are kept whole until their
     // values are appended.
@@ -512,25 +583,24 @@ pub fn run(ev: &mut Evaluator<'_>, plan: &Plan, width: usize) -> PgResult<Vec<Ve
     match &plan.aggregate {
         None if stop == Some(0) => {}
         None => {
-            for_each_source_row(ev, &plan.source, columns, &mut |ev, row| {
-                if qualifies(ev, plan.filter.as_ref(), &row)? {
-                    rows.push(if windowed {
-                        row
-                    } else {
-                        project(ev, &plan.targets, &row)?
-                    });
-                }
+            let filter = plan.filter.as_ref();
+            for_each_qualifying_row(ev, &plan.source, columns, filter, &mut |ev, row| {
+                rows.push(if windowed {
+                    row
+                } else {
+                    project(ev, &plan.targets, &row)?
+                });
                 Ok(stop.is_none_or(|s| rows.len() < s))
             })?;
         }
         Some(agg) => {
             let mut grouper = Grouper::new(agg);
-            for_each_source_row(ev, &plan.source, columns, &mut |ev, row| {
-                if qualifies(ev, plan.filter.as_ref(), &row)? {
-                    grouper.advance(ev, &row)?;
-                }
+            let filter = plan.filter.as_ref();
+            for_each_qualifying_row(ev, &plan.source, columns, filter, &mut |ev, row| {
+                grouper.advance(ev, &row)?;
                 Ok(true)
             })?;
+            let mut removed = 0;
             for row in grouper.finish()? {
                 ev.ctx.check_for_interrupts()?;
                 if qualifies(ev, agg.having.as_ref(), &row)? {
@@ -539,12 +609,33 @@ pub fn run(ev: &mut Evaluator<'_>, plan: &Plan, width: usize) -> PgResult<Vec<Ve
                     } else {
                         project(ev, &plan.targets, &row)?
                     });
+                } else {
+                    removed += 1;
                 }
+            }
+            if instrumenting {
+                record_stage(ev, plan, Stage::Aggregate, rows.len(), removed, started);
             }
         }
     }
     if let Some(w) = &plan.windows {
         crate::window::compute(ev, w, &mut rows)?;
+        if instrumenting {
+            // One WindowAgg per run of functions over the same window, as
+            // EXPLAIN shows them.
+            let mut i = 0;
+            while i < w.funcs.len() {
+                record_stage(ev, plan, Stage::Window(i), rows.len(), 0, started);
+                let f = &w.funcs[i];
+                i += 1;
+                while i < w.funcs.len()
+                    && w.funcs[i].partition_by == f.partition_by
+                    && w.funcs[i].order_by == f.order_by
+                {
+                    i += 1;
+                }
+            }
+        }
     }
     if let Some(p) = &plan.project_set {
         // Rows come out in their final order: a LIMIT caps the expansion.
@@ -558,6 +649,9 @@ pub fn run(ev: &mut Evaluator<'_>, plan: &Plan, width: usize) -> PgResult<Vec<Ve
             _ => usize::MAX,
         };
         rows = crate::srf::project_set(ev, p, rows, cap)?;
+        if instrumenting {
+            record_stage(ev, plan, Stage::ProjectSet, rows.len(), 0, started);
+        }
     }
     if windowed {
         for row in rows.iter_mut() {
@@ -567,8 +661,19 @@ pub fn run(ev: &mut Evaluator<'_>, plan: &Plan, width: usize) -> PgResult<Vec<Ve
     if plan.distinct {
         let mut seen = BTreeSet::new();
         rows.retain(|r| seen.insert(RowKey(r[..width.min(r.len())].to_vec())));
+        if instrumenting {
+            record_stage(ev, plan, Stage::Distinct, rows.len(), 0, started);
+        }
     }
     sort(&mut rows, &plan.order_by)?;
+    // A sort hands on only what the nodes above it take.
+    let taken = |n: usize| match (plan.distinct_on.is_empty(), limit) {
+        (true, Some(l)) => n.min(offset.saturating_add(l)),
+        _ => n,
+    };
+    if instrumenting && !plan.order_by.is_empty() {
+        record_stage(ev, plan, Stage::Sort, taken(rows.len()), 0, started);
+    }
     if !plan.distinct_on.is_empty() {
         if plan.order_by.is_empty() {
             let keys: Vec<SortKey> = plan
@@ -581,6 +686,9 @@ pub fn run(ev: &mut Evaluator<'_>, plan: &Plan, width: usize) -> PgResult<Vec<Ve
                 })
                 .collect();
             sort(&mut rows, &keys)?;
+            if instrumenting {
+                record_stage(ev, plan, Stage::Sort, rows.len(), 0, started);
+            }
         }
         // Sorted by the DISTINCT ON columns first: each group's rows are
         // together, and its first one stays.
@@ -599,8 +707,15 @@ pub fn run(ev: &mut Evaluator<'_>, plan: &Plan, width: usize) -> PgResult<Vec<Ve
             last = Some(k);
             keep
         });
+        if instrumenting {
+            let n = match limit {
+                Some(l) => rows.len().min(offset.saturating_add(l)),
+                None => rows.len(),
+            };
+            record_stage(ev, plan, Stage::Unique, n, 0, started);
+        }
     }
-    Ok(rows
+    let out: Vec<Vec<Datum>> = rows
         .into_iter()
         .skip(offset)
         .take(limit.unwrap_or(usize::MAX))
@@ -608,7 +723,11 @@ pub fn run(ev: &mut Evaluator<'_>, plan: &Plan, width: usize) -> PgResult<Vec<Ve
             r.truncate(width);
             r
         })
-        .collect())
+        .collect();
+    if instrumenting && (plan.limit.is_some() || plan.offset.is_some()) {
+        record_stage(ev, plan, Stage::Limit, out.len(), 0, started);
+    }
+    Ok(out)
 }
 
 /// Whether the query returns a row (EXISTS): it stops at the first one
@@ -622,13 +741,14 @@ pub fn has_rows(ev: &mut Evaluator<'_>, plan: &Plan) -> PgResult<bool> {
         return Ok(!run(ev, plan, plan.targets.len())?.is_empty());
     }
     let mut found = false;
-    for_each_source_row(
+    for_each_qualifying_row(
         ev,
         &plan.source,
         plan.source_columns_needed(),
-        &mut |ev, row| {
-            found = qualifies(ev, plan.filter.as_ref(), &row)?;
-            Ok(!found)
+        plan.filter.as_ref(),
+        &mut |_, _| {
+            found = true;
+            Ok(false)
         },
     )?;
     Ok(found)
@@ -682,6 +802,8 @@ fn run_locking(
         Source::IndexScan(rel, s) => open_index_scan(ev, rel, s)?,
         _ => ev.ctx.scan_begin(&mark.rel)?,
     };
+    let started = (ev.instrumenting() == Some(true)).then(Instant::now);
+    let mut removed = 0u64;
     let result: PgResult<()> = (|| loop {
         ev.ctx.check_for_interrupts()?;
         let Some((tid, row)) = ev.ctx.scan_next(scan)? else {
@@ -692,11 +814,26 @@ fn run_locking(
             r.push(Datum::Int8(tids.len() as i64));
             tids.push(tid);
             rows.push(r);
+        } else {
+            removed += 1;
         }
     })();
     ev.ctx.scan_end(scan);
     result?;
+    let instrumenting = ev.instrumenting().is_some();
+    if instrumenting {
+        let times = started.map(|s| (s.elapsed(), s.elapsed()));
+        ev.record(
+            NodeKey::source(&plan.source),
+            rows.len() as u64,
+            removed,
+            times,
+        );
+    }
     sort(&mut rows, &plan.order_by)?;
+    if instrumenting && !plan.order_by.is_empty() {
+        record_stage(ev, plan, Stage::Sort, rows.len(), 0, started);
+    }
     let (offset, limit) = offset_and_limit(ev, plan)?;
     let limit = limit.unwrap_or(usize::MAX);
     let (mut out, mut skipped) = (Vec::new(), 0usize);
@@ -736,6 +873,12 @@ fn run_locking(
         }
         row.truncate(width);
         out.push(row);
+    }
+    if instrumenting {
+        record_stage(ev, plan, Stage::LockRows, out.len() + skipped, 0, started);
+        if plan.limit.is_some() || plan.offset.is_some() {
+            record_stage(ev, plan, Stage::Limit, out.len(), 0, started);
+        }
     }
     Ok(out)
 }

@@ -129,6 +129,7 @@ impl Fake {
                     indexes: vec![],
                     checks: Default::default(),
                     view_query: None,
+                    alias: None,
                 };
                 self.tables.insert(
                     name,

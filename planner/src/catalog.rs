@@ -50,6 +50,9 @@ pub struct RelationDesc {
     pub checks: Arc<Vec<(String, crate::expr::Expr)>>,
     /// A view's query (relkind `'v'`), as SQL text: FROM expands it.
     pub view_query: Option<Arc<str>>,
+    /// The alias of the FROM item that scans it (`FROM t AS x`), for
+    /// EXPLAIN; None as the catalog describes it.
+    pub alias: Option<String>,
 }
 
 /// A B-tree index of a relation as the planner sees it.

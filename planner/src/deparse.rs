@@ -23,6 +23,11 @@ pub trait DeparseContext {
     /// A relation named in a `regclass` literal, as `regclass` output
     /// prints it (unqualified when the search_path finds it).
     fn regclass_text(&mut self, literal: &str) -> String;
+    /// The text of an expression this context prints its own way (EXPLAIN:
+    /// subplans as `$0` or `(SubPlan 1)`, outer parameters), or None.
+    fn special(&mut self, _expr: &Expr) -> Option<String> {
+        None
+    }
 }
 
 /// `expr` as SQL text; `pretty` is the pretty flag of `pg_get_expr`.
@@ -165,7 +170,26 @@ impl Deparser<'_> {
     }
 
     fn expr(&mut self, x: &Expr, show_implicit: bool) -> String {
+        if let Some(s) = self.ctx.special(x) {
+            return s;
+        }
         match x {
+            Expr::Param { index, .. } => format!("${}", index + 1),
+            Expr::ScalarArrayOp {
+                any,
+                left,
+                right,
+                test,
+            } => {
+                let op = match &**test {
+                    Expr::Call { func, args, .. } => call_name(func, args).0,
+                    _ => "=".to_owned(),
+                };
+                let l = self.paren(left, true, Kind::Op("?"), true);
+                let r = self.expr(right, true);
+                let quantifier = if *any { "ANY" } else { "ALL" };
+                format!("{}{l} {op} {quantifier} ({r}){}", self.open(), self.close())
+            }
             Expr::Var { index, .. } => self.ctx.column_name(*index),
             Expr::Const { value, type_oid } => self.constant(value, *type_oid, -1, 0),
             Expr::Cast {

@@ -28,6 +28,7 @@
 pub mod analyze;
 pub mod catalog;
 pub mod deparse;
+pub mod explain;
 pub mod expr;
 pub mod indexpath;
 pub mod joinpath;
@@ -496,6 +497,7 @@ mod table_tests {
                 indexes,
                 checks: Default::default(),
                 view_query: None,
+                alias: None,
             };
             // (lower(b)) WHERE n > 0, analyzed as the backend does.
             let bare = Arc::new(rel.clone());

@@ -17,6 +17,7 @@ mod alter_table;
 pub mod constraints;
 pub mod copy;
 mod dbcommands;
+pub mod explain;
 pub mod foreign_keys;
 pub mod function;
 mod indexcmds;

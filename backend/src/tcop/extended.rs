@@ -46,6 +46,9 @@ fn fail(session: &mut Session, e: PgError) -> PgWireError {
 }
 
 fn show_column(stmt: &Statement) -> Option<planner::Column> {
+    if let Statement::Explain { .. } = stmt {
+        return Some(crate::commands::explain::result_column());
+    }
     if let Statement::ShowVariable { variable } = stmt {
         let name = variable
             .iter()

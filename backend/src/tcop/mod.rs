@@ -193,6 +193,10 @@ pub(crate) fn run_statement(
                 tag,
             })
         }
+        Statement::Explain { .. } => {
+            let param_types = prepared.map(|p| p.param_types.as_slice());
+            crate::commands::explain::explain(session, stmt, sql, param_types, params)
+        }
         other => Err(utility::unsupported(other)),
     }
 }

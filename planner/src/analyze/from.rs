@@ -586,7 +586,16 @@ impl Analyzer<'_> {
                     return Ok(single(source, with_column_aliases(entry, aliases)?, width));
                 }
                 let width = entry.rel.columns.len();
-                let source = Source::SeqScan(entry.rel.clone());
+                // The scan carries the FROM item's name, for EXPLAIN.
+                let scanned = if entry.has_alias {
+                    std::sync::Arc::new(RelationDesc {
+                        alias: Some(entry.refname.clone()),
+                        ..(*entry.rel).clone()
+                    })
+                } else {
+                    entry.rel.clone()
+                };
+                let source = Source::SeqScan(scanned);
                 Ok(single(source, with_column_aliases(entry, aliases)?, width))
             }
         }

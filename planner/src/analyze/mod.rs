@@ -1169,6 +1169,7 @@ fn scope_relation(
         indexes: Vec::new(),
         checks: Default::default(),
         view_query: None,
+        alias: None,
     })
 }
 
