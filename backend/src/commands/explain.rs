@@ -184,17 +184,7 @@ pub fn explain(
         execution_ms: None,
     };
     let stats = if opts.analyze {
-        if plan.command != planner::CommandKind::Select {
-            let verb = match plan.command {
-                planner::CommandKind::Insert => "INSERT",
-                planner::CommandKind::Update => "UPDATE",
-                _ => "DELETE",
-            };
-            crate::xact::check_writable(session, verb)?;
-        }
-        if let Some(mark) = &plan.plan.row_lock {
-            crate::xact::check_writable(session, &format!("SELECT {}", mark.mode.clause()))?;
-        }
+        crate::tcop::check_plan_writable(session, &plan)?;
         let started = Instant::now();
         let result = executor::execute_instrumented(&plan, params, session, opts.timing);
         session.scans.clear();

@@ -165,17 +165,7 @@ pub(crate) fn run_statement(
                     &owned_after_locks
                 }
             };
-            if plan.command != planner::CommandKind::Select {
-                let verb = match plan.command {
-                    planner::CommandKind::Insert => "INSERT",
-                    planner::CommandKind::Update => "UPDATE",
-                    _ => "DELETE",
-                };
-                crate::xact::check_writable(session, verb)?;
-            }
-            if let Some(mark) = &plan.plan.row_lock {
-                crate::xact::check_writable(session, &format!("SELECT {}", mark.mode.clause()))?;
-            }
+            check_plan_writable(session, plan)?;
             let result = executor::execute_statement(plan, params, session);
             session.scans.clear();
             let result = result?;
@@ -199,6 +189,23 @@ pub(crate) fn run_statement(
         }
         other => Err(utility::unsupported(other)),
     }
+}
+
+/// 25006 for a plan that writes (DML, or a row lock) in a read-only
+/// transaction.
+pub(crate) fn check_plan_writable(session: &Session, plan: &planner::PlannedStmt) -> PgResult<()> {
+    if plan.command != planner::CommandKind::Select {
+        let verb = match plan.command {
+            planner::CommandKind::Insert => "INSERT",
+            planner::CommandKind::Update => "UPDATE",
+            _ => "DELETE",
+        };
+        crate::xact::check_writable(session, verb)?;
+    }
+    if let Some(mark) = &plan.plan.row_lock {
+        crate::xact::check_writable(session, &format!("SELECT {}", mark.mode.clause()))?;
+    }
+    Ok(())
 }
 
 /// Where the catalog stands for this session: the shared generation and

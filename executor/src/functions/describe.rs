@@ -21,53 +21,6 @@ fn pretty_arg(args: &[Datum], i: usize) -> bool {
     matches!(args.get(i), Some(Datum::Bool(true)))
 }
 
-/// PostgreSQL's encoding names by number (`pg_enc2name_tbl`), the ones a
-/// server can use.
-const ENCODINGS: [&str; 42] = [
-    "SQL_ASCII",
-    "EUC_JP",
-    "EUC_CN",
-    "EUC_KR",
-    "EUC_TW",
-    "EUC_JIS_2004",
-    "UTF8",
-    "MULE_INTERNAL",
-    "LATIN1",
-    "LATIN2",
-    "LATIN3",
-    "LATIN4",
-    "LATIN5",
-    "LATIN6",
-    "LATIN7",
-    "LATIN8",
-    "LATIN9",
-    "LATIN10",
-    "WIN1256",
-    "WIN1258",
-    "WIN866",
-    "WIN874",
-    "KOI8R",
-    "WIN1251",
-    "WIN1252",
-    "ISO_8859_5",
-    "ISO_8859_6",
-    "ISO_8859_7",
-    "ISO_8859_8",
-    "WIN1250",
-    "WIN1253",
-    "WIN1254",
-    "WIN1255",
-    "WIN1257",
-    "KOI8U",
-    "SJIS",
-    "BIG5",
-    "GBK",
-    "UHC",
-    "GB18030",
-    "JOHAB",
-    "SHIFT_JIS_2004",
-];
-
 pub fn call(func: &str, args: &[Datum], ev: &mut Evaluator<'_>) -> PgResult<Option<Datum>> {
     Ok(Some(match (func, args) {
         ("pg_get_userbyid", [Datum::Oid(oid)]) => Datum::Text(
@@ -82,7 +35,7 @@ pub fn call(func: &str, args: &[Datum], ev: &mut Evaluator<'_>) -> PgResult<Opti
         ("pg_encoding_to_char", [Datum::Int4(n)]) => Datum::Text(
             usize::try_from(*n)
                 .ok()
-                .and_then(|i| ENCODINGS.get(i))
+                .and_then(|i| types::guc::ENCODINGS.get(i))
                 .map_or_else(String::new, |s| (*s).to_owned()),
         ),
         // COMMENT ON is not supported: nothing has a description.

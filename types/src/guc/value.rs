@@ -561,9 +561,10 @@ pub(crate) fn check_datestyle(value: &str, current: &str) -> Result<String, Stri
     Ok(format!("{style}, {order}"))
 }
 
-/// Encodings PostgreSQL knows, as SHOW prints them; the first group may also be
-/// a server encoding.
-const ENCODINGS: &[&str] = &[
+/// Encodings PostgreSQL knows, as SHOW prints them, in the order of their
+/// numbers (`pg_encoding_to_char`); the first group may also be a server
+/// encoding.
+pub const ENCODINGS: &[&str] = &[
     "SQL_ASCII",
     "EUC_JP",
     "EUC_CN",
