@@ -756,6 +756,15 @@ fn char_position(sql: &str, line: u64, column: u64) -> Option<usize> {
     None
 }
 
+/// PostgreSQL's cursor position (1-based, in characters) of where a parsed
+/// node starts in `sql`.
+pub fn position(sql: &str, span: Span) -> Option<usize> {
+    match span.start.line {
+        0 => None,
+        line => char_position(sql, line, span.start.column),
+    }
+}
+
 /// Splits "message at Line: L, Column: C" into the message and the location.
 fn split_location(msg: &str) -> (&str, Option<(u64, u64)>) {
     if let Some(idx) = msg.rfind(" at Line: ") {

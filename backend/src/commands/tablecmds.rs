@@ -25,6 +25,80 @@ use crate::relcache::{self, with_reader};
 use crate::session::Session;
 use crate::utility::Outcome;
 
+/// `CREATE TABLE t (LIKE s [INCLUDING | EXCLUDING DEFAULTS])`: the
+/// statement with `s`'s live columns (names, types, NOT NULL, and the
+/// defaults when included) before its own. An identity column is copied
+/// as a plain column, as PostgreSQL does without INCLUDING IDENTITY.
+fn expand_like(
+    session: &mut Session,
+    ct: &CreateTable,
+    like: &sqlparser::ast::CreateTableLikeKind,
+    sql: &str,
+) -> PgResult<CreateTable> {
+    use sqlparser::ast::{CreateTableLikeDefaults, CreateTableLikeKind};
+    let (CreateTableLikeKind::Parenthesized(l) | CreateTableLikeKind::Plain(l)) = like;
+    let (schema, source) = split_name(&l.name)?;
+    let pos = crate::syntax::position(sql, sqlparser::ast::Spanned::span(&l.name));
+    let Some(rel) = relcache::lookup_relation(session, schema.as_deref(), &source)? else {
+        return Err(PgError::new(
+            SqlState::UndefinedTable,
+            format!("relation \"{}\" does not exist", l.name),
+        )
+        .or_position(pos));
+    };
+    if !matches!(rel.kind, 'r' | 'v' | 'p' | 'f' | 'c') {
+        return Err(PgError::new(
+            SqlState::WrongObjectType,
+            format!("relation \"{}\" is invalid in LIKE clause", rel.name),
+        )
+        .with_detail(format!(
+            "This operation is not supported for {}.",
+            relkind_plural(rel.kind)
+        ))
+        .or_position(pos));
+    }
+    let defaults = matches!(l.defaults, Some(CreateTableLikeDefaults::Including));
+    let mut defs = Vec::new();
+    for c in rel.columns.iter().filter(|c| !c.dropped) {
+        let mut def = format!(
+            "{} {}",
+            types::guc::quote_identifier(&c.name),
+            types::oid::format_type(c.type_oid, c.typmod)
+        );
+        if c.not_null {
+            def.push_str(" NOT NULL");
+        }
+        if defaults
+            && c.identity == '\0'
+            && let Some(d) = &c.default
+        {
+            def.push_str(&format!(" DEFAULT {d}"));
+        }
+        defs.push(def);
+    }
+    let text = format!("CREATE TABLE x ({})", defs.join(", "));
+    let mut parsed = crate::syntax::parse(&text)?;
+    let Some(Statement::CreateTable(copied)) = parsed.pop() else {
+        return Err(PgError::internal("LIKE's columns did not parse"));
+    };
+    let mut out = ct.clone();
+    out.like = None;
+    out.columns = copied.columns;
+    out.columns.extend(ct.columns.iter().cloned());
+    Ok(out)
+}
+
+/// How PostgreSQL's errors name relations of a kind, in the plural.
+fn relkind_plural(kind: char) -> &'static str {
+    match kind {
+        'i' | 'I' => "indexes",
+        'S' => "sequences",
+        'm' => "materialized views",
+        't' => "TOAST tables",
+        _ => "this kind of relation",
+    }
+}
+
 pub(crate) fn create_table(
     session: &mut Session,
     ct: &CreateTable,
@@ -42,6 +116,14 @@ pub(crate) fn create_table(
     }
     if let Some(query) = &ct.query {
         return create_table_as(session, ct, query, sql);
+    }
+    if let Some(like) = &ct.like
+        && ct.inherits.is_none()
+        && ct.partition_of.is_none()
+        && ct.partition_by.is_none()
+    {
+        let expanded = expand_like(session, ct, like, sql)?;
+        return create_table(session, &expanded, sql);
     }
     if ct.like.is_some()
         || ct.inherits.is_some()
