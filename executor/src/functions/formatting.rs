@@ -890,14 +890,14 @@ struct NumFormat {
     has_point: bool,
     /// the template with digits, points and signs as placeholders
     items: Vec<NumItem>,
-    sign_at_end: bool,
-    minus_end: bool,
-    plus_minus: bool,
+    /// `S` before the digits: the sign goes just before the first digit.
+    lead_s: bool,
     angle: bool,
     eeee: bool,
     roman: bool,
     ordinal: Option<bool>,
     shift: u32,
+    /// `S`, `SG` or `MI`: no implicit leading minus.
     explicit_sign: bool,
 }
 
@@ -907,8 +907,20 @@ enum NumItem {
     FracDigit,
     Point,
     Group,
-    Sign,
+    /// `S` (after the digits), `SG`, `PL`, `MI`, where they stand
+    Sign(SignKind),
     Literal(String),
+}
+
+/// The sign patterns of a number template.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum SignKind {
+    /// `S` and `SG`: `+` or `-`
+    PlusMinus,
+    /// `PL`: `+` or a space
+    Plus,
+    /// `MI`: `-` or a space
+    Minus,
 }
 
 fn parse_number_template(fmt: &str) -> NumFormat {
@@ -934,21 +946,48 @@ fn parse_number_template(fmt: &str) -> NumFormat {
             f.angle = true;
             take(2, &mut rest);
         } else if up.starts_with("MI") {
-            f.minus_end = true;
             f.explicit_sign = true;
-            f.items.push(NumItem::Sign);
+            f.items.push(NumItem::Sign(SignKind::Minus));
             take(2, &mut rest);
-        } else if up.starts_with("PL") || up.starts_with("SG") {
-            f.plus_minus = true;
+        } else if up.starts_with("SG") {
             f.explicit_sign = true;
-            f.items.push(NumItem::Sign);
+            f.items.push(NumItem::Sign(SignKind::PlusMinus));
+            take(2, &mut rest);
+        } else if up.starts_with("PL") {
+            f.items.push(NumItem::Sign(SignKind::Plus));
             take(2, &mut rest);
         } else if up.starts_with('S') {
             f.explicit_sign = true;
-            f.plus_minus = true;
-            f.sign_at_end = !f.int_digits.is_empty() || after_point;
-            f.items.push(NumItem::Sign);
+            if f.int_digits.is_empty() && !after_point {
+                f.lead_s = true;
+            } else {
+                f.items.push(NumItem::Sign(SignKind::PlusMinus));
+            }
             take(1, &mut rest);
+        } else if rest.starts_with('"') {
+            // Quoted text, a backslash escaping a quote inside.
+            let mut text = String::new();
+            let mut chars = rest[1..].char_indices();
+            let mut end = rest.len();
+            while let Some((i, c)) = chars.next() {
+                match c {
+                    '\\' => {
+                        if let Some((_, n)) = chars.next() {
+                            text.push(n);
+                        }
+                    }
+                    '"' => {
+                        end = i + 2;
+                        break;
+                    }
+                    c => text.push(c),
+                }
+            }
+            f.items.push(NumItem::Literal(text));
+            take(end, &mut rest);
+        } else if rest.starts_with("\\\"") {
+            f.items.push(NumItem::Literal("\"".into()));
+            take(2, &mut rest);
         } else if up.starts_with('V') {
             take(1, &mut rest);
             while rest.starts_with('9') {
@@ -956,6 +995,8 @@ fn parse_number_template(fmt: &str) -> NumFormat {
                 take(1, &mut rest);
             }
         } else if up.starts_with('L') {
+            // The C locale's currency symbol, a space.
+            f.items.push(NumItem::Literal(" ".into()));
             take(1, &mut rest);
         } else if rest.starts_with('9') || rest.starts_with('0') {
             if after_point {
@@ -1101,13 +1142,11 @@ fn number_to_char(v: &Datum, fmt: &str, opts: &OutputOptions) -> PgResult<String
     let mut out = String::new();
     let mut int_k = 0;
     let mut frac_k = 0;
-    let sign_text = |neg: bool| -> String {
-        if f.minus_end {
-            if neg { "-".into() } else { " ".into() }
-        } else if f.plus_minus {
-            if neg { "-".into() } else { "+".into() }
-        } else {
-            String::new()
+    let sign_text = |kind: SignKind| -> char {
+        match (kind, negative) {
+            (SignKind::PlusMinus | SignKind::Minus, true) => '-',
+            (SignKind::PlusMinus | SignKind::Plus, false) => '+',
+            _ => ' ',
         }
     };
     // A leading sign (none given, a leading S, or PR's '<') goes just
@@ -1128,7 +1167,7 @@ fn number_to_char(v: &Datum, fmt: &str, opts: &OutputOptions) -> PgResult<String
         } else {
             ' '
         })
-    } else if f.plus_minus && !f.sign_at_end && !f.minus_end {
+    } else if f.lead_s {
         Some(if negative { '-' } else { '+' })
     } else {
         None
@@ -1172,8 +1211,7 @@ fn number_to_char(v: &Datum, fmt: &str, opts: &OutputOptions) -> PgResult<String
                     out.push(' ');
                 }
             }
-            NumItem::Sign if f.plus_minus && !f.sign_at_end && !f.minus_end => {}
-            NumItem::Sign => out.push_str(&sign_text(negative)),
+            NumItem::Sign(kind) => out.push(sign_text(*kind)),
             NumItem::Literal(s) => out.push_str(s),
         }
     }
@@ -1190,8 +1228,10 @@ fn number_to_char(v: &Datum, fmt: &str, opts: &OutputOptions) -> PgResult<String
         });
     }
     let mut out: String = out.chars().filter(|&c| c != '\0').collect();
+    // No ordinal suffix for a negative number.
     if let Some(upper) = f.ordinal
         && !overflow
+        && !negative
     {
         let n = value.round_to(0, false)?.to_i64_rounded().unwrap_or(0);
         out.push_str(ordinal_suffix(n, upper));
