@@ -527,8 +527,165 @@ pub fn call(
             }
             Datum::Text(parts.join(&sep))
         }
+        "format" => match arg(args, 0)? {
+            Datum::Null => Datum::Null,
+            d => Datum::Text(format(text(d)?, &args[1..], &ev.opts)?),
+        },
         _ => return Ok(None),
     }))
+}
+
+fn format_error(message: impl Into<String>) -> PgError {
+    PgError::new(SqlState::InvalidParameterValue, message)
+}
+
+/// `format(fmt, args...)`: `%[n$][-][width]{s|I|L}` and `%%`, the width
+/// given or taken from an argument (`*`, `*n$`); arguments by position or
+/// in turn. `%s` prints NULL as nothing, `%L` as `NULL`, `%I` refuses it.
+fn format(fmt: &str, args: &[Datum], opts: &types::datum::OutputOptions) -> PgResult<String> {
+    let mut out = String::new();
+    let chars: Vec<char> = fmt.chars().collect();
+    let mut i = 0;
+    let mut next_arg = 0usize;
+    let unterminated = || {
+        format_error("unterminated format() type specifier")
+            .with_hint("For a single \"%\" use \"%%\".")
+    };
+    let too_few = || format_error("too few arguments for format()");
+    // A number at `*i`, if one starts there.
+    let number = |i: &mut usize| -> Option<usize> {
+        let start = *i;
+        while *i < chars.len() && chars[*i].is_ascii_digit() {
+            *i += 1;
+        }
+        (start < *i).then(|| {
+            chars[start..*i]
+                .iter()
+                .collect::<String>()
+                .parse()
+                .unwrap_or(usize::MAX)
+        })
+    };
+    while i < chars.len() {
+        if chars[i] != '%' {
+            out.push(chars[i]);
+            i += 1;
+            continue;
+        }
+        i += 1;
+        if i >= chars.len() {
+            return Err(unterminated());
+        }
+        if chars[i] == '%' {
+            out.push('%');
+            i += 1;
+            continue;
+        }
+        // `n$`: the argument's position.
+        let mut position = None;
+        let save = i;
+        if let Some(n) = number(&mut i) {
+            if i < chars.len() && chars[i] == '$' {
+                if n == 0 {
+                    return Err(format_error(
+                        "format specifies argument 0, but arguments are numbered from 1",
+                    ));
+                }
+                position = Some(n);
+                i += 1;
+            } else {
+                i = save;
+            }
+        }
+        let mut left = false;
+        while i < chars.len() && chars[i] == '-' {
+            left = true;
+            i += 1;
+        }
+        let mut width: Option<i64> = None;
+        if i < chars.len() && chars[i] == '*' {
+            i += 1;
+            let from = match number(&mut i) {
+                Some(0) if i < chars.len() && chars[i] == '$' => {
+                    return Err(format_error(
+                        "format specifies argument 0, but arguments are numbered from 1",
+                    ));
+                }
+                Some(n) if i < chars.len() && chars[i] == '$' => {
+                    i += 1;
+                    n - 1
+                }
+                Some(_) => return Err(unterminated()),
+                None => {
+                    next_arg += 1;
+                    next_arg - 1
+                }
+            };
+            let w = args.get(from).ok_or_else(too_few)?;
+            width = match w {
+                Datum::Null => None,
+                Datum::Int2(v) => Some(i64::from(*v)),
+                Datum::Int4(v) => Some(i64::from(*v)),
+                Datum::Int8(v) => Some(*v),
+                other => Some(other.to_text(opts).trim().parse().map_err(|_| {
+                    PgError::new(
+                        SqlState::InvalidTextRepresentation,
+                        format!(
+                            "invalid input syntax for type integer: \"{}\"",
+                            other.to_text(opts)
+                        ),
+                    )
+                })?),
+            };
+        } else if let Some(n) = number(&mut i) {
+            width = Some(n as i64);
+        }
+        if i >= chars.len() {
+            return Err(unterminated());
+        }
+        let kind = chars[i];
+        i += 1;
+        if !matches!(kind, 's' | 'I' | 'L') {
+            return Err(
+                format_error(format!("unrecognized format() type specifier \"{kind}\""))
+                    .with_hint("For a single \"%\" use \"%%\"."),
+            );
+        }
+        let index = match position {
+            Some(n) => n - 1,
+            None => next_arg,
+        };
+        next_arg = index + 1;
+        let value = args.get(index).ok_or_else(too_few)?;
+        let text = match (kind, value) {
+            ('s', Datum::Null) => String::new(),
+            ('s', v) => v.to_text(opts),
+            ('I', Datum::Null) => {
+                return Err(PgError::new(
+                    SqlState::NullValueNotAllowed,
+                    "null values cannot be formatted as an SQL identifier",
+                ));
+            }
+            ('I', v) => quote_ident(&v.to_text(opts)),
+            (_, Datum::Null) => "NULL".into(),
+            (_, v) => quote_literal(&v.to_text(opts)),
+        };
+        // A negative width left-aligns, as `-` does.
+        let (left, width) = match width {
+            Some(w) if w < 0 => (true, w.unsigned_abs() as usize),
+            Some(w) => (left, w as usize),
+            None => (left, 0),
+        };
+        let pad = width.saturating_sub(text.chars().count());
+        if left {
+            out.push_str(&text);
+            out.extend(std::iter::repeat_n(' ', pad));
+        } else {
+            out.extend(std::iter::repeat_n(' ', pad));
+            out.push_str(&text);
+        }
+    }
+    Ok(out)
 }
 
 #[cfg(test)]

@@ -295,6 +295,11 @@ fn build() -> Vec<FuncDef> {
         strict: false,
         ..def("concat_ws", &[TEXT], TEXT, "concat_ws")
     });
+    v.push(FuncDef {
+        variadic_any: true,
+        strict: false,
+        ..def("format", &[TEXT], TEXT, "format")
+    });
     // math
     for t in [FLOAT8, NUMERIC] {
         for (n, imp) in [
@@ -764,7 +769,6 @@ pub fn known_unsupported(name: &str) -> bool {
             | "pg_current_xact_id"
             | "date_trunc"
             | "date_part"
-            | "format"
             | "regexp_match"
             | "regexp_matches"
             | "regexp_split_to_array"
