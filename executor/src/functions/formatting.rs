@@ -595,6 +595,24 @@ fn field_error(message: String, detail: Option<String>) -> PgError {
 
 impl Parsed {
     fn to_days(&self) -> PgResult<i64> {
+        let out_of_range = || {
+            PgError::new(
+                SqlState::DatetimeFieldOverflow,
+                "date/time field value out of range",
+            )
+        };
+        // Far beyond what a date holds, and safe from overflow below.
+        let sane = |v: i64| (-10_000_000..=10_000_000).contains(&v);
+        if [self.year, self.month, self.mday, self.yday]
+            .iter()
+            .flatten()
+            .any(|&v| !sane(v))
+            || self
+                .julian
+                .is_some_and(|j| !(0..=1_000_000_000).contains(&j))
+        {
+            return Err(out_of_range());
+        }
         if let Some(j) = self.julian {
             return Ok(j - 2_440_588 - UNIX_EPOCH_DAYS);
         }
@@ -633,7 +651,11 @@ impl Parsed {
             Some(false) if hour == 12 => hour = 0,
             _ => {}
         }
-        if hour > 24 || self.minute > 59 || self.second > 60 {
+        if !(0..=24).contains(&hour)
+            || !(0..=59).contains(&self.minute)
+            || !(0..=60).contains(&self.second)
+            || !(0..USECS_PER_SEC).contains(&self.micros)
+        {
             return Err(PgError::new(
                 SqlState::DatetimeFieldOverflow,
                 "date/time field value out of range",
@@ -654,6 +676,7 @@ impl Parsed {
 fn parse_datetime(input: &str, fmt: &str) -> PgResult<Parsed> {
     let nodes = parse_template(fmt);
     let mut p = Parsed::default();
+    let mut negative_zone = false;
     let s = input.as_bytes();
     let mut i = 0;
     let skip_spaces = |i: &mut usize| {
@@ -664,12 +687,16 @@ fn parse_datetime(input: &str, fmt: &str) -> PgResult<Parsed> {
     for (n, node) in nodes.iter().enumerate() {
         let (pattern, _fill) = match node {
             Node::Literal(lit) => {
-                // Each template character skips one input character, and a
-                // separator or space in the template any run of them.
+                // A space in the template skips spaces; any other
+                // character skips one input character (a separator matches
+                // any separator).
                 for c in lit.chars() {
-                    if c == ' ' || !c.is_alphanumeric() {
-                        while i < s.len() && !s[i].is_ascii_alphanumeric() {
-                            i += 1;
+                    if c == ' ' {
+                        skip_spaces(&mut i);
+                    } else if !c.is_alphanumeric() {
+                        skip_spaces(&mut i);
+                        if i < s.len() && !s[i].is_ascii_alphanumeric() {
+                            i += input[i..].chars().next().map_or(1, char::len_utf8);
                         }
                     } else if i < s.len() {
                         i += input[i..].chars().next().map_or(1, char::len_utf8);
@@ -693,18 +720,28 @@ fn parse_datetime(input: &str, fmt: &str) -> PgResult<Parsed> {
                     i += 1;
                 }
                 let rest = read_number(input, &mut i, 3, next_is_field, pattern)?;
-                p.year = Some(thousands * 1000 + rest);
+                p.year = Some(thousands.saturating_mul(1000).saturating_add(rest));
             }
             "YYY" | "IYY" => {
                 let y = read_number(input, &mut i, 3, next_is_field, pattern)?;
-                p.year = Some(if y < 100 { y + 2000 } else { y + 1000 });
+                p.year = Some(if y < 100 {
+                    y + 2000
+                } else {
+                    y.saturating_add(1000)
+                });
             }
             "YY" | "IY" => {
                 let y = read_number(input, &mut i, 2, next_is_field, pattern)?;
-                p.year = Some(if y < 70 { y + 2000 } else { y + 1900 });
+                p.year = Some(if y < 70 {
+                    y + 2000
+                } else {
+                    y.saturating_add(1900)
+                });
             }
             "Y" | "I" => {
-                p.year = Some(read_number(input, &mut i, 1, next_is_field, pattern)? + 2000)
+                p.year = Some(
+                    read_number(input, &mut i, 1, next_is_field, pattern)?.saturating_add(2000),
+                )
             }
             "MM" => p.month = Some(read_number(input, &mut i, 2, next_is_field, pattern)?),
             "DD" => p.mday = Some(read_number(input, &mut i, 2, next_is_field, pattern)?),
@@ -724,8 +761,10 @@ fn parse_datetime(input: &str, fmt: &str) -> PgResult<Parsed> {
                 // The digits are a fraction of a second: `SS.MS` of
                 // `12.3` is 300 milliseconds.
                 p.micros = match pattern {
-                    "MS" => v * 10i64.pow(3u32.saturating_sub(digits)) * 1000,
-                    _ => v * 10i64.pow(6u32.saturating_sub(digits)),
+                    "MS" => v
+                        .saturating_mul(10i64.pow(3u32.saturating_sub(digits)))
+                        .saturating_mul(1000),
+                    _ => v.saturating_mul(10i64.pow(6u32.saturating_sub(digits))),
                 };
             }
             "SSSS" | "SSSSS" => {
@@ -824,20 +863,33 @@ fn parse_datetime(input: &str, fmt: &str) -> PgResult<Parsed> {
                 }
             }
             "TZH" => {
+                let start = i;
                 let h = read_number(input, &mut i, 3, next_is_field, pattern)?;
-                let sign = if input[..i].contains('-') && h <= 0 {
-                    -1
-                } else {
-                    1
-                };
-                p.tz_offset = Some((h.abs() * 3600 * sign) as i32 * if h < 0 { -1 } else { 1 });
+                if !(-15..=15).contains(&h) {
+                    return Err(PgError::new(
+                        SqlState::InvalidParameterValue,
+                        format!("invalid value \"{h}\" for \"TZH\""),
+                    ));
+                }
+                // `-00` is a negative offset of zero hours.
+                negative_zone = input[start..i].starts_with('-');
+                p.tz_offset = Some(h as i32 * 3600);
             }
             "TZM" => {
                 let m = read_number(input, &mut i, 2, next_is_field, pattern)?;
-                if let Some(off) = p.tz_offset {
-                    let sign = if off < 0 { -1 } else { 1 };
-                    p.tz_offset = Some(off + sign * (m as i32) * 60);
+                if !(0..=59).contains(&m) {
+                    return Err(PgError::new(
+                        SqlState::InvalidParameterValue,
+                        format!("invalid value \"{m}\" for \"TZM\""),
+                    ));
                 }
+                let off = p.tz_offset.unwrap_or(0);
+                let minutes = m as i32 * 60;
+                p.tz_offset = Some(if negative_zone {
+                    off - minutes
+                } else {
+                    off + minutes
+                });
             }
             "W" | "WW" | "IW" | "D" | "ID" | "Q" | "CC" => {
                 read_number(input, &mut i, 2, next_is_field, pattern)?;
