@@ -78,7 +78,7 @@ impl Analyzer<'_> {
     ) -> PgResult<Expr> {
         let a = self.transform(root)?;
         if a.type_oid() == JSONB {
-            return self.jsonb_subscript(a, chain, pos);
+            return self.jsonb_subscript(a, chain);
         }
         let Some(elem) = oid::element_of(a.type_oid()) else {
             return Err(PgError::new(
@@ -138,16 +138,15 @@ impl Analyzer<'_> {
         &mut self,
         j: Expr,
         chain: &[ast::AccessExpr],
-        pos: Option<usize>,
     ) -> PgResult<Expr> {
         let mut path = Vec::with_capacity(chain.len());
         for access in chain {
             let ast::AccessExpr::Subscript(ast::Subscript::Index { index }) = access else {
+                // PostgreSQL reports no position here.
                 return Err(PgError::new(
                     SqlState::DatatypeMismatch,
                     "jsonb subscript does not support slices",
-                )
-                .or_position(pos));
+                ));
             };
             let p = self.pos(index.span());
             let x = self.transform(index)?;
