@@ -469,13 +469,18 @@ impl<'p> Grouper<'p> {
         let mut out = Vec::with_capacity(self.groups.len());
         for (key, accs) in self.groups {
             let mut row = key.0;
-            // With grouping sets the key starts with the set's number.
+            // With grouping sets the key is flags and values, then the
+            // set's number (see `set_key`).
             let set = match self.agg.sets.is_empty() {
                 true => None,
-                false => match row.remove(0) {
-                    Datum::Int4(i) => self.agg.sets.get(i as usize),
-                    _ => None,
-                },
+                false => {
+                    let set = match row.pop() {
+                        Some(Datum::Int4(i)) => self.agg.sets.get(i as usize),
+                        _ => None,
+                    };
+                    row = row.into_iter().skip(1).step_by(2).collect();
+                    set
+                }
             };
             for (call, acc) in self.agg.aggs.iter().zip(&accs) {
                 row.push(match (call.func, set) {
@@ -495,17 +500,21 @@ impl<'p> Grouper<'p> {
     }
 }
 
-/// The group key of a row in grouping set `i`: the set's number, then
-/// every GROUP BY expression's value, NULL for those the set leaves out.
+/// The group key of a row in grouping set `i`: per GROUP BY expression
+/// whether the set leaves it out (1) and its value (NULL then), then the
+/// set's number. Groups come out in this order, which puts a ROLLUP's
+/// subtotal after the groups it sums, as PostgreSQL's sorted grouping does.
 fn set_key(i: usize, set: &[usize], values: &[Datum], width: usize) -> Vec<Datum> {
-    let mut key = Vec::with_capacity(width + 1);
-    key.push(Datum::Int4(i as i32));
+    let mut key = Vec::with_capacity(2 * width + 1);
     for g in 0..width {
-        key.push(match set.contains(&g) {
+        let kept = set.contains(&g);
+        key.push(Datum::Int4(i32::from(!kept)));
+        key.push(match kept {
             true => values.get(g).cloned().unwrap_or(Datum::Null),
             false => Datum::Null,
         });
     }
+    key.push(Datum::Int4(i as i32));
     key
 }
 

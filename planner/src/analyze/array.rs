@@ -134,11 +134,7 @@ impl Analyzer<'_> {
 
     /// `j['a'][0]`: jsonb subscripts read the path of their values (as
     /// `#>` does), each an integer or text.
-    fn jsonb_subscript(
-        &mut self,
-        j: Expr,
-        chain: &[ast::AccessExpr],
-    ) -> PgResult<Expr> {
+    fn jsonb_subscript(&mut self, j: Expr, chain: &[ast::AccessExpr]) -> PgResult<Expr> {
         let mut path = Vec::with_capacity(chain.len());
         for access in chain {
             let ast::AccessExpr::Subscript(ast::Subscript::Index { index }) = access else {
