@@ -346,10 +346,15 @@ impl<'a> Xlog<'a> {
         record::place(&mut frame, Lsn(start));
         let end = start + len;
         // Room in the ring: everything that was there must be written out.
+        // A full ring is written out by a good part at once (up to this
+        // record's start, which the insertions before it fill), so that
+        // the inserts after this one find room without a write each.
         let ring = self.ring_bytes();
         while self.ctl.write_pos.load(Ordering::Acquire) + ring < end {
             self.ctl.stats.buffers_full.fetch_add(1, Ordering::Relaxed);
-            if let Err(e) = self.write_out(end - ring) {
+            let written = self.ctl.write_pos.load(Ordering::Acquire);
+            let target = (end - ring).max(written + ring / 4).min(start);
+            if let Err(e) = self.write_out(target) {
                 slot.inserting_at.store(SLOT_FREE, Ordering::Release);
                 return Err(e);
             }
