@@ -676,15 +676,7 @@ pub fn run(ev: &mut Evaluator<'_>, plan: &Plan, width: usize) -> PgResult<Vec<Ve
     }
     if !plan.distinct_on.is_empty() {
         if plan.order_by.is_empty() {
-            let keys: Vec<SortKey> = plan
-                .distinct_on
-                .iter()
-                .map(|&column| SortKey {
-                    column,
-                    descending: false,
-                    nulls_first: false,
-                })
-                .collect();
+            let keys = plan.distinct_on_keys();
             sort(&mut rows, &keys)?;
             if instrumenting {
                 record_stage(ev, plan, Stage::Sort, rows.len(), 0, started);

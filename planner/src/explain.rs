@@ -1709,15 +1709,7 @@ impl Builder {
         }
         if !plan.distinct_on.is_empty() {
             if plan.order_by.is_empty() {
-                let keys: Vec<SortKey> = plan
-                    .distinct_on
-                    .iter()
-                    .map(|&column| SortKey {
-                        column,
-                        descending: false,
-                        nulls_first: false,
-                    })
-                    .collect();
+                let keys = plan.distinct_on_keys();
                 let mut sort = ExplainNode::new("Sort", "Sort");
                 sort.props
                     .push(("Sort Key", Prop::List(sort_keys(&keys, &targets, qualify))));

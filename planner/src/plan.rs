@@ -568,6 +568,18 @@ impl Plan {
         needed
     }
 
+    /// The sort keys of DISTINCT ON without ORDER BY: its columns, ascending.
+    pub fn distinct_on_keys(&self) -> Vec<SortKey> {
+        self.distinct_on
+            .iter()
+            .map(|&column| SortKey {
+                column,
+                descending: false,
+                nulls_first: false,
+            })
+            .collect()
+    }
+
     /// The expressions evaluated over source rows: WHERE, then GROUP BY and
     /// the aggregates' inputs, or the targets when nothing aggregates (with
     /// aggregation, targets read the aggregated row).
