@@ -138,6 +138,25 @@ pub fn call(func: &str, args: &[Datum], ev: &mut Evaluator<'_>) -> PgResult<Opti
             }
         }
         ("version", []) => Datum::Text(ev.ctx.version()),
+        ("pg_size_pretty", [Datum::Int8(n)]) => Datum::Text(size_pretty(i128::from(*n), None)),
+        ("pg_size_pretty", [Datum::Numeric(n)]) => {
+            let whole = n.round_to(0, true)?;
+            match whole.to_i64_rounded() {
+                Some(w) => Datum::Text(size_pretty(i128::from(w), Some(n))),
+                None => {
+                    return Err(PgError::new(
+                        SqlState::NumericValueOutOfRange,
+                        "value overflows numeric format",
+                    ));
+                }
+            }
+        }
+        // A regclass of an OID no relation has prints as the number: its
+        // size is NULL, as PostgreSQL's is.
+        (
+            "pg_relation_size" | "pg_total_relation_size" | "pg_table_size" | "pg_indexes_size",
+            [Datum::Text(name), ..],
+        ) if !name.is_empty() && name.chars().all(|c| c.is_ascii_digit()) => Datum::Null,
         ("pg_relation_size", [Datum::Text(name)]) => {
             Datum::Int8(ev.ctx.relation_size(name, RelationSize::Fork("main"))?)
         }
@@ -231,6 +250,28 @@ pub fn call(func: &str, args: &[Datum], ev: &mut Evaluator<'_>) -> PgResult<Opti
         }
         _ => return Ok(None),
     }))
+}
+
+/// `pg_size_pretty`: bytes below 10 kB, then kB, MB, GB, TB or PB, each
+/// used below 20 of the next (half-rounded; one extra bit is kept for the
+/// rounding). `exact`: a numeric size, whose bytes print as given.
+fn size_pretty(size: i128, exact: Option<&types::datum::Numeric>) -> String {
+    if size.unsigned_abs() < 10 * 1024 {
+        return match exact {
+            Some(n) => format!("{} bytes", n.to_text()),
+            None => format!("{size} bytes"),
+        };
+    }
+    let half_rounded = |x: i128| (x + if x < 0 { -1 } else { 1 }) / 2;
+    let units = ["kB", "MB", "GB", "TB", "PB"];
+    let mut s = size >> 9;
+    for (i, unit) in units.iter().enumerate() {
+        if s.unsigned_abs() < 20 * 1024 - 1 || i == units.len() - 1 {
+            return format!("{} {unit}", half_rounded(s));
+        }
+        s >>= 10;
+    }
+    String::new()
 }
 
 #[cfg(test)]

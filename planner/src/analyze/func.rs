@@ -540,6 +540,7 @@ fn build() -> Vec<FuncDef> {
         "pg_indexes_size",
     ] {
         v.push(def(f, &[TEXT], INT8, f));
+        v.push(def(f, &[REGCLASS], INT8, f));
     }
     v.push(def(
         "pg_relation_size",
@@ -557,6 +558,8 @@ fn build() -> Vec<FuncDef> {
         "pg_lsn_mi",
     ));
     v.push(def("pg_is_in_recovery", &[], BOOL, "pg_is_in_recovery"));
+    v.push(def("pg_size_pretty", &[INT8], TEXT, "pg_size_pretty"));
+    v.push(def("pg_size_pretty", &[NUMERIC], TEXT, "pg_size_pretty"));
     json_functions(&mut v);
     for t in [
         TIMESTAMP,
