@@ -146,6 +146,16 @@ pub enum Expr {
     },
 }
 
+/// A call of built-in implementation `func` (see [`Expr::Call`]).
+pub fn call(func: &'static str, args: Vec<Expr>, type_oid: u32, strict: bool) -> Expr {
+    Expr::Call {
+        func,
+        args,
+        type_oid,
+        strict,
+    }
+}
+
 /// What a [`Expr::SubPlan`] yields.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SubPlanKind {

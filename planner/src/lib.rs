@@ -122,19 +122,25 @@ pub fn plan_statement_in(
 /// writing one).
 pub const KEY_LOCK_MARKERS: [&str; 2] = ["\u{1}no key", "\u{1}key"];
 
-/// Analyzes the SQL text of an index expression or predicate (`lower(email)`,
-/// `deleted IS NULL`) over the columns of `rel`: no parameters, aggregates
-/// or subqueries. Column references become `Var`s of `rel`'s full-width rows.
-pub fn analyze_index_expression(rel: std::sync::Arc<RelationDesc>, text: &str) -> PgResult<Expr> {
-    let parsed = sqlparser::parser::Parser::new(&sqlparser::dialect::PostgreSqlDialect {})
+/// Parses the SQL text of a stored expression (`what` names it in the
+/// 42601 of one that does not parse).
+fn parse_stored_expr(text: &str, what: &str) -> PgResult<sqlparser::ast::Expr> {
+    sqlparser::parser::Parser::new(&sqlparser::dialect::PostgreSqlDialect {})
         .try_with_sql(text)
         .and_then(|mut p| p.parse_expr())
         .map_err(|e| {
             types::PgError::new(
                 types::SqlState::SyntaxError,
-                format!("index expression does not parse: {e}"),
+                format!("{what} does not parse: {e}"),
             )
-        })?;
+        })
+}
+
+/// Analyzes the SQL text of an index expression or predicate (`lower(email)`,
+/// `deleted IS NULL`) over the columns of `rel`: no parameters, aggregates
+/// or subqueries. Column references become `Var`s of `rel`'s full-width rows.
+pub fn analyze_index_expression(rel: std::sync::Arc<RelationDesc>, text: &str) -> PgResult<Expr> {
+    let parsed = parse_stored_expr(text, "index expression")?;
     let mut a = analyze::Analyzer::new(text, &[], true);
     a.agg_forbidden = Some("index expressions");
     a.set_scope(analyze::RangeEntry {
@@ -152,15 +158,7 @@ pub fn analyze_index_expression(rel: std::sync::Arc<RelationDesc>, text: &str) -
 /// boolean expression over the row, without subqueries or aggregates.
 pub fn analyze_check_expression(rel: std::sync::Arc<RelationDesc>, text: &str) -> PgResult<Expr> {
     use types::{PgError, SqlState};
-    let parsed = sqlparser::parser::Parser::new(&sqlparser::dialect::PostgreSqlDialect {})
-        .try_with_sql(text)
-        .and_then(|mut p| p.parse_expr())
-        .map_err(|e| {
-            PgError::new(
-                SqlState::SyntaxError,
-                format!("check constraint does not parse: {e}"),
-            )
-        })?;
+    let parsed = parse_stored_expr(text, "check constraint")?;
     let mut a = analyze::Analyzer::new(text, &[], true);
     a.agg_forbidden = Some("check constraints");
     a.set_scope(analyze::RangeEntry {
@@ -193,15 +191,7 @@ pub fn analyze_stored_expression(
     column: Option<usize>,
     catalog: &dyn CatalogView,
 ) -> PgResult<Expr> {
-    let parsed = sqlparser::parser::Parser::new(&sqlparser::dialect::PostgreSqlDialect {})
-        .try_with_sql(text)
-        .and_then(|mut p| p.parse_expr())
-        .map_err(|e| {
-            types::PgError::new(
-                types::SqlState::SyntaxError,
-                format!("stored expression does not parse: {e}"),
-            )
-        })?;
+    let parsed = parse_stored_expr(text, "stored expression")?;
     let mut a = analyze::Analyzer::new(text, &[], true).with_catalog(catalog);
     let col = column.and_then(|i| rel.columns.get(i).cloned());
     a.set_scope(analyze::RangeEntry {

@@ -12,14 +12,7 @@ use super::Analyzer;
 use super::coerce::select_common_type;
 use crate::expr::Expr;
 
-fn call(func: &'static str, args: Vec<Expr>, type_oid: u32, strict: bool) -> Expr {
-    Expr::Call {
-        func,
-        args,
-        type_oid,
-        strict,
-    }
-}
+use crate::expr::call;
 
 impl Analyzer<'_> {
     /// `ARRAY[e, ...]`: the elements' common type; `ARRAY[]` needs a cast.

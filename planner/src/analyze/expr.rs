@@ -1001,12 +1001,15 @@ impl Analyzer<'_> {
         pos: Option<usize>,
     ) -> PgResult<Expr> {
         let (lt, rt) = (l.type_oid(), r.type_oid());
+        let resolved = func::resolve(sym, &[lt, rt]);
+        // An array operand takes the array operators, unless a built-in
+        // operator is declared for these types (`jsonb - text[]`).
         if (oid::element_of(lt).is_some() || oid::element_of(rt).is_some())
-            && !matches!(lt, JSON | JSONB)
+            && !matches!(resolved, Resolution::Found(_))
         {
             return self.array_op(sym, (l, lpos), (r, rpos), pos);
         }
-        match func::resolve(sym, &[lt, rt]) {
+        match resolved {
             Resolution::Found(d) => {
                 let a = self.coerce(l, d.args[0], -1, false, lpos)?;
                 let b = self.coerce(r, d.args[1], -1, false, rpos)?;

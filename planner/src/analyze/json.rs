@@ -8,14 +8,7 @@ use types::{PgError, PgResult, SqlState};
 use super::Analyzer;
 use crate::expr::Expr;
 
-fn call(func: &'static str, args: Vec<Expr>, type_oid: u32, strict: bool) -> Expr {
-    Expr::Call {
-        func,
-        args,
-        type_oid,
-        strict,
-    }
-}
+use crate::expr::call;
 
 impl Analyzer<'_> {
     /// Unknown-typed literals among `args` as text.
