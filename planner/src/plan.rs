@@ -76,6 +76,9 @@ pub enum Source {
     /// recursive term run again and again over the rows the previous round
     /// added (the work table `id`) until a round adds none.
     RecursiveUnion(Box<RecursiveUnion>),
+    /// The rows of each plan in turn (PostgreSQL's Append: the scan of an
+    /// inheritance tree), `width` values each.
+    Append { plans: Vec<Plan>, width: usize },
     /// The rows of work table `id` (the previous round of the recursive
     /// query that reads it), `width` columns each.
     WorkTable { id: usize, width: usize },
@@ -293,6 +296,7 @@ impl Source {
             | Source::Join(_)
             | Source::SetOp(_)
             | Source::RecursiveUnion(_)
+            | Source::Append { .. }
             | Source::WorkTable { .. } => None,
             Source::SeqScan(rel) | Source::IndexScan(rel, _) | Source::Bitmap(rel, _) => Some(rel),
         }

@@ -366,6 +366,8 @@ pub(crate) fn define_index(
             not_null: false,
             default: None,
             identity: '\0',
+            is_local: true,
+            inhcount: 0,
         });
     }
     let predicate = match &spec.predicate {
@@ -558,6 +560,8 @@ pub(crate) fn define_index(
             default: None,
             identity: '\0',
             dropped: false,
+            is_local: true,
+            inhcount: 0,
         })
         .collect();
     let am = index_am_desc(&name, &columns_info, &row)?;
@@ -1453,6 +1457,8 @@ fn clone_index(
             not_null: false,
             default: None,
             identity: '\0',
+            is_local: true,
+            inhcount: 0,
         })
         .collect();
     let owner = session.user_oid;

@@ -45,6 +45,12 @@ pub fn call(func: &str, args: &[Datum], ev: &mut Evaluator<'_>) -> PgResult<Opti
         ("pg_get_triggerdef" | "pg_get_statisticsobjdef_columns" | "pg_get_ruledef", _) => {
             Datum::Null
         }
+        // A partition bound is stored as it prints.
+        ("pg_get_expr", [Datum::Text(text), ..])
+            if text == "DEFAULT" || text.starts_with("FOR VALUES ") =>
+        {
+            Datum::Text(text.clone())
+        }
         ("pg_get_expr", [Datum::Text(text), Datum::Oid(relid), rest @ ..]) => {
             text_or_null(ev.ctx.catalog_text(CatalogText::Expr {
                 text,
