@@ -639,7 +639,7 @@ pub(crate) fn target_table(
         missing_relation(session, "table", &relname, if_exists)?;
         return Ok(None);
     };
-    if rel.kind != 'r' {
+    if !matches!(rel.kind, 'r' | 'p') {
         let e = PgError::new(
             SqlState::WrongObjectType,
             format!("\"{relname}\" is not a table"),
@@ -684,6 +684,56 @@ pub(crate) fn drop_tables(
             targets.push(rel);
         }
     }
+    // A partitioned table's partitions go with it; inheritance children
+    // only with CASCADE.
+    let named: Vec<u32> = targets.iter().map(|t| t.oid).collect();
+    let mut cascaded: Vec<String> = Vec::new();
+    let mut i = 0;
+    while i < targets.len() {
+        let rel = targets[i].clone();
+        i += 1;
+        for &c in &rel.children {
+            if targets.iter().any(|t| t.oid == c) {
+                continue;
+            }
+            let Some(child) = relcache::relation_by_oid(session, c)? else {
+                continue;
+            };
+            if rel.kind != 'p' && !named.contains(&c) {
+                if !_cascade {
+                    let mut detail = Vec::new();
+                    for &k in &rel.children {
+                        if let Some(kid) = relcache::relation_by_oid(session, k)? {
+                            detail
+                                .push(format!("table {} depends on table {}", kid.name, rel.name));
+                        }
+                    }
+                    return Err(PgError::new(
+                        SqlState::DependentObjectsStillExist,
+                        format!(
+                            "cannot drop table {} because other objects depend on it",
+                            rel.name
+                        ),
+                    )
+                    .with_detail(detail.join("\n"))
+                    .with_hint("Use DROP ... CASCADE to drop the dependent objects too."));
+                }
+                cascaded.push(format!("drop cascades to table {}", child.name));
+            }
+            crate::xact::lock_relation(session, c, LockMode::AccessExclusive)?;
+            targets.push(child);
+        }
+    }
+    match cascaded.as_slice() {
+        [] => {}
+        [one] => session.notice("00000", one.clone()),
+        many => session.notices.push((
+            "NOTICE",
+            "00000",
+            format!("drop cascades to {} other objects", many.len()),
+            Some(many.join("\n")),
+        )),
+    }
     let db = session.database_oid;
     let dropping: Vec<u32> = targets.iter().map(|t| t.oid).collect();
     for rel in &targets {
@@ -727,6 +777,21 @@ pub(crate) fn truncate(
     for n in names {
         if let Some(rel) = target_table(session, n, false)? {
             targets.push(rel);
+        }
+    }
+    // The descendants of each table are truncated with it.
+    let mut i = 0;
+    while i < targets.len() {
+        let children = targets[i].children.clone();
+        i += 1;
+        for c in children {
+            if targets.iter().any(|t| t.oid == c) {
+                continue;
+            }
+            crate::xact::lock_relation(session, c, LockMode::AccessExclusive)?;
+            if let Some(child) = relcache::relation_by_oid(session, c)? {
+                targets.push(child);
+            }
         }
     }
     // A referenced table goes only with the tables that reference it.
