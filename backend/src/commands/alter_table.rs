@@ -51,7 +51,7 @@ pub(crate) fn alter_table(
         .operations
         .iter()
         .all(|op| matches!(op, AlterTableOperation::RenameTable { .. }));
-    if !matches!(rel.kind, 'r' | 'p') && !(rename_only && rel.kind == 'S') {
+    if !(matches!(rel.kind, 'r' | 'p') || (rename_only && rel.kind == 'S')) {
         return Err(PgError::new(
             SqlState::WrongObjectType,
             format!("\"{relname}\" is not a table"),
