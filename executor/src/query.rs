@@ -129,7 +129,7 @@ pub fn for_each_source_row(
             Ok(())
         }
         Source::RecursiveUnion(r) => recursive_union(ev, r, f),
-        Source::Append { plans, width } => {
+        Source::Append { plans, width, .. } => {
             for plan in plans {
                 let columns = plan.source_columns_needed();
                 let mut more = true;

@@ -1204,7 +1204,24 @@ impl Builder {
                 self.take_subplans(&mut node);
                 (node, layout)
             }
-            Source::Append { plans, width } => {
+            Source::Append { plans, width, .. } if plans.len() == 1 && filter.is_none() => {
+                // One member left: PostgreSQL drops the Append.
+                let (mut node, child_layout) = self.plan(&plans[0], *width);
+                let layout = plans[0]
+                    .targets
+                    .iter()
+                    .take(*width)
+                    .map(|t| Col {
+                        qualified: self.upper_expr(t, &child_layout),
+                        bare: self.scan_expr(t, &child_layout),
+                    })
+                    .collect();
+                if node.key.is_none() {
+                    node.key = Some(key);
+                }
+                (node, layout)
+            }
+            Source::Append { plans, width, .. } => {
                 let mut node = ExplainNode::new("Append", "Append");
                 let mut layout: Layout = Vec::new();
                 let mut cost = Cost {

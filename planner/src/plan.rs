@@ -78,7 +78,13 @@ pub enum Source {
     RecursiveUnion(Box<RecursiveUnion>),
     /// The rows of each plan in turn (PostgreSQL's Append: the scan of an
     /// inheritance tree), `width` values each.
-    Append { plans: Vec<Plan>, width: usize },
+    /// `alias`: the FROM item's name, which the members' scans are named
+    /// after in EXPLAIN.
+    Append {
+        plans: Vec<Plan>,
+        width: usize,
+        alias: String,
+    },
     /// The rows of work table `id` (the previous round of the recursive
     /// query that reads it), `width` columns each.
     WorkTable { id: usize, width: usize },

@@ -155,7 +155,7 @@ pub(crate) fn descendants(rel: &RelationDesc) -> Vec<std::sync::Arc<RelationDesc
 /// `rel` and of every descendant (a partitioned table has none of its
 /// own), each in `rel`'s columns by name, followed by the `tableoid` of the
 /// relation it came from.
-pub(crate) fn inheritance_append(rel: &std::sync::Arc<RelationDesc>) -> Source {
+pub(crate) fn inheritance_append(rel: &std::sync::Arc<RelationDesc>, alias: &str) -> Source {
     let mut members = Vec::new();
     if rel.relkind != 'p' {
         members.push(rel.clone());
@@ -190,6 +190,7 @@ pub(crate) fn inheritance_append(rel: &std::sync::Arc<RelationDesc>) -> Source {
     Source::Append {
         plans,
         width: rel.columns.len() + 1,
+        alias: alias.to_owned(),
     }
 }
 
@@ -666,7 +667,23 @@ impl Analyzer<'_> {
                     }
                 );
                 let width = entry.rel.columns.len();
-                if only && !entry.rel.children.is_empty() {
+                if only && entry.rel.relkind == 'p' {
+                    // A partitioned table has no rows of its own.
+                    entry.rel = std::sync::Arc::new(RelationDesc {
+                        children: vec![entry.rel.clone()],
+                        ..(*entry.rel).clone()
+                    });
+                    let source = Source::Append {
+                        plans: Vec::new(),
+                        width: width + 1,
+                        alias: entry.refname.clone(),
+                    };
+                    return Ok(single(
+                        source,
+                        with_column_aliases(entry, aliases)?,
+                        width + 1,
+                    ));
+                } else if only && !entry.rel.children.is_empty() {
                     // Without its children the relation is one table again
                     // (whose `tableoid` is a constant).
                     entry.rel = std::sync::Arc::new(RelationDesc {
@@ -677,7 +694,7 @@ impl Analyzer<'_> {
                     for d in descendants(&entry.rel) {
                         self.add_relation(&d, LockMode::AccessShare);
                     }
-                    let source = inheritance_append(&entry.rel);
+                    let source = inheritance_append(&entry.rel, &entry.refname);
                     // A partitioned table without partitions still has a
                     // `tableoid` column in its (empty) rows.
                     if entry.rel.children.is_empty() {
