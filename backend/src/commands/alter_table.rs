@@ -143,6 +143,20 @@ fn subcommand(
             };
             rename_relation(session, table, name)
         }
+        AlterTableOperation::AttachPartitionOf {
+            partition,
+            for_values,
+        } => super::partition::attach(session, table, partition, for_values),
+        AlterTableOperation::DetachPartitionOf {
+            partition,
+            mode: None,
+        } => super::partition::detach(session, table, partition),
+        AlterTableOperation::Inherit { parent } => {
+            super::partition::inherit(session, table, parent)
+        }
+        AlterTableOperation::NoInherit { parent } => {
+            super::partition::no_inherit(session, table, parent)
+        }
         AlterTableOperation::AlterColumn { column_name, op } => {
             alter_column(session, table, &ident(column_name), op)
         }

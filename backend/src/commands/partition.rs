@@ -1036,3 +1036,459 @@ pub(crate) fn describe(
     desc.children = kids.into_iter().map(|(_, d)| d).collect();
     Ok(())
 }
+
+/// Rewrites the `pg_attribute` rows of `rel`'s live columns with
+/// `change` made to each.
+fn change_columns(
+    session: &mut Session,
+    rel: u32,
+    mut change: impl FnMut(&mut catalog::system::AttributeRow),
+) -> PgResult<()> {
+    crate::xact::command_counter_increment(session)?;
+    let attrs = crate::relcache::with_reader(session, |r| r.attributes(rel))?;
+    let db = session.database_oid;
+    crate::xact::with_write(session, |env, w| {
+        let writer = CatalogWriter { env, db_oid: db };
+        for (tid, mut a) in attrs.into_iter().filter(|(_, a)| !a.dropped) {
+            change(&mut a);
+            writer.update_attribute(tid, &a, w)?;
+        }
+        Ok(())
+    })
+}
+
+/// The table an ALTER TABLE ... ATTACH / DETACH PARTITION or [NO]
+/// INHERIT names, locked.
+fn named_table(
+    session: &mut Session,
+    name: &sqlparser::ast::ObjectName,
+) -> PgResult<Arc<RelationInfo>> {
+    let (schema, rel) = split_name(name)?;
+    let Some(info) = relcache::lookup_relation(session, schema.as_deref(), &rel)? else {
+        return Err(PgError::new(
+            SqlState::UndefinedTable,
+            format!("relation \"{name}\" does not exist"),
+        ));
+    };
+    crate::xact::lock_relation(session, info.oid, storage::lmgr::LockMode::AccessExclusive)?;
+    relcache::accept_invalidations(session);
+    relcache::relation_by_oid(session, info.oid)?.ok_or_else(|| {
+        PgError::new(
+            SqlState::UndefinedTable,
+            format!("relation \"{name}\" does not exist"),
+        )
+    })
+}
+
+/// Runs a `SELECT count(*) ...` of the command's own making.
+fn count_rows(session: &mut Session, sql: &str) -> PgResult<i64> {
+    let mut stmts = crate::syntax::parse(sql)?;
+    let Some(stmt) = stmts.pop() else {
+        return Err(PgError::internal("a count did not parse"));
+    };
+    match crate::tcop::run_statement(session, &stmt, sql, None, &[])? {
+        crate::utility::Outcome::Rows { rows, .. } => match rows.first().and_then(|r| r.first()) {
+            Some(Datum::Int8(n)) => Ok(*n),
+            _ => Ok(0),
+        },
+        _ => Ok(0),
+    }
+}
+
+fn qualified(info: &RelationInfo) -> String {
+    format!(
+        "{}.{}",
+        types::guc::quote_identifier(&info.namespace),
+        types::guc::quote_identifier(&info.name)
+    )
+}
+
+/// ALTER TABLE parent ATTACH PARTITION name FOR VALUES ... | DEFAULT: the
+/// table becomes a partition once its columns match the parent's and its
+/// rows (and the default partition's) fit the bound.
+pub(crate) fn attach(
+    session: &mut Session,
+    parent: &RelationInfo,
+    name: &sqlparser::ast::ObjectName,
+    spec: &ForValues,
+) -> PgResult<()> {
+    if parent.kind != 'p' {
+        return Err(PgError::new(
+            SqlState::WrongObjectType,
+            format!("table \"{}\" is not partitioned", parent.name),
+        ));
+    }
+    let child = named_table(session, name)?;
+    if !matches!(child.kind, 'r' | 'p') {
+        return Err(PgError::new(
+            SqlState::WrongObjectType,
+            format!("\"{}\" is not a table", child.name),
+        ));
+    }
+    if child.partition_parent != 0 {
+        return Err(PgError::new(
+            SqlState::ObjectInUse,
+            format!("\"{}\" is already a partition", child.name),
+        ));
+    }
+    if child.oid == parent.oid || below(session, child.oid, parent.oid)? {
+        return Err(
+            PgError::new(SqlState::DuplicateTable, "circular inheritance not allowed").with_detail(
+                format!(
+                    "\"{}\" is already a child of \"{}\".",
+                    parent.name, child.name
+                ),
+            ),
+        );
+    }
+    if !crate::relcache::with_reader(session, |r| r.inherits_parents(child.oid))?.is_empty() {
+        return Err(PgError::new(
+            SqlState::WrongObjectType,
+            "cannot attach inheritance child as partition",
+        ));
+    }
+    if child.kind == 'r' && !child.children.is_empty() {
+        return Err(PgError::new(
+            SqlState::WrongObjectType,
+            "cannot attach inheritance parent as partition",
+        ));
+    }
+    if child.persistence != parent.persistence {
+        return Err(PgError::new(
+            SqlState::WrongObjectType,
+            format!(
+                "cannot attach a {} relation as partition of {} relation \"{}\"",
+                if child.persistence == 't' {
+                    "temporary"
+                } else {
+                    "permanent"
+                },
+                if parent.persistence == 't' {
+                    "temporary"
+                } else {
+                    "permanent"
+                },
+                parent.name
+            ),
+        ));
+    }
+    for c in child.columns.iter().filter(|c| !c.dropped) {
+        let Some(p) = parent
+            .columns
+            .iter()
+            .find(|p| !p.dropped && p.name == c.name)
+        else {
+            return Err(PgError::new(
+                SqlState::DatatypeMismatch,
+                format!(
+                    "table \"{}\" contains column \"{}\" not found in parent \"{}\"",
+                    child.name, c.name, parent.name
+                ),
+            )
+            .with_detail("The new partition may contain only the columns present in parent."));
+        };
+        if p.type_oid != c.type_oid || p.typmod != c.typmod {
+            return Err(PgError::new(
+                SqlState::DatatypeMismatch,
+                format!(
+                    "child table \"{}\" has different type for column \"{}\"",
+                    child.name, c.name
+                ),
+            ));
+        }
+    }
+    for p in parent.columns.iter().filter(|p| !p.dropped) {
+        match child
+            .columns
+            .iter()
+            .find(|c| !c.dropped && c.name == p.name)
+        {
+            None => {
+                return Err(PgError::new(
+                    SqlState::DatatypeMismatch,
+                    format!("child table is missing column \"{}\"", p.name),
+                ));
+            }
+            Some(c) if p.not_null && !c.not_null => {
+                return Err(PgError::new(
+                    SqlState::DatatypeMismatch,
+                    format!(
+                        "column \"{}\" in child table must be marked NOT NULL",
+                        p.name
+                    ),
+                ));
+            }
+            _ => {}
+        }
+    }
+    let text = new_bound(session, parent, &child.name, spec)?;
+    let Some(key) = key_of(session, parent)? else {
+        return Err(PgError::internal("partitioned table without a key"));
+    };
+    let bound = Bound::parse(&text, &key)?;
+    let siblings: Vec<(String, Bound)> = partition_bounds(session, parent, &key)?;
+    let sibling_bounds: Vec<Bound> = siblings.iter().map(|(_, b)| b.clone()).collect();
+    let mut parts: Vec<String> = bound
+        .constraint_sql(&key, &sibling_bounds)
+        .into_iter()
+        .collect();
+    parts.extend(partition_check_sql(session, parent, 0)?);
+    if !parts.is_empty() {
+        let cond = parts.join(" AND ");
+        let n = count_rows(
+            session,
+            &format!(
+                "SELECT count(*) FROM {} WHERE NOT ({cond})",
+                qualified(&child)
+            ),
+        )?;
+        if n > 0 {
+            return Err(PgError::new(
+                SqlState::CheckViolation,
+                format!(
+                    "partition constraint of relation \"{}\" is violated by some row",
+                    child.name
+                ),
+            ));
+        }
+    }
+    // The default partition must not hold rows the new one takes.
+    if !matches!(bound, Bound::Default)
+        && let Some((default_name, _)) = siblings.iter().find(|(_, b)| matches!(b, Bound::Default))
+        && let Some(own) = bound.constraint_sql(&key, &[])
+    {
+        let default = relcache::lookup_relation(session, Some(&parent.namespace), default_name)?;
+        if let Some(d) = default {
+            let n = count_rows(
+                session,
+                &format!("SELECT count(*) FROM {} WHERE {own}", qualified(&d)),
+            )?;
+            if n > 0 {
+                return Err(PgError::new(
+                    SqlState::CheckViolation,
+                    format!(
+                        "updated partition constraint for default partition \"{}\" would be violated by some row",
+                        d.name
+                    ),
+                ));
+            }
+        }
+    }
+    let parents = [Arc::new(parent.clone())];
+    link(session, child.oid, &parents, Some(text), None)?;
+    change_columns(session, child.oid, |a| {
+        a.inhcount += 1;
+        a.is_local = false;
+    })?;
+    catalog_changed(session);
+    Ok(())
+}
+
+/// ALTER TABLE parent DETACH PARTITION name: the partition becomes a table
+/// of its own, its rows kept.
+pub(crate) fn detach(
+    session: &mut Session,
+    parent: &RelationInfo,
+    name: &sqlparser::ast::ObjectName,
+) -> PgResult<()> {
+    if parent.kind != 'p' {
+        return Err(PgError::new(
+            SqlState::WrongObjectType,
+            format!("table \"{}\" is not partitioned", parent.name),
+        ));
+    }
+    let child = named_table(session, name)?;
+    if child.partition_parent != parent.oid {
+        return Err(PgError::new(
+            SqlState::UndefinedTable,
+            format!(
+                "relation \"{}\" is not a partition of relation \"{}\"",
+                child.name, parent.name
+            ),
+        ));
+    }
+    unlink(session, &child, parent.oid)?;
+    change_class(session, child.oid, |c| {
+        c.is_partition = false;
+        c.partbound = None;
+    })?;
+    change_columns(session, child.oid, |a| {
+        a.inhcount = (a.inhcount - 1).max(0);
+        a.is_local = true;
+    })?;
+    catalog_changed(session);
+    Ok(())
+}
+
+/// Deletes the `pg_inherits` row linking `child` to `parent`.
+fn unlink(session: &mut Session, child: &RelationInfo, parent: u32) -> PgResult<()> {
+    let rows: Vec<(u32, storage::page::ItemPointer)> =
+        crate::relcache::with_reader(session, |r| r.inherits_parents(child.oid))?
+            .into_iter()
+            .filter(|(_, p, _)| *p == parent)
+            .map(|(t, _, _)| (catalog::system::PG_INHERITS, t))
+            .collect();
+    let db = session.database_oid;
+    crate::xact::with_write(session, |env, w| {
+        CatalogWriter { env, db_oid: db }.delete_rows(&rows, w)
+    })
+}
+
+/// ALTER TABLE child INHERIT parent: the child must have the parent's
+/// columns already.
+pub(crate) fn inherit(
+    session: &mut Session,
+    child: &RelationInfo,
+    name: &sqlparser::ast::ObjectName,
+) -> PgResult<()> {
+    let parent = named_table(session, name)?;
+    if parent.kind == 'p' {
+        return Err(PgError::new(
+            SqlState::WrongObjectType,
+            "cannot change inheritance of a partitioned table",
+        ));
+    }
+    if child.partition_parent != 0 || child.kind == 'p' {
+        return Err(PgError::new(
+            SqlState::WrongObjectType,
+            "cannot change inheritance of partitioned table",
+        ));
+    }
+    if parent.oid == child.oid || below(session, child.oid, parent.oid)? {
+        return Err(
+            PgError::new(SqlState::DuplicateTable, "circular inheritance not allowed").with_detail(
+                format!(
+                    "\"{}\" is already a child of \"{}\".",
+                    parent.name, child.name
+                ),
+            ),
+        );
+    }
+    let existing = crate::relcache::with_reader(session, |r| r.inherits_parents(child.oid))?;
+    if existing.iter().any(|(_, p, _)| *p == parent.oid) {
+        return Err(PgError::new(
+            SqlState::DuplicateTable,
+            format!(
+                "relation \"{}\" would be inherited from more than once",
+                parent.name
+            ),
+        ));
+    }
+    for p in parent.columns.iter().filter(|p| !p.dropped) {
+        match child
+            .columns
+            .iter()
+            .find(|c| !c.dropped && c.name == p.name)
+        {
+            None => {
+                return Err(PgError::new(
+                    SqlState::DatatypeMismatch,
+                    format!("child table is missing column \"{}\"", p.name),
+                ));
+            }
+            Some(c) if c.type_oid != p.type_oid || c.typmod != p.typmod => {
+                return Err(PgError::new(
+                    SqlState::DatatypeMismatch,
+                    format!(
+                        "child table \"{}\" has different type for column \"{}\"",
+                        child.name, p.name
+                    ),
+                ));
+            }
+            Some(c) if p.not_null && !c.not_null => {
+                return Err(PgError::new(
+                    SqlState::DatatypeMismatch,
+                    format!(
+                        "column \"{}\" in child table must be marked NOT NULL",
+                        p.name
+                    ),
+                ));
+            }
+            _ => {}
+        }
+    }
+    let seqno = existing.iter().map(|r| r.2).max().unwrap_or(0) + 1;
+    let db = session.database_oid;
+    crate::xact::with_write(session, |env, w| {
+        CatalogWriter { env, db_oid: db }.add_inherits(w, child.oid, parent.oid, seqno)
+    })?;
+    change_class(session, parent.oid, |c| c.has_subclass = true)?;
+    let names: Vec<String> = parent
+        .columns
+        .iter()
+        .filter(|c| !c.dropped)
+        .map(|c| c.name.clone())
+        .collect();
+    change_columns(session, child.oid, |a| {
+        if names.contains(&a.name) {
+            a.inhcount += 1;
+        }
+    })?;
+    catalog_changed(session);
+    Ok(())
+}
+
+/// ALTER TABLE child NO INHERIT parent.
+pub(crate) fn no_inherit(
+    session: &mut Session,
+    child: &RelationInfo,
+    name: &sqlparser::ast::ObjectName,
+) -> PgResult<()> {
+    let parent = named_table(session, name)?;
+    if child.partition_parent != 0 {
+        return Err(PgError::new(
+            SqlState::WrongObjectType,
+            "cannot change inheritance of a partition",
+        ));
+    }
+    let existing = crate::relcache::with_reader(session, |r| r.inherits_parents(child.oid))?;
+    if !existing.iter().any(|(_, p, _)| *p == parent.oid) {
+        return Err(PgError::new(
+            SqlState::UndefinedTable,
+            format!(
+                "relation \"{}\" is not a parent of relation \"{}\"",
+                parent.name, child.name
+            ),
+        ));
+    }
+    unlink(session, child, parent.oid)?;
+    let names: Vec<String> = parent
+        .columns
+        .iter()
+        .filter(|c| !c.dropped)
+        .map(|c| c.name.clone())
+        .collect();
+    change_columns(session, child.oid, |a| {
+        if names.contains(&a.name) {
+            a.inhcount = (a.inhcount - 1).max(0);
+            if a.inhcount == 0 {
+                a.is_local = true;
+            }
+        }
+    })?;
+    catalog_changed(session);
+    Ok(())
+}
+
+/// Whether `candidate` descends from `rel` (so that making `rel` a child
+/// of it would close a cycle).
+fn below(session: &mut Session, rel: u32, candidate: u32) -> PgResult<bool> {
+    let mut todo = vec![rel];
+    let mut seen = 0;
+    while let Some(r) = todo.pop() {
+        seen += 1;
+        if seen > 10_000 {
+            break;
+        }
+        let Some(info) = relcache::relation_by_oid(session, r)? else {
+            continue;
+        };
+        for &c in &info.children {
+            if c == candidate {
+                return Ok(true);
+            }
+            todo.push(c);
+        }
+    }
+    Ok(false)
+}
