@@ -571,7 +571,7 @@ impl CatalogReader<'_, '_, '_> {
     pub fn relation_info(&self, class_tid: ItemPointer, class: ClassRow) -> PgResult<RelationInfo> {
         let columns = self.columns(class.oid)?;
         let mut indexes = Vec::new();
-        if class.kind == 'r' && class.has_index {
+        if matches!(class.kind, 'r' | 'p') && class.has_index {
             for (_, row) in self.index_rows(class.oid)? {
                 let Some((_, ic)) = self.class_by_oid(row.index_oid)? else {
                     continue;
@@ -589,7 +589,7 @@ impl CatalogReader<'_, '_, '_> {
             }
         }
         let (mut constraints, mut referenced_by) = (Vec::new(), Vec::new());
-        if class.kind == 'r' {
+        if matches!(class.kind, 'r' | 'p') {
             self.scan(&PG_CONSTRAINT_DEF, |_, r| {
                 let row = ConstraintRow::from_datums(&r);
                 if row.kind == CONSTRAINT_FOREIGN && row.frelid == class.oid {

@@ -80,6 +80,18 @@ fn run_modify(
             for row in rows {
                 ev.ctx.check_for_interrupts()?;
                 let (target, row) = route(ev, rel, row)?;
+                // A routed row's arbiters are the partition's own unique
+                // indexes (the partitioned table's are not its).
+                let routed;
+                let oc = if rel.relkind == 'p' {
+                    routed = OnConflictPlan {
+                        arbiters: Vec::new(),
+                        action: oc.action.clone(),
+                    };
+                    &routed
+                } else {
+                    oc
+                };
                 if let Some(stored) = upsert(ev, &target, oc, row)? {
                     out.processed += 1;
                     if !returning.is_empty() {

@@ -1276,6 +1276,29 @@ pub(crate) fn attach(
     }
     let parents = [Arc::new(parent.clone())];
     link(session, child.oid, &parents, Some(text), None)?;
+    // The parent's indexes, unless the table has one of the same columns.
+    crate::xact::command_counter_increment(session)?;
+    relcache::accept_invalidations(session);
+    let fresh_child = relcache::relation_by_oid(session, child.oid)?;
+    for ix in &parent.indexes {
+        let Some(spec) = super::indexcmds::spec_of(parent, ix) else {
+            continue;
+        };
+        let has = fresh_child.as_ref().is_some_and(|c| {
+            c.indexes.iter().any(|own| {
+                super::indexcmds::spec_of(c, own).is_some_and(|o| {
+                    o.unique == spec.unique
+                        && o.columns
+                            .iter()
+                            .map(|x| &x.name)
+                            .eq(spec.columns.iter().map(|x| &x.name))
+                })
+            })
+        });
+        if !has {
+            super::indexcmds::define_index(session, child.oid, &spec)?;
+        }
+    }
     change_columns(session, child.oid, |a| {
         a.inhcount += 1;
         a.is_local = false;

@@ -248,6 +248,9 @@ pub(crate) fn create_table(
         if !parents.is_empty() || key.is_some() {
             let key = key.map(|k| catalog::system::PartitionedTableRow { relid: oid, ..k });
             super::partition::link(session, oid, &parents, bound, key)?;
+            if ct.partition_of.is_some() {
+                super::indexcmds::clone_indexes(session, parents[0].oid, oid)?;
+            }
         }
         for (seq, i, deptype) in owned {
             super::sequence::set_owner(session, seq, oid, i as i16 + 1, deptype)?;
