@@ -185,6 +185,29 @@ fn facts(e: &Expr, out: &mut Vec<Fact>) {
                 out.push(Fact::Cmp(c, commute(op), v.clone()));
             }
         }
+        Expr::ScalarArrayOp {
+            any: true,
+            left,
+            right,
+            test,
+        } if matches!(test.as_ref(), Expr::Call { func: "eq", .. }) => {
+            let Some(c) = column(left) else { return };
+            let values: Option<Vec<types::Datum>> = match right.as_ref() {
+                Expr::Call {
+                    func: "array",
+                    args,
+                    ..
+                } => args.iter().map(|a| constant(a).cloned()).collect(),
+                Expr::Const {
+                    value: types::Datum::Array(a),
+                    ..
+                } => Some(a.elems.iter().filter(|v| !v.is_null()).cloned().collect()),
+                _ => None,
+            };
+            if let Some(values) = values {
+                out.push(Fact::In(c, values));
+            }
+        }
         Expr::Or(parts) => {
             // `column IN (values)`: equalities of one column.
             let mut col = None;

@@ -225,7 +225,10 @@ impl Bound {
                     .map(|d| literal_cast(d, *t))
                     .collect();
                 let has_null = values.iter().any(Datum::is_null);
-                let inlist = format!("({k} IN ({}))", listed.join(", "));
+                let inlist = match listed.as_slice() {
+                    [one] => format!("({k} = {one})"),
+                    _ => format!("({k} = ANY (ARRAY[{}]))", listed.join(", ")),
+                };
                 Some(match (has_null, listed.is_empty()) {
                     (true, true) => format!("({k} IS NULL)"),
                     (true, false) => format!("(({k} IS NULL) OR {inlist})"),
@@ -923,7 +926,7 @@ pub(crate) fn link(
 
 /// The partition constraint of partition `info` as SQL (its bound's, and
 /// its ancestors'), or None if it constrains nothing.
-fn partition_check_sql(
+pub(crate) fn partition_check_sql(
     session: &mut Session,
     info: &RelationInfo,
     depth: usize,
@@ -949,8 +952,11 @@ fn partition_check_sql(
     } else {
         Vec::new()
     };
-    let mut parts: Vec<String> = own.constraint_sql(&key, &siblings).into_iter().collect();
-    parts.extend(partition_check_sql(session, &parent, depth + 1)?);
+    // The ancestors' constraints first, as PostgreSQL lists them.
+    let mut parts: Vec<String> = partition_check_sql(session, &parent, depth + 1)?
+        .into_iter()
+        .collect();
+    parts.extend(own.constraint_sql(&key, &siblings));
     Ok(match parts.len() {
         0 => None,
         1 => parts.pop(),

@@ -211,6 +211,23 @@ pub(crate) fn create_table(
             }
         }
     }
+    if ct.partition_of.is_some() {
+        // An existing name is reported before anything about the bound.
+        let ns = namespace_name(session, namespace)?;
+        if relcache::lookup_relation(session, Some(&ns), &name)?.is_some() {
+            if ct.if_not_exists {
+                session.notice(
+                    "42P07",
+                    format!("relation \"{name}\" already exists, skipping"),
+                );
+                return Ok(Outcome::Command("CREATE TABLE".into()));
+            }
+            return Err(PgError::new(
+                SqlState::DuplicateTable,
+                format!("relation \"{name}\" already exists"),
+            ));
+        }
+    }
     let bound = match (&ct.partition_of, &ct.for_values) {
         (Some(_), Some(spec)) => Some(super::partition::new_bound(
             session,

@@ -83,6 +83,20 @@ pub fn call(func: &str, args: &[Datum], ev: &mut Evaluator<'_>) -> PgResult<Opti
         ("pg_get_function_result", [Datum::Oid(oid)]) => {
             text_or_null(ev.ctx.catalog_text(CatalogText::FunctionResult(*oid))?)
         }
+        ("pg_get_partkeydef", [Datum::Oid(oid)]) => {
+            text_or_null(ev.ctx.catalog_text(CatalogText::PartitionKey(*oid))?)
+        }
+        ("pg_get_partition_constraintdef", [Datum::Oid(oid)]) => text_or_null(
+            ev.ctx
+                .catalog_text(CatalogText::PartitionConstraint(*oid))?,
+        ),
+        ("pg_partition_root", [Datum::Text(name)]) => {
+            let oid = ev.ctx.regclass_oid(name)?;
+            match ev.ctx.partition_ancestors(oid)?.last() {
+                Some(&root) => Datum::Text(ev.ctx.regclass_of(root)?),
+                None => Datum::Null,
+            }
+        }
         ("pg_get_function_arguments", [Datum::Oid(oid)]) => {
             text_or_null(ev.ctx.catalog_text(CatalogText::FunctionArguments(*oid))?)
         }

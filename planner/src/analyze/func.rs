@@ -415,6 +415,19 @@ fn build() -> Vec<FuncDef> {
         TEXT,
         "pg_get_indexdef",
     ));
+    v.push(def("pg_get_partkeydef", &[OID], TEXT, "pg_get_partkeydef"));
+    v.push(def(
+        "pg_get_partition_constraintdef",
+        &[OID],
+        TEXT,
+        "pg_get_partition_constraintdef",
+    ));
+    v.push(def(
+        "pg_partition_root",
+        &[REGCLASS],
+        REGCLASS,
+        "pg_partition_root",
+    ));
     v.push(def("pg_get_viewdef", &[OID], TEXT, "pg_get_viewdef"));
     v.push(def("pg_get_viewdef", &[OID, BOOL], TEXT, "pg_get_viewdef"));
     v.push(def("pg_get_ruledef", &[OID], TEXT, "pg_get_ruledef"));
@@ -603,12 +616,22 @@ fn build() -> Vec<FuncDef> {
         &[("", TIMESTAMPTZ)],
         "generate_series_ts",
     ));
-    // No relation is a partition here: a table has no ancestors.
     v.push(srf(
         "pg_partition_ancestors",
         &[REGCLASS],
-        &[("", REGCLASS)],
+        &[("relid", REGCLASS)],
         "pg_partition_ancestors",
+    ));
+    v.push(srf(
+        "pg_partition_tree",
+        &[REGCLASS],
+        &[
+            ("relid", REGCLASS),
+            ("parentrelid", REGCLASS),
+            ("isleaf", BOOL),
+            ("level", INT4),
+        ],
+        "pg_partition_tree",
     ));
     v
 }
