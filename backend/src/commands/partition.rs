@@ -50,12 +50,18 @@ pub(crate) enum Bound {
         from: Vec<BoundValue>,
         to: Vec<BoundValue>,
     },
+    Hash {
+        modulus: i32,
+        remainder: i32,
+    },
 }
 
 /// A partitioned table's key: per column, how it is written in SQL (a
 /// quoted column name or a parenthesized expression) and its type.
 #[derive(Debug, Clone)]
 pub(crate) struct Key {
+    /// The partitioned table.
+    pub relid: u32,
     pub strategy: char,
     pub columns: Vec<(String, u32)>,
 }
@@ -95,6 +101,7 @@ pub(crate) fn key_of(session: &mut Session, info: &RelationInfo) -> PgResult<Opt
         }
     }
     Ok(Some(Key {
+        relid: info.oid,
         strategy: row.strategy,
         columns,
     }))
@@ -155,6 +162,9 @@ impl Bound {
                 range_values(from),
                 range_values(to)
             ),
+            Bound::Hash { modulus, remainder } => {
+                format!("FOR VALUES WITH (modulus {modulus}, remainder {remainder})")
+            }
         }
     }
 
@@ -197,6 +207,10 @@ impl Bound {
                 from: range(&from)?,
                 to: range(&to)?,
             }),
+            Some(ForValues::With { modulus, remainder }) => Ok(Bound::Hash {
+                modulus: i32::try_from(modulus).unwrap_or(i32::MAX),
+                remainder: i32::try_from(remainder).unwrap_or(i32::MAX),
+            }),
             _ => Err(PgError::internal(format!("bad partition bound: {text}"))),
         }
     }
@@ -234,6 +248,14 @@ impl Bound {
                     (true, false) => format!("(({k} IS NULL) OR {inlist})"),
                     (false, _) => format!("(({k} IS NOT NULL) AND {inlist})"),
                 })
+            }
+            Bound::Hash { modulus, remainder } => {
+                let keys: Vec<String> = key.columns.iter().map(|(k, _)| k.clone()).collect();
+                Some(format!(
+                    "satisfies_hash_partition('{}'::oid, {modulus}, {remainder}, {})",
+                    key.relid,
+                    keys.join(", ")
+                ))
             }
             Bound::Range { from, to } => {
                 let mut parts: Vec<String> = key
@@ -349,6 +371,16 @@ pub(crate) fn bound_order(a: &Bound, b: &Bound) -> Ordering {
         (Bound::Range { from: p, .. }, Bound::Range { from: q, .. }) => {
             compare_range(p, q).unwrap_or(Ordering::Equal)
         }
+        (
+            Bound::Hash {
+                modulus: m1,
+                remainder: r1,
+            },
+            Bound::Hash {
+                modulus: m2,
+                remainder: r2,
+            },
+        ) => (m1, r1).cmp(&(m2, r2)),
         (Bound::List(p), Bound::List(q)) => match (least(p), least(q)) {
             (Some(x), Some(y)) => types::compare::compare(&x, &y).unwrap_or(Ordering::Equal),
             (Some(_), None) => Ordering::Less,
@@ -379,6 +411,25 @@ fn overlaps(a: &Bound, b: &Bound) -> PgResult<bool> {
             shared
         }
         (Bound::Default, Bound::Default) => true,
+        (
+            Bound::Hash {
+                modulus: m1,
+                remainder: r1,
+            },
+            Bound::Hash {
+                modulus: m2,
+                remainder: r2,
+            },
+        ) => {
+            // Each modulus divides the larger ones, so a row of one is a
+            // row of the other when the remainders agree.
+            let (small, large) = if m1 <= m2 {
+                ((m1, r1), (m2, r2))
+            } else {
+                ((m2, r2), (m1, r1))
+            };
+            *small.0 > 0 && large.1 % small.0 == *small.1
+        }
         _ => false,
     })
 }
@@ -471,8 +522,61 @@ pub(crate) fn new_bound(
         )
     };
     let bound = match spec {
+        ForValues::Default if key.strategy == 'h' => {
+            return Err(PgError::new(
+                SqlState::InvalidTableDefinition,
+                "a hash-partitioned table may not have a default partition",
+            ));
+        }
         ForValues::Default => Bound::Default,
-        ForValues::With { .. } => return Err(invalid()),
+        ForValues::With { modulus, remainder } => {
+            if key.strategy != 'h' {
+                return Err(invalid());
+            }
+            let modulus = i32::try_from(*modulus).unwrap_or(i32::MAX);
+            let remainder = i32::try_from(*remainder).unwrap_or(i32::MAX);
+            if modulus <= 0 {
+                return Err(PgError::new(
+                    SqlState::InvalidTableDefinition,
+                    "modulus for hash partition must be an integer value greater than zero",
+                ));
+            }
+            if remainder >= modulus {
+                return Err(PgError::new(
+                    SqlState::InvalidTableDefinition,
+                    "remainder for hash partition must be less than modulus",
+                ));
+            }
+            // Every modulus must divide the next larger one.
+            let others = partition_bounds(session, parent, &key)?;
+            for (other, b) in &others {
+                let Bound::Hash { modulus: m, .. } = b else {
+                    continue;
+                };
+                let fits = if *m <= modulus {
+                    modulus % m == 0
+                } else {
+                    m % modulus == 0
+                };
+                if !fits {
+                    let detail = if *m > modulus {
+                        format!(
+                            "The new modulus {modulus} is not a factor of {m}, the modulus of existing partition \"{other}\"."
+                        )
+                    } else {
+                        format!(
+                            "The new modulus {modulus} is not divisible by {m}, the modulus of existing partition \"{other}\"."
+                        )
+                    };
+                    return Err(PgError::new(
+                        SqlState::InvalidObjectDefinition,
+                        "every hash partition modulus must be a factor of the next larger modulus",
+                    )
+                    .with_detail(detail));
+                }
+            }
+            Bound::Hash { modulus, remainder }
+        }
         ForValues::In(values) => {
             if key.strategy != 'l' {
                 return Err(invalid());
@@ -611,7 +715,7 @@ pub(crate) fn key_spec(
     let strategy = match f.name.to_string().to_lowercase().as_str() {
         "range" => 'r',
         "list" => 'l',
-        "hash" => return Err(PgError::feature_not_supported("hash partitioning")),
+        "hash" => 'h',
         other => {
             return Err(PgError::new(
                 SqlState::InvalidParameterValue,

@@ -7,6 +7,7 @@ pub mod datetime;
 pub mod describe;
 pub mod extract;
 pub mod formatting;
+pub mod hashpart;
 pub mod json;
 pub mod math;
 pub mod regex;
@@ -46,6 +47,9 @@ pub fn call(
         return Ok(r);
     }
     if let Some(r) = describe::call(func, args, ev)? {
+        return Ok(r);
+    }
+    if let Some(r) = hashpart::call(func, args)? {
         return Ok(r);
     }
     if let Some(r) = wal::call(func, args, ev)? {

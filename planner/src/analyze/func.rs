@@ -415,6 +415,16 @@ fn build() -> Vec<FuncDef> {
         TEXT,
         "pg_get_indexdef",
     ));
+    v.push(FuncDef {
+        variadic_any: true,
+        strict: false,
+        ..def(
+            "satisfies_hash_partition",
+            &[OID, INT4, INT4],
+            BOOL,
+            "satisfies_hash_partition",
+        )
+    });
     v.push(def("pg_get_partkeydef", &[OID], TEXT, "pg_get_partkeydef"));
     v.push(def(
         "pg_get_partition_constraintdef",
