@@ -297,7 +297,11 @@ fn constraint(session: &mut Session, oid: u32, pretty: bool) -> PgResult<Option<
         CONSTRAINT_CHECK => {
             let text = c.expr.clone().unwrap_or_else(|| "true".into());
             let e = expression(session, &text, c.relid, pretty)?.unwrap_or(text);
-            format!("CHECK ({e})")
+            if c.no_inherit {
+                format!("CHECK ({e}) NO INHERIT")
+            } else {
+                format!("CHECK ({e})")
+            }
         }
         CONSTRAINT_FOREIGN => {
             let frel = relation(session, c.frelid)?;

@@ -584,6 +584,11 @@ pub struct ConstraintRow {
     pub keys: Vec<i16>,
     pub fkeys: Vec<i16>,
     pub expr: Option<String>,
+    /// `connoinherit`: a CHECK constraint that children do not get.
+    pub no_inherit: bool,
+    /// `coninhcount`: how many parents it was inherited from (then
+    /// `conislocal` is false unless defined locally too).
+    pub inhcount: i32,
 }
 
 impl ConstraintRow {
@@ -605,9 +610,9 @@ impl ConstraintRow {
             opt_ch(self.fupdtype),
             opt_ch(self.fdeltype),
             opt_ch(self.fmatchtype),
-            Datum::Bool(true),
-            Datum::Int4(0),
-            Datum::Bool(false),
+            Datum::Bool(self.inhcount == 0),
+            Datum::Int4(self.inhcount),
+            Datum::Bool(self.no_inherit),
             vector(&self.keys),
             vector(&self.fkeys),
             match &self.expr {
@@ -650,6 +655,11 @@ impl ConstraintRow {
             expr: match r.get(20) {
                 Some(Datum::Text(s)) => Some(s.clone()),
                 _ => None,
+            },
+            no_inherit: b(17),
+            inhcount: match r.get(16) {
+                Some(Datum::Int4(n)) => *n,
+                _ => 0,
             },
         }
     }

@@ -31,6 +31,10 @@ pub(crate) struct CheckSpec {
     /// The column it was written on (a column constraint), for its name.
     pub column: Option<String>,
     pub not_valid: bool,
+    /// `NO INHERIT`: children do not get it.
+    pub no_inherit: bool,
+    /// Inherited from this many parents (a child's copy).
+    pub inhcount: i32,
 }
 
 impl CheckSpec {
@@ -40,6 +44,8 @@ impl CheckSpec {
             expr: c.expr.to_string(),
             column: column.map(str::to_owned),
             not_valid: false,
+            no_inherit: c.no_inherit,
+            inhcount: 0,
         }
     }
 }
@@ -179,6 +185,8 @@ pub(crate) fn add_checks(
             keys,
             fkeys: Vec::new(),
             expr: Some(spec.expr.clone()),
+            no_inherit: spec.no_inherit,
+            inhcount: spec.inhcount,
         });
     }
     add_constraint_rows(session, &rows)

@@ -666,6 +666,8 @@ fn define_index_one(
             keys: keys[..nkey].to_vec(),
             fkeys: Vec::new(),
             expr: None,
+            no_inherit: false,
+            inhcount: 0,
         };
         super::constraints::add_constraint_rows(session, std::slice::from_ref(&row))?;
     }

@@ -954,11 +954,14 @@ pub(crate) fn inherited_checks(
     let mut out: Vec<super::constraints::CheckSpec> = Vec::new();
     for p in parents {
         for c in &p.constraints {
-            if c.kind != catalog::system::CONSTRAINT_CHECK
-                || out
-                    .iter()
-                    .any(|o| o.name.as_deref() == Some(c.name.as_str()))
+            if c.kind != catalog::system::CONSTRAINT_CHECK || c.no_inherit {
+                continue;
+            }
+            if let Some(o) = out
+                .iter_mut()
+                .find(|o| o.name.as_deref() == Some(c.name.as_str()))
             {
+                o.inhcount += 1;
                 continue;
             }
             out.push(super::constraints::CheckSpec {
@@ -966,6 +969,8 @@ pub(crate) fn inherited_checks(
                 expr: c.expr.clone().unwrap_or_else(|| "true".into()),
                 column: None,
                 not_valid: false,
+                no_inherit: false,
+                inhcount: 1,
             });
         }
     }

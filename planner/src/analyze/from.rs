@@ -141,12 +141,37 @@ struct FromItem {
     columns: Vec<(String, Expr)>,
 }
 
-/// Every relation below `rel` in its inheritance tree, depth first.
+/// Every relation below `rel` in its inheritance tree, each once, in
+/// PostgreSQL's order.
 pub(crate) fn descendants(rel: &RelationDesc) -> Vec<std::sync::Arc<RelationDesc>> {
+    fn walk(rel: &RelationDesc, out: &mut Vec<std::sync::Arc<RelationDesc>>) {
+        for c in &rel.children {
+            // A table below two parents (multiple inheritance) once.
+            if out.iter().any(|o| o.oid == c.oid) {
+                continue;
+            }
+            out.push(c.clone());
+            walk(c, out);
+        }
+    }
     let mut out = Vec::new();
-    for c in &rel.children {
-        out.push(c.clone());
-        out.extend(descendants(c));
+    if rel.relkind == 'p' {
+        // Partitions: each subtree in bound order, as PostgreSQL expands
+        // them.
+        walk(rel, &mut out);
+        return out;
+    }
+    // Inheritance: level by level (PostgreSQL's find_all_inheritors).
+    let mut i = 0;
+    out.extend(rel.children.iter().cloned());
+    while i < out.len() {
+        let next = out[i].clone();
+        i += 1;
+        for c in &next.children {
+            if !out.iter().any(|o| o.oid == c.oid) {
+                out.push(c.clone());
+            }
+        }
     }
     out
 }
