@@ -9,6 +9,7 @@ pub mod extract;
 pub mod formatting;
 pub mod json;
 pub mod math;
+pub mod range;
 pub mod regex;
 pub mod session;
 pub mod string;
@@ -61,6 +62,9 @@ pub fn call(
         return Ok(r);
     }
     if let Some(r) = array::call(func, args, ret, &ev.opts)? {
+        return Ok(r);
+    }
+    if let Some(r) = range::call(func, args, ret)? {
         return Ok(r);
     }
     Err(PgError::internal(format!(

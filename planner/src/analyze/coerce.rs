@@ -15,6 +15,7 @@ pub fn category(t: u32) -> char {
         UNKNOWN => 'X',
         VOID | RECORD => 'P',
         t if oid::element_of(t).is_some() => 'A',
+        t if oid::range_subtype(t).is_some() => 'R',
         _ => 'U',
     }
 }

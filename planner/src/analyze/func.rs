@@ -9,6 +9,8 @@ use types::oid::*;
 
 use super::coerce::{can_coerce_implicit, category, is_preferred};
 
+mod range;
+
 /// One built-in function or operator signature.
 #[derive(Debug, Clone)]
 pub struct FuncDef {
@@ -561,6 +563,7 @@ fn build() -> Vec<FuncDef> {
     v.push(def("pg_size_pretty", &[INT8], TEXT, "pg_size_pretty"));
     v.push(def("pg_size_pretty", &[NUMERIC], TEXT, "pg_size_pretty"));
     json_functions(&mut v);
+    range::range_functions(&mut v);
     for t in [
         TIMESTAMP,
         TIMESTAMPTZ,

@@ -62,6 +62,12 @@ fn internal_type(name: &str) -> Option<u32> {
         PG_LSN,
         JSON,
         JSONB,
+        INT4RANGE,
+        NUMRANGE,
+        TSRANGE,
+        TSTZRANGE,
+        DATERANGE,
+        INT8RANGE,
     ]
     .into_iter()
     .filter_map(array_of)
@@ -139,8 +145,12 @@ pub fn resolve_type(dt: &DataType) -> PgResult<(u32, i32)> {
                 }
                 "json" => JSON,
                 "jsonb" => JSONB,
+                range if RANGES.iter().any(|r| r.2 == range) => RANGES
+                    .iter()
+                    .find(|r| r.2 == range)
+                    .map_or(UNKNOWN, |r| r.0),
                 "xml" | "money" | "inet" | "cidr" | "macaddr" | "bit" | "varbit" | "point"
-                | "regproc" | "tsvector" | "tsquery" | "timetz" | "int4range" | "record"
+                | "regproc" | "tsvector" | "tsquery" | "timetz" | "record"
                 | "xid" | "xid8" => {
                     return Err(PgError::feature_not_supported(format!("type {n}")));
                 }
