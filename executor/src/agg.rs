@@ -220,6 +220,14 @@ impl AggAcc {
                 Datum::Float8(x) => self.float_sum += x,
                 other => return Err(PgError::internal(format!("cannot sum {other:?}"))),
             },
+            AggFunc::RangeIntersectAgg => {
+                self.best = Some(match (self.best.take(), v) {
+                    (Some(Datum::Range(acc)), Datum::Range(r)) => {
+                        Datum::Range(Box::new(crate::functions::range::intersect(&acc, &r)?))
+                    }
+                    (_, v) => v,
+                });
+            }
             AggFunc::Min | AggFunc::Max => {
                 let replace = match &self.best {
                     None => true,
@@ -313,9 +321,11 @@ impl AggAcc {
             // for grouping sets).
             AggFunc::Grouping => Datum::Int4(0),
             _ if self.count == 0 => Datum::Null,
-            AggFunc::Min | AggFunc::Max | AggFunc::BoolAnd | AggFunc::BoolOr => {
-                self.best.clone().unwrap_or(Datum::Null)
-            }
+            AggFunc::Min
+            | AggFunc::Max
+            | AggFunc::BoolAnd
+            | AggFunc::BoolOr
+            | AggFunc::RangeIntersectAgg => self.best.clone().unwrap_or(Datum::Null),
             AggFunc::StringAgg => self.text.clone().map_or(Datum::Null, Datum::Text),
             AggFunc::ArrayAgg => Datum::Array(Box::new(types::datum::ArrayValue::new(
                 arg_type,

@@ -1459,6 +1459,7 @@ impl Builder {
             AggFunc::StddevSamp => "stddev",
             AggFunc::StddevPop => "stddev_pop",
             AggFunc::Grouping => "GROUPING",
+            AggFunc::RangeIntersectAgg => "range_intersect_agg",
         };
         let mut args: Vec<String> = a.arg.iter().map(|x| self.upper_expr(x, layout)).collect();
         if a.func == AggFunc::Grouping {

@@ -42,6 +42,7 @@ pub fn is_aggregate(name: &str) -> bool {
             | "stddev_samp"
             | "stddev_pop"
             | "grouping"
+            | "range_intersect_agg"
     )
 }
 
@@ -324,6 +325,9 @@ impl Analyzer<'_> {
                         TEXT,
                         TEXT,
                     ),
+                    ("range_intersect_agg", t) if oid::range_subtype(t).is_some() => {
+                        (AggFunc::RangeIntersectAgg, t, t)
+                    }
                     ("sum" | "avg", INTERVAL) => {
                         return Err(PgError::feature_not_supported(format!("{name}(interval)"))
                             .or_position(pos));

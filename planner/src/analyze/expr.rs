@@ -901,6 +901,8 @@ impl Analyzer<'_> {
             BinaryOperator::Question => "?".into(),
             BinaryOperator::QuestionAnd => "?&".into(),
             BinaryOperator::QuestionPipe => "?|".into(),
+            BinaryOperator::AndLt => "&<".into(),
+            BinaryOperator::AndGt => "&>".into(),
             BinaryOperator::Custom(s) => s.clone(),
             // `OPERATOR(pg_catalog.~)`, as psql writes its catalog queries:
             // the built-in operators all live in pg_catalog.

@@ -847,10 +847,10 @@ fn coercible_sig(f: &FuncDef, args: &[u32]) -> bool {
                 .all(|(&p, &a)| can_coerce_implicit(a, p))
     } else {
         f.args.len() == args.len()
-            && f.args
-                .iter()
-                .zip(args)
-                .all(|(&p, &a)| can_coerce_implicit(a, p))
+            && f.args.iter().zip(args).enumerate().all(|(i, (&p, &a))| {
+                can_coerce_implicit(a, p)
+                    && (a == p || a == UNKNOWN || !range::polymorphic_arg(f, i))
+            })
     }
 }
 

@@ -150,8 +150,7 @@ pub fn resolve_type(dt: &DataType) -> PgResult<(u32, i32)> {
                     .find(|r| r.2 == range)
                     .map_or(UNKNOWN, |r| r.0),
                 "xml" | "money" | "inet" | "cidr" | "macaddr" | "bit" | "varbit" | "point"
-                | "regproc" | "tsvector" | "tsquery" | "timetz" | "record"
-                | "xid" | "xid8" => {
+                | "regproc" | "tsvector" | "tsquery" | "timetz" | "record" | "xid" | "xid8" => {
                     return Err(PgError::feature_not_supported(format!("type {n}")));
                 }
                 _ => {

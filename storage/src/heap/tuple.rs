@@ -568,9 +568,7 @@ pub fn fill_data(desc: &TupleDesc, values: &[Datum], out: &mut Vec<u8>) -> PgRes
                         numeric = n.to_binary();
                         &numeric
                     }
-                    (_, Datum::Array(_))
-                    | (oid::JSONB, Datum::Jsonb(_))
-                    | (_, Datum::Range(_)) => {
+                    (_, Datum::Array(_)) | (oid::JSONB, Datum::Jsonb(_)) | (_, Datum::Range(_)) => {
                         numeric = value.to_binary();
                         &numeric
                     }

@@ -420,10 +420,7 @@ fn parse(s: &str) -> PgResult<Option<(bool, Option<String>, Option<String>, bool
         at += 1;
     }
     if at != b.len() {
-        return Err(malformed(
-            s,
-            "Junk after right parenthesis or bracket.",
-        ));
+        return Err(malformed(s, "Junk after right parenthesis or bracket."));
     }
     // An infinite bound is never inclusive.
     let lower_inc = lower_inc && lower.is_some();
@@ -502,7 +499,9 @@ mod tests {
     }
 
     fn round(t: u32, s: &str) -> String {
-        RangeValue::from_text(t, s, &opts()).unwrap().to_text(&opts())
+        RangeValue::from_text(t, s, &opts())
+            .unwrap()
+            .to_text(&opts())
     }
 
     /// Expectations from PostgreSQL 15 (`SELECT '<literal>'::int4range` ...).
@@ -519,8 +518,14 @@ mod tests {
         assert_eq!(round(oid::INT4RANGE, "[\"3\",\"4\"]"), "[3,5)");
         assert_eq!(round(oid::NUMRANGE, "[1.5,2.50]"), "[1.5,2.50]");
         assert_eq!(round(oid::NUMRANGE, "[1.5,1.5)"), "empty");
-        assert_eq!(round(oid::DATERANGE, "[2000-01-01,2000-01-10]"), "[2000-01-01,2000-01-11)");
-        assert_eq!(round(oid::DATERANGE, "(-infinity,infinity]"), "(-infinity,infinity]");
+        assert_eq!(
+            round(oid::DATERANGE, "[2000-01-01,2000-01-10]"),
+            "[2000-01-01,2000-01-11)"
+        );
+        assert_eq!(
+            round(oid::DATERANGE, "(-infinity,infinity]"),
+            "(-infinity,infinity]"
+        );
         assert_eq!(
             round(oid::TSRANGE, "[2010-01-01 10:00,2010-01-01 11:00)"),
             "[\"2010-01-01 10:00:00\",\"2010-01-01 11:00:00\")"
@@ -558,7 +563,10 @@ mod tests {
             assert_eq!(RangeValue::from_binary(oid::INT4RANGE, &b).unwrap(), r);
         }
         let r = RangeValue::from_text(oid::INT4RANGE, "[1,5)", &opts()).unwrap();
-        assert_eq!(r.to_binary(), vec![2, 0, 0, 0, 4, 0, 0, 0, 1, 0, 0, 0, 4, 0, 0, 0, 5]);
+        assert_eq!(
+            r.to_binary(),
+            vec![2, 0, 0, 0, 4, 0, 0, 0, 1, 0, 0, 0, 4, 0, 0, 0, 5]
+        );
         assert!(RangeValue::from_binary(oid::INT4RANGE, &[2, 0, 0]).is_err());
     }
 
@@ -569,6 +577,9 @@ mod tests {
         for w in sorted.windows(2) {
             assert_eq!(r(w[0]).compare(&r(w[1])).unwrap(), Ordering::Less, "{w:?}");
         }
-        assert_eq!(r("[1.0,2)").compare(&r("[1.00,2)")).unwrap(), Ordering::Equal);
+        assert_eq!(
+            r("[1.0,2)").compare(&r("[1.00,2)")).unwrap(),
+            Ordering::Equal
+        );
     }
 }

@@ -94,3 +94,13 @@ pub(super) fn range_functions(v: &mut Vec<FuncDef>) {
         });
     }
 }
+
+/// Whether argument `i` of `f` is PostgreSQL's `anyelement` beside an
+/// `anyrange`: it takes the range's subtype exactly, never through an
+/// implicit cast (`numrange(1,5) @> 2` is 42883 there).
+pub(super) fn polymorphic_arg(f: &FuncDef, i: usize) -> bool {
+    matches!(
+        (f.imp, i),
+        ("range_contains_elem", 1) | ("elem_contained_by_range", 0)
+    )
+}
