@@ -812,6 +812,7 @@ pub const BTREE_OPCLASSES: &[BtreeOpclass] = &[
     opclass(10088, "jsonb_ops", oid::JSONB, true),
     opclass(10067, "pg_lsn_ops", oid::PG_LSN, true),
     opclass(3901, "range_ops", oid::ANYRANGE, true),
+    opclass(10080, "multirange_ops", oid::ANYMULTIRANGE, true),
 ];
 
 /// The type an operator class sees a column of `type_oid` as: varchar is
@@ -821,6 +822,8 @@ fn opclass_input(type_oid: u32) -> u32 {
         oid::TEXT
     } else if oid::range_subtype(type_oid).is_some() {
         oid::ANYRANGE
+    } else if oid::multirange_range(type_oid).is_some() {
+        oid::ANYMULTIRANGE
     } else {
         type_oid
     }
@@ -1438,6 +1441,72 @@ pub const BUILTIN_TYPES: &[TypeRow] = &[
         'x',
         0,
         'r',
+    ),
+    (
+        oid::INT4MULTIRANGE,
+        "int4multirange",
+        'R',
+        false,
+        0,
+        6150,
+        'x',
+        0,
+        'm',
+    ),
+    (
+        oid::NUMMULTIRANGE,
+        "nummultirange",
+        'R',
+        false,
+        0,
+        6151,
+        'x',
+        0,
+        'm',
+    ),
+    (
+        oid::TSMULTIRANGE,
+        "tsmultirange",
+        'R',
+        false,
+        0,
+        6152,
+        'x',
+        0,
+        'm',
+    ),
+    (
+        oid::TSTZMULTIRANGE,
+        "tstzmultirange",
+        'R',
+        false,
+        0,
+        6153,
+        'x',
+        0,
+        'm',
+    ),
+    (
+        oid::DATEMULTIRANGE,
+        "datemultirange",
+        'R',
+        false,
+        0,
+        6155,
+        'x',
+        0,
+        'm',
+    ),
+    (
+        oid::INT8MULTIRANGE,
+        "int8multirange",
+        'R',
+        false,
+        0,
+        6157,
+        'x',
+        0,
+        'm',
     ),
 ];
 

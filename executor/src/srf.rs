@@ -138,6 +138,15 @@ fn rows(
         // No relation is a partition (PostgreSQL returns no rows for a
         // relation that is not part of a partition tree).
         "pg_partition_ancestors" => Ok(Vec::new()),
+        "multirange_unnest" => match args.into_iter().next() {
+            Some(Datum::Multirange(m)) => Ok(m
+                .ranges
+                .into_iter()
+                .take(limit)
+                .map(|r| vec![Datum::Range(Box::new(r))])
+                .collect()),
+            _ => Err(PgError::internal("unnest of a non-multirange")),
+        },
         "unnest" => match args.into_iter().next() {
             Some(Datum::Array(a)) => Ok(single(a.elems.into_iter().take(limit).collect())),
             _ => Err(PgError::internal("unnest of a non-array")),

@@ -1460,6 +1460,7 @@ impl Builder {
             AggFunc::StddevPop => "stddev_pop",
             AggFunc::Grouping => "GROUPING",
             AggFunc::RangeIntersectAgg => "range_intersect_agg",
+            AggFunc::RangeAgg => "range_agg",
         };
         let mut args: Vec<String> = a.arg.iter().map(|x| self.upper_expr(x, layout)).collect();
         if a.func == AggFunc::Grouping {

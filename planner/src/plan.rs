@@ -365,6 +365,9 @@ pub enum AggFunc {
     Grouping,
     /// `range_intersect_agg(range)`: the intersection of the non-null inputs
     RangeIntersectAgg,
+    /// `range_agg(range | multirange)`: the union of the non-null inputs,
+    /// a multirange
+    RangeAgg,
 }
 
 /// One aggregate call; its argument is evaluated over source rows.

@@ -16,12 +16,14 @@ pub mod array;
 pub mod datetime;
 pub mod float;
 pub mod json;
+pub mod multirange;
 pub mod numeric;
 pub mod range;
 pub mod tz;
 
 pub use array::ArrayValue;
 pub use datetime::{DateStyle, Interval, TimeZone};
+pub use multirange::MultirangeValue;
 pub use numeric::Numeric;
 pub use range::RangeValue;
 
@@ -63,6 +65,8 @@ pub enum Datum {
     Jsonb(Box<json::Jsonb>),
     /// a value of one of the built-in range types
     Range(Box<RangeValue>),
+    /// a value of one of the built-in multirange types
+    Multirange(Box<MultirangeValue>),
 }
 
 /// The session settings that change how values print (and how zone-less
@@ -392,6 +396,9 @@ impl Datum {
             t if oid::range_subtype(t).is_some() => {
                 Datum::Range(Box::new(RangeValue::from_text(t, s, opts)?))
             }
+            t if oid::multirange_range(t).is_some() => {
+                Datum::Multirange(Box::new(MultirangeValue::from_text(t, s, opts)?))
+            }
             _ => {
                 return Err(PgError::feature_not_supported(format!(
                     "input of type {}",
@@ -454,6 +461,7 @@ impl Datum {
             Datum::Array(a) => array::to_text(a, opts),
             Datum::Jsonb(j) => j.to_text(),
             Datum::Range(r) => r.to_text(opts),
+            Datum::Multirange(m) => m.to_text(opts),
         }
     }
 
@@ -492,6 +500,7 @@ impl Datum {
                 v
             }
             Datum::Range(r) => r.to_binary(),
+            Datum::Multirange(m) => m.to_binary(),
         }
     }
 
@@ -575,6 +584,9 @@ impl Datum {
             }
             t if oid::range_subtype(t).is_some() => {
                 Datum::Range(Box::new(RangeValue::from_binary(t, b)?))
+            }
+            t if oid::multirange_range(t).is_some() => {
+                Datum::Multirange(Box::new(MultirangeValue::from_binary(t, b)?))
             }
             _ => {
                 return Err(PgError::feature_not_supported(format!(

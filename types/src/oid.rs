@@ -99,6 +99,40 @@ pub fn range_subtype(oid: u32) -> Option<u32> {
     RANGES.iter().find(|r| r.0 == oid).map(|r| r.1)
 }
 
+pub const INT4MULTIRANGE: u32 = 4451;
+pub const NUMMULTIRANGE: u32 = 4532;
+pub const TSMULTIRANGE: u32 = 4533;
+pub const TSTZMULTIRANGE: u32 = 4534;
+pub const DATEMULTIRANGE: u32 = 4535;
+pub const INT8MULTIRANGE: u32 = 4536;
+pub const INT4MULTIRANGE_ARRAY: u32 = 6150;
+pub const NUMMULTIRANGE_ARRAY: u32 = 6151;
+pub const TSMULTIRANGE_ARRAY: u32 = 6152;
+pub const TSTZMULTIRANGE_ARRAY: u32 = 6153;
+pub const DATEMULTIRANGE_ARRAY: u32 = 6155;
+pub const INT8MULTIRANGE_ARRAY: u32 = 6157;
+pub const ANYMULTIRANGE: u32 = 4537;
+
+/// (multirange type, its range type, name) of every built-in multirange type.
+pub const MULTIRANGES: &[(u32, u32, &str)] = &[
+    (INT4MULTIRANGE, INT4RANGE, "int4multirange"),
+    (NUMMULTIRANGE, NUMRANGE, "nummultirange"),
+    (TSMULTIRANGE, TSRANGE, "tsmultirange"),
+    (TSTZMULTIRANGE, TSTZRANGE, "tstzmultirange"),
+    (DATEMULTIRANGE, DATERANGE, "datemultirange"),
+    (INT8MULTIRANGE, INT8RANGE, "int8multirange"),
+];
+
+/// The range type of multirange type `oid`, if it is one.
+pub fn multirange_range(oid: u32) -> Option<u32> {
+    MULTIRANGES.iter().find(|m| m.0 == oid).map(|m| m.1)
+}
+
+/// The multirange type over range type `oid`, if it is one.
+pub fn multirange_of(oid: u32) -> Option<u32> {
+    MULTIRANGES.iter().find(|m| m.1 == oid).map(|m| m.0)
+}
+
 /// Whether range type `oid` is discrete (has a canonical form).
 pub fn range_is_discrete(oid: u32) -> bool {
     RANGES.iter().any(|r| r.0 == oid && r.3)
@@ -145,6 +179,42 @@ const ARRAYS: &[(u32, u32, &str, &str)] = &[
     (TSTZRANGE, TSTZRANGE_ARRAY, "tstzrange[]", "_tstzrange"),
     (DATERANGE, DATERANGE_ARRAY, "daterange[]", "_daterange"),
     (INT8RANGE, INT8RANGE_ARRAY, "int8range[]", "_int8range"),
+    (
+        INT4MULTIRANGE,
+        INT4MULTIRANGE_ARRAY,
+        "int4multirange[]",
+        "_int4multirange",
+    ),
+    (
+        NUMMULTIRANGE,
+        NUMMULTIRANGE_ARRAY,
+        "nummultirange[]",
+        "_nummultirange",
+    ),
+    (
+        TSMULTIRANGE,
+        TSMULTIRANGE_ARRAY,
+        "tsmultirange[]",
+        "_tsmultirange",
+    ),
+    (
+        TSTZMULTIRANGE,
+        TSTZMULTIRANGE_ARRAY,
+        "tstzmultirange[]",
+        "_tstzmultirange",
+    ),
+    (
+        DATEMULTIRANGE,
+        DATEMULTIRANGE_ARRAY,
+        "datemultirange[]",
+        "_datemultirange",
+    ),
+    (
+        INT8MULTIRANGE,
+        INT8MULTIRANGE_ARRAY,
+        "int8multirange[]",
+        "_int8multirange",
+    ),
 ];
 
 /// The element type of array type `oid`, if it is one.
@@ -188,9 +258,14 @@ pub fn type_name(oid: u32) -> &'static str {
         INT2VECTOR => "int2vector",
         OIDVECTOR => "oidvector",
         ANYRANGE => "anyrange",
+        ANYMULTIRANGE => "anymultirange",
         other if range_subtype(other).is_some() => {
             RANGES.iter().find(|r| r.0 == other).map_or("???", |r| r.2)
         }
+        other if multirange_range(other).is_some() => MULTIRANGES
+            .iter()
+            .find(|m| m.0 == other)
+            .map_or("???", |m| m.2),
         other => ARRAYS.iter().find(|a| a.1 == other).map_or("???", |a| a.2),
     }
 }
@@ -232,9 +307,14 @@ pub fn internal_name(oid: u32) -> &'static str {
         INT2VECTOR => "int2vector",
         OIDVECTOR => "oidvector",
         ANYRANGE => "anyrange",
+        ANYMULTIRANGE => "anymultirange",
         other if range_subtype(other).is_some() => {
             RANGES.iter().find(|r| r.0 == other).map_or("???", |r| r.2)
         }
+        other if multirange_range(other).is_some() => MULTIRANGES
+            .iter()
+            .find(|m| m.0 == other)
+            .map_or("???", |m| m.2),
         other => ARRAYS.iter().find(|a| a.1 == other).map_or("???", |a| a.3),
     }
 }

@@ -9,6 +9,7 @@ pub mod extract;
 pub mod formatting;
 pub mod json;
 pub mod math;
+pub mod multirange;
 pub mod range;
 pub mod regex;
 pub mod session;
@@ -65,6 +66,9 @@ pub fn call(
         return Ok(r);
     }
     if let Some(r) = range::call(func, args, ret)? {
+        return Ok(r);
+    }
+    if let Some(r) = multirange::call(func, args, ret)? {
         return Ok(r);
     }
     Err(PgError::internal(format!(

@@ -489,6 +489,182 @@ fn push_escaped(out: &mut String, v: &str) {
     }
 }
 
+// The algebra of ranges: predicates and set operations (PostgreSQL's
+// `range_contains_elem_internal`, `range_overlaps_internal`, ...).
+
+/// `range @> element`.
+pub fn contains_elem(r: &RangeValue, v: &Datum) -> PgResult<bool> {
+    if r.empty {
+        return Ok(false);
+    }
+    if let Some(l) = &r.lower.value {
+        match crate::compare::compare(l, v)? {
+            Ordering::Greater => return Ok(false),
+            Ordering::Equal if !r.lower.inclusive => return Ok(false),
+            _ => {}
+        }
+    }
+    if let Some(u) = &r.upper.value {
+        match crate::compare::compare(u, v)? {
+            Ordering::Less => return Ok(false),
+            Ordering::Equal if !r.upper.inclusive => return Ok(false),
+            _ => {}
+        }
+    }
+    Ok(true)
+}
+
+/// `r1 @> r2`: every point of `r2` is in `r1` (the empty range is in all).
+pub fn contains(r1: &RangeValue, r2: &RangeValue) -> PgResult<bool> {
+    if r2.empty {
+        return Ok(true);
+    }
+    if r1.empty {
+        return Ok(false);
+    }
+    Ok(cmp_bounds(&r1.lower, &r2.lower)? != Ordering::Greater
+        && cmp_bounds(&r1.upper, &r2.upper)? != Ordering::Less)
+}
+
+/// `r1 && r2`.
+pub fn overlaps(r1: &RangeValue, r2: &RangeValue) -> PgResult<bool> {
+    if r1.empty || r2.empty {
+        return Ok(false);
+    }
+    let starts_within = |a: &RangeValue, b: &RangeValue| -> PgResult<bool> {
+        Ok(cmp_bounds(&a.lower, &b.lower)? != Ordering::Less
+            && cmp_bounds(&a.lower, &b.upper)? != Ordering::Greater)
+    };
+    Ok(starts_within(r1, r2)? || starts_within(r2, r1)?)
+}
+
+/// Whether upper bound `a` and lower bound `b` touch with no point between
+/// them and none in common (PostgreSQL's `bounds_adjacent`). For a
+/// discrete type, `(a, b)` having no point counts as touching.
+pub fn bounds_adjacent(range_type: u32, a: &RangeBound, b: &RangeBound) -> PgResult<bool> {
+    match cmp_bound_values(a, b)? {
+        Ordering::Less => {
+            if !oid::range_is_discrete(range_type) {
+                return Ok(false);
+            }
+            let between = RangeValue::make(
+                range_type,
+                RangeBound {
+                    inclusive: !a.inclusive,
+                    lower: true,
+                    ..a.clone()
+                },
+                RangeBound {
+                    inclusive: !b.inclusive,
+                    lower: false,
+                    ..b.clone()
+                },
+            )?;
+            Ok(between.empty)
+        }
+        Ordering::Equal => Ok(a.inclusive != b.inclusive),
+        Ordering::Greater => Ok(false),
+    }
+}
+
+/// `r1 -|- r2`.
+pub fn adjacent(r1: &RangeValue, r2: &RangeValue) -> PgResult<bool> {
+    if r1.empty || r2.empty {
+        return Ok(false);
+    }
+    Ok(bounds_adjacent(r1.range_type, &r1.upper, &r2.lower)?
+        || bounds_adjacent(r1.range_type, &r2.upper, &r1.lower)?)
+}
+
+fn min_bound(a: &RangeBound, b: &RangeBound) -> PgResult<RangeBound> {
+    Ok(if cmp_bounds(a, b)? == Ordering::Greater {
+        b.clone()
+    } else {
+        a.clone()
+    })
+}
+
+fn max_bound(a: &RangeBound, b: &RangeBound) -> PgResult<RangeBound> {
+    Ok(if cmp_bounds(a, b)? == Ordering::Less {
+        b.clone()
+    } else {
+        a.clone()
+    })
+}
+
+/// `r1 + r2` (`strict`: an error if there would be a gap) and
+/// `range_merge` (the smallest range holding both).
+pub fn union(r1: &RangeValue, r2: &RangeValue, strict: bool) -> PgResult<RangeValue> {
+    if r1.empty {
+        return Ok(r2.clone());
+    }
+    if r2.empty {
+        return Ok(r1.clone());
+    }
+    if strict && !overlaps(r1, r2)? && !adjacent(r1, r2)? {
+        return Err(data_exception(
+            "result of range union would not be contiguous",
+        ));
+    }
+    RangeValue::make(
+        r1.range_type,
+        min_bound(&r1.lower, &r2.lower)?,
+        max_bound(&r1.upper, &r2.upper)?,
+    )
+}
+
+/// `r1 * r2`.
+pub fn intersect(r1: &RangeValue, r2: &RangeValue) -> PgResult<RangeValue> {
+    if r1.empty || r2.empty || !overlaps(r1, r2)? {
+        return Ok(RangeValue::empty(r1.range_type));
+    }
+    RangeValue::make(
+        r1.range_type,
+        max_bound(&r1.lower, &r2.lower)?,
+        min_bound(&r1.upper, &r2.upper)?,
+    )
+}
+
+/// `r1 - r2`: an error if `r2` would cut `r1` in two.
+pub fn minus(r1: &RangeValue, r2: &RangeValue) -> PgResult<RangeValue> {
+    if r1.empty || r2.empty {
+        return Ok(r1.clone());
+    }
+    let l1l2 = cmp_bounds(&r1.lower, &r2.lower)?;
+    let l1u2 = cmp_bounds(&r1.lower, &r2.upper)?;
+    let u1l2 = cmp_bounds(&r1.upper, &r2.lower)?;
+    let u1u2 = cmp_bounds(&r1.upper, &r2.upper)?;
+    use Ordering::*;
+    if l1l2 == Less && u1u2 == Greater {
+        return Err(data_exception(
+            "result of range difference would not be contiguous",
+        ));
+    }
+    if l1u2 == Greater || u1l2 == Less {
+        return Ok(r1.clone());
+    }
+    if l1l2 != Less && u1u2 != Greater {
+        return Ok(RangeValue::empty(r1.range_type));
+    }
+    if l1l2 != Greater && u1l2 != Less && u1u2 != Greater {
+        let upper = RangeBound {
+            inclusive: !r2.lower.inclusive,
+            lower: false,
+            ..r2.lower.clone()
+        };
+        return RangeValue::make(r1.range_type, r1.lower.clone(), upper);
+    }
+    if l1l2 != Less && u1u2 != Less && l1u2 != Greater {
+        let lower = RangeBound {
+            inclusive: !r2.upper.inclusive,
+            lower: true,
+            ..r2.upper.clone()
+        };
+        return RangeValue::make(r1.range_type, lower, r1.upper.clone());
+    }
+    Err(PgError::internal("unexpected case in range_minus"))
+}
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {
