@@ -10,7 +10,8 @@
 //! for binary results.
 //!
 //! Submodules: [`numeric`] (exact decimals), [`float`] (shortest round-trip float
-//! output), [`datetime`] (calendar, time zones, intervals).
+//! output), [`datetime`] (calendar, time zones, intervals), [`range`] and
+//! [`multirange`] (the built-in range types, their canonical forms and algebra).
 
 pub mod array;
 pub mod datetime;

@@ -1,7 +1,8 @@
 //! The range functions and operators (PostgreSQL's `rangetypes.c`): the
 //! constructors, bound accessors, the predicates between two ranges or a
 //! range and an element, and union, intersection and difference. The
-//! value, its I/O and its order live in `types::datum::range`.
+//! value, its I/O, its order and the algebra itself (re-exported here)
+//! live in `types::datum::range`, since multirange input needs it.
 
 use std::cmp::Ordering;
 
