@@ -300,4 +300,32 @@ mod tests {
         );
         assert!(MultirangeValue::from_binary(oid::INT4MULTIRANGE, &b[..9]).is_err());
     }
+
+    /// Arbitrary text and bytes give a value or an error, never a panic.
+    #[test]
+    fn garbage_input_never_panics() {
+        let mut seed: u64 = 0x9e37_79b9_7f4a_7c15;
+        let mut next = || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        };
+        let alphabet: Vec<char> = "{}[](),\\\" empty1-2.5e9x\u{e9}infinity".chars().collect();
+        let types = oid::RANGES
+            .iter()
+            .map(|r| r.0)
+            .chain(oid::MULTIRANGES.iter().map(|m| m.0));
+        for t in types.collect::<Vec<_>>() {
+            for _ in 0..2000 {
+                let len = (next() % 24) as usize;
+                let s: String = (0..len)
+                    .map(|_| alphabet[(next() % alphabet.len() as u64) as usize])
+                    .collect();
+                let _ = crate::Datum::from_text(t, &s, &opts());
+                let bytes: Vec<u8> = (0..len).map(|_| (next() % 7) as u8 * 37).collect();
+                let _ = crate::Datum::from_binary(t, &bytes);
+            }
+        }
+    }
 }

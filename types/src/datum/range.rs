@@ -104,7 +104,9 @@ fn successor(v: &Datum) -> PgResult<Datum> {
             PgError::new(SqlState::NumericValueOutOfRange, "bigint out of range")
         })?),
         Datum::Date(d) => {
-            let next = d.checked_add(1).filter(|&n| n < DATE_POS_INF);
+            // PostgreSQL's last date is 5874897-12-31 (day 2145031948).
+            const DATE_END: i32 = 2_145_031_949;
+            let next = d.checked_add(1).filter(|&n| n < DATE_END);
             Datum::Date(next.ok_or_else(|| {
                 PgError::new(SqlState::DatetimeFieldOverflow, "date out of range")
             })?)
