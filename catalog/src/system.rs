@@ -821,6 +821,8 @@ pub const BTREE_OPCLASSES: &[BtreeOpclass] = &[
     opclass(10065, "uuid_ops", oid::UUID, true),
     opclass(10088, "jsonb_ops", oid::JSONB, true),
     opclass(10067, "pg_lsn_ops", oid::PG_LSN, true),
+    opclass(3901, "range_ops", oid::ANYRANGE, true),
+    opclass(10080, "multirange_ops", oid::ANYMULTIRANGE, true),
 ];
 
 /// The type an operator class sees a column of `type_oid` as: varchar is
@@ -828,6 +830,10 @@ pub const BTREE_OPCLASSES: &[BtreeOpclass] = &[
 fn opclass_input(type_oid: u32) -> u32 {
     if type_oid == oid::VARCHAR {
         oid::TEXT
+    } else if oid::range_subtype(type_oid).is_some() {
+        oid::ANYRANGE
+    } else if oid::multirange_range(type_oid).is_some() {
+        oid::ANYMULTIRANGE
     } else {
         type_oid
     }
@@ -1456,6 +1462,118 @@ pub const BUILTIN_TYPES: &[TypeRow] = &[
     (oid::JSON, "json", 'U', false, 0, 199, 'x', 0, 'b'),
     (oid::JSONB, "jsonb", 'U', false, 0, 3807, 'x', 0, 'b'),
     (oid::PG_LSN, "pg_lsn", 'U', false, 0, 3221, 'p', 0, 'b'),
+    (
+        oid::INT4RANGE,
+        "int4range",
+        'R',
+        false,
+        0,
+        3905,
+        'x',
+        0,
+        'r',
+    ),
+    (oid::NUMRANGE, "numrange", 'R', false, 0, 3907, 'x', 0, 'r'),
+    (oid::TSRANGE, "tsrange", 'R', false, 0, 3909, 'x', 0, 'r'),
+    (
+        oid::TSTZRANGE,
+        "tstzrange",
+        'R',
+        false,
+        0,
+        3911,
+        'x',
+        0,
+        'r',
+    ),
+    (
+        oid::DATERANGE,
+        "daterange",
+        'R',
+        false,
+        0,
+        3913,
+        'x',
+        0,
+        'r',
+    ),
+    (
+        oid::INT8RANGE,
+        "int8range",
+        'R',
+        false,
+        0,
+        3927,
+        'x',
+        0,
+        'r',
+    ),
+    (
+        oid::INT4MULTIRANGE,
+        "int4multirange",
+        'R',
+        false,
+        0,
+        6150,
+        'x',
+        0,
+        'm',
+    ),
+    (
+        oid::NUMMULTIRANGE,
+        "nummultirange",
+        'R',
+        false,
+        0,
+        6151,
+        'x',
+        0,
+        'm',
+    ),
+    (
+        oid::TSMULTIRANGE,
+        "tsmultirange",
+        'R',
+        false,
+        0,
+        6152,
+        'x',
+        0,
+        'm',
+    ),
+    (
+        oid::TSTZMULTIRANGE,
+        "tstzmultirange",
+        'R',
+        false,
+        0,
+        6153,
+        'x',
+        0,
+        'm',
+    ),
+    (
+        oid::DATEMULTIRANGE,
+        "datemultirange",
+        'R',
+        false,
+        0,
+        6155,
+        'x',
+        0,
+        'm',
+    ),
+    (
+        oid::INT8MULTIRANGE,
+        "int8multirange",
+        'R',
+        false,
+        0,
+        6157,
+        'x',
+        0,
+        'm',
+    ),
 ];
 
 fn ch(c: char) -> Datum {

@@ -166,6 +166,15 @@ fn rows(
             }
             Ok(out)
         }
+        "multirange_unnest" => match args.into_iter().next() {
+            Some(Datum::Multirange(m)) => Ok(m
+                .ranges
+                .into_iter()
+                .take(limit)
+                .map(|r| vec![Datum::Range(Box::new(r))])
+                .collect()),
+            _ => Err(PgError::internal("unnest of a non-multirange")),
+        },
         "unnest" => match args.into_iter().next() {
             Some(Datum::Array(a)) => Ok(single(a.elems.into_iter().take(limit).collect())),
             _ => Err(PgError::internal("unnest of a non-array")),

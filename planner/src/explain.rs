@@ -1521,6 +1521,8 @@ impl Builder {
             AggFunc::StddevSamp => "stddev",
             AggFunc::StddevPop => "stddev_pop",
             AggFunc::Grouping => "GROUPING",
+            AggFunc::RangeIntersectAgg => "range_intersect_agg",
+            AggFunc::RangeAgg => "range_agg",
         };
         let mut args: Vec<String> = a.arg.iter().map(|x| self.upper_expr(x, layout)).collect();
         if a.func == AggFunc::Grouping {

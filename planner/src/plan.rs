@@ -373,6 +373,11 @@ pub enum AggFunc {
     /// `GROUPING(a, b, ...)`: a bit per argument (the first the highest),
     /// set when the row's grouping set leaves that expression out
     Grouping,
+    /// `range_intersect_agg(range)`: the intersection of the non-null inputs
+    RangeIntersectAgg,
+    /// `range_agg(range | multirange)`: the union of the non-null inputs,
+    /// a multirange
+    RangeAgg,
 }
 
 /// One aggregate call; its argument is evaluated over source rows.

@@ -10,6 +10,8 @@ pub mod formatting;
 pub mod hashpart;
 pub mod json;
 pub mod math;
+pub mod multirange;
+pub mod range;
 pub mod regex;
 pub mod session;
 pub mod string;
@@ -65,6 +67,12 @@ pub fn call(
         return Ok(r);
     }
     if let Some(r) = array::call(func, args, ret, &ev.opts)? {
+        return Ok(r);
+    }
+    if let Some(r) = range::call(func, args, ret)? {
+        return Ok(r);
+    }
+    if let Some(r) = multirange::call(func, args, ret)? {
         return Ok(r);
     }
     Err(PgError::internal(format!(

@@ -9,6 +9,8 @@ use types::oid::*;
 
 use super::coerce::{can_coerce_implicit, category, is_preferred};
 
+mod range;
+
 /// One built-in function or operator signature.
 #[derive(Debug, Clone)]
 pub struct FuncDef {
@@ -584,6 +586,7 @@ fn build() -> Vec<FuncDef> {
     v.push(def("pg_size_pretty", &[INT8], TEXT, "pg_size_pretty"));
     v.push(def("pg_size_pretty", &[NUMERIC], TEXT, "pg_size_pretty"));
     json_functions(&mut v);
+    range::range_functions(&mut v);
     for t in [
         TIMESTAMP,
         TIMESTAMPTZ,
@@ -877,10 +880,10 @@ fn coercible_sig(f: &FuncDef, args: &[u32]) -> bool {
                 .all(|(&p, &a)| can_coerce_implicit(a, p))
     } else {
         f.args.len() == args.len()
-            && f.args
-                .iter()
-                .zip(args)
-                .all(|(&p, &a)| can_coerce_implicit(a, p))
+            && f.args.iter().zip(args).enumerate().all(|(i, (&p, &a))| {
+                can_coerce_implicit(a, p)
+                    && (a == p || a == UNKNOWN || !range::polymorphic_arg(f, i))
+            })
     }
 }
 
