@@ -334,7 +334,12 @@ impl Analyzer<'_> {
         q: &ast::Query,
         overriding: Option<&ast::InsertOverriding>,
     ) -> PgResult<Plan> {
-        let (columns, mut plan) = self.analyze_query(q)?;
+        // As PostgreSQL does, the SELECT's unknown-typed outputs (`SELECT
+        // NULL`, `SELECT 'x'`) are not made text: they take the column's
+        // type below.
+        // (DISTINCT compares them, as text.)
+        let distinct = matches!(q.body.as_ref(), ast::SetExpr::Select(s) if s.distinct.is_some());
+        let (columns, mut plan) = self.analyze_query_resolving(q, distinct)?;
         if implicit_columns && columns.len() < targets.len() {
             targets.truncate(columns.len());
         }

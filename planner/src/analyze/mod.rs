@@ -264,6 +264,17 @@ impl<'a> Analyzer<'a> {
     /// Analyzes a query in a fresh scope (the enclosing statement's relation and
     /// aggregates are not visible in it).
     pub(crate) fn analyze_query(&mut self, q: &ast::Query) -> PgResult<(Vec<Column>, Plan)> {
+        self.analyze_query_resolving(q, true)
+    }
+
+    /// [`Self::analyze_query`]; without `resolve_unknowns` an output of
+    /// unknown type (a bare literal) stays unknown (INSERT ... SELECT gives
+    /// it the column's type).
+    pub(crate) fn analyze_query_resolving(
+        &mut self,
+        q: &ast::Query,
+        resolve_unknowns: bool,
+    ) -> PgResult<(Vec<Column>, Plan)> {
         let saved_scope = std::mem::take(&mut self.scope);
         let saved_aggs = std::mem::take(&mut self.aggs);
         let saved_srfs = std::mem::take(&mut self.srfs);
@@ -271,7 +282,7 @@ impl<'a> Analyzer<'a> {
         let saved = (
             self.agg_forbidden.take(),
             std::mem::replace(&mut self.in_agg_arg, false),
-            std::mem::replace(&mut self.resolve_unknowns, true),
+            std::mem::replace(&mut self.resolve_unknowns, resolve_unknowns),
         );
         let srf_allowed = std::mem::replace(&mut self.srf_allowed, false);
         let r = self.analyze_query_inner(q);
