@@ -47,6 +47,52 @@ const fn hidden(name: &'static str, value: i32) -> EnumOption {
     }
 }
 
+const COMPUTE_QUERY_ID: &[EnumOption] = &[
+    opt("auto", 2),
+    opt("regress", 3),
+    opt("on", 1),
+    opt("off", 0),
+    hidden("true", 1),
+    hidden("false", 0),
+    hidden("yes", 1),
+    hidden("no", 0),
+    hidden("1", 1),
+    hidden("0", 0),
+];
+const CONSTRAINT_EXCLUSION: &[EnumOption] = &[
+    opt("partition", 2),
+    opt("on", 1),
+    opt("off", 0),
+    hidden("true", 1),
+    hidden("false", 0),
+    hidden("yes", 1),
+    hidden("no", 0),
+    hidden("1", 1),
+    hidden("0", 0),
+];
+const DEFAULT_TOAST_COMPRESSION: &[EnumOption] = &[opt("pglz", 112), opt("lz4", 108)];
+const FORCE_PARALLEL_MODE: &[EnumOption] = &[
+    opt("off", 0),
+    opt("on", 1),
+    opt("regress", 2),
+    hidden("true", 1),
+    hidden("false", 0),
+    hidden("yes", 1),
+    hidden("no", 0),
+    hidden("1", 1),
+    hidden("0", 0),
+];
+const PLAN_CACHE_MODE: &[EnumOption] = &[
+    opt("auto", 0),
+    opt("force_generic_plan", 1),
+    opt("force_custom_plan", 2),
+];
+const SESSION_REPLICATION_ROLE: &[EnumOption] =
+    &[opt("origin", 0), opt("replica", 1), opt("local", 2)];
+const STATS_FETCH_CONSISTENCY: &[EnumOption] =
+    &[opt("none", 0), opt("cache", 1), opt("snapshot", 2)];
+const TRACK_FUNCTIONS: &[EnumOption] = &[opt("none", 0), opt("pl", 1), opt("all", 2)];
+const XMLBINARY: &[EnumOption] = &[opt("base64", 0), opt("hex", 1)];
 const BYTEA_OUTPUT: &[EnumOption] = &[opt("escape", 0), opt("hex", 1)];
 const CLIENT_MIN_MESSAGES: &[EnumOption] = &[
     opt("debug5", 10),
@@ -132,6 +178,14 @@ const XMLOPTION: &[EnumOption] = &[opt("content", 1), opt("document", 0)];
 
 /// Every built-in setting, sorted by lower-cased name.
 pub(super) static TABLE: &[GucDef] = &[
+    def(
+        "allow_system_table_mods",
+        Superuser,
+        Bool { boot: false },
+        "Developer Options",
+        "Allows modifications of the structure of system tables.",
+        GucFlags::NONE,
+    ),
     def(
         "application_name",
         User,
@@ -489,12 +543,34 @@ pub(super) static TABLE: &[GucDef] = &[
         GucFlags::NONE,
     ),
     def(
+        "compute_query_id",
+        Superuser,
+        Enum {
+            boot: "auto",
+            options: COMPUTE_QUERY_ID,
+        },
+        "Statistics / Monitoring",
+        "Enables in-core computation of query identifiers.",
+        GucFlags::NONE,
+    ),
+    def(
         "config_file",
         Postmaster,
         String { boot: "" },
         "File Locations",
         "Sets the server's main configuration file.",
         GucFlags::SUPERUSER_ONLY,
+    ),
+    def(
+        "constraint_exclusion",
+        User,
+        Enum {
+            boot: "partition",
+            options: CONSTRAINT_EXCLUSION,
+        },
+        "Query Tuning / Other Planner Options",
+        "Enables the planner to use constraints to optimize queries.",
+        GucFlags::NONE,
     ),
     def(
         "cpu_index_tuple_cost",
@@ -586,6 +662,14 @@ pub(super) static TABLE: &[GucDef] = &[
         GucFlags::NONE,
     ),
     def(
+        "default_table_access_method",
+        User,
+        String { boot: "heap" },
+        "Client Connection Defaults / Statement Behavior",
+        "Sets the default table access method for new tables.",
+        GucFlags::NONE,
+    ),
+    def(
         "default_tablespace",
         User,
         String { boot: "" },
@@ -601,6 +685,17 @@ pub(super) static TABLE: &[GucDef] = &[
         },
         "Client Connection Defaults / Locale and Formatting",
         "Sets default text search configuration.",
+        GucFlags::NONE,
+    ),
+    def(
+        "default_toast_compression",
+        User,
+        Enum {
+            boot: "pglz",
+            options: DEFAULT_TOAST_COMPRESSION,
+        },
+        "Client Connection Defaults / Statement Behavior",
+        "Sets the default compression method for compressible values.",
         GucFlags::NONE,
     ),
     def(
@@ -655,11 +750,27 @@ pub(super) static TABLE: &[GucDef] = &[
         GucFlags::NONE,
     ),
     def(
+        "enable_async_append",
+        User,
+        Bool { boot: true },
+        "Query Tuning / Planner Method Configuration",
+        "Enables the planner's use of async append plans.",
+        GucFlags::NONE,
+    ),
+    def(
         "enable_bitmapscan",
         User,
         Bool { boot: true },
         "Query Tuning / Planner Method Configuration",
         "Enables the planner's use of bitmap-scan plans.",
+        GucFlags::NONE,
+    ),
+    def(
+        "enable_gathermerge",
+        User,
+        Bool { boot: true },
+        "Query Tuning / Planner Method Configuration",
+        "Enables the planner's use of gather merge plans.",
         GucFlags::NONE,
     ),
     def(
@@ -711,6 +822,14 @@ pub(super) static TABLE: &[GucDef] = &[
         GucFlags::NONE,
     ),
     def(
+        "enable_memoize",
+        User,
+        Bool { boot: true },
+        "Query Tuning / Planner Method Configuration",
+        "Enables the planner's use of memoization.",
+        GucFlags::NONE,
+    ),
+    def(
         "enable_mergejoin",
         User,
         Bool { boot: true },
@@ -724,6 +843,46 @@ pub(super) static TABLE: &[GucDef] = &[
         Bool { boot: true },
         "Query Tuning / Planner Method Configuration",
         "Enables the planner's use of nested-loop join plans.",
+        GucFlags::NONE,
+    ),
+    def(
+        "enable_parallel_append",
+        User,
+        Bool { boot: true },
+        "Query Tuning / Planner Method Configuration",
+        "Enables the planner's use of parallel append plans.",
+        GucFlags::NONE,
+    ),
+    def(
+        "enable_parallel_hash",
+        User,
+        Bool { boot: true },
+        "Query Tuning / Planner Method Configuration",
+        "Enables the planner's use of parallel hash plans.",
+        GucFlags::NONE,
+    ),
+    def(
+        "enable_partition_pruning",
+        User,
+        Bool { boot: true },
+        "Query Tuning / Planner Method Configuration",
+        "Enables plan-time and execution-time partition pruning.",
+        GucFlags::NONE,
+    ),
+    def(
+        "enable_partitionwise_aggregate",
+        User,
+        Bool { boot: false },
+        "Query Tuning / Planner Method Configuration",
+        "Enables partitionwise aggregation and grouping.",
+        GucFlags::NONE,
+    ),
+    def(
+        "enable_partitionwise_join",
+        User,
+        Bool { boot: false },
+        "Query Tuning / Planner Method Configuration",
+        "Enables partitionwise join.",
         GucFlags::NONE,
     ),
     def(
@@ -761,6 +920,17 @@ pub(super) static TABLE: &[GucDef] = &[
         },
         "Client Connection Defaults / Locale and Formatting",
         "Sets the number of digits displayed for floating-point values.",
+        GucFlags::NONE,
+    ),
+    def(
+        "force_parallel_mode",
+        User,
+        Enum {
+            boot: "off",
+            options: FORCE_PARALLEL_MODE,
+        },
+        "Developer Options",
+        "Forces use of parallel query facilities.",
         GucFlags::NONE,
     ),
     def(
@@ -811,6 +981,32 @@ pub(super) static TABLE: &[GucDef] = &[
         },
         "Query Tuning / Genetic Query Optimizer",
         "Sets the threshold of FROM items beyond which GEQO is used.",
+        GucFlags::NONE,
+    ),
+    def(
+        "gin_fuzzy_search_limit",
+        User,
+        Int {
+            boot: 0,
+            min: 0,
+            max: 2147483647,
+            unit: GucUnit::None,
+        },
+        "Client Connection Defaults / Other Defaults",
+        "Sets the maximum allowed result for exact search by GIN.",
+        GucFlags::NONE,
+    ),
+    def(
+        "hash_mem_multiplier",
+        User,
+        Real {
+            boot: 2.0,
+            min: 1.0,
+            max: 1000.0,
+            unit: GucUnit::None,
+        },
+        "Resource Usage / Memory",
+        "Multiple of work_mem to use for hash tables.",
         GucFlags::NONE,
     ),
     def(
@@ -904,6 +1100,45 @@ pub(super) static TABLE: &[GucDef] = &[
         GucFlags::NONE,
     ),
     def(
+        "jit_above_cost",
+        User,
+        Real {
+            boot: 100000.0,
+            min: -1.0,
+            max: f64::MAX,
+            unit: GucUnit::None,
+        },
+        "Query Tuning / Planner Cost Constants",
+        "Perform JIT compilation if query is more expensive.",
+        GucFlags::NONE,
+    ),
+    def(
+        "jit_inline_above_cost",
+        User,
+        Real {
+            boot: 500000.0,
+            min: -1.0,
+            max: f64::MAX,
+            unit: GucUnit::None,
+        },
+        "Query Tuning / Planner Cost Constants",
+        "Perform JIT inlining if query is more expensive.",
+        GucFlags::NONE,
+    ),
+    def(
+        "jit_optimize_above_cost",
+        User,
+        Real {
+            boot: 500000.0,
+            min: -1.0,
+            max: f64::MAX,
+            unit: GucUnit::None,
+        },
+        "Query Tuning / Planner Cost Constants",
+        "Optimize JIT-compiled functions if query is more expensive.",
+        GucFlags::NONE,
+    ),
+    def(
         "join_collapse_limit",
         User,
         Int {
@@ -971,6 +1206,14 @@ pub(super) static TABLE: &[GucDef] = &[
         "Connections and Authentication / Connection Settings",
         "Sets the host name or IP address(es) to listen to.",
         GucFlags::LIST_INPUT,
+    ),
+    def(
+        "lo_compat_privileges",
+        Superuser,
+        Bool { boot: false },
+        "Version and Platform Compatibility / Previous PostgreSQL Versions",
+        "Enables backward compatibility mode for privilege checks on large objects.",
+        GucFlags::NONE,
     ),
     def(
         "lock_timeout",
@@ -1129,6 +1372,19 @@ pub(super) static TABLE: &[GucDef] = &[
         GucFlags::NONE,
     ),
     def(
+        "max_parallel_maintenance_workers",
+        User,
+        Int {
+            boot: 2,
+            min: 0,
+            max: 1024,
+            unit: GucUnit::None,
+        },
+        "Resource Usage / Asynchronous Behavior",
+        "Sets the maximum number of parallel processes per maintenance operation.",
+        GucFlags::NONE,
+    ),
+    def(
         "max_parallel_workers",
         User,
         Int {
@@ -1165,6 +1421,21 @@ pub(super) static TABLE: &[GucDef] = &[
         },
         "Resource Usage / Memory",
         "Sets the maximum number of simultaneously prepared transactions.",
+        GucFlags::NONE,
+    ),
+    def(
+        "max_stack_depth",
+        Superuser,
+        Int {
+            // PostgreSQL's boot value is 100, but the server sets 2MB at
+            // start, which is what everybody sees.
+            boot: 2048,
+            min: 100,
+            max: 2147483647,
+            unit: GucUnit::Kilobytes,
+        },
+        "Resource Usage / Memory",
+        "Sets the maximum stack depth, in kilobytes.",
         GucFlags::NONE,
     ),
     def(
@@ -1207,6 +1478,32 @@ pub(super) static TABLE: &[GucDef] = &[
         GucFlags::NONE,
     ),
     def(
+        "min_parallel_index_scan_size",
+        User,
+        Int {
+            boot: 64,
+            min: 0,
+            max: 715827882,
+            unit: GucUnit::Blocks,
+        },
+        "Query Tuning / Planner Cost Constants",
+        "Sets the minimum amount of index data for a parallel scan.",
+        GucFlags::NONE,
+    ),
+    def(
+        "min_parallel_table_scan_size",
+        User,
+        Int {
+            boot: 1024,
+            min: 0,
+            max: 715827882,
+            unit: GucUnit::Blocks,
+        },
+        "Query Tuning / Planner Cost Constants",
+        "Sets the minimum amount of table data for a parallel scan.",
+        GucFlags::NONE,
+    ),
+    def(
         "min_wal_size",
         Sighup,
         Int {
@@ -1217,6 +1514,14 @@ pub(super) static TABLE: &[GucDef] = &[
         },
         "Write-Ahead Log / Checkpoints",
         "Sets the minimum size to shrink the WAL to.",
+        GucFlags::NONE,
+    ),
+    def(
+        "parallel_leader_participation",
+        User,
+        Bool { boot: true },
+        "Resource Usage / Asynchronous Behavior",
+        "Controls whether Gather and Gather Merge also run subplans.",
         GucFlags::NONE,
     ),
     def(
@@ -1254,6 +1559,17 @@ pub(super) static TABLE: &[GucDef] = &[
         },
         "Connections and Authentication / Authentication",
         "Chooses the algorithm for encrypting passwords.",
+        GucFlags::NONE,
+    ),
+    def(
+        "plan_cache_mode",
+        User,
+        Enum {
+            boot: "auto",
+            options: PLAN_CACHE_MODE,
+        },
+        "Query Tuning / Other Planner Options",
+        "Controls the planner's selection of custom or generic plan.",
         GucFlags::NONE,
     ),
     def(
@@ -1361,6 +1677,17 @@ pub(super) static TABLE: &[GucDef] = &[
             .with(GucFlags::NO_RESET_ALL),
     ),
     def(
+        "session_replication_role",
+        Superuser,
+        Enum {
+            boot: "origin",
+            options: SESSION_REPLICATION_ROLE,
+        },
+        "Client Connection Defaults / Statement Behavior",
+        "Sets the session's behavior for triggers and rewrite rules.",
+        GucFlags::NONE,
+    ),
+    def(
         "shared_buffers",
         Postmaster,
         Int {
@@ -1424,6 +1751,17 @@ pub(super) static TABLE: &[GucDef] = &[
         },
         "Client Connection Defaults / Statement Behavior",
         "Sets the maximum allowed duration of any statement.",
+        GucFlags::NONE,
+    ),
+    def(
+        "stats_fetch_consistency",
+        User,
+        Enum {
+            boot: "cache",
+            options: STATS_FETCH_CONSISTENCY,
+        },
+        "Statistics / Cumulative Query and Index Statistics",
+        "Sets the consistency of accesses to statistics data.",
         GucFlags::NONE,
     ),
     def(
@@ -1501,6 +1839,25 @@ pub(super) static TABLE: &[GucDef] = &[
         Bool { boot: true },
         "Statistics / Cumulative Query and Index Statistics",
         "Collects statistics on database activity.",
+        GucFlags::NONE,
+    ),
+    def(
+        "track_functions",
+        Superuser,
+        Enum {
+            boot: "none",
+            options: TRACK_FUNCTIONS,
+        },
+        "Statistics / Cumulative Query and Index Statistics",
+        "Collects function-level statistics on database activity.",
+        GucFlags::NONE,
+    ),
+    def(
+        "track_io_timing",
+        Superuser,
+        Bool { boot: false },
+        "Statistics / Cumulative Query and Index Statistics",
+        "Collects timing statistics for database I/O activity.",
         GucFlags::NONE,
     ),
     def(
@@ -1685,6 +2042,17 @@ pub(super) static TABLE: &[GucDef] = &[
         },
         "Resource Usage / Memory",
         "Sets the maximum memory to be used for query workspaces.",
+        GucFlags::NONE,
+    ),
+    def(
+        "xmlbinary",
+        User,
+        Enum {
+            boot: "base64",
+            options: XMLBINARY,
+        },
+        "Client Connection Defaults / Statement Behavior",
+        "Sets how binary values are to be encoded in XML.",
         GucFlags::NONE,
     ),
     def(
