@@ -41,6 +41,9 @@ pub fn run(ev: &mut Evaluator<'_>, plan: &Plan, m: &ModifyTable) -> PgResult<Exe
         let root = (m.relation().relkind == 'p').then(|| m.relation().clone());
         for child in planner::inherit::modified_descendants(m.relation()) {
             let cm = planner::inherit::child_modify(m, &child);
+            if planner::inherit::pruned(&cm) {
+                continue;
+            }
             let more = run_modify(ev, plan, &cm, root.as_deref())?;
             out.processed += more.processed;
             out.rows.extend(more.rows);

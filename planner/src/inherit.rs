@@ -76,6 +76,21 @@ pub fn modified_descendants(rel: &RelationDesc) -> Vec<Arc<RelationDesc>> {
         .collect()
 }
 
+/// Whether UPDATE or DELETE `m` (rewritten for a partition) can touch no
+/// row of it: its WHERE contradicts the partition's constraint.
+pub fn pruned(m: &ModifyTable) -> bool {
+    let (filter, from) = match m {
+        ModifyTable::Update { filter, from, .. } | ModifyTable::Delete { filter, from, .. } => {
+            (filter, from)
+        }
+        ModifyTable::Insert { .. } => return false,
+    };
+    match (filter, &m.relation().partition_check) {
+        (Some(f), Some(check)) if from.is_none() => refutes(f, check),
+        _ => false,
+    }
+}
+
 /// UPDATE or DELETE `m` (of an inheritance parent) rewritten for `child`.
 /// INSERT is returned unchanged: it never recurses.
 pub fn child_modify(m: &ModifyTable, child: &Arc<RelationDesc>) -> ModifyTable {
@@ -95,29 +110,43 @@ pub fn child_modify(m: &ModifyTable, child: &Arc<RelationDesc>) -> ModifyTable {
             returning,
             from,
             ..
-        } => ModifyTable::Update {
-            rel: child,
-            filter: filter.as_ref().map(r),
-            assignments: assignments
-                .iter()
-                .filter_map(|(i, e)| Some((map.get(*i).copied().flatten()?, r(e))))
-                .collect(),
-            returning: returning.iter().map(r).collect(),
-            index: None,
-            from: from.clone(),
-        },
+        } => {
+            let filter = filter.as_ref().map(r);
+            ModifyTable::Update {
+                index: if from.is_none() {
+                    crate::indexpath::choose(&child, filter.as_ref())
+                } else {
+                    None
+                },
+                rel: child,
+                filter,
+                assignments: assignments
+                    .iter()
+                    .filter_map(|(i, e)| Some((map.get(*i).copied().flatten()?, r(e))))
+                    .collect(),
+                returning: returning.iter().map(r).collect(),
+                from: from.clone(),
+            }
+        }
         ModifyTable::Delete {
             filter,
             returning,
             from,
             ..
-        } => ModifyTable::Delete {
-            rel: child,
-            filter: filter.as_ref().map(r),
-            returning: returning.iter().map(r).collect(),
-            index: None,
-            from: from.clone(),
-        },
+        } => {
+            let filter = filter.as_ref().map(r);
+            ModifyTable::Delete {
+                index: if from.is_none() {
+                    crate::indexpath::choose(&child, filter.as_ref())
+                } else {
+                    None
+                },
+                rel: child,
+                filter,
+                returning: returning.iter().map(r).collect(),
+                from: from.clone(),
+            }
+        }
     }
 }
 
