@@ -207,6 +207,9 @@ pub struct ExplainNode {
     pub key: Option<NodeKey>,
     /// The filter's label whose removed rows ANALYZE reports after it.
     pub removed_by: Option<&'static str>,
+    /// The text format's lines naming each table an UPDATE or DELETE of
+    /// an inheritance tree changes (`Update on c1 p_2`).
+    pub target_lines: Vec<String>,
     pub children: Vec<ExplainNode>,
 }
 
@@ -223,6 +226,7 @@ impl ExplainNode {
             cost: Cost::default(),
             key: None,
             removed_by: None,
+            target_lines: Vec::new(),
             children: Vec::new(),
         }
     }
@@ -1842,6 +1846,85 @@ impl Builder {
         (node, targets)
     }
 
+    /// The rows an UPDATE or DELETE changes: the scan of its table (with
+    /// UPDATE ... FROM / DELETE ... USING, joined to the other rows).
+    fn dml_scan(&mut self, m: &ModifyTable) -> ExplainNode {
+        let rel = m.relation();
+        let (ModifyTable::Update {
+            filter,
+            index,
+            from,
+            ..
+        }
+        | ModifyTable::Delete {
+            filter,
+            index,
+            from,
+            ..
+        }) = m
+        else {
+            return ExplainNode::new("Result", "Result");
+        };
+        let layout = self.rel_layout(rel);
+        let scan_key = NodeKey::modify(m, Stage::Source);
+        let scan_filter = if from.is_some() {
+            None
+        } else {
+            filter.as_ref()
+        };
+        let mut scan = match index {
+            Some(s) => {
+                let (mut n, conds) = self.index_scan_node(rel, s, &layout);
+                self.filter_prop(&mut n, scan_filter, &layout, true, &conds);
+                n
+            }
+            None => {
+                let (label, _) = self.rel_label(rel);
+                let mut n = ExplainNode::new("Seq Scan", format!("Seq Scan on {label}"));
+                self.rel_fields(&mut n, rel);
+                let (pages, tuples, width) = rel_size(rel);
+                n.cost = Cost {
+                    startup: 0.0,
+                    total: SEQ_PAGE_COST * pages + tuples * CPU_TUPLE_COST,
+                    rows: tuples,
+                    width,
+                };
+                self.filter_prop(&mut n, scan_filter, &layout, true, &[]);
+                n
+            }
+        };
+        self.take_subplans(&mut scan);
+        scan.key = Some(scan_key);
+        match from {
+            None => scan,
+            Some(p) => {
+                let (other, other_layout) = self.plan(p, p.targets.len());
+                let mut full = layout.clone();
+                full.extend(other_layout);
+                let mut nl = ExplainNode::new("Nested Loop", "Nested Loop");
+                nl.fields.push(("Join Type", "Inner".into()));
+                if let Some(f) = filter {
+                    let parts: Vec<String> = conjuncts(f)
+                        .into_iter()
+                        .map(|c| self.upper_expr(c, &full))
+                        .collect();
+                    nl.prop("Join Filter", and_text(&parts));
+                }
+                let mut mat = ExplainNode::new("Materialize", "Materialize");
+                mat.cost = other.cost;
+                nl.cost = Cost {
+                    startup: 0.0,
+                    total: scan.cost.total + scan.cost.rows * other.cost.total,
+                    rows: scan.cost.rows,
+                    width: scan.cost.width,
+                };
+                self.take_subplans(&mut nl);
+                nl.child("Outer", scan)
+                    .child("Inner", mat.child("Outer", other))
+            }
+        }
+    }
+
     fn modify(&mut self, stmt: &PlannedStmt, m: &ModifyTable) -> ExplainNode {
         let rel = m.relation();
         let (label, _) = self.rel_label(rel);
@@ -1890,77 +1973,62 @@ impl Builder {
                 }
                 self.plan(&stmt.plan, stmt.plan.targets.len()).0
             }
-            ModifyTable::Update {
-                filter,
-                index,
-                from,
-                ..
-            }
-            | ModifyTable::Delete {
-                filter,
-                index,
-                from,
-                ..
-            } => {
-                let layout = self.rel_layout(rel);
-                let scan_key = NodeKey::modify(m, Stage::Source);
-                let scan_filter = if from.is_some() {
-                    None
-                } else {
-                    filter.as_ref()
-                };
-                let mut scan = match index {
-                    Some(s) => {
-                        let (mut n, conds) = self.index_scan_node(rel, s, &layout);
-                        self.filter_prop(&mut n, scan_filter, &layout, true, &conds);
-                        n
+            ModifyTable::Update { .. } | ModifyTable::Delete { .. } if !rel.children.is_empty() => {
+                // An inheritance tree: one target per table, their scans
+                // appended.
+                let mut members: Vec<ModifyTable> = Vec::new();
+                if rel.relkind != 'p' {
+                    members.push(crate::inherit::child_modify(m, rel));
+                }
+                for d in crate::inherit::modified_descendants(rel) {
+                    let cm = crate::inherit::child_modify(m, &d);
+                    if !crate::inherit::pruned(&cm) {
+                        members.push(cm);
                     }
-                    None => {
-                        let (label, _) = self.rel_label(rel);
-                        let mut n = ExplainNode::new("Seq Scan", format!("Seq Scan on {label}"));
-                        self.rel_fields(&mut n, rel);
-                        let (pages, tuples, width) = rel_size(rel);
-                        n.cost = Cost {
-                            startup: 0.0,
-                            total: SEQ_PAGE_COST * pages + tuples * CPU_TUPLE_COST,
-                            rows: tuples,
-                            width,
-                        };
-                        self.filter_prop(&mut n, scan_filter, &layout, true, &[]);
-                        n
+                }
+                let refname = self.refname(rel);
+                // (Kept until the end: names are remembered by address.)
+                let members: Vec<ModifyTable> = members
+                    .iter()
+                    .enumerate()
+                    .map(|(i, member)| {
+                        crate::inherit::renamed(member, format!("{refname}_{}", i + 1))
+                    })
+                    .collect();
+                let mut scans = Vec::with_capacity(members.len());
+                for member in &members {
+                    let (label, _) = self.rel_label(member.relation());
+                    node.target_lines.push(format!("{verb} on {label}"));
+                    scans.push(self.dml_scan(member));
+                }
+                match scans.len() {
+                    0 => {
+                        let mut r = ExplainNode::new("Result", "Result");
+                        r.prop("One-Time Filter", "false".into());
+                        r
                     }
-                };
-                self.take_subplans(&mut scan);
-                scan.key = Some(scan_key);
-                match from {
-                    None => scan,
-                    Some(p) => {
-                        let (other, other_layout) = self.plan(p, p.targets.len());
-                        let mut full = layout.clone();
-                        full.extend(other_layout);
-                        let mut nl = ExplainNode::new("Nested Loop", "Nested Loop");
-                        nl.fields.push(("Join Type", "Inner".into()));
-                        if let Some(f) = filter {
-                            let parts: Vec<String> = conjuncts(f)
-                                .into_iter()
-                                .map(|c| self.upper_expr(c, &full))
-                                .collect();
-                            nl.prop("Join Filter", and_text(&parts));
+                    1 => scans
+                        .pop()
+                        .unwrap_or_else(|| ExplainNode::new("Result", "Result")),
+                    _ => {
+                        let mut append = ExplainNode::new("Append", "Append");
+                        for scan in scans {
+                            append.cost.total += scan.cost.total;
+                            append.cost.rows += scan.cost.rows;
+                            append.cost.width = append.cost.width.max(scan.cost.width);
+                            append = append.child("Member", scan);
                         }
-                        let mut mat = ExplainNode::new("Materialize", "Materialize");
-                        mat.cost = other.cost;
-                        nl.cost = Cost {
-                            startup: 0.0,
-                            total: scan.cost.total + scan.cost.rows * other.cost.total,
-                            rows: scan.cost.rows,
-                            width: scan.cost.width,
-                        };
-                        self.take_subplans(&mut nl);
-                        nl.child("Outer", scan)
-                            .child("Inner", mat.child("Outer", other))
+                        if matches!(m, ModifyTable::Update { .. }) && rel.relkind != 'p' {
+                            let mut result = ExplainNode::new("Result", "Result");
+                            result.cost = append.cost;
+                            result.child("Outer", append)
+                        } else {
+                            append
+                        }
                     }
                 }
             }
+            ModifyTable::Update { .. } | ModifyTable::Delete { .. } => self.dml_scan(m),
         };
         node.cost = Cost {
             startup: child.cost.startup,
@@ -2190,6 +2258,9 @@ fn text_node(
     lines.push(line);
     ind += 1;
     let pad = " ".repeat(ind * 2);
+    for t in &node.target_lines {
+        lines.push(format!("{pad}{t}"));
+    }
     for (label, prop) in &node.props {
         let value = match prop {
             Prop::Text(t) => t.clone(),

@@ -76,6 +76,19 @@ pub fn modified_descendants(rel: &RelationDesc) -> Vec<Arc<RelationDesc>> {
         .collect()
 }
 
+/// `m` with its table shown under another name (EXPLAIN's `p_1`).
+pub fn renamed(m: &ModifyTable, alias: String) -> ModifyTable {
+    let mut m = m.clone();
+    let (ModifyTable::Insert { rel, .. }
+    | ModifyTable::Update { rel, .. }
+    | ModifyTable::Delete { rel, .. }) = &mut m;
+    *rel = Arc::new(RelationDesc {
+        alias: Some(alias),
+        ..(**rel).clone()
+    });
+    m
+}
+
 /// Whether UPDATE or DELETE `m` (rewritten for a partition) can touch no
 /// row of it: its WHERE contradicts the partition's constraint.
 pub fn pruned(m: &ModifyTable) -> bool {
