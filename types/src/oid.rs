@@ -27,6 +27,8 @@ pub const NUMERIC: u32 = 1700;
 pub const UUID: u32 = 2950;
 pub const JSON: u32 = 114;
 pub const JSONB: u32 = 3802;
+/// `jsonpath`: an SQL/JSON path, held as its canonical text.
+pub const JSONPATH: u32 = 4072;
 /// `pg_lsn`: a WAL position, an unsigned 64-bit byte offset printed `X/X`.
 pub const PG_LSN: u32 = 3220;
 pub const REGCLASS: u32 = 2205;
@@ -66,6 +68,7 @@ pub const INTERVAL_ARRAY: u32 = 1187;
 pub const UUID_ARRAY: u32 = 2951;
 pub const JSON_ARRAY: u32 = 199;
 pub const JSONB_ARRAY: u32 = 3807;
+pub const JSONPATH_ARRAY: u32 = 4073;
 
 /// (element type, array type, SQL name, internal name) of every array type.
 const ARRAYS: &[(u32, u32, &str, &str)] = &[
@@ -101,6 +104,7 @@ const ARRAYS: &[(u32, u32, &str, &str)] = &[
     (UUID, UUID_ARRAY, "uuid[]", "_uuid"),
     (JSON, JSON_ARRAY, "json[]", "_json"),
     (JSONB, JSONB_ARRAY, "jsonb[]", "_jsonb"),
+    (JSONPATH, JSONPATH_ARRAY, "jsonpath[]", "_jsonpath"),
     (PG_LSN, PG_LSN_ARRAY, "pg_lsn[]", "_pg_lsn"),
 ];
 
@@ -135,6 +139,7 @@ pub fn type_name(oid: u32) -> &'static str {
         UUID => "uuid",
         JSON => "json",
         JSONB => "jsonb",
+        JSONPATH => "jsonpath",
         PG_LSN => "pg_lsn",
         REGCLASS => "regclass",
         REGTYPE => "regtype",
@@ -175,6 +180,7 @@ pub fn internal_name(oid: u32) -> &'static str {
         UUID => "uuid",
         JSON => "json",
         JSONB => "jsonb",
+        JSONPATH => "jsonpath",
         PG_LSN => "pg_lsn",
         REGCLASS => "regclass",
         REGTYPE => "regtype",

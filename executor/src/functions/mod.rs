@@ -8,6 +8,7 @@ pub mod describe;
 pub mod extract;
 pub mod formatting;
 pub mod json;
+pub mod jsonpath;
 pub mod math;
 pub mod regex;
 pub mod session;
@@ -55,6 +56,9 @@ pub fn call(
         return Ok(r);
     }
     if let Some(r) = formatting::call(func, args, &ev.opts)? {
+        return Ok(r);
+    }
+    if let Some(r) = jsonpath::call(func, args)? {
         return Ok(r);
     }
     if let Some(r) = json::call(func, args, arg_types, &ev.opts)? {

@@ -127,6 +127,29 @@ fn compiled(pattern: &str, mode: Mode) -> PgResult<Regex> {
     Ok(re)
 }
 
+/// `like_regex` of a jsonpath: XQuery's flags `i` (ignore case), `s` (`.`
+/// matches a newline), `q` (the pattern is a literal string); `m` is
+/// accepted and matches as without it.
+pub fn like_regex(
+    text: &str,
+    pattern: &str,
+    icase: bool,
+    dotall: bool,
+    quote: bool,
+) -> PgResult<bool> {
+    let pattern = if quote {
+        regex::escape(pattern)
+    } else {
+        pattern.to_owned()
+    };
+    let mode = Mode {
+        case_insensitive: icase,
+        newline_sensitive: !dotall && !quote,
+        expanded: false,
+    };
+    Ok(compiled(&pattern, mode)?.is_match(text))
+}
+
 /// PostgreSQL's words for the crate's syntax errors it has words for.
 fn pg_reason(crate_message: &str) -> String {
     let last = crate_message.lines().last().unwrap_or("syntax").trim();

@@ -901,6 +901,8 @@ impl Analyzer<'_> {
             BinaryOperator::Question => "?".into(),
             BinaryOperator::QuestionAnd => "?&".into(),
             BinaryOperator::QuestionPipe => "?|".into(),
+            BinaryOperator::AtQuestion => "@?".into(),
+            BinaryOperator::AtAt => "@@".into(),
             BinaryOperator::Custom(s) => s.clone(),
             // `OPERATOR(pg_catalog.~)`, as psql writes its catalog queries:
             // the built-in operators all live in pg_catalog.
@@ -1277,6 +1279,7 @@ impl Analyzer<'_> {
             return Err(PgError::feature_not_supported("aggregate functions"));
         }
         let mut args = Vec::new();
+        let mut named = Vec::new();
         for a in &arg_list.args {
             match a {
                 FunctionArg::Unnamed(FunctionArgExpr::Expr(e)) => {
@@ -1285,8 +1288,33 @@ impl Analyzer<'_> {
                 FunctionArg::Unnamed(_) => {
                     return Err(PgError::feature_not_supported("* arguments"));
                 }
+                FunctionArg::Named {
+                    name: n,
+                    arg: FunctionArgExpr::Expr(e),
+                    ..
+                } if name.starts_with("jsonb_path_") => {
+                    named.push((
+                        n.value.to_lowercase(),
+                        self.transform(e)?,
+                        self.pos(e.span()),
+                    ));
+                }
+                FunctionArg::ExprNamed {
+                    name: ast::Expr::Identifier(n),
+                    arg: FunctionArgExpr::Expr(e),
+                    ..
+                } if name.starts_with("jsonb_path_") => {
+                    named.push((
+                        n.value.to_lowercase(),
+                        self.transform(e)?,
+                        self.pos(e.span()),
+                    ));
+                }
                 _ => return Err(PgError::feature_not_supported("named function arguments")),
             }
+        }
+        if !named.is_empty() {
+            args = jsonb_path_named_args(args, named)?;
         }
         if let Some(x) = self.array_function(&name, &args, pos)? {
             return Ok(x);
@@ -1645,4 +1673,46 @@ fn function_style_cast(name: &str) -> Option<u32> {
     ]
     .into_iter()
     .find(|&t| oid::internal_name(t) == name)
+}
+
+/// The arguments of a `jsonb_path_*` call with named ones (`silent => true`)
+/// put in place: `(target, path, vars, silent)`, `vars` defaulting to `{}`.
+fn jsonb_path_named_args(
+    positional: Vec<(Expr, Option<usize>)>,
+    named: Vec<(String, Expr, Option<usize>)>,
+) -> PgResult<Vec<(Expr, Option<usize>)>> {
+    const PARAMS: [&str; 4] = ["target", "path", "vars", "silent"];
+    let mut slots: Vec<Option<(Expr, Option<usize>)>> = vec![None, None, None, None];
+    if positional.len() > PARAMS.len() {
+        return Err(PgError::feature_not_supported("named function arguments"));
+    }
+    for (i, a) in positional.into_iter().enumerate() {
+        slots[i] = Some(a);
+    }
+    for (n, e, p) in named {
+        match PARAMS.iter().position(|&q| q == n) {
+            Some(i) if slots[i].is_none() => slots[i] = Some((e, p)),
+            _ => return Err(PgError::feature_not_supported("named function arguments")),
+        }
+    }
+    if slots[3].is_some() && slots[2].is_none() {
+        slots[2] = Some((
+            Expr::Const {
+                value: Datum::Jsonb(Box::new(types::datum::json::Jsonb::Object(Vec::new()))),
+                type_oid: oid::JSONB,
+            },
+            None,
+        ));
+    }
+    let mut out = Vec::new();
+    for s in slots {
+        match s {
+            Some(a) => out.push(a),
+            None => break,
+        }
+    }
+    if out.len() < 2 {
+        return Err(PgError::feature_not_supported("named function arguments"));
+    }
+    Ok(out)
 }

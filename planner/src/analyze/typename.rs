@@ -62,6 +62,7 @@ fn internal_type(name: &str) -> Option<u32> {
         PG_LSN,
         JSON,
         JSONB,
+        JSONPATH,
     ]
     .into_iter()
     .filter_map(array_of)
@@ -139,6 +140,7 @@ pub fn resolve_type(dt: &DataType) -> PgResult<(u32, i32)> {
                 }
                 "json" => JSON,
                 "jsonb" => JSONB,
+                "jsonpath" => JSONPATH,
                 "xml" | "money" | "inet" | "cidr" | "macaddr" | "bit" | "varbit" | "point"
                 | "regproc" | "tsvector" | "tsquery" | "timetz" | "int4range" | "record"
                 | "xid" | "xid8" => {
