@@ -22,9 +22,11 @@
 use types::datum::Numeric;
 use types::datum::json::Jsonb;
 use types::datum::jsonpath::{
-    BinaryOp, Item, ItemKind, JsonPath, Method, REGEX_DOTALL, REGEX_ICASE, REGEX_QUOTE,
+    BinaryOp, Item, ItemKind, JsonPath, Method, REGEX_DOTALL, REGEX_ICASE, REGEX_MLINE, REGEX_QUOTE,
 };
 use types::{Datum, PgError, PgResult, SqlState};
+
+use std::rc::Rc;
 
 use super::arg;
 
@@ -60,6 +62,11 @@ struct Cx<'a> {
     innermost_array_size: i64,
     /// Counter for the `id` of `.keyvalue()` results.
     generated: i64,
+    /// The value `.keyvalue()` ids are relative to, and its number: the
+    /// root (0), `vars` (1), or an object `.keyvalue()` made.
+    base: (i64, Rc<Jsonb>),
+    root_rc: Rc<Jsonb>,
+    vars_rc: Option<Rc<Jsonb>>,
 }
 
 /// An error `silent` may suppress: raised when errors are thrown, else the
@@ -209,7 +216,10 @@ impl Cx<'_> {
             },
             ItemKind::Root => {
                 let root = self.root.clone();
-                self.next(jsp, root, found)
+                let saved = std::mem::replace(&mut self.base, (0, self.root_rc.clone()));
+                let r = self.next(jsp, root, found);
+                self.base = saved;
+                r
             }
             ItemKind::Current => {
                 let cur = self.current.clone();
@@ -301,7 +311,13 @@ impl Cx<'_> {
                     return Ok(Status::Ok);
                 }
                 let v = self.literal(jsp)?;
-                self.next(jsp, v, found)
+                let saved = self.base.clone();
+                if let (ItemKind::Variable(_), Some(vars)) = (&jsp.kind, &self.vars_rc) {
+                    self.base = (1, vars.clone());
+                }
+                let r = self.next(jsp, v, found);
+                self.base = saved;
+                r
             }
             ItemKind::Method(Method::Type) => {
                 let t = Jsonb::String(jb.type_name().to_string());
@@ -396,6 +412,13 @@ impl Cx<'_> {
             ItemKind::Datetime(_) => {
                 if unwrap && matches!(jb, Jsonb::Array(_)) {
                     return self.unwrap_target_array(Some(jsp), jb, found, false);
+                }
+                if !matches!(jb, Jsonb::String(_)) {
+                    return soft(
+                        self,
+                        SqlState::InvalidArgumentForSqlJsonDatetimeFunction,
+                        "jsonpath item method .datetime() can only be applied to a string",
+                    );
                 }
                 Err(PgError::feature_not_supported(
                     "jsonpath item method .datetime()",
@@ -556,9 +579,10 @@ impl Cx<'_> {
         if pairs.is_empty() {
             return Ok(Status::NotFound);
         }
-        // TODO(keyvalue ids): PostgreSQL's id is the object's byte offset in
-        // its base object's binary jsonb; ours counts objects read.
-        let id = 0;
+        // PostgreSQL's id: the object's byte offset in its base object's
+        // binary jsonb, plus the base object's number times 10^10.
+        let offset = layout::find(&self.base.1, jb).unwrap_or(0) as i64;
+        let id = offset + self.base.0 * 10_000_000_000;
         let mut res = Status::NotFound;
         for (k, v) in pairs {
             res = Status::Ok;
@@ -570,8 +594,11 @@ impl Cx<'_> {
                 ("value".to_string(), v.clone()),
                 ("id".to_string(), number(id)),
             ]);
+            let saved = std::mem::replace(&mut self.base, (self.generated, Rc::new(obj.clone())));
             self.generated += 1;
-            res = self.next(jsp, obj, found.as_deref_mut())?;
+            let r = self.next(jsp, obj, found.as_deref_mut());
+            self.base = saved;
+            res = r?;
             if res == Status::Error {
                 return Ok(res);
             }
@@ -794,14 +821,15 @@ impl Cx<'_> {
                 pattern,
                 flags,
             } => {
-                let (icase, dotall, quote) = (
+                let (icase, dotall, mline, quote) = (
                     flags & REGEX_ICASE != 0,
                     flags & REGEX_DOTALL != 0,
+                    flags & REGEX_MLINE != 0,
                     flags & REGEX_QUOTE != 0,
                 );
                 self.predicate(expr, None, jb, false, &mut |s, _| match s {
                     Jsonb::String(s) => Ok(
-                        if super::regex::like_regex(s, pattern, icase, dotall, quote)? {
+                        if super::regex::like_regex(s, pattern, icase, dotall, mline, quote)? {
                             Truth::True
                         } else {
                             Truth::False
@@ -898,6 +926,87 @@ impl Cx<'_> {
     }
 }
 
+/// Where values sit in PostgreSQL's binary jsonb (`.keyvalue()` ids are
+/// offsets in it): a container is a 4-byte header and a 4-byte entry per
+/// element (per key and value of an object), then the keys' bytes, then the
+/// values' data: strings' bytes, numerics as `numeric` varlenas and nested
+/// containers, the last two aligned to 4 bytes.
+mod layout {
+    use types::datum::Numeric;
+    use types::datum::json::Jsonb;
+
+    fn pad(x: usize) -> usize {
+        (x + 3) & !3
+    }
+
+    /// The size of a `numeric` varlena: 4-byte length, 2-byte header, and a
+    /// 2-byte base-10000 digit per group (leading and trailing zero groups
+    /// left out).
+    fn numeric_size(n: &Numeric) -> usize {
+        let text = n.to_text();
+        let digits = text.trim_start_matches('-');
+        let (int, frac) = digits.split_once('.').unwrap_or((digits, ""));
+        let int = int.trim_start_matches('0');
+        let mut groups: Vec<u32> = Vec::new();
+        let lead = (4 - int.len() % 4) % 4;
+        let int_padded = format!("{}{int}", "0".repeat(lead));
+        let frac_padded = format!("{frac}{}", "0".repeat((4 - frac.len() % 4) % 4));
+        for chunk in int_padded
+            .as_bytes()
+            .chunks(4)
+            .chain(frac_padded.as_bytes().chunks(4))
+        {
+            let g = chunk
+                .iter()
+                .fold(0u32, |a, &b| a * 10 + u32::from(b.wrapping_sub(b'0')));
+            groups.push(g);
+        }
+        let first = groups.iter().position(|&g| g != 0);
+        let last = groups.iter().rposition(|&g| g != 0);
+        let ndigits = match (first, last) {
+            (Some(f), Some(l)) => l - f + 1,
+            _ => 0,
+        };
+        4 + 2 + 2 * ndigits
+    }
+
+    fn children(v: &Jsonb) -> (usize, usize, Vec<&Jsonb>) {
+        match v {
+            Jsonb::Array(items) => (items.len(), 0, items.iter().collect()),
+            Jsonb::Object(pairs) => (
+                2 * pairs.len(),
+                pairs.iter().map(|(k, _)| k.len()).sum(),
+                pairs.iter().map(|(_, v)| v).collect(),
+            ),
+            _ => (0, 0, Vec::new()),
+        }
+    }
+
+    /// Where a container starting at `start` ends; with `target`, the offset
+    /// of the first container equal to it instead (None if there is none).
+    fn walk(v: &Jsonb, start: usize, target: Option<&Jsonb>) -> Result<usize, Option<usize>> {
+        if target.is_some_and(|t| t == v) {
+            return Err(Some(start));
+        }
+        let (entries, keys, values) = children(v);
+        let mut pos = start + 4 + 4 * entries + keys;
+        for c in values {
+            match c {
+                Jsonb::Array(_) | Jsonb::Object(_) => pos = walk(c, pad(pos), target)?,
+                Jsonb::Number(n) => pos = pad(pos) + numeric_size(n),
+                Jsonb::String(s) => pos += s.len(),
+                Jsonb::Null | Jsonb::Bool(_) => {}
+            }
+        }
+        Ok(pos)
+    }
+
+    /// The offset of container `target` within `base`.
+    pub(super) fn find(base: &Jsonb, target: &Jsonb) -> Option<usize> {
+        walk(base, 0, Some(target)).err().flatten()
+    }
+}
+
 fn single_number(seq: &[Jsonb]) -> Option<Numeric> {
     match seq {
         [Jsonb::Number(n)] => Some(*n),
@@ -954,7 +1063,11 @@ fn execute(
             "Jsonpath parameters should be encoded as key-value pairs of \"vars\" object.",
         ));
     }
+    let root_rc = Rc::new(target.clone());
     let mut cx = Cx {
+        base: (0, root_rc.clone()),
+        root_rc,
+        vars_rc: vars.map(|v| Rc::new(v.clone())),
         vars,
         lax: path.lax,
         ignore_structural: path.lax,
