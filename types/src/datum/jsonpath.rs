@@ -316,6 +316,8 @@ enum Tok {
     Int(String),
     /// a bare word: identifier or keyword
     Word(String, Option<Keyword>),
+    /// a word a comment ended, which the scanner drops
+    Dropped,
     End,
 }
 
@@ -448,6 +450,16 @@ impl<'a> Lexer<'a> {
 
     fn next(&mut self) -> PgResult<Token> {
         loop {
+            let t = self.scan()?;
+            if t.tok != Tok::Dropped {
+                return Ok(t);
+            }
+        }
+    }
+
+    /// The next token, or `Dropped` for a word the scanner drops.
+    fn scan(&mut self) -> PgResult<Token> {
+        loop {
             let Some(c) = self.peek_char(self.pos) else {
                 return Ok(Token {
                     tok: Tok::End,
@@ -554,7 +566,8 @@ impl<'a> Lexer<'a> {
         }
     }
 
-    /// A bare word (with escapes), up to a blank, punctuation, a quote or the end.
+    /// A bare word (with escapes), up to a blank, punctuation, a quote or the
+    /// end; `Dropped` for a word a comment ends.
     fn word(&mut self) -> PgResult<Token> {
         let mut value = String::new();
         loop {
@@ -563,6 +576,13 @@ impl<'a> Lexer<'a> {
             };
             if c == '\\' {
                 self.escape(&mut value)?;
+            } else if self.s[self.pos..].starts_with("/*") {
+                // PostgreSQL's scanner drops a word that a comment ends
+                // (`$.a/**/.b` reads as `$..b`).
+                return Ok(Token {
+                    tok: Tok::Dropped,
+                    near: None,
+                });
             } else if is_blank(c) {
                 let start = self.pos;
                 while self.peek_char(self.pos).is_some_and(is_blank) {
