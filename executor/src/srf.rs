@@ -143,7 +143,8 @@ fn rows(
             _ => Err(PgError::internal("unnest of a non-array")),
         },
         "jsonb_path_query" | "jsonb_path_query_tz" => {
-            let mut rows = crate::functions::jsonpath::query(f.func, &args)?.unwrap_or_default();
+            let mut rows =
+                crate::functions::jsonpath::query(f.func, &args, &ev.opts)?.unwrap_or_default();
             rows.truncate(limit);
             Ok(rows)
         }

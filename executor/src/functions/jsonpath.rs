@@ -15,16 +15,20 @@
 //! Predicates are three-valued ([`Truth`]): an error inside a filter makes it
 //! unknown, never an error of the query.
 //!
-//! Short of PostgreSQL: `.datetime()` is 0A000; `.keyvalue()` numbers the
-//! objects it reads by the order it meets them within their base object
-//! rather than by their byte offset in PostgreSQL's binary jsonb.
+//! `.keyvalue()` ids are PostgreSQL's: the byte offset of the object in its
+//! base object's binary jsonb (computed by [`layout`]; an object equal to an
+//! earlier one in the same base gets that one's offset). Datetimes are in
+//! [`super::jsonpath_datetime`].
 
 use types::datum::Numeric;
 use types::datum::json::Jsonb;
 use types::datum::jsonpath::{
     BinaryOp, Item, ItemKind, JsonPath, Method, REGEX_DOTALL, REGEX_ICASE, REGEX_MLINE, REGEX_QUOTE,
 };
+use types::datum::{OutputOptions, TimeZone};
 use types::{Datum, PgError, PgResult, SqlState};
+
+use super::jsonpath_datetime as datetime;
 
 use std::rc::Rc;
 
@@ -67,6 +71,9 @@ struct Cx<'a> {
     base: (i64, Rc<Jsonb>),
     root_rc: Rc<Jsonb>,
     vars_rc: Option<Rc<Jsonb>>,
+    /// Whether datetime comparisons may use the session zone (`_tz`).
+    use_tz: bool,
+    zone: TimeZone,
 }
 
 /// An error `silent` may suppress: raised when errors are thrown, else the
@@ -320,7 +327,11 @@ impl Cx<'_> {
                 r
             }
             ItemKind::Method(Method::Type) => {
-                let t = Jsonb::String(jb.type_name().to_string());
+                let name = match datetime::from_jsonb(jb) {
+                    Some(dt) => dt.type_name(),
+                    None => jb.type_name(),
+                };
+                let t = Jsonb::String(name.to_string());
                 self.next(jsp, t, found)
             }
             ItemKind::Method(Method::Size) => {
@@ -409,20 +420,49 @@ impl Cx<'_> {
                 }
                 self.key_value(jsp, jb, found)
             }
-            ItemKind::Datetime(_) => {
+            ItemKind::Datetime(template) => {
                 if unwrap && matches!(jb, Jsonb::Array(_)) {
                     return self.unwrap_target_array(Some(jsp), jb, found, false);
                 }
-                if !matches!(jb, Jsonb::String(_)) {
+                let Jsonb::String(s) = jb else {
                     return soft(
                         self,
                         SqlState::InvalidArgumentForSqlJsonDatetimeFunction,
                         "jsonpath item method .datetime() can only be applied to a string",
                     );
+                };
+                if let Some(t) = template {
+                    datetime::check_template(t)?;
                 }
-                Err(PgError::feature_not_supported(
-                    "jsonpath item method .datetime()",
-                ))
+                let dt = match template {
+                    Some(t) => match datetime::parse(s, t) {
+                        Ok(dt) => dt,
+                        Err(e) if self.throw => return Err(e),
+                        Err(_) => return Ok(Status::Error),
+                    },
+                    None => {
+                        match datetime::FORMATS
+                            .iter()
+                            .find_map(|f| datetime::parse(s, f).ok())
+                        {
+                            Some(dt) => dt,
+                            None if self.throw => {
+                                return Err(PgError::new(
+                                    SqlState::InvalidArgumentForSqlJsonDatetimeFunction,
+                                    format!("datetime format is not recognized: \"{s}\""),
+                                )
+                                .with_hint(
+                                    "Use a datetime template argument to specify the input data format.",
+                                ));
+                            }
+                            None => return Ok(Status::Error),
+                        }
+                    }
+                };
+                if jsp.next.is_none() && found.is_none() {
+                    return Ok(Status::Ok);
+                }
+                self.next(jsp, datetime::to_jsonb(dt), found)
             }
             // predicates are handled above
             ItemKind::Not(_)
@@ -812,8 +852,10 @@ impl Cx<'_> {
             ),
             ItemKind::Binary(op, l, r) => {
                 let op = *op;
-                self.predicate(l, Some(r), jb, true, &mut |a, b| {
-                    Ok(b.map_or(Truth::Unknown, |b| compare_items(op, a, b)))
+                let (use_tz, zone) = (self.use_tz, self.zone);
+                self.predicate(l, Some(r), jb, true, &mut |a, b| match b {
+                    Some(b) => compare_items(op, a, b, use_tz, zone),
+                    None => Ok(Truth::Unknown),
                 })
             }
             ItemKind::LikeRegex {
@@ -1016,21 +1058,42 @@ fn single_number(seq: &[Jsonb]) -> Option<Numeric> {
 
 /// Comparison of two items: nulls equal only nulls, other items of
 /// different types and containers are not comparable.
-fn compare_items(op: BinaryOp, a: &Jsonb, b: &Jsonb) -> Truth {
+fn compare_items(
+    op: BinaryOp,
+    a: &Jsonb,
+    b: &Jsonb,
+    use_tz: bool,
+    zone: TimeZone,
+) -> PgResult<Truth> {
     use std::cmp::Ordering;
-    let cmp = match (a, b) {
-        (Jsonb::Null, Jsonb::Null) => Ordering::Equal,
-        (Jsonb::Null, _) | (_, Jsonb::Null) => {
-            return if op == BinaryOp::NotEqual {
-                Truth::True
-            } else {
-                Truth::False
-            };
+    let cmp = match (datetime::from_jsonb(a), datetime::from_jsonb(b)) {
+        (Some(x), Some(y)) => match datetime::compare(x, y, use_tz, zone)? {
+            Some(o) => Some(o),
+            None => return Ok(Truth::Unknown),
+        },
+        (Some(_), None) | (None, Some(_))
+            if !matches!(a, Jsonb::Null) && !matches!(b, Jsonb::Null) =>
+        {
+            return Ok(Truth::Unknown);
         }
-        (Jsonb::Bool(x), Jsonb::Bool(y)) => x.cmp(y),
-        (Jsonb::Number(x), Jsonb::Number(y)) => x.total_cmp(y),
-        (Jsonb::String(x), Jsonb::String(y)) => x.as_bytes().cmp(y.as_bytes()),
-        _ => return Truth::Unknown,
+        _ => None,
+    };
+    let cmp = match cmp {
+        Some(o) => o,
+        None => match (a, b) {
+            (Jsonb::Null, Jsonb::Null) => Ordering::Equal,
+            (Jsonb::Null, _) | (_, Jsonb::Null) => {
+                return Ok(if op == BinaryOp::NotEqual {
+                    Truth::True
+                } else {
+                    Truth::False
+                });
+            }
+            (Jsonb::Bool(x), Jsonb::Bool(y)) => x.cmp(y),
+            (Jsonb::Number(x), Jsonb::Number(y)) => x.total_cmp(y),
+            (Jsonb::String(x), Jsonb::String(y)) => x.as_bytes().cmp(y.as_bytes()),
+            _ => return Ok(Truth::Unknown),
+        },
     };
     let holds = match op {
         BinaryOp::Equal => cmp.is_eq(),
@@ -1039,9 +1102,9 @@ fn compare_items(op: BinaryOp, a: &Jsonb, b: &Jsonb) -> Truth {
         BinaryOp::Greater => cmp.is_gt(),
         BinaryOp::LessOrEqual => cmp.is_le(),
         BinaryOp::GreaterOrEqual => cmp.is_ge(),
-        _ => return Truth::Unknown,
+        _ => return Ok(Truth::Unknown),
     };
-    if holds { Truth::True } else { Truth::False }
+    Ok(if holds { Truth::True } else { Truth::False })
 }
 
 /// Runs `path` over `target`: the status and, when `want_items`, the items.
@@ -1051,6 +1114,8 @@ fn execute(
     target: &Jsonb,
     throw: bool,
     want_items: bool,
+    use_tz: bool,
+    zone: TimeZone,
 ) -> PgResult<(Status, Vec<Jsonb>)> {
     if let Some(v) = vars
         && !matches!(v, Jsonb::Object(_))
@@ -1068,6 +1133,8 @@ fn execute(
         base: (0, root_rc.clone()),
         root_rc,
         vars_rc: vars.map(|v| Rc::new(v.clone())),
+        use_tz,
+        zone,
         vars,
         lax: path.lax,
         ignore_structural: path.lax,
@@ -1095,7 +1162,7 @@ fn execute(
     } else {
         cx.item(&path.expr, target, None)?
     };
-    Ok((res, items))
+    Ok((res, items.into_iter().map(datetime::materialize).collect()))
 }
 
 fn jsonb_arg(args: &[Datum], n: usize) -> PgResult<&Jsonb> {
@@ -1135,7 +1202,7 @@ fn call_args(func: &str, args: &[Datum]) -> PgResult<(Jsonb, JsonPath, Option<Js
 
 /// `jsonb_path_exists`, `jsonb_path_match`, `_query_array`, `_query_first`
 /// (and `_tz`, and the operators' `_opr`); None for other names.
-pub fn call(func: &str, args: &[Datum]) -> PgResult<Option<Datum>> {
+pub fn call(func: &str, args: &[Datum], opts: &OutputOptions) -> PgResult<Option<Datum>> {
     let base = func.trim_end_matches("_tz").trim_end_matches("_opr");
     if !matches!(
         base,
@@ -1147,16 +1214,17 @@ pub fn call(func: &str, args: &[Datum]) -> PgResult<Option<Datum>> {
         return Ok(None);
     }
     let (target, path, vars, throw) = call_args(func, args)?;
+    let (use_tz, zone) = (func.ends_with("_tz"), opts.zone());
     Ok(Some(match base {
         "jsonb_path_exists" => {
-            let (st, _) = execute(&path, vars.as_ref(), &target, throw, false)?;
+            let (st, _) = execute(&path, vars.as_ref(), &target, throw, false, use_tz, zone)?;
             match st {
                 Status::Error => Datum::Null,
                 st => Datum::Bool(st == Status::Ok),
             }
         }
         "jsonb_path_match" => {
-            let (_, items) = execute(&path, vars.as_ref(), &target, throw, true)?;
+            let (_, items) = execute(&path, vars.as_ref(), &target, throw, true, use_tz, zone)?;
             match items.as_slice() {
                 [Jsonb::Bool(b)] => Datum::Bool(*b),
                 [Jsonb::Null] => Datum::Null,
@@ -1170,11 +1238,11 @@ pub fn call(func: &str, args: &[Datum]) -> PgResult<Option<Datum>> {
             }
         }
         "jsonb_path_query_array" => {
-            let (_, items) = execute(&path, vars.as_ref(), &target, throw, true)?;
+            let (_, items) = execute(&path, vars.as_ref(), &target, throw, true, use_tz, zone)?;
             Datum::Jsonb(Box::new(Jsonb::Array(items)))
         }
         _ => {
-            let (_, items) = execute(&path, vars.as_ref(), &target, throw, true)?;
+            let (_, items) = execute(&path, vars.as_ref(), &target, throw, true, use_tz, zone)?;
             match items.into_iter().next() {
                 Some(v) => Datum::Jsonb(Box::new(v)),
                 None => Datum::Null,
@@ -1184,12 +1252,17 @@ pub fn call(func: &str, args: &[Datum]) -> PgResult<Option<Datum>> {
 }
 
 /// `jsonb_path_query[_tz]`: one row per item.
-pub fn query(func: &str, args: &[Datum]) -> PgResult<Option<Vec<Vec<Datum>>>> {
+pub fn query(
+    func: &str,
+    args: &[Datum],
+    opts: &OutputOptions,
+) -> PgResult<Option<Vec<Vec<Datum>>>> {
     if !matches!(func, "jsonb_path_query" | "jsonb_path_query_tz") {
         return Ok(None);
     }
     let (target, path, vars, throw) = call_args(func, args)?;
-    let (_, items) = execute(&path, vars.as_ref(), &target, throw, true)?;
+    let (use_tz, zone) = (func.ends_with("_tz"), opts.zone());
+    let (_, items) = execute(&path, vars.as_ref(), &target, throw, true, use_tz, zone)?;
     Ok(Some(
         items
             .into_iter()

@@ -9,6 +9,7 @@ pub mod extract;
 pub mod formatting;
 pub mod json;
 pub mod jsonpath;
+pub mod jsonpath_datetime;
 pub mod math;
 pub mod regex;
 pub mod session;
@@ -58,7 +59,7 @@ pub fn call(
     if let Some(r) = formatting::call(func, args, &ev.opts)? {
         return Ok(r);
     }
-    if let Some(r) = jsonpath::call(func, args)? {
+    if let Some(r) = jsonpath::call(func, args, &ev.opts)? {
         return Ok(r);
     }
     if let Some(r) = json::call(func, args, arg_types, &ev.opts)? {

@@ -359,6 +359,7 @@ fn build() -> Vec<FuncDef> {
     v.push(def("clock_timestamp", &[], TIMESTAMPTZ, "clock_timestamp"));
     v.push(def("version", &[], TEXT, "version"));
     v.push(def("current_database", &[], NAME, "current_database"));
+    v.push(def("getdatabaseencoding", &[], NAME, "getdatabaseencoding"));
     v.push(def("current_schema", &[], NAME, "current_schema"));
     v.push(def("current_setting", &[TEXT], TEXT, "current_setting"));
     v.push(def(

@@ -756,7 +756,7 @@ fn push_code(out: &mut String, code: u32) -> PgResult<()> {
         }
         None => Err(PgError::new(
             SqlState::SyntaxError,
-            "invalid Unicode escape value",
+            "invalid Unicode code point",
         )),
     }
 }
