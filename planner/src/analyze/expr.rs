@@ -1292,29 +1292,30 @@ impl Analyzer<'_> {
                     name: n,
                     arg: FunctionArgExpr::Expr(e),
                     ..
-                } if name.starts_with("jsonb_path_") => {
-                    named.push((
-                        n.value.to_lowercase(),
-                        self.transform(e)?,
-                        self.pos(e.span()),
-                    ));
                 }
-                FunctionArg::ExprNamed {
+                | FunctionArg::ExprNamed {
                     name: ast::Expr::Identifier(n),
                     arg: FunctionArgExpr::Expr(e),
                     ..
                 } if name.starts_with("jsonb_path_") => {
-                    named.push((
-                        n.value.to_lowercase(),
-                        self.transform(e)?,
-                        self.pos(e.span()),
-                    ));
+                    let arg = (self.transform(e)?, self.pos(e.span()));
+                    named.push((n.value.to_lowercase(), arg));
                 }
                 _ => return Err(PgError::feature_not_supported("named function arguments")),
             }
         }
         if !named.is_empty() {
-            args = jsonb_path_named_args(args, named)?;
+            args = jsonb_path_named_args(args, named, || {
+                let vars = types::datum::json::Jsonb::Object(Vec::new());
+                let value = Datum::Jsonb(Box::new(vars));
+                (
+                    Expr::Const {
+                        value,
+                        type_oid: oid::JSONB,
+                    },
+                    None,
+                )
+            })?;
         }
         if let Some(x) = self.array_function(&name, &args, pos)? {
             return Ok(x);
@@ -1676,33 +1677,29 @@ fn function_style_cast(name: &str) -> Option<u32> {
 }
 
 /// The arguments of a `jsonb_path_*` call with named ones (`silent => true`)
-/// put in place: `(target, path, vars, silent)`, `vars` defaulting to `{}`.
-fn jsonb_path_named_args(
-    positional: Vec<(Expr, Option<usize>)>,
-    named: Vec<(String, Expr, Option<usize>)>,
-) -> PgResult<Vec<(Expr, Option<usize>)>> {
+/// put in place: `(target, path, vars, silent)`, `vars` defaulting to `{}`
+/// (`default_vars`) when `silent` is given.
+pub(crate) fn jsonb_path_named_args<T>(
+    positional: Vec<T>,
+    named: Vec<(String, T)>,
+    default_vars: impl FnOnce() -> T,
+) -> PgResult<Vec<T>> {
     const PARAMS: [&str; 4] = ["target", "path", "vars", "silent"];
-    let mut slots: Vec<Option<(Expr, Option<usize>)>> = vec![None, None, None, None];
+    let mut slots: Vec<Option<T>> = vec![None, None, None, None];
     if positional.len() > PARAMS.len() {
         return Err(PgError::feature_not_supported("named function arguments"));
     }
     for (i, a) in positional.into_iter().enumerate() {
         slots[i] = Some(a);
     }
-    for (n, e, p) in named {
+    for (n, e) in named {
         match PARAMS.iter().position(|&q| q == n) {
-            Some(i) if slots[i].is_none() => slots[i] = Some((e, p)),
+            Some(i) if slots[i].is_none() => slots[i] = Some(e),
             _ => return Err(PgError::feature_not_supported("named function arguments")),
         }
     }
     if slots[3].is_some() && slots[2].is_none() {
-        slots[2] = Some((
-            Expr::Const {
-                value: Datum::Jsonb(Box::new(types::datum::json::Jsonb::Object(Vec::new()))),
-                type_oid: oid::JSONB,
-            },
-            None,
-        ));
+        slots[2] = Some(default_vars());
     }
     let mut out = Vec::new();
     for s in slots {
