@@ -16,8 +16,8 @@
 //! unknown, never an error of the query.
 //!
 //! `.keyvalue()` ids are PostgreSQL's: the byte offset of the object in its
-//! base object's binary jsonb (computed by [`layout`]; an object equal to an
-//! earlier one in the same base gets that one's offset). Datetimes are in
+//! base object's binary jsonb (computed by [`layout`] and found by address;
+//! a copy, such as `@`, gets the offset of the first equal object). Datetimes are in
 //! [`super::jsonpath_datetime`].
 
 use types::datum::Numeric;
@@ -30,6 +30,8 @@ use types::{Datum, PgError, PgResult, SqlState};
 
 use super::jsonpath_datetime as datetime;
 
+use std::borrow::Cow;
+use std::collections::HashMap;
 use std::rc::Rc;
 
 use super::arg;
@@ -68,12 +70,23 @@ struct Cx<'a> {
     generated: i64,
     /// The value `.keyvalue()` ids are relative to, and its number: the
     /// root (0), `vars` (1), or an object `.keyvalue()` made.
-    base: (i64, Rc<Jsonb>),
-    root_rc: Rc<Jsonb>,
-    vars_rc: Option<Rc<Jsonb>>,
+    base: (i64, BaseOf),
+    /// Offsets of the containers of the root and of `vars` by address
+    /// (built when `.keyvalue()` first needs them).
+    root_offsets: Option<HashMap<usize, usize>>,
+    vars_offsets: Option<HashMap<usize, usize>>,
     /// Whether datetime comparisons may use the session zone (`_tz`).
     use_tz: bool,
     zone: TimeZone,
+}
+
+/// The base object of `.keyvalue()` ids.
+#[derive(Debug, Clone)]
+enum BaseOf {
+    Root,
+    Vars,
+    /// an object `.keyvalue()` made
+    Made(Rc<Jsonb>),
 }
 
 /// An error `silent` may suppress: raised when errors are thrown, else the
@@ -97,16 +110,16 @@ impl Cx<'_> {
     }
 
     /// The step after `cur` on `v`, or `v` itself when `cur` is the last step.
-    fn next(&mut self, cur: &Item, v: Jsonb, found: Found<'_>) -> Res {
+    fn next(&mut self, cur: &Item, v: Cow<'_, Jsonb>, found: Found<'_>) -> Res {
         self.next_of(cur.next.as_deref(), v, found)
     }
 
-    fn next_of(&mut self, next: Option<&Item>, v: Jsonb, found: Found<'_>) -> Res {
+    fn next_of(&mut self, next: Option<&Item>, v: Cow<'_, Jsonb>, found: Found<'_>) -> Res {
         match next {
             Some(n) => self.item(n, &v, found),
             None => {
                 if let Some(f) = found {
-                    f.push(v);
+                    f.push(v.into_owned());
                 }
                 Ok(Status::Ok)
             }
@@ -200,12 +213,12 @@ impl Cx<'_> {
                 Truth::Unknown => Jsonb::Null,
                 t => Jsonb::Bool(t == Truth::True),
             };
-            return self.next(jsp, v, found);
+            return self.next(jsp, Cow::Owned(v), found);
         }
         match &jsp.kind {
             ItemKind::Key(key) => match jb {
                 Jsonb::Object(_) => match jb.field(key) {
-                    Some(v) => self.next(jsp, v.clone(), found),
+                    Some(v) => self.next(jsp, Cow::Borrowed(v), found),
                     None if !self.ignore_structural => soft(
                         self,
                         SqlState::SqlJsonMemberNotFound,
@@ -222,22 +235,22 @@ impl Cx<'_> {
                 _ => Ok(Status::NotFound),
             },
             ItemKind::Root => {
-                let root = self.root.clone();
-                let saved = std::mem::replace(&mut self.base, (0, self.root_rc.clone()));
-                let r = self.next(jsp, root, found);
+                let root = self.root;
+                let saved = std::mem::replace(&mut self.base, (0, BaseOf::Root));
+                let r = self.next(jsp, Cow::Borrowed(root), found);
                 self.base = saved;
                 r
             }
             ItemKind::Current => {
                 let cur = self.current.clone();
-                self.next(jsp, cur, found)
+                self.next(jsp, Cow::Owned(cur), found)
             }
             ItemKind::AnyArray => {
                 if let Jsonb::Array(_) = jb {
                     let lax = self.lax;
                     self.unwrap_target_array(jsp.next.as_deref(), jb, found, lax)
                 } else if self.lax {
-                    self.next(jsp, jb.clone(), found)
+                    self.next(jsp, Cow::Borrowed(jb), found)
                 } else if !self.ignore_structural {
                     soft(
                         self,
@@ -259,7 +272,7 @@ impl Cx<'_> {
                     return Ok(Status::Ok);
                 }
                 let last = number(self.innermost_array_size - 1);
-                self.next(jsp, last, found)
+                self.next(jsp, Cow::Owned(last), found)
             }
             ItemKind::AnyKey => match jb {
                 Jsonb::Object(_) => {
@@ -284,7 +297,7 @@ impl Cx<'_> {
                 if self.nested_bool(pred, jb)? != Truth::True {
                     Ok(Status::NotFound)
                 } else {
-                    self.next(jsp, jb.clone(), found)
+                    self.next(jsp, Cow::Borrowed(jb), found)
                 }
             }
             ItemKind::Any { first, last } => {
@@ -292,7 +305,7 @@ impl Cx<'_> {
                 if *first == 0 {
                     let saved = self.ignore_structural;
                     self.ignore_structural = true;
-                    let r = self.next(jsp, jb.clone(), found.as_deref_mut());
+                    let r = self.next(jsp, Cow::Borrowed(jb), found.as_deref_mut());
                     self.ignore_structural = saved;
                     res = r?;
                     if res == Status::Ok && found.is_none() {
@@ -319,10 +332,10 @@ impl Cx<'_> {
                 }
                 let v = self.literal(jsp)?;
                 let saved = self.base.clone();
-                if let (ItemKind::Variable(_), Some(vars)) = (&jsp.kind, &self.vars_rc) {
-                    self.base = (1, vars.clone());
+                if let (ItemKind::Variable(_), Some(_)) = (&jsp.kind, self.vars) {
+                    self.base = (1, BaseOf::Vars);
                 }
-                let r = self.next(jsp, v, found);
+                let r = self.next(jsp, Cow::Owned(v), found);
                 self.base = saved;
                 r
             }
@@ -332,7 +345,7 @@ impl Cx<'_> {
                     None => jb.type_name(),
                 };
                 let t = Jsonb::String(name.to_string());
-                self.next(jsp, t, found)
+                self.next(jsp, Cow::Owned(t), found)
             }
             ItemKind::Method(Method::Size) => {
                 let size = match jb {
@@ -349,7 +362,7 @@ impl Cx<'_> {
                     }
                     _ => 1,
                 };
-                self.next(jsp, number(size), found)
+                self.next(jsp, Cow::Owned(number(size)), found)
             }
             ItemKind::Method(m @ (Method::Abs | Method::Floor | Method::Ceiling)) => {
                 if unwrap && matches!(jb, Jsonb::Array(_)) {
@@ -373,7 +386,7 @@ impl Cx<'_> {
                 if jsp.next.is_none() && found.is_none() {
                     return Ok(Status::Ok);
                 }
-                self.next(jsp, Jsonb::Number(r), found)
+                self.next(jsp, Cow::Owned(Jsonb::Number(r)), found)
             }
             ItemKind::Method(Method::Double) => {
                 if unwrap && matches!(jb, Jsonb::Array(_)) {
@@ -412,7 +425,7 @@ impl Cx<'_> {
                         );
                     }
                 };
-                self.next(jsp, v, found)
+                self.next(jsp, Cow::Owned(v), found)
             }
             ItemKind::Method(Method::KeyValue) => {
                 if unwrap && matches!(jb, Jsonb::Array(_)) {
@@ -462,7 +475,7 @@ impl Cx<'_> {
                 if jsp.next.is_none() && found.is_none() {
                     return Ok(Status::Ok);
                 }
-                self.next(jsp, datetime::to_jsonb(dt), found)
+                self.next(jsp, Cow::Owned(datetime::to_jsonb(dt)), found)
             }
             // predicates are handled above
             ItemKind::Not(_)
@@ -552,9 +565,9 @@ impl Cx<'_> {
             let mut index = index_from;
             while index <= index_to {
                 let v = match items {
-                    None => jb.clone(),
+                    None => jb,
                     Some(items) => match items.get(index as usize) {
-                        Some(v) => v.clone(),
+                        Some(v) => v,
                         None => {
                             index += 1;
                             continue;
@@ -564,7 +577,7 @@ impl Cx<'_> {
                 if jsp.next.is_none() && found.is_none() {
                     return Ok(Status::Ok);
                 }
-                res = self.next(jsp, v, found.as_deref_mut())?;
+                res = self.next(jsp, Cow::Borrowed(v), found.as_deref_mut())?;
                 if res == Status::Error || (res == Status::Ok && found.is_none()) {
                     break;
                 }
@@ -621,7 +634,7 @@ impl Cx<'_> {
         }
         // PostgreSQL's id: the object's byte offset in its base object's
         // binary jsonb, plus the base object's number times 10^10.
-        let offset = layout::find(&self.base.1, jb).unwrap_or(0) as i64;
+        let offset = self.offset_in_base(jb).unwrap_or(0) as i64;
         let id = offset + self.base.0 * 10_000_000_000;
         let mut res = Status::NotFound;
         for (k, v) in pairs {
@@ -634,9 +647,10 @@ impl Cx<'_> {
                 ("value".to_string(), v.clone()),
                 ("id".to_string(), number(id)),
             ]);
-            let saved = std::mem::replace(&mut self.base, (self.generated, Rc::new(obj.clone())));
+            let made = BaseOf::Made(Rc::new(obj.clone()));
+            let saved = std::mem::replace(&mut self.base, (self.generated, made));
             self.generated += 1;
-            let r = self.next(jsp, obj, found.as_deref_mut());
+            let r = self.next(jsp, Cow::Owned(obj), found.as_deref_mut());
             self.base = saved;
             res = r?;
             if res == Status::Error {
@@ -647,6 +661,21 @@ impl Cx<'_> {
             }
         }
         Ok(res)
+    }
+
+    /// The offset of container `jb` in the base object: found by address
+    /// when `jb` is part of it, else the first container equal to it.
+    fn offset_in_base(&mut self, jb: &Jsonb) -> Option<usize> {
+        let address = jb as *const Jsonb as usize;
+        let (base, cache) = match &self.base.1 {
+            BaseOf::Made(obj) => return layout::find(obj, jb),
+            BaseOf::Root => (self.root, &mut self.root_offsets),
+            BaseOf::Vars => (self.vars?, &mut self.vars_offsets),
+        };
+        let map = cache.get_or_insert_with(|| layout::offsets(base));
+        map.get(&address)
+            .copied()
+            .or_else(|| layout::find(base, jb))
     }
 
     /// The items of `jsp`, with arrays among them unwrapped in lax mode.
@@ -740,7 +769,7 @@ impl Cx<'_> {
         if jsp.next.is_none() && found.is_none() {
             return Ok(Status::Ok);
         }
-        self.next(jsp, Jsonb::Number(n), found)
+        self.next(jsp, Cow::Owned(Jsonb::Number(n)), found)
     }
 
     fn unary_arith(
@@ -780,7 +809,7 @@ impl Cx<'_> {
                 }
             };
             let n = if minus { n.neg() } else { n };
-            let r = self.next(jsp, Jsonb::Number(n), found.as_deref_mut())?;
+            let r = self.next(jsp, Cow::Owned(Jsonb::Number(n)), found.as_deref_mut())?;
             if r == Status::Error {
                 return Ok(r);
             }
@@ -974,6 +1003,8 @@ impl Cx<'_> {
 /// values' data: strings' bytes, numerics as `numeric` varlenas and nested
 /// containers, the last two aligned to 4 bytes.
 mod layout {
+    use std::collections::HashMap;
+
     use types::datum::Numeric;
     use types::datum::json::Jsonb;
 
@@ -1043,9 +1074,31 @@ mod layout {
         Ok(pos)
     }
 
-    /// The offset of container `target` within `base`.
+    /// The offset of the first container equal to `target` within `base`.
     pub(super) fn find(base: &Jsonb, target: &Jsonb) -> Option<usize> {
         walk(base, 0, Some(target)).err().flatten()
+    }
+
+    /// The offsets of every container of `base`, by address.
+    pub(super) fn offsets(base: &Jsonb) -> HashMap<usize, usize> {
+        let mut map = HashMap::new();
+        record(base, 0, &mut map);
+        map
+    }
+
+    fn record(v: &Jsonb, start: usize, map: &mut HashMap<usize, usize>) -> usize {
+        map.insert(v as *const Jsonb as usize, start);
+        let (entries, keys, values) = children(v);
+        let mut pos = start + 4 + 4 * entries + keys;
+        for c in values {
+            match c {
+                Jsonb::Array(_) | Jsonb::Object(_) => pos = record(c, pad(pos), map),
+                Jsonb::Number(n) => pos = pad(pos) + numeric_size(n),
+                Jsonb::String(s) => pos += s.len(),
+                Jsonb::Null | Jsonb::Bool(_) => {}
+            }
+        }
+        pos
     }
 }
 
@@ -1128,11 +1181,10 @@ fn execute(
             "Jsonpath parameters should be encoded as key-value pairs of \"vars\" object.",
         ));
     }
-    let root_rc = Rc::new(target.clone());
     let mut cx = Cx {
-        base: (0, root_rc.clone()),
-        root_rc,
-        vars_rc: vars.map(|v| Rc::new(v.clone())),
+        base: (0, BaseOf::Root),
+        root_offsets: None,
+        vars_offsets: None,
         use_tz,
         zone,
         vars,
