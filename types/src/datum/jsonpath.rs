@@ -424,10 +424,9 @@ impl<'a> Lexer<'a> {
                 fail_end = f;
             }
         }
-        let junk = |e: Option<usize>| {
-            e.filter(|&e| self.is_other_at(e))
-                .map(|e| e + self.peek_char(e).map_or(1, char::len_utf8))
-        };
+        // flex reads bytes: the junk is one byte, which a longer run of
+        // "other" characters beats when that character takes several
+        let junk = |e: Option<usize>| e.filter(|&e| self.is_other_at(e)).map(|e| e + 1);
         let candidates = [
             (real_end, NumRule::Real),
             (dec_end, NumRule::Decimal),
@@ -529,6 +528,11 @@ impl<'a> Lexer<'a> {
             // a run of "other" characters longer than the number is a word
             let word_end = self.other_run(start);
             if word_end <= end {
+                let mut text_end = end;
+                while !self.s.is_char_boundary(text_end) {
+                    text_end += 1;
+                }
+                let end = text_end;
                 let text = self.s[start..end].to_string();
                 return match rule {
                     NumRule::Real | NumRule::Decimal => {
@@ -632,7 +636,8 @@ impl<'a> Lexer<'a> {
     /// One escape sequence at `self.pos` (a backslash).
     fn escape(&mut self, out: &mut String) -> PgResult<()> {
         let start = self.pos;
-        let Some(e) = self.peek_char(start + 1) else {
+        // (flex's `.` does not match a newline: `\` before one stands alone)
+        let Some(e) = self.peek_char(start + 1).filter(|&c| c != '\n') else {
             return Err(syntax_error("unexpected end after backslash", Some("\\")));
         };
         match e {
