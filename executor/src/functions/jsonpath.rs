@@ -23,7 +23,8 @@
 use types::datum::Numeric;
 use types::datum::json::Jsonb;
 use types::datum::jsonpath::{
-    BinaryOp, Item, ItemKind, JsonPath, Method, REGEX_DOTALL, REGEX_ICASE, REGEX_MLINE, REGEX_QUOTE,
+    BinaryOp, Item, ItemKind, JsonPath, Method, REGEX_DOTALL, REGEX_ICASE, REGEX_MLINE,
+    REGEX_QUOTE, StackGuard,
 };
 use types::datum::{OutputOptions, TimeZone};
 use types::{Datum, PgError, PgResult, SqlState};
@@ -78,6 +79,7 @@ struct Cx<'a> {
     /// Whether datetime comparisons may use the session zone (`_tz`).
     use_tz: bool,
     zone: TimeZone,
+    stack: StackGuard,
 }
 
 /// The base object of `.keyvalue()` ids.
@@ -149,6 +151,7 @@ impl Cx<'_> {
         ignore_structural: bool,
         unwrap_next: bool,
     ) -> Res {
+        self.stack.check()?;
         let mut res = Status::NotFound;
         if level > last {
             return Ok(res);
@@ -204,6 +207,7 @@ impl Cx<'_> {
         mut found: Found<'_>,
         unwrap: bool,
     ) -> Res {
+        self.stack.check()?;
         if jsp.is_boolean() {
             let st = self.bool_item(jsp, jb, true)?;
             if jsp.next.is_none() && found.is_none() {
@@ -831,6 +835,7 @@ impl Cx<'_> {
     }
 
     fn bool_item(&mut self, jsp: &Item, jb: &Jsonb, can_have_next: bool) -> PgResult<Truth> {
+        self.stack.check()?;
         if !can_have_next && jsp.next.is_some() {
             return Err(PgError::internal(
                 "boolean jsonpath item cannot have next item",
@@ -1187,6 +1192,7 @@ fn execute(
         vars_offsets: None,
         use_tz,
         zone,
+        stack: StackGuard::new(),
         vars,
         lax: path.lax,
         ignore_structural: path.lax,

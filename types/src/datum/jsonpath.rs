@@ -50,6 +50,49 @@ pub const REGEX_QUOTE: u8 = 16;
 /// The deepest nesting the parser accepts (the evaluator and printer recurse).
 const MAX_DEPTH: usize = 1000;
 
+/// How much stack a recursive walk over a path (parsing, evaluating) may
+/// use before it stops with "stack depth limit exceeded": PostgreSQL's
+/// default `max_stack_depth`. Frames differ between builds, so the guard
+/// measures the stack rather than counting levels.
+const STACK_BUDGET: usize = 2 * 1024 * 1024;
+
+fn stack_depth_error() -> PgError {
+    PgError::new(SqlState::StatementTooComplex, "stack depth limit exceeded").with_hint(
+        "Increase the configuration parameter \"max_stack_depth\" (currently 2048kB), \
+         after ensuring the platform's stack depth limit is adequate.",
+    )
+}
+
+/// The stack position where a recursive walk started (see [`STACK_BUDGET`]).
+#[derive(Debug, Clone, Copy)]
+pub struct StackGuard(usize);
+
+fn stack_position() -> usize {
+    let here = 0u8;
+    std::hint::black_box(&here) as *const u8 as usize
+}
+
+impl StackGuard {
+    pub fn new() -> StackGuard {
+        StackGuard(stack_position())
+    }
+
+    /// An error once the walk has used more than its budget of stack.
+    pub fn check(self) -> PgResult<()> {
+        if self.0.abs_diff(stack_position()) > STACK_BUDGET {
+            Err(stack_depth_error())
+        } else {
+            Ok(())
+        }
+    }
+}
+
+impl Default for StackGuard {
+    fn default() -> StackGuard {
+        StackGuard::new()
+    }
+}
+
 /// A parsed path: its mode and its expression.
 #[derive(Debug, Clone, PartialEq)]
 pub struct JsonPath {
@@ -791,6 +834,7 @@ struct Parser<'a> {
     lexer: Lexer<'a>,
     tok: Token,
     depth: usize,
+    stack: StackGuard,
 }
 
 fn parse_numeric(text: &str) -> PgResult<Numeric> {
@@ -850,23 +894,18 @@ impl<'a> Parser<'a> {
     fn enter(&mut self) -> PgResult<()> {
         self.depth += 1;
         if self.depth > MAX_DEPTH {
-            return Err(PgError::new(
-                SqlState::StatementTooComplex,
-                "stack depth limit exceeded",
-            )
-            .with_hint(
-                "Increase the configuration parameter \"max_stack_depth\" (currently 2048kB), \
-                 after ensuring the platform's stack depth limit is adequate.",
-            ));
+            return Err(stack_depth_error());
         }
-        Ok(())
+        self.stack.check()
     }
 
     fn parse_or(&mut self, ctx: Ctx) -> PgResult<Item> {
         self.enter()?;
+        let entered = self.depth;
         let mut left = self.parse_and(ctx)?;
         while ctx != Ctx::Expr && self.tok.tok == Tok::Or {
             self.require(&left, true)?;
+            self.enter()?;
             self.advance()?;
             let right = self.parse_and(Ctx::Pred)?;
             self.require(&right, true)?;
@@ -876,14 +915,16 @@ impl<'a> Parser<'a> {
                 Box::new(right),
             ));
         }
-        self.depth -= 1;
+        self.depth = entered - 1;
         Ok(left)
     }
 
     fn parse_and(&mut self, ctx: Ctx) -> PgResult<Item> {
+        let entered = self.depth;
         let mut left = self.parse_not(ctx)?;
         while ctx != Ctx::Expr && self.tok.tok == Tok::And {
             self.require(&left, true)?;
+            self.enter()?;
             self.advance()?;
             let right = self.parse_not(Ctx::Pred)?;
             self.require(&right, true)?;
@@ -893,6 +934,7 @@ impl<'a> Parser<'a> {
                 Box::new(right),
             ));
         }
+        self.depth = entered;
         Ok(left)
     }
 
@@ -1012,14 +1054,20 @@ impl<'a> Parser<'a> {
     }
 
     fn parse_additive(&mut self, ctx: Ctx) -> PgResult<Item> {
+        // each operator deepens the tree on the left: it counts as a level
+        let entered = self.depth;
         let mut left = self.parse_multiplicative(ctx)?;
         loop {
             let op = match self.tok.tok {
                 Tok::Char('+') => BinaryOp::Add,
                 Tok::Char('-') => BinaryOp::Sub,
-                _ => return Ok(left),
+                _ => {
+                    self.depth = entered;
+                    return Ok(left);
+                }
             };
             self.require(&left, false)?;
+            self.enter()?;
             self.advance()?;
             let right = self.parse_multiplicative(Ctx::Expr)?;
             self.require(&right, false)?;
@@ -1028,15 +1076,21 @@ impl<'a> Parser<'a> {
     }
 
     fn parse_multiplicative(&mut self, ctx: Ctx) -> PgResult<Item> {
+        // each operator deepens the tree on the left: it counts as a level
+        let entered = self.depth;
         let mut left = self.parse_unary(ctx)?;
         loop {
             let op = match self.tok.tok {
                 Tok::Char('*') => BinaryOp::Mul,
                 Tok::Char('/') => BinaryOp::Div,
                 Tok::Char('%') => BinaryOp::Mod,
-                _ => return Ok(left),
+                _ => {
+                    self.depth = entered;
+                    return Ok(left);
+                }
             };
             self.require(&left, false)?;
+            self.enter()?;
             self.advance()?;
             let right = self.parse_unary(Ctx::Expr)?;
             self.require(&right, false)?;
@@ -1351,6 +1405,7 @@ impl JsonPath {
             lexer,
             tok: first,
             depth: 0,
+            stack: StackGuard::new(),
         };
         let mut lax = true;
         let mut moded = false;
