@@ -51,10 +51,11 @@ pub const REGEX_QUOTE: u8 = 16;
 const MAX_DEPTH: usize = 1000;
 
 /// How much stack a recursive walk over a path (parsing, evaluating) may
-/// use before it stops with "stack depth limit exceeded": PostgreSQL's
-/// default `max_stack_depth`. Frames differ between builds, so the guard
-/// measures the stack rather than counting levels.
-const STACK_BUDGET: usize = 2 * 1024 * 1024;
+/// use before it stops with "stack depth limit exceeded" (the message of
+/// PostgreSQL's `max_stack_depth`, whose default is 2MB). Frames differ
+/// between builds, so the guard measures the stack rather than counting
+/// levels; half of PostgreSQL's limit leaves room on a 2MB thread stack.
+const STACK_BUDGET: usize = 1024 * 1024;
 
 fn stack_depth_error() -> PgError {
     PgError::new(SqlState::StatementTooComplex, "stack depth limit exceeded").with_hint(
@@ -1675,6 +1676,16 @@ mod tests {
         );
         assert_eq!(norm("$\"a b\".x"), "$\"a b\".\"x\"");
         assert_eq!(norm("1 * 2 + 4 % -3 != false"), "(1 * 2 + 4 % -3 != false)");
+    }
+
+    #[test]
+    fn deep_nesting_is_an_error_not_a_crash() {
+        let deep = format!("{}1{}", "(".repeat(20_000), ")".repeat(20_000));
+        assert_eq!(norm(&deep), "ERROR: stack depth limit exceeded");
+        let long = format!("1{}", " + 1".repeat(20_000));
+        assert_eq!(norm(&long), "ERROR: stack depth limit exceeded");
+        let chain = format!("${}", ".a".repeat(5_000));
+        assert!(norm(&chain).starts_with("$.\"a\""));
     }
 
     #[test]
