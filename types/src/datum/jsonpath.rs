@@ -995,6 +995,17 @@ impl<'a> Parser<'a> {
                 Box::new(right),
             )));
         }
+        if self.is_keyword(Keyword::Starts) || self.is_keyword(Keyword::LikeRegex) {
+            return self.parse_string_predicate(left);
+        }
+        Ok(left)
+    }
+
+    /// `expr starts with (string | $var)` and `expr like_regex string [flag
+    /// string]` (kept out of `parse_comparison` so that its frame, which
+    /// every nesting level has, stays small).
+    #[inline(never)]
+    fn parse_string_predicate(&mut self, left: Item) -> PgResult<Item> {
         if self.is_keyword(Keyword::Starts) {
             self.require(&left, false)?;
             self.advance()?;
@@ -1051,7 +1062,7 @@ impl<'a> Parser<'a> {
                 flags,
             }));
         }
-        Ok(left)
+        Err(self.error())
     }
 
     fn parse_additive(&mut self, ctx: Ctx) -> PgResult<Item> {
