@@ -41,6 +41,16 @@ pub fn catalog_text(session: &mut Session, what: CatalogText<'_>) -> PgResult<Op
             pretty: _,
         } => index(session, oid, column),
         CatalogText::View { oid, pretty } => view(session, oid, pretty),
+        CatalogText::PartitionKey(oid) => partition_key(session, oid),
+        CatalogText::PartitionConstraint(oid) => {
+            let Some(info) = relcache::relation_by_oid(session, oid)? else {
+                return Ok(None);
+            };
+            match crate::commands::partition::partition_check_sql(session, &info, 0)? {
+                Some(sql) => expression(session, &sql, oid, false),
+                None => Ok(None),
+            }
+        }
         CatalogText::FunctionResult(oid) => {
             Ok(function(session, oid)?.map(|f| types::oid::format_type(f.ret_type, -1)))
         }
@@ -59,6 +69,87 @@ pub fn catalog_text(session: &mut Session, what: CatalogText<'_>) -> PgResult<Op
                 .join(", ")
         })),
     }
+}
+
+/// `pg_partition_tree`: see [`executor::ExecContext::partition_tree`].
+pub fn partition_tree(session: &mut Session, oid: u32) -> PgResult<Vec<(u32, u32, bool, i32)>> {
+    let Some(top) = relcache::relation_by_oid(session, oid)? else {
+        return Ok(Vec::new());
+    };
+    if top.kind != 'p' && top.partition_parent == 0 {
+        return Ok(Vec::new());
+    }
+    let mut out = vec![(top.oid, top.partition_parent, top.kind != 'p', 0)];
+    let mut i = 0;
+    while i < out.len() && out.len() < 100_000 {
+        let (rel, _, _, level) = out[i];
+        i += 1;
+        let Some(info) = relcache::relation_by_oid(session, rel)? else {
+            continue;
+        };
+        for &c in &info.children {
+            if let Some(child) = relcache::relation_by_oid(session, c)? {
+                out.push((c, rel, child.kind != 'p', level + 1));
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// `pg_partition_ancestors`: see
+/// [`executor::ExecContext::partition_ancestors`].
+pub fn partition_ancestors(session: &mut Session, oid: u32) -> PgResult<Vec<u32>> {
+    let mut out = Vec::new();
+    let mut at = oid;
+    while out.len() < 1000 {
+        let Some(info) = relcache::relation_by_oid(session, at)? else {
+            break;
+        };
+        if out.is_empty() && info.kind != 'p' && info.partition_parent == 0 {
+            break;
+        }
+        out.push(at);
+        if info.partition_parent == 0 {
+            break;
+        }
+        at = info.partition_parent;
+    }
+    Ok(out)
+}
+
+/// `pg_get_partkeydef`: `RANGE (a, b)`, an expression in parentheses
+/// unless it is a function call.
+fn partition_key(session: &mut Session, oid: u32) -> PgResult<Option<String>> {
+    let Some(info) = relcache::relation_by_oid(session, oid)? else {
+        return Ok(None);
+    };
+    let Some(key) = &info.partition_key else {
+        return Ok(None);
+    };
+    let mut exprs = key.exprs.iter();
+    let mut parts = Vec::with_capacity(key.attrs.len());
+    for &attnum in &key.attrs {
+        if attnum > 0 {
+            if let Some(c) = info.columns.iter().find(|c| c.attnum == attnum) {
+                parts.push(quote_ident(&c.name));
+            }
+        } else if let Some(text) = exprs.next() {
+            let shown = expression(session, text, oid, false)?.unwrap_or_else(|| text.clone());
+            let call = shown.split_once('(').is_some_and(|(name, _)| {
+                !name.is_empty()
+                    && name
+                        .chars()
+                        .all(|c| c.is_alphanumeric() || c == '_' || c == '.')
+            }) && shown.ends_with(')');
+            parts.push(if call { shown } else { format!("({shown})") });
+        }
+    }
+    let strategy = match key.strategy {
+        'r' => "RANGE",
+        'l' => "LIST",
+        _ => "HASH",
+    };
+    Ok(Some(format!("{strategy} ({})", parts.join(", "))))
 }
 
 /// `pg_get_userbyid`.
@@ -206,7 +297,11 @@ fn constraint(session: &mut Session, oid: u32, pretty: bool) -> PgResult<Option<
         CONSTRAINT_CHECK => {
             let text = c.expr.clone().unwrap_or_else(|| "true".into());
             let e = expression(session, &text, c.relid, pretty)?.unwrap_or(text);
-            format!("CHECK ({e})")
+            if c.no_inherit {
+                format!("CHECK ({e}) NO INHERIT")
+            } else {
+                format!("CHECK ({e})")
+            }
         }
         CONSTRAINT_FOREIGN => {
             let frel = relation(session, c.frelid)?;

@@ -433,6 +433,14 @@ impl ExecContext for Session {
     fn function_visible(&mut self, oid: u32) -> PgResult<Option<bool>> {
         crate::describe::function_visible(self, oid)
     }
+    fn partition_tree(&mut self, oid: u32) -> PgResult<Vec<(u32, u32, bool, i32)>> {
+        crate::describe::partition_tree(self, oid)
+    }
+
+    fn partition_ancestors(&mut self, oid: u32) -> PgResult<Vec<u32>> {
+        crate::describe::partition_ancestors(self, oid)
+    }
+
     fn catalog_text(&mut self, what: executor::CatalogText<'_>) -> PgResult<Option<String>> {
         crate::describe::catalog_text(self, what)
     }

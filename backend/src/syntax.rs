@@ -25,6 +25,7 @@ pub fn parse(sql: &str) -> PgResult<Vec<Statement>> {
     let tokens = rewrite_ctas_columns(tokens);
     let tokens = rewrite_copy_options(tokens);
     let tokens = rewrite_vacuum_analyze(tokens);
+    let tokens = rewrite_partition_opclasses(tokens);
     let tokens = rewrite_text_statements(tokens);
     let mut stmts = Parser::new(&dialect)
         .with_recursion_limit(RECURSION_LIMIT)
@@ -395,6 +396,71 @@ fn rewrite_vacuum_analyze(mut tokens: Vec<TokenWithSpan>) -> Vec<TokenWithSpan> 
         for i in drop.into_iter().rev() {
             tokens.remove(i);
         }
+    }
+    tokens
+}
+
+/// `PARTITION BY RANGE (a int4_ops, b text_pattern_ops)`: sqlparser reads
+/// the key as a function call's arguments, where an operator class cannot
+/// follow an argument, so each key's trailing opclass name is dropped
+/// (every type here has one B-tree and one hash operator class, and text
+/// compares bytewise whatever its opclass says).
+fn rewrite_partition_opclasses(mut tokens: Vec<TokenWithSpan>) -> Vec<TokenWithSpan> {
+    let significant = |t: &TokenWithSpan| !matches!(t.token, Token::Whitespace(_) | Token::EOF);
+    let word_is = |t: &TokenWithSpan, w: &str| matches!(&t.token, Token::Word(x) if x.quote_style.is_none() && x.value.eq_ignore_ascii_case(w));
+    let sig: Vec<usize> = (0..tokens.len())
+        .filter(|&i| significant(&tokens[i]))
+        .collect();
+    let mut drop = Vec::new();
+    for w in sig.windows(4) {
+        let [p, b, strategy, open] = w else { continue };
+        if !(word_is(&tokens[*p], "partition")
+            && word_is(&tokens[*b], "by")
+            && ["range", "list", "hash"]
+                .iter()
+                .any(|s| word_is(&tokens[*strategy], s))
+            && tokens[*open].token == Token::LParen)
+        {
+            continue;
+        }
+        // The key list: elements at depth 1 up to the matching `)`.
+        let mut depth = 0;
+        let mut element: Vec<usize> = Vec::new();
+        let start = sig.iter().position(|i| i == open).unwrap_or(0);
+        for &i in &sig[start..] {
+            match tokens[i].token {
+                Token::LParen => {
+                    depth += 1;
+                    if depth == 1 {
+                        continue;
+                    }
+                }
+                Token::RParen => {
+                    depth -= 1;
+                }
+                _ => {}
+            }
+            let end_of_element = depth == 0 || (depth == 1 && tokens[i].token == Token::Comma);
+            if end_of_element {
+                if let [.., before, last] = element.as_slice()
+                    && matches!(&tokens[*last].token, Token::Word(x) if x.keyword == sqlparser::keywords::Keyword::NoKeyword || x.value.to_ascii_lowercase().ends_with("_ops"))
+                    && (matches!(tokens[*before].token, Token::Word(_) | Token::RParen))
+                    && !word_is(&tokens[*before], "collate")
+                {
+                    drop.push(*last);
+                }
+                element.clear();
+                if depth == 0 {
+                    break;
+                }
+                continue;
+            }
+            element.push(i);
+        }
+    }
+    drop.sort_unstable();
+    for i in drop.into_iter().rev() {
+        tokens.remove(i);
     }
     tokens
 }

@@ -179,6 +179,8 @@ pub fn lookup(name: &str) -> Option<Arc<RelationInfo>> {
                 default: None,
                 dropped: false,
                 identity: '\0',
+                is_local: true,
+                inhcount: 0,
             })
             .collect(),
         class_tid: ItemPointer::new(0, 0),
@@ -186,6 +188,11 @@ pub fn lookup(name: &str) -> Option<Arc<RelationInfo>> {
         indexes: Vec::new(),
         constraints: Vec::new(),
         referenced_by: Vec::new(),
+        has_subclass: false,
+        children: Vec::new(),
+        partbound: None,
+        partition_key: None,
+        partition_parent: 0,
         view_query: None,
     }))
 }

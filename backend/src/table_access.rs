@@ -85,6 +85,9 @@ pub fn relation_desc(info: &RelationInfo) -> RelationDesc {
             })
             .collect(),
         checks: Default::default(),
+        children: Vec::new(),
+        partitioning: None,
+        partition_check: None,
     }
 }
 
@@ -176,7 +179,11 @@ impl CatalogView for SessionCatalog<'_> {
             return Ok(None);
         };
         crate::commands::temp::check_access(&mut session, &info)?;
-        Ok(Some(Arc::new(relation_desc_for(&mut session, &info)?)))
+        let mut desc = relation_desc_for(&mut session, &info)?;
+        if !info.children.is_empty() || info.partition_parent != 0 {
+            crate::commands::partition::describe(&mut session, &info, &mut desc, 0)?;
+        }
+        Ok(Some(Arc::new(desc)))
     }
 }
 

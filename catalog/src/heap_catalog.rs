@@ -42,6 +42,10 @@ pub struct ColumnInfo {
     /// `attidentity` (`'\0'` for none); an identity column's `default` is
     /// the `nextval` of its sequence.
     pub identity: char,
+    /// `attislocal`
+    pub is_local: bool,
+    /// `attinhcount`
+    pub inhcount: i32,
 }
 
 /// A relation: its `pg_class` row, its columns and where the row is.
@@ -70,6 +74,17 @@ pub struct RelationInfo {
     pub referenced_by: Vec<ConstraintRow>,
     /// A view's query (SQL text).
     pub view_query: Option<String>,
+    /// `relhassubclass`
+    pub has_subclass: bool,
+    /// The direct inheritance children or partitions, in OID order (read
+    /// only when `relhassubclass` is set).
+    pub children: Vec<u32>,
+    /// A partition's bound (`relpartbound`).
+    pub partbound: Option<String>,
+    /// A partitioned table's key.
+    pub partition_key: Option<system::PartitionedTableRow>,
+    /// A partition's parent (0 for a relation that is not a partition).
+    pub partition_parent: u32,
 }
 
 /// An index of a table: its `pg_class` facts, its `pg_index` row and its
@@ -189,6 +204,12 @@ impl ClassRow {
             has_index: bool_at(r, d.col("relhasindex")),
             checks: i16_at(r, d.col("relchecks")),
             has_triggers: bool_at(r, d.col("relhastriggers")),
+            has_subclass: bool_at(r, d.col("relhassubclass")),
+            is_partition: bool_at(r, d.col("relispartition")),
+            partbound: match r.get(d.col("relpartbound")) {
+                Some(Datum::Text(t)) => Some(t.clone()),
+                _ => None,
+            },
         }
     }
 }
@@ -206,6 +227,8 @@ impl AttributeRow {
             has_default: bool_at(r, d.col("atthasdef")),
             dropped: bool_at(r, d.col("attisdropped")),
             identity: char_at(r, d.col("attidentity")),
+            is_local: bool_at(r, d.col("attislocal")),
+            inhcount: i32_at(r, d.col("attinhcount")),
         }
     }
 }
@@ -446,6 +469,8 @@ impl CatalogReader<'_, '_, '_> {
                 not_null: a.not_null,
                 dropped: a.dropped,
                 identity: a.identity,
+                is_local: a.is_local,
+                inhcount: a.inhcount,
             })
             .collect())
     }
@@ -546,7 +571,7 @@ impl CatalogReader<'_, '_, '_> {
     pub fn relation_info(&self, class_tid: ItemPointer, class: ClassRow) -> PgResult<RelationInfo> {
         let columns = self.columns(class.oid)?;
         let mut indexes = Vec::new();
-        if class.kind == 'r' && class.has_index {
+        if matches!(class.kind, 'r' | 'p') && class.has_index {
             for (_, row) in self.index_rows(class.oid)? {
                 let Some((_, ic)) = self.class_by_oid(row.index_oid)? else {
                     continue;
@@ -564,7 +589,7 @@ impl CatalogReader<'_, '_, '_> {
             }
         }
         let (mut constraints, mut referenced_by) = (Vec::new(), Vec::new());
-        if class.kind == 'r' {
+        if matches!(class.kind, 'r' | 'p') {
             self.scan(&PG_CONSTRAINT_DEF, |_, r| {
                 let row = ConstraintRow::from_datums(&r);
                 if row.kind == CONSTRAINT_FOREIGN && row.frelid == class.oid {
@@ -583,7 +608,33 @@ impl CatalogReader<'_, '_, '_> {
         } else {
             None
         };
+        let children = if class.has_subclass {
+            let mut c: Vec<u32> = self
+                .inherits_children(class.oid)?
+                .into_iter()
+                .map(|(_, child, _)| child)
+                .collect();
+            c.sort_unstable();
+            c
+        } else {
+            Vec::new()
+        };
+        let partition_key = if class.kind == 'p' {
+            self.partitioned_table(class.oid)?.map(|(_, row)| row)
+        } else {
+            None
+        };
+        let partition_parent = if class.is_partition {
+            self.inherits_parents(class.oid)?.first().map_or(0, |p| p.1)
+        } else {
+            0
+        };
         Ok(RelationInfo {
+            partition_parent,
+            has_subclass: class.has_subclass,
+            children,
+            partbound: class.partbound.clone(),
+            partition_key,
             constraints,
             referenced_by,
             view_query,
@@ -599,6 +650,61 @@ impl CatalogReader<'_, '_, '_> {
             class_tid,
             has_index: class.has_index,
             indexes,
+        })
+    }
+
+    /// The `pg_inherits` rows naming `parent`: (tid, child, inhseqno).
+    pub fn inherits_children(&self, parent: u32) -> PgResult<Vec<(ItemPointer, u32, i32)>> {
+        let mut out = Vec::new();
+        self.scan(&system::PG_INHERITS_DEF, |tid, r| {
+            if oid_at(&r, 1) == parent {
+                out.push((tid, oid_at(&r, 0), i32_at(&r, 2)));
+            }
+            Ok(true)
+        })?;
+        Ok(out)
+    }
+
+    /// The `pg_inherits` rows of `child`: (tid, parent, inhseqno), in
+    /// inhseqno order.
+    pub fn inherits_parents(&self, child: u32) -> PgResult<Vec<(ItemPointer, u32, i32)>> {
+        let mut out = Vec::new();
+        self.scan(&system::PG_INHERITS_DEF, |tid, r| {
+            if oid_at(&r, 0) == child {
+                out.push((tid, oid_at(&r, 1), i32_at(&r, 2)));
+            }
+            Ok(true)
+        })?;
+        out.sort_by_key(|r| r.2);
+        Ok(out)
+    }
+
+    /// The `pg_partitioned_table` row of `relid`.
+    pub fn partitioned_table(
+        &self,
+        relid: u32,
+    ) -> PgResult<Option<(ItemPointer, system::PartitionedTableRow)>> {
+        self.find(&system::PG_PARTITIONED_TABLE_DEF, |tid, r| {
+            (oid_at(r, 0) == relid).then(|| {
+                let attrs = text_at(r, 4)
+                    .split_whitespace()
+                    .filter_map(|a| a.parse().ok())
+                    .collect();
+                let exprs = match r.get(7) {
+                    Some(Datum::Text(t)) => t.split('\n').map(str::to_owned).collect(),
+                    _ => Vec::new(),
+                };
+                (
+                    tid,
+                    system::PartitionedTableRow {
+                        relid,
+                        strategy: char_at(r, 1),
+                        attrs,
+                        default_partition: oid_at(r, 3),
+                        exprs,
+                    },
+                )
+            })
         })
     }
 
@@ -665,6 +771,14 @@ impl CatalogReader<'_, '_, '_> {
             rows.push((system::PG_REWRITE, t));
         }
         rows.extend(
+            self.inherits_parents(oid)?
+                .into_iter()
+                .map(|(t, _, _)| (system::PG_INHERITS, t)),
+        );
+        if let Some((t, _)) = self.partitioned_table(oid)? {
+            rows.push((system::PG_PARTITIONED_TABLE, t));
+        }
+        rows.extend(
             self.constraints(oid)?
                 .into_iter()
                 .map(|(t, _)| (system::PG_CONSTRAINT, t)),
@@ -713,6 +827,10 @@ pub struct NewColumn {
     pub default: Option<String>,
     /// `attidentity`, `'\0'` for none.
     pub identity: char,
+    /// `attislocal`
+    pub is_local: bool,
+    /// `attinhcount`
+    pub inhcount: i32,
 }
 
 impl CatalogWriter<'_, '_, '_> {
@@ -790,6 +908,9 @@ impl CatalogWriter<'_, '_, '_> {
             has_index: false,
             checks: 0,
             has_triggers: false,
+            has_subclass: false,
+            is_partition: false,
+            partbound: None,
         };
         self.insert(&PG_CLASS_DEF, &class.to_datums(), w)?;
         for (i, col) in columns.iter().enumerate() {
@@ -804,6 +925,8 @@ impl CatalogWriter<'_, '_, '_> {
                 has_default: col.default.is_some(),
                 dropped: false,
                 identity: col.identity,
+                is_local: col.is_local,
+                inhcount: col.inhcount,
             };
             self.insert(&PG_ATTRIBUTE_DEF, &row.to_datums()?, w)?;
             if let Some(text) = &col.default {
@@ -881,6 +1004,8 @@ impl CatalogWriter<'_, '_, '_> {
             has_default: col.default.is_some(),
             dropped: false,
             identity: col.identity,
+            is_local: col.is_local,
+            inhcount: col.inhcount,
         };
         self.insert(&PG_ATTRIBUTE_DEF, &row.to_datums()?, w)?;
         if let Some(text) = &col.default {
@@ -1007,6 +1132,38 @@ impl CatalogWriter<'_, '_, '_> {
             self.delete(def, tid, w)?;
         }
         Ok(())
+    }
+
+    /// Adds a `pg_inherits` row: `child` inherits from `parent`.
+    pub fn add_inherits(
+        &self,
+        w: &mut WriteXact<'_>,
+        child: u32,
+        parent: u32,
+        seqno: i32,
+    ) -> PgResult<()> {
+        let row = [
+            Datum::Oid(child),
+            Datum::Oid(parent),
+            Datum::Int4(seqno),
+            Datum::Bool(false),
+        ];
+        self.insert(&system::PG_INHERITS_DEF, &row, w).map(|_| ())
+    }
+
+    /// Adds (`tid` None) or replaces a `pg_partitioned_table` row.
+    pub fn put_partitioned_table(
+        &self,
+        w: &mut WriteXact<'_>,
+        tid: Option<ItemPointer>,
+        row: &system::PartitionedTableRow,
+    ) -> PgResult<()> {
+        match tid {
+            None => self
+                .insert(&system::PG_PARTITIONED_TABLE_DEF, &row.to_datums(), w)
+                .map(|_| ()),
+            Some(tid) => self.replace(&system::PG_PARTITIONED_TABLE_DEF, tid, &row.to_datums(), w),
+        }
     }
 
     /// Replaces the `pg_class` row at `tid` by `class` (TRUNCATE's new

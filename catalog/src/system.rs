@@ -584,6 +584,11 @@ pub struct ConstraintRow {
     pub keys: Vec<i16>,
     pub fkeys: Vec<i16>,
     pub expr: Option<String>,
+    /// `connoinherit`: a CHECK constraint that children do not get.
+    pub no_inherit: bool,
+    /// `coninhcount`: how many parents it was inherited from (then
+    /// `conislocal` is false unless defined locally too).
+    pub inhcount: i32,
 }
 
 impl ConstraintRow {
@@ -605,9 +610,9 @@ impl ConstraintRow {
             opt_ch(self.fupdtype),
             opt_ch(self.fdeltype),
             opt_ch(self.fmatchtype),
-            Datum::Bool(true),
-            Datum::Int4(0),
-            Datum::Bool(false),
+            Datum::Bool(self.inhcount == 0),
+            Datum::Int4(self.inhcount),
+            Datum::Bool(self.no_inherit),
             vector(&self.keys),
             vector(&self.fkeys),
             match &self.expr {
@@ -650,6 +655,11 @@ impl ConstraintRow {
             expr: match r.get(20) {
                 Some(Datum::Text(s)) => Some(s.clone()),
                 _ => None,
+            },
+            no_inherit: b(17),
+            inhcount: match r.get(16) {
+                Some(Datum::Int4(n)) => *n,
+                _ => 0,
             },
         }
     }
@@ -811,6 +821,8 @@ pub const BTREE_OPCLASSES: &[BtreeOpclass] = &[
     opclass(10065, "uuid_ops", oid::UUID, true),
     opclass(10088, "jsonb_ops", oid::JSONB, true),
     opclass(10067, "pg_lsn_ops", oid::PG_LSN, true),
+    opclass(3901, "range_ops", oid::ANYRANGE, true),
+    opclass(10080, "multirange_ops", oid::ANYMULTIRANGE, true),
 ];
 
 /// The type an operator class sees a column of `type_oid` as: varchar is
@@ -818,6 +830,10 @@ pub const BTREE_OPCLASSES: &[BtreeOpclass] = &[
 fn opclass_input(type_oid: u32) -> u32 {
     if type_oid == oid::VARCHAR {
         oid::TEXT
+    } else if oid::range_subtype(type_oid).is_some() {
+        oid::ANYRANGE
+    } else if oid::multirange_range(type_oid).is_some() {
+        oid::ANYMULTIRANGE
     } else {
         type_oid
     }
@@ -851,6 +867,7 @@ pub fn btree_opclass_accepts(class: &BtreeOpclass, type_oid: u32) -> bool {
 pub const PG_AM: u32 = 2601;
 pub const PG_COLLATION: u32 = 3456;
 pub const PG_INHERITS: u32 = 2611;
+pub const PG_PARTITIONED_TABLE: u32 = 3350;
 pub const PG_TRIGGER: u32 = 2620;
 pub const PG_POLICY: u32 = 3256;
 pub const PG_STATISTIC_EXT: u32 = 3381;
@@ -920,6 +937,60 @@ pub const PG_INHERITS_DEF: CatalogDef = CatalogDef {
     ],
     shared: false,
 };
+
+/// `pg_partitioned_table`: the partition key of each partitioned table.
+/// `partattrs` holds the key's column numbers (0 for an expression, whose
+/// SQL text is then in `partexprs`, one per line).
+pub const PG_PARTITIONED_TABLE_DEF: CatalogDef = CatalogDef {
+    oid: PG_PARTITIONED_TABLE,
+    name: "pg_partitioned_table",
+    rowtype_oid: 10151,
+    columns: &[
+        c("partrelid", OID),
+        c("partstrat", CHAR),
+        c("partnatts", INT2),
+        c("partdefid", OID),
+        c("partattrs", oid::INT2VECTOR),
+        c("partclass", oid::OIDVECTOR),
+        c("partcollation", oid::OIDVECTOR),
+        c("partexprs", PG_NODE_TREE),
+    ],
+    shared: false,
+};
+
+/// A `pg_partitioned_table` row.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PartitionedTableRow {
+    pub relid: u32,
+    /// `'r'` range, `'l'` list, `'h'` hash
+    pub strategy: char,
+    /// The key columns' numbers, 0 for an expression.
+    pub attrs: Vec<i16>,
+    /// The default partition, 0 if none.
+    pub default_partition: u32,
+    /// The key expressions' SQL text, in key order.
+    pub exprs: Vec<String>,
+}
+
+impl PartitionedTableRow {
+    pub fn to_datums(&self) -> Vec<Datum> {
+        let vector = |v: Vec<String>| Datum::Text(v.join(" "));
+        vec![
+            Datum::Oid(self.relid),
+            ch(self.strategy),
+            Datum::Int2(self.attrs.len() as i16),
+            Datum::Oid(self.default_partition),
+            vector(self.attrs.iter().map(|a| a.to_string()).collect()),
+            vector(self.attrs.iter().map(|_| "0".to_string()).collect()),
+            vector(self.attrs.iter().map(|_| "0".to_string()).collect()),
+            if self.exprs.is_empty() {
+                Datum::Null
+            } else {
+                Datum::Text(self.exprs.join("\n"))
+            },
+        ]
+    }
+}
 
 /// `pg_trigger`: empty (no triggers yet; foreign keys are checked without
 /// PostgreSQL's internal RI triggers).
@@ -1091,7 +1162,7 @@ pub fn collation_rows() -> Vec<Vec<Datum>> {
 }
 
 /// Every per-database catalog, in creation order.
-pub const CATALOGS: [CatalogDef; 21] = [
+pub const CATALOGS: [CatalogDef; 22] = [
     PG_TYPE_DEF,
     PG_ATTRIBUTE_DEF,
     PG_CLASS_DEF,
@@ -1113,6 +1184,7 @@ pub const CATALOGS: [CatalogDef; 21] = [
     PG_PUBLICATION_NAMESPACE_DEF,
     PG_PUBLICATION_REL_DEF,
     PG_DESCRIPTION_DEF,
+    PG_PARTITIONED_TABLE_DEF,
 ];
 
 pub const PG_AUTHID_DEF: CatalogDef = CatalogDef {
@@ -1391,6 +1463,118 @@ pub const BUILTIN_TYPES: &[TypeRow] = &[
     (oid::JSONB, "jsonb", 'U', false, 0, 3807, 'x', 0, 'b'),
     (oid::JSONPATH, "jsonpath", 'U', false, 0, 4073, 'x', 0, 'b'),
     (oid::PG_LSN, "pg_lsn", 'U', false, 0, 3221, 'p', 0, 'b'),
+    (
+        oid::INT4RANGE,
+        "int4range",
+        'R',
+        false,
+        0,
+        3905,
+        'x',
+        0,
+        'r',
+    ),
+    (oid::NUMRANGE, "numrange", 'R', false, 0, 3907, 'x', 0, 'r'),
+    (oid::TSRANGE, "tsrange", 'R', false, 0, 3909, 'x', 0, 'r'),
+    (
+        oid::TSTZRANGE,
+        "tstzrange",
+        'R',
+        false,
+        0,
+        3911,
+        'x',
+        0,
+        'r',
+    ),
+    (
+        oid::DATERANGE,
+        "daterange",
+        'R',
+        false,
+        0,
+        3913,
+        'x',
+        0,
+        'r',
+    ),
+    (
+        oid::INT8RANGE,
+        "int8range",
+        'R',
+        false,
+        0,
+        3927,
+        'x',
+        0,
+        'r',
+    ),
+    (
+        oid::INT4MULTIRANGE,
+        "int4multirange",
+        'R',
+        false,
+        0,
+        6150,
+        'x',
+        0,
+        'm',
+    ),
+    (
+        oid::NUMMULTIRANGE,
+        "nummultirange",
+        'R',
+        false,
+        0,
+        6151,
+        'x',
+        0,
+        'm',
+    ),
+    (
+        oid::TSMULTIRANGE,
+        "tsmultirange",
+        'R',
+        false,
+        0,
+        6152,
+        'x',
+        0,
+        'm',
+    ),
+    (
+        oid::TSTZMULTIRANGE,
+        "tstzmultirange",
+        'R',
+        false,
+        0,
+        6153,
+        'x',
+        0,
+        'm',
+    ),
+    (
+        oid::DATEMULTIRANGE,
+        "datemultirange",
+        'R',
+        false,
+        0,
+        6155,
+        'x',
+        0,
+        'm',
+    ),
+    (
+        oid::INT8MULTIRANGE,
+        "int8multirange",
+        'R',
+        false,
+        0,
+        6157,
+        'x',
+        0,
+        'm',
+    ),
 ];
 
 fn ch(c: char) -> Datum {
@@ -1486,6 +1670,13 @@ pub struct ClassRow {
     /// `relhastriggers`: set by a foreign key on either side (PostgreSQL's
     /// RI triggers; never cleared, as VACUUM clears it lazily there).
     pub has_triggers: bool,
+    /// `relhassubclass`: it has (or had) inheritance children or partitions.
+    pub has_subclass: bool,
+    /// `relispartition`
+    pub is_partition: bool,
+    /// `relpartbound` of a partition, as `pg_get_expr` prints it
+    /// (`FOR VALUES FROM (1) TO (10)`).
+    pub partbound: Option<String>,
 }
 
 impl ClassRow {
@@ -1521,7 +1712,7 @@ impl ClassRow {
             // relhasrules: a view's _RETURN rule
             Datum::Bool(self.kind == 'v'),
             Datum::Bool(self.has_triggers),
-            Datum::Bool(false),
+            Datum::Bool(self.has_subclass),
             Datum::Bool(false),
             Datum::Bool(false),
             Datum::Bool(true),
@@ -1530,10 +1721,13 @@ impl ClassRow {
             } else {
                 'd'
             }),
-            Datum::Bool(false),
+            Datum::Bool(self.is_partition),
             Datum::Oid(0),
             Datum::Null,
-            Datum::Null,
+            match &self.partbound {
+                Some(b) => Datum::Text(b.clone()),
+                None => Datum::Null,
+            },
         ]
     }
 }
@@ -1551,6 +1745,10 @@ pub struct AttributeRow {
     pub dropped: bool,
     /// `attidentity`: `'a'` GENERATED ALWAYS, `'d'` BY DEFAULT, `'\0'` none.
     pub identity: char,
+    /// `attislocal`: defined by the relation itself (not only inherited).
+    pub is_local: bool,
+    /// `attinhcount`: how many parents it is inherited from.
+    pub inhcount: i32,
 }
 
 impl AttributeRow {
@@ -1584,8 +1782,8 @@ impl AttributeRow {
             }),
             Datum::Text(String::new()),
             Datum::Bool(self.dropped),
-            Datum::Bool(true),
-            Datum::Int4(0),
+            Datum::Bool(self.is_local),
+            Datum::Int4(self.inhcount),
             Datum::Oid(type_collation(self.type_oid)),
         ])
     }
@@ -1610,6 +1808,9 @@ pub fn catalog_self_description() -> (Vec<ClassRow>, Vec<AttributeRow>) {
             has_index: false,
             checks: 0,
             has_triggers: false,
+            has_subclass: false,
+            is_partition: false,
+            partbound: None,
         });
         for (i, col) in def.columns.iter().enumerate() {
             attrs.push(AttributeRow {
@@ -1622,6 +1823,8 @@ pub fn catalog_self_description() -> (Vec<ClassRow>, Vec<AttributeRow>) {
                 has_default: false,
                 dropped: false,
                 identity: '\0',
+                is_local: true,
+                inhcount: 0,
             });
         }
     }

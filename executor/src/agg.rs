@@ -220,6 +220,24 @@ impl AggAcc {
                 Datum::Float8(x) => self.float_sum += x,
                 other => return Err(PgError::internal(format!("cannot sum {other:?}"))),
             },
+            AggFunc::RangeIntersectAgg => {
+                self.best = Some(match (self.best.take(), v) {
+                    (Some(Datum::Range(acc)), Datum::Range(r)) => {
+                        Datum::Range(Box::new(crate::functions::range::intersect(&acc, &r)?))
+                    }
+                    (Some(Datum::Multirange(acc)), Datum::Multirange(m)) => Datum::Multirange(
+                        Box::new(crate::functions::multirange::multi_intersect(&acc, &m)?),
+                    ),
+                    (_, v) => v,
+                });
+            }
+            AggFunc::RangeAgg => match v {
+                Datum::Range(r) => self.values.push(Datum::Range(r)),
+                Datum::Multirange(m) => self
+                    .values
+                    .extend(m.ranges.into_iter().map(|r| Datum::Range(Box::new(r)))),
+                other => return Err(PgError::internal(format!("range_agg of {other:?}"))),
+            },
             AggFunc::Min | AggFunc::Max => {
                 let replace = match &self.best {
                     None => true,
@@ -313,10 +331,26 @@ impl AggAcc {
             // for grouping sets).
             AggFunc::Grouping => Datum::Int4(0),
             _ if self.count == 0 => Datum::Null,
-            AggFunc::Min | AggFunc::Max | AggFunc::BoolAnd | AggFunc::BoolOr => {
-                self.best.clone().unwrap_or(Datum::Null)
-            }
+            AggFunc::Min
+            | AggFunc::Max
+            | AggFunc::BoolAnd
+            | AggFunc::BoolOr
+            | AggFunc::RangeIntersectAgg => self.best.clone().unwrap_or(Datum::Null),
             AggFunc::StringAgg => self.text.clone().map_or(Datum::Null, Datum::Text),
+            AggFunc::RangeAgg => {
+                let ranges = self
+                    .values
+                    .iter()
+                    .filter_map(|v| match v {
+                        Datum::Range(r) => Some((**r).clone()),
+                        _ => None,
+                    })
+                    .collect();
+                Datum::Multirange(Box::new(types::datum::MultirangeValue::new(
+                    call.type_oid,
+                    ranges,
+                )?))
+            }
             AggFunc::ArrayAgg => Datum::Array(Box::new(types::datum::ArrayValue::new(
                 arg_type,
                 self.values.clone(),

@@ -179,6 +179,12 @@ fn convert(v: Datum, from: u32, to: u32, opts: &OutputOptions) -> PgResult<Datum
         }
         (Datum::Jsonb(j), JSONB, JSON) => return Ok(Datum::Text(j.to_text())),
         (Datum::Jsonb(j), JSONB, _) => return jsonb_to_scalar(j, to, opts),
+        // A range as the multirange of its one member.
+        (Datum::Range(r), _, _) if oid::multirange_of(from) == Some(to) => {
+            return Ok(Datum::Multirange(Box::new(
+                types::datum::MultirangeValue::new(to, vec![(**r).clone()])?,
+            )));
+        }
         _ => {}
     }
     let unsupported = || {

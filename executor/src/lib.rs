@@ -170,6 +170,10 @@ pub enum CatalogText<'a> {
     FunctionResult(u32),
     /// `pg_get_function_arguments(oid)`.
     FunctionArguments(u32),
+    /// `pg_get_partkeydef(oid)`: a partitioned table's key (`RANGE (a)`).
+    PartitionKey(u32),
+    /// `pg_get_partition_constraintdef(oid)`.
+    PartitionConstraint(u32),
 }
 
 pub trait ExecContext {
@@ -370,6 +374,20 @@ pub trait ExecContext {
     fn catalog_text(&mut self, what: CatalogText<'_>) -> PgResult<Option<String>> {
         let _ = what;
         Err(tables_not_supported())
+    }
+    /// The partition tree below relation `oid` (PostgreSQL's
+    /// `pg_partition_tree`): (relid, parent or 0, is a leaf, level), the
+    /// relation first, then its descendants level by level; nothing for a
+    /// relation that is neither partitioned nor a partition.
+    fn partition_tree(&mut self, oid: u32) -> PgResult<Vec<(u32, u32, bool, i32)>> {
+        let _ = oid;
+        Ok(Vec::new())
+    }
+    /// The relation and its ancestors in a partition tree, nearest first
+    /// (nothing for a relation that is not in one).
+    fn partition_ancestors(&mut self, oid: u32) -> PgResult<Vec<u32>> {
+        let _ = oid;
+        Ok(Vec::new())
     }
     /// The `regclass` text of relation `oid` (the number if there is none).
     fn regclass_of(&mut self, oid: u32) -> PgResult<String> {

@@ -33,7 +33,19 @@ const MAX_FIELD_LEN: usize = 64;
 /// Runs a table modification; `plan` holds the rows of an INSERT.
 pub fn run(ev: &mut Evaluator<'_>, plan: &Plan, m: &ModifyTable) -> PgResult<ExecResult> {
     let started = (ev.instrumenting() == Some(true)).then(std::time::Instant::now);
-    let out = run_modify(ev, plan, m)?;
+    let mut out = run_modify(ev, plan, m, None)?;
+    // UPDATE and DELETE of an inheritance tree: each descendant in turn. A
+    // row of a partitioned table's tree that an UPDATE moves out of its
+    // partition is routed again from the table named.
+    if !matches!(m, ModifyTable::Insert { .. }) && !m.relation().children.is_empty() {
+        let root = (m.relation().relkind == 'p').then(|| m.relation().clone());
+        for child in planner::inherit::modified_descendants(m.relation()) {
+            let cm = planner::inherit::child_modify(m, &child);
+            let more = run_modify(ev, plan, &cm, root.as_deref())?;
+            out.processed += more.processed;
+            out.rows.extend(more.rows);
+        }
+    }
     if ev.instrumenting().is_some() {
         let times = started.map(|s| (s.elapsed(), s.elapsed()));
         ev.record(
@@ -46,7 +58,14 @@ pub fn run(ev: &mut Evaluator<'_>, plan: &Plan, m: &ModifyTable) -> PgResult<Exe
     Ok(out)
 }
 
-fn run_modify(ev: &mut Evaluator<'_>, plan: &Plan, m: &ModifyTable) -> PgResult<ExecResult> {
+/// Runs `m` on its relation alone; `root`: the partitioned table an UPDATE
+/// named, to route rows that leave their partition.
+fn run_modify(
+    ev: &mut Evaluator<'_>,
+    plan: &Plan,
+    m: &ModifyTable,
+    root: Option<&RelationDesc>,
+) -> PgResult<ExecResult> {
     let mut out = ExecResult {
         rows: vec![],
         processed: 0,
@@ -60,7 +79,20 @@ fn run_modify(ev: &mut Evaluator<'_>, plan: &Plan, m: &ModifyTable) -> PgResult<
             let rows = query::run(ev, plan, rel.columns.len())?;
             for row in rows {
                 ev.ctx.check_for_interrupts()?;
-                if let Some(stored) = upsert(ev, rel, oc, row)? {
+                let (target, row) = route(ev, rel, row)?;
+                // A routed row's arbiters are the partition's own unique
+                // indexes (the partitioned table's are not its).
+                let routed;
+                let oc = if rel.relkind == 'p' {
+                    routed = OnConflictPlan {
+                        arbiters: Vec::new(),
+                        action: oc.action.clone(),
+                    };
+                    &routed
+                } else {
+                    oc
+                };
+                if let Some(stored) = upsert(ev, &target, oc, row)? {
                     out.processed += 1;
                     if !returning.is_empty() {
                         out.rows.push(project(ev, returning, &stored)?);
@@ -76,13 +108,19 @@ fn run_modify(ev: &mut Evaluator<'_>, plan: &Plan, m: &ModifyTable) -> PgResult<
             let rows = query::run(ev, plan, rel.columns.len())?;
             for row in rows {
                 ev.ctx.check_for_interrupts()?;
-                check_constraints(ev, rel, &row)?;
                 let ret = if returning.is_empty() {
                     None
                 } else {
                     Some(project(ev, returning, &row)?)
                 };
-                ev.ctx.insert_row(rel, row)?;
+                if rel.relkind == 'p' {
+                    let (target, row) = route(ev, rel, row)?;
+                    check_routed(ev, &target, &row)?;
+                    ev.ctx.insert_row(&target, row)?;
+                } else {
+                    check_constraints(ev, rel, &row)?;
+                    ev.ctx.insert_row(rel, row)?;
+                }
                 out.processed += 1;
                 out.rows.extend(ret);
             }
@@ -155,6 +193,11 @@ fn run_modify(ev: &mut Evaluator<'_>, plan: &Plan, m: &ModifyTable) -> PgResult<
                 let changed =
                     change_with_recheck(ev, filter.as_ref(), tid, row, &mut |ev, tid, row| {
                         let new = new_version(ev, assignments, row)?;
+                        if let Some(root) = root
+                            && leaves_partition(ev, rel, &new)?
+                        {
+                            return move_row(ev, rel, root, tid, new);
+                        }
                         check_constraints(ev, rel, &new)?;
                         Ok((ev.ctx.update_row(rel, tid, new.clone())?, new))
                     })?;
@@ -425,8 +468,113 @@ fn project(ev: &mut Evaluator<'_>, exprs: &[Expr], row: &[Datum]) -> PgResult<Ve
     exprs.iter().map(|e| ev.eval_row(e, row)).collect()
 }
 
+/// The partition of partitioned table `rel` (a leaf, through its
+/// partitioned partitions) that takes `row`, and the row in that
+/// partition's columns; `rel` and the row itself when it is not
+/// partitioned. 23514 when no partition takes it.
+fn route(
+    ev: &mut Evaluator<'_>,
+    rel: &std::sync::Arc<RelationDesc>,
+    row: Vec<Datum>,
+) -> PgResult<(std::sync::Arc<RelationDesc>, Vec<Datum>)> {
+    let (mut rel, mut row) = (rel.clone(), row);
+    while let Some(p) = rel.partitioning.clone() {
+        let mut chosen = None;
+        for (i, r) in p.routes.iter().enumerate() {
+            if let Some(cond) = r
+                && let Datum::Bool(true) = ev.eval_row(cond, &row)?
+            {
+                chosen = Some(i);
+                break;
+            }
+        }
+        if chosen.is_none() {
+            chosen = p.routes.iter().position(Option::is_none);
+        }
+        let Some(child) = chosen.and_then(|i| rel.children.get(i)).cloned() else {
+            check_not_null(ev, &rel, &row)?;
+            let mut values = Vec::with_capacity(p.key.len());
+            for k in &p.key {
+                let v = ev.eval_row(k, &row)?;
+                values.push(if v.is_null() {
+                    "null".to_string()
+                } else {
+                    v.to_text(&ev.ctx.output_options())
+                });
+            }
+            return Err(PgError::new(
+                SqlState::CheckViolation,
+                format!("no partition of relation \"{}\" found for row", rel.name),
+            )
+            .with_detail(format!(
+                "Partition key of the failing row contains ({}) = ({}).",
+                p.key_names.join(", "),
+                values.join(", ")
+            )));
+        };
+        row = convert_row(&rel, &row, &child);
+        rel = child;
+    }
+    Ok((rel, row))
+}
+
+/// `row` of `from` in the columns of `to` (a parent's and a child's: the
+/// same columns by name, maybe in other places).
+fn convert_row(from: &RelationDesc, row: &[Datum], to: &RelationDesc) -> Vec<Datum> {
+    to.columns
+        .iter()
+        .map(|c| {
+            if c.dropped {
+                return Datum::Null;
+            }
+            from.column_index(&c.name)
+                .and_then(|i| row.get(i).cloned())
+                .unwrap_or(Datum::Null)
+        })
+        .collect()
+}
+
+/// The constraints of a row routed into a partition: its own NOT NULL and
+/// CHECK constraints (the partition constraint holds by routing).
+fn check_routed(ev: &mut Evaluator<'_>, rel: &RelationDesc, row: &[Datum]) -> PgResult<()> {
+    let alone = RelationDesc {
+        partition_check: None,
+        ..rel.clone()
+    };
+    check_constraints(ev, &alone, row)
+}
+
+/// Whether an updated row no longer satisfies its partition's constraint.
+fn leaves_partition(ev: &mut Evaluator<'_>, rel: &RelationDesc, row: &[Datum]) -> PgResult<bool> {
+    match &rel.partition_check {
+        Some(c) => Ok(!matches!(ev.eval_row(c, row)?, Datum::Bool(true))),
+        None => Ok(false),
+    }
+}
+
+/// An UPDATE that moves a row to another partition: the old version is
+/// deleted and the new one routed from `root` and inserted there.
+fn move_row(
+    ev: &mut Evaluator<'_>,
+    rel: &RelationDesc,
+    root: &RelationDesc,
+    tid: Tid,
+    new: Vec<Datum>,
+) -> PgResult<(ModifyOutcome, Vec<Datum>)> {
+    let root_row = convert_row(rel, &new, root);
+    let root = std::sync::Arc::new(root.clone());
+    let (target, routed) = route(ev, &root, root_row)?;
+    check_routed(ev, &target, &routed)?;
+    let outcome = ev.ctx.delete_row(rel, tid)?;
+    if matches!(outcome, ModifyOutcome::Done) {
+        ev.ctx.insert_row(&target, routed)?;
+    }
+    Ok((outcome, new))
+}
+
 /// NOT NULL, then the CHECK constraints in name order (PostgreSQL's
-/// `ExecConstraints`): 23502 or 23514 with the failing row.
+/// `ExecConstraints`), then a partition's constraint: 23502 or 23514 with
+/// the failing row.
 fn check_constraints(ev: &mut Evaluator<'_>, rel: &RelationDesc, row: &[Datum]) -> PgResult<()> {
     check_not_null(ev, rel, row)?;
     for (name, expr) in rel.checks.iter() {
@@ -443,6 +591,21 @@ fn check_constraints(ev: &mut Evaluator<'_>, rel: &RelationDesc, row: &[Datum]) 
                 row_description(ev, &rel.columns, row)
             )));
         }
+    }
+    if let Some(c) = &rel.partition_check
+        && !matches!(ev.eval_row(c, row)?, Datum::Bool(true))
+    {
+        return Err(PgError::new(
+            SqlState::CheckViolation,
+            format!(
+                "new row for relation \"{}\" violates partition constraint",
+                rel.name
+            ),
+        )
+        .with_detail(format!(
+            "Failing row contains {}.",
+            row_description(ev, &rel.columns, row)
+        )));
     }
     Ok(())
 }

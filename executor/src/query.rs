@@ -129,6 +129,28 @@ pub fn for_each_source_row(
             Ok(())
         }
         Source::RecursiveUnion(r) => recursive_union(ev, r, f),
+        Source::Append { plans, width, .. } => {
+            for plan in plans {
+                let columns = plan.source_columns_needed();
+                let mut more = true;
+                for_each_qualifying_row(
+                    ev,
+                    &plan.source,
+                    columns,
+                    plan.filter.as_ref(),
+                    &mut |ev, row| {
+                        let mut out = project(ev, &plan.targets, &row)?;
+                        out.truncate(*width);
+                        more = f(ev, out)?;
+                        Ok(more)
+                    },
+                )?;
+                if !more {
+                    break;
+                }
+            }
+            Ok(())
+        }
         Source::SetOp(op) => {
             for row in set_operation(ev, op)? {
                 ev.ctx.check_for_interrupts()?;
@@ -445,6 +467,7 @@ pub fn open_scan(ev: &mut Evaluator<'_>, source: &Source, columns: usize) -> PgR
         | Source::Join(_)
         | Source::SetOp(_)
         | Source::RecursiveUnion(_)
+        | Source::Append { .. }
         | Source::WorkTable { .. } => Err(PgError::internal("not a scan")),
     }
 }

@@ -135,9 +135,46 @@ fn rows(
             Ok(single(values))
         }
         "generate_series_ts" => timestamp_series(ev, args, limit).map(single),
-        // No relation is a partition (PostgreSQL returns no rows for a
-        // relation that is not part of a partition tree).
-        "pg_partition_ancestors" => Ok(Vec::new()),
+        "pg_partition_ancestors" => {
+            let Some(Datum::Text(name)) = args.first() else {
+                return Ok(Vec::new());
+            };
+            let oid = ev.ctx.regclass_oid(name)?;
+            let mut out = Vec::new();
+            for a in ev.ctx.partition_ancestors(oid)? {
+                out.push(vec![Datum::Text(ev.ctx.regclass_of(a)?)]);
+            }
+            Ok(out)
+        }
+        "pg_partition_tree" => {
+            let Some(Datum::Text(name)) = args.first() else {
+                return Ok(Vec::new());
+            };
+            let oid = ev.ctx.regclass_oid(name)?;
+            let mut out = Vec::new();
+            for (rel, parent, leaf, level) in ev.ctx.partition_tree(oid)? {
+                out.push(vec![
+                    Datum::Text(ev.ctx.regclass_of(rel)?),
+                    if parent == 0 {
+                        Datum::Null
+                    } else {
+                        Datum::Text(ev.ctx.regclass_of(parent)?)
+                    },
+                    Datum::Bool(leaf),
+                    Datum::Int4(level),
+                ]);
+            }
+            Ok(out)
+        }
+        "multirange_unnest" => match args.into_iter().next() {
+            Some(Datum::Multirange(m)) => Ok(m
+                .ranges
+                .into_iter()
+                .take(limit)
+                .map(|r| vec![Datum::Range(Box::new(r))])
+                .collect()),
+            _ => Err(PgError::internal("unnest of a non-multirange")),
+        },
         "unnest" => match args.into_iter().next() {
             Some(Datum::Array(a)) => Ok(single(a.elems.into_iter().take(limit).collect())),
             _ => Err(PgError::internal("unnest of a non-array")),

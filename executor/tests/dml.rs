@@ -130,6 +130,9 @@ impl Fake {
                     checks: Default::default(),
                     view_query: None,
                     alias: None,
+                    children: Vec::new(),
+                    partitioning: None,
+                    partition_check: None,
                 };
                 self.tables.insert(
                     name,

@@ -53,6 +53,28 @@ pub struct RelationDesc {
     /// The alias of the FROM item that scans it (`FROM t AS x`), for
     /// EXPLAIN; None as the catalog describes it.
     pub alias: Option<String>,
+    /// Inheritance children, or a partitioned table's partitions, each
+    /// described with its own, in scan order: a FROM item or an UPDATE /
+    /// DELETE target without ONLY covers them too.
+    pub children: Vec<Arc<RelationDesc>>,
+    /// A partitioned table's key and how a row finds its partition.
+    pub partitioning: Option<Arc<Partitioning>>,
+    /// A partition's constraint (its bound and its ancestors'), a boolean
+    /// expression over its row that every row in it satisfies.
+    pub partition_check: Option<Arc<crate::expr::Expr>>,
+}
+
+/// How a partitioned table's rows are spread over its partitions.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Partitioning {
+    /// The key as written (column names, expressions), for messages.
+    pub key_names: Vec<String>,
+    /// The key, over the table's row.
+    pub key: Vec<crate::expr::Expr>,
+    /// Per entry of `children`: the condition over the table's row that
+    /// sends a row there; None for the default partition, which takes what
+    /// no other does.
+    pub routes: Vec<Option<crate::expr::Expr>>,
 }
 
 /// A B-tree index of a relation as the planner sees it.

@@ -64,7 +64,7 @@ fn call_name(func: &str, args: &[Expr]) -> (String, bool) {
     let exact = catalog
         .iter()
         .filter(|f| f.imp == func && f.args == types)
-        .min_by_key(|f| !is_op(f.name));
+        .min_by_key(|f| (f.name != func, !is_op(f.name)));
     let found = exact.or_else(|| {
         catalog
             .iter()
@@ -227,6 +227,14 @@ impl Deparser<'_> {
                     }
                 };
                 format!("{inner}::{}", oid::format_type(*to, *typmod))
+            }
+            Expr::Call {
+                func: "array",
+                args,
+                ..
+            } => {
+                let a: Vec<String> = args.iter().map(|a| self.expr(a, true)).collect();
+                format!("ARRAY[{}]", a.join(", "))
             }
             Expr::Call { func, args, .. } => {
                 let (name, op) = call_name(func, args);

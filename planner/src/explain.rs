@@ -361,6 +361,11 @@ fn count_entries_source(s: &Source, n: &mut usize) {
             count_entries_plan(&r.non_recursive, n);
             count_entries_plan(&r.recursive, n);
         }
+        Source::Append { plans, .. } => {
+            for p in plans {
+                count_entries_plan(p, n);
+            }
+        }
     }
 }
 
@@ -1199,6 +1204,63 @@ impl Builder {
                 self.take_subplans(&mut node);
                 (node, layout)
             }
+            Source::Append { plans, width, .. } if plans.len() == 1 && filter.is_none() => {
+                // One member left: PostgreSQL drops the Append.
+                let (mut node, child_layout) = self.plan(&plans[0], *width);
+                let layout = plans[0]
+                    .targets
+                    .iter()
+                    .take(*width)
+                    .map(|t| Col {
+                        qualified: self.upper_expr(t, &child_layout),
+                        bare: self.scan_expr(t, &child_layout),
+                    })
+                    .collect();
+                if node.key.is_none() {
+                    node.key = Some(key);
+                }
+                (node, layout)
+            }
+            Source::Append { plans, width, .. } => {
+                let mut node = ExplainNode::new("Append", "Append");
+                let mut layout: Layout = Vec::new();
+                let mut cost = Cost {
+                    startup: 0.0,
+                    total: 0.0,
+                    rows: 0.0,
+                    width: 0,
+                };
+                for (i, p) in plans.iter().enumerate() {
+                    let (child, child_layout) = self.plan(p, *width);
+                    if i == 0 {
+                        layout = p
+                            .targets
+                            .iter()
+                            .take(*width)
+                            .map(|t| Col {
+                                qualified: self.upper_expr(t, &child_layout),
+                                bare: self.scan_expr(t, &child_layout),
+                            })
+                            .collect();
+                    }
+                    cost.total += child.cost.total;
+                    cost.rows += child.cost.rows;
+                    cost.width = cost.width.max(child.cost.width);
+                    node = node.child("Member", child);
+                }
+                if plans.is_empty() {
+                    node = ExplainNode::new("Result", "Result");
+                    node.props
+                        .push(("One-Time Filter", Prop::Text("false".into())));
+                    layout = (1..=*width)
+                        .map(|i| same_col(format!("column{i}")))
+                        .collect();
+                }
+                node.cost = cost;
+                self.filter_prop(&mut node, filter, &layout, false, &[]);
+                self.take_subplans(&mut node);
+                (node.keyed(key), layout)
+            }
             Source::RecursiveUnion(r) => {
                 let (left, _) = self.plan(&r.non_recursive, r.width);
                 let (right, _) = self.plan(&r.recursive, r.width);
@@ -1459,6 +1521,8 @@ impl Builder {
             AggFunc::StddevSamp => "stddev",
             AggFunc::StddevPop => "stddev_pop",
             AggFunc::Grouping => "GROUPING",
+            AggFunc::RangeIntersectAgg => "range_intersect_agg",
+            AggFunc::RangeAgg => "range_agg",
         };
         let mut args: Vec<String> = a.arg.iter().map(|x| self.upper_expr(x, layout)).collect();
         if a.func == AggFunc::Grouping {

@@ -584,6 +584,9 @@ pub fn input_source(rel: &Arc<RelationDesc>, filter: Option<&Expr>) -> Source {
 
 /// Puts index scans into a planned statement where the rule finds one.
 pub fn apply(mut plan: Plan, modify: Option<ModifyTable>) -> (Plan, Option<ModifyTable>) {
+    if matches!(plan.source, Source::Append { .. }) {
+        crate::inherit::push_filter(&mut plan.source, &mut plan.filter);
+    }
     if let Source::SeqScan(rel) = &plan.source {
         let rel = Arc::clone(rel);
         let best = choose_scored(&rel, plan.filter.as_ref());

@@ -197,6 +197,9 @@ fn settle(j: &mut Join) -> PgResult<()> {
                 let rel = Arc::clone(rel);
                 input.source = crate::indexpath::input_source(&rel, input.filter.as_ref());
             }
+            Source::Append { .. } => {
+                crate::inherit::push_filter(&mut input.source, &mut input.filter);
+            }
             _ => {}
         }
     }

@@ -31,10 +31,13 @@ pub mod deparse;
 pub mod explain;
 pub mod expr;
 pub mod indexpath;
+pub mod inherit;
 pub mod joinpath;
 pub mod plan;
 
-pub use catalog::{CatalogView, ColumnDesc, EmptyCatalog, FunctionDesc, IndexDesc, RelationDesc};
+pub use catalog::{
+    CatalogView, ColumnDesc, EmptyCatalog, FunctionDesc, IndexDesc, Partitioning, RelationDesc,
+};
 pub use expr::{BoolTestKind, Expr};
 pub use plan::{
     AggCall, AggFunc, Aggregate, Bitmap, CommandKind, IndexBound, IndexScan, Join, JoinInput,
@@ -488,6 +491,9 @@ mod table_tests {
                 checks: Default::default(),
                 view_query: None,
                 alias: None,
+                children: Vec::new(),
+                partitioning: None,
+                partition_check: None,
             };
             // (lower(b)) WHERE n > 0, analyzed as the backend does.
             let bare = Arc::new(rel.clone());

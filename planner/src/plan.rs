@@ -76,6 +76,15 @@ pub enum Source {
     /// recursive term run again and again over the rows the previous round
     /// added (the work table `id`) until a round adds none.
     RecursiveUnion(Box<RecursiveUnion>),
+    /// The rows of each plan in turn (PostgreSQL's Append: the scan of an
+    /// inheritance tree), `width` values each.
+    /// `alias`: the FROM item's name, which the members' scans are named
+    /// after in EXPLAIN.
+    Append {
+        plans: Vec<Plan>,
+        width: usize,
+        alias: String,
+    },
     /// The rows of work table `id` (the previous round of the recursive
     /// query that reads it), `width` columns each.
     WorkTable { id: usize, width: usize },
@@ -293,6 +302,7 @@ impl Source {
             | Source::Join(_)
             | Source::SetOp(_)
             | Source::RecursiveUnion(_)
+            | Source::Append { .. }
             | Source::WorkTable { .. } => None,
             Source::SeqScan(rel) | Source::IndexScan(rel, _) | Source::Bitmap(rel, _) => Some(rel),
         }
@@ -363,6 +373,11 @@ pub enum AggFunc {
     /// `GROUPING(a, b, ...)`: a bit per argument (the first the highest),
     /// set when the row's grouping set leaves that expression out
     Grouping,
+    /// `range_intersect_agg(range)`: the intersection of the non-null inputs
+    RangeIntersectAgg,
+    /// `range_agg(range | multirange)`: the union of the non-null inputs,
+    /// a multirange
+    RangeAgg,
 }
 
 /// One aggregate call; its argument is evaluated over source rows.

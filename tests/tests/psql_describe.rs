@@ -1,6 +1,7 @@
 //! psql's describe commands (`\d table`, `\d+ table`, `\d index`, `\d
 //! sequence`, `\d view`, `\d+ view` with its definition, `\dt`, `\di`,
-//! `\ds`, `\dv`, `\dn`, `\df`, `\du`, `\l`, `\d`) print exactly what
+//! `\ds`, `\dv`, `\dn`, `\df`, `\du`, `\l`, `\d`, partitioned tables,
+//! partitions and inheritance) print exactly what
 //! they print against PostgreSQL 15: the same objects are created on our
 //! server and on a throwaway PostgreSQL 15, and psql's output of each
 //! command is compared. Nothing here is expected text of our own.
@@ -23,6 +24,13 @@ CREATE VIEW v AS SELECT a, b FROM dt WHERE a > 1;
 CREATE VIEW v2 AS SELECT a AS x, b, a + 1 AS y, upper(b) FROM dt d WHERE a > 1 AND b <> 'q';
 CREATE VIEW v3 AS SELECT * FROM dt;
 CREATE FUNCTION addone(x int) RETURNS int LANGUAGE sql AS 'select x + 1';
+CREATE TABLE pt (a int, b text) PARTITION BY RANGE (a);
+CREATE TABLE pt1 PARTITION OF pt FOR VALUES FROM (1) TO (10);
+CREATE TABLE pt2 PARTITION OF pt FOR VALUES FROM (10) TO (20) PARTITION BY LIST (b);
+CREATE TABLE pt2a PARTITION OF pt2 FOR VALUES IN ('a', 'b');
+CREATE TABLE pt2d PARTITION OF pt2 DEFAULT;
+CREATE TABLE ih (x int);
+CREATE TABLE ih1 (y int) INHERITS (ih);
 ";
 
 const COMMANDS: &[&str] = &[
@@ -39,6 +47,11 @@ const COMMANDS: &[&str] = &[
     "\\d+ v2",
     "\\d+ v3",
     "\\d+ dt",
+    "\\d+ pt",
+    "\\d pt1",
+    "\\d+ pt2d",
+    "\\d ih",
+    "\\d+ ih1",
     "\\dt",
     "\\di",
     "\\ds",

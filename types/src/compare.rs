@@ -39,6 +39,8 @@ pub fn compare(a: &Datum, b: &Datum) -> PgResult<Ordering> {
         (Uuid(x), Uuid(y)) => x.cmp(y),
         (PgLsn(x), PgLsn(y)) => x.cmp(y),
         (Jsonb(x), Jsonb(y)) => x.compare(y),
+        (Range(x), Range(y)) => x.compare(y)?,
+        (Multirange(x), Multirange(y)) => x.compare(y)?,
         // Element by element (NULL above any value), then the shorter first.
         (Array(x), Array(y)) => {
             for (e, f) in x.elems.iter().zip(&y.elems) {
@@ -113,6 +115,24 @@ pub fn hash_value(d: &Datum, h: &mut impl std::hash::Hasher) {
         Uuid(x) => x.hash(h),
         PgLsn(x) => x.hash(h),
         Jsonb(x) => hash_jsonb(x, h),
+        Range(r) => hash_range(r, h),
+        Multirange(m) => {
+            m.ranges.len().hash(h);
+            m.ranges.iter().for_each(|r| hash_range(r, h));
+        }
+    }
+}
+
+/// Ranges that compare equal hash alike (their bound values do).
+fn hash_range(r: &crate::datum::RangeValue, h: &mut impl std::hash::Hasher) {
+    use std::hash::Hash;
+    r.empty.hash(h);
+    for b in [&r.lower, &r.upper] {
+        b.inclusive.hash(h);
+        b.value.is_none().hash(h);
+        if let Some(v) = &b.value {
+            hash_value(v, h);
+        }
     }
 }
 

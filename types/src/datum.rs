@@ -10,19 +10,24 @@
 //! for binary results.
 //!
 //! Submodules: [`numeric`] (exact decimals), [`float`] (shortest round-trip float
-//! output), [`datetime`] (calendar, time zones, intervals).
+//! output), [`datetime`] (calendar, time zones, intervals), [`range`] and
+//! [`multirange`] (the built-in range types, their canonical forms and algebra).
 
 pub mod array;
 pub mod datetime;
 pub mod float;
 pub mod json;
 pub mod jsonpath;
+pub mod multirange;
 pub mod numeric;
+pub mod range;
 pub mod tz;
 
 pub use array::ArrayValue;
 pub use datetime::{DateStyle, Interval, TimeZone};
+pub use multirange::MultirangeValue;
 pub use numeric::Numeric;
+pub use range::RangeValue;
 
 use crate::oid;
 use crate::{PgError, PgResult, SqlState};
@@ -60,6 +65,10 @@ pub enum Datum {
     Array(Box<ArrayValue>),
     /// `jsonb` (a `json` value is `Text`: it keeps the text as given)
     Jsonb(Box<json::Jsonb>),
+    /// a value of one of the built-in range types
+    Range(Box<RangeValue>),
+    /// a value of one of the built-in multirange types
+    Multirange(Box<MultirangeValue>),
 }
 
 /// The session settings that change how values print (and how zone-less
@@ -387,6 +396,12 @@ impl Datum {
                 let elem = oid::element_of(t).unwrap_or(oid::TEXT);
                 Datum::Array(Box::new(array::from_text(elem, s, opts)?))
             }
+            t if oid::range_subtype(t).is_some() => {
+                Datum::Range(Box::new(RangeValue::from_text(t, s, opts)?))
+            }
+            t if oid::multirange_range(t).is_some() => {
+                Datum::Multirange(Box::new(MultirangeValue::from_text(t, s, opts)?))
+            }
             _ => {
                 return Err(PgError::feature_not_supported(format!(
                     "input of type {}",
@@ -448,6 +463,8 @@ impl Datum {
             Datum::Uuid(u) => format_uuid(u),
             Datum::Array(a) => array::to_text(a, opts),
             Datum::Jsonb(j) => j.to_text(),
+            Datum::Range(r) => r.to_text(opts),
+            Datum::Multirange(m) => m.to_text(opts),
         }
     }
 
@@ -485,6 +502,8 @@ impl Datum {
                 v.extend_from_slice(j.to_text().as_bytes());
                 v
             }
+            Datum::Range(r) => r.to_binary(),
+            Datum::Multirange(m) => m.to_binary(),
         }
     }
 
@@ -587,6 +606,12 @@ impl Datum {
             t if oid::element_of(t).is_some() => {
                 let elem = oid::element_of(t).unwrap_or(oid::TEXT);
                 Datum::Array(Box::new(array::from_binary(elem, b)?))
+            }
+            t if oid::range_subtype(t).is_some() => {
+                Datum::Range(Box::new(RangeValue::from_binary(t, b)?))
+            }
+            t if oid::multirange_range(t).is_some() => {
+                Datum::Multirange(Box::new(MultirangeValue::from_binary(t, b)?))
             }
             _ => {
                 return Err(PgError::feature_not_supported(format!(

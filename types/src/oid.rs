@@ -70,6 +70,77 @@ pub const JSON_ARRAY: u32 = 199;
 pub const JSONB_ARRAY: u32 = 3807;
 pub const JSONPATH_ARRAY: u32 = 4073;
 
+// Range types (`pg_range`), their arrays, and the pseudo-type their
+// operator class is declared on.
+pub const INT4RANGE: u32 = 3904;
+pub const NUMRANGE: u32 = 3906;
+pub const TSRANGE: u32 = 3908;
+pub const TSTZRANGE: u32 = 3910;
+pub const DATERANGE: u32 = 3912;
+pub const INT8RANGE: u32 = 3926;
+pub const INT4RANGE_ARRAY: u32 = 3905;
+pub const NUMRANGE_ARRAY: u32 = 3907;
+pub const TSRANGE_ARRAY: u32 = 3909;
+pub const TSTZRANGE_ARRAY: u32 = 3911;
+pub const DATERANGE_ARRAY: u32 = 3913;
+pub const INT8RANGE_ARRAY: u32 = 3927;
+pub const ANYRANGE: u32 = 3831;
+
+/// (range type, subtype, name, discrete) of every built-in range type. The
+/// discrete ones have a canonical form `[a,b)`.
+pub const RANGES: &[(u32, u32, &str, bool)] = &[
+    (INT4RANGE, INT4, "int4range", true),
+    (NUMRANGE, NUMERIC, "numrange", false),
+    (TSRANGE, TIMESTAMP, "tsrange", false),
+    (TSTZRANGE, TIMESTAMPTZ, "tstzrange", false),
+    (DATERANGE, DATE, "daterange", true),
+    (INT8RANGE, INT8, "int8range", true),
+];
+
+/// The subtype of range type `oid`, if it is one.
+pub fn range_subtype(oid: u32) -> Option<u32> {
+    RANGES.iter().find(|r| r.0 == oid).map(|r| r.1)
+}
+
+pub const INT4MULTIRANGE: u32 = 4451;
+pub const NUMMULTIRANGE: u32 = 4532;
+pub const TSMULTIRANGE: u32 = 4533;
+pub const TSTZMULTIRANGE: u32 = 4534;
+pub const DATEMULTIRANGE: u32 = 4535;
+pub const INT8MULTIRANGE: u32 = 4536;
+pub const INT4MULTIRANGE_ARRAY: u32 = 6150;
+pub const NUMMULTIRANGE_ARRAY: u32 = 6151;
+pub const TSMULTIRANGE_ARRAY: u32 = 6152;
+pub const TSTZMULTIRANGE_ARRAY: u32 = 6153;
+pub const DATEMULTIRANGE_ARRAY: u32 = 6155;
+pub const INT8MULTIRANGE_ARRAY: u32 = 6157;
+pub const ANYMULTIRANGE: u32 = 4537;
+
+/// (multirange type, its range type, name) of every built-in multirange type.
+pub const MULTIRANGES: &[(u32, u32, &str)] = &[
+    (INT4MULTIRANGE, INT4RANGE, "int4multirange"),
+    (NUMMULTIRANGE, NUMRANGE, "nummultirange"),
+    (TSMULTIRANGE, TSRANGE, "tsmultirange"),
+    (TSTZMULTIRANGE, TSTZRANGE, "tstzmultirange"),
+    (DATEMULTIRANGE, DATERANGE, "datemultirange"),
+    (INT8MULTIRANGE, INT8RANGE, "int8multirange"),
+];
+
+/// The range type of multirange type `oid`, if it is one.
+pub fn multirange_range(oid: u32) -> Option<u32> {
+    MULTIRANGES.iter().find(|m| m.0 == oid).map(|m| m.1)
+}
+
+/// The multirange type over range type `oid`, if it is one.
+pub fn multirange_of(oid: u32) -> Option<u32> {
+    MULTIRANGES.iter().find(|m| m.1 == oid).map(|m| m.0)
+}
+
+/// Whether range type `oid` is discrete (has a canonical form).
+pub fn range_is_discrete(oid: u32) -> bool {
+    RANGES.iter().any(|r| r.0 == oid && r.3)
+}
+
 /// (element type, array type, SQL name, internal name) of every array type.
 const ARRAYS: &[(u32, u32, &str, &str)] = &[
     (BOOL, BOOL_ARRAY, "boolean[]", "_bool"),
@@ -106,6 +177,48 @@ const ARRAYS: &[(u32, u32, &str, &str)] = &[
     (JSONB, JSONB_ARRAY, "jsonb[]", "_jsonb"),
     (JSONPATH, JSONPATH_ARRAY, "jsonpath[]", "_jsonpath"),
     (PG_LSN, PG_LSN_ARRAY, "pg_lsn[]", "_pg_lsn"),
+    (INT4RANGE, INT4RANGE_ARRAY, "int4range[]", "_int4range"),
+    (NUMRANGE, NUMRANGE_ARRAY, "numrange[]", "_numrange"),
+    (TSRANGE, TSRANGE_ARRAY, "tsrange[]", "_tsrange"),
+    (TSTZRANGE, TSTZRANGE_ARRAY, "tstzrange[]", "_tstzrange"),
+    (DATERANGE, DATERANGE_ARRAY, "daterange[]", "_daterange"),
+    (INT8RANGE, INT8RANGE_ARRAY, "int8range[]", "_int8range"),
+    (
+        INT4MULTIRANGE,
+        INT4MULTIRANGE_ARRAY,
+        "int4multirange[]",
+        "_int4multirange",
+    ),
+    (
+        NUMMULTIRANGE,
+        NUMMULTIRANGE_ARRAY,
+        "nummultirange[]",
+        "_nummultirange",
+    ),
+    (
+        TSMULTIRANGE,
+        TSMULTIRANGE_ARRAY,
+        "tsmultirange[]",
+        "_tsmultirange",
+    ),
+    (
+        TSTZMULTIRANGE,
+        TSTZMULTIRANGE_ARRAY,
+        "tstzmultirange[]",
+        "_tstzmultirange",
+    ),
+    (
+        DATEMULTIRANGE,
+        DATEMULTIRANGE_ARRAY,
+        "datemultirange[]",
+        "_datemultirange",
+    ),
+    (
+        INT8MULTIRANGE,
+        INT8MULTIRANGE_ARRAY,
+        "int8multirange[]",
+        "_int8multirange",
+    ),
 ];
 
 /// The element type of array type `oid`, if it is one.
@@ -149,6 +262,15 @@ pub fn type_name(oid: u32) -> &'static str {
         PG_NODE_TREE => "pg_node_tree",
         INT2VECTOR => "int2vector",
         OIDVECTOR => "oidvector",
+        ANYRANGE => "anyrange",
+        ANYMULTIRANGE => "anymultirange",
+        other if range_subtype(other).is_some() => {
+            RANGES.iter().find(|r| r.0 == other).map_or("???", |r| r.2)
+        }
+        other if multirange_range(other).is_some() => MULTIRANGES
+            .iter()
+            .find(|m| m.0 == other)
+            .map_or("???", |m| m.2),
         other => ARRAYS.iter().find(|a| a.1 == other).map_or("???", |a| a.2),
     }
 }
@@ -190,6 +312,15 @@ pub fn internal_name(oid: u32) -> &'static str {
         PG_NODE_TREE => "pg_node_tree",
         INT2VECTOR => "int2vector",
         OIDVECTOR => "oidvector",
+        ANYRANGE => "anyrange",
+        ANYMULTIRANGE => "anymultirange",
+        other if range_subtype(other).is_some() => {
+            RANGES.iter().find(|r| r.0 == other).map_or("???", |r| r.2)
+        }
+        other if multirange_range(other).is_some() => MULTIRANGES
+            .iter()
+            .find(|m| m.0 == other)
+            .map_or("???", |m| m.2),
         other => ARRAYS.iter().find(|a| a.1 == other).map_or("???", |a| a.3),
     }
 }

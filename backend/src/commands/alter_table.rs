@@ -51,7 +51,7 @@ pub(crate) fn alter_table(
         .operations
         .iter()
         .all(|op| matches!(op, AlterTableOperation::RenameTable { .. }));
-    if rel.kind != 'r' && !(rename_only && rel.kind == 'S') {
+    if !(matches!(rel.kind, 'r' | 'p') || (rename_only && rel.kind == 'S')) {
         return Err(PgError::new(
             SqlState::WrongObjectType,
             format!("\"{relname}\" is not a table"),
@@ -117,14 +117,14 @@ fn subcommand(
             column_def,
             column_position: None,
             ..
-        } => add_column(session, table, column_def, *if_not_exists),
+        } => add_column(session, table, column_def, *if_not_exists, false),
         AlterTableOperation::DropColumn {
             column_names,
             if_exists,
             ..
         } => {
             for c in column_names {
-                drop_column(session, table.oid, &ident(c), *if_exists)?;
+                drop_column(session, table.oid, &ident(c), *if_exists, false)?;
             }
             Ok(())
         }
@@ -143,6 +143,20 @@ fn subcommand(
             };
             rename_relation(session, table, name)
         }
+        AlterTableOperation::AttachPartitionOf {
+            partition,
+            for_values,
+        } => super::partition::attach(session, table, partition, for_values),
+        AlterTableOperation::DetachPartitionOf {
+            partition,
+            mode: None,
+        } => super::partition::detach(session, table, partition),
+        AlterTableOperation::Inherit { parent } => {
+            super::partition::inherit(session, table, parent)
+        }
+        AlterTableOperation::NoInherit { parent } => {
+            super::partition::no_inherit(session, table, parent)
+        }
         AlterTableOperation::AlterColumn { column_name, op } => {
             alter_column(session, table, &ident(column_name), op)
         }
@@ -160,14 +174,41 @@ fn no_such_column(table: &str, column: &str) -> PgError {
 }
 
 /// ALTER TABLE ... ADD COLUMN.
+/// ALTER TABLE ... ADD COLUMN, and the same column added to the table's
+/// inheritance children (`inherited`: a child's copy), or merged into a
+/// child's column of that name.
 fn add_column(
     session: &mut Session,
     table: &RelationInfo,
     def: &sqlparser::ast::ColumnDef,
     if_not_exists: bool,
+    inherited: bool,
 ) -> PgResult<()> {
     let mut plan = super::tablecmds::column_plan(def, &table.name)?;
     let name = plan.column.name.clone();
+    if inherited {
+        if let Some(have) = table.columns.iter().find(|c| !c.dropped && c.name == name) {
+            if have.type_oid != plan.column.type_oid || have.typmod != plan.column.typmod {
+                return Err(PgError::new(
+                    SqlState::DatatypeMismatch,
+                    format!(
+                        "child table \"{}\" has different type for column \"{name}\"",
+                        table.name
+                    ),
+                ));
+            }
+            session.notice(
+                "00000",
+                format!(
+                    "merging definition of column \"{name}\" for child \"{}\"",
+                    table.name
+                ),
+            );
+            return change_attribute(session, table.oid, have.attnum, |a| a.inhcount += 1);
+        }
+        plan.column.is_local = false;
+        plan.column.inhcount = 1;
+    }
     if table.columns.iter().any(|c| !c.dropped && c.name == name) {
         if if_not_exists {
             session.notice(
@@ -237,7 +278,62 @@ fn add_column(
         super::indexcmds::define_index(session, table.oid, spec)?;
     }
     super::constraints::add_checks(session, table.oid, &plan.checks, false)?;
-    super::foreign_keys::add_foreign_keys(session, table.oid, &plan.foreign_keys, true)
+    super::foreign_keys::add_foreign_keys(session, table.oid, &plan.foreign_keys, true)?;
+    if table.children.is_empty() {
+        return Ok(());
+    }
+    // The children get the column as the parent has it now (its type, NOT
+    // NULL and default, a serial's nextval included).
+    let me = fresh(session, table.oid)?;
+    let Some(col) = me.columns.iter().find(|c| !c.dropped && c.name == name) else {
+        return Ok(());
+    };
+    let mut text = format!(
+        "{} {}",
+        types::guc::quote_identifier(&col.name),
+        types::oid::format_type(col.type_oid, col.typmod)
+    );
+    if col.not_null {
+        text.push_str(" NOT NULL");
+    }
+    if let Some(d) = &col.default {
+        text.push_str(&format!(" DEFAULT {d}"));
+    }
+    let parsed = crate::syntax::parse(&format!("CREATE TABLE x ({text})"))?;
+    let Some(sqlparser::ast::Statement::CreateTable(ct)) = parsed.first() else {
+        return Err(PgError::internal("an inherited column did not parse"));
+    };
+    let Some(child_def) = ct.columns.first().cloned() else {
+        return Err(PgError::internal("an inherited column did not parse"));
+    };
+    for &c in &me.children {
+        let child = fresh(session, c)?;
+        add_column(session, &child, &child_def, false, true)?;
+    }
+    Ok(())
+}
+
+/// Rewrites one `pg_attribute` row of `table_oid` with `change` made to it.
+fn change_attribute(
+    session: &mut Session,
+    table_oid: u32,
+    attnum: i16,
+    change: impl FnOnce(&mut catalog::system::AttributeRow),
+) -> PgResult<()> {
+    crate::xact::command_counter_increment(session)?;
+    let attrs = with_reader(session, |r| r.attributes(table_oid))?;
+    let Some((tid, mut attr)) = attrs.into_iter().find(|(_, a)| a.attnum == attnum) else {
+        return Err(PgError::internal(format!(
+            "attribute {attnum} of relation {table_oid} does not exist"
+        )));
+    };
+    change(&mut attr);
+    let db = session.database_oid;
+    crate::xact::with_write(session, |env, w| {
+        CatalogWriter { env, db_oid: db }.update_attribute(tid, &attr, w)
+    })?;
+    catalog_changed(session);
+    Ok(())
 }
 
 fn qualified_name(table: &RelationInfo) -> String {
@@ -269,7 +365,16 @@ fn fresh(session: &mut Session, oid: u32) -> PgResult<std::sync::Arc<RelationInf
 
 /// ALTER TABLE ... DROP COLUMN: the column is marked dropped; its indexes,
 /// constraints, default and sequence go.
-fn drop_column(session: &mut Session, table_oid: u32, name: &str, if_exists: bool) -> PgResult<()> {
+/// A column inherited from a parent goes with the parent's only
+/// (`recursing`) and only when no other parent or the child itself
+/// defines it too; a child's column that stays is inherited once less.
+fn drop_column(
+    session: &mut Session,
+    table_oid: u32,
+    name: &str,
+    if_exists: bool,
+    recursing: bool,
+) -> PgResult<()> {
     let table = fresh(session, table_oid)?;
     let Some(col) = table
         .columns
@@ -289,6 +394,19 @@ fn drop_column(session: &mut Session, table_oid: u32, name: &str, if_exists: boo
         }
         return Err(no_such_column(&table.name, name));
     };
+    if recursing && (col.inhcount > 1 || col.is_local) {
+        return change_attribute(session, table_oid, col.attnum, |a| a.inhcount -= 1);
+    }
+    if !recursing && col.inhcount > 0 {
+        return Err(PgError::new(
+            SqlState::InvalidTableDefinition,
+            format!("cannot drop inherited column \"{name}\""),
+        ));
+    }
+    for &c in &table.children {
+        drop_column(session, c, name, false, true)?;
+    }
+    let table = fresh(session, table_oid)?;
     let db = session.database_oid;
     // Indexes on the column (and with them their constraints).
     for ix in &table.indexes {

@@ -31,6 +31,10 @@ pub(crate) struct CheckSpec {
     /// The column it was written on (a column constraint), for its name.
     pub column: Option<String>,
     pub not_valid: bool,
+    /// `NO INHERIT`: children do not get it.
+    pub no_inherit: bool,
+    /// Inherited from this many parents (a child's copy).
+    pub inhcount: i32,
 }
 
 impl CheckSpec {
@@ -40,6 +44,8 @@ impl CheckSpec {
             expr: c.expr.to_string(),
             column: column.map(str::to_owned),
             not_valid: false,
+            no_inherit: c.no_inherit,
+            inhcount: 0,
         }
     }
 }
@@ -93,10 +99,10 @@ pub(crate) fn make_object_name(name1: &str, name2: Option<&str>, label: &str) ->
     }
 }
 
-/// Adds CHECK constraints to table `table_oid`. In CREATE TABLE
-/// (`in_create`), a nameless table constraint is `<table>_check` and rows
-/// need no check; in ALTER TABLE it is named after its first column and the
-/// existing rows must pass (unless NOT VALID).
+/// Adds CHECK constraints to table `table_oid`. A nameless one is
+/// `<table>_<column>_check` when it reads one column, else
+/// `<table>_check`. In CREATE TABLE (`in_create`) there are no rows to
+/// check; in ALTER TABLE the existing rows must pass (unless NOT VALID).
 pub(crate) fn add_checks(
     session: &mut Session,
     table_oid: u32,
@@ -145,13 +151,15 @@ pub(crate) fn add_checks(
                 n.clone()
             }
             None => {
-                let column = match (&spec.column, in_create) {
+                // Named after its column when it reads exactly one.
+                let column = match (&spec.column, keys.as_slice()) {
                     (Some(c), _) => Some(c.clone()),
-                    (None, true) => None,
-                    (None, false) => keys
-                        .first()
-                        .and_then(|k| info.columns.iter().find(|c| c.attnum == *k))
+                    (None, [k]) => info
+                        .columns
+                        .iter()
+                        .find(|c| c.attnum == *k)
                         .map(|c| c.name.clone()),
+                    (None, _) => None,
                 };
                 choose_constraint_name(&info.name, column.as_deref(), "check", &taken)
             }
@@ -177,6 +185,8 @@ pub(crate) fn add_checks(
             keys,
             fkeys: Vec::new(),
             expr: Some(spec.expr.clone()),
+            no_inherit: spec.no_inherit,
+            inhcount: spec.inhcount,
         });
     }
     add_constraint_rows(session, &rows)

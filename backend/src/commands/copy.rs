@@ -194,7 +194,7 @@ fn target(session: &mut Session, source: &CopySource) -> PgResult<Option<Target>
             format!("relation \"{name}\" does not exist"),
         )
     })?;
-    if rel.relkind != 'r' {
+    if !matches!(rel.relkind, 'r' | 'p') {
         return Err(PgError::new(
             SqlState::WrongObjectType,
             format!(
@@ -876,8 +876,16 @@ fn copy_to(
                 return Err(PgError::internal("COPY without a table"));
             };
             let rel = &t.rel;
+            if rel.relkind == 'p' {
+                return Err(PgError::new(
+                    SqlState::WrongObjectType,
+                    format!("cannot copy from partitioned table \"{}\"", rel.name),
+                )
+                .with_hint("Try the COPY (SELECT ...) TO variant."));
+            }
+            // The table's own rows, not its inheritance children's.
             format!(
-                "SELECT {} FROM {}.{}",
+                "SELECT {} FROM ONLY {}.{}",
                 t.columns
                     .iter()
                     .map(|&i| quote_ident(&rel.columns[i].name))

@@ -264,6 +264,8 @@ pub(crate) fn add_foreign_keys(
             keys: child_keys,
             fkeys: parent_keys,
             expr: None,
+            no_inherit: false,
+            inhcount: 0,
         };
         if validate && !spec.not_valid {
             validate_existing(session, &child, &parent, &row)?;

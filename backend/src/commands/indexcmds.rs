@@ -266,7 +266,7 @@ fn table_for_index(session: &mut Session, name: &ObjectName) -> PgResult<u32> {
             format!("relation \"{relname}\" does not exist"),
         ));
     };
-    if rel.kind != 'r' {
+    if !matches!(rel.kind, 'r' | 'p') {
         return Err(PgError::new(
             SqlState::WrongObjectType,
             format!("cannot create index on relation \"{relname}\""),
@@ -305,6 +305,91 @@ pub(crate) fn define_index(
     table_oid: u32,
     spec: &IndexSpec,
 ) -> PgResult<Option<u32>> {
+    let made = define_index_one(session, table_oid, spec)?;
+    // A partitioned table's index is made on each partition too (under a
+    // name of the partition's).
+    let Some(table) = relcache::relation_by_oid(session, table_oid)? else {
+        return Ok(made);
+    };
+    if made.is_some() && table.kind == 'p' {
+        let child_spec = IndexSpec {
+            name: None,
+            if_not_exists: false,
+            concurrently: false,
+            ..spec.clone()
+        };
+        for &c in &table.children {
+            define_index(session, c, &child_spec)?;
+        }
+    }
+    Ok(made)
+}
+
+/// The spec that makes index `ix` of `table` again on another table of
+/// the same columns (a new partition of `table`); None for an index with
+/// expressions.
+pub(crate) fn spec_of(table: &RelationInfo, ix: &IndexInfo) -> Option<IndexSpec> {
+    if ix.row.exprs.is_some() {
+        return None;
+    }
+    let name_of = |attnum: i16| {
+        table
+            .columns
+            .iter()
+            .find(|c| c.attnum == attnum)
+            .map(|c| c.name.clone())
+    };
+    let nkey = ix.row.nkeyatts as usize;
+    let mut columns = Vec::with_capacity(nkey);
+    for (i, &attnum) in ix.row.keys.iter().take(nkey).enumerate() {
+        let option = ix.row.options.get(i).copied().unwrap_or(0);
+        columns.push(IndexColumnSpec {
+            name: name_of(attnum)?,
+            expr: None,
+            desc: option & INDOPTION_DESC != 0,
+            nulls_first: option & INDOPTION_NULLS_FIRST != 0,
+            opclass: None,
+        });
+    }
+    let include = ix
+        .row
+        .keys
+        .iter()
+        .skip(nkey)
+        .map(|&a| name_of(a))
+        .collect::<Option<Vec<_>>>()?;
+    Some(IndexSpec {
+        name: None,
+        columns,
+        include,
+        unique: ix.row.unique,
+        primary: ix.row.primary,
+        constraint: table.constraints.iter().any(|c| c.index == ix.oid),
+        nulls_not_distinct: ix.row.nulls_not_distinct,
+        if_not_exists: false,
+        predicate: ix.row.pred.clone(),
+        concurrently: false,
+    })
+}
+
+/// Gives a new partition `child` the indexes its parent has.
+pub(crate) fn clone_indexes(session: &mut Session, parent: u32, child: u32) -> PgResult<()> {
+    let Some(parent) = relcache::relation_by_oid(session, parent)? else {
+        return Ok(());
+    };
+    for ix in &parent.indexes {
+        if let Some(spec) = spec_of(&parent, ix) {
+            define_index(session, child, &spec)?;
+        }
+    }
+    Ok(())
+}
+
+fn define_index_one(
+    session: &mut Session,
+    table_oid: u32,
+    spec: &IndexSpec,
+) -> PgResult<Option<u32>> {
     // Catalog changes of this statement so far (CREATE TABLE's, an earlier
     // constraint's) must be visible to the lookups below.
     crate::xact::command_counter_increment(session)?;
@@ -322,6 +407,42 @@ pub(crate) fn define_index(
             format!("relation with OID {table_oid} does not exist"),
         ));
     };
+    if table.kind == 'p'
+        && spec.unique
+        && let Some(key) = &table.partition_key
+    {
+        let what = if spec.primary {
+            "PRIMARY KEY"
+        } else {
+            "UNIQUE"
+        };
+        let unsupported = || {
+            PgError::new(
+                SqlState::FeatureNotSupported,
+                "unsupported UNIQUE constraint with partition key definition",
+            )
+        };
+        if !key.exprs.is_empty() || spec.columns.iter().any(|c| c.expr.is_some()) {
+            return Err(unsupported().with_detail(format!(
+                "{what} constraints cannot be used when partition keys include expressions."
+            )));
+        }
+        for &attnum in &key.attrs {
+            let Some(col) = table.columns.iter().find(|c| c.attnum == attnum) else {
+                continue;
+            };
+            if !spec.columns.iter().any(|c| c.name == col.name) {
+                return Err(PgError::new(
+                    SqlState::FeatureNotSupported,
+                    "unique constraint on partitioned table must include all partitioning columns",
+                )
+                .with_detail(format!(
+                    "{what} constraint on table \"{}\" lacks column \"{}\" which is part of the partition key.",
+                    table.name, col.name
+                )));
+            }
+        }
+    }
     let table_desc = std::sync::Arc::new(crate::table_access::relation_desc(&table));
     let mut keys = Vec::new();
     let mut new_columns = Vec::new();
@@ -366,6 +487,8 @@ pub(crate) fn define_index(
             not_null: false,
             default: None,
             identity: '\0',
+            is_local: true,
+            inhcount: 0,
         });
     }
     let predicate = match &spec.predicate {
@@ -543,6 +666,8 @@ pub(crate) fn define_index(
             keys: keys[..nkey].to_vec(),
             fkeys: Vec::new(),
             expr: None,
+            no_inherit: false,
+            inhcount: 0,
         };
         super::constraints::add_constraint_rows(session, std::slice::from_ref(&row))?;
     }
@@ -558,6 +683,8 @@ pub(crate) fn define_index(
             default: None,
             identity: '\0',
             dropped: false,
+            is_local: true,
+            inhcount: 0,
         })
         .collect();
     let am = index_am_desc(&name, &columns_info, &row)?;
@@ -1453,6 +1580,8 @@ fn clone_index(
             not_null: false,
             default: None,
             identity: '\0',
+            is_local: true,
+            inhcount: 0,
         })
         .collect();
     let owner = session.user_oid;

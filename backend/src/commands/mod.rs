@@ -22,6 +22,7 @@ pub mod foreign_keys;
 pub mod function;
 mod indexcmds;
 mod lockcmds;
+pub mod partition;
 pub mod portalcmds;
 mod schemacmds;
 pub mod sequence;

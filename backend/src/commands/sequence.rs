@@ -56,6 +56,8 @@ fn row_columns() -> Vec<NewColumn> {
             not_null: true,
             default: None,
             identity: '\0',
+            is_local: true,
+            inhcount: 0,
         })
         .collect()
 }

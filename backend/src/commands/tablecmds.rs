@@ -125,15 +125,12 @@ pub(crate) fn create_table(
         let expanded = expand_like(session, ct, like, sql)?;
         return create_table(session, &expanded, sql);
     }
-    if ct.like.is_some()
-        || ct.inherits.is_some()
-        || ct.partition_of.is_some()
-        || ct.partition_by.is_some()
-    {
+    if ct.like.is_some() {
         return Err(PgError::feature_not_supported(
-            "CREATE TABLE with LIKE, INHERITS or partitioning",
+            "CREATE TABLE with LIKE and INHERITS or partitioning",
         ));
     }
+    let parents = super::partition::parents_of(session, ct)?;
     let mut index_specs = Vec::new();
     let mut checks = Vec::new();
     let mut foreign_keys = Vec::new();
@@ -205,14 +202,73 @@ pub(crate) fn create_table(
     if !owned.is_empty() {
         crate::xact::command_counter_increment(session)?;
     }
+    if !parents.is_empty() {
+        plans =
+            super::partition::merge_columns(session, &parents, plans, ct.partition_of.is_some())?;
+        for c in super::partition::inherited_checks(&parents) {
+            if !checks.iter().any(|l| l.name == c.name) {
+                checks.push(c);
+            }
+        }
+    }
+    if ct.partition_of.is_some() {
+        // An existing name is reported before anything about the bound.
+        let ns = namespace_name(session, namespace)?;
+        if relcache::lookup_relation(session, Some(&ns), &name)?.is_some() {
+            if ct.if_not_exists {
+                session.notice(
+                    "42P07",
+                    format!("relation \"{name}\" already exists, skipping"),
+                );
+                return Ok(Outcome::Command("CREATE TABLE".into()));
+            }
+            return Err(PgError::new(
+                SqlState::DuplicateTable,
+                format!("relation \"{name}\" already exists"),
+            ));
+        }
+    }
+    let bound = match (&ct.partition_of, &ct.for_values) {
+        (Some(_), Some(spec)) => Some(super::partition::new_bound(
+            session,
+            &parents[0],
+            &name,
+            spec,
+        )?),
+        (Some(_), None) => {
+            return Err(PgError::syntax("syntax error at end of input", None));
+        }
+        _ => None,
+    };
     for plan in &mut plans {
         index_specs.append(&mut plan.index_specs);
         checks.append(&mut plan.checks);
         foreign_keys.append(&mut plan.foreign_keys);
     }
     let columns: Vec<NewColumn> = plans.into_iter().map(|p| p.column).collect();
+    let key = match &ct.partition_by {
+        Some(spec) => {
+            let (strategy, attrs, exprs) = super::partition::key_spec(spec, &columns)?;
+            Some(catalog::system::PartitionedTableRow {
+                relid: 0,
+                strategy,
+                attrs,
+                default_partition: 0,
+                exprs,
+            })
+        }
+        None => None,
+    };
+    let relkind = if key.is_some() { 'p' } else { 'r' };
 
-    if let Some(oid) = create_relation(session, ct, namespace, &name, &columns)? {
+    if let Some(oid) = create_relation(session, ct, namespace, &name, &columns, relkind)? {
+        if !parents.is_empty() || key.is_some() {
+            let key = key.map(|k| catalog::system::PartitionedTableRow { relid: oid, ..k });
+            super::partition::link(session, oid, &parents, bound, key)?;
+            if ct.partition_of.is_some() {
+                super::indexcmds::clone_indexes(session, parents[0].oid, oid)?;
+            }
+        }
         for (seq, i, deptype) in owned {
             super::sequence::set_owner(session, seq, oid, i as i16 + 1, deptype)?;
         }
@@ -379,6 +435,8 @@ pub(crate) fn column_plan(col: &sqlparser::ast::ColumnDef, table: &str) -> PgRes
             not_null,
             default,
             identity: '\0',
+            is_local: true,
+            inhcount: 0,
         },
         sequence,
         index_specs: plan_indexes,
@@ -449,6 +507,7 @@ fn create_relation(
     namespace: u32,
     name: &str,
     columns: &[NewColumn],
+    relkind: char,
 ) -> PgResult<Option<u32>> {
     // Two sessions creating the same name: the second waits for the first to
     // finish and then sees its row (PostgreSQL gets this from the unique
@@ -492,7 +551,7 @@ fn create_relation(
             namespace,
             name,
             owner,
-            ('r', if ct.temporary { 't' } else { 'p' }),
+            (relkind, if ct.temporary { 't' } else { 'p' }),
             columns,
             &mut next_oid,
         )
@@ -551,7 +610,7 @@ fn create_table_as(
     if namespace == PG_CATALOG_NAMESPACE {
         return Err(system_catalog_denied(&format!("pg_catalog.{name}")));
     }
-    let Some(_) = create_relation(session, ct, namespace, &name, &columns)? else {
+    let Some(_) = create_relation(session, ct, namespace, &name, &columns, 'r')? else {
         return Ok(Outcome::Command("CREATE TABLE AS".into()));
     };
     if ct.with_data.as_ref().is_some_and(|w| !w.data) {
@@ -600,7 +659,7 @@ pub(crate) fn target_table(
         missing_relation(session, "table", &relname, if_exists)?;
         return Ok(None);
     };
-    if rel.kind != 'r' {
+    if !matches!(rel.kind, 'r' | 'p') {
         let e = PgError::new(
             SqlState::WrongObjectType,
             format!("\"{relname}\" is not a table"),
@@ -645,6 +704,56 @@ pub(crate) fn drop_tables(
             targets.push(rel);
         }
     }
+    // A partitioned table's partitions go with it; inheritance children
+    // only with CASCADE.
+    let named: Vec<u32> = targets.iter().map(|t| t.oid).collect();
+    let mut cascaded: Vec<String> = Vec::new();
+    let mut i = 0;
+    while i < targets.len() {
+        let rel = targets[i].clone();
+        i += 1;
+        for &c in &rel.children {
+            if targets.iter().any(|t| t.oid == c) {
+                continue;
+            }
+            let Some(child) = relcache::relation_by_oid(session, c)? else {
+                continue;
+            };
+            if rel.kind != 'p' && !named.contains(&c) {
+                if !_cascade {
+                    let mut detail = Vec::new();
+                    for &k in &rel.children {
+                        if let Some(kid) = relcache::relation_by_oid(session, k)? {
+                            detail
+                                .push(format!("table {} depends on table {}", kid.name, rel.name));
+                        }
+                    }
+                    return Err(PgError::new(
+                        SqlState::DependentObjectsStillExist,
+                        format!(
+                            "cannot drop table {} because other objects depend on it",
+                            rel.name
+                        ),
+                    )
+                    .with_detail(detail.join("\n"))
+                    .with_hint("Use DROP ... CASCADE to drop the dependent objects too."));
+                }
+                cascaded.push(format!("drop cascades to table {}", child.name));
+            }
+            crate::xact::lock_relation(session, c, LockMode::AccessExclusive)?;
+            targets.push(child);
+        }
+    }
+    match cascaded.as_slice() {
+        [] => {}
+        [one] => session.notice("00000", one.clone()),
+        many => session.notices.push((
+            "NOTICE",
+            "00000",
+            format!("drop cascades to {} other objects", many.len()),
+            Some(many.join("\n")),
+        )),
+    }
     let db = session.database_oid;
     let dropping: Vec<u32> = targets.iter().map(|t| t.oid).collect();
     for rel in &targets {
@@ -688,6 +797,21 @@ pub(crate) fn truncate(
     for n in names {
         if let Some(rel) = target_table(session, n, false)? {
             targets.push(rel);
+        }
+    }
+    // The descendants of each table are truncated with it.
+    let mut i = 0;
+    while i < targets.len() {
+        let children = targets[i].children.clone();
+        i += 1;
+        for c in children {
+            if targets.iter().any(|t| t.oid == c) {
+                continue;
+            }
+            crate::xact::lock_relation(session, c, LockMode::AccessExclusive)?;
+            if let Some(child) = relcache::relation_by_oid(session, c)? {
+                targets.push(child);
+            }
         }
     }
     // A referenced table goes only with the tables that reference it.
@@ -774,6 +898,8 @@ pub(crate) fn columns_of_query(
             not_null: false,
             default: None,
             identity: '\0',
+            is_local: true,
+            inhcount: 0,
         });
     }
     Ok(columns)

@@ -45,6 +45,12 @@ pub fn call(func: &str, args: &[Datum], ev: &mut Evaluator<'_>) -> PgResult<Opti
         ("pg_get_triggerdef" | "pg_get_statisticsobjdef_columns" | "pg_get_ruledef", _) => {
             Datum::Null
         }
+        // A partition bound is stored as it prints.
+        ("pg_get_expr", [Datum::Text(text), ..])
+            if text == "DEFAULT" || text.starts_with("FOR VALUES ") =>
+        {
+            Datum::Text(text.clone())
+        }
         ("pg_get_expr", [Datum::Text(text), Datum::Oid(relid), rest @ ..]) => {
             text_or_null(ev.ctx.catalog_text(CatalogText::Expr {
                 text,
@@ -76,6 +82,20 @@ pub fn call(func: &str, args: &[Datum], ev: &mut Evaluator<'_>) -> PgResult<Opti
         }
         ("pg_get_function_result", [Datum::Oid(oid)]) => {
             text_or_null(ev.ctx.catalog_text(CatalogText::FunctionResult(*oid))?)
+        }
+        ("pg_get_partkeydef", [Datum::Oid(oid)]) => {
+            text_or_null(ev.ctx.catalog_text(CatalogText::PartitionKey(*oid))?)
+        }
+        ("pg_get_partition_constraintdef", [Datum::Oid(oid)]) => text_or_null(
+            ev.ctx
+                .catalog_text(CatalogText::PartitionConstraint(*oid))?,
+        ),
+        ("pg_partition_root", [Datum::Text(name)]) => {
+            let oid = ev.ctx.regclass_oid(name)?;
+            match ev.ctx.partition_ancestors(oid)?.last() {
+                Some(&root) => Datum::Text(ev.ctx.regclass_of(root)?),
+                None => Datum::Null,
+            }
         }
         ("pg_get_function_arguments", [Datum::Oid(oid)]) => {
             text_or_null(ev.ctx.catalog_text(CatalogText::FunctionArguments(*oid))?)

@@ -7,10 +7,13 @@ pub mod datetime;
 pub mod describe;
 pub mod extract;
 pub mod formatting;
+pub mod hashpart;
 pub mod json;
 pub mod jsonpath;
 pub mod jsonpath_datetime;
 pub mod math;
+pub mod multirange;
+pub mod range;
 pub mod regex;
 pub mod session;
 pub mod string;
@@ -50,6 +53,9 @@ pub fn call(
     if let Some(r) = describe::call(func, args, ev)? {
         return Ok(r);
     }
+    if let Some(r) = hashpart::call(func, args)? {
+        return Ok(r);
+    }
     if let Some(r) = wal::call(func, args, ev)? {
         return Ok(r);
     }
@@ -66,6 +72,12 @@ pub fn call(
         return Ok(r);
     }
     if let Some(r) = array::call(func, args, ret, &ev.opts)? {
+        return Ok(r);
+    }
+    if let Some(r) = range::call(func, args, ret)? {
+        return Ok(r);
+    }
+    if let Some(r) = multirange::call(func, args, ret)? {
         return Ok(r);
     }
     Err(PgError::internal(format!(

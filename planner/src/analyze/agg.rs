@@ -42,6 +42,8 @@ pub fn is_aggregate(name: &str) -> bool {
             | "stddev_samp"
             | "stddev_pop"
             | "grouping"
+            | "range_intersect_agg"
+            | "range_agg"
     )
 }
 
@@ -324,6 +326,18 @@ impl Analyzer<'_> {
                         TEXT,
                         TEXT,
                     ),
+                    ("range_intersect_agg", t)
+                        if oid::range_subtype(t).is_some()
+                            || oid::multirange_range(t).is_some() =>
+                    {
+                        (AggFunc::RangeIntersectAgg, t, t)
+                    }
+                    ("range_agg", t) if oid::multirange_of(t).is_some() => {
+                        (AggFunc::RangeAgg, t, oid::multirange_of(t).unwrap_or(t))
+                    }
+                    ("range_agg", t) if oid::multirange_range(t).is_some() => {
+                        (AggFunc::RangeAgg, t, t)
+                    }
                     ("sum" | "avg", INTERVAL) => {
                         return Err(PgError::feature_not_supported(format!("{name}(interval)"))
                             .or_position(pos));

@@ -15,6 +15,7 @@ pub fn category(t: u32) -> char {
         UNKNOWN => 'X',
         VOID | RECORD => 'P',
         t if oid::element_of(t).is_some() => 'A',
+        t if oid::range_subtype(t).is_some() || oid::multirange_range(t).is_some() => 'R',
         _ => 'U',
     }
 }
@@ -109,7 +110,7 @@ pub fn can_coerce_explicit(from: u32, to: u32) -> bool {
             | (JSON, JSONB)
             | (JSONB, JSON)
             | (JSONB, BOOL | INT2 | INT4 | INT8 | FLOAT4 | FLOAT8 | NUMERIC)
-    )
+    ) || oid::multirange_of(from).is_some_and(|m| m == to)
 }
 
 /// `select_common_type`: the type CASE, COALESCE, GREATEST, IN and VALUES resolve

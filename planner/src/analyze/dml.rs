@@ -97,12 +97,40 @@ impl Analyzer<'_> {
         sub.assign(x, col, None).map_err(unpositioned)
     }
 
-    /// The target relation of a DML statement, in scope, locked RowExclusive.
-    fn dml_target(&mut self, t: &ast::TableFactor) -> PgResult<RangeEntry> {
-        let entry = self.range_entry(t)?;
+    /// The target relation of a DML statement, locked RowExclusive: its
+    /// entry for the scope (one table: its `tableoid` is a constant) and
+    /// the relation to modify, with the descendants that UPDATE and DELETE
+    /// reach unless the statement says ONLY.
+    fn dml_target(
+        &mut self,
+        t: &ast::TableFactor,
+    ) -> PgResult<(RangeEntry, std::sync::Arc<RelationDesc>)> {
+        let mut entry = self.range_entry(t)?;
         Self::check_modifiable(&entry.rel)?;
         self.add_relation(&entry.rel, LockMode::RowExclusive);
-        Ok(entry)
+        let only = matches!(
+            t,
+            ast::TableFactor::Table {
+                inheritance: Some(ast::TableInheritance::Only { .. }),
+                ..
+            }
+        );
+        let mut target = entry.rel.clone();
+        if !entry.rel.children.is_empty() {
+            let alone = std::sync::Arc::new(RelationDesc {
+                children: Vec::new(),
+                ..(*entry.rel).clone()
+            });
+            if only {
+                target = alone.clone();
+            } else {
+                for d in crate::inherit::modified_descendants(&entry.rel) {
+                    self.add_relation(&d, LockMode::RowExclusive);
+                }
+            }
+            entry.rel = alone;
+        }
+        Ok((entry, target))
     }
 
     /// RETURNING: a select list over the full-width row of the target.
@@ -373,8 +401,7 @@ impl Analyzer<'_> {
         if upd.or.is_some() || !upd.order_by.is_empty() || upd.limit.is_some() {
             return Err(PgError::feature_not_supported("this form of UPDATE"));
         }
-        let entry = self.dml_target(&upd.table.relation)?;
-        let rel = entry.rel.clone();
+        let (entry, rel) = self.dml_target(&upd.table.relation)?;
         let from = match &upd.from {
             Some(
                 ast::UpdateTableFromKind::BeforeSet(f) | ast::UpdateTableFromKind::AfterSet(f),
@@ -650,8 +677,7 @@ impl Analyzer<'_> {
                 "joins are not supported",
             ));
         }
-        let entry = self.dml_target(&target.relation)?;
-        let rel = entry.rel.clone();
+        let (entry, rel) = self.dml_target(&target.relation)?;
         let from = match &del.using {
             Some(using) => Some(self.dml_from(entry, using)?),
             None => {

@@ -183,6 +183,32 @@ impl Analyzer<'_> {
                     });
                 }
                 let arg = self.transform(expr)?;
+                let from = arg.type_oid();
+                if from != UNKNOWN && from != t && !can_coerce_explicit(from, t) {
+                    // PostgreSQL points at the `::` (or CAST) of a cast it
+                    // has no way to make, not at the value.
+                    let at = match kind {
+                        CastKind::DoubleColon => self.op_pos_between(
+                            expr.span(),
+                            sqlparser::tokenizer::Span::empty(),
+                            &["::"],
+                        ),
+                        _ => self.byte_offset(expr.span().start).and_then(|end| {
+                            let before = self.query_text.get(..end)?;
+                            let at = before.to_ascii_lowercase().rfind("cast")?;
+                            Some(self.query_text[..at].chars().count() + 1)
+                        }),
+                    };
+                    return Err(PgError::new(
+                        SqlState::CannotCoerce,
+                        format!(
+                            "cannot cast type {} to {}",
+                            oid::type_name(from),
+                            oid::format_type(t, typmod)
+                        ),
+                    )
+                    .or_position(at.or(arg_pos)));
+                }
                 self.coerce(arg, t, typmod, true, arg_pos)
             }
             ast::Expr::TypedString(ts) => {
@@ -903,6 +929,8 @@ impl Analyzer<'_> {
             BinaryOperator::QuestionPipe => "?|".into(),
             BinaryOperator::AtQuestion => "@?".into(),
             BinaryOperator::AtAt => "@@".into(),
+            BinaryOperator::AndLt => "&<".into(),
+            BinaryOperator::AndGt => "&>".into(),
             BinaryOperator::Custom(s) => s.clone(),
             // `OPERATOR(pg_catalog.~)`, as psql writes its catalog queries:
             // the built-in operators all live in pg_catalog.

@@ -77,6 +77,27 @@ impl ScopeItem {
             .map(|(i, _)| i)
     }
 
+    /// The system column `tableoid` of a table: a constant, or for the
+    /// scan of an inheritance tree the value after its columns.
+    fn tableoid(&self) -> Option<Expr> {
+        let rel = self.rel();
+        if self.join_columns.is_some() || rel.oid == 0 || !matches!(rel.relkind, 'r' | 'p') {
+            return None;
+        }
+        Some(if rel.children.is_empty() {
+            Expr::Const {
+                value: types::Datum::Oid(rel.oid),
+                type_oid: types::oid::OID,
+            }
+        } else {
+            Expr::Var {
+                index: self.offset + rel.columns.len(),
+                type_oid: types::oid::OID,
+                typmod: -1,
+            }
+        })
+    }
+
     /// Column `i` as an expression over the wide row.
     fn column_expr(&self, i: usize) -> Expr {
         if let Some(exprs) = &self.join_columns {
@@ -118,6 +139,84 @@ struct FromItem {
     width: usize,
     items: Vec<ScopeItem>,
     columns: Vec<(String, Expr)>,
+}
+
+/// Every relation below `rel` in its inheritance tree, each once, in
+/// PostgreSQL's order.
+pub(crate) fn descendants(rel: &RelationDesc) -> Vec<std::sync::Arc<RelationDesc>> {
+    fn walk(rel: &RelationDesc, out: &mut Vec<std::sync::Arc<RelationDesc>>) {
+        for c in &rel.children {
+            // A table below two parents (multiple inheritance) once.
+            if out.iter().any(|o| o.oid == c.oid) {
+                continue;
+            }
+            out.push(c.clone());
+            walk(c, out);
+        }
+    }
+    let mut out = Vec::new();
+    if rel.relkind == 'p' {
+        // Partitions: each subtree in bound order, as PostgreSQL expands
+        // them.
+        walk(rel, &mut out);
+        return out;
+    }
+    // Inheritance: level by level (PostgreSQL's find_all_inheritors).
+    let mut i = 0;
+    out.extend(rel.children.iter().cloned());
+    while i < out.len() {
+        let next = out[i].clone();
+        i += 1;
+        for c in &next.children {
+            if !out.iter().any(|o| o.oid == c.oid) {
+                out.push(c.clone());
+            }
+        }
+    }
+    out
+}
+
+/// The scan of an inheritance tree (PostgreSQL's Append): the rows of
+/// `rel` and of every descendant (a partitioned table has none of its
+/// own), each in `rel`'s columns by name, followed by the `tableoid` of the
+/// relation it came from.
+pub(crate) fn inheritance_append(rel: &std::sync::Arc<RelationDesc>, alias: &str) -> Source {
+    let mut members = Vec::new();
+    if rel.relkind != 'p' {
+        members.push(rel.clone());
+    }
+    members.extend(descendants(rel).into_iter().filter(|d| d.relkind != 'p'));
+    let plans = members
+        .into_iter()
+        .map(|m| {
+            let mut targets: Vec<Expr> = rel
+                .columns
+                .iter()
+                .map(|c| match m.column_index(&c.name).filter(|_| !c.dropped) {
+                    Some(i) => Expr::Var {
+                        index: i,
+                        type_oid: m.columns[i].type_oid,
+                        typmod: m.columns[i].typmod,
+                    },
+                    None => Expr::null(c.type_oid),
+                })
+                .collect();
+            targets.push(Expr::Const {
+                value: types::Datum::Oid(m.oid),
+                type_oid: types::oid::OID,
+            });
+            crate::plan::Plan {
+                source: Source::SeqScan(m),
+                targets,
+                ..crate::plan::Plan::empty()
+            }
+        })
+        .collect();
+    Source::Append {
+        plans,
+        width: rel.columns.len() + 1,
+        alias: alias.to_owned(),
+    }
 }
 
 /// PostgreSQL's `checkNameSpaceConflicts`: two items reachable by the same
@@ -579,13 +678,62 @@ impl Analyzer<'_> {
                 Ok(single(def.source.clone(), entry, def.width))
             }
             _ => {
-                let (entry, aliases) = self.table_in_from(t)?;
+                let (mut entry, aliases) = self.table_in_from(t)?;
                 self.add_relation(&entry.rel, LockMode::AccessShare);
                 if let Some(query) = entry.rel.view_query.clone() {
                     let (source, entry, width) = self.expand_view(entry, &query, earlier)?;
                     return Ok(single(source, with_column_aliases(entry, aliases)?, width));
                 }
+                let only = matches!(
+                    t,
+                    TableFactor::Table {
+                        inheritance: Some(ast::TableInheritance::Only { .. }),
+                        ..
+                    }
+                );
                 let width = entry.rel.columns.len();
+                if only && entry.rel.relkind == 'p' {
+                    // A partitioned table has no rows of its own.
+                    entry.rel = std::sync::Arc::new(RelationDesc {
+                        children: vec![entry.rel.clone()],
+                        ..(*entry.rel).clone()
+                    });
+                    let source = Source::Append {
+                        plans: Vec::new(),
+                        width: width + 1,
+                        alias: entry.refname.clone(),
+                    };
+                    return Ok(single(
+                        source,
+                        with_column_aliases(entry, aliases)?,
+                        width + 1,
+                    ));
+                } else if only && !entry.rel.children.is_empty() {
+                    // Without its children the relation is one table again
+                    // (whose `tableoid` is a constant).
+                    entry.rel = std::sync::Arc::new(RelationDesc {
+                        children: Vec::new(),
+                        ..(*entry.rel).clone()
+                    });
+                } else if !only && (!entry.rel.children.is_empty() || entry.rel.relkind == 'p') {
+                    for d in descendants(&entry.rel) {
+                        self.add_relation(&d, LockMode::AccessShare);
+                    }
+                    let source = inheritance_append(&entry.rel, &entry.refname);
+                    // A partitioned table without partitions still has a
+                    // `tableoid` column in its (empty) rows.
+                    if entry.rel.children.is_empty() {
+                        entry.rel = std::sync::Arc::new(RelationDesc {
+                            children: vec![entry.rel.clone()],
+                            ..(*entry.rel).clone()
+                        });
+                    }
+                    return Ok(single(
+                        source,
+                        with_column_aliases(entry, aliases)?,
+                        width + 1,
+                    ));
+                }
                 // The scan carries the FROM item's name, for EXPLAIN.
                 let scanned = if entry.has_alias {
                     std::sync::Arc::new(RelationDesc {
@@ -945,6 +1093,32 @@ impl Analyzer<'_> {
                 found.extend(item.columns_named(column).map(|c| (k, c)));
             }
             match found.as_slice() {
+                [] if column == "tableoid" => {
+                    let tables: Vec<&ScopeItem> = self
+                        .scope
+                        .iter()
+                        .filter(|i| i.cols_visible && i.tableoid().is_some())
+                        .collect();
+                    match tables.as_slice() {
+                        [item] => item
+                            .tableoid()
+                            .unwrap_or_else(|| Expr::null(types::oid::OID)),
+                        [] => {
+                            return Err(PgError::new(
+                                SqlState::UndefinedColumn,
+                                format!("column \"{column}\" does not exist"),
+                            )
+                            .or_position(pos));
+                        }
+                        _ => {
+                            return Err(PgError::new(
+                                SqlState::AmbiguousColumn,
+                                format!("column reference \"{column}\" is ambiguous"),
+                            )
+                            .or_position(pos));
+                        }
+                    }
+                }
                 [] => {
                     return Err(PgError::new(
                         SqlState::UndefinedColumn,
@@ -965,6 +1139,9 @@ impl Analyzer<'_> {
             let item = self.find_item(qualifier, pos)?;
             let found: Vec<usize> = item.columns_named(column).collect();
             match found.as_slice() {
+                [] if column == "tableoid" && item.tableoid().is_some() => item
+                    .tableoid()
+                    .unwrap_or_else(|| Expr::null(types::oid::OID)),
                 [] => {
                     return Err(PgError::new(
                         SqlState::UndefinedColumn,
@@ -1033,7 +1210,9 @@ impl Analyzer<'_> {
             .chain(self.outer_scopes.iter().flatten())
             .find(|i| {
                 i.entry.refname == table
-                    || (i.join_columns.is_none() && i.rel().relkind == 'r' && i.rel().name == table)
+                    || (i.join_columns.is_none()
+                        && matches!(i.rel().relkind, 'r' | 'p')
+                        && i.rel().name == table)
             });
         let Some(item) = known else {
             return PgError::new(

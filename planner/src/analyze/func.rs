@@ -9,6 +9,8 @@ use types::oid::*;
 
 use super::coerce::{can_coerce_implicit, category, is_preferred};
 
+mod range;
+
 /// One built-in function or operator signature.
 #[derive(Debug, Clone)]
 pub struct FuncDef {
@@ -416,6 +418,29 @@ fn build() -> Vec<FuncDef> {
         TEXT,
         "pg_get_indexdef",
     ));
+    v.push(FuncDef {
+        variadic_any: true,
+        strict: false,
+        ..def(
+            "satisfies_hash_partition",
+            &[OID, INT4, INT4],
+            BOOL,
+            "satisfies_hash_partition",
+        )
+    });
+    v.push(def("pg_get_partkeydef", &[OID], TEXT, "pg_get_partkeydef"));
+    v.push(def(
+        "pg_get_partition_constraintdef",
+        &[OID],
+        TEXT,
+        "pg_get_partition_constraintdef",
+    ));
+    v.push(def(
+        "pg_partition_root",
+        &[REGCLASS],
+        REGCLASS,
+        "pg_partition_root",
+    ));
     v.push(def("pg_get_viewdef", &[OID], TEXT, "pg_get_viewdef"));
     v.push(def("pg_get_viewdef", &[OID, BOOL], TEXT, "pg_get_viewdef"));
     v.push(def("pg_get_ruledef", &[OID], TEXT, "pg_get_ruledef"));
@@ -562,6 +587,7 @@ fn build() -> Vec<FuncDef> {
     v.push(def("pg_size_pretty", &[INT8], TEXT, "pg_size_pretty"));
     v.push(def("pg_size_pretty", &[NUMERIC], TEXT, "pg_size_pretty"));
     json_functions(&mut v);
+    range::range_functions(&mut v);
     for t in [
         TIMESTAMP,
         TIMESTAMPTZ,
@@ -604,12 +630,22 @@ fn build() -> Vec<FuncDef> {
         &[("", TIMESTAMPTZ)],
         "generate_series_ts",
     ));
-    // No relation is a partition here: a table has no ancestors.
     v.push(srf(
         "pg_partition_ancestors",
         &[REGCLASS],
-        &[("", REGCLASS)],
+        &[("relid", REGCLASS)],
         "pg_partition_ancestors",
+    ));
+    v.push(srf(
+        "pg_partition_tree",
+        &[REGCLASS],
+        &[
+            ("relid", REGCLASS),
+            ("parentrelid", REGCLASS),
+            ("isleaf", BOOL),
+            ("level", INT4),
+        ],
+        "pg_partition_tree",
     ));
     v
 }
@@ -887,10 +923,10 @@ fn coercible_sig(f: &FuncDef, args: &[u32]) -> bool {
                 .all(|(&p, &a)| can_coerce_implicit(a, p))
     } else {
         f.args.len() == args.len()
-            && f.args
-                .iter()
-                .zip(args)
-                .all(|(&p, &a)| can_coerce_implicit(a, p))
+            && f.args.iter().zip(args).enumerate().all(|(i, (&p, &a))| {
+                can_coerce_implicit(a, p)
+                    && (a == p || a == UNKNOWN || !range::polymorphic_arg(f, i))
+            })
     }
 }
 

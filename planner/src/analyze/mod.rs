@@ -741,7 +741,7 @@ impl<'a> Analyzer<'a> {
             )
             .or_position(pos));
         };
-        if !matches!(found.relkind, 'r' | 'S' | 'v') {
+        if !matches!(found.relkind, 'r' | 'p' | 'S' | 'v') {
             return Err(PgError::feature_not_supported(format!(
                 "using relation \"{}\" of kind '{}' in a query",
                 found.name, found.relkind
@@ -1170,6 +1170,9 @@ fn scope_relation(
         checks: Default::default(),
         view_query: None,
         alias: None,
+        children: Vec::new(),
+        partitioning: None,
+        partition_check: None,
     })
 }
 

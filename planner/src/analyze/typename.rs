@@ -63,6 +63,18 @@ fn internal_type(name: &str) -> Option<u32> {
         JSON,
         JSONB,
         JSONPATH,
+        INT4RANGE,
+        NUMRANGE,
+        TSRANGE,
+        TSTZRANGE,
+        DATERANGE,
+        INT8RANGE,
+        INT4MULTIRANGE,
+        NUMMULTIRANGE,
+        TSMULTIRANGE,
+        TSTZMULTIRANGE,
+        DATEMULTIRANGE,
+        INT8MULTIRANGE,
     ]
     .into_iter()
     .filter_map(array_of)
@@ -141,9 +153,16 @@ pub fn resolve_type(dt: &DataType) -> PgResult<(u32, i32)> {
                 "json" => JSON,
                 "jsonb" => JSONB,
                 "jsonpath" => JSONPATH,
+                range if RANGES.iter().any(|r| r.2 == range) => RANGES
+                    .iter()
+                    .find(|r| r.2 == range)
+                    .map_or(UNKNOWN, |r| r.0),
+                multi if MULTIRANGES.iter().any(|m| m.2 == multi) => MULTIRANGES
+                    .iter()
+                    .find(|m| m.2 == multi)
+                    .map_or(UNKNOWN, |m| m.0),
                 "xml" | "money" | "inet" | "cidr" | "macaddr" | "bit" | "varbit" | "point"
-                | "regproc" | "tsvector" | "tsquery" | "timetz" | "int4range" | "record"
-                | "xid" | "xid8" => {
+                | "regproc" | "tsvector" | "tsquery" | "timetz" | "record" | "xid" | "xid8" => {
                     return Err(PgError::feature_not_supported(format!("type {n}")));
                 }
                 _ => {

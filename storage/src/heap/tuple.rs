@@ -191,6 +191,11 @@ pub fn type_storage(type_oid: u32) -> Option<(i16, bool, Align)> {
         oid::UNKNOWN => (-2, false, Align::Char),
         // Arrays are stored in their binary form (`array_send`).
         t if oid::element_of(t).is_some() => (-1, false, Align::Int),
+        // Ranges too (`range_send`); aligned as PostgreSQL aligns them.
+        oid::INT4RANGE | oid::DATERANGE => (-1, false, Align::Int),
+        t if oid::range_subtype(t).is_some() => (-1, false, Align::Double),
+        oid::INT4MULTIRANGE | oid::NUMMULTIRANGE | oid::DATEMULTIRANGE => (-1, false, Align::Int),
+        t if oid::multirange_range(t).is_some() => (-1, false, Align::Double),
         _ => return None,
     })
 }
@@ -567,7 +572,10 @@ pub fn fill_data(desc: &TupleDesc, values: &[Datum], out: &mut Vec<u8>) -> PgRes
                         numeric = n.to_binary();
                         &numeric
                     }
-                    (_, Datum::Array(_)) | (oid::JSONB, Datum::Jsonb(_)) => {
+                    (_, Datum::Array(_))
+                    | (oid::JSONB, Datum::Jsonb(_))
+                    | (_, Datum::Range(_))
+                    | (_, Datum::Multirange(_)) => {
                         numeric = value.to_binary();
                         &numeric
                     }
@@ -865,6 +873,10 @@ fn read_attr(att: &Attribute, tuple: &[u8], off: usize) -> Result<(Datum, usize)
                     .map_err(|e| ReadError::Bad(format!("invalid array: {}", e.message)))?,
                 oid::JSONB => Datum::from_binary(oid::JSONB, payload)
                     .map_err(|e| ReadError::Bad(format!("invalid jsonb: {}", e.message)))?,
+                t if oid::range_subtype(t).is_some() => Datum::from_binary(t, payload)
+                    .map_err(|e| ReadError::Bad(format!("invalid range: {}", e.message)))?,
+                t if oid::multirange_range(t).is_some() => Datum::from_binary(t, payload)
+                    .map_err(|e| ReadError::Bad(format!("invalid multirange: {}", e.message)))?,
                 _ => Datum::Text(utf8(payload)?),
             };
             Ok((value, next))

@@ -1,0 +1,1632 @@
+//! Table inheritance and declarative partitioning (the parts of
+//! PostgreSQL's `tablecmds.c`, `partbounds.c` and `partition.c` that
+//! CREATE TABLE ... INHERITS / PARTITION BY / PARTITION OF need).
+//!
+//! - A child's columns are its parents' live columns first, merged by name,
+//!   then its own; `pg_inherits` links it to each parent and the parent's
+//!   `relhassubclass` is set. Its parents' CHECK constraints are copied.
+//! - A partitioned table (relkind `'p'`) keeps its key in
+//!   `pg_partitioned_table` and has no rows of its own. A partition's bound
+//!   is stored in `relpartbound` as `pg_get_expr` prints it
+//!   (`FOR VALUES FROM (1) TO (10)`), its values already of the key's types.
+//! - A bound becomes SQL text: the partition constraint, the same boolean
+//!   expression PostgreSQL derives (`((a IS NOT NULL) AND (a >= 1) AND
+//!   (a < 10))`). Partitions have their parent's column names, so the text
+//!   is analyzed against the partition (to check its rows) or against the
+//!   parent (to route a row there). The planner's view of the relations
+//!   ([`crate::table_access::relation_desc_for`]) carries both.
+
+use std::cmp::Ordering;
+use std::sync::Arc;
+
+use catalog::heap_catalog::{CatalogWriter, RelationInfo};
+use catalog::system::PartitionedTableRow;
+use sqlparser::ast::{CreateTable, ForValues, PartitionBoundValue};
+use types::{Datum, PgError, PgResult, SqlState};
+
+use super::*;
+use crate::relcache;
+use crate::session::Session;
+
+/// How deep an inheritance tree may be described (the catalog cannot
+/// hold a cycle, but a damaged one must not recurse forever).
+const MAX_INHERITANCE_DEPTH: usize = 64;
+
+/// One value of a range bound.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum BoundValue {
+    MinValue,
+    MaxValue,
+    Value(Datum),
+}
+
+/// A partition's bound, its values of the key's types.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Bound {
+    Default,
+    /// `IN (...)`: the values, `Datum::Null` for NULL.
+    List(Vec<Datum>),
+    Range {
+        from: Vec<BoundValue>,
+        to: Vec<BoundValue>,
+    },
+    Hash {
+        modulus: i32,
+        remainder: i32,
+    },
+}
+
+/// A partitioned table's key: per column, how it is written in SQL (a
+/// quoted column name or a parenthesized expression) and its type.
+#[derive(Debug, Clone)]
+pub(crate) struct Key {
+    /// The partitioned table.
+    pub relid: u32,
+    pub strategy: char,
+    pub columns: Vec<(String, u32)>,
+}
+
+/// The strategy's name in messages.
+fn strategy_name(strategy: char) -> &'static str {
+    match strategy {
+        'r' => "range",
+        'l' => "list",
+        _ => "hash",
+    }
+}
+
+/// The key of partitioned table `info` (None if it is not one).
+pub(crate) fn key_of(session: &mut Session, info: &RelationInfo) -> PgResult<Option<Key>> {
+    let Some(row) = &info.partition_key else {
+        return Ok(None);
+    };
+    let mut exprs = row.exprs.iter();
+    let mut columns = Vec::with_capacity(row.attrs.len());
+    for &attnum in &row.attrs {
+        if attnum > 0 {
+            let c = info
+                .columns
+                .iter()
+                .find(|c| c.attnum == attnum)
+                .ok_or_else(|| PgError::internal("partition key column is missing"))?;
+            columns.push((types::guc::quote_identifier(&c.name), c.type_oid));
+        } else {
+            let text = exprs
+                .next()
+                .ok_or_else(|| PgError::internal("partition key expression is missing"))?;
+            let desc = Arc::new(crate::table_access::relation_desc(info));
+            let catalog = crate::table_access::SessionCatalog::new(session);
+            let x = planner::analyze_stored_expression(desc, text, None, &catalog)?;
+            columns.push((format!("({text})"), x.type_oid()));
+        }
+    }
+    Ok(Some(Key {
+        relid: info.oid,
+        strategy: row.strategy,
+        columns,
+    }))
+}
+
+/// Whether values of this type print as SQL literals without quotes.
+fn unquoted(type_oid: u32) -> bool {
+    use types::oid::*;
+    matches!(
+        type_oid,
+        INT2 | INT4 | INT8 | NUMERIC | FLOAT4 | FLOAT8 | OID | BOOL
+    )
+}
+
+/// A bound value as SQL: `1`, `'a'`, `NULL`.
+fn literal(d: &Datum, type_oid: u32) -> String {
+    if d.is_null() {
+        return "NULL".into();
+    }
+    let text = d.to_text(&types::datum::OutputOptions::default());
+    let number_like = text
+        .chars()
+        .all(|c| c.is_ascii_digit() || matches!(c, '-' | '.' | 'e' | 'E' | '+'));
+    if unquoted(type_oid) && (number_like || type_oid == types::oid::BOOL) {
+        text
+    } else {
+        format!("'{}'", text.replace('\'', "''"))
+    }
+}
+
+impl Bound {
+    /// The bound as `pg_get_expr(relpartbound, ...)` prints it.
+    pub(crate) fn to_sql(&self, key: &Key) -> String {
+        let ty = |i: usize| key.columns.get(i).map_or(0, |c| c.1);
+        let range_values = |vs: &[BoundValue]| {
+            vs.iter()
+                .enumerate()
+                .map(|(i, v)| match v {
+                    BoundValue::MinValue => "MINVALUE".to_string(),
+                    BoundValue::MaxValue => "MAXVALUE".to_string(),
+                    BoundValue::Value(d) => literal(d, ty(i)),
+                })
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        match self {
+            Bound::Default => "DEFAULT".into(),
+            Bound::List(values) => format!(
+                "FOR VALUES IN ({})",
+                values
+                    .iter()
+                    .map(|d| literal(d, ty(0)))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            Bound::Range { from, to } => format!(
+                "FOR VALUES FROM ({}) TO ({})",
+                range_values(from),
+                range_values(to)
+            ),
+            Bound::Hash { modulus, remainder } => {
+                format!("FOR VALUES WITH (modulus {modulus}, remainder {remainder})")
+            }
+        }
+    }
+
+    /// Reads a stored bound (as [`Bound::to_sql`] wrote it).
+    pub(crate) fn parse(text: &str, key: &Key) -> PgResult<Bound> {
+        if text == "DEFAULT" {
+            return Ok(Bound::Default);
+        }
+        let sql = format!("CREATE TABLE x PARTITION OF y {text}");
+        let mut stmts = crate::syntax::parse(&sql)?;
+        let Some(sqlparser::ast::Statement::CreateTable(ct)) = stmts.pop() else {
+            return Err(PgError::internal(format!("bad partition bound: {text}")));
+        };
+        let opts = types::datum::OutputOptions::default();
+        let value = |e: &sqlparser::ast::Expr, i: usize| -> PgResult<Datum> {
+            let t = key.columns.get(i).map_or(types::oid::TEXT, |c| c.1);
+            match stored_literal(e) {
+                None => Ok(Datum::Null),
+                Some(s) => Datum::from_text(t, &s, &opts),
+            }
+        };
+        let range = |vs: &[PartitionBoundValue]| -> PgResult<Vec<BoundValue>> {
+            vs.iter()
+                .enumerate()
+                .map(|(i, v)| match v {
+                    PartitionBoundValue::MinValue => Ok(BoundValue::MinValue),
+                    PartitionBoundValue::MaxValue => Ok(BoundValue::MaxValue),
+                    PartitionBoundValue::Expr(e) => value(e, i).map(BoundValue::Value),
+                })
+                .collect()
+        };
+        match ct.for_values {
+            Some(ForValues::In(values)) => Ok(Bound::List(
+                values
+                    .iter()
+                    .map(|e| value(e, 0))
+                    .collect::<PgResult<_>>()?,
+            )),
+            Some(ForValues::From { from, to }) => Ok(Bound::Range {
+                from: range(&from)?,
+                to: range(&to)?,
+            }),
+            Some(ForValues::With { modulus, remainder }) => Ok(Bound::Hash {
+                modulus: i32::try_from(modulus).unwrap_or(i32::MAX),
+                remainder: i32::try_from(remainder).unwrap_or(i32::MAX),
+            }),
+            _ => Err(PgError::internal(format!("bad partition bound: {text}"))),
+        }
+    }
+
+    /// The partition constraint this bound alone gives, as SQL over the
+    /// key (None: every row; `siblings` are the other bounds, for DEFAULT).
+    pub(crate) fn constraint_sql(&self, key: &Key, siblings: &[Bound]) -> Option<String> {
+        match self {
+            Bound::Default => {
+                let others: Vec<String> = siblings
+                    .iter()
+                    .filter(|b| !matches!(b, Bound::Default))
+                    .filter_map(|b| b.constraint_sql(key, &[]))
+                    .collect();
+                if others.is_empty() {
+                    None
+                } else {
+                    Some(format!("(NOT ({}))", others.join(" OR ")))
+                }
+            }
+            Bound::List(values) => {
+                let (k, t) = key.columns.first()?;
+                let listed: Vec<String> = values
+                    .iter()
+                    .filter(|d| !d.is_null())
+                    .map(|d| literal_cast(d, *t))
+                    .collect();
+                let has_null = values.iter().any(Datum::is_null);
+                let inlist = match listed.as_slice() {
+                    [one] => format!("({k} = {one})"),
+                    _ => format!("({k} = ANY (ARRAY[{}]))", listed.join(", ")),
+                };
+                Some(match (has_null, listed.is_empty()) {
+                    (true, true) => format!("({k} IS NULL)"),
+                    (true, false) => format!("(({k} IS NULL) OR {inlist})"),
+                    (false, _) => format!("(({k} IS NOT NULL) AND {inlist})"),
+                })
+            }
+            Bound::Hash { modulus, remainder } => {
+                let keys: Vec<String> = key.columns.iter().map(|(k, _)| k.clone()).collect();
+                Some(format!(
+                    "satisfies_hash_partition('{}'::oid, {modulus}, {remainder}, {})",
+                    key.relid,
+                    keys.join(", ")
+                ))
+            }
+            Bound::Range { from, to } => {
+                let mut parts: Vec<String> = key
+                    .columns
+                    .iter()
+                    .map(|(k, _)| format!("({k} IS NOT NULL)"))
+                    .collect();
+                parts.extend(range_side(key, from, 0, true));
+                parts.extend(range_side(key, to, 0, false));
+                Some(format!("({})", parts.join(" AND ")))
+            }
+        }
+    }
+}
+
+/// A bound value written for analysis: quoted and cast to its type.
+fn literal_cast(d: &Datum, type_oid: u32) -> String {
+    let lit = literal(d, type_oid);
+    if lit.starts_with('\'') {
+        format!("{lit}::{}", types::oid::format_type(type_oid, -1))
+    } else {
+        lit
+    }
+}
+
+/// The condition `key >= from` (`lower`) or `key < to` of a range bound
+/// from column `i` on, lexicographically; None is "always", `false`
+/// "never".
+fn range_side(key: &Key, values: &[BoundValue], i: usize, lower: bool) -> Option<String> {
+    let Some(v) = values.get(i) else {
+        // Equal on every column: inside the lower bound, outside the upper.
+        return if lower { None } else { Some("false".into()) };
+    };
+    let (k, t) = key.columns.get(i)?;
+    match (v, lower) {
+        (BoundValue::MinValue, true) | (BoundValue::MaxValue, false) => None,
+        (BoundValue::MaxValue, true) | (BoundValue::MinValue, false) => Some("false".into()),
+        (BoundValue::Value(d), _) => {
+            let v = literal_cast(d, *t);
+            let (strict, weak) = if lower { (">", ">=") } else { ("<", "<=") };
+            Some(match range_side(key, values, i + 1, lower) {
+                None => format!("({k} {weak} {v})"),
+                Some(rest) if rest == "false" => format!("({k} {strict} {v})"),
+                Some(rest) => format!("(({k} {strict} {v}) OR (({k} = {v}) AND {rest}))"),
+            })
+        }
+    }
+}
+
+/// The SQL literal text of a stored bound value (None for NULL).
+fn stored_literal(e: &sqlparser::ast::Expr) -> Option<String> {
+    use sqlparser::ast::{Expr, UnaryOperator, Value};
+    match e {
+        Expr::Value(v) => match &v.value {
+            Value::Null => None,
+            Value::Number(n, _) => Some(n.clone()),
+            Value::SingleQuotedString(s) => Some(s.clone()),
+            Value::Boolean(b) => Some(b.to_string()),
+            other => Some(other.to_string()),
+        },
+        Expr::UnaryOp {
+            op: UnaryOperator::Minus,
+            expr,
+        } => stored_literal(expr).map(|s| format!("-{s}")),
+        Expr::Nested(inner) => stored_literal(inner),
+        other => Some(other.to_string()),
+    }
+}
+
+/// Compares range bound values (MINVALUE below everything, MAXVALUE above);
+/// `upper_a` / `upper_b`: the tuple is an upper bound (exclusive), so it
+/// sorts before a lower bound of equal values.
+fn compare_range(a: &[BoundValue], b: &[BoundValue]) -> PgResult<Ordering> {
+    for (x, y) in a.iter().zip(b) {
+        let o = match (x, y) {
+            (BoundValue::MinValue, BoundValue::MinValue)
+            | (BoundValue::MaxValue, BoundValue::MaxValue) => Ordering::Equal,
+            (BoundValue::MinValue, _) | (_, BoundValue::MaxValue) => Ordering::Less,
+            (_, BoundValue::MinValue) | (BoundValue::MaxValue, _) => Ordering::Greater,
+            (BoundValue::Value(p), BoundValue::Value(q)) => types::compare::compare(p, q)?,
+        };
+        if o != Ordering::Equal {
+            return Ok(o);
+        }
+        // After MINVALUE or MAXVALUE the later values do not matter.
+        if !matches!(x, BoundValue::Value(_)) {
+            return Ok(Ordering::Equal);
+        }
+    }
+    Ok(Ordering::Equal)
+}
+
+/// The order partitions are scanned in (PostgreSQL's PartitionDesc order):
+/// range partitions by lower bound, list partitions by their least value
+/// (the NULL-only one last), the default partition at the end.
+pub(crate) fn bound_order(a: &Bound, b: &Bound) -> Ordering {
+    let least = |vs: &[Datum]| -> Option<Datum> {
+        let mut best: Option<Datum> = None;
+        for v in vs.iter().filter(|v| !v.is_null()) {
+            if best
+                .as_ref()
+                .is_none_or(|b| types::compare::compare(v, b).is_ok_and(Ordering::is_lt))
+            {
+                best = Some(v.clone());
+            }
+        }
+        best
+    };
+    match (a, b) {
+        (Bound::Default, Bound::Default) => Ordering::Equal,
+        (Bound::Default, _) => Ordering::Greater,
+        (_, Bound::Default) => Ordering::Less,
+        (Bound::Range { from: p, .. }, Bound::Range { from: q, .. }) => {
+            compare_range(p, q).unwrap_or(Ordering::Equal)
+        }
+        (
+            Bound::Hash {
+                modulus: m1,
+                remainder: r1,
+            },
+            Bound::Hash {
+                modulus: m2,
+                remainder: r2,
+            },
+        ) => (m1, r1).cmp(&(m2, r2)),
+        (Bound::List(p), Bound::List(q)) => match (least(p), least(q)) {
+            (Some(x), Some(y)) => types::compare::compare(&x, &y).unwrap_or(Ordering::Equal),
+            (Some(_), None) => Ordering::Less,
+            (None, Some(_)) => Ordering::Greater,
+            (None, None) => Ordering::Equal,
+        },
+        _ => Ordering::Equal,
+    }
+}
+
+/// Whether two bounds of one partitioned table share a value.
+fn overlaps(a: &Bound, b: &Bound) -> PgResult<bool> {
+    Ok(match (a, b) {
+        (Bound::Range { from: f1, to: t1 }, Bound::Range { from: f2, to: t2 }) => {
+            compare_range(f1, t2)? == Ordering::Less && compare_range(f2, t1)? == Ordering::Less
+        }
+        (Bound::List(p), Bound::List(q)) => {
+            let mut shared = false;
+            for x in p {
+                for y in q {
+                    shared |= match (x.is_null(), y.is_null()) {
+                        (true, true) => true,
+                        (false, false) => types::compare::compare(x, y)? == Ordering::Equal,
+                        _ => false,
+                    };
+                }
+            }
+            shared
+        }
+        (Bound::Default, Bound::Default) => true,
+        (
+            Bound::Hash {
+                modulus: m1,
+                remainder: r1,
+            },
+            Bound::Hash {
+                modulus: m2,
+                remainder: r2,
+            },
+        ) => {
+            // Each modulus divides the larger ones, so a row of one is a
+            // row of the other when the remainders agree.
+            let (small, large) = if m1 <= m2 {
+                ((m1, r1), (m2, r2))
+            } else {
+                ((m2, r2), (m1, r1))
+            };
+            *small.0 > 0 && large.1 % small.0 == *small.1
+        }
+        _ => false,
+    })
+}
+
+/// The bounds of the partitions of `parent` now: (partition name, bound).
+pub(crate) fn partition_bounds(
+    session: &mut Session,
+    parent: &RelationInfo,
+    key: &Key,
+) -> PgResult<Vec<(String, Bound)>> {
+    let mut out = Vec::new();
+    for &child in &parent.children {
+        let Some(info) = relcache::relation_by_oid(session, child)? else {
+            continue;
+        };
+        if let Some(text) = &info.partbound {
+            out.push((info.name.clone(), Bound::parse(text, key)?));
+        }
+    }
+    Ok(out)
+}
+
+/// Evaluates one bound expression as a value of the key column's type.
+fn bound_datum(
+    session: &mut Session,
+    e: &sqlparser::ast::Expr,
+    type_oid: u32,
+    column: &str,
+) -> PgResult<Datum> {
+    if let sqlparser::ast::Expr::Identifier(id) = e {
+        return Err(PgError::new(
+            SqlState::InvalidColumnReference,
+            format!(
+                "cannot use column reference in partition bound expression (\"{}\")",
+                id.value
+            ),
+        ));
+    }
+    let sql = format!(
+        "SELECT CAST(({e}) AS {})",
+        types::oid::format_type(type_oid, -1)
+    );
+    let mut stmts = crate::syntax::parse(&sql)?;
+    let Some(stmt) = stmts.pop() else {
+        return Err(PgError::internal("partition bound did not parse"));
+    };
+    match crate::tcop::run_statement(session, &stmt, &sql, None, &[]) {
+        Ok(crate::utility::Outcome::Rows { mut rows, .. }) => rows
+            .pop()
+            .and_then(|mut r| r.pop())
+            .ok_or_else(|| PgError::internal("partition bound gave no value")),
+        Ok(_) => Err(PgError::internal("partition bound gave no rows")),
+        Err(e) if e.code == SqlState::InvalidTextRepresentation => Err(e),
+        Err(e) if e.code == SqlState::UndefinedColumn => Err(PgError::new(
+            SqlState::InvalidColumnReference,
+            "cannot use column reference in partition bound expression",
+        )),
+        Err(e) if e.code == SqlState::CannotCoerce => Err(PgError::new(
+            SqlState::DatatypeMismatch,
+            format!(
+                "specified value cannot be cast to type {} for column {column}",
+                types::oid::format_type(type_oid, -1)
+            ),
+        )),
+        Err(e) => Err(e),
+    }
+}
+
+/// The bound a PARTITION OF statement gives, checked against the key and
+/// against the partitions `parent` has.
+pub(crate) fn new_bound(
+    session: &mut Session,
+    parent: &RelationInfo,
+    name: &str,
+    spec: &ForValues,
+) -> PgResult<String> {
+    let Some(key) = key_of(session, parent)? else {
+        return Err(PgError::new(
+            SqlState::WrongObjectType,
+            format!("\"{}\" is not partitioned", parent.name),
+        ));
+    };
+    let invalid = || {
+        PgError::new(
+            SqlState::InvalidTableDefinition,
+            format!(
+                "invalid bound specification for a {} partition",
+                strategy_name(key.strategy)
+            ),
+        )
+    };
+    let bound = match spec {
+        ForValues::Default if key.strategy == 'h' => {
+            return Err(PgError::new(
+                SqlState::InvalidTableDefinition,
+                "a hash-partitioned table may not have a default partition",
+            ));
+        }
+        ForValues::Default => Bound::Default,
+        ForValues::With { modulus, remainder } => {
+            if key.strategy != 'h' {
+                return Err(invalid());
+            }
+            let modulus = i32::try_from(*modulus).unwrap_or(i32::MAX);
+            let remainder = i32::try_from(*remainder).unwrap_or(i32::MAX);
+            if modulus <= 0 {
+                return Err(PgError::new(
+                    SqlState::InvalidTableDefinition,
+                    "modulus for hash partition must be an integer value greater than zero",
+                ));
+            }
+            if remainder >= modulus {
+                return Err(PgError::new(
+                    SqlState::InvalidTableDefinition,
+                    "remainder for hash partition must be less than modulus",
+                ));
+            }
+            // Every modulus must divide the next larger one.
+            let others = partition_bounds(session, parent, &key)?;
+            for (other, b) in &others {
+                let Bound::Hash { modulus: m, .. } = b else {
+                    continue;
+                };
+                let fits = if *m <= modulus {
+                    modulus % m == 0
+                } else {
+                    m % modulus == 0
+                };
+                if !fits {
+                    let detail = if *m > modulus {
+                        format!(
+                            "The new modulus {modulus} is not a factor of {m}, the modulus of existing partition \"{other}\"."
+                        )
+                    } else {
+                        format!(
+                            "The new modulus {modulus} is not divisible by {m}, the modulus of existing partition \"{other}\"."
+                        )
+                    };
+                    return Err(PgError::new(
+                        SqlState::InvalidObjectDefinition,
+                        "every hash partition modulus must be a factor of the next larger modulus",
+                    )
+                    .with_detail(detail));
+                }
+            }
+            Bound::Hash { modulus, remainder }
+        }
+        ForValues::In(values) => {
+            if key.strategy != 'l' {
+                return Err(invalid());
+            }
+            let (col, t) = key.columns[0].clone();
+            let mut out: Vec<Datum> = Vec::new();
+            for v in values {
+                let d = match v {
+                    sqlparser::ast::Expr::Value(x)
+                        if matches!(x.value, sqlparser::ast::Value::Null) =>
+                    {
+                        Datum::Null
+                    }
+                    _ => bound_datum(session, v, t, &col)?,
+                };
+                // Duplicates are dropped, as PostgreSQL does.
+                let mut dup = false;
+                for o in &out {
+                    dup |= match (o.is_null(), d.is_null()) {
+                        (true, true) => true,
+                        (false, false) => types::compare::compare(o, &d)? == Ordering::Equal,
+                        _ => false,
+                    };
+                }
+                if !dup {
+                    out.push(d);
+                }
+            }
+            Bound::List(out)
+        }
+        ForValues::From { from, to } => {
+            if key.strategy != 'r' {
+                return Err(invalid());
+            }
+            let mut sides = Vec::new();
+            for (side, values) in [("FROM", from), ("TO", to)] {
+                if values.len() != key.columns.len() {
+                    return Err(PgError::new(
+                        SqlState::InvalidTableDefinition,
+                        format!("{side} must specify exactly one value per partitioning column"),
+                    ));
+                }
+                let mut out = Vec::new();
+                for (v, (col, t)) in values.iter().zip(&key.columns) {
+                    out.push(match v {
+                        PartitionBoundValue::MinValue => BoundValue::MinValue,
+                        PartitionBoundValue::MaxValue => BoundValue::MaxValue,
+                        PartitionBoundValue::Expr(sqlparser::ast::Expr::Value(x))
+                            if matches!(x.value, sqlparser::ast::Value::Null) =>
+                        {
+                            return Err(PgError::new(
+                                SqlState::InvalidTableDefinition,
+                                "cannot specify NULL in range bound",
+                            ));
+                        }
+                        PartitionBoundValue::Expr(e) => {
+                            BoundValue::Value(bound_datum(session, e, *t, col)?)
+                        }
+                    });
+                }
+                // After MINVALUE or MAXVALUE every value must be the same.
+                let mut after: Option<&BoundValue> = None;
+                for v in &out {
+                    match (after, v) {
+                        (None, BoundValue::MinValue | BoundValue::MaxValue) => after = Some(v),
+                        (Some(a), v) if a != v => {
+                            let which = if matches!(a, BoundValue::MinValue) {
+                                "MINVALUE"
+                            } else {
+                                "MAXVALUE"
+                            };
+                            return Err(PgError::new(
+                                SqlState::InvalidTableDefinition,
+                                format!("every bound following {which} must also be {which}"),
+                            ));
+                        }
+                        _ => {}
+                    }
+                }
+                sides.push(out);
+            }
+            let to = sides.pop().unwrap_or_default();
+            let from = sides.pop().unwrap_or_default();
+            if compare_range(&from, &to)? != Ordering::Less {
+                let b = Bound::Range {
+                    from: from.clone(),
+                    to: to.clone(),
+                };
+                let text = b.to_sql(&key);
+                let (lo, hi) = text
+                    .trim_start_matches("FOR VALUES FROM ")
+                    .split_once(" TO ")
+                    .unwrap_or(("", ""));
+                return Err(PgError::new(
+                    SqlState::InvalidTableDefinition,
+                    format!("empty range bound specified for partition \"{name}\""),
+                )
+                .with_detail(format!(
+                    "Specified lower bound {lo} is greater than or equal to upper bound {hi}."
+                )));
+            }
+            Bound::Range { from, to }
+        }
+    };
+    for (other, b) in partition_bounds(session, parent, &key)? {
+        if overlaps(&bound, &b)? {
+            return Err(if matches!(b, Bound::Default) {
+                PgError::new(
+                    SqlState::InvalidObjectDefinition,
+                    format!(
+                        "partition \"{name}\" conflicts with existing default partition \"{other}\""
+                    ),
+                )
+            } else {
+                PgError::new(
+                    SqlState::InvalidObjectDefinition,
+                    format!("partition \"{name}\" would overlap partition \"{other}\""),
+                )
+            });
+        }
+    }
+    Ok(bound.to_sql(&key))
+}
+
+/// `PARTITION BY RANGE | LIST (key, ...)` of CREATE TABLE: the key's row
+/// for `pg_partitioned_table`, over the new table's `columns`.
+pub(crate) fn key_spec(
+    spec: &sqlparser::ast::Expr,
+    columns: &[catalog::heap_catalog::NewColumn],
+) -> PgResult<(char, Vec<i16>, Vec<String>)> {
+    use sqlparser::ast::{Expr, FunctionArg, FunctionArgExpr, FunctionArguments};
+    let bad = || PgError::syntax(format!("syntax error at or near \"{spec}\""), None);
+    let Expr::Function(f) = spec else {
+        return Err(bad());
+    };
+    let strategy = match f.name.to_string().to_lowercase().as_str() {
+        "range" => 'r',
+        "list" => 'l',
+        "hash" => 'h',
+        other => {
+            return Err(PgError::new(
+                SqlState::InvalidParameterValue,
+                format!("unrecognized partitioning strategy \"{other}\""),
+            ));
+        }
+    };
+    let FunctionArguments::List(list) = &f.args else {
+        return Err(bad());
+    };
+    if strategy == 'l' && list.args.len() > 1 {
+        return Err(PgError::new(
+            SqlState::InvalidTableDefinition,
+            "cannot use \"list\" partition strategy with more than one column",
+        ));
+    }
+    let (mut attrs, mut exprs) = (Vec::new(), Vec::new());
+    for a in &list.args {
+        let FunctionArg::Unnamed(FunctionArgExpr::Expr(e)) = a else {
+            return Err(bad());
+        };
+        match e {
+            Expr::Identifier(id) => {
+                let name = ident(id);
+                let Some(i) = columns.iter().position(|c| c.name == name) else {
+                    return Err(PgError::new(
+                        SqlState::UndefinedColumn,
+                        format!("column \"{name}\" named in partition key does not exist"),
+                    ));
+                };
+                attrs.push(i as i16 + 1);
+            }
+            Expr::Nested(inner) => {
+                attrs.push(0);
+                exprs.push(inner.to_string());
+            }
+            other => {
+                attrs.push(0);
+                exprs.push(other.to_string());
+            }
+        }
+    }
+    Ok((strategy, attrs, exprs))
+}
+
+/// The parents a CREATE TABLE names (INHERITS, or PARTITION OF), checked
+/// as PostgreSQL checks them.
+pub(crate) fn parents_of(
+    session: &mut Session,
+    ct: &CreateTable,
+) -> PgResult<Vec<Arc<RelationInfo>>> {
+    let names: Vec<&sqlparser::ast::ObjectName> = match (&ct.inherits, &ct.partition_of) {
+        (Some(list), _) => list.iter().collect(),
+        (None, Some(p)) => vec![p],
+        (None, None) => return Ok(Vec::new()),
+    };
+    let mut out: Vec<Arc<RelationInfo>> = Vec::new();
+    for n in names {
+        let (schema, rel) = split_name(n)?;
+        let Some(info) = relcache::lookup_relation(session, schema.as_deref(), &rel)? else {
+            return Err(PgError::new(
+                SqlState::UndefinedTable,
+                format!("relation \"{n}\" does not exist"),
+            ));
+        };
+        if ct.partition_of.is_some() {
+            if info.kind != 'p' {
+                return Err(PgError::new(
+                    SqlState::WrongObjectType,
+                    format!("\"{}\" is not partitioned", info.name),
+                ));
+            }
+        } else if info.kind == 'p' {
+            return Err(PgError::new(
+                SqlState::WrongObjectType,
+                format!("cannot inherit from partitioned table \"{}\"", info.name),
+            ));
+        } else if info.partition_parent != 0 {
+            return Err(PgError::new(
+                SqlState::WrongObjectType,
+                format!("cannot inherit from partition \"{}\"", info.name),
+            ));
+        } else if info.kind != 'r' {
+            return Err(PgError::new(
+                SqlState::WrongObjectType,
+                format!("inherited relation \"{}\" is not a table", info.name),
+            ));
+        }
+        if info.persistence == 't' && !ct.temporary {
+            return Err(PgError::new(
+                SqlState::WrongObjectType,
+                format!(
+                    "cannot {} temporary relation \"{}\"",
+                    if ct.partition_of.is_some() {
+                        "create a permanent relation as partition of"
+                    } else {
+                        "inherit from"
+                    },
+                    info.name
+                ),
+            ));
+        }
+        if out.iter().any(|p| p.oid == info.oid) {
+            return Err(PgError::new(
+                SqlState::DuplicateTable,
+                format!(
+                    "relation \"{}\" would be inherited from more than once",
+                    info.name
+                ),
+            ));
+        }
+        out.push(info);
+    }
+    Ok(out)
+}
+
+/// The columns of a table with parents: the parents' live columns first
+/// (merged by name), then its own (a local column of an inherited name is
+/// merged into it). A partition's columns are its parent's.
+pub(crate) fn merge_columns(
+    session: &mut Session,
+    parents: &[Arc<RelationInfo>],
+    local: Vec<super::tablecmds::ColumnPlan>,
+    partition: bool,
+) -> PgResult<Vec<super::tablecmds::ColumnPlan>> {
+    use catalog::heap_catalog::NewColumn;
+    let mut out: Vec<super::tablecmds::ColumnPlan> = Vec::new();
+    let conflict = |name: &str, a: u32, a_mod: i32, b: u32, b_mod: i32, inherited: bool| {
+        PgError::new(
+            SqlState::DatatypeMismatch,
+            format!(
+                "{}column \"{name}\" has a type conflict",
+                if inherited { "inherited " } else { "" }
+            ),
+        )
+        .with_detail(format!(
+            "{} versus {}",
+            types::oid::format_type(a, a_mod),
+            types::oid::format_type(b, b_mod)
+        ))
+    };
+    for p in parents {
+        for c in p.columns.iter().filter(|c| !c.dropped) {
+            if let Some(have) = out.iter_mut().find(|o| o.column.name == c.name) {
+                session.notice(
+                    "00000",
+                    format!(
+                        "merging multiple inherited definitions of column \"{}\"",
+                        c.name
+                    ),
+                );
+                if have.column.type_oid != c.type_oid || have.column.typmod != c.typmod {
+                    return Err(conflict(
+                        &c.name,
+                        have.column.type_oid,
+                        have.column.typmod,
+                        c.type_oid,
+                        c.typmod,
+                        true,
+                    ));
+                }
+                have.column.not_null |= c.not_null;
+                have.column.inhcount += 1;
+                continue;
+            }
+            out.push(super::tablecmds::ColumnPlan {
+                column: NewColumn {
+                    name: c.name.clone(),
+                    type_oid: c.type_oid,
+                    typmod: c.typmod,
+                    not_null: c.not_null,
+                    default: if c.identity == '\0' {
+                        c.default.clone()
+                    } else {
+                        None
+                    },
+                    identity: '\0',
+                    is_local: false,
+                    inhcount: 1,
+                },
+                sequence: None,
+                index_specs: Vec::new(),
+                checks: Vec::new(),
+                foreign_keys: Vec::new(),
+            });
+        }
+    }
+    for plan in local {
+        let Some(have) = out.iter_mut().find(|o| o.column.name == plan.column.name) else {
+            if partition {
+                return Err(PgError::new(
+                    SqlState::UndefinedColumn,
+                    format!("column \"{}\" does not exist", plan.column.name),
+                ));
+            }
+            out.push(plan);
+            continue;
+        };
+        if !partition {
+            session.notice(
+                "00000",
+                format!(
+                    "merging column \"{}\" with inherited definition",
+                    plan.column.name
+                ),
+            );
+        }
+        let c = &plan.column;
+        if !partition && (have.column.type_oid != c.type_oid || have.column.typmod != c.typmod) {
+            return Err(conflict(
+                &c.name,
+                have.column.type_oid,
+                have.column.typmod,
+                c.type_oid,
+                c.typmod,
+                false,
+            ));
+        }
+        have.column.not_null |= c.not_null;
+        have.column.is_local = !partition;
+        if c.default.is_some() {
+            have.column.default = c.default.clone();
+        }
+        let mut plan = plan;
+        have.index_specs.append(&mut plan.index_specs);
+        have.checks.append(&mut plan.checks);
+        have.foreign_keys.append(&mut plan.foreign_keys);
+    }
+    Ok(out)
+}
+
+/// The CHECK constraints a new child inherits from its parents.
+pub(crate) fn inherited_checks(
+    parents: &[Arc<RelationInfo>],
+) -> Vec<super::constraints::CheckSpec> {
+    let mut out: Vec<super::constraints::CheckSpec> = Vec::new();
+    for p in parents {
+        for c in &p.constraints {
+            if c.kind != catalog::system::CONSTRAINT_CHECK || c.no_inherit {
+                continue;
+            }
+            if let Some(o) = out
+                .iter_mut()
+                .find(|o| o.name.as_deref() == Some(c.name.as_str()))
+            {
+                o.inhcount += 1;
+                continue;
+            }
+            out.push(super::constraints::CheckSpec {
+                name: Some(c.name.clone()),
+                expr: c.expr.clone().unwrap_or_else(|| "true".into()),
+                column: None,
+                not_valid: false,
+                no_inherit: false,
+                inhcount: 1,
+            });
+        }
+    }
+    out
+}
+
+/// Rewrites the `pg_class` row of `rel` with `change` made to it.
+fn change_class(
+    session: &mut Session,
+    rel: u32,
+    change: impl FnOnce(&mut catalog::system::ClassRow),
+) -> PgResult<()> {
+    crate::xact::command_counter_increment(session)?;
+    let found = crate::relcache::with_reader(session, |r| r.class_by_oid(rel))?;
+    let Some((tid, mut class)) = found else {
+        return Err(PgError::internal(format!(
+            "cache lookup failed for relation {rel}"
+        )));
+    };
+    change(&mut class);
+    let db = session.database_oid;
+    crate::xact::with_write(session, |env, w| {
+        CatalogWriter { env, db_oid: db }.update_class(tid, &class, w)
+    })
+}
+
+/// Links a new table to its parents: `pg_inherits` rows, the parents'
+/// `relhassubclass`, and for a partition `relispartition` and its bound
+/// (or for a partitioned table its key).
+pub(crate) fn link(
+    session: &mut Session,
+    oid: u32,
+    parents: &[Arc<RelationInfo>],
+    bound: Option<String>,
+    key: Option<PartitionedTableRow>,
+) -> PgResult<()> {
+    let db = session.database_oid;
+    crate::xact::with_write(session, |env, w| {
+        let writer = CatalogWriter { env, db_oid: db };
+        for (i, p) in parents.iter().enumerate() {
+            writer.add_inherits(w, oid, p.oid, i as i32 + 1)?;
+        }
+        Ok(())
+    })?;
+    for p in parents {
+        change_class(session, p.oid, |c| c.has_subclass = true)?;
+    }
+    if let Some(b) = bound {
+        change_class(session, oid, |c| {
+            c.is_partition = true;
+            c.partbound = Some(b);
+        })?;
+    }
+    if let Some(key) = key {
+        crate::xact::with_write(session, |env, w| {
+            CatalogWriter { env, db_oid: db }.put_partitioned_table(w, None, &key)
+        })?;
+    }
+    catalog_changed(session);
+    Ok(())
+}
+
+/// The partition constraint of partition `info` as SQL (its bound's, and
+/// its ancestors'), or None if it constrains nothing.
+pub(crate) fn partition_check_sql(
+    session: &mut Session,
+    info: &RelationInfo,
+    depth: usize,
+) -> PgResult<Option<String>> {
+    if info.partition_parent == 0 || depth > MAX_INHERITANCE_DEPTH {
+        return Ok(None);
+    }
+    let Some(parent) = relcache::relation_by_oid(session, info.partition_parent)? else {
+        return Ok(None);
+    };
+    let Some(key) = key_of(session, &parent)? else {
+        return Ok(None);
+    };
+    let Some(text) = &info.partbound else {
+        return Ok(None);
+    };
+    let own = Bound::parse(text, &key)?;
+    let siblings: Vec<Bound> = if matches!(own, Bound::Default) {
+        partition_bounds(session, &parent, &key)?
+            .into_iter()
+            .map(|(_, b)| b)
+            .collect()
+    } else {
+        Vec::new()
+    };
+    // The ancestors' constraints first, as PostgreSQL lists them.
+    let mut parts: Vec<String> = partition_check_sql(session, &parent, depth + 1)?
+        .into_iter()
+        .collect();
+    parts.extend(own.constraint_sql(&key, &siblings));
+    Ok(match parts.len() {
+        0 => None,
+        1 => parts.pop(),
+        _ => Some(parts.join(" AND ")),
+    })
+}
+
+/// Fills in what the planner needs to know of a relation's inheritance:
+/// its children (described in turn, partitions in bound order), a
+/// partitioned table's routing and a partition's constraint.
+pub(crate) fn describe(
+    session: &mut Session,
+    info: &RelationInfo,
+    desc: &mut planner::RelationDesc,
+    depth: usize,
+) -> PgResult<()> {
+    if depth > MAX_INHERITANCE_DEPTH {
+        return Err(PgError::new(
+            SqlState::InvalidTableDefinition,
+            format!("inheritance of \"{}\" nests too deeply", info.name),
+        ));
+    }
+    if let Some(sql) = partition_check_sql(session, info, 0)? {
+        let me = Arc::new(crate::table_access::relation_desc(info));
+        desc.partition_check = Some(Arc::new(planner::analyze_check_expression(me, &sql)?));
+    }
+    if info.children.is_empty() {
+        return Ok(());
+    }
+    let key = key_of(session, info)?;
+    let mut kids: Vec<(Option<Bound>, Arc<planner::RelationDesc>)> = Vec::new();
+    for &c in &info.children {
+        let Some(child) = relcache::relation_by_oid(session, c)? else {
+            continue;
+        };
+        let mut d = crate::table_access::relation_desc_for(session, &child)?;
+        describe(session, &child, &mut d, depth + 1)?;
+        let bound = match (&key, &child.partbound) {
+            (Some(k), Some(text)) => Some(Bound::parse(text, k)?),
+            _ => None,
+        };
+        kids.push((bound, Arc::new(d)));
+    }
+    if let Some(key) = key {
+        kids.sort_by(|a, b| match (&a.0, &b.0) {
+            (Some(x), Some(y)) => bound_order(x, y),
+            _ => Ordering::Equal,
+        });
+        let me = Arc::new(crate::table_access::relation_desc(info));
+        let mut routes = Vec::with_capacity(kids.len());
+        for (b, _) in &kids {
+            routes.push(match b {
+                None | Some(Bound::Default) => None,
+                Some(b) => match b.constraint_sql(&key, &[]) {
+                    Some(sql) => Some(planner::analyze_check_expression(me.clone(), &sql)?),
+                    None => Some(planner::Expr::Const {
+                        value: Datum::Bool(true),
+                        type_oid: types::oid::BOOL,
+                    }),
+                },
+            });
+        }
+        let mut key_exprs = Vec::with_capacity(key.columns.len());
+        for (text, _) in &key.columns {
+            let catalog = crate::table_access::SessionCatalog::new(session);
+            key_exprs.push(planner::analyze_stored_expression(
+                me.clone(),
+                text,
+                None,
+                &catalog,
+            )?);
+        }
+        desc.partitioning = Some(Arc::new(planner::Partitioning {
+            key_names: key
+                .columns
+                .iter()
+                .map(|(t, _)| t.trim_start_matches('(').trim_end_matches(')').to_string())
+                .collect(),
+            key: key_exprs,
+            routes,
+        }));
+    }
+    desc.children = kids.into_iter().map(|(_, d)| d).collect();
+    Ok(())
+}
+
+/// Rewrites the `pg_attribute` rows of `rel`'s live columns with
+/// `change` made to each.
+fn change_columns(
+    session: &mut Session,
+    rel: u32,
+    mut change: impl FnMut(&mut catalog::system::AttributeRow),
+) -> PgResult<()> {
+    crate::xact::command_counter_increment(session)?;
+    let attrs = crate::relcache::with_reader(session, |r| r.attributes(rel))?;
+    let db = session.database_oid;
+    crate::xact::with_write(session, |env, w| {
+        let writer = CatalogWriter { env, db_oid: db };
+        for (tid, mut a) in attrs.into_iter().filter(|(_, a)| !a.dropped) {
+            change(&mut a);
+            writer.update_attribute(tid, &a, w)?;
+        }
+        Ok(())
+    })
+}
+
+/// The table an ALTER TABLE ... ATTACH / DETACH PARTITION or [NO]
+/// INHERIT names, locked.
+fn named_table(
+    session: &mut Session,
+    name: &sqlparser::ast::ObjectName,
+) -> PgResult<Arc<RelationInfo>> {
+    let (schema, rel) = split_name(name)?;
+    let Some(info) = relcache::lookup_relation(session, schema.as_deref(), &rel)? else {
+        return Err(PgError::new(
+            SqlState::UndefinedTable,
+            format!("relation \"{name}\" does not exist"),
+        ));
+    };
+    crate::xact::lock_relation(session, info.oid, storage::lmgr::LockMode::AccessExclusive)?;
+    relcache::accept_invalidations(session);
+    relcache::relation_by_oid(session, info.oid)?.ok_or_else(|| {
+        PgError::new(
+            SqlState::UndefinedTable,
+            format!("relation \"{name}\" does not exist"),
+        )
+    })
+}
+
+/// Runs a `SELECT count(*) ...` of the command's own making.
+fn count_rows(session: &mut Session, sql: &str) -> PgResult<i64> {
+    let mut stmts = crate::syntax::parse(sql)?;
+    let Some(stmt) = stmts.pop() else {
+        return Err(PgError::internal("a count did not parse"));
+    };
+    match crate::tcop::run_statement(session, &stmt, sql, None, &[])? {
+        crate::utility::Outcome::Rows { rows, .. } => match rows.first().and_then(|r| r.first()) {
+            Some(Datum::Int8(n)) => Ok(*n),
+            _ => Ok(0),
+        },
+        _ => Ok(0),
+    }
+}
+
+fn qualified(info: &RelationInfo) -> String {
+    format!(
+        "{}.{}",
+        types::guc::quote_identifier(&info.namespace),
+        types::guc::quote_identifier(&info.name)
+    )
+}
+
+/// ALTER TABLE parent ATTACH PARTITION name FOR VALUES ... | DEFAULT: the
+/// table becomes a partition once its columns match the parent's and its
+/// rows (and the default partition's) fit the bound.
+pub(crate) fn attach(
+    session: &mut Session,
+    parent: &RelationInfo,
+    name: &sqlparser::ast::ObjectName,
+    spec: &ForValues,
+) -> PgResult<()> {
+    if parent.kind != 'p' {
+        return Err(PgError::new(
+            SqlState::WrongObjectType,
+            format!("table \"{}\" is not partitioned", parent.name),
+        ));
+    }
+    let child = named_table(session, name)?;
+    if !matches!(child.kind, 'r' | 'p') {
+        return Err(PgError::new(
+            SqlState::WrongObjectType,
+            format!("\"{}\" is not a table", child.name),
+        ));
+    }
+    if child.partition_parent != 0 {
+        return Err(PgError::new(
+            SqlState::ObjectInUse,
+            format!("\"{}\" is already a partition", child.name),
+        ));
+    }
+    if child.oid == parent.oid || below(session, child.oid, parent.oid)? {
+        return Err(
+            PgError::new(SqlState::DuplicateTable, "circular inheritance not allowed").with_detail(
+                format!(
+                    "\"{}\" is already a child of \"{}\".",
+                    parent.name, child.name
+                ),
+            ),
+        );
+    }
+    if !crate::relcache::with_reader(session, |r| r.inherits_parents(child.oid))?.is_empty() {
+        return Err(PgError::new(
+            SqlState::WrongObjectType,
+            "cannot attach inheritance child as partition",
+        ));
+    }
+    if child.kind == 'r' && !child.children.is_empty() {
+        return Err(PgError::new(
+            SqlState::WrongObjectType,
+            "cannot attach inheritance parent as partition",
+        ));
+    }
+    if child.persistence != parent.persistence {
+        return Err(PgError::new(
+            SqlState::WrongObjectType,
+            format!(
+                "cannot attach a {} relation as partition of {} relation \"{}\"",
+                if child.persistence == 't' {
+                    "temporary"
+                } else {
+                    "permanent"
+                },
+                if parent.persistence == 't' {
+                    "temporary"
+                } else {
+                    "permanent"
+                },
+                parent.name
+            ),
+        ));
+    }
+    for c in child.columns.iter().filter(|c| !c.dropped) {
+        let Some(p) = parent
+            .columns
+            .iter()
+            .find(|p| !p.dropped && p.name == c.name)
+        else {
+            return Err(PgError::new(
+                SqlState::DatatypeMismatch,
+                format!(
+                    "table \"{}\" contains column \"{}\" not found in parent \"{}\"",
+                    child.name, c.name, parent.name
+                ),
+            )
+            .with_detail("The new partition may contain only the columns present in parent."));
+        };
+        if p.type_oid != c.type_oid || p.typmod != c.typmod {
+            return Err(PgError::new(
+                SqlState::DatatypeMismatch,
+                format!(
+                    "child table \"{}\" has different type for column \"{}\"",
+                    child.name, c.name
+                ),
+            ));
+        }
+    }
+    for p in parent.columns.iter().filter(|p| !p.dropped) {
+        match child
+            .columns
+            .iter()
+            .find(|c| !c.dropped && c.name == p.name)
+        {
+            None => {
+                return Err(PgError::new(
+                    SqlState::DatatypeMismatch,
+                    format!("child table is missing column \"{}\"", p.name),
+                ));
+            }
+            Some(c) if p.not_null && !c.not_null => {
+                return Err(PgError::new(
+                    SqlState::DatatypeMismatch,
+                    format!(
+                        "column \"{}\" in child table must be marked NOT NULL",
+                        p.name
+                    ),
+                ));
+            }
+            _ => {}
+        }
+    }
+    let text = new_bound(session, parent, &child.name, spec)?;
+    let Some(key) = key_of(session, parent)? else {
+        return Err(PgError::internal("partitioned table without a key"));
+    };
+    let bound = Bound::parse(&text, &key)?;
+    let siblings: Vec<(String, Bound)> = partition_bounds(session, parent, &key)?;
+    let sibling_bounds: Vec<Bound> = siblings.iter().map(|(_, b)| b.clone()).collect();
+    let mut parts: Vec<String> = bound
+        .constraint_sql(&key, &sibling_bounds)
+        .into_iter()
+        .collect();
+    parts.extend(partition_check_sql(session, parent, 0)?);
+    if !parts.is_empty() {
+        let cond = parts.join(" AND ");
+        let n = count_rows(
+            session,
+            &format!(
+                "SELECT count(*) FROM {} WHERE NOT ({cond})",
+                qualified(&child)
+            ),
+        )?;
+        if n > 0 {
+            return Err(PgError::new(
+                SqlState::CheckViolation,
+                format!(
+                    "partition constraint of relation \"{}\" is violated by some row",
+                    child.name
+                ),
+            ));
+        }
+    }
+    // The default partition must not hold rows the new one takes.
+    if !matches!(bound, Bound::Default)
+        && let Some((default_name, _)) = siblings.iter().find(|(_, b)| matches!(b, Bound::Default))
+        && let Some(own) = bound.constraint_sql(&key, &[])
+    {
+        let default = relcache::lookup_relation(session, Some(&parent.namespace), default_name)?;
+        if let Some(d) = default {
+            let n = count_rows(
+                session,
+                &format!("SELECT count(*) FROM {} WHERE {own}", qualified(&d)),
+            )?;
+            if n > 0 {
+                return Err(PgError::new(
+                    SqlState::CheckViolation,
+                    format!(
+                        "updated partition constraint for default partition \"{}\" would be violated by some row",
+                        d.name
+                    ),
+                ));
+            }
+        }
+    }
+    let parents = [Arc::new(parent.clone())];
+    link(session, child.oid, &parents, Some(text), None)?;
+    // The parent's indexes, unless the table has one of the same columns.
+    crate::xact::command_counter_increment(session)?;
+    relcache::accept_invalidations(session);
+    let fresh_child = relcache::relation_by_oid(session, child.oid)?;
+    for ix in &parent.indexes {
+        let Some(spec) = super::indexcmds::spec_of(parent, ix) else {
+            continue;
+        };
+        let has = fresh_child.as_ref().is_some_and(|c| {
+            c.indexes.iter().any(|own| {
+                super::indexcmds::spec_of(c, own).is_some_and(|o| {
+                    o.unique == spec.unique
+                        && o.columns
+                            .iter()
+                            .map(|x| &x.name)
+                            .eq(spec.columns.iter().map(|x| &x.name))
+                })
+            })
+        });
+        if !has {
+            super::indexcmds::define_index(session, child.oid, &spec)?;
+        }
+    }
+    change_columns(session, child.oid, |a| {
+        a.inhcount += 1;
+        a.is_local = false;
+    })?;
+    catalog_changed(session);
+    Ok(())
+}
+
+/// ALTER TABLE parent DETACH PARTITION name: the partition becomes a table
+/// of its own, its rows kept.
+pub(crate) fn detach(
+    session: &mut Session,
+    parent: &RelationInfo,
+    name: &sqlparser::ast::ObjectName,
+) -> PgResult<()> {
+    if parent.kind != 'p' {
+        return Err(PgError::new(
+            SqlState::WrongObjectType,
+            format!("table \"{}\" is not partitioned", parent.name),
+        ));
+    }
+    let child = named_table(session, name)?;
+    if child.partition_parent != parent.oid {
+        return Err(PgError::new(
+            SqlState::UndefinedTable,
+            format!(
+                "relation \"{}\" is not a partition of relation \"{}\"",
+                child.name, parent.name
+            ),
+        ));
+    }
+    unlink(session, &child, parent.oid)?;
+    change_class(session, child.oid, |c| {
+        c.is_partition = false;
+        c.partbound = None;
+    })?;
+    change_columns(session, child.oid, |a| {
+        a.inhcount = (a.inhcount - 1).max(0);
+        a.is_local = true;
+    })?;
+    catalog_changed(session);
+    Ok(())
+}
+
+/// Deletes the `pg_inherits` row linking `child` to `parent`.
+fn unlink(session: &mut Session, child: &RelationInfo, parent: u32) -> PgResult<()> {
+    let rows: Vec<(u32, storage::page::ItemPointer)> =
+        crate::relcache::with_reader(session, |r| r.inherits_parents(child.oid))?
+            .into_iter()
+            .filter(|(_, p, _)| *p == parent)
+            .map(|(t, _, _)| (catalog::system::PG_INHERITS, t))
+            .collect();
+    let db = session.database_oid;
+    crate::xact::with_write(session, |env, w| {
+        CatalogWriter { env, db_oid: db }.delete_rows(&rows, w)
+    })
+}
+
+/// ALTER TABLE child INHERIT parent: the child must have the parent's
+/// columns already.
+pub(crate) fn inherit(
+    session: &mut Session,
+    child: &RelationInfo,
+    name: &sqlparser::ast::ObjectName,
+) -> PgResult<()> {
+    let parent = named_table(session, name)?;
+    if parent.kind == 'p' {
+        return Err(PgError::new(
+            SqlState::WrongObjectType,
+            "cannot change inheritance of a partitioned table",
+        ));
+    }
+    if child.partition_parent != 0 || child.kind == 'p' {
+        return Err(PgError::new(
+            SqlState::WrongObjectType,
+            "cannot change inheritance of partitioned table",
+        ));
+    }
+    if parent.oid == child.oid || below(session, child.oid, parent.oid)? {
+        return Err(
+            PgError::new(SqlState::DuplicateTable, "circular inheritance not allowed").with_detail(
+                format!(
+                    "\"{}\" is already a child of \"{}\".",
+                    parent.name, child.name
+                ),
+            ),
+        );
+    }
+    let existing = crate::relcache::with_reader(session, |r| r.inherits_parents(child.oid))?;
+    if existing.iter().any(|(_, p, _)| *p == parent.oid) {
+        return Err(PgError::new(
+            SqlState::DuplicateTable,
+            format!(
+                "relation \"{}\" would be inherited from more than once",
+                parent.name
+            ),
+        ));
+    }
+    for p in parent.columns.iter().filter(|p| !p.dropped) {
+        match child
+            .columns
+            .iter()
+            .find(|c| !c.dropped && c.name == p.name)
+        {
+            None => {
+                return Err(PgError::new(
+                    SqlState::DatatypeMismatch,
+                    format!("child table is missing column \"{}\"", p.name),
+                ));
+            }
+            Some(c) if c.type_oid != p.type_oid || c.typmod != p.typmod => {
+                return Err(PgError::new(
+                    SqlState::DatatypeMismatch,
+                    format!(
+                        "child table \"{}\" has different type for column \"{}\"",
+                        child.name, p.name
+                    ),
+                ));
+            }
+            Some(c) if p.not_null && !c.not_null => {
+                return Err(PgError::new(
+                    SqlState::DatatypeMismatch,
+                    format!(
+                        "column \"{}\" in child table must be marked NOT NULL",
+                        p.name
+                    ),
+                ));
+            }
+            _ => {}
+        }
+    }
+    let seqno = existing.iter().map(|r| r.2).max().unwrap_or(0) + 1;
+    let db = session.database_oid;
+    crate::xact::with_write(session, |env, w| {
+        CatalogWriter { env, db_oid: db }.add_inherits(w, child.oid, parent.oid, seqno)
+    })?;
+    change_class(session, parent.oid, |c| c.has_subclass = true)?;
+    let names: Vec<String> = parent
+        .columns
+        .iter()
+        .filter(|c| !c.dropped)
+        .map(|c| c.name.clone())
+        .collect();
+    change_columns(session, child.oid, |a| {
+        if names.contains(&a.name) {
+            a.inhcount += 1;
+        }
+    })?;
+    catalog_changed(session);
+    Ok(())
+}
+
+/// ALTER TABLE child NO INHERIT parent.
+pub(crate) fn no_inherit(
+    session: &mut Session,
+    child: &RelationInfo,
+    name: &sqlparser::ast::ObjectName,
+) -> PgResult<()> {
+    let parent = named_table(session, name)?;
+    if child.partition_parent != 0 {
+        return Err(PgError::new(
+            SqlState::WrongObjectType,
+            "cannot change inheritance of a partition",
+        ));
+    }
+    let existing = crate::relcache::with_reader(session, |r| r.inherits_parents(child.oid))?;
+    if !existing.iter().any(|(_, p, _)| *p == parent.oid) {
+        return Err(PgError::new(
+            SqlState::UndefinedTable,
+            format!(
+                "relation \"{}\" is not a parent of relation \"{}\"",
+                parent.name, child.name
+            ),
+        ));
+    }
+    unlink(session, child, parent.oid)?;
+    let names: Vec<String> = parent
+        .columns
+        .iter()
+        .filter(|c| !c.dropped)
+        .map(|c| c.name.clone())
+        .collect();
+    change_columns(session, child.oid, |a| {
+        if names.contains(&a.name) {
+            a.inhcount = (a.inhcount - 1).max(0);
+            if a.inhcount == 0 {
+                a.is_local = true;
+            }
+        }
+    })?;
+    catalog_changed(session);
+    Ok(())
+}
+
+/// Whether `candidate` descends from `rel` (so that making `rel` a child
+/// of it would close a cycle).
+fn below(session: &mut Session, rel: u32, candidate: u32) -> PgResult<bool> {
+    let mut todo = vec![rel];
+    let mut seen = 0;
+    while let Some(r) = todo.pop() {
+        seen += 1;
+        if seen > 10_000 {
+            break;
+        }
+        let Some(info) = relcache::relation_by_oid(session, r)? else {
+            continue;
+        };
+        for &c in &info.children {
+            if c == candidate {
+                return Ok(true);
+            }
+            todo.push(c);
+        }
+    }
+    Ok(false)
+}
