@@ -639,7 +639,7 @@ impl Cx<'_> {
         // PostgreSQL's id: the object's byte offset in its base object's
         // binary jsonb, plus the base object's number times 10^10.
         let offset = self.offset_in_base(jb).unwrap_or(0) as i64;
-        let id = offset + self.base.0 * 10_000_000_000;
+        let id = offset.wrapping_add(self.base.0.wrapping_mul(10_000_000_000));
         let mut res = Status::NotFound;
         for (k, v) in pairs {
             res = Status::Ok;
