@@ -1461,6 +1461,7 @@ pub const BUILTIN_TYPES: &[TypeRow] = &[
     (oid::UUID, "uuid", 'U', false, 0, 2951, 'p', 0, 'b'),
     (oid::JSON, "json", 'U', false, 0, 199, 'x', 0, 'b'),
     (oid::JSONB, "jsonb", 'U', false, 0, 3807, 'x', 0, 'b'),
+    (oid::JSONPATH, "jsonpath", 'U', false, 0, 4073, 'x', 0, 'b'),
     (oid::PG_LSN, "pg_lsn", 'U', false, 0, 3221, 'p', 0, 'b'),
     (
         oid::INT4RANGE,

@@ -179,6 +179,12 @@ fn rows(
             Some(Datum::Array(a)) => Ok(single(a.elems.into_iter().take(limit).collect())),
             _ => Err(PgError::internal("unnest of a non-array")),
         },
+        "jsonb_path_query" | "jsonb_path_query_tz" => {
+            let mut rows =
+                crate::functions::jsonpath::query(f.func, &args, &ev.opts)?.unwrap_or_default();
+            rows.truncate(limit);
+            Ok(rows)
+        }
         other => match crate::functions::json::set_function(other, &args, &ev.opts)? {
             Some(mut rows) => {
                 rows.truncate(limit);

@@ -17,6 +17,7 @@ pub mod array;
 pub mod datetime;
 pub mod float;
 pub mod json;
+pub mod jsonpath;
 pub mod multirange;
 pub mod numeric;
 pub mod range;
@@ -386,6 +387,7 @@ impl Datum {
                 Datum::Text(s.to_string())
             }
             oid::JSONB => Datum::Jsonb(Box::new(json::Jsonb::parse(s)?)),
+            oid::JSONPATH => Datum::Text(jsonpath::normalize(s)?),
             oid::PG_LSN => {
                 Datum::PgLsn(parse_pg_lsn(s).ok_or_else(|| invalid_syntax(type_oid, s))?)
             }
@@ -560,6 +562,28 @@ impl Datum {
                     )
                 })?;
                 Datum::Jsonb(Box::new(json::Jsonb::parse(s)?))
+            }
+            // jsonpath_recv: version 1, then the text
+            oid::JSONPATH => {
+                let (&version, text) = b.split_first().ok_or_else(|| {
+                    PgError::new(
+                        SqlState::InvalidBinaryRepresentation,
+                        "insufficient data left in message",
+                    )
+                })?;
+                if version != 1 {
+                    return Err(PgError::new(
+                        SqlState::InvalidBinaryRepresentation,
+                        format!("unsupported jsonpath version number: {version}"),
+                    ));
+                }
+                let s = std::str::from_utf8(text).map_err(|_| {
+                    PgError::new(
+                        SqlState::CharacterNotInRepertoire,
+                        "invalid byte sequence for encoding \"UTF8\"",
+                    )
+                })?;
+                Datum::Text(jsonpath::normalize(s)?)
             }
             oid::DATE => Datum::Date(i32::from_be_bytes(to4(arr(4)?))),
             oid::TIME => Datum::Time(i64::from_be_bytes(to8(arr(8)?))),

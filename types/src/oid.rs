@@ -27,6 +27,8 @@ pub const NUMERIC: u32 = 1700;
 pub const UUID: u32 = 2950;
 pub const JSON: u32 = 114;
 pub const JSONB: u32 = 3802;
+/// `jsonpath`: an SQL/JSON path, held as its canonical text.
+pub const JSONPATH: u32 = 4072;
 /// `pg_lsn`: a WAL position, an unsigned 64-bit byte offset printed `X/X`.
 pub const PG_LSN: u32 = 3220;
 pub const REGCLASS: u32 = 2205;
@@ -66,6 +68,7 @@ pub const INTERVAL_ARRAY: u32 = 1187;
 pub const UUID_ARRAY: u32 = 2951;
 pub const JSON_ARRAY: u32 = 199;
 pub const JSONB_ARRAY: u32 = 3807;
+pub const JSONPATH_ARRAY: u32 = 4073;
 
 // Range types (`pg_range`), their arrays, and the pseudo-type their
 // operator class is declared on.
@@ -172,6 +175,7 @@ const ARRAYS: &[(u32, u32, &str, &str)] = &[
     (UUID, UUID_ARRAY, "uuid[]", "_uuid"),
     (JSON, JSON_ARRAY, "json[]", "_json"),
     (JSONB, JSONB_ARRAY, "jsonb[]", "_jsonb"),
+    (JSONPATH, JSONPATH_ARRAY, "jsonpath[]", "_jsonpath"),
     (PG_LSN, PG_LSN_ARRAY, "pg_lsn[]", "_pg_lsn"),
     (INT4RANGE, INT4RANGE_ARRAY, "int4range[]", "_int4range"),
     (NUMRANGE, NUMRANGE_ARRAY, "numrange[]", "_numrange"),
@@ -248,6 +252,7 @@ pub fn type_name(oid: u32) -> &'static str {
         UUID => "uuid",
         JSON => "json",
         JSONB => "jsonb",
+        JSONPATH => "jsonpath",
         PG_LSN => "pg_lsn",
         REGCLASS => "regclass",
         REGTYPE => "regtype",
@@ -297,6 +302,7 @@ pub fn internal_name(oid: u32) -> &'static str {
         UUID => "uuid",
         JSON => "json",
         JSONB => "jsonb",
+        JSONPATH => "jsonpath",
         PG_LSN => "pg_lsn",
         REGCLASS => "regclass",
         REGTYPE => "regtype",

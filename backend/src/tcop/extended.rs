@@ -286,12 +286,18 @@ impl Tcop {
             usize::MAX
         };
         let mut n = 0;
+        let column_types: Vec<u32> = portal
+            .statement
+            .plan
+            .as_ref()
+            .map(|p| p.columns.iter().map(|c| c.type_oid).collect())
+            .unwrap_or_default();
         let pending = portal.pending.get_or_insert_with(VecDeque::new);
         while n < limit {
             let Some(row) = pending.pop_front() else {
                 break;
             };
-            match data_row(&row, &portal.result_formats, &opts) {
+            match data_row(&row, &column_types, &portal.result_formats, &opts) {
                 Ok(m) => out.push(m),
                 Err(e) => return (out, Err(e)),
             }

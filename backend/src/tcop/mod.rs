@@ -302,6 +302,7 @@ pub fn format_for(formats: &[i16], i: usize) -> i16 {
 /// One DataRow in the requested formats.
 pub fn data_row(
     row: &[Datum],
+    column_types: &[u32],
     formats: &[i16],
     opts: &OutputOptions,
 ) -> PgResult<PgWireBackendMessage> {
@@ -314,7 +315,15 @@ pub fn data_row(
             continue;
         }
         let bytes = if format_for(formats, i) == 1 {
-            d.to_binary()
+            match (column_types.get(i), d) {
+                // jsonpath_send: version 1, then the text (the value is its text)
+                (Some(&types::oid::JSONPATH), Datum::Text(s)) => {
+                    let mut v = vec![1u8];
+                    v.extend_from_slice(s.as_bytes());
+                    v
+                }
+                _ => d.to_binary(),
+            }
         } else {
             d.to_text(opts).into_bytes()
         };

@@ -125,7 +125,7 @@ fn run_one(
             out.push(row_description(&columns, &[]));
             let opts = output_options(session);
             for row in &rows {
-                match data_row(row, &[], &opts) {
+                match data_row(row, &[], &[], &opts) {
                     Ok(m) => out.push(m),
                     Err(e) => {
                         if session.implicit_block {

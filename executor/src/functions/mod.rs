@@ -9,6 +9,8 @@ pub mod extract;
 pub mod formatting;
 pub mod hashpart;
 pub mod json;
+pub mod jsonpath;
+pub mod jsonpath_datetime;
 pub mod math;
 pub mod multirange;
 pub mod range;
@@ -61,6 +63,9 @@ pub fn call(
         return Ok(r);
     }
     if let Some(r) = formatting::call(func, args, &ev.opts)? {
+        return Ok(r);
+    }
+    if let Some(r) = jsonpath::call(func, args, &ev.opts)? {
         return Ok(r);
     }
     if let Some(r) = json::call(func, args, arg_types, &ev.opts)? {

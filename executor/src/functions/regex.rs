@@ -24,6 +24,9 @@ struct Mode {
     case_insensitive: bool,
     newline_sensitive: bool,
     expanded: bool,
+    /// `like_regex`'s own newline rules instead of `newline_sensitive`:
+    /// (`.` matches a newline, `^` and `$` match at one).
+    xquery: Option<(bool, bool)>,
 }
 
 thread_local! {
@@ -56,6 +59,9 @@ fn translate(pattern: &str) -> String {
                     ('y', false) => out.push_str(r"\b"),
                     ('Y', false) => out.push_str(r"\B"),
                     ('Z', false) => out.push_str(r"\z"),
+                    // backspace, and a synonym for a backslash
+                    ('b', _) => out.push_str(r"\x08"),
+                    ('B', _) => out.push_str(r"\\"),
                     (e, _) => {
                         out.push('\\');
                         out.push(e);
@@ -104,15 +110,26 @@ fn compiled(pattern: &str, mode: Mode) -> PgResult<Regex> {
     if mode.case_insensitive {
         flags.push('i');
     }
-    if mode.newline_sensitive {
-        flags.push('m');
-    } else {
-        flags.push('s');
+    match mode.xquery {
+        Some((dot_all, multi_line)) => {
+            if dot_all {
+                flags.push('s');
+            }
+            if multi_line {
+                flags.push('m');
+            }
+        }
+        None if mode.newline_sensitive => flags.push('m'),
+        None => flags.push('s'),
     }
     if mode.expanded {
         flags.push('x');
     }
-    flags.push(')');
+    if flags == "(?" {
+        flags.clear();
+    } else {
+        flags.push(')');
+    }
     let re = Regex::new(&format!("{flags}{}", translate(pattern))).map_err(|e| match e {
         regex::Error::Syntax(s) => invalid(pg_reason(&s)),
         other => invalid(other),
@@ -125,6 +142,30 @@ fn compiled(pattern: &str, mode: Mode) -> PgResult<Regex> {
         c.insert(key, re.clone());
     });
     Ok(re)
+}
+
+/// `like_regex` of a jsonpath: XQuery's flags `i` (ignore case), `s` (`.`
+/// matches a newline), `m` (`^` and `$` match at newlines), `q` (the
+/// pattern is a literal string).
+pub fn like_regex(
+    text: &str,
+    pattern: &str,
+    icase: bool,
+    dotall: bool,
+    mline: bool,
+    quote: bool,
+) -> PgResult<bool> {
+    let pattern = if quote {
+        regex::escape(pattern)
+    } else {
+        pattern.to_owned()
+    };
+    let mode = Mode {
+        case_insensitive: icase,
+        xquery: Some((dotall || quote, mline && !quote)),
+        ..Mode::default()
+    };
+    Ok(compiled(&pattern, mode)?.is_match(text))
 }
 
 /// PostgreSQL's words for the crate's syntax errors it has words for.

@@ -129,6 +129,8 @@ pub fn call(func: &str, args: &[Datum], ev: &mut Evaluator<'_>) -> PgResult<Opti
         ("current_user", []) => Datum::Text(ev.ctx.current_user().to_string()),
         ("session_user", []) => Datum::Text(ev.ctx.session_user().to_string()),
         ("current_database", []) => Datum::Text(ev.ctx.database().to_string()),
+        // Every database is UTF8.
+        ("getdatabaseencoding", []) => Datum::Text("UTF8".to_string()),
         ("current_schema", []) => {
             let path = ev.ctx.setting("search_path")?;
             let user = ev.ctx.current_user().to_owned();

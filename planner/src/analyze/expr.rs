@@ -927,6 +927,8 @@ impl Analyzer<'_> {
             BinaryOperator::Question => "?".into(),
             BinaryOperator::QuestionAnd => "?&".into(),
             BinaryOperator::QuestionPipe => "?|".into(),
+            BinaryOperator::AtQuestion => "@?".into(),
+            BinaryOperator::AtAt => "@@".into(),
             BinaryOperator::AndLt => "&<".into(),
             BinaryOperator::AndGt => "&>".into(),
             BinaryOperator::Custom(s) => s.clone(),
@@ -1305,6 +1307,7 @@ impl Analyzer<'_> {
             return Err(PgError::feature_not_supported("aggregate functions"));
         }
         let mut args = Vec::new();
+        let mut named = Vec::new();
         for a in &arg_list.args {
             match a {
                 FunctionArg::Unnamed(FunctionArgExpr::Expr(e)) => {
@@ -1313,8 +1316,34 @@ impl Analyzer<'_> {
                 FunctionArg::Unnamed(_) => {
                     return Err(PgError::feature_not_supported("* arguments"));
                 }
+                FunctionArg::Named {
+                    name: n,
+                    arg: FunctionArgExpr::Expr(e),
+                    ..
+                }
+                | FunctionArg::ExprNamed {
+                    name: ast::Expr::Identifier(n),
+                    arg: FunctionArgExpr::Expr(e),
+                    ..
+                } if name.starts_with("jsonb_path_") => {
+                    let arg = (self.transform(e)?, self.pos(e.span()));
+                    named.push((n.value.to_lowercase(), arg));
+                }
                 _ => return Err(PgError::feature_not_supported("named function arguments")),
             }
+        }
+        if !named.is_empty() {
+            args = jsonb_path_named_args(args, named, || {
+                let vars = types::datum::json::Jsonb::Object(Vec::new());
+                let value = Datum::Jsonb(Box::new(vars));
+                (
+                    Expr::Const {
+                        value,
+                        type_oid: oid::JSONB,
+                    },
+                    None,
+                )
+            })?;
         }
         if let Some(x) = self.array_function(&name, &args, pos)? {
             return Ok(x);
@@ -1673,4 +1702,42 @@ fn function_style_cast(name: &str) -> Option<u32> {
     ]
     .into_iter()
     .find(|&t| oid::internal_name(t) == name)
+}
+
+/// The arguments of a `jsonb_path_*` call with named ones (`silent => true`)
+/// put in place: `(target, path, vars, silent)`, `vars` defaulting to `{}`
+/// (`default_vars`) when `silent` is given.
+pub(crate) fn jsonb_path_named_args<T>(
+    positional: Vec<T>,
+    named: Vec<(String, T)>,
+    default_vars: impl FnOnce() -> T,
+) -> PgResult<Vec<T>> {
+    const PARAMS: [&str; 4] = ["target", "path", "vars", "silent"];
+    let mut slots: Vec<Option<T>> = vec![None, None, None, None];
+    if positional.len() > PARAMS.len() {
+        return Err(PgError::feature_not_supported("named function arguments"));
+    }
+    for (i, a) in positional.into_iter().enumerate() {
+        slots[i] = Some(a);
+    }
+    for (n, e) in named {
+        match PARAMS.iter().position(|&q| q == n) {
+            Some(i) if slots[i].is_none() => slots[i] = Some(e),
+            _ => return Err(PgError::feature_not_supported("named function arguments")),
+        }
+    }
+    if slots[3].is_some() && slots[2].is_none() {
+        slots[2] = Some(default_vars());
+    }
+    let mut out = Vec::new();
+    for s in slots {
+        match s {
+            Some(a) => out.push(a),
+            None => break,
+        }
+    }
+    if out.len() < 2 {
+        return Err(PgError::feature_not_supported("named function arguments"));
+    }
+    Ok(out)
 }

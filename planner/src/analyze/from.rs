@@ -1427,14 +1427,36 @@ impl Analyzer<'_> {
                 _ => "",
             };
             let mut exprs = Vec::new();
+            let mut named = Vec::new();
             for a in &args.args {
-                let ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(e)) = a else {
-                    return Err(PgError::feature_not_supported(
-                        "named or star arguments of functions in FROM",
-                    )
-                    .or_position(pos));
-                };
-                exprs.push(e.clone());
+                match a {
+                    ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(e)) => {
+                        exprs.push(e.clone())
+                    }
+                    ast::FunctionArg::Named {
+                        name: n,
+                        arg: ast::FunctionArgExpr::Expr(e),
+                        ..
+                    }
+                    | ast::FunctionArg::ExprNamed {
+                        name: ast::Expr::Identifier(n),
+                        arg: ast::FunctionArgExpr::Expr(e),
+                        ..
+                    } if name.starts_with("jsonb_path_") => {
+                        named.push((n.value.to_lowercase(), e.clone()))
+                    }
+                    _ => {
+                        return Err(PgError::feature_not_supported(
+                            "named or star arguments of functions in FROM",
+                        )
+                        .or_position(pos));
+                    }
+                }
+            }
+            if !named.is_empty() {
+                exprs = super::expr::jsonb_path_named_args(exprs, named, || {
+                    ast::Expr::value(ast::Value::SingleQuotedString("{}".into()))
+                })?;
             }
             return match self.function_in_from(name, &exprs, alias.as_ref(), pos)? {
                 Some(found) => Ok(Some(found)),

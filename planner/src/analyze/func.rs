@@ -361,6 +361,7 @@ fn build() -> Vec<FuncDef> {
     v.push(def("clock_timestamp", &[], TIMESTAMPTZ, "clock_timestamp"));
     v.push(def("version", &[], TEXT, "version"));
     v.push(def("current_database", &[], NAME, "current_database"));
+    v.push(def("getdatabaseencoding", &[], NAME, "getdatabaseencoding"));
     v.push(def("current_schema", &[], NAME, "current_schema"));
     v.push(def("current_setting", &[TEXT], TEXT, "current_setting"));
     v.push(def(
@@ -759,6 +760,7 @@ fn json_functions(v: &mut Vec<FuncDef>) {
         };
         v.push(def(n, &[JSONB, arg], BOOL, imp));
     }
+    jsonpath_functions(v);
     // The functions behind the operators, by their pg_proc names.
     let operators: Vec<FuncDef> = v
         .iter()
@@ -786,6 +788,47 @@ fn json_functions(v: &mut Vec<FuncDef>) {
         })
         .collect();
     v.extend(operators);
+}
+
+/// The SQL/JSON path functions and operators. `vars` and `silent` have
+/// PostgreSQL's defaults (`'{}'`, false) when left out (positionally).
+fn jsonpath_functions(v: &mut Vec<FuncDef>) {
+    v.push(def("@?", &[JSONB, JSONPATH], BOOL, "jsonb_path_exists_opr"));
+    v.push(def("@@", &[JSONB, JSONPATH], BOOL, "jsonb_path_match_opr"));
+    v.push(def(
+        "jsonb_path_exists_opr",
+        &[JSONB, JSONPATH],
+        BOOL,
+        "jsonb_path_exists_opr",
+    ));
+    v.push(def(
+        "jsonb_path_match_opr",
+        &[JSONB, JSONPATH],
+        BOOL,
+        "jsonb_path_match_opr",
+    ));
+    for tz in [false, true] {
+        let name = |s: &str| -> &'static str {
+            Box::leak(format!("{s}{}", if tz { "_tz" } else { "" }).into_boxed_str())
+        };
+        for args in [
+            &[JSONB, JSONPATH][..],
+            &[JSONB, JSONPATH, JSONB],
+            &[JSONB, JSONPATH, JSONB, BOOL],
+        ] {
+            for (f, ret) in [
+                ("jsonb_path_exists", BOOL),
+                ("jsonb_path_match", BOOL),
+                ("jsonb_path_query_array", JSONB),
+                ("jsonb_path_query_first", JSONB),
+            ] {
+                let n = name(f);
+                v.push(def(n, args, ret, n));
+            }
+            let n = name("jsonb_path_query");
+            v.push(srf(n, args, &[("", JSONB)], n));
+        }
+    }
 }
 
 pub fn catalog() -> &'static [FuncDef] {

@@ -62,6 +62,7 @@ fn internal_type(name: &str) -> Option<u32> {
         PG_LSN,
         JSON,
         JSONB,
+        JSONPATH,
         INT4RANGE,
         NUMRANGE,
         TSRANGE,
@@ -151,6 +152,7 @@ pub fn resolve_type(dt: &DataType) -> PgResult<(u32, i32)> {
                 }
                 "json" => JSON,
                 "jsonb" => JSONB,
+                "jsonpath" => JSONPATH,
                 range if RANGES.iter().any(|r| r.2 == range) => RANGES
                     .iter()
                     .find(|r| r.2 == range)

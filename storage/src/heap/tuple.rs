@@ -184,6 +184,7 @@ pub fn type_storage(type_oid: u32) -> Option<(i16, bool, Align)> {
         | oid::NUMERIC
         | oid::PG_NODE_TREE
         | oid::JSON
+        | oid::JSONPATH
         | oid::JSONB => (-1, false, Align::Int),
         // Stored in their text form until arrays exist (catalog columns only).
         oid::INT2VECTOR | oid::OIDVECTOR => (-1, false, Align::Int),
@@ -561,6 +562,7 @@ pub fn fill_data(desc: &TupleDesc, values: &[Datum], out: &mut Vec<u8>) -> PgRes
                         | oid::BPCHAR
                         | oid::PG_NODE_TREE
                         | oid::JSON
+                        | oid::JSONPATH
                         | oid::INT2VECTOR
                         | oid::OIDVECTOR,
                         Datum::Text(s),
