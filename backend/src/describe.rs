@@ -234,7 +234,7 @@ fn relation(session: &mut Session, relid: u32) -> PgResult<Option<Arc<RelationDe
 
 /// Stored expression `text` over relation `relid`, deparsed (the text as
 /// it is if it no longer analyzes).
-fn expression(
+pub(crate) fn expression(
     session: &mut Session,
     text: &str,
     relid: u32,

@@ -180,7 +180,7 @@ impl CatalogView for SessionCatalog<'_> {
         };
         crate::commands::temp::check_access(&mut session, &info)?;
         let mut desc = relation_desc_for(&mut session, &info)?;
-        if !info.children.is_empty() || info.partition_parent != 0 {
+        if !info.children.is_empty() || info.partition_parent != 0 || info.kind == 'p' {
             crate::commands::partition::describe(&mut session, &info, &mut desc, 0)?;
         }
         Ok(Some(Arc::new(desc)))

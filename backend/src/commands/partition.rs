@@ -1092,7 +1092,8 @@ pub(crate) fn describe(
         let me = Arc::new(crate::table_access::relation_desc(info));
         desc.partition_check = Some(Arc::new(planner::analyze_check_expression(me, &sql)?));
     }
-    if info.children.is_empty() {
+    // (A partitioned table without partitions still routes: nowhere.)
+    if info.children.is_empty() && info.kind != 'p' {
         return Ok(());
     }
     let key = key_of(session, info)?;
@@ -1138,12 +1139,19 @@ pub(crate) fn describe(
                 &catalog,
             )?);
         }
+        // Messages show an expression as PostgreSQL prints it.
+        let mut key_names = Vec::with_capacity(key.columns.len());
+        let mut exprs = info.partition_key.iter().flat_map(|k| k.exprs.iter());
+        for (text, _) in &key.columns {
+            key_names.push(if text.starts_with('(') {
+                let raw = exprs.next().cloned().unwrap_or_default();
+                crate::describe::expression(session, &raw, info.oid, false)?.unwrap_or(raw)
+            } else {
+                text.clone()
+            });
+        }
         desc.partitioning = Some(Arc::new(planner::Partitioning {
-            key_names: key
-                .columns
-                .iter()
-                .map(|(t, _)| t.trim_start_matches('(').trim_end_matches(')').to_string())
-                .collect(),
+            key_names,
             key: key_exprs,
             routes,
         }));
