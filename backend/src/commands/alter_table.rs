@@ -146,7 +146,7 @@ fn subcommand(
         AlterTableOperation::AttachPartitionOf {
             partition,
             for_values,
-        } => super::partition::attach(session, table, partition, for_values),
+        } => super::partition::attach(session, table, partition, for_values, ""),
         AlterTableOperation::DetachPartitionOf {
             partition,
             mode: None,

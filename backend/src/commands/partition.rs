@@ -505,7 +505,9 @@ pub(crate) fn new_bound(
     parent: &RelationInfo,
     name: &str,
     spec: &ForValues,
+    sql: &str,
 ) -> PgResult<String> {
+    let positions = BoundPositions::find(sql);
     let Some(key) = key_of(session, parent)? else {
         return Err(PgError::new(
             SqlState::WrongObjectType,
@@ -521,6 +523,7 @@ pub(crate) fn new_bound(
             ),
         )
     };
+    let mut list_positions: Vec<Option<usize>> = Vec::new();
     let bound = match spec {
         ForValues::Default if key.strategy == 'h' => {
             return Err(PgError::new(
@@ -584,6 +587,7 @@ pub(crate) fn new_bound(
             let (col, t) = key.columns[0].clone();
             let mut out: Vec<Datum> = Vec::new();
             for v in values {
+                let at = crate::syntax::position(sql, sqlparser::ast::Spanned::span(v));
                 let d = match v {
                     sqlparser::ast::Expr::Value(x)
                         if matches!(x.value, sqlparser::ast::Value::Null) =>
@@ -603,6 +607,7 @@ pub(crate) fn new_bound(
                 }
                 if !dup {
                     out.push(d);
+                    list_positions.push(at);
                 }
             }
             Bound::List(out)
@@ -676,13 +681,40 @@ pub(crate) fn new_bound(
                 )
                 .with_detail(format!(
                     "Specified lower bound {lo} is greater than or equal to upper bound {hi}."
-                )));
+                ))
+                .or_position(positions.from));
             }
             Bound::Range { from, to }
         }
     };
     for (other, b) in partition_bounds(session, parent, &key)? {
         if overlaps(&bound, &b)? {
+            // Where PostgreSQL points: the first value found in the other
+            // partition, the lower bound when it falls inside it, or the
+            // DEFAULT keyword.
+            let at = match (&bound, &b) {
+                (Bound::Default, _) => positions.default,
+                (Bound::List(mine), Bound::List(theirs)) => {
+                    let mut at = None;
+                    for (i, v) in mine.iter().enumerate() {
+                        if overlaps(&Bound::List(vec![v.clone()]), &Bound::List(theirs.clone()))? {
+                            at = list_positions.get(i).copied().flatten();
+                            break;
+                        }
+                    }
+                    at
+                }
+                (Bound::Range { from, .. }, Bound::Range { from: f2, to: t2 }) => {
+                    if compare_range(from, f2)? != Ordering::Less
+                        && compare_range(from, t2)? == Ordering::Less
+                    {
+                        positions.from
+                    } else {
+                        positions.to
+                    }
+                }
+                _ => None,
+            };
             return Err(if matches!(b, Bound::Default) {
                 PgError::new(
                     SqlState::InvalidObjectDefinition,
@@ -695,10 +727,73 @@ pub(crate) fn new_bound(
                     SqlState::InvalidObjectDefinition,
                     format!("partition \"{name}\" would overlap partition \"{other}\""),
                 )
-            });
+            }
+            .or_position(at));
+        }
+    }
+    // The default partition must not hold rows the new one takes.
+    if !matches!(bound, Bound::Default)
+        && let Some((default_name, _)) = partition_bounds(session, parent, &key)?
+            .into_iter()
+            .find(|(_, b)| matches!(b, Bound::Default))
+        && let Some(own) = bound.constraint_sql(&key, &[])
+    {
+        let default = relcache::lookup_relation(session, Some(&parent.namespace), &default_name)?;
+        if let Some(d) = default {
+            let n = count_rows(
+                session,
+                &format!("SELECT count(*) FROM {} WHERE {own}", qualified(&d)),
+            )?;
+            if n > 0 {
+                return Err(PgError::new(
+                    SqlState::CheckViolation,
+                    format!(
+                        "updated partition constraint for default partition \"{}\" would be violated by some row",
+                        d.name
+                    ),
+                ));
+            }
         }
     }
     Ok(bound.to_sql(&key))
+}
+
+/// Where the values of a statement's partition bound are (1-based
+/// character positions, for errors): the first of FROM (...), of TO (...),
+/// and the DEFAULT keyword.
+struct BoundPositions {
+    from: Option<usize>,
+    to: Option<usize>,
+    default: Option<usize>,
+}
+
+impl BoundPositions {
+    fn find(sql: &str) -> BoundPositions {
+        let lower = sql.to_ascii_lowercase();
+        let char_pos = |byte: usize| Some(sql[..byte].chars().count() + 1);
+        let first_value = |from: usize| -> Option<usize> {
+            let open = from + lower[from..].find('(')?;
+            let skip = lower[open + 1..].len() - lower[open + 1..].trim_start().len();
+            char_pos(open + 1 + skip)
+        };
+        let Some(clause) = lower.rfind("for values") else {
+            return BoundPositions {
+                from: None,
+                to: None,
+                default: lower.rfind("default").and_then(char_pos),
+            };
+        };
+        let from_kw = lower[clause..].find("from").map(|i| clause + i);
+        let to_kw = from_kw.and_then(|f| {
+            let close = f + lower[f..].find(')')?;
+            lower[close..].find("to").map(|i| close + i)
+        });
+        BoundPositions {
+            from: from_kw.and_then(first_value),
+            to: to_kw.and_then(first_value),
+            default: None,
+        }
+    }
 }
 
 /// `PARTITION BY RANGE | LIST (key, ...)` of CREATE TABLE: the key's row
@@ -1234,6 +1329,7 @@ pub(crate) fn attach(
     parent: &RelationInfo,
     name: &sqlparser::ast::ObjectName,
     spec: &ForValues,
+    sql: &str,
 ) -> PgResult<()> {
     if parent.kind != 'p' {
         return Err(PgError::new(
@@ -1344,7 +1440,7 @@ pub(crate) fn attach(
             _ => {}
         }
     }
-    let text = new_bound(session, parent, &child.name, spec)?;
+    let text = new_bound(session, parent, &child.name, spec, sql)?;
     let Some(key) = key_of(session, parent)? else {
         return Err(PgError::internal("partitioned table without a key"));
     };
@@ -1373,28 +1469,6 @@ pub(crate) fn attach(
                     child.name
                 ),
             ));
-        }
-    }
-    // The default partition must not hold rows the new one takes.
-    if !matches!(bound, Bound::Default)
-        && let Some((default_name, _)) = siblings.iter().find(|(_, b)| matches!(b, Bound::Default))
-        && let Some(own) = bound.constraint_sql(&key, &[])
-    {
-        let default = relcache::lookup_relation(session, Some(&parent.namespace), default_name)?;
-        if let Some(d) = default {
-            let n = count_rows(
-                session,
-                &format!("SELECT count(*) FROM {} WHERE {own}", qualified(&d)),
-            )?;
-            if n > 0 {
-                return Err(PgError::new(
-                    SqlState::CheckViolation,
-                    format!(
-                        "updated partition constraint for default partition \"{}\" would be violated by some row",
-                        d.name
-                    ),
-                ));
-            }
         }
     }
     let parents = [Arc::new(parent.clone())];

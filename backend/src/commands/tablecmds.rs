@@ -234,6 +234,7 @@ pub(crate) fn create_table(
             &parents[0],
             &name,
             spec,
+            sql,
         )?),
         (Some(_), None) => {
             return Err(PgError::syntax("syntax error at end of input", None));
