@@ -52,6 +52,17 @@ enum Kind {
     Other,
 }
 
+/// PostgreSQL's `format_type_with_typemod`: as `format_type`, except that
+/// `bpchar` without a length stays `bpchar` (`character` would read back
+/// as character(1)).
+fn type_with_typmod(type_oid: u32, typmod: i32) -> String {
+    if type_oid == oid::BPCHAR && typmod < 0 {
+        "bpchar".into()
+    } else {
+        oid::format_type(type_oid, typmod)
+    }
+}
+
 fn quote_literal(s: &str) -> String {
     format!("'{}'", s.replace('\'', "''"))
 }
@@ -226,7 +237,7 @@ impl Deparser<'_> {
                         format!("{}{s}{}", self.open(), self.close())
                     }
                 };
-                format!("{inner}::{}", oid::format_type(*to, *typmod))
+                format!("{inner}::{}", type_with_typmod(*to, *typmod))
             }
             Expr::Call {
                 func: "array",
@@ -323,7 +334,7 @@ impl Deparser<'_> {
     fn constant(&self, value: &Datum, type_oid: u32, typmod: i32, show_type: i32) -> String {
         let label = |s: String, need: bool| {
             if show_type > 0 || (show_type == 0 && need) {
-                format!("{s}::{}", oid::format_type(type_oid, typmod))
+                format!("{s}::{}", type_with_typmod(type_oid, typmod))
             } else {
                 s
             }

@@ -363,15 +363,67 @@ fn refutes(filter: &Expr, check: &Expr) -> bool {
             return true;
         }
     }
-    for w in &want {
-        for h in have.iter().filter(|h| col(h) == col(w)) {
-            let impossible = match w {
-                Fact::IsNull(_) => matches!(h, Fact::NotNull(_) | Fact::Cmp(..) | Fact::In(..)),
-                Fact::NotNull(_) => matches!(h, Fact::IsNull(_)),
-                Fact::Cmp(_, op, v) => !admits(h, op, v),
-                Fact::In(_, values) => values.iter().all(|v| !admits(h, "eq", v)),
-            };
-            if impossible {
+    // Per column of the filter: whether anything satisfies its facts and
+    // the constraint's together.
+    let mut columns: Vec<usize> = want.iter().map(col).collect();
+    columns.dedup();
+    for c in columns {
+        let all: Vec<&Fact> = want.iter().chain(&have).filter(|f| col(f) == c).collect();
+        if all_contradict(&all) {
+            return true;
+        }
+    }
+    false
+}
+
+/// Whether no value satisfies every one of `facts` (all about one
+/// column; true only when sure).
+fn all_contradict(facts: &[&Fact]) -> bool {
+    let null = facts.iter().any(|f| matches!(f, Fact::IsNull(_)));
+    let not_null = facts.iter().any(|f| !matches!(f, Fact::IsNull(_)));
+    if null {
+        return not_null;
+    }
+    let cmps: Vec<(&str, &types::Datum)> = facts
+        .iter()
+        .filter_map(|f| match f {
+            Fact::Cmp(_, op, v) => Some((*op, v)),
+            _ => None,
+        })
+        .collect();
+    let lists: Vec<&Vec<types::Datum>> = facts
+        .iter()
+        .filter_map(|f| match f {
+            Fact::In(_, values) => Some(values),
+            _ => None,
+        })
+        .collect();
+    let holds = |v: &types::Datum, op: &str, w: &types::Datum| {
+        use std::cmp::Ordering::*;
+        match types::compare::compare(v, w) {
+            Ok(o) => match op {
+                "eq" => o == Equal,
+                "lt" => o == Less,
+                "le" => o != Greater,
+                "gt" => o == Greater,
+                "ge" => o != Less,
+                _ => true,
+            },
+            Err(_) => true,
+        }
+    };
+    if let Some((first, rest)) = lists.split_first() {
+        // A candidate must be in every list and pass every comparison.
+        return !first.iter().any(|v| {
+            rest.iter().all(|l| l.iter().any(|w| holds(v, "eq", w)))
+                && cmps.iter().all(|(op, w)| holds(v, op, w))
+        });
+    }
+    // Comparisons only: the intervals must meet (pairwise is enough on a
+    // line).
+    for (i, (op, v)) in cmps.iter().enumerate() {
+        for (fop, fv) in cmps.iter().skip(i + 1) {
+            if !admits(&Fact::Cmp(0, fop, (*fv).clone()), op, v) {
                 return true;
             }
         }
@@ -423,7 +475,9 @@ fn implied_by_equalities(facts_known: &[Fact], e: &Expr) -> bool {
     parts == needed.len()
         && needed.iter().all(|n| match n {
             Fact::NotNull(c) => eq(*c).is_some(),
-            Fact::IsNull(_) => false,
+            Fact::IsNull(c) => facts_known
+                .iter()
+                .any(|f| matches!(f, Fact::IsNull(k) if k == c)),
             Fact::In(c, values) => eq(*c).is_some_and(|v| values.iter().any(|w| holds(v, "eq", w))),
             Fact::Cmp(c, op, w) => eq(*c).is_some_and(|v| holds(v, op, w)),
         })

@@ -275,7 +275,13 @@ impl Bound {
 fn literal_cast(d: &Datum, type_oid: u32) -> String {
     let lit = literal(d, type_oid);
     if lit.starts_with('\'') {
-        format!("{lit}::{}", types::oid::format_type(type_oid, -1))
+        // (`character` alone would mean character(1).)
+        let name = if type_oid == types::oid::BPCHAR {
+            "bpchar".to_string()
+        } else {
+            types::oid::format_type(type_oid, -1)
+        };
+        format!("{lit}::{name}")
     } else {
         lit
     }
@@ -506,6 +512,7 @@ pub(crate) fn new_bound(
     name: &str,
     spec: &ForValues,
     sql: &str,
+    check_default: bool,
 ) -> PgResult<String> {
     let positions = BoundPositions::find(sql);
     let Some(key) = key_of(session, parent)? else {
@@ -731,12 +738,26 @@ pub(crate) fn new_bound(
             .or_position(at));
         }
     }
+    if check_default {
+        check_default_rows(session, parent, &key, &bound)?;
+    }
+    Ok(bound.to_sql(&key))
+}
+
+/// The default partition of `parent` must not hold rows that `bound` (a
+/// new partition's) takes.
+fn check_default_rows(
+    session: &mut Session,
+    parent: &RelationInfo,
+    key: &Key,
+    bound: &Bound,
+) -> PgResult<()> {
     // The default partition must not hold rows the new one takes.
     if !matches!(bound, Bound::Default)
-        && let Some((default_name, _)) = partition_bounds(session, parent, &key)?
+        && let Some((default_name, _)) = partition_bounds(session, parent, key)?
             .into_iter()
             .find(|(_, b)| matches!(b, Bound::Default))
-        && let Some(own) = bound.constraint_sql(&key, &[])
+        && let Some(own) = bound.constraint_sql(key, &[])
     {
         let default = relcache::lookup_relation(session, Some(&parent.namespace), &default_name)?;
         if let Some(d) = default {
@@ -755,7 +776,7 @@ pub(crate) fn new_bound(
             }
         }
     }
-    Ok(bound.to_sql(&key))
+    Ok(())
 }
 
 /// Where the values of a statement's partition bound are (1-based
@@ -1440,7 +1461,7 @@ pub(crate) fn attach(
             _ => {}
         }
     }
-    let text = new_bound(session, parent, &child.name, spec, sql)?;
+    let text = new_bound(session, parent, &child.name, spec, sql, false)?;
     let Some(key) = key_of(session, parent)? else {
         return Err(PgError::internal("partitioned table without a key"));
     };
@@ -1471,6 +1492,7 @@ pub(crate) fn attach(
             ));
         }
     }
+    check_default_rows(session, parent, &key, &bound)?;
     let parents = [Arc::new(parent.clone())];
     link(session, child.oid, &parents, Some(text), None)?;
     // The parent's indexes, unless the table has one of the same columns.

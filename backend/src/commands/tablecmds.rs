@@ -235,6 +235,7 @@ pub(crate) fn create_table(
             &name,
             spec,
             sql,
+            true,
         )?),
         (Some(_), None) => {
             return Err(PgError::syntax("syntax error at end of input", None));

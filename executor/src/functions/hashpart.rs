@@ -129,11 +129,17 @@ pub fn call(func: &str, args: &[Datum]) -> PgResult<Option<Datum>> {
     else {
         return Ok(Some(Datum::Bool(false)));
     };
-    if *modulus <= 0 || *remainder < 0 || remainder >= modulus {
-        return Err(PgError::new(
-            SqlState::InvalidParameterValue,
-            "modulus for hash partition must be an integer value greater than zero",
-        ));
+    let invalid = |m: &str| Err(PgError::new(SqlState::InvalidParameterValue, m.to_owned()));
+    if *modulus <= 0 {
+        return invalid("modulus for hash partition must be an integer value greater than zero");
+    }
+    if *remainder < 0 {
+        return invalid(
+            "remainder for hash partition must be an integer value greater than or equal to zero",
+        );
+    }
+    if remainder >= modulus {
+        return invalid("remainder for hash partition must be less than modulus");
     }
     let mut row_hash = 0u64;
     for d in args.iter().skip(3).filter(|d| !d.is_null()) {
