@@ -1591,7 +1591,13 @@ pub fn type_storage_char(type_oid: u32) -> char {
         .iter()
         .find(|t| t.0 == type_oid)
         .map(|t| t.6)
-        .unwrap_or('p')
+        .unwrap_or(if oid::element_of(type_oid).is_some() {
+            // Arrays are varlena values that may be compressed and moved
+            // out of line.
+            'x'
+        } else {
+            'p'
+        })
 }
 
 /// The default collation of a type's columns (100 = "default" for text types).

@@ -121,6 +121,9 @@ fn literal(d: &Datum, type_oid: u32) -> String {
     if d.is_null() {
         return "NULL".into();
     }
+    if let Datum::Bool(b) = d {
+        return b.to_string();
+    }
     let text = d.to_text(&types::datum::OutputOptions::default());
     let number_like = text
         .chars()
@@ -241,6 +244,16 @@ impl Bound {
                 let has_null = values.iter().any(Datum::is_null);
                 let inlist = match listed.as_slice() {
                     [one] => format!("({k} = {one})"),
+                    // (An ARRAY[] of arrays would be a two-dimensional
+                    // array, not a list.)
+                    _ if types::oid::element_of(*t).is_some() => format!(
+                        "({})",
+                        listed
+                            .iter()
+                            .map(|v| format!("({k} = {v})"))
+                            .collect::<Vec<_>>()
+                            .join(" OR ")
+                    ),
                     _ => format!("({k} = ANY (ARRAY[{}]))", listed.join(", ")),
                 };
                 Some(match (has_null, listed.is_empty()) {
