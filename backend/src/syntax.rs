@@ -691,6 +691,15 @@ fn rewrite_text_statements(mut tokens: Vec<TokenWithSpan>) -> Vec<TokenWithSpan>
             FETCH_MARKER
         } else if word_is(&tokens[start], "set") && word_is(&tokens[kind_at], "constraints") {
             SET_CONSTRAINTS_MARKER
+        } else if word_is(&tokens[start], "alter") && word_is(&tokens[kind_at], "table") && {
+            let end = (start..tokens.len())
+                .find(|&i| tokens[i].token == Token::SemiColon || tokens[i].token == Token::EOF)
+                .unwrap_or(tokens.len());
+            let sig: Vec<usize> = (start..end).filter(|&i| significant(&tokens[i])).collect();
+            sig.windows(2)
+                .any(|w| word_is(&tokens[w[0]], "set") && word_is(&tokens[w[1]], "schema"))
+        } {
+            ALTER_TABLE_SET_SCHEMA_MARKER
         } else {
             continue;
         };
@@ -726,6 +735,7 @@ fn rewrite_text_statements(mut tokens: Vec<TokenWithSpan>) -> Vec<TokenWithSpan>
 const ALTER_SEQUENCE_MARKER: &str = "ALTER_SEQUENCE";
 const SET_CONSTRAINTS_MARKER: &str = "SET_CONSTRAINTS";
 const FETCH_MARKER: &str = "FETCH";
+const ALTER_TABLE_SET_SCHEMA_MARKER: &str = "ALTER_TABLE_SET_SCHEMA";
 
 /// A statement kept as text for its command to read (see
 /// [`rewrite_text_statements`]).
@@ -734,6 +744,8 @@ pub enum TextStatement {
     SetConstraints(String),
     /// `FETCH ...` or `MOVE ...` (sqlparser's FETCH lacks PostgreSQL's forms)
     Fetch(String),
+    /// `ALTER TABLE ... SET SCHEMA ...` (sqlparser has no such operation)
+    AlterTableSetSchema(String),
 }
 
 /// The statement `stmt` stands for, if it is one kept as text.
@@ -753,6 +765,7 @@ pub fn text_statement(stmt: &Statement) -> Option<TextStatement> {
         ALTER_SEQUENCE_MARKER => TextStatement::AlterSequence,
         SET_CONSTRAINTS_MARKER => TextStatement::SetConstraints,
         FETCH_MARKER => TextStatement::Fetch,
+        ALTER_TABLE_SET_SCHEMA_MARKER => TextStatement::AlterTableSetSchema,
         _ => return None,
     };
     let FunctionArguments::List(list) = &f.args else {

@@ -1079,3 +1079,121 @@ pub(crate) fn rename_index(
     }
     Ok(Outcome::Command("ALTER INDEX".into()))
 }
+
+/// `ALTER TABLE [IF EXISTS] name SET SCHEMA schema`: the table, its
+/// indexes and the sequences it owns move to the other schema.
+pub(crate) fn set_schema(session: &mut Session, text: &str) -> PgResult<Outcome> {
+    crate::xact::check_writable(session, "ALTER TABLE")?;
+    let words = crate::syntax::words(text)?;
+    let name_of = |w: &str| match w.strip_prefix('"').and_then(|w| w.strip_suffix('"')) {
+        Some(q) => q.replace("\"\"", "\""),
+        None => w.to_lowercase(),
+    };
+    let upper: Vec<String> = words.iter().map(|w| w.to_uppercase()).collect();
+    let mut i = 2;
+    let if_exists =
+        upper.get(2).is_some_and(|w| w == "IF") && upper.get(3).is_some_and(|w| w == "EXISTS");
+    if if_exists {
+        i = 4;
+    }
+    let set = upper
+        .iter()
+        .rposition(|w| w == "SET")
+        .filter(|&s| upper.get(s + 1).is_some_and(|w| w == "SCHEMA") && s > i)
+        .ok_or_else(|| PgError::syntax("syntax error at or near \"SET\"", None))?;
+    let parts: Vec<String> = words[i..set]
+        .iter()
+        .filter(|w| *w != ".")
+        .map(|w| name_of(w))
+        .collect();
+    let (schema, relname) = match parts.as_slice() {
+        [n] => (None, n.clone()),
+        [s, n] => (Some(s.clone()), n.clone()),
+        _ => return Err(PgError::syntax("syntax error at or near \"SET\"", None)),
+    };
+    let Some(target) = words.get(set + 2).map(|w| name_of(w)) else {
+        return Err(PgError::syntax("syntax error at end of input", None));
+    };
+    let Some(rel) = relcache::lookup_relation(session, schema.as_deref(), &relname)? else {
+        if if_exists {
+            session.notice(
+                "00000",
+                format!("relation \"{relname}\" does not exist, skipping"),
+            );
+            return Ok(Outcome::Command("ALTER TABLE".into()));
+        }
+        return Err(PgError::new(
+            SqlState::UndefinedTable,
+            format!("relation \"{relname}\" does not exist"),
+        ));
+    };
+    let Some(ns) = relcache::namespace_oid(session, &target)? else {
+        return Err(PgError::new(
+            SqlState::InvalidSchemaName,
+            format!("schema \"{target}\" does not exist"),
+        ));
+    };
+    crate::xact::lock_relation(session, rel.oid, LockMode::AccessExclusive)?;
+    if ns == rel.namespace_oid {
+        return Ok(Outcome::Command("ALTER TABLE".into()));
+    }
+    if relcache::lookup_relation(session, Some(&target), &rel.name)?.is_some() {
+        return Err(PgError::new(
+            SqlState::DuplicateTable,
+            format!(
+                "relation \"{}\" already exists in schema \"{target}\"",
+                rel.name
+            ),
+        ));
+    }
+    let sequences = super::sequence::owned_sequences(session, rel.oid)?;
+    let mut moving: Vec<u32> = vec![rel.oid];
+    moving.extend(rel.indexes.iter().map(|ix| ix.oid));
+    moving.extend(sequences.iter().copied());
+    let db = session.database_oid;
+    // The table's defaults name its sequences by schema (PostgreSQL keeps
+    // their OIDs): they follow the move.
+    let mut renames = Vec::new();
+    for seq in &sequences {
+        if let Some(info) = relcache::relation_by_oid(session, *seq)? {
+            let literal = |schema: &str| {
+                let q = types::guc::quote_identifier;
+                format!(
+                    "'{}'",
+                    format!("{}.{}", q(schema), q(&info.name)).replace('\'', "''")
+                )
+            };
+            renames.push((literal(&info.namespace), literal(&target)));
+        }
+    }
+    if !renames.is_empty() {
+        let defaults = with_reader(session, |r| r.defaults(rel.oid))?;
+        for (tid, attnum, text) in defaults {
+            let mut new_text = text.clone();
+            for (old, new) in &renames {
+                new_text = new_text.replace(old, new);
+            }
+            if new_text == text {
+                continue;
+            }
+            crate::xact::with_write(session, |env, w| {
+                let writer = CatalogWriter { env, db_oid: db };
+                writer.delete_rows(&[(PG_ATTRDEF, tid)], w)?;
+                let oid = env.tx.new_oid()?;
+                writer.add_default(w, oid, rel.oid, attnum, &new_text)
+            })?;
+        }
+    }
+    for oid in moving {
+        let Some((tid, mut class)) = with_reader(session, |r| r.class_by_oid(oid))? else {
+            continue;
+        };
+        class.namespace = ns;
+        crate::xact::with_write(session, |env, w| {
+            CatalogWriter { env, db_oid: db }.update_class(tid, &class, w)
+        })?;
+        crate::xact::command_counter_increment(session)?;
+    }
+    catalog_changed(session);
+    Ok(Outcome::Command("ALTER TABLE".into()))
+}

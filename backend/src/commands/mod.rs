@@ -83,6 +83,9 @@ pub fn ddl_statement(
                     foreign_keys::set_constraints(session, &text)
                 }
                 crate::syntax::TextStatement::Fetch(text) => portalcmds::fetch(session, &text),
+                crate::syntax::TextStatement::AlterTableSetSchema(text) => {
+                    alter_table::set_schema(session, &text)
+                }
             }
         }
         Statement::Drop {
