@@ -586,9 +586,10 @@ pub struct ConstraintRow {
     pub expr: Option<String>,
     /// `connoinherit`: a CHECK constraint that children do not get.
     pub no_inherit: bool,
-    /// `coninhcount`: how many parents it was inherited from (then
-    /// `conislocal` is false unless defined locally too).
+    /// `coninhcount`: how many parents it was inherited from.
     pub inhcount: i32,
+    /// `conislocal`: defined by the relation itself (not only inherited).
+    pub is_local: bool,
 }
 
 impl ConstraintRow {
@@ -610,7 +611,7 @@ impl ConstraintRow {
             opt_ch(self.fupdtype),
             opt_ch(self.fdeltype),
             opt_ch(self.fmatchtype),
-            Datum::Bool(self.inhcount == 0),
+            Datum::Bool(self.is_local),
             Datum::Int4(self.inhcount),
             Datum::Bool(self.no_inherit),
             vector(&self.keys),
@@ -661,6 +662,7 @@ impl ConstraintRow {
                 Some(Datum::Int4(n)) => *n,
                 _ => 0,
             },
+            is_local: b(15),
         }
     }
 }

@@ -122,6 +122,7 @@ pub(crate) fn add_checks(
     let desc = Arc::new(crate::table_access::relation_desc(&info));
     let mut taken: Vec<String> = info.constraints.iter().map(|c| c.name.clone()).collect();
     let mut rows = Vec::new();
+    let mut inherited: Vec<CheckSpec> = Vec::new();
     for spec in specs {
         let expr = planner::analyze_check_expression(desc.clone(), &spec.expr)?;
         let mut keys: Vec<i16> = Vec::new();
@@ -168,6 +169,16 @@ pub(crate) fn add_checks(
         if !in_create && !spec.not_valid {
             validate_check(session, &info, &name, &spec.expr)?;
         }
+        if !in_create && !spec.no_inherit && !info.children.is_empty() {
+            // The children get it too (checked against their rows).
+            let child_spec = CheckSpec {
+                name: Some(name.clone()),
+                column: None,
+                inhcount: 1,
+                ..spec.clone()
+            };
+            inherited.push(child_spec);
+        }
         rows.push(ConstraintRow {
             oid: session.storage.transam.new_oid()?,
             name,
@@ -187,9 +198,48 @@ pub(crate) fn add_checks(
             expr: Some(spec.expr.clone()),
             no_inherit: spec.no_inherit,
             inhcount: spec.inhcount,
+            is_local: spec.inhcount == 0,
         });
     }
-    add_constraint_rows(session, &rows)
+    add_constraint_rows(session, &rows)?;
+    for spec in inherited {
+        for &c in &info.children {
+            crate::xact::command_counter_increment(session)?;
+            relcache::accept_invalidations(session);
+            let Some(child) = relcache::relation_by_oid(session, c)? else {
+                continue;
+            };
+            let name = spec.name.clone().unwrap_or_default();
+            let existing = with_reader(session, |r| r.constraints(c))?
+                .into_iter()
+                .find(|(_, r)| r.name == name);
+            match existing {
+                Some((tid, row))
+                    if row.kind == CONSTRAINT_CHECK
+                        && row.expr.as_deref() == Some(spec.expr.as_str()) =>
+                {
+                    session.notice(
+                        "00000",
+                        format!("merging constraint \"{name}\" with inherited definition"),
+                    );
+                    let mut merged = row.clone();
+                    merged.inhcount += 1;
+                    replace_constraint_row(session, tid, &merged)?;
+                }
+                Some(_) => {
+                    return Err(PgError::new(
+                        SqlState::DuplicateObject,
+                        format!(
+                            "constraint \"{name}\" for relation \"{}\" already exists",
+                            child.name
+                        ),
+                    ));
+                }
+                None => add_checks(session, c, std::slice::from_ref(&spec), false)?,
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Writes `pg_constraint` rows.
@@ -255,7 +305,7 @@ fn validate_check(
     expr: &str,
 ) -> PgResult<()> {
     let sql = format!(
-        "SELECT 1 FROM {}.{} WHERE NOT ({expr}) LIMIT 1",
+        "SELECT 1 FROM ONLY {}.{} WHERE NOT ({expr}) LIMIT 1",
         types::guc::quote_identifier(&table.namespace),
         types::guc::quote_identifier(&table.name)
     );
@@ -292,6 +342,48 @@ pub(crate) fn drop_constraint(
     name: &str,
     if_exists: bool,
 ) -> PgResult<()> {
+    drop_constraint_in(session, table, name, if_exists, false)
+}
+
+/// [`drop_constraint`]; `recursing`: the parent's copy went, so an
+/// inherited CHECK of this child goes too unless it is also its own or
+/// another parent's.
+fn drop_constraint_in(
+    session: &mut Session,
+    table: &RelationInfo,
+    name: &str,
+    if_exists: bool,
+    recursing: bool,
+) -> PgResult<()> {
+    let rows = with_reader(session, |r| r.constraints(table.oid))?;
+    if let Some((tid, row)) = rows.iter().find(|(_, c)| c.name == name) {
+        if row.kind == CONSTRAINT_CHECK {
+            if !recursing && row.inhcount > 0 {
+                return Err(PgError::new(
+                    SqlState::InvalidTableDefinition,
+                    format!(
+                        "cannot drop inherited constraint \"{name}\" of relation \"{}\"",
+                        table.name
+                    ),
+                ));
+            }
+            if recursing && (row.inhcount > 1 || row.is_local) {
+                let mut changed = row.clone();
+                changed.inhcount -= 1;
+                return replace_constraint_row(session, *tid, &changed);
+            }
+            let children = table.children.clone();
+            if !row.no_inherit {
+                for c in children {
+                    if let Some(child) = relcache::relation_by_oid(session, c)? {
+                        drop_constraint_in(session, &child, name, true, true)?;
+                    }
+                }
+            }
+        }
+    } else if recursing {
+        return Ok(());
+    }
     let rows = with_reader(session, |r| r.constraints(table.oid))?;
     let Some((tid, row)) = rows.into_iter().find(|(_, c)| c.name == name) else {
         if if_exists {
@@ -341,6 +433,20 @@ pub(crate) fn drop_constraint(
         let db = session.database_oid;
         super::indexcmds::drop_index_rows(session, ix.oid, ix.locator(db))?;
     }
+    Ok(())
+}
+
+/// Rewrites the `pg_constraint` row at `tid`.
+fn replace_constraint_row(
+    session: &mut Session,
+    tid: ItemPointer,
+    row: &ConstraintRow,
+) -> PgResult<()> {
+    let db = session.database_oid;
+    crate::xact::with_write(session, |env, w| {
+        CatalogWriter { env, db_oid: db }.update_constraint(tid, row, w)
+    })?;
+    catalog_changed(session);
     Ok(())
 }
 

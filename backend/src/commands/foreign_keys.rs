@@ -266,6 +266,7 @@ pub(crate) fn add_foreign_keys(
             expr: None,
             no_inherit: false,
             inhcount: 0,
+            is_local: true,
         };
         if validate && !spec.not_valid {
             validate_existing(session, &child, &parent, &row)?;

@@ -668,6 +668,7 @@ fn define_index_one(
             expr: None,
             no_inherit: false,
             inhcount: 0,
+            is_local: true,
         };
         super::constraints::add_constraint_rows(session, std::slice::from_ref(&row))?;
     }
