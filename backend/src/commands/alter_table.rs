@@ -476,11 +476,33 @@ fn rename_column(
     old: &str,
     new: &str,
 ) -> PgResult<()> {
-    if !table.columns.iter().any(|c| !c.dropped && c.name == old) {
+    rename_column_in(session, table, old, new, false)
+}
+
+/// [`rename_column`]; an inherited column is renamed only through its
+/// parent (`recursing`), and the children's copies with it.
+fn rename_column_in(
+    session: &mut Session,
+    table: &RelationInfo,
+    old: &str,
+    new: &str,
+    recursing: bool,
+) -> PgResult<()> {
+    let Some(col) = table.columns.iter().find(|c| !c.dropped && c.name == old) else {
         return Err(PgError::new(
             SqlState::UndefinedColumn,
             format!("column \"{old}\" does not exist"),
         ));
+    };
+    if !recursing && col.inhcount > 0 {
+        return Err(PgError::new(
+            SqlState::InvalidTableDefinition,
+            format!("cannot rename inherited column \"{old}\""),
+        ));
+    }
+    for &c in &table.children {
+        let child = fresh(session, c)?;
+        rename_column_in(session, &child, old, new, true)?;
     }
     if table.columns.iter().any(|c| !c.dropped && c.name == new) {
         return Err(PgError::new(
