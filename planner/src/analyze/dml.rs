@@ -445,9 +445,10 @@ impl Analyzer<'_> {
         clause: &'static str,
     ) -> PgResult<Vec<(usize, Expr)>> {
         let mut assignments: Vec<(usize, Expr)> = Vec::new();
+        let items = expand_multiple_assignments(items, &|span| self.pos(span))?;
         let saved = self.agg_forbidden.replace(clause);
         let r = (|| {
-            for a in items {
+            for a in &items {
                 let ast::AssignmentTarget::ColumnName(name) = &a.target else {
                     return Err(PgError::feature_not_supported("multiple-column UPDATE"));
                 };
@@ -705,6 +706,87 @@ impl Analyzer<'_> {
             }),
         ))
     }
+}
+
+/// `SET (a, b) = (x, y)` and `SET (a, b) = (SELECT ...)` as one
+/// assignment per column: the row's values in order, or the subquery's
+/// columns by position (each a scalar subquery over it, so the subquery
+/// runs once per column where PostgreSQL runs it once).
+fn expand_multiple_assignments(
+    items: &[ast::Assignment],
+    pos: &dyn Fn(sqlparser::tokenizer::Span) -> Option<usize>,
+) -> PgResult<Vec<ast::Assignment>> {
+    let mut out = Vec::with_capacity(items.len());
+    for a in items {
+        let ast::AssignmentTarget::Tuple(names) = &a.target else {
+            out.push(a.clone());
+            continue;
+        };
+        let one = |name: &ast::ObjectName, value: ast::Expr| ast::Assignment {
+            target: ast::AssignmentTarget::ColumnName(name.clone()),
+            value,
+        };
+        // (A row's span starts at its first value; PostgreSQL points at
+        // its parenthesis.)
+        let at = pos(a.value.span()).map(|p| match &a.value {
+            ast::Expr::Tuple(_) => p.saturating_sub(1).max(1),
+            _ => p,
+        });
+        let mismatch = || {
+            PgError::new(
+                SqlState::SyntaxError,
+                "number of columns does not match number of values",
+            )
+            .or_position(at)
+        };
+        match &a.value {
+            ast::Expr::Tuple(values) => {
+                if values.len() != names.len() {
+                    return Err(mismatch());
+                }
+                for (n, v) in names.iter().zip(values) {
+                    out.push(one(n, v.clone()));
+                }
+            }
+            ast::Expr::Function(f) if f.name.to_string().eq_ignore_ascii_case("row") => {
+                let ast::FunctionArguments::List(list) = &f.args else {
+                    return Err(mismatch());
+                };
+                if list.args.len() != names.len() {
+                    return Err(mismatch());
+                }
+                for (n, arg) in names.iter().zip(&list.args) {
+                    let ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(v)) = arg else {
+                        return Err(mismatch());
+                    };
+                    out.push(one(n, v.clone()));
+                }
+            }
+            ast::Expr::Subquery(q) => {
+                let cols: Vec<String> = (1..=names.len()).map(|i| format!("c{i}")).collect();
+                for (i, n) in names.iter().enumerate() {
+                    let text =
+                        format!("(SELECT s.c{} FROM ({q}) AS s({}))", i + 1, cols.join(", "));
+                    let v =
+                        sqlparser::parser::Parser::new(&sqlparser::dialect::PostgreSqlDialect {})
+                            .try_with_sql(&text)
+                            .and_then(|mut p| p.parse_expr())
+                            .map_err(|e| {
+                                PgError::internal(format!("a SET subquery did not re-parse: {e}"))
+                            })?;
+                    out.push(one(n, v));
+                }
+            }
+            _ => {
+                return Err(PgError::new(
+                    SqlState::SyntaxError,
+                    "source for a multiple-column UPDATE item must be a sub-SELECT or ROW() expression",
+                )
+                .or_position(at));
+            }
+        }
+    }
+    Ok(out)
 }
 
 /// A plan whose rows are the given full-width rows.
