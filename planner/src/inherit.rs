@@ -115,6 +115,14 @@ pub fn child_modify(m: &ModifyTable, child: &Arc<RelationDesc>) -> ModifyTable {
         children: Vec::new(),
         ..(**child).clone()
     });
+    // The child's own index for its rows (not with a FROM list).
+    let index = |filter: &Option<Expr>, from: &Option<Box<crate::plan::Plan>>| {
+        if from.is_none() {
+            crate::indexpath::choose(&child, filter.as_ref())
+        } else {
+            None
+        }
+    };
     match m {
         ModifyTable::Insert { .. } => m.clone(),
         ModifyTable::Update {
@@ -126,11 +134,7 @@ pub fn child_modify(m: &ModifyTable, child: &Arc<RelationDesc>) -> ModifyTable {
         } => {
             let filter = filter.as_ref().map(r);
             ModifyTable::Update {
-                index: if from.is_none() {
-                    crate::indexpath::choose(&child, filter.as_ref())
-                } else {
-                    None
-                },
+                index: index(&filter, from),
                 rel: child,
                 filter,
                 assignments: assignments
@@ -149,11 +153,7 @@ pub fn child_modify(m: &ModifyTable, child: &Arc<RelationDesc>) -> ModifyTable {
         } => {
             let filter = filter.as_ref().map(r);
             ModifyTable::Delete {
-                index: if from.is_none() {
-                    crate::indexpath::choose(&child, filter.as_ref())
-                } else {
-                    None
-                },
+                index: index(&filter, from),
                 rel: child,
                 filter,
                 returning: returning.iter().map(r).collect(),

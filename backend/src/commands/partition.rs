@@ -1426,11 +1426,11 @@ pub(crate) fn attach(
         ));
     }
     for c in child.columns.iter().filter(|c| !c.dropped) {
-        let Some(p) = parent
+        if !parent
             .columns
             .iter()
-            .find(|p| !p.dropped && p.name == c.name)
-        else {
+            .any(|p| !p.dropped && p.name == c.name)
+        {
             return Err(PgError::new(
                 SqlState::DatatypeMismatch,
                 format!(
@@ -1439,41 +1439,9 @@ pub(crate) fn attach(
                 ),
             )
             .with_detail("The new partition may contain only the columns present in parent."));
-        };
-        if p.type_oid != c.type_oid || p.typmod != c.typmod {
-            return Err(PgError::new(
-                SqlState::DatatypeMismatch,
-                format!(
-                    "child table \"{}\" has different type for column \"{}\"",
-                    child.name, c.name
-                ),
-            ));
         }
     }
-    for p in parent.columns.iter().filter(|p| !p.dropped) {
-        match child
-            .columns
-            .iter()
-            .find(|c| !c.dropped && c.name == p.name)
-        {
-            None => {
-                return Err(PgError::new(
-                    SqlState::DatatypeMismatch,
-                    format!("child table is missing column \"{}\"", p.name),
-                ));
-            }
-            Some(c) if p.not_null && !c.not_null => {
-                return Err(PgError::new(
-                    SqlState::DatatypeMismatch,
-                    format!(
-                        "column \"{}\" in child table must be marked NOT NULL",
-                        p.name
-                    ),
-                ));
-            }
-            _ => {}
-        }
-    }
+    has_parent_columns(&child, parent)?;
     let text = new_bound(session, parent, &child.name, spec, sql, false)?;
     let Some(key) = key_of(session, parent)? else {
         return Err(PgError::internal("partitioned table without a key"));
@@ -1575,6 +1543,35 @@ pub(crate) fn detach(
     Ok(())
 }
 
+/// A table to become a child of `parent` must have each of its columns,
+/// of the same type, NOT NULL where the parent's is.
+fn has_parent_columns(child: &RelationInfo, parent: &RelationInfo) -> PgResult<()> {
+    for p in parent.columns.iter().filter(|p| !p.dropped) {
+        let mismatch = |m: String| Err(PgError::new(SqlState::DatatypeMismatch, m));
+        match child
+            .columns
+            .iter()
+            .find(|c| !c.dropped && c.name == p.name)
+        {
+            None => return mismatch(format!("child table is missing column \"{}\"", p.name)),
+            Some(c) if c.type_oid != p.type_oid || c.typmod != p.typmod => {
+                return mismatch(format!(
+                    "child table \"{}\" has different type for column \"{}\"",
+                    child.name, p.name
+                ));
+            }
+            Some(c) if p.not_null && !c.not_null => {
+                return mismatch(format!(
+                    "column \"{}\" in child table must be marked NOT NULL",
+                    p.name
+                ));
+            }
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
 /// Deletes the `pg_inherits` row linking `child` to `parent`.
 fn unlink(session: &mut Session, child: &RelationInfo, parent: u32) -> PgResult<()> {
     let rows: Vec<(u32, storage::page::ItemPointer)> =
@@ -1629,39 +1626,7 @@ pub(crate) fn inherit(
             ),
         ));
     }
-    for p in parent.columns.iter().filter(|p| !p.dropped) {
-        match child
-            .columns
-            .iter()
-            .find(|c| !c.dropped && c.name == p.name)
-        {
-            None => {
-                return Err(PgError::new(
-                    SqlState::DatatypeMismatch,
-                    format!("child table is missing column \"{}\"", p.name),
-                ));
-            }
-            Some(c) if c.type_oid != p.type_oid || c.typmod != p.typmod => {
-                return Err(PgError::new(
-                    SqlState::DatatypeMismatch,
-                    format!(
-                        "child table \"{}\" has different type for column \"{}\"",
-                        child.name, p.name
-                    ),
-                ));
-            }
-            Some(c) if p.not_null && !c.not_null => {
-                return Err(PgError::new(
-                    SqlState::DatatypeMismatch,
-                    format!(
-                        "column \"{}\" in child table must be marked NOT NULL",
-                        p.name
-                    ),
-                ));
-            }
-            _ => {}
-        }
-    }
+    has_parent_columns(child, &parent)?;
     let seqno = existing.iter().map(|r| r.2).max().unwrap_or(0) + 1;
     let db = session.database_oid;
     crate::xact::with_write(session, |env, w| {
