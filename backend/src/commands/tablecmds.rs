@@ -118,16 +118,14 @@ pub(crate) fn create_table(
         return create_table_as(session, ct, query, sql);
     }
     if let Some(like) = &ct.like
-        && ct.inherits.is_none()
         && ct.partition_of.is_none()
-        && ct.partition_by.is_none()
     {
         let expanded = expand_like(session, ct, like, sql)?;
         return create_table(session, &expanded, sql);
     }
     if ct.like.is_some() {
         return Err(PgError::feature_not_supported(
-            "CREATE TABLE with LIKE and INHERITS or partitioning",
+            "CREATE TABLE ... PARTITION OF with LIKE",
         ));
     }
     let parents = super::partition::parents_of(session, ct)?;
