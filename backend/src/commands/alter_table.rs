@@ -146,16 +146,14 @@ fn subcommand(
         AlterTableOperation::AttachPartitionOf {
             partition,
             for_values,
-        } => super::partition::attach(session, table, partition, for_values, ""),
+        } => super::inherit::attach(session, table, partition, for_values, ""),
         AlterTableOperation::DetachPartitionOf {
             partition,
             mode: None,
-        } => super::partition::detach(session, table, partition),
-        AlterTableOperation::Inherit { parent } => {
-            super::partition::inherit(session, table, parent)
-        }
+        } => super::inherit::detach(session, table, partition),
+        AlterTableOperation::Inherit { parent } => super::inherit::inherit(session, table, parent),
         AlterTableOperation::NoInherit { parent } => {
-            super::partition::no_inherit(session, table, parent)
+            super::inherit::no_inherit(session, table, parent)
         }
         AlterTableOperation::AlterColumn { column_name, op } => {
             alter_column(session, table, &ident(column_name), op)

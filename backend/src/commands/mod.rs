@@ -21,6 +21,7 @@ pub mod explain;
 pub mod foreign_keys;
 pub mod function;
 mod indexcmds;
+pub mod inherit;
 mod lockcmds;
 pub mod partition;
 pub mod portalcmds;

@@ -128,7 +128,7 @@ pub(crate) fn create_table(
             "CREATE TABLE ... PARTITION OF with LIKE",
         ));
     }
-    let parents = super::partition::parents_of(session, ct)?;
+    let parents = super::inherit::parents_of(session, ct)?;
     let mut index_specs = Vec::new();
     let mut checks = Vec::new();
     let mut foreign_keys = Vec::new();
@@ -201,9 +201,8 @@ pub(crate) fn create_table(
         crate::xact::command_counter_increment(session)?;
     }
     if !parents.is_empty() {
-        plans =
-            super::partition::merge_columns(session, &parents, plans, ct.partition_of.is_some())?;
-        for c in super::partition::inherited_checks(&parents) {
+        plans = super::inherit::merge_columns(session, &parents, plans, ct.partition_of.is_some())?;
+        for c in super::inherit::inherited_checks(&parents) {
             if !checks.iter().any(|l| l.name == c.name) {
                 checks.push(c);
             }
@@ -264,7 +263,7 @@ pub(crate) fn create_table(
     if let Some(oid) = create_relation(session, ct, namespace, &name, &columns, relkind)? {
         if !parents.is_empty() || key.is_some() {
             let key = key.map(|k| catalog::system::PartitionedTableRow { relid: oid, ..k });
-            super::partition::link(session, oid, &parents, bound, key)?;
+            super::inherit::link(session, oid, &parents, bound, key)?;
             if ct.partition_of.is_some() {
                 super::indexcmds::clone_indexes(session, parents[0].oid, oid)?;
             }
