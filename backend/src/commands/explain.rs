@@ -165,6 +165,23 @@ pub fn explain(
     }
     let opts = options(*analyze, *verbose, list.as_deref())?;
     let inner = &**statement;
+    if let Statement::Execute {
+        name: Some(name),
+        parameters,
+        ..
+    } = inner
+    {
+        // EXPLAIN EXECUTE: the prepared statement planned for these
+        // values (PostgreSQL's custom plan, which shows them as
+        // constants).
+        let (custom, text) =
+            super::portalcmds::with_values(session, &name.to_string().to_lowercase(), parameters)?;
+        let mut wrapped = stmt.clone();
+        if let Statement::Explain { statement, .. } = &mut wrapped {
+            **statement = custom;
+        }
+        return explain(session, &wrapped, &text, None, &[]);
+    }
     if !matches!(
         inner,
         Statement::Query(_) | Statement::Insert(_) | Statement::Update(_) | Statement::Delete(_)

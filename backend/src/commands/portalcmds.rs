@@ -160,6 +160,62 @@ fn execute(session: &mut Session, name: &str, parameters: &[Expr]) -> PgResult<O
     crate::tcop::run_statement(session, stmt, &prepared.sql, Some(&prepared), &values)
 }
 
+/// Prepared statement `name` with EXECUTE's `parameters` in place of its
+/// `$n` (as literals of their types), and its SQL text: what EXPLAIN
+/// EXECUTE plans.
+pub(crate) fn with_values(
+    session: &mut Session,
+    name: &str,
+    parameters: &[Expr],
+) -> PgResult<(Statement, String)> {
+    use std::ops::ControlFlow;
+    let Some(prepared) = session.prepared.get(name).cloned() else {
+        return Err(PgError::new(
+            SqlState::InvalidSqlStatementName,
+            format!("prepared statement \"{name}\" does not exist"),
+        ));
+    };
+    if parameters.len() != prepared.param_types.len() {
+        return Err(PgError::new(
+            SqlState::SyntaxError,
+            format!("wrong number of parameters for prepared statement \"{name}\""),
+        ));
+    }
+    let values = parameter_values(session, parameters, &prepared.param_types)?;
+    let Some(mut stmt) = prepared.stmt.clone() else {
+        return Err(PgError::internal(
+            "prepared statement without its statement",
+        ));
+    };
+    let opts = executor::ExecContext::output_options(session);
+    let mut literals = Vec::with_capacity(values.len());
+    for (v, &t) in values.iter().zip(&prepared.param_types) {
+        let ty = types::oid::format_type(t, -1);
+        let text = if v.is_null() {
+            format!("NULL::{ty}")
+        } else {
+            format!("'{}'::{ty}", v.to_text(&opts).replace('\'', "''"))
+        };
+        let e = sqlparser::parser::Parser::new(&sqlparser::dialect::PostgreSqlDialect {})
+            .try_with_sql(&text)
+            .and_then(|mut p| p.parse_expr())
+            .map_err(|e| PgError::internal(format!("a parameter did not re-parse: {e}")))?;
+        literals.push(e);
+    }
+    let _ = sqlparser::ast::visit_expressions_mut(&mut stmt, |e| {
+        if let Expr::Value(v) = e
+            && let sqlparser::ast::Value::Placeholder(p) = &v.value
+            && let Some(n) = p.strip_prefix('$').and_then(|n| n.parse::<usize>().ok())
+            && let Some(lit) = n.checked_sub(1).and_then(|i| literals.get(i))
+        {
+            *e = Expr::Nested(Box::new(lit.clone()));
+        }
+        ControlFlow::<()>::Continue(())
+    });
+    let text = stmt.to_string();
+    Ok((stmt, text))
+}
+
 /// The values of EXECUTE's parameter expressions, as `SELECT (e)::type, ...`.
 fn parameter_values(
     session: &mut Session,
