@@ -20,5 +20,6 @@ pub mod datum;
 pub mod fasthash;
 pub mod guc;
 pub mod oid;
+pub mod typcache;
 
 pub use datum::Datum;
