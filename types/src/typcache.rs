@@ -241,10 +241,10 @@ pub fn check_label_safe(oid: u32) -> crate::PgResult<()> {
 pub fn intern(name: &str) -> &'static str {
     static NAMES: OnceLock<RwLock<HashSet<&'static str>>> = OnceLock::new();
     let names = NAMES.get_or_init(Default::default);
-    if let Ok(g) = names.read() {
-        if let Some(&n) = g.get(name) {
-            return n;
-        }
+    if let Ok(g) = names.read()
+        && let Some(&n) = g.get(name)
+    {
+        return n;
     }
     let mut g = match names.write() {
         Ok(g) => g,

@@ -244,11 +244,13 @@ pub(crate) fn drop_function(session: &mut Session, df: &DropFunction) -> PgResul
             None => None,
         };
         let wanted: Option<Vec<u32>> = match &f.args {
-            Some(args) => Some(
-                args.iter()
-                    .map(|a| planner::analyze::typename::resolve_type(&a.data_type).map(|t| t.0))
-                    .collect::<PgResult<_>>()?,
-            ),
+            Some(args) => {
+                let mut types = Vec::with_capacity(args.len());
+                for a in args {
+                    types.push(super::typecmds::resolve_type(session, &a.data_type)?.0);
+                }
+                Some(types)
+            }
             None => None,
         };
         let found: Vec<_> = with_reader(session, |r| r.functions(namespace, &name))?

@@ -132,15 +132,13 @@ fn undefined_type(name: &str) -> PgError {
     )
 }
 
-/// The user type a DDL statement names, with its `pg_type` row; 42704 if
-/// there is none (a built-in type is returned as None with `builtin`).
-fn find_type(
-    session: &mut Session,
-    name: &ObjectName,
-) -> PgResult<(
-    Option<(Arc<UserType>, UserTypeRow, storage::page::ItemPointer)>,
-    String,
-)> {
+/// A user type as DDL finds it: the cache's entry, its `pg_type` row and
+/// where the row is.
+type FoundType = (Arc<UserType>, UserTypeRow, storage::page::ItemPointer);
+
+/// The user type a DDL statement names (None for a built-in or unknown
+/// name), and the name as folded.
+fn find_type(session: &mut Session, name: &ObjectName) -> PgResult<(Option<FoundType>, String)> {
     let (schema, n) = split_name(name)?;
     let Some(oid) = lookup_type(session, schema.as_deref(), &n)? else {
         return Ok((None, n));

@@ -1437,6 +1437,7 @@ impl Analyzer<'_> {
                 let t = select_common_type(&types, ctx)?;
                 let lt = match func::resolve("<", &[t, t]) {
                     Resolution::Found(d) if d.args[0] == t => d.imp,
+                    _ if types::typcache::is_enum(t) => "lt",
                     _ => {
                         return Err(PgError::new(
                             SqlState::UndefinedFunction,
