@@ -257,3 +257,57 @@ pub fn intern(name: &str) -> &'static str {
     g.insert(leaked);
     leaked
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+    use crate::datum::OutputOptions;
+    use crate::{Datum, SqlState};
+
+    fn label(oid: u32, sort_order: f32, label: &str) -> EnumLabel {
+        EnumLabel {
+            oid,
+            sort_order,
+            label: label.into(),
+        }
+    }
+
+    #[test]
+    fn enum_values_print_and_order_by_sort_order() {
+        // Label OIDs out of sort order, as after ADD VALUE ... BEFORE.
+        replace_all(vec![UserType {
+            oid: 90_001,
+            name: "mood".into(),
+            namespace: 2200,
+            array_oid: 90_002,
+            kind: UserTypeKind::Enum(vec![
+                label(90_010, 2.0, "ok"),
+                label(90_011, 1.0, "sad"),
+                label(90_003, 1.5, "meh"),
+            ]),
+        }]);
+        let opts = OutputOptions::default();
+        let sad = Datum::from_text(90_001, "sad", &opts).unwrap();
+        let meh = Datum::from_text(90_001, "meh", &opts).unwrap();
+        assert_eq!(sad, Datum::Enum(90_011));
+        assert_eq!(meh.to_text(&opts), "meh");
+        assert_eq!(
+            crate::compare::compare(&sad, &meh).unwrap(),
+            std::cmp::Ordering::Less
+        );
+        let e = Datum::from_text(90_001, "glad", &opts).unwrap_err();
+        assert_eq!(e.code, SqlState::InvalidTextRepresentation);
+        assert_eq!(e.message, "invalid input value for enum mood: \"glad\"");
+        assert_eq!(crate::oid::type_name(90_002), "mood[]");
+        assert_eq!(crate::oid::internal_name(90_002), "_mood");
+        assert_eq!(crate::oid::element_of(90_002), Some(90_001));
+        assert_eq!(crate::oid::typlen(90_001), 4);
+
+        note_label_added(90_003);
+        let e = Datum::from_text(90_001, "meh", &opts).unwrap_err();
+        assert_eq!(e.code, SqlState::UnsafeNewEnumValueUsage);
+        end_transaction();
+        assert!(Datum::from_text(90_001, "meh", &opts).is_ok());
+    }
+}
