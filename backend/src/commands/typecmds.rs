@@ -136,21 +136,38 @@ fn undefined_type(name: &str) -> PgError {
 /// where the row is.
 type FoundType = (Arc<UserType>, UserTypeRow, storage::page::ItemPointer);
 
-/// The user type a DDL statement names (None for a built-in or unknown
-/// name), and the name as folded.
-fn find_type(session: &mut Session, name: &ObjectName) -> PgResult<(Option<FoundType>, String)> {
+/// What a type name in DDL denotes.
+enum Named {
+    User(FoundType),
+    /// A built-in type (found first, as pg_catalog is searched first).
+    Builtin(u32),
+    /// The array type of a user type.
+    Array(u32),
+    Missing,
+}
+
+/// The type a DDL statement names, and the name as folded.
+fn find_type(session: &mut Session, name: &ObjectName) -> PgResult<(Named, String)> {
     let (schema, n) = split_name(name)?;
+    if schema.as_deref().is_none_or(|s| s == "pg_catalog")
+        && let Ok((oid, _)) =
+            planner::analyze::typename::resolve_type(&DataType::Custom(name.clone(), Vec::new()))
+    {
+        return Ok((Named::Builtin(oid), n));
+    }
     let Some(oid) = lookup_type(session, schema.as_deref(), &n)? else {
-        return Ok((None, n));
+        return Ok((Named::Missing, n));
     };
     let Some(t) = typcache::get(oid) else {
-        // The array type of a user type.
-        return Ok((None, n));
+        return Ok((Named::Array(oid), n));
     };
     let row = with_reader(session, |r| r.user_types())?
         .into_iter()
         .find(|(_, r)| r.oid == oid);
-    Ok((row.map(|(tid, row)| (t, row, tid)), n))
+    Ok((
+        row.map_or(Named::Missing, |(tid, row)| Named::User((t, row, tid))),
+        n,
+    ))
 }
 
 fn check_label(label: &str) -> PgResult<()> {
@@ -201,6 +218,18 @@ pub(crate) fn create_type(
         check_label(l)?;
     }
     let type_oid = session.storage.transam.new_oid()?;
+    // pg_enum's unique index on (enumtypid, enumlabel) refuses a repeat.
+    for (i, l) in labels.iter().enumerate() {
+        if labels[..i].contains(l) {
+            return Err(PgError::new(
+                SqlState::UniqueViolation,
+                "duplicate key value violates unique constraint \"pg_enum_typid_label_index\"",
+            )
+            .with_detail(format!(
+                "Key (enumtypid, enumlabel)=({type_oid}, {l}) already exists."
+            )));
+        }
+    }
     let array_oid = session.storage.transam.new_oid()?;
     let mut rows = Vec::with_capacity(labels.len());
     for (i, l) in labels.iter().enumerate() {
@@ -248,26 +277,35 @@ pub(crate) fn drop_types(
     for name in names {
         let (found, n) = find_type(session, name)?;
         match found {
-            Some(t) => targets.push(t),
-            None => {
-                let (schema, _) = split_name(name)?;
-                let builtin = schema.as_deref().is_none_or(|s| s == "pg_catalog")
-                    && planner::analyze::typename::resolve_type(&DataType::Custom(
-                        name.clone(),
-                        Vec::new(),
-                    ))
-                    .is_ok();
-                if builtin {
-                    return Err(PgError::feature_not_supported(format!(
-                        "DROP TYPE of built-in type {n}"
-                    )));
-                }
-                if if_exists {
-                    session.notice("00000", format!("type \"{n}\" does not exist, skipping"));
-                } else {
-                    return Err(undefined_type(&n));
-                }
+            Named::User(t) => targets.push(t),
+            Named::Builtin(oid) => {
+                return Err(PgError::new(
+                    SqlState::DependentObjectsStillExist,
+                    format!(
+                        "cannot drop type {} because it is required by the database system",
+                        types::oid::type_name(oid)
+                    ),
+                ));
             }
+            Named::Array(oid) => {
+                let elem = types::oid::element_of(oid).unwrap_or(oid);
+                return Err(PgError::new(
+                    SqlState::DependentObjectsStillExist,
+                    format!(
+                        "cannot drop type {} because type {} requires it",
+                        types::oid::type_name(oid),
+                        types::oid::type_name(elem)
+                    ),
+                )
+                .with_hint(format!(
+                    "You can drop type {} instead.",
+                    types::oid::type_name(elem)
+                )));
+            }
+            Named::Missing if if_exists => {
+                session.notice("00000", format!("type \"{n}\" does not exist, skipping"));
+            }
+            Named::Missing => return Err(undefined_type(&n)),
         }
     }
     for (t, _, _) in &targets {
@@ -389,21 +427,15 @@ fn run_sql(session: &mut Session, sql: &str) -> PgResult<Outcome> {
 pub(crate) fn alter_type(session: &mut Session, at: &AlterType) -> PgResult<Outcome> {
     crate::xact::check_writable(session, "ALTER TYPE")?;
     let (found, n) = find_type(session, &at.name)?;
-    let Some((t, row, tid)) = found else {
-        let (schema, _) = split_name(&at.name)?;
-        let builtin = if schema.as_deref().is_none_or(|s| s == "pg_catalog") {
-            planner::analyze::typename::resolve_type(&DataType::Custom(at.name.clone(), Vec::new()))
-                .ok()
-        } else {
-            None
-        };
-        if let Some((oid, _)) = builtin {
+    let (t, row, tid) = match found {
+        Named::User(found) => found,
+        Named::Builtin(oid) | Named::Array(oid) => {
             return Err(PgError::new(
                 SqlState::WrongObjectType,
                 format!("{} is not an enum", types::oid::type_name(oid)),
             ));
         }
-        return Err(undefined_type(&n));
+        Named::Missing => return Err(undefined_type(&n)),
     };
     let db = session.database_oid;
     let labels: Vec<(storage::page::ItemPointer, EnumRow)> =

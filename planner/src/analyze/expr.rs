@@ -157,8 +157,17 @@ impl Analyzer<'_> {
                         self.pos(e.span()),
                     ));
                 }
+                // An unknown type name is reported at the name, as PostgreSQL does.
+                let at = match data_type {
+                    ast::DataType::Custom(name, _) => match name.0.first() {
+                        Some(ast::ObjectNamePart::Identifier(id)) => self.pos(id.span),
+                        _ => None,
+                    },
+                    _ => None,
+                }
+                .or_else(|| self.pos(e.span()));
                 let (t, typmod) = super::typename::resolve_type_in(data_type, self.catalog)
-                    .map_err(|err| err.or_position(self.pos(e.span())))?;
+                    .map_err(|err| err.or_position(at))?;
                 let arg_pos = self.pos(expr.span());
                 // a numeric literal cast to a float type is read as a float directly, so
                 // that literals beyond our numeric range (1e100::float8) still work

@@ -92,12 +92,38 @@ pub fn resolve_type_in(
     dt: &DataType,
     catalog: &dyn crate::catalog::CatalogView,
 ) -> PgResult<(u32, i32)> {
+    // A name qualified by another schema than pg_catalog is never built in.
+    if let DataType::Custom(name, mods) = dt
+        && mods.is_empty()
+        && schema_of(name).is_some_and(|s| s != "pg_catalog")
+        && let Some(t) = user_type(name, catalog)?
+    {
+        return Ok((t, -1));
+    }
     match builtin_type(dt, catalog) {
         Err(e) if e.code == SqlState::UndefinedObject => {
             let DataType::Custom(name, mods) = dt else {
                 return Err(e);
             };
             let Some(t) = user_type(name, catalog)? else {
+                // A qualified name is reported whole (`"s.t"`).
+                let parts: Vec<String> = name
+                    .0
+                    .iter()
+                    .filter_map(|p| match p {
+                        ObjectNamePart::Identifier(id) if id.quote_style.is_some() => {
+                            Some(id.value.clone())
+                        }
+                        ObjectNamePart::Identifier(id) => Some(id.value.to_lowercase()),
+                        _ => None,
+                    })
+                    .collect();
+                if parts.len() > 1 {
+                    return Err(PgError::new(
+                        SqlState::UndefinedObject,
+                        format!("type \"{}\" does not exist", parts.join(".")),
+                    ));
+                }
                 return Err(e);
             };
             if !mods.is_empty() {
@@ -268,6 +294,15 @@ fn user_type(
         [] => return Ok(None),
     };
     catalog.lookup_type(schema, n)
+}
+
+/// The schema part of a qualified name, case-folded.
+fn schema_of(name: &sqlparser::ast::ObjectName) -> Option<String> {
+    match name.0.len().checked_sub(2).and_then(|i| name.0.get(i))? {
+        ObjectNamePart::Identifier(id) if id.quote_style.is_some() => Some(id.value.clone()),
+        ObjectNamePart::Identifier(id) => Some(id.value.to_lowercase()),
+        _ => None,
+    }
 }
 
 fn id_quoted(name: &sqlparser::ast::ObjectName) -> bool {
