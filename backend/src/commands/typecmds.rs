@@ -312,25 +312,41 @@ pub(crate) fn drop_types(
         let columns = with_reader(session, |r| {
             r.columns_of_types(&[t.oid, t.array_oid], false)
         })?;
-        let mut described = Vec::new();
+        // What goes with the type: a table's column, or a whole view.
+        let mut lines: Vec<String> = Vec::new();
+        let mut drops: Vec<String> = Vec::new();
+        let mut views: Vec<u32> = Vec::new();
         for (relid, column, _) in &columns {
-            let table = relcache::relation_by_oid(session, *relid)?;
-            // An index's column goes with the table's.
-            if table.as_ref().is_some_and(|t| t.kind == 'i') {
+            let Some(rel) = relcache::relation_by_oid(session, *relid)? else {
                 continue;
+            };
+            let qualified = format!(
+                "{}.{}",
+                types::guc::quote_identifier(&rel.namespace),
+                types::guc::quote_identifier(&rel.name)
+            );
+            match rel.kind {
+                // An index's column goes with the table's.
+                'i' => {}
+                'v' if views.contains(relid) => {}
+                'v' => {
+                    views.push(*relid);
+                    lines.push(format!("view {}", rel.name));
+                    // Views first: a view may read a column dropped below.
+                    drops.insert(0, format!("DROP VIEW IF EXISTS {qualified} CASCADE"));
+                }
+                _ => {
+                    lines.push(format!("column {column} of table {}", rel.name));
+                    drops.push(format!(
+                        "ALTER TABLE {qualified} DROP COLUMN IF EXISTS {}",
+                        types::guc::quote_identifier(column)
+                    ));
+                }
             }
-            let table_name = table
-                .as_ref()
-                .map_or_else(|| relid.to_string(), |r| r.name.clone());
-            described.push((table, table_name, column.clone()));
         }
-        if described.is_empty() {
+        if lines.is_empty() {
             continue;
         }
-        let lines: Vec<String> = described
-            .iter()
-            .map(|(_, table, column)| format!("column {column} of table {table}"))
-            .collect();
         if !cascade {
             return Err(PgError::new(
                 SqlState::DependentObjectsStillExist,
@@ -362,14 +378,7 @@ pub(crate) fn drop_types(
                 ),
             )),
         }
-        for (table, _, column) in described {
-            let Some(table) = table else { continue };
-            let sql = format!(
-                "ALTER TABLE {}.{} DROP COLUMN {}",
-                types::guc::quote_identifier(&table.namespace),
-                types::guc::quote_identifier(&table.name),
-                types::guc::quote_identifier(&column)
-            );
+        for sql in drops {
             run_sql(session, &sql)?;
         }
     }
