@@ -201,7 +201,11 @@ pub(crate) fn create_type(
     let (schema, n) = split_name(name)?;
     let namespace = relcache::creation_namespace(session, schema.as_deref())?;
     relcache::accept_invalidations(session);
-    let taken = typcache::by_name(namespace, &n).is_some()
+    // A relation's row type has its name too (PostgreSQL makes one in
+    // pg_type for every table and view; we do not yet).
+    let relation = with_reader(session, |r| r.relation(namespace, &n))?;
+    let taken = relation.is_some_and(|r| r.kind != 'i' && r.kind != 'S')
+        || typcache::by_name(namespace, &n).is_some()
         || (namespace == catalog::system::PG_CATALOG_NAMESPACE
             && planner::analyze::typename::resolve_type(&DataType::Custom(
                 name.clone(),
