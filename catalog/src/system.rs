@@ -177,6 +177,8 @@ pub const PG_TYPE_DEF: CatalogDef = CatalogDef {
         c("typtypmod", INT4),
         c("typndims", INT4),
         c("typcollation", OID),
+        // aclitem[] in PostgreSQL; always NULL (default privileges) here.
+        c("typacl", oid::TEXT_ARRAY),
     ],
     shared: false,
 };
@@ -1256,6 +1258,7 @@ pub fn enum_type_rows(
             Datum::Int4(-1),
             Datum::Int4(0),
             Datum::Oid(0),
+            Datum::Null,
         ]
     };
     [
@@ -1756,6 +1759,7 @@ pub fn builtin_type_rows() -> Vec<Vec<Datum>> {
                     Datum::Int4(-1),
                     Datum::Int4(0),
                     Datum::Oid(collation),
+                    Datum::Null,
                 ])
             },
         )
