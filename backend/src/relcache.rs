@@ -39,6 +39,8 @@ pub struct RelCache {
     pub index_exprs: FastMap<u32, Arc<crate::index_exprs::IndexExprs>>,
     /// The last search_path setting resolved, and its schemas.
     search_path: Option<(String, Vec<u32>)>,
+    /// `types::typcache` holds this generation's user types.
+    types_loaded: bool,
 }
 
 impl RelCache {
@@ -53,6 +55,7 @@ impl RelCache {
         self.checks.clear();
         self.functions.clear();
         self.search_path = None;
+        self.types_loaded = false;
     }
 }
 
@@ -62,6 +65,14 @@ pub fn accept_invalidations(session: &mut Session) {
     if session.relcache.generation != Some(now) {
         session.relcache.invalidate();
         session.relcache.generation = Some(now);
+    }
+    if !session.relcache.types_loaded {
+        session.relcache.types_loaded = true;
+        // A failure leaves the previous types cached; the next lookup of a
+        // type name reports what it cannot find.
+        if let Err(e) = crate::commands::typecmds::load_user_types(session) {
+            tracing::warn!("could not load user-defined types: {}", e.message);
+        }
     }
 }
 

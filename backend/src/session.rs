@@ -424,6 +424,18 @@ impl ExecContext for Session {
         let found = crate::relcache::lookup_relation(self, None, &rel.name)?;
         Ok(Some(found.is_some_and(|r| r.oid == oid)))
     }
+    fn type_visible(&mut self, oid: u32) -> PgResult<bool> {
+        let elem = types::typcache::element_of(oid);
+        let Some(t) = types::typcache::get(elem.unwrap_or(oid)) else {
+            return Ok(true);
+        };
+        let name = if elem.is_some() {
+            format!("_{}", t.name)
+        } else {
+            t.name.clone()
+        };
+        Ok(crate::commands::typecmds::lookup_type(self, None, &name)? == Some(oid))
+    }
     fn regclass_of(&mut self, oid: u32) -> PgResult<String> {
         crate::relcache::regclass_name(self, oid)
     }

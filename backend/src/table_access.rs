@@ -160,6 +160,11 @@ impl<'s> SessionCatalog<'s> {
 }
 
 impl CatalogView for SessionCatalog<'_> {
+    fn lookup_type(&self, schema: Option<&str>, name: &str) -> PgResult<Option<u32>> {
+        let mut session = self.session.borrow_mut();
+        crate::commands::typecmds::lookup_type(&mut session, schema, name)
+    }
+
     fn lookup_functions(
         &self,
         schema: Option<&str>,

@@ -523,6 +523,7 @@ pub fn commit(session: &mut Session) -> PgResult<()> {
         return Err(e);
     }
     crate::commands::portalcmds::at_transaction_end(session, true);
+    types::typcache::end_transaction();
     let tx = std::mem::take(&mut session.tx);
     let Some(xid) = tx.xid else {
         session.storage.transam.end_without_xid();
@@ -577,6 +578,7 @@ pub fn commit(session: &mut Session) -> PgResult<()> {
 /// Aborts the storage transaction, if one is open.
 pub fn abort(session: &mut Session) {
     crate::commands::portalcmds::at_transaction_end(session, false);
+    types::typcache::end_transaction();
     let tx = std::mem::take(&mut session.tx);
     match tx.xid {
         Some(xid) => finish_abort(session, xid, tx),

@@ -24,8 +24,8 @@ use crate::system::{
     self, AttributeRow, AuthidRow, CONSTRAINT_FOREIGN, CatalogDef, ClassRow, ConstraintRow,
     DEPENDENCY_INTERNAL, DatabaseRow, DependRow, IndexRow, PG_ATTRDEF_DEF, PG_ATTRIBUTE_DEF,
     PG_AUTHID_DEF, PG_CLASS, PG_CLASS_DEF, PG_CONSTRAINT_DEF, PG_DATABASE_DEF, PG_DEPEND_DEF,
-    PG_INDEX_DEF, PG_NAMESPACE_DEF, PG_PROC_DEF, PG_REWRITE_DEF, PG_SEQUENCE_DEF, ProcRow,
-    SequenceRow,
+    PG_INDEX_DEF, PG_NAMESPACE_DEF, PG_PROC_DEF, PG_REWRITE_DEF, PG_SEQUENCE_DEF, PG_TYPE_DEF,
+    ProcRow, SequenceRow,
 };
 
 /// One column of a relation as the planner needs it.
@@ -46,6 +46,20 @@ pub struct ColumnInfo {
     pub is_local: bool,
     /// `attinhcount`
     pub inhcount: i32,
+}
+
+/// A `pg_type` row of a user-defined type (see [`CatalogReader::user_types`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UserTypeRow {
+    pub oid: u32,
+    pub name: String,
+    pub namespace: u32,
+    pub owner: u32,
+    pub typtype: char,
+    pub elem: u32,
+    pub array: u32,
+    /// `typrelid`: the relation of a composite (row) type.
+    pub relid: u32,
 }
 
 /// A relation: its `pg_class` row, its columns and where the row is.
@@ -493,6 +507,79 @@ impl CatalogReader<'_, '_, '_> {
         self.find(&PG_REWRITE_DEF, |tid, r| {
             (oid_at(r, 2) == relid).then(|| (tid, text_at(r, 7)))
         })
+    }
+
+    /// The live (or with `dropped_ones`, the dropped) columns whose type is
+    /// one of `type_oids`: (relid, attname, attnum), in catalog order.
+    pub fn columns_of_types(
+        &self,
+        type_oids: &[u32],
+        dropped_ones: bool,
+    ) -> PgResult<Vec<(u32, String, i16)>> {
+        let mut out = Vec::new();
+        self.scan(&PG_ATTRIBUTE_DEF, |_, r| {
+            let dropped = matches!(r.get(18), Some(Datum::Bool(true)));
+            if dropped == dropped_ones && type_oids.contains(&oid_at(&r, 2)) {
+                let attnum = match r.get(5) {
+                    Some(Datum::Int2(n)) => *n,
+                    _ => 0,
+                };
+                out.push((oid_at(&r, 0), text_at(&r, 1), attnum));
+            }
+            Ok(true)
+        })?;
+        Ok(out)
+    }
+
+    /// Every `pg_enum` row.
+    pub fn enum_labels(&self) -> PgResult<Vec<(ItemPointer, crate::system::EnumRow)>> {
+        let mut out = Vec::new();
+        self.scan(&crate::system::PG_ENUM_DEF, |tid, r| {
+            if let Some(row) = crate::system::EnumRow::from_datums(&r) {
+                out.push((tid, row));
+            }
+            Ok(true)
+        })?;
+        Ok(out)
+    }
+
+    /// The user-defined types (`pg_type` rows of `typtype` other than
+    /// `'b'` and `'p'`, or of OID at or above 16384 for their arrays):
+    /// (tid, oid, typname, typnamespace, typtype, typelem, typarray).
+    pub fn user_types(&self) -> PgResult<Vec<(ItemPointer, UserTypeRow)>> {
+        let mut out = Vec::new();
+        self.scan(&PG_TYPE_DEF, |tid, r| {
+            let (Some(Datum::Oid(oid)), Some(Datum::Text(name)), Some(Datum::Oid(nsp))) =
+                (r.first(), r.get(1), r.get(2))
+            else {
+                return Ok(true);
+            };
+            let typtype = match r.get(6) {
+                Some(Datum::Text(t)) => t.chars().next().unwrap_or('b'),
+                _ => 'b',
+            };
+            let oid_at = |i: usize| match r.get(i) {
+                Some(Datum::Oid(o)) => *o,
+                _ => 0,
+            };
+            if typtype == 'e' || *oid >= 16384 {
+                out.push((
+                    tid,
+                    UserTypeRow {
+                        oid: *oid,
+                        name: name.clone(),
+                        namespace: *nsp,
+                        owner: oid_at(3),
+                        typtype,
+                        elem: oid_at(12),
+                        array: oid_at(13),
+                        relid: oid_at(11),
+                    },
+                ));
+            }
+            Ok(true)
+        })?;
+        Ok(out)
     }
 
     /// The functions named `name` in schema `namespace` (any schema if None).
@@ -1056,6 +1143,44 @@ impl CatalogWriter<'_, '_, '_> {
             w,
         )
         .map(|_| ())
+    }
+
+    /// Adds the `pg_type` rows of an enum and its array type.
+    pub fn create_enum_type(&self, w: &mut WriteXact<'_>, rows: &[Vec<Datum>]) -> PgResult<()> {
+        for row in rows {
+            self.insert(&PG_TYPE_DEF, row, w)?;
+        }
+        Ok(())
+    }
+
+    /// Replaces the `pg_type` row at `tid` (ALTER TYPE ... RENAME TO).
+    pub fn update_type(
+        &self,
+        tid: ItemPointer,
+        row: &[Datum],
+        w: &mut WriteXact<'_>,
+    ) -> PgResult<()> {
+        self.replace(&PG_TYPE_DEF, tid, row, w)
+    }
+
+    /// Adds a `pg_enum` row.
+    pub fn add_enum_label(
+        &self,
+        w: &mut WriteXact<'_>,
+        row: &crate::system::EnumRow,
+    ) -> PgResult<()> {
+        self.insert(&crate::system::PG_ENUM_DEF, &row.to_datums(), w)
+            .map(|_| ())
+    }
+
+    /// Replaces the `pg_enum` row at `tid` (ALTER TYPE ... RENAME VALUE).
+    pub fn update_enum_label(
+        &self,
+        tid: ItemPointer,
+        row: &crate::system::EnumRow,
+        w: &mut WriteXact<'_>,
+    ) -> PgResult<()> {
+        self.replace(&crate::system::PG_ENUM_DEF, tid, &row.to_datums(), w)
     }
 
     /// Adds a `pg_proc` row.

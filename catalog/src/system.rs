@@ -30,6 +30,7 @@ pub const PG_DEPEND: u32 = 2608;
 pub const PG_CONSTRAINT: u32 = 2606;
 pub const PG_REWRITE: u32 = 2618;
 pub const PG_PROC: u32 = 1255;
+pub const PG_ENUM: u32 = 3501;
 /// `pg_global`, the tablespace of shared catalogs.
 pub const GLOBAL_TABLESPACE_OID: u32 = 1664;
 
@@ -176,6 +177,8 @@ pub const PG_TYPE_DEF: CatalogDef = CatalogDef {
         c("typtypmod", INT4),
         c("typndims", INT4),
         c("typcollation", OID),
+        // aclitem[] in PostgreSQL; always NULL (default privileges) here.
+        c("typacl", oid::TEXT_ARRAY),
     ],
     shared: false,
 };
@@ -825,6 +828,7 @@ pub const BTREE_OPCLASSES: &[BtreeOpclass] = &[
     opclass(10067, "pg_lsn_ops", oid::PG_LSN, true),
     opclass(3901, "range_ops", oid::ANYRANGE, true),
     opclass(10080, "multirange_ops", oid::ANYMULTIRANGE, true),
+    opclass(10050, "enum_ops", oid::ANYENUM, true),
 ];
 
 /// The type an operator class sees a column of `type_oid` as: varchar is
@@ -836,6 +840,8 @@ fn opclass_input(type_oid: u32) -> u32 {
         oid::ANYRANGE
     } else if oid::multirange_range(type_oid).is_some() {
         oid::ANYMULTIRANGE
+    } else if types::typcache::is_enum(type_oid) {
+        oid::ANYENUM
     } else {
         type_oid
     }
@@ -1163,8 +1169,128 @@ pub fn collation_rows() -> Vec<Vec<Datum>> {
         .collect()
 }
 
+/// `pg_enum`: the labels of user enums, one row per label.
+pub const PG_ENUM_DEF: CatalogDef = CatalogDef {
+    oid: PG_ENUM,
+    name: "pg_enum",
+    rowtype_oid: 10023,
+    columns: &[
+        c("oid", OID),
+        c("enumtypid", OID),
+        c("enumsortorder", FLOAT4),
+        c("enumlabel", NAME),
+    ],
+    shared: false,
+};
+
+/// A `pg_enum` row.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EnumRow {
+    pub oid: u32,
+    pub type_oid: u32,
+    pub sort_order: f32,
+    pub label: String,
+}
+
+impl EnumRow {
+    pub fn to_datums(&self) -> Vec<Datum> {
+        vec![
+            Datum::Oid(self.oid),
+            Datum::Oid(self.type_oid),
+            Datum::Float4(self.sort_order),
+            Datum::Text(self.label.clone()),
+        ]
+    }
+
+    pub fn from_datums(r: &[Datum]) -> Option<EnumRow> {
+        match r {
+            [
+                Datum::Oid(oid),
+                Datum::Oid(type_oid),
+                Datum::Float4(sort_order),
+                Datum::Text(label),
+            ] => Some(EnumRow {
+                oid: *oid,
+                type_oid: *type_oid,
+                sort_order: *sort_order,
+                label: label.clone(),
+            }),
+            _ => None,
+        }
+    }
+}
+
+/// The `pg_type` rows of a user enum `name` and of its array type `_name`
+/// (PostgreSQL's `TypeCreate` for `DefineEnum`).
+pub fn enum_type_rows(
+    type_oid: u32,
+    array_oid: u32,
+    name: &str,
+    namespace: u32,
+    owner: u32,
+) -> [Vec<Datum>; 2] {
+    let row = |oid: u32,
+               name: String,
+               len: i16,
+               by_val: bool,
+               typtype,
+               category,
+               elem,
+               array,
+               storage| {
+        vec![
+            Datum::Oid(oid),
+            Datum::Text(name),
+            Datum::Oid(namespace),
+            Datum::Oid(owner),
+            Datum::Int2(len),
+            Datum::Bool(by_val),
+            ch(typtype),
+            ch(category),
+            Datum::Bool(false),
+            Datum::Bool(true),
+            ch(','),
+            Datum::Oid(0),
+            Datum::Oid(elem),
+            Datum::Oid(array),
+            ch('i'),
+            ch(storage),
+            Datum::Bool(false),
+            Datum::Oid(0),
+            Datum::Int4(-1),
+            Datum::Int4(0),
+            Datum::Oid(0),
+            Datum::Null,
+        ]
+    };
+    [
+        row(
+            type_oid,
+            name.to_string(),
+            4,
+            true,
+            'e',
+            'E',
+            0,
+            array_oid,
+            'p',
+        ),
+        row(
+            array_oid,
+            format!("_{name}"),
+            -1,
+            false,
+            'b',
+            'A',
+            type_oid,
+            0,
+            'x',
+        ),
+    ]
+}
+
 /// Every per-database catalog, in creation order.
-pub const CATALOGS: [CatalogDef; 22] = [
+pub const CATALOGS: [CatalogDef; 23] = [
     PG_TYPE_DEF,
     PG_ATTRIBUTE_DEF,
     PG_CLASS_DEF,
@@ -1187,6 +1313,7 @@ pub const CATALOGS: [CatalogDef; 22] = [
     PG_PUBLICATION_REL_DEF,
     PG_DESCRIPTION_DEF,
     PG_PARTITIONED_TABLE_DEF,
+    PG_ENUM_DEF,
 ];
 
 pub const PG_AUTHID_DEF: CatalogDef = CatalogDef {
@@ -1640,6 +1767,7 @@ pub fn builtin_type_rows() -> Vec<Vec<Datum>> {
                     Datum::Int4(-1),
                     Datum::Int4(0),
                     Datum::Oid(collation),
+                    Datum::Null,
                 ])
             },
         )

@@ -359,6 +359,12 @@ pub trait ExecContext {
         let _ = oid;
         Err(tables_not_supported())
     }
+    /// `pg_type_is_visible(oid)` of a user-defined type: whether the
+    /// search_path finds it by its bare name (built-in types always are).
+    fn type_visible(&mut self, oid: u32) -> PgResult<bool> {
+        let _ = oid;
+        Ok(true)
+    }
     /// The name of role `oid` (`pg_get_userbyid`); None if there is none.
     fn role_name(&mut self, oid: u32) -> PgResult<Option<String>> {
         let _ = oid;

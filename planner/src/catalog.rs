@@ -136,6 +136,15 @@ pub trait CatalogView {
         Ok(Vec::new())
     }
 
+    /// The user-defined type `schema.name` (or `name` on the search_path,
+    /// or the array type `_name` of one), as its OID; `Ok(None)` if there
+    /// is none. What the executor and storage need to know about the type
+    /// is in [`types::typcache`], which the implementation keeps filled.
+    fn lookup_type(&self, schema: Option<&str>, name: &str) -> PgResult<Option<u32>> {
+        let _ = (schema, name);
+        Ok(None)
+    }
+
     /// The relation `schema.name`, or `name` on the search_path when `schema` is
     /// None; `Ok(None)` if there is no such relation (names are already
     /// case-folded). An error is for failures of the lookup itself.

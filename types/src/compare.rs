@@ -26,6 +26,15 @@ pub fn compare(a: &Datum, b: &Datum) -> PgResult<Ordering> {
         (Int4(x), Int4(y)) => x.cmp(y),
         (Int8(x), Int8(y)) => x.cmp(y),
         (Oid(x), Oid(y)) => x.cmp(y),
+        // By the labels' sort order; OIDs of labels the cache does not
+        // know (none should exist) order among themselves.
+        (Enum(x), Enum(y)) => match (
+            crate::typcache::enum_label(*x),
+            crate::typcache::enum_label(*y),
+        ) {
+            (Some((_, a, _)), Some((_, b, _))) => a.total_cmp(&b),
+            _ => x.cmp(y),
+        },
         (Float4(x), Float4(y)) => float_cmp(*x as f64, *y as f64),
         (Float8(x), Float8(y)) => float_cmp(*x, *y),
         (Numeric(x), Numeric(y)) => x.total_cmp(y),
@@ -88,7 +97,7 @@ pub fn hash_value(d: &Datum, h: &mut impl std::hash::Hasher) {
         Int2(x) => x.hash(h),
         Int4(x) => x.hash(h),
         Int8(x) => x.hash(h),
-        Oid(x) => x.hash(h),
+        Oid(x) | Enum(x) => x.hash(h),
         Float4(x) => float_bits(f64::from(*x)).hash(h),
         Float8(x) => float_bits(*x).hash(h),
         Numeric(n) => match n {

@@ -69,6 +69,9 @@ pub enum Datum {
     Range(Box<RangeValue>),
     /// a value of one of the built-in multirange types
     Multirange(Box<MultirangeValue>),
+    /// a value of a user-defined enum: the OID of its `pg_enum` label, as
+    /// PostgreSQL stores it (label and order come from [`crate::typcache`])
+    Enum(u32),
 }
 
 /// The session settings that change how values print (and how zone-less
@@ -301,6 +304,31 @@ fn need_len(b: &[u8], n: usize, type_oid: u32) -> PgResult<()> {
     }
 }
 
+/// `enum_in`: the label `s` of enum `type_oid` (22P02 if it has none).
+fn enum_in(type_oid: u32, s: &str) -> PgResult<Datum> {
+    crate::typcache::get(type_oid)
+        .and_then(|t| t.enum_labels().iter().find(|l| l.label == s).map(|l| l.oid))
+        .map(|label| {
+            crate::typcache::check_label_safe(label)?;
+            Ok(Datum::Enum(label))
+        })
+        .unwrap_or_else(|| {
+            Err(PgError::new(
+                SqlState::InvalidTextRepresentation,
+                format!(
+                    "invalid input value for enum {}: \"{s}\"",
+                    oid::type_name(type_oid)
+                ),
+            ))
+        })
+}
+
+/// `enum_out`: the label of label OID `label` (the OID itself if the cache
+/// does not know it, which a value read under the session's catalog cannot).
+fn enum_out(label: u32) -> String {
+    crate::typcache::enum_label(label).map_or_else(|| label.to_string(), |(_, _, l)| l)
+}
+
 impl Datum {
     pub fn is_null(&self) -> bool {
         matches!(self, Datum::Null)
@@ -402,6 +430,7 @@ impl Datum {
             t if oid::multirange_range(t).is_some() => {
                 Datum::Multirange(Box::new(MultirangeValue::from_text(t, s, opts)?))
             }
+            t if crate::typcache::is_enum(t) => enum_in(t, s)?,
             _ => {
                 return Err(PgError::feature_not_supported(format!(
                     "input of type {}",
@@ -465,6 +494,7 @@ impl Datum {
             Datum::Jsonb(j) => j.to_text(),
             Datum::Range(r) => r.to_text(opts),
             Datum::Multirange(m) => m.to_text(opts),
+            Datum::Enum(label) => enum_out(*label),
         }
     }
 
@@ -504,6 +534,7 @@ impl Datum {
             }
             Datum::Range(r) => r.to_binary(),
             Datum::Multirange(m) => m.to_binary(),
+            Datum::Enum(label) => enum_out(*label).into_bytes(),
         }
     }
 
@@ -612,6 +643,15 @@ impl Datum {
             }
             t if oid::multirange_range(t).is_some() => {
                 Datum::Multirange(Box::new(MultirangeValue::from_binary(t, b)?))
+            }
+            t if crate::typcache::is_enum(t) => {
+                let s = std::str::from_utf8(b).map_err(|_| {
+                    PgError::new(
+                        SqlState::CharacterNotInRepertoire,
+                        "invalid byte sequence for encoding \"UTF8\"",
+                    )
+                })?;
+                enum_in(t, s)?
             }
             _ => {
                 return Err(PgError::feature_not_supported(format!(

@@ -6,7 +6,9 @@
 //! type OIDs and [`Datum`] values with PostgreSQL's text and binary I/O, and the
 //! table of run-time settings ([`guc`]) that both the postmaster and the backends
 //! read (PostgreSQL keeps it in `utils/misc/guc.c`; it lives here because it is
-//! the one crate both binaries share below `storage`).
+//! the one crate both binaries share below `storage`). [`typcache`] holds what
+//! the layers below the catalog need to know of user-defined types (enums),
+//! filled by the backend.
 //!
 //! It must never do I/O of its own or depend on another crate of the workspace.
 
@@ -20,5 +22,6 @@ pub mod datum;
 pub mod fasthash;
 pub mod guc;
 pub mod oid;
+pub mod typcache;
 
 pub use datum::Datum;

@@ -85,6 +85,8 @@ pub const TSTZRANGE_ARRAY: u32 = 3911;
 pub const DATERANGE_ARRAY: u32 = 3913;
 pub const INT8RANGE_ARRAY: u32 = 3927;
 pub const ANYRANGE: u32 = 3831;
+/// The pseudo-type of the enum functions and operators (and `enum_ops`).
+pub const ANYENUM: u32 = 3500;
 
 /// (range type, subtype, name, discrete) of every built-in range type. The
 /// discrete ones have a canonical form `[a,b)`.
@@ -223,7 +225,11 @@ const ARRAYS: &[(u32, u32, &str, &str)] = &[
 
 /// The element type of array type `oid`, if it is one.
 pub fn element_of(oid: u32) -> Option<u32> {
-    ARRAYS.iter().find(|a| a.1 == oid).map(|a| a.0)
+    ARRAYS
+        .iter()
+        .find(|a| a.1 == oid)
+        .map(|a| a.0)
+        .or_else(|| crate::typcache::element_of(oid))
 }
 
 /// The type name as `format_type(oid, NULL)` prints it (`integer`, `character varying`).
@@ -264,6 +270,7 @@ pub fn type_name(oid: u32) -> &'static str {
         OIDVECTOR => "oidvector",
         ANYRANGE => "anyrange",
         ANYMULTIRANGE => "anymultirange",
+        ANYENUM => "anyenum",
         other if range_subtype(other).is_some() => {
             RANGES.iter().find(|r| r.0 == other).map_or("???", |r| r.2)
         }
@@ -271,7 +278,12 @@ pub fn type_name(oid: u32) -> &'static str {
             .iter()
             .find(|m| m.0 == other)
             .map_or("???", |m| m.2),
-        other => ARRAYS.iter().find(|a| a.1 == other).map_or("???", |a| a.2),
+        other => ARRAYS
+            .iter()
+            .find(|a| a.1 == other)
+            .map(|a| a.2)
+            .or_else(|| crate::typcache::type_name(other, false))
+            .unwrap_or("???"),
     }
 }
 
@@ -314,6 +326,7 @@ pub fn internal_name(oid: u32) -> &'static str {
         OIDVECTOR => "oidvector",
         ANYRANGE => "anyrange",
         ANYMULTIRANGE => "anymultirange",
+        ANYENUM => "anyenum",
         other if range_subtype(other).is_some() => {
             RANGES.iter().find(|r| r.0 == other).map_or("???", |r| r.2)
         }
@@ -321,7 +334,12 @@ pub fn internal_name(oid: u32) -> &'static str {
             .iter()
             .find(|m| m.0 == other)
             .map_or("???", |m| m.2),
-        other => ARRAYS.iter().find(|a| a.1 == other).map_or("???", |a| a.3),
+        other => ARRAYS
+            .iter()
+            .find(|a| a.1 == other)
+            .map(|a| a.3)
+            .or_else(|| crate::typcache::type_name(other, true))
+            .unwrap_or("???"),
     }
 }
 
@@ -359,13 +377,18 @@ pub fn typlen(oid: u32) -> i16 {
         NAME => 64,
         UNKNOWN => -2,
         VOID => 4,
+        t if crate::typcache::is_enum(t) => 4,
         _ => -1,
     }
 }
 
 /// The array type whose elements are `oid`, if we list one.
 pub fn array_of(oid: u32) -> Option<u32> {
-    ARRAYS.iter().find(|a| a.0 == oid).map(|a| a.1)
+    ARRAYS
+        .iter()
+        .find(|a| a.0 == oid)
+        .map(|a| a.1)
+        .or_else(|| crate::typcache::array_of(oid))
 }
 
 /// True for the types whose values a [`crate::Datum`] of kind `Text` holds.

@@ -182,7 +182,7 @@ fn add_column(
     if_not_exists: bool,
     inherited: bool,
 ) -> PgResult<()> {
-    let mut plan = super::tablecmds::column_plan(def, &table.name)?;
+    let mut plan = super::tablecmds::column_plan(session, def, &table.name)?;
     let name = plan.column.name.clone();
     if inherited {
         if let Some(have) = table.columns.iter().find(|c| !c.dropped && c.name == name) {
@@ -796,7 +796,7 @@ fn alter_column_type(
     data_type: &sqlparser::ast::DataType,
     using: Option<&AstExpr>,
 ) -> PgResult<()> {
-    let (type_oid, typmod) = planner::analyze::typename::resolve_type(data_type)?;
+    let (type_oid, typmod) = super::typecmds::resolve_type(session, data_type)?;
     if storage::heap::tuple::type_storage(type_oid).is_none() {
         return Err(PgError::feature_not_supported(format!(
             "columns of type {}",
@@ -982,7 +982,7 @@ fn alter_column_type(
 }
 
 /// Changes the `pg_attribute` row of column `attnum` of `relid`.
-fn update_attribute(
+pub(crate) fn update_attribute(
     session: &mut Session,
     relid: u32,
     attnum: i16,

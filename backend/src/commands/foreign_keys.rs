@@ -279,7 +279,8 @@ pub(crate) fn add_foreign_keys(
 /// Whether values of types `a` and `b` can be compared with `=`.
 fn comparable(a: u32, b: u32) -> bool {
     use planner::analyze::coerce::category;
-    a == b || (category(a) == category(b) && category(a) != 'U')
+    // Values of two different enums never compare.
+    a == b || (category(a) == category(b) && !matches!(category(a), 'U' | 'E'))
 }
 
 fn quoted(rel: &RelationInfo) -> String {

@@ -114,7 +114,7 @@ pub(crate) fn create_function(session: &mut Session, cf: &CreateFunction) -> PgR
         )));
     }
     let ret_type = match &cf.return_type {
-        Some(FunctionReturnType::DataType(dt)) => planner::analyze::typename::resolve_type(dt)?.0,
+        Some(FunctionReturnType::DataType(dt)) => super::typecmds::resolve_type(session, dt)?.0,
         Some(FunctionReturnType::SetOf(_)) => {
             return Err(PgError::feature_not_supported("set-returning functions"));
         }
@@ -139,7 +139,7 @@ pub(crate) fn create_function(session: &mut Session, cf: &CreateFunction) -> PgR
         if a.default_expr.is_some() {
             return Err(PgError::feature_not_supported("argument defaults"));
         }
-        arg_types.push(planner::analyze::typename::resolve_type(&a.data_type)?.0);
+        arg_types.push(super::typecmds::resolve_type(session, &a.data_type)?.0);
         arg_names.push(a.name.as_ref().map(ident).unwrap_or_default());
     }
     let body = body_text(cf)?;
@@ -244,11 +244,13 @@ pub(crate) fn drop_function(session: &mut Session, df: &DropFunction) -> PgResul
             None => None,
         };
         let wanted: Option<Vec<u32>> = match &f.args {
-            Some(args) => Some(
-                args.iter()
-                    .map(|a| planner::analyze::typename::resolve_type(&a.data_type).map(|t| t.0))
-                    .collect::<PgResult<_>>()?,
-            ),
+            Some(args) => {
+                let mut types = Vec::with_capacity(args.len());
+                for a in args {
+                    types.push(super::typecmds::resolve_type(session, &a.data_type)?.0);
+                }
+                Some(types)
+            }
             None => None,
         };
         let found: Vec<_> = with_reader(session, |r| r.functions(namespace, &name))?

@@ -29,6 +29,7 @@ mod schemacmds;
 pub mod sequence;
 mod tablecmds;
 pub mod temp;
+pub mod typecmds;
 mod user;
 pub mod vacuum;
 mod view;
@@ -65,6 +66,18 @@ pub fn ddl_statement(
         Statement::CreateIndex(ci) => create_index(session, ci),
         Statement::CreateView(cv) => view::create_view(session, cv, sql),
         Statement::CreateFunction(cf) => function::create_function(session, cf),
+        Statement::CreateType {
+            name,
+            representation,
+        } => typecmds::create_type(session, name, representation),
+        Statement::AlterType(at) => typecmds::alter_type(session, at),
+        Statement::Drop {
+            object_type: ObjectType::Type,
+            if_exists,
+            names,
+            cascade,
+            ..
+        } => typecmds::drop_types(session, names, *if_exists, *cascade),
         Statement::DropFunction(df) => function::drop_function(session, df),
         Statement::Discard { object_type } => temp::discard(session, object_type),
         Statement::Drop {

@@ -105,7 +105,7 @@ fn prepare(
     }
     let mut types = Vec::with_capacity(data_types.len());
     for dt in data_types {
-        types.push(planner::analyze::typename::resolve_type(dt)?.0);
+        types.push(super::typecmds::resolve_type(session, dt)?.0);
     }
     let plan = crate::tcop::plan_query(session, inner, sql, Some(&types))?;
     let param_types: Vec<u32> = plan

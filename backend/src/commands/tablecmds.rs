@@ -168,7 +168,7 @@ pub(crate) fn create_table(
     }
     let mut plans: Vec<ColumnPlan> = Vec::new();
     for col in &ct.columns {
-        let plan = column_plan(col, &name)?;
+        let plan = column_plan(session, col, &name)?;
         if plans.iter().any(|p| p.column.name == plan.column.name) {
             return Err(PgError::new(
                 SqlState::DuplicateColumn,
@@ -294,7 +294,11 @@ pub(crate) struct ColumnPlan {
 
 /// Reads a column definition of table `table` (CREATE TABLE, ALTER TABLE
 /// ADD COLUMN).
-pub(crate) fn column_plan(col: &sqlparser::ast::ColumnDef, table: &str) -> PgResult<ColumnPlan> {
+pub(crate) fn column_plan(
+    session: &mut Session,
+    col: &sqlparser::ast::ColumnDef,
+    table: &str,
+) -> PgResult<ColumnPlan> {
     let mut plan_checks = Vec::new();
     let mut plan_indexes = Vec::new();
     let mut plan_fks = Vec::new();
@@ -302,7 +306,7 @@ pub(crate) fn column_plan(col: &sqlparser::ast::ColumnDef, table: &str) -> PgRes
     let serial = serial_type(&col.data_type);
     let (type_oid, typmod) = match serial {
         Some(t) => (t, -1),
-        None => planner::analyze::typename::resolve_type(&col.data_type)?,
+        None => super::typecmds::resolve_type(session, &col.data_type)?,
     };
     if type_storage(type_oid).is_none() {
         return Err(PgError::feature_not_supported(format!(

@@ -5,6 +5,7 @@ pub mod arith;
 pub mod array;
 pub mod datetime;
 pub mod describe;
+pub mod enums;
 pub mod extract;
 pub mod formatting;
 pub mod hashpart;
@@ -72,6 +73,9 @@ pub fn call(
         return Ok(r);
     }
     if let Some(r) = array::call(func, args, ret, &ev.opts)? {
+        return Ok(r);
+    }
+    if let Some(r) = enums::call(func, args, ret)? {
         return Ok(r);
     }
     if let Some(r) = range::call(func, args, ret)? {

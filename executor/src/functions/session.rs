@@ -195,6 +195,13 @@ pub fn call(func: &str, args: &[Datum], ev: &mut Evaluator<'_>) -> PgResult<Opti
                 _ => types::oid::format_type(*t, typmod),
             })
         }
+        ("pg_type_is_visible", [Datum::Oid(t)]) => {
+            if types::oid::type_name(*t) == "???" {
+                Datum::Null
+            } else {
+                Datum::Bool(ev.ctx.type_visible(*t)?)
+            }
+        }
         ("pg_table_is_visible", [Datum::Oid(rel)]) => match ev.ctx.relation_visible(*rel)? {
             Some(v) => Datum::Bool(v),
             None => Datum::Null,

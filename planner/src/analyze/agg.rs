@@ -317,6 +317,15 @@ impl Analyzer<'_> {
                         t,
                         t,
                     ),
+                    ("min" | "max", t) if types::typcache::is_enum(t) => (
+                        if name == "min" {
+                            AggFunc::Min
+                        } else {
+                            AggFunc::Max
+                        },
+                        t,
+                        t,
+                    ),
                     ("min" | "max", TEXT | VARCHAR | NAME) => (
                         if name == "min" {
                             AggFunc::Min

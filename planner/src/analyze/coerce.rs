@@ -16,6 +16,7 @@ pub fn category(t: u32) -> char {
         VOID | RECORD => 'P',
         t if oid::element_of(t).is_some() => 'A',
         t if oid::range_subtype(t).is_some() || oid::multirange_range(t).is_some() => 'R',
+        t if types::typcache::is_enum(t) => 'E',
         _ => 'U',
     }
 }

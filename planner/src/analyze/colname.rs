@@ -41,16 +41,21 @@ fn figure(e: &ast::Expr) -> Option<(String, u8)> {
         } => match figure(expr) {
             Some((n, 2)) => Some((n, 2)),
             // An array type is named by its element type (`int4` for int[]).
-            _ => resolve_type(data_type).ok().map(|(t, _)| {
-                let named = oid::element_of(t).unwrap_or(t);
-                (oid::internal_name(named).to_string(), 1)
-            }),
+            _ => match resolve_type(data_type) {
+                Ok((t, _)) => {
+                    let named = oid::element_of(t).unwrap_or(t);
+                    Some((oid::internal_name(named).to_string(), 1))
+                }
+                // A user-defined type: named as written.
+                Err(_) => user_type_name(data_type).map(|n| (n, 1)),
+            },
         },
         ast::Expr::Array(_) => Some(("array".into(), 2)),
         ast::Expr::CompoundFieldAccess { root, .. } => figure(root),
-        ast::Expr::TypedString(ts) => resolve_type(&ts.data_type)
-            .ok()
-            .map(|(t, _)| (oid::internal_name(t).to_string(), 1)),
+        ast::Expr::TypedString(ts) => match resolve_type(&ts.data_type) {
+            Ok((t, _)) => Some((oid::internal_name(t).to_string(), 1)),
+            Err(_) => user_type_name(&ts.data_type).map(|n| (n, 1)),
+        },
         ast::Expr::Interval(_) => Some(("interval".into(), 1)),
         ast::Expr::Case { .. } => Some(("case".into(), 1)),
         ast::Expr::Exists { negated: false, .. } => Some(("exists".into(), 2)),
@@ -90,6 +95,25 @@ fn figure(e: &ast::Expr) -> Option<(String, u8)> {
         ast::Expr::Ceil { .. } => Some(("ceil".into(), 2)),
         ast::Expr::Floor { .. } => Some(("floor".into(), 2)),
         ast::Expr::Extract { .. } => Some(("extract".into(), 2)),
+        _ => None,
+    }
+}
+
+/// The (last part of the) name of a type the built-in table does not know,
+/// as written: a user-defined type's column is named after it.
+fn user_type_name(dt: &ast::DataType) -> Option<String> {
+    match dt {
+        ast::DataType::Custom(name, _) => match name.0.last()? {
+            ast::ObjectNamePart::Identifier(id) if id.quote_style.is_some() => {
+                Some(id.value.clone())
+            }
+            ast::ObjectNamePart::Identifier(id) => Some(id.value.to_lowercase()),
+            _ => None,
+        },
+        ast::DataType::Array(
+            ast::ArrayElemTypeDef::SquareBracket(inner, _)
+            | ast::ArrayElemTypeDef::AngleBracket(inner),
+        ) => user_type_name(inner),
         _ => None,
     }
 }

@@ -14,7 +14,6 @@ use super::coerce::{
     can_coerce_assignment, can_coerce_explicit, can_coerce_implicit, category, select_common_type,
 };
 use super::func::{self, Resolution};
-use super::typename::resolve_type;
 use crate::expr::{BoolTestKind, Expr};
 
 pub(crate) const FUNC_HINT: &str = "No function matches the given name and argument types. You might need to add explicit type casts.";
@@ -158,8 +157,17 @@ impl Analyzer<'_> {
                         self.pos(e.span()),
                     ));
                 }
-                let (t, typmod) =
-                    resolve_type(data_type).map_err(|err| err.or_position(self.pos(e.span())))?;
+                // An unknown type name is reported at the name, as PostgreSQL does.
+                let at = match data_type {
+                    ast::DataType::Custom(name, _) => match name.0.first() {
+                        Some(ast::ObjectNamePart::Identifier(id)) => self.pos(id.span),
+                        _ => None,
+                    },
+                    _ => None,
+                }
+                .or_else(|| self.pos(e.span()));
+                let (t, typmod) = super::typename::resolve_type_in(data_type, self.catalog)
+                    .map_err(|err| err.or_position(at))?;
                 let arg_pos = self.pos(expr.span());
                 // a numeric literal cast to a float type is read as a float directly, so
                 // that literals beyond our numeric range (1e100::float8) still work
@@ -212,7 +220,7 @@ impl Analyzer<'_> {
                 self.coerce(arg, t, typmod, true, arg_pos)
             }
             ast::Expr::TypedString(ts) => {
-                let (t, typmod) = resolve_type(&ts.data_type)?;
+                let (t, typmod) = super::typename::resolve_type_in(&ts.data_type, self.catalog)?;
                 let pos = self.pos(ts.value.span);
                 let arg = self.transform_value(&ts.value.value, true, pos)?;
                 self.coerce(arg, t, typmod, true, pos)
@@ -732,6 +740,20 @@ impl Analyzer<'_> {
             };
         }
         if from == UNKNOWN
+            && to == REGTYPE
+            && let Expr::Const {
+                value: Datum::Text(s),
+                ..
+            } = &x
+        {
+            // regtype input (`regtypein`): a type name, held as the name
+            // regtype prints (see `executor::cast`).
+            return Ok(Expr::Const {
+                value: Datum::Text(self.regtype_literal(s).map_err(|e| e.or_position(pos))?),
+                type_oid: REGTYPE,
+            });
+        }
+        if from == UNKNOWN
             && let Expr::Const { value, .. } = &x
         {
             if to == REGCLASS
@@ -1023,6 +1045,26 @@ impl Analyzer<'_> {
         self.make_op_exprs(sym, (l, lpos), (r, rpos), pos)
     }
 
+    /// The type a regtype literal names, as `format_type` prints it.
+    fn regtype_literal(&self, text: &str) -> PgResult<String> {
+        let t = text.trim();
+        if !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit()) {
+            return Ok(oid::format_type(t.parse().unwrap_or(0), -1));
+        }
+        let dialect = sqlparser::dialect::PostgreSqlDialect {};
+        let dt = sqlparser::parser::Parser::new(&dialect)
+            .try_with_sql(t)
+            .and_then(|mut p| p.parse_data_type())
+            .map_err(|_| {
+                PgError::new(
+                    SqlState::SyntaxError,
+                    format!("invalid type name \"{text}\""),
+                )
+            })?;
+        let (t, typmod) = super::typename::resolve_type_in(&dt, self.catalog)?;
+        Ok(oid::format_type(t, typmod))
+    }
+
     pub fn make_op_exprs(
         &mut self,
         sym: &str,
@@ -1031,6 +1073,33 @@ impl Analyzer<'_> {
         pos: Option<usize>,
     ) -> PgResult<Expr> {
         let (lt, rt) = (l.type_oid(), r.type_oid());
+        // The comparison operators of `anyenum`: both sides of one enum type.
+        let enum_type = if types::typcache::is_enum(lt) && (rt == lt || rt == UNKNOWN) {
+            Some(lt)
+        } else if types::typcache::is_enum(rt) && lt == UNKNOWN {
+            Some(rt)
+        } else {
+            None
+        };
+        let cmp = match sym {
+            "=" => Some("eq"),
+            "<>" | "!=" => Some("ne"),
+            "<" => Some("lt"),
+            "<=" => Some("le"),
+            ">" => Some("gt"),
+            ">=" => Some("ge"),
+            _ => None,
+        };
+        if let (Some(t), Some(imp)) = (enum_type, cmp) {
+            let a = self.coerce(l, t, -1, false, lpos)?;
+            let b = self.coerce(r, t, -1, false, rpos)?;
+            return Ok(Expr::Call {
+                func: imp,
+                args: vec![a, b],
+                type_oid: BOOL,
+                strict: true,
+            });
+        }
         let resolved = func::resolve(sym, &[lt, rt]);
         // An array operand takes the array operators, unless a built-in
         // operator is declared for these types (`jsonb - text[]`).
@@ -1377,6 +1446,7 @@ impl Analyzer<'_> {
                 let t = select_common_type(&types, ctx)?;
                 let lt = match func::resolve("<", &[t, t]) {
                     Resolution::Found(d) if d.args[0] == t => d.imp,
+                    _ if types::typcache::is_enum(t) => "lt",
                     _ => {
                         return Err(PgError::new(
                             SqlState::UndefinedFunction,
@@ -1509,6 +1579,25 @@ impl Analyzer<'_> {
         pos: Option<usize>,
     ) -> PgResult<Expr> {
         let types: Vec<u32> = args.iter().map(|(x, _)| x.type_oid()).collect();
+        if let Some(t) = enum_function_type(name, &types) {
+            // enum_first / enum_last / enum_range over `anyenum`: the
+            // arguments only tell the type (a NULL of it will do).
+            let ret = if name == "enum_range" {
+                oid::array_of(t).ok_or_else(|| PgError::internal("enum without an array type"))?
+            } else {
+                t
+            };
+            let mut out = Vec::with_capacity(args.len());
+            for (x, p) in args {
+                out.push(self.coerce(x, t, -1, false, p)?);
+            }
+            return Ok(Expr::Call {
+                func: name_static(name),
+                args: out,
+                type_oid: ret,
+                strict: false,
+            });
+        }
         let fmt_sig = || {
             types
                 .iter()
@@ -1562,6 +1651,27 @@ impl Analyzer<'_> {
             .with_hint("Could not choose a best candidate function. You might need to add explicit type casts.")
             .or_position(pos)),
         }
+    }
+}
+
+/// The enum type of a call of `enum_first(anyenum)`, `enum_last(anyenum)`,
+/// `enum_range(anyenum)` or `enum_range(anyenum, anyenum)` with these
+/// argument types, if it is one.
+fn enum_function_type(name: &str, types: &[u32]) -> Option<u32> {
+    let is_enum = types::typcache::is_enum;
+    match (name, types) {
+        ("enum_first" | "enum_last" | "enum_range", [t]) if is_enum(*t) => Some(*t),
+        ("enum_range", [a, b]) if is_enum(*a) && (b == a || *b == UNKNOWN) => Some(*a),
+        ("enum_range", [a, b]) if is_enum(*b) && *a == UNKNOWN => Some(*b),
+        _ => None,
+    }
+}
+
+fn name_static(name: &str) -> &'static str {
+    match name {
+        "enum_first" => "enum_first",
+        "enum_last" => "enum_last",
+        _ => "enum_range",
     }
 }
 

@@ -384,6 +384,12 @@ fn build() -> Vec<FuncDef> {
         BOOL,
         "pg_table_is_visible",
     ));
+    v.push(def(
+        "pg_type_is_visible",
+        &[OID],
+        BOOL,
+        "pg_type_is_visible",
+    ));
     // What psql's describe commands ask of the catalogs (the
     // deparsing ones are the backend's, see executor/src/functions/describe.rs).
     v.push(def("pg_get_userbyid", &[OID], NAME, "pg_get_userbyid"));

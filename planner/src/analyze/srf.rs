@@ -303,7 +303,7 @@ impl Analyzer<'_> {
             let Some(dt) = &c.data_type else {
                 return Err(PgError::internal("column definition without a type"));
             };
-            let (t, typmod) = super::typename::resolve_type(dt)?;
+            let (t, typmod) = super::typename::resolve_type_in(dt, self.catalog)?;
             columns.push((super::ident_name(&c.name), t, typmod));
         }
         let names = types::Datum::Array(Box::new(types::datum::ArrayValue::new(

@@ -82,6 +82,65 @@ fn internal_type(name: &str) -> Option<u32> {
 }
 
 pub fn resolve_type(dt: &DataType) -> PgResult<(u32, i32)> {
+    resolve_type_in(dt, &crate::catalog::EmptyCatalog)
+}
+
+/// The OID and typmod a type name denotes, user-defined types looked up
+/// through `catalog` (a built-in name wins, as `pg_catalog` comes first on
+/// the search_path unless a schema is named).
+pub fn resolve_type_in(
+    dt: &DataType,
+    catalog: &dyn crate::catalog::CatalogView,
+) -> PgResult<(u32, i32)> {
+    // A name qualified by another schema than pg_catalog is never built in.
+    if let DataType::Custom(name, mods) = dt
+        && mods.is_empty()
+        && schema_of(name).is_some_and(|s| s != "pg_catalog")
+        && let Some(t) = user_type(name, catalog)?
+    {
+        return Ok((t, -1));
+    }
+    match builtin_type(dt, catalog) {
+        Err(e) if e.code == SqlState::UndefinedObject => {
+            let DataType::Custom(name, mods) = dt else {
+                return Err(e);
+            };
+            let Some(t) = user_type(name, catalog)? else {
+                // A qualified name is reported whole (`"s.t"`).
+                let parts: Vec<String> = name
+                    .0
+                    .iter()
+                    .filter_map(|p| match p {
+                        ObjectNamePart::Identifier(id) if id.quote_style.is_some() => {
+                            Some(id.value.clone())
+                        }
+                        ObjectNamePart::Identifier(id) => Some(id.value.to_lowercase()),
+                        _ => None,
+                    })
+                    .collect();
+                if parts.len() > 1 {
+                    return Err(PgError::new(
+                        SqlState::UndefinedObject,
+                        format!("type \"{}\" does not exist", parts.join(".")),
+                    ));
+                }
+                return Err(e);
+            };
+            if !mods.is_empty() {
+                return Err(PgError::new(
+                    SqlState::SyntaxError,
+                    format!("type modifier is not allowed for type \"{}\"", type_name(t)),
+                ));
+            }
+            Ok((t, -1))
+        }
+        other => other,
+    }
+}
+
+/// The built-in type a name denotes (42704 for a name it does not know);
+/// an array of a user type looks its element up in `catalog`.
+fn builtin_type(dt: &DataType, catalog: &dyn crate::catalog::CatalogView) -> PgResult<(u32, i32)> {
     Ok(match dt {
         DataType::Int2(_) | DataType::SmallInt(_) => (INT2, -1),
         DataType::Int(_) | DataType::Int4(_) | DataType::Integer(_) => (INT4, -1),
@@ -196,7 +255,7 @@ pub fn resolve_type(dt: &DataType) -> PgResult<(u32, i32)> {
             sqlparser::ast::ArrayElemTypeDef::SquareBracket(inner, _)
             | sqlparser::ast::ArrayElemTypeDef::AngleBracket(inner),
         ) => {
-            let (elem, typmod) = resolve_type(inner)?;
+            let (elem, typmod) = resolve_type_in(inner, catalog)?;
             match array_of(elem) {
                 Some(a) => (a, typmod),
                 None => {
@@ -216,6 +275,34 @@ pub fn resolve_type(dt: &DataType) -> PgResult<(u32, i32)> {
         DataType::JSONB => (JSONB, -1),
         other => return Err(PgError::feature_not_supported(format!("type {other}"))),
     })
+}
+
+/// A user-defined type `[schema.]name` from the catalog (None if unknown).
+fn user_type(
+    name: &sqlparser::ast::ObjectName,
+    catalog: &dyn crate::catalog::CatalogView,
+) -> PgResult<Option<u32>> {
+    let part = |p: &ObjectNamePart| match p {
+        ObjectNamePart::Identifier(id) if id.quote_style.is_some() => Some(id.value.clone()),
+        ObjectNamePart::Identifier(id) => Some(id.value.to_lowercase()),
+        _ => None,
+    };
+    let parts: Vec<String> = name.0.iter().filter_map(part).collect();
+    let (schema, n) = match parts.as_slice() {
+        [n] => (None, n.as_str()),
+        [.., s, n] => (Some(s.as_str()), n.as_str()),
+        [] => return Ok(None),
+    };
+    catalog.lookup_type(schema, n)
+}
+
+/// The schema part of a qualified name, case-folded.
+fn schema_of(name: &sqlparser::ast::ObjectName) -> Option<String> {
+    match name.0.len().checked_sub(2).and_then(|i| name.0.get(i))? {
+        ObjectNamePart::Identifier(id) if id.quote_style.is_some() => Some(id.value.clone()),
+        ObjectNamePart::Identifier(id) => Some(id.value.to_lowercase()),
+        _ => None,
+    }
 }
 
 fn id_quoted(name: &sqlparser::ast::ObjectName) -> bool {

@@ -196,6 +196,8 @@ pub fn type_storage(type_oid: u32) -> Option<(i16, bool, Align)> {
         t if oid::range_subtype(t).is_some() => (-1, false, Align::Double),
         oid::INT4MULTIRANGE | oid::NUMMULTIRANGE | oid::DATEMULTIRANGE => (-1, false, Align::Int),
         t if oid::multirange_range(t).is_some() => (-1, false, Align::Double),
+        // A user enum holds the OID of its label (`pg_enum.oid`).
+        t if types::typcache::is_enum(t) => (4, true, Align::Int),
         _ => return None,
     })
 }
@@ -509,7 +511,7 @@ fn fixed_bytes(att: &Attribute, value: &Datum) -> PgResult<Vec<u8>> {
         },
         (oid::INT2, Datum::Int2(v)) => v.to_le_bytes().to_vec(),
         (oid::INT4, Datum::Int4(v)) | (oid::DATE, Datum::Date(v)) => v.to_le_bytes().to_vec(),
-        (oid::OID, Datum::Oid(v)) => v.to_le_bytes().to_vec(),
+        (oid::OID, Datum::Oid(v)) | (_, Datum::Enum(v)) => v.to_le_bytes().to_vec(),
         (oid::FLOAT4, Datum::Float4(v)) => v.to_bits().to_le_bytes().to_vec(),
         (oid::VOID, Datum::Void) => vec![0; 4],
         (oid::INT8, Datum::Int8(v))
@@ -904,6 +906,7 @@ fn read_attr(att: &Attribute, tuple: &[u8], off: usize) -> Result<(Datum, usize)
                 (oid::OID, 4) => Datum::Oid(le_u32(b, 0)),
                 (oid::FLOAT4, 4) => Datum::Float4(f32::from_bits(le_u32(b, 0))),
                 (oid::VOID, 4) => Datum::Void,
+                (t, 4) if types::typcache::is_enum(t) => Datum::Enum(le_u32(b, 0)),
                 (oid::INT8, 8) => Datum::Int8(le_u64(b, 0) as i64),
                 (oid::TIME, 8) => Datum::Time(le_u64(b, 0) as i64),
                 (oid::TIMESTAMP, 8) => Datum::Timestamp(le_u64(b, 0) as i64),

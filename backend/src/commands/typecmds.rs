@@ -1,0 +1,584 @@
+//! User-defined types (PostgreSQL's `commands/typecmds.c` and
+//! `catalog/pg_enum.c`): CREATE TYPE ... AS ENUM, ALTER TYPE (ADD VALUE,
+//! RENAME VALUE, RENAME TO), DROP TYPE; the lookup of type names the
+//! planner makes through its `CatalogView`, and the loading of
+//! [`types::typcache`].
+//!
+//! An enum is a `pg_type` row (`typtype 'e'`, category `E`, 4 bytes by
+//! value) with its array type `_name`, and one `pg_enum` row per label. A
+//! stored value is the label's OID; the labels' order is `enumsortorder`,
+//! a float4: CREATE TYPE numbers them 1, 2, ...; ADD VALUE puts a new one
+//! after the last (+1), before the first (-1), or halfway between two
+//! neighbours, renumbering the type's labels 1..n when the halfway point
+//! is not representable.
+//!
+//! The type cache is reloaded from the catalog whenever the relation cache
+//! is dropped (see `relcache::accept_invalidations`), which is how every
+//! session sees a committed ALTER TYPE and its own uncommitted DDL.
+//!
+//! Not yet: the 55P04 check on using a label added in the same
+//! transaction, dependencies other than table columns (domains,
+//! functions, views), ALTER TYPE OWNER / SET SCHEMA, composite and range
+//! types.
+
+use std::cell::RefCell;
+use std::sync::Arc;
+
+use sqlparser::ast::{
+    AlterType, AlterTypeAddValuePosition, AlterTypeOperation, DataType, ObjectName,
+    UserDefinedTypeRepresentation,
+};
+
+use catalog::heap_catalog::{CatalogWriter, UserTypeRow};
+use catalog::system::{EnumRow, PG_TYPE};
+use types::typcache::{self, EnumLabel, UserType, UserTypeKind};
+use types::{PgError, PgResult, SqlState};
+
+use super::{catalog_changed, split_name};
+use crate::relcache::{self, with_reader};
+use crate::session::Session;
+use crate::utility::Outcome;
+
+/// Fills [`types::typcache`] from the catalog (under a fresh catalog
+/// snapshot).
+pub fn load_user_types(session: &Session) -> PgResult<()> {
+    let (rows, labels) = with_reader(session, |r| Ok((r.user_types()?, r.enum_labels()?)))?;
+    let mut out = Vec::new();
+    for (_, t) in rows {
+        if t.typtype != 'e' {
+            continue;
+        }
+        let labels = labels
+            .iter()
+            .filter(|(_, l)| l.type_oid == t.oid)
+            .map(|(_, l)| EnumLabel {
+                oid: l.oid,
+                sort_order: l.sort_order,
+                label: l.label.clone(),
+            })
+            .collect();
+        out.push(UserType {
+            oid: t.oid,
+            name: t.name,
+            namespace: t.namespace,
+            array_oid: t.array,
+            kind: UserTypeKind::Enum(labels),
+        });
+    }
+    typcache::replace_all(out);
+    Ok(())
+}
+
+/// The user type `[schema.]name` (or the array type `_name` of one), as
+/// the planner's `CatalogView::lookup_type` answers.
+pub fn lookup_type(
+    session: &mut Session,
+    schema: Option<&str>,
+    name: &str,
+) -> PgResult<Option<u32>> {
+    relcache::accept_invalidations(session);
+    let namespaces = match schema {
+        Some(s) => vec![relcache::namespace_oid(session, s)?.ok_or_else(|| {
+            PgError::new(
+                SqlState::InvalidSchemaName,
+                format!("schema \"{s}\" does not exist"),
+            )
+        })?],
+        None => relcache::search_path(session)?,
+    };
+    for nsp in namespaces {
+        if let Some(t) = typcache::by_name(nsp, name) {
+            return Ok(Some(t.oid));
+        }
+        if let Some(t) = typcache::by_array_name(nsp, name) {
+            return Ok(Some(t.array_oid));
+        }
+    }
+    Ok(None)
+}
+
+/// Type names only, for DDL run outside the planner (CREATE TABLE's
+/// columns, ALTER TABLE, function signatures).
+struct TypeNames<'s> {
+    session: RefCell<&'s mut Session>,
+}
+
+impl planner::CatalogView for TypeNames<'_> {
+    fn lookup_type(&self, schema: Option<&str>, name: &str) -> PgResult<Option<u32>> {
+        lookup_type(&mut self.session.borrow_mut(), schema, name)
+    }
+
+    fn lookup_relation(
+        &self,
+        _schema: Option<&str>,
+        _name: &str,
+    ) -> PgResult<Option<Arc<planner::RelationDesc>>> {
+        Ok(None)
+    }
+}
+
+/// `resolve_type` with the session's user-defined types.
+pub fn resolve_type(session: &mut Session, dt: &DataType) -> PgResult<(u32, i32)> {
+    let names = TypeNames {
+        session: RefCell::new(session),
+    };
+    planner::analyze::typename::resolve_type_in(dt, &names)
+}
+
+fn undefined_type(name: &str) -> PgError {
+    PgError::new(
+        SqlState::UndefinedObject,
+        format!("type \"{name}\" does not exist"),
+    )
+}
+
+/// A user type as DDL finds it: the cache's entry, its `pg_type` row and
+/// where the row is.
+type FoundType = (Arc<UserType>, UserTypeRow, storage::page::ItemPointer);
+
+/// What a type name in DDL denotes.
+enum Named {
+    User(FoundType),
+    /// A built-in type (found first, as pg_catalog is searched first).
+    Builtin(u32),
+    /// The array type of a user type.
+    Array(u32),
+    Missing,
+}
+
+/// The type a DDL statement names, and the name as folded.
+fn find_type(session: &mut Session, name: &ObjectName) -> PgResult<(Named, String)> {
+    let (schema, n) = split_name(name)?;
+    if schema.as_deref().is_none_or(|s| s == "pg_catalog")
+        && let Ok((oid, _)) =
+            planner::analyze::typename::resolve_type(&DataType::Custom(name.clone(), Vec::new()))
+    {
+        return Ok((Named::Builtin(oid), n));
+    }
+    let Some(oid) = lookup_type(session, schema.as_deref(), &n)? else {
+        return Ok((Named::Missing, n));
+    };
+    let Some(t) = typcache::get(oid) else {
+        return Ok((Named::Array(oid), n));
+    };
+    let row = with_reader(session, |r| r.user_types())?
+        .into_iter()
+        .find(|(_, r)| r.oid == oid);
+    Ok((
+        row.map_or(Named::Missing, |(tid, row)| Named::User((t, row, tid))),
+        n,
+    ))
+}
+
+fn check_label(label: &str) -> PgResult<()> {
+    if label.len() > 63 {
+        return Err(PgError::new(
+            SqlState::InvalidName,
+            format!("invalid enum label \"{label}\""),
+        )
+        .with_detail("Labels must be 63 bytes or less."));
+    }
+    Ok(())
+}
+
+/// CREATE TYPE name AS ENUM ('a', ...).
+pub(crate) fn create_type(
+    session: &mut Session,
+    name: &ObjectName,
+    representation: &Option<UserDefinedTypeRepresentation>,
+) -> PgResult<Outcome> {
+    let labels: Vec<String> = match representation {
+        Some(UserDefinedTypeRepresentation::Enum { labels }) => {
+            labels.iter().map(|l| l.value.clone()).collect()
+        }
+        _ => {
+            return Err(PgError::feature_not_supported(
+                "CREATE TYPE other than AS ENUM",
+            ));
+        }
+    };
+    crate::xact::check_writable(session, "CREATE TYPE")?;
+    let (schema, n) = split_name(name)?;
+    let namespace = relcache::creation_namespace(session, schema.as_deref())?;
+    relcache::accept_invalidations(session);
+    // A relation's row type has its name too (PostgreSQL makes one in
+    // pg_type for every table and view; we do not yet).
+    let relation = with_reader(session, |r| r.relation(namespace, &n))?;
+    let taken = relation.is_some_and(|r| r.kind != 'i' && r.kind != 'S')
+        || typcache::by_name(namespace, &n).is_some()
+        || (namespace == catalog::system::PG_CATALOG_NAMESPACE
+            && planner::analyze::typename::resolve_type(&DataType::Custom(
+                name.clone(),
+                Vec::new(),
+            ))
+            .is_ok());
+    if taken {
+        return Err(PgError::new(
+            SqlState::DuplicateObject,
+            format!("type \"{n}\" already exists"),
+        ));
+    }
+    for l in &labels {
+        check_label(l)?;
+    }
+    let type_oid = session.storage.transam.new_oid()?;
+    // pg_enum's unique index on (enumtypid, enumlabel) refuses a repeat.
+    for (i, l) in labels.iter().enumerate() {
+        if labels[..i].contains(l) {
+            return Err(PgError::new(
+                SqlState::UniqueViolation,
+                "duplicate key value violates unique constraint \"pg_enum_typid_label_index\"",
+            )
+            .with_detail(format!(
+                "Key (enumtypid, enumlabel)=({type_oid}, {l}) already exists."
+            )));
+        }
+    }
+    let array_oid = session.storage.transam.new_oid()?;
+    let mut rows = Vec::with_capacity(labels.len());
+    for (i, l) in labels.iter().enumerate() {
+        rows.push(EnumRow {
+            oid: session.storage.transam.new_oid()?,
+            type_oid,
+            sort_order: (i + 1) as f32,
+            label: l.clone(),
+        });
+    }
+    let type_rows =
+        catalog::system::enum_type_rows(type_oid, array_oid, &n, namespace, session.user_oid);
+    let db = session.database_oid;
+    crate::xact::with_write(session, |env, w| {
+        let cw = CatalogWriter { env, db_oid: db };
+        cw.create_enum_type(w, &type_rows)?;
+        for r in &rows {
+            cw.add_enum_label(w, r)?;
+        }
+        Ok(())
+    })?;
+    changed(session)?;
+    Ok(Outcome::Command("CREATE TYPE".into()))
+}
+
+/// Makes the command's catalog changes visible to the rest of the
+/// transaction, and the type cache follow them.
+fn changed(session: &mut Session) -> PgResult<()> {
+    catalog_changed(session);
+    crate::xact::command_counter_increment(session)?;
+    relcache::accept_invalidations(session);
+    Ok(())
+}
+
+/// DROP TYPE [IF EXISTS] name, ... [CASCADE]: a column of the type (or of
+/// its array type) is 2BP01 unless CASCADE, which drops the column.
+pub(crate) fn drop_types(
+    session: &mut Session,
+    names: &[ObjectName],
+    if_exists: bool,
+    cascade: bool,
+) -> PgResult<Outcome> {
+    crate::xact::check_writable(session, "DROP TYPE")?;
+    let mut targets = Vec::new();
+    for name in names {
+        let (found, n) = find_type(session, name)?;
+        match found {
+            Named::User(t) => targets.push(t),
+            Named::Builtin(oid) => {
+                return Err(PgError::new(
+                    SqlState::DependentObjectsStillExist,
+                    format!(
+                        "cannot drop type {} because it is required by the database system",
+                        types::oid::type_name(oid)
+                    ),
+                ));
+            }
+            Named::Array(oid) => {
+                let elem = types::oid::element_of(oid).unwrap_or(oid);
+                return Err(PgError::new(
+                    SqlState::DependentObjectsStillExist,
+                    format!(
+                        "cannot drop type {} because type {} requires it",
+                        types::oid::type_name(oid),
+                        types::oid::type_name(elem)
+                    ),
+                )
+                .with_hint(format!(
+                    "You can drop type {} instead.",
+                    types::oid::type_name(elem)
+                )));
+            }
+            Named::Missing if if_exists => {
+                session.notice("00000", format!("type \"{n}\" does not exist, skipping"));
+            }
+            Named::Missing => return Err(undefined_type(&n)),
+        }
+    }
+    for (t, _, _) in &targets {
+        let columns = with_reader(session, |r| {
+            r.columns_of_types(&[t.oid, t.array_oid], false)
+        })?;
+        // What goes with the type: a table's column, or a whole view.
+        let mut lines: Vec<String> = Vec::new();
+        let mut drops: Vec<String> = Vec::new();
+        let mut views: Vec<u32> = Vec::new();
+        for (relid, column, _) in &columns {
+            let Some(rel) = relcache::relation_by_oid(session, *relid)? else {
+                continue;
+            };
+            let qualified = format!(
+                "{}.{}",
+                types::guc::quote_identifier(&rel.namespace),
+                types::guc::quote_identifier(&rel.name)
+            );
+            match rel.kind {
+                // An index's column goes with the table's.
+                'i' => {}
+                'v' if views.contains(relid) => {}
+                'v' => {
+                    views.push(*relid);
+                    lines.push(format!("view {}", rel.name));
+                    // Views first: a view may read a column dropped below.
+                    drops.insert(0, format!("DROP VIEW IF EXISTS {qualified} CASCADE"));
+                }
+                _ => {
+                    lines.push(format!("column {column} of table {}", rel.name));
+                    drops.push(format!(
+                        "ALTER TABLE {qualified} DROP COLUMN IF EXISTS {}",
+                        types::guc::quote_identifier(column)
+                    ));
+                }
+            }
+        }
+        if lines.is_empty() {
+            continue;
+        }
+        if !cascade {
+            return Err(PgError::new(
+                SqlState::DependentObjectsStillExist,
+                format!(
+                    "cannot drop type {} because other objects depend on it",
+                    t.name
+                ),
+            )
+            .with_detail(
+                lines
+                    .iter()
+                    .map(|l| format!("{l} depends on type {}", t.name))
+                    .collect::<Vec<_>>()
+                    .join("\n"),
+            )
+            .with_hint("Use DROP ... CASCADE to drop the dependent objects too."));
+        }
+        match lines.as_slice() {
+            [one] => session.notice("00000", format!("drop cascades to {one}")),
+            many => session.notices.push((
+                "NOTICE",
+                "00000",
+                format!("drop cascades to {} other objects", many.len()),
+                Some(
+                    many.iter()
+                        .map(|l| format!("drop cascades to {l}"))
+                        .collect::<Vec<_>>()
+                        .join("\n"),
+                ),
+            )),
+        }
+        for sql in drops {
+            run_sql(session, &sql)?;
+        }
+    }
+    // Dropped columns keep their type's layout: give them a built-in type
+    // stored alike (PostgreSQL clears atttypid and keeps attlen and
+    // attalign; our tuple layout comes from the type).
+    crate::xact::command_counter_increment(session)?;
+    for (t, _, _) in &targets {
+        for (elem, stand_in) in [
+            (t.oid, types::oid::INT4),
+            (t.array_oid, types::oid::INT4_ARRAY),
+        ] {
+            let dropped = with_reader(session, |r| r.columns_of_types(&[elem], true))?;
+            for (relid, _, attnum) in dropped {
+                super::alter_table::update_attribute(session, relid, attnum, |a| {
+                    a.type_oid = stand_in;
+                })?;
+            }
+        }
+    }
+    let mut rows = Vec::new();
+    let labels = with_reader(session, |r| r.enum_labels())?;
+    let all = with_reader(session, |r| r.user_types())?;
+    for (t, _, tid) in &targets {
+        rows.push((PG_TYPE, *tid));
+        if let Some((array_tid, _)) = all.iter().find(|(_, r)| r.oid == t.array_oid) {
+            rows.push((PG_TYPE, *array_tid));
+        }
+        for (label_tid, l) in &labels {
+            if l.type_oid == t.oid {
+                rows.push((catalog::system::PG_ENUM, *label_tid));
+            }
+        }
+    }
+    let db = session.database_oid;
+    crate::xact::with_write(session, |env, w| {
+        CatalogWriter { env, db_oid: db }.delete_rows(&rows, w)
+    })?;
+    changed(session)?;
+    Ok(Outcome::Command("DROP TYPE".into()))
+}
+
+/// Runs one SQL statement of the command's own making.
+fn run_sql(session: &mut Session, sql: &str) -> PgResult<Outcome> {
+    let stmts = crate::syntax::parse(sql)?;
+    let [stmt] = stmts.as_slice() else {
+        return Err(PgError::internal(
+            "DROP TYPE's statement did not parse as one",
+        ));
+    };
+    crate::tcop::run_statement(session, stmt, sql, None, &[])
+}
+
+/// ALTER TYPE name ADD VALUE | RENAME VALUE | RENAME TO.
+pub(crate) fn alter_type(session: &mut Session, at: &AlterType) -> PgResult<Outcome> {
+    crate::xact::check_writable(session, "ALTER TYPE")?;
+    let (found, n) = find_type(session, &at.name)?;
+    let (t, row, tid) = match found {
+        Named::User(found) => found,
+        Named::Builtin(oid) | Named::Array(oid) => {
+            return Err(PgError::new(
+                SqlState::WrongObjectType,
+                format!("{} is not an enum", types::oid::type_name(oid)),
+            ));
+        }
+        Named::Missing => return Err(undefined_type(&n)),
+    };
+    let db = session.database_oid;
+    let labels: Vec<(storage::page::ItemPointer, EnumRow)> =
+        with_reader(session, |r| r.enum_labels())?
+            .into_iter()
+            .filter(|(_, l)| l.type_oid == t.oid)
+            .collect();
+    match &at.operation {
+        AlterTypeOperation::AddValue(add) => {
+            let value = add.value.value.clone();
+            check_label(&value)?;
+            if labels.iter().any(|(_, l)| l.label == value) {
+                if add.if_not_exists {
+                    session.notice(
+                        "42710",
+                        format!("enum label \"{value}\" already exists, skipping"),
+                    );
+                    return Ok(Outcome::Command("ALTER TYPE".into()));
+                }
+                return Err(PgError::new(
+                    SqlState::DuplicateObject,
+                    format!("enum label \"{value}\" already exists"),
+                ));
+            }
+            let mut sorted: Vec<_> = labels.clone();
+            sorted.sort_by(|a, b| a.1.sort_order.total_cmp(&b.1.sort_order));
+            let mut renumber = Vec::new();
+            let sort_order = match &add.position {
+                None => sorted.last().map_or(1.0, |(_, l)| l.sort_order + 1.0),
+                Some(p) => {
+                    let (neighbour, after) = match p {
+                        AlterTypeAddValuePosition::Before(n) => (n.value.clone(), false),
+                        AlterTypeAddValuePosition::After(n) => (n.value.clone(), true),
+                    };
+                    let Some(i) = sorted.iter().position(|(_, l)| l.label == neighbour) else {
+                        return Err(PgError::new(
+                            SqlState::InvalidParameterValue,
+                            format!("\"{neighbour}\" is not an existing enum label"),
+                        ));
+                    };
+                    let other = if after {
+                        i.checked_add(1)
+                    } else {
+                        i.checked_sub(1)
+                    };
+                    let here = sorted[i].1.sort_order;
+                    match other.and_then(|o| sorted.get(o)) {
+                        None if after => here + 1.0,
+                        None => here - 1.0,
+                        Some((_, o)) => {
+                            let mid = (here + o.sort_order) / 2.0;
+                            if mid == here || mid == o.sort_order {
+                                // No float4 between them: number the labels
+                                // 1..n first, as PostgreSQL does.
+                                for (k, (tid, l)) in sorted.iter().enumerate() {
+                                    let mut l = l.clone();
+                                    l.sort_order = (k + 1) as f32;
+                                    renumber.push((*tid, l));
+                                }
+                                let o = other.unwrap_or(i);
+                                ((i + 1) as f32 + (o + 1) as f32) / 2.0
+                            } else {
+                                mid
+                            }
+                        }
+                    }
+                }
+            };
+            let row = EnumRow {
+                oid: session.storage.transam.new_oid()?,
+                type_oid: t.oid,
+                sort_order,
+                label: value,
+            };
+            crate::xact::with_write(session, |env, w| {
+                let cw = CatalogWriter { env, db_oid: db };
+                for (tid, l) in &renumber {
+                    cw.update_enum_label(*tid, l, w)?;
+                }
+                cw.add_enum_label(w, &row)
+            })?;
+            typcache::note_label_added(row.oid);
+        }
+        AlterTypeOperation::RenameValue(rv) => {
+            let (from, to) = (rv.from.value.clone(), rv.to.value.clone());
+            check_label(&to)?;
+            let Some((tid, old)) = labels.iter().find(|(_, l)| l.label == from) else {
+                return Err(PgError::new(
+                    SqlState::InvalidParameterValue,
+                    format!("\"{from}\" is not an existing enum label"),
+                ));
+            };
+            if labels.iter().any(|(_, l)| l.label == to) {
+                return Err(PgError::new(
+                    SqlState::DuplicateObject,
+                    format!("enum label \"{to}\" already exists"),
+                ));
+            }
+            let mut new = old.clone();
+            new.label = to;
+            let tid = *tid;
+            crate::xact::with_write(session, |env, w| {
+                CatalogWriter { env, db_oid: db }.update_enum_label(tid, &new, w)
+            })?;
+        }
+        AlterTypeOperation::Rename(r) => {
+            let new = super::ident(&r.new_name);
+            if typcache::by_name(row.namespace, &new).is_some() {
+                return Err(PgError::new(
+                    SqlState::DuplicateObject,
+                    format!("type \"{new}\" already exists"),
+                ));
+            }
+            let all = with_reader(session, |r| r.user_types())?;
+            let array_tid = all
+                .iter()
+                .find(|(_, r)| r.oid == t.array_oid)
+                .map(|(tid, _)| *tid);
+            let [type_row, array_row] =
+                catalog::system::enum_type_rows(t.oid, t.array_oid, &new, row.namespace, row.owner);
+            crate::xact::with_write(session, |env, w| {
+                let cw = CatalogWriter { env, db_oid: db };
+                cw.update_type(tid, &type_row, w)?;
+                if let Some(a) = array_tid {
+                    cw.update_type(a, &array_row, w)?;
+                }
+                Ok(())
+            })?;
+        }
+    }
+    changed(session)?;
+    Ok(Outcome::Command("ALTER TYPE".into()))
+}
