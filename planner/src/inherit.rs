@@ -398,20 +398,8 @@ fn all_contradict(facts: &[&Fact]) -> bool {
             _ => None,
         })
         .collect();
-    let holds = |v: &types::Datum, op: &str, w: &types::Datum| {
-        use std::cmp::Ordering::*;
-        match types::compare::compare(v, w) {
-            Ok(o) => match op {
-                "eq" => o == Equal,
-                "lt" => o == Less,
-                "le" => o != Greater,
-                "gt" => o == Greater,
-                "ge" => o != Less,
-                _ => true,
-            },
-            Err(_) => true,
-        }
-    };
+    // (Unsure counts as possible.)
+    let holds = |v: &types::Datum, op: &str, w: &types::Datum| holds(v, op, w).unwrap_or(true);
     if let Some((first, rest)) = lists.split_first() {
         // A candidate must be in every list and pass every comparison.
         return !first.iter().any(|v| {
@@ -429,6 +417,21 @@ fn all_contradict(facts: &[&Fact]) -> bool {
         }
     }
     false
+}
+
+/// Whether `v op w` holds (`op` one of eq lt le gt ge); None when the
+/// values do not compare.
+fn holds(v: &types::Datum, op: &str, w: &types::Datum) -> Option<bool> {
+    use std::cmp::Ordering::*;
+    let o = types::compare::compare(v, w).ok()?;
+    Some(match op {
+        "eq" => o == Equal,
+        "lt" => o == Less,
+        "le" => o != Greater,
+        "gt" => o == Greater,
+        "ge" => o != Less,
+        _ => return None,
+    })
 }
 
 /// The operands of the `NOT (...)` conjuncts of `e`.
@@ -454,20 +457,8 @@ fn implied_by_equalities(facts_known: &[Fact], e: &Expr) -> bool {
     if needed.is_empty() {
         return false;
     }
-    let holds = |v: &types::Datum, op: &str, w: &types::Datum| {
-        use std::cmp::Ordering::*;
-        match types::compare::compare(v, w) {
-            Ok(o) => match op {
-                "eq" => o == Equal,
-                "lt" => o == Less,
-                "le" => o != Greater,
-                "gt" => o == Greater,
-                "ge" => o != Less,
-                _ => false,
-            },
-            Err(_) => false,
-        }
-    };
+    // (Unsure counts as not implied.)
+    let holds = |v: &types::Datum, op: &str, w: &types::Datum| holds(v, op, w).unwrap_or(false);
     // Every conjunct of `e` must be one of the facts read (an opaque part
     // could be false).
     let mut parts = 0;
