@@ -1,12 +1,17 @@
-//! UPDATE and DELETE of an inheritance tree: the statement as analyzed for
-//! the named table, rewritten for each descendant (PostgreSQL plans one
-//! result relation per child; here the executor runs the rewritten
-//! statements one after another).
+//! Inheritance trees in plans.
 //!
-//! A child has every column of its parent, by name, but maybe at other
-//! positions and with more columns of its own, so every `Var` over the
-//! parent's row is moved to the same column of the child's row, and one
-//! past it (`UPDATE ... FROM`'s other rows) by the difference in width.
+//! - UPDATE and DELETE: the statement as analyzed for the named table,
+//!   rewritten for each descendant ([`child_modify`]; PostgreSQL plans one
+//!   result relation per child, here the executor runs the rewritten
+//!   statements one after another). A child has every column of its
+//!   parent, by name, but maybe at other positions and with more columns
+//!   of its own, so every `Var` over the parent's row is moved to the same
+//!   column of the child's row, and one past it (`UPDATE ... FROM`'s other
+//!   rows) by the difference in width.
+//! - Scans: [`push_filter`] moves a WHERE into the members of an Append
+//!   and leaves out the partitions whose constraint contradicts it
+//!   (PostgreSQL's partition pruning and constraint exclusion, for
+//!   comparisons of columns with constants).
 
 use std::sync::Arc;
 
@@ -68,7 +73,7 @@ fn remap(e: &Expr, map: &[Option<usize>], parent_width: usize, child_width: usiz
 }
 
 /// Every table below `rel` whose rows an UPDATE or DELETE of it reaches
-/// (partitioned tables hold none), depth first.
+/// (partitioned tables hold none), in scan order.
 pub fn modified_descendants(rel: &RelationDesc) -> Vec<Arc<RelationDesc>> {
     crate::analyze::from::descendants(rel)
         .into_iter()
