@@ -134,11 +134,12 @@ pub fn ddl_statement(
         },
         Statement::Truncate(t) => {
             let names: Vec<ObjectName> = t.table_names.iter().map(|t| t.name.clone()).collect();
+            let only: Vec<bool> = t.table_names.iter().map(|t| t.only).collect();
             let restart = matches!(
                 t.identity,
                 Some(sqlparser::ast::TruncateIdentityOption::Restart)
             );
-            truncate(session, &names, restart)
+            truncate(session, &names, &only, restart)
         }
         Statement::Vacuum(v) => vacuum(session, v),
         Statement::Analyze(a) => analyze(session, a),

@@ -793,19 +793,38 @@ pub(crate) fn drop_tables(
 pub(crate) fn truncate(
     session: &mut Session,
     names: &[ObjectName],
+    only: &[bool],
     restart_identity: bool,
 ) -> PgResult<Outcome> {
     crate::xact::check_writable(session, "TRUNCATE TABLE")?;
     let mut targets = Vec::new();
-    for n in names {
+    let mut alone = Vec::new();
+    for (i, n) in names.iter().enumerate() {
         if let Some(rel) = target_table(session, n, false)? {
+            let only = only.get(i).copied().unwrap_or(false);
+            if only && rel.kind == 'p' {
+                return Err(PgError::new(
+                    SqlState::WrongObjectType,
+                    "cannot truncate only a partitioned table",
+                )
+                .with_hint(
+                    "Do not specify the ONLY keyword, or use TRUNCATE ONLY on the partitions directly.",
+                ));
+            }
+            if only {
+                alone.push(rel.oid);
+            }
             targets.push(rel);
         }
     }
-    // The descendants of each table are truncated with it.
+    // The descendants of each table are truncated with it (unless ONLY).
     let mut i = 0;
     while i < targets.len() {
-        let children = targets[i].children.clone();
+        let children = if alone.contains(&targets[i].oid) {
+            Vec::new()
+        } else {
+            targets[i].children.clone()
+        };
         i += 1;
         for c in children {
             if targets.iter().any(|t| t.oid == c) {
