@@ -10,6 +10,7 @@ fn main() {
     let mut codes = String::new();
     let mut names = String::new();
     let mut from_code = String::new();
+    let mut from_name = String::new();
     for line in text.lines() {
         let line = line.trim();
         if line.is_empty() || line.starts_with('#') || line.starts_with("Section:") {
@@ -36,6 +37,15 @@ fn main() {
             .expect("writing to a String cannot fail");
         writeln!(names, "            SqlState::{variant} => \"{spec_name}\",")
             .expect("writing to a String cannot fail");
+        // Some names (e.g. string_data_right_truncation) head a warning and
+        // an error both: the first (the warning class's) is not kept.
+        if !spec_name.is_empty() && !code.starts_with("01") {
+            writeln!(
+                from_name,
+                "            \"{spec_name}\" => Some(SqlState::{variant}),"
+            )
+            .expect("writing to a String cannot fail");
+        }
         writeln!(
             from_code,
             "            \"{code}\" => Some(SqlState::{variant}),"
@@ -52,7 +62,10 @@ fn main() {
          /// The condition name of the SQL standard / PostgreSQL appendix A.\n\
          pub fn name(self) -> &'static str {{\n        match self {{\n{names}        }}\n    }}\n\n\
          /// The condition for a five-character code, if the table has it.\n\
-         pub fn from_code(code: &str) -> Option<SqlState> {{\n        match code {{\n{from_code}            _ => None,\n        }}\n    }}\n}}\n"
+         pub fn from_code(code: &str) -> Option<SqlState> {{\n        match code {{\n{from_code}            _ => None,\n        }}\n    }}\n\n\
+         /// The condition for a condition name (PL/pgSQL's `WHEN division_by_zero`).\n\
+         #[allow(unreachable_patterns)]\n\
+         pub fn from_name(name: &str) -> Option<SqlState> {{\n        match name {{\n{from_name}            _ => None,\n        }}\n    }}\n}}\n"
     );
     let dest =
         PathBuf::from(std::env::var("OUT_DIR").expect("cargo sets OUT_DIR")).join("sqlstate.rs");

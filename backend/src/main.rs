@@ -52,6 +52,7 @@ mod crash_notice;
 mod describe;
 mod index_exprs;
 mod interrupt;
+mod plpgsql;
 mod relcache;
 mod session;
 mod startup;

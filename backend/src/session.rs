@@ -273,6 +273,23 @@ impl Session {
 }
 
 impl ExecContext for Session {
+    fn call_function(&mut self, oid: u32, args: Vec<Datum>) -> PgResult<Datum> {
+        crate::plpgsql::call(self, oid, args).map(|r| r.value)
+    }
+
+    fn call_set_function(
+        &mut self,
+        oid: u32,
+        args: Vec<Datum>,
+        width: usize,
+    ) -> PgResult<Vec<Vec<Datum>>> {
+        let mut rows = crate::plpgsql::call(self, oid, args)?.rows;
+        for r in &mut rows {
+            r.resize(width, Datum::Null);
+        }
+        Ok(rows)
+    }
+
     fn check_for_interrupts(&mut self) -> PgResult<()> {
         self.interrupts.check(self.deadline)
     }

@@ -691,6 +691,8 @@ fn rewrite_text_statements(mut tokens: Vec<TokenWithSpan>) -> Vec<TokenWithSpan>
             FETCH_MARKER
         } else if word_is(&tokens[start], "set") && word_is(&tokens[kind_at], "constraints") {
             SET_CONSTRAINTS_MARKER
+        } else if word_is(&tokens[start], "do") {
+            DO_MARKER
         } else if word_is(&tokens[start], "alter") && word_is(&tokens[kind_at], "table") && {
             let end = (start..tokens.len())
                 .find(|&i| tokens[i].token == Token::SemiColon || tokens[i].token == Token::EOF)
@@ -736,6 +738,7 @@ const ALTER_SEQUENCE_MARKER: &str = "ALTER_SEQUENCE";
 const SET_CONSTRAINTS_MARKER: &str = "SET_CONSTRAINTS";
 const FETCH_MARKER: &str = "FETCH";
 const ALTER_TABLE_SET_SCHEMA_MARKER: &str = "ALTER_TABLE_SET_SCHEMA";
+const DO_MARKER: &str = "DO";
 
 /// A statement kept as text for its command to read (see
 /// [`rewrite_text_statements`]).
@@ -746,6 +749,8 @@ pub enum TextStatement {
     Fetch(String),
     /// `ALTER TABLE ... SET SCHEMA ...` (sqlparser has no such operation)
     AlterTableSetSchema(String),
+    /// `DO [LANGUAGE l] 'code'` (sqlparser has no DO)
+    Do(String),
 }
 
 /// The statement `stmt` stands for, if it is one kept as text.
@@ -766,6 +771,7 @@ pub fn text_statement(stmt: &Statement) -> Option<TextStatement> {
         SET_CONSTRAINTS_MARKER => TextStatement::SetConstraints,
         FETCH_MARKER => TextStatement::Fetch,
         ALTER_TABLE_SET_SCHEMA_MARKER => TextStatement::AlterTableSetSchema,
+        DO_MARKER => TextStatement::Do,
         _ => return None,
     };
     let FunctionArguments::List(list) = &f.args else {
@@ -778,6 +784,25 @@ pub fn text_statement(stmt: &Statement) -> Option<TextStatement> {
         },
         _ => None,
     }
+}
+
+/// The string literals of a statement kept as text, in order (a `DO`
+/// block's code).
+pub fn string_literals(text: &str) -> PgResult<Vec<String>> {
+    let tokens = Tokenizer::new(&PostgreSqlDialect {}, text)
+        .tokenize()
+        .map_err(|e| to_pg_error(text, ParserError::from(e)))?;
+    Ok(tokens
+        .into_iter()
+        .filter_map(|t| match t {
+            Token::SingleQuotedString(s)
+            | Token::EscapedStringLiteral(s)
+            | Token::DollarQuotedString(sqlparser::ast::DollarQuotedString { value: s, .. }) => {
+                Some(s)
+            }
+            _ => None,
+        })
+        .collect())
 }
 
 /// The words of a statement kept as text: identifiers (quoted ones with

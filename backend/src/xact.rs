@@ -704,6 +704,18 @@ pub fn release_savepoint(session: &mut Session, name: &str) -> PgResult<()> {
 /// decided since; the savepoint stays. Locks taken since are kept until the
 /// transaction ends (PostgreSQL releases a subtransaction's locks).
 pub fn rollback_to_savepoint(session: &mut Session, name: &str) -> PgResult<()> {
+    rollback_to(session, name)?;
+    session.scans.clear();
+    Ok(())
+}
+
+/// The rollback of a PL/pgSQL block's subtransaction: as ROLLBACK TO,
+/// but the scans of the statements around the function stay open.
+pub fn rollback_subtransaction(session: &mut Session, name: &str) -> PgResult<()> {
+    rollback_to(session, name)
+}
+
+fn rollback_to(session: &mut Session, name: &str) -> PgResult<()> {
     let i = find_savepoint(session, name)?;
     let sp = session.tx.savepoints[i].clone();
     session.tx.savepoints.truncate(i + 1);
@@ -724,7 +736,6 @@ pub fn rollback_to_savepoint(session: &mut Session, name: &str) -> PgResult<()> 
     // Catalog rows may have come back or gone: nothing cached is trusted.
     session.relcache.invalidate();
     session.local_catalog_version += 1;
-    session.scans.clear();
     session.tx.cid_used = true;
     command_counter_increment(session)
 }

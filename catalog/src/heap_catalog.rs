@@ -599,6 +599,14 @@ impl CatalogReader<'_, '_, '_> {
         Ok(out)
     }
 
+    /// The function with OID `oid`.
+    pub fn function_by_oid(&self, oid: u32) -> PgResult<Option<ProcRow>> {
+        self.find(&PG_PROC_DEF, |_, r| {
+            let row = ProcRow::from_datums(r);
+            (row.oid == oid).then_some(row)
+        })
+    }
+
     /// A constraint named `name` (of any table).
     pub fn constraint_by_name(&self, name: &str) -> PgResult<Option<ConstraintRow>> {
         self.find(&PG_CONSTRAINT_DEF, |_, r| {

@@ -474,16 +474,20 @@ pub const PG_PROC_DEF: CatalogDef = CatalogDef {
         c("proargtypes", oid::OIDVECTOR),
         c("proargnames", oid::TEXT_ARRAY),
         c("prosrc", oid::TEXT),
+        c("proallargtypes", oid::OID_ARRAY),
+        c("proargmodes", oid::CHAR_ARRAY),
     ],
     shared: false,
 };
 
 /// `pg_language` OID of SQL-language functions.
 pub const SQL_LANGUAGE_OID: u32 = 14;
+/// `pg_language` OID of PL/pgSQL (PostgreSQL 15's initdb gives it this one).
+pub const PLPGSQL_LANGUAGE_OID: u32 = 13_563;
 
 /// What a `pg_proc` row says (user functions only: built-in functions are
 /// not catalog rows here).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct ProcRow {
     pub oid: u32,
     pub name: String,
@@ -492,9 +496,24 @@ pub struct ProcRow {
     pub volatility: char,
     pub strict: bool,
     pub ret_type: u32,
+    /// `proargtypes`: the types of the input arguments.
     pub arg_types: Vec<u32>,
+    /// `proargnames`: the names of all arguments, OUT ones too ("" for an
+    /// unnamed one).
     pub arg_names: Vec<String>,
     pub body: String,
+    /// `proallargtypes`: every argument's type, OUT ones too; empty (NULL)
+    /// when all are IN.
+    pub all_arg_types: Vec<u32>,
+    /// `proargmodes`: `i` IN, `o` OUT, `b` INOUT, `v` VARIADIC, `t` TABLE
+    /// column; empty (NULL) when all are IN.
+    pub arg_modes: Vec<char>,
+    /// `prolang`: [`SQL_LANGUAGE_OID`] or [`PLPGSQL_LANGUAGE_OID`].
+    pub language: u32,
+    /// `prokind`: `f` function, `p` procedure.
+    pub kind: char,
+    /// `proretset`: the function returns a set (`RETURNS SETOF`, `TABLE`).
+    pub retset: bool,
 }
 
 impl ProcRow {
@@ -504,11 +523,11 @@ impl ProcRow {
             Datum::Text(self.name.clone()),
             Datum::Oid(self.namespace),
             Datum::Oid(self.owner),
-            Datum::Oid(SQL_LANGUAGE_OID),
-            ch('f'),
+            Datum::Oid(self.language),
+            ch(self.kind),
             ch(self.volatility),
             Datum::Bool(self.strict),
-            Datum::Bool(false),
+            Datum::Bool(self.retset),
             Datum::Int2(self.arg_types.len() as i16),
             Datum::Oid(self.ret_type),
             vector(&self.arg_types),
@@ -517,7 +536,51 @@ impl ProcRow {
                 self.arg_names.iter().cloned().map(Datum::Text).collect(),
             ))),
             Datum::Text(self.body.clone()),
+            match self.all_arg_types.is_empty() {
+                true => Datum::Null,
+                false => Datum::Array(Box::new(types::datum::ArrayValue::new(
+                    oid::OID,
+                    self.all_arg_types.iter().map(|&t| Datum::Oid(t)).collect(),
+                ))),
+            },
+            match self.arg_modes.is_empty() {
+                true => Datum::Null,
+                false => Datum::Array(Box::new(types::datum::ArrayValue::new(
+                    oid::CHAR,
+                    self.arg_modes.iter().map(|&m| ch(m)).collect(),
+                ))),
+            },
         ]
+    }
+
+    /// The names of the input arguments (IN, INOUT, VARIADIC), in order.
+    pub fn in_arg_names(&self) -> Vec<String> {
+        if self.arg_modes.is_empty() {
+            return self.arg_names.clone();
+        }
+        self.arg_modes
+            .iter()
+            .enumerate()
+            .filter(|(_, m)| matches!(m, 'i' | 'b' | 'v'))
+            .map(|(i, _)| self.arg_names.get(i).cloned().unwrap_or_default())
+            .collect()
+    }
+
+    /// The output columns of a function with OUT arguments or `RETURNS
+    /// TABLE` (OUT, INOUT and TABLE ones): names and types; empty for
+    /// one whose result is its return type alone.
+    pub fn out_columns(&self) -> Vec<(String, u32)> {
+        self.arg_modes
+            .iter()
+            .enumerate()
+            .filter(|(_, m)| matches!(m, 'o' | 'b' | 't'))
+            .map(|(i, _)| {
+                (
+                    self.arg_names.get(i).cloned().unwrap_or_default(),
+                    self.all_arg_types.get(i).copied().unwrap_or(0),
+                )
+            })
+            .collect()
     }
 
     pub fn from_datums(r: &[Datum]) -> ProcRow {
@@ -550,6 +613,34 @@ impl ProcRow {
                 _ => Vec::new(),
             },
             body: text(13),
+            language: match oid_at(4) {
+                0 => SQL_LANGUAGE_OID,
+                l => l,
+            },
+            kind: text(5).chars().next().unwrap_or('f'),
+            retset: matches!(r.get(8), Some(Datum::Bool(true))),
+            all_arg_types: match r.get(14) {
+                Some(Datum::Array(a)) => a
+                    .elems
+                    .iter()
+                    .map(|d| match d {
+                        Datum::Oid(t) => *t,
+                        _ => 0,
+                    })
+                    .collect(),
+                _ => Vec::new(),
+            },
+            arg_modes: match r.get(15) {
+                Some(Datum::Array(a)) => a
+                    .elems
+                    .iter()
+                    .map(|d| match d {
+                        Datum::Text(m) => m.chars().next().unwrap_or('i'),
+                        _ => 'i',
+                    })
+                    .collect(),
+                _ => Vec::new(),
+            },
         }
     }
 }

@@ -196,6 +196,19 @@ impl<'a> Evaluator<'a> {
                     .and_then(|r| r.into_iter().next())
                     .unwrap_or(Datum::Null))
             }
+            Expr::UserCall {
+                oid, args, strict, ..
+            } => {
+                let mut values = Vec::with_capacity(args.len());
+                for a in args {
+                    let v = self.eval_row(a, row)?;
+                    if *strict && v.is_null() {
+                        return Ok(Datum::Null);
+                    }
+                    values.push(v);
+                }
+                self.ctx.call_function(*oid, values)
+            }
             Expr::ScalarArrayOp {
                 any,
                 left,

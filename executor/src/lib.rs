@@ -215,6 +215,28 @@ pub trait ExecContext {
             std::env::consts::OS
         )
     }
+    /// Calls user function `oid` (PL/pgSQL, or SQL run statement by
+    /// statement) with `args` (already coerced to its argument types; a
+    /// strict function's NULL arguments never get here).
+    fn call_function(&mut self, oid: u32, args: Vec<Datum>) -> PgResult<Datum> {
+        let _ = (oid, args);
+        Err(PgError::feature_not_supported(
+            "user functions in this context",
+        ))
+    }
+    /// Calls set-returning (or row-returning) user function `oid`: all its
+    /// rows, each `width` values.
+    fn call_set_function(
+        &mut self,
+        oid: u32,
+        args: Vec<Datum>,
+        width: usize,
+    ) -> PgResult<Vec<Vec<Datum>>> {
+        let _ = (oid, args, width);
+        Err(PgError::feature_not_supported(
+            "user functions in this context",
+        ))
+    }
     /// The WAL's insert, write and flush positions now.
     fn wal_positions(&self) -> PgResult<WalPositions> {
         Err(PgError::feature_not_supported(

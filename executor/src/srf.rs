@@ -118,6 +118,19 @@ fn rows(
     args: Vec<Datum>,
     limit: usize,
 ) -> PgResult<Vec<Vec<Datum>>> {
+    if let Some(user) = &f.user {
+        if user.strict && args.iter().any(Datum::is_null) {
+            // A strict function's NULL result: no rows from a set, else
+            // one row of NULLs.
+            return Ok(match user.retset {
+                true => Vec::new(),
+                false => vec![vec![Datum::Null; user.width]],
+            });
+        }
+        let mut rows = ev.ctx.call_set_function(user.oid, args, user.width)?;
+        rows.truncate(limit);
+        return Ok(rows);
+    }
     if args.iter().any(Datum::is_null) {
         return Ok(Vec::new());
     }

@@ -109,7 +109,14 @@ impl RelationDesc {
     }
 }
 
-/// A user-defined SQL-language function (`pg_proc`).
+/// The language of a user function (`pg_proc.prolang`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FunctionLanguage {
+    Sql,
+    Plpgsql,
+}
+
+/// A user-defined function (`pg_proc`).
 #[derive(Debug, Clone, PartialEq)]
 pub struct FunctionDesc {
     pub oid: u32,
@@ -118,10 +125,29 @@ pub struct FunctionDesc {
     /// Argument names ("" for an unnamed one).
     pub arg_names: Vec<String>,
     pub ret_type: u32,
-    /// The body: one SELECT (or the expression of a `RETURN` body, as
-    /// `SELECT expr`).
+    /// The body: for SQL, one SELECT (or the expression of a `RETURN`
+    /// body, as `SELECT expr`) or several statements; for PL/pgSQL, its
+    /// block.
     pub body: Arc<str>,
     pub strict: bool,
+    pub language: FunctionLanguage,
+    /// `RETURNS SETOF` / `RETURNS TABLE`.
+    pub retset: bool,
+    /// `VOLATILE` (the default): called for every row, never folded.
+    pub volatile: bool,
+    /// The columns of its result rows when it has OUT arguments or
+    /// `RETURNS TABLE` (names and types); empty when the result is one
+    /// value of `ret_type`.
+    pub out_columns: Vec<(String, u32)>,
+}
+
+/// The variables of a PL/pgSQL function that a statement in its body may
+/// name (PostgreSQL's parser hooks for PL/pgSQL): a name that is no column
+/// resolves here, to parameter `index` of the statement.
+pub trait VariableResolver {
+    /// `qualifier.name` (`qualifier` empty for a bare name): the parameter
+    /// index and type (with typmod) it stands for, or None.
+    fn resolve_variable(&self, qualifier: &[String], name: &str) -> Option<(usize, u32, i32)>;
 }
 
 /// Name lookup for analysis (implemented by the backend).

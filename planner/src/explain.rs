@@ -554,6 +554,13 @@ impl DeparseContext for Ctx<'_> {
                     .collect();
                 Some(format!("sql_function({})", a.join(", ")))
             }
+            Expr::UserCall { name, args, .. } => {
+                let a: Vec<String> = args
+                    .iter()
+                    .map(|a| self.b.expr_in(a, self.layout, self.qualify))
+                    .collect();
+                Some(format!("{name}({})", a.join(", ")))
+            }
             _ => None,
         }
     }

@@ -35,6 +35,17 @@ pub enum Expr {
         type_oid: u32,
         strict: bool,
     },
+    /// A call of a user function that the backend runs
+    /// (the executor's `ExecContext::call_function`): PL/pgSQL, or SQL whose
+    /// body is not one SELECT to expand in place. `name` is for EXPLAIN.
+    UserCall {
+        oid: u32,
+        name: String,
+        args: Vec<Expr>,
+        type_oid: u32,
+        strict: bool,
+        volatile: bool,
+    },
     /// `left op ANY (array)` / `left op ALL (array)` (PostgreSQL's
     /// ScalarArrayOpExpr): `test` compares one element, reading the row
     /// `[left value, element]`.
@@ -210,6 +221,7 @@ impl Expr {
             Expr::Var { .. } | Expr::Aggref { .. } => ok = false,
             Expr::SubPlan { params, .. } if !params.is_empty() => ok = false,
             Expr::Call { func, .. } if is_volatile_function(func) => ok = false,
+            Expr::UserCall { volatile: true, .. } => ok = false,
             _ => {}
         });
         ok
@@ -238,7 +250,7 @@ impl Expr {
                 test.as_ref().and_then(|t| t.0.max_var()).max(many(params))
             }
             Expr::ScalarArrayOp { left, right, .. } => left.max_var().max(right.max_var()),
-            Expr::SqlFunction { args, .. } => many(args),
+            Expr::SqlFunction { args, .. } | Expr::UserCall { args, .. } => many(args),
             Expr::Call { args, .. }
             | Expr::And(args)
             | Expr::Or(args)
@@ -316,6 +328,7 @@ impl Expr {
             | Expr::NullIf { type_oid, .. }
             | Expr::MinMax { type_oid, .. }
             | Expr::SqlFunction { type_oid, .. }
+            | Expr::UserCall { type_oid, .. }
             | Expr::SubPlan { type_oid, .. } => *type_oid,
             Expr::Cast { to, .. } => *to,
             Expr::And(_)
@@ -381,6 +394,21 @@ impl Expr {
                 args: args.into_iter().map(&mut *f).collect::<Result<_, E>>()?,
                 type_oid,
                 strict,
+            },
+            Expr::UserCall {
+                oid,
+                name,
+                args,
+                type_oid,
+                strict,
+                volatile,
+            } => Expr::UserCall {
+                oid,
+                name,
+                args: args.into_iter().map(&mut *f).collect::<Result<_, E>>()?,
+                type_oid,
+                strict,
+                volatile,
             },
             // The test reads a row of its own.
             Expr::ScalarArrayOp {
@@ -513,7 +541,9 @@ impl Expr {
                 left.walk(f);
                 right.walk(f);
             }
-            Expr::SqlFunction { args, .. } => args.iter().for_each(|a| a.walk(f)),
+            Expr::SqlFunction { args, .. } | Expr::UserCall { args, .. } => {
+                args.iter().for_each(|a| a.walk(f))
+            }
             Expr::Call { args, .. }
             | Expr::And(args)
             | Expr::Or(args)

@@ -36,7 +36,8 @@ pub mod joinpath;
 pub mod plan;
 
 pub use catalog::{
-    CatalogView, ColumnDesc, EmptyCatalog, FunctionDesc, IndexDesc, Partitioning, RelationDesc,
+    CatalogView, ColumnDesc, EmptyCatalog, FunctionDesc, FunctionLanguage, IndexDesc, Partitioning,
+    RelationDesc, VariableResolver,
 };
 pub use expr::{BoolTestKind, Expr};
 pub use plan::{
@@ -116,6 +117,22 @@ pub fn plan_statement_in(
 ) -> PgResult<PlannedStmt> {
     analyze::Analyzer::new(query_text, param_types, false)
         .with_catalog(catalog)
+        .analyze_statement(stmt)
+}
+
+/// Plans a statement of a PL/pgSQL function's body: names that are no
+/// column resolve through `variables` to parameters (whose types it gives;
+/// `param_types` are those known in advance).
+pub fn plan_statement_with_variables(
+    stmt: &sqlparser::ast::Statement,
+    query_text: &str,
+    param_types: &[u32],
+    catalog: &dyn CatalogView,
+    variables: &dyn catalog::VariableResolver,
+) -> PgResult<PlannedStmt> {
+    analyze::Analyzer::new(query_text, param_types, false)
+        .with_catalog(catalog)
+        .with_variables(variables)
         .analyze_statement(stmt)
 }
 

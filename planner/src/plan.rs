@@ -254,6 +254,21 @@ pub struct SetFunction {
     pub args: Vec<Expr>,
     /// The type of its (first) column.
     pub type_oid: u32,
+    /// A user function instead of a built-in one (`func` then only names
+    /// it): the backend runs it.
+    pub user: Option<UserSetCall>,
+}
+
+/// A call of a user function that returns rows (`SETOF`, `TABLE`, OUT
+/// arguments), as a [`SetFunction`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct UserSetCall {
+    pub oid: u32,
+    pub strict: bool,
+    /// Values per row.
+    pub width: usize,
+    /// It returns a set (else exactly one row).
+    pub retset: bool,
 }
 
 /// The set-returning functions of a select list (PostgreSQL's ProjectSet

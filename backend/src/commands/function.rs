@@ -18,7 +18,9 @@ use sqlparser::ast::{
 };
 
 use catalog::heap_catalog::CatalogWriter;
-use catalog::system::{PG_CATALOG_NAMESPACE, PG_PROC, ProcRow};
+use catalog::system::{
+    PG_CATALOG_NAMESPACE, PG_PROC, PLPGSQL_LANGUAGE_OID, ProcRow, SQL_LANGUAGE_OID,
+};
 use types::{PgError, PgResult, SqlState};
 
 use super::*;
@@ -48,12 +50,19 @@ pub fn lookup(
         for (_, row) in rows {
             out.push(Arc::new(planner::FunctionDesc {
                 oid: row.oid,
+                arg_names: row.in_arg_names(),
+                out_columns: row.out_columns(),
                 name: row.name,
                 arg_types: row.arg_types,
-                arg_names: row.arg_names,
                 ret_type: row.ret_type,
                 body: Arc::from(row.body.as_str()),
                 strict: row.strict,
+                language: match row.language {
+                    PLPGSQL_LANGUAGE_OID => planner::FunctionLanguage::Plpgsql,
+                    _ => planner::FunctionLanguage::Sql,
+                },
+                retset: row.retset,
+                volatile: row.volatility == 'v',
             }));
         }
         if !out.is_empty() {
@@ -101,47 +110,141 @@ fn body_text(cf: &CreateFunction) -> PgResult<String> {
     }
 }
 
-/// CREATE [OR REPLACE] FUNCTION name (args) RETURNS type LANGUAGE sql ...
+/// A declared return type (`void` and `trigger` are allowed; the
+/// pseudo-types of polymorphism are not yet).
+fn resolve_return_type(session: &mut Session, dt: &sqlparser::ast::DataType) -> PgResult<u32> {
+    if let sqlparser::ast::DataType::Custom(name, _) = dt
+        && name.to_string().to_lowercase() == "trigger"
+    {
+        return Ok(crate::plpgsql::TRIGGER);
+    }
+    Ok(super::typecmds::resolve_type(session, dt)?.0)
+}
+
+/// The result columns that `modes` make of the arguments (as
+/// [`ProcRow::out_columns`]).
+fn out_columns(modes: &[char], names: &[String], types: &[u32]) -> Vec<(String, u32)> {
+    ProcRow {
+        arg_names: names.to_vec(),
+        all_arg_types: types.to_vec(),
+        arg_modes: modes.to_vec(),
+        ..ProcRow::default()
+    }
+    .out_columns()
+}
+
+/// CREATE [OR REPLACE] FUNCTION name (args) RETURNS type LANGUAGE sql | plpgsql ...
 pub(crate) fn create_function(session: &mut Session, cf: &CreateFunction) -> PgResult<Outcome> {
     crate::xact::check_writable(session, "CREATE FUNCTION")?;
     let language = cf
         .language
         .as_ref()
         .map_or_else(|| "sql".to_string(), ident);
-    if language != "sql" {
-        return Err(PgError::feature_not_supported(format!(
-            "functions in language {language}"
-        )));
-    }
-    let ret_type = match &cf.return_type {
-        Some(FunctionReturnType::DataType(dt)) => super::typecmds::resolve_type(session, dt)?.0,
-        Some(FunctionReturnType::SetOf(_)) => {
-            return Err(PgError::feature_not_supported("set-returning functions"));
+    let language_oid = match language.as_str() {
+        "sql" => SQL_LANGUAGE_OID,
+        "plpgsql" => PLPGSQL_LANGUAGE_OID,
+        "c" | "internal" => {
+            return Err(PgError::feature_not_supported(format!(
+                "functions in language {language}"
+            )));
         }
-        None => {
+        _ => {
+            return Err(PgError::new(
+                SqlState::UndefinedObject,
+                format!("language \"{language}\" does not exist"),
+            ));
+        }
+    };
+    let plpgsql = language_oid == PLPGSQL_LANGUAGE_OID;
+    let mut retset = false;
+    // Arguments: IN ones make the signature; OUT, INOUT and TABLE ones
+    // the result row.
+    let mut arg_types = Vec::new();
+    let mut all_types = Vec::new();
+    let mut all_names = Vec::new();
+    let mut modes = Vec::new();
+    for a in cf.args.as_deref().unwrap_or(&[]) {
+        if a.default_expr.is_some() {
+            return Err(PgError::feature_not_supported("argument defaults"));
+        }
+        let t = super::typecmds::resolve_type(session, &a.data_type)?.0;
+        let mode = match a.mode {
+            None | Some(sqlparser::ast::ArgMode::In) => 'i',
+            Some(sqlparser::ast::ArgMode::Out) => 'o',
+            Some(sqlparser::ast::ArgMode::InOut) => 'b',
+            Some(sqlparser::ast::ArgMode::Variadic) => {
+                return Err(PgError::feature_not_supported("VARIADIC arguments"));
+            }
+        };
+        if mode != 'o' {
+            arg_types.push(t);
+        }
+        all_types.push(t);
+        all_names.push(a.name.as_ref().map(ident).unwrap_or_default());
+        modes.push(mode);
+    }
+    let mut ret_type = match &cf.return_type {
+        Some(FunctionReturnType::DataType(sqlparser::ast::DataType::Table(Some(cols)))) => {
+            retset = true;
+            for c in cols {
+                all_types.push(super::typecmds::resolve_type(session, &c.data_type)?.0);
+                all_names.push(ident(&c.name));
+                modes.push('t');
+            }
+            0
+        }
+        Some(FunctionReturnType::DataType(dt)) => resolve_return_type(session, dt)?,
+        Some(FunctionReturnType::SetOf(dt)) => {
+            retset = true;
+            resolve_return_type(session, dt)?
+        }
+        None => 0,
+    };
+    let outs: Vec<u32> = modes
+        .iter()
+        .zip(&all_types)
+        .filter(|(m, _)| matches!(m, 'o' | 'b' | 't'))
+        .map(|(_, t)| *t)
+        .collect();
+    let implied = match outs.as_slice() {
+        [] => None,
+        [t] => Some(*t),
+        _ => Some(types::oid::RECORD),
+    };
+    match (ret_type, implied) {
+        (0, None) => {
             return Err(PgError::new(
                 SqlState::InvalidFunctionDefinition,
                 "function result type must be specified",
             ));
         }
-    };
-    if ret_type == types::oid::VOID {
+        (0, Some(t)) => ret_type = t,
+        (r, Some(t)) if r != t => {
+            return Err(PgError::new(
+                SqlState::InvalidFunctionDefinition,
+                format!(
+                    "function result type must be {} because of OUT parameters",
+                    types::oid::type_name(t)
+                ),
+            ));
+        }
+        _ => {}
+    }
+    if !modes.iter().any(|m| *m != 'i') {
+        all_types.clear();
+        modes.clear();
+    }
+    if ret_type == types::oid::VOID && !plpgsql {
         return Err(PgError::feature_not_supported(
             "SQL functions returning void",
         ));
     }
-    let mut arg_types = Vec::new();
-    let mut arg_names = Vec::new();
-    for a in cf.args.as_deref().unwrap_or(&[]) {
-        if a.mode.is_some() && !matches!(a.mode, Some(sqlparser::ast::ArgMode::In)) {
-            return Err(PgError::feature_not_supported("OUT and INOUT arguments"));
-        }
-        if a.default_expr.is_some() {
-            return Err(PgError::feature_not_supported("argument defaults"));
-        }
-        arg_types.push(super::typecmds::resolve_type(session, &a.data_type)?.0);
-        arg_names.push(a.name.as_ref().map(ident).unwrap_or_default());
+    if (retset || !outs.is_empty()) && !plpgsql {
+        return Err(PgError::feature_not_supported(
+            "SQL functions returning rows",
+        ));
     }
+    let arg_names = all_names;
     let body = body_text(cf)?;
     let strict = matches!(
         cf.called_on_null,
@@ -157,17 +260,24 @@ pub(crate) fn create_function(session: &mut Session, cf: &CreateFunction) -> PgR
     if namespace == PG_CATALOG_NAMESPACE {
         return Err(system_catalog_denied(&format!("pg_catalog.{name}")));
     }
-    // The body must analyze now (check_function_bodies).
-    let desc = planner::FunctionDesc {
-        oid: 0,
-        name: name.clone(),
-        arg_types: arg_types.clone(),
-        arg_names: arg_names.clone(),
-        ret_type,
-        body: Arc::from(body.as_str()),
-        strict,
-    };
-    {
+    // The body must parse (PL/pgSQL) or analyze (SQL) now
+    // (check_function_bodies).
+    if plpgsql {
+        crate::plpgsql::validate(&name, &body)?;
+    } else {
+        let desc = planner::FunctionDesc {
+            oid: 0,
+            name: name.clone(),
+            arg_types: arg_types.clone(),
+            arg_names: arg_names.clone(),
+            ret_type,
+            body: Arc::from(body.as_str()),
+            strict,
+            language: planner::FunctionLanguage::Sql,
+            retset,
+            volatile: volatility == 'v',
+            out_columns: Vec::new(),
+        };
         let catalog = crate::table_access::SessionCatalog::new(session);
         planner::analyze::expr::analyze_function_body(&desc, &catalog, 1)
             .map_err(|e| e.with_context(format!("SQL function \"{name}\"")))?;
@@ -197,11 +307,20 @@ pub(crate) fn create_function(session: &mut Session, cf: &CreateFunction) -> PgR
                         .join(",")
                 )));
             }
+            if old.retset != retset
+                || old.out_columns() != out_columns(&modes, &arg_names, &all_types)
+            {
+                return Err(PgError::new(
+                    SqlState::InvalidFunctionDefinition,
+                    "cannot change return type of existing function",
+                ));
+            }
             let row = ProcRow {
                 volatility,
                 strict,
                 arg_names,
                 body,
+                language: language_oid,
                 ..old
             };
             crate::xact::with_write(session, |env, w| {
@@ -223,6 +342,11 @@ pub(crate) fn create_function(session: &mut Session, cf: &CreateFunction) -> PgR
                 arg_types,
                 arg_names,
                 body,
+                all_arg_types: all_types,
+                arg_modes: modes,
+                language: language_oid,
+                kind: 'f',
+                retset,
             };
             crate::xact::with_write(session, |env, w| {
                 CatalogWriter { env, db_oid: db }.create_function(w, &row)
@@ -305,4 +429,32 @@ pub(crate) fn drop_function(session: &mut Session, df: &DropFunction) -> PgResul
     })?;
     catalog_changed(session);
     Ok(Outcome::Command("DROP FUNCTION".into()))
+}
+
+/// `DO [LANGUAGE plpgsql] 'code'`: runs an anonymous PL/pgSQL block.
+pub(crate) fn do_statement(session: &mut Session, text: &str) -> PgResult<Outcome> {
+    let words = crate::syntax::words(text)?;
+    if let Some(i) = words
+        .iter()
+        .position(|w| w.eq_ignore_ascii_case("language"))
+        && let Some(lang) = words.get(i + 1)
+        && lang.to_lowercase() != "plpgsql"
+    {
+        return Err(match lang.to_lowercase().as_str() {
+            "sql" => PgError::new(
+                SqlState::FeatureNotSupported,
+                "language \"sql\" does not support inline code execution",
+            ),
+            other => PgError::new(
+                SqlState::UndefinedObject,
+                format!("language \"{other}\" does not exist"),
+            ),
+        });
+    }
+    let code = crate::syntax::string_literals(text)?;
+    let [code] = code.as_slice() else {
+        return Err(PgError::syntax("no inline code specified", None));
+    };
+    crate::plpgsql::do_block(session, code)?;
+    Ok(Outcome::Command("DO".into()))
 }

@@ -100,6 +100,7 @@ pub fn ddl_statement(
                 crate::syntax::TextStatement::AlterTableSetSchema(text) => {
                     alter_table::set_schema(session, &text)
                 }
+                crate::syntax::TextStatement::Do(text) => function::do_statement(session, &text),
             }
         }
         Statement::Drop {

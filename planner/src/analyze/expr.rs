@@ -55,7 +55,25 @@ impl Analyzer<'_> {
         pos: Option<usize>,
     ) -> PgResult<Expr> {
         let r = self.resolve_column(qualifier, column, pos);
+        let variable = self
+            .variables
+            .and_then(|v| v.resolve_variable(qualifier, column));
         if r.is_ok() {
+            if variable.is_some() {
+                // plpgsql.variable_conflict = error, PostgreSQL's default.
+                let name = qualifier
+                    .iter()
+                    .map(String::as_str)
+                    .chain([column])
+                    .collect::<Vec<_>>()
+                    .join(".");
+                return Err(PgError::new(
+                    SqlState::AmbiguousColumn,
+                    format!("column reference \"{name}\" is ambiguous"),
+                )
+                .with_detail("It could refer to either a PL/pgSQL variable or a table column.")
+                .or_position(pos));
+            }
             return r;
         }
         // A SQL function's argument, when no column has the name.
@@ -64,6 +82,19 @@ impl Analyzer<'_> {
             && let Some(&type_oid) = self.param_types.get(i)
         {
             return Ok(Expr::Param { index: i, type_oid });
+        }
+        // A PL/pgSQL variable (one of an outer query level's columns would
+        // be ambiguous too, but is rare enough to resolve as the variable).
+        if let Some((index, type_oid, _typmod)) = variable {
+            if index >= self.param_types.len() {
+                self.param_types.resize(index + 1, 0);
+                self.param_positions.resize(index + 1, None);
+            }
+            self.param_types[index] = type_oid;
+            if self.param_positions[index].is_none() {
+                self.param_positions[index] = pos;
+            }
+            return Ok(Expr::Param { index, type_oid });
         }
         let Some(level) = (0..self.outer_scopes.len())
             .rev()
@@ -1501,17 +1532,16 @@ impl Analyzer<'_> {
         }
     }
 
-    /// A call of a user SQL function named `name`: the candidate whose
-    /// arguments take these (exactly, else by implicit casts); None if
-    /// there is none. Its body is analyzed here, with the arguments as its
-    /// parameters.
-    pub(crate) fn call_user_function(
+    /// The user function named `name` whose arguments take these
+    /// (exactly, else by implicit casts), with the arguments coerced to
+    /// its types; None if there is none.
+    pub(crate) fn choose_user_function(
         &mut self,
         schema: Option<&str>,
         name: &str,
         args: &[(Expr, Option<usize>)],
         pos: Option<usize>,
-    ) -> PgResult<Option<Expr>> {
+    ) -> PgResult<Option<(std::sync::Arc<crate::FunctionDesc>, Vec<Expr>)>> {
         let candidates = self.catalog.lookup_functions(schema, name)?;
         let types: Vec<u32> = args.iter().map(|(x, _)| x.type_oid()).collect();
         let fits = |f: &&std::sync::Arc<crate::FunctionDesc>, exact: bool| {
@@ -1536,16 +1566,59 @@ impl Analyzer<'_> {
                 .or_position(pos));
             }
         };
+        let mut coerced = Vec::with_capacity(args.len());
+        for ((x, p), &t) in args.iter().zip(&f.arg_types) {
+            coerced.push(self.coerce(x.clone(), t, -1, false, *p)?);
+        }
+        Ok(Some((f, coerced)))
+    }
+
+    /// A call of a user function named `name` in an expression (see
+    /// [`Self::choose_user_function`]); None if there is none. An SQL
+    /// function's body is analyzed here, with the arguments as its
+    /// parameters; a PL/pgSQL one is called by the backend at run time.
+    pub(crate) fn call_user_function(
+        &mut self,
+        schema: Option<&str>,
+        name: &str,
+        args: &[(Expr, Option<usize>)],
+        pos: Option<usize>,
+    ) -> PgResult<Option<Expr>> {
+        let Some((f, coerced)) = self.choose_user_function(schema, name, args, pos)? else {
+            return Ok(None);
+        };
+        if f.retset || !f.out_columns.is_empty() {
+            // Rows: a set-returning function of the select list.
+            let width = f.out_columns.len().max(1);
+            let type_oid = match f.out_columns.as_slice() {
+                [] => f.ret_type,
+                [(_, t)] => *t,
+                _ => types::oid::RECORD,
+            };
+            let user = crate::plan::UserSetCall {
+                oid: f.oid,
+                strict: f.strict,
+                width,
+                retset: f.retset,
+            };
+            return self.user_set_ref(coerced, type_oid, user, pos).map(Some);
+        }
+        if f.language != crate::catalog::FunctionLanguage::Sql {
+            return Ok(Some(Expr::UserCall {
+                oid: f.oid,
+                name: f.name.clone(),
+                args: coerced,
+                type_oid: f.ret_type,
+                strict: f.strict,
+                volatile: f.volatile,
+            }));
+        }
         if self.function_depth >= crate::catalog::MAX_FUNCTION_DEPTH {
             return Err(PgError::new(
                 SqlState::StatementTooComplex,
                 "stack depth limit exceeded",
             )
             .with_hint("SQL functions here are expanded where they are called; this one calls itself too deeply."));
-        }
-        let mut coerced = Vec::with_capacity(args.len());
-        for ((x, p), &t) in args.iter().zip(&f.arg_types) {
-            coerced.push(self.coerce(x.clone(), t, -1, false, *p)?);
         }
         let (plan, relations) = analyze_function_body(&f, self.catalog, self.function_depth + 1)?;
         for r in relations {

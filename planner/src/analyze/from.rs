@@ -1458,7 +1458,15 @@ impl Analyzer<'_> {
                     ast::Expr::value(ast::Value::SingleQuotedString("{}".into()))
                 })?;
             }
-            return match self.function_in_from(name, &exprs, alias.as_ref(), pos)? {
+            if let Some(found) = self.function_in_from(name, &exprs, alias.as_ref(), pos)? {
+                return Ok(Some(found));
+            }
+            let (schema, name) = match parts.as_slice() {
+                [schema, n] => (Some(schema.as_str()), n.as_str()),
+                [.., n] => (None, n.as_str()),
+                [] => (None, ""),
+            };
+            return match self.user_function_in_from(schema, name, &exprs, alias.as_ref(), pos)? {
                 Some(found) => Ok(Some(found)),
                 None => Err(PgError::feature_not_supported("functions in FROM").or_position(pos)),
             };

@@ -125,6 +125,8 @@ pub struct Analyzer<'a> {
     /// In the select list or ORDER BY of a SELECT, where set-returning
     /// functions may be called.
     pub(crate) srf_allowed: bool,
+    /// In a PL/pgSQL statement: its function's variables.
+    pub(crate) variables: Option<&'a dyn crate::catalog::VariableResolver>,
 }
 
 impl<'a> Analyzer<'a> {
@@ -164,7 +166,18 @@ impl<'a> Analyzer<'a> {
             srfs: Vec::new(),
             srf_allowed: false,
             pending_grouping: Vec::new(),
+            variables: None,
         }
+    }
+
+    /// Resolves names that are no column through a PL/pgSQL function's
+    /// variables.
+    pub fn with_variables(
+        mut self,
+        variables: &'a dyn crate::catalog::VariableResolver,
+    ) -> Analyzer<'a> {
+        self.variables = Some(variables);
+        self
     }
 
     /// Resolves relation names through `catalog` (the default knows none).

@@ -13,7 +13,7 @@ use types::{PgError, PgResult, SqlState};
 use super::func::{self, Resolution};
 use super::{Analyzer, RangeEntry, Target, scope_relation};
 use crate::expr::Expr;
-use crate::plan::{FunctionScan, ProjectSet, SetFunction, Source};
+use crate::plan::{FunctionScan, ProjectSet, SetFunction, Source, UserSetCall};
 
 const LATERAL_HINT: &str =
     "You might be able to move the set-returning function into a LATERAL FROM item.";
@@ -27,6 +27,29 @@ impl Analyzer<'_> {
         func: &'static str,
         args: Vec<Expr>,
         type_oid: u32,
+        pos: Option<usize>,
+    ) -> PgResult<Expr> {
+        self.push_set_ref(func, args, type_oid, None, pos)
+    }
+
+    /// A call of a user function that returns rows, in an expression (as
+    /// [`Self::set_ref`]).
+    pub(crate) fn user_set_ref(
+        &mut self,
+        args: Vec<Expr>,
+        type_oid: u32,
+        user: UserSetCall,
+        pos: Option<usize>,
+    ) -> PgResult<Expr> {
+        self.push_set_ref("user function", args, type_oid, Some(user), pos)
+    }
+
+    fn push_set_ref(
+        &mut self,
+        func: &'static str,
+        args: Vec<Expr>,
+        type_oid: u32,
+        user: Option<UserSetCall>,
         pos: Option<usize>,
     ) -> PgResult<Expr> {
         let not_supported =
@@ -57,6 +80,7 @@ impl Analyzer<'_> {
             func,
             args,
             type_oid,
+            user,
         });
         Ok(Expr::SetRef {
             index: self.srfs.len() - 1,
@@ -202,37 +226,8 @@ impl Analyzer<'_> {
                 });
             coerced.push(self.coerce(x, target, -1, false, p)?);
         }
-        let (refname, has_alias, names) = match columns {
-            [("", _)] => {
-                let (r, h, c) = super::from::one_column_alias(alias, name, pos)?;
-                (r, h, vec![c])
-            }
-            _ => {
-                let mut names: Vec<String> = columns.iter().map(|(n, _)| n.to_string()).collect();
-                let (refname, has_alias) = match alias {
-                    Some(a) => {
-                        if a.columns.len() > names.len() {
-                            return Err(PgError::new(
-                                SqlState::InvalidColumnReference,
-                                format!(
-                                    "table \"{}\" has {} columns available but {} columns specified",
-                                    super::ident_name(&a.name),
-                                    names.len(),
-                                    a.columns.len()
-                                ),
-                            )
-                            .or_position(pos));
-                        }
-                        for (n, c) in names.iter_mut().zip(&a.columns) {
-                            *n = super::ident_name(&c.name);
-                        }
-                        (super::ident_name(&a.name), true)
-                    }
-                    None => (name.to_owned(), false),
-                };
-                (refname, has_alias, names)
-            }
-        };
+        let owned: Vec<(String, u32)> = columns.iter().map(|(n, t)| (n.to_string(), *t)).collect();
+        let (refname, has_alias, names) = function_columns(alias, name, &owned, pos)?;
         let rel = scope_relation(
             name,
             'f',
@@ -246,6 +241,7 @@ impl Analyzer<'_> {
                 func: d.imp,
                 args: coerced,
                 type_oid: d.ret,
+                user: None,
             },
             types: columns.iter().map(|(_, t)| *t).collect(),
         });
@@ -258,6 +254,120 @@ impl Analyzer<'_> {
             },
         )))
     }
+}
+
+impl Analyzer<'_> {
+    /// A call of a user function in FROM: its rows (one row for a
+    /// function that returns no set), its OUT or TABLE columns or one
+    /// column named after the function. None if no user function fits.
+    pub(crate) fn user_function_in_from(
+        &mut self,
+        schema: Option<&str>,
+        name: &str,
+        args: &[ast::Expr],
+        alias: Option<&ast::TableAlias>,
+        pos: Option<usize>,
+    ) -> PgResult<Option<(Source, RangeEntry)>> {
+        let mut exprs = Vec::with_capacity(args.len());
+        for a in args {
+            exprs.push((
+                self.transform(a)?,
+                self.pos(sqlparser::ast::Spanned::span(a)),
+            ));
+        }
+        let Some((f, coerced)) = self.choose_user_function(schema, name, &exprs, pos)? else {
+            let sig: Vec<&str> = exprs
+                .iter()
+                .map(|(x, _)| oid::type_name(x.type_oid()))
+                .collect();
+            let qualified = match schema {
+                Some(s) => format!("{s}.{name}"),
+                None => name.to_owned(),
+            };
+            return Err(PgError::new(
+                SqlState::UndefinedFunction,
+                format!("function {qualified}({}) does not exist", sig.join(", ")),
+            )
+            .with_hint(super::expr::FUNC_HINT)
+            .or_position(pos));
+        };
+        let columns = match f.out_columns.is_empty() {
+            true => vec![(String::new(), f.ret_type)],
+            false => f.out_columns.clone(),
+        };
+        let (refname, has_alias, names) = function_columns(alias, name, &columns, pos)?;
+        let rel = scope_relation(
+            name,
+            'f',
+            names
+                .into_iter()
+                .zip(&columns)
+                .map(|(n, (_, t))| (n, *t, -1)),
+        );
+        let source = Source::Function(FunctionScan {
+            func: SetFunction {
+                func: "user function",
+                args: coerced,
+                type_oid: columns[0].1,
+                user: Some(UserSetCall {
+                    oid: f.oid,
+                    strict: f.strict,
+                    width: columns.len(),
+                    retset: f.retset,
+                }),
+            },
+            types: columns.iter().map(|(_, t)| *t).collect(),
+        });
+        Ok(Some((
+            source,
+            RangeEntry {
+                rel,
+                refname,
+                has_alias,
+            },
+        )))
+    }
+}
+
+/// The range name, whether it is an alias, and the column names of a
+/// function in FROM with result `columns`: one unnamed column takes the
+/// function's (or the alias's) name; named ones may be renamed by the
+/// alias's column list.
+fn function_columns(
+    alias: Option<&ast::TableAlias>,
+    name: &str,
+    columns: &[(String, u32)],
+    pos: Option<usize>,
+) -> PgResult<(String, bool, Vec<String>)> {
+    if let [(n, _)] = columns
+        && n.is_empty()
+    {
+        let (r, h, c) = super::from::one_column_alias(alias, name, pos)?;
+        return Ok((r, h, vec![c]));
+    }
+    let mut names: Vec<String> = columns.iter().map(|(n, _)| n.clone()).collect();
+    let (refname, has_alias) = match alias {
+        Some(a) => {
+            if a.columns.len() > names.len() {
+                return Err(PgError::new(
+                    SqlState::InvalidColumnReference,
+                    format!(
+                        "table \"{}\" has {} columns available but {} columns specified",
+                        super::ident_name(&a.name),
+                        names.len(),
+                        a.columns.len()
+                    ),
+                )
+                .or_position(pos));
+            }
+            for (n, c) in names.iter_mut().zip(&a.columns) {
+                *n = super::ident_name(&c.name);
+            }
+            (super::ident_name(&a.name), true)
+        }
+        None => (name.to_owned(), false),
+    };
+    Ok((refname, has_alias, names))
 }
 
 impl Analyzer<'_> {
@@ -331,6 +441,7 @@ impl Analyzer<'_> {
                     },
                 ],
                 type_oid: types_list[0],
+                user: None,
             },
             types: types_list,
         });

@@ -1,0 +1,163 @@
+//! PL/pgSQL, the procedural language (PostgreSQL's `src/pl/plpgsql`).
+//!
+//! 1. `CREATE FUNCTION ... LANGUAGE plpgsql` stores the body as
+//!    `pg_proc.prosrc` after [`validate`] parsed it ([`parse::parse_body`]),
+//!    so that syntax errors come at CREATE, as in PostgreSQL.
+//! 2. The planner turns a call into `Expr::UserCall` (or, for a function
+//!    that returns rows, a `SetFunction` with `user` set); the executor
+//!    asks its context, the session, to run it
+//!    (`ExecContext::call_function` / `call_set_function`), which lands in
+//!    [`call`].
+//! 3. [`call`] reads the `pg_proc` row, parses the body, binds the
+//!    arguments as variables and runs the block ([`exec`]). SQL in the body
+//!    is planned with the variables visible to the analyzer and runs in the
+//!    caller's transaction; a block with EXCEPTION handlers runs as a
+//!    subtransaction (an internal savepoint).
+//! 4. `DO $$ ... $$` runs an anonymous block the same way ([`do_block`]).
+//!
+//! Differences from PostgreSQL: no plan cache across calls (each call
+//! parses its body and plans each statement on first use), no cursors,
+//! no polymorphic arguments; triggers are in `commands::trigger`.
+
+mod exec;
+pub mod parse;
+
+use std::cell::Cell;
+
+use types::{Datum, PgError, PgResult, SqlState};
+
+use crate::session::Session;
+pub use exec::TRIGGER;
+
+thread_local! {
+    /// How deeply function calls are nested now.
+    static DEPTH: Cell<usize> = const { Cell::new(0) };
+}
+
+/// Nesting allowed before "stack depth limit exceeded".
+const MAX_DEPTH: usize = 400;
+
+/// Checks a body's syntax (at CREATE FUNCTION).
+pub fn validate(name: &str, body: &str) -> PgResult<()> {
+    parse::parse_body(body).map(|_| ()).map_err(|e| {
+        exec::add_context(
+            e,
+            format!("compilation of PL/pgSQL function \"{name}\" near line 1"),
+        )
+    })
+}
+
+/// The function's display form in CONTEXT lines: `name(integer,text)`.
+fn display(row: &catalog::system::ProcRow) -> String {
+    let args: Vec<&str> = row
+        .arg_types
+        .iter()
+        .map(|&t| types::oid::type_name(t))
+        .collect();
+    format!("{}({})", row.name, args.join(","))
+}
+
+/// Runs user function `oid` with `args`: a PL/pgSQL function, or an SQL
+/// one statement by statement. `value` is a scalar function's result;
+/// `rows` those of a set-returning (or row-returning) one.
+pub fn call(session: &mut Session, oid: u32, args: Vec<Datum>) -> PgResult<exec::CallResult> {
+    let row =
+        crate::relcache::with_reader(session, |r| r.function_by_oid(oid))?.ok_or_else(|| {
+            PgError::new(
+                SqlState::UndefinedFunction,
+                format!("cache lookup failed for function {oid}"),
+            )
+        })?;
+    let depth = DEPTH.with(Cell::get);
+    if depth >= MAX_DEPTH {
+        return Err(PgError::new(
+            SqlState::StatementTooComplex,
+            "stack depth limit exceeded",
+        )
+        .with_hint("Increase the configuration parameter \"max_stack_depth\" (currently 2048kB), after ensuring the platform's stack depth limit is adequate."));
+    }
+    DEPTH.with(|d| d.set(depth + 1));
+    let saved_snapshot = session.tx.stmt_snapshot.clone();
+    let result = run(session, &row, args);
+    session.tx.stmt_snapshot = saved_snapshot;
+    DEPTH.with(|d| d.set(depth));
+    result
+}
+
+fn run(
+    session: &mut Session,
+    row: &catalog::system::ProcRow,
+    args: Vec<Datum>,
+) -> PgResult<exec::CallResult> {
+    let sig = exec::Signature {
+        display: display(row),
+        name: row.name.clone(),
+        ret_type: row.ret_type,
+        retset: row.retset,
+        out_columns: row.out_columns(),
+    };
+    let in_names = row.in_arg_names();
+    let mut vars: Vec<exec::Var> = args
+        .into_iter()
+        .zip(&row.arg_types)
+        .enumerate()
+        .map(|(i, (v, &t))| {
+            let name = in_names
+                .get(i)
+                .filter(|n| !n.is_empty())
+                .cloned()
+                .unwrap_or_else(|| format!("${}", i + 1));
+            exec::Var::scalar(&name, t, v)
+        })
+        .collect();
+    let nargs = vars.len();
+    let language_sql = row.language != catalog::system::PLPGSQL_LANGUAGE_OID;
+    let block = match language_sql {
+        true => None,
+        false => Some(parse::parse_body(&row.body).map_err(|e| {
+            exec::add_context(
+                e,
+                format!(
+                    "compilation of PL/pgSQL function \"{}\" near line 1",
+                    row.name
+                ),
+            )
+        })?),
+    };
+    // OUT columns that are not INOUT arguments are variables too,
+    // starting NULL.
+    let mut out_vars = Vec::new();
+    for (n, t) in &sig.out_columns {
+        if !vars.iter().any(|v| &v.name == n) {
+            out_vars.push(exec::Var::scalar(n, *t, Datum::Null));
+        }
+    }
+    vars.truncate(nargs);
+    let mut frame = exec::Frame::new(&sig, vars);
+    for v in out_vars {
+        frame.declare(v);
+    }
+    let Some(block) = block else {
+        return Err(PgError::feature_not_supported(
+            "SQL functions run statement by statement",
+        ));
+    };
+    exec::run_block_top(session, &mut frame, &block)?;
+    let returned = !exec::fell_off_end(&frame);
+    exec::finish(&mut frame, returned)?;
+    Ok(frame.into_result())
+}
+
+/// `DO [LANGUAGE plpgsql] $$ ... $$`: an anonymous block, run once.
+pub fn do_block(session: &mut Session, body: &str) -> PgResult<()> {
+    let block = parse::parse_body(body)?;
+    let sig = exec::Signature {
+        display: "inline_code_block".into(),
+        name: "inline_code_block".into(),
+        ret_type: types::oid::VOID,
+        retset: false,
+        out_columns: Vec::new(),
+    };
+    let mut frame = exec::Frame::new(&sig, Vec::new());
+    exec::run_block_top(session, &mut frame, &block)
+}
