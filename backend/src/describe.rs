@@ -42,6 +42,9 @@ pub fn catalog_text(session: &mut Session, what: CatalogText<'_>) -> PgResult<Op
         } => index(session, oid, column),
         CatalogText::View { oid, pretty } => view(session, oid, pretty),
         CatalogText::PartitionKey(oid) => partition_key(session, oid),
+        CatalogText::Trigger { oid, pretty } => {
+            crate::commands::trigger::triggerdef(session, oid, pretty)
+        }
         CatalogText::PartitionConstraint(oid) => {
             let Some(info) = relcache::relation_by_oid(session, oid)? else {
                 return Ok(None);

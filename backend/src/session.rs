@@ -82,6 +82,8 @@ pub struct Session {
     /// NOTICE/WARNING messages waiting to be sent: (severity, sqlstate,
     /// text, detail).
     pub notices: Vec<(&'static str, &'static str, String, Option<String>)>,
+    /// AFTER trigger events waiting for the end of their statement.
+    pub after_triggers: Vec<crate::commands::trigger::AfterEvent>,
     /// Buffer pool, relation files and transaction status, for this process.
     pub storage: crate::xact::StorageEnv,
     /// The storage side of the current transaction.
@@ -156,6 +158,7 @@ impl Session {
             implicit_block: false,
             implicit_block_open: false,
             notices: Vec::new(),
+            after_triggers: Vec::new(),
             storage,
             tx: crate::xact::TxState::default(),
             relcache: crate::relcache::RelCache::default(),
@@ -192,8 +195,9 @@ impl Session {
     /// ROLLBACK of a block end it themselves). A failed commit is the
     /// statement's error.
     pub fn finish_statement(&mut self) -> PgResult<()> {
-        // The statement's foreign-key checks and actions (PostgreSQL's
-        // AFTER triggers at the end of the query).
+        // The statement's AFTER triggers, then its foreign-key checks and
+        // actions (PostgreSQL's AFTER triggers at the end of the query).
+        crate::commands::trigger::fire_after(self, 0)?;
         crate::commands::foreign_keys::fire_pending(self)?;
         let result = crate::xact::command_counter_increment(self);
         self.deadline = None;
@@ -235,6 +239,7 @@ impl Session {
     /// ROLLBACK in the failed state.
     pub fn fail_statement(&mut self) {
         self.deadline = None;
+        self.after_triggers.clear();
         self.scans.clear();
         self.implicit_block_open = false;
         match self.xact {
@@ -273,6 +278,42 @@ impl Session {
 }
 
 impl ExecContext for Session {
+    fn before_row_triggers(
+        &mut self,
+        rel: &planner::RelationDesc,
+        event: executor::TriggerEvent,
+        old: Option<&[Datum]>,
+        new: Option<Vec<Datum>>,
+    ) -> PgResult<Option<Vec<Datum>>> {
+        crate::commands::trigger::before_row(self, rel, event, old, new)
+    }
+
+    fn after_row_triggers(
+        &mut self,
+        rel: &planner::RelationDesc,
+        event: executor::TriggerEvent,
+        old: Option<Vec<Datum>>,
+        new: Option<Vec<Datum>>,
+    ) -> PgResult<()> {
+        crate::commands::trigger::queue_after(self, rel, event, true, old, new);
+        Ok(())
+    }
+
+    fn statement_triggers(
+        &mut self,
+        rel: &planner::RelationDesc,
+        event: executor::TriggerEvent,
+        before: bool,
+    ) -> PgResult<()> {
+        match before {
+            true => crate::commands::trigger::before_statement(self, rel, event),
+            false => {
+                crate::commands::trigger::queue_after(self, rel, event, false, None, None);
+                Ok(())
+            }
+        }
+    }
+
     fn call_function(&mut self, oid: u32, args: Vec<Datum>) -> PgResult<Datum> {
         crate::plpgsql::call(self, oid, args).map(|r| r.value)
     }

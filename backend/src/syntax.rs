@@ -27,6 +27,7 @@ pub fn parse(sql: &str) -> PgResult<Vec<Statement>> {
     let tokens = rewrite_vacuum_analyze(tokens);
     let tokens = rewrite_partition_opclasses(tokens);
     let tokens = rewrite_text_statements(tokens);
+    let tokens = rewrite_trigger_args(tokens);
     let mut stmts = Parser::new(&dialect)
         .with_recursion_limit(RECURSION_LIMIT)
         .with_tokens_with_locations(tokens)
@@ -730,6 +731,69 @@ fn rewrite_text_statements(mut tokens: Vec<TokenWithSpan>) -> Vec<TokenWithSpan>
                 TokenWithSpan::new(Token::RParen, span),
             ],
         );
+    }
+    tokens
+}
+
+/// Marks a CREATE TRIGGER argument that [`rewrite_trigger_args`] turned
+/// into a quoted identifier.
+pub const TRIGGER_ARG_MARKER: &str = "\u{1}arg";
+
+/// sqlparser reads `EXECUTE FUNCTION f(args)` of CREATE TRIGGER as a
+/// function signature, which literal arguments are not: each argument
+/// (a string, number or word) becomes the quoted identifier
+/// [`TRIGGER_ARG_MARKER`] + its text, which it takes for a type name.
+fn rewrite_trigger_args(mut tokens: Vec<TokenWithSpan>) -> Vec<TokenWithSpan> {
+    let word_is = |t: &TokenWithSpan, w: &str| matches!(&t.token, Token::Word(x) if x.quote_style.is_none() && x.value.eq_ignore_ascii_case(w));
+    let significant = |t: &TokenWithSpan| !matches!(t.token, Token::Whitespace(_) | Token::EOF);
+    for start in statement_starts(&tokens) {
+        if !word_is(&tokens[start], "create") {
+            continue;
+        }
+        let end = (start..tokens.len())
+            .find(|&i| tokens[i].token == Token::SemiColon || tokens[i].token == Token::EOF)
+            .unwrap_or(tokens.len());
+        let sig: Vec<usize> = (start..end).filter(|&i| significant(&tokens[i])).collect();
+        if !sig.iter().take(4).any(|&i| word_is(&tokens[i], "trigger")) {
+            continue;
+        }
+        let Some(k) = sig.windows(2).position(|w| {
+            word_is(&tokens[w[0]], "execute")
+                && (word_is(&tokens[w[1]], "function") || word_is(&tokens[w[1]], "procedure"))
+        }) else {
+            continue;
+        };
+        // name [. name] ( args )
+        let Some(open) = sig[k + 2..]
+            .iter()
+            .position(|&i| tokens[i].token == Token::LParen)
+            .map(|p| k + 2 + p)
+        else {
+            continue;
+        };
+        let mut negative = false;
+        for &i in &sig[open + 1..] {
+            let text = match &tokens[i].token {
+                Token::RParen => break,
+                Token::Comma => continue,
+                Token::Minus => {
+                    negative = true;
+                    tokens[i].token = Token::Whitespace(sqlparser::tokenizer::Whitespace::Space);
+                    continue;
+                }
+                Token::SingleQuotedString(v) => v.clone(),
+                Token::Number(n, _) if negative => format!("-{n}"),
+                Token::Number(n, _) => n.clone(),
+                Token::Word(w) => w.value.clone(),
+                _ => continue,
+            };
+            negative = false;
+            tokens[i].token = Token::Word(Word {
+                value: format!("{TRIGGER_ARG_MARKER}{text}"),
+                quote_style: Some('"'),
+                keyword: Keyword::NoKeyword,
+            });
+        }
     }
     tokens
 }

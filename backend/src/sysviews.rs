@@ -193,6 +193,7 @@ pub fn lookup(name: &str) -> Option<Arc<RelationInfo>> {
         partbound: None,
         partition_key: None,
         partition_parent: 0,
+        triggers: Vec::new(),
         view_query: None,
     }))
 }

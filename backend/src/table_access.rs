@@ -88,6 +88,21 @@ pub fn relation_desc(info: &RelationInfo) -> RelationDesc {
         children: Vec::new(),
         partitioning: None,
         partition_check: None,
+        triggers: Arc::new(
+            info.triggers
+                .iter()
+                .filter(|t| t.enabled != 'D')
+                .map(|t| planner::TriggerDesc {
+                    oid: t.oid,
+                    name: t.name.clone(),
+                    func: t.func,
+                    tgtype: t.tgtype,
+                    columns: t.columns.clone(),
+                    args: t.args.clone(),
+                    when: t.qual.as_deref().map(Arc::from),
+                })
+                .collect(),
+        ),
     }
 }
 

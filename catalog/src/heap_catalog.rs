@@ -99,6 +99,8 @@ pub struct RelationInfo {
     pub partition_key: Option<system::PartitionedTableRow>,
     /// A partition's parent (0 for a relation that is not a partition).
     pub partition_parent: u32,
+    /// Its triggers, by name.
+    pub triggers: Vec<system::TriggerRow>,
 }
 
 /// An index of a table: its `pg_class` facts, its `pg_index` row and its
@@ -599,6 +601,27 @@ impl CatalogReader<'_, '_, '_> {
         Ok(out)
     }
 
+    /// The triggers of relation `relid`, by name.
+    pub fn triggers(&self, relid: u32) -> PgResult<Vec<(ItemPointer, system::TriggerRow)>> {
+        let mut out = Vec::new();
+        self.scan(&system::PG_TRIGGER_DEF, |tid, r| {
+            if matches!(r.get(1), Some(Datum::Oid(o)) if *o == relid) {
+                out.push((tid, system::TriggerRow::from_datums(&r)));
+            }
+            Ok(true)
+        })?;
+        out.sort_by(|a, b| a.1.name.cmp(&b.1.name));
+        Ok(out)
+    }
+
+    /// The trigger with OID `oid`.
+    pub fn trigger_by_oid(&self, oid: u32) -> PgResult<Option<system::TriggerRow>> {
+        self.find(&system::PG_TRIGGER_DEF, |_, r| {
+            let row = system::TriggerRow::from_datums(r);
+            (row.oid == oid).then_some(row)
+        })
+    }
+
     /// The function with OID `oid`.
     pub fn function_by_oid(&self, oid: u32) -> PgResult<Option<ProcRow>> {
         self.find(&PG_PROC_DEF, |_, r| {
@@ -724,7 +747,16 @@ impl CatalogReader<'_, '_, '_> {
         } else {
             0
         };
+        let triggers = match class.kind {
+            'r' | 'p' | 'v' | 'f' => self
+                .triggers(class.oid)?
+                .into_iter()
+                .map(|(_, t)| t)
+                .collect(),
+            _ => Vec::new(),
+        };
         Ok(RelationInfo {
+            triggers,
             partition_parent,
             has_subclass: class.has_subclass,
             children,
@@ -869,6 +901,11 @@ impl CatalogReader<'_, '_, '_> {
             self.inherits_parents(oid)?
                 .into_iter()
                 .map(|(t, _, _)| (system::PG_INHERITS, t)),
+        );
+        rows.extend(
+            self.triggers(oid)?
+                .into_iter()
+                .map(|(t, _)| (system::PG_TRIGGER, t)),
         );
         if let Some((t, _)) = self.partitioned_table(oid)? {
             rows.push((system::PG_PARTITIONED_TABLE, t));
@@ -1194,6 +1231,22 @@ impl CatalogWriter<'_, '_, '_> {
     /// Adds a `pg_proc` row.
     pub fn create_function(&self, w: &mut WriteXact<'_>, row: &ProcRow) -> PgResult<()> {
         self.insert(&PG_PROC_DEF, &row.to_datums(), w).map(|_| ())
+    }
+
+    /// Adds a `pg_trigger` row.
+    pub fn create_trigger(&self, w: &mut WriteXact<'_>, row: &system::TriggerRow) -> PgResult<()> {
+        self.insert(&system::PG_TRIGGER_DEF, &row.to_datums(), w)
+            .map(|_| ())
+    }
+
+    /// Replaces the `pg_trigger` row at `tid`.
+    pub fn update_trigger(
+        &self,
+        tid: ItemPointer,
+        row: &system::TriggerRow,
+        w: &mut WriteXact<'_>,
+    ) -> PgResult<()> {
+        self.replace(&system::PG_TRIGGER_DEF, tid, &row.to_datums(), w)
     }
 
     /// Replaces the `pg_proc` row at `tid` (CREATE OR REPLACE FUNCTION).

@@ -1091,8 +1091,10 @@ impl PartitionedTableRow {
     }
 }
 
-/// `pg_trigger`: empty (no triggers yet; foreign keys are checked without
-/// PostgreSQL's internal RI triggers).
+/// `pg_trigger`: user triggers (foreign keys are checked without
+/// PostgreSQL's internal RI triggers). `tgqual` holds the WHEN condition
+/// as SQL text; `tgargs` the arguments, each ending in a NUL byte, as
+/// PostgreSQL stores them.
 pub const PG_TRIGGER_DEF: CatalogDef = CatalogDef {
     oid: PG_TRIGGER,
     name: "pg_trigger",
@@ -1120,6 +1122,105 @@ pub const PG_TRIGGER_DEF: CatalogDef = CatalogDef {
     ],
     shared: false,
 };
+
+/// `pg_trigger.tgtype` bits.
+pub const TRIGGER_TYPE_ROW: i16 = 1;
+pub const TRIGGER_TYPE_BEFORE: i16 = 2;
+pub const TRIGGER_TYPE_INSERT: i16 = 4;
+pub const TRIGGER_TYPE_DELETE: i16 = 8;
+pub const TRIGGER_TYPE_UPDATE: i16 = 16;
+pub const TRIGGER_TYPE_TRUNCATE: i16 = 32;
+pub const TRIGGER_TYPE_INSTEAD: i16 = 64;
+
+/// A `pg_trigger` row.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct TriggerRow {
+    pub oid: u32,
+    pub relid: u32,
+    pub name: String,
+    pub func: u32,
+    /// `TRIGGER_TYPE_*` bits.
+    pub tgtype: i16,
+    /// `O` enabled, `D` disabled (also `R`, `A` as PostgreSQL).
+    pub enabled: char,
+    /// `UPDATE OF` columns (attnums).
+    pub columns: Vec<i16>,
+    pub args: Vec<String>,
+    /// The WHEN condition's SQL text.
+    pub qual: Option<String>,
+}
+
+impl TriggerRow {
+    pub fn to_datums(&self) -> Vec<Datum> {
+        let mut args = Vec::new();
+        for a in &self.args {
+            args.extend_from_slice(a.as_bytes());
+            args.push(0);
+        }
+        vec![
+            Datum::Oid(self.oid),
+            Datum::Oid(self.relid),
+            Datum::Oid(0),
+            Datum::Text(self.name.clone()),
+            Datum::Oid(self.func),
+            Datum::Int2(self.tgtype),
+            ch(self.enabled),
+            Datum::Bool(false),
+            Datum::Oid(0),
+            Datum::Oid(0),
+            Datum::Oid(0),
+            Datum::Bool(false),
+            Datum::Bool(false),
+            Datum::Int2(self.args.len() as i16),
+            vector(&self.columns),
+            Datum::Bytea(args),
+            self.qual.clone().map_or(Datum::Null, Datum::Text),
+            Datum::Null,
+            Datum::Null,
+        ]
+    }
+
+    pub fn from_datums(r: &[Datum]) -> TriggerRow {
+        let oid_at = |i: usize| match r.get(i) {
+            Some(Datum::Oid(v)) => *v,
+            _ => 0,
+        };
+        TriggerRow {
+            oid: oid_at(0),
+            relid: oid_at(1),
+            name: match r.get(3) {
+                Some(Datum::Text(s)) => s.clone(),
+                _ => String::new(),
+            },
+            func: oid_at(4),
+            tgtype: match r.get(5) {
+                Some(Datum::Int2(t)) => *t,
+                _ => 0,
+            },
+            enabled: match r.get(6) {
+                Some(Datum::Text(s)) => s.chars().next().unwrap_or('O'),
+                _ => 'O',
+            },
+            columns: parse_vector(r.get(14).unwrap_or(&Datum::Null)),
+            args: match r.get(15) {
+                Some(Datum::Bytea(b)) => b
+                    .split(|&c| c == 0)
+                    .filter(|_| true)
+                    .map(|a| String::from_utf8_lossy(a).into_owned())
+                    .take(match r.get(13) {
+                        Some(Datum::Int2(n)) => *n as usize,
+                        _ => 0,
+                    })
+                    .collect(),
+                _ => Vec::new(),
+            },
+            qual: match r.get(16) {
+                Some(Datum::Text(s)) => Some(s.clone()),
+                _ => None,
+            },
+        }
+    }
+}
 
 /// `pg_policy`: empty (no row-level security yet).
 pub const PG_POLICY_DEF: CatalogDef = CatalogDef {

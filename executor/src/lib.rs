@@ -64,6 +64,40 @@ pub enum ModifyOutcome {
     Updated { tid: Tid, row: Vec<Datum> },
 }
 
+/// What a trigger fires on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TriggerEvent {
+    Insert,
+    Update,
+    Delete,
+}
+
+impl TriggerEvent {
+    /// Its `pg_trigger.tgtype` bit.
+    pub fn bit(self) -> i16 {
+        match self {
+            TriggerEvent::Insert => 4,
+            TriggerEvent::Delete => 8,
+            TriggerEvent::Update => 16,
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            TriggerEvent::Insert => "INSERT",
+            TriggerEvent::Update => "UPDATE",
+            TriggerEvent::Delete => "DELETE",
+        }
+    }
+}
+
+/// Whether `rel` has enabled triggers of this kind.
+pub fn has_triggers(rel: &RelationDesc, event: TriggerEvent, row: bool, before: bool) -> bool {
+    rel.triggers.iter().any(|t| {
+        t.is_row() == row && t.is_before() == before && !t.is_instead() && t.fires_on(event.bit())
+    })
+}
+
 pub use planner::{RowLockMode, RowLockWait};
 pub use wal::Lsn;
 
@@ -174,6 +208,8 @@ pub enum CatalogText<'a> {
     PartitionKey(u32),
     /// `pg_get_partition_constraintdef(oid)`.
     PartitionConstraint(u32),
+    /// `pg_get_triggerdef(oid, pretty)`.
+    Trigger { oid: u32, pretty: bool },
 }
 
 pub trait ExecContext {
@@ -214,6 +250,43 @@ pub trait ExecContext {
             std::env::consts::ARCH,
             std::env::consts::OS
         )
+    }
+    /// The row-level BEFORE triggers of `rel` for `event`, in name order,
+    /// each seeing the row the one before returned: the row to store (for
+    /// DELETE, an empty row to go on), or None when one of them returned
+    /// NULL and the row is skipped.
+    fn before_row_triggers(
+        &mut self,
+        rel: &RelationDesc,
+        event: TriggerEvent,
+        old: Option<&[Datum]>,
+        new: Option<Vec<Datum>>,
+    ) -> PgResult<Option<Vec<Datum>>> {
+        let _ = (rel, event, old);
+        Ok(Some(new.unwrap_or_default()))
+    }
+    /// The row-level AFTER triggers of `rel` for `event` on one row: queued,
+    /// to fire when the statement ends.
+    fn after_row_triggers(
+        &mut self,
+        rel: &RelationDesc,
+        event: TriggerEvent,
+        old: Option<Vec<Datum>>,
+        new: Option<Vec<Datum>>,
+    ) -> PgResult<()> {
+        let _ = (rel, event, old, new);
+        Ok(())
+    }
+    /// The statement-level triggers of `rel` for `event`: BEFORE ones fire
+    /// now, AFTER ones are queued behind the statement's row events.
+    fn statement_triggers(
+        &mut self,
+        rel: &RelationDesc,
+        event: TriggerEvent,
+        before: bool,
+    ) -> PgResult<()> {
+        let _ = (rel, event, before);
+        Ok(())
     }
     /// Calls user function `oid` (PL/pgSQL, or SQL run statement by
     /// statement) with `args` (already coerced to its argument types; a

@@ -24,7 +24,10 @@ use types::{Datum, PgError, PgResult, SqlState};
 
 use crate::expr::Evaluator;
 use crate::query::{self, qualifies};
-use crate::{ExecResult, LockRowOutcome, ModifyOutcome, RowLockMode, RowLockWait, Tid};
+use crate::{
+    ExecResult, LockRowOutcome, ModifyOutcome, RowLockMode, RowLockWait, Tid, TriggerEvent,
+    has_triggers,
+};
 use planner::explain::{NodeKey, Stage};
 
 /// Longest value text shown in a "Failing row contains" detail, in bytes.
@@ -33,6 +36,14 @@ const MAX_FIELD_LEN: usize = 64;
 /// Runs a table modification; `plan` holds the rows of an INSERT.
 pub fn run(ev: &mut Evaluator<'_>, plan: &Plan, m: &ModifyTable) -> PgResult<ExecResult> {
     let started = (ev.instrumenting() == Some(true)).then(std::time::Instant::now);
+    let event = match m {
+        ModifyTable::Insert { .. } => TriggerEvent::Insert,
+        ModifyTable::Update { .. } => TriggerEvent::Update,
+        ModifyTable::Delete { .. } => TriggerEvent::Delete,
+    };
+    if has_triggers(m.relation(), event, false, true) {
+        ev.ctx.statement_triggers(m.relation(), event, true)?;
+    }
     let mut out = run_modify(ev, plan, m, None)?;
     // UPDATE and DELETE of an inheritance tree: each descendant in turn. A
     // row of a partitioned table's tree that an UPDATE moves out of its
@@ -48,6 +59,9 @@ pub fn run(ev: &mut Evaluator<'_>, plan: &Plan, m: &ModifyTable) -> PgResult<Exe
             out.processed += more.processed;
             out.rows.extend(more.rows);
         }
+    }
+    if has_triggers(m.relation(), event, false, false) {
+        ev.ctx.statement_triggers(m.relation(), event, false)?;
     }
     if ev.instrumenting().is_some() {
         let times = started.map(|s| (s.elapsed(), s.elapsed()));
@@ -111,18 +125,38 @@ fn run_modify(
             let rows = query::run(ev, plan, rel.columns.len())?;
             for row in rows {
                 ev.ctx.check_for_interrupts()?;
+                let (target, row) = match rel.relkind {
+                    'p' => route(ev, rel, row)?,
+                    _ => (rel.clone(), row),
+                };
+                let row = match has_triggers(&target, TriggerEvent::Insert, true, true) {
+                    true => match ev.ctx.before_row_triggers(
+                        &target,
+                        TriggerEvent::Insert,
+                        None,
+                        Some(row),
+                    )? {
+                        Some(row) => row,
+                        None => continue,
+                    },
+                    false => row,
+                };
                 let ret = if returning.is_empty() {
                     None
                 } else {
                     Some(project(ev, returning, &row)?)
                 };
+                let after = has_triggers(&target, TriggerEvent::Insert, true, false);
+                let kept = after.then(|| row.clone());
                 if rel.relkind == 'p' {
-                    let (target, row) = route(ev, rel, row)?;
                     check_routed(ev, &target, &row)?;
-                    ev.ctx.insert_row(&target, row)?;
                 } else {
-                    check_constraints(ev, rel, &row)?;
-                    ev.ctx.insert_row(rel, row)?;
+                    check_constraints(ev, &target, &row)?;
+                }
+                ev.ctx.insert_row(&target, row)?;
+                if let Some(row) = kept {
+                    ev.ctx
+                        .after_row_triggers(&target, TriggerEvent::Insert, None, Some(row))?;
                 }
                 out.processed += 1;
                 out.rows.extend(ret);
@@ -153,8 +187,14 @@ fn run_modify(
                                 *slot = v;
                             }
                         }
+                        let old = &wide[..width];
+                        let mut new = match before_update(ev, rel, old, new)? {
+                            Some(new) => new,
+                            None => return Ok((ModifyOutcome::Gone, Vec::new())),
+                        };
                         check_constraints(ev, rel, &new)?;
                         let outcome = ev.ctx.update_row(rel, tid, new.clone())?;
+                        after_update(ev, rel, &outcome, old, &new)?;
                         new.extend_from_slice(&wide[width..]);
                         Ok((outcome, new))
                     },
@@ -178,7 +218,7 @@ fn run_modify(
                     &others,
                     tid,
                     row,
-                    &mut |ev, tid, wide| Ok((ev.ctx.delete_row(rel, tid)?, wide.to_vec())),
+                    &mut |ev, tid, wide| delete_one(ev, rel, tid, wide),
                 )?;
                 record(ev, &mut out, returning, changed)
             };
@@ -196,13 +236,19 @@ fn run_modify(
                 let changed =
                     change_with_recheck(ev, filter.as_ref(), tid, row, &mut |ev, tid, row| {
                         let new = new_version(ev, assignments, row)?;
+                        let new = match before_update(ev, rel, row, new)? {
+                            Some(new) => new,
+                            None => return Ok((ModifyOutcome::Gone, Vec::new())),
+                        };
                         if let Some(root) = root
                             && leaves_partition(ev, rel, &new)?
                         {
                             return move_row(ev, rel, root, tid, new);
                         }
                         check_constraints(ev, rel, &new)?;
-                        Ok((ev.ctx.update_row(rel, tid, new.clone())?, new))
+                        let outcome = ev.ctx.update_row(rel, tid, new.clone())?;
+                        after_update(ev, rel, &outcome, row, &new)?;
+                        Ok((outcome, new))
                     })?;
                 record(ev, &mut out, returning, changed)
             };
@@ -225,7 +271,7 @@ fn run_modify(
             let mut modify = |ev: &mut Evaluator<'_>, tid: Tid, row: Vec<Datum>| -> PgResult<()> {
                 let changed =
                     change_with_recheck(ev, filter.as_ref(), tid, row, &mut |ev, tid, row| {
-                        Ok((ev.ctx.delete_row(rel, tid)?, row.to_vec()))
+                        delete_one(ev, rel, tid, row)
                     })?;
                 record(ev, &mut out, returning, changed)
             };
@@ -240,6 +286,71 @@ fn run_modify(
         }
     }
     Ok(out)
+}
+
+/// The row-level BEFORE UPDATE triggers: the new row to store, or None
+/// to skip the row.
+fn before_update(
+    ev: &mut Evaluator<'_>,
+    rel: &RelationDesc,
+    old: &[Datum],
+    new: Vec<Datum>,
+) -> PgResult<Option<Vec<Datum>>> {
+    if !has_triggers(rel, TriggerEvent::Update, true, true) {
+        return Ok(Some(new));
+    }
+    let width = rel.columns.len();
+    let old = &old[..width.min(old.len())];
+    ev.ctx
+        .before_row_triggers(rel, TriggerEvent::Update, Some(old), Some(new))
+}
+
+/// Queues the row-level AFTER UPDATE triggers of a row updated.
+fn after_update(
+    ev: &mut Evaluator<'_>,
+    rel: &RelationDesc,
+    outcome: &ModifyOutcome,
+    old: &[Datum],
+    new: &[Datum],
+) -> PgResult<()> {
+    if matches!(outcome, ModifyOutcome::Done)
+        && has_triggers(rel, TriggerEvent::Update, true, false)
+    {
+        let width = rel.columns.len();
+        ev.ctx.after_row_triggers(
+            rel,
+            TriggerEvent::Update,
+            Some(old[..width.min(old.len())].to_vec()),
+            Some(new[..width.min(new.len())].to_vec()),
+        )?;
+    }
+    Ok(())
+}
+
+/// Deletes one row, with its row-level triggers.
+fn delete_one(
+    ev: &mut Evaluator<'_>,
+    rel: &RelationDesc,
+    tid: Tid,
+    row: &[Datum],
+) -> PgResult<(ModifyOutcome, Vec<Datum>)> {
+    let width = rel.columns.len().min(row.len());
+    if has_triggers(rel, TriggerEvent::Delete, true, true)
+        && ev
+            .ctx
+            .before_row_triggers(rel, TriggerEvent::Delete, Some(&row[..width]), None)?
+            .is_none()
+    {
+        return Ok((ModifyOutcome::Gone, Vec::new()));
+    }
+    let outcome = ev.ctx.delete_row(rel, tid)?;
+    if matches!(outcome, ModifyOutcome::Done)
+        && has_triggers(rel, TriggerEvent::Delete, true, false)
+    {
+        ev.ctx
+            .after_row_triggers(rel, TriggerEvent::Delete, Some(row[..width].to_vec()), None)?;
+    }
+    Ok((outcome, row.to_vec()))
 }
 
 /// [`change_with_recheck`] for UPDATE ... FROM and DELETE ... USING:
@@ -542,6 +653,7 @@ fn convert_row(from: &RelationDesc, row: &[Datum], to: &RelationDesc) -> Vec<Dat
 fn check_routed(ev: &mut Evaluator<'_>, rel: &RelationDesc, row: &[Datum]) -> PgResult<()> {
     let alone = RelationDesc {
         partition_check: None,
+        triggers: Default::default(),
         ..rel.clone()
     };
     check_constraints(ev, &alone, row)

@@ -133,6 +133,7 @@ impl Fake {
                     children: Vec::new(),
                     partitioning: None,
                     partition_check: None,
+                    triggers: Default::default(),
                 };
                 self.tables.insert(
                     name,

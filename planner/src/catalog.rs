@@ -62,6 +62,41 @@ pub struct RelationDesc {
     /// A partition's constraint (its bound and its ancestors'), a boolean
     /// expression over its row that every row in it satisfies.
     pub partition_check: Option<Arc<crate::expr::Expr>>,
+    /// Its enabled triggers, by name (see [`TriggerDesc`]).
+    pub triggers: Arc<Vec<TriggerDesc>>,
+}
+
+/// A trigger of a relation (`pg_trigger`): the executor asks its context
+/// to fire it (`ExecContext::before_row_triggers` and the others).
+#[derive(Debug, Clone, PartialEq)]
+pub struct TriggerDesc {
+    pub oid: u32,
+    pub name: String,
+    pub func: u32,
+    /// `pg_trigger.tgtype` bits (row, before, insert, delete, update, ...).
+    pub tgtype: i16,
+    /// `UPDATE OF` columns (attnums); empty for any.
+    pub columns: Vec<i16>,
+    pub args: Vec<String>,
+    /// The WHEN condition, as SQL text over `old` and `new`.
+    pub when: Option<Arc<str>>,
+}
+
+impl TriggerDesc {
+    pub fn is_row(&self) -> bool {
+        self.tgtype & 1 != 0
+    }
+    pub fn is_before(&self) -> bool {
+        self.tgtype & 2 != 0
+    }
+    pub fn is_instead(&self) -> bool {
+        self.tgtype & 64 != 0
+    }
+    /// Whether it fires for `event` (the `TRIGGER_TYPE_*` bit of INSERT,
+    /// DELETE, UPDATE or TRUNCATE).
+    pub fn fires_on(&self, event: i16) -> bool {
+        self.tgtype & event != 0
+    }
 }
 
 /// How a partitioned table's rows are spread over its partitions.

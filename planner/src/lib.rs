@@ -37,7 +37,7 @@ pub mod plan;
 
 pub use catalog::{
     CatalogView, ColumnDesc, EmptyCatalog, FunctionDesc, FunctionLanguage, IndexDesc, Partitioning,
-    RelationDesc, VariableResolver,
+    RelationDesc, TriggerDesc, VariableResolver,
 };
 pub use expr::{BoolTestKind, Expr};
 pub use plan::{
@@ -511,6 +511,7 @@ mod table_tests {
                 children: Vec::new(),
                 partitioning: None,
                 partition_check: None,
+                triggers: Default::default(),
             };
             // (lower(b)) WHERE n > 0, analyzed as the backend does.
             let bare = Arc::new(rel.clone());

@@ -113,9 +113,7 @@ fn body_text(cf: &CreateFunction) -> PgResult<String> {
 /// A declared return type (`void` and `trigger` are allowed; the
 /// pseudo-types of polymorphism are not yet).
 fn resolve_return_type(session: &mut Session, dt: &sqlparser::ast::DataType) -> PgResult<u32> {
-    if let sqlparser::ast::DataType::Custom(name, _) = dt
-        && name.to_string().to_lowercase() == "trigger"
-    {
+    if dt.to_string().eq_ignore_ascii_case("trigger") {
         return Ok(crate::plpgsql::TRIGGER);
     }
     Ok(super::typecmds::resolve_type(session, dt)?.0)

@@ -29,6 +29,7 @@ mod schemacmds;
 pub mod sequence;
 mod tablecmds;
 pub mod temp;
+pub mod trigger;
 pub mod typecmds;
 mod user;
 pub mod vacuum;
@@ -79,6 +80,8 @@ pub fn ddl_statement(
             ..
         } => typecmds::drop_types(session, names, *if_exists, *cascade),
         Statement::DropFunction(df) => function::drop_function(session, df),
+        Statement::CreateTrigger(ct) => trigger::create_trigger(session, ct),
+        Statement::DropTrigger(dt) => trigger::drop_trigger(session, dt),
         Statement::Discard { object_type } => temp::discard(session, object_type),
         Statement::Drop {
             object_type: ObjectType::View,

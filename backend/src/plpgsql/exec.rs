@@ -87,6 +87,10 @@ pub struct Frame<'f> {
     vars: Vec<Var>,
     scopes: Vec<Scope>,
     result: Datum,
+    /// A trigger function's RETURN of a record variable: its row.
+    pub result_row: Option<Row>,
+    /// RETURN ran.
+    returned: bool,
     rows: Vec<Vec<Datum>>,
     row_count: u64,
     /// The error a handler is running for (SQLSTATE, SQLERRM, GET
@@ -146,6 +150,8 @@ impl<'f> Frame<'f> {
                 names: Vec::new(),
             }],
             result: Datum::Null,
+            result_row: None,
+            returned: false,
             rows: Vec::new(),
             row_count: 0,
             handling: Vec::new(),
@@ -308,10 +314,10 @@ pub fn run_block_top(session: &mut Session, frame: &mut Frame<'_>, block: &Block
     Ok(())
 }
 
-/// Whether the function returned without RETURN (an error for one that
+/// Whether the function ended without RETURN (an error for one that
 /// returns a value).
 pub fn fell_off_end(frame: &Frame<'_>) -> bool {
-    frame.result.is_null()
+    !frame.returned
 }
 
 pub fn finish(frame: &mut Frame<'_>, returned: bool) -> PgResult<()> {
@@ -327,10 +333,14 @@ pub fn finish(frame: &mut Frame<'_>, returned: bool) -> PgResult<()> {
         }
         return Ok(());
     }
-    if !returned && sig.ret_type != types::oid::VOID && sig.ret_type != TRIGGER {
+    if !returned && sig.ret_type != types::oid::VOID {
+        let what = match sig.ret_type {
+            TRIGGER => "trigger procedure",
+            _ => "function",
+        };
         return Err(PgError::new(
             SqlState::FunctionExecutedNoReturnStatement,
-            "control reached end of function without RETURN",
+            format!("control reached end of {what} without RETURN"),
         )
         .with_context(format!("PL/pgSQL function {}", sig.display)));
     }
@@ -603,7 +613,21 @@ fn exec_stmt(session: &mut Session, frame: &mut Frame<'_>, stmt: &Stmt) -> PgRes
                     )
                     .with_hint("Use RETURN NEXT or RETURN QUERY."));
                 }
+                frame.returned = true;
                 return Ok(Flow::Return);
+            }
+            frame.returned = true;
+            if sig.ret_type == TRIGGER
+                && let Some(e) = e
+            {
+                // RETURN NEW / OLD / another record variable: its row.
+                let name = e.text.trim().to_lowercase();
+                if let Some(slot) = frame.find(&name)
+                    && let Some(rec) = &frame.vars[slot].record
+                {
+                    frame.result_row = rec.clone();
+                    return Ok(Flow::Return);
+                }
             }
             match e {
                 Some(e) => {
@@ -1442,6 +1466,18 @@ fn eval_bool_nullable(
 
 /// Evaluates an expression of the body (as `SELECT expr`): its value and
 /// type.
+/// Evaluates a condition of the body (NULL is false).
+pub fn eval_condition(session: &mut Session, frame: &mut Frame<'_>, text: &str) -> PgResult<bool> {
+    eval_bool(
+        session,
+        frame,
+        &Expr {
+            text: text.to_string(),
+            line: 0,
+        },
+    )
+}
+
 pub fn eval_expr(session: &mut Session, frame: &mut Frame<'_>, e: &Expr) -> PgResult<(Datum, u32)> {
     let sql = format!("SELECT {}", e.text);
     let r = run_sql(session, frame, &sql)?;
@@ -1557,7 +1593,10 @@ fn execute_plan(
         crate::relcache::accept_invalidations(session);
     }
     crate::tcop::check_plan_writable(session, plan)?;
-    let result = executor::execute_statement(plan, &params, session);
+    // The statement's AFTER triggers fire when it ends.
+    let queued = session.after_triggers.len();
+    let result = executor::execute_statement(plan, &params, session)
+        .and_then(|r| crate::commands::trigger::fire_after(session, queued).map(|()| r));
     let result = result.map_err(|e| sql_context(e, sql))?;
     crate::xact::command_counter_increment(session)?;
     Ok(SqlResult {

@@ -161,3 +161,183 @@ pub fn do_block(session: &mut Session, body: &str) -> PgResult<()> {
     let mut frame = exec::Frame::new(&sig, Vec::new());
     exec::run_block_top(session, &mut frame, &block)
 }
+
+/// The NEW / OLD record of a trigger call: the relation's live columns.
+fn trigger_record(
+    rel: &crate::commands::trigger::TriggerRel,
+    row: Option<&[Datum]>,
+) -> Option<exec::Row> {
+    let row = row?;
+    let mut r = exec::Row::default();
+    for (i, (name, t, dropped)) in rel.columns.iter().enumerate() {
+        if *dropped {
+            continue;
+        }
+        r.names.push(name.clone());
+        r.types.push(*t);
+        r.values.push(row.get(i).cloned().unwrap_or(Datum::Null));
+    }
+    Some(r)
+}
+
+/// The variables a trigger function sees: NEW, OLD and the TG_ ones.
+fn trigger_frame<'f>(
+    sig: &'f exec::Signature,
+    firing: &crate::commands::trigger::Firing<'_>,
+    before: bool,
+    row_level: bool,
+) -> exec::Frame<'f> {
+    use types::oid::{INT4, NAME, OID, TEXT, TEXT_ARRAY};
+    let mut frame = exec::Frame::new(sig, Vec::new());
+    let record = |name: &str, row: Option<exec::Row>| exec::Var {
+        record: Some(row),
+        ..exec::Var::scalar(name, types::oid::RECORD, Datum::Null)
+    };
+    let (old, new) = match row_level {
+        true => (
+            trigger_record(firing.rel, firing.old),
+            trigger_record(firing.rel, firing.new),
+        ),
+        false => (None, None),
+    };
+    frame.declare(record("new", new));
+    frame.declare(record("old", old));
+    let text = |s: &str| Datum::Text(s.to_string());
+    frame.declare(exec::Var::scalar(
+        "tg_name",
+        NAME,
+        text(&firing.trigger.name),
+    ));
+    frame.declare(exec::Var::scalar(
+        "tg_when",
+        TEXT,
+        text(if before { "BEFORE" } else { "AFTER" }),
+    ));
+    frame.declare(exec::Var::scalar(
+        "tg_level",
+        TEXT,
+        text(if row_level { "ROW" } else { "STATEMENT" }),
+    ));
+    frame.declare(exec::Var::scalar("tg_op", TEXT, text(firing.event.name())));
+    frame.declare(exec::Var::scalar(
+        "tg_relid",
+        OID,
+        Datum::Oid(firing.rel.oid),
+    ));
+    frame.declare(exec::Var::scalar(
+        "tg_relname",
+        NAME,
+        text(&firing.rel.name),
+    ));
+    frame.declare(exec::Var::scalar(
+        "tg_table_name",
+        NAME,
+        text(&firing.rel.name),
+    ));
+    frame.declare(exec::Var::scalar(
+        "tg_table_schema",
+        NAME,
+        text(&firing.rel.schema),
+    ));
+    frame.declare(exec::Var::scalar(
+        "tg_nargs",
+        INT4,
+        Datum::Int4(firing.trigger.args.len() as i32),
+    ));
+    let argv = types::datum::ArrayValue {
+        elem_type: TEXT,
+        lower: 0,
+        elems: firing.trigger.args.iter().map(|a| text(a)).collect(),
+    };
+    frame.declare(exec::Var::scalar(
+        "tg_argv",
+        TEXT_ARRAY,
+        Datum::Array(Box::new(argv)),
+    ));
+    frame
+}
+
+/// A trigger's WHEN condition over the row(s) (true without one).
+pub fn trigger_when(
+    session: &mut Session,
+    firing: &crate::commands::trigger::Firing<'_>,
+) -> PgResult<bool> {
+    let Some(when) = &firing.trigger.when else {
+        return Ok(true);
+    };
+    let sig = exec::Signature {
+        display: firing.trigger.name.clone(),
+        name: firing.trigger.name.clone(),
+        ret_type: types::oid::BOOL,
+        retset: false,
+        out_columns: Vec::new(),
+    };
+    let mut frame = trigger_frame(&sig, firing, true, true);
+    exec::eval_condition(session, &mut frame, when)
+}
+
+/// Calls a trigger's function: for a row-level BEFORE trigger, the row it
+/// returned (full width, as the relation stores it), or None for NULL.
+pub fn call_trigger(
+    session: &mut Session,
+    firing: &crate::commands::trigger::Firing<'_>,
+    before: bool,
+    row_level: bool,
+) -> PgResult<Option<Vec<Datum>>> {
+    let oid = firing.trigger.func;
+    let row =
+        crate::relcache::with_reader(session, |r| r.function_by_oid(oid))?.ok_or_else(|| {
+            PgError::new(
+                SqlState::UndefinedFunction,
+                format!("cache lookup failed for function {oid}"),
+            )
+        })?;
+    let block = parse::parse_body(&row.body)?;
+    let sig = exec::Signature {
+        display: format!("{}()", row.name),
+        name: row.name.clone(),
+        ret_type: TRIGGER,
+        retset: false,
+        out_columns: Vec::new(),
+    };
+    let depth = DEPTH.with(Cell::get);
+    if depth >= MAX_DEPTH {
+        return Err(PgError::new(
+            SqlState::StatementTooComplex,
+            "stack depth limit exceeded",
+        ));
+    }
+    DEPTH.with(|d| d.set(depth + 1));
+    let saved_snapshot = session.tx.stmt_snapshot.clone();
+    let mut frame = trigger_frame(&sig, firing, before, row_level);
+    let result = exec::run_block_top(session, &mut frame, &block).and_then(|()| {
+        let returned = !exec::fell_off_end(&frame);
+        exec::finish(&mut frame, returned)
+    });
+    session.tx.stmt_snapshot = saved_snapshot;
+    DEPTH.with(|d| d.set(depth));
+    result?;
+    let Some(returned) = frame.result_row.take() else {
+        return Ok(None);
+    };
+    let live = firing.rel.columns.iter().filter(|c| !c.2).count();
+    if returned.values.len() != live {
+        return Err(PgError::new(
+            SqlState::DatatypeMismatch,
+            "returned row structure does not match the structure of the triggering table",
+        )
+        .with_detail("Number of returned columns does not match expected column count."));
+    }
+    let mut values = returned.values.into_iter();
+    Ok(Some(
+        firing
+            .rel
+            .columns
+            .iter()
+            .map(|c| match c.2 {
+                true => Datum::Null,
+                false => values.next().unwrap_or(Datum::Null),
+            })
+            .collect(),
+    ))
+}

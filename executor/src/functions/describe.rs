@@ -41,7 +41,13 @@ pub fn call(func: &str, args: &[Datum], ev: &mut Evaluator<'_>) -> PgResult<Opti
         // COMMENT ON is not supported: nothing has a description.
         ("obj_description", _) => Datum::Null,
         ("pg_relation_is_publishable", _) => Datum::Bool(false),
-        // No triggers, statistics objects or rules other than views' exist.
+        // No statistics objects or rules other than views' exist.
+        ("pg_get_triggerdef", [Datum::Oid(oid), rest @ ..]) => {
+            text_or_null(ev.ctx.catalog_text(CatalogText::Trigger {
+                oid: *oid,
+                pretty: pretty_arg(rest, 0),
+            })?)
+        }
         ("pg_get_triggerdef" | "pg_get_statisticsobjdef_columns" | "pg_get_ruledef", _) => {
             Datum::Null
         }

@@ -1197,6 +1197,7 @@ fn scope_relation(
         children: Vec::new(),
         partitioning: None,
         partition_check: None,
+        triggers: Default::default(),
     })
 }
 

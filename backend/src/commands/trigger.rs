@@ -1,0 +1,530 @@
+//! Triggers (PostgreSQL's `commands/trigger.c`): CREATE and DROP TRIGGER,
+//! and firing them for the executor.
+//!
+//! A trigger is a `pg_trigger` row; the relation cache hands the enabled
+//! ones to the executor with the relation (`RelationDesc::triggers`).
+//! The executor calls back through its context:
+//! - row-level BEFORE triggers run at once ([`before_row`]) and may change
+//!   or drop the row;
+//! - row-level and statement-level AFTER triggers are queued
+//!   ([`queue_after`]) and fire when the statement that caused them ends
+//!   ([`fire_after`]): at the end of a client statement, or of a statement
+//!   run from a PL/pgSQL function;
+//! - statement-level BEFORE triggers run at once.
+//!
+//! Trigger functions are PL/pgSQL (`crate::plpgsql::call_trigger`). Not
+//! yet: INSTEAD OF triggers, TRUNCATE triggers, transition tables
+//! (REFERENCING), constraint triggers, triggers on partitioned tables
+//! cloned to partitions.
+
+use std::sync::Arc;
+
+use sqlparser::ast::{CreateTrigger, DropTrigger, TriggerObject, TriggerObjectKind, TriggerPeriod};
+
+use catalog::heap_catalog::CatalogWriter;
+use catalog::system::{
+    PG_TRIGGER, TRIGGER_TYPE_BEFORE, TRIGGER_TYPE_DELETE, TRIGGER_TYPE_INSERT, TRIGGER_TYPE_ROW,
+    TRIGGER_TYPE_TRUNCATE, TRIGGER_TYPE_UPDATE, TriggerRow,
+};
+use executor::TriggerEvent;
+use planner::{RelationDesc, TriggerDesc};
+use types::{Datum, PgError, PgResult, SqlState};
+
+use super::*;
+use crate::relcache::with_reader;
+use crate::session::Session;
+use crate::utility::Outcome;
+
+/// The relation a trigger fires for, as its function sees it.
+#[derive(Debug, Clone)]
+pub struct TriggerRel {
+    pub oid: u32,
+    pub name: String,
+    pub schema: String,
+    /// Every column (dropped ones too): name, type, dropped.
+    pub columns: Arc<Vec<(String, u32, bool)>>,
+    pub triggers: Arc<Vec<TriggerDesc>>,
+}
+
+impl TriggerRel {
+    pub fn of(rel: &RelationDesc) -> TriggerRel {
+        TriggerRel {
+            oid: rel.oid,
+            name: rel.name.clone(),
+            schema: rel.schema.clone(),
+            columns: Arc::new(
+                rel.columns
+                    .iter()
+                    .map(|c| (c.name.clone(), c.type_oid, c.dropped))
+                    .collect(),
+            ),
+            triggers: rel.triggers.clone(),
+        }
+    }
+}
+
+/// An AFTER trigger event waiting for its statement's end.
+#[derive(Debug, Clone)]
+pub struct AfterEvent {
+    rel: TriggerRel,
+    event: TriggerEvent,
+    /// Row-level: the old and new rows; statement-level: both None.
+    row: bool,
+    old: Option<Vec<Datum>>,
+    new: Option<Vec<Datum>>,
+}
+
+/// One trigger call's facts.
+pub struct Firing<'a> {
+    pub trigger: &'a TriggerDesc,
+    pub rel: &'a TriggerRel,
+    pub event: TriggerEvent,
+    pub old: Option<&'a [Datum]>,
+    pub new: Option<&'a [Datum]>,
+}
+
+/// Whether an UPDATE OF trigger's columns changed (always true for one
+/// without a column list).
+fn columns_changed(
+    t: &TriggerDesc,
+    rel: &TriggerRel,
+    old: Option<&[Datum]>,
+    new: Option<&[Datum]>,
+) -> bool {
+    if t.columns.is_empty() {
+        return true;
+    }
+    let (Some(old), Some(new)) = (old, new) else {
+        return true;
+    };
+    let _ = rel;
+    t.columns.iter().any(|&attnum| {
+        let i = (attnum - 1) as usize;
+        old.get(i) != new.get(i)
+    })
+}
+
+/// The row-level BEFORE triggers of `rel` for `event` (see
+/// `ExecContext::before_row_triggers`).
+pub fn before_row(
+    session: &mut Session,
+    rel: &RelationDesc,
+    event: TriggerEvent,
+    old: Option<&[Datum]>,
+    new: Option<Vec<Datum>>,
+) -> PgResult<Option<Vec<Datum>>> {
+    let trel = TriggerRel::of(rel);
+    let mut current = new;
+    for t in rel.triggers.iter() {
+        if !(t.is_row() && t.is_before() && !t.is_instead() && t.fires_on(event.bit())) {
+            continue;
+        }
+        if event == TriggerEvent::Update && !columns_changed(t, &trel, old, current.as_deref()) {
+            continue;
+        }
+        let firing = Firing {
+            trigger: t,
+            rel: &trel,
+            event,
+            old,
+            new: current.as_deref(),
+        };
+        if !crate::plpgsql::trigger_when(session, &firing)? {
+            continue;
+        }
+        match crate::plpgsql::call_trigger(session, &firing, true, true)? {
+            None => return Ok(None),
+            Some(row) => {
+                if event != TriggerEvent::Delete {
+                    current = Some(row);
+                }
+            }
+        }
+    }
+    Ok(Some(current.unwrap_or_default()))
+}
+
+/// Queues the AFTER triggers of one row (`row`) or of a statement.
+pub fn queue_after(
+    session: &mut Session,
+    rel: &RelationDesc,
+    event: TriggerEvent,
+    row: bool,
+    old: Option<Vec<Datum>>,
+    new: Option<Vec<Datum>>,
+) {
+    session.after_triggers.push(AfterEvent {
+        rel: TriggerRel::of(rel),
+        event,
+        row,
+        old,
+        new,
+    });
+}
+
+/// Statement-level BEFORE triggers: fired now.
+pub fn before_statement(
+    session: &mut Session,
+    rel: &RelationDesc,
+    event: TriggerEvent,
+) -> PgResult<()> {
+    let trel = TriggerRel::of(rel);
+    for t in rel.triggers.iter() {
+        if t.is_row() || !t.is_before() || t.is_instead() || !t.fires_on(event.bit()) {
+            continue;
+        }
+        let firing = Firing {
+            trigger: t,
+            rel: &trel,
+            event,
+            old: None,
+            new: None,
+        };
+        if crate::plpgsql::trigger_when(session, &firing)? {
+            crate::plpgsql::call_trigger(session, &firing, true, false)?;
+        }
+    }
+    Ok(())
+}
+
+/// Fires the AFTER events queued since `from` (in order), and those they
+/// cause in turn.
+pub fn fire_after(session: &mut Session, from: usize) -> PgResult<()> {
+    while session.after_triggers.len() > from {
+        let events: Vec<AfterEvent> = session.after_triggers.drain(from..).collect();
+        for ev in &events {
+            for t in ev.rel.triggers.iter() {
+                if t.is_row() != ev.row
+                    || t.is_before()
+                    || t.is_instead()
+                    || !t.fires_on(ev.event.bit())
+                {
+                    continue;
+                }
+                if ev.event == TriggerEvent::Update
+                    && !columns_changed(t, &ev.rel, ev.old.as_deref(), ev.new.as_deref())
+                {
+                    continue;
+                }
+                let firing = Firing {
+                    trigger: t,
+                    rel: &ev.rel,
+                    event: ev.event,
+                    old: ev.old.as_deref(),
+                    new: ev.new.as_deref(),
+                };
+                if crate::plpgsql::trigger_when(session, &firing)? {
+                    crate::plpgsql::call_trigger(session, &firing, false, ev.row)?;
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// CREATE TRIGGER name {BEFORE | AFTER} event [OR ...] ON table
+/// [FOR [EACH] {ROW | STATEMENT}] [WHEN (condition)] EXECUTE {FUNCTION |
+/// PROCEDURE} f(args).
+pub(crate) fn create_trigger(session: &mut Session, ct: &CreateTrigger) -> PgResult<Outcome> {
+    crate::xact::check_writable(session, "CREATE TRIGGER")?;
+    if ct.is_constraint {
+        return Err(PgError::feature_not_supported("constraint triggers"));
+    }
+    if !ct.referencing.is_empty() {
+        return Err(PgError::feature_not_supported(
+            "transition tables (REFERENCING)",
+        ));
+    }
+    let name = ident(
+        ct.name
+            .0
+            .last()
+            .and_then(|p| p.as_ident())
+            .ok_or_else(|| PgError::syntax("syntax error at or near \"TRIGGER\"", None))?,
+    );
+    let (schema, table) = split_name(&ct.table_name)?;
+    let info =
+        crate::relcache::lookup_relation(session, schema.as_deref(), &table)?.ok_or_else(|| {
+            PgError::new(
+                SqlState::UndefinedTable,
+                format!("relation \"{table}\" does not exist"),
+            )
+        })?;
+    let mut tgtype: i16 = 0;
+    let row_level = matches!(
+        ct.trigger_object,
+        Some(
+            TriggerObjectKind::For(TriggerObject::Row)
+                | TriggerObjectKind::ForEach(TriggerObject::Row)
+        )
+    );
+    if row_level {
+        tgtype |= TRIGGER_TYPE_ROW;
+    }
+    match ct.period {
+        Some(TriggerPeriod::Before) => tgtype |= TRIGGER_TYPE_BEFORE,
+        Some(TriggerPeriod::InsteadOf) => {
+            return Err(PgError::feature_not_supported("INSTEAD OF triggers"));
+        }
+        _ => {}
+    }
+    let mut columns = Vec::new();
+    for e in &ct.events {
+        tgtype |= match e {
+            sqlparser::ast::TriggerEvent::Insert => TRIGGER_TYPE_INSERT,
+            sqlparser::ast::TriggerEvent::Delete => TRIGGER_TYPE_DELETE,
+            sqlparser::ast::TriggerEvent::Truncate => TRIGGER_TYPE_TRUNCATE,
+            sqlparser::ast::TriggerEvent::Update(cols) => {
+                for c in cols {
+                    let n = ident(c);
+                    let col = info
+                        .columns
+                        .iter()
+                        .find(|x| !x.dropped && x.name == n)
+                        .ok_or_else(|| {
+                            PgError::new(
+                                SqlState::UndefinedColumn,
+                                format!("column \"{n}\" of relation \"{table}\" does not exist"),
+                            )
+                        })?;
+                    columns.push(col.attnum);
+                }
+                TRIGGER_TYPE_UPDATE
+            }
+        };
+    }
+    if tgtype & TRIGGER_TYPE_TRUNCATE != 0 {
+        return Err(PgError::feature_not_supported("TRUNCATE triggers"));
+    }
+    match info.kind {
+        'r' => {}
+        'p' if !row_level => {}
+        'p' => {
+            return Err(PgError::feature_not_supported(
+                "row-level triggers on partitioned tables",
+            ));
+        }
+        'v' => {
+            return Err(
+                PgError::new(SqlState::WrongObjectType, format!("\"{table}\" is a view"))
+                    .with_detail("Views cannot have row-level BEFORE or AFTER triggers."),
+            );
+        }
+        _ => {
+            return Err(PgError::new(
+                SqlState::WrongObjectType,
+                format!("relation \"{table}\" cannot have triggers"),
+            ));
+        }
+    }
+    let Some(body) = &ct.exec_body else {
+        return Err(PgError::syntax("syntax error at end of input", None));
+    };
+    let (fschema, fname) = split_name(&body.func_desc.name)?;
+    let mut args = Vec::new();
+    for a in body.func_desc.args.as_deref().unwrap_or(&[]) {
+        args.push(trigger_arg(a));
+    }
+    let candidates = super::function::lookup(session, fschema.as_deref(), &fname)?;
+    let func = candidates
+        .iter()
+        .find(|f| f.arg_types.is_empty())
+        .ok_or_else(|| {
+            PgError::new(
+                SqlState::UndefinedFunction,
+                format!("function {fname}() does not exist"),
+            )
+        })?;
+    if func.ret_type != crate::plpgsql::TRIGGER {
+        return Err(PgError::new(
+            SqlState::InvalidObjectDefinition,
+            format!("function {fname} must return type trigger"),
+        ));
+    }
+    let qual = ct.condition.as_ref().map(|c| match c {
+        sqlparser::ast::Expr::Nested(inner) => inner.to_string(),
+        other => other.to_string(),
+    });
+    if let Some(q) = &qual {
+        let lower = q.to_lowercase();
+        if !row_level && (lower.contains("new.") || lower.contains("old.")) {
+            return Err(PgError::new(
+                SqlState::InvalidObjectDefinition,
+                "statement trigger's WHEN condition cannot reference column values",
+            ));
+        }
+    }
+    let existing = with_reader(session, |r| r.triggers(info.oid))?;
+    if let Some((tid, old)) = existing.iter().find(|(_, t)| t.name == name) {
+        if !ct.or_replace {
+            return Err(PgError::new(
+                SqlState::DuplicateObject,
+                format!("trigger \"{name}\" for relation \"{table}\" already exists"),
+            ));
+        }
+        let row = TriggerRow {
+            func: func.oid,
+            tgtype,
+            columns,
+            args,
+            qual,
+            ..old.clone()
+        };
+        let db = session.database_oid;
+        let tid = *tid;
+        crate::xact::with_write(session, |env, w| {
+            CatalogWriter { env, db_oid: db }.update_trigger(tid, &row, w)
+        })?;
+    } else {
+        crate::xact::ensure_xid(session)?;
+        let row = TriggerRow {
+            oid: session.storage.transam.new_oid()?,
+            relid: info.oid,
+            name,
+            func: func.oid,
+            tgtype,
+            enabled: 'O',
+            columns,
+            args,
+            qual,
+        };
+        let db = session.database_oid;
+        crate::xact::with_write(session, |env, w| {
+            CatalogWriter { env, db_oid: db }.create_trigger(w, &row)
+        })?;
+    }
+    catalog_changed(session);
+    super::constraints::update_class_flags(session, info.oid, true)?;
+    Ok(Outcome::Command("CREATE TRIGGER".into()))
+}
+
+/// A trigger argument as its text: a literal's value, else the word.
+fn trigger_arg(a: &sqlparser::ast::OperateFunctionArg) -> String {
+    let text = match &a.data_type {
+        sqlparser::ast::DataType::Custom(name, _) => name
+            .0
+            .last()
+            .and_then(|p| p.as_ident())
+            .map_or_else(|| name.to_string(), |i| i.value.clone()),
+        dt => dt.to_string(),
+    };
+    match text.strip_prefix(crate::syntax::TRIGGER_ARG_MARKER) {
+        Some(t) => t.to_string(),
+        None => text,
+    }
+}
+
+/// DROP TRIGGER [IF EXISTS] name ON table [CASCADE | RESTRICT].
+pub(crate) fn drop_trigger(session: &mut Session, dt: &DropTrigger) -> PgResult<Outcome> {
+    crate::xact::check_writable(session, "DROP TRIGGER")?;
+    let name = dt
+        .trigger_name
+        .0
+        .last()
+        .and_then(|p| p.as_ident())
+        .map(ident)
+        .unwrap_or_default();
+    let Some(table_name) = &dt.table_name else {
+        return Err(PgError::syntax("syntax error at or near \";\"", None));
+    };
+    let (schema, table) = split_name(table_name)?;
+    let Some(info) = crate::relcache::lookup_relation(session, schema.as_deref(), &table)? else {
+        return Err(PgError::new(
+            SqlState::UndefinedTable,
+            format!("relation \"{table}\" does not exist"),
+        ));
+    };
+    let found = with_reader(session, |r| r.triggers(info.oid))?
+        .into_iter()
+        .find(|(_, t)| t.name == name);
+    let Some((tid, _)) = found else {
+        if dt.if_exists {
+            session.notice(
+                "00000",
+                format!("trigger \"{name}\" for relation \"{table}\" does not exist, skipping"),
+            );
+            return Ok(Outcome::Command("DROP TRIGGER".into()));
+        }
+        return Err(PgError::new(
+            SqlState::UndefinedObject,
+            format!("trigger \"{name}\" for table \"{table}\" does not exist"),
+        ));
+    };
+    let db = session.database_oid;
+    crate::xact::with_write(session, |env, w| {
+        CatalogWriter { env, db_oid: db }.delete_rows(&[(PG_TRIGGER, tid)], w)
+    })?;
+    catalog_changed(session);
+    Ok(Outcome::Command("DROP TRIGGER".into()))
+}
+
+/// `pg_get_triggerdef(oid)`: the CREATE TRIGGER statement.
+pub fn triggerdef(session: &mut Session, oid: u32, pretty: bool) -> PgResult<Option<String>> {
+    let Some(t) = with_reader(session, |r| r.trigger_by_oid(oid))? else {
+        return Ok(None);
+    };
+    let Some(rel) = with_reader(session, |r| r.relation_by_oid(t.relid))? else {
+        return Ok(None);
+    };
+    let func = with_reader(session, |r| r.function_by_oid(t.func))?;
+    let mut events = Vec::new();
+    if t.tgtype & TRIGGER_TYPE_INSERT != 0 {
+        events.push("INSERT".to_string());
+    }
+    if t.tgtype & TRIGGER_TYPE_DELETE != 0 {
+        events.push("DELETE".to_string());
+    }
+    if t.tgtype & TRIGGER_TYPE_UPDATE != 0 {
+        if t.columns.is_empty() {
+            events.push("UPDATE".to_string());
+        } else {
+            let names: Vec<String> = t
+                .columns
+                .iter()
+                .filter_map(|&a| rel.columns.iter().find(|c| c.attnum == a))
+                .map(|c| c.name.clone())
+                .collect();
+            events.push(format!("UPDATE OF {}", names.join(", ")));
+        }
+    }
+    if t.tgtype & TRIGGER_TYPE_TRUNCATE != 0 {
+        events.push("TRUNCATE".to_string());
+    }
+    let when = if t.tgtype & TRIGGER_TYPE_BEFORE != 0 {
+        "BEFORE"
+    } else {
+        "AFTER"
+    };
+    let level = if t.tgtype & TRIGGER_TYPE_ROW != 0 {
+        "ROW"
+    } else {
+        "STATEMENT"
+    };
+    // Without the pretty flag an operator's expression keeps its own
+    // parentheses, as PostgreSQL's deparser prints it.
+    let qual = t
+        .qual
+        .as_ref()
+        .map(|q| match pretty {
+            true => format!(" WHEN ({q})"),
+            false => format!(" WHEN (({q}))"),
+        })
+        .unwrap_or_default();
+    let table = match pretty && crate::relcache::search_path(session)?.contains(&rel.namespace_oid)
+    {
+        true => rel.name.clone(),
+        false => format!("{}.{}", rel.namespace, rel.name),
+    };
+    let args: Vec<String> = t
+        .args
+        .iter()
+        .map(|a| format!("'{}'", a.replace('\'', "''")))
+        .collect();
+    Ok(Some(format!(
+        "CREATE TRIGGER {} {when} {} ON {table} FOR EACH {level}{qual} EXECUTE FUNCTION {}({})",
+        t.name,
+        events.join(" OR "),
+        func.map(|f| f.name).unwrap_or_default(),
+        args.join(", ")
+    )))
+}
