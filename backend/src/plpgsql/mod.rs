@@ -37,14 +37,131 @@ thread_local! {
 /// Nesting allowed before "stack depth limit exceeded".
 const MAX_DEPTH: usize = 400;
 
-/// Checks a body's syntax (at CREATE FUNCTION).
+/// A call starts on a fresh stack segment of [`STACK_GROWTH`] bytes when
+/// less than this is left (a level of a call runs the planner and the
+/// executor, which recurse).
+const STACK_RED_ZONE: usize = 1024 * 1024;
+const STACK_GROWTH: usize = 16 * 1024 * 1024;
+
+/// Checks a body at CREATE FUNCTION, as PostgreSQL's compilation does:
+/// its syntax, the syntax of the SQL in it, and assignments to CONSTANT
+/// variables.
 pub fn validate(name: &str, body: &str) -> PgResult<()> {
-    parse::parse_body(body).map(|_| ()).map_err(|e| {
+    let context = |e: PgError, line: usize| {
         exec::add_context(
             e,
-            format!("compilation of PL/pgSQL function \"{name}\" near line 1"),
+            format!("compilation of PL/pgSQL function \"{name}\" near line {line}"),
         )
+    };
+    let block = parse::parse_body(body).map_err(|e| context(e, 1))?;
+    let mut constants = Vec::new();
+    check_block(&block, &mut constants).map_err(|(e, line)| context(e, line))
+}
+
+type Located = (PgError, usize);
+
+fn check_sql(text: &str, line: usize) -> Result<(), Located> {
+    crate::syntax::parse(text).map(|_| ()).map_err(|mut e| {
+        // The position is in the statement of the body, not the client's.
+        e.position = None;
+        (e, line)
     })
+}
+
+fn check_expr(e: &parse::Expr) -> Result<(), Located> {
+    check_sql(&format!("SELECT {}", e.text), e.line)
+}
+
+fn check_block(b: &parse::Block, constants: &mut Vec<String>) -> Result<(), Located> {
+    let depth = constants.len();
+    for d in &b.decls {
+        if let Some(e) = &d.default {
+            check_expr(e)?;
+        }
+        if d.constant {
+            constants.push(d.name.clone());
+        }
+    }
+    let r = check_stmts(&b.body, constants).and_then(|()| {
+        b.handlers
+            .iter()
+            .try_for_each(|h| check_stmts(&h.body, constants))
+    });
+    constants.truncate(depth);
+    r
+}
+
+fn check_stmts(stmts: &[parse::Stmt], constants: &mut Vec<String>) -> Result<(), Located> {
+    use parse::{ForKind, StmtKind};
+    for s in stmts {
+        match &s.kind {
+            StmtKind::Block(b) => check_block(b, constants)?,
+            StmtKind::Assign(t, e) => {
+                if t.parts.len() == 1 && constants.contains(&t.parts[0]) {
+                    return Err((
+                        PgError::new(
+                            SqlState::SyntaxError,
+                            format!("variable \"{}\" is declared CONSTANT", t.parts[0]),
+                        ),
+                        s.line,
+                    ));
+                }
+                check_expr(e)?;
+            }
+            StmtKind::If {
+                branches,
+                otherwise,
+            } => {
+                for (c, body) in branches {
+                    check_expr(c)?;
+                    check_stmts(body, constants)?;
+                }
+                if let Some(o) = otherwise {
+                    check_stmts(o, constants)?;
+                }
+            }
+            StmtKind::Case {
+                whens, otherwise, ..
+            } => {
+                for (_, body) in whens {
+                    check_stmts(body, constants)?;
+                }
+                if let Some(o) = otherwise {
+                    check_stmts(o, constants)?;
+                }
+            }
+            StmtKind::Loop { body, .. } => check_stmts(body, constants)?,
+            StmtKind::While { cond, body, .. } => {
+                check_expr(cond)?;
+                check_stmts(body, constants)?;
+            }
+            StmtKind::For { kind, body, .. } => {
+                match kind {
+                    ForKind::Integer { low, high, .. } => {
+                        check_expr(low)?;
+                        check_expr(high)?;
+                    }
+                    ForKind::Query {
+                        query,
+                        dynamic: false,
+                        ..
+                    } => check_sql(&query.text, query.line)?,
+                    _ => {}
+                }
+                check_stmts(body, constants)?;
+            }
+            StmtKind::Return(Some(e)) | StmtKind::ReturnNext(Some(e)) => check_expr(e)?,
+            StmtKind::ReturnQuery {
+                query,
+                dynamic: false,
+                ..
+            } => check_sql(&query.text, query.line)?,
+            StmtKind::Perform(e) => check_expr(e)?,
+            StmtKind::Sql { sql, .. } => check_sql(&sql.text, sql.line)?,
+            _ => {}
+        }
+    }
+    Ok(())
 }
 
 /// The function's display form in CONTEXT lines: `name(integer,text)`.
@@ -78,7 +195,7 @@ pub fn call(session: &mut Session, oid: u32, args: Vec<Datum>) -> PgResult<exec:
     }
     DEPTH.with(|d| d.set(depth + 1));
     let saved_snapshot = session.tx.stmt_snapshot.clone();
-    let result = run(session, &row, args);
+    let result = stacker::maybe_grow(STACK_RED_ZONE, STACK_GROWTH, || run(session, &row, args));
     session.tx.stmt_snapshot = saved_snapshot;
     DEPTH.with(|d| d.set(depth));
     result
@@ -310,9 +427,11 @@ pub fn call_trigger(
     DEPTH.with(|d| d.set(depth + 1));
     let saved_snapshot = session.tx.stmt_snapshot.clone();
     let mut frame = trigger_frame(&sig, firing, before, row_level);
-    let result = exec::run_block_top(session, &mut frame, &block).and_then(|()| {
-        let returned = !exec::fell_off_end(&frame);
-        exec::finish(&mut frame, returned)
+    let result = stacker::maybe_grow(STACK_RED_ZONE, STACK_GROWTH, || {
+        exec::run_block_top(session, &mut frame, &block).and_then(|()| {
+            let returned = !exec::fell_off_end(&frame);
+            exec::finish(&mut frame, returned)
+        })
     });
     session.tx.stmt_snapshot = saved_snapshot;
     DEPTH.with(|d| d.set(depth));
