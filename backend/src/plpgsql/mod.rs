@@ -55,16 +55,17 @@ pub fn validate(name: &str, body: &str) -> PgResult<()> {
     };
     let block = parse::parse_body(body).map_err(|e| context(e, 1))?;
     let mut constants = Vec::new();
-    check_block(&block, &mut constants).map_err(|(e, line)| context(e, line))
+    check_block(&block, &mut constants).map_err(|located| context(located.0, located.1))
 }
 
-type Located = (PgError, usize);
+/// An error with the body line it belongs to.
+type Located = Box<(PgError, usize)>;
 
 fn check_sql(text: &str, line: usize) -> Result<(), Located> {
     crate::syntax::parse(text).map(|_| ()).map_err(|mut e| {
         // The position is in the statement of the body, not the client's.
         e.position = None;
-        (e, line)
+        Box::new((e, line))
     })
 }
 
@@ -98,13 +99,13 @@ fn check_stmts(stmts: &[parse::Stmt], constants: &mut Vec<String>) -> Result<(),
             StmtKind::Block(b) => check_block(b, constants)?,
             StmtKind::Assign(t, e) => {
                 if t.parts.len() == 1 && constants.contains(&t.parts[0]) {
-                    return Err((
+                    return Err(Box::new((
                         PgError::new(
                             SqlState::SyntaxError,
                             format!("variable \"{}\" is declared CONSTANT", t.parts[0]),
                         ),
                         s.line,
-                    ));
+                    )));
                 }
                 check_expr(e)?;
             }
