@@ -147,7 +147,11 @@ impl RelationDesc {
 /// The language of a user function (`pg_proc.prolang`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FunctionLanguage {
+    /// SQL whose body is one SELECT, expanded where it is called.
     Sql,
+    /// SQL run statement by statement by the backend (several statements,
+    /// DML, `void`, rows).
+    SqlStatements,
     Plpgsql,
 }
 

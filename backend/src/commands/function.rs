@@ -48,6 +48,11 @@ pub fn lookup(
     for nsp in namespaces {
         let rows = with_reader(session, |r| r.functions(Some(nsp), name))?;
         for (_, row) in rows {
+            let language = match row.language {
+                PLPGSQL_LANGUAGE_OID => planner::FunctionLanguage::Plpgsql,
+                _ if inlinable(&row) => planner::FunctionLanguage::Sql,
+                _ => planner::FunctionLanguage::SqlStatements,
+            };
             out.push(Arc::new(planner::FunctionDesc {
                 oid: row.oid,
                 arg_names: row.in_arg_names(),
@@ -57,10 +62,7 @@ pub fn lookup(
                 ret_type: row.ret_type,
                 body: Arc::from(row.body.as_str()),
                 strict: row.strict,
-                language: match row.language {
-                    PLPGSQL_LANGUAGE_OID => planner::FunctionLanguage::Plpgsql,
-                    _ => planner::FunctionLanguage::Sql,
-                },
+                language,
                 retset: row.retset,
                 volatile: row.volatility == 'v',
             }));
@@ -71,6 +73,18 @@ pub fn lookup(
     }
     session.relcache.functions.insert(key, out.clone());
     Ok(out)
+}
+
+/// Whether an SQL function's calls can be expanded in place: one SELECT
+/// returning one value.
+fn inlinable(row: &ProcRow) -> bool {
+    if row.retset || !row.out_columns().is_empty() || row.ret_type == types::oid::VOID {
+        return false;
+    }
+    matches!(
+        crate::syntax::parse(&row.body).as_deref(),
+        Ok([sqlparser::ast::Statement::Query(_)])
+    )
 }
 
 fn body_text(cf: &CreateFunction) -> PgResult<String> {
@@ -113,8 +127,12 @@ fn body_text(cf: &CreateFunction) -> PgResult<String> {
 /// A declared return type (`void` and `trigger` are allowed; the
 /// pseudo-types of polymorphism are not yet).
 fn resolve_return_type(session: &mut Session, dt: &sqlparser::ast::DataType) -> PgResult<u32> {
-    if dt.to_string().eq_ignore_ascii_case("trigger") {
+    let text = dt.to_string();
+    if text.eq_ignore_ascii_case("trigger") {
         return Ok(crate::plpgsql::TRIGGER);
+    }
+    if text.eq_ignore_ascii_case("record") {
+        return Ok(types::oid::RECORD);
     }
     Ok(super::typecmds::resolve_type(session, dt)?.0)
 }
@@ -232,16 +250,6 @@ pub(crate) fn create_function(session: &mut Session, cf: &CreateFunction) -> PgR
         all_types.clear();
         modes.clear();
     }
-    if ret_type == types::oid::VOID && !plpgsql {
-        return Err(PgError::feature_not_supported(
-            "SQL functions returning void",
-        ));
-    }
-    if (retset || !outs.is_empty()) && !plpgsql {
-        return Err(PgError::feature_not_supported(
-            "SQL functions returning rows",
-        ));
-    }
     let arg_names = all_names;
     let body = body_text(cf)?;
     let strict = matches!(
@@ -260,8 +268,22 @@ pub(crate) fn create_function(session: &mut Session, cf: &CreateFunction) -> PgR
     }
     // The body must parse (PL/pgSQL) or analyze (SQL) now
     // (check_function_bodies).
+    let probe = ProcRow {
+        retset,
+        ret_type,
+        body: body.clone(),
+        arg_names: arg_names.clone(),
+        all_arg_types: all_types.clone(),
+        arg_modes: modes.clone(),
+        ..ProcRow::default()
+    };
     if plpgsql {
         crate::plpgsql::validate(&name, &body)?;
+    } else if !inlinable(&probe) {
+        // Run statement by statement: each must parse now.
+        for sql in crate::plpgsql::parse::split_statements(&body)? {
+            crate::syntax::parse(&sql)?;
+        }
     } else {
         let desc = planner::FunctionDesc {
             oid: 0,

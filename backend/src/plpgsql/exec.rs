@@ -333,6 +333,9 @@ pub fn finish(frame: &mut Frame<'_>, returned: bool) -> PgResult<()> {
         }
         return Ok(());
     }
+    if sig.ret_type == types::oid::VOID {
+        frame.result = Datum::Void;
+    }
     if !returned && sig.ret_type != types::oid::VOID {
         let what = match sig.ret_type {
             TRIGGER => "trigger procedure",
@@ -1466,6 +1469,56 @@ fn eval_bool_nullable(
 
 /// Evaluates an expression of the body (as `SELECT expr`): its value and
 /// type.
+/// Runs an SQL function's body statement by statement, its arguments
+/// the frame's variables: the result is the last statement's rows (all of
+/// them for a set, the first one's first value for a scalar).
+pub fn run_sql_body(
+    session: &mut Session,
+    frame: &mut Frame<'_>,
+    body: &str,
+) -> PgResult<CallResult> {
+    let statements = super::parse::split_statements(body)?;
+    let mut last = None;
+    for sql in &statements {
+        last = Some(run_sql(session, frame, sql)?);
+    }
+    let sig = frame.sig;
+    let Some(r) = last else {
+        return Ok(CallResult {
+            value: Datum::Null,
+            rows: Vec::new(),
+        });
+    };
+    if sig.ret_type == types::oid::VOID {
+        // An SQL function's void is NULL (PL/pgSQL's is not).
+        return Ok(CallResult {
+            value: Datum::Null,
+            rows: Vec::new(),
+        });
+    }
+    let mut rows = r.rows;
+    if !sig.retset {
+        rows.truncate(1);
+    }
+    let want: Vec<u32> = match sig.out_columns.is_empty() {
+        true => vec![sig.ret_type],
+        false => sig.out_columns.iter().map(|c| c.1).collect(),
+    };
+    for row in &mut rows {
+        for (i, v) in row.iter_mut().enumerate() {
+            let from = r.columns.get(i).map_or(0, |c| c.1);
+            if let Some(&to) = want.get(i) {
+                *v = coerce(session, std::mem::replace(v, Datum::Null), from, to, -1)?;
+            }
+        }
+    }
+    let value = rows
+        .first()
+        .and_then(|row| row.first().cloned())
+        .unwrap_or(Datum::Null);
+    Ok(CallResult { value, rows })
+}
+
 /// Evaluates a condition of the body (NULL is false).
 pub fn eval_condition(session: &mut Session, frame: &mut Frame<'_>, text: &str) -> PgResult<bool> {
     eval_bool(

@@ -256,9 +256,9 @@ fn run(
         frame.declare(v);
     }
     let Some(block) = block else {
-        return Err(PgError::feature_not_supported(
-            "SQL functions run statement by statement",
-        ));
+        return exec::run_sql_body(session, &mut frame, &row.body).map_err(|e| {
+            exec::add_context(e, format!("SQL function \"{}\" statement 1", row.name))
+        });
     };
     exec::run_block_top(session, &mut frame, &block)?;
     let returned = !exec::fell_off_end(&frame);

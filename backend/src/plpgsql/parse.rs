@@ -236,6 +236,32 @@ pub fn parse_body(body: &str) -> PgResult<Block> {
     Ok(block)
 }
 
+/// The statements of an SQL function's body, as text (split at the
+/// semicolons outside literals, comments and parentheses).
+pub fn split_statements(body: &str) -> PgResult<Vec<String>> {
+    let mut out = Vec::new();
+    let mut start: Option<usize> = None;
+    let mut depth = 0i32;
+    for t in lex(body)? {
+        match &t.kind {
+            Kind::Sym(s) if s == ";" && depth == 0 => {
+                if let Some(st) = start.take() {
+                    out.push(body[st..t.start].to_string());
+                }
+                continue;
+            }
+            Kind::Sym(s) if s == "(" => depth += 1,
+            Kind::Sym(s) if s == ")" => depth -= 1,
+            _ => {}
+        }
+        start.get_or_insert(t.start);
+    }
+    if let Some(st) = start {
+        out.push(body[st..].trim_end().to_string());
+    }
+    Ok(out)
+}
+
 fn lex(src: &str) -> PgResult<Vec<Token>> {
     let b = src.as_bytes();
     let mut out = Vec::new();
