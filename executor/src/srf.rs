@@ -131,10 +131,26 @@ fn rows(
         rows.truncate(limit);
         return Ok(rows);
     }
+    if f.func == "string_to_table" {
+        // Not strict: a NULL delimiter splits into characters.
+        let Some(Datum::Array(a)) = crate::functions::array::call(
+            "string_to_array",
+            &args,
+            types::oid::TEXT_ARRAY,
+            &ev.opts,
+        )?
+        else {
+            return Ok(Vec::new());
+        };
+        return Ok(a.elems.into_iter().take(limit).map(|v| vec![v]).collect());
+    }
     if args.iter().any(Datum::is_null) {
         return Ok(Vec::new());
     }
     let single = |values: Vec<Datum>| values.into_iter().map(|v| vec![v]).collect();
+    if let Some(values) = crate::functions::regex::rows(f.func, &args)? {
+        return Ok(values.into_iter().take(limit).map(|v| vec![v]).collect());
+    }
     match f.func {
         "generate_series" => {
             let mut it = args.into_iter();

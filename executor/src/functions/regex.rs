@@ -14,6 +14,7 @@ use std::cell::RefCell;
 use std::collections::HashMap;
 
 use regex::Regex;
+use types::datum::ArrayValue;
 use types::{Datum, PgError, PgResult, SqlState};
 
 use super::arg;
@@ -191,7 +192,9 @@ fn parse_flags(flags: &str, func: &str) -> PgResult<(Mode, bool)> {
     let mut global = false;
     for f in flags.chars() {
         match f {
-            'g' if func == "regexp_replace" => global = true,
+            'g' if matches!(func, "regexp_replace" | "regexp_matches") => global = true,
+            // The callers that refuse it say so with their own hint.
+            'g' if matches!(func, "regexp_match") => global = true,
             'i' => mode.case_insensitive = true,
             'c' => mode.case_insensitive = false,
             'n' | 'm' => mode.newline_sensitive = true,
@@ -252,6 +255,87 @@ fn text(d: &Datum) -> PgResult<&str> {
     }
 }
 
+/// The matches of `re` in `s` (the first only unless `global`), each as
+/// the text[] of its capture groups (NULL for a group that took no part),
+/// or of the whole match when the pattern has no groups.
+fn matches(re: &Regex, s: &str, global: bool) -> Vec<Datum> {
+    let mut out = Vec::new();
+    for caps in re.captures_iter(s) {
+        let elems: Vec<Datum> = if caps.len() == 1 {
+            vec![Datum::Text(caps[0].to_string())]
+        } else {
+            (1..caps.len())
+                .map(|i| {
+                    caps.get(i)
+                        .map_or(Datum::Null, |m| Datum::Text(m.as_str().to_string()))
+                })
+                .collect()
+        };
+        out.push(Datum::Array(Box::new(ArrayValue::new(
+            types::oid::TEXT,
+            elems,
+        ))));
+        if !global {
+            break;
+        }
+    }
+    out
+}
+
+/// `s` split at the matches of `re`, as PostgreSQL splits: a zero-length
+/// match at either end of the string or right after another match does
+/// not split.
+fn split(re: &Regex, s: &str) -> Vec<String> {
+    let mut pieces = Vec::new();
+    let mut start = 0;
+    let mut last_end = None;
+    for m in re.find_iter(s) {
+        if m.start() == m.end()
+            && (m.start() == 0 || m.start() == s.len() || Some(m.start()) == last_end)
+        {
+            continue;
+        }
+        if m.start() == m.end() {
+            // Split after one character.
+            pieces.push(s[start..m.start()].to_string());
+            start = m.start();
+        } else {
+            pieces.push(s[start..m.start()].to_string());
+            start = m.end();
+        }
+        last_end = Some(m.end());
+    }
+    pieces.push(s[start..].to_string());
+    pieces
+}
+
+/// The set-returning regular expression functions: `regexp_matches`
+/// (one text[] per match; all of them with the `g` flag) and
+/// `regexp_split_to_table`.
+pub fn rows(func: &str, args: &[Datum]) -> PgResult<Option<Vec<Datum>>> {
+    let t = |n: usize| arg(args, n).and_then(text);
+    Ok(Some(match func {
+        "regexp_matches" => {
+            let (mode, global) = parse_flags(if args.len() > 2 { t(2)? } else { "" }, func)?;
+            matches(&compiled(t(1)?, mode)?, t(0)?, global)
+        }
+        "regexp_split_to_table" => {
+            let (mode, global) = parse_flags(if args.len() > 2 { t(2)? } else { "" }, func)?;
+            if global {
+                return Err(PgError::new(
+                    SqlState::InvalidParameterValue,
+                    "regexp_split_to_table() does not support the \"global\" option",
+                ));
+            }
+            split(&compiled(t(1)?, mode)?, t(0)?)
+                .into_iter()
+                .map(Datum::Text)
+                .collect()
+        }
+        _ => return Ok(None),
+    }))
+}
+
 pub fn call(func: &str, args: &[Datum]) -> PgResult<Option<Datum>> {
     let t = |n: usize| arg(args, n).and_then(text);
     Ok(Some(match func {
@@ -282,6 +366,37 @@ pub fn call(func: &str, args: &[Datum]) -> PgResult<Option<Datum>> {
             let s = t(0)?;
             let from = s.char_indices().nth(start).map_or(s.len(), |(i, _)| i);
             Datum::Int4(compiled(t(1)?, mode)?.find_iter(&s[from..]).count() as i32)
+        }
+        "regexp_match" => {
+            let (mode, global) = parse_flags(if args.len() > 2 { t(2)? } else { "" }, func)?;
+            if global {
+                return Err(PgError::new(
+                    SqlState::InvalidParameterValue,
+                    "regexp_match() does not support the \"global\" option",
+                )
+                .with_hint("Use the regexp_matches function instead."));
+            }
+            match matches(&compiled(t(1)?, mode)?, t(0)?, false)
+                .into_iter()
+                .next()
+            {
+                Some(m) => m,
+                None => Datum::Null,
+            }
+        }
+        "regexp_split_to_array" => {
+            let (mode, global) = parse_flags(if args.len() > 2 { t(2)? } else { "" }, func)?;
+            if global {
+                return Err(PgError::new(
+                    SqlState::InvalidParameterValue,
+                    "regexp_split_to_array() does not support the \"global\" option",
+                ));
+            }
+            let pieces = split(&compiled(t(1)?, mode)?, t(0)?);
+            Datum::Array(Box::new(ArrayValue::new(
+                types::oid::TEXT,
+                pieces.into_iter().map(Datum::Text).collect(),
+            )))
         }
         "regexp_replace" => {
             let (mode, global) = parse_flags(if args.len() > 3 { t(3)? } else { "" }, func)?;

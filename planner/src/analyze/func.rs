@@ -177,6 +177,31 @@ fn build() -> Vec<FuncDef> {
         "regexp_replace",
     ));
     v.push(def("regexp_like", &[TEXT, TEXT], BOOL, "regexp_like"));
+    for args in [&[TEXT, TEXT][..], &[TEXT, TEXT, TEXT]] {
+        v.push(def("regexp_match", args, TEXT_ARRAY, "regexp_match"));
+        v.push(def(
+            "regexp_split_to_array",
+            args,
+            TEXT_ARRAY,
+            "regexp_split_to_array",
+        ));
+        v.push(srf(
+            "regexp_matches",
+            args,
+            &[("", TEXT_ARRAY)],
+            "regexp_matches",
+        ));
+        v.push(srf(
+            "regexp_split_to_table",
+            args,
+            &[("", TEXT)],
+            "regexp_split_to_table",
+        ));
+        v.push(FuncDef {
+            strict: false,
+            ..srf("string_to_table", args, &[("", TEXT)], "string_to_table")
+        });
+    }
     v.push(def("regexp_like", &[TEXT, TEXT, TEXT], BOOL, "regexp_like"));
     v.push(def("regexp_count", &[TEXT, TEXT], INT4, "regexp_count"));
     v.push(def(
@@ -857,9 +882,6 @@ pub fn known_unsupported(name: &str) -> bool {
             | "pg_current_xact_id"
             | "date_trunc"
             | "date_part"
-            | "regexp_match"
-            | "regexp_matches"
-            | "regexp_split_to_array"
             | "array_agg"
             | "count"
             | "sum"
