@@ -28,6 +28,7 @@ pub fn parse(sql: &str) -> PgResult<Vec<Statement>> {
     let tokens = rewrite_partition_opclasses(tokens);
     let tokens = rewrite_text_statements(tokens);
     let tokens = rewrite_trigger_args(tokens);
+    let tokens = rewrite_isnull(tokens);
     let mut stmts = Parser::new(&dialect)
         .with_recursion_limit(RECURSION_LIMIT)
         .with_tokens_with_locations(tokens)
@@ -733,6 +734,43 @@ fn rewrite_text_statements(mut tokens: Vec<TokenWithSpan>) -> Vec<TokenWithSpan>
         );
     }
     tokens
+}
+
+/// PostgreSQL's postfix `x ISNULL` and `x NOTNULL`, which sqlparser reads
+/// as aliases: they become `IS NULL` and `IS NOT NULL`.
+fn rewrite_isnull(tokens: Vec<TokenWithSpan>) -> Vec<TokenWithSpan> {
+    let is_word = |t: &TokenWithSpan, w: &str| matches!(&t.token, Token::Word(x) if x.quote_style.is_none() && x.value.eq_ignore_ascii_case(w));
+    if !tokens
+        .iter()
+        .any(|t| is_word(t, "isnull") || is_word(t, "notnull"))
+    {
+        return tokens;
+    }
+    let word = |value: &str, keyword| {
+        Token::Word(Word {
+            value: value.into(),
+            quote_style: None,
+            keyword,
+        })
+    };
+    let space = || Token::Whitespace(sqlparser::tokenizer::Whitespace::Space);
+    let mut out = Vec::with_capacity(tokens.len() + 4);
+    for t in tokens {
+        let negated = is_word(&t, "notnull");
+        if negated || is_word(&t, "isnull") {
+            let span = t.span;
+            out.push(TokenWithSpan::new(word("IS", Keyword::IS), span));
+            out.push(TokenWithSpan::new(space(), span));
+            if negated {
+                out.push(TokenWithSpan::new(word("NOT", Keyword::NOT), span));
+                out.push(TokenWithSpan::new(space(), span));
+            }
+            out.push(TokenWithSpan::new(word("NULL", Keyword::NULL), span));
+        } else {
+            out.push(t);
+        }
+    }
+    out
 }
 
 /// Marks a CREATE TRIGGER argument that [`rewrite_trigger_args`] turned

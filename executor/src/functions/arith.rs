@@ -98,6 +98,15 @@ pub fn call(func: &str, args: &[Datum]) -> PgResult<Option<Datum>> {
         let o = compare(arg(args, 0)?, arg(args, 1)?)?;
         return Ok(cmp_result(func, o).map(Datum::Bool));
     }
+    if let Some(op) = func.strip_prefix("bpchar_") {
+        // character(n): trailing spaces do not count.
+        let trimmed = |d: &Datum| match d {
+            Datum::Text(s) => Datum::Text(s.trim_end_matches(' ').to_string()),
+            other => other.clone(),
+        };
+        let o = compare(&trimmed(arg(args, 0)?), &trimmed(arg(args, 1)?))?;
+        return Ok(cmp_result(op, o).map(Datum::Bool));
+    }
     match (func, args) {
         ("neg", [Datum::Int2(a)]) => Ok(Some(Datum::Int2(
             a.checked_neg()

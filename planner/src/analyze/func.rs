@@ -120,6 +120,19 @@ fn build() -> Vec<FuncDef> {
             (">", "gt"),
             (">=", "ge"),
         ] {
+            // character(n) compares without its trailing spaces, which a
+            // value coerced from a literal or parameter does not have.
+            let imp = match t {
+                BPCHAR => match imp {
+                    "eq" => "bpchar_eq",
+                    "ne" => "bpchar_ne",
+                    "lt" => "bpchar_lt",
+                    "le" => "bpchar_le",
+                    "gt" => "bpchar_gt",
+                    _ => "bpchar_ge",
+                },
+                _ => imp,
+            };
             v.push(def(op, &[t, t], BOOL, imp));
         }
     }
