@@ -476,6 +476,8 @@ pub const PG_PROC_DEF: CatalogDef = CatalogDef {
         c("prosrc", oid::TEXT),
         c("proallargtypes", oid::OID_ARRAY),
         c("proargmodes", oid::CHAR_ARRAY),
+        c("pronargdefaults", INT2),
+        c("proargdefaults", oid::TEXT_ARRAY),
     ],
     shared: false,
 };
@@ -508,6 +510,9 @@ pub struct ProcRow {
     /// `proargmodes`: `i` IN, `o` OUT, `b` INOUT, `v` VARIADIC, `t` TABLE
     /// column; empty (NULL) when all are IN.
     pub arg_modes: Vec<char>,
+    /// The defaults of the last input arguments, as SQL text
+    /// (`proargdefaults`; PostgreSQL stores expression trees).
+    pub arg_defaults: Vec<String>,
     /// `prolang`: [`SQL_LANGUAGE_OID`] or [`PLPGSQL_LANGUAGE_OID`].
     pub language: u32,
     /// `prokind`: `f` function, `p` procedure.
@@ -548,6 +553,14 @@ impl ProcRow {
                 false => Datum::Array(Box::new(types::datum::ArrayValue::new(
                     oid::CHAR,
                     self.arg_modes.iter().map(|&m| ch(m)).collect(),
+                ))),
+            },
+            Datum::Int2(self.arg_defaults.len() as i16),
+            match self.arg_defaults.is_empty() {
+                true => Datum::Null,
+                false => Datum::Array(Box::new(types::datum::ArrayValue::new(
+                    oid::TEXT,
+                    self.arg_defaults.iter().cloned().map(Datum::Text).collect(),
                 ))),
             },
         ]
@@ -626,6 +639,17 @@ impl ProcRow {
                     .map(|d| match d {
                         Datum::Oid(t) => *t,
                         _ => 0,
+                    })
+                    .collect(),
+                _ => Vec::new(),
+            },
+            arg_defaults: match r.get(17) {
+                Some(Datum::Array(a)) => a
+                    .elems
+                    .iter()
+                    .map(|d| match d {
+                        Datum::Text(s) => s.clone(),
+                        _ => String::new(),
                     })
                     .collect(),
                 _ => Vec::new(),

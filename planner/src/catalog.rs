@@ -178,6 +178,8 @@ pub struct FunctionDesc {
     /// `RETURNS TABLE` (names and types); empty when the result is one
     /// value of `ret_type`.
     pub out_columns: Vec<(String, u32)>,
+    /// The defaults of the last input arguments, as SQL text.
+    pub arg_defaults: Vec<Arc<str>>,
 }
 
 /// The variables of a PL/pgSQL function that a statement in its body may

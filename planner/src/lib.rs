@@ -144,7 +144,7 @@ pub const KEY_LOCK_MARKERS: [&str; 2] = ["\u{1}no key", "\u{1}key"];
 
 /// Parses the SQL text of a stored expression (`what` names it in the
 /// 42601 of one that does not parse).
-fn parse_stored_expr(text: &str, what: &str) -> PgResult<sqlparser::ast::Expr> {
+pub(crate) fn parse_stored_expr(text: &str, what: &str) -> PgResult<sqlparser::ast::Expr> {
     sqlparser::parser::Parser::new(&sqlparser::dialect::PostgreSqlDialect {})
         .try_with_sql(text)
         .and_then(|mut p| p.parse_expr())

@@ -63,6 +63,11 @@ pub fn lookup(
                 body: Arc::from(row.body.as_str()),
                 strict: row.strict,
                 language,
+                arg_defaults: row
+                    .arg_defaults
+                    .iter()
+                    .map(|d| Arc::from(d.as_str()))
+                    .collect(),
                 retset: row.retset,
                 volatile: row.volatility == 'v',
             }));
@@ -179,9 +184,19 @@ pub(crate) fn create_function(session: &mut Session, cf: &CreateFunction) -> PgR
     let mut all_types = Vec::new();
     let mut all_names = Vec::new();
     let mut modes = Vec::new();
+    let mut defaults = Vec::new();
     for a in cf.args.as_deref().unwrap_or(&[]) {
-        if a.default_expr.is_some() {
-            return Err(PgError::feature_not_supported("argument defaults"));
+        match &a.default_expr {
+            Some(e) => defaults.push(e.to_string()),
+            None if !defaults.is_empty()
+                && !matches!(a.mode, Some(sqlparser::ast::ArgMode::Out)) =>
+            {
+                return Err(PgError::new(
+                    SqlState::InvalidFunctionDefinition,
+                    "input parameters after one with a default value must also have defaults",
+                ));
+            }
+            None => {}
         }
         let t = super::typecmds::resolve_type(session, &a.data_type)?.0;
         let mode = match a.mode {
@@ -297,6 +312,7 @@ pub(crate) fn create_function(session: &mut Session, cf: &CreateFunction) -> PgR
             retset,
             volatile: volatility == 'v',
             out_columns: Vec::new(),
+            arg_defaults: Vec::new(),
         };
         let catalog = crate::table_access::SessionCatalog::new(session);
         planner::analyze::expr::analyze_function_body(&desc, &catalog, 1)
@@ -341,6 +357,7 @@ pub(crate) fn create_function(session: &mut Session, cf: &CreateFunction) -> PgR
                 arg_names,
                 body,
                 language: language_oid,
+                arg_defaults: defaults,
                 ..old
             };
             crate::xact::with_write(session, |env, w| {
@@ -364,6 +381,7 @@ pub(crate) fn create_function(session: &mut Session, cf: &CreateFunction) -> PgR
                 body,
                 all_arg_types: all_types,
                 arg_modes: modes,
+                arg_defaults: defaults,
                 language: language_oid,
                 kind: 'f',
                 retset,

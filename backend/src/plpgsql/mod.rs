@@ -179,6 +179,23 @@ fn display(row: &catalog::system::ProcRow) -> String {
 /// one statement by statement. `value` is a scalar function's result;
 /// `rows` those of a set-returning (or row-returning) one.
 pub fn call(session: &mut Session, oid: u32, args: Vec<Datum>) -> PgResult<exec::CallResult> {
+    let (result, retset, width) = call_inner(session, oid, args)?;
+    let mut result = result;
+    // A function that returns no set gives exactly one row in FROM.
+    if !retset && result.rows.is_empty() {
+        result.rows = vec![match width {
+            0 | 1 => vec![result.value.clone()],
+            n => vec![Datum::Null; n],
+        }];
+    }
+    Ok(result)
+}
+
+fn call_inner(
+    session: &mut Session,
+    oid: u32,
+    args: Vec<Datum>,
+) -> PgResult<(exec::CallResult, bool, usize)> {
     let row =
         crate::relcache::with_reader(session, |r| r.function_by_oid(oid))?.ok_or_else(|| {
             PgError::new(
@@ -199,7 +216,7 @@ pub fn call(session: &mut Session, oid: u32, args: Vec<Datum>) -> PgResult<exec:
     let result = stacker::maybe_grow(STACK_RED_ZONE, STACK_GROWTH, || run(session, &row, args));
     session.tx.stmt_snapshot = saved_snapshot;
     DEPTH.with(|d| d.set(depth));
-    result
+    Ok((result?, row.retset, row.out_columns().len()))
 }
 
 fn run(

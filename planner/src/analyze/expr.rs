@@ -1314,15 +1314,14 @@ impl Analyzer<'_> {
                 ObjectNamePart::Function(pf) => pf.name.value.to_lowercase(),
             })
             .collect();
+        let mut user_schema = None;
         let name = match parts.as_slice() {
             [n] => n.clone(),
             [schema, n] if schema == "pg_catalog" => n.clone(),
-            [schema, _] => {
-                return Err(PgError::new(
-                    SqlState::InvalidSchemaName,
-                    format!("schema \"{schema}\" does not exist"),
-                )
-                .or_position(pos));
+            [schema, n] => {
+                // Only user functions live in other schemas.
+                user_schema = Some(schema.clone());
+                n.clone()
             }
             _ => {
                 return Err(PgError::feature_not_supported(format!(
@@ -1425,12 +1424,40 @@ impl Analyzer<'_> {
                     name: ast::Expr::Identifier(n),
                     arg: FunctionArgExpr::Expr(e),
                     ..
-                } if name.starts_with("jsonb_path_") => {
+                } => {
                     let arg = (self.transform(e)?, self.pos(e.span()));
-                    named.push((n.value.to_lowercase(), arg));
+                    named.push((lower_ident(n), arg));
                 }
                 _ => return Err(PgError::feature_not_supported("named function arguments")),
             }
+        }
+        // Named arguments (but jsonb_path_*'s) and other schemas than
+        // pg_catalog: a user function.
+        if user_schema.is_some() || (!named.is_empty() && !name.starts_with("jsonb_path_")) {
+            if let Some(x) =
+                self.call_user_function(user_schema.as_deref(), &name, &args, &named, pos)?
+            {
+                return Ok(x);
+            }
+            let mut sig: Vec<String> = args
+                .iter()
+                .map(|(x, _)| oid::type_name(x.type_oid()).to_string())
+                .collect();
+            sig.extend(
+                named
+                    .iter()
+                    .map(|(n, (x, _))| format!("{n} => {}", oid::type_name(x.type_oid()))),
+            );
+            let qualified = match &user_schema {
+                Some(s) => format!("{s}.{name}"),
+                None => name.clone(),
+            };
+            return Err(PgError::new(
+                SqlState::UndefinedFunction,
+                format!("function {qualified}({}) does not exist", sig.join(", ")),
+            )
+            .with_hint(FUNC_HINT)
+            .or_position(pos));
         }
         if !named.is_empty() {
             args = jsonb_path_named_args(args, named, || {
@@ -1523,7 +1550,7 @@ impl Analyzer<'_> {
             _ => {
                 // A name no built-in function has may be a user function's.
                 if !func::name_exists(&name)
-                    && let Some(x) = self.call_user_function(None, &name, &args, pos)?
+                    && let Some(x) = self.call_user_function(None, &name, &args, &[], pos)?
                 {
                     return Ok(x);
                 }
@@ -1540,15 +1567,45 @@ impl Analyzer<'_> {
         schema: Option<&str>,
         name: &str,
         args: &[(Expr, Option<usize>)],
+        named: &[(String, (Expr, Option<usize>))],
         pos: Option<usize>,
     ) -> PgResult<Option<(std::sync::Arc<crate::FunctionDesc>, Vec<Expr>)>> {
         let candidates = self.catalog.lookup_functions(schema, name)?;
-        let types: Vec<u32> = args.iter().map(|(x, _)| x.type_oid()).collect();
-        let fits = |f: &&std::sync::Arc<crate::FunctionDesc>, exact: bool| {
-            f.arg_types.len() == types.len()
-                && f.arg_types.iter().zip(&types).all(|(&want, &have)| {
-                    want == have || (!exact && can_coerce_implicit(have, want))
+        let supplied: Vec<&(Expr, Option<usize>)> =
+            args.iter().chain(named.iter().map(|(_, a)| a)).collect();
+        // Which supplied argument each parameter takes (None: its default).
+        let arrange = |f: &crate::FunctionDesc| -> Option<Vec<Option<usize>>> {
+            let n = f.arg_types.len();
+            if args.len() > n {
+                return None;
+            }
+            let mut slots: Vec<Option<usize>> =
+                (0..n).map(|i| (i < args.len()).then_some(i)).collect();
+            for (k, (arg_name, _)) in named.iter().enumerate() {
+                let i = f.arg_names.iter().position(|a| a == arg_name)?;
+                if slots[i].is_some() {
+                    return None;
+                }
+                slots[i] = Some(args.len() + k);
+            }
+            let first_default = n.checked_sub(f.arg_defaults.len())?;
+            slots
+                .iter()
+                .enumerate()
+                .all(|(i, s)| s.is_some() || i >= first_default)
+                .then_some(slots)
+        };
+        let fits = |f: &crate::FunctionDesc, exact: bool| {
+            arrange(f).is_some_and(|slots| {
+                slots.iter().enumerate().all(|(i, s)| match s {
+                    None => true,
+                    Some(k) => {
+                        let have = supplied[*k].0.type_oid();
+                        let want = f.arg_types[i];
+                        want == have || (!exact && can_coerce_implicit(have, want))
+                    }
                 })
+            })
         };
         let mut chosen: Vec<_> = candidates.iter().filter(|f| fits(f, true)).collect();
         if chosen.is_empty() {
@@ -1566,9 +1623,24 @@ impl Analyzer<'_> {
                 .or_position(pos));
             }
         };
-        let mut coerced = Vec::with_capacity(args.len());
-        for ((x, p), &t) in args.iter().zip(&f.arg_types) {
-            coerced.push(self.coerce(x.clone(), t, -1, false, *p)?);
+        let slots = arrange(&f).unwrap_or_default();
+        let first_default = f.arg_types.len() - f.arg_defaults.len();
+        let mut coerced = Vec::with_capacity(slots.len());
+        for (i, s) in slots.iter().enumerate() {
+            let want = f.arg_types[i];
+            let x = match s {
+                Some(k) => {
+                    let (x, p) = supplied[*k];
+                    self.coerce(x.clone(), want, -1, false, *p)?
+                }
+                None => {
+                    let text = &f.arg_defaults[i - first_default];
+                    let e = crate::parse_stored_expr(text, "argument default")?;
+                    let x = self.transform(&e)?;
+                    self.coerce(x, want, -1, false, None)?
+                }
+            };
+            coerced.push(x);
         }
         Ok(Some((f, coerced)))
     }
@@ -1582,9 +1654,10 @@ impl Analyzer<'_> {
         schema: Option<&str>,
         name: &str,
         args: &[(Expr, Option<usize>)],
+        named: &[(String, (Expr, Option<usize>))],
         pos: Option<usize>,
     ) -> PgResult<Option<Expr>> {
-        let Some((f, coerced)) = self.choose_user_function(schema, name, args, pos)? else {
+        let Some((f, coerced)) = self.choose_user_function(schema, name, args, named, pos)? else {
             return Ok(None);
         };
         if f.retset || !f.out_columns.is_empty() {

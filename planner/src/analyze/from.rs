@@ -1442,23 +1442,28 @@ impl Analyzer<'_> {
                         name: ast::Expr::Identifier(n),
                         arg: ast::FunctionArgExpr::Expr(e),
                         ..
-                    } if name.starts_with("jsonb_path_") => {
-                        named.push((n.value.to_lowercase(), e.clone()))
-                    }
+                    } => named.push((n.value.to_lowercase(), e.clone())),
                     _ => {
                         return Err(PgError::feature_not_supported(
-                            "named or star arguments of functions in FROM",
+                            "star arguments of functions in FROM",
                         )
                         .or_position(pos));
                     }
                 }
             }
+            let user_named = match name.starts_with("jsonb_path_") {
+                true => Vec::new(),
+                false => std::mem::take(&mut named),
+            };
             if !named.is_empty() {
                 exprs = super::expr::jsonb_path_named_args(exprs, named, || {
                     ast::Expr::value(ast::Value::SingleQuotedString("{}".into()))
                 })?;
             }
-            if let Some(found) = self.function_in_from(name, &exprs, alias.as_ref(), pos)? {
+            if user_named.is_empty()
+                && (parts.len() == 1 || parts[0] == "pg_catalog")
+                && let Some(found) = self.function_in_from(name, &exprs, alias.as_ref(), pos)?
+            {
                 return Ok(Some(found));
             }
             let (schema, name) = match parts.as_slice() {
@@ -1466,7 +1471,14 @@ impl Analyzer<'_> {
                 [.., n] => (None, n.as_str()),
                 [] => (None, ""),
             };
-            return match self.user_function_in_from(schema, name, &exprs, alias.as_ref(), pos)? {
+            return match self.user_function_in_from(
+                schema,
+                name,
+                &exprs,
+                &user_named,
+                alias.as_ref(),
+                pos,
+            )? {
                 Some(found) => Ok(Some(found)),
                 None => Err(PgError::feature_not_supported("functions in FROM").or_position(pos)),
             };

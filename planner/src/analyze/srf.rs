@@ -265,6 +265,7 @@ impl Analyzer<'_> {
         schema: Option<&str>,
         name: &str,
         args: &[ast::Expr],
+        named_args: &[(String, ast::Expr)],
         alias: Option<&ast::TableAlias>,
         pos: Option<usize>,
     ) -> PgResult<Option<(Source, RangeEntry)>> {
@@ -275,7 +276,14 @@ impl Analyzer<'_> {
                 self.pos(sqlparser::ast::Spanned::span(a)),
             ));
         }
-        let Some((f, coerced)) = self.choose_user_function(schema, name, &exprs, pos)? else {
+        let mut named_exprs = Vec::with_capacity(named_args.len());
+        for (n, a) in named_args {
+            let x = self.transform(a)?;
+            named_exprs.push((n.clone(), (x, self.pos(sqlparser::ast::Spanned::span(a)))));
+        }
+        let named = named_exprs.as_slice();
+        let Some((f, coerced)) = self.choose_user_function(schema, name, &exprs, named, pos)?
+        else {
             let sig: Vec<&str> = exprs
                 .iter()
                 .map(|(x, _)| oid::type_name(x.type_oid()))
