@@ -314,17 +314,23 @@ impl ExecContext for Session {
         }
     }
 
-    fn call_function(&mut self, oid: u32, args: Vec<Datum>) -> PgResult<Datum> {
-        crate::plpgsql::call(self, oid, args).map(|r| r.value)
+    fn call_function(
+        &mut self,
+        oid: u32,
+        args: Vec<Datum>,
+        types: &executor::CallTypes,
+    ) -> PgResult<Datum> {
+        crate::plpgsql::call(self, oid, args, types).map(|r| r.value)
     }
 
     fn call_set_function(
         &mut self,
         oid: u32,
         args: Vec<Datum>,
+        types: &executor::CallTypes,
         width: usize,
     ) -> PgResult<Vec<Vec<Datum>>> {
-        let mut rows = crate::plpgsql::call(self, oid, args)?.rows;
+        let mut rows = crate::plpgsql::call(self, oid, args, types)?.rows;
         for r in &mut rows {
             r.resize(width, Datum::Null);
         }

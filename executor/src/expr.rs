@@ -197,7 +197,11 @@ impl<'a> Evaluator<'a> {
                     .unwrap_or(Datum::Null))
             }
             Expr::UserCall {
-                oid, args, strict, ..
+                func,
+                args,
+                type_oid,
+                strict,
+                ..
             } => {
                 let mut values = Vec::with_capacity(args.len());
                 for a in args {
@@ -207,7 +211,11 @@ impl<'a> Evaluator<'a> {
                     }
                     values.push(v);
                 }
-                self.ctx.call_function(*oid, values)
+                let types = crate::CallTypes {
+                    args: func.arg_types.clone(),
+                    ret: *type_oid,
+                };
+                self.ctx.call_function(func.oid, values, &types)
             }
             Expr::ScalarArrayOp {
                 any,

@@ -64,6 +64,14 @@ pub enum ModifyOutcome {
     Updated { tid: Tid, row: Vec<Datum> },
 }
 
+/// The argument and result types of a user function's call (a
+/// polymorphic function's resolved ones).
+#[derive(Debug, Clone, PartialEq)]
+pub struct CallTypes {
+    pub args: Vec<u32>,
+    pub ret: u32,
+}
+
 /// What a trigger fires on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TriggerEvent {
@@ -291,8 +299,8 @@ pub trait ExecContext {
     /// Calls user function `oid` (PL/pgSQL, or SQL run statement by
     /// statement) with `args` (already coerced to its argument types; a
     /// strict function's NULL arguments never get here).
-    fn call_function(&mut self, oid: u32, args: Vec<Datum>) -> PgResult<Datum> {
-        let _ = (oid, args);
+    fn call_function(&mut self, oid: u32, args: Vec<Datum>, types: &CallTypes) -> PgResult<Datum> {
+        let _ = (oid, args, types);
         Err(PgError::feature_not_supported(
             "user functions in this context",
         ))
@@ -303,9 +311,10 @@ pub trait ExecContext {
         &mut self,
         oid: u32,
         args: Vec<Datum>,
+        types: &CallTypes,
         width: usize,
     ) -> PgResult<Vec<Vec<Datum>>> {
-        let _ = (oid, args, width);
+        let _ = (oid, args, types, width);
         Err(PgError::feature_not_supported(
             "user functions in this context",
         ))

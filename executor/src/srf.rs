@@ -127,7 +127,13 @@ fn rows(
                 false => vec![vec![Datum::Null; user.width]],
             });
         }
-        let mut rows = ev.ctx.call_set_function(user.oid, args, user.width)?;
+        let types = crate::CallTypes {
+            args: user.arg_types.clone(),
+            ret: user.ret_type,
+        };
+        let mut rows = ev
+            .ctx
+            .call_set_function(user.oid, args, &types, user.width)?;
         rows.truncate(limit);
         return Ok(rows);
     }

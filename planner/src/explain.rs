@@ -554,12 +554,12 @@ impl DeparseContext for Ctx<'_> {
                     .collect();
                 Some(format!("sql_function({})", a.join(", ")))
             }
-            Expr::UserCall { name, args, .. } => {
+            Expr::UserCall { func, args, .. } => {
                 let a: Vec<String> = args
                     .iter()
                     .map(|a| self.b.expr_in(a, self.layout, self.qualify))
                     .collect();
-                Some(format!("{name}({})", a.join(", ")))
+                Some(format!("{}({})", func.name, a.join(", ")))
             }
             _ => None,
         }

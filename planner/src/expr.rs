@@ -39,8 +39,7 @@ pub enum Expr {
     /// (the executor's `ExecContext::call_function`): PL/pgSQL, or SQL whose
     /// body is not one SELECT to expand in place. `name` is for EXPLAIN.
     UserCall {
-        oid: u32,
-        name: String,
+        func: Box<UserFunctionRef>,
         args: Vec<Expr>,
         type_oid: u32,
         strict: bool,
@@ -190,6 +189,17 @@ pub enum BoolTestKind {
     IsNotFalse,
     IsUnknown,
     IsNotUnknown,
+}
+
+/// The function an `Expr::UserCall` calls (boxed: expressions stay small).
+#[derive(Debug, Clone, PartialEq)]
+pub struct UserFunctionRef {
+    pub oid: u32,
+    /// For EXPLAIN.
+    pub name: String,
+    /// The argument types of this call (a polymorphic function's
+    /// resolved ones).
+    pub arg_types: Vec<u32>,
 }
 
 /// The built-in functions whose value may change within a statement
@@ -396,15 +406,13 @@ impl Expr {
                 strict,
             },
             Expr::UserCall {
-                oid,
-                name,
+                func,
                 args,
                 type_oid,
                 strict,
                 volatile,
             } => Expr::UserCall {
-                oid,
-                name,
+                func,
                 args: args.into_iter().map(&mut *f).collect::<Result<_, E>>()?,
                 type_oid,
                 strict,

@@ -269,6 +269,10 @@ pub struct UserSetCall {
     pub width: usize,
     /// It returns a set (else exactly one row).
     pub retset: bool,
+    /// The argument and result types of this call (a polymorphic
+    /// function's resolved ones).
+    pub arg_types: Vec<u32>,
+    pub ret_type: u32,
 }
 
 /// The set-returning functions of a select list (PostgreSQL's ProjectSet

@@ -85,6 +85,33 @@ pub const TSTZRANGE_ARRAY: u32 = 3911;
 pub const DATERANGE_ARRAY: u32 = 3913;
 pub const INT8RANGE_ARRAY: u32 = 3927;
 pub const ANYRANGE: u32 = 3831;
+/// The polymorphic pseudo-types of function arguments and results.
+pub const ANYELEMENT: u32 = 2283;
+pub const ANYARRAY: u32 = 2277;
+pub const ANYNONARRAY: u32 = 2776;
+pub const ANYCOMPATIBLE: u32 = 5077;
+pub const ANYCOMPATIBLEARRAY: u32 = 5078;
+pub const ANYCOMPATIBLENONARRAY: u32 = 5079;
+pub const ANYCOMPATIBLERANGE: u32 = 5080;
+pub const ANYCOMPATIBLEMULTIRANGE: u32 = 4538;
+
+/// Whether `oid` is one of the polymorphic pseudo-types.
+pub fn is_polymorphic(oid: u32) -> bool {
+    matches!(
+        oid,
+        ANYELEMENT
+            | ANYARRAY
+            | ANYNONARRAY
+            | ANYENUM
+            | ANYRANGE
+            | ANYMULTIRANGE
+            | ANYCOMPATIBLE
+            | ANYCOMPATIBLEARRAY
+            | ANYCOMPATIBLENONARRAY
+            | ANYCOMPATIBLERANGE
+            | ANYCOMPATIBLEMULTIRANGE
+    )
+}
 /// The pseudo-type of the enum functions and operators (and `enum_ops`).
 pub const ANYENUM: u32 = 3500;
 
@@ -271,6 +298,14 @@ pub fn type_name(oid: u32) -> &'static str {
         ANYRANGE => "anyrange",
         ANYMULTIRANGE => "anymultirange",
         ANYENUM => "anyenum",
+        ANYELEMENT => "anyelement",
+        ANYARRAY => "anyarray",
+        ANYNONARRAY => "anynonarray",
+        ANYCOMPATIBLE => "anycompatible",
+        ANYCOMPATIBLEARRAY => "anycompatiblearray",
+        ANYCOMPATIBLENONARRAY => "anycompatiblenonarray",
+        ANYCOMPATIBLERANGE => "anycompatiblerange",
+        ANYCOMPATIBLEMULTIRANGE => "anycompatiblemultirange",
         other if range_subtype(other).is_some() => {
             RANGES.iter().find(|r| r.0 == other).map_or("???", |r| r.2)
         }
@@ -327,6 +362,14 @@ pub fn internal_name(oid: u32) -> &'static str {
         ANYRANGE => "anyrange",
         ANYMULTIRANGE => "anymultirange",
         ANYENUM => "anyenum",
+        ANYELEMENT => "anyelement",
+        ANYARRAY => "anyarray",
+        ANYNONARRAY => "anynonarray",
+        ANYCOMPATIBLE => "anycompatible",
+        ANYCOMPATIBLEARRAY => "anycompatiblearray",
+        ANYCOMPATIBLENONARRAY => "anycompatiblenonarray",
+        ANYCOMPATIBLERANGE => "anycompatiblerange",
+        ANYCOMPATIBLEMULTIRANGE => "anycompatiblemultirange",
         other if range_subtype(other).is_some() => {
             RANGES.iter().find(|r| r.0 == other).map_or("???", |r| r.2)
         }

@@ -294,7 +294,10 @@ pub(crate) fn create_function(session: &mut Session, cf: &CreateFunction) -> PgR
     };
     if plpgsql {
         crate::plpgsql::validate(&name, &body)?;
-    } else if !inlinable(&probe) {
+    } else if !inlinable(&probe)
+        || arg_types.iter().any(|&t| types::oid::is_polymorphic(t))
+        || types::oid::is_polymorphic(ret_type)
+    {
         // Run statement by statement: each must parse now.
         for sql in crate::plpgsql::parse::split_statements(&body)? {
             crate::syntax::parse(&sql)?;

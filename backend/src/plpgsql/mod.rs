@@ -178,8 +178,13 @@ fn display(row: &catalog::system::ProcRow) -> String {
 /// Runs user function `oid` with `args`: a PL/pgSQL function, or an SQL
 /// one statement by statement. `value` is a scalar function's result;
 /// `rows` those of a set-returning (or row-returning) one.
-pub fn call(session: &mut Session, oid: u32, args: Vec<Datum>) -> PgResult<exec::CallResult> {
-    let (result, retset, width) = call_inner(session, oid, args)?;
+pub fn call(
+    session: &mut Session,
+    oid: u32,
+    args: Vec<Datum>,
+    call_types: &executor::CallTypes,
+) -> PgResult<exec::CallResult> {
+    let (result, retset, width) = call_inner(session, oid, args, call_types)?;
     let mut result = result;
     // A function that returns no set gives exactly one row in FROM.
     if !retset && result.rows.is_empty() {
@@ -195,8 +200,9 @@ fn call_inner(
     session: &mut Session,
     oid: u32,
     args: Vec<Datum>,
+    call_types: &executor::CallTypes,
 ) -> PgResult<(exec::CallResult, bool, usize)> {
-    let row =
+    let mut row =
         crate::relcache::with_reader(session, |r| r.function_by_oid(oid))?.ok_or_else(|| {
             PgError::new(
                 SqlState::UndefinedFunction,
@@ -210,6 +216,20 @@ fn call_inner(
             "stack depth limit exceeded",
         )
         .with_hint("Increase the configuration parameter \"max_stack_depth\" (currently 2048kB), after ensuring the platform's stack depth limit is adequate."));
+    }
+    // A polymorphic function runs with the types of this call.
+    if call_types.args.len() == row.arg_types.len() {
+        let declared = row.arg_types.clone();
+        for t in row.all_arg_types.iter_mut() {
+            if types::oid::is_polymorphic(*t)
+                && let Some((_, resolved)) =
+                    planner::analyze::coerce::resolve_polymorphic(&declared, &call_types.args, *t)
+            {
+                *t = resolved;
+            }
+        }
+        row.arg_types = call_types.args.clone();
+        row.ret_type = call_types.ret;
     }
     DEPTH.with(|d| d.set(depth + 1));
     let saved_snapshot = session.tx.stmt_snapshot.clone();

@@ -152,3 +152,103 @@ pub fn select_common_type(types: &[(u32, Option<usize>)], context: &str) -> PgRe
     }
     Ok(ptype)
 }
+
+/// Resolves a function's polymorphic argument and result types from the
+/// actual argument types (PostgreSQL's `enforce_generic_type_consistency`):
+/// `anyelement`, `anyarray`, `anynonarray`, `anyenum`, `anyrange`,
+/// `anymultirange` share one element type; the `anycompatible` family
+/// takes the common type of its arguments. `actual` may be shorter than
+/// `declared` (defaults are not polymorphic). None when the arguments do
+/// not fit or the result cannot be determined.
+pub fn resolve_polymorphic(declared: &[u32], actual: &[u32], ret: u32) -> Option<(Vec<u32>, u32)> {
+    use types::oid::*;
+    let mut elem: Option<u32> = None;
+    let mut range: Option<u32> = None;
+    let bind = |slot: &mut Option<u32>, t: u32| match slot {
+        Some(x) => *x == t,
+        None => {
+            *slot = Some(t);
+            true
+        }
+    };
+    let mut compatible: Vec<(u32, Option<usize>)> = Vec::new();
+    let mut compatible_range: Option<u32> = None;
+    for (&d, &a) in declared.iter().zip(actual) {
+        if a == UNKNOWN && is_polymorphic(d) {
+            if matches!(d, ANYCOMPATIBLE | ANYCOMPATIBLENONARRAY) {
+                compatible.push((a, None));
+            }
+            continue;
+        }
+        let ok = match d {
+            ANYELEMENT | ANYENUM => bind(&mut elem, a),
+            ANYNONARRAY => element_of(a).is_none() && bind(&mut elem, a),
+            ANYARRAY => element_of(a).is_some_and(|e| bind(&mut elem, e)),
+            ANYRANGE => range_subtype(a).is_some_and(|e| bind(&mut elem, e) && bind(&mut range, a)),
+            ANYMULTIRANGE => multirange_range(a)
+                .and_then(|r| range_subtype(r).map(|e| (r, e)))
+                .is_some_and(|(r, e)| bind(&mut elem, e) && bind(&mut range, r)),
+            ANYCOMPATIBLE => {
+                compatible.push((a, None));
+                true
+            }
+            ANYCOMPATIBLENONARRAY => {
+                compatible.push((a, None));
+                element_of(a).is_none()
+            }
+            ANYCOMPATIBLEARRAY => match element_of(a) {
+                Some(e) => {
+                    compatible.push((e, None));
+                    true
+                }
+                None => false,
+            },
+            ANYCOMPATIBLERANGE => match range_subtype(a) {
+                Some(e) => {
+                    compatible.push((e, None));
+                    bind(&mut compatible_range, a)
+                }
+                None => false,
+            },
+            _ => true,
+        };
+        if !ok {
+            return None;
+        }
+    }
+    let common = match compatible.is_empty() {
+        true => None,
+        false => Some(match compatible.iter().all(|(t, _)| *t == UNKNOWN) {
+            true => TEXT,
+            false => select_common_type(&compatible, "anycompatible").ok()?,
+        }),
+    };
+    let map = |t: u32| -> Option<u32> {
+        Some(match t {
+            ANYELEMENT | ANYNONARRAY | ANYENUM => elem.or_else(|| range.and_then(range_subtype))?,
+            ANYARRAY => array_of(elem?)?,
+            ANYRANGE => range?,
+            ANYMULTIRANGE => MULTIRANGES.iter().find(|m| Some(m.1) == range)?.0,
+            ANYCOMPATIBLE | ANYCOMPATIBLENONARRAY => common?,
+            ANYCOMPATIBLEARRAY => array_of(common?)?,
+            ANYCOMPATIBLERANGE => compatible_range?,
+            ANYCOMPATIBLEMULTIRANGE => {
+                MULTIRANGES
+                    .iter()
+                    .find(|m| Some(m.1) == compatible_range)?
+                    .0
+            }
+            other => other,
+        })
+    };
+    let args: Option<Vec<u32>> = declared
+        .iter()
+        .zip(actual.iter().chain(std::iter::repeat(&UNKNOWN)))
+        .map(|(&d, &a)| match is_polymorphic(d) {
+            // An unknown literal for anyelement: text, when nothing else binds it.
+            true => map(d).or((a == UNKNOWN).then_some(TEXT)),
+            false => Some(d),
+        })
+        .collect();
+    Some((args?, map(ret)?))
+}

@@ -1570,7 +1570,7 @@ impl Analyzer<'_> {
         named: &[(String, (Expr, Option<usize>))],
         pos: Option<usize>,
     ) -> PgResult<Option<(std::sync::Arc<crate::FunctionDesc>, Vec<Expr>)>> {
-        let candidates = self.catalog.lookup_functions(schema, name)?;
+        let declared = self.catalog.lookup_functions(schema, name)?;
         let supplied: Vec<&(Expr, Option<usize>)> =
             args.iter().chain(named.iter().map(|(_, a)| a)).collect();
         // Which supplied argument each parameter takes (None: its default).
@@ -1607,6 +1607,43 @@ impl Analyzer<'_> {
                 })
             })
         };
+        // A polymorphic function takes the types its arguments give it.
+        let mut candidates = Vec::with_capacity(declared.len());
+        for f in &declared {
+            let polymorphic = f.arg_types.iter().any(|&t| oid::is_polymorphic(t))
+                || oid::is_polymorphic(f.ret_type)
+                || f.out_columns.iter().any(|c| oid::is_polymorphic(c.1));
+            if !polymorphic {
+                candidates.push(f.clone());
+                continue;
+            }
+            let Some(slots) = arrange(f) else {
+                continue;
+            };
+            let actual: Vec<u32> = slots
+                .iter()
+                .enumerate()
+                .map(|(i, s)| s.map_or(f.arg_types[i], |k| supplied[k].0.type_oid()))
+                .collect();
+            let Some((arg_types, ret_type)) =
+                super::coerce::resolve_polymorphic(&f.arg_types, &actual, f.ret_type)
+            else {
+                continue;
+            };
+            let mut out_columns = Vec::with_capacity(f.out_columns.len());
+            for (n, t) in &f.out_columns {
+                match super::coerce::resolve_polymorphic(&f.arg_types, &actual, *t) {
+                    Some((_, t)) => out_columns.push((n.clone(), t)),
+                    None => continue,
+                }
+            }
+            candidates.push(std::sync::Arc::new(crate::FunctionDesc {
+                arg_types,
+                ret_type,
+                out_columns,
+                ..(**f).clone()
+            }));
+        }
         let mut chosen: Vec<_> = candidates.iter().filter(|f| fits(f, true)).collect();
         if chosen.is_empty() {
             chosen = candidates.iter().filter(|f| fits(f, false)).collect();
@@ -1673,13 +1710,18 @@ impl Analyzer<'_> {
                 strict: f.strict,
                 width,
                 retset: f.retset,
+                arg_types: f.arg_types.clone(),
+                ret_type: f.ret_type,
             };
             return self.user_set_ref(coerced, type_oid, user, pos).map(Some);
         }
         if f.language != crate::catalog::FunctionLanguage::Sql {
             return Ok(Some(Expr::UserCall {
-                oid: f.oid,
-                name: f.name.clone(),
+                func: Box::new(crate::expr::UserFunctionRef {
+                    oid: f.oid,
+                    name: f.name.clone(),
+                    arg_types: f.arg_types.clone(),
+                }),
                 args: coerced,
                 type_oid: f.ret_type,
                 strict: f.strict,

@@ -322,6 +322,8 @@ impl Analyzer<'_> {
                     strict: f.strict,
                     width: columns.len(),
                     retset: f.retset,
+                    arg_types: f.arg_types.clone(),
+                    ret_type: f.ret_type,
                 }),
             },
             types: columns.iter().map(|(_, t)| *t).collect(),
