@@ -37,7 +37,7 @@ pub enum Expr {
     },
     /// A call of a user function that the backend runs
     /// (the executor's `ExecContext::call_function`): PL/pgSQL, or SQL whose
-    /// body is not one SELECT to expand in place. `name` is for EXPLAIN.
+    /// body is not one SELECT to expand in place.
     UserCall {
         func: Box<UserFunctionRef>,
         args: Vec<Expr>,
