@@ -691,6 +691,12 @@ fn rewrite_text_statements(mut tokens: Vec<TokenWithSpan>) -> Vec<TokenWithSpan>
             FETCH_MARKER
         } else if word_is(&tokens[start], "set") && word_is(&tokens[kind_at], "constraints") {
             SET_CONSTRAINTS_MARKER
+        } else if ["create", "alter", "drop"]
+            .iter()
+            .any(|w| word_is(&tokens[start], w))
+            && word_is(&tokens[kind_at], "domain")
+        {
+            DOMAIN_MARKER
         } else if word_is(&tokens[start], "alter") && word_is(&tokens[kind_at], "table") && {
             let end = (start..tokens.len())
                 .find(|&i| tokens[i].token == Token::SemiColon || tokens[i].token == Token::EOF)
@@ -736,6 +742,7 @@ const ALTER_SEQUENCE_MARKER: &str = "ALTER_SEQUENCE";
 const SET_CONSTRAINTS_MARKER: &str = "SET_CONSTRAINTS";
 const FETCH_MARKER: &str = "FETCH";
 const ALTER_TABLE_SET_SCHEMA_MARKER: &str = "ALTER_TABLE_SET_SCHEMA";
+const DOMAIN_MARKER: &str = "DOMAIN_STATEMENT";
 
 /// A statement kept as text for its command to read (see
 /// [`rewrite_text_statements`]).
@@ -746,6 +753,9 @@ pub enum TextStatement {
     Fetch(String),
     /// `ALTER TABLE ... SET SCHEMA ...` (sqlparser has no such operation)
     AlterTableSetSchema(String),
+    /// `CREATE DOMAIN`, `ALTER DOMAIN`, `DROP DOMAIN` (sqlparser knows too
+    /// little of PostgreSQL's forms)
+    Domain(String),
 }
 
 /// The statement `stmt` stands for, if it is one kept as text.
@@ -766,6 +776,7 @@ pub fn text_statement(stmt: &Statement) -> Option<TextStatement> {
         SET_CONSTRAINTS_MARKER => TextStatement::SetConstraints,
         FETCH_MARKER => TextStatement::Fetch,
         ALTER_TABLE_SET_SCHEMA_MARKER => TextStatement::AlterTableSetSchema,
+        DOMAIN_MARKER => TextStatement::Domain,
         _ => return None,
     };
     let FunctionArguments::List(list) = &f.args else {

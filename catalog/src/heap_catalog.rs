@@ -60,6 +60,13 @@ pub struct UserTypeRow {
     pub array: u32,
     /// `typrelid`: the relation of a composite (row) type.
     pub relid: u32,
+    /// A domain's `typbasetype`, `typtypmod`, `typnotnull`, `typdefault`
+    /// and `typcollation`.
+    pub base: u32,
+    pub typmod: i32,
+    pub not_null: bool,
+    pub default: Option<String>,
+    pub collation: u32,
 }
 
 /// A relation: its `pg_class` row, its columns and where the row is.
@@ -562,7 +569,7 @@ impl CatalogReader<'_, '_, '_> {
                 Some(Datum::Oid(o)) => *o,
                 _ => 0,
             };
-            if typtype == 'e' || *oid >= 16384 {
+            if typtype == 'e' || typtype == 'd' || *oid >= 16384 {
                 out.push((
                     tid,
                     UserTypeRow {
@@ -574,6 +581,17 @@ impl CatalogReader<'_, '_, '_> {
                         elem: oid_at(12),
                         array: oid_at(13),
                         relid: oid_at(11),
+                        base: oid_at(17),
+                        typmod: match r.get(18) {
+                            Some(Datum::Int4(m)) => *m,
+                            _ => -1,
+                        },
+                        not_null: matches!(r.get(16), Some(Datum::Bool(true))),
+                        default: match r.get(22) {
+                            Some(Datum::Text(d)) => Some(d.clone()),
+                            _ => None,
+                        },
+                        collation: oid_at(20),
                     },
                 ));
             }
@@ -600,6 +618,18 @@ impl CatalogReader<'_, '_, '_> {
     }
 
     /// A constraint named `name` (of any table).
+    /// The constraints of domains (`contypid` set), in catalog order.
+    pub fn domain_constraints(&self) -> PgResult<Vec<(ItemPointer, ConstraintRow)>> {
+        let mut out = Vec::new();
+        self.scan(&PG_CONSTRAINT_DEF, |tid, r| {
+            if matches!(r.get(8), Some(Datum::Oid(t)) if *t != 0) {
+                out.push((tid, ConstraintRow::from_datums(&r)));
+            }
+            Ok(true)
+        })?;
+        Ok(out)
+    }
+
     pub fn constraint_by_name(&self, name: &str) -> PgResult<Option<ConstraintRow>> {
         self.find(&PG_CONSTRAINT_DEF, |_, r| {
             let row = ConstraintRow::from_datums(r);

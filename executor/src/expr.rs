@@ -3,7 +3,7 @@
 use planner::{BoolTestKind, Expr};
 use types::datum::OutputOptions;
 use types::oid::{INT2, INT4, INT8, OID, REGCLASS};
-use types::{Datum, PgError, PgResult};
+use types::{Datum, PgError, PgResult, SqlState};
 
 use crate::compare::compare;
 use crate::{ExecContext, cast, functions};
@@ -369,6 +369,37 @@ impl<'a> Evaluator<'a> {
                     return self.cast_regclass(v, *from, *to, *typmod, *explicit);
                 }
                 cast::cast(v, *from, *to, *typmod, *explicit, &self.opts)
+            }
+            Expr::CoerceToDomain {
+                arg,
+                domain,
+                not_null,
+                checks,
+            } => {
+                let v = self.eval_row(arg, row)?;
+                if *not_null && v.is_null() {
+                    return Err(PgError::new(
+                        SqlState::NotNullViolation,
+                        format!(
+                            "domain {} does not allow null values",
+                            types::oid::type_name(*domain)
+                        ),
+                    ));
+                }
+                let value = [v];
+                for (name, check) in checks {
+                    if let Datum::Bool(false) = self.eval_row(check, &value)? {
+                        return Err(PgError::new(
+                            SqlState::CheckViolation,
+                            format!(
+                                "value for domain {} violates check constraint \"{name}\"",
+                                types::oid::type_name(*domain)
+                            ),
+                        ));
+                    }
+                }
+                let [v] = value;
+                Ok(v)
             }
             Expr::And(parts) => {
                 let mut saw_null = false;

@@ -88,6 +88,17 @@ pub enum Expr {
         typmod: i32,
         explicit: bool,
     },
+    /// A value coerced into a domain (PostgreSQL's CoerceToDomain): `arg`,
+    /// of the domain's base type, must pass the NOT NULL and CHECK
+    /// constraints of the domain and of the domains under it (23502,
+    /// 23514 naming `domain`). Each check reads a row of its own, `[the
+    /// value]`: `VALUE` is `Var 0`.
+    CoerceToDomain {
+        arg: Box<Expr>,
+        domain: u32,
+        not_null: bool,
+        checks: Vec<(String, Expr)>,
+    },
     And(Vec<Expr>),
     Or(Vec<Expr>),
     Not(Box<Expr>),
@@ -245,6 +256,7 @@ impl Expr {
             | Expr::Coalesce { args, .. }
             | Expr::MinMax { args, .. } => many(args),
             Expr::Cast { arg, .. }
+            | Expr::CoerceToDomain { arg, .. }
             | Expr::Not(arg)
             | Expr::IsNull { arg, .. }
             | Expr::BoolTest { arg, .. } => arg.max_var(),
@@ -318,6 +330,7 @@ impl Expr {
             | Expr::SqlFunction { type_oid, .. }
             | Expr::SubPlan { type_oid, .. } => *type_oid,
             Expr::Cast { to, .. } => *to,
+            Expr::CoerceToDomain { domain, .. } => *domain,
             Expr::And(_)
             | Expr::Or(_)
             | Expr::Not(_)
@@ -417,6 +430,18 @@ impl Expr {
                 to,
                 typmod,
                 explicit,
+            },
+            // The checks read a row of their own.
+            Expr::CoerceToDomain {
+                arg,
+                domain,
+                not_null,
+                checks,
+            } => Expr::CoerceToDomain {
+                arg: boxed(arg, f)?,
+                domain,
+                not_null,
+                checks,
             },
             Expr::And(v) => Expr::And(v.into_iter().map(&mut *f).collect::<Result<_, E>>()?),
             Expr::Or(v) => Expr::Or(v.into_iter().map(&mut *f).collect::<Result<_, E>>()?),
@@ -520,6 +545,7 @@ impl Expr {
             | Expr::Coalesce { args, .. }
             | Expr::MinMax { args, .. } => args.iter().for_each(|a| a.walk(f)),
             Expr::Cast { arg, .. }
+            | Expr::CoerceToDomain { arg, .. }
             | Expr::Not(arg)
             | Expr::IsNull { arg, .. }
             | Expr::BoolTest { arg, .. } => arg.walk(f),

@@ -842,7 +842,13 @@ fn begin_in(session: &mut Session, t: Target, opts: Options) -> PgResult<CopyIn>
         ));
     };
     session.tx.first_snapshot_taken = true;
-    let insert = crate::tcop::plan_query(session, stmt, &sql, Some(&types))?;
+    // A domain column's value arrives as its base type, and the INSERT
+    // coerces it into the domain (its constraints).
+    let param_types: Vec<u32> = types
+        .iter()
+        .map(|&t| types::typcache::base_type(t))
+        .collect();
+    let insert = crate::tcop::plan_query(session, stmt, &sql, Some(&param_types))?;
     crate::tcop::lock_relations(session, &insert)?;
     Ok(CopyIn {
         table: rel.name.clone(),

@@ -17,6 +17,7 @@ mod alter_table;
 pub mod constraints;
 pub mod copy;
 mod dbcommands;
+pub(crate) mod domaincmds;
 pub mod explain;
 pub mod foreign_keys;
 pub mod function;
@@ -99,6 +100,9 @@ pub fn ddl_statement(
                 crate::syntax::TextStatement::Fetch(text) => portalcmds::fetch(session, &text),
                 crate::syntax::TextStatement::AlterTableSetSchema(text) => {
                     alter_table::set_schema(session, &text)
+                }
+                crate::syntax::TextStatement::Domain(text) => {
+                    domaincmds::domain_statement(session, &text)
                 }
             }
         }

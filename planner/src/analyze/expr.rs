@@ -125,6 +125,16 @@ impl Analyzer<'_> {
                         });
                     }
                 }
+                if let Some((t, typmod)) = self.domain_value
+                    && id.quote_style.is_none()
+                    && id.value.eq_ignore_ascii_case("value")
+                {
+                    return Ok(Expr::Var {
+                        index: 0,
+                        type_oid: t,
+                        typmod,
+                    });
+                }
                 self.column_ref(&[], &lower_ident(id), self.pos(id.span))
             }
             ast::Expr::CompoundIdentifier(ids) => {
@@ -646,6 +656,7 @@ impl Analyzer<'_> {
     }
 
     pub fn coerce_bool(&mut self, x: Expr, construct: &str, pos: Option<usize>) -> PgResult<Expr> {
+        let x = super::domain::strip_domain(x);
         let t = x.type_oid();
         if t == BOOL {
             return Ok(x);
@@ -722,6 +733,29 @@ impl Analyzer<'_> {
         let from = x.type_oid();
         if from == to && typmod < 0 {
             return Ok(x);
+        }
+        // Into a domain: to its base type, then through its constraints.
+        if types::typcache::is_domain(to) {
+            let (base, base_typmod) = types::typcache::base_type_and_typmod(to, typmod);
+            let x = match self.coerce(x, base, base_typmod, explicit, pos) {
+                Err(e) if e.code == SqlState::CannotCoerce => {
+                    return Err(PgError::new(
+                        SqlState::CannotCoerce,
+                        format!(
+                            "cannot cast type {} to {}",
+                            oid::type_name(from),
+                            oid::type_name(to)
+                        ),
+                    )
+                    .or_position(pos));
+                }
+                other => other?,
+            };
+            return self.coerce_to_domain(x, to);
+        }
+        // Out of a domain: as its base type.
+        if types::typcache::is_domain(from) {
+            return self.coerce(super::domain::strip_domain(x), to, typmod, explicit, pos);
         }
         if let Expr::Param {
             index,
@@ -860,7 +894,7 @@ impl Analyzer<'_> {
                 )));
             }
         };
-        let arg = self.transform(operand)?;
+        let arg = super::domain::strip_domain(self.transform(operand)?);
         let t = arg.type_oid();
         match func::resolve(sym, &[t]) {
             Resolution::Found(d) => {
@@ -1072,6 +1106,7 @@ impl Analyzer<'_> {
         (r, rpos): (Expr, Option<usize>),
         pos: Option<usize>,
     ) -> PgResult<Expr> {
+        let (l, r) = (super::domain::strip_domain(l), super::domain::strip_domain(r));
         let (lt, rt) = (l.type_oid(), r.type_oid());
         // The comparison operators of `anyenum`: both sides of one enum type.
         let enum_type = if types::typcache::is_enum(lt) && (rt == lt || rt == UNKNOWN) {
@@ -1379,9 +1414,10 @@ impl Analyzer<'_> {
         let mut named = Vec::new();
         for a in &arg_list.args {
             match a {
-                FunctionArg::Unnamed(FunctionArgExpr::Expr(e)) => {
-                    args.push((self.transform(e)?, self.pos(e.span())))
-                }
+                FunctionArg::Unnamed(FunctionArgExpr::Expr(e)) => args.push((
+                    super::domain::strip_domain(self.transform(e)?),
+                    self.pos(e.span()),
+                )),
                 FunctionArg::Unnamed(_) => {
                     return Err(PgError::feature_not_supported("* arguments"));
                 }

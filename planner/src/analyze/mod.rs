@@ -15,6 +15,7 @@ pub mod coerce;
 pub mod colname;
 pub mod cte;
 pub mod dml;
+pub mod domain;
 pub mod expr;
 pub mod from;
 pub mod func;
@@ -125,6 +126,9 @@ pub struct Analyzer<'a> {
     /// In the select list or ORDER BY of a SELECT, where set-returning
     /// functions may be called.
     pub(crate) srf_allowed: bool,
+    /// In a domain's CHECK expression: the type and typmod `VALUE` reads
+    /// as (`Var 0`).
+    pub(crate) domain_value: Option<(u32, i32)>,
 }
 
 impl<'a> Analyzer<'a> {
@@ -164,6 +168,7 @@ impl<'a> Analyzer<'a> {
             srfs: Vec::new(),
             srf_allowed: false,
             pending_grouping: Vec::new(),
+            domain_value: None,
         }
     }
 
