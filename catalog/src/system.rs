@@ -840,6 +840,8 @@ pub const BTREE_OPCLASSES: &[BtreeOpclass] = &[
 /// The type an operator class sees a column of `type_oid` as: varchar is
 /// indexed as text (binary coercible), as in PostgreSQL.
 fn opclass_input(type_oid: u32) -> u32 {
+    // A domain is indexed as its base type.
+    let type_oid = types::typcache::base_type(type_oid);
     if type_oid == oid::VARCHAR {
         oid::TEXT
     } else if oid::range_subtype(type_oid).is_some() {
@@ -1266,6 +1268,8 @@ pub fn enum_type_rows(
             Datum::Int4(-1),
             Datum::Int4(0),
             Datum::Oid(0),
+            Datum::Null,
+            Datum::Null,
             Datum::Null,
         ]
     };

@@ -339,7 +339,18 @@ fn default_text(
     let text = expr.to_string();
     let x = with_analyzer(session, |a| {
         let x = a.transform(expr)?;
-        a.coerce(x, base, typmod, false, None)
+        // Assignment coercion, as a column default's.
+        let column = planner::ColumnDesc {
+            name: String::new(),
+            type_oid: base,
+            typmod,
+            not_null: false,
+            default: None,
+            attnum: 0,
+            dropped: false,
+            identity: '\0',
+        };
+        a.assign(x, &column, None)
     })
     .map_err(|mut e| {
         e.position = None;
@@ -636,6 +647,21 @@ fn rewrite_type_rows(
     })
 }
 
+/// ALTER DOMAIN (or TYPE) ... RENAME TO `new`.
+pub(crate) fn rename_domain(
+    session: &mut Session,
+    found: &typecmds::FoundType,
+    new: String,
+) -> PgResult<()> {
+    if typcache::by_name(found.0.namespace, &new).is_some() {
+        return Err(PgError::new(
+            SqlState::DuplicateObject,
+            format!("type \"{new}\" already exists"),
+        ));
+    }
+    rewrite_type_rows(session, found, |n, _, _| *n = new)
+}
+
 /// The columns holding values of `domain` (or of a domain over it):
 /// (table, column), tables only.
 fn domain_columns(session: &mut Session, domain: u32) -> PgResult<Vec<(TableName, String)>> {
@@ -888,13 +914,7 @@ fn alter_domain(session: &mut Session, t: &mut Tokens) -> PgResult<Outcome> {
         }
     } else if t.eat_kws(&["rename", "to"]) {
         let new = t.name_text()?;
-        if typcache::by_name(domain.namespace, &new).is_some() {
-            return Err(PgError::new(
-                SqlState::DuplicateObject,
-                format!("type \"{new}\" already exists"),
-            ));
-        }
-        rewrite_type_rows(session, &found, |n, _, _| *n = new)?;
+        rename_domain(session, &found, new)?;
     } else if t.eat_kws(&["owner", "to"]) {
         let role = t.name_text()?;
         let Some((_, owner)) = with_reader(session, |r| r.role(&role))? else {

@@ -365,28 +365,42 @@ pub(crate) fn drop_types_of(
             Named::Missing => return Err(undefined_type(&n)),
         }
     }
+    // Domains over a dropped type go with it (and so do their columns).
+    let mut extra: Vec<FoundType> = Vec::new();
     for (t, _, _) in &targets {
-        let columns = with_reader(session, |r| {
-            r.columns_of_types(&[t.oid, t.array_oid], false)
-        })?;
+        let all = with_reader(session, |r| r.user_types())?;
+        let mut over: Vec<u32> = vec![t.oid];
+        let mut k = 0;
+        while k < over.len() {
+            let base = over[k];
+            for (_, d) in all.iter().filter(|(_, d)| d.typtype == 'd' && d.base == base) {
+                if !over.contains(&d.oid) {
+                    over.push(d.oid);
+                }
+            }
+            k += 1;
+        }
+        let mut type_oids = Vec::new();
+        for &o in &over {
+            type_oids.push(o);
+            type_oids.extend(types::oid::array_of(o));
+        }
+        let columns = with_reader(session, |r| r.columns_of_types(&type_oids, false))?;
         // What goes with the type: a table's column, or a whole view.
         let mut lines: Vec<String> = Vec::new();
         let mut drops: Vec<String> = Vec::new();
         let mut views: Vec<u32> = Vec::new();
-        // Domains over this type go first (with their columns).
-        let all = with_reader(session, |r| r.user_types())?;
         let mut domain_lines = Vec::new();
-        for (_, d) in all.iter().filter(|(_, d)| d.typtype == 'd' && d.base == t.oid) {
-            domain_lines.push(format!("type {}", d.name));
-            let nsp = super::namespace_name(session, d.namespace)?;
-            drops.insert(
-                0,
-                format!(
-                    "DROP DOMAIN IF EXISTS {}.{} CASCADE",
-                    types::guc::quote_identifier(&nsp),
-                    types::guc::quote_identifier(&d.name)
-                ),
-            );
+        for &o in &over[1..] {
+            let Some((tid, row)) = all.iter().find(|(_, r)| r.oid == o) else {
+                continue;
+            };
+            domain_lines.push(format!("type {}", row.name));
+            if let Some(u) = typcache::get(o)
+                && !targets.iter().chain(&extra).any(|(x, _, _)| x.oid == o)
+            {
+                extra.push((u, row.clone(), *tid));
+            }
         }
         for (relid, column, _) in &columns {
             let Some(rel) = relcache::relation_by_oid(session, *relid)? else {
@@ -455,6 +469,7 @@ pub(crate) fn drop_types_of(
             run_sql(session, &sql)?;
         }
     }
+    targets.extend(extra);
     // Dropped columns keep their type's layout: give them a built-in type
     // stored alike (PostgreSQL clears atttypid and keeps attlen and
     // attalign; our tuple layout comes from the type).
@@ -530,6 +545,20 @@ pub(crate) fn alter_type(session: &mut Session, at: &AlterType) -> PgResult<Outc
         }
         Named::Missing => return Err(undefined_type(&n)),
     };
+    if t.domain().is_some() {
+        return match &at.operation {
+            AlterTypeOperation::Rename(r) => {
+                let new = super::ident(&r.new_name);
+                super::domaincmds::rename_domain(session, &(t, row, tid), new)?;
+                changed(session)?;
+                Ok(Outcome::Command("ALTER TYPE".into()))
+            }
+            _ => Err(PgError::new(
+                SqlState::WrongObjectType,
+                format!("{} is not an enum", t.name),
+            )),
+        };
+    }
     let db = session.database_oid;
     let labels: Vec<(storage::page::ItemPointer, EnumRow)> =
         with_reader(session, |r| r.enum_labels())?

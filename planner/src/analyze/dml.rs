@@ -77,6 +77,14 @@ impl Analyzer<'_> {
         }
         let x = super::domain::strip_domain(x);
         let (from, to) = (x.type_oid(), col.type_oid);
+        // An array of a domain: each element into the domain.
+        if from != to
+            && from != UNKNOWN
+            && oid::element_of(to).is_some_and(types::typcache::is_domain)
+            && can_coerce_assignment(from, to)
+        {
+            return self.coerce(x, to, col.typmod, true, pos);
+        }
         if from == UNKNOWN {
             return self.coerce(x, to, col.typmod, false, pos);
         }

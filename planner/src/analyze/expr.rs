@@ -753,6 +753,39 @@ impl Analyzer<'_> {
             };
             return self.coerce_to_domain(x, to);
         }
+        // Into an array of a domain: to the array of its base type, then
+        // each element through the domain's constraints.
+        if let Some(elem) = oid::element_of(to)
+            && types::typcache::is_domain(elem)
+        {
+            let (base, base_typmod) = types::typcache::base_type_and_typmod(elem, typmod);
+            let Some(base_array) = oid::array_of(base) else {
+                return Err(PgError::new(
+                    SqlState::CannotCoerce,
+                    format!(
+                        "cannot cast type {} to {}",
+                        oid::type_name(from),
+                        oid::type_name(to)
+                    ),
+                )
+                .or_position(pos));
+            };
+            let x = self.coerce(x, base_array, base_typmod, explicit, pos)?;
+            return match self.coerce_to_domain(x, elem)? {
+                Expr::CoerceToDomain {
+                    arg,
+                    not_null,
+                    checks,
+                    ..
+                } => Ok(Expr::CoerceToDomain {
+                    arg,
+                    domain: to,
+                    not_null,
+                    checks,
+                }),
+                other => Ok(other),
+            };
+        }
         // Out of a domain: as its base type.
         if types::typcache::is_domain(from) {
             return self.coerce(super::domain::strip_domain(x), to, typmod, explicit, pos);
@@ -1414,10 +1447,9 @@ impl Analyzer<'_> {
         let mut named = Vec::new();
         for a in &arg_list.args {
             match a {
-                FunctionArg::Unnamed(FunctionArgExpr::Expr(e)) => args.push((
-                    super::domain::strip_domain(self.transform(e)?),
-                    self.pos(e.span()),
-                )),
+                FunctionArg::Unnamed(FunctionArgExpr::Expr(e)) => {
+                    args.push((self.transform(e)?, self.pos(e.span())))
+                }
                 FunctionArg::Unnamed(_) => {
                     return Err(PgError::feature_not_supported("* arguments"));
                 }
@@ -1449,6 +1481,14 @@ impl Analyzer<'_> {
                     None,
                 )
             })?;
+        }
+        // Functions take a domain's value as its base type; COALESCE,
+        // GREATEST, LEAST and NULLIF keep a domain all their inputs share.
+        if !matches!(name.as_str(), "coalesce" | "greatest" | "least" | "nullif") {
+            args = args
+                .into_iter()
+                .map(|(x, p)| (super::domain::strip_domain(x), p))
+                .collect();
         }
         if let Some(x) = self.array_function(&name, &args, pos)? {
             return Ok(x);
