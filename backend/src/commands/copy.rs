@@ -436,7 +436,10 @@ impl CopyIn {
     /// The column whose domain reports error `e` (`domain d does not
     /// allow null values`, `value for domain d violates ...`), if any.
     fn domain_column_of(&self, e: &PgError) -> Option<usize> {
-        if !matches!(e.code, SqlState::NotNullViolation | SqlState::CheckViolation) {
+        if !matches!(
+            e.code,
+            SqlState::NotNullViolation | SqlState::CheckViolation
+        ) {
             return None;
         }
         let rest = e
@@ -859,7 +862,9 @@ fn begin_in(session: &mut Session, t: Target, opts: Options) -> PgResult<CopyIn>
     let (types, typmods): (Vec<u32>, Vec<i32>) = t
         .columns
         .iter()
-        .map(|&i| types::typcache::base_type_and_typmod(rel.columns[i].type_oid, rel.columns[i].typmod))
+        .map(|&i| {
+            types::typcache::base_type_and_typmod(rel.columns[i].type_oid, rel.columns[i].typmod)
+        })
         .unzip();
     for n in opts.force_not_null.iter().chain(&opts.force_null) {
         if !names.contains(n) {

@@ -196,7 +196,9 @@ fn parse_expr(tokens: Vec<Token>) -> PgResult<sqlparser::ast::Expr> {
         return Err(syntax_error_at(None));
     }
     let mut p = parser(tokens);
-    let e = p.parse_expr().map_err(|_| syntax_error_at(first.as_ref()))?;
+    let e = p
+        .parse_expr()
+        .map_err(|_| syntax_error_at(first.as_ref()))?;
     if p.peek_token().token != Token::EOF {
         return Err(syntax_error_at(Some(&p.peek_token().token)));
     }
@@ -224,7 +226,7 @@ enum Clause {
     Null,
     Check {
         name: Option<String>,
-        expr: sqlparser::ast::Expr,
+        expr: Box<sqlparser::ast::Expr>,
         not_valid: bool,
     },
 }
@@ -241,7 +243,7 @@ fn parse_constraint(t: &mut Tokens) -> PgResult<(Option<String>, Clause)> {
     } else if t.eat_kw("null") {
         Clause::Null
     } else if t.eat_kw("check") {
-        let expr = parse_expr(t.parenthesized()?)?;
+        let expr = Box::new(parse_expr(t.parenthesized()?)?);
         let not_valid = t.eat_kws(&["not", "valid"]);
         Clause::Check {
             name: name.clone(),
@@ -363,7 +365,11 @@ fn default_text(
         return Ok(None);
     }
     let _ = text;
-    Ok(Some(planner::deparse::deparse_expr(&x, &mut NoColumns, false)))
+    Ok(Some(planner::deparse::deparse_expr(
+        &x,
+        &mut NoColumns,
+        false,
+    )))
 }
 
 /// A deparse context without columns (a default), or whose one column is
@@ -395,7 +401,12 @@ pub(crate) fn check_definition(
 
 /// A new constraint name `<domain>_check`, `<domain>_check1`, ... not
 /// used in the namespace (PostgreSQL's `ChooseConstraintName`).
-fn choose_name(session: &mut Session, domain: &str, namespace: u32, taken: &[String]) -> PgResult<String> {
+fn choose_name(
+    session: &mut Session,
+    domain: &str,
+    namespace: u32,
+    taken: &[String],
+) -> PgResult<String> {
     let used: Vec<String> = with_reader(session, |r| r.domain_constraints())?
         .into_iter()
         .filter(|(_, c)| c.namespace == namespace)
@@ -417,7 +428,14 @@ fn choose_name(session: &mut Session, domain: &str, namespace: u32, taken: &[Str
     }
 }
 
-fn check_row(oid: u32, name: String, namespace: u32, domain: u32, expr: String, validated: bool) -> ConstraintRow {
+fn check_row(
+    oid: u32,
+    name: String,
+    namespace: u32,
+    domain: u32,
+    expr: String,
+    validated: bool,
+) -> ConstraintRow {
     ConstraintRow {
         oid,
         name,
@@ -464,7 +482,10 @@ fn create_domain(session: &mut Session, t: &mut Tokens) -> PgResult<Outcome> {
             ),
         ));
     }
-    if matches!(base, types::oid::RECORD | types::oid::VOID | types::oid::UNKNOWN) {
+    if matches!(
+        base,
+        types::oid::RECORD | types::oid::VOID | types::oid::UNKNOWN
+    ) {
         return Err(PgError::new(
             SqlState::DatatypeMismatch,
             format!(
@@ -496,7 +517,13 @@ fn create_domain(session: &mut Session, t: &mut Tokens) -> PgResult<Outcome> {
                     format!("collation \"{c}\" for encoding \"UTF8\" does not exist"),
                 ));
             }
-            collation = if c == "C" { 950 } else if c == "POSIX" { 951 } else { collation };
+            collation = if c == "C" {
+                950
+            } else if c == "POSIX" {
+                951
+            } else {
+                collation
+            };
             continue;
         }
         if t.eat_kw("default") {
@@ -504,7 +531,8 @@ fn create_domain(session: &mut Session, t: &mut Tokens) -> PgResult<Outcome> {
                 return Err(PgError::syntax("multiple default expressions", None));
             }
             saw_default = true;
-            let e = parse_expr(t.until(&["constraint", "not", "null", "check", "default", "collate"]))?;
+            let e =
+                parse_expr(t.until(&["constraint", "not", "null", "check", "default", "collate"]))?;
             default = Some(e);
             continue;
         }
@@ -521,7 +549,10 @@ fn create_domain(session: &mut Session, t: &mut Tokens) -> PgResult<Outcome> {
                 not_null = Some(nn);
             }
             Clause::Check {
-                name, expr, not_valid, ..
+                name,
+                expr,
+                not_valid,
+                ..
             } => {
                 if not_valid {
                     return Err(PgError::syntax(
@@ -529,7 +560,7 @@ fn create_domain(session: &mut Session, t: &mut Tokens) -> PgResult<Outcome> {
                         None,
                     ));
                 }
-                checks.push((name, expr));
+                checks.push((name, *expr));
             }
         }
     }
@@ -543,7 +574,12 @@ fn create_domain(session: &mut Session, t: &mut Tokens) -> PgResult<Outcome> {
         ));
     }
     let default = match &default {
-        Some(e) => default_text(session, e, typcache::base_type(base), typcache::base_type_and_typmod(base, typmod).1)?,
+        Some(e) => default_text(
+            session,
+            e,
+            typcache::base_type(base),
+            typcache::base_type_and_typmod(base, typmod).1,
+        )?,
         None => None,
     };
     let (vbase, vtypmod) = typcache::base_type_and_typmod(base, typmod);
@@ -576,8 +612,14 @@ fn create_domain(session: &mut Session, t: &mut Tokens) -> PgResult<Outcome> {
         default,
         collation,
     };
-    let type_rows =
-        catalog::system::domain_type_rows(type_oid, array_oid, &n, namespace, session.user_oid, &def)?;
+    let type_rows = catalog::system::domain_type_rows(
+        type_oid,
+        array_oid,
+        &n,
+        namespace,
+        session.user_oid,
+        &def,
+    )?;
     let db = session.database_oid;
     crate::xact::with_write(session, |env, w| {
         let cw = CatalogWriter { env, db_oid: db };
@@ -617,7 +659,9 @@ fn rewrite_type_rows(
     edit: impl FnOnce(&mut String, &mut u32, &mut DomainDef),
 ) -> PgResult<()> {
     let (t, row, tid) = found;
-    let info = t.domain().ok_or_else(|| PgError::internal("not a domain"))?;
+    let info = t
+        .domain()
+        .ok_or_else(|| PgError::internal("not a domain"))?;
     let mut name = t.name.clone();
     let mut owner = row.owner;
     let mut def = DomainDef {
@@ -676,6 +720,25 @@ fn domain_columns(session: &mut Session, domain: u32) -> PgResult<Vec<(TableName
             }
         }
         k += 1;
+    }
+    // Elements of arrays are not checked: PostgreSQL refuses instead.
+    let arrays: Vec<u32> = types
+        .iter()
+        .filter_map(|&t| types::oid::array_of(t))
+        .collect();
+    for (relid, column, _) in with_reader(session, |r| r.columns_of_types(&arrays, false))? {
+        if let Some(rel) = relcache::relation_by_oid(session, relid)?
+            && matches!(rel.kind, 'r' | 'p')
+        {
+            return Err(PgError::new(
+                SqlState::FeatureNotSupported,
+                format!(
+                    "cannot alter type \"{}\" because column \"{}.{column}\" uses it",
+                    types::oid::type_name(domain),
+                    rel.name
+                ),
+            ));
+        }
     }
     let columns = with_reader(session, |r| r.columns_of_types(&types, false))?;
     let mut out = Vec::new();
@@ -926,7 +989,9 @@ fn alter_domain(session: &mut Session, t: &mut Tokens) -> PgResult<Outcome> {
         let owner = owner.oid;
         rewrite_type_rows(session, &found, |_, o, _| *o = owner)?;
     } else if t.peek_kw("set") {
-        return Err(PgError::feature_not_supported("ALTER DOMAIN ... SET SCHEMA"));
+        return Err(PgError::feature_not_supported(
+            "ALTER DOMAIN ... SET SCHEMA",
+        ));
     } else {
         return Err(t.error());
     }

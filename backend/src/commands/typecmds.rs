@@ -373,7 +373,10 @@ pub(crate) fn drop_types_of(
         let mut k = 0;
         while k < over.len() {
             let base = over[k];
-            for (_, d) in all.iter().filter(|(_, d)| d.typtype == 'd' && d.base == base) {
+            for (_, d) in all
+                .iter()
+                .filter(|(_, d)| d.typtype == 'd' && d.base == base)
+            {
                 if !over.contains(&d.oid) {
                     over.push(d.oid);
                 }

@@ -33,7 +33,10 @@ pub fn can_coerce_implicit(from: u32, to: u32) -> bool {
         return true;
     }
     if types::typcache::is_domain(from) || types::typcache::is_domain(to) {
-        return can_coerce_implicit(types::typcache::base_type(from), types::typcache::base_type(to));
+        return can_coerce_implicit(
+            types::typcache::base_type(from),
+            types::typcache::base_type(to),
+        );
     }
     if let (Some(f), Some(t)) = (oid::element_of(from), oid::element_of(to)) {
         return can_coerce_implicit(f, t);
@@ -66,7 +69,10 @@ pub fn can_coerce_assignment(from: u32, to: u32) -> bool {
         return true;
     }
     if types::typcache::is_domain(from) || types::typcache::is_domain(to) {
-        return can_coerce_assignment(types::typcache::base_type(from), types::typcache::base_type(to));
+        return can_coerce_assignment(
+            types::typcache::base_type(from),
+            types::typcache::base_type(to),
+        );
     }
     if let (Some(f), Some(t)) = (oid::element_of(from), oid::element_of(to)) {
         return can_coerce_assignment(f, t);
@@ -95,7 +101,10 @@ pub fn can_coerce_explicit(from: u32, to: u32) -> bool {
         return true;
     }
     if types::typcache::is_domain(from) || types::typcache::is_domain(to) {
-        return can_coerce_explicit(types::typcache::base_type(from), types::typcache::base_type(to));
+        return can_coerce_explicit(
+            types::typcache::base_type(from),
+            types::typcache::base_type(to),
+        );
     }
     if let (Some(f), Some(t)) = (oid::element_of(from), oid::element_of(to)) {
         return can_coerce_explicit(f, t);

@@ -1139,7 +1139,10 @@ impl Analyzer<'_> {
         (r, rpos): (Expr, Option<usize>),
         pos: Option<usize>,
     ) -> PgResult<Expr> {
-        let (l, r) = (super::domain::strip_domain(l), super::domain::strip_domain(r));
+        let (l, r) = (
+            super::domain::strip_domain(l),
+            super::domain::strip_domain(r),
+        );
         let (lt, rt) = (l.type_oid(), r.type_oid());
         // The comparison operators of `anyenum`: both sides of one enum type.
         let enum_type = if types::typcache::is_enum(lt) && (rt == lt || rt == UNKNOWN) {
