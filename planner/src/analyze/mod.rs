@@ -23,6 +23,7 @@ pub mod json;
 pub mod setop;
 pub mod srf;
 pub mod typename;
+pub mod view_dml;
 pub mod window;
 
 use std::sync::Arc;
@@ -214,6 +215,9 @@ impl<'a> Analyzer<'a> {
     }
 
     pub fn analyze_statement(&mut self, stmt: &Statement) -> PgResult<PlannedStmt> {
+        if let Some(rewritten) = self.rewrite_view_dml(stmt)? {
+            return self.analyze_statement(&rewritten);
+        }
         let (command, columns, plan, modify) = match stmt {
             Statement::Query(q) => {
                 let (columns, plan) = self.analyze_query(q)?;
