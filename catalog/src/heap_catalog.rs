@@ -231,6 +231,17 @@ impl ClassRow {
                 Some(Datum::Text(t)) => Some(t.clone()),
                 _ => None,
             },
+            options: match r.get(d.col("reloptions")) {
+                Some(Datum::Array(a)) => a
+                    .elems
+                    .iter()
+                    .filter_map(|e| match e {
+                        Datum::Text(t) => Some(t.clone()),
+                        _ => None,
+                    })
+                    .collect(),
+                _ => Vec::new(),
+            },
         }
     }
 }
@@ -1028,6 +1039,7 @@ impl CatalogWriter<'_, '_, '_> {
             has_subclass: false,
             is_partition: false,
             partbound: None,
+            options: Vec::new(),
         };
         self.insert(&PG_CLASS_DEF, &class.to_datums(), w)?;
         for (i, col) in columns.iter().enumerate() {

@@ -1927,6 +1927,8 @@ pub struct ClassRow {
     /// `relpartbound` of a partition, as `pg_get_expr` prints it
     /// (`FOR VALUES FROM (1) TO (10)`).
     pub partbound: Option<String>,
+    /// `reloptions` (`check_option=cascaded` of a view).
+    pub options: Vec<String>,
 }
 
 impl ClassRow {
@@ -1973,7 +1975,14 @@ impl ClassRow {
             }),
             Datum::Bool(self.is_partition),
             Datum::Oid(0),
-            Datum::Null,
+            if self.options.is_empty() {
+                Datum::Null
+            } else {
+                Datum::Array(Box::new(types::datum::ArrayValue::new(
+                    oid::TEXT,
+                    self.options.iter().cloned().map(Datum::Text).collect(),
+                )))
+            },
             match &self.partbound {
                 Some(b) => Datum::Text(b.clone()),
                 None => Datum::Null,
@@ -2061,6 +2070,7 @@ pub fn catalog_self_description() -> (Vec<ClassRow>, Vec<AttributeRow>) {
             has_subclass: false,
             is_partition: false,
             partbound: None,
+            options: Vec::new(),
         });
         for (i, col) in def.columns.iter().enumerate() {
             attrs.push(AttributeRow {

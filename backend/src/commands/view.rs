@@ -30,11 +30,7 @@ pub(crate) fn create_view(session: &mut Session, cv: &CreateView, sql: &str) -> 
     if cv.materialized {
         return Err(PgError::feature_not_supported("materialized views"));
     }
-    if !matches!(cv.options, sqlparser::ast::CreateTableOptions::None) {
-        return Err(PgError::feature_not_supported(
-            "view options (WITH CHECK OPTION, security_barrier)",
-        ));
-    }
+    let options = view_options(&cv.options)?;
     let (schema, name) = split_name(&cv.name)?;
     if name.len() >= 64 {
         return Err(PgError::feature_not_supported(
@@ -79,6 +75,7 @@ pub(crate) fn create_view(session: &mut Session, cv: &CreateView, sql: &str) -> 
             ));
         }
         replace_view(session, &existing, &columns, &text, &reads)?;
+        set_view_options(session, existing.oid, &options, &cv.name)?;
         return Ok(Outcome::Command("CREATE VIEW".into()));
     }
 
@@ -103,7 +100,90 @@ pub(crate) fn create_view(session: &mut Session, cv: &CreateView, sql: &str) -> 
         add_dependencies(&writer, w, oid, &reads)
     })?;
     catalog_changed(session);
+    set_view_options(session, oid, &options, &cv.name)?;
     Ok(Outcome::Command("CREATE VIEW".into()))
+}
+
+/// The `reloptions` of CREATE VIEW: `check_option` (from `WITH (...)` or
+/// `WITH [CASCADED | LOCAL] CHECK OPTION`, see `syntax`).
+fn view_options(options: &sqlparser::ast::CreateTableOptions) -> PgResult<Vec<String>> {
+    use sqlparser::ast::{CreateTableOptions, Expr, SqlOption};
+    let list = match options {
+        CreateTableOptions::None => return Ok(Vec::new()),
+        CreateTableOptions::With(list) => list,
+        _ => return Err(PgError::feature_not_supported("these view options")),
+    };
+    let mut out = Vec::new();
+    for o in list {
+        let SqlOption::KeyValue { key, value } = o else {
+            return Err(PgError::feature_not_supported("these view options"));
+        };
+        let key = key.to_string().to_lowercase();
+        if key != "check_option" {
+            return Err(PgError::feature_not_supported(format!("view option \"{key}\"")));
+        }
+        let v = match value {
+            Expr::Value(v) => match &v.value {
+                sqlparser::ast::Value::SingleQuotedString(s) => s.clone(),
+                other => other.to_string(),
+            },
+            Expr::Identifier(id) => id.value.clone(),
+            other => other.to_string(),
+        };
+        let v = v.to_lowercase();
+        if v != "local" && v != "cascaded" {
+            return Err(PgError::new(
+                SqlState::InvalidParameterValue,
+                format!("invalid value for enum option \"check_option\": {v}"),
+            )
+            .with_detail("Valid values are \"local\" and \"cascaded\"."));
+        }
+        out.push(format!("check_option={v}"));
+    }
+    Ok(out)
+}
+
+/// Stores view `oid`'s options; a check option needs an automatically
+/// updatable view (0A000 with the reason as HINT).
+fn set_view_options(
+    session: &mut Session,
+    oid: u32,
+    options: &[String],
+    name: &ObjectName,
+) -> PgResult<()> {
+    crate::xact::command_counter_increment(session)?;
+    if !options.is_empty() {
+        let sql = format!("DELETE FROM {name} WHERE false");
+        let stmts = crate::syntax::parse(&sql)?;
+        if let Some(stmt) = stmts.first()
+            && let Err(e) = crate::tcop::plan_query(session, stmt, &sql, None)
+        {
+            if e.code == SqlState::ObjectNotInPrerequisiteState {
+                let mut err = PgError::new(
+                    SqlState::FeatureNotSupported,
+                    "WITH CHECK OPTION is supported only on automatically updatable views",
+                );
+                if let Some(d) = e.detail {
+                    err = err.with_hint(d);
+                }
+                return Err(err);
+            }
+            return Err(e);
+        }
+    }
+    let Some((tid, mut class)) = with_reader(session, |r| r.class_by_oid(oid))? else {
+        return Ok(());
+    };
+    if class.options == options {
+        return Ok(());
+    }
+    class.options = options.to_vec();
+    let db = session.database_oid;
+    crate::xact::with_write(session, |env, w| {
+        CatalogWriter { env, db_oid: db }.update_class(tid, &class, w)
+    })?;
+    catalog_changed(session);
+    crate::xact::command_counter_increment(session)
 }
 
 fn add_dependencies(

@@ -197,6 +197,7 @@ impl Analyzer<'_> {
             }
             entry.rel = alone;
         }
+        let target = self.with_view_checks(target)?;
         Ok((entry, target))
     }
 
@@ -237,6 +238,7 @@ impl Analyzer<'_> {
         let rel = self.lookup_relation(name)?;
         Self::check_modifiable(&rel)?;
         self.add_relation(&rel, LockMode::RowExclusive);
+        let rel = self.with_view_checks(rel)?;
         let (refname, has_alias) = match &ins.table_alias {
             Some(a) => (ident_name(&a.alias), true),
             None => (rel.name.clone(), false),

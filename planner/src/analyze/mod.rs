@@ -130,6 +130,12 @@ pub struct Analyzer<'a> {
     /// In a domain's CHECK expression: the type and typmod `VALUE` reads
     /// as (`Var 0`).
     pub(crate) domain_value: Option<(u32, i32)>,
+    /// The WITH CHECK OPTION conditions of the views an INSERT or UPDATE
+    /// was rewritten through: (view, name of the relation the condition
+    /// reads, condition), see `view_dml`.
+    pub(crate) view_checks: Vec<(String, String, ast::Expr)>,
+    /// A CASCADED check option was met: every view below is checked.
+    pub(crate) cascade_view_checks: bool,
 }
 
 impl<'a> Analyzer<'a> {
@@ -170,6 +176,8 @@ impl<'a> Analyzer<'a> {
             srf_allowed: false,
             pending_grouping: Vec::new(),
             domain_value: None,
+            view_checks: Vec::new(),
+            cascade_view_checks: false,
         }
     }
 

@@ -25,8 +25,18 @@
 //! view's defining expressions; the view's WHERE is added to UPDATE and
 //! DELETE; INSERT names the base columns. A view that is not updatable
 //! is 55000 with PostgreSQL's DETAIL and HINT; writing a column that is
-//! not updatable is 0A000. Not yet: WITH CHECK OPTION, ON CONFLICT on a
-//! view, INSTEAD OF triggers and rules.
+//! not updatable is 0A000.
+//!
+//! WITH [LOCAL | CASCADED] CHECK OPTION: while an INSERT or UPDATE is
+//! rewritten through a view with a check option (or under one with
+//! CASCADED), the view's WHERE is noted (`Analyzer::view_checks`),
+//! carried down through the views below by the same substitution, and
+//! finally analyzed over the base table's row and appended to the target's
+//! CHECK constraints under a name marking it a view's
+//! ([`VIEW_CHECK_PREFIX`]): the executor reports its failure as
+//! PostgreSQL's 44000, after the table's own constraints.
+//!
+//! Not yet: ON CONFLICT on a view, INSTEAD OF triggers and rules.
 
 use std::ops::ControlFlow;
 
@@ -35,6 +45,10 @@ use types::{PgError, PgResult, SqlState};
 
 use super::{Analyzer, ident_name, name_parts};
 use crate::catalog::RelationDesc;
+
+/// The name prefix of a view's check option among a target's CHECK
+/// constraints; the rest is the view's name.
+pub const VIEW_CHECK_PREFIX: &str = "\u{1}view:";
 
 /// What the statement does, for PostgreSQL's messages.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -113,6 +127,36 @@ fn projection_problem(items: &[ast::SelectItem]) -> Option<&'static str> {
 }
 
 impl Analyzer<'_> {
+    /// `target` with the pending check options of the views the statement
+    /// was rewritten through, as CHECK constraints over its row.
+    pub(crate) fn with_view_checks(
+        &mut self,
+        target: std::sync::Arc<RelationDesc>,
+    ) -> PgResult<std::sync::Arc<RelationDesc>> {
+        if self.view_checks.is_empty() {
+            return Ok(target);
+        }
+        let mut checks = (*target.checks).clone();
+        for (view, refname, cond) in std::mem::take(&mut self.view_checks) {
+            let text = cond.to_string();
+            let mut a = Analyzer::new(&text, &[], true).with_catalog(self.catalog);
+            a.set_scope(super::RangeEntry {
+                rel: target.clone(),
+                refname,
+                has_alias: true,
+            });
+            let x = a.transform_bool(&cond, "WHERE").map_err(|mut e| {
+                e.position = None;
+                e
+            })?;
+            checks.push((format!("{VIEW_CHECK_PREFIX}{view}"), x));
+        }
+        Ok(std::sync::Arc::new(RelationDesc {
+            checks: std::sync::Arc::new(checks),
+            ..(*target).clone()
+        }))
+    }
+
     /// `stmt` rewritten onto the base relation of the view it writes, or
     /// None if its target is no view.
     pub(crate) fn rewrite_view_dml(&mut self, stmt: &Statement) -> PgResult<Option<Statement>> {
@@ -153,6 +197,24 @@ impl Analyzer<'_> {
         let shape = self.view_shape(&rel, action);
         self.expanding_views.pop();
         let shape = shape?;
+        if action != Action::Delete {
+            // The conditions gathered so far read this view: carry them to
+            // its base relation, then add its own.
+            for (_, refname, e) in &mut self.view_checks {
+                *e = substitute(e.clone(), refname, &shape);
+                *refname = shape.base_refname.clone();
+            }
+            let option = self.catalog.view_check_option(rel.oid)?;
+            if (option.is_some() || self.cascade_view_checks)
+                && let Some(w) = &shape.selection
+            {
+                self.view_checks
+                    .push((rel.name.clone(), shape.base_refname.clone(), w.clone()));
+            }
+            if option == Some('c') {
+                self.cascade_view_checks = true;
+            }
+        }
         let rewritten = match stmt {
             Statement::Insert(ins) => self.rewrite_insert(ins, &rel, &shape)?,
             Statement::Update(upd) => rewrite_update(upd, &rel, &shape)?,
@@ -213,6 +275,11 @@ impl Analyzer<'_> {
             return Err(PgError::internal("view base lost"));
         };
         let base_rel = self.lookup_relation(name)?;
+        if !matches!(base_rel.relkind, 'r' | 'p' | 'v') {
+            return refuse(
+                "Views that do not select from a single table or view are not automatically updatable.",
+            );
+        }
         let base_refname = alias
             .as_ref()
             .map(|a| ident_name(&a.name))
@@ -316,6 +383,9 @@ impl Analyzer<'_> {
                     "View columns that are not columns of their base relation are not updatable.",
                 ));
             };
+            if columns.iter().any(|c: &ast::ObjectName| name_parts(c).last() == Some(base)) {
+                return Err(multiple_assignments(base));
+            }
             columns.push(ast::ObjectName(vec![ast::ObjectNamePart::Identifier(
                 ast::Ident::with_quote('"', base.clone()),
             )]));
@@ -339,6 +409,13 @@ impl Analyzer<'_> {
         let _ = &shape.base_refname;
         Ok(Statement::Insert(out))
     }
+}
+
+fn multiple_assignments(column: &str) -> PgError {
+    PgError::new(
+        SqlState::SyntaxError,
+        format!("multiple assignments to same column \"{column}\""),
+    )
 }
 
 /// `e` with references to the view's columns replaced by their
@@ -449,6 +526,7 @@ fn rewrite_update(
     let refname = refname_of(&upd.table.relation, rel);
     let mut out = upd.clone();
     out.table.relation = shape.base.clone();
+    let mut assigned: Vec<String> = Vec::new();
     for a in &mut out.assignments {
         let ast::AssignmentTarget::ColumnName(target) = &a.target else {
             return Err(PgError::feature_not_supported(
@@ -471,6 +549,10 @@ fn rewrite_update(
                 "View columns that are not columns of their base relation are not updatable.",
             ));
         };
+        if assigned.contains(base) {
+            return Err(multiple_assignments(base));
+        }
+        assigned.push(base.clone());
         a.target = ast::AssignmentTarget::ColumnName(ast::ObjectName(vec![
             ast::ObjectNamePart::Identifier(ast::Ident::with_quote('"', base.clone())),
         ]));
