@@ -145,11 +145,18 @@ fn rewrite_view_check_option(mut tokens: Vec<TokenWithSpan>) -> Vec<TokenWithSpa
             .unwrap_or(tokens.len());
         let sig: Vec<usize> = (start..end).filter(|&i| significant(&tokens[i])).collect();
         // CREATE [OR REPLACE] [TEMP | TEMPORARY] [RECURSIVE] VIEW
-        let Some(view_at) = sig.iter().take(6).position(|&i| word_is(&tokens[i], "view")) else {
+        let Some(view_at) = sig
+            .iter()
+            .take(6)
+            .position(|&i| word_is(&tokens[i], "view"))
+        else {
             continue;
         };
         let n = sig.len();
-        if n < 4 || !word_is(&tokens[sig[n - 1]], "option") || !word_is(&tokens[sig[n - 2]], "check") {
+        if n < 4
+            || !word_is(&tokens[sig[n - 1]], "option")
+            || !word_is(&tokens[sig[n - 2]], "check")
+        {
             continue;
         }
         let (with_at, kind) = if word_is(&tokens[sig[n - 3]], "with") {
@@ -158,7 +165,11 @@ fn rewrite_view_check_option(mut tokens: Vec<TokenWithSpan>) -> Vec<TokenWithSpa
             && word_is(&tokens[sig[n - 4]], "with")
             && (word_is(&tokens[sig[n - 3]], "cascaded") || word_is(&tokens[sig[n - 3]], "local"))
         {
-            let k = if word_is(&tokens[sig[n - 3]], "local") { "local" } else { "cascaded" };
+            let k = if word_is(&tokens[sig[n - 3]], "local") {
+                "local"
+            } else {
+                "cascaded"
+            };
             (n - 4, k)
         } else {
             continue;
@@ -192,7 +203,10 @@ fn rewrite_view_check_option(mut tokens: Vec<TokenWithSpan>) -> Vec<TokenWithSpa
                 span,
             )
         };
-        let space = TokenWithSpan::new(Token::Whitespace(sqlparser::tokenizer::Whitespace::Space), span);
+        let space = TokenWithSpan::new(
+            Token::Whitespace(sqlparser::tokenizer::Whitespace::Space),
+            span,
+        );
         tokens.splice(
             as_at..as_at,
             [

@@ -8,6 +8,12 @@
 //! CASCADE. A query that names the view analyzes its text as a subquery in
 //! its place (`planner::analyze::from`). Being text, the query's names are
 //! resolved when it is used, with the search_path of that moment.
+//!
+//! `WITH [LOCAL | CASCADED] CHECK OPTION` (which the pre-parser turns into
+//! the option list `WITH (check_option = ...)`) is kept in
+//! `pg_class.reloptions` as PostgreSQL keeps it, and allowed only on an
+//! automatically updatable view; INSERT and UPDATE through the view
+//! enforce it (`planner::analyze::view_dml`).
 
 use sqlparser::ast::{CreateView, ObjectName, Statement};
 
@@ -120,7 +126,9 @@ fn view_options(options: &sqlparser::ast::CreateTableOptions) -> PgResult<Vec<St
         };
         let key = key.to_string().to_lowercase();
         if key != "check_option" {
-            return Err(PgError::feature_not_supported(format!("view option \"{key}\"")));
+            return Err(PgError::feature_not_supported(format!(
+                "view option \"{key}\""
+            )));
         }
         let v = match value {
             Expr::Value(v) => match &v.value {

@@ -113,9 +113,13 @@ fn projection_problem(items: &[ast::SelectItem]) -> Option<&'static str> {
                     .map(|i| i.value.to_lowercase())
                     .unwrap_or_default();
                 if f.over.is_some() {
-                    problem.get_or_insert("Views that return window functions are not automatically updatable.");
+                    problem.get_or_insert(
+                        "Views that return window functions are not automatically updatable.",
+                    );
                 } else if super::agg::is_aggregate(&name) {
-                    problem.get_or_insert("Views that return aggregate functions are not automatically updatable.");
+                    problem.get_or_insert(
+                        "Views that return aggregate functions are not automatically updatable.",
+                    );
                 } else if is_set_returning(&name) {
                     problem.get_or_insert("Views that return set-returning functions are not automatically updatable.");
                 }
@@ -310,18 +314,14 @@ impl Analyzer<'_> {
         for (vc, (_, e)) in rel.columns.iter().filter(|c| !c.dropped).zip(items) {
             let base_col = match &e {
                 ast::Expr::Identifier(id) => Some(ident_name(id)),
-                ast::Expr::CompoundIdentifier(ids) if ids.len() == 2 => {
-                    Some(ident_name(&ids[1]))
-                }
+                ast::Expr::CompoundIdentifier(ids) if ids.len() == 2 => Some(ident_name(&ids[1])),
                 _ => None,
             }
             .filter(|c| base_rel.column_index(c).is_some());
             columns.push((vc.name.clone(), e, base_col));
         }
         if action != Action::Delete && columns.iter().all(|c| c.2.is_none()) {
-            return refuse(
-                "Views that have no updatable columns are not automatically updatable.",
-            );
+            return refuse("Views that have no updatable columns are not automatically updatable.");
         }
         Ok(ViewShape {
             base,
@@ -340,9 +340,11 @@ impl Analyzer<'_> {
         if ins.on.is_some() {
             return Err(PgError::feature_not_supported("ON CONFLICT on a view"));
         }
-        let mut targets: Vec<String> = ins.columns.iter().map(|c| {
-            name_parts(c).last().cloned().unwrap_or_default()
-        }).collect();
+        let mut targets: Vec<String> = ins
+            .columns
+            .iter()
+            .map(|c| name_parts(c).last().cloned().unwrap_or_default())
+            .collect();
         if targets.is_empty() {
             // As many of the view's columns as the rows have values.
             let width = match ins.source.as_deref().map(|q| q.body.as_ref()) {
@@ -383,7 +385,10 @@ impl Analyzer<'_> {
                     "View columns that are not columns of their base relation are not updatable.",
                 ));
             };
-            if columns.iter().any(|c: &ast::ObjectName| name_parts(c).last() == Some(base)) {
+            if columns
+                .iter()
+                .any(|c: &ast::ObjectName| name_parts(c).last() == Some(base))
+            {
                 return Err(multiple_assignments(base));
             }
             columns.push(ast::ObjectName(vec![ast::ObjectNamePart::Identifier(
@@ -492,11 +497,7 @@ fn substitute_returning(
 }
 
 /// The view's WHERE and the statement's, both over the base relation.
-fn combined_where(
-    own: &Option<ast::Expr>,
-    refname: &str,
-    shape: &ViewShape,
-) -> Option<ast::Expr> {
+fn combined_where(own: &Option<ast::Expr>, refname: &str, shape: &ViewShape) -> Option<ast::Expr> {
     let own = own.clone().map(|w| substitute(w, refname, shape));
     match (shape.selection.clone(), own) {
         (Some(v), Some(o)) => Some(ast::Expr::BinaryOp {
@@ -511,18 +512,12 @@ fn combined_where(
 /// The name the statement gives the view (its alias, or its name).
 fn refname_of(factor: &ast::TableFactor, rel: &RelationDesc) -> String {
     match factor {
-        ast::TableFactor::Table {
-            alias: Some(a), ..
-        } => ident_name(&a.name),
+        ast::TableFactor::Table { alias: Some(a), .. } => ident_name(&a.name),
         _ => rel.name.clone(),
     }
 }
 
-fn rewrite_update(
-    upd: &ast::Update,
-    rel: &RelationDesc,
-    shape: &ViewShape,
-) -> PgResult<Statement> {
+fn rewrite_update(upd: &ast::Update, rel: &RelationDesc, shape: &ViewShape) -> PgResult<Statement> {
     let refname = refname_of(&upd.table.relation, rel);
     let mut out = upd.clone();
     out.table.relation = shape.base.clone();
