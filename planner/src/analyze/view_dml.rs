@@ -36,7 +36,9 @@
 //! ([`VIEW_CHECK_PREFIX`]): the executor reports its failure as
 //! PostgreSQL's 44000, after the table's own constraints.
 //!
-//! Not yet: ON CONFLICT on a view, INSTEAD OF triggers and rules.
+//! INSERT ... ON CONFLICT names base columns as arbiters and in DO
+//! UPDATE; `excluded.c` of a view column is its expression over the
+//! `excluded` row. Not yet: INSTEAD OF triggers and rules.
 
 use std::ops::ControlFlow;
 
@@ -337,8 +339,8 @@ impl Analyzer<'_> {
         rel: &RelationDesc,
         shape: &ViewShape,
     ) -> PgResult<Statement> {
-        if ins.on.is_some() {
-            return Err(PgError::feature_not_supported("ON CONFLICT on a view"));
+        if matches!(ins.on, Some(ast::OnInsert::DuplicateKeyUpdate(_))) {
+            return Err(PgError::feature_not_supported("ON DUPLICATE KEY UPDATE"));
         }
         let mut targets: Vec<String> = ins
             .columns
@@ -400,7 +402,14 @@ impl Analyzer<'_> {
         };
         let mut out = ins.clone();
         out.table = ast::TableObject::TableName(name.clone());
-        out.table_alias = None;
+        // The base relation goes by the name the view's expressions use.
+        out.table_alias = match &shape.base {
+            ast::TableFactor::Table { alias: Some(_), .. } => Some(ast::TableAliasWithoutColumns {
+                explicit: true,
+                alias: ast::Ident::with_quote('"', shape.base_refname.clone()),
+            }),
+            _ => None,
+        };
         out.columns = columns;
         let refname = ins
             .table_alias
@@ -410,10 +419,113 @@ impl Analyzer<'_> {
         if let Some(r) = &mut out.returning {
             *r = substitute_returning(r, &refname, shape);
         }
-        // The base relation is named as the view names it (no alias).
-        let _ = &shape.base_refname;
+        if let Some(ast::OnInsert::OnConflict(oc)) = &mut out.on {
+            if let Some(ast::ConflictTarget::Columns { columns, predicate }) =
+                &mut oc.conflict_target
+            {
+                for c in columns.iter_mut() {
+                    let name = ident_name(c);
+                    if let Some((_, _, Some(base))) = shape.columns.iter().find(|v| v.0 == name) {
+                        *c = ast::Ident::with_quote('"', base.clone());
+                    }
+                }
+                if let Some(p) = predicate {
+                    *p = substitute(p.clone(), &refname, shape);
+                }
+            }
+            if let ast::OnConflictAction::DoUpdate(du) = &mut oc.action {
+                du.assignments =
+                    map_assignments(&du.assignments, rel, shape, &refname, Action::Insert)?;
+                du.selection = du
+                    .selection
+                    .take()
+                    .map(|w| substitute_excluded(substitute(w, &refname, shape), shape));
+            }
+        }
         Ok(Statement::Insert(out))
     }
+}
+
+/// A SET list over the view, over its base relation (in ON CONFLICT DO
+/// UPDATE, `excluded` columns too).
+fn map_assignments(
+    assignments: &[ast::Assignment],
+    rel: &RelationDesc,
+    shape: &ViewShape,
+    refname: &str,
+    action: Action,
+) -> PgResult<Vec<ast::Assignment>> {
+    let mut out = assignments.to_vec();
+    let mut assigned: Vec<String> = Vec::new();
+    for a in &mut out {
+        let ast::AssignmentTarget::ColumnName(target) = &a.target else {
+            return Err(PgError::feature_not_supported(
+                "multiple-column assignment to a view",
+            ));
+        };
+        let t = name_parts(target).last().cloned().unwrap_or_default();
+        let Some((_, _, base)) = shape.columns.iter().find(|c| c.0 == t) else {
+            return Err(PgError::new(
+                SqlState::UndefinedColumn,
+                format!("column \"{t}\" of relation \"{}\" does not exist", rel.name),
+            ));
+        };
+        let Some(base) = base else {
+            // ON CONFLICT DO UPDATE is part of an INSERT, in messages too.
+            let verb = match action {
+                Action::Insert => "insert into",
+                _ => "update",
+            };
+            return Err(PgError::new(
+                SqlState::FeatureNotSupported,
+                format!("cannot {verb} column \"{t}\" of view \"{}\"", rel.name),
+            )
+            .with_detail(
+                "View columns that are not columns of their base relation are not updatable.",
+            ));
+        };
+        if assigned.contains(base) {
+            return Err(multiple_assignments(base));
+        }
+        assigned.push(base.clone());
+        a.target = ast::AssignmentTarget::ColumnName(ast::ObjectName(vec![
+            ast::ObjectNamePart::Identifier(ast::Ident::with_quote('"', base.clone())),
+        ]));
+        a.value = substitute_excluded(substitute(a.value.clone(), refname, shape), shape);
+    }
+    Ok(out)
+}
+
+/// `excluded.c` (ON CONFLICT DO UPDATE) of a view column `c`, as the
+/// view's expression over the base relation's `excluded` row.
+fn substitute_excluded(mut e: ast::Expr, shape: &ViewShape) -> ast::Expr {
+    let _ = ast::visit_expressions_mut(&mut e, |x| {
+        if let ast::Expr::CompoundIdentifier(ids) = x
+            && ids.len() == 2
+            && ident_name(&ids[0]) == "excluded"
+            && let Some(c) = shape.columns.iter().find(|c| c.0 == ident_name(&ids[1]))
+        {
+            let mut def = c.1.clone();
+            let _ = ast::visit_expressions_mut(&mut def, |y| {
+                let col = match y {
+                    ast::Expr::Identifier(id) => Some(id.clone()),
+                    ast::Expr::CompoundIdentifier(q)
+                        if q.len() == 2 && ident_name(&q[0]) == shape.base_refname =>
+                    {
+                        Some(q[1].clone())
+                    }
+                    _ => None,
+                };
+                if let Some(col) = col {
+                    *y = ast::Expr::CompoundIdentifier(vec![ast::Ident::new("excluded"), col]);
+                }
+                ControlFlow::<()>::Continue(())
+            });
+            *x = ast::Expr::Nested(Box::new(def));
+        }
+        ControlFlow::<()>::Continue(())
+    });
+    e
 }
 
 fn multiple_assignments(column: &str) -> PgError {
@@ -521,38 +633,7 @@ fn rewrite_update(upd: &ast::Update, rel: &RelationDesc, shape: &ViewShape) -> P
     let refname = refname_of(&upd.table.relation, rel);
     let mut out = upd.clone();
     out.table.relation = shape.base.clone();
-    let mut assigned: Vec<String> = Vec::new();
-    for a in &mut out.assignments {
-        let ast::AssignmentTarget::ColumnName(target) = &a.target else {
-            return Err(PgError::feature_not_supported(
-                "multiple-column assignment to a view",
-            ));
-        };
-        let t = name_parts(target).last().cloned().unwrap_or_default();
-        let Some((_, _, base)) = shape.columns.iter().find(|c| c.0 == t) else {
-            return Err(PgError::new(
-                SqlState::UndefinedColumn,
-                format!("column \"{t}\" of relation \"{}\" does not exist", rel.name),
-            ));
-        };
-        let Some(base) = base else {
-            return Err(PgError::new(
-                SqlState::FeatureNotSupported,
-                format!("cannot update column \"{t}\" of view \"{}\"", rel.name),
-            )
-            .with_detail(
-                "View columns that are not columns of their base relation are not updatable.",
-            ));
-        };
-        if assigned.contains(base) {
-            return Err(multiple_assignments(base));
-        }
-        assigned.push(base.clone());
-        a.target = ast::AssignmentTarget::ColumnName(ast::ObjectName(vec![
-            ast::ObjectNamePart::Identifier(ast::Ident::with_quote('"', base.clone())),
-        ]));
-        a.value = substitute(a.value.clone(), &refname, shape);
-    }
+    out.assignments = map_assignments(&upd.assignments, rel, shape, &refname, Action::Update)?;
     out.selection = combined_where(&upd.selection, &refname, shape);
     if let Some(r) = &mut out.returning {
         *r = substitute_returning(r, &refname, shape);
