@@ -66,6 +66,9 @@ pub fn ddl_statement(
         } => drop_tables(session, names, *if_exists, *cascade),
         Statement::CreateIndex(ci) => create_index(session, ci),
         Statement::CreateView(cv) => view::create_view(session, cv, sql),
+        Statement::AlterView(av) if view::is_option_change(av) => {
+            view::alter_view_options(session, av)
+        }
         Statement::CreateFunction(cf) => function::create_function(session, cf),
         Statement::CreateType {
             name,

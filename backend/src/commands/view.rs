@@ -12,8 +12,9 @@
 //! `WITH [LOCAL | CASCADED] CHECK OPTION` (which the pre-parser turns into
 //! the option list `WITH (check_option = ...)`) is kept in
 //! `pg_class.reloptions` as PostgreSQL keeps it, and allowed only on an
-//! automatically updatable view; INSERT and UPDATE through the view
-//! enforce it (`planner::analyze::view_dml`).
+//! automatically updatable view; ALTER VIEW ... SET / RESET
+//! (check_option) changes it. INSERT and UPDATE through the view enforce
+//! it (`planner::analyze::view_dml`).
 
 use sqlparser::ast::{CreateView, ObjectName, Statement};
 
@@ -149,6 +150,73 @@ fn view_options(options: &sqlparser::ast::CreateTableOptions) -> PgResult<Vec<St
         out.push(format!("check_option={v}"));
     }
     Ok(out)
+}
+
+/// Whether `ALTER VIEW` is one this module does: SET or RESET of options.
+pub(crate) fn is_option_change(av: &sqlparser::ast::AlterView) -> bool {
+    matches!(
+        av.operation,
+        sqlparser::ast::AlterViewOperation::SetOptions { .. }
+            | sqlparser::ast::AlterViewOperation::ResetOptions { .. }
+    ) && !av.materialized
+}
+
+/// ALTER VIEW [IF EXISTS] name SET (check_option = ...) | RESET (check_option).
+pub(crate) fn alter_view_options(
+    session: &mut Session,
+    av: &sqlparser::ast::AlterView,
+) -> PgResult<Outcome> {
+    use sqlparser::ast::{AlterViewOperation, CreateTableOptions};
+    crate::xact::check_writable(session, "ALTER VIEW")?;
+    let (schema, name) = split_name(&av.name)?;
+    relcache::accept_invalidations(session);
+    let Some(rel) = relcache::lookup_relation(session, schema.as_deref(), &name)? else {
+        if av.if_exists {
+            session.notice(
+                "00000",
+                format!("relation \"{name}\" does not exist, skipping"),
+            );
+            return Ok(Outcome::Command("ALTER VIEW".into()));
+        }
+        return Err(PgError::new(
+            SqlState::UndefinedTable,
+            format!("relation \"{name}\" does not exist"),
+        ));
+    };
+    if rel.kind != 'v' {
+        return Err(PgError::new(
+            SqlState::WrongObjectType,
+            format!("\"{name}\" is not a view"),
+        ));
+    }
+    crate::xact::lock_relation(session, rel.oid, LockMode::AccessExclusive)?;
+    let Some((_, class)) = with_reader(session, |r| r.class_by_oid(rel.oid))? else {
+        return Ok(Outcome::Command("ALTER VIEW".into()));
+    };
+    let mut options = class.options.clone();
+    match &av.operation {
+        AlterViewOperation::SetOptions { options: set } => {
+            for o in view_options(&CreateTableOptions::With(set.clone()))? {
+                let key = o.split('=').next().unwrap_or_default().to_owned();
+                options.retain(|x| !x.starts_with(&format!("{key}=")));
+                options.push(o);
+            }
+        }
+        AlterViewOperation::ResetOptions { options: reset } => {
+            for key in reset {
+                let key = ident(key);
+                if key != "check_option" {
+                    return Err(PgError::feature_not_supported(format!(
+                        "view option \"{key}\""
+                    )));
+                }
+                options.retain(|x| !x.starts_with(&format!("{key}=")));
+            }
+        }
+        _ => return Err(PgError::internal("ALTER VIEW form not handled here")),
+    }
+    set_view_options(session, rel.oid, &options, &av.name)?;
+    Ok(Outcome::Command("ALTER VIEW".into()))
 }
 
 /// Stores view `oid`'s options; a check option needs an automatically
