@@ -312,8 +312,43 @@ impl Analyzer<'_> {
                 _ => return Err(PgError::feature_not_supported("this select list in a view")),
             }
         }
+        // The view's own names of base columns, qualified: the statement
+        // may add FROM items with columns of the same names.
+        let qualify = |mut e: ast::Expr| {
+            let mut has_subquery = false;
+            let _ = ast::visit_expressions(&e, |x| {
+                if matches!(
+                    x,
+                    ast::Expr::Subquery(_)
+                        | ast::Expr::Exists { .. }
+                        | ast::Expr::In {
+                            target: ast::InTarget::Subquery(_),
+                            ..
+                        }
+                ) {
+                    has_subquery = true;
+                }
+                ControlFlow::<()>::Continue(())
+            });
+            if has_subquery {
+                return e;
+            }
+            let _ = ast::visit_expressions_mut(&mut e, |x| {
+                if let ast::Expr::Identifier(id) = x
+                    && base_rel.column_index(&ident_name(id)).is_some()
+                {
+                    *x = ast::Expr::CompoundIdentifier(vec![
+                        ast::Ident::with_quote('"', base_refname.clone()),
+                        id.clone(),
+                    ]);
+                }
+                ControlFlow::<()>::Continue(())
+            });
+            e
+        };
         let mut columns = Vec::new();
         for (vc, (_, e)) in rel.columns.iter().filter(|c| !c.dropped).zip(items) {
+            let e = qualify(e);
             let base_col = match &e {
                 ast::Expr::Identifier(id) => Some(ident_name(id)),
                 ast::Expr::CompoundIdentifier(ids) if ids.len() == 2 => Some(ident_name(&ids[1])),
@@ -325,11 +360,12 @@ impl Analyzer<'_> {
         if action != Action::Delete && columns.iter().all(|c| c.2.is_none()) {
             return refuse("Views that have no updatable columns are not automatically updatable.");
         }
+        let selection = select.selection.clone().map(qualify);
         Ok(ViewShape {
             base,
             base_refname,
             columns,
-            selection: select.selection.clone(),
+            selection,
         })
     }
 
