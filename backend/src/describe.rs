@@ -299,7 +299,11 @@ fn constraint(session: &mut Session, oid: u32, pretty: bool) -> PgResult<Option<
         }
         CONSTRAINT_CHECK => {
             let text = c.expr.clone().unwrap_or_else(|| "true".into());
-            let e = expression(session, &text, c.relid, pretty)?.unwrap_or(text);
+            let e = if c.type_oid != 0 {
+                crate::commands::domaincmds::check_definition(session, c.type_oid, &text, pretty)
+            } else {
+                expression(session, &text, c.relid, pretty)?.unwrap_or(text)
+            };
             if c.no_inherit {
                 format!("CHECK ({e}) NO INHERIT")
             } else {

@@ -29,6 +29,7 @@ pub fn parse(sql: &str) -> PgResult<Vec<Statement>> {
     let tokens = rewrite_text_statements(tokens);
     let tokens = rewrite_trigger_args(tokens);
     let tokens = rewrite_isnull(tokens);
+    let tokens = rewrite_view_check_option(tokens);
     let mut stmts = Parser::new(&dialect)
         .with_recursion_limit(RECURSION_LIMIT)
         .with_tokens_with_locations(tokens)
@@ -125,6 +126,99 @@ fn rewrite_checkpoint(mut tokens: Vec<TokenWithSpan>) -> Vec<TokenWithSpan> {
                 TokenWithSpan::new(word("CHECKPOINT", Keyword::NoKeyword), Span::empty()),
                 TokenWithSpan::new(Token::LParen, span),
                 TokenWithSpan::new(Token::RParen, span),
+            ],
+        );
+    }
+    tokens
+}
+
+/// sqlparser does not read `CREATE VIEW ... AS query WITH [CASCADED |
+/// LOCAL] CHECK OPTION`: the clause becomes the equivalent option list
+/// before AS, `WITH (check_option = 'cascaded')`, which it does read.
+fn rewrite_view_check_option(mut tokens: Vec<TokenWithSpan>) -> Vec<TokenWithSpan> {
+    let significant = |t: &TokenWithSpan| !matches!(t.token, Token::Whitespace(_) | Token::EOF);
+    let word_is = |t: &TokenWithSpan, w: &str| matches!(&t.token, Token::Word(x) if x.quote_style.is_none() && x.value.eq_ignore_ascii_case(w));
+    for &start in statement_starts(&tokens).iter().rev() {
+        if !word_is(&tokens[start], "create") {
+            continue;
+        }
+        let end = (start..tokens.len())
+            .find(|&i| tokens[i].token == Token::SemiColon || tokens[i].token == Token::EOF)
+            .unwrap_or(tokens.len());
+        let sig: Vec<usize> = (start..end).filter(|&i| significant(&tokens[i])).collect();
+        // CREATE [OR REPLACE] [TEMP | TEMPORARY] [RECURSIVE] VIEW
+        let Some(view_at) = sig
+            .iter()
+            .take(6)
+            .position(|&i| word_is(&tokens[i], "view"))
+        else {
+            continue;
+        };
+        let n = sig.len();
+        if n < 4
+            || !word_is(&tokens[sig[n - 1]], "option")
+            || !word_is(&tokens[sig[n - 2]], "check")
+        {
+            continue;
+        }
+        let (with_at, kind) = if word_is(&tokens[sig[n - 3]], "with") {
+            (n - 3, "cascaded")
+        } else if n >= 5
+            && word_is(&tokens[sig[n - 4]], "with")
+            && (word_is(&tokens[sig[n - 3]], "cascaded") || word_is(&tokens[sig[n - 3]], "local"))
+        {
+            let k = if word_is(&tokens[sig[n - 3]], "local") {
+                "local"
+            } else {
+                "cascaded"
+            };
+            (n - 4, k)
+        } else {
+            continue;
+        };
+        // The first AS outside parentheses after VIEW.
+        let mut depth = 0usize;
+        let mut as_at = None;
+        for &i in &sig[view_at + 1..with_at] {
+            match &tokens[i].token {
+                Token::LParen => depth += 1,
+                Token::RParen => depth = depth.saturating_sub(1),
+                _ if depth == 0 && word_is(&tokens[i], "as") => {
+                    as_at = Some(i);
+                    break;
+                }
+                _ => {}
+            }
+        }
+        let Some(as_at) = as_at else {
+            continue;
+        };
+        let span = tokens[sig[with_at]].span;
+        tokens.drain(sig[with_at]..end);
+        let word = |value: &str, keyword| {
+            TokenWithSpan::new(
+                Token::Word(Word {
+                    value: value.into(),
+                    quote_style: None,
+                    keyword,
+                }),
+                span,
+            )
+        };
+        let space = TokenWithSpan::new(
+            Token::Whitespace(sqlparser::tokenizer::Whitespace::Space),
+            span,
+        );
+        tokens.splice(
+            as_at..as_at,
+            [
+                word("WITH", Keyword::WITH),
+                TokenWithSpan::new(Token::LParen, span),
+                word("check_option", Keyword::NoKeyword),
+                TokenWithSpan::new(Token::Eq, span),
+                TokenWithSpan::new(Token::SingleQuotedString(kind.into()), span),
+                TokenWithSpan::new(Token::RParen, span),
+                space,
             ],
         );
     }
@@ -695,6 +789,12 @@ fn rewrite_text_statements(mut tokens: Vec<TokenWithSpan>) -> Vec<TokenWithSpan>
             SET_CONSTRAINTS_MARKER
         } else if word_is(&tokens[start], "do") {
             DO_MARKER
+        } else if ["create", "alter", "drop"]
+            .iter()
+            .any(|w| word_is(&tokens[start], w))
+            && word_is(&tokens[kind_at], "domain")
+        {
+            DOMAIN_MARKER
         } else if word_is(&tokens[start], "alter") && word_is(&tokens[kind_at], "table") && {
             let end = (start..tokens.len())
                 .find(|&i| tokens[i].token == Token::SemiColon || tokens[i].token == Token::EOF)
@@ -841,6 +941,7 @@ const SET_CONSTRAINTS_MARKER: &str = "SET_CONSTRAINTS";
 const FETCH_MARKER: &str = "FETCH";
 const ALTER_TABLE_SET_SCHEMA_MARKER: &str = "ALTER_TABLE_SET_SCHEMA";
 const DO_MARKER: &str = "DO";
+const DOMAIN_MARKER: &str = "DOMAIN_STATEMENT";
 
 /// A statement kept as text for its command to read (see
 /// [`rewrite_text_statements`]).
@@ -853,6 +954,9 @@ pub enum TextStatement {
     AlterTableSetSchema(String),
     /// `DO [LANGUAGE l] 'code'` (sqlparser has no DO)
     Do(String),
+    /// `CREATE DOMAIN`, `ALTER DOMAIN`, `DROP DOMAIN` (sqlparser knows too
+    /// little of PostgreSQL's forms)
+    Domain(String),
 }
 
 /// The statement `stmt` stands for, if it is one kept as text.
@@ -874,6 +978,7 @@ pub fn text_statement(stmt: &Statement) -> Option<TextStatement> {
         FETCH_MARKER => TextStatement::Fetch,
         ALTER_TABLE_SET_SCHEMA_MARKER => TextStatement::AlterTableSetSchema,
         DO_MARKER => TextStatement::Do,
+        DOMAIN_MARKER => TextStatement::Domain,
         _ => return None,
     };
     let FunctionArguments::List(list) = &f.args else {

@@ -175,6 +175,18 @@ impl<'s> SessionCatalog<'s> {
 }
 
 impl CatalogView for SessionCatalog<'_> {
+    fn view_check_option(&self, oid: u32) -> PgResult<Option<char>> {
+        let session = self.session.borrow_mut();
+        let class = crate::relcache::with_reader(&session, |r| r.class_by_oid(oid))?;
+        Ok(class.and_then(|(_, c)| {
+            c.options.iter().find_map(|o| match o.as_str() {
+                "check_option=local" => Some('l'),
+                "check_option=cascaded" => Some('c'),
+                _ => None,
+            })
+        }))
+    }
+
     fn lookup_type(&self, schema: Option<&str>, name: &str) -> PgResult<Option<u32>> {
         let mut session = self.session.borrow_mut();
         crate::commands::typecmds::lookup_type(&mut session, schema, name)

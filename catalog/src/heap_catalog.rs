@@ -60,6 +60,13 @@ pub struct UserTypeRow {
     pub array: u32,
     /// `typrelid`: the relation of a composite (row) type.
     pub relid: u32,
+    /// A domain's `typbasetype`, `typtypmod`, `typnotnull`, `typdefault`
+    /// and `typcollation`.
+    pub base: u32,
+    pub typmod: i32,
+    pub not_null: bool,
+    pub default: Option<String>,
+    pub collation: u32,
 }
 
 /// A relation: its `pg_class` row, its columns and where the row is.
@@ -225,6 +232,17 @@ impl ClassRow {
             partbound: match r.get(d.col("relpartbound")) {
                 Some(Datum::Text(t)) => Some(t.clone()),
                 _ => None,
+            },
+            options: match r.get(d.col("reloptions")) {
+                Some(Datum::Array(a)) => a
+                    .elems
+                    .iter()
+                    .filter_map(|e| match e {
+                        Datum::Text(t) => Some(t.clone()),
+                        _ => None,
+                    })
+                    .collect(),
+                _ => Vec::new(),
             },
         }
     }
@@ -564,7 +582,7 @@ impl CatalogReader<'_, '_, '_> {
                 Some(Datum::Oid(o)) => *o,
                 _ => 0,
             };
-            if typtype == 'e' || *oid >= 16384 {
+            if typtype == 'e' || typtype == 'd' || *oid >= 16384 {
                 out.push((
                     tid,
                     UserTypeRow {
@@ -576,6 +594,17 @@ impl CatalogReader<'_, '_, '_> {
                         elem: oid_at(12),
                         array: oid_at(13),
                         relid: oid_at(11),
+                        base: oid_at(17),
+                        typmod: match r.get(18) {
+                            Some(Datum::Int4(m)) => *m,
+                            _ => -1,
+                        },
+                        not_null: matches!(r.get(16), Some(Datum::Bool(true))),
+                        default: match r.get(22) {
+                            Some(Datum::Text(d)) => Some(d.clone()),
+                            _ => None,
+                        },
+                        collation: oid_at(20),
                     },
                 ));
             }
@@ -631,6 +660,18 @@ impl CatalogReader<'_, '_, '_> {
     }
 
     /// A constraint named `name` (of any table).
+    /// The constraints of domains (`contypid` set), in catalog order.
+    pub fn domain_constraints(&self) -> PgResult<Vec<(ItemPointer, ConstraintRow)>> {
+        let mut out = Vec::new();
+        self.scan(&PG_CONSTRAINT_DEF, |tid, r| {
+            if matches!(r.get(8), Some(Datum::Oid(t)) if *t != 0) {
+                out.push((tid, ConstraintRow::from_datums(&r)));
+            }
+            Ok(true)
+        })?;
+        Ok(out)
+    }
+
     pub fn constraint_by_name(&self, name: &str) -> PgResult<Option<ConstraintRow>> {
         self.find(&PG_CONSTRAINT_DEF, |_, r| {
             let row = ConstraintRow::from_datums(r);
@@ -1043,6 +1084,7 @@ impl CatalogWriter<'_, '_, '_> {
             has_subclass: false,
             is_partition: false,
             partbound: None,
+            options: Vec::new(),
         };
         self.insert(&PG_CLASS_DEF, &class.to_datums(), w)?;
         for (i, col) in columns.iter().enumerate() {

@@ -177,6 +177,9 @@ pub const PG_TYPE_DEF: CatalogDef = CatalogDef {
         c("typtypmod", INT4),
         c("typndims", INT4),
         c("typcollation", OID),
+        // A domain's default: its SQL text in both (we keep no node trees).
+        c("typdefaultbin", PG_NODE_TREE),
+        c("typdefault", oid::TEXT),
         // aclitem[] in PostgreSQL; always NULL (default privileges) here.
         c("typacl", oid::TEXT_ARRAY),
     ],
@@ -708,6 +711,8 @@ pub struct ConstraintRow {
     pub inhcount: i32,
     /// `conislocal`: defined by the relation itself (not only inherited).
     pub is_local: bool,
+    /// `contypid`: the domain of a domain constraint (0 for a table's).
+    pub type_oid: u32,
 }
 
 impl ConstraintRow {
@@ -722,7 +727,7 @@ impl ConstraintRow {
             Datum::Bool(self.deferred),
             Datum::Bool(self.validated),
             Datum::Oid(self.relid),
-            Datum::Oid(0),
+            Datum::Oid(self.type_oid),
             Datum::Oid(self.index),
             Datum::Oid(0),
             Datum::Oid(self.frelid),
@@ -764,6 +769,7 @@ impl ConstraintRow {
             deferred: b(5),
             validated: b(6),
             relid: oid(7),
+            type_oid: oid(8),
             index: oid(9),
             frelid: oid(11),
             fupdtype: chr(12),
@@ -949,6 +955,8 @@ pub const BTREE_OPCLASSES: &[BtreeOpclass] = &[
 /// The type an operator class sees a column of `type_oid` as: varchar is
 /// indexed as text (binary coercible), as in PostgreSQL.
 fn opclass_input(type_oid: u32) -> u32 {
+    // A domain is indexed as its base type.
+    let type_oid = types::typcache::base_type(type_oid);
     if type_oid == oid::VARCHAR {
         oid::TEXT
     } else if oid::range_subtype(type_oid).is_some() {
@@ -1477,6 +1485,8 @@ pub fn enum_type_rows(
             Datum::Int4(0),
             Datum::Oid(0),
             Datum::Null,
+            Datum::Null,
+            Datum::Null,
         ]
     };
     [
@@ -1503,6 +1513,107 @@ pub fn enum_type_rows(
             'x',
         ),
     ]
+}
+
+/// What a domain's `pg_type` row says beyond its name (see
+/// [`domain_type_rows`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct DomainDef {
+    pub base: u32,
+    pub typmod: i32,
+    pub not_null: bool,
+    pub default: Option<String>,
+    pub collation: u32,
+}
+
+/// `typcategory` of any type: the built-in table's, `A` for arrays, `E`
+/// for enums, a domain's base type's, `U` otherwise.
+pub fn type_category(type_oid: u32) -> char {
+    let t = types::typcache::base_type(type_oid);
+    BUILTIN_TYPES
+        .iter()
+        .find(|b| b.0 == t)
+        .map(|b| b.2)
+        .unwrap_or(if oid::element_of(t).is_some() {
+            'A'
+        } else if types::typcache::is_enum(t) {
+            'E'
+        } else {
+            'U'
+        })
+}
+
+/// The `pg_type` rows of a domain `name` and of its array type `_name`
+/// (PostgreSQL's `TypeCreate` for `DefineDomain`): stored, aligned and
+/// categorised as its base type.
+pub fn domain_type_rows(
+    type_oid: u32,
+    array_oid: u32,
+    name: &str,
+    namespace: u32,
+    owner: u32,
+    def: &DomainDef,
+) -> PgResult<[Vec<Datum>; 2]> {
+    let (len, by_val, align) = type_storage(def.base).ok_or_else(|| {
+        types::PgError::feature_not_supported(format!(
+            "domains over type {}",
+            oid::type_name(def.base)
+        ))
+    })?;
+    let text = |s: &Option<String>| s.clone().map_or(Datum::Null, Datum::Text);
+    let domain = vec![
+        Datum::Oid(type_oid),
+        Datum::Text(name.to_string()),
+        Datum::Oid(namespace),
+        Datum::Oid(owner),
+        Datum::Int2(len),
+        Datum::Bool(by_val),
+        ch('d'),
+        ch(type_category(def.base)),
+        Datum::Bool(false),
+        Datum::Bool(true),
+        ch(','),
+        Datum::Oid(0),
+        Datum::Oid(0),
+        Datum::Oid(array_oid),
+        ch(align_char(align)),
+        ch(type_storage_char(def.base)),
+        Datum::Bool(def.not_null),
+        Datum::Oid(def.base),
+        Datum::Int4(def.typmod),
+        Datum::Int4(0),
+        Datum::Oid(def.collation),
+        text(&def.default),
+        text(&def.default),
+        Datum::Null,
+    ];
+    let array = vec![
+        Datum::Oid(array_oid),
+        Datum::Text(format!("_{name}")),
+        Datum::Oid(namespace),
+        Datum::Oid(owner),
+        Datum::Int2(-1),
+        Datum::Bool(false),
+        ch('b'),
+        ch('A'),
+        Datum::Bool(false),
+        Datum::Bool(true),
+        ch(','),
+        Datum::Oid(0),
+        Datum::Oid(type_oid),
+        Datum::Oid(0),
+        ch(if align == Align::Double { 'd' } else { 'i' }),
+        ch('x'),
+        Datum::Bool(false),
+        Datum::Oid(0),
+        Datum::Int4(-1),
+        Datum::Int4(0),
+        Datum::Oid(def.collation),
+        Datum::Null,
+        Datum::Null,
+        Datum::Null,
+    ];
+    Ok([domain, array])
 }
 
 /// Every per-database catalog, in creation order.
@@ -1932,6 +2043,7 @@ fn align_char(a: Align) -> char {
 
 /// The `typstorage` of a built-in type ('p' for unknown ones).
 pub fn type_storage_char(type_oid: u32) -> char {
+    let type_oid = types::typcache::base_type(type_oid);
     BUILTIN_TYPES
         .iter()
         .find(|t| t.0 == type_oid)
@@ -1984,6 +2096,8 @@ pub fn builtin_type_rows() -> Vec<Vec<Datum>> {
                     Datum::Int4(0),
                     Datum::Oid(collation),
                     Datum::Null,
+                    Datum::Null,
+                    Datum::Null,
                 ])
             },
         )
@@ -2029,6 +2143,8 @@ pub struct ClassRow {
     /// `relpartbound` of a partition, as `pg_get_expr` prints it
     /// (`FOR VALUES FROM (1) TO (10)`).
     pub partbound: Option<String>,
+    /// `reloptions` (`check_option=cascaded` of a view).
+    pub options: Vec<String>,
 }
 
 impl ClassRow {
@@ -2075,7 +2191,14 @@ impl ClassRow {
             }),
             Datum::Bool(self.is_partition),
             Datum::Oid(0),
-            Datum::Null,
+            if self.options.is_empty() {
+                Datum::Null
+            } else {
+                Datum::Array(Box::new(types::datum::ArrayValue::new(
+                    oid::TEXT,
+                    self.options.iter().cloned().map(Datum::Text).collect(),
+                )))
+            },
             match &self.partbound {
                 Some(b) => Datum::Text(b.clone()),
                 None => Datum::Null,
@@ -2163,6 +2286,7 @@ pub fn catalog_self_description() -> (Vec<ClassRow>, Vec<AttributeRow>) {
             has_subclass: false,
             is_partition: false,
             partbound: None,
+            options: Vec::new(),
         });
         for (i, col) in def.columns.iter().enumerate() {
             attrs.push(AttributeRow {

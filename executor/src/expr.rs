@@ -3,7 +3,7 @@
 use planner::{BoolTestKind, Expr};
 use types::datum::OutputOptions;
 use types::oid::{INT2, INT4, INT8, OID, REGCLASS};
-use types::{Datum, PgError, PgResult};
+use types::{Datum, PgError, PgResult, SqlState};
 
 use crate::compare::compare;
 use crate::{ExecContext, cast, functions};
@@ -39,6 +39,40 @@ pub struct Instrumenter {
 }
 
 impl<'a> Evaluator<'a> {
+    /// `v` checked against the NOT NULL and CHECK constraints of `domain`
+    /// (see `Expr::CoerceToDomain`): 23502 or 23514.
+    fn check_domain(
+        &mut self,
+        v: Datum,
+        domain: u32,
+        not_null: bool,
+        checks: &[(String, Expr)],
+    ) -> PgResult<Datum> {
+        if not_null && v.is_null() {
+            return Err(PgError::new(
+                SqlState::NotNullViolation,
+                format!(
+                    "domain {} does not allow null values",
+                    types::oid::type_name(domain)
+                ),
+            ));
+        }
+        let value = [v];
+        for (name, check) in checks {
+            if let Datum::Bool(false) = self.eval_row(check, &value)? {
+                return Err(PgError::new(
+                    SqlState::CheckViolation,
+                    format!(
+                        "value for domain {} violates check constraint \"{name}\"",
+                        types::oid::type_name(domain)
+                    ),
+                ));
+            }
+        }
+        let [v] = value;
+        Ok(v)
+    }
+
     /// A cast to or from `regclass`, whose values are relation names (as
     /// `regclass` prints them): converting looks the relation up.
     fn cast_regclass(
@@ -390,6 +424,24 @@ impl<'a> Evaluator<'a> {
                     return self.cast_regclass(v, *from, *to, *typmod, *explicit);
                 }
                 cast::cast(v, *from, *to, *typmod, *explicit, &self.opts)
+            }
+            Expr::CoerceToDomain {
+                arg,
+                domain,
+                not_null,
+                checks,
+            } => {
+                let v = self.eval_row(arg, row)?;
+                // An array of a domain: each element is checked.
+                if let Some(elem) = types::oid::element_of(*domain) {
+                    if let Datum::Array(a) = &v {
+                        for e in &a.elems {
+                            self.check_domain(e.clone(), elem, *not_null, checks)?;
+                        }
+                    }
+                    return Ok(v);
+                }
+                self.check_domain(v, *domain, *not_null, checks)
             }
             Expr::And(parts) => {
                 let mut saw_null = false;

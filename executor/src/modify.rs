@@ -693,6 +693,20 @@ fn move_row(
 fn check_constraints(ev: &mut Evaluator<'_>, rel: &RelationDesc, row: &[Datum]) -> PgResult<()> {
     check_not_null(ev, rel, row)?;
     for (name, expr) in rel.checks.iter() {
+        // A view's WITH CHECK OPTION: the row must be one the view shows.
+        if let Some(view) = name.strip_prefix(planner::analyze::view_dml::VIEW_CHECK_PREFIX) {
+            if !matches!(ev.eval_row(expr, row)?, Datum::Bool(true)) {
+                return Err(PgError::new(
+                    SqlState::WithCheckOptionViolation,
+                    format!("new row violates check option for view \"{view}\""),
+                )
+                .with_detail(format!(
+                    "Failing row contains {}.",
+                    row_description(ev, &rel.columns, row)
+                )));
+            }
+            continue;
+        }
         if let Datum::Bool(false) = ev.eval_row(expr, row)? {
             return Err(PgError::new(
                 SqlState::CheckViolation,

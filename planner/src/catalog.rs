@@ -203,6 +203,13 @@ pub trait CatalogView {
         Ok(Vec::new())
     }
 
+    /// The `check_option` of view `oid`: `'l'` LOCAL, `'c'` CASCADED, or
+    /// None (PostgreSQL's `reloptions`).
+    fn view_check_option(&self, oid: u32) -> PgResult<Option<char>> {
+        let _ = oid;
+        Ok(None)
+    }
+
     /// The user-defined type `schema.name` (or `name` on the search_path,
     /// or the array type `_name` of one), as its OID; `Ok(None)` if there
     /// is none. What the executor and storage need to know about the type

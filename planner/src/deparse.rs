@@ -103,7 +103,7 @@ impl Deparser<'_> {
             Expr::Cast {
                 arg, from: UNKNOWN, ..
             } if matches!(**arg, Expr::Const { .. }) => Kind::Simple,
-            Expr::Cast { .. } => Kind::Cast,
+            Expr::Cast { .. } | Expr::CoerceToDomain { .. } => Kind::Cast,
             Expr::Call { func, args, .. } => match call_name(func, args) {
                 (name, true) => Kind::Op(if is_arith(&name) == Some(true) {
                     "*"
@@ -239,6 +239,28 @@ impl Deparser<'_> {
                 };
                 format!("{inner}::{}", type_with_typmod(*to, *typmod))
             }
+            Expr::CoerceToDomain { arg, domain, .. } => match &**arg {
+                Expr::Const { value, .. } => self.constant(value, *domain, -1, 0),
+                Expr::Cast {
+                    arg: inner,
+                    from: UNKNOWN,
+                    ..
+                } if matches!(**inner, Expr::Const { .. }) => {
+                    let Expr::Const { value, .. } = &**inner else {
+                        return String::new();
+                    };
+                    self.constant(value, *domain, -1, 0)
+                }
+                _ => {
+                    let s = self.paren(arg, false, Kind::Cast, true);
+                    format!(
+                        "{}{s}{}::{}",
+                        self.open(),
+                        self.close(),
+                        type_with_typmod(*domain, -1)
+                    )
+                }
+            },
             Expr::Call {
                 func: "array",
                 args,

@@ -98,6 +98,17 @@ pub enum Expr {
         typmod: i32,
         explicit: bool,
     },
+    /// A value coerced into a domain (PostgreSQL's CoerceToDomain): `arg`,
+    /// of the domain's base type, must pass the NOT NULL and CHECK
+    /// constraints of the domain and of the domains under it (23502,
+    /// 23514 naming `domain`). Each check reads a row of its own, `[the
+    /// value]`: `VALUE` is `Var 0`.
+    CoerceToDomain {
+        arg: Box<Expr>,
+        domain: u32,
+        not_null: bool,
+        checks: Vec<(String, Expr)>,
+    },
     And(Vec<Expr>),
     Or(Vec<Expr>),
     Not(Box<Expr>),
@@ -267,6 +278,7 @@ impl Expr {
             | Expr::Coalesce { args, .. }
             | Expr::MinMax { args, .. } => many(args),
             Expr::Cast { arg, .. }
+            | Expr::CoerceToDomain { arg, .. }
             | Expr::Not(arg)
             | Expr::IsNull { arg, .. }
             | Expr::BoolTest { arg, .. } => arg.max_var(),
@@ -341,6 +353,7 @@ impl Expr {
             | Expr::UserCall { type_oid, .. }
             | Expr::SubPlan { type_oid, .. } => *type_oid,
             Expr::Cast { to, .. } => *to,
+            Expr::CoerceToDomain { domain, .. } => *domain,
             Expr::And(_)
             | Expr::Or(_)
             | Expr::Not(_)
@@ -454,6 +467,18 @@ impl Expr {
                 typmod,
                 explicit,
             },
+            // The checks read a row of their own.
+            Expr::CoerceToDomain {
+                arg,
+                domain,
+                not_null,
+                checks,
+            } => Expr::CoerceToDomain {
+                arg: boxed(arg, f)?,
+                domain,
+                not_null,
+                checks,
+            },
             Expr::And(v) => Expr::And(v.into_iter().map(&mut *f).collect::<Result<_, E>>()?),
             Expr::Or(v) => Expr::Or(v.into_iter().map(&mut *f).collect::<Result<_, E>>()?),
             Expr::Not(x) => Expr::Not(boxed(x, f)?),
@@ -558,6 +583,7 @@ impl Expr {
             | Expr::Coalesce { args, .. }
             | Expr::MinMax { args, .. } => args.iter().for_each(|a| a.walk(f)),
             Expr::Cast { arg, .. }
+            | Expr::CoerceToDomain { arg, .. }
             | Expr::Not(arg)
             | Expr::IsNull { arg, .. }
             | Expr::BoolTest { arg, .. } => arg.walk(f),

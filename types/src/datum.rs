@@ -431,6 +431,11 @@ impl Datum {
                 Datum::Multirange(Box::new(MultirangeValue::from_text(t, s, opts)?))
             }
             t if crate::typcache::is_enum(t) => enum_in(t, s)?,
+            // A domain's values are its base type's (constraints are
+            // checked by whoever coerces into the domain).
+            t if crate::typcache::is_domain(t) => {
+                Datum::from_text(crate::typcache::base_type(t), s, opts)?
+            }
             _ => {
                 return Err(PgError::feature_not_supported(format!(
                     "input of type {}",
@@ -652,6 +657,9 @@ impl Datum {
                     )
                 })?;
                 enum_in(t, s)?
+            }
+            t if crate::typcache::is_domain(t) => {
+                Datum::from_binary(crate::typcache::base_type(t), b)?
             }
             _ => {
                 return Err(PgError::feature_not_supported(format!(

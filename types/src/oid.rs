@@ -421,6 +421,7 @@ pub fn typlen(oid: u32) -> i16 {
         UNKNOWN => -2,
         VOID => 4,
         t if crate::typcache::is_enum(t) => 4,
+        t if crate::typcache::is_domain(t) => typlen(crate::typcache::base_type(t)),
         _ => -1,
     }
 }

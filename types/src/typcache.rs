@@ -32,8 +32,16 @@
 //!    the transaction ends ([`end_transaction`]); input and the enum
 //!    functions refuse them ([`check_label_safe`]).
 //!
-//! Today the cache holds enums; a domain or a composite type adds a
+//! The cache holds enums and domains; a composite type adds a
 //! [`UserTypeKind`] variant and the places that dispatch on it.
+//!
+//! A domain's values are values of its base type (a [`crate::Datum`] never
+//! says it belongs to a domain): the layers below the planner see a domain
+//! only as an OID to resolve to its base type ([`base_type`]) before they
+//! lay out, read, print or compare a value. What makes a domain more than
+//! a name, its NOT NULL and CHECK constraints, is enforced where a value
+//! is coerced into it (the planner's `CoerceToDomain` expression), from
+//! the constraint texts held here.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, OnceLock, RwLock};
@@ -48,11 +56,41 @@ pub struct EnumLabel {
     pub label: String,
 }
 
+/// A CHECK constraint of a domain (`pg_constraint` row with `contypid`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct DomainCheck {
+    pub oid: u32,
+    pub name: String,
+    /// The expression as SQL text, `VALUE` standing for the value checked.
+    pub expr: String,
+    /// `convalidated`: false after ADD CONSTRAINT ... NOT VALID.
+    pub validated: bool,
+}
+
+/// What a domain adds to its base type (`pg_type` columns of a `typtype
+/// 'd'` row and its constraints).
+#[derive(Debug, Clone, PartialEq)]
+pub struct DomainInfo {
+    /// `typbasetype`: the type the domain is over (maybe another domain).
+    pub base: u32,
+    /// `typtypmod`: the base type's modifier (`varchar(5)`), or -1.
+    pub typmod: i32,
+    /// `typnotnull`
+    pub not_null: bool,
+    /// `typdefault`: the default as SQL text.
+    pub default: Option<String>,
+    /// The domain's own CHECK constraints, in name order (those of the
+    /// domains below it belong to them).
+    pub checks: Vec<DomainCheck>,
+}
+
 /// What kind of user-defined type, with what the kind needs.
 #[derive(Debug, Clone, PartialEq)]
 pub enum UserTypeKind {
     /// `typtype 'e'`: the labels in sort order.
     Enum(Vec<EnumLabel>),
+    /// `typtype 'd'`.
+    Domain(DomainInfo),
 }
 
 /// A user-defined type (`pg_type` row).
@@ -71,6 +109,15 @@ impl UserType {
     pub fn enum_labels(&self) -> &[EnumLabel] {
         match &self.kind {
             UserTypeKind::Enum(labels) => labels,
+            UserTypeKind::Domain(_) => &[],
+        }
+    }
+
+    /// What the domain adds to its base type (None for other kinds).
+    pub fn domain(&self) -> Option<&DomainInfo> {
+        match &self.kind {
+            UserTypeKind::Domain(d) => Some(d),
+            UserTypeKind::Enum(_) => None,
         }
     }
 }
@@ -107,6 +154,7 @@ pub fn replace_all(types: Vec<UserType>) {
                     c.labels.insert(l.oid, (t.oid, i));
                 }
             }
+            UserTypeKind::Domain(d) => d.checks.sort_by(|a, b| a.name.cmp(&b.name)),
         }
         if t.array_oid != 0 {
             c.arrays.insert(t.array_oid, t.oid);
@@ -146,6 +194,46 @@ pub fn is_enum(oid: u32) -> bool {
         c.types
             .get(&oid)
             .is_some_and(|t| matches!(t.kind, UserTypeKind::Enum(_)))
+    })
+}
+
+/// True if `oid` is a domain.
+pub fn is_domain(oid: u32) -> bool {
+    read(|c| {
+        c.types
+            .get(&oid)
+            .is_some_and(|t| matches!(t.kind, UserTypeKind::Domain(_)))
+    })
+}
+
+/// The domain `oid` (None if it is no domain).
+pub fn domain(oid: u32) -> Option<Arc<UserType>> {
+    get(oid).filter(|t| t.domain().is_some())
+}
+
+/// PostgreSQL's `getBaseType`: the type at the bottom of a chain of
+/// domains (`oid` itself if it is no domain).
+pub fn base_type(oid: u32) -> u32 {
+    base_type_and_typmod(oid, -1).0
+}
+
+/// PostgreSQL's `getBaseTypeAndTypmod`: the base type of `oid` and the
+/// modifier the lowest domain applies to it (`typmod` if `oid` is no
+/// domain).
+pub fn base_type_and_typmod(oid: u32, typmod: i32) -> (u32, i32) {
+    read(|c| {
+        let (mut t, mut m) = (oid, typmod);
+        // A chain is acyclic by construction; the bound guards a corrupt one.
+        for _ in 0..64 {
+            match c.types.get(&t).and_then(|u| u.domain()) {
+                Some(d) => {
+                    m = d.typmod;
+                    t = d.base;
+                }
+                None => break,
+            }
+        }
+        (t, m)
     })
 }
 

@@ -263,7 +263,12 @@ fn add_column(
     crate::xact::command_counter_increment(session)?;
     let qualified = qualified_name(table);
     let column = types::guc::quote_identifier(&name);
-    if plan.column.default.is_some() || plan.column.identity != '\0' {
+    // A domain column takes the domain's default, or NULL, through the
+    // domain's constraints (PostgreSQL rewrites the table for it).
+    if plan.column.default.is_some()
+        || plan.column.identity != '\0'
+        || types::typcache::is_domain(plan.column.type_oid)
+    {
         run_sql(
             session,
             &format!("UPDATE {qualified} SET {column} = DEFAULT"),

@@ -199,6 +199,7 @@ pub(crate) fn add_checks(
             no_inherit: spec.no_inherit,
             inhcount: spec.inhcount,
             is_local: spec.inhcount == 0,
+            type_oid: 0,
         });
     }
     add_constraint_rows(session, &rows)?;

@@ -247,6 +247,8 @@ pub struct CopyIn {
     names: Vec<String>,
     types: Vec<u32>,
     typmods: Vec<i32>,
+    /// The columns' own types (a domain, where `types` has its base type).
+    declared: Vec<u32>,
     /// The INSERT of one row, its values as parameters.
     insert: planner::PlannedStmt,
     /// Bytes of a record not complete yet.
@@ -357,7 +359,12 @@ impl CopyIn {
             .with_context(context(self.line, &format!(": \"{}\"", clip(text)))));
         }
         let mut params = Vec::with_capacity(fields.len());
+        let mut shown = Vec::with_capacity(fields.len());
         for (i, f) in fields.into_iter().enumerate() {
+            shown.push(match &f {
+                Field::Null => None,
+                Field::Value { text, .. } => Some(clip(text)),
+            });
             let name = &self.names[i];
             let value = match f {
                 Field::Null => Datum::Null,
@@ -400,6 +407,16 @@ impl CopyIn {
         // PostgreSQL's context shows the line; index insertions (unique
         // checks) come later, from its batch, with the line number only.
         result.map_err(|e| {
+            // A domain's constraint fails as the column's input does in
+            // PostgreSQL (`domain_in`): the context names the column.
+            if let Some(i) = self.domain_column_of(&e) {
+                let value = match &shown[i] {
+                    Some(v) => format!("\"{v}\""),
+                    None => "null input".to_owned(),
+                };
+                let extra = format!(", column {}: {value}", self.names[i]);
+                return e.with_context(context(self.line, &extra));
+            }
             let extra = if matches!(
                 e.code,
                 SqlState::NotNullViolation | SqlState::CheckViolation
@@ -412,6 +429,34 @@ impl CopyIn {
         })?;
         self.rows += 1;
         Ok(())
+    }
+}
+
+impl CopyIn {
+    /// The column whose domain reports error `e` (`domain d does not
+    /// allow null values`, `value for domain d violates ...`), if any.
+    fn domain_column_of(&self, e: &PgError) -> Option<usize> {
+        if !matches!(
+            e.code,
+            SqlState::NotNullViolation | SqlState::CheckViolation
+        ) {
+            return None;
+        }
+        let rest = e
+            .message
+            .strip_prefix("value for domain ")
+            .or_else(|| e.message.strip_prefix("domain "))?;
+        let name = rest.split(' ').next()?;
+        self.declared.iter().position(|&t| {
+            let mut t = t;
+            while let Some(d) = types::typcache::domain(t) {
+                if types::oid::type_name(t) == name {
+                    return true;
+                }
+                t = d.domain().map_or(0, |i| i.base);
+            }
+            false
+        })
     }
 }
 
@@ -811,8 +856,16 @@ fn begin_in(session: &mut Session, t: Target, opts: Options) -> PgResult<CopyIn>
         .iter()
         .map(|&i| rel.columns[i].name.clone())
         .collect();
-    let types: Vec<u32> = t.columns.iter().map(|&i| rel.columns[i].type_oid).collect();
-    let typmods: Vec<i32> = t.columns.iter().map(|&i| rel.columns[i].typmod).collect();
+    let declared: Vec<u32> = t.columns.iter().map(|&i| rel.columns[i].type_oid).collect();
+    // A domain column reads as its base type (with the domain's typmod);
+    // the INSERT coerces the value into the domain.
+    let (types, typmods): (Vec<u32>, Vec<i32>) = t
+        .columns
+        .iter()
+        .map(|&i| {
+            types::typcache::base_type_and_typmod(rel.columns[i].type_oid, rel.columns[i].typmod)
+        })
+        .unzip();
     for n in opts.force_not_null.iter().chain(&opts.force_null) {
         if !names.contains(n) {
             return Err(PgError::new(
@@ -850,6 +903,7 @@ fn begin_in(session: &mut Session, t: Target, opts: Options) -> PgResult<CopyIn>
         names,
         types,
         typmods,
+        declared,
         insert,
         pending: Vec::new(),
         line: 0,

@@ -267,6 +267,7 @@ pub(crate) fn add_foreign_keys(
             no_inherit: false,
             inhcount: 0,
             is_local: true,
+            type_oid: 0,
         };
         if validate && !spec.not_valid {
             validate_existing(session, &child, &parent, &row)?;

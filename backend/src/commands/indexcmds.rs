@@ -669,6 +669,7 @@ fn define_index_one(
             no_inherit: false,
             inhcount: 0,
             is_local: true,
+            type_oid: 0,
         };
         super::constraints::add_constraint_rows(session, std::slice::from_ref(&row))?;
     }

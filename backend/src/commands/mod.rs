@@ -17,6 +17,7 @@ mod alter_table;
 pub mod constraints;
 pub mod copy;
 mod dbcommands;
+pub(crate) mod domaincmds;
 pub mod explain;
 pub mod foreign_keys;
 pub mod function;
@@ -66,6 +67,9 @@ pub fn ddl_statement(
         } => drop_tables(session, names, *if_exists, *cascade),
         Statement::CreateIndex(ci) => create_index(session, ci),
         Statement::CreateView(cv) => view::create_view(session, cv, sql),
+        Statement::AlterView(av) if view::is_option_change(av) => {
+            view::alter_view_options(session, av)
+        }
         Statement::CreateFunction(cf) => function::create_function(session, cf),
         Statement::CreateType {
             name,
@@ -104,6 +108,9 @@ pub fn ddl_statement(
                     alter_table::set_schema(session, &text)
                 }
                 crate::syntax::TextStatement::Do(text) => function::do_statement(session, &text),
+                crate::syntax::TextStatement::Domain(text) => {
+                    domaincmds::domain_statement(session, &text)
+                }
             }
         }
         Statement::Drop {

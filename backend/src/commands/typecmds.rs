@@ -42,9 +42,37 @@ use crate::utility::Outcome;
 /// Fills [`types::typcache`] from the catalog (under a fresh catalog
 /// snapshot).
 pub fn load_user_types(session: &Session) -> PgResult<()> {
-    let (rows, labels) = with_reader(session, |r| Ok((r.user_types()?, r.enum_labels()?)))?;
+    let (rows, labels, checks) = with_reader(session, |r| {
+        Ok((r.user_types()?, r.enum_labels()?, r.domain_constraints()?))
+    })?;
     let mut out = Vec::new();
     for (_, t) in rows {
+        if t.typtype == 'd' {
+            let checks = checks
+                .iter()
+                .filter(|(_, c)| c.type_oid == t.oid)
+                .map(|(_, c)| typcache::DomainCheck {
+                    oid: c.oid,
+                    name: c.name.clone(),
+                    expr: c.expr.clone().unwrap_or_else(|| "true".into()),
+                    validated: c.validated,
+                })
+                .collect();
+            out.push(UserType {
+                oid: t.oid,
+                name: t.name,
+                namespace: t.namespace,
+                array_oid: t.array,
+                kind: UserTypeKind::Domain(typcache::DomainInfo {
+                    base: t.base,
+                    typmod: t.typmod,
+                    not_null: t.not_null,
+                    default: t.default,
+                    checks,
+                }),
+            });
+            continue;
+        }
         if t.typtype != 'e' {
             continue;
         }
@@ -125,7 +153,7 @@ pub fn resolve_type(session: &mut Session, dt: &DataType) -> PgResult<(u32, i32)
     planner::analyze::typename::resolve_type_in(dt, &names)
 }
 
-fn undefined_type(name: &str) -> PgError {
+pub(crate) fn undefined_type(name: &str) -> PgError {
     PgError::new(
         SqlState::UndefinedObject,
         format!("type \"{name}\" does not exist"),
@@ -134,10 +162,10 @@ fn undefined_type(name: &str) -> PgError {
 
 /// A user type as DDL finds it: the cache's entry, its `pg_type` row and
 /// where the row is.
-type FoundType = (Arc<UserType>, UserTypeRow, storage::page::ItemPointer);
+pub(crate) type FoundType = (Arc<UserType>, UserTypeRow, storage::page::ItemPointer);
 
 /// What a type name in DDL denotes.
-enum Named {
+pub(crate) enum Named {
     User(FoundType),
     /// A built-in type (found first, as pg_catalog is searched first).
     Builtin(u32),
@@ -147,7 +175,7 @@ enum Named {
 }
 
 /// The type a DDL statement names, and the name as folded.
-fn find_type(session: &mut Session, name: &ObjectName) -> PgResult<(Named, String)> {
+pub(crate) fn find_type(session: &mut Session, name: &ObjectName) -> PgResult<(Named, String)> {
     let (schema, n) = split_name(name)?;
     if schema.as_deref().is_none_or(|s| s == "pg_catalog")
         && let Ok((oid, _)) =
@@ -261,7 +289,7 @@ pub(crate) fn create_type(
 
 /// Makes the command's catalog changes visible to the rest of the
 /// transaction, and the type cache follow them.
-fn changed(session: &mut Session) -> PgResult<()> {
+pub(crate) fn changed(session: &mut Session) -> PgResult<()> {
     catalog_changed(session);
     crate::xact::command_counter_increment(session)?;
     relcache::accept_invalidations(session);
@@ -276,11 +304,36 @@ pub(crate) fn drop_types(
     if_exists: bool,
     cascade: bool,
 ) -> PgResult<Outcome> {
-    crate::xact::check_writable(session, "DROP TYPE")?;
+    drop_types_of(session, names, if_exists, cascade, false)
+}
+
+/// DROP TYPE, or with `domains` DROP DOMAIN (which refuses other types):
+/// a domain also takes its constraints and the domains over it along.
+pub(crate) fn drop_types_of(
+    session: &mut Session,
+    names: &[ObjectName],
+    if_exists: bool,
+    cascade: bool,
+    domains: bool,
+) -> PgResult<Outcome> {
+    let what = if domains { "DROP DOMAIN" } else { "DROP TYPE" };
+    crate::xact::check_writable(session, what)?;
     let mut targets = Vec::new();
     for name in names {
         let (found, n) = find_type(session, name)?;
         match found {
+            Named::User(t) if domains && t.0.domain().is_none() => {
+                return Err(PgError::new(
+                    SqlState::WrongObjectType,
+                    format!("\"{n}\" is not a domain"),
+                ));
+            }
+            Named::Builtin(_) | Named::Array(_) if domains => {
+                return Err(PgError::new(
+                    SqlState::WrongObjectType,
+                    format!("\"{n}\" is not a domain"),
+                ));
+            }
             Named::User(t) => targets.push(t),
             Named::Builtin(oid) => {
                 return Err(PgError::new(
@@ -312,14 +365,46 @@ pub(crate) fn drop_types(
             Named::Missing => return Err(undefined_type(&n)),
         }
     }
+    // Domains over a dropped type go with it (and so do their columns).
+    let mut extra: Vec<FoundType> = Vec::new();
     for (t, _, _) in &targets {
-        let columns = with_reader(session, |r| {
-            r.columns_of_types(&[t.oid, t.array_oid], false)
-        })?;
+        let all = with_reader(session, |r| r.user_types())?;
+        let mut over: Vec<u32> = vec![t.oid];
+        let mut k = 0;
+        while k < over.len() {
+            let base = over[k];
+            for (_, d) in all
+                .iter()
+                .filter(|(_, d)| d.typtype == 'd' && d.base == base)
+            {
+                if !over.contains(&d.oid) {
+                    over.push(d.oid);
+                }
+            }
+            k += 1;
+        }
+        let mut type_oids = Vec::new();
+        for &o in &over {
+            type_oids.push(o);
+            type_oids.extend(types::oid::array_of(o));
+        }
+        let columns = with_reader(session, |r| r.columns_of_types(&type_oids, false))?;
         // What goes with the type: a table's column, or a whole view.
         let mut lines: Vec<String> = Vec::new();
         let mut drops: Vec<String> = Vec::new();
         let mut views: Vec<u32> = Vec::new();
+        let mut domain_lines = Vec::new();
+        for &o in &over[1..] {
+            let Some((tid, row)) = all.iter().find(|(_, r)| r.oid == o) else {
+                continue;
+            };
+            domain_lines.push(format!("type {}", row.name));
+            if let Some(u) = typcache::get(o)
+                && !targets.iter().chain(&extra).any(|(x, _, _)| x.oid == o)
+            {
+                extra.push((u, row.clone(), *tid));
+            }
+        }
         for (relid, column, _) in &columns {
             let Some(rel) = relcache::relation_by_oid(session, *relid)? else {
                 continue;
@@ -348,6 +433,7 @@ pub(crate) fn drop_types(
                 }
             }
         }
+        lines.extend(domain_lines);
         if lines.is_empty() {
             continue;
         }
@@ -386,15 +472,21 @@ pub(crate) fn drop_types(
             run_sql(session, &sql)?;
         }
     }
+    targets.extend(extra);
     // Dropped columns keep their type's layout: give them a built-in type
     // stored alike (PostgreSQL clears atttypid and keeps attlen and
     // attalign; our tuple layout comes from the type).
     crate::xact::command_counter_increment(session)?;
     for (t, _, _) in &targets {
-        for (elem, stand_in) in [
-            (t.oid, types::oid::INT4),
-            (t.array_oid, types::oid::INT4_ARRAY),
-        ] {
+        // A domain's columns are stored as its base type.
+        let (base, base_array) = match t.domain() {
+            Some(_) => {
+                let b = types::typcache::base_type(t.oid);
+                (b, types::oid::array_of(b).unwrap_or(types::oid::INT4_ARRAY))
+            }
+            None => (types::oid::INT4, types::oid::INT4_ARRAY),
+        };
+        for (elem, stand_in) in [(t.oid, base), (t.array_oid, base_array)] {
             let dropped = with_reader(session, |r| r.columns_of_types(&[elem], true))?;
             for (relid, _, attnum) in dropped {
                 super::alter_table::update_attribute(session, relid, attnum, |a| {
@@ -405,6 +497,7 @@ pub(crate) fn drop_types(
     }
     let mut rows = Vec::new();
     let labels = with_reader(session, |r| r.enum_labels())?;
+    let checks = with_reader(session, |r| r.domain_constraints())?;
     let all = with_reader(session, |r| r.user_types())?;
     for (t, _, tid) in &targets {
         rows.push((PG_TYPE, *tid));
@@ -416,17 +509,22 @@ pub(crate) fn drop_types(
                 rows.push((catalog::system::PG_ENUM, *label_tid));
             }
         }
+        for (con_tid, c) in &checks {
+            if c.type_oid == t.oid {
+                rows.push((catalog::system::PG_CONSTRAINT, *con_tid));
+            }
+        }
     }
     let db = session.database_oid;
     crate::xact::with_write(session, |env, w| {
         CatalogWriter { env, db_oid: db }.delete_rows(&rows, w)
     })?;
     changed(session)?;
-    Ok(Outcome::Command("DROP TYPE".into()))
+    Ok(Outcome::Command(what.into()))
 }
 
 /// Runs one SQL statement of the command's own making.
-fn run_sql(session: &mut Session, sql: &str) -> PgResult<Outcome> {
+pub(crate) fn run_sql(session: &mut Session, sql: &str) -> PgResult<Outcome> {
     let stmts = crate::syntax::parse(sql)?;
     let [stmt] = stmts.as_slice() else {
         return Err(PgError::internal(
@@ -450,6 +548,20 @@ pub(crate) fn alter_type(session: &mut Session, at: &AlterType) -> PgResult<Outc
         }
         Named::Missing => return Err(undefined_type(&n)),
     };
+    if t.domain().is_some() {
+        return match &at.operation {
+            AlterTypeOperation::Rename(r) => {
+                let new = super::ident(&r.new_name);
+                super::domaincmds::rename_domain(session, &(t, row, tid), new)?;
+                changed(session)?;
+                Ok(Outcome::Command("ALTER TYPE".into()))
+            }
+            _ => Err(PgError::new(
+                SqlState::WrongObjectType,
+                format!("{} is not an enum", t.name),
+            )),
+        };
+    }
     let db = session.database_oid;
     let labels: Vec<(storage::page::ItemPointer, EnumRow)> =
         with_reader(session, |r| r.enum_labels())?

@@ -8,6 +8,13 @@
 //! CASCADE. A query that names the view analyzes its text as a subquery in
 //! its place (`planner::analyze::from`). Being text, the query's names are
 //! resolved when it is used, with the search_path of that moment.
+//!
+//! `WITH [LOCAL | CASCADED] CHECK OPTION` (which the pre-parser turns into
+//! the option list `WITH (check_option = ...)`) is kept in
+//! `pg_class.reloptions` as PostgreSQL keeps it, and allowed only on an
+//! automatically updatable view; ALTER VIEW ... SET / RESET
+//! (check_option) changes it. INSERT and UPDATE through the view enforce
+//! it (`planner::analyze::view_dml`).
 
 use sqlparser::ast::{CreateView, ObjectName, Statement};
 
@@ -30,11 +37,7 @@ pub(crate) fn create_view(session: &mut Session, cv: &CreateView, sql: &str) -> 
     if cv.materialized {
         return Err(PgError::feature_not_supported("materialized views"));
     }
-    if !matches!(cv.options, sqlparser::ast::CreateTableOptions::None) {
-        return Err(PgError::feature_not_supported(
-            "view options (WITH CHECK OPTION, security_barrier)",
-        ));
-    }
+    let options = view_options(&cv.options)?;
     let (schema, name) = split_name(&cv.name)?;
     if name.len() >= 64 {
         return Err(PgError::feature_not_supported(
@@ -79,6 +82,7 @@ pub(crate) fn create_view(session: &mut Session, cv: &CreateView, sql: &str) -> 
             ));
         }
         replace_view(session, &existing, &columns, &text, &reads)?;
+        set_view_options(session, existing.oid, &options, &cv.name)?;
         return Ok(Outcome::Command("CREATE VIEW".into()));
     }
 
@@ -103,7 +107,159 @@ pub(crate) fn create_view(session: &mut Session, cv: &CreateView, sql: &str) -> 
         add_dependencies(&writer, w, oid, &reads)
     })?;
     catalog_changed(session);
+    set_view_options(session, oid, &options, &cv.name)?;
     Ok(Outcome::Command("CREATE VIEW".into()))
+}
+
+/// The `reloptions` of CREATE VIEW: `check_option` (from `WITH (...)` or
+/// `WITH [CASCADED | LOCAL] CHECK OPTION`, see `syntax`).
+fn view_options(options: &sqlparser::ast::CreateTableOptions) -> PgResult<Vec<String>> {
+    use sqlparser::ast::{CreateTableOptions, Expr, SqlOption};
+    let list = match options {
+        CreateTableOptions::None => return Ok(Vec::new()),
+        CreateTableOptions::With(list) => list,
+        _ => return Err(PgError::feature_not_supported("these view options")),
+    };
+    let mut out = Vec::new();
+    for o in list {
+        let SqlOption::KeyValue { key, value } = o else {
+            return Err(PgError::feature_not_supported("these view options"));
+        };
+        let key = key.to_string().to_lowercase();
+        if key != "check_option" {
+            return Err(PgError::feature_not_supported(format!(
+                "view option \"{key}\""
+            )));
+        }
+        let v = match value {
+            Expr::Value(v) => match &v.value {
+                sqlparser::ast::Value::SingleQuotedString(s) => s.clone(),
+                other => other.to_string(),
+            },
+            Expr::Identifier(id) => id.value.clone(),
+            other => other.to_string(),
+        };
+        let v = v.to_lowercase();
+        if v != "local" && v != "cascaded" {
+            return Err(PgError::new(
+                SqlState::InvalidParameterValue,
+                format!("invalid value for enum option \"check_option\": {v}"),
+            )
+            .with_detail("Valid values are \"local\" and \"cascaded\"."));
+        }
+        out.push(format!("check_option={v}"));
+    }
+    Ok(out)
+}
+
+/// Whether `ALTER VIEW` is one this module does: SET or RESET of options.
+pub(crate) fn is_option_change(av: &sqlparser::ast::AlterView) -> bool {
+    matches!(
+        av.operation,
+        sqlparser::ast::AlterViewOperation::SetOptions { .. }
+            | sqlparser::ast::AlterViewOperation::ResetOptions { .. }
+    ) && !av.materialized
+}
+
+/// ALTER VIEW [IF EXISTS] name SET (check_option = ...) | RESET (check_option).
+pub(crate) fn alter_view_options(
+    session: &mut Session,
+    av: &sqlparser::ast::AlterView,
+) -> PgResult<Outcome> {
+    use sqlparser::ast::{AlterViewOperation, CreateTableOptions};
+    crate::xact::check_writable(session, "ALTER VIEW")?;
+    let (schema, name) = split_name(&av.name)?;
+    relcache::accept_invalidations(session);
+    let Some(rel) = relcache::lookup_relation(session, schema.as_deref(), &name)? else {
+        if av.if_exists {
+            session.notice(
+                "00000",
+                format!("relation \"{name}\" does not exist, skipping"),
+            );
+            return Ok(Outcome::Command("ALTER VIEW".into()));
+        }
+        return Err(PgError::new(
+            SqlState::UndefinedTable,
+            format!("relation \"{name}\" does not exist"),
+        ));
+    };
+    if rel.kind != 'v' {
+        return Err(PgError::new(
+            SqlState::WrongObjectType,
+            format!("\"{name}\" is not a view"),
+        ));
+    }
+    crate::xact::lock_relation(session, rel.oid, LockMode::AccessExclusive)?;
+    let Some((_, class)) = with_reader(session, |r| r.class_by_oid(rel.oid))? else {
+        return Ok(Outcome::Command("ALTER VIEW".into()));
+    };
+    let mut options = class.options.clone();
+    match &av.operation {
+        AlterViewOperation::SetOptions { options: set } => {
+            for o in view_options(&CreateTableOptions::With(set.clone()))? {
+                let key = o.split('=').next().unwrap_or_default().to_owned();
+                options.retain(|x| !x.starts_with(&format!("{key}=")));
+                options.push(o);
+            }
+        }
+        AlterViewOperation::ResetOptions { options: reset } => {
+            for key in reset {
+                let key = ident(key);
+                if key != "check_option" {
+                    return Err(PgError::feature_not_supported(format!(
+                        "view option \"{key}\""
+                    )));
+                }
+                options.retain(|x| !x.starts_with(&format!("{key}=")));
+            }
+        }
+        _ => return Err(PgError::internal("ALTER VIEW form not handled here")),
+    }
+    set_view_options(session, rel.oid, &options, &av.name)?;
+    Ok(Outcome::Command("ALTER VIEW".into()))
+}
+
+/// Stores view `oid`'s options; a check option needs an automatically
+/// updatable view (0A000 with the reason as HINT).
+fn set_view_options(
+    session: &mut Session,
+    oid: u32,
+    options: &[String],
+    name: &ObjectName,
+) -> PgResult<()> {
+    crate::xact::command_counter_increment(session)?;
+    if !options.is_empty() {
+        let sql = format!("DELETE FROM {name} WHERE false");
+        let stmts = crate::syntax::parse(&sql)?;
+        if let Some(stmt) = stmts.first()
+            && let Err(e) = crate::tcop::plan_query(session, stmt, &sql, None)
+        {
+            if e.code == SqlState::ObjectNotInPrerequisiteState {
+                let mut err = PgError::new(
+                    SqlState::FeatureNotSupported,
+                    "WITH CHECK OPTION is supported only on automatically updatable views",
+                );
+                if let Some(d) = e.detail {
+                    err = err.with_hint(d);
+                }
+                return Err(err);
+            }
+            return Err(e);
+        }
+    }
+    let Some((tid, mut class)) = with_reader(session, |r| r.class_by_oid(oid))? else {
+        return Ok(());
+    };
+    if class.options == options {
+        return Ok(());
+    }
+    class.options = options.to_vec();
+    let db = session.database_oid;
+    crate::xact::with_write(session, |env, w| {
+        CatalogWriter { env, db_oid: db }.update_class(tid, &class, w)
+    })?;
+    catalog_changed(session);
+    crate::xact::command_counter_increment(session)
 }
 
 fn add_dependencies(

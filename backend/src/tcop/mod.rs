@@ -277,13 +277,16 @@ pub fn row_description(columns: &[planner::Column], formats: &[i16]) -> PgWireBa
         .iter()
         .enumerate()
         .map(|(i, c)| {
+            // A domain column is described as its base type, as
+            // PostgreSQL's printtup does.
+            let (t, typmod) = types::typcache::base_type_and_typmod(c.type_oid, c.typmod);
             FieldDescription::new(
                 c.name.clone(),
                 0,
                 0,
-                c.type_oid,
-                types::oid::typlen(c.type_oid),
-                c.typmod,
+                t,
+                types::oid::typlen(t),
+                typmod,
                 format_for(formats, i),
             )
         })

@@ -168,7 +168,7 @@ impl Analyzer<'_> {
                 self.in_agg_arg = nested;
                 let x = self.transform(e);
                 self.in_agg_arg = false;
-                Some((x?, self.pos(e.span())))
+                Some((super::domain::strip_domain(x?), self.pos(e.span())))
             }
             [ast::FunctionArg::Unnamed(_)] => {
                 return Err(PgError::feature_not_supported("* arguments"));

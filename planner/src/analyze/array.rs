@@ -69,7 +69,7 @@ impl Analyzer<'_> {
         chain: &[ast::AccessExpr],
         pos: Option<usize>,
     ) -> PgResult<Expr> {
-        let a = self.transform(root)?;
+        let a = super::domain::strip_domain(self.transform(root)?);
         if a.type_oid() == JSONB {
             return self.jsonb_subscript(a, chain);
         }

@@ -17,6 +17,7 @@ pub fn category(t: u32) -> char {
         t if oid::element_of(t).is_some() => 'A',
         t if oid::range_subtype(t).is_some() || oid::multirange_range(t).is_some() => 'R',
         t if types::typcache::is_enum(t) => 'E',
+        t if types::typcache::is_domain(t) => category(types::typcache::base_type(t)),
         _ => 'U',
     }
 }
@@ -30,6 +31,12 @@ pub fn is_preferred(t: u32) -> bool {
 pub fn can_coerce_implicit(from: u32, to: u32) -> bool {
     if from == to || from == UNKNOWN {
         return true;
+    }
+    if types::typcache::is_domain(from) || types::typcache::is_domain(to) {
+        return can_coerce_implicit(
+            types::typcache::base_type(from),
+            types::typcache::base_type(to),
+        );
     }
     if let (Some(f), Some(t)) = (oid::element_of(from), oid::element_of(to)) {
         return can_coerce_implicit(f, t);
@@ -61,6 +68,12 @@ pub fn can_coerce_assignment(from: u32, to: u32) -> bool {
     if can_coerce_implicit(from, to) {
         return true;
     }
+    if types::typcache::is_domain(from) || types::typcache::is_domain(to) {
+        return can_coerce_assignment(
+            types::typcache::base_type(from),
+            types::typcache::base_type(to),
+        );
+    }
     if let (Some(f), Some(t)) = (oid::element_of(from), oid::element_of(to)) {
         return can_coerce_assignment(f, t);
     }
@@ -86,6 +99,12 @@ pub fn can_coerce_assignment(from: u32, to: u32) -> bool {
 pub fn can_coerce_explicit(from: u32, to: u32) -> bool {
     if can_coerce_implicit(from, to) {
         return true;
+    }
+    if types::typcache::is_domain(from) || types::typcache::is_domain(to) {
+        return can_coerce_explicit(
+            types::typcache::base_type(from),
+            types::typcache::base_type(to),
+        );
     }
     if let (Some(f), Some(t)) = (oid::element_of(from), oid::element_of(to)) {
         return can_coerce_explicit(f, t);
@@ -117,6 +136,20 @@ pub fn can_coerce_explicit(from: u32, to: u32) -> bool {
 /// `select_common_type`: the type CASE, COALESCE, GREATEST, IN and VALUES resolve
 /// their inputs to. `types` holds (type, 1-based position) pairs.
 pub fn select_common_type(types: &[(u32, Option<usize>)], context: &str) -> PgResult<u32> {
+    // Only inputs all of one domain resolve to it; otherwise domains are
+    // their base types here.
+    if let Some(&(first, _)) = types.first()
+        && types.iter().any(|(t, _)| types::typcache::is_domain(*t))
+    {
+        if types.iter().all(|(t, _)| *t == first) {
+            return Ok(first);
+        }
+        let base: Vec<(u32, Option<usize>)> = types
+            .iter()
+            .map(|&(t, p)| (types::typcache::base_type(t), p))
+            .collect();
+        return select_common_type(&base, context);
+    }
     let mut known = types.iter().filter(|(t, _)| *t != UNKNOWN);
     let Some(&(mut ptype, _)) = known.next() else {
         return Ok(TEXT);

@@ -32,10 +32,59 @@ fn is_default_keyword(e: &ast::Expr) -> bool {
     matches!(e, ast::Expr::Identifier(id) if id.quote_style.is_none() && id.value.eq_ignore_ascii_case("default"))
 }
 
+/// The default of domain `t`, or of the nearest domain under it with one.
+pub(crate) fn domain_default_text(mut t: u32) -> Option<String> {
+    while let Some(d) = types::typcache::domain(t) {
+        let info = d.domain()?;
+        if let Some(text) = &info.default {
+            return Some(text.clone());
+        }
+        t = info.base;
+    }
+    None
+}
+
 impl Analyzer<'_> {
     /// Assignment coercion of `x` into column `col` (see the module doc).
     pub fn assign(&mut self, x: Expr, col: &ColumnDesc, pos: Option<usize>) -> PgResult<Expr> {
+        // A domain column: assignment to its base type, then the domain's
+        // constraints; a domain value is its base type's.
+        if types::typcache::is_domain(col.type_oid) && x.type_oid() != col.type_oid {
+            let (base, typmod) = types::typcache::base_type_and_typmod(col.type_oid, col.typmod);
+            let base_col = ColumnDesc {
+                type_oid: base,
+                typmod,
+                ..col.clone()
+            };
+            let from = x.type_oid();
+            let x = match self.assign(x, &base_col, pos) {
+                Err(e) if e.code == SqlState::DatatypeMismatch && from != UNKNOWN => {
+                    return Err(PgError::new(
+                        SqlState::DatatypeMismatch,
+                        format!(
+                            "column \"{}\" is of type {} but expression is of type {}",
+                            col.name,
+                            oid::type_name(col.type_oid),
+                            oid::type_name(from)
+                        ),
+                    )
+                    .with_hint("You will need to rewrite or cast the expression.")
+                    .or_position(pos));
+                }
+                other => other?,
+            };
+            return self.coerce_to_domain(x, col.type_oid);
+        }
+        let x = super::domain::strip_domain(x);
         let (from, to) = (x.type_oid(), col.type_oid);
+        // An array of a domain: each element into the domain.
+        if from != to
+            && from != UNKNOWN
+            && oid::element_of(to).is_some_and(types::typcache::is_domain)
+            && can_coerce_assignment(from, to)
+        {
+            return self.coerce(x, to, col.typmod, true, pos);
+        }
         if from == UNKNOWN {
             return self.coerce(x, to, col.typmod, false, pos);
         }
@@ -73,8 +122,26 @@ impl Analyzer<'_> {
         if col.dropped {
             return Ok(null);
         }
-        let Some(text) = &col.default else {
-            return Ok(null);
+        // Without a default of its own, a domain column takes its
+        // domain's (or NULL, which must pass the domain's NOT NULL).
+        let domain_default;
+        let text = match &col.default {
+            Some(text) => text,
+            None if types::typcache::is_domain(col.type_oid) => {
+                domain_default = domain_default_text(col.type_oid);
+                match &domain_default {
+                    Some(text) => text,
+                    None => {
+                        let base = types::typcache::base_type(col.type_oid);
+                        let null = Expr::Const {
+                            value: Datum::Null,
+                            type_oid: base,
+                        };
+                        return self.coerce_to_domain(null, col.type_oid);
+                    }
+                }
+            }
+            None => return Ok(null),
         };
         let parsed = sqlparser::parser::Parser::new(&PostgreSqlDialect {})
             .try_with_sql(text)
@@ -130,6 +197,7 @@ impl Analyzer<'_> {
             }
             entry.rel = alone;
         }
+        let target = self.with_view_checks(target)?;
         Ok((entry, target))
     }
 
@@ -170,6 +238,7 @@ impl Analyzer<'_> {
         let rel = self.lookup_relation(name)?;
         Self::check_modifiable(&rel)?;
         self.add_relation(&rel, LockMode::RowExclusive);
+        let rel = self.with_view_checks(rel)?;
         let (refname, has_alias) = match &ins.table_alias {
             Some(a) => (ident_name(&a.alias), true),
             None => (rel.name.clone(), false),

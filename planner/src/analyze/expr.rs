@@ -156,6 +156,16 @@ impl Analyzer<'_> {
                         });
                     }
                 }
+                if let Some((t, typmod)) = self.domain_value
+                    && id.quote_style.is_none()
+                    && id.value.eq_ignore_ascii_case("value")
+                {
+                    return Ok(Expr::Var {
+                        index: 0,
+                        type_oid: t,
+                        typmod,
+                    });
+                }
                 self.column_ref(&[], &lower_ident(id), self.pos(id.span))
             }
             ast::Expr::CompoundIdentifier(ids) => {
@@ -677,6 +687,7 @@ impl Analyzer<'_> {
     }
 
     pub fn coerce_bool(&mut self, x: Expr, construct: &str, pos: Option<usize>) -> PgResult<Expr> {
+        let x = super::domain::strip_domain(x);
         let t = x.type_oid();
         if t == BOOL {
             return Ok(x);
@@ -753,6 +764,62 @@ impl Analyzer<'_> {
         let from = x.type_oid();
         if from == to && typmod < 0 {
             return Ok(x);
+        }
+        // Into a domain: to its base type, then through its constraints.
+        if types::typcache::is_domain(to) {
+            let (base, base_typmod) = types::typcache::base_type_and_typmod(to, typmod);
+            let x = match self.coerce(x, base, base_typmod, explicit, pos) {
+                Err(e) if e.code == SqlState::CannotCoerce => {
+                    return Err(PgError::new(
+                        SqlState::CannotCoerce,
+                        format!(
+                            "cannot cast type {} to {}",
+                            oid::type_name(from),
+                            oid::type_name(to)
+                        ),
+                    )
+                    .or_position(pos));
+                }
+                other => other?,
+            };
+            return self.coerce_to_domain(x, to);
+        }
+        // Into an array of a domain: to the array of its base type, then
+        // each element through the domain's constraints.
+        if let Some(elem) = oid::element_of(to)
+            && types::typcache::is_domain(elem)
+        {
+            let (base, base_typmod) = types::typcache::base_type_and_typmod(elem, typmod);
+            let Some(base_array) = oid::array_of(base) else {
+                return Err(PgError::new(
+                    SqlState::CannotCoerce,
+                    format!(
+                        "cannot cast type {} to {}",
+                        oid::type_name(from),
+                        oid::type_name(to)
+                    ),
+                )
+                .or_position(pos));
+            };
+            let x = self.coerce(x, base_array, base_typmod, explicit, pos)?;
+            return match self.coerce_to_domain(x, elem)? {
+                Expr::CoerceToDomain {
+                    arg,
+                    not_null,
+                    checks,
+                    ..
+                } => Ok(Expr::CoerceToDomain {
+                    arg,
+                    domain: to,
+                    not_null,
+                    checks,
+                }),
+                other => Ok(other),
+            };
+        }
+        // Out of a domain: as its base type.
+        if types::typcache::is_domain(from) {
+            return self.coerce(super::domain::strip_domain(x), to, typmod, explicit, pos);
         }
         if let Expr::Param {
             index,
@@ -891,7 +958,7 @@ impl Analyzer<'_> {
                 )));
             }
         };
-        let arg = self.transform(operand)?;
+        let arg = super::domain::strip_domain(self.transform(operand)?);
         let t = arg.type_oid();
         match func::resolve(sym, &[t]) {
             Resolution::Found(d) => {
@@ -1103,6 +1170,10 @@ impl Analyzer<'_> {
         (r, rpos): (Expr, Option<usize>),
         pos: Option<usize>,
     ) -> PgResult<Expr> {
+        let (l, r) = (
+            super::domain::strip_domain(l),
+            super::domain::strip_domain(r),
+        );
         let (lt, rt) = (l.type_oid(), r.type_oid());
         // The comparison operators of `anyenum`: both sides of one enum type.
         let enum_type = if types::typcache::is_enum(lt) && (rt == lt || rt == UNKNOWN) {
@@ -1471,6 +1542,14 @@ impl Analyzer<'_> {
                     None,
                 )
             })?;
+        }
+        // Functions take a domain's value as its base type; COALESCE,
+        // GREATEST, LEAST and NULLIF keep a domain all their inputs share.
+        if !matches!(name.as_str(), "coalesce" | "greatest" | "least" | "nullif") {
+            args = args
+                .into_iter()
+                .map(|(x, p)| (super::domain::strip_domain(x), p))
+                .collect();
         }
         if let Some(x) = self.array_function(&name, &args, pos)? {
             return Ok(x);

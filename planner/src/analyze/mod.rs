@@ -15,6 +15,7 @@ pub mod coerce;
 pub mod colname;
 pub mod cte;
 pub mod dml;
+pub mod domain;
 pub mod expr;
 pub mod from;
 pub mod func;
@@ -22,6 +23,7 @@ pub mod json;
 pub mod setop;
 pub mod srf;
 pub mod typename;
+pub mod view_dml;
 pub mod window;
 
 use std::sync::Arc;
@@ -127,6 +129,15 @@ pub struct Analyzer<'a> {
     pub(crate) srf_allowed: bool,
     /// In a PL/pgSQL statement: its function's variables.
     pub(crate) variables: Option<&'a dyn crate::catalog::VariableResolver>,
+    /// In a domain's CHECK expression: the type and typmod `VALUE` reads
+    /// as (`Var 0`).
+    pub(crate) domain_value: Option<(u32, i32)>,
+    /// The WITH CHECK OPTION conditions of the views an INSERT or UPDATE
+    /// was rewritten through: (view, name of the relation the condition
+    /// reads, condition), see `view_dml`.
+    pub(crate) view_checks: Vec<(String, String, ast::Expr)>,
+    /// A CASCADED check option was met: every view below is checked.
+    pub(crate) cascade_view_checks: bool,
 }
 
 impl<'a> Analyzer<'a> {
@@ -167,6 +178,9 @@ impl<'a> Analyzer<'a> {
             srf_allowed: false,
             pending_grouping: Vec::new(),
             variables: None,
+            domain_value: None,
+            view_checks: Vec::new(),
+            cascade_view_checks: false,
         }
     }
 
@@ -222,6 +236,9 @@ impl<'a> Analyzer<'a> {
     }
 
     pub fn analyze_statement(&mut self, stmt: &Statement) -> PgResult<PlannedStmt> {
+        if let Some(rewritten) = self.rewrite_view_dml(stmt)? {
+            return self.analyze_statement(&rewritten);
+        }
         let (command, columns, plan, modify) = match stmt {
             Statement::Query(q) => {
                 let (columns, plan) = self.analyze_query(q)?;

@@ -269,6 +269,8 @@ fn builtin_type(dt: &DataType, catalog: &dyn crate::catalog::CatalogView) -> PgR
             let (elem, typmod) = resolve_type_in(inner, catalog)?;
             match array_of(elem) {
                 Some(a) => (a, typmod),
+                // `int[2][3]`: more dimensions are the same array type.
+                None if element_of(elem).is_some() => (elem, typmod),
                 None => {
                     return Err(PgError::new(
                         SqlState::UndefinedObject,

@@ -198,6 +198,10 @@ pub fn type_storage(type_oid: u32) -> Option<(i16, bool, Align)> {
         t if oid::multirange_range(t).is_some() => (-1, false, Align::Double),
         // A user enum holds the OID of its label (`pg_enum.oid`).
         t if types::typcache::is_enum(t) => (4, true, Align::Int),
+        // A domain is stored as its base type.
+        t if types::typcache::is_domain(t) => {
+            return type_storage(types::typcache::base_type(t));
+        }
         _ => return None,
     })
 }
@@ -230,7 +234,8 @@ impl Attribute {
         };
         Ok(Attribute {
             name: name.into(),
-            type_oid,
+            // A domain's values are laid out as its base type's.
+            type_oid: types::typcache::base_type(type_oid),
             typmod,
             len,
             align,

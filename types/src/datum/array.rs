@@ -281,7 +281,10 @@ pub fn from_binary(elem_type: u32, b: &[u8]) -> PgResult<ArrayValue> {
             format!("invalid number of dimensions: {ndim}"),
         ));
     }
-    if stored_elem != elem_type {
+    // A domain's elements are its base type's values.
+    if stored_elem != elem_type
+        && crate::typcache::base_type(stored_elem) != crate::typcache::base_type(elem_type)
+    {
         return Err(PgError::new(
             SqlState::DatatypeMismatch,
             format!(
