@@ -43,6 +43,7 @@
 
 #![forbid(unsafe_code)]
 
+mod acl;
 mod autovacuum;
 mod bgwriter;
 mod checkpointer;
@@ -116,6 +117,10 @@ pub(crate) fn attach() -> Result<(PathBuf, &'static SharedMemory, Settings), Str
 pub(crate) fn load_settings(data_dir: &std::path::Path) -> Result<Settings, String> {
     let mut settings = Settings::new();
     settings.install_check_hook("TimeZone", check_time_zone);
+    // Role names are checked against pg_authid by SET ROLE / SET SESSION
+    // AUTHORIZATION themselves (commands/user.rs), which need the catalog.
+    settings.install_check_hook("session_authorization", |v| Ok(v.to_owned()));
+    settings.install_check_hook("role", |v| Ok(v.to_owned()));
     let path = data_dir.join("postgresql.conf");
     let file_name = path.display().to_string();
     let text = std::fs::read_to_string(&path)

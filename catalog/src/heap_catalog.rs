@@ -322,6 +322,24 @@ impl CatalogReader<'_, '_, '_> {
         Ok(out)
     }
 
+    /// Every `pg_auth_members` row (role memberships of GRANT role TO).
+    pub fn auth_members(&self) -> PgResult<Vec<(ItemPointer, system::AuthMemberRow)>> {
+        let mut out = Vec::new();
+        self.scan(&system::PG_AUTH_MEMBERS_DEF, |tid, r| {
+            out.push((
+                tid,
+                system::AuthMemberRow {
+                    role: oid_at(&r, 0),
+                    member: oid_at(&r, 1),
+                    grantor: oid_at(&r, 2),
+                    admin_option: bool_at(&r, 3),
+                },
+            ));
+            Ok(true)
+        })?;
+        Ok(out)
+    }
+
     /// The `pg_authid` row of role `name`.
     pub fn role(&self, name: &str) -> PgResult<Option<(ItemPointer, AuthidRow)>> {
         Ok(self.roles()?.into_iter().find(|(_, r)| r.name == name))
@@ -1218,6 +1236,20 @@ impl CatalogWriter<'_, '_, '_> {
     /// Adds a `pg_authid` row.
     pub fn create_role(&self, w: &mut WriteXact<'_>, row: &AuthidRow) -> PgResult<()> {
         self.insert(&PG_AUTHID_DEF, &row.to_datums(), w).map(|_| ())
+    }
+
+    /// Adds (`tid` None) or replaces a `pg_auth_members` row.
+    pub fn put_auth_member(
+        &self,
+        w: &mut WriteXact<'_>,
+        tid: Option<ItemPointer>,
+        row: &system::AuthMemberRow,
+    ) -> PgResult<()> {
+        let d = &system::PG_AUTH_MEMBERS_DEF;
+        match tid {
+            None => self.insert(d, &row.to_datums(), w).map(|_| ()),
+            Some(tid) => self.replace(d, tid, &row.to_datums(), w),
+        }
     }
 
     /// Replaces the `pg_authid` row at `tid` (ALTER ROLE).

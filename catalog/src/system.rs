@@ -1124,7 +1124,7 @@ pub const PG_DESCRIPTION_DEF: CatalogDef = CatalogDef {
     shared: false,
 };
 
-/// `pg_auth_members`: empty (GRANT role is not supported yet).
+/// `pg_auth_members`: one row per role membership (GRANT role TO member).
 pub const PG_AUTH_MEMBERS_DEF: CatalogDef = CatalogDef {
     oid: PG_AUTH_MEMBERS,
     name: "pg_auth_members",
@@ -1139,6 +1139,26 @@ pub const PG_AUTH_MEMBERS_DEF: CatalogDef = CatalogDef {
 };
 
 /// The `pg_am` rows initdb writes.
+/// A `pg_auth_members` row: `member` is a member of `role`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuthMemberRow {
+    pub role: u32,
+    pub member: u32,
+    pub grantor: u32,
+    pub admin_option: bool,
+}
+
+impl AuthMemberRow {
+    pub fn to_datums(&self) -> Vec<Datum> {
+        vec![
+            Datum::Oid(self.role),
+            Datum::Oid(self.member),
+            Datum::Oid(self.grantor),
+            Datum::Bool(self.admin_option),
+        ]
+    }
+}
+
 pub fn access_method_rows() -> Vec<Vec<Datum>> {
     ACCESS_METHODS
         .iter()

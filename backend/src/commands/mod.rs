@@ -30,7 +30,7 @@ pub mod sequence;
 mod tablecmds;
 pub mod temp;
 pub mod typecmds;
-mod user;
+pub(crate) mod user;
 pub mod vacuum;
 mod view;
 
@@ -149,6 +149,8 @@ pub fn ddl_statement(
         // what still parses as sqlparser's (Snowflake's) CREATE USER is not ours.
         Statement::CreateUser(_) => Err(PgError::feature_not_supported("CREATE USER in this form")),
         Statement::AlterRole { name, operation } => alter_role(session, name, operation),
+        Statement::GrantRole(g) => user::grant_role(session, g),
+        Statement::RevokeRole(r) => user::revoke_role(session, r),
         Statement::Drop {
             object_type: ObjectType::Role | ObjectType::User,
             if_exists,
