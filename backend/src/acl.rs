@@ -60,6 +60,9 @@ impl RoleGraph {
 
     /// The name of role `oid` (PostgreSQL prints a dropped one as its number).
     pub fn name_of(&self, oid: u32) -> String {
+        if oid == catalog::system::PG_DATABASE_OWNER {
+            return "pg_database_owner".into();
+        }
         self.by_oid(oid)
             .map_or_else(|| oid.to_string(), |r| r.name.clone())
     }
@@ -118,4 +121,181 @@ pub fn role_not_found(name: &str) -> PgError {
         SqlState::UndefinedObject,
         format!("role \"{name}\" does not exist"),
     )
+}
+
+use catalog::acl::{self, AclItem, ObjectKind};
+
+/// What the ACL of an object gives `user` (who is no superuser, or the
+/// caller has already let the superuser through): (privileges, grant
+/// options). The owner holds every grant option of what it holds.
+pub fn acl_mask(graph: &RoleGraph, user: u32, owner: u32, acl: &[AclItem]) -> (u32, u32) {
+    let mine = graph.roles_of(user, true);
+    let holds = |name: &str| {
+        name.is_empty()
+            || graph
+                .by_name(name)
+                .is_some_and(|r| r.oid == user || mine.contains(&r.oid))
+    };
+    let (mut privs, mut opts) = (0, 0);
+    for item in acl.iter().filter(|i| holds(&i.grantee)) {
+        privs |= item.privs;
+        opts |= item.grant_options;
+    }
+    if graph.has_privs_of(user, owner) {
+        opts |= privs;
+    }
+    (privs, opts)
+}
+
+/// The ACL kind of a relation of `relkind`.
+pub fn relation_kind(relkind: char) -> ObjectKind {
+    if relkind == 'S' {
+        ObjectKind::Sequence
+    } else {
+        ObjectKind::Table
+    }
+}
+
+/// The word PostgreSQL's `permission denied for ...` and `must be owner of
+/// ...` use for a relation of `relkind`.
+pub fn relation_word(relkind: char) -> &'static str {
+    match relkind {
+        'S' => "sequence",
+        'v' => "view",
+        'm' => "materialized view",
+        'i' | 'I' => "index",
+        'f' => "foreign table",
+        'c' => "type",
+        _ => "table",
+    }
+}
+
+pub fn permission_denied(what: &str, name: &str) -> PgError {
+    PgError::new(
+        SqlState::InsufficientPrivilege,
+        format!("permission denied for {what} {name}"),
+    )
+}
+
+pub fn must_be_owner(what: &str, name: &str) -> PgError {
+    PgError::new(
+        SqlState::InsufficientPrivilege,
+        format!("must be owner of {what} {name}"),
+    )
+}
+
+/// The privileges `user` has on relation `oid`: None if there is none.
+pub fn relation_privileges(
+    session: &Session,
+    graph: &RoleGraph,
+    user: u32,
+    oid: u32,
+) -> PgResult<Option<(catalog::system::ClassRow, u32, u32)>> {
+    let Some((_, class)) = with_reader(session, |r| r.class_by_oid(oid))? else {
+        return Ok(None);
+    };
+    if graph.is_superuser(user) {
+        let all = relation_kind(class.kind).all_privileges();
+        return Ok(Some((class, all, all)));
+    }
+    let items = acl::from_texts(
+        class.acl.as_deref(),
+        relation_kind(class.kind),
+        &graph.name_of(class.owner),
+    );
+    let (privs, opts) = acl_mask(graph, user, class.owner, &items);
+    Ok(Some((class, privs, opts)))
+}
+
+/// Refuses a statement whose current user lacks privileges the plan needs
+/// (PostgreSQL's `ExecCheckRTPerms`), with 42501 `permission denied for
+/// table t`. Superusers pass without looking.
+pub fn check_plan_privileges(session: &Session, plan: &planner::PlannedStmt) -> PgResult<()> {
+    if session.is_superuser || plan.relations.iter().all(|r| r.perms == 0) {
+        return Ok(());
+    }
+    let graph = RoleGraph::load(session)?;
+    for r in plan.relations.iter().filter(|r| r.perms != 0) {
+        let Some((class, privs, _)) =
+            relation_privileges(session, &graph, session.user_oid, r.rel.oid)?
+        else {
+            continue;
+        };
+        if privs & r.perms != r.perms {
+            return Err(permission_denied(relation_word(class.kind), &class.name));
+        }
+    }
+    Ok(())
+}
+
+/// DDL on relation `oid` is for its owner (or a member of the owner role)
+/// and superusers: 42501 `must be owner of table t` otherwise.
+pub fn require_relation_owner(session: &Session, oid: u32) -> PgResult<()> {
+    if session.is_superuser {
+        return Ok(());
+    }
+    let Some((_, class)) = with_reader(session, |r| r.class_by_oid(oid))? else {
+        return Ok(());
+    };
+    let graph = RoleGraph::load(session)?;
+    if graph.has_privs_of(session.user_oid, class.owner) {
+        return Ok(());
+    }
+    Err(must_be_owner(relation_word(class.kind), &class.name))
+}
+
+/// The privileges `user` has on schema `oid`.
+pub fn schema_privileges(
+    session: &Session,
+    graph: &RoleGraph,
+    user: u32,
+    oid: u32,
+) -> PgResult<Option<(String, u32)>> {
+    let Some((_, name, owner, texts)) = with_reader(session, |r| r.namespace_full(oid))? else {
+        return Ok(None);
+    };
+    let all = ObjectKind::Schema.all_privileges();
+    if graph.is_superuser(user) {
+        return Ok(Some((name, all)));
+    }
+    // The system schemas are everyone's to use.
+    let system = matches!(
+        oid,
+        catalog::system::PG_CATALOG_NAMESPACE | catalog::system::PG_TOAST_NAMESPACE
+    ) || name == "information_schema";
+    let items = acl::from_texts(texts.as_deref(), ObjectKind::Schema, &graph.name_of(owner));
+    let (mut privs, _) = acl_mask(graph, user, owner, &items);
+    if system && texts.is_none() {
+        privs |= acl::ACL_USAGE;
+    }
+    if owner == catalog::system::PG_DATABASE_OWNER && is_database_owner(session, graph, user)? {
+        privs |= items
+            .iter()
+            .filter(|i| i.grantee == "pg_database_owner")
+            .fold(0, |p, i| p | i.privs);
+    }
+    Ok(Some((name, privs)))
+}
+
+/// Whether `user` has the privileges of the current database's owner
+/// (membership in `pg_database_owner`).
+fn is_database_owner(session: &Session, graph: &RoleGraph, user: u32) -> PgResult<bool> {
+    let db = session.database.clone();
+    let owner = with_reader(session, |r| r.database(&db))?.map(|(_, d)| d.owner);
+    Ok(owner.is_some_and(|o| graph.has_privs_of(user, o)))
+}
+
+/// CREATE in schema `oid` needs its CREATE privilege (42501 `permission
+/// denied for schema s`).
+pub fn require_schema_create(session: &Session, oid: u32) -> PgResult<()> {
+    if session.is_superuser {
+        return Ok(());
+    }
+    let graph = RoleGraph::load(session)?;
+    match schema_privileges(session, &graph, session.user_oid, oid)? {
+        Some((name, privs)) if privs & acl::ACL_CREATE == 0 => {
+            Err(permission_denied("schema", &name))
+        }
+        _ => Ok(()),
+    }
 }

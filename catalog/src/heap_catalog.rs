@@ -224,7 +224,24 @@ impl ClassRow {
                 Some(Datum::Text(t)) => Some(t.clone()),
                 _ => None,
             },
+            acl: text_array_at(r, d.col("relacl")),
         }
+    }
+}
+
+/// A `text[]` column (an ACL): None if NULL.
+pub fn text_array_at(r: &[Datum], i: usize) -> Option<Vec<String>> {
+    match r.get(i) {
+        Some(Datum::Array(a)) => Some(
+            a.elems
+                .iter()
+                .filter_map(|e| match e {
+                    Datum::Text(t) => Some(t.clone()),
+                    _ => None,
+                })
+                .collect(),
+        ),
+        _ => None,
     }
 }
 
@@ -384,6 +401,16 @@ impl CatalogReader<'_, '_, '_> {
     pub fn namespace_oid(&self, name: &str) -> PgResult<Option<u32>> {
         self.find(&PG_NAMESPACE_DEF, |_, r| {
             (text_at(r, 1) == name).then(|| oid_at(r, 0))
+        })
+    }
+
+    /// Schema `oid`'s row: (tid, name, owner, nspacl).
+    pub fn namespace_full(
+        &self,
+        oid: u32,
+    ) -> PgResult<Option<(ItemPointer, String, u32, Option<Vec<String>>)>> {
+        self.find(&PG_NAMESPACE_DEF, |tid, r| {
+            (oid_at(r, 0) == oid).then(|| (tid, text_at(r, 1), oid_at(r, 2), text_array_at(r, 3)))
         })
     }
 
@@ -1016,6 +1043,7 @@ impl CatalogWriter<'_, '_, '_> {
             has_subclass: false,
             is_partition: false,
             partbound: None,
+            acl: None,
         };
         self.insert(&PG_CLASS_DEF, &class.to_datums(), w)?;
         for (i, col) in columns.iter().enumerate() {
@@ -1252,6 +1280,33 @@ impl CatalogWriter<'_, '_, '_> {
         }
     }
 
+    /// Replaces the `pg_namespace` row at `tid` (GRANT ON SCHEMA).
+    pub fn update_namespace(
+        &self,
+        w: &mut WriteXact<'_>,
+        tid: ItemPointer,
+        (oid, name, owner): (u32, &str, u32),
+        acl: &Option<Vec<String>>,
+    ) -> PgResult<()> {
+        let row = [
+            Datum::Oid(oid),
+            Datum::Text(name.into()),
+            Datum::Oid(owner),
+            system::acl_datum(acl),
+        ];
+        self.replace(&PG_NAMESPACE_DEF, tid, &row, w)
+    }
+
+    /// Replaces the `pg_database` row at `tid` (GRANT ON DATABASE).
+    pub fn update_database(
+        &self,
+        w: &mut WriteXact<'_>,
+        tid: ItemPointer,
+        row: &DatabaseRow,
+    ) -> PgResult<()> {
+        self.replace(&PG_DATABASE_DEF, tid, &row.to_datums(), w)
+    }
+
     /// Replaces the `pg_authid` row at `tid` (ALTER ROLE).
     pub fn update_role(
         &self,
@@ -1272,7 +1327,12 @@ impl CatalogWriter<'_, '_, '_> {
     ) -> PgResult<()> {
         self.insert(
             &PG_NAMESPACE_DEF,
-            &[Datum::Oid(oid), Datum::Text(name.into()), Datum::Oid(owner)],
+            &[
+                Datum::Oid(oid),
+                Datum::Text(name.into()),
+                Datum::Oid(owner),
+                Datum::Null,
+            ],
             w,
         )
         .map(|_| ())

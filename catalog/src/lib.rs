@@ -21,6 +21,7 @@
 
 #![forbid(unsafe_code)]
 
+pub mod acl;
 pub mod bootstrap;
 pub mod database;
 pub mod heap_catalog;

@@ -75,7 +75,13 @@ pub const PG_NAMESPACE_DEF: CatalogDef = CatalogDef {
     oid: PG_NAMESPACE,
     name: "pg_namespace",
     rowtype_oid: 10047,
-    columns: &[c("oid", OID), c("nspname", NAME), c("nspowner", OID)],
+    columns: &[
+        c("oid", OID),
+        c("nspname", NAME),
+        c("nspowner", OID),
+        // aclitem[] in PostgreSQL: its items' text here (see crate::acl).
+        c("nspacl", oid::TEXT_ARRAY),
+    ],
     shared: false,
 };
 
@@ -112,8 +118,9 @@ pub const PG_CLASS_DEF: CatalogDef = CatalogDef {
         c("relreplident", CHAR),
         c("relispartition", BOOL),
         c("relrewrite", OID),
-        // relfrozenxid, relminmxid (xid) and relacl (aclitem[]) are not
-        // stored yet.
+        // relfrozenxid, relminmxid (xid) are not stored yet.
+        // aclitem[] in PostgreSQL: its items' text here (see crate::acl).
+        c("relacl", oid::TEXT_ARRAY),
         c("reloptions", oid::TEXT_ARRAY),
         c("relpartbound", PG_NODE_TREE),
     ],
@@ -1802,8 +1809,41 @@ pub fn namespace_rows() -> Vec<Vec<Datum>> {
         (PUBLIC_NAMESPACE, "public", PG_DATABASE_OWNER),
     ]
     .iter()
-    .map(|&(oid, name, owner)| vec![Datum::Oid(oid), Datum::Text(name.into()), Datum::Oid(owner)])
+    .map(|&(oid, name, owner)| {
+        // Schema public: PostgreSQL 15's USAGE for all, CREATE for the
+        // database owner only.
+        let acl = if oid == PUBLIC_NAMESPACE {
+            text_array(&[
+                "pg_database_owner=UC/pg_database_owner",
+                "=U/pg_database_owner",
+            ])
+        } else {
+            Datum::Null
+        };
+        vec![
+            Datum::Oid(oid),
+            Datum::Text(name.into()),
+            Datum::Oid(owner),
+            acl,
+        ]
+    })
     .collect()
+}
+
+/// A `text[]` datum (the stored form of an ACL, see [`crate::acl`]).
+pub fn text_array(items: &[&str]) -> Datum {
+    Datum::Array(Box::new(types::datum::ArrayValue::new(
+        oid::TEXT,
+        items.iter().map(|s| Datum::Text((*s).to_owned())).collect(),
+    )))
+}
+
+/// An ACL as stored: NULL for the default.
+pub fn acl_datum(acl: &Option<Vec<String>>) -> Datum {
+    match acl {
+        None => Datum::Null,
+        Some(items) => text_array(&items.iter().map(String::as_str).collect::<Vec<_>>()),
+    }
 }
 
 /// What a `pg_class` row says.
@@ -1833,6 +1873,8 @@ pub struct ClassRow {
     /// `relpartbound` of a partition, as `pg_get_expr` prints it
     /// (`FOR VALUES FROM (1) TO (10)`).
     pub partbound: Option<String>,
+    /// `relacl`: the ACL items' text, None for the default.
+    pub acl: Option<Vec<String>>,
 }
 
 impl ClassRow {
@@ -1879,6 +1921,7 @@ impl ClassRow {
             }),
             Datum::Bool(self.is_partition),
             Datum::Oid(0),
+            acl_datum(&self.acl),
             Datum::Null,
             match &self.partbound {
                 Some(b) => Datum::Text(b.clone()),
@@ -1967,6 +2010,7 @@ pub fn catalog_self_description() -> (Vec<ClassRow>, Vec<AttributeRow>) {
             has_subclass: false,
             is_partition: false,
             partbound: None,
+            acl: None,
         });
         for (i, col) in def.columns.iter().enumerate() {
             attrs.push(AttributeRow {

@@ -767,4 +767,9 @@ pub enum LockMode {
 pub struct RelationLock {
     pub rel: Arc<RelationDesc>,
     pub mode: LockMode,
+    /// The privileges (`catalog::acl` bits) the current user needs on it:
+    /// SELECT to read it, INSERT / UPDATE / DELETE to change it. Zero for
+    /// the relations of a view (checked as the view's owner, who made it)
+    /// and for inheritance children (the parent's privileges cover them).
+    pub perms: u32,
 }

@@ -20,6 +20,7 @@ mod dbcommands;
 pub mod explain;
 pub mod foreign_keys;
 pub mod function;
+mod grant;
 mod indexcmds;
 pub mod inherit;
 mod lockcmds;
@@ -150,6 +151,8 @@ pub fn ddl_statement(
         Statement::CreateUser(_) => Err(PgError::feature_not_supported("CREATE USER in this form")),
         Statement::AlterRole { name, operation } => alter_role(session, name, operation),
         Statement::GrantRole(g) => user::grant_role(session, g),
+        Statement::Grant(g) => grant::grant(session, g),
+        Statement::Revoke(r) => grant::revoke(session, r),
         Statement::RevokeRole(r) => user::revoke_role(session, r),
         Statement::Drop {
             object_type: ObjectType::Role | ObjectType::User,

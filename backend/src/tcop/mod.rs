@@ -249,6 +249,7 @@ pub(crate) fn lock_relations(session: &mut Session, plan: &planner::PlannedStmt)
         crate::xact::lock_relation(session, r.rel.oid, mode)?;
     }
     crate::relcache::accept_invalidations(session);
+    crate::acl::check_plan_privileges(session, plan)?;
     Ok(catalog_version(session) == before)
 }
 

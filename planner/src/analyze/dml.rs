@@ -170,6 +170,19 @@ impl Analyzer<'_> {
         let rel = self.lookup_relation(name)?;
         Self::check_modifiable(&rel)?;
         self.add_relation(&rel, LockMode::RowExclusive);
+        {
+            use catalog::acl::{ACL_INSERT, ACL_SELECT, ACL_UPDATE};
+            let do_update = matches!(&ins.on, Some(ast::OnInsert::OnConflict(oc))
+                if matches!(oc.action, ast::OnConflictAction::DoUpdate(_)));
+            let perms = ACL_INSERT
+                | if do_update { ACL_UPDATE } else { 0 }
+                | if ins.returning.is_some() {
+                    ACL_SELECT
+                } else {
+                    0
+                };
+            self.require_privileges(rel.oid, perms);
+        }
         let (refname, has_alias) = match &ins.table_alias {
             Some(a) => (ident_name(&a.alias), true),
             None => (rel.name.clone(), false),
@@ -407,6 +420,13 @@ impl Analyzer<'_> {
             return Err(PgError::feature_not_supported("this form of UPDATE"));
         }
         let (entry, rel) = self.dml_target(&upd.table.relation)?;
+        let reads = upd.selection.is_some()
+            || upd.returning.is_some()
+            || upd.assignments.iter().any(|a| mentions_columns(&a.value));
+        self.require_privileges(
+            entry.rel.oid,
+            catalog::acl::ACL_UPDATE | if reads { catalog::acl::ACL_SELECT } else { 0 },
+        );
         let from = match &upd.from {
             Some(
                 ast::UpdateTableFromKind::BeforeSet(f) | ast::UpdateTableFromKind::AfterSet(f),
@@ -684,6 +704,11 @@ impl Analyzer<'_> {
             ));
         }
         let (entry, rel) = self.dml_target(&target.relation)?;
+        let reads = del.selection.is_some() || del.returning.is_some();
+        self.require_privileges(
+            entry.rel.oid,
+            catalog::acl::ACL_DELETE | if reads { catalog::acl::ACL_SELECT } else { 0 },
+        );
         let from = match &del.using {
             Some(using) => Some(self.dml_from(entry, using)?),
             None => {
@@ -831,4 +856,15 @@ fn identity_plan(rows: Vec<Vec<Expr>>, rel: &RelationDesc) -> Plan {
         targets,
         ..Plan::empty()
     }
+}
+
+/// Whether an expression reads columns (then UPDATE needs SELECT too, as
+/// PostgreSQL asks SELECT on every column a statement reads).
+fn mentions_columns(e: &ast::Expr) -> bool {
+    use std::ops::ControlFlow;
+    let found = ast::visit_expressions(e, |x| match x {
+        ast::Expr::Identifier(_) | ast::Expr::CompoundIdentifier(_) => ControlFlow::Break(()),
+        _ => ControlFlow::Continue(()),
+    });
+    found.is_break()
 }

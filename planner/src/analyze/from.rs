@@ -680,6 +680,7 @@ impl Analyzer<'_> {
             _ => {
                 let (mut entry, aliases) = self.table_in_from(t)?;
                 self.add_relation(&entry.rel, LockMode::AccessShare);
+                self.require_privileges(entry.rel.oid, catalog::acl::ACL_SELECT);
                 if let Some(query) = entry.rel.view_query.clone() {
                     let (source, entry, width) = self.expand_view(entry, &query, earlier)?;
                     return Ok(single(source, with_column_aliases(entry, aliases)?, width));

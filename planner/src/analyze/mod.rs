@@ -257,7 +257,20 @@ impl<'a> Analyzer<'a> {
             None => self.relations.push(RelationLock {
                 rel: rel.clone(),
                 mode,
+                perms: 0,
             }),
+        }
+    }
+
+    /// Notes that the statement needs privileges `perms` on relation `oid`
+    /// (added before with [`Self::add_relation`]); nothing inside a view,
+    /// whose relations are its owner's business.
+    pub(crate) fn require_privileges(&mut self, oid: u32, perms: u32) {
+        if !self.expanding_views.is_empty() {
+            return;
+        }
+        if let Some(r) = self.relations.iter_mut().find(|r| r.rel.oid == oid) {
+            r.perms |= perms;
         }
     }
 
@@ -506,6 +519,8 @@ impl<'a> Analyzer<'a> {
         }
         if let Some(m) = &mark {
             self.add_relation(&m.rel, LockMode::RowShare);
+            // FOR UPDATE / FOR SHARE: PostgreSQL's ACL_SELECT_FOR_UPDATE.
+            self.require_privileges(m.rel.oid, catalog::acl::ACL_UPDATE);
         }
         Ok(mark)
     }
@@ -953,6 +968,7 @@ impl<'a> Analyzer<'a> {
             )));
         }
         self.add_relation(&rel, LockMode::AccessShare);
+        self.require_privileges(rel.oid, catalog::acl::ACL_SELECT);
         self.set_scope(RangeEntry {
             rel: rel.clone(),
             refname: rel.name.clone(),
