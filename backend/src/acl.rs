@@ -32,9 +32,6 @@ pub struct RoleGraph {
     pub members: Vec<AuthMemberRow>,
 }
 
-/// PUBLIC in ACLs and grantee lists: OID 0.
-pub const PUBLIC_OID: u32 = 0;
-
 impl RoleGraph {
     pub fn load(session: &Session) -> PgResult<RoleGraph> {
         with_reader(session, |r| {
@@ -244,6 +241,30 @@ pub fn require_relation_owner(session: &Session, oid: u32) -> PgResult<()> {
     Err(must_be_owner(relation_word(class.kind), &class.name))
 }
 
+/// 42501 `permission denied for table t` unless the current user holds
+/// all of `perms` on relation `oid`.
+pub fn require_relation_privileges(session: &Session, oid: u32, perms: u32) -> PgResult<()> {
+    check_relation(session, oid, |held| held & perms == perms)
+}
+
+/// As [`require_relation_privileges`], for any one of `perms`.
+pub fn require_any_relation_privilege(session: &Session, oid: u32, perms: u32) -> PgResult<()> {
+    check_relation(session, oid, |held| held & perms != 0)
+}
+
+fn check_relation(session: &Session, oid: u32, ok: impl Fn(u32) -> bool) -> PgResult<()> {
+    if session.is_superuser {
+        return Ok(());
+    }
+    let graph = RoleGraph::load(session)?;
+    match relation_privileges(session, &graph, session.user_oid, oid)? {
+        Some((class, held, _)) if !ok(held) => {
+            Err(permission_denied(relation_word(class.kind), &class.name))
+        }
+        _ => Ok(()),
+    }
+}
+
 /// The privileges `user` has on schema `oid`.
 pub fn schema_privileges(
     session: &Session,
@@ -297,5 +318,208 @@ pub fn require_schema_create(session: &Session, oid: u32) -> PgResult<()> {
             Err(permission_denied("schema", &name))
         }
         _ => Ok(()),
+    }
+}
+
+/// The privilege names a `has_*_privilege` function accepts for `func`.
+fn privilege_names(func: &str) -> &'static [(&'static str, u32)] {
+    use catalog::acl::*;
+    match func {
+        "has_table_privilege" => &[
+            ("SELECT", ACL_SELECT),
+            ("INSERT", ACL_INSERT),
+            ("UPDATE", ACL_UPDATE),
+            ("DELETE", ACL_DELETE),
+            ("TRUNCATE", ACL_TRUNCATE),
+            ("REFERENCES", ACL_REFERENCES),
+            ("TRIGGER", ACL_TRIGGER),
+            ("RULE", 0),
+        ],
+        "has_column_privilege" => &[
+            ("SELECT", ACL_SELECT),
+            ("INSERT", ACL_INSERT),
+            ("UPDATE", ACL_UPDATE),
+            ("REFERENCES", ACL_REFERENCES),
+        ],
+        "has_sequence_privilege" => &[
+            ("USAGE", ACL_USAGE),
+            ("SELECT", ACL_SELECT),
+            ("UPDATE", ACL_UPDATE),
+        ],
+        "has_schema_privilege" => &[("CREATE", ACL_CREATE), ("USAGE", ACL_USAGE)],
+        "has_database_privilege" => &[
+            ("CREATE", ACL_CREATE),
+            ("TEMPORARY", ACL_CREATE_TEMP),
+            ("TEMP", ACL_CREATE_TEMP),
+            ("CONNECT", ACL_CONNECT),
+        ],
+        "has_function_privilege" => &[("EXECUTE", ACL_EXECUTE)],
+        // pg_has_role: MEMBER and USAGE (PostgreSQL's ACL_CREATE and
+        // ACL_USAGE stand-ins).
+        _ => &[("MEMBER", ACL_CREATE), ("USAGE", ACL_USAGE)],
+    }
+}
+
+/// Parses a privilege list (`'select, update WITH GRANT OPTION'`) into
+/// (privileges, privileges asked WITH GRANT OPTION).
+fn parse_privileges(func: &str, text: &str) -> PgResult<(u32, u32)> {
+    let names = privilege_names(func);
+    let (mut privs, mut opts) = (0, 0);
+    for part in text.split(',') {
+        let words: Vec<String> = part
+            .split_whitespace()
+            .map(|w| w.to_ascii_uppercase())
+            .collect();
+        let (name, grant) = match words.as_slice() {
+            [n] => (n.as_str(), false),
+            [n, w, g, o] if w == "WITH" && (g == "GRANT" || g == "ADMIN") && o == "OPTION" => {
+                (n.as_str(), true)
+            }
+            _ => ("", false),
+        };
+        let Some((_, bit)) = names.iter().find(|(n, _)| *n == name) else {
+            return Err(PgError::new(
+                SqlState::InvalidParameterValue,
+                format!("unrecognized privilege type: \"{}\"", part.trim()),
+            ));
+        };
+        if grant {
+            opts |= bit;
+        } else {
+            privs |= bit;
+        }
+    }
+    Ok((privs, opts))
+}
+
+/// `has_table_privilege` and its kin, and `pg_has_role` (see
+/// `executor::ExecContext::has_privilege`).
+pub fn has_privilege(
+    session: &mut Session,
+    func: &str,
+    args: &[types::Datum],
+) -> PgResult<Option<bool>> {
+    use types::Datum;
+    let graph = RoleGraph::load(session)?;
+    let with_column = func == "has_column_privilege";
+    let own_args = if with_column { 3 } else { 2 };
+    let (user, rest) = if args.len() > own_args {
+        let user = match &args[0] {
+            Datum::Oid(o) => *o,
+            Datum::Text(name) => graph.require(name)?.oid,
+            _ => return Ok(None),
+        };
+        (user, &args[1..])
+    } else {
+        (session.user_oid, args)
+    };
+    let Some(Datum::Text(priv_text)) = rest.last() else {
+        return Ok(None);
+    };
+    let (privs, opts) = parse_privileges(func, priv_text)?;
+    let answer = |held: u32, held_opts: u32| (held & privs) != 0 || (held_opts & opts) != 0;
+    let object = &rest[0];
+    match func {
+        "has_table_privilege" | "has_sequence_privilege" | "has_column_privilege" => {
+            let oid = match object {
+                Datum::Oid(o) => *o,
+                Datum::Text(t) => crate::relcache::regclass_lookup(session, t)?.oid,
+                _ => return Ok(None),
+            };
+            let Some((class, held, held_opts)) = relation_privileges(session, &graph, user, oid)?
+            else {
+                return Ok(None);
+            };
+            if func == "has_sequence_privilege" && class.kind != 'S' {
+                return Err(PgError::new(
+                    SqlState::WrongObjectType,
+                    format!("\"{}\" is not a sequence", class.name),
+                ));
+            }
+            if with_column {
+                let attrs = with_reader(session, |r| r.attributes(oid))?;
+                let found = match &rest[1] {
+                    Datum::Text(c) => {
+                        let hit = attrs.iter().any(|(_, a)| &a.name == c && !a.dropped);
+                        if !hit {
+                            return Err(PgError::new(
+                                SqlState::UndefinedColumn,
+                                format!(
+                                    "column \"{c}\" of relation \"{}\" does not exist",
+                                    class.name
+                                ),
+                            ));
+                        }
+                        true
+                    }
+                    Datum::Int2(n) => {
+                        attrs.iter().any(|(_, a)| a.attnum == *n && !a.dropped)
+                            || (*n < 0 && *n >= -7)
+                    }
+                    _ => false,
+                };
+                if !found {
+                    return Ok(None);
+                }
+            }
+            Ok(Some(answer(held, held_opts)))
+        }
+        "has_schema_privilege" => {
+            let oid = match object {
+                Datum::Oid(o) => *o,
+                Datum::Text(t) => crate::relcache::namespace_oid(session, t)?.ok_or_else(|| {
+                    PgError::new(
+                        SqlState::InvalidSchemaName,
+                        format!("schema \"{t}\" does not exist"),
+                    )
+                })?,
+                _ => return Ok(None),
+            };
+            Ok(schema_privileges(session, &graph, user, oid)?
+                .map(|(_, held)| answer(held, if graph.is_superuser(user) { held } else { 0 })))
+        }
+        "has_database_privilege" => {
+            let dbs = with_reader(session, |r| r.databases())?;
+            let db = match object {
+                Datum::Oid(o) => dbs.into_iter().find(|(_, d)| d.oid == *o),
+                Datum::Text(t) => {
+                    Some(dbs.into_iter().find(|(_, d)| &d.name == t).ok_or_else(|| {
+                        PgError::new(
+                            SqlState::InvalidCatalogName,
+                            format!("database \"{t}\" does not exist"),
+                        )
+                    })?)
+                }
+                _ => None,
+            };
+            let Some((_, db)) = db else {
+                return Ok(None);
+            };
+            if graph.is_superuser(user) {
+                return Ok(Some(true));
+            }
+            let stored = (!db.acl.is_empty()).then_some(db.acl.as_slice());
+            let owner = graph.name_of(db.owner);
+            let items = acl::from_texts(stored, ObjectKind::Database, &owner);
+            let (held, held_opts) = acl_mask(&graph, user, db.owner, &items);
+            Ok(Some(answer(held, held_opts)))
+        }
+        "has_function_privilege" => {
+            // Functions carry no ACL here yet: EXECUTE is PUBLIC's, as by
+            // default in PostgreSQL.
+            Ok(Some(privs != 0 || graph.is_superuser(user)))
+        }
+        _ => {
+            // pg_has_role
+            let role = match object {
+                Datum::Oid(o) => *o,
+                Datum::Text(t) => graph.require(t)?.oid,
+                _ => return Ok(None),
+            };
+            let member = privs & acl::ACL_CREATE != 0 && graph.is_member_of(user, role);
+            let usage = privs & acl::ACL_USAGE != 0 && graph.has_privs_of(user, role);
+            let admin = opts != 0 && graph.is_admin_of(user, role);
+            Ok(Some(member || usage || admin))
+        }
     }
 }

@@ -218,6 +218,12 @@ pub fn relation_by_oid(session: &mut Session, oid: u32) -> PgResult<Option<Arc<R
 /// The schema a new object goes to: the named one, or the first existing
 /// schema of search_path other than pg_catalog (`RangeVarGetCreationNamespace`).
 pub fn creation_namespace(session: &mut Session, schema: Option<&str>) -> PgResult<u32> {
+    let oid = creation_namespace_unchecked(session, schema)?;
+    crate::acl::require_schema_create(session, oid)?;
+    Ok(oid)
+}
+
+fn creation_namespace_unchecked(session: &mut Session, schema: Option<&str>) -> PgResult<u32> {
     if let Some(s) = schema {
         return namespace_oid(session, s)?.ok_or_else(|| {
             PgError::new(

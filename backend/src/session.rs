@@ -452,6 +452,9 @@ impl ExecContext for Session {
     fn regclass_of(&mut self, oid: u32) -> PgResult<String> {
         crate::relcache::regclass_name(self, oid)
     }
+    fn has_privilege(&mut self, func: &str, args: &[Datum]) -> PgResult<Option<bool>> {
+        crate::acl::has_privilege(self, func, args)
+    }
     fn role_name(&mut self, oid: u32) -> PgResult<Option<String>> {
         crate::describe::role_name(self, oid)
     }

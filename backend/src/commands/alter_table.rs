@@ -64,6 +64,7 @@ pub(crate) fn alter_table(
         ));
     }
     crate::xact::lock_relation(session, rel.oid, LockMode::AccessExclusive)?;
+    crate::acl::require_relation_owner(session, rel.oid)?;
     for op in &at.operations {
         crate::xact::command_counter_increment(session)?;
         relcache::accept_invalidations(session);

@@ -704,6 +704,7 @@ pub(crate) fn drop_tables(
     let mut targets = Vec::new();
     for n in names {
         if let Some(rel) = target_table(session, n, if_exists)? {
+            crate::acl::require_relation_owner(session, rel.oid)?;
             targets.push(rel);
         }
     }
@@ -801,6 +802,7 @@ pub(crate) fn truncate(
     let mut alone = Vec::new();
     for (i, n) in names.iter().enumerate() {
         if let Some(rel) = target_table(session, n, false)? {
+            crate::acl::require_relation_privileges(session, rel.oid, catalog::acl::ACL_TRUNCATE)?;
             let only = only.get(i).copied().unwrap_or(false);
             if only && rel.kind == 'p' {
                 return Err(PgError::new(
