@@ -195,6 +195,17 @@ pub fn relation_privileges(
         let all = relation_kind(class.kind).all_privileges();
         return Ok(Some((class, all, all)));
     }
+    // The system catalogs are readable by all (initdb's GRANT SELECT ...
+    // TO PUBLIC).
+    if class.acl.is_none() && class.namespace == catalog::system::PG_CATALOG_NAMESPACE {
+        let (privs, opts) = if graph.has_privs_of(user, class.owner) {
+            let all = relation_kind(class.kind).all_privileges();
+            (all, all)
+        } else {
+            (acl::ACL_SELECT, 0)
+        };
+        return Ok(Some((class, privs, opts)));
+    }
     let items = acl::from_texts(
         class.acl.as_deref(),
         relation_kind(class.kind),
@@ -304,6 +315,21 @@ fn is_database_owner(session: &Session, graph: &RoleGraph, user: u32) -> PgResul
     let db = session.database.clone();
     let owner = with_reader(session, |r| r.database(&db))?.map(|(_, d)| d.owner);
     Ok(owner.is_some_and(|o| graph.has_privs_of(user, o)))
+}
+
+/// Naming an object in schema `oid` needs its USAGE privilege (42501
+/// `permission denied for schema s`).
+pub fn require_schema_usage(session: &Session, oid: u32) -> PgResult<()> {
+    if session.is_superuser {
+        return Ok(());
+    }
+    let graph = RoleGraph::load(session)?;
+    match schema_privileges(session, &graph, session.user_oid, oid)? {
+        Some((name, privs)) if privs & acl::ACL_USAGE == 0 => {
+            Err(permission_denied("schema", &name))
+        }
+        _ => Ok(()),
+    }
 }
 
 /// CREATE in schema `oid` needs its CREATE privilege (42501 `permission

@@ -150,6 +150,22 @@ pub fn search_path(session: &mut Session) -> PgResult<Vec<u32>> {
     Ok(out)
 }
 
+/// A schema named outright in a query or DDL must be usable by the current
+/// user (PostgreSQL's `LookupExplicitNamespace`); one's own temporary schema
+/// always is. CREATE checks the schema's CREATE privilege instead.
+pub fn check_explicit_schema(session: &mut Session, schema: Option<&str>) -> PgResult<()> {
+    let Some(s) = schema else {
+        return Ok(());
+    };
+    if session.is_superuser || s.starts_with("pg_temp") {
+        return Ok(());
+    }
+    match namespace_oid(session, s)? {
+        Some(oid) => crate::acl::require_schema_usage(session, oid),
+        None => Ok(()),
+    }
+}
+
 /// Resolves a possibly schema-qualified relation name (`RangeVarGetRelid`).
 pub fn lookup_relation(
     session: &mut Session,

@@ -37,9 +37,12 @@ struct Change<'a> {
 /// GRANT privileges ON objects TO grantees [WITH GRANT OPTION].
 pub(crate) fn grant(session: &mut Session, g: &sqlparser::ast::Grant) -> PgResult<Outcome> {
     crate::xact::check_writable(session, "GRANT")?;
-    if g.granted_by.is_some() || g.as_grantor.is_some() || g.current_grants.is_some() {
-        return Err(PgError::feature_not_supported("GRANTED BY"));
+    if g.as_grantor.is_some() || g.current_grants.is_some() {
+        return Err(PgError::feature_not_supported(
+            "GRANT ... AS / COPY CURRENT GRANTS",
+        ));
     }
+    check_grantor(session, g.granted_by.as_ref())?;
     let Some(objects) = &g.objects else {
         return Err(PgError::syntax("syntax error at or near \"TO\"", None));
     };
@@ -61,9 +64,7 @@ pub(crate) fn grant(session: &mut Session, g: &sqlparser::ast::Grant) -> PgResul
 /// REVOKE [GRANT OPTION FOR] privileges ON objects FROM grantees.
 pub(crate) fn revoke(session: &mut Session, r: &sqlparser::ast::Revoke) -> PgResult<Outcome> {
     crate::xact::check_writable(session, "REVOKE")?;
-    if r.granted_by.is_some() {
-        return Err(PgError::feature_not_supported("GRANTED BY"));
-    }
+    check_grantor(session, r.granted_by.as_ref())?;
     let Some(objects) = &r.objects else {
         return Err(PgError::syntax("syntax error at or near \"FROM\"", None));
     };
@@ -80,6 +81,31 @@ pub(crate) fn revoke(session: &mut Session, r: &sqlparser::ast::Revoke) -> PgRes
     };
     apply(session, objects, &change)?;
     Ok(Outcome::Command("REVOKE".into()))
+}
+
+/// GRANTED BY: only the current user (PostgreSQL's rule for objects).
+fn check_grantor(session: &Session, by: Option<&sqlparser::ast::Ident>) -> PgResult<()> {
+    let Some(by) = by else {
+        return Ok(());
+    };
+    let name = if by.quote_style.is_some() {
+        by.value.clone()
+    } else {
+        by.value.to_lowercase()
+    };
+    let name = match name.as_str() {
+        "current_user" | "current_role" => session.user.clone(),
+        "session_user" => session.auth.session.name.clone(),
+        _ => name,
+    };
+    RoleGraph::load(session)?.require(&name)?;
+    if name != session.user {
+        return Err(PgError::new(
+            SqlState::FeatureNotSupported,
+            "grantor must be current user",
+        ));
+    }
+    Ok(())
 }
 
 /// The grantees as ACL names ("" for PUBLIC), each an existing role.
@@ -238,7 +264,7 @@ fn change_acl(
     if !change.is_grant && !acl::dependent_grants(&items, &owner_name).is_empty() {
         if !change.cascade {
             return Err(PgError::new(
-                SqlState::DependentPrivilegeDescriptorsStillExist,
+                SqlState::DependentObjectsStillExist,
                 "dependent privileges exist",
             )
             .with_hint("Use CASCADE to revoke them too."));

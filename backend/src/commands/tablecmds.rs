@@ -658,6 +658,7 @@ pub(crate) fn target_table(
             format!("schema \"{s}\" does not exist"),
         ));
     }
+    relcache::check_explicit_schema(session, schema.as_deref())?;
     let Some(rel) = relcache::lookup_relation(session, schema.as_deref(), &relname)? else {
         missing_relation(session, "table", &relname, if_exists)?;
         return Ok(None);

@@ -127,16 +127,6 @@ pub(crate) fn create_role(
     use sqlparser::ast::{Password, RoleOption as O};
     crate::xact::check_writable(session, "CREATE ROLE")?;
     require_createrole(session, "create")?;
-    if !cr.in_role.is_empty()
-        || !cr.in_group.is_empty()
-        || !cr.role.is_empty()
-        || !cr.user.is_empty()
-        || !cr.admin.is_empty()
-    {
-        return Err(PgError::feature_not_supported(
-            "role membership (IN ROLE, ROLE, ADMIN)",
-        ));
-    }
     let mut opts = Vec::new();
     let flags = [
         (cr.superuser, O::SuperUser as fn(bool) -> O),
@@ -196,6 +186,23 @@ pub(crate) fn create_role(
         crate::xact::with_write(session, |env, w| {
             CatalogWriter { env, db_oid: 0 }.create_role(w, &row)
         })?;
+        crate::xact::command_counter_increment(session)?;
+        // IN ROLE / IN GROUP: the new role joins them; ROLE / USER and
+        // ADMIN: they join the new role.
+        let names = |v: &[sqlparser::ast::Ident]| v.iter().map(ident_name).collect::<Vec<_>>();
+        for r in names(&cr.in_role).into_iter().chain(names(&cr.in_group)) {
+            let graph = crate::acl::RoleGraph::load(session)?;
+            let parent = graph.require(&r)?.clone();
+            require_role_admin(session, &graph, &parent)?;
+            add_member(session, &parent, &row, false)?;
+        }
+        for (list, admin) in [(&cr.role, false), (&cr.user, false), (&cr.admin, true)] {
+            for m in names(list) {
+                let graph = crate::acl::RoleGraph::load(session)?;
+                let member = graph.require(&m)?.clone();
+                add_member(session, &row, &member, admin)?;
+            }
+        }
     }
     Ok(Outcome::Command("CREATE ROLE".into()))
 }
@@ -547,8 +554,14 @@ pub(crate) fn grant_role(
             }
         }
     }
-    if g.granted_by.is_some() {
-        return Err(PgError::feature_not_supported("GRANTED BY"));
+    if let Some(by) = &g.granted_by
+        && ident_name(by) != session.user
+        && !session.is_superuser
+    {
+        return Err(PgError::new(
+            SqlState::InsufficientPrivilege,
+            "must be superuser to set grantor",
+        ));
     }
     let grantees = grantee_names(&g.grantees)?;
     for role in &g.roles {
@@ -568,44 +581,56 @@ pub(crate) fn grant_role(
             };
             let graph = crate::acl::RoleGraph::load(session)?;
             let member = grantee_role(session, &graph, grantee)?.clone();
-            if graph.is_member_nosuper(role_row.oid, member.oid) {
-                return Err(PgError::new(
-                    SqlState::InvalidGrantOperation,
-                    format!(
-                        "role \"{}\" is a member of role \"{}\"",
-                        role_row.name, member.name
-                    ),
-                ));
-            }
-            let existing = with_reader(session, |r| r.auth_members())?
-                .into_iter()
-                .find(|(_, m)| m.role == role_row.oid && m.member == member.oid);
-            if let Some((_, m)) = &existing
-                && (!admin || m.admin_option)
-            {
-                session.notice(
-                    "00000",
-                    format!(
-                        "role \"{}\" is already a member of role \"{}\"",
-                        member.name, role_row.name
-                    ),
-                );
-                continue;
-            }
-            let row = catalog::system::AuthMemberRow {
-                role: role_row.oid,
-                member: member.oid,
-                grantor: session.user_oid,
-                admin_option: admin,
-            };
-            let tid = existing.map(|(t, _)| t);
-            crate::xact::with_write(session, |env, w| {
-                CatalogWriter { env, db_oid: 0 }.put_auth_member(w, tid, &row)
-            })?;
-            crate::xact::command_counter_increment(session)?;
+            add_member(session, &role_row, &member, admin)?;
         }
     }
     Ok(Outcome::Command("GRANT ROLE".into()))
+}
+
+/// Makes `member` a member of `role` (PostgreSQL's `AddRoleMems` for one
+/// member, permissions checked by the caller).
+fn add_member(
+    session: &mut Session,
+    role_row: &AuthidRow,
+    member: &AuthidRow,
+    admin: bool,
+) -> PgResult<()> {
+    let graph = crate::acl::RoleGraph::load(session)?;
+    if graph.is_member_nosuper(role_row.oid, member.oid) {
+        return Err(PgError::new(
+            SqlState::InvalidGrantOperation,
+            format!(
+                "role \"{}\" is a member of role \"{}\"",
+                role_row.name, member.name
+            ),
+        ));
+    }
+    let existing = with_reader(session, |r| r.auth_members())?
+        .into_iter()
+        .find(|(_, m)| m.role == role_row.oid && m.member == member.oid);
+    if let Some((_, m)) = &existing
+        && (!admin || m.admin_option)
+    {
+        session.notice(
+            "00000",
+            format!(
+                "role \"{}\" is already a member of role \"{}\"",
+                member.name, role_row.name
+            ),
+        );
+        return Ok(());
+    }
+    let row = catalog::system::AuthMemberRow {
+        role: role_row.oid,
+        member: member.oid,
+        grantor: session.user_oid,
+        admin_option: admin,
+    };
+    let tid = existing.map(|(t, _)| t);
+    crate::xact::with_write(session, |env, w| {
+        CatalogWriter { env, db_oid: 0 }.put_auth_member(w, tid, &row)
+    })?;
+    crate::xact::command_counter_increment(session)
 }
 
 fn role_not_found_public() -> PgError {
@@ -628,9 +653,6 @@ pub(crate) fn revoke_role(
             ));
         }
     };
-    if r.granted_by.is_some() {
-        return Err(PgError::feature_not_supported("GRANTED BY"));
-    }
     let grantees = grantee_names(&r.grantees)?;
     for role in &r.roles {
         let role_name = ident_name(role);
