@@ -283,9 +283,10 @@ pub fn schema_privileges(
     user: u32,
     oid: u32,
 ) -> PgResult<Option<(String, u32)>> {
-    let Some((_, name, owner, texts)) = with_reader(session, |r| r.namespace_full(oid))? else {
+    let Some((_, row)) = with_reader(session, |r| r.namespace_full(oid))? else {
         return Ok(None);
     };
+    let (name, owner, texts) = (row.name, row.owner, row.acl);
     let all = ObjectKind::Schema.all_privileges();
     if graph.is_superuser(user) {
         return Ok(Some((name, all)));

@@ -229,6 +229,15 @@ impl ClassRow {
     }
 }
 
+/// What a `pg_namespace` row says (besides its OID).
+#[derive(Debug, Clone)]
+pub struct NamespaceRow {
+    pub name: String,
+    pub owner: u32,
+    /// `nspacl`: the ACL items' text, None for the default.
+    pub acl: Option<Vec<String>>,
+}
+
 /// A `text[]` column (an ACL): None if NULL.
 pub fn text_array_at(r: &[Datum], i: usize) -> Option<Vec<String>> {
     match r.get(i) {
@@ -405,12 +414,18 @@ impl CatalogReader<'_, '_, '_> {
     }
 
     /// Schema `oid`'s row: (tid, name, owner, nspacl).
-    pub fn namespace_full(
-        &self,
-        oid: u32,
-    ) -> PgResult<Option<(ItemPointer, String, u32, Option<Vec<String>>)>> {
+    pub fn namespace_full(&self, oid: u32) -> PgResult<Option<(ItemPointer, NamespaceRow)>> {
         self.find(&PG_NAMESPACE_DEF, |tid, r| {
-            (oid_at(r, 0) == oid).then(|| (tid, text_at(r, 1), oid_at(r, 2), text_array_at(r, 3)))
+            (oid_at(r, 0) == oid).then(|| {
+                (
+                    tid,
+                    NamespaceRow {
+                        name: text_at(r, 1),
+                        owner: oid_at(r, 2),
+                        acl: text_array_at(r, 3),
+                    },
+                )
+            })
         })
     }
 

@@ -404,10 +404,10 @@ fn schema(
     let Some(oid) = relcache::namespace_oid(session, &schema)? else {
         return Err(schema_missing(&schema));
     };
-    let Some((tid, nspname, owner, stored)) = with_reader(session, |r| r.namespace_full(oid))?
-    else {
+    let Some((tid, row)) = with_reader(session, |r| r.namespace_full(oid))? else {
         return Err(schema_missing(&schema));
     };
+    let (nspname, owner, stored) = (row.name, row.owner, row.acl);
     let graph = RoleGraph::load(session)?;
     let acl = change_acl(
         session,
