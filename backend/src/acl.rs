@@ -144,6 +144,28 @@ pub fn acl_mask(graph: &RoleGraph, user: u32, owner: u32, acl: &[AclItem]) -> (u
     (privs, opts)
 }
 
+/// What `pg_read_all_data` and `pg_write_all_data` give their members on
+/// objects of `kind`, whatever their ACLs say.
+pub fn predefined_privileges(graph: &RoleGraph, user: u32, kind: ObjectKind) -> u32 {
+    use catalog::system::{PG_READ_ALL_DATA, PG_WRITE_ALL_DATA};
+    let read = graph.has_privs_of(user, PG_READ_ALL_DATA);
+    let write = graph.has_privs_of(user, PG_WRITE_ALL_DATA);
+    let mut privs = 0;
+    match kind {
+        ObjectKind::Table | ObjectKind::Sequence => {
+            if read {
+                privs |= acl::ACL_SELECT;
+            }
+            if write {
+                privs |= acl::ACL_INSERT | acl::ACL_UPDATE | acl::ACL_DELETE;
+            }
+        }
+        ObjectKind::Schema if read || write => privs |= acl::ACL_USAGE,
+        _ => {}
+    }
+    privs & kind.all_privileges()
+}
+
 /// The ACL kind of a relation of `relkind`.
 pub fn relation_kind(relkind: char) -> ObjectKind {
     if relkind == 'S' {
@@ -211,7 +233,8 @@ pub fn relation_privileges(
         relation_kind(class.kind),
         &graph.name_of(class.owner),
     );
-    let (privs, opts) = acl_mask(graph, user, class.owner, &items);
+    let (mut privs, opts) = acl_mask(graph, user, class.owner, &items);
+    privs |= predefined_privileges(graph, user, relation_kind(class.kind));
     Ok(Some((class, privs, opts)))
 }
 
@@ -219,18 +242,32 @@ pub fn relation_privileges(
 /// (PostgreSQL's `ExecCheckRTPerms`), with 42501 `permission denied for
 /// table t`. Superusers pass without looking.
 pub fn check_plan_privileges(session: &Session, plan: &planner::PlannedStmt) -> PgResult<()> {
-    if session.is_superuser || plan.relations.iter().all(|r| r.perms == 0) {
+    if plan
+        .relations
+        .iter()
+        .all(|r| (r.perms == 0 || session.is_superuser) && r.view_perms.is_empty())
+    {
         return Ok(());
     }
     let graph = RoleGraph::load(session)?;
-    for r in plan.relations.iter().filter(|r| r.perms != 0) {
-        let Some((class, privs, _)) =
-            relation_privileges(session, &graph, session.user_oid, r.rel.oid)?
-        else {
-            continue;
-        };
-        if privs & r.perms != r.perms {
-            return Err(permission_denied(relation_word(class.kind), &class.name));
+    for r in &plan.relations {
+        let mut checks = Vec::new();
+        if r.perms != 0 {
+            checks.push((session.user_oid, r.perms));
+        }
+        for &(view, perms) in &r.view_perms {
+            if let Some((_, v)) = with_reader(session, |rd| rd.class_by_oid(view))? {
+                checks.push((v.owner, perms));
+            }
+        }
+        for (user, perms) in checks {
+            let Some((class, privs, _)) = relation_privileges(session, &graph, user, r.rel.oid)?
+            else {
+                continue;
+            };
+            if privs & perms != perms {
+                return Err(permission_denied(relation_word(class.kind), &class.name));
+            }
         }
     }
     Ok(())
@@ -301,6 +338,7 @@ pub fn schema_privileges(
     if system && texts.is_none() {
         privs |= acl::ACL_USAGE;
     }
+    privs |= predefined_privileges(graph, user, ObjectKind::Schema);
     if owner == catalog::system::PG_DATABASE_OWNER && is_database_owner(session, graph, user)? {
         privs |= items
             .iter()

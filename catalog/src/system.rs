@@ -1423,6 +1423,50 @@ impl AuthidRow {
     }
 }
 
+/// PostgreSQL 15's predefined roles (`pg_authid.dat`): name and OID.
+pub const PREDEFINED_ROLES: [(&str, u32); 12] = [
+    ("pg_database_owner", PG_DATABASE_OWNER),
+    ("pg_read_all_data", PG_READ_ALL_DATA),
+    ("pg_write_all_data", PG_WRITE_ALL_DATA),
+    ("pg_monitor", 3373),
+    ("pg_read_all_settings", 3374),
+    ("pg_read_all_stats", 3375),
+    ("pg_stat_scan_tables", 3377),
+    ("pg_read_server_files", 4569),
+    ("pg_write_server_files", 4570),
+    ("pg_execute_server_program", 4571),
+    ("pg_signal_backend", 4200),
+    ("pg_checkpoint", 4544),
+];
+
+/// `pg_read_all_data`: SELECT on every table, USAGE on every schema.
+pub const PG_READ_ALL_DATA: u32 = 6181;
+/// `pg_write_all_data`: INSERT, UPDATE and DELETE on every table, USAGE
+/// on every schema.
+pub const PG_WRITE_ALL_DATA: u32 = 6182;
+
+/// The `pg_authid` rows of the predefined roles.
+pub fn predefined_roles() -> Vec<AuthidRow> {
+    PREDEFINED_ROLES
+        .iter()
+        .map(|&(name, oid)| AuthidRow::new(oid, name))
+        .collect()
+}
+
+/// initdb's memberships: pg_monitor is a member of pg_read_all_settings,
+/// pg_read_all_stats and pg_stat_scan_tables.
+pub fn predefined_memberships() -> Vec<AuthMemberRow> {
+    [3374, 3375, 3377]
+        .iter()
+        .map(|&role| AuthMemberRow {
+            role,
+            member: 3373,
+            grantor: BOOTSTRAP_SUPERUSER_OID,
+            admin_option: false,
+        })
+        .collect()
+}
+
 /// The bootstrap superuser's `pg_authid` row (initdb's).
 pub fn bootstrap_superuser(name: &str, verifier: Option<String>) -> AuthidRow {
     AuthidRow {

@@ -769,7 +769,9 @@ pub struct RelationLock {
     pub mode: LockMode,
     /// The privileges (`catalog::acl` bits) the current user needs on it:
     /// SELECT to read it, INSERT / UPDATE / DELETE to change it. Zero for
-    /// the relations of a view (checked as the view's owner, who made it)
-    /// and for inheritance children (the parent's privileges cover them).
+    /// inheritance children (the parent's privileges cover them).
     pub perms: u32,
+    /// What the relation's uses inside views need: (view OID, privileges),
+    /// checked as the view's owner (PostgreSQL's `checkAsUser`).
+    pub view_perms: Vec<(u32, u32)>,
 }

@@ -273,7 +273,11 @@ pub(crate) fn drop_roles(
                 "current user cannot be dropped",
             ));
         }
-        if row.oid == catalog::role::BOOTSTRAP_SUPERUSER_OID {
+        if row.oid == catalog::role::BOOTSTRAP_SUPERUSER_OID
+            || catalog::system::PREDEFINED_ROLES
+                .iter()
+                .any(|(_, o)| *o == row.oid)
+        {
             return Err(PgError::new(
                 SqlState::ObjectInUse,
                 format!("cannot drop role {name} because it is required by the database system"),

@@ -420,9 +420,11 @@ impl Analyzer<'_> {
             return Err(PgError::feature_not_supported("this form of UPDATE"));
         }
         let (entry, rel) = self.dml_target(&upd.table.relation)?;
-        let reads = upd.selection.is_some()
+        let target_names: Vec<String> = entry.rel.columns.iter().map(|c| c.name.clone()).collect();
+        let reads_target = |e: &ast::Expr| mentions_columns(e, &entry.refname, &target_names);
+        let reads = upd.selection.as_ref().is_some_and(reads_target)
             || upd.returning.is_some()
-            || upd.assignments.iter().any(|a| mentions_columns(&a.value));
+            || upd.assignments.iter().any(|a| reads_target(&a.value));
         self.require_privileges(
             entry.rel.oid,
             catalog::acl::ACL_UPDATE | if reads { catalog::acl::ACL_SELECT } else { 0 },
@@ -704,7 +706,12 @@ impl Analyzer<'_> {
             ));
         }
         let (entry, rel) = self.dml_target(&target.relation)?;
-        let reads = del.selection.is_some() || del.returning.is_some();
+        let target_names: Vec<String> = entry.rel.columns.iter().map(|c| c.name.clone()).collect();
+        let reads = del
+            .selection
+            .as_ref()
+            .is_some_and(|e| mentions_columns(e, &entry.refname, &target_names))
+            || del.returning.is_some();
         self.require_privileges(
             entry.rel.oid,
             catalog::acl::ACL_DELETE | if reads { catalog::acl::ACL_SELECT } else { 0 },
@@ -858,12 +865,28 @@ fn identity_plan(rows: Vec<Vec<Expr>>, rel: &RelationDesc) -> Plan {
     }
 }
 
-/// Whether an expression reads columns (then UPDATE needs SELECT too, as
-/// PostgreSQL asks SELECT on every column a statement reads).
-fn mentions_columns(e: &ast::Expr) -> bool {
+/// Whether an expression reads columns of the target (called `refname`,
+/// with columns `columns`): then UPDATE and DELETE need SELECT too, as
+/// PostgreSQL asks SELECT on every column a statement reads. A bare name
+/// counts if the target has such a column, a qualified one if its
+/// qualifier is the target (subqueries' names included: a name the target
+/// shares with a subquery's table counts, erring on the side of asking).
+fn mentions_columns(e: &ast::Expr, refname: &str, columns: &[String]) -> bool {
     use std::ops::ControlFlow;
+    let norm = |i: &ast::Ident| {
+        if i.quote_style.is_some() {
+            i.value.clone()
+        } else {
+            i.value.to_lowercase()
+        }
+    };
     let found = ast::visit_expressions(e, |x| match x {
-        ast::Expr::Identifier(_) | ast::Expr::CompoundIdentifier(_) => ControlFlow::Break(()),
+        ast::Expr::Identifier(i) if columns.contains(&norm(i)) => ControlFlow::Break(()),
+        ast::Expr::CompoundIdentifier(parts)
+            if parts.len() >= 2 && norm(&parts[parts.len() - 2]) == refname =>
+        {
+            ControlFlow::Break(())
+        }
         _ => ControlFlow::Continue(()),
     });
     found.is_break()

@@ -258,19 +258,24 @@ impl<'a> Analyzer<'a> {
                 rel: rel.clone(),
                 mode,
                 perms: 0,
+                view_perms: Vec::new(),
             }),
         }
     }
 
     /// Notes that the statement needs privileges `perms` on relation `oid`
-    /// (added before with [`Self::add_relation`]); nothing inside a view,
-    /// whose relations are its owner's business.
+    /// (added before with [`Self::add_relation`]); inside a view, the
+    /// view's owner needs them instead.
     pub(crate) fn require_privileges(&mut self, oid: u32, perms: u32) {
-        if !self.expanding_views.is_empty() {
-            return;
-        }
+        let view = self.expanding_views.last().copied();
         if let Some(r) = self.relations.iter_mut().find(|r| r.rel.oid == oid) {
-            r.perms |= perms;
+            match view {
+                None => r.perms |= perms,
+                Some(v) => match r.view_perms.iter_mut().find(|(o, _)| *o == v) {
+                    Some((_, p)) => *p |= perms,
+                    None => r.view_perms.push((v, perms)),
+                },
+            }
         }
     }
 
