@@ -588,3 +588,161 @@ pub fn has_privilege(
         }
     }
 }
+
+/// The role an `OWNER TO` names.
+pub fn owner_role(
+    session: &Session,
+    graph: &RoleGraph,
+    owner: &sqlparser::ast::Owner,
+) -> PgResult<AuthidRow> {
+    use sqlparser::ast::Owner;
+    let name = match owner {
+        Owner::Ident(i) if i.quote_style.is_some() => i.value.clone(),
+        Owner::Ident(i) => i.value.to_lowercase(),
+        Owner::CurrentRole | Owner::CurrentUser => session.user.clone(),
+        Owner::SessionUser => session.auth.session.name.clone(),
+    };
+    graph.require(&name).cloned()
+}
+
+/// An ACL after its object changed owner (PostgreSQL's `aclnewowner`): the
+/// old owner's items, as grantee and as grantor, become the new owner's.
+pub fn acl_new_owner(stored: Option<&[String]>, old: &str, new: &str) -> Option<Vec<String>> {
+    let stored = stored?;
+    let mut out: Vec<AclItem> = Vec::new();
+    for mut item in stored.iter().filter_map(|t| AclItem::parse(t)) {
+        if item.grantee == old {
+            item.grantee = new.to_owned();
+        }
+        if item.grantor == old {
+            item.grantor = new.to_owned();
+        }
+        match out
+            .iter_mut()
+            .find(|o| o.grantee == item.grantee && o.grantor == item.grantor)
+        {
+            Some(o) => {
+                o.privs |= item.privs;
+                o.grant_options |= item.grant_options;
+            }
+            None => out.push(item),
+        }
+    }
+    Some(acl::to_texts(&out))
+}
+
+/// ALTER TABLE / VIEW / SEQUENCE ... OWNER TO: the owner must be a member
+/// of the new owner role, which must be able to create in the schema;
+/// superusers may give anything to anyone.
+pub fn alter_relation_owner(
+    session: &mut Session,
+    oid: u32,
+    owner: &sqlparser::ast::Owner,
+) -> PgResult<()> {
+    let graph = RoleGraph::load(session)?;
+    let new = owner_role(session, &graph, owner)?;
+    let Some((tid, mut class)) = with_reader(session, |r| r.class_by_oid(oid))? else {
+        return Ok(());
+    };
+    if class.owner == new.oid {
+        return Ok(());
+    }
+    if !session.is_superuser {
+        if !graph.has_privs_of(session.user_oid, class.owner) {
+            return Err(must_be_owner(relation_word(class.kind), &class.name));
+        }
+        if !graph.is_member_of(session.user_oid, new.oid) {
+            return Err(PgError::new(
+                SqlState::InsufficientPrivilege,
+                format!("must be member of role \"{}\"", new.name),
+            ));
+        }
+        if let Some((schema, privs)) = schema_privileges(session, &graph, new.oid, class.namespace)?
+            && privs & acl::ACL_CREATE == 0
+        {
+            return Err(permission_denied("schema", &schema));
+        }
+    }
+    let old_name = graph.name_of(class.owner);
+    class.acl = acl_new_owner(class.acl.as_deref(), &old_name, &new.name);
+    class.owner = new.oid;
+    let db = session.database_oid;
+    crate::xact::with_write(session, |env, w| {
+        catalog::heap_catalog::CatalogWriter { env, db_oid: db }.update_class(tid, &class, w)
+    })?;
+    crate::xact::command_counter_increment(session)
+}
+
+/// What depends on role `role` in this database and the shared catalogs,
+/// as PostgreSQL's DROP ROLE lists it (`owner of table t`, `privileges for
+/// schema s`), in OID order.
+pub fn role_dependents(session: &Session, role: &AuthidRow) -> PgResult<Vec<String>> {
+    let mentions = |acl: &Option<Vec<String>>| {
+        acl.iter()
+            .flatten()
+            .filter_map(|t| AclItem::parse(t))
+            .any(|i| i.grantee == role.name || (i.grantor == role.name && i.grantee != role.name))
+    };
+    let mut found: Vec<(u32, String)> = Vec::new();
+    let (classes, namespaces, databases) = with_reader(session, |r| {
+        let mut classes = Vec::new();
+        r.scan(&catalog::system::PG_CLASS_DEF, |_, row| {
+            classes.push(catalog::heap_catalog::class_from_datums(&row));
+            Ok(true)
+        })?;
+        let mut namespaces = Vec::new();
+        r.scan(&catalog::system::PG_NAMESPACE_DEF, |_, row| {
+            if let Some(types::Datum::Oid(oid)) = row.first() {
+                namespaces.push(*oid);
+            }
+            Ok(true)
+        })?;
+        let mut full = Vec::new();
+        for oid in namespaces {
+            if let Some((_, n)) = r.namespace_full(oid)? {
+                full.push((oid, n));
+            }
+        }
+        Ok((classes, full, r.databases()?))
+    })?;
+    for c in classes
+        .iter()
+        .filter(|c| matches!(c.kind, 'r' | 'p' | 'v' | 'm' | 'S' | 'f'))
+    {
+        let schema = namespaces
+            .iter()
+            .find(|(o, _)| *o == c.namespace)
+            .map(|(_, n)| n.name.clone())
+            .unwrap_or_default();
+        let name = if c.namespace == catalog::system::PUBLIC_NAMESPACE {
+            c.name.clone()
+        } else {
+            format!("{schema}.{}", c.name)
+        };
+        let word = relation_word(c.kind);
+        if c.owner == role.oid {
+            found.push((c.oid, format!("owner of {word} {name}")));
+        }
+        if c.owner != role.oid && mentions(&c.acl) {
+            found.push((c.oid, format!("privileges for {word} {name}")));
+        }
+    }
+    for (oid, n) in &namespaces {
+        if n.owner == role.oid {
+            found.push((*oid, format!("owner of schema {}", n.name)));
+        }
+        if n.owner != role.oid && mentions(&n.acl) {
+            found.push((*oid, format!("privileges for schema {}", n.name)));
+        }
+    }
+    for (_, d) in &databases {
+        if d.owner == role.oid {
+            found.push((d.oid, format!("owner of database {}", d.name)));
+        }
+        if d.owner != role.oid && mentions(&Some(d.acl.clone())) {
+            found.push((d.oid, format!("privileges for database {}", d.name)));
+        }
+    }
+    found.sort_by_key(|(o, _)| *o);
+    Ok(found.into_iter().map(|(_, t)| t).collect())
+}

@@ -201,6 +201,11 @@ fn i32_at(row: &[Datum], i: usize) -> i32 {
     }
 }
 
+/// A `pg_class` row read by [`CatalogReader::scan`].
+pub fn class_from_datums(r: &[Datum]) -> ClassRow {
+    ClassRow::from_datums(r)
+}
+
 impl ClassRow {
     fn from_datums(r: &[Datum]) -> ClassRow {
         let d = &PG_CLASS_DEF;

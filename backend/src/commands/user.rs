@@ -283,6 +283,14 @@ pub(crate) fn drop_roles(
                 format!("cannot drop role {name} because it is required by the database system"),
             ));
         }
+        let dependents = crate::acl::role_dependents(session, &row)?;
+        if !dependents.is_empty() {
+            return Err(PgError::new(
+                SqlState::DependentObjectsStillExist,
+                format!("role \"{name}\" cannot be dropped because some objects depend on it"),
+            )
+            .with_detail(dependents.join("\n")));
+        }
         // Its memberships, both ways, go with it.
         let mut rows = vec![(catalog::system::PG_AUTHID, tid)];
         rows.extend(
