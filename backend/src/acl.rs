@@ -17,6 +17,30 @@
 //! A superuser passes all three. [`RoleGraph`] reads `pg_authid` and
 //! `pg_auth_members` once per question set: both are small, and catalog
 //! snapshots keep the answer consistent within a statement.
+//!
+//! # Object privileges
+//!
+//! An object's ACL (`catalog::acl`) names roles; what a user holds is the
+//! union of the items whose grantee is PUBLIC or a role the user has the
+//! privileges of ([`acl_mask`]), plus what `pg_read_all_data` and
+//! `pg_write_all_data` give their members. Superusers hold everything. The
+//! checks, all `42501`:
+//!
+//! 1. Queries and DML: the planner records on each relation of the plan
+//!    the privileges the statement needs (`planner::RelationLock::perms`:
+//!    SELECT to read, INSERT / UPDATE / DELETE to write, UPDATE for FOR
+//!    UPDATE/SHARE); inside a view, the view's owner needs them
+//!    (`view_perms`). [`check_plan_privileges`] runs after the plan's locks
+//!    are taken, so that the ACL read is the committed one.
+//! 2. DDL on a relation needs its ownership (or the owner's privileges):
+//!    [`require_relation_owner`], `must be owner of table t`.
+//! 3. Names: CREATE in a schema needs its CREATE privilege, naming an
+//!    object in a schema outright needs USAGE ([`require_schema_usage`]).
+//! 4. TRUNCATE, LOCK TABLE and the sequence functions check their own
+//!    privileges ([`require_relation_privileges`]).
+//!
+//! Column privileges are not there yet: GRANT with a column list answers
+//! `0A000`, and `has_column_privilege` answers with the table's.
 
 use std::collections::HashSet;
 

@@ -26,7 +26,9 @@
 //!    resolves names through [`table_access::SessionCatalog`] (the
 //!    [`relcache`], read with a fresh catalog snapshot).
 //! 6. `tcop::lock_relations` takes the plan's table locks (the lock manager in
-//!    shared memory) and plans again if the catalog moved meanwhile.
+//!    shared memory) and plans again if the catalog moved meanwhile; then
+//!    [`acl::check_plan_privileges`] checks that the current user (or, inside
+//!    a view, the view's owner) holds the privileges the plan needs.
 //! 7. `executor::execute_statement` runs the plan, calling back into the
 //!    session ([`session::Session`] implements `executor::ExecContext`): scans
 //!    and row changes go through [`table_access`] to the heap
