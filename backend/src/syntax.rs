@@ -18,6 +18,7 @@ pub fn parse(sql: &str) -> PgResult<Vec<Statement>> {
         .tokenize_with_location()
         .map_err(|e| to_pg_error(sql, ParserError::from(e)))?;
     let create_user = rewrite_create_user(&mut tokens);
+    rewrite_alter_group(&mut tokens);
     let tokens = rewrite_checkpoint(tokens);
     let tokens = rewrite_reindex(tokens);
     let tokens = rewrite_key_locks(tokens);
@@ -38,6 +39,56 @@ pub fn parse(sql: &str) -> PgResult<Vec<Statement>> {
         }
     }
     Ok(stmts)
+}
+
+/// PostgreSQL's old `ALTER GROUP g ADD USER a, b` and `ALTER GROUP g DROP
+/// USER a` are `GRANT g TO a, b` and `REVOKE g FROM a`: the words are
+/// replaced in place (the extra ones by whitespace, so positions stay).
+fn rewrite_alter_group(tokens: &mut [TokenWithSpan]) {
+    let is = |t: &Token, k: Keyword| matches!(t, Token::Word(w) if w.quote_style.is_none() && w.keyword == k);
+    let blank = || Token::Whitespace(sqlparser::tokenizer::Whitespace::Space);
+    let word = |value: &str, keyword| {
+        Token::Word(Word {
+            value: value.into(),
+            quote_style: None,
+            keyword,
+        })
+    };
+    let mut start = true;
+    for i in 0..tokens.len() {
+        if tokens[i].token == Token::SemiColon {
+            start = true;
+            continue;
+        }
+        if matches!(tokens[i].token, Token::Whitespace(_)) {
+            continue;
+        }
+        if !std::mem::replace(&mut start, false) || !is(&tokens[i].token, Keyword::ALTER) {
+            continue;
+        }
+        // ALTER GROUP name {ADD | DROP} USER
+        let sig: Vec<usize> = (i..tokens.len())
+            .filter(|&j| !matches!(tokens[j].token, Token::Whitespace(_)))
+            .take(5)
+            .collect();
+        let [alter, group, _name, action, user] = sig[..] else {
+            continue;
+        };
+        if !is(&tokens[group].token, Keyword::GROUP) || !is(&tokens[user].token, Keyword::USER) {
+            continue;
+        }
+        let (verb, prep) = if is(&tokens[action].token, Keyword::ADD) {
+            (word("GRANT", Keyword::GRANT), word("TO", Keyword::TO))
+        } else if is(&tokens[action].token, Keyword::DROP) {
+            (word("REVOKE", Keyword::REVOKE), word("FROM", Keyword::FROM))
+        } else {
+            continue;
+        };
+        tokens[alter].token = verb;
+        tokens[group].token = blank();
+        tokens[action].token = prep;
+        tokens[user].token = blank();
+    }
 }
 
 /// sqlparser reads `CREATE USER` in Snowflake's form; PostgreSQL's is `CREATE
