@@ -39,8 +39,14 @@
 //! 4. TRUNCATE, LOCK TABLE and the sequence functions check their own
 //!    privileges ([`require_relation_privileges`]).
 //!
-//! Column privileges are not there yet: GRANT with a column list answers
-//! `0A000`, and `has_column_privilege` answers with the table's.
+//! 5. Columns: where the table's ACL falls short, the columns' ACLs
+//!    (`attacl`) may make up for SELECT, INSERT and UPDATE: every column the
+//!    statement reads, inserts or updates must have the privilege, and a
+//!    statement naming no column needs it on one
+//!    ([`column_privileges_cover`]). The planner names the columns
+//!    (`planner::ColumnUse`); where it cannot trace a use to its column
+//!    (the merged columns of USING and NATURAL joins), only table
+//!    privileges will do.
 
 use std::collections::HashSet;
 
@@ -276,7 +282,7 @@ pub fn check_plan_privileges(session: &Session, plan: &planner::PlannedStmt) -> 
     let graph = RoleGraph::load(session)?;
     for r in &plan.relations {
         let mut checks = Vec::new();
-        if r.perms != 0 {
+        if r.perms != 0 && !session.is_superuser {
             checks.push((session.user_oid, r.perms));
         }
         for &(view, perms) in &r.view_perms {
@@ -289,12 +295,61 @@ pub fn check_plan_privileges(session: &Session, plan: &planner::PlannedStmt) -> 
             else {
                 continue;
             };
-            if privs & perms != perms {
+            let missing = perms & !privs;
+            let by_columns = missing != 0
+                && user == session.user_oid
+                && column_privileges_cover(session, &graph, user, &class, missing, &r.columns)?;
+            if missing != 0 && !by_columns {
                 return Err(permission_denied(relation_word(class.kind), &class.name));
             }
         }
     }
     Ok(())
+}
+
+/// Whether privileges on columns make up for the table privileges
+/// `missing` (PostgreSQL's rule: every column the statement reads, inserts
+/// or updates needs the privilege; a statement that names no column needs
+/// it on some column).
+fn column_privileges_cover(
+    session: &Session,
+    graph: &RoleGraph,
+    user: u32,
+    class: &catalog::system::ClassRow,
+    missing: u32,
+    used: &planner::ColumnUse,
+) -> PgResult<bool> {
+    if used.unknown || missing & !(acl::ACL_SELECT | acl::ACL_INSERT | acl::ACL_UPDATE) != 0 {
+        return Ok(false);
+    }
+    let attrs = with_reader(session, |r| r.attributes(class.oid))?;
+    let column_privs = |a: &catalog::system::AttributeRow| {
+        let items = acl::from_texts(Some(a.acl.as_deref().unwrap_or(&[])), ObjectKind::Table, "");
+        acl_mask(graph, user, class.owner, &items).0
+    };
+    for (bit, names) in [
+        (acl::ACL_SELECT, &used.select),
+        (acl::ACL_INSERT, &used.insert),
+        (acl::ACL_UPDATE, &used.update),
+    ] {
+        if missing & bit == 0 {
+            continue;
+        }
+        let live = attrs.iter().map(|(_, a)| a).filter(|a| !a.dropped);
+        let ok = if names.is_empty() {
+            live.clone().any(|a| column_privs(a) & bit != 0)
+        } else {
+            names.iter().all(|n| {
+                live.clone()
+                    .find(|a| &a.name == n)
+                    .is_some_and(|a| column_privs(a) & bit != 0)
+            })
+        };
+        if !ok {
+            return Ok(false);
+        }
+    }
+    Ok(true)
 }
 
 /// DDL on relation `oid` is for its owner (or a member of the owner role)
@@ -550,6 +605,23 @@ pub fn has_privilege(
                 if !found {
                     return Ok(None);
                 }
+                // The column's own privileges add to the table's.
+                let column = attrs.iter().map(|(_, a)| a).find(|a| match &rest[1] {
+                    Datum::Text(c) => &a.name == c,
+                    Datum::Int2(n) => a.attnum == *n,
+                    _ => false,
+                });
+                if let Some(a) = column
+                    && !graph.is_superuser(user)
+                {
+                    let items = acl::from_texts(
+                        Some(a.acl.as_deref().unwrap_or(&[])),
+                        ObjectKind::Table,
+                        "",
+                    );
+                    let (p, o) = acl_mask(&graph, user, class.owner, &items);
+                    return Ok(Some(answer(held | p, held_opts | o)));
+                }
             }
             Ok(Some(answer(held, held_opts)))
         }
@@ -749,6 +821,19 @@ pub fn role_dependents(session: &Session, role: &AuthidRow) -> PgResult<Vec<Stri
         }
         if c.owner != role.oid && mentions(&c.acl) {
             found.push((c.oid, format!("privileges for {word} {name}")));
+        }
+    }
+    let column_acls = with_reader(session, |r| r.column_acls())?;
+    for (relid, column, items) in column_acls {
+        if let Some(c) = classes.iter().find(|c| c.oid == relid)
+            && c.owner != role.oid
+            && mentions(&Some(items))
+        {
+            let word = relation_word(c.kind);
+            found.push((
+                c.oid,
+                format!("privileges for column {column} of {word} {}", c.name),
+            ));
         }
     }
     for (oid, n) in &namespaces {

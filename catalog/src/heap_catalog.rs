@@ -274,6 +274,7 @@ impl AttributeRow {
             identity: char_at(r, d.col("attidentity")),
             is_local: bool_at(r, d.col("attislocal")),
             inhcount: i32_at(r, d.col("attinhcount")),
+            acl: text_array_at(r, d.col("attacl")),
         }
     }
 }
@@ -366,6 +367,22 @@ impl CatalogReader<'_, '_, '_> {
                     admin_option: bool_at(&r, 3),
                 },
             ));
+            Ok(true)
+        })?;
+        Ok(out)
+    }
+
+    /// Every column with privileges of its own (`attacl`): (relation,
+    /// column name, its ACL text), in catalog order.
+    pub fn column_acls(&self) -> PgResult<Vec<(u32, String, Vec<String>)>> {
+        let mut out = Vec::new();
+        self.scan(&PG_ATTRIBUTE_DEF, |_, r| {
+            let a = AttributeRow::from_datums(&r);
+            if let Some(acl) = a.acl
+                && !a.dropped
+            {
+                out.push((a.relid, a.name, acl));
+            }
             Ok(true)
         })?;
         Ok(out)
@@ -1080,6 +1097,7 @@ impl CatalogWriter<'_, '_, '_> {
                 identity: col.identity,
                 is_local: col.is_local,
                 inhcount: col.inhcount,
+                acl: None,
             };
             self.insert(&PG_ATTRIBUTE_DEF, &row.to_datums()?, w)?;
             if let Some(text) = &col.default {
@@ -1159,6 +1177,7 @@ impl CatalogWriter<'_, '_, '_> {
             identity: col.identity,
             is_local: col.is_local,
             inhcount: col.inhcount,
+            acl: None,
         };
         self.insert(&PG_ATTRIBUTE_DEF, &row.to_datums()?, w)?;
         if let Some(text) = &col.default {

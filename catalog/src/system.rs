@@ -154,6 +154,8 @@ pub const PG_ATTRIBUTE_DEF: CatalogDef = CatalogDef {
         c("attislocal", BOOL),
         c("attinhcount", INT4),
         c("attcollation", OID),
+        // aclitem[] in PostgreSQL: its items' text here (see crate::acl).
+        c("attacl", oid::TEXT_ARRAY),
     ],
     shared: false,
 };
@@ -1992,6 +1994,9 @@ pub struct AttributeRow {
     pub is_local: bool,
     /// `attinhcount`: how many parents it is inherited from.
     pub inhcount: i32,
+    /// `attacl`: the column's privileges (GRANT SELECT (col) ...), None if
+    /// it has none of its own.
+    pub acl: Option<Vec<String>>,
 }
 
 impl AttributeRow {
@@ -2028,6 +2033,7 @@ impl AttributeRow {
             Datum::Bool(self.is_local),
             Datum::Int4(self.inhcount),
             Datum::Oid(type_collation(self.type_oid)),
+            acl_datum(&self.acl),
         ])
     }
 }
@@ -2069,6 +2075,7 @@ pub fn catalog_self_description() -> (Vec<ClassRow>, Vec<AttributeRow>) {
                 identity: '\0',
                 is_local: true,
                 inhcount: 0,
+                acl: None,
             });
         }
     }

@@ -774,4 +774,19 @@ pub struct RelationLock {
     /// What the relation's uses inside views need: (view OID, privileges),
     /// checked as the view's owner (PostgreSQL's `checkAsUser`).
     pub view_perms: Vec<(u32, u32)>,
+    /// The columns the statement reads, inserts and updates (by name), for
+    /// a user who holds the privileges on columns rather than on the table.
+    pub columns: ColumnUse,
+}
+
+/// The columns a statement uses of one relation (PostgreSQL's
+/// `selectedCols`, `insertedCols`, `updatedCols`). `unknown` when some use
+/// could not be traced to its columns (merged join columns, whole rows):
+/// then only table privileges will do.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ColumnUse {
+    pub select: Vec<String>,
+    pub insert: Vec<String>,
+    pub update: Vec<String>,
+    pub unknown: bool,
 }

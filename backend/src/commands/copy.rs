@@ -769,6 +769,7 @@ pub fn copy(session: &mut Session, stmt: &Statement) -> PgResult<Copy> {
         return Err(PgError::syntax("syntax error at or near \"FROM\"", None));
     };
     crate::xact::check_writable(session, "COPY FROM")?;
+    crate::acl::require_relation_privileges(session, t.rel.oid, catalog::acl::ACL_INSERT)?;
     let mut state = begin_in(session, t, opts)?;
     match (&file, payload) {
         (Some(path), _) => {
@@ -875,6 +876,7 @@ fn copy_to(
             let Some(t) = target(session, source)? else {
                 return Err(PgError::internal("COPY without a table"));
             };
+            crate::acl::require_relation_privileges(session, t.rel.oid, catalog::acl::ACL_SELECT)?;
             let rel = &t.rel;
             if rel.relkind == 'p' {
                 return Err(PgError::new(

@@ -157,7 +157,14 @@ fn privilege_bits(p: &Privileges, kind: ObjectKind, as_sequence: bool) -> PgResu
             }
         };
         if columns.is_some() {
-            return Err(PgError::feature_not_supported("column privileges"));
+            // A column privilege (see `column_privileges`).
+            if kind != ObjectKind::Table {
+                return Err(PgError::new(
+                    SqlState::InvalidGrantOperation,
+                    format!("invalid privilege type {name} for column"),
+                ));
+            }
+            continue;
         }
         // A sequence named as a table takes table privileges (with a
         // warning for those it does not have).
@@ -184,6 +191,32 @@ fn privilege_bits(p: &Privileges, kind: ObjectKind, as_sequence: bool) -> PgResu
         bits |= bit;
     }
     Ok(bits)
+}
+
+/// The privileges of a GRANT's list given on columns: (column, bit).
+fn column_privileges(p: &Privileges) -> Vec<(String, u32)> {
+    let Privileges::Actions(actions) = p else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for a in actions {
+        let (bit, columns) = match a {
+            Action::Select { columns } => (acl::ACL_SELECT, columns),
+            Action::Insert { columns } => (acl::ACL_INSERT, columns),
+            Action::Update { columns } => (acl::ACL_UPDATE, columns),
+            Action::References { columns } => (acl::ACL_REFERENCES, columns),
+            _ => continue,
+        };
+        for c in columns.iter().flatten() {
+            let name = if c.quote_style.is_some() {
+                c.value.clone()
+            } else {
+                c.value.to_lowercase()
+            };
+            out.push((name, bit));
+        }
+    }
+    out
 }
 
 /// Applies a change to the ACL of one object owned by `owner`; `what` and
@@ -377,6 +410,14 @@ fn relation_oid(
     let graph = RoleGraph::load(session)?;
     let kind = crate::acl::relation_kind(class.kind);
     let word = crate::acl::relation_word(class.kind);
+    let columns = column_privileges(change.privileges);
+    let table_bits = privilege_bits(change.privileges, kind, change.as_sequence)?;
+    if !columns.is_empty() || (!change.is_grant && table_bits != 0) {
+        change_column_acls(session, &graph, change, &class, &columns, table_bits)?;
+    }
+    if table_bits == 0 && !matches!(change.privileges, Privileges::All { .. }) {
+        return Ok(());
+    }
     let acl = change_acl(
         session,
         &graph,
@@ -392,6 +433,82 @@ fn relation_oid(
     crate::xact::with_write(session, |env, w| {
         CatalogWriter { env, db_oid: db }.update_class(tid, &class, w)
     })?;
+    crate::xact::command_counter_increment(session)
+}
+
+/// GRANT / REVOKE on columns (`attacl`): `columns` are the privileges given
+/// with a column list; a REVOKE of table privileges `table_bits` takes them
+/// from every column too, as PostgreSQL does.
+fn change_column_acls(
+    session: &mut Session,
+    graph: &RoleGraph,
+    change: &Change<'_>,
+    class: &catalog::system::ClassRow,
+    columns: &[(String, u32)],
+    table_bits: u32,
+) -> PgResult<()> {
+    let attrs = with_reader(session, |r| r.attributes(class.oid))?;
+    for (name, _) in columns {
+        if !attrs.iter().any(|(_, a)| &a.name == name && !a.dropped) {
+            return Err(PgError::new(
+                SqlState::UndefinedColumn,
+                format!(
+                    "column \"{name}\" of relation \"{}\" does not exist",
+                    class.name
+                ),
+            ));
+        }
+    }
+    let me = session.user_oid;
+    let owner_name = graph.name_of(class.owner);
+    let grantor = if session.is_superuser || graph.has_privs_of(me, class.owner) {
+        owner_name
+    } else {
+        let table = acl::from_texts(
+            class.acl.as_deref(),
+            crate::acl::relation_kind(class.kind),
+            &owner_name,
+        );
+        let (_, opts) = crate::acl::acl_mask(graph, me, class.owner, &table);
+        let wanted = columns.iter().fold(0, |b, (_, bit)| b | bit);
+        if opts & wanted != wanted {
+            return Err(crate::acl::permission_denied(
+                crate::acl::relation_word(class.kind),
+                &class.name,
+            ));
+        }
+        session.user.clone()
+    };
+    let db = session.database_oid;
+    for (tid, mut attr) in attrs {
+        let mut bits: u32 = columns
+            .iter()
+            .filter(|(n, _)| *n == attr.name)
+            .fold(0, |b, (_, bit)| b | bit);
+        if !change.is_grant {
+            bits |= table_bits;
+        }
+        if bits == 0 || attr.dropped || (!change.is_grant && attr.acl.is_none()) {
+            continue;
+        }
+        let mut items: Vec<AclItem> = acl::from_texts(
+            Some(attr.acl.as_deref().unwrap_or(&[])),
+            ObjectKind::Table,
+            "",
+        );
+        for grantee in &change.grantees {
+            if change.is_grant {
+                acl::grant(&mut items, grantee, &grantor, bits, change.grant_option);
+            } else {
+                acl::revoke(&mut items, grantee, &grantor, bits, change.grant_option);
+            }
+        }
+        // A column left with nothing has no ACL of its own again.
+        attr.acl = (!items.is_empty()).then(|| acl::to_texts(&items));
+        crate::xact::with_write(session, |env, w| {
+            CatalogWriter { env, db_oid: db }.update_attribute(tid, &attr, w)
+        })?;
+    }
     crate::xact::command_counter_increment(session)
 }
 

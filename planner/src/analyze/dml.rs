@@ -266,6 +266,11 @@ impl Analyzer<'_> {
                 }
             },
         };
+        for (i, _) in &targets {
+            if let Some(c) = rel.columns.get(*i) {
+                self.note_column(rel.oid, &c.name.clone(), 'a');
+            }
+        }
         let on_conflict = match on_conflict {
             Some(ast::OnInsert::OnConflict(oc)) => Some(self.on_conflict(&rel, &entry, oc)?),
             _ => None,
@@ -498,6 +503,7 @@ impl Analyzer<'_> {
                         .or_position(pos));
                     }
                 };
+                self.note_column(rel.oid, &col_name, 'w');
                 if assignments.iter().any(|(i, _)| *i == index) {
                     return Err(PgError::syntax(
                         format!("multiple assignments to same column \"{col_name}\""),

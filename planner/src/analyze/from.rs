@@ -1010,6 +1010,10 @@ impl Analyzer<'_> {
         merged: &mut Vec<(String, Expr)>,
         (left_used, right_used): (&mut Vec<usize>, &mut Vec<usize>),
     ) -> PgResult<Option<Expr>> {
+        // The join's columns are read without a name to trace them by.
+        if !names.is_empty() {
+            self.columns_untraced = true;
+        }
         let mut quals = Vec::new();
         for (i, (name, pos)) in names.iter().enumerate() {
             if names[..i].iter().any(|(n, _)| n == name) {
@@ -1127,7 +1131,11 @@ impl Analyzer<'_> {
                     )
                     .or_position(pos));
                 }
-                [(k, c)] => self.scope[*k].column_expr(*c),
+                [(k, c)] => {
+                    let item = self.scope[*k].clone();
+                    self.note_item_column(&item, *c);
+                    item.column_expr(*c)
+                }
                 _ => {
                     return Err(PgError::new(
                         SqlState::AmbiguousColumn,
@@ -1150,7 +1158,10 @@ impl Analyzer<'_> {
                     )
                     .or_position(pos));
                 }
-                [c] => item.column_expr(*c),
+                [c] => {
+                    self.note_item_column(&item, *c);
+                    item.column_expr(*c)
+                }
                 _ => {
                     return Err(PgError::new(
                         SqlState::AmbiguousColumn,
@@ -1165,6 +1176,21 @@ impl Analyzer<'_> {
             self.var_positions.extend(std::iter::repeat_n(pos, n));
         }
         Ok(e)
+    }
+
+    /// Notes the use of column `c` of scope item `item` (see
+    /// `plan::ColumnUse`): a table's column by name; a merged join
+    /// column cannot be traced.
+    fn note_item_column(&mut self, item: &ScopeItem, c: usize) {
+        if item.join_columns.is_some() {
+            self.columns_untraced = true;
+            return;
+        }
+        let rel = item.rel();
+        if let Some(col) = rel.columns.get(c) {
+            let name = col.name.clone();
+            self.note_column(rel.oid, &name, 'r');
+        }
     }
 
     /// Whether a column of that name (under that qualifier) is in scope.
@@ -1244,6 +1270,16 @@ impl Analyzer<'_> {
     }
 
     /// `*` (every visible item's columns) or `t.*` (that item's).
+    /// `*` and `t.*` read every live column of the item.
+    fn note_all_columns(&mut self, item: &ScopeItem) {
+        let n = item.rel().columns.len();
+        for c in 0..n {
+            if !item.rel().columns[c].dropped {
+                self.note_item_column(item, c);
+            }
+        }
+    }
+
     pub(crate) fn expand_star(
         &mut self,
         qualifier: Option<&ast::ObjectName>,
@@ -1259,13 +1295,22 @@ impl Analyzer<'_> {
                         item_pos,
                     ));
                 }
-                self.scope
+                let items: Vec<ScopeItem> = self
+                    .scope
                     .iter()
                     .filter(|i| i.cols_visible)
-                    .flat_map(ScopeItem::live_columns)
-                    .collect()
+                    .cloned()
+                    .collect();
+                for item in &items {
+                    self.note_all_columns(item);
+                }
+                items.iter().flat_map(ScopeItem::live_columns).collect()
             }
-            Some(q) => self.find_item(&name_parts(q), item_pos)?.live_columns(),
+            Some(q) => {
+                let item = self.find_item(&name_parts(q), item_pos)?;
+                self.note_all_columns(&item);
+                item.live_columns()
+            }
         };
         for (name, expr) in expanded {
             columns.push(crate::Column {

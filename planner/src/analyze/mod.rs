@@ -118,6 +118,8 @@ pub struct Analyzer<'a> {
     pub(crate) function_depth: usize,
     /// The views being expanded (their OIDs), innermost last.
     pub(crate) expanding_views: Vec<u32>,
+    /// Some column use could not be traced (see `plan::ColumnUse`).
+    pub(crate) columns_untraced: bool,
     /// The next work table id (for `WITH RECURSIVE`).
     pub(crate) next_worktable: usize,
     /// Set-returning function calls of the select list being analyzed.
@@ -154,6 +156,7 @@ impl<'a> Analyzer<'a> {
             resolve_unknowns: true,
             ctes: Vec::new(),
             expanding_views: Vec::new(),
+            columns_untraced: false,
             param_names: Vec::new(),
             function_depth: 0,
             windows: Vec::new(),
@@ -232,7 +235,15 @@ impl<'a> Analyzer<'a> {
             command,
             plan,
             modify,
-            relations: std::mem::take(&mut self.relations),
+            relations: {
+                let mut relations = std::mem::take(&mut self.relations);
+                if self.columns_untraced {
+                    for r in &mut relations {
+                        r.columns.unknown = true;
+                    }
+                }
+                relations
+            },
         })
     }
 
@@ -259,7 +270,41 @@ impl<'a> Analyzer<'a> {
                 mode,
                 perms: 0,
                 view_perms: Vec::new(),
+                columns: Default::default(),
             }),
+        }
+    }
+
+    /// Notes that the statement uses column `name` of relation `oid`
+    /// (`kind`: `r` read, `a` inserted, `w` updated); not inside a view,
+    /// whose owner needs table privileges.
+    pub(crate) fn note_column(&mut self, oid: u32, name: &str, kind: char) {
+        if oid == 0 || !self.expanding_views.is_empty() {
+            return;
+        }
+        if let Some(r) = self.relations.iter_mut().find(|r| r.rel.oid == oid) {
+            let list = match kind {
+                'a' => &mut r.columns.insert,
+                'w' => &mut r.columns.update,
+                _ => &mut r.columns.select,
+            };
+            if !list.iter().any(|n| n == name) {
+                list.push(name.to_owned());
+            }
+        }
+    }
+
+    /// Merges the relations of a planned sub-statement (a SQL function's
+    /// body) into this statement's, with their privileges.
+    pub(crate) fn merge_relation(&mut self, r: RelationLock) {
+        self.add_relation(&r.rel, r.mode);
+        if let Some(mine) = self.relations.iter_mut().find(|m| m.rel.oid == r.rel.oid) {
+            mine.perms |= r.perms;
+            mine.view_perms.extend(r.view_perms);
+            mine.columns.select.extend(r.columns.select);
+            mine.columns.insert.extend(r.columns.insert);
+            mine.columns.update.extend(r.columns.update);
+            mine.columns.unknown |= r.columns.unknown;
         }
     }
 
