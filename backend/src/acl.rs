@@ -777,7 +777,7 @@ pub fn role_dependents(session: &Session, role: &AuthidRow) -> PgResult<Vec<Stri
         acl.iter()
             .flatten()
             .filter_map(|t| AclItem::parse(t))
-            .any(|i| i.grantee == role.name || (i.grantor == role.name && i.grantee != role.name))
+            .any(|i| i.grantee == role.name || i.grantor == role.name)
     };
     let mut found: Vec<(u32, String)> = Vec::new();
     let (classes, namespaces, databases) = with_reader(session, |r| {
@@ -854,4 +854,221 @@ pub fn role_dependents(session: &Session, role: &AuthidRow) -> PgResult<Vec<Stri
     }
     found.sort_by_key(|(o, _)| *o);
     Ok(found.into_iter().map(|(_, t)| t).collect())
+}
+
+/// REASSIGN OWNED: the relations and schemas of this database that `from`
+/// owns become `to`'s (their ACLs follow, as with OWNER TO).
+pub fn reassign_owned(session: &mut Session, from: &AuthidRow, to: &AuthidRow) -> PgResult<()> {
+    let db = session.database_oid;
+    let classes = with_reader(session, |r| {
+        let mut out = Vec::new();
+        r.scan(&catalog::system::PG_CLASS_DEF, |tid, row| {
+            let c = catalog::heap_catalog::class_from_datums(&row);
+            if c.owner == from.oid {
+                out.push((tid, c));
+            }
+            Ok(true)
+        })?;
+        Ok(out)
+    })?;
+    for (tid, mut class) in classes {
+        crate::xact::lock_relation(session, class.oid, storage::lmgr::LockMode::AccessExclusive)?;
+        class.acl = acl_new_owner(class.acl.as_deref(), &from.name, &to.name);
+        class.owner = to.oid;
+        crate::xact::with_write(session, |env, w| {
+            catalog::heap_catalog::CatalogWriter { env, db_oid: db }.update_class(tid, &class, w)
+        })?;
+    }
+    for (oid, tid, row) in owned_schemas(session, from.oid)? {
+        let acl = acl_new_owner(row.acl.as_deref(), &from.name, &to.name);
+        crate::xact::with_write(session, |env, w| {
+            catalog::heap_catalog::CatalogWriter { env, db_oid: db }.update_namespace(
+                w,
+                tid,
+                (oid, &row.name, to.oid),
+                &acl,
+            )
+        })?;
+    }
+    crate::xact::command_counter_increment(session)
+}
+
+/// The schemas of this database `owner` owns: (OID, tid, row).
+fn owned_schemas(
+    session: &Session,
+    owner: u32,
+) -> PgResult<
+    Vec<(
+        u32,
+        storage::page::ItemPointer,
+        catalog::heap_catalog::NamespaceRow,
+    )>,
+> {
+    with_reader(session, |r| {
+        let mut oids = Vec::new();
+        r.scan(&catalog::system::PG_NAMESPACE_DEF, |_, row| {
+            if let Some(types::Datum::Oid(oid)) = row.first() {
+                oids.push(*oid);
+            }
+            Ok(true)
+        })?;
+        let mut out = Vec::new();
+        for oid in oids {
+            if let Some((tid, n)) = r.namespace_full(oid)?
+                && n.owner == owner
+            {
+                out.push((oid, tid, n));
+            }
+        }
+        Ok(out)
+    })
+}
+
+/// DROP OWNED: the privileges granted to `role` on this database's
+/// relations, columns and schemas go, then the views, tables, sequences
+/// and schemas it owns (with `cascade`, what depends on them too).
+pub fn drop_owned(session: &mut Session, role: &AuthidRow, cascade: bool) -> PgResult<()> {
+    let db = session.database_oid;
+    let strip = |acl: &Option<Vec<String>>| -> Option<Option<Vec<String>>> {
+        let items = acl.as_ref()?;
+        let kept: Vec<String> = items
+            .iter()
+            .filter(|t| AclItem::parse(t).is_none_or(|i| i.grantee != role.name))
+            .cloned()
+            .collect();
+        (kept.len() != items.len()).then_some(Some(kept))
+    };
+    let (classes, attrs) = with_reader(session, |r| {
+        let mut classes = Vec::new();
+        r.scan(&catalog::system::PG_CLASS_DEF, |tid, row| {
+            classes.push((tid, catalog::heap_catalog::class_from_datums(&row)));
+            Ok(true)
+        })?;
+        let mut attrs = Vec::new();
+        for (relid, _, _) in r.column_acls()? {
+            if !attrs.iter().any(|(o, _)| *o == relid) {
+                attrs.push((relid, r.attributes(relid)?));
+            }
+        }
+        Ok((classes, attrs))
+    })?;
+    for (tid, mut class) in classes.iter().cloned() {
+        if class.owner == role.oid {
+            continue;
+        }
+        if let Some(acl) = strip(&class.acl) {
+            class.acl = acl;
+            crate::xact::with_write(session, |env, w| {
+                catalog::heap_catalog::CatalogWriter { env, db_oid: db }
+                    .update_class(tid, &class, w)
+            })?;
+        }
+    }
+    for (_, list) in attrs {
+        for (tid, mut attr) in list {
+            if let Some(acl) = strip(&attr.acl) {
+                attr.acl = acl.filter(|a| !a.is_empty());
+                crate::xact::with_write(session, |env, w| {
+                    catalog::heap_catalog::CatalogWriter { env, db_oid: db }
+                        .update_attribute(tid, &attr, w)
+                })?;
+            }
+        }
+    }
+    let namespaces = with_reader(session, |r| {
+        let mut oids = Vec::new();
+        r.scan(&catalog::system::PG_NAMESPACE_DEF, |_, row| {
+            if let Some(types::Datum::Oid(oid)) = row.first() {
+                oids.push(*oid);
+            }
+            Ok(true)
+        })?;
+        let mut out = Vec::new();
+        for oid in oids {
+            if let Some((tid, n)) = r.namespace_full(oid)? {
+                out.push((oid, tid, n));
+            }
+        }
+        Ok(out)
+    })?;
+    for (oid, tid, n) in &namespaces {
+        if n.owner == role.oid {
+            continue;
+        }
+        if let Some(acl) = strip(&n.acl) {
+            crate::xact::with_write(session, |env, w| {
+                catalog::heap_catalog::CatalogWriter { env, db_oid: db }.update_namespace(
+                    w,
+                    *tid,
+                    (*oid, &n.name, n.owner),
+                    &acl,
+                )
+            })?;
+        }
+    }
+    crate::xact::command_counter_increment(session)?;
+    // The owned objects, views first (they may read the tables).
+    let qualified = |c: &catalog::system::ClassRow| {
+        let schema = namespaces
+            .iter()
+            .find(|(o, _, _)| *o == c.namespace)
+            .map(|(_, _, n)| n.name.clone())
+            .unwrap_or_default();
+        sqlparser::ast::ObjectName::from(vec![
+            sqlparser::ast::Ident::with_quote('"', schema),
+            sqlparser::ast::Ident::with_quote('"', c.name.clone()),
+        ])
+    };
+    for kinds in [&['v', 'm'][..], &['r', 'p'], &['S']] {
+        let names: Vec<_> = classes
+            .iter()
+            .map(|(_, c)| c)
+            .filter(|c| c.owner == role.oid && kinds.contains(&c.kind))
+            .filter(|c| !(c.kind == 'r' && c.namespace == catalog::system::PG_CATALOG_NAMESPACE))
+            .map(qualified)
+            .collect();
+        for name in names {
+            // What CASCADE took already is gone: IF EXISTS.
+            let r = match kinds[0] {
+                'v' => crate::commands::drop_views_for_owned(session, &name, cascade),
+                'r' => crate::commands::drop_tables_for_owned(session, &name, cascade),
+                _ => crate::commands::drop_sequences_for_owned(session, &name, cascade),
+            };
+            r?;
+        }
+    }
+    let schemas: Vec<_> = namespaces
+        .iter()
+        .filter(|(_, _, n)| n.owner == role.oid)
+        .map(|(_, _, n)| {
+            sqlparser::ast::ObjectName::from(vec![sqlparser::ast::Ident::with_quote(
+                '"',
+                n.name.clone(),
+            )])
+        })
+        .collect();
+    for name in schemas {
+        crate::commands::drop_schema_for_owned(session, &name, cascade)?;
+    }
+    Ok(())
+}
+
+/// CREATE SCHEMA needs the database's CREATE privilege (42501 `permission
+/// denied for database d`).
+pub fn require_database_create(session: &Session) -> PgResult<()> {
+    if session.is_superuser {
+        return Ok(());
+    }
+    let graph = RoleGraph::load(session)?;
+    let db = session.database.clone();
+    let Some((_, row)) = with_reader(session, |r| r.database(&db))? else {
+        return Ok(());
+    };
+    let stored = (!row.acl.is_empty()).then_some(row.acl.as_slice());
+    let items = acl::from_texts(stored, ObjectKind::Database, &graph.name_of(row.owner));
+    let (privs, _) = acl_mask(&graph, session.user_oid, row.owner, &items);
+    if privs & acl::ACL_CREATE == 0 {
+        return Err(permission_denied("database", &row.name));
+    }
+    Ok(())
 }

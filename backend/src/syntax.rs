@@ -742,6 +742,10 @@ fn rewrite_text_statements(mut tokens: Vec<TokenWithSpan>) -> Vec<TokenWithSpan>
             FETCH_MARKER
         } else if word_is(&tokens[start], "set") && word_is(&tokens[kind_at], "constraints") {
             SET_CONSTRAINTS_MARKER
+        } else if (word_is(&tokens[start], "drop") || word_is(&tokens[start], "reassign"))
+            && word_is(&tokens[kind_at], "owned")
+        {
+            OWNED_MARKER
         } else if word_is(&tokens[start], "alter") && word_is(&tokens[kind_at], "table") && {
             let end = (start..tokens.len())
                 .find(|&i| tokens[i].token == Token::SemiColon || tokens[i].token == Token::EOF)
@@ -786,6 +790,7 @@ fn rewrite_text_statements(mut tokens: Vec<TokenWithSpan>) -> Vec<TokenWithSpan>
 const ALTER_SEQUENCE_MARKER: &str = "ALTER_SEQUENCE";
 const SET_CONSTRAINTS_MARKER: &str = "SET_CONSTRAINTS";
 const FETCH_MARKER: &str = "FETCH";
+const OWNED_MARKER: &str = "OWNED";
 const ALTER_TABLE_SET_SCHEMA_MARKER: &str = "ALTER_TABLE_SET_SCHEMA";
 
 /// A statement kept as text for its command to read (see
@@ -797,6 +802,8 @@ pub enum TextStatement {
     Fetch(String),
     /// `ALTER TABLE ... SET SCHEMA ...` (sqlparser has no such operation)
     AlterTableSetSchema(String),
+    /// `DROP OWNED BY ...` and `REASSIGN OWNED BY ... TO ...`
+    Owned(String),
 }
 
 /// The statement `stmt` stands for, if it is one kept as text.
@@ -817,6 +824,7 @@ pub fn text_statement(stmt: &Statement) -> Option<TextStatement> {
         SET_CONSTRAINTS_MARKER => TextStatement::SetConstraints,
         FETCH_MARKER => TextStatement::Fetch,
         ALTER_TABLE_SET_SCHEMA_MARKER => TextStatement::AlterTableSetSchema,
+        OWNED_MARKER => TextStatement::Owned,
         _ => return None,
     };
     let FunctionArguments::List(list) = &f.args else {

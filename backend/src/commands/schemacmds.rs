@@ -28,12 +28,38 @@ pub(crate) fn create_schema(
 ) -> PgResult<Outcome> {
     use sqlparser::ast::SchemaName;
     crate::xact::check_writable(session, "CREATE SCHEMA")?;
-    let name = match schema {
-        SchemaName::Simple(n) => split_name(n)?.1,
-        SchemaName::UnnamedAuthorization(_) | SchemaName::NamedAuthorization(..) => {
-            return Err(PgError::feature_not_supported(
-                "CREATE SCHEMA ... AUTHORIZATION",
-            ));
+    let ident = |i: &sqlparser::ast::Ident| {
+        if i.quote_style.is_some() {
+            i.value.clone()
+        } else {
+            i.value.to_lowercase()
+        }
+    };
+    let (name, authorization) = match schema {
+        SchemaName::Simple(n) => (split_name(n)?.1, None),
+        SchemaName::UnnamedAuthorization(role) => (ident(role), Some(ident(role))),
+        SchemaName::NamedAuthorization(n, role) => (split_name(n)?.1, Some(ident(role))),
+    };
+    // The database's CREATE privilege; AUTHORIZATION needs membership in
+    // the new owner (PostgreSQL's CreateSchemaCommand).
+    crate::acl::require_database_create(session)?;
+    let owner = match &authorization {
+        None => session.user_oid,
+        Some(role) => {
+            let graph = crate::acl::RoleGraph::load(session)?;
+            let role = match role.as_str() {
+                "current_user" | "current_role" => session.user.clone(),
+                "session_user" => session.auth.session.name.clone(),
+                _ => role.clone(),
+            };
+            let row = graph.require(&role)?;
+            if !session.is_superuser && !graph.is_member_of(session.user_oid, row.oid) {
+                return Err(PgError::new(
+                    SqlState::InsufficientPrivilege,
+                    format!("must be member of role \"{}\"", row.name),
+                ));
+            }
+            row.oid
         }
     };
     if name.starts_with("pg_") {
@@ -61,7 +87,7 @@ pub(crate) fn create_schema(
     }
     crate::xact::ensure_xid(session)?;
     let oid = session.storage.transam.new_oid()?;
-    let (db, owner) = (session.database_oid, session.user_oid);
+    let db = session.database_oid;
     crate::xact::with_write(session, |env, w| {
         CatalogWriter { env, db_oid: db }.create_namespace(w, oid, &name, owner)
     })?;

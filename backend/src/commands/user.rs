@@ -709,3 +709,96 @@ pub(crate) fn revoke_role(
     }
     Ok(Outcome::Command("REVOKE ROLE".into()))
 }
+
+/// `DROP OWNED BY role [, ...] [CASCADE | RESTRICT]` and `REASSIGN OWNED BY
+/// role [, ...] TO role` (PostgreSQL's `shdepDropOwned` / `shdepReassignOwned`),
+/// over this database's relations and schemas: DROP OWNED drops what the
+/// roles own and takes away the privileges granted to them; REASSIGN OWNED
+/// gives what they own to the new role.
+pub(crate) fn owned(session: &mut Session, text: &str) -> PgResult<Outcome> {
+    let words = crate::syntax::words(text)?;
+    let lower: Vec<String> = words.iter().map(|w| w.to_lowercase()).collect();
+    let reassign = lower.first().is_some_and(|w| w == "reassign");
+    let tag = if reassign {
+        "REASSIGN OWNED"
+    } else {
+        "DROP OWNED"
+    };
+    crate::xact::check_writable(session, tag)?;
+    if lower.get(1).map(String::as_str) != Some("owned")
+        || lower.get(2).map(String::as_str) != Some("by")
+    {
+        return Err(PgError::syntax(
+            format!(
+                "syntax error at or near \"{}\"",
+                words.get(1).map_or("", String::as_str)
+            ),
+            None,
+        ));
+    }
+    let name_of = |w: &str| {
+        if let Some(q) = w.strip_prefix('"').and_then(|q| q.strip_suffix('"')) {
+            q.replace("\"\"", "\"")
+        } else {
+            w.to_lowercase()
+        }
+    };
+    let mut roles = Vec::new();
+    let mut i = 3;
+    let mut cascade = false;
+    let mut new_owner = None;
+    while i < words.len() {
+        match lower[i].as_str() {
+            "," => {}
+            "cascade" if !reassign => cascade = true,
+            "restrict" if !reassign => {}
+            "to" if reassign => {
+                new_owner = words.get(i + 1).map(|w| name_of(w));
+                i += 1;
+            }
+            _ => roles.push(name_of(&words[i])),
+        }
+        i += 1;
+    }
+    let graph = crate::acl::RoleGraph::load(session)?;
+    let mut rows = Vec::new();
+    for r in &roles {
+        let name = match r.as_str() {
+            "current_user" | "current_role" => session.user.clone(),
+            "session_user" => session.auth.session.name.clone(),
+            _ => r.clone(),
+        };
+        let row = graph.require(&name)?.clone();
+        if !session.is_superuser && !graph.has_privs_of(session.user_oid, row.oid) {
+            return Err(PgError::new(
+                SqlState::InsufficientPrivilege,
+                if reassign {
+                    "permission denied to reassign objects"
+                } else {
+                    "permission denied to drop objects"
+                },
+            ));
+        }
+        rows.push(row);
+    }
+    if reassign {
+        let Some(to) = new_owner else {
+            return Err(PgError::syntax("syntax error at end of input", None));
+        };
+        let to = graph.require(&to)?.clone();
+        if !session.is_superuser && !graph.has_privs_of(session.user_oid, to.oid) {
+            return Err(PgError::new(
+                SqlState::InsufficientPrivilege,
+                "permission denied to reassign objects",
+            ));
+        }
+        for row in &rows {
+            crate::acl::reassign_owned(session, row, &to)?;
+        }
+    } else {
+        for row in &rows {
+            crate::acl::drop_owned(session, row, cascade)?;
+        }
+    }
+    Ok(Outcome::Command(tag.into()))
+}
