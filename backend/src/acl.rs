@@ -272,18 +272,28 @@ pub fn relation_privileges(
 /// (PostgreSQL's `ExecCheckRTPerms`), with 42501 `permission denied for
 /// table t`. Superusers pass without looking.
 pub fn check_plan_privileges(session: &Session, plan: &planner::PlannedStmt) -> PgResult<()> {
+    // Reading a column needs SELECT, whatever else the statement does
+    // (ON CONFLICT's arbiter and EXCLUDED columns, UPDATE's WHERE).
+    let needed = |r: &planner::RelationLock| {
+        r.perms
+            | if r.columns.select.is_empty() {
+                0
+            } else {
+                acl::ACL_SELECT
+            }
+    };
     if plan
         .relations
         .iter()
-        .all(|r| (r.perms == 0 || session.is_superuser) && r.view_perms.is_empty())
+        .all(|r| (needed(r) == 0 || session.is_superuser) && r.view_perms.is_empty())
     {
         return Ok(());
     }
     let graph = RoleGraph::load(session)?;
     for r in &plan.relations {
         let mut checks = Vec::new();
-        if r.perms != 0 && !session.is_superuser {
-            checks.push((session.user_oid, r.perms));
+        if needed(r) != 0 && !session.is_superuser {
+            checks.push((session.user_oid, needed(r)));
         }
         for &(view, perms) in &r.view_perms {
             if let Some((_, v)) = with_reader(session, |rd| rd.class_by_oid(view))? {
@@ -341,7 +351,7 @@ fn column_privileges_cover(
         } else {
             names.iter().all(|n| {
                 live.clone()
-                    .find(|a| &a.name == n)
+                    .find(|a| a.attnum == *n)
                     .is_some_and(|a| column_privs(a) & bit != 0)
             })
         };
@@ -1071,4 +1081,34 @@ pub fn require_database_create(session: &Session) -> PgResult<()> {
         return Err(permission_denied("database", &row.name));
     }
     Ok(())
+}
+
+/// COPY: privilege `bit` on the table, or on each of the columns `attnums`
+/// copied.
+pub fn require_column_privileges(
+    session: &Session,
+    oid: u32,
+    bit: u32,
+    attnums: &[i16],
+) -> PgResult<()> {
+    if session.is_superuser {
+        return Ok(());
+    }
+    let graph = RoleGraph::load(session)?;
+    let Some((class, privs, _)) = relation_privileges(session, &graph, session.user_oid, oid)?
+    else {
+        return Ok(());
+    };
+    if privs & bit != 0 {
+        return Ok(());
+    }
+    let mut used = planner::ColumnUse::default();
+    match bit {
+        acl::ACL_INSERT => used.insert = attnums.to_vec(),
+        _ => used.select = attnums.to_vec(),
+    }
+    if column_privileges_cover(session, &graph, session.user_oid, &class, bit, &used)? {
+        return Ok(());
+    }
+    Err(permission_denied(relation_word(class.kind), &class.name))
 }

@@ -780,13 +780,13 @@ pub struct RelationLock {
 }
 
 /// The columns a statement uses of one relation (PostgreSQL's
-/// `selectedCols`, `insertedCols`, `updatedCols`). `unknown` when some use
-/// could not be traced to its columns (merged join columns, whole rows):
-/// then only table privileges will do.
+/// `selectedCols`, `insertedCols`, `updatedCols`), by attribute number.
+/// `unknown` when some use could not be traced to its columns: then only
+/// table privileges will do.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ColumnUse {
-    pub select: Vec<String>,
-    pub insert: Vec<String>,
-    pub update: Vec<String>,
+    pub select: Vec<i16>,
+    pub insert: Vec<i16>,
+    pub update: Vec<i16>,
     pub unknown: bool,
 }

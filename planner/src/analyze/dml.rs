@@ -267,9 +267,7 @@ impl Analyzer<'_> {
             },
         };
         for (i, _) in &targets {
-            if let Some(c) = rel.columns.get(*i) {
-                self.note_column(rel.oid, &c.name.clone(), 'a');
-            }
+            self.note_column(rel.oid, *i, 'a');
         }
         let on_conflict = match on_conflict {
             Some(ast::OnInsert::OnConflict(oc)) => Some(self.on_conflict(&rel, &entry, oc)?),
@@ -503,7 +501,7 @@ impl Analyzer<'_> {
                         .or_position(pos));
                     }
                 };
-                self.note_column(rel.oid, &col_name, 'w');
+                self.note_column(rel.oid, index, 'w');
                 if assignments.iter().any(|(i, _)| *i == index) {
                     return Err(PgError::syntax(
                         format!("multiple assignments to same column \"{col_name}\""),
@@ -572,6 +570,10 @@ impl Analyzer<'_> {
                 }
                 wanted.sort_unstable();
                 wanted.dedup();
+                // The arbiter's columns are read (SELECT on them).
+                for &i in &wanted {
+                    self.note_column(rel.oid, i, 'r');
+                }
                 let found: Vec<u32> = rel
                     .indexes
                     .iter()
@@ -596,7 +598,12 @@ impl Analyzer<'_> {
             Some(ast::ConflictTarget::OnConstraint(name)) => {
                 let n = name_parts(name).pop().unwrap_or_default();
                 match rel.indexes.iter().find(|ix| ix.name == n && ix.unique) {
-                    Some(ix) => vec![ix.oid],
+                    Some(ix) => {
+                        for &i in &ix.columns {
+                            self.note_column(rel.oid, i, 'r');
+                        }
+                        vec![ix.oid]
+                    }
                     None => {
                         return Err(PgError::new(
                             SqlState::UndefinedObject,

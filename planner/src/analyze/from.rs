@@ -1010,10 +1010,6 @@ impl Analyzer<'_> {
         merged: &mut Vec<(String, Expr)>,
         (left_used, right_used): (&mut Vec<usize>, &mut Vec<usize>),
     ) -> PgResult<Option<Expr>> {
-        // The join's columns are read without a name to trace them by.
-        if !names.is_empty() {
-            self.columns_untraced = true;
-        }
         let mut quals = Vec::new();
         for (i, (name, pos)) in names.iter().enumerate() {
             if names[..i].iter().any(|(n, _)| n == name) {
@@ -1049,6 +1045,9 @@ impl Analyzer<'_> {
             left_used.push(li);
             right_used.push(ri);
             let (l, r) = (left.columns[li].1.clone(), right.columns[ri].1.clone());
+            // The join condition reads both columns.
+            self.note_vars(&l, &left.items);
+            self.note_vars(&r, &right.items);
             let common = super::coerce::select_common_type(
                 &[(l.type_oid(), None), (r.type_oid(), None)],
                 "JOIN/USING",
@@ -1179,17 +1178,45 @@ impl Analyzer<'_> {
     }
 
     /// Notes the use of column `c` of scope item `item` (see
-    /// `plan::ColumnUse`): a table's column by name; a merged join
-    /// column cannot be traced.
+    /// `plan::ColumnUse`): a table's column, or for a join's column the
+    /// table columns its expression reads.
     fn note_item_column(&mut self, item: &ScopeItem, c: usize) {
-        if item.join_columns.is_some() {
-            self.columns_untraced = true;
-            return;
+        match &item.join_columns {
+            Some(exprs) => {
+                let Some(e) = exprs.get(c).cloned() else {
+                    self.columns_untraced = true;
+                    return;
+                };
+                let scope = self.scope.clone();
+                self.note_vars(&e, &scope);
+            }
+            None => {
+                let oid = item.rel().oid;
+                self.note_column(oid, c, 'r');
+            }
         }
-        let rel = item.rel();
-        if let Some(col) = rel.columns.get(c) {
-            let name = col.name.clone();
-            self.note_column(rel.oid, &name, 'r');
+    }
+
+    /// Notes the table columns the Vars of `e` (over the row of `items`)
+    /// read; a Var that belongs to no item cannot be traced.
+    fn note_vars(&mut self, e: &Expr, items: &[ScopeItem]) {
+        let mut vars = Vec::new();
+        e.walk(&mut |x| {
+            if let Expr::Var { index, .. } = x {
+                vars.push(*index);
+            }
+        });
+        for v in vars {
+            let owner = items.iter().find(|i| {
+                i.join_columns.is_none() && v >= i.offset && v < i.offset + i.rel().columns.len()
+            });
+            match owner {
+                Some(i) => {
+                    let oid = i.rel().oid;
+                    self.note_column(oid, v - i.offset, 'r');
+                }
+                None => self.columns_untraced = true,
+            }
         }
     }
 

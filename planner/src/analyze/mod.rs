@@ -275,10 +275,11 @@ impl<'a> Analyzer<'a> {
         }
     }
 
-    /// Notes that the statement uses column `name` of relation `oid`
-    /// (`kind`: `r` read, `a` inserted, `w` updated); not inside a view,
-    /// whose owner needs table privileges.
-    pub(crate) fn note_column(&mut self, oid: u32, name: &str, kind: char) {
+    /// Notes that the statement uses column `index` (in `rel.columns`) of
+    /// relation `oid` (`kind`: `r` read, `a` inserted, `w` updated); not
+    /// inside a view, whose owner needs table privileges.
+    pub(crate) fn note_column(&mut self, oid: u32, index: usize, kind: char) {
+        let attnum = index as i16 + 1;
         if oid == 0 || !self.expanding_views.is_empty() {
             return;
         }
@@ -288,8 +289,8 @@ impl<'a> Analyzer<'a> {
                 'w' => &mut r.columns.update,
                 _ => &mut r.columns.select,
             };
-            if !list.iter().any(|n| n == name) {
-                list.push(name.to_owned());
+            if !list.contains(&attnum) {
+                list.push(attnum);
             }
         }
     }
