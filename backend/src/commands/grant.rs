@@ -166,23 +166,22 @@ fn privilege_bits(p: &Privileges, kind: ObjectKind, as_sequence: bool) -> PgResu
             }
             continue;
         }
-        // A sequence named as a table takes table privileges (with a
-        // warning for those it does not have).
-        let checked = if kind == ObjectKind::Sequence && !as_sequence {
-            ObjectKind::Table
-        } else {
-            kind
+        // Objects named as tables may be sequences: both kinds' privileges
+        // pass here, and each object is checked against its own kind later
+        // (PostgreSQL's ExecuteGrantStmt and ExecGrant_Relation).
+        let (valid, what) = match kind {
+            ObjectKind::Table | ObjectKind::Sequence if !as_sequence => (
+                ObjectKind::Table.all_privileges() | ObjectKind::Sequence.all_privileges(),
+                "relation",
+            ),
+            ObjectKind::Table | ObjectKind::Sequence => (kind.all_privileges(), "sequence"),
+            ObjectKind::Database => (kind.all_privileges(), "database"),
+            ObjectKind::Function => (kind.all_privileges(), "function"),
+            ObjectKind::Schema => (kind.all_privileges(), "schema"),
+            ObjectKind::Type => (kind.all_privileges(), "type"),
+            ObjectKind::Language => (kind.all_privileges(), "language"),
         };
-        if checked.all_privileges() & bit == 0 {
-            let what = match checked {
-                ObjectKind::Table => "table",
-                ObjectKind::Sequence => "sequence",
-                ObjectKind::Database => "database",
-                ObjectKind::Function => "function",
-                ObjectKind::Schema => "schema",
-                ObjectKind::Type => "type",
-                ObjectKind::Language => "language",
-            };
+        if valid & bit == 0 {
             return Err(PgError::new(
                 SqlState::InvalidGrantOperation,
                 format!("invalid privilege type {name} for {what}"),
@@ -234,6 +233,12 @@ fn change_acl(
 ) -> PgResult<Vec<String>> {
     let mut want = privilege_bits(change.privileges, kind, change.as_sequence)?;
     let is_all = matches!(change.privileges, Privileges::All { .. });
+    if kind == ObjectKind::Table && want & acl::ACL_USAGE != 0 {
+        return Err(PgError::new(
+            SqlState::InvalidGrantOperation,
+            "invalid privilege type USAGE for table",
+        ));
+    }
     if kind == ObjectKind::Sequence {
         let allowed = kind.all_privileges();
         if want & !allowed != 0 {
@@ -308,6 +313,19 @@ fn change_acl(
 }
 
 fn apply(session: &mut Session, objects: &GrantObjects, change: &Change<'_>) -> PgResult<()> {
+    // The privilege list is checked before any object is looked up.
+    let kind = match objects {
+        GrantObjects::Tables(_) | GrantObjects::AllTablesInSchema { .. } => Some(ObjectKind::Table),
+        GrantObjects::Sequences(_) | GrantObjects::AllSequencesInSchema { .. } => {
+            Some(ObjectKind::Sequence)
+        }
+        GrantObjects::Schemas(_) => Some(ObjectKind::Schema),
+        GrantObjects::Databases(_) => Some(ObjectKind::Database),
+        _ => None,
+    };
+    if let Some(kind) = kind {
+        privilege_bits(change.privileges, kind, change.as_sequence)?;
+    }
     match objects {
         GrantObjects::Tables(names) => {
             for n in names {
