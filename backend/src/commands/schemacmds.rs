@@ -127,15 +127,48 @@ pub(crate) fn drop_schemas(
                 format!("cannot drop schema {name} because it is required by the database system"),
             ));
         }
-        let members = with_reader(session, |r| r.relations_in(nsp))?;
+        // The schema's relations of their own: not indexes, nor the
+        // sequences of serial and identity columns (their tables take them).
+        let members: Vec<(u32, String, char)> = with_reader(session, |r| {
+            let mut out = Vec::new();
+            for (oid, rel, kind) in r.relations_in(nsp)? {
+                if matches!(kind, 'i' | 'I' | 't') {
+                    continue;
+                }
+                if kind == 'S'
+                    && r.dependencies(catalog::system::PG_CLASS, oid)?
+                        .iter()
+                        .any(|(_, d)| {
+                            d.refclassid == catalog::system::PG_CLASS
+                                && matches!(
+                                    d.deptype,
+                                    catalog::system::DEPENDENCY_AUTO
+                                        | catalog::system::DEPENDENCY_INTERNAL
+                                )
+                        })
+                {
+                    continue;
+                }
+                out.push((oid, rel, kind));
+            }
+            Ok(out)
+        })?;
         // PostgreSQL names an object without its schema when the schema is
         // on the search_path.
         let visible = relcache::search_path(session)?.contains(&nsp);
+        let word_of = |rel: &str| {
+            let kind = members
+                .iter()
+                .find(|(_, n, _)| n == rel)
+                .map_or('r', |m| m.2);
+            crate::acl::relation_word(kind)
+        };
         let describe = |rel: &str| {
+            let word = word_of(rel);
             if visible {
-                format!("table {rel}")
+                format!("{word} {rel}")
             } else {
-                format!("table {name}.{rel}")
+                format!("{word} {name}.{rel}")
             }
         };
         if !members.is_empty() && !cascade {
@@ -171,12 +204,25 @@ pub(crate) fn drop_schemas(
                 ));
             }
         }
-        for (_, rel, _) in &members {
-            let qualified = ObjectName(vec![
-                ObjectNamePart::Identifier(sqlparser::ast::Ident::with_quote('"', name.clone())),
-                ObjectNamePart::Identifier(sqlparser::ast::Ident::with_quote('"', rel.clone())),
-            ]);
-            drop_tables(session, std::slice::from_ref(&qualified), false, true)?;
+        // Views first (they read the tables), then tables, then sequences;
+        // what an earlier drop took with it is gone (IF EXISTS).
+        for kinds in [&['v', 'm'][..], &['r', 'p', 'f'], &['S']] {
+            for (_, rel, kind) in members.iter().filter(|m| kinds.contains(&m.2)) {
+                let qualified = ObjectName(vec![
+                    ObjectNamePart::Identifier(sqlparser::ast::Ident::with_quote('"', name.clone())),
+                    ObjectNamePart::Identifier(sqlparser::ast::Ident::with_quote('"', rel.clone())),
+                ]);
+                let one = std::slice::from_ref(&qualified);
+                let before = session.notices.len();
+                match kind {
+                    'v' | 'm' => super::view::drop_views(session, one, true, true)?,
+                    'S' => super::sequence::drop_sequences(session, one, true, true)?,
+                    _ => drop_tables(session, one, true, true)?,
+                };
+                session.notices.truncate(before);
+                crate::xact::command_counter_increment(session)?;
+                relcache::accept_invalidations(session);
+            }
         }
         let Some(tid) = with_reader(session, |r| r.namespace_row(nsp))? else {
             return Err(PgError::new(
