@@ -209,7 +209,10 @@ pub(crate) fn drop_schemas(
         for kinds in [&['v', 'm'][..], &['r', 'p', 'f'], &['S']] {
             for (_, rel, kind) in members.iter().filter(|m| kinds.contains(&m.2)) {
                 let qualified = ObjectName(vec![
-                    ObjectNamePart::Identifier(sqlparser::ast::Ident::with_quote('"', name.clone())),
+                    ObjectNamePart::Identifier(sqlparser::ast::Ident::with_quote(
+                        '"',
+                        name.clone(),
+                    )),
                     ObjectNamePart::Identifier(sqlparser::ast::Ident::with_quote('"', rel.clone())),
                 ]);
                 let one = std::slice::from_ref(&qualified);
