@@ -26,7 +26,9 @@
 //!    resolves names through [`table_access::SessionCatalog`] (the
 //!    [`relcache`], read with a fresh catalog snapshot).
 //! 6. `tcop::lock_relations` takes the plan's table locks (the lock manager in
-//!    shared memory) and plans again if the catalog moved meanwhile.
+//!    shared memory) and plans again if the catalog moved meanwhile; then
+//!    [`acl::check_plan_privileges`] checks that the current user (or, inside
+//!    a view, the view's owner) holds the privileges the plan needs.
 //! 7. `executor::execute_statement` runs the plan, calling back into the
 //!    session ([`session::Session`] implements `executor::ExecContext`): scans
 //!    and row changes go through [`table_access`] to the heap
@@ -43,6 +45,7 @@
 
 #![forbid(unsafe_code)]
 
+mod acl;
 mod autovacuum;
 mod bgwriter;
 mod checkpointer;
@@ -117,6 +120,10 @@ pub(crate) fn attach() -> Result<(PathBuf, &'static SharedMemory, Settings), Str
 pub(crate) fn load_settings(data_dir: &std::path::Path) -> Result<Settings, String> {
     let mut settings = Settings::new();
     settings.install_check_hook("TimeZone", check_time_zone);
+    // Role names are checked against pg_authid by SET ROLE / SET SESSION
+    // AUTHORIZATION themselves (commands/user.rs), which need the catalog.
+    settings.install_check_hook("session_authorization", |v| Ok(v.to_owned()));
+    settings.install_check_hook("role", |v| Ok(v.to_owned()));
     let path = data_dir.join("postgresql.conf");
     let file_name = path.display().to_string();
     let text = std::fs::read_to_string(&path)

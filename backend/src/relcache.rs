@@ -150,6 +150,22 @@ pub fn search_path(session: &mut Session) -> PgResult<Vec<u32>> {
     Ok(out)
 }
 
+/// A schema named outright in a query or DDL must be usable by the current
+/// user (PostgreSQL's `LookupExplicitNamespace`); one's own temporary schema
+/// always is. CREATE checks the schema's CREATE privilege instead.
+pub fn check_explicit_schema(session: &mut Session, schema: Option<&str>) -> PgResult<()> {
+    let Some(s) = schema else {
+        return Ok(());
+    };
+    if session.is_superuser || s.starts_with("pg_temp") {
+        return Ok(());
+    }
+    match namespace_oid(session, s)? {
+        Some(oid) => crate::acl::require_schema_usage(session, oid),
+        None => Ok(()),
+    }
+}
+
 /// Resolves a possibly schema-qualified relation name (`RangeVarGetRelid`).
 pub fn lookup_relation(
     session: &mut Session,
@@ -218,6 +234,12 @@ pub fn relation_by_oid(session: &mut Session, oid: u32) -> PgResult<Option<Arc<R
 /// The schema a new object goes to: the named one, or the first existing
 /// schema of search_path other than pg_catalog (`RangeVarGetCreationNamespace`).
 pub fn creation_namespace(session: &mut Session, schema: Option<&str>) -> PgResult<u32> {
+    let oid = creation_namespace_unchecked(session, schema)?;
+    crate::acl::require_schema_create(session, oid)?;
+    Ok(oid)
+}
+
+fn creation_namespace_unchecked(session: &mut Session, schema: Option<&str>) -> PgResult<u32> {
     if let Some(s) = schema {
         return namespace_oid(session, s)?.ok_or_else(|| {
             PgError::new(

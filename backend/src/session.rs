@@ -51,12 +51,18 @@ pub struct Portal {
 /// Who the session is and what it has.
 pub struct Session {
     pub settings: Settings,
+    /// The current user (`current_user`): the role of SET ROLE, else the
+    /// session user. Owners of new objects and privilege checks use it.
     pub user: String,
     pub database: String,
     pub database_oid: u32,
+    /// Whether the current user is a superuser.
     pub is_superuser: bool,
-    /// The session user's role OID.
+    /// The current user's role OID.
     pub user_oid: u32,
+    /// Who logged in, and the session user of SET SESSION AUTHORIZATION
+    /// (see [`crate::commands::user::sync_authorization`]).
+    pub auth: crate::commands::user::Authorization,
     pub pid: i32,
     pub xact: XactState,
     pub xact_start: i64,
@@ -144,6 +150,7 @@ impl Session {
             database_oid: 0,
             is_superuser: false,
             user_oid: 0,
+            auth: Default::default(),
             pid,
             xact: XactState::Idle,
             xact_start: 0,
@@ -185,6 +192,8 @@ impl Session {
             self.xact_start = self.stmt_start;
             self.settings.begin_transaction();
         }
+        // The end of the last transaction may have undone a SET ROLE.
+        crate::commands::user::sync_authorization(self);
         let timeout_ms = self.settings.get_int("statement_timeout").unwrap_or(0);
         self.deadline =
             (timeout_ms > 0).then(|| Instant::now() + Duration::from_millis(timeout_ms as u64));
@@ -344,7 +353,11 @@ impl ExecContext for Session {
         &self.user
     }
     fn session_user(&self) -> &str {
-        &self.user
+        if self.auth.session.name.is_empty() {
+            &self.user
+        } else {
+            &self.auth.session.name
+        }
     }
     fn database(&self) -> &str {
         &self.database
@@ -502,6 +515,9 @@ impl ExecContext for Session {
     }
     fn regclass_of(&mut self, oid: u32) -> PgResult<String> {
         crate::relcache::regclass_name(self, oid)
+    }
+    fn has_privilege(&mut self, func: &str, args: &[Datum]) -> PgResult<Option<bool>> {
+        crate::acl::has_privilege(self, func, args)
     }
     fn role_name(&mut self, oid: u32) -> PgResult<Option<String>> {
         crate::describe::role_name(self, oid)

@@ -299,6 +299,7 @@ impl Startup {
         session.database_oid = db.oid;
         session.is_superuser = role.superuser;
         session.user_oid = role.oid;
+        session.auth = crate::commands::user::Authorization::login(&user, role.oid, role.superuser);
         session
             .settings
             .set_override("session_authorization", &user)?;

@@ -18,6 +18,7 @@ pub fn parse(sql: &str) -> PgResult<Vec<Statement>> {
         .tokenize_with_location()
         .map_err(|e| to_pg_error(sql, ParserError::from(e)))?;
     let create_user = rewrite_create_user(&mut tokens);
+    rewrite_alter_group(&mut tokens);
     let tokens = rewrite_checkpoint(tokens);
     let tokens = rewrite_reindex(tokens);
     let tokens = rewrite_key_locks(tokens);
@@ -41,6 +42,56 @@ pub fn parse(sql: &str) -> PgResult<Vec<Statement>> {
         }
     }
     Ok(stmts)
+}
+
+/// PostgreSQL's old `ALTER GROUP g ADD USER a, b` and `ALTER GROUP g DROP
+/// USER a` are `GRANT g TO a, b` and `REVOKE g FROM a`: the words are
+/// replaced in place (the extra ones by whitespace, so positions stay).
+fn rewrite_alter_group(tokens: &mut [TokenWithSpan]) {
+    let is = |t: &Token, k: Keyword| matches!(t, Token::Word(w) if w.quote_style.is_none() && w.keyword == k);
+    let blank = || Token::Whitespace(sqlparser::tokenizer::Whitespace::Space);
+    let word = |value: &str, keyword| {
+        Token::Word(Word {
+            value: value.into(),
+            quote_style: None,
+            keyword,
+        })
+    };
+    let mut start = true;
+    for i in 0..tokens.len() {
+        if tokens[i].token == Token::SemiColon {
+            start = true;
+            continue;
+        }
+        if matches!(tokens[i].token, Token::Whitespace(_)) {
+            continue;
+        }
+        if !std::mem::replace(&mut start, false) || !is(&tokens[i].token, Keyword::ALTER) {
+            continue;
+        }
+        // ALTER GROUP name {ADD | DROP} USER
+        let sig: Vec<usize> = (i..tokens.len())
+            .filter(|&j| !matches!(tokens[j].token, Token::Whitespace(_)))
+            .take(5)
+            .collect();
+        let [alter, group, _name, action, user] = sig[..] else {
+            continue;
+        };
+        if !is(&tokens[group].token, Keyword::GROUP) || !is(&tokens[user].token, Keyword::USER) {
+            continue;
+        }
+        let (verb, prep) = if is(&tokens[action].token, Keyword::ADD) {
+            (word("GRANT", Keyword::GRANT), word("TO", Keyword::TO))
+        } else if is(&tokens[action].token, Keyword::DROP) {
+            (word("REVOKE", Keyword::REVOKE), word("FROM", Keyword::FROM))
+        } else {
+            continue;
+        };
+        tokens[alter].token = verb;
+        tokens[group].token = blank();
+        tokens[action].token = prep;
+        tokens[user].token = blank();
+    }
 }
 
 /// sqlparser reads `CREATE USER` in Snowflake's form; PostgreSQL's is `CREATE
@@ -795,6 +846,10 @@ fn rewrite_text_statements(mut tokens: Vec<TokenWithSpan>) -> Vec<TokenWithSpan>
             && word_is(&tokens[kind_at], "domain")
         {
             DOMAIN_MARKER
+        } else if (word_is(&tokens[start], "drop") || word_is(&tokens[start], "reassign"))
+            && word_is(&tokens[kind_at], "owned")
+        {
+            OWNED_MARKER
         } else if word_is(&tokens[start], "alter") && word_is(&tokens[kind_at], "table") && {
             let end = (start..tokens.len())
                 .find(|&i| tokens[i].token == Token::SemiColon || tokens[i].token == Token::EOF)
@@ -939,6 +994,7 @@ fn rewrite_trigger_args(mut tokens: Vec<TokenWithSpan>) -> Vec<TokenWithSpan> {
 const ALTER_SEQUENCE_MARKER: &str = "ALTER_SEQUENCE";
 const SET_CONSTRAINTS_MARKER: &str = "SET_CONSTRAINTS";
 const FETCH_MARKER: &str = "FETCH";
+const OWNED_MARKER: &str = "OWNED";
 const ALTER_TABLE_SET_SCHEMA_MARKER: &str = "ALTER_TABLE_SET_SCHEMA";
 const DO_MARKER: &str = "DO";
 const DOMAIN_MARKER: &str = "DOMAIN_STATEMENT";
@@ -957,6 +1013,8 @@ pub enum TextStatement {
     /// `CREATE DOMAIN`, `ALTER DOMAIN`, `DROP DOMAIN` (sqlparser knows too
     /// little of PostgreSQL's forms)
     Domain(String),
+    /// `DROP OWNED BY ...` and `REASSIGN OWNED BY ... TO ...`
+    Owned(String),
 }
 
 /// The statement `stmt` stands for, if it is one kept as text.
@@ -979,6 +1037,7 @@ pub fn text_statement(stmt: &Statement) -> Option<TextStatement> {
         ALTER_TABLE_SET_SCHEMA_MARKER => TextStatement::AlterTableSetSchema,
         DO_MARKER => TextStatement::Do,
         DOMAIN_MARKER => TextStatement::Domain,
+        OWNED_MARKER => TextStatement::Owned,
         _ => return None,
     };
     let FunctionArguments::List(list) = &f.args else {

@@ -207,6 +207,7 @@ impl CatalogView for SessionCatalog<'_> {
         name: &str,
     ) -> PgResult<Option<Arc<RelationDesc>>> {
         let mut session = self.session.borrow_mut();
+        crate::relcache::check_explicit_schema(&mut session, schema)?;
         let Some(info) = crate::relcache::lookup_relation(&mut session, schema, name)? else {
             return Ok(None);
         };

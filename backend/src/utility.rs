@@ -291,6 +291,26 @@ pub fn settings_statement(session: &mut Session, stmt: &Statement) -> Option<PgR
                 if local && session.xact == XactState::Idle && !session.implicit_block {
                     session.warn("25P01", "SET LOCAL can only be used in transaction blocks");
                 }
+                if name == "role" || name == "session_authorization" {
+                    let value = if is_default(values) {
+                        None
+                    } else {
+                        match values.iter().map(value_text).collect::<PgResult<Vec<_>>>() {
+                            Ok(v) => Some(v.join(",")),
+                            Err(e) => return Some(Err(e)),
+                        }
+                    };
+                    let r = if name == "role" {
+                        crate::commands::user::set_role(session, value.as_deref(), local)
+                    } else {
+                        crate::commands::user::set_session_authorization(
+                            session,
+                            value.as_deref(),
+                            local,
+                        )
+                    };
+                    return Some(r.map(|_| Outcome::Command("SET".into())));
+                }
                 let action = if local {
                     SetAction::Local
                 } else {
@@ -374,6 +394,36 @@ pub fn settings_statement(session: &mut Session, stmt: &Statement) -> Option<PgR
                 .settings
                 .reset("client_encoding", superuser)
                 .map(|_| Outcome::Command("SET".into())),
+            Set::SetRole {
+                context_modifier,
+                role_name,
+            } => {
+                let local = matches!(context_modifier, Some(ContextModifier::Local));
+                let name = role_name.as_ref().map(|i| {
+                    if i.quote_style.is_some() {
+                        i.value.clone()
+                    } else {
+                        i.value.to_lowercase()
+                    }
+                });
+                let name = name.unwrap_or_else(|| "none".into());
+                crate::commands::user::set_role(session, Some(&name), local)
+                    .map(|_| Outcome::Command("SET".into()))
+            }
+            Set::SetSessionAuthorization(p) => {
+                use sqlparser::ast::SetSessionAuthorizationParamKind as K;
+                let local = matches!(p.scope, ContextModifier::Local);
+                let name = match &p.kind {
+                    K::Default => None,
+                    K::User(i) => Some(if i.quote_style.is_some() {
+                        i.value.clone()
+                    } else {
+                        i.value.to_lowercase()
+                    }),
+                };
+                crate::commands::user::set_session_authorization(session, name.as_deref(), local)
+                    .map(|_| Outcome::Command("SET".into()))
+            }
             Set::SetTransaction {
                 modes,
                 snapshot,
@@ -410,13 +460,24 @@ pub fn settings_statement(session: &mut Session, stmt: &Statement) -> Option<PgR
                 session.settings.reset_all();
                 Ok(Outcome::Command("RESET".into()))
             }
+            Reset::ConfigurationParameter(name) if object_name_text(name) == "role" => {
+                crate::commands::user::set_role(session, None, false)
+                    .map(|_| Outcome::Command("RESET".into()))
+            }
+            Reset::ConfigurationParameter(name)
+                if object_name_text(name) == "session_authorization" =>
+            {
+                crate::commands::user::set_session_authorization(session, None, false)
+                    .map(|_| Outcome::Command("RESET".into()))
+            }
             Reset::ConfigurationParameter(name) => session
                 .settings
                 .reset(&object_name_text(name), superuser)
                 .map(|_| Outcome::Command("RESET".into())),
-            Reset::SessionAuthorization => Err(PgError::feature_not_supported(
-                "RESET SESSION AUTHORIZATION",
-            )),
+            Reset::SessionAuthorization => {
+                crate::commands::user::set_session_authorization(session, None, false)
+                    .map(|_| Outcome::Command("RESET".into()))
+            }
         },
         Statement::ShowVariable { variable } => {
             let words: Vec<String> = variable

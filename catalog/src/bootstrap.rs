@@ -135,13 +135,19 @@ pub fn write_shared_catalogs(dir: &Path, opts: &BootstrapOptions) -> PgResult<()
         &mut smgr,
         RelFileLocator::shared(system::PG_AUTHID),
         &system::PG_AUTHID_DEF,
-        vec![superuser.to_datums()],
+        std::iter::once(superuser)
+            .chain(system::predefined_roles())
+            .map(|r| r.to_datums())
+            .collect(),
     )?;
     write_heap(
         &mut smgr,
         RelFileLocator::shared(system::PG_AUTH_MEMBERS),
         &system::PG_AUTH_MEMBERS_DEF,
-        Vec::new(),
+        system::predefined_memberships()
+            .iter()
+            .map(system::AuthMemberRow::to_datums)
+            .collect(),
     )
 }
 

@@ -210,6 +210,11 @@ fn i32_at(row: &[Datum], i: usize) -> i32 {
     }
 }
 
+/// A `pg_class` row read by [`CatalogReader::scan`].
+pub fn class_from_datums(r: &[Datum]) -> ClassRow {
+    ClassRow::from_datums(r)
+}
+
 impl ClassRow {
     fn from_datums(r: &[Datum]) -> ClassRow {
         let d = &PG_CLASS_DEF;
@@ -244,7 +249,33 @@ impl ClassRow {
                     .collect(),
                 _ => Vec::new(),
             },
+            acl: text_array_at(r, d.col("relacl")),
         }
+    }
+}
+
+/// What a `pg_namespace` row says (besides its OID).
+#[derive(Debug, Clone)]
+pub struct NamespaceRow {
+    pub name: String,
+    pub owner: u32,
+    /// `nspacl`: the ACL items' text, None for the default.
+    pub acl: Option<Vec<String>>,
+}
+
+/// A `text[]` column (an ACL): None if NULL.
+pub fn text_array_at(r: &[Datum], i: usize) -> Option<Vec<String>> {
+    match r.get(i) {
+        Some(Datum::Array(a)) => Some(
+            a.elems
+                .iter()
+                .filter_map(|e| match e {
+                    Datum::Text(t) => Some(t.clone()),
+                    _ => None,
+                })
+                .collect(),
+        ),
+        _ => None,
     }
 }
 
@@ -263,6 +294,7 @@ impl AttributeRow {
             identity: char_at(r, d.col("attidentity")),
             is_local: bool_at(r, d.col("attislocal")),
             inhcount: i32_at(r, d.col("attinhcount")),
+            acl: text_array_at(r, d.col("attacl")),
         }
     }
 }
@@ -342,6 +374,40 @@ impl CatalogReader<'_, '_, '_> {
         Ok(out)
     }
 
+    /// Every `pg_auth_members` row (role memberships of GRANT role TO).
+    pub fn auth_members(&self) -> PgResult<Vec<(ItemPointer, system::AuthMemberRow)>> {
+        let mut out = Vec::new();
+        self.scan(&system::PG_AUTH_MEMBERS_DEF, |tid, r| {
+            out.push((
+                tid,
+                system::AuthMemberRow {
+                    role: oid_at(&r, 0),
+                    member: oid_at(&r, 1),
+                    grantor: oid_at(&r, 2),
+                    admin_option: bool_at(&r, 3),
+                },
+            ));
+            Ok(true)
+        })?;
+        Ok(out)
+    }
+
+    /// Every column with privileges of its own (`attacl`): (relation,
+    /// column name, its ACL text), in catalog order.
+    pub fn column_acls(&self) -> PgResult<Vec<(u32, String, Vec<String>)>> {
+        let mut out = Vec::new();
+        self.scan(&PG_ATTRIBUTE_DEF, |_, r| {
+            let a = AttributeRow::from_datums(&r);
+            if let Some(acl) = a.acl
+                && !a.dropped
+            {
+                out.push((a.relid, a.name, acl));
+            }
+            Ok(true)
+        })?;
+        Ok(out)
+    }
+
     /// The `pg_authid` row of role `name`.
     pub fn role(&self, name: &str) -> PgResult<Option<(ItemPointer, AuthidRow)>> {
         Ok(self.roles()?.into_iter().find(|(_, r)| r.name == name))
@@ -386,6 +452,22 @@ impl CatalogReader<'_, '_, '_> {
     pub fn namespace_oid(&self, name: &str) -> PgResult<Option<u32>> {
         self.find(&PG_NAMESPACE_DEF, |_, r| {
             (text_at(r, 1) == name).then(|| oid_at(r, 0))
+        })
+    }
+
+    /// Schema `oid`'s row: (tid, name, owner, nspacl).
+    pub fn namespace_full(&self, oid: u32) -> PgResult<Option<(ItemPointer, NamespaceRow)>> {
+        self.find(&PG_NAMESPACE_DEF, |tid, r| {
+            (oid_at(r, 0) == oid).then(|| {
+                (
+                    tid,
+                    NamespaceRow {
+                        name: text_at(r, 1),
+                        owner: oid_at(r, 2),
+                        acl: text_array_at(r, 3),
+                    },
+                )
+            })
         })
     }
 
@@ -1085,6 +1167,7 @@ impl CatalogWriter<'_, '_, '_> {
             is_partition: false,
             partbound: None,
             options: Vec::new(),
+            acl: None,
         };
         self.insert(&PG_CLASS_DEF, &class.to_datums(), w)?;
         for (i, col) in columns.iter().enumerate() {
@@ -1101,6 +1184,7 @@ impl CatalogWriter<'_, '_, '_> {
                 identity: col.identity,
                 is_local: col.is_local,
                 inhcount: col.inhcount,
+                acl: None,
             };
             self.insert(&PG_ATTRIBUTE_DEF, &row.to_datums()?, w)?;
             if let Some(text) = &col.default {
@@ -1180,6 +1264,7 @@ impl CatalogWriter<'_, '_, '_> {
             identity: col.identity,
             is_local: col.is_local,
             inhcount: col.inhcount,
+            acl: None,
         };
         self.insert(&PG_ATTRIBUTE_DEF, &row.to_datums()?, w)?;
         if let Some(text) = &col.default {
@@ -1323,6 +1408,47 @@ impl CatalogWriter<'_, '_, '_> {
         self.insert(&PG_AUTHID_DEF, &row.to_datums(), w).map(|_| ())
     }
 
+    /// Adds (`tid` None) or replaces a `pg_auth_members` row.
+    pub fn put_auth_member(
+        &self,
+        w: &mut WriteXact<'_>,
+        tid: Option<ItemPointer>,
+        row: &system::AuthMemberRow,
+    ) -> PgResult<()> {
+        let d = &system::PG_AUTH_MEMBERS_DEF;
+        match tid {
+            None => self.insert(d, &row.to_datums(), w).map(|_| ()),
+            Some(tid) => self.replace(d, tid, &row.to_datums(), w),
+        }
+    }
+
+    /// Replaces the `pg_namespace` row at `tid` (GRANT ON SCHEMA).
+    pub fn update_namespace(
+        &self,
+        w: &mut WriteXact<'_>,
+        tid: ItemPointer,
+        (oid, name, owner): (u32, &str, u32),
+        acl: &Option<Vec<String>>,
+    ) -> PgResult<()> {
+        let row = [
+            Datum::Oid(oid),
+            Datum::Text(name.into()),
+            Datum::Oid(owner),
+            system::acl_datum(acl),
+        ];
+        self.replace(&PG_NAMESPACE_DEF, tid, &row, w)
+    }
+
+    /// Replaces the `pg_database` row at `tid` (GRANT ON DATABASE).
+    pub fn update_database(
+        &self,
+        w: &mut WriteXact<'_>,
+        tid: ItemPointer,
+        row: &DatabaseRow,
+    ) -> PgResult<()> {
+        self.replace(&PG_DATABASE_DEF, tid, &row.to_datums(), w)
+    }
+
     /// Replaces the `pg_authid` row at `tid` (ALTER ROLE).
     pub fn update_role(
         &self,
@@ -1343,7 +1469,12 @@ impl CatalogWriter<'_, '_, '_> {
     ) -> PgResult<()> {
         self.insert(
             &PG_NAMESPACE_DEF,
-            &[Datum::Oid(oid), Datum::Text(name.into()), Datum::Oid(owner)],
+            &[
+                Datum::Oid(oid),
+                Datum::Text(name.into()),
+                Datum::Oid(owner),
+                Datum::Null,
+            ],
             w,
         )
         .map(|_| ())

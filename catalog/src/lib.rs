@@ -9,10 +9,10 @@
 //! create yet, kept empty so that clients' queries run (`pg_inherits`,
 //! `pg_trigger`, `pg_policy`, `pg_statistic_ext`, `pg_publication*`,
 //! `pg_description`) in `base/<db>/<oid>`; shared: `pg_database`,
-//! `pg_authid` and (empty) `pg_auth_members` in `global/<oid>`. Each has
+//! `pg_authid` and `pg_auth_members` in `global/<oid>`. Each has
 //! PostgreSQL 15's OID and column names (columns of types that cannot be
-//! stored yet — `aclitem`, `regproc`, `xid` — are left out; some array
-//! columns are stored in their text form). Because catalog rows are heap
+//! stored yet — `regproc`, `xid` — are left out; some array columns are
+//! stored in their text form, ACLs among them: see [`acl`]). Because catalog rows are heap
 //! tuples, DDL is transactional: a CREATE TABLE's rows are invisible to
 //! others until it commits and gone
 //! if it aborts. Caching and invalidation are the backend's (`relcache`).
@@ -21,6 +21,7 @@
 
 #![forbid(unsafe_code)]
 
+pub mod acl;
 pub mod bootstrap;
 pub mod database;
 pub mod heap_catalog;

@@ -75,7 +75,13 @@ pub const PG_NAMESPACE_DEF: CatalogDef = CatalogDef {
     oid: PG_NAMESPACE,
     name: "pg_namespace",
     rowtype_oid: 10047,
-    columns: &[c("oid", OID), c("nspname", NAME), c("nspowner", OID)],
+    columns: &[
+        c("oid", OID),
+        c("nspname", NAME),
+        c("nspowner", OID),
+        // aclitem[] in PostgreSQL: its items' text here (see crate::acl).
+        c("nspacl", oid::TEXT_ARRAY),
+    ],
     shared: false,
 };
 
@@ -112,8 +118,9 @@ pub const PG_CLASS_DEF: CatalogDef = CatalogDef {
         c("relreplident", CHAR),
         c("relispartition", BOOL),
         c("relrewrite", OID),
-        // relfrozenxid, relminmxid (xid) and relacl (aclitem[]) are not
-        // stored yet.
+        // relfrozenxid, relminmxid (xid) are not stored yet.
+        // aclitem[] in PostgreSQL: its items' text here (see crate::acl).
+        c("relacl", oid::TEXT_ARRAY),
         c("reloptions", oid::TEXT_ARRAY),
         c("relpartbound", PG_NODE_TREE),
     ],
@@ -147,6 +154,8 @@ pub const PG_ATTRIBUTE_DEF: CatalogDef = CatalogDef {
         c("attislocal", BOOL),
         c("attinhcount", INT4),
         c("attcollation", OID),
+        // aclitem[] in PostgreSQL: its items' text here (see crate::acl).
+        c("attacl", oid::TEXT_ARRAY),
     ],
     shared: false,
 };
@@ -1348,7 +1357,7 @@ pub const PG_DESCRIPTION_DEF: CatalogDef = CatalogDef {
     shared: false,
 };
 
-/// `pg_auth_members`: empty (GRANT role is not supported yet).
+/// `pg_auth_members`: one row per role membership (GRANT role TO member).
 pub const PG_AUTH_MEMBERS_DEF: CatalogDef = CatalogDef {
     oid: PG_AUTH_MEMBERS,
     name: "pg_auth_members",
@@ -1363,6 +1372,26 @@ pub const PG_AUTH_MEMBERS_DEF: CatalogDef = CatalogDef {
 };
 
 /// The `pg_am` rows initdb writes.
+/// A `pg_auth_members` row: `member` is a member of `role`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuthMemberRow {
+    pub role: u32,
+    pub member: u32,
+    pub grantor: u32,
+    pub admin_option: bool,
+}
+
+impl AuthMemberRow {
+    pub fn to_datums(&self) -> Vec<Datum> {
+        vec![
+            Datum::Oid(self.role),
+            Datum::Oid(self.member),
+            Datum::Oid(self.grantor),
+            Datum::Bool(self.admin_option),
+        ]
+    }
+}
+
 pub fn access_method_rows() -> Vec<Vec<Datum>> {
     ACCESS_METHODS
         .iter()
@@ -1721,6 +1750,50 @@ impl AuthidRow {
             Datum::Null,
         ]
     }
+}
+
+/// PostgreSQL 15's predefined roles (`pg_authid.dat`): name and OID.
+pub const PREDEFINED_ROLES: [(&str, u32); 12] = [
+    ("pg_database_owner", PG_DATABASE_OWNER),
+    ("pg_read_all_data", PG_READ_ALL_DATA),
+    ("pg_write_all_data", PG_WRITE_ALL_DATA),
+    ("pg_monitor", 3373),
+    ("pg_read_all_settings", 3374),
+    ("pg_read_all_stats", 3375),
+    ("pg_stat_scan_tables", 3377),
+    ("pg_read_server_files", 4569),
+    ("pg_write_server_files", 4570),
+    ("pg_execute_server_program", 4571),
+    ("pg_signal_backend", 4200),
+    ("pg_checkpoint", 4544),
+];
+
+/// `pg_read_all_data`: SELECT on every table, USAGE on every schema.
+pub const PG_READ_ALL_DATA: u32 = 6181;
+/// `pg_write_all_data`: INSERT, UPDATE and DELETE on every table, USAGE
+/// on every schema.
+pub const PG_WRITE_ALL_DATA: u32 = 6182;
+
+/// The `pg_authid` rows of the predefined roles.
+pub fn predefined_roles() -> Vec<AuthidRow> {
+    PREDEFINED_ROLES
+        .iter()
+        .map(|&(name, oid)| AuthidRow::new(oid, name))
+        .collect()
+}
+
+/// initdb's memberships: pg_monitor is a member of pg_read_all_settings,
+/// pg_read_all_stats and pg_stat_scan_tables.
+pub fn predefined_memberships() -> Vec<AuthMemberRow> {
+    [3374, 3375, 3377]
+        .iter()
+        .map(|&role| AuthMemberRow {
+            role,
+            member: 3373,
+            grantor: BOOTSTRAP_SUPERUSER_OID,
+            admin_option: false,
+        })
+        .collect()
 }
 
 /// The bootstrap superuser's `pg_authid` row (initdb's).
@@ -2112,8 +2185,41 @@ pub fn namespace_rows() -> Vec<Vec<Datum>> {
         (PUBLIC_NAMESPACE, "public", PG_DATABASE_OWNER),
     ]
     .iter()
-    .map(|&(oid, name, owner)| vec![Datum::Oid(oid), Datum::Text(name.into()), Datum::Oid(owner)])
+    .map(|&(oid, name, owner)| {
+        // Schema public: PostgreSQL 15's USAGE for all, CREATE for the
+        // database owner only.
+        let acl = if oid == PUBLIC_NAMESPACE {
+            text_array(&[
+                "pg_database_owner=UC/pg_database_owner",
+                "=U/pg_database_owner",
+            ])
+        } else {
+            Datum::Null
+        };
+        vec![
+            Datum::Oid(oid),
+            Datum::Text(name.into()),
+            Datum::Oid(owner),
+            acl,
+        ]
+    })
     .collect()
+}
+
+/// A `text[]` datum (the stored form of an ACL, see [`crate::acl`]).
+pub fn text_array(items: &[&str]) -> Datum {
+    Datum::Array(Box::new(types::datum::ArrayValue::new(
+        oid::TEXT,
+        items.iter().map(|s| Datum::Text((*s).to_owned())).collect(),
+    )))
+}
+
+/// An ACL as stored: NULL for the default.
+pub fn acl_datum(acl: &Option<Vec<String>>) -> Datum {
+    match acl {
+        None => Datum::Null,
+        Some(items) => text_array(&items.iter().map(String::as_str).collect::<Vec<_>>()),
+    }
 }
 
 /// What a `pg_class` row says.
@@ -2145,6 +2251,8 @@ pub struct ClassRow {
     pub partbound: Option<String>,
     /// `reloptions` (`check_option=cascaded` of a view).
     pub options: Vec<String>,
+    /// `relacl`: the ACL items' text, None for the default.
+    pub acl: Option<Vec<String>>,
 }
 
 impl ClassRow {
@@ -2191,6 +2299,7 @@ impl ClassRow {
             }),
             Datum::Bool(self.is_partition),
             Datum::Oid(0),
+            acl_datum(&self.acl),
             if self.options.is_empty() {
                 Datum::Null
             } else {
@@ -2224,6 +2333,9 @@ pub struct AttributeRow {
     pub is_local: bool,
     /// `attinhcount`: how many parents it is inherited from.
     pub inhcount: i32,
+    /// `attacl`: the column's privileges (GRANT SELECT (col) ...), None if
+    /// it has none of its own.
+    pub acl: Option<Vec<String>>,
 }
 
 impl AttributeRow {
@@ -2260,6 +2372,7 @@ impl AttributeRow {
             Datum::Bool(self.is_local),
             Datum::Int4(self.inhcount),
             Datum::Oid(type_collation(self.type_oid)),
+            acl_datum(&self.acl),
         ])
     }
 }
@@ -2287,6 +2400,7 @@ pub fn catalog_self_description() -> (Vec<ClassRow>, Vec<AttributeRow>) {
             is_partition: false,
             partbound: None,
             options: Vec::new(),
+            acl: None,
         });
         for (i, col) in def.columns.iter().enumerate() {
             attrs.push(AttributeRow {
@@ -2301,6 +2415,7 @@ pub fn catalog_self_description() -> (Vec<ClassRow>, Vec<AttributeRow>) {
                 identity: '\0',
                 is_local: true,
                 inhcount: 0,
+                acl: None,
             });
         }
     }

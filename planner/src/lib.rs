@@ -41,10 +41,10 @@ pub use catalog::{
 };
 pub use expr::{BoolTestKind, Expr};
 pub use plan::{
-    AggCall, AggFunc, Aggregate, Bitmap, CommandKind, IndexBound, IndexScan, Join, JoinInput,
-    JoinKind, LockMode, ModifyTable, OnConflictAction, OnConflictPlan, ParamIndexScan, Plan,
-    RecursiveUnion, RelationLock, RowLockMode, RowLockWait, RowMark, Series, SetOp, SetOpKind,
-    SortKey, Source,
+    AggCall, AggFunc, Aggregate, Bitmap, ColumnUse, CommandKind, IndexBound, IndexScan, Join,
+    JoinInput, JoinKind, LockMode, ModifyTable, OnConflictAction, OnConflictPlan, ParamIndexScan,
+    Plan, RecursiveUnion, RelationLock, RowLockMode, RowLockWait, RowMark, Series, SetOp,
+    SetOpKind, SortKey, Source,
 };
 pub use plan::{FrameBound, FrameMode, WindowFrame, WindowFunc, WindowKind, WindowPlan};
 use types::PgResult;

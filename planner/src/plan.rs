@@ -786,4 +786,26 @@ pub enum LockMode {
 pub struct RelationLock {
     pub rel: Arc<RelationDesc>,
     pub mode: LockMode,
+    /// The privileges (`catalog::acl` bits) the current user needs on it:
+    /// SELECT to read it, INSERT / UPDATE / DELETE to change it. Zero for
+    /// inheritance children (the parent's privileges cover them).
+    pub perms: u32,
+    /// What the relation's uses inside views need: (view OID, privileges),
+    /// checked as the view's owner (PostgreSQL's `checkAsUser`).
+    pub view_perms: Vec<(u32, u32)>,
+    /// The columns the statement reads, inserts and updates (by name), for
+    /// a user who holds the privileges on columns rather than on the table.
+    pub columns: ColumnUse,
+}
+
+/// The columns a statement uses of one relation (PostgreSQL's
+/// `selectedCols`, `insertedCols`, `updatedCols`), by attribute number.
+/// `unknown` when some use could not be traced to its columns: then only
+/// table privileges will do.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ColumnUse {
+    pub select: Vec<i16>,
+    pub insert: Vec<i16>,
+    pub update: Vec<i16>,
+    pub unknown: bool,
 }

@@ -675,11 +675,11 @@ impl Settings {
         };
         let def = &table::TABLE[i];
         check_context(def, name, source, is_superuser)?;
-        if def.name == "session_authorization"
+        if matches!(def.name, "session_authorization" | "role")
             && matches!(source, GucSource::Session | GucSource::Client)
             && !self.hooks.iter().any(|(j, _)| *j == i)
         {
-            return Err(PgError::feature_not_supported("SET session_authorization"));
+            return Err(PgError::feature_not_supported(format!("SET {}", def.name)));
         }
         let new = match value {
             Some(v) => Some(self.parse_value(i, name, v)?),

@@ -51,7 +51,15 @@ pub(crate) fn alter_table(
         .operations
         .iter()
         .all(|op| matches!(op, AlterTableOperation::RenameTable { .. }));
-    if !(matches!(rel.kind, 'r' | 'p') || (rename_only && rel.kind == 'S')) {
+    // OWNER TO applies to any relation with an owner of its own.
+    let owner_only = at
+        .operations
+        .iter()
+        .all(|op| matches!(op, AlterTableOperation::OwnerTo { .. }));
+    if !(matches!(rel.kind, 'r' | 'p')
+        || (rename_only && rel.kind == 'S')
+        || (owner_only && matches!(rel.kind, 'S' | 'v' | 'm' | 'f')))
+    {
         return Err(PgError::new(
             SqlState::WrongObjectType,
             format!("\"{relname}\" is not a table"),
@@ -64,6 +72,7 @@ pub(crate) fn alter_table(
         ));
     }
     crate::xact::lock_relation(session, rel.oid, LockMode::AccessExclusive)?;
+    crate::acl::require_relation_owner(session, rel.oid)?;
     for op in &at.operations {
         crate::xact::command_counter_increment(session)?;
         relcache::accept_invalidations(session);
@@ -154,6 +163,9 @@ fn subcommand(
         AlterTableOperation::Inherit { parent } => super::inherit::inherit(session, table, parent),
         AlterTableOperation::NoInherit { parent } => {
             super::inherit::no_inherit(session, table, parent)
+        }
+        AlterTableOperation::OwnerTo { new_owner } => {
+            crate::acl::alter_relation_owner(session, table.oid, new_owner)
         }
         AlterTableOperation::AlterColumn { column_name, op } => {
             alter_column(session, table, &ident(column_name), op)

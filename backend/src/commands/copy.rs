@@ -814,6 +814,8 @@ pub fn copy(session: &mut Session, stmt: &Statement) -> PgResult<Copy> {
         return Err(PgError::syntax("syntax error at or near \"FROM\"", None));
     };
     crate::xact::check_writable(session, "COPY FROM")?;
+    let attnums: Vec<i16> = t.columns.iter().map(|&i| i as i16 + 1).collect();
+    crate::acl::require_column_privileges(session, t.rel.oid, catalog::acl::ACL_INSERT, &attnums)?;
     let mut state = begin_in(session, t, opts)?;
     match (&file, payload) {
         (Some(path), _) => {
@@ -929,6 +931,13 @@ fn copy_to(
             let Some(t) = target(session, source)? else {
                 return Err(PgError::internal("COPY without a table"));
             };
+            let attnums: Vec<i16> = t.columns.iter().map(|&i| i as i16 + 1).collect();
+            crate::acl::require_column_privileges(
+                session,
+                t.rel.oid,
+                catalog::acl::ACL_SELECT,
+                &attnums,
+            )?;
             let rel = &t.rel;
             if rel.relkind == 'p' {
                 return Err(PgError::new(

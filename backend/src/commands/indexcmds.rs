@@ -305,6 +305,7 @@ pub(crate) fn define_index(
     table_oid: u32,
     spec: &IndexSpec,
 ) -> PgResult<Option<u32>> {
+    crate::acl::require_relation_owner(session, table_oid)?;
     let made = define_index_one(session, table_oid, spec)?;
     // A partitioned table's index is made on each partition too (under a
     // name of the partition's).
@@ -1049,6 +1050,7 @@ pub(crate) fn drop_indexes(
         crate::xact::lock_relation(session, row.table_oid, LockMode::AccessExclusive)?;
         crate::xact::lock_relation(session, rel.oid, LockMode::AccessExclusive)?;
         relcache::accept_invalidations(session);
+        crate::acl::require_relation_owner(session, rel.oid)?;
         drop_index_rows(session, rel.oid, rel.locator(session.database_oid))?;
     }
     Ok(Outcome::Command("DROP INDEX".into()))

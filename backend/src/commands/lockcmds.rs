@@ -50,6 +50,17 @@ pub(crate) fn lock_table(session: &mut Session, l: &sqlparser::ast::Lock) -> PgR
             ));
         }
         relcache::accept_invalidations(session);
+        // PostgreSQL's LockTableAclCheck: any privilege that could write
+        // the table, or SELECT for ACCESS SHARE.
+        use catalog::acl::*;
+        let mut any = ACL_UPDATE | ACL_DELETE | ACL_TRUNCATE;
+        if mode == LockMode::AccessShare {
+            any |= ACL_SELECT;
+        }
+        if mode == LockMode::RowExclusive {
+            any |= ACL_INSERT;
+        }
+        crate::acl::require_any_relation_privilege(session, rel.oid, any)?;
     }
     Ok(Outcome::Command("LOCK TABLE".into()))
 }

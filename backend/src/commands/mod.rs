@@ -21,6 +21,7 @@ pub(crate) mod domaincmds;
 pub mod explain;
 pub mod foreign_keys;
 pub mod function;
+mod grant;
 mod indexcmds;
 pub mod inherit;
 mod lockcmds;
@@ -32,7 +33,7 @@ mod tablecmds;
 pub mod temp;
 pub mod trigger;
 pub mod typecmds;
-mod user;
+pub(crate) mod user;
 pub mod vacuum;
 mod view;
 
@@ -111,6 +112,7 @@ pub fn ddl_statement(
                 crate::syntax::TextStatement::Domain(text) => {
                     domaincmds::domain_statement(session, &text)
                 }
+                crate::syntax::TextStatement::Owned(text) => user::owned(session, &text),
             }
         }
         Statement::Drop {
@@ -160,6 +162,10 @@ pub fn ddl_statement(
         // what still parses as sqlparser's (Snowflake's) CREATE USER is not ours.
         Statement::CreateUser(_) => Err(PgError::feature_not_supported("CREATE USER in this form")),
         Statement::AlterRole { name, operation } => alter_role(session, name, operation),
+        Statement::GrantRole(g) => user::grant_role(session, g),
+        Statement::Grant(g) => grant::grant(session, g),
+        Statement::Revoke(r) => grant::revoke(session, r),
+        Statement::RevokeRole(r) => user::revoke_role(session, r),
         Statement::Drop {
             object_type: ObjectType::Role | ObjectType::User,
             if_exists,
@@ -216,6 +222,70 @@ pub fn ddl_statement(
         } => drop_database(session, names, *if_exists),
         _ => return None,
     })
+}
+
+/// DROP OWNED's drops, one object at a time (IF EXISTS: a CASCADE before
+/// may have taken it).
+pub(crate) fn drop_views_for_owned(
+    session: &mut Session,
+    name: &ObjectName,
+    cascade: bool,
+) -> PgResult<()> {
+    quietly(session, |s| {
+        view::drop_views(s, std::slice::from_ref(name), true, cascade)
+    })
+}
+
+pub(crate) fn drop_tables_for_owned(
+    session: &mut Session,
+    name: &ObjectName,
+    cascade: bool,
+) -> PgResult<()> {
+    quietly(session, |s| {
+        tablecmds::drop_tables(s, std::slice::from_ref(name), true, cascade)
+    })
+}
+
+pub(crate) fn drop_sequences_for_owned(
+    session: &mut Session,
+    name: &ObjectName,
+    cascade: bool,
+) -> PgResult<()> {
+    quietly(session, |s| {
+        sequence::drop_sequences(s, std::slice::from_ref(name), true, cascade)
+    })
+}
+
+pub(crate) fn drop_schema_for_owned(
+    session: &mut Session,
+    name: &ObjectName,
+    cascade: bool,
+) -> PgResult<()> {
+    quietly(session, |s| {
+        schemacmds::drop_schemas(s, std::slice::from_ref(name), true, cascade)
+    })
+}
+
+/// Runs a DROP ... IF EXISTS without its "does not exist, skipping" notices.
+fn quietly(
+    session: &mut Session,
+    f: impl FnOnce(&mut Session) -> PgResult<Outcome>,
+) -> PgResult<()> {
+    let before = session.notices.len();
+    let r = f(session);
+    let mut i = before;
+    while i < session.notices.len() {
+        if session.notices[i].2.ends_with("does not exist, skipping") {
+            session.notices.remove(i);
+        } else {
+            i += 1;
+        }
+    }
+    r?;
+    // The next drop must see this one.
+    crate::xact::command_counter_increment(session)?;
+    crate::relcache::accept_invalidations(session);
+    Ok(())
 }
 
 /// A relation that a DROP or ALTER names is missing. With IF EXISTS that is

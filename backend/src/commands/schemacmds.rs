@@ -28,12 +28,38 @@ pub(crate) fn create_schema(
 ) -> PgResult<Outcome> {
     use sqlparser::ast::SchemaName;
     crate::xact::check_writable(session, "CREATE SCHEMA")?;
-    let name = match schema {
-        SchemaName::Simple(n) => split_name(n)?.1,
-        SchemaName::UnnamedAuthorization(_) | SchemaName::NamedAuthorization(..) => {
-            return Err(PgError::feature_not_supported(
-                "CREATE SCHEMA ... AUTHORIZATION",
-            ));
+    let ident = |i: &sqlparser::ast::Ident| {
+        if i.quote_style.is_some() {
+            i.value.clone()
+        } else {
+            i.value.to_lowercase()
+        }
+    };
+    let (name, authorization) = match schema {
+        SchemaName::Simple(n) => (split_name(n)?.1, None),
+        SchemaName::UnnamedAuthorization(role) => (ident(role), Some(ident(role))),
+        SchemaName::NamedAuthorization(n, role) => (split_name(n)?.1, Some(ident(role))),
+    };
+    // The database's CREATE privilege; AUTHORIZATION needs membership in
+    // the new owner (PostgreSQL's CreateSchemaCommand).
+    crate::acl::require_database_create(session)?;
+    let owner = match &authorization {
+        None => session.user_oid,
+        Some(role) => {
+            let graph = crate::acl::RoleGraph::load(session)?;
+            let role = match role.as_str() {
+                "current_user" | "current_role" => session.user.clone(),
+                "session_user" => session.auth.session.name.clone(),
+                _ => role.clone(),
+            };
+            let row = graph.require(&role)?;
+            if !session.is_superuser && !graph.is_member_of(session.user_oid, row.oid) {
+                return Err(PgError::new(
+                    SqlState::InsufficientPrivilege,
+                    format!("must be member of role \"{}\"", row.name),
+                ));
+            }
+            row.oid
         }
     };
     if name.starts_with("pg_") {
@@ -61,7 +87,7 @@ pub(crate) fn create_schema(
     }
     crate::xact::ensure_xid(session)?;
     let oid = session.storage.transam.new_oid()?;
-    let (db, owner) = (session.database_oid, session.user_oid);
+    let db = session.database_oid;
     crate::xact::with_write(session, |env, w| {
         CatalogWriter { env, db_oid: db }.create_namespace(w, oid, &name, owner)
     })?;
@@ -101,15 +127,48 @@ pub(crate) fn drop_schemas(
                 format!("cannot drop schema {name} because it is required by the database system"),
             ));
         }
-        let members = with_reader(session, |r| r.relations_in(nsp))?;
+        // The schema's relations of their own: not indexes, nor the
+        // sequences of serial and identity columns (their tables take them).
+        let members: Vec<(u32, String, char)> = with_reader(session, |r| {
+            let mut out = Vec::new();
+            for (oid, rel, kind) in r.relations_in(nsp)? {
+                if matches!(kind, 'i' | 'I' | 't') {
+                    continue;
+                }
+                if kind == 'S'
+                    && r.dependencies(catalog::system::PG_CLASS, oid)?
+                        .iter()
+                        .any(|(_, d)| {
+                            d.refclassid == catalog::system::PG_CLASS
+                                && matches!(
+                                    d.deptype,
+                                    catalog::system::DEPENDENCY_AUTO
+                                        | catalog::system::DEPENDENCY_INTERNAL
+                                )
+                        })
+                {
+                    continue;
+                }
+                out.push((oid, rel, kind));
+            }
+            Ok(out)
+        })?;
         // PostgreSQL names an object without its schema when the schema is
         // on the search_path.
         let visible = relcache::search_path(session)?.contains(&nsp);
+        let word_of = |rel: &str| {
+            let kind = members
+                .iter()
+                .find(|(_, n, _)| n == rel)
+                .map_or('r', |m| m.2);
+            crate::acl::relation_word(kind)
+        };
         let describe = |rel: &str| {
+            let word = word_of(rel);
             if visible {
-                format!("table {rel}")
+                format!("{word} {rel}")
             } else {
-                format!("table {name}.{rel}")
+                format!("{word} {name}.{rel}")
             }
         };
         if !members.is_empty() && !cascade {
@@ -145,12 +204,28 @@ pub(crate) fn drop_schemas(
                 ));
             }
         }
-        for (_, rel, _) in &members {
-            let qualified = ObjectName(vec![
-                ObjectNamePart::Identifier(sqlparser::ast::Ident::with_quote('"', name.clone())),
-                ObjectNamePart::Identifier(sqlparser::ast::Ident::with_quote('"', rel.clone())),
-            ]);
-            drop_tables(session, std::slice::from_ref(&qualified), false, true)?;
+        // Views first (they read the tables), then tables, then sequences;
+        // what an earlier drop took with it is gone (IF EXISTS).
+        for kinds in [&['v', 'm'][..], &['r', 'p', 'f'], &['S']] {
+            for (_, rel, kind) in members.iter().filter(|m| kinds.contains(&m.2)) {
+                let qualified = ObjectName(vec![
+                    ObjectNamePart::Identifier(sqlparser::ast::Ident::with_quote(
+                        '"',
+                        name.clone(),
+                    )),
+                    ObjectNamePart::Identifier(sqlparser::ast::Ident::with_quote('"', rel.clone())),
+                ]);
+                let one = std::slice::from_ref(&qualified);
+                let before = session.notices.len();
+                match kind {
+                    'v' | 'm' => super::view::drop_views(session, one, true, true)?,
+                    'S' => super::sequence::drop_sequences(session, one, true, true)?,
+                    _ => drop_tables(session, one, true, true)?,
+                };
+                session.notices.truncate(before);
+                crate::xact::command_counter_increment(session)?;
+                relcache::accept_invalidations(session);
+            }
         }
         let Some(tid) = with_reader(session, |r| r.namespace_row(nsp))? else {
             return Err(PgError::new(

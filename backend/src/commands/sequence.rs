@@ -577,6 +577,7 @@ pub(crate) fn drop_sequences(
     let mut targets = Vec::new();
     for n in names {
         if let Some(rel) = target_sequence(session, n, if_exists, "sequence")? {
+            crate::acl::require_relation_owner(session, rel.oid)?;
             targets.push(rel);
         }
     }
@@ -988,6 +989,11 @@ fn read_only_error(session: &Session, func: &str) -> PgResult<()> {
 /// `nextval(name)`.
 pub fn nextval(session: &mut Session, name: &str) -> PgResult<i64> {
     let rel = open_sequence(session, name)?;
+    crate::acl::require_any_relation_privilege(
+        session,
+        rel.oid,
+        catalog::acl::ACL_USAGE | catalog::acl::ACL_UPDATE,
+    )?;
     read_only_error(session, "nextval")?;
     let p = params(session, &rel)?;
     let xid = crate::xact::ensure_xid(session)?;
@@ -1044,6 +1050,11 @@ pub fn currval(session: &mut Session, name: &str) -> PgResult<i64> {
     if rel.kind != 'S' {
         return Err(not_a_sequence(&rel.name));
     }
+    crate::acl::require_any_relation_privilege(
+        session,
+        rel.oid,
+        catalog::acl::ACL_USAGE | catalog::acl::ACL_SELECT,
+    )?;
     session.seq_values.get(&rel.oid).copied().ok_or_else(|| {
         PgError::new(
             SqlState::ObjectNotInPrerequisiteState,
@@ -1073,6 +1084,7 @@ pub fn lastval(session: &mut Session) -> PgResult<i64> {
 /// `setval(name, value [, is_called])`.
 pub fn setval(session: &mut Session, name: &str, value: i64, is_called: bool) -> PgResult<i64> {
     let rel = open_sequence(session, name)?;
+    crate::acl::require_relation_privileges(session, rel.oid, catalog::acl::ACL_UPDATE)?;
     read_only_error(session, "setval")?;
     let p = params(session, &rel)?;
     if value < p.min || value > p.max {

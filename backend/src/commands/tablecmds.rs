@@ -658,6 +658,7 @@ pub(crate) fn target_table(
             format!("schema \"{s}\" does not exist"),
         ));
     }
+    relcache::check_explicit_schema(session, schema.as_deref())?;
     let Some(rel) = relcache::lookup_relation(session, schema.as_deref(), &relname)? else {
         missing_relation(session, "table", &relname, if_exists)?;
         return Ok(None);
@@ -704,6 +705,7 @@ pub(crate) fn drop_tables(
     let mut targets = Vec::new();
     for n in names {
         if let Some(rel) = target_table(session, n, if_exists)? {
+            crate::acl::require_relation_owner(session, rel.oid)?;
             targets.push(rel);
         }
     }
@@ -801,6 +803,7 @@ pub(crate) fn truncate(
     let mut alone = Vec::new();
     for (i, n) in names.iter().enumerate() {
         if let Some(rel) = target_table(session, n, false)? {
+            crate::acl::require_relation_privileges(session, rel.oid, catalog::acl::ACL_TRUNCATE)?;
             let only = only.get(i).copied().unwrap_or(false);
             if only && rel.kind == 'p' {
                 return Err(PgError::new(

@@ -525,6 +525,7 @@ pub(crate) fn drop_views(
             return Err(e);
         }
         crate::xact::lock_relation(session, rel.oid, LockMode::AccessExclusive)?;
+        crate::acl::require_relation_owner(session, rel.oid)?;
         targets.push(rel);
     }
     let dropping: Vec<u32> = targets.iter().map(|t| t.oid).collect();

@@ -249,6 +249,7 @@ pub(crate) fn lock_relations(session: &mut Session, plan: &planner::PlannedStmt)
         crate::xact::lock_relation(session, r.rel.oid, mode)?;
     }
     crate::relcache::accept_invalidations(session);
+    crate::acl::check_plan_privileges(session, plan)?;
     Ok(catalog_version(session) == before)
 }
 
@@ -343,11 +344,27 @@ pub fn command_complete(tag: &str) -> PgWireBackendMessage {
     PgWireBackendMessage::CommandComplete(CommandComplete::new(tag.to_owned()))
 }
 
-/// Queued NOTICE/WARNING messages, then cleared.
+/// Queued NOTICE/WARNING messages, then cleared; those below
+/// client_min_messages are not sent.
 pub fn drain_notices(session: &mut Session) -> Vec<PgWireBackendMessage> {
+    let min = session
+        .settings
+        .show("client_min_messages")
+        .unwrap_or_default();
+    let rank = |severity: &str| match severity {
+        "NOTICE" | "INFO" => 1,
+        "WARNING" => 2,
+        _ => 0,
+    };
+    let floor = match min.as_str() {
+        "warning" => 2,
+        "error" => 3,
+        _ => 0,
+    };
     session
         .notices
         .drain(..)
+        .filter(|(sev, ..)| *sev == "INFO" || rank(sev) >= floor)
         .map(|(sev, code, msg, detail)| {
             PgWireBackendMessage::NoticeResponse(protocol::error::notice_with_detail(
                 sev,

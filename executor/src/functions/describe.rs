@@ -28,6 +28,19 @@ pub fn call(func: &str, args: &[Datum], ev: &mut Evaluator<'_>) -> PgResult<Opti
                 .role_name(*oid)?
                 .unwrap_or_else(|| format!("unknown (OID={oid})")),
         ),
+        (
+            "has_table_privilege"
+            | "has_sequence_privilege"
+            | "has_schema_privilege"
+            | "has_database_privilege"
+            | "has_function_privilege"
+            | "has_column_privilege"
+            | "pg_has_role",
+            _,
+        ) => match ev.ctx.has_privilege(func, args)? {
+            Some(b) => Datum::Bool(b),
+            None => Datum::Null,
+        },
         ("pg_function_is_visible", [Datum::Oid(oid)]) => match ev.ctx.function_visible(*oid)? {
             Some(v) => Datum::Bool(v),
             None => Datum::Null,

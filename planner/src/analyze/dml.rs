@@ -238,6 +238,19 @@ impl Analyzer<'_> {
         let rel = self.lookup_relation(name)?;
         Self::check_modifiable(&rel)?;
         self.add_relation(&rel, LockMode::RowExclusive);
+        {
+            use catalog::acl::{ACL_INSERT, ACL_SELECT, ACL_UPDATE};
+            let do_update = matches!(&ins.on, Some(ast::OnInsert::OnConflict(oc))
+                if matches!(oc.action, ast::OnConflictAction::DoUpdate(_)));
+            let perms = ACL_INSERT
+                | if do_update { ACL_UPDATE } else { 0 }
+                | if ins.returning.is_some() {
+                    ACL_SELECT
+                } else {
+                    0
+                };
+            self.require_privileges(rel.oid, perms);
+        }
         let rel = self.with_view_checks(rel)?;
         let (refname, has_alias) = match &ins.table_alias {
             Some(a) => (ident_name(&a.alias), true),
@@ -322,6 +335,9 @@ impl Analyzer<'_> {
                 }
             },
         };
+        for (i, _) in &targets {
+            self.note_column(rel.oid, *i, 'a');
+        }
         let on_conflict = match on_conflict {
             Some(ast::OnInsert::OnConflict(oc)) => Some(self.on_conflict(&rel, &entry, oc)?),
             _ => None,
@@ -476,6 +492,15 @@ impl Analyzer<'_> {
             return Err(PgError::feature_not_supported("this form of UPDATE"));
         }
         let (entry, rel) = self.dml_target(&upd.table.relation)?;
+        let target_names: Vec<String> = entry.rel.columns.iter().map(|c| c.name.clone()).collect();
+        let reads_target = |e: &ast::Expr| mentions_columns(e, &entry.refname, &target_names);
+        let reads = upd.selection.as_ref().is_some_and(reads_target)
+            || upd.returning.is_some()
+            || upd.assignments.iter().any(|a| reads_target(&a.value));
+        self.require_privileges(
+            entry.rel.oid,
+            catalog::acl::ACL_UPDATE | if reads { catalog::acl::ACL_SELECT } else { 0 },
+        );
         let from = match &upd.from {
             Some(
                 ast::UpdateTableFromKind::BeforeSet(f) | ast::UpdateTableFromKind::AfterSet(f),
@@ -545,6 +570,7 @@ impl Analyzer<'_> {
                         .or_position(pos));
                     }
                 };
+                self.note_column(rel.oid, index, 'w');
                 if assignments.iter().any(|(i, _)| *i == index) {
                     return Err(PgError::syntax(
                         format!("multiple assignments to same column \"{col_name}\""),
@@ -613,6 +639,10 @@ impl Analyzer<'_> {
                 }
                 wanted.sort_unstable();
                 wanted.dedup();
+                // The arbiter's columns are read (SELECT on them).
+                for &i in &wanted {
+                    self.note_column(rel.oid, i, 'r');
+                }
                 let found: Vec<u32> = rel
                     .indexes
                     .iter()
@@ -637,7 +667,12 @@ impl Analyzer<'_> {
             Some(ast::ConflictTarget::OnConstraint(name)) => {
                 let n = name_parts(name).pop().unwrap_or_default();
                 match rel.indexes.iter().find(|ix| ix.name == n && ix.unique) {
-                    Some(ix) => vec![ix.oid],
+                    Some(ix) => {
+                        for &i in &ix.columns {
+                            self.note_column(rel.oid, i, 'r');
+                        }
+                        vec![ix.oid]
+                    }
                     None => {
                         return Err(PgError::new(
                             SqlState::UndefinedObject,
@@ -753,6 +788,16 @@ impl Analyzer<'_> {
             ));
         }
         let (entry, rel) = self.dml_target(&target.relation)?;
+        let target_names: Vec<String> = entry.rel.columns.iter().map(|c| c.name.clone()).collect();
+        let reads = del
+            .selection
+            .as_ref()
+            .is_some_and(|e| mentions_columns(e, &entry.refname, &target_names))
+            || del.returning.is_some();
+        self.require_privileges(
+            entry.rel.oid,
+            catalog::acl::ACL_DELETE | if reads { catalog::acl::ACL_SELECT } else { 0 },
+        );
         let from = match &del.using {
             Some(using) => Some(self.dml_from(entry, using)?),
             None => {
@@ -900,4 +945,31 @@ fn identity_plan(rows: Vec<Vec<Expr>>, rel: &RelationDesc) -> Plan {
         targets,
         ..Plan::empty()
     }
+}
+
+/// Whether an expression reads columns of the target (called `refname`,
+/// with columns `columns`): then UPDATE and DELETE need SELECT too, as
+/// PostgreSQL asks SELECT on every column a statement reads. A bare name
+/// counts if the target has such a column, a qualified one if its
+/// qualifier is the target (subqueries' names included: a name the target
+/// shares with a subquery's table counts, erring on the side of asking).
+fn mentions_columns(e: &ast::Expr, refname: &str, columns: &[String]) -> bool {
+    use std::ops::ControlFlow;
+    let norm = |i: &ast::Ident| {
+        if i.quote_style.is_some() {
+            i.value.clone()
+        } else {
+            i.value.to_lowercase()
+        }
+    };
+    let found = ast::visit_expressions(e, |x| match x {
+        ast::Expr::Identifier(i) if columns.contains(&norm(i)) => ControlFlow::Break(()),
+        ast::Expr::CompoundIdentifier(parts)
+            if parts.len() >= 2 && norm(&parts[parts.len() - 2]) == refname =>
+        {
+            ControlFlow::Break(())
+        }
+        _ => ControlFlow::Continue(()),
+    });
+    found.is_break()
 }

@@ -1816,7 +1816,7 @@ impl Analyzer<'_> {
         }
         let (plan, relations) = analyze_function_body(&f, self.catalog, self.function_depth + 1)?;
         for r in relations {
-            self.add_relation(&r.rel, r.mode);
+            self.merge_relation(r);
         }
         Ok(Some(Expr::SqlFunction {
             plan: Box::new(plan),

@@ -680,6 +680,7 @@ impl Analyzer<'_> {
             _ => {
                 let (mut entry, aliases) = self.table_in_from(t)?;
                 self.add_relation(&entry.rel, LockMode::AccessShare);
+                self.require_privileges(entry.rel.oid, catalog::acl::ACL_SELECT);
                 if let Some(query) = entry.rel.view_query.clone() {
                     let (source, entry, width) = self.expand_view(entry, &query, earlier)?;
                     return Ok(single(source, with_column_aliases(entry, aliases)?, width));
@@ -1044,6 +1045,9 @@ impl Analyzer<'_> {
             left_used.push(li);
             right_used.push(ri);
             let (l, r) = (left.columns[li].1.clone(), right.columns[ri].1.clone());
+            // The join condition reads both columns.
+            self.note_vars(&l, &left.items);
+            self.note_vars(&r, &right.items);
             let common = super::coerce::select_common_type(
                 &[(l.type_oid(), None), (r.type_oid(), None)],
                 "JOIN/USING",
@@ -1126,7 +1130,11 @@ impl Analyzer<'_> {
                     )
                     .or_position(pos));
                 }
-                [(k, c)] => self.scope[*k].column_expr(*c),
+                [(k, c)] => {
+                    let item = self.scope[*k].clone();
+                    self.note_item_column(&item, *c);
+                    item.column_expr(*c)
+                }
                 _ => {
                     return Err(PgError::new(
                         SqlState::AmbiguousColumn,
@@ -1149,7 +1157,10 @@ impl Analyzer<'_> {
                     )
                     .or_position(pos));
                 }
-                [c] => item.column_expr(*c),
+                [c] => {
+                    self.note_item_column(&item, *c);
+                    item.column_expr(*c)
+                }
                 _ => {
                     return Err(PgError::new(
                         SqlState::AmbiguousColumn,
@@ -1164,6 +1175,49 @@ impl Analyzer<'_> {
             self.var_positions.extend(std::iter::repeat_n(pos, n));
         }
         Ok(e)
+    }
+
+    /// Notes the use of column `c` of scope item `item` (see
+    /// `plan::ColumnUse`): a table's column, or for a join's column the
+    /// table columns its expression reads.
+    fn note_item_column(&mut self, item: &ScopeItem, c: usize) {
+        match &item.join_columns {
+            Some(exprs) => {
+                let Some(e) = exprs.get(c).cloned() else {
+                    self.columns_untraced = true;
+                    return;
+                };
+                let scope = self.scope.clone();
+                self.note_vars(&e, &scope);
+            }
+            None => {
+                let oid = item.rel().oid;
+                self.note_column(oid, c, 'r');
+            }
+        }
+    }
+
+    /// Notes the table columns the Vars of `e` (over the row of `items`)
+    /// read; a Var that belongs to no item cannot be traced.
+    fn note_vars(&mut self, e: &Expr, items: &[ScopeItem]) {
+        let mut vars = Vec::new();
+        e.walk(&mut |x| {
+            if let Expr::Var { index, .. } = x {
+                vars.push(*index);
+            }
+        });
+        for v in vars {
+            let owner = items.iter().find(|i| {
+                i.join_columns.is_none() && v >= i.offset && v < i.offset + i.rel().columns.len()
+            });
+            match owner {
+                Some(i) => {
+                    let oid = i.rel().oid;
+                    self.note_column(oid, v - i.offset, 'r');
+                }
+                None => self.columns_untraced = true,
+            }
+        }
     }
 
     /// Whether a column of that name (under that qualifier) is in scope.
@@ -1243,6 +1297,16 @@ impl Analyzer<'_> {
     }
 
     /// `*` (every visible item's columns) or `t.*` (that item's).
+    /// `*` and `t.*` read every live column of the item.
+    fn note_all_columns(&mut self, item: &ScopeItem) {
+        let n = item.rel().columns.len();
+        for c in 0..n {
+            if !item.rel().columns[c].dropped {
+                self.note_item_column(item, c);
+            }
+        }
+    }
+
     pub(crate) fn expand_star(
         &mut self,
         qualifier: Option<&ast::ObjectName>,
@@ -1258,13 +1322,22 @@ impl Analyzer<'_> {
                         item_pos,
                     ));
                 }
-                self.scope
+                let items: Vec<ScopeItem> = self
+                    .scope
                     .iter()
                     .filter(|i| i.cols_visible)
-                    .flat_map(ScopeItem::live_columns)
-                    .collect()
+                    .cloned()
+                    .collect();
+                for item in &items {
+                    self.note_all_columns(item);
+                }
+                items.iter().flat_map(ScopeItem::live_columns).collect()
             }
-            Some(q) => self.find_item(&name_parts(q), item_pos)?.live_columns(),
+            Some(q) => {
+                let item = self.find_item(&name_parts(q), item_pos)?;
+                self.note_all_columns(&item);
+                item.live_columns()
+            }
         };
         for (name, expr) in expanded {
             columns.push(crate::Column {

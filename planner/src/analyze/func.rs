@@ -431,6 +431,7 @@ fn build() -> Vec<FuncDef> {
     // What psql's describe commands ask of the catalogs (the
     // deparsing ones are the backend's, see executor/src/functions/describe.rs).
     v.push(def("pg_get_userbyid", &[OID], NAME, "pg_get_userbyid"));
+    privilege_functions(&mut v);
     v.push(def(
         "pg_get_expr",
         &[PG_NODE_TREE, OID],
@@ -875,6 +876,39 @@ fn jsonpath_functions(v: &mut Vec<FuncDef>) {
     }
 }
 
+/// `has_*_privilege` and `pg_has_role`, in all of PostgreSQL's forms:
+/// (user, object, privilege) with the user by name or OID, the object by
+/// name or OID, and (object, privilege) for the current user; columns by
+/// name or number.
+fn privilege_functions(v: &mut Vec<FuncDef>) {
+    for f in [
+        "has_table_privilege",
+        "has_sequence_privilege",
+        "has_schema_privilege",
+        "has_database_privilege",
+        "has_function_privilege",
+        "pg_has_role",
+    ] {
+        let object = if f == "pg_has_role" { NAME } else { TEXT };
+        for user in [NAME, OID] {
+            for obj in [object, OID] {
+                v.push(def(f, &[user, obj, TEXT], BOOL, f));
+            }
+        }
+        v.push(def(f, &[object, TEXT], BOOL, f));
+        v.push(def(f, &[OID, TEXT], BOOL, f));
+    }
+    let f = "has_column_privilege";
+    for table in [TEXT, OID] {
+        for column in [TEXT, INT2] {
+            for user in [NAME, OID] {
+                v.push(def(f, &[user, table, column, TEXT], BOOL, f));
+            }
+            v.push(def(f, &[table, column, TEXT], BOOL, f));
+        }
+    }
+}
+
 pub fn catalog() -> &'static [FuncDef] {
     static CATALOG: OnceLock<Vec<FuncDef>> = OnceLock::new();
     CATALOG.get_or_init(build)
@@ -919,7 +953,6 @@ pub fn known_unsupported(name: &str) -> bool {
             | "overlay"
             | "set_config"
             | "pg_advisory_lock"
-            | "has_table_privilege"
             | "inet_client_addr"
             | "inet_server_addr"
             | "make_date"

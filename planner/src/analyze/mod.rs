@@ -120,6 +120,8 @@ pub struct Analyzer<'a> {
     pub(crate) function_depth: usize,
     /// The views being expanded (their OIDs), innermost last.
     pub(crate) expanding_views: Vec<u32>,
+    /// Some column use could not be traced (see `plan::ColumnUse`).
+    pub(crate) columns_untraced: bool,
     /// The next work table id (for `WITH RECURSIVE`).
     pub(crate) next_worktable: usize,
     /// Set-returning function calls of the select list being analyzed.
@@ -167,6 +169,7 @@ impl<'a> Analyzer<'a> {
             resolve_unknowns: true,
             ctes: Vec::new(),
             expanding_views: Vec::new(),
+            columns_untraced: false,
             param_names: Vec::new(),
             function_depth: 0,
             windows: Vec::new(),
@@ -262,7 +265,15 @@ impl<'a> Analyzer<'a> {
             command,
             plan,
             modify,
-            relations: std::mem::take(&mut self.relations),
+            relations: {
+                let mut relations = std::mem::take(&mut self.relations);
+                if self.columns_untraced {
+                    for r in &mut relations {
+                        r.columns.unknown = true;
+                    }
+                }
+                relations
+            },
         })
     }
 
@@ -287,7 +298,60 @@ impl<'a> Analyzer<'a> {
             None => self.relations.push(RelationLock {
                 rel: rel.clone(),
                 mode,
+                perms: 0,
+                view_perms: Vec::new(),
+                columns: Default::default(),
             }),
+        }
+    }
+
+    /// Notes that the statement uses column `index` (in `rel.columns`) of
+    /// relation `oid` (`kind`: `r` read, `a` inserted, `w` updated); not
+    /// inside a view, whose owner needs table privileges.
+    pub(crate) fn note_column(&mut self, oid: u32, index: usize, kind: char) {
+        let attnum = index as i16 + 1;
+        if oid == 0 || !self.expanding_views.is_empty() {
+            return;
+        }
+        if let Some(r) = self.relations.iter_mut().find(|r| r.rel.oid == oid) {
+            let list = match kind {
+                'a' => &mut r.columns.insert,
+                'w' => &mut r.columns.update,
+                _ => &mut r.columns.select,
+            };
+            if !list.contains(&attnum) {
+                list.push(attnum);
+            }
+        }
+    }
+
+    /// Merges the relations of a planned sub-statement (a SQL function's
+    /// body) into this statement's, with their privileges.
+    pub(crate) fn merge_relation(&mut self, r: RelationLock) {
+        self.add_relation(&r.rel, r.mode);
+        if let Some(mine) = self.relations.iter_mut().find(|m| m.rel.oid == r.rel.oid) {
+            mine.perms |= r.perms;
+            mine.view_perms.extend(r.view_perms);
+            mine.columns.select.extend(r.columns.select);
+            mine.columns.insert.extend(r.columns.insert);
+            mine.columns.update.extend(r.columns.update);
+            mine.columns.unknown |= r.columns.unknown;
+        }
+    }
+
+    /// Notes that the statement needs privileges `perms` on relation `oid`
+    /// (added before with [`Self::add_relation`]); inside a view, the
+    /// view's owner needs them instead.
+    pub(crate) fn require_privileges(&mut self, oid: u32, perms: u32) {
+        let view = self.expanding_views.last().copied();
+        if let Some(r) = self.relations.iter_mut().find(|r| r.rel.oid == oid) {
+            match view {
+                None => r.perms |= perms,
+                Some(v) => match r.view_perms.iter_mut().find(|(o, _)| *o == v) {
+                    Some((_, p)) => *p |= perms,
+                    None => r.view_perms.push((v, perms)),
+                },
+            }
         }
     }
 
@@ -536,6 +600,8 @@ impl<'a> Analyzer<'a> {
         }
         if let Some(m) = &mark {
             self.add_relation(&m.rel, LockMode::RowShare);
+            // FOR UPDATE / FOR SHARE: PostgreSQL's ACL_SELECT_FOR_UPDATE.
+            self.require_privileges(m.rel.oid, catalog::acl::ACL_UPDATE);
         }
         Ok(mark)
     }
@@ -983,6 +1049,7 @@ impl<'a> Analyzer<'a> {
             )));
         }
         self.add_relation(&rel, LockMode::AccessShare);
+        self.require_privileges(rel.oid, catalog::acl::ACL_SELECT);
         self.set_scope(RangeEntry {
             rel: rel.clone(),
             refname: rel.name.clone(),

@@ -1607,6 +1607,14 @@ pub(super) static TABLE: &[GucDef] = &[
         GucFlags::NONE,
     ),
     def(
+        "role",
+        User,
+        String { boot: "none" },
+        "Ungrouped",
+        "Sets the current role.",
+        GucFlags::NO_SHOW_ALL.with(GucFlags::NO_RESET_ALL),
+    ),
+    def(
         "row_security",
         User,
         Bool { boot: true },
