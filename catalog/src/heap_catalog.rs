@@ -1153,6 +1153,62 @@ impl CatalogWriter<'_, '_, '_> {
         Ok(())
     }
 
+    /// Adds a standalone composite type (CREATE TYPE ... AS (...)): its
+    /// `pg_class` row of relkind `'c'` (no file) whose `reltype` is the
+    /// type, the fields as `pg_attribute` rows, and the `pg_type` rows.
+    #[allow(clippy::too_many_arguments)]
+    pub fn create_composite_type(
+        &self,
+        w: &mut WriteXact<'_>,
+        relid: u32,
+        type_oid: u32,
+        namespace: u32,
+        name: &str,
+        owner: u32,
+        columns: &[NewColumn],
+        type_rows: &[Vec<Datum>],
+    ) -> PgResult<()> {
+        let class = ClassRow {
+            oid: relid,
+            name: name.into(),
+            namespace,
+            reltype: type_oid,
+            owner,
+            relfilenode: 0,
+            persistence: 'p',
+            kind: 'c',
+            natts: columns.len() as i16,
+            shared: false,
+            has_index: false,
+            checks: 0,
+            has_triggers: false,
+            has_subclass: false,
+            is_partition: false,
+            partbound: None,
+        };
+        self.insert(&PG_CLASS_DEF, &class.to_datums(), w)?;
+        for (i, col) in columns.iter().enumerate() {
+            let row = AttributeRow {
+                relid,
+                name: col.name.clone(),
+                type_oid: col.type_oid,
+                attnum: i as i16 + 1,
+                typmod: col.typmod,
+                not_null: false,
+                has_default: false,
+                dropped: false,
+                identity: '\0',
+                is_local: true,
+                inhcount: 0,
+            };
+            self.insert(&PG_ATTRIBUTE_DEF, &row.to_datums()?, w)?;
+        }
+        for row in type_rows {
+            self.insert(&PG_TYPE_DEF, row, w)?;
+        }
+        Ok(())
+    }
+
     /// Replaces the `pg_type` row at `tid` (ALTER TYPE ... RENAME TO).
     pub fn update_type(
         &self,

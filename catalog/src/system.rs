@@ -1289,6 +1289,49 @@ pub fn enum_type_rows(
     ]
 }
 
+/// The `pg_type` rows of a composite type `name` (the row type of relation
+/// `relid`) and of its array type `_name` (PostgreSQL's `TypeCreate` for a
+/// relation's row type: category `C`, varlena, double-aligned).
+pub fn composite_type_rows(
+    type_oid: u32,
+    array_oid: u32,
+    relid: u32,
+    name: &str,
+    namespace: u32,
+    owner: u32,
+) -> [Vec<Datum>; 2] {
+    let row = |oid: u32, name: String, typtype, category, relid, elem, array| {
+        vec![
+            Datum::Oid(oid),
+            Datum::Text(name),
+            Datum::Oid(namespace),
+            Datum::Oid(owner),
+            Datum::Int2(-1),
+            Datum::Bool(false),
+            ch(typtype),
+            ch(category),
+            Datum::Bool(false),
+            Datum::Bool(true),
+            ch(','),
+            Datum::Oid(relid),
+            Datum::Oid(elem),
+            Datum::Oid(array),
+            ch('d'),
+            ch('x'),
+            Datum::Bool(false),
+            Datum::Oid(0),
+            Datum::Int4(-1),
+            Datum::Int4(0),
+            Datum::Oid(0),
+            Datum::Null,
+        ]
+    };
+    [
+        row(type_oid, name.to_string(), 'c', 'C', relid, 0, array_oid),
+        row(array_oid, format!("_{name}"), 'b', 'A', 0, type_oid, 0),
+    ]
+}
+
 /// Every per-database catalog, in creation order.
 pub const CATALOGS: [CatalogDef; 23] = [
     PG_TYPE_DEF,

@@ -96,6 +96,27 @@ pub fn cast(
     if v.is_null() {
         return Ok(Datum::Null);
     }
+    // A record of the right width takes the composite type's fields (its
+    // values are the fields' already: the planner coerces a row
+    // constructor field by field).
+    if let Datum::Record(mut r) = v {
+        if let Some(fields) = types::datum::record::fields_of(to) {
+            if fields.len() != r.values.len() {
+                return Err(PgError::new(
+                    SqlState::DatatypeMismatch,
+                    format!("cannot cast type record to {}", types::oid::type_name(to)),
+                ));
+            }
+            r.type_oid = to;
+            r.fields = fields;
+            return Ok(Datum::Record(r));
+        }
+        if to == types::oid::RECORD {
+            return Ok(Datum::Record(r));
+        }
+        let r = convert(Datum::Record(r), from, to, opts)?;
+        return apply_typmod(r, to, typmod, explicit);
+    }
     let r = convert(v, from, to, opts)?;
     apply_typmod(r, to, typmod, explicit)
 }

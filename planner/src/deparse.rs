@@ -119,6 +119,7 @@ impl Deparser<'_> {
             Expr::Not(_) => Kind::Bool(0),
             Expr::IsNull { .. } | Expr::BoolTest { .. } | Expr::DistinctFrom { .. } => Kind::Test,
             Expr::Coalesce { .. }
+            | Expr::Row { .. }
             | Expr::MinMax { .. }
             | Expr::NullIf { .. }
             | Expr::Case { .. } => Kind::Simple,
@@ -300,6 +301,10 @@ impl Deparser<'_> {
             Expr::Coalesce { args, .. } => {
                 let a: Vec<String> = args.iter().map(|a| self.expr(a, true)).collect();
                 format!("COALESCE({})", a.join(", "))
+            }
+            Expr::Row { args, .. } => {
+                let a: Vec<String> = args.iter().map(|a| self.expr(a, true)).collect();
+                format!("ROW({})", a.join(", "))
             }
             Expr::MinMax { args, greatest, .. } => {
                 let a: Vec<String> = args.iter().map(|a| self.expr(a, true)).collect();

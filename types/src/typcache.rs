@@ -32,7 +32,7 @@
 //!    the transaction ends ([`end_transaction`]); input and the enum
 //!    functions refuse them ([`check_label_safe`]).
 //!
-//! Today the cache holds enums; a domain or a composite type adds a
+//! The cache holds enums and composite types; a domain adds a
 //! [`UserTypeKind`] variant and the places that dispatch on it.
 
 use std::collections::{HashMap, HashSet};
@@ -53,6 +53,13 @@ pub struct EnumLabel {
 pub enum UserTypeKind {
     /// `typtype 'e'`: the labels in sort order.
     Enum(Vec<EnumLabel>),
+    /// `typtype 'c'`: a composite type, the row type of relation `relid`
+    /// (a `CREATE TYPE ... AS (...)` type's `pg_class` row of relkind
+    /// `'c'`), with its live fields in order.
+    Composite {
+        relid: u32,
+        fields: Arc<[crate::datum::RecordField]>,
+    },
 }
 
 /// A user-defined type (`pg_type` row).
@@ -71,6 +78,7 @@ impl UserType {
     pub fn enum_labels(&self) -> &[EnumLabel] {
         match &self.kind {
             UserTypeKind::Enum(labels) => labels,
+            UserTypeKind::Composite { .. } => &[],
         }
     }
 }
@@ -107,6 +115,7 @@ pub fn replace_all(types: Vec<UserType>) {
                     c.labels.insert(l.oid, (t.oid, i));
                 }
             }
+            UserTypeKind::Composite { .. } => {}
         }
         if t.array_oid != 0 {
             c.arrays.insert(t.array_oid, t.oid);
@@ -146,6 +155,24 @@ pub fn is_enum(oid: u32) -> bool {
         c.types
             .get(&oid)
             .is_some_and(|t| matches!(t.kind, UserTypeKind::Enum(_)))
+    })
+}
+
+/// The fields of user composite type `oid`.
+pub fn composite_fields(oid: u32) -> Option<Arc<[crate::datum::RecordField]>> {
+    read(|c| match &c.types.get(&oid)?.kind {
+        UserTypeKind::Composite { fields, .. } => Some(fields.clone()),
+        UserTypeKind::Enum(_) => None,
+    })
+}
+
+/// The composite type whose relation is `relid`.
+pub fn composite_of_relation(relid: u32) -> Option<Arc<UserType>> {
+    read(|c| {
+        c.types
+            .values()
+            .find(|t| matches!(t.kind, UserTypeKind::Composite { relid: r, .. } if r == relid))
+            .cloned()
     })
 }
 

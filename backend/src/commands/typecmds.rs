@@ -16,10 +16,18 @@
 //! is dropped (see `relcache::accept_invalidations`), which is how every
 //! session sees a committed ALTER TYPE and its own uncommitted DDL.
 //!
+//! A composite type (CREATE TYPE name AS (field type, ...)) is, as in
+//! PostgreSQL, a `pg_class` row of relkind `'c'` without a file whose
+//! `pg_attribute` rows are the fields, and a `pg_type` row (`typtype 'c'`,
+//! `typrelid` the relation) with its array type; the type cache holds its
+//! fields for the value I/O in `types::datum::record`.
+//!
 //! Not yet: the 55P04 check on using a label added in the same
 //! transaction, dependencies other than table columns (domains,
-//! functions, views), ALTER TYPE OWNER / SET SCHEMA, composite and range
-//! types.
+//! functions, views), ALTER TYPE OWNER / SET SCHEMA, ALTER TYPE
+//! ... ADD/DROP/RENAME ATTRIBUTE, range types, and the row types of
+//! tables (PostgreSQL makes one per table; a whole-row reference is an
+//! anonymous `record` here).
 
 use std::cell::RefCell;
 use std::sync::Arc;
@@ -45,6 +53,30 @@ pub fn load_user_types(session: &Session) -> PgResult<()> {
     let (rows, labels) = with_reader(session, |r| Ok((r.user_types()?, r.enum_labels()?)))?;
     let mut out = Vec::new();
     for (_, t) in rows {
+        if t.typtype == 'c' {
+            let mut attrs = with_reader(session, |r| r.attributes(t.relid))?;
+            attrs.sort_by_key(|(_, a)| a.attnum);
+            let fields: Vec<types::datum::RecordField> = attrs
+                .into_iter()
+                .filter(|(_, a)| !a.dropped && a.attnum > 0)
+                .map(|(_, a)| types::datum::RecordField {
+                    name: a.name,
+                    type_oid: a.type_oid,
+                    typmod: a.typmod,
+                })
+                .collect();
+            out.push(UserType {
+                oid: t.oid,
+                name: t.name,
+                namespace: t.namespace,
+                array_oid: t.array,
+                kind: UserTypeKind::Composite {
+                    relid: t.relid,
+                    fields: fields.into(),
+                },
+            });
+            continue;
+        }
         if t.typtype != 'e' {
             continue;
         }
@@ -191,9 +223,12 @@ pub(crate) fn create_type(
         Some(UserDefinedTypeRepresentation::Enum { labels }) => {
             labels.iter().map(|l| l.value.clone()).collect()
         }
+        Some(UserDefinedTypeRepresentation::Composite { attributes }) => {
+            return create_composite_type(session, name, attributes);
+        }
         _ => {
             return Err(PgError::feature_not_supported(
-                "CREATE TYPE other than AS ENUM",
+                "CREATE TYPE other than AS ENUM or AS (...)",
             ));
         }
     };
@@ -254,6 +289,97 @@ pub(crate) fn create_type(
             cw.add_enum_label(w, r)?;
         }
         Ok(())
+    })?;
+    changed(session)?;
+    Ok(Outcome::Command("CREATE TYPE".into()))
+}
+
+/// Whether `name` is taken as a type name in `namespace` (a relation's
+/// row type included: PostgreSQL gives every table and view one).
+fn type_name_taken(
+    session: &mut Session,
+    namespace: u32,
+    name: &ObjectName,
+    n: &str,
+) -> PgResult<bool> {
+    relcache::accept_invalidations(session);
+    let relation = with_reader(session, |r| r.relation(namespace, n))?;
+    Ok(relation.is_some_and(|r| r.kind != 'i' && r.kind != 'S')
+        || typcache::by_name(namespace, n).is_some()
+        || (namespace == catalog::system::PG_CATALOG_NAMESPACE
+            && planner::analyze::typename::resolve_type(&DataType::Custom(
+                name.clone(),
+                Vec::new(),
+            ))
+            .is_ok()))
+}
+
+/// CREATE TYPE name AS (field type, ...): a `pg_class` row of relkind
+/// `'c'` with the fields as its columns, and the `pg_type` rows of the
+/// type and its array type.
+fn create_composite_type(
+    session: &mut Session,
+    name: &ObjectName,
+    attributes: &[sqlparser::ast::UserDefinedTypeCompositeAttributeDef],
+) -> PgResult<Outcome> {
+    crate::xact::check_writable(session, "CREATE TYPE")?;
+    let (schema, n) = split_name(name)?;
+    let namespace = relcache::creation_namespace(session, schema.as_deref())?;
+    if type_name_taken(session, namespace, name, &n)? {
+        return Err(PgError::new(
+            SqlState::DuplicateObject,
+            format!("type \"{n}\" already exists"),
+        ));
+    }
+    let mut columns: Vec<catalog::heap_catalog::NewColumn> = Vec::with_capacity(attributes.len());
+    for a in attributes {
+        let field = match a.name.quote_style {
+            Some(_) => a.name.value.clone(),
+            None => a.name.value.to_lowercase(),
+        };
+        if columns.iter().any(|c| c.name == field) {
+            return Err(PgError::new(
+                SqlState::DuplicateColumn,
+                format!("column \"{field}\" specified more than once"),
+            ));
+        }
+        let (type_oid, typmod) = resolve_type(session, &a.data_type)?;
+        if type_oid == types::oid::RECORD || type_oid == types::oid::UNKNOWN {
+            return Err(PgError::new(
+                SqlState::InvalidTableDefinition,
+                format!(
+                    "column \"{field}\" has pseudo-type {}",
+                    types::oid::type_name(type_oid)
+                ),
+            ));
+        }
+        columns.push(catalog::heap_catalog::NewColumn {
+            name: field,
+            type_oid,
+            typmod,
+            not_null: false,
+            default: None,
+            identity: '\0',
+            is_local: true,
+            inhcount: 0,
+        });
+    }
+    let relid = session.storage.transam.new_oid()?;
+    let type_oid = session.storage.transam.new_oid()?;
+    let array_oid = session.storage.transam.new_oid()?;
+    let type_rows = catalog::system::composite_type_rows(
+        type_oid,
+        array_oid,
+        relid,
+        &n,
+        namespace,
+        session.user_oid,
+    );
+    let (db, owner) = (session.database_oid, session.user_oid);
+    crate::xact::with_write(session, |env, w| {
+        CatalogWriter { env, db_oid: db }.create_composite_type(
+            w, relid, type_oid, namespace, &n, owner, &columns, &type_rows,
+        )
     })?;
     changed(session)?;
     Ok(Outcome::Command("CREATE TYPE".into()))
@@ -415,6 +541,11 @@ pub(crate) fn drop_types(
             if l.type_oid == t.oid {
                 rows.push((catalog::system::PG_ENUM, *label_tid));
             }
+        }
+        // A composite type's relation: its pg_class and pg_attribute rows.
+        if let UserTypeKind::Composite { relid, .. } = &t.kind {
+            let relid = *relid;
+            rows.extend(with_reader(session, |r| r.relation_rows(relid))?);
         }
     }
     let db = session.database_oid;

@@ -196,6 +196,15 @@ pub fn call(
         }
         // conversions and builders
         "to_json" => Datum::Text(to_json_text(arg(args, 0)?, arg_types[0], opts)?),
+        "row_to_json" => {
+            let Datum::Record(r) = arg(args, 0)? else {
+                return Err(PgError::internal("row_to_json of a non-record"));
+            };
+            let pretty = matches!(args.get(1), Some(Datum::Bool(true)));
+            let mut out = String::new();
+            record_json(r, opts, pretty, &mut out)?;
+            Datum::Text(out)
+        }
         "to_jsonb" => boxed(to_jsonb(arg(args, 0)?, arg_types[0], opts)?),
         "array_to_json" => {
             let pretty = matches!(args.get(1), Some(Datum::Bool(true)));
@@ -434,11 +443,37 @@ pub fn json_text_into(v: &Datum, t: u32, opts: &OutputOptions, out: &mut String)
         Datum::Text(s) if t == JSON => out.push_str(s),
         Datum::Jsonb(j) => out.push_str(&j.to_text()),
         Datum::Array(_) => array_json(v, t, opts, false, out)?,
+        Datum::Record(r) => record_json(r, opts, false, out)?,
         Datum::Date(_) | Datum::Timestamp(_) | Datum::Timestamptz(_) => {
             json::escape_string(&iso_datetime(v, opts), out)
         }
         other => json::escape_string(&other.to_text(opts), out),
     }
+    Ok(())
+}
+
+/// A composite value as a json object of its fields (`row_to_json`;
+/// with `pretty`, fields on lines of their own).
+pub fn record_json(
+    r: &types::datum::RecordValue,
+    opts: &OutputOptions,
+    pretty: bool,
+    out: &mut String,
+) -> PgResult<()> {
+    out.push('{');
+    for (i, v) in r.values.iter().enumerate() {
+        if i > 0 {
+            out.push_str(if pretty { ",\n " } else { "," });
+        }
+        let (name, t) = r
+            .fields
+            .get(i)
+            .map_or((String::new(), oid::TEXT), |f| (f.name.clone(), f.type_oid));
+        json::escape_string(&name, out);
+        out.push(':');
+        json_text_into(v, t, opts, out)?;
+    }
+    out.push('}');
     Ok(())
 }
 

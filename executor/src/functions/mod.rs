@@ -33,6 +33,16 @@ pub fn call(
     ret: u32,
     ev: &mut Evaluator<'_>,
 ) -> PgResult<Datum> {
+    if func == "record_field" {
+        // `(x).f`: field `args[1]` of the composite value (the planner
+        // checked the field exists in the type).
+        return match (arg(args, 0)?, arg(args, 1)?) {
+            (Datum::Record(r), Datum::Int4(i)) => {
+                Ok(r.values.get(*i as usize).cloned().unwrap_or(Datum::Null))
+            }
+            _ => Err(PgError::internal("field selection from a non-record value")),
+        };
+    }
     if let Some(r) = arith::call(func, args)? {
         return Ok(r);
     }

@@ -17,7 +17,7 @@ use super::func::{self, Resolution};
 use crate::expr::{BoolTestKind, Expr};
 
 pub(crate) const FUNC_HINT: &str = "No function matches the given name and argument types. You might need to add explicit type casts.";
-const OPER_HINT: &str = "No operator matches the given name and argument types. You might need to add explicit type casts.";
+pub(crate) const OPER_HINT: &str = "No operator matches the given name and argument types. You might need to add explicit type casts.";
 /// PostgreSQL's hint for a prefix operator (one argument type).
 const PREFIX_OPER_HINT: &str = "No operator matches the given name and argument type. You might need to add an explicit type cast.";
 
@@ -64,6 +64,12 @@ impl Analyzer<'_> {
             && let Some(&type_oid) = self.param_types.get(i)
         {
             return Ok(Expr::Param { index: i, type_oid });
+        }
+        // A whole-row reference: `t` naming a FROM item, not a column.
+        if qualifier.is_empty()
+            && let Some(row) = self.whole_row(&[column.to_string()], pos)?
+        {
+            return Ok(row);
         }
         let Some(level) = (0..self.outer_scopes.len())
             .rev()
@@ -273,8 +279,47 @@ impl Analyzer<'_> {
             }
             ast::Expr::IsDistinctFrom(l, r) | ast::Expr::IsNotDistinctFrom(l, r) => {
                 let negated = matches!(e, ast::Expr::IsNotDistinctFrom(..));
+                let pos = self.op_pos(l, r, &["IS"]);
+                let (lpos, rpos) = (self.pos(l.span()), self.pos(r.span()));
+                let (lx, rx) = (self.transform(l)?, self.transform(r)?);
+                // Rows: NULL fields are not distinct from each other
+                // (record_eq), so the whole rows are compared.
+                if types::datum::record::is_composite(lx.type_oid())
+                    || types::datum::record::is_composite(rx.type_oid())
+                {
+                    let both_rows = matches!(
+                        lx,
+                        Expr::Row {
+                            type_oid: RECORD,
+                            ..
+                        }
+                    ) && matches!(
+                        rx,
+                        Expr::Row {
+                            type_oid: RECORD,
+                            ..
+                        }
+                    );
+                    let (left, right) = if both_rows {
+                        (lx, rx)
+                    } else {
+                        match self.record_compare("=", "eq", (lx, lpos), (rx, rpos), pos)? {
+                            Expr::Call { mut args, .. } if args.len() == 2 => {
+                                let r = args.pop().unwrap_or(Expr::null(BOOL));
+                                (args.pop().unwrap_or(Expr::null(BOOL)), r)
+                            }
+                            _ => return Err(PgError::internal("row equality is not a call")),
+                        }
+                    };
+                    return Ok(Expr::DistinctFrom {
+                        left: Box::new(left),
+                        right: Box::new(right),
+                        eq: "eq",
+                        negated,
+                    });
+                }
                 let Expr::Call { func, mut args, .. } =
-                    self.make_op("=", l, r, self.op_pos(l, r, &["IS"]))?
+                    self.make_op_exprs("=", (lx, lpos), (rx, rpos), pos)?
                 else {
                     return Err(PgError::internal("equality did not resolve to a call"));
                 };
@@ -523,7 +568,13 @@ impl Analyzer<'_> {
                 })
             }
             ast::Expr::Array(a) => self.array_constructor(a, self.pos(e.span())),
-            ast::Expr::Tuple(_) => Err(PgError::feature_not_supported("row constructors")),
+            ast::Expr::Tuple(items) => {
+                let mut args = Vec::with_capacity(items.len());
+                for item in items {
+                    args.push(self.transform(item)?);
+                }
+                Ok(super::rowtypes::make_row(args))
+            }
             ast::Expr::Collate { expr, collation } => {
                 self.collate(expr, collation, self.pos(collation.span()))
             }
@@ -547,6 +598,19 @@ impl Analyzer<'_> {
                     .all(|a| matches!(a, ast::AccessExpr::Subscript(_))) =>
             {
                 self.array_subscript(root, access_chain, self.pos(e.span()))
+            }
+            ast::Expr::CompoundFieldAccess { root, access_chain }
+                if access_chain
+                    .iter()
+                    .all(|a| matches!(a, ast::AccessExpr::Dot(ast::Expr::Identifier(_)))) =>
+            {
+                let mut x = self.transform(root)?;
+                for a in access_chain {
+                    if let ast::AccessExpr::Dot(ast::Expr::Identifier(id)) = a {
+                        x = self.field_select(x, &lower_ident(id), self.pos(id.span))?;
+                    }
+                }
+                Ok(x)
             }
             ast::Expr::CompoundFieldAccess { .. } => {
                 Err(PgError::feature_not_supported("field selection"))
@@ -739,6 +803,10 @@ impl Analyzer<'_> {
                 Ok(p)
             };
         }
+        let x = match self.coerce_composite(x, to, explicit, pos)? {
+            Ok(done) => return Ok(done),
+            Err(x) => x,
+        };
         if from == UNKNOWN
             && to == REGTYPE
             && let Expr::Const {
@@ -1090,6 +1158,11 @@ impl Analyzer<'_> {
             ">=" => Some("ge"),
             _ => None,
         };
+        if let Some(imp) = cmp
+            && (types::datum::record::is_composite(lt) || types::datum::record::is_composite(rt))
+        {
+            return self.record_compare(sym, imp, (l, lpos), (r, rpos), pos);
+        }
         if let (Some(t), Some(imp)) = (enum_type, cmp) {
             let a = self.coerce(l, t, -1, false, lpos)?;
             let b = self.coerce(r, t, -1, false, rpos)?;
@@ -1351,6 +1424,21 @@ impl Analyzer<'_> {
         if f.over.is_some() {
             return self.transform_window(&name, f, arg_list, pos);
         }
+        // ROW(a, t.*, ...): a row constructor, `t.*` giving t's columns.
+        if parts.len() == 1 && name == "row" {
+            let mut args = Vec::with_capacity(arg_list.args.len());
+            for a in &arg_list.args {
+                match a {
+                    FunctionArg::Unnamed(FunctionArgExpr::Expr(e)) => args.push(self.transform(e)?),
+                    FunctionArg::Unnamed(FunctionArgExpr::QualifiedWildcard(q)) => {
+                        let fields = self.star_fields(&super::name_parts(q), pos)?;
+                        args.extend(fields.into_iter().map(|(_, e)| e));
+                    }
+                    _ => return Err(PgError::syntax("syntax error at or near \"*\"", pos)),
+                }
+            }
+            return Ok(super::rowtypes::make_row(args));
+        }
         // pg_typeof(x): the type analysis gave x, as regtype prints it.
         if name == "pg_typeof"
             && let [ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(e))] =
@@ -1381,6 +1469,22 @@ impl Analyzer<'_> {
             match a {
                 FunctionArg::Unnamed(FunctionArgExpr::Expr(e)) => {
                     args.push((self.transform(e)?, self.pos(e.span())))
+                }
+                FunctionArg::Unnamed(FunctionArgExpr::QualifiedWildcard(q)) => {
+                    let parts = super::name_parts(q);
+                    match self.whole_row(&parts, pos)? {
+                        Some(row) => args.push((row, pos)),
+                        None => {
+                            return Err(PgError::new(
+                                SqlState::UndefinedTable,
+                                format!(
+                                    "missing FROM-clause entry for table \"{}\"",
+                                    parts.join(".")
+                                ),
+                            )
+                            .or_position(pos));
+                        }
+                    }
                 }
                 FunctionArg::Unnamed(_) => {
                     return Err(PgError::feature_not_supported("* arguments"));

@@ -1281,6 +1281,69 @@ impl Analyzer<'_> {
         Ok(())
     }
 
+    /// A whole-row reference (`t` where no column is called `t`, or `t.*`
+    /// as a value): the row of the FROM item `qualifier` names, as an
+    /// anonymous record of its live columns; None if no item answers to
+    /// the name.
+    pub(crate) fn whole_row(
+        &mut self,
+        qualifier: &[String],
+        pos: Option<usize>,
+    ) -> PgResult<Option<Expr>> {
+        let mut found = self
+            .scope
+            .iter()
+            .filter(|i| i.rel_visible && i.answers_to(qualifier));
+        let item = match (found.next(), found.next()) {
+            (Some(i), None) => i.clone(),
+            (Some(_), Some(_)) => {
+                return Err(PgError::new(
+                    SqlState::AmbiguousAlias,
+                    format!("table reference \"{}\" is ambiguous", qualifier.join(".")),
+                )
+                .or_position(pos));
+            }
+            (None, _) => return Ok(None),
+        };
+        let columns = item.live_columns();
+        let fields: Vec<types::datum::RecordField> = columns
+            .iter()
+            .map(|(name, e)| types::datum::RecordField {
+                name: name.clone(),
+                type_oid: e.type_oid(),
+                typmod: e.typmod(),
+            })
+            .collect();
+        let row = Expr::Row {
+            args: columns.into_iter().map(|(_, e)| e).collect(),
+            fields: fields.into(),
+            type_oid: types::oid::RECORD,
+        };
+        if !self.in_agg_arg {
+            let n = var_count(&row);
+            self.var_positions.extend(std::iter::repeat_n(pos, n));
+        }
+        Ok(Some(row))
+    }
+
+    /// The fields of `t.*` in a row constructor (`ROW(t.*, 1)`), each
+    /// with its column name.
+    pub(crate) fn star_fields(
+        &mut self,
+        qualifier: &[String],
+        pos: Option<usize>,
+    ) -> PgResult<Vec<(String, Expr)>> {
+        let item = self.find_item(qualifier, pos)?;
+        let columns = item.live_columns();
+        if !self.in_agg_arg {
+            for (_, e) in &columns {
+                self.var_positions
+                    .extend(std::iter::repeat_n(pos, var_count(e)));
+            }
+        }
+        Ok(columns)
+    }
+
     /// The table and column names of `Var index` (for messages).
     pub(crate) fn var_name(&self, index: usize) -> (String, String) {
         self.scope

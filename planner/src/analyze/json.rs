@@ -32,6 +32,13 @@ impl Analyzer<'_> {
         Ok(Some(match (name, args.len()) {
             ("to_json", 1) => call("to_json", self.known(args)?, JSON, true),
             ("to_jsonb", 1) => call("to_jsonb", self.known(args)?, JSONB, true),
+            ("row_to_json", 1 | 2) if types::datum::record::is_composite(args[0].0.type_oid()) => {
+                let mut v = vec![args[0].0.clone()];
+                if let Some((x, p)) = args.get(1) {
+                    v.push(self.coerce(x.clone(), BOOL, -1, false, *p)?);
+                }
+                call("row_to_json", v, JSON, true)
+            }
             ("array_to_json", 1 | 2) if oid::element_of(args[0].0.type_oid()).is_some() => {
                 let mut v = vec![args[0].0.clone()];
                 if let Some((x, p)) = args.get(1) {

@@ -19,6 +19,7 @@ pub mod expr;
 pub mod from;
 pub mod func;
 pub mod json;
+pub mod rowtypes;
 pub mod setop;
 pub mod srf;
 pub mod typename;

@@ -198,6 +198,9 @@ pub fn type_storage(type_oid: u32) -> Option<(i16, bool, Align)> {
         t if oid::multirange_range(t).is_some() => (-1, false, Align::Double),
         // A user enum holds the OID of its label (`pg_enum.oid`).
         t if types::typcache::is_enum(t) => (4, true, Align::Int),
+        // Composite values in their binary form (`record_send`), aligned
+        // as PostgreSQL aligns a row.
+        t if types::datum::record::is_composite(t) => (-1, false, Align::Double),
         _ => return None,
     })
 }
@@ -577,7 +580,8 @@ pub fn fill_data(desc: &TupleDesc, values: &[Datum], out: &mut Vec<u8>) -> PgRes
                     (_, Datum::Array(_))
                     | (oid::JSONB, Datum::Jsonb(_))
                     | (_, Datum::Range(_))
-                    | (_, Datum::Multirange(_)) => {
+                    | (_, Datum::Multirange(_))
+                    | (_, Datum::Record(_)) => {
                         numeric = value.to_binary();
                         &numeric
                     }
@@ -879,6 +883,8 @@ fn read_attr(att: &Attribute, tuple: &[u8], off: usize) -> Result<(Datum, usize)
                     .map_err(|e| ReadError::Bad(format!("invalid range: {}", e.message)))?,
                 t if oid::multirange_range(t).is_some() => Datum::from_binary(t, payload)
                     .map_err(|e| ReadError::Bad(format!("invalid multirange: {}", e.message)))?,
+                t if types::datum::record::is_composite(t) => Datum::from_binary(t, payload)
+                    .map_err(|e| ReadError::Bad(format!("invalid record: {}", e.message)))?,
                 _ => Datum::Text(utf8(payload)?),
             };
             Ok((value, next))

@@ -1,0 +1,300 @@
+//! Composite values in expressions (PostgreSQL's `transformRowExpr`,
+//! `transformWholeRowRef`, field selection and `make_row_comparison_op`):
+//!
+//! - `ROW(a, b)`, `(a, b)`, `ROW()`, `ROW(x)` and a whole-row reference
+//!   (`t`, `t.*`) are an [`Expr::Row`] of type `record`, its fields named
+//!   `f1`, `f2`, ... (a whole row: after the columns);
+//! - `ROW(...)::t` (and assignment to a column of type `t`) coerces each
+//!   field to the type's field and gives the row the type `t`;
+//! - `(x).f` is the field itself when `x` is a row constructor, else a
+//!   `record_field` call reading field `i` of the value at run time;
+//! - a comparison of two row constructors compares them field by field
+//!   (`=`: all equal, `<>`: one differs, `<` ...: the first pair that is
+//!   not equal decides), NULL-propagating as PostgreSQL's RowCompareExpr;
+//!   any other comparison of composite values is `record_eq` and friends
+//!   (the generic comparisons over [`types::compare`]: NULL fields equal
+//!   each other and sort last).
+
+use std::sync::Arc;
+
+use types::datum::RecordField;
+use types::datum::record::{fields_of, is_composite};
+use types::oid::{self, BOOL, INT4, RECORD, TEXT, UNKNOWN};
+use types::{Datum, PgError, PgResult, SqlState};
+
+use super::Analyzer;
+use crate::expr::Expr;
+
+/// An anonymous row of `args`, fields named as PostgreSQL names them.
+pub(crate) fn make_row(args: Vec<Expr>) -> Expr {
+    let fields: Vec<RecordField> = args
+        .iter()
+        .enumerate()
+        .map(|(i, a)| RecordField {
+            name: format!("f{}", i + 1),
+            type_oid: match a.type_oid() {
+                UNKNOWN => TEXT,
+                t => t,
+            },
+            typmod: a.typmod(),
+        })
+        .collect();
+    Expr::Row {
+        args,
+        fields: fields.into(),
+        type_oid: RECORD,
+    }
+}
+
+impl Analyzer<'_> {
+    /// The fields of a composite-typed expression, if known at analysis.
+    fn fields_of_expr(x: &Expr) -> Option<Arc<[RecordField]>> {
+        match x {
+            Expr::Row { fields, .. } => Some(fields.clone()),
+            _ => fields_of(x.type_oid()),
+        }
+    }
+
+    /// `(x).name`.
+    pub(crate) fn field_select(
+        &mut self,
+        x: Expr,
+        name: &str,
+        pos: Option<usize>,
+    ) -> PgResult<Expr> {
+        let t = x.type_oid();
+        let Some(fields) = Self::fields_of_expr(&x) else {
+            if t == RECORD {
+                return Err(PgError::new(
+                    SqlState::UndefinedColumn,
+                    format!("could not identify column \"{name}\" in record data type"),
+                )
+                .or_position(pos));
+            }
+            return Err(PgError::new(
+                SqlState::WrongObjectType,
+                format!(
+                    "column notation .{name} applied to type {}, which is not a composite type",
+                    oid::type_name(t)
+                ),
+            )
+            .or_position(pos));
+        };
+        let Some(i) = fields.iter().position(|f| f.name == name) else {
+            return Err(PgError::new(
+                SqlState::UndefinedColumn,
+                if t == RECORD {
+                    format!("could not identify column \"{name}\" in record data type")
+                } else {
+                    format!(
+                        "column \"{name}\" not found in data type {}",
+                        oid::type_name(t)
+                    )
+                },
+            )
+            .or_position(pos));
+        };
+        if let Expr::Row { mut args, .. } = x {
+            return Ok(args.swap_remove(i));
+        }
+        Ok(Expr::Call {
+            func: "record_field",
+            args: vec![
+                x,
+                Expr::Const {
+                    value: Datum::Int4(i as i32),
+                    type_oid: INT4,
+                },
+            ],
+            type_oid: fields[i].type_oid,
+            strict: true,
+        })
+    }
+
+    /// Coerces a composite value `x` to composite type `to` (None if `x`
+    /// or `to` is not composite): a row constructor field by field, a value
+    /// of a named type to `record` as it is.
+    pub(crate) fn coerce_composite(
+        &mut self,
+        x: Expr,
+        to: u32,
+        explicit: bool,
+        pos: Option<usize>,
+    ) -> PgResult<Result<Expr, Expr>> {
+        let from = x.type_oid();
+        if to == RECORD && is_composite(from) {
+            return Ok(Ok(x));
+        }
+        let Some(target) = fields_of(to) else {
+            return Ok(Err(x));
+        };
+        let Expr::Row {
+            args,
+            fields,
+            type_oid,
+        } = x
+        else {
+            return Ok(Err(x));
+        };
+        if type_oid != RECORD {
+            return Ok(Err(Expr::Row {
+                args,
+                fields,
+                type_oid,
+            }));
+        }
+        let mismatch = |detail: String| {
+            PgError::new(
+                SqlState::CannotCoerce,
+                format!("cannot cast type record to {}", oid::type_name(to)),
+            )
+            .with_detail(detail)
+            .or_position(pos)
+        };
+        if args.len() > target.len() {
+            return Err(mismatch("Input has too many columns.".into()));
+        }
+        if args.len() < target.len() {
+            return Err(mismatch("Input has too few columns.".into()));
+        }
+        let mut out = Vec::with_capacity(args.len());
+        for (i, (a, f)) in args.into_iter().zip(target.iter()).enumerate() {
+            let at = a.type_oid();
+            let ok = at == UNKNOWN
+                || at == f.type_oid
+                || if explicit {
+                    super::coerce::can_coerce_explicit(at, f.type_oid)
+                } else {
+                    super::coerce::can_coerce_assignment(at, f.type_oid)
+                };
+            if !ok {
+                return Err(mismatch(format!(
+                    "Cannot cast type {} to {} in column {}.",
+                    oid::type_name(at),
+                    oid::format_type(f.type_oid, f.typmod),
+                    i + 1
+                )));
+            }
+            out.push(self.coerce(a, f.type_oid, f.typmod, true, pos)?);
+        }
+        Ok(Ok(Expr::Row {
+            args: out,
+            fields: target,
+            type_oid: to,
+        }))
+    }
+
+    /// A comparison `sym` (implemented by `imp`: eq, ne, lt ...) with a
+    /// composite operand.
+    pub(crate) fn record_compare(
+        &mut self,
+        sym: &str,
+        imp: &'static str,
+        (l, lpos): (Expr, Option<usize>),
+        (r, rpos): (Expr, Option<usize>),
+        pos: Option<usize>,
+    ) -> PgResult<Expr> {
+        let (lt, rt) = (l.type_oid(), r.type_oid());
+        if let (
+            Expr::Row {
+                args: la,
+                type_oid: RECORD,
+                ..
+            },
+            Expr::Row {
+                args: ra,
+                type_oid: RECORD,
+                ..
+            },
+        ) = (&l, &r)
+        {
+            if la.len() != ra.len() {
+                return Err(PgError::syntax(
+                    "unequal number of entries in row expressions",
+                    pos,
+                ));
+            }
+            if la.is_empty() {
+                return Err(
+                    PgError::feature_not_supported("comparison of zero-column records")
+                        .or_position(pos),
+                );
+            }
+            let (la, ra) = (la.clone(), ra.clone());
+            let pair = |this: &mut Self, op: &str, i: usize| {
+                this.make_op_exprs(op, (la[i].clone(), lpos), (ra[i].clone(), rpos), pos)
+            };
+            let n = la.len();
+            return Ok(match imp {
+                "eq" | "ne" => {
+                    let mut v = Vec::with_capacity(n);
+                    for i in 0..n {
+                        v.push(pair(self, if imp == "eq" { "=" } else { "<>" }, i)?);
+                    }
+                    match (v.len(), imp) {
+                        (1, _) => v.pop().unwrap_or(Expr::null(BOOL)),
+                        (_, "eq") => Expr::And(v),
+                        _ => Expr::Or(v),
+                    }
+                }
+                _ => {
+                    // The first unequal pair decides: a1 < b1 OR (a1 = b1
+                    // AND (a2 < b2 OR ...)), the last pair with `sym`.
+                    let strict = match sym {
+                        "<=" => "<",
+                        ">=" => ">",
+                        s => s,
+                    };
+                    let mut acc = pair(self, sym, n - 1)?;
+                    for i in (0..n - 1).rev() {
+                        let decide = pair(self, strict, i)?;
+                        let eq = pair(self, "=", i)?;
+                        acc = Expr::Or(vec![decide, Expr::And(vec![eq, acc])]);
+                    }
+                    acc
+                }
+            });
+        }
+        // One type for both sides: a named composite type if either is.
+        let target = if lt != RECORD && is_composite(lt) {
+            lt
+        } else if rt != RECORD && is_composite(rt) {
+            rt
+        } else {
+            RECORD
+        };
+        let side = |this: &mut Self, x: Expr, p: Option<usize>| -> PgResult<Expr> {
+            let t = x.type_oid();
+            if t == target {
+                Ok(x)
+            } else if t == UNKNOWN {
+                // A literal is read as `record` (record = record), whose
+                // input PostgreSQL does not implement either.
+                this.coerce(x, RECORD, -1, false, p)
+            } else if t == RECORD && matches!(x, Expr::Row { .. }) {
+                this.coerce(x, target, -1, false, p)
+            } else if is_composite(t) && target == RECORD {
+                Ok(x)
+            } else {
+                Err(PgError::new(
+                    SqlState::UndefinedFunction,
+                    format!(
+                        "operator does not exist: {} {sym} {}",
+                        oid::type_name(lt),
+                        oid::type_name(rt)
+                    ),
+                )
+                .with_hint(super::expr::OPER_HINT)
+                .or_position(pos))
+            }
+        };
+        let a = side(self, l, lpos)?;
+        let b = side(self, r, rpos)?;
+        Ok(Expr::Call {
+            func: imp,
+            args: vec![a, b],
+            type_oid: BOOL,
+            strict: true,
+        })
+    }
+}
