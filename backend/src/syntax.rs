@@ -27,6 +27,7 @@ pub fn parse(sql: &str) -> PgResult<Vec<Statement>> {
     let tokens = rewrite_vacuum_analyze(tokens);
     let tokens = rewrite_partition_opclasses(tokens);
     let tokens = rewrite_text_statements(tokens);
+    let tokens = rewrite_field_star(tokens);
     let mut stmts = Parser::new(&dialect)
         .with_recursion_limit(RECURSION_LIMIT)
         .with_tokens_with_locations(tokens)
@@ -38,6 +39,36 @@ pub fn parse(sql: &str) -> PgResult<Vec<Statement>> {
         }
     }
     Ok(stmts)
+}
+
+/// The field name the planner reads as `(x).*`, all fields of a composite
+/// value (`planner::analyze::rowtypes`).
+pub const FIELD_STAR: &str = "*";
+
+/// sqlparser accepts `.*` only after a name; PostgreSQL also after a
+/// parenthesized expression, `(x).*`. The `*` of `) . *` becomes the quoted
+/// identifier `"*"` (same span), which parses as a field selection the
+/// planner expands.
+fn rewrite_field_star(mut tokens: Vec<TokenWithSpan>) -> Vec<TokenWithSpan> {
+    let significant: Vec<usize> = tokens
+        .iter()
+        .enumerate()
+        .filter(|(_, t)| !matches!(t.token, Token::Whitespace(_)))
+        .map(|(i, _)| i)
+        .collect();
+    for w in significant.windows(3) {
+        if tokens[w[0]].token == Token::RParen
+            && tokens[w[1]].token == Token::Period
+            && tokens[w[2]].token == Token::Mul
+        {
+            tokens[w[2]].token = Token::Word(Word {
+                value: FIELD_STAR.into(),
+                quote_style: Some('"'),
+                keyword: Keyword::NoKeyword,
+            });
+        }
+    }
+    tokens
 }
 
 /// sqlparser reads `CREATE USER` in Snowflake's form; PostgreSQL's is `CREATE

@@ -344,6 +344,12 @@ impl Expr {
             Expr::Cast { typmod, .. }
             | Expr::Var { typmod, .. }
             | Expr::OuterParam { typmod, .. } => *typmod,
+            // An anonymous row: the typmod its fields are registered under.
+            Expr::Row {
+                fields,
+                type_oid: types::oid::RECORD,
+                ..
+            } => types::typcache::register_record(fields),
             _ => -1,
         }
     }

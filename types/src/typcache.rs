@@ -176,6 +176,45 @@ pub fn composite_of_relation(relid: u32) -> Option<Arc<UserType>> {
     })
 }
 
+fn records() -> &'static RwLock<Vec<Arc<[crate::datum::RecordField]>>> {
+    static RECORDS: OnceLock<RwLock<Vec<Arc<[crate::datum::RecordField]>>>> = OnceLock::new();
+    RECORDS.get_or_init(Default::default)
+}
+
+/// The typmod that stands for the anonymous record type of `fields`
+/// (PostgreSQL's `assign_record_type_typmod`): a `record` value keeps its
+/// fields known through columns and subqueries by its typmod. Registered
+/// once per process and never forgotten; equal descriptions share one.
+pub fn register_record(fields: &Arc<[crate::datum::RecordField]>) -> i32 {
+    let find = |v: &Vec<Arc<[crate::datum::RecordField]>>| {
+        v.iter()
+            .position(|f| Arc::ptr_eq(f, fields) || **f == **fields)
+    };
+    if let Ok(g) = records().read()
+        && let Some(i) = find(&g)
+    {
+        return i as i32;
+    }
+    let mut g = match records().write() {
+        Ok(g) => g,
+        Err(poisoned) => poisoned.into_inner(),
+    };
+    if let Some(i) = find(&g) {
+        return i as i32;
+    }
+    g.push(fields.clone());
+    (g.len() - 1) as i32
+}
+
+/// The fields of the anonymous record type of typmod `typmod`.
+pub fn record_fields(typmod: i32) -> Option<Arc<[crate::datum::RecordField]>> {
+    let i = usize::try_from(typmod).ok()?;
+    match records().read() {
+        Ok(g) => g.get(i).cloned(),
+        Err(poisoned) => poisoned.into_inner().get(i).cloned(),
+    }
+}
+
 /// The element type of user array type `oid`.
 pub fn element_of(oid: u32) -> Option<u32> {
     read(|c| c.arrays.get(&oid).copied())

@@ -698,6 +698,7 @@ pub(crate) fn rename_class(
     crate::xact::with_write(session, |env, w| {
         CatalogWriter { env, db_oid: db }.update_class(tid, &class, w)
     })?;
+    super::typecmds::rename_row_type(session, oid, name)?;
     catalog_changed(session);
     Ok(())
 }

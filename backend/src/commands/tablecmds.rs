@@ -537,6 +537,14 @@ fn create_relation(
             format!("relation \"{name}\" already exists"),
         ));
     }
+    // The table's row type takes the name: another type may not have it.
+    if types::typcache::by_name(namespace, name).is_some() {
+        return Err(PgError::new(
+            SqlState::DuplicateObject,
+            format!("type \"{name}\" already exists"),
+        )
+        .with_hint("A relation has an associated type of the same name, so you must use a name that doesn't conflict with any existing type."));
+    }
 
     crate::xact::ensure_xid(session)?;
     let oid = session.storage.transam.new_oid()?;

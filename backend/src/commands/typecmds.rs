@@ -51,16 +51,27 @@ use crate::utility::Outcome;
 /// snapshot).
 pub fn load_user_types(session: &Session) -> PgResult<()> {
     let (rows, labels) = with_reader(session, |r| Ok((r.user_types()?, r.enum_labels()?)))?;
+    // The fields of every composite type, in one scan of pg_attribute.
+    let relids: std::collections::HashSet<u32> = rows
+        .iter()
+        .filter(|(_, t)| t.typtype == 'c')
+        .map(|(_, t)| t.relid)
+        .collect();
+    let attrs = if relids.is_empty() {
+        Default::default()
+    } else {
+        with_reader(session, |r| r.attributes_of(&relids))?
+    };
     let mut out = Vec::new();
     for (_, t) in rows {
         if t.typtype == 'c' {
-            let mut attrs = with_reader(session, |r| r.attributes(t.relid))?;
-            attrs.sort_by_key(|(_, a)| a.attnum);
             let fields: Vec<types::datum::RecordField> = attrs
-                .into_iter()
-                .filter(|(_, a)| !a.dropped && a.attnum > 0)
-                .map(|(_, a)| types::datum::RecordField {
-                    name: a.name,
+                .get(&t.relid)
+                .map(|v| v.as_slice())
+                .unwrap_or_default()
+                .iter()
+                .map(|a| types::datum::RecordField {
+                    name: a.name.clone(),
                     type_oid: a.type_oid,
                     typmod: a.typmod,
                 })
@@ -385,6 +396,34 @@ fn create_composite_type(
     Ok(Outcome::Command("CREATE TYPE".into()))
 }
 
+/// Renames the row type of relation `relid` (and its array type) with
+/// the relation (ALTER TABLE ... RENAME TO); nothing for a relation
+/// without one.
+pub(crate) fn rename_row_type(session: &mut Session, relid: u32, name: &str) -> PgResult<()> {
+    let all = with_reader(session, |r| r.user_types())?;
+    let Some((tid, t)) = all
+        .iter()
+        .find(|(_, t)| t.typtype == 'c' && t.relid == relid)
+    else {
+        return Ok(());
+    };
+    let array_tid = all
+        .iter()
+        .find(|(_, a)| a.oid == t.array)
+        .map(|(tid, _)| *tid);
+    let [row, array_row] =
+        catalog::system::composite_type_rows(t.oid, t.array, relid, name, t.namespace, t.owner);
+    let (tid, db) = (*tid, session.database_oid);
+    crate::xact::with_write(session, |env, w| {
+        let cw = CatalogWriter { env, db_oid: db };
+        cw.update_type(tid, &row, w)?;
+        if let Some(a) = array_tid {
+            cw.update_type(a, &array_row, w)?;
+        }
+        Ok(())
+    })
+}
+
 /// Makes the command's catalog changes visible to the rest of the
 /// transaction, and the type cache follow them.
 fn changed(session: &mut Session) -> PgResult<()> {
@@ -436,6 +475,30 @@ pub(crate) fn drop_types(
                 session.notice("00000", format!("type \"{n}\" does not exist, skipping"));
             }
             Named::Missing => return Err(undefined_type(&n)),
+        }
+    }
+    // A relation's row type goes with the relation only.
+    for (t, _, _) in &targets {
+        if let UserTypeKind::Composite { relid, .. } = &t.kind {
+            let relid = *relid;
+            if let Some((_, class)) = with_reader(session, |r| r.class_by_oid(relid))?
+                && class.kind != 'c'
+            {
+                let what = match class.kind {
+                    'v' => "view",
+                    'm' => "materialized view",
+                    'f' => "foreign table",
+                    _ => "table",
+                };
+                return Err(PgError::new(
+                    SqlState::DependentObjectsStillExist,
+                    format!(
+                        "cannot drop type {} because {what} {} requires it",
+                        t.name, class.name
+                    ),
+                )
+                .with_hint(format!("You can drop {what} {} instead.", class.name)));
+            }
         }
     }
     for (t, _, _) in &targets {

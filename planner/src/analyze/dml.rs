@@ -39,6 +39,13 @@ impl Analyzer<'_> {
         if from == UNKNOWN {
             return self.coerce(x, to, col.typmod, false, pos);
         }
+        // A row constructor takes a composite column's type field by field.
+        if from == oid::RECORD
+            && matches!(x, Expr::Row { .. })
+            && types::datum::record::fields_of(to).is_some()
+        {
+            return self.coerce(x, to, col.typmod, false, pos);
+        }
         if from == to && (col.typmod < 0 || x.typmod() == col.typmod) {
             return Ok(x);
         }
@@ -469,13 +476,34 @@ impl Analyzer<'_> {
                         )
                         .or_position(pos));
                     }
-                    (_, Some(_)) => {
-                        return Err(PgError::feature_not_supported(
-                            "assignment to fields or subscripts",
-                        )
-                        .or_position(pos));
-                    }
+                    (_, Some(i)) => i,
                 };
+                // SET c.f = v: the row with field f replaced (several
+                // fields of one column are assigned one after another).
+                if name.0.len() > 1 {
+                    let path: Vec<String> = name.0[1..]
+                        .iter()
+                        .map(|p| match p {
+                            ast::ObjectNamePart::Identifier(id) => ident_name(id),
+                            _ => String::new(),
+                        })
+                        .collect();
+                    let c = &rel.columns[index];
+                    let prior = assignments.iter().position(|(i, _)| *i == index);
+                    let base = match prior {
+                        Some(k) => assignments.remove(k).1,
+                        None => Expr::Var {
+                            index,
+                            type_oid: c.type_oid,
+                            typmod: c.typmod,
+                        },
+                    };
+                    let vpos = self.pos(a.value.span());
+                    let value = self.transform(&a.value)?;
+                    let x = self.assign_field(base, &col_name, &path, value, pos, vpos)?;
+                    assignments.push((index, x));
+                    continue;
+                }
                 if assignments.iter().any(|(i, _)| *i == index) {
                     return Err(PgError::syntax(
                         format!("multiple assignments to same column \"{col_name}\""),

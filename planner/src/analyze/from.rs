@@ -1314,10 +1314,24 @@ impl Analyzer<'_> {
                 typmod: e.typmod(),
             })
             .collect();
+        // A table's row has the table's row type.
+        let typed = match (&item.join_columns, item.rel().oid) {
+            (None, oid) if oid != 0 => types::typcache::composite_of_relation(oid).and_then(|t| {
+                let types::typcache::UserTypeKind::Composite { fields: f, .. } = &t.kind else {
+                    return None;
+                };
+                (f.len() == fields.len()).then(|| (t.oid, f.clone()))
+            }),
+            _ => None,
+        };
+        let (type_oid, fields) = match typed {
+            Some((t, f)) => (t, f),
+            None => (types::oid::RECORD, fields.into()),
+        };
         let row = Expr::Row {
             args: columns.into_iter().map(|(_, e)| e).collect(),
-            fields: fields.into(),
-            type_oid: types::oid::RECORD,
+            fields,
+            type_oid,
         };
         if !self.in_agg_arg {
             let n = var_count(&row);

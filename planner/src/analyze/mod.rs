@@ -772,6 +772,19 @@ impl<'a> Analyzer<'a> {
         let mut targets = Vec::new();
         for item in items {
             let item_pos = self.pos(item.span());
+            if let SelectItem::UnnamedExpr(e) = item
+                && let Some(fields) = self.field_star_targets(e)?
+            {
+                for (name, t) in fields {
+                    columns.push(Column {
+                        name,
+                        type_oid: t.expr.type_oid(),
+                        typmod: t.expr.typmod(),
+                    });
+                    targets.push(t);
+                }
+                continue;
+            }
             let (e, name) = match item {
                 SelectItem::UnnamedExpr(e) => (e, colname::figure_colname(e)),
                 SelectItem::ExprWithAlias { expr, alias } => (expr, ident_name(alias)),

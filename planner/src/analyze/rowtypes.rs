@@ -17,6 +17,8 @@
 
 use std::sync::Arc;
 
+use sqlparser::ast::{self, Spanned};
+
 use types::datum::RecordField;
 use types::datum::record::{fields_of, is_composite};
 use types::oid::{self, BOOL, INT4, RECORD, TEXT, UNKNOWN};
@@ -51,8 +53,158 @@ impl Analyzer<'_> {
     fn fields_of_expr(x: &Expr) -> Option<Arc<[RecordField]>> {
         match x {
             Expr::Row { fields, .. } => Some(fields.clone()),
+            _ if x.type_oid() == RECORD => types::typcache::record_fields(x.typmod()),
             _ => fields_of(x.type_oid()),
         }
+    }
+
+    /// `(x).*` as a select-list item (the `*` a quoted identifier, see
+    /// `backend::syntax`): x's fields as columns; None for any other item.
+    pub(crate) fn field_star_targets(
+        &mut self,
+        e: &ast::Expr,
+    ) -> PgResult<Option<Vec<(String, super::Target)>>> {
+        let ast::Expr::CompoundFieldAccess { root, access_chain } = e else {
+            return Ok(None);
+        };
+        let Some((ast::AccessExpr::Dot(ast::Expr::Identifier(id)), rest)) =
+            access_chain.split_last()
+        else {
+            return Ok(None);
+        };
+        if id.value != "*" || id.quote_style != Some('"') {
+            return Ok(None);
+        }
+        let base_ast = if rest.is_empty() {
+            (**root).clone()
+        } else {
+            ast::Expr::CompoundFieldAccess {
+                root: root.clone(),
+                access_chain: rest.to_vec(),
+            }
+        };
+        let pos = self.pos(e.span());
+        self.var_positions.clear();
+        let base = self.transform(&base_ast)?;
+        self.var_positions.clear();
+        let t = base.type_oid();
+        let Some(fields) = Self::fields_of_expr(&base) else {
+            return Err(PgError::new(
+                SqlState::WrongObjectType,
+                if t == RECORD {
+                    "record type has not been registered".to_string()
+                } else {
+                    format!("type {} is not composite", oid::type_name(t))
+                },
+            )
+            .or_position(pos));
+        };
+        let mut out = Vec::with_capacity(fields.len());
+        for (i, f) in fields.iter().enumerate() {
+            let expr = match &base {
+                Expr::Row { args, .. } => args[i].clone(),
+                _ => Expr::Call {
+                    func: "record_field",
+                    args: vec![
+                        base.clone(),
+                        Expr::Const {
+                            value: Datum::Int4(i as i32),
+                            type_oid: INT4,
+                        },
+                    ],
+                    type_oid: f.type_oid,
+                    strict: true,
+                },
+            };
+            let n = super::from::var_count(&expr);
+            out.push((
+                f.name.clone(),
+                super::Target {
+                    expr,
+                    var_positions: vec![pos; n],
+                },
+            ));
+        }
+        Ok(Some(out))
+    }
+
+    /// `SET col.f.g = value`: the composite value `base` (of column or
+    /// field `owner`) with the field at `path` replaced by `value`
+    /// (assignment-coerced); a NULL base gives NULL other fields.
+    pub(crate) fn assign_field(
+        &mut self,
+        base: Expr,
+        owner: &str,
+        path: &[String],
+        value: Expr,
+        pos: Option<usize>,
+        vpos: Option<usize>,
+    ) -> PgResult<Expr> {
+        let t = base.type_oid();
+        let Some(((name, rest), fields)) = path.split_first().zip(fields_of(t)) else {
+            return Err(PgError::new(
+                SqlState::DatatypeMismatch,
+                format!(
+                    "cannot assign to field \"{}\" of column \"{owner}\" because its type {} is not a composite type",
+                    path.first().map_or("", |p| p.as_str()),
+                    oid::type_name(t)
+                ),
+            )
+            .or_position(pos));
+        };
+        let Some(i) = fields.iter().position(|f| f.name == *name) else {
+            return Err(PgError::new(
+                SqlState::UndefinedColumn,
+                format!(
+                    "cannot assign to field \"{name}\" of column \"{owner}\" because there is no such column in data type {}",
+                    oid::type_name(t)
+                ),
+            )
+            .or_position(pos));
+        };
+        let field = |base: &Expr, j: usize| Expr::Call {
+            func: "record_field",
+            args: vec![
+                base.clone(),
+                Expr::Const {
+                    value: Datum::Int4(j as i32),
+                    type_oid: INT4,
+                },
+            ],
+            type_oid: fields[j].type_oid,
+            strict: true,
+        };
+        let f = &fields[i];
+        let new = if rest.is_empty() {
+            let vt = value.type_oid();
+            if vt != UNKNOWN
+                && vt != f.type_oid
+                && !super::coerce::can_coerce_assignment(vt, f.type_oid)
+                && !matches!(value, Expr::Row { .. })
+            {
+                return Err(PgError::new(
+                    SqlState::DatatypeMismatch,
+                    format!(
+                        "subfield \"{name}\" is of type {} but expression is of type {}",
+                        oid::format_type(f.type_oid, f.typmod),
+                        oid::type_name(vt)
+                    ),
+                )
+                .with_hint("You will need to rewrite or cast the expression.")
+                .or_position(vpos));
+            }
+            self.coerce(value, f.type_oid, f.typmod, true, vpos)?
+        } else {
+            self.assign_field(field(&base, i), name, rest, value, pos, vpos)?
+        };
+        let args = (0..fields.len())
+            .map(|j| if j == i { new.clone() } else { field(&base, j) })
+            .collect();
+        Ok(Expr::Row {
+            args,
+            fields: fields.clone(),
+            type_oid: t,
+        })
     }
 
     /// `(x).name`.
@@ -62,6 +214,10 @@ impl Analyzer<'_> {
         name: &str,
         pos: Option<usize>,
     ) -> PgResult<Expr> {
+        // `(x).*` outside a select list: the row itself.
+        if name == "*" {
+            return Ok(x);
+        }
         let t = x.type_oid();
         let Some(fields) = Self::fields_of_expr(&x) else {
             if t == RECORD {
@@ -215,10 +371,11 @@ impl Analyzer<'_> {
                 ));
             }
             if la.is_empty() {
-                return Err(
-                    PgError::feature_not_supported("comparison of zero-column records")
-                        .or_position(pos),
-                );
+                return Err(PgError::new(
+                    SqlState::FeatureNotSupported,
+                    "cannot compare rows of zero length",
+                )
+                .or_position(pos));
             }
             let (la, ra) = (la.clone(), ra.clone());
             let pair = |this: &mut Self, op: &str, i: usize| {
@@ -273,7 +430,9 @@ impl Analyzer<'_> {
                 this.coerce(x, RECORD, -1, false, p)
             } else if t == RECORD && matches!(x, Expr::Row { .. }) {
                 this.coerce(x, target, -1, false, p)
-            } else if is_composite(t) && target == RECORD {
+            } else if is_composite(t) {
+                // record op record: any two composite types, their
+                // columns checked when the values are compared.
                 Ok(x)
             } else {
                 Err(PgError::new(

@@ -63,19 +63,15 @@ impl RecordValue {
     }
 
     /// `IS NULL` of a row: every field is NULL.
+    /// (A field that is itself a row counts as a value, whatever its
+    /// fields, as in PostgreSQL.)
     pub fn all_null(&self) -> bool {
-        self.values.iter().all(|v| match v {
-            Datum::Record(r) => r.all_null(),
-            v => v.is_null(),
-        })
+        self.values.iter().all(Datum::is_null)
     }
 
     /// `IS NOT NULL` of a row: no field is NULL.
     pub fn none_null(&self) -> bool {
-        self.values.iter().all(|v| match v {
-            Datum::Record(r) => r.none_null(),
-            v => !v.is_null(),
-        })
+        !self.values.iter().any(Datum::is_null)
     }
 }
 
@@ -241,8 +237,10 @@ pub fn from_binary(type_oid: u32, b: &[u8]) -> PgResult<RecordValue> {
     };
     let n = int(0)?;
     let named = fields_of(type_oid);
+    // Fewer fields than the type has: a value stored before fields were
+    // added, which reads the new ones as NULL.
     if let Some(f) = &named
-        && f.len() as i32 != n
+        && f.len() < n as usize
     {
         return Err(PgError::new(
             SqlState::DatatypeMismatch,
@@ -266,6 +264,9 @@ pub fn from_binary(type_oid: u32, b: &[u8]) -> PgResult<RecordValue> {
         }
         types.push(t);
     }
+    if let Some(f) = &named {
+        values.resize(f.len(), Datum::Null);
+    }
     Ok(match named {
         Some(fields) => RecordValue {
             type_oid,
@@ -280,7 +281,20 @@ pub fn from_binary(type_oid: u32, b: &[u8]) -> PgResult<RecordValue> {
 /// value; 42804 for rows of different widths (as PostgreSQL reports a
 /// mismatch it finds only when the shorter row runs out).
 pub fn compare(a: &RecordValue, b: &RecordValue) -> PgResult<Ordering> {
-    for (x, y) in a.values.iter().zip(&b.values) {
+    for (i, (x, y)) in a.values.iter().zip(&b.values).enumerate() {
+        if let (Some(f), Some(g)) = (a.fields.get(i), b.fields.get(i))
+            && f.type_oid != g.type_oid
+        {
+            return Err(PgError::new(
+                SqlState::DatatypeMismatch,
+                format!(
+                    "cannot compare dissimilar column types {} and {} at record column {}",
+                    oid::type_name(f.type_oid),
+                    oid::type_name(g.type_oid),
+                    i + 1
+                ),
+            ));
+        }
         let o = match (x.is_null(), y.is_null()) {
             (true, true) => Ordering::Equal,
             (true, false) => Ordering::Greater,
