@@ -282,58 +282,17 @@ impl Analyzer<'_> {
                 let pos = self.op_pos(l, r, &["IS"]);
                 let (lpos, rpos) = (self.pos(l.span()), self.pos(r.span()));
                 let (lx, rx) = (self.transform(l)?, self.transform(r)?);
-                // Rows: NULL fields are not distinct from each other
-                // (record_eq), so the whole rows are compared.
-                if types::datum::record::is_composite(lx.type_oid())
-                    || types::datum::record::is_composite(rx.type_oid())
-                {
-                    let both_rows = matches!(
-                        lx,
-                        Expr::Row {
-                            type_oid: RECORD,
-                            ..
-                        }
-                    ) && matches!(
-                        rx,
-                        Expr::Row {
-                            type_oid: RECORD,
-                            ..
-                        }
-                    );
-                    let (left, right) = if both_rows {
-                        (lx, rx)
-                    } else {
-                        match self.record_compare("=", "eq", (lx, lpos), (rx, rpos), pos)? {
-                            Expr::Call { mut args, .. } if args.len() == 2 => {
-                                let r = args.pop().unwrap_or(Expr::null(BOOL));
-                                (args.pop().unwrap_or(Expr::null(BOOL)), r)
-                            }
-                            _ => return Err(PgError::internal("row equality is not a call")),
-                        }
-                    };
-                    return Ok(Expr::DistinctFrom {
-                        left: Box::new(left),
-                        right: Box::new(right),
-                        eq: "eq",
+                Ok(match self.distinct_from((lx, lpos), (rx, rpos), pos)? {
+                    Expr::DistinctFrom {
+                        left, right, eq, ..
+                    } => Expr::DistinctFrom {
+                        left,
+                        right,
+                        eq,
                         negated,
-                    });
-                }
-                let Expr::Call { func, mut args, .. } =
-                    self.make_op_exprs("=", (lx, lpos), (rx, rpos), pos)?
-                else {
-                    return Err(PgError::internal("equality did not resolve to a call"));
-                };
-                let right = args
-                    .pop()
-                    .ok_or_else(|| PgError::internal("missing operand"))?;
-                let left = args
-                    .pop()
-                    .ok_or_else(|| PgError::internal("missing operand"))?;
-                Ok(Expr::DistinctFrom {
-                    left: Box::new(left),
-                    right: Box::new(right),
-                    eq: func,
-                    negated,
+                    },
+                    other if negated => Expr::Not(Box::new(other)),
+                    other => other,
                 })
             }
             ast::Expr::Between {

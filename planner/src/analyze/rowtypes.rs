@@ -340,6 +340,71 @@ impl Analyzer<'_> {
         }))
     }
 
+    /// `l IS DISTINCT FROM r`: of two row constructors, whether a pair of
+    /// their fields is (PostgreSQL's `make_row_distinct_op`); of other
+    /// composite values, whether they differ as `record_eq` compares them
+    /// (NULL fields alike); else by the type's equality.
+    pub(crate) fn distinct_from(
+        &mut self,
+        (l, lpos): (Expr, Option<usize>),
+        (r, rpos): (Expr, Option<usize>),
+        pos: Option<usize>,
+    ) -> PgResult<Expr> {
+        if let (
+            Expr::Row {
+                args: la,
+                type_oid: RECORD,
+                ..
+            },
+            Expr::Row {
+                args: ra,
+                type_oid: RECORD,
+                ..
+            },
+        ) = (&l, &r)
+        {
+            if la.len() != ra.len() {
+                return Err(PgError::syntax(
+                    "unequal number of entries in row expressions",
+                    pos,
+                ));
+            }
+            if la.is_empty() {
+                return Err(PgError::new(
+                    SqlState::FeatureNotSupported,
+                    "cannot compare rows of zero length",
+                )
+                .or_position(pos));
+            }
+            let mut parts = Vec::with_capacity(la.len());
+            for (a, b) in la.iter().zip(ra) {
+                parts.push(self.distinct_from((a.clone(), lpos), (b.clone(), rpos), pos)?);
+            }
+            return Ok(if parts.len() == 1 {
+                parts.pop().unwrap_or(Expr::null(BOOL))
+            } else {
+                Expr::Or(parts)
+            });
+        }
+        let eq = if is_composite(l.type_oid()) || is_composite(r.type_oid()) {
+            self.record_compare("=", "eq", (l, lpos), (r, rpos), pos)?
+        } else {
+            self.make_op_exprs("=", (l, lpos), (r, rpos), pos)?
+        };
+        let Expr::Call { func, mut args, .. } = eq else {
+            return Err(PgError::internal("equality did not resolve to a call"));
+        };
+        let (Some(right), Some(left)) = (args.pop(), args.pop()) else {
+            return Err(PgError::internal("missing operand"));
+        };
+        Ok(Expr::DistinctFrom {
+            left: Box::new(left),
+            right: Box::new(right),
+            eq: func,
+            negated: false,
+        })
+    }
+
     /// A comparison `sym` (implemented by `imp`: eq, ne, lt ...) with a
     /// composite operand.
     pub(crate) fn record_compare(
