@@ -239,6 +239,17 @@ fn add_column(
         &table.name,
         &mut plan,
     )?;
+    // A default fills the new column of every row: not possible inside
+    // values of the table's row type stored elsewhere (PostgreSQL's
+    // find_composite_type_dependencies).
+    if plan
+        .column
+        .default
+        .as_deref()
+        .is_some_and(|d| !d.eq_ignore_ascii_case("null"))
+    {
+        check_row_type_unused(session, table)?;
+    }
     // NOT NULL is checked once the column is filled.
     let not_null = plan.column.not_null;
     plan.column.not_null = false;
@@ -673,6 +684,34 @@ fn rename_relation(session: &mut Session, rel: &RelationInfo, new: &ObjectName) 
         ));
     }
     rename_class(session, rel.oid, &rel.namespace, &name)
+}
+
+/// 0A000 if a column of another relation holds values of `table`'s row
+/// type (or of its array type), which a change of the table's rows cannot
+/// reach.
+fn check_row_type_unused(session: &mut Session, table: &RelationInfo) -> PgResult<()> {
+    let Some(t) = types::typcache::composite_of_relation(table.oid) else {
+        return Ok(());
+    };
+    let users = with_reader(session, |r| {
+        r.columns_of_types(&[t.oid, t.array_oid], false)
+    })?;
+    for (relid, column, _) in users {
+        let Some(rel) = relcache::relation_by_oid(session, relid)? else {
+            continue;
+        };
+        if rel.kind == 'i' {
+            continue;
+        }
+        return Err(PgError::new(
+            SqlState::FeatureNotSupported,
+            format!(
+                "cannot alter table \"{}\" because column \"{}.{column}\" uses its row type",
+                table.name, rel.name
+            ),
+        ));
+    }
+    Ok(())
 }
 
 /// Renames relation `oid` (table, sequence, index) in schema `namespace`.

@@ -509,7 +509,8 @@ pub(crate) fn drop_types(
         let mut lines: Vec<String> = Vec::new();
         let mut drops: Vec<String> = Vec::new();
         let mut views: Vec<u32> = Vec::new();
-        for (relid, column, _) in &columns {
+        let mut attribute_drops: Vec<(u32, i16)> = Vec::new();
+        for (relid, column, attnum) in &columns {
             let Some(rel) = relcache::relation_by_oid(session, *relid)? else {
                 continue;
             };
@@ -527,6 +528,11 @@ pub(crate) fn drop_types(
                     lines.push(format!("view {}", rel.name));
                     // Views first: a view may read a column dropped below.
                     drops.insert(0, format!("DROP VIEW IF EXISTS {qualified} CASCADE"));
+                }
+                // A field of another composite type: dropped from it.
+                'c' => {
+                    lines.push(format!("column {column} of composite type {}", rel.name));
+                    attribute_drops.push((*relid, *attnum));
                 }
                 _ => {
                     lines.push(format!("column {column} of table {}", rel.name));
@@ -573,6 +579,9 @@ pub(crate) fn drop_types(
         }
         for sql in drops {
             run_sql(session, &sql)?;
+        }
+        for (relid, attnum) in attribute_drops {
+            super::alter_table::update_attribute(session, relid, attnum, |a| a.dropped = true)?;
         }
     }
     // Dropped columns keep their type's layout: give them a built-in type
