@@ -308,6 +308,15 @@ pub(crate) fn column_plan(
         Some(t) => (t, -1),
         None => super::typecmds::resolve_type(session, &col.data_type)?,
     };
+    if matches!(type_oid, types::oid::RECORD | types::oid::RECORD_ARRAY) {
+        return Err(PgError::new(
+            SqlState::InvalidTableDefinition,
+            format!(
+                "column \"{col_name}\" has pseudo-type {}",
+                types::oid::type_name(type_oid)
+            ),
+        ));
+    }
     if type_storage(type_oid).is_none() {
         return Err(PgError::feature_not_supported(format!(
             "columns of type {}",

@@ -541,10 +541,28 @@ pub fn record_rows(
     opts: &OutputOptions,
 ) -> PgResult<Option<Vec<Vec<Datum>>>> {
     let set = match func {
-        "json_to_record" | "jsonb_to_record" => false,
-        "json_to_recordset" | "jsonb_to_recordset" => true,
+        "json_to_record" | "jsonb_to_record" | "json_populate_record" | "jsonb_populate_record" => {
+            false
+        }
+        "json_to_recordset"
+        | "jsonb_to_recordset"
+        | "json_populate_recordset"
+        | "jsonb_populate_recordset" => true,
         _ => return Ok(None),
     };
+    // json[b]_populate_record[set]: a field the object lacks keeps the
+    // base record's value (`args[2]`).
+    let base: Option<&types::datum::RecordValue> = match args.get(2) {
+        Some(Datum::Record(r)) => Some(r),
+        _ => None,
+    };
+    let base_value = |k: usize| {
+        base.and_then(|r| r.values.get(k).cloned())
+            .unwrap_or(Datum::Null)
+    };
+    if !set && func.contains("populate") && matches!(args.first(), None | Some(Datum::Null)) {
+        return Ok(Some(vec![(0..types.len()).map(base_value).collect()]));
+    }
     // json columns of a json input keep their text as written.
     let raw_input = match args.first() {
         Some(Datum::Text(s)) => Some(s.as_str()),
@@ -596,9 +614,15 @@ pub fn record_rows(
             ));
         };
         let mut row = Vec::with_capacity(names.len());
-        for (name, &t) in names.iter().zip(types) {
+        for (i, (name, &t)) in names.iter().zip(types).enumerate() {
             row.push(match obj.field(name) {
-                None | Some(Jsonb::Null) => Datum::Null,
+                None => base_value(i),
+                Some(Jsonb::Null) => Datum::Null,
+                Some(v)
+                    if types::datum::record::is_composite(t) || oid::element_of(t).is_some() =>
+                {
+                    populate_value(v, t, opts)?
+                }
                 Some(v) if t == JSONB => boxed(v.clone()),
                 Some(v) if t == JSON => Datum::Text(
                     raw_obj
@@ -614,6 +638,55 @@ pub fn record_rows(
         rows.push(row);
     }
     Ok(Some(rows))
+}
+
+/// A JSON value as a value of composite or array type `t` (PostgreSQL's
+/// `populate_record_field`): an object fills a composite type's fields by
+/// name, an array an array's elements; any other value is read from its
+/// text.
+fn populate_value(v: &Jsonb, t: u32, opts: &OutputOptions) -> PgResult<Datum> {
+    if let Jsonb::Null = v {
+        return Ok(Datum::Null);
+    }
+    if let Some(fields) = types::datum::record::fields_of(t) {
+        let Jsonb::Object(_) = v else {
+            let s = v.as_text().unwrap_or_else(|| v.to_text());
+            return Datum::from_text(t, &s, opts);
+        };
+        let mut values = Vec::with_capacity(fields.len());
+        for f in fields.iter() {
+            values.push(match v.field(&f.name) {
+                None => Datum::Null,
+                Some(x) => populate_value(x, f.type_oid, opts)?,
+            });
+        }
+        return Ok(Datum::Record(Box::new(types::datum::RecordValue {
+            type_oid: t,
+            fields,
+            values,
+        })));
+    }
+    if let Some(elem) = oid::element_of(t) {
+        if let Jsonb::Array(elems) = v {
+            let values = elems
+                .iter()
+                .map(|e| populate_value(e, elem, opts))
+                .collect::<PgResult<Vec<_>>>()?;
+            return Ok(Datum::Array(Box::new(types::datum::ArrayValue::new(
+                elem, values,
+            ))));
+        }
+        let s = v.as_text().unwrap_or_else(|| v.to_text());
+        return Datum::from_text(t, &s, opts);
+    }
+    match t {
+        JSONB => Ok(Datum::Jsonb(Box::new(v.clone()))),
+        JSON => Ok(Datum::Text(v.to_text())),
+        _ => {
+            let s = v.as_text().unwrap_or_else(|| v.to_text());
+            Datum::from_text(t, &s, opts)
+        }
+    }
 }
 
 /// The rows of json set-returning function `func`; None if it is not one.

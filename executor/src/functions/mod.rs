@@ -43,6 +43,25 @@ pub fn call(
             _ => Err(PgError::internal("field selection from a non-record value")),
         };
     }
+    // json[b]_populate_record(base, json): one row of the base's type.
+    if matches!(func, "json_populate_record" | "jsonb_populate_record") {
+        let fields = match (types::datum::record::fields_of(ret), args.get(2)) {
+            (Some(f), _) => f,
+            // An anonymous base record: its own fields.
+            (None, Some(Datum::Record(r))) => r.fields.clone(),
+            _ => return Err(PgError::internal("populate_record of a non-composite type")),
+        };
+        let types: Vec<u32> = fields.iter().map(|f| f.type_oid).collect();
+        let mut rows = json::record_rows(func, args, &types, &ev.opts)?.unwrap_or_default();
+        return Ok(match rows.pop() {
+            Some(values) => Datum::Record(Box::new(types::datum::RecordValue {
+                type_oid: ret,
+                fields,
+                values,
+            })),
+            None => Datum::Null,
+        });
+    }
     if let Some(r) = arith::call(func, args)? {
         return Ok(r);
     }

@@ -200,6 +200,7 @@ fn builtin_type(dt: &DataType, catalog: &dyn crate::catalog::CatalogView) -> PgR
                 "text" => TEXT,
                 "void" => VOID,
                 "unknown" => UNKNOWN,
+                "record" => RECORD,
                 "pg_lsn" => PG_LSN,
                 "regclass" => REGCLASS,
                 "regtype" => REGTYPE,
@@ -221,7 +222,7 @@ fn builtin_type(dt: &DataType, catalog: &dyn crate::catalog::CatalogView) -> PgR
                     .find(|m| m.2 == multi)
                     .map_or(UNKNOWN, |m| m.0),
                 "xml" | "money" | "inet" | "cidr" | "macaddr" | "bit" | "varbit" | "point"
-                | "regproc" | "tsvector" | "tsquery" | "timetz" | "record" | "xid" | "xid8" => {
+                | "regproc" | "tsvector" | "tsquery" | "timetz" | "xid" | "xid8" => {
                     return Err(PgError::feature_not_supported(format!("type {n}")));
                 }
                 _ => {
