@@ -737,7 +737,7 @@ pub(crate) fn rename_class(
     crate::xact::with_write(session, |env, w| {
         CatalogWriter { env, db_oid: db }.update_class(tid, &class, w)
     })?;
-    super::typecmds::rename_row_type(session, oid, name)?;
+    super::typecmds::update_row_type(session, oid, name, None)?;
     catalog_changed(session);
     Ok(())
 }
@@ -1254,6 +1254,8 @@ pub(crate) fn set_schema(session: &mut Session, text: &str) -> PgResult<Outcome>
         })?;
         crate::xact::command_counter_increment(session)?;
     }
+    // The row type moves with the table.
+    super::typecmds::update_row_type(session, rel.oid, &rel.name, Some(ns))?;
     catalog_changed(session);
     Ok(Outcome::Command("ALTER TABLE".into()))
 }

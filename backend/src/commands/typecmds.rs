@@ -397,9 +397,14 @@ fn create_composite_type(
 }
 
 /// Renames the row type of relation `relid` (and its array type) with
-/// the relation (ALTER TABLE ... RENAME TO); nothing for a relation
-/// without one.
-pub(crate) fn rename_row_type(session: &mut Session, relid: u32, name: &str) -> PgResult<()> {
+/// the relation (ALTER TABLE ... RENAME TO), or moves it to schema
+/// `namespace` (SET SCHEMA); nothing for a relation without one.
+pub(crate) fn update_row_type(
+    session: &mut Session,
+    relid: u32,
+    name: &str,
+    namespace: Option<u32>,
+) -> PgResult<()> {
     let all = with_reader(session, |r| r.user_types())?;
     let Some((tid, t)) = all
         .iter()
@@ -412,7 +417,14 @@ pub(crate) fn rename_row_type(session: &mut Session, relid: u32, name: &str) -> 
         .find(|(_, a)| a.oid == t.array)
         .map(|(tid, _)| *tid);
     let [row, array_row] =
-        catalog::system::composite_type_rows(t.oid, t.array, relid, name, t.namespace, t.owner);
+        catalog::system::composite_type_rows(
+            t.oid,
+            t.array,
+            relid,
+            name,
+            namespace.unwrap_or(t.namespace),
+            t.owner,
+        );
     let (tid, db) = (*tid, session.database_oid);
     crate::xact::with_write(session, |env, w| {
         let cw = CatalogWriter { env, db_oid: db };
