@@ -829,6 +829,7 @@ pub const BTREE_OPCLASSES: &[BtreeOpclass] = &[
     opclass(3901, "range_ops", oid::ANYRANGE, true),
     opclass(10080, "multirange_ops", oid::ANYMULTIRANGE, true),
     opclass(10050, "enum_ops", oid::ANYENUM, true),
+    opclass(10090, "record_ops", oid::RECORD, true),
 ];
 
 /// The type an operator class sees a column of `type_oid` as: varchar is
@@ -842,6 +843,8 @@ fn opclass_input(type_oid: u32) -> u32 {
         oid::ANYMULTIRANGE
     } else if types::typcache::is_enum(type_oid) {
         oid::ANYENUM
+    } else if types::datum::record::is_composite(type_oid) {
+        oid::RECORD
     } else {
         type_oid
     }

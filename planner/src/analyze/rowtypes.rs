@@ -333,6 +333,25 @@ impl Analyzer<'_> {
             }
             out.push(self.coerce(a, f.type_oid, f.typmod, true, pos)?);
         }
+        // All constant: one constant of the type (`'(1,x)'::t`, as
+        // PostgreSQL's constant folding makes it).
+        if out.iter().all(|a| matches!(a, Expr::Const { .. })) {
+            let values = out
+                .into_iter()
+                .map(|a| match a {
+                    Expr::Const { value, .. } => value,
+                    _ => Datum::Null,
+                })
+                .collect();
+            return Ok(Ok(Expr::Const {
+                value: Datum::Record(Box::new(types::datum::RecordValue {
+                    type_oid: to,
+                    fields: target,
+                    values,
+                })),
+                type_oid: to,
+            }));
+        }
         Ok(Ok(Expr::Row {
             args: out,
             fields: target,
