@@ -416,15 +416,14 @@ pub(crate) fn update_row_type(
         .iter()
         .find(|(_, a)| a.oid == t.array)
         .map(|(tid, _)| *tid);
-    let [row, array_row] =
-        catalog::system::composite_type_rows(
-            t.oid,
-            t.array,
-            relid,
-            name,
-            namespace.unwrap_or(t.namespace),
-            t.owner,
-        );
+    let [row, array_row] = catalog::system::composite_type_rows(
+        t.oid,
+        t.array,
+        relid,
+        name,
+        namespace.unwrap_or(t.namespace),
+        t.owner,
+    );
     let (tid, db) = (*tid, session.database_oid);
     crate::xact::with_write(session, |env, w| {
         let cw = CatalogWriter { env, db_oid: db };

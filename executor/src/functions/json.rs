@@ -196,6 +196,13 @@ pub fn call(
         }
         // conversions and builders
         "to_json" => Datum::Text(to_json_text(arg(args, 0)?, arg_types[0], opts)?),
+        // json_agg's input of a composite or array type: on a line of its
+        // own after the first element (the aggregate drops the break
+        // before the first).
+        "to_json_agg_structured" => Datum::Text(format!(
+            "\n {}",
+            to_json_text(arg(args, 0)?, arg_types[0], opts)?
+        )),
         "row_to_json" => {
             let Datum::Record(r) = arg(args, 0)? else {
                 return Err(PgError::internal("row_to_json of a non-record"));
