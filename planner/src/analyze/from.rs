@@ -35,6 +35,9 @@ pub struct ScopeItem {
     pub rel_visible: bool,
     /// A bare `column` finds it.
     pub cols_visible: bool,
+    /// On the nullable side of an outer join: its columns may be NULL for
+    /// a row it has no match for (a whole-row reference is then NULL).
+    pub nullable: bool,
 }
 
 impl ScopeItem {
@@ -46,6 +49,7 @@ impl ScopeItem {
             join_columns: None,
             rel_visible: true,
             cols_visible: true,
+            nullable: false,
         }
     }
 
@@ -883,6 +887,7 @@ impl Analyzer<'_> {
             join_columns: Some(columns.iter().map(|(_, e)| e.clone()).collect()),
             rel_visible: has_alias,
             cols_visible: true,
+            nullable: false,
         }
     }
 
@@ -973,9 +978,21 @@ impl Analyzer<'_> {
                 .map(|(_, c)| c.clone()),
         );
         let mut items: Vec<ScopeItem> = Vec::new();
-        for item in left.items.iter().chain(&right.items) {
+        let (left_nullable, right_nullable) = match kind {
+            JoinKind::Inner => (false, false),
+            JoinKind::Left => (false, true),
+            JoinKind::Right => (true, false),
+            JoinKind::Full => (true, true),
+        };
+        for (item, nullable) in left
+            .items
+            .iter()
+            .map(|i| (i, left_nullable))
+            .chain(right.items.iter().map(|i| (i, right_nullable)))
+        {
             items.push(ScopeItem {
                 cols_visible: false,
+                nullable: item.nullable || nullable,
                 ..item.clone()
             });
         }
@@ -1336,6 +1353,26 @@ impl Analyzer<'_> {
         if !self.in_agg_arg {
             let n = var_count(&row);
             self.var_positions.extend(std::iter::repeat_n(pos, n));
+        }
+        // A row the outer join made up (every column NULL) is NULL itself.
+        // (A matched row whose columns are all NULL is taken for one too:
+        // the wide row does not tell them apart.)
+        if item.nullable
+            && let Expr::Row { args, .. } = &row
+            && !args.is_empty()
+        {
+            let all_null = args
+                .iter()
+                .map(|a| Expr::IsNull {
+                    arg: Box::new(a.clone()),
+                    negated: false,
+                })
+                .collect();
+            return Ok(Some(Expr::Case {
+                whens: vec![(Expr::And(all_null), Expr::null(type_oid))],
+                else_result: Box::new(row),
+                type_oid,
+            }));
         }
         Ok(Some(row))
     }

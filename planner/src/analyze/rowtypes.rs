@@ -53,6 +53,10 @@ impl Analyzer<'_> {
     fn fields_of_expr(x: &Expr) -> Option<Arc<[RecordField]>> {
         match x {
             Expr::Row { fields, .. } => Some(fields.clone()),
+            // A whole row of an outer join's nullable side.
+            Expr::Case { else_result, .. } if matches!(**else_result, Expr::Row { .. }) => {
+                Self::fields_of_expr(else_result)
+            }
             _ if x.type_oid() == RECORD => types::typcache::record_fields(x.typmod()),
             _ => fields_of(x.type_oid()),
         }
