@@ -105,11 +105,19 @@ pub(crate) fn drop_schemas(
         // PostgreSQL names an object without its schema when the schema is
         // on the search_path.
         let visible = relcache::search_path(session)?.contains(&nsp);
+        // A relation of kind 'c' is a composite type's.
+        let kinds: std::collections::HashMap<String, char> =
+            members.iter().map(|(_, r, k)| (r.clone(), *k)).collect();
         let describe = |rel: &str| {
-            if visible {
-                format!("table {rel}")
+            let what = if kinds.get(rel) == Some(&'c') {
+                "type"
             } else {
-                format!("table {name}.{rel}")
+                "table"
+            };
+            if visible {
+                format!("{what} {rel}")
+            } else {
+                format!("{what} {name}.{rel}")
             }
         };
         if !members.is_empty() && !cascade {
@@ -145,11 +153,22 @@ pub(crate) fn drop_schemas(
                 ));
             }
         }
-        for (_, rel, _) in &members {
+        // Tables first: a composite type then has no columns left to
+        // cascade to.
+        let mut ordered: Vec<&(u32, String, char)> = members.iter().collect();
+        ordered.sort_by_key(|(_, _, k)| *k == 'c');
+        for (_, rel, kind) in ordered {
             let qualified = ObjectName(vec![
                 ObjectNamePart::Identifier(sqlparser::ast::Ident::with_quote('"', name.clone())),
                 ObjectNamePart::Identifier(sqlparser::ast::Ident::with_quote('"', rel.clone())),
             ]);
+            if *kind == 'c' {
+                // The tables' drops are seen.
+                crate::xact::command_counter_increment(session)?;
+                crate::relcache::accept_invalidations(session);
+                super::typecmds::drop_types(session, std::slice::from_ref(&qualified), true, true)?;
+                continue;
+            }
             drop_tables(session, std::slice::from_ref(&qualified), false, true)?;
         }
         let Some(tid) = with_reader(session, |r| r.namespace_row(nsp))? else {
