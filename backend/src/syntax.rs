@@ -722,6 +722,19 @@ fn rewrite_text_statements(mut tokens: Vec<TokenWithSpan>) -> Vec<TokenWithSpan>
             FETCH_MARKER
         } else if word_is(&tokens[start], "set") && word_is(&tokens[kind_at], "constraints") {
             SET_CONSTRAINTS_MARKER
+        } else if word_is(&tokens[start], "alter") && word_is(&tokens[kind_at], "type") && {
+            let end = (start..tokens.len())
+                .find(|&i| tokens[i].token == Token::SemiColon || tokens[i].token == Token::EOF)
+                .unwrap_or(tokens.len());
+            let sig: Vec<usize> = (start..end).filter(|&i| significant(&tokens[i])).collect();
+            sig.windows(2).any(|w| {
+                ["add", "drop", "rename", "alter"]
+                    .iter()
+                    .any(|a| word_is(&tokens[w[0]], a))
+                    && word_is(&tokens[w[1]], "attribute")
+            })
+        } {
+            ALTER_TYPE_ATTRIBUTE_MARKER
         } else if word_is(&tokens[start], "alter") && word_is(&tokens[kind_at], "table") && {
             let end = (start..tokens.len())
                 .find(|&i| tokens[i].token == Token::SemiColon || tokens[i].token == Token::EOF)
@@ -767,6 +780,7 @@ const ALTER_SEQUENCE_MARKER: &str = "ALTER_SEQUENCE";
 const SET_CONSTRAINTS_MARKER: &str = "SET_CONSTRAINTS";
 const FETCH_MARKER: &str = "FETCH";
 const ALTER_TABLE_SET_SCHEMA_MARKER: &str = "ALTER_TABLE_SET_SCHEMA";
+const ALTER_TYPE_ATTRIBUTE_MARKER: &str = "ALTER_TYPE_ATTRIBUTE";
 
 /// A statement kept as text for its command to read (see
 /// [`rewrite_text_statements`]).
@@ -777,6 +791,99 @@ pub enum TextStatement {
     Fetch(String),
     /// `ALTER TABLE ... SET SCHEMA ...` (sqlparser has no such operation)
     AlterTableSetSchema(String),
+    /// `ALTER TYPE ... ADD | DROP | RENAME | ALTER ATTRIBUTE ...`
+    AlterTypeAttribute(String),
+}
+
+/// One action of `ALTER TYPE name ... ATTRIBUTE` (see [`parse_alter_attribute`]).
+#[derive(Debug, Clone)]
+pub enum AttributeAction {
+    Add {
+        name: sqlparser::ast::Ident,
+        data_type: sqlparser::ast::DataType,
+    },
+    Drop {
+        name: sqlparser::ast::Ident,
+        if_exists: bool,
+    },
+    Rename {
+        name: sqlparser::ast::Ident,
+        to: sqlparser::ast::Ident,
+    },
+    SetType {
+        name: sqlparser::ast::Ident,
+        data_type: sqlparser::ast::DataType,
+    },
+}
+
+/// `ALTER TYPE name {ADD ATTRIBUTE a type | DROP ATTRIBUTE [IF EXISTS] a |
+/// RENAME ATTRIBUTE a TO b | ALTER ATTRIBUTE a [SET DATA] TYPE type}
+/// [CASCADE | RESTRICT]`: the type's name, the action and whether CASCADE
+/// was given (one action; several, comma-separated, are 0A000).
+pub fn parse_alter_attribute(
+    text: &str,
+) -> PgResult<(sqlparser::ast::ObjectName, AttributeAction, bool)> {
+    let dialect = PostgreSqlDialect {};
+    let err = |e: ParserError| to_pg_error(text, e);
+    let mut p = Parser::new(&dialect).try_with_sql(text).map_err(err)?;
+    p.expect_keyword_is(Keyword::ALTER).map_err(err)?;
+    p.expect_keyword_is(Keyword::TYPE).map_err(err)?;
+    let type_name = p.parse_object_name(false).map_err(err)?;
+    let action = p
+        .expect_one_of_keywords(&[Keyword::ADD, Keyword::DROP, Keyword::RENAME, Keyword::ALTER])
+        .map_err(err)?;
+    let attribute = p.parse_identifier().map_err(err)?;
+    if !attribute.value.eq_ignore_ascii_case("attribute") {
+        return Err(PgError::syntax(
+            format!("syntax error at or near \"{}\"", attribute.value),
+            None,
+        ));
+    }
+    let action = match action {
+        Keyword::ADD => {
+            let name = p.parse_identifier().map_err(err)?;
+            let data_type = p.parse_data_type().map_err(err)?;
+            if p.parse_keyword(Keyword::COLLATE) {
+                p.parse_object_name(false).map_err(err)?;
+            }
+            AttributeAction::Add { name, data_type }
+        }
+        Keyword::DROP => {
+            let if_exists = p.parse_keywords(&[Keyword::IF, Keyword::EXISTS]);
+            let name = p.parse_identifier().map_err(err)?;
+            AttributeAction::Drop { name, if_exists }
+        }
+        Keyword::RENAME => {
+            let name = p.parse_identifier().map_err(err)?;
+            p.expect_keyword_is(Keyword::TO).map_err(err)?;
+            let to = p.parse_identifier().map_err(err)?;
+            AttributeAction::Rename { name, to }
+        }
+        _ => {
+            let name = p.parse_identifier().map_err(err)?;
+            let _ = p.parse_keywords(&[Keyword::SET, Keyword::DATA]);
+            p.expect_keyword_is(Keyword::TYPE).map_err(err)?;
+            let data_type = p.parse_data_type().map_err(err)?;
+            if p.parse_keyword(Keyword::COLLATE) {
+                p.parse_object_name(false).map_err(err)?;
+            }
+            AttributeAction::SetType { name, data_type }
+        }
+    };
+    let cascade = match p.parse_one_of_keywords(&[Keyword::CASCADE, Keyword::RESTRICT]) {
+        Some(Keyword::CASCADE) => true,
+        _ => false,
+    };
+    if p.consume_token(&Token::Comma) {
+        return Err(PgError::feature_not_supported(
+            "several actions in one ALTER TYPE",
+        ));
+    }
+    if p.peek_token().token != Token::EOF {
+        p.expected("end of statement", p.peek_token())
+            .map_err(err)?;
+    }
+    Ok((type_name, action, cascade))
 }
 
 /// The statement `stmt` stands for, if it is one kept as text.
@@ -797,6 +904,7 @@ pub fn text_statement(stmt: &Statement) -> Option<TextStatement> {
         SET_CONSTRAINTS_MARKER => TextStatement::SetConstraints,
         FETCH_MARKER => TextStatement::Fetch,
         ALTER_TABLE_SET_SCHEMA_MARKER => TextStatement::AlterTableSetSchema,
+        ALTER_TYPE_ATTRIBUTE_MARKER => TextStatement::AlterTypeAttribute,
         _ => return None,
     };
     let FunctionArguments::List(list) = &f.args else {

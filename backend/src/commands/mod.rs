@@ -100,6 +100,9 @@ pub fn ddl_statement(
                 crate::syntax::TextStatement::AlterTableSetSchema(text) => {
                     alter_table::set_schema(session, &text)
                 }
+                crate::syntax::TextStatement::AlterTypeAttribute(text) => {
+                    typecmds::alter_type_attribute(session, &text)
+                }
             }
         }
         Statement::Drop {

@@ -796,3 +796,170 @@ pub(crate) fn alter_type(session: &mut Session, at: &AlterType) -> PgResult<Outc
     changed(session)?;
     Ok(Outcome::Command("ALTER TYPE".into()))
 }
+
+/// ALTER TYPE name ADD | DROP | RENAME | ALTER ATTRIBUTE (one action) of a
+/// composite type made by CREATE TYPE ... AS: its relation's `pg_attribute`
+/// rows change as ALTER TABLE changes a table's. A value stored before an
+/// ADD reads the new field as NULL; DROP and ALTER ... TYPE are refused
+/// (0A000) while a column holds values of the type, whose stored form
+/// would no longer match.
+pub(crate) fn alter_type_attribute(session: &mut Session, text: &str) -> PgResult<Outcome> {
+    use crate::syntax::AttributeAction;
+    crate::xact::check_writable(session, "ALTER TYPE")?;
+    let (name, action, _cascade) = crate::syntax::parse_alter_attribute(text)?;
+    let (found, n) = find_type(session, &name)?;
+    let no_relation = || {
+        PgError::new(
+            SqlState::UndefinedTable,
+            format!("relation \"{n}\" does not exist"),
+        )
+    };
+    let t = match found {
+        Named::User((t, _, _)) => t,
+        _ => return Err(no_relation()),
+    };
+    let UserTypeKind::Composite { relid, .. } = &t.kind else {
+        return Err(no_relation());
+    };
+    let relid = *relid;
+    let Some((class_tid, mut class)) = with_reader(session, |r| r.class_by_oid(relid))? else {
+        return Err(no_relation());
+    };
+    if class.kind != 'c' {
+        return Err(PgError::new(
+            SqlState::WrongObjectType,
+            format!("\"{n}\" is not a composite type"),
+        ));
+    }
+    let attrs = with_reader(session, |r| r.attributes(relid))?;
+    let live = |name: &str| {
+        attrs
+            .iter()
+            .find(|(_, a)| !a.dropped && a.name == name)
+            .map(|(_, a)| a.attnum)
+    };
+    let ident = |id: &sqlparser::ast::Ident| match id.quote_style {
+        Some(_) => id.value.clone(),
+        None => id.value.to_lowercase(),
+    };
+    let exists = |c: &str| {
+        PgError::new(
+            SqlState::DuplicateColumn,
+            format!("column \"{c}\" of relation \"{n}\" already exists"),
+        )
+    };
+    // A column of some relation holding values of the type.
+    let in_use = |session: &mut Session| -> PgResult<Option<String>> {
+        let users = with_reader(session, |r| {
+            r.columns_of_types(&[t.oid, t.array_oid], false)
+        })?;
+        for (user, column, _) in users {
+            if let Some(rel) = relcache::relation_by_oid(session, user)?
+                && rel.kind != 'i'
+            {
+                return Ok(Some(format!("{}.{column}", rel.name)));
+            }
+        }
+        Ok(None)
+    };
+    let in_use_error = |user: String| {
+        PgError::new(
+            SqlState::FeatureNotSupported,
+            format!("cannot alter type \"{n}\" because column \"{user}\" uses it"),
+        )
+    };
+    match action {
+        AttributeAction::Add { name, data_type } => {
+            let field = ident(&name);
+            if live(&field).is_some() {
+                return Err(exists(&field));
+            }
+            let (type_oid, typmod) = resolve_type(session, &data_type)?;
+            if matches!(
+                type_oid,
+                types::oid::RECORD | types::oid::RECORD_ARRAY | types::oid::UNKNOWN
+            ) {
+                return Err(PgError::new(
+                    SqlState::InvalidTableDefinition,
+                    format!(
+                        "column \"{field}\" has pseudo-type {}",
+                        types::oid::type_name(type_oid)
+                    ),
+                ));
+            }
+            let attnum = attrs.iter().map(|(_, a)| a.attnum).max().unwrap_or(0) + 1;
+            let column = catalog::heap_catalog::NewColumn {
+                name: field,
+                type_oid,
+                typmod,
+                not_null: false,
+                default: None,
+                identity: '\0',
+                is_local: true,
+                inhcount: 0,
+            };
+            class.natts = attnum;
+            let db = session.database_oid;
+            crate::xact::with_write(session, |env, w| {
+                let writer = CatalogWriter { env, db_oid: db };
+                writer.add_column(w, relid, attnum, &column, 0)?;
+                writer.update_class(class_tid, &class, w)
+            })?;
+        }
+        AttributeAction::Drop { name, if_exists } => {
+            let field = ident(&name);
+            let Some(attnum) = live(&field) else {
+                if if_exists {
+                    session.notice(
+                        "00000",
+                        format!("column \"{field}\" of relation \"{n}\" does not exist, skipping"),
+                    );
+                    return Ok(Outcome::Command("ALTER TYPE".into()));
+                }
+                return Err(PgError::new(
+                    SqlState::UndefinedColumn,
+                    format!("column \"{field}\" of relation \"{n}\" does not exist"),
+                ));
+            };
+            if let Some(user) = in_use(session)? {
+                return Err(in_use_error(user));
+            }
+            super::alter_table::update_attribute(session, relid, attnum, |a| {
+                a.dropped = true;
+                a.name = format!("........pg.dropped.{attnum}........");
+            })?;
+        }
+        AttributeAction::Rename { name, to } => {
+            let (field, to) = (ident(&name), ident(&to));
+            let Some(attnum) = live(&field) else {
+                return Err(PgError::new(
+                    SqlState::UndefinedColumn,
+                    format!("column \"{field}\" does not exist"),
+                ));
+            };
+            if live(&to).is_some() {
+                return Err(exists(&to));
+            }
+            super::alter_table::update_attribute(session, relid, attnum, |a| a.name = to)?;
+        }
+        AttributeAction::SetType { name, data_type } => {
+            let field = ident(&name);
+            let Some(attnum) = live(&field) else {
+                return Err(PgError::new(
+                    SqlState::UndefinedColumn,
+                    format!("column \"{field}\" of relation \"{n}\" does not exist"),
+                ));
+            };
+            if let Some(user) = in_use(session)? {
+                return Err(in_use_error(user));
+            }
+            let (type_oid, typmod) = resolve_type(session, &data_type)?;
+            super::alter_table::update_attribute(session, relid, attnum, |a| {
+                a.type_oid = type_oid;
+                a.typmod = typmod;
+            })?;
+        }
+    }
+    changed(session)?;
+    Ok(Outcome::Command("ALTER TYPE".into()))
+}
