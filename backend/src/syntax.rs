@@ -870,10 +870,10 @@ pub fn parse_alter_attribute(
             AttributeAction::SetType { name, data_type }
         }
     };
-    let cascade = match p.parse_one_of_keywords(&[Keyword::CASCADE, Keyword::RESTRICT]) {
-        Some(Keyword::CASCADE) => true,
-        _ => false,
-    };
+    let cascade = matches!(
+        p.parse_one_of_keywords(&[Keyword::CASCADE, Keyword::RESTRICT]),
+        Some(Keyword::CASCADE)
+    );
     if p.consume_token(&Token::Comma) {
         return Err(PgError::feature_not_supported(
             "several actions in one ALTER TYPE",
