@@ -1029,6 +1029,87 @@ impl Analyzer<'_> {
         let l = self.transform(lhs)?;
         let pos = self.op_pos_between(lhs.span(), q.span(), &["IN", "in"]);
         let (columns, plan, params) = self.analyze_subquery(q)?;
+        // `(a, b) IN (SELECT x, y ...)`: the subquery's rows as records,
+        // the test field by field (NULL-propagating, as PostgreSQL's).
+        if let Expr::Row {
+            args,
+            type_oid: RECORD,
+            ..
+        } = &l
+            && columns.len() > 1
+        {
+            if args.len() != columns.len() {
+                return Err(PgError::syntax(
+                    if args.len() < columns.len() {
+                        "subquery has too many columns"
+                    } else {
+                        "subquery has too few columns"
+                    },
+                    pos,
+                ));
+            }
+            let mut tests = Vec::with_capacity(args.len());
+            for (i, (a, c)) in args.iter().zip(&columns).enumerate() {
+                let field = |side: usize, t: u32| Expr::Call {
+                    func: "record_field",
+                    args: vec![
+                        Expr::Var {
+                            index: side,
+                            type_oid: RECORD,
+                            typmod: -1,
+                        },
+                        Expr::Const {
+                            value: Datum::Int4(i as i32),
+                            type_oid: INT4,
+                        },
+                    ],
+                    type_oid: t,
+                    strict: true,
+                };
+                let lt = match a.type_oid() {
+                    UNKNOWN => TEXT,
+                    t => t,
+                };
+                let rt = match c.type_oid {
+                    UNKNOWN => TEXT,
+                    t => t,
+                };
+                tests.push(self.make_op_exprs(
+                    "=",
+                    (field(0, lt), lpos),
+                    (field(1, rt), None),
+                    pos,
+                )?);
+            }
+            let l = match l {
+                Expr::Row { args, .. } => super::rowtypes::make_row(
+                    args.into_iter()
+                        .map(|a| match a.type_oid() {
+                            UNKNOWN => self.coerce(a, TEXT, -1, false, lpos),
+                            _ => Ok(a),
+                        })
+                        .collect::<PgResult<_>>()?,
+                ),
+                other => other,
+            };
+            // The subquery's columns as one record per row.
+            let mut plan = plan;
+            if plan.targets.len() != columns.len() {
+                return Err(PgError::feature_not_supported(
+                    "a row IN a subquery with hidden sort columns",
+                )
+                .or_position(pos));
+            }
+            let targets = std::mem::take(&mut plan.targets);
+            plan.targets = vec![super::rowtypes::make_row(targets)];
+            return Ok(Expr::SubPlan {
+                kind: crate::expr::SubPlanKind::Any,
+                plan: Box::new(plan),
+                type_oid: BOOL,
+                test: Some(Box::new((l, Expr::And(tests)))),
+                params,
+            });
+        }
         let [column] = columns.as_slice() else {
             return Err(PgError::syntax("subquery has too many columns", pos));
         };
