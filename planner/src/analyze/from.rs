@@ -321,10 +321,14 @@ fn function_as_lateral_subquery(t: &TableFactor) -> Option<TableFactor> {
     let named = super::srf::set_function_columns(&name.to_lowercase())
         .filter(|cols| !matches!(cols, [("", _)]));
     let width = named.map_or(1, <[_]>::len);
+    // Without ordinality the alias goes on the call itself: a column of a
+    // composite type then spreads into its fields, named as they are.
+    let mut call = call;
     if columns.is_empty() {
         match named {
             Some(cols) if ordinality => columns.extend(cols.iter().map(|c| c.0.to_string())),
             Some(_) => {}
+            None if !ordinality => call = format!("{call} AS {refname}"),
             None => columns.push(refname.clone()),
         }
     }
@@ -1708,6 +1712,85 @@ impl Analyzer<'_> {
             .with_hint("No function matches the given name and argument types. You might need to add explicit type casts.")
             .or_position(pos));
         };
+        // An array of a composite type: a column per field (when the
+        // array reads no other FROM item).
+        if let Some(fields) = types::datum::record::fields_of(elem)
+            && x.is_row_independent()
+        {
+            let mut names: Vec<String> = fields.iter().map(|f| f.name.clone()).collect();
+            let (refname, has_alias) = match alias {
+                Some(a) => {
+                    if a.columns.len() > names.len() {
+                        return Err(PgError::new(
+                            SqlState::InvalidColumnReference,
+                            format!(
+                                "table \"{}\" has {} columns available but {} columns specified",
+                                ident_name(&a.name),
+                                names.len(),
+                                a.columns.len()
+                            ),
+                        )
+                        .or_position(pos));
+                    }
+                    for (n, c) in names.iter_mut().zip(&a.columns) {
+                        *n = ident_name(&c.name);
+                    }
+                    (ident_name(&a.name), true)
+                }
+                None => ("unnest".to_string(), false),
+            };
+            let series = Source::Series(crate::plan::Series {
+                start: Expr::null(elem),
+                stop: Expr::null(elem),
+                step: None,
+                type_oid: elem,
+                array: Some(x),
+            });
+            let element = Expr::Var {
+                index: 0,
+                type_oid: elem,
+                typmod: -1,
+            };
+            let targets = (0..fields.len())
+                .map(|i| Expr::Call {
+                    func: "record_field",
+                    args: vec![
+                        element.clone(),
+                        Expr::Const {
+                            value: types::Datum::Int4(i as i32),
+                            type_oid: types::oid::INT4,
+                        },
+                    ],
+                    type_oid: fields[i].type_oid,
+                    strict: true,
+                })
+                .collect();
+            let source = Source::Subquery {
+                plan: Box::new(crate::plan::Plan {
+                    source: series,
+                    targets,
+                    ..crate::plan::Plan::empty()
+                }),
+                width: fields.len(),
+                params: Vec::new(),
+            };
+            let rel = scope_relation(
+                "unnest",
+                'f',
+                names
+                    .into_iter()
+                    .zip(fields.iter())
+                    .map(|(n, f)| (n, f.type_oid, f.typmod)),
+            );
+            return Ok((
+                source,
+                RangeEntry {
+                    rel,
+                    refname,
+                    has_alias,
+                },
+            ));
+        }
         let (refname, has_alias, column) = one_column_alias(alias, "unnest", pos)?;
         let rel = scope_relation("unnest", 'f', std::iter::once((column, elem, -1)));
         let source = Source::Series(crate::plan::Series {
