@@ -512,6 +512,13 @@ pub(crate) fn drop_types(
             }
         }
     }
+    let dropping_relations: Vec<u32> = targets
+        .iter()
+        .filter_map(|(t, _, _)| match &t.kind {
+            UserTypeKind::Composite { relid, .. } => Some(*relid),
+            UserTypeKind::Enum(_) => None,
+        })
+        .collect();
     for (t, _, _) in &targets {
         let columns = with_reader(session, |r| {
             r.columns_of_types(&[t.oid, t.array_oid], false)
@@ -522,6 +529,10 @@ pub(crate) fn drop_types(
         let mut views: Vec<u32> = Vec::new();
         let mut attribute_drops: Vec<(u32, i16)> = Vec::new();
         for (relid, column, attnum) in &columns {
+            // A field of another composite type this statement drops.
+            if dropping_relations.contains(relid) {
+                continue;
+            }
             let Some(rel) = relcache::relation_by_oid(session, *relid)? else {
                 continue;
             };

@@ -79,6 +79,9 @@ pub struct Analyzer<'a> {
     pub(crate) catalog: &'a dyn CatalogView,
     /// The names column references resolve against (see `from.rs`).
     pub(crate) scope: Vec<from::ScopeItem>,
+    /// The field paths of the INSERT being analyzed, per target column
+    /// (`INSERT INTO t (c.f) ...`; empty for a whole column).
+    pub(crate) insert_paths: Vec<Vec<String>>,
     /// Aggregate calls of the query level being analyzed.
     pub(crate) aggs: Vec<AggCall>,
     /// Set where aggregates are not allowed: the clause name for the error.
@@ -145,6 +148,7 @@ impl<'a> Analyzer<'a> {
             ascii: query_text.is_ascii(),
             catalog: &EMPTY_CATALOG,
             scope: Vec::new(),
+            insert_paths: Vec::new(),
             aggs: Vec::new(),
             agg_forbidden: None,
             in_agg_arg: false,

@@ -195,7 +195,7 @@ impl Analyzer<'_> {
                     ),
                 )
                 .with_hint("You will need to rewrite or cast the expression.")
-                .or_position(vpos));
+                .or_position(pos));
             }
             self.coerce(value, f.type_oid, f.typmod, true, vpos)?
         } else {
