@@ -1024,6 +1024,64 @@ impl Analyzer<'_> {
     /// Builds a binary operator call with PostgreSQL's resolution.
     /// `lhs IN (subquery)`: the subquery's one column compared by the `=`
     /// operator the two types resolve to, as for `lhs = value`.
+    /// A subquery compared with a row constructor: its one row (NULL
+    /// without rows, 21000 with more) as a row of its columns.
+    fn row_subquery(&mut self, q: &ast::Query, pos: Option<usize>) -> PgResult<Expr> {
+        let (columns, mut plan, params) = self.analyze_subquery(q)?;
+        if columns.len() == 1 || plan.targets.len() != columns.len() {
+            let x = Expr::SubPlan {
+                kind: crate::expr::SubPlanKind::Scalar,
+                type_oid: match columns.first().map_or(TEXT, |c| c.type_oid) {
+                    UNKNOWN => TEXT,
+                    t => t,
+                },
+                plan: Box::new(plan),
+                test: None,
+                params,
+            };
+            if columns.len() == 1 {
+                return Ok(x);
+            }
+            return Err(PgError::feature_not_supported(
+                "a row compared with a subquery with hidden sort columns",
+            )
+            .or_position(pos));
+        }
+        let targets = std::mem::take(&mut plan.targets);
+        let types: Vec<u32> = targets
+            .iter()
+            .map(|t| match t.type_oid() {
+                UNKNOWN => TEXT,
+                t => t,
+            })
+            .collect();
+        plan.targets = vec![super::rowtypes::make_row(targets)];
+        let sub = Expr::SubPlan {
+            kind: crate::expr::SubPlanKind::Scalar,
+            plan: Box::new(plan),
+            type_oid: RECORD,
+            test: None,
+            params,
+        };
+        let args = types
+            .iter()
+            .enumerate()
+            .map(|(i, &t)| Expr::Call {
+                func: "record_field",
+                args: vec![
+                    sub.clone(),
+                    Expr::Const {
+                        value: Datum::Int4(i as i32),
+                        type_oid: INT4,
+                    },
+                ],
+                type_oid: t,
+                strict: true,
+            })
+            .collect();
+        Ok(super::rowtypes::make_row(args))
+    }
+
     pub(crate) fn in_subquery(&mut self, lhs: &ast::Expr, q: &ast::Query) -> PgResult<Expr> {
         let lpos = self.pos(lhs.span());
         let l = self.transform(lhs)?;
@@ -1148,8 +1206,19 @@ impl Analyzer<'_> {
     ) -> PgResult<Expr> {
         let lpos = self.pos(left.span());
         let rpos = self.pos(right.span());
+        let is_row = |e: &ast::Expr| match e {
+            ast::Expr::Tuple(_) => true,
+            ast::Expr::Function(f) => f.name.to_string().eq_ignore_ascii_case("row"),
+            _ => false,
+        };
+        // `(a, b) = (SELECT x, y ...)`: the subquery's row as a row
+        // constructor of its fields, compared field by field (on the
+        // right only, as PostgreSQL's grammar has it).
         let l = self.transform(left)?;
-        let r = self.transform(right)?;
+        let r = match right {
+            ast::Expr::Subquery(q) if is_row(left) => self.row_subquery(q, rpos)?,
+            _ => self.transform(right)?,
+        };
         self.make_op_exprs(sym, (l, lpos), (r, rpos), pos)
     }
 
