@@ -20,14 +20,18 @@
 //! PostgreSQL, a `pg_class` row of relkind `'c'` without a file whose
 //! `pg_attribute` rows are the fields, and a `pg_type` row (`typtype 'c'`,
 //! `typrelid` the relation) with its array type; the type cache holds its
-//! fields for the value I/O in `types::datum::record`.
+//! fields for the value I/O in `types::datum::record`. Every table, view
+//! (and partitioned, materialized or foreign table) has such a row type
+//! too, made with the relation (`CatalogWriter::create_relation`), renamed
+//! and moved with it and dropped with it (`relation_rows`); DROP TYPE of
+//! one is 2BP01. ALTER TYPE ... ADD / DROP / RENAME / ALTER ATTRIBUTE
+//! ([`alter_type_attribute`]) edits a composite type's `pg_attribute` rows.
 //!
 //! Not yet: the 55P04 check on using a label added in the same
 //! transaction, dependencies other than table columns (domains,
-//! functions, views), ALTER TYPE OWNER / SET SCHEMA, ALTER TYPE
-//! ... ADD/DROP/RENAME ATTRIBUTE, range types, and the row types of
-//! tables (PostgreSQL makes one per table; a whole-row reference is an
-//! anonymous `record` here).
+//! functions, views), ALTER TYPE OWNER / SET SCHEMA, DROP / ALTER TYPE of
+//! an attribute of a composite type in use, several ALTER TYPE actions
+//! in one statement, and range types.
 
 use std::cell::RefCell;
 use std::sync::Arc;
