@@ -283,7 +283,13 @@ pub fn row_description(columns: &[planner::Column], formats: &[i16]) -> PgWireBa
                 0,
                 c.type_oid,
                 types::oid::typlen(c.type_oid),
-                c.typmod,
+                // An anonymous record's typmod only names its fields
+                // inside this process (`typcache::register_record`).
+                if c.type_oid == types::oid::RECORD {
+                    -1
+                } else {
+                    c.typmod
+                },
                 format_for(formats, i),
             )
         })
