@@ -31,6 +31,7 @@ pub fn parse(sql: &str) -> PgResult<Vec<Statement>> {
     let tokens = rewrite_trigger_args(tokens);
     let tokens = rewrite_isnull(tokens);
     let tokens = rewrite_view_check_option(tokens);
+    let tokens = rewrite_field_star(tokens);
     let mut stmts = Parser::new(&dialect)
         .with_recursion_limit(RECURSION_LIMIT)
         .with_tokens_with_locations(tokens)
@@ -92,6 +93,36 @@ fn rewrite_alter_group(tokens: &mut [TokenWithSpan]) {
         tokens[action].token = prep;
         tokens[user].token = blank();
     }
+}
+
+/// The field name the planner reads as `(x).*`, all fields of a composite
+/// value (`planner::analyze::rowtypes`).
+pub const FIELD_STAR: &str = "*";
+
+/// sqlparser accepts `.*` only after a name; PostgreSQL also after a
+/// parenthesized expression, `(x).*`. The `*` of `) . *` becomes the quoted
+/// identifier `"*"` (same span), which parses as a field selection the
+/// planner expands.
+fn rewrite_field_star(mut tokens: Vec<TokenWithSpan>) -> Vec<TokenWithSpan> {
+    let significant: Vec<usize> = tokens
+        .iter()
+        .enumerate()
+        .filter(|(_, t)| !matches!(t.token, Token::Whitespace(_)))
+        .map(|(i, _)| i)
+        .collect();
+    for w in significant.windows(3) {
+        if tokens[w[0]].token == Token::RParen
+            && tokens[w[1]].token == Token::Period
+            && tokens[w[2]].token == Token::Mul
+        {
+            tokens[w[2]].token = Token::Word(Word {
+                value: FIELD_STAR.into(),
+                quote_style: Some('"'),
+                keyword: Keyword::NoKeyword,
+            });
+        }
+    }
+    tokens
 }
 
 /// sqlparser reads `CREATE USER` in Snowflake's form; PostgreSQL's is `CREATE
@@ -850,6 +881,19 @@ fn rewrite_text_statements(mut tokens: Vec<TokenWithSpan>) -> Vec<TokenWithSpan>
             && word_is(&tokens[kind_at], "owned")
         {
             OWNED_MARKER
+        } else if word_is(&tokens[start], "alter") && word_is(&tokens[kind_at], "type") && {
+            let end = (start..tokens.len())
+                .find(|&i| tokens[i].token == Token::SemiColon || tokens[i].token == Token::EOF)
+                .unwrap_or(tokens.len());
+            let sig: Vec<usize> = (start..end).filter(|&i| significant(&tokens[i])).collect();
+            sig.windows(2).any(|w| {
+                ["add", "drop", "rename", "alter"]
+                    .iter()
+                    .any(|a| word_is(&tokens[w[0]], a))
+                    && word_is(&tokens[w[1]], "attribute")
+            })
+        } {
+            ALTER_TYPE_ATTRIBUTE_MARKER
         } else if word_is(&tokens[start], "alter") && word_is(&tokens[kind_at], "table") && {
             let end = (start..tokens.len())
                 .find(|&i| tokens[i].token == Token::SemiColon || tokens[i].token == Token::EOF)
@@ -998,6 +1042,7 @@ const OWNED_MARKER: &str = "OWNED";
 const ALTER_TABLE_SET_SCHEMA_MARKER: &str = "ALTER_TABLE_SET_SCHEMA";
 const DO_MARKER: &str = "DO";
 const DOMAIN_MARKER: &str = "DOMAIN_STATEMENT";
+const ALTER_TYPE_ATTRIBUTE_MARKER: &str = "ALTER_TYPE_ATTRIBUTE";
 
 /// A statement kept as text for its command to read (see
 /// [`rewrite_text_statements`]).
@@ -1015,6 +1060,99 @@ pub enum TextStatement {
     Domain(String),
     /// `DROP OWNED BY ...` and `REASSIGN OWNED BY ... TO ...`
     Owned(String),
+    /// `ALTER TYPE ... ADD | DROP | RENAME | ALTER ATTRIBUTE ...`
+    AlterTypeAttribute(String),
+}
+
+/// One action of `ALTER TYPE name ... ATTRIBUTE` (see [`parse_alter_attribute`]).
+#[derive(Debug, Clone)]
+pub enum AttributeAction {
+    Add {
+        name: sqlparser::ast::Ident,
+        data_type: sqlparser::ast::DataType,
+    },
+    Drop {
+        name: sqlparser::ast::Ident,
+        if_exists: bool,
+    },
+    Rename {
+        name: sqlparser::ast::Ident,
+        to: sqlparser::ast::Ident,
+    },
+    SetType {
+        name: sqlparser::ast::Ident,
+        data_type: sqlparser::ast::DataType,
+    },
+}
+
+/// `ALTER TYPE name {ADD ATTRIBUTE a type | DROP ATTRIBUTE [IF EXISTS] a |
+/// RENAME ATTRIBUTE a TO b | ALTER ATTRIBUTE a [SET DATA] TYPE type}
+/// [CASCADE | RESTRICT]`: the type's name, the action and whether CASCADE
+/// was given (one action; several, comma-separated, are 0A000).
+pub fn parse_alter_attribute(
+    text: &str,
+) -> PgResult<(sqlparser::ast::ObjectName, AttributeAction, bool)> {
+    let dialect = PostgreSqlDialect {};
+    let err = |e: ParserError| to_pg_error(text, e);
+    let mut p = Parser::new(&dialect).try_with_sql(text).map_err(err)?;
+    p.expect_keyword_is(Keyword::ALTER).map_err(err)?;
+    p.expect_keyword_is(Keyword::TYPE).map_err(err)?;
+    let type_name = p.parse_object_name(false).map_err(err)?;
+    let action = p
+        .expect_one_of_keywords(&[Keyword::ADD, Keyword::DROP, Keyword::RENAME, Keyword::ALTER])
+        .map_err(err)?;
+    let attribute = p.parse_identifier().map_err(err)?;
+    if !attribute.value.eq_ignore_ascii_case("attribute") {
+        return Err(PgError::syntax(
+            format!("syntax error at or near \"{}\"", attribute.value),
+            None,
+        ));
+    }
+    let action = match action {
+        Keyword::ADD => {
+            let name = p.parse_identifier().map_err(err)?;
+            let data_type = p.parse_data_type().map_err(err)?;
+            if p.parse_keyword(Keyword::COLLATE) {
+                p.parse_object_name(false).map_err(err)?;
+            }
+            AttributeAction::Add { name, data_type }
+        }
+        Keyword::DROP => {
+            let if_exists = p.parse_keywords(&[Keyword::IF, Keyword::EXISTS]);
+            let name = p.parse_identifier().map_err(err)?;
+            AttributeAction::Drop { name, if_exists }
+        }
+        Keyword::RENAME => {
+            let name = p.parse_identifier().map_err(err)?;
+            p.expect_keyword_is(Keyword::TO).map_err(err)?;
+            let to = p.parse_identifier().map_err(err)?;
+            AttributeAction::Rename { name, to }
+        }
+        _ => {
+            let name = p.parse_identifier().map_err(err)?;
+            let _ = p.parse_keywords(&[Keyword::SET, Keyword::DATA]);
+            p.expect_keyword_is(Keyword::TYPE).map_err(err)?;
+            let data_type = p.parse_data_type().map_err(err)?;
+            if p.parse_keyword(Keyword::COLLATE) {
+                p.parse_object_name(false).map_err(err)?;
+            }
+            AttributeAction::SetType { name, data_type }
+        }
+    };
+    let cascade = matches!(
+        p.parse_one_of_keywords(&[Keyword::CASCADE, Keyword::RESTRICT]),
+        Some(Keyword::CASCADE)
+    );
+    if p.consume_token(&Token::Comma) {
+        return Err(PgError::feature_not_supported(
+            "several actions in one ALTER TYPE",
+        ));
+    }
+    if p.peek_token().token != Token::EOF {
+        p.expected("end of statement", p.peek_token())
+            .map_err(err)?;
+    }
+    Ok((type_name, action, cascade))
 }
 
 /// The statement `stmt` stands for, if it is one kept as text.
@@ -1038,6 +1176,7 @@ pub fn text_statement(stmt: &Statement) -> Option<TextStatement> {
         DO_MARKER => TextStatement::Do,
         DOMAIN_MARKER => TextStatement::Domain,
         OWNED_MARKER => TextStatement::Owned,
+        ALTER_TYPE_ATTRIBUTE_MARKER => TextStatement::AlterTypeAttribute,
         _ => return None,
     };
     let FunctionArguments::List(list) = &f.args else {

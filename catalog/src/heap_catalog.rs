@@ -513,6 +513,26 @@ impl CatalogReader<'_, '_, '_> {
         Ok(out)
     }
 
+    /// Every live user column of the relations in `relids`, by relation,
+    /// in attnum order (one scan of `pg_attribute`).
+    pub fn attributes_of(
+        &self,
+        relids: &std::collections::HashSet<u32>,
+    ) -> PgResult<std::collections::HashMap<u32, Vec<AttributeRow>>> {
+        let mut out: std::collections::HashMap<u32, Vec<AttributeRow>> = Default::default();
+        self.scan(&PG_ATTRIBUTE_DEF, |_, r| {
+            let row = AttributeRow::from_datums(&r);
+            if row.attnum > 0 && !row.dropped && relids.contains(&row.relid) {
+                out.entry(row.relid).or_default().push(row);
+            }
+            Ok(true)
+        })?;
+        for v in out.values_mut() {
+            v.sort_by_key(|a| a.attnum);
+        }
+        Ok(out)
+    }
+
     /// The `pg_attrdef` rows of relation `relid`: (where, attnum, SQL text).
     pub fn defaults(&self, relid: u32) -> PgResult<Vec<(ItemPointer, i16, String)>> {
         let mut out = Vec::new();
@@ -1043,6 +1063,19 @@ impl CatalogReader<'_, '_, '_> {
                 .into_iter()
                 .map(|(t, _)| (system::PG_DEPEND, t)),
         );
+        // Its row type and the row type's array type.
+        let types = self.user_types()?;
+        for (t, ty) in &types {
+            if ty.typtype == 'c' && ty.relid == oid {
+                rows.push((system::PG_TYPE, *t));
+                rows.extend(
+                    types
+                        .iter()
+                        .filter(|(_, a)| a.oid == ty.array && ty.array != 0)
+                        .map(|(t, _)| (system::PG_TYPE, *t)),
+                );
+            }
+        }
         if let Some((t, _)) = self.class_by_oid(oid)? {
             rows.push((system::PG_CLASS, t));
         }
@@ -1149,11 +1182,24 @@ impl CatalogWriter<'_, '_, '_> {
         columns: &[NewColumn],
         attrdef_oids: &mut dyn FnMut() -> PgResult<u32>,
     ) -> PgResult<()> {
+        // Tables, views and the like have a row type, as in PostgreSQL
+        // (`heap_create_with_catalog` making it with `AddNewRelationType`).
+        let row_type = if matches!(kind, 'r' | 'p' | 'v' | 'm' | 'f') {
+            let type_oid = self.env.tx.new_oid()?;
+            let array_oid = self.env.tx.new_oid()?;
+            for row in system::composite_type_rows(type_oid, array_oid, oid, name, namespace, owner)
+            {
+                self.insert(&PG_TYPE_DEF, &row, w)?;
+            }
+            type_oid
+        } else {
+            0
+        };
         let class = ClassRow {
             oid,
             name: name.into(),
             namespace,
-            reltype: 0,
+            reltype: row_type,
             owner,
             relfilenode,
             persistence,
@@ -1320,6 +1366,65 @@ impl CatalogWriter<'_, '_, '_> {
     /// Adds the `pg_type` rows of an enum and its array type.
     pub fn create_enum_type(&self, w: &mut WriteXact<'_>, rows: &[Vec<Datum>]) -> PgResult<()> {
         for row in rows {
+            self.insert(&PG_TYPE_DEF, row, w)?;
+        }
+        Ok(())
+    }
+
+    /// Adds a standalone composite type (CREATE TYPE ... AS (...)): its
+    /// `pg_class` row of relkind `'c'` (no file) whose `reltype` is the
+    /// type, the fields as `pg_attribute` rows, and the `pg_type` rows.
+    #[allow(clippy::too_many_arguments)]
+    pub fn create_composite_type(
+        &self,
+        w: &mut WriteXact<'_>,
+        relid: u32,
+        type_oid: u32,
+        namespace: u32,
+        name: &str,
+        owner: u32,
+        columns: &[NewColumn],
+        type_rows: &[Vec<Datum>],
+    ) -> PgResult<()> {
+        let class = ClassRow {
+            oid: relid,
+            name: name.into(),
+            namespace,
+            reltype: type_oid,
+            owner,
+            relfilenode: 0,
+            persistence: 'p',
+            kind: 'c',
+            natts: columns.len() as i16,
+            shared: false,
+            has_index: false,
+            checks: 0,
+            has_triggers: false,
+            has_subclass: false,
+            is_partition: false,
+            partbound: None,
+            options: Vec::new(),
+            acl: None,
+        };
+        self.insert(&PG_CLASS_DEF, &class.to_datums(), w)?;
+        for (i, col) in columns.iter().enumerate() {
+            let row = AttributeRow {
+                relid,
+                name: col.name.clone(),
+                type_oid: col.type_oid,
+                attnum: i as i16 + 1,
+                typmod: col.typmod,
+                not_null: false,
+                has_default: false,
+                dropped: false,
+                identity: '\0',
+                is_local: true,
+                inhcount: 0,
+                acl: None,
+            };
+            self.insert(&PG_ATTRIBUTE_DEF, &row.to_datums()?, w)?;
+        }
+        for row in type_rows {
             self.insert(&PG_TYPE_DEF, row, w)?;
         }
         Ok(())

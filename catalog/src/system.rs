@@ -959,6 +959,7 @@ pub const BTREE_OPCLASSES: &[BtreeOpclass] = &[
     opclass(3901, "range_ops", oid::ANYRANGE, true),
     opclass(10080, "multirange_ops", oid::ANYMULTIRANGE, true),
     opclass(10050, "enum_ops", oid::ANYENUM, true),
+    opclass(10090, "record_ops", oid::RECORD, true),
 ];
 
 /// The type an operator class sees a column of `type_oid` as: varchar is
@@ -974,6 +975,8 @@ fn opclass_input(type_oid: u32) -> u32 {
         oid::ANYMULTIRANGE
     } else if types::typcache::is_enum(type_oid) {
         oid::ANYENUM
+    } else if types::datum::record::is_composite(type_oid) {
+        oid::RECORD
     } else {
         type_oid
     }
@@ -1643,6 +1646,52 @@ pub fn domain_type_rows(
         Datum::Null,
     ];
     Ok([domain, array])
+}
+
+/// The `pg_type` rows of a composite type `name` (the row type of relation
+/// `relid`) and of its array type `_name` (PostgreSQL's `TypeCreate` for a
+/// relation's row type: category `C`, varlena, double-aligned).
+pub fn composite_type_rows(
+    type_oid: u32,
+    array_oid: u32,
+    relid: u32,
+    name: &str,
+    namespace: u32,
+    owner: u32,
+) -> [Vec<Datum>; 2] {
+    let row = |oid: u32, name: String, typtype, category, relid, elem, array| {
+        vec![
+            Datum::Oid(oid),
+            Datum::Text(name),
+            Datum::Oid(namespace),
+            Datum::Oid(owner),
+            Datum::Int2(-1),
+            Datum::Bool(false),
+            ch(typtype),
+            ch(category),
+            Datum::Bool(false),
+            Datum::Bool(true),
+            ch(','),
+            Datum::Oid(relid),
+            Datum::Oid(elem),
+            Datum::Oid(array),
+            ch('d'),
+            ch('x'),
+            Datum::Bool(false),
+            Datum::Oid(0),
+            Datum::Int4(-1),
+            Datum::Int4(0),
+            Datum::Oid(0),
+            // typdefaultbin, typdefault, typacl
+            Datum::Null,
+            Datum::Null,
+            Datum::Null,
+        ]
+    };
+    [
+        row(type_oid, name.to_string(), 'c', 'C', relid, 0, array_oid),
+        row(array_oid, format!("_{name}"), 'b', 'A', 0, type_oid, 0),
+    ]
 }
 
 /// Every per-database catalog, in creation order.

@@ -362,6 +362,9 @@ impl AggAcc {
                         out.push_str(", ");
                     }
                     match v {
+                        Datum::Text(s) if i == 0 => {
+                            out.push_str(s.strip_prefix("\n ").unwrap_or(s))
+                        }
                         Datum::Text(s) => out.push_str(s),
                         _ => out.push_str("null"),
                     }

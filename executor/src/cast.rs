@@ -96,6 +96,41 @@ pub fn cast(
     if v.is_null() {
         return Ok(Datum::Null);
     }
+    // A record of the right width takes the composite type's fields, each
+    // value cast to its field's type (a row constructor the planner saw is
+    // coerced field by field already; a row from VALUES or a subquery is
+    // not).
+    if let Datum::Record(mut r) = v {
+        if let Some(fields) = types::datum::record::fields_of(to) {
+            if fields.len() != r.values.len() {
+                return Err(PgError::new(
+                    SqlState::DatatypeMismatch,
+                    format!("cannot cast type record to {}", types::oid::type_name(to)),
+                ));
+            }
+            // Field by field, from the types the value says it holds.
+            let values = std::mem::take(&mut r.values);
+            let mut out = Vec::with_capacity(values.len());
+            for (i, v) in values.into_iter().enumerate() {
+                let f = &fields[i];
+                let from_t = r.fields.get(i).map_or(f.type_oid, |g| g.type_oid);
+                out.push(if from_t == f.type_oid && f.typmod < 0 {
+                    v
+                } else {
+                    cast(v, from_t, f.type_oid, f.typmod, explicit, opts)?
+                });
+            }
+            r.values = out;
+            r.type_oid = to;
+            r.fields = fields;
+            return Ok(Datum::Record(r));
+        }
+        if to == types::oid::RECORD {
+            return Ok(Datum::Record(r));
+        }
+        let r = convert(Datum::Record(r), from, to, opts)?;
+        return apply_typmod(r, to, typmod, explicit);
+    }
     let r = convert(v, from, to, opts)?;
     apply_typmod(r, to, typmod, explicit)
 }

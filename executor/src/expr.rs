@@ -465,7 +465,28 @@ impl<'a> Evaluator<'a> {
             }),
             Expr::IsNull { arg, negated } => {
                 let v = self.eval_row(arg, row)?;
-                Ok(Datum::Bool(v.is_null() != *negated))
+                // A row is NULL when all its fields are, NOT NULL when
+                // none is (so it can be neither).
+                Ok(Datum::Bool(match (&v, negated) {
+                    (Datum::Record(r), false) => r.all_null(),
+                    (Datum::Record(r), true) => r.none_null(),
+                    _ => v.is_null() != *negated,
+                }))
+            }
+            Expr::Row {
+                args,
+                fields,
+                type_oid,
+            } => {
+                let mut values = Vec::with_capacity(args.len());
+                for a in args {
+                    values.push(self.eval_row(a, row)?);
+                }
+                Ok(Datum::Record(Box::new(types::datum::RecordValue {
+                    type_oid: *type_oid,
+                    fields: fields.clone(),
+                    values,
+                })))
             }
             Expr::BoolTest { arg, test } => {
                 let v = self.eval_row(arg, row)?;

@@ -150,6 +150,35 @@ fn rows(
         };
         return Ok(a.elems.into_iter().take(limit).map(|v| vec![v]).collect());
     }
+    // json[b]_populate_recordset in the select list: each row as one
+    // value of the base's composite type (a NULL base is fine).
+    if matches!(
+        f.func,
+        "json_populate_recordset" | "jsonb_populate_recordset"
+    ) {
+        let fields = match (types::datum::record::fields_of(f.type_oid), args.get(2)) {
+            (Some(fields), _) => fields,
+            (None, Some(Datum::Record(r))) => r.fields.clone(),
+            _ => {
+                return Err(PgError::internal(
+                    "populate_recordset of a non-composite type",
+                ));
+            }
+        };
+        let types: Vec<u32> = fields.iter().map(|x| x.type_oid).collect();
+        let rows = crate::functions::json::record_rows(f.func, &args, &types, &ev.opts)?
+            .unwrap_or_default();
+        return Ok(rows
+            .into_iter()
+            .map(|values| {
+                vec![Datum::Record(Box::new(types::datum::RecordValue {
+                    type_oid: f.type_oid,
+                    fields: fields.clone(),
+                    values,
+                }))]
+            })
+            .collect());
+    }
     if args.iter().any(Datum::is_null) {
         return Ok(Vec::new());
     }

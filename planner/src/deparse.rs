@@ -119,6 +119,7 @@ impl Deparser<'_> {
             Expr::Not(_) => Kind::Bool(0),
             Expr::IsNull { .. } | Expr::BoolTest { .. } | Expr::DistinctFrom { .. } => Kind::Test,
             Expr::Coalesce { .. }
+            | Expr::Row { .. }
             | Expr::MinMax { .. }
             | Expr::NullIf { .. }
             | Expr::Case { .. } => Kind::Simple,
@@ -269,6 +270,31 @@ impl Deparser<'_> {
                 let a: Vec<String> = args.iter().map(|a| self.expr(a, true)).collect();
                 format!("ARRAY[{}]", a.join(", "))
             }
+            // Field selection: `(x).f`.
+            Expr::Call {
+                func: "record_field",
+                args,
+                ..
+            } if args.len() == 2 => {
+                let base = self.expr(&args[0], true);
+                let i = match &args[1] {
+                    Expr::Const {
+                        value: types::Datum::Int4(i),
+                        ..
+                    } => usize::try_from(*i).unwrap_or(0),
+                    _ => 0,
+                };
+                let t = args[0].type_oid();
+                let fields = match &args[0] {
+                    Expr::Row { fields, .. } => Some(fields.clone()),
+                    a if t == types::oid::RECORD => types::typcache::record_fields(a.typmod()),
+                    _ => types::datum::record::fields_of(t),
+                };
+                let name = fields
+                    .and_then(|f| f.get(i).map(|f| f.name.clone()))
+                    .unwrap_or_else(|| format!("f{}", i + 1));
+                format!("({base}).{}", types::guc::quote_identifier(&name))
+            }
             Expr::Call { func, args, .. } => {
                 let (name, op) = call_name(func, args);
                 let me = self.kind(x);
@@ -322,6 +348,10 @@ impl Deparser<'_> {
             Expr::Coalesce { args, .. } => {
                 let a: Vec<String> = args.iter().map(|a| self.expr(a, true)).collect();
                 format!("COALESCE({})", a.join(", "))
+            }
+            Expr::Row { args, .. } => {
+                let a: Vec<String> = args.iter().map(|a| self.expr(a, true)).collect();
+                format!("ROW({})", a.join(", "))
             }
             Expr::MinMax { args, greatest, .. } => {
                 let a: Vec<String> = args.iter().map(|a| self.expr(a, true)).collect();

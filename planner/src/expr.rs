@@ -144,6 +144,14 @@ pub enum Expr {
         eq: &'static str,
         type_oid: u32,
     },
+    /// A row constructor (`ROW(a, b)`, `(a, b)`) or a whole-row reference
+    /// (`t`, `t.*`): a composite value of `type_oid` (a named composite
+    /// type, or `record`) whose fields `fields` describes.
+    Row {
+        args: Vec<Expr>,
+        fields: std::sync::Arc<[types::datum::RecordField]>,
+        type_oid: u32,
+    },
     /// GREATEST / LEAST; `cmp` is the less-than implementation of the common type.
     MinMax {
         args: Vec<Expr>,
@@ -276,6 +284,7 @@ impl Expr {
             | Expr::And(args)
             | Expr::Or(args)
             | Expr::Coalesce { args, .. }
+            | Expr::Row { args, .. }
             | Expr::MinMax { args, .. } => many(args),
             Expr::Cast { arg, .. }
             | Expr::CoerceToDomain { arg, .. }
@@ -349,6 +358,7 @@ impl Expr {
             | Expr::Coalesce { type_oid, .. }
             | Expr::NullIf { type_oid, .. }
             | Expr::MinMax { type_oid, .. }
+            | Expr::Row { type_oid, .. }
             | Expr::SqlFunction { type_oid, .. }
             | Expr::UserCall { type_oid, .. }
             | Expr::SubPlan { type_oid, .. } => *type_oid,
@@ -370,6 +380,12 @@ impl Expr {
             Expr::Cast { typmod, .. }
             | Expr::Var { typmod, .. }
             | Expr::OuterParam { typmod, .. } => *typmod,
+            // An anonymous row: the typmod its fields are registered under.
+            Expr::Row {
+                fields,
+                type_oid: types::oid::RECORD,
+                ..
+            } => types::typcache::register_record(fields),
             _ => -1,
         }
     }
@@ -524,6 +540,15 @@ impl Expr {
                 args: args.into_iter().map(&mut *f).collect::<Result<_, E>>()?,
                 type_oid,
             },
+            Expr::Row {
+                args,
+                fields,
+                type_oid,
+            } => Expr::Row {
+                args: args.into_iter().map(&mut *f).collect::<Result<_, E>>()?,
+                fields,
+                type_oid,
+            },
             Expr::NullIf {
                 left,
                 right,
@@ -581,6 +606,7 @@ impl Expr {
             | Expr::And(args)
             | Expr::Or(args)
             | Expr::Coalesce { args, .. }
+            | Expr::Row { args, .. }
             | Expr::MinMax { args, .. } => args.iter().for_each(|a| a.walk(f)),
             Expr::Cast { arg, .. }
             | Expr::CoerceToDomain { arg, .. }

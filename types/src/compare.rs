@@ -50,6 +50,7 @@ pub fn compare(a: &Datum, b: &Datum) -> PgResult<Ordering> {
         (Jsonb(x), Jsonb(y)) => x.compare(y),
         (Range(x), Range(y)) => x.compare(y)?,
         (Multirange(x), Multirange(y)) => x.compare(y)?,
+        (Record(x), Record(y)) => crate::datum::record::compare(x, y)?,
         // Element by element (NULL above any value), then the shorter first.
         (Array(x), Array(y)) => {
             for (e, f) in x.elems.iter().zip(&y.elems) {
@@ -128,6 +129,13 @@ pub fn hash_value(d: &Datum, h: &mut impl std::hash::Hasher) {
         Multirange(m) => {
             m.ranges.len().hash(h);
             m.ranges.iter().for_each(|r| hash_range(r, h));
+        }
+        Record(r) => {
+            r.values.len().hash(h);
+            for v in &r.values {
+                v.is_null().hash(h);
+                hash_value(v, h);
+            }
         }
     }
 }

@@ -11,7 +11,8 @@
 //!
 //! Submodules: [`numeric`] (exact decimals), [`float`] (shortest round-trip float
 //! output), [`datetime`] (calendar, time zones, intervals), [`range`] and
-//! [`multirange`] (the built-in range types, their canonical forms and algebra).
+//! [`multirange`] (the built-in range types, their canonical forms and algebra),
+//! [`record`] (composite values).
 
 pub mod array;
 pub mod datetime;
@@ -21,6 +22,7 @@ pub mod jsonpath;
 pub mod multirange;
 pub mod numeric;
 pub mod range;
+pub mod record;
 pub mod tz;
 
 pub use array::ArrayValue;
@@ -28,6 +30,7 @@ pub use datetime::{DateStyle, Interval, TimeZone};
 pub use multirange::MultirangeValue;
 pub use numeric::Numeric;
 pub use range::RangeValue;
+pub use record::{RecordField, RecordValue};
 
 use crate::oid;
 use crate::{PgError, PgResult, SqlState};
@@ -72,6 +75,9 @@ pub enum Datum {
     /// a value of a user-defined enum: the OID of its `pg_enum` label, as
     /// PostgreSQL stores it (label and order come from [`crate::typcache`])
     Enum(u32),
+    /// a composite value: a row of a named composite type or an anonymous
+    /// `record` (see [`record`])
+    Record(Box<RecordValue>),
 }
 
 /// The session settings that change how values print (and how zone-less
@@ -436,6 +442,7 @@ impl Datum {
             t if crate::typcache::is_domain(t) => {
                 Datum::from_text(crate::typcache::base_type(t), s, opts)?
             }
+            t if record::is_composite(t) => Datum::Record(Box::new(record::from_text(t, s, opts)?)),
             _ => {
                 return Err(PgError::feature_not_supported(format!(
                     "input of type {}",
@@ -500,6 +507,7 @@ impl Datum {
             Datum::Range(r) => r.to_text(opts),
             Datum::Multirange(m) => m.to_text(opts),
             Datum::Enum(label) => enum_out(*label),
+            Datum::Record(r) => record::to_text(r, opts),
         }
     }
 
@@ -540,6 +548,7 @@ impl Datum {
             Datum::Range(r) => r.to_binary(),
             Datum::Multirange(m) => m.to_binary(),
             Datum::Enum(label) => enum_out(*label).into_bytes(),
+            Datum::Record(r) => record::to_binary(r),
         }
     }
 
@@ -661,6 +670,7 @@ impl Datum {
             t if crate::typcache::is_domain(t) => {
                 Datum::from_binary(crate::typcache::base_type(t), b)?
             }
+            t if record::is_composite(t) => Datum::Record(Box::new(record::from_binary(t, b)?)),
             _ => {
                 return Err(PgError::feature_not_supported(format!(
                     "binary input of type {}",

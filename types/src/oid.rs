@@ -35,6 +35,7 @@ pub const REGCLASS: u32 = 2205;
 pub const REGTYPE: u32 = 2206;
 pub const REGNAMESPACE: u32 = 4089;
 pub const RECORD: u32 = 2249;
+pub const RECORD_ARRAY: u32 = 2287;
 pub const VOID: u32 = 2278;
 /// `pg_node_tree`: a stored expression (`pg_attrdef.adbin`); ours holds SQL text.
 pub const PG_NODE_TREE: u32 = 194;
@@ -173,6 +174,7 @@ pub fn range_is_discrete(oid: u32) -> bool {
 /// (element type, array type, SQL name, internal name) of every array type.
 const ARRAYS: &[(u32, u32, &str, &str)] = &[
     (BOOL, BOOL_ARRAY, "boolean[]", "_bool"),
+    (RECORD, RECORD_ARRAY, "record[]", "_record"),
     (BYTEA, BYTEA_ARRAY, "bytea[]", "_bytea"),
     (CHAR, CHAR_ARRAY, "\"char\"[]", "_char"),
     (NAME, NAME_ARRAY, "name[]", "_name"),

@@ -32,7 +32,7 @@
 //!    the transaction ends ([`end_transaction`]); input and the enum
 //!    functions refuse them ([`check_label_safe`]).
 //!
-//! The cache holds enums and domains; a composite type adds a
+//! The cache holds enums, domains and composite types; another kind adds a
 //! [`UserTypeKind`] variant and the places that dispatch on it.
 //!
 //! A domain's values are values of its base type (a [`crate::Datum`] never
@@ -91,6 +91,13 @@ pub enum UserTypeKind {
     Enum(Vec<EnumLabel>),
     /// `typtype 'd'`.
     Domain(DomainInfo),
+    /// `typtype 'c'`: a composite type, the row type of relation `relid`
+    /// (a `CREATE TYPE ... AS (...)` type's `pg_class` row of relkind
+    /// `'c'`), with its live fields in order.
+    Composite {
+        relid: u32,
+        fields: Arc<[crate::datum::RecordField]>,
+    },
 }
 
 /// A user-defined type (`pg_type` row).
@@ -109,7 +116,7 @@ impl UserType {
     pub fn enum_labels(&self) -> &[EnumLabel] {
         match &self.kind {
             UserTypeKind::Enum(labels) => labels,
-            UserTypeKind::Domain(_) => &[],
+            UserTypeKind::Domain(_) | UserTypeKind::Composite { .. } => &[],
         }
     }
 
@@ -117,7 +124,7 @@ impl UserType {
     pub fn domain(&self) -> Option<&DomainInfo> {
         match &self.kind {
             UserTypeKind::Domain(d) => Some(d),
-            UserTypeKind::Enum(_) => None,
+            UserTypeKind::Enum(_) | UserTypeKind::Composite { .. } => None,
         }
     }
 }
@@ -155,6 +162,7 @@ pub fn replace_all(types: Vec<UserType>) {
                 }
             }
             UserTypeKind::Domain(d) => d.checks.sort_by(|a, b| a.name.cmp(&b.name)),
+            UserTypeKind::Composite { .. } => {}
         }
         if t.array_oid != 0 {
             c.arrays.insert(t.array_oid, t.oid);
@@ -235,6 +243,63 @@ pub fn base_type_and_typmod(oid: u32, typmod: i32) -> (u32, i32) {
         }
         (t, m)
     })
+}
+
+/// The fields of user composite type `oid`.
+pub fn composite_fields(oid: u32) -> Option<Arc<[crate::datum::RecordField]>> {
+    read(|c| match &c.types.get(&oid)?.kind {
+        UserTypeKind::Composite { fields, .. } => Some(fields.clone()),
+        UserTypeKind::Enum(_) | UserTypeKind::Domain(_) => None,
+    })
+}
+
+/// The composite type whose relation is `relid`.
+pub fn composite_of_relation(relid: u32) -> Option<Arc<UserType>> {
+    read(|c| {
+        c.types
+            .values()
+            .find(|t| matches!(t.kind, UserTypeKind::Composite { relid: r, .. } if r == relid))
+            .cloned()
+    })
+}
+
+fn records() -> &'static RwLock<Vec<Arc<[crate::datum::RecordField]>>> {
+    static RECORDS: OnceLock<RwLock<Vec<Arc<[crate::datum::RecordField]>>>> = OnceLock::new();
+    RECORDS.get_or_init(Default::default)
+}
+
+/// The typmod that stands for the anonymous record type of `fields`
+/// (PostgreSQL's `assign_record_type_typmod`): a `record` value keeps its
+/// fields known through columns and subqueries by its typmod. Registered
+/// once per process and never forgotten; equal descriptions share one.
+pub fn register_record(fields: &Arc<[crate::datum::RecordField]>) -> i32 {
+    let find = |v: &Vec<Arc<[crate::datum::RecordField]>>| {
+        v.iter()
+            .position(|f| Arc::ptr_eq(f, fields) || **f == **fields)
+    };
+    if let Ok(g) = records().read()
+        && let Some(i) = find(&g)
+    {
+        return i as i32;
+    }
+    let mut g = match records().write() {
+        Ok(g) => g,
+        Err(poisoned) => poisoned.into_inner(),
+    };
+    if let Some(i) = find(&g) {
+        return i as i32;
+    }
+    g.push(fields.clone());
+    (g.len() - 1) as i32
+}
+
+/// The fields of the anonymous record type of typmod `typmod`.
+pub fn record_fields(typmod: i32) -> Option<Arc<[crate::datum::RecordField]>> {
+    let i = usize::try_from(typmod).ok()?;
+    match records().read() {
+        Ok(g) => g.get(i).cloned(),
+        Err(poisoned) => poisoned.into_inner().get(i).cloned(),
+    }
 }
 
 /// The element type of user array type `oid`.

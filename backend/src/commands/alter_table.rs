@@ -251,6 +251,17 @@ fn add_column(
         &table.name,
         &mut plan,
     )?;
+    // A default fills the new column of every row: not possible inside
+    // values of the table's row type stored elsewhere (PostgreSQL's
+    // find_composite_type_dependencies).
+    if plan
+        .column
+        .default
+        .as_deref()
+        .is_some_and(|d| !d.eq_ignore_ascii_case("null"))
+    {
+        check_row_type_unused(session, table)?;
+    }
     // NOT NULL is checked once the column is filled.
     let not_null = plan.column.not_null;
     plan.column.not_null = false;
@@ -692,6 +703,34 @@ fn rename_relation(session: &mut Session, rel: &RelationInfo, new: &ObjectName) 
     rename_class(session, rel.oid, &rel.namespace, &name)
 }
 
+/// 0A000 if a column of another relation holds values of `table`'s row
+/// type (or of its array type), which a change of the table's rows cannot
+/// reach.
+fn check_row_type_unused(session: &mut Session, table: &RelationInfo) -> PgResult<()> {
+    let Some(t) = types::typcache::composite_of_relation(table.oid) else {
+        return Ok(());
+    };
+    let users = with_reader(session, |r| {
+        r.columns_of_types(&[t.oid, t.array_oid], false)
+    })?;
+    for (relid, column, _) in users {
+        let Some(rel) = relcache::relation_by_oid(session, relid)? else {
+            continue;
+        };
+        if rel.kind == 'i' {
+            continue;
+        }
+        return Err(PgError::new(
+            SqlState::FeatureNotSupported,
+            format!(
+                "cannot alter table \"{}\" because column \"{}.{column}\" uses its row type",
+                table.name, rel.name
+            ),
+        ));
+    }
+    Ok(())
+}
+
 /// Renames relation `oid` (table, sequence, index) in schema `namespace`.
 pub(crate) fn rename_class(
     session: &mut Session,
@@ -715,6 +754,7 @@ pub(crate) fn rename_class(
     crate::xact::with_write(session, |env, w| {
         CatalogWriter { env, db_oid: db }.update_class(tid, &class, w)
     })?;
+    super::typecmds::update_row_type(session, oid, name, None)?;
     catalog_changed(session);
     Ok(())
 }
@@ -1231,6 +1271,8 @@ pub(crate) fn set_schema(session: &mut Session, text: &str) -> PgResult<Outcome>
         })?;
         crate::xact::command_counter_increment(session)?;
     }
+    // The row type moves with the table.
+    super::typecmds::update_row_type(session, rel.oid, &rel.name, Some(ns))?;
     catalog_changed(session);
     Ok(Outcome::Command("ALTER TABLE".into()))
 }

@@ -113,6 +113,9 @@ pub fn ddl_statement(
                     domaincmds::domain_statement(session, &text)
                 }
                 crate::syntax::TextStatement::Owned(text) => user::owned(session, &text),
+                crate::syntax::TextStatement::AlterTypeAttribute(text) => {
+                    typecmds::alter_type_attribute(session, &text)
+                }
             }
         }
         Statement::Drop {

@@ -204,9 +204,10 @@ pub(crate) fn drop_schemas(
                 ));
             }
         }
-        // Views first (they read the tables), then tables, then sequences;
-        // what an earlier drop took with it is gone (IF EXISTS).
-        for kinds in [&['v', 'm'][..], &['r', 'p', 'f'], &['S']] {
+        // Views first (they read the tables), then tables, then sequences,
+        // then composite types (no column is left to cascade to); what an
+        // earlier drop took with it is gone (IF EXISTS).
+        for kinds in [&['v', 'm'][..], &['r', 'p', 'f'], &['S'], &['c']] {
             for (_, rel, kind) in members.iter().filter(|m| kinds.contains(&m.2)) {
                 let qualified = ObjectName(vec![
                     ObjectNamePart::Identifier(sqlparser::ast::Ident::with_quote(
@@ -220,6 +221,7 @@ pub(crate) fn drop_schemas(
                 match kind {
                     'v' | 'm' => super::view::drop_views(session, one, true, true)?,
                     'S' => super::sequence::drop_sequences(session, one, true, true)?,
+                    'c' => super::typecmds::drop_types(session, one, true, true)?,
                     _ => drop_tables(session, one, true, true)?,
                 };
                 session.notices.truncate(before);

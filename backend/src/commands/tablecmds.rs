@@ -308,6 +308,15 @@ pub(crate) fn column_plan(
         Some(t) => (t, -1),
         None => super::typecmds::resolve_type(session, &col.data_type)?,
     };
+    if matches!(type_oid, types::oid::RECORD | types::oid::RECORD_ARRAY) {
+        return Err(PgError::new(
+            SqlState::InvalidTableDefinition,
+            format!(
+                "column \"{col_name}\" has pseudo-type {}",
+                types::oid::type_name(type_oid)
+            ),
+        ));
+    }
     if type_storage(type_oid).is_none() {
         return Err(PgError::feature_not_supported(format!(
             "columns of type {}",
@@ -536,6 +545,14 @@ fn create_relation(
             SqlState::DuplicateTable,
             format!("relation \"{name}\" already exists"),
         ));
+    }
+    // The table's row type takes the name: another type may not have it.
+    if types::typcache::by_name(namespace, name).is_some() {
+        return Err(PgError::new(
+            SqlState::DuplicateObject,
+            format!("type \"{name}\" already exists"),
+        )
+        .with_hint("A relation has an associated type of the same name, so you must use a name that doesn't conflict with any existing type."));
     }
 
     crate::xact::ensure_xid(session)?;

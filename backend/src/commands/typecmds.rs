@@ -16,10 +16,22 @@
 //! is dropped (see `relcache::accept_invalidations`), which is how every
 //! session sees a committed ALTER TYPE and its own uncommitted DDL.
 //!
+//! A composite type (CREATE TYPE name AS (field type, ...)) is, as in
+//! PostgreSQL, a `pg_class` row of relkind `'c'` without a file whose
+//! `pg_attribute` rows are the fields, and a `pg_type` row (`typtype 'c'`,
+//! `typrelid` the relation) with its array type; the type cache holds its
+//! fields for the value I/O in `types::datum::record`. Every table, view
+//! (and partitioned, materialized or foreign table) has such a row type
+//! too, made with the relation (`CatalogWriter::create_relation`), renamed
+//! and moved with it and dropped with it (`relation_rows`); DROP TYPE of
+//! one is 2BP01. ALTER TYPE ... ADD / DROP / RENAME / ALTER ATTRIBUTE
+//! ([`alter_type_attribute`]) edits a composite type's `pg_attribute` rows.
+//!
 //! Not yet: the 55P04 check on using a label added in the same
 //! transaction, dependencies other than table columns (domains,
-//! functions, views), ALTER TYPE OWNER / SET SCHEMA, composite and range
-//! types.
+//! functions, views), ALTER TYPE OWNER / SET SCHEMA, DROP / ALTER TYPE of
+//! an attribute of a composite type in use, several ALTER TYPE actions
+//! in one statement, and range types.
 
 use std::cell::RefCell;
 use std::sync::Arc;
@@ -45,6 +57,17 @@ pub fn load_user_types(session: &Session) -> PgResult<()> {
     let (rows, labels, checks) = with_reader(session, |r| {
         Ok((r.user_types()?, r.enum_labels()?, r.domain_constraints()?))
     })?;
+    // The fields of every composite type, in one scan of pg_attribute.
+    let relids: std::collections::HashSet<u32> = rows
+        .iter()
+        .filter(|(_, t)| t.typtype == 'c')
+        .map(|(_, t)| t.relid)
+        .collect();
+    let attrs = if relids.is_empty() {
+        Default::default()
+    } else {
+        with_reader(session, |r| r.attributes_of(&relids))?
+    };
     let mut out = Vec::new();
     for (_, t) in rows {
         if t.typtype == 'd' {
@@ -70,6 +93,30 @@ pub fn load_user_types(session: &Session) -> PgResult<()> {
                     default: t.default,
                     checks,
                 }),
+            });
+            continue;
+        }
+        if t.typtype == 'c' {
+            let fields: Vec<types::datum::RecordField> = attrs
+                .get(&t.relid)
+                .map(|v| v.as_slice())
+                .unwrap_or_default()
+                .iter()
+                .map(|a| types::datum::RecordField {
+                    name: a.name.clone(),
+                    type_oid: a.type_oid,
+                    typmod: a.typmod,
+                })
+                .collect();
+            out.push(UserType {
+                oid: t.oid,
+                name: t.name,
+                namespace: t.namespace,
+                array_oid: t.array,
+                kind: UserTypeKind::Composite {
+                    relid: t.relid,
+                    fields: fields.into(),
+                },
             });
             continue;
         }
@@ -219,9 +266,12 @@ pub(crate) fn create_type(
         Some(UserDefinedTypeRepresentation::Enum { labels }) => {
             labels.iter().map(|l| l.value.clone()).collect()
         }
+        Some(UserDefinedTypeRepresentation::Composite { attributes }) => {
+            return create_composite_type(session, name, attributes);
+        }
         _ => {
             return Err(PgError::feature_not_supported(
-                "CREATE TYPE other than AS ENUM",
+                "CREATE TYPE other than AS ENUM or AS (...)",
             ));
         }
     };
@@ -285,6 +335,136 @@ pub(crate) fn create_type(
     })?;
     changed(session)?;
     Ok(Outcome::Command("CREATE TYPE".into()))
+}
+
+/// Whether `name` is taken as a type name in `namespace` (a relation's
+/// row type included: PostgreSQL gives every table and view one).
+fn type_name_taken(
+    session: &mut Session,
+    namespace: u32,
+    name: &ObjectName,
+    n: &str,
+) -> PgResult<bool> {
+    relcache::accept_invalidations(session);
+    let relation = with_reader(session, |r| r.relation(namespace, n))?;
+    Ok(relation.is_some_and(|r| r.kind != 'i' && r.kind != 'S')
+        || typcache::by_name(namespace, n).is_some()
+        || (namespace == catalog::system::PG_CATALOG_NAMESPACE
+            && planner::analyze::typename::resolve_type(&DataType::Custom(
+                name.clone(),
+                Vec::new(),
+            ))
+            .is_ok()))
+}
+
+/// CREATE TYPE name AS (field type, ...): a `pg_class` row of relkind
+/// `'c'` with the fields as its columns, and the `pg_type` rows of the
+/// type and its array type.
+fn create_composite_type(
+    session: &mut Session,
+    name: &ObjectName,
+    attributes: &[sqlparser::ast::UserDefinedTypeCompositeAttributeDef],
+) -> PgResult<Outcome> {
+    crate::xact::check_writable(session, "CREATE TYPE")?;
+    let (schema, n) = split_name(name)?;
+    let namespace = relcache::creation_namespace(session, schema.as_deref())?;
+    if type_name_taken(session, namespace, name, &n)? {
+        return Err(PgError::new(
+            SqlState::DuplicateObject,
+            format!("type \"{n}\" already exists"),
+        ));
+    }
+    let mut columns: Vec<catalog::heap_catalog::NewColumn> = Vec::with_capacity(attributes.len());
+    for a in attributes {
+        let field = match a.name.quote_style {
+            Some(_) => a.name.value.clone(),
+            None => a.name.value.to_lowercase(),
+        };
+        if columns.iter().any(|c| c.name == field) {
+            return Err(PgError::new(
+                SqlState::DuplicateColumn,
+                format!("column \"{field}\" specified more than once"),
+            ));
+        }
+        let (type_oid, typmod) = resolve_type(session, &a.data_type)?;
+        if type_oid == types::oid::RECORD || type_oid == types::oid::UNKNOWN {
+            return Err(PgError::new(
+                SqlState::InvalidTableDefinition,
+                format!(
+                    "column \"{field}\" has pseudo-type {}",
+                    types::oid::type_name(type_oid)
+                ),
+            ));
+        }
+        columns.push(catalog::heap_catalog::NewColumn {
+            name: field,
+            type_oid,
+            typmod,
+            not_null: false,
+            default: None,
+            identity: '\0',
+            is_local: true,
+            inhcount: 0,
+        });
+    }
+    let relid = session.storage.transam.new_oid()?;
+    let type_oid = session.storage.transam.new_oid()?;
+    let array_oid = session.storage.transam.new_oid()?;
+    let type_rows = catalog::system::composite_type_rows(
+        type_oid,
+        array_oid,
+        relid,
+        &n,
+        namespace,
+        session.user_oid,
+    );
+    let (db, owner) = (session.database_oid, session.user_oid);
+    crate::xact::with_write(session, |env, w| {
+        CatalogWriter { env, db_oid: db }.create_composite_type(
+            w, relid, type_oid, namespace, &n, owner, &columns, &type_rows,
+        )
+    })?;
+    changed(session)?;
+    Ok(Outcome::Command("CREATE TYPE".into()))
+}
+
+/// Renames the row type of relation `relid` (and its array type) with
+/// the relation (ALTER TABLE ... RENAME TO), or moves it to schema
+/// `namespace` (SET SCHEMA); nothing for a relation without one.
+pub(crate) fn update_row_type(
+    session: &mut Session,
+    relid: u32,
+    name: &str,
+    namespace: Option<u32>,
+) -> PgResult<()> {
+    let all = with_reader(session, |r| r.user_types())?;
+    let Some((tid, t)) = all
+        .iter()
+        .find(|(_, t)| t.typtype == 'c' && t.relid == relid)
+    else {
+        return Ok(());
+    };
+    let array_tid = all
+        .iter()
+        .find(|(_, a)| a.oid == t.array)
+        .map(|(tid, _)| *tid);
+    let [row, array_row] = catalog::system::composite_type_rows(
+        t.oid,
+        t.array,
+        relid,
+        name,
+        namespace.unwrap_or(t.namespace),
+        t.owner,
+    );
+    let (tid, db) = (*tid, session.database_oid);
+    crate::xact::with_write(session, |env, w| {
+        let cw = CatalogWriter { env, db_oid: db };
+        cw.update_type(tid, &row, w)?;
+        if let Some(a) = array_tid {
+            cw.update_type(a, &array_row, w)?;
+        }
+        Ok(())
+    })
 }
 
 /// Makes the command's catalog changes visible to the rest of the
@@ -367,6 +547,37 @@ pub(crate) fn drop_types_of(
     }
     // Domains over a dropped type go with it (and so do their columns).
     let mut extra: Vec<FoundType> = Vec::new();
+    // A relation's row type goes with the relation only.
+    for (t, _, _) in &targets {
+        if let UserTypeKind::Composite { relid, .. } = &t.kind {
+            let relid = *relid;
+            if let Some((_, class)) = with_reader(session, |r| r.class_by_oid(relid))?
+                && class.kind != 'c'
+            {
+                let what = match class.kind {
+                    'v' => "view",
+                    'm' => "materialized view",
+                    'f' => "foreign table",
+                    _ => "table",
+                };
+                return Err(PgError::new(
+                    SqlState::DependentObjectsStillExist,
+                    format!(
+                        "cannot drop type {} because {what} {} requires it",
+                        t.name, class.name
+                    ),
+                )
+                .with_hint(format!("You can drop {what} {} instead.", class.name)));
+            }
+        }
+    }
+    let dropping_relations: Vec<u32> = targets
+        .iter()
+        .filter_map(|(t, _, _)| match &t.kind {
+            UserTypeKind::Composite { relid, .. } => Some(*relid),
+            UserTypeKind::Enum(_) | UserTypeKind::Domain(_) => None,
+        })
+        .collect();
     for (t, _, _) in &targets {
         let all = with_reader(session, |r| r.user_types())?;
         let mut over: Vec<u32> = vec![t.oid];
@@ -405,7 +616,12 @@ pub(crate) fn drop_types_of(
                 extra.push((u, row.clone(), *tid));
             }
         }
-        for (relid, column, _) in &columns {
+        let mut attribute_drops: Vec<(u32, i16)> = Vec::new();
+        for (relid, column, attnum) in &columns {
+            // A field of another composite type this statement drops.
+            if dropping_relations.contains(relid) {
+                continue;
+            }
             let Some(rel) = relcache::relation_by_oid(session, *relid)? else {
                 continue;
             };
@@ -423,6 +639,11 @@ pub(crate) fn drop_types_of(
                     lines.push(format!("view {}", rel.name));
                     // Views first: a view may read a column dropped below.
                     drops.insert(0, format!("DROP VIEW IF EXISTS {qualified} CASCADE"));
+                }
+                // A field of another composite type: dropped from it.
+                'c' => {
+                    lines.push(format!("column {column} of composite type {}", rel.name));
+                    attribute_drops.push((*relid, *attnum));
                 }
                 _ => {
                     lines.push(format!("column {column} of table {}", rel.name));
@@ -471,6 +692,9 @@ pub(crate) fn drop_types_of(
         for sql in drops {
             run_sql(session, &sql)?;
         }
+        for (relid, attnum) in attribute_drops {
+            super::alter_table::update_attribute(session, relid, attnum, |a| a.dropped = true)?;
+        }
     }
     targets.extend(extra);
     // Dropped columns keep their type's layout: give them a built-in type
@@ -513,6 +737,11 @@ pub(crate) fn drop_types_of(
             if c.type_oid == t.oid {
                 rows.push((catalog::system::PG_CONSTRAINT, *con_tid));
             }
+        }
+        // A composite type's relation: its pg_class and pg_attribute rows.
+        if let UserTypeKind::Composite { relid, .. } = &t.kind {
+            let relid = *relid;
+            rows.extend(with_reader(session, |r| r.relation_rows(relid))?);
         }
     }
     let db = session.database_oid;
@@ -688,6 +917,173 @@ pub(crate) fn alter_type(session: &mut Session, at: &AlterType) -> PgResult<Outc
                     cw.update_type(a, &array_row, w)?;
                 }
                 Ok(())
+            })?;
+        }
+    }
+    changed(session)?;
+    Ok(Outcome::Command("ALTER TYPE".into()))
+}
+
+/// ALTER TYPE name ADD | DROP | RENAME | ALTER ATTRIBUTE (one action) of a
+/// composite type made by CREATE TYPE ... AS: its relation's `pg_attribute`
+/// rows change as ALTER TABLE changes a table's. A value stored before an
+/// ADD reads the new field as NULL; DROP and ALTER ... TYPE are refused
+/// (0A000) while a column holds values of the type, whose stored form
+/// would no longer match.
+pub(crate) fn alter_type_attribute(session: &mut Session, text: &str) -> PgResult<Outcome> {
+    use crate::syntax::AttributeAction;
+    crate::xact::check_writable(session, "ALTER TYPE")?;
+    let (name, action, _cascade) = crate::syntax::parse_alter_attribute(text)?;
+    let (found, n) = find_type(session, &name)?;
+    let no_relation = || {
+        PgError::new(
+            SqlState::UndefinedTable,
+            format!("relation \"{n}\" does not exist"),
+        )
+    };
+    let t = match found {
+        Named::User((t, _, _)) => t,
+        _ => return Err(no_relation()),
+    };
+    let UserTypeKind::Composite { relid, .. } = &t.kind else {
+        return Err(no_relation());
+    };
+    let relid = *relid;
+    let Some((class_tid, mut class)) = with_reader(session, |r| r.class_by_oid(relid))? else {
+        return Err(no_relation());
+    };
+    if class.kind != 'c' {
+        return Err(PgError::new(
+            SqlState::WrongObjectType,
+            format!("\"{n}\" is not a composite type"),
+        ));
+    }
+    let attrs = with_reader(session, |r| r.attributes(relid))?;
+    let live = |name: &str| {
+        attrs
+            .iter()
+            .find(|(_, a)| !a.dropped && a.name == name)
+            .map(|(_, a)| a.attnum)
+    };
+    let ident = |id: &sqlparser::ast::Ident| match id.quote_style {
+        Some(_) => id.value.clone(),
+        None => id.value.to_lowercase(),
+    };
+    let exists = |c: &str| {
+        PgError::new(
+            SqlState::DuplicateColumn,
+            format!("column \"{c}\" of relation \"{n}\" already exists"),
+        )
+    };
+    // A column of some relation holding values of the type.
+    let in_use = |session: &mut Session| -> PgResult<Option<String>> {
+        let users = with_reader(session, |r| {
+            r.columns_of_types(&[t.oid, t.array_oid], false)
+        })?;
+        for (user, column, _) in users {
+            if let Some(rel) = relcache::relation_by_oid(session, user)?
+                && rel.kind != 'i'
+            {
+                return Ok(Some(format!("{}.{column}", rel.name)));
+            }
+        }
+        Ok(None)
+    };
+    let in_use_error = |user: String| {
+        PgError::new(
+            SqlState::FeatureNotSupported,
+            format!("cannot alter type \"{n}\" because column \"{user}\" uses it"),
+        )
+    };
+    match action {
+        AttributeAction::Add { name, data_type } => {
+            let field = ident(&name);
+            if live(&field).is_some() {
+                return Err(exists(&field));
+            }
+            let (type_oid, typmod) = resolve_type(session, &data_type)?;
+            if matches!(
+                type_oid,
+                types::oid::RECORD | types::oid::RECORD_ARRAY | types::oid::UNKNOWN
+            ) {
+                return Err(PgError::new(
+                    SqlState::InvalidTableDefinition,
+                    format!(
+                        "column \"{field}\" has pseudo-type {}",
+                        types::oid::type_name(type_oid)
+                    ),
+                ));
+            }
+            let attnum = attrs.iter().map(|(_, a)| a.attnum).max().unwrap_or(0) + 1;
+            let column = catalog::heap_catalog::NewColumn {
+                name: field,
+                type_oid,
+                typmod,
+                not_null: false,
+                default: None,
+                identity: '\0',
+                is_local: true,
+                inhcount: 0,
+            };
+            class.natts = attnum;
+            let db = session.database_oid;
+            crate::xact::with_write(session, |env, w| {
+                let writer = CatalogWriter { env, db_oid: db };
+                writer.add_column(w, relid, attnum, &column, 0)?;
+                writer.update_class(class_tid, &class, w)
+            })?;
+        }
+        AttributeAction::Drop { name, if_exists } => {
+            let field = ident(&name);
+            let Some(attnum) = live(&field) else {
+                if if_exists {
+                    session.notice(
+                        "00000",
+                        format!("column \"{field}\" of relation \"{n}\" does not exist, skipping"),
+                    );
+                    return Ok(Outcome::Command("ALTER TYPE".into()));
+                }
+                return Err(PgError::new(
+                    SqlState::UndefinedColumn,
+                    format!("column \"{field}\" of relation \"{n}\" does not exist"),
+                ));
+            };
+            if let Some(user) = in_use(session)? {
+                return Err(in_use_error(user));
+            }
+            super::alter_table::update_attribute(session, relid, attnum, |a| {
+                a.dropped = true;
+                a.name = format!("........pg.dropped.{attnum}........");
+            })?;
+        }
+        AttributeAction::Rename { name, to } => {
+            let (field, to) = (ident(&name), ident(&to));
+            let Some(attnum) = live(&field) else {
+                return Err(PgError::new(
+                    SqlState::UndefinedColumn,
+                    format!("column \"{field}\" does not exist"),
+                ));
+            };
+            if live(&to).is_some() {
+                return Err(exists(&to));
+            }
+            super::alter_table::update_attribute(session, relid, attnum, |a| a.name = to)?;
+        }
+        AttributeAction::SetType { name, data_type } => {
+            let field = ident(&name);
+            let Some(attnum) = live(&field) else {
+                return Err(PgError::new(
+                    SqlState::UndefinedColumn,
+                    format!("column \"{field}\" of relation \"{n}\" does not exist"),
+                ));
+            };
+            if let Some(user) = in_use(session)? {
+                return Err(in_use_error(user));
+            }
+            let (type_oid, typmod) = resolve_type(session, &data_type)?;
+            super::alter_table::update_attribute(session, relid, attnum, |a| {
+                a.type_oid = type_oid;
+                a.typmod = typmod;
             })?;
         }
     }

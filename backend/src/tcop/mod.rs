@@ -287,7 +287,9 @@ pub fn row_description(columns: &[planner::Column], formats: &[i16]) -> PgWireBa
                 0,
                 t,
                 types::oid::typlen(t),
-                typmod,
+                // An anonymous record's typmod only names its fields
+                // inside this process (`typcache::register_record`).
+                if t == types::oid::RECORD { -1 } else { typmod },
                 format_for(formats, i),
             )
         })

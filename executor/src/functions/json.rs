@@ -196,6 +196,22 @@ pub fn call(
         }
         // conversions and builders
         "to_json" => Datum::Text(to_json_text(arg(args, 0)?, arg_types[0], opts)?),
+        // json_agg's input of a composite or array type: on a line of its
+        // own after the first element (the aggregate drops the break
+        // before the first).
+        "to_json_agg_structured" => Datum::Text(format!(
+            "\n {}",
+            to_json_text(arg(args, 0)?, arg_types[0], opts)?
+        )),
+        "row_to_json" => {
+            let Datum::Record(r) = arg(args, 0)? else {
+                return Err(PgError::internal("row_to_json of a non-record"));
+            };
+            let pretty = matches!(args.get(1), Some(Datum::Bool(true)));
+            let mut out = String::new();
+            record_json(r, opts, pretty, &mut out)?;
+            Datum::Text(out)
+        }
         "to_jsonb" => boxed(to_jsonb(arg(args, 0)?, arg_types[0], opts)?),
         "array_to_json" => {
             let pretty = matches!(args.get(1), Some(Datum::Bool(true)));
@@ -434,11 +450,37 @@ pub fn json_text_into(v: &Datum, t: u32, opts: &OutputOptions, out: &mut String)
         Datum::Text(s) if t == JSON => out.push_str(s),
         Datum::Jsonb(j) => out.push_str(&j.to_text()),
         Datum::Array(_) => array_json(v, t, opts, false, out)?,
+        Datum::Record(r) => record_json(r, opts, false, out)?,
         Datum::Date(_) | Datum::Timestamp(_) | Datum::Timestamptz(_) => {
             json::escape_string(&iso_datetime(v, opts), out)
         }
         other => json::escape_string(&other.to_text(opts), out),
     }
+    Ok(())
+}
+
+/// A composite value as a json object of its fields (`row_to_json`;
+/// with `pretty`, fields on lines of their own).
+pub fn record_json(
+    r: &types::datum::RecordValue,
+    opts: &OutputOptions,
+    pretty: bool,
+    out: &mut String,
+) -> PgResult<()> {
+    out.push('{');
+    for (i, v) in r.values.iter().enumerate() {
+        if i > 0 {
+            out.push_str(if pretty { ",\n " } else { "," });
+        }
+        let (name, t) = r
+            .fields
+            .get(i)
+            .map_or((String::new(), oid::TEXT), |f| (f.name.clone(), f.type_oid));
+        json::escape_string(&name, out);
+        out.push(':');
+        json_text_into(v, t, opts, out)?;
+    }
+    out.push('}');
     Ok(())
 }
 
@@ -506,10 +548,28 @@ pub fn record_rows(
     opts: &OutputOptions,
 ) -> PgResult<Option<Vec<Vec<Datum>>>> {
     let set = match func {
-        "json_to_record" | "jsonb_to_record" => false,
-        "json_to_recordset" | "jsonb_to_recordset" => true,
+        "json_to_record" | "jsonb_to_record" | "json_populate_record" | "jsonb_populate_record" => {
+            false
+        }
+        "json_to_recordset"
+        | "jsonb_to_recordset"
+        | "json_populate_recordset"
+        | "jsonb_populate_recordset" => true,
         _ => return Ok(None),
     };
+    // json[b]_populate_record[set]: a field the object lacks keeps the
+    // base record's value (`args[2]`).
+    let base: Option<&types::datum::RecordValue> = match args.get(2) {
+        Some(Datum::Record(r)) => Some(r),
+        _ => None,
+    };
+    let base_value = |k: usize| {
+        base.and_then(|r| r.values.get(k).cloned())
+            .unwrap_or(Datum::Null)
+    };
+    if !set && func.contains("populate") && matches!(args.first(), None | Some(Datum::Null)) {
+        return Ok(Some(vec![(0..types.len()).map(base_value).collect()]));
+    }
     // json columns of a json input keep their text as written.
     let raw_input = match args.first() {
         Some(Datum::Text(s)) => Some(s.as_str()),
@@ -561,9 +621,15 @@ pub fn record_rows(
             ));
         };
         let mut row = Vec::with_capacity(names.len());
-        for (name, &t) in names.iter().zip(types) {
+        for (i, (name, &t)) in names.iter().zip(types).enumerate() {
             row.push(match obj.field(name) {
-                None | Some(Jsonb::Null) => Datum::Null,
+                None => base_value(i),
+                Some(Jsonb::Null) => Datum::Null,
+                Some(v)
+                    if types::datum::record::is_composite(t) || oid::element_of(t).is_some() =>
+                {
+                    populate_value(v, t, opts)?
+                }
                 Some(v) if t == JSONB => boxed(v.clone()),
                 Some(v) if t == JSON => Datum::Text(
                     raw_obj
@@ -579,6 +645,55 @@ pub fn record_rows(
         rows.push(row);
     }
     Ok(Some(rows))
+}
+
+/// A JSON value as a value of composite or array type `t` (PostgreSQL's
+/// `populate_record_field`): an object fills a composite type's fields by
+/// name, an array an array's elements; any other value is read from its
+/// text.
+fn populate_value(v: &Jsonb, t: u32, opts: &OutputOptions) -> PgResult<Datum> {
+    if let Jsonb::Null = v {
+        return Ok(Datum::Null);
+    }
+    if let Some(fields) = types::datum::record::fields_of(t) {
+        let Jsonb::Object(_) = v else {
+            let s = v.as_text().unwrap_or_else(|| v.to_text());
+            return Datum::from_text(t, &s, opts);
+        };
+        let mut values = Vec::with_capacity(fields.len());
+        for f in fields.iter() {
+            values.push(match v.field(&f.name) {
+                None => Datum::Null,
+                Some(x) => populate_value(x, f.type_oid, opts)?,
+            });
+        }
+        return Ok(Datum::Record(Box::new(types::datum::RecordValue {
+            type_oid: t,
+            fields,
+            values,
+        })));
+    }
+    if let Some(elem) = oid::element_of(t) {
+        if let Jsonb::Array(elems) = v {
+            let values = elems
+                .iter()
+                .map(|e| populate_value(e, elem, opts))
+                .collect::<PgResult<Vec<_>>>()?;
+            return Ok(Datum::Array(Box::new(types::datum::ArrayValue::new(
+                elem, values,
+            ))));
+        }
+        let s = v.as_text().unwrap_or_else(|| v.to_text());
+        return Datum::from_text(t, &s, opts);
+    }
+    match t {
+        JSONB => Ok(Datum::Jsonb(Box::new(v.clone()))),
+        JSON => Ok(Datum::Text(v.to_text())),
+        _ => {
+            let s = v.as_text().unwrap_or_else(|| v.to_text());
+            Datum::from_text(t, &s, opts)
+        }
+    }
 }
 
 /// The rows of json set-returning function `func`; None if it is not one.

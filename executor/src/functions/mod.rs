@@ -33,6 +33,35 @@ pub fn call(
     ret: u32,
     ev: &mut Evaluator<'_>,
 ) -> PgResult<Datum> {
+    if func == "record_field" {
+        // `(x).f`: field `args[1]` of the composite value (the planner
+        // checked the field exists in the type).
+        return match (arg(args, 0)?, arg(args, 1)?) {
+            (Datum::Record(r), Datum::Int4(i)) => {
+                Ok(r.values.get(*i as usize).cloned().unwrap_or(Datum::Null))
+            }
+            _ => Err(PgError::internal("field selection from a non-record value")),
+        };
+    }
+    // json[b]_populate_record(base, json): one row of the base's type.
+    if matches!(func, "json_populate_record" | "jsonb_populate_record") {
+        let fields = match (types::datum::record::fields_of(ret), args.get(2)) {
+            (Some(f), _) => f,
+            // An anonymous base record: its own fields.
+            (None, Some(Datum::Record(r))) => r.fields.clone(),
+            _ => return Err(PgError::internal("populate_record of a non-composite type")),
+        };
+        let types: Vec<u32> = fields.iter().map(|f| f.type_oid).collect();
+        let mut rows = json::record_rows(func, args, &types, &ev.opts)?.unwrap_or_default();
+        return Ok(match rows.pop() {
+            Some(values) => Datum::Record(Box::new(types::datum::RecordValue {
+                type_oid: ret,
+                fields,
+                values,
+            })),
+            None => Datum::Null,
+        });
+    }
     if let Some(r) = arith::call(func, args)? {
         return Ok(r);
     }

@@ -170,6 +170,25 @@ impl Analyzer<'_> {
                 self.in_agg_arg = false;
                 Some((super::domain::strip_domain(x?), self.pos(e.span())))
             }
+            // `count(t.*)`, `json_agg(t.*)`: the whole row.
+            [ast::FunctionArg::Unnamed(ast::FunctionArgExpr::QualifiedWildcard(q))] => {
+                self.in_agg_arg = nested;
+                let x = self.whole_row(&super::name_parts(q), pos);
+                self.in_agg_arg = false;
+                match x? {
+                    Some(row) => Some((row, pos)),
+                    None => {
+                        return Err(PgError::new(
+                            SqlState::UndefinedTable,
+                            format!(
+                                "missing FROM-clause entry for table \"{}\"",
+                                super::name_parts(q).join(".")
+                            ),
+                        )
+                        .or_position(pos));
+                    }
+                }
+            }
             [ast::FunctionArg::Unnamed(_)] => {
                 return Err(PgError::feature_not_supported("* arguments"));
             }
@@ -246,7 +265,12 @@ impl Analyzer<'_> {
                 } else {
                     x
                 };
+                // json_agg sets a row or an array apart on a line of its
+                // own (PostgreSQL's JSONTYPE_COMPOSITE / JSONTYPE_ARRAY).
+                let structured = types::datum::record::is_composite(x.type_oid())
+                    || oid::element_of(x.type_oid()).is_some();
                 let (func, imp, t) = match name {
+                    "json_agg" if structured => (AggFunc::JsonAgg, "to_json_agg_structured", JSON),
                     "json_agg" => (AggFunc::JsonAgg, "to_json", JSON),
                     _ => (AggFunc::JsonbAgg, "to_jsonb", JSONB),
                 };

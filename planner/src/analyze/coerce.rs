@@ -18,6 +18,7 @@ pub fn category(t: u32) -> char {
         t if oid::range_subtype(t).is_some() || oid::multirange_range(t).is_some() => 'R',
         t if types::typcache::is_enum(t) => 'E',
         t if types::typcache::is_domain(t) => category(types::typcache::base_type(t)),
+        t if types::datum::record::fields_of(t).is_some() => 'C',
         _ => 'U',
     }
 }
@@ -37,6 +38,14 @@ pub fn can_coerce_implicit(from: u32, to: u32) -> bool {
             types::typcache::base_type(from),
             types::typcache::base_type(to),
         );
+    }
+    // Every composite type is a `record`.
+    if to == RECORD && types::datum::record::is_composite(from) {
+        return true;
+    }
+    // A row (constructor) takes a composite type field by field.
+    if from == RECORD && types::datum::record::fields_of(to).is_some() {
+        return true;
     }
     if let (Some(f), Some(t)) = (oid::element_of(from), oid::element_of(to)) {
         return can_coerce_implicit(f, t);
@@ -77,7 +86,7 @@ pub fn can_coerce_assignment(from: u32, to: u32) -> bool {
     if let (Some(f), Some(t)) = (oid::element_of(from), oid::element_of(to)) {
         return can_coerce_assignment(f, t);
     }
-    if category(to) == 'S' && category(from) != 'P' {
+    if category(to) == 'S' && (category(from) != 'P' || from == RECORD) {
         return true;
     }
     matches!(
@@ -111,7 +120,7 @@ pub fn can_coerce_explicit(from: u32, to: u32) -> bool {
     }
     let (cf, ct) = (category(from), category(to));
     // every type converts to and from the string types through its I/O functions
-    if (cf == 'S' && ct != 'P') || (ct == 'S' && cf != 'P') {
+    if (cf == 'S' && ct != 'P') || (ct == 'S' && (cf != 'P' || from == RECORD)) {
         return true;
     }
     matches!(

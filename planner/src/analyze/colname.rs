@@ -51,7 +51,19 @@ fn figure(e: &ast::Expr) -> Option<(String, u8)> {
             },
         },
         ast::Expr::Array(_) => Some(("array".into(), 2)),
-        ast::Expr::CompoundFieldAccess { root, .. } => figure(root),
+        // `(x).f` is named after its last field; an array subscript
+        // keeps the name of what it subscripts.
+        ast::Expr::CompoundFieldAccess { root, access_chain } => match access_chain.last() {
+            Some(ast::AccessExpr::Dot(ast::Expr::Identifier(id))) => Some((
+                match id.quote_style {
+                    Some(_) => id.value.clone(),
+                    None => id.value.to_lowercase(),
+                },
+                2,
+            )),
+            _ => figure(root),
+        },
+        ast::Expr::Tuple(_) => Some(("row".into(), 2)),
         ast::Expr::TypedString(ts) => match resolve_type(&ts.data_type) {
             Ok((t, _)) => Some((oid::internal_name(t).to_string(), 1)),
             Err(_) => user_type_name(&ts.data_type).map(|n| (n, 1)),

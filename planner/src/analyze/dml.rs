@@ -88,6 +88,13 @@ impl Analyzer<'_> {
         if from == UNKNOWN {
             return self.coerce(x, to, col.typmod, false, pos);
         }
+        // A row constructor takes a composite column's type field by field.
+        if from == oid::RECORD
+            && matches!(x, Expr::Row { .. })
+            && types::datum::record::fields_of(to).is_some()
+        {
+            return self.coerce(x, to, col.typmod, false, pos);
+        }
         if from == to && (col.typmod < 0 || x.typmod() == col.typmod) {
             return Ok(x);
         }
@@ -263,6 +270,9 @@ impl Analyzer<'_> {
         };
         // target columns: indexes into the full-width row, with positions
         let mut targets: Vec<(usize, Option<usize>)> = Vec::new();
+        // Per target: the field path of `c.f` (empty for the column).
+        let mut paths: Vec<Vec<String>> = Vec::new();
+        self.insert_paths = Vec::new();
         if ins.columns.is_empty() {
             targets.extend(
                 rel.columns
@@ -274,15 +284,21 @@ impl Analyzer<'_> {
         } else {
             for c in &ins.columns {
                 let pos = self.pos(c.span());
-                let name = match c.0.as_slice() {
-                    [ast::ObjectNamePart::Identifier(id)] => ident_name(id),
-                    _ => {
-                        return Err(PgError::feature_not_supported(
-                            "assignment to fields or subscripts",
-                        )
-                        .or_position(pos));
-                    }
+                // `c.f.g`: a field of a composite column.
+                let parts: Vec<String> =
+                    c.0.iter()
+                        .map(|p| match p {
+                            ast::ObjectNamePart::Identifier(id) => Ok(ident_name(id)),
+                            _ => Err(PgError::feature_not_supported(
+                                "assignment to fields or subscripts",
+                            )
+                            .or_position(pos)),
+                        })
+                        .collect::<PgResult<_>>()?;
+                let Some((name, path)) = parts.split_first() else {
+                    continue;
                 };
+                let name = name.clone();
                 let Some(i) = rel.column_index(&name) else {
                     return Err(PgError::new(
                         SqlState::UndefinedColumn,
@@ -293,7 +309,11 @@ impl Analyzer<'_> {
                     )
                     .or_position(pos));
                 };
-                if targets.iter().any(|(t, _)| *t == i) {
+                if targets
+                    .iter()
+                    .zip(&paths)
+                    .any(|((t, _), p)| *t == i && (p.is_empty() || path.is_empty()))
+                {
                     return Err(PgError::new(
                         SqlState::DuplicateColumn,
                         format!("column \"{name}\" specified more than once"),
@@ -301,8 +321,10 @@ impl Analyzer<'_> {
                     .or_position(pos));
                 }
                 targets.push((i, pos));
+                paths.push(path.to_vec());
             }
         }
+        self.insert_paths = paths;
         let plan = match &ins.source {
             None => {
                 // DEFAULT VALUES
@@ -382,8 +404,17 @@ impl Analyzer<'_> {
                     ));
                 }
                 let mut given: Vec<Option<Expr>> = vec![None; rel.columns.len()];
-                for (e, (col, _)) in exprs.iter().zip(targets) {
+                for (k, (e, (col, tpos))) in exprs.iter().zip(targets).enumerate() {
                     let c = &rel.columns[*col];
+                    if let Some(path) = self.insert_paths.get(k).filter(|p| !p.is_empty()).cloned()
+                    {
+                        let pos = self.pos(e.span());
+                        let base = given[*col].take().unwrap_or_else(|| Expr::null(c.type_oid));
+                        let value = self.transform(e)?;
+                        given[*col] =
+                            Some(self.assign_field(base, &c.name, &path, value, *tpos, pos)?);
+                        continue;
+                    }
                     let x = if is_default_keyword(e) || identity_overridden(c, overriding)? {
                         self.default_value(c)?
                     } else {
@@ -447,13 +478,19 @@ impl Analyzer<'_> {
         }
         let width = columns.len();
         let mut given: Vec<Option<Expr>> = vec![None; rel.columns.len()];
-        for (k, (col, _)) in targets.iter().enumerate() {
+        for (k, (col, tpos)) in targets.iter().enumerate() {
             let c = &rel.columns[*col];
             if identity_overridden(c, overriding)? {
                 continue;
             }
             let x = plan.targets[k].clone();
-            given[*col] = Some(self.assign(x, c, item_pos.get(k).copied().flatten())?);
+            let pos = item_pos.get(k).copied().flatten();
+            if let Some(path) = self.insert_paths.get(k).filter(|p| !p.is_empty()).cloned() {
+                let base = given[*col].take().unwrap_or_else(|| Expr::null(c.type_oid));
+                given[*col] = Some(self.assign_field(base, &c.name, &path, x, *tpos, pos)?);
+                continue;
+            }
+            given[*col] = Some(self.assign(x, c, pos)?);
         }
         let mut row = Vec::with_capacity(rel.columns.len());
         for (i, g) in given.into_iter().enumerate() {
@@ -563,14 +600,35 @@ impl Analyzer<'_> {
                         )
                         .or_position(pos));
                     }
-                    (_, Some(_)) => {
-                        return Err(PgError::feature_not_supported(
-                            "assignment to fields or subscripts",
-                        )
-                        .or_position(pos));
-                    }
+                    (_, Some(i)) => i,
                 };
                 self.note_column(rel.oid, index, 'w');
+                // SET c.f = v: the row with field f replaced (several
+                // fields of one column are assigned one after another).
+                if name.0.len() > 1 {
+                    let path: Vec<String> = name.0[1..]
+                        .iter()
+                        .map(|p| match p {
+                            ast::ObjectNamePart::Identifier(id) => ident_name(id),
+                            _ => String::new(),
+                        })
+                        .collect();
+                    let c = &rel.columns[index];
+                    let prior = assignments.iter().position(|(i, _)| *i == index);
+                    let base = match prior {
+                        Some(k) => assignments.remove(k).1,
+                        None => Expr::Var {
+                            index,
+                            type_oid: c.type_oid,
+                            typmod: c.typmod,
+                        },
+                    };
+                    let vpos = self.pos(a.value.span());
+                    let value = self.transform(&a.value)?;
+                    let x = self.assign_field(base, &col_name, &path, value, pos, vpos)?;
+                    assignments.push((index, x));
+                    continue;
+                }
                 if assignments.iter().any(|(i, _)| *i == index) {
                     return Err(PgError::syntax(
                         format!("multiple assignments to same column \"{col_name}\""),

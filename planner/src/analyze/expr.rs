@@ -17,7 +17,7 @@ use super::func::{self, Resolution};
 use crate::expr::{BoolTestKind, Expr};
 
 pub(crate) const FUNC_HINT: &str = "No function matches the given name and argument types. You might need to add explicit type casts.";
-const OPER_HINT: &str = "No operator matches the given name and argument types. You might need to add explicit type casts.";
+pub(crate) const OPER_HINT: &str = "No operator matches the given name and argument types. You might need to add explicit type casts.";
 /// PostgreSQL's hint for a prefix operator (one argument type).
 const PREFIX_OPER_HINT: &str = "No operator matches the given name and argument type. You might need to add an explicit type cast.";
 
@@ -82,6 +82,12 @@ impl Analyzer<'_> {
             && let Some(&type_oid) = self.param_types.get(i)
         {
             return Ok(Expr::Param { index: i, type_oid });
+        }
+        // A whole-row reference: `t` naming a FROM item, not a column.
+        if qualifier.is_empty()
+            && let Some(row) = self.whole_row(&[column.to_string()], pos)?
+        {
+            return Ok(row);
         }
         // A PL/pgSQL variable (one of an outer query level's columns would
         // be ambiguous too, but is rare enough to resolve as the variable).
@@ -314,22 +320,20 @@ impl Analyzer<'_> {
             }
             ast::Expr::IsDistinctFrom(l, r) | ast::Expr::IsNotDistinctFrom(l, r) => {
                 let negated = matches!(e, ast::Expr::IsNotDistinctFrom(..));
-                let Expr::Call { func, mut args, .. } =
-                    self.make_op("=", l, r, self.op_pos(l, r, &["IS"]))?
-                else {
-                    return Err(PgError::internal("equality did not resolve to a call"));
-                };
-                let right = args
-                    .pop()
-                    .ok_or_else(|| PgError::internal("missing operand"))?;
-                let left = args
-                    .pop()
-                    .ok_or_else(|| PgError::internal("missing operand"))?;
-                Ok(Expr::DistinctFrom {
-                    left: Box::new(left),
-                    right: Box::new(right),
-                    eq: func,
-                    negated,
+                let pos = self.op_pos(l, r, &["IS"]);
+                let (lpos, rpos) = (self.pos(l.span()), self.pos(r.span()));
+                let (lx, rx) = (self.transform(l)?, self.transform(r)?);
+                Ok(match self.distinct_from((lx, lpos), (rx, rpos), pos)? {
+                    Expr::DistinctFrom {
+                        left, right, eq, ..
+                    } => Expr::DistinctFrom {
+                        left,
+                        right,
+                        eq,
+                        negated,
+                    },
+                    other if negated => Expr::Not(Box::new(other)),
+                    other => other,
                 })
             }
             ast::Expr::Between {
@@ -564,7 +568,13 @@ impl Analyzer<'_> {
                 })
             }
             ast::Expr::Array(a) => self.array_constructor(a, self.pos(e.span())),
-            ast::Expr::Tuple(_) => Err(PgError::feature_not_supported("row constructors")),
+            ast::Expr::Tuple(items) => {
+                let mut args = Vec::with_capacity(items.len());
+                for item in items {
+                    args.push(self.transform(item)?);
+                }
+                Ok(super::rowtypes::make_row(args))
+            }
             ast::Expr::Collate { expr, collation } => {
                 self.collate(expr, collation, self.pos(collation.span()))
             }
@@ -588,6 +598,19 @@ impl Analyzer<'_> {
                     .all(|a| matches!(a, ast::AccessExpr::Subscript(_))) =>
             {
                 self.array_subscript(root, access_chain, self.pos(e.span()))
+            }
+            ast::Expr::CompoundFieldAccess { root, access_chain }
+                if access_chain
+                    .iter()
+                    .all(|a| matches!(a, ast::AccessExpr::Dot(ast::Expr::Identifier(_)))) =>
+            {
+                let mut x = self.transform(root)?;
+                for a in access_chain {
+                    if let ast::AccessExpr::Dot(ast::Expr::Identifier(id)) = a {
+                        x = self.field_select(x, &lower_ident(id), self.pos(id.span))?;
+                    }
+                }
+                Ok(x)
             }
             ast::Expr::CompoundFieldAccess { .. } => {
                 Err(PgError::feature_not_supported("field selection"))
@@ -837,6 +860,10 @@ impl Analyzer<'_> {
                 Ok(p)
             };
         }
+        let x = match self.coerce_composite(x, to, explicit, pos)? {
+            Ok(done) => return Ok(done),
+            Err(x) => x,
+        };
         if from == UNKNOWN
             && to == REGTYPE
             && let Expr::Const {
@@ -1095,11 +1122,150 @@ impl Analyzer<'_> {
     /// Builds a binary operator call with PostgreSQL's resolution.
     /// `lhs IN (subquery)`: the subquery's one column compared by the `=`
     /// operator the two types resolve to, as for `lhs = value`.
+    /// A subquery compared with a row constructor: its one row (NULL
+    /// without rows, 21000 with more) as a row of its columns.
+    fn row_subquery(&mut self, q: &ast::Query, pos: Option<usize>) -> PgResult<Expr> {
+        let (columns, mut plan, params) = self.analyze_subquery(q)?;
+        if columns.len() == 1 || plan.targets.len() != columns.len() {
+            let x = Expr::SubPlan {
+                kind: crate::expr::SubPlanKind::Scalar,
+                type_oid: match columns.first().map_or(TEXT, |c| c.type_oid) {
+                    UNKNOWN => TEXT,
+                    t => t,
+                },
+                plan: Box::new(plan),
+                test: None,
+                params,
+            };
+            if columns.len() == 1 {
+                return Ok(x);
+            }
+            return Err(PgError::feature_not_supported(
+                "a row compared with a subquery with hidden sort columns",
+            )
+            .or_position(pos));
+        }
+        let targets = std::mem::take(&mut plan.targets);
+        let types: Vec<u32> = targets
+            .iter()
+            .map(|t| match t.type_oid() {
+                UNKNOWN => TEXT,
+                t => t,
+            })
+            .collect();
+        plan.targets = vec![super::rowtypes::make_row(targets)];
+        let sub = Expr::SubPlan {
+            kind: crate::expr::SubPlanKind::Scalar,
+            plan: Box::new(plan),
+            type_oid: RECORD,
+            test: None,
+            params,
+        };
+        let args = types
+            .iter()
+            .enumerate()
+            .map(|(i, &t)| Expr::Call {
+                func: "record_field",
+                args: vec![
+                    sub.clone(),
+                    Expr::Const {
+                        value: Datum::Int4(i as i32),
+                        type_oid: INT4,
+                    },
+                ],
+                type_oid: t,
+                strict: true,
+            })
+            .collect();
+        Ok(super::rowtypes::make_row(args))
+    }
+
     pub(crate) fn in_subquery(&mut self, lhs: &ast::Expr, q: &ast::Query) -> PgResult<Expr> {
         let lpos = self.pos(lhs.span());
         let l = self.transform(lhs)?;
         let pos = self.op_pos_between(lhs.span(), q.span(), &["IN", "in"]);
         let (columns, plan, params) = self.analyze_subquery(q)?;
+        // `(a, b) IN (SELECT x, y ...)`: the subquery's rows as records,
+        // the test field by field (NULL-propagating, as PostgreSQL's).
+        if let Expr::Row {
+            args,
+            type_oid: RECORD,
+            ..
+        } = &l
+            && columns.len() > 1
+        {
+            if args.len() != columns.len() {
+                return Err(PgError::syntax(
+                    if args.len() < columns.len() {
+                        "subquery has too many columns"
+                    } else {
+                        "subquery has too few columns"
+                    },
+                    pos,
+                ));
+            }
+            let mut tests = Vec::with_capacity(args.len());
+            for (i, (a, c)) in args.iter().zip(&columns).enumerate() {
+                let field = |side: usize, t: u32| Expr::Call {
+                    func: "record_field",
+                    args: vec![
+                        Expr::Var {
+                            index: side,
+                            type_oid: RECORD,
+                            typmod: -1,
+                        },
+                        Expr::Const {
+                            value: Datum::Int4(i as i32),
+                            type_oid: INT4,
+                        },
+                    ],
+                    type_oid: t,
+                    strict: true,
+                };
+                let lt = match a.type_oid() {
+                    UNKNOWN => TEXT,
+                    t => t,
+                };
+                let rt = match c.type_oid {
+                    UNKNOWN => TEXT,
+                    t => t,
+                };
+                tests.push(self.make_op_exprs(
+                    "=",
+                    (field(0, lt), lpos),
+                    (field(1, rt), None),
+                    pos,
+                )?);
+            }
+            let l = match l {
+                Expr::Row { args, .. } => super::rowtypes::make_row(
+                    args.into_iter()
+                        .map(|a| match a.type_oid() {
+                            UNKNOWN => self.coerce(a, TEXT, -1, false, lpos),
+                            _ => Ok(a),
+                        })
+                        .collect::<PgResult<_>>()?,
+                ),
+                other => other,
+            };
+            // The subquery's columns as one record per row.
+            let mut plan = plan;
+            if plan.targets.len() != columns.len() {
+                return Err(PgError::feature_not_supported(
+                    "a row IN a subquery with hidden sort columns",
+                )
+                .or_position(pos));
+            }
+            let targets = std::mem::take(&mut plan.targets);
+            plan.targets = vec![super::rowtypes::make_row(targets)];
+            return Ok(Expr::SubPlan {
+                kind: crate::expr::SubPlanKind::Any,
+                plan: Box::new(plan),
+                type_oid: BOOL,
+                test: Some(Box::new((l, Expr::And(tests)))),
+                params,
+            });
+        }
         let [column] = columns.as_slice() else {
             return Err(PgError::syntax("subquery has too many columns", pos));
         };
@@ -1138,8 +1304,19 @@ impl Analyzer<'_> {
     ) -> PgResult<Expr> {
         let lpos = self.pos(left.span());
         let rpos = self.pos(right.span());
+        let is_row = |e: &ast::Expr| match e {
+            ast::Expr::Tuple(_) => true,
+            ast::Expr::Function(f) => f.name.to_string().eq_ignore_ascii_case("row"),
+            _ => false,
+        };
+        // `(a, b) = (SELECT x, y ...)`: the subquery's row as a row
+        // constructor of its fields, compared field by field (on the
+        // right only, as PostgreSQL's grammar has it).
         let l = self.transform(left)?;
-        let r = self.transform(right)?;
+        let r = match right {
+            ast::Expr::Subquery(q) if is_row(left) => self.row_subquery(q, rpos)?,
+            _ => self.transform(right)?,
+        };
         self.make_op_exprs(sym, (l, lpos), (r, rpos), pos)
     }
 
@@ -1192,6 +1369,11 @@ impl Analyzer<'_> {
             ">=" => Some("ge"),
             _ => None,
         };
+        if let Some(imp) = cmp
+            && (types::datum::record::is_composite(lt) || types::datum::record::is_composite(rt))
+        {
+            return self.record_compare(sym, imp, (l, lpos), (r, rpos), pos);
+        }
         if let (Some(t), Some(imp)) = (enum_type, cmp) {
             let a = self.coerce(l, t, -1, false, lpos)?;
             let b = self.coerce(r, t, -1, false, rpos)?;
@@ -1452,6 +1634,21 @@ impl Analyzer<'_> {
         if f.over.is_some() {
             return self.transform_window(&name, f, arg_list, pos);
         }
+        // ROW(a, t.*, ...): a row constructor, `t.*` giving t's columns.
+        if parts.len() == 1 && name == "row" {
+            let mut args = Vec::with_capacity(arg_list.args.len());
+            for a in &arg_list.args {
+                match a {
+                    FunctionArg::Unnamed(FunctionArgExpr::Expr(e)) => args.push(self.transform(e)?),
+                    FunctionArg::Unnamed(FunctionArgExpr::QualifiedWildcard(q)) => {
+                        let fields = self.star_fields(&super::name_parts(q), pos)?;
+                        args.extend(fields.into_iter().map(|(_, e)| e));
+                    }
+                    _ => return Err(PgError::syntax("syntax error at or near \"*\"", pos)),
+                }
+            }
+            return Ok(super::rowtypes::make_row(args));
+        }
         // pg_typeof(x): the type analysis gave x, as regtype prints it.
         if name == "pg_typeof"
             && let [ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(e))] =
@@ -1482,6 +1679,22 @@ impl Analyzer<'_> {
             match a {
                 FunctionArg::Unnamed(FunctionArgExpr::Expr(e)) => {
                     args.push((self.transform(e)?, self.pos(e.span())))
+                }
+                FunctionArg::Unnamed(FunctionArgExpr::QualifiedWildcard(q)) => {
+                    let parts = super::name_parts(q);
+                    match self.whole_row(&parts, pos)? {
+                        Some(row) => args.push((row, pos)),
+                        None => {
+                            return Err(PgError::new(
+                                SqlState::UndefinedTable,
+                                format!(
+                                    "missing FROM-clause entry for table \"{}\"",
+                                    parts.join(".")
+                                ),
+                            )
+                            .or_position(pos));
+                        }
+                    }
                 }
                 FunctionArg::Unnamed(_) => {
                     return Err(PgError::feature_not_supported("* arguments"));

@@ -35,6 +35,9 @@ pub struct ScopeItem {
     pub rel_visible: bool,
     /// A bare `column` finds it.
     pub cols_visible: bool,
+    /// On the nullable side of an outer join: its columns may be NULL for
+    /// a row it has no match for (a whole-row reference is then NULL).
+    pub nullable: bool,
 }
 
 impl ScopeItem {
@@ -46,6 +49,7 @@ impl ScopeItem {
             join_columns: None,
             rel_visible: true,
             cols_visible: true,
+            nullable: false,
         }
     }
 
@@ -317,10 +321,14 @@ fn function_as_lateral_subquery(t: &TableFactor) -> Option<TableFactor> {
     let named = super::srf::set_function_columns(&name.to_lowercase())
         .filter(|cols| !matches!(cols, [("", _)]));
     let width = named.map_or(1, <[_]>::len);
+    // Without ordinality the alias goes on the call itself: a column of a
+    // composite type then spreads into its fields, named as they are.
+    let mut call = call;
     if columns.is_empty() {
         match named {
             Some(cols) if ordinality => columns.extend(cols.iter().map(|c| c.0.to_string())),
             Some(_) => {}
+            None if !ordinality => call = format!("{call} AS {refname}"),
             None => columns.push(refname.clone()),
         }
     }
@@ -884,6 +892,7 @@ impl Analyzer<'_> {
             join_columns: Some(columns.iter().map(|(_, e)| e.clone()).collect()),
             rel_visible: has_alias,
             cols_visible: true,
+            nullable: false,
         }
     }
 
@@ -974,9 +983,21 @@ impl Analyzer<'_> {
                 .map(|(_, c)| c.clone()),
         );
         let mut items: Vec<ScopeItem> = Vec::new();
-        for item in left.items.iter().chain(&right.items) {
+        let (left_nullable, right_nullable) = match kind {
+            JoinKind::Inner => (false, false),
+            JoinKind::Left => (false, true),
+            JoinKind::Right => (true, false),
+            JoinKind::Full => (true, true),
+        };
+        for (item, nullable) in left
+            .items
+            .iter()
+            .map(|i| (i, left_nullable))
+            .chain(right.items.iter().map(|i| (i, right_nullable)))
+        {
             items.push(ScopeItem {
                 cols_visible: false,
+                nullable: item.nullable || nullable,
                 ..item.clone()
             });
         }
@@ -1354,6 +1375,103 @@ impl Analyzer<'_> {
         Ok(())
     }
 
+    /// A whole-row reference (`t` where no column is called `t`, or `t.*`
+    /// as a value): the row of the FROM item `qualifier` names, as an
+    /// anonymous record of its live columns; None if no item answers to
+    /// the name.
+    pub(crate) fn whole_row(
+        &mut self,
+        qualifier: &[String],
+        pos: Option<usize>,
+    ) -> PgResult<Option<Expr>> {
+        let mut found = self
+            .scope
+            .iter()
+            .filter(|i| i.rel_visible && i.answers_to(qualifier));
+        let item = match (found.next(), found.next()) {
+            (Some(i), None) => i.clone(),
+            (Some(_), Some(_)) => {
+                return Err(PgError::new(
+                    SqlState::AmbiguousAlias,
+                    format!("table reference \"{}\" is ambiguous", qualifier.join(".")),
+                )
+                .or_position(pos));
+            }
+            (None, _) => return Ok(None),
+        };
+        let columns = item.live_columns();
+        let fields: Vec<types::datum::RecordField> = columns
+            .iter()
+            .map(|(name, e)| types::datum::RecordField {
+                name: name.clone(),
+                type_oid: e.type_oid(),
+                typmod: e.typmod(),
+            })
+            .collect();
+        // A table's row has the table's row type.
+        let typed = match (&item.join_columns, item.rel().oid) {
+            (None, oid) if oid != 0 => types::typcache::composite_of_relation(oid).and_then(|t| {
+                let types::typcache::UserTypeKind::Composite { fields: f, .. } = &t.kind else {
+                    return None;
+                };
+                (f.len() == fields.len()).then(|| (t.oid, f.clone()))
+            }),
+            _ => None,
+        };
+        let (type_oid, fields) = match typed {
+            Some((t, f)) => (t, f),
+            None => (types::oid::RECORD, fields.into()),
+        };
+        let row = Expr::Row {
+            args: columns.into_iter().map(|(_, e)| e).collect(),
+            fields,
+            type_oid,
+        };
+        if !self.in_agg_arg {
+            let n = var_count(&row);
+            self.var_positions.extend(std::iter::repeat_n(pos, n));
+        }
+        // A row the outer join made up (every column NULL) is NULL itself.
+        // (A matched row whose columns are all NULL is taken for one too:
+        // the wide row does not tell them apart.)
+        if item.nullable
+            && let Expr::Row { args, .. } = &row
+            && !args.is_empty()
+        {
+            let all_null = args
+                .iter()
+                .map(|a| Expr::IsNull {
+                    arg: Box::new(a.clone()),
+                    negated: false,
+                })
+                .collect();
+            return Ok(Some(Expr::Case {
+                whens: vec![(Expr::And(all_null), Expr::null(type_oid))],
+                else_result: Box::new(row),
+                type_oid,
+            }));
+        }
+        Ok(Some(row))
+    }
+
+    /// The fields of `t.*` in a row constructor (`ROW(t.*, 1)`), each
+    /// with its column name.
+    pub(crate) fn star_fields(
+        &mut self,
+        qualifier: &[String],
+        pos: Option<usize>,
+    ) -> PgResult<Vec<(String, Expr)>> {
+        let item = self.find_item(qualifier, pos)?;
+        let columns = item.live_columns();
+        if !self.in_agg_arg {
+            for (_, e) in &columns {
+                self.var_positions
+                    .extend(std::iter::repeat_n(pos, var_count(e)));
+            }
+        }
+        Ok(columns)
+    }
+
     /// The table and column names of `Var index` (for messages).
     pub(crate) fn var_name(&self, index: usize) -> (String, String) {
         self.scope
@@ -1687,6 +1805,85 @@ impl Analyzer<'_> {
             .with_hint("No function matches the given name and argument types. You might need to add explicit type casts.")
             .or_position(pos));
         };
+        // An array of a composite type: a column per field (when the
+        // array reads no other FROM item).
+        if let Some(fields) = types::datum::record::fields_of(elem)
+            && x.is_row_independent()
+        {
+            let mut names: Vec<String> = fields.iter().map(|f| f.name.clone()).collect();
+            let (refname, has_alias) = match alias {
+                Some(a) => {
+                    if a.columns.len() > names.len() {
+                        return Err(PgError::new(
+                            SqlState::InvalidColumnReference,
+                            format!(
+                                "table \"{}\" has {} columns available but {} columns specified",
+                                ident_name(&a.name),
+                                names.len(),
+                                a.columns.len()
+                            ),
+                        )
+                        .or_position(pos));
+                    }
+                    for (n, c) in names.iter_mut().zip(&a.columns) {
+                        *n = ident_name(&c.name);
+                    }
+                    (ident_name(&a.name), true)
+                }
+                None => ("unnest".to_string(), false),
+            };
+            let series = Source::Series(crate::plan::Series {
+                start: Expr::null(elem),
+                stop: Expr::null(elem),
+                step: None,
+                type_oid: elem,
+                array: Some(x),
+            });
+            let element = Expr::Var {
+                index: 0,
+                type_oid: elem,
+                typmod: -1,
+            };
+            let targets = (0..fields.len())
+                .map(|i| Expr::Call {
+                    func: "record_field",
+                    args: vec![
+                        element.clone(),
+                        Expr::Const {
+                            value: types::Datum::Int4(i as i32),
+                            type_oid: types::oid::INT4,
+                        },
+                    ],
+                    type_oid: fields[i].type_oid,
+                    strict: true,
+                })
+                .collect();
+            let source = Source::Subquery {
+                plan: Box::new(crate::plan::Plan {
+                    source: series,
+                    targets,
+                    ..crate::plan::Plan::empty()
+                }),
+                width: fields.len(),
+                params: Vec::new(),
+            };
+            let rel = scope_relation(
+                "unnest",
+                'f',
+                names
+                    .into_iter()
+                    .zip(fields.iter())
+                    .map(|(n, f)| (n, f.type_oid, f.typmod)),
+            );
+            return Ok((
+                source,
+                RangeEntry {
+                    rel,
+                    refname,
+                    has_alias,
+                },
+            ));
+        }
         let (refname, has_alias, column) = one_column_alias(alias, "unnest", pos)?;
         let rel = scope_relation("unnest", 'f', std::iter::once((column, elem, -1)));
         let source = Source::Series(crate::plan::Series {

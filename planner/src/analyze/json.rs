@@ -32,6 +32,35 @@ impl Analyzer<'_> {
         Ok(Some(match (name, args.len()) {
             ("to_json", 1) => call("to_json", self.known(args)?, JSON, true),
             ("to_jsonb", 1) => call("to_jsonb", self.known(args)?, JSONB, true),
+            ("json_populate_record", 2 | 3) | ("jsonb_populate_record", 2) => {
+                let (args, ret) = self.populate_args(name, args, pos)?;
+                call(
+                    if name == "json_populate_record" {
+                        "json_populate_record"
+                    } else {
+                        "jsonb_populate_record"
+                    },
+                    args,
+                    ret,
+                    false,
+                )
+            }
+            ("json_populate_recordset", 2 | 3) | ("jsonb_populate_recordset", 2) => {
+                let (args, ret) = self.populate_args(name, args, pos)?;
+                let imp = if name == "json_populate_recordset" {
+                    "json_populate_recordset"
+                } else {
+                    "jsonb_populate_recordset"
+                };
+                self.set_ref(imp, args, ret, pos)?
+            }
+            ("row_to_json", 1 | 2) if types::datum::record::is_composite(args[0].0.type_oid()) => {
+                let mut v = vec![args[0].0.clone()];
+                if let Some((x, p)) = args.get(1) {
+                    v.push(self.coerce(x.clone(), BOOL, -1, false, *p)?);
+                }
+                call("row_to_json", v, JSON, true)
+            }
             ("array_to_json", 1 | 2) if oid::element_of(args[0].0.type_oid()).is_some() => {
                 let mut v = vec![args[0].0.clone()];
                 if let Some((x, p)) = args.get(1) {
@@ -85,5 +114,112 @@ impl Analyzer<'_> {
             }
             _ => return Ok(None),
         }))
+    }
+
+    /// The arguments of `json[b]_populate_record[set](base, json)` as
+    /// the implementation takes them (json, the field names, base) and the
+    /// base's composite type.
+    pub(crate) fn populate_args(
+        &mut self,
+        name: &str,
+        args: &[(Expr, Option<usize>)],
+        pos: Option<usize>,
+    ) -> PgResult<(Vec<Expr>, u32)> {
+        self.populate_args_with(name, args, pos, None)
+            .map(|(a, t, _)| (a, t))
+    }
+
+    /// [`Self::populate_args`], the fields given by a column definition
+    /// list when `defined` (a `record` base then need not be known); also
+    /// the fields.
+    pub(crate) fn populate_args_with(
+        &mut self,
+        name: &str,
+        args: &[(Expr, Option<usize>)],
+        pos: Option<usize>,
+        defined: Option<Vec<types::datum::RecordField>>,
+    ) -> PgResult<(Vec<Expr>, u32, std::sync::Arc<[types::datum::RecordField]>)> {
+        let (base, bpos) = args[0].clone();
+        let t = base.type_oid();
+        let known = match t {
+            RECORD => types::typcache::record_fields(base.typmod()),
+            _ => types::datum::record::fields_of(t),
+        };
+        let fields = match (known, defined) {
+            (Some(k), Some(d)) => {
+                let mismatch = |detail: String| {
+                    PgError::new(
+                        SqlState::DatatypeMismatch,
+                        "function return row and query-specified return row do not match",
+                    )
+                    .with_detail(detail)
+                };
+                if k.len() != d.len() {
+                    return Err(mismatch(format!(
+                        "Returned row contains {} attribute{}, but query expects {}.",
+                        k.len(),
+                        if k.len() == 1 { "" } else { "s" },
+                        d.len()
+                    )));
+                }
+                if let Some((i, (a, b))) = k
+                    .iter()
+                    .zip(d.iter())
+                    .enumerate()
+                    .find(|(_, (a, b))| a.type_oid != b.type_oid)
+                {
+                    return Err(mismatch(format!(
+                        "Returned type {} at ordinal position {}, but query expects {}.",
+                        oid::type_name(a.type_oid),
+                        i + 1,
+                        oid::type_name(b.type_oid)
+                    )));
+                }
+                Some(d.into())
+            }
+            (None, Some(d)) => Some(d.into()),
+            (k, None) => k,
+        };
+        let Some(fields) = fields else {
+            if t == RECORD {
+                return Err(PgError::new(
+                    SqlState::FeatureNotSupported,
+                    format!("could not determine row type for result of {name}"),
+                )
+                .with_hint("Provide a non-null record argument, or call the function in the FROM clause using a column definition list.")
+                .or_position(pos));
+            }
+            return Err(PgError::new(
+                SqlState::DatatypeMismatch,
+                format!("first argument of {name} must be a row type"),
+            )
+            .or_position(bpos.or(pos)));
+        };
+        let json_type = if name.starts_with("jsonb") {
+            JSONB
+        } else {
+            JSON
+        };
+        let (j, jpos) = args[1].clone();
+        let j = self.coerce(j, json_type, -1, false, jpos)?;
+        let names = types::Datum::Array(Box::new(types::datum::ArrayValue::new(
+            TEXT,
+            fields
+                .iter()
+                .map(|f| types::Datum::Text(f.name.clone()))
+                .collect(),
+        )));
+        Ok((
+            vec![
+                j,
+                Expr::Const {
+                    value: names,
+                    type_oid: TEXT_ARRAY,
+                },
+                base,
+            ],
+            t,
+            fields,
+        ))
     }
 }

@@ -20,6 +20,7 @@ pub mod expr;
 pub mod from;
 pub mod func;
 pub mod json;
+pub mod rowtypes;
 pub mod setop;
 pub mod srf;
 pub mod typename;
@@ -80,6 +81,9 @@ pub struct Analyzer<'a> {
     pub(crate) catalog: &'a dyn CatalogView,
     /// The names column references resolve against (see `from.rs`).
     pub(crate) scope: Vec<from::ScopeItem>,
+    /// The field paths of the INSERT being analyzed, per target column
+    /// (`INSERT INTO t (c.f) ...`; empty for a whole column).
+    pub(crate) insert_paths: Vec<Vec<String>>,
     /// Aggregate calls of the query level being analyzed.
     pub(crate) aggs: Vec<AggCall>,
     /// Set where aggregates are not allowed: the clause name for the error.
@@ -159,6 +163,7 @@ impl<'a> Analyzer<'a> {
             ascii: query_text.is_ascii(),
             catalog: &EMPTY_CATALOG,
             scope: Vec::new(),
+            insert_paths: Vec::new(),
             aggs: Vec::new(),
             agg_forbidden: None,
             in_agg_arg: false,
@@ -867,6 +872,19 @@ impl<'a> Analyzer<'a> {
         let mut targets = Vec::new();
         for item in items {
             let item_pos = self.pos(item.span());
+            if let SelectItem::UnnamedExpr(e) = item
+                && let Some(fields) = self.field_star_targets(e)?
+            {
+                for (name, t) in fields {
+                    columns.push(Column {
+                        name,
+                        type_oid: t.expr.type_oid(),
+                        typmod: t.expr.typmod(),
+                    });
+                    targets.push(t);
+                }
+                continue;
+            }
             let (e, name) = match item {
                 SelectItem::UnnamedExpr(e) => (e, colname::figure_colname(e)),
                 SelectItem::ExprWithAlias { expr, alias } => (expr, ident_name(alias)),

@@ -170,6 +170,17 @@ impl Analyzer<'_> {
                 .record_function_in_from(name, args, alias, pos)
                 .map(Some);
         }
+        if matches!(
+            name,
+            "json_populate_record"
+                | "jsonb_populate_record"
+                | "json_populate_recordset"
+                | "jsonb_populate_recordset"
+        ) {
+            return self
+                .populate_function_in_from(name, args, alias, pos)
+                .map(Some);
+        }
         if !func::catalog()
             .iter()
             .any(|f| f.name == name && f.returns_set.is_some())
@@ -463,6 +474,111 @@ impl Analyzer<'_> {
                 rel,
                 refname,
                 has_alias: true,
+            },
+        ))
+    }
+}
+
+impl Analyzer<'_> {
+    /// `json[b]_populate_record[set](base, json) [AS a(names)]`: the
+    /// columns are the fields of base's composite type.
+    fn populate_function_in_from(
+        &mut self,
+        name: &str,
+        args: &[ast::Expr],
+        alias: Option<&ast::TableAlias>,
+        pos: Option<usize>,
+    ) -> PgResult<(Source, RangeEntry)> {
+        let max = if name.starts_with("jsonb") { 2 } else { 3 };
+        if args.len() < 2 || args.len() > max {
+            return Err(PgError::new(
+                SqlState::UndefinedFunction,
+                format!("function {name} does not exist"),
+            )
+            .with_hint(super::expr::FUNC_HINT)
+            .or_position(pos));
+        }
+        let mut exprs = Vec::with_capacity(args.len());
+        for a in args {
+            exprs.push((
+                self.transform(a)?,
+                self.pos(sqlparser::ast::Spanned::span(a)),
+            ));
+        }
+        // A column definition list: `AS q (a text, b int)`.
+        let defined = match alias {
+            Some(a) if !a.columns.is_empty() && a.columns.iter().all(|c| c.data_type.is_some()) => {
+                let mut d = Vec::with_capacity(a.columns.len());
+                for c in &a.columns {
+                    let Some(dt) = &c.data_type else {
+                        return Err(PgError::internal("column definition without a type"));
+                    };
+                    let (t, typmod) = super::typename::resolve_type_in(dt, self.catalog)?;
+                    d.push(types::datum::RecordField {
+                        name: super::ident_name(&c.name),
+                        type_oid: t,
+                        typmod,
+                    });
+                }
+                Some(d)
+            }
+            _ => None,
+        };
+        let has_definitions = defined.is_some();
+        let (call_args, t, fields) = self.populate_args_with(name, &exprs, pos, defined)?;
+        let mut names: Vec<String> = fields.iter().map(|f| f.name.clone()).collect();
+        let (refname, has_alias) = match alias {
+            Some(a) if has_definitions => (super::ident_name(&a.name), true),
+            Some(a) => {
+                if a.columns.len() > names.len() {
+                    return Err(PgError::new(
+                        SqlState::InvalidColumnReference,
+                        format!(
+                            "table \"{}\" has {} columns available but {} columns specified",
+                            super::ident_name(&a.name),
+                            names.len(),
+                            a.columns.len()
+                        ),
+                    )
+                    .or_position(pos));
+                }
+                for (n, c) in names.iter_mut().zip(&a.columns) {
+                    *n = super::ident_name(&c.name);
+                }
+                (super::ident_name(&a.name), true)
+            }
+            None => (name.to_owned(), false),
+        };
+        let imp: &'static str = match name {
+            "json_populate_record" => "json_populate_record",
+            "jsonb_populate_record" => "jsonb_populate_record",
+            "json_populate_recordset" => "json_populate_recordset",
+            _ => "jsonb_populate_recordset",
+        };
+        let types_list: Vec<u32> = fields.iter().map(|f| f.type_oid).collect();
+        let source = Source::Function(FunctionScan {
+            func: SetFunction {
+                func: imp,
+                args: call_args,
+                type_oid: t,
+                user: None,
+            },
+            types: types_list,
+        });
+        let rel = scope_relation(
+            name,
+            'f',
+            names
+                .into_iter()
+                .zip(fields.iter())
+                .map(|(n, f)| (n, f.type_oid, f.typmod)),
+        );
+        Ok((
+            source,
+            RangeEntry {
+                rel,
+                refname,
+                has_alias,
             },
         ))
     }

@@ -211,6 +211,7 @@ fn builtin_type(dt: &DataType, catalog: &dyn crate::catalog::CatalogView) -> PgR
                 "anycompatiblenonarray" => ANYCOMPATIBLENONARRAY,
                 "anycompatiblerange" => ANYCOMPATIBLERANGE,
                 "anycompatiblemultirange" => ANYCOMPATIBLEMULTIRANGE,
+                "record" => RECORD,
                 "pg_lsn" => PG_LSN,
                 "regclass" => REGCLASS,
                 "regtype" => REGTYPE,
@@ -232,7 +233,7 @@ fn builtin_type(dt: &DataType, catalog: &dyn crate::catalog::CatalogView) -> PgR
                     .find(|m| m.2 == multi)
                     .map_or(UNKNOWN, |m| m.0),
                 "xml" | "money" | "inet" | "cidr" | "macaddr" | "bit" | "varbit" | "point"
-                | "regproc" | "tsvector" | "tsquery" | "timetz" | "record" | "xid" | "xid8" => {
+                | "regproc" | "tsvector" | "tsquery" | "timetz" | "xid" | "xid8" => {
                     return Err(PgError::feature_not_supported(format!("type {n}")));
                 }
                 _ => {
