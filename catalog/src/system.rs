@@ -617,6 +617,20 @@ impl ProcRow {
             Some(Datum::Text(s)) => s.clone(),
             _ => String::new(),
         };
+        // The elements of array column `i` (empty for NULL).
+        let elems = |i: usize| match r.get(i) {
+            Some(Datum::Array(a)) => a.elems.clone(),
+            _ => Vec::new(),
+        };
+        let texts = |i: usize| -> Vec<String> {
+            elems(i)
+                .into_iter()
+                .map(|d| match d {
+                    Datum::Text(s) => s,
+                    _ => String::new(),
+                })
+                .collect()
+        };
         ProcRow {
             oid: oid_at(0),
             name: text(1),
@@ -626,17 +640,7 @@ impl ProcRow {
             strict: matches!(r.get(7), Some(Datum::Bool(true))),
             ret_type: oid_at(10),
             arg_types: parse_vector(r.get(11).unwrap_or(&Datum::Null)),
-            arg_names: match r.get(12) {
-                Some(Datum::Array(a)) => a
-                    .elems
-                    .iter()
-                    .map(|d| match d {
-                        Datum::Text(s) => s.clone(),
-                        _ => String::new(),
-                    })
-                    .collect(),
-                _ => Vec::new(),
-            },
+            arg_names: texts(12),
             body: text(13),
             language: match oid_at(4) {
                 0 => SQL_LANGUAGE_OID,
@@ -644,39 +648,18 @@ impl ProcRow {
             },
             kind: text(5).chars().next().unwrap_or('f'),
             retset: matches!(r.get(8), Some(Datum::Bool(true))),
-            all_arg_types: match r.get(14) {
-                Some(Datum::Array(a)) => a
-                    .elems
-                    .iter()
-                    .map(|d| match d {
-                        Datum::Oid(t) => *t,
-                        _ => 0,
-                    })
-                    .collect(),
-                _ => Vec::new(),
-            },
-            arg_defaults: match r.get(17) {
-                Some(Datum::Array(a)) => a
-                    .elems
-                    .iter()
-                    .map(|d| match d {
-                        Datum::Text(s) => s.clone(),
-                        _ => String::new(),
-                    })
-                    .collect(),
-                _ => Vec::new(),
-            },
-            arg_modes: match r.get(15) {
-                Some(Datum::Array(a)) => a
-                    .elems
-                    .iter()
-                    .map(|d| match d {
-                        Datum::Text(m) => m.chars().next().unwrap_or('i'),
-                        _ => 'i',
-                    })
-                    .collect(),
-                _ => Vec::new(),
-            },
+            all_arg_types: elems(14)
+                .into_iter()
+                .map(|d| match d {
+                    Datum::Oid(t) => t,
+                    _ => 0,
+                })
+                .collect(),
+            arg_modes: texts(15)
+                .iter()
+                .map(|m| m.chars().next().unwrap_or('i'))
+                .collect(),
+            arg_defaults: texts(17),
         }
     }
 }

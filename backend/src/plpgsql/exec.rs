@@ -760,45 +760,8 @@ fn exec_stmt(session: &mut Session, frame: &mut Frame<'_>, stmt: &Stmt) -> PgRes
             for (target, item) in items {
                 let (v, t) = match (stacked, item.as_str()) {
                     (false, "row_count") => (Datum::Int8(frame.row_count as i64), types::oid::INT8),
-                    (true, "returned_sqlstate") => (
-                        frame
-                            .handling
-                            .last()
-                            .map_or(Datum::Null, |e| Datum::Text(e.code.code().to_string())),
-                        types::oid::TEXT,
-                    ),
-                    (true, "message_text") => (
-                        frame
-                            .handling
-                            .last()
-                            .map_or(Datum::Null, |e| Datum::Text(e.message.clone())),
-                        types::oid::TEXT,
-                    ),
-                    (true, "pg_exception_detail") => (
-                        frame
-                            .handling
-                            .last()
-                            .and_then(|e| e.detail.clone())
-                            .map_or(Datum::Text(String::new()), Datum::Text),
-                        types::oid::TEXT,
-                    ),
-                    (true, "pg_exception_hint") => (
-                        frame
-                            .handling
-                            .last()
-                            .and_then(|e| e.hint.clone())
-                            .map_or(Datum::Text(String::new()), Datum::Text),
-                        types::oid::TEXT,
-                    ),
-                    (true, "pg_exception_context") => (
-                        frame
-                            .handling
-                            .last()
-                            .and_then(|e| e.context.clone())
-                            .map_or(Datum::Text(String::new()), Datum::Text),
-                        types::oid::TEXT,
-                    ),
-                    (_, other) => {
+                    (true, item) => (stacked_item(frame.handling.last(), item)?, types::oid::TEXT),
+                    (false, other) => {
                         return Err(PgError::feature_not_supported(format!(
                             "GET DIAGNOSTICS item {}",
                             other.to_uppercase()
@@ -810,6 +773,28 @@ fn exec_stmt(session: &mut Session, frame: &mut Frame<'_>, stmt: &Stmt) -> PgRes
             Ok(Flow::Normal)
         }
     }
+}
+
+/// An item of GET STACKED DIAGNOSTICS about the error being handled
+/// (NULL outside a handler; the optional fields empty when absent).
+fn stacked_item(e: Option<&PgError>, item: &str) -> PgResult<Datum> {
+    let Some(e) = e else {
+        return Ok(Datum::Null);
+    };
+    let optional = |f: &Option<String>| Datum::Text(f.clone().unwrap_or_default());
+    Ok(match item {
+        "returned_sqlstate" => Datum::Text(e.code.code().to_string()),
+        "message_text" => Datum::Text(e.message.clone()),
+        "pg_exception_detail" => optional(&e.detail),
+        "pg_exception_hint" => optional(&e.hint),
+        "pg_exception_context" => optional(&e.context),
+        other => {
+            return Err(PgError::feature_not_supported(format!(
+                "GET DIAGNOSTICS item {}",
+                other.to_uppercase()
+            )));
+        }
+    })
 }
 
 /// What a loop does with EXIT/CONTINUE/RETURN from its body: Some(flow)

@@ -310,48 +310,14 @@ fn lex(src: &str) -> PgResult<Vec<Token>> {
         if c == b'\'' || ((c == b'e' || c == b'E') && b.get(i + 1) == Some(&b'\'')) {
             let escapes = c != b'\'';
             i += if escapes { 2 } else { 1 };
-            let mut text = String::new();
-            loop {
-                let Some(&ch) = b.get(i) else {
-                    return Err(unterminated("quoted string"));
-                };
-                if ch == b'\'' {
-                    if b.get(i + 1) == Some(&b'\'') {
-                        text.push('\'');
-                        i += 2;
-                        continue;
-                    }
-                    i += 1;
-                    break;
-                }
-                if escapes && ch == b'\\' && i + 1 < b.len() {
-                    i += 1;
-                }
-                let len = utf8_len(b[i]);
-                text.push_str(&src[i..i + len]);
-                i += len;
-            }
+            let text;
+            (text, i) =
+                quoted(src, i, b'\'', escapes).ok_or_else(|| unterminated("quoted string"))?;
             kind = Kind::Str(text);
         } else if c == b'"' {
-            i += 1;
-            let mut text = String::new();
-            loop {
-                let Some(&ch) = b.get(i) else {
-                    return Err(unterminated("quoted identifier"));
-                };
-                if ch == b'"' {
-                    if b.get(i + 1) == Some(&b'"') {
-                        text.push('"');
-                        i += 2;
-                        continue;
-                    }
-                    i += 1;
-                    break;
-                }
-                let len = utf8_len(ch);
-                text.push_str(&src[i..i + len]);
-                i += len;
-            }
+            let text;
+            (text, i) =
+                quoted(src, i + 1, b'"', false).ok_or_else(|| unterminated("quoted identifier"))?;
             kind = Kind::Quoted(text);
         } else if c == b'$' && b.get(i + 1).is_some_and(u8::is_ascii_digit) {
             i += 1;
@@ -416,6 +382,32 @@ fn lex(src: &str) -> PgResult<Vec<Token>> {
         });
     }
     Ok(out)
+}
+
+/// The text of a literal quoted by `quote` whose body starts at byte `i`
+/// (a doubled quote is one; with `escapes`, a backslash takes the next
+/// character as it is), and the offset after its closing quote; None if
+/// it does not end.
+fn quoted(src: &str, mut i: usize, quote: u8, escapes: bool) -> Option<(String, usize)> {
+    let b = src.as_bytes();
+    let mut text = String::new();
+    loop {
+        let ch = *b.get(i)?;
+        if ch == quote {
+            if b.get(i + 1) == Some(&quote) {
+                text.push(quote as char);
+                i += 2;
+                continue;
+            }
+            return Some((text, i + 1));
+        }
+        if escapes && ch == b'\\' && i + 1 < b.len() {
+            i += 1;
+        }
+        let len = utf8_len(b[i]);
+        text.push_str(&src[i..i + len]);
+        i += len;
+    }
 }
 
 fn utf8_len(first: u8) -> usize {

@@ -526,28 +526,19 @@ impl Analyzer<'_> {
         };
         let has_definitions = defined.is_some();
         let (call_args, t, fields) = self.populate_args_with(name, &exprs, pos, defined)?;
-        let mut names: Vec<String> = fields.iter().map(|f| f.name.clone()).collect();
-        let (refname, has_alias) = match alias {
-            Some(a) if has_definitions => (super::ident_name(&a.name), true),
-            Some(a) => {
-                if a.columns.len() > names.len() {
-                    return Err(PgError::new(
-                        SqlState::InvalidColumnReference,
-                        format!(
-                            "table \"{}\" has {} columns available but {} columns specified",
-                            super::ident_name(&a.name),
-                            names.len(),
-                            a.columns.len()
-                        ),
-                    )
-                    .or_position(pos));
-                }
-                for (n, c) in names.iter_mut().zip(&a.columns) {
-                    *n = super::ident_name(&c.name);
-                }
-                (super::ident_name(&a.name), true)
+        let (refname, has_alias, names) = match alias {
+            Some(a) if has_definitions => (
+                super::ident_name(&a.name),
+                true,
+                fields.iter().map(|f| f.name.clone()).collect(),
+            ),
+            _ => {
+                let columns: Vec<(String, u32)> = fields
+                    .iter()
+                    .map(|f| (f.name.clone(), f.type_oid))
+                    .collect();
+                function_columns(alias, name, &columns, pos)?
             }
-            None => (name.to_owned(), false),
         };
         let imp: &'static str = match name {
             "json_populate_record" => "json_populate_record",
