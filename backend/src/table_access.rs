@@ -88,28 +88,54 @@ pub fn relation_desc(info: &RelationInfo) -> RelationDesc {
         children: Vec::new(),
         partitioning: None,
         partition_check: None,
-        triggers: Arc::new(
-            info.triggers
-                .iter()
-                .filter(|t| t.enabled != 'D')
-                .map(|t| planner::TriggerDesc {
-                    oid: t.oid,
-                    name: t.name.clone(),
-                    func: t.func,
-                    tgtype: t.tgtype,
-                    columns: t.columns.clone(),
-                    args: t.args.clone(),
-                    when: t.qual.as_deref().map(Arc::from),
-                })
-                .collect(),
-        ),
+        triggers: Arc::new(enabled_triggers(&info.triggers, false)),
     }
 }
 
 /// [`relation_desc`] with the expression and partial indexes too, their
 /// expressions and predicates analyzed (and cached by the session).
+/// The enabled triggers of `triggers` for the executor (only the
+/// row-level ones if `row_only`). `R` triggers fire only when
+/// session_replication_role is replica, which is not supported.
+fn enabled_triggers(
+    triggers: &[catalog::system::TriggerRow],
+    row_only: bool,
+) -> Vec<planner::TriggerDesc> {
+    triggers
+        .iter()
+        .filter(|t| matches!(t.enabled, 'O' | 'A'))
+        .filter(|t| !row_only || t.tgtype & catalog::system::TRIGGER_TYPE_ROW != 0)
+        .map(|t| planner::TriggerDesc {
+            oid: t.oid,
+            name: t.name.clone(),
+            func: t.func,
+            tgtype: t.tgtype,
+            columns: t.columns.clone(),
+            args: t.args.clone(),
+            when: t.qual.as_deref().map(Arc::from),
+        })
+        .collect()
+}
+
 pub fn relation_desc_for(session: &mut Session, info: &RelationInfo) -> PgResult<RelationDesc> {
     let mut desc = relation_desc(info);
+    // A partition fires its ancestors' row-level triggers too (PostgreSQL
+    // clones them onto every partition).
+    let mut parent = info.partition_parent;
+    let mut inherited = Vec::new();
+    while parent != 0 {
+        let Some(p) = crate::relcache::relation_by_oid(session, parent)? else {
+            break;
+        };
+        inherited.extend(enabled_triggers(&p.triggers, true));
+        parent = p.partition_parent;
+    }
+    if !inherited.is_empty() {
+        let mut all = (*desc.triggers).clone();
+        all.extend(inherited);
+        all.sort_by(|a, b| a.name.cmp(&b.name));
+        desc.triggers = Arc::new(all);
+    }
     desc.checks = crate::commands::constraints::check_exprs(session, info)?;
     for ix in info
         .indexes

@@ -167,6 +167,18 @@ fn subcommand(
         AlterTableOperation::OwnerTo { new_owner } => {
             crate::acl::alter_relation_owner(session, table.oid, new_owner)
         }
+        AlterTableOperation::DisableTrigger { name } => {
+            super::trigger::set_enabled(session, table, name, 'D')
+        }
+        AlterTableOperation::EnableTrigger { name } => {
+            super::trigger::set_enabled(session, table, name, 'O')
+        }
+        AlterTableOperation::EnableAlwaysTrigger { name } => {
+            super::trigger::set_enabled(session, table, name, 'A')
+        }
+        AlterTableOperation::EnableReplicaTrigger { name } => {
+            super::trigger::set_enabled(session, table, name, 'R')
+        }
         AlterTableOperation::AlterColumn { column_name, op } => {
             alter_column(session, table, &ident(column_name), op)
         }

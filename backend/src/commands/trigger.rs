@@ -12,10 +12,11 @@
 //!   run from a PL/pgSQL function;
 //! - statement-level BEFORE triggers run at once.
 //!
-//! Trigger functions are PL/pgSQL (`crate::plpgsql::call_trigger`). Not
-//! yet: INSTEAD OF triggers, TRUNCATE triggers, transition tables
-//! (REFERENCING), constraint triggers, triggers on partitioned tables
-//! cloned to partitions.
+//! Trigger functions are PL/pgSQL (`crate::plpgsql::call_trigger`). A
+//! partitioned table's row-level triggers fire on its partitions (the
+//! partition's description carries its ancestors' triggers; PostgreSQL
+//! clones them into `pg_trigger`). Not yet: INSTEAD OF triggers, TRUNCATE
+//! triggers, transition tables (REFERENCING), constraint triggers.
 
 use std::sync::Arc;
 
@@ -297,13 +298,8 @@ pub(crate) fn create_trigger(session: &mut Session, ct: &CreateTrigger) -> PgRes
         return Err(PgError::feature_not_supported("TRUNCATE triggers"));
     }
     match info.kind {
-        'r' => {}
-        'p' if !row_level => {}
-        'p' => {
-            return Err(PgError::feature_not_supported(
-                "row-level triggers on partitioned tables",
-            ));
-        }
+        // A partitioned table's row-level triggers fire on its partitions.
+        'r' | 'p' => {}
         'v' => {
             return Err(
                 PgError::new(SqlState::WrongObjectType, format!("\"{table}\" is a view"))
@@ -456,6 +452,43 @@ pub(crate) fn drop_trigger(session: &mut Session, dt: &DropTrigger) -> PgResult<
     })?;
     catalog_changed(session);
     Ok(Outcome::Command("DROP TRIGGER".into()))
+}
+
+/// ALTER TABLE ... {ENABLE [ALWAYS | REPLICA] | DISABLE} TRIGGER {name |
+/// ALL | USER}: `tgenabled` of the trigger (or all of them; there are no
+/// internal ones).
+pub(crate) fn set_enabled(
+    session: &mut Session,
+    table: &catalog::heap_catalog::RelationInfo,
+    name: &sqlparser::ast::Ident,
+    enabled: char,
+) -> PgResult<()> {
+    let all = name.quote_style.is_none()
+        && (name.value.eq_ignore_ascii_case("all") || name.value.eq_ignore_ascii_case("user"));
+    let wanted = ident(name);
+    let triggers = with_reader(session, |r| r.triggers(table.oid))?;
+    let chosen: Vec<_> = triggers
+        .into_iter()
+        .filter(|(_, t)| all || t.name == wanted)
+        .collect();
+    if chosen.is_empty() && !all {
+        return Err(PgError::new(
+            SqlState::UndefinedObject,
+            format!(
+                "trigger \"{wanted}\" for table \"{}\" does not exist",
+                table.name
+            ),
+        ));
+    }
+    let db = session.database_oid;
+    for (tid, t) in chosen {
+        let row = TriggerRow { enabled, ..t };
+        crate::xact::with_write(session, |env, w| {
+            CatalogWriter { env, db_oid: db }.update_trigger(tid, &row, w)
+        })?;
+    }
+    catalog_changed(session);
+    Ok(())
 }
 
 /// `pg_get_triggerdef(oid)`: the CREATE TRIGGER statement.
