@@ -287,6 +287,10 @@ impl Session {
 }
 
 impl ExecContext for Session {
+    fn trigger_depth(&self) -> i32 {
+        crate::plpgsql::trigger_depth()
+    }
+
     fn before_row_triggers(
         &mut self,
         rel: &planner::RelationDesc,

@@ -296,6 +296,10 @@ pub trait ExecContext {
         let _ = (rel, event, before);
         Ok(())
     }
+    /// How many trigger calls are running (`pg_trigger_depth()`).
+    fn trigger_depth(&self) -> i32 {
+        0
+    }
     /// Calls user function `oid` (PL/pgSQL, or SQL run statement by
     /// statement) with `args` (already coerced to its argument types; a
     /// strict function's NULL arguments never get here).

@@ -32,6 +32,13 @@ pub use exec::TRIGGER;
 thread_local! {
     /// How deeply function calls are nested now.
     static DEPTH: Cell<usize> = const { Cell::new(0) };
+    /// How many trigger calls are running now.
+    static TRIGGER_DEPTH: Cell<i32> = const { Cell::new(0) };
+}
+
+/// `pg_trigger_depth()`.
+pub fn trigger_depth() -> i32 {
+    TRIGGER_DEPTH.with(Cell::get)
 }
 
 /// Nesting allowed before "stack depth limit exceeded".
@@ -465,6 +472,7 @@ pub fn call_trigger(
     DEPTH.with(|d| d.set(depth + 1));
     let saved_snapshot = session.tx.stmt_snapshot.clone();
     let mut frame = trigger_frame(&sig, firing, before, row_level);
+    TRIGGER_DEPTH.with(|d| d.set(d.get() + 1));
     let result = stacker::maybe_grow(STACK_RED_ZONE, STACK_GROWTH, || {
         exec::run_block_top(session, &mut frame, &block).and_then(|()| {
             let returned = !exec::fell_off_end(&frame);
@@ -473,6 +481,7 @@ pub fn call_trigger(
     });
     session.tx.stmt_snapshot = saved_snapshot;
     DEPTH.with(|d| d.set(depth));
+    TRIGGER_DEPTH.with(|d| d.set(d.get() - 1));
     result?;
     let Some(returned) = frame.result_row.take() else {
         return Ok(None);

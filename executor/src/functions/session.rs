@@ -183,6 +183,7 @@ pub fn call(func: &str, args: &[Datum], ev: &mut Evaluator<'_>) -> PgResult<Opti
             Datum::Void
         }
         ("pg_backend_pid", []) => Datum::Int4(ev.ctx.backend_pid()),
+        ("pg_trigger_depth", []) => Datum::Int4(ev.ctx.trigger_depth()),
         ("format_type", [Datum::Null, _]) => Datum::Null,
         ("format_type", [Datum::Oid(t), typmod]) => {
             let typmod = match typmod {

@@ -409,6 +409,7 @@ fn build() -> Vec<FuncDef> {
         "current_setting",
     ));
     v.push(def("pg_backend_pid", &[], INT4, "pg_backend_pid"));
+    v.push(def("pg_trigger_depth", &[], INT4, "pg_trigger_depth"));
     v.push(def("txid_current", &[], INT8, "txid_current"));
     v.push(def("nextval", &[REGCLASS], INT8, "nextval"));
     // The catalog functions psql and ORMs call.
