@@ -34,10 +34,15 @@
 //!    and row changes go through [`table_access`] to the heap
 //!    (`storage::heap::heapam`) with the statement's snapshot
 //!    ([`xact::statement_snapshot`]); the first write assigns the xid
-//!    ([`xact::ensure_xid`]).
+//!    ([`xact::ensure_xid`]). A call of a PL/pgSQL function (or of an SQL
+//!    function run statement by statement) comes back here too, to
+//!    [`plpgsql::call`], which plans and runs the body's statements in the
+//!    same transaction; row changes fire the table's triggers
+//!    ([`commands::trigger`]), BEFORE ones at once, AFTER ones queued.
 //! 8. Rows become DataRow messages in text or binary format
 //!    ([`tcop::data_row`]), followed by CommandComplete.
-//! 9. The statement ends ([`session::Session::finish_statement`]): the command
+//! 9. The statement ends ([`session::Session::finish_statement`]): its
+//!    queued AFTER triggers and foreign-key checks fire, the command
 //!    counter advances, and an implicit transaction commits (at the end of the
 //!    message, for an implicit block: [`session::Session::end_implicit_block`])
 //!    ([`xact::commit`]: the commit record is inserted and flushed with

@@ -223,9 +223,9 @@ pub fn fire_after(session: &mut Session, from: usize) -> PgResult<()> {
     Ok(())
 }
 
-/// CREATE TRIGGER name {BEFORE | AFTER} event [OR ...] ON table
+/// `CREATE TRIGGER name {BEFORE | AFTER} event [OR ...] ON table
 /// [FOR [EACH] {ROW | STATEMENT}] [WHEN (condition)] EXECUTE {FUNCTION |
-/// PROCEDURE} f(args).
+/// PROCEDURE} f(args)`.
 pub(crate) fn create_trigger(session: &mut Session, ct: &CreateTrigger) -> PgResult<Outcome> {
     crate::xact::check_writable(session, "CREATE TRIGGER")?;
     if ct.is_constraint {
