@@ -187,8 +187,13 @@ pub struct FunctionDesc {
 /// resolves here, to parameter `index` of the statement.
 pub trait VariableResolver {
     /// `qualifier.name` (`qualifier` empty for a bare name): the parameter
-    /// index and type (with typmod) it stands for, or None.
-    fn resolve_variable(&self, qualifier: &[String], name: &str) -> Option<(usize, u32, i32)>;
+    /// index and type (with typmod) it stands for, or None; an error for a
+    /// field a record variable does not have.
+    fn resolve_variable(
+        &self,
+        qualifier: &[String],
+        name: &str,
+    ) -> PgResult<Option<(usize, u32, i32)>>;
 }
 
 /// Name lookup for analysis (implemented by the backend).

@@ -24,6 +24,9 @@ pub struct Row {
     pub names: Vec<String>,
     pub types: Vec<u32>,
     pub values: Vec<Datum>,
+    /// The NULL row of a known shape (a trigger's OLD on INSERT, NEW on
+    /// DELETE): its fields read as NULL, and RETURN of it returns NULL.
+    pub null: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -91,6 +94,8 @@ pub struct Frame<'f> {
     pub result_row: Option<Row>,
     /// RETURN ran.
     returned: bool,
+    /// The error on its way out of the function has its CONTEXT line.
+    context_added: bool,
     rows: Vec<Vec<Datum>>,
     row_count: u64,
     /// The error a handler is running for (SQLSTATE, SQLERRM, GET
@@ -125,8 +130,14 @@ struct Resolver<'a> {
 }
 
 impl planner::VariableResolver for Resolver<'_> {
-    fn resolve_variable(&self, qualifier: &[String], name: &str) -> Option<(usize, u32, i32)> {
-        let (r, type_oid, typmod) = self.frame.lookup(qualifier, name)?;
+    fn resolve_variable(
+        &self,
+        qualifier: &[String],
+        name: &str,
+    ) -> PgResult<Option<(usize, u32, i32)>> {
+        let Some((r, type_oid, typmod)) = self.frame.lookup(qualifier, name)? else {
+            return Ok(None);
+        };
         let mut used = self.used.borrow_mut();
         let index = match used.iter().position(|u| *u == r) {
             Some(i) => i,
@@ -135,7 +146,7 @@ impl planner::VariableResolver for Resolver<'_> {
                 used.len() - 1
             }
         };
-        Some((index, type_oid, typmod))
+        Ok(Some((index, type_oid, typmod)))
     }
 }
 
@@ -152,6 +163,7 @@ impl<'f> Frame<'f> {
             result: Datum::Null,
             result_row: None,
             returned: false,
+            context_added: false,
             rows: Vec::new(),
             row_count: 0,
             handling: Vec::new(),
@@ -198,36 +210,54 @@ impl<'f> Frame<'f> {
             })
     }
 
-    /// `qualifier.name` as a variable or record field.
-    fn lookup(&self, qualifier: &[String], name: &str) -> Option<(ParamRef, u32, i32)> {
-        match qualifier {
-            [] => {
-                let slot = self.find(name)?;
-                let v = &self.vars[slot];
-                if v.record.is_some() {
-                    return None;
-                }
-                Some((ParamRef::Var(slot), v.type_oid, v.typmod))
+    /// `qualifier.name` as a variable or record field (an error for a
+    /// field the record has not, or a record not assigned yet).
+    fn lookup(&self, qualifier: &[String], name: &str) -> PgResult<Option<(ParamRef, u32, i32)>> {
+        let field = |slot: usize, rec: &str| -> PgResult<Option<(ParamRef, u32, i32)>> {
+            let Some(row) = self.vars[slot].record.as_ref() else {
+                return Ok(None);
+            };
+            let Some(row) = row.as_ref() else {
+                return Err(PgError::new(
+                    SqlState::ObjectNotInPrerequisiteState,
+                    format!("record \"{rec}\" is not assigned yet"),
+                )
+                .with_detail(
+                    "The tuple structure of a not-yet-assigned record is indeterminate.",
+                ));
+            };
+            match row.names.iter().position(|n| n == name) {
+                Some(i) => Ok(Some((ParamRef::Field(slot, i), row.types[i], -1))),
+                None => Err(PgError::new(
+                    SqlState::UndefinedColumn,
+                    format!("record \"{rec}\" has no field \"{name}\""),
+                )),
             }
+        };
+        match qualifier {
+            [] => Ok(self.find(name).and_then(|slot| {
+                let v = &self.vars[slot];
+                v.record
+                    .is_none()
+                    .then_some((ParamRef::Var(slot), v.type_oid, v.typmod))
+            })),
             [q] => {
                 if let Some(slot) = self.find_in_label(q, name) {
                     let v = &self.vars[slot];
                     if v.record.is_none() {
-                        return Some((ParamRef::Var(slot), v.type_oid, v.typmod));
+                        return Ok(Some((ParamRef::Var(slot), v.type_oid, v.typmod)));
                     }
                 }
-                let slot = self.find(q)?;
-                let row = self.vars[slot].record.as_ref()?.as_ref()?;
-                let i = row.names.iter().position(|n| n == name)?;
-                Some((ParamRef::Field(slot, i), row.types[i], -1))
+                match self.find(q) {
+                    Some(slot) => field(slot, q),
+                    None => Ok(None),
+                }
             }
-            [label, rec] => {
-                let slot = self.find_in_label(label, rec)?;
-                let row = self.vars[slot].record.as_ref()?.as_ref()?;
-                let i = row.names.iter().position(|n| n == name)?;
-                Some((ParamRef::Field(slot, i), row.types[i], -1))
-            }
-            _ => None,
+            [label, rec] => match self.find_in_label(label, rec) {
+                Some(slot) => field(slot, rec),
+                None => Ok(None),
+            },
+            _ => Ok(None),
         }
     }
 
@@ -438,6 +468,8 @@ fn exec_block_inner(session: &mut Session, frame: &mut Frame<'_>, block: &Block)
             let Some(h) = handler else {
                 return Err(e);
             };
+            // Caught: a later error names its own statement.
+            frame.context_added = false;
             frame.scopes.push(Scope {
                 label: None,
                 names: Vec::new(),
@@ -490,14 +522,12 @@ fn exec_stmts(session: &mut Session, frame: &mut Frame<'_>, stmts: &[Stmt]) -> P
     for s in stmts {
         executor::ExecContext::check_for_interrupts(session)?;
         let flow = exec_stmt(session, frame, s).map_err(|e| {
-            // The innermost statement names itself; the others around it
-            // do not add lines.
-            if e.context
-                .as_deref()
-                .is_some_and(|c| c.contains("PL/pgSQL function "))
-            {
+            // The innermost statement of each function names itself; the
+            // statements around it in the same function add no line.
+            if frame.context_added {
                 e
             } else {
+                frame.context_added = true;
                 add_context(e, context(frame.sig, s))
             }
         })?;
@@ -628,7 +658,7 @@ fn exec_stmt(session: &mut Session, frame: &mut Frame<'_>, stmt: &Stmt) -> PgRes
                 if let Some(slot) = frame.find(&name)
                     && let Some(rec) = &frame.vars[slot].record
                 {
-                    frame.result_row = rec.clone();
+                    frame.result_row = rec.clone().filter(|r| !r.null);
                     return Ok(Flow::Return);
                 }
             }
@@ -1382,6 +1412,7 @@ fn assign_row(
             // A %ROWTYPE variable keeps its fields; values by position.
             Some(existing) if frame.vars[slot].type_oid != types::oid::RECORD => {
                 let mut r = existing.clone();
+                r.null = false;
                 for (i, v) in row.into_iter().enumerate() {
                     if i < r.values.len() {
                         let from = columns.get(i).map_or(0, |c| c.1);
@@ -1394,6 +1425,7 @@ fn assign_row(
                 names: columns.iter().map(|c| c.0.clone()).collect(),
                 types: columns.iter().map(|c| c.1).collect(),
                 values: row,
+                null: false,
             },
         };
         frame.vars[slot].record = Some(Some(new));
@@ -1517,18 +1549,22 @@ pub fn eval_condition(session: &mut Session, frame: &mut Frame<'_>, text: &str) 
 }
 
 pub fn eval_expr(session: &mut Session, frame: &mut Frame<'_>, e: &Expr) -> PgResult<(Datum, u32)> {
-    let sql = format!("SELECT {}", e.text);
+    let sql = format!("{EXPRESSION_PREFIX}{}", e.text);
     let r = run_sql(session, frame, &sql)?;
     if r.columns.len() != 1 {
         return Err(PgError::new(
             SqlState::SyntaxError,
-            format!("query \"{sql}\" returned {} columns", r.columns.len()),
+            format!(
+                "query \"SELECT {}\" returned {} columns",
+                e.text,
+                r.columns.len()
+            ),
         ));
     }
     if r.rows.len() > 1 {
         return Err(PgError::new(
             SqlState::CardinalityViolation,
-            format!("query \"{sql}\" returned more than one row"),
+            format!("query \"SELECT {}\" returned more than one row", e.text),
         ));
     }
     let t = r.columns[0].1;
@@ -1609,7 +1645,13 @@ fn run_sql(session: &mut Session, frame: &mut Frame<'_>, sql: &str) -> PgResult<
         .collect();
     let plan = {
         let catalog = crate::table_access::SessionCatalog::new(session);
-        planner::plan_statement_with_variables(stmt, sql, &arg_types, &catalog, &resolver)?
+        planner::plan_statement_with_variables(stmt, sql, &arg_types, &catalog, &resolver).map_err(
+            |mut e| {
+                // Its position is in the body's statement, not the client's.
+                e.position = None;
+                e
+            },
+        )?
     };
     let used = resolver.used.into_inner();
     let plan = std::sync::Arc::new(plan);
@@ -1648,16 +1690,20 @@ fn execute_plan(
     })
 }
 
+/// The `SQL statement "..."` CONTEXT line of an error a statement of the
+/// body raised while it ran (an expression's errors get none, as
+/// PostgreSQL's simple expressions; nor do a called function's, which
+/// name their own lines).
 fn sql_context(e: PgError, sql: &str) -> PgError {
-    if e.context.is_some() {
+    if e.context.is_some() || sql.starts_with(EXPRESSION_PREFIX) {
         return e;
     }
-    let line = match sql.strip_prefix("SELECT ") {
-        Some(expr) => format!("SQL expression \"{expr}\""),
-        None => format!("SQL statement \"{sql}\""),
-    };
-    add_context(e, line)
+    add_context(e, format!("SQL statement \"{sql}\""))
 }
+
+/// How [`eval_expr`] makes a query of an expression (PERFORM writes
+/// `SELECT ` in capitals, and is a statement).
+const EXPRESSION_PREFIX: &str = "SELECT\u{20}\u{20}";
 
 /// A statement that is not planned with the frame's variables: dynamic
 /// SQL (with `$n` parameters) and utility statements.

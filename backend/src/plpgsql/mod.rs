@@ -324,22 +324,27 @@ pub fn do_block(session: &mut Session, body: &str) -> PgResult<()> {
     exec::run_block_top(session, &mut frame, &block)
 }
 
-/// The NEW / OLD record of a trigger call: the relation's live columns.
-fn trigger_record(
-    rel: &crate::commands::trigger::TriggerRel,
-    row: Option<&[Datum]>,
-) -> Option<exec::Row> {
-    let row = row?;
-    let mut r = exec::Row::default();
+/// The NEW / OLD record of a row-level trigger call: the relation's live
+/// columns (all NULL for the one the event has not, OLD of an INSERT, as
+/// PostgreSQL's NULL row).
+fn trigger_record(rel: &crate::commands::trigger::TriggerRel, row: Option<&[Datum]>) -> exec::Row {
+    let mut r = exec::Row {
+        null: row.is_none(),
+        ..exec::Row::default()
+    };
     for (i, (name, t, dropped)) in rel.columns.iter().enumerate() {
         if *dropped {
             continue;
         }
         r.names.push(name.clone());
         r.types.push(*t);
-        r.values.push(row.get(i).cloned().unwrap_or(Datum::Null));
+        r.values.push(
+            row.and_then(|row| row.get(i))
+                .cloned()
+                .unwrap_or(Datum::Null),
+        );
     }
-    Some(r)
+    r
 }
 
 /// The variables a trigger function sees: NEW, OLD and the TG_ ones.
@@ -357,8 +362,8 @@ fn trigger_frame<'f>(
     };
     let (old, new) = match row_level {
         true => (
-            trigger_record(firing.rel, firing.old),
-            trigger_record(firing.rel, firing.new),
+            Some(trigger_record(firing.rel, firing.old)),
+            Some(trigger_record(firing.rel, firing.new)),
         ),
         false => (None, None),
     };

@@ -55,11 +55,12 @@ impl Analyzer<'_> {
         pos: Option<usize>,
     ) -> PgResult<Expr> {
         let r = self.resolve_column(qualifier, column, pos);
-        let variable = self
-            .variables
-            .and_then(|v| v.resolve_variable(qualifier, column));
+        let variable = match self.variables {
+            Some(v) => v.resolve_variable(qualifier, column),
+            None => Ok(None),
+        };
         if r.is_ok() {
-            if variable.is_some() {
+            if matches!(variable, Ok(Some(_))) {
                 // plpgsql.variable_conflict = error, PostgreSQL's default.
                 let name = qualifier
                     .iter()
@@ -91,7 +92,7 @@ impl Analyzer<'_> {
         }
         // A PL/pgSQL variable (one of an outer query level's columns would
         // be ambiguous too, but is rare enough to resolve as the variable).
-        if let Some((index, type_oid, _typmod)) = variable {
+        if let Some((index, type_oid, _typmod)) = variable? {
             if index >= self.param_types.len() {
                 self.param_types.resize(index + 1, 0);
                 self.param_positions.resize(index + 1, None);
