@@ -113,6 +113,8 @@ fn enabled_triggers(
             columns: t.columns.clone(),
             args: t.args.clone(),
             when: t.qual.as_deref().map(Arc::from),
+            old_table: t.old_table.as_deref().map(Arc::from),
+            new_table: t.new_table.as_deref().map(Arc::from),
         })
         .collect()
 }

@@ -1175,6 +1175,9 @@ pub struct TriggerRow {
     pub args: Vec<String>,
     /// The WHEN condition's SQL text.
     pub qual: Option<String>,
+    /// `REFERENCING OLD TABLE AS x` / `NEW TABLE AS y`.
+    pub old_table: Option<String>,
+    pub new_table: Option<String>,
 }
 
 impl TriggerRow {
@@ -1202,8 +1205,8 @@ impl TriggerRow {
             vector(&self.columns),
             Datum::Bytea(args),
             self.qual.clone().map_or(Datum::Null, Datum::Text),
-            Datum::Null,
-            Datum::Null,
+            self.old_table.clone().map_or(Datum::Null, Datum::Text),
+            self.new_table.clone().map_or(Datum::Null, Datum::Text),
         ]
     }
 
@@ -1242,6 +1245,14 @@ impl TriggerRow {
                 _ => Vec::new(),
             },
             qual: match r.get(16) {
+                Some(Datum::Text(s)) => Some(s.clone()),
+                _ => None,
+            },
+            old_table: match r.get(17) {
+                Some(Datum::Text(s)) => Some(s.clone()),
+                _ => None,
+            },
+            new_table: match r.get(18) {
                 Some(Datum::Text(s)) => Some(s.clone()),
                 _ => None,
             },

@@ -99,6 +99,17 @@ impl TriggerEvent {
     }
 }
 
+/// Whether the rows `event` changes in `rel` must be queued for AFTER
+/// triggers: a row-level one, or any AFTER trigger with transition tables.
+pub fn wants_after_rows(rel: &RelationDesc, event: TriggerEvent) -> bool {
+    rel.triggers.iter().any(|t| {
+        !t.is_before()
+            && !t.is_instead()
+            && t.fires_on(event.bit())
+            && (t.is_row() || t.has_transition())
+    })
+}
+
 /// Whether `rel` has enabled triggers of this kind.
 pub fn has_triggers(rel: &RelationDesc, event: TriggerEvent, row: bool, before: bool) -> bool {
     rel.triggers.iter().any(|t| {

@@ -26,7 +26,7 @@ use crate::expr::Evaluator;
 use crate::query::{self, qualifies};
 use crate::{
     ExecResult, LockRowOutcome, ModifyOutcome, RowLockMode, RowLockWait, Tid, TriggerEvent,
-    has_triggers,
+    has_triggers, wants_after_rows,
 };
 use planner::explain::{NodeKey, Stage};
 
@@ -146,7 +146,7 @@ fn run_modify(
                 } else {
                     Some(project(ev, returning, &row)?)
                 };
-                let after = has_triggers(&target, TriggerEvent::Insert, true, false);
+                let after = wants_after_rows(&target, TriggerEvent::Insert);
                 let kept = after.then(|| row.clone());
                 if rel.relkind == 'p' {
                     check_routed(ev, &target, &row)?;
@@ -313,9 +313,7 @@ fn after_update(
     old: &[Datum],
     new: &[Datum],
 ) -> PgResult<()> {
-    if matches!(outcome, ModifyOutcome::Done)
-        && has_triggers(rel, TriggerEvent::Update, true, false)
-    {
+    if matches!(outcome, ModifyOutcome::Done) && wants_after_rows(rel, TriggerEvent::Update) {
         let width = rel.columns.len();
         ev.ctx.after_row_triggers(
             rel,
@@ -344,9 +342,7 @@ fn delete_one(
         return Ok((ModifyOutcome::Gone, Vec::new()));
     }
     let outcome = ev.ctx.delete_row(rel, tid)?;
-    if matches!(outcome, ModifyOutcome::Done)
-        && has_triggers(rel, TriggerEvent::Delete, true, false)
-    {
+    if matches!(outcome, ModifyOutcome::Done) && wants_after_rows(rel, TriggerEvent::Delete) {
         ev.ctx
             .after_row_triggers(rel, TriggerEvent::Delete, Some(row[..width].to_vec()), None)?;
     }

@@ -80,6 +80,9 @@ pub struct TriggerDesc {
     pub args: Vec<String>,
     /// The WHEN condition, as SQL text over `old` and `new`.
     pub when: Option<Arc<str>>,
+    /// Transition table names (`REFERENCING OLD / NEW TABLE AS`).
+    pub old_table: Option<Arc<str>>,
+    pub new_table: Option<Arc<str>>,
 }
 
 impl TriggerDesc {
@@ -91,6 +94,10 @@ impl TriggerDesc {
     }
     pub fn is_instead(&self) -> bool {
         self.tgtype & 64 != 0
+    }
+    /// Whether it has transition tables.
+    pub fn has_transition(&self) -> bool {
+        self.old_table.is_some() || self.new_table.is_some()
     }
     /// Whether it fires for `event` (the `TRIGGER_TYPE_*` bit of INSERT,
     /// DELETE, UPDATE or TRUNCATE).
@@ -194,7 +201,17 @@ pub trait VariableResolver {
         qualifier: &[String],
         name: &str,
     ) -> PgResult<Option<(usize, u32, i32)>>;
+
+    /// Tables of rows the statement may name in FROM (a trigger's
+    /// transition tables): name, columns (name, type), rows.
+    fn ephemeral_tables(&self) -> Vec<EphemeralTable> {
+        Vec::new()
+    }
 }
+
+/// A named set of rows a statement reads like a WITH query (see
+/// [`VariableResolver::ephemeral_tables`]).
+pub type EphemeralTable = (String, Vec<(String, u32)>, Arc<Vec<Vec<types::Datum>>>);
 
 /// Name lookup for analysis (implemented by the backend).
 pub trait CatalogView {

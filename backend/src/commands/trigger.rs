@@ -15,8 +15,10 @@
 //! Trigger functions are PL/pgSQL (`crate::plpgsql::call_trigger`). A
 //! partitioned table's row-level triggers fire on its partitions (the
 //! partition's description carries its ancestors' triggers; PostgreSQL
-//! clones them into `pg_trigger`). Not yet: INSTEAD OF triggers, TRUNCATE
-//! triggers, transition tables (REFERENCING), constraint triggers.
+//! clones them into `pg_trigger`). Transition tables (`REFERENCING OLD /
+//! NEW TABLE AS`) are the statement's queued row events of that relation,
+//! which the trigger function's statements read like WITH queries. Not
+//! yet: INSTEAD OF triggers, TRUNCATE triggers, constraint triggers.
 
 use std::sync::Arc;
 
@@ -82,6 +84,9 @@ pub struct Firing<'a> {
     pub event: TriggerEvent,
     pub old: Option<&'a [Datum]>,
     pub new: Option<&'a [Datum]>,
+    /// The statement's transition tables (old and new rows), for a
+    /// trigger that references them.
+    pub transition: Option<(Arc<Vec<Vec<Datum>>>, Arc<Vec<Vec<Datum>>>)>,
 }
 
 /// Whether an UPDATE OF trigger's columns changed (always true for one
@@ -129,6 +134,7 @@ pub fn before_row(
             event,
             old,
             new: current.as_deref(),
+            transition: None,
         };
         if !crate::plpgsql::trigger_when(session, &firing)? {
             continue;
@@ -180,6 +186,7 @@ pub fn before_statement(
             event,
             old: None,
             new: None,
+            transition: None,
         };
         if crate::plpgsql::trigger_when(session, &firing)? {
             crate::plpgsql::call_trigger(session, &firing, true, false)?;
@@ -207,12 +214,16 @@ pub fn fire_after(session: &mut Session, from: usize) -> PgResult<()> {
                 {
                     continue;
                 }
+                let transition = t
+                    .has_transition()
+                    .then(|| transition_rows(&events, ev.rel.oid, ev.event));
                 let firing = Firing {
                     trigger: t,
                     rel: &ev.rel,
                     event: ev.event,
                     old: ev.old.as_deref(),
                     new: ev.new.as_deref(),
+                    transition,
                 };
                 if crate::plpgsql::trigger_when(session, &firing)? {
                     crate::plpgsql::call_trigger(session, &firing, false, ev.row)?;
@@ -223,6 +234,24 @@ pub fn fire_after(session: &mut Session, from: usize) -> PgResult<()> {
     Ok(())
 }
 
+/// The old and new rows of the statement's `event` on relation `relid`
+/// among `events` (its transition tables).
+fn transition_rows(
+    events: &[AfterEvent],
+    relid: u32,
+    event: TriggerEvent,
+) -> (Arc<Vec<Vec<Datum>>>, Arc<Vec<Vec<Datum>>>) {
+    let mine = || {
+        events
+            .iter()
+            .filter(move |e| e.row && e.rel.oid == relid && e.event == event)
+    };
+    (
+        Arc::new(mine().filter_map(|e| e.old.clone()).collect()),
+        Arc::new(mine().filter_map(|e| e.new.clone()).collect()),
+    )
+}
+
 /// `CREATE TRIGGER name {BEFORE | AFTER} event [OR ...] ON table
 /// [FOR [EACH] {ROW | STATEMENT}] [WHEN (condition)] EXECUTE {FUNCTION |
 /// PROCEDURE} f(args)`.
@@ -231,11 +260,7 @@ pub(crate) fn create_trigger(session: &mut Session, ct: &CreateTrigger) -> PgRes
     if ct.is_constraint {
         return Err(PgError::feature_not_supported("constraint triggers"));
     }
-    if !ct.referencing.is_empty() {
-        return Err(PgError::feature_not_supported(
-            "transition tables (REFERENCING)",
-        ));
-    }
+
     let name = ident(
         ct.name
             .0
@@ -337,6 +362,41 @@ pub(crate) fn create_trigger(session: &mut Session, ct: &CreateTrigger) -> PgRes
             format!("function {fname} must return type trigger"),
         ));
     }
+    // REFERENCING OLD TABLE AS o NEW TABLE AS n: AFTER triggers only, each
+    // for the events that have such rows.
+    let mut old_table = None;
+    let mut new_table = None;
+    for r in &ct.referencing {
+        let name = r.transition_relation_name.to_string().to_lowercase();
+        let is_old = matches!(
+            r.refer_type,
+            sqlparser::ast::TriggerReferencingType::OldTable
+        );
+        if tgtype & TRIGGER_TYPE_BEFORE != 0 {
+            return Err(PgError::new(
+                SqlState::InvalidObjectDefinition,
+                "transition table name can only be specified for an AFTER trigger",
+            ));
+        }
+        let wanted = if is_old {
+            TRIGGER_TYPE_DELETE | TRIGGER_TYPE_UPDATE
+        } else {
+            TRIGGER_TYPE_INSERT | TRIGGER_TYPE_UPDATE
+        };
+        if tgtype & wanted == 0 {
+            return Err(PgError::new(
+                SqlState::InvalidObjectDefinition,
+                match is_old {
+                    true => "OLD TABLE can only be specified for a DELETE or UPDATE trigger",
+                    false => "NEW TABLE can only be specified for an INSERT or UPDATE trigger",
+                },
+            ));
+        }
+        match is_old {
+            true => old_table = Some(name),
+            false => new_table = Some(name),
+        }
+    }
     let qual = ct.condition.as_ref().map(|c| match c {
         sqlparser::ast::Expr::Nested(inner) => inner.to_string(),
         other => other.to_string(),
@@ -364,6 +424,8 @@ pub(crate) fn create_trigger(session: &mut Session, ct: &CreateTrigger) -> PgRes
             columns,
             args,
             qual,
+            old_table,
+            new_table,
             ..old.clone()
         };
         let db = session.database_oid;
@@ -383,6 +445,8 @@ pub(crate) fn create_trigger(session: &mut Session, ct: &CreateTrigger) -> PgRes
             columns,
             args,
             qual,
+            old_table,
+            new_table,
         };
         let db = session.database_oid;
         crate::xact::with_write(session, |env, w| {

@@ -96,6 +96,9 @@ pub struct Frame<'f> {
     returned: bool,
     /// The error on its way out of the function has its CONTEXT line.
     context_added: bool,
+    /// Tables its statements may read in FROM (a trigger's transition
+    /// tables).
+    pub tables: Vec<planner::catalog::EphemeralTable>,
     rows: Vec<Vec<Datum>>,
     row_count: u64,
     /// The error a handler is running for (SQLSTATE, SQLERRM, GET
@@ -148,6 +151,10 @@ impl planner::VariableResolver for Resolver<'_> {
         };
         Ok(Some((index, type_oid, typmod)))
     }
+
+    fn ephemeral_tables(&self) -> Vec<planner::catalog::EphemeralTable> {
+        self.frame.tables.clone()
+    }
 }
 
 impl<'f> Frame<'f> {
@@ -164,6 +171,7 @@ impl<'f> Frame<'f> {
             result_row: None,
             returned: false,
             context_added: false,
+            tables: Vec::new(),
             rows: Vec::new(),
             row_count: 0,
             handling: Vec::new(),

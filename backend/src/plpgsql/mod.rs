@@ -369,6 +369,36 @@ fn trigger_frame<'f>(
     };
     frame.declare(record("new", new));
     frame.declare(record("old", old));
+    if let Some((old_rows, new_rows)) = &firing.transition {
+        let live: Vec<usize> = (0..firing.rel.columns.len())
+            .filter(|&i| !firing.rel.columns[i].2)
+            .collect();
+        let columns: Vec<(String, u32)> = live
+            .iter()
+            .map(|&i| (firing.rel.columns[i].0.clone(), firing.rel.columns[i].1))
+            .collect();
+        let project = |rows: &[Vec<Datum>]| -> std::sync::Arc<Vec<Vec<Datum>>> {
+            std::sync::Arc::new(
+                rows.iter()
+                    .map(|r| {
+                        live.iter()
+                            .map(|&i| r.get(i).cloned().unwrap_or(Datum::Null))
+                            .collect()
+                    })
+                    .collect(),
+            )
+        };
+        for (name, rows) in [
+            (&firing.trigger.old_table, old_rows),
+            (&firing.trigger.new_table, new_rows),
+        ] {
+            if let Some(name) = name {
+                frame
+                    .tables
+                    .push((name.to_string(), columns.clone(), project(rows)));
+            }
+        }
+    }
     let text = |s: &str| Datum::Text(s.to_string());
     frame.declare(exec::Var::scalar(
         "tg_name",

@@ -199,6 +199,38 @@ impl<'a> Analyzer<'a> {
         variables: &'a dyn crate::catalog::VariableResolver,
     ) -> Analyzer<'a> {
         self.variables = Some(variables);
+        // Transition tables read as WITH queries of constant rows.
+        for (name, columns, rows) in variables.ephemeral_tables() {
+            let width = columns.len();
+            let values = rows
+                .iter()
+                .map(|r| {
+                    columns
+                        .iter()
+                        .zip(r)
+                        .map(|((_, t), v)| Expr::Const {
+                            value: v.clone(),
+                            type_oid: *t,
+                        })
+                        .collect()
+                })
+                .collect();
+            self.ctes.push(cte::CteDef {
+                name,
+                columns: columns
+                    .into_iter()
+                    .map(|(name, type_oid)| crate::Column {
+                        name,
+                        type_oid,
+                        typmod: -1,
+                    })
+                    .collect(),
+                source: crate::plan::Source::Values(values),
+                width,
+                used: false,
+                level: None,
+            });
+        }
         self
     }
 
