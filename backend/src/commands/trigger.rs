@@ -77,6 +77,9 @@ pub struct AfterEvent {
     new: Option<Vec<Datum>>,
 }
 
+/// A statement's transition tables: its old rows and its new rows.
+pub type Transition = (Arc<Vec<Vec<Datum>>>, Arc<Vec<Vec<Datum>>>);
+
 /// One trigger call's facts.
 pub struct Firing<'a> {
     pub trigger: &'a TriggerDesc,
@@ -86,7 +89,7 @@ pub struct Firing<'a> {
     pub new: Option<&'a [Datum]>,
     /// The statement's transition tables (old and new rows), for a
     /// trigger that references them.
-    pub transition: Option<(Arc<Vec<Vec<Datum>>>, Arc<Vec<Vec<Datum>>>)>,
+    pub transition: Option<Transition>,
 }
 
 /// Whether an UPDATE OF trigger's columns changed (always true for one
@@ -240,7 +243,7 @@ fn transition_rows(
     events: &[AfterEvent],
     relid: u32,
     event: TriggerEvent,
-) -> (Arc<Vec<Vec<Datum>>>, Arc<Vec<Vec<Datum>>>) {
+) -> Transition {
     let mine = || {
         events
             .iter()
