@@ -87,6 +87,7 @@ pub fn ddl_statement(
         Statement::DropFunction(df) => function::drop_function(session, df),
         Statement::CreateTrigger(ct) => trigger::create_trigger(session, ct),
         Statement::DropTrigger(dt) => trigger::drop_trigger(session, dt),
+        Statement::AlterTrigger(at) => trigger::alter_trigger(session, at),
         Statement::Discard { object_type } => temp::discard(session, object_type),
         Statement::Drop {
             object_type: ObjectType::View,

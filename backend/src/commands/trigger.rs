@@ -239,11 +239,7 @@ pub fn fire_after(session: &mut Session, from: usize) -> PgResult<()> {
 
 /// The old and new rows of the statement's `event` on relation `relid`
 /// among `events` (its transition tables).
-fn transition_rows(
-    events: &[AfterEvent],
-    relid: u32,
-    event: TriggerEvent,
-) -> Transition {
+fn transition_rows(events: &[AfterEvent], relid: u32, event: TriggerEvent) -> Transition {
     let mine = || {
         events
             .iter()
@@ -519,6 +515,52 @@ pub(crate) fn drop_trigger(session: &mut Session, dt: &DropTrigger) -> PgResult<
     })?;
     catalog_changed(session);
     Ok(Outcome::Command("DROP TRIGGER".into()))
+}
+
+/// ALTER TRIGGER name ON table RENAME TO new_name.
+pub(crate) fn alter_trigger(
+    session: &mut Session,
+    at: &sqlparser::ast::AlterTrigger,
+) -> PgResult<Outcome> {
+    crate::xact::check_writable(session, "ALTER TRIGGER")?;
+    let sqlparser::ast::AlterTriggerOperation::Rename { new_name } = &at.operation else {
+        return Err(PgError::feature_not_supported(format!(
+            "ALTER TRIGGER {}",
+            at.operation
+        )));
+    };
+    let (name, new_name) = (ident(&at.name), ident(new_name));
+    let (schema, table) = split_name(&at.table_name)?;
+    let Some(info) = crate::relcache::lookup_relation(session, schema.as_deref(), &table)? else {
+        return Err(PgError::new(
+            SqlState::UndefinedTable,
+            format!("relation \"{table}\" does not exist"),
+        ));
+    };
+    crate::acl::require_relation_owner(session, info.oid)?;
+    let triggers = with_reader(session, |r| r.triggers(info.oid))?;
+    if triggers.iter().any(|(_, t)| t.name == new_name) {
+        return Err(PgError::new(
+            SqlState::DuplicateObject,
+            format!("trigger \"{new_name}\" for relation \"{table}\" already exists"),
+        ));
+    }
+    let Some((tid, t)) = triggers.into_iter().find(|(_, t)| t.name == name) else {
+        return Err(PgError::new(
+            SqlState::UndefinedObject,
+            format!("trigger \"{name}\" for table \"{table}\" does not exist"),
+        ));
+    };
+    let row = TriggerRow {
+        name: new_name,
+        ..t
+    };
+    let db = session.database_oid;
+    crate::xact::with_write(session, |env, w| {
+        CatalogWriter { env, db_oid: db }.update_trigger(tid, &row, w)
+    })?;
+    catalog_changed(session);
+    Ok(Outcome::Command("ALTER TRIGGER".into()))
 }
 
 /// ALTER TABLE ... {ENABLE [ALWAYS | REPLICA] | DISABLE} TRIGGER {name |
