@@ -105,16 +105,29 @@ pub struct Frame<'f> {
     /// STACKED DIAGNOSTICS).
     handling: Vec<PgError>,
     nargs: usize,
-    /// Plans made during this call, by statement text.
-    plans: HashMap<String, CachedPlan>,
+    /// Plans made during this call, by statement (see [`key`]).
+    plans: HashMap<usize, CachedPlan>,
+    /// Open cursors, by portal name.
+    cursors: HashMap<String, Cursor>,
+    /// The queries of bound cursor variables, by slot.
+    bound: HashMap<usize, super::parse::CursorDecl>,
 }
 
-/// A statement's plan, the variables its parameters read, and the
-/// catalog version it was made at.
+/// An open cursor: its rows (all read when it was opened) and where it
+/// stands (0 before the first row, `rows.len() + 1` after the last).
+struct Cursor {
+    columns: Vec<(String, u32)>,
+    rows: Vec<Vec<Datum>>,
+    pos: i64,
+}
+
+/// A statement's plan, the variables its parameters read, the catalog
+/// version it was made at, and the types those variables had.
 type CachedPlan = (
     std::sync::Arc<planner::PlannedStmt>,
     Vec<ParamRef>,
     (u64, u64),
+    Vec<u32>,
 );
 
 /// A parameter of a planned statement: a variable, or a field of a record
@@ -172,6 +185,8 @@ impl<'f> Frame<'f> {
             returned: false,
             context_added: false,
             tables: Vec::new(),
+            cursors: HashMap::new(),
+            bound: HashMap::new(),
             rows: Vec::new(),
             row_count: 0,
             handling: Vec::new(),
@@ -279,6 +294,36 @@ impl<'f> Frame<'f> {
                 .and_then(|row| row.values.get(i).cloned())
                 .unwrap_or(Datum::Null),
         }
+    }
+
+    fn param_type(&self, r: ParamRef) -> u32 {
+        match r {
+            ParamRef::Var(slot) => self.vars.get(slot).map_or(0, |v| v.type_oid),
+            ParamRef::Field(slot, i) => self
+                .vars
+                .get(slot)
+                .and_then(|v| v.record.as_ref())
+                .and_then(|r| r.as_ref())
+                .and_then(|row| row.types.get(i).copied())
+                .unwrap_or(0),
+        }
+    }
+
+    /// Enters a scope (a block, a loop, a handler).
+    fn push_scope(&mut self, label: Option<String>) -> usize {
+        self.scopes.push(Scope {
+            label,
+            names: Vec::new(),
+        });
+        self.vars.len()
+    }
+
+    /// Leaves the scope entered when the frame had `mark` variables: its
+    /// variables go, so a scope entered again declares the same slots
+    /// (which plans kept in the cache refer to).
+    fn pop_scope(&mut self, mark: usize) {
+        self.scopes.pop();
+        self.vars.truncate(mark);
     }
 
     fn set_found(&mut self, found: bool) {
@@ -391,12 +436,9 @@ pub fn finish(frame: &mut Frame<'_>, returned: bool) -> PgResult<()> {
 pub const TRIGGER: u32 = 2279;
 
 fn exec_block(session: &mut Session, frame: &mut Frame<'_>, block: &Block) -> PgResult<Flow> {
-    frame.scopes.push(Scope {
-        label: block.label.clone(),
-        names: Vec::new(),
-    });
+    let mark = frame.push_scope(block.label.clone());
     let r = exec_block_inner(session, frame, block);
-    frame.scopes.pop();
+    frame.pop_scope(mark);
     r
 }
 
@@ -420,6 +462,16 @@ fn exec_block_inner(session: &mut Session, frame: &mut Frame<'_>, block: &Block)
             if let Some(scope) = frame.scopes.last_mut() {
                 scope.names.push((d.name.clone(), slot));
             }
+            continue;
+        }
+        if let Some(c) = &d.cursor {
+            // A bound cursor: its portal is named after the variable.
+            let slot = frame.declare(Var::scalar(
+                &d.name,
+                types::oid::TEXT,
+                Datum::Text(d.name.clone()),
+            ));
+            frame.bound.insert(slot, c.clone());
             continue;
         }
         let (type_oid, typmod, record) = resolve_decl_type(session, frame, &d.type_text)?;
@@ -478,10 +530,7 @@ fn exec_block_inner(session: &mut Session, frame: &mut Frame<'_>, block: &Block)
             };
             // Caught: a later error names its own statement.
             frame.context_added = false;
-            frame.scopes.push(Scope {
-                label: None,
-                names: Vec::new(),
-            });
+            let mark = frame.push_scope(None);
             frame.declare(Var::scalar(
                 "sqlstate",
                 types::oid::TEXT,
@@ -495,7 +544,7 @@ fn exec_block_inner(session: &mut Session, frame: &mut Frame<'_>, block: &Block)
             frame.handling.push(e);
             let r = exec_stmts(session, frame, &h.body);
             frame.handling.pop();
-            frame.scopes.pop();
+            frame.pop_scope(mark);
             r
         }
     }
@@ -588,7 +637,13 @@ fn exec_stmt(session: &mut Session, frame: &mut Frame<'_>, stmt: &Stmt) -> PgRes
                             text: format!("\"\u{1}case\" IN ({})", e.text),
                             line: e.line,
                         };
-                        let r = eval_bool(session, frame, &q);
+                        // Its plan is kept under the WHEN's own place, made
+                        // odd (expressions are aligned: no other key is).
+                        let r =
+                            eval_expr_keyed(session, frame, &q, key(e) | 1).and_then(|(v, t)| {
+                                Ok(coerce(session, v, t, types::oid::BOOL, -1)?
+                                    == Datum::Bool(true))
+                            });
                         frame.vars.truncate(slot);
                         if let Some(s) = frame.scopes.last_mut() {
                             s.names.retain(|(_, i)| *i < slot);
@@ -718,7 +773,7 @@ fn exec_stmt(session: &mut Session, frame: &mut Frame<'_>, stmt: &Stmt) -> PgRes
         } => {
             let r = match dynamic {
                 true => run_dynamic(session, frame, query, using)?,
-                false => run_sql(session, frame, &query.text)?,
+                false => run_sql(session, frame, &query.text, key(query))?,
             };
             let want: Vec<u32> = match frame.sig.out_columns.is_empty() {
                 true => vec![frame.sig.ret_type],
@@ -766,13 +821,13 @@ fn exec_stmt(session: &mut Session, frame: &mut Frame<'_>, stmt: &Stmt) -> PgRes
             Err(PgError::new(SqlState::AssertFailure, msg))
         }
         StmtKind::Perform(e) => {
-            let r = run_sql(session, frame, &format!("SELECT {}", e.text))?;
+            let r = run_sql(session, frame, &format!("SELECT {}", e.text), key(e))?;
             frame.row_count = r.rows.len() as u64;
             frame.set_found(!r.rows.is_empty());
             Ok(Flow::Normal)
         }
         StmtKind::Sql { sql, into, strict } => {
-            let r = run_sql(session, frame, &sql.text)?;
+            let r = run_sql(session, frame, &sql.text, key(sql))?;
             frame.row_count = r.processed;
             if into.is_empty() {
                 frame.set_found(r.processed > 0);
@@ -793,6 +848,74 @@ fn exec_stmt(session: &mut Session, frame: &mut Frame<'_>, stmt: &Stmt) -> PgRes
                 store_into(session, frame, into, *strict, r)?;
             }
             Ok(Flow::Normal)
+        }
+        StmtKind::Open {
+            cursor,
+            query,
+            dynamic,
+            using,
+            args,
+        } => {
+            let opening = match (query, dynamic) {
+                (Some(q), true) => Opening::Dynamic(q, using),
+                (Some(q), false) => Opening::Query(q),
+                (None, _) => Opening::Bound {
+                    args,
+                    temporary: false,
+                },
+            };
+            open_cursor(session, frame, cursor, opening)?;
+            Ok(Flow::Normal)
+        }
+        StmtKind::Fetch {
+            cursor,
+            direction,
+            into,
+            is_move,
+        } => {
+            let portal = portal_name(frame, cursor)?;
+            let delta = match direction {
+                super::parse::Direction::Absolute(e) | super::parse::Direction::Relative(e) => {
+                    let (v, t) = eval_expr(session, frame, e)?;
+                    match coerce(session, v, t, types::oid::INT8, -1)? {
+                        Datum::Int8(n) => n,
+                        _ => 0,
+                    }
+                }
+                _ => 0,
+            };
+            let c = frame
+                .cursors
+                .get_mut(&portal)
+                .ok_or_else(|| no_cursor(&portal))?;
+            let n = c.rows.len() as i64;
+            c.pos = match direction {
+                super::parse::Direction::Next => c.pos + 1,
+                super::parse::Direction::Prior => c.pos - 1,
+                super::parse::Direction::First => 1,
+                super::parse::Direction::Last => n,
+                super::parse::Direction::Absolute(_) if delta < 0 => n + 1 + delta,
+                super::parse::Direction::Absolute(_) => delta,
+                super::parse::Direction::Relative(_) => c.pos + delta,
+            }
+            .clamp(0, n + 1);
+            let row = (c.pos >= 1 && c.pos <= n).then(|| c.rows[(c.pos - 1) as usize].clone());
+            let columns = c.columns.clone();
+            frame.set_found(row.is_some());
+            frame.row_count = u64::from(row.is_some());
+            if !*is_move {
+                let row = row.unwrap_or_else(|| vec![Datum::Null; columns.len()]);
+                assign_row(session, frame, into, &columns, row)?;
+            }
+            Ok(Flow::Normal)
+        }
+        StmtKind::Close(cursor) => {
+            let portal = portal_name(frame, cursor)?;
+            frame
+                .cursors
+                .remove(&portal)
+                .map(|_| Flow::Normal)
+                .ok_or_else(|| no_cursor(&portal))
         }
         StmtKind::GetDiagnostics { stacked, items } => {
             for (target, item) in items {
@@ -835,6 +958,156 @@ fn stacked_item(e: Option<&PgError>, item: &str) -> PgResult<Datum> {
     })
 }
 
+/// `c` or `c(args)` naming a bound cursor variable (a FOR loop over it):
+/// its name and argument texts.
+fn bound_cursor_call(frame: &Frame<'_>, text: &str) -> Option<(String, Vec<String>)> {
+    let text = text.trim();
+    let (name, rest) = match text.find('(') {
+        Some(i) => (text[..i].trim(), Some(&text[i..])),
+        None => (text, None),
+    };
+    if name.is_empty() || !name.chars().all(|c| c.is_alphanumeric() || c == '_') {
+        return None;
+    }
+    let name = name.to_lowercase();
+    let slot = frame.find(&name)?;
+    frame.bound.get(&slot)?;
+    let mut args = Vec::new();
+    if let Some(rest) = rest {
+        let inner = rest.strip_prefix('(')?.strip_suffix(')')?;
+        let (mut depth, mut start, mut quoted) = (0, 0, false);
+        for (i, c) in inner.char_indices() {
+            match c {
+                '\'' => quoted = !quoted,
+                '(' if !quoted => depth += 1,
+                ')' if !quoted => depth -= 1,
+                ',' if !quoted && depth == 0 => {
+                    args.push(inner[start..i].trim().to_string());
+                    start = i + 1;
+                }
+                _ => {}
+            }
+        }
+        if !inner.trim().is_empty() {
+            args.push(inner[start..].trim().to_string());
+        }
+    }
+    Some((name, args))
+}
+
+fn no_cursor(name: &str) -> PgError {
+    PgError::new(
+        SqlState::InvalidCursorName,
+        format!("cursor \"{name}\" does not exist"),
+    )
+}
+
+/// The portal a cursor variable names.
+fn portal_name(frame: &Frame<'_>, cursor: &str) -> PgResult<String> {
+    let slot = frame.find(cursor).ok_or_else(|| no_cursor(cursor))?;
+    match &frame.vars[slot].value {
+        Datum::Text(n) => Ok(n.clone()),
+        _ => Err(PgError::new(
+            SqlState::NullValueNotAllowed,
+            "cursor variable \"".to_string() + cursor + "\" is null",
+        )),
+    }
+}
+
+/// OPEN: runs the cursor's query (a bound cursor's with its arguments,
+/// or the one given) and keeps its rows under the portal name.
+/// What OPEN runs: a query, a dynamic one, or the bound cursor's with
+/// these arguments (`temporary`: made up while running, so their plans are
+/// not kept).
+enum Opening<'a> {
+    Query(&'a Expr),
+    Dynamic(&'a Expr, &'a [Expr]),
+    Bound {
+        args: &'a [(Option<String>, Expr)],
+        temporary: bool,
+    },
+}
+
+fn open_cursor(
+    session: &mut Session,
+    frame: &mut Frame<'_>,
+    cursor: &str,
+    opening: Opening<'_>,
+) -> PgResult<()> {
+    let slot = frame.find(cursor).ok_or_else(|| no_cursor(cursor))?;
+    let portal = match &frame.vars[slot].value {
+        Datum::Text(n) => n.clone(),
+        _ => {
+            let n = format!("<unnamed portal {}>", frame.cursors.len() + 1);
+            frame.vars[slot].value = Datum::Text(n.clone());
+            n
+        }
+    };
+    if frame.cursors.contains_key(&portal) {
+        return Err(PgError::new(
+            SqlState::DuplicateCursor,
+            format!("cursor \"{portal}\" already in use"),
+        ));
+    }
+    let r = match (opening, frame.bound.get(&slot).cloned()) {
+        (Opening::Dynamic(q, using), _) => run_dynamic(session, frame, q, using)?,
+        (Opening::Query(q), _) => run_sql(session, frame, &q.text, key(q))?,
+        (Opening::Bound { args, temporary }, Some(decl)) => {
+            if args.len() != decl.params.len() {
+                return Err(PgError::new(
+                    SqlState::SyntaxError,
+                    match args.len() < decl.params.len() {
+                        true => format!("not enough arguments for cursor \"{cursor}\""),
+                        false => format!("too many arguments for cursor \"{cursor}\""),
+                    },
+                ));
+            }
+            // The arguments, evaluated here, become the query's variables.
+            let mut values = Vec::with_capacity(args.len());
+            for (i, (name, e)) in args.iter().enumerate() {
+                let k = match name {
+                    Some(n) => decl.params.iter().position(|p| &p.0 == n).unwrap_or(i),
+                    None => i,
+                };
+                let cache_key = if temporary { NO_CACHE } else { key(e) };
+                let (v, t) = eval_expr_keyed(session, frame, e, cache_key)?;
+                values.push((k, v, t));
+            }
+            values.sort_by_key(|v| v.0);
+            let mark = frame.push_scope(None);
+            let mut result = Ok(());
+            for ((pname, ptype), (_, v, t)) in decl.params.iter().zip(values) {
+                result = result.and_then(|()| {
+                    let (to, typmod) = parse_type(session, ptype)?;
+                    let v = coerce(session, v, t, to, typmod)?;
+                    frame.declare(Var::scalar(pname, to, v));
+                    Ok(())
+                });
+            }
+            // Keyed by the cursor's slot (the declaration is a copy here).
+            let r =
+                result.and_then(|()| run_sql(session, frame, &decl.query.text, usize::MAX - slot));
+            frame.pop_scope(mark);
+            r?
+        }
+        (Opening::Bound { .. }, None) => {
+            return Err(PgError::new(
+                SqlState::SyntaxError,
+                format!("cursor \"{cursor}\" has no query"),
+            ));
+        }
+    };
+    frame.cursors.insert(
+        portal,
+        Cursor {
+            columns: r.columns,
+            rows: r.rows,
+            pos: 0,
+        },
+    );
+    Ok(())
+}
+
 /// What a loop does with EXIT/CONTINUE/RETURN from its body: Some(flow)
 /// leaves the loop with that flow, None goes round again.
 fn loop_control(flow: Flow, label: &Option<String>) -> Option<Flow> {
@@ -854,12 +1127,9 @@ fn exec_for(
     kind: &ForKind,
     body: &[Stmt],
 ) -> PgResult<Flow> {
-    frame.scopes.push(Scope {
-        label: label.clone(),
-        names: Vec::new(),
-    });
+    let mark = frame.push_scope(label.clone());
     let r = exec_for_inner(session, frame, label, kind, body);
-    frame.scopes.pop();
+    frame.pop_scope(mark);
     r
 }
 
@@ -924,12 +1194,58 @@ fn exec_for_inner(
         ForKind::Query {
             targets,
             query,
+            dynamic: false,
+            ..
+        } if bound_cursor_call(frame, &query.text).is_some() => {
+            let (name, args) = bound_cursor_call(frame, &query.text).unwrap_or_default();
+            let args: Vec<(Option<String>, Expr)> = args
+                .into_iter()
+                .map(|a| {
+                    (
+                        None,
+                        Expr {
+                            text: a,
+                            line: query.line,
+                        },
+                    )
+                })
+                .collect();
+            let opening = Opening::Bound {
+                args: &args,
+                temporary: true,
+            };
+            open_cursor(session, frame, &name, opening)?;
+            let portal = portal_name(frame, &name)?;
+            let c = frame
+                .cursors
+                .remove(&portal)
+                .ok_or_else(|| no_cursor(&portal))?;
+            let mut result = Flow::Normal;
+            let found = !c.rows.is_empty();
+            for row in c.rows {
+                assign_row(session, frame, targets, &c.columns, row)?;
+                match exec_stmts(session, frame, body)? {
+                    Flow::Normal => {}
+                    flow => {
+                        if let Some(f) = loop_control(flow, label) {
+                            result = f;
+                            break;
+                        }
+                    }
+                }
+            }
+            frame.set_found(found);
+            Ok(result)
+        }
+        ForKind::Query {
+            targets,
+            query,
             dynamic,
             using,
         } => {
             let r = match dynamic {
                 true => run_dynamic(session, frame, query, using)?,
-                false => run_sql(session, frame, &query.text)?,
+                false => run_sql(session, frame, &query.text, key(query))?,
             };
             let mut result = Flow::Normal;
             let found = !r.rows.is_empty();
@@ -1189,6 +1505,10 @@ fn resolve_decl_type(
     let lower = t.to_lowercase();
     if lower == "record" {
         return Ok((types::oid::RECORD, -1, Some(None)));
+    }
+    if lower == "refcursor" {
+        // A cursor variable holds its portal's name.
+        return Ok((types::oid::TEXT, -1, None));
     }
     if let Some(base) = lower.strip_suffix("%rowtype") {
         let base = base.trim();
@@ -1505,7 +1825,7 @@ pub fn run_sql_body(
     let statements = super::parse::split_statements(body)?;
     let mut last = None;
     for sql in &statements {
-        last = Some(run_sql(session, frame, sql)?);
+        last = Some(run_sql(session, frame, sql, sql.as_ptr() as usize)?);
     }
     let sig = frame.sig;
     let Some(r) = last else {
@@ -1557,8 +1877,19 @@ pub fn eval_condition(session: &mut Session, frame: &mut Frame<'_>, text: &str) 
 }
 
 pub fn eval_expr(session: &mut Session, frame: &mut Frame<'_>, e: &Expr) -> PgResult<(Datum, u32)> {
+    eval_expr_keyed(session, frame, e, key(e))
+}
+
+/// [`eval_expr`] with the plan cache key given (for an expression made up
+/// while running, which has no place of its own in the body).
+fn eval_expr_keyed(
+    session: &mut Session,
+    frame: &mut Frame<'_>,
+    e: &Expr,
+    cache_key: usize,
+) -> PgResult<(Datum, u32)> {
     let sql = format!("{EXPRESSION_PREFIX}{}", e.text);
-    let r = run_sql(session, frame, &sql)?;
+    let r = run_sql(session, frame, &sql, cache_key)?;
     if r.columns.len() != 1 {
         return Err(PgError::new(
             SqlState::SyntaxError,
@@ -1620,11 +1951,34 @@ fn run_dynamic(
     run_statement(session, stmt, &sql, &types, values, None)
 }
 
-/// Runs one SQL statement of the body with the frame's variables.
-fn run_sql(session: &mut Session, frame: &mut Frame<'_>, sql: &str) -> PgResult<SqlResult> {
+/// The key of a statement whose plan is not kept (one made up while
+/// running, whose address may be another's later).
+const NO_CACHE: usize = 0;
+
+/// The plan cache key of an expression or statement of the body: where
+/// it is in the parsed body (the same text elsewhere may name other
+/// variables).
+fn key(e: &Expr) -> usize {
+    std::ptr::from_ref(e) as usize
+}
+
+/// Runs one SQL statement of the body with the frame's variables; its plan
+/// is kept under `key` while the catalog and the types of the variables
+/// it reads stay the same.
+fn run_sql(
+    session: &mut Session,
+    frame: &mut Frame<'_>,
+    sql: &str,
+    key: usize,
+) -> PgResult<SqlResult> {
     let version = crate::tcop::catalog_version(session);
-    if let Some((plan, used, v)) = frame.plans.get(sql)
+    if key != NO_CACHE
+        && let Some((plan, used, v, types)) = frame.plans.get(&key)
         && *v == version
+        && used
+            .iter()
+            .map(|&r| frame.param_type(r))
+            .eq(types.iter().copied())
     {
         let plan = plan.clone();
         let params: Vec<Datum> = used.iter().map(|&r| frame.param_value(r)).collect();
@@ -1664,9 +2018,12 @@ fn run_sql(session: &mut Session, frame: &mut Frame<'_>, sql: &str) -> PgResult<
     let used = resolver.used.into_inner();
     let plan = std::sync::Arc::new(plan);
     let params: Vec<Datum> = used.iter().map(|&r| frame.param_value(r)).collect();
-    frame
-        .plans
-        .insert(sql.to_string(), (plan.clone(), used, version));
+    if key != NO_CACHE {
+        let types = used.iter().map(|&r| frame.param_type(r)).collect();
+        frame
+            .plans
+            .insert(key, (plan.clone(), used, version, types));
+    }
     execute_plan(session, &plan, params, sql)
 }
 

@@ -15,9 +15,15 @@
 //!    subtransaction (an internal savepoint).
 //! 4. `DO $$ ... $$` runs an anonymous block the same way ([`do_block`]).
 //!
-//! Differences from PostgreSQL: no plan cache across calls (each call
-//! parses its body and plans each statement on first use), no cursors,
-//! no polymorphic arguments; triggers are in `commands::trigger`.
+//! Plans: each call parses its body and plans a statement on first use,
+//! then reuses that plan (kept by the statement's place in the body) while
+//! the catalog and the types of the variables it reads are unchanged;
+//! leaving a scope frees its variables' slots, so entering it again makes
+//! the same slots the kept plans read.
+//!
+//! Differences from PostgreSQL: no plan cache across calls; a cursor's
+//! rows are read when it is opened, and a refcursor cannot be handed to
+//! the client as a portal; triggers are in `commands::trigger`.
 
 mod exec;
 pub mod parse;
@@ -78,6 +84,14 @@ fn check_sql(text: &str, line: usize) -> Result<(), Located> {
 
 fn check_expr(e: &parse::Expr) -> Result<(), Located> {
     check_sql(&format!("SELECT {}", e.text), e.line)
+}
+
+/// Whether a FOR loop's text is `name` or `name(args)` (a bound cursor).
+fn names_cursor(text: &str) -> bool {
+    let name = text.split('(').next().unwrap_or("").trim();
+    !name.is_empty()
+        && name.chars().all(|c| c.is_alphanumeric() || c == '_')
+        && text.trim_end().ends_with(')') == text.contains('(')
 }
 
 fn check_block(b: &parse::Block, constants: &mut Vec<String>) -> Result<(), Located> {
@@ -149,11 +163,12 @@ fn check_stmts(stmts: &[parse::Stmt], constants: &mut Vec<String>) -> Result<(),
                         check_expr(low)?;
                         check_expr(high)?;
                     }
+                    // `FOR r IN c(args)` over a bound cursor is no query.
                     ForKind::Query {
                         query,
                         dynamic: false,
                         ..
-                    } => check_sql(&query.text, query.line)?,
+                    } if !names_cursor(&query.text) => check_sql(&query.text, query.line)?,
                     _ => {}
                 }
                 check_stmts(body, constants)?;

@@ -43,7 +43,27 @@ pub struct Decl {
     pub constant: bool,
     pub not_null: bool,
     pub default: Option<Expr>,
+    /// A bound cursor: `name [NO SCROLL] CURSOR [(arg type, ...)] FOR query`.
+    pub cursor: Option<CursorDecl>,
     pub line: usize,
+}
+
+/// The query (and parameters) of a bound cursor variable.
+#[derive(Debug, Clone)]
+pub struct CursorDecl {
+    pub params: Vec<(String, String)>,
+    pub query: Expr,
+}
+
+/// Where FETCH / MOVE go.
+#[derive(Debug, Clone)]
+pub enum Direction {
+    Next,
+    Prior,
+    First,
+    Last,
+    Absolute(Expr),
+    Relative(Expr),
 }
 
 /// An SQL expression or query as text, with where it starts in the body.
@@ -176,6 +196,22 @@ pub enum StmtKind {
         stacked: bool,
         items: Vec<(Target, String)>,
     },
+    /// `OPEN c [(args)]` of a bound cursor, `OPEN c FOR query` /
+    /// `FOR EXECUTE text [USING ...]` of a refcursor variable.
+    Open {
+        cursor: String,
+        query: Option<Expr>,
+        dynamic: bool,
+        using: Vec<Expr>,
+        args: Vec<(Option<String>, Expr)>,
+    },
+    Fetch {
+        cursor: String,
+        direction: Direction,
+        into: Vec<Target>,
+        is_move: bool,
+    },
+    Close(String),
     Null,
 }
 
@@ -214,6 +250,10 @@ impl Stmt {
             StmtKind::Sql { .. } => "SQL statement",
             StmtKind::Execute { .. } => "EXECUTE",
             StmtKind::GetDiagnostics { .. } => "GET DIAGNOSTICS",
+            StmtKind::Open { .. } => "OPEN",
+            StmtKind::Fetch { is_move: false, .. } => "FETCH",
+            StmtKind::Fetch { .. } => "MOVE",
+            StmtKind::Close(_) => "CLOSE",
             StmtKind::Null => "NULL",
         }
     }
@@ -655,6 +695,7 @@ impl Parser<'_> {
                 constant: false,
                 not_null: false,
                 default: None,
+                cursor: None,
                 line,
             });
         }
@@ -662,11 +703,38 @@ impl Parser<'_> {
         if self.is_word("cursor")
             || (self.is_word("no") && self.word_at(self.i + 1) == Some("scroll"))
             || self.is_word("scroll")
-            || self.is_word("refcursor")
         {
-            return Err(PgError::feature_not_supported(
-                "cursor variables in PL/pgSQL",
-            ));
+            self.eat_word("no");
+            self.eat_word("scroll");
+            self.expect_word("cursor")?;
+            let mut params = Vec::new();
+            if self.eat_sym("(") {
+                loop {
+                    let p = self.ident()?;
+                    let t =
+                        self.text_until(&|k| matches!(k, Kind::Sym(s) if s == "," || s == ")"))?;
+                    params.push((p, t.text));
+                    if !self.eat_sym(",") {
+                        break;
+                    }
+                }
+                self.expect_sym(")")?;
+            }
+            if !self.eat_word("for") {
+                self.expect_word("is")?;
+            }
+            let query = self.until_semi()?;
+            self.expect_sym(";")?;
+            return Ok(Decl {
+                name,
+                type_text: "refcursor".into(),
+                alias_for: None,
+                constant,
+                not_null: false,
+                default: None,
+                cursor: Some(CursorDecl { params, query }),
+                line,
+            });
         }
         let type_expr = self.text_until(&|k| match k {
             Kind::Sym(s) => s == ";" || s == ":=" || s == "=",
@@ -694,6 +762,7 @@ impl Parser<'_> {
             constant,
             not_null,
             default,
+            cursor: None,
             line,
         })
     }
@@ -910,8 +979,111 @@ impl Parser<'_> {
                 self.i += 2;
                 StmtKind::Null
             }
-            Some("open" | "fetch" | "move" | "close") => {
-                return Err(PgError::feature_not_supported("cursors in PL/pgSQL"));
+            Some("open") => {
+                self.i += 1;
+                let cursor = self.ident()?;
+                let mut args = Vec::new();
+                let mut query = None;
+                let mut dynamic = false;
+                let mut using = Vec::new();
+                if self.eat_sym("(") {
+                    loop {
+                        // `name := value` or `name => value`, or positional.
+                        let named = matches!(self.tokens.get(self.i + 1).map(|t| &t.kind), Some(Kind::Sym(s)) if s == ":=" || s == "=>");
+                        let n = if named {
+                            let n = self.ident()?;
+                            self.i += 1;
+                            Some(n)
+                        } else {
+                            None
+                        };
+                        let e = self
+                            .text_until(&|k| matches!(k, Kind::Sym(s) if s == "," || s == ")"))?;
+                        args.push((n, e));
+                        if !self.eat_sym(",") {
+                            break;
+                        }
+                    }
+                    self.expect_sym(")")?;
+                } else {
+                    self.eat_word("no");
+                    self.eat_word("scroll");
+                    if self.eat_word("for") {
+                        dynamic = self.eat_word("execute");
+                        let e = self.text_until(&|k| match k {
+                            Kind::Sym(s) => s == ";",
+                            Kind::Word(w) => dynamic && w == "using",
+                            _ => false,
+                        })?;
+                        if self.eat_word("using") {
+                            using = self.expr_list(&[])?;
+                        }
+                        query = Some(e);
+                    }
+                }
+                self.expect_sym(";")?;
+                StmtKind::Open {
+                    cursor,
+                    query,
+                    dynamic,
+                    using,
+                    args,
+                }
+            }
+            Some(w @ ("fetch" | "move")) => {
+                let is_move = w == "move";
+                self.i += 1;
+                let direction = match self.peek_word() {
+                    Some("next" | "forward") => {
+                        self.i += 1;
+                        Direction::Next
+                    }
+                    Some("prior" | "backward") => {
+                        self.i += 1;
+                        Direction::Prior
+                    }
+                    Some("first") => {
+                        self.i += 1;
+                        Direction::First
+                    }
+                    Some("last") => {
+                        self.i += 1;
+                        Direction::Last
+                    }
+                    Some(d @ ("absolute" | "relative")) => {
+                        let absolute = d == "absolute";
+                        self.i += 1;
+                        let e = self.until_words(&["from", "in"])?;
+                        if absolute {
+                            Direction::Absolute(e)
+                        } else {
+                            Direction::Relative(e)
+                        }
+                    }
+                    _ => Direction::Next,
+                };
+                if !self.eat_word("from") {
+                    self.eat_word("in");
+                }
+                let cursor = self.ident()?;
+                let into = if !is_move && self.eat_word("into") {
+                    self.targets()?
+                } else {
+                    Vec::new()
+                };
+                self.expect_sym(";")?;
+                StmtKind::Fetch {
+                    cursor,
+                    direction,
+                    into,
+                    is_move,
+                }
+            }
+            Some("close") => {
+                self.i += 1;
+                let cursor = self.ident()?;
+                self.expect_sym(";")?;
+                StmtKind::Close(cursor)
             }
             _ => {
                 if let Some(assign) = self.try_assignment()? {
