@@ -958,6 +958,35 @@ fn stacked_item(e: Option<&PgError>, item: &str) -> PgResult<Datum> {
     })
 }
 
+/// The body of a FOR loop over rows, once per row assigned to the
+/// targets; FOUND tells whether there was a row.
+fn loop_over_rows(
+    session: &mut Session,
+    frame: &mut Frame<'_>,
+    targets: &[Target],
+    columns: &[(String, u32)],
+    rows: Vec<Vec<Datum>>,
+    body: &[Stmt],
+    label: &Option<String>,
+) -> PgResult<Flow> {
+    let found = !rows.is_empty();
+    let mut result = Flow::Normal;
+    for row in rows {
+        assign_row(session, frame, targets, columns, row)?;
+        match exec_stmts(session, frame, body)? {
+            Flow::Normal => {}
+            flow => {
+                if let Some(f) = loop_control(flow, label) {
+                    result = f;
+                    break;
+                }
+            }
+        }
+    }
+    frame.set_found(found);
+    Ok(result)
+}
+
 /// `c` or `c(args)` naming a bound cursor variable (a FOR loop over it):
 /// its name and argument texts.
 fn bound_cursor_call(frame: &Frame<'_>, text: &str) -> Option<(String, Vec<String>)> {
@@ -1220,22 +1249,7 @@ fn exec_for_inner(
                 .cursors
                 .remove(&portal)
                 .ok_or_else(|| no_cursor(&portal))?;
-            let mut result = Flow::Normal;
-            let found = !c.rows.is_empty();
-            for row in c.rows {
-                assign_row(session, frame, targets, &c.columns, row)?;
-                match exec_stmts(session, frame, body)? {
-                    Flow::Normal => {}
-                    flow => {
-                        if let Some(f) = loop_control(flow, label) {
-                            result = f;
-                            break;
-                        }
-                    }
-                }
-            }
-            frame.set_found(found);
-            Ok(result)
+            loop_over_rows(session, frame, targets, &c.columns, c.rows, body, label)
         }
         ForKind::Query {
             targets,
@@ -1247,23 +1261,7 @@ fn exec_for_inner(
                 true => run_dynamic(session, frame, query, using)?,
                 false => run_sql(session, frame, &query.text, key(query))?,
             };
-            let mut result = Flow::Normal;
-            let found = !r.rows.is_empty();
-            let columns = r.columns;
-            for row in r.rows {
-                assign_row(session, frame, targets, &columns, row)?;
-                match exec_stmts(session, frame, body)? {
-                    Flow::Normal => {}
-                    flow => {
-                        if let Some(f) = loop_control(flow, label) {
-                            result = f;
-                            break;
-                        }
-                    }
-                }
-            }
-            frame.set_found(found);
-            Ok(result)
+            loop_over_rows(session, frame, targets, &r.columns, r.rows, body, label)
         }
         ForKind::Array {
             target,
