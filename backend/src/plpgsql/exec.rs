@@ -771,10 +771,7 @@ fn exec_stmt(session: &mut Session, frame: &mut Frame<'_>, stmt: &Stmt) -> PgRes
             dynamic,
             using,
         } => {
-            let r = match dynamic {
-                true => run_dynamic(session, frame, query, using)?,
-                false => run_sql(session, frame, &query.text, key(query))?,
-            };
+            let r = run_query(session, frame, query, *dynamic, using)?;
             let want: Vec<u32> = match frame.sig.out_columns.is_empty() {
                 true => vec![frame.sig.ret_type],
                 false => frame.sig.out_columns.iter().map(|c| c.1).collect(),
@@ -1257,10 +1254,7 @@ fn exec_for_inner(
             dynamic,
             using,
         } => {
-            let r = match dynamic {
-                true => run_dynamic(session, frame, query, using)?,
-                false => run_sql(session, frame, &query.text, key(query))?,
-            };
+            let r = run_query(session, frame, query, *dynamic, using)?;
             loop_over_rows(session, frame, targets, &r.columns, r.rows, body, label)
         }
         ForKind::Array {
@@ -1912,6 +1906,21 @@ fn eval_expr_keyed(
         .and_then(|row| row.into_iter().next())
         .unwrap_or(Datum::Null);
     Ok((v, t))
+}
+
+/// The rows of a query of the body, or of a dynamic one (`EXECUTE text
+/// USING ...`).
+fn run_query(
+    session: &mut Session,
+    frame: &mut Frame<'_>,
+    query: &Expr,
+    dynamic: bool,
+    using: &[Expr],
+) -> PgResult<SqlResult> {
+    match dynamic {
+        true => run_dynamic(session, frame, query, using),
+        false => run_sql(session, frame, &query.text, key(query)),
+    }
 }
 
 /// `EXECUTE text [USING ...]`: the text is evaluated, then run with the
