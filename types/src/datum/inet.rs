@@ -306,7 +306,7 @@ fn parse_v6(s: &[u8]) -> Option<([u8; 16], u32)> {
 fn bitncmp(a: &[u8], b: &[u8], bits: u32) -> Ordering {
     let whole = (bits / 8) as usize;
     let o = a[..whole].cmp(&b[..whole]);
-    if o != Ordering::Equal || bits % 8 == 0 {
+    if o != Ordering::Equal || bits.is_multiple_of(8) {
         return o;
     }
     let m = 0xffu8 << (8 - bits % 8);
@@ -427,7 +427,9 @@ impl InetValue {
             .map(|c| u16::from(c[0]) << 8 | u16::from(c[1]))
             .collect();
         // the longest run of zero words (the first of equal runs)
-        let (mut best, mut cur): (Option<(usize, usize)>, Option<(usize, usize)>) = (None, None);
+        // (start, length) of runs of zero words
+        let mut best: Option<(usize, usize)> = None;
+        let mut cur: Option<(usize, usize)> = None;
         for (i, &w) in words.iter().enumerate() {
             if w == 0 {
                 cur = Some(cur.map_or((i, 1), |(b, l)| (b, l + 1)));
