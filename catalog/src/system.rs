@@ -939,6 +939,8 @@ pub const BTREE_OPCLASSES: &[BtreeOpclass] = &[
     opclass(10065, "uuid_ops", oid::UUID, true),
     opclass(10088, "jsonb_ops", oid::JSONB, true),
     opclass(10067, "pg_lsn_ops", oid::PG_LSN, true),
+    opclass(10015, "inet_ops", oid::INET, true),
+    opclass(10009, "cidr_ops", oid::INET, false),
     opclass(3901, "range_ops", oid::ANYRANGE, true),
     opclass(10080, "multirange_ops", oid::ANYMULTIRANGE, true),
     opclass(10050, "enum_ops", oid::ANYENUM, true),
@@ -952,6 +954,8 @@ fn opclass_input(type_oid: u32) -> u32 {
     let type_oid = types::typcache::base_type(type_oid);
     if type_oid == oid::VARCHAR {
         oid::TEXT
+    } else if type_oid == oid::CIDR {
+        oid::INET
     } else if oid::range_subtype(type_oid).is_some() {
         oid::ANYRANGE
     } else if oid::multirange_range(type_oid).is_some() {
@@ -2035,6 +2039,8 @@ pub const BUILTIN_TYPES: &[TypeRow] = &[
     (oid::JSONB, "jsonb", 'U', false, 0, 3807, 'x', 0, 'b'),
     (oid::JSONPATH, "jsonpath", 'U', false, 0, 4073, 'x', 0, 'b'),
     (oid::PG_LSN, "pg_lsn", 'U', false, 0, 3221, 'p', 0, 'b'),
+    (oid::INET, "inet", 'I', true, 0, 1041, 'm', 0, 'b'),
+    (oid::CIDR, "cidr", 'I', false, 0, 651, 'm', 0, 'b'),
     (
         oid::INT4RANGE,
         "int4range",

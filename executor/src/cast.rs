@@ -181,6 +181,8 @@ fn convert(v: Datum, from: u32, to: u32, opts: &OutputOptions) -> PgResult<Datum
             (Datum::Text(s), BPCHAR) => s.trim_end_matches(' ').to_string(),
             (Datum::Text(s), _) => s.clone(),
             (Datum::Bool(b), _) => if *b { "true" } else { "false" }.to_string(),
+            // text(inet): the mask always shows
+            (Datum::Inet(i), _) => i.show(),
             (other, _) => other.to_text(opts),
         };
         return Datum::from_text(if to == UNKNOWN { TEXT } else { to }, &s, opts);
@@ -214,6 +216,12 @@ fn convert(v: Datum, from: u32, to: u32, opts: &OutputOptions) -> PgResult<Datum
         }
         (Datum::Jsonb(j), JSONB, JSON) => return Ok(Datum::Text(j.to_text())),
         (Datum::Jsonb(j), JSONB, _) => return jsonb_to_scalar(j, to, opts),
+        // cidr to inet is a binary coercion; inet to cidr (`cidr(inet)`)
+        // drops the bits right of the mask.
+        (Datum::Inet(i), _, INET) => {
+            return Ok(Datum::Inet(types::datum::InetValue { cidr: false, ..*i }));
+        }
+        (Datum::Inet(i), _, CIDR) => return Ok(Datum::Inet(i.network())),
         // A range as the multirange of its one member.
         (Datum::Range(r), _, _) if oid::multirange_of(from) == Some(to) => {
             return Ok(Datum::Multirange(Box::new(

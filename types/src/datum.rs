@@ -17,6 +17,7 @@
 pub mod array;
 pub mod datetime;
 pub mod float;
+pub mod inet;
 pub mod json;
 pub mod jsonpath;
 pub mod multirange;
@@ -27,6 +28,7 @@ pub mod tz;
 
 pub use array::ArrayValue;
 pub use datetime::{DateStyle, Interval, TimeZone};
+pub use inet::InetValue;
 pub use multirange::MultirangeValue;
 pub use numeric::Numeric;
 pub use range::RangeValue;
@@ -78,6 +80,8 @@ pub enum Datum {
     /// a composite value: a row of a named composite type or an anonymous
     /// `record` (see [`record`])
     Record(Box<RecordValue>),
+    /// `inet` or `cidr` (see [`inet`])
+    Inet(InetValue),
 }
 
 /// The session settings that change how values print (and how zone-less
@@ -426,6 +430,7 @@ impl Datum {
                 Datum::PgLsn(parse_pg_lsn(s).ok_or_else(|| invalid_syntax(type_oid, s))?)
             }
             oid::VOID => Datum::Void,
+            oid::INET | oid::CIDR => Datum::Inet(InetValue::parse(s, type_oid == oid::CIDR)?),
             t if oid::element_of(t).is_some() => {
                 let elem = oid::element_of(t).unwrap_or(oid::TEXT);
                 Datum::Array(Box::new(array::from_text(elem, s, opts)?))
@@ -508,6 +513,7 @@ impl Datum {
             Datum::Multirange(m) => m.to_text(opts),
             Datum::Enum(label) => enum_out(*label),
             Datum::Record(r) => record::to_text(r, opts),
+            Datum::Inet(i) => i.to_text(),
         }
     }
 
@@ -549,6 +555,7 @@ impl Datum {
             Datum::Multirange(m) => m.to_binary(),
             Datum::Enum(label) => enum_out(*label).into_bytes(),
             Datum::Record(r) => record::to_binary(r),
+            Datum::Inet(i) => i.to_binary(),
         }
     }
 
@@ -648,6 +655,7 @@ impl Datum {
                 u.copy_from_slice(b);
                 Datum::Uuid(u)
             }
+            oid::INET | oid::CIDR => Datum::Inet(InetValue::from_binary(b, type_oid == oid::CIDR)?),
             t if oid::element_of(t).is_some() => {
                 let elem = oid::element_of(t).unwrap_or(oid::TEXT);
                 Datum::Array(Box::new(array::from_binary(elem, b)?))

@@ -31,6 +31,9 @@ pub const JSONB: u32 = 3802;
 pub const JSONPATH: u32 = 4072;
 /// `pg_lsn`: a WAL position, an unsigned 64-bit byte offset printed `X/X`.
 pub const PG_LSN: u32 = 3220;
+/// `inet` and `cidr`: network addresses (see [`crate::datum::inet`]).
+pub const INET: u32 = 869;
+pub const CIDR: u32 = 650;
 pub const REGCLASS: u32 = 2205;
 pub const REGTYPE: u32 = 2206;
 pub const REGNAMESPACE: u32 = 4089;
@@ -57,6 +60,8 @@ pub const FLOAT4_ARRAY: u32 = 1021;
 pub const FLOAT8_ARRAY: u32 = 1022;
 pub const NUMERIC_ARRAY: u32 = 1231;
 pub const PG_LSN_ARRAY: u32 = 3221;
+pub const INET_ARRAY: u32 = 1041;
+pub const CIDR_ARRAY: u32 = 651;
 pub const CHAR_ARRAY: u32 = 1002;
 pub const NAME_ARRAY: u32 = 1003;
 pub const BPCHAR_ARRAY: u32 = 1014;
@@ -208,6 +213,8 @@ const ARRAYS: &[(u32, u32, &str, &str)] = &[
     (JSONB, JSONB_ARRAY, "jsonb[]", "_jsonb"),
     (JSONPATH, JSONPATH_ARRAY, "jsonpath[]", "_jsonpath"),
     (PG_LSN, PG_LSN_ARRAY, "pg_lsn[]", "_pg_lsn"),
+    (INET, INET_ARRAY, "inet[]", "_inet"),
+    (CIDR, CIDR_ARRAY, "cidr[]", "_cidr"),
     (INT4RANGE, INT4RANGE_ARRAY, "int4range[]", "_int4range"),
     (NUMRANGE, NUMRANGE_ARRAY, "numrange[]", "_numrange"),
     (TSRANGE, TSRANGE_ARRAY, "tsrange[]", "_tsrange"),
@@ -289,6 +296,8 @@ pub fn type_name(oid: u32) -> &'static str {
         JSONB => "jsonb",
         JSONPATH => "jsonpath",
         PG_LSN => "pg_lsn",
+        INET => "inet",
+        CIDR => "cidr",
         REGCLASS => "regclass",
         REGTYPE => "regtype",
         REGNAMESPACE => "regnamespace",
@@ -353,6 +362,8 @@ pub fn internal_name(oid: u32) -> &'static str {
         JSONB => "jsonb",
         JSONPATH => "jsonpath",
         PG_LSN => "pg_lsn",
+        INET => "inet",
+        CIDR => "cidr",
         REGCLASS => "regclass",
         REGTYPE => "regtype",
         REGNAMESPACE => "regnamespace",

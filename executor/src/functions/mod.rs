@@ -14,6 +14,7 @@ pub mod jsonpath;
 pub mod jsonpath_datetime;
 pub mod math;
 pub mod multirange;
+pub mod network;
 pub mod range;
 pub mod regex;
 pub mod session;
@@ -87,6 +88,9 @@ pub fn call(
         return Ok(r);
     }
     if let Some(r) = wal::call(func, args, ev)? {
+        return Ok(r);
+    }
+    if let Some(r) = network::call(func, args)? {
         return Ok(r);
     }
     if let Some(r) = regex::call(func, args)? {

@@ -331,7 +331,7 @@ impl Analyzer<'_> {
                     (
                         "min" | "max",
                         INT2 | INT4 | INT8 | FLOAT4 | FLOAT8 | NUMERIC | BPCHAR | DATE | TIME
-                        | TIMESTAMP | TIMESTAMPTZ | INTERVAL | OID | PG_LSN,
+                        | TIMESTAMP | TIMESTAMPTZ | INTERVAL | OID | PG_LSN | INET,
                     ) => (
                         if name == "min" {
                             AggFunc::Min
@@ -340,6 +340,16 @@ impl Analyzer<'_> {
                         },
                         t,
                         t,
+                    ),
+                    // max(cidr) is max(inet), as in PostgreSQL.
+                    ("min" | "max", CIDR) => (
+                        if name == "min" {
+                            AggFunc::Min
+                        } else {
+                            AggFunc::Max
+                        },
+                        INET,
+                        INET,
                     ),
                     ("min" | "max", t) if types::typcache::is_enum(t) => (
                         if name == "min" {

@@ -12,6 +12,7 @@ pub fn category(t: u32) -> char {
         TEXT | VARCHAR | BPCHAR | NAME | CHAR => 'S',
         DATE | TIME | TIMESTAMP | TIMESTAMPTZ => 'D',
         INTERVAL => 'T',
+        INET | CIDR => 'I',
         UNKNOWN => 'X',
         VOID | RECORD => 'P',
         t if oid::element_of(t).is_some() => 'A',
@@ -25,7 +26,10 @@ pub fn category(t: u32) -> char {
 
 /// `pg_type.typispreferred`.
 pub fn is_preferred(t: u32) -> bool {
-    matches!(t, BOOL | FLOAT8 | TEXT | TIMESTAMPTZ | INTERVAL | OID)
+    matches!(
+        t,
+        BOOL | FLOAT8 | TEXT | TIMESTAMPTZ | INTERVAL | OID | INET
+    )
 }
 
 /// Is there an implicit cast (or binary coercion) from `from` to `to`?
@@ -67,6 +71,7 @@ pub fn can_coerce_implicit(from: u32, to: u32) -> bool {
             | (OID | INT2 | INT4 | INT8 | TEXT | VARCHAR, REGCLASS)
             | (REGCLASS, OID)
             | (OID | INT4, REGTYPE | REGNAMESPACE)
+            | (CIDR, INET)
     )
 }
 
@@ -101,6 +106,7 @@ pub fn can_coerce_assignment(from: u32, to: u32) -> bool {
             | (INTERVAL, TIME)
             | (JSON, JSONB)
             | (JSONB, JSON)
+            | (INET, CIDR)
     )
 }
 
@@ -139,6 +145,7 @@ pub fn can_coerce_explicit(from: u32, to: u32) -> bool {
             | (JSON, JSONB)
             | (JSONB, JSON)
             | (JSONB, BOOL | INT2 | INT4 | INT8 | FLOAT4 | FLOAT8 | NUMERIC)
+            | (INET, CIDR)
     ) || oid::multirange_of(from).is_some_and(|m| m == to)
 }
 

@@ -2290,6 +2290,8 @@ fn function_style_cast(name: &str) -> Option<u32> {
         UUID,
         OID,
         BYTEA,
+        INET,
+        CIDR,
     ]
     .into_iter()
     .find(|&t| oid::internal_name(t) == name)

@@ -83,6 +83,59 @@ const COMPARABLE: [u32; 20] = [
     JSONB,
 ];
 
+/// The network address types `inet` and `cidr` (PostgreSQL's `network.c`):
+/// a `cidr` argument reaches the `inet` signatures through its implicit
+/// (binary) cast, as in PostgreSQL, except where the two differ.
+fn network_functions(v: &mut Vec<FuncDef>) {
+    for (op, imp) in [
+        ("=", "eq"),
+        ("<>", "ne"),
+        ("<", "lt"),
+        ("<=", "le"),
+        (">", "gt"),
+        (">=", "ge"),
+    ] {
+        v.push(def(op, &[INET, INET], BOOL, imp));
+    }
+    for (op, imp) in [
+        ("<<", "network_sub"),
+        ("<<=", "network_subeq"),
+        (">>", "network_sup"),
+        (">>=", "network_supeq"),
+        ("&&", "network_overlap"),
+        ("inet_same_family", "inet_same_family"),
+    ] {
+        v.push(def(op, &[INET, INET], BOOL, imp));
+    }
+    v.push(def("~", &[INET], INET, "inetnot"));
+    v.push(def("&", &[INET, INET], INET, "inetand"));
+    v.push(def("|", &[INET, INET], INET, "inetor"));
+    v.push(def("+", &[INET, INT8], INET, "inetpl"));
+    v.push(def("+", &[INT8, INET], INET, "int8pl_inet"));
+    v.push(def("-", &[INET, INT8], INET, "inetmi_int8"));
+    v.push(def("-", &[INET, INET], INT8, "inetmi"));
+    v.push(def("network_cmp", &[INET, INET], INT4, "network_cmp"));
+    v.push(def("network_larger", &[INET, INET], INET, "network_larger"));
+    v.push(def(
+        "network_smaller",
+        &[INET, INET],
+        INET,
+        "network_smaller",
+    ));
+    v.push(def("abbrev", &[INET], TEXT, "inet_abbrev"));
+    v.push(def("abbrev", &[CIDR], TEXT, "cidr_abbrev"));
+    v.push(def("broadcast", &[INET], INET, "network_broadcast"));
+    v.push(def("family", &[INET], INT4, "network_family"));
+    v.push(def("host", &[INET], TEXT, "network_host"));
+    v.push(def("hostmask", &[INET], INET, "network_hostmask"));
+    v.push(def("masklen", &[INET], INT4, "network_masklen"));
+    v.push(def("netmask", &[INET], INET, "network_netmask"));
+    v.push(def("network", &[INET], CIDR, "network_network"));
+    v.push(def("set_masklen", &[INET, INT4], INET, "inet_set_masklen"));
+    v.push(def("set_masklen", &[CIDR, INT4], CIDR, "cidr_set_masklen"));
+    v.push(def("inet_merge", &[INET, INET], CIDR, "inet_merge"));
+}
+
 fn build() -> Vec<FuncDef> {
     let mut v = Vec::new();
     for t in NUMS {
@@ -280,6 +333,7 @@ fn build() -> Vec<FuncDef> {
     v.push(def("+", &[PG_LSN, NUMERIC], PG_LSN, "pg_lsn_pli"));
     v.push(def("+", &[NUMERIC, PG_LSN], PG_LSN, "numeric_pl_pg_lsn"));
     v.push(def("-", &[PG_LSN, NUMERIC], PG_LSN, "pg_lsn_mii"));
+    network_functions(&mut v);
     // strings
     for (n, ret, imp) in [
         ("length", INT4, "length"),

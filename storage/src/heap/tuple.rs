@@ -186,6 +186,8 @@ pub fn type_storage(type_oid: u32) -> Option<(i16, bool, Align)> {
         | oid::JSON
         | oid::JSONPATH
         | oid::JSONB => (-1, false, Align::Int),
+        // inet and cidr in their binary form (`inet_send`).
+        oid::INET | oid::CIDR => (-1, false, Align::Int),
         // Stored in their text form until arrays exist (catalog columns only).
         oid::INT2VECTOR | oid::OIDVECTOR => (-1, false, Align::Int),
         oid::UNKNOWN => (-2, false, Align::Char),
@@ -586,7 +588,8 @@ pub fn fill_data(desc: &TupleDesc, values: &[Datum], out: &mut Vec<u8>) -> PgRes
                     | (oid::JSONB, Datum::Jsonb(_))
                     | (_, Datum::Range(_))
                     | (_, Datum::Multirange(_))
-                    | (_, Datum::Record(_)) => {
+                    | (_, Datum::Record(_))
+                    | (oid::INET | oid::CIDR, Datum::Inet(_)) => {
                         numeric = value.to_binary();
                         &numeric
                     }
@@ -882,6 +885,8 @@ fn read_attr(att: &Attribute, tuple: &[u8], off: usize) -> Result<(Datum, usize)
                 ),
                 t if oid::element_of(t).is_some() => Datum::from_binary(t, payload)
                     .map_err(|e| ReadError::Bad(format!("invalid array: {}", e.message)))?,
+                oid::INET | oid::CIDR => Datum::from_binary(att.type_oid, payload)
+                    .map_err(|e| ReadError::Bad(format!("invalid inet: {}", e.message)))?,
                 oid::JSONB => Datum::from_binary(oid::JSONB, payload)
                     .map_err(|e| ReadError::Bad(format!("invalid jsonb: {}", e.message)))?,
                 t if oid::range_subtype(t).is_some() => Datum::from_binary(t, payload)
