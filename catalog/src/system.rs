@@ -939,6 +939,7 @@ pub const BTREE_OPCLASSES: &[BtreeOpclass] = &[
     opclass(10065, "uuid_ops", oid::UUID, true),
     opclass(10088, "jsonb_ops", oid::JSONB, true),
     opclass(10067, "pg_lsn_ops", oid::PG_LSN, true),
+    opclass(10047, "money_ops", oid::MONEY, true),
     opclass(3901, "range_ops", oid::ANYRANGE, true),
     opclass(10080, "multirange_ops", oid::ANYMULTIRANGE, true),
     opclass(10050, "enum_ops", oid::ANYENUM, true),
@@ -2024,6 +2025,7 @@ pub const BUILTIN_TYPES: &[TypeRow] = &[
     (oid::JSONB, "jsonb", 'U', false, 0, 3807, 'x', 0, 'b'),
     (oid::JSONPATH, "jsonpath", 'U', false, 0, 4073, 'x', 0, 'b'),
     (oid::PG_LSN, "pg_lsn", 'U', false, 0, 3221, 'p', 0, 'b'),
+    (oid::MONEY, "money", 'N', false, 0, 791, 'p', 0, 'b'),
     (
         oid::INT4RANGE,
         "int4range",

@@ -47,6 +47,7 @@ pub fn compare(a: &Datum, b: &Datum) -> PgResult<Ordering> {
         (Interval(x), Interval(y)) => x.cmp_key().cmp(&y.cmp_key()),
         (Uuid(x), Uuid(y)) => x.cmp(y),
         (PgLsn(x), PgLsn(y)) => x.cmp(y),
+        (Money(x), Money(y)) => x.cmp(y),
         (Jsonb(x), Jsonb(y)) => x.compare(y),
         (Range(x), Range(y)) => x.compare(y)?,
         (Multirange(x), Multirange(y)) => x.compare(y)?,
@@ -124,6 +125,7 @@ pub fn hash_value(d: &Datum, h: &mut impl std::hash::Hasher) {
         Interval(x) => x.cmp_key().hash(h),
         Uuid(x) => x.hash(h),
         PgLsn(x) => x.hash(h),
+        Money(x) => x.hash(h),
         Jsonb(x) => hash_jsonb(x, h),
         Range(r) => hash_range(r, h),
         Multirange(m) => {

@@ -19,6 +19,7 @@ pub mod datetime;
 pub mod float;
 pub mod json;
 pub mod jsonpath;
+pub mod money;
 pub mod multirange;
 pub mod numeric;
 pub mod range;
@@ -62,6 +63,8 @@ pub enum Datum {
     Oid(u32),
     /// `pg_lsn`: a WAL position (PostgreSQL's `XLogRecPtr`)
     PgLsn(u64),
+    /// `money`: cents (see [`money`])
+    Money(i64),
     /// the result of a function returning `void` (prints as the empty string)
     Void,
     /// a one-dimensional array of one element type
@@ -426,6 +429,7 @@ impl Datum {
                 Datum::PgLsn(parse_pg_lsn(s).ok_or_else(|| invalid_syntax(type_oid, s))?)
             }
             oid::VOID => Datum::Void,
+            oid::MONEY => Datum::Money(money::parse(s)?),
             t if oid::element_of(t).is_some() => {
                 let elem = oid::element_of(t).unwrap_or(oid::TEXT);
                 Datum::Array(Box::new(array::from_text(elem, s, opts)?))
@@ -463,6 +467,7 @@ impl Datum {
             Datum::Int8(v) => v.to_string(),
             Datum::Oid(v) => v.to_string(),
             Datum::PgLsn(v) => format_pg_lsn(*v),
+            Datum::Money(v) => money::format(*v),
             Datum::Float4(v) => float::format_float4(*v, opts.extra_float_digits),
             Datum::Float8(v) => float::format_float8(*v, opts.extra_float_digits),
             Datum::Numeric(n) => n.to_text(),
@@ -522,6 +527,7 @@ impl Datum {
             Datum::Int8(v) => v.to_be_bytes().to_vec(),
             Datum::Oid(v) => v.to_be_bytes().to_vec(),
             Datum::PgLsn(v) => v.to_be_bytes().to_vec(),
+            Datum::Money(v) => v.to_be_bytes().to_vec(),
             Datum::Float4(v) => v.to_bits().to_be_bytes().to_vec(),
             Datum::Float8(v) => v.to_bits().to_be_bytes().to_vec(),
             Datum::Numeric(n) => n.to_binary(),
@@ -565,6 +571,7 @@ impl Datum {
             oid::OID => Datum::Oid(u32::from_be_bytes(to4(arr(4)?))),
             oid::INT8 => Datum::Int8(i64::from_be_bytes(to8(arr(8)?))),
             oid::PG_LSN => Datum::PgLsn(u64::from_be_bytes(to8(arr(8)?))),
+            oid::MONEY => Datum::Money(i64::from_be_bytes(to8(arr(8)?))),
             oid::FLOAT4 => Datum::Float4(f32::from_bits(u32::from_be_bytes(to4(arr(4)?)))),
             oid::FLOAT8 => Datum::Float8(f64::from_bits(u64::from_be_bytes(to8(arr(8)?)))),
             oid::NUMERIC => Datum::Numeric(Numeric::from_binary(b)?),

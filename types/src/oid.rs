@@ -31,6 +31,9 @@ pub const JSONB: u32 = 3802;
 pub const JSONPATH: u32 = 4072;
 /// `pg_lsn`: a WAL position, an unsigned 64-bit byte offset printed `X/X`.
 pub const PG_LSN: u32 = 3220;
+/// `money`: a signed 64-bit count of cents.
+pub const MONEY: u32 = 790;
+pub const MONEY_ARRAY: u32 = 791;
 pub const REGCLASS: u32 = 2205;
 pub const REGTYPE: u32 = 2206;
 pub const REGNAMESPACE: u32 = 4089;
@@ -208,6 +211,7 @@ const ARRAYS: &[(u32, u32, &str, &str)] = &[
     (JSONB, JSONB_ARRAY, "jsonb[]", "_jsonb"),
     (JSONPATH, JSONPATH_ARRAY, "jsonpath[]", "_jsonpath"),
     (PG_LSN, PG_LSN_ARRAY, "pg_lsn[]", "_pg_lsn"),
+    (MONEY, MONEY_ARRAY, "money[]", "_money"),
     (INT4RANGE, INT4RANGE_ARRAY, "int4range[]", "_int4range"),
     (NUMRANGE, NUMRANGE_ARRAY, "numrange[]", "_numrange"),
     (TSRANGE, TSRANGE_ARRAY, "tsrange[]", "_tsrange"),
@@ -289,6 +293,7 @@ pub fn type_name(oid: u32) -> &'static str {
         JSONB => "jsonb",
         JSONPATH => "jsonpath",
         PG_LSN => "pg_lsn",
+        MONEY => "money",
         REGCLASS => "regclass",
         REGTYPE => "regtype",
         REGNAMESPACE => "regnamespace",
@@ -353,6 +358,7 @@ pub fn internal_name(oid: u32) -> &'static str {
         JSONB => "jsonb",
         JSONPATH => "jsonpath",
         PG_LSN => "pg_lsn",
+        MONEY => "money",
         REGCLASS => "regclass",
         REGTYPE => "regtype",
         REGNAMESPACE => "regnamespace",
@@ -417,7 +423,7 @@ pub fn typlen(oid: u32) -> i16 {
         BOOL | CHAR => 1,
         INT2 => 2,
         INT4 | OID | FLOAT4 | DATE | REGCLASS | REGTYPE | REGNAMESPACE => 4,
-        INT8 | FLOAT8 | TIME | TIMESTAMP | TIMESTAMPTZ | PG_LSN => 8,
+        INT8 | FLOAT8 | TIME | TIMESTAMP | TIMESTAMPTZ | PG_LSN | MONEY => 8,
         INTERVAL | UUID => 16,
         NAME => 64,
         UNKNOWN => -2,

@@ -13,6 +13,7 @@ pub mod json;
 pub mod jsonpath;
 pub mod jsonpath_datetime;
 pub mod math;
+pub mod money;
 pub mod multirange;
 pub mod range;
 pub mod regex;
@@ -87,6 +88,9 @@ pub fn call(
         return Ok(r);
     }
     if let Some(r) = wal::call(func, args, ev)? {
+        return Ok(r);
+    }
+    if let Some(r) = money::call(func, args)? {
         return Ok(r);
     }
     if let Some(r) = regex::call(func, args)? {

@@ -60,6 +60,7 @@ fn internal_type(name: &str) -> Option<u32> {
         NUMERIC,
         UUID,
         PG_LSN,
+        MONEY,
         JSON,
         JSONB,
         JSONPATH,
@@ -213,6 +214,7 @@ fn builtin_type(dt: &DataType, catalog: &dyn crate::catalog::CatalogView) -> PgR
                 "anycompatiblemultirange" => ANYCOMPATIBLEMULTIRANGE,
                 "record" => RECORD,
                 "pg_lsn" => PG_LSN,
+                "money" => MONEY,
                 "regclass" => REGCLASS,
                 "regtype" => REGTYPE,
                 "regnamespace" => REGNAMESPACE,
@@ -232,8 +234,8 @@ fn builtin_type(dt: &DataType, catalog: &dyn crate::catalog::CatalogView) -> PgR
                     .iter()
                     .find(|m| m.2 == multi)
                     .map_or(UNKNOWN, |m| m.0),
-                "xml" | "money" | "inet" | "cidr" | "macaddr" | "bit" | "varbit" | "point"
-                | "regproc" | "tsvector" | "tsquery" | "timetz" | "xid" | "xid8" => {
+                "xml" | "inet" | "cidr" | "macaddr" | "bit" | "varbit" | "point" | "regproc"
+                | "tsvector" | "tsquery" | "timetz" | "xid" | "xid8" => {
                     return Err(PgError::feature_not_supported(format!("type {n}")));
                 }
                 _ => {
