@@ -940,6 +940,8 @@ pub const BTREE_OPCLASSES: &[BtreeOpclass] = &[
     opclass(10088, "jsonb_ops", oid::JSONB, true),
     opclass(10067, "pg_lsn_ops", oid::PG_LSN, true),
     opclass(10047, "money_ops", oid::MONEY, true),
+    opclass(10024, "macaddr_ops", oid::MACADDR, true),
+    opclass(10026, "macaddr8_ops", oid::MACADDR8, true),
     opclass(3901, "range_ops", oid::ANYRANGE, true),
     opclass(10080, "multirange_ops", oid::ANYMULTIRANGE, true),
     opclass(10050, "enum_ops", oid::ANYENUM, true),
@@ -2026,6 +2028,8 @@ pub const BUILTIN_TYPES: &[TypeRow] = &[
     (oid::JSONPATH, "jsonpath", 'U', false, 0, 4073, 'x', 0, 'b'),
     (oid::PG_LSN, "pg_lsn", 'U', false, 0, 3221, 'p', 0, 'b'),
     (oid::MONEY, "money", 'N', false, 0, 791, 'p', 0, 'b'),
+    (oid::MACADDR, "macaddr", 'U', false, 0, 1040, 'p', 0, 'b'),
+    (oid::MACADDR8, "macaddr8", 'U', false, 0, 775, 'p', 0, 'b'),
     (
         oid::INT4RANGE,
         "int4range",

@@ -234,6 +234,12 @@ fn convert(v: Datum, from: u32, to: u32, opts: &OutputOptions) -> PgResult<Datum
                 i64::try_from(cents).map_err(|_| out_of_range(INT8))?,
             ));
         }
+        (Datum::MacAddr(m), MACADDR8) => {
+            return Ok(Datum::MacAddr8(types::datum::macaddr::to_macaddr8(*m)));
+        }
+        (Datum::MacAddr8(m), MACADDR) => {
+            return Ok(Datum::MacAddr(types::datum::macaddr::to_macaddr(*m)?));
+        }
         (Datum::Numeric(n), MONEY) => {
             return match n {
                 Numeric::NaN => Err(PgError::feature_not_supported_code(

@@ -48,6 +48,8 @@ pub fn compare(a: &Datum, b: &Datum) -> PgResult<Ordering> {
         (Uuid(x), Uuid(y)) => x.cmp(y),
         (PgLsn(x), PgLsn(y)) => x.cmp(y),
         (Money(x), Money(y)) => x.cmp(y),
+        (MacAddr(x), MacAddr(y)) => x.cmp(y),
+        (MacAddr8(x), MacAddr8(y)) => x.cmp(y),
         (Jsonb(x), Jsonb(y)) => x.compare(y),
         (Range(x), Range(y)) => x.compare(y)?,
         (Multirange(x), Multirange(y)) => x.compare(y)?,
@@ -126,6 +128,8 @@ pub fn hash_value(d: &Datum, h: &mut impl std::hash::Hasher) {
         Uuid(x) => x.hash(h),
         PgLsn(x) => x.hash(h),
         Money(x) => x.hash(h),
+        MacAddr(x) => x.hash(h),
+        MacAddr8(x) => x.hash(h),
         Jsonb(x) => hash_jsonb(x, h),
         Range(r) => hash_range(r, h),
         Multirange(m) => {

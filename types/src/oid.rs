@@ -34,6 +34,11 @@ pub const PG_LSN: u32 = 3220;
 /// `money`: a signed 64-bit count of cents.
 pub const MONEY: u32 = 790;
 pub const MONEY_ARRAY: u32 = 791;
+/// `macaddr` (six bytes) and `macaddr8` (eight bytes).
+pub const MACADDR: u32 = 829;
+pub const MACADDR_ARRAY: u32 = 1040;
+pub const MACADDR8: u32 = 774;
+pub const MACADDR8_ARRAY: u32 = 775;
 pub const REGCLASS: u32 = 2205;
 pub const REGTYPE: u32 = 2206;
 pub const REGNAMESPACE: u32 = 4089;
@@ -212,6 +217,8 @@ const ARRAYS: &[(u32, u32, &str, &str)] = &[
     (JSONPATH, JSONPATH_ARRAY, "jsonpath[]", "_jsonpath"),
     (PG_LSN, PG_LSN_ARRAY, "pg_lsn[]", "_pg_lsn"),
     (MONEY, MONEY_ARRAY, "money[]", "_money"),
+    (MACADDR, MACADDR_ARRAY, "macaddr[]", "_macaddr"),
+    (MACADDR8, MACADDR8_ARRAY, "macaddr8[]", "_macaddr8"),
     (INT4RANGE, INT4RANGE_ARRAY, "int4range[]", "_int4range"),
     (NUMRANGE, NUMRANGE_ARRAY, "numrange[]", "_numrange"),
     (TSRANGE, TSRANGE_ARRAY, "tsrange[]", "_tsrange"),
@@ -294,6 +301,8 @@ pub fn type_name(oid: u32) -> &'static str {
         JSONPATH => "jsonpath",
         PG_LSN => "pg_lsn",
         MONEY => "money",
+        MACADDR => "macaddr",
+        MACADDR8 => "macaddr8",
         REGCLASS => "regclass",
         REGTYPE => "regtype",
         REGNAMESPACE => "regnamespace",
@@ -359,6 +368,8 @@ pub fn internal_name(oid: u32) -> &'static str {
         JSONPATH => "jsonpath",
         PG_LSN => "pg_lsn",
         MONEY => "money",
+        MACADDR => "macaddr",
+        MACADDR8 => "macaddr8",
         REGCLASS => "regclass",
         REGTYPE => "regtype",
         REGNAMESPACE => "regnamespace",
@@ -423,7 +434,8 @@ pub fn typlen(oid: u32) -> i16 {
         BOOL | CHAR => 1,
         INT2 => 2,
         INT4 | OID | FLOAT4 | DATE | REGCLASS | REGTYPE | REGNAMESPACE => 4,
-        INT8 | FLOAT8 | TIME | TIMESTAMP | TIMESTAMPTZ | PG_LSN | MONEY => 8,
+        INT8 | FLOAT8 | TIME | TIMESTAMP | TIMESTAMPTZ | PG_LSN | MONEY | MACADDR8 => 8,
+        MACADDR => 6,
         INTERVAL | UUID => 16,
         NAME => 64,
         UNKNOWN => -2,

@@ -67,6 +67,8 @@ pub fn can_coerce_implicit(from: u32, to: u32) -> bool {
             | (OID | INT2 | INT4 | INT8 | TEXT | VARCHAR, REGCLASS)
             | (REGCLASS, OID)
             | (OID | INT4, REGTYPE | REGNAMESPACE)
+            | (MACADDR, MACADDR8)
+            | (MACADDR8, MACADDR)
     )
 }
 

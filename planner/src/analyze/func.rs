@@ -302,6 +302,29 @@ fn build() -> Vec<FuncDef> {
     v.push(def("cashlarger", &[MONEY, MONEY], MONEY, "cashlarger"));
     v.push(def("cashsmaller", &[MONEY, MONEY], MONEY, "cashsmaller"));
     v.push(def("cash_words", &[MONEY], TEXT, "cash_words"));
+    // macaddr, macaddr8 (utils/adt/mac.c, mac8.c)
+    for t in [MACADDR, MACADDR8] {
+        for (op, imp) in [
+            ("=", "eq"),
+            ("<>", "ne"),
+            ("<", "lt"),
+            ("<=", "le"),
+            (">", "gt"),
+            (">=", "ge"),
+        ] {
+            v.push(def(op, &[t, t], BOOL, imp));
+        }
+        v.push(def("~", &[t], t, "macaddr_not"));
+        v.push(def("&", &[t, t], t, "macaddr_and"));
+        v.push(def("|", &[t, t], t, "macaddr_or"));
+        v.push(def("trunc", &[t], t, "macaddr_trunc"));
+    }
+    v.push(def(
+        "macaddr8_set7bit",
+        &[MACADDR8],
+        MACADDR8,
+        "macaddr8_set7bit",
+    ));
     // strings
     for (n, ret, imp) in [
         ("length", INT4, "length"),

@@ -61,6 +61,8 @@ fn internal_type(name: &str) -> Option<u32> {
         UUID,
         PG_LSN,
         MONEY,
+        MACADDR,
+        MACADDR8,
         JSON,
         JSONB,
         JSONPATH,
@@ -215,6 +217,8 @@ fn builtin_type(dt: &DataType, catalog: &dyn crate::catalog::CatalogView) -> PgR
                 "record" => RECORD,
                 "pg_lsn" => PG_LSN,
                 "money" => MONEY,
+                "macaddr" => MACADDR,
+                "macaddr8" => MACADDR8,
                 "regclass" => REGCLASS,
                 "regtype" => REGTYPE,
                 "regnamespace" => REGNAMESPACE,
@@ -234,8 +238,8 @@ fn builtin_type(dt: &DataType, catalog: &dyn crate::catalog::CatalogView) -> PgR
                     .iter()
                     .find(|m| m.2 == multi)
                     .map_or(UNKNOWN, |m| m.0),
-                "xml" | "inet" | "cidr" | "macaddr" | "bit" | "varbit" | "point" | "regproc"
-                | "tsvector" | "tsquery" | "timetz" | "xid" | "xid8" => {
+                "xml" | "inet" | "cidr" | "bit" | "varbit" | "point" | "regproc" | "tsvector"
+                | "tsquery" | "timetz" | "xid" | "xid8" => {
                     return Err(PgError::feature_not_supported(format!("type {n}")));
                 }
                 _ => {
