@@ -2289,6 +2289,9 @@ fn function_style_cast(name: &str) -> Option<u32> {
         UUID,
         OID,
         BYTEA,
+        MONEY,
+        MACADDR,
+        MACADDR8,
     ]
     .into_iter()
     .find(|&t| oid::internal_name(t) == name)
