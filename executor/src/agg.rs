@@ -218,6 +218,11 @@ impl AggAcc {
                 }
                 Datum::Float4(x) => self.float_sum += x as f64,
                 Datum::Float8(x) => self.float_sum += x,
+                // cash_pl: an overflow fails at the row that causes it
+                Datum::Money(x) => {
+                    let acc = i64::try_from(self.int_sum).unwrap_or(0);
+                    self.int_sum = i128::from(types::datum::money::add(acc, x)?);
+                }
                 other => return Err(PgError::internal(format!("cannot sum {other:?}"))),
             },
             AggFunc::RangeIntersectAgg => {
@@ -388,6 +393,7 @@ impl AggAcc {
                 INT8 => Datum::Numeric(Numeric::new(self.int_sum, 0)),
                 NUMERIC => Datum::Numeric(self.num_sum),
                 FLOAT4 => Datum::Float4(self.float_sum as f32),
+                MONEY => Datum::Money(i64::try_from(self.int_sum).unwrap_or(0)),
                 _ => Datum::Float8(self.float_sum),
             },
             AggFunc::VarSamp | AggFunc::VarPop | AggFunc::StddevSamp | AggFunc::StddevPop => {

@@ -230,6 +230,41 @@ fn convert(v: Datum, from: u32, to: u32, opts: &OutputOptions) -> PgResult<Datum
         }
         _ => {}
     }
+    // money (cash.c): out as numeric with two fraction digits; in from
+    // int4, int8 and numeric scaled to cents through bigint.
+    match (&v, to) {
+        (Datum::Money(c), NUMERIC) => {
+            return Ok(Datum::Numeric(Numeric::new(i128::from(*c), 2)));
+        }
+        (Datum::Int4(_) | Datum::Int8(_), MONEY) => {
+            let cents = as_i128(&v).unwrap_or(0) * 100;
+            return Ok(Datum::Money(
+                i64::try_from(cents).map_err(|_| out_of_range(INT8))?,
+            ));
+        }
+        (Datum::MacAddr(m), MACADDR8) => {
+            return Ok(Datum::MacAddr8(types::datum::macaddr::to_macaddr8(*m)));
+        }
+        (Datum::MacAddr8(m), MACADDR) => {
+            return Ok(Datum::MacAddr(types::datum::macaddr::to_macaddr(*m)?));
+        }
+        (Datum::Numeric(n), MONEY) => {
+            return match n {
+                Numeric::NaN => Err(PgError::feature_not_supported_code(
+                    "cannot convert NaN to bigint".to_string(),
+                )),
+                Numeric::PosInf | Numeric::NegInf => Err(PgError::feature_not_supported_code(
+                    "cannot convert infinity to bigint".to_string(),
+                )),
+                _ => n
+                    .mul(&Numeric::from_i64(100))?
+                    .to_i64_rounded()
+                    .map(Datum::Money)
+                    .ok_or_else(|| out_of_range(INT8)),
+            };
+        }
+        _ => {}
+    }
     let unsupported = || {
         PgError::new(
             SqlState::CannotCoerce,

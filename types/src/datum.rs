@@ -20,6 +20,8 @@ pub mod float;
 pub mod inet;
 pub mod json;
 pub mod jsonpath;
+pub mod macaddr;
+pub mod money;
 pub mod multirange;
 pub mod numeric;
 pub mod range;
@@ -64,6 +66,12 @@ pub enum Datum {
     Oid(u32),
     /// `pg_lsn`: a WAL position (PostgreSQL's `XLogRecPtr`)
     PgLsn(u64),
+    /// `money`: cents (see [`money`])
+    Money(i64),
+    /// `macaddr`: six bytes (see [`macaddr`])
+    MacAddr([u8; 6]),
+    /// `macaddr8`: eight bytes (EUI-64)
+    MacAddr8([u8; 8]),
     /// the result of a function returning `void` (prints as the empty string)
     Void,
     /// a one-dimensional array of one element type
@@ -431,6 +439,9 @@ impl Datum {
             }
             oid::VOID => Datum::Void,
             oid::INET | oid::CIDR => Datum::Inet(InetValue::parse(s, type_oid == oid::CIDR)?),
+            oid::MONEY => Datum::Money(money::parse(s)?),
+            oid::MACADDR => Datum::MacAddr(macaddr::parse_macaddr(s)?),
+            oid::MACADDR8 => Datum::MacAddr8(macaddr::parse_macaddr8(s)?),
             t if oid::element_of(t).is_some() => {
                 let elem = oid::element_of(t).unwrap_or(oid::TEXT);
                 Datum::Array(Box::new(array::from_text(elem, s, opts)?))
@@ -468,6 +479,9 @@ impl Datum {
             Datum::Int8(v) => v.to_string(),
             Datum::Oid(v) => v.to_string(),
             Datum::PgLsn(v) => format_pg_lsn(*v),
+            Datum::Money(v) => money::format(*v),
+            Datum::MacAddr(m) => macaddr::format(m),
+            Datum::MacAddr8(m) => macaddr::format(m),
             Datum::Float4(v) => float::format_float4(*v, opts.extra_float_digits),
             Datum::Float8(v) => float::format_float8(*v, opts.extra_float_digits),
             Datum::Numeric(n) => n.to_text(),
@@ -528,6 +542,9 @@ impl Datum {
             Datum::Int8(v) => v.to_be_bytes().to_vec(),
             Datum::Oid(v) => v.to_be_bytes().to_vec(),
             Datum::PgLsn(v) => v.to_be_bytes().to_vec(),
+            Datum::Money(v) => v.to_be_bytes().to_vec(),
+            Datum::MacAddr(m) => m.to_vec(),
+            Datum::MacAddr8(m) => m.to_vec(),
             Datum::Float4(v) => v.to_bits().to_be_bytes().to_vec(),
             Datum::Float8(v) => v.to_bits().to_be_bytes().to_vec(),
             Datum::Numeric(n) => n.to_binary(),
@@ -572,6 +589,19 @@ impl Datum {
             oid::OID => Datum::Oid(u32::from_be_bytes(to4(arr(4)?))),
             oid::INT8 => Datum::Int8(i64::from_be_bytes(to8(arr(8)?))),
             oid::PG_LSN => Datum::PgLsn(u64::from_be_bytes(to8(arr(8)?))),
+            oid::MONEY => Datum::Money(i64::from_be_bytes(to8(arr(8)?))),
+            oid::MACADDR => {
+                let mut m = [0u8; 6];
+                m.copy_from_slice(&arr(6)?[..6]);
+                Datum::MacAddr(m)
+            }
+            // macaddr8_recv also takes the six bytes of a macaddr
+            oid::MACADDR8 if b.len() == 6 => {
+                let mut m = [0u8; 6];
+                m.copy_from_slice(b);
+                Datum::MacAddr8(macaddr::to_macaddr8(m))
+            }
+            oid::MACADDR8 => Datum::MacAddr8(to8(arr(8)?)),
             oid::FLOAT4 => Datum::Float4(f32::from_bits(u32::from_be_bytes(to4(arr(4)?)))),
             oid::FLOAT8 => Datum::Float8(f64::from_bits(u64::from_be_bytes(to8(arr(8)?)))),
             oid::NUMERIC => Datum::Numeric(Numeric::from_binary(b)?),

@@ -34,6 +34,14 @@ pub const PG_LSN: u32 = 3220;
 /// `inet` and `cidr`: network addresses (see [`crate::datum::inet`]).
 pub const INET: u32 = 869;
 pub const CIDR: u32 = 650;
+/// `money`: a signed 64-bit count of cents.
+pub const MONEY: u32 = 790;
+pub const MONEY_ARRAY: u32 = 791;
+/// `macaddr` (six bytes) and `macaddr8` (eight bytes).
+pub const MACADDR: u32 = 829;
+pub const MACADDR_ARRAY: u32 = 1040;
+pub const MACADDR8: u32 = 774;
+pub const MACADDR8_ARRAY: u32 = 775;
 pub const REGCLASS: u32 = 2205;
 pub const REGTYPE: u32 = 2206;
 pub const REGNAMESPACE: u32 = 4089;
@@ -215,6 +223,9 @@ const ARRAYS: &[(u32, u32, &str, &str)] = &[
     (PG_LSN, PG_LSN_ARRAY, "pg_lsn[]", "_pg_lsn"),
     (INET, INET_ARRAY, "inet[]", "_inet"),
     (CIDR, CIDR_ARRAY, "cidr[]", "_cidr"),
+    (MONEY, MONEY_ARRAY, "money[]", "_money"),
+    (MACADDR, MACADDR_ARRAY, "macaddr[]", "_macaddr"),
+    (MACADDR8, MACADDR8_ARRAY, "macaddr8[]", "_macaddr8"),
     (INT4RANGE, INT4RANGE_ARRAY, "int4range[]", "_int4range"),
     (NUMRANGE, NUMRANGE_ARRAY, "numrange[]", "_numrange"),
     (TSRANGE, TSRANGE_ARRAY, "tsrange[]", "_tsrange"),
@@ -298,6 +309,9 @@ pub fn type_name(oid: u32) -> &'static str {
         PG_LSN => "pg_lsn",
         INET => "inet",
         CIDR => "cidr",
+        MONEY => "money",
+        MACADDR => "macaddr",
+        MACADDR8 => "macaddr8",
         REGCLASS => "regclass",
         REGTYPE => "regtype",
         REGNAMESPACE => "regnamespace",
@@ -364,6 +378,9 @@ pub fn internal_name(oid: u32) -> &'static str {
         PG_LSN => "pg_lsn",
         INET => "inet",
         CIDR => "cidr",
+        MONEY => "money",
+        MACADDR => "macaddr",
+        MACADDR8 => "macaddr8",
         REGCLASS => "regclass",
         REGTYPE => "regtype",
         REGNAMESPACE => "regnamespace",
@@ -428,7 +445,8 @@ pub fn typlen(oid: u32) -> i16 {
         BOOL | CHAR => 1,
         INT2 => 2,
         INT4 | OID | FLOAT4 | DATE | REGCLASS | REGTYPE | REGNAMESPACE => 4,
-        INT8 | FLOAT8 | TIME | TIMESTAMP | TIMESTAMPTZ | PG_LSN => 8,
+        INT8 | FLOAT8 | TIME | TIMESTAMP | TIMESTAMPTZ | PG_LSN | MONEY | MACADDR8 => 8,
+        MACADDR => 6,
         INTERVAL | UUID => 16,
         NAME => 64,
         UNKNOWN => -2,

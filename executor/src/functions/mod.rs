@@ -13,6 +13,7 @@ pub mod json;
 pub mod jsonpath;
 pub mod jsonpath_datetime;
 pub mod math;
+pub mod money;
 pub mod multirange;
 pub mod network;
 pub mod range;
@@ -91,6 +92,9 @@ pub fn call(
         return Ok(r);
     }
     if let Some(r) = network::call(func, args)? {
+        return Ok(r);
+    }
+    if let Some(r) = money::call(func, args)? {
         return Ok(r);
     }
     if let Some(r) = regex::call(func, args)? {

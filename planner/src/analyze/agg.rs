@@ -307,7 +307,7 @@ impl Analyzer<'_> {
                 let (func, arg_type, ret) = match (name, t) {
                     ("sum", INT2 | INT4) => (AggFunc::Sum, t, INT8),
                     ("sum", INT8) => (AggFunc::Sum, t, NUMERIC),
-                    ("sum", NUMERIC | FLOAT4 | FLOAT8) => (AggFunc::Sum, t, t),
+                    ("sum", NUMERIC | FLOAT4 | FLOAT8 | MONEY) => (AggFunc::Sum, t, t),
                     ("avg", INT2 | INT4 | INT8 | NUMERIC) => (AggFunc::Avg, t, NUMERIC),
                     ("avg", FLOAT4 | FLOAT8) => (AggFunc::Avg, t, FLOAT8),
                     (
@@ -331,7 +331,7 @@ impl Analyzer<'_> {
                     (
                         "min" | "max",
                         INT2 | INT4 | INT8 | FLOAT4 | FLOAT8 | NUMERIC | BPCHAR | DATE | TIME
-                        | TIMESTAMP | TIMESTAMPTZ | INTERVAL | OID | PG_LSN | INET,
+                        | TIMESTAMP | TIMESTAMPTZ | INTERVAL | OID | PG_LSN | INET | MONEY,
                     ) => (
                         if name == "min" {
                             AggFunc::Min

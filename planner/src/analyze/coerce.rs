@@ -8,7 +8,7 @@ use types::{PgError, PgResult, SqlState};
 pub fn category(t: u32) -> char {
     match t {
         BOOL => 'B',
-        INT2 | INT4 | INT8 | FLOAT4 | FLOAT8 | NUMERIC | OID | REGCLASS => 'N',
+        INT2 | INT4 | INT8 | FLOAT4 | FLOAT8 | NUMERIC | OID | REGCLASS | MONEY => 'N',
         TEXT | VARCHAR | BPCHAR | NAME | CHAR => 'S',
         DATE | TIME | TIMESTAMP | TIMESTAMPTZ => 'D',
         INTERVAL => 'T',
@@ -72,6 +72,8 @@ pub fn can_coerce_implicit(from: u32, to: u32) -> bool {
             | (REGCLASS, OID)
             | (OID | INT4, REGTYPE | REGNAMESPACE)
             | (CIDR, INET)
+            | (MACADDR, MACADDR8)
+            | (MACADDR8, MACADDR)
     )
 }
 
@@ -107,6 +109,8 @@ pub fn can_coerce_assignment(from: u32, to: u32) -> bool {
             | (JSON, JSONB)
             | (JSONB, JSON)
             | (INET, CIDR)
+            | (MONEY, NUMERIC)
+            | (INT4 | INT8 | NUMERIC, MONEY)
     )
 }
 
@@ -146,6 +150,8 @@ pub fn can_coerce_explicit(from: u32, to: u32) -> bool {
             | (JSONB, JSON)
             | (JSONB, BOOL | INT2 | INT4 | INT8 | FLOAT4 | FLOAT8 | NUMERIC)
             | (INET, CIDR)
+            | (MONEY, NUMERIC)
+            | (INT4 | INT8 | NUMERIC, MONEY)
     ) || oid::multirange_of(from).is_some_and(|m| m == to)
 }
 

@@ -2292,6 +2292,9 @@ fn function_style_cast(name: &str) -> Option<u32> {
         BYTEA,
         INET,
         CIDR,
+        MONEY,
+        MACADDR,
+        MACADDR8,
     ]
     .into_iter()
     .find(|&t| oid::internal_name(t) == name)

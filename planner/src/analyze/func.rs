@@ -334,6 +334,51 @@ fn build() -> Vec<FuncDef> {
     v.push(def("+", &[NUMERIC, PG_LSN], PG_LSN, "numeric_pl_pg_lsn"));
     v.push(def("-", &[PG_LSN, NUMERIC], PG_LSN, "pg_lsn_mii"));
     network_functions(&mut v);
+    // money (PostgreSQL's utils/adt/cash.c)
+    for (op, imp) in [
+        ("=", "eq"),
+        ("<>", "ne"),
+        ("<", "lt"),
+        ("<=", "le"),
+        (">", "gt"),
+        (">=", "ge"),
+    ] {
+        v.push(def(op, &[MONEY, MONEY], BOOL, imp));
+    }
+    v.push(def("+", &[MONEY, MONEY], MONEY, "cash_pl"));
+    v.push(def("-", &[MONEY, MONEY], MONEY, "cash_mi"));
+    v.push(def("/", &[MONEY, MONEY], FLOAT8, "cash_div_cash"));
+    for t in [FLOAT4, FLOAT8, INT2, INT4, INT8] {
+        v.push(def("*", &[MONEY, t], MONEY, "cash_mul"));
+        v.push(def("*", &[t, MONEY], MONEY, "mul_cash"));
+        v.push(def("/", &[MONEY, t], MONEY, "cash_div"));
+    }
+    v.push(def("cashlarger", &[MONEY, MONEY], MONEY, "cashlarger"));
+    v.push(def("cashsmaller", &[MONEY, MONEY], MONEY, "cashsmaller"));
+    v.push(def("cash_words", &[MONEY], TEXT, "cash_words"));
+    // macaddr, macaddr8 (utils/adt/mac.c, mac8.c)
+    for t in [MACADDR, MACADDR8] {
+        for (op, imp) in [
+            ("=", "eq"),
+            ("<>", "ne"),
+            ("<", "lt"),
+            ("<=", "le"),
+            (">", "gt"),
+            (">=", "ge"),
+        ] {
+            v.push(def(op, &[t, t], BOOL, imp));
+        }
+        v.push(def("~", &[t], t, "macaddr_not"));
+        v.push(def("&", &[t, t], t, "macaddr_and"));
+        v.push(def("|", &[t, t], t, "macaddr_or"));
+        v.push(def("trunc", &[t], t, "macaddr_trunc"));
+    }
+    v.push(def(
+        "macaddr8_set7bit",
+        &[MACADDR8],
+        MACADDR8,
+        "macaddr8_set7bit",
+    ));
     // strings
     for (n, ret, imp) in [
         ("length", INT4, "length"),

@@ -62,6 +62,9 @@ fn internal_type(name: &str) -> Option<u32> {
         PG_LSN,
         INET,
         CIDR,
+        MONEY,
+        MACADDR,
+        MACADDR8,
         JSON,
         JSONB,
         JSONPATH,
@@ -217,6 +220,9 @@ fn builtin_type(dt: &DataType, catalog: &dyn crate::catalog::CatalogView) -> PgR
                 "pg_lsn" => PG_LSN,
                 "inet" => INET,
                 "cidr" => CIDR,
+                "money" => MONEY,
+                "macaddr" => MACADDR,
+                "macaddr8" => MACADDR8,
                 "regclass" => REGCLASS,
                 "regtype" => REGTYPE,
                 "regnamespace" => REGNAMESPACE,
@@ -236,8 +242,8 @@ fn builtin_type(dt: &DataType, catalog: &dyn crate::catalog::CatalogView) -> PgR
                     .iter()
                     .find(|m| m.2 == multi)
                     .map_or(UNKNOWN, |m| m.0),
-                "xml" | "money" | "macaddr" | "bit" | "varbit" | "point" | "regproc"
-                | "tsvector" | "tsquery" | "timetz" | "xid" | "xid8" => {
+                "xml" | "bit" | "varbit" | "point" | "regproc" | "tsvector" | "tsquery" | "timetz"
+                | "xid" | "xid8" => {
                     return Err(PgError::feature_not_supported(format!("type {n}")));
                 }
                 _ => {

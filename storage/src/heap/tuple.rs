@@ -36,9 +36,10 @@
 //! | bool, "char"                           | 1   | char   | 0/1, the byte                     |
 //! | int2                                   | 2   | short  | i16                               |
 //! | int4, oid, float4, date, void          | 4   | int    | i32/u32, IEEE bits, days, 0       |
-//! | int8, float8, time, timestamp(tz)      | 8   | double | i64, IEEE bits, microseconds      |
+//! | int8, float8, time, timestamp(tz), money | 8 | double | i64, IEEE bits, microseconds, cents |
 //! | interval                               | 16  | double | micros i64, days i32, months i32  |
 //! | uuid                                   | 16  | char   | 16 bytes                          |
+//! | macaddr, macaddr8                      | 6, 8 | int   | the bytes                         |
 //! | name                                   | 64  | char   | UTF-8, NUL padded (at most 63 B)  |
 //! | text, varchar, bpchar, bytea, numeric  | -1  | int    | varlena (below)                   |
 //! | unknown                                | -2  | char   | NUL-terminated UTF-8 (cstring)    |
@@ -171,11 +172,17 @@ pub fn type_storage(type_oid: u32) -> Option<(i16, bool, Align)> {
         oid::BOOL | oid::CHAR => (1, true, Align::Char),
         oid::INT2 => (2, true, Align::Short),
         oid::INT4 | oid::OID | oid::FLOAT4 | oid::DATE | oid::VOID => (4, true, Align::Int),
-        oid::INT8 | oid::FLOAT8 | oid::TIME | oid::TIMESTAMP | oid::TIMESTAMPTZ | oid::PG_LSN => {
-            (8, true, Align::Double)
-        }
+        oid::INT8
+        | oid::FLOAT8
+        | oid::TIME
+        | oid::TIMESTAMP
+        | oid::TIMESTAMPTZ
+        | oid::PG_LSN
+        | oid::MONEY => (8, true, Align::Double),
         oid::INTERVAL => (16, false, Align::Double),
         oid::UUID => (16, false, Align::Char),
+        oid::MACADDR => (6, false, Align::Int),
+        oid::MACADDR8 => (8, false, Align::Int),
         oid::NAME => (64, false, Align::Char),
         oid::TEXT
         | oid::VARCHAR
@@ -530,6 +537,9 @@ fn fixed_bytes(att: &Attribute, value: &Datum) -> PgResult<Vec<u8>> {
         | (oid::TIMESTAMPTZ, Datum::Timestamptz(v)) => v.to_le_bytes().to_vec(),
         (oid::FLOAT8, Datum::Float8(v)) => v.to_bits().to_le_bytes().to_vec(),
         (oid::PG_LSN, Datum::PgLsn(v)) => v.to_le_bytes().to_vec(),
+        (oid::MONEY, Datum::Money(v)) => v.to_le_bytes().to_vec(),
+        (oid::MACADDR, Datum::MacAddr(m)) => m.to_vec(),
+        (oid::MACADDR8, Datum::MacAddr8(m)) => m.to_vec(),
         (oid::INTERVAL, Datum::Interval(iv)) => {
             let mut b = iv.micros.to_le_bytes().to_vec();
             b.extend_from_slice(&iv.days.to_le_bytes());
@@ -929,6 +939,17 @@ fn read_attr(att: &Attribute, tuple: &[u8], off: usize) -> Result<(Datum, usize)
                 (oid::TIMESTAMPTZ, 8) => Datum::Timestamptz(le_u64(b, 0) as i64),
                 (oid::FLOAT8, 8) => Datum::Float8(f64::from_bits(le_u64(b, 0))),
                 (oid::PG_LSN, 8) => Datum::PgLsn(le_u64(b, 0)),
+                (oid::MONEY, 8) => Datum::Money(le_u64(b, 0) as i64),
+                (oid::MACADDR, 6) => {
+                    let mut m = [0u8; 6];
+                    m.copy_from_slice(&b[..6]);
+                    Datum::MacAddr(m)
+                }
+                (oid::MACADDR8, 8) => {
+                    let mut m = [0u8; 8];
+                    m.copy_from_slice(&b[..8]);
+                    Datum::MacAddr8(m)
+                }
                 (oid::INTERVAL, 16) => Datum::Interval(Interval {
                     micros: le_u64(b, 0) as i64,
                     days: le_u32(b, 8) as i32,
