@@ -27,7 +27,7 @@ pub mod inherit;
 mod lockcmds;
 pub mod partition;
 pub mod portalcmds;
-mod publication;
+pub mod publication;
 mod schemacmds;
 pub mod sequence;
 mod tablecmds;

@@ -1468,3 +1468,153 @@ fn drop_subscription(session: &mut Session, t: &mut Tokens) -> PgResult<Outcome>
     delete_rows(session, &PG_SUBSCRIPTION_DEF, vec![tid])?;
     Ok(Outcome::Command("DROP SUBSCRIPTION".into()))
 }
+
+/// `pg_relation_is_publishable(oid)` (PostgreSQL's `is_publishable_class`):
+/// a permanent table or partitioned table outside the system schemas,
+/// `"t"` or `"f"`; None if there is no such relation.
+pub fn publishable(session: &mut Session, oid: u32) -> PgResult<Option<String>> {
+    let Some(rel) = relcache::relation_by_oid(session, oid)? else {
+        return Ok(None);
+    };
+    let yes = matches!(rel.kind, 'r' | 'p')
+        && rel.persistence == 'p'
+        && rel.namespace_oid != PG_CATALOG_NAMESPACE
+        && rel.namespace != "information_schema"
+        && rel.oid >= 16384;
+    Ok(Some(if yes { "t" } else { "f" }.into()))
+}
+
+/// The rows of the `pg_publication_tables` view: each publication's
+/// tables (all publishable ones for FOR ALL TABLES, those of its schemas,
+/// and those listed; a partitioned table's partitions unless
+/// `publish_via_partition_root`), with the published columns and the row
+/// filter.
+pub fn publication_tables(
+    session: &mut Session,
+) -> PgResult<std::collections::VecDeque<Vec<Datum>>> {
+    let mut pubs = Vec::new();
+    with_reader(session, |r| {
+        r.scan(&PG_PUBLICATION_DEF, |tid, row| {
+            pubs.push(Publication::from_datums(tid, &row));
+            Ok(true)
+        })
+    })?;
+    pubs.sort_by(|a, b| a.name.cmp(&b.name));
+    let all: Vec<u32> = with_reader(session, |r| r.tables())?
+        .into_iter()
+        .map(|(oid, _, _)| oid)
+        .collect();
+    let mut out = std::collections::VecDeque::new();
+    for p in &pubs {
+        // (relid, attnums, filter)
+        let mut members: Vec<(u32, Option<Vec<i16>>, Option<String>)> = Vec::new();
+        let nsps: Vec<u32> = rows_with(session, &PG_PUBLICATION_NAMESPACE_DEF, 1, p.oid)?
+            .iter()
+            .filter_map(|(_, r)| match r.get(2) {
+                Some(Datum::Oid(o)) => Some(*o),
+                _ => None,
+            })
+            .collect();
+        for &oid in &all {
+            let Some(rel) = relcache::relation_by_oid(session, oid)? else {
+                continue;
+            };
+            if p.all_tables || nsps.contains(&rel.namespace_oid) {
+                members.push((oid, None, None));
+            }
+        }
+        for (_, r) in rows_with(session, &PG_PUBLICATION_REL_DEF, 1, p.oid)? {
+            let Some(Datum::Oid(relid)) = r.get(2) else {
+                continue;
+            };
+            let filter = match r.get(3) {
+                Some(Datum::Text(t)) => Some(t.clone()),
+                _ => None,
+            };
+            let attnums = match r.get(4) {
+                Some(Datum::Array(a)) => Some(
+                    a.elems
+                        .iter()
+                        .filter_map(|d| match d {
+                            Datum::Int2(n) => Some(*n),
+                            _ => None,
+                        })
+                        .collect(),
+                ),
+                _ => None,
+            };
+            members.retain(|m| m.0 != *relid);
+            members.push((*relid, attnums, filter));
+        }
+        let mut rows = Vec::new();
+        for (relid, attnums, filter) in members {
+            let Some(rel) = relcache::relation_by_oid(session, relid)? else {
+                continue;
+            };
+            if publishable(session, relid)?.as_deref() != Some("t") {
+                continue;
+            }
+            // Without publish_via_partition_root a partitioned table is
+            // published as its partitions; with it, a partition of a
+            // published table is published as its root.
+            let targets: Vec<u32> = if rel.kind == 'p' && !p.via_root {
+                let mut leaves = Vec::new();
+                let mut stack = rel.children.clone();
+                while let Some(c) = stack.pop() {
+                    if let Some(ch) = relcache::relation_by_oid(session, c)? {
+                        if ch.kind == 'p' {
+                            stack.extend(ch.children.iter().copied());
+                        } else {
+                            leaves.push(c);
+                        }
+                    }
+                }
+                leaves
+            } else if rel.partition_parent != 0 && (p.via_root || p.all_tables) {
+                if p.all_tables && !p.via_root {
+                    vec![relid]
+                } else {
+                    continue;
+                }
+            } else if rel.kind == 'p' && p.all_tables && !p.via_root {
+                continue;
+            } else {
+                vec![relid]
+            };
+            for t in targets {
+                let Some(trel) = relcache::relation_by_oid(session, t)? else {
+                    continue;
+                };
+                let names: Vec<Datum> = trel
+                    .columns
+                    .iter()
+                    .filter(|c| !c.dropped && c.attnum > 0)
+                    .filter(|c| attnums.as_ref().is_none_or(|a| a.contains(&c.attnum)))
+                    .map(|c| Datum::Text(c.name.clone()))
+                    .collect();
+                let rowfilter = match &filter {
+                    Some(f) => crate::describe::catalog_text(
+                        session,
+                        executor::CatalogText::Expr {
+                            text: f,
+                            relid,
+                            pretty: false,
+                        },
+                    )?
+                    .map(Datum::Text)
+                    .unwrap_or(Datum::Null),
+                    None => Datum::Null,
+                };
+                rows.push(vec![
+                    Datum::Text(p.name.clone()),
+                    Datum::Text(trel.namespace.clone()),
+                    Datum::Text(trel.name.clone()),
+                    Datum::Array(Box::new(ArrayValue::new(types::oid::NAME, names))),
+                    rowfilter,
+                ]);
+            }
+        }
+        out.extend(rows);
+    }
+    Ok(out)
+}
