@@ -310,6 +310,8 @@ fn rows_with(
 
 /// One `TABLE` element of a publication's object list.
 struct TableItem {
+    /// `ONLY` (no inheritance children)
+    only: bool,
     schema: Option<String>,
     name: String,
     columns: Option<Vec<String>>,
@@ -330,14 +332,22 @@ fn parse_objects(t: &mut Tokens, session: &mut Session) -> PgResult<Objects> {
     // Which kind a comma-continued element is: 1 table, 2 schema.
     let mut kind = 0;
     loop {
-        if t.eat_kw("table") {
+        // Whether this element follows its keyword (else it continues the
+        // list after a comma): the grammar rejects some forms there that
+        // it reports more precisely for continued elements.
+        let explicit = if t.eat_kw("table") {
             kind = 1;
+            true
         } else if t.peek_kw("tables") {
             t.i += 1;
             t.expect_kw("in")?;
             t.expect_kw("schema")?;
             kind = 2;
-        } else if kind == 0 {
+            true
+        } else {
+            false
+        };
+        if kind == 0 {
             return Err(PgError::syntax(
                 "invalid publication object list",
                 None,
@@ -355,7 +365,18 @@ fn parse_objects(t: &mut Tokens, session: &mut Session) -> PgResult<Objects> {
             } else {
                 t.qualified()?
             };
-            t.eat(&Token::Mul);
+            if t.eat(&Token::Mul) && only {
+                return Err(t.error());
+            }
+            if explicit && schema.is_none() && t.t[t.i - 1].to_string().eq_ignore_ascii_case("current_schema") {
+                return Err(syntax_error_at(t.t.get(t.i - 1)));
+            }
+            if schema.is_none()
+                && name == "current_schema"
+                && matches!(&t.t[t.i - 1], Token::Word(w) if w.quote_style.is_none())
+            {
+                return Err(PgError::syntax("invalid table name", None));
+            }
             let columns = if t.peek() == Some(&Token::LParen) {
                 t.i += 1;
                 let mut cols = vec![t.ident()?];
@@ -376,6 +397,7 @@ fn parse_objects(t: &mut Tokens, session: &mut Session) -> PgResult<Objects> {
                 None
             };
             objects.tables.push(TableItem {
+                only,
                 schema,
                 name,
                 columns,
@@ -383,7 +405,12 @@ fn parse_objects(t: &mut Tokens, session: &mut Session) -> PgResult<Objects> {
             });
         } else if t.eat_kw("current_schema") {
             let path = relcache::search_path(session)?;
-            let Some(&first) = path.iter().find(|&&n| n != PG_CATALOG_NAMESPACE) else {
+            let temp = crate::commands::temp::temp_schema_name(session);
+            let temp = relcache::namespace_oid(session, &temp)?;
+            let Some(&first) = path
+                .iter()
+                .find(|&&n| n != PG_CATALOG_NAMESPACE && Some(n) != temp)
+            else {
                 return Err(PgError::new(
                     SqlState::InvalidSchemaName,
                     "no schema has been selected for CURRENT_SCHEMA",
@@ -392,10 +419,22 @@ fn parse_objects(t: &mut Tokens, session: &mut Session) -> PgResult<Objects> {
             objects.schemas.push(super::namespace_name(session, first)?);
         } else {
             let name = t.ident()?;
-            if t.peek() == Some(&Token::Period) || t.peek() == Some(&Token::LParen) {
+            if t.peek() == Some(&Token::Period) {
+                return Err(PgError::syntax("invalid schema name", None));
+            }
+            if t.peek() == Some(&Token::LParen) {
                 return Err(t.error());
             }
             objects.schemas.push(name);
+        }
+        if kind == 2 && explicit && (t.peek_kw("where") || t.peek() == Some(&Token::LParen)) {
+            return Err(t.error());
+        }
+        if kind == 2 && t.peek_kw("where") {
+            return Err(PgError::syntax("WHERE clause not allowed for schema", None));
+        }
+        if kind == 2 && t.peek() == Some(&Token::LParen) {
+            return Err(PgError::syntax("column specification not allowed for schema", None));
         }
         if !t.eat(&Token::Comma) {
             break;
@@ -408,6 +447,8 @@ fn parse_objects(t: &mut Tokens, session: &mut Session) -> PgResult<Objects> {
 struct CheckedTable {
     oid: u32,
     name: String,
+    namespace: String,
+    partitioned: bool,
     attnums: Option<Vec<i16>>,
     filter: Option<String>,
 }
@@ -426,6 +467,8 @@ fn relkind_detail(kind: char) -> &'static str {
 
 fn check_tables(session: &mut Session, items: &[TableItem]) -> PgResult<Vec<CheckedTable>> {
     let mut out: Vec<CheckedTable> = Vec::new();
+    let mut seen: Vec<(u32, bool, bool)> = Vec::new();
+    let mut rels = Vec::new();
     for item in items {
         let Some(rel) = relcache::lookup_relation(session, item.schema.as_deref(), &item.name)?
         else {
@@ -434,6 +477,24 @@ fn check_tables(session: &mut Session, items: &[TableItem]) -> PgResult<Vec<Chec
                 format!("relation \"{}\" does not exist", item.name),
             ));
         };
+        if let Some(prev) = seen.iter().find(|s| s.0 == rel.oid) {
+            if prev.1 || item.filter.is_some() {
+                return Err(PgError::new(
+                    SqlState::DuplicateObject,
+                    format!("conflicting or redundant WHERE clauses for table \"{}\"", rel.name),
+                ));
+            }
+            if prev.2 || item.columns.is_some() {
+                return Err(PgError::new(
+                    SqlState::DuplicateObject,
+                    format!("conflicting or redundant column lists for table \"{}\"", rel.name),
+                ));
+            }
+        }
+        seen.push((rel.oid, item.filter.is_some(), item.columns.is_some()));
+        rels.push(rel);
+    }
+    for (item, rel) in items.iter().zip(rels) {
         let cannot = |detail: &str| {
             PgError::new(
                 SqlState::InvalidParameterValue,
@@ -486,33 +547,37 @@ fn check_tables(session: &mut Session, items: &[TableItem]) -> PgResult<Vec<Chec
                 Some(nums)
             }
         };
-        if let Some(prev) = out.iter().find(|c| c.oid == rel.oid) {
-            if prev.filter.is_some() || item.filter.is_some() {
-                return Err(PgError::new(
-                    SqlState::DuplicateObject,
-                    format!(
-                        "conflicting or redundant WHERE clauses for table \"{}\"",
-                        rel.name
-                    ),
-                ));
-            }
-            if prev.attnums.is_some() || attnums.is_some() {
-                return Err(PgError::new(
-                    SqlState::DuplicateObject,
-                    format!(
-                        "conflicting or redundant column lists for table \"{}\"",
-                        rel.name
-                    ),
-                ));
-            }
+        if out.iter().any(|c| c.oid == rel.oid) {
             continue;
         }
         out.push(CheckedTable {
             oid: rel.oid,
             name: rel.name.clone(),
+            namespace: rel.namespace.clone(),
+            partitioned: rel.kind == 'p',
             attnums,
             filter: item.filter.clone(),
         });
+        // Without ONLY, a table's inheritance children too.
+        if !item.only && rel.kind == 'r' {
+            let mut stack = rel.children.clone();
+            while let Some(c) = stack.pop() {
+                let Some(ch) = relcache::relation_by_oid(session, c)? else {
+                    continue;
+                };
+                stack.extend(ch.children.iter().copied());
+                if !out.iter().any(|o| o.oid == c) {
+                    out.push(CheckedTable {
+                        oid: c,
+                        name: ch.name.clone(),
+                        namespace: ch.namespace.clone(),
+                        partitioned: false,
+                        attnums: None,
+                        filter: None,
+                    });
+                }
+            }
+        }
     }
     Ok(out)
 }
@@ -545,6 +610,49 @@ fn check_schemas(session: &mut Session, names: &[String]) -> PgResult<Vec<(u32, 
         }
     }
     Ok(out)
+}
+
+/// Column lists and schemas do not mix, and a partitioned table takes
+/// neither a WHERE clause nor a column list unless the publication
+/// publishes via the partition root.
+fn check_table_options(
+    pubname: &str,
+    tables: &[CheckedTable],
+    has_schemas: bool,
+    via_root: bool,
+) -> PgResult<()> {
+    for tb in tables {
+        if tb.attnums.is_some() && has_schemas {
+            return Err(PgError::new(
+                SqlState::InvalidParameterValue,
+                format!(
+                    "cannot use column list for relation \"{}.{}\" in publication \"{pubname}\"",
+                    tb.namespace, tb.name
+                ),
+            )
+            .with_detail("Column lists cannot be specified in publications containing FOR TABLES IN SCHEMA elements."));
+        }
+        if tb.partitioned && !via_root {
+            if tb.filter.is_some() {
+                return Err(PgError::new(
+                    SqlState::InvalidParameterValue,
+                    format!("cannot use publication WHERE clause for relation \"{}\"", tb.name),
+                )
+                .with_detail("WHERE clause cannot be used for a partitioned table when publish_via_partition_root is false."));
+            }
+            if tb.attnums.is_some() {
+                return Err(PgError::new(
+                    SqlState::InvalidParameterValue,
+                    format!(
+                        "cannot use column list for relation \"{}.{}\" in publication \"{pubname}\"",
+                        tb.namespace, tb.name
+                    ),
+                )
+                .with_detail("Column lists cannot be specified for partitioned tables when publish_via_partition_root is false."));
+            }
+        }
+    }
+    Ok(())
 }
 
 fn conflicting() -> PgError {
@@ -751,23 +859,9 @@ fn create_publication(session: &mut Session, t: &mut Tokens) -> PgResult<Outcome
     let tables = check_tables(session, &objects.tables)?;
     let schemas = check_schemas(session, &objects.schemas)?;
     if !schemas.is_empty() {
-        require_superuser(
-            session,
-            "must be superuser to create FOR TABLES IN SCHEMA publication",
-        )?;
-        if let Some(tb) = tables.iter().find(|t| t.attnums.is_some()) {
-            let rel = relcache::relation_by_oid(session, tb.oid)?;
-            let nsp = rel.map(|r| r.namespace.clone()).unwrap_or_default();
-            return Err(PgError::new(
-                SqlState::InvalidParameterValue,
-                format!(
-                    "cannot use column list for relation \"{nsp}.{}\" in publication \"{name}\"",
-                    tb.name
-                ),
-            )
-            .with_detail("Column lists cannot be specified in publications containing FOR TABLES IN SCHEMA elements."));
-        }
+        require_superuser(session, "must be superuser to create FOR TABLES IN SCHEMA publication")?;
     }
+    check_table_options(&name, &tables, !schemas.is_empty(), via_root)?;
     let publication = Publication {
         tid: ItemPointer::default(),
         oid: session.storage.transam.new_oid()?,
@@ -860,6 +954,31 @@ fn alter_publication(session: &mut Session, t: &mut Tokens) -> PgResult<Outcome>
                 _ => fresh.via_root = p.via_root,
             }
         }
+        if !fresh.via_root {
+            for (_, r) in rows_with(session, &PG_PUBLICATION_REL_DEF, 1, fresh.oid)? {
+                let Some(Datum::Oid(relid)) = r.get(2) else {
+                    continue;
+                };
+                let Some(rel) = relcache::relation_by_oid(session, *relid)? else {
+                    continue;
+                };
+                if rel.kind != 'p' {
+                    continue;
+                }
+                let what = if !matches!(r.get(3), Some(Datum::Null) | None) {
+                    "a WHERE clause"
+                } else if !matches!(r.get(4), Some(Datum::Null) | None) {
+                    "a column list"
+                } else {
+                    continue;
+                };
+                return Err(PgError::new(
+                    SqlState::InvalidParameterValue,
+                    format!("cannot set parameter \"publish_via_partition_root\" to false for publication \"{name}\""),
+                )
+                .with_detail(format!("The publication contains {what} for partitioned table \"{}\", which is not allowed when \"publish_via_partition_root\" is false.", rel.name)));
+            }
+        }
         replace_row(session, &PG_PUBLICATION_DEF, fresh.tid, fresh.datums())?;
         return done;
     }
@@ -938,6 +1057,12 @@ fn alter_publication(session: &mut Session, t: &mut Tokens) -> PgResult<Outcome>
         "add" => {
             let tables = check_tables(session, &objects.tables)?;
             let schemas = check_schemas(session, &objects.schemas)?;
+            check_table_options(
+                &name,
+                &tables,
+                !schemas.is_empty() || !current_nsps.is_empty(),
+                p.via_root,
+            )?;
             for tb in &tables {
                 if current_rels.iter().any(|(_, r)| oid_at(r, 2) == tb.oid) {
                     return Err(PgError::new(
@@ -974,6 +1099,7 @@ fn alter_publication(session: &mut Session, t: &mut Tokens) -> PgResult<Outcome>
         _ => {
             let tables = check_tables(session, &objects.tables)?;
             let schemas = check_schemas(session, &objects.schemas)?;
+            check_table_options(&name, &tables, !schemas.is_empty(), p.via_root)?;
             delete_rows(
                 session,
                 &PG_PUBLICATION_REL_DEF,
