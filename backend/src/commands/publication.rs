@@ -368,7 +368,12 @@ fn parse_objects(t: &mut Tokens, session: &mut Session) -> PgResult<Objects> {
             if t.eat(&Token::Mul) && only {
                 return Err(t.error());
             }
-            if explicit && schema.is_none() && t.t[t.i - 1].to_string().eq_ignore_ascii_case("current_schema") {
+            if explicit
+                && schema.is_none()
+                && t.t[t.i - 1]
+                    .to_string()
+                    .eq_ignore_ascii_case("current_schema")
+            {
                 return Err(syntax_error_at(t.t.get(t.i - 1)));
             }
             if schema.is_none()
@@ -434,7 +439,10 @@ fn parse_objects(t: &mut Tokens, session: &mut Session) -> PgResult<Objects> {
             return Err(PgError::syntax("WHERE clause not allowed for schema", None));
         }
         if kind == 2 && t.peek() == Some(&Token::LParen) {
-            return Err(PgError::syntax("column specification not allowed for schema", None));
+            return Err(PgError::syntax(
+                "column specification not allowed for schema",
+                None,
+            ));
         }
         if !t.eat(&Token::Comma) {
             break;
@@ -481,13 +489,19 @@ fn check_tables(session: &mut Session, items: &[TableItem]) -> PgResult<Vec<Chec
             if prev.1 || item.filter.is_some() {
                 return Err(PgError::new(
                     SqlState::DuplicateObject,
-                    format!("conflicting or redundant WHERE clauses for table \"{}\"", rel.name),
+                    format!(
+                        "conflicting or redundant WHERE clauses for table \"{}\"",
+                        rel.name
+                    ),
                 ));
             }
             if prev.2 || item.columns.is_some() {
                 return Err(PgError::new(
                     SqlState::DuplicateObject,
-                    format!("conflicting or redundant column lists for table \"{}\"", rel.name),
+                    format!(
+                        "conflicting or redundant column lists for table \"{}\"",
+                        rel.name
+                    ),
                 ));
             }
         }
@@ -567,13 +581,24 @@ fn check_tables(session: &mut Session, items: &[TableItem]) -> PgResult<Vec<Chec
                 };
                 stack.extend(ch.children.iter().copied());
                 if !out.iter().any(|o| o.oid == c) {
+                    // The same columns (by name) and row filter.
+                    let attnums = item.columns.as_ref().map(|cols| {
+                        let mut nums: Vec<i16> = ch
+                            .columns
+                            .iter()
+                            .filter(|x| !x.dropped && cols.contains(&x.name))
+                            .map(|x| x.attnum)
+                            .collect();
+                        nums.sort_unstable();
+                        nums
+                    });
                     out.push(CheckedTable {
                         oid: c,
                         name: ch.name.clone(),
                         namespace: ch.namespace.clone(),
                         partitioned: false,
-                        attnums: None,
-                        filter: None,
+                        attnums,
+                        filter: item.filter.clone(),
                     });
                 }
             }
@@ -859,7 +884,10 @@ fn create_publication(session: &mut Session, t: &mut Tokens) -> PgResult<Outcome
     let tables = check_tables(session, &objects.tables)?;
     let schemas = check_schemas(session, &objects.schemas)?;
     if !schemas.is_empty() {
-        require_superuser(session, "must be superuser to create FOR TABLES IN SCHEMA publication")?;
+        require_superuser(
+            session,
+            "must be superuser to create FOR TABLES IN SCHEMA publication",
+        )?;
     }
     check_table_options(&name, &tables, !schemas.is_empty(), via_root)?;
     let publication = Publication {
@@ -1626,10 +1654,16 @@ pub fn publication_tables(
         })
     })?;
     pubs.sort_by(|a, b| a.name.cmp(&b.name));
-    let all: Vec<u32> = with_reader(session, |r| r.tables())?
-        .into_iter()
-        .map(|(oid, _, _)| oid)
-        .collect();
+    let mut all: Vec<u32> = Vec::new();
+    with_reader(session, |r| {
+        r.scan(&catalog::system::PG_CLASS_DEF, |_, row| {
+            let class = catalog::heap_catalog::class_from_datums(&row);
+            if matches!(class.kind, 'r' | 'p') {
+                all.push(class.oid);
+            }
+            Ok(true)
+        })
+    })?;
     let mut out = std::collections::VecDeque::new();
     for p in &pubs {
         // (relid, attnums, filter)
