@@ -1267,6 +1267,11 @@ fn subscription_options(
                 if s.eq_ignore_ascii_case("none") {
                     slot_none = true;
                     row[SUB_SLOT] = Datum::Null;
+                } else if s.is_empty() {
+                    return Err(PgError::new(
+                        SqlState::InvalidName,
+                        "replication slot name \"\" is too short",
+                    ));
                 } else {
                     row[SUB_SLOT] = Datum::Text(s.to_string());
                 }
@@ -1277,7 +1282,30 @@ fn subscription_options(
                 row[8] = Datum::Text(if parse_bool(name, v)? { "p" } else { "d" }.into())
             }
             "disable_on_error" => row[9] = Datum::Bool(parse_bool(name, v)?),
-            "synchronous_commit" => row[12] = Datum::Text(v.unwrap_or_default().to_string()),
+            "synchronous_commit" => {
+                let value = v.unwrap_or_default();
+                let known = [
+                    "local",
+                    "remote_write",
+                    "remote_apply",
+                    "on",
+                    "off",
+                    "true",
+                    "false",
+                    "yes",
+                    "no",
+                    "1",
+                    "0",
+                ];
+                if !known.contains(&value.to_lowercase().as_str()) {
+                    return Err(PgError::new(
+                        SqlState::InvalidParameterValue,
+                        format!("invalid value for parameter \"synchronous_commit\": \"{value}\""),
+                    )
+                    .with_hint("Available values: local, remote_write, remote_apply, on, off."));
+                }
+                row[12] = Datum::Text(value.to_string());
+            }
             "origin" | "lsn" => {
                 return Err(PgError::feature_not_supported(format!(
                     "subscription option \"{name}\""
@@ -1312,27 +1340,34 @@ fn subscription_options(
         }
         row[SUB_ENABLED] = Datum::Bool(false);
     }
-    if slot_none {
-        if enabled_given == Some(true) {
+    // After connect = false, enabled and create_slot default to false.
+    let enabled = enabled_given.unwrap_or(connect);
+    let create_slot = create_slot_given.unwrap_or(connect);
+    if slot_none && create {
+        if enabled {
             return Err(PgError::syntax(
-                "slot_name = NONE and enabled = true are mutually exclusive options",
+                match enabled_given {
+                    Some(true) => {
+                        "slot_name = NONE and enabled = true are mutually exclusive options"
+                    }
+                    _ => "subscription with slot_name = NONE must also set enabled = false",
+                },
                 None,
             ));
         }
-        if create_slot_given == Some(true) {
+        if create_slot {
             return Err(PgError::syntax(
-                "slot_name = NONE and create_slot = true are mutually exclusive options",
-                None,
-            ));
-        }
-        if create && (enabled_given.is_none() || create_slot_given.is_none()) && connect {
-            return Err(PgError::syntax(
-                "subscription with slot_name = NONE must also set enabled = false",
+                match create_slot_given {
+                    Some(true) => {
+                        "slot_name = NONE and create_slot = true are mutually exclusive options"
+                    }
+                    _ => "subscription with slot_name = NONE must also set create_slot = false",
+                },
                 None,
             ));
         }
     }
-    Ok((connect, slot_none))
+    Ok((connect, create && create_slot))
 }
 
 /// `CREATE SUBSCRIPTION name CONNECTION 'conninfo' PUBLICATION p, ...
@@ -1366,7 +1401,14 @@ fn create_subscription(session: &mut Session, t: &mut Tokens) -> PgResult<Outcom
         Datum::Text("off".into()),
         text_array(&publications),
     ];
-    let (connect, _) = subscription_options(&opts, &mut row, true)?;
+    let (connect, create_slot) = subscription_options(&opts, &mut row, true)?;
+    if create_slot {
+        super::prevent_in_transaction_block(
+            session,
+            "CREATE SUBSCRIPTION ... WITH (create_slot = true)",
+        )?;
+    }
+    check_duplicate_publications(&publications)?;
     if find_subscription(session, &name)?.is_some() {
         return Err(PgError::new(
             SqlState::DuplicateObject,
@@ -1386,6 +1428,19 @@ fn create_subscription(session: &mut Session, t: &mut Tokens) -> PgResult<Outcom
         "tables were not subscribed, you will have to run ALTER SUBSCRIPTION ... REFRESH PUBLICATION to subscribe the tables",
     );
     Ok(Outcome::Command("CREATE SUBSCRIPTION".into()))
+}
+
+/// 42710 if a publication is named twice.
+fn check_duplicate_publications(names: &[String]) -> PgResult<()> {
+    for (i, n) in names.iter().enumerate() {
+        if names[..i].contains(n) {
+            return Err(PgError::new(
+                SqlState::DuplicateObject,
+                format!("publication name \"{n}\" used more than once"),
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// The conninfo must be a list of `keyword=value` (libpq's parse).
@@ -1467,11 +1522,56 @@ fn alter_subscription(session: &mut Session, t: &mut Tokens) -> PgResult<Outcome
             .with_hint("The owner of a subscription must be a superuser."));
         }
         row[SUB_OWNER] = Datum::Oid(r.oid);
+    } else if t.eat_kw("skip") {
+        let opts = t.options()?;
+        t.end()?;
+        require_superuser(session, "must be superuser to skip transaction")?;
+        for (n, v) in &opts {
+            if n != "lsn" {
+                return Err(PgError::syntax(
+                    format!("unrecognized subscription parameter: \"{n}\""),
+                    None,
+                ));
+            }
+            let v = v.clone().unwrap_or_default();
+            let lsn = if v.eq_ignore_ascii_case("none") {
+                0
+            } else {
+                let parsed = v.split_once('/').and_then(|(hi, lo)| {
+                    Some(
+                        (u64::from_str_radix(hi, 16).ok()? << 32)
+                            | u64::from_str_radix(lo, 16).ok()?,
+                    )
+                });
+                match parsed {
+                    Some(0) => {
+                        return Err(PgError::new(
+                            SqlState::InvalidParameterValue,
+                            format!("invalid WAL location (LSN): {v}"),
+                        ));
+                    }
+                    Some(l) => l,
+                    None => {
+                        return Err(PgError::new(
+                            SqlState::InvalidTextRepresentation,
+                            format!("invalid input syntax for type pg_lsn: \"{v}\""),
+                        ));
+                    }
+                }
+            };
+            row[2] = Datum::PgLsn(lsn);
+        }
     } else if t.eat_kw("refresh") {
         t.expect_kw("publication")?;
-        return Err(PgError::new(
-            SqlState::SyntaxError,
-            "ALTER SUBSCRIPTION ... REFRESH is not allowed for disabled subscriptions",
+        if row[SUB_ENABLED] != Datum::Bool(true) {
+            return Err(PgError::new(
+                SqlState::SyntaxError,
+                "ALTER SUBSCRIPTION ... REFRESH is not allowed for disabled subscriptions",
+            ));
+        }
+        super::prevent_in_transaction_block(session, "ALTER SUBSCRIPTION ... REFRESH")?;
+        return Err(PgError::feature_not_supported(
+            "ALTER SUBSCRIPTION ... REFRESH PUBLICATION",
         ));
     } else if t.eat_kw("set") || t.peek_kw("add") || t.peek_kw("drop") {
         let verb = if t.eat_kw("add") {
@@ -1526,16 +1626,7 @@ fn alter_subscription(session: &mut Session, t: &mut Tokens) -> PgResult<Outcome
                     .collect(),
                 _ => Vec::new(),
             };
-            let mut seen: Vec<&String> = Vec::new();
-            for n in &names {
-                if seen.contains(&n) {
-                    return Err(PgError::syntax(
-                        format!("publication name \"{n}\" used more than once"),
-                        None,
-                    ));
-                }
-                seen.push(n);
-            }
+            check_duplicate_publications(&names)?;
             match verb {
                 "set" => current = names.clone(),
                 "add" => {
@@ -1579,6 +1670,7 @@ fn alter_subscription(session: &mut Session, t: &mut Tokens) -> PgResult<Outcome
                 ));
             }
             if refresh {
+                super::prevent_in_transaction_block(session, "ALTER SUBSCRIPTION with refresh")?;
                 return Err(PgError::feature_not_supported(
                     "ALTER SUBSCRIPTION with refresh",
                 ));
@@ -1615,6 +1707,7 @@ fn drop_subscription(session: &mut Session, t: &mut Tokens) -> PgResult<Outcome>
     };
     sub_owner_check(session, &name, &row)?;
     if !matches!(row[SUB_SLOT], Datum::Null) {
+        super::prevent_in_transaction_block(session, "DROP SUBSCRIPTION")?;
         return Err(PgError::feature_not_supported(
             "dropping a subscription with a replication slot (ALTER SUBSCRIPTION ... SET (slot_name = NONE) first)",
         ));
