@@ -54,6 +54,9 @@ pub fn catalog_text(session: &mut Session, what: CatalogText<'_>) -> PgResult<Op
                 None => Ok(None),
             }
         }
+        CatalogText::RelationPublishable(oid) => {
+            crate::commands::publication::publishable(session, oid)
+        }
         CatalogText::FunctionResult(oid) => {
             Ok(function(session, oid)?.map(|f| types::oid::format_type(f.ret_type, -1)))
         }

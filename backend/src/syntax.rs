@@ -877,6 +877,13 @@ fn rewrite_text_statements(mut tokens: Vec<TokenWithSpan>) -> Vec<TokenWithSpan>
             && word_is(&tokens[kind_at], "domain")
         {
             DOMAIN_MARKER
+        } else if ["create", "alter", "drop"]
+            .iter()
+            .any(|w| word_is(&tokens[start], w))
+            && (word_is(&tokens[kind_at], "publication")
+                || word_is(&tokens[kind_at], "subscription"))
+        {
+            PUBLICATION_MARKER
         } else if (word_is(&tokens[start], "drop") || word_is(&tokens[start], "reassign"))
             && word_is(&tokens[kind_at], "owned")
         {
@@ -1043,6 +1050,7 @@ const ALTER_TABLE_SET_SCHEMA_MARKER: &str = "ALTER_TABLE_SET_SCHEMA";
 const DO_MARKER: &str = "DO";
 const DOMAIN_MARKER: &str = "DOMAIN_STATEMENT";
 const ALTER_TYPE_ATTRIBUTE_MARKER: &str = "ALTER_TYPE_ATTRIBUTE";
+const PUBLICATION_MARKER: &str = "PUBLICATION_STATEMENT";
 
 /// A statement kept as text for its command to read (see
 /// [`rewrite_text_statements`]).
@@ -1062,6 +1070,9 @@ pub enum TextStatement {
     Owned(String),
     /// `ALTER TYPE ... ADD | DROP | RENAME | ALTER ATTRIBUTE ...`
     AlterTypeAttribute(String),
+    /// `CREATE | ALTER | DROP PUBLICATION | SUBSCRIPTION ...` (sqlparser
+    /// has none of them)
+    Publication(String),
 }
 
 /// One action of `ALTER TYPE name ... ATTRIBUTE` (see [`parse_alter_attribute`]).
@@ -1177,6 +1188,7 @@ pub fn text_statement(stmt: &Statement) -> Option<TextStatement> {
         DOMAIN_MARKER => TextStatement::Domain,
         OWNED_MARKER => TextStatement::Owned,
         ALTER_TYPE_ATTRIBUTE_MARKER => TextStatement::AlterTypeAttribute,
+        PUBLICATION_MARKER => TextStatement::Publication,
         _ => return None,
     };
     let FunctionArguments::List(list) = &f.args else {

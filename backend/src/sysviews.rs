@@ -30,6 +30,7 @@ const PG_STAT_BGWRITER: u32 = 12_289;
 const PG_STAT_WAL: u32 = 12_293;
 const PG_INDEXES: u32 = 12_043;
 const PG_ROLES: u32 = 12_000;
+const PG_PUBLICATION_TABLES: u32 = 12_068;
 
 struct View {
     oid: u32,
@@ -38,6 +39,17 @@ struct View {
 }
 
 const VIEWS: &[View] = &[
+    View {
+        oid: PG_PUBLICATION_TABLES,
+        name: "pg_publication_tables",
+        columns: &[
+            ("pubname", NAME),
+            ("schemaname", NAME),
+            ("tablename", NAME),
+            ("attnames", types::oid::NAME_ARRAY),
+            ("rowfilter", TEXT),
+        ],
+    },
     View {
         oid: PG_ROLES,
         name: "pg_roles",
@@ -257,6 +269,7 @@ pub fn rows(session: &mut Session, oid: u32) -> PgResult<VecDeque<Vec<Datum>>> {
         PG_STAT_BGWRITER => Ok(VecDeque::from([stat_bgwriter(session)])),
         PG_INDEXES => indexes(session),
         PG_ROLES => roles(session),
+        PG_PUBLICATION_TABLES => crate::commands::publication::publication_tables(session),
         _ => Err(PgError::internal(format!("no system view {oid}"))),
     }
 }

@@ -148,6 +148,13 @@ pub fn write_shared_catalogs(dir: &Path, opts: &BootstrapOptions) -> PgResult<()
             .iter()
             .map(system::AuthMemberRow::to_datums)
             .collect(),
+    )?;
+    // No subscriptions yet.
+    write_heap(
+        &mut smgr,
+        RelFileLocator::shared(system::PG_SUBSCRIPTION),
+        &system::PG_SUBSCRIPTION_DEF,
+        Vec::new(),
     )
 }
 

@@ -1076,6 +1076,13 @@ impl CatalogReader<'_, '_, '_> {
                 );
             }
         }
+        // Its publication memberships.
+        self.scan(&system::PG_PUBLICATION_REL_DEF, |t, r| {
+            if r.get(2) == Some(&Datum::Oid(oid)) {
+                rows.push((system::PG_PUBLICATION_REL, t));
+            }
+            Ok(true)
+        })?;
         if let Some((t, _)) = self.class_by_oid(oid)? {
             rows.push((system::PG_CLASS, t));
         }
@@ -1583,6 +1590,38 @@ impl CatalogWriter<'_, '_, '_> {
             w,
         )
         .map(|_| ())
+    }
+
+    /// Adds a row to catalog `def` (publications and subscriptions, whose
+    /// rows have no struct of their own).
+    pub fn insert_row(
+        &self,
+        def: &CatalogDef,
+        row: &[Datum],
+        w: &mut WriteXact<'_>,
+    ) -> PgResult<ItemPointer> {
+        self.insert(def, row, w)
+    }
+
+    /// Deletes the row at `tid` of catalog `def`.
+    pub fn delete_row(
+        &self,
+        def: &CatalogDef,
+        tid: ItemPointer,
+        w: &mut WriteXact<'_>,
+    ) -> PgResult<()> {
+        self.delete(def, tid, w)
+    }
+
+    /// Replaces the row at `tid` of catalog `def`.
+    pub fn replace_row(
+        &self,
+        def: &CatalogDef,
+        tid: ItemPointer,
+        row: &[Datum],
+        w: &mut WriteXact<'_>,
+    ) -> PgResult<()> {
+        self.replace(def, tid, row, w)
     }
 
     /// Deletes catalog rows found by [`CatalogReader::relation_rows`].

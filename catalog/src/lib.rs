@@ -7,9 +7,10 @@
 //! `pg_rewrite` and `pg_proc` (user functions), `pg_am` and
 //! `pg_collation` (initdb's rows), and the catalogs of objects we cannot
 //! create yet, kept empty so that clients' queries run (`pg_inherits`,
-//! `pg_trigger`, `pg_policy`, `pg_statistic_ext`, `pg_publication*`,
-//! `pg_description`) in `base/<db>/<oid>`; shared: `pg_database`,
-//! `pg_authid` and `pg_auth_members` in `global/<oid>`. Each has
+//! `pg_trigger`, `pg_policy`, `pg_statistic_ext`, `pg_description`), and
+//! `pg_publication*` (publications, written by the backend's
+//! `commands::publication`), in `base/<db>/<oid>`; shared: `pg_database`,
+//! `pg_authid`, `pg_auth_members` and `pg_subscription` in `global/<oid>`. Each has
 //! PostgreSQL 15's OID and column names (columns of types that cannot be
 //! stored yet — `regproc`, `xid` — are left out; some array columns are
 //! stored in their text form, ACLs among them: see [`acl`]). Because catalog rows are heap

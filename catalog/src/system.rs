@@ -1304,7 +1304,8 @@ pub const PG_STATISTIC_EXT_DEF: CatalogDef = CatalogDef {
     shared: false,
 };
 
-/// `pg_publication`: empty (no logical replication publications yet).
+/// `pg_publication`: the publications (CREATE PUBLICATION; nothing is
+/// replicated).
 pub const PG_PUBLICATION_DEF: CatalogDef = CatalogDef {
     oid: PG_PUBLICATION,
     name: "pg_publication",
@@ -1744,7 +1745,41 @@ pub const PG_AUTHID_DEF: CatalogDef = CatalogDef {
 };
 
 /// The shared catalogs (one copy in `global/`).
-pub const SHARED_CATALOGS: [CatalogDef; 3] = [PG_DATABASE_DEF, PG_AUTHID_DEF, PG_AUTH_MEMBERS_DEF];
+pub const SHARED_CATALOGS: [CatalogDef; 4] = [
+    PG_DATABASE_DEF,
+    PG_AUTHID_DEF,
+    PG_AUTH_MEMBERS_DEF,
+    PG_SUBSCRIPTION_DEF,
+];
+
+// --- publications and subscriptions (backend/src/commands/publication.rs) ---
+
+pub const PG_SUBSCRIPTION: u32 = 6100;
+
+/// `pg_subscription` (shared): subscriptions created WITH (connect =
+/// false); nothing replicates.
+pub const PG_SUBSCRIPTION_DEF: CatalogDef = CatalogDef {
+    oid: PG_SUBSCRIPTION,
+    name: "pg_subscription",
+    rowtype_oid: 10113,
+    columns: &[
+        c("oid", OID),
+        c("subdbid", OID),
+        c("subskiplsn", oid::PG_LSN),
+        c("subname", NAME),
+        c("subowner", OID),
+        c("subenabled", BOOL),
+        c("subbinary", BOOL),
+        c("substream", BOOL),
+        c("subtwophasestate", oid::CHAR),
+        c("subdisableonerr", BOOL),
+        c("subconninfo", oid::TEXT),
+        c("subslotname", NAME),
+        c("subsynccommit", oid::TEXT),
+        c("subpublications", oid::TEXT_ARRAY),
+    ],
+    shared: true,
+};
 
 /// A `pg_authid` row.
 #[derive(Debug, Clone, PartialEq, Eq)]

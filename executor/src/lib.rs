@@ -229,6 +229,9 @@ pub enum CatalogText<'a> {
     PartitionConstraint(u32),
     /// `pg_get_triggerdef(oid, pretty)`.
     Trigger { oid: u32, pretty: bool },
+    /// `pg_relation_is_publishable(oid)`: `"t"` or `"f"` (None if no such
+    /// relation).
+    RelationPublishable(u32),
 }
 
 pub trait ExecContext {

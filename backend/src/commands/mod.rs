@@ -27,6 +27,7 @@ pub mod inherit;
 mod lockcmds;
 pub mod partition;
 pub mod portalcmds;
+pub mod publication;
 mod schemacmds;
 pub mod sequence;
 mod tablecmds;
@@ -116,6 +117,9 @@ pub fn ddl_statement(
                 crate::syntax::TextStatement::Owned(text) => user::owned(session, &text),
                 crate::syntax::TextStatement::AlterTypeAttribute(text) => {
                     typecmds::alter_type_attribute(session, &text)
+                }
+                crate::syntax::TextStatement::Publication(text) => {
+                    publication::publication_statement(session, &text)
                 }
             }
         }

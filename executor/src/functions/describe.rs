@@ -53,7 +53,18 @@ pub fn call(func: &str, args: &[Datum], ev: &mut Evaluator<'_>) -> PgResult<Opti
         ),
         // COMMENT ON is not supported: nothing has a description.
         ("obj_description", _) => Datum::Null,
-        ("pg_relation_is_publishable", _) => Datum::Bool(false),
+        ("pg_relation_is_publishable", [arg @ (Datum::Oid(_) | Datum::Text(_))]) => {
+            let oid = match arg {
+                Datum::Oid(oid) => *oid,
+                Datum::Text(name) => ev.ctx.regclass_oid(name)?,
+                _ => 0,
+            };
+            match ev.ctx.catalog_text(CatalogText::RelationPublishable(oid))? {
+                Some(t) => Datum::Bool(t == "t"),
+                None => Datum::Null,
+            }
+        }
+        ("pg_relation_is_publishable", _) => Datum::Null,
         // No statistics objects or rules other than views' exist.
         ("pg_get_triggerdef", [Datum::Oid(oid), rest @ ..]) => {
             text_or_null(ev.ctx.catalog_text(CatalogText::Trigger {
