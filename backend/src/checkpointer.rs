@@ -163,7 +163,9 @@ impl Pacer<'_> {
             {
                 return;
             }
-            std::thread::sleep((due - self.started.elapsed()).min(Duration::from_millis(100)));
+            // Time passes between the test above and here: never below zero.
+            let left = due.saturating_sub(self.started.elapsed());
+            std::thread::sleep(left.min(Duration::from_millis(100)));
         }
     }
 }
