@@ -349,6 +349,10 @@ pub fn command_complete(tag: &str) -> PgWireBackendMessage {
 /// Queued NOTICE/WARNING messages, then cleared; those below
 /// client_min_messages are not sent.
 pub fn drain_notices(session: &mut Session) -> Vec<PgWireBackendMessage> {
+    // Every message comes here: most have nothing to send.
+    if session.notices.is_empty() {
+        return Vec::new();
+    }
     let min = session
         .settings
         .show("client_min_messages")
