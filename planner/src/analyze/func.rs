@@ -60,7 +60,7 @@ fn srf(
 
 const NUMS: [u32; 6] = [INT2, INT4, INT8, FLOAT4, FLOAT8, NUMERIC];
 const INTS: [u32; 3] = [INT2, INT4, INT8];
-const COMPARABLE: [u32; 20] = [
+const COMPARABLE: [u32; 24] = [
     BOOL,
     INT2,
     INT4,
@@ -81,22 +81,16 @@ const COMPARABLE: [u32; 20] = [
     PG_LSN,
     OID,
     JSONB,
+    INET,
+    MONEY,
+    MACADDR,
+    MACADDR8,
 ];
 
 /// The network address types `inet` and `cidr` (PostgreSQL's `network.c`):
 /// a `cidr` argument reaches the `inet` signatures through its implicit
 /// (binary) cast, as in PostgreSQL, except where the two differ.
 fn network_functions(v: &mut Vec<FuncDef>) {
-    for (op, imp) in [
-        ("=", "eq"),
-        ("<>", "ne"),
-        ("<", "lt"),
-        ("<=", "le"),
-        (">", "gt"),
-        (">=", "ge"),
-    ] {
-        v.push(def(op, &[INET, INET], BOOL, imp));
-    }
     for (op, imp) in [
         ("<<", "network_sub"),
         ("<<=", "network_subeq"),
@@ -335,16 +329,6 @@ fn build() -> Vec<FuncDef> {
     v.push(def("-", &[PG_LSN, NUMERIC], PG_LSN, "pg_lsn_mii"));
     network_functions(&mut v);
     // money (PostgreSQL's utils/adt/cash.c)
-    for (op, imp) in [
-        ("=", "eq"),
-        ("<>", "ne"),
-        ("<", "lt"),
-        ("<=", "le"),
-        (">", "gt"),
-        (">=", "ge"),
-    ] {
-        v.push(def(op, &[MONEY, MONEY], BOOL, imp));
-    }
     v.push(def("+", &[MONEY, MONEY], MONEY, "cash_pl"));
     v.push(def("-", &[MONEY, MONEY], MONEY, "cash_mi"));
     v.push(def("/", &[MONEY, MONEY], FLOAT8, "cash_div_cash"));
@@ -358,16 +342,6 @@ fn build() -> Vec<FuncDef> {
     v.push(def("cash_words", &[MONEY], TEXT, "cash_words"));
     // macaddr, macaddr8 (utils/adt/mac.c, mac8.c)
     for t in [MACADDR, MACADDR8] {
-        for (op, imp) in [
-            ("=", "eq"),
-            ("<>", "ne"),
-            ("<", "lt"),
-            ("<=", "le"),
-            (">", "gt"),
-            (">=", "ge"),
-        ] {
-            v.push(def(op, &[t, t], BOOL, imp));
-        }
         v.push(def("~", &[t], t, "macaddr_not"));
         v.push(def("&", &[t, t], t, "macaddr_and"));
         v.push(def("|", &[t, t], t, "macaddr_or"));
