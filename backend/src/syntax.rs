@@ -32,6 +32,7 @@ pub fn parse(sql: &str) -> PgResult<Vec<Statement>> {
     let tokens = rewrite_isnull(tokens);
     let tokens = rewrite_view_check_option(tokens);
     let tokens = rewrite_field_star(tokens);
+    let tokens = rewrite_interval_precision(tokens);
     let mut stmts = Parser::new(&dialect)
         .with_recursion_limit(RECURSION_LIMIT)
         .with_tokens_with_locations(tokens)
@@ -975,6 +976,60 @@ fn rewrite_isnull(tokens: Vec<TokenWithSpan>) -> Vec<TokenWithSpan> {
         } else {
             out.push(t);
         }
+    }
+    out
+}
+
+/// sqlparser reads `INTERVAL (p) 'text'` but drops the precision: it becomes
+/// `CAST('text' AS INTERVAL (p))`, which PostgreSQL's grammar makes of it too.
+fn rewrite_interval_precision(tokens: Vec<TokenWithSpan>) -> Vec<TokenWithSpan> {
+    let is_interval = |t: &TokenWithSpan| matches!(&t.token, Token::Word(w) if w.keyword == Keyword::INTERVAL && w.quote_style.is_none());
+    if !tokens.iter().any(is_interval) {
+        return tokens;
+    }
+    let significant = |from: usize| {
+        (from..tokens.len()).find(|&j| !matches!(tokens[j].token, Token::Whitespace(_)))
+    };
+    let word = |value: &str, keyword| {
+        Token::Word(Word {
+            value: value.into(),
+            quote_style: None,
+            keyword,
+        })
+    };
+    let space = || Token::Whitespace(sqlparser::tokenizer::Whitespace::Space);
+    let mut out = Vec::with_capacity(tokens.len());
+    let mut i = 0;
+    while i < tokens.len() {
+        if is_interval(&tokens[i]) {
+            let open = significant(i + 1);
+            let num = open.and_then(|j| significant(j + 1));
+            let close = num.and_then(|j| significant(j + 1));
+            let lit = close.and_then(|j| significant(j + 1));
+            if let (Some(open), Some(num), Some(close), Some(lit)) = (open, num, close, lit)
+                && tokens[open].token == Token::LParen
+                && matches!(tokens[num].token, Token::Number(..))
+                && tokens[close].token == Token::RParen
+                && matches!(tokens[lit].token, Token::SingleQuotedString(_))
+            {
+                let span = tokens[i].span;
+                out.push(TokenWithSpan::new(word("CAST", Keyword::CAST), span));
+                out.push(TokenWithSpan::new(Token::LParen, span));
+                out.push(tokens[lit].clone());
+                out.push(TokenWithSpan::new(space(), span));
+                out.push(TokenWithSpan::new(word("AS", Keyword::AS), span));
+                out.push(TokenWithSpan::new(space(), span));
+                out.push(tokens[i].clone());
+                out.push(tokens[open].clone());
+                out.push(tokens[num].clone());
+                out.push(tokens[close].clone());
+                out.push(TokenWithSpan::new(Token::RParen, span));
+                i = lit + 1;
+                continue;
+            }
+        }
+        out.push(tokens[i].clone());
+        i += 1;
     }
     out
 }

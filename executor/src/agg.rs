@@ -223,6 +223,17 @@ impl AggAcc {
                     let acc = i64::try_from(self.int_sum).unwrap_or(0);
                     self.int_sum = i128::from(types::datum::money::add(acc, x)?);
                 }
+                // interval_pl: the sum is kept in `best`
+                Datum::Interval(x) => {
+                    let acc = match &self.best {
+                        Some(Datum::Interval(acc)) => *acc,
+                        _ => types::datum::Interval::default(),
+                    };
+                    let sum = acc
+                        .checked_add(&x)
+                        .ok_or_else(crate::functions::arith::interval_range)?;
+                    self.best = Some(Datum::Interval(sum));
+                }
                 other => return Err(PgError::internal(format!("cannot sum {other:?}"))),
             },
             AggFunc::RangeIntersectAgg => {
@@ -394,6 +405,7 @@ impl AggAcc {
                 NUMERIC => Datum::Numeric(self.num_sum),
                 FLOAT4 => Datum::Float4(self.float_sum as f32),
                 MONEY => Datum::Money(i64::try_from(self.int_sum).unwrap_or(0)),
+                INTERVAL => self.best.clone().unwrap_or(Datum::Null),
                 _ => Datum::Float8(self.float_sum),
             },
             AggFunc::VarSamp | AggFunc::VarPop | AggFunc::StddevSamp | AggFunc::StddevPop => {
@@ -415,6 +427,12 @@ impl AggAcc {
                 match arg_type {
                     INT2 | INT4 | INT8 => Datum::Numeric(Numeric::new(self.int_sum, 0).div(&n)?),
                     NUMERIC => Datum::Numeric(self.num_sum.div(&n)?),
+                    INTERVAL => match &self.best {
+                        Some(Datum::Interval(sum)) => Datum::Interval(
+                            crate::functions::datetime::interval_div(sum, self.count as f64)?,
+                        ),
+                        _ => Datum::Null,
+                    },
                     _ => Datum::Float8(self.float_sum / self.count as f64),
                 }
             }

@@ -1,6 +1,7 @@
 //! Type conversions (`CAST`, `::` and the implicit casts the planner inserts).
 
 use types::datum::datetime::{self, Interval, USECS_PER_DAY, USECS_PER_SEC};
+use types::datum::interval;
 use types::datum::json::Jsonb;
 use types::datum::{Numeric, OutputOptions};
 use types::oid::{self, *};
@@ -59,6 +60,15 @@ pub fn apply_typmod(v: Datum, to: u32, typmod: i32, explicit: bool) -> PgResult<
     }
     match (to, v) {
         (NUMERIC, Datum::Numeric(n)) => Ok(Datum::Numeric(n.apply_typmod(typmod)?)),
+        (INTERVAL, Datum::Interval(iv)) => Ok(Datum::Interval(interval::adjust(iv, typmod)?)),
+        // time(p), timestamp(p): fractional seconds rounded to p digits
+        (TIME, Datum::Time(t)) => Ok(Datum::Time(interval::round_micros(t, typmod))),
+        (TIMESTAMP, Datum::Timestamp(t)) if t != i64::MIN && t != i64::MAX => {
+            Ok(Datum::Timestamp(interval::round_micros(t, typmod)))
+        }
+        (TIMESTAMPTZ, Datum::Timestamptz(t)) if t != i64::MIN && t != i64::MAX => {
+            Ok(Datum::Timestamptz(interval::round_micros(t, typmod)))
+        }
         (VARCHAR | BPCHAR, Datum::Text(s)) => {
             let max = (typmod - 4).max(0) as usize;
             let n = s.chars().count();
@@ -130,6 +140,15 @@ pub fn cast(
         }
         let r = convert(Datum::Record(r), from, to, opts)?;
         return apply_typmod(r, to, typmod, explicit);
+    }
+    if to == INTERVAL
+        && typmod >= 0
+        && (oid::is_string_type(from) || from == CHAR)
+        && let Datum::Text(s) = &v
+    {
+        // the type modifier's fields say what a bare number counts
+        let style = interval::IntervalStyle::parse(&opts.interval_style);
+        return Ok(Datum::Interval(interval::parse(s, typmod, style)?));
     }
     let r = convert(v, from, to, opts)?;
     apply_typmod(r, to, typmod, explicit)

@@ -18,6 +18,7 @@ pub mod array;
 pub mod datetime;
 pub mod float;
 pub mod inet;
+pub mod interval;
 pub mod json;
 pub mod jsonpath;
 pub mod macaddr;
@@ -104,7 +105,7 @@ pub struct OutputOptions {
     /// `DateStyle` (`ISO, MDY`, `SQL, DMY`, ...): the output style of date and
     /// timestamp values and the field order of ambiguous date input.
     pub date_style: String,
-    /// `IntervalStyle`; only `postgres` output is produced.
+    /// `IntervalStyle`: `postgres`, `postgres_verbose`, `sql_standard` or `iso_8601`.
     pub interval_style: String,
     /// `bytea_output`: `hex` or `escape`.
     pub bytea_output: String,
@@ -426,7 +427,11 @@ impl Datum {
                 opts.zone(),
                 opts.date_style().order,
             )?),
-            oid::INTERVAL => Datum::Interval(datetime::parse_interval(s)?),
+            oid::INTERVAL => Datum::Interval(interval::parse(
+                s,
+                -1,
+                interval::IntervalStyle::parse(&opts.interval_style),
+            )?),
             oid::UUID => Datum::Uuid(parse_uuid(s).ok_or_else(|| invalid_syntax(type_oid, s))?),
             oid::JSON => {
                 json::validate_json(s)?;
@@ -519,7 +524,9 @@ impl Datum {
                     opts.date_style(),
                 )
             }
-            Datum::Interval(iv) => datetime::format_interval(iv),
+            Datum::Interval(iv) => {
+                interval::format(iv, interval::IntervalStyle::parse(&opts.interval_style))
+            }
             Datum::Uuid(u) => format_uuid(u),
             Datum::Array(a) => array::to_text(a, opts),
             Datum::Jsonb(j) => j.to_text(),

@@ -432,6 +432,10 @@ pub fn format_type(oid: u32, typmod: i32) -> String {
             )
         }
         VARCHAR | BPCHAR if typmod >= 4 => format!("{}({})", type_name(oid), typmod - 4),
+        TIME => format!("time({typmod}) without time zone"),
+        TIMESTAMP => format!("timestamp({typmod}) without time zone"),
+        TIMESTAMPTZ => format!("timestamp({typmod}) with time zone"),
+        INTERVAL => format!("interval{}", crate::datum::interval::typmod_suffix(typmod)),
         _ if element_of(oid).is_some() => {
             format!("{}[]", format_type(element_of(oid).unwrap_or(oid), typmod))
         }

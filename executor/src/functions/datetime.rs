@@ -3,7 +3,7 @@
 
 use types::datum::datetime::{
     DATE_NEG_INF, DATE_POS_INF, TS_NEG_INF, TS_POS_INF, UNIX_EPOCH_DAYS, USECS_PER_DAY,
-    civil_from_days, days_from_civil, days_in_month,
+    USECS_PER_SEC, civil_from_days, days_from_civil, days_in_month,
 };
 use types::datum::{Interval, TimeZone};
 use types::{Datum, PgError, PgResult, SqlState};
@@ -64,25 +64,132 @@ fn neg(iv: &Interval) -> PgResult<Interval> {
 
 /// interval * factor, cascading fractional months to days and days to time.
 pub fn interval_mul(iv: &Interval, f: f64) -> PgResult<Interval> {
-    if f.is_nan() || f.is_infinite() {
+    interval_scale(iv, |v| v * f)
+}
+
+/// interval / factor (divided, not multiplied by the inverse, for the same
+/// rounding as PostgreSQL's).
+pub fn interval_div(iv: &Interval, f: f64) -> PgResult<Interval> {
+    if f == 0.0 {
+        return Err(PgError::new(SqlState::DivisionByZero, "division by zero"));
+    }
+    interval_scale(iv, |v| v / f)
+}
+
+/// Scales each field by `op`, PostgreSQL's way: months and days are cut to
+/// whole numbers, the month remainder goes to days (30 per month) and the
+/// day remainder to seconds, each rounded to microseconds first.
+fn interval_scale(iv: &Interval, op: impl Fn(f64) -> f64) -> PgResult<Interval> {
+    let fits_i32 = |v: f64| v >= -2_147_483_648.0 && v < 2_147_483_648.0;
+    let round_us = |v: f64| (v * 1e6).round_ties_even() / 1e6;
+    let m = op(iv.months as f64);
+    let d = op(iv.days as f64);
+    if !fits_i32(m) || !fits_i32(d) {
         return Err(interval_range());
     }
-    let months = iv.months as f64 * f;
-    let whole_months = months.trunc();
-    let days = iv.days as f64 * f + (months - whole_months) * 30.0;
-    let whole_days = days.trunc();
-    let micros = iv.micros as f64 * f + (days - whole_days) * USECS_PER_DAY as f64;
-    let check = |v: f64, max: f64| {
-        if v.abs() < max {
-            Ok(v)
-        } else {
-            Err(interval_range())
-        }
-    };
+    let (months, mut days) = (m as i32, d as i32);
+    let month_remainder_days = round_us((m - months as f64) * 30.0);
+    let mut sec_remainder = round_us(
+        (d - days as f64 + month_remainder_days - (month_remainder_days as i32) as f64) * 86_400.0,
+    );
+    if sec_remainder.abs() >= 86_400.0 {
+        let whole = (sec_remainder / 86_400.0) as i32;
+        days = days.checked_add(whole).ok_or_else(interval_range)?;
+        sec_remainder -= whole as f64 * 86_400.0;
+    }
+    days = days
+        .checked_add(month_remainder_days as i32)
+        .ok_or_else(interval_range)?;
+    let t = (op(iv.micros as f64) + sec_remainder * USECS_PER_SEC as f64).round_ties_even();
+    if t.is_nan() || !(-9.223_372_036_854_775_808e18..9.223_372_036_854_775_808e18).contains(&t) {
+        return Err(interval_range());
+    }
     Ok(Interval {
-        months: check(whole_months, i32::MAX as f64)? as i32,
-        days: check(whole_days, i32::MAX as f64)? as i32,
-        micros: check(micros.round(), 9.2e18)? as i64,
+        months,
+        days,
+        micros: t as i64,
+    })
+}
+
+/// `justify_hours`: whole days out of the time part.
+fn justify_hours(iv: &Interval) -> PgResult<Interval> {
+    let mut r = *iv;
+    let whole = r.micros / USECS_PER_DAY;
+    r.micros -= whole * USECS_PER_DAY;
+    r.days = i32::try_from(whole)
+        .ok()
+        .and_then(|w| r.days.checked_add(w))
+        .ok_or_else(interval_range)?;
+    same_sign_days_time(&mut r);
+    Ok(r)
+}
+
+/// `justify_days`: whole 30-day months out of the days.
+fn justify_days(iv: &Interval) -> PgResult<Interval> {
+    let mut r = *iv;
+    let whole = r.days / 30;
+    r.days -= whole * 30;
+    r.months = r.months.checked_add(whole).ok_or_else(interval_range)?;
+    if r.months > 0 && r.days < 0 {
+        r.days += 30;
+        r.months -= 1;
+    } else if r.months < 0 && r.days > 0 {
+        r.days -= 30;
+        r.months += 1;
+    }
+    Ok(r)
+}
+
+/// `justify_interval`: both, with the signs of the parts made to agree.
+fn justify_interval(iv: &Interval) -> PgResult<Interval> {
+    let mut r = *iv;
+    if (r.days > 0 && r.micros > 0) || (r.days < 0 && r.micros < 0) {
+        let whole = r.days / 30;
+        r.days -= whole * 30;
+        r.months = r.months.checked_add(whole).ok_or_else(interval_range)?;
+    }
+    let whole = r.micros / USECS_PER_DAY;
+    r.micros -= whole * USECS_PER_DAY;
+    r.days = r.days.wrapping_add(whole as i32);
+    let whole = r.days / 30;
+    r.days -= whole * 30;
+    r.months = r.months.checked_add(whole).ok_or_else(interval_range)?;
+    if r.months > 0 && (r.days < 0 || (r.days == 0 && r.micros < 0)) {
+        r.days += 30;
+        r.months -= 1;
+    } else if r.months < 0 && (r.days > 0 || (r.days == 0 && r.micros > 0)) {
+        r.days -= 30;
+        r.months += 1;
+    }
+    same_sign_days_time(&mut r);
+    Ok(r)
+}
+
+/// Borrows a day so that days and time have the same sign.
+fn same_sign_days_time(r: &mut Interval) {
+    if r.days > 0 && r.micros < 0 {
+        r.micros += USECS_PER_DAY;
+        r.days -= 1;
+    } else if r.days < 0 && r.micros > 0 {
+        r.micros -= USECS_PER_DAY;
+        r.days += 1;
+    }
+}
+
+/// `make_interval(years, months, weeks, days, hours, mins, secs)`; like
+/// PostgreSQL 15's, the integer parts are not checked for overflow.
+fn make_interval(p: [i32; 6], secs: f64) -> PgResult<Interval> {
+    if !secs.is_finite() {
+        return Err(interval_range());
+    }
+    let [years, months, weeks, days, hours, mins] = p;
+    let us = (secs * USECS_PER_SEC as f64).round_ties_even() as i64;
+    Ok(Interval {
+        months: years.wrapping_mul(12).wrapping_add(months),
+        days: weeks.wrapping_mul(7).wrapping_add(days),
+        micros: (hours as i64 * 3_600 * USECS_PER_SEC)
+            .wrapping_add(mins as i64 * 60 * USECS_PER_SEC)
+            .wrapping_add(us),
     })
 }
 
@@ -183,11 +290,23 @@ pub fn call(func: &str, args: &[Datum], ev: &mut Evaluator<'_>) -> PgResult<Opti
             Datum::Interval(interval_mul(iv, *f)?)
         }
         ("interval_div", [Datum::Interval(iv), Datum::Float8(f)]) => {
-            if *f == 0.0 {
-                return Err(PgError::new(SqlState::DivisionByZero, "division by zero"));
-            }
-            Datum::Interval(interval_mul(iv, 1.0 / f)?)
+            Datum::Interval(interval_div(iv, *f)?)
         }
+        ("justify_hours", [Datum::Interval(iv)]) => Datum::Interval(justify_hours(iv)?),
+        ("justify_days", [Datum::Interval(iv)]) => Datum::Interval(justify_days(iv)?),
+        ("justify_interval", [Datum::Interval(iv)]) => Datum::Interval(justify_interval(iv)?),
+        (
+            "make_interval",
+            [
+                Datum::Int4(y),
+                Datum::Int4(mo),
+                Datum::Int4(w),
+                Datum::Int4(d),
+                Datum::Int4(h),
+                Datum::Int4(mi),
+                Datum::Float8(s),
+            ],
+        ) => Datum::Interval(make_interval([*y, *mo, *w, *d, *h, *mi], *s)?),
         _ => return Ok(None),
     }))
 }

@@ -381,10 +381,8 @@ impl Analyzer<'_> {
                     ("range_agg", t) if oid::multirange_range(t).is_some() => {
                         (AggFunc::RangeAgg, t, t)
                     }
-                    ("sum" | "avg", INTERVAL) => {
-                        return Err(PgError::feature_not_supported(format!("{name}(interval)"))
-                            .or_position(pos));
-                    }
+                    ("sum", INTERVAL) => (AggFunc::Sum, t, INTERVAL),
+                    ("avg", INTERVAL) => (AggFunc::Avg, t, INTERVAL),
                     (_, UNKNOWN) => {
                         return Err(PgError::new(SqlState::AmbiguousFunction, format!("function {name}(unknown) is not unique"))
                             .with_hint("Could not choose a best candidate function. You might need to add explicit type casts.")

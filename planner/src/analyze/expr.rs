@@ -274,15 +274,10 @@ impl Analyzer<'_> {
                 self.coerce(arg, t, typmod, true, pos)
             }
             ast::Expr::Interval(iv) => {
-                if iv.leading_field.is_some()
-                    || iv.last_field.is_some()
-                    || iv.fractional_seconds_precision.is_some()
-                {
-                    return Err(PgError::feature_not_supported("interval field qualifiers"));
-                }
+                let typmod = super::typename::interval_literal_typmod(iv)?;
                 let pos = self.pos(iv.value.span());
                 let arg = self.transform(&iv.value)?;
-                self.coerce(arg, INTERVAL, -1, true, pos)
+                self.coerce(arg, INTERVAL, typmod, true, pos)
             }
             ast::Expr::IsNull(a) | ast::Expr::IsNotNull(a) => {
                 let arg = self.transform(a)?;
@@ -905,6 +900,30 @@ impl Analyzer<'_> {
                     typmod: -1,
                     explicit,
                 },
+                // The type modifier's fields decide what a bare number counts
+                // (`'2' hour`), so the text is read with it. A leading minus
+                // can read differently under IntervalStyle sql_standard: such
+                // a value is read again at run time.
+                Datum::Text(s) if to == INTERVAL => {
+                    use types::datum::interval::{IntervalStyle, parse};
+                    let iv = parse(s, typmod, IntervalStyle::Postgres)
+                        .map_err(|e| e.or_position(pos))?;
+                    if s.trim_start().starts_with('-')
+                        && parse(s, typmod, IntervalStyle::SqlStandard).ok() != Some(iv)
+                    {
+                        return Ok(Expr::Cast {
+                            arg: Box::new(x.clone()),
+                            from,
+                            to,
+                            typmod,
+                            explicit,
+                        });
+                    }
+                    return Ok(Expr::Const {
+                        value: Datum::Interval(iv),
+                        type_oid: INTERVAL,
+                    });
+                }
                 Datum::Text(s) if (to == DATE || to == TIMESTAMP) && !order_independent(to, s) => {
                     Expr::Cast {
                         arg: Box::new(x.clone()),
@@ -1716,6 +1735,14 @@ impl Analyzer<'_> {
                 _ => return Err(PgError::feature_not_supported("named function arguments")),
             }
         }
+        if user_schema.is_none()
+            && let Some(params) = builtin_params(&name)
+            && (!named.is_empty() || args.len() < params.len())
+            && let Some(all) = builtin_args(params, &args, &named)
+        {
+            args = all;
+            named.clear();
+        }
         // Named arguments (but jsonb_path_*'s) and other schemas than
         // pg_catalog: a user function.
         if user_schema.is_some() || (!named.is_empty() && !name.starts_with("jsonb_path_")) {
@@ -2303,6 +2330,65 @@ fn function_style_cast(name: &str) -> Option<u32> {
 /// The arguments of a `jsonb_path_*` call with named ones (`silent => true`)
 /// put in place: `(target, path, vars, silent)`, `vars` defaulting to `{}`
 /// (`default_vars`) when `silent` is given.
+/// The parameters of built-in functions that take arguments by name or
+/// leave them out (PostgreSQL's `proargnames` and `proargdefaults`): each
+/// name with its default.
+fn builtin_params(name: &str) -> Option<Vec<(&'static str, Expr)>> {
+    let int0 = || Expr::Const {
+        value: Datum::Int4(0),
+        type_oid: INT4,
+    };
+    match name {
+        "make_interval" => Some(vec![
+            ("years", int0()),
+            ("months", int0()),
+            ("weeks", int0()),
+            ("days", int0()),
+            ("hours", int0()),
+            ("mins", int0()),
+            (
+                "secs",
+                Expr::Const {
+                    value: Datum::Float8(0.0),
+                    type_oid: FLOAT8,
+                },
+            ),
+        ]),
+        _ => None,
+    }
+}
+
+/// The arguments of a call of a function with [`builtin_params`]:
+/// positional ones first, then the named ones in their places, the rest
+/// defaults. None if a name is not a parameter or is given twice.
+fn builtin_args(
+    params: Vec<(&'static str, Expr)>,
+    args: &[(Expr, Option<usize>)],
+    named: &[(String, (Expr, Option<usize>))],
+) -> Option<Vec<(Expr, Option<usize>)>> {
+    if args.len() > params.len() {
+        return None;
+    }
+    let mut slots: Vec<Option<(Expr, Option<usize>)>> = vec![None; params.len()];
+    for (i, a) in args.iter().enumerate() {
+        slots[i] = Some(a.clone());
+    }
+    for (n, a) in named {
+        let i = params.iter().position(|(p, _)| p == n)?;
+        if slots[i].is_some() {
+            return None;
+        }
+        slots[i] = Some(a.clone());
+    }
+    Some(
+        slots
+            .into_iter()
+            .zip(params)
+            .map(|(s, (_, d))| s.unwrap_or((d, None)))
+            .collect(),
+    )
+}
+
 pub(crate) fn jsonb_path_named_args<T>(
     positional: Vec<T>,
     named: Vec<(String, T)>,

@@ -455,6 +455,15 @@ fn build() -> Vec<FuncDef> {
     for t in [TIMESTAMP, TIMESTAMPTZ, INTERVAL] {
         v.push(def("date_trunc", &[TEXT, t], t, "date_trunc"));
     }
+    for f in ["justify_hours", "justify_days", "justify_interval"] {
+        v.push(def(f, &[INTERVAL], INTERVAL, f));
+    }
+    v.push(def(
+        "make_interval",
+        &[INT4, INT4, INT4, INT4, INT4, INT4, FLOAT8],
+        INTERVAL,
+        "make_interval",
+    ));
     v.push(def("timezone", &[TEXT, TIMESTAMP], TIMESTAMPTZ, "timezone"));
     v.push(def("timezone", &[TEXT, TIMESTAMPTZ], TIMESTAMP, "timezone"));
     for t in [TIMESTAMP, TIMESTAMPTZ] {
@@ -1030,9 +1039,6 @@ pub fn known_unsupported(name: &str) -> bool {
             | "inet_client_addr"
             | "inet_server_addr"
             | "make_date"
-            | "make_interval"
-            | "justify_days"
-            | "justify_hours"
             | "isfinite"
             | "timeofday"
             | "factorial"

@@ -35,6 +35,67 @@ fn numeric_typmod(p: i64, s: i64) -> PgResult<i32> {
     Ok((((p as i32) << 16) | ((s as i32) & 0x7ff)) + 4)
 }
 
+/// The type modifier of `time(p)` and `timestamp(p)`: the precision, at most 6.
+fn time_precision(p: Option<u64>) -> i32 {
+    p.map_or(-1, |p| p.min(6) as i32)
+}
+
+/// The type modifier of an interval literal's qualifier (`INTERVAL '1' DAY TO
+/// SECOND(3)`): the fields PostgreSQL's grammar allows, else a syntax error.
+pub fn interval_literal_typmod(iv: &sqlparser::ast::Interval) -> PgResult<i32> {
+    use sqlparser::ast::DateTimeField as D;
+    use types::datum::interval::{DAY, HOUR, MINUTE, MONTH, SECOND, YEAR, make_typmod};
+    let bit = |f: &D| match f {
+        D::Year => Some(YEAR),
+        D::Month => Some(MONTH),
+        D::Day => Some(DAY),
+        D::Hour => Some(HOUR),
+        D::Minute => Some(MINUTE),
+        D::Second => Some(SECOND),
+        _ => None,
+    };
+    let bad = |what: &dyn std::fmt::Display| {
+        PgError::syntax(format!("syntax error at or near \"{what}\""), None)
+    };
+    let Some(lead) = &iv.leading_field else {
+        return Ok(-1);
+    };
+    let first = bit(lead).ok_or_else(|| bad(lead))?;
+    let (range, precision) = match &iv.last_field {
+        None if first == SECOND => {
+            if iv.fractional_seconds_precision.is_some() {
+                return Err(bad(&","));
+            }
+            (SECOND, iv.leading_precision)
+        }
+        None => {
+            if iv.leading_precision.is_some() {
+                return Err(bad(&"("));
+            }
+            (first, None)
+        }
+        Some(last) => {
+            let last_bit = bit(last).ok_or_else(|| bad(last))?;
+            if iv.leading_precision.is_some() {
+                return Err(bad(&"("));
+            }
+            // every field from the first down to the last
+            let range = match (first, last_bit) {
+                (YEAR, MONTH) => YEAR | MONTH,
+                (DAY, HOUR) => DAY | HOUR,
+                (DAY, MINUTE) => DAY | HOUR | MINUTE,
+                (DAY, SECOND) => DAY | HOUR | MINUTE | SECOND,
+                (HOUR, MINUTE) => HOUR | MINUTE,
+                (HOUR, SECOND) => HOUR | MINUTE | SECOND,
+                (MINUTE, SECOND) => MINUTE | SECOND,
+                _ => return Err(bad(last)),
+            };
+            (range, iv.fractional_seconds_precision)
+        }
+    };
+    make_typmod(Some(range), precision.map(|p| p as i64))
+}
+
 /// The OID and typmod a type name denotes.
 /// The array type whose internal name (`_int4`) is `name`.
 fn internal_type(name: &str) -> Option<u32> {
@@ -167,13 +228,42 @@ fn builtin_type(dt: &DataType, catalog: &dyn crate::catalog::CatalogView) -> PgR
         DataType::Bool | DataType::Boolean => (BOOL, -1),
         DataType::Bytea => (BYTEA, -1),
         DataType::Date => (DATE, -1),
-        DataType::Time(_, TimezoneInfo::None | TimezoneInfo::WithoutTimeZone) => (TIME, -1),
-        DataType::Timestamp(_, TimezoneInfo::WithTimeZone | TimezoneInfo::Tz) => (TIMESTAMPTZ, -1),
-        DataType::Timestamp(_, _) => (TIMESTAMP, -1),
-        DataType::Interval {
-            fields: None,
-            precision: None,
-        } => (INTERVAL, -1),
+        DataType::Time(p, TimezoneInfo::None | TimezoneInfo::WithoutTimeZone) => {
+            (TIME, time_precision(*p))
+        }
+        DataType::Timestamp(p, TimezoneInfo::WithTimeZone | TimezoneInfo::Tz) => {
+            (TIMESTAMPTZ, time_precision(*p))
+        }
+        DataType::Timestamp(p, _) => (TIMESTAMP, time_precision(*p)),
+        DataType::Interval { fields, precision } => {
+            use sqlparser::ast::IntervalFields as F;
+            use types::datum::interval::{DAY, HOUR, MINUTE, MONTH, SECOND, YEAR};
+            let range = fields.as_ref().map(|f| match f {
+                F::Year => YEAR,
+                F::Month => MONTH,
+                F::Day => DAY,
+                F::Hour => HOUR,
+                F::Minute => MINUTE,
+                F::Second => SECOND,
+                F::YearToMonth => YEAR | MONTH,
+                F::DayToHour => DAY | HOUR,
+                F::DayToMinute => DAY | HOUR | MINUTE,
+                F::DayToSecond => DAY | HOUR | MINUTE | SECOND,
+                F::HourToMinute => HOUR | MINUTE,
+                F::HourToSecond => HOUR | MINUTE | SECOND,
+                F::MinuteToSecond => MINUTE | SECOND,
+            });
+            if precision.is_some() && range.is_some_and(|r| r & SECOND == 0) {
+                return Err(PgError::syntax(
+                    format!("syntax error at or near \"(\" in type {dt}"),
+                    None,
+                ));
+            }
+            (
+                INTERVAL,
+                types::datum::interval::make_typmod(range, precision.map(|p| p as i64))?,
+            )
+        }
         DataType::Uuid => (UUID, -1),
         DataType::Custom(name, mods) => {
             let n = match name.0.last() {
@@ -242,8 +332,8 @@ fn builtin_type(dt: &DataType, catalog: &dyn crate::catalog::CatalogView) -> PgR
                     .iter()
                     .find(|m| m.2 == multi)
                     .map_or(UNKNOWN, |m| m.0),
-                "xml" | "bit" | "varbit" | "point" | "regproc" | "tsvector" | "tsquery" | "timetz"
-                | "xid" | "xid8" => {
+                "xml" | "bit" | "varbit" | "point" | "regproc" | "tsvector" | "tsquery"
+                | "timetz" | "xid" | "xid8" => {
                     return Err(PgError::feature_not_supported(format!("type {n}")));
                 }
                 _ => {

@@ -1,5 +1,5 @@
 //! `date`, `timestamp`, `timestamptz` and `interval`: calendar arithmetic, text
-//! input and output (all DateStyles, postgres IntervalStyle) and time zones.
+//! input and output (all DateStyles) and time zones.
 //!
 //! Values count from PostgreSQL's epoch, 2000-01-01 00:00:00 UTC: dates in days,
 //! timestamps in microseconds; `i64::MIN`/`i64::MAX` (and `i32::MIN`/`i32::MAX` for
@@ -9,12 +9,12 @@
 //! the MDY/DMY/YMD order where the style uses one); text input reads ISO dates and
 //! timestamps, numeric dates in the DateStyle order (`01/02/2026`), `YYYYMMDD`, month
 //! and weekday names (so every output style reads back), AM/PM, BC, `epoch` and
-//! `infinity`, and the common interval forms (`1 day 02:00:00`, `2 hours ago`).
+//! `infinity`. Interval text is `interval.rs`.
 //!
 //! Time zones ([`TimeZone`]) are UTC, fixed offsets, or the zones of the system's
 //! tz database with their daylight-saving rules (`America/Los_Angeles`,
 //! `PST8PDT`; see `tz.rs`). Zone names in timestamp input are only UTC/GMT/Z and
-//! numeric offsets. Only the postgres IntervalStyle is produced.
+//! numeric offsets.
 
 use crate::{PgError, PgResult, SqlState};
 
@@ -36,6 +36,15 @@ pub struct Interval {
 }
 
 impl Interval {
+    /// Field-wise sum (`interval_pl`), None on overflow.
+    pub fn checked_add(&self, o: &Interval) -> Option<Interval> {
+        Some(Interval {
+            months: self.months.checked_add(o.months)?,
+            days: self.days.checked_add(o.days)?,
+            micros: self.micros.checked_add(o.micros)?,
+        })
+    }
+
     /// The comparison key PostgreSQL uses (30-day months, 24-hour days).
     pub fn cmp_key(&self) -> i128 {
         (self.months as i128 * 30 + self.days as i128) * USECS_PER_DAY as i128 + self.micros as i128
@@ -502,37 +511,6 @@ pub fn format_timestamp_styled(
     s
 }
 
-/// `interval_out` in the postgres IntervalStyle.
-pub fn format_interval(iv: &Interval) -> String {
-    let mut parts: Vec<String> = Vec::new();
-    let mut any_negative = false;
-    let years = iv.months / 12;
-    let months = iv.months % 12;
-    let mut push = |v: i64, unit: &str, parts: &mut Vec<String>| {
-        if v != 0 {
-            any_negative |= v < 0;
-            let plural = if v == 1 { "" } else { "s" };
-            parts.push(format!("{v} {unit}{plural}"));
-        }
-    };
-    push(years as i64, "year", &mut parts);
-    push(months as i64, "mon", &mut parts);
-    push(iv.days as i64, "day", &mut parts);
-    if iv.micros != 0 || parts.is_empty() {
-        let neg = iv.micros < 0;
-        let t = format_time_of_day(iv.micros.unsigned_abs().min(i64::MAX as u64) as i64);
-        let sign = if neg {
-            "-"
-        } else if any_negative {
-            "+"
-        } else {
-            ""
-        };
-        parts.push(format!("{sign}{t}"));
-    }
-    parts.join(" ")
-}
-
 fn bad_syntax(type_name: &str, s: &str) -> PgError {
     PgError::new(
         SqlState::InvalidDatetimeFormat,
@@ -942,105 +920,6 @@ pub fn parse_time(s: &str) -> PgResult<i64> {
     parse_hms(s.trim()).map_err(|e| field_error(e, "time", s))
 }
 
-/// `interval_in` for the postgres and SQL forms: `1 year 2 mons`, `-1 day +02:00:00`,
-/// `1.5 hours`, `@ 3 days ago`, a bare number of seconds.
-pub fn parse_interval(s: &str) -> PgResult<Interval> {
-    let bad = || bad_syntax("interval", s);
-    let range = || {
-        PgError::new(
-            SqlState::DatetimeFieldOverflow,
-            format!("interval field value out of range: \"{s}\""),
-        )
-    };
-    let lower = s.trim().to_ascii_lowercase();
-    let mut toks: Vec<&str> = lower.split_whitespace().collect();
-    if toks.first() == Some(&"@") {
-        toks.remove(0);
-    }
-    let mut ago = false;
-    if toks.last() == Some(&"ago") {
-        ago = true;
-        toks.pop();
-    }
-    if toks.is_empty() {
-        return Err(bad());
-    }
-    let (mut months, mut days, mut micros): (f64, f64, i128) = (0.0, 0.0, 0);
-    let mut i = 0;
-    while i < toks.len() {
-        let tok = toks[i];
-        if tok.contains(':') {
-            let (neg, body) = match tok.as_bytes()[0] {
-                b'-' => (true, &tok[1..]),
-                b'+' => (false, &tok[1..]),
-                _ => (false, tok),
-            };
-            let parts: Vec<&str> = body.split(':').collect();
-            if parts.len() > 3 {
-                return Err(bad());
-            }
-            let h: i64 = parts[0].parse().map_err(|_| bad())?;
-            let m: i64 = parts.get(1).unwrap_or(&"0").parse().map_err(|_| bad())?;
-            let sec: f64 = parts.get(2).unwrap_or(&"0").parse().map_err(|_| bad())?;
-            let v =
-                (h * 3600 + m * 60) as i128 * USECS_PER_SEC as i128 + (sec * 1e6).round() as i128;
-            micros += if neg { -v } else { v };
-            i += 1;
-            continue;
-        }
-        // number possibly glued to its unit ("2h")
-        let split = tok
-            .char_indices()
-            .find(|(i, c)| c.is_ascii_alphabetic() && *i > 0)
-            .map(|(i, _)| i);
-        let (num, unit) = match split {
-            Some(p) => (&tok[..p], &tok[p..]),
-            None => {
-                i += 1;
-                (tok, toks.get(i).copied().unwrap_or("second"))
-            }
-        };
-        let v: f64 = num.parse().map_err(|_| bad())?;
-        if !v.is_finite() {
-            return Err(bad());
-        }
-        match unit {
-            "microsecond" | "microseconds" | "us" | "usec" | "usecs" | "useconds" => {
-                micros += v.round() as i128
-            }
-            "millisecond" | "milliseconds" | "ms" | "msec" | "msecs" | "mseconds" => {
-                micros += (v * 1e3).round() as i128
-            }
-            "second" | "seconds" | "s" | "sec" | "secs" => micros += (v * 1e6).round() as i128,
-            "minute" | "minutes" | "m" | "min" | "mins" => micros += (v * 60e6).round() as i128,
-            "hour" | "hours" | "h" | "hr" | "hrs" => micros += (v * 3600e6).round() as i128,
-            "day" | "days" | "d" => days += v,
-            "week" | "weeks" | "w" => days += v * 7.0,
-            "month" | "months" | "mon" | "mons" => months += v,
-            "year" | "years" | "y" | "yr" | "yrs" => months += v * 12.0,
-            "decade" | "decades" => months += v * 120.0,
-            "century" | "centuries" => months += v * 1200.0,
-            "millennium" | "millennia" | "millenniums" => months += v * 12000.0,
-            _ => return Err(bad()),
-        }
-        i += 1;
-    }
-    // cascade fractions down: months -> days (30), days -> micros
-    let whole_months = months.trunc();
-    days += (months - whole_months) * 30.0;
-    let whole_days = days.trunc();
-    micros += ((days - whole_days) * USECS_PER_DAY as f64).round() as i128;
-    let sign = if ago { -1 } else { 1 };
-    let months = i32::try_from(whole_months as i64 * sign).map_err(|_| range())?;
-    let days = i32::try_from(whole_days as i64 * sign).map_err(|_| range())?;
-    let micros = i64::try_from(micros * sign as i128).map_err(|_| range())?;
-    Ok(Interval {
-        months,
-        days,
-        micros,
-    })
-}
-
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {
@@ -1092,24 +971,6 @@ mod tests {
             "2019-12-31 16:00:00-08"
         );
         assert!(TimeZone::parse("No/Such_Zone").is_err());
-    }
-
-    #[test]
-    fn intervals() {
-        let f = |s: &str| format_interval(&parse_interval(s).unwrap());
-        assert_eq!(
-            f("1 year 2 mons 3 days 04:05:06.789"),
-            "1 year 2 mons 3 days 04:05:06.789"
-        );
-        assert_eq!(f("-1 day"), "-1 days");
-        assert_eq!(f("1 day -1 hours"), "1 day -01:00:00");
-        assert_eq!(f("-1 day 1 hour"), "-1 days +01:00:00");
-        assert_eq!(f("0"), "00:00:00");
-        assert_eq!(f("36 hours"), "36:00:00");
-        assert_eq!(f("1.5 days"), "1 day 12:00:00");
-        assert_eq!(f("1 day ago"), "-1 days");
-        assert_eq!(f("2 weeks"), "14 days");
-        assert_eq!(f("01:02"), "01:02:00");
     }
 }
 
