@@ -190,6 +190,7 @@ impl Session {
         self.implicit_xact = self.xact == XactState::Idle;
         if self.implicit_xact && !self.implicit_block_open {
             self.xact_start = self.stmt_start;
+            types::datum::datetime::set_transaction_start(self.xact_start);
             self.settings.begin_transaction();
         }
         // The end of the last transaction may have undone a SET ROLE.

@@ -371,6 +371,14 @@ fn convert(v: Datum, from: u32, to: u32, opts: &OutputOptions) -> PgResult<Datum
                         Datum::Timestamptz(ts)
                     }
                 } else {
+                    // dates run past timestamps' end (294276 AD)
+                    let end = datetime::days_from_civil(294_277, 1, 1) - datetime::UNIX_EPOCH_DAYS;
+                    if d as i64 >= end {
+                        return Err(PgError::new(
+                            SqlState::DatetimeFieldOverflow,
+                            "date out of range for timestamp",
+                        ));
+                    }
                     let local = d as i64 * USECS_PER_DAY;
                     if t == TIMESTAMP {
                         Datum::Timestamp(local)

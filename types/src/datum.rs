@@ -413,12 +413,16 @@ impl Datum {
             }
             oid::CHAR => Datum::Text(s.chars().take(1).collect()),
             oid::BYTEA => Datum::Bytea(parse_bytea(s)?),
-            oid::DATE => Datum::Date(datetime::parse_date(s, opts.date_style().order)?),
-            oid::TIME => Datum::Time(datetime::parse_time(s)?),
+            oid::DATE => Datum::Date(datetime::parse_date(
+                s,
+                opts.date_style().order,
+                opts.zone(),
+            )?),
+            oid::TIME => Datum::Time(datetime::parse_time(s, opts.zone())?),
             oid::TIMESTAMP => Datum::Timestamp(datetime::parse_timestamp(
                 s,
                 false,
-                TimeZone::UTC,
+                opts.zone(),
                 opts.date_style().order,
             )?),
             oid::TIMESTAMPTZ => Datum::Timestamptz(datetime::parse_timestamp(

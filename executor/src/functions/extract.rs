@@ -404,7 +404,7 @@ pub fn call(func: &str, args: &[Datum], ev: &mut Evaluator<'_>) -> PgResult<Opti
                         format!("time zone \"{name}\" not recognized"),
                     )
                 })?,
-                false => TimeZone::parse(&name)?,
+                false => TimeZone::parse_with_abbreviations(&name)?,
             };
             match v {
                 Datum::Timestamp(t) if *t == TS_NEG_INF || *t == TS_POS_INF => {

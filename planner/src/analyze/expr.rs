@@ -924,7 +924,10 @@ impl Analyzer<'_> {
                         type_oid: INTERVAL,
                     });
                 }
-                Datum::Text(s) if (to == DATE || to == TIMESTAMP) && !order_independent(to, s) => {
+                Datum::Text(s)
+                    if (to == DATE || to == TIMESTAMP) && !order_independent(to, s)
+                        || to == TIME && types::datum::datetime::is_relative_input(s) =>
+                {
                     Expr::Cast {
                         arg: Box::new(x.clone()),
                         from,
@@ -2287,6 +2290,10 @@ pub(crate) fn number_literal(s: &str) -> PgResult<Expr> {
 /// True if the date or timestamp literal `s` reads the same (or fails the same way)
 /// in every DateStyle field order, so that it can be converted at parse time.
 fn order_independent(to: u32, s: &str) -> bool {
+    // `now`, `today`, ...: read in the session's zone when the cast runs
+    if types::datum::datetime::is_relative_input(s) {
+        return false;
+    }
     let read = |order: &str| {
         let opts = types::datum::OutputOptions {
             date_style: format!("ISO, {order}"),

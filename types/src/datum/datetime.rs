@@ -16,6 +16,8 @@
 //! `PST8PDT`; see `tz.rs`). Zone names in timestamp input are only UTC/GMT/Z and
 //! numeric offsets.
 
+use std::sync::atomic::{AtomicI64, Ordering as AtomicOrdering};
+
 use crate::{PgError, PgResult, SqlState};
 
 pub const USECS_PER_SEC: i64 = 1_000_000;
@@ -137,6 +139,16 @@ impl TimeZone {
         local.saturating_sub(i64::from(self.local_offset(local)) * USECS_PER_SEC)
     }
 
+    /// The zone of `AT TIME ZONE` and `timezone()`: a zone abbreviation
+    /// (`PST`, `MSK`), else what the `TimeZone` setting takes.
+    pub fn parse_with_abbreviations(name: &str) -> PgResult<TimeZone> {
+        match zone_abbreviation(&name.trim().to_ascii_lowercase()) {
+            Some(Abbreviation::Fixed(off)) => Ok(TimeZone::fixed(off)),
+            Some(Abbreviation::Zone(z)) => TimeZone::parse(z),
+            None => TimeZone::parse(name),
+        }
+    }
+
     /// Parses a `TimeZone` setting: UTC and its aliases, `Etc/GMT+5`, POSIX offsets
     /// without daylight rules (`UTC+5`, `<-08>+08`, `+05:30`: POSIX signs count west).
     pub fn parse(name: &str) -> PgResult<TimeZone> {
@@ -255,6 +267,260 @@ pub fn format_offset(offset_secs: i32) -> String {
     } else {
         format!("{sign}{h:02}")
     }
+}
+
+/// What a time zone abbreviation in date/time input stands for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Abbreviation {
+    /// a fixed offset east of UTC, in seconds (daylight time included)
+    Fixed(i32),
+    /// a zone of the tz database, for an abbreviation whose offset changed
+    /// over the years (`MSK`)
+    Zone(&'static str),
+}
+
+/// The time zone abbreviations date/time input knows: PostgreSQL's `Default`
+/// set (`timezone_abbreviations`), lower-case and sorted.
+const ABBREVIATIONS: [(&str, Abbreviation); 195] = {
+    use Abbreviation::*;
+    [
+        ("acdt", Fixed(37800)),
+        ("acsst", Fixed(37800)),
+        ("acst", Fixed(34200)),
+        ("act", Fixed(-18000)),
+        ("acwst", Fixed(31500)),
+        ("adt", Fixed(-10800)),
+        ("aedt", Fixed(39600)),
+        ("aesst", Fixed(39600)),
+        ("aest", Fixed(36000)),
+        ("aft", Fixed(16200)),
+        ("akdt", Fixed(-28800)),
+        ("akst", Fixed(-32400)),
+        ("almst", Fixed(25200)),
+        ("almt", Fixed(21600)),
+        ("amst", Zone("Asia/Yerevan")),
+        ("amt", Fixed(-14400)),
+        ("anast", Zone("Asia/Anadyr")),
+        ("anat", Zone("Asia/Anadyr")),
+        ("arst", Zone("America/Argentina/Buenos_Aires")),
+        ("art", Zone("America/Argentina/Buenos_Aires")),
+        ("ast", Fixed(-14400)),
+        ("awsst", Fixed(32400)),
+        ("awst", Fixed(28800)),
+        ("azost", Fixed(0)),
+        ("azot", Fixed(-3600)),
+        ("azst", Zone("Asia/Baku")),
+        ("azt", Zone("Asia/Baku")),
+        ("bdst", Fixed(7200)),
+        ("bdt", Fixed(21600)),
+        ("bnt", Fixed(28800)),
+        ("bort", Fixed(28800)),
+        ("bot", Fixed(-14400)),
+        ("bra", Fixed(-10800)),
+        ("brst", Fixed(-7200)),
+        ("brt", Fixed(-10800)),
+        ("bst", Fixed(3600)),
+        ("btt", Fixed(21600)),
+        ("cadt", Fixed(37800)),
+        ("cast", Fixed(34200)),
+        ("cct", Fixed(28800)),
+        ("cdt", Fixed(-18000)),
+        ("cest", Fixed(7200)),
+        ("cet", Fixed(3600)),
+        ("cetdst", Fixed(7200)),
+        ("chadt", Fixed(49500)),
+        ("chast", Fixed(45900)),
+        ("chut", Fixed(36000)),
+        ("ckt", Zone("Pacific/Rarotonga")),
+        ("clst", Fixed(-10800)),
+        ("clt", Zone("America/Santiago")),
+        ("cot", Fixed(-18000)),
+        ("cst", Fixed(-21600)),
+        ("cxt", Fixed(25200)),
+        ("davt", Zone("Antarctica/Davis")),
+        ("ddut", Fixed(36000)),
+        ("easst", Zone("Pacific/Easter")),
+        ("east", Zone("Pacific/Easter")),
+        ("eat", Fixed(10800)),
+        ("edt", Fixed(-14400)),
+        ("eest", Fixed(10800)),
+        ("eet", Fixed(7200)),
+        ("eetdst", Fixed(10800)),
+        ("egst", Fixed(0)),
+        ("egt", Fixed(-3600)),
+        ("est", Fixed(-18000)),
+        ("fet", Fixed(10800)),
+        ("fjst", Fixed(46800)),
+        ("fjt", Fixed(43200)),
+        ("fkst", Zone("Atlantic/Stanley")),
+        ("fkt", Zone("Atlantic/Stanley")),
+        ("fnst", Fixed(-3600)),
+        ("fnt", Fixed(-7200)),
+        ("galt", Fixed(-21600)),
+        ("gamt", Fixed(-32400)),
+        ("gest", Zone("Asia/Tbilisi")),
+        ("get", Zone("Asia/Tbilisi")),
+        ("gft", Fixed(-10800)),
+        ("gilt", Fixed(43200)),
+        ("gmt", Fixed(0)),
+        ("gyt", Zone("America/Guyana")),
+        ("hkt", Fixed(28800)),
+        ("hst", Fixed(-36000)),
+        ("ict", Fixed(25200)),
+        ("idt", Fixed(10800)),
+        ("iot", Zone("Indian/Chagos")),
+        ("irkst", Zone("Asia/Irkutsk")),
+        ("irkt", Zone("Asia/Irkutsk")),
+        ("irt", Fixed(12600)),
+        ("ist", Fixed(7200)),
+        ("jayt", Fixed(32400)),
+        ("jst", Fixed(32400)),
+        ("kdt", Fixed(36000)),
+        ("kgst", Fixed(21600)),
+        ("kgt", Zone("Asia/Bishkek")),
+        ("kost", Zone("Pacific/Kosrae")),
+        ("krast", Zone("Asia/Krasnoyarsk")),
+        ("krat", Zone("Asia/Krasnoyarsk")),
+        ("kst", Fixed(32400)),
+        ("lhdt", Zone("Australia/Lord_Howe")),
+        ("lhst", Fixed(37800)),
+        ("ligt", Fixed(36000)),
+        ("lint", Zone("Pacific/Kiritimati")),
+        ("lkt", Zone("Asia/Colombo")),
+        ("magst", Zone("Asia/Magadan")),
+        ("magt", Zone("Asia/Magadan")),
+        ("mart", Fixed(-34200)),
+        ("mawt", Zone("Antarctica/Mawson")),
+        ("mdt", Fixed(-21600)),
+        ("mest", Fixed(7200)),
+        ("mesz", Fixed(7200)),
+        ("met", Fixed(3600)),
+        ("metdst", Fixed(7200)),
+        ("mez", Fixed(3600)),
+        ("mht", Fixed(43200)),
+        ("mmt", Fixed(23400)),
+        ("mpt", Fixed(36000)),
+        ("msd", Fixed(14400)),
+        ("msk", Zone("Europe/Moscow")),
+        ("mst", Fixed(-25200)),
+        ("must", Fixed(18000)),
+        ("mut", Fixed(14400)),
+        ("mvt", Fixed(18000)),
+        ("myt", Fixed(28800)),
+        ("ndt", Fixed(-9000)),
+        ("nft", Fixed(-12600)),
+        ("novst", Zone("Asia/Novosibirsk")),
+        ("novt", Zone("Asia/Novosibirsk")),
+        ("npt", Fixed(20700)),
+        ("nst", Fixed(-12600)),
+        ("nut", Zone("Pacific/Niue")),
+        ("nzdt", Fixed(46800)),
+        ("nzst", Fixed(43200)),
+        ("nzt", Fixed(43200)),
+        ("omsst", Zone("Asia/Omsk")),
+        ("omst", Zone("Asia/Omsk")),
+        ("pdt", Fixed(-25200)),
+        ("pet", Fixed(-18000)),
+        ("petst", Zone("Asia/Kamchatka")),
+        ("pett", Zone("Asia/Kamchatka")),
+        ("pgt", Fixed(36000)),
+        ("pht", Fixed(28800)),
+        ("pkst", Fixed(21600)),
+        ("pkt", Fixed(18000)),
+        ("pmdt", Fixed(-7200)),
+        ("pmst", Fixed(-10800)),
+        ("pont", Fixed(39600)),
+        ("pst", Fixed(-28800)),
+        ("pwt", Fixed(32400)),
+        ("pyst", Fixed(-10800)),
+        ("pyt", Zone("America/Asuncion")),
+        ("ret", Fixed(14400)),
+        ("sadt", Fixed(37800)),
+        ("sast", Fixed(7200)),
+        ("sct", Fixed(14400)),
+        ("sgt", Zone("Asia/Singapore")),
+        ("taht", Fixed(-36000)),
+        ("tft", Fixed(18000)),
+        ("tjt", Fixed(18000)),
+        ("tkt", Zone("Pacific/Fakaofo")),
+        ("tmt", Zone("Asia/Ashgabat")),
+        ("tot", Fixed(46800)),
+        ("trut", Fixed(36000)),
+        ("tvt", Fixed(43200)),
+        ("uct", Fixed(0)),
+        ("ulast", Fixed(32400)),
+        ("ulat", Zone("Asia/Ulaanbaatar")),
+        ("ut", Fixed(0)),
+        ("utc", Fixed(0)),
+        ("uyst", Fixed(-7200)),
+        ("uyt", Fixed(-10800)),
+        ("uzst", Fixed(21600)),
+        ("uzt", Fixed(18000)),
+        ("vet", Zone("America/Caracas")),
+        ("vlast", Zone("Asia/Vladivostok")),
+        ("vlat", Zone("Asia/Vladivostok")),
+        ("volt", Zone("Europe/Volgograd")),
+        ("vut", Fixed(39600)),
+        ("wadt", Fixed(28800)),
+        ("wakt", Fixed(43200)),
+        ("wast", Fixed(25200)),
+        ("wat", Fixed(3600)),
+        ("wdt", Fixed(32400)),
+        ("wet", Fixed(0)),
+        ("wetdst", Fixed(3600)),
+        ("wft", Fixed(43200)),
+        ("wgst", Fixed(-7200)),
+        ("wgt", Fixed(-10800)),
+        ("xjt", Fixed(21600)),
+        ("yakst", Zone("Asia/Yakutsk")),
+        ("yakt", Zone("Asia/Yakutsk")),
+        ("yapt", Fixed(36000)),
+        ("yekst", Fixed(21600)),
+        ("yekt", Zone("Asia/Yekaterinburg")),
+        ("z", Fixed(0)),
+        ("zulu", Fixed(0)),
+    ]
+};
+
+/// The meaning of a zone abbreviation (lower-case), if it is one.
+pub fn zone_abbreviation(word: &str) -> Option<Abbreviation> {
+    ABBREVIATIONS
+        .binary_search_by(|(n, _)| (*n).cmp(word))
+        .ok()
+        .map(|i| ABBREVIATIONS[i].1)
+}
+
+/// The start of the current transaction (`now()`), for the input words `now`,
+/// `today`, `tomorrow` and `yesterday`. Set by the backend as a transaction
+/// starts; a backend process serves one session, so one value per process.
+static TRANSACTION_START: AtomicI64 = AtomicI64::new(0);
+
+/// Records the current transaction's start (see [`TRANSACTION_START`]).
+pub fn set_transaction_start(ts: i64) {
+    TRANSACTION_START.store(ts, AtomicOrdering::Relaxed);
+}
+
+/// A relative input word as local wall time in `zone`, or None if `word` is
+/// not one: `now`, and midnight of `today`, `tomorrow` or `yesterday`.
+fn relative_local(word: &str, zone: TimeZone) -> Option<i64> {
+    let local = zone.to_local(TRANSACTION_START.load(AtomicOrdering::Relaxed));
+    let midnight = local.div_euclid(USECS_PER_DAY) * USECS_PER_DAY;
+    Some(match word {
+        "now" => local,
+        "today" => midnight,
+        "tomorrow" => midnight + USECS_PER_DAY,
+        "yesterday" => midnight - USECS_PER_DAY,
+        _ => return None,
+    })
+}
+
+/// True for the words date/time input reads relative to the transaction's
+/// start (their value depends on the session's zone and the moment).
+pub fn is_relative_input(s: &str) -> bool {
+    matches!(
+        s.trim().to_ascii_lowercase().as_str(),
+        "now" | "today" | "tomorrow" | "yesterday"
+    )
 }
 
 /// The output format half of `DateStyle`.
@@ -584,6 +850,10 @@ fn parse_hms(s: &str) -> Result<i64, FieldError> {
     Ok(v)
 }
 
+fn month_number_of(word: &str) -> Option<u32> {
+    month_number(&word.to_ascii_lowercase())
+}
+
 fn month_number(word: &str) -> Option<u32> {
     const NAMES: [&str; 12] = [
         "january",
@@ -634,6 +904,8 @@ struct Fields {
     time: Option<i64>,
     /// offset east of UTC in seconds
     offset: Option<i32>,
+    /// a zone whose offset depends on the date (`America/New_York`, `MSK`)
+    zone: Option<TimeZone>,
     bc: bool,
     pm: Option<bool>,
 }
@@ -734,8 +1006,15 @@ fn tokens(s: &str) -> Result<Vec<&str>, FieldError> {
                 i += 1;
             }
         } else if c.is_ascii_alphabetic() {
-            while i < b.len() && b[i].is_ascii_alphabetic() {
+            // a word, a zone name (`America/New_York`), or a month name with
+            // the rest of its date (`Feb-10-1997`)
+            while i < b.len() && (b[i].is_ascii_alphabetic() || matches!(b[i], b'/' | b'_')) {
                 i += 1;
+            }
+            if i + 1 < b.len() && matches!(b[i], b'-' | b'.') && b[i + 1].is_ascii_digit() {
+                while i < b.len() && (b[i].is_ascii_digit() || matches!(b[i], b'-' | b'.')) {
+                    i += 1;
+                }
             }
         } else {
             return Err(FieldError::Syntax);
@@ -789,6 +1068,30 @@ fn decode(s: &str, order: DateOrder) -> Result<(Option<i64>, Fields), FieldError
             } else {
                 numbers.push(tok);
             }
+        } else if first.is_ascii_alphabetic() && tok.contains(['-', '.']) {
+            // `Feb-10-1997`: a month name, then day and year
+            let mut parts = tok.split(['-', '.']);
+            let m = parts
+                .next()
+                .and_then(month_number_of)
+                .ok_or(FieldError::Syntax)?;
+            if f.month.is_some() {
+                return Err(FieldError::Syntax);
+            }
+            f.month = Some(m);
+            f.text_month = true;
+            for p in parts {
+                if p.is_empty() {
+                    return Err(FieldError::Syntax);
+                }
+                numbers.push(p);
+            }
+        } else if tok.contains('/') {
+            // a time zone name
+            if f.offset.is_some() || f.zone.is_some() {
+                return Err(FieldError::Syntax);
+            }
+            f.zone = Some(TimeZone::parse(tok).map_err(|_| FieldError::Syntax)?);
         } else if let Some(m) = month_number(&lower) {
             if f.month.is_some() {
                 return Err(FieldError::Syntax);
@@ -809,7 +1112,16 @@ fn decode(s: &str, order: DateOrder) -> Result<(Option<i64>, Fields), FieldError
                     after_zone_word = true;
                 }
                 w if is_weekday(w) => {}
-                _ => return Err(FieldError::Syntax),
+                w => match zone_abbreviation(w) {
+                    Some(_) if f.offset.is_some() || f.zone.is_some() => {
+                        return Err(FieldError::Syntax);
+                    }
+                    Some(Abbreviation::Fixed(off)) => f.offset = Some(off),
+                    Some(Abbreviation::Zone(name)) => {
+                        f.zone = Some(TimeZone::parse(name).map_err(|_| FieldError::Syntax)?);
+                    }
+                    None => return Err(FieldError::Syntax),
+                },
             }
         }
     }
@@ -818,14 +1130,27 @@ fn decode(s: &str, order: DateOrder) -> Result<(Option<i64>, Fields), FieldError
             for n in numbers {
                 f.place(n, order)?;
             }
-        } else if let [n] = numbers[..]
+        } else if let [n, rest @ ..] = &numbers[..]
             && f.year.is_none()
             && (n.len() == 8 || n.len() == 6)
+            && rest.len() <= 1
         {
-            let (y, rest) = n.split_at(n.len() - 4);
+            let (y, md) = n.split_at(n.len() - 4);
             f.place(y, DateOrder::Ymd)?;
-            f.place(&rest[..2], DateOrder::Ymd)?;
-            f.place(&rest[2..], DateOrder::Ymd)?;
+            f.place(&md[..2], DateOrder::Ymd)?;
+            f.place(&md[2..], DateOrder::Ymd)?;
+            // `hhmmss` or `hhmm` after it is the time
+            if let [t] = rest {
+                if f.time.is_some() || !(t.len() == 6 || t.len() == 4) {
+                    return Err(FieldError::Syntax);
+                }
+                let hms = if t.len() == 6 {
+                    format!("{}:{}:{}", &t[..2], &t[2..4], &t[4..])
+                } else {
+                    format!("{}:{}", &t[..2], &t[2..])
+                };
+                f.time = Some(parse_hms(&hms)?);
+            }
         } else {
             return Err(FieldError::Syntax);
         }
@@ -845,18 +1170,18 @@ fn decode(s: &str, order: DateOrder) -> Result<(Option<i64>, Fields), FieldError
 }
 
 /// `date_in`, reading ambiguous numeric dates in the DateStyle `order`.
-pub fn parse_date(s: &str, order: DateOrder) -> PgResult<i32> {
+pub fn parse_date(s: &str, order: DateOrder, zone: TimeZone) -> PgResult<i32> {
     let t = s.trim();
-    match t.to_ascii_lowercase().as_str() {
+    let lower = t.to_ascii_lowercase();
+    match lower.as_str() {
         "infinity" | "+infinity" => return Ok(DATE_POS_INF),
         "-infinity" => return Ok(DATE_NEG_INF),
         "epoch" => return Ok(-(UNIX_EPOCH_DAYS as i32)),
-        "now" | "today" | "tomorrow" | "yesterday" => {
-            return Err(PgError::feature_not_supported(format!(
-                "date input \"{t}\""
-            )));
+        w => {
+            if let Some(local) = relative_local(w, zone) {
+                return Ok(local.div_euclid(USECS_PER_DAY) as i32);
+            }
         }
-        _ => {}
     }
     // a time part is checked and ignored, as PostgreSQL does
     let (days, _) = decode(t, order).map_err(|e| field_error(e, "date", s))?;
@@ -872,8 +1197,9 @@ pub fn parse_date(s: &str, order: DateOrder) -> PgResult<i32> {
 }
 
 /// `timestamp_in` / `timestamptz_in`. For timestamptz a value without a zone is in
-/// `zone`; for timestamp any zone written is ignored, as PostgreSQL does. Ambiguous
-/// numeric dates are read in the DateStyle `order`.
+/// `zone`; for timestamp any zone written is ignored, as PostgreSQL does (`now`
+/// and `today` are read in `zone` for both). Ambiguous numeric dates are read in
+/// the DateStyle `order`.
 pub fn parse_timestamp(s: &str, with_tz: bool, zone: TimeZone, order: DateOrder) -> PgResult<i64> {
     let type_name = if with_tz {
         "timestamp with time zone"
@@ -885,22 +1211,22 @@ pub fn parse_timestamp(s: &str, with_tz: bool, zone: TimeZone, order: DateOrder)
         "infinity" | "+infinity" => return Ok(TS_POS_INF),
         "-infinity" => return Ok(TS_NEG_INF),
         "epoch" => return Ok(-UNIX_EPOCH_DAYS * USECS_PER_DAY),
-        "now" | "today" | "tomorrow" | "yesterday" | "allballs" => {
-            return Err(PgError::feature_not_supported(format!(
-                "{type_name} input \"{t}\""
-            )));
+        "now" if with_tz => return Ok(TRANSACTION_START.load(AtomicOrdering::Relaxed)),
+        w => {
+            if let Some(local) = relative_local(w, zone) {
+                return Ok(if with_tz { zone.to_utc(local) } else { local });
+            }
         }
-        _ => {}
     }
     let (days, f) = decode(t, order).map_err(|e| field_error(e, type_name, s))?;
     let days = days.ok_or_else(|| bad_syntax(type_name, s))? - UNIX_EPOCH_DAYS;
     let local = (days as i128) * USECS_PER_DAY as i128 + f.time.unwrap_or(0) as i128;
     let v = if with_tz {
-        let off = match f.offset {
-            Some(o) => o,
-            None => {
-                zone.local_offset(local.clamp(i64::MIN as i128 + 1, i64::MAX as i128 - 1) as i64)
-            }
+        let clamped = local.clamp(i64::MIN as i128 + 1, i64::MAX as i128 - 1) as i64;
+        let off = match (f.offset, f.zone) {
+            (Some(o), _) => o,
+            (None, Some(z)) => z.local_offset(clamped),
+            (None, None) => zone.local_offset(clamped),
         };
         local - off as i128 * USECS_PER_SEC as i128
     } else {
@@ -915,9 +1241,27 @@ pub fn parse_timestamp(s: &str, with_tz: bool, zone: TimeZone, order: DateOrder)
     Ok(v as i64)
 }
 
-/// `time_in` (without zone).
-pub fn parse_time(s: &str) -> PgResult<i64> {
-    parse_hms(s.trim()).map_err(|e| field_error(e, "time", s))
+/// `time_in` (without zone): `hh:mm[:ss]`, or the time of a whole timestamp
+/// (its date and zone are read and dropped); `now` is the local time in `zone`,
+/// `allballs` midnight.
+pub fn parse_time(s: &str, zone: TimeZone) -> PgResult<i64> {
+    let t = s.trim();
+    match t.to_ascii_lowercase().as_str() {
+        "allballs" => return Ok(0),
+        "now" => {
+            let local = zone.to_local(TRANSACTION_START.load(AtomicOrdering::Relaxed));
+            return Ok(local.rem_euclid(USECS_PER_DAY));
+        }
+        _ => {}
+    }
+    match parse_hms(t) {
+        Ok(v) => Ok(v),
+        Err(FieldError::Syntax) => {
+            let (_, f) = decode(t, DateOrder::Mdy).map_err(|e| field_error(e, "time", s))?;
+            f.time.ok_or_else(|| bad_syntax("time", s))
+        }
+        Err(e) => Err(field_error(e, "time", s)),
+    }
 }
 
 #[cfg(test)]
@@ -931,23 +1275,31 @@ mod tests {
     fn dates_round_trip() {
         assert_eq!(format_date(0), "2000-01-01");
         assert_eq!(
-            parse_date("2026-11-25", MDY).map(format_date).unwrap(),
+            parse_date("2026-11-25", MDY, TimeZone::UTC)
+                .map(format_date)
+                .unwrap(),
             "2026-11-25"
         );
         assert_eq!(
-            parse_date("epoch", MDY).map(format_date).unwrap(),
+            parse_date("epoch", MDY, TimeZone::UTC)
+                .map(format_date)
+                .unwrap(),
             "1970-01-01"
         );
         assert_eq!(
-            parse_date("0001-01-01 BC", MDY).map(format_date).unwrap(),
+            parse_date("0001-01-01 BC", MDY, TimeZone::UTC)
+                .map(format_date)
+                .unwrap(),
             "0001-01-01 BC"
         );
         assert_eq!(
-            parse_date("2026-02-30", MDY).unwrap_err().code,
+            parse_date("2026-02-30", MDY, TimeZone::UTC)
+                .unwrap_err()
+                .code,
             SqlState::DatetimeFieldOverflow
         );
         assert_eq!(
-            parse_date("x", MDY).unwrap_err().message,
+            parse_date("x", MDY, TimeZone::UTC).unwrap_err().message,
             "invalid input syntax for type date: \"x\""
         );
     }
@@ -1031,8 +1383,8 @@ mod datestyle_tests {
 
     #[test]
     fn date_output_per_style() {
-        let d = parse_date("2026-11-05", DateOrder::Mdy).unwrap();
-        let bc = parse_date("0044-03-15 BC", DateOrder::Mdy).unwrap();
+        let d = parse_date("2026-11-05", DateOrder::Mdy, TimeZone::UTC).unwrap();
+        let bc = parse_date("0044-03-15 BC", DateOrder::Mdy, TimeZone::UTC).unwrap();
         let cases = [
             ("ISO, MDY", "2026-11-05", "0044-03-15 BC"),
             ("ISO, DMY", "2026-11-05", "0044-03-15 BC"),
@@ -1155,7 +1507,7 @@ mod datestyle_tests {
     #[test]
     fn ambiguous_input_follows_order() {
         use DateOrder::{Dmy, Mdy, Ymd};
-        let d = |s: &str, o| parse_date(s, o).map(format_date);
+        let d = |s: &str, o| parse_date(s, o, TimeZone::UTC).map(format_date);
         let cases = [
             ("01/02/2026", Mdy, "2026-01-02"),
             ("01/02/2026", Dmy, "2026-02-01"),
@@ -1197,7 +1549,7 @@ mod datestyle_tests {
             ("99/01/02", Mdy),
             ("2026-13-01", Mdy),
         ] {
-            let e = parse_date(s, o).unwrap_err();
+            let e = parse_date(s, o, TimeZone::UTC).unwrap_err();
             assert_eq!(e.code, SqlState::DatetimeFieldOverflow, "{s}");
             assert_eq!(
                 e.message,
@@ -1205,18 +1557,22 @@ mod datestyle_tests {
             );
             assert_eq!(e.hint, hint, "{s}");
         }
-        let e = parse_date("2026-02-29", Mdy).unwrap_err();
+        let e = parse_date("2026-02-29", Mdy, TimeZone::UTC).unwrap_err();
         assert_eq!((e.code, e.hint), (SqlState::DatetimeFieldOverflow, None));
         assert_eq!(
-            parse_date("0000-01-01", Mdy).unwrap_err().code,
+            parse_date("0000-01-01", Mdy, TimeZone::UTC)
+                .unwrap_err()
+                .code,
             SqlState::DatetimeFieldOverflow
         );
         assert_eq!(
-            parse_date("Nov 2026", Mdy).unwrap_err().code,
+            parse_date("Nov 2026", Mdy, TimeZone::UTC).unwrap_err().code,
             SqlState::InvalidDatetimeFormat
         );
         assert_eq!(
-            parse_date("2026-11-05 foo", Mdy).unwrap_err().code,
+            parse_date("2026-11-05 foo", Mdy, TimeZone::UTC)
+                .unwrap_err()
+                .code,
             SqlState::InvalidDatetimeFormat
         );
     }
@@ -1246,9 +1602,12 @@ mod datestyle_tests {
             );
         }
         assert_eq!(
-            parse_time("25:00").unwrap_err().code,
+            parse_time("25:00", TimeZone::UTC).unwrap_err().code,
             SqlState::DatetimeFieldOverflow
         );
-        assert_eq!(format_time(parse_time("12:00:60").unwrap()), "12:01:00");
+        assert_eq!(
+            format_time(parse_time("12:00:60", TimeZone::UTC).unwrap()),
+            "12:01:00"
+        );
     }
 }
