@@ -193,6 +193,180 @@ fn make_interval(p: [i32; 6], secs: f64) -> PgResult<Interval> {
     })
 }
 
+/// `(s1, e1) OVERLAPS (s2, e2)` over instants, with SQL's rules for NULL
+/// ends: each pair is put in order, a NULL start takes the end's place.
+fn overlaps(p1: [Option<i64>; 2], p2: [Option<i64>; 2]) -> Option<bool> {
+    let order = |[s, e]: [Option<i64>; 2]| -> Option<(i64, Option<i64>)> {
+        match (s, e) {
+            (None, None) => None,
+            (None, Some(e)) => Some((e, None)),
+            (Some(s), Some(e)) if s > e => Some((e, Some(s))),
+            (Some(s), e) => Some((s, e)),
+        }
+    };
+    let (s1, e1) = order(p1)?;
+    let (s2, e2) = order(p2)?;
+    if s1 > s2 {
+        if s1 < e2? {
+            return Some(true);
+        }
+        e1?;
+        Some(false)
+    } else if s1 < s2 {
+        if s2 < e1? {
+            return Some(true);
+        }
+        e2?;
+        Some(false)
+    } else {
+        e1?;
+        e2?;
+        Some(true)
+    }
+}
+
+/// A `make_date` / `make_timestamp` date: negative years are BC; 22008
+/// naming the fields when they make no date.
+fn make_date(year: i32, month: i32, day: i32) -> PgResult<i64> {
+    let bad = || {
+        PgError::new(
+            SqlState::DatetimeFieldOverflow,
+            format!("date field value out of range: {year}-{month:02}-{day:02}"),
+        )
+    };
+    if year == 0 || !(1..=12).contains(&month) || day < 1 {
+        return Err(bad());
+    }
+    let y = if year < 0 {
+        year as i64 + 1
+    } else {
+        year as i64
+    };
+    if day as u32 > days_in_month(y, month as u32) {
+        return Err(bad());
+    }
+    let days = days_from_civil(y, month as u32, day as u32) - UNIX_EPOCH_DAYS;
+    // PostgreSQL's range of dates: 4714-11-24 BC .. 5874897-12-31
+    if days < days_from_civil(-4713, 11, 24) - UNIX_EPOCH_DAYS
+        || days > days_from_civil(5_874_897, 12, 31) - UNIX_EPOCH_DAYS
+    {
+        return Err(PgError::new(
+            SqlState::DatetimeFieldOverflow,
+            format!("date out of range: {year}-{month:02}-{day:02}"),
+        ));
+    }
+    Ok(days)
+}
+
+/// Seconds as C's `%02g` prints them in PostgreSQL's messages.
+fn secs_text(sec: f64) -> String {
+    if sec.fract() == 0.0 && sec.abs() < 1e6 {
+        format!("{:02}", sec as i64)
+    } else {
+        format!("{sec:02}")
+    }
+}
+
+/// A `make_time` / `make_timestamp` time of day in microseconds (24:00:00 and
+/// second 60 allowed, as PostgreSQL's `float_time_overflows` allows them).
+fn make_time(hour: i32, min: i32, sec: f64) -> PgResult<i64> {
+    let us = (sec * USECS_PER_SEC as f64).round_ties_even();
+    let bad = !(0..=24).contains(&hour)
+        || !(0..60).contains(&min)
+        || sec.is_nan()
+        || !(0.0..=60.0 * USECS_PER_SEC as f64).contains(&us)
+        || (hour as i64 * 60 + min as i64) * 60 * USECS_PER_SEC + us as i64 > USECS_PER_DAY;
+    if bad {
+        return Err(PgError::new(
+            SqlState::DatetimeFieldOverflow,
+            format!(
+                "time field value out of range: {hour}:{min:02}:{}",
+                secs_text(sec)
+            ),
+        ));
+    }
+    Ok((hour as i64 * 60 + min as i64) * 60 * USECS_PER_SEC + us as i64)
+}
+
+/// `make_timestamp(year, month, day, hour, min, sec)` as local wall time.
+fn make_timestamp(p: [i32; 5], sec: f64) -> PgResult<i64> {
+    let [year, month, day, hour, min] = p;
+    let date = make_date(year, month, day)?;
+    let time = make_time(hour, min, sec)?;
+    let ts = date * USECS_PER_DAY + time;
+    let end = (days_from_civil(294_277, 1, 1) - UNIX_EPOCH_DAYS) * USECS_PER_DAY;
+    let start = (days_from_civil(-4713, 11, 24) - UNIX_EPOCH_DAYS) * USECS_PER_DAY;
+    if !(start..end).contains(&ts) {
+        return Err(PgError::new(
+            SqlState::DatetimeFieldOverflow,
+            format!(
+                "timestamp out of range: {year}-{month:02}-{day:02} {hour}:{min:02}:{}",
+                secs_text(sec)
+            ),
+        ));
+    }
+    Ok(ts)
+}
+
+/// The zone argument of `make_timestamptz`: `+hh[:mm]` east of Greenwich, an
+/// abbreviation or a zone name.
+fn zone_argument(name: &str) -> PgResult<TimeZone> {
+    let n = name.trim();
+    if n.starts_with(|c: char| c.is_ascii_digit()) {
+        return Err(PgError::new(
+            SqlState::InvalidParameterValue,
+            format!("invalid input syntax for type numeric time zone: \"{n}\""),
+        )
+        .with_hint("Numeric time zones must have \"-\" or \"+\" as first character."));
+    }
+    if n.starts_with(['+', '-']) {
+        return TimeZone::parse(n);
+    }
+    TimeZone::parse_with_abbreviations(n).map_err(|_| {
+        PgError::new(
+            SqlState::InvalidParameterValue,
+            format!("time zone \"{n}\" not recognized"),
+        )
+    })
+}
+
+/// `date_bin(stride, source, origin)`: the start of the stride-long bin
+/// (counted from origin) that holds source.
+fn date_bin(stride: &Interval, ts: i64, origin: i64) -> PgResult<i64> {
+    if ts == TS_NEG_INF || ts == TS_POS_INF {
+        return Ok(ts);
+    }
+    if origin == TS_NEG_INF || origin == TS_POS_INF {
+        return Err(PgError::new(
+            SqlState::DatetimeFieldOverflow,
+            "origin out of range",
+        ));
+    }
+    if stride.months != 0 {
+        return Err(PgError::new(
+            SqlState::FeatureNotSupported,
+            "timestamps cannot be binned into intervals containing months or years",
+        ));
+    }
+    let step = (stride.days as i64)
+        .checked_mul(USECS_PER_DAY)
+        .and_then(|d| d.checked_add(stride.micros))
+        .ok_or_else(interval_range)?;
+    if step <= 0 {
+        return Err(PgError::new(
+            SqlState::DatetimeFieldOverflow,
+            "stride must be greater than zero",
+        ));
+    }
+    let diff = ts.checked_sub(origin).ok_or_else(interval_range)?;
+    let modulo = diff % step;
+    let mut r = origin + (diff - modulo);
+    if modulo < 0 {
+        r = r.checked_sub(step).ok_or_else(ts_range)?;
+    }
+    Ok(r)
+}
+
 pub fn call(func: &str, args: &[Datum], ev: &mut Evaluator<'_>) -> PgResult<Option<Datum>> {
     let zone = ev.opts.zone();
     Ok(Some(match (func, args) {
@@ -292,6 +466,69 @@ pub fn call(func: &str, args: &[Datum], ev: &mut Evaluator<'_>) -> PgResult<Opti
         ("interval_div", [Datum::Interval(iv), Datum::Float8(f)]) => {
             Datum::Interval(interval_div(iv, *f)?)
         }
+        ("overlaps", [s1, e1, s2, e2]) => {
+            let point = |v: &Datum| match v {
+                Datum::Timestamp(t) | Datum::Timestamptz(t) | Datum::Time(t) => Some(*t),
+                _ => None,
+            };
+            // an end given as an interval is that long after its start
+            let end = |start: &Datum, v: &Datum| -> PgResult<Option<i64>> {
+                let Datum::Interval(iv) = v else {
+                    return Ok(point(v));
+                };
+                Ok(match start {
+                    Datum::Timestamp(t) => Some(ts_plus_interval(*t, iv, None)?),
+                    Datum::Timestamptz(t) => Some(ts_plus_interval(*t, iv, Some(zone))?),
+                    Datum::Time(t) => Some((*t + iv.micros).rem_euclid(USECS_PER_DAY)),
+                    _ => None,
+                })
+            };
+            let p1 = [point(s1), end(s1, e1)?];
+            let p2 = [point(s2), end(s2, e2)?];
+            overlaps(p1, p2).map_or(Datum::Null, Datum::Bool)
+        }
+        ("make_date", [Datum::Int4(y), Datum::Int4(m), Datum::Int4(d)]) => {
+            Datum::Date(make_date(*y, *m, *d)? as i32)
+        }
+        ("make_time", [Datum::Int4(h), Datum::Int4(m), Datum::Float8(s)]) => {
+            Datum::Time(make_time(*h, *m, *s)?)
+        }
+        (
+            "make_timestamp" | "make_timestamptz",
+            [
+                Datum::Int4(y),
+                Datum::Int4(mo),
+                Datum::Int4(d),
+                Datum::Int4(h),
+                Datum::Int4(mi),
+                Datum::Float8(s),
+                zone_arg @ ..,
+            ],
+        ) => {
+            let local = make_timestamp([*y, *mo, *d, *h, *mi], *s)?;
+            match (func, zone_arg) {
+                ("make_timestamp", []) => Datum::Timestamp(local),
+                (_, []) => Datum::Timestamptz(zone.to_utc(local)),
+                (_, [Datum::Text(z)]) => Datum::Timestamptz(zone_argument(z)?.to_utc(local)),
+                _ => return Ok(None),
+            }
+        }
+        (
+            "date_bin",
+            [
+                Datum::Interval(stride),
+                Datum::Timestamp(t),
+                Datum::Timestamp(o),
+            ],
+        ) => Datum::Timestamp(date_bin(stride, *t, *o)?),
+        (
+            "date_bin",
+            [
+                Datum::Interval(stride),
+                Datum::Timestamptz(t),
+                Datum::Timestamptz(o),
+            ],
+        ) => Datum::Timestamptz(date_bin(stride, *t, *o)?),
         ("justify_hours", [Datum::Interval(iv)]) => Datum::Interval(justify_hours(iv)?),
         ("justify_days", [Datum::Interval(iv)]) => Datum::Interval(justify_days(iv)?),
         ("justify_interval", [Datum::Interval(iv)]) => Datum::Interval(justify_interval(iv)?),

@@ -1109,6 +1109,25 @@ impl Analyzer<'_> {
                 [schema, op] if schema == "pg_catalog" => op.clone(),
                 _ => parts.join("."),
             },
+            BinaryOperator::Overlaps => {
+                // `(s1, e1) OVERLAPS (s2, e2)`: the function overlaps(s1, e1, s2, e2)
+                let pos = self.op_pos(left, right, &["OVERLAPS", "overlaps"]);
+                let pair = |e: &ast::Expr| match e {
+                    ast::Expr::Tuple(v) if v.len() == 2 => Some([v[0].clone(), v[1].clone()]),
+                    _ => None,
+                };
+                let (Some(l), Some(r)) = (pair(left), pair(right)) else {
+                    return Err(PgError::syntax(
+                        "wrong number of parameters on left side of OVERLAPS expression",
+                        pos,
+                    ));
+                };
+                let mut args = Vec::with_capacity(4);
+                for e in l.iter().chain(r.iter()) {
+                    args.push((self.transform(e)?, self.pos(e.span())));
+                }
+                return self.call_function("overlaps", args, pos);
+            }
             other => return Err(PgError::feature_not_supported(format!("operator {other}"))),
         };
         let pos = self.op_pos(left, right, &[sym.as_str()]);

@@ -455,6 +455,35 @@ fn build() -> Vec<FuncDef> {
     for t in [TIMESTAMP, TIMESTAMPTZ, INTERVAL] {
         v.push(def("date_trunc", &[TEXT, t], t, "date_trunc"));
     }
+    // (s1, e1) OVERLAPS (s2, e2); an end may be an interval after its start.
+    // Not strict: a NULL end can still give an answer.
+    for t in [TIMESTAMP, TIMESTAMPTZ, TIME] {
+        for (e1, e2) in [(t, t), (INTERVAL, INTERVAL), (t, INTERVAL), (INTERVAL, t)] {
+            v.push(FuncDef {
+                strict: false,
+                ..def("overlaps", &[t, e1, t, e2], BOOL, "overlaps")
+            });
+        }
+    }
+    v.push(def("make_date", &[INT4, INT4, INT4], DATE, "make_date"));
+    v.push(def("make_time", &[INT4, INT4, FLOAT8], TIME, "make_time"));
+    let ymdhms = [INT4, INT4, INT4, INT4, INT4, FLOAT8];
+    v.push(def("make_timestamp", &ymdhms, TIMESTAMP, "make_timestamp"));
+    v.push(def(
+        "make_timestamptz",
+        &ymdhms,
+        TIMESTAMPTZ,
+        "make_timestamptz",
+    ));
+    v.push(def(
+        "make_timestamptz",
+        &[INT4, INT4, INT4, INT4, INT4, FLOAT8, TEXT],
+        TIMESTAMPTZ,
+        "make_timestamptz",
+    ));
+    for t in [TIMESTAMP, TIMESTAMPTZ] {
+        v.push(def("date_bin", &[INTERVAL, t, t], t, "date_bin"));
+    }
     for f in ["justify_hours", "justify_days", "justify_interval"] {
         v.push(def(f, &[INTERVAL], INTERVAL, f));
     }
@@ -1038,7 +1067,6 @@ pub fn known_unsupported(name: &str) -> bool {
             | "pg_advisory_lock"
             | "inet_client_addr"
             | "inet_server_addr"
-            | "make_date"
             | "isfinite"
             | "timeofday"
             | "factorial"
