@@ -514,13 +514,23 @@ fn relative_local(word: &str, zone: TimeZone) -> Option<i64> {
     })
 }
 
+/// The day (since 1970-01-01) `today`, `tomorrow` or `yesterday` names in
+/// the session's `zone`, when the input has one of them.
+fn relative_days(f: &Fields, zone: TimeZone) -> Option<i64> {
+    let rel = f.relative?;
+    let local = zone.to_local(TRANSACTION_START.load(AtomicOrdering::Relaxed));
+    Some(local.div_euclid(USECS_PER_DAY) + UNIX_EPOCH_DAYS + rel)
+}
+
 /// True for the words date/time input reads relative to the transaction's
 /// start (their value depends on the session's zone and the moment).
 pub fn is_relative_input(s: &str) -> bool {
-    matches!(
-        s.trim().to_ascii_lowercase().as_str(),
-        "now" | "today" | "tomorrow" | "yesterday"
-    )
+    s.split_whitespace().any(|w| {
+        matches!(
+            w.to_ascii_lowercase().as_str(),
+            "now" | "today" | "tomorrow" | "yesterday"
+        )
+    })
 }
 
 /// The output format half of `DateStyle`.
@@ -906,6 +916,9 @@ struct Fields {
     offset: Option<i32>,
     /// a zone whose offset depends on the date (`America/New_York`, `MSK`)
     zone: Option<TimeZone>,
+    /// `today` (0), `tomorrow` (1) or `yesterday` (-1): days from the
+    /// session's current date
+    relative: Option<i64>,
     bc: bool,
     pm: Option<bool>,
 }
@@ -961,6 +974,9 @@ impl Fields {
             }
             return Err(FieldError::Syntax);
         };
+        if self.relative.is_some() {
+            return Err(FieldError::Syntax);
+        }
         // two-digit years are 1970..2069
         let y = if ylen <= 2 {
             if y < 70 { 2000 + y } else { 1900 + y }
@@ -1011,8 +1027,11 @@ fn tokens(s: &str) -> Result<Vec<&str>, FieldError> {
             while i < b.len() && (b[i].is_ascii_alphabetic() || matches!(b[i], b'/' | b'_')) {
                 i += 1;
             }
-            if i + 1 < b.len() && matches!(b[i], b'-' | b'.') && b[i + 1].is_ascii_digit() {
-                while i < b.len() && (b[i].is_ascii_digit() || matches!(b[i], b'-' | b'.')) {
+            // (or a POSIX zone: `PST+8`, `GMT-1`, `MST+7:00`)
+            if i + 1 < b.len() && matches!(b[i], b'-' | b'.' | b'+') && b[i + 1].is_ascii_digit() {
+                while i < b.len()
+                    && (b[i].is_ascii_digit() || matches!(b[i], b'-' | b'.' | b'+' | b':'))
+                {
                     i += 1;
                 }
             }
@@ -1068,6 +1087,19 @@ fn decode(s: &str, order: DateOrder) -> Result<(Option<i64>, Fields), FieldError
             } else {
                 numbers.push(tok);
             }
+        } else if first.is_ascii_alphabetic()
+            && tok.contains(['-', '.', '+'])
+            && tok
+                .split(['-', '.', '+'])
+                .next()
+                .and_then(month_number_of)
+                .is_none()
+        {
+            // a POSIX zone: `PST+8` is eight hours west of Greenwich
+            if f.offset.is_some() || f.zone.is_some() {
+                return Err(FieldError::Syntax);
+            }
+            f.zone = Some(TimeZone::parse(tok).map_err(|_| FieldError::Syntax)?);
         } else if first.is_ascii_alphabetic() && tok.contains(['-', '.']) {
             // `Feb-10-1997`: a month name, then day and year
             let mut parts = tok.split(['-', '.']);
@@ -1112,6 +1144,16 @@ fn decode(s: &str, order: DateOrder) -> Result<(Option<i64>, Fields), FieldError
                     after_zone_word = true;
                 }
                 w if is_weekday(w) => {}
+                "today" | "tomorrow" | "yesterday" => {
+                    if f.relative.is_some() {
+                        return Err(FieldError::Syntax);
+                    }
+                    f.relative = Some(match lower.as_str() {
+                        "today" => 0,
+                        "tomorrow" => 1,
+                        _ => -1,
+                    });
+                }
                 w => match zone_abbreviation(w) {
                     Some(_) if f.offset.is_some() || f.zone.is_some() => {
                         return Err(FieldError::Syntax);
@@ -1184,7 +1226,8 @@ pub fn parse_date(s: &str, order: DateOrder, zone: TimeZone) -> PgResult<i32> {
         }
     }
     // a time part is checked and ignored, as PostgreSQL does
-    let (days, _) = decode(t, order).map_err(|e| field_error(e, "date", s))?;
+    let (days, f) = decode(t, order).map_err(|e| field_error(e, "date", s))?;
+    let days = days.or_else(|| relative_days(&f, zone));
     let days = days.ok_or_else(|| bad_syntax("date", s))?;
     let d = days - UNIX_EPOCH_DAYS;
     // PostgreSQL's range: 4714-11-24 BC .. 5874897-12-31 AD
@@ -1219,6 +1262,7 @@ pub fn parse_timestamp(s: &str, with_tz: bool, zone: TimeZone, order: DateOrder)
         }
     }
     let (days, f) = decode(t, order).map_err(|e| field_error(e, type_name, s))?;
+    let days = days.or_else(|| relative_days(&f, zone));
     let days = days.ok_or_else(|| bad_syntax(type_name, s))? - UNIX_EPOCH_DAYS;
     let local = (days as i128) * USECS_PER_DAY as i128 + f.time.unwrap_or(0) as i128;
     let v = if with_tz {
