@@ -884,6 +884,14 @@ impl Analyzer<'_> {
                 // here carries the literal's position, as PostgreSQL's does.
                 self.check_regclass_literal(s, pos)?;
             }
+            // A date/time literal that no DateStyle reads fails here, with
+            // its position, though it is read when the cast runs.
+            if let Datum::Text(s) = value
+                && matches!(to, DATE | TIMESTAMP | TIMESTAMPTZ)
+                && let Some(e) = fails_in_every_order(to, s)
+            {
+                return Err(e.or_position(pos));
+            }
             let c = match value {
                 Datum::Null => Expr::Const {
                     value: Datum::Null,
@@ -2304,6 +2312,24 @@ pub(crate) fn number_literal(s: &str) -> PgResult<Expr> {
             None,
         )),
     }
+}
+
+/// The error of a date or timestamp literal that fails the same way in every
+/// DateStyle field order (the relative words are left to run time).
+fn fails_in_every_order(to: u32, s: &str) -> Option<PgError> {
+    if types::datum::datetime::is_relative_input(s) {
+        return None;
+    }
+    let read = |order: &str| {
+        let opts = types::datum::OutputOptions {
+            date_style: format!("ISO, {order}"),
+            ..Default::default()
+        };
+        Datum::from_text(to, s, &opts).err()
+    };
+    let mdy = read("MDY")?;
+    let same = |e: Option<PgError>| e.is_some_and(|e| e.message == mdy.message);
+    (same(read("DMY")) && same(read("YMD"))).then_some(mdy)
 }
 
 /// True if the date or timestamp literal `s` reads the same (or fails the same way)

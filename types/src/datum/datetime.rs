@@ -1065,13 +1065,35 @@ fn decode(s: &str, order: DateOrder) -> Result<(Option<i64>, Fields), FieldError
                 secs = -secs;
             }
             f.offset = Some(secs);
-        } else if tok.contains(':') {
+        } else if tok.contains(':') && !first.is_ascii_alphabetic() {
             if f.time.is_some() || tok.contains(['-', '/']) {
                 return Err(FieldError::Syntax);
             }
             f.time = Some(parse_hms(tok)?);
         } else if first.is_ascii_digit() {
-            if tok.contains(['-', '/', '.']) {
+            if let Some((y, doy)) = tok.split_once('.')
+                && y.len() >= 4
+                && doy.len() == 3
+                && doy.bytes().all(|c| c.is_ascii_digit())
+                && f.year.is_none()
+                && f.month.is_none()
+            {
+                // `1997.041`: a year and a day of it
+                let year: i64 = y.parse().map_err(|_| FieldError::Syntax)?;
+                let doy: i64 = doy.parse().map_err(|_| FieldError::Syntax)?;
+                let last = if days_in_month(year, 2) == 29 {
+                    366
+                } else {
+                    365
+                };
+                if !(1..=last).contains(&doy) {
+                    return Err(FieldError::Overflow);
+                }
+                let (_, m, d) = civil_from_days(days_from_civil(year, 1, 1) + doy - 1);
+                f.year = Some((year, y.len()));
+                f.month = Some(m);
+                f.day = Some(d);
+            } else if tok.contains(['-', '/', '.']) {
                 let parts: Vec<&str> = tok.split(['-', '/', '.']).collect();
                 if parts.len() != 3
                     || parts.iter().any(|p| p.is_empty())
@@ -1169,6 +1191,15 @@ fn decode(s: &str, order: DateOrder) -> Result<(Option<i64>, Fields), FieldError
     }
     if !numbers.is_empty() {
         if f.text_month {
+            // with a month name, a number that cannot be a day is the year
+            if f.year.is_none()
+                && let Some(i) = numbers
+                    .iter()
+                    .position(|n| n.parse::<u32>().is_ok_and(|v| v > 31))
+            {
+                let y = numbers.remove(i);
+                f.year = Some((y.parse().map_err(|_| FieldError::Overflow)?, y.len()));
+            }
             for n in numbers {
                 f.place(n, order)?;
             }
