@@ -303,6 +303,22 @@ fn trunc_local(u: &str, local: i64) -> Option<i64> {
     })
 }
 
+/// The zone argument of `AT TIME ZONE`, `timezone()` and `date_trunc()`:
+/// an abbreviation or a zone name; a bare offset has POSIX's sign (west of
+/// Greenwich is positive), as in `UTC+5`, unlike the TimeZone setting.
+fn zone_named(name: &str) -> PgResult<TimeZone> {
+    let not_recognized = || {
+        PgError::new(
+            SqlState::InvalidParameterValue,
+            format!("time zone \"{name}\" not recognized"),
+        )
+    };
+    if name.starts_with(['+', '-']) {
+        return TimeZone::parse(&format!("UTC{name}")).map_err(|_| not_recognized());
+    }
+    TimeZone::parse_with_abbreviations(name).map_err(|_| not_recognized())
+}
+
 fn date_trunc(name: &str, value: &Datum, zone: TimeZone) -> PgResult<Datum> {
     let (type_name, ts, tz) = match value {
         Datum::Timestamp(ts) => ("timestamp without time zone", *ts, None),
@@ -379,6 +395,8 @@ pub fn call(func: &str, args: &[Datum], ev: &mut Evaluator<'_>) -> PgResult<Opti
             extract(&field(f)?, &v, zone)?.map_or(Datum::Null, |n| Datum::Float8(n.to_f64()))
         }
         ("date_trunc", [f, v]) => date_trunc(&field(f)?, v, zone)?,
+        // date_trunc(unit, timestamptz, zone): truncated on that zone's clock
+        ("date_trunc", [f, v, z]) => date_trunc(&field(f)?, v, zone_named(&field(z)?)?)?,
         ("age", [a, b]) => age_of(a, b, zone)?,
         ("age", [b]) => {
             // From midnight of today, on the session's wall clock.
@@ -394,18 +412,7 @@ pub fn call(func: &str, args: &[Datum], ev: &mut Evaluator<'_>) -> PgResult<Opti
         }
         // `x AT TIME ZONE z`: a wall clock in z to its instant, or back.
         ("timezone", [z, v]) => {
-            let name = field(z)?;
-            // Here a bare offset has POSIX's sign (west of Greenwich is
-            // positive), as in `UTC+5`, unlike the TimeZone setting.
-            let z = match name.starts_with(['+', '-']) {
-                true => TimeZone::parse(&format!("UTC{name}")).map_err(|_| {
-                    PgError::new(
-                        SqlState::InvalidParameterValue,
-                        format!("time zone \"{name}\" not recognized"),
-                    )
-                })?,
-                false => TimeZone::parse_with_abbreviations(&name)?,
-            };
+            let z = zone_named(&field(z)?)?;
             match v {
                 Datum::Timestamp(t) if *t == TS_NEG_INF || *t == TS_POS_INF => {
                     Datum::Timestamptz(*t)

@@ -69,6 +69,8 @@ fn figure(e: &ast::Expr) -> Option<(String, u8)> {
             Err(_) => user_type_name(&ts.data_type).map(|n| (n, 1)),
         },
         ast::Expr::Interval(_) => Some(("interval".into(), 1)),
+        // `x AT TIME ZONE z` is a call of timezone(z, x)
+        ast::Expr::AtTimeZone { .. } => Some(("timezone".into(), 2)),
         ast::Expr::Case { .. } => Some(("case".into(), 1)),
         ast::Expr::Exists { negated: false, .. } => Some(("exists".into(), 2)),
         // A scalar subquery is named after its first column.

@@ -455,6 +455,12 @@ fn build() -> Vec<FuncDef> {
     for t in [TIMESTAMP, TIMESTAMPTZ, INTERVAL] {
         v.push(def("date_trunc", &[TEXT, t], t, "date_trunc"));
     }
+    v.push(def(
+        "date_trunc",
+        &[TEXT, TIMESTAMPTZ, TEXT],
+        TIMESTAMPTZ,
+        "date_trunc",
+    ));
     // (s1, e1) OVERLAPS (s2, e2); an end may be an interval after its start.
     // Not strict: a NULL end can still give an answer.
     for t in [TIMESTAMP, TIMESTAMPTZ, TIME] {
@@ -1039,7 +1045,6 @@ pub fn known_unsupported(name: &str) -> bool {
         "txid_current"
             | "txid_current_if_assigned"
             | "pg_current_xact_id"
-            | "date_trunc"
             | "date_part"
             | "array_agg"
             | "count"
