@@ -932,6 +932,7 @@ pub const BTREE_OPCLASSES: &[BtreeOpclass] = &[
     opclass(4219, "bpchar_pattern_ops", oid::BPCHAR, false),
     opclass(3122, "date_ops", oid::DATE, true),
     opclass(10038, "time_ops", oid::TIME, true),
+    opclass(10041, "timetz_ops", oid::TIMETZ, true),
     opclass(3128, "timestamp_ops", oid::TIMESTAMP, true),
     opclass(3127, "timestamptz_ops", oid::TIMESTAMPTZ, true),
     opclass(10022, "interval_ops", oid::INTERVAL, true),
@@ -2047,6 +2048,7 @@ pub const BUILTIN_TYPES: &[TypeRow] = &[
     (oid::VARCHAR, "varchar", 'S', false, 0, 1015, 'x', 100, 'b'),
     (oid::DATE, "date", 'D', false, 0, 1182, 'p', 0, 'b'),
     (oid::TIME, "time", 'D', false, 0, 1183, 'p', 0, 'b'),
+    (oid::TIMETZ, "timetz", 'D', false, 0, 1270, 'p', 0, 'b'),
     (
         oid::TIMESTAMP,
         "timestamp",

@@ -63,6 +63,10 @@ pub fn apply_typmod(v: Datum, to: u32, typmod: i32, explicit: bool) -> PgResult<
         (INTERVAL, Datum::Interval(iv)) => Ok(Datum::Interval(interval::adjust(iv, typmod)?)),
         // time(p), timestamp(p): fractional seconds rounded to p digits
         (TIME, Datum::Time(t)) => Ok(Datum::Time(interval::round_micros(t, typmod))),
+        (TIMETZ, Datum::TimeTz(mut t)) => {
+            t.micros = interval::round_micros(t.micros, typmod);
+            Ok(Datum::TimeTz(t))
+        }
         (TIMESTAMP, Datum::Timestamp(t)) if t != i64::MIN && t != i64::MAX => {
             Ok(Datum::Timestamp(interval::round_micros(t, typmod)))
         }
@@ -400,6 +404,18 @@ fn convert(v: Datum, from: u32, to: u32, opts: &OutputOptions) -> PgResult<Datum
             micros: tm,
         }),
         (Datum::Interval(iv), TIME) => Datum::Time(iv.micros.rem_euclid(USECS_PER_DAY)),
+        (Datum::TimeTz(t), TIME) => Datum::Time(t.micros),
+        // time to timetz: the session zone's offset on today's date
+        (Datum::Time(tm), TIMETZ) => {
+            let zone = opts.zone();
+            let today = zone
+                .to_local(datetime::transaction_start())
+                .div_euclid(USECS_PER_DAY);
+            Datum::TimeTz(datetime::TimeTz {
+                micros: tm,
+                zone: -zone.local_offset(today * USECS_PER_DAY + tm),
+            })
+        }
         _ => return Err(unsupported()),
     })
 }
@@ -428,14 +444,23 @@ fn timestamp_to(ts: i64, to: u32, offset: i64, opts: &OutputOptions) -> PgResult
                 Datum::Date(local.div_euclid(USECS_PER_DAY) as i32)
             }
         }
-        TIME => {
+        TIME | TIMETZ => {
             if infinite {
                 return Err(PgError::new(
                     SqlState::DatetimeFieldOverflow,
                     "timestamp out of range",
                 ));
             }
-            Datum::Time(local.rem_euclid(USECS_PER_DAY))
+            let micros = local.rem_euclid(USECS_PER_DAY);
+            if to == TIME {
+                Datum::Time(micros)
+            } else {
+                // timestamptz to timetz: the session's clock and offset
+                Datum::TimeTz(datetime::TimeTz {
+                    micros,
+                    zone: -((offset / USECS_PER_SEC) as i32),
+                })
+            }
         }
         _ => return Err(PgError::internal("timestamp_to: unsupported target")),
     })

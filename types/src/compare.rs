@@ -45,6 +45,7 @@ pub fn compare(a: &Datum, b: &Datum) -> PgResult<Ordering> {
             x.cmp(y)
         }
         (Interval(x), Interval(y)) => x.cmp_key().cmp(&y.cmp_key()),
+        (TimeTz(x), TimeTz(y)) => x.cmp(y),
         (Uuid(x), Uuid(y)) => x.cmp(y),
         (PgLsn(x), PgLsn(y)) => x.cmp(y),
         (Inet(x), Inet(y)) => x.compare(y),
@@ -126,6 +127,7 @@ pub fn hash_value(d: &Datum, h: &mut impl std::hash::Hasher) {
         Date(x) => x.hash(h),
         Time(x) | Timestamp(x) | Timestamptz(x) => x.hash(h),
         Interval(x) => x.cmp_key().hash(h),
+        TimeTz(x) => (x.micros, x.zone).hash(h),
         Uuid(x) => x.hash(h),
         PgLsn(x) => x.hash(h),
         Inet(x) => (x.v6, x.bits, x.addr).hash(h),

@@ -58,6 +58,8 @@ pub enum Datum {
     Date(i32),
     /// microseconds since midnight
     Time(i64),
+    /// `time with time zone`
+    TimeTz(datetime::TimeTz),
     /// microseconds since 2000-01-01 00:00:00 (no zone)
     Timestamp(i64),
     /// microseconds since 2000-01-01 00:00:00 UTC
@@ -419,6 +421,7 @@ impl Datum {
                 opts.zone(),
             )?),
             oid::TIME => Datum::Time(datetime::parse_time(s, opts.zone())?),
+            oid::TIMETZ => Datum::TimeTz(datetime::parse_timetz(s, opts.zone())?),
             oid::TIMESTAMP => Datum::Timestamp(datetime::parse_timestamp(
                 s,
                 false,
@@ -519,6 +522,7 @@ impl Datum {
             }
             Datum::Date(d) => datetime::format_date_styled(*d, opts.date_style()),
             Datum::Time(t) => datetime::format_time(*t),
+            Datum::TimeTz(t) => datetime::format_timetz(t),
             Datum::Timestamp(t) => datetime::format_timestamp_styled(*t, None, opts.date_style()),
             Datum::Timestamptz(t) => {
                 let abbrev = datetime::zone_abbrev(&opts.time_zone);
@@ -564,6 +568,12 @@ impl Datum {
             Datum::Date(d) => d.to_be_bytes().to_vec(),
             Datum::Time(t) | Datum::Timestamp(t) | Datum::Timestamptz(t) => {
                 t.to_be_bytes().to_vec()
+            }
+            // timetz_send: the time, then the zone (seconds west)
+            Datum::TimeTz(t) => {
+                let mut v = t.micros.to_be_bytes().to_vec();
+                v.extend_from_slice(&t.zone.to_be_bytes());
+                v
             }
             Datum::Interval(iv) => {
                 let mut v = iv.micros.to_be_bytes().to_vec();
@@ -680,6 +690,13 @@ impl Datum {
             }
             oid::DATE => Datum::Date(i32::from_be_bytes(to4(arr(4)?))),
             oid::TIME => Datum::Time(i64::from_be_bytes(to8(arr(8)?))),
+            oid::TIMETZ => {
+                arr(12)?;
+                Datum::TimeTz(datetime::TimeTz {
+                    micros: i64::from_be_bytes(to8(&b[..8])),
+                    zone: i32::from_be_bytes(to4(&b[8..12])),
+                })
+            }
             oid::TIMESTAMP => Datum::Timestamp(i64::from_be_bytes(to8(arr(8)?))),
             oid::TIMESTAMPTZ => Datum::Timestamptz(i64::from_be_bytes(to8(arr(8)?))),
             oid::INTERVAL => {

@@ -20,6 +20,7 @@ pub const BPCHAR: u32 = 1042;
 pub const VARCHAR: u32 = 1043;
 pub const DATE: u32 = 1082;
 pub const TIME: u32 = 1083;
+pub const TIMETZ: u32 = 1266;
 pub const TIMESTAMP: u32 = 1114;
 pub const TIMESTAMPTZ: u32 = 1184;
 pub const INTERVAL: u32 = 1186;
@@ -77,6 +78,7 @@ pub const OID_ARRAY: u32 = 1028;
 pub const TIMESTAMP_ARRAY: u32 = 1115;
 pub const DATE_ARRAY: u32 = 1182;
 pub const TIME_ARRAY: u32 = 1183;
+pub const TIMETZ_ARRAY: u32 = 1270;
 pub const TIMESTAMPTZ_ARRAY: u32 = 1185;
 pub const INTERVAL_ARRAY: u32 = 1187;
 pub const UUID_ARRAY: u32 = 2951;
@@ -208,6 +210,7 @@ const ARRAYS: &[(u32, u32, &str, &str)] = &[
     ),
     (DATE, DATE_ARRAY, "date[]", "_date"),
     (TIME, TIME_ARRAY, "time without time zone[]", "_time"),
+    (TIMETZ, TIMETZ_ARRAY, "time with time zone[]", "_timetz"),
     (
         TIMESTAMPTZ,
         TIMESTAMPTZ_ARRAY,
@@ -298,6 +301,7 @@ pub fn type_name(oid: u32) -> &'static str {
         VARCHAR => "character varying",
         DATE => "date",
         TIME => "time without time zone",
+        TIMETZ => "time with time zone",
         TIMESTAMP => "timestamp without time zone",
         TIMESTAMPTZ => "timestamp with time zone",
         INTERVAL => "interval",
@@ -367,6 +371,7 @@ pub fn internal_name(oid: u32) -> &'static str {
         VARCHAR => "varchar",
         DATE => "date",
         TIME => "time",
+        TIMETZ => "timetz",
         TIMESTAMP => "timestamp",
         TIMESTAMPTZ => "timestamptz",
         INTERVAL => "interval",
@@ -433,6 +438,7 @@ pub fn format_type(oid: u32, typmod: i32) -> String {
         }
         VARCHAR | BPCHAR if typmod >= 4 => format!("{}({})", type_name(oid), typmod - 4),
         TIME => format!("time({typmod}) without time zone"),
+        TIMETZ => format!("time({typmod}) with time zone"),
         TIMESTAMP => format!("timestamp({typmod}) without time zone"),
         TIMESTAMPTZ => format!("timestamp({typmod}) with time zone"),
         INTERVAL => format!("interval{}", crate::datum::interval::typmod_suffix(typmod)),
@@ -452,6 +458,7 @@ pub fn typlen(oid: u32) -> i16 {
         INT8 | FLOAT8 | TIME | TIMESTAMP | TIMESTAMPTZ | PG_LSN | MONEY | MACADDR8 => 8,
         MACADDR => 6,
         INTERVAL | UUID => 16,
+        TIMETZ => 12,
         NAME => 64,
         UNKNOWN => -2,
         VOID => 4,

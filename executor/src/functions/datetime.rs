@@ -425,6 +425,23 @@ pub fn call(func: &str, args: &[Datum], ev: &mut Evaluator<'_>) -> PgResult<Opti
         ("date_pl_time", [Datum::Date(d), Datum::Time(t)]) => {
             Datum::Timestamp(*d as i64 * USECS_PER_DAY + t)
         }
+        // the wall time on that date at the value's offset
+        ("date_pl_timetz", [Datum::Date(d), Datum::TimeTz(t)]) => {
+            Datum::Timestamptz(*d as i64 * USECS_PER_DAY + t.micros + t.zone as i64 * USECS_PER_SEC)
+        }
+        // timetz +/- interval: only the time part counts, around the clock
+        ("timetz_pl_interval" | "timetz_mi_interval", [Datum::TimeTz(t), Datum::Interval(iv)])
+        | ("interval_pl_timetz", [Datum::Interval(iv), Datum::TimeTz(t)]) => {
+            let d = if func == "timetz_mi_interval" {
+                -iv.micros
+            } else {
+                iv.micros
+            };
+            Datum::TimeTz(types::datum::datetime::TimeTz {
+                micros: (t.micros + d % USECS_PER_DAY).rem_euclid(USECS_PER_DAY),
+                zone: t.zone,
+            })
+        }
         ("ts_pl_interval" | "ts_mi_interval", [ts, Datum::Interval(iv)]) => {
             let iv = if func == "ts_mi_interval" {
                 neg(iv)?

@@ -199,6 +199,19 @@ fn of_timestamp(name: &str, ts: i64, zone: Option<TimeZone>) -> PgResult<Option<
     }))
 }
 
+fn of_timetz(name: &str, t: &types::datum::datetime::TimeTz) -> PgResult<Numeric> {
+    const TYPE: &str = "time with time zone";
+    let u = unit(name).ok_or_else(|| not_recognized(name, TYPE))?;
+    let east = -t.zone;
+    Ok(match u {
+        "epoch" => Numeric::new((t.micros + t.zone as i64 * USECS_PER_SEC).into(), 6),
+        "timezone" => Numeric::from_i64(east.into()),
+        "timezone_hour" => Numeric::from_i64((east / 3600).into()),
+        "timezone_minute" => Numeric::from_i64((east / 60 % 60).into()),
+        _ => time_field(u, t.micros).ok_or_else(|| not_supported(name, TYPE))?,
+    })
+}
+
 fn of_date(name: &str, d: i32) -> PgResult<Option<Numeric>> {
     let u = unit(name).ok_or_else(|| not_recognized(name, "date"))?;
     if d == DATE_NEG_INF || d == DATE_POS_INF {
@@ -267,6 +280,7 @@ fn extract(name: &str, value: &Datum, zone: TimeZone) -> PgResult<Option<Numeric
         Datum::Timestamptz(ts) => of_timestamp(name, *ts, Some(zone)),
         Datum::Date(d) => of_date(name, *d),
         Datum::Time(t) => of_time(name, *t).map(Some),
+        Datum::TimeTz(t) => of_timetz(name, t).map(Some),
         Datum::Interval(iv) => of_interval(name, iv).map(Some),
         other => Err(PgError::internal(format!("extract from {other:?}"))),
     }
@@ -409,6 +423,28 @@ pub fn call(func: &str, args: &[Datum], ev: &mut Evaluator<'_>) -> PgResult<Opti
                 _ => Datum::Timestamp(today),
             };
             age_of(&a, b, zone)?
+        }
+        // timetz AT TIME ZONE: the same instant on z's clock (a named zone's
+        // offset as of now)
+        ("timezone", [z, Datum::TimeTz(t)]) => {
+            let west = match z {
+                Datum::Interval(iv) => {
+                    if iv.months != 0 || iv.days != 0 {
+                        return Err(PgError::new(
+                            SqlState::InvalidParameterValue,
+                            format!(
+                                "interval time zone \"{}\" must not include months or days",
+                                z.to_text(&ev.opts)
+                            ),
+                        ));
+                    }
+                    -((iv.micros / USECS_PER_SEC) as i32)
+                }
+                _ => -zone_named(&field(z)?)?.utc_offset(ev.ctx.transaction_timestamp()),
+            };
+            let micros = (t.micros + (t.zone as i64 - west as i64) * USECS_PER_SEC)
+                .rem_euclid(USECS_PER_DAY);
+            Datum::TimeTz(types::datum::datetime::TimeTz { micros, zone: west })
         }
         // `x AT TIME ZONE z`: a wall clock in z to its instant, or back.
         ("timezone", [z, v]) => {

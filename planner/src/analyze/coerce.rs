@@ -10,7 +10,7 @@ pub fn category(t: u32) -> char {
         BOOL => 'B',
         INT2 | INT4 | INT8 | FLOAT4 | FLOAT8 | NUMERIC | OID | REGCLASS | MONEY => 'N',
         TEXT | VARCHAR | BPCHAR | NAME | CHAR => 'S',
-        DATE | TIME | TIMESTAMP | TIMESTAMPTZ => 'D',
+        DATE | TIME | TIMETZ | TIMESTAMP | TIMESTAMPTZ => 'D',
         INTERVAL => 'T',
         INET | CIDR => 'I',
         UNKNOWN => 'X',
@@ -67,7 +67,7 @@ pub fn can_coerce_implicit(from: u32, to: u32) -> bool {
             | (TEXT | VARCHAR | BPCHAR, NAME)
             | (DATE, TIMESTAMP | TIMESTAMPTZ)
             | (TIMESTAMP, TIMESTAMPTZ)
-            | (TIME, INTERVAL)
+            | (TIME, INTERVAL | TIMETZ)
             | (OID | INT2 | INT4 | INT8 | TEXT | VARCHAR, REGCLASS)
             | (REGCLASS, OID)
             | (OID | INT4, REGTYPE | REGNAMESPACE)
@@ -104,7 +104,8 @@ pub fn can_coerce_assignment(from: u32, to: u32) -> bool {
         ) | (FLOAT8, FLOAT4)
             | (OID | REGCLASS, INT4 | INT8)
             | (TIMESTAMP | TIMESTAMPTZ, DATE | TIME | TIMESTAMP)
-            | (TIMESTAMPTZ, TIMESTAMPTZ)
+            | (TIMESTAMPTZ, TIMESTAMPTZ | TIMETZ)
+            | (TIMETZ, TIME)
             | (INTERVAL, TIME)
             | (JSON, JSONB)
             | (JSONB, JSON)
@@ -145,6 +146,8 @@ pub fn can_coerce_explicit(from: u32, to: u32) -> bool {
                 TIMESTAMP | TIMESTAMPTZ,
                 DATE | TIME | TIMESTAMP | TIMESTAMPTZ
             )
+            | (TIMESTAMPTZ, TIMETZ)
+            | (TIMETZ, TIME)
             | (INTERVAL, TIME)
             | (JSON, JSONB)
             | (JSONB, JSON)

@@ -60,7 +60,7 @@ fn srf(
 
 const NUMS: [u32; 6] = [INT2, INT4, INT8, FLOAT4, FLOAT8, NUMERIC];
 const INTS: [u32; 3] = [INT2, INT4, INT8];
-const COMPARABLE: [u32; 24] = [
+const COMPARABLE: [u32; 25] = [
     BOOL,
     INT2,
     INT4,
@@ -74,6 +74,7 @@ const COMPARABLE: [u32; 24] = [
     BYTEA,
     DATE,
     TIME,
+    TIMETZ,
     TIMESTAMP,
     TIMESTAMPTZ,
     INTERVAL,
@@ -284,6 +285,12 @@ fn build() -> Vec<FuncDef> {
     v.push(def("+", &[DATE, INTERVAL], TIMESTAMP, "date_pl_interval"));
     v.push(def("-", &[DATE, INTERVAL], TIMESTAMP, "date_mi_interval"));
     v.push(def("+", &[DATE, TIME], TIMESTAMP, "date_pl_time"));
+    v.push(def("+", &[DATE, TIMETZ], TIMESTAMPTZ, "date_pl_timetz"));
+    v.push(def("+", &[TIMETZ, INTERVAL], TIMETZ, "timetz_pl_interval"));
+    v.push(def("+", &[INTERVAL, TIMETZ], TIMETZ, "interval_pl_timetz"));
+    v.push(def("-", &[TIMETZ, INTERVAL], TIMETZ, "timetz_mi_interval"));
+    v.push(def("timezone", &[TEXT, TIMETZ], TIMETZ, "timezone"));
+    v.push(def("timezone", &[INTERVAL, TIMETZ], TIMETZ, "timezone"));
     v.push(def(
         "+",
         &[TIMESTAMP, INTERVAL],
@@ -448,7 +455,7 @@ fn build() -> Vec<FuncDef> {
     v.push(def("gen_random_uuid", &[], UUID, "gen_random_uuid"));
     v.push(def("random", &[], FLOAT8, "random"));
     // session and time
-    for t in [DATE, TIME, TIMESTAMP, TIMESTAMPTZ, INTERVAL] {
+    for t in [DATE, TIME, TIMETZ, TIMESTAMP, TIMESTAMPTZ, INTERVAL] {
         v.push(def("extract", &[TEXT, t], NUMERIC, "extract"));
         v.push(def("date_part", &[TEXT, t], FLOAT8, "date_part"));
     }
@@ -463,7 +470,7 @@ fn build() -> Vec<FuncDef> {
     ));
     // (s1, e1) OVERLAPS (s2, e2); an end may be an interval after its start.
     // Not strict: a NULL end can still give an answer.
-    for t in [TIMESTAMP, TIMESTAMPTZ, TIME] {
+    for t in [TIMESTAMP, TIMESTAMPTZ, TIME, TIMETZ] {
         for (e1, e2) in [(t, t), (INTERVAL, INTERVAL), (t, INTERVAL), (INTERVAL, t)] {
             v.push(FuncDef {
                 strict: false,

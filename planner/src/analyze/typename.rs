@@ -231,6 +231,7 @@ fn builtin_type(dt: &DataType, catalog: &dyn crate::catalog::CatalogView) -> PgR
         DataType::Time(p, TimezoneInfo::None | TimezoneInfo::WithoutTimeZone) => {
             (TIME, time_precision(*p))
         }
+        DataType::Time(p, _) => (TIMETZ, time_precision(*p)),
         DataType::Timestamp(p, TimezoneInfo::WithTimeZone | TimezoneInfo::Tz) => {
             (TIMESTAMPTZ, time_precision(*p))
         }
@@ -288,6 +289,7 @@ fn builtin_type(dt: &DataType, catalog: &dyn crate::catalog::CatalogView) -> PgR
                 "bpchar" => BPCHAR,
                 "varchar" => VARCHAR,
                 "timestamptz" => TIMESTAMPTZ,
+                "timetz" => TIMETZ,
                 "timestamp" => TIMESTAMP,
                 "interval" => INTERVAL,
                 "time" => TIME,
@@ -332,8 +334,8 @@ fn builtin_type(dt: &DataType, catalog: &dyn crate::catalog::CatalogView) -> PgR
                     .iter()
                     .find(|m| m.2 == multi)
                     .map_or(UNKNOWN, |m| m.0),
-                "xml" | "bit" | "varbit" | "point" | "regproc" | "tsvector" | "tsquery"
-                | "timetz" | "xid" | "xid8" => {
+                "xml" | "bit" | "varbit" | "point" | "regproc" | "tsvector" | "tsquery" | "xid"
+                | "xid8" => {
                     return Err(PgError::feature_not_supported(format!("type {n}")));
                 }
                 _ => {

@@ -180,6 +180,7 @@ pub fn type_storage(type_oid: u32) -> Option<(i16, bool, Align)> {
         | oid::PG_LSN
         | oid::MONEY => (8, true, Align::Double),
         oid::INTERVAL => (16, false, Align::Double),
+        oid::TIMETZ => (12, false, Align::Double),
         oid::UUID => (16, false, Align::Char),
         oid::MACADDR => (6, false, Align::Int),
         oid::MACADDR8 => (8, false, Align::Int),
@@ -540,6 +541,11 @@ fn fixed_bytes(att: &Attribute, value: &Datum) -> PgResult<Vec<u8>> {
         (oid::MONEY, Datum::Money(v)) => v.to_le_bytes().to_vec(),
         (oid::MACADDR, Datum::MacAddr(m)) => m.to_vec(),
         (oid::MACADDR8, Datum::MacAddr8(m)) => m.to_vec(),
+        (oid::TIMETZ, Datum::TimeTz(t)) => {
+            let mut b = t.micros.to_le_bytes().to_vec();
+            b.extend_from_slice(&t.zone.to_le_bytes());
+            b
+        }
         (oid::INTERVAL, Datum::Interval(iv)) => {
             let mut b = iv.micros.to_le_bytes().to_vec();
             b.extend_from_slice(&iv.days.to_le_bytes());
@@ -935,6 +941,10 @@ fn read_attr(att: &Attribute, tuple: &[u8], off: usize) -> Result<(Datum, usize)
                 (t, 4) if types::typcache::is_enum(t) => Datum::Enum(le_u32(b, 0)),
                 (oid::INT8, 8) => Datum::Int8(le_u64(b, 0) as i64),
                 (oid::TIME, 8) => Datum::Time(le_u64(b, 0) as i64),
+                (oid::TIMETZ, 12) => Datum::TimeTz(types::datum::datetime::TimeTz {
+                    micros: le_u64(b, 0) as i64,
+                    zone: le_u32(b, 8) as i32,
+                }),
                 (oid::TIMESTAMP, 8) => Datum::Timestamp(le_u64(b, 0) as i64),
                 (oid::TIMESTAMPTZ, 8) => Datum::Timestamptz(le_u64(b, 0) as i64),
                 (oid::FLOAT8, 8) => Datum::Float8(f64::from_bits(le_u64(b, 0))),

@@ -53,6 +53,63 @@ impl Interval {
     }
 }
 
+/// A `time with time zone`: a time of day and the offset it was given with,
+/// kept as PostgreSQL keeps them (the zone in seconds west of Greenwich).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TimeTz {
+    /// microseconds since midnight, local to the zone
+    pub micros: i64,
+    /// seconds west of Greenwich (`+05:30` is -19800)
+    pub zone: i32,
+}
+
+impl TimeTz {
+    /// `timetz_cmp`: by the instant in UTC, then by zone (east first).
+    pub fn cmp(&self, other: &TimeTz) -> std::cmp::Ordering {
+        let utc = |t: &TimeTz| t.micros + t.zone as i64 * USECS_PER_SEC;
+        utc(self).cmp(&utc(other)).then(self.zone.cmp(&other.zone))
+    }
+}
+
+/// `timetz_out`: the time, then its offset east (`12:00:00+05:30`).
+pub fn format_timetz(t: &TimeTz) -> String {
+    format!("{}{}", format_time_of_day(t.micros), format_offset(-t.zone))
+}
+
+/// `timetz_in`: a time with an optional zone (offset, abbreviation or zone
+/// name), or a whole timestamp's time and zone. Without a zone the time is
+/// in `zone` at today's date (the date also picks a named zone's offset).
+pub fn parse_timetz(s: &str, zone: TimeZone) -> PgResult<TimeTz> {
+    let type_name = "time with time zone";
+    let t = s.trim();
+    let today = zone
+        .to_local(TRANSACTION_START.load(AtomicOrdering::Relaxed))
+        .div_euclid(USECS_PER_DAY);
+    if t.eq_ignore_ascii_case("now") {
+        let now = TRANSACTION_START.load(AtomicOrdering::Relaxed);
+        return Ok(TimeTz {
+            micros: zone.to_local(now).rem_euclid(USECS_PER_DAY),
+            zone: -zone.utc_offset(now),
+        });
+    }
+    if t.eq_ignore_ascii_case("allballs") {
+        return Ok(TimeTz { micros: 0, zone: 0 });
+    }
+    let (days, f) = decode(t, DateOrder::Mdy).map_err(|e| field_error(e, type_name, s))?;
+    let micros = f.time.ok_or_else(|| bad_syntax(type_name, s))?;
+    let day = days.map_or(today, |d| d - UNIX_EPOCH_DAYS);
+    let local = day * USECS_PER_DAY + micros;
+    let east = match (f.offset, f.zone) {
+        (Some(o), _) => o,
+        (None, Some(z)) => z.local_offset(local),
+        (None, None) => zone.local_offset(local),
+    };
+    Ok(TimeTz {
+        micros,
+        zone: -east,
+    })
+}
+
 /// Days since 1970-01-01 of a proleptic Gregorian date (year 0 = 1 BC).
 pub fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
     let y = if m <= 2 { y - 1 } else { y };
@@ -494,6 +551,11 @@ pub fn zone_abbreviation(word: &str) -> Option<Abbreviation> {
 /// `today`, `tomorrow` and `yesterday`. Set by the backend as a transaction
 /// starts; a backend process serves one session, so one value per process.
 static TRANSACTION_START: AtomicI64 = AtomicI64::new(0);
+
+/// The current transaction's start (see [`TRANSACTION_START`]).
+pub fn transaction_start() -> i64 {
+    TRANSACTION_START.load(AtomicOrdering::Relaxed)
+}
 
 /// Records the current transaction's start (see [`TRANSACTION_START`]).
 pub fn set_transaction_start(ts: i64) {
