@@ -1253,13 +1253,9 @@ fn decode(s: &str, order: DateOrder) -> Result<(Option<i64>, Fields), FieldError
     }
     if !numbers.is_empty() {
         if f.text_month {
-            // with a month name, a number that cannot be a day is the year
-            if f.year.is_none()
-                && let Some(i) = numbers
-                    .iter()
-                    .position(|n| n.parse::<u32>().is_ok_and(|v| v > 31))
-            {
-                let y = numbers.remove(i);
+            // with a month name in YMD order, the first number is the year
+            if f.year.is_none() && order == DateOrder::Ymd && !numbers.is_empty() {
+                let y = numbers.remove(0);
                 f.year = Some((y.parse().map_err(|_| FieldError::Overflow)?, y.len()));
             }
             for n in numbers {
