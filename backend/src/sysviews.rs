@@ -16,7 +16,8 @@ use catalog::system::{PG_CATALOG_NAMESPACE, PG_CLASS_DEF};
 use storage::page::ItemPointer;
 use types::datum::Numeric;
 use types::oid::{
-    BOOL, FLOAT8, INT2, INT4, INT8, NAME, NUMERIC, OID, TEXT, TEXT_ARRAY, TIMESTAMPTZ,
+    ANYARRAY, BOOL, FLOAT4, FLOAT4_ARRAY, FLOAT8, INT2, INT4, INT8, NAME, NUMERIC, OID, TEXT,
+    TEXT_ARRAY, TIMESTAMPTZ,
 };
 use types::{Datum, PgError, PgResult, SqlState};
 
@@ -31,6 +32,7 @@ const PG_STAT_WAL: u32 = 12_293;
 const PG_INDEXES: u32 = 12_043;
 const PG_ROLES: u32 = 12_000;
 const PG_PUBLICATION_TABLES: u32 = 12_068;
+const PG_STATS: u32 = 12_053;
 
 struct View {
     oid: u32,
@@ -39,6 +41,26 @@ struct View {
 }
 
 const VIEWS: &[View] = &[
+    View {
+        oid: PG_STATS,
+        name: "pg_stats",
+        columns: &[
+            ("schemaname", NAME),
+            ("tablename", NAME),
+            ("attname", NAME),
+            ("inherited", BOOL),
+            ("null_frac", FLOAT4),
+            ("avg_width", INT4),
+            ("n_distinct", FLOAT4),
+            ("most_common_vals", ANYARRAY),
+            ("most_common_freqs", FLOAT4_ARRAY),
+            ("histogram_bounds", ANYARRAY),
+            ("correlation", FLOAT4),
+            ("most_common_elems", ANYARRAY),
+            ("most_common_elem_freqs", FLOAT4_ARRAY),
+            ("elem_count_histogram", FLOAT4_ARRAY),
+        ],
+    },
     View {
         oid: PG_PUBLICATION_TABLES,
         name: "pg_publication_tables",
@@ -268,6 +290,7 @@ pub fn rows(session: &mut Session, oid: u32) -> PgResult<VecDeque<Vec<Datum>>> {
         PG_STAT_WAL => Ok(VecDeque::from([stat_wal(session)])),
         PG_STAT_BGWRITER => Ok(VecDeque::from([stat_bgwriter(session)])),
         PG_INDEXES => indexes(session),
+        PG_STATS => stats(session),
         PG_ROLES => roles(session),
         PG_PUBLICATION_TABLES => crate::commands::publication::publication_tables(session),
         _ => Err(PgError::internal(format!("no system view {oid}"))),
@@ -305,6 +328,74 @@ fn indexes(session: &mut Session) -> PgResult<VecDeque<Vec<Datum>>> {
                 Datum::Text(index_definition(&table, ix)),
             ]);
         }
+    }
+    Ok(out)
+}
+
+/// `pg_stats`: `pg_statistic` by table and column name, its slots by kind
+/// (most common values, histogram, correlation).
+fn stats(session: &mut Session) -> PgResult<VecDeque<Vec<Datum>>> {
+    use catalog::system::PG_STATISTIC_DEF;
+    let mut rows: Vec<Vec<Datum>> = Vec::new();
+    crate::relcache::with_reader(session, |r| {
+        r.scan(&PG_STATISTIC_DEF, |_, row| {
+            rows.push(row);
+            Ok(true)
+        })
+    })?;
+    let d = &PG_STATISTIC_DEF;
+    let mut out = VecDeque::new();
+    for row in rows {
+        let (Some(Datum::Oid(rel)), Some(Datum::Int2(attnum))) =
+            (row.get(d.col("starelid")), row.get(d.col("staattnum")))
+        else {
+            continue;
+        };
+        let Some(table) = crate::relcache::relation_by_oid(session, *rel)? else {
+            continue;
+        };
+        let Some(col) = table
+            .columns
+            .iter()
+            .find(|c| c.attnum == *attnum && !c.dropped)
+        else {
+            continue;
+        };
+        let get = |name: &str| row.get(d.col(name)).cloned().unwrap_or(Datum::Null);
+        // the slot of `kind`: its numbers and values
+        let slot = |kind: i16| {
+            (1..=5)
+                .find(|i| get(&format!("stakind{i}")) == Datum::Int2(kind))
+                .map(|i| {
+                    (
+                        get(&format!("stanumbers{i}")),
+                        get(&format!("stavalues{i}")),
+                    )
+                })
+                .unwrap_or((Datum::Null, Datum::Null))
+        };
+        let (mcv_freqs, mcv_vals) = slot(1);
+        let (_, hist) = slot(2);
+        let correlation = match slot(3).0 {
+            Datum::Array(a) => a.elems.first().cloned().unwrap_or(Datum::Null),
+            _ => Datum::Null,
+        };
+        out.push_back(vec![
+            Datum::Text(table.namespace.clone()),
+            Datum::Text(table.name.clone()),
+            Datum::Text(col.name.clone()),
+            get("stainherit"),
+            get("stanullfrac"),
+            get("stawidth"),
+            get("stadistinct"),
+            mcv_vals,
+            mcv_freqs,
+            hist,
+            correlation,
+            Datum::Null,
+            Datum::Null,
+            Datum::Null,
+        ]);
     }
     Ok(out)
 }

@@ -250,6 +250,14 @@ impl ClassRow {
                 _ => Vec::new(),
             },
             acl: text_array_at(r, d.col("relacl")),
+            pages: match r.get(d.col("relpages")) {
+                Some(Datum::Int4(v)) => *v,
+                _ => 0,
+            },
+            tuples: match r.get(d.col("reltuples")) {
+                Some(Datum::Float4(v)) => *v,
+                _ => -1.0,
+            },
         }
     }
 }
@@ -1076,6 +1084,13 @@ impl CatalogReader<'_, '_, '_> {
                 );
             }
         }
+        // Its columns' statistics.
+        self.scan(&system::PG_STATISTIC_DEF, |t, r| {
+            if r.first() == Some(&Datum::Oid(oid)) {
+                rows.push((system::PG_STATISTIC, t));
+            }
+            Ok(true)
+        })?;
         // Its publication memberships.
         self.scan(&system::PG_PUBLICATION_REL_DEF, |t, r| {
             if r.get(2) == Some(&Datum::Oid(oid)) {
@@ -1221,6 +1236,8 @@ impl CatalogWriter<'_, '_, '_> {
             partbound: None,
             options: Vec::new(),
             acl: None,
+            pages: 0,
+            tuples: -1.0,
         };
         self.insert(&PG_CLASS_DEF, &class.to_datums(), w)?;
         for (i, col) in columns.iter().enumerate() {
@@ -1412,6 +1429,8 @@ impl CatalogWriter<'_, '_, '_> {
             partbound: None,
             options: Vec::new(),
             acl: None,
+            pages: 0,
+            tuples: -1.0,
         };
         self.insert(&PG_CLASS_DEF, &class.to_datums(), w)?;
         for (i, col) in columns.iter().enumerate() {

@@ -1005,6 +1005,7 @@ pub const PG_PARTITIONED_TABLE: u32 = 3350;
 pub const PG_TRIGGER: u32 = 2620;
 pub const PG_POLICY: u32 = 3256;
 pub const PG_STATISTIC_EXT: u32 = 3381;
+pub const PG_STATISTIC: u32 = 2619;
 pub const PG_PUBLICATION: u32 = 6104;
 pub const PG_PUBLICATION_NAMESPACE: u32 = 6237;
 pub const PG_PUBLICATION_REL: u32 = 6106;
@@ -1282,6 +1283,48 @@ pub const PG_POLICY_DEF: CatalogDef = CatalogDef {
         c("polroles", oid::OID_ARRAY),
         c("polqual", PG_NODE_TREE),
         c("polwithcheck", PG_NODE_TREE),
+    ],
+    shared: false,
+};
+
+/// `pg_statistic`: what ANALYZE found of each column (one row per column;
+/// up to five slots of a kind, operator, collation, numbers and values).
+pub const PG_STATISTIC_DEF: CatalogDef = CatalogDef {
+    oid: PG_STATISTIC,
+    name: "pg_statistic",
+    rowtype_oid: 10029,
+    columns: &[
+        c("starelid", OID),
+        c("staattnum", INT2),
+        c("stainherit", BOOL),
+        c("stanullfrac", FLOAT4),
+        c("stawidth", INT4),
+        c("stadistinct", FLOAT4),
+        c("stakind1", INT2),
+        c("stakind2", INT2),
+        c("stakind3", INT2),
+        c("stakind4", INT2),
+        c("stakind5", INT2),
+        c("staop1", OID),
+        c("staop2", OID),
+        c("staop3", OID),
+        c("staop4", OID),
+        c("staop5", OID),
+        c("stacoll1", OID),
+        c("stacoll2", OID),
+        c("stacoll3", OID),
+        c("stacoll4", OID),
+        c("stacoll5", OID),
+        c("stanumbers1", oid::FLOAT4_ARRAY),
+        c("stanumbers2", oid::FLOAT4_ARRAY),
+        c("stanumbers3", oid::FLOAT4_ARRAY),
+        c("stanumbers4", oid::FLOAT4_ARRAY),
+        c("stanumbers5", oid::FLOAT4_ARRAY),
+        c("stavalues1", oid::ANYARRAY),
+        c("stavalues2", oid::ANYARRAY),
+        c("stavalues3", oid::ANYARRAY),
+        c("stavalues4", oid::ANYARRAY),
+        c("stavalues5", oid::ANYARRAY),
     ],
     shared: false,
 };
@@ -1698,7 +1741,7 @@ pub fn composite_type_rows(
 }
 
 /// Every per-database catalog, in creation order.
-pub const CATALOGS: [CatalogDef; 23] = [
+pub const CATALOGS: [CatalogDef; 24] = [
     PG_TYPE_DEF,
     PG_ATTRIBUTE_DEF,
     PG_CLASS_DEF,
@@ -1716,6 +1759,7 @@ pub const CATALOGS: [CatalogDef; 23] = [
     PG_TRIGGER_DEF,
     PG_POLICY_DEF,
     PG_STATISTIC_EXT_DEF,
+    PG_STATISTIC_DEF,
     PG_PUBLICATION_DEF,
     PG_PUBLICATION_NAMESPACE_DEF,
     PG_PUBLICATION_REL_DEF,
@@ -2345,6 +2389,10 @@ pub struct ClassRow {
     pub options: Vec<String>,
     /// `relacl`: the ACL items' text, None for the default.
     pub acl: Option<Vec<String>>,
+    /// `relpages` and `reltuples`: the size VACUUM and ANALYZE last saw
+    /// (-1 tuples: never counted).
+    pub pages: i32,
+    pub tuples: f32,
 }
 
 impl ClassRow {
@@ -2367,8 +2415,8 @@ impl ClassRow {
             } else {
                 0
             }),
-            Datum::Int4(0),
-            Datum::Float4(-1.0),
+            Datum::Int4(self.pages),
+            Datum::Float4(self.tuples),
             Datum::Int4(0),
             Datum::Oid(0),
             Datum::Bool(self.has_index),
@@ -2493,6 +2541,8 @@ pub fn catalog_self_description() -> (Vec<ClassRow>, Vec<AttributeRow>) {
             partbound: None,
             options: Vec::new(),
             acl: None,
+            pages: 0,
+            tuples: -1.0,
         });
         for (i, col) in def.columns.iter().enumerate() {
             attrs.push(AttributeRow {

@@ -14,6 +14,7 @@ use crate::session::Session;
 use crate::utility::Outcome;
 
 mod alter_table;
+pub mod analyze;
 pub mod constraints;
 pub mod copy;
 mod dbcommands;
@@ -163,7 +164,7 @@ pub fn ddl_statement(
             truncate(session, &names, &only, restart)
         }
         Statement::Vacuum(v) => vacuum(session, v),
-        Statement::Analyze(a) => analyze(session, a),
+        Statement::Analyze(a) => analyze::analyze(session, a),
         Statement::Lock(l) => lock_table(session, l),
         Statement::CreateRole(cr) => create_role(session, cr),
         // `syntax::parse` turns PostgreSQL's CREATE USER into CREATE ROLE;

@@ -15,30 +15,6 @@ use crate::utility::Outcome;
 
 /// VACUUM [table]: prunes every page of the table (or of every table of the
 /// database), removing tuples no snapshot can see.
-/// ANALYZE [table]: the table must exist; nothing is collected, as the
-/// planner uses no statistics yet (a rule chooses its paths), so there is
-/// nothing for ANALYZE to change.
-pub(crate) fn analyze(session: &mut Session, a: &sqlparser::ast::Analyze) -> PgResult<Outcome> {
-    if a.partitions.is_some()
-        || a.for_columns
-        || a.cache_metadata
-        || a.noscan
-        || a.compute_statistics
-    {
-        return Err(PgError::syntax("syntax error at or near \"ANALYZE\"", None));
-    }
-    if let Some(n) = &a.table_name {
-        let (schema, relname) = split_name(n)?;
-        if relcache::lookup_relation(session, schema.as_deref(), &relname)?.is_none() {
-            return Err(PgError::new(
-                SqlState::UndefinedTable,
-                format!("relation \"{relname}\" does not exist"),
-            ));
-        }
-    }
-    Ok(Outcome::Command("ANALYZE".into()))
-}
-
 pub(crate) fn vacuum(
     session: &mut Session,
     v: &sqlparser::ast::VacuumStatement,

@@ -199,8 +199,10 @@ pub fn type_storage(type_oid: u32) -> Option<(i16, bool, Align)> {
         // Stored in their text form until arrays exist (catalog columns only).
         oid::INT2VECTOR | oid::OIDVECTOR => (-1, false, Align::Int),
         oid::UNKNOWN => (-2, false, Align::Char),
-        // Arrays are stored in their binary form (`array_send`).
+        // Arrays are stored in their binary form (`array_send`), which names
+        // the element type: `anyarray` (pg_statistic's values) is one too.
         t if oid::element_of(t).is_some() => (-1, false, Align::Int),
+        oid::ANYARRAY => (-1, false, Align::Double),
         // Ranges too (`range_send`); aligned as PostgreSQL aligns them.
         oid::INT4RANGE | oid::DATERANGE => (-1, false, Align::Int),
         t if oid::range_subtype(t).is_some() => (-1, false, Align::Double),
@@ -901,6 +903,17 @@ fn read_attr(att: &Attribute, tuple: &[u8], off: usize) -> Result<(Datum, usize)
                 ),
                 t if oid::element_of(t).is_some() => Datum::from_binary(t, payload)
                     .map_err(|e| ReadError::Bad(format!("invalid array: {}", e.message)))?,
+                oid::ANYARRAY => {
+                    // the element type is the third word of array_send's form
+                    let elem = payload
+                        .get(8..12)
+                        .map(|b| u32::from_be_bytes([b[0], b[1], b[2], b[3]]))
+                        .ok_or_else(|| ReadError::Bad("invalid anyarray".into()))?;
+                    let t = oid::array_of(elem)
+                        .ok_or_else(|| ReadError::Bad(format!("anyarray of type {elem}")))?;
+                    Datum::from_binary(t, payload)
+                        .map_err(|e| ReadError::Bad(format!("invalid array: {}", e.message)))?
+                }
                 oid::INET | oid::CIDR => Datum::from_binary(att.type_oid, payload)
                     .map_err(|e| ReadError::Bad(format!("invalid inet: {}", e.message)))?,
                 oid::JSONB => Datum::from_binary(oid::JSONB, payload)
