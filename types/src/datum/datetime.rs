@@ -1112,6 +1112,8 @@ fn tokens(s: &str) -> Result<Vec<&str>, FieldError> {
 fn decode(s: &str, order: DateOrder) -> Result<(Option<i64>, Fields), FieldError> {
     let mut f = Fields::default();
     let mut numbers: Vec<&str> = Vec::new();
+    // how many numbers came before a month name
+    let mut before_month = 0usize;
     let mut after_zone_word = false;
     for tok in tokens(s)? {
         let lower = tok.to_ascii_lowercase();
@@ -1196,6 +1198,7 @@ fn decode(s: &str, order: DateOrder) -> Result<(Option<i64>, Fields), FieldError
             }
             f.month = Some(m);
             f.text_month = true;
+            before_month = numbers.len();
             for p in parts {
                 if p.is_empty() {
                     return Err(FieldError::Syntax);
@@ -1214,6 +1217,7 @@ fn decode(s: &str, order: DateOrder) -> Result<(Option<i64>, Fields), FieldError
             }
             f.month = Some(m);
             f.text_month = true;
+            before_month = numbers.len();
         } else {
             match lower.as_str() {
                 "bc" => f.bc = true,
@@ -1253,8 +1257,8 @@ fn decode(s: &str, order: DateOrder) -> Result<(Option<i64>, Fields), FieldError
     }
     if !numbers.is_empty() {
         if f.text_month {
-            // with a month name in YMD order, the first number is the year
-            if f.year.is_none() && order == DateOrder::Ymd && !numbers.is_empty() {
+            // in YMD order a number before a month name is the year
+            if f.year.is_none() && order == DateOrder::Ymd && before_month > 0 {
                 let y = numbers.remove(0);
                 f.year = Some((y.parse().map_err(|_| FieldError::Overflow)?, y.len()));
             }
