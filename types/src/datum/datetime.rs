@@ -1257,8 +1257,13 @@ fn decode(s: &str, order: DateOrder) -> Result<(Option<i64>, Fields), FieldError
     }
     if !numbers.is_empty() {
         if f.text_month {
-            // in YMD order a number before a month name is the year
-            if f.year.is_none() && order == DateOrder::Ymd && before_month > 0 {
+            // in YMD order a number before a month name is the year, unless
+            // another number is plainly one (three digits or more)
+            if f.year.is_none()
+                && order == DateOrder::Ymd
+                && before_month > 0
+                && numbers.iter().all(|n| n.len() < 3)
+            {
                 let y = numbers.remove(0);
                 f.year = Some((y.parse().map_err(|_| FieldError::Overflow)?, y.len()));
             }
