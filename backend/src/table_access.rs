@@ -205,6 +205,9 @@ pub fn generation_exprs(
         return Ok(found.clone());
     }
     let desc = Arc::new(relation_desc(info));
+    // An expression may name its own table (`tableoid = 't'::regclass`),
+    // whose lookup comes back here: it finds no generation meanwhile.
+    session.relcache.generated.insert(info.oid, Arc::default());
     let mut out = Vec::new();
     for (i, c) in info.columns.iter().enumerate() {
         if c.generated == '\0' || c.dropped {
@@ -212,10 +215,13 @@ pub fn generation_exprs(
         }
         let Some(text) = &c.default else { continue };
         let catalog = SessionCatalog::new(session);
-        out.push((
-            i,
-            planner::analyze_generation_expression(desc.clone(), text, i, &catalog)?,
-        ));
+        match planner::analyze_generation_expression(desc.clone(), text, i, &catalog) {
+            Ok(x) => out.push((i, x)),
+            Err(e) => {
+                session.relcache.generated.remove(&info.oid);
+                return Err(e);
+            }
+        }
     }
     let out = Arc::new(out);
     session.relcache.generated.insert(info.oid, out.clone());

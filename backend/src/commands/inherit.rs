@@ -588,6 +588,18 @@ fn has_parent_columns(child: &RelationInfo, parent: &RelationInfo) -> PgResult<(
                     p.name
                 ));
             }
+            Some(c) if p.generated != '\0' && c.generated == '\0' => {
+                return mismatch(format!(
+                    "column \"{}\" in child table must be a generated column",
+                    p.name
+                ));
+            }
+            Some(c) if p.generated != '\0' && c.default != p.default => {
+                return mismatch(format!(
+                    "column \"{}\" in child table has a conflicting generation expression",
+                    p.name
+                ));
+            }
             _ => {}
         }
     }

@@ -72,6 +72,7 @@ fn expand_like(
         }
         if defaults
             && c.identity == '\0'
+            && c.generated == '\0'
             && let Some(d) = &c.default
         {
             def.push_str(&format!(" DEFAULT {d}"));
@@ -166,6 +167,26 @@ pub(crate) fn create_table(
         return Err(PgError::new(
             SqlState::TooManyColumns,
             format!("tables can have at most {MAX_HEAP_ATTRIBUTE_NUMBER} columns"),
+        ));
+    }
+    // A partition takes its parent's generation (PostgreSQL 15 refuses one
+    // of its own).
+    if ct.partition_of.is_some()
+        && ct.columns.iter().any(|c| {
+            c.options.iter().any(|o| {
+                matches!(
+                    &o.option,
+                    ColumnOption::Generated {
+                        generation_expr: Some(_),
+                        ..
+                    }
+                )
+            })
+        })
+    {
+        return Err(PgError::new(
+            SqlState::FeatureNotSupported,
+            "generated columns are not supported on partitions",
         ));
     }
     let mut plans: Vec<ColumnPlan> = Vec::new();
