@@ -198,7 +198,11 @@ pub fn generation_exprs(
     session: &mut Session,
     info: &RelationInfo,
 ) -> PgResult<Arc<Vec<(usize, planner::Expr)>>> {
-    if !info.columns.iter().any(|c| c.generated != '\0' && !c.dropped) {
+    if !info
+        .columns
+        .iter()
+        .any(|c| c.generated != '\0' && !c.dropped)
+    {
         return Ok(Arc::default());
     }
     if let Some(found) = session.relcache.generated.get(&info.oid) {

@@ -304,6 +304,14 @@ fn before_update(
     if !has_triggers(rel, TriggerEvent::Update, true, true) {
         return Ok(Some(new));
     }
+    // The triggers see the generated columns as NULL, as in PostgreSQL:
+    // they are computed afterwards.
+    let mut new = new;
+    for (i, _) in rel.generated.iter() {
+        if let Some(slot) = new.get_mut(*i) {
+            *slot = Datum::Null;
+        }
+    }
     let width = rel.columns.len();
     let old = &old[..width.min(old.len())];
     ev.ctx

@@ -239,25 +239,24 @@ pub fn analyze_generation_expression(
         } else {
             id.value.to_lowercase()
         };
-        let found = rel
-            .columns
-            .iter()
-            .find(|c| !c.dropped && c.name == name);
+        let found = rel.columns.iter().find(|c| !c.dropped && c.name == name);
         refused = match found {
             Some(c) if c.generated != '\0' => Some(
                 PgError::new(
                     SqlState::InvalidObjectDefinition,
-                    format!("cannot use generated column \"{name}\" in column generation expression"),
+                    format!(
+                        "cannot use generated column \"{name}\" in column generation expression"
+                    ),
                 )
                 .with_detail("A generated column cannot reference another generated column."),
             ),
             Some(_) => None,
-            None if matches!(name.as_str(), "ctid" | "xmin" | "xmax" | "cmin" | "cmax") => Some(
-                PgError::new(
+            None if matches!(name.as_str(), "ctid" | "xmin" | "xmax" | "cmin" | "cmax") => {
+                Some(PgError::new(
                     SqlState::InvalidObjectDefinition,
                     format!("cannot use system column \"{name}\" in column generation expression"),
-                ),
-            ),
+                ))
+            }
             None if name == rel.name && matches!(e, sqlparser::ast::Expr::Identifier(_)) => Some(
                 PgError::new(
                     SqlState::InvalidObjectDefinition,

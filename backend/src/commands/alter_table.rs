@@ -425,7 +425,11 @@ fn drop_generated_dependents(
         .columns
         .iter()
         .filter(|c| !c.dropped && c.generated != '\0' && c.name != name)
-        .filter(|c| c.default.as_deref().is_some_and(|d| mentions_column(d, name)))
+        .filter(|c| {
+            c.default
+                .as_deref()
+                .is_some_and(|d| mentions_column(d, name))
+        })
         .map(|c| c.name.clone())
         .collect();
     let Some(first) = dependents.first() else {
@@ -956,7 +960,9 @@ fn alter_column_type(
         !c.dropped
             && c.generated != '\0'
             && c.name != name
-            && c.default.as_deref().is_some_and(|d| mentions_column(d, &name))
+            && c.default
+                .as_deref()
+                .is_some_and(|d| mentions_column(d, &name))
     }) {
         return Err(PgError::new(
             SqlState::FeatureNotSupported,
@@ -970,7 +976,9 @@ fn alter_column_type(
                 .find(|c| !c.dropped
                     && c.generated != '\0'
                     && c.name != name
-                    && c.default.as_deref().is_some_and(|d| mentions_column(d, &name)))
+                    && c.default
+                        .as_deref()
+                        .is_some_and(|d| mentions_column(d, &name)))
                 .map_or("", |c| c.name.as_str())
         )));
     }

@@ -412,7 +412,9 @@ pub(crate) fn column_plan(
                 generation = Some(expr.to_string());
             }
             ColumnOption::Generated { .. } => {
-                return Err(PgError::feature_not_supported("generated columns of this form"));
+                return Err(PgError::feature_not_supported(
+                    "generated columns of this form",
+                ));
             }
             ColumnOption::Check(chk) => {
                 let mut spec = CheckSpec::from_ast(chk, Some(&col_name));

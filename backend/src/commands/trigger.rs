@@ -258,7 +258,11 @@ fn before_when_generated(
     cond: &sqlparser::ast::Expr,
 ) -> PgResult<()> {
     use sqlparser::ast::Expr;
-    if !info.columns.iter().any(|c| !c.dropped && c.generated != '\0') {
+    if !info
+        .columns
+        .iter()
+        .any(|c| !c.dropped && c.generated != '\0')
+    {
         return Ok(());
     }
     let fold = |id: &sqlparser::ast::Ident| match id.quote_style {
