@@ -915,8 +915,13 @@ fn rewrite_text_statements(mut tokens: Vec<TokenWithSpan>) -> Vec<TokenWithSpan>
                 .find(|&i| tokens[i].token == Token::SemiColon || tokens[i].token == Token::EOF)
                 .unwrap_or(tokens.len());
             let sig: Vec<usize> = (start..end).filter(|&i| significant(&tokens[i])).collect();
-            sig.windows(2)
-                .any(|w| word_is(&tokens[w[0]], "drop") && word_is(&tokens[w[1]], "expression"))
+            // ALTER [COLUMN] name DROP EXPRESSION (not DROP of a column
+            // called expression).
+            sig.windows(4).any(|w| {
+                (word_is(&tokens[w[0]], "alter") || word_is(&tokens[w[0]], "column"))
+                    && word_is(&tokens[w[2]], "drop")
+                    && word_is(&tokens[w[3]], "expression")
+            })
         } {
             ALTER_TABLE_DROP_EXPRESSION_MARKER
         } else {
