@@ -33,6 +33,9 @@ pub struct RelCache {
     pub functions: FastMap<String, Vec<Arc<planner::FunctionDesc>>>,
     /// Analyzed CHECK constraints, by table OID.
     pub checks: FastMap<u32, Arc<Vec<(String, planner::Expr)>>>,
+    /// Analyzed generation expressions of stored generated columns, by
+    /// table OID.
+    pub generated: FastMap<u32, Arc<Vec<(usize, planner::Expr)>>>,
     /// `pg_sequence` rows, by sequence OID.
     pub sequences: FastMap<u32, catalog::system::SequenceRow>,
     /// Analyzed expressions and predicates of indexes, by index OID.
@@ -53,6 +56,7 @@ impl RelCache {
         self.index_exprs.clear();
         self.sequences.clear();
         self.checks.clear();
+        self.generated.clear();
         self.functions.clear();
         self.search_path = None;
         self.types_loaded = false;

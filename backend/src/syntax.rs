@@ -911,6 +911,20 @@ fn rewrite_text_statements(mut tokens: Vec<TokenWithSpan>) -> Vec<TokenWithSpan>
                 .any(|w| word_is(&tokens[w[0]], "set") && word_is(&tokens[w[1]], "schema"))
         } {
             ALTER_TABLE_SET_SCHEMA_MARKER
+        } else if word_is(&tokens[start], "alter") && word_is(&tokens[kind_at], "table") && {
+            let end = (start..tokens.len())
+                .find(|&i| tokens[i].token == Token::SemiColon || tokens[i].token == Token::EOF)
+                .unwrap_or(tokens.len());
+            let sig: Vec<usize> = (start..end).filter(|&i| significant(&tokens[i])).collect();
+            // ALTER [COLUMN] name DROP EXPRESSION (not DROP of a column
+            // called expression).
+            sig.windows(4).any(|w| {
+                (word_is(&tokens[w[0]], "alter") || word_is(&tokens[w[0]], "column"))
+                    && word_is(&tokens[w[2]], "drop")
+                    && word_is(&tokens[w[3]], "expression")
+            })
+        } {
+            ALTER_TABLE_DROP_EXPRESSION_MARKER
         } else {
             continue;
         };
@@ -1102,6 +1116,7 @@ const SET_CONSTRAINTS_MARKER: &str = "SET_CONSTRAINTS";
 const FETCH_MARKER: &str = "FETCH";
 const OWNED_MARKER: &str = "OWNED";
 const ALTER_TABLE_SET_SCHEMA_MARKER: &str = "ALTER_TABLE_SET_SCHEMA";
+const ALTER_TABLE_DROP_EXPRESSION_MARKER: &str = "ALTER_TABLE_DROP_EXPRESSION";
 const DO_MARKER: &str = "DO";
 const DOMAIN_MARKER: &str = "DOMAIN_STATEMENT";
 const ALTER_TYPE_ATTRIBUTE_MARKER: &str = "ALTER_TYPE_ATTRIBUTE";
@@ -1116,6 +1131,9 @@ pub enum TextStatement {
     Fetch(String),
     /// `ALTER TABLE ... SET SCHEMA ...` (sqlparser has no such operation)
     AlterTableSetSchema(String),
+    /// `ALTER TABLE ... ALTER COLUMN ... DROP EXPRESSION [IF EXISTS]`
+    /// (sqlparser has no such operation)
+    AlterTableDropExpression(String),
     /// `DO [LANGUAGE l] 'code'` (sqlparser has no DO)
     Do(String),
     /// `CREATE DOMAIN`, `ALTER DOMAIN`, `DROP DOMAIN` (sqlparser knows too
@@ -1239,6 +1257,7 @@ pub fn text_statement(stmt: &Statement) -> Option<TextStatement> {
         SET_CONSTRAINTS_MARKER => TextStatement::SetConstraints,
         FETCH_MARKER => TextStatement::Fetch,
         ALTER_TABLE_SET_SCHEMA_MARKER => TextStatement::AlterTableSetSchema,
+        ALTER_TABLE_DROP_EXPRESSION_MARKER => TextStatement::AlterTableDropExpression,
         DO_MARKER => TextStatement::Do,
         DOMAIN_MARKER => TextStatement::Domain,
         OWNED_MARKER => TextStatement::Owned,

@@ -213,6 +213,7 @@ pub fn lookup(name: &str) -> Option<Arc<RelationInfo>> {
                 default: None,
                 dropped: false,
                 identity: '\0',
+                generated: '\0',
                 is_local: true,
                 inhcount: 0,
             })

@@ -55,6 +55,7 @@ pub fn relation_desc(info: &RelationInfo) -> RelationDesc {
                 attnum: c.attnum,
                 dropped: c.dropped,
                 identity: c.identity,
+                generated: c.generated,
             })
             .collect(),
         indexes: info
@@ -85,6 +86,7 @@ pub fn relation_desc(info: &RelationInfo) -> RelationDesc {
             })
             .collect(),
         checks: Default::default(),
+        generated: Default::default(),
         children: Vec::new(),
         partitioning: None,
         partition_check: None,
@@ -139,6 +141,7 @@ pub fn relation_desc_for(session: &mut Session, info: &RelationInfo) -> PgResult
         desc.triggers = Arc::new(all);
     }
     desc.checks = crate::commands::constraints::check_exprs(session, info)?;
+    desc.generated = generation_exprs(session, info)?;
     for ix in info
         .indexes
         .iter()
@@ -187,6 +190,46 @@ pub fn relation_desc_for(session: &mut Session, info: &RelationInfo) -> PgResult
         });
     }
     Ok(desc)
+}
+
+/// The analyzed generation expressions of `info`'s stored generated
+/// columns (cached by the session, as CHECK constraints are).
+pub fn generation_exprs(
+    session: &mut Session,
+    info: &RelationInfo,
+) -> PgResult<Arc<Vec<(usize, planner::Expr)>>> {
+    if !info
+        .columns
+        .iter()
+        .any(|c| c.generated != '\0' && !c.dropped)
+    {
+        return Ok(Arc::default());
+    }
+    if let Some(found) = session.relcache.generated.get(&info.oid) {
+        return Ok(found.clone());
+    }
+    let desc = Arc::new(relation_desc(info));
+    // An expression may name its own table (`tableoid = 't'::regclass`),
+    // whose lookup comes back here: it finds no generation meanwhile.
+    session.relcache.generated.insert(info.oid, Arc::default());
+    let mut out = Vec::new();
+    for (i, c) in info.columns.iter().enumerate() {
+        if c.generated == '\0' || c.dropped {
+            continue;
+        }
+        let Some(text) = &c.default else { continue };
+        let catalog = SessionCatalog::new(session);
+        match planner::analyze_generation_expression(desc.clone(), text, i, &catalog) {
+            Ok(x) => out.push((i, x)),
+            Err(e) => {
+                session.relcache.generated.remove(&info.oid);
+                return Err(e);
+            }
+        }
+    }
+    let out = Arc::new(out);
+    session.relcache.generated.insert(info.oid, out.clone());
+    Ok(out)
 }
 
 /// The session as the planner's catalog (lookups go through the relcache).

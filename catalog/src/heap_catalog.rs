@@ -42,6 +42,9 @@ pub struct ColumnInfo {
     /// `attidentity` (`'\0'` for none); an identity column's `default` is
     /// the `nextval` of its sequence.
     pub identity: char,
+    /// `attgenerated`: `'s'` a stored generated column (whose `default`
+    /// is then its generation expression), `'\0'` none.
+    pub generated: char,
     /// `attislocal`
     pub is_local: bool,
     /// `attinhcount`
@@ -300,6 +303,7 @@ impl AttributeRow {
             has_default: bool_at(r, d.col("atthasdef")),
             dropped: bool_at(r, d.col("attisdropped")),
             identity: char_at(r, d.col("attidentity")),
+            generated: char_at(r, d.col("attgenerated")),
             is_local: bool_at(r, d.col("attislocal")),
             inhcount: i32_at(r, d.col("attinhcount")),
             acl: text_array_at(r, d.col("attacl")),
@@ -613,6 +617,7 @@ impl CatalogReader<'_, '_, '_> {
                 not_null: a.not_null,
                 dropped: a.dropped,
                 identity: a.identity,
+                generated: a.generated,
                 is_local: a.is_local,
                 inhcount: a.inhcount,
             })
@@ -1137,6 +1142,9 @@ pub struct NewColumn {
     pub default: Option<String>,
     /// `attidentity`, `'\0'` for none.
     pub identity: char,
+    /// `attgenerated`: `'s'` stored generated (`default` holds the
+    /// generation expression), `'\0'` for none.
+    pub generated: char,
     /// `attislocal`
     pub is_local: bool,
     /// `attinhcount`
@@ -1252,6 +1260,7 @@ impl CatalogWriter<'_, '_, '_> {
                 has_default: col.default.is_some(),
                 dropped: false,
                 identity: col.identity,
+                generated: col.generated,
                 is_local: col.is_local,
                 inhcount: col.inhcount,
                 acl: None,
@@ -1332,6 +1341,7 @@ impl CatalogWriter<'_, '_, '_> {
             has_default: col.default.is_some(),
             dropped: false,
             identity: col.identity,
+            generated: col.generated,
             is_local: col.is_local,
             inhcount: col.inhcount,
             acl: None,
@@ -1444,6 +1454,7 @@ impl CatalogWriter<'_, '_, '_> {
                 has_default: false,
                 dropped: false,
                 identity: '\0',
+                generated: '\0',
                 is_local: true,
                 inhcount: 0,
                 acl: None,

@@ -2469,6 +2469,8 @@ pub struct AttributeRow {
     pub dropped: bool,
     /// `attidentity`: `'a'` GENERATED ALWAYS, `'d'` BY DEFAULT, `'\0'` none.
     pub identity: char,
+    /// `attgenerated`: `'s'` stored generated, `'\0'` none.
+    pub generated: char,
     /// `attislocal`: defined by the relation itself (not only inherited).
     pub is_local: bool,
     /// `attinhcount`: how many parents it is inherited from.
@@ -2507,7 +2509,10 @@ impl AttributeRow {
                 '\0' => String::new(),
                 c => c.to_string(),
             }),
-            Datum::Text(String::new()),
+            Datum::Text(match self.generated {
+                '\0' => String::new(),
+                c => c.to_string(),
+            }),
             Datum::Bool(self.dropped),
             Datum::Bool(self.is_local),
             Datum::Int4(self.inhcount),
@@ -2555,6 +2560,7 @@ pub fn catalog_self_description() -> (Vec<ClassRow>, Vec<AttributeRow>) {
                 has_default: false,
                 dropped: false,
                 identity: '\0',
+                generated: '\0',
                 is_local: true,
                 inhcount: 0,
                 acl: None,

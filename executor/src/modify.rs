@@ -109,6 +109,8 @@ fn run_modify(
                 } else {
                     oc
                 };
+                let mut row = row;
+                compute_generated(ev, &target, &mut row)?;
                 if let Some(stored) = upsert(ev, &target, oc, row)? {
                     out.processed += 1;
                     if !returning.is_empty() {
@@ -129,7 +131,7 @@ fn run_modify(
                     'p' => route(ev, rel, row)?,
                     _ => (rel.clone(), row),
                 };
-                let row = match has_triggers(&target, TriggerEvent::Insert, true, true) {
+                let mut row = match has_triggers(&target, TriggerEvent::Insert, true, true) {
                     true => match ev.ctx.before_row_triggers(
                         &target,
                         TriggerEvent::Insert,
@@ -141,6 +143,7 @@ fn run_modify(
                     },
                     false => row,
                 };
+                compute_generated(ev, &target, &mut row)?;
                 let ret = if returning.is_empty() {
                     None
                 } else {
@@ -192,6 +195,7 @@ fn run_modify(
                             Some(new) => new,
                             None => return Ok((ModifyOutcome::Gone, Vec::new())),
                         };
+                        compute_generated(ev, rel, &mut new)?;
                         check_constraints(ev, rel, &new)?;
                         let outcome = ev.ctx.update_row(rel, tid, new.clone())?;
                         after_update(ev, rel, &outcome, old, &new)?;
@@ -236,10 +240,11 @@ fn run_modify(
                 let changed =
                     change_with_recheck(ev, filter.as_ref(), tid, row, &mut |ev, tid, row| {
                         let new = new_version(ev, assignments, row)?;
-                        let new = match before_update(ev, rel, row, new)? {
+                        let mut new = match before_update(ev, rel, row, new)? {
                             Some(new) => new,
                             None => return Ok((ModifyOutcome::Gone, Vec::new())),
                         };
+                        compute_generated(ev, rel, &mut new)?;
                         if let Some(root) = root
                             && leaves_partition(ev, rel, &new)?
                         {
@@ -298,6 +303,14 @@ fn before_update(
 ) -> PgResult<Option<Vec<Datum>>> {
     if !has_triggers(rel, TriggerEvent::Update, true, true) {
         return Ok(Some(new));
+    }
+    // The triggers see the generated columns as NULL, as in PostgreSQL:
+    // they are computed afterwards.
+    let mut new = new;
+    for (i, _) in rel.generated.iter() {
+        if let Some(slot) = new.get_mut(*i) {
+            *slot = Datum::Null;
+        }
     }
     let width = rel.columns.len();
     let old = &old[..width.min(old.len())];
@@ -565,6 +578,7 @@ fn upsert(
                 *slot = v;
             }
         }
+        compute_generated(ev, rel, &mut new)?;
         check_constraints(ev, rel, &new)?;
         return match ev.ctx.update_row(rel, tid, new.clone())? {
             ModifyOutcome::Done => Ok(Some(new)),
@@ -674,13 +688,34 @@ fn move_row(
 ) -> PgResult<(ModifyOutcome, Vec<Datum>)> {
     let root_row = convert_row(rel, &new, root);
     let root = std::sync::Arc::new(root.clone());
-    let (target, routed) = route(ev, &root, root_row)?;
+    let (target, mut routed) = route(ev, &root, root_row)?;
+    compute_generated(ev, &target, &mut routed)?;
     check_routed(ev, &target, &routed)?;
     let outcome = ev.ctx.delete_row(rel, tid)?;
     if matches!(outcome, ModifyOutcome::Done) {
         ev.ctx.insert_row(&target, routed)?;
     }
     Ok((outcome, new))
+}
+
+/// Computes the stored generated columns of a row about to be written
+/// (PostgreSQL's `ExecComputeStoredGenerated`): after the BEFORE ROW
+/// triggers, so a trigger's change to a column they read counts and its
+/// value for a generated column does not, and before the constraints. A
+/// generation expression reads no generated column, so the order among
+/// them does not matter.
+pub fn compute_generated(
+    ev: &mut Evaluator<'_>,
+    rel: &RelationDesc,
+    row: &mut [Datum],
+) -> PgResult<()> {
+    for (i, e) in rel.generated.iter() {
+        let v = ev.eval_row(e, row)?;
+        if let Some(slot) = row.get_mut(*i) {
+            *slot = v;
+        }
+    }
+    Ok(())
 }
 
 /// NOT NULL, then the CHECK constraints in name order (PostgreSQL's

@@ -109,6 +109,7 @@ impl Fake {
                         attnum: i as i16 + 1,
                         dropped: false,
                         identity: '\0',
+                        generated: '\0',
                     };
                     for o in &c.options {
                         match &o.option {
@@ -128,6 +129,7 @@ impl Fake {
                     columns,
                     indexes: vec![],
                     checks: Default::default(),
+                    generated: Default::default(),
                     view_query: None,
                     alias: None,
                     children: Vec::new(),

@@ -30,6 +30,10 @@ pub struct ColumnDesc {
     /// `attidentity`: `'a'` GENERATED ALWAYS, `'d'` BY DEFAULT, `'\0'` not
     /// an identity column (whose `default` is then its sequence's nextval).
     pub identity: char,
+    /// `attgenerated`: `'s'` a stored generated column, whose `default` is
+    /// its generation expression (computed by the executor for every row
+    /// written, see [`RelationDesc::generated`]); `'\0'` none.
+    pub generated: char,
 }
 
 /// A relation as the planner sees it. Rows of the relation exchanged with the
@@ -48,6 +52,12 @@ pub struct RelationDesc {
     /// CHECK constraints every new row version must pass (not be false),
     /// in name order: (name, boolean expression over the row).
     pub checks: Arc<Vec<(String, crate::expr::Expr)>>,
+    /// The stored generated columns: (column index, generation expression
+    /// over the row, coerced to the column's type), in column order. The
+    /// executor computes them after the BEFORE ROW triggers of an INSERT or
+    /// UPDATE and before the constraints are checked, as PostgreSQL's
+    /// `ExecComputeStoredGenerated` does.
+    pub generated: Arc<Vec<(usize, crate::expr::Expr)>>,
     /// A view's query (relkind `'v'`), as SQL text: FROM expands it.
     pub view_query: Option<Arc<str>>,
     /// The alias of the FROM item that scans it (`FROM t AS x`), for

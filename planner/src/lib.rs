@@ -202,6 +202,120 @@ pub fn analyze_check_expression(rel: std::sync::Arc<RelationDesc>, text: &str) -
     a.coerce_bool(x, "CHECK", None).map_err(unpositioned)
 }
 
+/// Analyzes the generation expression of stored generated column
+/// `column` of `rel` (SQL text from `pg_attrdef`): an immutable expression
+/// over the row's other, non-generated columns, coerced to the column's
+/// type (PostgreSQL's `cookDefault` and `check_nested_generated` rules).
+/// Errors carry no position: the text is not the statement's.
+pub fn analyze_generation_expression(
+    rel: std::sync::Arc<RelationDesc>,
+    text: &str,
+    column: usize,
+    catalog: &dyn CatalogView,
+) -> PgResult<Expr> {
+    use std::ops::ControlFlow;
+    use types::{PgError, SqlState};
+    let parsed = parse_stored_expr(text, "generation expression")?;
+    let col = rel
+        .columns
+        .get(column)
+        .cloned()
+        .ok_or_else(|| PgError::internal("generated column beyond the relation"))?;
+    // References PostgreSQL refuses before it looks at types: generated
+    // columns (the column itself too), system columns other than tableoid,
+    // and the whole row, which holds the column itself.
+    let mut refused = None;
+    let _ = sqlparser::ast::visit_expressions(&parsed, |e| {
+        let name = match e {
+            sqlparser::ast::Expr::Identifier(id) => Some(id),
+            sqlparser::ast::Expr::CompoundIdentifier(parts) => parts.last(),
+            _ => None,
+        };
+        let Some(id) = name else {
+            return ControlFlow::Continue(());
+        };
+        let name = if id.quote_style.is_some() {
+            id.value.clone()
+        } else {
+            id.value.to_lowercase()
+        };
+        let found = rel.columns.iter().find(|c| !c.dropped && c.name == name);
+        refused = match found {
+            Some(c) if c.generated != '\0' => Some(
+                PgError::new(
+                    SqlState::InvalidObjectDefinition,
+                    format!(
+                        "cannot use generated column \"{name}\" in column generation expression"
+                    ),
+                )
+                .with_detail("A generated column cannot reference another generated column."),
+            ),
+            Some(_) => None,
+            None if matches!(name.as_str(), "ctid" | "xmin" | "xmax" | "cmin" | "cmax") => {
+                Some(PgError::new(
+                    SqlState::InvalidObjectDefinition,
+                    format!("cannot use system column \"{name}\" in column generation expression"),
+                ))
+            }
+            None if name == rel.name && matches!(e, sqlparser::ast::Expr::Identifier(_)) => Some(
+                PgError::new(
+                    SqlState::InvalidObjectDefinition,
+                    "cannot use whole-row variable in column generation expression",
+                )
+                .with_detail("This would cause the generated column to depend on its own value."),
+            ),
+            None => None,
+        };
+        match refused {
+            Some(_) => ControlFlow::Break(()),
+            None => ControlFlow::Continue(()),
+        }
+    });
+    if let Some(e) = refused {
+        return Err(e);
+    }
+    let mut a = analyze::Analyzer::new(text, &[], true).with_catalog(catalog);
+    a.agg_forbidden = Some("column generation expressions");
+    a.set_scope(analyze::RangeEntry {
+        refname: rel.name.clone(),
+        rel,
+        has_alias: false,
+    });
+    let unpositioned = |mut e: PgError| {
+        e.position = None;
+        e
+    };
+    let x = a.transform(&parsed).map_err(unpositioned)?;
+    let (mut subquery, mut volatile) = (false, false);
+    x.walk(&mut |e| match e {
+        Expr::SubPlan { .. } => subquery = true,
+        Expr::Call { func, .. }
+            if expr::is_volatile_function(func)
+                || matches!(
+                    *func,
+                    "now" | "statement_timestamp" | "transaction_timestamp" | "current_setting"
+                ) =>
+        {
+            volatile = true
+        }
+        Expr::UserCall { volatile: true, .. } => volatile = true,
+        _ => {}
+    });
+    if subquery {
+        return Err(PgError::new(
+            SqlState::FeatureNotSupported,
+            "cannot use subquery in column generation expression",
+        ));
+    }
+    if volatile {
+        return Err(PgError::new(
+            SqlState::InvalidObjectDefinition,
+            "generation expression is not immutable",
+        ));
+    }
+    a.assign(x, &col, None).map_err(unpositioned)
+}
+
 /// Analyzes a stored expression of `rel` (SQL text: a default, CHECK or
 /// index expression) to print it with [`deparse::deparse_expr`]: a
 /// default is assigned to its column (`column`), as when it was stored.
@@ -456,6 +570,7 @@ mod table_tests {
                 attnum,
                 dropped: false,
                 identity: '\0',
+                generated: '\0',
             };
             let columns = vec![
                 ColumnDesc {
@@ -506,6 +621,7 @@ mod table_tests {
                 columns,
                 indexes,
                 checks: Default::default(),
+                generated: Default::default(),
                 view_query: None,
                 alias: None,
                 children: Vec::new(),

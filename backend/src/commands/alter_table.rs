@@ -130,9 +130,12 @@ fn subcommand(
         AlterTableOperation::DropColumn {
             column_names,
             if_exists,
+            drop_behavior,
             ..
         } => {
+            let cascade = matches!(drop_behavior, Some(sqlparser::ast::DropBehavior::Cascade));
             for c in column_names {
+                drop_generated_dependents(session, table.oid, &ident(c), cascade)?;
                 drop_column(session, table.oid, &ident(c), *if_exists, false)?;
             }
             Ok(())
@@ -296,6 +299,9 @@ fn add_column(
         super::sequence::set_owner(session, seq, table.oid, attnum, deptype)?;
     }
     crate::xact::command_counter_increment(session)?;
+    if plan.column.generated != '\0' {
+        super::tablecmds::check_generation_exprs(session, table.oid)?;
+    }
     let qualified = qualified_name(table);
     let column = types::guc::quote_identifier(&name);
     // A domain column takes the domain's default, or NULL, through the
@@ -334,8 +340,12 @@ fn add_column(
     if col.not_null {
         text.push_str(" NOT NULL");
     }
-    if let Some(d) = &col.default {
-        text.push_str(&format!(" DEFAULT {d}"));
+    match &col.default {
+        Some(d) if col.generated != '\0' => {
+            text.push_str(&format!(" GENERATED ALWAYS AS ({d}) STORED"))
+        }
+        Some(d) => text.push_str(&format!(" DEFAULT {d}")),
+        None => {}
     }
     let parsed = crate::syntax::parse(&format!("CREATE TABLE x ({text})"))?;
     let Some(sqlparser::ast::Statement::CreateTable(ct)) = parsed.first() else {
@@ -399,6 +409,55 @@ fn fresh(session: &mut Session, oid: u32) -> PgResult<std::sync::Arc<RelationInf
     relcache::accept_invalidations(session);
     relcache::relation_by_oid(session, oid)?
         .ok_or_else(|| PgError::internal(format!("cache lookup failed for relation {oid}")))
+}
+
+/// The stored generated columns of `table_oid` that read column `name`
+/// (PostgreSQL's column-to-column dependencies): with CASCADE they are
+/// dropped first (with a NOTICE), else 2BP01.
+fn drop_generated_dependents(
+    session: &mut Session,
+    table_oid: u32,
+    name: &str,
+    cascade: bool,
+) -> PgResult<()> {
+    let table = fresh(session, table_oid)?;
+    let dependents: Vec<String> = table
+        .columns
+        .iter()
+        .filter(|c| !c.dropped && c.generated != '\0' && c.name != name)
+        .filter(|c| {
+            c.default
+                .as_deref()
+                .is_some_and(|d| mentions_column(d, name))
+        })
+        .map(|c| c.name.clone())
+        .collect();
+    let Some(first) = dependents.first() else {
+        return Ok(());
+    };
+    if !cascade {
+        return Err(PgError::new(
+            SqlState::DependentObjectsStillExist,
+            format!(
+                "cannot drop column {name} of table {} because other objects depend on it",
+                table.name
+            ),
+        )
+        .with_detail(format!(
+            "column {first} of table {0} depends on column {name} of table {0}",
+            table.name
+        ))
+        .with_hint("Use DROP ... CASCADE to drop the dependent objects too."));
+    }
+    for d in &dependents {
+        session.notice(
+            "00000",
+            format!("drop cascades to column {d} of table {}", table.name),
+        );
+        drop_column(session, table_oid, d, true, false)?;
+        crate::xact::command_counter_increment(session)?;
+    }
+    Ok(())
 }
 
 /// ALTER TABLE ... DROP COLUMN: the column is marked dropped; its indexes,
@@ -788,6 +847,23 @@ fn alter_column(
         return Err(no_such_column(&table.name, name));
     };
     match op {
+        AlterColumnOperation::SetDefault { .. } | AlterColumnOperation::DropDefault
+            if col.generated != '\0' =>
+        {
+            let e = PgError::new(
+                SqlState::SyntaxError,
+                format!(
+                    "column \"{name}\" of relation \"{}\" is a generated column",
+                    table.name
+                ),
+            );
+            return Err(match op {
+                AlterColumnOperation::DropDefault => {
+                    e.with_hint("Use ALTER TABLE ... ALTER COLUMN ... DROP EXPRESSION instead.")
+                }
+                _ => e,
+            });
+        }
         AlterColumnOperation::SetDefault { value } => {
             if col.identity != '\0' {
                 return Err(PgError::new(
@@ -873,6 +949,39 @@ fn alter_column_type(
         )));
     }
     let name = col.name.clone();
+    if col.generated != '\0' && using.is_some() {
+        return Err(PgError::new(
+            SqlState::InvalidColumnDefinition,
+            "cannot specify USING when altering type of generated column",
+        )
+        .with_detail(format!("Column \"{name}\" is a generated column.")));
+    }
+    if table.columns.iter().any(|c| {
+        !c.dropped
+            && c.generated != '\0'
+            && c.name != name
+            && c.default
+                .as_deref()
+                .is_some_and(|d| mentions_column(d, &name))
+    }) {
+        return Err(PgError::new(
+            SqlState::FeatureNotSupported,
+            "cannot alter type of a column used by a generated column",
+        )
+        .with_detail(format!(
+            "Column \"{name}\" is used by generated column \"{}\".",
+            table
+                .columns
+                .iter()
+                .find(|c| !c.dropped
+                    && c.generated != '\0'
+                    && c.name != name
+                    && c.default
+                        .as_deref()
+                        .is_some_and(|d| mentions_column(d, &name)))
+                .map_or("", |c| c.name.as_str())
+        )));
+    }
     let in_foreign_key = table
         .constraints
         .iter()
@@ -1171,6 +1280,128 @@ pub(crate) fn rename_index(
 
 /// `ALTER TABLE [IF EXISTS] name SET SCHEMA schema`: the table, its
 /// indexes and the sequences it owns move to the other schema.
+/// `ALTER TABLE [IF EXISTS] [ONLY] name ALTER [COLUMN] column DROP
+/// EXPRESSION [IF EXISTS]` (kept as text: sqlparser has no such
+/// operation): the stored generated column becomes a plain one keeping its
+/// values, on the table and its inheritance children.
+pub(crate) fn drop_expression_statement(session: &mut Session, text: &str) -> PgResult<Outcome> {
+    crate::xact::check_writable(session, "ALTER TABLE")?;
+    let words = crate::syntax::words(text)?;
+    let name_of = |w: &str| match w.strip_prefix('"').and_then(|w| w.strip_suffix('"')) {
+        Some(q) => q.replace("\"\"", "\""),
+        None => w.to_lowercase(),
+    };
+    let upper: Vec<String> = words.iter().map(|w| w.to_uppercase()).collect();
+    let is = |i: usize, w: &str| upper.get(i).is_some_and(|u| u == w);
+    let mut i = 2;
+    let if_exists = is(2, "IF") && is(3, "EXISTS");
+    if if_exists {
+        i = 4;
+    }
+    let only = is(i, "ONLY");
+    if only {
+        i += 1;
+    }
+    let syntax = || PgError::syntax("syntax error at or near \"DROP\"", None);
+    let alter = (i + 1..upper.len())
+        .find(|&k| upper[k] == "ALTER")
+        .ok_or_else(syntax)?;
+    let parts: Vec<String> = words[i..alter]
+        .iter()
+        .filter(|w| *w != "." && *w != "*")
+        .map(|w| name_of(w))
+        .collect();
+    let (schema, relname) = match parts.as_slice() {
+        [n] => (None, n.clone()),
+        [s, n] => (Some(s.clone()), n.clone()),
+        _ => return Err(syntax()),
+    };
+    let mut k = alter + 1;
+    if is(k, "COLUMN") {
+        k += 1;
+    }
+    let column = words.get(k).map(|w| name_of(w)).ok_or_else(syntax)?;
+    if !(is(k + 1, "DROP") && is(k + 2, "EXPRESSION")) {
+        return Err(PgError::feature_not_supported(
+            "DROP EXPRESSION with other ALTER TABLE subcommands",
+        ));
+    }
+    let missing_ok = match upper.len() - (k + 3) {
+        0 => false,
+        2 if is(k + 3, "IF") && is(k + 4, "EXISTS") => true,
+        _ => return Err(syntax()),
+    };
+    let Some(rel) = relcache::lookup_relation(session, schema.as_deref(), &relname)? else {
+        super::missing_relation(session, "relation", &relname, if_exists)?;
+        return Ok(Outcome::Command("ALTER TABLE".into()));
+    };
+    if !matches!(rel.kind, 'r' | 'p') {
+        return Err(PgError::new(
+            SqlState::WrongObjectType,
+            format!("\"{relname}\" is not a table"),
+        ));
+    }
+    crate::xact::lock_relation(session, rel.oid, LockMode::AccessExclusive)?;
+    crate::acl::require_relation_owner(session, rel.oid)?;
+    if only && !rel.children.is_empty() {
+        return Err(PgError::new(
+            SqlState::FeatureNotSupported,
+            "ALTER TABLE / DROP EXPRESSION must be applied to child tables too",
+        ));
+    }
+    drop_expression(session, &rel, &column, missing_ok, false)?;
+    Ok(Outcome::Command("ALTER TABLE".into()))
+}
+
+/// DROP EXPRESSION of column `name` of `table` (`recursing`: for a child
+/// of the table named), then of the children's column.
+fn drop_expression(
+    session: &mut Session,
+    table: &RelationInfo,
+    name: &str,
+    missing_ok: bool,
+    recursing: bool,
+) -> PgResult<()> {
+    let Some(col) = table
+        .columns
+        .iter()
+        .find(|c| !c.dropped && c.name == name)
+        .cloned()
+    else {
+        return Err(no_such_column(&table.name, name));
+    };
+    if !recursing && col.inhcount > 0 {
+        return Err(PgError::new(
+            SqlState::InvalidTableDefinition,
+            "cannot drop generation expression from inherited column",
+        ));
+    }
+    if col.generated == '\0' {
+        let message = format!(
+            "column \"{name}\" of relation \"{}\" is not a stored generated column",
+            table.name
+        );
+        if missing_ok {
+            session.notice("00000", format!("{message}, skipping"));
+            return Ok(());
+        }
+        return Err(PgError::new(
+            SqlState::ObjectNotInPrerequisiteState,
+            message,
+        ));
+    }
+    replace_default(session, table, col.attnum, None)?;
+    crate::xact::command_counter_increment(session)?;
+    update_attribute(session, table.oid, col.attnum, |a| a.generated = '\0')?;
+    session.relcache.generated.remove(&table.oid);
+    for &c in &table.children {
+        crate::xact::command_counter_increment(session)?;
+        let child = fresh(session, c)?;
+        drop_expression(session, &child, name, missing_ok, true)?;
+    }
+    Ok(())
+}
+
 pub(crate) fn set_schema(session: &mut Session, text: &str) -> PgResult<Outcome> {
     crate::xact::check_writable(session, "ALTER TABLE")?;
     let words = crate::syntax::words(text)?;

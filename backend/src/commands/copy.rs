@@ -205,7 +205,7 @@ fn target(session: &mut Session, source: &CopySource) -> PgResult<Option<Target>
     }
     let positions = if columns.is_empty() {
         (0..rel.columns.len())
-            .filter(|&i| !rel.columns[i].dropped)
+            .filter(|&i| !rel.columns[i].dropped && rel.columns[i].generated == '\0')
             .collect()
     } else {
         let mut out: Vec<usize> = Vec::new();
@@ -217,6 +217,13 @@ fn target(session: &mut Session, source: &CopySource) -> PgResult<Option<Target>
                     format!("column \"{c}\" of relation \"{name}\" does not exist"),
                 ));
             };
+            if rel.columns[i].generated != '\0' {
+                return Err(PgError::new(
+                    SqlState::InvalidColumnReference,
+                    format!("column \"{c}\" is a generated column"),
+                )
+                .with_detail("Generated columns cannot be used in COPY."));
+            }
             if out.contains(&i) {
                 return Err(PgError::new(
                     SqlState::DuplicateColumn,

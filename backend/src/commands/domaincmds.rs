@@ -351,6 +351,7 @@ fn default_text(
             attnum: 0,
             dropped: false,
             identity: '\0',
+            generated: '\0',
         };
         a.assign(x, &column, None)
     })

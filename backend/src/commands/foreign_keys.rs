@@ -167,6 +167,27 @@ pub(crate) fn add_foreign_keys(
                 p
             };
         let child_keys = key_attnums(&child, &spec.columns)?;
+        // A generated column cannot be set by the actions that write it.
+        let generated_key = child
+            .columns
+            .iter()
+            .any(|c| c.generated != '\0' && child_keys.contains(&c.attnum));
+        if generated_key {
+            let invalid = |action: &str| {
+                PgError::new(
+                    SqlState::SyntaxError,
+                    format!(
+                        "invalid {action} action for foreign key constraint containing generated column"
+                    ),
+                )
+            };
+            if matches!(spec.on_update, 'n' | 'd' | 'c') {
+                return Err(invalid("ON UPDATE"));
+            }
+            if matches!(spec.on_delete, 'n' | 'd') {
+                return Err(invalid("ON DELETE"));
+            }
+        }
         // The parent's key: the columns named, or its primary key; either
         // way a unique constraint or index must cover exactly them.
         let (parent_keys, index) = if spec.parent_columns.is_empty() {

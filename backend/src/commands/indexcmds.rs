@@ -488,6 +488,7 @@ fn define_index_one(
             not_null: false,
             default: None,
             identity: '\0',
+            generated: '\0',
             is_local: true,
             inhcount: 0,
         });
@@ -685,6 +686,7 @@ fn define_index_one(
             not_null: false,
             default: None,
             identity: '\0',
+            generated: '\0',
             dropped: false,
             is_local: true,
             inhcount: 0,
@@ -1584,6 +1586,7 @@ fn clone_index(
             not_null: false,
             default: None,
             identity: '\0',
+            generated: '\0',
             is_local: true,
             inhcount: 0,
         })

@@ -138,6 +138,21 @@ pub(crate) fn merge_columns(
                         true,
                     ));
                 }
+                if have.column.generated != c.generated {
+                    return Err(PgError::new(
+                        SqlState::DatatypeMismatch,
+                        format!("inherited column \"{}\" has a generation conflict", c.name),
+                    ));
+                }
+                if c.generated != '\0' && have.column.default != c.default {
+                    return Err(PgError::new(
+                        SqlState::InvalidColumnDefinition,
+                        format!(
+                            "column \"{}\" inherits conflicting generation expressions",
+                            c.name
+                        ),
+                    ));
+                }
                 have.column.not_null |= c.not_null;
                 have.column.inhcount += 1;
                 continue;
@@ -154,6 +169,7 @@ pub(crate) fn merge_columns(
                         None
                     },
                     identity: '\0',
+                    generated: c.generated,
                     is_local: false,
                     inhcount: 1,
                 },
@@ -194,6 +210,30 @@ pub(crate) fn merge_columns(
                 c.typmod,
                 false,
             ));
+        }
+        if have.column.generated != '\0' {
+            let refused = if c.generated != '\0' {
+                Some("child column \"{}\" specifies generation expression")
+            } else if c.default.is_some() {
+                Some("column \"{}\" inherits from generated column but specifies default")
+            } else if plan.sequence.is_some() {
+                Some("column \"{}\" inherits from generated column but specifies identity")
+            } else {
+                None
+            };
+            if let Some(message) = refused {
+                let mut e = PgError::new(
+                    SqlState::InvalidColumnDefinition,
+                    message.replace("{}", &c.name),
+                );
+                if c.generated != '\0' {
+                    e = e.with_hint("Omit the generation expression in the definition of the child table column to inherit the generation expression from the parent table.");
+                }
+                return Err(e);
+            }
+        }
+        if c.generated != '\0' {
+            have.column.generated = c.generated;
         }
         have.column.not_null |= c.not_null;
         have.column.is_local = !partition;
@@ -545,6 +585,18 @@ fn has_parent_columns(child: &RelationInfo, parent: &RelationInfo) -> PgResult<(
             Some(c) if p.not_null && !c.not_null => {
                 return mismatch(format!(
                     "column \"{}\" in child table must be marked NOT NULL",
+                    p.name
+                ));
+            }
+            Some(c) if p.generated != '\0' && c.generated == '\0' => {
+                return mismatch(format!(
+                    "column \"{}\" in child table must be a generated column",
+                    p.name
+                ));
+            }
+            Some(c) if p.generated != '\0' && c.default != p.default => {
+                return mismatch(format!(
+                    "column \"{}\" in child table has a conflicting generation expression",
                     p.name
                 ));
             }

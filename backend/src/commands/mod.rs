@@ -111,6 +111,9 @@ pub fn ddl_statement(
                 crate::syntax::TextStatement::AlterTableSetSchema(text) => {
                     alter_table::set_schema(session, &text)
                 }
+                crate::syntax::TextStatement::AlterTableDropExpression(text) => {
+                    alter_table::drop_expression_statement(session, &text)
+                }
                 crate::syntax::TextStatement::Do(text) => function::do_statement(session, &text),
                 crate::syntax::TextStatement::Domain(text) => {
                     domaincmds::domain_statement(session, &text)

@@ -828,9 +828,19 @@ impl BoundPositions {
 
 /// `PARTITION BY RANGE | LIST (key, ...)` of CREATE TABLE: the key's row
 /// for `pg_partitioned_table`, over the new table's `columns`.
+/// 42P17 for a generated column in a partition key.
+fn generated_in_key(column: &str) -> PgError {
+    PgError::new(
+        SqlState::InvalidObjectDefinition,
+        "cannot use generated column in partition key",
+    )
+    .with_detail(format!("Column \"{column}\" is a generated column."))
+}
+
 pub(crate) fn key_spec(
     spec: &sqlparser::ast::Expr,
     columns: &[catalog::heap_catalog::NewColumn],
+    table: Option<&str>,
 ) -> PgResult<(char, Vec<i16>, Vec<String>)> {
     use sqlparser::ast::{Expr, FunctionArg, FunctionArgExpr, FunctionArguments};
     let bad = || PgError::syntax(format!("syntax error at or near \"{spec}\""), None);
@@ -862,6 +872,31 @@ pub(crate) fn key_spec(
         let FunctionArg::Unnamed(FunctionArgExpr::Expr(e)) = a else {
             return Err(bad());
         };
+        // No generated column in a key expression, nor the whole row that
+        // holds one (PostgreSQL's ComputePartitionAttrs).
+        if !matches!(e, Expr::Identifier(_)) {
+            let mut found = None;
+            let _ = sqlparser::ast::visit_expressions(e, |x| {
+                if let Expr::Identifier(id) = x {
+                    let name = ident(id);
+                    let generated = columns.iter().find(|c| c.generated != '\0');
+                    match columns.iter().find(|c| c.name == name) {
+                        Some(c) if c.generated != '\0' => found = Some(name),
+                        None if generated.is_some() && table.is_some_and(|t| t == name) => {
+                            found = generated.map(|c| c.name.clone())
+                        }
+                        _ => {}
+                    }
+                }
+                match found {
+                    Some(_) => std::ops::ControlFlow::Break(()),
+                    None => std::ops::ControlFlow::Continue(()),
+                }
+            });
+            if let Some(name) = found {
+                return Err(generated_in_key(&name));
+            }
+        }
         match e {
             Expr::Identifier(id) => {
                 let name = ident(id);
@@ -871,6 +906,9 @@ pub(crate) fn key_spec(
                         format!("column \"{name}\" named in partition key does not exist"),
                     ));
                 };
+                if columns[i].generated != '\0' {
+                    return Err(generated_in_key(&name));
+                }
                 attrs.push(i as i16 + 1);
             }
             Expr::Nested(inner) => {

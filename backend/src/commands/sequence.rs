@@ -56,6 +56,7 @@ fn row_columns() -> Vec<NewColumn> {
             not_null: true,
             default: None,
             identity: '\0',
+            generated: '\0',
             is_local: true,
             inhcount: 0,
         })

@@ -6,7 +6,9 @@
 //! committed DROP or TRUNCATE left behind is unlinked after the commit. So a
 //! rolled-back CREATE TABLE leaves no trace, files included.
 
-use sqlparser::ast::{ColumnOption, CreateTable, DataType, GeneratedAs, ObjectName};
+use sqlparser::ast::{
+    ColumnOption, CreateTable, DataType, GeneratedAs, GeneratedExpressionMode, ObjectName,
+};
 
 use catalog::heap_catalog::{CatalogWriter, NewColumn, RelationInfo};
 use catalog::system::PG_CATALOG_NAMESPACE;
@@ -70,6 +72,7 @@ fn expand_like(
         }
         if defaults
             && c.identity == '\0'
+            && c.generated == '\0'
             && let Some(d) = &c.default
         {
             def.push_str(&format!(" DEFAULT {d}"));
@@ -166,6 +169,26 @@ pub(crate) fn create_table(
             format!("tables can have at most {MAX_HEAP_ATTRIBUTE_NUMBER} columns"),
         ));
     }
+    // A partition takes its parent's generation (PostgreSQL 15 refuses one
+    // of its own).
+    if ct.partition_of.is_some()
+        && ct.columns.iter().any(|c| {
+            c.options.iter().any(|o| {
+                matches!(
+                    &o.option,
+                    ColumnOption::Generated {
+                        generation_expr: Some(_),
+                        ..
+                    }
+                )
+            })
+        })
+    {
+        return Err(PgError::new(
+            SqlState::FeatureNotSupported,
+            "generated columns are not supported on partitions",
+        ));
+    }
     let mut plans: Vec<ColumnPlan> = Vec::new();
     for col in &ct.columns {
         let plan = column_plan(session, col, &name)?;
@@ -247,7 +270,7 @@ pub(crate) fn create_table(
     let columns: Vec<NewColumn> = plans.into_iter().map(|p| p.column).collect();
     let key = match &ct.partition_by {
         Some(spec) => {
-            let (strategy, attrs, exprs) = super::partition::key_spec(spec, &columns)?;
+            let (strategy, attrs, exprs) = super::partition::key_spec(spec, &columns, Some(&name))?;
             Some(catalog::system::PartitionedTableRow {
                 relid: 0,
                 strategy,
@@ -271,6 +294,7 @@ pub(crate) fn create_table(
         for (seq, i, deptype) in owned {
             super::sequence::set_owner(session, seq, oid, i as i16 + 1, deptype)?;
         }
+        check_generation_exprs(session, oid)?;
         for spec in &index_specs {
             // A primary key's columns are NOT NULL (set by define_index).
             super::indexcmds::define_index(session, oid, spec)?;
@@ -326,6 +350,7 @@ pub(crate) fn column_plan(
     let mut not_null = serial.is_some();
     let mut default = None;
     let mut identity = None;
+    let mut generation = None;
     for opt in &col.options {
         match &opt.option {
             ColumnOption::Generated {
@@ -357,8 +382,39 @@ pub(crate) fn column_plan(
                 identity = Some((kind, opts));
                 not_null = true;
             }
+            ColumnOption::Generated {
+                generated_as,
+                generation_expr: Some(expr),
+                generation_expr_mode,
+                generated_keyword,
+                ..
+            } => {
+                // PostgreSQL 15 has only GENERATED ALWAYS AS (...) STORED.
+                if matches!(generated_as, GeneratedAs::ByDefault) {
+                    return Err(PgError::new(
+                        SqlState::SyntaxError,
+                        "for a generated column, GENERATED ALWAYS must be specified",
+                    ));
+                }
+                if !generated_keyword
+                    || !matches!(generation_expr_mode, Some(GeneratedExpressionMode::Stored))
+                {
+                    return Err(PgError::syntax("syntax error at or near \"AS\"", None));
+                }
+                if generation.is_some() {
+                    return Err(PgError::new(
+                        SqlState::SyntaxError,
+                        format!(
+                            "multiple generation clauses specified for column \"{col_name}\" of table \"{table}\""
+                        ),
+                    ));
+                }
+                generation = Some(expr.to_string());
+            }
             ColumnOption::Generated { .. } => {
-                return Err(PgError::feature_not_supported("generated columns"));
+                return Err(PgError::feature_not_supported(
+                    "generated columns of this form",
+                ));
             }
             ColumnOption::Check(chk) => {
                 let mut spec = CheckSpec::from_ast(chk, Some(&col_name));
@@ -426,7 +482,23 @@ pub(crate) fn column_plan(
             ),
         ));
     }
-    if serial.is_some() && (default.is_some() || identity.is_some()) {
+    if generation.is_some() && default.is_some() {
+        return Err(PgError::new(
+            SqlState::SyntaxError,
+            format!(
+                "both default and generation expression specified for column \"{col_name}\" of table \"{table}\""
+            ),
+        ));
+    }
+    if generation.is_some() && identity.is_some() {
+        return Err(PgError::new(
+            SqlState::SyntaxError,
+            format!(
+                "both identity and generation expression specified for column \"{col_name}\" of table \"{table}\""
+            ),
+        ));
+    }
+    if serial.is_some() && (default.is_some() || identity.is_some() || generation.is_some()) {
         return Err(PgError::new(
             SqlState::SyntaxError,
             format!(
@@ -445,7 +517,8 @@ pub(crate) fn column_plan(
             type_oid,
             typmod,
             not_null,
-            default,
+            generated: if generation.is_some() { 's' } else { '\0' },
+            default: default.or(generation),
             identity: '\0',
             is_local: true,
             inhcount: 0,
@@ -488,6 +561,18 @@ pub(crate) fn make_column_sequence(
         col.identity = *kind;
         (seq_oid, super::sequence::IDENTITY_DEPENDENCY)
     }))
+}
+
+/// Analyzes the generation expressions of table `oid`'s stored generated
+/// columns once it exists: PostgreSQL's errors for what one may not read
+/// (42P17 and the others), before any row is written.
+pub(crate) fn check_generation_exprs(session: &mut Session, oid: u32) -> PgResult<()> {
+    crate::xact::command_counter_increment(session)?;
+    let Some(info) = relcache::relation_by_oid(session, oid)? else {
+        return Ok(());
+    };
+    session.relcache.generated.remove(&oid);
+    crate::table_access::generation_exprs(session, &info).map(|_| ())
 }
 
 /// The integer type of a `serial` type name (`serial`, `bigserial`, ...).
@@ -940,6 +1025,7 @@ pub(crate) fn columns_of_query(
             not_null: false,
             default: None,
             identity: '\0',
+            generated: '\0',
             is_local: true,
             inhcount: 0,
         });

@@ -251,6 +251,69 @@ fn transition_rows(events: &[AfterEvent], relid: u32, event: TriggerEvent) -> Tr
     )
 }
 
+/// A BEFORE row trigger's WHEN condition sees NEW before the generated
+/// columns are computed, so it may not read them (42P17, as PostgreSQL).
+fn before_when_generated(
+    info: &catalog::heap_catalog::RelationInfo,
+    cond: &sqlparser::ast::Expr,
+) -> PgResult<()> {
+    use sqlparser::ast::Expr;
+    if !info
+        .columns
+        .iter()
+        .any(|c| !c.dropped && c.generated != '\0')
+    {
+        return Ok(());
+    }
+    let fold = |id: &sqlparser::ast::Ident| match id.quote_style {
+        Some(_) => id.value.clone(),
+        None => id.value.to_lowercase(),
+    };
+    let mut refused = None;
+    let _ = sqlparser::ast::visit_expressions(cond, |e| {
+        match e {
+            Expr::CompoundIdentifier(parts) if parts.len() == 2 && fold(&parts[0]) == "new" => {
+                let column = fold(&parts[1]);
+                if info
+                    .columns
+                    .iter()
+                    .any(|c| !c.dropped && c.generated != '\0' && c.name == column)
+                {
+                    refused = Some(format!("Column \"{column}\" is a generated column."));
+                }
+            }
+            Expr::QualifiedWildcard(name, _)
+                if name.0.len() == 1
+                    && name.0[0].as_ident().is_some_and(|id| fold(id) == "new") =>
+            {
+                refused = Some(
+                    "A whole-row reference is used and the table contains generated columns."
+                        .to_string(),
+                );
+            }
+            Expr::Identifier(id) if fold(id) == "new" => {
+                refused = Some(
+                    "A whole-row reference is used and the table contains generated columns."
+                        .to_string(),
+                );
+            }
+            _ => {}
+        }
+        match refused {
+            Some(_) => std::ops::ControlFlow::Break(()),
+            None => std::ops::ControlFlow::Continue(()),
+        }
+    });
+    match refused {
+        Some(detail) => Err(PgError::new(
+            SqlState::InvalidObjectDefinition,
+            "BEFORE trigger's WHEN condition cannot reference NEW generated columns",
+        )
+        .with_detail(detail)),
+        None => Ok(()),
+    }
+}
+
 /// `CREATE TRIGGER name {BEFORE | AFTER} event [OR ...] ON table
 /// [FOR [EACH] {ROW | STATEMENT}] [WHEN (condition)] EXECUTE {FUNCTION |
 /// PROCEDURE} f(args)`.
@@ -408,6 +471,12 @@ pub(crate) fn create_trigger(session: &mut Session, ct: &CreateTrigger) -> PgRes
                 "statement trigger's WHEN condition cannot reference column values",
             ));
         }
+    }
+    if let Some(cond) = &ct.condition
+        && row_level
+        && tgtype & TRIGGER_TYPE_BEFORE != 0
+    {
+        before_when_generated(&info, cond)?;
     }
     let existing = with_reader(session, |r| r.triggers(info.oid))?;
     if let Some((tid, old)) = existing.iter().find(|(_, t)| t.name == name) {

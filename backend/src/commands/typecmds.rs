@@ -403,6 +403,7 @@ fn create_composite_type(
             not_null: false,
             default: None,
             identity: '\0',
+            generated: '\0',
             is_local: true,
             inhcount: 0,
         });
@@ -1022,6 +1023,7 @@ pub(crate) fn alter_type_attribute(session: &mut Session, text: &str) -> PgResul
                 not_null: false,
                 default: None,
                 identity: '\0',
+                generated: '\0',
                 is_local: true,
                 inhcount: 0,
             };

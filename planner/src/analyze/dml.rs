@@ -126,7 +126,9 @@ impl Analyzer<'_> {
             value: Datum::Null,
             type_oid: col.type_oid,
         };
-        if col.dropped {
+        // A generated column's value is computed by the executor from the
+        // rest of the row (RelationDesc::generated); NULL holds its place.
+        if col.dropped || col.generated != '\0' {
             return Ok(null);
         }
         // Without a default of its own, a domain column takes its
@@ -638,6 +640,12 @@ impl Analyzer<'_> {
                 let c = &rel.columns[index];
                 let x = if is_default_keyword(&a.value) {
                     self.default_value(c)?
+                } else if c.generated != '\0' {
+                    return Err(PgError::new(
+                        SqlState::GeneratedAlways,
+                        format!("column \"{}\" can only be updated to DEFAULT", c.name),
+                    )
+                    .with_detail(format!("Column \"{}\" is a generated column.", c.name)));
                 } else if c.identity == 'a' {
                     return Err(PgError::new(
                         SqlState::GeneratedAlways,
@@ -969,6 +977,16 @@ fn identity_overridden(
     c: &crate::ColumnDesc,
     overriding: Option<&ast::InsertOverriding>,
 ) -> PgResult<bool> {
+    if c.generated != '\0' {
+        return Err(PgError::new(
+            SqlState::GeneratedAlways,
+            format!(
+                "cannot insert a non-DEFAULT value into column \"{}\"",
+                c.name
+            ),
+        )
+        .with_detail(format!("Column \"{}\" is a generated column.", c.name)));
+    }
     match (c.identity, overriding) {
         ('a', None) => Err(PgError::new(
             SqlState::GeneratedAlways,

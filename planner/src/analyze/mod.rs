@@ -1322,10 +1322,12 @@ fn scope_relation(
                 attnum: i as i16 + 1,
                 dropped: false,
                 identity: '\0',
+                generated: '\0',
             })
             .collect(),
         indexes: Vec::new(),
         checks: Default::default(),
+        generated: Default::default(),
         view_query: None,
         alias: None,
         children: Vec::new(),
