@@ -27,6 +27,7 @@ pub fn parse(sql: &str) -> PgResult<Vec<Statement>> {
     let tokens = rewrite_copy_options(tokens);
     let tokens = rewrite_vacuum_analyze(tokens);
     let tokens = rewrite_partition_opclasses(tokens);
+    let tokens = rewrite_procedures(tokens);
     let tokens = rewrite_text_statements(tokens);
     let tokens = rewrite_trigger_args(tokens);
     let tokens = rewrite_isnull(tokens);
@@ -942,6 +943,113 @@ fn rewrite_text_statements(mut tokens: Vec<TokenWithSpan>) -> Vec<TokenWithSpan>
     tokens
 }
 
+/// The SET option that marks a CREATE FUNCTION made of `CREATE PROCEDURE`,
+/// and the first name part that marks an ALTER FUNCTION made of `ALTER
+/// PROCEDURE` (see [`rewrite_procedures`]).
+pub const PROCEDURE_MARKER: &str = "\u{1}procedure";
+/// The first name part of an ALTER FUNCTION made of `ALTER ROUTINE`.
+pub const ROUTINE_MARKER: &str = "\u{1}routine";
+
+/// sqlparser reads PostgreSQL's CREATE PROCEDURE as SQL Server's and has
+/// no ALTER PROCEDURE: `CREATE [OR REPLACE] PROCEDURE name (args) ...`
+/// becomes `CREATE ... FUNCTION name (args) SET "<marker>" TO DEFAULT ...`
+/// (a procedure has no RETURNS, which then is the syntax error it is), and
+/// `ALTER PROCEDURE | ROUTINE name ...` becomes `ALTER FUNCTION
+/// "<marker>".name ...`; the commands take the markers out.
+fn rewrite_procedures(mut tokens: Vec<TokenWithSpan>) -> Vec<TokenWithSpan> {
+    let word_is = |t: &TokenWithSpan, w: &str| matches!(&t.token, Token::Word(x) if x.quote_style.is_none() && x.value.eq_ignore_ascii_case(w));
+    let significant = |t: &TokenWithSpan| !matches!(t.token, Token::Whitespace(_) | Token::EOF);
+    if !tokens
+        .iter()
+        .any(|t| word_is(t, "procedure") || word_is(t, "routine"))
+    {
+        return tokens;
+    }
+    let word = |value: &str, keyword, quoted: bool| {
+        Token::Word(Word {
+            value: value.into(),
+            quote_style: quoted.then_some('"'),
+            keyword,
+        })
+    };
+    let space = || Token::Whitespace(sqlparser::tokenizer::Whitespace::Space);
+    for start in statement_starts(&tokens).into_iter().rev() {
+        let sig: Vec<usize> = (start..tokens.len())
+            .filter(|&i| significant(&tokens[i]))
+            .take(4)
+            .collect();
+        let create = word_is(&tokens[start], "create");
+        let alter = word_is(&tokens[start], "alter");
+        if !create && !alter {
+            continue;
+        }
+        let kind_at = match sig.as_slice() {
+            [_, or, replace, kind, ..]
+                if create && word_is(&tokens[*or], "or") && word_is(&tokens[*replace], "replace") =>
+            {
+                *kind
+            }
+            [_, kind, ..] => *kind,
+            _ => continue,
+        };
+        let marker = if word_is(&tokens[kind_at], "procedure") {
+            PROCEDURE_MARKER
+        } else if alter && word_is(&tokens[kind_at], "routine") {
+            ROUTINE_MARKER
+        } else {
+            continue;
+        };
+        let span = tokens[kind_at].span;
+        tokens[kind_at].token = word("FUNCTION", Keyword::FUNCTION, false);
+        if alter {
+            let marker_tokens = [
+                TokenWithSpan::new(space(), span),
+                TokenWithSpan::new(word(marker, Keyword::NoKeyword, true), Span::empty()),
+                TokenWithSpan::new(Token::Period, Span::empty()),
+            ];
+            tokens.splice(kind_at + 1..kind_at + 1, marker_tokens);
+            continue;
+        }
+        // After the argument list: the first parenthesis and its match.
+        let end = (start..tokens.len())
+            .find(|&i| tokens[i].token == Token::SemiColon || tokens[i].token == Token::EOF)
+            .unwrap_or(tokens.len());
+        let Some(open) = (kind_at..end).find(|&i| tokens[i].token == Token::LParen) else {
+            continue;
+        };
+        let mut depth = 0usize;
+        let mut close = None;
+        for (i, t) in tokens.iter().enumerate().take(end).skip(open) {
+            match t.token {
+                Token::LParen => depth += 1,
+                Token::RParen => {
+                    depth -= 1;
+                    if depth == 0 {
+                        close = Some(i);
+                        break;
+                    }
+                }
+                _ => {}
+            }
+        }
+        let Some(close) = close else {
+            continue;
+        };
+        let set = [
+            TokenWithSpan::new(space(), Span::empty()),
+            TokenWithSpan::new(word("SET", Keyword::SET, false), Span::empty()),
+            TokenWithSpan::new(space(), Span::empty()),
+            TokenWithSpan::new(word(PROCEDURE_MARKER, Keyword::NoKeyword, true), Span::empty()),
+            TokenWithSpan::new(space(), Span::empty()),
+            TokenWithSpan::new(word("TO", Keyword::TO, false), Span::empty()),
+            TokenWithSpan::new(space(), Span::empty()),
+            TokenWithSpan::new(word("DEFAULT", Keyword::DEFAULT, false), Span::empty()),
+        ];
+        tokens.splice(close + 1..close + 1, set);
+    }
+    tokens
+}
+
 /// PostgreSQL's postfix `x ISNULL` and `x NOTNULL`, which sqlparser reads
 /// as aliases: they become `IS NULL` and `IS NOT NULL`.
 fn rewrite_isnull(tokens: Vec<TokenWithSpan>) -> Vec<TokenWithSpan> {
@@ -1164,6 +1272,15 @@ pub fn parse_alter_attribute(
             .map_err(err)?;
     }
     Ok((type_name, action, cascade))
+}
+
+/// Whether `stmt` is a client's `CALL procedure(...)`, not one of the
+/// statements this module turns into a CALL of a marker.
+pub fn is_procedure_call(stmt: &Statement) -> bool {
+    matches!(stmt, Statement::Call(_))
+        && text_statement(stmt).is_none()
+        && reindex_target(stmt).is_none()
+        && !is_checkpoint(stmt)
 }
 
 /// The statement `stmt` stands for, if it is one kept as text.

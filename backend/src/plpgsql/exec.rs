@@ -1989,7 +1989,9 @@ fn run_sql(
     {
         let plan = plan.clone();
         let params: Vec<Datum> = used.iter().map(|&r| frame.param_value(r)).collect();
-        return execute_plan(session, &plan, params, sql);
+        let r = execute_plan(session, &plan, params, sql)?;
+        assign_call_outputs(session, frame, sql, &plan, &r)?;
+        return Ok(r);
     }
     let stmts = crate::syntax::parse(sql)?;
     let [stmt] = stmts.as_slice() else {
@@ -2001,7 +2003,8 @@ fn run_sql(
     if !matches!(
         stmt,
         Statement::Query(_) | Statement::Insert(_) | Statement::Update(_) | Statement::Delete(_)
-    ) {
+    ) && !crate::syntax::is_procedure_call(stmt)
+    {
         return run_statement(session, stmt, sql, &[], Vec::new(), None);
     }
     let resolver = Resolver {
@@ -2031,7 +2034,68 @@ fn run_sql(
             .plans
             .insert(key, (plan.clone(), used, version, types));
     }
-    execute_plan(session, &plan, params, sql)
+    let r = execute_plan(session, &plan, params, sql)?;
+    assign_call_outputs(session, frame, sql, &plan, &r)?;
+    Ok(r)
+}
+
+/// After a CALL in the body: the value of each OUT / INOUT argument of the
+/// procedure goes to the variable the call gave for it.
+fn assign_call_outputs(
+    session: &mut Session,
+    frame: &mut Frame<'_>,
+    sql: &str,
+    plan: &planner::PlannedStmt,
+    r: &SqlResult,
+) -> PgResult<()> {
+    use sqlparser::ast::{Expr as AstExpr, FunctionArg, FunctionArgExpr, FunctionArguments};
+    let Some(outputs) = plan.call.as_ref().filter(|o| !o.is_empty()) else {
+        return Ok(());
+    };
+    let stmts = crate::syntax::parse(sql)?;
+    let Some(Statement::Call(f)) = stmts.first() else {
+        return Ok(());
+    };
+    let FunctionArguments::List(list) = &f.args else {
+        return Ok(());
+    };
+    let row = r.rows.first().cloned().unwrap_or_default();
+    for (j, slot) in outputs.iter().enumerate() {
+        let Some(k) = slot else {
+            continue;
+        };
+        let expr = match list.args.get(*k) {
+            Some(
+                FunctionArg::Unnamed(FunctionArgExpr::Expr(e))
+                | FunctionArg::Named {
+                    arg: FunctionArgExpr::Expr(e),
+                    ..
+                }
+                | FunctionArg::ExprNamed {
+                    arg: FunctionArgExpr::Expr(e),
+                    ..
+                },
+            ) => e,
+            _ => continue,
+        };
+        let parts = match expr {
+            AstExpr::Identifier(i) => vec![crate::syntax::fold(i)],
+            AstExpr::CompoundIdentifier(ids) => ids.iter().map(crate::syntax::fold).collect(),
+            _ => {
+                let name = r.columns.get(j).map_or("", |c| c.0.as_str());
+                return Err(PgError::new(
+                    SqlState::SyntaxError,
+                    format!(
+                        "procedure parameter \"{name}\" is an output parameter but corresponding argument is not writable"
+                    ),
+                ));
+            }
+        };
+        let from = r.columns.get(j).map_or(0, |c| c.1);
+        let v = row.get(j).cloned().unwrap_or(Datum::Null);
+        assign(session, frame, &Target { parts }, v, from)?;
+    }
+    Ok(())
 }
 
 fn execute_plan(

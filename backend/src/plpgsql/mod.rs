@@ -221,7 +221,7 @@ pub fn call(
 fn call_inner(
     session: &mut Session,
     oid: u32,
-    args: Vec<Datum>,
+    all_args: Vec<Datum>,
     call_types: &executor::CallTypes,
 ) -> PgResult<(exec::CallResult, bool, usize)> {
     let mut row =
@@ -239,6 +239,35 @@ fn call_inner(
         )
         .with_hint("Increase the configuration parameter \"max_stack_depth\" (currently 2048kB), after ensuring the platform's stack depth limit is adequate."));
     }
+    // A procedure's OUT arguments are in its call but not in its body's
+    // arguments: their values (given by CALL) are dropped.
+    let (args, narrowed);
+    let call_types = match row.kind == 'p' && row.arg_modes.contains(&'o') {
+        true => {
+            let keep: Vec<bool> = row.arg_modes.iter().map(|m| *m != 'o').collect();
+            args = all_args
+                .into_iter()
+                .zip(&keep)
+                .filter(|(_, k)| **k)
+                .map(|(a, _)| a)
+                .collect::<Vec<_>>();
+            narrowed = executor::CallTypes {
+                args: call_types
+                    .args
+                    .iter()
+                    .zip(&keep)
+                    .filter(|(_, k)| **k)
+                    .map(|(t, _)| *t)
+                    .collect(),
+                ret: call_types.ret,
+            };
+            &narrowed
+        }
+        false => {
+            args = all_args;
+            call_types
+        }
+    };
     // A polymorphic function runs with the types of this call.
     if call_types.args.len() == row.arg_types.len() {
         let declared = row.arg_types.clone();
@@ -255,10 +284,55 @@ fn call_inner(
     }
     DEPTH.with(|d| d.set(depth + 1));
     let saved_snapshot = session.tx.stmt_snapshot.clone();
-    let result = stacker::maybe_grow(STACK_RED_ZONE, STACK_GROWTH, || run(session, &row, args));
+    let restore = apply_config(session, &row.config);
+    let result = match restore {
+        Ok(_) => stacker::maybe_grow(STACK_RED_ZONE, STACK_GROWTH, || run(session, &row, args)),
+        Err(ref e) => Err(e.clone()),
+    };
+    if let Ok(saved) = restore {
+        for (name, value) in saved.into_iter().rev() {
+            // Put back what it was; a value that was valid stays valid.
+            let _ = session.settings.set(
+                &name,
+                &value,
+                types::guc::GucSource::Session,
+                true,
+            );
+        }
+    }
     session.tx.stmt_snapshot = saved_snapshot;
     DEPTH.with(|d| d.set(depth));
     Ok((result?, row.retset, row.out_columns().len()))
+}
+
+/// A function's SET clauses (`proconfig`, `name=value` items) for the
+/// time of its call: the values they replace, to be put back after it.
+fn apply_config(session: &mut Session, config: &[String]) -> PgResult<Vec<(String, String)>> {
+    let mut saved: Vec<(String, String)> = Vec::with_capacity(config.len());
+    for item in config {
+        let Some((name, value)) = item.split_once('=') else {
+            continue;
+        };
+        let old = session.settings.show(name).unwrap_or_default();
+        let superuser = session.is_superuser;
+        if let Err(e) =
+            session
+                .settings
+                .set(name, value, types::guc::GucSource::Session, superuser)
+        {
+            for (name, value) in saved.iter().rev() {
+                let _ = session.settings.set(
+                    name,
+                    value,
+                    types::guc::GucSource::Session,
+                    true,
+                );
+            }
+            return Err(e);
+        }
+        saved.push((name.to_string(), old));
+    }
+    Ok(saved)
 }
 
 fn run(

@@ -141,7 +141,8 @@ pub(crate) fn run_statement(
         Statement::Query(_)
         | Statement::Insert(_)
         | Statement::Update(_)
-        | Statement::Delete(_) => {
+        | Statement::Delete(_)
+        | Statement::Call(_) => {
             session.tx.first_snapshot_taken = true;
             let param_types = prepared.map(|p| p.param_types.as_slice());
             let cached =
@@ -175,6 +176,10 @@ pub(crate) fn run_statement(
             executor::ExecContext::check_for_interrupts(session)?;
             let tag = plan.command_tag(result.processed);
             if plan.columns.is_empty() && plan.command != planner::CommandKind::Select {
+                return Ok(Outcome::Command(tag));
+            }
+            // A procedure without output arguments sends no row.
+            if plan.call.as_ref().is_some_and(Vec::is_empty) {
                 return Ok(Outcome::Command(tag));
             }
             Ok(Outcome::Rows {
