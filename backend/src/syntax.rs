@@ -28,6 +28,7 @@ pub fn parse(sql: &str) -> PgResult<Vec<Statement>> {
     let tokens = rewrite_vacuum_analyze(tokens);
     let tokens = rewrite_partition_opclasses(tokens);
     let tokens = rewrite_procedures(tokens);
+    let tokens = rewrite_arg_modes(tokens);
     let tokens = rewrite_text_statements(tokens);
     let tokens = rewrite_trigger_args(tokens);
     let tokens = rewrite_isnull(tokens);
@@ -1046,6 +1047,72 @@ fn rewrite_procedures(mut tokens: Vec<TokenWithSpan>) -> Vec<TokenWithSpan> {
             TokenWithSpan::new(word("DEFAULT", Keyword::DEFAULT, false), Span::empty()),
         ];
         tokens.splice(close + 1..close + 1, set);
+    }
+    tokens
+}
+
+/// PostgreSQL takes an argument's mode before or after its name (`OUT b
+/// int` and `b OUT int`); sqlparser only before: in the argument list of
+/// CREATE FUNCTION (and so of CREATE PROCEDURE) `name mode type` becomes
+/// `mode name type`.
+fn rewrite_arg_modes(mut tokens: Vec<TokenWithSpan>) -> Vec<TokenWithSpan> {
+    let word_is = |t: &TokenWithSpan, w: &str| matches!(&t.token, Token::Word(x) if x.quote_style.is_none() && x.value.eq_ignore_ascii_case(w));
+    let is_mode = |t: &TokenWithSpan| ["in", "out", "inout", "variadic"].iter().any(|m| word_is(t, m));
+    let significant = |t: &TokenWithSpan| !matches!(t.token, Token::Whitespace(_) | Token::EOF);
+    for start in statement_starts(&tokens) {
+        if !word_is(&tokens[start], "create") {
+            continue;
+        }
+        let end = (start..tokens.len())
+            .find(|&i| tokens[i].token == Token::SemiColon || tokens[i].token == Token::EOF)
+            .unwrap_or(tokens.len());
+        let sig: Vec<usize> = (start..end).filter(|&i| significant(&tokens[i])).collect();
+        let Some(kind) = sig.iter().take(4).position(|&i| word_is(&tokens[i], "function")) else {
+            continue;
+        };
+        let Some(open) = sig[kind..].iter().position(|&i| tokens[i].token == Token::LParen) else {
+            continue;
+        };
+        let mut depth = 0usize;
+        let mut arg_start = true;
+        let mut k = kind + open;
+        while k < sig.len() {
+            let i = sig[k];
+            match tokens[i].token {
+                Token::LParen => {
+                    depth += 1;
+                    arg_start = depth == 1;
+                    k += 1;
+                    continue;
+                }
+                Token::RParen => {
+                    depth -= 1;
+                    if depth == 0 {
+                        break;
+                    }
+                }
+                Token::Comma if depth == 1 => {
+                    arg_start = true;
+                    k += 1;
+                    continue;
+                }
+                _ => {}
+            }
+            if arg_start
+                && depth == 1
+                && !is_mode(&tokens[i])
+                && matches!(tokens[i].token, Token::Word(_))
+                && let (Some(&m), Some(&after)) = (sig.get(k + 1), sig.get(k + 2))
+                && is_mode(&tokens[m])
+                && !matches!(tokens[after].token, Token::Comma | Token::RParen)
+            {
+                let name = tokens[i].token.clone();
+                tokens[i].token = tokens[m].token.clone();
+                tokens[m].token = name;
+            }
+            arg_start = false;
+            k += 1;
+        }
     }
     tokens
 }

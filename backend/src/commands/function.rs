@@ -182,6 +182,8 @@ fn set_param(
     p: &FunctionDefinitionSetParam,
 ) -> PgResult<(String, Option<String>)> {
     let name = crate::utility::object_name_text(&p.name);
+    // proconfig spells a setting as the server does (DateStyle).
+    let name = types::guc::lookup(&name).map_or(name, |d| d.name.to_string());
     let value = match &p.value {
         FunctionSetValue::Default => return Ok((name, None)),
         FunctionSetValue::FromCurrent => session.settings.show(&name)?,
@@ -580,7 +582,7 @@ pub(crate) fn drop_routines(
                         .iter()
                         .map(|&t| types::oid::type_name(t))
                         .collect::<Vec<_>>()
-                        .join(",")
+                        .join(", ")
                 ),
             ));
         }
@@ -757,7 +759,7 @@ fn lookup_routine(
             if mismatch {
                 return Err(PgError::new(
                     SqlState::WrongObjectType,
-                    format!("{}({}) is not a {what}", row.name, sig(&row.arg_types).join(",")),
+                    format!("{}({}) is not a {what}", row.name, sig(&row.arg_types).join(", ")),
                 ));
             }
             Ok((tid, row))
@@ -935,7 +937,9 @@ pub(crate) fn alter_function(
                     }
                     A::Reset(sqlparser::ast::ResetConfig::ALL) => row.config.clear(),
                     A::Reset(sqlparser::ast::ResetConfig::ConfigName(n)) => {
-                        set_config(&mut row.config, &crate::utility::object_name_text(n), None)
+                        let name = crate::utility::object_name_text(n);
+                        let name = types::guc::lookup(&name).map_or(name, |d| d.name.to_string());
+                        set_config(&mut row.config, &name, None)
                     }
                 }
             }
