@@ -662,7 +662,11 @@ pub(crate) fn do_statement(session: &mut Session, text: &str) -> PgResult<Outcom
     let [code] = code.as_slice() else {
         return Err(PgError::syntax("no inline code specified", None));
     };
-    crate::plpgsql::do_block(session, code)?;
+    // A DO block run at top level outside a transaction block may COMMIT.
+    session.nonatomic_call = session.may_control_transactions();
+    let result = crate::plpgsql::do_block(session, code);
+    session.nonatomic_call = false;
+    result?;
     Ok(Outcome::Command("DO".into()))
 }
 

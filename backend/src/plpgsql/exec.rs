@@ -111,6 +111,10 @@ pub struct Frame<'f> {
     cursors: HashMap<String, Cursor>,
     /// The queries of bound cursor variables, by slot.
     bound: HashMap<usize, super::parse::CursorDecl>,
+    /// A procedure called where transactions may end (see
+    /// `Session::nonatomic_call`): its COMMIT and ROLLBACK end the
+    /// transaction and start the next, and so may those it CALLs.
+    pub nonatomic: bool,
 }
 
 /// An open cursor: its rows (all read when it was opened) and where it
@@ -192,6 +196,7 @@ impl<'f> Frame<'f> {
             handling: Vec::new(),
             nargs,
             plans: HashMap::new(),
+            nonatomic: false,
         };
         for v in args {
             frame.declare(v);
@@ -1989,9 +1994,7 @@ fn run_sql(
     {
         let plan = plan.clone();
         let params: Vec<Datum> = used.iter().map(|&r| frame.param_value(r)).collect();
-        let r = execute_plan(session, &plan, params, sql)?;
-        assign_call_outputs(session, frame, sql, &plan, &r)?;
-        return Ok(r);
+        return execute_in_frame(session, frame, &plan, params, sql);
     }
     let stmts = crate::syntax::parse(sql)?;
     let [stmt] = stmts.as_slice() else {
@@ -2005,7 +2008,7 @@ fn run_sql(
         Statement::Query(_) | Statement::Insert(_) | Statement::Update(_) | Statement::Delete(_)
     ) && !crate::syntax::is_procedure_call(stmt)
     {
-        return run_statement(session, stmt, sql, &[], Vec::new(), None);
+        return run_statement(session, stmt, sql, &[], Vec::new(), Some(frame));
     }
     let resolver = Resolver {
         frame,
@@ -2034,9 +2037,51 @@ fn run_sql(
             .plans
             .insert(key, (plan.clone(), used, version, types));
     }
-    let r = execute_plan(session, &plan, params, sql)?;
-    assign_call_outputs(session, frame, sql, &plan, &r)?;
+    execute_in_frame(session, frame, &plan, params, sql)
+}
+
+/// Runs a statement of the body planned with its variables; a CALL's
+/// output arguments then go to the variables given for them, and the
+/// procedure it calls may end transactions if this one may.
+fn execute_in_frame(
+    session: &mut Session,
+    frame: &mut Frame<'_>,
+    plan: &planner::PlannedStmt,
+    params: Vec<Datum>,
+    sql: &str,
+) -> PgResult<SqlResult> {
+    session.nonatomic_call = plan.call.is_some() && frame.nonatomic;
+    let r = execute_plan(session, plan, params, sql);
+    session.nonatomic_call = false;
+    let r = r?;
+    assign_call_outputs(session, frame, sql, plan, &r)?;
     Ok(r)
+}
+
+/// COMMIT or ROLLBACK in a procedure that may end transactions: ends this
+/// one and starts the next, which the rest of the procedure runs in.
+fn end_transaction(session: &mut Session, commit: bool) -> PgResult<()> {
+    if !session.tx.savepoints.is_empty() {
+        let verb = if commit { "commit" } else { "roll back" };
+        return Err(PgError::new(
+            SqlState::InvalidTransactionTermination,
+            format!("cannot {verb} while a subtransaction is active"),
+        ));
+    }
+    let result = match commit {
+        true => crate::xact::commit(session),
+        false => {
+            crate::xact::abort(session);
+            Ok(())
+        }
+    };
+    match result {
+        Ok(()) if commit => session.settings.commit_transaction(),
+        _ => session.settings.abort_transaction(),
+    }
+    session.settings.begin_transaction();
+    session.xact_start = crate::session::now_pg();
+    result
 }
 
 /// After a CALL in the body: the value of each OUT / INOUT argument of the
@@ -2149,8 +2194,25 @@ fn run_statement(
     sql: &str,
     types: &[u32],
     values: Vec<Datum>,
-    _frame: Option<&Frame<'_>>,
+    frame: Option<&Frame<'_>>,
 ) -> PgResult<SqlResult> {
+    let none = || SqlResult {
+        columns: Vec::new(),
+        rows: Vec::new(),
+        processed: 0,
+    };
+    if frame.is_some_and(|f| f.nonatomic) {
+        match stmt {
+            Statement::Commit { chain: false, .. } => {
+                return end_transaction(session, true).map(|()| none());
+            }
+            Statement::Rollback {
+                chain: false,
+                savepoint: None,
+            } => return end_transaction(session, false).map(|()| none()),
+            _ => {}
+        }
+    }
     if matches!(
         stmt,
         Statement::StartTransaction { .. }

@@ -284,9 +284,14 @@ fn call_inner(
     }
     DEPTH.with(|d| d.set(depth + 1));
     let saved_snapshot = session.tx.stmt_snapshot.clone();
+    // Only the procedure a CALL names may end transactions, not the
+    // functions its arguments call.
+    let nonatomic = row.kind == 'p' && std::mem::take(&mut session.nonatomic_call);
     let restore = apply_config(session, &row.config);
     let result = match restore {
-        Ok(_) => stacker::maybe_grow(STACK_RED_ZONE, STACK_GROWTH, || run(session, &row, args)),
+        Ok(_) => stacker::maybe_grow(STACK_RED_ZONE, STACK_GROWTH, || {
+            run(session, &row, args, nonatomic)
+        }),
         Err(ref e) => Err(e.clone()),
     };
     if let Ok(saved) = restore {
@@ -339,6 +344,7 @@ fn run(
     session: &mut Session,
     row: &catalog::system::ProcRow,
     args: Vec<Datum>,
+    nonatomic: bool,
 ) -> PgResult<exec::CallResult> {
     let sig = exec::Signature {
         display: display(row),
@@ -385,6 +391,7 @@ fn run(
     }
     vars.truncate(nargs);
     let mut frame = exec::Frame::new(&sig, vars);
+    frame.nonatomic = nonatomic;
     for v in out_vars {
         frame.declare(v);
     }
@@ -410,6 +417,7 @@ pub fn do_block(session: &mut Session, body: &str) -> PgResult<()> {
         out_columns: Vec::new(),
     };
     let mut frame = exec::Frame::new(&sig, Vec::new());
+    frame.nonatomic = std::mem::take(&mut session.nonatomic_call);
     exec::run_block_top(session, &mut frame, &block)
 }
 

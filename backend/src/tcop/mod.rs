@@ -167,7 +167,10 @@ pub(crate) fn run_statement(
                 }
             };
             check_plan_writable(session, plan)?;
+            // A procedure called here may COMMIT and ROLLBACK.
+            session.nonatomic_call = plan.call.is_some() && session.may_control_transactions();
             let result = executor::execute_statement(plan, params, session);
+            session.nonatomic_call = false;
             session.scans.clear();
             let result = result?;
             // An interrupt raised by the statement itself (pg_terminate_backend of

@@ -308,7 +308,7 @@ impl Analyzer<'_> {
             };
             if calling {
                 if schema.is_none_or(|s| s == "pg_catalog")
-                    && super::func::name_exists(name)
+                    && (super::func::name_exists(name) || super::agg::is_aggregate(name))
                 {
                     return Err(super::expr::not_a_procedure(name, &sig).or_position(pos));
                 }
