@@ -29,6 +29,7 @@ pub fn parse(sql: &str) -> PgResult<Vec<Statement>> {
     let tokens = rewrite_partition_opclasses(tokens);
     let tokens = rewrite_procedures(tokens);
     let tokens = rewrite_arg_modes(tokens);
+    let tokens = rewrite_function_attributes(tokens);
     let tokens = rewrite_text_statements(tokens);
     let tokens = rewrite_trigger_args(tokens);
     let tokens = rewrite_isnull(tokens);
@@ -1047,6 +1048,115 @@ fn rewrite_procedures(mut tokens: Vec<TokenWithSpan>) -> Vec<TokenWithSpan> {
             TokenWithSpan::new(word("DEFAULT", Keyword::DEFAULT, false), Span::empty()),
         ];
         tokens.splice(close + 1..close + 1, set);
+    }
+    tokens
+}
+
+/// The first character of the names of the SET options that carry the
+/// attributes of CREATE FUNCTION sqlparser does not read (see
+/// [`rewrite_function_attributes`]).
+pub const ATTRIBUTE_MARKER: char = '\u{1}';
+
+/// sqlparser's CREATE FUNCTION has no `[NOT] LEAKPROOF`, `COST n`, `ROWS n`
+/// nor `WINDOW`: after the argument list (and before a `RETURN` or `BEGIN
+/// ATOMIC` body) each becomes `SET "<marker>name" TO value` (`'on'` /
+/// `'off'`, the number, DEFAULT), which the command reads back.
+fn rewrite_function_attributes(mut tokens: Vec<TokenWithSpan>) -> Vec<TokenWithSpan> {
+    let word_is = |t: &TokenWithSpan, w: &str| matches!(&t.token, Token::Word(x) if x.quote_style.is_none() && x.value.eq_ignore_ascii_case(w));
+    let significant = |t: &TokenWithSpan| !matches!(t.token, Token::Whitespace(_) | Token::EOF);
+    if !tokens.iter().any(|t| {
+        ["leakproof", "cost", "rows", "window"]
+            .iter()
+            .any(|w| word_is(t, w))
+    }) {
+        return tokens;
+    }
+    let word = |value: &str, keyword, quoted: bool| {
+        Token::Word(Word {
+            value: value.into(),
+            quote_style: quoted.then_some('"'),
+            keyword,
+        })
+    };
+    let space = || Token::Whitespace(sqlparser::tokenizer::Whitespace::Space);
+    for start in statement_starts(&tokens).into_iter().rev() {
+        if !word_is(&tokens[start], "create") {
+            continue;
+        }
+        let end = (start..tokens.len())
+            .find(|&i| tokens[i].token == Token::SemiColon || tokens[i].token == Token::EOF)
+            .unwrap_or(tokens.len());
+        let sig: Vec<usize> = (start..end).filter(|&i| significant(&tokens[i])).collect();
+        let Some(kind) = sig
+            .iter()
+            .take(4)
+            .position(|&i| word_is(&tokens[i], "function"))
+        else {
+            continue;
+        };
+        let Some(open) = sig[kind..]
+            .iter()
+            .position(|&i| tokens[i].token == Token::LParen)
+            .map(|p| kind + p)
+        else {
+            continue;
+        };
+        // Past the argument list, at depth 0: (first, last, name, value).
+        let mut depth = 0usize;
+        let mut k = open;
+        while k < sig.len() {
+            match tokens[sig[k]].token {
+                Token::LParen => depth += 1,
+                Token::RParen => depth = depth.saturating_sub(1),
+                _ => {}
+            }
+            k += 1;
+            if depth == 0 {
+                break;
+            }
+        }
+        let mut found: Vec<(usize, usize, &str, Token)> = Vec::new();
+        while k < sig.len() {
+            let t = &tokens[sig[k]];
+            if word_is(t, "return") || word_is(t, "begin") {
+                break;
+            }
+            let next = sig.get(k + 1).map(|&i| &tokens[i]);
+            if word_is(t, "not") && next.is_some_and(|n| word_is(n, "leakproof")) {
+                found.push((sig[k], sig[k + 1], "leakproof", Token::SingleQuotedString("off".into())));
+                k += 2;
+                continue;
+            }
+            if word_is(t, "leakproof") {
+                found.push((sig[k], sig[k], "leakproof", Token::SingleQuotedString("on".into())));
+            } else if word_is(t, "window") {
+                found.push((sig[k], sig[k], "window", word("DEFAULT", Keyword::DEFAULT, false)));
+            } else if (word_is(t, "cost") || word_is(t, "rows"))
+                && let Some(Token::Number(n, long)) = next.map(|n| &n.token)
+            {
+                let name = if word_is(t, "cost") { "cost" } else { "rows" };
+                found.push((sig[k], sig[k + 1], name, Token::Number(n.clone(), *long)));
+                k += 2;
+                continue;
+            }
+            k += 1;
+        }
+        for (first, last, name, value) in found.into_iter().rev() {
+            let span = tokens[first].span;
+            let set = [
+                TokenWithSpan::new(word("SET", Keyword::SET, false), span),
+                TokenWithSpan::new(space(), span),
+                TokenWithSpan::new(
+                    word(&format!("{ATTRIBUTE_MARKER}{name}"), Keyword::NoKeyword, true),
+                    span,
+                ),
+                TokenWithSpan::new(space(), span),
+                TokenWithSpan::new(word("TO", Keyword::TO, false), span),
+                TokenWithSpan::new(space(), span),
+                TokenWithSpan::new(value, span),
+            ];
+            tokens.splice(first..=last, set);
+        }
     }
     tokens
 }

@@ -175,6 +175,60 @@ fn is_procedure_marker(p: &FunctionDefinitionSetParam) -> bool {
     matches!(p.name.0.as_slice(), [part] if part.as_ident().is_some_and(|i| i.value == crate::syntax::PROCEDURE_MARKER))
 }
 
+/// Whether CREATE FUNCTION declares a set result (SETOF or TABLE).
+fn cf_returns_set(cf: &CreateFunction) -> bool {
+    matches!(
+        &cf.return_type,
+        Some(FunctionReturnType::SetOf(_))
+            | Some(FunctionReturnType::DataType(sqlparser::ast::DataType::Table(Some(_))))
+    )
+}
+
+/// The attributes of CREATE FUNCTION that come as marked SET options (see
+/// `syntax::rewrite_function_attributes`).
+#[derive(Default)]
+struct Attributes {
+    leakproof: bool,
+    cost: Option<f32>,
+    rows: Option<f32>,
+}
+
+impl Attributes {
+    /// Takes `p` if it is a marked attribute (false for a real setting).
+    fn take(&mut self, p: &FunctionDefinitionSetParam, procedure: bool) -> PgResult<bool> {
+        let [part] = p.name.0.as_slice() else {
+            return Ok(false);
+        };
+        let Some(name) = part
+            .as_ident()
+            .and_then(|i| i.value.strip_prefix(crate::syntax::ATTRIBUTE_MARKER))
+        else {
+            return Ok(false);
+        };
+        if procedure {
+            return Err(PgError::new(
+                SqlState::InvalidFunctionDefinition,
+                "invalid attribute in procedure definition",
+            ));
+        }
+        let value = match &p.value {
+            FunctionSetValue::Values(v) => v.first(),
+            _ => None,
+        };
+        match (name, value) {
+            ("leakproof", Some(v)) => self.leakproof = v.to_string() == "'on'",
+            ("cost", Some(v)) => self.cost = Some(positive(v, "COST")?),
+            ("rows", Some(v)) => self.rows = Some(positive(v, "ROWS")?),
+            _ => {
+                return Err(PgError::feature_not_supported(
+                    "window functions in SQL and PL/pgSQL",
+                ));
+            }
+        }
+        Ok(true)
+    }
+}
+
 /// A function's `SET name = value` / `SET name FROM CURRENT` clause: the
 /// setting's name and value (None: `TO DEFAULT`), checked as SET would.
 fn set_param(
@@ -241,9 +295,25 @@ pub(crate) fn create_function(session: &mut Session, cf: &CreateFunction) -> PgR
         ));
     }
     let mut config = Vec::new();
+    let mut attributes = Attributes::default();
     for p in cf.set_params.iter().filter(|p| !is_procedure_marker(p)) {
+        if attributes.take(p, procedure)? {
+            continue;
+        }
         let (name, value) = set_param(session, p)?;
         set_config(&mut config, &name, value);
+    }
+    if attributes.rows.is_some() && !cf_returns_set(cf) {
+        return Err(PgError::new(
+            SqlState::InvalidParameterValue,
+            "ROWS is not applicable when function does not return a set",
+        ));
+    }
+    if attributes.leakproof && !session.is_superuser {
+        return Err(PgError::new(
+            SqlState::InsufficientPrivilege,
+            "only superuser can define a leakproof function",
+        ));
     }
     let language = cf
         .language
@@ -485,6 +555,9 @@ pub(crate) fn create_function(session: &mut Session, cf: &CreateFunction) -> PgR
                 security_definer,
                 parallel,
                 config,
+                leakproof: attributes.leakproof,
+                cost: attributes.cost.unwrap_or(100.0),
+                rows: attributes.rows.unwrap_or(if retset { 1000.0 } else { 0.0 }),
                 ..old
             };
             crate::xact::with_write(session, |env, w| {
@@ -512,10 +585,10 @@ pub(crate) fn create_function(session: &mut Session, cf: &CreateFunction) -> PgR
                 language: language_oid,
                 kind: if procedure { 'p' } else { 'f' },
                 retset,
-                cost: 100.0,
-                rows: if retset { 1000.0 } else { 0.0 },
+                cost: attributes.cost.unwrap_or(100.0),
+                rows: attributes.rows.unwrap_or(if retset { 1000.0 } else { 0.0 }),
                 security_definer,
-                leakproof: false,
+                leakproof: attributes.leakproof,
                 parallel,
                 config,
             };
