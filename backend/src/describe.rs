@@ -71,8 +71,9 @@ pub fn catalog_text(session: &mut Session, what: CatalogText<'_>) -> PgResult<Op
                 false => ty,
             })
         })),
-        CatalogText::FunctionArguments(oid) => Ok(function(session, oid)?
-            .map(|f| function_arguments(&f, |m| m != 't'))),
+        CatalogText::FunctionArguments(oid) => {
+            Ok(function(session, oid)?.map(|f| function_arguments(&f, |m| m != 't')))
+        }
     }
 }
 
@@ -84,7 +85,10 @@ fn function_arguments(f: &ProcRow, keep: impl Fn(char) -> bool) -> String {
         true => (&f.arg_types, vec!['i'; f.arg_types.len()]),
         false => (&f.all_arg_types, f.arg_modes.clone()),
     };
-    let inputs = modes.iter().filter(|m| matches!(m, 'i' | 'b' | 'v')).count();
+    let inputs = modes
+        .iter()
+        .filter(|m| matches!(m, 'i' | 'b' | 'v'))
+        .count();
     let first_default = inputs.saturating_sub(f.arg_defaults.len());
     let mut input = 0;
     let mut out = Vec::new();

@@ -987,7 +987,9 @@ fn rewrite_procedures(mut tokens: Vec<TokenWithSpan>) -> Vec<TokenWithSpan> {
         }
         let kind_at = match sig.as_slice() {
             [_, or, replace, kind, ..]
-                if create && word_is(&tokens[*or], "or") && word_is(&tokens[*replace], "replace") =>
+                if create
+                    && word_is(&tokens[*or], "or")
+                    && word_is(&tokens[*replace], "replace") =>
             {
                 *kind
             }
@@ -1041,7 +1043,10 @@ fn rewrite_procedures(mut tokens: Vec<TokenWithSpan>) -> Vec<TokenWithSpan> {
             TokenWithSpan::new(space(), Span::empty()),
             TokenWithSpan::new(word("SET", Keyword::SET, false), Span::empty()),
             TokenWithSpan::new(space(), Span::empty()),
-            TokenWithSpan::new(word(PROCEDURE_MARKER, Keyword::NoKeyword, true), Span::empty()),
+            TokenWithSpan::new(
+                word(PROCEDURE_MARKER, Keyword::NoKeyword, true),
+                Span::empty(),
+            ),
             TokenWithSpan::new(space(), Span::empty()),
             TokenWithSpan::new(word("TO", Keyword::TO, false), Span::empty()),
             TokenWithSpan::new(space(), Span::empty()),
@@ -1123,14 +1128,29 @@ fn rewrite_function_attributes(mut tokens: Vec<TokenWithSpan>) -> Vec<TokenWithS
             }
             let next = sig.get(k + 1).map(|&i| &tokens[i]);
             if word_is(t, "not") && next.is_some_and(|n| word_is(n, "leakproof")) {
-                found.push((sig[k], sig[k + 1], "leakproof", Token::SingleQuotedString("off".into())));
+                found.push((
+                    sig[k],
+                    sig[k + 1],
+                    "leakproof",
+                    Token::SingleQuotedString("off".into()),
+                ));
                 k += 2;
                 continue;
             }
             if word_is(t, "leakproof") {
-                found.push((sig[k], sig[k], "leakproof", Token::SingleQuotedString("on".into())));
+                found.push((
+                    sig[k],
+                    sig[k],
+                    "leakproof",
+                    Token::SingleQuotedString("on".into()),
+                ));
             } else if word_is(t, "window") {
-                found.push((sig[k], sig[k], "window", word("DEFAULT", Keyword::DEFAULT, false)));
+                found.push((
+                    sig[k],
+                    sig[k],
+                    "window",
+                    word("DEFAULT", Keyword::DEFAULT, false),
+                ));
             } else if (word_is(t, "cost") || word_is(t, "rows"))
                 && let Some(Token::Number(n, long)) = next.map(|n| &n.token)
             {
@@ -1147,7 +1167,11 @@ fn rewrite_function_attributes(mut tokens: Vec<TokenWithSpan>) -> Vec<TokenWithS
                 TokenWithSpan::new(word("SET", Keyword::SET, false), span),
                 TokenWithSpan::new(space(), span),
                 TokenWithSpan::new(
-                    word(&format!("{ATTRIBUTE_MARKER}{name}"), Keyword::NoKeyword, true),
+                    word(
+                        &format!("{ATTRIBUTE_MARKER}{name}"),
+                        Keyword::NoKeyword,
+                        true,
+                    ),
                     span,
                 ),
                 TokenWithSpan::new(space(), span),
@@ -1167,7 +1191,11 @@ fn rewrite_function_attributes(mut tokens: Vec<TokenWithSpan>) -> Vec<TokenWithS
 /// `mode name type`.
 fn rewrite_arg_modes(mut tokens: Vec<TokenWithSpan>) -> Vec<TokenWithSpan> {
     let word_is = |t: &TokenWithSpan, w: &str| matches!(&t.token, Token::Word(x) if x.quote_style.is_none() && x.value.eq_ignore_ascii_case(w));
-    let is_mode = |t: &TokenWithSpan| ["in", "out", "inout", "variadic"].iter().any(|m| word_is(t, m));
+    let is_mode = |t: &TokenWithSpan| {
+        ["in", "out", "inout", "variadic"]
+            .iter()
+            .any(|m| word_is(t, m))
+    };
     let significant = |t: &TokenWithSpan| !matches!(t.token, Token::Whitespace(_) | Token::EOF);
     for start in statement_starts(&tokens) {
         if !word_is(&tokens[start], "create") {
@@ -1177,10 +1205,17 @@ fn rewrite_arg_modes(mut tokens: Vec<TokenWithSpan>) -> Vec<TokenWithSpan> {
             .find(|&i| tokens[i].token == Token::SemiColon || tokens[i].token == Token::EOF)
             .unwrap_or(tokens.len());
         let sig: Vec<usize> = (start..end).filter(|&i| significant(&tokens[i])).collect();
-        let Some(kind) = sig.iter().take(4).position(|&i| word_is(&tokens[i], "function")) else {
+        let Some(kind) = sig
+            .iter()
+            .take(4)
+            .position(|&i| word_is(&tokens[i], "function"))
+        else {
             continue;
         };
-        let Some(open) = sig[kind..].iter().position(|&i| tokens[i].token == Token::LParen) else {
+        let Some(open) = sig[kind..]
+            .iter()
+            .position(|&i| tokens[i].token == Token::LParen)
+        else {
             continue;
         };
         let mut depth = 0usize;

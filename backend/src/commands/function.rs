@@ -180,7 +180,9 @@ fn cf_returns_set(cf: &CreateFunction) -> bool {
     matches!(
         &cf.return_type,
         Some(FunctionReturnType::SetOf(_))
-            | Some(FunctionReturnType::DataType(sqlparser::ast::DataType::Table(Some(_))))
+            | Some(FunctionReturnType::DataType(
+                sqlparser::ast::DataType::Table(Some(_))
+            ))
     )
 }
 
@@ -286,8 +288,7 @@ pub(crate) fn create_function(session: &mut Session, cf: &CreateFunction) -> PgR
         false => ("function", "CREATE FUNCTION"),
     };
     crate::xact::check_writable(session, tag)?;
-    if procedure
-        && (cf.behavior.is_some() || cf.called_on_null.is_some() || cf.parallel.is_some())
+    if procedure && (cf.behavior.is_some() || cf.called_on_null.is_some() || cf.parallel.is_some())
     {
         return Err(PgError::new(
             SqlState::InvalidFunctionDefinition,
@@ -776,7 +777,10 @@ fn lookup_routine(
         [n] => (None, n.clone()),
         _ => {
             return Err(PgError::syntax(
-                format!("improper qualified name (too many dotted names): {}", parts.join(".")),
+                format!(
+                    "improper qualified name (too many dotted names): {}",
+                    parts.join(".")
+                ),
                 None,
             ));
         }
@@ -836,7 +840,11 @@ fn lookup_routine(
             if mismatch {
                 return Err(PgError::new(
                     SqlState::WrongObjectType,
-                    format!("{}({}) is not a {what}", row.name, sig(&row.arg_types).join(", ")),
+                    format!(
+                        "{}({}) is not a {what}",
+                        row.name,
+                        sig(&row.arg_types).join(", ")
+                    ),
                 ));
             }
             Ok((tid, row))
@@ -853,9 +861,10 @@ fn lookup_routine(
 
 /// A positive number of an ALTER FUNCTION's COST or ROWS.
 fn positive(e: &sqlparser::ast::Expr, what: &str) -> PgResult<f32> {
-    let v: f64 = e.to_string().parse().map_err(|_| {
-        PgError::syntax(format!("syntax error at or near \"{e}\""), None)
-    })?;
+    let v: f64 = e
+        .to_string()
+        .parse()
+        .map_err(|_| PgError::syntax(format!("syntax error at or near \"{e}\""), None))?;
     if v <= 0.0 {
         return Err(PgError::new(
             SqlState::InvalidParameterValue,
@@ -956,9 +965,7 @@ pub(crate) fn alter_function(
         }
         AlterFunctionOperation::Actions { actions, .. } => {
             for a in actions {
-                if row.kind == 'p'
-                    && !matches!(a, A::Security { .. } | A::Set(_) | A::Reset(_))
-                {
+                if row.kind == 'p' && !matches!(a, A::Security { .. } | A::Set(_) | A::Reset(_)) {
                     return Err(PgError::new(
                         SqlState::InvalidFunctionDefinition,
                         "invalid attribute in procedure definition",

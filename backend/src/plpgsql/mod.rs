@@ -297,12 +297,9 @@ fn call_inner(
     if let Ok(saved) = restore {
         for (name, value) in saved.into_iter().rev() {
             // Put back what it was; a value that was valid stays valid.
-            let _ = session.settings.set(
-                &name,
-                &value,
-                types::guc::GucSource::Session,
-                true,
-            );
+            let _ = session
+                .settings
+                .set(&name, &value, types::guc::GucSource::Session, true);
         }
     }
     session.tx.stmt_snapshot = saved_snapshot;
@@ -320,18 +317,14 @@ fn apply_config(session: &mut Session, config: &[String]) -> PgResult<Vec<(Strin
         };
         let old = session.settings.show(name).unwrap_or_default();
         let superuser = session.is_superuser;
-        if let Err(e) =
-            session
-                .settings
-                .set(name, value, types::guc::GucSource::Session, superuser)
+        if let Err(e) = session
+            .settings
+            .set(name, value, types::guc::GucSource::Session, superuser)
         {
             for (name, value) in saved.iter().rev() {
-                let _ = session.settings.set(
-                    name,
-                    value,
-                    types::guc::GucSource::Session,
-                    true,
-                );
+                let _ = session
+                    .settings
+                    .set(name, value, types::guc::GucSource::Session, true);
             }
             return Err(e);
         }

@@ -38,8 +38,8 @@ impl Analyzer<'_> {
                 "CALL takes one procedure call",
             ));
         };
-        let mut sub = Analyzer::new(&text, &self.param_types, self.fixed_params)
-            .with_catalog(self.catalog);
+        let mut sub =
+            Analyzer::new(&text, &self.param_types, self.fixed_params).with_catalog(self.catalog);
         if let Some(v) = self.variables {
             sub = sub.with_variables(v);
         }
