@@ -14,6 +14,16 @@
 //!    caller's transaction; a block with EXCEPTION handlers runs as a
 //!    subtransaction (an internal savepoint).
 //! 4. `DO $$ ... $$` runs an anonymous block the same way ([`do_block`]).
+//! 5. A procedure is called by CALL, planned as its FROM function
+//!    (`planner::analyze::call`), and lands in [`call`] too: the values
+//!    CALL gives for its OUT arguments are dropped, its SET clauses
+//!    (`proconfig`, as for any function) hold during the call. A top-level
+//!    CALL or DO outside a transaction block sets
+//!    `Session::nonatomic_call`, which only the procedure it names (or the
+//!    block) takes: its COMMIT and ROLLBACK end the transaction and start
+//!    the next (outside EXCEPTION blocks, whose subtransaction would be
+//!    cut), and a CALL statement of its body hands that on. Elsewhere they
+//!    are 2D000 `invalid transaction termination`, as in PostgreSQL.
 //!
 //! Plans: each call parses its body and plans a statement on first use,
 //! then reuses that plan (kept by the statement's place in the body) while
