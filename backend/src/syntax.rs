@@ -982,6 +982,33 @@ fn rewrite_procedures(mut tokens: Vec<TokenWithSpan>) -> Vec<TokenWithSpan> {
             .collect();
         let create = word_is(&tokens[start], "create");
         let alter = word_is(&tokens[start], "alter");
+        // DROP ROUTINE a, b: DROP FUNCTION "<marker>", a, b.
+        if word_is(&tokens[start], "drop")
+            && let Some(&kind) = sig.get(1)
+            && word_is(&tokens[kind], "routine")
+        {
+            let span = tokens[kind].span;
+            tokens[kind].token = word("FUNCTION", Keyword::FUNCTION, false);
+            // After IF EXISTS, if any.
+            let at = match (sig.get(2), sig.get(3)) {
+                (Some(&i), Some(&e))
+                    if word_is(&tokens[i], "if") && word_is(&tokens[e], "exists") =>
+                {
+                    e
+                }
+                _ => kind,
+            };
+            let marker = [
+                TokenWithSpan::new(space(), span),
+                TokenWithSpan::new(
+                    word(ROUTINE_MARKER, Keyword::NoKeyword, true),
+                    Span::empty(),
+                ),
+                TokenWithSpan::new(Token::Comma, Span::empty()),
+            ];
+            tokens.splice(at + 1..at + 1, marker);
+            continue;
+        }
         if !create && !alter {
             continue;
         }

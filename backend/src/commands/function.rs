@@ -602,23 +602,28 @@ pub(crate) fn create_function(session: &mut Session, cf: &CreateFunction) -> PgR
     }
 }
 
-/// DROP FUNCTION [IF EXISTS] name [(argtypes)] [, ...].
+/// DROP FUNCTION [IF EXISTS] name [(argtypes)] [, ...], or DROP ROUTINE
+/// (its first name the routine marker, see `syntax::rewrite_procedures`).
 pub(crate) fn drop_function(session: &mut Session, df: &DropFunction) -> PgResult<Outcome> {
-    drop_routines(session, &df.func_desc, df.if_exists, false)
+    match df.func_desc.split_first() {
+        Some((first, rest)) if matches!(first.name.0.as_slice(), [p] if p.as_ident().is_some_and(|i| i.value == crate::syntax::ROUTINE_MARKER)) => {
+            drop_routines(session, rest, df.if_exists, RoutineKind::Routine)
+        }
+        _ => drop_routines(session, &df.func_desc, df.if_exists, RoutineKind::Function),
+    }
 }
 
-/// DROP FUNCTION or (`procedure`) DROP PROCEDURE [IF EXISTS] name [(argtypes)] [, ...].
+/// DROP FUNCTION, PROCEDURE or ROUTINE [IF EXISTS] name [(argtypes)] [, ...].
 pub(crate) fn drop_routines(
     session: &mut Session,
     descs: &[sqlparser::ast::FunctionDesc],
     if_exists: bool,
-    procedure: bool,
+    kind: RoutineKind,
 ) -> PgResult<Outcome> {
-    let (what, tag) = match procedure {
-        true => ("procedure", "DROP PROCEDURE"),
-        false => ("function", "DROP FUNCTION"),
-    };
-    crate::xact::check_writable(session, tag)?;
+    let what = kind.word();
+    let missing = kind.missing_word();
+    let tag = format!("DROP {}", what.to_uppercase());
+    crate::xact::check_writable(session, &tag)?;
     let mut rows = Vec::new();
     for f in descs {
         let (schema, name) = split_name(&f.name)?;
@@ -645,7 +650,8 @@ pub(crate) fn drop_routines(
             .filter(|(_, row)| wanted.as_ref().is_none_or(|w| *w == row.arg_types))
             .collect();
         if let [(_, row)] = found.as_slice()
-            && (row.kind == 'p') != procedure
+            && kind != RoutineKind::Routine
+            && (row.kind == 'p') != (kind == RoutineKind::Procedure)
         {
             return Err(PgError::new(
                 SqlState::WrongObjectType,
@@ -687,8 +693,8 @@ pub(crate) fn drop_routines(
                 return Err(PgError::new(
                     SqlState::UndefinedFunction,
                     match &sig {
-                        Some(s) => format!("{what} {name}({s}) does not exist"),
-                        None => format!("could not find a {what} named \"{name}\""),
+                        Some(s) => format!("{missing} {name}({s}) does not exist"),
+                        None => format!("could not find a {missing} named \"{name}\""),
                     },
                 ));
             }
@@ -709,7 +715,7 @@ pub(crate) fn drop_routines(
         CatalogWriter { env, db_oid: db }.delete_rows(&rows, w)
     })?;
     catalog_changed(session);
-    Ok(Outcome::Command(tag.into()))
+    Ok(Outcome::Command(tag))
 }
 
 /// `DO [LANGUAGE plpgsql] 'code'`: runs an anonymous PL/pgSQL block.
@@ -747,7 +753,7 @@ pub(crate) fn do_statement(session: &mut Session, text: &str) -> PgResult<Outcom
 /// Which routines an ALTER names: ALTER FUNCTION, ALTER PROCEDURE or ALTER
 /// ROUTINE (either).
 #[derive(Clone, Copy, PartialEq, Eq)]
-enum RoutineKind {
+pub(crate) enum RoutineKind {
     Function,
     Procedure,
     Routine,
@@ -761,6 +767,15 @@ impl RoutineKind {
             RoutineKind::Routine => "routine",
         }
     }
+
+    /// The word of its "does not exist" errors (PostgreSQL says "function"
+    /// for a routine there).
+    fn missing_word(self) -> &'static str {
+        match self {
+            RoutineKind::Routine => "function",
+            other => other.word(),
+        }
+    }
 }
 
 /// The one routine `name(args)` (or the one named `name`) of `kind`: its
@@ -772,6 +787,7 @@ fn lookup_routine(
     kind: RoutineKind,
 ) -> PgResult<(storage::page::ItemPointer, ProcRow)> {
     let what = kind.word();
+    let missing = kind.missing_word();
     let (schema, name) = match parts {
         [s, n] => (Some(s.clone()), n.clone()),
         [n] => (None, n.clone()),
@@ -826,8 +842,8 @@ fn lookup_routine(
         0 => Err(PgError::new(
             SqlState::UndefinedFunction,
             match &wanted {
-                Some(w) => format!("{what} {name}({}) does not exist", sig(w).join(", ")),
-                None => format!("could not find a {what} named \"{name}\""),
+                Some(w) => format!("{missing} {name}({}) does not exist", sig(w).join(", ")),
+                None => format!("could not find a {missing} named \"{name}\""),
             },
         )),
         1 => {

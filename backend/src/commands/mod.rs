@@ -90,7 +90,12 @@ pub fn ddl_statement(
             if_exists,
             proc_desc,
             ..
-        } => function::drop_routines(session, proc_desc, *if_exists, true),
+        } => function::drop_routines(
+            session,
+            proc_desc,
+            *if_exists,
+            function::RoutineKind::Procedure,
+        ),
         Statement::AlterFunction(af) => function::alter_function(session, af),
         Statement::CreateTrigger(ct) => trigger::create_trigger(session, ct),
         Statement::DropTrigger(dt) => trigger::drop_trigger(session, dt),
