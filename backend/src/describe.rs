@@ -57,24 +57,73 @@ pub fn catalog_text(session: &mut Session, what: CatalogText<'_>) -> PgResult<Op
         CatalogText::RelationPublishable(oid) => {
             crate::commands::publication::publishable(session, oid)
         }
-        CatalogText::FunctionResult(oid) => {
-            Ok(function(session, oid)?.map(|f| types::oid::format_type(f.ret_type, -1)))
-        }
-        CatalogText::FunctionArguments(oid) => Ok(function(session, oid)?.map(|f| {
-            f.arg_types
-                .iter()
-                .enumerate()
-                .map(|(i, &t)| {
-                    let ty = types::oid::format_type(t, -1);
-                    match f.arg_names.get(i).filter(|n| !n.is_empty()) {
-                        Some(n) => format!("{} {ty}", quote_ident(n)),
-                        None => ty,
-                    }
-                })
-                .collect::<Vec<_>>()
-                .join(", ")
+        CatalogText::FunctionResult(oid) => Ok(function(session, oid)?.and_then(|f| {
+            // A procedure has no result; RETURNS TABLE and SETOF show as written.
+            if f.kind == 'p' {
+                return None;
+            }
+            if f.arg_modes.contains(&'t') {
+                return Some(format!("TABLE({})", function_arguments(&f, |m| m == 't')));
+            }
+            let ty = types::oid::format_type(f.ret_type, -1);
+            Some(match f.retset {
+                true => format!("SETOF {ty}"),
+                false => ty,
+            })
         })),
+        CatalogText::FunctionArguments(oid) => {
+            Ok(function(session, oid)?.map(|f| function_arguments(&f, |m| m != 't')))
+        }
     }
+}
+
+/// `pg_get_function_arguments`: the arguments whose mode `keep` takes, with
+/// their modes (IN only for a procedure's, as PostgreSQL marks them there),
+/// names, types and defaults.
+fn function_arguments(f: &ProcRow, keep: impl Fn(char) -> bool) -> String {
+    let (types, modes): (&[u32], Vec<char>) = match f.arg_modes.is_empty() {
+        true => (&f.arg_types, vec!['i'; f.arg_types.len()]),
+        false => (&f.all_arg_types, f.arg_modes.clone()),
+    };
+    let inputs = modes
+        .iter()
+        .filter(|m| matches!(m, 'i' | 'b' | 'v'))
+        .count();
+    let first_default = inputs.saturating_sub(f.arg_defaults.len());
+    let mut input = 0;
+    let mut out = Vec::new();
+    for (i, (&t, &m)) in types.iter().zip(&modes).enumerate() {
+        let is_input = matches!(m, 'i' | 'b' | 'v');
+        let default = match is_input {
+            true => {
+                input += 1;
+                (input > first_default)
+                    .then(|| f.arg_defaults.get(input - 1 - first_default))
+                    .flatten()
+            }
+            false => None,
+        };
+        if !keep(m) {
+            continue;
+        }
+        let mode = match m {
+            'o' => "OUT ",
+            'b' => "INOUT ",
+            'v' => "VARIADIC ",
+            'i' if f.kind == 'p' => "IN ",
+            _ => "",
+        };
+        let ty = types::oid::format_type(t, -1);
+        let mut text = match f.arg_names.get(i).filter(|n| !n.is_empty()) {
+            Some(n) => format!("{mode}{} {ty}", quote_ident(n)),
+            None => format!("{mode}{ty}"),
+        };
+        if let Some(d) = default {
+            text.push_str(&format!(" DEFAULT {d}"));
+        }
+        out.push(text);
+    }
+    out.join(", ")
 }
 
 /// `pg_partition_tree`: see [`executor::ExecContext::partition_tree`].

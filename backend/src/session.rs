@@ -85,6 +85,11 @@ pub struct Session {
     /// A statement of the implicit block left its transaction open for the
     /// next one.
     implicit_block_open: bool,
+    /// Set by a top-level CALL (or DO) outside any transaction block, or by
+    /// a CALL statement of a procedure that may itself commit, and taken by
+    /// the procedure it calls: that procedure may COMMIT and ROLLBACK
+    /// (PostgreSQL's non-atomic execution context).
+    pub nonatomic_call: bool,
     /// NOTICE/WARNING messages waiting to be sent: (severity, sqlstate,
     /// text, detail).
     pub notices: Vec<(&'static str, &'static str, String, Option<String>)>,
@@ -164,6 +169,7 @@ impl Session {
             implicit_xact: false,
             implicit_block: false,
             implicit_block_open: false,
+            nonatomic_call: false,
             notices: Vec::new(),
             after_triggers: Vec::new(),
             storage,
@@ -198,6 +204,13 @@ impl Session {
         let timeout_ms = self.settings.get_int("statement_timeout").unwrap_or(0);
         self.deadline =
             (timeout_ms > 0).then(|| Instant::now() + Duration::from_millis(timeout_ms as u64));
+    }
+
+    /// Whether a statement about to run at top level may end transactions
+    /// inside a procedure it calls: not in a transaction block (explicit,
+    /// or the implicit one of several statements in one Query).
+    pub fn may_control_transactions(&self) -> bool {
+        self.xact == XactState::Idle && self.implicit_xact && !self.implicit_block
     }
 
     /// Called after each statement that succeeded: ends the implicit transaction

@@ -27,6 +27,9 @@ pub fn parse(sql: &str) -> PgResult<Vec<Statement>> {
     let tokens = rewrite_copy_options(tokens);
     let tokens = rewrite_vacuum_analyze(tokens);
     let tokens = rewrite_partition_opclasses(tokens);
+    let tokens = rewrite_procedures(tokens);
+    let tokens = rewrite_arg_modes(tokens);
+    let tokens = rewrite_function_attributes(tokens);
     let tokens = rewrite_text_statements(tokens);
     let tokens = rewrite_trigger_args(tokens);
     let tokens = rewrite_isnull(tokens);
@@ -957,6 +960,350 @@ fn rewrite_text_statements(mut tokens: Vec<TokenWithSpan>) -> Vec<TokenWithSpan>
     tokens
 }
 
+/// The SET option that marks a CREATE FUNCTION made of `CREATE PROCEDURE`,
+/// and the first name part that marks an ALTER FUNCTION made of `ALTER
+/// PROCEDURE` (see [`rewrite_procedures`]).
+pub const PROCEDURE_MARKER: &str = "\u{1}procedure";
+/// The first name part of an ALTER FUNCTION made of `ALTER ROUTINE`.
+pub const ROUTINE_MARKER: &str = "\u{1}routine";
+
+/// sqlparser reads PostgreSQL's CREATE PROCEDURE as SQL Server's and has
+/// no ALTER PROCEDURE: `CREATE [OR REPLACE] PROCEDURE name (args) ...`
+/// becomes `CREATE ... FUNCTION name (args) SET "<marker>" TO DEFAULT ...`
+/// (a procedure has no RETURNS, which then is the syntax error it is), and
+/// `ALTER PROCEDURE | ROUTINE name ...` becomes `ALTER FUNCTION
+/// "<marker>".name ...`; the commands take the markers out.
+fn rewrite_procedures(mut tokens: Vec<TokenWithSpan>) -> Vec<TokenWithSpan> {
+    let word_is = |t: &TokenWithSpan, w: &str| matches!(&t.token, Token::Word(x) if x.quote_style.is_none() && x.value.eq_ignore_ascii_case(w));
+    let significant = |t: &TokenWithSpan| !matches!(t.token, Token::Whitespace(_) | Token::EOF);
+    if !tokens
+        .iter()
+        .any(|t| word_is(t, "procedure") || word_is(t, "routine"))
+    {
+        return tokens;
+    }
+    let word = |value: &str, keyword, quoted: bool| {
+        Token::Word(Word {
+            value: value.into(),
+            quote_style: quoted.then_some('"'),
+            keyword,
+        })
+    };
+    let space = || Token::Whitespace(sqlparser::tokenizer::Whitespace::Space);
+    for start in statement_starts(&tokens).into_iter().rev() {
+        let sig: Vec<usize> = (start..tokens.len())
+            .filter(|&i| significant(&tokens[i]))
+            .take(4)
+            .collect();
+        let create = word_is(&tokens[start], "create");
+        let alter = word_is(&tokens[start], "alter");
+        // DROP ROUTINE a, b: DROP FUNCTION "<marker>", a, b.
+        if word_is(&tokens[start], "drop")
+            && let Some(&kind) = sig.get(1)
+            && word_is(&tokens[kind], "routine")
+        {
+            let span = tokens[kind].span;
+            tokens[kind].token = word("FUNCTION", Keyword::FUNCTION, false);
+            // After IF EXISTS, if any.
+            let at = match (sig.get(2), sig.get(3)) {
+                (Some(&i), Some(&e))
+                    if word_is(&tokens[i], "if") && word_is(&tokens[e], "exists") =>
+                {
+                    e
+                }
+                _ => kind,
+            };
+            let marker = [
+                TokenWithSpan::new(space(), span),
+                TokenWithSpan::new(
+                    word(ROUTINE_MARKER, Keyword::NoKeyword, true),
+                    Span::empty(),
+                ),
+                TokenWithSpan::new(Token::Comma, Span::empty()),
+            ];
+            tokens.splice(at + 1..at + 1, marker);
+            continue;
+        }
+        if !create && !alter {
+            continue;
+        }
+        let kind_at = match sig.as_slice() {
+            [_, or, replace, kind, ..]
+                if create
+                    && word_is(&tokens[*or], "or")
+                    && word_is(&tokens[*replace], "replace") =>
+            {
+                *kind
+            }
+            [_, kind, ..] => *kind,
+            _ => continue,
+        };
+        let marker = if word_is(&tokens[kind_at], "procedure") {
+            PROCEDURE_MARKER
+        } else if alter && word_is(&tokens[kind_at], "routine") {
+            ROUTINE_MARKER
+        } else {
+            continue;
+        };
+        let span = tokens[kind_at].span;
+        tokens[kind_at].token = word("FUNCTION", Keyword::FUNCTION, false);
+        if alter {
+            let marker_tokens = [
+                TokenWithSpan::new(space(), span),
+                TokenWithSpan::new(word(marker, Keyword::NoKeyword, true), Span::empty()),
+                TokenWithSpan::new(Token::Period, Span::empty()),
+            ];
+            tokens.splice(kind_at + 1..kind_at + 1, marker_tokens);
+            continue;
+        }
+        // After the argument list: the first parenthesis and its match.
+        let end = (start..tokens.len())
+            .find(|&i| tokens[i].token == Token::SemiColon || tokens[i].token == Token::EOF)
+            .unwrap_or(tokens.len());
+        let Some(open) = (kind_at..end).find(|&i| tokens[i].token == Token::LParen) else {
+            continue;
+        };
+        let mut depth = 0usize;
+        let mut close = None;
+        for (i, t) in tokens.iter().enumerate().take(end).skip(open) {
+            match t.token {
+                Token::LParen => depth += 1,
+                Token::RParen => {
+                    depth -= 1;
+                    if depth == 0 {
+                        close = Some(i);
+                        break;
+                    }
+                }
+                _ => {}
+            }
+        }
+        let Some(close) = close else {
+            continue;
+        };
+        let set = [
+            TokenWithSpan::new(space(), Span::empty()),
+            TokenWithSpan::new(word("SET", Keyword::SET, false), Span::empty()),
+            TokenWithSpan::new(space(), Span::empty()),
+            TokenWithSpan::new(
+                word(PROCEDURE_MARKER, Keyword::NoKeyword, true),
+                Span::empty(),
+            ),
+            TokenWithSpan::new(space(), Span::empty()),
+            TokenWithSpan::new(word("TO", Keyword::TO, false), Span::empty()),
+            TokenWithSpan::new(space(), Span::empty()),
+            TokenWithSpan::new(word("DEFAULT", Keyword::DEFAULT, false), Span::empty()),
+        ];
+        tokens.splice(close + 1..close + 1, set);
+    }
+    tokens
+}
+
+/// The first character of the names of the SET options that carry the
+/// attributes of CREATE FUNCTION sqlparser does not read (see
+/// [`rewrite_function_attributes`]).
+pub const ATTRIBUTE_MARKER: char = '\u{1}';
+
+/// sqlparser's CREATE FUNCTION has no `[NOT] LEAKPROOF`, `COST n`, `ROWS n`
+/// nor `WINDOW`: after the argument list (and before a `RETURN` or `BEGIN
+/// ATOMIC` body) each becomes `SET "<marker>name" TO value` (`'on'` /
+/// `'off'`, the number, DEFAULT), which the command reads back.
+fn rewrite_function_attributes(mut tokens: Vec<TokenWithSpan>) -> Vec<TokenWithSpan> {
+    let word_is = |t: &TokenWithSpan, w: &str| matches!(&t.token, Token::Word(x) if x.quote_style.is_none() && x.value.eq_ignore_ascii_case(w));
+    let significant = |t: &TokenWithSpan| !matches!(t.token, Token::Whitespace(_) | Token::EOF);
+    if !tokens.iter().any(|t| {
+        ["leakproof", "cost", "rows", "window"]
+            .iter()
+            .any(|w| word_is(t, w))
+    }) {
+        return tokens;
+    }
+    let word = |value: &str, keyword, quoted: bool| {
+        Token::Word(Word {
+            value: value.into(),
+            quote_style: quoted.then_some('"'),
+            keyword,
+        })
+    };
+    let space = || Token::Whitespace(sqlparser::tokenizer::Whitespace::Space);
+    for start in statement_starts(&tokens).into_iter().rev() {
+        if !word_is(&tokens[start], "create") {
+            continue;
+        }
+        let end = (start..tokens.len())
+            .find(|&i| tokens[i].token == Token::SemiColon || tokens[i].token == Token::EOF)
+            .unwrap_or(tokens.len());
+        let sig: Vec<usize> = (start..end).filter(|&i| significant(&tokens[i])).collect();
+        let Some(kind) = sig
+            .iter()
+            .take(4)
+            .position(|&i| word_is(&tokens[i], "function"))
+        else {
+            continue;
+        };
+        let Some(open) = sig[kind..]
+            .iter()
+            .position(|&i| tokens[i].token == Token::LParen)
+            .map(|p| kind + p)
+        else {
+            continue;
+        };
+        // Past the argument list, at depth 0: (first, last, name, value).
+        let mut depth = 0usize;
+        let mut k = open;
+        while k < sig.len() {
+            match tokens[sig[k]].token {
+                Token::LParen => depth += 1,
+                Token::RParen => depth = depth.saturating_sub(1),
+                _ => {}
+            }
+            k += 1;
+            if depth == 0 {
+                break;
+            }
+        }
+        let mut found: Vec<(usize, usize, &str, Token)> = Vec::new();
+        while k < sig.len() {
+            let t = &tokens[sig[k]];
+            if word_is(t, "return") || word_is(t, "begin") {
+                break;
+            }
+            let next = sig.get(k + 1).map(|&i| &tokens[i]);
+            if word_is(t, "not") && next.is_some_and(|n| word_is(n, "leakproof")) {
+                found.push((
+                    sig[k],
+                    sig[k + 1],
+                    "leakproof",
+                    Token::SingleQuotedString("off".into()),
+                ));
+                k += 2;
+                continue;
+            }
+            if word_is(t, "leakproof") {
+                found.push((
+                    sig[k],
+                    sig[k],
+                    "leakproof",
+                    Token::SingleQuotedString("on".into()),
+                ));
+            } else if word_is(t, "window") {
+                found.push((
+                    sig[k],
+                    sig[k],
+                    "window",
+                    word("DEFAULT", Keyword::DEFAULT, false),
+                ));
+            } else if (word_is(t, "cost") || word_is(t, "rows"))
+                && let Some(Token::Number(n, long)) = next.map(|n| &n.token)
+            {
+                let name = if word_is(t, "cost") { "cost" } else { "rows" };
+                found.push((sig[k], sig[k + 1], name, Token::Number(n.clone(), *long)));
+                k += 2;
+                continue;
+            }
+            k += 1;
+        }
+        for (first, last, name, value) in found.into_iter().rev() {
+            let span = tokens[first].span;
+            let set = [
+                TokenWithSpan::new(word("SET", Keyword::SET, false), span),
+                TokenWithSpan::new(space(), span),
+                TokenWithSpan::new(
+                    word(
+                        &format!("{ATTRIBUTE_MARKER}{name}"),
+                        Keyword::NoKeyword,
+                        true,
+                    ),
+                    span,
+                ),
+                TokenWithSpan::new(space(), span),
+                TokenWithSpan::new(word("TO", Keyword::TO, false), span),
+                TokenWithSpan::new(space(), span),
+                TokenWithSpan::new(value, span),
+            ];
+            tokens.splice(first..=last, set);
+        }
+    }
+    tokens
+}
+
+/// PostgreSQL takes an argument's mode before or after its name (`OUT b
+/// int` and `b OUT int`); sqlparser only before: in the argument list of
+/// CREATE FUNCTION (and so of CREATE PROCEDURE) `name mode type` becomes
+/// `mode name type`.
+fn rewrite_arg_modes(mut tokens: Vec<TokenWithSpan>) -> Vec<TokenWithSpan> {
+    let word_is = |t: &TokenWithSpan, w: &str| matches!(&t.token, Token::Word(x) if x.quote_style.is_none() && x.value.eq_ignore_ascii_case(w));
+    let is_mode = |t: &TokenWithSpan| {
+        ["in", "out", "inout", "variadic"]
+            .iter()
+            .any(|m| word_is(t, m))
+    };
+    let significant = |t: &TokenWithSpan| !matches!(t.token, Token::Whitespace(_) | Token::EOF);
+    for start in statement_starts(&tokens) {
+        if !word_is(&tokens[start], "create") {
+            continue;
+        }
+        let end = (start..tokens.len())
+            .find(|&i| tokens[i].token == Token::SemiColon || tokens[i].token == Token::EOF)
+            .unwrap_or(tokens.len());
+        let sig: Vec<usize> = (start..end).filter(|&i| significant(&tokens[i])).collect();
+        let Some(kind) = sig
+            .iter()
+            .take(4)
+            .position(|&i| word_is(&tokens[i], "function"))
+        else {
+            continue;
+        };
+        let Some(open) = sig[kind..]
+            .iter()
+            .position(|&i| tokens[i].token == Token::LParen)
+        else {
+            continue;
+        };
+        let mut depth = 0usize;
+        let mut arg_start = true;
+        let mut k = kind + open;
+        while k < sig.len() {
+            let i = sig[k];
+            match tokens[i].token {
+                Token::LParen => {
+                    depth += 1;
+                    arg_start = depth == 1;
+                    k += 1;
+                    continue;
+                }
+                Token::RParen => {
+                    depth -= 1;
+                    if depth == 0 {
+                        break;
+                    }
+                }
+                Token::Comma if depth == 1 => {
+                    arg_start = true;
+                    k += 1;
+                    continue;
+                }
+                _ => {}
+            }
+            if arg_start
+                && depth == 1
+                && !is_mode(&tokens[i])
+                && matches!(tokens[i].token, Token::Word(_))
+                && let (Some(&m), Some(&after)) = (sig.get(k + 1), sig.get(k + 2))
+                && is_mode(&tokens[m])
+                && !matches!(tokens[after].token, Token::Comma | Token::RParen)
+            {
+                let name = tokens[i].token.clone();
+                tokens[i].token = tokens[m].token.clone();
+                tokens[m].token = name;
+            }
+            arg_start = false;
+            k += 1;
+        }
+    }
+    tokens
+}
+
 /// PostgreSQL's postfix `x ISNULL` and `x NOTNULL`, which sqlparser reads
 /// as aliases: they become `IS NULL` and `IS NOT NULL`.
 fn rewrite_isnull(tokens: Vec<TokenWithSpan>) -> Vec<TokenWithSpan> {
@@ -1237,6 +1584,15 @@ pub fn parse_alter_attribute(
             .map_err(err)?;
     }
     Ok((type_name, action, cascade))
+}
+
+/// Whether `stmt` is a client's `CALL procedure(...)`, not one of the
+/// statements this module turns into a CALL of a marker.
+pub fn is_procedure_call(stmt: &Statement) -> bool {
+    matches!(stmt, Statement::Call(_))
+        && text_statement(stmt).is_none()
+        && reindex_target(stmt).is_none()
+        && !is_checkpoint(stmt)
 }
 
 /// The statement `stmt` stands for, if it is one kept as text.

@@ -232,7 +232,7 @@ fn apply_transaction_modes(
 }
 
 /// The text PostgreSQL's SET would receive for one value expression.
-fn value_text(e: &Expr) -> PgResult<String> {
+pub(crate) fn value_text(e: &Expr) -> PgResult<String> {
     Ok(match e {
         Expr::Value(v) => match &v.value {
             Value::SingleQuotedString(s)
@@ -268,7 +268,7 @@ fn is_default(values: &[Expr]) -> bool {
     matches!(values, [Expr::Identifier(Ident { value, quote_style: None, .. })] if value.eq_ignore_ascii_case("default"))
 }
 
-fn object_name_text(n: &ObjectName) -> String {
+pub(crate) fn object_name_text(n: &ObjectName) -> String {
     n.0.iter()
         .map(|p| p.to_string().trim_matches('"').to_lowercase())
         .collect::<Vec<_>>()

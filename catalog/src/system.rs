@@ -490,6 +490,12 @@ pub const PG_PROC_DEF: CatalogDef = CatalogDef {
         c("proargmodes", oid::CHAR_ARRAY),
         c("pronargdefaults", INT2),
         c("proargdefaults", oid::TEXT_ARRAY),
+        c("procost", FLOAT4),
+        c("prorows", FLOAT4),
+        c("prosecdef", BOOL),
+        c("proleakproof", BOOL),
+        c("proparallel", CHAR),
+        c("proconfig", oid::TEXT_ARRAY),
     ],
     shared: false,
 };
@@ -501,7 +507,7 @@ pub const PLPGSQL_LANGUAGE_OID: u32 = 13_563;
 
 /// What a `pg_proc` row says (user functions only: built-in functions are
 /// not catalog rows here).
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct ProcRow {
     pub oid: u32,
     pub name: String,
@@ -531,7 +537,21 @@ pub struct ProcRow {
     pub kind: char,
     /// `proretset`: the function returns a set (`RETURNS SETOF`, `TABLE`).
     pub retset: bool,
+    /// `procost`: the planner's cost estimate, in units of cpu_operator_cost.
+    pub cost: f32,
+    /// `prorows`: the rows a set-returning function is estimated to give.
+    pub rows: f32,
+    /// `prosecdef`: SECURITY DEFINER.
+    pub security_definer: bool,
+    pub leakproof: bool,
+    /// `proparallel`: `s` safe, `r` restricted, `u` unsafe.
+    pub parallel: char,
+    /// `proconfig`: the `name=value` settings the function runs with (its
+    /// SET clauses), restored when it returns.
+    pub config: Vec<String>,
 }
+
+impl Eq for ProcRow {}
 
 impl ProcRow {
     pub fn to_datums(&self) -> Vec<Datum> {
@@ -573,6 +593,18 @@ impl ProcRow {
                 false => Datum::Array(Box::new(types::datum::ArrayValue::new(
                     oid::TEXT,
                     self.arg_defaults.iter().cloned().map(Datum::Text).collect(),
+                ))),
+            },
+            Datum::Float4(self.cost),
+            Datum::Float4(self.rows),
+            Datum::Bool(self.security_definer),
+            Datum::Bool(self.leakproof),
+            ch(self.parallel),
+            match self.config.is_empty() {
+                true => Datum::Null,
+                false => Datum::Array(Box::new(types::datum::ArrayValue::new(
+                    oid::TEXT,
+                    self.config.iter().cloned().map(Datum::Text).collect(),
                 ))),
             },
         ]
@@ -660,6 +692,18 @@ impl ProcRow {
                 .map(|m| m.chars().next().unwrap_or('i'))
                 .collect(),
             arg_defaults: texts(17),
+            cost: match r.get(18) {
+                Some(Datum::Float4(v)) => *v,
+                _ => 100.0,
+            },
+            rows: match r.get(19) {
+                Some(Datum::Float4(v)) => *v,
+                _ => 0.0,
+            },
+            security_definer: matches!(r.get(20), Some(Datum::Bool(true))),
+            leakproof: matches!(r.get(21), Some(Datum::Bool(true))),
+            parallel: text(22).chars().next().unwrap_or('u'),
+            config: texts(23),
         }
     }
 }

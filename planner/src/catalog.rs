@@ -197,6 +197,13 @@ pub struct FunctionDesc {
     pub out_columns: Vec<(String, u32)>,
     /// The defaults of the last input arguments, as SQL text.
     pub arg_defaults: Vec<Arc<str>>,
+    /// A procedure (`prokind = 'p'`): called by CALL only. Its `arg_types`
+    /// are the call signature, OUT arguments included (PostgreSQL's
+    /// `include_out_arguments` for CALL).
+    pub procedure: bool,
+    /// A procedure's OUT and INOUT arguments: their places in `arg_types`,
+    /// in the order of `out_columns`.
+    pub out_positions: Vec<usize>,
 }
 
 /// The variables of a PL/pgSQL function that a statement in its body may

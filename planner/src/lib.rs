@@ -72,12 +72,20 @@ pub struct PlannedStmt {
     /// Every relation the statement reads or writes, with the lock the backend
     /// must take on it before execution (the strongest mode once per relation).
     pub relations: Vec<RelationLock>,
+    /// A CALL (see `analyze::call`): for each OUT / INOUT argument of the
+    /// procedure, the index of the call argument that gives it (None: its
+    /// default). Its plan makes one row: the output arguments, or one
+    /// `void` column for a procedure without any.
+    pub call: Option<Vec<Option<usize>>>,
 }
 
 impl PlannedStmt {
     /// The command tag for `processed` rows (returned by SELECT, affected by DML):
     /// `SELECT n`, `INSERT 0 n`, `UPDATE n`, `DELETE n`.
     pub fn command_tag(&self, processed: u64) -> String {
+        if self.call.is_some() {
+            return "CALL".into();
+        }
         match self.command {
             CommandKind::Select => format!("SELECT {processed}"),
             CommandKind::Insert => format!("INSERT 0 {processed}"),

@@ -14,7 +14,8 @@ use std::sync::Arc;
 
 use sqlparser::ast::{
     CreateFunction, CreateFunctionBody, DropFunction, FunctionBehavior, FunctionCalledOnNull,
-    FunctionReturnType,
+    FunctionDefinitionSetParam, FunctionParallel, FunctionReturnType, FunctionSecurity,
+    FunctionSetValue,
 };
 
 use catalog::heap_catalog::CatalogWriter;
@@ -50,15 +51,29 @@ pub fn lookup(
         for (_, row) in rows {
             let language = match row.language {
                 PLPGSQL_LANGUAGE_OID => planner::FunctionLanguage::Plpgsql,
-                _ if inlinable(&row) => planner::FunctionLanguage::Sql,
+                _ if row.config.is_empty() && inlinable(&row) => planner::FunctionLanguage::Sql,
                 _ => planner::FunctionLanguage::SqlStatements,
+            };
+            let procedure = row.kind == 'p';
+            // A procedure's call signature has its OUT arguments too.
+            let (arg_types, arg_names) = match procedure && !row.arg_modes.is_empty() {
+                true => (row.all_arg_types.clone(), row.arg_names.clone()),
+                false => (row.arg_types.clone(), row.in_arg_names()),
+            };
+            let out_positions = match procedure {
+                true => (0..row.arg_modes.len())
+                    .filter(|&i| matches!(row.arg_modes[i], 'o' | 'b'))
+                    .collect(),
+                false => Vec::new(),
             };
             out.push(Arc::new(planner::FunctionDesc {
                 oid: row.oid,
-                arg_names: row.in_arg_names(),
+                arg_names,
                 out_columns: row.out_columns(),
+                procedure,
+                out_positions,
                 name: row.name,
-                arg_types: row.arg_types,
+                arg_types,
                 ret_type: row.ret_type,
                 body: Arc::from(row.body.as_str()),
                 strict: row.strict,
@@ -154,9 +169,153 @@ fn out_columns(modes: &[char], names: &[String], types: &[u32]) -> Vec<(String, 
     .out_columns()
 }
 
+/// Whether a SET option of CREATE FUNCTION is the mark of a CREATE
+/// PROCEDURE (see `syntax::rewrite_procedures`).
+fn is_procedure_marker(p: &FunctionDefinitionSetParam) -> bool {
+    matches!(p.name.0.as_slice(), [part] if part.as_ident().is_some_and(|i| i.value == crate::syntax::PROCEDURE_MARKER))
+}
+
+/// Whether CREATE FUNCTION declares a set result (SETOF or TABLE).
+fn cf_returns_set(cf: &CreateFunction) -> bool {
+    matches!(
+        &cf.return_type,
+        Some(FunctionReturnType::SetOf(_))
+            | Some(FunctionReturnType::DataType(
+                sqlparser::ast::DataType::Table(Some(_))
+            ))
+    )
+}
+
+/// The attributes of CREATE FUNCTION that come as marked SET options (see
+/// `syntax::rewrite_function_attributes`).
+#[derive(Default)]
+struct Attributes {
+    leakproof: bool,
+    cost: Option<f32>,
+    rows: Option<f32>,
+}
+
+impl Attributes {
+    /// Takes `p` if it is a marked attribute (false for a real setting).
+    fn take(&mut self, p: &FunctionDefinitionSetParam, procedure: bool) -> PgResult<bool> {
+        let [part] = p.name.0.as_slice() else {
+            return Ok(false);
+        };
+        let Some(name) = part
+            .as_ident()
+            .and_then(|i| i.value.strip_prefix(crate::syntax::ATTRIBUTE_MARKER))
+        else {
+            return Ok(false);
+        };
+        if procedure {
+            return Err(PgError::new(
+                SqlState::InvalidFunctionDefinition,
+                "invalid attribute in procedure definition",
+            ));
+        }
+        let value = match &p.value {
+            FunctionSetValue::Values(v) => v.first(),
+            _ => None,
+        };
+        match (name, value) {
+            ("leakproof", Some(v)) => self.leakproof = v.to_string() == "'on'",
+            ("cost", Some(v)) => self.cost = Some(positive(v, "COST")?),
+            ("rows", Some(v)) => self.rows = Some(positive(v, "ROWS")?),
+            _ => {
+                return Err(PgError::feature_not_supported(
+                    "window functions in SQL and PL/pgSQL",
+                ));
+            }
+        }
+        Ok(true)
+    }
+}
+
+/// A function's `SET name = value` / `SET name FROM CURRENT` clause: the
+/// setting's name and value (None: `TO DEFAULT`), checked as SET would.
+fn set_param(
+    session: &mut Session,
+    p: &FunctionDefinitionSetParam,
+) -> PgResult<(String, Option<String>)> {
+    let name = crate::utility::object_name_text(&p.name);
+    // proconfig spells a setting as the server does (DateStyle).
+    let name = types::guc::lookup(&name).map_or(name, |d| d.name.to_string());
+    let value = match &p.value {
+        FunctionSetValue::Default => return Ok((name, None)),
+        FunctionSetValue::FromCurrent => session.settings.show(&name)?,
+        FunctionSetValue::Values(values) => {
+            let items = values
+                .iter()
+                .map(crate::utility::value_text)
+                .collect::<PgResult<Vec<_>>>()?;
+            types::guc::flatten_set_args(
+                &name,
+                &items.iter().map(String::as_str).collect::<Vec<_>>(),
+            )?
+        }
+    };
+    // Checked now, as PostgreSQL validates proconfig.
+    let mut probe = session.settings.clone();
+    probe.set(
+        &name,
+        &value,
+        types::guc::GucSource::Session,
+        session.is_superuser,
+    )?;
+    Ok((name, Some(value)))
+}
+
+/// Sets (or, for None, removes) `name` in a `proconfig` list of
+/// `name=value` items.
+fn set_config(config: &mut Vec<String>, name: &str, value: Option<String>) {
+    let prefix = format!("{name}=");
+    let at = config.iter().position(|c| c.starts_with(&prefix));
+    match (at, value) {
+        (Some(i), Some(v)) => config[i] = format!("{name}={v}"),
+        (None, Some(v)) => config.push(format!("{name}={v}")),
+        (Some(i), None) => {
+            config.remove(i);
+        }
+        (None, None) => {}
+    }
+}
+
 /// CREATE [OR REPLACE] FUNCTION name (args) RETURNS type LANGUAGE sql | plpgsql ...
 pub(crate) fn create_function(session: &mut Session, cf: &CreateFunction) -> PgResult<Outcome> {
-    crate::xact::check_writable(session, "CREATE FUNCTION")?;
+    let procedure = cf.set_params.iter().any(is_procedure_marker);
+    let (what, tag) = match procedure {
+        true => ("procedure", "CREATE PROCEDURE"),
+        false => ("function", "CREATE FUNCTION"),
+    };
+    crate::xact::check_writable(session, tag)?;
+    if procedure && (cf.behavior.is_some() || cf.called_on_null.is_some() || cf.parallel.is_some())
+    {
+        return Err(PgError::new(
+            SqlState::InvalidFunctionDefinition,
+            "invalid attribute in procedure definition",
+        ));
+    }
+    let mut config = Vec::new();
+    let mut attributes = Attributes::default();
+    for p in cf.set_params.iter().filter(|p| !is_procedure_marker(p)) {
+        if attributes.take(p, procedure)? {
+            continue;
+        }
+        let (name, value) = set_param(session, p)?;
+        set_config(&mut config, &name, value);
+    }
+    if attributes.rows.is_some() && !cf_returns_set(cf) {
+        return Err(PgError::new(
+            SqlState::InvalidParameterValue,
+            "ROWS is not applicable when function does not return a set",
+        ));
+    }
+    if attributes.leakproof && !session.is_superuser {
+        return Err(PgError::new(
+            SqlState::InsufficientPrivilege,
+            "only superuser can define a leakproof function",
+        ));
+    }
     let language = cf
         .language
         .as_ref()
@@ -188,6 +347,15 @@ pub(crate) fn create_function(session: &mut Session, cf: &CreateFunction) -> PgR
     for a in cf.args.as_deref().unwrap_or(&[]) {
         match &a.default_expr {
             Some(e) => defaults.push(e.to_string()),
+            None if procedure
+                && !defaults.is_empty()
+                && matches!(a.mode, Some(sqlparser::ast::ArgMode::Out)) =>
+            {
+                return Err(PgError::new(
+                    SqlState::InvalidFunctionDefinition,
+                    "procedure OUT parameters cannot appear after one with a default value",
+                ));
+            }
             None if !defaults.is_empty()
                 && !matches!(a.mode, Some(sqlparser::ast::ArgMode::Out)) =>
             {
@@ -242,7 +410,15 @@ pub(crate) fn create_function(session: &mut Session, cf: &CreateFunction) -> PgR
         [t] => Some(*t),
         _ => Some(types::oid::RECORD),
     };
+    if procedure {
+        // Procedures with output arguments return RECORD, others void.
+        ret_type = match outs.is_empty() {
+            true => types::oid::VOID,
+            false => types::oid::RECORD,
+        };
+    }
     match (ret_type, implied) {
+        _ if procedure => {}
         (0, None) => {
             return Err(PgError::new(
                 SqlState::InvalidFunctionDefinition,
@@ -316,6 +492,8 @@ pub(crate) fn create_function(session: &mut Session, cf: &CreateFunction) -> PgR
             volatile: volatility == 'v',
             out_columns: Vec::new(),
             arg_defaults: Vec::new(),
+            procedure: false,
+            out_positions: Vec::new(),
         };
         let catalog = crate::table_access::SessionCatalog::new(session);
         planner::analyze::expr::analyze_function_body(&desc, &catalog, 1)
@@ -326,11 +504,25 @@ pub(crate) fn create_function(session: &mut Session, cf: &CreateFunction) -> PgR
         .find(|(_, row)| row.arg_types == arg_types);
     let db = session.database_oid;
     let owner = session.user_oid;
+    let security_definer = matches!(cf.security, Some(FunctionSecurity::Definer));
+    let parallel = match cf.parallel {
+        Some(FunctionParallel::Safe) => 's',
+        Some(FunctionParallel::Restricted) => 'r',
+        _ => 'u',
+    };
     match existing {
         Some(_) if !cf.or_replace => Err(PgError::new(
             SqlState::DuplicateFunction,
-            format!("function \"{name}\" already exists with same argument types"),
+            format!("{what} \"{name}\" already exists with same argument types"),
         )),
+        Some((_, old)) if (old.kind == 'p') != procedure => Err(PgError::new(
+            SqlState::WrongObjectType,
+            "cannot change routine kind",
+        )
+        .with_detail(match old.kind {
+            'p' => format!("\"{name}\" is a procedure."),
+            _ => format!("\"{name}\" is a function."),
+        })),
         Some((tid, old)) => {
             if old.ret_type != ret_type {
                 return Err(PgError::new(
@@ -361,13 +553,19 @@ pub(crate) fn create_function(session: &mut Session, cf: &CreateFunction) -> PgR
                 body,
                 language: language_oid,
                 arg_defaults: defaults,
+                security_definer,
+                parallel,
+                config,
+                leakproof: attributes.leakproof,
+                cost: attributes.cost.unwrap_or(100.0),
+                rows: attributes.rows.unwrap_or(if retset { 1000.0 } else { 0.0 }),
                 ..old
             };
             crate::xact::with_write(session, |env, w| {
                 CatalogWriter { env, db_oid: db }.update_function(tid, &row, w)
             })?;
             catalog_changed(session);
-            Ok(Outcome::Command("CREATE FUNCTION".into()))
+            Ok(Outcome::Command(tag.into()))
         }
         None => {
             crate::xact::ensure_xid(session)?;
@@ -386,23 +584,48 @@ pub(crate) fn create_function(session: &mut Session, cf: &CreateFunction) -> PgR
                 arg_modes: modes,
                 arg_defaults: defaults,
                 language: language_oid,
-                kind: 'f',
+                kind: if procedure { 'p' } else { 'f' },
                 retset,
+                cost: attributes.cost.unwrap_or(100.0),
+                rows: attributes.rows.unwrap_or(if retset { 1000.0 } else { 0.0 }),
+                security_definer,
+                leakproof: attributes.leakproof,
+                parallel,
+                config,
             };
             crate::xact::with_write(session, |env, w| {
                 CatalogWriter { env, db_oid: db }.create_function(w, &row)
             })?;
             catalog_changed(session);
-            Ok(Outcome::Command("CREATE FUNCTION".into()))
+            Ok(Outcome::Command(tag.into()))
         }
     }
 }
 
-/// DROP FUNCTION [IF EXISTS] name [(argtypes)] [, ...].
+/// DROP FUNCTION [IF EXISTS] name [(argtypes)] [, ...], or DROP ROUTINE
+/// (its first name the routine marker, see `syntax::rewrite_procedures`).
 pub(crate) fn drop_function(session: &mut Session, df: &DropFunction) -> PgResult<Outcome> {
-    crate::xact::check_writable(session, "DROP FUNCTION")?;
+    match df.func_desc.split_first() {
+        Some((first, rest)) if matches!(first.name.0.as_slice(), [p] if p.as_ident().is_some_and(|i| i.value == crate::syntax::ROUTINE_MARKER)) => {
+            drop_routines(session, rest, df.if_exists, RoutineKind::Routine)
+        }
+        _ => drop_routines(session, &df.func_desc, df.if_exists, RoutineKind::Function),
+    }
+}
+
+/// DROP FUNCTION, PROCEDURE or ROUTINE [IF EXISTS] name [(argtypes)] [, ...].
+pub(crate) fn drop_routines(
+    session: &mut Session,
+    descs: &[sqlparser::ast::FunctionDesc],
+    if_exists: bool,
+    kind: RoutineKind,
+) -> PgResult<Outcome> {
+    let what = kind.word();
+    let missing = kind.missing_word();
+    let tag = format!("DROP {}", what.to_uppercase());
+    crate::xact::check_writable(session, &tag)?;
     let mut rows = Vec::new();
-    for f in &df.func_desc {
+    for f in descs {
         let (schema, name) = split_name(&f.name)?;
         let namespace = match &schema {
             Some(s) => relcache::namespace_oid(session, s)?,
@@ -412,6 +635,10 @@ pub(crate) fn drop_function(session: &mut Session, df: &DropFunction) -> PgResul
             Some(args) => {
                 let mut types = Vec::with_capacity(args.len());
                 for a in args {
+                    // OUT arguments are not part of the signature.
+                    if matches!(a.mode, Some(sqlparser::ast::ArgMode::Out)) {
+                        continue;
+                    }
                     types.push(super::typecmds::resolve_type(session, &a.data_type)?.0);
                 }
                 Some(types)
@@ -422,6 +649,23 @@ pub(crate) fn drop_function(session: &mut Session, df: &DropFunction) -> PgResul
             .into_iter()
             .filter(|(_, row)| wanted.as_ref().is_none_or(|w| *w == row.arg_types))
             .collect();
+        if let [(_, row)] = found.as_slice()
+            && kind != RoutineKind::Routine
+            && (row.kind == 'p') != (kind == RoutineKind::Procedure)
+        {
+            return Err(PgError::new(
+                SqlState::WrongObjectType,
+                format!(
+                    "{}({}) is not a {what}",
+                    row.name,
+                    row.arg_types
+                        .iter()
+                        .map(|&t| types::oid::type_name(t))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            ));
+        }
         let sig = wanted.as_ref().map(|w| {
             w.iter()
                 .map(|&t| types::oid::type_name(t))
@@ -429,7 +673,7 @@ pub(crate) fn drop_function(session: &mut Session, df: &DropFunction) -> PgResul
                 .join(", ")
         });
         match found.as_slice() {
-            [] if df.if_exists => {
+            [] if if_exists => {
                 // PostgreSQL names the types as pg_catalog.int4 here.
                 let internal = wanted.as_ref().map(|w| {
                     w.iter()
@@ -440,7 +684,7 @@ pub(crate) fn drop_function(session: &mut Session, df: &DropFunction) -> PgResul
                 session.notice(
                     "00000",
                     format!(
-                        "function {name}({}) does not exist, skipping",
+                        "{what} {name}({}) does not exist, skipping",
                         internal.unwrap_or_default()
                     ),
                 )
@@ -449,8 +693,8 @@ pub(crate) fn drop_function(session: &mut Session, df: &DropFunction) -> PgResul
                 return Err(PgError::new(
                     SqlState::UndefinedFunction,
                     match &sig {
-                        Some(s) => format!("function {name}({s}) does not exist"),
-                        None => format!("could not find a function named \"{name}\""),
+                        Some(s) => format!("{missing} {name}({s}) does not exist"),
+                        None => format!("could not find a {missing} named \"{name}\""),
                     },
                 ));
             }
@@ -458,9 +702,11 @@ pub(crate) fn drop_function(session: &mut Session, df: &DropFunction) -> PgResul
             _ => {
                 return Err(PgError::new(
                     SqlState::AmbiguousFunction,
-                    format!("function name \"{name}\" is not unique"),
+                    format!("{what} name \"{name}\" is not unique"),
                 )
-                .with_hint("Specify the argument list to select the function unambiguously."));
+                .with_hint(format!(
+                    "Specify the argument list to select the {what} unambiguously."
+                )));
             }
         }
     }
@@ -469,7 +715,7 @@ pub(crate) fn drop_function(session: &mut Session, df: &DropFunction) -> PgResul
         CatalogWriter { env, db_oid: db }.delete_rows(&rows, w)
     })?;
     catalog_changed(session);
-    Ok(Outcome::Command("DROP FUNCTION".into()))
+    Ok(Outcome::Command(tag))
 }
 
 /// `DO [LANGUAGE plpgsql] 'code'`: runs an anonymous PL/pgSQL block.
@@ -496,6 +742,313 @@ pub(crate) fn do_statement(session: &mut Session, text: &str) -> PgResult<Outcom
     let [code] = code.as_slice() else {
         return Err(PgError::syntax("no inline code specified", None));
     };
-    crate::plpgsql::do_block(session, code)?;
+    // A DO block run at top level outside a transaction block may COMMIT.
+    session.nonatomic_call = session.may_control_transactions();
+    let result = crate::plpgsql::do_block(session, code);
+    session.nonatomic_call = false;
+    result?;
     Ok(Outcome::Command("DO".into()))
+}
+
+/// Which routines an ALTER names: ALTER FUNCTION, ALTER PROCEDURE or ALTER
+/// ROUTINE (either).
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum RoutineKind {
+    Function,
+    Procedure,
+    Routine,
+}
+
+impl RoutineKind {
+    fn word(self) -> &'static str {
+        match self {
+            RoutineKind::Function => "function",
+            RoutineKind::Procedure => "procedure",
+            RoutineKind::Routine => "routine",
+        }
+    }
+
+    /// The word of its "does not exist" errors (PostgreSQL says "function"
+    /// for a routine there).
+    fn missing_word(self) -> &'static str {
+        match self {
+            RoutineKind::Routine => "function",
+            other => other.word(),
+        }
+    }
+}
+
+/// The one routine `name(args)` (or the one named `name`) of `kind`: its
+/// tuple and row, with PostgreSQL's errors (`LookupFuncWithArgs`).
+fn lookup_routine(
+    session: &mut Session,
+    desc: &sqlparser::ast::FunctionDesc,
+    parts: &[String],
+    kind: RoutineKind,
+) -> PgResult<(storage::page::ItemPointer, ProcRow)> {
+    let what = kind.word();
+    let missing = kind.missing_word();
+    let (schema, name) = match parts {
+        [s, n] => (Some(s.clone()), n.clone()),
+        [n] => (None, n.clone()),
+        _ => {
+            return Err(PgError::syntax(
+                format!(
+                    "improper qualified name (too many dotted names): {}",
+                    parts.join(".")
+                ),
+                None,
+            ));
+        }
+    };
+    let namespace = match &schema {
+        Some(s) => relcache::namespace_oid(session, s)?,
+        None => None,
+    };
+    let wanted: Option<Vec<u32>> = match &desc.args {
+        Some(args) => {
+            let mut types = Vec::with_capacity(args.len());
+            for a in args {
+                if matches!(a.mode, Some(sqlparser::ast::ArgMode::Out)) {
+                    continue;
+                }
+                types.push(super::typecmds::resolve_type(session, &a.data_type)?.0);
+            }
+            Some(types)
+        }
+        None => None,
+    };
+    let candidates = match namespace {
+        Some(n) => vec![n],
+        None => relcache::search_path(session)?,
+    };
+    let mut found = Vec::new();
+    for nsp in candidates {
+        found = with_reader(session, |r| r.functions(Some(nsp), &name))?
+            .into_iter()
+            .filter(|(_, row)| wanted.as_ref().is_none_or(|w| *w == row.arg_types))
+            .collect();
+        if !found.is_empty() {
+            break;
+        }
+    }
+    let sig = |types: &[u32]| {
+        types
+            .iter()
+            .map(|&t| types::oid::type_name(t))
+            .collect::<Vec<_>>()
+    };
+    match found.len() {
+        0 => Err(PgError::new(
+            SqlState::UndefinedFunction,
+            match &wanted {
+                Some(w) => format!("{missing} {name}({}) does not exist", sig(w).join(", ")),
+                None => format!("could not find a {missing} named \"{name}\""),
+            },
+        )),
+        1 => {
+            let (tid, row) = found.remove(0);
+            let mismatch = match kind {
+                RoutineKind::Function => row.kind == 'p',
+                RoutineKind::Procedure => row.kind != 'p',
+                RoutineKind::Routine => false,
+            };
+            if mismatch {
+                return Err(PgError::new(
+                    SqlState::WrongObjectType,
+                    format!(
+                        "{}({}) is not a {what}",
+                        row.name,
+                        sig(&row.arg_types).join(", ")
+                    ),
+                ));
+            }
+            Ok((tid, row))
+        }
+        _ => Err(PgError::new(
+            SqlState::AmbiguousFunction,
+            format!("{what} name \"{name}\" is not unique"),
+        )
+        .with_hint(format!(
+            "Specify the argument list to select the {what} unambiguously."
+        ))),
+    }
+}
+
+/// A positive number of an ALTER FUNCTION's COST or ROWS.
+fn positive(e: &sqlparser::ast::Expr, what: &str) -> PgResult<f32> {
+    let v: f64 = e
+        .to_string()
+        .parse()
+        .map_err(|_| PgError::syntax(format!("syntax error at or near \"{e}\""), None))?;
+    if v <= 0.0 {
+        return Err(PgError::new(
+            SqlState::InvalidParameterValue,
+            format!("{what} must be positive"),
+        ));
+    }
+    Ok(v as f32)
+}
+
+/// ALTER FUNCTION | PROCEDURE | ROUTINE name [(args)] RENAME TO, OWNER TO,
+/// SET SCHEMA, or attributes: STRICT, volatility, [NOT] LEAKPROOF,
+/// SECURITY, PARALLEL, COST, ROWS, SET / RESET of settings.
+pub(crate) fn alter_function(
+    session: &mut Session,
+    af: &sqlparser::ast::AlterFunction,
+) -> PgResult<Outcome> {
+    use sqlparser::ast::{AlterFunctionAction as A, AlterFunctionKind, AlterFunctionOperation};
+    if af.kind != AlterFunctionKind::Function {
+        return Err(PgError::feature_not_supported("ALTER AGGREGATE"));
+    }
+    let mut parts: Vec<String> = af
+        .function
+        .name
+        .0
+        .iter()
+        .map(|p| p.as_ident().map_or_else(|| p.to_string(), ident))
+        .collect();
+    let kind = match parts.first().map(String::as_str) {
+        Some(crate::syntax::PROCEDURE_MARKER) => RoutineKind::Procedure,
+        Some(crate::syntax::ROUTINE_MARKER) => RoutineKind::Routine,
+        _ => RoutineKind::Function,
+    };
+    if kind != RoutineKind::Function {
+        parts.remove(0);
+    }
+    let tag = format!("ALTER {}", kind.word().to_uppercase());
+    crate::xact::check_writable(session, &tag)?;
+    let (tid, mut row) = lookup_routine(session, &af.function, &parts, kind)?;
+    let what = match row.kind {
+        'p' => "procedure",
+        _ => "function",
+    };
+    if !session.is_superuser {
+        let graph = crate::acl::RoleGraph::load(session)?;
+        if !graph.has_privs_of(session.user_oid, row.owner) {
+            return Err(crate::acl::must_be_owner(what, &row.name));
+        }
+    }
+    let conflict = |session: &mut Session, name: &str, namespace: u32| -> PgResult<()> {
+        let clash = with_reader(session, |r| r.functions(Some(namespace), name))?
+            .into_iter()
+            .any(|(_, other)| other.oid != row.oid && other.arg_types == row.arg_types);
+        if clash {
+            let schema = with_reader(session, |r| r.namespace_name(namespace))?.unwrap_or_default();
+            return Err(PgError::new(
+                SqlState::DuplicateFunction,
+                format!(
+                    "{what} {name}({}) already exists in schema \"{schema}\"",
+                    row.arg_types
+                        .iter()
+                        .map(|&t| types::oid::type_name(t))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            ));
+        }
+        Ok(())
+    };
+    match &af.operation {
+        AlterFunctionOperation::RenameTo { new_name } => {
+            let new_name = ident(new_name);
+            conflict(session, &new_name, row.namespace)?;
+            row.name = new_name;
+        }
+        AlterFunctionOperation::OwnerTo(owner) => {
+            let graph = crate::acl::RoleGraph::load(session)?;
+            row.owner = crate::acl::owner_role(session, &graph, owner)?.oid;
+        }
+        AlterFunctionOperation::SetSchema { schema_name } => {
+            let schema = crate::utility::object_name_text(schema_name);
+            let namespace = relcache::namespace_oid(session, &schema)?.ok_or_else(|| {
+                PgError::new(
+                    SqlState::InvalidSchemaName,
+                    format!("schema \"{schema}\" does not exist"),
+                )
+            })?;
+            if namespace == PG_CATALOG_NAMESPACE {
+                return Err(PgError::new(
+                    SqlState::InsufficientPrivilege,
+                    "cannot move objects into or out of system schemas",
+                ));
+            }
+            conflict(session, &row.name.clone(), namespace)?;
+            row.namespace = namespace;
+        }
+        AlterFunctionOperation::DependsOnExtension { .. } => {
+            return Err(PgError::feature_not_supported("DEPENDS ON EXTENSION"));
+        }
+        AlterFunctionOperation::Actions { actions, .. } => {
+            for a in actions {
+                if row.kind == 'p' && !matches!(a, A::Security { .. } | A::Set(_) | A::Reset(_)) {
+                    return Err(PgError::new(
+                        SqlState::InvalidFunctionDefinition,
+                        "invalid attribute in procedure definition",
+                    ));
+                }
+                match a {
+                    A::CalledOnNull(c) => {
+                        row.strict = !matches!(c, FunctionCalledOnNull::CalledOnNullInput)
+                    }
+                    A::Behavior(b) => {
+                        row.volatility = match b {
+                            FunctionBehavior::Immutable => 'i',
+                            FunctionBehavior::Stable => 's',
+                            FunctionBehavior::Volatile => 'v',
+                        }
+                    }
+                    A::Leakproof(on) => {
+                        if *on && !session.is_superuser {
+                            return Err(PgError::new(
+                                SqlState::InsufficientPrivilege,
+                                "only superuser can define a leakproof function",
+                            ));
+                        }
+                        row.leakproof = *on;
+                    }
+                    A::Security { security, .. } => {
+                        row.security_definer = matches!(security, FunctionSecurity::Definer)
+                    }
+                    A::Parallel(p) => {
+                        row.parallel = match p {
+                            FunctionParallel::Safe => 's',
+                            FunctionParallel::Restricted => 'r',
+                            FunctionParallel::Unsafe => 'u',
+                        }
+                    }
+                    A::Cost(e) => row.cost = positive(e, "COST")?,
+                    A::Rows(e) => {
+                        let rows = positive(e, "ROWS")?;
+                        if !row.retset {
+                            return Err(PgError::new(
+                                SqlState::InvalidParameterValue,
+                                "ROWS is not applicable when function does not return a set",
+                            ));
+                        }
+                        row.rows = rows;
+                    }
+                    A::Support(_) => {
+                        return Err(PgError::feature_not_supported("SUPPORT functions"));
+                    }
+                    A::Set(p) => {
+                        let (name, value) = set_param(session, p)?;
+                        set_config(&mut row.config, &name, value);
+                    }
+                    A::Reset(sqlparser::ast::ResetConfig::ALL) => row.config.clear(),
+                    A::Reset(sqlparser::ast::ResetConfig::ConfigName(n)) => {
+                        let name = crate::utility::object_name_text(n);
+                        let name = types::guc::lookup(&name).map_or(name, |d| d.name.to_string());
+                        set_config(&mut row.config, &name, None)
+                    }
+                }
+            }
+        }
+    }
+    let db = session.database_oid;
+    crate::xact::with_write(session, |env, w| {
+        CatalogWriter { env, db_oid: db }.update_function(tid, &row, w)
+    })?;
+    catalog_changed(session);
+    Ok(Outcome::Command(tag))
 }

@@ -87,6 +87,17 @@ pub fn ddl_statement(
             ..
         } => typecmds::drop_types(session, names, *if_exists, *cascade),
         Statement::DropFunction(df) => function::drop_function(session, df),
+        Statement::DropProcedure {
+            if_exists,
+            proc_desc,
+            ..
+        } => function::drop_routines(
+            session,
+            proc_desc,
+            *if_exists,
+            function::RoutineKind::Procedure,
+        ),
+        Statement::AlterFunction(af) => function::alter_function(session, af),
         Statement::CreateTrigger(ct) => trigger::create_trigger(session, ct),
         Statement::DropTrigger(dt) => trigger::drop_trigger(session, dt),
         Statement::AlterTrigger(at) => trigger::alter_trigger(session, at),

@@ -111,6 +111,10 @@ pub struct Frame<'f> {
     cursors: HashMap<String, Cursor>,
     /// The queries of bound cursor variables, by slot.
     bound: HashMap<usize, super::parse::CursorDecl>,
+    /// A procedure called where transactions may end (see
+    /// `Session::nonatomic_call`): its COMMIT and ROLLBACK end the
+    /// transaction and start the next, and so may those it CALLs.
+    pub nonatomic: bool,
 }
 
 /// An open cursor: its rows (all read when it was opened) and where it
@@ -192,6 +196,7 @@ impl<'f> Frame<'f> {
             handling: Vec::new(),
             nargs,
             plans: HashMap::new(),
+            nonatomic: false,
         };
         for v in args {
             frame.declare(v);
@@ -1989,7 +1994,7 @@ fn run_sql(
     {
         let plan = plan.clone();
         let params: Vec<Datum> = used.iter().map(|&r| frame.param_value(r)).collect();
-        return execute_plan(session, &plan, params, sql);
+        return execute_in_frame(session, frame, &plan, params, sql);
     }
     let stmts = crate::syntax::parse(sql)?;
     let [stmt] = stmts.as_slice() else {
@@ -2001,8 +2006,9 @@ fn run_sql(
     if !matches!(
         stmt,
         Statement::Query(_) | Statement::Insert(_) | Statement::Update(_) | Statement::Delete(_)
-    ) {
-        return run_statement(session, stmt, sql, &[], Vec::new(), None);
+    ) && !crate::syntax::is_procedure_call(stmt)
+    {
+        return run_statement(session, stmt, sql, &[], Vec::new(), Some(frame));
     }
     let resolver = Resolver {
         frame,
@@ -2031,7 +2037,110 @@ fn run_sql(
             .plans
             .insert(key, (plan.clone(), used, version, types));
     }
-    execute_plan(session, &plan, params, sql)
+    execute_in_frame(session, frame, &plan, params, sql)
+}
+
+/// Runs a statement of the body planned with its variables; a CALL's
+/// output arguments then go to the variables given for them, and the
+/// procedure it calls may end transactions if this one may.
+fn execute_in_frame(
+    session: &mut Session,
+    frame: &mut Frame<'_>,
+    plan: &planner::PlannedStmt,
+    params: Vec<Datum>,
+    sql: &str,
+) -> PgResult<SqlResult> {
+    session.nonatomic_call = plan.call.is_some() && frame.nonatomic;
+    let r = execute_plan(session, plan, params, sql);
+    session.nonatomic_call = false;
+    let r = r?;
+    assign_call_outputs(session, frame, sql, plan, &r)?;
+    Ok(r)
+}
+
+/// COMMIT or ROLLBACK in a procedure that may end transactions: ends this
+/// one and starts the next, which the rest of the procedure runs in.
+fn end_transaction(session: &mut Session, commit: bool) -> PgResult<()> {
+    if !session.tx.savepoints.is_empty() {
+        let verb = if commit { "commit" } else { "roll back" };
+        return Err(PgError::new(
+            SqlState::InvalidTransactionTermination,
+            format!("cannot {verb} while a subtransaction is active"),
+        ));
+    }
+    let result = match commit {
+        true => crate::xact::commit(session),
+        false => {
+            crate::xact::abort(session);
+            Ok(())
+        }
+    };
+    match result {
+        Ok(()) if commit => session.settings.commit_transaction(),
+        _ => session.settings.abort_transaction(),
+    }
+    session.settings.begin_transaction();
+    session.xact_start = crate::session::now_pg();
+    result
+}
+
+/// After a CALL in the body: the value of each OUT / INOUT argument of the
+/// procedure goes to the variable the call gave for it.
+fn assign_call_outputs(
+    session: &mut Session,
+    frame: &mut Frame<'_>,
+    sql: &str,
+    plan: &planner::PlannedStmt,
+    r: &SqlResult,
+) -> PgResult<()> {
+    use sqlparser::ast::{Expr as AstExpr, FunctionArg, FunctionArgExpr, FunctionArguments};
+    let Some(outputs) = plan.call.as_ref().filter(|o| !o.is_empty()) else {
+        return Ok(());
+    };
+    let stmts = crate::syntax::parse(sql)?;
+    let Some(Statement::Call(f)) = stmts.first() else {
+        return Ok(());
+    };
+    let FunctionArguments::List(list) = &f.args else {
+        return Ok(());
+    };
+    let row = r.rows.first().cloned().unwrap_or_default();
+    for (j, slot) in outputs.iter().enumerate() {
+        let Some(k) = slot else {
+            continue;
+        };
+        let expr = match list.args.get(*k) {
+            Some(
+                FunctionArg::Unnamed(FunctionArgExpr::Expr(e))
+                | FunctionArg::Named {
+                    arg: FunctionArgExpr::Expr(e),
+                    ..
+                }
+                | FunctionArg::ExprNamed {
+                    arg: FunctionArgExpr::Expr(e),
+                    ..
+                },
+            ) => e,
+            _ => continue,
+        };
+        let parts = match expr {
+            AstExpr::Identifier(i) => vec![crate::syntax::fold(i)],
+            AstExpr::CompoundIdentifier(ids) => ids.iter().map(crate::syntax::fold).collect(),
+            _ => {
+                let name = r.columns.get(j).map_or("", |c| c.0.as_str());
+                return Err(PgError::new(
+                    SqlState::SyntaxError,
+                    format!(
+                        "procedure parameter \"{name}\" is an output parameter but corresponding argument is not writable"
+                    ),
+                ));
+            }
+        };
+        let from = r.columns.get(j).map_or(0, |c| c.1);
+        let v = row.get(j).cloned().unwrap_or(Datum::Null);
+        assign(session, frame, &Target { parts }, v, from)?;
+    }
+    Ok(())
 }
 
 fn execute_plan(
@@ -2085,8 +2194,25 @@ fn run_statement(
     sql: &str,
     types: &[u32],
     values: Vec<Datum>,
-    _frame: Option<&Frame<'_>>,
+    frame: Option<&Frame<'_>>,
 ) -> PgResult<SqlResult> {
+    let none = || SqlResult {
+        columns: Vec::new(),
+        rows: Vec::new(),
+        processed: 0,
+    };
+    if frame.is_some_and(|f| f.nonatomic) {
+        match stmt {
+            Statement::Commit { chain: false, .. } => {
+                return end_transaction(session, true).map(|()| none());
+            }
+            Statement::Rollback {
+                chain: false,
+                savepoint: None,
+            } => return end_transaction(session, false).map(|()| none()),
+            _ => {}
+        }
+    }
     if matches!(
         stmt,
         Statement::StartTransaction { .. }

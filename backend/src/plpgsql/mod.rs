@@ -14,6 +14,16 @@
 //!    caller's transaction; a block with EXCEPTION handlers runs as a
 //!    subtransaction (an internal savepoint).
 //! 4. `DO $$ ... $$` runs an anonymous block the same way ([`do_block`]).
+//! 5. A procedure is called by CALL, planned as its FROM function
+//!    (`planner::analyze::call`), and lands in [`call`] too: the values
+//!    CALL gives for its OUT arguments are dropped, its SET clauses
+//!    (`proconfig`, as for any function) hold during the call. A top-level
+//!    CALL or DO outside a transaction block sets
+//!    `Session::nonatomic_call`, which only the procedure it names (or the
+//!    block) takes: its COMMIT and ROLLBACK end the transaction and start
+//!    the next (outside EXCEPTION blocks, whose subtransaction would be
+//!    cut), and a CALL statement of its body hands that on. Elsewhere they
+//!    are 2D000 `invalid transaction termination`, as in PostgreSQL.
 //!
 //! Plans: each call parses its body and plans a statement on first use,
 //! then reuses that plan (kept by the statement's place in the body) while
@@ -221,7 +231,7 @@ pub fn call(
 fn call_inner(
     session: &mut Session,
     oid: u32,
-    args: Vec<Datum>,
+    all_args: Vec<Datum>,
     call_types: &executor::CallTypes,
 ) -> PgResult<(exec::CallResult, bool, usize)> {
     let mut row =
@@ -239,6 +249,35 @@ fn call_inner(
         )
         .with_hint("Increase the configuration parameter \"max_stack_depth\" (currently 2048kB), after ensuring the platform's stack depth limit is adequate."));
     }
+    // A procedure's OUT arguments are in its call but not in its body's
+    // arguments: their values (given by CALL) are dropped.
+    let (args, narrowed);
+    let call_types = match row.kind == 'p' && row.arg_modes.contains(&'o') {
+        true => {
+            let keep: Vec<bool> = row.arg_modes.iter().map(|m| *m != 'o').collect();
+            args = all_args
+                .into_iter()
+                .zip(&keep)
+                .filter(|(_, k)| **k)
+                .map(|(a, _)| a)
+                .collect::<Vec<_>>();
+            narrowed = executor::CallTypes {
+                args: call_types
+                    .args
+                    .iter()
+                    .zip(&keep)
+                    .filter(|(_, k)| **k)
+                    .map(|(t, _)| *t)
+                    .collect(),
+                ret: call_types.ret,
+            };
+            &narrowed
+        }
+        false => {
+            args = all_args;
+            call_types
+        }
+    };
     // A polymorphic function runs with the types of this call.
     if call_types.args.len() == row.arg_types.len() {
         let declared = row.arg_types.clone();
@@ -255,16 +294,60 @@ fn call_inner(
     }
     DEPTH.with(|d| d.set(depth + 1));
     let saved_snapshot = session.tx.stmt_snapshot.clone();
-    let result = stacker::maybe_grow(STACK_RED_ZONE, STACK_GROWTH, || run(session, &row, args));
+    // Only the procedure a CALL names may end transactions, not the
+    // functions its arguments call.
+    let nonatomic = row.kind == 'p' && std::mem::take(&mut session.nonatomic_call);
+    let restore = apply_config(session, &row.config);
+    let result = match restore {
+        Ok(_) => stacker::maybe_grow(STACK_RED_ZONE, STACK_GROWTH, || {
+            run(session, &row, args, nonatomic)
+        }),
+        Err(ref e) => Err(e.clone()),
+    };
+    if let Ok(saved) = restore {
+        for (name, value) in saved.into_iter().rev() {
+            // Put back what it was; a value that was valid stays valid.
+            let _ = session
+                .settings
+                .set(&name, &value, types::guc::GucSource::Session, true);
+        }
+    }
     session.tx.stmt_snapshot = saved_snapshot;
     DEPTH.with(|d| d.set(depth));
     Ok((result?, row.retset, row.out_columns().len()))
+}
+
+/// A function's SET clauses (`proconfig`, `name=value` items) for the
+/// time of its call: the values they replace, to be put back after it.
+fn apply_config(session: &mut Session, config: &[String]) -> PgResult<Vec<(String, String)>> {
+    let mut saved: Vec<(String, String)> = Vec::with_capacity(config.len());
+    for item in config {
+        let Some((name, value)) = item.split_once('=') else {
+            continue;
+        };
+        let old = session.settings.show(name).unwrap_or_default();
+        let superuser = session.is_superuser;
+        if let Err(e) = session
+            .settings
+            .set(name, value, types::guc::GucSource::Session, superuser)
+        {
+            for (name, value) in saved.iter().rev() {
+                let _ = session
+                    .settings
+                    .set(name, value, types::guc::GucSource::Session, true);
+            }
+            return Err(e);
+        }
+        saved.push((name.to_string(), old));
+    }
+    Ok(saved)
 }
 
 fn run(
     session: &mut Session,
     row: &catalog::system::ProcRow,
     args: Vec<Datum>,
+    nonatomic: bool,
 ) -> PgResult<exec::CallResult> {
     let sig = exec::Signature {
         display: display(row),
@@ -311,6 +394,7 @@ fn run(
     }
     vars.truncate(nargs);
     let mut frame = exec::Frame::new(&sig, vars);
+    frame.nonatomic = nonatomic;
     for v in out_vars {
         frame.declare(v);
     }
@@ -336,6 +420,7 @@ pub fn do_block(session: &mut Session, body: &str) -> PgResult<()> {
         out_columns: Vec::new(),
     };
     let mut frame = exec::Frame::new(&sig, Vec::new());
+    frame.nonatomic = std::mem::take(&mut session.nonatomic_call);
     exec::run_block_top(session, &mut frame, &block)
 }
 

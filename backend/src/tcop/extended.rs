@@ -99,8 +99,9 @@ impl Tcop {
                     s @ (Statement::Query(_)
                     | Statement::Insert(_)
                     | Statement::Update(_)
-                    | Statement::Delete(_)),
-                ) => {
+                    | Statement::Delete(_)
+                    | Statement::Call(_)),
+                ) if !matches!(s, Statement::Call(_)) || crate::syntax::is_procedure_call(s) => {
                     let planned =
                         super::plan_query(&mut session, s, &msg.query, Some(&msg.type_oids));
                     if session.xact == XactState::Idle {

@@ -141,7 +141,8 @@ pub(crate) fn run_statement(
         Statement::Query(_)
         | Statement::Insert(_)
         | Statement::Update(_)
-        | Statement::Delete(_) => {
+        | Statement::Delete(_)
+        | Statement::Call(_) => {
             session.tx.first_snapshot_taken = true;
             let param_types = prepared.map(|p| p.param_types.as_slice());
             let cached =
@@ -166,7 +167,10 @@ pub(crate) fn run_statement(
                 }
             };
             check_plan_writable(session, plan)?;
+            // A procedure called here may COMMIT and ROLLBACK.
+            session.nonatomic_call = plan.call.is_some() && session.may_control_transactions();
             let result = executor::execute_statement(plan, params, session);
+            session.nonatomic_call = false;
             session.scans.clear();
             let result = result?;
             // An interrupt raised by the statement itself (pg_terminate_backend of
@@ -175,6 +179,10 @@ pub(crate) fn run_statement(
             executor::ExecContext::check_for_interrupts(session)?;
             let tag = plan.command_tag(result.processed);
             if plan.columns.is_empty() && plan.command != planner::CommandKind::Select {
+                return Ok(Outcome::Command(tag));
+            }
+            // A procedure without output arguments sends no row.
+            if plan.call.as_ref().is_some_and(Vec::is_empty) {
                 return Ok(Outcome::Command(tag));
             }
             Ok(Outcome::Rows {

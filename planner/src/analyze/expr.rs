@@ -16,6 +16,15 @@ use super::coerce::{
 use super::func::{self, Resolution};
 use crate::expr::{BoolTestKind, Expr};
 
+/// 42809 for CALL of a function (`sig`: the types of the arguments).
+pub(crate) fn not_a_procedure(name: &str, sig: &[&str]) -> PgError {
+    PgError::new(
+        SqlState::WrongObjectType,
+        format!("{name}({}) is not a procedure", sig.join(", ")),
+    )
+    .with_hint("To call a function, use SELECT.")
+}
+
 pub(crate) const FUNC_HINT: &str = "No function matches the given name and argument types. You might need to add explicit type casts.";
 pub(crate) const OPER_HINT: &str = "No operator matches the given name and argument types. You might need to add explicit type casts.";
 /// PostgreSQL's hint for a prefix operator (one argument type).
@@ -2011,6 +2020,26 @@ impl Analyzer<'_> {
             }
         };
         let slots = arrange(&f).unwrap_or_default();
+        // Procedures are called by CALL, and CALL calls nothing else.
+        let calling = std::mem::take(&mut self.allow_procedure);
+        if f.procedure != calling {
+            let sig: Vec<&str> = supplied
+                .iter()
+                .map(|(x, _)| oid::type_name(x.type_oid()))
+                .collect();
+            return Err(match calling {
+                true => not_a_procedure(name, &sig),
+                false => PgError::new(
+                    SqlState::WrongObjectType,
+                    format!("{name}({}) is a procedure", sig.join(", ")),
+                )
+                .with_hint("To call a procedure, use CALL."),
+            }
+            .or_position(pos));
+        }
+        if calling {
+            self.call_outputs = f.out_positions.iter().map(|&i| slots[i]).collect();
+        }
         let first_default = f.arg_types.len() - f.arg_defaults.len();
         let mut coerced = Vec::with_capacity(slots.len());
         for (i, s) in slots.iter().enumerate() {

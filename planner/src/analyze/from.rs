@@ -1652,6 +1652,7 @@ impl Analyzer<'_> {
                 })?;
             }
             if user_named.is_empty()
+                && !self.procedure_call
                 && (parts.len() == 1 || parts[0] == "pg_catalog")
                 && let Some(found) = self.function_in_from(name, &exprs, alias.as_ref(), pos)?
             {

@@ -11,6 +11,7 @@
 
 pub mod agg;
 pub mod array;
+pub mod call;
 pub mod coerce;
 pub mod colname;
 pub mod cte;
@@ -122,6 +123,15 @@ pub struct Analyzer<'a> {
     pub(crate) param_names: Vec<String>,
     /// How many SQL function bodies this analysis is nested in.
     pub(crate) function_depth: usize,
+    /// Analyzing a CALL: the function in FROM of the query it becomes must
+    /// be a procedure (and only there may one be called).
+    pub(crate) procedure_call: bool,
+    /// Set by the FROM function of a CALL just before its candidate is
+    /// chosen, taken by [`Self::choose_user_function`].
+    pub(crate) allow_procedure: bool,
+    /// The CALL's procedure: for each of its OUT / INOUT arguments, the
+    /// index of the call argument that gives it (None: its default).
+    pub(crate) call_outputs: Vec<Option<usize>>,
     /// The views being expanded (their OIDs), innermost last.
     pub(crate) expanding_views: Vec<u32>,
     /// Some column use could not be traced (see `plan::ColumnUse`).
@@ -177,6 +187,9 @@ impl<'a> Analyzer<'a> {
             columns_untraced: false,
             param_names: Vec::new(),
             function_depth: 0,
+            procedure_call: false,
+            allow_procedure: false,
+            call_outputs: Vec::new(),
             windows: Vec::new(),
             named_windows: Vec::new(),
             in_window: false,
@@ -280,6 +293,7 @@ impl<'a> Analyzer<'a> {
             return self.analyze_statement(&rewritten);
         }
         let (command, columns, plan, modify) = match stmt {
+            Statement::Call(f) => return self.analyze_call(f),
             Statement::Query(q) => {
                 let (columns, plan) = self.analyze_query(q)?;
                 (CommandKind::Select, columns, plan, None)
@@ -302,6 +316,7 @@ impl<'a> Analyzer<'a> {
             command,
             plan,
             modify,
+            call: None,
             relations: {
                 let mut relations = std::mem::take(&mut self.relations);
                 if self.columns_untraced {

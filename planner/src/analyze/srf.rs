@@ -293,16 +293,32 @@ impl Analyzer<'_> {
             named_exprs.push((n.clone(), (x, self.pos(sqlparser::ast::Spanned::span(a)))));
         }
         let named = named_exprs.as_slice();
+        let calling = self.procedure_call;
+        self.allow_procedure = calling;
         let Some((f, coerced)) = self.choose_user_function(schema, name, &exprs, named, pos)?
         else {
             let sig: Vec<&str> = exprs
                 .iter()
+                .chain(named.iter().map(|(_, a)| a))
                 .map(|(x, _)| oid::type_name(x.type_oid()))
                 .collect();
             let qualified = match schema {
                 Some(s) => format!("{s}.{name}"),
                 None => name.to_owned(),
             };
+            if calling {
+                if schema.is_none_or(|s| s == "pg_catalog")
+                    && (super::func::name_exists(name) || super::agg::is_aggregate(name))
+                {
+                    return Err(super::expr::not_a_procedure(name, &sig).or_position(pos));
+                }
+                return Err(PgError::new(
+                    SqlState::UndefinedFunction,
+                    format!("procedure {qualified}({}) does not exist", sig.join(", ")),
+                )
+                .with_hint("No procedure matches the given name and argument types. You might need to add explicit type casts.")
+                .or_position(pos));
+            }
             return Err(PgError::new(
                 SqlState::UndefinedFunction,
                 format!("function {qualified}({}) does not exist", sig.join(", ")),
