@@ -4,7 +4,9 @@
 //!
 //! Per database: `pg_type`, `pg_attribute`, `pg_class`, `pg_attrdef`,
 //! `pg_namespace`, `pg_index`, `pg_sequence`, `pg_depend`, `pg_constraint`,
-//! `pg_rewrite` and `pg_proc` (user functions), `pg_am` and
+//! `pg_rewrite`, `pg_proc` (user functions), `pg_statistic` (ANALYZE's
+//! findings; its `stavalues` columns are `anyarray`, stored as arrays that
+//! name their element type), `pg_am` and
 //! `pg_collation` (initdb's rows), and the catalogs of objects we cannot
 //! create yet, kept empty so that clients' queries run (`pg_inherits`,
 //! `pg_trigger`, `pg_policy`, `pg_statistic_ext`, `pg_description`), and
