@@ -15,7 +15,7 @@
 use std::cmp::Ordering;
 use std::collections::{BTreeMap, BTreeSet};
 
-use planner::{AggCall, AggFunc, Aggregate};
+use planner::{AggCall, AggFunc, Aggregate, UserAggregate};
 use types::datum::Numeric;
 use types::datum::json::Jsonb;
 use types::oid::*;
@@ -83,6 +83,13 @@ pub struct AggAcc {
     /// `agg(x ORDER BY ...)`: the inputs with their sort keys, fed in order
     /// when the group is complete.
     ordered: Vec<(Vec<Datum>, Datum, Option<Datum>)>,
+    /// A user aggregate's transition state, once `user_init` has set it
+    /// to the initial condition.
+    state: Datum,
+    user_init: bool,
+    /// No initial condition and a strict transition function: the first
+    /// non-null input becomes the state (PostgreSQL's `noTransValue`).
+    no_trans_value: bool,
 }
 
 impl AggAcc {
@@ -99,6 +106,94 @@ impl AggAcc {
             num_sumsq: Numeric::from_i64(0),
             float_sxx: 0.0,
             ordered: Vec::new(),
+            state: Datum::Null,
+            user_init: false,
+            no_trans_value: false,
+        }
+    }
+
+    /// Sets a user aggregate's state to its initial condition, once.
+    fn init_user(&mut self, ev: &mut Evaluator<'_>, u: &UserAggregate) -> PgResult<()> {
+        if self.user_init {
+            return Ok(());
+        }
+        self.user_init = true;
+        match &u.initcond {
+            Some(e) => self.state = ev.eval_row(e, &[])?,
+            None => {
+                self.state = Datum::Null;
+                self.no_trans_value = u.trans_strict;
+            }
+        }
+        Ok(())
+    }
+
+    /// Adds one input of a user aggregate (its argument, or a record of
+    /// its arguments): the transition function over `[state, args..]`,
+    /// which, when strict, is not called for an input with a NULL and
+    /// leaves a NULL state alone (PostgreSQL's `advance_transition_function`).
+    pub fn advance_user(
+        &mut self,
+        ev: &mut Evaluator<'_>,
+        call: &AggCall,
+        v: Datum,
+    ) -> PgResult<()> {
+        let Some(u) = &call.user else {
+            return Err(PgError::internal("user aggregate without its functions"));
+        };
+        if let Some(seen) = &mut self.seen
+            && !seen.insert(RowKey(vec![v.clone()]))
+        {
+            return Ok(());
+        }
+        let mut row = Vec::with_capacity(u.nargs + 1);
+        row.push(Datum::Null);
+        match (u.nargs, v) {
+            (0, _) => {}
+            (1, v) => row.push(v),
+            (_, Datum::Record(r)) => row.extend(r.values),
+            (n, _) => row.extend(std::iter::repeat_n(Datum::Null, n)),
+        }
+        self.init_user(ev, u)?;
+        if u.trans_strict {
+            if row[1..].iter().any(Datum::is_null) {
+                return Ok(());
+            }
+            if self.no_trans_value {
+                self.no_trans_value = false;
+                self.state = row.get(1).cloned().unwrap_or(Datum::Null);
+                self.count += 1;
+                return Ok(());
+            }
+            if self.state.is_null() {
+                return Ok(());
+            }
+        }
+        row[0] = std::mem::replace(&mut self.state, Datum::Null);
+        self.state = ev.eval_row(&u.transfn, &row)?;
+        self.count += 1;
+        Ok(())
+    }
+
+    /// A user aggregate's result: the final function of the state (not
+    /// called on a NULL state when strict), or the state itself.
+    fn finish_user(&self, ev: &mut Evaluator<'_>, call: &AggCall) -> PgResult<Datum> {
+        let Some(u) = &call.user else {
+            return Err(PgError::internal("user aggregate without its functions"));
+        };
+        let state = match (self.user_init, &u.initcond) {
+            (true, _) | (false, None) => self.state.clone(),
+            (false, Some(e)) => ev.eval_row(e, &[])?,
+        };
+        match &u.finalfn {
+            None => Ok(state),
+            Some(_) if u.final_strict && state.is_null() => Ok(Datum::Null),
+            Some(f) => {
+                let mut row = Vec::with_capacity(u.nargs + 1);
+                row.push(state);
+                row.extend(std::iter::repeat_n(Datum::Null, u.nargs));
+                ev.eval_row(f, &row)
+            }
         }
     }
 
@@ -161,7 +256,8 @@ impl AggAcc {
             | AggFunc::StringAgg
             | AggFunc::ArrayAgg
             | AggFunc::JsonAgg
-            | AggFunc::JsonbAgg => {}
+            | AggFunc::JsonbAgg
+            | AggFunc::User => {}
             AggFunc::BoolAnd | AggFunc::BoolOr => {
                 let Datum::Bool(b) = v else {
                     return Err(PgError::internal(format!("bool_and/or of {v:?}")));
@@ -270,9 +366,9 @@ impl AggAcc {
     }
 
     /// The aggregate's result.
-    pub fn finish(&self, call: &AggCall) -> PgResult<Datum> {
+    pub fn finish(&self, ev: &mut Evaluator<'_>, call: &AggCall) -> PgResult<Datum> {
         if call.order_by.is_empty() {
-            return self.finish_fed(call);
+            return self.finish_fed(ev, call);
         }
         let mut inputs = self.ordered.clone();
         let mut err = None;
@@ -321,16 +417,18 @@ impl AggAcc {
         for (_, v, d) in inputs {
             match d {
                 Some(d) => fed.advance_text(v, d)?,
+                None if call.func == AggFunc::User => fed.advance_user(ev, call, v)?,
                 None => fed.advance(call, v)?,
             }
         }
-        fed.finish_fed(call)
+        fed.finish_fed(ev, call)
     }
 
     /// The result of the values fed so far.
-    fn finish_fed(&self, call: &AggCall) -> PgResult<Datum> {
+    fn finish_fed(&self, ev: &mut Evaluator<'_>, call: &AggCall) -> PgResult<Datum> {
         let arg_type = call.arg.as_ref().map_or(0, |a| a.type_oid());
         Ok(match call.func {
+            AggFunc::User => self.finish_user(ev, call)?,
             AggFunc::CountStar | AggFunc::Count => Datum::Int8(self.count),
             // A plain GROUP BY groups by every expression (see `Grouper`
             // for grouping sets).
@@ -508,7 +606,7 @@ impl<'p> Grouper<'p> {
     }
 
     /// The aggregated rows: `[group keys.., aggregate results..]`.
-    pub fn finish(self) -> PgResult<Vec<Vec<Datum>>> {
+    pub fn finish(self, ev: &mut Evaluator<'_>) -> PgResult<Vec<Vec<Datum>>> {
         let mut out = Vec::with_capacity(self.groups.len());
         for (key, accs) in self.groups {
             let mut row = key.0;
@@ -534,7 +632,7 @@ impl<'p> Grouper<'p> {
                         }
                         Datum::Int4(bits)
                     }
-                    _ => acc.finish(call)?,
+                    _ => acc.finish(ev, call)?,
                 });
             }
             out.push(row);
@@ -592,6 +690,7 @@ fn feed(
         }
         match d {
             Some(d) => acc.advance_text(v, d)?,
+            None if call.func == AggFunc::User => acc.advance_user(ev, call, v)?,
             None => acc.advance(call, v)?,
         }
     }

@@ -383,10 +383,18 @@ fn agg_input(
     Ok(Some((v, d)))
 }
 
-fn feed(acc: &mut AggAcc, call: &AggCall, input: &Option<(Datum, Option<Datum>)>) -> PgResult<()> {
+fn feed(
+    ev: &mut Evaluator<'_>,
+    acc: &mut AggAcc,
+    call: &AggCall,
+    input: &Option<(Datum, Option<Datum>)>,
+) -> PgResult<()> {
     match input {
         None => Ok(()),
         Some((v, Some(d))) => acc.advance_text(v.clone(), d.clone()),
+        Some((v, None)) if call.func == planner::AggFunc::User => {
+            acc.advance_user(ev, call, v.clone())
+        }
         Some((v, None)) => acc.advance(call, v.clone()),
     }
 }
@@ -417,10 +425,10 @@ fn aggregate(
                 fed = 0;
             }
             while fed < e {
-                feed(&mut acc, call, &inputs[fed])?;
+                feed(ev, &mut acc, call, &inputs[fed])?;
                 fed += 1;
             }
-            out[part[i].index] = acc.finish(call)?;
+            out[part[i].index] = acc.finish(ev, call)?;
         }
         return Ok(());
     }
@@ -428,9 +436,9 @@ fn aggregate(
         let (s, e) = frame_of(ev, f, &rows[part[i].index], i, n, peers)?;
         let mut acc = AggAcc::new(call);
         for input in inputs.iter().take(e).skip(s) {
-            feed(&mut acc, call, input)?;
+            feed(ev, &mut acc, call, input)?;
         }
-        out[part[i].index] = acc.finish(call)?;
+        out[part[i].index] = acc.finish(ev, call)?;
     }
     Ok(())
 }

@@ -36,7 +36,7 @@ pub mod joinpath;
 pub mod plan;
 
 pub use catalog::{
-    CatalogView, ColumnDesc, EmptyCatalog, FunctionDesc, FunctionLanguage, IndexDesc, Partitioning,
+    AggregateDesc, CatalogView, ColumnDesc, EmptyCatalog, FunctionDesc, FunctionLanguage, IndexDesc, Partitioning,
     RelationDesc, TriggerDesc, VariableResolver,
 };
 pub use expr::{BoolTestKind, Expr};
@@ -44,7 +44,7 @@ pub use plan::{
     AggCall, AggFunc, Aggregate, Bitmap, ColumnUse, CommandKind, IndexBound, IndexScan, Join,
     JoinInput, JoinKind, LockMode, ModifyTable, OnConflictAction, OnConflictPlan, ParamIndexScan,
     Plan, RecursiveUnion, RelationLock, RowLockMode, RowLockWait, RowMark, Series, SetOp,
-    SetOpKind, SortKey, Source,
+    SetOpKind, SortKey, Source, UserAggregate,
 };
 pub use plan::{FrameBound, FrameMode, WindowFrame, WindowFunc, WindowKind, WindowPlan};
 use types::PgResult;

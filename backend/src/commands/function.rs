@@ -48,6 +48,9 @@ pub fn lookup(
     for nsp in namespaces {
         let rows = with_reader(session, |r| r.functions(Some(nsp), name))?;
         for (_, row) in rows {
+            if row.kind == 'a' {
+                continue;
+            }
             let language = match row.language {
                 PLPGSQL_LANGUAGE_OID => planner::FunctionLanguage::Plpgsql,
                 _ if inlinable(&row) => planner::FunctionLanguage::Sql,
@@ -453,6 +456,13 @@ pub(crate) fn drop_function(session: &mut Session, df: &DropFunction) -> PgResul
                         None => format!("could not find a function named \"{name}\""),
                     },
                 ));
+            }
+            [one] if one.1.kind == 'a' => {
+                return Err(PgError::new(
+                    SqlState::WrongObjectType,
+                    format!("\"{name}\" is an aggregate function"),
+                )
+                .with_hint("Use DROP AGGREGATE to drop aggregate functions."));
             }
             [one] => rows.push((PG_PROC, one.0)),
             _ => {

@@ -13,6 +13,7 @@ use crate::relcache::with_reader;
 use crate::session::Session;
 use crate::utility::Outcome;
 
+pub mod aggregate;
 mod alter_table;
 pub mod constraints;
 pub mod copy;
@@ -120,6 +121,9 @@ pub fn ddl_statement(
                 }
                 crate::syntax::TextStatement::Publication(text) => {
                     publication::publication_statement(session, &text)
+                }
+                crate::syntax::TextStatement::Aggregate(text) => {
+                    aggregate::aggregate_statement(session, &text)
                 }
             }
         }

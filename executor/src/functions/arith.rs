@@ -129,6 +129,23 @@ pub fn call(func: &str, args: &[Datum]) -> PgResult<Option<Datum>> {
             micros: i.micros.checked_neg().ok_or_else(interval_range)?,
         }))),
         ("uplus", [a]) => Ok(Some(a.clone())),
+        // int4inc, int8inc, int8inc_any (its further argument only counts)
+        ("inc", [Datum::Int4(a), ..]) => Ok(Some(Datum::Int4(
+            a.checked_add(1)
+                .ok_or_else(|| out_of_range(types::oid::INT4))?,
+        ))),
+        ("inc", [Datum::Int8(a), ..]) => Ok(Some(Datum::Int8(
+            a.checked_add(1)
+                .ok_or_else(|| out_of_range(types::oid::INT8))?,
+        ))),
+        ("larger" | "smaller", [a, b]) => {
+            let o = compare(a, b)?;
+            let first = match func {
+                "larger" => o != std::cmp::Ordering::Less,
+                _ => o != std::cmp::Ordering::Greater,
+            };
+            Ok(Some(if first { a.clone() } else { b.clone() }))
+        }
         ("gcd" | "lcm", [Datum::Int4(a), Datum::Int4(b)]) => {
             let r = gcd_lcm(func, (*a).into(), (*b).into());
             let r = i32::try_from(r).map_err(|_| out_of_range(types::oid::INT4))?;

@@ -176,7 +176,9 @@ impl Analyzer<'_> {
             order_by.push((x, desc, nulls_first));
         }
         let frame = self.window_frame(spec.window_frame.as_ref(), !order_by.is_empty(), pos)?;
-        let (kind, args, type_oid) = if super::agg::is_aggregate(name) {
+        let (kind, args, type_oid) = if super::agg::is_aggregate(name)
+            || !self.user_aggregates(f)?.is_empty()
+        {
             let call = self.aggregate_call(name, f, list, pos, true)?;
             let t = call.type_oid;
             (WindowKind::Agg(Box::new(call)), vec![], t)
