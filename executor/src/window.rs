@@ -189,14 +189,14 @@ fn frame_of(
         FrameBound::Preceding(e) => {
             let k = offset_value(ev, e, row, "starting")?;
             match f.frame.mode {
-                FrameMode::Groups => group_start(g as i64 - k),
+                FrameMode::Groups => group_start((g as i64).saturating_sub(k)),
                 _ => i.saturating_sub(usize::try_from(k).unwrap_or(usize::MAX)),
             }
         }
         FrameBound::Following(e) => {
             let k = offset_value(ev, e, row, "starting")?;
             match f.frame.mode {
-                FrameMode::Groups => group_start(g as i64 + k),
+                FrameMode::Groups => group_start((g as i64).saturating_add(k)),
                 _ => i
                     .saturating_add(usize::try_from(k).unwrap_or(usize::MAX))
                     .min(n),
@@ -213,14 +213,14 @@ fn frame_of(
         FrameBound::Preceding(e) => {
             let k = offset_value(ev, e, row, "ending")?;
             match f.frame.mode {
-                FrameMode::Groups => group_end(g as i64 - k),
+                FrameMode::Groups => group_end((g as i64).saturating_sub(k)),
                 _ => (i + 1).saturating_sub(usize::try_from(k).unwrap_or(usize::MAX)),
             }
         }
         FrameBound::Following(e) => {
             let k = offset_value(ev, e, row, "ending")?;
             match f.frame.mode {
-                FrameMode::Groups => group_end(g as i64 + k),
+                FrameMode::Groups => group_end((g as i64).saturating_add(k)),
                 _ => (i + 1)
                     .saturating_add(usize::try_from(k).unwrap_or(usize::MAX))
                     .min(n),

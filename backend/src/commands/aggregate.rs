@@ -528,7 +528,7 @@ fn create_aggregate(session: &mut Session, t: &[Token]) -> PgResult<Outcome> {
     };
     let ret_type = {
         let catalog = crate::table_access::SessionCatalog::new(session);
-        planner::analyze::user_agg::check_aggregate(&catalog, &desc)?
+        planner::analyze::user_agg::check_aggregate(&catalog, &desc, "transition")?.0
     };
     // The moving-aggregate functions must exist with their signature.
     if let (Some(msfunc), Some(minvfunc)) = (&d.msfunc, &d.minvfunc) {
@@ -546,8 +546,15 @@ fn create_aggregate(session: &mut Session, t: &[Token]) -> PgResult<Outcome> {
             ..m.clone()
         };
         let catalog = crate::table_access::SessionCatalog::new(session);
-        planner::analyze::user_agg::check_aggregate(&catalog, &m)?;
-        planner::analyze::user_agg::check_aggregate(&catalog, &inv)?;
+        let (_, forward) = planner::analyze::user_agg::check_aggregate(&catalog, &m, "transition")?;
+        let (_, inverse) =
+            planner::analyze::user_agg::check_aggregate(&catalog, &inv, "inverse transition")?;
+        if forward != inverse {
+            return Err(PgError::new(
+                SqlState::InvalidFunctionDefinition,
+                "strictness of aggregate's forward and inverse transition functions must match",
+            ));
+        }
     }
     // The initial condition must be a value of the state type.
     for (cond, t) in [(&d.initcond, transtype), (&d.minitcond, mtranstype)] {
@@ -853,4 +860,60 @@ fn alter_aggregate(session: &mut Session, t: &[Token]) -> PgResult<Outcome> {
     })?;
     catalog_changed(session);
     Ok(Outcome::Command("ALTER AGGREGATE".into()))
+}
+
+/// The aggregates whose support functions name function `f` (by its name,
+/// bare or qualified with its schema): `(pg_proc row, pg_aggregate row,
+/// description)` of each, for DROP FUNCTION's dependency check.
+pub(crate) fn dependents(
+    session: &mut Session,
+    f: &ProcRow,
+) -> PgResult<Vec<(storage::page::ItemPointer, storage::page::ItemPointer, String)>> {
+    let schema = super::namespace_name(session, f.namespace)?;
+    let qualified = format!("{schema}.{}", f.name);
+    let mut aggs = Vec::new();
+    with_reader(session, |r| {
+        r.scan(&PG_AGGREGATE_DEF, |tid, row| {
+            let a = AggregateRow::from_datums(&row);
+            let names = [
+                &a.transfn,
+                &a.finalfn,
+                &a.combinefn,
+                &a.mtransfn,
+                &a.minvtransfn,
+                &a.mfinalfn,
+            ];
+            if names.iter().any(|n| **n == f.name || **n == qualified) {
+                aggs.push((tid, a.fnoid));
+            }
+            Ok(true)
+        })
+    })?;
+    let mut out = Vec::new();
+    for (agg_tid, fnoid) in aggs {
+        let Some(row) = with_reader(session, |r| r.function_by_oid(fnoid))? else {
+            continue;
+        };
+        // Only an aggregate whose support function takes f's argument
+        // types (the state and the aggregate's arguments) depends on it.
+        let mut sig = row.arg_types.clone();
+        if let Some((_, a)) = with_reader(session, |r| r.aggregate(fnoid))? {
+            sig.insert(0, a.transtype);
+        }
+        if f.arg_types.len() != sig.len() && f.arg_types.len() != 1 {
+            continue;
+        }
+        let proc_tid = with_reader(session, |r| r.functions(Some(row.namespace), &row.name))?
+            .into_iter()
+            .find(|(_, p)| p.oid == fnoid)
+            .map(|(t, _)| t);
+        if let Some(proc_tid) = proc_tid {
+            out.push((
+                proc_tid,
+                agg_tid,
+                format!("function {}({})", row.name, signature(&row.arg_types)),
+            ));
+        }
+    }
+    Ok(out)
 }

@@ -464,7 +464,40 @@ pub(crate) fn drop_function(session: &mut Session, df: &DropFunction) -> PgResul
                 )
                 .with_hint("Use DROP AGGREGATE to drop aggregate functions."));
             }
-            [one] => rows.push((PG_PROC, one.0)),
+            [one] => {
+                let deps = super::aggregate::dependents(session, &one.1)?;
+                let cascade = matches!(
+                    df.drop_behavior,
+                    Some(sqlparser::ast::DropBehavior::Cascade)
+                );
+                let this = format!(
+                    "function {name}({})",
+                    one.1
+                        .arg_types
+                        .iter()
+                        .map(|&t| types::oid::type_name(t))
+                        .collect::<Vec<_>>()
+                        .join(",")
+                );
+                if let Some((_, _, first)) = deps.first() {
+                    if !cascade {
+                        return Err(PgError::new(
+                            SqlState::DependentObjectsStillExist,
+                            format!("cannot drop {this} because other objects depend on it"),
+                        )
+                        .with_detail(format!("{first} depends on {this}"))
+                        .with_hint("Use DROP ... CASCADE to drop the dependent objects too."));
+                    }
+                    for (_, _, d) in &deps {
+                        session.notice("00000", format!("drop cascades to {d}"));
+                    }
+                }
+                for (proc_tid, agg_tid, _) in deps {
+                    rows.push((PG_PROC, proc_tid));
+                    rows.push((catalog::system::PG_AGGREGATE, agg_tid));
+                }
+                rows.push((PG_PROC, one.0))
+            }
             _ => {
                 return Err(PgError::new(
                     SqlState::AmbiguousFunction,

@@ -308,18 +308,41 @@ fn concrete(declared: &[u32], actual: &[u32], t: u32) -> u32 {
 /// `lookup_agg_function`): the transition function must take the state
 /// and the arguments as they are and return the state type; the final
 /// function the state (and with `finalfunc_extra` the arguments). Gives
-/// the aggregate's result type. A polymorphic signature is checked at its
-/// calls, and its result type is the final function's declared one.
-pub fn check_aggregate(catalog: &dyn crate::CatalogView, desc: &AggregateDesc) -> PgResult<u32> {
+/// the aggregate's result type and whether the transition function is
+/// strict. A polymorphic signature is checked at its calls, and its result
+/// type is the final function's declared one. `what` names the transition
+/// function in messages ("transition", "inverse transition").
+pub fn check_aggregate(
+    catalog: &dyn crate::CatalogView,
+    desc: &AggregateDesc,
+    what: &str,
+) -> PgResult<(u32, bool)> {
     let polymorphic = desc
         .arg_types
         .iter()
         .chain([&desc.transtype])
         .any(|&t| oid::is_polymorphic(t) || t == ANY);
     let mut a = Analyzer::new("", &[], true).with_catalog(catalog);
+    let mut types = vec![desc.transtype];
+    types.extend(&desc.arg_types);
     if polymorphic {
+        // The transition function must be polymorphic too: a user
+        // function of that many arguments, or a polymorphic built-in.
+        let (schema, name) = match desc.transfn.split_once('.') {
+            Some((s, n)) => (Some(s), n),
+            None => (None, desc.transfn.as_str()),
+        };
+        let user = catalog
+            .lookup_functions(schema, name)?
+            .iter()
+            .any(|f| f.arg_types.len() == types.len());
+        let builtin = schema.is_none()
+            && matches!(name, "array_append" | "array_prepend" | "array_cat");
+        if !user && !builtin {
+            return Err(missing(&desc.transfn, &types));
+        }
         let Some(ff) = &desc.finalfn else {
-            return Ok(desc.transtype);
+            return Ok((desc.transtype, false));
         };
         let (schema, name) = match ff.split_once('.') {
             Some((s, n)) => (Some(s), n),
@@ -327,30 +350,29 @@ pub fn check_aggregate(catalog: &dyn crate::CatalogView, desc: &AggregateDesc) -
         };
         let found = catalog.lookup_functions(schema, name)?;
         return match found.first() {
-            Some(f) => Ok(f.ret_type),
+            Some(f) => Ok((f.ret_type, false)),
             None => Err(missing(ff, &[desc.transtype])),
         };
     }
-    let mut types = vec![desc.transtype];
-    types.extend(&desc.arg_types);
     let transfn = exact_call(&mut a, &desc.transfn, &types)?;
     if transfn.type_oid() != desc.transtype {
         return Err(PgError::new(
             SqlState::DatatypeMismatch,
             format!(
-                "return type of transition function {} is not {}",
+                "return type of {what} function {} is not {}",
                 desc.transfn,
                 oid::type_name(desc.transtype)
             ),
         ));
     }
-    match &desc.finalfn {
+    let ret = match &desc.finalfn {
         Some(ff) => {
             let n = if desc.finalextra { types.len() } else { 1 };
-            Ok(exact_call(&mut a, ff, &types[..n])?.type_oid())
+            exact_call(&mut a, ff, &types[..n])?.type_oid()
         }
-        None => Ok(desc.transtype),
-    }
+        None => desc.transtype,
+    };
+    Ok((ret, strict(&transfn)))
 }
 
 /// A call of support function `name` with arguments of exactly `types`
@@ -377,7 +399,11 @@ fn exact_call(a: &mut Analyzer<'_>, name: &str, types: &[u32]) -> PgResult<Expr>
             .iter()
             .all(|x| matches!(x, Expr::Var { .. }) || matches!(x, Expr::Cast { arg, .. } if matches!(**arg, Expr::Var { .. }) && x.type_oid() == arg.type_oid()));
     if !exact && !args.is_empty() {
-        return Err(missing(name, types));
+        let sig: Vec<&str> = args.iter().map(|x| oid::type_name(x.type_oid())).collect();
+        return Err(PgError::new(
+            SqlState::DatatypeMismatch,
+            format!("function {name}({}) requires run-time type coercion", sig.join(", ")),
+        ));
     }
     Ok(x)
 }
