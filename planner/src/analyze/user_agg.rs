@@ -321,38 +321,39 @@ pub fn check_aggregate(
         .arg_types
         .iter()
         .chain([&desc.transtype])
-        .any(|&t| oid::is_polymorphic(t) || t == ANY);
+        .any(|&t| oid::is_polymorphic(t));
     let mut a = Analyzer::new("", &[], true).with_catalog(catalog);
     let mut types = vec![desc.transtype];
     types.extend(&desc.arg_types);
     if polymorphic {
-        // The transition function must be polymorphic too: a user
-        // function of that many arguments, or a polymorphic built-in.
-        let (schema, name) = match desc.transfn.split_once('.') {
-            Some((s, n)) => (Some(s), n),
-            None => (None, desc.transfn.as_str()),
-        };
-        let user = catalog
-            .lookup_functions(schema, name)?
-            .iter()
-            .any(|f| f.arg_types.len() == types.len());
-        let builtin = schema.is_none()
-            && matches!(name, "array_append" | "array_prepend" | "array_cat");
-        if !user && !builtin {
-            return Err(missing(&desc.transfn, &types));
+        let poly_args = desc.arg_types.iter().any(|&t| oid::is_polymorphic(t));
+        if oid::is_polymorphic(desc.transtype) && !poly_args {
+            return Err(cannot_determine("transition", desc.transtype));
         }
-        let Some(ff) = &desc.finalfn else {
-            return Ok((desc.transtype, false));
+        let ret = match polymorphic_support(catalog, &desc.transfn, &types)? {
+            Some(f) if f.ret_type != desc.transtype && !oid::is_polymorphic(f.ret_type) => {
+                return Err(PgError::new(
+                    SqlState::DatatypeMismatch,
+                    format!(
+                        "return type of {what} function {} is not {}",
+                        desc.transfn,
+                        oid::type_name(desc.transtype)
+                    ),
+                ));
+            }
+            _ => match &desc.finalfn {
+                Some(ff) => {
+                    let n = if desc.finalextra { types.len() } else { 1 };
+                    polymorphic_support(catalog, ff, &types[..n])?
+                        .map_or(desc.transtype, |f| f.ret_type)
+                }
+                None => desc.transtype,
+            },
         };
-        let (schema, name) = match ff.split_once('.') {
-            Some((s, n)) => (Some(s), n),
-            None => (None, ff.as_str()),
-        };
-        let found = catalog.lookup_functions(schema, name)?;
-        return match found.first() {
-            Some(f) => Ok((f.ret_type, false)),
-            None => Err(missing(ff, &[desc.transtype])),
-        };
+        if oid::is_polymorphic(ret) && !poly_args {
+            return Err(cannot_determine("result", ret));
+        }
+        return Ok((ret, false));
     }
     let transfn = exact_call(&mut a, &desc.transfn, &types)?;
     if transfn.type_oid() != desc.transtype {
@@ -414,4 +415,74 @@ fn missing(name: &str, types: &[u32]) -> PgError {
         SqlState::UndefinedFunction,
         format!("function {name}({}) does not exist", sig.join(", ")),
     )
+}
+
+/// PostgreSQL's 42P13 for a polymorphic transition or result type that no
+/// polymorphic argument determines.
+fn cannot_determine(what: &str, t: u32) -> PgError {
+    let family = if matches!(
+        t,
+        ANYCOMPATIBLE
+            | ANYCOMPATIBLEARRAY
+            | ANYCOMPATIBLENONARRAY
+            | ANYCOMPATIBLERANGE
+            | ANYCOMPATIBLEMULTIRANGE
+    ) {
+        "anycompatible, anycompatiblearray, anycompatiblenonarray, anycompatiblerange, or anycompatiblemultirange"
+    } else {
+        "anyelement, anyarray, anynonarray, anyenum, anyrange, or anymultirange"
+    };
+    PgError::new(
+        SqlState::InvalidFunctionDefinition,
+        format!("cannot determine {what} data type"),
+    )
+    .with_detail(format!(
+        "A result of type {} requires at least one input of type {family}.",
+        oid::type_name(t)
+    ))
+}
+
+/// The user function `name` a polymorphic aggregate's support function
+/// names, taking `actual` (which may be polymorphic themselves) as
+/// PostgreSQL's `lookup_agg_function` allows: a polymorphic input only
+/// for the same polymorphic parameter, a concrete one for a parameter of
+/// its type or, consistently, for polymorphic ones, but not both kinds of
+/// binding in one call. None for the polymorphic built-ins (array_append,
+/// ...); 42883 when nothing fits.
+fn polymorphic_support(
+    catalog: &dyn crate::CatalogView,
+    qualified: &str,
+    actual: &[u32],
+) -> PgResult<Option<Arc<crate::FunctionDesc>>> {
+    let (schema, name) = match qualified.split_once('.') {
+        Some((s, n)) => (Some(s), n),
+        None => (None, qualified),
+    };
+    for f in catalog.lookup_functions(schema, name)? {
+        if f.arg_types.len() != actual.len() {
+            continue;
+        }
+        let (mut poly_actual, mut concrete_on_poly, mut ok) = (false, false, true);
+        for (&d, &a) in f.arg_types.iter().zip(actual) {
+            if oid::is_polymorphic(a) {
+                poly_actual = true;
+                ok &= d == a;
+            } else if oid::is_polymorphic(d) {
+                concrete_on_poly = true;
+            } else {
+                ok &= d == a;
+            }
+        }
+        ok &= !(poly_actual && concrete_on_poly);
+        if ok && concrete_on_poly {
+            ok = super::coerce::resolve_polymorphic(&f.arg_types, actual, f.ret_type).is_some();
+        }
+        if ok {
+            return Ok(Some(f));
+        }
+    }
+    if schema.is_none() && matches!(name, "array_append" | "array_prepend" | "array_cat") {
+        return Ok(None);
+    }
+    Err(missing(qualified, actual))
 }
