@@ -138,6 +138,40 @@ pub fn call(func: &str, args: &[Datum]) -> PgResult<Option<Datum>> {
             a.checked_add(1)
                 .ok_or_else(|| out_of_range(types::oid::INT8))?,
         ))),
+        // int2_avg_accum / int4_avg_accum: the state {count, sum}.
+        ("int_avg_accum", [Datum::Array(state), x]) => {
+            let x = match x {
+                Datum::Int2(v) => i64::from(*v),
+                Datum::Int4(v) => i64::from(*v),
+                _ => return Ok(None),
+            };
+            let [Datum::Int8(n), Datum::Int8(sum)] = state.elems.as_slice() else {
+                return Err(PgError::new(
+                    types::SqlState::DataException,
+                    "expected 2-element int8 array",
+                ));
+            };
+            let sum = sum
+                .checked_add(x)
+                .ok_or_else(|| out_of_range(types::oid::INT8))?;
+            Ok(Some(Datum::Array(Box::new(types::datum::ArrayValue::new(
+                types::oid::INT8,
+                vec![Datum::Int8(n + 1), Datum::Int8(sum)],
+            )))))
+        }
+        ("int8_avg", [Datum::Array(state)]) => {
+            let [Datum::Int8(n), Datum::Int8(sum)] = state.elems.as_slice() else {
+                return Err(PgError::new(
+                    types::SqlState::DataException,
+                    "expected 2-element int8 array",
+                ));
+            };
+            if *n == 0 {
+                return Ok(Some(Datum::Null));
+            }
+            let q = types::datum::Numeric::from_i64(*sum).div(&types::datum::Numeric::from_i64(*n))?;
+            Ok(Some(Datum::Numeric(q)))
+        }
         ("larger" | "smaller", [a, b]) => {
             let o = compare(a, b)?;
             let first = match func {

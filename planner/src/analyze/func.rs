@@ -105,6 +105,10 @@ fn support_functions(v: &mut Vec<FuncDef>) {
             v.push(def(name, args, t, imp));
         }
     }
+    // avg(int2 / int4)'s transition state {count, sum} and final function.
+    v.push(def("int2_avg_accum", &[INT8_ARRAY, INT2], INT8_ARRAY, "int_avg_accum"));
+    v.push(def("int4_avg_accum", &[INT8_ARRAY, INT4], INT8_ARRAY, "int_avg_accum"));
+    v.push(def("int8_avg", &[INT8_ARRAY], NUMERIC, "int8_avg"));
     v.push(def("int4inc", &[INT4], INT4, "inc"));
     v.push(def("int8inc", &[INT8], INT8, "inc"));
     // int8inc_any(int8, "any"): counts the rows whose argument is not NULL.
