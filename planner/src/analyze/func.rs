@@ -405,6 +405,11 @@ fn build() -> Vec<FuncDef> {
     ] {
         v.push(def(n, &[TEXT], ret, imp));
     }
+    // quote_nullable: quote_literal, or NULL unquoted for a NULL.
+    v.push(FuncDef {
+        strict: false,
+        ..def("quote_nullable", &[TEXT], TEXT, "quote_nullable")
+    });
     v.push(def("length", &[BYTEA], INT4, "octet_length"));
     v.push(def("octet_length", &[BYTEA], INT4, "octet_length"));
     v.push(def("md5", &[BYTEA], TEXT, "md5"));

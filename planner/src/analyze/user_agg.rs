@@ -386,7 +386,12 @@ fn exact_call(a: &mut Analyzer<'_>, name: &str, types: &[u32]) -> PgResult<Expr>
         .collect();
     let x = match a.support_call(name, args) {
         Ok(x) => x,
-        Err(e) if e.code == SqlState::UndefinedFunction => return Err(missing(name, types)),
+        Err(e)
+            if e.code == SqlState::UndefinedFunction
+                && e.message.starts_with(&format!("function {name}(")) =>
+        {
+            return Err(missing(name, types));
+        }
         Err(e) => return Err(e),
     };
     let args: &[Expr] = match &x {
