@@ -11,6 +11,12 @@
 //! `sum(float4)` adds in float4; `avg` of integers and numeric is the numeric
 //! quotient with numeric division's scale, of floats a float8; NULL inputs are
 //! skipped, and `sum`/`avg`/`min`/`max` of no rows are NULL.
+//!
+//! A user aggregate (`AggFunc::User`) keeps its transition state as a datum
+//! and evaluates its transition function over `[state, args..]` for each
+//! input, with PostgreSQL's rules for a strict one (`advance_transition_function`
+//! in `nodeAgg.c`): an input with a NULL is skipped, a NULL initial condition
+//! takes the first input as the state, and a NULL state stays NULL.
 
 use std::cmp::Ordering;
 use std::collections::{BTreeMap, BTreeSet};

@@ -36,8 +36,8 @@ pub mod joinpath;
 pub mod plan;
 
 pub use catalog::{
-    AggregateDesc, CatalogView, ColumnDesc, EmptyCatalog, FunctionDesc, FunctionLanguage, IndexDesc, Partitioning,
-    RelationDesc, TriggerDesc, VariableResolver,
+    AggregateDesc, CatalogView, ColumnDesc, EmptyCatalog, FunctionDesc, FunctionLanguage,
+    IndexDesc, Partitioning, RelationDesc, TriggerDesc, VariableResolver,
 };
 pub use expr::{BoolTestKind, Expr};
 pub use plan::{

@@ -132,7 +132,10 @@ fn syntax_error(t: Option<&Token>) -> PgError {
 }
 
 fn text_of(t: &[Token]) -> String {
-    t.iter().map(|t| t.to_string()).collect::<Vec<_>>().join(" ")
+    t.iter()
+        .map(|t| t.to_string())
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// A possibly qualified name starting at `t[*i]`, case-folded.
@@ -161,7 +164,10 @@ fn object_name(t: &[Token], i: &mut usize) -> PgResult<(Option<String>, String)>
         [s, n] => Ok((Some(s.clone()), n.clone())),
         _ => Err(PgError::new(
             SqlState::SyntaxError,
-            format!("improper qualified name (too many dotted names): {}", parts.join(".")),
+            format!(
+                "improper qualified name (too many dotted names): {}",
+                parts.join(".")
+            ),
         )),
     }
 }
@@ -246,7 +252,9 @@ fn arg_types(session: &mut Session, list: &[&[Token]]) -> PgResult<Vec<u32>> {
         }
         let mut a: &[Token] = a;
         if is_kw(a.first(), "variadic") {
-            return Err(PgError::feature_not_supported("VARIADIC aggregate arguments"));
+            return Err(PgError::feature_not_supported(
+                "VARIADIC aggregate arguments",
+            ));
         }
         if is_kw(a.first(), "in") {
             a = &a[1..];
@@ -561,10 +569,7 @@ fn create_aggregate(session: &mut Session, t: &[Token]) -> PgResult<Outcome> {
         if let Some(text) = cond
             && !oid::is_polymorphic(t)
         {
-            let datum = types::Datum::from_text(t, text, &types::datum::OutputOptions::default());
-            if let Err(e) = datum {
-                return Err(e);
-            }
+            types::Datum::from_text(t, text, &types::datum::OutputOptions::default())?;
         }
     }
     let existing = with_reader(session, |r| r.functions(Some(namespace), &name))?
@@ -600,11 +605,10 @@ fn create_aggregate(session: &mut Session, t: &[Token]) -> PgResult<Outcome> {
         )),
         Some((tid, old)) => {
             if old.kind != 'a' {
-                return Err(PgError::new(
-                    SqlState::WrongObjectType,
-                    "cannot change routine kind",
-                )
-                .with_detail(format!("\"{name}\" is a function.")));
+                return Err(
+                    PgError::new(SqlState::WrongObjectType, "cannot change routine kind")
+                        .with_detail(format!("\"{name}\" is a function.")),
+                );
             }
             if old.ret_type != ret_type {
                 return Err(PgError::new(
@@ -623,7 +627,9 @@ fn create_aggregate(session: &mut Session, t: &[Token]) -> PgResult<Outcome> {
                 cw.update_function(tid, &old, w)?;
                 match agg_tid {
                     Some(at) => cw.replace_row(&PG_AGGREGATE_DEF, at, &agg.to_datums(), w),
-                    None => cw.insert_row(&PG_AGGREGATE_DEF, &agg.to_datums(), w).map(|_| ()),
+                    None => cw
+                        .insert_row(&PG_AGGREGATE_DEF, &agg.to_datums(), w)
+                        .map(|_| ()),
                 }
             })?;
             catalog_changed(session);
@@ -651,7 +657,8 @@ fn create_aggregate(session: &mut Session, t: &[Token]) -> PgResult<Outcome> {
             crate::xact::with_write(session, |env, w| {
                 let cw = CatalogWriter { env, db_oid: db };
                 cw.create_function(w, &row)?;
-                cw.insert_row(&PG_AGGREGATE_DEF, &agg.to_datums(), w).map(|_| ())
+                cw.insert_row(&PG_AGGREGATE_DEF, &agg.to_datums(), w)
+                    .map(|_| ())
             })?;
             catalog_changed(session);
             Ok(Outcome::Command("CREATE AGGREGATE".into()))
@@ -868,7 +875,13 @@ fn alter_aggregate(session: &mut Session, t: &[Token]) -> PgResult<Outcome> {
 pub(crate) fn dependents(
     session: &mut Session,
     f: &ProcRow,
-) -> PgResult<Vec<(storage::page::ItemPointer, storage::page::ItemPointer, String)>> {
+) -> PgResult<
+    Vec<(
+        storage::page::ItemPointer,
+        storage::page::ItemPointer,
+        String,
+    )>,
+> {
     let schema = super::namespace_name(session, f.namespace)?;
     let qualified = format!("{schema}.{}", f.name);
     let mut aggs = Vec::new();

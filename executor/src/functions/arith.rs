@@ -169,7 +169,8 @@ pub fn call(func: &str, args: &[Datum]) -> PgResult<Option<Datum>> {
             if *n == 0 {
                 return Ok(Some(Datum::Null));
             }
-            let q = types::datum::Numeric::from_i64(*sum).div(&types::datum::Numeric::from_i64(*n))?;
+            let q =
+                types::datum::Numeric::from_i64(*sum).div(&types::datum::Numeric::from_i64(*n))?;
             Ok(Some(Datum::Numeric(q)))
         }
         ("larger" | "smaller", [a, b]) => {

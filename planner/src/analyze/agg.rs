@@ -475,9 +475,7 @@ impl Analyzer<'_> {
             (Some(Expr::Row { args, .. }), n) if n > 1 => args.contains(x),
             (a, _) => a.as_ref() == Some(x),
         };
-        if distinct
-            && let Some((_, _, _, p)) = order_by.iter().find(|(x, _, _, _)| !in_args(x))
-        {
+        if distinct && let Some((_, _, _, p)) = order_by.iter().find(|(x, _, _, _)| !in_args(x)) {
             return Err(PgError::new(
                 SqlState::InvalidColumnReference,
                 "in an aggregate with DISTINCT, ORDER BY expressions must appear in argument list",

@@ -92,22 +92,110 @@ const COMPARABLE: [u32; 24] = [
 /// `int8inc`, ...): user aggregates name them as support functions.
 fn support_functions(v: &mut Vec<FuncDef>) {
     const NAMED: [(u32, [&str; 8]); 6] = [
-        (INT2, ["int2pl", "int2mi", "int2mul", "int2div", "int2um", "int2abs", "int2larger", "int2smaller"]),
-        (INT4, ["int4pl", "int4mi", "int4mul", "int4div", "int4um", "int4abs", "int4larger", "int4smaller"]),
-        (INT8, ["int8pl", "int8mi", "int8mul", "int8div", "int8um", "int8abs", "int8larger", "int8smaller"]),
-        (FLOAT4, ["float4pl", "float4mi", "float4mul", "float4div", "float4um", "float4abs", "float4larger", "float4smaller"]),
-        (FLOAT8, ["float8pl", "float8mi", "float8mul", "float8div", "float8um", "float8abs", "float8larger", "float8smaller"]),
-        (NUMERIC, ["numeric_add", "numeric_sub", "numeric_mul", "numeric_div", "numeric_uminus", "numeric_abs", "numeric_larger", "numeric_smaller"]),
+        (
+            INT2,
+            [
+                "int2pl",
+                "int2mi",
+                "int2mul",
+                "int2div",
+                "int2um",
+                "int2abs",
+                "int2larger",
+                "int2smaller",
+            ],
+        ),
+        (
+            INT4,
+            [
+                "int4pl",
+                "int4mi",
+                "int4mul",
+                "int4div",
+                "int4um",
+                "int4abs",
+                "int4larger",
+                "int4smaller",
+            ],
+        ),
+        (
+            INT8,
+            [
+                "int8pl",
+                "int8mi",
+                "int8mul",
+                "int8div",
+                "int8um",
+                "int8abs",
+                "int8larger",
+                "int8smaller",
+            ],
+        ),
+        (
+            FLOAT4,
+            [
+                "float4pl",
+                "float4mi",
+                "float4mul",
+                "float4div",
+                "float4um",
+                "float4abs",
+                "float4larger",
+                "float4smaller",
+            ],
+        ),
+        (
+            FLOAT8,
+            [
+                "float8pl",
+                "float8mi",
+                "float8mul",
+                "float8div",
+                "float8um",
+                "float8abs",
+                "float8larger",
+                "float8smaller",
+            ],
+        ),
+        (
+            NUMERIC,
+            [
+                "numeric_add",
+                "numeric_sub",
+                "numeric_mul",
+                "numeric_div",
+                "numeric_uminus",
+                "numeric_abs",
+                "numeric_larger",
+                "numeric_smaller",
+            ],
+        ),
     ];
     for (t, names) in NAMED {
-        for (name, imp) in names.iter().zip(["add", "sub", "mul", "div", "neg", "abs", "larger", "smaller"]) {
-            let args: &[u32] = if matches!(imp, "neg" | "abs") { &[t] } else { &[t, t] };
+        for (name, imp) in names.iter().zip([
+            "add", "sub", "mul", "div", "neg", "abs", "larger", "smaller",
+        ]) {
+            let args: &[u32] = if matches!(imp, "neg" | "abs") {
+                &[t]
+            } else {
+                &[t, t]
+            };
             v.push(def(name, args, t, imp));
         }
     }
     // avg(int2 / int4)'s transition state {count, sum} and final function.
-    v.push(def("int2_avg_accum", &[INT8_ARRAY, INT2], INT8_ARRAY, "int_avg_accum"));
-    v.push(def("int4_avg_accum", &[INT8_ARRAY, INT4], INT8_ARRAY, "int_avg_accum"));
+    v.push(def(
+        "int2_avg_accum",
+        &[INT8_ARRAY, INT2],
+        INT8_ARRAY,
+        "int_avg_accum",
+    ));
+    v.push(def(
+        "int4_avg_accum",
+        &[INT8_ARRAY, INT4],
+        INT8_ARRAY,
+        "int_avg_accum",
+    ));
     v.push(def("int8_avg", &[INT8_ARRAY], NUMERIC, "int8_avg"));
     v.push(def("int4inc", &[INT4], INT4, "inc"));
     v.push(def("int8inc", &[INT8], INT8, "inc"));

@@ -17,16 +17,12 @@ use crate::catalog::AggregateDesc;
 use crate::expr::Expr;
 use crate::plan::UserAggregate;
 
-const FUNC_HINT: &str =
-    "No function matches the given name and argument types. You might need to add explicit type casts.";
+const FUNC_HINT: &str = "No function matches the given name and argument types. You might need to add explicit type casts.";
 
 impl Analyzer<'_> {
     /// The user aggregates the call `f` may name: none for a built-in
     /// aggregate's name (unqualified or in pg_catalog).
-    pub(crate) fn user_aggregates(
-        &self,
-        f: &ast::Function,
-    ) -> PgResult<Vec<Arc<AggregateDesc>>> {
+    pub(crate) fn user_aggregates(&self, f: &ast::Function) -> PgResult<Vec<Arc<AggregateDesc>>> {
         let parts = super::name_parts(&f.name);
         let (schema, name) = match parts.as_slice() {
             [n] => (None, n.as_str()),
@@ -50,9 +46,7 @@ impl Analyzer<'_> {
         nested: bool,
     ) -> PgResult<(Option<Expr>, u32, UserAggregate)> {
         let candidates = self.user_aggregates(f)?;
-        let name = super::name_parts(&f.name)
-            .pop()
-            .unwrap_or_default();
+        let name = super::name_parts(&f.name).pop().unwrap_or_default();
         let star = matches!(
             list.args.as_slice(),
             [ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Wildcard)]
@@ -70,7 +64,8 @@ impl Analyzer<'_> {
                 let x = match arg {
                     ast::FunctionArgExpr::Expr(e) => {
                         let p = self.pos(e.span());
-                        self.transform(e).map(|x| (super::domain::strip_domain(x), p))
+                        self.transform(e)
+                            .map(|x| (super::domain::strip_domain(x), p))
                     }
                     ast::FunctionArgExpr::QualifiedWildcard(q) => {
                         let parts = super::name_parts(q);
@@ -87,9 +82,7 @@ impl Analyzer<'_> {
                             Err(e) => Err(e),
                         }
                     }
-                    _ => {
-                        Err(PgError::syntax("syntax error at or near \"*\"", pos))
-                    }
+                    _ => Err(PgError::syntax("syntax error at or near \"*\"", pos)),
                 };
                 self.in_agg_arg = false;
                 args.push(x?);
@@ -203,7 +196,10 @@ impl Analyzer<'_> {
                 if let Some(x) = self.call_user_function(Some(schema), name, &args, &[], None)? {
                     return Ok(x);
                 }
-                let sig: Vec<&str> = args.iter().map(|(x, _)| oid::type_name(x.type_oid())).collect();
+                let sig: Vec<&str> = args
+                    .iter()
+                    .map(|(x, _)| oid::type_name(x.type_oid()))
+                    .collect();
                 Err(PgError::new(
                     SqlState::UndefinedFunction,
                     format!("function {qualified}({}) does not exist", sig.join(", ")),
@@ -270,7 +266,8 @@ fn choose(
             } else {
                 want
             };
-            let ok = want == have || (!exact && (have == UNKNOWN || can_coerce_implicit(have, want)));
+            let ok =
+                want == have || (!exact && (have == UNKNOWN || can_coerce_implicit(have, want)));
             if !ok {
                 return None;
             }
@@ -408,7 +405,10 @@ fn exact_call(a: &mut Analyzer<'_>, name: &str, types: &[u32]) -> PgResult<Expr>
         let sig: Vec<&str> = args.iter().map(|x| oid::type_name(x.type_oid())).collect();
         return Err(PgError::new(
             SqlState::DatatypeMismatch,
-            format!("function {name}({}) requires run-time type coercion", sig.join(", ")),
+            format!(
+                "function {name}({}) requires run-time type coercion",
+                sig.join(", ")
+            ),
         ));
     }
     Ok(x)
