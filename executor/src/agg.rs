@@ -21,7 +21,7 @@
 use std::cmp::Ordering;
 use std::collections::{BTreeMap, BTreeSet};
 
-use planner::{AggCall, AggFunc, Aggregate, UserAggregate};
+use planner::{AggCall, AggFunc, Aggregate, MovingAggregate, UserAggregate};
 use types::datum::Numeric;
 use types::datum::json::Jsonb;
 use types::oid::*;
@@ -152,6 +152,11 @@ impl AggAcc {
         {
             return Ok(());
         }
+        self.advance_with(ev, u, v)
+    }
+
+    /// `[state, args..]` of one input (its argument, or a record of them).
+    fn transition_row(u: &UserAggregate, v: Datum) -> Vec<Datum> {
         let mut row = Vec::with_capacity(u.nargs + 1);
         row.push(Datum::Null);
         match (u.nargs, v) {
@@ -160,6 +165,18 @@ impl AggAcc {
             (_, Datum::Record(r)) => row.extend(r.values),
             (n, _) => row.extend(std::iter::repeat_n(Datum::Null, n)),
         }
+        row
+    }
+
+    /// One input through the transition function of `u` (the plain one or
+    /// the moving one); `count` counts the inputs the state holds.
+    pub fn advance_with(
+        &mut self,
+        ev: &mut Evaluator<'_>,
+        u: &UserAggregate,
+        v: Datum,
+    ) -> PgResult<()> {
+        let mut row = Self::transition_row(u, v);
         self.init_user(ev, u)?;
         if u.trans_strict {
             if row[1..].iter().any(Datum::is_null) {
@@ -181,12 +198,49 @@ impl AggAcc {
         Ok(())
     }
 
+    /// Removes one input that left a moving window frame with the inverse
+    /// transition function (PostgreSQL's `advance_windowaggregate_base`):
+    /// the last input held resets the state instead; false when the
+    /// inverse function gives NULL (it cannot), and the frame must be
+    /// aggregated afresh.
+    pub fn retreat(
+        &mut self,
+        ev: &mut Evaluator<'_>,
+        m: &MovingAggregate,
+        v: Datum,
+    ) -> PgResult<bool> {
+        let mut row = Self::transition_row(&m.forward, v);
+        if m.inverse_strict && row[1..].iter().any(Datum::is_null) {
+            return Ok(true);
+        }
+        if self.count <= 1 {
+            self.count = 0;
+            self.user_init = false;
+            self.state = Datum::Null;
+            self.no_trans_value = false;
+            return Ok(true);
+        }
+        row[0] = self.state.clone();
+        let next = ev.eval_row(&m.inverse, &row)?;
+        if next.is_null() {
+            return Ok(false);
+        }
+        self.state = next;
+        self.count -= 1;
+        Ok(true)
+    }
+
     /// A user aggregate's result: the final function of the state (not
     /// called on a NULL state when strict), or the state itself.
     fn finish_user(&self, ev: &mut Evaluator<'_>, call: &AggCall) -> PgResult<Datum> {
         let Some(u) = &call.user else {
             return Err(PgError::internal("user aggregate without its functions"));
         };
+        self.finish_with(ev, u)
+    }
+
+    /// The result of the state of `u` (plain or moving functions).
+    pub fn finish_with(&self, ev: &mut Evaluator<'_>, u: &UserAggregate) -> PgResult<Datum> {
         let state = match (self.user_init, &u.initcond) {
             (true, _) | (false, None) => self.state.clone(),
             (false, Some(e)) => ev.eval_row(e, &[])?,

@@ -399,6 +399,61 @@ fn feed(
     }
 }
 
+/// Whether `x` calls a volatile function.
+fn volatile(x: &Expr) -> bool {
+    let mut found = false;
+    x.walk(&mut |y| match y {
+        Expr::Call { func, .. } if planner::expr::is_volatile_function(func) => found = true,
+        Expr::UserCall { volatile: true, .. } => found = true,
+        _ => {}
+    });
+    found
+}
+
+/// A moving aggregate over each row's frame (PostgreSQL's
+/// `eval_windowaggregates`): the rows that left the frame since the last
+/// row are removed, the new ones added; it starts afresh when the frames
+/// do not overlap or the inverse transition function cannot remove a row.
+#[allow(clippy::too_many_arguments)]
+fn moving_aggregate(
+    ev: &mut Evaluator<'_>,
+    f: &WindowFunc,
+    call: &AggCall,
+    m: &planner::MovingAggregate,
+    rows: &[Vec<Datum>],
+    part: &[Keyed],
+    peers: &[(usize, usize, usize)],
+    inputs: &[Option<(Datum, Option<Datum>)>],
+    out: &mut [Datum],
+) -> PgResult<()> {
+    let n = part.len();
+    let mut acc = AggAcc::new(call);
+    let (mut base, mut upto) = (0usize, 0usize);
+    for i in 0..n {
+        let (s, e) = frame_of(ev, f, &rows[part[i].index], i, n, peers)?;
+        let mut restart = i == 0 || upto <= s || e < upto;
+        while !restart && base < s {
+            if let Some((v, _)) = &inputs[base] {
+                restart = !acc.retreat(ev, m, v.clone())?;
+            }
+            base += 1;
+        }
+        if restart {
+            acc = AggAcc::new(call);
+            base = s;
+            upto = s;
+        }
+        while upto < e {
+            if let Some((v, _)) = &inputs[upto] {
+                acc.advance_with(ev, &m.forward, v.clone())?;
+            }
+            upto += 1;
+        }
+        out[part[i].index] = acc.finish_with(ev, &m.forward)?;
+    }
+    Ok(())
+}
+
 fn aggregate(
     ev: &mut Evaluator<'_>,
     f: &WindowFunc,
@@ -412,6 +467,16 @@ fn aggregate(
     let mut inputs = Vec::with_capacity(n);
     for p in part {
         inputs.push(agg_input(ev, call, &rows[p.index])?);
+    }
+    // A user aggregate with a moving-aggregate implementation, over a
+    // frame whose start moves and inputs without volatile functions (as
+    // PostgreSQL decides in `initialize_peragg`): rows leaving the frame
+    // are removed with the inverse transition function.
+    if let Some(m) = call.user.as_ref().and_then(|u| u.moving.as_deref())
+        && !matches!(f.frame.start, FrameBound::UnboundedPreceding)
+        && !call.inputs().any(volatile)
+    {
+        return moving_aggregate(ev, f, call, m, rows, part, peers, &inputs, out);
     }
     // Frames starting at the partition's first row only grow: accumulate.
     if matches!(f.frame.start, FrameBound::UnboundedPreceding) {

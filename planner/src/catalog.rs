@@ -192,7 +192,7 @@ pub struct FunctionDesc {
 /// A user-defined aggregate (`pg_proc` with `prokind` 'a' and its
 /// `pg_aggregate` row): the support functions by name, resolved for the
 /// argument types of each call.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct AggregateDesc {
     pub oid: u32,
     pub name: String,
@@ -207,6 +207,15 @@ pub struct AggregateDesc {
     pub finalextra: bool,
     pub transtype: u32,
     pub initval: Option<String>,
+    /// The moving-aggregate implementation (`msfunc`, `minvfunc`,
+    /// `mfinalfunc`, `mstype`, `minitcond`), used for window frames whose
+    /// start moves.
+    pub mtransfn: Option<String>,
+    pub minvtransfn: Option<String>,
+    pub mfinalfn: Option<String>,
+    pub mfinalextra: bool,
+    pub mtranstype: u32,
+    pub minitval: Option<String>,
 }
 
 /// The variables of a PL/pgSQL function that a statement in its body may

@@ -446,6 +446,20 @@ pub struct UserAggregate {
     /// and with a strict transition function the first non-null input.
     pub initcond: Option<Expr>,
     pub state_type: u32,
+    /// The moving-aggregate implementation, if the aggregate has one.
+    pub moving: Option<Box<MovingAggregate>>,
+}
+
+/// A user aggregate's moving-aggregate implementation (PostgreSQL's
+/// `aggmtransfn` / `aggminvtransfn`): a window frame whose start moves
+/// removes the rows that leave it with the inverse transition function
+/// (over `[state, args..]`) instead of aggregating the frame afresh.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MovingAggregate {
+    /// `msfunc`, `mfinalfunc`, `minitcond` and `mstype`.
+    pub forward: UserAggregate,
+    pub inverse: Expr,
+    pub inverse_strict: bool,
 }
 
 impl WindowFunc {

@@ -89,6 +89,12 @@ fn describe(row: &ProcRow, agg: &AggregateRow) -> planner::AggregateDesc {
         finalextra: agg.finalextra,
         transtype: agg.transtype,
         initval: agg.initval.clone(),
+        mtransfn: some(&agg.mtransfn),
+        minvtransfn: some(&agg.minvtransfn),
+        mfinalfn: some(&agg.mfinalfn),
+        mfinalextra: agg.mfinalextra,
+        mtranstype: agg.mtranstype,
+        minitval: agg.minitval.clone(),
     }
 }
 
@@ -533,6 +539,7 @@ fn create_aggregate(session: &mut Session, t: &[Token]) -> PgResult<Outcome> {
         finalextra: d.finalextra,
         transtype,
         initval: d.initcond.clone(),
+        ..Default::default()
     };
     let ret_type = {
         let catalog = crate::table_access::SessionCatalog::new(session);

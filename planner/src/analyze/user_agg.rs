@@ -164,6 +164,12 @@ impl Analyzer<'_> {
             }
             None => None,
         };
+        let moving = match (&desc.mtransfn, &desc.minvtransfn) {
+            (Some(msfunc), Some(minvfunc)) => Some(Box::new(
+                self.moving_aggregate(&desc, &declared, msfunc, minvfunc, &name)?,
+            )),
+            _ => None,
+        };
         let arg = match coerced.len() {
             0 => None,
             1 => coerced.pop(),
@@ -181,8 +187,67 @@ impl Analyzer<'_> {
                 final_strict,
                 initcond,
                 state_type,
+                moving,
             },
         ))
+    }
+
+    /// The moving-aggregate functions of a call, as [`Self::user_aggregate`]
+    /// resolves the plain ones.
+    fn moving_aggregate(
+        &mut self,
+        desc: &AggregateDesc,
+        declared: &[u32],
+        msfunc: &str,
+        minvfunc: &str,
+        name: &str,
+    ) -> PgResult<crate::plan::MovingAggregate> {
+        let state_type = concrete(&desc.arg_types, declared, desc.mtranstype);
+        let trans_args = || {
+            let mut v = vec![(var(0, state_type), None)];
+            for (i, &t) in declared.iter().enumerate() {
+                v.push((var(i + 1, t), None));
+            }
+            v
+        };
+        let transfn = self.support_call(msfunc, trans_args())?;
+        let inverse = self.support_call(minvfunc, trans_args())?;
+        let finalfn = match &desc.mfinalfn {
+            Some(ff) => {
+                let args = if desc.mfinalextra {
+                    trans_args()
+                } else {
+                    vec![(var(0, state_type), None)]
+                };
+                Some(self.support_call(ff, args)?)
+            }
+            None => None,
+        };
+        let initcond = match &desc.minitval {
+            Some(text) => {
+                let c = Expr::Const {
+                    value: Datum::Text(text.clone()),
+                    type_oid: UNKNOWN,
+                };
+                Some(self.coerce(c, state_type, -1, false, None)?)
+            }
+            None => None,
+        };
+        Ok(crate::plan::MovingAggregate {
+            forward: UserAggregate {
+                name: name.to_string(),
+                nargs: declared.len(),
+                trans_strict: strict(&transfn),
+                transfn,
+                final_strict: finalfn.as_ref().is_some_and(strict),
+                finalfn,
+                initcond,
+                state_type,
+                moving: None,
+            },
+            inverse_strict: strict(&inverse),
+            inverse,
+        })
     }
 
     /// A call of support function `qualified` (`name` or `schema.name`).
