@@ -8,11 +8,12 @@
 //! statements: they arrive as text (`syntax::TextStatement::Aggregate`).
 //! The transition and final functions are checked when the aggregate is
 //! made and resolved again, by name, for the argument types of each call
-//! (see `planner::analyze::user_agg`). Moving-aggregate functions, combine
-//! and serialization functions are recorded but not used: a window frame
-//! that does not start at the partition's first row is aggregated afresh
-//! for each row, and there is no parallel aggregation. Ordered-set and
-//! hypothetical aggregates and VARIADIC arguments are 0A000.
+//! (see `planner::analyze::user_agg`); so are the moving-aggregate ones,
+//! which window frames whose start moves use (`executor::window`). Combine
+//! and serialization functions are recorded but not used (there is no
+//! parallel aggregation). Ordered-set and hypothetical aggregates, VARIADIC
+//! arguments and `internal` transition states (whose C support functions
+//! do not exist here) are 0A000.
 
 use std::sync::Arc;
 
