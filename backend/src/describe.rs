@@ -225,6 +225,10 @@ pub fn function_visible(session: &mut Session, oid: u32) -> PgResult<Option<bool
     let Some(f) = function(session, oid)? else {
         return Ok(None);
     };
+    if f.kind == 'a' {
+        let found = crate::commands::aggregate::lookup(session, None, &f.name)?;
+        return Ok(Some(found.iter().any(|g| g.oid == oid)));
+    }
     let found = crate::commands::function::lookup(session, None, &f.name)?;
     Ok(Some(found.iter().any(|g| g.oid == oid)))
 }

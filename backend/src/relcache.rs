@@ -31,6 +31,8 @@ pub struct RelCache {
     by_oid: FastMap<u32, Arc<RelationInfo>>,
     /// User functions by name, in search_path order.
     pub functions: FastMap<String, Vec<Arc<planner::FunctionDesc>>>,
+    /// User aggregates by name, in search_path order.
+    pub aggregates: FastMap<String, Vec<Arc<planner::AggregateDesc>>>,
     /// Analyzed CHECK constraints, by table OID.
     pub checks: FastMap<u32, Arc<Vec<(String, planner::Expr)>>>,
     /// Analyzed generation expressions of stored generated columns, by
@@ -58,6 +60,7 @@ impl RelCache {
         self.checks.clear();
         self.generated.clear();
         self.functions.clear();
+        self.aggregates.clear();
         self.search_path = None;
         self.types_loaded = false;
     }

@@ -888,6 +888,23 @@ fn rewrite_text_statements(mut tokens: Vec<TokenWithSpan>) -> Vec<TokenWithSpan>
                 || word_is(&tokens[kind_at], "subscription"))
         {
             PUBLICATION_MARKER
+        } else if ["create", "alter", "drop"]
+            .iter()
+            .any(|w| word_is(&tokens[start], w))
+            && (word_is(&tokens[kind_at], "aggregate") || {
+                // CREATE OR REPLACE AGGREGATE
+                let sig: Vec<usize> = (kind_at..tokens.len())
+                    .filter(|&i| significant(&tokens[i]))
+                    .take(3)
+                    .collect();
+                word_is(&tokens[start], "create")
+                    && sig.len() == 3
+                    && word_is(&tokens[sig[0]], "or")
+                    && word_is(&tokens[sig[1]], "replace")
+                    && word_is(&tokens[sig[2]], "aggregate")
+            })
+        {
+            AGGREGATE_MARKER
         } else if (word_is(&tokens[start], "drop") || word_is(&tokens[start], "reassign"))
             && word_is(&tokens[kind_at], "owned")
         {
@@ -1468,6 +1485,7 @@ const DO_MARKER: &str = "DO";
 const DOMAIN_MARKER: &str = "DOMAIN_STATEMENT";
 const ALTER_TYPE_ATTRIBUTE_MARKER: &str = "ALTER_TYPE_ATTRIBUTE";
 const PUBLICATION_MARKER: &str = "PUBLICATION_STATEMENT";
+const AGGREGATE_MARKER: &str = "AGGREGATE_STATEMENT";
 
 /// A statement kept as text for its command to read (see
 /// [`rewrite_text_statements`]).
@@ -1493,6 +1511,9 @@ pub enum TextStatement {
     /// `CREATE | ALTER | DROP PUBLICATION | SUBSCRIPTION ...` (sqlparser
     /// has none of them)
     Publication(String),
+    /// `CREATE [OR REPLACE] | ALTER | DROP AGGREGATE ...` (sqlparser has
+    /// none of them)
+    Aggregate(String),
 }
 
 /// One action of `ALTER TYPE name ... ATTRIBUTE` (see [`parse_alter_attribute`]).
@@ -1619,6 +1640,7 @@ pub fn text_statement(stmt: &Statement) -> Option<TextStatement> {
         OWNED_MARKER => TextStatement::Owned,
         ALTER_TYPE_ATTRIBUTE_MARKER => TextStatement::AlterTypeAttribute,
         PUBLICATION_MARKER => TextStatement::Publication,
+        AGGREGATE_MARKER => TextStatement::Aggregate,
         _ => return None,
     };
     let FunctionArguments::List(list) = &f.args else {

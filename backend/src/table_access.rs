@@ -272,6 +272,15 @@ impl CatalogView for SessionCatalog<'_> {
         crate::commands::function::lookup(&mut session, schema, name)
     }
 
+    fn lookup_aggregates(
+        &self,
+        schema: Option<&str>,
+        name: &str,
+    ) -> PgResult<Vec<Arc<planner::AggregateDesc>>> {
+        let mut session = self.session.borrow_mut();
+        crate::commands::aggregate::lookup(&mut session, schema, name)
+    }
+
     fn lookup_relation(
         &self,
         schema: Option<&str>,

@@ -766,6 +766,14 @@ impl CatalogReader<'_, '_, '_> {
         })
     }
 
+    /// The `pg_aggregate` row of aggregate `fnoid`.
+    pub fn aggregate(&self, fnoid: u32) -> PgResult<Option<(ItemPointer, system::AggregateRow)>> {
+        self.find(&system::PG_AGGREGATE_DEF, |tid, r| {
+            matches!(r.first(), Some(Datum::Oid(o)) if *o == fnoid)
+                .then(|| (tid, system::AggregateRow::from_datums(r)))
+        })
+    }
+
     /// The function with OID `oid`.
     pub fn function_by_oid(&self, oid: u32) -> PgResult<Option<ProcRow>> {
         self.find(&PG_PROC_DEF, |_, r| {

@@ -30,6 +30,7 @@ pub const PG_DEPEND: u32 = 2608;
 pub const PG_CONSTRAINT: u32 = 2606;
 pub const PG_REWRITE: u32 = 2618;
 pub const PG_PROC: u32 = 1255;
+pub const PG_AGGREGATE: u32 = 2600;
 pub const PG_ENUM: u32 = 3501;
 /// `pg_global`, the tablespace of shared catalogs.
 pub const GLOBAL_TABLESPACE_OID: u32 = 1664;
@@ -704,6 +705,139 @@ impl ProcRow {
             leakproof: matches!(r.get(21), Some(Datum::Bool(true))),
             parallel: text(22).chars().next().unwrap_or('u'),
             config: texts(23),
+        }
+    }
+}
+
+/// `pg_aggregate`: what makes a user aggregate (its `pg_proc` row has
+/// `prokind` 'a'). The support functions are kept as the names they were
+/// given (PostgreSQL's `regproc` columns print names too; `-` for none)
+/// and resolved for the types of each call; `aggfnoid` is the aggregate's
+/// `pg_proc` OID.
+pub const PG_AGGREGATE_DEF: CatalogDef = CatalogDef {
+    oid: PG_AGGREGATE,
+    name: "pg_aggregate",
+    rowtype_oid: 10025,
+    columns: &[
+        c("aggfnoid", OID),
+        c("aggkind", CHAR),
+        c("aggnumdirectargs", INT2),
+        c("aggtransfn", NAME),
+        c("aggfinalfn", NAME),
+        c("aggcombinefn", NAME),
+        c("aggserialfn", NAME),
+        c("aggdeserialfn", NAME),
+        c("aggmtransfn", NAME),
+        c("aggminvtransfn", NAME),
+        c("aggmfinalfn", NAME),
+        c("aggfinalextra", BOOL),
+        c("aggmfinalextra", BOOL),
+        c("aggfinalmodify", CHAR),
+        c("aggmfinalmodify", CHAR),
+        c("aggsortop", OID),
+        c("aggtranstype", OID),
+        c("aggtransspace", INT4),
+        c("aggmtranstype", OID),
+        c("aggmtransspace", INT4),
+        c("agginitval", oid::TEXT),
+        c("aggminitval", oid::TEXT),
+    ],
+    shared: false,
+};
+
+/// What a `pg_aggregate` row says (see [`PG_AGGREGATE_DEF`]); a support
+/// function left out is `-`.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct AggregateRow {
+    pub fnoid: u32,
+    pub transfn: String,
+    pub finalfn: String,
+    pub combinefn: String,
+    pub serialfn: String,
+    pub deserialfn: String,
+    pub mtransfn: String,
+    pub minvtransfn: String,
+    pub mfinalfn: String,
+    pub finalextra: bool,
+    pub mfinalextra: bool,
+    /// `r` read-only, `s` shareable, `w` read-write.
+    pub finalmodify: char,
+    pub mfinalmodify: char,
+    pub sortop: u32,
+    pub transtype: u32,
+    pub transspace: i32,
+    pub mtranstype: u32,
+    pub mtransspace: i32,
+    pub initval: Option<String>,
+    pub minitval: Option<String>,
+}
+
+impl AggregateRow {
+    pub fn to_datums(&self) -> Vec<Datum> {
+        let text = |s: &Option<String>| s.clone().map_or(Datum::Null, Datum::Text);
+        vec![
+            Datum::Oid(self.fnoid),
+            ch('n'),
+            Datum::Int2(0),
+            Datum::Text(self.transfn.clone()),
+            Datum::Text(self.finalfn.clone()),
+            Datum::Text(self.combinefn.clone()),
+            Datum::Text(self.serialfn.clone()),
+            Datum::Text(self.deserialfn.clone()),
+            Datum::Text(self.mtransfn.clone()),
+            Datum::Text(self.minvtransfn.clone()),
+            Datum::Text(self.mfinalfn.clone()),
+            Datum::Bool(self.finalextra),
+            Datum::Bool(self.mfinalextra),
+            ch(self.finalmodify),
+            ch(self.mfinalmodify),
+            Datum::Oid(self.sortop),
+            Datum::Oid(self.transtype),
+            Datum::Int4(self.transspace),
+            Datum::Oid(self.mtranstype),
+            Datum::Int4(self.mtransspace),
+            text(&self.initval),
+            text(&self.minitval),
+        ]
+    }
+
+    pub fn from_datums(r: &[Datum]) -> AggregateRow {
+        let oid_at = |i: usize| match r.get(i) {
+            Some(Datum::Oid(v)) => *v,
+            _ => 0,
+        };
+        let text = |i: usize| match r.get(i) {
+            Some(Datum::Text(s)) => Some(s.clone()),
+            _ => None,
+        };
+        let name = |i: usize| text(i).unwrap_or_else(|| "-".into());
+        let flag = |i: usize| matches!(r.get(i), Some(Datum::Bool(true)));
+        let int = |i: usize| match r.get(i) {
+            Some(Datum::Int4(v)) => *v,
+            _ => 0,
+        };
+        let letter = |i: usize| text(i).and_then(|s| s.chars().next()).unwrap_or('r');
+        AggregateRow {
+            fnoid: oid_at(0),
+            transfn: name(3),
+            finalfn: name(4),
+            combinefn: name(5),
+            serialfn: name(6),
+            deserialfn: name(7),
+            mtransfn: name(8),
+            minvtransfn: name(9),
+            mfinalfn: name(10),
+            finalextra: flag(11),
+            mfinalextra: flag(12),
+            finalmodify: letter(13),
+            mfinalmodify: letter(14),
+            sortop: oid_at(15),
+            transtype: oid_at(16),
+            transspace: int(17),
+            mtranstype: oid_at(18),
+            mtransspace: int(19),
+            initval: text(20),
+            minitval: text(21),
         }
     }
 }
@@ -1785,7 +1919,7 @@ pub fn composite_type_rows(
 }
 
 /// Every per-database catalog, in creation order.
-pub const CATALOGS: [CatalogDef; 24] = [
+pub const CATALOGS: [CatalogDef; 25] = [
     PG_TYPE_DEF,
     PG_ATTRIBUTE_DEF,
     PG_CLASS_DEF,
@@ -1810,6 +1944,7 @@ pub const CATALOGS: [CatalogDef; 24] = [
     PG_DESCRIPTION_DEF,
     PG_PARTITIONED_TABLE_DEF,
     PG_ENUM_DEF,
+    PG_AGGREGATE_DEF,
 ];
 
 pub const PG_AUTHID_DEF: CatalogDef = CatalogDef {

@@ -11,11 +11,17 @@
 //! `sum(float4)` adds in float4; `avg` of integers and numeric is the numeric
 //! quotient with numeric division's scale, of floats a float8; NULL inputs are
 //! skipped, and `sum`/`avg`/`min`/`max` of no rows are NULL.
+//!
+//! A user aggregate (`AggFunc::User`) keeps its transition state as a datum
+//! and evaluates its transition function over `[state, args..]` for each
+//! input, with PostgreSQL's rules for a strict one (`advance_transition_function`
+//! in `nodeAgg.c`): an input with a NULL is skipped, a NULL initial condition
+//! takes the first input as the state, and a NULL state stays NULL.
 
 use std::cmp::Ordering;
 use std::collections::{BTreeMap, BTreeSet};
 
-use planner::{AggCall, AggFunc, Aggregate};
+use planner::{AggCall, AggFunc, Aggregate, MovingAggregate, UserAggregate};
 use types::datum::Numeric;
 use types::datum::json::Jsonb;
 use types::oid::*;
@@ -83,6 +89,13 @@ pub struct AggAcc {
     /// `agg(x ORDER BY ...)`: the inputs with their sort keys, fed in order
     /// when the group is complete.
     ordered: Vec<(Vec<Datum>, Datum, Option<Datum>)>,
+    /// A user aggregate's transition state, once `user_init` has set it
+    /// to the initial condition.
+    state: Datum,
+    user_init: bool,
+    /// No initial condition and a strict transition function: the first
+    /// non-null input becomes the state (PostgreSQL's `noTransValue`).
+    no_trans_value: bool,
 }
 
 impl AggAcc {
@@ -99,6 +112,148 @@ impl AggAcc {
             num_sumsq: Numeric::from_i64(0),
             float_sxx: 0.0,
             ordered: Vec::new(),
+            state: Datum::Null,
+            user_init: false,
+            no_trans_value: false,
+        }
+    }
+
+    /// Sets a user aggregate's state to its initial condition, once.
+    fn init_user(&mut self, ev: &mut Evaluator<'_>, u: &UserAggregate) -> PgResult<()> {
+        if self.user_init {
+            return Ok(());
+        }
+        self.user_init = true;
+        match &u.initcond {
+            Some(e) => self.state = ev.eval_row(e, &[])?,
+            None => {
+                self.state = Datum::Null;
+                self.no_trans_value = u.trans_strict;
+            }
+        }
+        Ok(())
+    }
+
+    /// Adds one input of a user aggregate (its argument, or a record of
+    /// its arguments): the transition function over `[state, args..]`,
+    /// which, when strict, is not called for an input with a NULL and
+    /// leaves a NULL state alone (PostgreSQL's `advance_transition_function`).
+    pub fn advance_user(
+        &mut self,
+        ev: &mut Evaluator<'_>,
+        call: &AggCall,
+        v: Datum,
+    ) -> PgResult<()> {
+        let Some(u) = &call.user else {
+            return Err(PgError::internal("user aggregate without its functions"));
+        };
+        if let Some(seen) = &mut self.seen
+            && !seen.insert(RowKey(vec![v.clone()]))
+        {
+            return Ok(());
+        }
+        self.advance_with(ev, u, v)
+    }
+
+    /// `[state, args..]` of one input (its argument, or a record of them).
+    fn transition_row(u: &UserAggregate, v: Datum) -> Vec<Datum> {
+        let mut row = Vec::with_capacity(u.nargs + 1);
+        row.push(Datum::Null);
+        match (u.nargs, v) {
+            (0, _) => {}
+            (1, v) => row.push(v),
+            (_, Datum::Record(r)) => row.extend(r.values),
+            (n, _) => row.extend(std::iter::repeat_n(Datum::Null, n)),
+        }
+        row
+    }
+
+    /// One input through the transition function of `u` (the plain one or
+    /// the moving one); `count` counts the inputs the state holds.
+    pub fn advance_with(
+        &mut self,
+        ev: &mut Evaluator<'_>,
+        u: &UserAggregate,
+        v: Datum,
+    ) -> PgResult<()> {
+        let mut row = Self::transition_row(u, v);
+        self.init_user(ev, u)?;
+        if u.trans_strict {
+            if row[1..].iter().any(Datum::is_null) {
+                return Ok(());
+            }
+            if self.no_trans_value {
+                self.no_trans_value = false;
+                self.state = row.get(1).cloned().unwrap_or(Datum::Null);
+                self.count += 1;
+                return Ok(());
+            }
+            if self.state.is_null() {
+                return Ok(());
+            }
+        }
+        row[0] = std::mem::replace(&mut self.state, Datum::Null);
+        self.state = ev.eval_row(&u.transfn, &row)?;
+        self.count += 1;
+        Ok(())
+    }
+
+    /// Removes one input that left a moving window frame with the inverse
+    /// transition function (PostgreSQL's `advance_windowaggregate_base`):
+    /// the last input held resets the state instead; false when the
+    /// inverse function gives NULL (it cannot), and the frame must be
+    /// aggregated afresh.
+    pub fn retreat(
+        &mut self,
+        ev: &mut Evaluator<'_>,
+        m: &MovingAggregate,
+        v: Datum,
+    ) -> PgResult<bool> {
+        let mut row = Self::transition_row(&m.forward, v);
+        if m.inverse_strict && row[1..].iter().any(Datum::is_null) {
+            return Ok(true);
+        }
+        if self.count <= 1 {
+            self.count = 0;
+            self.user_init = false;
+            self.state = Datum::Null;
+            self.no_trans_value = false;
+            return Ok(true);
+        }
+        row[0] = self.state.clone();
+        let next = ev.eval_row(&m.inverse, &row)?;
+        if next.is_null() {
+            return Ok(false);
+        }
+        self.state = next;
+        self.count -= 1;
+        Ok(true)
+    }
+
+    /// A user aggregate's result: the final function of the state (not
+    /// called on a NULL state when strict), or the state itself.
+    fn finish_user(&self, ev: &mut Evaluator<'_>, call: &AggCall) -> PgResult<Datum> {
+        let Some(u) = &call.user else {
+            return Err(PgError::internal("user aggregate without its functions"));
+        };
+        self.finish_with(ev, u)
+    }
+
+    /// The result of the state of `u` (plain or moving functions).
+    pub fn finish_with(&self, ev: &mut Evaluator<'_>, u: &UserAggregate) -> PgResult<Datum> {
+        let state = match (self.user_init, &u.initcond) {
+            (true, _) | (false, None) => self.state.clone(),
+            (false, Some(e)) => ev.eval_row(e, &[])?,
+        };
+        match &u.finalfn {
+            None => Ok(state),
+            Some(_) if u.final_strict && state.is_null() => Ok(Datum::Null),
+            Some(f) => {
+                let mut row = Vec::with_capacity(u.nargs + 1);
+                row.push(state);
+                row.extend(std::iter::repeat_n(Datum::Null, u.nargs));
+                ev.eval_row(f, &row)
+            }
         }
     }
 
@@ -161,7 +316,8 @@ impl AggAcc {
             | AggFunc::StringAgg
             | AggFunc::ArrayAgg
             | AggFunc::JsonAgg
-            | AggFunc::JsonbAgg => {}
+            | AggFunc::JsonbAgg
+            | AggFunc::User => {}
             AggFunc::BoolAnd | AggFunc::BoolOr => {
                 let Datum::Bool(b) = v else {
                     return Err(PgError::internal(format!("bool_and/or of {v:?}")));
@@ -281,9 +437,9 @@ impl AggAcc {
     }
 
     /// The aggregate's result.
-    pub fn finish(&self, call: &AggCall) -> PgResult<Datum> {
+    pub fn finish(&self, ev: &mut Evaluator<'_>, call: &AggCall) -> PgResult<Datum> {
         if call.order_by.is_empty() {
-            return self.finish_fed(call);
+            return self.finish_fed(ev, call);
         }
         let mut inputs = self.ordered.clone();
         let mut err = None;
@@ -332,16 +488,18 @@ impl AggAcc {
         for (_, v, d) in inputs {
             match d {
                 Some(d) => fed.advance_text(v, d)?,
+                None if call.func == AggFunc::User => fed.advance_user(ev, call, v)?,
                 None => fed.advance(call, v)?,
             }
         }
-        fed.finish_fed(call)
+        fed.finish_fed(ev, call)
     }
 
     /// The result of the values fed so far.
-    fn finish_fed(&self, call: &AggCall) -> PgResult<Datum> {
+    fn finish_fed(&self, ev: &mut Evaluator<'_>, call: &AggCall) -> PgResult<Datum> {
         let arg_type = call.arg.as_ref().map_or(0, |a| a.type_oid());
         Ok(match call.func {
+            AggFunc::User => self.finish_user(ev, call)?,
             AggFunc::CountStar | AggFunc::Count => Datum::Int8(self.count),
             // A plain GROUP BY groups by every expression (see `Grouper`
             // for grouping sets).
@@ -526,7 +684,7 @@ impl<'p> Grouper<'p> {
     }
 
     /// The aggregated rows: `[group keys.., aggregate results..]`.
-    pub fn finish(self) -> PgResult<Vec<Vec<Datum>>> {
+    pub fn finish(self, ev: &mut Evaluator<'_>) -> PgResult<Vec<Vec<Datum>>> {
         let mut out = Vec::with_capacity(self.groups.len());
         for (key, accs) in self.groups {
             let mut row = key.0;
@@ -552,7 +710,7 @@ impl<'p> Grouper<'p> {
                         }
                         Datum::Int4(bits)
                     }
-                    _ => acc.finish(call)?,
+                    _ => acc.finish(ev, call)?,
                 });
             }
             out.push(row);
@@ -610,6 +768,7 @@ fn feed(
         }
         match d {
             Some(d) => acc.advance_text(v, d)?,
+            None if call.func == AggFunc::User => acc.advance_user(ev, call, v)?,
             None => acc.advance(call, v)?,
         }
     }

@@ -624,7 +624,7 @@ pub fn run(ev: &mut Evaluator<'_>, plan: &Plan, width: usize) -> PgResult<Vec<Ve
                 Ok(true)
             })?;
             let mut removed = 0;
-            for row in grouper.finish()? {
+            for row in grouper.finish(ev)? {
                 ev.ctx.check_for_interrupts()?;
                 if qualifies(ev, agg.having.as_ref(), &row)? {
                     rows.push(if windowed {

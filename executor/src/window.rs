@@ -189,14 +189,14 @@ fn frame_of(
         FrameBound::Preceding(e) => {
             let k = offset_value(ev, e, row, "starting")?;
             match f.frame.mode {
-                FrameMode::Groups => group_start(g as i64 - k),
+                FrameMode::Groups => group_start((g as i64).saturating_sub(k)),
                 _ => i.saturating_sub(usize::try_from(k).unwrap_or(usize::MAX)),
             }
         }
         FrameBound::Following(e) => {
             let k = offset_value(ev, e, row, "starting")?;
             match f.frame.mode {
-                FrameMode::Groups => group_start(g as i64 + k),
+                FrameMode::Groups => group_start((g as i64).saturating_add(k)),
                 _ => i
                     .saturating_add(usize::try_from(k).unwrap_or(usize::MAX))
                     .min(n),
@@ -213,14 +213,14 @@ fn frame_of(
         FrameBound::Preceding(e) => {
             let k = offset_value(ev, e, row, "ending")?;
             match f.frame.mode {
-                FrameMode::Groups => group_end(g as i64 - k),
+                FrameMode::Groups => group_end((g as i64).saturating_sub(k)),
                 _ => (i + 1).saturating_sub(usize::try_from(k).unwrap_or(usize::MAX)),
             }
         }
         FrameBound::Following(e) => {
             let k = offset_value(ev, e, row, "ending")?;
             match f.frame.mode {
-                FrameMode::Groups => group_end(g as i64 + k),
+                FrameMode::Groups => group_end((g as i64).saturating_add(k)),
                 _ => (i + 1)
                     .saturating_add(usize::try_from(k).unwrap_or(usize::MAX))
                     .min(n),
@@ -383,12 +383,75 @@ fn agg_input(
     Ok(Some((v, d)))
 }
 
-fn feed(acc: &mut AggAcc, call: &AggCall, input: &Option<(Datum, Option<Datum>)>) -> PgResult<()> {
+fn feed(
+    ev: &mut Evaluator<'_>,
+    acc: &mut AggAcc,
+    call: &AggCall,
+    input: &Option<(Datum, Option<Datum>)>,
+) -> PgResult<()> {
     match input {
         None => Ok(()),
         Some((v, Some(d))) => acc.advance_text(v.clone(), d.clone()),
+        Some((v, None)) if call.func == planner::AggFunc::User => {
+            acc.advance_user(ev, call, v.clone())
+        }
         Some((v, None)) => acc.advance(call, v.clone()),
     }
+}
+
+/// Whether `x` calls a volatile function.
+fn volatile(x: &Expr) -> bool {
+    let mut found = false;
+    x.walk(&mut |y| match y {
+        Expr::Call { func, .. } if planner::expr::is_volatile_function(func) => found = true,
+        Expr::UserCall { volatile: true, .. } => found = true,
+        _ => {}
+    });
+    found
+}
+
+/// A moving aggregate over each row's frame (PostgreSQL's
+/// `eval_windowaggregates`): the rows that left the frame since the last
+/// row are removed, the new ones added; it starts afresh when the frames
+/// do not overlap or the inverse transition function cannot remove a row.
+#[allow(clippy::too_many_arguments)]
+fn moving_aggregate(
+    ev: &mut Evaluator<'_>,
+    f: &WindowFunc,
+    call: &AggCall,
+    m: &planner::MovingAggregate,
+    rows: &[Vec<Datum>],
+    part: &[Keyed],
+    peers: &[(usize, usize, usize)],
+    inputs: &[Option<(Datum, Option<Datum>)>],
+    out: &mut [Datum],
+) -> PgResult<()> {
+    let n = part.len();
+    let mut acc = AggAcc::new(call);
+    let (mut base, mut upto) = (0usize, 0usize);
+    for i in 0..n {
+        let (s, e) = frame_of(ev, f, &rows[part[i].index], i, n, peers)?;
+        let mut restart = i == 0 || upto <= s || e < upto;
+        while !restart && base < s {
+            if let Some((v, _)) = &inputs[base] {
+                restart = !acc.retreat(ev, m, v.clone())?;
+            }
+            base += 1;
+        }
+        if restart {
+            acc = AggAcc::new(call);
+            base = s;
+            upto = s;
+        }
+        while upto < e {
+            if let Some((v, _)) = &inputs[upto] {
+                acc.advance_with(ev, &m.forward, v.clone())?;
+            }
+            upto += 1;
+        }
+        out[part[i].index] = acc.finish_with(ev, &m.forward)?;
+    }
+    Ok(())
 }
 
 fn aggregate(
@@ -405,6 +468,16 @@ fn aggregate(
     for p in part {
         inputs.push(agg_input(ev, call, &rows[p.index])?);
     }
+    // A user aggregate with a moving-aggregate implementation, over a
+    // frame whose start moves and inputs without volatile functions (as
+    // PostgreSQL decides in `initialize_peragg`): rows leaving the frame
+    // are removed with the inverse transition function.
+    if let Some(m) = call.user.as_ref().and_then(|u| u.moving.as_deref())
+        && !matches!(f.frame.start, FrameBound::UnboundedPreceding)
+        && !call.inputs().any(volatile)
+    {
+        return moving_aggregate(ev, f, call, m, rows, part, peers, &inputs, out);
+    }
     // Frames starting at the partition's first row only grow: accumulate.
     if matches!(f.frame.start, FrameBound::UnboundedPreceding) {
         let mut acc = AggAcc::new(call);
@@ -417,10 +490,10 @@ fn aggregate(
                 fed = 0;
             }
             while fed < e {
-                feed(&mut acc, call, &inputs[fed])?;
+                feed(ev, &mut acc, call, &inputs[fed])?;
                 fed += 1;
             }
-            out[part[i].index] = acc.finish(call)?;
+            out[part[i].index] = acc.finish(ev, call)?;
         }
         return Ok(());
     }
@@ -428,9 +501,9 @@ fn aggregate(
         let (s, e) = frame_of(ev, f, &rows[part[i].index], i, n, peers)?;
         let mut acc = AggAcc::new(call);
         for input in inputs.iter().take(e).skip(s) {
-            feed(&mut acc, call, input)?;
+            feed(ev, &mut acc, call, input)?;
         }
-        out[part[i].index] = acc.finish(call)?;
+        out[part[i].index] = acc.finish(ev, call)?;
     }
     Ok(())
 }

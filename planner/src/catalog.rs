@@ -206,6 +206,35 @@ pub struct FunctionDesc {
     pub out_positions: Vec<usize>,
 }
 
+/// A user-defined aggregate (`pg_proc` with `prokind` 'a' and its
+/// `pg_aggregate` row): the support functions by name, resolved for the
+/// argument types of each call.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct AggregateDesc {
+    pub oid: u32,
+    pub name: String,
+    /// The declared argument types (`*`: none; may be polymorphic).
+    pub arg_types: Vec<u32>,
+    pub ret_type: u32,
+    /// `sfunc` (possibly schema-qualified, as written).
+    pub transfn: String,
+    pub finalfn: Option<String>,
+    /// `finalfunc_extra`: the final function takes one NULL per argument
+    /// after the state.
+    pub finalextra: bool,
+    pub transtype: u32,
+    pub initval: Option<String>,
+    /// The moving-aggregate implementation (`msfunc`, `minvfunc`,
+    /// `mfinalfunc`, `mstype`, `minitcond`), used for window frames whose
+    /// start moves.
+    pub mtransfn: Option<String>,
+    pub minvtransfn: Option<String>,
+    pub mfinalfn: Option<String>,
+    pub mfinalextra: bool,
+    pub mtranstype: u32,
+    pub minitval: Option<String>,
+}
+
 /// The variables of a PL/pgSQL function that a statement in its body may
 /// name (PostgreSQL's parser hooks for PL/pgSQL): a name that is no column
 /// resolves here, to parameter `index` of the statement.
@@ -238,6 +267,16 @@ pub trait CatalogView {
         schema: Option<&str>,
         name: &str,
     ) -> PgResult<Vec<Arc<FunctionDesc>>> {
+        let _ = (schema, name);
+        Ok(Vec::new())
+    }
+
+    /// The user aggregates named `name` (in `schema`, or on the search_path).
+    fn lookup_aggregates(
+        &self,
+        schema: Option<&str>,
+        name: &str,
+    ) -> PgResult<Vec<Arc<AggregateDesc>>> {
         let _ = (schema, name);
         Ok(Vec::new())
     }

@@ -1534,6 +1534,7 @@ impl Builder {
             AggFunc::Grouping => "GROUPING",
             AggFunc::RangeIntersectAgg => "range_intersect_agg",
             AggFunc::RangeAgg => "range_agg",
+            AggFunc::User => a.user.as_ref().map_or("", |u| u.name.as_str()),
         };
         let mut args: Vec<String> = a.arg.iter().map(|x| self.upper_expr(x, layout)).collect();
         if a.func == AggFunc::Grouping {

@@ -36,15 +36,15 @@ pub mod joinpath;
 pub mod plan;
 
 pub use catalog::{
-    CatalogView, ColumnDesc, EmptyCatalog, FunctionDesc, FunctionLanguage, IndexDesc, Partitioning,
-    RelationDesc, TriggerDesc, VariableResolver,
+    AggregateDesc, CatalogView, ColumnDesc, EmptyCatalog, FunctionDesc, FunctionLanguage,
+    IndexDesc, Partitioning, RelationDesc, TriggerDesc, VariableResolver,
 };
 pub use expr::{BoolTestKind, Expr};
 pub use plan::{
     AggCall, AggFunc, Aggregate, Bitmap, ColumnUse, CommandKind, IndexBound, IndexScan, Join,
-    JoinInput, JoinKind, LockMode, ModifyTable, OnConflictAction, OnConflictPlan, ParamIndexScan,
-    Plan, RecursiveUnion, RelationLock, RowLockMode, RowLockWait, RowMark, Series, SetOp,
-    SetOpKind, SortKey, Source,
+    JoinInput, JoinKind, LockMode, ModifyTable, MovingAggregate, OnConflictAction, OnConflictPlan,
+    ParamIndexScan, Plan, RecursiveUnion, RelationLock, RowLockMode, RowLockWait, RowMark, Series,
+    SetOp, SetOpKind, SortKey, Source, UserAggregate,
 };
 pub use plan::{FrameBound, FrameMode, WindowFrame, WindowFunc, WindowKind, WindowPlan};
 use types::PgResult;

@@ -397,6 +397,8 @@ pub enum AggFunc {
     /// `range_agg(range | multirange)`: the union of the non-null inputs,
     /// a multirange
     RangeAgg,
+    /// A user aggregate (CREATE AGGREGATE): see [`AggCall::user`].
+    User,
 }
 
 /// One aggregate call; its argument is evaluated over source rows.
@@ -420,6 +422,44 @@ pub struct AggCall {
     /// `GROUPING(...)`: its arguments, as indexes into the GROUP BY
     /// expressions.
     pub grouping: Vec<usize>,
+    /// A user aggregate's support functions (`AggFunc::User`).
+    pub user: Option<Box<UserAggregate>>,
+}
+
+/// A user aggregate's call (PostgreSQL's per-transition and per-aggregate
+/// state in `nodeAgg.c`): its argument is None (`agg(*)`), the one
+/// argument, or a `Row` of several, whose fields the transition function
+/// takes after the state.
+#[derive(Debug, Clone, PartialEq)]
+pub struct UserAggregate {
+    pub name: String,
+    /// The number of arguments (the `Row`'s width when more than one).
+    pub nargs: usize,
+    /// The transition function over the row `[state, args..]`.
+    pub transfn: Expr,
+    pub trans_strict: bool,
+    /// The final function over `[state, NULL..]` (`finalfunc_extra`: a
+    /// NULL per argument).
+    pub finalfn: Option<Expr>,
+    pub final_strict: bool,
+    /// The initial state (a constant of the state type), or None: NULL,
+    /// and with a strict transition function the first non-null input.
+    pub initcond: Option<Expr>,
+    pub state_type: u32,
+    /// The moving-aggregate implementation, if the aggregate has one.
+    pub moving: Option<Box<MovingAggregate>>,
+}
+
+/// A user aggregate's moving-aggregate implementation (PostgreSQL's
+/// `aggmtransfn` / `aggminvtransfn`): a window frame whose start moves
+/// removes the rows that leave it with the inverse transition function
+/// (over `[state, args..]`) instead of aggregating the frame afresh.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MovingAggregate {
+    /// `msfunc`, `mfinalfunc`, `minitcond` and `mstype`.
+    pub forward: UserAggregate,
+    pub inverse: Expr,
+    pub inverse_strict: bool,
 }
 
 impl WindowFunc {

@@ -101,6 +101,8 @@ pub const TSTZRANGE_ARRAY: u32 = 3911;
 pub const DATERANGE_ARRAY: u32 = 3913;
 pub const INT8RANGE_ARRAY: u32 = 3927;
 pub const ANYRANGE: u32 = 3831;
+/// `"any"`: an argument of any type, taken as it is (no polymorphism).
+pub const ANY: u32 = 2276;
 /// The polymorphic pseudo-types of function arguments and results.
 pub const ANYELEMENT: u32 = 2283;
 pub const ANYARRAY: u32 = 2277;
@@ -328,6 +330,7 @@ pub fn type_name(oid: u32) -> &'static str {
         ANYMULTIRANGE => "anymultirange",
         ANYENUM => "anyenum",
         ANYELEMENT => "anyelement",
+        ANY => "\"any\"",
         ANYARRAY => "anyarray",
         ANYNONARRAY => "anynonarray",
         ANYCOMPATIBLE => "anycompatible",
@@ -398,6 +401,7 @@ pub fn internal_name(oid: u32) -> &'static str {
         ANYMULTIRANGE => "anymultirange",
         ANYENUM => "anyenum",
         ANYELEMENT => "anyelement",
+        ANY => "\"any\"",
         ANYARRAY => "anyarray",
         ANYNONARRAY => "anynonarray",
         ANYCOMPATIBLE => "anycompatible",

@@ -49,6 +49,9 @@ pub fn lookup(
     for nsp in namespaces {
         let rows = with_reader(session, |r| r.functions(Some(nsp), name))?;
         for (_, row) in rows {
+            if row.kind == 'a' {
+                continue;
+            }
             let language = match row.language {
                 PLPGSQL_LANGUAGE_OID => planner::FunctionLanguage::Plpgsql,
                 _ if row.config.is_empty() && inlinable(&row) => planner::FunctionLanguage::Sql,
@@ -605,11 +608,21 @@ pub(crate) fn create_function(session: &mut Session, cf: &CreateFunction) -> PgR
 /// DROP FUNCTION [IF EXISTS] name [(argtypes)] [, ...], or DROP ROUTINE
 /// (its first name the routine marker, see `syntax::rewrite_procedures`).
 pub(crate) fn drop_function(session: &mut Session, df: &DropFunction) -> PgResult<Outcome> {
+    let cascade = matches!(
+        df.drop_behavior,
+        Some(sqlparser::ast::DropBehavior::Cascade)
+    );
     match df.func_desc.split_first() {
         Some((first, rest)) if matches!(first.name.0.as_slice(), [p] if p.as_ident().is_some_and(|i| i.value == crate::syntax::ROUTINE_MARKER)) => {
-            drop_routines(session, rest, df.if_exists, RoutineKind::Routine)
+            drop_routines(session, rest, df.if_exists, cascade, RoutineKind::Routine)
         }
-        _ => drop_routines(session, &df.func_desc, df.if_exists, RoutineKind::Function),
+        _ => drop_routines(
+            session,
+            &df.func_desc,
+            df.if_exists,
+            cascade,
+            RoutineKind::Function,
+        ),
     }
 }
 
@@ -618,6 +631,7 @@ pub(crate) fn drop_routines(
     session: &mut Session,
     descs: &[sqlparser::ast::FunctionDesc],
     if_exists: bool,
+    cascade: bool,
     kind: RoutineKind,
 ) -> PgResult<Outcome> {
     let what = kind.word();
@@ -698,7 +712,43 @@ pub(crate) fn drop_routines(
                     },
                 ));
             }
-            [one] => rows.push((PG_PROC, one.0)),
+            [one] if one.1.kind == 'a' => {
+                return Err(PgError::new(
+                    SqlState::WrongObjectType,
+                    format!("\"{name}\" is an aggregate function"),
+                )
+                .with_hint("Use DROP AGGREGATE to drop aggregate functions."));
+            }
+            [one] => {
+                let deps = super::aggregate::dependents(session, &one.1)?;
+                let this = format!(
+                    "function {name}({})",
+                    one.1
+                        .arg_types
+                        .iter()
+                        .map(|&t| types::oid::type_name(t))
+                        .collect::<Vec<_>>()
+                        .join(",")
+                );
+                if let Some((_, _, first)) = deps.first() {
+                    if !cascade {
+                        return Err(PgError::new(
+                            SqlState::DependentObjectsStillExist,
+                            format!("cannot drop {this} because other objects depend on it"),
+                        )
+                        .with_detail(format!("{first} depends on {this}"))
+                        .with_hint("Use DROP ... CASCADE to drop the dependent objects too."));
+                    }
+                    for (_, _, d) in &deps {
+                        session.notice("00000", format!("drop cascades to {d}"));
+                    }
+                }
+                for (proc_tid, agg_tid, _) in deps {
+                    rows.push((PG_PROC, proc_tid));
+                    rows.push((catalog::system::PG_AGGREGATE, agg_tid));
+                }
+                rows.push((PG_PROC, one.0))
+            }
             _ => {
                 return Err(PgError::new(
                     SqlState::AmbiguousFunction,

@@ -13,6 +13,7 @@ use crate::relcache::with_reader;
 use crate::session::Session;
 use crate::utility::Outcome;
 
+pub mod aggregate;
 mod alter_table;
 pub mod analyze;
 pub mod constraints;
@@ -90,11 +91,12 @@ pub fn ddl_statement(
         Statement::DropProcedure {
             if_exists,
             proc_desc,
-            ..
+            drop_behavior,
         } => function::drop_routines(
             session,
             proc_desc,
             *if_exists,
+            matches!(drop_behavior, Some(sqlparser::ast::DropBehavior::Cascade)),
             function::RoutineKind::Procedure,
         ),
         Statement::AlterFunction(af) => function::alter_function(session, af),
@@ -135,6 +137,9 @@ pub fn ddl_statement(
                 }
                 crate::syntax::TextStatement::Publication(text) => {
                     publication::publication_statement(session, &text)
+                }
+                crate::syntax::TextStatement::Aggregate(text) => {
+                    aggregate::aggregate_statement(session, &text)
                 }
             }
         }

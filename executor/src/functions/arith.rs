@@ -129,6 +129,58 @@ pub fn call(func: &str, args: &[Datum]) -> PgResult<Option<Datum>> {
             micros: i.micros.checked_neg().ok_or_else(interval_range)?,
         }))),
         ("uplus", [a]) => Ok(Some(a.clone())),
+        // int4inc, int8inc, int8inc_any (its further argument only counts)
+        ("inc", [Datum::Int4(a), ..]) => Ok(Some(Datum::Int4(
+            a.checked_add(1)
+                .ok_or_else(|| out_of_range(types::oid::INT4))?,
+        ))),
+        ("inc", [Datum::Int8(a), ..]) => Ok(Some(Datum::Int8(
+            a.checked_add(1)
+                .ok_or_else(|| out_of_range(types::oid::INT8))?,
+        ))),
+        // int2_avg_accum / int4_avg_accum: the state {count, sum}.
+        ("int_avg_accum", [Datum::Array(state), x]) => {
+            let x = match x {
+                Datum::Int2(v) => i64::from(*v),
+                Datum::Int4(v) => i64::from(*v),
+                _ => return Ok(None),
+            };
+            let [Datum::Int8(n), Datum::Int8(sum)] = state.elems.as_slice() else {
+                return Err(PgError::new(
+                    types::SqlState::DataException,
+                    "expected 2-element int8 array",
+                ));
+            };
+            let sum = sum
+                .checked_add(x)
+                .ok_or_else(|| out_of_range(types::oid::INT8))?;
+            Ok(Some(Datum::Array(Box::new(types::datum::ArrayValue::new(
+                types::oid::INT8,
+                vec![Datum::Int8(n + 1), Datum::Int8(sum)],
+            )))))
+        }
+        ("int8_avg", [Datum::Array(state)]) => {
+            let [Datum::Int8(n), Datum::Int8(sum)] = state.elems.as_slice() else {
+                return Err(PgError::new(
+                    types::SqlState::DataException,
+                    "expected 2-element int8 array",
+                ));
+            };
+            if *n == 0 {
+                return Ok(Some(Datum::Null));
+            }
+            let q =
+                types::datum::Numeric::from_i64(*sum).div(&types::datum::Numeric::from_i64(*n))?;
+            Ok(Some(Datum::Numeric(q)))
+        }
+        ("larger" | "smaller", [a, b]) => {
+            let o = compare(a, b)?;
+            let first = match func {
+                "larger" => o != std::cmp::Ordering::Less,
+                _ => o != std::cmp::Ordering::Greater,
+            };
+            Ok(Some(if first { a.clone() } else { b.clone() }))
+        }
         ("gcd" | "lcm", [Datum::Int4(a), Datum::Int4(b)]) => {
             let r = gcd_lcm(func, (*a).into(), (*b).into());
             let r = i32::try_from(r).map_err(|_| out_of_range(types::oid::INT4))?;

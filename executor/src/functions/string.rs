@@ -414,6 +414,8 @@ pub fn call(
         }
         "quote_ident" => Datum::Text(quote_ident(t(0)?)),
         "quote_literal" => Datum::Text(quote_literal(t(0)?)),
+        "quote_nullable" if arg(args, 0)?.is_null() => Datum::Text("NULL".into()),
+        "quote_nullable" => Datum::Text(quote_literal(t(0)?)),
         "btrim" | "ltrim" | "rtrim" => {
             let chars = if args.len() > 1 { t(1)? } else { " " };
             Datum::Text(trim(t(0)?, chars, func != "rtrim", func != "ltrim"))

@@ -128,6 +128,19 @@ impl Analyzer<'_> {
                 ));
             }
         }
+        if !is_aggregate(name) {
+            let (arg, type_oid, user) = self.user_aggregate(f, args, pos, nested)?;
+            return self.finish_aggregate_call(
+                f,
+                (AggFunc::User, arg, type_oid),
+                None,
+                Some(Box::new(user)),
+                distinct,
+                order_by,
+                pos,
+                nested,
+            );
+        }
         let mut delimiter = None;
         if name == "grouping" {
             if window {
@@ -155,6 +168,7 @@ impl Analyzer<'_> {
                 filter: None,
                 order_by: Vec::new(),
                 grouping: Vec::new(),
+                user: None,
             });
         }
         let arg = match args.args.as_slice() {
@@ -403,6 +417,32 @@ impl Analyzer<'_> {
                 (func, Some(x), ret)
             }
         };
+        self.finish_aggregate_call(
+            f,
+            (func, arg, type_oid),
+            delimiter,
+            None,
+            distinct,
+            order_by,
+            pos,
+            nested,
+        )
+    }
+
+    /// The checks and clauses every aggregate call shares: outer columns,
+    /// FILTER, DISTINCT with ORDER BY.
+    #[allow(clippy::too_many_arguments)]
+    fn finish_aggregate_call(
+        &mut self,
+        f: &ast::Function,
+        (func, arg, type_oid): (AggFunc, Option<Expr>, u32),
+        delimiter: Option<Expr>,
+        user: Option<Box<crate::plan::UserAggregate>>,
+        distinct: bool,
+        order_by: Vec<(Expr, bool, bool, Option<usize>)>,
+        pos: Option<usize>,
+        nested: bool,
+    ) -> PgResult<AggCall> {
         // An aggregate of only outer columns belongs to that outer query
         // (PostgreSQL's agglevelsup), which this analysis does not do.
         if let Some(a) = &arg {
@@ -429,9 +469,11 @@ impl Analyzer<'_> {
             None => None,
         };
         // With DISTINCT, the order must be one of the distinct values'.
-        if distinct
-            && let Some((_, _, _, p)) = order_by.iter().find(|(x, _, _, _)| Some(x) != arg.as_ref())
-        {
+        let in_args = |x: &Expr| match (&arg, user.as_ref().map_or(1, |u| u.nargs)) {
+            (Some(Expr::Row { args, .. }), n) if n > 1 => args.contains(x),
+            (a, _) => a.as_ref() == Some(x),
+        };
+        if distinct && let Some((_, _, _, p)) = order_by.iter().find(|(x, _, _, _)| !in_args(x)) {
             return Err(PgError::new(
                 SqlState::InvalidColumnReference,
                 "in an aggregate with DISTINCT, ORDER BY expressions must appear in argument list",
@@ -447,6 +489,7 @@ impl Analyzer<'_> {
             filter,
             order_by: order_by.into_iter().map(|(x, d, n, _)| (x, d, n)).collect(),
             grouping: Vec::new(),
+            user,
         })
     }
 

@@ -1719,7 +1719,10 @@ impl Analyzer<'_> {
                 type_oid: REGTYPE,
             });
         }
-        if super::agg::is_aggregate(&name) {
+        if super::agg::is_aggregate(&name)
+            || ((user_schema.is_some() || !func::name_exists(&name))
+                && !self.user_aggregates(f)?.is_empty())
+        {
             return self.transform_aggregate(&name, f, arg_list, pos);
         }
         if f.filter.is_some() {
@@ -1823,6 +1826,20 @@ impl Analyzer<'_> {
                 )
             })?;
         }
+        self.call_by_name(&name, args, pos)
+    }
+
+    /// A call of the function `name` (built-in or user) with analyzed
+    /// arguments: the special forms (COALESCE, GREATEST, array and json
+    /// functions ...), then user functions of names no built-in has, then
+    /// the built-in ones.
+    pub(crate) fn call_by_name(
+        &mut self,
+        name: &str,
+        mut args: Vec<(Expr, Option<usize>)>,
+        pos: Option<usize>,
+    ) -> PgResult<Expr> {
+        let name = name.to_string();
         // Functions take a domain's value as its base type; COALESCE,
         // GREATEST, LEAST and NULLIF keep a domain all their inputs share.
         if !matches!(name.as_str(), "coalesce" | "greatest" | "least" | "nullif") {

@@ -88,6 +88,125 @@ const COMPARABLE: [u32; 25] = [
     MACADDR8,
 ];
 
+/// The functions behind the arithmetic operators and the built-in
+/// aggregates, by their PostgreSQL names (`int4pl`, `float8mi`,
+/// `int8inc`, ...): user aggregates name them as support functions.
+fn support_functions(v: &mut Vec<FuncDef>) {
+    const NAMED: [(u32, [&str; 8]); 6] = [
+        (
+            INT2,
+            [
+                "int2pl",
+                "int2mi",
+                "int2mul",
+                "int2div",
+                "int2um",
+                "int2abs",
+                "int2larger",
+                "int2smaller",
+            ],
+        ),
+        (
+            INT4,
+            [
+                "int4pl",
+                "int4mi",
+                "int4mul",
+                "int4div",
+                "int4um",
+                "int4abs",
+                "int4larger",
+                "int4smaller",
+            ],
+        ),
+        (
+            INT8,
+            [
+                "int8pl",
+                "int8mi",
+                "int8mul",
+                "int8div",
+                "int8um",
+                "int8abs",
+                "int8larger",
+                "int8smaller",
+            ],
+        ),
+        (
+            FLOAT4,
+            [
+                "float4pl",
+                "float4mi",
+                "float4mul",
+                "float4div",
+                "float4um",
+                "float4abs",
+                "float4larger",
+                "float4smaller",
+            ],
+        ),
+        (
+            FLOAT8,
+            [
+                "float8pl",
+                "float8mi",
+                "float8mul",
+                "float8div",
+                "float8um",
+                "float8abs",
+                "float8larger",
+                "float8smaller",
+            ],
+        ),
+        (
+            NUMERIC,
+            [
+                "numeric_add",
+                "numeric_sub",
+                "numeric_mul",
+                "numeric_div",
+                "numeric_uminus",
+                "numeric_abs",
+                "numeric_larger",
+                "numeric_smaller",
+            ],
+        ),
+    ];
+    for (t, names) in NAMED {
+        for (name, imp) in names.iter().zip([
+            "add", "sub", "mul", "div", "neg", "abs", "larger", "smaller",
+        ]) {
+            let args: &[u32] = if matches!(imp, "neg" | "abs") {
+                &[t]
+            } else {
+                &[t, t]
+            };
+            v.push(def(name, args, t, imp));
+        }
+    }
+    // avg(int2 / int4)'s transition state {count, sum} and final function.
+    v.push(def(
+        "int2_avg_accum",
+        &[INT8_ARRAY, INT2],
+        INT8_ARRAY,
+        "int_avg_accum",
+    ));
+    v.push(def(
+        "int4_avg_accum",
+        &[INT8_ARRAY, INT4],
+        INT8_ARRAY,
+        "int_avg_accum",
+    ));
+    v.push(def("int8_avg", &[INT8_ARRAY], NUMERIC, "int8_avg"));
+    v.push(def("int4inc", &[INT4], INT4, "inc"));
+    v.push(def("int8inc", &[INT8], INT8, "inc"));
+    // int8inc_any(int8, "any"): counts the rows whose argument is not NULL.
+    v.push(FuncDef {
+        variadic_any: true,
+        ..def("int8inc_any", &[INT8], INT8, "inc")
+    });
+}
+
 /// The network address types `inet` and `cidr` (PostgreSQL's `network.c`):
 /// a `cidr` argument reaches the `inet` signatures through its implicit
 /// (binary) cast, as in PostgreSQL, except where the two differ.
@@ -143,6 +262,7 @@ fn build() -> Vec<FuncDef> {
         v.push(def("@", &[t], t, "abs"));
         v.push(def("abs", &[t], t, "abs"));
     }
+    support_functions(&mut v);
     for t in [INT2, INT4, INT8, NUMERIC] {
         v.push(def("%", &[t, t], t, "mod"));
         v.push(def("mod", &[t, t], t, "mod"));
@@ -380,6 +500,11 @@ fn build() -> Vec<FuncDef> {
     ] {
         v.push(def(n, &[TEXT], ret, imp));
     }
+    // quote_nullable: quote_literal, or NULL unquoted for a NULL.
+    v.push(FuncDef {
+        strict: false,
+        ..def("quote_nullable", &[TEXT], TEXT, "quote_nullable")
+    });
     v.push(def("length", &[BYTEA], INT4, "octet_length"));
     v.push(def("octet_length", &[BYTEA], INT4, "octet_length"));
     v.push(def("md5", &[BYTEA], TEXT, "md5"));

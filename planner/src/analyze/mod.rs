@@ -25,6 +25,7 @@ pub mod rowtypes;
 pub mod setop;
 pub mod srf;
 pub mod typename;
+pub mod user_agg;
 pub mod view_dml;
 pub mod window;
 

@@ -176,34 +176,35 @@ impl Analyzer<'_> {
             order_by.push((x, desc, nulls_first));
         }
         let frame = self.window_frame(spec.window_frame.as_ref(), !order_by.is_empty(), pos)?;
-        let (kind, args, type_oid) = if super::agg::is_aggregate(name) {
-            let call = self.aggregate_call(name, f, list, pos, true)?;
-            let t = call.type_oid;
-            (WindowKind::Agg(Box::new(call)), vec![], t)
-        } else {
-            if f.filter.is_some() {
-                return Err(PgError::feature_not_supported(
-                    "FILTER for non-aggregate window functions",
-                )
-                .or_position(pos));
-            }
-            let mut args = Vec::new();
-            for a in &list.args {
-                match a {
-                    ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(e)) => {
-                        let p = self.pos(e.span());
-                        args.push((self.transform(e)?, p));
-                    }
-                    _ => {
-                        return Err(PgError::feature_not_supported(
-                            "this window function argument",
-                        )
-                        .or_position(pos));
+        let (kind, args, type_oid) =
+            if super::agg::is_aggregate(name) || !self.user_aggregates(f)?.is_empty() {
+                let call = self.aggregate_call(name, f, list, pos, true)?;
+                let t = call.type_oid;
+                (WindowKind::Agg(Box::new(call)), vec![], t)
+            } else {
+                if f.filter.is_some() {
+                    return Err(PgError::feature_not_supported(
+                        "FILTER for non-aggregate window functions",
+                    )
+                    .or_position(pos));
+                }
+                let mut args = Vec::new();
+                for a in &list.args {
+                    match a {
+                        ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(e)) => {
+                            let p = self.pos(e.span());
+                            args.push((self.transform(e)?, p));
+                        }
+                        _ => {
+                            return Err(PgError::feature_not_supported(
+                                "this window function argument",
+                            )
+                            .or_position(pos));
+                        }
                     }
                 }
-            }
-            self.window_kind(name, args, pos)?
-        };
+                self.window_kind(name, args, pos)?
+            };
         Ok(WindowFunc {
             kind,
             args,
