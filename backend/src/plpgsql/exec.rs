@@ -139,7 +139,10 @@ type CachedPlan = (
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum ParamRef {
     Var(usize),
+    /// a field of a `record` / `%ROWTYPE` variable
     Field(usize, usize),
+    /// a field of a variable of a composite type (its value a record)
+    CompositeField(usize, usize),
 }
 
 /// The analyzer's view of a frame's variables while one statement is
@@ -243,7 +246,21 @@ impl<'f> Frame<'f> {
     fn lookup(&self, qualifier: &[String], name: &str) -> PgResult<Option<(ParamRef, u32, i32)>> {
         let field = |slot: usize, rec: &str| -> PgResult<Option<(ParamRef, u32, i32)>> {
             let Some(row) = self.vars[slot].record.as_ref() else {
-                return Ok(None);
+                // a variable of a composite type: its fields by name
+                let Some(fields) = types::datum::record::fields_of(self.vars[slot].type_oid) else {
+                    return Ok(None);
+                };
+                return match fields.iter().position(|f| f.name == name) {
+                    Some(i) => Ok(Some((
+                        ParamRef::CompositeField(slot, i),
+                        fields[i].type_oid,
+                        fields[i].typmod,
+                    ))),
+                    None => Err(PgError::new(
+                        SqlState::UndefinedColumn,
+                        format!("record \"{rec}\" has no field \"{name}\""),
+                    )),
+                };
             };
             let Some(row) = row.as_ref() else {
                 return Err(PgError::new(
@@ -298,6 +315,10 @@ impl<'f> Frame<'f> {
                 .and_then(|r| r.as_ref())
                 .and_then(|row| row.values.get(i).cloned())
                 .unwrap_or(Datum::Null),
+            ParamRef::CompositeField(slot, i) => match &self.vars[slot].value {
+                Datum::Record(r) => r.values.get(i).cloned().unwrap_or(Datum::Null),
+                _ => Datum::Null,
+            },
         }
     }
 
@@ -310,6 +331,12 @@ impl<'f> Frame<'f> {
                 .and_then(|v| v.record.as_ref())
                 .and_then(|r| r.as_ref())
                 .and_then(|row| row.types.get(i).copied())
+                .unwrap_or(0),
+            ParamRef::CompositeField(slot, i) => self
+                .vars
+                .get(slot)
+                .and_then(|v| types::datum::record::fields_of(v.type_oid))
+                .and_then(|f| f.get(i).map(|f| f.type_oid))
                 .unwrap_or(0),
         }
     }
@@ -1636,6 +1663,34 @@ fn assign(
     v: Datum,
     from: u32,
 ) -> PgResult<()> {
+    // `v.f := x` of a variable of a composite type: that field of its value
+    // (a NULL value becomes a row of NULLs first, as in PostgreSQL)
+    if let [a, b] = target.parts.as_slice()
+        && frame.find_in_label(a, b).is_none()
+        && let Some(slot) = frame.find(a)
+        && frame.vars[slot].record.is_none()
+        && let Some(fields) = types::datum::record::fields_of(frame.vars[slot].type_oid)
+    {
+        let i = fields.iter().position(|f| &f.name == b).ok_or_else(|| {
+            PgError::new(
+                SqlState::UndefinedColumn,
+                format!("record \"{a}\" has no field \"{b}\""),
+            )
+        })?;
+        let v = coerce(session, v, from, fields[i].type_oid, fields[i].typmod)?;
+        let var = &mut frame.vars[slot];
+        let mut rec = match std::mem::replace(&mut var.value, Datum::Null) {
+            Datum::Record(r) => r,
+            _ => Box::new(types::datum::record::RecordValue {
+                type_oid: var.type_oid,
+                values: vec![Datum::Null; fields.len()],
+                fields: fields.clone(),
+            }),
+        };
+        rec.values[i] = v;
+        var.value = Datum::Record(rec);
+        return Ok(());
+    }
     let (slot, field) = resolve_target(frame, target)?;
     let var = &frame.vars[slot];
     if var.constant {
