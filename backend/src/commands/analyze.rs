@@ -440,6 +440,11 @@ fn column_stats(
     }
     let (eq, lt) = operators(type_oid);
     let coll = collation(type_oid);
+    // values are kept as an array of the column's type: a type without an
+    // array type (pg_node_tree) keeps only the numbers above
+    if oid::array_of(type_oid).is_none() {
+        return st;
+    }
     let mcv = &track[..num_mcv];
     if num_mcv > 0 {
         st.slots.push((
