@@ -17,8 +17,8 @@
 //! - `report`: the terminal table, the JSON with every raw figure, the SVG chart
 
 mod recovery;
-mod report;
-mod server;
+pub(crate) mod report;
+pub(crate) mod server;
 mod tables;
 mod workloads;
 
@@ -145,7 +145,7 @@ fn env_number(var: &str) -> Result<Option<u64>, String> {
 
 /// Where cargo put the release binaries: `$CARGO_TARGET_DIR/release` when that is
 /// set (relative to the workspace root, as cargo reads it), else `target/release`.
-fn release_dir() -> PathBuf {
+pub(crate) fn release_dir() -> PathBuf {
     match std::env::var_os("CARGO_TARGET_DIR").filter(|d| !d.is_empty()) {
         Some(d) => super::workspace_root().join(d).join("release"),
         None => super::workspace_root().join("target/release"),
@@ -174,6 +174,39 @@ pub struct Env {
 }
 
 impl Env {
+    /// An environment for another task that starts the two servers the way bench does
+    /// (`cargo xtask plans`): `name` begins its progress lines; the plan is `--quick`'s.
+    pub(crate) fn for_task(
+        name: &'static str,
+        work: PathBuf,
+        ours_bin: PathBuf,
+        pg_start: PathBuf,
+        interrupted: Arc<AtomicBool>,
+    ) -> Result<Env, String> {
+        Ok(Env {
+            work,
+            ours_bin,
+            pg_start,
+            plan: Plan::new(true)?,
+            interrupted,
+            progress: Progress {
+                name,
+                tty: std::io::stderr().is_terminal(),
+                start: Instant::now(),
+            },
+        })
+    }
+
+    /// Rewrites the progress line (a new line when stderr is not a terminal).
+    pub(crate) fn status(&self, msg: &str) {
+        self.progress.status(msg);
+    }
+
+    /// Ends the progress line, before a table is printed.
+    pub(crate) fn status_done(&self) {
+        self.progress.done();
+    }
+
     pub fn check_interrupted(&self) -> Result<(), String> {
         if self.interrupted.load(Ordering::Relaxed) {
             Err("interrupted".into())
@@ -185,6 +218,8 @@ impl Env {
 
 /// One status line on stderr, rewritten in place on a terminal.
 struct Progress {
+    /// The task's name, at the start of each line.
+    name: &'static str,
     tty: bool,
     start: Instant,
 }
@@ -192,7 +227,7 @@ struct Progress {
 impl Progress {
     fn status(&self, msg: &str) {
         let secs = self.start.elapsed().as_secs();
-        let line = format!("bench [{:>2}:{:02}] {msg}", secs / 60, secs % 60);
+        let line = format!("{} [{:>2}:{:02}] {msg}", self.name, secs / 60, secs % 60);
         if self.tty {
             eprint!("\r\x1b[2K{line}");
         } else {
@@ -267,7 +302,7 @@ impl Outcome {
     }
 }
 
-fn pg_start_script() -> PathBuf {
+pub(crate) fn pg_start_script() -> PathBuf {
     let beside = super::workspace_root().join("../shared/pg15/start");
     if beside.is_file() {
         beside
@@ -353,6 +388,7 @@ pub fn run(opts: &Options) -> Result<(), String> {
         plan,
         interrupted,
         progress: Progress {
+            name: "bench",
             tty: std::io::stderr().is_terminal(),
             start: Instant::now(),
         },
@@ -552,7 +588,7 @@ fn run_rounds(
     Ok(())
 }
 
-fn pg_version() -> String {
+pub(crate) fn pg_version() -> String {
     std::process::Command::new(format!("{}/postgres", server::PG_BIN))
         .arg("--version")
         .stdin(Stdio::null())

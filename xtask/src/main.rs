@@ -11,6 +11,12 @@
 //! - `bench [--quick] [--only NAME[,NAME]] [--out DIR] [--list] [--no-build]`: builds release
 //!   binaries, runs the workloads against our server and PostgreSQL 15 side by side,
 //!   prints a table of ratios and writes `bench.json` and `ratios.svg` (see `bench.rs`).
+//! - `plans [--out DIR] [--seed N] [--sales N] [--timeout SECS] [--runs N]
+//!   [--planning-runs N] [--no-build]`: builds release binaries, loads one generated schema
+//!   with skewed and correlated data into our server and PostgreSQL 15, runs a fixed query
+//!   set under `EXPLAIN ANALYZE` on both and reports plan-shape agreement, the q-error of
+//!   the row estimates, execution and planning times; writes `plans.json` and `qerror.svg`
+//!   (see `plans.rs`).
 //! - `crash [--cycles N] [--seed S] [--pg15]`: builds the server binaries, then runs the
 //!   crash-recovery test (`cargo test -p tests --test crash`) with `OXIPG_CRASH_CYCLES` and
 //!   `OXIPG_CRASH_SEED` set, showing its progress; `--pg15` runs it against PostgreSQL 15.
@@ -25,6 +31,7 @@
 #![forbid(unsafe_code)]
 
 mod bench;
+mod plans;
 mod regress;
 mod waldump;
 
@@ -86,6 +93,35 @@ enum Cmd {
         /// List the workloads and exit.
         #[arg(long)]
         list: bool,
+        /// Skip the release build: use the binaries already in target/release.
+        #[arg(long)]
+        no_build: bool,
+    },
+    /// Compare our plans and row estimates with PostgreSQL 15's over a generated schema.
+    Plans {
+        /// Where to write plans.json, qerror.svg and the server logs
+        /// (default target/plans/<UTC timestamp>/).
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
+        /// Seed of the data generator.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Rows of the fact table (sales).
+        #[arg(long, value_name = "N", default_value_t = 150_000,
+              value_parser = clap::value_parser!(u32).range(1..=10_000_000))]
+        sales: u32,
+        /// Seconds one query may run before it is cancelled (its plan still counts).
+        #[arg(long, value_name = "SECS", default_value_t = 120,
+              value_parser = clap::value_parser!(u64).range(1..))]
+        timeout: u64,
+        /// EXPLAIN ANALYZE runs per query on one connection; the last is measured.
+        #[arg(long, value_name = "N", default_value_t = 2,
+              value_parser = clap::value_parser!(u32).range(1..=100))]
+        runs: u32,
+        /// Plain EXPLAIN runs of each join chain; their median is its planning time.
+        #[arg(long, value_name = "N", default_value_t = 5,
+              value_parser = clap::value_parser!(u32).range(0..=1000))]
+        planning_runs: u32,
         /// Skip the release build: use the binaries already in target/release.
         #[arg(long)]
         no_build: bool,
@@ -302,6 +338,23 @@ fn main() -> ExitCode {
             list: *list,
             no_build: *no_build,
         }),
+        Cmd::Plans {
+            out,
+            seed,
+            sales,
+            timeout,
+            runs,
+            planning_runs,
+            no_build,
+        } => plans::run(&plans::Options {
+            out: out.clone(),
+            no_build: *no_build,
+            seed: *seed,
+            sales: *sales,
+            timeout: std::time::Duration::from_secs(*timeout),
+            runs: *runs,
+            planning_runs: *planning_runs,
+        }),
         Cmd::Crash { cycles, seed, pg15 } => crash(*cycles, *seed, *pg15),
         Cmd::Waldump { dir, start, limit } => waldump::run(&waldump::Options {
             dir: dir.clone(),
@@ -375,6 +428,43 @@ mod tests {
             Err(e) => panic!("{e}"),
         }
         assert!(parse(&["waldump"]).is_err(), "DIR is required");
+    }
+
+    #[test]
+    fn plans_arguments() {
+        assert!(matches!(
+            parse(&["plans"]),
+            Ok(Cmd::Plans {
+                out: None,
+                seed: 1,
+                sales: 150_000,
+                timeout: 120,
+                runs: 2,
+                planning_runs: 5,
+                no_build: false,
+            })
+        ));
+        assert!(matches!(
+            parse(&[
+                "plans",
+                "--sales",
+                "1000",
+                "--seed",
+                "3",
+                "--no-build",
+                "--runs",
+                "1"
+            ]),
+            Ok(Cmd::Plans {
+                seed: 3,
+                sales: 1000,
+                runs: 1,
+                no_build: true,
+                ..
+            })
+        ));
+        assert!(parse(&["plans", "--sales", "0"]).is_err());
+        assert!(parse(&["plans", "--runs", "0"]).is_err());
     }
 
     #[test]

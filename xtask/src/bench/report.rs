@@ -52,7 +52,7 @@ pub fn loadavg() -> String {
         .unwrap_or_default()
 }
 
-fn git_commit() -> String {
+pub(crate) fn git_commit() -> String {
     let out = |args: &[&str]| {
         std::process::Command::new("git")
             .args(args)
