@@ -16,6 +16,7 @@ pub mod coerce;
 pub mod colname;
 pub mod cte;
 pub mod dml;
+pub mod merge;
 pub mod domain;
 pub mod expr;
 pub mod from;
@@ -302,6 +303,7 @@ impl<'a> Analyzer<'a> {
             Statement::Insert(ins) => self.analyze_insert(ins)?,
             Statement::Update(upd) => self.analyze_update(upd)?,
             Statement::Delete(del) => self.analyze_delete(del)?,
+            Statement::Merge(m) => self.analyze_merge(m)?,
             other => {
                 return Err(PgError::feature_not_supported(format!(
                     "statement \"{}\"",
