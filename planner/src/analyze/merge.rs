@@ -105,7 +105,14 @@ impl Analyzer<'_> {
             perms | if reads { catalog::acl::ACL_SELECT } else { 0 },
         );
         let start = entry.rel.columns.len();
-        let source = self.merge_source(entry, &m.source)?;
+        let target_name = entry.refname.clone();
+        let source = self.merge_source(entry, &m.source).map_err(|mut e| {
+            if e.message == format!("table name \"{target_name}\" specified more than once") {
+                e.message = format!("name \"{target_name}\" specified more than once");
+                e.detail = Some("The name is used both as MERGE target table and data source.".into());
+            }
+            e
+        })?;
         let saved = self.agg_forbidden.replace("MERGE WHEN");
         let join = self.transform_bool(&m.on, "JOIN/ON");
         self.agg_forbidden = saved;
@@ -115,7 +122,13 @@ impl Analyzer<'_> {
         for c in &m.clauses {
             let is_matched = c.clause_kind == ast::MergeClauseKind::Matched;
             if !is_matched {
-                self.scope = both.iter().filter(|i| i.offset >= start).cloned().collect();
+                self.scope = both
+                    .iter()
+                    .map(|i| match i.offset < start {
+                        true => i.hidden(),
+                        false => i.clone(),
+                    })
+                    .collect();
             }
             let action = self.merge_action(&rel, c);
             self.scope = both.clone();
