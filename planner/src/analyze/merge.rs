@@ -59,7 +59,7 @@ impl Analyzer<'_> {
                 (ast::MergeAction::Update(_), 0) => catalog::acl::ACL_UPDATE,
                 (ast::MergeAction::Delete { .. }, 0) => catalog::acl::ACL_DELETE,
                 (ast::MergeAction::Insert(_), 1) => catalog::acl::ACL_INSERT,
-                (ast::MergeAction::DoNothing { .. }, _) => 0,
+                (ast::MergeAction::DoNothing { .. }, _) => catalog::acl::ACL_SELECT,
                 (ast::MergeAction::Insert(_), _) => {
                     return Err(PgError::syntax(
                         "syntax error at or near \"INSERT\"",
