@@ -66,22 +66,23 @@ pub(super) fn run(ev: &mut Evaluator<'_>, p: &MergePlan) -> PgResult<ExecResult>
             let scan = ev.ctx.scan_begin(table)?;
             let result = (|| -> PgResult<()> {
                 loop {
-                ev.ctx.check_for_interrupts()?;
-                let Some((tid, row)) = ev.ctx.scan_next(scan)? else {
-                    return Ok(());
-                };
-                let mut changed = false;
-                for (k, source) in sources.iter().enumerate() {
-                    let wide = widen(p, table, &row, source);
-                    if !qualifies(ev, Some(&p.join), &wide)? {
-                        continue;
+                    ev.ctx.check_for_interrupts()?;
+                    let Some((tid, row)) = ev.ctx.scan_next(scan)? else {
+                        return Ok(());
+                    };
+                    let mut changed = false;
+                    for (k, source) in sources.iter().enumerate() {
+                        let wide = widen(p, table, &row, source);
+                        if !qualifies(ev, Some(&p.join), &wide)? {
+                            continue;
+                        }
+                        matched[k] = true;
+                        if act_matched(ev, p, table, root, tid, row.clone(), wide, source, changed)?
+                        {
+                            changed = true;
+                            processed += 1;
+                        }
                     }
-                    matched[k] = true;
-                    if act_matched(ev, p, table, root, tid, row.clone(), wide, source, changed)? {
-                        changed = true;
-                        processed += 1;
-                    }
-                }
                 }
             })();
             ev.ctx.scan_end(scan);
@@ -125,10 +126,7 @@ pub(super) fn run(ev: &mut Evaluator<'_>, p: &MergePlan) -> PgResult<ExecResult>
 /// ones fire in reverse).
 fn action_events(p: &MergePlan) -> Vec<TriggerEvent> {
     let has = |f: &dyn Fn(&MergeActionKind) -> bool| {
-        p.matched
-            .iter()
-            .chain(&p.not_matched)
-            .any(|a| f(&a.kind))
+        p.matched.iter().chain(&p.not_matched).any(|a| f(&a.kind))
     };
     let mut events = Vec::new();
     if has(&|k| matches!(k, MergeActionKind::Insert(_))) {

@@ -50,9 +50,7 @@ impl Analyzer<'_> {
                 ast::MergeClauseKind::Matched => 0,
                 ast::MergeClauseKind::NotMatched | ast::MergeClauseKind::NotMatchedByTarget => 1,
                 ast::MergeClauseKind::NotMatchedBySource => {
-                    return Err(PgError::feature_not_supported(
-                        "WHEN NOT MATCHED BY SOURCE",
-                    ));
+                    return Err(PgError::feature_not_supported("WHEN NOT MATCHED BY SOURCE"));
                 }
             };
             perms |= match (&c.action, which) {
@@ -109,7 +107,8 @@ impl Analyzer<'_> {
         let source = self.merge_source(entry, &m.source).map_err(|mut e| {
             if e.message == format!("table name \"{target_name}\" specified more than once") {
                 e.message = format!("name \"{target_name}\" specified more than once");
-                e.detail = Some("The name is used both as MERGE target table and data source.".into());
+                e.detail =
+                    Some("The name is used both as MERGE target table and data source.".into());
             }
             e
         })?;
@@ -228,7 +227,11 @@ impl Analyzer<'_> {
                 if values.rows.len() != 1 {
                     return Err(PgError::syntax(
                         "syntax error at or near \",\"",
-                        values.rows.get(1).and_then(|r| r.first()).and_then(|e| self.pos(e.span())),
+                        values
+                            .rows
+                            .get(1)
+                            .and_then(|r| r.first())
+                            .and_then(|e| self.pos(e.span())),
                     ));
                 }
                 let mut targets: Vec<(usize, Option<usize>)> = Vec::new();
