@@ -36,6 +36,7 @@ pub fn parse(sql: &str) -> PgResult<Vec<Statement>> {
     let tokens = rewrite_view_check_option(tokens);
     let tokens = rewrite_field_star(tokens);
     let tokens = rewrite_interval_precision(tokens);
+    let tokens = rewrite_merge_default_values(tokens);
     let mut stmts = Parser::new(&dialect)
         .with_recursion_limit(RECURSION_LIMIT)
         .with_tokens_with_locations(tokens)
@@ -1354,6 +1355,52 @@ fn rewrite_isnull(tokens: Vec<TokenWithSpan>) -> Vec<TokenWithSpan> {
         } else {
             out.push(t);
         }
+    }
+    out
+}
+
+/// MERGE's `WHEN NOT MATCHED THEN INSERT DEFAULT VALUES`, which sqlparser
+/// does not read, is `INSERT VALUES (DEFAULT)`: the first column's default
+/// given, the others' by omission, which is the same row.
+fn rewrite_merge_default_values(tokens: Vec<TokenWithSpan>) -> Vec<TokenWithSpan> {
+    let is_word = |t: &TokenWithSpan, w: &str| matches!(&t.token, Token::Word(x) if x.quote_style.is_none() && x.value.eq_ignore_ascii_case(w));
+    if !tokens.iter().any(|t| is_word(t, "merge")) {
+        return tokens;
+    }
+    let mut out: Vec<TokenWithSpan> = Vec::with_capacity(tokens.len() + 2);
+    let mut iter = tokens.into_iter().peekable();
+    while let Some(t) = iter.next() {
+        let significant: Vec<&TokenWithSpan> = out
+            .iter()
+            .rev()
+            .filter(|t| !matches!(t.token, Token::Whitespace(_)))
+            .take(2)
+            .collect();
+        let after_then_insert = matches!(significant.as_slice(), [ins, then]
+            if is_word(ins, "insert") && is_word(then, "then"));
+        if after_then_insert && is_word(&t, "default") {
+            // Skip whitespace up to VALUES.
+            let mut pending = Vec::new();
+            while let Some(w) = iter.next_if(|w| matches!(w.token, Token::Whitespace(_))) {
+                pending.push(w);
+            }
+            if let Some(values) = iter.next_if(|v| is_word(v, "values")) {
+                let span = t.span;
+                out.push(values);
+                out.push(TokenWithSpan::new(
+                    Token::Whitespace(sqlparser::tokenizer::Whitespace::Space),
+                    span,
+                ));
+                out.push(TokenWithSpan::new(Token::LParen, span));
+                out.push(t);
+                out.push(TokenWithSpan::new(Token::RParen, span));
+                continue;
+            }
+            out.push(t);
+            out.extend(pending);
+            continue;
+        }
+        out.push(t);
     }
     out
 }

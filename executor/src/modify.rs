@@ -30,6 +30,8 @@ use crate::{
 };
 use planner::explain::{NodeKey, Stage};
 
+mod merge;
+
 /// Longest value text shown in a "Failing row contains" detail, in bytes.
 const MAX_FIELD_LEN: usize = 64;
 
@@ -40,6 +42,14 @@ pub fn run(ev: &mut Evaluator<'_>, plan: &Plan, m: &ModifyTable) -> PgResult<Exe
         ModifyTable::Insert { .. } => TriggerEvent::Insert,
         ModifyTable::Update { .. } => TriggerEvent::Update,
         ModifyTable::Delete { .. } => TriggerEvent::Delete,
+        ModifyTable::Merge(p) => {
+            let out = merge::run(ev, p)?;
+            if ev.instrumenting().is_some() {
+                let times = started.map(|s| (s.elapsed(), s.elapsed()));
+                ev.record(NodeKey::modify(m, Stage::Modify), 0, 0, times);
+            }
+            return Ok(out);
+        }
     };
     if has_triggers(m.relation(), event, false, true) {
         ev.ctx.statement_triggers(m.relation(), event, true)?;
@@ -127,42 +137,13 @@ fn run_modify(
             let rows = query::run(ev, plan, rel.columns.len())?;
             for row in rows {
                 ev.ctx.check_for_interrupts()?;
-                let (target, row) = match rel.relkind {
-                    'p' => route(ev, rel, row)?,
-                    _ => (rel.clone(), row),
+                let Some(row) = insert_one(ev, rel, row)? else {
+                    continue;
                 };
-                let mut row = match has_triggers(&target, TriggerEvent::Insert, true, true) {
-                    true => match ev.ctx.before_row_triggers(
-                        &target,
-                        TriggerEvent::Insert,
-                        None,
-                        Some(row),
-                    )? {
-                        Some(row) => row,
-                        None => continue,
-                    },
-                    false => row,
-                };
-                compute_generated(ev, &target, &mut row)?;
-                let ret = if returning.is_empty() {
-                    None
-                } else {
-                    Some(project(ev, returning, &row)?)
-                };
-                let after = wants_after_rows(&target, TriggerEvent::Insert);
-                let kept = after.then(|| row.clone());
-                if rel.relkind == 'p' {
-                    check_routed(ev, &target, &row)?;
-                } else {
-                    check_constraints(ev, &target, &row)?;
-                }
-                ev.ctx.insert_row(&target, row)?;
-                if let Some(row) = kept {
-                    ev.ctx
-                        .after_row_triggers(&target, TriggerEvent::Insert, None, Some(row))?;
-                }
                 out.processed += 1;
-                out.rows.extend(ret);
+                if !returning.is_empty() {
+                    out.rows.push(project(ev, returning, &row)?);
+                }
             }
         }
         ModifyTable::Update {
@@ -289,8 +270,52 @@ fn run_modify(
                 &mut modify,
             )?;
         }
+        ModifyTable::Merge(_) => {
+            return Err(PgError::internal("MERGE runs through merge::run"));
+        }
     }
     Ok(out)
+}
+
+/// Inserts one full-width row of `rel` (routed when `rel` is partitioned),
+/// with its row-level triggers, generated columns and constraints. The row
+/// stored (RETURNING sees it), or None when a BEFORE trigger skipped it.
+fn insert_one(
+    ev: &mut Evaluator<'_>,
+    rel: &std::sync::Arc<RelationDesc>,
+    row: Vec<Datum>,
+) -> PgResult<Option<Vec<Datum>>> {
+    let (target, row) = match rel.relkind {
+        'p' => route(ev, rel, row)?,
+        _ => (rel.clone(), row),
+    };
+    let mut row = match has_triggers(&target, TriggerEvent::Insert, true, true) {
+        true => {
+            match ev
+                .ctx
+                .before_row_triggers(&target, TriggerEvent::Insert, None, Some(row))?
+            {
+                Some(row) => row,
+                None => return Ok(None),
+            }
+        }
+        false => row,
+    };
+    compute_generated(ev, &target, &mut row)?;
+    let seen = row.clone();
+    let after = wants_after_rows(&target, TriggerEvent::Insert);
+    let kept = after.then(|| row.clone());
+    if rel.relkind == 'p' {
+        check_routed(ev, &target, &row)?;
+    } else {
+        check_constraints(ev, &target, &row)?;
+    }
+    ev.ctx.insert_row(&target, row)?;
+    if let Some(row) = kept {
+        ev.ctx
+            .after_row_triggers(&target, TriggerEvent::Insert, None, Some(row))?;
+    }
+    Ok(Some(seen))
 }
 
 /// The row-level BEFORE UPDATE triggers: the new row to store, or None

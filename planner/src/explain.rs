@@ -302,6 +302,9 @@ pub fn build(stmt: &PlannedStmt, verbose: bool) -> ExplainNode {
         {
             count_entries_plan(p, &mut entries);
         }
+        if let ModifyTable::Merge(p) = m {
+            count_entries_plan(&p.source, &mut entries);
+        }
     }
     let mut b = Builder {
         verbose,
@@ -1933,6 +1936,40 @@ impl Builder {
         }
     }
 
+    /// The rows MERGE acts on: the source left-joined to the target.
+    fn merge_join(&mut self, p: &crate::plan::MergePlan) -> ExplainNode {
+        let scan_of = ModifyTable::Delete {
+            rel: p.rel.clone(),
+            filter: None,
+            returning: Vec::new(),
+            index: None,
+            from: None,
+        };
+        let mut scan = self.dml_scan(&scan_of);
+        scan.key = None;
+        let mut layout = self.rel_layout(&p.rel);
+        let (source, source_layout) = self.plan(&p.source, p.source.targets.len());
+        layout.extend(source_layout);
+        let mut nl = ExplainNode::new("Nested Loop", "Nested Loop");
+        nl.fields.push(("Join Type", "Left".into()));
+        let parts: Vec<String> = conjuncts(&p.join)
+            .into_iter()
+            .map(|c| self.upper_expr(c, &layout))
+            .collect();
+        nl.prop("Join Filter", and_text(&parts));
+        nl.cost = Cost {
+            startup: 0.0,
+            total: source.cost.total + source.cost.rows * scan.cost.total,
+            rows: source.cost.rows,
+            width: source.cost.width,
+        };
+        self.take_subplans(&mut nl);
+        let mut mat = ExplainNode::new("Materialize", "Materialize");
+        mat.cost = scan.cost;
+        nl.child("Outer", source)
+            .child("Inner", mat.child("Outer", scan))
+    }
+
     fn modify(&mut self, stmt: &PlannedStmt, m: &ModifyTable) -> ExplainNode {
         let rel = m.relation();
         let (label, _) = self.rel_label(rel);
@@ -1940,6 +1977,7 @@ impl Builder {
             ModifyTable::Insert { .. } => ("Insert", "Insert"),
             ModifyTable::Update { .. } => ("Update", "Update"),
             ModifyTable::Delete { .. } => ("Delete", "Delete"),
+            ModifyTable::Merge(_) => ("Merge", "Merge"),
         };
         let mut node = ExplainNode::new("ModifyTable", format!("{verb} on {label}"));
         node.head.push(("Operation", operation.into()));
@@ -2037,6 +2075,7 @@ impl Builder {
                 }
             }
             ModifyTable::Update { .. } | ModifyTable::Delete { .. } => self.dml_scan(m),
+            ModifyTable::Merge(p) => self.merge_join(p),
         };
         node.cost = Cost {
             startup: child.cost.startup,

@@ -84,9 +84,12 @@ pub fn modified_descendants(rel: &RelationDesc) -> Vec<Arc<RelationDesc>> {
 /// `m` with its table shown under another name (EXPLAIN's `p_1`).
 pub fn renamed(m: &ModifyTable, alias: String) -> ModifyTable {
     let mut m = m.clone();
-    let (ModifyTable::Insert { rel, .. }
-    | ModifyTable::Update { rel, .. }
-    | ModifyTable::Delete { rel, .. }) = &mut m;
+    let rel = match &mut m {
+        ModifyTable::Insert { rel, .. }
+        | ModifyTable::Update { rel, .. }
+        | ModifyTable::Delete { rel, .. } => rel,
+        ModifyTable::Merge(p) => &mut p.rel,
+    };
     *rel = Arc::new(RelationDesc {
         alias: Some(alias),
         ..(**rel).clone()
@@ -101,7 +104,7 @@ pub fn pruned(m: &ModifyTable) -> bool {
         ModifyTable::Update { filter, from, .. } | ModifyTable::Delete { filter, from, .. } => {
             (filter, from)
         }
-        ModifyTable::Insert { .. } => return false,
+        ModifyTable::Insert { .. } | ModifyTable::Merge(_) => return false,
     };
     match (filter, &m.relation().partition_check) {
         (Some(f), Some(check)) if from.is_none() => refutes(f, check),
@@ -129,7 +132,8 @@ pub fn child_modify(m: &ModifyTable, child: &Arc<RelationDesc>) -> ModifyTable {
         }
     };
     match m {
-        ModifyTable::Insert { .. } => m.clone(),
+        // MERGE maps its descendants' rows itself (`executor::merge`).
+        ModifyTable::Insert { .. } | ModifyTable::Merge(_) => m.clone(),
         ModifyTable::Update {
             filter,
             assignments,

@@ -47,6 +47,7 @@ pub use plan::{
     SetOp, SetOpKind, SortKey, Source, UserAggregate,
 };
 pub use plan::{FrameBound, FrameMode, WindowFrame, WindowFunc, WindowKind, WindowPlan};
+pub use plan::{MergeAction, MergeActionKind, MergePlan};
 use types::PgResult;
 
 /// One output column, as RowDescription reports it.
@@ -91,6 +92,7 @@ impl PlannedStmt {
             CommandKind::Insert => format!("INSERT 0 {processed}"),
             CommandKind::Update => format!("UPDATE {processed}"),
             CommandKind::Delete => format!("DELETE {processed}"),
+            CommandKind::Merge => format!("MERGE {processed}"),
         }
     }
 }

@@ -787,6 +787,41 @@ pub enum ModifyTable {
         /// `DELETE ... USING`: as `Update::from`.
         from: Option<Box<Plan>>,
     },
+    /// MERGE (see [`MergePlan`]).
+    Merge(Box<MergePlan>),
+}
+
+/// MERGE INTO `rel` USING `source` ON `join`: each target row (of `rel`
+/// and the descendants it reaches, in `rel`'s column layout) is paired
+/// with the source rows that pass `join`; a pair takes the first
+/// `matched` action whose condition holds, a source row that no target
+/// row matched the first `not_matched` one. Every expression reads the
+/// target row (all NULL when not matched) followed by the source row.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MergePlan {
+    pub rel: Arc<RelationDesc>,
+    /// The source rows, full width.
+    pub source: Plan,
+    pub join: Expr,
+    pub matched: Vec<MergeAction>,
+    pub not_matched: Vec<MergeAction>,
+}
+
+/// One `WHEN ... [AND condition] THEN action` of MERGE.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MergeAction {
+    pub condition: Option<Expr>,
+    pub kind: MergeActionKind,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum MergeActionKind {
+    /// UPDATE SET: (column index, new value) as `ModifyTable::Update`.
+    Update(Vec<(usize, Expr)>),
+    Delete,
+    /// INSERT: the full-width row, defaults and casts applied.
+    Insert(Vec<Expr>),
+    Nothing,
 }
 
 impl ModifyTable {
@@ -795,6 +830,7 @@ impl ModifyTable {
             ModifyTable::Insert { rel, .. }
             | ModifyTable::Update { rel, .. }
             | ModifyTable::Delete { rel, .. } => rel,
+            ModifyTable::Merge(m) => &m.rel,
         }
     }
 }
@@ -806,6 +842,7 @@ pub enum CommandKind {
     Insert,
     Update,
     Delete,
+    Merge,
 }
 
 /// Table-level lock modes a plan asks for (PostgreSQL's names; the backend maps

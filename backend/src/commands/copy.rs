@@ -972,6 +972,17 @@ fn copy_to(
             "COPY's query did not parse as one statement",
         ));
     };
+    let merge = match stmt {
+        Statement::Merge(_) => true,
+        Statement::Query(q) => matches!(q.body.as_ref(), sqlparser::ast::SetExpr::Merge(_)),
+        _ => false,
+    };
+    if merge {
+        return Err(PgError::new(
+            SqlState::FeatureNotSupported,
+            "MERGE not supported in COPY",
+        ));
+    }
     let outcome = crate::tcop::run_statement(session, stmt, &query_sql, None, &[])?;
     let Outcome::Rows { columns, rows, .. } = outcome else {
         return Err(PgError::new(

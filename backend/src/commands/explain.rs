@@ -184,7 +184,11 @@ pub fn explain(
     }
     if !matches!(
         inner,
-        Statement::Query(_) | Statement::Insert(_) | Statement::Update(_) | Statement::Delete(_)
+        Statement::Query(_)
+            | Statement::Insert(_)
+            | Statement::Update(_)
+            | Statement::Delete(_)
+            | Statement::Merge(_)
     ) {
         return Err(crate::utility::unsupported(stmt));
     }

@@ -90,7 +90,11 @@ fn prepare(
     }
     if !matches!(
         inner,
-        Statement::Query(_) | Statement::Insert(_) | Statement::Update(_) | Statement::Delete(_)
+        Statement::Query(_)
+            | Statement::Insert(_)
+            | Statement::Update(_)
+            | Statement::Delete(_)
+            | Statement::Merge(_)
     ) {
         return Err(PgError::syntax(
             format!(

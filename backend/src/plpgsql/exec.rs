@@ -2060,7 +2060,11 @@ fn run_sql(
     };
     if !matches!(
         stmt,
-        Statement::Query(_) | Statement::Insert(_) | Statement::Update(_) | Statement::Delete(_)
+        Statement::Query(_)
+            | Statement::Insert(_)
+            | Statement::Update(_)
+            | Statement::Delete(_)
+            | Statement::Merge(_)
     ) && !crate::syntax::is_procedure_call(stmt)
     {
         return run_statement(session, stmt, sql, &[], Vec::new(), Some(frame));
@@ -2283,7 +2287,11 @@ fn run_statement(
     }
     if matches!(
         stmt,
-        Statement::Query(_) | Statement::Insert(_) | Statement::Update(_) | Statement::Delete(_)
+        Statement::Query(_)
+            | Statement::Insert(_)
+            | Statement::Update(_)
+            | Statement::Delete(_)
+            | Statement::Merge(_)
     ) {
         let plan = {
             let catalog = crate::table_access::SessionCatalog::new(session);

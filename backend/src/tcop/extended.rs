@@ -100,6 +100,7 @@ impl Tcop {
                     | Statement::Insert(_)
                     | Statement::Update(_)
                     | Statement::Delete(_)
+                    | Statement::Merge(_)
                     | Statement::Call(_)),
                 ) if !matches!(s, Statement::Call(_)) || crate::syntax::is_procedure_call(s) => {
                     let planned =

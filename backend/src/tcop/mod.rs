@@ -142,6 +142,7 @@ pub(crate) fn run_statement(
         | Statement::Insert(_)
         | Statement::Update(_)
         | Statement::Delete(_)
+        | Statement::Merge(_)
         | Statement::Call(_) => {
             session.tx.first_snapshot_taken = true;
             let param_types = prepared.map(|p| p.param_types.as_slice());
@@ -206,6 +207,7 @@ pub(crate) fn check_plan_writable(session: &Session, plan: &planner::PlannedStmt
         let verb = match plan.command {
             planner::CommandKind::Insert => "INSERT",
             planner::CommandKind::Update => "UPDATE",
+            planner::CommandKind::Merge => "MERGE",
             _ => "DELETE",
         };
         crate::xact::check_writable(session, verb)?;

@@ -390,6 +390,7 @@ fn prepare(session: &mut Session, n: &Normalized) -> PgResult<Option<Prepared>> 
                 | Statement::Insert(_)
                 | Statement::Update(_)
                 | Statement::Delete(_)
+                | Statement::Merge(_)
         )
     {
         return Ok(None);

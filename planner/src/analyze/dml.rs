@@ -177,7 +177,7 @@ impl Analyzer<'_> {
     /// entry for the scope (one table: its `tableoid` is a constant) and
     /// the relation to modify, with the descendants that UPDATE and DELETE
     /// reach unless the statement says ONLY.
-    fn dml_target(
+    pub(super) fn dml_target(
         &mut self,
         t: &ast::TableFactor,
     ) -> PgResult<(RangeEntry, std::sync::Arc<RelationDesc>)> {
@@ -382,7 +382,7 @@ impl Analyzer<'_> {
 
     /// INSERT ... VALUES: each row is coerced into the target columns on its own
     /// (no common type across rows), `DEFAULT` allowed.
-    fn insert_values(
+    pub(super) fn insert_values(
         &mut self,
         rel: &Arc<RelationDesc>,
         targets: &[(usize, Option<usize>)],
@@ -571,7 +571,7 @@ impl Analyzer<'_> {
     /// A SET list (UPDATE, ON CONFLICT DO UPDATE): per assignment, the
     /// column's index in the full-width row and the value, coerced to the
     /// column (DEFAULT allowed).
-    fn set_clause(
+    pub(super) fn set_clause(
         &mut self,
         rel: &RelationDesc,
         items: &[ast::Assignment],
@@ -1029,7 +1029,7 @@ fn identity_plan(rows: Vec<Vec<Expr>>, rel: &RelationDesc) -> Plan {
 /// counts if the target has such a column, a qualified one if its
 /// qualifier is the target (subqueries' names included: a name the target
 /// shares with a subquery's table counts, erring on the side of asking).
-fn mentions_columns(e: &ast::Expr, refname: &str, columns: &[String]) -> bool {
+pub(super) fn mentions_columns(e: &ast::Expr, refname: &str, columns: &[String]) -> bool {
     use std::ops::ControlFlow;
     let norm = |i: &ast::Ident| {
         if i.quote_style.is_some() {

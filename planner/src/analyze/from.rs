@@ -127,7 +127,7 @@ impl ScopeItem {
     }
 
     /// A copy that no name reaches (it stays known for error messages).
-    fn hidden(&self) -> ScopeItem {
+    pub(super) fn hidden(&self) -> ScopeItem {
         ScopeItem {
             rel_visible: false,
             cols_visible: false,

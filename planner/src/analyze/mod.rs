@@ -21,6 +21,7 @@ pub mod expr;
 pub mod from;
 pub mod func;
 pub mod json;
+pub mod merge;
 pub mod rowtypes;
 pub mod setop;
 pub mod srf;
@@ -295,6 +296,19 @@ impl<'a> Analyzer<'a> {
         }
         let (command, columns, plan, modify) = match stmt {
             Statement::Call(f) => return self.analyze_call(f),
+            // `WITH ... MERGE`: the CTEs are in scope for the MERGE.
+            Statement::Query(q) if matches!(q.body.as_ref(), SetExpr::Merge(_)) => {
+                let SetExpr::Merge(Statement::Merge(m)) = q.body.as_ref() else {
+                    return Err(PgError::feature_not_supported("this kind of query"));
+                };
+                let ctes_before = self.ctes.len();
+                let r = match &q.with {
+                    Some(w) => self.analyze_with(w).and_then(|()| self.analyze_merge(m)),
+                    None => self.analyze_merge(m),
+                };
+                self.ctes.truncate(ctes_before);
+                r?
+            }
             Statement::Query(q) => {
                 let (columns, plan) = self.analyze_query(q)?;
                 (CommandKind::Select, columns, plan, None)
@@ -302,6 +316,7 @@ impl<'a> Analyzer<'a> {
             Statement::Insert(ins) => self.analyze_insert(ins)?,
             Statement::Update(upd) => self.analyze_update(upd)?,
             Statement::Delete(del) => self.analyze_delete(del)?,
+            Statement::Merge(m) => self.analyze_merge(m)?,
             other => {
                 return Err(PgError::feature_not_supported(format!(
                     "statement \"{}\"",
@@ -473,6 +488,12 @@ impl<'a> Analyzer<'a> {
             }
             SetExpr::SetOperation { .. } => self.analyze_set_operation(&q.body, order_by)?,
             SetExpr::Table(t) => self.analyze_table_command(t, order_by)?,
+            SetExpr::Merge(_) => {
+                return Err(PgError::new(
+                    SqlState::FeatureNotSupported,
+                    "MERGE not supported in WITH query",
+                ));
+            }
             _ => return Err(PgError::feature_not_supported("this kind of query")),
         };
         match &q.limit_clause {
