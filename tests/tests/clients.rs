@@ -46,11 +46,6 @@ const KNOWN_GAPS: &[(&str, &str, &str)] = &[
     ),
     (
         "psycopg",
-        "unique_violation",
-        "error fields: schema, table, constraint name",
-    ),
-    (
-        "psycopg",
         "prepared_statements",
         "pg_prepared_statements view",
     ),
@@ -63,11 +58,6 @@ const KNOWN_GAPS: &[(&str, &str, &str)] = &[
     ),
     (
         "node-postgres",
-        "unique_violation_fields",
-        "error fields: schema, table, constraint name",
-    ),
-    (
-        "node-postgres",
         "listen_notify",
         "LISTEN / NOTIFY are not supported",
     ),
@@ -75,11 +65,6 @@ const KNOWN_GAPS: &[(&str, &str, &str)] = &[
         "jdbc",
         "isolation_readonly",
         "default_session_isolation is not a setting",
-    ),
-    (
-        "jdbc",
-        "unique_violation",
-        "error fields: schema, table, constraint name",
     ),
     (
         "jdbc",
@@ -103,7 +88,11 @@ const KNOWN_GAPS: &[(&str, &str, &str)] = &[
         "information_schema._pg_expandarray",
     ),
     ("jdbc", "dbmd_imported_keys", "pg_catalog.pg_settings"),
-    ("jdbc", "dbmd_schemas_and_types", "current_schemas()"),
+    (
+        "jdbc",
+        "dbmd_schemas_and_types",
+        "information_schema is not a row of pg_namespace",
+    ),
     (
         "jdbc",
         "callable_function",
