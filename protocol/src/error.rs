@@ -14,7 +14,7 @@ pub fn error_info(e: &PgError) -> ErrorInfo {
     info.detail = e.detail.clone();
     info.hint = e.hint.clone();
     info.position = e.position.map(|p| p.to_string());
-    info.where_context = e.context.clone();
+    info.where_context = e.context.as_deref().map(str::to_owned);
     if let Some(o) = &e.object {
         info.schema = o.schema.clone();
         info.table = o.table.clone();

@@ -36,8 +36,9 @@ pub struct PgError {
     pub detail: Option<String>,
     pub hint: Option<String>,
     pub position: Option<usize>,
-    /// Where it happened (the CONTEXT line: `COPY t, line 2, column a: "x"`).
-    pub context: Option<String>,
+    /// Where it happened (the CONTEXT line: `COPY t, line 2, column a: "x"`). A boxed
+    /// `str`, as `object` is boxed, so that `PgResult` stays within 128 bytes.
+    pub context: Option<Box<str>>,
     /// The object the error is about (PostgreSQL's `s`, `t`, `c`, `d` and `n` fields,
     /// which drivers expose as `diag.constraint_name`, `err.table`, ...). Boxed: most
     /// errors have none, and `PgResult` stays small.
@@ -116,7 +117,7 @@ impl PgError {
     }
 
     pub fn with_context(mut self, context: impl Into<String>) -> PgError {
-        self.context = Some(context.into());
+        self.context = Some(context.into().into_boxed_str());
         self
     }
 
