@@ -1011,7 +1011,13 @@ fn insert_index_entries(
             match outcome {
                 InsertOutcome::Inserted => break,
                 InsertOutcome::Wait(_) => continue,
-                InsertOutcome::Duplicate(_) => return Err(duplicate_key(session, ix, &values)),
+                InsertOutcome::Duplicate(_) => {
+                    return Err(duplicate_key(session, ix, &values).with_table_constraint(
+                        &info.namespace,
+                        &info.name,
+                        &ix.name,
+                    ));
+                }
             }
         }
     }

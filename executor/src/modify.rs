@@ -774,7 +774,8 @@ fn check_constraints(ev: &mut Evaluator<'_>, rel: &RelationDesc, row: &[Datum]) 
             .with_detail(format!(
                 "Failing row contains {}.",
                 row_description(ev, &rel.columns, row)
-            )));
+            ))
+            .with_table_constraint(&rel.schema, &rel.name, name.as_str()));
         }
     }
     if let Some(c) = &rel.partition_check
@@ -813,7 +814,8 @@ fn check_not_null(ev: &Evaluator<'_>, rel: &RelationDesc, row: &[Datum]) -> PgRe
     .with_detail(format!(
         "Failing row contains {}.",
         row_description(ev, &rel.columns, row)
-    )))
+    ))
+    .with_table_column(&rel.schema, &rel.name, &col.name))
 }
 
 /// A row as error details show it: `(1, null, abc)`, dropped columns left

@@ -14,7 +14,14 @@ pub fn error_info(e: &PgError) -> ErrorInfo {
     info.detail = e.detail.clone();
     info.hint = e.hint.clone();
     info.position = e.position.map(|p| p.to_string());
-    info.where_context = e.context.clone();
+    info.where_context = e.context.as_deref().map(str::to_owned);
+    if let Some(o) = &e.object {
+        info.schema = o.schema.clone();
+        info.table = o.table.clone();
+        info.column = o.column.clone();
+        info.datatype = o.datatype.clone();
+        info.constraint = o.constraint.clone();
+    }
     info
 }
 
@@ -78,6 +85,19 @@ fn encode_report(kind: u8, severity: &str, e: &PgError) -> Vec<u8> {
     }
     if let Some(w) = &e.context {
         field(b'W', w);
+    }
+    if let Some(o) = &e.object {
+        for (tag, value) in [
+            (b's', &o.schema),
+            (b't', &o.table),
+            (b'c', &o.column),
+            (b'd', &o.datatype),
+            (b'n', &o.constraint),
+        ] {
+            if let Some(v) = value {
+                field(tag, v);
+            }
+        }
     }
     body.push(0);
     let mut msg = Vec::with_capacity(body.len() + 5);

@@ -36,8 +36,24 @@ pub struct PgError {
     pub detail: Option<String>,
     pub hint: Option<String>,
     pub position: Option<usize>,
-    /// Where it happened (the CONTEXT line: `COPY t, line 2, column a: "x"`).
-    pub context: Option<String>,
+    /// Where it happened (the CONTEXT line: `COPY t, line 2, column a: "x"`). A boxed
+    /// `str`, as `object` is boxed, so that `PgResult` stays within 128 bytes.
+    pub context: Option<Box<str>>,
+    /// The object the error is about (PostgreSQL's `s`, `t`, `c`, `d` and `n` fields,
+    /// which drivers expose as `diag.constraint_name`, `err.table`, ...). Boxed: most
+    /// errors have none, and `PgResult` stays small.
+    pub object: Option<Box<ErrorObject>>,
+}
+
+/// The schema, table, column, data type and constraint an error names
+/// (`err_generic_string(PG_DIAG_SCHEMA_NAME, ...)`); each is sent when set.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ErrorObject {
+    pub schema: Option<String>,
+    pub table: Option<String>,
+    pub column: Option<String>,
+    pub datatype: Option<String>,
+    pub constraint: Option<String>,
 }
 
 /// Result type used across the workspace.
@@ -54,6 +70,7 @@ impl PgError {
             hint: None,
             position: None,
             context: None,
+            object: None,
         }
     }
 
@@ -100,7 +117,7 @@ impl PgError {
     }
 
     pub fn with_context(mut self, context: impl Into<String>) -> PgError {
-        self.context = Some(context.into());
+        self.context = Some(context.into().into_boxed_str());
         self
     }
 
@@ -111,6 +128,36 @@ impl PgError {
 
     pub fn with_position(mut self, position: usize) -> PgError {
         self.position = Some(position);
+        self
+    }
+
+    /// Names the constraint a violation is about, with its table and schema (what
+    /// PostgreSQL's `errtableconstraint` reports).
+    pub fn with_table_constraint(
+        mut self,
+        schema: impl Into<String>,
+        table: impl Into<String>,
+        constraint: impl Into<String>,
+    ) -> PgError {
+        let object = self.object.get_or_insert_with(Box::default);
+        object.schema = Some(schema.into());
+        object.table = Some(table.into());
+        object.constraint = Some(constraint.into());
+        self
+    }
+
+    /// Names the column an error is about, with its table and schema
+    /// (`errtablecol`).
+    pub fn with_table_column(
+        mut self,
+        schema: impl Into<String>,
+        table: impl Into<String>,
+        column: impl Into<String>,
+    ) -> PgError {
+        let object = self.object.get_or_insert_with(Box::default);
+        object.schema = Some(schema.into());
+        object.table = Some(table.into());
+        object.column = Some(column.into());
         self
     }
 

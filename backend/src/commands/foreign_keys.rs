@@ -402,6 +402,7 @@ fn missing_parent(
         key_text(session, key),
         parent.name
     ))
+    .with_table_constraint(&child.namespace, &child.name, &fk.name)
 }
 
 /// What happened to a row, for a foreign key.

@@ -409,10 +409,13 @@ fn context(sig: &Signature, stmt: &Stmt) -> String {
 
 /// Adds a CONTEXT line (the innermost first, as PostgreSQL prints them).
 pub fn add_context(mut e: PgError, line: String) -> PgError {
-    e.context = Some(match e.context.take() {
-        Some(c) => format!("{c}\n{line}"),
-        None => line,
-    });
+    e.context = Some(
+        match e.context.take() {
+            Some(c) => format!("{c}\n{line}"),
+            None => line,
+        }
+        .into_boxed_str(),
+    );
     e
 }
 
@@ -977,7 +980,7 @@ fn stacked_item(e: Option<&PgError>, item: &str) -> PgResult<Datum> {
         "message_text" => Datum::Text(e.message.clone()),
         "pg_exception_detail" => optional(&e.detail),
         "pg_exception_hint" => optional(&e.hint),
-        "pg_exception_context" => optional(&e.context),
+        "pg_exception_context" => Datum::Text(e.context.as_deref().unwrap_or_default().to_owned()),
         other => {
             return Err(PgError::feature_not_supported(format!(
                 "GET DIAGNOSTICS item {}",

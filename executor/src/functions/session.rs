@@ -95,6 +95,43 @@ pub fn current_schema(search_path: &str, user: &str) -> PgResult<Option<String>>
     current_schema_with(search_path, user, &mut |name| Ok(SCHEMAS.contains(&name)))
 }
 
+/// `current_schemas(implicit)`: the schemas of `search_path` that exist, in order,
+/// `"$user"` being the current user's name; with `implicit`, `pg_catalog` first
+/// when the path does not name it (PostgreSQL searches it first then).
+// TODO(temp schemas): with `implicit`, the session's pg_temp_N schema comes first
+// once it exists; we have no per-session temporary schema to name yet.
+pub fn current_schemas_with(
+    search_path: &str,
+    user: &str,
+    implicit: bool,
+    exists: &mut dyn FnMut(&str) -> PgResult<bool>,
+) -> PgResult<Vec<String>> {
+    let names = split_search_path(search_path).ok_or_else(|| {
+        PgError::new(
+            SqlState::InvalidParameterValue,
+            format!("invalid value for parameter \"search_path\": \"{search_path}\""),
+        )
+    })?;
+    let mut out = Vec::new();
+    if implicit && !names.iter().any(|n| n == "pg_catalog") {
+        out.push("pg_catalog".to_owned());
+    }
+    for name in names {
+        let name = if name == "$user" {
+            user.to_string()
+        } else {
+            name
+        };
+        if name == "pg_temp" || name.starts_with("pg_temp_") {
+            continue;
+        }
+        if !out.contains(&name) && exists(&name)? {
+            out.push(name);
+        }
+    }
+    Ok(out)
+}
+
 /// `current_schema` against a catalog: `exists` says whether a schema exists.
 pub fn current_schema_with(
     search_path: &str,
@@ -138,6 +175,17 @@ pub fn call(func: &str, args: &[Datum], ev: &mut Evaluator<'_>) -> PgResult<Opti
                 Some(schema) => Datum::Text(schema),
                 None => Datum::Null,
             }
+        }
+        ("current_schemas", [Datum::Bool(implicit)]) => {
+            let path = ev.ctx.setting("search_path")?;
+            let user = ev.ctx.current_user().to_owned();
+            let names = current_schemas_with(&path, &user, *implicit, &mut |name| {
+                ev.ctx.schema_exists(name)
+            })?;
+            Datum::Array(Box::new(types::datum::ArrayValue::new(
+                types::oid::NAME,
+                names.into_iter().map(Datum::Text).collect(),
+            )))
         }
         ("version", []) => Datum::Text(ev.ctx.version()),
         ("pg_size_pretty", [Datum::Int8(n)]) => Datum::Text(size_pretty(i128::from(*n), None)),

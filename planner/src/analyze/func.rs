@@ -650,6 +650,12 @@ fn build() -> Vec<FuncDef> {
     v.push(def("current_database", &[], NAME, "current_database"));
     v.push(def("getdatabaseencoding", &[], NAME, "getdatabaseencoding"));
     v.push(def("current_schema", &[], NAME, "current_schema"));
+    v.push(def(
+        "current_schemas",
+        &[BOOL],
+        NAME_ARRAY,
+        "current_schemas",
+    ));
     v.push(def("current_setting", &[TEXT], TEXT, "current_setting"));
     v.push(def(
         "current_setting",
@@ -1216,7 +1222,6 @@ pub fn known_unsupported(name: &str) -> bool {
             | "string_to_array"
             | "num_nonnulls"
             | "num_nulls"
-            | "current_schemas"
             | "pg_walfile_name_offset"
             | "pg_switch_wal"
             | "pg_create_restore_point"

@@ -1685,7 +1685,7 @@ mod tests {
         (
             e.code.code(),
             e.detail.unwrap_or_default(),
-            e.context.unwrap_or_default(),
+            e.context.map(String::from).unwrap_or_default(),
         )
     }
 
