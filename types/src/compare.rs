@@ -45,7 +45,7 @@ pub fn compare(a: &Datum, b: &Datum) -> PgResult<Ordering> {
             x.cmp(y)
         }
         (Interval(x), Interval(y)) => x.cmp_key().cmp(&y.cmp_key()),
-        (TimeTz(x), TimeTz(y)) => x.cmp(y),
+        (TimeTz(x), TimeTz(y)) => x.compare(y),
         (Uuid(x), Uuid(y)) => x.cmp(y),
         (PgLsn(x), PgLsn(y)) => x.cmp(y),
         (Inet(x), Inet(y)) => x.compare(y),

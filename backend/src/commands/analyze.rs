@@ -85,9 +85,12 @@ struct ColumnStats {
     null_frac: f32,
     width: i32,
     distinct: f32,
-    /// (kind, operator, collation, numbers, values) per filled slot
-    slots: Vec<(i16, u32, u32, Option<Vec<f32>>, Option<Vec<Datum>>)>,
+    slots: Vec<Slot>,
 }
+
+/// One filled `pg_statistic` slot: kind, operator, collation, numbers,
+/// values.
+type Slot = (i16, u32, u32, Option<Vec<f32>>, Option<Vec<Datum>>);
 
 /// Samples table `oid` and replaces its `pg_statistic` rows (of `columns`
 /// only, when given) and its size in `pg_class`.

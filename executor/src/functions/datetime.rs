@@ -80,7 +80,7 @@ pub fn interval_div(iv: &Interval, f: f64) -> PgResult<Interval> {
 /// whole numbers, the month remainder goes to days (30 per month) and the
 /// day remainder to seconds, each rounded to microseconds first.
 fn interval_scale(iv: &Interval, op: impl Fn(f64) -> f64) -> PgResult<Interval> {
-    let fits_i32 = |v: f64| v >= -2_147_483_648.0 && v < 2_147_483_648.0;
+    let fits_i32 = |v: f64| (-2_147_483_648.0..2_147_483_648.0).contains(&v);
     let round_us = |v: f64| (v * 1e6).round_ties_even() / 1e6;
     let m = op(iv.months as f64);
     let d = op(iv.days as f64);
@@ -101,7 +101,8 @@ fn interval_scale(iv: &Interval, op: impl Fn(f64) -> f64) -> PgResult<Interval> 
         .checked_add(month_remainder_days as i32)
         .ok_or_else(interval_range)?;
     let t = (op(iv.micros as f64) + sec_remainder * USECS_PER_SEC as f64).round_ties_even();
-    if t.is_nan() || !(-9.223_372_036_854_775_808e18..9.223_372_036_854_775_808e18).contains(&t) {
+    // i64's range: -2^63 ..< 2^63
+    if t.is_nan() || !(-(2f64.powi(63))..2f64.powi(63)).contains(&t) {
         return Err(interval_range());
     }
     Ok(Interval {

@@ -65,7 +65,7 @@ pub struct TimeTz {
 
 impl TimeTz {
     /// `timetz_cmp`: by the instant in UTC, then by zone (east first).
-    pub fn cmp(&self, other: &TimeTz) -> std::cmp::Ordering {
+    pub fn compare(&self, other: &TimeTz) -> std::cmp::Ordering {
         let utc = |t: &TimeTz| t.micros + t.zone as i64 * USECS_PER_SEC;
         utc(self).cmp(&utc(other)).then(self.zone.cmp(&other.zone))
     }

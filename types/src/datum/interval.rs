@@ -1127,7 +1127,7 @@ pub fn format(iv: &Interval, style: IntervalStyle) -> String {
             let has_positive = all.iter().any(|v| *v > 0);
             let has_year_month = f.year != 0 || f.mon != 0;
             let has_day_time = f.mday != 0 || !f.time_is_zero();
-            let standard = !(has_negative && has_positive) && !(has_year_month && has_day_time);
+            let standard = !(has_negative && has_positive || has_year_month && has_day_time);
             let sign = if has_negative && standard {
                 out.push('-');
                 -1
