@@ -390,27 +390,15 @@ impl Acc {
     }
 
     fn add_days(&mut self, val: i64, scale: i32) -> R<()> {
-        let v = i32::try_from(val).map_err(|_| Bad::Overflow)?;
-        self.days = v
-            .checked_mul(scale)
-            .and_then(|d| self.days.checked_add(d))
-            .ok_or(Bad::Overflow)?;
-        Ok(())
+        add_scaled(&mut self.days, val, scale)
     }
 
     fn add_months(&mut self, val: i64) -> R<()> {
-        let v = i32::try_from(val).map_err(|_| Bad::Overflow)?;
-        self.months = self.months.checked_add(v).ok_or(Bad::Overflow)?;
-        Ok(())
+        add_scaled(&mut self.months, val, 1)
     }
 
     fn add_years(&mut self, val: i64, scale: i32) -> R<()> {
-        let v = i32::try_from(val).map_err(|_| Bad::Overflow)?;
-        self.years = v
-            .checked_mul(scale)
-            .and_then(|y| self.years.checked_add(y))
-            .ok_or(Bad::Overflow)?;
-        Ok(())
+        add_scaled(&mut self.years, val, scale)
     }
 
     fn add(&mut self, unit: Unit, val: i64, frac: f64) -> R<()> {
@@ -459,6 +447,16 @@ impl Acc {
         self.years = self.years.checked_neg().ok_or(Bad::Overflow)?;
         Ok(())
     }
+}
+
+/// `field += val * scale` in 32 bits, failing on overflow.
+fn add_scaled(field: &mut i32, val: i64, scale: i32) -> R<()> {
+    *field = i32::try_from(val)
+        .ok()
+        .and_then(|v| v.checked_mul(scale))
+        .and_then(|v| field.checked_add(v))
+        .ok_or(Bad::Overflow)?;
+    Ok(())
 }
 
 /// Splits interval input into fields, as PostgreSQL's `ParseDateTime` does:
