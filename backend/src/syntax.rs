@@ -5,7 +5,7 @@ use sqlparser::ast::Statement;
 use sqlparser::dialect::PostgreSqlDialect;
 use sqlparser::keywords::Keyword;
 use sqlparser::parser::{Parser, ParserError};
-use sqlparser::tokenizer::{Span, Token, TokenWithSpan, Tokenizer, Word};
+use sqlparser::tokenizer::{Span, Token, TokenWithSpan, Tokenizer, Whitespace, Word};
 use types::{PgError, PgResult, SqlState};
 
 /// Nesting depth allowed before "stack depth limit exceeded".
@@ -542,13 +542,27 @@ fn rewrite_drop_index_concurrently(mut tokens: Vec<TokenWithSpan>) -> Vec<TokenW
     tokens
 }
 
-/// `VACUUM [FULL] [FREEZE] ANALYZE name`: sqlparser reads only `VACUUM
-/// [FULL] name`. FREEZE and ANALYZE are dropped: with 64-bit transaction
-/// ids nothing needs freezing, and ANALYZE collects nothing (the planner
-/// uses no statistics yet; see `commands::vacuum::analyze`).
+/// The table name that stands for "every table" in a `VACUUM ANALYZE`
+/// without one (no identifier can hold a NUL character).
+pub const VACUUM_ALL_TABLES: &str = "\0all tables";
+
+/// `VACUUM [FULL] [FREEZE] [ANALYZE] [name]` and `VACUUM (FULL, FREEZE,
+/// ANALYZE) [name]`: sqlparser reads only `VACUUM [FULL] name`. FREEZE is
+/// dropped (with 64-bit transaction ids nothing needs freezing); ANALYZE
+/// becomes sqlparser's `BOOST` after the name, which
+/// `commands::vacuum::vacuum` reads as "analyze afterwards", with the name
+/// [`VACUUM_ALL_TABLES`] when there is none. Other options are left for
+/// the parser to refuse.
 fn rewrite_vacuum_analyze(mut tokens: Vec<TokenWithSpan>) -> Vec<TokenWithSpan> {
     let significant = |t: &TokenWithSpan| !matches!(t.token, Token::Whitespace(_) | Token::EOF);
     let word_is = |t: &TokenWithSpan, w: &str| matches!(&t.token, Token::Word(x) if x.quote_style.is_none() && x.value.eq_ignore_ascii_case(w));
+    let word = |value: &str, quote_style: Option<char>, keyword: Keyword| {
+        Token::Word(Word {
+            value: value.into(),
+            quote_style,
+            keyword,
+        })
+    };
     let starts = statement_starts(&tokens);
     for &start in starts.iter().rev() {
         if !word_is(&tokens[start], "vacuum") {
@@ -560,24 +574,85 @@ fn rewrite_vacuum_analyze(mut tokens: Vec<TokenWithSpan>) -> Vec<TokenWithSpan> 
         let words: Vec<usize> = (start + 1..end)
             .filter(|&i| significant(&tokens[i]))
             .collect();
-        // Option words up to the table name (they are reserved words in
-        // PostgreSQL: no table is called so without quotes).
+        let is_option = |i: usize, w: &str| {
+            word_is(&tokens[i], w) || (w == "analyze" && word_is(&tokens[i], "analyse"))
+        };
+        let mut analyze = false;
         let mut drop = Vec::new();
-        for &i in &words {
-            if word_is(&tokens[i], "full") {
+        let mut full_at = None;
+        let mut name_from = words.len();
+        if words
+            .first()
+            .is_some_and(|&i| tokens[i].token == Token::LParen)
+        {
+            // (option, ...): only FULL, FREEZE and ANALYZE are taken here
+            let Some(close) = words.iter().position(|&i| tokens[i].token == Token::RParen) else {
+                continue;
+            };
+            let inner = &words[1..close];
+            let known = inner.iter().all(|&i| {
+                tokens[i].token == Token::Comma
+                    || ["full", "freeze", "analyze"]
+                        .iter()
+                        .any(|w| is_option(i, w))
+            });
+            if !known {
                 continue;
             }
-            if ["freeze", "analyze", "analyse"]
-                .iter()
-                .any(|w| word_is(&tokens[i], w))
-            {
-                drop.push(i);
-                continue;
+            for &i in inner {
+                if is_option(i, "full") {
+                    full_at = Some(i);
+                }
+                analyze |= is_option(i, "analyze");
             }
-            break;
+            drop.extend(words[..=close].iter().copied());
+            name_from = close + 1;
+        } else {
+            // option words up to the table name (reserved words in
+            // PostgreSQL: no table is called so without quotes)
+            for (k, &i) in words.iter().enumerate() {
+                if is_option(i, "full") {
+                    continue;
+                }
+                if is_option(i, "freeze") || is_option(i, "analyze") {
+                    analyze |= is_option(i, "analyze");
+                    drop.push(i);
+                    continue;
+                }
+                name_from = k;
+                break;
+            }
+        }
+        if !analyze && full_at.is_none() && drop.is_empty() {
+            continue;
+        }
+        // the name's end: where the statement ends (a column list is left
+        // for the parser to refuse)
+        let has_name = name_from < words.len();
+        let span = tokens[start].span;
+        let space = || TokenWithSpan::new(Token::Whitespace(Whitespace::Space), span);
+        if analyze {
+            let mut add = vec![space()];
+            if !has_name {
+                let all = word(VACUUM_ALL_TABLES, Some('"'), Keyword::NoKeyword);
+                add.push(TokenWithSpan::new(all, span));
+                add.push(space());
+            }
+            add.push(TokenWithSpan::new(
+                word("BOOST", None, Keyword::BOOST),
+                span,
+            ));
+            tokens.splice(end..end, add);
         }
         for i in drop.into_iter().rev() {
             tokens.remove(i);
+        }
+        if full_at.is_some() {
+            let full = word("FULL", None, Keyword::FULL);
+            tokens.splice(
+                start + 1..start + 1,
+                [space(), TokenWithSpan::new(full, span)],
+            );
         }
     }
     tokens

@@ -228,6 +228,7 @@ pub fn lookup(name: &str) -> Option<Arc<RelationInfo>> {
         partbound: None,
         partition_key: None,
         partition_parent: 0,
+        statistics: Default::default(),
         triggers: Vec::new(),
         view_query: None,
     }))

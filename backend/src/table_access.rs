@@ -91,6 +91,7 @@ pub fn relation_desc(info: &RelationInfo) -> RelationDesc {
         partitioning: None,
         partition_check: None,
         triggers: Arc::new(enabled_triggers(&info.triggers, false)),
+        stats: Arc::clone(&info.statistics),
     }
 }
 

@@ -111,6 +111,8 @@ pub struct RelationInfo {
     pub partition_parent: u32,
     /// Its triggers, by name.
     pub triggers: Vec<system::TriggerRow>,
+    /// Its size and column statistics as VACUUM and ANALYZE last saw them.
+    pub statistics: std::sync::Arc<crate::statistics::RelationStatistics>,
 }
 
 /// An index of a table: its `pg_class` facts, its `pg_index` row and its
@@ -260,6 +262,10 @@ impl ClassRow {
             tuples: match r.get(d.col("reltuples")) {
                 Some(Datum::Float4(v)) => *v,
                 _ => -1.0,
+            },
+            all_visible: match r.get(d.col("relallvisible")) {
+                Some(Datum::Int4(v)) => *v,
+                _ => 0,
             },
         }
     }
@@ -919,7 +925,9 @@ impl CatalogReader<'_, '_, '_> {
                 .collect(),
             _ => Vec::new(),
         };
+        let statistics = std::sync::Arc::new(self.statistics(&class)?);
         Ok(RelationInfo {
+            statistics,
             triggers,
             partition_parent,
             has_subclass: class.has_subclass,
@@ -942,6 +950,29 @@ impl CatalogReader<'_, '_, '_> {
             has_index: class.has_index,
             indexes,
         })
+    }
+
+    /// The size and column statistics of a relation (its own rows; a
+    /// partitioned table has none).
+    fn statistics(&self, class: &ClassRow) -> PgResult<crate::statistics::RelationStatistics> {
+        let mut stats = crate::statistics::RelationStatistics {
+            pages: f64::from(class.pages.max(0)),
+            tuples: f64::from(class.tuples),
+            all_visible: f64::from(class.all_visible.max(0)),
+            columns: Vec::new(),
+        };
+        if stats.counted() && matches!(class.kind, 'r' | 'm' | 't') {
+            self.scan(&system::PG_STATISTIC_DEF, |_, r| {
+                if r.first() == Some(&Datum::Oid(class.oid))
+                    && r.get(2) == Some(&Datum::Bool(false))
+                    && let Some(c) = crate::statistics::ColumnStatistics::from_row(&r)
+                {
+                    stats.columns.push(c);
+                }
+                Ok(true)
+            })?;
+        }
+        Ok(stats)
     }
 
     /// The `pg_inherits` rows naming `parent`: (tid, child, inhseqno).
@@ -1254,6 +1285,7 @@ impl CatalogWriter<'_, '_, '_> {
             acl: None,
             pages: 0,
             tuples: -1.0,
+            all_visible: 0,
         };
         self.insert(&PG_CLASS_DEF, &class.to_datums(), w)?;
         for (i, col) in columns.iter().enumerate() {
@@ -1449,6 +1481,7 @@ impl CatalogWriter<'_, '_, '_> {
             acl: None,
             pages: 0,
             tuples: -1.0,
+            all_visible: 0,
         };
         self.insert(&PG_CLASS_DEF, &class.to_datums(), w)?;
         for (i, col) in columns.iter().enumerate() {

@@ -29,4 +29,5 @@ pub mod bootstrap;
 pub mod database;
 pub mod heap_catalog;
 pub mod role;
+pub mod statistics;
 pub mod system;

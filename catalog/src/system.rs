@@ -2572,6 +2572,8 @@ pub struct ClassRow {
     /// (-1 tuples: never counted).
     pub pages: i32,
     pub tuples: f32,
+    /// `relallvisible`: the pages VACUUM last found all-visible.
+    pub all_visible: i32,
 }
 
 impl ClassRow {
@@ -2596,7 +2598,7 @@ impl ClassRow {
             }),
             Datum::Int4(self.pages),
             Datum::Float4(self.tuples),
-            Datum::Int4(0),
+            Datum::Int4(self.all_visible),
             Datum::Oid(0),
             Datum::Bool(self.has_index),
             Datum::Bool(self.shared),
@@ -2727,6 +2729,7 @@ pub fn catalog_self_description() -> (Vec<ClassRow>, Vec<AttributeRow>) {
             acl: None,
             pages: 0,
             tuples: -1.0,
+            all_visible: 0,
         });
         for (i, col) in def.columns.iter().enumerate() {
             attrs.push(AttributeRow {

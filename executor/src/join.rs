@@ -78,6 +78,9 @@ pub fn run(ev: &mut Evaluator<'_>, j: &Join, f: &mut Emit<'_>) -> PgResult<()> {
     {
         return run_lateral(ev, j, plan, *width, params, f);
     }
+    if j.hash_left {
+        return run_hash_left(ev, j, f);
+    }
     let mut hashed: Option<Hashed> = None;
     let mut held: Vec<Vec<Datum>> = Vec::new();
     let mut stopped = false;
@@ -191,17 +194,65 @@ fn key_values(
     Ok(Some(out))
 }
 
+/// A join planned to hash its left side (`Join::hash_left`, INNER or
+/// LEFT JOIN with keys): each right row probes the hashed left rows; the
+/// left rows that matched nothing come out NULL-padded at the end if the
+/// join keeps them.
+fn run_hash_left(ev: &mut Evaluator<'_>, j: &Join, f: &mut Emit<'_>) -> PgResult<()> {
+    let mut h = hash_input(ev, &j.left, true, j)?;
+    let mut stopped = false;
+    let Hashed {
+        rows,
+        first,
+        next,
+        matched,
+    } = &mut h;
+    for_each_input_row(ev, &j.right, &mut |ev, right| {
+        ev.ctx.check_for_interrupts()?;
+        let mut i = match key_values(ev, j.hash_keys.iter().map(|(_, r)| r), &right)? {
+            Some(key) => first.get(&Key(key)).copied().unwrap_or(END),
+            None => END,
+        };
+        while i != END {
+            if let Some(go_on) = emit_pair(ev, j, &rows[i], &right, f)? {
+                matched[i] = true;
+                if !go_on {
+                    stopped = true;
+                    return Ok(false);
+                }
+            }
+            i = next[i];
+        }
+        Ok(true)
+    })?;
+    if stopped || !j.kind.keeps_left() {
+        return Ok(());
+    }
+    for (row, matched) in h.rows.into_iter().zip(h.matched) {
+        if !matched && !pad_unmatched_left(ev, j, row, false, f)? {
+            return Ok(());
+        }
+    }
+    Ok(())
+}
+
 /// Reads the right side into memory, hashed on its keys.
 fn hash_right(ev: &mut Evaluator<'_>, j: &Join) -> PgResult<Hashed> {
+    hash_input(ev, &j.right, false, j)
+}
+
+/// Reads one input into memory, hashed on its side of the join's keys.
+fn hash_input(ev: &mut Evaluator<'_>, input: &JoinInput, left: bool, j: &Join) -> PgResult<Hashed> {
     let mut rows = Vec::new();
     let mut first: FxMap<Key, usize> = FxMap::default();
     let mut next = Vec::new();
-    for_each_input_row(ev, &j.right, &mut |ev, row| {
+    for_each_input_row(ev, input, &mut |ev, row| {
         ev.ctx.check_for_interrupts()?;
         let i = rows.len();
         next.push(END);
+        let keys = j.hash_keys.iter().map(|(l, r)| if left { l } else { r });
         if !j.hash_keys.is_empty()
-            && let Some(key) = key_values(ev, j.hash_keys.iter().map(|(_, r)| r), &row)?
+            && let Some(key) = key_values(ev, keys, &row)?
         {
             // Rows of one key chain newest first; the order of matches is
             // not specified.

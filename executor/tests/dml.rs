@@ -136,6 +136,7 @@ impl Fake {
                     partitioning: None,
                     partition_check: None,
                     triggers: Default::default(),
+                    stats: Default::default(),
                 };
                 self.tables.insert(
                     name,

@@ -74,6 +74,9 @@ pub struct RelationDesc {
     pub partition_check: Option<Arc<crate::expr::Expr>>,
     /// Its enabled triggers, by name (see [`TriggerDesc`]).
     pub triggers: Arc<Vec<TriggerDesc>>,
+    /// Its size and column statistics (what VACUUM and ANALYZE saw), for
+    /// the cost estimates (`selfuncs.rs`).
+    pub stats: Arc<catalog::statistics::RelationStatistics>,
 }
 
 /// A trigger of a relation (`pg_trigger`): the executor asks its context

@@ -167,18 +167,10 @@ pub struct Cost {
     pub width: i32,
 }
 
-// PostgreSQL's default cost constants (costsize.c, guc.c).
-const SEQ_PAGE_COST: f64 = 1.0;
-const RANDOM_PAGE_COST: f64 = 4.0;
-const CPU_TUPLE_COST: f64 = 0.01;
-const CPU_INDEX_TUPLE_COST: f64 = 0.005;
-const CPU_OPERATOR_COST: f64 = 0.0025;
-/// Pages assumed for a table without statistics (PostgreSQL assumes 10 for
-/// a table never vacuumed or analyzed).
-const DEFAULT_PAGES: f64 = 10.0;
-const DEFAULT_EQ_SEL: f64 = 0.005;
-const DEFAULT_INEQ_SEL: f64 = 1.0 / 3.0;
-const DEFAULT_SEL: f64 = 0.5;
+use crate::selfuncs::{
+    self, CPU_INDEX_TUPLE_COST, CPU_OPERATOR_COST, CPU_TUPLE_COST, Origin, SEQ_PAGE_COST,
+    clamp_rows, rel_size, type_width,
+};
 
 /// A property of a node: text (`Filter: (a = 1)`) or a list (`Sort Key`).
 #[derive(Debug, Clone, PartialEq)]
@@ -416,70 +408,8 @@ fn and_text(parts: &[String]) -> String {
     }
 }
 
-fn type_width(type_oid: u32, typmod: i32) -> i32 {
-    match oid::typlen(type_oid) {
-        n if n > 0 => i32::from(n),
-        _ if typmod > 4 && matches!(type_oid, oid::VARCHAR | oid::BPCHAR) => typmod,
-        _ => 32,
-    }
-}
-
 fn log2(x: f64) -> f64 {
     if x > 1.0 { x.log2() } else { 1.0 }
-}
-
-/// PostgreSQL's default selectivity of a condition, clause by clause.
-fn selectivity(e: &Expr) -> f64 {
-    match e {
-        Expr::And(items) => items.iter().map(selectivity).product(),
-        Expr::Or(items) => {
-            let mut s = 0.0;
-            for i in items {
-                let t = selectivity(i);
-                s = s + t - s * t;
-            }
-            s
-        }
-        Expr::Not(a) => 1.0 - selectivity(a),
-        Expr::IsNull { negated, .. } => {
-            if *negated {
-                1.0 - DEFAULT_EQ_SEL
-            } else {
-                DEFAULT_EQ_SEL
-            }
-        }
-        Expr::Call { func, args, .. } if args.len() == 2 => {
-            let name = crate::analyze::func::catalog()
-                .iter()
-                .find(|f| f.imp == *func)
-                .map(|f| f.name)
-                .unwrap_or("");
-            match name {
-                "=" | "~~" | "~" => DEFAULT_EQ_SEL,
-                "<" | ">" | "<=" | ">=" => DEFAULT_INEQ_SEL,
-                "<>" => 1.0 - DEFAULT_EQ_SEL,
-                _ => DEFAULT_SEL,
-            }
-        }
-        Expr::ScalarArrayOp { .. } => DEFAULT_EQ_SEL * 5.0,
-        _ => DEFAULT_SEL,
-    }
-}
-
-/// The estimated size of a relation without statistics.
-fn rel_size(rel: &RelationDesc) -> (f64, f64, i32) {
-    let width: i32 = rel
-        .columns
-        .iter()
-        .filter(|c| !c.dropped)
-        .map(|c| type_width(c.type_oid, c.typmod))
-        .sum();
-    let per_page = (8192.0 - 24.0) / (f64::from(width) + 28.0);
-    (DEFAULT_PAGES, (DEFAULT_PAGES * per_page).floor(), width)
-}
-
-fn clamp_rows(r: f64) -> f64 {
-    if r <= 1.0 { 1.0 } else { r.round() }
 }
 
 struct Ctx<'a> {
@@ -721,6 +651,7 @@ impl Builder {
         layout: &[Col],
         scan_level: bool,
         covered: &[String],
+        origins: &[Origin],
     ) {
         let Some(f) = filter else { return };
         let mut parts = Vec::new();
@@ -737,7 +668,7 @@ impl Builder {
         if !parts.is_empty() {
             node.prop("Filter", and_text(&parts));
             node.removed_by = Some("Filter");
-            node.cost.rows = clamp_rows(node.cost.rows * selectivity(f));
+            node.cost.rows = clamp_rows(node.cost.rows * selfuncs::clause_selectivity(f, origins));
         }
     }
 
@@ -904,30 +835,14 @@ impl Builder {
         if !conds.is_empty() {
             node.prop("Index Cond", and_text(&conds));
         }
-        let (pages, tuples, width) = rel_size(rel);
-        let sel = if conds.is_empty() {
-            1.0
-        } else {
-            DEFAULT_EQ_SEL.powi(conds.len().min(2) as i32)
-        };
-        let unique = rel
-            .indexes
-            .iter()
-            .find(|i| i.oid == scan.index_oid)
-            .is_some_and(|i| {
-                i.unique && conds.len() >= i.columns.len() && scan.lower == scan.upper
-            });
-        let rows = if unique {
-            1.0
-        } else {
-            clamp_rows(tuples * sel)
-        };
-        let fetched = (rows.min(pages)).max(1.0);
+        let (_, tuples, width) = rel_size(rel);
+        let sel = selfuncs::index_selectivity(rel, scan);
+        let rows = clamp_rows(tuples * sel);
+        let col = selfuncs::index_leading_column(rel, scan.index_oid);
+        let total = selfuncs::index_scan_cost(rel, sel, col, 0, 1.0, scan.index_only);
         node.cost = Cost {
-            startup: 0.28,
-            total: 0.28
-                + RANDOM_PAGE_COST * fetched
-                + rows * (CPU_INDEX_TUPLE_COST + CPU_TUPLE_COST),
+            startup: 0.29,
+            total: total.max(0.29),
             rows,
             width,
         };
@@ -958,7 +873,7 @@ impl Builder {
                     node.prop("Index Cond", and_text(&conds));
                 }
                 let (_, tuples, _) = rel_size(rel);
-                let rows = clamp_rows(tuples * DEFAULT_EQ_SEL);
+                let rows = clamp_rows(tuples * selfuncs::index_selectivity(rel, scan));
                 node.cost = Cost {
                     startup: 0.0,
                     total: 4.0 + rows * CPU_INDEX_TUPLE_COST,
@@ -973,10 +888,14 @@ impl Builder {
                 let mut node = ExplainNode::new(name, name);
                 let mut texts = Vec::new();
                 let mut conds = Vec::new();
+                let (_, tuples, _) = rel_size(rel);
+                let mut sel = if or { 0.0 } else { 1.0 };
                 for p in parts {
                     let (child, c) = self.bitmap_node(rel, p, layout);
                     node.cost.total += child.cost.total;
-                    node.cost.rows += child.cost.rows;
+                    let s = (child.cost.rows / tuples.max(1.0)).min(1.0);
+                    sel = if or { sel + s - sel * s } else { sel * s };
+                    node.cost.rows = clamp_rows(tuples * sel);
                     node = node.child("Member", child);
                     texts.push(and_text(&c));
                     conds.extend(c);
@@ -1010,16 +929,17 @@ impl Builder {
                     rows: tuples,
                     width,
                 };
-                self.filter_prop(&mut node, filter, &layout, true, &[]);
+                let origins = selfuncs::origins(source);
+                self.filter_prop(&mut node, filter, &layout, true, &[], &origins);
                 self.take_subplans(&mut node);
                 (node.keyed(key), layout)
             }
             Source::IndexScan(rel, scan) => {
                 let layout = self.rel_layout(rel);
                 let (mut node, conds) = self.index_scan_node(rel, scan, &layout);
-                let rows = node.cost.rows;
-                self.filter_prop(&mut node, filter, &layout, true, &conds);
-                node.cost.rows = node.cost.rows.min(rows);
+                self.filter_prop(&mut node, filter, &layout, true, &conds, &[]);
+                let (_, tuples, _) = rel_size(rel);
+                node.cost.rows = clamp_rows(tuples * selfuncs::rel_selectivity(rel, filter));
                 self.take_subplans(&mut node);
                 (node.keyed(key), layout)
             }
@@ -1031,18 +951,21 @@ impl Builder {
                     ExplainNode::new("Bitmap Heap Scan", format!("Bitmap Heap Scan on {label}"));
                 self.rel_fields(&mut node, rel);
                 node.prop("Recheck Cond", and_text(&conds));
-                let (pages, _, width) = rel_size(rel);
+                let (_, tuples, width) = rel_size(rel);
+                let sel = selfuncs::rel_selectivity(rel, filter);
+                let index_sel = (child.cost.rows / tuples.max(1.0)).min(1.0);
+                let quals = filter.map_or(0, |f| conjuncts(f).len());
+                let total = selfuncs::bitmap_scan_cost(rel, index_sel, 1, quals);
                 node.cost = Cost {
                     startup: child.cost.total,
-                    total: child.cost.total
-                        + pages.min(child.cost.rows) * 2.0
-                        + child.cost.rows * CPU_TUPLE_COST,
-                    rows: child.cost.rows,
+                    total: total.max(child.cost.total),
+                    rows: clamp_rows(tuples * sel),
                     width,
                 };
                 let mut covered = conds.clone();
                 covered.extend(conds.iter().map(|c| c.to_owned()));
-                self.filter_prop(&mut node, filter, &layout, true, &covered);
+                self.filter_prop(&mut node, filter, &layout, true, &covered, &[]);
+                node.cost.rows = clamp_rows(tuples * sel);
                 self.take_subplans(&mut node);
                 (node.child("Outer", child).keyed(key), layout)
             }
@@ -1087,7 +1010,7 @@ impl Builder {
                         .first()
                         .map_or(0, |r| r.iter().map(|e| type_width(e.type_oid(), -1)).sum()),
                 };
-                self.filter_prop(&mut node, filter, &layout, true, &[]);
+                self.filter_prop(&mut node, filter, &layout, true, &[], &[]);
                 self.take_subplans(&mut node);
                 (node.keyed(key), layout)
             }
@@ -1111,7 +1034,7 @@ impl Builder {
                     rows: 1000.0,
                     width: type_width(s.type_oid, -1),
                 };
-                self.filter_prop(&mut node, filter, &layout, true, &[]);
+                self.filter_prop(&mut node, filter, &layout, true, &[], &[]);
                 self.take_subplans(&mut node);
                 (node.keyed(key), layout)
             }
@@ -1140,7 +1063,7 @@ impl Builder {
                     rows: 1000.0,
                     width: f.types.iter().map(|t| type_width(*t, -1)).sum(),
                 };
-                self.filter_prop(&mut node, filter, &layout, true, &[]);
+                self.filter_prop(&mut node, filter, &layout, true, &[], &[]);
                 self.take_subplans(&mut node);
                 (node.keyed(key), layout)
             }
@@ -1155,7 +1078,7 @@ impl Builder {
                     rows: 100.0,
                     width: 32 * *width as i32,
                 };
-                self.filter_prop(&mut node, filter, &layout, true, &[]);
+                self.filter_prop(&mut node, filter, &layout, true, &[], &[]);
                 self.take_subplans(&mut node);
                 (node.keyed(key), layout)
             }
@@ -1204,7 +1127,7 @@ impl Builder {
                             ExplainNode::new("Subquery Scan", "Subquery Scan on subquery");
                         node.fields.push(("Alias", "subquery".into()));
                         node.cost = inner.cost;
-                        self.filter_prop(&mut node, filter, &layout, true, &[]);
+                        self.filter_prop(&mut node, filter, &layout, true, &[], &[]);
                         self.take_subplans(&mut node);
                         (node.child("Outer", inner).keyed(key), layout)
                     }
@@ -1214,7 +1137,7 @@ impl Builder {
             Source::SetOp(op) => {
                 let (node, layout) = self.setop(op, key);
                 let mut node = node;
-                self.filter_prop(&mut node, filter, &layout, false, &[]);
+                self.filter_prop(&mut node, filter, &layout, false, &[], &[]);
                 self.take_subplans(&mut node);
                 (node, layout)
             }
@@ -1271,7 +1194,7 @@ impl Builder {
                         .collect();
                 }
                 node.cost = cost;
-                self.filter_prop(&mut node, filter, &layout, false, &[]);
+                self.filter_prop(&mut node, filter, &layout, false, &[], &[]);
                 self.take_subplans(&mut node);
                 (node.keyed(key), layout)
             }
@@ -1289,7 +1212,7 @@ impl Builder {
                     width: left.cost.width,
                 };
                 let mut node = node.child("Outer", left).child("Inner", right);
-                self.filter_prop(&mut node, filter, &layout, false, &[]);
+                self.filter_prop(&mut node, filter, &layout, false, &[], &[]);
                 self.take_subplans(&mut node);
                 (node.keyed(key), layout)
             }
@@ -1337,9 +1260,29 @@ impl Builder {
                 }
                 node.props.clear();
                 node.prop("Index Cond", and_text(&conds));
-                node.cost.rows = 1.0;
+                let cols: Vec<usize> = index.map_or_else(Vec::new, |x| {
+                    x.columns.iter().take(probe.keys.len()).copied().collect()
+                });
+                let sel = selfuncs::param_eq_selectivity(&probe.rel, &cols);
+                let (_, tuples, _) = rel_size(&probe.rel);
+                let loops = left.cost.rows.max(1.0);
+                let col = selfuncs::index_leading_column(&probe.rel, probe.index_oid);
+                node.cost.total =
+                    selfuncs::index_scan_cost(&probe.rel, sel, col, 0, loops, false) / loops;
+                node.cost.rows = clamp_rows(
+                    tuples * sel * selfuncs::rel_selectivity(&probe.rel, j.right.filter.as_ref()),
+                );
+                let per_loop = node.cost.rows;
                 let covered: Vec<String> = Vec::new();
-                self.filter_prop(&mut node, j.right.filter.as_ref(), &layout, true, &covered);
+                self.filter_prop(
+                    &mut node,
+                    j.right.filter.as_ref(),
+                    &layout,
+                    true,
+                    &covered,
+                    &[],
+                );
+                node.cost.rows = per_loop;
                 self.take_subplans(&mut node);
                 (node.keyed(NodeKey::source(&j.right.source)), layout)
             }
@@ -1366,12 +1309,15 @@ impl Builder {
             JoinKind::Full => " Full Join",
         };
         let hashed = !j.hash_keys.is_empty() && (j.inner_index.is_none() || lateral);
-        let rows = clamp_rows(
-            (left.cost.rows * right.cost.rows * if j.hash_keys.is_empty() { 1.0 } else { 0.005 })
-                .max(left.cost.rows.min(right.cost.rows)),
-        );
+        let rows = selfuncs::join_rows(j);
         let width = left.cost.width + right.cost.width;
         let mut node = if hashed && !lateral {
+            // Hashing the left side swaps the inputs' roles: a LEFT JOIN
+            // becomes PostgreSQL's Hash Right Join.
+            let (kind, suffix) = match (j.hash_left, j.kind) {
+                (true, JoinKind::Left) => ("Right", " Right Join"),
+                _ => (kind, suffix),
+            };
             let mut node = ExplainNode::new(
                 "Hash Join",
                 format!("Hash{}", if suffix.is_empty() { " Join" } else { suffix }),
@@ -1383,10 +1329,19 @@ impl Builder {
                 .map(|(l, r)| {
                     let l = self.upper_expr(l, &layout[..j.left.width]);
                     let r = self.upper_expr(r, &layout[j.left.width..]);
-                    format!("({l} = {r})")
+                    if j.hash_left {
+                        format!("({r} = {l})")
+                    } else {
+                        format!("({l} = {r})")
+                    }
                 })
                 .collect();
             node.prop("Hash Cond", and_text(&conds));
+            let (left, right) = if j.hash_left {
+                (right, left)
+            } else {
+                (left, right)
+            };
             let mut hash = ExplainNode::new("Hash", "Hash");
             hash.cost = Cost {
                 startup: right.cost.total,
@@ -1434,7 +1389,8 @@ impl Builder {
                 .collect();
             node.prop("Join Filter", and_text(&parts));
         }
-        self.filter_prop(&mut node, filter, &layout, false, &[]);
+        let origins = selfuncs::join_origins(j);
+        self.filter_prop(&mut node, filter, &layout, false, &[], &origins);
         self.take_subplans(&mut node);
         (node.keyed(key), layout)
     }
@@ -1601,7 +1557,8 @@ impl Builder {
             } else {
                 let mut n = ExplainNode::new("Aggregate", "HashAggregate");
                 n.head.push(("Strategy", "Hashed".into()));
-                (n, clamp_rows((input.rows / 10.0).min(200.0)))
+                let origins = selfuncs::origins(&plan.source);
+                (n, selfuncs::num_groups(&agg.group_by, &origins, input.rows))
             };
             agg_node.head.push(("Partial Mode", "Simple".into()));
             if !agg.sets.is_empty() {
@@ -1639,7 +1596,7 @@ impl Builder {
                 width: out_width(plan),
             };
             layout = cols;
-            self.filter_prop(&mut agg_node, agg.having.as_ref(), &layout, false, &[]);
+            self.filter_prop(&mut agg_node, agg.having.as_ref(), &layout, false, &[], &[]);
             node = agg_node
                 .child("Outer", node)
                 .keyed(NodeKey::plan(plan, Stage::Aggregate));
@@ -1822,12 +1779,10 @@ impl Builder {
         }
         if plan.limit.is_some() || plan.offset.is_some() {
             let mut n = ExplainNode::new("Limit", "Limit");
-            let limit = match &plan.limit {
-                Some(Expr::Const {
-                    value: types::Datum::Int8(n),
-                    ..
-                }) => *n as f64,
-                _ => node.cost.rows * 0.1,
+            let limit = match plan.limit.as_ref().map(selfuncs::const_number) {
+                Some(Some(n)) => n,
+                Some(None) => node.cost.rows * 0.1,
+                None => node.cost.rows,
             };
             let rows = limit.min(node.cost.rows).max(0.0);
             let frac = if node.cost.rows > 0.0 {
@@ -1886,7 +1841,7 @@ impl Builder {
         let mut scan = match index {
             Some(s) => {
                 let (mut n, conds) = self.index_scan_node(rel, s, &layout);
-                self.filter_prop(&mut n, scan_filter, &layout, true, &conds);
+                self.filter_prop(&mut n, scan_filter, &layout, true, &conds, &[]);
                 n
             }
             None => {
@@ -1900,7 +1855,7 @@ impl Builder {
                     rows: tuples,
                     width,
                 };
-                self.filter_prop(&mut n, scan_filter, &layout, true, &[]);
+                self.filter_prop(&mut n, scan_filter, &layout, true, &[], &[]);
                 n
             }
         };

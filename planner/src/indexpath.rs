@@ -20,6 +20,7 @@ use types::Datum;
 use crate::catalog::{IndexDesc, RelationDesc};
 use crate::expr::Expr;
 use crate::plan::{Bitmap, IndexBound, IndexScan, ModifyTable, Plan, Source};
+use crate::selfuncs;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Op {
@@ -568,11 +569,83 @@ fn bitmap(
     }
 }
 
+/// The selectivity of a bitmap's index conditions and how many index
+/// scans it makes.
+fn bitmap_selectivity(rel: &Arc<RelationDesc>, b: &Bitmap) -> (f64, usize) {
+    match b {
+        Bitmap::Index(scan) => (selfuncs::index_selectivity(rel, scan), 1),
+        Bitmap::And(parts) => parts.iter().fold((1.0, 0), |(s, n), p| {
+            let (t, m) = bitmap_selectivity(rel, p);
+            (s * t, n + m)
+        }),
+        Bitmap::Or(parts) => parts.iter().fold((0.0, 0), |(s, n), p| {
+            let (t, m) = bitmap_selectivity(rel, p);
+            (s + t - s * t, n + m)
+        }),
+    }
+}
+
+/// With statistics, the cheapest way to read the rows of `rel` that pass
+/// `filter` (PostgreSQL's `set_plain_rel_pathlist` over the candidates
+/// the rules found): the sequential scan, the best index scan, that scan
+/// as a bitmap, or the rules' bitmap.
+fn cheapest_source(
+    rel: &Arc<RelationDesc>,
+    filter: Option<&Expr>,
+    best: Option<&(Score, IndexScan)>,
+    bitmap: Option<Bitmap>,
+    allow_bitmap: bool,
+    read: Option<&std::collections::BTreeSet<usize>>,
+) -> Source {
+    let quals = filter.map_or(0, |f| conjuncts(f).len());
+    let mut choice = (
+        selfuncs::seqscan_cost(rel, quals),
+        Source::SeqScan(Arc::clone(rel)),
+    );
+    let mut consider = |cost: f64, source: Source| {
+        if cost < choice.0 {
+            choice = (cost, source);
+        }
+    };
+    if let Some((_, scan)) = best {
+        let sel = selfuncs::index_selectivity(rel, scan);
+        let col = selfuncs::index_leading_column(rel, scan.index_oid);
+        let index_only = read.is_some_and(|read| {
+            rel.indexes
+                .iter()
+                .find(|i| i.oid == scan.index_oid)
+                .is_some_and(|i| read.iter().all(|c| i.stored.contains(c)))
+        });
+        consider(
+            selfuncs::index_scan_cost(rel, sel, col, quals, 1.0, index_only),
+            Source::IndexScan(Arc::clone(rel), scan.clone()),
+        );
+        if allow_bitmap {
+            consider(
+                selfuncs::bitmap_scan_cost(rel, sel, 1, quals),
+                Source::Bitmap(Arc::clone(rel), Bitmap::Index(scan.clone())),
+            );
+        }
+    }
+    if let Some(b) = bitmap.filter(|_| allow_bitmap) {
+        let (sel, scans) = bitmap_selectivity(rel, &b);
+        consider(
+            selfuncs::bitmap_scan_cost(rel, sel, scans, quals),
+            Source::Bitmap(Arc::clone(rel), b),
+        );
+    }
+    choice.1
+}
+
 /// How to read the rows of `rel` that pass `filter` when every one of
 /// them is wanted (a join's input): a bitmap, an index scan, or the
 /// sequential scan.
 pub fn input_source(rel: &Arc<RelationDesc>, filter: Option<&Expr>) -> Source {
     let best = choose_scored(rel, filter);
+    if selfuncs::has_stats(rel) {
+        let b = bitmap(rel, filter, best.as_ref());
+        return cheapest_source(rel, filter, best.as_ref(), b, true, None);
+    }
     if let Some(b) = bitmap(rel, filter, best.as_ref()) {
         Source::Bitmap(Arc::clone(rel), b)
     } else if let Some((_, scan)) = best {
@@ -604,7 +677,19 @@ pub fn apply(mut plan: Plan, modify: Option<ModifyTable>) -> (Plan, Option<Modif
             None if !ordered_limit => bitmap(&rel, plan.filter.as_ref(), best.as_ref()),
             _ => None,
         };
-        if let Some(b) = bitmap {
+        if selfuncs::has_stats(&rel) && !ordered_limit {
+            let allow_bitmap = plan.row_lock.is_none();
+            let read = columns_read(&plan);
+            let read = allow_bitmap.then_some(&read);
+            plan.source = cheapest_source(
+                &rel,
+                plan.filter.as_ref(),
+                best.as_ref(),
+                bitmap,
+                allow_bitmap,
+                read,
+            );
+        } else if let Some(b) = bitmap {
             plan.source = Source::Bitmap(Arc::clone(&rel), b);
         } else if let Some((_, scan)) = best {
             plan.source = Source::IndexScan(Arc::clone(&rel), scan);

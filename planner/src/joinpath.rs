@@ -28,6 +28,7 @@ use types::{PgError, PgResult, SqlState};
 
 use crate::expr::Expr;
 use crate::plan::{Join, JoinInput, JoinKind, ParamIndexScan, Plan, Source};
+use crate::selfuncs;
 
 /// Plans the joins of a query: the parts of WHERE that go into the joins
 /// leave `plan.filter`, and each table input decodes only the columns up
@@ -203,8 +204,68 @@ fn settle(j: &mut Join) -> PgResult<()> {
             _ => {}
         }
     }
-    j.inner_index = inner_index(j);
+    j.inner_index = inner_index(j).filter(|probe| nested_loop_pays(j, probe));
+    j.hash_left = hash_left_side(j);
     Ok(())
+}
+
+/// Whether the left input is the one to hash: with statistics of the
+/// tables below, when it is estimated to be the smaller side (PostgreSQL
+/// hashes the cheaper inner relation; a LEFT JOIN so planned hashes the
+/// kept side, its Hash Right Join).
+fn hash_left_side(j: &Join) -> bool {
+    if j.inner_index.is_some()
+        || j.hash_keys.is_empty()
+        || !matches!(j.kind, JoinKind::Inner | JoinKind::Left)
+        || !j.right.source.lateral_params().is_empty()
+        || !analyzed(&j.left.source)
+        || !analyzed(&j.right.source)
+    {
+        return false;
+    }
+    let left = selfuncs::source_rows(&j.left.source, j.left.filter.as_ref());
+    let right = selfuncs::source_rows(&j.right.source, j.right.filter.as_ref());
+    left < right
+}
+
+/// Whether every table a source reads has statistics.
+fn analyzed(source: &Source) -> bool {
+    match source {
+        Source::SeqScan(rel) | Source::IndexScan(rel, _) | Source::Bitmap(rel, _) => {
+            selfuncs::has_stats(rel)
+        }
+        Source::Join(j) => analyzed(&j.left.source) && analyzed(&j.right.source),
+        _ => false,
+    }
+}
+
+/// Whether looking the right rows up by index for each left row costs
+/// less than hashing the right side: always without statistics of the
+/// right table (the rule), else by PostgreSQL's formulas over the left
+/// side's estimated rows.
+fn nested_loop_pays(j: &Join, probe: &ParamIndexScan) -> bool {
+    let rel = &probe.rel;
+    if !selfuncs::has_stats(rel) {
+        return true;
+    }
+    let left_rows = selfuncs::source_rows(&j.left.source, j.left.filter.as_ref());
+    let index = rel.indexes.iter().find(|i| i.oid == probe.index_oid);
+    let cols: Vec<usize> = index.map_or_else(Vec::new, |i| {
+        i.columns.iter().take(probe.keys.len()).copied().collect()
+    });
+    let quals = j
+        .right
+        .filter
+        .as_ref()
+        .map_or(0, |f| conjuncts(f.clone()).len());
+    let sel = selfuncs::param_eq_selectivity(rel, &cols);
+    let col = cols.first().copied();
+    let nested = selfuncs::index_scan_cost(rel, sel, col, quals, left_rows.max(1.0), false);
+    let right_rows = selfuncs::source_rows(&j.right.source, j.right.filter.as_ref());
+    let hashed = selfuncs::seqscan_cost(rel, quals)
+        + right_rows * (selfuncs::CPU_OPERATOR_COST + selfuncs::CPU_TUPLE_COST)
+        + left_rows * selfuncs::CPU_OPERATOR_COST * j.hash_keys.len() as f64;
+    nested <= hashed
 }
 
 /// `left_expr = right_expr` (same type; each side reading only its own

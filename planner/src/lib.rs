@@ -34,6 +34,7 @@ pub mod indexpath;
 pub mod inherit;
 pub mod joinpath;
 pub mod plan;
+pub mod selfuncs;
 
 pub use catalog::{
     AggregateDesc, CatalogView, ColumnDesc, EmptyCatalog, FunctionDesc, FunctionLanguage,
@@ -638,6 +639,7 @@ mod table_tests {
                 partitioning: None,
                 partition_check: None,
                 triggers: Default::default(),
+                stats: Default::default(),
             };
             // (lower(b)) WHERE n > 0, analyzed as the backend does.
             let bare = Arc::new(rel.clone());

@@ -185,6 +185,12 @@ pub struct Join {
     /// columns equal to these expressions over the left row (the right
     /// input's own source is not used then).
     pub inner_index: Option<ParamIndexScan>,
+    /// Hash the left input and probe it with each right row (the smaller
+    /// side is the one hashed; an INNER or LEFT JOIN with hash keys and no
+    /// `inner_index`). The joined rows are laid out the same way; EXPLAIN
+    /// shows the right input as the outer side (a LEFT JOIN so planned is
+    /// PostgreSQL's Hash Right Join).
+    pub hash_left: bool,
 }
 
 impl Join {
@@ -210,6 +216,7 @@ impl Join {
             hash_keys: Vec::new(),
             qual,
             inner_index: None,
+            hash_left: false,
         }
     }
 }

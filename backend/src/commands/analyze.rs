@@ -94,7 +94,11 @@ type Slot = (i16, u32, u32, Option<Vec<f32>>, Option<Vec<Datum>>);
 
 /// Samples table `oid` and replaces its `pg_statistic` rows (of `columns`
 /// only, when given) and its size in `pg_class`.
-fn analyze_relation(session: &mut Session, oid: u32, columns: &[String]) -> PgResult<()> {
+pub(crate) fn analyze_relation(
+    session: &mut Session,
+    oid: u32,
+    columns: &[String],
+) -> PgResult<()> {
     let db = session.database_oid;
     // Readers and writers go on; another ANALYZE, VACUUM or DDL waits.
     crate::xact::lock(

@@ -19,8 +19,17 @@ pub(crate) fn vacuum(
     session: &mut Session,
     v: &sqlparser::ast::VacuumStatement,
 ) -> PgResult<Outcome> {
-    if v.sort_only || v.delete_only || v.reindex || v.recluster || v.threshold.is_some() || v.boost
-    {
+    // `crate::syntax` turns ANALYZE into BOOST (sqlparser has no such option).
+    let analyze = v.boost;
+    let all_tables = v.table_name.as_ref().is_some_and(|n| {
+        matches!(n.0.as_slice(), [ObjectNamePart::Identifier(id)] if id.value == crate::syntax::VACUUM_ALL_TABLES)
+    });
+    let table_name = if all_tables {
+        None
+    } else {
+        v.table_name.clone()
+    };
+    if v.sort_only || v.delete_only || v.reindex || v.recluster || v.threshold.is_some() {
         return Err(PgError::syntax(
             format!("syntax error at or near \"{v}\""),
             None,
@@ -39,7 +48,7 @@ pub(crate) fn vacuum(
     }
     prevent_in_transaction_block(session, "VACUUM")?;
     let db = session.database_oid;
-    let targets: Vec<(u32, RelFileLocator)> = match &v.table_name {
+    let targets: Vec<(u32, RelFileLocator)> = match &table_name {
         Some(n) => {
             let (schema, relname) = split_name(n)?;
             let rel = relcache::lookup_relation(session, schema.as_deref(), &relname)?.ok_or_else(
@@ -59,7 +68,9 @@ pub(crate) fn vacuum(
     };
     // VACUUM holds no snapshot of its own: only other sessions' matter.
     crate::xact::abort(session);
-    let explicit = v.table_name.is_some();
+    let explicit = table_name.is_some();
+    let analyzed: Vec<u32> = targets.iter().map(|t| t.0).collect();
+    let mut sizes = Vec::new();
     for (oid, rel) in targets {
         if v.full && oid >= storage::transam::FIRST_NORMAL_OBJECT_ID {
             vacuum_full(session, oid)?;
@@ -70,10 +81,59 @@ pub(crate) fn vacuum(
         } else {
             // A database-wide VACUUM FULL rewrites user tables; system
             // catalogs (whose files cannot change yet) get a plain VACUUM.
-            vacuum_table(session, oid, rel, None)?;
+            let counts = vacuum_table(session, oid, rel, None)?;
+            if oid >= storage::transam::FIRST_NORMAL_OBJECT_ID {
+                sizes.push((oid, counts));
+            }
+        }
+    }
+    update_sizes(session, &sizes)?;
+    if analyze {
+        // ANALYZE of what was vacuumed, in one transaction as ANALYZE runs
+        for oid in analyzed {
+            if oid >= storage::transam::FIRST_NORMAL_OBJECT_ID || explicit {
+                super::analyze::analyze_relation(session, oid, &[])?;
+            }
         }
     }
     Ok(Outcome::Command("VACUUM".into()))
+}
+
+/// What VACUUM found of a table's size: `relpages`, `reltuples` and
+/// `relallvisible`.
+#[derive(Debug, Clone, Copy)]
+pub struct Sizes {
+    pub pages: i32,
+    pub tuples: f32,
+    pub all_visible: i32,
+}
+
+/// Records what VACUUM counted in the tables' `pg_class` rows
+/// (PostgreSQL's `vac_update_relstats`), for the planner.
+fn update_sizes(session: &mut Session, sizes: &[(u32, Sizes)]) -> PgResult<()> {
+    if sizes.is_empty() {
+        return Ok(());
+    }
+    let db = session.database_oid;
+    let mut rows = Vec::new();
+    for (oid, s) in sizes {
+        if let Some((tid, mut class)) = with_reader(session, |r| r.class_by_oid(*oid))? {
+            class.pages = s.pages;
+            class.tuples = s.tuples;
+            class.all_visible = s.all_visible;
+            rows.push((tid, class));
+        }
+    }
+    crate::xact::with_write(session, |env, w| {
+        let cw = CatalogWriter { env, db_oid: db };
+        for (tid, class) in &rows {
+            cw.update_class(*tid, class, w)?;
+        }
+        Ok(())
+    })?;
+    super::catalog_changed(session);
+    // ANALYZE, which may follow, updates the same rows
+    crate::xact::command_counter_increment(session)
 }
 
 /// Autovacuum's cost-based delay: sleep `delay` whenever the pages processed
@@ -95,7 +155,7 @@ pub fn vacuum_table(
     oid: u32,
     rel: RelFileLocator,
     cost: Option<CostDelay>,
-) -> PgResult<()> {
+) -> PgResult<Sizes> {
     let db = session.database_oid;
     // Readers and writers may go on; another VACUUM or DDL may not.
     let tag = LockTag::Relation { db, rel: oid };
@@ -160,6 +220,19 @@ pub fn vacuum_table(
             .flush_relation(rel)
             .map_err(PgError::from)?;
         truncate_empty_tail(session, oid, rel)?;
+        let env = session.storage.heap_env();
+        let pages = storage::heap::heapam::nblocks(&env, rel)?;
+        let mut all_visible = 0;
+        for block in 0..pages {
+            if storage::heap::visibilitymap::is_all_visible(&env, rel, block)? {
+                all_visible += 1;
+            }
+        }
+        let sizes = Sizes {
+            pages: pages as i32,
+            tuples: stats.live as f32,
+            all_visible,
+        };
         storage::pgstat::TableStats::new(session.shmem).vacuumed(
             db,
             oid,
@@ -168,7 +241,7 @@ pub fn vacuum_table(
             crate::session::now_pg(),
             cost.is_some(),
         );
-        Ok(())
+        Ok(sizes)
     })();
     session
         .storage

@@ -1371,6 +1371,7 @@ fn scope_relation(
         partitioning: None,
         partition_check: None,
         triggers: Default::default(),
+        stats: Default::default(),
     })
 }
 

@@ -1,0 +1,915 @@
+//! Row estimates from statistics: PostgreSQL's `selfuncs.c` and
+//! `clausesel.c` in the form our plans need, and the cost formulas of
+//! `costsize.c` that choose between scans and join methods.
+//!
+//! A relation's size is `pg_class.relpages` / `reltuples` once VACUUM or
+//! ANALYZE counted it; before that, PostgreSQL's guess of 10 pages of rows
+//! of the declared widths. A condition's selectivity comes from the
+//! `pg_statistic` row of the column it tests, when there is one:
+//!
+//! - `col = const`: the constant's frequency among the most common values
+//!   (MCVs), else the rest of the rows shared evenly among the other
+//!   distinct values (`var_eq_const`); `col <> const` the complement.
+//! - `col < const` and the other inequalities: the MCVs that satisfy it,
+//!   plus the part of the histogram below (or above) the constant, linearly
+//!   interpolated inside its bucket for numbers, dates and times
+//!   (`scalarineqsel`). Two bounds on one column make a range
+//!   (`clauselist_selectivity`'s range pairs).
+//! - `col IS [NOT] NULL`: the NULL fraction. `col = ANY (array)`: the sum
+//!   of the elements' equalities. `col LIKE 'abc%'`: the range of the
+//!   prefix.
+//! - AND multiplies (independence), OR adds less the overlap, NOT
+//!   complements.
+//! - A join's equality `a.x = b.y`: the MCV lists matched against each
+//!   other, the rest spread over the distinct values (`eqjoinsel_inner`);
+//!   without MCVs, 1 / max(distinct values of either side).
+//!
+//! Without statistics every estimate falls back to PostgreSQL's defaults
+//! (0.005 for an equality, 1/3 for an inequality, 200 distinct values).
+
+use std::cmp::Ordering;
+use std::sync::Arc;
+
+use catalog::statistics::ColumnStatistics;
+use types::{Datum, oid};
+
+use crate::catalog::RelationDesc;
+use crate::expr::Expr;
+use crate::plan::{Join, JoinKind, Source};
+
+// PostgreSQL's default cost constants (costsize.c, guc.c).
+pub const SEQ_PAGE_COST: f64 = 1.0;
+pub const RANDOM_PAGE_COST: f64 = 4.0;
+pub const CPU_TUPLE_COST: f64 = 0.01;
+pub const CPU_INDEX_TUPLE_COST: f64 = 0.005;
+pub const CPU_OPERATOR_COST: f64 = 0.0025;
+/// `effective_cache_size` in pages (4 GB).
+const EFFECTIVE_CACHE_SIZE: f64 = 524_288.0;
+/// Pages assumed for a table never counted (PostgreSQL assumes 10).
+const DEFAULT_PAGES: f64 = 10.0;
+pub const DEFAULT_EQ_SEL: f64 = 0.005;
+pub const DEFAULT_INEQ_SEL: f64 = 1.0 / 3.0;
+const DEFAULT_RANGE_INEQ_SEL: f64 = 0.005;
+const DEFAULT_MATCH_SEL: f64 = 0.005;
+const DEFAULT_UNK_SEL: f64 = 0.005;
+const DEFAULT_NOT_UNK_SEL: f64 = 1.0 - DEFAULT_UNK_SEL;
+pub const DEFAULT_SEL: f64 = 0.5;
+const DEFAULT_NUM_DISTINCT: f64 = 200.0;
+
+/// Where a column of a row comes from: a relation and the position of
+/// the column in it.
+pub type Origin = Option<(Arc<RelationDesc>, usize)>;
+
+/// The origin of each column of the rows of `source` (None for computed
+/// ones).
+pub fn origins(source: &Source) -> Vec<Origin> {
+    match source {
+        Source::SeqScan(rel) | Source::IndexScan(rel, _) | Source::Bitmap(rel, _) => {
+            (0..rel.columns.len())
+                .map(|i| Some((Arc::clone(rel), i)))
+                .collect()
+        }
+        Source::Join(j) => join_origins(j),
+        _ => Vec::new(),
+    }
+}
+
+/// The origin of each column of a join's rows.
+pub fn join_origins(j: &Join) -> Vec<Origin> {
+    let mut v = origins(&j.left.source);
+    v.resize(j.left.width, None);
+    let mut r = origins(&j.right.source);
+    r.resize(j.right.width, None);
+    v.extend(r);
+    v
+}
+
+/// The width PostgreSQL assumes for a value of a type without statistics.
+pub fn type_width(type_oid: u32, typmod: i32) -> i32 {
+    match oid::typlen(type_oid) {
+        n if n > 0 => i32::from(n),
+        _ if typmod > 4 && matches!(type_oid, oid::VARCHAR | oid::BPCHAR) => typmod,
+        _ => 32,
+    }
+}
+
+/// A relation's estimated pages, rows and row width.
+pub fn rel_size(rel: &RelationDesc) -> (f64, f64, i32) {
+    let width: i32 = rel
+        .columns
+        .iter()
+        .filter(|c| !c.dropped)
+        .map(|c| match rel.stats.column(c.attnum) {
+            Some(s) if s.width > 0 => s.width,
+            _ => type_width(c.type_oid, c.typmod),
+        })
+        .sum();
+    if rel.stats.counted() {
+        return (rel.stats.pages, rel.stats.tuples.max(0.0), width);
+    }
+    let per_page = (8192.0 - 24.0) / (f64::from(width) + 28.0);
+    (DEFAULT_PAGES, (DEFAULT_PAGES * per_page).floor(), width)
+}
+
+/// Whether planning may choose by these estimates: the relation was
+/// counted by ANALYZE. Plans of relations never analyzed keep the rules.
+pub fn has_stats(rel: &RelationDesc) -> bool {
+    rel.stats.counted()
+}
+
+/// A column's statistics and the size of its relation.
+struct VarStats<'a> {
+    rel: &'a RelationDesc,
+    col: usize,
+    stats: Option<&'a ColumnStatistics>,
+}
+
+impl VarStats<'_> {
+    fn tuples(&self) -> f64 {
+        rel_size(self.rel).1
+    }
+
+    fn null_frac(&self) -> f64 {
+        self.stats.map_or(0.0, |s| s.null_frac)
+    }
+
+    /// `get_variable_numdistinct`: (distinct values, whether a default).
+    fn num_distinct(&self) -> (f64, bool) {
+        let tuples = self.tuples();
+        let unique = self.rel.indexes.iter().any(|i| {
+            i.unique && i.predicate.is_none() && i.columns.len() == 1 && i.columns[0] == self.col
+        });
+        let d = if unique {
+            Some(tuples)
+        } else {
+            self.stats.and_then(|s| s.distinct_count(tuples))
+        };
+        match d {
+            Some(d) => (d.min(tuples.max(1.0)).max(1.0), false),
+            None if self.rel.columns[self.col].type_oid == oid::BOOL => (2.0, true),
+            None => (DEFAULT_NUM_DISTINCT.min(tuples.max(1.0)), true),
+        }
+    }
+}
+
+/// Strips implicit casts that do not change a column into another value
+/// (varchar to text and the like).
+fn strip(e: &Expr) -> &Expr {
+    match e {
+        Expr::Cast {
+            arg,
+            explicit: false,
+            ..
+        } => strip(arg),
+        other => other,
+    }
+}
+
+fn var_stats<'a>(e: &Expr, origins: &'a [Origin]) -> Option<VarStats<'a>> {
+    let Expr::Var { index, .. } = strip(e) else {
+        return None;
+    };
+    let (rel, col) = origins.get(*index)?.as_ref()?;
+    let attnum = rel.columns.get(*col)?.attnum;
+    Some(VarStats {
+        rel,
+        col: *col,
+        stats: rel.stats.column(attnum),
+    })
+}
+
+/// A constant's value, through implicit casts of constants between
+/// numbers (compared by value below).
+fn const_value(e: &Expr) -> Option<&Datum> {
+    match strip(e) {
+        Expr::Const { value, .. } => Some(value),
+        _ => None,
+    }
+}
+
+/// The value of a numeric constant (LIMIT 10), through implicit casts.
+pub fn const_number(e: &Expr) -> Option<f64> {
+    const_value(e).and_then(scalar)
+}
+
+/// A value as a number on a line, for interpolating inside a histogram
+/// bucket (`convert_to_scalar`).
+fn scalar(d: &Datum) -> Option<f64> {
+    Some(match d {
+        Datum::Bool(b) => f64::from(u8::from(*b)),
+        Datum::Int2(v) => f64::from(*v),
+        Datum::Int4(v) => f64::from(*v),
+        Datum::Int8(v) => *v as f64,
+        Datum::Float4(v) => f64::from(*v),
+        Datum::Float8(v) => *v,
+        Datum::Numeric(n) => n.to_f64(),
+        Datum::Oid(v) => f64::from(*v),
+        Datum::Date(v) => f64::from(*v),
+        Datum::Time(v) | Datum::Timestamp(v) | Datum::Timestamptz(v) | Datum::Money(v) => *v as f64,
+        _ => return None,
+    })
+}
+
+/// Compares two values, numbers across their types.
+fn compare(a: &Datum, b: &Datum) -> Option<Ordering> {
+    if std::mem::discriminant(a) == std::mem::discriminant(b) {
+        return types::compare::compare(a, b).ok();
+    }
+    scalar(a)?.partial_cmp(&scalar(b)?)
+}
+
+/// `var_eq_const`: the fraction of rows whose column equals `value`.
+fn eq_const_sel(v: &VarStats<'_>, value: &Datum) -> f64 {
+    if value.is_null() {
+        return 0.0;
+    }
+    let (nd, _) = v.num_distinct();
+    let Some(s) = v.stats else {
+        return (1.0 / nd).clamp(0.0, 1.0);
+    };
+    if s.mcv.is_empty() {
+        return ((1.0 - s.null_frac) / nd).clamp(0.0, 1.0);
+    }
+    if let Some((_, f)) = s
+        .mcv
+        .iter()
+        .find(|(m, _)| compare(m, value) == Some(Ordering::Equal))
+    {
+        return *f;
+    }
+    let common: f64 = s.mcv.iter().map(|(_, f)| f).sum();
+    let mut sel = 1.0 - common - s.null_frac;
+    let other = nd - s.mcv.len() as f64;
+    if other > 1.0 {
+        sel /= other;
+    }
+    let least = s.mcv.last().map_or(1.0, |(_, f)| *f);
+    sel.min(least).clamp(0.0, 1.0)
+}
+
+/// `var_eq_non_const`: an equality with a value not known when planning.
+fn eq_nonconst_sel(v: &VarStats<'_>) -> f64 {
+    let (nd, _) = v.num_distinct();
+    ((1.0 - v.null_frac()) / nd).clamp(0.0, 1.0)
+}
+
+/// `scalarineqsel`: the fraction of rows with `col < value` (`gt`: `>`),
+/// `eq` adding the equal ones.
+fn ineq_sel(v: &VarStats<'_>, value: &Datum, gt: bool, eq: bool) -> f64 {
+    let Some(s) = v.stats else {
+        return DEFAULT_INEQ_SEL;
+    };
+    if value.is_null() {
+        return 0.0;
+    }
+    let satisfies = |x: &Datum| match compare(x, value) {
+        Some(Ordering::Less) => !gt,
+        Some(Ordering::Greater) => gt,
+        Some(Ordering::Equal) => eq,
+        None => false,
+    };
+    let mcv_sel: f64 = s
+        .mcv
+        .iter()
+        .filter(|(m, _)| satisfies(m))
+        .map(|(_, f)| f)
+        .sum();
+    let common: f64 = s.mcv.iter().map(|(_, f)| f).sum();
+    let rest = (1.0 - common - s.null_frac).max(0.0);
+    let hist_sel = match histogram_fraction(&s.histogram, value) {
+        Some(below) => {
+            if gt {
+                1.0 - below
+            } else {
+                below
+            }
+        }
+        None if s.mcv.is_empty() => return DEFAULT_INEQ_SEL,
+        None => 0.5,
+    };
+    (mcv_sel + rest * hist_sel).clamp(0.0, 1.0)
+}
+
+/// The fraction of a histogram's population below `value`, interpolated
+/// inside its bucket (`ineq_histogram_selectivity`).
+fn histogram_fraction(bounds: &[Datum], value: &Datum) -> Option<f64> {
+    if bounds.len() < 2 {
+        return None;
+    }
+    let n = bounds.len();
+    // the first bound above value
+    let mut lo = 0;
+    let mut hi = n;
+    while lo < hi {
+        let mid = (lo + hi) / 2;
+        match compare(&bounds[mid], value)? {
+            Ordering::Greater => hi = mid,
+            _ => lo = mid + 1,
+        }
+    }
+    if lo == 0 {
+        return Some(0.0);
+    }
+    if lo == n {
+        return Some(1.0);
+    }
+    let (a, b) = (&bounds[lo - 1], &bounds[lo]);
+    let bin = match (scalar(a), scalar(b), scalar(value)) {
+        (Some(a), Some(b), Some(x)) if b > a => ((x - a) / (b - a)).clamp(0.0, 1.0),
+        _ => 0.5,
+    };
+    Some(((lo - 1) as f64 + bin) / (n - 1) as f64)
+}
+
+/// The name of a comparison between a column and a value, seen from the
+/// column's side.
+fn flipped(func: &str) -> &str {
+    match func {
+        "lt" => "gt",
+        "le" => "ge",
+        "gt" => "lt",
+        "ge" => "le",
+        other => other,
+    }
+}
+
+/// A comparison `var op const` (either way round): the column, the
+/// operator seen from it and the constant.
+fn var_op_const<'a, 'o>(
+    func: &'a str,
+    args: &'a [Expr],
+    origins: &'o [Origin],
+) -> Option<(VarStats<'o>, &'a str, Option<&'a Datum>)> {
+    if let Some(v) = var_stats(&args[0], origins) {
+        return Some((v, func, const_value(&args[1])));
+    }
+    let v = var_stats(&args[1], origins)?;
+    Some((v, flipped(func), const_value(&args[0])))
+}
+
+/// The selectivity of a condition over rows whose columns come from
+/// `origins`.
+pub fn clause_selectivity(e: &Expr, origins: &[Origin]) -> f64 {
+    match e {
+        Expr::And(items) => clauselist_selectivity(items, origins),
+        Expr::Or(items) => {
+            let mut s = 0.0;
+            for i in items {
+                let t = clause_selectivity(i, origins);
+                s = s + t - s * t;
+            }
+            s
+        }
+        Expr::Not(a) => 1.0 - clause_selectivity(a, origins),
+        Expr::Const {
+            value: Datum::Bool(b),
+            ..
+        } => f64::from(u8::from(*b)),
+        Expr::Const { value, .. } if value.is_null() => 0.0,
+        Expr::IsNull { arg, negated } => match var_stats(arg, origins) {
+            Some(v) if v.stats.is_some() => {
+                if *negated {
+                    1.0 - v.null_frac()
+                } else {
+                    v.null_frac()
+                }
+            }
+            _ if *negated => DEFAULT_NOT_UNK_SEL,
+            _ => DEFAULT_UNK_SEL,
+        },
+        Expr::Var { .. } => match var_stats(e, origins) {
+            Some(v) if v.stats.is_some() => eq_const_sel(&v, &Datum::Bool(true)),
+            _ => DEFAULT_SEL,
+        },
+        Expr::Call { func, args, .. } if args.len() == 2 => call_selectivity(func, args, origins),
+        Expr::ScalarArrayOp {
+            any: true,
+            left,
+            right,
+            test,
+        } => {
+            let is_eq = matches!(&**test, Expr::Call { func: "eq", .. });
+            let elems = match const_value(right) {
+                Some(Datum::Array(a)) => Some(&a.elems),
+                _ => None,
+            };
+            match (is_eq, var_stats(left, origins), elems) {
+                (true, Some(v), Some(elems)) => elems
+                    .iter()
+                    .map(|x| eq_const_sel(&v, x))
+                    .sum::<f64>()
+                    .clamp(0.0, 1.0),
+                (true, Some(v), None) => (eq_nonconst_sel(&v) * 10.0).min(1.0),
+                _ => DEFAULT_EQ_SEL * 5.0,
+            }
+        }
+        Expr::Call { .. } | Expr::UserCall { .. } => DEFAULT_INEQ_SEL,
+        _ => DEFAULT_SEL,
+    }
+}
+
+fn call_selectivity(func: &str, args: &[Expr], origins: &[Origin]) -> f64 {
+    // two columns: a join clause (or one of two columns of one row)
+    if let (Some(a), Some(b)) = (var_stats(&args[0], origins), var_stats(&args[1], origins)) {
+        return match func {
+            "eq" if !std::ptr::eq(a.rel, b.rel) => eqjoinsel(&a, &b, a.tuples(), b.tuples()),
+            "eq" => DEFAULT_EQ_SEL,
+            "ne" => 1.0 - DEFAULT_EQ_SEL,
+            "lt" | "le" | "gt" | "ge" => DEFAULT_INEQ_SEL,
+            _ => DEFAULT_SEL,
+        };
+    }
+    let Some((v, op, value)) = var_op_const(func, args, origins) else {
+        return match func {
+            "eq" | "like" | "ilike" | "textregexeq" | "texticregexeq" => DEFAULT_EQ_SEL,
+            "ne" => 1.0 - DEFAULT_EQ_SEL,
+            "lt" | "le" | "gt" | "ge" => DEFAULT_INEQ_SEL,
+            _ => DEFAULT_SEL,
+        };
+    };
+    match (op, value) {
+        ("eq", Some(c)) => eq_const_sel(&v, c),
+        ("eq", None) => eq_nonconst_sel(&v),
+        ("ne", Some(c)) => (1.0 - eq_const_sel(&v, c) - v.null_frac()).clamp(0.0, 1.0),
+        ("ne", None) => (1.0 - eq_nonconst_sel(&v) - v.null_frac()).clamp(0.0, 1.0),
+        ("lt", Some(c)) => ineq_sel(&v, c, false, false),
+        ("le", Some(c)) => ineq_sel(&v, c, false, true),
+        ("gt", Some(c)) => ineq_sel(&v, c, true, false),
+        ("ge", Some(c)) => ineq_sel(&v, c, true, true),
+        ("lt" | "le" | "gt" | "ge", None) => DEFAULT_INEQ_SEL,
+        ("like", Some(Datum::Text(p))) => like_sel(&v, p),
+        ("notlike", Some(Datum::Text(p))) => (1.0 - like_sel(&v, p) - v.null_frac()).max(0.0),
+        _ => DEFAULT_MATCH_SEL,
+    }
+}
+
+/// `col LIKE pattern`: an exact match is an equality; a fixed prefix the
+/// range of strings that start with it (with PostgreSQL's allowance for
+/// the rest of the pattern); none the default.
+fn like_sel(v: &VarStats<'_>, pattern: &str) -> f64 {
+    let prefix: String = pattern
+        .chars()
+        .take_while(|c| !matches!(c, '%' | '_' | '\\'))
+        .collect();
+    if prefix.len() == pattern.len() {
+        return eq_const_sel(v, &Datum::Text(prefix));
+    }
+    if prefix.is_empty() || v.stats.is_none() {
+        return DEFAULT_MATCH_SEL;
+    }
+    let lo = ineq_sel(v, &Datum::Text(prefix.clone()), true, true);
+    let mut next = prefix.clone().into_bytes();
+    let hi = loop {
+        match next.pop() {
+            Some(b) if b < 0x7f => {
+                next.push(b + 1);
+                break String::from_utf8(next)
+                    .map_or(1.0, |s| ineq_sel(v, &Datum::Text(s), false, false));
+            }
+            Some(_) => continue,
+            None => break 1.0,
+        }
+    };
+    let range = (lo + hi - 1.0).max(0.0);
+    // each further fixed character of the pattern narrows it (patternsel's
+    // rest selectivity, 0.2 per character)
+    let rest = pattern[prefix.len()..]
+        .chars()
+        .filter(|c| !matches!(c, '%' | '_'))
+        .count();
+    let sel = range * 0.2f64.powi(rest.min(8) as i32);
+    // never less than one value
+    let (nd, _) = v.num_distinct();
+    sel.max(1.0 / nd.max(1.0) * 0.5).min(1.0)
+}
+
+/// `clauselist_selectivity`: the product of the parts' selectivities, two
+/// bounds on one column taken together as a range.
+fn clauselist_selectivity(items: &[Expr], origins: &[Origin]) -> f64 {
+    // per column: (lower-bound selectivity, upper-bound selectivity)
+    let mut ranges: Vec<(usize, Option<f64>, Option<f64>)> = Vec::new();
+    let mut s = 1.0;
+    for item in items {
+        if let Expr::Call { func, args, .. } = item
+            && args.len() == 2
+            && let Some((v, op, Some(c))) = var_op_const(func, args, origins)
+            && matches!(op, "lt" | "le" | "gt" | "ge")
+            && v.stats.is_some()
+        {
+            let index = match strip(if var_stats(&args[0], origins).is_some() {
+                &args[0]
+            } else {
+                &args[1]
+            }) {
+                Expr::Var { index, .. } => *index,
+                _ => usize::MAX,
+            };
+            let sel = call_selectivity(func, args, origins);
+            let at = match ranges.iter().position(|r| r.0 == index) {
+                Some(at) => at,
+                None => {
+                    ranges.push((index, None, None));
+                    ranges.len() - 1
+                }
+            };
+            let _ = c;
+            let slot = if matches!(op, "gt" | "ge") {
+                &mut ranges[at].1
+            } else {
+                &mut ranges[at].2
+            };
+            *slot = Some(slot.map_or(sel, |old: f64| old.min(sel)));
+            continue;
+        }
+        s *= clause_selectivity(item, origins);
+    }
+    for (_, lo, hi) in ranges {
+        s *= match (lo, hi) {
+            (Some(lo), Some(hi)) => {
+                let r = lo + hi - 1.0;
+                if r > 0.0 {
+                    r
+                } else if r < -0.01 {
+                    DEFAULT_RANGE_INEQ_SEL
+                } else {
+                    1.0e-10
+                }
+            }
+            (Some(one), None) | (None, Some(one)) => one,
+            (None, None) => 1.0,
+        };
+    }
+    s
+}
+
+/// `eqjoinsel_inner`: the selectivity of `a = b` between two relations
+/// whose inputs hold `rows_a` and `rows_b` rows.
+fn eqjoinsel(a: &VarStats<'_>, b: &VarStats<'_>, rows_a: f64, rows_b: f64) -> f64 {
+    let (mut nd1, _) = a.num_distinct();
+    let (mut nd2, _) = b.num_distinct();
+    nd1 = nd1.min(rows_a.max(1.0));
+    nd2 = nd2.min(rows_b.max(1.0));
+    let (nf1, nf2) = (a.null_frac(), b.null_frac());
+    let (m1, m2) = (
+        a.stats.map_or(&[][..], |s| &s.mcv[..]),
+        b.stats.map_or(&[][..], |s| &s.mcv[..]),
+    );
+    if m1.is_empty() || m2.is_empty() {
+        return ((1.0 - nf1) * (1.0 - nf2) / nd1.max(nd2)).clamp(0.0, 1.0);
+    }
+    let mut matched2 = vec![false; m2.len()];
+    let (mut prod, mut match1, mut nmatches) = (0.0, 0.0, 0.0);
+    for (v1, f1) in m1 {
+        if let Some(j) =
+            (0..m2.len()).find(|&j| !matched2[j] && compare(v1, &m2[j].0) == Some(Ordering::Equal))
+        {
+            matched2[j] = true;
+            prod += f1 * m2[j].1;
+            match1 += f1;
+            nmatches += 1.0;
+        }
+    }
+    let match2: f64 = m2
+        .iter()
+        .zip(&matched2)
+        .filter(|(_, m)| **m)
+        .map(|((_, f), _)| f)
+        .sum();
+    let sum1: f64 = m1.iter().map(|(_, f)| f).sum();
+    let sum2: f64 = m2.iter().map(|(_, f)| f).sum();
+    let (unmatch1, unmatch2) = (sum1 - match1, sum2 - match2);
+    let other1 = (1.0 - nf1 - sum1).max(0.0);
+    let other2 = (1.0 - nf2 - sum2).max(0.0);
+    let mut sel1 = prod;
+    if nd2 > m2.len() as f64 {
+        sel1 += unmatch1 * other2 / (nd2 - m2.len() as f64);
+    }
+    if nd2 > nmatches {
+        sel1 += other1 * (other2 + unmatch2) / (nd2 - nmatches);
+    }
+    let mut sel2 = prod;
+    if nd1 > m1.len() as f64 {
+        sel2 += unmatch2 * other1 / (nd1 - m1.len() as f64);
+    }
+    if nd1 > nmatches {
+        sel2 += other2 * (other1 + unmatch1) / (nd1 - nmatches);
+    }
+    sel1.min(sel2).clamp(0.0, 1.0)
+}
+
+/// The rows of a source that pass `filter` (and, for a join, its
+/// condition).
+pub fn source_rows(source: &Source, filter: Option<&Expr>) -> f64 {
+    let base = match source {
+        Source::SeqScan(rel) | Source::IndexScan(rel, _) | Source::Bitmap(rel, _) => {
+            rel_size(rel).1
+        }
+        Source::Join(j) => join_rows(j),
+        Source::Values(rows) => rows.len() as f64,
+        _ => 1000.0,
+    };
+    let sel = filter.map_or(1.0, |f| clause_selectivity(f, &origins(source)));
+    clamp_rows(base * sel)
+}
+
+/// The rows a join gives (before any filter above it): PostgreSQL's
+/// `calc_joinrel_size_estimate`.
+pub fn join_rows(j: &Join) -> f64 {
+    let left = source_rows(&j.left.source, j.left.filter.as_ref());
+    let right = source_rows(&j.right.source, j.right.filter.as_ref());
+    let sel = join_selectivity(j, left, right);
+    let inner = left * right * sel;
+    let rows = match j.kind {
+        JoinKind::Inner => inner,
+        JoinKind::Left => inner.max(left),
+        JoinKind::Right => inner.max(right),
+        JoinKind::Full => inner.max(left).max(right),
+    };
+    clamp_rows(rows)
+}
+
+/// The selectivity of a join's keys and condition over the cross product
+/// of inputs of `left` and `right` rows.
+pub fn join_selectivity(j: &Join, left: f64, right: f64) -> f64 {
+    let lo = origins(&j.left.source);
+    let ro = origins(&j.right.source);
+    let all = join_origins(j);
+    let mut sel = 1.0;
+    for (l, r) in &j.hash_keys {
+        sel *= match (var_stats(l, &lo), var_stats(r, &ro)) {
+            (Some(a), Some(b)) => eqjoinsel(&a, &b, left, right),
+            (Some(a), None) | (None, Some(a)) => eq_nonconst_sel(&a),
+            (None, None) => DEFAULT_EQ_SEL,
+        };
+    }
+    if let Some(q) = &j.qual {
+        sel *= clause_selectivity(q, &all);
+    }
+    sel
+}
+
+/// `estimate_num_groups`: how many groups `keys` (over rows from
+/// `origins`) make of `input_rows` rows.
+pub fn num_groups(keys: &[Expr], origins: &[Origin], input_rows: f64) -> f64 {
+    if keys.is_empty() {
+        return 1.0;
+    }
+    let mut groups = 1.0;
+    for k in keys {
+        let nd = match var_stats(k, origins) {
+            Some(v) => {
+                let (mut nd, _) = v.num_distinct();
+                if v.null_frac() > 0.0 {
+                    nd += 1.0;
+                }
+                // fewer rows than the table holds show fewer of its values
+                let tuples = v.tuples();
+                if input_rows < tuples && nd > 0.0 {
+                    nd *= 1.0 - ((tuples - input_rows) / tuples).powf(tuples / nd);
+                }
+                nd
+            }
+            None => DEFAULT_NUM_DISTINCT,
+        };
+        groups *= nd.max(1.0);
+    }
+    clamp_rows(groups.min(input_rows))
+}
+
+pub fn clamp_rows(r: f64) -> f64 {
+    if r <= 1.0 { 1.0 } else { r.round() }
+}
+
+/// `index_pages_fetched` (Mackert and Lohman): the heap pages `tuples`
+/// fetches in random order from a relation of `pages` pages.
+fn pages_fetched(tuples: f64, pages: f64) -> f64 {
+    let t = pages.max(1.0);
+    let b = EFFECTIVE_CACHE_SIZE;
+    let n = tuples;
+    let fetched = if t <= b {
+        (2.0 * t * n / (2.0 * t + n)).min(t)
+    } else {
+        let lim = 2.0 * t * b / (2.0 * t - b);
+        if n <= lim {
+            2.0 * t * n / (2.0 * t + n)
+        } else {
+            b + (n - lim) * (t - b) / t
+        }
+    };
+    fetched.ceil()
+}
+
+/// The cost of a sequential scan of `rel` applying `quals` conditions.
+pub fn seqscan_cost(rel: &RelationDesc, quals: usize) -> f64 {
+    let (pages, tuples, _) = rel_size(rel);
+    SEQ_PAGE_COST * pages + tuples * (CPU_TUPLE_COST + CPU_OPERATOR_COST * quals as f64)
+}
+
+/// The pages of an index on `rel` with `keys` key columns (estimated from
+/// the table: an entry of the keys' widths and its line pointer).
+fn index_pages(rel: &RelationDesc, key_width: f64) -> f64 {
+    let (_, tuples, _) = rel_size(rel);
+    (tuples * (key_width + 16.0) / (8192.0 * 0.9))
+        .ceil()
+        .max(1.0)
+}
+
+/// What a B-tree descent and the index entries cost (`btcostestimate`):
+/// `sel` of the `tuples` entries are read.
+fn index_access_cost(rel: &RelationDesc, sel: f64, key_width: f64, quals: usize) -> f64 {
+    let (_, tuples, _) = rel_size(rel);
+    let entries = (sel * tuples).max(1.0);
+    let ipages = index_pages(rel, key_width);
+    let leaf_pages = (entries * ipages / tuples.max(1.0)).ceil().max(1.0);
+    let height = (ipages.ln() / 256f64.ln()).ceil().max(0.0);
+    let descent = (tuples.max(2.0).log2().ceil() + (height + 1.0) * 50.0) * CPU_OPERATOR_COST;
+    leaf_pages * RANDOM_PAGE_COST
+        + entries * (CPU_INDEX_TUPLE_COST + CPU_OPERATOR_COST * quals as f64)
+        + descent
+}
+
+/// The cost of an index scan of `rel` reading `sel` of its rows, column
+/// `col` leading the index (its correlation orders the heap reads),
+/// `quals` conditions applied to each row, over `loops` repetitions
+/// (`cost_index`): the total of all of them. An index-only scan reads
+/// only the pages not all-visible.
+pub fn index_scan_cost(
+    rel: &RelationDesc,
+    sel: f64,
+    col: Option<usize>,
+    quals: usize,
+    loops: f64,
+    index_only: bool,
+) -> f64 {
+    let (pages, tuples, _) = rel_size(rel);
+    let key_width = col
+        .and_then(|c| rel.columns.get(c))
+        .map_or(8.0, |c| f64::from(type_width(c.type_oid, c.typmod)));
+    let fetched_tuples = (sel * tuples).max(1.0);
+    let access = index_access_cost(rel, sel, key_width, quals) * loops;
+    let corr = col
+        .and_then(|c| rel.columns.get(c))
+        .and_then(|c| rel.stats.column(c.attnum))
+        .and_then(|s| s.correlation)
+        .unwrap_or(0.0);
+    let max_io = if loops > 1.0 {
+        pages_fetched(fetched_tuples * loops, pages) * RANDOM_PAGE_COST
+    } else {
+        pages_fetched(fetched_tuples, pages) * RANDOM_PAGE_COST
+    };
+    let min_pages = (sel * pages).ceil().max(1.0);
+    let min_io = (RANDOM_PAGE_COST + (min_pages - 1.0) * SEQ_PAGE_COST) * loops.max(1.0);
+    let mut io = max_io + corr * corr * (min_io - max_io);
+    if index_only && pages > 0.0 {
+        io *= 1.0 - (rel.stats.all_visible / pages).min(1.0);
+    }
+    let cpu = fetched_tuples * loops * (CPU_TUPLE_COST + CPU_OPERATOR_COST * quals as f64);
+    access + io + cpu
+}
+
+/// The cost of a bitmap heap scan of `rel` over index scans that select
+/// `sel` of its rows (`cost_bitmap_heap_scan`).
+pub fn bitmap_scan_cost(rel: &RelationDesc, sel: f64, indexes: usize, quals: usize) -> f64 {
+    let (pages, tuples, _) = rel_size(rel);
+    let fetched_tuples = (sel * tuples).max(1.0);
+    let access = index_access_cost(rel, sel, 8.0, 1) * indexes.max(1) as f64
+        + 0.1 * CPU_OPERATOR_COST * fetched_tuples;
+    let fetched = pages_fetched(fetched_tuples, pages).min(pages.max(1.0));
+    let per_page = if fetched >= 2.0 {
+        RANDOM_PAGE_COST - (RANDOM_PAGE_COST - SEQ_PAGE_COST) * (fetched / pages.max(1.0)).sqrt()
+    } else {
+        RANDOM_PAGE_COST
+    };
+    access
+        + fetched * per_page
+        + fetched_tuples * (CPU_TUPLE_COST + CPU_OPERATOR_COST * quals as f64)
+}
+
+/// The selectivity of `filter` over the rows of `rel`.
+pub fn rel_selectivity(rel: &Arc<RelationDesc>, filter: Option<&Expr>) -> f64 {
+    let Some(f) = filter else { return 1.0 };
+    let origins: Vec<Origin> = (0..rel.columns.len())
+        .map(|i| Some((Arc::clone(rel), i)))
+        .collect();
+    clause_selectivity(f, &origins)
+}
+
+/// The selectivity of an equality on each of `cols` with values not known
+/// when planning (a nested loop's inner index lookup).
+pub fn param_eq_selectivity(rel: &Arc<RelationDesc>, cols: &[usize]) -> f64 {
+    let origins: Vec<Origin> = (0..rel.columns.len())
+        .map(|i| Some((Arc::clone(rel), i)))
+        .collect();
+    cols.iter()
+        .filter_map(|&c| {
+            let e = Expr::Var {
+                index: c,
+                type_oid: rel.columns.get(c)?.type_oid,
+                typmod: -1,
+            };
+            var_stats(&e, &origins).map(|v| eq_nonconst_sel(&v))
+        })
+        .product()
+}
+
+/// The fraction of `rel`'s rows an index scan's bounds select
+/// (`btcostestimate`'s index selectivity): equalities on the leading key
+/// columns, then a range on the next one, or an IN list on the first.
+pub fn index_selectivity(rel: &Arc<RelationDesc>, scan: &crate::plan::IndexScan) -> f64 {
+    let Some(index) = rel.indexes.iter().find(|i| i.oid == scan.index_oid) else {
+        return 1.0;
+    };
+    let origins: Vec<Origin> = (0..rel.columns.len())
+        .map(|i| Some((Arc::clone(rel), i)))
+        .collect();
+    let column = |i: usize| -> Option<VarStats<'_>> {
+        let c = *index.columns.get(i)?;
+        let e = Expr::Var {
+            index: c,
+            type_oid: rel.columns.get(c)?.type_oid,
+            typmod: -1,
+        };
+        var_stats(&e, &origins)
+    };
+    let eq = |i: usize, v: &Expr| match (column(i), const_value(v)) {
+        (Some(s), Some(c)) => eq_const_sel(&s, c),
+        (Some(s), None) => eq_nonconst_sel(&s),
+        (None, _) => DEFAULT_EQ_SEL,
+    };
+    if !scan.in_list.is_empty() {
+        return scan
+            .in_list
+            .iter()
+            .map(|v| eq(0, v))
+            .sum::<f64>()
+            .clamp(0.0, 1.0);
+    }
+    let lv: &[Expr] = scan.lower.as_ref().map_or(&[], |b| &b.values);
+    let uv: &[Expr] = scan.upper.as_ref().map_or(&[], |b| &b.values);
+    let prefix = lv.iter().zip(uv).take_while(|(a, b)| a == b).count();
+    let all_equal = lv.len() == uv.len()
+        && prefix == lv.len()
+        && scan.lower.as_ref().is_some_and(|b| b.inclusive)
+        && scan.upper.as_ref().is_some_and(|b| b.inclusive);
+    let eqs = if all_equal {
+        prefix
+    } else {
+        prefix.min(lv.len().max(uv.len()).saturating_sub(1))
+    };
+    if all_equal
+        && index.unique
+        && eqs >= index.columns.len()
+        && lv
+            .iter()
+            .all(|v| const_value(v).is_some_and(|c| !c.is_null()))
+    {
+        let (_, tuples, _) = rel_size(rel);
+        return 1.0 / tuples.max(1.0);
+    }
+    let mut sel: f64 = (0..eqs).map(|i| eq(i, &lv[i])).product();
+    if !all_equal {
+        let bound = |values: &[Expr], inclusive: bool, gt: bool| -> Option<f64> {
+            if values.len() <= eqs {
+                return None;
+            }
+            let desc = index.descending.get(eqs).copied().unwrap_or(false);
+            let v = &values[eqs];
+            Some(match (column(eqs), const_value(v)) {
+                (Some(s), Some(c)) => ineq_sel(&s, c, gt != desc, inclusive),
+                _ => DEFAULT_INEQ_SEL,
+            })
+        };
+        let lo = scan
+            .lower
+            .as_ref()
+            .and_then(|b| bound(&b.values, b.inclusive, true));
+        let hi = scan
+            .upper
+            .as_ref()
+            .and_then(|b| bound(&b.values, b.inclusive, false));
+        sel *= match (lo, hi) {
+            (Some(lo), Some(hi)) => {
+                let r = lo + hi - 1.0;
+                if r > 0.0 {
+                    r
+                } else if r < -0.01 {
+                    DEFAULT_RANGE_INEQ_SEL
+                } else {
+                    1.0e-10
+                }
+            }
+            (Some(one), None) | (None, Some(one)) => one,
+            (None, None) => 1.0,
+        };
+    }
+    sel.clamp(0.0, 1.0)
+}
+
+/// The leading key column of an index (for its correlation).
+pub fn index_leading_column(rel: &RelationDesc, index_oid: u32) -> Option<usize> {
+    rel.indexes
+        .iter()
+        .find(|i| i.oid == index_oid)
+        .and_then(|i| i.columns.first().copied())
+        .filter(|&c| c != usize::MAX)
+}
