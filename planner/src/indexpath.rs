@@ -270,7 +270,14 @@ fn implies(filter: &Expr, predicate: &Expr) -> bool {
 }
 
 /// What an index can do with the conditions: (equalities used, scan).
-fn match_index(index: &IndexDesc, conds: &[Cond], ins: &[InList]) -> Option<(usize, IndexScan)> {
+/// `one_sided`: a single bound on the first column is enough (when costs
+/// decide whether the scan is worth it).
+fn match_index(
+    index: &IndexDesc,
+    conds: &[Cond],
+    ins: &[InList],
+    one_sided: bool,
+) -> Option<(usize, IndexScan)> {
     let first = *index.columns.first()?;
     if !conds.iter().any(|c| c.on(index, 0) && c.op == Op::Eq)
         && index.exprs.first().is_some_and(Option::is_none)
@@ -308,7 +315,10 @@ fn match_index(index: &IndexDesc, conds: &[Cond], ins: &[InList]) -> Option<(usi
         if index.descending[k] {
             std::mem::swap(&mut lo, &mut hi);
         }
-        if k == 0 && (lo.is_none() || hi.is_none()) {
+        if k == 0
+            && (lo.is_none() || hi.is_none())
+            && !(one_sided && (lo.is_some() || hi.is_some()))
+        {
             return None;
         }
         lower = lo;
@@ -345,7 +355,8 @@ fn match_index(index: &IndexDesc, conds: &[Cond], ins: &[InList]) -> Option<(usi
 
 /// The index scan to use for rows of `rel` that pass `filter`, if any.
 pub fn choose(rel: &RelationDesc, filter: Option<&Expr>) -> Option<IndexScan> {
-    choose_scored(rel, filter).map(|(_, s)| s)
+    let filter = filter?;
+    choose_for(rel, filter, filter, false).map(|(_, s)| s)
 }
 
 /// How well an index scan narrows the rows: whether it is an equality on
@@ -354,14 +365,20 @@ pub fn choose(rel: &RelationDesc, filter: Option<&Expr>) -> Option<IndexScan> {
 type Score = (bool, usize);
 
 /// [`choose`], with the chosen scan's score.
+/// With statistics a one-sided range qualifies too: the costs then decide.
 fn choose_scored(rel: &RelationDesc, filter: Option<&Expr>) -> Option<(Score, IndexScan)> {
     let filter = filter?;
-    choose_for(rel, filter, filter)
+    choose_for(rel, filter, filter, selfuncs::has_stats(rel))
 }
 
 /// The best index scan for the conditions in `conds` of a query whose
 /// whole WHERE is `filter` (which must imply a partial index's predicate).
-fn choose_for(rel: &RelationDesc, conds_in: &Expr, filter: &Expr) -> Option<(Score, IndexScan)> {
+fn choose_for(
+    rel: &RelationDesc,
+    conds_in: &Expr,
+    filter: &Expr,
+    one_sided: bool,
+) -> Option<(Score, IndexScan)> {
     if rel.indexes.is_empty() {
         return None;
     }
@@ -377,7 +394,7 @@ fn choose_for(rel: &RelationDesc, conds_in: &Expr, filter: &Expr) -> Option<(Sco
         .iter()
         .filter(|i| i.predicate.as_ref().is_none_or(|p| implies(filter, p)))
     {
-        let Some((eqs, scan)) = match_index(index, &conds, &ins) else {
+        let Some((eqs, scan)) = match_index(index, &conds, &ins, one_sided) else {
             continue;
         };
         let score = (index.unique && eqs == index.columns.len(), eqs);
@@ -551,7 +568,7 @@ fn bitmap(
     for c in conjuncts(filter) {
         if let Some(or) = bitmap_or(rel, c) {
             parts.push(or);
-        } else if let Some(((_, eqs), scan)) = choose_for(rel, c, filter)
+        } else if let Some(((_, eqs), scan)) = choose_for(rel, c, filter, false)
             && eqs > 0
             && !used.contains(&scan.index_oid)
             && index(scan.index_oid)
@@ -627,7 +644,15 @@ fn cheapest_source(
             );
         }
     }
-    if let Some(b) = bitmap.filter(|_| allow_bitmap) {
+    if let Some(mut b) = bitmap.filter(|_| allow_bitmap) {
+        // the most selective scan first, as PostgreSQL's choose_bitmap_and
+        if let Bitmap::And(parts) = &mut b {
+            parts.sort_by(|x, y| {
+                bitmap_selectivity(rel, x)
+                    .0
+                    .total_cmp(&bitmap_selectivity(rel, y).0)
+            });
+        }
         let (sel, scans) = bitmap_selectivity(rel, &b);
         consider(
             selfuncs::bitmap_scan_cost(rel, sel, scans, quals),

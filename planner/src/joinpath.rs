@@ -210,9 +210,10 @@ fn settle(j: &mut Join) -> PgResult<()> {
 }
 
 /// Whether the left input is the one to hash: with statistics of the
-/// tables below, when it is estimated to be the smaller side (PostgreSQL
-/// hashes the cheaper inner relation; a LEFT JOIN so planned hashes the
-/// kept side, its Hash Right Join).
+/// tables below, when that costs less (PostgreSQL's hash join costs: the
+/// smaller side, unless its keys repeat so much that each probe meets many
+/// rows); a LEFT JOIN so planned hashes the kept side, its Hash Right
+/// Join.
 fn hash_left_side(j: &Join) -> bool {
     if j.inner_index.is_some()
         || j.hash_keys.is_empty()
@@ -225,7 +226,12 @@ fn hash_left_side(j: &Join) -> bool {
     }
     let left = selfuncs::source_rows(&j.left.source, j.left.filter.as_ref());
     let right = selfuncs::source_rows(&j.right.source, j.right.filter.as_ref());
-    left < right
+    let lkeys: Vec<&Expr> = j.hash_keys.iter().map(|(l, _)| l).collect();
+    let rkeys: Vec<&Expr> = j.hash_keys.iter().map(|(_, r)| r).collect();
+    let lbucket = selfuncs::hash_bucket_fraction(&lkeys, &selfuncs::origins(&j.left.source), left);
+    let rbucket =
+        selfuncs::hash_bucket_fraction(&rkeys, &selfuncs::origins(&j.right.source), right);
+    selfuncs::hash_join_cost(left, right, lbucket) < selfuncs::hash_join_cost(right, left, rbucket)
 }
 
 /// Whether every table a source reads has statistics.

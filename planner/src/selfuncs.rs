@@ -714,18 +714,30 @@ fn index_pages(rel: &RelationDesc, key_width: f64) -> f64 {
         .max(1.0)
 }
 
-/// What a B-tree descent and the index entries cost (`btcostestimate`):
-/// `sel` of the `tuples` entries are read.
-fn index_access_cost(rel: &RelationDesc, sel: f64, key_width: f64, quals: usize) -> f64 {
+/// What B-tree descents and the index entries cost (`btcostestimate`):
+/// `sel` of the `tuples` entries are read, `loops` times; repeated scans
+/// find the index pages they share in the cache (`genericcostestimate`).
+fn index_access_cost(
+    rel: &RelationDesc,
+    sel: f64,
+    key_width: f64,
+    quals: usize,
+    loops: f64,
+) -> f64 {
     let (_, tuples, _) = rel_size(rel);
+    let loops = loops.max(1.0);
     let entries = (sel * tuples).max(1.0);
     let ipages = index_pages(rel, key_width);
     let leaf_pages = (entries * ipages / tuples.max(1.0)).ceil().max(1.0);
+    let leaf_total = if loops > 1.0 {
+        pages_fetched(leaf_pages * loops, ipages)
+    } else {
+        leaf_pages
+    };
     let height = (ipages.ln() / 256f64.ln()).ceil().max(0.0);
     let descent = (tuples.max(2.0).log2().ceil() + (height + 1.0) * 50.0) * CPU_OPERATOR_COST;
-    leaf_pages * RANDOM_PAGE_COST
-        + entries * (CPU_INDEX_TUPLE_COST + CPU_OPERATOR_COST * quals as f64)
-        + descent
+    leaf_total * RANDOM_PAGE_COST
+        + loops * (entries * (CPU_INDEX_TUPLE_COST + CPU_OPERATOR_COST * quals as f64) + descent)
 }
 
 /// The cost of an index scan of `rel` reading `sel` of its rows, column
@@ -746,7 +758,7 @@ pub fn index_scan_cost(
         .and_then(|c| rel.columns.get(c))
         .map_or(8.0, |c| f64::from(type_width(c.type_oid, c.typmod)));
     let fetched_tuples = (sel * tuples).max(1.0);
-    let access = index_access_cost(rel, sel, key_width, quals) * loops;
+    let access = index_access_cost(rel, sel, key_width, quals, loops);
     let corr = col
         .and_then(|c| rel.columns.get(c))
         .and_then(|c| rel.stats.column(c.attnum))
@@ -758,7 +770,11 @@ pub fn index_scan_cost(
         pages_fetched(fetched_tuples, pages) * RANDOM_PAGE_COST
     };
     let min_pages = (sel * pages).ceil().max(1.0);
-    let min_io = (RANDOM_PAGE_COST + (min_pages - 1.0) * SEQ_PAGE_COST) * loops.max(1.0);
+    let min_io = if loops > 1.0 {
+        pages_fetched(min_pages * loops, pages) * RANDOM_PAGE_COST
+    } else {
+        RANDOM_PAGE_COST + (min_pages - 1.0) * SEQ_PAGE_COST
+    };
     let mut io = max_io + corr * corr * (min_io - max_io);
     if index_only && pages > 0.0 {
         io *= 1.0 - (rel.stats.all_visible / pages).min(1.0);
@@ -772,7 +788,7 @@ pub fn index_scan_cost(
 pub fn bitmap_scan_cost(rel: &RelationDesc, sel: f64, indexes: usize, quals: usize) -> f64 {
     let (pages, tuples, _) = rel_size(rel);
     let fetched_tuples = (sel * tuples).max(1.0);
-    let access = index_access_cost(rel, sel, 8.0, 1) * indexes.max(1) as f64
+    let access = index_access_cost(rel, sel, 8.0, 1, 1.0) * indexes.max(1) as f64
         + 0.1 * CPU_OPERATOR_COST * fetched_tuples;
     let fetched = pages_fetched(fetched_tuples, pages).min(pages.max(1.0));
     let per_page = if fetched >= 2.0 {
@@ -912,4 +928,46 @@ pub fn index_leading_column(rel: &RelationDesc, index_oid: u32) -> Option<usize>
         .find(|i| i.oid == index_oid)
         .and_then(|i| i.columns.first().copied())
         .filter(|&c| c != usize::MAX)
+}
+
+/// `estimate_hash_bucket_stats`: the fraction of the hashed rows that one
+/// probe meets, for a hash table of `rows` rows keyed on `keys` (the
+/// smallest of the keys' fractions, as each narrows the bucket).
+pub fn hash_bucket_fraction(keys: &[&Expr], origins: &[Origin], rows: f64) -> f64 {
+    let mut best: f64 = 1.0;
+    for k in keys {
+        let frac = match var_stats(k, origins) {
+            Some(v) => {
+                let (nd_all, _) = v.num_distinct();
+                let tuples = v.tuples();
+                let mut nd = nd_all;
+                if tuples > 0.0 && rows < tuples {
+                    nd *= rows / tuples;
+                }
+                let mut f = 1.0 / nd.max(1.0);
+                // a common value crowds its bucket
+                let avg = (1.0 - v.null_frac()) / nd_all.max(1.0);
+                if let Some(s) = v.stats
+                    && let Some((_, top)) = s.mcv.first()
+                    && avg > 0.0
+                    && *top > avg
+                {
+                    f *= top / avg;
+                }
+                f.clamp(1.0e-6, 1.0)
+            }
+            None => 0.1,
+        };
+        best = best.min(frac);
+    }
+    best
+}
+
+/// The CPU cost of hashing `build` rows and probing them with `probe`
+/// rows, a probe meeting `bucket` of the hashed rows (`final_cost_hashjoin`
+/// less what both ways share).
+pub fn hash_join_cost(build: f64, probe: f64, bucket: f64) -> f64 {
+    CPU_OPERATOR_COST * (build + probe)
+        + CPU_TUPLE_COST * build
+        + probe * (build * bucket).max(1.0) * 0.5 * CPU_OPERATOR_COST
 }
