@@ -10,16 +10,16 @@
 //!   n_ins_since_vacuum > autovacuum_vacuum_insert_threshold + autovacuum_vacuum_insert_scale_factor * n_live_tup
 //! ```
 //!
-//! (PostgreSQL scales by `reltuples`, which ANALYZE and VACUUM maintain; we
-//! have no ANALYZE yet and use the live-row count of the statistics.) It
-//! works through the same `commands::vacuum::vacuum_table` as VACUUM, throttled by the
-//! cost-based delay (`autovacuum_vacuum_cost_delay`, `..._cost_limit`).
+//! (PostgreSQL scales by `reltuples`; we use the live-row count of the
+//! statistics.) It works through the same `commands::vacuum::vacuum_table`
+//! as VACUUM, throttled by the cost-based delay
+//! (`autovacuum_vacuum_cost_delay`, `..._cost_limit`). Then it analyzes the
+//! tables changed enough since their last ANALYZE (see [`analyze_database`]).
 //! SIGTERM (shutdown) ends it between tables or pages; the postmaster starts
 //! it once the startup process has finished and again if it exits.
 //!
 //! Differences from PostgreSQL: one process does every database in turn
-//! (PostgreSQL's launcher starts up to `autovacuum_max_workers` workers), and
-//! there is no ANALYZE half (auto-analyze arrives with the planner issue).
+//! (PostgreSQL's launcher starts up to `autovacuum_max_workers` workers).
 
 use std::time::{Duration, Instant};
 
@@ -159,6 +159,66 @@ fn vacuum_database(session: &mut Session) -> types::PgResult<()> {
         );
         crate::commands::vacuum::vacuum_table(session, oid, loc, Some(cost))?;
         crate::xact::abort(session);
+    }
+    analyze_database(session, &stats)
+}
+
+/// Analyzes the user tables of the session's database changed enough since
+/// their last ANALYZE (PostgreSQL's auto-analyze):
+/// `n_mod_since_analyze > autovacuum_analyze_threshold +
+/// autovacuum_analyze_scale_factor * reltuples` (the live-row count for a
+/// table never counted).
+fn analyze_database(
+    session: &mut Session,
+    stats: &storage::pgstat::TableStats<'_>,
+) -> types::PgResult<()> {
+    let db = session.database_oid;
+    let threshold = setting_f64(session, "autovacuum_analyze_threshold", 50.0);
+    let scale = setting_f64(session, "autovacuum_analyze_scale_factor", 0.1);
+    let tables = crate::relcache::with_reader(session, |r| {
+        let mut out = Vec::new();
+        for (oid, name, _) in r.tables()? {
+            if oid < storage::transam::FIRST_NORMAL_OBJECT_ID {
+                continue;
+            }
+            let tuples = r
+                .class_by_oid(oid)?
+                .map_or(-1.0, |(_, c)| f64::from(c.tuples));
+            out.push((oid, name, tuples));
+        }
+        Ok(out)
+    })?;
+    crate::xact::abort(session);
+    for (oid, name, tuples) in tables {
+        session.interrupts.check(None)?;
+        let Some(s) = stats.get(db, oid) else {
+            continue;
+        };
+        let changed = s
+            .n_mod_since_analyze
+            .load(std::sync::atomic::Ordering::Relaxed)
+            .max(0) as f64;
+        let rows = if tuples >= 0.0 {
+            tuples
+        } else {
+            s.n_live_tup
+                .load(std::sync::atomic::Ordering::Relaxed)
+                .max(0) as f64
+        };
+        if changed <= threshold + scale * rows {
+            continue;
+        }
+        tracing::debug!("automatic analyze of table \"{name}\": {changed} rows changed");
+        let done = crate::commands::analyze::analyze_relation(session, oid, &[], true)
+            .and_then(|()| crate::xact::commit(session));
+        if let Err(e) = done {
+            crate::xact::abort(session);
+            // a table dropped meanwhile is no failure of the others
+            tracing::debug!(
+                "automatic analyze of table \"{name}\" failed: {}",
+                e.message
+            );
+        }
     }
     Ok(())
 }

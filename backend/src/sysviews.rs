@@ -574,23 +574,20 @@ fn stat_user_tables(session: &mut Session) -> PgResult<VecDeque<Vec<Datum>>> {
             u(|s| s.n_tup_hot_upd.load(Ordering::Relaxed)),
             i(|s| s.n_live_tup.load(Ordering::Relaxed)),
             i(|s| s.n_dead_tup.load(Ordering::Relaxed)),
-            // No ANALYZE yet: every change since creation counts.
-            u(|s| {
-                s.n_tup_ins.load(Ordering::Relaxed)
-                    + s.n_tup_upd.load(Ordering::Relaxed)
-                    + s.n_tup_del.load(Ordering::Relaxed)
-            }),
+            i(|s| s.n_mod_since_analyze.load(Ordering::Relaxed)),
             i(|s| s.n_ins_since_vacuum.load(Ordering::Relaxed)),
             ts(s.map(|s| s.last_vacuum.load(Ordering::Relaxed))
                 .unwrap_or(0)),
             ts(s.map(|s| s.last_autovacuum.load(Ordering::Relaxed))
                 .unwrap_or(0)),
-            Datum::Null,
-            Datum::Null,
+            ts(s.map(|s| s.last_analyze.load(Ordering::Relaxed))
+                .unwrap_or(0)),
+            ts(s.map(|s| s.last_autoanalyze.load(Ordering::Relaxed))
+                .unwrap_or(0)),
             u(|s| s.vacuum_count.load(Ordering::Relaxed)),
             u(|s| s.autovacuum_count.load(Ordering::Relaxed)),
-            Datum::Int8(0),
-            Datum::Int8(0),
+            u(|s| s.analyze_count.load(Ordering::Relaxed)),
+            u(|s| s.autoanalyze_count.load(Ordering::Relaxed)),
         ]);
     }
     Ok(out)

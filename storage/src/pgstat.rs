@@ -41,6 +41,12 @@ pub struct TableStatsSlot {
     pub last_autovacuum: AtomicI64,
     pub vacuum_count: AtomicU64,
     pub autovacuum_count: AtomicU64,
+    /// Rows inserted, updated or deleted since the last ANALYZE.
+    pub n_mod_since_analyze: AtomicI64,
+    pub last_analyze: AtomicI64,
+    pub last_autoanalyze: AtomicI64,
+    pub analyze_count: AtomicU64,
+    pub autoanalyze_count: AtomicU64,
 }
 
 // SAFETY: repr(C), atomics only; all-zero is an empty slot.
@@ -136,6 +142,8 @@ impl<'a> TableStats<'a> {
             s.n_live_tup.fetch_add(ins - del, Ordering::Relaxed);
             s.n_dead_tup.fetch_add(upd + del, Ordering::Relaxed);
             s.n_ins_since_vacuum.fetch_add(ins, Ordering::Relaxed);
+            s.n_mod_since_analyze
+                .fetch_add(ins + upd + del, Ordering::Relaxed);
         } else {
             // The rows an aborted transaction wrote are dead, whatever they were.
             s.n_dead_tup.fetch_add(ins + upd, Ordering::Relaxed);
@@ -156,6 +164,21 @@ impl<'a> TableStats<'a> {
         } else {
             s.last_vacuum.store(now, Ordering::Relaxed);
             s.vacuum_count.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+
+    /// Records an ANALYZE: the changes since it start from zero.
+    pub fn analyzed(&self, db: u32, relid: u32, now: i64, auto: bool) {
+        let Some(s) = self.get_or_create(db, relid) else {
+            return;
+        };
+        s.n_mod_since_analyze.store(0, Ordering::Relaxed);
+        if auto {
+            s.last_autoanalyze.store(now, Ordering::Relaxed);
+            s.autoanalyze_count.fetch_add(1, Ordering::Relaxed);
+        } else {
+            s.last_analyze.store(now, Ordering::Relaxed);
+            s.analyze_count.fetch_add(1, Ordering::Relaxed);
         }
     }
 
@@ -181,6 +204,8 @@ impl<'a> TableStats<'a> {
                 &s.n_tup_hot_upd,
                 &s.vacuum_count,
                 &s.autovacuum_count,
+                &s.analyze_count,
+                &s.autoanalyze_count,
             ] {
                 c.store(0, Ordering::Relaxed);
             }
@@ -190,6 +215,9 @@ impl<'a> TableStats<'a> {
                 &s.n_ins_since_vacuum,
                 &s.last_vacuum,
                 &s.last_autovacuum,
+                &s.n_mod_since_analyze,
+                &s.last_analyze,
+                &s.last_autoanalyze,
             ] {
                 c.store(0, Ordering::Relaxed);
             }

@@ -497,3 +497,37 @@ async fn autovacuum_keeps_an_updated_table_small() {
         .len();
     assert!(size <= 8 * 8192, "table grew to {size} bytes");
 }
+
+/// Auto-analyze: a table changed by more than autovacuum_analyze_threshold
+/// + scale_factor × reltuples rows gets statistics without an ANALYZE, and
+/// the planner then estimates from them.
+#[tokio::test]
+async fn autovacuum_analyzes_changed_tables() {
+    let cluster = Cluster::builder()
+        .setting("autovacuum_naptime", "1")
+        .start();
+    let c = cluster.connect().await;
+    exec(&c, "CREATE TABLE grown (id int, kind int)").await;
+    exec(
+        &c,
+        "INSERT INTO grown SELECT i, i % 4 FROM generate_series(1, 2000) i",
+    )
+    .await;
+    let probe = "SELECT autoanalyze_count > 0, n_mod_since_analyze, \
+                 (SELECT reltuples FROM pg_class WHERE relname = 'grown'), \
+                 (SELECT n_distinct FROM pg_stats WHERE tablename = 'grown' AND attname = 'kind') \
+                 FROM pg_stat_user_tables WHERE relname = 'grown'";
+    let mut last = String::new();
+    let ok = tests::wait_until(Duration::from_secs(20), || {
+        let out = cluster.psql(&["-Atc", probe]);
+        last = String::from_utf8_lossy(&out.stdout).trim().to_owned();
+        last == "t|0|2000|4"
+    })
+    .await;
+    assert!(ok, "autovacuum never analyzed the table: {last}");
+    // the estimate of kind = 1 is a quarter of the rows
+    let plan = one_value(&c, "EXPLAIN SELECT * FROM grown WHERE kind = 1")
+        .await
+        .expect("plan");
+    assert!(plan.contains("rows=500 "), "{plan}");
+}

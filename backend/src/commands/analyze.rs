@@ -73,7 +73,7 @@ pub(crate) fn analyze(session: &mut Session, a: &sqlparser::ast::Analyze) -> PgR
             .collect(),
     };
     for (oid, columns) in targets {
-        analyze_relation(session, oid, &columns)?;
+        analyze_relation(session, oid, &columns, false)?;
     }
     Ok(Outcome::Command("ANALYZE".into()))
 }
@@ -94,10 +94,12 @@ type Slot = (i16, u32, u32, Option<Vec<f32>>, Option<Vec<Datum>>);
 
 /// Samples table `oid` and replaces its `pg_statistic` rows (of `columns`
 /// only, when given) and its size in `pg_class`.
+/// `auto`: autovacuum's (counted as an auto-analyze).
 pub(crate) fn analyze_relation(
     session: &mut Session,
     oid: u32,
     columns: &[String],
+    auto: bool,
 ) -> PgResult<()> {
     let db = session.database_oid;
     // Readers and writers go on; another ANALYZE, VACUUM or DDL waits.
@@ -195,6 +197,12 @@ pub(crate) fn analyze_relation(
         Ok(())
     })?;
     super::catalog_changed(session);
+    storage::pgstat::TableStats::new(session.shmem).analyzed(
+        db,
+        oid,
+        crate::session::now_pg(),
+        auto,
+    );
     Ok(())
 }
 

@@ -92,7 +92,7 @@ pub(crate) fn vacuum(
         // ANALYZE of what was vacuumed, in one transaction as ANALYZE runs
         for oid in analyzed {
             if oid >= storage::transam::FIRST_NORMAL_OBJECT_ID || explicit {
-                super::analyze::analyze_relation(session, oid, &[])?;
+                super::analyze::analyze_relation(session, oid, &[], false)?;
             }
         }
     }
