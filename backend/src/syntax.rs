@@ -1012,6 +1012,15 @@ fn rewrite_text_statements(mut tokens: Vec<TokenWithSpan>) -> Vec<TokenWithSpan>
                 .find(|&i| tokens[i].token == Token::SemiColon || tokens[i].token == Token::EOF)
                 .unwrap_or(tokens.len());
             let sig: Vec<usize> = (start..end).filter(|&i| significant(&tokens[i])).collect();
+            sig.windows(2)
+                .any(|w| word_is(&tokens[w[0]], "set") && word_is(&tokens[w[1]], "statistics"))
+        } {
+            ALTER_TABLE_SET_STATISTICS_MARKER
+        } else if word_is(&tokens[start], "alter") && word_is(&tokens[kind_at], "table") && {
+            let end = (start..tokens.len())
+                .find(|&i| tokens[i].token == Token::SemiColon || tokens[i].token == Token::EOF)
+                .unwrap_or(tokens.len());
+            let sig: Vec<usize> = (start..end).filter(|&i| significant(&tokens[i])).collect();
             // ALTER [COLUMN] name DROP EXPRESSION (not DROP of a column
             // called expression).
             sig.windows(4).any(|w| {
@@ -1603,6 +1612,7 @@ const FETCH_MARKER: &str = "FETCH";
 const OWNED_MARKER: &str = "OWNED";
 const ALTER_TABLE_SET_SCHEMA_MARKER: &str = "ALTER_TABLE_SET_SCHEMA";
 const ALTER_TABLE_DROP_EXPRESSION_MARKER: &str = "ALTER_TABLE_DROP_EXPRESSION";
+const ALTER_TABLE_SET_STATISTICS_MARKER: &str = "ALTER_TABLE_SET_STATISTICS";
 const DO_MARKER: &str = "DO";
 const DOMAIN_MARKER: &str = "DOMAIN_STATEMENT";
 const ALTER_TYPE_ATTRIBUTE_MARKER: &str = "ALTER_TYPE_ATTRIBUTE";
@@ -1621,6 +1631,9 @@ pub enum TextStatement {
     /// `ALTER TABLE ... ALTER COLUMN ... DROP EXPRESSION [IF EXISTS]`
     /// (sqlparser has no such operation)
     AlterTableDropExpression(String),
+    /// `ALTER TABLE ... ALTER COLUMN ... SET STATISTICS n` (sqlparser has
+    /// no such operation)
+    AlterTableSetStatistics(String),
     /// `DO [LANGUAGE l] 'code'` (sqlparser has no DO)
     Do(String),
     /// `CREATE DOMAIN`, `ALTER DOMAIN`, `DROP DOMAIN` (sqlparser knows too
@@ -1757,6 +1770,7 @@ pub fn text_statement(stmt: &Statement) -> Option<TextStatement> {
         FETCH_MARKER => TextStatement::Fetch,
         ALTER_TABLE_SET_SCHEMA_MARKER => TextStatement::AlterTableSetSchema,
         ALTER_TABLE_DROP_EXPRESSION_MARKER => TextStatement::AlterTableDropExpression,
+        ALTER_TABLE_SET_STATISTICS_MARKER => TextStatement::AlterTableSetStatistics,
         DO_MARKER => TextStatement::Do,
         DOMAIN_MARKER => TextStatement::Domain,
         OWNED_MARKER => TextStatement::Owned,

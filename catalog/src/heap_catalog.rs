@@ -313,6 +313,7 @@ impl AttributeRow {
             is_local: bool_at(r, d.col("attislocal")),
             inhcount: i32_at(r, d.col("attinhcount")),
             acl: text_array_at(r, d.col("attacl")),
+            stat_target: i32_at(r, d.col("attstattarget")),
         }
     }
 }
@@ -1304,6 +1305,7 @@ impl CatalogWriter<'_, '_, '_> {
                 is_local: col.is_local,
                 inhcount: col.inhcount,
                 acl: None,
+                stat_target: -1,
             };
             self.insert(&PG_ATTRIBUTE_DEF, &row.to_datums()?, w)?;
             if let Some(text) = &col.default {
@@ -1385,6 +1387,7 @@ impl CatalogWriter<'_, '_, '_> {
             is_local: col.is_local,
             inhcount: col.inhcount,
             acl: None,
+            stat_target: -1,
         };
         self.insert(&PG_ATTRIBUTE_DEF, &row.to_datums()?, w)?;
         if let Some(text) = &col.default {
@@ -1499,6 +1502,7 @@ impl CatalogWriter<'_, '_, '_> {
                 is_local: true,
                 inhcount: 0,
                 acl: None,
+                stat_target: -1,
             };
             self.insert(&PG_ATTRIBUTE_DEF, &row.to_datums()?, w)?;
         }

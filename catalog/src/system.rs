@@ -2659,6 +2659,9 @@ pub struct AttributeRow {
     /// `attacl`: the column's privileges (GRANT SELECT (col) ...), None if
     /// it has none of its own.
     pub acl: Option<Vec<String>>,
+    /// `attstattarget`: ALTER TABLE ... SET STATISTICS (-1: the default
+    /// `default_statistics_target`).
+    pub stat_target: i32,
 }
 
 impl AttributeRow {
@@ -2673,7 +2676,7 @@ impl AttributeRow {
             Datum::Oid(self.relid),
             Datum::Text(self.name.clone()),
             Datum::Oid(self.type_oid),
-            Datum::Int4(-1),
+            Datum::Int4(self.stat_target),
             Datum::Int2(len),
             Datum::Int2(self.attnum),
             Datum::Int4(0),
@@ -2746,6 +2749,7 @@ pub fn catalog_self_description() -> (Vec<ClassRow>, Vec<AttributeRow>) {
                 is_local: true,
                 inhcount: 0,
                 acl: None,
+                stat_target: -1,
             });
         }
     }

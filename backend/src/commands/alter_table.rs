@@ -542,12 +542,16 @@ fn drop_column(
         }
     }
     // Its default, then the attribute itself.
-    let defaults: Vec<(u32, storage::page::ItemPointer)> =
+    let mut defaults: Vec<(u32, storage::page::ItemPointer)> =
         with_reader(session, |r| r.defaults(table_oid))?
             .into_iter()
             .filter(|d| d.1 == col.attnum)
             .map(|d| (PG_ATTRDEF, d.0))
             .collect();
+    // its statistics go with it
+    defaults.extend(super::analyze::column_statistics_rows(
+        session, table_oid, col.attnum,
+    )?);
     let attrs = with_reader(session, |r| r.attributes(table_oid))?;
     let Some((tid, mut attr)) = attrs.into_iter().find(|(_, a)| a.attnum == col.attnum) else {
         return Err(no_such_column(&table.name, name));
@@ -1016,6 +1020,14 @@ fn alter_column_type(
             )));
         }
     }
+    // statistics of the old type's values are meaningless now
+    let stats = super::analyze::column_statistics_rows(session, table.oid, col.attnum)?;
+    if !stats.is_empty() {
+        let db_oid = session.database_oid;
+        crate::xact::with_write(session, |env, w| {
+            CatalogWriter { env, db_oid }.delete_rows(&stats, w)
+        })?;
+    }
     if using.is_none() && stored_values_fit(col.type_oid, col.typmod, type_oid, typmod) {
         return update_attribute(session, table.oid, col.attnum, |a| {
             a.type_oid = type_oid;
@@ -1284,8 +1296,19 @@ pub(crate) fn rename_index(
 /// EXPRESSION [IF EXISTS]` (kept as text: sqlparser has no such
 /// operation): the stored generated column becomes a plain one keeping its
 /// values, on the table and its inheritance children.
-pub(crate) fn drop_expression_statement(session: &mut Session, text: &str) -> PgResult<Outcome> {
-    crate::xact::check_writable(session, "ALTER TABLE")?;
+/// `ALTER TABLE [IF EXISTS] [ONLY] name ALTER [COLUMN] column ...`, read
+/// from its words (for the subcommands sqlparser lacks).
+struct AlterColumnHead {
+    if_exists: bool,
+    only: bool,
+    schema: Option<String>,
+    relname: String,
+    column: String,
+    /// The words after the column's name, upper-cased.
+    rest: Vec<String>,
+}
+
+fn alter_column_head(text: &str, keyword: &str) -> PgResult<AlterColumnHead> {
     let words = crate::syntax::words(text)?;
     let name_of = |w: &str| match w.strip_prefix('"').and_then(|w| w.strip_suffix('"')) {
         Some(q) => q.replace("\"\"", "\""),
@@ -1302,7 +1325,7 @@ pub(crate) fn drop_expression_statement(session: &mut Session, text: &str) -> Pg
     if only {
         i += 1;
     }
-    let syntax = || PgError::syntax("syntax error at or near \"DROP\"", None);
+    let syntax = || PgError::syntax(format!("syntax error at or near \"{keyword}\""), None);
     let alter = (i + 1..upper.len())
         .find(|&k| upper[k] == "ALTER")
         .ok_or_else(syntax)?;
@@ -1321,15 +1344,36 @@ pub(crate) fn drop_expression_statement(session: &mut Session, text: &str) -> Pg
         k += 1;
     }
     let column = words.get(k).map(|w| name_of(w)).ok_or_else(syntax)?;
-    if !(is(k + 1, "DROP") && is(k + 2, "EXPRESSION")) {
+    Ok(AlterColumnHead {
+        if_exists,
+        only,
+        schema,
+        relname,
+        column,
+        rest: upper[k + 1..].to_vec(),
+    })
+}
+
+pub(crate) fn drop_expression_statement(session: &mut Session, text: &str) -> PgResult<Outcome> {
+    crate::xact::check_writable(session, "ALTER TABLE")?;
+    let AlterColumnHead {
+        if_exists,
+        only,
+        schema,
+        relname,
+        column,
+        rest,
+    } = alter_column_head(text, "DROP")?;
+    let is = |i: usize, w: &str| rest.get(i).is_some_and(|u| u == w);
+    if !(is(0, "DROP") && is(1, "EXPRESSION")) {
         return Err(PgError::feature_not_supported(
             "DROP EXPRESSION with other ALTER TABLE subcommands",
         ));
     }
-    let missing_ok = match upper.len() - (k + 3) {
+    let missing_ok = match rest.len() - 2 {
         0 => false,
-        2 if is(k + 3, "IF") && is(k + 4, "EXISTS") => true,
-        _ => return Err(syntax()),
+        2 if is(2, "IF") && is(3, "EXISTS") => true,
+        _ => return Err(PgError::syntax("syntax error at or near \"DROP\"", None)),
     };
     let Some(rel) = relcache::lookup_relation(session, schema.as_deref(), &relname)? else {
         super::missing_relation(session, "relation", &relname, if_exists)?;
@@ -1400,6 +1444,73 @@ fn drop_expression(
         drop_expression(session, &child, name, missing_ok, true)?;
     }
     Ok(())
+}
+
+/// `ALTER TABLE [IF EXISTS] [ONLY] name ALTER [COLUMN] column SET
+/// STATISTICS n`: the column's `attstattarget` (-1 the default, 0 not
+/// analyzed), on the inheritance children too unless ONLY.
+pub(crate) fn set_statistics_statement(session: &mut Session, text: &str) -> PgResult<Outcome> {
+    crate::xact::check_writable(session, "ALTER TABLE")?;
+    let head = alter_column_head(text, "SET")?;
+    let rest = &head.rest;
+    if !(rest.len() == 3 && rest[0] == "SET" && rest[1] == "STATISTICS") {
+        return Err(PgError::feature_not_supported(
+            "SET STATISTICS with other ALTER TABLE subcommands",
+        ));
+    }
+    let mut target: i32 = rest[2]
+        .parse()
+        .map_err(|_| PgError::syntax(format!("syntax error at or near \"{}\"", rest[2]), None))?;
+    if target < -1 {
+        return Err(PgError::new(
+            SqlState::InvalidParameterValue,
+            format!("statistics target {target} is too low"),
+        ));
+    }
+    if target > 10_000 {
+        target = 10_000;
+        session.warn("01000", "lowering statistics target to 10000");
+    }
+    let Some(rel) = relcache::lookup_relation(session, head.schema.as_deref(), &head.relname)?
+    else {
+        super::missing_relation(session, "relation", &head.relname, head.if_exists)?;
+        return Ok(Outcome::Command("ALTER TABLE".into()));
+    };
+    if !matches!(rel.kind, 'r' | 'p' | 'm') {
+        return Err(PgError::new(
+            SqlState::WrongObjectType,
+            format!(
+                "\"{}\" is not a table, materialized view, index, partitioned table, or foreign table",
+                head.relname
+            ),
+        ));
+    }
+    if ["ctid", "xmin", "xmax", "cmin", "cmax", "tableoid"].contains(&head.column.as_str()) {
+        return Err(PgError::feature_not_supported(format!(
+            "cannot alter system column \"{}\"",
+            head.column
+        )));
+    }
+    crate::xact::lock_relation(session, rel.oid, LockMode::ShareUpdateExclusive)?;
+    crate::acl::require_relation_owner(session, rel.oid)?;
+    let mut todo = vec![rel.oid];
+    while let Some(oid) = todo.pop() {
+        let table = fresh(session, oid)?;
+        let Some(col) = table
+            .columns
+            .iter()
+            .find(|c| !c.dropped && c.name == head.column)
+            .cloned()
+        else {
+            return Err(no_such_column(&table.name, &head.column));
+        };
+        update_attribute(session, table.oid, col.attnum, |a| a.stat_target = target)?;
+        crate::xact::command_counter_increment(session)?;
+        if !head.only {
+            todo.extend(table.children.iter().copied());
+        }
+    }
+    Ok(Outcome::Command("ALTER TABLE".into()))
 }
 
 pub(crate) fn set_schema(session: &mut Session, text: &str) -> PgResult<Outcome> {

@@ -79,6 +79,7 @@ pub(crate) fn analyze(session: &mut Session, a: &sqlparser::ast::Analyze) -> PgR
 }
 
 /// The statistics of one column, as a `pg_statistic` row holds them.
+#[derive(Clone)]
 struct ColumnStats {
     attnum: i16,
     type_oid: u32,
@@ -149,15 +150,30 @@ pub(crate) fn analyze_relation(
         }
         v
     };
-    let target = session
+    let default_target = session
         .settings
         .get_int("default_statistics_target")
         .unwrap_or(100)
         .clamp(1, 10_000) as usize;
+    // per column: ALTER TABLE ... SET STATISTICS (0: not analyzed)
+    let attrs = relcache::with_reader(session, |r| r.attributes(oid))?;
+    let target_of = |attnum: i16| -> usize {
+        match attrs.iter().find(|(_, a)| a.attnum == attnum) {
+            Some((_, a)) if a.stat_target >= 0 => a.stat_target as usize,
+            _ => default_target,
+        }
+    };
+    let wanted: Vec<(usize, usize)> = wanted
+        .into_iter()
+        .map(|i| (i, target_of(info.columns[i].attnum)))
+        .filter(|&(_, t)| t > 0)
+        .collect();
+    // the sample serves the largest target
+    let target = wanted.iter().map(|w| w.1).max().unwrap_or(default_target);
     let (sample, total_rows) = sample_rows(session, &info, 300 * target)?;
     let stats: Vec<ColumnStats> = wanted
         .iter()
-        .map(|&i| {
+        .map(|&(i, target)| {
             let col = &info.columns[i];
             let values: Vec<&Datum> = sample.iter().map(|r| &r[i]).collect();
             column_stats(col.attnum, col.type_oid, &values, total_rows as f64, target)
@@ -187,7 +203,22 @@ pub(crate) fn analyze_relation(
         let cw = CatalogWriter { env, db_oid: db };
         cw.delete_rows(&old, w)?;
         for s in &stats {
-            cw.insert_row(&PG_STATISTIC_DEF, &statistic_row(oid, s), w)?;
+            // Without TOAST a row must fit a page: a long histogram or MCV
+            // list of wide values is thinned until it does.
+            let mut s = std::borrow::Cow::Borrowed(s);
+            loop {
+                match cw.insert_row(&PG_STATISTIC_DEF, &statistic_row(oid, &s), w) {
+                    Err(e) if e.code == SqlState::ProgramLimitExceeded => {
+                        if !thin(s.to_mut()) {
+                            return Err(e);
+                        }
+                    }
+                    other => {
+                        other?;
+                        break;
+                    }
+                }
+            }
         }
         if let Some((tid, mut class)) = class {
             class.pages = pages;
@@ -562,6 +593,63 @@ fn keep_mcvs(
         sum -= counts[num - 1] as f64;
     }
     num
+}
+
+/// Where the `pg_statistic` row of column `attnum` of `relid` is (for
+/// DROP COLUMN and ALTER COLUMN TYPE, which make it meaningless).
+pub(crate) fn column_statistics_rows(
+    session: &mut Session,
+    relid: u32,
+    attnum: i16,
+) -> PgResult<Vec<(u32, storage::page::ItemPointer)>> {
+    let mut out = Vec::new();
+    relcache::with_reader(session, |r| {
+        let d = &PG_STATISTIC_DEF;
+        r.scan(d, |tid, row| {
+            if row.get(d.col("starelid")) == Some(&Datum::Oid(relid))
+                && row.get(d.col("staattnum")) == Some(&Datum::Int2(attnum))
+            {
+                out.push((PG_STATISTIC, tid));
+            }
+            Ok(true)
+        })
+    })?;
+    Ok(out)
+}
+
+/// Halves the longest value list of `s` (a histogram keeps its ends, an
+/// MCV list its most common half); false when nothing is left to thin.
+fn thin(s: &mut ColumnStats) -> bool {
+    let longest = s
+        .slots
+        .iter_mut()
+        .filter_map(|slot| {
+            let n = slot.4.as_ref()?.len();
+            (n > 2).then_some((n, slot))
+        })
+        .max_by_key(|(n, _)| *n);
+    let Some((n, slot)) = longest else {
+        return false;
+    };
+    if slot.0 == KIND_HISTOGRAM {
+        let values = slot.4.take().unwrap_or_default();
+        let kept: Vec<Datum> = values
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| i % 2 == 0 || *i == n - 1)
+            .map(|(_, v)| v.clone())
+            .collect();
+        slot.4 = Some(kept);
+    } else {
+        let keep = n / 2;
+        if let Some(v) = slot.4.as_mut() {
+            v.truncate(keep);
+        }
+        if let Some(f) = slot.3.as_mut() {
+            f.truncate(keep);
+        }
+    }
+    true
 }
 
 /// The `pg_statistic` row of one column's statistics.

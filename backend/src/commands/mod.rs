@@ -127,6 +127,9 @@ pub fn ddl_statement(
                 crate::syntax::TextStatement::AlterTableDropExpression(text) => {
                     alter_table::drop_expression_statement(session, &text)
                 }
+                crate::syntax::TextStatement::AlterTableSetStatistics(text) => {
+                    alter_table::set_statistics_statement(session, &text)
+                }
                 crate::syntax::TextStatement::Do(text) => function::do_statement(session, &text),
                 crate::syntax::TextStatement::Domain(text) => {
                     domaincmds::domain_statement(session, &text)
