@@ -38,6 +38,11 @@ pub const GLOBAL_TABLESPACE_OID: u32 = 1664;
 pub const PG_CATALOG_NAMESPACE: u32 = 11;
 pub const PG_TOAST_NAMESPACE: u32 = 99;
 pub const PUBLIC_NAMESPACE: u32 = 2200;
+/// `information_schema`, with PostgreSQL 15's OID (initdb makes it right
+/// after the system views). Its views are the backend's
+/// (`backend::infoschema`); its functions are rows of `pg_proc`
+/// ([`information_schema_proc_rows`]).
+pub const INFORMATION_SCHEMA_NAMESPACE: u32 = 13_207;
 /// `pg_database_owner`, the owner of schema public in PostgreSQL 15.
 pub const PG_DATABASE_OWNER: u32 = 6171;
 /// The heap access method (`pg_am`).
@@ -2498,6 +2503,11 @@ pub fn namespace_rows() -> Vec<Vec<Datum>> {
         (PG_CATALOG_NAMESPACE, "pg_catalog", BOOTSTRAP_SUPERUSER_OID),
         (PG_TOAST_NAMESPACE, "pg_toast", BOOTSTRAP_SUPERUSER_OID),
         (PUBLIC_NAMESPACE, "public", PG_DATABASE_OWNER),
+        (
+            INFORMATION_SCHEMA_NAMESPACE,
+            "information_schema",
+            BOOTSTRAP_SUPERUSER_OID,
+        ),
     ]
     .iter()
     .map(|&(oid, name, owner)| {
@@ -2519,6 +2529,41 @@ pub fn namespace_rows() -> Vec<Vec<Datum>> {
         ]
     })
     .collect()
+}
+
+/// The functions of `information_schema` that clients call themselves, as
+/// SQL-language rows of `pg_proc` with PostgreSQL 15's OIDs: JDBC's
+/// getPrimaryKeys and getIndexInfo expand `pg_index.indkey` with
+/// `_pg_expandarray(anyarray, OUT x anyelement, OUT n int)`, one row per
+/// element with its 1-based position.
+pub fn information_schema_proc_rows() -> Vec<Vec<Datum>> {
+    let expandarray = ProcRow {
+        oid: 13_208,
+        name: "_pg_expandarray".into(),
+        namespace: INFORMATION_SCHEMA_NAMESPACE,
+        owner: BOOTSTRAP_SUPERUSER_OID,
+        volatility: 'i',
+        strict: true,
+        ret_type: oid::RECORD,
+        arg_types: vec![oid::ANYARRAY],
+        arg_names: vec![String::new(), "x".into(), "n".into()],
+        body: "select e.x, e.n::pg_catalog.int4 \
+               from pg_catalog.unnest($1) with ordinality as e(x, n)"
+            .into(),
+        all_arg_types: vec![oid::ANYARRAY, oid::ANYELEMENT, oid::INT4],
+        arg_modes: vec!['i', 'o', 'o'],
+        arg_defaults: Vec::new(),
+        language: SQL_LANGUAGE_OID,
+        kind: 'f',
+        retset: true,
+        cost: 1.0,
+        rows: 100.0,
+        security_definer: false,
+        leakproof: false,
+        parallel: 's',
+        config: Vec::new(),
+    };
+    vec![expandarray.to_datums()]
 }
 
 /// A `text[]` datum (the stored form of an ACL, see [`crate::acl`]).

@@ -273,6 +273,10 @@ pub struct UserSetCall {
     /// function's resolved ones).
     pub arg_types: Vec<u32>,
     pub ret_type: u32,
+    /// In a select list, a row of several columns is one `record` value
+    /// whose fields (the OUT columns) are registered under this typmod;
+    /// -1 when they are not named.
+    pub record_typmod: i32,
 }
 
 /// The set-returning functions of a select list (PostgreSQL's ProjectSet

@@ -2096,10 +2096,24 @@ impl Analyzer<'_> {
         if f.retset || !f.out_columns.is_empty() {
             // Rows: a set-returning function of the select list.
             let width = f.out_columns.len().max(1);
-            let type_oid = match f.out_columns.as_slice() {
-                [] => f.ret_type,
-                [(_, t)] => *t,
-                _ => types::oid::RECORD,
+            let (type_oid, typmod) = match f.out_columns.as_slice() {
+                [] => (f.ret_type, -1),
+                [(_, t)] => (*t, -1),
+                // A row of the OUT columns, whose fields `(f(...)).name` reads.
+                columns => {
+                    let fields: std::sync::Arc<[types::datum::RecordField]> = columns
+                        .iter()
+                        .map(|(name, t)| types::datum::RecordField {
+                            name: name.clone(),
+                            type_oid: *t,
+                            typmod: -1,
+                        })
+                        .collect();
+                    (
+                        types::oid::RECORD,
+                        types::typcache::register_record(&fields),
+                    )
+                }
             };
             let user = crate::plan::UserSetCall {
                 oid: f.oid,
@@ -2108,8 +2122,11 @@ impl Analyzer<'_> {
                 retset: f.retset,
                 arg_types: f.arg_types.clone(),
                 ret_type: f.ret_type,
+                record_typmod: typmod,
             };
-            return self.user_set_ref(coerced, type_oid, user, pos).map(Some);
+            return self
+                .user_set_ref(coerced, (type_oid, typmod), user, pos)
+                .map(Some);
         }
         if f.language != crate::catalog::FunctionLanguage::Sql {
             return Ok(Some(Expr::UserCall {
