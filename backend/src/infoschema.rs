@@ -452,7 +452,7 @@ SELECT CAST(current_database() AS sql_identifier),
        CAST(NULL AS sql_identifier) AS udt_catalog,
        CAST(NULL AS sql_identifier) AS udt_schema,
        CAST(NULL AS sql_identifier) AS udt_name,
-       CAST(CASE WHEN p.prokind = 'p' THEN NULL WHEN t.typelem <> 0 AND t.typlen = -1 THEN 'ARRAY' WHEN tn.nspname = 'pg_catalog' THEN format_type(t.oid, NULL) ELSE 'USER-DEFINED' END AS character_data) AS data_type,
+       CAST(CASE WHEN p.prokind = 'p' THEN NULL WHEN t.oid IS NULL THEN format_type(p.prorettype, NULL) WHEN t.typelem <> 0 AND t.typlen = -1 THEN 'ARRAY' WHEN tn.nspname = 'pg_catalog' THEN format_type(t.oid, NULL) ELSE 'USER-DEFINED' END AS character_data) AS data_type,
        CAST(NULL AS cardinal_number) AS character_maximum_length,
        CAST(NULL AS cardinal_number) AS character_octet_length,
        CAST(NULL AS sql_identifier) AS character_set_catalog,
@@ -467,9 +467,9 @@ SELECT CAST(current_database() AS sql_identifier),
        CAST(NULL AS cardinal_number) AS datetime_precision,
        CAST(NULL AS character_data) AS interval_type,
        CAST(NULL AS cardinal_number) AS interval_precision,
-       CAST(CASE WHEN tn.nspname IS NOT NULL THEN current_database() END AS sql_identifier) AS type_udt_catalog,
-       CAST(tn.nspname AS sql_identifier) AS type_udt_schema,
-       CAST(t.typname AS sql_identifier) AS type_udt_name,
+       CAST(CASE WHEN p.prokind <> 'p' THEN current_database() END AS sql_identifier) AS type_udt_catalog,
+       CAST(CASE WHEN p.prokind <> 'p' THEN coalesce(tn.nspname, 'pg_catalog') END AS sql_identifier) AS type_udt_schema,
+       CAST(CASE WHEN p.prokind <> 'p' THEN coalesce(t.typname, format_type(p.prorettype, NULL)) END AS sql_identifier) AS type_udt_name,
        CAST(NULL AS sql_identifier) AS scope_catalog,
        CAST(NULL AS sql_identifier) AS scope_schema,
        CAST(NULL AS sql_identifier) AS scope_name,
@@ -535,10 +535,10 @@ SELECT CAST(current_database() AS sql_identifier),
        CAST(n.nspname AS sql_identifier) AS specific_schema,
        CAST(p.proname || '_' || p.oid::text AS sql_identifier) AS specific_name,
        CAST(a.n AS cardinal_number) AS ordinal_position,
-       CAST(CASE coalesce(p.proargmodes[a.n], 'i') WHEN 'i' THEN 'IN' WHEN 'o' THEN 'OUT' WHEN 'b' THEN 'INOUT' WHEN 'v' THEN 'IN' WHEN 't' THEN 'OUT' END AS character_data) AS parameter_mode,
+       CAST(CASE coalesce((p.proargmodes)[a.n::pg_catalog.int4], 'i') WHEN 'i' THEN 'IN' WHEN 'o' THEN 'OUT' WHEN 'b' THEN 'INOUT' WHEN 'v' THEN 'IN' WHEN 't' THEN 'OUT' END AS character_data) AS parameter_mode,
        CAST('NO' AS yes_or_no) AS is_result,
        CAST('NO' AS yes_or_no) AS as_locator,
-       CAST(nullif(p.proargnames[a.n], '') AS sql_identifier) AS parameter_name,
+       CAST(nullif((p.proargnames)[a.n::pg_catalog.int4], '') AS sql_identifier) AS parameter_name,
        CAST(CASE WHEN t.typelem <> 0 AND t.typlen = -1 THEN 'ARRAY' WHEN tn.nspname = 'pg_catalog' THEN format_type(t.oid, NULL) ELSE 'USER-DEFINED' END AS character_data) AS data_type,
        CAST(NULL AS cardinal_number) AS character_maximum_length,
        CAST(NULL AS cardinal_number) AS character_octet_length,
@@ -562,11 +562,19 @@ SELECT CAST(current_database() AS sql_identifier),
        CAST(NULL AS sql_identifier) AS scope_name,
        CAST(NULL AS cardinal_number) AS maximum_cardinality,
        CAST(a.n AS sql_identifier) AS dtd_identifier,
-       CAST(NULL AS character_data) AS parameter_default
+       CAST(CASE WHEN pg_has_role(p.proowner, 'USAGE') AND d.is_input
+                 AND d.input_position > p.pronargs - p.pronargdefaults
+            THEN (p.proargdefaults)[(d.input_position - (p.pronargs - p.pronargdefaults))::pg_catalog.int4]
+            END AS character_data) AS parameter_default
   FROM pg_catalog.pg_proc p
   JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace
   CROSS JOIN LATERAL unnest(coalesce(p.proallargtypes, p.proargtypes::pg_catalog.oid[]))
         WITH ORDINALITY AS a(typid, n)
+  CROSS JOIN LATERAL (
+        SELECT coalesce((p.proargmodes)[a.n::pg_catalog.int4], 'i') IN ('i', 'b', 'v') AS is_input,
+               CASE WHEN p.proargmodes IS NULL THEN a.n
+                    ELSE (SELECT count(*) FROM unnest(p.proargmodes) WITH ORDINALITY AS m(mode, k)
+                           WHERE m.k <= a.n AND m.mode IN ('i', 'b', 'v')) END AS input_position) d
   JOIN pg_catalog.pg_type t ON t.oid = a.typid
   JOIN pg_catalog.pg_namespace tn ON tn.oid = t.typnamespace
  WHERE pg_has_role(p.proowner, 'USAGE')
