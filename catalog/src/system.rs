@@ -433,8 +433,8 @@ pub const PG_CONSTRAINT_DEF: CatalogDef = CatalogDef {
         c("connoinherit", BOOL),
         // int2[] in PostgreSQL; stored like pg_index.indkey until arrays
         // can be.
-        c("conkey", oid::INT2VECTOR),
-        c("confkey", oid::INT2VECTOR),
+        c("conkey", oid::INT2_ARRAY),
+        c("confkey", oid::INT2_ARRAY),
         c("conbin", PG_NODE_TREE),
     ],
     shared: false,
@@ -912,8 +912,8 @@ impl ConstraintRow {
             Datum::Bool(self.is_local),
             Datum::Int4(self.inhcount),
             Datum::Bool(self.no_inherit),
-            vector(&self.keys),
-            vector(&self.fkeys),
+            int2_array(&self.keys),
+            int2_array(&self.fkeys),
             match &self.expr {
                 Some(e) => Datum::Text(e.clone()),
                 None => Datum::Null,
@@ -1004,8 +1004,28 @@ fn parse_vector<T: std::str::FromStr>(d: &Datum) -> Vec<T> {
             .split_whitespace()
             .filter_map(|x| x.parse().ok())
             .collect(),
+        Datum::Array(a) => a
+            .elems
+            .iter()
+            .filter_map(|x| match x {
+                Datum::Int2(v) => v.to_string().parse().ok(),
+                _ => None,
+            })
+            .collect(),
         _ => Vec::new(),
     }
+}
+
+/// An `int2[]` of column numbers (`pg_constraint.conkey`, as PostgreSQL
+/// has it), NULL when there are none.
+fn int2_array(v: &[i16]) -> Datum {
+    if v.is_empty() {
+        return Datum::Null;
+    }
+    Datum::Array(Box::new(types::datum::ArrayValue::new(
+        oid::INT2,
+        v.iter().map(|&k| Datum::Int2(k)).collect(),
+    )))
 }
 
 impl IndexRow {

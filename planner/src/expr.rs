@@ -237,6 +237,7 @@ pub fn is_volatile_function(name: &str) -> bool {
             | "gen_random_uuid"
             | "nextval"
             | "setval"
+            | "set_config"
             | "pg_sleep"
             | "pg_cancel_backend"
             | "pg_terminate_backend"

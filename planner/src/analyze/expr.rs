@@ -617,6 +617,36 @@ impl Analyzer<'_> {
                 }
                 Ok(x)
             }
+            // `t.col[i]`: a qualified column name, then subscripts.
+            ast::Expr::CompoundFieldAccess { root, access_chain }
+                if matches!(**root, ast::Expr::Identifier(_))
+                    && access_chain
+                        .iter()
+                        .position(|a| matches!(a, ast::AccessExpr::Subscript(_)))
+                        .is_some_and(|k| {
+                            k > 0
+                                && access_chain[..k].iter().all(|a| {
+                                    matches!(a, ast::AccessExpr::Dot(ast::Expr::Identifier(_)))
+                                })
+                                && access_chain[k..]
+                                    .iter()
+                                    .all(|a| matches!(a, ast::AccessExpr::Subscript(_)))
+                        }) =>
+            {
+                let mut idents = Vec::new();
+                if let ast::Expr::Identifier(id) = &**root {
+                    idents.push(id.clone());
+                }
+                let mut subscripts = Vec::new();
+                for a in access_chain {
+                    match a {
+                        ast::AccessExpr::Dot(ast::Expr::Identifier(id)) => idents.push(id.clone()),
+                        other => subscripts.push(other.clone()),
+                    }
+                }
+                let column = ast::Expr::CompoundIdentifier(idents);
+                self.array_subscript(&column, &subscripts, self.pos(e.span()))
+            }
             ast::Expr::CompoundFieldAccess { .. } => {
                 Err(PgError::feature_not_supported("field selection"))
             }
@@ -1708,6 +1738,26 @@ impl Analyzer<'_> {
             }
             return Ok(super::rowtypes::make_row(args));
         }
+        // to_regtype('name'): a constant name is resolved now, with the
+        // user's types; NULL when there is no such type. Any other argument
+        // is resolved when the call runs (built-in types only).
+        if name == "to_regtype"
+            && user_schema.is_none()
+            && let [ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(e))] =
+                arg_list.args.as_slice()
+        {
+            let x = self.transform(e)?;
+            if let Expr::Const {
+                value: Datum::Text(s),
+                ..
+            } = &x
+            {
+                return Ok(Expr::Const {
+                    value: self.regtype_literal(s).map_or(Datum::Null, Datum::Text),
+                    type_oid: REGTYPE,
+                });
+            }
+        }
         // pg_typeof(x): the type analysis gave x, as regtype prints it.
         if name == "pg_typeof"
             && let [ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(e))] =
@@ -1848,6 +1898,11 @@ impl Analyzer<'_> {
                 .map(|(x, p)| (super::domain::strip_domain(x), p))
                 .collect();
         }
+        // `int2vector` and `oidvector` stand for `int2[]` and `oid[]`.
+        let args = args
+            .into_iter()
+            .map(|(x, p)| Ok((self.vector_as_array(x)?, p)))
+            .collect::<PgResult<Vec<_>>>()?;
         if let Some(x) = self.array_function(&name, &args, pos)? {
             return Ok(x);
         }
@@ -2179,6 +2234,13 @@ impl Analyzer<'_> {
         args: Vec<(Expr, Option<usize>)>,
         pos: Option<usize>,
     ) -> PgResult<Expr> {
+        // No built-in function takes `int2vector` or `oidvector` as such:
+        // they stand for the arrays `int2[]` and `oid[]` (`cardinality`,
+        // `array_to_string`, `array_position` of `pg_index.indkey`).
+        let args = args
+            .into_iter()
+            .map(|(x, p)| Ok((self.vector_as_array(x)?, p)))
+            .collect::<PgResult<Vec<_>>>()?;
         let types: Vec<u32> = args.iter().map(|(x, _)| x.type_oid()).collect();
         if let Some(t) = enum_function_type(name, &types) {
             // enum_first / enum_last / enum_range over `anyenum`: the

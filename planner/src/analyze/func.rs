@@ -664,6 +664,8 @@ fn build() -> Vec<FuncDef> {
         "current_setting",
     ));
     v.push(def("pg_backend_pid", &[], INT4, "pg_backend_pid"));
+    v.push(def("to_regtype", &[TEXT], REGTYPE, "to_regtype"));
+    v.push(def("set_config", &[TEXT, TEXT, BOOL], TEXT, "set_config"));
     v.push(def("pg_trigger_depth", &[], INT4, "pg_trigger_depth"));
     v.push(def("txid_current", &[], INT8, "txid_current"));
     v.push(def("nextval", &[REGCLASS], INT8, "nextval"));
@@ -1206,7 +1208,6 @@ pub fn known_unsupported(name: &str) -> bool {
             | "decode"
             | "translate"
             | "overlay"
-            | "set_config"
             | "pg_advisory_lock"
             | "inet_client_addr"
             | "inet_server_addr"

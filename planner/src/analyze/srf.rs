@@ -102,10 +102,21 @@ impl Analyzer<'_> {
         if name != "unnest" {
             return Ok(None);
         }
+        let x = self.vector_as_array(x.clone())?;
         let Some(elem) = oid::element_of(x.type_oid()) else {
             return Ok(None);
         };
-        self.set_ref("unnest", vec![x.clone()], elem, pos).map(Some)
+        self.set_ref("unnest", vec![x], elem, pos).map(Some)
+    }
+
+    /// An `int2vector` or `oidvector` as the array (`int2[]`, `oid[]`) that
+    /// PostgreSQL lets it stand for; anything else as it is.
+    pub(crate) fn vector_as_array(&mut self, x: Expr) -> PgResult<Expr> {
+        match x.type_oid() {
+            oid::INT2VECTOR => self.coerce(x, oid::INT2_ARRAY, -1, false, None),
+            oid::OIDVECTOR => self.coerce(x, oid::OID_ARRAY, -1, false, None),
+            _ => Ok(x),
+        }
     }
 
     /// After the select list and ORDER BY: the set-returning functions'
