@@ -1207,6 +1207,7 @@ pub const PG_INHERITS: u32 = 2611;
 pub const PG_PARTITIONED_TABLE: u32 = 3350;
 pub const PG_TRIGGER: u32 = 2620;
 pub const PG_POLICY: u32 = 3256;
+pub const PG_OPCLASS: u32 = 2616;
 pub const PG_STATISTIC_EXT: u32 = 3381;
 pub const PG_STATISTIC: u32 = 2619;
 pub const PG_PUBLICATION: u32 = 6104;
@@ -1489,6 +1490,47 @@ pub const PG_POLICY_DEF: CatalogDef = CatalogDef {
     ],
     shared: false,
 };
+
+/// `pg_opclass`: the B-tree operator classes ([`BTREE_OPCLASSES`]), which
+/// ORMs read to tell an index's non-default classes (`opcfamily` is 0: we
+/// keep no operator families).
+pub const PG_OPCLASS_DEF: CatalogDef = CatalogDef {
+    oid: PG_OPCLASS,
+    name: "pg_opclass",
+    rowtype_oid: 10013,
+    columns: &[
+        c("oid", OID),
+        c("opcmethod", OID),
+        c("opcname", NAME),
+        c("opcnamespace", OID),
+        c("opcowner", OID),
+        c("opcfamily", OID),
+        c("opcintype", OID),
+        c("opcdefault", BOOL),
+        c("opckeytype", OID),
+    ],
+    shared: false,
+};
+
+/// The `pg_opclass` rows initdb writes.
+pub fn opclass_rows() -> Vec<Vec<Datum>> {
+    BTREE_OPCLASSES
+        .iter()
+        .map(|c| {
+            vec![
+                Datum::Oid(c.oid),
+                Datum::Oid(BTREE_AM_OID),
+                Datum::Text(c.name.into()),
+                Datum::Oid(PG_CATALOG_NAMESPACE),
+                Datum::Oid(BOOTSTRAP_SUPERUSER_OID),
+                Datum::Oid(0),
+                Datum::Oid(c.input_type),
+                Datum::Bool(c.default),
+                Datum::Oid(0),
+            ]
+        })
+        .collect()
+}
 
 /// `pg_statistic`: what ANALYZE found of each column (one row per column;
 /// up to five slots of a kind, operator, collation, numbers and values).
@@ -1944,7 +1986,7 @@ pub fn composite_type_rows(
 }
 
 /// Every per-database catalog, in creation order.
-pub const CATALOGS: [CatalogDef; 25] = [
+pub const CATALOGS: [CatalogDef; 26] = [
     PG_TYPE_DEF,
     PG_ATTRIBUTE_DEF,
     PG_CLASS_DEF,
@@ -1961,6 +2003,7 @@ pub const CATALOGS: [CatalogDef; 25] = [
     PG_INHERITS_DEF,
     PG_TRIGGER_DEF,
     PG_POLICY_DEF,
+    PG_OPCLASS_DEF,
     PG_STATISTIC_EXT_DEF,
     PG_STATISTIC_DEF,
     PG_PUBLICATION_DEF,
@@ -1994,12 +2037,50 @@ pub const PG_AUTHID_DEF: CatalogDef = CatalogDef {
 };
 
 /// The shared catalogs (one copy in `global/`).
-pub const SHARED_CATALOGS: [CatalogDef; 4] = [
+pub const SHARED_CATALOGS: [CatalogDef; 5] = [
     PG_DATABASE_DEF,
     PG_AUTHID_DEF,
     PG_AUTH_MEMBERS_DEF,
     PG_SUBSCRIPTION_DEF,
+    PG_TABLESPACE_DEF,
 ];
+
+pub const PG_TABLESPACE: u32 = 1213;
+
+/// `pg_tablespace` (shared): initdb's `pg_default` and `pg_global`; we
+/// create no others.
+pub const PG_TABLESPACE_DEF: CatalogDef = CatalogDef {
+    oid: PG_TABLESPACE,
+    name: "pg_tablespace",
+    rowtype_oid: 10056,
+    columns: &[
+        c("oid", OID),
+        c("spcname", NAME),
+        c("spcowner", OID),
+        c("spcacl", oid::TEXT_ARRAY),
+        c("spcoptions", oid::TEXT_ARRAY),
+    ],
+    shared: true,
+};
+
+/// The `pg_tablespace` rows initdb writes.
+pub fn tablespace_rows() -> Vec<Vec<Datum>> {
+    [
+        (DEFAULT_TABLESPACE_OID, "pg_default"),
+        (GLOBAL_TABLESPACE_OID, "pg_global"),
+    ]
+    .iter()
+    .map(|&(oid, name)| {
+        vec![
+            Datum::Oid(oid),
+            Datum::Text(name.into()),
+            Datum::Oid(BOOTSTRAP_SUPERUSER_OID),
+            Datum::Null,
+            Datum::Null,
+        ]
+    })
+    .collect()
+}
 
 // --- publications and subscriptions (backend/src/commands/publication.rs) ---
 

@@ -673,6 +673,16 @@ impl Plan {
         Box::new(self.filter.iter().chain(grouped))
     }
 
+    /// The arguments of the select list's set-returning functions when
+    /// they are evaluated over source rows (nothing aggregates): their
+    /// `Var`s below `ProjectSet::input_width` are source columns too.
+    pub fn set_function_reads(&self) -> Box<dyn Iterator<Item = &Expr> + '_> {
+        match (&self.project_set, &self.aggregate) {
+            (Some(p), None) => Box::new(p.funcs.iter().flat_map(|f| f.args.iter())),
+            _ => Box::new(std::iter::empty()),
+        }
+    }
+
     /// A plan that returns nothing and reads nothing (the query part of UPDATE and DELETE).
     pub fn empty() -> Plan {
         Plan {

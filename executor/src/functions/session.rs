@@ -262,6 +262,7 @@ pub fn call(func: &str, args: &[Datum], ev: &mut Evaluator<'_>) -> PgResult<Opti
                 _ => types::oid::format_type(*t, typmod),
             })
         }
+        ("pg_collation_is_visible", [Datum::Oid(_)]) => Datum::Bool(true),
         ("pg_type_is_visible", [Datum::Oid(t)]) => {
             if types::oid::type_name(*t) == "???" {
                 Datum::Null

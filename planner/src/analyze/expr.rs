@@ -408,9 +408,20 @@ impl Analyzer<'_> {
                 if *any {
                     return Err(PgError::feature_not_supported("LIKE ANY"));
                 }
-                if escape_char.is_some() {
-                    return Err(PgError::feature_not_supported("LIKE ... ESCAPE"));
-                }
+                // `x LIKE p ESCAPE e` is `x LIKE like_escape(p, e)`.
+                let escaped;
+                let pattern = match escape_char {
+                    Some(esc) => {
+                        escaped = sqlparser::parser::Parser::new(
+                            &sqlparser::dialect::PostgreSqlDialect {},
+                        )
+                        .try_with_sql(&format!("pg_catalog.like_escape({pattern}, {esc})"))
+                        .and_then(|mut p| p.parse_expr())
+                        .map_err(|e| PgError::internal(format!("LIKE ... ESCAPE: {e}")))?;
+                        &escaped
+                    }
+                    None => pattern,
+                };
                 let ilike = matches!(e, ast::Expr::ILike { .. });
                 let op = match (ilike, negated) {
                     (false, false) => "~~",
@@ -884,6 +895,18 @@ impl Analyzer<'_> {
             type_oid: UNKNOWN,
         } = x
         {
+            // A regclass parameter is read as text and looked up when the
+            // cast runs (its input needs the catalogs).
+            // TODO(regclass params): Describe says text where PostgreSQL
+            // says regclass.
+            if to == REGCLASS {
+                self.param_types[index] = TEXT;
+                let p = Expr::Param {
+                    index,
+                    type_oid: TEXT,
+                };
+                return self.coerce(p, REGCLASS, typmod, explicit, pos);
+            }
             self.param_types[index] = to;
             let p = Expr::Param {
                 index,
@@ -1899,10 +1922,18 @@ impl Analyzer<'_> {
                 .collect();
         }
         // `int2vector` and `oidvector` stand for `int2[]` and `oid[]`.
-        let args = args
+        let mut args = args
             .into_iter()
             .map(|(x, p)| Ok((self.vector_as_array(x)?, p)))
             .collect::<PgResult<Vec<_>>>()?;
+        // generate_subscripts(a, dim): the series of a's subscripts.
+        if name == "generate_subscripts" && args.len() == 2 {
+            let dim = args.pop().unwrap_or((Expr::null(INT4), None));
+            let array = args.pop().unwrap_or((Expr::null(INT4), None));
+            let lower = self.call_by_name("array_lower", vec![array.clone(), dim.clone()], pos)?;
+            let upper = self.call_by_name("array_upper", vec![array, dim], pos)?;
+            return self.call_by_name("generate_series", vec![(lower, pos), (upper, pos)], pos);
+        }
         if let Some(x) = self.array_function(&name, &args, pos)? {
             return Ok(x);
         }

@@ -508,6 +508,7 @@ fn build() -> Vec<FuncDef> {
     v.push(def("length", &[BYTEA], INT4, "octet_length"));
     v.push(def("octet_length", &[BYTEA], INT4, "octet_length"));
     v.push(def("md5", &[BYTEA], TEXT, "md5"));
+    v.push(def("like_escape", &[TEXT, TEXT], TEXT, "like_escape"));
     for n in ["btrim", "ltrim", "rtrim"] {
         v.push(def(n, &[TEXT, TEXT], TEXT, n));
     }
@@ -685,6 +686,13 @@ fn build() -> Vec<FuncDef> {
         &[OID],
         BOOL,
         "pg_type_is_visible",
+    ));
+    // Collations all live in pg_catalog, which is always searched.
+    v.push(def(
+        "pg_collation_is_visible",
+        &[OID],
+        BOOL,
+        "pg_collation_is_visible",
     ));
     // What psql's describe commands ask of the catalogs (the
     // deparsing ones are the backend's, see executor/src/functions/describe.rs).
