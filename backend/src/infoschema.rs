@@ -688,6 +688,7 @@ fn relation(index: usize) -> Arc<RelationInfo> {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 
@@ -697,10 +698,9 @@ mod tests {
     fn views_parse_and_name_their_columns() {
         for (i, v) in VIEWS.iter().enumerate() {
             let p = prepared(i);
-            let parsed =
-                sqlparser::parser::Parser::new(&sqlparser::dialect::PostgreSqlDialect {})
-                    .try_with_sql(&p.sql)
-                    .and_then(|mut p| p.parse_query());
+            let parsed = sqlparser::parser::Parser::new(&sqlparser::dialect::PostgreSqlDialect {})
+                .try_with_sql(&p.sql)
+                .and_then(|mut p| p.parse_query());
             assert!(parsed.is_ok(), "{}: {parsed:?}", v.name);
             assert!(!p.sql.contains("sql_identifier"), "{}", v.name);
             assert!(

@@ -735,7 +735,11 @@ pub fn triggerdef(session: &mut Session, oid: u32, pretty: bool) -> PgResult<Opt
     // PostgreSQL's generate_function_name does.
     let function = match func {
         Some(f) if crate::relcache::search_path(session)?.contains(&f.namespace) => f.name,
-        Some(f) => format!("{}.{}", super::namespace_name(session, f.namespace)?, f.name),
+        Some(f) => format!(
+            "{}.{}",
+            super::namespace_name(session, f.namespace)?,
+            f.name
+        ),
         None => String::new(),
     };
     Ok(Some(format!(

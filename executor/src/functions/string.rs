@@ -362,11 +362,10 @@ fn like_escape(pattern: &str, escape: &str) -> PgResult<String> {
         (None, _) => None,
         (Some(c), None) => Some(c),
         _ => {
-            return Err(PgError::new(
-                SqlState::InvalidEscapeSequence,
-                "invalid escape string",
-            )
-            .with_hint("Escape string must be empty or one character."));
+            return Err(
+                PgError::new(SqlState::InvalidEscapeSequence, "invalid escape string")
+                    .with_hint("Escape string must be empty or one character."),
+            );
         }
     };
     let mut out = String::with_capacity(pattern.len());

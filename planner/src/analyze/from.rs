@@ -269,7 +269,9 @@ fn multi_unnest_as_subquery(t: &TableFactor) -> Option<TableFactor> {
             with_offset: false,
             with_ordinality: false,
             ..
-        } if array_exprs.len() > 1 => (array_exprs.iter().map(ToString::to_string).collect(), alias),
+        } if array_exprs.len() > 1 => {
+            (array_exprs.iter().map(ToString::to_string).collect(), alias)
+        }
         TableFactor::Table {
             name,
             args: Some(args),
@@ -294,7 +296,9 @@ fn multi_unnest_as_subquery(t: &TableFactor) -> Option<TableFactor> {
         .iter()
         .map(|a| format!("coalesce(pg_catalog.cardinality({a}), 0)"))
         .collect();
-    let name = alias.as_ref().map_or("unnest".to_string(), |a| a.to_string());
+    let name = alias
+        .as_ref()
+        .map_or("unnest".to_string(), |a| a.to_string());
     let sql = format!(
         "LATERAL (SELECT {} FROM pg_catalog.generate_series(0, greatest({}) - 1) AS g(i)) AS {name}",
         elements.join(", "),
