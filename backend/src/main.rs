@@ -59,6 +59,7 @@ mod connection;
 mod crash_notice;
 mod describe;
 mod index_exprs;
+mod infoschema;
 mod interrupt;
 mod plpgsql;
 mod relcache;

@@ -218,6 +218,11 @@ pub fn lookup_relation(
         {
             return Ok(Some(view));
         }
+        if nsp == catalog::system::INFORMATION_SCHEMA_NAMESPACE
+            && let Some(view) = crate::infoschema::lookup(name)
+        {
+            return Ok(Some(view));
+        }
     }
     Ok(None)
 }
@@ -226,6 +231,9 @@ pub fn lookup_relation(
 pub fn relation_by_oid(session: &mut Session, oid: u32) -> PgResult<Option<Arc<RelationInfo>>> {
     accept_invalidations(session);
     if let Some(view) = crate::sysviews::by_oid(oid) {
+        return Ok(Some(view));
+    }
+    if let Some(view) = crate::infoschema::by_oid(oid) {
         return Ok(Some(view));
     }
     if let Some(rel) = session.relcache.by_oid.get(&oid) {

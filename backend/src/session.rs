@@ -395,6 +395,22 @@ impl ExecContext for Session {
     fn setting(&self, name: &str) -> PgResult<String> {
         self.settings.show(name)
     }
+    fn set_setting(&mut self, name: &str, value: &str, local: bool) -> PgResult<String> {
+        let action = if local {
+            types::guc::SetAction::Local
+        } else {
+            types::guc::SetAction::Set
+        };
+        let name = name.to_ascii_lowercase();
+        self.settings.set_option(
+            &name,
+            Some(value),
+            types::guc::GucSource::Session,
+            self.is_superuser,
+            action,
+        )?;
+        self.settings.show(&name)
+    }
     fn signal_backend(&mut self, pid: i32, terminate: bool) -> PgResult<bool> {
         let Some(target) = self.shmem.proc_array().find_pid(pid) else {
             return Ok(false);

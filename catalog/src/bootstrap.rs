@@ -106,6 +106,8 @@ pub fn write_catalogs(dir: &Path, db_oid: u32) -> PgResult<()> {
         let rows: Vec<Vec<Datum>> = match def.oid {
             system::PG_TYPE => system::builtin_type_rows(),
             system::PG_NAMESPACE => system::namespace_rows(),
+            system::PG_PROC => system::information_schema_proc_rows(),
+            system::PG_OPCLASS => system::opclass_rows(),
             system::PG_AM => system::access_method_rows(),
             system::PG_COLLATION => system::collation_rows(),
             system::PG_CLASS => classes.iter().map(system::ClassRow::to_datums).collect(),
@@ -148,6 +150,12 @@ pub fn write_shared_catalogs(dir: &Path, opts: &BootstrapOptions) -> PgResult<()
             .iter()
             .map(system::AuthMemberRow::to_datums)
             .collect(),
+    )?;
+    write_heap(
+        &mut smgr,
+        RelFileLocator::shared(system::PG_TABLESPACE),
+        &system::PG_TABLESPACE_DEF,
+        system::tablespace_rows(),
     )?;
     // No subscriptions yet.
     write_heap(

@@ -4,7 +4,8 @@
 //!
 //! Per database: `pg_type`, `pg_attribute`, `pg_class`, `pg_attrdef`,
 //! `pg_namespace`, `pg_index`, `pg_sequence`, `pg_depend`, `pg_constraint`,
-//! `pg_rewrite`, `pg_proc` (user functions), `pg_statistic` (ANALYZE's
+//! `pg_rewrite`, `pg_proc` (user functions, and `information_schema`'s
+//! `_pg_expandarray`), `pg_opclass` (the B-tree classes), `pg_statistic` (ANALYZE's
 //! findings; its `stavalues` columns are `anyarray`, stored as arrays that
 //! name their element type), `pg_am` and
 //! `pg_collation` (initdb's rows), and the catalogs of objects we cannot
@@ -12,7 +13,7 @@
 //! `pg_trigger`, `pg_policy`, `pg_statistic_ext`, `pg_description`), and
 //! `pg_publication*` (publications, written by the backend's
 //! `commands::publication`), in `base/<db>/<oid>`; shared: `pg_database`,
-//! `pg_authid`, `pg_auth_members` and `pg_subscription` in `global/<oid>`. Each has
+//! `pg_authid`, `pg_auth_members`, `pg_tablespace` and `pg_subscription` in `global/<oid>`. Each has
 //! PostgreSQL 15's OID and column names (columns of types that cannot be
 //! stored yet — `regproc`, `xid` — are left out; some array columns are
 //! stored in their text form, ACLs among them: see [`acl`]). Because catalog rows are heap

@@ -38,6 +38,11 @@ pub const GLOBAL_TABLESPACE_OID: u32 = 1664;
 pub const PG_CATALOG_NAMESPACE: u32 = 11;
 pub const PG_TOAST_NAMESPACE: u32 = 99;
 pub const PUBLIC_NAMESPACE: u32 = 2200;
+/// `information_schema`, with PostgreSQL 15's OID (initdb makes it right
+/// after the system views). Its views are the backend's
+/// (`backend::infoschema`); its functions are rows of `pg_proc`
+/// ([`information_schema_proc_rows`]).
+pub const INFORMATION_SCHEMA_NAMESPACE: u32 = 13_207;
 /// `pg_database_owner`, the owner of schema public in PostgreSQL 15.
 pub const PG_DATABASE_OWNER: u32 = 6171;
 /// The heap access method (`pg_am`).
@@ -428,8 +433,8 @@ pub const PG_CONSTRAINT_DEF: CatalogDef = CatalogDef {
         c("connoinherit", BOOL),
         // int2[] in PostgreSQL; stored like pg_index.indkey until arrays
         // can be.
-        c("conkey", oid::INT2VECTOR),
-        c("confkey", oid::INT2VECTOR),
+        c("conkey", oid::INT2_ARRAY),
+        c("confkey", oid::INT2_ARRAY),
         c("conbin", PG_NODE_TREE),
     ],
     shared: false,
@@ -907,8 +912,8 @@ impl ConstraintRow {
             Datum::Bool(self.is_local),
             Datum::Int4(self.inhcount),
             Datum::Bool(self.no_inherit),
-            vector(&self.keys),
-            vector(&self.fkeys),
+            int2_array(&self.keys),
+            int2_array(&self.fkeys),
             match &self.expr {
                 Some(e) => Datum::Text(e.clone()),
                 None => Datum::Null,
@@ -999,8 +1004,28 @@ fn parse_vector<T: std::str::FromStr>(d: &Datum) -> Vec<T> {
             .split_whitespace()
             .filter_map(|x| x.parse().ok())
             .collect(),
+        Datum::Array(a) => a
+            .elems
+            .iter()
+            .filter_map(|x| match x {
+                Datum::Int2(v) => v.to_string().parse().ok(),
+                _ => None,
+            })
+            .collect(),
         _ => Vec::new(),
     }
+}
+
+/// An `int2[]` of column numbers (`pg_constraint.conkey`, as PostgreSQL
+/// has it), NULL when there are none.
+fn int2_array(v: &[i16]) -> Datum {
+    if v.is_empty() {
+        return Datum::Null;
+    }
+    Datum::Array(Box::new(types::datum::ArrayValue::new(
+        oid::INT2,
+        v.iter().map(|&k| Datum::Int2(k)).collect(),
+    )))
 }
 
 impl IndexRow {
@@ -1182,6 +1207,7 @@ pub const PG_INHERITS: u32 = 2611;
 pub const PG_PARTITIONED_TABLE: u32 = 3350;
 pub const PG_TRIGGER: u32 = 2620;
 pub const PG_POLICY: u32 = 3256;
+pub const PG_OPCLASS: u32 = 2616;
 pub const PG_STATISTIC_EXT: u32 = 3381;
 pub const PG_STATISTIC: u32 = 2619;
 pub const PG_PUBLICATION: u32 = 6104;
@@ -1464,6 +1490,47 @@ pub const PG_POLICY_DEF: CatalogDef = CatalogDef {
     ],
     shared: false,
 };
+
+/// `pg_opclass`: the B-tree operator classes ([`BTREE_OPCLASSES`]), which
+/// ORMs read to tell an index's non-default classes (`opcfamily` is 0: we
+/// keep no operator families).
+pub const PG_OPCLASS_DEF: CatalogDef = CatalogDef {
+    oid: PG_OPCLASS,
+    name: "pg_opclass",
+    rowtype_oid: 10013,
+    columns: &[
+        c("oid", OID),
+        c("opcmethod", OID),
+        c("opcname", NAME),
+        c("opcnamespace", OID),
+        c("opcowner", OID),
+        c("opcfamily", OID),
+        c("opcintype", OID),
+        c("opcdefault", BOOL),
+        c("opckeytype", OID),
+    ],
+    shared: false,
+};
+
+/// The `pg_opclass` rows initdb writes.
+pub fn opclass_rows() -> Vec<Vec<Datum>> {
+    BTREE_OPCLASSES
+        .iter()
+        .map(|c| {
+            vec![
+                Datum::Oid(c.oid),
+                Datum::Oid(BTREE_AM_OID),
+                Datum::Text(c.name.into()),
+                Datum::Oid(PG_CATALOG_NAMESPACE),
+                Datum::Oid(BOOTSTRAP_SUPERUSER_OID),
+                Datum::Oid(0),
+                Datum::Oid(c.input_type),
+                Datum::Bool(c.default),
+                Datum::Oid(0),
+            ]
+        })
+        .collect()
+}
 
 /// `pg_statistic`: what ANALYZE found of each column (one row per column;
 /// up to five slots of a kind, operator, collation, numbers and values).
@@ -1919,7 +1986,7 @@ pub fn composite_type_rows(
 }
 
 /// Every per-database catalog, in creation order.
-pub const CATALOGS: [CatalogDef; 25] = [
+pub const CATALOGS: [CatalogDef; 26] = [
     PG_TYPE_DEF,
     PG_ATTRIBUTE_DEF,
     PG_CLASS_DEF,
@@ -1936,6 +2003,7 @@ pub const CATALOGS: [CatalogDef; 25] = [
     PG_INHERITS_DEF,
     PG_TRIGGER_DEF,
     PG_POLICY_DEF,
+    PG_OPCLASS_DEF,
     PG_STATISTIC_EXT_DEF,
     PG_STATISTIC_DEF,
     PG_PUBLICATION_DEF,
@@ -1969,12 +2037,50 @@ pub const PG_AUTHID_DEF: CatalogDef = CatalogDef {
 };
 
 /// The shared catalogs (one copy in `global/`).
-pub const SHARED_CATALOGS: [CatalogDef; 4] = [
+pub const SHARED_CATALOGS: [CatalogDef; 5] = [
     PG_DATABASE_DEF,
     PG_AUTHID_DEF,
     PG_AUTH_MEMBERS_DEF,
     PG_SUBSCRIPTION_DEF,
+    PG_TABLESPACE_DEF,
 ];
+
+pub const PG_TABLESPACE: u32 = 1213;
+
+/// `pg_tablespace` (shared): initdb's `pg_default` and `pg_global`; we
+/// create no others.
+pub const PG_TABLESPACE_DEF: CatalogDef = CatalogDef {
+    oid: PG_TABLESPACE,
+    name: "pg_tablespace",
+    rowtype_oid: 10056,
+    columns: &[
+        c("oid", OID),
+        c("spcname", NAME),
+        c("spcowner", OID),
+        c("spcacl", oid::TEXT_ARRAY),
+        c("spcoptions", oid::TEXT_ARRAY),
+    ],
+    shared: true,
+};
+
+/// The `pg_tablespace` rows initdb writes.
+pub fn tablespace_rows() -> Vec<Vec<Datum>> {
+    [
+        (DEFAULT_TABLESPACE_OID, "pg_default"),
+        (GLOBAL_TABLESPACE_OID, "pg_global"),
+    ]
+    .iter()
+    .map(|&(oid, name)| {
+        vec![
+            Datum::Oid(oid),
+            Datum::Text(name.into()),
+            Datum::Oid(BOOTSTRAP_SUPERUSER_OID),
+            Datum::Null,
+            Datum::Null,
+        ]
+    })
+    .collect()
+}
 
 // --- publications and subscriptions (backend/src/commands/publication.rs) ---
 
@@ -2498,6 +2604,11 @@ pub fn namespace_rows() -> Vec<Vec<Datum>> {
         (PG_CATALOG_NAMESPACE, "pg_catalog", BOOTSTRAP_SUPERUSER_OID),
         (PG_TOAST_NAMESPACE, "pg_toast", BOOTSTRAP_SUPERUSER_OID),
         (PUBLIC_NAMESPACE, "public", PG_DATABASE_OWNER),
+        (
+            INFORMATION_SCHEMA_NAMESPACE,
+            "information_schema",
+            BOOTSTRAP_SUPERUSER_OID,
+        ),
     ]
     .iter()
     .map(|&(oid, name, owner)| {
@@ -2519,6 +2630,41 @@ pub fn namespace_rows() -> Vec<Vec<Datum>> {
         ]
     })
     .collect()
+}
+
+/// The functions of `information_schema` that clients call themselves, as
+/// SQL-language rows of `pg_proc` with PostgreSQL 15's OIDs: JDBC's
+/// getPrimaryKeys and getIndexInfo expand `pg_index.indkey` with
+/// `_pg_expandarray(anyarray, OUT x anyelement, OUT n int)`, one row per
+/// element with its 1-based position.
+pub fn information_schema_proc_rows() -> Vec<Vec<Datum>> {
+    let expandarray = ProcRow {
+        oid: 13_208,
+        name: "_pg_expandarray".into(),
+        namespace: INFORMATION_SCHEMA_NAMESPACE,
+        owner: BOOTSTRAP_SUPERUSER_OID,
+        volatility: 'i',
+        strict: true,
+        ret_type: oid::RECORD,
+        arg_types: vec![oid::ANYARRAY],
+        arg_names: vec![String::new(), "x".into(), "n".into()],
+        body: "select e.x, e.n::pg_catalog.int4 \
+               from pg_catalog.unnest($1) with ordinality as e(x, n)"
+            .into(),
+        all_arg_types: vec![oid::ANYARRAY, oid::ANYELEMENT, oid::INT4],
+        arg_modes: vec!['i', 'o', 'o'],
+        arg_defaults: Vec::new(),
+        language: SQL_LANGUAGE_OID,
+        kind: 'f',
+        retset: true,
+        cost: 1.0,
+        rows: 100.0,
+        security_definer: false,
+        leakproof: false,
+        parallel: 's',
+        config: Vec::new(),
+    };
+    vec![expandarray.to_datums()]
 }
 
 /// A `text[]` datum (the stored form of an ACL, see [`crate::acl`]).

@@ -181,6 +181,25 @@ fn convert(v: Datum, from: u32, to: u32, opts: &OutputOptions) -> PgResult<Datum
     if from == to {
         return Ok(v);
     }
+    // `int2vector::int2[]`, `oidvector::oid[]`: PostgreSQL's binary
+    // coercions. The vectors are stored as their text form; the array keeps
+    // their lower bound of 0.
+    if let ((INT2VECTOR, INT2_ARRAY) | (OIDVECTOR, OID_ARRAY), Datum::Text(s)) = ((from, to), &v) {
+        let elems = s
+            .split_whitespace()
+            .map(|x| match to {
+                INT2_ARRAY => x.parse().map(Datum::Int2).ok(),
+                _ => x.parse().map(Datum::Oid).ok(),
+            })
+            .collect::<Option<Vec<_>>>()
+            .ok_or_else(|| PgError::internal(format!("malformed {}", oid::type_name(from))))?;
+        let elem_type = if to == INT2_ARRAY { INT2 } else { OID };
+        return Ok(Datum::Array(Box::new(types::datum::ArrayValue {
+            elem_type,
+            lower: 0,
+            elems,
+        })));
+    }
     // regtype values are type names here.
     if to == oid::REGTYPE {
         if let Datum::Oid(t) = v {

@@ -51,7 +51,7 @@ pub fn project_set(
                 .collect::<PgResult<Vec<_>>>()?;
             let values: Vec<Datum> = rows(ev, f, args, room)?
                 .into_iter()
-                .map(|r| one_value(r, &ev.opts))
+                .map(|r| one_value(r, f, &ev.opts))
                 .collect();
             results.push(values);
         }
@@ -70,10 +70,24 @@ pub fn project_set(
 }
 
 /// A row of a function's result as one select-list value: its one
-/// column, or the columns as a record.
-fn one_value(mut row: Vec<Datum>, opts: &OutputOptions) -> Datum {
+/// column, or the columns as a record (with the OUT columns' names when
+/// the planner registered them, so that `(f(...)).name` reads a field).
+fn one_value(mut row: Vec<Datum>, f: &SetFunction, opts: &OutputOptions) -> Datum {
     if row.len() == 1 {
         return row.pop().unwrap_or(Datum::Null);
+    }
+    let named = f
+        .user
+        .as_ref()
+        .filter(|u| u.record_typmod >= 0)
+        .and_then(|u| types::typcache::record_fields(u.record_typmod))
+        .filter(|fields| fields.len() == row.len());
+    if let Some(fields) = named {
+        return Datum::Record(Box::new(types::datum::RecordValue {
+            type_oid: types::oid::RECORD,
+            fields,
+            values: row,
+        }));
     }
     Datum::Text(record_text(&row, opts))
 }

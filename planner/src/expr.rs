@@ -67,6 +67,9 @@ pub enum Expr {
     SetRef {
         index: usize,
         type_oid: u32,
+        /// For a `record` with named fields (a function's OUT columns),
+        /// the typmod they are registered under; -1 otherwise.
+        typmod: i32,
     },
     /// `$n` (0-based `index`), of the type recorded in `PlannedStmt::param_types`.
     Param {
@@ -234,6 +237,7 @@ pub fn is_volatile_function(name: &str) -> bool {
             | "gen_random_uuid"
             | "nextval"
             | "setval"
+            | "set_config"
             | "pg_sleep"
             | "pg_cancel_backend"
             | "pg_terminate_backend"
@@ -379,6 +383,7 @@ impl Expr {
         match self {
             Expr::Cast { typmod, .. }
             | Expr::Var { typmod, .. }
+            | Expr::SetRef { typmod, .. }
             | Expr::OuterParam { typmod, .. } => *typmod,
             // An anonymous row: the typmod its fields are registered under.
             Expr::Row {

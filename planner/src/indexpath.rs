@@ -505,7 +505,9 @@ fn columns_read(plan: &Plan) -> std::collections::BTreeSet<usize> {
             }
         })
     };
-    plan.source_reads().for_each(&mut note);
+    plan.source_reads()
+        .chain(plan.set_function_reads())
+        .for_each(&mut note);
     out
 }
 

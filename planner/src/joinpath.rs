@@ -46,7 +46,7 @@ pub fn plan(plan: &mut Plan) -> PgResult<()> {
     plan.filter = and(rest);
     settle(join)?;
     let mut read = BTreeSet::new();
-    for e in plan.source_reads() {
+    for e in plan.source_reads().chain(plan.set_function_reads()) {
         note_vars(e, 0, &mut read);
     }
     if let Source::Join(join) = &mut plan.source {

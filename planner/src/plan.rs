@@ -280,6 +280,10 @@ pub struct UserSetCall {
     /// function's resolved ones).
     pub arg_types: Vec<u32>,
     pub ret_type: u32,
+    /// In a select list, a row of several columns is one `record` value
+    /// whose fields (the OUT columns) are registered under this typmod;
+    /// -1 when they are not named.
+    pub record_typmod: i32,
 }
 
 /// The set-returning functions of a select list (PostgreSQL's ProjectSet
@@ -674,6 +678,16 @@ impl Plan {
             None => Box::new(self.targets.iter()),
         };
         Box::new(self.filter.iter().chain(grouped))
+    }
+
+    /// The arguments of the select list's set-returning functions when
+    /// they are evaluated over source rows (nothing aggregates): their
+    /// `Var`s below `ProjectSet::input_width` are source columns too.
+    pub fn set_function_reads(&self) -> Box<dyn Iterator<Item = &Expr> + '_> {
+        match (&self.project_set, &self.aggregate) {
+            (Some(p), None) => Box::new(p.funcs.iter().flat_map(|f| f.args.iter())),
+            _ => Box::new(std::iter::empty()),
+        }
     }
 
     /// A plan that returns nothing and reads nothing (the query part of UPDATE and DELETE).

@@ -1,5 +1,5 @@
-//! Real client drivers against our server: psycopg 3 (and psycopg2), node-postgres (and
-//! pg-cursor) and PostgreSQL's JDBC driver run the check programs under `tests/clients/`
+//! Real client drivers against our server: psycopg 3 (and psycopg2), SQLAlchemy, Django,
+//! node-postgres (and pg-cursor) and PostgreSQL's JDBC driver run the check programs under `tests/clients/`
 //! against our server and against PostgreSQL 15, and every check must print the same line
 //! on both. The programs print `name<TAB>what the driver saw`, so PostgreSQL's output is
 //! the expectation and nothing here is expected text of our own.
@@ -7,6 +7,8 @@
 //! A driver that is not installed is skipped with the reason printed (CI stays green on a
 //! fresh machine; `.ci/run` installs them best-effort):
 //! - psycopg: `python3 -c 'import psycopg'` (`pip install 'psycopg[binary]' psycopg2-binary`);
+//! - SQLAlchemy and Django, over psycopg 3: `python3 -c 'import sqlalchemy'` / `'import
+//!   django'` (`pip install sqlalchemy django`);
 //! - node-postgres: `tests/clients/js/node_modules/pg` (`npm install --prefix tests/clients/js`);
 //! - JDBC: `/usr/share/java/postgresql.jar` (`apt-get install libpostgresql-jdbc-java`)
 //!   and `javac`; the program is compiled at test time into a temporary directory.
@@ -49,8 +51,16 @@ const KNOWN_GAPS: &[(&str, &str, &str)] = &[
         "prepared_statements",
         "pg_prepared_statements view",
     ),
-    ("psycopg", "type_info_fetch", "to_regtype()"),
-    ("psycopg", "composite_info", "to_regtype()"),
+    (
+        "psycopg",
+        "type_info_fetch",
+        "to_regtype() of a user type given as a parameter",
+    ),
+    (
+        "psycopg",
+        "composite_info",
+        "to_regtype() of a user type given as a parameter",
+    ),
     (
         "psycopg",
         "listen_notify",
@@ -77,28 +87,18 @@ const KNOWN_GAPS: &[(&str, &str, &str)] = &[
         "dbmd_get_columns",
         "array columns missing from getColumns",
     ),
-    (
-        "jdbc",
-        "dbmd_primary_keys",
-        "information_schema._pg_expandarray",
-    ),
-    (
-        "jdbc",
-        "dbmd_index_info",
-        "information_schema._pg_expandarray",
-    ),
     ("jdbc", "dbmd_imported_keys", "pg_catalog.pg_settings"),
-    (
-        "jdbc",
-        "dbmd_schemas_and_types",
-        "information_schema is not a row of pg_namespace",
-    ),
     (
         "jdbc",
         "callable_function",
         "{? = call f(?)}: a void-typed parameter",
     ),
     ("jdbc", "listen_notify", "LISTEN / NOTIFY are not supported"),
+    (
+        "django",
+        "aggregate",
+        "GROUP BY a primary key does not let the select list name the table's other columns",
+    ),
 ];
 
 /// Where the check programs live.
@@ -133,6 +133,31 @@ fn psycopg() -> Result<Driver, String> {
             cmd.arg(&script).arg(format!(
                 "host=127.0.0.1 port={port} user=postgres dbname=postgres connect_timeout=10"
             ));
+            cmd
+        }),
+        _scratch: None,
+    })
+}
+
+/// A Python check program that takes `HOST PORT`, when `module` imports (SQLAlchemy,
+/// Django; both over psycopg 3).
+fn python_program(
+    name: &'static str,
+    module: &str,
+    install: &str,
+    script: &str,
+) -> Result<Driver, String> {
+    if !succeeds(Command::new("python3").args(["-c", &format!("import psycopg, {module}")])) {
+        return Err(format!(
+            "python3 with psycopg 3 and {module} is not installed (pip install {install})"
+        ));
+    }
+    let script = clients_dir().join("python").join(script);
+    Ok(Driver {
+        name,
+        command: Box::new(move |port| {
+            let mut cmd = Command::new("python3");
+            cmd.arg(&script).arg("127.0.0.1").arg(port.to_string());
             cmd
         }),
         _scratch: None,
@@ -307,6 +332,27 @@ fn compare(driver: Result<Driver, String>, label: &str) {
 #[test]
 fn psycopg_matches_postgresql() {
     compare(psycopg(), "psycopg");
+}
+
+#[test]
+fn sqlalchemy_matches_postgresql() {
+    compare(
+        python_program(
+            "sqlalchemy",
+            "sqlalchemy",
+            "sqlalchemy",
+            "sqlalchemy_checks.py",
+        ),
+        "sqlalchemy",
+    );
+}
+
+#[test]
+fn django_matches_postgresql() {
+    compare(
+        python_program("django", "django", "django", "django_checks.py"),
+        "django",
+    );
 }
 
 #[test]

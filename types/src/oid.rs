@@ -49,6 +49,8 @@ pub const REGNAMESPACE: u32 = 4089;
 pub const RECORD: u32 = 2249;
 pub const RECORD_ARRAY: u32 = 2287;
 pub const VOID: u32 = 2278;
+/// `trigger`, the pseudo-type a trigger function returns.
+pub const TRIGGER: u32 = 2279;
 /// `pg_node_tree`: a stored expression (`pg_attrdef.adbin`); ours holds SQL text.
 pub const PG_NODE_TREE: u32 = 194;
 /// `int2vector` and `oidvector` (`pg_index.indkey`, `indclass`, ...): stored
@@ -323,6 +325,7 @@ pub fn type_name(oid: u32) -> &'static str {
         REGNAMESPACE => "regnamespace",
         RECORD => "record",
         VOID => "void",
+        TRIGGER => "trigger",
         PG_NODE_TREE => "pg_node_tree",
         INT2VECTOR => "int2vector",
         OIDVECTOR => "oidvector",
@@ -394,6 +397,7 @@ pub fn internal_name(oid: u32) -> &'static str {
         REGNAMESPACE => "regnamespace",
         RECORD => "record",
         VOID => "void",
+        TRIGGER => "trigger",
         PG_NODE_TREE => "pg_node_tree",
         INT2VECTOR => "int2vector",
         OIDVECTOR => "oidvector",

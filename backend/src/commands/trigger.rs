@@ -731,11 +731,21 @@ pub fn triggerdef(session: &mut Session, oid: u32, pretty: bool) -> PgResult<Opt
         .iter()
         .map(|a| format!("'{}'", a.replace('\'', "''")))
         .collect();
+    // The function is qualified unless search_path finds it, as
+    // PostgreSQL's generate_function_name does.
+    let function = match func {
+        Some(f) if crate::relcache::search_path(session)?.contains(&f.namespace) => f.name,
+        Some(f) => format!(
+            "{}.{}",
+            super::namespace_name(session, f.namespace)?,
+            f.name
+        ),
+        None => String::new(),
+    };
     Ok(Some(format!(
-        "CREATE TRIGGER {} {when} {} ON {table} FOR EACH {level}{qual} EXECUTE FUNCTION {}({})",
+        "CREATE TRIGGER {} {when} {} ON {table} FOR EACH {level}{qual} EXECUTE FUNCTION {function}({})",
         t.name,
         events.join(" OR "),
-        func.map(|f| f.name).unwrap_or_default(),
         args.join(", ")
     )))
 }

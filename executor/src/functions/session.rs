@@ -230,6 +230,24 @@ pub fn call(func: &str, args: &[Datum], ev: &mut Evaluator<'_>) -> PgResult<Opti
             ev.ctx.index_check(name, *heapallindexed)?;
             Datum::Void
         }
+        ("to_regtype", [Datum::Text(name)]) => {
+            // At run time only the built-in types are known (a constant
+            // name is resolved by the planner, user types included).
+            let dialect = sqlparser::dialect::PostgreSqlDialect {};
+            sqlparser::parser::Parser::new(&dialect)
+                .try_with_sql(name)
+                .and_then(|mut p| p.parse_data_type())
+                .ok()
+                .and_then(|dt| {
+                    planner::analyze::typename::resolve_type_in(&dt, &planner::EmptyCatalog).ok()
+                })
+                .map_or(Datum::Null, |(t, typmod)| {
+                    Datum::Text(types::oid::format_type(t, typmod))
+                })
+        }
+        ("set_config", [Datum::Text(name), Datum::Text(value), Datum::Bool(local)]) => {
+            Datum::Text(ev.ctx.set_setting(name, value, *local)?)
+        }
         ("pg_backend_pid", []) => Datum::Int4(ev.ctx.backend_pid()),
         ("pg_trigger_depth", []) => Datum::Int4(ev.ctx.trigger_depth()),
         ("format_type", [Datum::Null, _]) => Datum::Null,
@@ -244,6 +262,7 @@ pub fn call(func: &str, args: &[Datum], ev: &mut Evaluator<'_>) -> PgResult<Opti
                 _ => types::oid::format_type(*t, typmod),
             })
         }
+        ("pg_collation_is_visible", [Datum::Oid(_)]) => Datum::Bool(true),
         ("pg_type_is_visible", [Datum::Oid(t)]) => {
             if types::oid::type_name(*t) == "???" {
                 Datum::Null

@@ -353,6 +353,44 @@ fn like(s: &[char], p: &[char]) -> PgResult<bool> {
     }
 }
 
+/// `like_escape(pattern, escape)`: the pattern rewritten to use backslash
+/// as its escape character, as `LIKE pattern ESCAPE escape` means it (an
+/// empty escape: no escape character at all).
+fn like_escape(pattern: &str, escape: &str) -> PgResult<String> {
+    let mut esc = escape.chars();
+    let e = match (esc.next(), esc.next()) {
+        (None, _) => None,
+        (Some(c), None) => Some(c),
+        _ => {
+            return Err(
+                PgError::new(SqlState::InvalidEscapeSequence, "invalid escape string")
+                    .with_hint("Escape string must be empty or one character."),
+            );
+        }
+    };
+    let mut out = String::with_capacity(pattern.len());
+    let mut chars = pattern.chars();
+    while let Some(c) = chars.next() {
+        match e {
+            Some(e) if c == e => {
+                out.push('\\');
+                match chars.next() {
+                    Some(n) => out.push(n),
+                    None => {
+                        return Err(PgError::new(
+                            SqlState::InvalidEscapeSequence,
+                            "LIKE pattern must not end with escape character",
+                        ));
+                    }
+                }
+            }
+            _ if c == '\\' => out.push_str("\\\\"),
+            _ => out.push(c),
+        }
+    }
+    Ok(out)
+}
+
 pub fn call(
     func: &str,
     args: &[Datum],
@@ -374,6 +412,7 @@ pub fn call(
             Datum::Bytea(b) => Datum::Int4(b.len() as i32),
             d => Datum::Int4(text(d)?.len() as i32),
         },
+        "like_escape" => Datum::Text(like_escape(t(0)?, t(1)?)?),
         "upper" => Datum::Text(map_case(t(0)?, true)),
         "lower" => Datum::Text(map_case(t(0)?, false)),
         "initcap" => Datum::Text(initcap(t(0)?)),

@@ -70,6 +70,8 @@ impl Analyzer<'_> {
         pos: Option<usize>,
     ) -> PgResult<Expr> {
         let a = super::domain::strip_domain(self.transform(root)?);
+        // `indkey[0]`: an int2vector is an int2[] from 0.
+        let a = self.vector_as_array(a)?;
         if a.type_oid() == JSONB {
             return self.jsonb_subscript(a, chain);
         }

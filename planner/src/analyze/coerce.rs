@@ -74,6 +74,8 @@ pub fn can_coerce_implicit(from: u32, to: u32) -> bool {
             | (CIDR, INET)
             | (MACADDR, MACADDR8)
             | (MACADDR8, MACADDR)
+            | (INT2VECTOR, INT2_ARRAY)
+            | (OIDVECTOR, OID_ARRAY)
     )
 }
 
@@ -218,6 +220,16 @@ pub fn select_common_type(types: &[(u32, Option<usize>)], context: &str) -> PgRe
 /// takes the common type of its arguments. `actual` may be shorter than
 /// `declared` (defaults are not polymorphic). None when the arguments do
 /// not fit or the result cannot be determined.
+/// The element type of `int2vector` and `oidvector`, which PostgreSQL lets
+/// stand for `anyarray` (they coerce to `int2[]` and `oid[]`).
+fn vector_element(t: u32) -> Option<u32> {
+    match t {
+        types::oid::INT2VECTOR => Some(types::oid::INT2),
+        types::oid::OIDVECTOR => Some(types::oid::OID),
+        _ => None,
+    }
+}
+
 pub fn resolve_polymorphic(declared: &[u32], actual: &[u32], ret: u32) -> Option<(Vec<u32>, u32)> {
     use types::oid::*;
     let mut elem: Option<u32> = None;
@@ -241,7 +253,9 @@ pub fn resolve_polymorphic(declared: &[u32], actual: &[u32], ret: u32) -> Option
         let ok = match d {
             ANYELEMENT | ANYENUM => bind(&mut elem, a),
             ANYNONARRAY => element_of(a).is_none() && bind(&mut elem, a),
-            ANYARRAY => element_of(a).is_some_and(|e| bind(&mut elem, e)),
+            ANYARRAY => vector_element(a)
+                .or_else(|| element_of(a))
+                .is_some_and(|e| bind(&mut elem, e)),
             ANYRANGE => range_subtype(a).is_some_and(|e| bind(&mut elem, e) && bind(&mut range, a)),
             ANYMULTIRANGE => multirange_range(a)
                 .and_then(|r| range_subtype(r).map(|e| (r, e)))

@@ -408,9 +408,20 @@ impl Analyzer<'_> {
                 if *any {
                     return Err(PgError::feature_not_supported("LIKE ANY"));
                 }
-                if escape_char.is_some() {
-                    return Err(PgError::feature_not_supported("LIKE ... ESCAPE"));
-                }
+                // `x LIKE p ESCAPE e` is `x LIKE like_escape(p, e)`.
+                let escaped;
+                let pattern = match escape_char {
+                    Some(esc) => {
+                        escaped = sqlparser::parser::Parser::new(
+                            &sqlparser::dialect::PostgreSqlDialect {},
+                        )
+                        .try_with_sql(&format!("pg_catalog.like_escape({pattern}, {esc})"))
+                        .and_then(|mut p| p.parse_expr())
+                        .map_err(|e| PgError::internal(format!("LIKE ... ESCAPE: {e}")))?;
+                        &escaped
+                    }
+                    None => pattern,
+                };
                 let ilike = matches!(e, ast::Expr::ILike { .. });
                 let op = match (ilike, negated) {
                     (false, false) => "~~",
@@ -616,6 +627,36 @@ impl Analyzer<'_> {
                     }
                 }
                 Ok(x)
+            }
+            // `t.col[i]`: a qualified column name, then subscripts.
+            ast::Expr::CompoundFieldAccess { root, access_chain }
+                if matches!(**root, ast::Expr::Identifier(_))
+                    && access_chain
+                        .iter()
+                        .position(|a| matches!(a, ast::AccessExpr::Subscript(_)))
+                        .is_some_and(|k| {
+                            k > 0
+                                && access_chain[..k].iter().all(|a| {
+                                    matches!(a, ast::AccessExpr::Dot(ast::Expr::Identifier(_)))
+                                })
+                                && access_chain[k..]
+                                    .iter()
+                                    .all(|a| matches!(a, ast::AccessExpr::Subscript(_)))
+                        }) =>
+            {
+                let mut idents = Vec::new();
+                if let ast::Expr::Identifier(id) = &**root {
+                    idents.push(id.clone());
+                }
+                let mut subscripts = Vec::new();
+                for a in access_chain {
+                    match a {
+                        ast::AccessExpr::Dot(ast::Expr::Identifier(id)) => idents.push(id.clone()),
+                        other => subscripts.push(other.clone()),
+                    }
+                }
+                let column = ast::Expr::CompoundIdentifier(idents);
+                self.array_subscript(&column, &subscripts, self.pos(e.span()))
             }
             ast::Expr::CompoundFieldAccess { .. } => {
                 Err(PgError::feature_not_supported("field selection"))
@@ -854,6 +895,18 @@ impl Analyzer<'_> {
             type_oid: UNKNOWN,
         } = x
         {
+            // A regclass parameter is read as text and looked up when the
+            // cast runs (its input needs the catalogs).
+            // TODO(regclass params): Describe says text where PostgreSQL
+            // says regclass.
+            if to == REGCLASS {
+                self.param_types[index] = TEXT;
+                let p = Expr::Param {
+                    index,
+                    type_oid: TEXT,
+                };
+                return self.coerce(p, REGCLASS, typmod, explicit, pos);
+            }
             self.param_types[index] = to;
             let p = Expr::Param {
                 index,
@@ -1708,6 +1761,26 @@ impl Analyzer<'_> {
             }
             return Ok(super::rowtypes::make_row(args));
         }
+        // to_regtype('name'): a constant name is resolved now, with the
+        // user's types; NULL when there is no such type. Any other argument
+        // is resolved when the call runs (built-in types only).
+        if name == "to_regtype"
+            && user_schema.is_none()
+            && let [ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(e))] =
+                arg_list.args.as_slice()
+        {
+            let x = self.transform(e)?;
+            if let Expr::Const {
+                value: Datum::Text(s),
+                ..
+            } = &x
+            {
+                return Ok(Expr::Const {
+                    value: self.regtype_literal(s).map_or(Datum::Null, Datum::Text),
+                    type_oid: REGTYPE,
+                });
+            }
+        }
         // pg_typeof(x): the type analysis gave x, as regtype prints it.
         if name == "pg_typeof"
             && let [ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(e))] =
@@ -1847,6 +1920,19 @@ impl Analyzer<'_> {
                 .into_iter()
                 .map(|(x, p)| (super::domain::strip_domain(x), p))
                 .collect();
+        }
+        // `int2vector` and `oidvector` stand for `int2[]` and `oid[]`.
+        let mut args = args
+            .into_iter()
+            .map(|(x, p)| Ok((self.vector_as_array(x)?, p)))
+            .collect::<PgResult<Vec<_>>>()?;
+        // generate_subscripts(a, dim): the series of a's subscripts.
+        if name == "generate_subscripts" && args.len() == 2 {
+            let dim = args.pop().unwrap_or((Expr::null(INT4), None));
+            let array = args.pop().unwrap_or((Expr::null(INT4), None));
+            let lower = self.call_by_name("array_lower", vec![array.clone(), dim.clone()], pos)?;
+            let upper = self.call_by_name("array_upper", vec![array, dim], pos)?;
+            return self.call_by_name("generate_series", vec![(lower, pos), (upper, pos)], pos);
         }
         if let Some(x) = self.array_function(&name, &args, pos)? {
             return Ok(x);
@@ -2096,10 +2182,24 @@ impl Analyzer<'_> {
         if f.retset || !f.out_columns.is_empty() {
             // Rows: a set-returning function of the select list.
             let width = f.out_columns.len().max(1);
-            let type_oid = match f.out_columns.as_slice() {
-                [] => f.ret_type,
-                [(_, t)] => *t,
-                _ => types::oid::RECORD,
+            let (type_oid, typmod) = match f.out_columns.as_slice() {
+                [] => (f.ret_type, -1),
+                [(_, t)] => (*t, -1),
+                // A row of the OUT columns, whose fields `(f(...)).name` reads.
+                columns => {
+                    let fields: std::sync::Arc<[types::datum::RecordField]> = columns
+                        .iter()
+                        .map(|(name, t)| types::datum::RecordField {
+                            name: name.clone(),
+                            type_oid: *t,
+                            typmod: -1,
+                        })
+                        .collect();
+                    (
+                        types::oid::RECORD,
+                        types::typcache::register_record(&fields),
+                    )
+                }
             };
             let user = crate::plan::UserSetCall {
                 oid: f.oid,
@@ -2108,8 +2208,11 @@ impl Analyzer<'_> {
                 retset: f.retset,
                 arg_types: f.arg_types.clone(),
                 ret_type: f.ret_type,
+                record_typmod: typmod,
             };
-            return self.user_set_ref(coerced, type_oid, user, pos).map(Some);
+            return self
+                .user_set_ref(coerced, (type_oid, typmod), user, pos)
+                .map(Some);
         }
         if f.language != crate::catalog::FunctionLanguage::Sql {
             return Ok(Some(Expr::UserCall {
@@ -2162,6 +2265,13 @@ impl Analyzer<'_> {
         args: Vec<(Expr, Option<usize>)>,
         pos: Option<usize>,
     ) -> PgResult<Expr> {
+        // No built-in function takes `int2vector` or `oidvector` as such:
+        // they stand for the arrays `int2[]` and `oid[]` (`cardinality`,
+        // `array_to_string`, `array_position` of `pg_index.indkey`).
+        let args = args
+            .into_iter()
+            .map(|(x, p)| Ok((self.vector_as_array(x)?, p)))
+            .collect::<PgResult<Vec<_>>>()?;
         let types: Vec<u32> = args.iter().map(|(x, _)| x.type_oid()).collect();
         if let Some(t) = enum_function_type(name, &types) {
             // enum_first / enum_last / enum_range over `anyenum`: the

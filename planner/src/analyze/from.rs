@@ -258,6 +258,58 @@ fn check_conflicts(a: &[ScopeItem], b: &[ScopeItem]) -> PgResult<()> {
 /// a(cols)`: the one column is named after the alias, or the function.
 /// Also the way `WITH ORDINALITY` is run: the subquery numbers the rows the
 /// function returns, in their order, as the column `ordinality`.
+/// `unnest(a, b, ...)` of several arrays in FROM, as the LATERAL subquery
+/// that zips them: row i holds each array's i-th element, NULL past the end
+/// of the shorter ones. Columns are named `unnest`, or by the alias.
+fn multi_unnest_as_subquery(t: &TableFactor) -> Option<TableFactor> {
+    let (arrays, alias): (Vec<String>, _) = match t {
+        TableFactor::UNNEST {
+            alias,
+            array_exprs,
+            with_offset: false,
+            with_ordinality: false,
+            ..
+        } if array_exprs.len() > 1 => {
+            (array_exprs.iter().map(ToString::to_string).collect(), alias)
+        }
+        TableFactor::Table {
+            name,
+            args: Some(args),
+            alias,
+            with_ordinality: false,
+            ..
+        } if args.args.len() > 1
+            && matches!(
+                name.0.iter().map(ToString::to_string).collect::<Vec<_>>().as_slice(),
+                [n] | [_, n] if n.eq_ignore_ascii_case("unnest")
+            ) =>
+        {
+            (args.args.iter().map(ToString::to_string).collect(), alias)
+        }
+        _ => return None,
+    };
+    let elements: Vec<String> = arrays
+        .iter()
+        .map(|a| format!("({a})[pg_catalog.array_lower({a}, 1) + g.i] AS unnest"))
+        .collect();
+    let lengths: Vec<String> = arrays
+        .iter()
+        .map(|a| format!("coalesce(pg_catalog.cardinality({a}), 0)"))
+        .collect();
+    let name = alias
+        .as_ref()
+        .map_or("unnest".to_string(), |a| a.to_string());
+    let sql = format!(
+        "LATERAL (SELECT {} FROM pg_catalog.generate_series(0, greatest({}) - 1) AS g(i)) AS {name}",
+        elements.join(", "),
+        lengths.join(", ")
+    );
+    sqlparser::parser::Parser::new(&sqlparser::dialect::PostgreSqlDialect {})
+        .try_with_sql(&sql)
+        .and_then(|mut p| p.parse_table_factor())
+        .ok()
+}
+
 fn function_as_lateral_subquery(t: &TableFactor) -> Option<TableFactor> {
     let list = |args: &mut dyn Iterator<Item = String>| args.collect::<Vec<_>>().join(", ");
     let (call, name, alias, ordinality) = match t {
@@ -552,6 +604,9 @@ impl Analyzer<'_> {
                 inheritance: None,
             };
             return self.table_factor(&plain, offset, earlier);
+        }
+        if let Some(zipped) = multi_unnest_as_subquery(t) {
+            return self.table_factor(&zipped, offset, earlier);
         }
         let ordinality = match t {
             TableFactor::Table {
@@ -1795,6 +1850,7 @@ impl Analyzer<'_> {
             return Err(PgError::feature_not_supported("unnest of several arrays").or_position(pos));
         };
         let x = self.transform(e)?;
+        let x = self.vector_as_array(x)?;
         let Some(elem) = types::oid::element_of(x.type_oid()) else {
             return Err(PgError::new(
                 SqlState::UndefinedFunction,

@@ -508,6 +508,7 @@ fn build() -> Vec<FuncDef> {
     v.push(def("length", &[BYTEA], INT4, "octet_length"));
     v.push(def("octet_length", &[BYTEA], INT4, "octet_length"));
     v.push(def("md5", &[BYTEA], TEXT, "md5"));
+    v.push(def("like_escape", &[TEXT, TEXT], TEXT, "like_escape"));
     for n in ["btrim", "ltrim", "rtrim"] {
         v.push(def(n, &[TEXT, TEXT], TEXT, n));
     }
@@ -664,6 +665,8 @@ fn build() -> Vec<FuncDef> {
         "current_setting",
     ));
     v.push(def("pg_backend_pid", &[], INT4, "pg_backend_pid"));
+    v.push(def("to_regtype", &[TEXT], REGTYPE, "to_regtype"));
+    v.push(def("set_config", &[TEXT, TEXT, BOOL], TEXT, "set_config"));
     v.push(def("pg_trigger_depth", &[], INT4, "pg_trigger_depth"));
     v.push(def("txid_current", &[], INT8, "txid_current"));
     v.push(def("nextval", &[REGCLASS], INT8, "nextval"));
@@ -683,6 +686,13 @@ fn build() -> Vec<FuncDef> {
         &[OID],
         BOOL,
         "pg_type_is_visible",
+    ));
+    // Collations all live in pg_catalog, which is always searched.
+    v.push(def(
+        "pg_collation_is_visible",
+        &[OID],
+        BOOL,
+        "pg_collation_is_visible",
     ));
     // What psql's describe commands ask of the catalogs (the
     // deparsing ones are the backend's, see executor/src/functions/describe.rs).
@@ -1206,7 +1216,6 @@ pub fn known_unsupported(name: &str) -> bool {
             | "decode"
             | "translate"
             | "overlay"
-            | "set_config"
             | "pg_advisory_lock"
             | "inet_client_addr"
             | "inet_server_addr"

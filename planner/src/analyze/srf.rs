@@ -29,7 +29,7 @@ impl Analyzer<'_> {
         type_oid: u32,
         pos: Option<usize>,
     ) -> PgResult<Expr> {
-        self.push_set_ref(func, args, type_oid, None, pos)
+        self.push_set_ref(func, args, (type_oid, -1), None, pos)
     }
 
     /// A call of a user function that returns rows, in an expression (as
@@ -37,18 +37,18 @@ impl Analyzer<'_> {
     pub(crate) fn user_set_ref(
         &mut self,
         args: Vec<Expr>,
-        type_oid: u32,
+        (type_oid, typmod): (u32, i32),
         user: UserSetCall,
         pos: Option<usize>,
     ) -> PgResult<Expr> {
-        self.push_set_ref("user function", args, type_oid, Some(user), pos)
+        self.push_set_ref("user function", args, (type_oid, typmod), Some(user), pos)
     }
 
     fn push_set_ref(
         &mut self,
         func: &'static str,
         args: Vec<Expr>,
-        type_oid: u32,
+        (type_oid, typmod): (u32, i32),
         user: Option<UserSetCall>,
         pos: Option<usize>,
     ) -> PgResult<Expr> {
@@ -85,6 +85,7 @@ impl Analyzer<'_> {
         Ok(Expr::SetRef {
             index: self.srfs.len() - 1,
             type_oid,
+            typmod,
         })
     }
 
@@ -101,10 +102,21 @@ impl Analyzer<'_> {
         if name != "unnest" {
             return Ok(None);
         }
+        let x = self.vector_as_array(x.clone())?;
         let Some(elem) = oid::element_of(x.type_oid()) else {
             return Ok(None);
         };
-        self.set_ref("unnest", vec![x.clone()], elem, pos).map(Some)
+        self.set_ref("unnest", vec![x], elem, pos).map(Some)
+    }
+
+    /// An `int2vector` or `oidvector` as the array (`int2[]`, `oid[]`) that
+    /// PostgreSQL lets it stand for; anything else as it is.
+    pub(crate) fn vector_as_array(&mut self, x: Expr) -> PgResult<Expr> {
+        match x.type_oid() {
+            oid::INT2VECTOR => self.coerce(x, oid::INT2_ARRAY, -1, false, None),
+            oid::OIDVECTOR => self.coerce(x, oid::OID_ARRAY, -1, false, None),
+            _ => Ok(x),
+        }
     }
 
     /// After the select list and ORDER BY: the set-returning functions'
@@ -351,6 +363,7 @@ impl Analyzer<'_> {
                     retset: f.retset,
                     arg_types: f.arg_types.clone(),
                     ret_type: f.ret_type,
+                    record_typmod: -1,
                 }),
             },
             types: columns.iter().map(|(_, t)| *t).collect(),
@@ -602,10 +615,14 @@ pub(crate) fn set_function_columns(name: &str) -> Option<&'static [(&'static str
 
 fn replace_set_refs(e: Expr, base: usize) -> PgResult<Expr> {
     match e {
-        Expr::SetRef { index, type_oid } => Ok(Expr::Var {
+        Expr::SetRef {
+            index,
+            type_oid,
+            typmod,
+        } => Ok(Expr::Var {
             index: base + index,
             type_oid,
-            typmod: -1,
+            typmod,
         }),
         other => other.map_children(&mut |c| replace_set_refs(c, base)),
     }
