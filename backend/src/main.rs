@@ -233,6 +233,9 @@ fn run_client() -> Result<ExitCode, String> {
     let storage_env = xact::StorageEnv::new(shmem, &data_dir, slot_index, pid, &settings)
         .map_err(|e| e.message)?;
     let session = session::Session::new(settings, shmem, interrupts.clone(), storage_env, pid);
+    // A backend that held this slot before and died unexpectedly may have
+    // left it registered as a NOTIFY reader.
+    commands::async_notify::at_session_end(&session);
     let tcop = tcop::Tcop::new(session);
     let session_for_exit = tcop.clone();
 
@@ -297,6 +300,10 @@ fn run_client() -> Result<ExitCode, String> {
         let terminate = async move {
             sigterm.recv().await;
         };
+        // NOTIFY's wake-up call to a listening session (connection.rs).
+        let notify_wakeup =
+            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::user_defined1())
+                .map_err(|e| e.to_string())?;
         connection::serve(
             stream,
             peer,
@@ -307,6 +314,7 @@ fn run_client() -> Result<ExitCode, String> {
             reject,
             terminate,
             startup_timeout,
+            notify_wakeup,
         )
         .await;
         Ok::<_, String>(())
@@ -314,6 +322,7 @@ fn run_client() -> Result<ExitCode, String> {
     // The client is gone: a transaction left open dies with the session.
     let mut s = session_for_exit.session();
     xact::abort(&mut s);
+    commands::async_notify::at_session_end(&s);
     commands::temp::at_session_end(&mut s);
     Ok(ExitCode::SUCCESS)
 }

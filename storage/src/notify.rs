@@ -330,7 +330,8 @@ mod tests {
 
     #[test]
     fn append_read_and_tail() {
-        let shmem = SharedMemory::create(ShmemLayout::new(4, 16), std::process::id() as i32, 0).unwrap();
+        let shmem =
+            SharedMemory::create(ShmemLayout::new(4, 16), std::process::id() as i32, 0).unwrap();
         let q = NotifyQueue::new(&shmem);
         assert_eq!(q.usage(), 0.0);
         // Nobody listens: appended entries are free at once.
@@ -366,7 +367,8 @@ mod tests {
 
     #[test]
     fn full_queue_and_wrap() {
-        let shmem = SharedMemory::create(ShmemLayout::new(4, 16), std::process::id() as i32, 0).unwrap();
+        let shmem =
+            SharedMemory::create(ShmemLayout::new(4, 16), std::process::id() as i32, 0).unwrap();
         let q = NotifyQueue::new(&shmem);
         q.register(1, 11, 5);
         let payload = "p".repeat(7999);

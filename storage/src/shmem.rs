@@ -174,9 +174,7 @@ impl RegionId {
             }
             RegionId::XlogBuffers => of::<AtomicU64>(l.wal_buffers as usize * BLCKSZ / 8),
             RegionId::NotifyControl => of::<crate::notify::NotifyControl>(1),
-            RegionId::NotifyListeners => {
-                of::<crate::notify::NotifyListener>(l.proc_slots as usize)
-            }
+            RegionId::NotifyListeners => of::<crate::notify::NotifyListener>(l.proc_slots as usize),
             RegionId::NotifyQueue => of::<AtomicU64>(crate::notify::QUEUE_WORDS),
         }
     }
