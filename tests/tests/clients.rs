@@ -52,16 +52,6 @@ const KNOWN_GAPS: &[(&str, &str, &str)] = &[
     ("psycopg", "type_info_fetch", "to_regtype()"),
     ("psycopg", "composite_info", "to_regtype()"),
     (
-        "psycopg",
-        "listen_notify",
-        "LISTEN / NOTIFY are not supported",
-    ),
-    (
-        "node-postgres",
-        "listen_notify",
-        "LISTEN / NOTIFY are not supported",
-    ),
-    (
         "jdbc",
         "isolation_readonly",
         "default_session_isolation is not a setting",
@@ -98,7 +88,6 @@ const KNOWN_GAPS: &[(&str, &str, &str)] = &[
         "callable_function",
         "{? = call f(?)}: a void-typed parameter",
     ),
-    ("jdbc", "listen_notify", "LISTEN / NOTIFY are not supported"),
 ];
 
 /// Where the check programs live.
