@@ -47,6 +47,16 @@
 //!    message, for an implicit block: [`session::Session::end_implicit_block`])
 //!    ([`xact::commit`]: the commit record is inserted and flushed with
 //!    group commit, the CLOG marked, the locks released) before ReadyForQuery.
+//!    A commit that ran NOTIFY appends its notifications to the shared queue
+//!    and signals the listeners ([`commands::async_notify`]).
+//! 10. Before ReadyForQuery a session outside a transaction block that
+//!     listens sends the notifications it has not read yet as
+//!     NotificationResponse messages. Between queries the idle loop
+//!     ([`connection::serve`]) waits for the client, SIGTERM and SIGUSR1
+//!     together: SIGUSR1 (a NOTIFY committed elsewhere) makes an idle session
+//!     outside a transaction block read the queue and write the
+//!     notifications to the socket at once, as PostgreSQL does while it
+//!     waits for a command.
 
 #![forbid(unsafe_code)]
 
