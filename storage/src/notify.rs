@@ -214,7 +214,7 @@ impl<'a> NotifyQueue<'a> {
             let w0 = self.word(p);
             let w1 = self.word(p + 1);
             let w2 = self.word(p + 2);
-            let total = (w0 & 0xffff_ffff) as u64;
+            let total = w0 & 0xffff_ffff;
             if total < HEADER_WORDS as u64 {
                 // A broken invariant: skip to the head rather than loop.
                 tracing::warn!("corrupted NOTIFY queue entry at position {p}");

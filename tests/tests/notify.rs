@@ -60,7 +60,7 @@ async fn pid(client: &Client) -> i32 {
     client
         .query_one("SELECT pg_backend_pid()", &[])
         .await
-        .unwrap()
+        .expect("query")
         .get(0)
 }
 
@@ -70,10 +70,10 @@ async fn idle_listener_receives_at_commit_only() {
     let (listen, mut rx) = listener(&cluster).await;
     let send = cluster.connect().await;
     let sender_pid = pid(&send).await;
-    listen.batch_execute("LISTEN a").await.unwrap();
+    listen.batch_execute("LISTEN a").await.expect("query");
 
     // Delivered to the idle listener, with the sender's pid.
-    send.batch_execute("NOTIFY a, 'one'").await.unwrap();
+    send.batch_execute("NOTIFY a, 'one'").await.expect("query");
     let n = within(10, "the first notification", rx.recv())
         .await
         .expect("a notification");
@@ -83,21 +83,23 @@ async fn idle_listener_receives_at_commit_only() {
     );
 
     // Only at commit.
-    send.batch_execute("BEGIN; NOTIFY a, 'two'").await.unwrap();
+    send.batch_execute("BEGIN; NOTIFY a, 'two'")
+        .await
+        .expect("query");
     quiet(&mut rx, "before commit").await;
-    send.batch_execute("COMMIT").await.unwrap();
+    send.batch_execute("COMMIT").await.expect("query");
     assert_eq!(next(&mut rx, "after commit").await, pair("a", "two"));
 
     // Never after ROLLBACK or ROLLBACK TO SAVEPOINT; pg_notify is the same.
     send.batch_execute("BEGIN; NOTIFY a, 'rolled back'; ROLLBACK")
         .await
-        .unwrap();
+        .expect("query");
     send.batch_execute(
         "BEGIN; SELECT pg_notify('a', 'kept'); SAVEPOINT s; NOTIFY a, 'gone'; \
          ROLLBACK TO s; COMMIT",
     )
     .await
-    .unwrap();
+    .expect("query");
     assert_eq!(
         next(&mut rx, "after the savepoint").await,
         pair("a", "kept")
@@ -108,17 +110,17 @@ async fn idle_listener_receives_at_commit_only() {
         "BEGIN; NOTIFY a, 'x'; NOTIFY a, 'y'; NOTIFY a, 'x'; NOTIFY a; NOTIFY a, ''; COMMIT",
     )
     .await
-    .unwrap();
+    .expect("query");
     assert_eq!(next(&mut rx, "x").await, pair("a", "x"));
     assert_eq!(next(&mut rx, "y").await, pair("a", "y"));
     assert_eq!(next(&mut rx, "empty").await, pair("a", ""));
     quiet(&mut rx, "after folding").await;
 
     // Inside the listener's own transaction block nothing is delivered until it ends.
-    listen.batch_execute("BEGIN").await.unwrap();
-    send.batch_execute("NOTIFY a, 'held'").await.unwrap();
+    listen.batch_execute("BEGIN").await.expect("query");
+    send.batch_execute("NOTIFY a, 'held'").await.expect("query");
     quiet(&mut rx, "listener in a transaction block").await;
-    listen.batch_execute("COMMIT").await.unwrap();
+    listen.batch_execute("COMMIT").await.expect("query");
     assert_eq!(next(&mut rx, "held").await, pair("a", "held"));
 }
 
@@ -132,8 +134,10 @@ async fn self_notify_unlisten_and_channels() {
     listen
         .batch_execute("BEGIN; LISTEN a; NOTIFY a, 'mine'; COMMIT")
         .await
-        .unwrap();
-    let n = within(10, "self notification", rx.recv()).await.unwrap();
+        .expect("query");
+    let n = within(10, "self notification", rx.recv())
+        .await
+        .expect("a notification");
     assert_eq!(
         (n.channel(), n.payload(), n.process_id()),
         ("a", "mine", me)
@@ -143,19 +147,24 @@ async fn self_notify_unlisten_and_channels() {
     listen
         .batch_execute("BEGIN; LISTEN b; ROLLBACK; NOTIFY b, 'not heard'")
         .await
-        .unwrap();
+        .expect("query");
     quiet(&mut rx, "rolled-back LISTEN").await;
 
     let send = cluster.connect().await;
-    listen.batch_execute("LISTEN b; UNLISTEN a").await.unwrap();
+    listen
+        .batch_execute("LISTEN b; UNLISTEN a")
+        .await
+        .expect("query");
     send.batch_execute("NOTIFY a, 'lost'; NOTIFY b, 'seen'")
         .await
-        .unwrap();
+        .expect("query");
     assert_eq!(next(&mut rx, "b after UNLISTEN a").await, pair("b", "seen"));
     quiet(&mut rx, "UNLISTEN a").await;
 
-    listen.batch_execute("UNLISTEN *").await.unwrap();
-    send.batch_execute("NOTIFY b, 'lost too'").await.unwrap();
+    listen.batch_execute("UNLISTEN *").await.expect("query");
+    send.batch_execute("NOTIFY b, 'lost too'")
+        .await
+        .expect("query");
     quiet(&mut rx, "UNLISTEN *").await;
 }
 
@@ -163,15 +172,15 @@ async fn self_notify_unlisten_and_channels() {
 async fn many_notifications_arrive_in_order() {
     let cluster = Cluster::start();
     let (listen, mut rx) = listener(&cluster).await;
-    listen.batch_execute("LISTEN many").await.unwrap();
+    listen.batch_execute("LISTEN many").await.expect("query");
     let send = cluster.connect().await;
     send.batch_execute("SELECT pg_notify('many', 'tx ' || i) FROM generate_series(1, 1000) AS i")
         .await
-        .unwrap();
+        .expect("query");
     for i in 1..=200 {
         send.batch_execute(&format!("NOTIFY many, 'single {i}'"))
             .await
-            .unwrap();
+            .expect("query");
     }
     for i in 1..=1000 {
         assert_eq!(next(&mut rx, "tx").await, pair("many", &format!("tx {i}")));
@@ -188,17 +197,17 @@ async fn many_notifications_arrive_in_order() {
 async fn listener_that_disconnects_frees_the_queue() {
     let cluster = Cluster::start();
     let (reader, mut rx) = listener(&cluster).await;
-    reader.batch_execute("LISTEN q").await.unwrap();
+    reader.batch_execute("LISTEN q").await.expect("query");
     // This listener stops reading (an open transaction block), then goes away.
     let (lazy, lazy_rx) = listener(&cluster).await;
-    lazy.batch_execute("LISTEN q").await.unwrap();
-    lazy.batch_execute("BEGIN").await.unwrap();
+    lazy.batch_execute("LISTEN q").await.expect("query");
+    lazy.batch_execute("BEGIN").await.expect("query");
     let send = cluster.connect().await;
     send.batch_execute(
         "SELECT pg_notify('q', i || repeat('x', 7000)) FROM generate_series(1, 100) AS i",
     )
     .await
-    .unwrap();
+    .expect("query");
     for i in 1..=100 {
         let (_, payload) = next(&mut rx, "big payloads").await;
         assert!(payload.starts_with(&format!("{i}x")), "{i}");
@@ -219,13 +228,15 @@ async fn listener_that_disconnects_frees_the_queue() {
     }
     assert!(freed, "queue space still held after the listener left");
     // The remaining listener still works.
-    send.batch_execute("NOTIFY q, 'after'").await.unwrap();
+    send.batch_execute("NOTIFY q, 'after'")
+        .await
+        .expect("query");
     assert_eq!(next(&mut rx, "after").await, pair("q", "after"));
 }
 
 async fn usage(c: &Client) -> f64 {
     c.query_one("SELECT pg_notification_queue_usage()", &[])
         .await
-        .unwrap()
+        .expect("query")
         .get(0)
 }

@@ -94,6 +94,11 @@ pub fn statement(session: &mut Session, stmt: &Statement) -> Option<PgResult<Out
     })
 }
 
+/// UNLISTEN * at the transaction's commit (DISCARD ALL).
+pub fn unlisten_all(session: &mut Session) {
+    session.tx.notify.actions.push(ListenAction::UnlistenAll);
+}
+
 /// An identifier as the lexer gives it: folded, and truncated to
 /// NAMEDATALEN - 1 bytes with PostgreSQL's NOTICE.
 fn channel_name(session: &mut Session, id: &sqlparser::ast::Ident) -> PgResult<String> {
