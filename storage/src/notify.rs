@@ -54,6 +54,9 @@ pub const QUEUE_WORDS: usize = 1 << 20;
 /// payload must be shorter.
 pub const NOTIFY_PAYLOAD_MAX_LENGTH: usize = 8000;
 const HEADER_WORDS: usize = 3;
+/// A listener of another database this far behind the head is signalled
+/// too, to move on (an eighth of the ring).
+pub const LAGGING_WORDS: u64 = (QUEUE_WORDS / 8) as u64;
 
 /// Queue control, one per segment. All-zero is an empty queue.
 ///
@@ -267,7 +270,11 @@ impl NotifyAppend<'_> {
 
     /// Appends the notifications (the caller checked [`Self::fits`]) and
     /// returns the pids of the other listeners of `database_oid`, to be
-    /// signalled. Notifications that do not fit are dropped with a warning.
+    /// signalled, and of listeners of other databases that lag more than
+    /// [`LAGGING_WORDS`] behind the head (so that they read past entries
+    /// they will skip, and the tail moves, as PostgreSQL's `SignalBackends`
+    /// wakes lagging backends). Notifications that do not fit are dropped
+    /// with a warning.
     pub fn append(
         &self,
         pid: i32,
@@ -316,7 +323,8 @@ impl NotifyAppend<'_> {
             .filter(|(i, l)| {
                 *i != my_slot
                     && l.pid.load(Ordering::Acquire) != 0
-                    && l.database_oid.load(Ordering::Acquire) == database_oid
+                    && (l.database_oid.load(Ordering::Acquire) == database_oid
+                        || head - l.pos.load(Ordering::Acquire) > LAGGING_WORDS)
             })
             .map(|(_, l)| l.pid.load(Ordering::Acquire))
             .collect()
@@ -330,8 +338,8 @@ mod tests {
 
     #[test]
     fn append_read_and_tail() {
-        let shmem =
-            SharedMemory::create(ShmemLayout::new(4, 16), std::process::id() as i32, 0).unwrap();
+        let shmem = SharedMemory::create(ShmemLayout::new(4, 16), std::process::id() as i32, 0)
+            .expect("segment");
         let q = NotifyQueue::new(&shmem);
         assert_eq!(q.usage(), 0.0);
         // Nobody listens: appended entries are free at once.
@@ -366,9 +374,33 @@ mod tests {
     }
 
     #[test]
+    fn lagging_listener_of_another_database_is_signalled() {
+        let shmem = SharedMemory::create(ShmemLayout::new(4, 16), std::process::id() as i32, 0)
+            .expect("segment");
+        let q = NotifyQueue::new(&shmem);
+        q.register(1, 11, 5);
+        q.register(2, 12, 6);
+        let payload = "p".repeat(7999);
+        let mut signalled = Vec::new();
+        while q.control.head.load(Ordering::Acquire) <= LAGGING_WORDS {
+            signalled = q
+                .begin_append()
+                .append(10, 5, &[("c".into(), payload.clone())], 0);
+            assert!(!q.read(1).is_empty());
+        }
+        assert_eq!(signalled, vec![11, 12]);
+        // Slot 2 reads past the other database's entries: the space is free.
+        assert_eq!(
+            q.read(2).len() as u64 * entry_words("c", &payload) as u64,
+            q.control.head.load(Ordering::Acquire)
+        );
+        assert_eq!(q.usage(), 0.0);
+    }
+
+    #[test]
     fn full_queue_and_wrap() {
-        let shmem =
-            SharedMemory::create(ShmemLayout::new(4, 16), std::process::id() as i32, 0).unwrap();
+        let shmem = SharedMemory::create(ShmemLayout::new(4, 16), std::process::id() as i32, 0)
+            .expect("segment");
         let q = NotifyQueue::new(&shmem);
         q.register(1, 11, 5);
         let payload = "p".repeat(7999);
