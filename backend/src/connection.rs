@@ -2,8 +2,19 @@
 //! loop): start-up packets, SSL negotiation and cancel requests are read here,
 //! before pgwire sees the stream; then pgwire's decoder and dispatch serve the
 //! session, while this loop keeps what pgwire's own loop lacks: PostgreSQL's
-//! answers to bad protocol input, termination of an idle session, and the
-//! start-up timeout.
+//! answers to bad protocol input, termination of an idle session, the
+//! start-up timeout, and the messages a server sends between queries.
+//!
+//! The idle loop: between messages the loop waits on the client socket,
+//! SIGTERM, the start-up deadline and SIGUSR1 at once. SIGUSR1 is what a
+//! backend that committed a NOTIFY sends the listeners of its database; a
+//! session that is idle (it has sent ReadyForQuery after a Query or Sync and
+//! received nothing since) and not inside a transaction block then reads the
+//! NOTIFY queue and writes a NotificationResponse per notification to the
+//! socket at once, as PostgreSQL's `ProcessNotifyInterrupt` does while it
+//! waits for a command. A signal that comes while a command runs stays
+//! pending in the stream and is taken when the session is idle again; the
+//! end of each command reads the queue before ReadyForQuery anyway.
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -133,6 +144,7 @@ pub async fn serve<F>(
     reject: Option<PgError>,
     terminate: F,
     startup_timeout: Duration,
+    mut notify_wakeup: tokio::signal::unix::Signal,
 ) where
     F: Future<Output = ()>,
 {
@@ -170,6 +182,8 @@ pub async fn serve<F>(
     // handler; COPY data goes to the session (`tcop/copy_handler.rs`).
     let noop = Arc::new(NoopHandler);
     tokio::pin!(terminate);
+    // ReadyForQuery has been sent and no message has come since.
+    let mut idle = false;
 
     loop {
         let starting = matches!(
@@ -189,6 +203,18 @@ pub async fn serve<F>(
                 tracing::info!("incomplete startup packet or authentication timeout");
                 return;
             }
+            _ = notify_wakeup.recv(), if idle && !starting => {
+                let messages = crate::commands::async_notify::take_notifications(&mut tcop.session());
+                for m in messages {
+                    if socket.feed(m).await.is_err() {
+                        return;
+                    }
+                }
+                if socket.flush().await.is_err() {
+                    return;
+                }
+                continue;
+            }
         };
         let msg = match msg {
             None => return,
@@ -203,6 +229,9 @@ pub async fn serve<F>(
             PgWireConnectionState::CopyInProgress(e) => e,
             _ => msg.is_extended_query(),
         };
+        // The messages after which ReadyForQuery is sent (an error in the
+        // extended protocol waits for Sync).
+        let ends_cycle = starting || !is_extended || matches!(msg, PgWireFrontendMessage::Sync(_));
         if let Err(e) = process_message(
             msg,
             &mut socket,
@@ -219,6 +248,7 @@ pub async fn serve<F>(
                 return;
             }
         }
+        idle = ends_cycle && matches!(socket.state(), PgWireConnectionState::ReadyForQuery);
     }
 }
 

@@ -47,6 +47,16 @@
 //!    message, for an implicit block: [`session::Session::end_implicit_block`])
 //!    ([`xact::commit`]: the commit record is inserted and flushed with
 //!    group commit, the CLOG marked, the locks released) before ReadyForQuery.
+//!    A commit that ran NOTIFY appends its notifications to the shared queue
+//!    and signals the listeners ([`commands::async_notify`]).
+//! 10. Before ReadyForQuery a session outside a transaction block that
+//!     listens sends the notifications it has not read yet as
+//!     NotificationResponse messages. Between queries the idle loop
+//!     ([`connection::serve`]) waits for the client, SIGTERM and SIGUSR1
+//!     together: SIGUSR1 (a NOTIFY committed elsewhere) makes an idle session
+//!     outside a transaction block read the queue and write the
+//!     notifications to the socket at once, as PostgreSQL does while it
+//!     waits for a command.
 
 #![forbid(unsafe_code)]
 
@@ -234,6 +244,9 @@ fn run_client() -> Result<ExitCode, String> {
     let storage_env = xact::StorageEnv::new(shmem, &data_dir, slot_index, pid, &settings)
         .map_err(|e| e.message)?;
     let session = session::Session::new(settings, shmem, interrupts.clone(), storage_env, pid);
+    // A backend that held this slot before and died unexpectedly may have
+    // left it registered as a NOTIFY reader.
+    commands::async_notify::at_session_end(&session);
     let tcop = tcop::Tcop::new(session);
     let session_for_exit = tcop.clone();
 
@@ -298,6 +311,10 @@ fn run_client() -> Result<ExitCode, String> {
         let terminate = async move {
             sigterm.recv().await;
         };
+        // NOTIFY's wake-up call to a listening session (connection.rs).
+        let notify_wakeup =
+            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::user_defined1())
+                .map_err(|e| e.to_string())?;
         connection::serve(
             stream,
             peer,
@@ -308,6 +325,7 @@ fn run_client() -> Result<ExitCode, String> {
             reject,
             terminate,
             startup_timeout,
+            notify_wakeup,
         )
         .await;
         Ok::<_, String>(())
@@ -315,6 +333,7 @@ fn run_client() -> Result<ExitCode, String> {
     // The client is gone: a transaction left open dies with the session.
     let mut s = session_for_exit.session();
     xact::abort(&mut s);
+    commands::async_notify::at_session_end(&s);
     commands::temp::at_session_end(&mut s);
     Ok(ExitCode::SUCCESS)
 }

@@ -125,6 +125,9 @@ pub struct Session {
     pub temp_claimed: bool,
     /// Temporary tables made ON COMMIT DELETE ROWS.
     pub on_commit_delete: Vec<u32>,
+    /// The channels of committed LISTENs, in LISTEN order
+    /// (`pg_listening_channels`; see [`crate::commands::async_notify`]).
+    pub listen_channels: Vec<String>,
 }
 
 /// A foreign-key query's plan and the catalog version it was made at.
@@ -185,6 +188,7 @@ impl Session {
             speculative: Vec::new(),
             temp_claimed: false,
             on_commit_delete: Vec::new(),
+            listen_channels: Vec::new(),
         }
     }
 
@@ -411,6 +415,19 @@ impl ExecContext for Session {
         )?;
         self.settings.show(&name)
     }
+
+    fn notify(&mut self, channel: &str, payload: &str) -> PgResult<()> {
+        crate::commands::async_notify::notify(self, channel, payload)
+    }
+
+    fn listening_channels(&self) -> Vec<String> {
+        self.listen_channels.clone()
+    }
+
+    fn notification_queue_usage(&self) -> f64 {
+        crate::commands::async_notify::queue_usage(self)
+    }
+
     fn signal_backend(&mut self, pid: i32, terminate: bool) -> PgResult<bool> {
         let Some(target) = self.shmem.proc_array().find_pid(pid) else {
             return Ok(false);

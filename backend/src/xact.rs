@@ -266,6 +266,8 @@ pub struct TxState {
     pub constraint_modes: std::collections::HashMap<u32, bool>,
     /// Temporary tables made ON COMMIT DROP in this transaction.
     pub on_commit_drop: Vec<u32>,
+    /// NOTIFYs and LISTEN / UNLISTEN actions waiting for the commit.
+    pub notify: crate::commands::async_notify::PendingNotify,
 }
 
 /// A savepoint: where the transaction's logs stood when it was made.
@@ -276,6 +278,7 @@ pub struct Savepoint {
     created_len: usize,
     drop_len: usize,
     fk_deferred_len: usize,
+    notify_mark: (usize, usize),
 }
 
 impl Default for TxState {
@@ -302,6 +305,7 @@ impl Default for TxState {
             constraints_all_deferred: None,
             constraint_modes: std::collections::HashMap::new(),
             on_commit_drop: Vec::new(),
+            notify: Default::default(),
         }
     }
 }
@@ -522,13 +526,24 @@ pub fn commit(session: &mut Session) -> PgResult<()> {
         abort(session);
         return Err(e);
     }
+    // LISTEN registers the reader; NOTIFY locks the queue until its
+    // entries are in, after the commit record (`commands::async_notify`).
+    let notify = match crate::commands::async_notify::pre_commit(session) {
+        Ok(n) => n,
+        Err(e) => {
+            abort(session);
+            return Err(e);
+        }
+    };
     crate::commands::portalcmds::at_transaction_end(session, true);
     types::typcache::end_transaction();
-    let tx = std::mem::take(&mut session.tx);
+    let mut tx = std::mem::take(&mut session.tx);
+    let pending_notify = std::mem::take(&mut tx.notify);
     let Some(xid) = tx.xid else {
         session.storage.transam.end_without_xid();
         session.storage.predicate.borrow_mut().on_end(true);
         session.storage.locks.borrow_mut().release_at_commit();
+        crate::commands::async_notify::at_commit(session, notify, pending_notify);
         return Ok(());
     };
     let record = WalRecord::Commit {
@@ -572,12 +587,14 @@ pub fn commit(session: &mut Session) -> PgResult<()> {
         session.relcache.invalidate();
     }
     session.storage.locks.borrow_mut().release_at_commit();
+    crate::commands::async_notify::at_commit(session, notify, pending_notify);
     Ok(())
 }
 
 /// Aborts the storage transaction, if one is open.
 pub fn abort(session: &mut Session) {
     crate::commands::portalcmds::at_transaction_end(session, false);
+    crate::commands::async_notify::at_abort(session);
     types::typcache::end_transaction();
     let tx = std::mem::take(&mut session.tx);
     match tx.xid {
@@ -671,6 +688,7 @@ pub fn savepoint(session: &mut Session, name: &str) {
         created_len: tx.created.len(),
         drop_len: tx.drop_at_commit.len(),
         fk_deferred_len: tx.fk_deferred.len(),
+        notify_mark: tx.notify.mark(),
     });
 }
 
@@ -733,6 +751,7 @@ fn rollback_to(session: &mut Session, name: &str) -> PgResult<()> {
     session.tx.drop_at_commit.truncate(sp.drop_len);
     session.tx.fk_pending.clear();
     session.tx.fk_deferred.truncate(sp.fk_deferred_len);
+    session.tx.notify.rollback_to(sp.notify_mark);
     // Catalog rows may have come back or gone: nothing cached is trusted.
     session.relcache.invalidate();
     session.local_catalog_version += 1;

@@ -268,6 +268,19 @@ pub trait ExecContext {
     fn signal_backend(&mut self, pid: i32, terminate: bool) -> PgResult<bool>;
     /// Queues a WARNING (or NOTICE) for the client.
     fn warning(&mut self, msg: String);
+    /// `pg_notify(channel, payload)`: a NOTIFY sent when the transaction commits.
+    fn notify(&mut self, channel: &str, payload: &str) -> PgResult<()> {
+        let _ = (channel, payload);
+        Err(PgError::feature_not_supported("pg_notify"))
+    }
+    /// `pg_listening_channels()`: the channels this session listens on.
+    fn listening_channels(&self) -> Vec<String> {
+        Vec::new()
+    }
+    /// `pg_notification_queue_usage()`: the fraction of the NOTIFY queue in use.
+    fn notification_queue_usage(&self) -> f64 {
+        0.0
+    }
     /// `version()`.
     fn version(&self) -> String {
         let v = self

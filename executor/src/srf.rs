@@ -213,6 +213,14 @@ fn rows(
             Ok(single(values))
         }
         "generate_series_ts" => timestamp_series(ev, args, limit).map(single),
+        "pg_listening_channels" => Ok(single(
+            ev.ctx
+                .listening_channels()
+                .into_iter()
+                .take(limit)
+                .map(Datum::Text)
+                .collect(),
+        )),
         "pg_partition_ancestors" => {
             let Some(Datum::Text(name)) = args.first() else {
                 return Ok(Vec::new());

@@ -19,6 +19,7 @@ pub mod ipc;
 pub mod lmgr;
 pub mod lwlock;
 pub mod nbtree;
+pub mod notify;
 pub mod page;
 pub mod pgstat;
 pub mod predicate;

@@ -26,7 +26,8 @@
 //! | buffer pages                   |  [[u8; BLCKSZ]; buffers]
 //! +--------------------------------+
 //! | subsystem regions              |  [T; count] for each [`RegionId`], typed by
-//! |                                |  the owning module (transam, clog, lmgr)
+//! |                                |  the owning module (transam, clog, lmgr,
+//! |                                |  pgstat, predicate, xlog, notify)
 //! +--------------------------------+  total_size
 //! ```
 //!
@@ -55,7 +56,7 @@ use crate::lwlock::{LWLock, LWLockGuard, LWLockMode, PaddedLWLock};
 pub const SHMEM_MAGIC: u64 = 0x4f58_4950_4753_484d;
 /// Bumped whenever the layout of anything in the segment changes; a child built
 /// from another layout refuses to attach.
-pub const SHMEM_LAYOUT_VERSION: u32 = 6;
+pub const SHMEM_LAYOUT_VERSION: u32 = 7;
 
 /// Types that may live in the segment and be reached through a shared
 /// reference from any process.
@@ -112,10 +113,17 @@ pub enum RegionId {
     XlogInsertSlots,
     /// The WAL buffers: a ring of `wal_buffers` 8 KiB pages (`AtomicU64`).
     XlogBuffers,
+    /// The NOTIFY queue's head and lock ([`crate::notify::NotifyControl`], 1).
+    NotifyControl,
+    /// Each backend's position in the NOTIFY queue
+    /// ([`crate::notify::NotifyListener`], `proc_slots`).
+    NotifyListeners,
+    /// The NOTIFY queue ring (`AtomicU64`, [`crate::notify::QUEUE_WORDS`]).
+    NotifyQueue,
 }
 
 impl RegionId {
-    pub const ALL: [RegionId; 14] = [
+    pub const ALL: [RegionId; 17] = [
         RegionId::Transam,
         RegionId::ClogSlots,
         RegionId::ClogWords,
@@ -130,6 +138,9 @@ impl RegionId {
         RegionId::XlogCtl,
         RegionId::XlogInsertSlots,
         RegionId::XlogBuffers,
+        RegionId::NotifyControl,
+        RegionId::NotifyListeners,
+        RegionId::NotifyQueue,
     ];
 
     /// (element size, element alignment, element count) for a layout.
@@ -162,6 +173,9 @@ impl RegionId {
                 of::<crate::xlog::InsertSlot>(crate::xlog::NUM_INSERT_SLOTS)
             }
             RegionId::XlogBuffers => of::<AtomicU64>(l.wal_buffers as usize * BLCKSZ / 8),
+            RegionId::NotifyControl => of::<crate::notify::NotifyControl>(1),
+            RegionId::NotifyListeners => of::<crate::notify::NotifyListener>(l.proc_slots as usize),
+            RegionId::NotifyQueue => of::<AtomicU64>(crate::notify::QUEUE_WORDS),
         }
     }
 }

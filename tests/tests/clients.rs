@@ -62,16 +62,6 @@ const KNOWN_GAPS: &[(&str, &str, &str)] = &[
         "to_regtype() of a user type given as a parameter",
     ),
     (
-        "psycopg",
-        "listen_notify",
-        "LISTEN / NOTIFY are not supported",
-    ),
-    (
-        "node-postgres",
-        "listen_notify",
-        "LISTEN / NOTIFY are not supported",
-    ),
-    (
         "jdbc",
         "isolation_readonly",
         "default_session_isolation is not a setting",
@@ -93,7 +83,6 @@ const KNOWN_GAPS: &[(&str, &str, &str)] = &[
         "callable_function",
         "{? = call f(?)}: a void-typed parameter",
     ),
-    ("jdbc", "listen_notify", "LISTEN / NOTIFY are not supported"),
     (
         "django",
         "aggregate",

@@ -16,6 +16,7 @@ use crate::utility::Outcome;
 pub mod aggregate;
 mod alter_table;
 pub mod analyze;
+pub mod async_notify;
 pub mod constraints;
 pub mod copy;
 mod dbcommands;

@@ -179,6 +179,7 @@ pub fn discard(session: &mut Session, what: &sqlparser::ast::DiscardObject) -> P
             session.seq_values.clear();
             session.last_sequence = None;
             drop_temp_relations(session)?;
+            super::async_notify::unlisten_all(session);
         }
         DiscardObject::PLANS => session.plan_cache = Default::default(),
         DiscardObject::SEQUENCES => {

@@ -66,6 +66,9 @@ impl CopyHandler for Tcop {
                 }
             }
             messages.extend(parameter_status_changes(&mut session));
+            messages.extend(crate::commands::async_notify::take_notifications(
+                &mut session,
+            ));
             (messages, transaction_status(&session))
         };
         for m in messages {

@@ -487,7 +487,9 @@ impl ExtendedQueryHandler for Tcop {
             if s.xact == XactState::Idle {
                 s.portals.remove("");
             }
-            (transaction_status(&s), parameter_status_changes(&mut s))
+            let mut params = parameter_status_changes(&mut s);
+            params.extend(crate::commands::async_notify::take_notifications(&mut s));
+            (transaction_status(&s), params)
         };
         for m in params {
             client.feed(m).await?;

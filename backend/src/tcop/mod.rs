@@ -129,6 +129,9 @@ pub(crate) fn run_statement(
     if let Some(r) = crate::commands::portalcmds::statement(session, stmt, sql) {
         return r;
     }
+    if let Some(r) = crate::commands::async_notify::statement(session, stmt) {
+        return r;
+    }
     match stmt {
         Statement::Copy { .. } => match crate::commands::copy::copy(session, stmt)? {
             crate::commands::copy::Copy::Done(outcome) => Ok(outcome),

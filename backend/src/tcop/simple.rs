@@ -173,7 +173,9 @@ impl SimpleQueryHandler for Tcop {
         }
         let (status, params) = {
             let mut s = self.session();
-            (transaction_status(&s), parameter_status_changes(&mut s))
+            let mut params = parameter_status_changes(&mut s);
+            params.extend(crate::commands::async_notify::take_notifications(&mut s));
+            (transaction_status(&s), params)
         };
         for m in params {
             client.feed(m).await?;

@@ -249,6 +249,16 @@ pub fn call(func: &str, args: &[Datum], ev: &mut Evaluator<'_>) -> PgResult<Opti
             Datum::Text(ev.ctx.set_setting(name, value, *local)?)
         }
         ("pg_backend_pid", []) => Datum::Int4(ev.ctx.backend_pid()),
+        // Not strict: a NULL channel is an empty one, a NULL payload empty.
+        ("pg_notify", [channel, payload]) => {
+            let text = |d: &Datum| match d {
+                Datum::Text(s) => s.clone(),
+                _ => String::new(),
+            };
+            ev.ctx.notify(&text(channel), &text(payload))?;
+            Datum::Void
+        }
+        ("pg_notification_queue_usage", []) => Datum::Float8(ev.ctx.notification_queue_usage()),
         ("pg_trigger_depth", []) => Datum::Int4(ev.ctx.trigger_depth()),
         ("format_type", [Datum::Null, _]) => Datum::Null,
         ("format_type", [Datum::Oid(t), typmod]) => {

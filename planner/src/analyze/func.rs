@@ -835,6 +835,22 @@ fn build() -> Vec<FuncDef> {
         "txid_current_if_assigned",
     ));
     v.push(def("pg_sleep", &[FLOAT8], VOID, "pg_sleep"));
+    v.push(FuncDef {
+        strict: false,
+        ..def("pg_notify", &[TEXT, TEXT], VOID, "pg_notify")
+    });
+    v.push(def(
+        "pg_notification_queue_usage",
+        &[],
+        FLOAT8,
+        "pg_notification_queue_usage",
+    ));
+    v.push(srf(
+        "pg_listening_channels",
+        &[],
+        &[("", TEXT)],
+        "pg_listening_channels",
+    ));
     v.push(def("pg_cancel_backend", &[INT4], BOOL, "pg_cancel_backend"));
     v.push(def(
         "pg_terminate_backend",
