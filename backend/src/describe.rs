@@ -54,6 +54,12 @@ pub fn catalog_text(session: &mut Session, what: CatalogText<'_>) -> PgResult<Op
                 None => Ok(None),
             }
         }
+        CatalogText::Description {
+            objoid,
+            catalog,
+            subid,
+            shared,
+        } => crate::commands::description(session, objoid, catalog, subid, shared),
         CatalogText::RelationPublishable(oid) => {
             crate::commands::publication::publishable(session, oid)
         }

@@ -232,6 +232,15 @@ pub enum CatalogText<'a> {
     /// `pg_relation_is_publishable(oid)`: `"t"` or `"f"` (None if no such
     /// relation).
     RelationPublishable(u32),
+    /// `obj_description(oid, catalog)` (`catalog` None: the one-argument
+    /// form), `col_description(oid, column)` (`subid` the column) and
+    /// `shobj_description(oid, catalog)` (`shared`): COMMENT ON's text.
+    Description {
+        objoid: u32,
+        catalog: Option<&'a str>,
+        subid: i32,
+        shared: bool,
+    },
 }
 
 pub trait ExecContext {

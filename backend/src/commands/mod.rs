@@ -16,6 +16,8 @@ use crate::utility::Outcome;
 pub mod aggregate;
 mod alter_table;
 pub mod analyze;
+mod comment;
+pub use comment::description;
 pub mod constraints;
 pub mod copy;
 mod dbcommands;
@@ -140,6 +142,9 @@ pub fn ddl_statement(
                 }
                 crate::syntax::TextStatement::Aggregate(text) => {
                     aggregate::aggregate_statement(session, &text)
+                }
+                crate::syntax::TextStatement::Comment(text) => {
+                    comment::comment_statement(session, &text)
                 }
             }
         }

@@ -794,13 +794,13 @@ fn build() -> Vec<FuncDef> {
         "col_description",
         &[OID, INT4],
         TEXT,
-        "obj_description",
+        "col_description",
     ));
     v.push(def(
         "shobj_description",
         &[OID, NAME],
         TEXT,
-        "obj_description",
+        "shobj_description",
     ));
     v.push(def(
         "pg_encoding_to_char",
