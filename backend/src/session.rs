@@ -33,6 +33,10 @@ pub struct Prepared {
     pub param_types: Vec<u32>,
     /// `tcop::catalog_version` when the plan was made.
     pub catalog_version: (u64, u64),
+    /// Made by SQL PREPARE (else by a Parse message): `pg_prepared_statements.from_sql`.
+    pub from_sql: bool,
+    /// When it was prepared (microseconds since 2000-01-01 UTC).
+    pub prepare_time: i64,
 }
 
 /// A portal made by Bind.
@@ -393,6 +397,20 @@ impl ExecContext for Session {
         self.shmem.postmaster_start_time()
     }
     fn setting(&self, name: &str) -> PgResult<String> {
+        self.settings.show(name)
+    }
+    fn set_config(&mut self, name: &str, value: &str, local: bool) -> PgResult<String> {
+        let action = match local {
+            true => types::guc::SetAction::Local,
+            false => types::guc::SetAction::Set,
+        };
+        self.settings.set_option(
+            name,
+            Some(value),
+            types::guc::GucSource::Session,
+            self.is_superuser,
+            action,
+        )?;
         self.settings.show(name)
     }
     fn signal_backend(&mut self, pid: i32, terminate: bool) -> PgResult<bool> {

@@ -259,6 +259,12 @@ pub trait ExecContext {
     /// `current_setting(name)`: SHOW's text, and SHOW's errors (42704
     /// `unrecognized configuration parameter "x"`).
     fn setting(&self, name: &str) -> PgResult<String>;
+    /// `set_config(name, value, is_local)`: SET [LOCAL] name = value, then
+    /// the new value as SHOW prints it.
+    fn set_config(&mut self, name: &str, value: &str, local: bool) -> PgResult<String> {
+        let _ = (name, value, local);
+        Err(PgError::feature_not_supported("set_config in this context"))
+    }
     fn time_zone(&self) -> String;
     fn extra_float_digits(&self) -> i32;
     fn date_style(&self) -> String;

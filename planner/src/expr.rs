@@ -238,6 +238,7 @@ pub fn is_volatile_function(name: &str) -> bool {
             | "pg_cancel_backend"
             | "pg_terminate_backend"
             | "txid_current"
+            | "set_config"
     )
 }
 

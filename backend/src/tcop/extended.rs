@@ -123,6 +123,8 @@ impl Tcop {
                 plan,
                 param_types,
                 catalog_version,
+                from_sql: false,
+                prepare_time: crate::session::now_pg(),
             })
         })();
         match result {

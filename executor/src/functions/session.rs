@@ -277,6 +277,9 @@ pub fn call(func: &str, args: &[Datum], ev: &mut Evaluator<'_>) -> PgResult<Opti
             None => Datum::Null,
         },
         ("current_setting", [Datum::Text(name)]) => Datum::Text(ev.ctx.setting(name)?),
+        ("set_config", [Datum::Text(name), Datum::Text(value), Datum::Bool(local)]) => {
+            Datum::Text(ev.ctx.set_config(name, value, *local)?)
+        }
         ("current_setting", [Datum::Text(name), Datum::Bool(missing_ok)]) => {
             match ev.ctx.setting(name) {
                 Ok(v) => Datum::Text(v),

@@ -657,6 +657,7 @@ fn build() -> Vec<FuncDef> {
         "current_schemas",
     ));
     v.push(def("current_setting", &[TEXT], TEXT, "current_setting"));
+    v.push(def("set_config", &[TEXT, TEXT, BOOL], TEXT, "set_config"));
     v.push(def(
         "current_setting",
         &[TEXT, BOOL],
@@ -1206,7 +1207,6 @@ pub fn known_unsupported(name: &str) -> bool {
             | "decode"
             | "translate"
             | "overlay"
-            | "set_config"
             | "pg_advisory_lock"
             | "inet_client_addr"
             | "inet_server_addr"
