@@ -399,6 +399,9 @@ impl ExecContext for Session {
     fn setting(&self, name: &str) -> PgResult<String> {
         self.settings.show(name)
     }
+    fn to_reg(&mut self, func: &str, name: &str) -> PgResult<Option<String>> {
+        crate::describe::to_reg(self, func, name)
+    }
     fn set_config(&mut self, name: &str, value: &str, local: bool) -> PgResult<String> {
         let action = match local {
             true => types::guc::SetAction::Local,

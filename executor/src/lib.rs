@@ -259,6 +259,15 @@ pub trait ExecContext {
     /// `current_setting(name)`: SHOW's text, and SHOW's errors (42704
     /// `unrecognized configuration parameter "x"`).
     fn setting(&self, name: &str) -> PgResult<String>;
+    /// `to_regclass(name)`, `to_regtype(name)`, `to_regnamespace(name)`
+    /// (`func`): the object's name as its reg* type prints it, None (SQL
+    /// NULL) if there is no such object; malformed names are errors.
+    fn to_reg(&mut self, func: &str, name: &str) -> PgResult<Option<String>> {
+        let _ = name;
+        Err(PgError::feature_not_supported(format!(
+            "{func} in this context"
+        )))
+    }
     /// `set_config(name, value, is_local)`: SET [LOCAL] name = value, then
     /// the new value as SHOW prints it.
     fn set_config(&mut self, name: &str, value: &str, local: bool) -> PgResult<String> {

@@ -277,6 +277,9 @@ pub fn call(func: &str, args: &[Datum], ev: &mut Evaluator<'_>) -> PgResult<Opti
             None => Datum::Null,
         },
         ("current_setting", [Datum::Text(name)]) => Datum::Text(ev.ctx.setting(name)?),
+        ("to_regclass" | "to_regtype" | "to_regnamespace", [Datum::Text(name)]) => {
+            ev.ctx.to_reg(func, name)?.map_or(Datum::Null, Datum::Text)
+        }
         ("set_config", [Datum::Text(name), Datum::Text(value), Datum::Bool(local)]) => {
             Datum::Text(ev.ctx.set_config(name, value, *local)?)
         }

@@ -658,6 +658,14 @@ fn build() -> Vec<FuncDef> {
     ));
     v.push(def("current_setting", &[TEXT], TEXT, "current_setting"));
     v.push(def("set_config", &[TEXT, TEXT, BOOL], TEXT, "set_config"));
+    v.push(def("to_regclass", &[TEXT], REGCLASS, "to_regclass"));
+    v.push(def("to_regtype", &[TEXT], REGTYPE, "to_regtype"));
+    v.push(def(
+        "to_regnamespace",
+        &[TEXT],
+        types::oid::REGNAMESPACE,
+        "to_regnamespace",
+    ));
     v.push(def(
         "current_setting",
         &[TEXT, BOOL],
