@@ -598,8 +598,7 @@ pub fn to_reg(session: &mut Session, func: &str, name: &str) -> PgResult<Option<
                     "invalid name syntax",
                 ));
             };
-            Ok(relcache::namespace_oid(session, n)?
-                .map(|_| crate::sysviews::quote_ident(n)))
+            Ok(relcache::namespace_oid(session, n)?.map(|_| crate::sysviews::quote_ident(n)))
         }
         _ => {
             let dialect = sqlparser::dialect::PostgreSqlDialect {};

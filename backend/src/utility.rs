@@ -514,6 +514,8 @@ pub fn settings_statement(session: &mut Session, stmt: &Statement) -> Option<PgR
                     name: n.into(),
                     type_oid: types::oid::TEXT,
                     typmod: -1,
+                    table_oid: 0,
+                    column_id: 0,
                 };
                 let tag = "SHOW".to_owned();
                 Ok(Outcome::Rows {
@@ -531,6 +533,8 @@ pub fn settings_statement(session: &mut Session, stmt: &Statement) -> Option<PgR
                             name: col_name,
                             type_oid: types::oid::TEXT,
                             typmod: -1,
+                            table_oid: 0,
+                            column_id: 0,
                         }],
                         rows: vec![vec![Datum::Text(v)]],
                         tag: "SHOW".into(),

@@ -976,7 +976,9 @@ impl Settings {
                     GucKind::Int { min, max, .. } => {
                         (Some(min.to_string()), Some(max.to_string()), None)
                     }
-                    GucKind::Real { min, max, .. } => (Some(format_g(min)), Some(format_g(max)), None),
+                    GucKind::Real { min, max, .. } => {
+                        (Some(format_g(min)), Some(format_g(max)), None)
+                    }
                     GucKind::Enum { options, .. } => (
                         None,
                         None,

@@ -105,9 +105,9 @@ pub(crate) fn comment_statement(session: &mut Session, text: &str) -> PgResult<O
     let comment = match &tokens[is_at + 1..] {
         [Token::SingleQuotedString(s)]
         | [Token::EscapedStringLiteral(s)]
-        | [
-            Token::DollarQuotedString(sqlparser::ast::DollarQuotedString { value: s, .. }),
-        ] => Some(s.clone()),
+        | [Token::DollarQuotedString(sqlparser::ast::DollarQuotedString { value: s, .. })] => {
+            Some(s.clone())
+        }
         [t] if word_is(Some(t), "null") => None,
         [_, t, ..] => return Err(syntax_error_at(Some(t))),
         [t] => return Err(syntax_error_at(Some(t))),
@@ -197,13 +197,12 @@ fn relation(
     parts: &[String],
 ) -> PgResult<std::sync::Arc<catalog::heap_catalog::RelationInfo>> {
     let (schema, name) = qualified(parts)?;
-    relcache::lookup_relation(session, schema, name)?
-        .ok_or_else(|| {
-            PgError::new(
-                SqlState::UndefinedTable,
-                format!("relation \"{}\" does not exist", parts.join(".")),
-            )
-        })
+    relcache::lookup_relation(session, schema, name)?.ok_or_else(|| {
+        PgError::new(
+            SqlState::UndefinedTable,
+            format!("relation \"{}\" does not exist", parts.join(".")),
+        )
+    })
 }
 
 /// The object `kind object` names, its ownership checked; None when it is
@@ -251,8 +250,8 @@ fn resolve(session: &mut Session, kind: &str, object: &[Token]) -> PgResult<Opti
                 ));
             };
             if !session.is_superuser {
-                let owner = with_reader(session, |r| r.class_by_oid(rel.oid))?
-                    .map_or(0, |(_, c)| c.owner);
+                let owner =
+                    with_reader(session, |r| r.class_by_oid(rel.oid))?.map_or(0, |(_, c)| c.owner);
                 require_owner(session, owner, "relation", &rel.name)?;
             }
             Ok(Some(Target {
@@ -269,7 +268,8 @@ fn resolve(session: &mut Session, kind: &str, object: &[Token]) -> PgResult<Opti
                     format!("schema \"{name}\" does not exist"),
                 ));
             };
-            let owner = with_reader(session, |r| r.namespace_full(oid))?.map_or(0, |(_, n)| n.owner);
+            let owner =
+                with_reader(session, |r| r.namespace_full(oid))?.map_or(0, |(_, n)| n.owner);
             require_owner(session, owner, "schema", &name)?;
             Ok(Some(Target {
                 classoid: PG_NAMESPACE,
@@ -433,8 +433,8 @@ fn resolve(session: &mut Session, kind: &str, object: &[Token]) -> PgResult<Opti
             }))
         }
         "access" | "cast" | "collation" | "conversion" | "event" | "extension" | "language"
-        | "large" | "operator" | "policy" | "publication" | "rule" | "server"
-        | "statistics" | "subscription" | "tablespace" | "text search" | "transform" => {
+        | "large" | "operator" | "policy" | "publication" | "rule" | "server" | "statistics"
+        | "subscription" | "tablespace" | "text search" | "transform" => {
             Err(PgError::feature_not_supported(format!(
                 "COMMENT ON {} is not supported",
                 kind.to_uppercase()
@@ -469,7 +469,11 @@ fn routine(
     kind: &str,
     object: &[Token],
 ) -> PgResult<catalog::system::ProcRow> {
-    let text: String = object.iter().map(|t| t.to_string()).collect::<Vec<_>>().join(" ");
+    let text: String = object
+        .iter()
+        .map(|t| t.to_string())
+        .collect::<Vec<_>>()
+        .join(" ");
     if kind == "aggregate" {
         return super::aggregate::lookup_signature(session, &text);
     }

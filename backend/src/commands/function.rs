@@ -748,7 +748,9 @@ pub(crate) fn drop_routines(
                     rows.push((catalog::system::PG_AGGREGATE, agg_tid));
                 }
                 let oid = one.1.oid;
-                rows.extend(with_reader(session, |r| r.description_rows(PG_PROC, oid, None))?);
+                rows.extend(with_reader(session, |r| {
+                    r.description_rows(PG_PROC, oid, None)
+                })?);
                 rows.push((PG_PROC, one.0))
             }
             _ => {

@@ -578,7 +578,9 @@ pub(crate) fn drop_trigger(session: &mut Session, dt: &DropTrigger) -> PgResult<
             format!("trigger \"{name}\" for table \"{table}\" does not exist"),
         ));
     };
-    let mut rows = with_reader(session, |r| r.description_rows(PG_TRIGGER, trigger.oid, None))?;
+    let mut rows = with_reader(session, |r| {
+        r.description_rows(PG_TRIGGER, trigger.oid, None)
+    })?;
     rows.push((PG_TRIGGER, tid));
     let db = session.database_oid;
     crate::xact::with_write(session, |env, w| {

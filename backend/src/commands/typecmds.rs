@@ -727,7 +727,9 @@ pub(crate) fn drop_types_of(
     for (t, _, tid) in &targets {
         rows.push((PG_TYPE, *tid));
         let oid = t.oid;
-        rows.extend(with_reader(session, |r| r.description_rows(PG_TYPE, oid, None))?);
+        rows.extend(with_reader(session, |r| {
+            r.description_rows(PG_TYPE, oid, None)
+        })?);
         if let Some((array_tid, _)) = all.iter().find(|(_, r)| r.oid == t.array_oid) {
             rows.push((PG_TYPE, *array_tid));
         }

@@ -62,6 +62,8 @@ fn show_column(stmt: &Statement) -> Option<planner::Column> {
             name,
             type_oid: types::oid::TEXT,
             typmod: -1,
+            table_oid: 0,
+            column_id: 0,
         });
     }
     None

@@ -293,8 +293,8 @@ pub fn row_description(columns: &[planner::Column], formats: &[i16]) -> PgWireBa
             let (t, typmod) = types::typcache::base_type_and_typmod(c.type_oid, c.typmod);
             FieldDescription::new(
                 c.name.clone(),
-                0,
-                0,
+                c.table_oid as i32,
+                c.column_id,
                 t,
                 types::oid::typlen(t),
                 // An anonymous record's typmod only names its fields
