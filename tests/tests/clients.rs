@@ -31,28 +31,6 @@ const KNOWN_GAPS: &[(&str, &str, &str)] = &[
     ),
     (
         "psycopg",
-        "named_cursor",
-        "Describe of a portal opened by DECLARE",
-    ),
-    (
-        "psycopg",
-        "named_cursor_scroll",
-        "Describe of a portal opened by DECLARE",
-    ),
-    (
-        "psycopg",
-        "named_cursor_withhold",
-        "Describe of a portal opened by DECLARE",
-    ),
-    (
-        "psycopg",
-        "prepared_statements",
-        "pg_prepared_statements view",
-    ),
-    ("psycopg", "type_info_fetch", "to_regtype()"),
-    ("psycopg", "composite_info", "to_regtype()"),
-    (
-        "psycopg",
         "listen_notify",
         "LISTEN / NOTIFY are not supported",
     ),
@@ -68,12 +46,6 @@ const KNOWN_GAPS: &[(&str, &str, &str)] = &[
     ),
     (
         "jdbc",
-        "resultset_metadata",
-        "RowDescription: table oid and column number",
-    ),
-    ("jdbc", "dbmd_get_tables", "COMMENT ON TABLE"),
-    (
-        "jdbc",
         "dbmd_get_columns",
         "array columns missing from getColumns",
     ),
@@ -87,7 +59,11 @@ const KNOWN_GAPS: &[(&str, &str, &str)] = &[
         "dbmd_index_info",
         "information_schema._pg_expandarray",
     ),
-    ("jdbc", "dbmd_imported_keys", "pg_catalog.pg_settings"),
+    (
+        "jdbc",
+        "dbmd_imported_keys",
+        "field selection (x).f of a function result",
+    ),
     (
         "jdbc",
         "dbmd_schemas_and_types",

@@ -340,6 +340,16 @@ impl Tcop {
             },
             TARGET_TYPE_BYTE_PORTAL => match session.portals.get(&name) {
                 Some(p) => (&*p.statement, p.result_formats.clone(), false),
+                // A portal opened by SQL DECLARE (psycopg's named cursors
+                // describe it before they FETCH): its rows are text.
+                None if session.cursors.contains_key(&name) => {
+                    let cursor = &session.cursors[&name];
+                    out.push(match cursor.columns.is_empty() {
+                        true => PgWireBackendMessage::NoData(NoData::new()),
+                        false => row_description(&cursor.columns, &[]),
+                    });
+                    return Ok(out);
+                }
                 None => {
                     return Err(PgError::new(
                         SqlState::InvalidCursorName,
