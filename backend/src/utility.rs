@@ -26,10 +26,12 @@ pub enum Outcome {
         columns: usize,
         data: Vec<Vec<u8>>,
         tag: String,
+        /// In the binary format (the CopyOutResponse says so).
+        binary: bool,
     },
     /// COPY FROM STDIN has begun (its state is `Session::copy_in`): the
     /// statement goes on until the client's CopyDone or CopyFail.
-    CopyIn { columns: usize },
+    CopyIn { columns: usize, binary: bool },
 }
 
 /// The error for any other statement in a failed transaction block (25P02).

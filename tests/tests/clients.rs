@@ -26,11 +26,6 @@ use tests::{Cluster, PG15_BIN};
 const KNOWN_GAPS: &[(&str, &str, &str)] = &[
     (
         "psycopg",
-        "copy_binary",
-        "COPY (FORMAT binary) is not supported",
-    ),
-    (
-        "psycopg",
         "listen_notify",
         "LISTEN / NOTIFY are not supported",
     ),
