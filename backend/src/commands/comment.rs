@@ -54,7 +54,7 @@ fn name_parts(tokens: &[Token]) -> PgResult<Vec<String>> {
             _ => return Err(syntax_error_at(Some(t))),
         }
     }
-    if parts.is_empty() || tokens.len() % 2 == 0 {
+    if parts.is_empty() || tokens.len().is_multiple_of(2) {
         return Err(syntax_error_at(tokens.last()));
     }
     Ok(parts)
