@@ -54,6 +54,12 @@ pub fn catalog_text(session: &mut Session, what: CatalogText<'_>) -> PgResult<Op
                 None => Ok(None),
             }
         }
+        CatalogText::Description {
+            objoid,
+            catalog,
+            subid,
+            shared,
+        } => crate::commands::description(session, objoid, catalog, subid, shared),
         CatalogText::RelationPublishable(oid) => {
             crate::commands::publication::publishable(session, oid)
         }
@@ -564,5 +570,55 @@ impl DeparseContext for Qualified<'_> {
 
     fn regclass_text(&mut self, literal: &str) -> String {
         self.inner.regclass_text(literal)
+    }
+}
+
+/// `to_regclass`, `to_regtype` and `to_regnamespace` (`func`): the object
+/// `name` names, printed as its reg* type prints it; None if it does not
+/// exist. A malformed name is still an error, as PostgreSQL's are.
+pub fn to_reg(session: &mut Session, func: &str, name: &str) -> PgResult<Option<String>> {
+    let missing = |e: types::PgError| -> PgResult<Option<String>> {
+        match e.code {
+            types::SqlState::UndefinedTable
+            | types::SqlState::UndefinedObject
+            | types::SqlState::InvalidSchemaName => Ok(None),
+            _ => Err(e),
+        }
+    };
+    match func {
+        "to_regclass" => match relcache::regclass_lookup(session, name) {
+            Ok(rel) => relcache::regclass_name(session, rel.oid).map(Some),
+            Err(e) => missing(e),
+        },
+        "to_regnamespace" => {
+            let parts = planner::catalog::parse_qualified_name(name)?;
+            let [n] = parts.as_slice() else {
+                return Err(types::PgError::new(
+                    types::SqlState::InvalidName,
+                    "invalid name syntax",
+                ));
+            };
+            Ok(relcache::namespace_oid(session, n)?.map(|_| crate::sysviews::quote_ident(n)))
+        }
+        _ => {
+            let dialect = sqlparser::dialect::PostgreSqlDialect {};
+            let dt = sqlparser::parser::Parser::new(&dialect)
+                .try_with_sql(name.trim())
+                .and_then(|mut p| {
+                    let dt = p.parse_data_type()?;
+                    p.expect_token(&sqlparser::tokenizer::Token::EOF)?;
+                    Ok(dt)
+                })
+                .map_err(|_| {
+                    types::PgError::new(
+                        types::SqlState::SyntaxError,
+                        format!("invalid type name \"{name}\""),
+                    )
+                })?;
+            match crate::commands::typecmds::resolve_type(session, &dt) {
+                Ok((t, _)) => Ok(Some(types::oid::format_type(t, -1))),
+                Err(e) => missing(e),
+            }
+        }
     }
 }

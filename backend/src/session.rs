@@ -33,6 +33,10 @@ pub struct Prepared {
     pub param_types: Vec<u32>,
     /// `tcop::catalog_version` when the plan was made.
     pub catalog_version: (u64, u64),
+    /// Made by SQL PREPARE (else by a Parse message): `pg_prepared_statements.from_sql`.
+    pub from_sql: bool,
+    /// When it was prepared (microseconds since 2000-01-01 UTC).
+    pub prepare_time: i64,
 }
 
 /// A portal made by Bind.
@@ -399,11 +403,13 @@ impl ExecContext for Session {
     fn setting(&self, name: &str) -> PgResult<String> {
         self.settings.show(name)
     }
-    fn set_setting(&mut self, name: &str, value: &str, local: bool) -> PgResult<String> {
-        let action = if local {
-            types::guc::SetAction::Local
-        } else {
-            types::guc::SetAction::Set
+    fn to_reg(&mut self, func: &str, name: &str) -> PgResult<Option<String>> {
+        crate::describe::to_reg(self, func, name)
+    }
+    fn set_config(&mut self, name: &str, value: &str, local: bool) -> PgResult<String> {
+        let action = match local {
+            true => types::guc::SetAction::Local,
+            false => types::guc::SetAction::Set,
         };
         let name = name.to_ascii_lowercase();
         self.settings.set_option(

@@ -951,6 +951,8 @@ fn rewrite_text_statements(mut tokens: Vec<TokenWithSpan>) -> Vec<TokenWithSpan>
             SET_CONSTRAINTS_MARKER
         } else if word_is(&tokens[start], "do") {
             DO_MARKER
+        } else if word_is(&tokens[start], "comment") && word_is(&tokens[kind_at], "on") {
+            COMMENT_MARKER
         } else if ["create", "alter", "drop"]
             .iter()
             .any(|w| word_is(&tokens[start], w))
@@ -1618,6 +1620,7 @@ const DOMAIN_MARKER: &str = "DOMAIN_STATEMENT";
 const ALTER_TYPE_ATTRIBUTE_MARKER: &str = "ALTER_TYPE_ATTRIBUTE";
 const PUBLICATION_MARKER: &str = "PUBLICATION_STATEMENT";
 const AGGREGATE_MARKER: &str = "AGGREGATE_STATEMENT";
+const COMMENT_MARKER: &str = "COMMENT_STATEMENT";
 
 /// A statement kept as text for its command to read (see
 /// [`rewrite_text_statements`]).
@@ -1649,6 +1652,9 @@ pub enum TextStatement {
     /// `CREATE [OR REPLACE] | ALTER | DROP AGGREGATE ...` (sqlparser has
     /// none of them)
     Aggregate(String),
+    /// `COMMENT ON ...` (sqlparser reads no signatures and no
+    /// `CONSTRAINT c ON t`)
+    Comment(String),
 }
 
 /// One action of `ALTER TYPE name ... ATTRIBUTE` (see [`parse_alter_attribute`]).
@@ -1777,6 +1783,7 @@ pub fn text_statement(stmt: &Statement) -> Option<TextStatement> {
         ALTER_TYPE_ATTRIBUTE_MARKER => TextStatement::AlterTypeAttribute,
         PUBLICATION_MARKER => TextStatement::Publication,
         AGGREGATE_MARKER => TextStatement::Aggregate,
+        COMMENT_MARKER => TextStatement::Comment,
         _ => return None,
     };
     let FunctionArguments::List(list) = &f.args else {

@@ -33,6 +33,8 @@ const PG_INDEXES: u32 = 12_043;
 const PG_ROLES: u32 = 12_000;
 const PG_PUBLICATION_TABLES: u32 = 12_068;
 const PG_STATS: u32 = 12_053;
+const PG_SETTINGS: u32 = 12_104;
+const PG_PREPARED_STATEMENTS: u32 = 12_095;
 
 struct View {
     oid: u32,
@@ -41,6 +43,42 @@ struct View {
 }
 
 const VIEWS: &[View] = &[
+    View {
+        oid: PG_SETTINGS,
+        name: "pg_settings",
+        columns: &[
+            ("name", TEXT),
+            ("setting", TEXT),
+            ("unit", TEXT),
+            ("category", TEXT),
+            ("short_desc", TEXT),
+            ("extra_desc", TEXT),
+            ("context", TEXT),
+            ("vartype", TEXT),
+            ("source", TEXT),
+            ("min_val", TEXT),
+            ("max_val", TEXT),
+            ("enumvals", TEXT_ARRAY),
+            ("boot_val", TEXT),
+            ("reset_val", TEXT),
+            ("sourcefile", TEXT),
+            ("sourceline", INT4),
+            ("pending_restart", BOOL),
+        ],
+    },
+    View {
+        oid: PG_PREPARED_STATEMENTS,
+        name: "pg_prepared_statements",
+        columns: &[
+            ("name", TEXT),
+            ("statement", TEXT),
+            ("prepare_time", TIMESTAMPTZ),
+            ("parameter_types", types::oid::REGTYPE_ARRAY),
+            ("from_sql", BOOL),
+            ("generic_plans", INT8),
+            ("custom_plans", INT8),
+        ],
+    },
     View {
         oid: PG_STATS,
         name: "pg_stats",
@@ -294,9 +332,91 @@ pub fn rows(session: &mut Session, oid: u32) -> PgResult<VecDeque<Vec<Datum>>> {
         PG_INDEXES => indexes(session),
         PG_STATS => stats(session),
         PG_ROLES => roles(session),
+        PG_SETTINGS => settings(session),
+        PG_PREPARED_STATEMENTS => Ok(prepared_statements(session)),
         PG_PUBLICATION_TABLES => crate::commands::publication::publication_tables(session),
         _ => Err(PgError::internal(format!("no system view {oid}"))),
     }
+}
+
+/// `pg_settings`: every setting the user may read (PostgreSQL's
+/// `show_all_settings`); the configuration file's name and line are not
+/// kept, and no setting waits for a restart.
+fn settings(session: &mut Session) -> PgResult<VecDeque<Vec<Datum>>> {
+    // Superusers and members of pg_read_all_settings see superuser-only ones.
+    let may_read_all = session.is_superuser || {
+        let graph = crate::acl::RoleGraph::load(session)?;
+        graph
+            .by_name("pg_read_all_settings")
+            .is_some_and(|r| graph.has_privs_of(session.user_oid, r.oid))
+    };
+    let text = |s: Option<String>| s.map_or(Datum::Null, Datum::Text);
+    Ok(session
+        .settings
+        .pg_settings_rows(may_read_all)
+        .into_iter()
+        .map(|r| {
+            vec![
+                Datum::Text(r.name),
+                Datum::Text(r.setting),
+                text(r.unit),
+                Datum::Text(r.category),
+                Datum::Text(r.short_desc),
+                Datum::Null,
+                Datum::Text(r.context.into()),
+                Datum::Text(r.vartype.into()),
+                Datum::Text(r.source.into()),
+                text(r.min_val),
+                text(r.max_val),
+                r.enumvals.map_or(Datum::Null, |v| {
+                    Datum::Array(Box::new(types::datum::ArrayValue {
+                        elem_type: TEXT,
+                        lower: 1,
+                        elems: v.into_iter().map(Datum::Text).collect(),
+                    }))
+                }),
+                Datum::Text(r.boot_val),
+                Datum::Text(r.reset_val),
+                Datum::Null,
+                Datum::Null,
+                Datum::Bool(false),
+            ]
+        })
+        .collect())
+}
+
+/// `pg_prepared_statements`: the session's named prepared statements, by
+/// SQL PREPARE or by Parse messages. Plans are not counted here
+/// (`generic_plans` and `custom_plans` are 0).
+fn prepared_statements(session: &Session) -> VecDeque<Vec<Datum>> {
+    let mut named: Vec<_> = session
+        .prepared
+        .iter()
+        .filter(|(name, _)| !name.is_empty())
+        .collect();
+    named.sort_by_key(|(_, p)| p.prepare_time);
+    named
+        .into_iter()
+        .map(|(name, p)| {
+            vec![
+                Datum::Text(name.clone()),
+                Datum::Text(p.sql.clone()),
+                Datum::Timestamptz(p.prepare_time),
+                Datum::Array(Box::new(types::datum::ArrayValue {
+                    elem_type: types::oid::REGTYPE,
+                    lower: 1,
+                    elems: p
+                        .param_types
+                        .iter()
+                        .map(|&t| Datum::Text(types::oid::format_type(t, -1)))
+                        .collect(),
+                })),
+                Datum::Bool(p.from_sql),
+                Datum::Int8(0),
+                Datum::Int8(0),
+            ]
+        })
+        .collect()
 }
 
 /// `pg_indexes`: every index of every table, with its definition.

@@ -26,10 +26,12 @@ pub enum Outcome {
         columns: usize,
         data: Vec<Vec<u8>>,
         tag: String,
+        /// In the binary format (the CopyOutResponse says so).
+        binary: bool,
     },
     /// COPY FROM STDIN has begun (its state is `Session::copy_in`): the
     /// statement goes on until the client's CopyDone or CopyFail.
-    CopyIn { columns: usize },
+    CopyIn { columns: usize, binary: bool },
 }
 
 /// The error for any other statement in a failed transaction block (25P02).
@@ -514,6 +516,8 @@ pub fn settings_statement(session: &mut Session, stmt: &Statement) -> Option<PgR
                     name: n.into(),
                     type_oid: types::oid::TEXT,
                     typmod: -1,
+                    table_oid: 0,
+                    column_id: 0,
                 };
                 let tag = "SHOW".to_owned();
                 Ok(Outcome::Rows {
@@ -531,6 +535,8 @@ pub fn settings_statement(session: &mut Session, stmt: &Statement) -> Option<PgR
                             name: col_name,
                             type_oid: types::oid::TEXT,
                             typmod: -1,
+                            table_oid: 0,
+                            column_id: 0,
                         }],
                         rows: vec![vec![Datum::Text(v)]],
                         tag: "SHOW".into(),

@@ -110,6 +110,7 @@ pub fn write_catalogs(dir: &Path, db_oid: u32) -> PgResult<()> {
             system::PG_OPCLASS => system::opclass_rows(),
             system::PG_AM => system::access_method_rows(),
             system::PG_COLLATION => system::collation_rows(),
+            system::PG_DESCRIPTION => system::description_rows(),
             system::PG_CLASS => classes.iter().map(system::ClassRow::to_datums).collect(),
             system::PG_ATTRIBUTE => attrs
                 .iter()
@@ -163,6 +164,12 @@ pub fn write_shared_catalogs(dir: &Path, opts: &BootstrapOptions) -> PgResult<()
         RelFileLocator::shared(system::PG_SUBSCRIPTION),
         &system::PG_SUBSCRIPTION_DEF,
         Vec::new(),
+    )?;
+    write_heap(
+        &mut smgr,
+        RelFileLocator::shared(system::PG_SHDESCRIPTION),
+        &system::PG_SHDESCRIPTION_DEF,
+        system::shdescription_rows(),
     )
 }
 

@@ -1071,6 +1071,34 @@ impl CatalogReader<'_, '_, '_> {
         Ok(out)
     }
 
+    /// The comments (`pg_description`, or `pg_shdescription` for a shared
+    /// catalog's object) of object `objoid` of catalog `classoid`: all of
+    /// them, or with `subid` only that column's, as (catalog oid, tid) for
+    /// [`CatalogWriter::delete_rows`].
+    pub fn description_rows(
+        &self,
+        classoid: u32,
+        objoid: u32,
+        subid: Option<i32>,
+    ) -> PgResult<Vec<(u32, ItemPointer)>> {
+        let shared = matches!(classoid, system::PG_DATABASE | system::PG_AUTHID);
+        let def = match shared {
+            true => &system::PG_SHDESCRIPTION_DEF,
+            false => &system::PG_DESCRIPTION_DEF,
+        };
+        let mut rows = Vec::new();
+        self.scan(def, |t, r| {
+            if r.first() == Some(&Datum::Oid(objoid))
+                && r.get(1) == Some(&Datum::Oid(classoid))
+                && (shared || subid.is_none_or(|s| r.get(2) == Some(&Datum::Int4(s))))
+            {
+                rows.push((def.oid, t));
+            }
+            Ok(true)
+        })?;
+        Ok(rows)
+    }
+
     /// Every catalog row describing relation `oid`, as (catalog oid, tid):
     /// defaults, columns, then the `pg_class` row.
     pub fn relation_rows(&self, oid: u32) -> PgResult<Vec<(u32, ItemPointer)>> {
@@ -1098,19 +1126,17 @@ impl CatalogReader<'_, '_, '_> {
                 .into_iter()
                 .map(|(t, _, _)| (system::PG_INHERITS, t)),
         );
-        rows.extend(
-            self.triggers(oid)?
-                .into_iter()
-                .map(|(t, _)| (system::PG_TRIGGER, t)),
-        );
+        for (t, trigger) in self.triggers(oid)? {
+            rows.push((system::PG_TRIGGER, t));
+            rows.extend(self.description_rows(system::PG_TRIGGER, trigger.oid, None)?);
+        }
         if let Some((t, _)) = self.partitioned_table(oid)? {
             rows.push((system::PG_PARTITIONED_TABLE, t));
         }
-        rows.extend(
-            self.constraints(oid)?
-                .into_iter()
-                .map(|(t, _)| (system::PG_CONSTRAINT, t)),
-        );
+        for (t, con) in self.constraints(oid)? {
+            rows.push((system::PG_CONSTRAINT, t));
+            rows.extend(self.description_rows(system::PG_CONSTRAINT, con.oid, None)?);
+        }
         rows.extend(
             self.dependencies(PG_CLASS, oid)?
                 .into_iter()
@@ -1136,6 +1162,8 @@ impl CatalogReader<'_, '_, '_> {
             }
             Ok(true)
         })?;
+        // Its comments and its columns'.
+        rows.extend(self.description_rows(PG_CLASS, oid, None)?);
         // Its publication memberships.
         self.scan(&system::PG_PUBLICATION_REL_DEF, |t, r| {
             if r.get(2) == Some(&Datum::Oid(oid)) {

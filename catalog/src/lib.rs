@@ -10,10 +10,12 @@
 //! name their element type), `pg_am` and
 //! `pg_collation` (initdb's rows), and the catalogs of objects we cannot
 //! create yet, kept empty so that clients' queries run (`pg_inherits`,
-//! `pg_trigger`, `pg_policy`, `pg_statistic_ext`, `pg_description`), and
+//! `pg_trigger`, `pg_policy`, `pg_statistic_ext`), `pg_description` (COMMENT
+//! ON, written by the backend's `commands::comment`), and
 //! `pg_publication*` (publications, written by the backend's
 //! `commands::publication`), in `base/<db>/<oid>`; shared: `pg_database`,
-//! `pg_authid`, `pg_auth_members`, `pg_tablespace` and `pg_subscription` in `global/<oid>`. Each has
+//! `pg_authid`, `pg_auth_members`, `pg_tablespace`, `pg_subscription` and
+//! `pg_shdescription` in `global/<oid>`. Each has
 //! PostgreSQL 15's OID and column names (columns of types that cannot be
 //! stored yet — `regproc`, `xid` — are left out; some array columns are
 //! stored in their text form, ACLs among them: see [`acl`]). Because catalog rows are heap

@@ -1214,6 +1214,7 @@ pub const PG_PUBLICATION: u32 = 6104;
 pub const PG_PUBLICATION_NAMESPACE: u32 = 6237;
 pub const PG_PUBLICATION_REL: u32 = 6106;
 pub const PG_DESCRIPTION: u32 = 2609;
+pub const PG_SHDESCRIPTION: u32 = 2396;
 pub const PG_AUTH_MEMBERS: u32 = 1261;
 
 /// `pg_am` (`amhandler`, a `regproc`, is not stored yet).
@@ -1637,7 +1638,9 @@ pub const PG_PUBLICATION_REL_DEF: CatalogDef = CatalogDef {
     shared: false,
 };
 
-/// `pg_description`: empty (COMMENT ON is not supported yet).
+/// `pg_description`: COMMENT ON's text for objects of this database
+/// (`objsubid` is the column number of a column's comment, else 0); initdb
+/// describes the built-in schemas ([`description_rows`]).
 pub const PG_DESCRIPTION_DEF: CatalogDef = CatalogDef {
     oid: PG_DESCRIPTION,
     name: "pg_description",
@@ -1650,6 +1653,59 @@ pub const PG_DESCRIPTION_DEF: CatalogDef = CatalogDef {
     ],
     shared: false,
 };
+
+/// `pg_shdescription` (shared): COMMENT ON's text for databases and roles.
+pub const PG_SHDESCRIPTION_DEF: CatalogDef = CatalogDef {
+    oid: PG_SHDESCRIPTION,
+    name: "pg_shdescription",
+    rowtype_oid: 10062,
+    columns: &[
+        c("objoid", OID),
+        c("classoid", OID),
+        c("description", oid::TEXT),
+    ],
+    shared: true,
+};
+
+/// The `pg_description` rows initdb writes: the built-in schemas' comments.
+pub fn description_rows() -> Vec<Vec<Datum>> {
+    [
+        (PG_CATALOG_NAMESPACE, "system catalog schema"),
+        (PG_TOAST_NAMESPACE, "reserved schema for TOAST tables"),
+        (PUBLIC_NAMESPACE, "standard public schema"),
+    ]
+    .into_iter()
+    .map(|(oid, text)| {
+        vec![
+            Datum::Oid(oid),
+            Datum::Oid(PG_NAMESPACE),
+            Datum::Int4(0),
+            Datum::Text(text.into()),
+        ]
+    })
+    .collect()
+}
+
+/// The `pg_shdescription` rows initdb writes: the bootstrap databases'
+/// comments.
+pub fn shdescription_rows() -> Vec<Vec<Datum>> {
+    crate::database::BOOTSTRAP_DATABASES
+        .iter()
+        .filter_map(|d| {
+            let text = match d.name {
+                "template1" => "default template for new databases",
+                "template0" => "unmodifiable empty database",
+                "postgres" => "default administrative connection database",
+                _ => return None,
+            };
+            Some(vec![
+                Datum::Oid(d.oid),
+                Datum::Oid(PG_DATABASE),
+                Datum::Text(text.into()),
+            ])
+        })
+        .collect()
+}
 
 /// `pg_auth_members`: one row per role membership (GRANT role TO member).
 pub const PG_AUTH_MEMBERS_DEF: CatalogDef = CatalogDef {
@@ -2037,12 +2093,13 @@ pub const PG_AUTHID_DEF: CatalogDef = CatalogDef {
 };
 
 /// The shared catalogs (one copy in `global/`).
-pub const SHARED_CATALOGS: [CatalogDef; 5] = [
+pub const SHARED_CATALOGS: [CatalogDef; 6] = [
     PG_DATABASE_DEF,
     PG_AUTHID_DEF,
     PG_AUTH_MEMBERS_DEF,
     PG_SUBSCRIPTION_DEF,
     PG_TABLESPACE_DEF,
+    PG_SHDESCRIPTION_DEF,
 ];
 
 pub const PG_TABLESPACE: u32 = 1213;

@@ -232,6 +232,15 @@ pub enum CatalogText<'a> {
     /// `pg_relation_is_publishable(oid)`: `"t"` or `"f"` (None if no such
     /// relation).
     RelationPublishable(u32),
+    /// `obj_description(oid, catalog)` (`catalog` None: the one-argument
+    /// form), `col_description(oid, column)` (`subid` the column) and
+    /// `shobj_description(oid, catalog)` (`shared`): COMMENT ON's text.
+    Description {
+        objoid: u32,
+        catalog: Option<&'a str>,
+        subid: i32,
+        shared: bool,
+    },
 }
 
 pub trait ExecContext {
@@ -250,11 +259,20 @@ pub trait ExecContext {
     /// `current_setting(name)`: SHOW's text, and SHOW's errors (42704
     /// `unrecognized configuration parameter "x"`).
     fn setting(&self, name: &str) -> PgResult<String>;
+    /// `to_regclass(name)`, `to_regtype(name)`, `to_regnamespace(name)`
+    /// (`func`): the object's name as its reg* type prints it, None (SQL
+    /// NULL) if there is no such object; malformed names are errors.
+    fn to_reg(&mut self, func: &str, name: &str) -> PgResult<Option<String>> {
+        let _ = name;
+        Err(PgError::feature_not_supported(format!(
+            "{func} in this context"
+        )))
+    }
     /// `set_config(name, value, is_local)`: SET [LOCAL] name = value, then
     /// the new value as SHOW prints it.
-    fn set_setting(&mut self, name: &str, value: &str, local: bool) -> PgResult<String> {
+    fn set_config(&mut self, name: &str, value: &str, local: bool) -> PgResult<String> {
         let _ = (name, value, local);
-        Err(PgError::feature_not_supported("set_config() here"))
+        Err(PgError::feature_not_supported("set_config in this context"))
     }
     fn time_zone(&self) -> String;
     fn extra_float_digits(&self) -> i32;

@@ -52,11 +52,16 @@ pub use plan::{MergeAction, MergeActionKind, MergePlan};
 use types::PgResult;
 
 /// One output column, as RowDescription reports it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Column {
     pub name: String,
     pub type_oid: u32,
     pub typmod: i32,
+    /// The table the column comes straight from (0 if none): PostgreSQL's
+    /// `resorigtbl`, RowDescription's table OID.
+    pub table_oid: u32,
+    /// Its attribute number there (0 if none): `resorigcol`.
+    pub column_id: i16,
 }
 
 /// A planned statement: its result shape, its parameters' types, and the plan.

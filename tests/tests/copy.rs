@@ -236,3 +236,131 @@ async fn pgbench_initializes_its_tables() {
         .expect_err("the primary key pgbench made");
     assert_eq!(tests::sqlstate(&dup), Some("23505"));
 }
+
+/// The binary format's header: signature, flags, header extension length.
+fn binary_header() -> Vec<u8> {
+    let mut b = b"PGCOPY\n\xff\r\n\0".to_vec();
+    b.extend_from_slice(&0i32.to_be_bytes());
+    b.extend_from_slice(&0i32.to_be_bytes());
+    b
+}
+
+/// One tuple of the binary format: the field count, then each field's
+/// length (-1 for NULL) and bytes.
+fn binary_tuple(fields: &[Option<&[u8]>]) -> Vec<u8> {
+    let mut b = (fields.len() as i16).to_be_bytes().to_vec();
+    for f in fields {
+        match f {
+            None => b.extend_from_slice(&(-1i32).to_be_bytes()),
+            Some(v) => {
+                b.extend_from_slice(&(v.len() as i32).to_be_bytes());
+                b.extend_from_slice(v);
+            }
+        }
+    }
+    b
+}
+
+async fn copy_in_bytes(c: &Client, sql: &str, data: Vec<u8>) -> Result<u64, tokio_postgres::Error> {
+    use futures::SinkExt;
+    let sink = c.copy_in::<_, std::io::Cursor<Vec<u8>>>(sql).await?;
+    futures::pin_mut!(sink);
+    sink.send(std::io::Cursor::new(data)).await?;
+    sink.finish().await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn binary_copy_round_trips_and_reports_bad_data_as_postgres_does() {
+    use futures::TryStreamExt;
+    let cluster = Cluster::start();
+    let c = cluster.connect().await;
+    c.batch_execute("CREATE TABLE bcp (a int, b text, c numeric, d bool)")
+        .await
+        .expect("create");
+    // COPY FROM STDIN in binary: two rows, one with NULLs, then the trailer.
+    let mut data = binary_header();
+    data.extend(binary_tuple(&[
+        Some(&7i32.to_be_bytes()),
+        Some(b"seven"),
+        // numeric 1.5: ndigits 2, weight 0, sign +, dscale 1, digits 1, 5000
+        Some(&[0, 2, 0, 0, 0, 0, 0, 1, 0, 1, 0x13, 0x88]),
+        Some(&[1]),
+    ]));
+    data.extend(binary_tuple(&[Some(&8i32.to_be_bytes()), None, None, None]));
+    data.extend_from_slice(&(-1i16).to_be_bytes());
+    let n = copy_in_bytes(&c, "COPY bcp FROM STDIN (FORMAT binary)", data)
+        .await
+        .expect("binary copy in");
+    assert_eq!(n, 2);
+    assert_eq!(
+        rows(&c, "SELECT a, b, c, d FROM bcp ORDER BY a").await,
+        vec![
+            vec![
+                Some("7".into()),
+                Some("seven".into()),
+                Some("1.5".into()),
+                Some("t".into())
+            ],
+            vec![Some("8".into()), None, None, None],
+        ]
+    );
+    // COPY TO STDOUT in binary gives the same bytes back.
+    let stream = c
+        .copy_out("COPY (SELECT a, b FROM bcp ORDER BY a) TO STDOUT (FORMAT binary)")
+        .await
+        .expect("binary copy out");
+    let chunks: Vec<_> = stream.try_collect().await.expect("copy data");
+    let out: Vec<u8> = chunks.iter().flat_map(|b| b.to_vec()).collect();
+    let mut expected = binary_header();
+    expected.extend(binary_tuple(&[Some(&7i32.to_be_bytes()), Some(b"seven")]));
+    expected.extend(binary_tuple(&[Some(&8i32.to_be_bytes()), None]));
+    expected.extend_from_slice(&(-1i16).to_be_bytes());
+    assert_eq!(out, expected);
+    // Bad input: PostgreSQL's errors, nothing kept.
+    let err = |e: tokio_postgres::Error| {
+        let db = e.as_db_error().expect("a server error");
+        (db.code().code().to_owned(), db.message().to_owned())
+    };
+    let bad = copy_in_bytes(
+        &c,
+        "COPY bcp FROM STDIN (FORMAT binary)",
+        b"NOTPGCOPY0123456789".to_vec(),
+    )
+    .await
+    .expect_err("bad signature");
+    assert_eq!(
+        err(bad),
+        ("22P04".into(), "COPY file signature not recognized".into())
+    );
+    let mut data = binary_header();
+    data.extend(binary_tuple(&[Some(&9i32.to_be_bytes())]));
+    let bad = copy_in_bytes(&c, "COPY bcp FROM STDIN (FORMAT binary)", data)
+        .await
+        .expect_err("short tuple");
+    assert_eq!(
+        err(bad),
+        ("22P04".into(), "row field count is 1, expected 4".into())
+    );
+    let mut data = binary_header();
+    data.extend_from_slice(&4i16.to_be_bytes());
+    data.extend_from_slice(&4i32.to_be_bytes());
+    let bad = copy_in_bytes(&c, "COPY bcp FROM STDIN (FORMAT binary)", data)
+        .await
+        .expect_err("truncated");
+    assert_eq!(
+        err(bad),
+        ("22P04".into(), "unexpected EOF in COPY data".into())
+    );
+    let bad = c
+        .batch_execute("COPY bcp TO STDOUT (FORMAT binary, HEADER)")
+        .await
+        .expect_err("header");
+    assert_eq!(
+        err(bad),
+        (
+            "0A000".into(),
+            "cannot specify HEADER in BINARY mode".into()
+        )
+    );
+    assert_eq!(count(&c, "bcp").await, "2");
+}

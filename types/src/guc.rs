@@ -497,6 +497,37 @@ fn show_val(def: &GucDef, val: &Val) -> String {
     }
 }
 
+/// One row of `pg_settings`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SettingRow {
+    pub name: String,
+    /// The value in its base unit, without a unit (`16384` for 128MB of
+    /// 8kB buffers).
+    pub setting: String,
+    pub unit: Option<String>,
+    pub category: String,
+    pub short_desc: String,
+    pub context: &'static str,
+    pub vartype: &'static str,
+    pub source: &'static str,
+    pub min_val: Option<String>,
+    pub max_val: Option<String>,
+    pub enumvals: Option<Vec<String>>,
+    pub boot_val: String,
+    pub reset_val: String,
+}
+
+/// A value as `pg_settings` shows it: numbers in the base unit without
+/// the unit (`setting` keeps the octal display of a `SHOW_OCTAL` one).
+fn raw_val(def: &GucDef, val: &Val, setting: bool) -> String {
+    match val {
+        Val::Int(v) if setting && def.flags.contains(GucFlags::SHOW_OCTAL) => format!("{v:04o}"),
+        Val::Int(v) => v.to_string(),
+        Val::Real(v) => format_g(*v),
+        other => show_val(def, other),
+    }
+}
+
 fn unit_of(kind: GucKind) -> GucUnit {
     match kind {
         GucKind::Int { unit, .. } | GucKind::Real { unit, .. } => unit,
@@ -929,6 +960,57 @@ impl Settings {
             .filter(|(_, d)| may_read_all_settings || !d.flags.contains(GucFlags::SUPERUSER_ONLY))
             .map(|(i, d)| (d.name, self.show_index(i), d.description))
             .collect()
+    }
+
+    /// The rows of `pg_settings` (PostgreSQL's `show_all_settings`), as
+    /// [`Settings::show_all_as`] selects them (placeholders are not shown).
+    pub fn pg_settings_rows(&self, may_read_all_settings: bool) -> Vec<SettingRow> {
+        let mut rows: Vec<SettingRow> = table::TABLE
+            .iter()
+            .enumerate()
+            .filter(|(_, d)| !d.flags.contains(GucFlags::NO_SHOW_ALL))
+            .filter(|(_, d)| may_read_all_settings || !d.flags.contains(GucFlags::SUPERUSER_ONLY))
+            .map(|(i, d)| {
+                let var = &self.vars[i];
+                let (min, max, enumvals) = match d.kind {
+                    GucKind::Int { min, max, .. } => {
+                        (Some(min.to_string()), Some(max.to_string()), None)
+                    }
+                    GucKind::Real { min, max, .. } => {
+                        (Some(format_g(min)), Some(format_g(max)), None)
+                    }
+                    GucKind::Enum { options, .. } => (
+                        None,
+                        None,
+                        Some(
+                            options
+                                .iter()
+                                .filter(|o| !o.hidden)
+                                .map(|o| o.name.to_string())
+                                .collect(),
+                        ),
+                    ),
+                    _ => (None, None, None),
+                };
+                SettingRow {
+                    name: d.name.to_string(),
+                    setting: raw_val(d, &var.current.value, true),
+                    unit: d.unit().label().map(str::to_string),
+                    category: d.category.to_string(),
+                    short_desc: d.description.to_string(),
+                    context: d.context.as_str(),
+                    vartype: d.type_name(),
+                    source: var.current.source.as_str(),
+                    min_val: min,
+                    max_val: max,
+                    enumvals,
+                    boot_val: raw_val(d, &d.boot_value(), false),
+                    reset_val: raw_val(d, &var.reset.value, false),
+                }
+            })
+            .collect();
+        rows.sort_by_key(|r| r.name.to_ascii_lowercase());
+        rows
     }
 
     /// The source of the current value of a built-in setting or placeholder.

@@ -65,6 +65,7 @@ pub const BYTEA_ARRAY: u32 = 1001;
 pub const INT2_ARRAY: u32 = 1005;
 pub const INT4_ARRAY: u32 = 1007;
 pub const TEXT_ARRAY: u32 = 1009;
+pub const REGTYPE_ARRAY: u32 = 2211;
 pub const VARCHAR_ARRAY: u32 = 1015;
 pub const INT8_ARRAY: u32 = 1016;
 pub const FLOAT4_ARRAY: u32 = 1021;
@@ -200,6 +201,7 @@ const ARRAYS: &[(u32, u32, &str, &str)] = &[
     (INT2, INT2_ARRAY, "smallint[]", "_int2"),
     (INT4, INT4_ARRAY, "integer[]", "_int4"),
     (TEXT, TEXT_ARRAY, "text[]", "_text"),
+    (REGTYPE, REGTYPE_ARRAY, "regtype[]", "_regtype"),
     (BPCHAR, BPCHAR_ARRAY, "character[]", "_bpchar"),
     (VARCHAR, VARCHAR_ARRAY, "character varying[]", "_varchar"),
     (INT8, INT8_ARRAY, "bigint[]", "_int8"),

@@ -732,6 +732,20 @@ fn find_aggregate(
     Ok(None)
 }
 
+/// The aggregate `name(args)` written as `text` (COMMENT ON AGGREGATE).
+pub(crate) fn lookup_signature(session: &mut Session, text: &str) -> PgResult<ProcRow> {
+    let t = tokens(text)?;
+    let mut i = 0;
+    let (schema, name, types) = aggregate_ref(session, &t, &mut i)?;
+    if i != t.len() {
+        return Err(syntax_error(t.get(i)));
+    }
+    match find_aggregate(session, schema.as_deref(), &name, &types)? {
+        Some((_, row)) => Ok(row),
+        None => Err(missing(&name, &types)),
+    }
+}
+
 fn missing(name: &str, types: &[u32]) -> PgError {
     PgError::new(
         SqlState::UndefinedFunction,

@@ -9,7 +9,8 @@
 //! INSERT path's. A bad row stops the COPY with PostgreSQL's CONTEXT
 //! (`COPY t, line 2, column a: "x"`); nothing of it remains, as the
 //! statement's transaction (or subtransaction work) is rolled back as any
-//! failed statement's. The binary format is 0A000.
+//! failed statement's. The binary format carries each value in its type's
+//! binary form (`Datum::to_binary` / `from_binary`), tuple by tuple.
 
 use std::io::Write as _;
 
@@ -23,12 +24,19 @@ use super::split_name;
 use crate::session::Session;
 use crate::utility::Outcome;
 
-/// Text or CSV.
+/// Text, CSV or binary.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Format {
     Text,
     Csv,
+    /// PostgreSQL's binary file format: the signature, flags and header
+    /// extension, then per row a field count and each field's length (-1
+    /// for NULL) and its type's binary (send / recv) form, then -1.
+    Binary,
 }
+
+/// The binary format's signature (`PGCOPY\n\377\r\n\0`).
+const BINARY_SIGNATURE: &[u8; 11] = b"PGCOPY\n\xff\r\n\0";
 
 /// The options of a COPY, with PostgreSQL's defaults per format.
 #[derive(Debug, Clone)]
@@ -65,9 +73,7 @@ impl Options {
                     format = match f.value.to_lowercase().as_str() {
                         "text" => Format::Text,
                         "csv" => Format::Csv,
-                        "binary" => {
-                            return Err(PgError::feature_not_supported("COPY in binary format"));
-                        }
+                        "binary" => Format::Binary,
                         other => {
                             return Err(PgError::new(
                                 SqlState::InvalidParameterValue,
@@ -105,9 +111,7 @@ impl Options {
         }
         for o in legacy {
             match o {
-                CopyLegacyOption::Binary => {
-                    return Err(PgError::feature_not_supported("COPY in binary format"));
-                }
+                CopyLegacyOption::Binary => format = Format::Binary,
                 CopyLegacyOption::Delimiter(c) => delimiter = Some(*c),
                 CopyLegacyOption::Null(s) => null = Some(s.clone()),
                 CopyLegacyOption::Csv(opts) => {
@@ -126,6 +130,23 @@ impl Options {
             }
         }
         let csv = format == Format::Csv;
+        if format == Format::Binary {
+            let refuse = |what: &str| {
+                Err(PgError::syntax(
+                    format!("cannot specify {what} in BINARY mode"),
+                    None,
+                ))
+            };
+            if delimiter.is_some() {
+                return refuse("DELIMITER");
+            }
+            if null.is_some() {
+                return refuse("NULL");
+            }
+            if header {
+                return Err(bad_option("cannot specify HEADER in BINARY mode"));
+            }
+        }
         if !csv {
             if quote.is_some() {
                 return Err(bad_option("COPY quote available only in CSV mode"));
@@ -277,6 +298,11 @@ impl CopyIn {
         self.names.len()
     }
 
+    /// Whether the data is in the binary format (the CopyInResponse says so).
+    pub fn binary(&self) -> bool {
+        self.opts.format == Format::Binary
+    }
+
     /// Takes more input; complete records are inserted now.
     pub fn feed(&mut self, session: &mut Session, data: &[u8]) {
         if self.failed.is_some() || self.ended {
@@ -302,6 +328,9 @@ impl CopyIn {
     /// Parses and inserts every complete record in `pending` (with `eof`,
     /// also a last one without its line end).
     fn drain(&mut self, session: &mut Session, eof: bool) -> PgResult<()> {
+        if self.opts.format == Format::Binary {
+            return self.drain_binary(session, eof);
+        }
         let mut start = 0;
         while !self.ended {
             let rest = &self.pending[start..];
@@ -346,7 +375,7 @@ impl CopyIn {
     fn row(&mut self, session: &mut Session, text: &str) -> PgResult<()> {
         let context = |line: u64, extra: &str| format!("COPY {}, line {line}{extra}", self.table);
         let fields = match self.opts.format {
-            Format::Text => split_text(text, &self.opts),
+            Format::Text | Format::Binary => split_text(text, &self.opts),
             Format::Csv => split_csv(text, &self.opts),
         }
         .map_err(|e| e.with_context(context(self.line, "")))?;
@@ -440,6 +469,141 @@ impl CopyIn {
 }
 
 impl CopyIn {
+    /// The binary format: the header once, then every complete tuple in
+    /// `pending` (PostgreSQL's `CopyFromBinaryOneRow`).
+    fn drain_binary(&mut self, session: &mut Session, eof: bool) -> PgResult<()> {
+        let bad = |msg: &str| PgError::new(SqlState::BadCopyFileFormat, msg.to_owned());
+        let mut start = 0;
+        if !self.header_done {
+            // signature, flags, header extension length, the extension
+            let buf = &self.pending[..];
+            if buf.len() < 19 || (buf.len() >= 19 && buf.len() < 19 + be_len(&buf[15..19])) {
+                if eof {
+                    return Err(match buf.len() >= 11 && &buf[..11] != BINARY_SIGNATURE {
+                        true => bad("COPY file signature not recognized"),
+                        false if buf.len() < 11 => bad("COPY file signature not recognized"),
+                        false => bad("invalid COPY file header (missing length)"),
+                    });
+                }
+                if buf.len() >= 11 && &buf[..11] != BINARY_SIGNATURE {
+                    return Err(bad("COPY file signature not recognized"));
+                }
+                return Ok(());
+            }
+            // The header's errors carry no CONTEXT in PostgreSQL (they come
+            // before the first line).
+            if &buf[..11] != BINARY_SIGNATURE {
+                return Err(bad("COPY file signature not recognized"));
+            }
+            let flags = u32::from_be_bytes([buf[11], buf[12], buf[13], buf[14]]);
+            if flags & (1 << 16) != 0 {
+                return Err(bad("invalid COPY file header (WITH OIDS)"));
+            }
+            if flags & 0xFFFE_0000 != 0 {
+                return Err(bad("unrecognized critical flags in COPY file header"));
+            }
+            start = 19 + be_len(&buf[15..19]);
+            self.header_done = true;
+        }
+        while !self.ended {
+            let rest = &self.pending[start..];
+            if rest.is_empty() {
+                break;
+            }
+            let line = self.line + 1;
+            let context = |extra: &str| format!("COPY {}, line {line}{extra}", self.table);
+            if rest.len() < 2 {
+                if eof {
+                    return Err(bad("unexpected EOF in COPY data").with_context(context("")));
+                }
+                break;
+            }
+            let count = i16::from_be_bytes([rest[0], rest[1]]);
+            if count == -1 {
+                self.ended = true;
+                start = self.pending.len();
+                break;
+            }
+            if usize::try_from(count).ok() != Some(self.names.len()) {
+                return Err(bad(&format!(
+                    "row field count is {count}, expected {}",
+                    self.names.len()
+                ))
+                .with_context(context("")));
+            }
+            // The whole tuple must be here before any of it is read.
+            let mut pos = 2;
+            let mut fields: Vec<Option<&[u8]>> = Vec::with_capacity(self.names.len());
+            let mut complete = true;
+            for _ in 0..self.names.len() {
+                if rest.len() < pos + 4 {
+                    complete = false;
+                    break;
+                }
+                let len =
+                    i32::from_be_bytes([rest[pos], rest[pos + 1], rest[pos + 2], rest[pos + 3]]);
+                pos += 4;
+                if len == -1 {
+                    fields.push(None);
+                    continue;
+                }
+                let Ok(len) = usize::try_from(len) else {
+                    return Err(bad("invalid field size").with_context(context("")));
+                };
+                if rest.len() < pos + len {
+                    complete = false;
+                    break;
+                }
+                fields.push(Some(&rest[pos..pos + len]));
+                pos += len;
+            }
+            if !complete {
+                if eof {
+                    let column = &self.names[fields.len()];
+                    return Err(bad("unexpected EOF in COPY data")
+                        .with_context(context(&format!(", column {column}"))));
+                }
+                break;
+            }
+            let mut params = Vec::with_capacity(fields.len());
+            for (i, f) in fields.iter().enumerate() {
+                let value = match f {
+                    None => Datum::Null,
+                    Some(bytes) => Datum::from_binary(self.types[i], bytes)
+                        .map_err(|e| {
+                            // A fixed-size value cut short reads past its
+                            // field, as PostgreSQL's `pq_getmsg*` report it.
+                            let len = types::oid::typlen(self.types[i]);
+                            if len > 0 && bytes.len() < len as usize {
+                                PgError::new(
+                                    SqlState::ProtocolViolation,
+                                    "insufficient data left in message",
+                                )
+                            } else {
+                                e
+                            }
+                        })
+                        .and_then(|v| match self.typmods[i] {
+                            m if m >= 0 => executor::cast::apply_typmod(v, self.types[i], m, false),
+                            _ => Ok(v),
+                        })
+                        .map_err(|e| {
+                            e.with_context(context(&format!(", column {}", self.names[i])))
+                        })?,
+                };
+                params.push(value);
+            }
+            start += pos;
+            self.line += 1;
+            let result = executor::execute_statement(&self.insert, &params, session);
+            session.scans.clear();
+            result.map_err(|e| e.with_context(context("")))?;
+            self.rows += 1;
+        }
+        self.pending.drain(..start);
+        Ok(())
+    }
+
     /// The column whose domain reports error `e` (`domain d does not
     /// allow null values`, `value for domain d violates ...`), if any.
     fn domain_column_of(&self, e: &PgError) -> Option<usize> {
@@ -465,6 +629,12 @@ impl CopyIn {
             false
         })
     }
+}
+
+/// A big-endian 4-byte length (negative ones count as 0).
+fn be_len(b: &[u8]) -> usize {
+    let n = i32::from_be_bytes([b[0], b[1], b[2], b[3]]);
+    usize::try_from(n).unwrap_or(0)
 }
 
 /// A value for CONTEXT lines, cut as PostgreSQL cuts them.
@@ -673,6 +843,30 @@ fn format_rows(
     output: &OutputOptions,
 ) -> Vec<Vec<u8>> {
     let mut out = Vec::with_capacity(rows.len() + 1);
+    if opts.format == Format::Binary {
+        // The header goes with the first row, and the trailer alone, as
+        // PostgreSQL's CopyData messages carry them.
+        let mut chunk = BINARY_SIGNATURE.to_vec();
+        chunk.extend_from_slice(&0i32.to_be_bytes());
+        chunk.extend_from_slice(&0i32.to_be_bytes());
+        for row in rows {
+            chunk.extend_from_slice(&(row.len() as i16).to_be_bytes());
+            for v in row {
+                match v {
+                    Datum::Null => chunk.extend_from_slice(&(-1i32).to_be_bytes()),
+                    v => {
+                        let b = v.to_binary();
+                        chunk.extend_from_slice(&(b.len() as i32).to_be_bytes());
+                        chunk.extend_from_slice(&b);
+                    }
+                }
+            }
+            out.push(std::mem::take(&mut chunk));
+        }
+        chunk.extend_from_slice(&(-1i16).to_be_bytes());
+        out.push(chunk);
+        return out;
+    }
     let csv = opts.format == Format::Csv;
     let field = |s: &str, force: bool, line: &mut String| {
         if !csv {
@@ -999,6 +1193,7 @@ fn copy_to(
             columns: names.len(),
             data: lines,
             tag,
+            binary: opts.format == Format::Binary,
         }),
         Some(path) => {
             let mut f = std::fs::File::create(path).map_err(|e| {

@@ -181,8 +181,12 @@ pub(crate) fn drop_database(
     if n > 0 {
         return Err(in_use_error("database", &name, n));
     }
+    let mut rows = with_reader(session, |r| {
+        r.description_rows(catalog::system::PG_DATABASE, db.oid, None)
+    })?;
+    rows.push((catalog::system::PG_DATABASE, tid));
     crate::xact::with_write(session, |env, w| {
-        CatalogWriter { env, db_oid: 0 }.delete_rows(&[(catalog::system::PG_DATABASE, tid)], w)
+        CatalogWriter { env, db_oid: 0 }.delete_rows(&rows, w)
     })?;
     session.tx.drop_db_at_commit.push(db.oid);
     Ok(Outcome::Command("DROP DATABASE".into()))

@@ -20,6 +20,8 @@ pub fn result_column() -> planner::Column {
         name: "QUERY PLAN".into(),
         type_oid: types::oid::TEXT,
         typmod: -1,
+        table_oid: 0,
+        column_id: 0,
     }
 }
 

@@ -747,6 +747,10 @@ pub(crate) fn drop_routines(
                     rows.push((PG_PROC, proc_tid));
                     rows.push((catalog::system::PG_AGGREGATE, agg_tid));
                 }
+                let oid = one.1.oid;
+                rows.extend(with_reader(session, |r| {
+                    r.description_rows(PG_PROC, oid, None)
+                })?);
                 rows.push((PG_PROC, one.0))
             }
             _ => {
@@ -830,7 +834,7 @@ impl RoutineKind {
 
 /// The one routine `name(args)` (or the one named `name`) of `kind`: its
 /// tuple and row, with PostgreSQL's errors (`LookupFuncWithArgs`).
-fn lookup_routine(
+pub(crate) fn lookup_routine(
     session: &mut Session,
     desc: &sqlparser::ast::FunctionDesc,
     parts: &[String],
@@ -876,7 +880,15 @@ fn lookup_routine(
     for nsp in candidates {
         found = with_reader(session, |r| r.functions(Some(nsp), &name))?
             .into_iter()
-            .filter(|(_, row)| wanted.as_ref().is_none_or(|w| *w == row.arg_types))
+            .filter(|(_, row)| match &wanted {
+                Some(w) => *w == row.arg_types,
+                // Without arguments only routines of the kind count.
+                None => match kind {
+                    RoutineKind::Function => row.kind != 'p',
+                    RoutineKind::Procedure => row.kind == 'p',
+                    RoutineKind::Routine => true,
+                },
+            })
             .collect();
         if !found.is_empty() {
             break;

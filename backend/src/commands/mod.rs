@@ -17,6 +17,8 @@ pub mod aggregate;
 mod alter_table;
 pub mod analyze;
 pub mod async_notify;
+mod comment;
+pub use comment::description;
 pub mod constraints;
 pub mod copy;
 mod dbcommands;
@@ -144,6 +146,9 @@ pub fn ddl_statement(
                 }
                 crate::syntax::TextStatement::Aggregate(text) => {
                     aggregate::aggregate_statement(session, &text)
+                }
+                crate::syntax::TextStatement::Comment(text) => {
+                    comment::comment_statement(session, &text)
                 }
             }
         }

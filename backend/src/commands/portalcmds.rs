@@ -130,6 +130,8 @@ fn prepare(
         catalog_version: crate::tcop::catalog_version(session),
         plan: Some(plan),
         param_types,
+        from_sql: true,
+        prepare_time: crate::session::now_pg(),
     };
     session.prepared.insert(name.to_owned(), Arc::new(prepared));
     Ok(Outcome::Command("PREPARE".into()))

@@ -235,9 +235,12 @@ pub(crate) fn drop_schemas(
                 format!("schema \"{name}\" does not exist"),
             ));
         };
+        let mut rows = with_reader(session, |r| {
+            r.description_rows(catalog::system::PG_NAMESPACE, nsp, None)
+        })?;
+        rows.push((catalog::system::PG_NAMESPACE, tid));
         crate::xact::with_write(session, |env, w| {
-            CatalogWriter { env, db_oid: db }
-                .delete_rows(&[(catalog::system::PG_NAMESPACE, tid)], w)
+            CatalogWriter { env, db_oid: db }.delete_rows(&rows, w)
         })?;
         catalog_changed(session);
     }

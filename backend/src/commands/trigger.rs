@@ -565,7 +565,7 @@ pub(crate) fn drop_trigger(session: &mut Session, dt: &DropTrigger) -> PgResult<
     let found = with_reader(session, |r| r.triggers(info.oid))?
         .into_iter()
         .find(|(_, t)| t.name == name);
-    let Some((tid, _)) = found else {
+    let Some((tid, trigger)) = found else {
         if dt.if_exists {
             session.notice(
                 "00000",
@@ -578,9 +578,13 @@ pub(crate) fn drop_trigger(session: &mut Session, dt: &DropTrigger) -> PgResult<
             format!("trigger \"{name}\" for table \"{table}\" does not exist"),
         ));
     };
+    let mut rows = with_reader(session, |r| {
+        r.description_rows(PG_TRIGGER, trigger.oid, None)
+    })?;
+    rows.push((PG_TRIGGER, tid));
     let db = session.database_oid;
     crate::xact::with_write(session, |env, w| {
-        CatalogWriter { env, db_oid: db }.delete_rows(&[(PG_TRIGGER, tid)], w)
+        CatalogWriter { env, db_oid: db }.delete_rows(&rows, w)
     })?;
     catalog_changed(session);
     Ok(Outcome::Command("DROP TRIGGER".into()))

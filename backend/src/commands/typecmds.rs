@@ -726,6 +726,10 @@ pub(crate) fn drop_types_of(
     let all = with_reader(session, |r| r.user_types())?;
     for (t, _, tid) in &targets {
         rows.push((PG_TYPE, *tid));
+        let oid = t.oid;
+        rows.extend(with_reader(session, |r| {
+            r.description_rows(PG_TYPE, oid, None)
+        })?);
         if let Some((array_tid, _)) = all.iter().find(|(_, r)| r.oid == t.array_oid) {
             rows.push((PG_TYPE, *array_tid));
         }
@@ -737,6 +741,10 @@ pub(crate) fn drop_types_of(
         for (con_tid, c) in &checks {
             if c.type_oid == t.oid {
                 rows.push((catalog::system::PG_CONSTRAINT, *con_tid));
+                let oid = c.oid;
+                rows.extend(with_reader(session, |r| {
+                    r.description_rows(catalog::system::PG_CONSTRAINT, oid, None)
+                })?);
             }
         }
         // A composite type's relation: its pg_class and pg_attribute rows.

@@ -293,6 +293,10 @@ pub(crate) fn drop_roles(
         }
         // Its memberships, both ways, go with it.
         let mut rows = vec![(catalog::system::PG_AUTHID, tid)];
+        let role_oid = row.oid;
+        rows.extend(with_reader(session, |r| {
+            r.description_rows(catalog::system::PG_AUTHID, role_oid, None)
+        })?);
         rows.extend(
             with_reader(session, |r| r.auth_members())?
                 .into_iter()

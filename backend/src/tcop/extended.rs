@@ -62,6 +62,8 @@ fn show_column(stmt: &Statement) -> Option<planner::Column> {
             name,
             type_oid: types::oid::TEXT,
             typmod: -1,
+            table_oid: 0,
+            column_id: 0,
         });
     }
     None
@@ -123,6 +125,8 @@ impl Tcop {
                 plan,
                 param_types,
                 catalog_version,
+                from_sql: false,
+                prepare_time: crate::session::now_pg(),
             })
         })();
         match result {
@@ -258,25 +262,35 @@ impl Tcop {
                     portal.pending = Some(rows.into());
                     portal.tag = Some(tag);
                 }
-                Ok(Outcome::CopyOut { columns, data, tag }) => {
-                    out.extend(super::copy_out_messages(columns, data));
+                Ok(Outcome::CopyOut {
+                    columns,
+                    data,
+                    tag,
+                    binary,
+                }) => {
+                    out.extend(super::copy_out_messages(columns, data, binary));
                     out.push(command_complete(&tag));
                     portal.pending = Some(VecDeque::new());
                     portal.tag = None;
                     session.portals.insert(name, portal);
                     return (out, Ok(()));
                 }
-                Ok(Outcome::CopyIn { .. }) => {
-                    // The extended protocol's COPY FROM STDIN is not served
-                    // yet: the statement ends here, failed.
-                    session.copy_in = None;
-                    session.fail_statement();
-                    return (
-                        out,
-                        Err(types::PgError::feature_not_supported(
-                            "COPY FROM STDIN over the extended query protocol",
-                        )),
-                    );
+                Ok(Outcome::CopyIn { columns, binary }) => {
+                    // The client sends the data now (`on_execute` moves the
+                    // connection to CopyInProgress); CopyDone ends the
+                    // statement as in the simple protocol, then Sync.
+                    let f = i16::from(binary);
+                    out.push(PgWireBackendMessage::CopyInResponse(
+                        pgwire::messages::copy::CopyInResponse::new(
+                            f as i8,
+                            columns as i16,
+                            vec![f; columns],
+                        ),
+                    ));
+                    portal.pending = Some(VecDeque::new());
+                    portal.tag = None;
+                    session.portals.insert(name, portal);
+                    return (out, Ok(()));
                 }
                 Err(e) => return (out, Err(e)),
             }
@@ -336,6 +350,16 @@ impl Tcop {
             },
             TARGET_TYPE_BYTE_PORTAL => match session.portals.get(&name) {
                 Some(p) => (&*p.statement, p.result_formats.clone(), false),
+                // A portal opened by SQL DECLARE (psycopg's named cursors
+                // describe it before they FETCH): its rows are text.
+                None if session.cursors.contains_key(&name) => {
+                    let cursor = &session.cursors[&name];
+                    out.push(match cursor.columns.is_empty() {
+                        true => PgWireBackendMessage::NoData(NoData::new()),
+                        false => row_description(&cursor.columns, &[]),
+                    });
+                    return Ok(out);
+                }
                 None => {
                     return Err(PgError::new(
                         SqlState::InvalidCursorName,
@@ -420,6 +444,12 @@ impl ExtendedQueryHandler for Tcop {
         let (messages, result) = self.execute_message(&message);
         for m in messages {
             client.feed(m).await?;
+        }
+        if self.session().copy_in.is_some() {
+            // The CopyInResponse must reach the client now: the Sync that
+            // would flush it is ignored during the copy.
+            client.flush().await?;
+            client.set_state(PgWireConnectionState::CopyInProgress(true));
         }
         let status = transaction_status(&self.session());
         client.set_transaction_status(status);

@@ -137,8 +137,9 @@ pub(crate) fn run_statement(
             crate::commands::copy::Copy::Done(outcome) => Ok(outcome),
             crate::commands::copy::Copy::In(state) => {
                 let columns = state.columns();
+                let binary = state.binary();
                 session.copy_in = Some(state);
-                Ok(Outcome::CopyIn { columns })
+                Ok(Outcome::CopyIn { columns, binary })
             }
         },
         Statement::Query(_)
@@ -267,11 +268,17 @@ pub(crate) fn lock_relations(session: &mut Session, plan: &planner::PlannedStmt)
 }
 
 /// The messages of a COPY TO STDOUT before its CommandComplete: the
-/// CopyOutResponse (text format), one CopyData per line, CopyDone.
-pub fn copy_out_messages(columns: usize, data: Vec<Vec<u8>>) -> Vec<PgWireBackendMessage> {
+/// CopyOutResponse (text or binary format), one CopyData per line (per
+/// tuple in binary), CopyDone.
+pub fn copy_out_messages(
+    columns: usize,
+    data: Vec<Vec<u8>>,
+    binary: bool,
+) -> Vec<PgWireBackendMessage> {
     let mut out = Vec::with_capacity(data.len() + 2);
+    let f = i16::from(binary);
     out.push(PgWireBackendMessage::CopyOutResponse(
-        pgwire::messages::copy::CopyOutResponse::new(0, columns as i16, vec![0; columns]),
+        pgwire::messages::copy::CopyOutResponse::new(f as i8, columns as i16, vec![f; columns]),
     ));
     for line in data {
         out.push(PgWireBackendMessage::CopyData(
@@ -296,8 +303,8 @@ pub fn row_description(columns: &[planner::Column], formats: &[i16]) -> PgWireBa
             let (t, typmod) = types::typcache::base_type_and_typmod(c.type_oid, c.typmod);
             FieldDescription::new(
                 c.name.clone(),
-                0,
-                0,
+                c.table_oid as i32,
+                c.column_id,
                 t,
                 types::oid::typlen(t),
                 // An anonymous record's typmod only names its fields

@@ -406,6 +406,8 @@ fn prepare(session: &mut Session, n: &Normalized) -> PgResult<Option<Prepared>> 
         plan: Some(plan),
         param_types: n.types.clone(),
         catalog_version,
+        from_sql: false,
+        prepare_time: crate::session::now_pg(),
     }))
 }
 

@@ -114,13 +114,25 @@ fn run_one(
     out.extend(drain_notices(session));
     match result {
         Ok(Outcome::Command(tag)) => out.push(command_complete(&tag)),
-        Ok(Outcome::CopyOut { columns, data, tag }) => {
-            out.extend(super::copy_out_messages(columns, data));
+        Ok(Outcome::CopyOut {
+            columns,
+            data,
+            tag,
+            binary,
+        }) => {
+            out.extend(super::copy_out_messages(columns, data, binary));
             out.push(command_complete(&tag));
         }
-        Ok(Outcome::CopyIn { columns }) => out.push(PgWireBackendMessage::CopyInResponse(
-            pgwire::messages::copy::CopyInResponse::new(0, columns as i16, vec![0; columns]),
-        )),
+        Ok(Outcome::CopyIn { columns, binary }) => {
+            let f = i16::from(binary);
+            out.push(PgWireBackendMessage::CopyInResponse(
+                pgwire::messages::copy::CopyInResponse::new(
+                    f as i8,
+                    columns as i16,
+                    vec![f; columns],
+                ),
+            ))
+        }
         Ok(Outcome::Rows { columns, rows, tag }) => {
             out.push(row_description(&columns, &[]));
             let opts = output_options(session);

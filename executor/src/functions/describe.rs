@@ -51,8 +51,27 @@ pub fn call(func: &str, args: &[Datum], ev: &mut Evaluator<'_>) -> PgResult<Opti
                 .and_then(|i| types::guc::ENCODINGS.get(i))
                 .map_or_else(String::new, |s| (*s).to_owned()),
         ),
-        // COMMENT ON is not supported: nothing has a description.
-        ("obj_description", _) => Datum::Null,
+        ("obj_description" | "shobj_description", [Datum::Oid(oid), rest @ ..]) => {
+            let catalog = match rest.first() {
+                Some(Datum::Text(name)) => Some(name.as_str()),
+                _ => None,
+            };
+            text_or_null(ev.ctx.catalog_text(CatalogText::Description {
+                objoid: *oid,
+                catalog,
+                subid: 0,
+                shared: func == "shobj_description",
+            })?)
+        }
+        ("col_description", [Datum::Oid(oid), Datum::Int4(subid)]) => {
+            text_or_null(ev.ctx.catalog_text(CatalogText::Description {
+                objoid: *oid,
+                catalog: Some("pg_class"),
+                subid: *subid,
+                shared: false,
+            })?)
+        }
+        ("obj_description" | "shobj_description" | "col_description", _) => Datum::Null,
         ("pg_relation_is_publishable", [arg @ (Datum::Oid(_) | Datum::Text(_))]) => {
             let oid = match arg {
                 Datum::Oid(oid) => *oid,

@@ -230,24 +230,6 @@ pub fn call(func: &str, args: &[Datum], ev: &mut Evaluator<'_>) -> PgResult<Opti
             ev.ctx.index_check(name, *heapallindexed)?;
             Datum::Void
         }
-        ("to_regtype", [Datum::Text(name)]) => {
-            // At run time only the built-in types are known (a constant
-            // name is resolved by the planner, user types included).
-            let dialect = sqlparser::dialect::PostgreSqlDialect {};
-            sqlparser::parser::Parser::new(&dialect)
-                .try_with_sql(name)
-                .and_then(|mut p| p.parse_data_type())
-                .ok()
-                .and_then(|dt| {
-                    planner::analyze::typename::resolve_type_in(&dt, &planner::EmptyCatalog).ok()
-                })
-                .map_or(Datum::Null, |(t, typmod)| {
-                    Datum::Text(types::oid::format_type(t, typmod))
-                })
-        }
-        ("set_config", [Datum::Text(name), Datum::Text(value), Datum::Bool(local)]) => {
-            Datum::Text(ev.ctx.set_setting(name, value, *local)?)
-        }
         ("pg_backend_pid", []) => Datum::Int4(ev.ctx.backend_pid()),
         // Not strict: a NULL channel is an empty one, a NULL payload empty.
         ("pg_notify", [channel, payload]) => {
@@ -306,6 +288,12 @@ pub fn call(func: &str, args: &[Datum], ev: &mut Evaluator<'_>) -> PgResult<Opti
             None => Datum::Null,
         },
         ("current_setting", [Datum::Text(name)]) => Datum::Text(ev.ctx.setting(name)?),
+        ("to_regclass" | "to_regtype" | "to_regnamespace", [Datum::Text(name)]) => {
+            ev.ctx.to_reg(func, name)?.map_or(Datum::Null, Datum::Text)
+        }
+        ("set_config", [Datum::Text(name), Datum::Text(value), Datum::Bool(local)]) => {
+            Datum::Text(ev.ctx.set_config(name, value, *local)?)
+        }
         ("current_setting", [Datum::Text(name), Datum::Bool(missing_ok)]) => {
             match ev.ctx.setting(name) {
                 Ok(v) => Datum::Text(v),

@@ -173,8 +173,7 @@ impl Analyzer<'_> {
                 .map(|(c, &(type_oid, typmod))| Column {
                     name: c.name.clone(),
                     type_oid,
-                    typmod,
-                })
+                    typmod, table_oid: 0, column_id: 0 })
                 .collect();
             let columns = renamed("WITH query", name, columns, &cte.alias.columns)?;
             let width = columns.len();

@@ -1761,26 +1761,6 @@ impl Analyzer<'_> {
             }
             return Ok(super::rowtypes::make_row(args));
         }
-        // to_regtype('name'): a constant name is resolved now, with the
-        // user's types; NULL when there is no such type. Any other argument
-        // is resolved when the call runs (built-in types only).
-        if name == "to_regtype"
-            && user_schema.is_none()
-            && let [ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(e))] =
-                arg_list.args.as_slice()
-        {
-            let x = self.transform(e)?;
-            if let Expr::Const {
-                value: Datum::Text(s),
-                ..
-            } = &x
-            {
-                return Ok(Expr::Const {
-                    value: self.regtype_literal(s).map_or(Datum::Null, Datum::Text),
-                    type_oid: REGTYPE,
-                });
-            }
-        }
         // pg_typeof(x): the type analysis gave x, as regtype prints it.
         if name == "pg_typeof"
             && let [ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(e))] =

@@ -861,6 +861,12 @@ impl Analyzer<'_> {
                 .zip(&columns)
                 .map(|(vc, c)| (vc.name.clone(), c.type_oid, c.typmod)),
         );
+        // The view's OID stays with its columns: RowDescription names the
+        // view as their origin, as PostgreSQL's does.
+        let rel = std::sync::Arc::new(RelationDesc {
+            oid: view.oid,
+            ..(*rel).clone()
+        });
         let source = Source::Subquery {
             plan: Box::new(plan),
             width: columns.len(),
@@ -1416,10 +1422,13 @@ impl Analyzer<'_> {
             }
         };
         for (name, expr) in expanded {
+            let (table_oid, column_id) = self.column_origin(&expr);
             columns.push(crate::Column {
                 name,
                 type_oid: expr.type_oid(),
                 typmod: expr.typmod(),
+                table_oid,
+                column_id,
             });
             let n = var_count(&expr);
             targets.push(super::Target {
@@ -1428,6 +1437,33 @@ impl Analyzer<'_> {
             });
         }
         Ok(())
+    }
+
+    /// Where a select-list expression comes from when it is a plain column
+    /// of a table or view in scope (PostgreSQL's `markTargetListOrigins`):
+    /// the relation's OID and the column's number, else (0, 0). Columns of
+    /// subqueries, functions, WITH queries and joins' merged columns have
+    /// none here.
+    pub(crate) fn column_origin(&self, e: &Expr) -> (u32, i16) {
+        let Expr::Var { index, .. } = e else {
+            return (0, 0);
+        };
+        for item in &self.scope {
+            let rel = &item.entry.rel;
+            if item.join_columns.is_some()
+                || *index < item.offset
+                || *index >= item.offset + rel.columns.len()
+            {
+                continue;
+            }
+            // 's': an expanded view (other subqueries have no OID).
+            if rel.oid == 0 || !matches!(rel.relkind, 'r' | 'p' | 'v' | 'm' | 'f' | 's') {
+                return (0, 0);
+            }
+            let col = &rel.columns[*index - item.offset];
+            return (rel.oid, col.attnum);
+        }
+        (0, 0)
     }
 
     /// A whole-row reference (`t` where no column is called `t`, or `t.*`

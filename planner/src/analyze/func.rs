@@ -658,6 +658,15 @@ fn build() -> Vec<FuncDef> {
         "current_schemas",
     ));
     v.push(def("current_setting", &[TEXT], TEXT, "current_setting"));
+    v.push(def("set_config", &[TEXT, TEXT, BOOL], TEXT, "set_config"));
+    v.push(def("to_regclass", &[TEXT], REGCLASS, "to_regclass"));
+    v.push(def("to_regtype", &[TEXT], REGTYPE, "to_regtype"));
+    v.push(def(
+        "to_regnamespace",
+        &[TEXT],
+        types::oid::REGNAMESPACE,
+        "to_regnamespace",
+    ));
     v.push(def(
         "current_setting",
         &[TEXT, BOOL],
@@ -665,8 +674,6 @@ fn build() -> Vec<FuncDef> {
         "current_setting",
     ));
     v.push(def("pg_backend_pid", &[], INT4, "pg_backend_pid"));
-    v.push(def("to_regtype", &[TEXT], REGTYPE, "to_regtype"));
-    v.push(def("set_config", &[TEXT, TEXT, BOOL], TEXT, "set_config"));
     v.push(def("pg_trigger_depth", &[], INT4, "pg_trigger_depth"));
     v.push(def("txid_current", &[], INT8, "txid_current"));
     v.push(def("nextval", &[REGCLASS], INT8, "nextval"));
@@ -804,13 +811,13 @@ fn build() -> Vec<FuncDef> {
         "col_description",
         &[OID, INT4],
         TEXT,
-        "obj_description",
+        "col_description",
     ));
     v.push(def(
         "shobj_description",
         &[OID, NAME],
         TEXT,
-        "obj_description",
+        "shobj_description",
     ));
     v.push(def(
         "pg_encoding_to_char",

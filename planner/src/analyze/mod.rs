@@ -238,6 +238,8 @@ impl<'a> Analyzer<'a> {
                         name,
                         type_oid,
                         typmod: -1,
+                        table_oid: 0,
+                        column_id: 0,
                     })
                     .collect(),
                 source: crate::plan::Source::Values(values),
@@ -949,6 +951,8 @@ impl<'a> Analyzer<'a> {
                         name,
                         type_oid: t.expr.type_oid(),
                         typmod: t.expr.typmod(),
+                        table_oid: 0,
+                        column_id: 0,
                     });
                     targets.push(t);
                 }
@@ -977,10 +981,13 @@ impl<'a> Analyzer<'a> {
                 _ => return Err(PgError::feature_not_supported("this select-list item")),
             };
             let t = self.transform_target(e)?;
+            let (table_oid, column_id) = self.column_origin(&t.expr);
             columns.push(Column {
                 name,
                 type_oid: t.expr.type_oid(),
                 typmod: t.expr.typmod(),
+                table_oid,
+                column_id,
             });
             targets.push(t);
         }
@@ -1274,6 +1281,8 @@ impl<'a> Analyzer<'a> {
                 name: format!("column{}", c + 1),
                 type_oid: t,
                 typmod: -1,
+                table_oid: 0,
+                column_id: 0,
             });
         }
         let rows: Vec<Vec<Expr>> = rows

@@ -146,6 +146,8 @@ impl Analyzer<'_> {
                 name: l.name.clone(),
                 type_oid: common,
                 typmod,
+                table_oid: 0,
+                column_id: 0,
             });
         }
         let width = columns.len();

@@ -1359,6 +1359,19 @@ pub(super) static TABLE: &[GucDef] = &[
         GucFlags::NONE,
     ),
     def(
+        "max_index_keys",
+        Internal,
+        Int {
+            boot: 32,
+            min: 32,
+            max: 32,
+            unit: GucUnit::None,
+        },
+        "Preset Options",
+        "Shows the maximum number of index keys.",
+        GucFlags::NONE,
+    ),
+    def(
         "max_locks_per_transaction",
         Postmaster,
         Int {
