@@ -38,11 +38,6 @@ const KNOWN_GAPS: &[(&str, &str, &str)] = &[
     ),
     (
         "jdbc",
-        "dbmd_imported_keys",
-        "field selection (x).f of a function result",
-    ),
-    (
-        "jdbc",
         "callable_function",
         "{? = call f(?)}: a void-typed parameter",
     ),
