@@ -65,13 +65,18 @@ pub type Origin = Option<(Arc<RelationDesc>, usize)>;
 pub fn origins(source: &Source) -> Vec<Origin> {
     match source {
         Source::SeqScan(rel) | Source::IndexScan(rel, _) | Source::Bitmap(rel, _) => {
-            (0..rel.columns.len())
-                .map(|i| Some((Arc::clone(rel), i)))
-                .collect()
+            rel_origins(rel)
         }
         Source::Join(j) => join_origins(j),
         _ => Vec::new(),
     }
+}
+
+/// The origin of each column of a relation's rows.
+fn rel_origins(rel: &Arc<RelationDesc>) -> Vec<Origin> {
+    (0..rel.columns.len())
+        .map(|i| Some((Arc::clone(rel), i)))
+        .collect()
 }
 
 /// The origin of each column of a join's rows.
@@ -492,7 +497,7 @@ fn clauselist_selectivity(items: &[Expr], origins: &[Origin]) -> f64 {
     for item in items {
         if let Expr::Call { func, args, .. } = item
             && args.len() == 2
-            && let Some((v, op, Some(c))) = var_op_const(func, args, origins)
+            && let Some((v, op, Some(_))) = var_op_const(func, args, origins)
             && matches!(op, "lt" | "le" | "gt" | "ge")
             && v.stats.is_some()
         {
@@ -512,7 +517,6 @@ fn clauselist_selectivity(items: &[Expr], origins: &[Origin]) -> f64 {
                     ranges.len() - 1
                 }
             };
-            let _ = c;
             let slot = if matches!(op, "gt" | "ge") {
                 &mut ranges[at].1
             } else {
@@ -524,22 +528,30 @@ fn clauselist_selectivity(items: &[Expr], origins: &[Origin]) -> f64 {
         s *= clause_selectivity(item, origins);
     }
     for (_, lo, hi) in ranges {
-        s *= match (lo, hi) {
-            (Some(lo), Some(hi)) => {
-                let r = lo + hi - 1.0;
-                if r > 0.0 {
-                    r
-                } else if r < -0.01 {
-                    DEFAULT_RANGE_INEQ_SEL
-                } else {
-                    1.0e-10
-                }
-            }
-            (Some(one), None) | (None, Some(one)) => one,
-            (None, None) => 1.0,
-        };
+        s *= range_selectivity(lo, hi);
     }
     s
+}
+
+/// A lower and an upper bound's selectivities taken together as a range
+/// (`clauselist_selectivity`'s `addRangeClause` pairs): a range of
+/// nothing is tiny, and a very negative sum means the estimates
+/// disagree, so the default range selectivity.
+fn range_selectivity(lo: Option<f64>, hi: Option<f64>) -> f64 {
+    match (lo, hi) {
+        (Some(lo), Some(hi)) => {
+            let r = lo + hi - 1.0;
+            if r > 0.0 {
+                r
+            } else if r < -0.01 {
+                DEFAULT_RANGE_INEQ_SEL
+            } else {
+                1.0e-10
+            }
+        }
+        (Some(one), None) | (None, Some(one)) => one,
+        (None, None) => 1.0,
+    }
 }
 
 /// `eqjoinsel_inner`: the selectivity of `a = b` between two relations
@@ -804,18 +816,14 @@ pub fn bitmap_scan_cost(rel: &RelationDesc, sel: f64, indexes: usize, quals: usi
 /// The selectivity of `filter` over the rows of `rel`.
 pub fn rel_selectivity(rel: &Arc<RelationDesc>, filter: Option<&Expr>) -> f64 {
     let Some(f) = filter else { return 1.0 };
-    let origins: Vec<Origin> = (0..rel.columns.len())
-        .map(|i| Some((Arc::clone(rel), i)))
-        .collect();
+    let origins = rel_origins(rel);
     clause_selectivity(f, &origins)
 }
 
 /// The selectivity of an equality on each of `cols` with values not known
 /// when planning (a nested loop's inner index lookup).
 pub fn param_eq_selectivity(rel: &Arc<RelationDesc>, cols: &[usize]) -> f64 {
-    let origins: Vec<Origin> = (0..rel.columns.len())
-        .map(|i| Some((Arc::clone(rel), i)))
-        .collect();
+    let origins = rel_origins(rel);
     cols.iter()
         .filter_map(|&c| {
             let e = Expr::Var {
@@ -835,9 +843,7 @@ pub fn index_selectivity(rel: &Arc<RelationDesc>, scan: &crate::plan::IndexScan)
     let Some(index) = rel.indexes.iter().find(|i| i.oid == scan.index_oid) else {
         return 1.0;
     };
-    let origins: Vec<Origin> = (0..rel.columns.len())
-        .map(|i| Some((Arc::clone(rel), i)))
-        .collect();
+    let origins = rel_origins(rel);
     let column = |i: usize| -> Option<VarStats<'_>> {
         let c = *index.columns.get(i)?;
         let e = Expr::Var {
@@ -903,20 +909,7 @@ pub fn index_selectivity(rel: &Arc<RelationDesc>, scan: &crate::plan::IndexScan)
             .upper
             .as_ref()
             .and_then(|b| bound(&b.values, b.inclusive, false));
-        sel *= match (lo, hi) {
-            (Some(lo), Some(hi)) => {
-                let r = lo + hi - 1.0;
-                if r > 0.0 {
-                    r
-                } else if r < -0.01 {
-                    DEFAULT_RANGE_INEQ_SEL
-                } else {
-                    1.0e-10
-                }
-            }
-            (Some(one), None) | (None, Some(one)) => one,
-            (None, None) => 1.0,
-        };
+        sel *= range_selectivity(lo, hi);
     }
     sel.clamp(0.0, 1.0)
 }
