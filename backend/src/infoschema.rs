@@ -25,9 +25,8 @@ use std::sync::{Arc, OnceLock};
 
 use sqlparser::ast;
 
-use catalog::heap_catalog::{ColumnInfo, RelationInfo};
+use catalog::heap_catalog::RelationInfo;
 use catalog::system::INFORMATION_SCHEMA_NAMESPACE;
-use storage::page::ItemPointer;
 use types::oid::{INT4, NAME, TEXT, TIMESTAMPTZ, VARCHAR};
 
 /// One view: PostgreSQL 15's OID, its name, and its query.
@@ -645,47 +644,12 @@ pub fn by_oid(oid: u32) -> Option<Arc<RelationInfo>> {
 fn relation(index: usize) -> Arc<RelationInfo> {
     let view = &VIEWS[index];
     let p = prepared(index);
-    Arc::new(RelationInfo {
-        oid: view.oid,
-        name: view.name.into(),
-        namespace_oid: INFORMATION_SCHEMA_NAMESPACE,
-        namespace: "information_schema".into(),
-        relfilenode: 0,
-        kind: 'v',
-        persistence: 'p',
-        shared: false,
-        columns: p
-            .columns
-            .iter()
-            .enumerate()
-            .map(|(i, (name, type_oid))| ColumnInfo {
-                name: name.clone(),
-                type_oid: *type_oid,
-                typmod: -1,
-                attnum: i as i16 + 1,
-                not_null: false,
-                default: None,
-                dropped: false,
-                identity: '\0',
-                generated: '\0',
-                is_local: true,
-                inhcount: 0,
-            })
-            .collect(),
-        class_tid: ItemPointer::new(0, 0),
-        has_index: false,
-        indexes: Vec::new(),
-        constraints: Vec::new(),
-        referenced_by: Vec::new(),
-        has_subclass: false,
-        children: Vec::new(),
-        partbound: None,
-        partition_key: None,
-        partition_parent: 0,
-        statistics: Default::default(),
-        triggers: Vec::new(),
-        view_query: Some(p.sql.clone()),
-    })
+    crate::sysviews::view_relation(
+        (view.oid, view.name),
+        (INFORMATION_SCHEMA_NAMESPACE, "information_schema"),
+        p.columns.iter().cloned(),
+        Some(p.sql.clone()),
+    )
 }
 
 #[cfg(test)]

@@ -229,22 +229,37 @@ const VIEWS: &[View] = &[
 /// The view `name` of pg_catalog, as a relation.
 pub fn lookup(name: &str) -> Option<Arc<RelationInfo>> {
     let v = VIEWS.iter().find(|v| v.name == name)?;
-    Some(Arc::new(RelationInfo {
-        oid: v.oid,
-        name: v.name.into(),
-        namespace_oid: PG_CATALOG_NAMESPACE,
-        namespace: "pg_catalog".into(),
+    Some(view_relation(
+        (v.oid, v.name),
+        (PG_CATALOG_NAMESPACE, "pg_catalog"),
+        v.columns.iter().map(|(name, t)| ((*name).to_owned(), *t)),
+        None,
+    ))
+}
+
+/// A built-in view as a relation: (oid, name), (schema oid, schema),
+/// its columns (name, type) and, for a view of SQL, its query (None: the
+/// executor computes its rows, as for the `pg_catalog` views here).
+pub fn view_relation(
+    (oid, name): (u32, &str),
+    (namespace_oid, namespace): (u32, &str),
+    columns: impl Iterator<Item = (String, u32)>,
+    view_query: Option<String>,
+) -> Arc<RelationInfo> {
+    Arc::new(RelationInfo {
+        oid,
+        name: name.into(),
+        namespace_oid,
+        namespace: namespace.into(),
         relfilenode: 0,
         kind: 'v',
         persistence: 'p',
         shared: false,
-        columns: v
-            .columns
-            .iter()
+        columns: columns
             .enumerate()
             .map(|(i, (name, type_oid))| ColumnInfo {
-                name: (*name).into(),
-                type_oid: *type_oid,
+                name,
+                type_oid,
                 typmod: -1,
                 attnum: i as i16 + 1,
                 not_null: false,
@@ -268,8 +283,8 @@ pub fn lookup(name: &str) -> Option<Arc<RelationInfo>> {
         partition_parent: 0,
         statistics: Default::default(),
         triggers: Vec::new(),
-        view_query: None,
-    }))
+        view_query,
+    })
 }
 
 /// View `oid`, as a relation.
