@@ -331,16 +331,7 @@ fn resolve(session: &mut Session, kind: &str, object: &[Token]) -> PgResult<Opti
         }
         "type" | "domain" => {
             let parts = name_parts(object)?;
-            let name = sqlparser::ast::ObjectName(
-                parts
-                    .iter()
-                    .map(|p| {
-                        sqlparser::ast::ObjectNamePart::Identifier(
-                            sqlparser::ast::Ident::with_quote('"', p.clone()),
-                        )
-                    })
-                    .collect(),
-            );
+            let name = quoted_name(&parts);
             use super::typecmds::Named;
             let (named, n) = super::typecmds::find_type(session, &name)?;
             let (oid, owner, typtype) = match named {
@@ -367,16 +358,7 @@ fn resolve(session: &mut Session, kind: &str, object: &[Token]) -> PgResult<Opti
             let rest = &object[on + 1..];
             if kind == "constraint" && word_is(rest.first(), "domain") {
                 let parts = name_parts(&rest[1..])?;
-                let dname = sqlparser::ast::ObjectName(
-                    parts
-                        .iter()
-                        .map(|p| {
-                            sqlparser::ast::ObjectNamePart::Identifier(
-                                sqlparser::ast::Ident::with_quote('"', p.clone()),
-                            )
-                        })
-                        .collect(),
-                );
+                let dname = quoted_name(&parts);
                 use super::typecmds::Named;
                 let (named, n) = super::typecmds::find_type(session, &dname)?;
                 let (oid, owner) = match named {
@@ -549,4 +531,19 @@ pub fn description(
         })
     })?;
     Ok(found)
+}
+
+/// Name parts as an object name of quoted identifiers (already folded).
+fn quoted_name(parts: &[String]) -> sqlparser::ast::ObjectName {
+    sqlparser::ast::ObjectName(
+        parts
+            .iter()
+            .map(|p| {
+                sqlparser::ast::ObjectNamePart::Identifier(sqlparser::ast::Ident::with_quote(
+                    '"',
+                    p.clone(),
+                ))
+            })
+            .collect(),
+    )
 }

@@ -279,14 +279,7 @@ impl Tcop {
                     // The client sends the data now (`on_execute` moves the
                     // connection to CopyInProgress); CopyDone ends the
                     // statement as in the simple protocol, then Sync.
-                    let f = i16::from(binary);
-                    out.push(PgWireBackendMessage::CopyInResponse(
-                        pgwire::messages::copy::CopyInResponse::new(
-                            f as i8,
-                            columns as i16,
-                            vec![f; columns],
-                        ),
-                    ));
+                    out.push(super::copy_in_response(columns, binary));
                     portal.pending = Some(VecDeque::new());
                     portal.tag = None;
                     session.portals.insert(name, portal);

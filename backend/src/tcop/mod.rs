@@ -270,6 +270,17 @@ pub(crate) fn lock_relations(session: &mut Session, plan: &planner::PlannedStmt)
 /// The messages of a COPY TO STDOUT before its CommandComplete: the
 /// CopyOutResponse (text or binary format), one CopyData per line (per
 /// tuple in binary), CopyDone.
+/// The CopyInResponse that asks the client for a COPY FROM STDIN's data:
+/// text or binary, `columns` columns.
+pub fn copy_in_response(columns: usize, binary: bool) -> PgWireBackendMessage {
+    let f = i16::from(binary);
+    PgWireBackendMessage::CopyInResponse(pgwire::messages::copy::CopyInResponse::new(
+        f as i8,
+        columns as i16,
+        vec![f; columns],
+    ))
+}
+
 pub fn copy_out_messages(
     columns: usize,
     data: Vec<Vec<u8>>,

@@ -124,14 +124,7 @@ fn run_one(
             out.push(command_complete(&tag));
         }
         Ok(Outcome::CopyIn { columns, binary }) => {
-            let f = i16::from(binary);
-            out.push(PgWireBackendMessage::CopyInResponse(
-                pgwire::messages::copy::CopyInResponse::new(
-                    f as i8,
-                    columns as i16,
-                    vec![f; columns],
-                ),
-            ))
+            out.push(super::copy_in_response(columns, binary))
         }
         Ok(Outcome::Rows { columns, rows, tag }) => {
             out.push(row_description(&columns, &[]));
