@@ -76,7 +76,10 @@ pub struct PruneStats {
     /// Tuples removed (their storage freed; a root made REDIRECT or DEAD
     /// counts as its tuple removed).
     pub removed: u64,
-    /// Tuples live (or being inserted/deleted by a running transaction).
+    /// Tuples live, or being deleted by a running transaction (whose commit
+    /// will count the deletion). Tuples a running transaction is inserting
+    /// are not counted: its commit counts them, as PostgreSQL's VACUUM
+    /// assumes too, so a concurrent UPDATE is not counted twice.
     pub live: u64,
     /// Tuples deleted but still visible to some snapshot.
     pub recently_dead: u64,
@@ -254,6 +257,7 @@ pub fn prune_page(
     // 4. What stays, and the oldest deleter that may make some of it
     //    prunable later: the page's next prune xid.
     let mut oldest_prunable: TransactionId = 0;
+    let mut inserting = 0;
     for (i, t) in info.iter().enumerate() {
         let Some(t) = t else { continue };
         if removed[i] {
@@ -263,9 +267,8 @@ pub fn prune_page(
         match t.verdict {
             HtsvResult::Dead => {}
             HtsvResult::RecentlyDead => stats.recently_dead += 1,
-            HtsvResult::DeleteInProgress | HtsvResult::Live | HtsvResult::InsertInProgress => {
-                stats.live += 1
-            }
+            HtsvResult::DeleteInProgress | HtsvResult::Live => stats.live += 1,
+            HtsvResult::InsertInProgress => inserting += 1,
         }
         if matches!(
             t.verdict,
@@ -275,7 +278,7 @@ pub fn prune_page(
             oldest_prunable = t.xmax;
         }
     }
-    if stats.live + stats.recently_dead == 0 {
+    if stats.live + stats.recently_dead + inserting == 0 {
         stats.empty_pages = 1;
     }
     if redirected.is_empty()
