@@ -12,10 +12,15 @@
 //! each one looks its right rows up through the index (a nested loop over
 //! an index scan) and the right side is never read as a whole; if not, the
 //! right side is hashed after all and the held rows go first.
+//!
+//! A semi join emits a left row at its first match, an anti join one that
+//! matched nothing; both emit the left row alone. A join planned to be
+//! driven by its right input (`Join::probe_left`) looks the left rows up
+//! through an index for each right row.
 
 use std::hash::{Hash, Hasher};
 
-use planner::{Join, JoinInput, ParamIndexScan};
+use planner::{Join, JoinInput, JoinKind, ParamIndexScan};
 use types::compare::{compare, hash_value};
 use types::fasthash::FxMap;
 use types::{Datum, PgResult};
@@ -81,6 +86,9 @@ pub fn run(ev: &mut Evaluator<'_>, j: &Join, f: &mut Emit<'_>) -> PgResult<()> {
     if j.hash_left {
         return run_hash_left(ev, j, f);
     }
+    if let Some(probe) = &j.probe_left {
+        return run_probe_left(ev, j, probe, f);
+    }
     let mut hashed: Option<Hashed> = None;
     let mut held: Vec<Vec<Datum>> = Vec::new();
     let mut stopped = false;
@@ -132,6 +140,7 @@ pub fn run(ev: &mut Evaluator<'_>, j: &Join, f: &mut Emit<'_>) -> PgResult<()> {
         ev.ctx.check_for_interrupts()?;
         let mut out = vec![Datum::Null; j.left.width];
         out.extend(row);
+        // (a semi or anti join keeps no right rows)
         if !f(ev, out)? {
             return Ok(());
         }
@@ -289,6 +298,20 @@ fn emit_pair(
     f(ev, row).map(Some)
 }
 
+/// Whether a left and a right row that the keys paired pass the join's
+/// condition.
+fn pair_matches(
+    ev: &mut Evaluator<'_>,
+    j: &Join,
+    left: &[Datum],
+    right: &[Datum],
+) -> PgResult<bool> {
+    match &j.qual {
+        None => Ok(true),
+        Some(q) => qualifies(ev, Some(q), &joined(left, right)),
+    }
+}
+
 /// The left row followed by the right row.
 fn joined(left: &[Datum], right: &[Datum]) -> Vec<Datum> {
     let mut out = Vec::with_capacity(left.len() + right.len());
@@ -323,7 +346,13 @@ fn join_hashed(
         }
     };
     while i != END {
-        if let Some(go_on) = emit_pair(ev, j, &left, &rows[i], f)? {
+        if j.kind.left_only() {
+            // A semi or anti join asks only whether there is a match.
+            if pair_matches(ev, j, &left, &rows[i])? {
+                any = true;
+                break;
+            }
+        } else if let Some(go_on) = emit_pair(ev, j, &left, &rows[i], f)? {
             any = true;
             matched[i] = true;
             if !go_on {
@@ -339,7 +368,9 @@ fn join_hashed(
     pad_unmatched_left(ev, j, left, any, f)
 }
 
-/// A left row that matched nothing, NULL-padded if the join keeps it.
+/// What becomes of a left row once its matches were joined: one that
+/// matched nothing NULL-padded if the join keeps it; for a semi join the
+/// row itself if it matched, for an anti join if it did not.
 fn pad_unmatched_left(
     ev: &mut Evaluator<'_>,
     j: &Join,
@@ -347,6 +378,12 @@ fn pad_unmatched_left(
     matched: bool,
     f: &mut Emit<'_>,
 ) -> PgResult<bool> {
+    match j.kind {
+        JoinKind::Semi if matched => return f(ev, left),
+        JoinKind::Anti if !matched => return f(ev, left),
+        JoinKind::Semi | JoinKind::Anti => return Ok(true),
+        _ => {}
+    }
     if matched || !j.kind.keeps_left() {
         return Ok(true);
     }
@@ -376,9 +413,13 @@ fn join_probed(
         lower: Some((values.clone(), true)),
         upper: Some((values, true)),
     };
-    let scan = ev
-        .ctx
-        .index_scan_begin(&probe.rel, probe.index_oid, vec![range], false, false)?;
+    let scan = ev.ctx.index_scan_begin(
+        &probe.rel,
+        probe.index_oid,
+        vec![range],
+        probe.index_only,
+        false,
+    )?;
     let mut any = false;
     let (mut found, mut removed) = (0u64, 0u64);
     let result = (|| -> PgResult<bool> {
@@ -390,6 +431,13 @@ fn join_probed(
             found += 1;
             let right_key = key_values(ev, j.hash_keys.iter().map(|(_, r)| r), &right)?;
             if right_key.is_none_or(|k| Key(k) != key) {
+                continue;
+            }
+            if j.kind.left_only() {
+                if pair_matches(ev, j, &left, &right)? {
+                    any = true;
+                    break;
+                }
                 continue;
             }
             match emit_pair(ev, j, &left, &right, f)? {
@@ -413,4 +461,69 @@ fn join_probed(
         return Ok(false);
     }
     pad_unmatched_left(ev, j, left, any, f)
+}
+
+/// A nested loop driven by the right input (`Join::probe_left`): each
+/// right row looks its left rows up through the index; the joined rows
+/// keep their layout, left values first (a semi join's: the left row).
+fn run_probe_left(
+    ev: &mut Evaluator<'_>,
+    j: &Join,
+    probe: &ParamIndexScan,
+    f: &mut Emit<'_>,
+) -> PgResult<()> {
+    for_each_input_row(ev, &j.right, &mut |ev, right| {
+        ev.ctx.check_for_interrupts()?;
+        let (Some(values), Some(key)) = (
+            key_values(ev, probe.keys.iter(), &right)?,
+            key_values(ev, j.hash_keys.iter().map(|(_, r)| r), &right)?,
+        ) else {
+            return Ok(true);
+        };
+        let key = Key(key);
+        let range = crate::IndexRange {
+            lower: Some((values.clone(), true)),
+            upper: Some((values, true)),
+        };
+        let scan = ev.ctx.index_scan_begin(
+            &probe.rel,
+            probe.index_oid,
+            vec![range],
+            probe.index_only,
+            false,
+        )?;
+        let (mut found, mut removed) = (0u64, 0u64);
+        let result = (|| -> PgResult<bool> {
+            while let Some((_, left)) = ev.ctx.scan_next(scan)? {
+                if !qualifies(ev, j.left.filter.as_ref(), &left)? {
+                    removed += 1;
+                    continue;
+                }
+                found += 1;
+                let left_key = key_values(ev, j.hash_keys.iter().map(|(l, _)| l), &left)?;
+                if left_key.is_none_or(|k| Key(k) != key) {
+                    continue;
+                }
+                let mut row = joined(&left, &right);
+                if !qualifies(ev, j.qual.as_ref(), &row)? {
+                    continue;
+                }
+                if j.kind.left_only() {
+                    row.truncate(left.len());
+                }
+                if !f(ev, row)? {
+                    return Ok(false);
+                }
+            }
+            Ok(true)
+        })();
+        ev.ctx.scan_end(scan);
+        ev.record(
+            planner::explain::NodeKey::source(&j.left.source),
+            found,
+            removed,
+            None,
+        );
+        result
+    })
 }

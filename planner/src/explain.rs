@@ -42,8 +42,8 @@ use crate::catalog::RelationDesc;
 use crate::deparse::{DeparseContext, deparse_expr};
 use crate::expr::{Expr, SubPlanKind};
 use crate::plan::{
-    AggCall, AggFunc, Bitmap, IndexScan, Join, JoinKind, ModifyTable, OnConflictAction, Plan,
-    SetOp, SetOpKind, SortKey, Source, WindowKind,
+    AggCall, AggFunc, Bitmap, IndexScan, Join, JoinKind, ModifyTable, OnConflictAction,
+    ParamIndexScan, Plan, SetOp, SetOpKind, SortKey, Source, WindowKind,
 };
 
 /// `FORMAT TEXT | JSON`.
@@ -1220,6 +1220,18 @@ impl Builder {
     }
 
     fn join(&mut self, j: &Join, filter: Option<&Expr>, key: NodeKey) -> (ExplainNode, Layout) {
+        if let Some(probe) = &j.probe_left {
+            // Driven by the right input: its rows look the left rows up.
+            let (right, right_layout) = self.source(&j.right.source, j.right.filter.as_ref());
+            let (left, left_layout) = self.param_scan(
+                probe,
+                &j.left.source,
+                j.left.filter.as_ref(),
+                &right_layout,
+                right.cost.rows,
+            );
+            return self.join_node(j, filter, key, (left, left_layout), (right, right_layout));
+        }
         let (left, left_layout) = self.source(&j.left.source, j.left.filter.as_ref());
         let lateral = !j.right.source.lateral_params().is_empty();
         if lateral {
@@ -1229,86 +1241,117 @@ impl Builder {
             });
         }
         let (right, right_layout) = match &j.inner_index {
-            Some(probe) if !lateral => {
-                // The right input's rows come from an index scan per left
-                // row, its key columns equal to expressions over that row.
-                let layout = self.rel_layout(&probe.rel);
-                let scan = IndexScan {
-                    index_oid: probe.index_oid,
-                    lower: None,
-                    upper: None,
-                    in_list: Vec::new(),
-                    index_only: false,
-                    backward: false,
-                };
-                let (mut node, _) = self.index_scan_node(&probe.rel, &scan, &layout);
-                let index = probe.rel.indexes.iter().find(|i| i.oid == probe.index_oid);
-                let mut conds = Vec::new();
-                for (i, k) in probe.keys.iter().enumerate() {
-                    let col = index
-                        .and_then(|x| x.columns.get(i))
-                        .and_then(|c| layout.get(*c))
-                        .map_or_else(String::new, |c| {
-                            if self.verbose {
-                                c.qualified.clone()
-                            } else {
-                                c.bare.clone()
-                            }
-                        });
-                    let v = self.expr_in(k, &left_layout, true);
-                    conds.push(format!("({col} = {v})"));
-                }
-                node.props.clear();
-                node.prop("Index Cond", and_text(&conds));
-                let cols: Vec<usize> = index.map_or_else(Vec::new, |x| {
-                    x.columns.iter().take(probe.keys.len()).copied().collect()
-                });
-                let sel = selfuncs::param_eq_selectivity(&probe.rel, &cols);
-                let (_, tuples, _) = rel_size(&probe.rel);
-                let loops = left.cost.rows.max(1.0);
-                let col = selfuncs::index_leading_column(&probe.rel, probe.index_oid);
-                node.cost.total =
-                    selfuncs::index_scan_cost(&probe.rel, sel, col, 0, loops, false) / loops;
-                node.cost.rows = clamp_rows(
-                    tuples * sel * selfuncs::rel_selectivity(&probe.rel, j.right.filter.as_ref()),
-                );
-                let per_loop = node.cost.rows;
-                let covered: Vec<String> = Vec::new();
-                self.filter_prop(
-                    &mut node,
-                    j.right.filter.as_ref(),
-                    &layout,
-                    true,
-                    &covered,
-                    &[],
-                );
-                node.cost.rows = per_loop;
-                self.take_subplans(&mut node);
-                (node.keyed(NodeKey::source(&j.right.source)), layout)
-            }
+            Some(probe) if !lateral => self.param_scan(
+                probe,
+                &j.right.source,
+                j.right.filter.as_ref(),
+                &left_layout,
+                left.cost.rows,
+            ),
             _ => self.source(&j.right.source, j.right.filter.as_ref()),
         };
         if lateral {
             self.outer.pop();
         }
+        self.join_node(j, filter, key, (left, left_layout), (right, right_layout))
+    }
+
+    /// A nested loop's inner index scan, run once per row of the other
+    /// input with its key columns equal to expressions over that row
+    /// (`driver` its layout, `loops` its estimated rows).
+    fn param_scan(
+        &mut self,
+        probe: &ParamIndexScan,
+        source: &Source,
+        filter: Option<&Expr>,
+        driver: &Layout,
+        loops: f64,
+    ) -> (ExplainNode, Layout) {
+        let layout = self.rel_layout(&probe.rel);
+        let scan = IndexScan {
+            index_oid: probe.index_oid,
+            lower: None,
+            upper: None,
+            in_list: Vec::new(),
+            index_only: probe.index_only,
+            backward: false,
+        };
+        let (mut node, _) = self.index_scan_node(&probe.rel, &scan, &layout);
+        let index = probe.rel.indexes.iter().find(|i| i.oid == probe.index_oid);
+        let mut conds = Vec::new();
+        for (i, k) in probe.keys.iter().enumerate() {
+            let col = index
+                .and_then(|x| x.columns.get(i))
+                .and_then(|c| layout.get(*c))
+                .map_or_else(String::new, |c| {
+                    if self.verbose {
+                        c.qualified.clone()
+                    } else {
+                        c.bare.clone()
+                    }
+                });
+            let v = self.expr_in(k, driver, true);
+            conds.push(format!("({col} = {v})"));
+        }
+        node.props.clear();
+        node.prop("Index Cond", and_text(&conds));
+        let cols: Vec<usize> = index.map_or_else(Vec::new, |x| {
+            x.columns.iter().take(probe.keys.len()).copied().collect()
+        });
+        let sel = selfuncs::param_eq_selectivity(&probe.rel, &cols);
+        let (_, tuples, _) = rel_size(&probe.rel);
+        let loops = loops.max(1.0);
+        let col = selfuncs::index_leading_column(&probe.rel, probe.index_oid);
+        node.cost.total =
+            selfuncs::index_scan_cost(&probe.rel, sel, col, 0, loops, probe.index_only) / loops;
+        node.cost.rows = clamp_rows(tuples * sel * selfuncs::rel_selectivity(&probe.rel, filter));
+        let per_loop = node.cost.rows;
+        let covered: Vec<String> = Vec::new();
+        self.filter_prop(&mut node, filter, &layout, true, &covered, &[]);
+        node.cost.rows = per_loop;
+        self.take_subplans(&mut node);
+        (node.keyed(NodeKey::source(source)), layout)
+    }
+
+    /// The node of a join over its inputs' nodes.
+    fn join_node(
+        &mut self,
+        j: &Join,
+        filter: Option<&Expr>,
+        key: NodeKey,
+        (left, left_layout): (ExplainNode, Layout),
+        (right, right_layout): (ExplainNode, Layout),
+    ) -> (ExplainNode, Layout) {
+        let lateral = !j.right.source.lateral_params().is_empty();
         let mut layout = left_layout;
         layout.resize(j.left.width, same_col("?column?".into()));
         let mut right_layout = right_layout;
         right_layout.resize(j.right.width, same_col("?column?".into()));
         layout.extend(right_layout);
+        // A semi join whose right rows are unique on its keys is an inner
+        // join (PostgreSQL's reduce_unique_semijoins).
+        let unique_semi = j.kind == JoinKind::Semi && crate::joinpath::right_unique_on_keys(j);
         let kind = match j.kind {
+            _ if unique_semi => "Inner",
             JoinKind::Inner => "Inner",
             JoinKind::Left => "Left",
             JoinKind::Right => "Right",
             JoinKind::Full => "Full",
+            JoinKind::Semi => "Semi",
+            JoinKind::Anti => "Anti",
         };
         let suffix = match j.kind {
+            _ if unique_semi => "",
             JoinKind::Inner => "",
             JoinKind::Left => " Left Join",
             JoinKind::Right => " Right Join",
             JoinKind::Full => " Full Join",
+            JoinKind::Semi => " Semi Join",
+            JoinKind::Anti => " Anti Join",
         };
-        let hashed = !j.hash_keys.is_empty() && (j.inner_index.is_none() || lateral);
+        let hashed = !j.hash_keys.is_empty()
+            && (j.inner_index.is_none() || lateral)
+            && j.probe_left.is_none();
         let rows = selfuncs::join_rows(j);
         let width = left.cost.width + right.cost.width;
         let mut node = if hashed && !lateral {
@@ -1360,7 +1403,13 @@ impl Builder {
         } else {
             let mut node = ExplainNode::new("Nested Loop", format!("Nested Loop{suffix}"));
             node.fields.push(("Join Type", kind.into()));
-            let inner = if j.inner_index.is_some() || lateral {
+            // Driven by the right input, the left rows are the inner side.
+            let (left, right) = if j.probe_left.is_some() {
+                (right, left)
+            } else {
+                (left, right)
+            };
+            let inner = if j.inner_index.is_some() || j.probe_left.is_some() || lateral {
                 right
             } else {
                 let mut m = ExplainNode::new("Materialize", "Materialize");

@@ -664,6 +664,25 @@ fn cheapest_source(
     choice.1
 }
 
+/// The estimated cost of a scan of one table with `filter` (None for
+/// other sources).
+pub fn scan_cost(source: &Source, filter: Option<&Expr>) -> Option<f64> {
+    let quals = filter.map_or(0, |f| conjuncts(f).len());
+    Some(match source {
+        Source::SeqScan(rel) => selfuncs::seqscan_cost(rel, quals),
+        Source::IndexScan(rel, scan) => {
+            let sel = selfuncs::index_selectivity(rel, scan);
+            let col = selfuncs::index_leading_column(rel, scan.index_oid);
+            selfuncs::index_scan_cost(rel, sel, col, quals, 1.0, scan.index_only)
+        }
+        Source::Bitmap(rel, b) => {
+            let (sel, scans) = bitmap_selectivity(rel, b);
+            selfuncs::bitmap_scan_cost(rel, sel, scans, quals)
+        }
+        _ => return None,
+    })
+}
+
 /// How to read the rows of `rel` that pass `filter` when every one of
 /// them is wanted (a join's input): a bitmap, an index scan, or the
 /// sequential scan.

@@ -20,6 +20,14 @@
 //!    right input's table (INNER or LEFT JOIN), the executor may look the
 //!    right rows up by that index for each left row instead of hashing
 //!    the whole right side: it does when the left side turns out small.
+//! 6. With statistics, the side to hash is the one PostgreSQL's costs pick.
+//! 7. Once the columns read are known, the right input may drive a nested
+//!    loop over an index of the left table instead (`Join::probe_left`),
+//!    when that costs less: the two-input join order choice.
+//!
+//! Semi and anti joins (from `subselect.rs`) go the same way: conditions
+//! over the right row filter it; over the left row, they filter it only in
+//! a semi join.
 
 use std::collections::BTreeSet;
 use std::sync::Arc;
@@ -49,8 +57,9 @@ pub fn plan(plan: &mut Plan) -> PgResult<()> {
     for e in plan.source_reads().chain(plan.set_function_reads()) {
         note_vars(e, 0, &mut read);
     }
+    let index_only = plan.row_lock.is_none();
     if let Source::Join(join) = &mut plan.source {
-        set_columns(join, read);
+        set_columns(join, read, index_only);
     }
     Ok(())
 }
@@ -65,8 +74,10 @@ fn note_vars(e: &Expr, start: usize, out: &mut BTreeSet<usize>) {
 }
 
 /// Gives each input below `j` the number of leading columns to decode:
-/// `read` holds the columns of the join's row read above it.
-fn set_columns(j: &mut Join, mut read: BTreeSet<usize>) {
+/// `read` holds the columns of the join's row read above it. An index
+/// scan that finds every column read in its index becomes index-only
+/// (unless rows are locked: `index_only` false).
+fn set_columns(j: &mut Join, mut read: BTreeSet<usize>, index_only: bool) {
     let lw = j.left.width;
     for (l, r) in &j.hash_keys {
         note_vars(l, 0, &mut read);
@@ -75,19 +86,62 @@ fn set_columns(j: &mut Join, mut read: BTreeSet<usize>) {
     if let Some(q) = &j.qual {
         note_vars(q, 0, &mut read);
     }
+    // Now that the columns read of each side are known (an index-only
+    // scan may serve them, which costs less): whether the left rows
+    // should look the right ones up by index after all, or the right rows
+    // drive.
+    if j.inner_index.is_none()
+        && index_only
+        && let Some(mut p) = inner_index(j)
+    {
+        let mut right_read: BTreeSet<usize> = read.range(lw..).map(|v| v - lw).collect();
+        if let Some(f) = &j.right.filter {
+            note_vars(f, 0, &mut right_read);
+        }
+        p.index_only = covers(&p.rel, p.index_oid, &right_read);
+        if p.index_only && nested_loop_pays(j, &p) {
+            j.inner_index = Some(p);
+            j.hash_left = false;
+        }
+    }
+    let mut left_read: BTreeSet<usize> = read.range(..lw).copied().collect();
+    if let Some(f) = &j.left.filter {
+        note_vars(f, 0, &mut left_read);
+    }
+    // (Rows to lock come through the plan as analysis made it.)
+    if let Some(probe) = probe_left(j, &left_read, index_only).filter(|_| index_only) {
+        j.probe_left = Some(probe);
+        j.inner_index = None;
+        j.hash_left = false;
+    }
     if let Some(p) = &j.inner_index {
         p.keys.iter().for_each(|k| note_vars(k, 0, &mut read));
+    }
+    if let Some(p) = &j.probe_left {
+        p.keys.iter().for_each(|k| note_vars(k, lw, &mut read));
     }
     for p in j.right.source.lateral_params() {
         note_vars(p, 0, &mut read);
     }
     let right: BTreeSet<usize> = read.split_off(&lw).into_iter().map(|v| v - lw).collect();
-    for (input, mut read) in [(&mut j.left, read), (&mut j.right, right)] {
+    let probes = [j.probe_left.as_mut(), j.inner_index.as_mut()];
+    for ((input, mut read), probe) in [(&mut j.left, read), (&mut j.right, right)]
+        .into_iter()
+        .zip(probes)
+    {
         if let Some(f) = &input.filter {
             note_vars(f, 0, &mut read);
         }
+        // A nested loop's inner index scan that finds every column read
+        // in the index reads only the index.
+        if let Some(p) = probe {
+            p.index_only = index_only && covers(&p.rel, p.index_oid, &read);
+        }
+        if let Source::IndexScan(rel, scan) = &mut input.source {
+            scan.index_only = index_only && covers(rel, scan.index_oid, &read);
+        }
         match &mut input.source {
-            Source::Join(inner) => set_columns(inner, read),
+            Source::Join(inner) => set_columns(inner, read, index_only),
             _ => input.columns = read.last().map_or(0, |m| m + 1),
         }
     }
@@ -119,7 +173,13 @@ fn add(to: &mut Option<Expr>, c: Expr) {
 fn push_filter(j: &mut Join, c: Expr) -> Result<(), Expr> {
     let lw = j.left.width;
     match c.var_span() {
-        Some((_, hi)) if hi < lw && matches!(j.kind, JoinKind::Inner | JoinKind::Left) => {
+        Some((_, hi))
+            if hi < lw
+                && matches!(
+                    j.kind,
+                    JoinKind::Inner | JoinKind::Left | JoinKind::Semi | JoinKind::Anti
+                ) =>
+        {
             push_input(&mut j.left, c);
             Ok(())
         }
@@ -153,10 +213,14 @@ fn settle(j: &mut Join) -> PgResult<()> {
     let mut keep = Vec::new();
     for c in j.qual.take().map(conjuncts).unwrap_or_default() {
         match (c.var_span(), j.kind) {
-            (Some((_, hi)), JoinKind::Inner | JoinKind::Right) if hi < lw => {
+            // A semi join's condition on the left row alone removes the
+            // rows it fails as a filter would; an anti join's keeps them.
+            (Some((_, hi)), JoinKind::Inner | JoinKind::Right | JoinKind::Semi) if hi < lw => {
                 push_input(&mut j.left, c)
             }
-            (Some((lo, _)), JoinKind::Inner | JoinKind::Left) if lo >= lw => {
+            (Some((lo, _)), JoinKind::Inner | JoinKind::Left | JoinKind::Semi | JoinKind::Anti)
+                if lo >= lw =>
+            {
                 push_input(&mut j.right, c.shift_vars(-(lw as isize)))
             }
             _ => keep.push(c),
@@ -207,6 +271,102 @@ fn settle(j: &mut Join) -> PgResult<()> {
     j.inner_index = inner_index(j).filter(|probe| nested_loop_pays(j, probe));
     j.hash_left = hash_left_side(j);
     Ok(())
+}
+
+/// The right input driving a nested loop over an index of the left
+/// input's table (`Join::probe_left`), when that is allowed and costs
+/// less than the way chosen so far: PostgreSQL's join order search over
+/// two inputs, which puts a small filtered side outside and looks the
+/// big side up by its index.
+/// `left_read`: the columns of the left rows read (an index holding
+/// them all is scanned index-only if `index_only`).
+fn probe_left(j: &Join, left_read: &BTreeSet<usize>, index_only: bool) -> Option<ParamIndexScan> {
+    let allowed = match j.kind {
+        JoinKind::Inner => true,
+        JoinKind::Semi => right_unique_on_keys(j),
+        _ => false,
+    };
+    if !allowed
+        || j.hash_keys.is_empty()
+        || !j.right.source.lateral_params().is_empty()
+        || !analyzed(&j.left.source)
+        || !analyzed(&j.right.source)
+    {
+        return None;
+    }
+    let rel = j.left.source.relation()?;
+    let pairs: Vec<(&Expr, &Expr)> = j.hash_keys.iter().map(|(l, r)| (l, r)).collect();
+    let mut probe = keyed_index(rel, &pairs)?;
+    probe.index_only = index_only && covers(rel, probe.index_oid, left_read);
+    let left_rows = selfuncs::source_rows(&j.left.source, j.left.filter.as_ref());
+    let right_rows = selfuncs::source_rows(&j.right.source, j.right.filter.as_ref());
+    let left_cost = crate::indexpath::scan_cost(&j.left.source, j.left.filter.as_ref())?;
+    let right_cost = crate::indexpath::scan_cost(&j.right.source, j.right.filter.as_ref())?;
+    let now = match &j.inner_index {
+        Some(p) => left_cost + param_scan_cost(p, j.right.filter.as_ref(), left_rows),
+        None => {
+            left_cost
+                + right_cost
+                + (left_rows + right_rows) * selfuncs::CPU_OPERATOR_COST * pairs.len() as f64
+                + right_rows * selfuncs::CPU_TUPLE_COST
+        }
+    };
+    let probed = right_cost + param_scan_cost(&probe, j.left.filter.as_ref(), right_rows);
+    (probed < now).then_some(probe)
+}
+
+/// What `loops` index scans of a nested loop's inner side cost in all.
+fn param_scan_cost(probe: &ParamIndexScan, filter: Option<&Expr>, loops: f64) -> f64 {
+    let index_only = probe.index_only;
+    let rel = &probe.rel;
+    let cols: Vec<usize> = rel
+        .indexes
+        .iter()
+        .find(|i| i.oid == probe.index_oid)
+        .map_or_else(Vec::new, |i| {
+            i.columns.iter().take(probe.keys.len()).copied().collect()
+        });
+    let quals = filter.map_or(0, |f| conjuncts(f.clone()).len());
+    let sel = selfuncs::param_eq_selectivity(rel, &cols);
+    selfuncs::index_scan_cost(
+        rel,
+        sel,
+        cols.first().copied(),
+        quals,
+        loops.max(1.0),
+        index_only,
+    )
+}
+
+/// Whether index `oid` of `rel` stores every column in `read`.
+fn covers(rel: &crate::catalog::RelationDesc, oid: u32, read: &BTreeSet<usize>) -> bool {
+    rel.indexes
+        .iter()
+        .find(|i| i.oid == oid)
+        .is_some_and(|i| read.iter().all(|c| i.stored.contains(c)))
+}
+
+/// Whether no two right rows have the same values of the join's keys: a
+/// unique index of the right table (without a predicate) covers only
+/// columns the keys compare.
+pub(crate) fn right_unique_on_keys(j: &Join) -> bool {
+    let Some(rel) = j.right.source.relation() else {
+        return false;
+    };
+    let keyed: Vec<usize> = j
+        .hash_keys
+        .iter()
+        .filter_map(|(_, r)| match r {
+            Expr::Var { index, .. } => Some(*index),
+            _ => None,
+        })
+        .collect();
+    rel.indexes.iter().any(|i| {
+        i.unique
+            && i.predicate.is_none()
+            && i.exprs.iter().all(Option::is_none)
+            && i.columns.iter().all(|c| keyed.contains(c))
+    })
 }
 
 /// Whether the left input is the one to hash: with statistics of the
@@ -266,7 +426,14 @@ fn nested_loop_pays(j: &Join, probe: &ParamIndexScan) -> bool {
         .map_or(0, |f| conjuncts(f.clone()).len());
     let sel = selfuncs::param_eq_selectivity(rel, &cols);
     let col = cols.first().copied();
-    let nested = selfuncs::index_scan_cost(rel, sel, col, quals, left_rows.max(1.0), false);
+    let nested = selfuncs::index_scan_cost(
+        rel,
+        sel,
+        col,
+        quals,
+        left_rows.max(1.0),
+        probe.index_only,
+    );
     let right_rows = selfuncs::source_rows(&j.right.source, j.right.filter.as_ref());
     let hashed = selfuncs::seqscan_cost(rel, quals)
         + right_rows * (selfuncs::CPU_OPERATOR_COST + selfuncs::CPU_TUPLE_COST)
@@ -301,13 +468,28 @@ fn hash_key(c: &Expr, lw: usize) -> Option<(Expr, Expr)> {
 }
 
 /// An index of the right input's table whose leading key columns the hash
-/// keys fix (plain columns of their own type; no partial or expression
-/// index), preferring the one that fixes the most.
+/// keys fix (see [`keyed_index`]).
 fn inner_index(j: &Join) -> Option<ParamIndexScan> {
-    if !matches!(j.kind, JoinKind::Inner | JoinKind::Left) || j.hash_keys.is_empty() {
+    if !matches!(
+        j.kind,
+        JoinKind::Inner | JoinKind::Left | JoinKind::Semi | JoinKind::Anti
+    ) || j.hash_keys.is_empty()
+    {
         return None;
     }
     let rel = j.right.source.relation()?;
+    let pairs: Vec<(&Expr, &Expr)> = j.hash_keys.iter().map(|(l, r)| (r, l)).collect();
+    keyed_index(rel, &pairs)
+}
+
+/// An index of `rel` whose leading key columns equalities fix: `pairs`
+/// holds (an expression over `rel`'s rows, the value it must equal); the
+/// first must be a plain column of its own type (no partial or
+/// expression index). The one that fixes the most columns.
+fn keyed_index(
+    rel: &Arc<crate::catalog::RelationDesc>,
+    pairs: &[(&Expr, &Expr)],
+) -> Option<ParamIndexScan> {
     let mut best: Option<ParamIndexScan> = None;
     for index in rel.indexes.iter().filter(|i| i.predicate.is_none()) {
         let mut keys = Vec::new();
@@ -315,19 +497,20 @@ fn inner_index(j: &Join) -> Option<ParamIndexScan> {
             if index.exprs.get(k).is_some_and(Option::is_some) {
                 break;
             }
-            let Some((left, _)) = j.hash_keys.iter().find(|(_, r)| {
-                matches!(r, Expr::Var { index, type_oid, .. }
+            let Some((_, value)) = pairs.iter().find(|(own, _)| {
+                matches!(own, Expr::Var { index, type_oid, .. }
                     if *index == column && rel.columns.get(column).is_some_and(|c| c.type_oid == *type_oid))
             }) else {
                 break;
             };
-            keys.push(left.clone());
+            keys.push((*value).clone());
         }
         if !keys.is_empty() && best.as_ref().is_none_or(|b| keys.len() > b.keys.len()) {
             best = Some(ParamIndexScan {
                 rel: Arc::clone(rel),
                 index_oid: index.oid,
                 keys,
+                index_only: false,
             });
         }
     }

@@ -35,6 +35,7 @@ pub mod inherit;
 pub mod joinpath;
 pub mod plan;
 pub mod selfuncs;
+pub mod subselect;
 
 pub use catalog::{
     AggregateDesc, CatalogView, ColumnDesc, EmptyCatalog, FunctionDesc, FunctionLanguage,

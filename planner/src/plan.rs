@@ -141,6 +141,11 @@ pub enum JoinKind {
     Left,
     Right,
     Full,
+    /// `EXISTS` / `IN (subquery)` pulled up into a join: each left row
+    /// that has a match, once. The joined rows are the left rows alone.
+    Semi,
+    /// `NOT EXISTS`: each left row without a match; the left rows alone.
+    Anti,
 }
 
 impl JoinKind {
@@ -152,6 +157,12 @@ impl JoinKind {
     /// Whether rows of the right side without a match are kept.
     pub fn keeps_right(self) -> bool {
         matches!(self, JoinKind::Right | JoinKind::Full)
+    }
+
+    /// Whether the joined rows are the left rows alone (a semi or anti
+    /// join: the right side only decides which left rows come out).
+    pub fn left_only(self) -> bool {
+        matches!(self, JoinKind::Semi | JoinKind::Anti)
     }
 }
 
@@ -191,6 +202,14 @@ pub struct Join {
     /// shows the right input as the outer side (a LEFT JOIN so planned is
     /// PostgreSQL's Hash Right Join).
     pub hash_left: bool,
+    /// A nested loop driven by the right input instead: for each right
+    /// row, the left input's index scan with its key columns equal to
+    /// these expressions over the right row (the left input's own source
+    /// is not used then). Only where that gives the same rows: an INNER
+    /// join, or a semi join whose right rows are unique on its keys. The
+    /// joined rows keep their layout (left values first); EXPLAIN shows
+    /// the right input as the outer side, as PostgreSQL's join order.
+    pub probe_left: Option<ParamIndexScan>,
 }
 
 impl Join {
@@ -217,6 +236,16 @@ impl Join {
             qual,
             inner_index: None,
             hash_left: false,
+            probe_left: None,
+        }
+    }
+
+    /// The width of the joined rows.
+    pub fn width(&self) -> usize {
+        if self.kind.left_only() {
+            self.left.width
+        } else {
+            self.left.width + self.right.width
         }
     }
 }
@@ -229,6 +258,9 @@ pub struct ParamIndexScan {
     pub index_oid: u32,
     /// over the left row, one per leading key column
     pub keys: Vec<Expr>,
+    /// Every column the join reads of the scanned rows is in the index:
+    /// an index-only scan.
+    pub index_only: bool,
 }
 
 /// The arguments of `generate_series` in FROM, coerced to the series' type

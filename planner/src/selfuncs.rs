@@ -629,15 +629,59 @@ pub fn source_rows(source: &Source, filter: Option<&Expr>) -> f64 {
 pub fn join_rows(j: &Join) -> f64 {
     let left = source_rows(&j.left.source, j.left.filter.as_ref());
     let right = source_rows(&j.right.source, j.right.filter.as_ref());
+    if j.kind.left_only() {
+        let matched = semi_fraction(j, left, right);
+        let frac = match j.kind {
+            JoinKind::Anti => 1.0 - matched,
+            _ => matched,
+        };
+        return clamp_rows(left * frac);
+    }
     let sel = join_selectivity(j, left, right);
     let inner = left * right * sel;
     let rows = match j.kind {
+        JoinKind::Semi | JoinKind::Anti => inner,
         JoinKind::Inner => inner,
         JoinKind::Left => inner.max(left),
         JoinKind::Right => inner.max(right),
         JoinKind::Full => inner.max(left).max(right),
     };
     clamp_rows(rows)
+}
+
+/// The fraction of a semi or anti join's left rows that have a match
+/// (PostgreSQL's `eqjoinsel_semi` without the MCV lists: all of the
+/// left's non-NULL values when the right has at least as many distinct
+/// values, else in proportion; half without statistics), times the selectivity of the rest of the
+/// condition.
+fn semi_fraction(j: &Join, left: f64, right: f64) -> f64 {
+    let lo = origins(&j.left.source);
+    let ro = origins(&j.right.source);
+    let mut frac = 1.0;
+    for (l, r) in &j.hash_keys {
+        frac *= match (var_stats(l, &lo), var_stats(r, &ro)) {
+            (Some(a), Some(b)) => {
+                let (nd1, d1) = a.num_distinct();
+                let (nd2, d2) = b.num_distinct();
+                let nd1 = nd1.min(left.max(1.0));
+                let nd2 = nd2.min(right.max(1.0));
+                let present = 1.0 - a.null_frac();
+                if d1 || d2 {
+                    present * 0.5
+                } else if nd1 <= nd2 {
+                    present
+                } else {
+                    present * nd2 / nd1
+                }
+            }
+            _ => 0.5,
+        };
+    }
+    if let Some(q) = &j.qual {
+        let all = join_origins(j);
+        frac *= clause_selectivity(q, &all);
+    }
+    frac.clamp(0.0, 1.0)
 }
 
 /// The selectivity of a join's keys and condition over the cross product

@@ -128,6 +128,10 @@ impl Analyzer<'_> {
         self.outer_scopes[level] = std::mem::replace(&mut self.scope, saved_scope);
         let e = e?;
         let up = self.outer_scopes.len() - level;
+        // The subqueries between that level and this one depend on it.
+        for r in self.sub_reaches_out.iter_mut().skip(level + 1) {
+            *r = true;
+        }
         let params = &mut self.sub_params[level];
         let index = match params.iter().position(|(p, _)| *p == e) {
             Some(i) => i,
@@ -552,7 +556,7 @@ impl Analyzer<'_> {
             }
             ast::Expr::Subquery(q) => {
                 let pos = self.paren_pos(e.span());
-                let (columns, plan, params) = self.analyze_subquery(q)?;
+                let (columns, plan, params) = self.analyze_sublink(q)?;
                 let [column] = columns.as_slice() else {
                     return Err(PgError::syntax("subquery must return only one column", pos));
                 };
@@ -569,7 +573,7 @@ impl Analyzer<'_> {
                 })
             }
             ast::Expr::Exists { subquery, negated } => {
-                let (_, plan, params) = self.analyze_subquery(subquery)?;
+                let (_, plan, params) = self.analyze_sublink(subquery)?;
                 let exists = Expr::SubPlan {
                     kind: crate::expr::SubPlanKind::Exists,
                     plan: Box::new(plan),
@@ -1237,7 +1241,7 @@ impl Analyzer<'_> {
     /// A subquery compared with a row constructor: its one row (NULL
     /// without rows, 21000 with more) as a row of its columns.
     fn row_subquery(&mut self, q: &ast::Query, pos: Option<usize>) -> PgResult<Expr> {
-        let (columns, mut plan, params) = self.analyze_subquery(q)?;
+        let (columns, mut plan, params) = self.analyze_sublink(q)?;
         if columns.len() == 1 || plan.targets.len() != columns.len() {
             let x = Expr::SubPlan {
                 kind: crate::expr::SubPlanKind::Scalar,
@@ -1296,7 +1300,7 @@ impl Analyzer<'_> {
         let lpos = self.pos(lhs.span());
         let l = self.transform(lhs)?;
         let pos = self.op_pos_between(lhs.span(), q.span(), &["IN", "in"]);
-        let (columns, plan, params) = self.analyze_subquery(q)?;
+        let (columns, plan, params) = self.analyze_sublink(q)?;
         // `(a, b) IN (SELECT x, y ...)`: the subquery's rows as records,
         // the test field by field (NULL-propagating, as PostgreSQL's).
         if let Expr::Row {
@@ -1712,7 +1716,7 @@ impl Analyzer<'_> {
                 .or_position(pos));
             }
             FunctionArguments::Subquery(q) if name == "array" => {
-                let (columns, plan, params) = self.analyze_subquery(q)?;
+                let (columns, plan, params) = self.analyze_sublink(q)?;
                 let [column] = columns.as_slice() else {
                     return Err(PgError::syntax("subquery must return only one column", pos));
                 };

@@ -644,8 +644,10 @@ impl Analyzer<'_> {
         };
         self.outer_scopes.push(outer);
         self.sub_params.push(Vec::new());
+        self.sub_reaches_out.push(false);
         let series = self.series_in_from(t);
         self.outer_scopes.pop();
+        self.sub_reaches_out.pop();
         let lateral_refs = self.sub_params.pop().unwrap_or_default();
         if let Some((_, pos)) = lateral_refs.first() {
             // A function of earlier items' columns is a LATERAL subquery
@@ -1045,7 +1047,7 @@ impl Analyzer<'_> {
         );
         let mut items: Vec<ScopeItem> = Vec::new();
         let (left_nullable, right_nullable) = match kind {
-            JoinKind::Inner => (false, false),
+            JoinKind::Inner | JoinKind::Semi | JoinKind::Anti => (false, false),
             JoinKind::Left => (false, true),
             JoinKind::Right => (true, false),
             JoinKind::Full => (true, true),
@@ -1139,7 +1141,7 @@ impl Analyzer<'_> {
             let r = self.coerce(r, common, -1, false, *pos)?;
             quals.push(self.make_op_exprs("=", (l.clone(), *pos), (r.clone(), *pos), *pos)?);
             let column = match kind {
-                JoinKind::Inner | JoinKind::Left => l,
+                JoinKind::Inner | JoinKind::Left | JoinKind::Semi | JoinKind::Anti => l,
                 JoinKind::Right => r,
                 JoinKind::Full => Expr::Coalesce {
                     args: vec![l, r],

@@ -104,6 +104,12 @@ pub struct Analyzer<'a> {
     /// it (its columns that levels further in read), with the position of
     /// the first reference.
     pub(crate) sub_params: Vec<Vec<(Expr, Option<usize>)>>,
+    /// Alongside `sub_params`: whether the subquery at that level reads a
+    /// column of a level further out than the one around it (through the
+    /// params of a SubPlan further out).
+    pub(crate) sub_reaches_out: Vec<bool>,
+    /// That flag of the subquery level analyzed last.
+    pub(crate) reached_out: bool,
     /// Select-list literals of unknown type become text (false for the
     /// operands of a set operation, whose types resolve across them).
     pub(crate) resolve_unknowns: bool,
@@ -183,6 +189,8 @@ impl<'a> Analyzer<'a> {
             relations: Vec::new(),
             outer_scopes: Vec::new(),
             sub_params: Vec::new(),
+            sub_reaches_out: Vec::new(),
+            reached_out: false,
             resolve_unknowns: true,
             ctes: Vec::new(),
             expanding_views: Vec::new(),
@@ -820,6 +828,22 @@ impl<'a> Analyzer<'a> {
         Ok((columns, plan, params))
     }
 
+    /// [`Self::analyze_subquery`] for a subquery in an expression (a
+    /// SubPlan). One that reads a level further out than this one, but
+    /// nothing of this one, is not an InitPlan (whose value is kept for the
+    /// whole statement): it gets a param it ignores, so that it runs again
+    /// for each row as a correlated subquery.
+    pub(crate) fn analyze_sublink(
+        &mut self,
+        q: &ast::Query,
+    ) -> PgResult<(Vec<Column>, Plan, Vec<Expr>)> {
+        let (columns, plan, mut params) = self.analyze_subquery(q)?;
+        if self.reached_out && params.is_empty() {
+            params.push(Expr::null(types::oid::BOOL));
+        }
+        Ok((columns, plan, params))
+    }
+
     /// Runs `f` as the analysis of a query level nested in this one (see
     /// [`Self::analyze_subquery`]): the params it needs come back with its
     /// result.
@@ -836,8 +860,10 @@ impl<'a> Analyzer<'a> {
         );
         self.outer_scopes.push(scope);
         self.sub_params.push(Vec::new());
+        self.sub_reaches_out.push(false);
         let analyzed = f(self);
         let params = self.sub_params.pop().unwrap_or_default();
+        self.reached_out = self.sub_reaches_out.pop().unwrap_or(false);
         self.scope = self.outer_scopes.pop().unwrap_or_default();
         (
             self.aggs,
@@ -1108,6 +1134,13 @@ impl<'a> Analyzer<'a> {
             distinct_on,
             row_lock: None,
         };
+        let source_width = self
+            .scope
+            .iter()
+            .map(|i| i.offset + i.entry.rel.columns.len())
+            .max()
+            .unwrap_or(0);
+        crate::subselect::pull_up_sublinks(&mut plan, source_width);
         crate::joinpath::plan(&mut plan)?;
         Ok((columns, plan))
     }
