@@ -259,6 +259,11 @@ impl CatalogView for SessionCatalog<'_> {
         }))
     }
 
+    fn planner_settings(&self) -> planner::settings::PlannerSettings {
+        let session = self.session.borrow();
+        planner::settings::PlannerSettings::from_lookup(|name| session.settings.get_bool(name))
+    }
+
     fn lookup_type(&self, schema: Option<&str>, name: &str) -> PgResult<Option<u32>> {
         let mut session = self.session.borrow_mut();
         crate::commands::typecmds::lookup_type(&mut session, schema, name)

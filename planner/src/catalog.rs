@@ -291,6 +291,11 @@ pub trait CatalogView {
         Ok(None)
     }
 
+    /// The session's `enable_*` settings (see `settings.rs`).
+    fn planner_settings(&self) -> crate::settings::PlannerSettings {
+        crate::settings::PlannerSettings::default()
+    }
+
     /// The user-defined type `schema.name` (or `name` on the search_path,
     /// or the array type `_name` of one), as its OID; `Ok(None)` if there
     /// is none. What the executor and storage need to know about the type

@@ -465,7 +465,13 @@ fn order_by_index(plan: &mut Plan, rel: &Arc<RelationDesc>) {
         }
         return;
     }
-    if plan.limit.is_none() || !matches!(plan.source, Source::SeqScan(_)) {
+    // A whole index read in order instead of a sort: for the first rows
+    // under a LIMIT, or when sequential scans are disabled.
+    let s = crate::settings::current();
+    if (plan.limit.is_none() && s.enable_seqscan)
+        || !s.enable_indexscan
+        || !matches!(plan.source, Source::SeqScan(_))
+    {
         return;
     }
     let usable = |i: &&IndexDesc| match (&i.predicate, &plan.filter) {
@@ -514,7 +520,7 @@ fn columns_read(plan: &Plan) -> std::collections::BTreeSet<usize> {
 /// An index scan of a query that reads only columns the index stores (and
 /// locks no rows) may skip the heap for all-visible pages.
 fn mark_index_only(plan: &mut Plan, rel: &RelationDesc) {
-    if plan.row_lock.is_some() {
+    if plan.row_lock.is_some() || !crate::settings::current().enable_indexonlyscan {
         return;
     }
     let read = columns_read(plan);
@@ -617,8 +623,10 @@ fn cheapest_source(
     read: Option<&std::collections::BTreeSet<usize>>,
 ) -> Source {
     let quals = filter.map_or(0, |f| conjuncts(f).len());
+    let s = crate::settings::current();
+    let penalty = crate::settings::PlannerSettings::penalty;
     let mut choice = (
-        selfuncs::seqscan_cost(rel, quals),
+        selfuncs::seqscan_cost(rel, quals) + penalty(s.enable_seqscan),
         Source::SeqScan(Arc::clone(rel)),
     );
     let mut consider = |cost: f64, source: Source| {
@@ -629,19 +637,21 @@ fn cheapest_source(
     if let Some((_, scan)) = best {
         let sel = selfuncs::index_selectivity(rel, scan);
         let col = selfuncs::index_leading_column(rel, scan.index_oid);
-        let index_only = read.is_some_and(|read| {
-            rel.indexes
-                .iter()
-                .find(|i| i.oid == scan.index_oid)
-                .is_some_and(|i| read.iter().all(|c| i.stored.contains(c)))
-        });
+        let index_only = s.enable_indexonlyscan
+            && read.is_some_and(|read| {
+                rel.indexes
+                    .iter()
+                    .find(|i| i.oid == scan.index_oid)
+                    .is_some_and(|i| read.iter().all(|c| i.stored.contains(c)))
+            });
         consider(
-            selfuncs::index_scan_cost(rel, sel, col, quals, 1.0, index_only),
+            selfuncs::index_scan_cost(rel, sel, col, quals, 1.0, index_only)
+                + penalty(s.enable_indexscan),
             Source::IndexScan(Arc::clone(rel), scan.clone()),
         );
         if allow_bitmap {
             consider(
-                selfuncs::bitmap_scan_cost(rel, sel, 1, quals),
+                selfuncs::bitmap_scan_cost(rel, sel, 1, quals) + penalty(s.enable_bitmapscan),
                 Source::Bitmap(Arc::clone(rel), Bitmap::Index(scan.clone())),
             );
         }
@@ -657,7 +667,7 @@ fn cheapest_source(
         }
         let (sel, scans) = bitmap_selectivity(rel, &b);
         consider(
-            selfuncs::bitmap_scan_cost(rel, sel, scans, quals),
+            selfuncs::bitmap_scan_cost(rel, sel, scans, quals) + penalty(s.enable_bitmapscan),
             Source::Bitmap(Arc::clone(rel), b),
         );
     }
@@ -688,7 +698,7 @@ pub fn scan_cost(source: &Source, filter: Option<&Expr>) -> Option<f64> {
 /// sequential scan.
 pub fn input_source(rel: &Arc<RelationDesc>, filter: Option<&Expr>) -> Source {
     let best = choose_scored(rel, filter);
-    if selfuncs::has_stats(rel) {
+    if selfuncs::has_stats(rel) || crate::settings::current().scans_restricted() {
         let b = bitmap(rel, filter, best.as_ref());
         return cheapest_source(rel, filter, best.as_ref(), b, true, None);
     }
@@ -723,7 +733,8 @@ pub fn apply(mut plan: Plan, modify: Option<ModifyTable>) -> (Plan, Option<Modif
             None if !ordered_limit => bitmap(&rel, plan.filter.as_ref(), best.as_ref()),
             _ => None,
         };
-        if selfuncs::has_stats(&rel) && !ordered_limit {
+        let by_cost = selfuncs::has_stats(&rel) || crate::settings::current().scans_restricted();
+        if by_cost && !ordered_limit {
             let allow_bitmap = plan.row_lock.is_none();
             let read = columns_read(&plan);
             let read = allow_bitmap.then_some(&read);

@@ -90,8 +90,11 @@ fn set_columns(j: &mut Join, mut read: BTreeSet<usize>, index_only: bool) {
     // scan may serve them, which costs less): whether the left rows
     // should look the right ones up by index after all, or the right rows
     // drive.
+    let s = crate::settings::current();
     if j.inner_index.is_none()
         && index_only
+        && s.enable_nestloop
+        && s.enable_indexonlyscan
         && let Some(mut p) = inner_index(j)
     {
         let mut right_read: BTreeSet<usize> = read.range(lw..).map(|v| v - lw).collect();
@@ -134,11 +137,12 @@ fn set_columns(j: &mut Join, mut read: BTreeSet<usize>, index_only: bool) {
         }
         // A nested loop's inner index scan that finds every column read
         // in the index reads only the index.
+        let only = index_only && s.enable_indexonlyscan;
         if let Some(p) = probe {
-            p.index_only = index_only && covers(&p.rel, p.index_oid, &read);
+            p.index_only = only && covers(&p.rel, p.index_oid, &read);
         }
         if let Source::IndexScan(rel, scan) = &mut input.source {
-            scan.index_only = index_only && covers(rel, scan.index_oid, &read);
+            scan.index_only = only && covers(rel, scan.index_oid, &read);
         }
         match &mut input.source {
             Source::Join(inner) => set_columns(inner, read, index_only),
@@ -268,7 +272,9 @@ fn settle(j: &mut Join) -> PgResult<()> {
             _ => {}
         }
     }
-    j.inner_index = inner_index(j).filter(|probe| nested_loop_pays(j, probe));
+    let s = crate::settings::current();
+    j.inner_index = inner_index(j)
+        .filter(|probe| s.enable_nestloop && (!s.enable_hashjoin || nested_loop_pays(j, probe)));
     j.hash_left = hash_left_side(j);
     Ok(())
 }
@@ -286,7 +292,9 @@ fn probe_left(j: &Join, left_read: &BTreeSet<usize>, index_only: bool) -> Option
         JoinKind::Semi => right_unique_on_keys(j),
         _ => false,
     };
+    let s = crate::settings::current();
     if !allowed
+        || !s.enable_nestloop
         || j.hash_keys.is_empty()
         || !j.right.source.lateral_params().is_empty()
         || !analyzed(&j.left.source)
@@ -297,7 +305,8 @@ fn probe_left(j: &Join, left_read: &BTreeSet<usize>, index_only: bool) -> Option
     let rel = j.left.source.relation()?;
     let pairs: Vec<(&Expr, &Expr)> = j.hash_keys.iter().map(|(l, r)| (l, r)).collect();
     let mut probe = keyed_index(rel, &pairs)?;
-    probe.index_only = index_only && covers(rel, probe.index_oid, left_read);
+    probe.index_only =
+        index_only && s.enable_indexonlyscan && covers(rel, probe.index_oid, left_read);
     let left_rows = selfuncs::source_rows(&j.left.source, j.left.filter.as_ref());
     let right_rows = selfuncs::source_rows(&j.right.source, j.right.filter.as_ref());
     let left_cost = crate::indexpath::scan_cost(&j.left.source, j.left.filter.as_ref())?;
@@ -309,6 +318,7 @@ fn probe_left(j: &Join, left_read: &BTreeSet<usize>, index_only: bool) -> Option
                 + right_cost
                 + (left_rows + right_rows) * selfuncs::CPU_OPERATOR_COST * pairs.len() as f64
                 + right_rows * selfuncs::CPU_TUPLE_COST
+                + crate::settings::PlannerSettings::penalty(s.enable_hashjoin)
         }
     };
     let probed = right_cost + param_scan_cost(&probe, j.left.filter.as_ref(), right_rows);
@@ -426,14 +436,8 @@ fn nested_loop_pays(j: &Join, probe: &ParamIndexScan) -> bool {
         .map_or(0, |f| conjuncts(f.clone()).len());
     let sel = selfuncs::param_eq_selectivity(rel, &cols);
     let col = cols.first().copied();
-    let nested = selfuncs::index_scan_cost(
-        rel,
-        sel,
-        col,
-        quals,
-        left_rows.max(1.0),
-        probe.index_only,
-    );
+    let nested =
+        selfuncs::index_scan_cost(rel, sel, col, quals, left_rows.max(1.0), probe.index_only);
     let right_rows = selfuncs::source_rows(&j.right.source, j.right.filter.as_ref());
     let hashed = selfuncs::seqscan_cost(rel, quals)
         + right_rows * (selfuncs::CPU_OPERATOR_COST + selfuncs::CPU_TUPLE_COST)

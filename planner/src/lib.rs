@@ -35,6 +35,7 @@ pub mod inherit;
 pub mod joinpath;
 pub mod plan;
 pub mod selfuncs;
+pub mod settings;
 pub mod subselect;
 
 pub use catalog::{

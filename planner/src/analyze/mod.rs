@@ -301,6 +301,7 @@ impl<'a> Analyzer<'a> {
     }
 
     pub fn analyze_statement(&mut self, stmt: &Statement) -> PgResult<PlannedStmt> {
+        let _settings = crate::settings::enter(self.catalog.planner_settings());
         if let Some(rewritten) = self.rewrite_view_dml(stmt)? {
             return self.analyze_statement(&rewritten);
         }
