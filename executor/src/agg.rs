@@ -631,6 +631,10 @@ fn variance_numeric(
 pub struct Grouper<'p> {
     agg: &'p Aggregate,
     groups: BTreeMap<RowKey, Vec<AggAcc>>,
+    /// With rows sorted by the keys (`Aggregate::sorted`): the groups
+    /// done, in order, and the one rows are being added to.
+    done: Vec<(RowKey, Vec<AggAcc>)>,
+    current: Option<(RowKey, Vec<AggAcc>)>,
 }
 
 impl<'p> Grouper<'p> {
@@ -646,7 +650,12 @@ impl<'p> Grouper<'p> {
                 groups.insert(RowKey(set_key(i, set, &[], agg.group_by.len())), fresh());
             }
         }
-        Grouper { agg, groups }
+        Grouper {
+            agg,
+            groups,
+            done: Vec::new(),
+            current: None,
+        }
     }
 
     /// Adds one (qualifying) source row.
@@ -664,6 +673,21 @@ impl<'p> Grouper<'p> {
         let mut values = Vec::with_capacity(agg.group_by.len());
         for g in &agg.group_by {
             values.push(ev.eval_row(g, row)?);
+        }
+        if agg.sorted && agg.sets.is_empty() {
+            // Sorted input: a new key closes the group before it.
+            let key = RowKey(values);
+            let same = self.current.as_ref().is_some_and(|(k, _)| *k == key);
+            if !same {
+                let fresh = agg.aggs.iter().map(AggAcc::new).collect();
+                if let Some(done) = self.current.replace((key, fresh)) {
+                    self.done.push(done);
+                }
+            }
+            let Some((_, accs)) = self.current.as_mut() else {
+                return Err(PgError::internal("sorted aggregate without its group"));
+            };
+            return feed(agg, accs, ev, row);
         }
         if agg.sets.is_empty() {
             let accs = self
@@ -685,8 +709,9 @@ impl<'p> Grouper<'p> {
 
     /// The aggregated rows: `[group keys.., aggregate results..]`.
     pub fn finish(self, ev: &mut Evaluator<'_>) -> PgResult<Vec<Vec<Datum>>> {
-        let mut out = Vec::with_capacity(self.groups.len());
-        for (key, accs) in self.groups {
+        let mut out = Vec::with_capacity(self.groups.len() + self.done.len() + 1);
+        let sorted = self.done.into_iter().chain(self.current);
+        for (key, accs) in sorted.chain(self.groups) {
             let mut row = key.0;
             // With grouping sets the key is flags and values, then the
             // set's number (see `set_key`).

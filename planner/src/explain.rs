@@ -1603,6 +1603,11 @@ impl Builder {
                 let mut n = ExplainNode::new("Aggregate", "Aggregate");
                 n.head.push(("Strategy", "Plain".into()));
                 (n, 1.0)
+            } else if agg.sorted {
+                let mut n = ExplainNode::new("Aggregate", "GroupAggregate");
+                n.head.push(("Strategy", "Sorted".into()));
+                let origins = selfuncs::origins(&plan.source);
+                (n, selfuncs::num_groups(&agg.group_by, &origins, input.rows))
             } else {
                 let mut n = ExplainNode::new("Aggregate", "HashAggregate");
                 n.head.push(("Strategy", "Hashed".into()));

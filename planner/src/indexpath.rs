@@ -500,6 +500,68 @@ fn order_by_index(plan: &mut Plan, rel: &Arc<RelationDesc>) {
     }
 }
 
+/// Sorted aggregation (PostgreSQL's GroupAggregate) over a whole
+/// index-only scan: when the GROUP BY keys are the leading columns of an
+/// index, in order, that stores every column the query reads, and reading
+/// that index costs less than the sequential scan it replaces (the index is
+/// small against the table, its pages all-visible). The grouping work per
+/// row is the same either way; the sorted one keeps no table of groups.
+fn group_by_index(plan: &mut Plan, rel: &Arc<RelationDesc>) {
+    let s = crate::settings::current();
+    let Some(agg) = &plan.aggregate else {
+        return;
+    };
+    if agg.group_by.is_empty()
+        || !agg.sets.is_empty()
+        || plan.row_lock.is_some()
+        || !matches!(plan.source, Source::SeqScan(_))
+        || !selfuncs::has_stats(rel)
+        || !s.enable_indexscan
+        || !s.enable_indexonlyscan
+    {
+        return;
+    }
+    let Some(keys) = agg
+        .group_by
+        .iter()
+        .map(|g| column_of(g, rel))
+        .collect::<Option<Vec<usize>>>()
+    else {
+        return;
+    };
+    let read = columns_read(plan);
+    let quals = plan.filter.as_ref().map_or(0, |f| conjuncts(f).len());
+    let seq = selfuncs::seqscan_cost(rel, quals)
+        + crate::settings::PlannerSettings::penalty(s.enable_seqscan);
+    let Some(index) = rel.indexes.iter().find(|i| {
+        i.predicate.is_none()
+            && i.columns.len() >= keys.len()
+            && i.columns[..keys.len()] == keys[..]
+            && i.exprs.iter().take(keys.len()).all(Option::is_none)
+            && read.iter().all(|c| i.stored.contains(c))
+    }) else {
+        return;
+    };
+    let ios = selfuncs::index_scan_cost(rel, 1.0, keys.first().copied(), quals, 1.0, true);
+    if ios >= seq {
+        return;
+    }
+    plan.source = Source::IndexScan(
+        Arc::clone(rel),
+        IndexScan {
+            index_oid: index.oid,
+            lower: None,
+            upper: None,
+            in_list: Vec::new(),
+            index_only: true,
+            backward: false,
+        },
+    );
+    if let Some(agg) = &mut plan.aggregate {
+        agg.sorted = true;
+    }
+}
+
 /// The source columns a query reads (WHERE, and the targets or the
 /// grouping keys and aggregate arguments).
 fn columns_read(plan: &Plan) -> std::collections::BTreeSet<usize> {
@@ -753,6 +815,7 @@ pub fn apply(mut plan: Plan, modify: Option<ModifyTable>) -> (Plan, Option<Modif
         }
         order_by_index(&mut plan, &rel);
         mark_index_only(&mut plan, &rel);
+        group_by_index(&mut plan, &rel);
     }
     let modify = modify.map(|m| match m {
         ModifyTable::Update {

@@ -544,6 +544,10 @@ pub struct Aggregate {
     pub aggs: Vec<AggCall>,
     /// over the aggregated row `[group keys.., aggregates..]`
     pub having: Option<Expr>,
+    /// The source rows arrive ordered by the GROUP BY keys (an index scan
+    /// gives that order): each group is done when the keys change, without
+    /// a table of all groups (PostgreSQL's GroupAggregate).
+    pub sorted: bool,
 }
 
 /// The window functions of a query level (PostgreSQL's WindowAgg nodes):

@@ -1102,6 +1102,7 @@ impl<'a> Analyzer<'a> {
                     sets,
                     aggs,
                     having,
+                    sorted: false,
                 }),
                 targets,
                 windows,
