@@ -30,6 +30,7 @@
 pub mod acl;
 pub mod bootstrap;
 pub mod database;
+pub mod empty;
 pub mod heap_catalog;
 pub mod role;
 pub mod statistics;

@@ -563,6 +563,20 @@ pub trait ExecContext {
         let _ = oid;
         Ok(Vec::new())
     }
+    /// The `regproc` text of function `oid`: its name, qualified when the
+    /// search_path does not find it; `-` for 0 and the number if there is
+    /// no such function.
+    fn regproc_of(&mut self, oid: u32) -> PgResult<String> {
+        Ok(match oid {
+            0 => "-".to_owned(),
+            o => o.to_string(),
+        })
+    }
+    /// The OID of schema `name`, None if there is none.
+    fn namespace_oid(&mut self, name: &str) -> PgResult<Option<u32>> {
+        let _ = name;
+        Err(tables_not_supported())
+    }
     /// The `regclass` text of relation `oid` (the number if there is none).
     fn regclass_of(&mut self, oid: u32) -> PgResult<String> {
         Ok(oid.to_string())

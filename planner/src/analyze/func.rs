@@ -704,6 +704,13 @@ fn build() -> Vec<FuncDef> {
     // What psql's describe commands ask of the catalogs (the
     // deparsing ones are the backend's, see executor/src/functions/describe.rs).
     v.push(def("pg_get_userbyid", &[OID], NAME, "pg_get_userbyid"));
+    // aclitem[] in PostgreSQL; ACLs are their items' text here.
+    v.push(def(
+        "acldefault",
+        &[CHAR, OID],
+        types::oid::TEXT_ARRAY,
+        "acldefault",
+    ));
     privilege_functions(&mut v);
     v.push(def(
         "pg_get_expr",
@@ -969,6 +976,13 @@ fn build() -> Vec<FuncDef> {
         &[REGCLASS],
         &[("relid", REGCLASS)],
         "pg_partition_ancestors",
+    ));
+    // `name=value` items (reloptions, fdwoptions, ...) as rows.
+    v.push(srf(
+        "pg_options_to_table",
+        &[TEXT_ARRAY],
+        &[("option_name", TEXT), ("option_value", TEXT)],
+        "pg_options_to_table",
     ));
     v.push(srf(
         "pg_partition_tree",
