@@ -364,6 +364,9 @@ pub const DEPENDENCY_AUTO: char = 'a';
 /// `pg_depend.deptype`: part of the referenced object's implementation (an
 /// identity column's sequence).
 pub const DEPENDENCY_INTERNAL: char = 'i';
+/// `pg_depend.deptype`: an ordinary dependency (a serial column's default
+/// on its sequence).
+pub const DEPENDENCY_NORMAL: char = 'n';
 
 /// A `pg_depend` row: object (classid, objid, objsubid) depends on object
 /// (refclassid, refobjid, refobjsubid).

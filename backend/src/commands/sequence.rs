@@ -511,8 +511,18 @@ pub(crate) fn set_owner(
     deptype: char,
 ) -> PgResult<()> {
     let db = session.database_oid;
+    // A serial column's default calls nextval on the sequence: PostgreSQL
+    // records that the default depends on it (pg_dump orders its output by
+    // this, making the sequence before the default).
+    let default = if deptype == DEPENDENCY_AUTO {
+        crate::xact::command_counter_increment(session)?;
+        with_reader(session, |r| r.default_oid(table, attnum))?
+    } else {
+        None
+    };
     crate::xact::with_write(session, |env, w| {
-        CatalogWriter { env, db_oid: db }.add_dependency(
+        let writer = CatalogWriter { env, db_oid: db };
+        writer.add_dependency(
             w,
             &DependRow {
                 classid: PG_CLASS,
@@ -523,7 +533,22 @@ pub(crate) fn set_owner(
                 refobjsubid: attnum.into(),
                 deptype,
             },
-        )
+        )?;
+        if let Some(default) = default {
+            writer.add_dependency(
+                w,
+                &DependRow {
+                    classid: catalog::system::PG_ATTRDEF,
+                    objid: default,
+                    objsubid: 0,
+                    refclassid: PG_CLASS,
+                    refobjid: seq,
+                    refobjsubid: 0,
+                    deptype: catalog::system::DEPENDENCY_NORMAL,
+                },
+            )?;
+        }
+        Ok(())
     })?;
     catalog_changed(session);
     Ok(())
