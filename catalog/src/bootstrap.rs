@@ -178,6 +178,12 @@ pub fn write_shared_catalogs(dir: &Path, opts: &BootstrapOptions) -> PgResult<()
         RelFileLocator::shared(crate::empty::PG_SHSECLABEL),
         &crate::empty::PG_SHSECLABEL_DEF,
         Vec::new(),
+    )?;
+    write_heap(
+        &mut smgr,
+        RelFileLocator::shared(crate::empty::PG_DB_ROLE_SETTING),
+        &crate::empty::PG_DB_ROLE_SETTING_DEF,
+        Vec::new(),
     )
 }
 

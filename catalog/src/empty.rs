@@ -375,6 +375,21 @@ pub const CATALOGS: [CatalogDef; 23] = [
     ),
 ];
 
+pub const PG_DB_ROLE_SETTING: u32 = 2964;
+
+/// `pg_db_role_setting` (shared): ALTER DATABASE / ROLE ... SET; empty.
+pub const PG_DB_ROLE_SETTING_DEF: CatalogDef = CatalogDef {
+    oid: PG_DB_ROLE_SETTING,
+    name: "pg_db_role_setting",
+    rowtype_oid: 10054,
+    columns: &[
+        c("setdatabase", OID),
+        c("setrole", OID),
+        c("setconfig", TEXT_ARRAY),
+    ],
+    shared: true,
+};
+
 /// `pg_shseclabel` (shared): security labels of shared objects; empty.
 pub const PG_SHSECLABEL_DEF: CatalogDef = CatalogDef {
     oid: PG_SHSECLABEL,

@@ -234,6 +234,10 @@ pub const PG_DATABASE_DEF: CatalogDef = CatalogDef {
         c("datistemplate", BOOL),
         c("datallowconn", BOOL),
         c("datconnlimit", INT4),
+        // xid in PostgreSQL (no xid type here yet): the first normal
+        // transaction and multixact ids; nothing freezes by them.
+        c("datfrozenxid", OID),
+        c("datminmxid", OID),
         c("dattablespace", OID),
         c("datcollate", oid::TEXT),
         c("datctype", oid::TEXT),
@@ -2151,7 +2155,7 @@ pub const PG_AUTHID_DEF: CatalogDef = CatalogDef {
 };
 
 /// The shared catalogs (one copy in `global/`).
-pub const SHARED_CATALOGS: [CatalogDef; 7] = [
+pub const SHARED_CATALOGS: [CatalogDef; 8] = [
     PG_DATABASE_DEF,
     PG_AUTHID_DEF,
     PG_AUTH_MEMBERS_DEF,
@@ -2159,6 +2163,7 @@ pub const SHARED_CATALOGS: [CatalogDef; 7] = [
     PG_TABLESPACE_DEF,
     PG_SHDESCRIPTION_DEF,
     crate::empty::PG_SHSECLABEL_DEF,
+    crate::empty::PG_DB_ROLE_SETTING_DEF,
 ];
 
 pub const PG_TABLESPACE: u32 = 1213;
@@ -2367,6 +2372,8 @@ impl DatabaseRow {
             Datum::Bool(self.is_template),
             Datum::Bool(self.allow_connections),
             Datum::Int4(self.conn_limit),
+            Datum::Oid(3),
+            Datum::Oid(1),
             Datum::Oid(DEFAULT_TABLESPACE_OID),
             Datum::Text("C.UTF-8".into()),
             Datum::Text("C.UTF-8".into()),

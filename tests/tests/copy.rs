@@ -2,7 +2,7 @@
 //! CSV, `\.`, NULLs, escapes, defaults for columns left out), COPY TO STDOUT,
 //! a bad row (PostgreSQL's error and CONTEXT, nothing of that COPY kept, the
 //! session usable), COPY in a transaction block rolled back, a client killed
-//! in the middle of its data, and `pgbench -i`. Every expectation is
+//! in the middle of its data, `pgbench -i` and a pgbench run. Every expectation is
 //! PostgreSQL 15's (these tests also pass with `OXIPG_TEST_AGAINST_PG15=1`).
 
 use std::io::Write as _;
@@ -235,6 +235,56 @@ async fn pgbench_initializes_its_tables() {
         .await
         .expect_err("the primary key pgbench made");
     assert_eq!(tests::sqlstate(&dup), Some("23505"));
+}
+
+/// pgbench's TPC-B-like script after `pgbench -i`: two clients for two
+/// seconds, over the simple and the extended protocol (`-M prepared`),
+/// with no failed transaction, and the balances it moved add up.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pgbench_runs_and_balances_add_up() {
+    let cluster = Cluster::start();
+    let pgbench = |args: &[&str]| {
+        let out = Command::new(Path::new(PG15_BIN).join("pgbench"))
+            .args(args)
+            .arg("-d")
+            .arg(cluster.conninfo())
+            .output()
+            .expect("pgbench runs");
+        let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+        assert!(
+            out.status.success(),
+            "pgbench {args:?}: {stdout}{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        stdout
+    };
+    pgbench(&["-i", "-s", "1", "-q"]);
+    for mode in ["simple", "prepared"] {
+        let out = pgbench(&["-T", "2", "-c", "2", "-M", mode]);
+        assert!(
+            out.contains("number of failed transactions: 0 "),
+            "-M {mode}: {out}"
+        );
+        assert!(!out.contains("number of transactions actually processed: 0/"), "{out}");
+    }
+    let c = cluster.connect().await;
+    let sums = rows(
+        &c,
+        "SELECT (SELECT sum(abalance) FROM pgbench_accounts), \
+                (SELECT sum(bbalance) FROM pgbench_branches), \
+                (SELECT sum(tbalance) FROM pgbench_tellers), \
+                (SELECT sum(delta) FROM pgbench_history), \
+                (SELECT count(*) > 0 FROM pgbench_history)",
+    )
+    .await;
+    let [row] = sums.as_slice() else {
+        panic!("one row: {sums:?}");
+    };
+    assert_eq!(row[4].as_deref(), Some("t"), "{row:?}");
+    assert!(
+        row[..4].iter().all(|s| s == &row[0]),
+        "sum(abalance), sum(bbalance), sum(tbalance), sum(delta): {row:?}"
+    );
 }
 
 /// The binary format's header: signature, flags, header extension length.

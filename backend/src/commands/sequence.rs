@@ -501,6 +501,38 @@ pub(crate) fn create_column_sequence(
     ))
 }
 
+/// The sequence a default of the form `nextval('name'::regclass)` calls
+/// (a serial column's, or pg_dump's `SET DEFAULT` of one), which
+/// PostgreSQL records as a dependency of the default; None for any other
+/// default.
+/// TODO(default dependencies): every relation a default names, as
+/// PostgreSQL's recordDependencyOnExpr finds them.
+pub(crate) fn default_sequence(session: &mut Session, text: &str) -> PgResult<Option<u32>> {
+    let Some(rest) = text.trim().strip_prefix("nextval('") else {
+        return Ok(None);
+    };
+    let mut name = String::new();
+    let mut chars = rest.chars().peekable();
+    loop {
+        match chars.next() {
+            Some('\'') if chars.peek() == Some(&'\'') => {
+                chars.next();
+                name.push('\'');
+            }
+            Some('\'') => break,
+            Some(c) => name.push(c),
+            None => return Ok(None),
+        }
+    }
+    if !chars.collect::<String>().eq_ignore_ascii_case("::regclass)") {
+        return Ok(None);
+    }
+    match relcache::regclass_lookup(session, &name) {
+        Ok(rel) if rel.kind == 'S' => Ok(Some(rel.oid)),
+        _ => Ok(None),
+    }
+}
+
 /// Records that sequence `seq` belongs to column `attnum` of `table`
 /// (after the table exists).
 pub(crate) fn set_owner(
