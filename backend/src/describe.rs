@@ -253,11 +253,7 @@ pub fn regproc_name(session: &mut Session, oid: u32) -> PgResult<String> {
         return Ok(f.name);
     }
     let schema = crate::commands::namespace_name(session, f.namespace)?;
-    Ok(format!(
-        "{}.{}",
-        quote_ident(&schema),
-        quote_ident(&f.name)
-    ))
+    Ok(format!("{}.{}", quote_ident(&schema), quote_ident(&f.name)))
 }
 
 fn function(session: &mut Session, oid: u32) -> PgResult<Option<ProcRow>> {

@@ -232,11 +232,7 @@ pub const CATALOGS: [CatalogDef; 23] = [
         PG_LARGEOBJECT_METADATA,
         "pg_largeobject_metadata",
         10023,
-        &[
-            c("oid", OID),
-            c("lomowner", OID),
-            c("lomacl", TEXT_ARRAY),
-        ],
+        &[c("oid", OID), c("lomowner", OID), c("lomacl", TEXT_ARRAY)],
     ),
     def(
         PG_OPERATOR,
@@ -411,8 +407,24 @@ pub fn language_rows() -> Vec<Vec<Datum>> {
     [
         (12, "internal", false, false, 0, 0, 2246),
         (13, "c", false, false, 0, 0, 2247),
-        (crate::system::SQL_LANGUAGE_OID, "sql", false, true, 0, 0, 2248),
-        (PLPGSQL_LANGUAGE_OID, "plpgsql", true, true, call, inline, validator),
+        (
+            crate::system::SQL_LANGUAGE_OID,
+            "sql",
+            false,
+            true,
+            0,
+            0,
+            2248,
+        ),
+        (
+            PLPGSQL_LANGUAGE_OID,
+            "plpgsql",
+            true,
+            true,
+            call,
+            inline,
+            validator,
+        ),
     ]
     .into_iter()
     .map(|(oid, name, ispl, trusted, call, inline, validator)| {

@@ -91,7 +91,9 @@ fn run(cmd: &mut Command) -> String {
 /// A plain-text dump of `cluster`'s postgres database, without the lines
 /// that differ between any two dumps (versions, `\restrict` keys).
 fn dump(cluster: &Cluster) -> String {
-    let text = run(Command::new(bin("pg_dump")).arg("-d").arg(cluster.conninfo()));
+    let text = run(Command::new(bin("pg_dump"))
+        .arg("-d")
+        .arg(cluster.conninfo()));
     text.lines()
         .filter(|l| {
             !l.starts_with("-- Dumped from")

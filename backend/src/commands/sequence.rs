@@ -524,7 +524,10 @@ pub(crate) fn default_sequence(session: &mut Session, text: &str) -> PgResult<Op
             None => return Ok(None),
         }
     }
-    if !chars.collect::<String>().eq_ignore_ascii_case("::regclass)") {
+    if !chars
+        .collect::<String>()
+        .eq_ignore_ascii_case("::regclass)")
+    {
         return Ok(None);
     }
     match relcache::regclass_lookup(session, &name) {

@@ -701,6 +701,28 @@ fn build() -> Vec<FuncDef> {
         BOOL,
         "pg_collation_is_visible",
     ));
+    // The catalogs of these objects are empty here (catalog::empty): there
+    // is never one to see, and the functions say NULL, as PostgreSQL does
+    // for an OID it does not know.
+    for f in [
+        "pg_operator_is_visible",
+        "pg_opfamily_is_visible",
+        "pg_conversion_is_visible",
+        "pg_ts_config_is_visible",
+        "pg_ts_dict_is_visible",
+        "pg_ts_parser_is_visible",
+        "pg_ts_template_is_visible",
+        "pg_statistics_obj_is_visible",
+    ] {
+        v.push(def(f, &[OID], BOOL, "pg_unknown_object_is_visible"));
+    }
+    // No SQL-standard function bodies here (`prosqlbody` is NULL).
+    v.push(def(
+        "pg_get_function_sqlbody",
+        &[OID],
+        TEXT,
+        "pg_get_function_sqlbody",
+    ));
     // What psql's describe commands ask of the catalogs (the
     // deparsing ones are the backend's, see executor/src/functions/describe.rs).
     v.push(def("pg_get_userbyid", &[OID], NAME, "pg_get_userbyid"));

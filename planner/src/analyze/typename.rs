@@ -335,8 +335,7 @@ fn builtin_type(dt: &DataType, catalog: &dyn crate::catalog::CatalogView) -> PgR
                     .iter()
                     .find(|m| m.2 == multi)
                     .map_or(UNKNOWN, |m| m.0),
-                "xml" | "bit" | "varbit" | "point" | "tsvector" | "tsquery" | "xid"
-                | "xid8" => {
+                "xml" | "bit" | "varbit" | "point" | "tsvector" | "tsquery" | "xid" | "xid8" => {
                     return Err(PgError::feature_not_supported(format!("type {n}")));
                 }
                 _ => {
