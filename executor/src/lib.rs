@@ -572,6 +572,14 @@ pub trait ExecContext {
             o => o.to_string(),
         })
     }
+    /// `pg_database_size`: the bytes of the files of database `name` (or,
+    /// for None, of database `oid`); None for an OID that names none.
+    fn database_size(&mut self, name: Option<&str>, oid: u32) -> PgResult<Option<i64>> {
+        let _ = (name, oid);
+        Err(PgError::feature_not_supported(
+            "pg_database_size in this context",
+        ))
+    }
     /// The OID of schema `name`, None if there is none.
     fn namespace_oid(&mut self, name: &str) -> PgResult<Option<u32>> {
         let _ = name;

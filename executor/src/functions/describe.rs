@@ -55,6 +55,14 @@ pub fn call(func: &str, args: &[Datum], ev: &mut Evaluator<'_>) -> PgResult<Opti
             ),
             _ => Datum::Null,
         },
+        ("pg_database_size", [Datum::Text(name)]) => ev
+            .ctx
+            .database_size(Some(name), 0)?
+            .map_or(Datum::Null, Datum::Int8),
+        ("pg_database_size", [Datum::Oid(oid)]) => ev
+            .ctx
+            .database_size(None, *oid)?
+            .map_or(Datum::Null, Datum::Int8),
         ("regnamespacein", [Datum::Text(text)]) => {
             let t = text.trim();
             if !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit()) {

@@ -716,6 +716,9 @@ fn build() -> Vec<FuncDef> {
     ] {
         v.push(def(f, &[OID], BOOL, "pg_unknown_object_is_visible"));
     }
+    // The bytes of a database's directory (psql's `\l+`).
+    v.push(def("pg_database_size", &[NAME], INT8, "pg_database_size"));
+    v.push(def("pg_database_size", &[OID], INT8, "pg_database_size"));
     // No SQL-standard function bodies here (`prosqlbody` is NULL).
     v.push(def(
         "pg_get_function_sqlbody",
