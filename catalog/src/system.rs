@@ -1700,18 +1700,30 @@ pub const PG_SHDESCRIPTION_DEF: CatalogDef = CatalogDef {
     shared: true,
 };
 
-/// The `pg_description` rows initdb writes: the built-in schemas' comments.
+/// The `pg_description` rows initdb writes: the built-in schemas'
+/// comments, and plpgsql's (as a language and as an extension).
 pub fn description_rows() -> Vec<Vec<Datum>> {
+    const PLPGSQL: &str = "PL/pgSQL procedural language";
     [
-        (PG_CATALOG_NAMESPACE, "system catalog schema"),
-        (PG_TOAST_NAMESPACE, "reserved schema for TOAST tables"),
-        (PUBLIC_NAMESPACE, "standard public schema"),
+        (PG_CATALOG_NAMESPACE, PG_NAMESPACE, "system catalog schema"),
+        (
+            PG_TOAST_NAMESPACE,
+            PG_NAMESPACE,
+            "reserved schema for TOAST tables",
+        ),
+        (PUBLIC_NAMESPACE, PG_NAMESPACE, "standard public schema"),
+        (PLPGSQL_LANGUAGE_OID, crate::empty::PG_LANGUAGE, PLPGSQL),
+        (
+            crate::empty::PLPGSQL_EXTENSION_OID,
+            crate::empty::PG_EXTENSION,
+            PLPGSQL,
+        ),
     ]
     .into_iter()
-    .map(|(oid, text)| {
+    .map(|(oid, class, text)| {
         vec![
             Datum::Oid(oid),
-            Datum::Oid(PG_NAMESPACE),
+            Datum::Oid(class),
             Datum::Int4(0),
             Datum::Text(text.into()),
         ]
