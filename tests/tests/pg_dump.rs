@@ -71,10 +71,13 @@ fn bin(name: &str) -> PathBuf {
     Path::new(PG15_BIN).join(name)
 }
 
-fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("oxipg-pg-dump-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("temp dir");
-    dir.join(name)
+/// A file beside `cluster`'s data directory, removed with it.
+fn scratch(cluster: &Cluster, name: &str) -> PathBuf {
+    cluster
+        .data_dir()
+        .parent()
+        .expect("the cluster's temporary directory")
+        .join(name)
 }
 
 /// Runs a client program; panics with its stderr if it fails.
@@ -140,7 +143,7 @@ async fn source() -> (Cluster, String, PathBuf) {
     let c = cluster.connect().await;
     c.batch_execute(SCHEMA).await.expect("the schema");
     let text = dump(&cluster);
-    let file = scratch(&format!("dump-{}.sql", cluster.port()));
+    let file = scratch(&cluster, "dump.sql");
     std::fs::write(&file, &text).expect("write the dump");
     (cluster, text, file)
 }
@@ -170,7 +173,7 @@ async fn pg_dump_round_trip_into_our_server() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn pg_dump_custom_format_and_pg_restore() {
     let (ours, _, _) = source().await;
-    let archive = scratch(&format!("dump-{}.custom", ours.port()));
+    let archive = scratch(&ours, "dump.custom");
     run(Command::new(bin("pg_dump"))
         .args(["-Fc", "-f"])
         .arg(&archive)
