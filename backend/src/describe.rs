@@ -239,6 +239,23 @@ pub fn function_visible(session: &mut Session, oid: u32) -> PgResult<Option<bool
     Ok(Some(found.iter().any(|g| g.oid == oid)))
 }
 
+/// `regproc` output of function `oid` (see `ExecContext::regproc_of`):
+/// the built-in functions are not catalog rows here, so they print as
+/// their numbers.
+pub fn regproc_name(session: &mut Session, oid: u32) -> PgResult<String> {
+    if oid == 0 {
+        return Ok("-".to_owned());
+    }
+    let Some(f) = function(session, oid)? else {
+        return Ok(oid.to_string());
+    };
+    if function_visible(session, oid)? == Some(true) {
+        return Ok(f.name);
+    }
+    let schema = crate::commands::namespace_name(session, f.namespace)?;
+    Ok(format!("{}.{}", quote_ident(&schema), quote_ident(&f.name)))
+}
+
 fn function(session: &mut Session, oid: u32) -> PgResult<Option<ProcRow>> {
     let mut out = None;
     with_reader(session, |r| {
@@ -429,7 +446,16 @@ fn index(session: &mut Session, oid: u32, column: i32) -> PgResult<Option<String
                 .map_or_else(|| "?".to_owned(), |c| quote_ident(&c.name))
         }));
     }
-    Ok(Some(crate::sysviews::index_definition(&table, ix)))
+    let mut def = crate::sysviews::index_definition(&table, ix);
+    // A partial index's predicate as PostgreSQL prints it (analyzed:
+    // `(status = 'paid'::text)`), not as written.
+    if let Some(p) = &ix.row.pred
+        && let Some(printed) = expression(session, p, table.oid, false)?
+        && let Some(stem) = def.strip_suffix(&format!(" WHERE ({p})"))
+    {
+        def = format!("{stem} WHERE {printed}");
+    }
+    Ok(Some(def))
 }
 
 /// `pg_get_viewdef`: PostgreSQL prints the view's analyzed query; ours is
@@ -482,8 +508,19 @@ fn view(session: &mut Session, oid: u32, pretty: bool) -> PgResult<Option<String
     };
     let rel = {
         let catalog = crate::table_access::SessionCatalog::new(session);
+        // TODO(view dependencies): the stored text names its tables as
+        // written; a bare name is found by the search_path, else (under
+        // pg_dump's empty search_path) in the view's schema or public.
+        let bare = |n: &str| -> PgResult<Option<_>> {
+            for schema in [None, Some(view_rel.namespace.as_str()), Some("public")] {
+                if let Ok(Some(r)) = planner::CatalogView::lookup_relation(&catalog, schema, n) {
+                    return Ok(Some(r));
+                }
+            }
+            Ok(None)
+        };
         let found = match parts.as_slice() {
-            [n] => planner::CatalogView::lookup_relation(&catalog, None, n),
+            [n] => bare(n),
             [s, n] => planner::CatalogView::lookup_relation(&catalog, Some(s), n),
             _ => return Ok(None),
         };
@@ -513,9 +550,19 @@ fn view(session: &mut Session, oid: u32, pretty: bool) -> PgResult<Option<String
     if exprs.len() != output.len() {
         return Ok(None);
     }
+    // Column references qualified by the alias (`o.amount`) find the
+    // relation under that name.
+    let scope = match alias {
+        Some(a) => {
+            let mut r = (*rel).clone();
+            r.name = a.name.value.clone();
+            std::sync::Arc::new(r)
+        }
+        None => rel.clone(),
+    };
     let analyze = |session: &mut Session, text: &str| {
         let catalog = crate::table_access::SessionCatalog::new(session);
-        planner::analyze_stored_expression(rel.clone(), text, None, &catalog).ok()
+        planner::analyze_stored_expression(scope.clone(), text, None, &catalog).ok()
     };
     let mut targets = Vec::new();
     let mut names = Qualified {

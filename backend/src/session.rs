@@ -573,6 +573,15 @@ impl ExecContext for Session {
     fn regclass_of(&mut self, oid: u32) -> PgResult<String> {
         crate::relcache::regclass_name(self, oid)
     }
+    fn database_size(&mut self, name: Option<&str>, oid: u32) -> PgResult<Option<i64>> {
+        crate::table_access::database_size(self, name, oid)
+    }
+    fn namespace_oid(&mut self, name: &str) -> PgResult<Option<u32>> {
+        crate::relcache::namespace_oid(self, name)
+    }
+    fn regproc_of(&mut self, oid: u32) -> PgResult<String> {
+        crate::describe::regproc_name(self, oid)
+    }
     fn has_privilege(&mut self, func: &str, args: &[Datum]) -> PgResult<Option<bool>> {
         crate::acl::has_privilege(self, func, args)
     }

@@ -37,6 +37,7 @@ pub fn parse(sql: &str) -> PgResult<Vec<Statement>> {
     let tokens = rewrite_field_star(tokens);
     let tokens = rewrite_interval_precision(tokens);
     let tokens = rewrite_merge_default_values(tokens);
+    let tokens = rewrite_identity_sequence_name(tokens);
     let mut stmts = Parser::new(&dialect)
         .with_recursion_limit(RECURSION_LIMIT)
         .with_tokens_with_locations(tokens)
@@ -1441,6 +1442,68 @@ fn rewrite_isnull(tokens: Vec<TokenWithSpan>) -> Vec<TokenWithSpan> {
         } else {
             out.push(t);
         }
+    }
+    out
+}
+
+/// `SEQUENCE NAME s` among an identity column's sequence options (which
+/// pg_dump writes in `ALTER COLUMN ... ADD GENERATED ... AS IDENTITY (...)`)
+/// is dropped, as sqlparser does not read it: the sequence gets the name
+/// PostgreSQL would choose, `<table>_<column>_seq`, which is what pg_dump
+/// names unless the sequence was renamed.
+/// TODO(identity sequence name): keep the name given.
+fn rewrite_identity_sequence_name(tokens: Vec<TokenWithSpan>) -> Vec<TokenWithSpan> {
+    let is_word = |t: &TokenWithSpan, w: &str| matches!(&t.token, Token::Word(x) if x.quote_style.is_none() && x.value.eq_ignore_ascii_case(w));
+    if !tokens.iter().any(|t| is_word(t, "identity")) {
+        return tokens;
+    }
+    let significant = |tokens: &[TokenWithSpan], from: usize| {
+        (from..tokens.len()).find(|&i| !matches!(tokens[i].token, Token::Whitespace(_)))
+    };
+    let mut out = tokens;
+    let mut i = 0;
+    while i < out.len() {
+        // IDENTITY ( ... SEQUENCE NAME a.b ... )
+        let open = if is_word(&out[i], "identity") {
+            significant(&out, i + 1).filter(|&j| out[j].token == Token::LParen)
+        } else {
+            None
+        };
+        let Some(open) = open else {
+            i += 1;
+            continue;
+        };
+        let mut j = open + 1;
+        while let Some(k) = significant(&out, j) {
+            if out[k].token == Token::RParen {
+                break;
+            }
+            let name = significant(&out, k + 1).filter(|&n| is_word(&out[n], "name"));
+            if let (true, Some(n)) = (is_word(&out[k], "sequence"), name) {
+                // The name: words joined by periods.
+                let mut end = n;
+                let mut want_word = true;
+                while let Some(m) = significant(&out, end + 1) {
+                    let ok = if want_word {
+                        matches!(out[m].token, Token::Word(_))
+                    } else {
+                        out[m].token == Token::Period
+                    };
+                    if !ok {
+                        break;
+                    }
+                    want_word = !want_word;
+                    end = m;
+                }
+                for t in &mut out[k..=end] {
+                    t.token = Token::Whitespace(Whitespace::Space);
+                }
+                j = end + 1;
+            } else {
+                j = k + 1;
+            }
+        }
+        i = j;
     }
     out
 }

@@ -35,6 +35,7 @@ const PG_PUBLICATION_TABLES: u32 = 12_068;
 const PG_STATS: u32 = 12_053;
 const PG_SETTINGS: u32 = 12_104;
 const PG_PREPARED_STATEMENTS: u32 = 12_095;
+const PG_SECLABELS: u32 = 12_099;
 
 struct View {
     oid: u32,
@@ -43,6 +44,21 @@ struct View {
 }
 
 const VIEWS: &[View] = &[
+    // No security label providers here: always empty.
+    View {
+        oid: PG_SECLABELS,
+        name: "pg_seclabels",
+        columns: &[
+            ("objoid", OID),
+            ("classoid", OID),
+            ("objsubid", INT4),
+            ("objtype", TEXT),
+            ("objnamespace", OID),
+            ("objname", TEXT),
+            ("provider", TEXT),
+            ("label", TEXT),
+        ],
+    },
     View {
         oid: PG_SETTINGS,
         name: "pg_settings",
@@ -349,6 +365,7 @@ pub fn rows(session: &mut Session, oid: u32) -> PgResult<VecDeque<Vec<Datum>>> {
         PG_ROLES => roles(session),
         PG_SETTINGS => settings(session),
         PG_PREPARED_STATEMENTS => Ok(prepared_statements(session)),
+        PG_SECLABELS => Ok(VecDeque::new()),
         PG_PUBLICATION_TABLES => crate::commands::publication::publication_tables(session),
         _ => Err(PgError::internal(format!("no system view {oid}"))),
     }

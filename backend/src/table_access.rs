@@ -1339,6 +1339,44 @@ pub fn index_check(session: &mut Session, name: &str, heapallindexed: bool) -> P
 }
 
 /// `pg_relation_size` and friends: bytes on disk of relation `name`'s forks.
+/// `pg_database_size`: the bytes of the files in the database's
+/// directory (`base/<oid>`), found by name (`3D000` if there is no such
+/// database) or by OID (None if there is none).
+pub fn database_size(session: &mut Session, name: Option<&str>, oid: u32) -> PgResult<Option<i64>> {
+    let databases = crate::relcache::with_reader(session, |r| r.databases())?;
+    let found = databases
+        .iter()
+        .find(|(_, d)| name.map_or(d.oid == oid, |n| d.name == n))
+        .map(|(_, d)| d.oid);
+    let Some(db) = found else {
+        return match name {
+            Some(n) => Err(PgError::new(
+                SqlState::InvalidCatalogName,
+                format!("database \"{n}\" does not exist"),
+            )),
+            None => Ok(None),
+        };
+    };
+    let dir = session
+        .storage
+        .store
+        .smgr()
+        .data_dir()
+        .join("base")
+        .join(db.to_string());
+    let mut total = 0i64;
+    if let Ok(entries) = std::fs::read_dir(&dir) {
+        for e in entries.flatten() {
+            if let Ok(m) = e.metadata()
+                && m.is_file()
+            {
+                total += i64::try_from(m.len()).unwrap_or(i64::MAX);
+            }
+        }
+    }
+    Ok(Some(total))
+}
+
 pub fn relation_size(
     session: &mut Session,
     name: &str,

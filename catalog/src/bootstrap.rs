@@ -109,6 +109,8 @@ pub fn write_catalogs(dir: &Path, db_oid: u32) -> PgResult<()> {
             system::PG_PROC => system::information_schema_proc_rows(),
             system::PG_OPCLASS => system::opclass_rows(),
             system::PG_AM => system::access_method_rows(),
+            crate::empty::PG_LANGUAGE => crate::empty::language_rows(),
+            crate::empty::PG_EXTENSION => crate::empty::extension_rows(),
             system::PG_COLLATION => system::collation_rows(),
             system::PG_DESCRIPTION => system::description_rows(),
             system::PG_CLASS => classes.iter().map(system::ClassRow::to_datums).collect(),
@@ -170,6 +172,18 @@ pub fn write_shared_catalogs(dir: &Path, opts: &BootstrapOptions) -> PgResult<()
         RelFileLocator::shared(system::PG_SHDESCRIPTION),
         &system::PG_SHDESCRIPTION_DEF,
         system::shdescription_rows(),
+    )?;
+    write_heap(
+        &mut smgr,
+        RelFileLocator::shared(crate::empty::PG_SHSECLABEL),
+        &crate::empty::PG_SHSECLABEL_DEF,
+        Vec::new(),
+    )?;
+    write_heap(
+        &mut smgr,
+        RelFileLocator::shared(crate::empty::PG_DB_ROLE_SETTING),
+        &crate::empty::PG_DB_ROLE_SETTING_DEF,
+        Vec::new(),
     )
 }
 

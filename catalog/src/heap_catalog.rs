@@ -564,6 +564,19 @@ impl CatalogReader<'_, '_, '_> {
         Ok(out)
     }
 
+    /// The OID of the `pg_attrdef` row of column `attnum` of `relid`.
+    pub fn default_oid(&self, relid: u32, attnum: i16) -> PgResult<Option<u32>> {
+        let mut out = None;
+        self.scan(&PG_ATTRDEF_DEF, |_, r| {
+            if oid_at(&r, 1) == relid && i16_at(&r, 2) == attnum {
+                out = Some(oid_at(&r, 0));
+                return Ok(false);
+            }
+            Ok(true)
+        })?;
+        Ok(out)
+    }
+
     /// The `pg_index` rows of table `relid`'s indexes, in index OID order.
     pub fn index_rows(&self, relid: u32) -> PgResult<Vec<(ItemPointer, IndexRow)>> {
         let mut out = Vec::new();
@@ -1142,6 +1155,23 @@ impl CatalogReader<'_, '_, '_> {
                 .into_iter()
                 .map(|(t, _)| (system::PG_DEPEND, t)),
         );
+        // Defaults' dependencies on it (a sequence's, by serial columns).
+        rows.extend(
+            self.dependents(PG_CLASS, oid)?
+                .into_iter()
+                .filter(|(_, d)| d.classid == system::PG_ATTRDEF)
+                .map(|(t, _)| (system::PG_DEPEND, t)),
+        );
+        // What its defaults depend on (a serial column's sequence).
+        for (_, attnum, _) in self.defaults(oid)? {
+            if let Some(d) = self.default_oid(oid, attnum)? {
+                rows.extend(
+                    self.dependencies(system::PG_ATTRDEF, d)?
+                        .into_iter()
+                        .map(|(t, _)| (system::PG_DEPEND, t)),
+                );
+            }
+        }
         // Its row type and the row type's array type.
         let types = self.user_types()?;
         for (t, ty) in &types {

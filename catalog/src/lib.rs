@@ -13,7 +13,9 @@
 //! `pg_trigger`, `pg_policy`, `pg_statistic_ext`), `pg_description` (COMMENT
 //! ON, written by the backend's `commands::comment`), and
 //! `pg_publication*` (publications, written by the backend's
-//! `commands::publication`), in `base/<db>/<oid>`; shared: `pg_database`,
+//! `commands::publication`), and the catalogs of [`empty`] (objects we
+//! cannot make, kept empty for clients' queries; `pg_language` and
+//! `pg_extension` with initdb's rows), in `base/<db>/<oid>`; shared: `pg_database`,
 //! `pg_authid`, `pg_auth_members`, `pg_tablespace`, `pg_subscription` and
 //! `pg_shdescription` in `global/<oid>`. Each has
 //! PostgreSQL 15's OID and column names (columns of types that cannot be
@@ -30,6 +32,7 @@
 pub mod acl;
 pub mod bootstrap;
 pub mod database;
+pub mod empty;
 pub mod heap_catalog;
 pub mod role;
 pub mod statistics;

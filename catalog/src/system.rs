@@ -59,7 +59,7 @@ pub struct ColumnDef {
     pub type_oid: u32,
 }
 
-const fn c(name: &'static str, type_oid: u32) -> ColumnDef {
+pub(crate) const fn c(name: &'static str, type_oid: u32) -> ColumnDef {
     ColumnDef { name, type_oid }
 }
 
@@ -124,7 +124,10 @@ pub const PG_CLASS_DEF: CatalogDef = CatalogDef {
         c("relreplident", CHAR),
         c("relispartition", BOOL),
         c("relrewrite", OID),
-        // relfrozenxid, relminmxid (xid) are not stored yet.
+        // xid in PostgreSQL (no xid type here yet): 0, as PostgreSQL has
+        // for relations without storage; nothing freezes by them.
+        c("relfrozenxid", OID),
+        c("relminmxid", OID),
         // aclitem[] in PostgreSQL: its items' text here (see crate::acl).
         c("relacl", oid::TEXT_ARRAY),
         c("reloptions", oid::TEXT_ARRAY),
@@ -162,6 +165,10 @@ pub const PG_ATTRIBUTE_DEF: CatalogDef = CatalogDef {
         c("attcollation", OID),
         // aclitem[] in PostgreSQL: its items' text here (see crate::acl).
         c("attacl", oid::TEXT_ARRAY),
+        // Always NULL: no column options, foreign tables or missing values.
+        c("attoptions", oid::TEXT_ARRAY),
+        c("attfdwoptions", oid::TEXT_ARRAY),
+        c("attmissingval", oid::ANYARRAY),
     ],
     shared: false,
 };
@@ -227,6 +234,10 @@ pub const PG_DATABASE_DEF: CatalogDef = CatalogDef {
         c("datistemplate", BOOL),
         c("datallowconn", BOOL),
         c("datconnlimit", INT4),
+        // xid in PostgreSQL (no xid type here yet): the first normal
+        // transaction and multixact ids; nothing freezes by them.
+        c("datfrozenxid", OID),
+        c("datminmxid", OID),
         c("dattablespace", OID),
         c("datcollate", oid::TEXT),
         c("datctype", oid::TEXT),
@@ -241,7 +252,7 @@ pub const PG_DATABASE_DEF: CatalogDef = CatalogDef {
 pub const PG_INDEX_DEF: CatalogDef = CatalogDef {
     oid: PG_INDEX,
     name: "pg_index",
-    rowtype_oid: 10075,
+    rowtype_oid: 10007,
     columns: &[
         c("indexrelid", OID),
         c("indrelid", OID),
@@ -357,6 +368,9 @@ pub const DEPENDENCY_AUTO: char = 'a';
 /// `pg_depend.deptype`: part of the referenced object's implementation (an
 /// identity column's sequence).
 pub const DEPENDENCY_INTERNAL: char = 'i';
+/// `pg_depend.deptype`: an ordinary dependency (a serial column's default
+/// on its sequence).
+pub const DEPENDENCY_NORMAL: char = 'n';
 
 /// A `pg_depend` row: object (classid, objid, objsubid) depends on object
 /// (refclassid, refobjid, refobjsubid).
@@ -411,7 +425,7 @@ impl DependRow {
 pub const PG_CONSTRAINT_DEF: CatalogDef = CatalogDef {
     oid: PG_CONSTRAINT,
     name: "pg_constraint",
-    rowtype_oid: 12001,
+    rowtype_oid: 10003,
     columns: &[
         c("oid", OID),
         c("conname", NAME),
@@ -443,7 +457,7 @@ pub const PG_CONSTRAINT_DEF: CatalogDef = CatalogDef {
 pub const PG_REWRITE_DEF: CatalogDef = CatalogDef {
     oid: PG_REWRITE,
     name: "pg_rewrite",
-    rowtype_oid: 10067,
+    rowtype_oid: 10035,
     columns: &[
         c("oid", OID),
         c("rulename", NAME),
@@ -502,6 +516,14 @@ pub const PG_PROC_DEF: CatalogDef = CatalogDef {
         c("proleakproof", BOOL),
         c("proparallel", CHAR),
         c("proconfig", oid::TEXT_ARRAY),
+        // PostgreSQL's columns we have nothing for (no VARIADIC "any"
+        // bookkeeping, transforms, C functions, SQL-standard bodies or
+        // GRANT on functions): 0 and NULL.
+        c("provariadic", OID),
+        c("protrftypes", oid::OID_ARRAY),
+        c("probin", oid::TEXT),
+        c("prosqlbody", PG_NODE_TREE),
+        c("proacl", oid::TEXT_ARRAY),
     ],
     shared: false,
 };
@@ -613,6 +635,11 @@ impl ProcRow {
                     self.config.iter().cloned().map(Datum::Text).collect(),
                 ))),
             },
+            Datum::Oid(0),
+            Datum::Null,
+            Datum::Null,
+            Datum::Null,
+            Datum::Null,
         ]
     }
 
@@ -722,7 +749,7 @@ impl ProcRow {
 pub const PG_AGGREGATE_DEF: CatalogDef = CatalogDef {
     oid: PG_AGGREGATE,
     name: "pg_aggregate",
-    rowtype_oid: 10025,
+    rowtype_oid: 10027,
     columns: &[
         c("aggfnoid", OID),
         c("aggkind", CHAR),
@@ -1217,24 +1244,30 @@ pub const PG_DESCRIPTION: u32 = 2609;
 pub const PG_SHDESCRIPTION: u32 = 2396;
 pub const PG_AUTH_MEMBERS: u32 = 1261;
 
-/// `pg_am` (`amhandler`, a `regproc`, is not stored yet).
+/// `pg_am` (`amhandler`, a `regproc` in PostgreSQL, is kept as the
+/// function's name, which is what `regproc` prints).
 pub const PG_AM_DEF: CatalogDef = CatalogDef {
     oid: PG_AM,
     name: "pg_am",
     rowtype_oid: 10015,
-    columns: &[c("oid", OID), c("amname", NAME), c("amtype", CHAR)],
+    columns: &[
+        c("oid", OID),
+        c("amname", NAME),
+        c("amhandler", NAME),
+        c("amtype", CHAR),
+    ],
     shared: false,
 };
 
-/// initdb's `pg_am` rows: (oid, amname, amtype).
-pub const ACCESS_METHODS: [(u32, &str, char); 7] = [
-    (HEAP_AM_OID, "heap", 't'),
-    (BTREE_AM_OID, "btree", 'i'),
-    (405, "hash", 'i'),
-    (783, "gist", 'i'),
-    (2742, "gin", 'i'),
-    (4000, "spgist", 'i'),
-    (3580, "brin", 'i'),
+/// initdb's `pg_am` rows: (oid, amname, amhandler, amtype).
+pub const ACCESS_METHODS: [(u32, &str, &str, char); 7] = [
+    (HEAP_AM_OID, "heap", "heap_tableam_handler", 't'),
+    (BTREE_AM_OID, "btree", "bthandler", 'i'),
+    (405, "hash", "hashhandler", 'i'),
+    (783, "gist", "gisthandler", 'i'),
+    (2742, "gin", "ginhandler", 'i'),
+    (4000, "spgist", "spghandler", 'i'),
+    (3580, "brin", "brinhandler", 'i'),
 ];
 
 pub const PG_COLLATION_DEF: CatalogDef = CatalogDef {
@@ -1284,7 +1317,7 @@ pub const PG_INHERITS_DEF: CatalogDef = CatalogDef {
 pub const PG_PARTITIONED_TABLE_DEF: CatalogDef = CatalogDef {
     oid: PG_PARTITIONED_TABLE,
     name: "pg_partitioned_table",
-    rowtype_oid: 10151,
+    rowtype_oid: 10099,
     columns: &[
         c("partrelid", OID),
         c("partstrat", CHAR),
@@ -1667,18 +1700,30 @@ pub const PG_SHDESCRIPTION_DEF: CatalogDef = CatalogDef {
     shared: true,
 };
 
-/// The `pg_description` rows initdb writes: the built-in schemas' comments.
+/// The `pg_description` rows initdb writes: the built-in schemas'
+/// comments, and plpgsql's (as a language and as an extension).
 pub fn description_rows() -> Vec<Vec<Datum>> {
+    const PLPGSQL: &str = "PL/pgSQL procedural language";
     [
-        (PG_CATALOG_NAMESPACE, "system catalog schema"),
-        (PG_TOAST_NAMESPACE, "reserved schema for TOAST tables"),
-        (PUBLIC_NAMESPACE, "standard public schema"),
+        (PG_CATALOG_NAMESPACE, PG_NAMESPACE, "system catalog schema"),
+        (
+            PG_TOAST_NAMESPACE,
+            PG_NAMESPACE,
+            "reserved schema for TOAST tables",
+        ),
+        (PUBLIC_NAMESPACE, PG_NAMESPACE, "standard public schema"),
+        (PLPGSQL_LANGUAGE_OID, crate::empty::PG_LANGUAGE, PLPGSQL),
+        (
+            crate::empty::PLPGSQL_EXTENSION_OID,
+            crate::empty::PG_EXTENSION,
+            PLPGSQL,
+        ),
     ]
     .into_iter()
-    .map(|(oid, text)| {
+    .map(|(oid, class, text)| {
         vec![
             Datum::Oid(oid),
-            Datum::Oid(PG_NAMESPACE),
+            Datum::Oid(class),
             Datum::Int4(0),
             Datum::Text(text.into()),
         ]
@@ -1745,7 +1790,14 @@ impl AuthMemberRow {
 pub fn access_method_rows() -> Vec<Vec<Datum>> {
     ACCESS_METHODS
         .iter()
-        .map(|&(oid, name, kind)| vec![Datum::Oid(oid), Datum::Text(name.into()), ch(kind)])
+        .map(|&(oid, name, handler, kind)| {
+            vec![
+                Datum::Oid(oid),
+                Datum::Text(name.into()),
+                Datum::Text(handler.into()),
+                ch(kind),
+            ]
+        })
         .collect()
 }
 
@@ -1776,7 +1828,7 @@ pub fn collation_rows() -> Vec<Vec<Datum>> {
 pub const PG_ENUM_DEF: CatalogDef = CatalogDef {
     oid: PG_ENUM,
     name: "pg_enum",
-    rowtype_oid: 10023,
+    rowtype_oid: 10045,
     columns: &[
         c("oid", OID),
         c("enumtypid", OID),
@@ -2041,8 +2093,30 @@ pub fn composite_type_rows(
     ]
 }
 
-/// Every per-database catalog, in creation order.
-pub const CATALOGS: [CatalogDef; 26] = [
+/// Every per-database catalog, in creation order: [`CORE_CATALOGS`], then
+/// the ones kept for clients' queries ([`crate::empty::CATALOGS`]).
+pub const CATALOGS: [CatalogDef; 49] = concat_catalogs(CORE_CATALOGS, crate::empty::CATALOGS);
+
+const fn concat_catalogs<const A: usize, const B: usize, const N: usize>(
+    a: [CatalogDef; A],
+    b: [CatalogDef; B],
+) -> [CatalogDef; N] {
+    assert!(A + B == N);
+    let mut out = [a[0]; N];
+    let mut i = 0;
+    while i < A {
+        out[i] = a[i];
+        i += 1;
+    }
+    while i < N {
+        out[i] = b[i - A];
+        i += 1;
+    }
+    out
+}
+
+/// The per-database catalogs of this module, in creation order.
+pub const CORE_CATALOGS: [CatalogDef; 26] = [
     PG_TYPE_DEF,
     PG_ATTRIBUTE_DEF,
     PG_CLASS_DEF,
@@ -2093,13 +2167,15 @@ pub const PG_AUTHID_DEF: CatalogDef = CatalogDef {
 };
 
 /// The shared catalogs (one copy in `global/`).
-pub const SHARED_CATALOGS: [CatalogDef; 6] = [
+pub const SHARED_CATALOGS: [CatalogDef; 8] = [
     PG_DATABASE_DEF,
     PG_AUTHID_DEF,
     PG_AUTH_MEMBERS_DEF,
     PG_SUBSCRIPTION_DEF,
     PG_TABLESPACE_DEF,
     PG_SHDESCRIPTION_DEF,
+    crate::empty::PG_SHSECLABEL_DEF,
+    crate::empty::PG_DB_ROLE_SETTING_DEF,
 ];
 
 pub const PG_TABLESPACE: u32 = 1213;
@@ -2148,7 +2224,7 @@ pub const PG_SUBSCRIPTION: u32 = 6100;
 pub const PG_SUBSCRIPTION_DEF: CatalogDef = CatalogDef {
     oid: PG_SUBSCRIPTION,
     name: "pg_subscription",
-    rowtype_oid: 10113,
+    rowtype_oid: 6101,
     columns: &[
         c("oid", OID),
         c("subdbid", OID),
@@ -2308,6 +2384,8 @@ impl DatabaseRow {
             Datum::Bool(self.is_template),
             Datum::Bool(self.allow_connections),
             Datum::Int4(self.conn_limit),
+            Datum::Oid(3),
+            Datum::Oid(1),
             Datum::Oid(DEFAULT_TABLESPACE_OID),
             Datum::Text("C.UTF-8".into()),
             Datum::Text("C.UTF-8".into()),
@@ -2823,6 +2901,8 @@ impl ClassRow {
             }),
             Datum::Bool(self.is_partition),
             Datum::Oid(0),
+            Datum::Oid(0),
+            Datum::Oid(0),
             acl_datum(&self.acl),
             if self.options.is_empty() {
                 Datum::Null
@@ -2905,6 +2985,9 @@ impl AttributeRow {
             Datum::Int4(self.inhcount),
             Datum::Oid(type_collation(self.type_oid)),
             acl_datum(&self.acl),
+            Datum::Null,
+            Datum::Null,
+            Datum::Null,
         ])
     }
 }

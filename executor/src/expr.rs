@@ -423,6 +423,14 @@ impl<'a> Evaluator<'a> {
                 if *from == REGCLASS || *to == REGCLASS {
                     return self.cast_regclass(v, *from, *to, *typmod, *explicit);
                 }
+                // regproc output: the function's name (`-` for none).
+                if *to == types::oid::REGPROC {
+                    match v {
+                        Datum::Oid(o) => return Ok(Datum::Text(self.ctx.regproc_of(o)?)),
+                        Datum::Int4(o) => return Ok(Datum::Text(self.ctx.regproc_of(o as u32)?)),
+                        _ => {}
+                    }
+                }
                 cast::cast(v, *from, *to, *typmod, *explicit, &self.opts)
             }
             Expr::CoerceToDomain {

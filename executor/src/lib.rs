@@ -563,6 +563,28 @@ pub trait ExecContext {
         let _ = oid;
         Ok(Vec::new())
     }
+    /// The `regproc` text of function `oid`: its name, qualified when the
+    /// search_path does not find it; `-` for 0 and the number if there is
+    /// no such function.
+    fn regproc_of(&mut self, oid: u32) -> PgResult<String> {
+        Ok(match oid {
+            0 => "-".to_owned(),
+            o => o.to_string(),
+        })
+    }
+    /// `pg_database_size`: the bytes of the files of database `name` (or,
+    /// for None, of database `oid`); None for an OID that names none.
+    fn database_size(&mut self, name: Option<&str>, oid: u32) -> PgResult<Option<i64>> {
+        let _ = (name, oid);
+        Err(PgError::feature_not_supported(
+            "pg_database_size in this context",
+        ))
+    }
+    /// The OID of schema `name`, None if there is none.
+    fn namespace_oid(&mut self, name: &str) -> PgResult<Option<u32>> {
+        let _ = name;
+        Err(tables_not_supported())
+    }
     /// The `regclass` text of relation `oid` (the number if there is none).
     fn regclass_of(&mut self, oid: u32) -> PgResult<String> {
         Ok(oid.to_string())

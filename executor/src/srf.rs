@@ -261,6 +261,23 @@ fn rows(
                 .collect()),
             _ => Err(PgError::internal("unnest of a non-multirange")),
         },
+        "pg_options_to_table" => match args.into_iter().next() {
+            Some(Datum::Array(a)) => Ok(a
+                .elems
+                .into_iter()
+                .take(limit)
+                .filter_map(|e| match e {
+                    Datum::Text(item) => Some(match item.split_once('=') {
+                        Some((name, value)) => {
+                            vec![Datum::Text(name.into()), Datum::Text(value.into())]
+                        }
+                        None => vec![Datum::Text(item), Datum::Null],
+                    }),
+                    _ => None,
+                })
+                .collect()),
+            _ => Ok(Vec::new()),
+        },
         "unnest" => match args.into_iter().next() {
             Some(Datum::Array(a)) => Ok(single(a.elems.into_iter().take(limit).collect())),
             _ => Err(PgError::internal("unnest of a non-array")),

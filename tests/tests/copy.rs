@@ -2,7 +2,8 @@
 //! CSV, `\.`, NULLs, escapes, defaults for columns left out), COPY TO STDOUT,
 //! a bad row (PostgreSQL's error and CONTEXT, nothing of that COPY kept, the
 //! session usable), COPY in a transaction block rolled back, a client killed
-//! in the middle of its data, and `pgbench -i`. Every expectation is
+//! in the middle of its data, `pgbench -i` and pgbench runs over the
+//! simple and extended protocols whose balances add up. Every expectation is
 //! PostgreSQL 15's (these tests also pass with `OXIPG_TEST_AGAINST_PG15=1`).
 
 use std::io::Write as _;
@@ -201,7 +202,7 @@ async fn a_client_killed_in_the_middle_of_copy_data_leaves_nothing() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn pgbench_initializes_its_tables() {
+async fn pgbench_initializes_its_tables_and_runs() {
     let cluster = Cluster::start();
     let out = Command::new(Path::new(PG15_BIN).join("pgbench"))
         .args(["-i", "-s", "1", "-q", "-d"])
@@ -235,6 +236,41 @@ async fn pgbench_initializes_its_tables() {
         .await
         .expect_err("the primary key pgbench made");
     assert_eq!(tests::sqlstate(&dup), Some("23505"));
+
+    // pgbench's TPC-B-like script over those tables: two clients for two
+    // seconds, over the simple and the extended protocol (`-M prepared`),
+    // with no failed transaction; the balances it moved add up (`-n`: the
+    // history is not truncated before the second run).
+    for mode in ["simple", "prepared"] {
+        let out = Command::new(Path::new(PG15_BIN).join("pgbench"))
+            .args(["-n", "-T", "2", "-c", "2", "-M", mode, "-d"])
+            .arg(cluster.conninfo())
+            .output()
+            .expect("pgbench runs");
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            out.status.success() && stdout.contains("number of failed transactions: 0 "),
+            "pgbench -M {mode}: {stdout}{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let sums = rows(
+        &c,
+        "SELECT (SELECT sum(abalance) FROM pgbench_accounts), \
+                (SELECT sum(bbalance) FROM pgbench_branches), \
+                (SELECT sum(tbalance) FROM pgbench_tellers), \
+                (SELECT sum(delta) FROM pgbench_history), \
+                (SELECT count(*) > 0 FROM pgbench_history)",
+    )
+    .await;
+    let [row] = sums.as_slice() else {
+        panic!("one row: {sums:?}");
+    };
+    assert_eq!(row[4].as_deref(), Some("t"), "{row:?}");
+    assert!(
+        row[..4].iter().all(|s| s == &row[0]),
+        "sum(abalance), sum(bbalance), sum(tbalance), sum(delta): {row:?}"
+    );
 }
 
 /// The binary format's header: signature, flags, header extension length.

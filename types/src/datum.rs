@@ -404,7 +404,8 @@ impl Datum {
                 Some(r) => Datum::Numeric(r?),
                 None => return Err(invalid_syntax(type_oid, s)),
             },
-            oid::TEXT | oid::VARCHAR | oid::UNKNOWN => Datum::Text(s.to_string()),
+            // regproc values are function names here (see `oid::REGPROC`).
+            oid::TEXT | oid::VARCHAR | oid::UNKNOWN | oid::REGPROC => Datum::Text(s.to_string()),
             oid::BPCHAR => Datum::Text(s.trim_end_matches(' ').to_string()),
             oid::NAME => {
                 let mut end = s.len().min(63);

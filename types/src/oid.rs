@@ -45,6 +45,8 @@ pub const MACADDR8: u32 = 774;
 pub const MACADDR8_ARRAY: u32 = 775;
 pub const REGCLASS: u32 = 2205;
 pub const REGTYPE: u32 = 2206;
+/// `regproc`: a function, printed (and held here) as its name.
+pub const REGPROC: u32 = 24;
 pub const REGNAMESPACE: u32 = 4089;
 pub const RECORD: u32 = 2249;
 pub const RECORD_ARRAY: u32 = 2287;
@@ -324,6 +326,7 @@ pub fn type_name(oid: u32) -> &'static str {
         MACADDR8 => "macaddr8",
         REGCLASS => "regclass",
         REGTYPE => "regtype",
+        REGPROC => "regproc",
         REGNAMESPACE => "regnamespace",
         RECORD => "record",
         VOID => "void",
@@ -396,6 +399,7 @@ pub fn internal_name(oid: u32) -> &'static str {
         MACADDR8 => "macaddr8",
         REGCLASS => "regclass",
         REGTYPE => "regtype",
+        REGPROC => "regproc",
         REGNAMESPACE => "regnamespace",
         RECORD => "record",
         VOID => "void",
@@ -464,7 +468,7 @@ pub fn typlen(oid: u32) -> i16 {
     match oid {
         BOOL | CHAR => 1,
         INT2 => 2,
-        INT4 | OID | FLOAT4 | DATE | REGCLASS | REGTYPE | REGNAMESPACE => 4,
+        INT4 | OID | FLOAT4 | DATE | REGCLASS | REGTYPE | REGPROC | REGNAMESPACE => 4,
         INT8 | FLOAT8 | TIME | TIMESTAMP | TIMESTAMPTZ | PG_LSN | MONEY | MACADDR8 => 8,
         MACADDR => 6,
         INTERVAL | UUID => 16,

@@ -885,6 +885,16 @@ fn alter_column(
             replace_default(session, table, col.attnum, None)?;
         }
         AlterColumnOperation::SetNotNull => set_not_null(session, table.oid, name)?,
+        AlterColumnOperation::AddGenerated {
+            generated_as,
+            sequence_options,
+        } => add_identity(
+            session,
+            table,
+            &col,
+            !matches!(generated_as, Some(sqlparser::ast::GeneratedAs::ByDefault)),
+            sequence_options.as_deref().unwrap_or(&[]),
+        )?,
         AlterColumnOperation::SetDataType {
             data_type, using, ..
         } => alter_column_type(session, table, &col, data_type, using.as_ref())?,
@@ -917,6 +927,60 @@ fn alter_column(
         }
     }
     Ok(())
+}
+
+/// ALTER TABLE ... ALTER COLUMN c ADD GENERATED { ALWAYS | BY DEFAULT } AS
+/// IDENTITY [(options)] (PostgreSQL's ATExecAddIdentity): the column gets
+/// a sequence of its own, as an identity column made with the table has.
+fn add_identity(
+    session: &mut Session,
+    table: &RelationInfo,
+    col: &catalog::heap_catalog::ColumnInfo,
+    always: bool,
+    options: &[sqlparser::ast::SequenceOptions],
+) -> PgResult<()> {
+    let refuse = |what: &str| {
+        Err(PgError::new(
+            SqlState::ObjectNotInPrerequisiteState,
+            format!(
+                "column \"{}\" of relation \"{}\" {what}",
+                col.name, table.name
+            ),
+        ))
+    };
+    if !col.not_null {
+        return refuse("must be declared NOT NULL before identity can be added");
+    }
+    if col.identity != '\0' {
+        return refuse("is already an identity column");
+    }
+    if col.default.is_some() {
+        return refuse("already has a default value");
+    }
+    if ![types::oid::INT2, types::oid::INT4, types::oid::INT8].contains(&col.type_oid) {
+        return Err(PgError::new(
+            SqlState::InvalidParameterValue,
+            "identity column type must be smallint, integer, or bigint",
+        ));
+    }
+    let opts = super::sequence::SeqOptions::from_ast(options)?;
+    let (seq, _) = super::sequence::create_column_sequence(
+        session,
+        table.namespace_oid,
+        &table.name,
+        &col.name,
+        col.type_oid,
+        &opts,
+    )?;
+    let kind = if always { 'a' } else { 'd' };
+    update_attribute(session, table.oid, col.attnum, |a| a.identity = kind)?;
+    super::sequence::set_owner(
+        session,
+        seq,
+        table.oid,
+        col.attnum,
+        super::sequence::IDENTITY_DEPENDENCY,
+    )
 }
 
 /// Whether values of `from` (with `from_mod`) are valid values of `to`
@@ -1201,17 +1265,44 @@ fn replace_default(
     text: Option<&str>,
 ) -> PgResult<()> {
     let db = session.database_oid;
-    let old: Vec<(u32, storage::page::ItemPointer)> =
+    let mut old: Vec<(u32, storage::page::ItemPointer)> =
         with_reader(session, |r| r.defaults(table.oid))?
             .into_iter()
             .filter(|d| d.1 == attnum)
             .map(|d| (PG_ATTRDEF, d.0))
             .collect();
+    // The old default's dependencies go with it.
+    if let Some(o) = with_reader(session, |r| r.default_oid(table.oid, attnum))? {
+        old.extend(
+            with_reader(session, |r| r.dependencies(PG_ATTRDEF, o))?
+                .into_iter()
+                .map(|(t, _)| (catalog::system::PG_DEPEND, t)),
+        );
+    }
+    let sequence = match text {
+        Some(t) => super::sequence::default_sequence(session, t)?,
+        None => None,
+    };
     crate::xact::with_write(session, |env, w| {
         let writer = CatalogWriter { env, db_oid: db };
         writer.delete_rows(&old, w)?;
         if let Some(t) = text {
-            writer.add_default(w, env.tx.new_oid()?, table.oid, attnum, t)?;
+            let oid = env.tx.new_oid()?;
+            writer.add_default(w, oid, table.oid, attnum, t)?;
+            if let Some(seq) = sequence {
+                writer.add_dependency(
+                    w,
+                    &catalog::system::DependRow {
+                        classid: PG_ATTRDEF,
+                        objid: oid,
+                        objsubid: 0,
+                        refclassid: PG_CLASS,
+                        refobjid: seq,
+                        refobjsubid: 0,
+                        deptype: catalog::system::DEPENDENCY_NORMAL,
+                    },
+                )?;
+            }
         }
         Ok(())
     })?;

@@ -1077,8 +1077,10 @@ fn begin_in(session: &mut Session, t: Target, opts: Options) -> PgResult<CopyIn>
             ));
         }
     }
+    // COPY writes the values given to identity columns, GENERATED ALWAYS
+    // ones too (pg_dump's data restores them so).
     let sql = format!(
-        "INSERT INTO {}.{} ({}) VALUES ({})",
+        "INSERT INTO {}.{} ({}) OVERRIDING SYSTEM VALUE VALUES ({})",
         quote_ident(&rel.schema),
         quote_ident(&rel.name),
         names

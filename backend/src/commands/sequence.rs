@@ -501,6 +501,41 @@ pub(crate) fn create_column_sequence(
     ))
 }
 
+/// The sequence a default of the form `nextval('name'::regclass)` calls
+/// (a serial column's, or pg_dump's `SET DEFAULT` of one), which
+/// PostgreSQL records as a dependency of the default; None for any other
+/// default.
+/// TODO(default dependencies): every relation a default names, as
+/// PostgreSQL's recordDependencyOnExpr finds them.
+pub(crate) fn default_sequence(session: &mut Session, text: &str) -> PgResult<Option<u32>> {
+    let Some(rest) = text.trim().strip_prefix("nextval('") else {
+        return Ok(None);
+    };
+    let mut name = String::new();
+    let mut chars = rest.chars().peekable();
+    loop {
+        match chars.next() {
+            Some('\'') if chars.peek() == Some(&'\'') => {
+                chars.next();
+                name.push('\'');
+            }
+            Some('\'') => break,
+            Some(c) => name.push(c),
+            None => return Ok(None),
+        }
+    }
+    if !chars
+        .collect::<String>()
+        .eq_ignore_ascii_case("::regclass)")
+    {
+        return Ok(None);
+    }
+    match relcache::regclass_lookup(session, &name) {
+        Ok(rel) if rel.kind == 'S' => Ok(Some(rel.oid)),
+        _ => Ok(None),
+    }
+}
+
 /// Records that sequence `seq` belongs to column `attnum` of `table`
 /// (after the table exists).
 pub(crate) fn set_owner(
@@ -511,8 +546,18 @@ pub(crate) fn set_owner(
     deptype: char,
 ) -> PgResult<()> {
     let db = session.database_oid;
+    // A serial column's default calls nextval on the sequence: PostgreSQL
+    // records that the default depends on it (pg_dump orders its output by
+    // this, making the sequence before the default).
+    let default = if deptype == DEPENDENCY_AUTO {
+        crate::xact::command_counter_increment(session)?;
+        with_reader(session, |r| r.default_oid(table, attnum))?
+    } else {
+        None
+    };
     crate::xact::with_write(session, |env, w| {
-        CatalogWriter { env, db_oid: db }.add_dependency(
+        let writer = CatalogWriter { env, db_oid: db };
+        writer.add_dependency(
             w,
             &DependRow {
                 classid: PG_CLASS,
@@ -523,7 +568,22 @@ pub(crate) fn set_owner(
                 refobjsubid: attnum.into(),
                 deptype,
             },
-        )
+        )?;
+        if let Some(default) = default {
+            writer.add_dependency(
+                w,
+                &DependRow {
+                    classid: catalog::system::PG_ATTRDEF,
+                    objid: default,
+                    objsubid: 0,
+                    refclassid: PG_CLASS,
+                    refobjid: seq,
+                    refobjsubid: 0,
+                    deptype: catalog::system::DEPENDENCY_NORMAL,
+                },
+            )?;
+        }
+        Ok(())
     })?;
     catalog_changed(session);
     Ok(())

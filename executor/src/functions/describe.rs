@@ -45,6 +45,54 @@ pub fn call(func: &str, args: &[Datum], ev: &mut Evaluator<'_>) -> PgResult<Opti
             Some(v) => Datum::Bool(v),
             None => Datum::Null,
         },
+        // `name[i]`: byte i of the 64 a name has (NUL, an empty "char",
+        // past its end), NULL outside them.
+        ("name_subscript", [Datum::Text(name), Datum::Int4(i)]) => match usize::try_from(*i) {
+            Ok(i) if i < 64 => Datum::Text(
+                name.as_bytes()
+                    .get(i)
+                    .map_or_else(String::new, |&b| char::from(b).to_string()),
+            ),
+            _ => Datum::Null,
+        },
+        ("pg_database_size", [Datum::Text(name)]) => ev
+            .ctx
+            .database_size(Some(name), 0)?
+            .map_or(Datum::Null, Datum::Int8),
+        ("pg_database_size", [Datum::Oid(oid)]) => ev
+            .ctx
+            .database_size(None, *oid)?
+            .map_or(Datum::Null, Datum::Int8),
+        ("regnamespacein", [Datum::Text(text)]) => {
+            let t = text.trim();
+            if !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit()) {
+                Datum::Oid(t.parse().unwrap_or(0))
+            } else {
+                let name = planner::catalog::parse_qualified_name(t)?;
+                let [name] = name.as_slice() else {
+                    return Err(types::PgError::new(
+                        types::SqlState::InvalidName,
+                        "invalid name syntax",
+                    ));
+                };
+                match ev.ctx.namespace_oid(name)? {
+                    Some(oid) => Datum::Oid(oid),
+                    None => {
+                        return Err(types::PgError::new(
+                            types::SqlState::InvalidSchemaName,
+                            format!("schema \"{name}\" does not exist"),
+                        ));
+                    }
+                }
+            }
+        }
+        ("acldefault", [Datum::Text(kind), Datum::Oid(owner)]) => {
+            let owner = ev
+                .ctx
+                .role_name(*owner)?
+                .unwrap_or_else(|| format!("{owner}"));
+            acl_default(kind, &owner)?
+        }
         ("pg_encoding_to_char", [Datum::Int4(n)]) => Datum::Text(
             usize::try_from(*n)
                 .ok()
@@ -151,4 +199,42 @@ pub fn call(func: &str, args: &[Datum], ev: &mut Evaluator<'_>) -> PgResult<Opti
         }
         _ => return Ok(None),
     }))
+}
+
+/// `acldefault(kind, owner)`: the ACL a NULL one stands for, for an object
+/// kind given by PostgreSQL's letter (`r` table, `s` sequence, `d`
+/// database, `f` function, `l` language, `L` large object, `n` schema,
+/// `t` tablespace, `F` foreign data wrapper, `S` foreign server, `T` type,
+/// `p` parameter).
+fn acl_default(kind: &str, owner: &str) -> PgResult<Datum> {
+    use catalog::acl::{self, AclItem, ObjectKind};
+    let item = |grantee: &str, privs: u32| AclItem {
+        grantee: grantee.to_owned(),
+        grantor: owner.to_owned(),
+        privs,
+        grant_options: 0,
+    };
+    let items = match kind {
+        "r" => acl::default_acl(ObjectKind::Table, owner),
+        "s" => acl::default_acl(ObjectKind::Sequence, owner),
+        "d" => acl::default_acl(ObjectKind::Database, owner),
+        "f" => acl::default_acl(ObjectKind::Function, owner),
+        "l" => acl::default_acl(ObjectKind::Language, owner),
+        "n" => acl::default_acl(ObjectKind::Schema, owner),
+        "T" => acl::default_acl(ObjectKind::Type, owner),
+        "L" => vec![item(owner, acl::ACL_SELECT | acl::ACL_UPDATE)],
+        "t" => vec![item(owner, acl::ACL_CREATE)],
+        "F" | "S" => vec![item(owner, acl::ACL_USAGE)],
+        "p" => Vec::new(),
+        other => {
+            return Err(types::PgError::new(
+                types::SqlState::InternalError,
+                format!("unrecognized object type abbreviation: {other}"),
+            ));
+        }
+    };
+    Ok(Datum::Array(Box::new(types::datum::ArrayValue::new(
+        types::oid::TEXT,
+        acl::to_texts(&items).into_iter().map(Datum::Text).collect(),
+    ))))
 }

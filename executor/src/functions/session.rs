@@ -255,6 +255,7 @@ pub fn call(func: &str, args: &[Datum], ev: &mut Evaluator<'_>) -> PgResult<Opti
             })
         }
         ("pg_collation_is_visible", [Datum::Oid(_)]) => Datum::Bool(true),
+        ("pg_unknown_object_is_visible" | "pg_get_function_sqlbody", [_]) => Datum::Null,
         ("pg_type_is_visible", [Datum::Oid(t)]) => {
             if types::oid::type_name(*t) == "???" {
                 Datum::Null

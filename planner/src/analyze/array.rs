@@ -75,6 +75,15 @@ impl Analyzer<'_> {
         if a.type_oid() == JSONB {
             return self.jsonb_subscript(a, chain);
         }
+        // `typname[0]`: a name is a fixed array of 64 "char"s in PostgreSQL.
+        if a.type_oid() == oid::NAME
+            && let [ast::AccessExpr::Subscript(ast::Subscript::Index { index })] = chain
+        {
+            let p = self.pos(index.span());
+            let x = self.transform(index)?;
+            let i = self.coerce(x, INT4, -1, false, p)?;
+            return Ok(call("name_subscript", vec![a, i], oid::CHAR, true));
+        }
         let Some(elem) = oid::element_of(a.type_oid()) else {
             return Err(PgError::new(
                 SqlState::DatatypeMismatch,
@@ -195,7 +204,9 @@ impl Analyzer<'_> {
         let lpos = self.pos(left.span());
         let l = self.transform(left)?;
         let rpos = self.pos(right.span());
-        let mut r = self.transform(right)?;
+        // `x = ANY(partclass)`: an oidvector or int2vector is an array.
+        let r = super::domain::strip_domain(self.transform(right)?);
+        let mut r = self.vector_as_array(r)?;
         if r.type_oid() == UNKNOWN {
             // An untyped literal is an array of the left side's type.
             let lt = match l.type_oid() {

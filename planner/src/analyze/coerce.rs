@@ -70,7 +70,7 @@ pub fn can_coerce_implicit(from: u32, to: u32) -> bool {
             | (TIME, INTERVAL | TIMETZ)
             | (OID | INT2 | INT4 | INT8 | TEXT | VARCHAR, REGCLASS)
             | (REGCLASS, OID)
-            | (OID | INT4, REGTYPE | REGNAMESPACE)
+            | (OID | INT4, REGTYPE | REGNAMESPACE | REGPROC)
             | (CIDR, INET)
             | (MACADDR, MACADDR8)
             | (MACADDR8, MACADDR)

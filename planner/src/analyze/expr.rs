@@ -941,6 +941,19 @@ impl Analyzer<'_> {
             });
         }
         if from == UNKNOWN
+            && to == REGNAMESPACE
+            && let Expr::Const {
+                value: Datum::Text(_),
+                ..
+            } = &x
+        {
+            // regnamespace input (`regnamespacein`): the schema's OID, looked
+            // up when the expression runs.
+            // TODO(regnamespace): typed oid, not regnamespace, so that it
+            // prints as a number, as regnamespace values do here so far.
+            return Ok(crate::expr::call("regnamespacein", vec![x], OID, true));
+        }
+        if from == UNKNOWN
             && let Expr::Const { value, .. } = &x
         {
             if to == REGCLASS

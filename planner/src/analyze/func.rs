@@ -701,9 +701,41 @@ fn build() -> Vec<FuncDef> {
         BOOL,
         "pg_collation_is_visible",
     ));
+    // The catalogs of these objects are empty here (catalog::empty): there
+    // is never one to see, and the functions say NULL, as PostgreSQL does
+    // for an OID it does not know.
+    for f in [
+        "pg_operator_is_visible",
+        "pg_opfamily_is_visible",
+        "pg_conversion_is_visible",
+        "pg_ts_config_is_visible",
+        "pg_ts_dict_is_visible",
+        "pg_ts_parser_is_visible",
+        "pg_ts_template_is_visible",
+        "pg_statistics_obj_is_visible",
+    ] {
+        v.push(def(f, &[OID], BOOL, "pg_unknown_object_is_visible"));
+    }
+    // The bytes of a database's directory (psql's `\l+`).
+    v.push(def("pg_database_size", &[NAME], INT8, "pg_database_size"));
+    v.push(def("pg_database_size", &[OID], INT8, "pg_database_size"));
+    // No SQL-standard function bodies here (`prosqlbody` is NULL).
+    v.push(def(
+        "pg_get_function_sqlbody",
+        &[OID],
+        TEXT,
+        "pg_get_function_sqlbody",
+    ));
     // What psql's describe commands ask of the catalogs (the
     // deparsing ones are the backend's, see executor/src/functions/describe.rs).
     v.push(def("pg_get_userbyid", &[OID], NAME, "pg_get_userbyid"));
+    // aclitem[] in PostgreSQL; ACLs are their items' text here.
+    v.push(def(
+        "acldefault",
+        &[CHAR, OID],
+        types::oid::TEXT_ARRAY,
+        "acldefault",
+    ));
     privilege_functions(&mut v);
     v.push(def(
         "pg_get_expr",
@@ -969,6 +1001,13 @@ fn build() -> Vec<FuncDef> {
         &[REGCLASS],
         &[("relid", REGCLASS)],
         "pg_partition_ancestors",
+    ));
+    // `name=value` items (reloptions, fdwoptions, ...) as rows.
+    v.push(srf(
+        "pg_options_to_table",
+        &[TEXT_ARRAY],
+        &[("option_name", TEXT), ("option_value", TEXT)],
+        "pg_options_to_table",
     ));
     v.push(srf(
         "pg_partition_tree",

@@ -317,6 +317,7 @@ fn builtin_type(dt: &DataType, catalog: &dyn crate::catalog::CatalogView) -> PgR
                 "macaddr8" => MACADDR8,
                 "regclass" => REGCLASS,
                 "regtype" => REGTYPE,
+                "regproc" => REGPROC,
                 "regnamespace" => REGNAMESPACE,
                 "char" if id_quoted(name) => CHAR,
                 // `_int4`: the internal name of an array type.
@@ -334,8 +335,7 @@ fn builtin_type(dt: &DataType, catalog: &dyn crate::catalog::CatalogView) -> PgR
                     .iter()
                     .find(|m| m.2 == multi)
                     .map_or(UNKNOWN, |m| m.0),
-                "xml" | "bit" | "varbit" | "point" | "regproc" | "tsvector" | "tsquery" | "xid"
-                | "xid8" => {
+                "xml" | "bit" | "varbit" | "point" | "tsvector" | "tsquery" | "xid" | "xid8" => {
                     return Err(PgError::feature_not_supported(format!("type {n}")));
                 }
                 _ => {

@@ -1799,6 +1799,14 @@ pub(super) static TABLE: &[GucDef] = &[
         GucFlags::NONE,
     ),
     def(
+        "synchronize_seqscans",
+        User,
+        Bool { boot: true },
+        "Version and Platform Compatibility / Previous PostgreSQL Versions",
+        "Enable synchronized sequential scans.",
+        GucFlags::NONE,
+    ),
+    def(
         "synchronous_commit",
         User,
         Enum {
