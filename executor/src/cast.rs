@@ -198,6 +198,7 @@ fn convert(v: Datum, from: u32, to: u32, opts: &OutputOptions) -> PgResult<Datum
             elem_type,
             lower: 0,
             elems,
+            inner: Vec::new(),
         })));
     }
     // regtype values are type names here.
@@ -250,6 +251,7 @@ fn convert(v: Datum, from: u32, to: u32, opts: &OutputOptions) -> PgResult<Datum
             elem_type: te,
             lower: a.lower,
             elems: out,
+            inner: a.inner.clone(),
         })));
     }
     match (&v, from, to) {

@@ -2,10 +2,13 @@
 //! `array_userfuncs.c`): construction, subscripts and slices, the
 //! dimension functions, `array_to_string` / `string_to_array`, append,
 //! prepend, concatenation, position and removal, containment and overlap.
-//! Arrays have one dimension.
+//! Arrays have up to six dimensions (see `types::datum::array`); the
+//! functions that only make sense on one (append, position, removal)
+//! refuse more as PostgreSQL does.
 
+use types::datum::array::ArrayDim;
 use types::datum::{ArrayValue, OutputOptions};
-use types::{Datum, PgError, PgResult, oid};
+use types::{Datum, PgError, PgResult, SqlState, oid};
 
 use crate::compare::compare;
 
@@ -25,75 +28,59 @@ pub fn call(func: &str, args: &[Datum], ret: u32, opts: &OutputOptions) -> PgRes
     let elem_of = |t: u32| oid::element_of(t).unwrap_or(oid::TEXT);
     Ok(Some(match (func, args) {
         ("array", elems) => Datum::Array(Box::new(ArrayValue::new(elem_of(ret), elems.to_vec()))),
-        ("array_subscript", [a, Datum::Int4(i)]) => {
+        ("array_stack", subs) => array_stack(elem_of(ret), subs)?,
+        ("array_subscript", [a, subscripts @ ..]) => {
             let a = array(a)?;
-            let k = i64::from(*i) - i64::from(a.lower);
-            if k < 0 {
-                Datum::Null
-            } else {
-                a.elems.get(k as usize).cloned().unwrap_or(Datum::Null)
+            let dims = a.dims();
+            if subscripts.len() != dims.len() {
+                return Ok(Some(Datum::Null));
             }
+            // The element's offset in row-major order.
+            let mut offset = 0usize;
+            for (d, i) in dims.iter().zip(subscripts) {
+                let Datum::Int4(i) = i else {
+                    return Ok(Some(Datum::Null));
+                };
+                let k = i64::from(*i) - i64::from(d.lower);
+                if k < 0 || k >= i64::from(d.len) {
+                    return Ok(Some(Datum::Null));
+                }
+                offset = offset * d.len as usize + k as usize;
+            }
+            a.elems.get(offset).cloned().unwrap_or(Datum::Null)
         }
-        ("array_subscript", [_, Datum::Null]) => Datum::Null,
-        ("array_slice", [Datum::Null, _, _]) => Datum::Null,
-        ("array_slice", [a, lo, hi]) => {
-            let a = array(a)?;
-            if a.elems.is_empty() {
-                return Ok(Some(Datum::Array(Box::new(a.clone()))));
-            }
-            let lo = match lo {
-                Datum::Int4(v) => i64::from(*v),
-                _ => i64::from(a.lower),
-            }
-            .max(i64::from(a.lower));
-            let hi = match hi {
-                Datum::Int4(v) => i64::from(*v),
-                _ => i64::from(a.upper()),
-            }
-            .min(i64::from(a.upper()));
-            let elems = if lo > hi {
-                Vec::new()
-            } else {
-                let from = (lo - i64::from(a.lower)) as usize;
-                let to = (hi - i64::from(a.lower)) as usize;
-                a.elems[from..=to].to_vec()
-            };
-            Datum::Array(Box::new(ArrayValue::new(a.elem_type, elems)))
-        }
-        ("array_length", [a, Datum::Int4(d)]) => {
-            let a = array(a)?;
-            if *d == 1 && !a.elems.is_empty() {
-                Datum::Int4(a.elems.len() as i32)
-            } else {
-                Datum::Null
-            }
-        }
-        ("array_upper" | "array_lower", [a, Datum::Int4(d)]) => {
-            let a = array(a)?;
-            if *d == 1 && !a.elems.is_empty() {
-                Datum::Int4(if func == "array_upper" {
-                    a.upper()
-                } else {
-                    a.lower
-                })
-            } else {
-                Datum::Null
+        ("array_slice", [Datum::Null, ..]) => Datum::Null,
+        ("array_slice", [a, bounds @ ..]) => array_slice(array(a)?, bounds),
+        ("array_length" | "array_upper" | "array_lower", [a, Datum::Int4(d)]) => {
+            let dims = array(a)?.dims();
+            match usize::try_from(*d)
+                .ok()
+                .and_then(|d| d.checked_sub(1))
+                .and_then(|d| dims.get(d))
+            {
+                Some(dim) => Datum::Int4(match func {
+                    "array_length" => dim.len,
+                    "array_upper" => dim.upper(),
+                    _ => dim.lower,
+                }),
+                None => Datum::Null,
             }
         }
         ("cardinality", [a]) => Datum::Int4(array(a)?.elems.len() as i32),
-        ("array_ndims", [a]) => {
-            if array(a)?.elems.is_empty() {
-                Datum::Null
-            } else {
-                Datum::Int4(1)
-            }
-        }
+        ("array_ndims", [a]) => match array(a)?.ndim() {
+            0 => Datum::Null,
+            n => Datum::Int4(n as i32),
+        },
         ("array_dims", [a]) => {
-            let a = array(a)?;
-            if a.elems.is_empty() {
+            let dims = array(a)?.dims();
+            if dims.is_empty() {
                 Datum::Null
             } else {
-                Datum::Text(format!("[{}:{}]", a.lower, a.upper()))
+                Datum::Text(
+                    dims.iter()
+                        .map(|d| format!("[{}:{}]", d.lower, d.upper()))
+                        .collect(),
+                )
             }
         }
         ("array_to_string", [Datum::Null, ..] | [_, Datum::Null, ..]) => Datum::Null,
@@ -142,7 +129,7 @@ pub fn call(func: &str, args: &[Datum], ret: u32, opts: &OutputOptions) -> PgRes
         ("array_append", [a, e]) => {
             let mut v = match a {
                 Datum::Null => ArrayValue::new(elem_of(ret), Vec::new()),
-                a => array(a)?.clone(),
+                a => one_dimensional(array(a)?)?.clone(),
             };
             v.elems.push(e.clone());
             Datum::Array(Box::new(v))
@@ -150,7 +137,7 @@ pub fn call(func: &str, args: &[Datum], ret: u32, opts: &OutputOptions) -> PgRes
         ("array_prepend", [e, a]) => {
             let mut v = match a {
                 Datum::Null => ArrayValue::new(elem_of(ret), Vec::new()),
-                a => array(a)?.clone(),
+                a => one_dimensional(array(a)?)?.clone(),
             };
             v.elems.insert(0, e.clone());
             Datum::Array(Box::new(v))
@@ -158,18 +145,15 @@ pub fn call(func: &str, args: &[Datum], ret: u32, opts: &OutputOptions) -> PgRes
         ("array_cat", [Datum::Null, Datum::Null]) => Datum::Null,
         ("array_cat", [Datum::Null, b]) => b.clone(),
         ("array_cat", [a, Datum::Null]) => a.clone(),
-        ("array_cat", [a, b]) => {
-            let mut v = array(a)?.clone();
-            let b = array(b)?;
-            if v.elems.is_empty() {
-                v.lower = b.lower;
-            }
-            v.elems.extend(b.elems.iter().cloned());
-            Datum::Array(Box::new(v))
-        }
+        ("array_cat", [a, b]) => array_cat(array(a)?, array(b)?)?,
         ("array_position", [Datum::Null, _]) => Datum::Null,
         ("array_position", [a, e]) => {
             let a = array(a)?;
+            if a.ndim() > 1 {
+                return Err(PgError::feature_not_supported(
+                    "searching for elements in multidimensional arrays",
+                ));
+            }
             let mut found = Datum::Null;
             for (i, x) in a.elems.iter().enumerate() {
                 let same = if e.is_null() {
@@ -187,6 +171,11 @@ pub fn call(func: &str, args: &[Datum], ret: u32, opts: &OutputOptions) -> PgRes
         ("array_remove", [Datum::Null, _]) => Datum::Null,
         ("array_remove", [a, e]) => {
             let a = array(a)?;
+            if a.ndim() > 1 {
+                return Err(PgError::feature_not_supported(
+                    "removing elements from multidimensional arrays",
+                ));
+            }
             let mut elems = Vec::new();
             for x in &a.elems {
                 let same = if e.is_null() {
@@ -236,4 +225,160 @@ pub fn call(func: &str, args: &[Datum], ret: u32, opts: &OutputOptions) -> PgRes
         }
         _ => return Ok(None),
     }))
+}
+
+/// `array_append` / `array_prepend` take an empty or one-dimensional array.
+fn one_dimensional(a: &ArrayValue) -> PgResult<&ArrayValue> {
+    if a.ndim() > 1 {
+        return Err(PgError::new(
+            SqlState::DataException,
+            "argument must be empty or one-dimensional array",
+        ));
+    }
+    Ok(a)
+}
+
+/// `ARRAY[sub, ...]` over sub-arrays: NULL and empty ones are allowed only
+/// if all are (the result is then empty), as in PostgreSQL's
+/// `ExecEvalArrayExpr`.
+fn array_stack(elem_type: u32, subs: &[Datum]) -> PgResult<Datum> {
+    let mismatch = || {
+        PgError::new(
+            SqlState::ArraySubscriptError,
+            "multidimensional arrays must have array expressions with matching dimensions",
+        )
+    };
+    let mut arrays = Vec::with_capacity(subs.len());
+    let mut have_empty = false;
+    for s in subs {
+        match s {
+            Datum::Array(a) if !a.elems.is_empty() => arrays.push(a.as_ref()),
+            _ => have_empty = true,
+        }
+    }
+    if have_empty && !arrays.is_empty() {
+        return Err(mismatch());
+    }
+    Ok(Datum::Array(Box::new(ArrayValue::stack(
+        elem_type, &arrays, mismatch,
+    )?)))
+}
+
+/// `a[l:u][l:u]...`: `bounds` holds a lower and an upper bound per
+/// subscript (NULL for one left out). Dimensions without a subscript are
+/// taken whole; the result's lower bounds are 1, and it is empty if any
+/// range misses the array.
+fn array_slice(a: &ArrayValue, bounds: &[Datum]) -> Datum {
+    let dims = a.dims();
+    let wanted = bounds.len() / 2;
+    if dims.is_empty() || wanted > dims.len() {
+        return Datum::Array(Box::new(ArrayValue::new(a.elem_type, Vec::new())));
+    }
+    // Per dimension, the zero-based range of offsets kept.
+    let mut ranges = Vec::with_capacity(dims.len());
+    for (k, d) in dims.iter().enumerate() {
+        let bound = |i: usize, default: i32| match bounds.get(i) {
+            Some(Datum::Int4(v)) if k < wanted => i64::from(*v),
+            _ => i64::from(default),
+        };
+        let lo = bound(2 * k, d.lower).max(i64::from(d.lower));
+        let hi = bound(2 * k + 1, d.upper()).min(i64::from(d.upper()));
+        if lo > hi {
+            return Datum::Array(Box::new(ArrayValue::new(a.elem_type, Vec::new())));
+        }
+        ranges.push(((lo - i64::from(d.lower)) as usize, (hi - lo + 1) as usize));
+    }
+    // Walk the kept positions in row-major order.
+    let lens: Vec<usize> = dims.iter().map(|d| d.len as usize).collect();
+    let total: usize = ranges.iter().map(|r| r.1).product();
+    let mut elems = Vec::with_capacity(total);
+    let mut at = vec![0usize; ranges.len()];
+    for _ in 0..total {
+        let mut offset = 0usize;
+        for (k, r) in ranges.iter().enumerate() {
+            offset = offset * lens[k] + r.0 + at[k];
+        }
+        elems.push(a.elems.get(offset).cloned().unwrap_or(Datum::Null));
+        for k in (0..at.len()).rev() {
+            at[k] += 1;
+            if at[k] < ranges[k].1 {
+                break;
+            }
+            at[k] = 0;
+        }
+    }
+    let out_dims: Vec<ArrayDim> = ranges
+        .iter()
+        .map(|r| ArrayDim {
+            len: r.1 as i32,
+            lower: 1,
+        })
+        .collect();
+    Datum::Array(Box::new(ArrayValue::with_dims(
+        a.elem_type,
+        &out_dims,
+        elems,
+    )))
+}
+
+/// `array_cat` / `||` of two arrays: of equal dimensions, along the first;
+/// of one dimension less, as one more entry of the first dimension (as
+/// PostgreSQL's `array_cat`).
+fn array_cat(a: &ArrayValue, b: &ArrayValue) -> PgResult<Datum> {
+    let incompatible = |detail: String| {
+        PgError::new(
+            SqlState::ArraySubscriptError,
+            "cannot concatenate incompatible arrays",
+        )
+        .with_detail(detail)
+    };
+    let (da, db) = (a.dims(), b.dims());
+    if db.is_empty() {
+        return Ok(Datum::Array(Box::new(a.clone())));
+    }
+    if da.is_empty() {
+        return Ok(Datum::Array(Box::new(b.clone())));
+    }
+    let mut elems = a.elems.clone();
+    elems.extend(b.elems.iter().cloned());
+    let dims = if da.len() == db.len() {
+        if da[1..] != db[1..] {
+            return Err(incompatible(
+                "Arrays with differing element dimensions are not compatible for concatenation."
+                    .into(),
+            ));
+        }
+        let mut dims = da.clone();
+        dims[0].len += db[0].len;
+        dims
+    } else if da.len() + 1 == db.len() {
+        if da[..] != db[1..] {
+            return Err(incompatible(
+                "Arrays with differing dimensions are not compatible for concatenation.".into(),
+            ));
+        }
+        let mut dims = db.clone();
+        dims[0].len += 1;
+        dims
+    } else if da.len() == db.len() + 1 {
+        if da[1..] != db[..] {
+            return Err(incompatible(
+                "Arrays with differing dimensions are not compatible for concatenation.".into(),
+            ));
+        }
+        let mut dims = da.clone();
+        dims[0].len += 1;
+        dims
+    } else {
+        return Err(incompatible(format!(
+            "Arrays of {} and {} dimensions are not compatible for concatenation.",
+            da.len(),
+            db.len()
+        )));
+    };
+    Ok(Datum::Array(Box::new(ArrayValue::with_dims(
+        a.elem_type,
+        &dims,
+        elems,
+    ))))
 }

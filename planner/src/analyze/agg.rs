@@ -261,6 +261,12 @@ impl Analyzer<'_> {
                 } else {
                     x
                 };
+                // array_agg(anyarray) stacks its arrays into one of one more
+                // dimension, of the same type.
+                if oid::is_array_type(x.type_oid()) {
+                    let t = x.type_oid();
+                    (AggFunc::ArrayAgg, Some(x), t)
+                } else {
                 let Some(array) = oid::array_of(x.type_oid()) else {
                     return Err(PgError::new(
                         SqlState::UndefinedObject,
@@ -272,6 +278,7 @@ impl Analyzer<'_> {
                     .or_position(pos));
                 };
                 (AggFunc::ArrayAgg, Some(x), array)
+                }
             }
             ("json_agg" | "jsonb_agg", Some((x, p))) => {
                 let x = if x.type_oid() == UNKNOWN {

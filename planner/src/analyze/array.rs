@@ -31,11 +31,6 @@ impl Analyzer<'_> {
         }
         let mut elems = Vec::new();
         for e in &a.elem {
-            if matches!(e, ast::Expr::Array(_)) {
-                return Err(
-                    PgError::feature_not_supported("multidimensional arrays").or_position(pos)
-                );
-            }
             let p = self.pos(e.span());
             elems.push((self.transform(e)?, p));
         }
@@ -45,6 +40,15 @@ impl Analyzer<'_> {
             UNKNOWN => TEXT,
             t => t,
         };
+        // `ARRAY[[1,2],[3,4]]`, `ARRAY[a, b]` of arrays: one more dimension
+        // over sub-arrays of one shape.
+        if oid::is_array_type(t) {
+            let mut args = Vec::new();
+            for (x, p) in elems {
+                args.push(self.coerce(x, t, -1, false, p)?);
+            }
+            return Ok(call("array_stack", args, t, false));
+        }
         let Some(array_type) = oid::array_of(t) else {
             return Err(PgError::new(
                 SqlState::UndefinedObject,
@@ -85,9 +89,25 @@ impl Analyzer<'_> {
             )
             .or_position(pos));
         };
-        let [ast::AccessExpr::Subscript(sub)] = chain else {
-            return Err(PgError::feature_not_supported("multidimensional arrays").or_position(pos));
-        };
+        let mut subs = Vec::with_capacity(chain.len());
+        for access in chain {
+            let ast::AccessExpr::Subscript(sub) = access else {
+                return Err(PgError::feature_not_supported("field selection after a subscript")
+                    .or_position(pos));
+            };
+            subs.push(sub);
+        }
+        if subs.len() > types::datum::array::MAX_DIMS {
+            return Err(PgError::new(
+                SqlState::ProgramLimitExceeded,
+                format!(
+                    "number of array dimensions ({}) exceeds the maximum allowed ({})",
+                    subs.len(),
+                    types::datum::array::MAX_DIMS
+                ),
+            )
+            .or_position(pos));
+        }
         let int = |a: &mut Analyzer<'_>, e: &ast::Expr| -> PgResult<Expr> {
             let p = a.pos(e.span());
             let x = a.transform(e)?;
@@ -99,31 +119,46 @@ impl Analyzer<'_> {
                 .or_position(p)
             })
         };
-        match sub {
-            ast::Subscript::Index { index } => {
-                let i = int(self, index)?;
-                Ok(call("array_subscript", vec![a, i], elem, true))
+        let type_oid = a.type_oid();
+        let mut args = vec![a];
+        // As in PostgreSQL, one slice makes every subscript a slice, a
+        // lone `i` being `1:i`.
+        let slice = subs
+            .iter()
+            .any(|s| matches!(s, ast::Subscript::Slice { .. }));
+        for sub in subs {
+            match sub {
+                ast::Subscript::Index { index } if !slice => args.push(int(self, index)?),
+                ast::Subscript::Index { index } => {
+                    args.push(Expr::Const {
+                        value: types::Datum::Int4(1),
+                        type_oid: INT4,
+                    });
+                    args.push(int(self, index)?);
+                }
+                ast::Subscript::Slice {
+                    lower_bound,
+                    upper_bound,
+                    stride: None,
+                } => {
+                    // An omitted bound is the array's own (a NULL here).
+                    for bound in [lower_bound, upper_bound] {
+                        args.push(match bound {
+                            Some(e) => int(self, e)?,
+                            None => Expr::null(INT4),
+                        });
+                    }
+                }
+                ast::Subscript::Slice { .. } => {
+                    return Err(PgError::feature_not_supported("array slices with a stride")
+                        .or_position(pos));
+                }
             }
-            ast::Subscript::Slice {
-                lower_bound,
-                upper_bound,
-                stride: None,
-            } => {
-                let type_oid = a.type_oid();
-                let null = Expr::null(INT4);
-                let lo = match lower_bound {
-                    Some(e) => int(self, e)?,
-                    None => null.clone(),
-                };
-                let hi = match upper_bound {
-                    Some(e) => int(self, e)?,
-                    None => null,
-                };
-                Ok(call("array_slice", vec![a, lo, hi], type_oid, false))
-            }
-            ast::Subscript::Slice { .. } => {
-                Err(PgError::feature_not_supported("array slices with a stride").or_position(pos))
-            }
+        }
+        if slice {
+            Ok(call("array_slice", args, type_oid, false))
+        } else {
+            Ok(call("array_subscript", args, elem, true))
         }
     }
 

@@ -1720,6 +1720,15 @@ impl Analyzer<'_> {
                     UNKNOWN => TEXT,
                     t => t,
                 };
+                if oid::is_array_type(elem) {
+                    return Ok(Expr::SubPlan {
+                        kind: crate::expr::SubPlanKind::ArrayOfArrays,
+                        plan: Box::new(plan),
+                        type_oid: elem,
+                        test: None,
+                        params,
+                    });
+                }
                 let Some(type_oid) = oid::array_of(elem) else {
                     return Err(PgError::new(
                         SqlState::UndefinedObject,
