@@ -49,6 +49,12 @@ pub fn call(func: &str, args: &[Datum], ret: u32, opts: &OutputOptions) -> PgRes
             }
             a.elems.get(offset).cloned().unwrap_or(Datum::Null)
         }
+        ("array_assign", [a, value, subscripts @ ..]) => {
+            assign_element(a, elem_of(ret), value, subscripts)?
+        }
+        ("array_assign_slice", [a, value, Datum::Int4(given), bounds @ ..]) => {
+            assign_slice(a, elem_of(ret), value, *given, bounds)?
+        }
         ("array_slice", [Datum::Null, ..]) => Datum::Null,
         ("array_slice", [a, bounds @ ..]) => array_slice(array(a)?, bounds),
         ("array_length" | "array_upper" | "array_lower", [a, Datum::Int4(d)]) => {
@@ -381,4 +387,229 @@ fn array_cat(a: &ArrayValue, b: &ArrayValue) -> PgResult<Datum> {
         &dims,
         elems,
     ))))
+}
+
+fn subscript_error(message: &str) -> PgError {
+    PgError::new(SqlState::ArraySubscriptError, message.to_string())
+}
+
+/// A subscript of an assignment (`SET a[i] = x`), which must not be NULL.
+fn assignment_subscript(d: &Datum) -> PgResult<i32> {
+    match d {
+        Datum::Int4(i) => Ok(*i),
+        _ => Err(PgError::new(
+            SqlState::NullValueNotAllowed,
+            "array subscript in assignment must not be null",
+        )),
+    }
+}
+
+/// The row-major offset of a position (zero-based per dimension).
+fn offset_of(lens: &[usize], at: &[usize]) -> usize {
+    lens.iter().zip(at).fold(0, |o, (len, i)| o * len + i)
+}
+
+/// The array of `dims` whose element at each position is `f(position)`
+/// (positions as subscripts).
+fn build(elem_type: u32, dims: &[ArrayDim], mut f: impl FnMut(&[i64]) -> Datum) -> ArrayValue {
+    let total: usize = dims.iter().map(|d| d.len.max(0) as usize).product();
+    let mut elems = Vec::with_capacity(total);
+    let mut at: Vec<i64> = dims.iter().map(|d| i64::from(d.lower)).collect();
+    for _ in 0..total {
+        elems.push(f(&at));
+        for k in (0..at.len()).rev() {
+            at[k] += 1;
+            if at[k] <= i64::from(dims[k].upper()) {
+                break;
+            }
+            at[k] = i64::from(dims[k].lower);
+        }
+    }
+    ArrayValue::with_dims(elem_type, dims, elems)
+}
+
+/// The element of `a` at the subscripts `at`, NULL outside it.
+fn element_at(a: &ArrayValue, dims: &[ArrayDim], at: &[i64]) -> Datum {
+    let mut offset = 0usize;
+    for (d, &i) in dims.iter().zip(at) {
+        let k = i - i64::from(d.lower);
+        if k < 0 || k >= i64::from(d.len) {
+            return Datum::Null;
+        }
+        offset = offset * d.len as usize + k as usize;
+    }
+    a.elems.get(offset).cloned().unwrap_or(Datum::Null)
+}
+
+/// `SET a[i][j] = x` (PostgreSQL's `array_set_element`): a NULL array is an
+/// empty one, which becomes an array of that one element; a
+/// one-dimensional array grows to take the subscript (NULLs in any gap);
+/// a larger one must hold it.
+fn assign_element(a: &Datum, elem_type: u32, value: &Datum, subs: &[Datum]) -> PgResult<Datum> {
+    let subs = subs
+        .iter()
+        .map(assignment_subscript)
+        .collect::<PgResult<Vec<i32>>>()?;
+    let empty = ArrayValue::new(elem_type, Vec::new());
+    let a = match a {
+        Datum::Array(a) => a.as_ref(),
+        _ => &empty,
+    };
+    let dims = a.dims();
+    if dims.is_empty() {
+        let dims: Vec<ArrayDim> = subs.iter().map(|&i| ArrayDim { len: 1, lower: i }).collect();
+        return Ok(Datum::Array(Box::new(ArrayValue::with_dims(
+            elem_type,
+            &dims,
+            vec![value.clone()],
+        ))));
+    }
+    if dims.len() != subs.len() {
+        return Err(subscript_error("wrong number of array subscripts"));
+    }
+    if dims.len() > 1 {
+        let lens: Vec<usize> = dims.iter().map(|d| d.len as usize).collect();
+        let mut at = Vec::with_capacity(dims.len());
+        for (d, &i) in dims.iter().zip(&subs) {
+            if i < d.lower || i > d.upper() {
+                return Err(subscript_error("array subscript out of range"));
+            }
+            at.push((i - d.lower) as usize);
+        }
+        let mut out = a.clone();
+        out.elems[offset_of(&lens, &at)] = value.clone();
+        return Ok(Datum::Array(Box::new(out)));
+    }
+    let i = subs[0];
+    let d = dims[0];
+    let new = [ArrayDim {
+        lower: d.lower.min(i),
+        len: (i64::from(d.upper().max(i)) - i64::from(d.lower.min(i)) + 1) as i32,
+    }];
+    let out = build(elem_type, &new, |at| {
+        if at[0] == i64::from(i) {
+            value.clone()
+        } else {
+            element_at(a, &dims, at)
+        }
+    });
+    Ok(Datum::Array(Box::new(out)))
+}
+
+/// `SET a[l:u][l:u] = array` (PostgreSQL's `array_set_slice`): `bounds`
+/// holds a lower and upper bound per subscript, bit `2k` of `given` saying
+/// whether dimension k's lower one was written and bit `2k + 1` its upper
+/// one. The source's elements fill the slice in row-major order.
+fn assign_slice(
+    a: &Datum,
+    elem_type: u32,
+    value: &Datum,
+    given: i32,
+    bounds: &[Datum],
+) -> PgResult<Datum> {
+    let n = bounds.len() / 2;
+    let mut wanted: Vec<(Option<i32>, Option<i32>)> = Vec::with_capacity(n);
+    for k in 0..n {
+        let bound = |j: usize| -> PgResult<Option<i32>> {
+            if given & (1 << j) == 0 {
+                return Ok(None);
+            }
+            assignment_subscript(&bounds[j]).map(Some)
+        };
+        wanted.push((bound(2 * k)?, bound(2 * k + 1)?));
+    }
+    let empty = ArrayValue::new(elem_type, Vec::new());
+    let a = match a {
+        Datum::Array(a) => a.as_ref(),
+        _ => &empty,
+    };
+    // A NULL source leaves the array as it was.
+    let Datum::Array(source) = value else {
+        return Ok(Datum::Array(Box::new(a.clone())));
+    };
+    let dims = a.dims();
+    if dims.is_empty() {
+        let mut new = Vec::with_capacity(n);
+        for w in &wanted {
+            let (Some(lo), Some(hi)) = *w else {
+                return Err(subscript_error("array slice subscript must provide both boundaries")
+                    .with_detail(
+                        "When assigning to a slice of an empty array value, slice boundaries must be fully specified.",
+                    ));
+            };
+            let len = i64::from(hi) - i64::from(lo) + 1;
+            if len < 1 {
+                return Err(subscript_error("upper bound cannot be less than lower bound"));
+            }
+            new.push(ArrayDim {
+                len: len as i32,
+                lower: lo,
+            });
+        }
+        let total: usize = new.iter().map(|d| d.len as usize).product();
+        if source.elems.len() < total {
+            return Err(subscript_error("source array too small"));
+        }
+        return Ok(Datum::Array(Box::new(ArrayValue::with_dims(
+            elem_type,
+            &new,
+            source.elems[..total].to_vec(),
+        ))));
+    }
+    if dims.len() < n {
+        return Err(subscript_error("wrong number of array subscripts"));
+    }
+    // The slice's range per dimension, and the array's new dimensions (a
+    // one-dimensional array grows to take the slice).
+    let mut ranges = Vec::with_capacity(dims.len());
+    let mut new = dims.clone();
+    for (k, d) in dims.iter().enumerate() {
+        let (lo, hi) = wanted.get(k).copied().unwrap_or((None, None));
+        let lo = lo.unwrap_or(d.lower);
+        let hi = hi.unwrap_or(d.upper());
+        if lo > hi {
+            return Err(subscript_error("upper bound cannot be less than lower bound"));
+        }
+        if dims.len() == 1 {
+            let lower = d.lower.min(lo);
+            let upper = d.upper().max(hi);
+            new[0] = ArrayDim {
+                lower,
+                len: (i64::from(upper) - i64::from(lower) + 1) as i32,
+            };
+        } else if lo < d.lower || hi > d.upper() {
+            return Err(subscript_error("array subscript out of range"));
+        }
+        ranges.push((lo, hi));
+    }
+    let total: usize = ranges
+        .iter()
+        .map(|(lo, hi)| (i64::from(*hi) - i64::from(*lo) + 1) as usize)
+        .product();
+    if source.elems.len() < total {
+        return Err(subscript_error("source array too small"));
+    }
+    // The slice's positions come in row-major order, as the source's
+    // elements do.
+    let lens: Vec<usize> = ranges
+        .iter()
+        .map(|(lo, hi)| (i64::from(*hi) - i64::from(*lo) + 1) as usize)
+        .collect();
+    let out = build(elem_type, &new, |at| {
+        let inside = at
+            .iter()
+            .zip(&ranges)
+            .all(|(&i, (lo, hi))| i >= i64::from(*lo) && i <= i64::from(*hi));
+        if inside {
+            let pos: Vec<usize> = at
+                .iter()
+                .zip(&ranges)
+                .map(|(&i, (lo, _))| (i - i64::from(*lo)) as usize)
+                .collect();
+            source.elems[offset_of(&lens, &pos)].clone()
+        } else {
+            element_at(a, &dims, at)
+        }
+    });
+    Ok(Datum::Array(Box::new(out)))
 }

@@ -14,6 +14,22 @@ use crate::expr::Expr;
 
 use crate::expr::call;
 
+/// Between a column's name and the text of its subscripts in an
+/// assignment target (`SET a[1][2:3] = ...`, `INSERT INTO t (a[1]) ...`),
+/// which sqlparser cannot read: the raw parser (`backend::syntax`) folds
+/// the target into one quoted name `a<mark>[1][2:3]`, and the analyzer
+/// reads the subscripts back. A quoted name cannot hold it otherwise.
+pub const SUBSCRIPT_MARK: char = '\u{1}';
+
+/// An assignment target's column name and the text of its subscripts, if
+/// the raw parser marked any.
+pub fn split_subscripted(name: &str) -> (&str, Option<&str>) {
+    match name.split_once(SUBSCRIPT_MARK) {
+        Some((column, subscripts)) => (column, Some(subscripts)),
+        None => (name, None),
+    }
+}
+
 impl Analyzer<'_> {
     /// `ARRAY[e, ...]`: the elements' common type; `ARRAY[]` needs a cast.
     pub(crate) fn array_constructor(
@@ -159,6 +175,157 @@ impl Analyzer<'_> {
             Ok(call("array_slice", args, type_oid, false))
         } else {
             Ok(call("array_subscript", args, elem, true))
+        }
+    }
+
+    /// `SET a[i][j] = x`, `SET a[l:u] = array`, `INSERT INTO t (a[i]) ...`:
+    /// `base` (the column's value, NULL for a new row) with the part the
+    /// subscripts name replaced by `value`. `subscripts` is their text
+    /// (see [`SUBSCRIPT_MARK`]); `typmod` is the column's, which its
+    /// elements take.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn assign_subscripts(
+        &mut self,
+        base: Expr,
+        owner: &str,
+        typmod: i32,
+        subscripts: &str,
+        value: Expr,
+        pos: Option<usize>,
+        vpos: Option<usize>,
+    ) -> PgResult<Expr> {
+        let text = format!("x{subscripts}");
+        let parsed = sqlparser::parser::Parser::new(&sqlparser::dialect::PostgreSqlDialect {})
+            .try_with_sql(&text)
+            .and_then(|mut p| p.parse_expr())
+            .map_err(|_| PgError::syntax("syntax error at or near \"[\"", pos))?;
+        let ast::Expr::CompoundFieldAccess { access_chain, .. } = parsed else {
+            return Err(PgError::syntax("syntax error at or near \"[\"", pos));
+        };
+        let t = base.type_oid();
+        let elem = match oid::element_of(t) {
+            Some(e) if oid::is_array_type(t) => e,
+            _ => {
+                return Err(PgError::new(
+                    SqlState::DatatypeMismatch,
+                    format!(
+                        "cannot subscript type {} because it does not support subscripting",
+                        oid::type_name(t)
+                    ),
+                )
+                .or_position(pos));
+            }
+        };
+        let mut subs = Vec::with_capacity(access_chain.len());
+        for access in &access_chain {
+            let ast::AccessExpr::Subscript(sub) = access else {
+                return Err(PgError::feature_not_supported(
+                    "assignment to a field after a subscript",
+                )
+                .or_position(pos));
+            };
+            subs.push(sub);
+        }
+        let slice = subs
+            .iter()
+            .any(|s| matches!(s, ast::Subscript::Slice { .. }));
+        let target = if slice { t } else { elem };
+        let vt = value.type_oid();
+        if vt != UNKNOWN
+            && vt != target
+            && !super::coerce::can_coerce_assignment(vt, target)
+        {
+            return Err(PgError::new(
+                SqlState::DatatypeMismatch,
+                format!(
+                    "subscripted assignment to \"{owner}\" requires type {} but expression is of type {}",
+                    oid::type_name(target),
+                    oid::type_name(vt)
+                ),
+            )
+            .with_hint("You will need to rewrite or cast the expression.")
+            .or_position(pos));
+        }
+        let value = self.coerce(value, target, typmod, true, vpos)?;
+        let int = |a: &mut Analyzer<'_>, e: &ast::Expr| -> PgResult<Expr> {
+            let x = a.transform(e)?;
+            a.coerce(x, INT4, -1, false, pos).map_err(|_| {
+                PgError::new(
+                    SqlState::DatatypeMismatch,
+                    "array subscript must have type integer",
+                )
+                .or_position(pos)
+            })
+        };
+        let mut bounds = Vec::new();
+        // Bit 2k: dimension k's lower bound is written; bit 2k + 1: its
+        // upper one.
+        let mut given = 0i32;
+        for (k, sub) in subs.iter().enumerate() {
+            match sub {
+                ast::Subscript::Index { index } if !slice => bounds.push(int(self, index)?),
+                ast::Subscript::Index { index } => {
+                    bounds.push(Expr::Const {
+                        value: types::Datum::Int4(1),
+                        type_oid: INT4,
+                    });
+                    bounds.push(int(self, index)?);
+                    given |= 3 << (2 * k);
+                }
+                ast::Subscript::Slice {
+                    lower_bound,
+                    upper_bound,
+                    stride: None,
+                } => {
+                    for (j, bound) in [lower_bound, upper_bound].into_iter().enumerate() {
+                        bounds.push(match bound {
+                            Some(e) => {
+                                given |= 1 << (2 * k + j);
+                                int(self, e)?
+                            }
+                            None => Expr::null(INT4),
+                        });
+                    }
+                }
+                ast::Subscript::Slice { .. } => {
+                    return Err(PgError::feature_not_supported("array slices with a stride")
+                        .or_position(pos));
+                }
+            }
+        }
+        let mut args = vec![base, value];
+        if slice {
+            args.push(Expr::Const {
+                value: types::Datum::Int4(given),
+                type_oid: INT4,
+            });
+            args.extend(bounds);
+            Ok(call("array_assign_slice", args, t, false))
+        } else {
+            args.extend(bounds);
+            Ok(call("array_assign", args, t, false))
+        }
+    }
+
+    /// An assignment to part of a column (of type modifier `typmod`): a
+    /// field path (`c.f.g`) or the subscripts the raw parser marked.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn assign_part(
+        &mut self,
+        base: Expr,
+        owner: &str,
+        typmod: i32,
+        path: &[String],
+        value: Expr,
+        pos: Option<usize>,
+        vpos: Option<usize>,
+    ) -> PgResult<Expr> {
+        match path.first().and_then(|p| p.strip_prefix(SUBSCRIPT_MARK)) {
+            Some(subscripts) => {
+                let subscripts = subscripts.to_string();
+                self.assign_subscripts(base, owner, typmod, &subscripts, value, pos, vpos)
+            }
+            None => self.assign_field(base, owner, path, value, pos, vpos),
         }
     }
 
