@@ -56,7 +56,18 @@ pub fn call(func: &str, args: &[Datum], ret: u32, opts: &OutputOptions) -> PgRes
             assign_slice(a, elem_of(ret), value, *given, bounds)?
         }
         ("array_slice", [Datum::Null, ..]) => Datum::Null,
-        ("array_slice", [a, bounds @ ..]) => array_slice(array(a)?, bounds),
+        ("array_slice", [a, Datum::Int4(given), bounds @ ..]) => {
+            // A NULL bound written makes the slice NULL.
+            let null_given = bounds
+                .iter()
+                .enumerate()
+                .any(|(j, b)| given & (1 << j) != 0 && b.is_null());
+            if null_given {
+                Datum::Null
+            } else {
+                array_slice(array(a)?, bounds)
+            }
+        }
         ("array_length" | "array_upper" | "array_lower", [a, Datum::Int4(d)]) => {
             let dims = array(a)?.dims();
             match usize::try_from(*d)
@@ -152,6 +163,88 @@ pub fn call(func: &str, args: &[Datum], ret: u32, opts: &OutputOptions) -> PgRes
         ("array_cat", [Datum::Null, b]) => b.clone(),
         ("array_cat", [a, Datum::Null]) => a.clone(),
         ("array_cat", [a, b]) => array_cat(array(a)?, array(b)?)?,
+        ("array_fill", [v, dims, rest @ ..]) => array_fill(elem_of(ret), v, dims, rest.first())?,
+        ("array_replace", [Datum::Null, ..]) => Datum::Null,
+        ("array_replace", [a, from, to]) => {
+            let a = array(a)?;
+            let mut out = a.clone();
+            for x in &mut out.elems {
+                let same = if from.is_null() {
+                    x.is_null()
+                } else {
+                    equal(x, from)?
+                };
+                if same {
+                    *x = to.clone();
+                }
+            }
+            Datum::Array(Box::new(out))
+        }
+        ("trim_array", [a, Datum::Int4(n)]) => {
+            let a = array(a)?;
+            let len = a.dims().first().map_or(0, |d| d.len);
+            if *n < 0 || *n > len {
+                return Err(subscript_error(&format!(
+                    "number of elements to trim must be between 0 and {len}"
+                )));
+            }
+            // The slice up to the last n entries of the first dimension.
+            let upper = a.lower + (len - *n) - 1;
+            array_slice(a, &[Datum::Int4(a.lower), Datum::Int4(upper)])
+        }
+        ("array_positions", [Datum::Null, _]) => Datum::Null,
+        ("array_positions", [a, e]) => {
+            let a = array(a)?;
+            if a.ndim() > 1 {
+                return Err(PgError::feature_not_supported(
+                    "searching for elements in multidimensional arrays",
+                ));
+            }
+            let mut found = Vec::new();
+            for (i, x) in a.elems.iter().enumerate() {
+                let same = if e.is_null() {
+                    x.is_null()
+                } else {
+                    equal(x, e)?
+                };
+                if same {
+                    found.push(Datum::Int4(a.lower + i as i32));
+                }
+            }
+            Datum::Array(Box::new(ArrayValue::new(oid::INT4, found)))
+        }
+        ("array_position", [_, _, Datum::Null]) => {
+            return Err(PgError::new(
+                SqlState::NullValueNotAllowed,
+                "initial position must not be null",
+            ));
+        }
+        ("array_position", [Datum::Null, _, _]) => Datum::Null,
+        ("array_position", [a, e, Datum::Int4(start)]) => {
+            let a = array(a)?;
+            if a.ndim() > 1 {
+                return Err(PgError::feature_not_supported(
+                    "searching for elements in multidimensional arrays",
+                ));
+            }
+            let mut found = Datum::Null;
+            for (i, x) in a.elems.iter().enumerate() {
+                let at = a.lower + i as i32;
+                if at < *start {
+                    continue;
+                }
+                let same = if e.is_null() {
+                    x.is_null()
+                } else {
+                    equal(x, e)?
+                };
+                if same {
+                    found = Datum::Int4(at);
+                    break;
+                }
+            }
+            found
+        }
         ("array_position", [Datum::Null, _]) => Datum::Null,
         ("array_position", [a, e]) => {
             let a = array(a)?;
@@ -389,6 +482,25 @@ fn array_cat(a: &ArrayValue, b: &ArrayValue) -> PgResult<Datum> {
     ))))
 }
 
+/// PostgreSQL's `MaxArraySize`: the most elements an array holds.
+const MAX_ARRAY_SIZE: i64 = 134_217_727;
+
+/// 54000 unless dimensions of these lengths and lower bounds fit: at most
+/// [`MAX_ARRAY_SIZE`] elements and every upper bound an int4.
+fn check_size(dims: &[(i64, i64)]) -> PgResult<()> {
+    let mut total: i64 = 1;
+    for &(len, lower) in dims {
+        total = total.saturating_mul(len.max(0));
+        if len > i64::from(i32::MAX) || lower + len - 1 > i64::from(i32::MAX) || total > MAX_ARRAY_SIZE {
+            return Err(PgError::new(
+                SqlState::ProgramLimitExceeded,
+                format!("array size exceeds the maximum allowed ({MAX_ARRAY_SIZE})"),
+            ));
+        }
+    }
+    Ok(())
+}
+
 fn subscript_error(message: &str) -> PgError {
     PgError::new(SqlState::ArraySubscriptError, message.to_string())
 }
@@ -482,6 +594,8 @@ fn assign_element(a: &Datum, elem_type: u32, value: &Datum, subs: &[Datum]) -> P
     }
     let i = subs[0];
     let d = dims[0];
+    let lower = i64::from(d.lower.min(i));
+    check_size(&[(i64::from(d.upper().max(i)) - lower + 1, lower)])?;
     let new = [ArrayDim {
         lower: d.lower.min(i),
         len: (i64::from(d.upper().max(i)) - i64::from(d.lower.min(i)) + 1) as i32,
@@ -538,6 +652,7 @@ fn assign_slice(
                     ));
             };
             let len = i64::from(hi) - i64::from(lo) + 1;
+            check_size(&[(len, i64::from(lo))])?;
             if len < 1 {
                 return Err(subscript_error("upper bound cannot be less than lower bound"));
             }
@@ -573,6 +688,10 @@ fn assign_slice(
         if dims.len() == 1 {
             let lower = d.lower.min(lo);
             let upper = d.upper().max(hi);
+            check_size(&[(
+                i64::from(upper) - i64::from(lower) + 1,
+                i64::from(lower),
+            )])?;
             new[0] = ArrayDim {
                 lower,
                 len: (i64::from(upper) - i64::from(lower) + 1) as i32,
@@ -612,4 +731,80 @@ fn assign_slice(
         }
     });
     Ok(Datum::Array(Box::new(out)))
+}
+
+/// `array_fill(v, dims [, lower bounds])`: an array of those dimensions
+/// with every element `v`.
+fn array_fill(elem_type: u32, v: &Datum, dims: &Datum, lbs: Option<&Datum>) -> PgResult<Datum> {
+    let null_arrays = || {
+        PgError::new(
+            SqlState::NullValueNotAllowed,
+            "dimension array or low bound array cannot be null",
+        )
+    };
+    let wrong = |detail: &str| {
+        subscript_error("wrong number of array subscripts").with_detail(detail.to_string())
+    };
+    // The values of a one-dimensional int4[] argument, which must hold no
+    // NULL.
+    let values = |d: &Datum, detail: &str| -> PgResult<Vec<i32>> {
+        let Datum::Array(a) = d else {
+            return Err(null_arrays());
+        };
+        if a.ndim() > 1 {
+            return Err(wrong(detail));
+        }
+        a.elems
+            .iter()
+            .map(|e| match e {
+                Datum::Int4(i) => Ok(*i),
+                _ => Err(PgError::new(
+                    SqlState::NullValueNotAllowed,
+                    "dimension values cannot be null",
+                )),
+            })
+            .collect()
+    };
+    let lens = values(dims, "Dimension array must be one dimensional.")?;
+    let lowers = match lbs {
+        None => vec![1; lens.len()],
+        Some(l) => {
+            let l = values(l, "Low bound array must be one dimensional.")?;
+            if l.len() != lens.len() {
+                return Err(wrong(
+                    "Low bound array has different size than dimensions array.",
+                ));
+            }
+            l
+        }
+    };
+    if lens.len() > types::datum::array::MAX_DIMS {
+        return Err(types::datum::array::too_many_dims(lens.len()));
+    }
+    let sized: Vec<(i64, i64)> = lens
+        .iter()
+        .zip(&lowers)
+        .map(|(&n, &l)| (i64::from(n), i64::from(l)))
+        .collect();
+    if lens.iter().any(|&n| n < 0) {
+        return Err(PgError::new(
+            SqlState::ProgramLimitExceeded,
+            format!("array size exceeds the maximum allowed ({MAX_ARRAY_SIZE})"),
+        ));
+    }
+    check_size(&sized)?;
+    let dims: Vec<ArrayDim> = lens
+        .iter()
+        .zip(&lowers)
+        .map(|(&len, &lower)| ArrayDim { len, lower })
+        .collect();
+    let total: usize = lens.iter().map(|&n| n as usize).product();
+    if lens.is_empty() || total == 0 {
+        return Ok(Datum::Array(Box::new(ArrayValue::new(elem_type, Vec::new()))));
+    }
+    Ok(Datum::Array(Box::new(ArrayValue::with_dims(
+        elem_type,
+        &dims,
+        vec![v.clone(); total],
+    ))))
 }

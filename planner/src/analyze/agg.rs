@@ -372,6 +372,15 @@ impl Analyzer<'_> {
                         INET,
                         INET,
                     ),
+                    ("min" | "max", t) if oid::is_array_type(t) => (
+                        if name == "min" {
+                            AggFunc::Min
+                        } else {
+                            AggFunc::Max
+                        },
+                        t,
+                        t,
+                    ),
                     ("min" | "max", t) if types::typcache::is_enum(t) => (
                         if name == "min" {
                             AggFunc::Min

@@ -142,7 +142,11 @@ impl Analyzer<'_> {
         let slice = subs
             .iter()
             .any(|s| matches!(s, ast::Subscript::Slice { .. }));
-        for sub in subs {
+        // Of a slice, bit 2k says that dimension k's lower bound is
+        // written, bit 2k + 1 its upper one (an omitted bound is the
+        // array's own; a NULL one makes the slice NULL).
+        let mut given = 0i32;
+        for (k, sub) in subs.into_iter().enumerate() {
             match sub {
                 ast::Subscript::Index { index } if !slice => args.push(int(self, index)?),
                 ast::Subscript::Index { index } => {
@@ -151,16 +155,19 @@ impl Analyzer<'_> {
                         type_oid: INT4,
                     });
                     args.push(int(self, index)?);
+                    given |= 3 << (2 * k);
                 }
                 ast::Subscript::Slice {
                     lower_bound,
                     upper_bound,
                     stride: None,
                 } => {
-                    // An omitted bound is the array's own (a NULL here).
-                    for bound in [lower_bound, upper_bound] {
+                    for (j, bound) in [lower_bound, upper_bound].into_iter().enumerate() {
                         args.push(match bound {
-                            Some(e) => int(self, e)?,
+                            Some(e) => {
+                                given |= 1 << (2 * k + j);
+                                int(self, e)?
+                            }
                             None => Expr::null(INT4),
                         });
                     }
@@ -172,6 +179,13 @@ impl Analyzer<'_> {
             }
         }
         if slice {
+            args.insert(
+                1,
+                Expr::Const {
+                    value: types::Datum::Int4(given),
+                    type_oid: INT4,
+                },
+            );
             Ok(call("array_slice", args, type_oid, false))
         } else {
             Ok(call("array_subscript", args, elem, true))
@@ -498,6 +512,65 @@ impl Analyzer<'_> {
                     out.push(self.coerce(x.clone(), TEXT, -1, false, *p)?);
                 }
                 call("string_to_array", out, types::oid::TEXT_ARRAY, false)
+            }
+            // array_remove(NULL, 1): an untyped array takes the element's
+            // array type.
+            ("array_remove" | "array_positions" | "array_position" | "array_replace", 2..=3)
+                if args[0].0.type_oid() == UNKNOWN
+                    && args[1].0.type_oid() != UNKNOWN
+                    && oid::array_of(args[1].0.type_oid()).is_some() =>
+            {
+                let mut args = args.to_vec();
+                let at = oid::array_of(args[1].0.type_oid()).unwrap_or(TEXT_ARRAY);
+                args[0].0 = self.coerce(args[0].0.clone(), at, -1, false, args[0].1)?;
+                return self.array_function(name, &args, pos);
+            }
+            ("array_positions", 2) | ("array_position", 3) | ("array_replace", 3) => {
+                let arr = &args[0];
+                let Some(elem) = oid::element_of(arr.0.type_oid()) else {
+                    return Err(undefined());
+                };
+                let mut out = vec![arr.0.clone()];
+                out.push(self.coerce(args[1].0.clone(), elem, -1, false, args[1].1)?);
+                let (imp, t) = match name {
+                    "array_positions" => ("array_positions", oid::INT4_ARRAY),
+                    "array_position" => {
+                        out.push(self.coerce(args[2].0.clone(), INT4, -1, false, args[2].1)?);
+                        ("array_position", INT4)
+                    }
+                    _ => {
+                        out.push(self.coerce(args[2].0.clone(), elem, -1, false, args[2].1)?);
+                        ("array_replace", arr.0.type_oid())
+                    }
+                };
+                call(imp, out, t, false)
+            }
+            ("trim_array", 2) if a0.is_some_and(is_array) => {
+                let n = self.coerce(args[1].0.clone(), INT4, -1, false, args[1].1)?;
+                call("trim_array", vec![args[0].0.clone(), n], args[0].0.type_oid(), true)
+            }
+            ("array_fill", 2 | 3) => {
+                let v = match args[0].0.type_oid() {
+                    UNKNOWN => {
+                        return Err(PgError::new(
+                            SqlState::DatatypeMismatch,
+                            "could not determine polymorphic type because input has type unknown",
+                        )
+                        .or_position(pos));
+                    }
+                    _ => args[0].0.clone(),
+                };
+                let Some(at) = oid::array_of(v.type_oid()) else {
+                    return Err(undefined());
+                };
+                let mut out = vec![v];
+                for (x, p) in &args[1..] {
+                    if x.type_oid() != UNKNOWN && x.type_oid() != oid::INT4_ARRAY {
+                        return Err(undefined());
+                    }
+                    out.push(self.coerce(x.clone(), oid::INT4_ARRAY, -1, false, *p)?);
+                }
+                call("array_fill", out, at, false)
             }
             ("array_append" | "array_prepend" | "array_position" | "array_remove", 2) => {
                 let (arr, el) = if name == "array_prepend" {
