@@ -94,6 +94,16 @@ pub fn apply_typmod(v: Datum, to: u32, typmod: i32, explicit: bool) -> PgResult<
             }
             Ok(Datum::Text(s))
         }
+        // char(5)[]: each element to its element type's modifier.
+        (to, Datum::Array(mut a)) if oid::is_array_type(to) => {
+            let elem = oid::element_of(to).unwrap_or(a.elem_type);
+            let elems = std::mem::take(&mut a.elems);
+            a.elems = elems
+                .into_iter()
+                .map(|e| apply_typmod(e, elem, typmod, explicit))
+                .collect::<PgResult<_>>()?;
+            Ok(Datum::Array(a))
+        }
         (_, v) => Ok(v),
     }
 }

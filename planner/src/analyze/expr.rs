@@ -658,6 +658,30 @@ impl Analyzer<'_> {
                 let column = ast::Expr::CompoundIdentifier(idents);
                 self.array_subscript(&column, &subscripts, self.pos(e.span()))
             }
+            // `a[2].f`: subscripts, then fields of the element.
+            ast::Expr::CompoundFieldAccess { root, access_chain }
+                if access_chain
+                    .iter()
+                    .position(|a| !matches!(a, ast::AccessExpr::Subscript(_)))
+                    .is_some_and(|k| {
+                        k > 0
+                            && access_chain[k..].iter().all(|a| {
+                                matches!(a, ast::AccessExpr::Dot(ast::Expr::Identifier(_)))
+                            })
+                    }) =>
+            {
+                let k = access_chain
+                    .iter()
+                    .position(|a| !matches!(a, ast::AccessExpr::Subscript(_)))
+                    .unwrap_or(access_chain.len());
+                let mut x = self.array_subscript(root, &access_chain[..k], self.pos(e.span()))?;
+                for a in &access_chain[k..] {
+                    if let ast::AccessExpr::Dot(ast::Expr::Identifier(id)) = a {
+                        x = self.field_select(x, &lower_ident(id), self.pos(id.span))?;
+                    }
+                }
+                Ok(x)
+            }
             ast::Expr::CompoundFieldAccess { .. } => {
                 Err(PgError::feature_not_supported("field selection"))
             }
@@ -1572,6 +1596,16 @@ impl Analyzer<'_> {
                 (None, Some(e)) => {
                     let l = self.coerce(l, e, -1, false, lpos)?;
                     Ok(call("array_prepend", vec![l, r], rt, false))
+                }
+                // `numeric[] || integer[]`: both as arrays of their common
+                // element type (anycompatiblearray).
+                (Some(a), Some(b)) => {
+                    let common = select_common_type(&[(a, lpos), (b, rpos)], "||")
+                        .map_err(|_| missing())?;
+                    let t = oid::array_of(common).ok_or_else(missing)?;
+                    let l = self.coerce(l, t, -1, false, lpos).map_err(|_| missing())?;
+                    let r = self.coerce(r, t, -1, false, rpos).map_err(|_| missing())?;
+                    Ok(call("array_cat", vec![l, r], t, false))
                 }
                 _ => Err(missing()),
             };
