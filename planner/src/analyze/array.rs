@@ -395,6 +395,8 @@ impl Analyzer<'_> {
             ast::BinaryOperator::PGLikeMatch => "~~",
             ast::BinaryOperator::PGILikeMatch => "~~*",
             ast::BinaryOperator::PGRegexMatch => "~",
+            ast::BinaryOperator::PGNotLikeMatch => "!~~",
+            ast::BinaryOperator::PGNotILikeMatch => "!~~*",
             other => {
                 return Err(PgError::feature_not_supported(format!(
                     "operator {other} with ANY/ALL"

@@ -405,8 +405,36 @@ impl Analyzer<'_> {
                 pattern,
                 escape_char,
             } => {
-                if *any {
-                    return Err(PgError::feature_not_supported("LIKE ANY"));
+                // `x LIKE ANY (array)`, `x LIKE ALL (array)` (which sqlparser
+                // reads as a call of all()): the operator over the array.
+                let all_arg = match pattern.as_ref() {
+                    ast::Expr::Function(f)
+                        if !*any && f.name.to_string().eq_ignore_ascii_case("all") =>
+                    {
+                        match &f.args {
+                            ast::FunctionArguments::List(l) => match l.args.as_slice() {
+                                [ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(a))] => {
+                                    Some(a)
+                                }
+                                _ => None,
+                            },
+                            _ => None,
+                        }
+                    }
+                    _ => None,
+                };
+                if *any || all_arg.is_some() {
+                    if escape_char.is_some() {
+                        return Err(PgError::feature_not_supported("LIKE ANY ... ESCAPE"));
+                    }
+                    let op = match (matches!(e, ast::Expr::ILike { .. }), *negated) {
+                        (false, false) => ast::BinaryOperator::PGLikeMatch,
+                        (true, false) => ast::BinaryOperator::PGILikeMatch,
+                        (false, true) => ast::BinaryOperator::PGNotLikeMatch,
+                        (true, true) => ast::BinaryOperator::PGNotILikeMatch,
+                    };
+                    let array = all_arg.unwrap_or(pattern);
+                    return self.scalar_array_op(expr, &op, array, *any, self.pos(e.span()));
                 }
                 // `x LIKE p ESCAPE e` is `x LIKE like_escape(p, e)`.
                 let escaped;

@@ -332,10 +332,9 @@ impl Reader<'_> {
         let s = self.s;
         let mut count = 0usize;
         // Whether the last thing read was an entry (so a `,` or `}` must
-        // follow), and whether that entry was a sub-array.
+        // follow).
         let mut after_entry = false;
-        let mut after_sub = false;
-        loop {
+            loop {
             self.skip_space();
             let Some(&(_, c)) = self.chars.peek() else {
                 return Err(malformed(s, "Unexpected end of input."));
@@ -353,10 +352,7 @@ impl Reader<'_> {
                     after_entry = false;
                 }
                 _ if after_entry => {
-                    if after_sub {
-                        return Err(malformed(s, "Unexpected array element."));
-                    }
-                    return Err(malformed(s, &format!("Unexpected \"{c}\" character.")));
+                    return Err(malformed(s, "Unexpected array element."));
                 }
                 '{' => {
                     if self.leaf.is_some_and(|l| l <= depth) {
@@ -369,10 +365,12 @@ impl Reader<'_> {
                     self.sub_array(depth + 1)?;
                     count += 1;
                     after_entry = true;
-                    after_sub = true;
                 }
                 _ => {
                     match self.leaf {
+                        Some(l) if l != depth && c == '\\' => {
+                            return Err(malformed(s, "Unexpected \"\\\" character."));
+                        }
                         Some(l) if l != depth => {
                             return Err(malformed(s, "Unexpected array element."));
                         }
@@ -381,7 +379,6 @@ impl Reader<'_> {
                     self.element()?;
                     count += 1;
                     after_entry = true;
-                    after_sub = false;
                 }
             }
         }
@@ -424,8 +421,11 @@ impl Reader<'_> {
                 if x == ',' || x == '}' {
                     break;
                 }
-                if x == '{' || x == '"' {
-                    return Err(malformed(s, &format!("Unexpected \"{x}\" character.")));
+                if x == '"' {
+                    return Err(malformed(s, "Unexpected array element."));
+                }
+                if x == '{' {
+                    return Err(malformed(s, "Unexpected \"{\" character."));
                 }
                 self.chars.next();
                 if x == '\\' {
