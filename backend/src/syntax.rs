@@ -1572,12 +1572,12 @@ fn rewrite_subscript_targets(mut tokens: Vec<TokenWithSpan>) -> Vec<TokenWithSpa
         } else {
             name.value.clone()
         };
-        let text: String = tokens[open..=last].iter().map(|t| t.token.to_string()).collect();
+        let text: String = tokens[open..=last]
+            .iter()
+            .map(|t| t.token.to_string())
+            .collect();
         tokens[name_at].token = Token::Word(Word {
-            value: format!(
-                "{column}{}{text}",
-                planner::analyze::array::SUBSCRIPT_MARK
-            ),
+            value: format!("{column}{}{text}", planner::analyze::array::SUBSCRIPT_MARK),
             quote_style: Some('"'),
             keyword: Keyword::NoKeyword,
         });

@@ -141,7 +141,10 @@ async fn multidimensional_arrays_in_binary() {
     c.batch_execute("CREATE TABLE grid (id int, g int[])")
         .await
         .unwrap_or_else(|e| panic!("setup: {e} ({:?})", sqlstate(&e)));
-    let cube = int_array(&[(2, 1), (1, 5), (2, -1)], &[Some(1), Some(2), Some(3), Some(4)]);
+    let cube = int_array(
+        &[(2, 1), (1, 5), (2, -1)],
+        &[Some(1), Some(2), Some(3), Some(4)],
+    );
     c.execute("INSERT INTO grid VALUES (1, $1)", &[&cube])
         .await
         .unwrap_or_else(|e| panic!("2-D parameter: {e} ({:?})", sqlstate(&e)));
@@ -149,7 +152,10 @@ async fn multidimensional_arrays_in_binary() {
         .query_one("SELECT g::text, array_dims(g), g FROM grid", &[])
         .await
         .expect("stored 3-D array");
-    assert_eq!(row.get::<_, String>(0), "[1:2][5:5][-1:0]={{{1,2}},{{3,4}}}");
+    assert_eq!(
+        row.get::<_, String>(0),
+        "[1:2][5:5][-1:0]={{{1,2}},{{3,4}}}"
+    );
     assert_eq!(row.get::<_, String>(1), "[1:2][5:5][-1:0]");
     assert_eq!(row.get::<_, RawIntArray>(2), cube);
 }

@@ -491,7 +491,10 @@ fn check_size(dims: &[(i64, i64)]) -> PgResult<()> {
     let mut total: i64 = 1;
     for &(len, lower) in dims {
         total = total.saturating_mul(len.max(0));
-        if len > i64::from(i32::MAX) || lower + len - 1 > i64::from(i32::MAX) || total > MAX_ARRAY_SIZE {
+        if len > i64::from(i32::MAX)
+            || lower + len - 1 > i64::from(i32::MAX)
+            || total > MAX_ARRAY_SIZE
+        {
             return Err(PgError::new(
                 SqlState::ProgramLimitExceeded,
                 format!("array size exceeds the maximum allowed ({MAX_ARRAY_SIZE})"),
@@ -569,7 +572,10 @@ fn assign_element(a: &Datum, elem_type: u32, value: &Datum, subs: &[Datum]) -> P
     };
     let dims = a.dims();
     if dims.is_empty() {
-        let dims: Vec<ArrayDim> = subs.iter().map(|&i| ArrayDim { len: 1, lower: i }).collect();
+        let dims: Vec<ArrayDim> = subs
+            .iter()
+            .map(|&i| ArrayDim { len: 1, lower: i })
+            .collect();
         return Ok(Datum::Array(Box::new(ArrayValue::with_dims(
             elem_type,
             &dims,
@@ -654,7 +660,9 @@ fn assign_slice(
             let len = i64::from(hi) - i64::from(lo) + 1;
             check_size(&[(len, i64::from(lo))])?;
             if len < 1 {
-                return Err(subscript_error("upper bound cannot be less than lower bound"));
+                return Err(subscript_error(
+                    "upper bound cannot be less than lower bound",
+                ));
             }
             new.push(ArrayDim {
                 len: len as i32,
@@ -683,15 +691,14 @@ fn assign_slice(
         let lo = lo.unwrap_or(d.lower);
         let hi = hi.unwrap_or(d.upper());
         if lo > hi {
-            return Err(subscript_error("upper bound cannot be less than lower bound"));
+            return Err(subscript_error(
+                "upper bound cannot be less than lower bound",
+            ));
         }
         if dims.len() == 1 {
             let lower = d.lower.min(lo);
             let upper = d.upper().max(hi);
-            check_size(&[(
-                i64::from(upper) - i64::from(lower) + 1,
-                i64::from(lower),
-            )])?;
+            check_size(&[(i64::from(upper) - i64::from(lower) + 1, i64::from(lower))])?;
             new[0] = ArrayDim {
                 lower,
                 len: (i64::from(upper) - i64::from(lower) + 1) as i32,
@@ -800,7 +807,10 @@ fn array_fill(elem_type: u32, v: &Datum, dims: &Datum, lbs: Option<&Datum>) -> P
         .collect();
     let total: usize = lens.iter().map(|&n| n as usize).product();
     if lens.is_empty() || total == 0 {
-        return Ok(Datum::Array(Box::new(ArrayValue::new(elem_type, Vec::new()))));
+        return Ok(Datum::Array(Box::new(ArrayValue::new(
+            elem_type,
+            Vec::new(),
+        ))));
     }
     Ok(Datum::Array(Box::new(ArrayValue::with_dims(
         elem_type,

@@ -267,17 +267,17 @@ impl Analyzer<'_> {
                     let t = x.type_oid();
                     (AggFunc::ArrayAgg, Some(x), t)
                 } else {
-                let Some(array) = oid::array_of(x.type_oid()) else {
-                    return Err(PgError::new(
-                        SqlState::UndefinedObject,
-                        format!(
-                            "could not find array type for data type {}",
-                            oid::type_name(x.type_oid())
-                        ),
-                    )
-                    .or_position(pos));
-                };
-                (AggFunc::ArrayAgg, Some(x), array)
+                    let Some(array) = oid::array_of(x.type_oid()) else {
+                        return Err(PgError::new(
+                            SqlState::UndefinedObject,
+                            format!(
+                                "could not find array type for data type {}",
+                                oid::type_name(x.type_oid())
+                            ),
+                        )
+                        .or_position(pos));
+                    };
+                    (AggFunc::ArrayAgg, Some(x), array)
                 }
             }
             ("json_agg" | "jsonb_agg", Some((x, p))) => {

@@ -108,8 +108,10 @@ impl Analyzer<'_> {
         let mut subs = Vec::with_capacity(chain.len());
         for access in chain {
             let ast::AccessExpr::Subscript(sub) = access else {
-                return Err(PgError::feature_not_supported("field selection after a subscript")
-                    .or_position(pos));
+                return Err(
+                    PgError::feature_not_supported("field selection after a subscript")
+                        .or_position(pos),
+                );
             };
             subs.push(sub);
         }
@@ -245,10 +247,7 @@ impl Analyzer<'_> {
             .any(|s| matches!(s, ast::Subscript::Slice { .. }));
         let target = if slice { t } else { elem };
         let vt = value.type_oid();
-        if vt != UNKNOWN
-            && vt != target
-            && !super::coerce::can_coerce_assignment(vt, target)
-        {
+        if vt != UNKNOWN && vt != target && !super::coerce::can_coerce_assignment(vt, target) {
             return Err(PgError::new(
                 SqlState::DatatypeMismatch,
                 format!(
@@ -549,7 +548,12 @@ impl Analyzer<'_> {
             }
             ("trim_array", 2) if a0.is_some_and(is_array) => {
                 let n = self.coerce(args[1].0.clone(), INT4, -1, false, args[1].1)?;
-                call("trim_array", vec![args[0].0.clone(), n], args[0].0.type_oid(), true)
+                call(
+                    "trim_array",
+                    vec![args[0].0.clone(), n],
+                    args[0].0.type_oid(),
+                    true,
+                )
             }
             ("array_fill", 2 | 3) => {
                 let v = match args[0].0.type_oid() {

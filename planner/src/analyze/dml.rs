@@ -420,8 +420,9 @@ impl Analyzer<'_> {
                         let pos = self.pos(e.span());
                         let base = given[*col].take().unwrap_or_else(|| Expr::null(c.type_oid));
                         let value = self.transform(e)?;
-                        given[*col] =
-                            Some(self.assign_part(base, &c.name, c.typmod, &path, value, *tpos, pos)?);
+                        given[*col] = Some(
+                            self.assign_part(base, &c.name, c.typmod, &path, value, *tpos, pos)?,
+                        );
                         continue;
                     }
                     let x = if is_default_keyword(e) || identity_overridden(c, overriding)? {
@@ -496,7 +497,8 @@ impl Analyzer<'_> {
             let pos = item_pos.get(k).copied().flatten();
             if let Some(path) = self.insert_paths.get(k).filter(|p| !p.is_empty()).cloned() {
                 let base = given[*col].take().unwrap_or_else(|| Expr::null(c.type_oid));
-                given[*col] = Some(self.assign_part(base, &c.name, c.typmod, &path, x, *tpos, pos)?);
+                given[*col] =
+                    Some(self.assign_part(base, &c.name, c.typmod, &path, x, *tpos, pos)?);
                 continue;
             }
             given[*col] = Some(self.assign(x, c, pos)?);

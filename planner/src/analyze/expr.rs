@@ -1628,8 +1628,8 @@ impl Analyzer<'_> {
                 // `numeric[] || integer[]`: both as arrays of their common
                 // element type (anycompatiblearray).
                 (Some(a), Some(b)) => {
-                    let common = select_common_type(&[(a, lpos), (b, rpos)], "||")
-                        .map_err(|_| missing())?;
+                    let common =
+                        select_common_type(&[(a, lpos), (b, rpos)], "||").map_err(|_| missing())?;
                     let t = oid::array_of(common).ok_or_else(missing)?;
                     let l = self.coerce(l, t, -1, false, lpos).map_err(|_| missing())?;
                     let r = self.coerce(r, t, -1, false, rpos).map_err(|_| missing())?;

@@ -324,7 +324,11 @@ struct Reader<'a> {
 
 impl Reader<'_> {
     fn skip_space(&mut self) {
-        while self.chars.next_if(|(_, c)| c.is_ascii_whitespace()).is_some() {}
+        while self
+            .chars
+            .next_if(|(_, c)| c.is_ascii_whitespace())
+            .is_some()
+        {}
     }
 
     /// One `{...}` at `depth` whose `{` has been read.
@@ -334,7 +338,7 @@ impl Reader<'_> {
         // Whether the last thing read was an entry (so a `,` or `}` must
         // follow).
         let mut after_entry = false;
-            loop {
+        loop {
             self.skip_space();
             let Some(&(_, c)) = self.chars.peek() else {
                 return Err(malformed(s, "Unexpected end of input."));
@@ -444,11 +448,12 @@ impl Reader<'_> {
                 return Err(malformed(s, &format!("Unexpected \"{next}\" character.")));
             }
         }
-        self.elems.push(if !quoted && text.eq_ignore_ascii_case("null") {
-            Datum::Null
-        } else {
-            Datum::from_text(self.elem_type, &text, self.opts)?
-        });
+        self.elems
+            .push(if !quoted && text.eq_ignore_ascii_case("null") {
+                Datum::Null
+            } else {
+                Datum::from_text(self.elem_type, &text, self.opts)?
+            });
         Ok(())
     }
 }
@@ -479,9 +484,8 @@ pub fn from_text(elem_type: u32, s: &str, opts: &OutputOptions) -> PgResult<Arra
     let lens: Vec<usize> = r.lens.iter().take(ndim).map(|n| n.unwrap_or(0)).collect();
     let dims: Vec<ArrayDim> = match declared {
         Some(d) => {
-            let matches = d.len() == ndim
-                && d.iter().zip(&lens).all(|(d, &n)| d.len as usize == n);
-            if !matches && !(ndim == 0 && r.elems.is_empty()) {
+            let matches = d.len() == ndim && d.iter().zip(&lens).all(|(d, &n)| d.len as usize == n);
+            if !matches {
                 return Err(malformed(
                     s,
                     "Specified array dimensions do not match array contents.",
@@ -637,7 +641,13 @@ mod tests {
         assert_eq!(i("[0:1][1:2]={{1,2},{3,4}}"), "[0:1][1:2]={{1,2},{3,4}}");
         assert_eq!(i("[1:2][1:2]={{1,2},{3,4}}"), "{{1,2},{3,4}}");
         assert_eq!(i("{{{1},{2}},{{3},{4}}}"), "{{{1},{2}},{{3},{4}}}");
-        let detail = |s: &str| from_text(oid::INT4, s, &opts()).unwrap_err().detail.unwrap();
+        assert!(from_text(oid::INT4, "[1:2]={}", &opts()).is_err());
+        let detail = |s: &str| {
+            from_text(oid::INT4, s, &opts())
+                .unwrap_err()
+                .detail
+                .unwrap()
+        };
         assert_eq!(
             detail("{{1,2},{3}}"),
             "Multidimensional arrays must have sub-arrays with matching dimensions."
@@ -651,7 +661,9 @@ mod tests {
             "Specified array dimensions do not match array contents."
         );
         assert_eq!(
-            from_text(oid::INT4, "{{{{{{{1}}}}}}}", &opts()).unwrap_err().code,
+            from_text(oid::INT4, "{{{{{{{1}}}}}}}", &opts())
+                .unwrap_err()
+                .code,
             SqlState::ProgramLimitExceeded
         );
     }
@@ -672,7 +684,12 @@ mod tests {
         assert!(from_binary(oid::TEXT, &to_binary(&a)).is_err());
         let m = from_text(oid::INT4, "[0:1][2:3]={{1,2},{3,NULL}}", &opts()).unwrap();
         let b = to_binary(&m);
-        assert_eq!(&b[..28], &[0, 0, 0, 2, 0, 0, 0, 1, 0, 0, 0, 23, 0, 0, 0, 2, 0, 0, 0, 0, 0, 0, 0, 2, 0, 0, 0, 2]);
+        assert_eq!(
+            &b[..28],
+            &[
+                0, 0, 0, 2, 0, 0, 0, 1, 0, 0, 0, 23, 0, 0, 0, 2, 0, 0, 0, 0, 0, 0, 0, 2, 0, 0, 0, 2
+            ]
+        );
         assert_eq!(from_binary(oid::INT4, &b).unwrap(), m);
     }
 }
