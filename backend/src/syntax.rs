@@ -38,6 +38,7 @@ pub fn parse(sql: &str) -> PgResult<Vec<Statement>> {
     let tokens = rewrite_interval_precision(tokens);
     let tokens = rewrite_merge_default_values(tokens);
     let tokens = rewrite_identity_sequence_name(tokens);
+    let tokens = rewrite_subscript_targets(tokens);
     let mut stmts = Parser::new(&dialect)
         .with_recursion_limit(RECURSION_LIMIT)
         .with_tokens_with_locations(tokens)
@@ -1506,6 +1507,146 @@ fn rewrite_identity_sequence_name(tokens: Vec<TokenWithSpan>) -> Vec<TokenWithSp
         i = j;
     }
     out
+/// `UPDATE t SET a[1][2:3] = x`, `INSERT INTO t (a[1]) ...`: sqlparser
+/// reads no subscripts in an assignment target, so such a target becomes
+/// one quoted name, the column's followed by
+/// `planner::analyze::array::SUBSCRIPT_MARK` and the subscripts' text,
+/// which the analyzer reads back. The tokens folded in become whitespace,
+/// so positions stay.
+fn rewrite_subscript_targets(mut tokens: Vec<TokenWithSpan>) -> Vec<TokenWithSpan> {
+    if !tokens.iter().any(|t| t.token == Token::LBracket) {
+        return tokens;
+    }
+    let plain = |t: &Token, k: Keyword| matches!(t, Token::Word(w) if w.quote_style.is_none() && w.keyword == k);
+    let next = |tokens: &[TokenWithSpan], from: usize| {
+        (from..tokens.len()).find(|&i| !matches!(tokens[i].token, Token::Whitespace(_)))
+    };
+    // `INSERT INTO name [AS alias] (`: the column list opens at `at`.
+    let opens_insert_columns = |tokens: &[TokenWithSpan], at: usize| {
+        let before: Vec<&Token> = tokens[..at]
+            .iter()
+            .rev()
+            .filter(|t| !matches!(t.token, Token::Whitespace(_)))
+            .take(10)
+            .map(|t| &t.token)
+            .collect();
+        let mut k = if before.get(1).is_some_and(|t| plain(t, Keyword::AS)) {
+            2
+        } else {
+            0
+        };
+        loop {
+            if !matches!(before.get(k), Some(Token::Word(_))) {
+                return false;
+            }
+            k += 1;
+            if before.get(k) == Some(&&Token::Period) {
+                k += 1;
+            } else {
+                break;
+            }
+        }
+        before.get(k).is_some_and(|t| plain(t, Keyword::INTO))
+            && before.get(k + 1).is_some_and(|t| plain(t, Keyword::INSERT))
+    };
+    // Where a target may start: after SET (UPDATE, ON CONFLICT DO UPDATE)
+    // and after a comma of its list; after the `(` of an INSERT column list
+    // and its commas.
+    let mut starts = Vec::new();
+    let mut depth = 0i32;
+    let mut list: Option<i32> = None;
+    for i in 0..tokens.len() {
+        match &tokens[i].token {
+            Token::LParen => {
+                depth += 1;
+                if list.is_none() && opens_insert_columns(&tokens, i) {
+                    list = Some(depth);
+                    starts.push(i + 1);
+                }
+            }
+            Token::RParen => {
+                if list == Some(depth) {
+                    list = None;
+                }
+                depth -= 1;
+            }
+            Token::Comma if list == Some(depth) => starts.push(i + 1),
+            Token::SemiColon => list = None,
+            t if plain(t, Keyword::SET) => {
+                list = Some(depth);
+                starts.push(i + 1);
+            }
+            t if list == Some(depth)
+                && (plain(t, Keyword::WHERE)
+                    || plain(t, Keyword::FROM)
+                    || plain(t, Keyword::RETURNING)) =>
+            {
+                list = None;
+            }
+            _ => {}
+        }
+    }
+    for start in starts {
+        let Some(name_at) = next(&tokens, start) else {
+            continue;
+        };
+        let Token::Word(name) = &tokens[name_at].token else {
+            continue;
+        };
+        let Some(open) = next(&tokens, name_at + 1).filter(|&b| tokens[b].token == Token::LBracket)
+        else {
+            continue;
+        };
+        // The subscripts: bracketed groups one after another.
+        let mut last = None;
+        let mut at = open;
+        loop {
+            let mut nesting = 0;
+            let mut close = None;
+            for (j, t) in tokens.iter().enumerate().skip(at) {
+                match t.token {
+                    Token::LBracket => nesting += 1,
+                    Token::RBracket => {
+                        nesting -= 1;
+                        if nesting == 0 {
+                            close = Some(j);
+                            break;
+                        }
+                    }
+                    _ => {}
+                }
+            }
+            let Some(close) = close else {
+                break;
+            };
+            last = Some(close);
+            match next(&tokens, close + 1) {
+                Some(b) if tokens[b].token == Token::LBracket => at = b,
+                _ => break,
+            }
+        }
+        let Some(last) = last else {
+            continue;
+        };
+        let column = if name.quote_style.is_none() {
+            name.value.to_lowercase()
+        } else {
+            name.value.clone()
+        };
+        let text: String = tokens[open..=last]
+            .iter()
+            .map(|t| t.token.to_string())
+            .collect();
+        tokens[name_at].token = Token::Word(Word {
+            value: format!("{column}{}{text}", planner::analyze::array::SUBSCRIPT_MARK),
+            quote_style: Some('"'),
+            keyword: Keyword::NoKeyword,
+        });
+        for t in &mut tokens[open..=last] {
+            t.token = Token::Whitespace(Whitespace::Space);
+        }
+    }
+    tokens
 }
 
 /// MERGE's `WHEN NOT MATCHED THEN INSERT DEFAULT VALUES`, which sqlparser

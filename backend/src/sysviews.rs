@@ -405,6 +405,7 @@ fn settings(session: &mut Session) -> PgResult<VecDeque<Vec<Datum>>> {
                         elem_type: TEXT,
                         lower: 1,
                         elems: v.into_iter().map(Datum::Text).collect(),
+                        inner: Vec::new(),
                     }))
                 }),
                 Datum::Text(r.boot_val),
@@ -442,6 +443,7 @@ fn prepared_statements(session: &Session) -> VecDeque<Vec<Datum>> {
                         .iter()
                         .map(|&t| Datum::Text(types::oid::format_type(t, -1)))
                         .collect(),
+                    inner: Vec::new(),
                 })),
                 Datum::Bool(p.from_sql),
                 Datum::Int8(0),

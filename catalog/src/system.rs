@@ -1179,6 +1179,7 @@ pub const BTREE_OPCLASSES: &[BtreeOpclass] = &[
     opclass(10080, "multirange_ops", oid::ANYMULTIRANGE, true),
     opclass(10050, "enum_ops", oid::ANYENUM, true),
     opclass(10090, "record_ops", oid::RECORD, true),
+    opclass(10000, "array_ops", oid::ANYARRAY, true),
 ];
 
 /// The type an operator class sees a column of `type_oid` as: varchar is
@@ -1198,6 +1199,8 @@ fn opclass_input(type_oid: u32) -> u32 {
         oid::ANYENUM
     } else if types::datum::record::is_composite(type_oid) {
         oid::RECORD
+    } else if oid::is_array_type(type_oid) {
+        oid::ANYARRAY
     } else {
         type_oid
     }

@@ -525,6 +525,14 @@ impl AggAcc {
                     ranges,
                 )?))
             }
+            // array_agg(anyarray): one more dimension.
+            AggFunc::ArrayAgg if call.type_oid == arg_type => {
+                let elem = types::oid::element_of(arg_type).unwrap_or(types::oid::TEXT);
+                Datum::Array(Box::new(types::datum::array::accumulate(
+                    elem,
+                    &self.values,
+                )?))
+            }
             AggFunc::ArrayAgg => Datum::Array(Box::new(types::datum::ArrayValue::new(
                 arg_type,
                 self.values.clone(),

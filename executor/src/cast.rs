@@ -94,6 +94,16 @@ pub fn apply_typmod(v: Datum, to: u32, typmod: i32, explicit: bool) -> PgResult<
             }
             Ok(Datum::Text(s))
         }
+        // char(5)[]: each element to its element type's modifier.
+        (to, Datum::Array(mut a)) if oid::is_array_type(to) => {
+            let elem = oid::element_of(to).unwrap_or(a.elem_type);
+            let elems = std::mem::take(&mut a.elems);
+            a.elems = elems
+                .into_iter()
+                .map(|e| apply_typmod(e, elem, typmod, explicit))
+                .collect::<PgResult<_>>()?;
+            Ok(Datum::Array(a))
+        }
         (_, v) => Ok(v),
     }
 }
@@ -198,6 +208,7 @@ fn convert(v: Datum, from: u32, to: u32, opts: &OutputOptions) -> PgResult<Datum
             elem_type,
             lower: 0,
             elems,
+            inner: Vec::new(),
         })));
     }
     // regtype values are type names here.
@@ -250,6 +261,7 @@ fn convert(v: Datum, from: u32, to: u32, opts: &OutputOptions) -> PgResult<Datum
             elem_type: te,
             lower: a.lower,
             elems: out,
+            inner: a.inner.clone(),
         })));
     }
     match (&v, from, to) {

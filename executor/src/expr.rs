@@ -347,6 +347,17 @@ impl<'a> Evaluator<'a> {
                                 .collect(),
                         ))))
                     }
+                    planner::expr::SubPlanKind::ArrayOfArrays => {
+                        let rows = crate::query::run(ev, plan, 1)?;
+                        let elem = types::oid::element_of(*type_oid).unwrap_or(types::oid::TEXT);
+                        let values: Vec<Datum> = rows
+                            .into_iter()
+                            .map(|r| r.into_iter().next().unwrap_or(Datum::Null))
+                            .collect();
+                        Ok(Datum::Array(Box::new(types::datum::array::accumulate(
+                            elem, &values,
+                        )?)))
+                    }
                     planner::expr::SubPlanKind::Scalar => {
                         let mut rows = crate::query::run(ev, plan, 1)?;
                         if rows.len() > 1 {

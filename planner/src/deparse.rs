@@ -263,12 +263,50 @@ impl Deparser<'_> {
                 }
             },
             Expr::Call {
-                func: "array",
+                func: "array" | "array_stack",
                 args,
                 ..
             } => {
                 let a: Vec<String> = args.iter().map(|a| self.expr(a, true)).collect();
                 format!("ARRAY[{}]", a.join(", "))
+            }
+            // `a[1][2]`, `a[1:2][2:]`: a base other than a column in
+            // parentheses, as PostgreSQL prints it.
+            Expr::Call {
+                func: func @ ("array_subscript" | "array_slice"),
+                args,
+                ..
+            } if !args.is_empty() => {
+                let base = match &args[0] {
+                    a @ Expr::Var { .. } => self.expr(a, true),
+                    a => format!("({})", self.expr(a, false)),
+                };
+                let mut out = base;
+                if *func == "array_subscript" {
+                    for i in &args[1..] {
+                        out.push_str(&format!("[{}]", self.expr(i, false)));
+                    }
+                    return out;
+                }
+                let given = match args.get(1) {
+                    Some(Expr::Const {
+                        value: types::Datum::Int4(g),
+                        ..
+                    }) => *g,
+                    _ => -1,
+                };
+                for (k, pair) in args[2.min(args.len())..].chunks(2).enumerate() {
+                    let bound = |j: usize, me: &mut Self| {
+                        if given & (1 << (2 * k + j)) != 0 {
+                            pair.get(j).map(|b| me.expr(b, false)).unwrap_or_default()
+                        } else {
+                            String::new()
+                        }
+                    };
+                    let (lo, hi) = (bound(0, self), bound(1, self));
+                    out.push_str(&format!("[{lo}:{hi}]"));
+                }
+                out
             }
             // Field selection: `(x).f`.
             Expr::Call {

@@ -201,6 +201,9 @@ pub enum SubPlanKind {
     /// `ARRAY(SELECT x ...)`: its rows' one column as an array (empty
     /// without rows).
     Array,
+    /// `ARRAY(SELECT a ...)` of an array column: its arrays stacked into
+    /// one of one more dimension.
+    ArrayOfArrays,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -69,10 +69,15 @@ pub fn compare(a: &Datum, b: &Datum) -> PgResult<Ordering> {
                     return Ok(o);
                 }
             }
+            // Then as PostgreSQL's `array_cmp`: the number of elements,
+            // of dimensions, the dimensions' lengths, their lower bounds.
+            let (dx, dy) = (x.dims(), y.dims());
             x.elems
                 .len()
                 .cmp(&y.elems.len())
-                .then(x.lower.cmp(&y.lower))
+                .then(dx.len().cmp(&dy.len()))
+                .then_with(|| dx.iter().map(|d| d.len).cmp(dy.iter().map(|d| d.len)))
+                .then_with(|| dx.iter().map(|d| d.lower).cmp(dy.iter().map(|d| d.lower)))
         }
         _ => {
             return Err(PgError::internal(format!(

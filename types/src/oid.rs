@@ -290,6 +290,12 @@ pub fn element_of(oid: u32) -> Option<u32> {
         .or_else(|| crate::typcache::element_of(oid))
 }
 
+/// Whether `oid` is a true array type (`integer[]`), not one that merely
+/// has elements (`int2vector`, `point`, `name`).
+pub fn is_array_type(oid: u32) -> bool {
+    element_of(oid).is_some_and(|e| array_of(e) == Some(oid))
+}
+
 /// The type name as `format_type(oid, NULL)` prints it (`integer`, `character varying`).
 pub fn type_name(oid: u32) -> &'static str {
     match oid {

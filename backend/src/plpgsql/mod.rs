@@ -545,6 +545,7 @@ fn trigger_frame<'f>(
         elem_type: TEXT,
         lower: 0,
         elems: firing.trigger.args.iter().map(|a| text(a)).collect(),
+        inner: Vec::new(),
     };
     frame.declare(exec::Var::scalar(
         "tg_argv",

@@ -261,17 +261,24 @@ impl Analyzer<'_> {
                 } else {
                     x
                 };
-                let Some(array) = oid::array_of(x.type_oid()) else {
-                    return Err(PgError::new(
-                        SqlState::UndefinedObject,
-                        format!(
-                            "could not find array type for data type {}",
-                            oid::type_name(x.type_oid())
-                        ),
-                    )
-                    .or_position(pos));
-                };
-                (AggFunc::ArrayAgg, Some(x), array)
+                // array_agg(anyarray) stacks its arrays into one of one more
+                // dimension, of the same type.
+                if oid::is_array_type(x.type_oid()) {
+                    let t = x.type_oid();
+                    (AggFunc::ArrayAgg, Some(x), t)
+                } else {
+                    let Some(array) = oid::array_of(x.type_oid()) else {
+                        return Err(PgError::new(
+                            SqlState::UndefinedObject,
+                            format!(
+                                "could not find array type for data type {}",
+                                oid::type_name(x.type_oid())
+                            ),
+                        )
+                        .or_position(pos));
+                    };
+                    (AggFunc::ArrayAgg, Some(x), array)
+                }
             }
             ("json_agg" | "jsonb_agg", Some((x, p))) => {
                 let x = if x.type_oid() == UNKNOWN {
@@ -364,6 +371,15 @@ impl Analyzer<'_> {
                         },
                         INET,
                         INET,
+                    ),
+                    ("min" | "max", t) if oid::is_array_type(t) => (
+                        if name == "min" {
+                            AggFunc::Min
+                        } else {
+                            AggFunc::Max
+                        },
+                        t,
+                        t,
                     ),
                     ("min" | "max", t) if types::typcache::is_enum(t) => (
                         if name == "min" {

@@ -14,6 +14,22 @@ use crate::expr::Expr;
 
 use crate::expr::call;
 
+/// Between a column's name and the text of its subscripts in an
+/// assignment target (`SET a[1][2:3] = ...`, `INSERT INTO t (a[1]) ...`),
+/// which sqlparser cannot read: the raw parser (`backend::syntax`) folds
+/// the target into one quoted name `a<mark>[1][2:3]`, and the analyzer
+/// reads the subscripts back. A quoted name cannot hold it otherwise.
+pub const SUBSCRIPT_MARK: char = '\u{1}';
+
+/// An assignment target's column name and the text of its subscripts, if
+/// the raw parser marked any.
+pub fn split_subscripted(name: &str) -> (&str, Option<&str>) {
+    match name.split_once(SUBSCRIPT_MARK) {
+        Some((column, subscripts)) => (column, Some(subscripts)),
+        None => (name, None),
+    }
+}
+
 impl Analyzer<'_> {
     /// `ARRAY[e, ...]`: the elements' common type; `ARRAY[]` needs a cast.
     pub(crate) fn array_constructor(
@@ -31,11 +47,6 @@ impl Analyzer<'_> {
         }
         let mut elems = Vec::new();
         for e in &a.elem {
-            if matches!(e, ast::Expr::Array(_)) {
-                return Err(
-                    PgError::feature_not_supported("multidimensional arrays").or_position(pos)
-                );
-            }
             let p = self.pos(e.span());
             elems.push((self.transform(e)?, p));
         }
@@ -45,6 +56,15 @@ impl Analyzer<'_> {
             UNKNOWN => TEXT,
             t => t,
         };
+        // `ARRAY[[1,2],[3,4]]`, `ARRAY[a, b]` of arrays: one more dimension
+        // over sub-arrays of one shape.
+        if oid::is_array_type(t) {
+            let mut args = Vec::new();
+            for (x, p) in elems {
+                args.push(self.coerce(x, t, -1, false, p)?);
+            }
+            return Ok(call("array_stack", args, t, false));
+        }
         let Some(array_type) = oid::array_of(t) else {
             return Err(PgError::new(
                 SqlState::UndefinedObject,
@@ -94,9 +114,27 @@ impl Analyzer<'_> {
             )
             .or_position(pos));
         };
-        let [ast::AccessExpr::Subscript(sub)] = chain else {
-            return Err(PgError::feature_not_supported("multidimensional arrays").or_position(pos));
-        };
+        let mut subs = Vec::with_capacity(chain.len());
+        for access in chain {
+            let ast::AccessExpr::Subscript(sub) = access else {
+                return Err(
+                    PgError::feature_not_supported("field selection after a subscript")
+                        .or_position(pos),
+                );
+            };
+            subs.push(sub);
+        }
+        if subs.len() > types::datum::array::MAX_DIMS {
+            return Err(PgError::new(
+                SqlState::ProgramLimitExceeded,
+                format!(
+                    "number of array dimensions ({}) exceeds the maximum allowed ({})",
+                    subs.len(),
+                    types::datum::array::MAX_DIMS
+                ),
+            )
+            .or_position(pos));
+        }
         let int = |a: &mut Analyzer<'_>, e: &ast::Expr| -> PgResult<Expr> {
             let p = a.pos(e.span());
             let x = a.transform(e)?;
@@ -108,31 +146,208 @@ impl Analyzer<'_> {
                 .or_position(p)
             })
         };
-        match sub {
-            ast::Subscript::Index { index } => {
-                let i = int(self, index)?;
-                Ok(call("array_subscript", vec![a, i], elem, true))
+        let type_oid = a.type_oid();
+        let mut args = vec![a];
+        // As in PostgreSQL, one slice makes every subscript a slice, a
+        // lone `i` being `1:i`.
+        let slice = subs
+            .iter()
+            .any(|s| matches!(s, ast::Subscript::Slice { .. }));
+        // Of a slice, bit 2k says that dimension k's lower bound is
+        // written, bit 2k + 1 its upper one (an omitted bound is the
+        // array's own; a NULL one makes the slice NULL).
+        let mut given = 0i32;
+        for (k, sub) in subs.into_iter().enumerate() {
+            match sub {
+                ast::Subscript::Index { index } if !slice => args.push(int(self, index)?),
+                ast::Subscript::Index { index } => {
+                    args.push(Expr::Const {
+                        value: types::Datum::Int4(1),
+                        type_oid: INT4,
+                    });
+                    args.push(int(self, index)?);
+                    given |= 3 << (2 * k);
+                }
+                ast::Subscript::Slice {
+                    lower_bound,
+                    upper_bound,
+                    stride: None,
+                } => {
+                    for (j, bound) in [lower_bound, upper_bound].into_iter().enumerate() {
+                        args.push(match bound {
+                            Some(e) => {
+                                given |= 1 << (2 * k + j);
+                                int(self, e)?
+                            }
+                            None => Expr::null(INT4),
+                        });
+                    }
+                }
+                ast::Subscript::Slice { .. } => {
+                    return Err(PgError::feature_not_supported("array slices with a stride")
+                        .or_position(pos));
+                }
             }
-            ast::Subscript::Slice {
-                lower_bound,
-                upper_bound,
-                stride: None,
-            } => {
-                let type_oid = a.type_oid();
-                let null = Expr::null(INT4);
-                let lo = match lower_bound {
-                    Some(e) => int(self, e)?,
-                    None => null.clone(),
-                };
-                let hi = match upper_bound {
-                    Some(e) => int(self, e)?,
-                    None => null,
-                };
-                Ok(call("array_slice", vec![a, lo, hi], type_oid, false))
+        }
+        if slice {
+            args.insert(
+                1,
+                Expr::Const {
+                    value: types::Datum::Int4(given),
+                    type_oid: INT4,
+                },
+            );
+            Ok(call("array_slice", args, type_oid, false))
+        } else {
+            Ok(call("array_subscript", args, elem, true))
+        }
+    }
+
+    /// `SET a[i][j] = x`, `SET a[l:u] = array`, `INSERT INTO t (a[i]) ...`:
+    /// `base` (the column's value, NULL for a new row) with the part the
+    /// subscripts name replaced by `value`. `subscripts` is their text
+    /// (see [`SUBSCRIPT_MARK`]); `typmod` is the column's, which its
+    /// elements take.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn assign_subscripts(
+        &mut self,
+        base: Expr,
+        owner: &str,
+        typmod: i32,
+        subscripts: &str,
+        value: Expr,
+        pos: Option<usize>,
+        vpos: Option<usize>,
+    ) -> PgResult<Expr> {
+        let text = format!("x{subscripts}");
+        let parsed = sqlparser::parser::Parser::new(&sqlparser::dialect::PostgreSqlDialect {})
+            .try_with_sql(&text)
+            .and_then(|mut p| p.parse_expr())
+            .map_err(|_| PgError::syntax("syntax error at or near \"[\"", pos))?;
+        let ast::Expr::CompoundFieldAccess { access_chain, .. } = parsed else {
+            return Err(PgError::syntax("syntax error at or near \"[\"", pos));
+        };
+        let t = base.type_oid();
+        let elem = match oid::element_of(t) {
+            Some(e) if oid::is_array_type(t) => e,
+            _ => {
+                return Err(PgError::new(
+                    SqlState::DatatypeMismatch,
+                    format!(
+                        "cannot subscript type {} because it does not support subscripting",
+                        oid::type_name(t)
+                    ),
+                )
+                .or_position(pos));
             }
-            ast::Subscript::Slice { .. } => {
-                Err(PgError::feature_not_supported("array slices with a stride").or_position(pos))
+        };
+        let mut subs = Vec::with_capacity(access_chain.len());
+        for access in &access_chain {
+            let ast::AccessExpr::Subscript(sub) = access else {
+                return Err(PgError::feature_not_supported(
+                    "assignment to a field after a subscript",
+                )
+                .or_position(pos));
+            };
+            subs.push(sub);
+        }
+        let slice = subs
+            .iter()
+            .any(|s| matches!(s, ast::Subscript::Slice { .. }));
+        let target = if slice { t } else { elem };
+        let vt = value.type_oid();
+        if vt != UNKNOWN && vt != target && !super::coerce::can_coerce_assignment(vt, target) {
+            return Err(PgError::new(
+                SqlState::DatatypeMismatch,
+                format!(
+                    "subscripted assignment to \"{owner}\" requires type {} but expression is of type {}",
+                    oid::type_name(target),
+                    oid::type_name(vt)
+                ),
+            )
+            .with_hint("You will need to rewrite or cast the expression.")
+            .or_position(pos));
+        }
+        let value = self.coerce(value, target, typmod, true, vpos)?;
+        let int = |a: &mut Analyzer<'_>, e: &ast::Expr| -> PgResult<Expr> {
+            let x = a.transform(e)?;
+            a.coerce(x, INT4, -1, false, pos).map_err(|_| {
+                PgError::new(
+                    SqlState::DatatypeMismatch,
+                    "array subscript must have type integer",
+                )
+                .or_position(pos)
+            })
+        };
+        let mut bounds = Vec::new();
+        // Bit 2k: dimension k's lower bound is written; bit 2k + 1: its
+        // upper one.
+        let mut given = 0i32;
+        for (k, sub) in subs.iter().enumerate() {
+            match sub {
+                ast::Subscript::Index { index } if !slice => bounds.push(int(self, index)?),
+                ast::Subscript::Index { index } => {
+                    bounds.push(Expr::Const {
+                        value: types::Datum::Int4(1),
+                        type_oid: INT4,
+                    });
+                    bounds.push(int(self, index)?);
+                    given |= 3 << (2 * k);
+                }
+                ast::Subscript::Slice {
+                    lower_bound,
+                    upper_bound,
+                    stride: None,
+                } => {
+                    for (j, bound) in [lower_bound, upper_bound].into_iter().enumerate() {
+                        bounds.push(match bound {
+                            Some(e) => {
+                                given |= 1 << (2 * k + j);
+                                int(self, e)?
+                            }
+                            None => Expr::null(INT4),
+                        });
+                    }
+                }
+                ast::Subscript::Slice { .. } => {
+                    return Err(PgError::feature_not_supported("array slices with a stride")
+                        .or_position(pos));
+                }
             }
+        }
+        let mut args = vec![base, value];
+        if slice {
+            args.push(Expr::Const {
+                value: types::Datum::Int4(given),
+                type_oid: INT4,
+            });
+            args.extend(bounds);
+            Ok(call("array_assign_slice", args, t, false))
+        } else {
+            args.extend(bounds);
+            Ok(call("array_assign", args, t, false))
+        }
+    }
+
+    /// An assignment to part of a column (of type modifier `typmod`): a
+    /// field path (`c.f.g`) or the subscripts the raw parser marked.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn assign_part(
+        &mut self,
+        base: Expr,
+        owner: &str,
+        typmod: i32,
+        path: &[String],
+        value: Expr,
+        pos: Option<usize>,
+        vpos: Option<usize>,
+    ) -> PgResult<Expr> {
+        match path.first().and_then(|p| p.strip_prefix(SUBSCRIPT_MARK)) {
+            Some(subscripts) => {
+                let subscripts = subscripts.to_string();
+                self.assign_subscripts(base, owner, typmod, &subscripts, value, pos, vpos)
+            }
+            None => self.assign_field(base, owner, path, value, pos, vpos),
         }
     }
 
@@ -188,6 +403,8 @@ impl Analyzer<'_> {
             ast::BinaryOperator::PGLikeMatch => "~~",
             ast::BinaryOperator::PGILikeMatch => "~~*",
             ast::BinaryOperator::PGRegexMatch => "~",
+            ast::BinaryOperator::PGNotLikeMatch => "!~~",
+            ast::BinaryOperator::PGNotILikeMatch => "!~~*",
             other => {
                 return Err(PgError::feature_not_supported(format!(
                     "operator {other} with ANY/ALL"
@@ -307,6 +524,70 @@ impl Analyzer<'_> {
                     out.push(self.coerce(x.clone(), TEXT, -1, false, *p)?);
                 }
                 call("string_to_array", out, types::oid::TEXT_ARRAY, false)
+            }
+            // array_remove(NULL, 1): an untyped array takes the element's
+            // array type.
+            ("array_remove" | "array_positions" | "array_position" | "array_replace", 2..=3)
+                if args[0].0.type_oid() == UNKNOWN
+                    && args[1].0.type_oid() != UNKNOWN
+                    && oid::array_of(args[1].0.type_oid()).is_some() =>
+            {
+                let mut args = args.to_vec();
+                let at = oid::array_of(args[1].0.type_oid()).unwrap_or(TEXT_ARRAY);
+                args[0].0 = self.coerce(args[0].0.clone(), at, -1, false, args[0].1)?;
+                return self.array_function(name, &args, pos);
+            }
+            ("array_positions", 2) | ("array_position", 3) | ("array_replace", 3) => {
+                let arr = &args[0];
+                let Some(elem) = oid::element_of(arr.0.type_oid()) else {
+                    return Err(undefined());
+                };
+                let mut out = vec![arr.0.clone()];
+                out.push(self.coerce(args[1].0.clone(), elem, -1, false, args[1].1)?);
+                let (imp, t) = match name {
+                    "array_positions" => ("array_positions", oid::INT4_ARRAY),
+                    "array_position" => {
+                        out.push(self.coerce(args[2].0.clone(), INT4, -1, false, args[2].1)?);
+                        ("array_position", INT4)
+                    }
+                    _ => {
+                        out.push(self.coerce(args[2].0.clone(), elem, -1, false, args[2].1)?);
+                        ("array_replace", arr.0.type_oid())
+                    }
+                };
+                call(imp, out, t, false)
+            }
+            ("trim_array", 2) if a0.is_some_and(is_array) => {
+                let n = self.coerce(args[1].0.clone(), INT4, -1, false, args[1].1)?;
+                call(
+                    "trim_array",
+                    vec![args[0].0.clone(), n],
+                    args[0].0.type_oid(),
+                    true,
+                )
+            }
+            ("array_fill", 2 | 3) => {
+                let v = match args[0].0.type_oid() {
+                    UNKNOWN => {
+                        return Err(PgError::new(
+                            SqlState::DatatypeMismatch,
+                            "could not determine polymorphic type because input has type unknown",
+                        )
+                        .or_position(pos));
+                    }
+                    _ => args[0].0.clone(),
+                };
+                let Some(at) = oid::array_of(v.type_oid()) else {
+                    return Err(undefined());
+                };
+                let mut out = vec![v];
+                for (x, p) in &args[1..] {
+                    if x.type_oid() != UNKNOWN && x.type_oid() != oid::INT4_ARRAY {
+                        return Err(undefined());
+                    }
+                    out.push(self.coerce(x.clone(), oid::INT4_ARRAY, -1, false, *p)?);
+                }
+                call("array_fill", out, at, false)
             }
             ("array_append" | "array_prepend" | "array_position" | "array_remove", 2) => {
                 let (arr, el) = if name == "array_prepend" {

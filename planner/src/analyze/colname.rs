@@ -53,7 +53,11 @@ fn figure(e: &ast::Expr) -> Option<(String, u8)> {
         ast::Expr::Array(_) => Some(("array".into(), 2)),
         // `(x).f` is named after its last field; an array subscript
         // keeps the name of what it subscripts.
-        ast::Expr::CompoundFieldAccess { root, access_chain } => match access_chain.last() {
+        ast::Expr::CompoundFieldAccess { root, access_chain } => match access_chain
+            .iter()
+            .rev()
+            .find(|a| !matches!(a, ast::AccessExpr::Subscript(_)))
+        {
             Some(ast::AccessExpr::Dot(ast::Expr::Identifier(id))) => Some((
                 match id.quote_style {
                     Some(_) => id.value.clone(),

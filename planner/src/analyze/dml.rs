@@ -300,7 +300,14 @@ impl Analyzer<'_> {
                 let Some((name, path)) = parts.split_first() else {
                     continue;
                 };
-                let name = name.clone();
+                // `a[1:2]`: the subscripts are the path.
+                let (name, path) = match super::array::split_subscripted(name) {
+                    (column, Some(subscripts)) => (
+                        column.to_string(),
+                        vec![format!("{}{subscripts}", super::array::SUBSCRIPT_MARK)],
+                    ),
+                    (column, None) => (column.to_string(), path.to_vec()),
+                };
                 let Some(i) = rel.column_index(&name) else {
                     return Err(PgError::new(
                         SqlState::UndefinedColumn,
@@ -323,7 +330,7 @@ impl Analyzer<'_> {
                     .or_position(pos));
                 }
                 targets.push((i, pos));
-                paths.push(path.to_vec());
+                paths.push(path);
             }
         }
         self.insert_paths = paths;
@@ -413,8 +420,9 @@ impl Analyzer<'_> {
                         let pos = self.pos(e.span());
                         let base = given[*col].take().unwrap_or_else(|| Expr::null(c.type_oid));
                         let value = self.transform(e)?;
-                        given[*col] =
-                            Some(self.assign_field(base, &c.name, &path, value, *tpos, pos)?);
+                        given[*col] = Some(
+                            self.assign_part(base, &c.name, c.typmod, &path, value, *tpos, pos)?,
+                        );
                         continue;
                     }
                     let x = if is_default_keyword(e) || identity_overridden(c, overriding)? {
@@ -489,7 +497,8 @@ impl Analyzer<'_> {
             let pos = item_pos.get(k).copied().flatten();
             if let Some(path) = self.insert_paths.get(k).filter(|p| !p.is_empty()).cloned() {
                 let base = given[*col].take().unwrap_or_else(|| Expr::null(c.type_oid));
-                given[*col] = Some(self.assign_field(base, &c.name, &path, x, *tpos, pos)?);
+                given[*col] =
+                    Some(self.assign_part(base, &c.name, c.typmod, &path, x, *tpos, pos)?);
                 continue;
             }
             given[*col] = Some(self.assign(x, c, pos)?);
@@ -590,7 +599,17 @@ impl Analyzer<'_> {
                     Some(ast::ObjectNamePart::Identifier(id)) => ident_name(id),
                     _ => String::new(),
                 };
-                let index = match (name.0.len(), rel.column_index(&col_name)) {
+                // `a[1][2]`: the subscripts the raw parser folded into the
+                // name are the path.
+                let (col_name, subscripts) = match super::array::split_subscripted(&col_name) {
+                    (column, Some(s)) => (
+                        column.to_string(),
+                        Some(format!("{}{s}", super::array::SUBSCRIPT_MARK)),
+                    ),
+                    (column, None) => (column.to_string(), None),
+                };
+                let parts = name.0.len() + usize::from(subscripts.is_some());
+                let index = match (parts, rel.column_index(&col_name)) {
                     (1, Some(i)) => i,
                     (1, None) | (_, None) => {
                         return Err(PgError::new(
@@ -607,14 +626,17 @@ impl Analyzer<'_> {
                 self.note_column(rel.oid, index, 'w');
                 // SET c.f = v: the row with field f replaced (several
                 // fields of one column are assigned one after another).
-                if name.0.len() > 1 {
-                    let path: Vec<String> = name.0[1..]
-                        .iter()
-                        .map(|p| match p {
-                            ast::ObjectNamePart::Identifier(id) => ident_name(id),
-                            _ => String::new(),
-                        })
-                        .collect();
+                if parts > 1 {
+                    let path: Vec<String> = match subscripts {
+                        Some(s) => vec![s],
+                        None => name.0[1..]
+                            .iter()
+                            .map(|p| match p {
+                                ast::ObjectNamePart::Identifier(id) => ident_name(id),
+                                _ => String::new(),
+                            })
+                            .collect(),
+                    };
                     let c = &rel.columns[index];
                     let prior = assignments.iter().position(|(i, _)| *i == index);
                     let base = match prior {
@@ -627,7 +649,7 @@ impl Analyzer<'_> {
                     };
                     let vpos = self.pos(a.value.span());
                     let value = self.transform(&a.value)?;
-                    let x = self.assign_field(base, &col_name, &path, value, pos, vpos)?;
+                    let x = self.assign_part(base, &col_name, c.typmod, &path, value, pos, vpos)?;
                     assignments.push((index, x));
                     continue;
                 }

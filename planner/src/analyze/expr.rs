@@ -409,8 +409,36 @@ impl Analyzer<'_> {
                 pattern,
                 escape_char,
             } => {
-                if *any {
-                    return Err(PgError::feature_not_supported("LIKE ANY"));
+                // `x LIKE ANY (array)`, `x LIKE ALL (array)` (which sqlparser
+                // reads as a call of all()): the operator over the array.
+                let all_arg = match pattern.as_ref() {
+                    ast::Expr::Function(f)
+                        if !*any && f.name.to_string().eq_ignore_ascii_case("all") =>
+                    {
+                        match &f.args {
+                            ast::FunctionArguments::List(l) => match l.args.as_slice() {
+                                [ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(a))] => {
+                                    Some(a)
+                                }
+                                _ => None,
+                            },
+                            _ => None,
+                        }
+                    }
+                    _ => None,
+                };
+                if *any || all_arg.is_some() {
+                    if escape_char.is_some() {
+                        return Err(PgError::feature_not_supported("LIKE ANY ... ESCAPE"));
+                    }
+                    let op = match (matches!(e, ast::Expr::ILike { .. }), *negated) {
+                        (false, false) => ast::BinaryOperator::PGLikeMatch,
+                        (true, false) => ast::BinaryOperator::PGILikeMatch,
+                        (false, true) => ast::BinaryOperator::PGNotLikeMatch,
+                        (true, true) => ast::BinaryOperator::PGNotILikeMatch,
+                    };
+                    let array = all_arg.unwrap_or(pattern);
+                    return self.scalar_array_op(expr, &op, array, *any, self.pos(e.span()));
                 }
                 // `x LIKE p ESCAPE e` is `x LIKE like_escape(p, e)`.
                 let escaped;
@@ -661,6 +689,30 @@ impl Analyzer<'_> {
                 }
                 let column = ast::Expr::CompoundIdentifier(idents);
                 self.array_subscript(&column, &subscripts, self.pos(e.span()))
+            }
+            // `a[2].f`: subscripts, then fields of the element.
+            ast::Expr::CompoundFieldAccess { root, access_chain }
+                if access_chain
+                    .iter()
+                    .position(|a| !matches!(a, ast::AccessExpr::Subscript(_)))
+                    .is_some_and(|k| {
+                        k > 0
+                            && access_chain[k..].iter().all(|a| {
+                                matches!(a, ast::AccessExpr::Dot(ast::Expr::Identifier(_)))
+                            })
+                    }) =>
+            {
+                let k = access_chain
+                    .iter()
+                    .position(|a| !matches!(a, ast::AccessExpr::Subscript(_)))
+                    .unwrap_or(access_chain.len());
+                let mut x = self.array_subscript(root, &access_chain[..k], self.pos(e.span()))?;
+                for a in &access_chain[k..] {
+                    if let ast::AccessExpr::Dot(ast::Expr::Identifier(id)) = a {
+                        x = self.field_select(x, &lower_ident(id), self.pos(id.span))?;
+                    }
+                }
+                Ok(x)
             }
             ast::Expr::CompoundFieldAccess { .. } => {
                 Err(PgError::feature_not_supported("field selection"))
@@ -1590,6 +1642,16 @@ impl Analyzer<'_> {
                     let l = self.coerce(l, e, -1, false, lpos)?;
                     Ok(call("array_prepend", vec![l, r], rt, false))
                 }
+                // `numeric[] || integer[]`: both as arrays of their common
+                // element type (anycompatiblearray).
+                (Some(a), Some(b)) => {
+                    let common =
+                        select_common_type(&[(a, lpos), (b, rpos)], "||").map_err(|_| missing())?;
+                    let t = oid::array_of(common).ok_or_else(missing)?;
+                    let l = self.coerce(l, t, -1, false, lpos).map_err(|_| missing())?;
+                    let r = self.coerce(r, t, -1, false, rpos).map_err(|_| missing())?;
+                    Ok(call("array_cat", vec![l, r], t, false))
+                }
                 _ => Err(missing()),
             };
         }
@@ -1737,6 +1799,15 @@ impl Analyzer<'_> {
                     UNKNOWN => TEXT,
                     t => t,
                 };
+                if oid::is_array_type(elem) {
+                    return Ok(Expr::SubPlan {
+                        kind: crate::expr::SubPlanKind::ArrayOfArrays,
+                        plan: Box::new(plan),
+                        type_oid: elem,
+                        test: None,
+                        params,
+                    });
+                }
                 let Some(type_oid) = oid::array_of(elem) else {
                     return Err(PgError::new(
                         SqlState::UndefinedObject,

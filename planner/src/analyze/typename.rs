@@ -367,7 +367,8 @@ fn builtin_type(dt: &DataType, catalog: &dyn crate::catalog::CatalogView) -> PgR
         }
         DataType::Array(
             sqlparser::ast::ArrayElemTypeDef::SquareBracket(inner, _)
-            | sqlparser::ast::ArrayElemTypeDef::AngleBracket(inner),
+            | sqlparser::ast::ArrayElemTypeDef::AngleBracket(inner)
+            | sqlparser::ast::ArrayElemTypeDef::Qualified(inner, _),
         ) => {
             let (elem, typmod) = resolve_type_in(inner, catalog)?;
             match array_of(elem) {
