@@ -760,7 +760,11 @@ pub fn insert_row(session: &mut Session, rel: &RelationDesc, row: Vec<Datum>) ->
     if crate::sysviews::is_view(rel.oid) {
         return Err(crate::sysviews::not_updatable(&rel.name, "insert into"));
     }
-    if session.bulk_insert.as_ref().is_some_and(|b| b.rel == rel.oid) {
+    if session
+        .bulk_insert
+        .as_ref()
+        .is_some_and(|b| b.rel == rel.oid)
+    {
         return buffer_row(session, rel, row);
     }
     let info = relation_info(session, rel)?;
@@ -838,7 +842,11 @@ impl BulkInsert {
 
 /// [`insert_row`] of COPY's table: the formed tuple joins the buffer.
 fn buffer_row(session: &mut Session, rel: &RelationDesc, row: Vec<Datum>) -> PgResult<Tid> {
-    if session.bulk_insert.as_ref().is_some_and(|b| b.desc.is_none()) {
+    if session
+        .bulk_insert
+        .as_ref()
+        .is_some_and(|b| b.desc.is_none())
+    {
         let info = relation_info(session, rel)?;
         let tuple_desc = tuple_desc(rel)?;
         if let Some(bulk) = session.bulk_insert.as_mut() {
@@ -852,7 +860,9 @@ fn buffer_row(session: &mut Session, rel: &RelationDesc, row: Vec<Datum>) -> PgR
         return Err(PgError::internal("COPY's row buffer is gone"));
     };
     let Some(desc) = bulk.tuple_desc.as_ref() else {
-        return Err(PgError::internal("COPY's row buffer has no tuple descriptor"));
+        return Err(PgError::internal(
+            "COPY's row buffer has no tuple descriptor",
+        ));
     };
     let tuple = form_tuple(desc, &row)?;
     bulk.bytes += tuple.len();

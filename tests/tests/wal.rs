@@ -337,7 +337,10 @@ async fn a_committed_copy_survives_kill_9() {
         .await
         .expect("create table");
     copy(&client, 1, 5000).await;
-    client.batch_execute("CHECKPOINT").await.expect("checkpoint");
+    client
+        .batch_execute("CHECKPOINT")
+        .await
+        .expect("checkpoint");
     copy(&client, 5001, 12000).await;
     client.batch_execute("BEGIN").await.expect("begin");
     copy(&client, 20001, 23000).await;
@@ -348,7 +351,12 @@ async fn a_committed_copy_survives_kill_9() {
     let client = cluster
         .connect_retrying(Duration::from_secs(30))
         .await
-        .unwrap_or_else(|e| panic!("no connection after recovery: {e:?}\n{}", cluster.log_tail(30)));
+        .unwrap_or_else(|e| {
+            panic!(
+                "no connection after recovery: {e:?}\n{}",
+                cluster.log_tail(30)
+            )
+        });
     let row = client
         .query_one(
             "SELECT count(*), min(n), max(n), count(DISTINCT s) FROM c",
@@ -357,7 +365,12 @@ async fn a_committed_copy_survives_kill_9() {
         .await
         .expect("count");
     assert_eq!(
-        (row.get::<_, i64>(0), row.get::<_, i32>(1), row.get::<_, i32>(2), row.get::<_, i64>(3)),
+        (
+            row.get::<_, i64>(0),
+            row.get::<_, i32>(1),
+            row.get::<_, i32>(2),
+            row.get::<_, i64>(3)
+        ),
         (12000, 1, 12000, 12000),
         "{}",
         cluster.log_tail(30)

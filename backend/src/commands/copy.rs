@@ -629,7 +629,8 @@ impl CopyIn {
             }
             start += pos;
             self.line += 1;
-            let result = Self::insert_row(&self.insert, &mut self.bulk, self.line, session, &params);
+            let result =
+                Self::insert_row(&self.insert, &mut self.bulk, self.line, session, &params);
             result.map_err(|e| e.with_context(context("")))?;
             self.flush_if_full(session)?;
             self.rows += 1;
@@ -1174,7 +1175,9 @@ fn bulk_insert_allowed(
     else {
         return Ok(false);
     };
-    if rel.relkind != 'r' || rel.oid < storage::transam::FIRST_NORMAL_OBJECT_ID || !returning.is_empty()
+    if rel.relkind != 'r'
+        || rel.oid < storage::transam::FIRST_NORMAL_OBJECT_ID
+        || !returning.is_empty()
     {
         return Ok(false);
     }
@@ -1192,9 +1195,8 @@ fn bulk_insert_allowed(
     {
         return Ok(false);
     }
-    let stable_default = |d: &str| {
-        !d.contains('(') || (d.starts_with("nextval(") && d.matches('(').count() == 1)
-    };
+    let stable_default =
+        |d: &str| !d.contains('(') || (d.starts_with("nextval(") && d.matches('(').count() == 1);
     Ok(rel.columns.iter().enumerate().all(|(i, c)| {
         c.dropped
             || columns.contains(&i)

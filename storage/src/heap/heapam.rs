@@ -279,9 +279,9 @@ fn place_tuple(
 ) -> PgResult<ItemPointer> {
     let mut tids = Vec::with_capacity(1);
     place_tuples(env, rel, &mut [tuple], avoid, xid, &mut tids)?;
-    tids.first().copied().ok_or_else(|| {
-        PgError::internal("a tuple was placed on no page")
-    })
+    tids.first()
+        .copied()
+        .ok_or_else(|| PgError::internal("a tuple was placed on no page"))
 }
 
 /// Inserts formed tuples (from [`super::tuple::form_tuple`]) in order and
