@@ -7,6 +7,9 @@
 //!               last page, else a page the free-space map knows, else extend
 //!               the relation by one page under the relation extension lock
 //!            -> add_item, ctid = self, logged
+//!   multi_insert (COPY FROM's batches) as insert, but the page chosen for a
+//!            batch's next tuple also takes the following ones while they
+//!            fit: one lock, one before-image and one WAL record per page
 //!   scan     page at a time: pin, share-lock, copy every visible tuple of the
 //!            page out, unlock, unpin; then hand the copies out one by one
 //!   delete   exclusive-lock the page, satisfies_update:
