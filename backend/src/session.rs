@@ -111,6 +111,9 @@ pub struct Session {
     pub scans: Vec<Option<crate::table_access::OpenScan>>,
     /// A COPY FROM STDIN reading the client's data (its statement is open).
     pub copy_in: Option<Box<crate::commands::copy::CopyIn>>,
+    /// While COPY FROM runs one row's INSERT: its table's row buffer, which
+    /// `table_access::insert_row` of that table adds to instead of the heap.
+    pub bulk_insert: Option<crate::table_access::BulkInsert>,
     /// Bumped by every catalog change this session makes (and by the abort
     /// of a transaction that made one): a plan made before is stale.
     pub local_catalog_version: u64,
@@ -190,6 +193,7 @@ impl Session {
             last_sequence: None,
             ri_plans: HashMap::new(),
             speculative: Vec::new(),
+            bulk_insert: None,
             temp_claimed: false,
             on_commit_delete: Vec::new(),
             listen_channels: Vec::new(),

@@ -765,6 +765,13 @@ pub fn insert_row(session: &mut Session, rel: &RelationDesc, row: Vec<Datum>) ->
     if crate::sysviews::is_view(rel.oid) {
         return Err(crate::sysviews::not_updatable(&rel.name, "insert into"));
     }
+    if session
+        .bulk_insert
+        .as_ref()
+        .is_some_and(|b| b.rel == rel.oid)
+    {
+        return buffer_row(session, rel, row);
+    }
     let info = relation_info(session, rel)?;
     let loc = info.locator(session.database_oid);
     let tuple = form_tuple(&tuple_desc(rel)?, &row)?;
@@ -776,6 +783,133 @@ pub fn insert_row(session: &mut Session, rel: &RelationDesc, row: Vec<Datum>) ->
         crate::commands::foreign_keys::row_inserted(session, &info, &row)?;
     }
     Ok(to_tid(tid))
+}
+
+/// COPY FROM's rows on their way into one table, formed but not yet in its
+/// heap (PostgreSQL's `CopyMultiInsertBuffer`): [`insert_row`] of that
+/// table only forms the tuple and adds it here, and [`flush_bulk_insert`]
+/// puts the batch into the heap with [`heapam::multi_insert`] (one WAL record
+/// per page filled), then makes each row's index entries in order.
+///
+/// Only for a plain table whose rows need nothing between being formed and
+/// being stored that could tell them missing from the heap: no triggers, no
+/// foreign keys, no volatile default (see `commands::copy`). While a row is
+/// buffered, [`insert_row`] returns no real address for it.
+#[derive(Debug)]
+pub struct BulkInsert {
+    /// The table's oid.
+    pub rel: u32,
+    /// For the context of an error of a flush: "COPY t, line N".
+    table: String,
+    /// The formed tuples, and the rows themselves where the table has
+    /// indexes to make entries for.
+    tuples: Vec<Vec<u8>>,
+    rows: Vec<Vec<Datum>>,
+    /// The input line of each buffered row.
+    lines: Vec<u64>,
+    /// The line of the row being inserted now (set by COPY).
+    pub line: u64,
+    bytes: usize,
+    /// Learnt from the first row: the planner's description of the table,
+    /// its tuple descriptor, and whether it has indexes (whose entries need
+    /// the rows themselves).
+    desc: Option<Arc<RelationDesc>>,
+    tuple_desc: Option<TupleDesc>,
+    keep_rows: bool,
+}
+
+/// A flush is due at this many buffered rows or bytes (PostgreSQL's
+/// `MAX_BUFFERED_TUPLES` and `MAX_BUFFERED_BYTES`).
+const BULK_MAX_ROWS: usize = 1000;
+const BULK_MAX_BYTES: usize = 64 * 1024;
+
+impl BulkInsert {
+    pub fn new(rel: u32, table: &str) -> BulkInsert {
+        BulkInsert {
+            rel,
+            table: table.to_owned(),
+            tuples: Vec::new(),
+            rows: Vec::new(),
+            lines: Vec::new(),
+            line: 0,
+            bytes: 0,
+            desc: None,
+            tuple_desc: None,
+            keep_rows: false,
+        }
+    }
+
+    /// Whether enough rows wait for a flush to be due.
+    pub fn is_full(&self) -> bool {
+        self.tuples.len() >= BULK_MAX_ROWS || self.bytes >= BULK_MAX_BYTES
+    }
+}
+
+/// [`insert_row`] of COPY's table: the formed tuple joins the buffer.
+fn buffer_row(session: &mut Session, rel: &RelationDesc, row: Vec<Datum>) -> PgResult<Tid> {
+    if session
+        .bulk_insert
+        .as_ref()
+        .is_some_and(|b| b.desc.is_none())
+    {
+        let info = relation_info(session, rel)?;
+        let tuple_desc = tuple_desc(rel)?;
+        if let Some(bulk) = session.bulk_insert.as_mut() {
+            bulk.desc = Some(Arc::new(rel.clone()));
+            bulk.tuple_desc = Some(tuple_desc);
+            bulk.keep_rows = !info.indexes.is_empty();
+        }
+    }
+    count(session, rel.oid).inserted += 1;
+    let Some(bulk) = session.bulk_insert.as_mut() else {
+        return Err(PgError::internal("COPY's row buffer is gone"));
+    };
+    let Some(desc) = bulk.tuple_desc.as_ref() else {
+        return Err(PgError::internal(
+            "COPY's row buffer has no tuple descriptor",
+        ));
+    };
+    let tuple = form_tuple(desc, &row)?;
+    bulk.bytes += tuple.len();
+    bulk.tuples.push(tuple);
+    bulk.lines.push(bulk.line);
+    if bulk.keep_rows {
+        bulk.rows.push(row);
+    }
+    Ok(Tid {
+        block: 0,
+        offset: 0,
+    })
+}
+
+/// Puts the buffered rows of `bulk` into their table's heap, a page at a
+/// time, then makes their index entries (a unique violation names the line
+/// of its row). The buffer is empty afterwards.
+pub fn flush_bulk_insert(session: &mut Session, bulk: &mut BulkInsert) -> PgResult<()> {
+    let Some(desc) = bulk.desc.clone() else {
+        return Ok(());
+    };
+    if bulk.tuples.is_empty() {
+        return Ok(());
+    }
+    let info = relation_info(session, &desc)?;
+    let loc = info.locator(session.database_oid);
+    let mut tuples = std::mem::take(&mut bulk.tuples);
+    let rows = std::mem::take(&mut bulk.rows);
+    let lines = std::mem::take(&mut bulk.lines);
+    bulk.bytes = 0;
+    let tids = crate::xact::with_write(session, |env, w| {
+        heapam::multi_insert(env, loc, &mut tuples, w)
+    })?;
+    for ((row, tid), line) in rows.iter().zip(&tids).zip(&lines) {
+        insert_index_entries(session, &info, row, *tid, false, None)
+            .map_err(|e| e.with_context(format!("COPY {}, line {line}", bulk.table)))?;
+    }
+    crate::xact::serializable_write(session, desc.oid)?;
+    // The buffers are used again for the next batch.
+    tuples.clear();
+    bulk.tuples = tuples;
+    Ok(())
 }
 
 /// INSERT ... ON CONFLICT: see [`executor::ExecContext::find_conflict`].

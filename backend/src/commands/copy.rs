@@ -279,6 +279,10 @@ pub struct CopyIn {
     declared: Vec<u32>,
     /// The INSERT of one row, its values as parameters.
     insert: planner::PlannedStmt,
+    /// The rows inserted but not yet in the heap, where the table allows
+    /// ([`bulk_insert_allowed`]); between rows it is here, while a row's
+    /// INSERT runs it is the session's.
+    bulk: Option<crate::table_access::BulkInsert>,
     /// Bytes of a record not complete yet.
     pending: Vec<u8>,
     /// Lines read so far (the number of the line being parsed in errors).
@@ -322,7 +326,38 @@ impl CopyIn {
             return Err(e);
         }
         self.drain(session, true)?;
+        if let Some(bulk) = self.bulk.as_mut() {
+            crate::table_access::flush_bulk_insert(session, bulk)?;
+        }
         Ok(self.rows)
+    }
+
+    /// Runs the INSERT of one row (its table's row buffer lent to the
+    /// session meanwhile; the fields apart, so that a caller may hold on to
+    /// others).
+    fn insert_row(
+        insert: &planner::PlannedStmt,
+        bulk: &mut Option<crate::table_access::BulkInsert>,
+        line: u64,
+        session: &mut Session,
+        params: &[Datum],
+    ) -> PgResult<()> {
+        if let Some(b) = bulk.as_mut() {
+            b.line = line;
+        }
+        session.bulk_insert = bulk.take();
+        let result = executor::execute_statement(insert, params, session);
+        *bulk = session.bulk_insert.take();
+        session.scans.clear();
+        result.map(|_| ())
+    }
+
+    /// Flushes the row buffer if it is full (its errors name their own line).
+    fn flush_if_full(&mut self, session: &mut Session) -> PgResult<()> {
+        match self.bulk.as_mut().filter(|b| b.is_full()) {
+            Some(bulk) => crate::table_access::flush_bulk_insert(session, bulk),
+            None => Ok(()),
+        }
     }
 
     /// Parses and inserts every complete record in `pending` (with `eof`,
@@ -437,8 +472,7 @@ impl CopyIn {
             };
             params.push(value);
         }
-        let result = executor::execute_statement(&self.insert, &params, session);
-        session.scans.clear();
+        let result = Self::insert_row(&self.insert, &mut self.bulk, self.line, session, &params);
         // The row's constraints are checked while its line is at hand, so
         // PostgreSQL's context shows the line; index insertions (unique
         // checks) come later, from its batch, with the line number only.
@@ -464,7 +498,7 @@ impl CopyIn {
             e.with_context(context(self.line, &extra))
         })?;
         self.rows += 1;
-        Ok(())
+        self.flush_if_full(session)
     }
 }
 
@@ -595,9 +629,10 @@ impl CopyIn {
             }
             start += pos;
             self.line += 1;
-            let result = executor::execute_statement(&self.insert, &params, session);
-            session.scans.clear();
+            let result =
+                Self::insert_row(&self.insert, &mut self.bulk, self.line, session, &params);
             result.map_err(|e| e.with_context(context("")))?;
+            self.flush_if_full(session)?;
             self.rows += 1;
         }
         self.pending.drain(..start);
@@ -1102,7 +1137,10 @@ fn begin_in(session: &mut Session, t: Target, opts: Options) -> PgResult<CopyIn>
     session.tx.first_snapshot_taken = true;
     let insert = crate::tcop::plan_query(session, stmt, &sql, Some(&types))?;
     crate::tcop::lock_relations(session, &insert)?;
+    let bulk = bulk_insert_allowed(session, &insert, &t.columns)?
+        .then(|| crate::table_access::BulkInsert::new(rel.oid, &rel.name));
     Ok(CopyIn {
+        bulk,
         table: rel.name.clone(),
         opts,
         names,
@@ -1118,6 +1156,55 @@ fn begin_in(session: &mut Session, t: Target, opts: Options) -> PgResult<CopyIn>
         failed: None,
         output: executor::ExecContext::output_options(session),
     })
+}
+
+/// Whether COPY FROM may buffer its rows and insert them a page at a time
+/// (PostgreSQL's `CIM_MULTI`): a plain user table whose rows need nothing
+/// between being formed and being stored that could find earlier rows
+/// missing from the heap: no triggers, no foreign keys, no rules, and no
+/// volatile default (other than a sequence's `nextval`) for a column the
+/// COPY leaves out.
+fn bulk_insert_allowed(
+    session: &mut Session,
+    insert: &planner::PlannedStmt,
+    columns: &[usize],
+) -> PgResult<bool> {
+    let Some(planner::ModifyTable::Insert {
+        rel,
+        returning,
+        on_conflict: None,
+    }) = &insert.modify
+    else {
+        return Ok(false);
+    };
+    if rel.relkind != 'r'
+        || rel.oid < storage::transam::FIRST_NORMAL_OBJECT_ID
+        || !returning.is_empty()
+    {
+        return Ok(false);
+    }
+    if !rel.triggers.is_empty() {
+        return Ok(false);
+    }
+    let Some(info) = crate::relcache::relation_by_oid(session, rel.oid)? else {
+        return Ok(false);
+    };
+    if !info.triggers.is_empty()
+        || info
+            .constraints
+            .iter()
+            .any(|c| c.kind == catalog::system::CONSTRAINT_FOREIGN)
+    {
+        return Ok(false);
+    }
+    let stable_default =
+        |d: &str| !d.contains('(') || (d.starts_with("nextval(") && d.matches('(').count() == 1);
+    Ok(rel.columns.iter().enumerate().all(|(i, c)| {
+        c.dropped
+            || columns.contains(&i)
+            || c.generated != '\0'
+            || c.default.as_deref().is_none_or(stable_default)
+    }))
 }
 
 /// COPY TO: the table's rows (or the query's) as lines, sent to the client

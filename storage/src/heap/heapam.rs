@@ -7,6 +7,9 @@
 //!               last page, else a page the free-space map knows, else extend
 //!               the relation by one page under the relation extension lock
 //!            -> add_item, ctid = self, logged
+//!   multi_insert (COPY FROM's batches) as insert, but the page chosen for a
+//!            batch's next tuple also takes the following ones while they
+//!            fit: one lock, one before-image and one WAL record per page
 //!   scan     page at a time: pin, share-lock, copy every visible tuple of the
 //!            page out, unlock, unpin; then hand the copies out one by one
 //!   delete   exclusive-lock the page, satisfies_update:
@@ -277,7 +280,69 @@ fn place_tuple(
     avoid: Option<BlockNumber>,
     xid: TransactionId,
 ) -> PgResult<ItemPointer> {
-    let need = check_tuple_size(tuple)?;
+    let mut tids = Vec::with_capacity(1);
+    place_tuples(env, rel, &mut [tuple], avoid, xid, &mut tids)?;
+    tids.first()
+        .copied()
+        .ok_or_else(|| PgError::internal("a tuple was placed on no page"))
+}
+
+/// Inserts formed tuples (from [`super::tuple::form_tuple`]) in order and
+/// returns their addresses (`heap_multi_insert`): each page chosen takes as
+/// many of them as fit under one exclusive lock and is logged once, so a
+/// bulk load (COPY FROM) costs one page lookup, one before-image and one WAL
+/// record per page instead of per row.
+pub fn multi_insert(
+    env: &HeapEnv<'_, '_>,
+    rel: RelFileLocator,
+    tuples: &mut [Vec<u8>],
+    w: &mut WriteXact<'_>,
+) -> PgResult<Vec<ItemPointer>> {
+    for tuple in tuples.iter_mut() {
+        let mut h = TupleHeaderMut::parse(tuple)?;
+        h.set_xmin(w.xid);
+        h.set_xmax(0);
+        h.set_cid(w.cid);
+        let mask = h.as_ref().infomask();
+        h.set_infomask((mask & !super::tuple::HEAP_XACT_MASK) | HEAP_XMAX_INVALID);
+        h.set_infomask2_flags(0);
+    }
+    // Every size is checked before the first page changes.
+    for tuple in tuples.iter() {
+        check_tuple_size(tuple)?;
+    }
+    let mut tids = Vec::with_capacity(tuples.len());
+    let mut slices: Vec<&mut [u8]> = tuples.iter_mut().map(|t| t.as_mut_slice()).collect();
+    while tids.len() < slices.len() {
+        let done = tids.len();
+        place_tuples(env, rel, &mut slices[done..], None, w.xid, &mut tids)?;
+        if tids.len() == done {
+            return Err(PgError::internal("a tuple was placed on no page"));
+        }
+    }
+    for &tid in &tids {
+        w.record(UndoRecord::Inserted { rel, tid });
+    }
+    Ok(tids)
+}
+
+/// Puts the first of `tuples` on a page with room (not `avoid`, which the
+/// caller holds), and as many of the following as also fit on that page,
+/// setting each one's ctid to itself and appending their addresses to
+/// `tids`: this backend's target block, the last page, a page the
+/// free-space map knows, or a new page. One WAL record covers the page.
+fn place_tuples(
+    env: &HeapEnv<'_, '_>,
+    rel: RelFileLocator,
+    tuples: &mut [&mut [u8]],
+    avoid: Option<BlockNumber>,
+    xid: TransactionId,
+    tids: &mut Vec<ItemPointer>,
+) -> PgResult<()> {
+    let Some(first) = tuples.first() else {
+        return Ok(());
+    };
+    let need = check_tuple_size(first)?;
     let n = nblocks(env, rel)?;
     let mut tried: Vec<BlockNumber> = avoid.into_iter().collect();
     let candidates = [target_block(rel).filter(|&t| t < n), n.checked_sub(1)];
@@ -286,8 +351,8 @@ fn place_tuple(
             continue;
         }
         tried.push(block);
-        if let Some(ip) = try_page(env, rel, block, tuple, need, xid)? {
-            return Ok(ip);
+        if try_page(env, rel, block, tuples, need, xid, tids)? {
+            return Ok(());
         }
     }
     // Room that VACUUM freed in an earlier page (the map is a hint: a page
@@ -297,8 +362,8 @@ fn place_tuple(
             break;
         };
         tried.push(block);
-        if let Some(ip) = try_page(env, rel, block, tuple, need, xid)? {
-            return Ok(ip);
+        if try_page(env, rel, block, tuples, need, xid, tids)? {
+            return Ok(());
         }
     }
     // Extend by one page under the extension lock; a concurrent extender may
@@ -321,52 +386,76 @@ fn place_tuple(
     if PageMut::new(&mut page).as_page().is_new() {
         PageMut::new(&mut page).init(0);
     }
-    match add_to_page(&mut page, block, tuple, need)? {
-        Some(ip) => {
-            page.log_change(&before, PageOp::HeapInsert, xid)?;
-            set_target_block(rel, block);
-            Ok(ip)
-        }
-        None => Err(PgError::internal(format!(
+    let placed = add_all_to_page(&mut page, block, tuples, tids)?;
+    if placed == 0 {
+        return Err(PgError::internal(format!(
             "could not add a tuple of {} bytes to a new page",
-            tuple.len()
-        ))),
+            tuples[0].len()
+        )));
     }
+    page.log_change(&before, PageOp::HeapInsert, xid)?;
+    set_target_block(rel, block);
+    Ok(())
 }
 
-/// Puts the tuple on page `block` if it has room; otherwise records the
-/// page's real free space in the free-space map and returns None.
+/// Puts the first of `tuples` (and as many following as fit) on page
+/// `block` if it has room for the first; otherwise records the page's real
+/// free space in the free-space map and returns false.
 fn try_page(
     env: &HeapEnv<'_, '_>,
     rel: RelFileLocator,
     block: BlockNumber,
-    tuple: &mut [u8],
+    tuples: &mut [&mut [u8]],
     need: usize,
     xid: TransactionId,
-) -> PgResult<Option<ItemPointer>> {
+    tids: &mut Vec<ItemPointer>,
+) -> PgResult<bool> {
     let free = {
         let buf = env
             .bufmgr
             .read_buffer(tag(rel, block), ReadMode::Normal, None)?;
         let mut page = buf.lock_exclusive();
-        let before = page.before_image();
         let fits = {
             let p = Page::new(&page);
             !p.is_new() && p.heap_free_space() >= need
         };
         if fits {
+            let before = page.before_image();
             super::visibilitymap::clear_for_change(env, rel, block, &mut page)?;
-        }
-        if let Some(ip) = add_to_page(&mut page, block, tuple, need)? {
-            page.log_change(&before, PageOp::HeapInsert, xid)?;
-            set_target_block(rel, block);
-            return Ok(Some(ip));
+            if add_all_to_page(&mut page, block, tuples, tids)? > 0 {
+                page.log_change(&before, PageOp::HeapInsert, xid)?;
+                set_target_block(rel, block);
+                return Ok(true);
+            }
         }
         let p = Page::new(&page);
         if p.is_new() { 0 } else { p.heap_free_space() }
     };
     super::freespace::record(env, rel, block, free)?;
-    Ok(None)
+    Ok(false)
+}
+
+/// Adds `tuples` in order while they fit (stopping at the first that does
+/// not); sets their ctids, appends their addresses to `tids` and returns how
+/// many went on the page.
+fn add_all_to_page(
+    page: &mut [u8; BLCKSZ],
+    block: BlockNumber,
+    tuples: &mut [&mut [u8]],
+    tids: &mut Vec<ItemPointer>,
+) -> PgResult<usize> {
+    let mut placed = 0;
+    for tuple in tuples.iter_mut() {
+        let need = maxalign(tuple.len());
+        match add_to_page(page, block, tuple, need)? {
+            Some(ip) => {
+                tids.push(ip);
+                placed += 1;
+            }
+            None => break,
+        }
+    }
+    Ok(placed)
 }
 
 /// Adds the tuple if the page has room; sets its ctid.
