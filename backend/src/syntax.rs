@@ -1507,6 +1507,8 @@ fn rewrite_identity_sequence_name(tokens: Vec<TokenWithSpan>) -> Vec<TokenWithSp
         i = j;
     }
     out
+}
+
 /// `UPDATE t SET a[1][2:3] = x`, `INSERT INTO t (a[1]) ...`: sqlparser
 /// reads no subscripts in an assignment target, so such a target becomes
 /// one quoted name, the column's followed by
