@@ -310,7 +310,8 @@ impl GucDef {
 fn index_of(name: &str) -> Option<usize> {
     // Settings are read several times per statement (statement_timeout,
     // lock_timeout, TimeZone, ...): one hash lookup of the lower-case name,
-    // allocating only for a name that is not lower-case already.
+    // lower-cased on the stack (a long name, which no setting has, on the
+    // heap).
     static BY_NAME: std::sync::OnceLock<crate::fasthash::FastMap<String, usize>> =
         std::sync::OnceLock::new();
     let map = BY_NAME.get_or_init(|| {
@@ -320,10 +321,19 @@ fn index_of(name: &str) -> Option<usize> {
             .map(|(i, d)| (d.name.to_ascii_lowercase(), i))
             .collect()
     });
-    if name.bytes().any(|b| b.is_ascii_uppercase()) {
-        map.get(&name.to_ascii_lowercase()).copied()
-    } else {
-        map.get(name).copied()
+    if !name.bytes().any(|b| b.is_ascii_uppercase()) {
+        return map.get(name).copied();
+    }
+    let mut buf = [0u8; 64];
+    match buf.get_mut(..name.len()) {
+        Some(lower) => {
+            for (d, s) in lower.iter_mut().zip(name.bytes()) {
+                *d = s.to_ascii_lowercase();
+            }
+            let lower = std::str::from_utf8(lower).ok()?;
+            map.get(lower).copied()
+        }
+        None => map.get(&name.to_ascii_lowercase()).copied(),
     }
 }
 
