@@ -408,56 +408,26 @@ fn join_probed(
     ) else {
         return pad_unmatched_left(ev, j, left, false, f);
     };
-    let key = Key(key);
-    let range = crate::IndexRange {
-        lower: Some((values.clone(), true)),
-        upper: Some((values, true)),
-    };
-    let scan = ev.ctx.index_scan_begin(
-        &probe.rel,
-        probe.index_oid,
-        vec![range],
-        probe.index_only,
-        false,
-    )?;
-    let mut any = false;
-    let (mut found, mut removed) = (0u64, 0u64);
-    let result = (|| -> PgResult<bool> {
-        while let Some((_, right)) = ev.ctx.scan_next(scan)? {
-            if !qualifies(ev, j.right.filter.as_ref(), &right)? {
-                removed += 1;
-                continue;
-            }
-            found += 1;
-            let right_key = key_values(ev, j.hash_keys.iter().map(|(_, r)| r), &right)?;
-            if right_key.is_none_or(|k| Key(k) != key) {
-                continue;
-            }
-            if j.kind.left_only() {
-                if pair_matches(ev, j, &left, &right)? {
-                    any = true;
-                    break;
-                }
-                continue;
-            }
-            match emit_pair(ev, j, &left, &right, f)? {
-                Some(false) => return Ok(false),
-                Some(true) => any = true,
-                None => {}
-            }
+    let (mut any, mut stop) = (false, false);
+    scan_probed(ev, j, probe, values, &Key(key), false, &mut |ev, right| {
+        if j.kind.left_only() {
+            // A semi or anti join needs one match.
+            any = pair_matches(ev, j, &left, &right)?;
+            return Ok(!any);
         }
-        Ok(true)
-    })();
-    ev.ctx.scan_end(scan);
-    // One loop of the inner index scan EXPLAIN shows (no time: it is
-    // interleaved with the join's own work).
-    ev.record(
-        planner::explain::NodeKey::source(&j.right.source),
-        found,
-        removed,
-        None,
-    );
-    if !result? {
+        match emit_pair(ev, j, &left, &right, f)? {
+            Some(false) => {
+                stop = true;
+                Ok(false)
+            }
+            Some(true) => {
+                any = true;
+                Ok(true)
+            }
+            None => Ok(true),
+        }
+    })?;
+    if stop {
         return Ok(false);
     }
     pad_unmatched_left(ev, j, left, any, f)
@@ -480,50 +450,72 @@ fn run_probe_left(
         ) else {
             return Ok(true);
         };
-        let key = Key(key);
-        let range = crate::IndexRange {
-            lower: Some((values.clone(), true)),
-            upper: Some((values, true)),
-        };
-        let scan = ev.ctx.index_scan_begin(
-            &probe.rel,
-            probe.index_oid,
-            vec![range],
-            probe.index_only,
-            false,
-        )?;
-        let (mut found, mut removed) = (0u64, 0u64);
-        let result = (|| -> PgResult<bool> {
-            while let Some((_, left)) = ev.ctx.scan_next(scan)? {
-                if !qualifies(ev, j.left.filter.as_ref(), &left)? {
-                    removed += 1;
-                    continue;
-                }
-                found += 1;
-                let left_key = key_values(ev, j.hash_keys.iter().map(|(l, _)| l), &left)?;
-                if left_key.is_none_or(|k| Key(k) != key) {
-                    continue;
-                }
-                let mut row = joined(&left, &right);
-                if !qualifies(ev, j.qual.as_ref(), &row)? {
-                    continue;
-                }
-                if j.kind.left_only() {
-                    row.truncate(left.len());
-                }
-                if !f(ev, row)? {
-                    return Ok(false);
-                }
+        let mut go_on = true;
+        scan_probed(ev, j, probe, values, &Key(key), true, &mut |ev, left| {
+            let mut row = joined(&left, &right);
+            if !qualifies(ev, j.qual.as_ref(), &row)? {
+                return Ok(true);
             }
-            Ok(true)
-        })();
-        ev.ctx.scan_end(scan);
-        ev.record(
-            planner::explain::NodeKey::source(&j.left.source),
-            found,
-            removed,
-            None,
-        );
-        result
+            if j.kind.left_only() {
+                row.truncate(left.len());
+            }
+            go_on = f(ev, row)?;
+            Ok(go_on)
+        })?;
+        Ok(go_on)
     })
+}
+
+/// The rows of the probed input (the left one if `left`) that an index
+/// scan of `probe` finds for key `values`, pass the input's filter and
+/// have join keys equal to `key`: each given to `f` until it returns
+/// false. One loop of the inner scan for EXPLAIN ANALYZE (no time: it is
+/// interleaved with the join's own work).
+fn scan_probed(
+    ev: &mut Evaluator<'_>,
+    j: &Join,
+    probe: &ParamIndexScan,
+    values: Vec<Datum>,
+    key: &Key,
+    left: bool,
+    f: &mut dyn FnMut(&mut Evaluator<'_>, Vec<Datum>) -> PgResult<bool>,
+) -> PgResult<()> {
+    let input = if left { &j.left } else { &j.right };
+    let range = crate::IndexRange {
+        lower: Some((values.clone(), true)),
+        upper: Some((values, true)),
+    };
+    let scan = ev.ctx.index_scan_begin(
+        &probe.rel,
+        probe.index_oid,
+        vec![range],
+        probe.index_only,
+        false,
+    )?;
+    let (mut found, mut removed) = (0u64, 0u64);
+    let result = (|| -> PgResult<()> {
+        while let Some((_, row)) = ev.ctx.scan_next(scan)? {
+            if !qualifies(ev, input.filter.as_ref(), &row)? {
+                removed += 1;
+                continue;
+            }
+            found += 1;
+            let keys = j.hash_keys.iter().map(|(l, r)| if left { l } else { r });
+            if key_values(ev, keys, &row)?.is_none_or(|k| Key(k) != *key) {
+                continue;
+            }
+            if !f(ev, row)? {
+                break;
+            }
+        }
+        Ok(())
+    })();
+    ev.ctx.scan_end(scan);
+    ev.record(
+        planner::explain::NodeKey::source(&input.source),
+        found,
+        removed,
+        None,
+    );
+    result
 }
