@@ -761,13 +761,17 @@ pub fn seqscan_cost(rel: &RelationDesc, quals: usize) -> f64 {
     SEQ_PAGE_COST * pages + tuples * (CPU_TUPLE_COST + CPU_OPERATOR_COST * quals as f64)
 }
 
-/// The pages of an index on `rel` with `keys` key columns (estimated from
-/// the table: an entry of the keys' widths and its line pointer).
-fn index_pages(rel: &RelationDesc, key_width: f64) -> f64 {
+/// The pages of an index on `rel` whose leading key is `key_width` wide
+/// (estimated from the table: an entry of the key and its line pointer
+/// per row; with `distinct` values known, B-tree deduplication keeps one
+/// entry per value and a 6-byte heap pointer per row, when that is
+/// smaller).
+fn index_pages(rel: &RelationDesc, key_width: f64, distinct: Option<f64>) -> f64 {
     let (_, tuples, _) = rel_size(rel);
-    (tuples * (key_width + 16.0) / (8192.0 * 0.9))
-        .ceil()
-        .max(1.0)
+    let entry = key_width + 16.0;
+    let plain = tuples * entry;
+    let deduplicated = distinct.map_or(plain, |d| d.min(tuples) * entry + tuples * 6.0);
+    (plain.min(deduplicated) / (8192.0 * 0.9)).ceil().max(1.0)
 }
 
 /// What B-tree descents and the index entries cost (`btcostestimate`):
@@ -776,14 +780,14 @@ fn index_pages(rel: &RelationDesc, key_width: f64) -> f64 {
 fn index_access_cost(
     rel: &RelationDesc,
     sel: f64,
-    key_width: f64,
+    (key_width, distinct): (f64, Option<f64>),
     quals: usize,
     loops: f64,
 ) -> f64 {
     let (_, tuples, _) = rel_size(rel);
     let loops = loops.max(1.0);
     let entries = (sel * tuples).max(1.0);
-    let ipages = index_pages(rel, key_width);
+    let ipages = index_pages(rel, key_width, distinct);
     let leaf_pages = (entries * ipages / tuples.max(1.0)).ceil().max(1.0);
     let leaf_total = if loops > 1.0 {
         pages_fetched(leaf_pages * loops, ipages)
@@ -814,7 +818,11 @@ pub fn index_scan_cost(
         .and_then(|c| rel.columns.get(c))
         .map_or(8.0, |c| f64::from(type_width(c.type_oid, c.typmod)));
     let fetched_tuples = (sel * tuples).max(1.0);
-    let access = index_access_cost(rel, sel, key_width, quals, loops);
+    let distinct = col
+        .and_then(|c| rel.columns.get(c))
+        .and_then(|c| rel.stats.column(c.attnum))
+        .and_then(|s| s.distinct_count(tuples));
+    let access = index_access_cost(rel, sel, (key_width, distinct), quals, loops);
     let corr = col
         .and_then(|c| rel.columns.get(c))
         .and_then(|c| rel.stats.column(c.attnum))
@@ -844,7 +852,7 @@ pub fn index_scan_cost(
 pub fn bitmap_scan_cost(rel: &RelationDesc, sel: f64, indexes: usize, quals: usize) -> f64 {
     let (pages, tuples, _) = rel_size(rel);
     let fetched_tuples = (sel * tuples).max(1.0);
-    let access = index_access_cost(rel, sel, 8.0, 1, 1.0) * indexes.max(1) as f64
+    let access = index_access_cost(rel, sel, (8.0, None), 1, 1.0) * indexes.max(1) as f64
         + 0.1 * CPU_OPERATOR_COST * fetched_tuples;
     let fetched = pages_fetched(fetched_tuples, pages).min(pages.max(1.0));
     let per_page = if fetched >= 2.0 {
