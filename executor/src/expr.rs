@@ -22,6 +22,11 @@ pub struct Evaluator<'a> {
     /// innermost last): the values of the `params` of the subquery that
     /// runs it, which `Expr::OuterParam` reads.
     frames: Vec<Vec<Datum>>,
+    /// Values of subqueries that read only query levels further out than
+    /// the one they are in (analysis marks them with constant params, see
+    /// `Analyzer::in_subquery_level`): the same while the frame they were
+    /// computed in lives, so kept with its depth and dropped when it goes.
+    frame_subplans: Vec<(usize, usize, Datum)>,
     /// The rows of the last round of each recursive query being run, by
     /// work table id.
     worktables: std::collections::HashMap<usize, std::rc::Rc<Vec<Vec<Datum>>>>,
@@ -126,6 +131,7 @@ impl<'a> Evaluator<'a> {
             subplans: std::collections::HashMap::new(),
             subplan_values: std::collections::HashMap::new(),
             frames: Vec::new(),
+            frame_subplans: Vec::new(),
             worktables: std::collections::HashMap::new(),
             instrument: None,
         }
@@ -188,6 +194,8 @@ impl<'a> Evaluator<'a> {
         self.frames.push(frame);
         let r = f(self);
         self.frames.pop();
+        let depth = self.frames.len();
+        self.frame_subplans.retain(|&(_, d, _)| d <= depth);
         r
     }
 
@@ -329,6 +337,17 @@ impl<'a> Evaluator<'a> {
                 {
                     return Ok(v.clone());
                 }
+                let depth = self.frames.len();
+                let reaches_out =
+                    !params.is_empty() && params.iter().all(|p| matches!(p, Expr::Const { .. }));
+                if reaches_out
+                    && let Some((_, _, v)) = self
+                        .frame_subplans
+                        .iter()
+                        .find(|&&(k, d, _)| k == key && d == depth)
+                {
+                    return Ok(v.clone());
+                }
                 let frame = self.eval_params(params, row)?;
                 let value = self.in_frame(frame, |ev| match kind {
                     planner::expr::SubPlanKind::Any => {
@@ -374,6 +393,8 @@ impl<'a> Evaluator<'a> {
                 })?;
                 if params.is_empty() {
                     self.subplans.insert(key, value.clone());
+                } else if reaches_out {
+                    self.frame_subplans.push((key, depth, value.clone()));
                 }
                 Ok(value)
             }

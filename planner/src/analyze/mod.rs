@@ -832,8 +832,10 @@ impl<'a> Analyzer<'a> {
     /// [`Self::analyze_subquery`] for a subquery in an expression (a
     /// SubPlan). One that reads a level further out than this one, but
     /// nothing of this one, is not an InitPlan (whose value is kept for the
-    /// whole statement): it gets a param it ignores, so that it runs again
-    /// for each row as a correlated subquery.
+    /// whole statement): it gets a constant param it ignores, which the
+    /// executor reads as "keep the value while the query level around
+    /// this one runs with the same outer values" (only such subplans have
+    /// constant params).
     pub(crate) fn analyze_sublink(
         &mut self,
         q: &ast::Query,
