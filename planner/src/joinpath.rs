@@ -425,19 +425,12 @@ fn nested_loop_pays(j: &Join, probe: &ParamIndexScan) -> bool {
         return true;
     }
     let left_rows = selfuncs::source_rows(&j.left.source, j.left.filter.as_ref());
-    let index = rel.indexes.iter().find(|i| i.oid == probe.index_oid);
-    let cols: Vec<usize> = index.map_or_else(Vec::new, |i| {
-        i.columns.iter().take(probe.keys.len()).copied().collect()
-    });
+    let nested = param_scan_cost(probe, j.right.filter.as_ref(), left_rows);
     let quals = j
         .right
         .filter
         .as_ref()
         .map_or(0, |f| conjuncts(f.clone()).len());
-    let sel = selfuncs::param_eq_selectivity(rel, &cols);
-    let col = cols.first().copied();
-    let nested =
-        selfuncs::index_scan_cost(rel, sel, col, quals, left_rows.max(1.0), probe.index_only);
     let right_rows = selfuncs::source_rows(&j.right.source, j.right.filter.as_ref());
     let hashed = selfuncs::seqscan_cost(rel, quals)
         + right_rows * (selfuncs::CPU_OPERATOR_COST + selfuncs::CPU_TUPLE_COST)
