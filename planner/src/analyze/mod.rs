@@ -110,6 +110,9 @@ pub struct Analyzer<'a> {
     pub(crate) sub_reaches_out: Vec<bool>,
     /// That flag of the subquery level analyzed last.
     pub(crate) reached_out: bool,
+    /// The query level being analyzed has FOR UPDATE / SHARE: its rows come
+    /// from its one table, so its WHERE subqueries stay subplans.
+    pub(crate) locking: bool,
     /// Select-list literals of unknown type become text (false for the
     /// operands of a set operation, whose types resolve across them).
     pub(crate) resolve_unknowns: bool,
@@ -191,6 +194,7 @@ impl<'a> Analyzer<'a> {
             sub_params: Vec::new(),
             sub_reaches_out: Vec::new(),
             reached_out: false,
+            locking: false,
             resolve_unknowns: true,
             ctes: Vec::new(),
             expanding_views: Vec::new(),
@@ -458,7 +462,9 @@ impl<'a> Analyzer<'a> {
             std::mem::replace(&mut self.resolve_unknowns, resolve_unknowns),
         );
         let srf_allowed = std::mem::replace(&mut self.srf_allowed, false);
+        let locking = std::mem::replace(&mut self.locking, !q.locks.is_empty());
         let r = self.analyze_query_inner(q);
+        self.locking = locking;
         self.scope = saved_scope;
         self.aggs = saved_aggs;
         self.srfs = saved_srfs;
@@ -1144,7 +1150,9 @@ impl<'a> Analyzer<'a> {
             .map(|i| i.offset + i.entry.rel.columns.len())
             .max()
             .unwrap_or(0);
-        crate::subselect::pull_up_sublinks(&mut plan, source_width);
+        if !self.locking {
+            crate::subselect::pull_up_sublinks(&mut plan, source_width);
+        }
         crate::joinpath::plan(&mut plan)?;
         Ok((columns, plan))
     }
