@@ -1268,14 +1268,7 @@ impl Builder {
         loops: f64,
     ) -> (ExplainNode, Layout) {
         let layout = self.rel_layout(&probe.rel);
-        let scan = IndexScan {
-            index_oid: probe.index_oid,
-            lower: None,
-            upper: None,
-            in_list: Vec::new(),
-            index_only: probe.index_only,
-            backward: false,
-        };
+        let scan = IndexScan::whole(probe.index_oid, probe.index_only, false);
         let (mut node, _) = self.index_scan_node(&probe.rel, &scan, &layout);
         let index = probe.rel.indexes.iter().find(|i| i.oid == probe.index_oid);
         let mut conds = Vec::new();

@@ -487,14 +487,7 @@ fn order_by_index(plan: &mut Plan, rel: &Arc<RelationDesc>) {
     {
         plan.source = Source::IndexScan(
             Arc::clone(rel),
-            IndexScan {
-                index_oid: index.oid,
-                lower: None,
-                upper: None,
-                in_list: Vec::new(),
-                index_only: false,
-                backward,
-            },
+            IndexScan::whole(index.oid, false, backward),
         );
         plan.order_by.clear();
     }
@@ -546,17 +539,7 @@ fn group_by_index(plan: &mut Plan, rel: &Arc<RelationDesc>) {
     if ios >= seq {
         return;
     }
-    plan.source = Source::IndexScan(
-        Arc::clone(rel),
-        IndexScan {
-            index_oid: index.oid,
-            lower: None,
-            upper: None,
-            in_list: Vec::new(),
-            index_only: true,
-            backward: false,
-        },
-    );
+    plan.source = Source::IndexScan(Arc::clone(rel), IndexScan::whole(index.oid, true, false));
     if let Some(agg) = &mut plan.aggregate {
         agg.sorted = true;
     }

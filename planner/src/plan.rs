@@ -397,6 +397,20 @@ pub struct IndexScan {
     pub backward: bool,
 }
 
+impl IndexScan {
+    /// A scan of the whole index, in key order (or backward).
+    pub fn whole(index_oid: u32, index_only: bool, backward: bool) -> IndexScan {
+        IndexScan {
+            index_oid,
+            lower: None,
+            upper: None,
+            in_list: Vec::new(),
+            index_only,
+            backward,
+        }
+    }
+}
+
 /// One end of an index range: values for the leading key columns
 /// (expressions without column references, evaluated when the scan opens).
 #[derive(Debug, Clone, PartialEq)]
