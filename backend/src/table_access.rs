@@ -1491,13 +1491,7 @@ pub fn database_size(session: &mut Session, name: Option<&str>, oid: u32) -> PgR
             None => Ok(None),
         };
     };
-    let dir = session
-        .storage
-        .store
-        .smgr()
-        .data_dir()
-        .join("base")
-        .join(db.to_string());
+    let dir = storage::smgr::database_dir(session.storage.store.smgr().data_dir(), db);
     let mut total = 0i64;
     if let Ok(entries) = std::fs::read_dir(&dir) {
         for e in entries.flatten() {

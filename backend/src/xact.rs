@@ -656,13 +656,7 @@ fn forget_database(session: &mut Session, db: u32) {
     if let Err(e) = session.storage.bufmgr.drop_database_buffers(db) {
         tracing::warn!("could not drop the buffers of database {db}: {e}");
     }
-    let dir = session
-        .storage
-        .store
-        .smgr()
-        .data_dir()
-        .join("base")
-        .join(db.to_string());
+    let dir = storage::smgr::database_dir(session.storage.store.smgr().data_dir(), db);
     session.storage.store.smgr().close_all();
     if let Err(e) = std::fs::remove_dir_all(&dir) {
         tracing::warn!("could not remove directory \"{}\": {e}", dir.display());

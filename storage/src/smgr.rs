@@ -181,6 +181,12 @@ pub fn relpath(rel: RelFileLocator, fork: ForkNumber) -> String {
     }
 }
 
+/// The directory of database `db` in the default tablespace
+/// (`<data dir>/base/<db oid>`, PostgreSQL's `GetDatabasePath`).
+pub fn database_dir(data_dir: &Path, db: u32) -> PathBuf {
+    data_dir.join("base").join(db.to_string())
+}
+
 /// The path of segment `segno` (`.1`, `.2`, ... after the first).
 pub fn segpath(rel: RelFileLocator, fork: ForkNumber, segno: u32) -> String {
     if segno == 0 {

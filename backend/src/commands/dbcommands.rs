@@ -87,8 +87,8 @@ pub(crate) fn create_database(session: &mut Session, name: &ObjectName) -> PgRes
         .map_err(PgError::from)?;
     let data_dir = session.storage.store.smgr().data_dir().to_path_buf();
     let (from, to) = (
-        data_dir.join("base").join(template.oid.to_string()),
-        data_dir.join("base").join(oid.to_string()),
+        storage::smgr::database_dir(&data_dir, template.oid),
+        storage::smgr::database_dir(&data_dir, oid),
     );
     // The copy is logged, and a checkpoint follows it before the commit (the
     // record's redo copies the template as it is then, so redo must never

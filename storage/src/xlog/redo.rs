@@ -22,7 +22,7 @@ use wal::segment::{Lsn, PG_WAL_DIR, WAL_SEGMENT_SIZE, segment_file_name};
 
 use super::{Xlog, rel_locator};
 use crate::buffer::{BLCKSZ, BufferManager, BufferTag, ReadMode, page_lsn, set_page_lsn};
-use crate::smgr::{BlockNumber, ForkNumber, RelFileLocator};
+use crate::smgr::{BlockNumber, ForkNumber, RelFileLocator, database_dir};
 use crate::smgr_store::SmgrBlockStore;
 use crate::transam::control::{DB_IN_CRASH_RECOVERY, DB_SHUTDOWNED};
 use crate::transam::{Transam, XidStatus};
@@ -149,9 +149,9 @@ pub fn redo_record(
             Ok(())
         }
         WalRecord::DbCreate { db, template } => {
-            let to = env.data_dir.join("base").join(db.to_string());
+            let to = database_dir(env.data_dir, *db);
             if !to.exists() {
-                let from = env.data_dir.join("base").join(template.to_string());
+                let from = database_dir(env.data_dir, *template);
                 copy_dir(&from, &to).map_err(|e| {
                     PgError::new(
                         SqlState::IoError,
@@ -258,7 +258,7 @@ fn drop_relation(env: &RedoEnv<'_, '_>, rel: RelFileLocator) -> PgResult<()> {
 fn drop_database(env: &RedoEnv<'_, '_>, db: u32) -> PgResult<()> {
     env.bufmgr.drop_database_buffers(db)?;
     env.store.smgr().close_all();
-    let dir = env.data_dir.join("base").join(db.to_string());
+    let dir = database_dir(env.data_dir, db);
     match std::fs::remove_dir_all(&dir) {
         Ok(()) => Ok(()),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
