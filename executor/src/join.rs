@@ -7,11 +7,13 @@
 //! joined row. Rows of a kept side that matched nothing come out padded
 //! with NULLs: left rows as they are read, right rows at the end.
 //!
-//! With an index on the right table that the keys fix, the first
-//! [`PROBE_LIMIT`] left rows are held back: if the left side ends there,
-//! each one looks its right rows up through the index (a nested loop over
-//! an index scan) and the right side is never read as a whole; if not, the
-//! right side is hashed after all and the held rows go first.
+//! A nested loop over an index of the right table (`Join::inner_index`)
+//! that the planner chose by cost runs as planned: each left row looks its
+//! right rows up through the index. One chosen by the rule (no statistics)
+//! holds the first [`PROBE_LIMIT`] left rows back: if the left side ends
+//! there, each one looks its right rows up through the index and the right
+//! side is never read as a whole; if not, the right side is hashed after
+//! all and the held rows go first.
 //!
 //! A semi join emits a left row at its first match, an anti join one that
 //! matched nothing; both emit the left row alone. A join planned to be
@@ -88,6 +90,12 @@ pub fn run(ev: &mut Evaluator<'_>, j: &Join, f: &mut Emit<'_>) -> PgResult<()> {
     }
     if let Some(probe) = &j.probe_left {
         return run_probe_left(ev, j, probe, f);
+    }
+    if let Some(probe) = j.inner_index.as_ref().filter(|p| p.by_cost) {
+        // The planner chose the nested loop from statistics: no fallback.
+        return for_each_input_row(ev, &j.left, &mut |ev, left| {
+            join_probed(ev, j, probe, left, f)
+        });
     }
     let mut hashed: Option<Hashed> = None;
     let mut held: Vec<Vec<Datum>> = Vec::new();

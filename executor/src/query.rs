@@ -595,6 +595,16 @@ pub fn run(ev: &mut Evaluator<'_>, plan: &Plan, width: usize) -> PgResult<Vec<Ve
         (None, false, true, Some(l), false) => Some(offset.saturating_add(l)),
         _ => None,
     };
+    // The same without DISTINCT but with ORDER BY: a bounded sort.
+    let top_n = match (
+        plan.distinct || !plan.distinct_on.is_empty(),
+        plan.order_by.is_empty(),
+        limit,
+        plan.windows.is_some() || plan.project_set.is_some(),
+    ) {
+        (false, false, Some(l), false) => Some(offset.saturating_add(l)),
+        _ => None,
+    };
     let mut rows: Vec<Vec<Datum>> = Vec::new();
     let columns = plan.source_columns_needed();
     let instrumenting = ev.instrumenting().is_some();
@@ -603,9 +613,19 @@ pub fn run(ev: &mut Evaluator<'_>, plan: &Plan, width: usize) -> PgResult<Vec<Ve
     // the targets wait for them: the input rows are kept whole until their
     // values are appended.
     let windowed = plan.windows.is_some() || plan.project_set.is_some();
-    match &plan.aggregate {
-        None if stop == Some(0) => {}
-        None => {
+    match (&plan.aggregate, top_n) {
+        (None, _) if stop == Some(0) => {}
+        (None, Some(bound)) => {
+            // ORDER BY ... LIMIT: only the first OFFSET + LIMIT rows are kept.
+            let mut best = TopN::new(&plan.order_by, bound);
+            let filter = plan.filter.as_ref();
+            for_each_qualifying_row(ev, &plan.source, columns, filter, &mut |ev, row| {
+                best.push(project(ev, &plan.targets, &row)?)?;
+                Ok(true)
+            })?;
+            rows = best.finish()?;
+        }
+        (None, None) => {
             let filter = plan.filter.as_ref();
             for_each_qualifying_row(ev, &plan.source, columns, filter, &mut |ev, row| {
                 rows.push(if windowed {
@@ -616,7 +636,7 @@ pub fn run(ev: &mut Evaluator<'_>, plan: &Plan, width: usize) -> PgResult<Vec<Ve
                 Ok(stop.is_none_or(|s| rows.len() < s))
             })?;
         }
-        Some(agg) => {
+        (Some(agg), _) => {
             let mut grouper = Grouper::new(agg);
             let filter = plan.filter.as_ref();
             for_each_qualifying_row(ev, &plan.source, columns, filter, &mut |ev, row| {
@@ -905,46 +925,187 @@ pub fn sort(rows: &mut [Vec<Datum>], keys: &[SortKey]) -> PgResult<()> {
     }
     let mut err = None;
     rows.sort_by(|a, b| {
-        for k in keys {
-            let (x, y) = match (a.get(k.column), b.get(k.column)) {
-                (Some(x), Some(y)) => (x, y),
-                _ => {
-                    err.get_or_insert_with(|| PgError::internal("sort key beyond the row"));
-                    return Ordering::Equal;
-                }
-            };
-            let o = match (x.is_null(), y.is_null()) {
-                (true, true) => Ordering::Equal,
-                (true, false) => {
-                    if k.nulls_first {
-                        Ordering::Less
-                    } else {
-                        Ordering::Greater
-                    }
-                }
-                (false, true) => {
-                    if k.nulls_first {
-                        Ordering::Greater
-                    } else {
-                        Ordering::Less
-                    }
-                }
-                (false, false) => {
-                    let o = compare::compare(x, y).unwrap_or_else(|e| {
-                        err.get_or_insert(e);
-                        Ordering::Equal
-                    });
-                    if k.descending { o.reverse() } else { o }
-                }
-            };
-            if o != Ordering::Equal {
-                return o;
-            }
-        }
-        Ordering::Equal
+        compare_rows(a, b, keys).unwrap_or_else(|e| {
+            err.get_or_insert(e);
+            Ordering::Equal
+        })
     });
     match err {
         Some(e) => Err(e),
         None => Ok(()),
+    }
+}
+
+/// How two rows compare under the sort keys.
+fn compare_rows(a: &[Datum], b: &[Datum], keys: &[SortKey]) -> PgResult<Ordering> {
+    for k in keys {
+        let (Some(x), Some(y)) = (a.get(k.column), b.get(k.column)) else {
+            return Err(PgError::internal("sort key beyond the row"));
+        };
+        let o = match (x.is_null(), y.is_null()) {
+            (true, true) => Ordering::Equal,
+            (true, false) if k.nulls_first => Ordering::Less,
+            (true, false) => Ordering::Greater,
+            (false, true) if k.nulls_first => Ordering::Greater,
+            (false, true) => Ordering::Less,
+            (false, false) => {
+                let o = compare::compare(x, y)?;
+                if k.descending { o.reverse() } else { o }
+            }
+        };
+        if o != Ordering::Equal {
+            return Ok(o);
+        }
+    }
+    Ok(Ordering::Equal)
+}
+
+/// The first `bound` rows of a sort, kept while the rows arrive (PostgreSQL's
+/// bounded "top-N heapsort" under a LIMIT): a max-heap of the best rows so
+/// far, each with its arrival number so that ties keep the order a full
+/// stable sort would give. Memory stays at `bound` rows and each row costs
+/// O(log bound) comparisons.
+pub(crate) struct TopN<'k> {
+    keys: &'k [SortKey],
+    bound: usize,
+    /// A binary max-heap by (keys, arrival): the worst kept row on top.
+    heap: Vec<(Vec<Datum>, u64)>,
+    arrived: u64,
+}
+
+impl<'k> TopN<'k> {
+    pub(crate) fn new(keys: &'k [SortKey], bound: usize) -> Self {
+        TopN {
+            keys,
+            bound,
+            heap: Vec::with_capacity(bound.min(1024)),
+            arrived: 0,
+        }
+    }
+
+    /// Whether `a` sorts after `b`.
+    fn after(&self, a: &(Vec<Datum>, u64), b: &(Vec<Datum>, u64)) -> PgResult<bool> {
+        Ok(compare_rows(&a.0, &b.0, self.keys)?.then(a.1.cmp(&b.1)) == Ordering::Greater)
+    }
+
+    /// Offers a row: kept if it is among the first `bound` so far.
+    pub(crate) fn push(&mut self, row: Vec<Datum>) -> PgResult<()> {
+        if self.bound == 0 {
+            return Ok(());
+        }
+        let entry = (row, self.arrived);
+        self.arrived += 1;
+        if self.heap.len() < self.bound {
+            self.heap.push(entry);
+            let mut i = self.heap.len() - 1;
+            while i > 0 {
+                let parent = (i - 1) / 2;
+                if !self.after(&self.heap[i], &self.heap[parent])? {
+                    break;
+                }
+                self.heap.swap(i, parent);
+                i = parent;
+            }
+            return Ok(());
+        }
+        // A later arrival that ties the worst kept row sorts after it.
+        if !self.after(&self.heap[0], &entry)? {
+            return Ok(());
+        }
+        self.heap[0] = entry;
+        let mut i = 0;
+        loop {
+            let (l, r) = (2 * i + 1, 2 * i + 2);
+            let mut worst = i;
+            if l < self.heap.len() && self.after(&self.heap[l], &self.heap[worst])? {
+                worst = l;
+            }
+            if r < self.heap.len() && self.after(&self.heap[r], &self.heap[worst])? {
+                worst = r;
+            }
+            if worst == i {
+                return Ok(());
+            }
+            self.heap.swap(i, worst);
+            i = worst;
+        }
+    }
+
+    /// The kept rows in sort order.
+    pub(crate) fn finish(self) -> PgResult<Vec<Vec<Datum>>> {
+        let mut heap = self.heap;
+        let mut err = None;
+        heap.sort_by(|a, b| {
+            compare_rows(&a.0, &b.0, self.keys)
+                .unwrap_or_else(|e| {
+                    err.get_or_insert(e);
+                    Ordering::Equal
+                })
+                .then(a.1.cmp(&b.1))
+        });
+        match err {
+            Some(e) => Err(e),
+            None => Ok(heap.into_iter().map(|(row, _)| row).collect()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Rows of (a small int with many ties, NULL every seventh row, a row id).
+    fn rows(n: i32) -> Vec<Vec<Datum>> {
+        (0..n)
+            .map(|i| {
+                let key = (i * 7919) % 13;
+                let nullable = if i % 7 == 0 {
+                    Datum::Null
+                } else {
+                    Datum::Int4((i * 31) % 5)
+                };
+                vec![Datum::Int4(key), nullable, Datum::Int4(i)]
+            })
+            .collect()
+    }
+
+    #[test]
+    fn top_n_keeps_what_a_stable_sort_puts_first() {
+        let orders: [&[SortKey]; 3] = [
+            &[SortKey {
+                column: 0,
+                descending: false,
+                nulls_first: false,
+            }],
+            &[
+                SortKey {
+                    column: 1,
+                    descending: true,
+                    nulls_first: true,
+                },
+                SortKey {
+                    column: 0,
+                    descending: false,
+                    nulls_first: false,
+                },
+            ],
+            &[SortKey {
+                column: 1,
+                descending: false,
+                nulls_first: false,
+            }],
+        ];
+        for keys in orders {
+            let mut all = rows(500);
+            sort(&mut all, keys).unwrap();
+            for bound in [0, 1, 2, 7, 64, 499, 500, 501, 2000] {
+                let mut best = TopN::new(keys, bound);
+                for row in rows(500) {
+                    best.push(row).unwrap();
+                }
+                let kept = best.finish().unwrap();
+                assert_eq!(kept, all[..bound.min(all.len())], "bound {bound}");
+            }
+        }
     }
 }

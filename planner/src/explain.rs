@@ -1223,12 +1223,13 @@ impl Builder {
         if let Some(probe) = &j.probe_left {
             // Driven by the right input: its rows look the left rows up.
             let (right, right_layout) = self.source(&j.right.source, j.right.filter.as_ref());
+            let loops = crate::joinpath::param_loops(probe, &j.right, right.cost.rows);
             let (left, left_layout) = self.param_scan(
                 probe,
                 &j.left.source,
                 j.left.filter.as_ref(),
                 &right_layout,
-                right.cost.rows,
+                loops,
             );
             return self.join_node(j, filter, key, (left, left_layout), (right, right_layout));
         }
@@ -1246,7 +1247,7 @@ impl Builder {
                 &j.right.source,
                 j.right.filter.as_ref(),
                 &left_layout,
-                left.cost.rows,
+                crate::joinpath::param_loops(probe, &j.left, left.cost.rows),
             ),
             _ => self.source(&j.right.source, j.right.filter.as_ref()),
         };
@@ -1258,7 +1259,8 @@ impl Builder {
 
     /// A nested loop's inner index scan, run once per row of the other
     /// input with its key columns equal to expressions over that row
-    /// (`driver` its layout, `loops` its estimated rows).
+    /// (`driver` its layout; `loops` what one scan's costs are amortized
+    /// over, `joinpath::param_loops`).
     fn param_scan(
         &mut self,
         probe: &ParamIndexScan,

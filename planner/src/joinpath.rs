@@ -103,7 +103,7 @@ fn set_columns(j: &mut Join, mut read: BTreeSet<usize>, index_only: bool) {
         }
         p.index_only = covers(&p.rel, p.index_oid, &right_read);
         if p.index_only && nested_loop_pays(j, &p) {
-            j.inner_index = Some(p);
+            j.inner_index = Some(chosen_by_cost(j, p));
             j.hash_left = false;
         }
     }
@@ -274,7 +274,8 @@ fn settle(j: &mut Join) -> PgResult<()> {
     }
     let s = crate::settings::current();
     j.inner_index = inner_index(j)
-        .filter(|probe| s.enable_nestloop && (!s.enable_hashjoin || nested_loop_pays(j, probe)));
+        .filter(|probe| s.enable_nestloop && (!s.enable_hashjoin || nested_loop_pays(j, probe)))
+        .map(|probe| chosen_by_cost(j, probe));
     j.hash_left = hash_left_side(j);
     Ok(())
 }
@@ -312,7 +313,7 @@ fn probe_left(j: &Join, left_read: &BTreeSet<usize>, index_only: bool) -> Option
     let left_cost = crate::indexpath::scan_cost(&j.left.source, j.left.filter.as_ref())?;
     let right_cost = crate::indexpath::scan_cost(&j.right.source, j.right.filter.as_ref())?;
     let now = match &j.inner_index {
-        Some(p) => left_cost + param_scan_cost(p, j.right.filter.as_ref(), left_rows),
+        Some(p) => left_cost + nested_loop_cost(p, j.right.filter.as_ref(), &j.left, left_rows),
         None => {
             left_cost
                 + right_cost
@@ -321,8 +322,60 @@ fn probe_left(j: &Join, left_read: &BTreeSet<usize>, index_only: bool) -> Option
                 + crate::settings::PlannerSettings::penalty(s.enable_hashjoin)
         }
     };
-    let probed = right_cost + param_scan_cost(&probe, j.left.filter.as_ref(), right_rows);
+    let probed =
+        right_cost + nested_loop_cost(&probe, j.left.filter.as_ref(), &j.right, right_rows);
     (probed < now).then_some(probe)
+}
+
+/// What the inner index scans of a nested loop cost in all, `outer_rows`
+/// of them. As PostgreSQL's parameterized paths, one scan's share of the
+/// index pages is amortized over the rows of the table that supplies the
+/// keys (the fewest when several do: `get_loop_count`), not over the
+/// outer join's rows, which an inner path is costed before.
+fn nested_loop_cost(
+    probe: &ParamIndexScan,
+    filter: Option<&Expr>,
+    outer: &JoinInput,
+    outer_rows: f64,
+) -> f64 {
+    let loops = param_loops(probe, outer, outer_rows);
+    param_scan_cost(probe, filter, loops) / loops * outer_rows.max(1.0)
+}
+
+/// The loop count an inner index scan's costs are amortized over (see
+/// [`nested_loop_cost`]): the rows of the table below `outer` that
+/// supplies its keys, or `outer_rows`.
+pub(crate) fn param_loops(probe: &ParamIndexScan, outer: &JoinInput, outer_rows: f64) -> f64 {
+    let mut keyed = BTreeSet::new();
+    probe.keys.iter().for_each(|k| note_vars(k, 0, &mut keyed));
+    supplier_rows(&outer.source, outer.filter.as_ref(), &keyed)
+        .unwrap_or(outer_rows)
+        .max(1.0)
+}
+
+/// The fewest estimated rows among the tables below `source` whose
+/// columns `vars` (of its row) reads; None when one is not a table.
+fn supplier_rows(source: &Source, filter: Option<&Expr>, vars: &BTreeSet<usize>) -> Option<f64> {
+    match source {
+        Source::Join(j) => {
+            let lw = j.left.width;
+            let left: BTreeSet<usize> = vars.range(..lw).copied().collect();
+            let right: BTreeSet<usize> = vars.range(lw..).map(|v| v - lw).collect();
+            let mut fewest: Option<f64> = None;
+            for (input, vars) in [(&j.left, left), (&j.right, right)] {
+                if vars.is_empty() {
+                    continue;
+                }
+                let rows = supplier_rows(&input.source, input.filter.as_ref(), &vars)?;
+                fewest = Some(fewest.map_or(rows, |f| f.min(rows)));
+            }
+            fewest
+        }
+        Source::SeqScan(_) | Source::IndexScan(..) | Source::Bitmap(..) => {
+            Some(selfuncs::source_rows(source, filter))
+        }
+        _ => None,
+    }
 }
 
 /// What `loops` index scans of a nested loop's inner side cost in all.
@@ -425,7 +478,7 @@ fn nested_loop_pays(j: &Join, probe: &ParamIndexScan) -> bool {
         return true;
     }
     let left_rows = selfuncs::source_rows(&j.left.source, j.left.filter.as_ref());
-    let nested = param_scan_cost(probe, j.right.filter.as_ref(), left_rows);
+    let nested = nested_loop_cost(probe, j.right.filter.as_ref(), &j.left, left_rows);
     let quals = j
         .right
         .filter
@@ -436,6 +489,15 @@ fn nested_loop_pays(j: &Join, probe: &ParamIndexScan) -> bool {
         + right_rows * (selfuncs::CPU_OPERATOR_COST + selfuncs::CPU_TUPLE_COST)
         + left_rows * selfuncs::CPU_OPERATOR_COST * j.hash_keys.len() as f64;
     nested <= hashed
+}
+
+/// `probe` marked as chosen by cost when the estimates behind
+/// [`nested_loop_pays`] came from statistics of both inputs (or hash joins
+/// are disabled): the executor then never turns to hashing at run time.
+fn chosen_by_cost(j: &Join, mut probe: ParamIndexScan) -> ParamIndexScan {
+    probe.by_cost = !crate::settings::current().enable_hashjoin
+        || (selfuncs::has_stats(&probe.rel) && analyzed(&j.left.source));
+    probe
 }
 
 /// `left_expr = right_expr` (same type; each side reading only its own
@@ -508,6 +570,7 @@ fn keyed_index(
                 index_oid: index.oid,
                 keys,
                 index_only: false,
+                by_cost: false,
             });
         }
     }

@@ -261,6 +261,11 @@ pub struct ParamIndexScan {
     /// Every column the join reads of the scanned rows is in the index:
     /// an index-only scan.
     pub index_only: bool,
+    /// Chosen by cost over statistics of both inputs (or with hash joins
+    /// disabled): the executor keeps to it for every outer row. Without,
+    /// the choice is the rule's, and the executor hashes the inner side
+    /// instead once the outer one turns out big.
+    pub by_cost: bool,
 }
 
 /// The arguments of `generate_series` in FROM, coerced to the series' type
