@@ -1097,13 +1097,13 @@ mod tests {
         ];
         for keys in orders {
             let mut all = rows(500);
-            sort(&mut all, keys).unwrap();
+            sort(&mut all, keys).expect("sort");
             for bound in [0, 1, 2, 7, 64, 499, 500, 501, 2000] {
                 let mut best = TopN::new(keys, bound);
                 for row in rows(500) {
-                    best.push(row).unwrap();
+                    best.push(row).expect("push");
                 }
-                let kept = best.finish().unwrap();
+                let kept = best.finish().expect("finish");
                 assert_eq!(kept, all[..bound.min(all.len())], "bound {bound}");
             }
         }
