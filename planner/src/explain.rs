@@ -955,7 +955,8 @@ impl Builder {
                 let sel = selfuncs::rel_selectivity(rel, filter);
                 let index_sel = (child.cost.rows / tuples.max(1.0)).min(1.0);
                 let quals = filter.map_or(0, |f| conjuncts(f).len());
-                let total = selfuncs::bitmap_scan_cost(rel, index_sel, 1, quals);
+                let col = crate::indexpath::bitmap_leading_column(rel, bitmap);
+                let total = selfuncs::bitmap_scan_cost(rel, index_sel, col, 1, quals);
                 node.cost = Cost {
                     startup: child.cost.total,
                     total: total.max(child.cost.total),

@@ -696,7 +696,7 @@ fn cheapest_source(
         );
         if allow_bitmap {
             consider(
-                selfuncs::bitmap_scan_cost(rel, sel, 1, quals) + penalty(s.enable_bitmapscan),
+                selfuncs::bitmap_scan_cost(rel, sel, col, 1, quals) + penalty(s.enable_bitmapscan),
                 Source::Bitmap(Arc::clone(rel), Bitmap::Index(scan.clone())),
             );
         }
@@ -711,8 +711,9 @@ fn cheapest_source(
             });
         }
         let (sel, scans) = bitmap_selectivity(rel, &b);
+        let col = bitmap_leading_column(rel, &b);
         consider(
-            selfuncs::bitmap_scan_cost(rel, sel, scans, quals) + penalty(s.enable_bitmapscan),
+            selfuncs::bitmap_scan_cost(rel, sel, col, scans, quals) + penalty(s.enable_bitmapscan),
             Source::Bitmap(Arc::clone(rel), b),
         );
     }
@@ -732,10 +733,20 @@ pub fn scan_cost(source: &Source, filter: Option<&Expr>) -> Option<f64> {
         }
         Source::Bitmap(rel, b) => {
             let (sel, scans) = bitmap_selectivity(rel, b);
-            selfuncs::bitmap_scan_cost(rel, sel, scans, quals)
+            selfuncs::bitmap_scan_cost(rel, sel, bitmap_leading_column(rel, b), scans, quals)
         }
         _ => return None,
     })
+}
+
+/// The leading column of a bitmap's first index.
+pub(crate) fn bitmap_leading_column(rel: &RelationDesc, b: &Bitmap) -> Option<usize> {
+    match b {
+        Bitmap::Index(scan) => selfuncs::index_leading_column(rel, scan.index_oid),
+        Bitmap::And(parts) | Bitmap::Or(parts) => {
+            parts.first().and_then(|p| bitmap_leading_column(rel, p))
+        }
+    }
 }
 
 /// How to read the rows of `rel` that pass `filter` when every one of

@@ -800,6 +800,17 @@ fn index_access_cost(
         + loops * (entries * (CPU_INDEX_TUPLE_COST + CPU_OPERATOR_COST * quals as f64) + descent)
 }
 
+/// The width of an index's leading column `col` and its distinct values
+/// (what sizes the index, deduplication included), for `tuples` rows.
+fn index_key(rel: &RelationDesc, col: Option<usize>, tuples: f64) -> (f64, Option<f64>) {
+    let column = col.and_then(|c| rel.columns.get(c));
+    let width = column.map_or(8.0, |c| f64::from(type_width(c.type_oid, c.typmod)));
+    let distinct = column
+        .and_then(|c| rel.stats.column(c.attnum))
+        .and_then(|s| s.distinct_count(tuples));
+    (width, distinct)
+}
+
 /// The cost of an index scan of `rel` reading `sel` of its rows, column
 /// `col` leading the index (its correlation orders the heap reads),
 /// `quals` conditions applied to each row, over `loops` repetitions
@@ -814,15 +825,8 @@ pub fn index_scan_cost(
     index_only: bool,
 ) -> f64 {
     let (pages, tuples, _) = rel_size(rel);
-    let key_width = col
-        .and_then(|c| rel.columns.get(c))
-        .map_or(8.0, |c| f64::from(type_width(c.type_oid, c.typmod)));
     let fetched_tuples = (sel * tuples).max(1.0);
-    let distinct = col
-        .and_then(|c| rel.columns.get(c))
-        .and_then(|c| rel.stats.column(c.attnum))
-        .and_then(|s| s.distinct_count(tuples));
-    let access = index_access_cost(rel, sel, (key_width, distinct), quals, loops);
+    let access = index_access_cost(rel, sel, index_key(rel, col, tuples), quals, loops);
     let corr = col
         .and_then(|c| rel.columns.get(c))
         .and_then(|c| rel.stats.column(c.attnum))
@@ -848,11 +852,20 @@ pub fn index_scan_cost(
 }
 
 /// The cost of a bitmap heap scan of `rel` over index scans that select
-/// `sel` of its rows (`cost_bitmap_heap_scan`).
-pub fn bitmap_scan_cost(rel: &RelationDesc, sel: f64, indexes: usize, quals: usize) -> f64 {
+/// `sel` of its rows (`cost_bitmap_heap_scan`); `col` leads the (first)
+/// index: its width and distinct values size the index as for an index
+/// scan.
+pub fn bitmap_scan_cost(
+    rel: &RelationDesc,
+    sel: f64,
+    col: Option<usize>,
+    indexes: usize,
+    quals: usize,
+) -> f64 {
     let (pages, tuples, _) = rel_size(rel);
     let fetched_tuples = (sel * tuples).max(1.0);
-    let access = index_access_cost(rel, sel, (8.0, None), 1, 1.0) * indexes.max(1) as f64
+    let access = index_access_cost(rel, sel, index_key(rel, col, tuples), 1, 1.0)
+        * indexes.max(1) as f64
         + 0.1 * CPU_OPERATOR_COST * fetched_tuples;
     let fetched = pages_fetched(fetched_tuples, pages).min(pages.max(1.0));
     let per_page = if fetched >= 2.0 {
