@@ -261,7 +261,13 @@ impl CatalogView for SessionCatalog<'_> {
 
     fn planner_settings(&self) -> planner::settings::PlannerSettings {
         let session = self.session.borrow();
-        planner::settings::PlannerSettings::from_lookup(|name| session.settings.get_bool(name))
+        planner::settings::PlannerSettings::from_lookup(
+            |name| session.settings.get_bool(name),
+            |name| {
+                (session.settings.get_real(name))
+                    .or_else(|| session.settings.get_int(name).map(f64::from))
+            },
+        )
     }
 
     fn lookup_type(&self, schema: Option<&str>, name: &str) -> PgResult<Option<u32>> {

@@ -168,8 +168,8 @@ pub struct Cost {
 }
 
 use crate::selfuncs::{
-    self, CPU_INDEX_TUPLE_COST, CPU_OPERATOR_COST, CPU_TUPLE_COST, Origin, SEQ_PAGE_COST,
-    clamp_rows, rel_size, type_width,
+    self, Origin, clamp_rows, cpu_index_tuple_cost, cpu_operator_cost, cpu_tuple_cost, rel_size,
+    seq_page_cost, type_width,
 };
 
 /// A property of a node: text (`Filter: (a = 1)`) or a list (`Sort Key`).
@@ -876,7 +876,7 @@ impl Builder {
                 let rows = clamp_rows(tuples * selfuncs::index_selectivity(rel, scan));
                 node.cost = Cost {
                     startup: 0.0,
-                    total: 4.0 + rows * CPU_INDEX_TUPLE_COST,
+                    total: 4.0 + rows * cpu_index_tuple_cost(),
                     rows,
                     width: 0,
                 };
@@ -924,8 +924,8 @@ impl Builder {
                 let quals = filter.map_or(0, |f| conjuncts(f).len()) as f64;
                 node.cost = Cost {
                     startup: 0.0,
-                    total: SEQ_PAGE_COST * pages
-                        + tuples * (CPU_TUPLE_COST + CPU_OPERATOR_COST * quals),
+                    total: seq_page_cost() * pages
+                        + tuples * (cpu_tuple_cost() + cpu_operator_cost() * quals),
                     rows: tuples,
                     width,
                 };
@@ -1005,7 +1005,7 @@ impl Builder {
                 node.fields.push(("Alias", "*VALUES*".into()));
                 node.cost = Cost {
                     startup: 0.0,
-                    total: rows.len() as f64 * CPU_OPERATOR_COST * 5.0,
+                    total: rows.len() as f64 * cpu_operator_cost() * 5.0,
                     rows: rows.len() as f64,
                     width: rows
                         .first()
@@ -1391,7 +1391,7 @@ impl Builder {
             let hash = hash.child("Outer", right);
             node.cost = Cost {
                 startup: hash.cost.total,
-                total: hash.cost.total + left.cost.total + rows * CPU_TUPLE_COST,
+                total: hash.cost.total + left.cost.total + rows * cpu_tuple_cost(),
                 rows,
                 width,
             };
@@ -1411,7 +1411,7 @@ impl Builder {
                 let mut m = ExplainNode::new("Materialize", "Materialize");
                 m.cost = Cost {
                     startup: 0.0,
-                    total: right.cost.total + right.cost.rows * CPU_OPERATOR_COST * 2.0,
+                    total: right.cost.total + right.cost.rows * cpu_operator_cost() * 2.0,
                     ..right.cost
                 };
                 m.key = right.key;
@@ -1421,7 +1421,7 @@ impl Builder {
                 startup: 0.0,
                 total: left.cost.total
                     + left.cost.rows * inner.cost.total.max(0.01)
-                    + rows * CPU_TUPLE_COST,
+                    + rows * cpu_tuple_cost(),
                 rows,
                 width,
             };
@@ -1479,8 +1479,8 @@ impl Builder {
             let keys: Vec<String> = cols.iter().map(|c| c.qualified.clone()).collect();
             node.props.push(("Group Key", Prop::List(keys)));
             node.cost = Cost {
-                startup: total + rows * CPU_OPERATOR_COST,
-                total: total + rows * CPU_OPERATOR_COST * 2.0,
+                startup: total + rows * cpu_operator_cost(),
+                total: total + rows * cpu_operator_cost() * 2.0,
                 rows,
                 width,
             };
@@ -1510,7 +1510,7 @@ impl Builder {
         node.head.push(("Strategy", "Hashed".into()));
         node.cost = Cost {
             startup: 0.0,
-            total: total + rows * CPU_OPERATOR_COST * 2.0,
+            total: total + rows * cpu_operator_cost() * 2.0,
             rows: left_rows_estimate(rows),
             width,
         };
@@ -1638,10 +1638,10 @@ impl Builder {
             }
             agg_node.cost = Cost {
                 startup: input.total
-                    + input.rows * CPU_OPERATOR_COST * agg.aggs.len().max(1) as f64,
+                    + input.rows * cpu_operator_cost() * agg.aggs.len().max(1) as f64,
                 total: input.total
-                    + input.rows * CPU_OPERATOR_COST * agg.aggs.len().max(1) as f64
-                    + rows * CPU_TUPLE_COST,
+                    + input.rows * cpu_operator_cost() * agg.aggs.len().max(1) as f64
+                    + rows * cpu_tuple_cost(),
                 rows,
                 width: out_width(plan),
             };
@@ -1683,7 +1683,7 @@ impl Builder {
                 let mut wnode = ExplainNode::new("WindowAgg", "WindowAgg");
                 wnode.cost = Cost {
                     startup: node.cost.startup,
-                    total: node.cost.total + input.rows * CPU_OPERATOR_COST,
+                    total: node.cost.total + input.rows * cpu_operator_cost(),
                     ..input
                 };
                 node = wnode
@@ -1755,8 +1755,8 @@ impl Builder {
                 .collect();
             n.props.push(("Group Key", Prop::List(keys)));
             n.cost = Cost {
-                startup: node.cost.total + node.cost.rows * CPU_OPERATOR_COST,
-                total: node.cost.total + node.cost.rows * CPU_OPERATOR_COST * 2.0,
+                startup: node.cost.total + node.cost.rows * cpu_operator_cost(),
+                total: node.cost.total + node.cost.rows * cpu_operator_cost() * 2.0,
                 rows: clamp_rows((node.cost.rows / 10.0).min(200.0)),
                 width: width_out,
             };
@@ -1810,7 +1810,7 @@ impl Builder {
             let mut u = ExplainNode::new("Unique", "Unique");
             u.cost = Cost {
                 rows: clamp_rows(node.cost.rows / 10.0),
-                total: node.cost.total + node.cost.rows * CPU_OPERATOR_COST,
+                total: node.cost.total + node.cost.rows * cpu_operator_cost(),
                 ..node.cost
             };
             node = u
@@ -1820,7 +1820,7 @@ impl Builder {
         if plan.row_lock.is_some() {
             let mut n = ExplainNode::new("LockRows", "LockRows");
             n.cost = Cost {
-                total: node.cost.total + node.cost.rows * CPU_TUPLE_COST,
+                total: node.cost.total + node.cost.rows * cpu_tuple_cost(),
                 ..node.cost
             };
             node = n
@@ -1901,7 +1901,7 @@ impl Builder {
                 let (pages, tuples, width) = rel_size(rel);
                 n.cost = Cost {
                     startup: 0.0,
-                    total: SEQ_PAGE_COST * pages + tuples * CPU_TUPLE_COST,
+                    total: seq_page_cost() * pages + tuples * cpu_tuple_cost(),
                     rows: tuples,
                     width,
                 };
@@ -2084,7 +2084,7 @@ impl Builder {
         };
         node.cost = Cost {
             startup: child.cost.startup,
-            total: child.cost.total + child.cost.rows * CPU_TUPLE_COST,
+            total: child.cost.total + child.cost.rows * cpu_tuple_cost(),
             rows: 0.0,
             width: 0,
         };
@@ -2106,10 +2106,10 @@ impl Plan {
 
 fn sort_cost(input: Cost) -> Cost {
     let n = input.rows.max(1.0);
-    let startup = input.total + 2.0 * CPU_OPERATOR_COST * n * log2(n);
+    let startup = input.total + 2.0 * cpu_operator_cost() * n * log2(n);
     Cost {
         startup,
-        total: startup + CPU_OPERATOR_COST * n,
+        total: startup + cpu_operator_cost() * n,
         rows: input.rows,
         width: input.width,
     }

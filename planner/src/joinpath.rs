@@ -317,8 +317,8 @@ fn probe_left(j: &Join, left_read: &BTreeSet<usize>, index_only: bool) -> Option
         None => {
             left_cost
                 + right_cost
-                + (left_rows + right_rows) * selfuncs::CPU_OPERATOR_COST * pairs.len() as f64
-                + right_rows * selfuncs::CPU_TUPLE_COST
+                + (left_rows + right_rows) * selfuncs::cpu_operator_cost() * pairs.len() as f64
+                + right_rows * selfuncs::cpu_tuple_cost()
                 + crate::settings::PlannerSettings::penalty(s.enable_hashjoin)
         }
     };
@@ -486,8 +486,8 @@ fn nested_loop_pays(j: &Join, probe: &ParamIndexScan) -> bool {
         .map_or(0, |f| conjuncts(f.clone()).len());
     let right_rows = selfuncs::source_rows(&j.right.source, j.right.filter.as_ref());
     let hashed = selfuncs::seqscan_cost(rel, quals)
-        + right_rows * (selfuncs::CPU_OPERATOR_COST + selfuncs::CPU_TUPLE_COST)
-        + left_rows * selfuncs::CPU_OPERATOR_COST * j.hash_keys.len() as f64;
+        + right_rows * (selfuncs::cpu_operator_cost() + selfuncs::cpu_tuple_cost())
+        + left_rows * selfuncs::cpu_operator_cost() * j.hash_keys.len() as f64;
     nested <= hashed
 }
 

@@ -37,14 +37,27 @@ use crate::catalog::RelationDesc;
 use crate::expr::Expr;
 use crate::plan::{Join, JoinKind, Source};
 
-// PostgreSQL's default cost constants (costsize.c, guc.c).
-pub const SEQ_PAGE_COST: f64 = 1.0;
-pub const RANDOM_PAGE_COST: f64 = 4.0;
-pub const CPU_TUPLE_COST: f64 = 0.01;
-pub const CPU_INDEX_TUPLE_COST: f64 = 0.005;
-pub const CPU_OPERATOR_COST: f64 = 0.0025;
-/// `effective_cache_size` in pages (4 GB).
-const EFFECTIVE_CACHE_SIZE: f64 = 524_288.0;
+// The cost constants of the statement being planned (the session's
+// settings: `crate::settings`).
+pub fn seq_page_cost() -> f64 {
+    crate::settings::current().seq_page_cost
+}
+pub fn random_page_cost() -> f64 {
+    crate::settings::current().random_page_cost
+}
+pub fn cpu_tuple_cost() -> f64 {
+    crate::settings::current().cpu_tuple_cost
+}
+pub fn cpu_index_tuple_cost() -> f64 {
+    crate::settings::current().cpu_index_tuple_cost
+}
+pub fn cpu_operator_cost() -> f64 {
+    crate::settings::current().cpu_operator_cost
+}
+/// `effective_cache_size` in pages.
+fn effective_cache_size() -> f64 {
+    crate::settings::current().effective_cache_size
+}
 /// Pages assumed for a table never counted (PostgreSQL assumes 10).
 const DEFAULT_PAGES: f64 = 10.0;
 pub const DEFAULT_EQ_SEL: f64 = 0.005;
@@ -740,7 +753,7 @@ pub fn clamp_rows(r: f64) -> f64 {
 /// fetches in random order from a relation of `pages` pages.
 fn pages_fetched(tuples: f64, pages: f64) -> f64 {
     let t = pages.max(1.0);
-    let b = EFFECTIVE_CACHE_SIZE;
+    let b = effective_cache_size();
     let n = tuples;
     let fetched = if t <= b {
         (2.0 * t * n / (2.0 * t + n)).min(t)
@@ -758,7 +771,7 @@ fn pages_fetched(tuples: f64, pages: f64) -> f64 {
 /// The cost of a sequential scan of `rel` applying `quals` conditions.
 pub fn seqscan_cost(rel: &RelationDesc, quals: usize) -> f64 {
     let (pages, tuples, _) = rel_size(rel);
-    SEQ_PAGE_COST * pages + tuples * (CPU_TUPLE_COST + CPU_OPERATOR_COST * quals as f64)
+    seq_page_cost() * pages + tuples * (cpu_tuple_cost() + cpu_operator_cost() * quals as f64)
 }
 
 /// The pages of an index on `rel` whose leading key is `key_width` wide
@@ -795,9 +808,10 @@ fn index_access_cost(
         leaf_pages
     };
     let height = (ipages.ln() / 256f64.ln()).ceil().max(0.0);
-    let descent = (tuples.max(2.0).log2().ceil() + (height + 1.0) * 50.0) * CPU_OPERATOR_COST;
-    leaf_total * RANDOM_PAGE_COST
-        + loops * (entries * (CPU_INDEX_TUPLE_COST + CPU_OPERATOR_COST * quals as f64) + descent)
+    let descent = (tuples.max(2.0).log2().ceil() + (height + 1.0) * 50.0) * cpu_operator_cost();
+    leaf_total * random_page_cost()
+        + loops
+            * (entries * (cpu_index_tuple_cost() + cpu_operator_cost() * quals as f64) + descent)
 }
 
 /// The width of an index's leading column `col` and its distinct values
@@ -833,21 +847,21 @@ pub fn index_scan_cost(
         .and_then(|s| s.correlation)
         .unwrap_or(0.0);
     let max_io = if loops > 1.0 {
-        pages_fetched(fetched_tuples * loops, pages) * RANDOM_PAGE_COST
+        pages_fetched(fetched_tuples * loops, pages) * random_page_cost()
     } else {
-        pages_fetched(fetched_tuples, pages) * RANDOM_PAGE_COST
+        pages_fetched(fetched_tuples, pages) * random_page_cost()
     };
     let min_pages = (sel * pages).ceil().max(1.0);
     let min_io = if loops > 1.0 {
-        pages_fetched(min_pages * loops, pages) * RANDOM_PAGE_COST
+        pages_fetched(min_pages * loops, pages) * random_page_cost()
     } else {
-        RANDOM_PAGE_COST + (min_pages - 1.0) * SEQ_PAGE_COST
+        random_page_cost() + (min_pages - 1.0) * seq_page_cost()
     };
     let mut io = max_io + corr * corr * (min_io - max_io);
     if index_only && pages > 0.0 {
         io *= 1.0 - (rel.stats.all_visible / pages).min(1.0);
     }
-    let cpu = fetched_tuples * loops * (CPU_TUPLE_COST + CPU_OPERATOR_COST * quals as f64);
+    let cpu = fetched_tuples * loops * (cpu_tuple_cost() + cpu_operator_cost() * quals as f64);
     access + io + cpu
 }
 
@@ -866,16 +880,17 @@ pub fn bitmap_scan_cost(
     let fetched_tuples = (sel * tuples).max(1.0);
     let access = index_access_cost(rel, sel, index_key(rel, col, tuples), 1, 1.0)
         * indexes.max(1) as f64
-        + 0.1 * CPU_OPERATOR_COST * fetched_tuples;
+        + 0.1 * cpu_operator_cost() * fetched_tuples;
     let fetched = pages_fetched(fetched_tuples, pages).min(pages.max(1.0));
     let per_page = if fetched >= 2.0 {
-        RANDOM_PAGE_COST - (RANDOM_PAGE_COST - SEQ_PAGE_COST) * (fetched / pages.max(1.0)).sqrt()
+        random_page_cost()
+            - (random_page_cost() - seq_page_cost()) * (fetched / pages.max(1.0)).sqrt()
     } else {
-        RANDOM_PAGE_COST
+        random_page_cost()
     };
     access
         + fetched * per_page
-        + fetched_tuples * (CPU_TUPLE_COST + CPU_OPERATOR_COST * quals as f64)
+        + fetched_tuples * (cpu_tuple_cost() + cpu_operator_cost() * quals as f64)
 }
 
 /// The selectivity of `filter` over the rows of `rel`.
@@ -1025,7 +1040,7 @@ pub fn hash_bucket_fraction(keys: &[&Expr], origins: &[Origin], rows: f64) -> f6
 /// rows, a probe meeting `bucket` of the hashed rows (`final_cost_hashjoin`
 /// less what both ways share).
 pub fn hash_join_cost(build: f64, probe: f64, bucket: f64) -> f64 {
-    CPU_OPERATOR_COST * (build + probe)
-        + CPU_TUPLE_COST * build
-        + probe * (build * bucket).max(1.0) * 0.5 * CPU_OPERATOR_COST
+    cpu_operator_cost() * (build + probe)
+        + cpu_tuple_cost() * build
+        + probe * (build * bucket).max(1.0) * 0.5 * cpu_operator_cost()
 }

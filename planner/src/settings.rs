@@ -1,5 +1,7 @@
 //! The session settings that steer the planner: PostgreSQL's `enable_*`
-//! parameters.
+//! parameters and its cost constants (`seq_page_cost`, `random_page_cost`,
+//! `cpu_tuple_cost`, `cpu_index_tuple_cost`, `cpu_operator_cost`,
+//! `effective_cache_size`).
 //!
 //! The backend gives them with the catalog
 //! ([`crate::CatalogView::planner_settings`]); analysis makes them the
@@ -15,8 +17,9 @@ use std::cell::Cell;
 /// PostgreSQL's `disable_cost`: added to the cost of a disabled path.
 pub const DISABLE_COST: f64 = 1.0e10;
 
-/// The `enable_*` settings (all on by default).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// The `enable_*` settings (all on by default) and the cost constants
+/// (PostgreSQL's defaults).
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub struct PlannerSettings {
     pub enable_seqscan: bool,
     pub enable_indexscan: bool,
@@ -24,6 +27,13 @@ pub struct PlannerSettings {
     pub enable_bitmapscan: bool,
     pub enable_nestloop: bool,
     pub enable_hashjoin: bool,
+    pub seq_page_cost: f64,
+    pub random_page_cost: f64,
+    pub cpu_tuple_cost: f64,
+    pub cpu_index_tuple_cost: f64,
+    pub cpu_operator_cost: f64,
+    /// In pages.
+    pub effective_cache_size: f64,
 }
 
 impl Default for PlannerSettings {
@@ -35,22 +45,37 @@ impl Default for PlannerSettings {
             enable_bitmapscan: true,
             enable_nestloop: true,
             enable_hashjoin: true,
+            seq_page_cost: 1.0,
+            random_page_cost: 4.0,
+            cpu_tuple_cost: 0.01,
+            cpu_index_tuple_cost: 0.005,
+            cpu_operator_cost: 0.0025,
+            effective_cache_size: 524_288.0,
         }
     }
 }
 
 impl PlannerSettings {
-    /// The settings from a lookup of boolean parameters by name (None:
-    /// the default).
-    pub fn from_lookup(get: impl Fn(&str) -> Option<bool>) -> PlannerSettings {
+    /// The settings from lookups of boolean and numeric parameters by
+    /// name (None: the default; `effective_cache_size` in pages).
+    pub fn from_lookup(
+        flag: impl Fn(&str) -> Option<bool>,
+        number: impl Fn(&str) -> Option<f64>,
+    ) -> PlannerSettings {
         let d = PlannerSettings::default();
         PlannerSettings {
-            enable_seqscan: get("enable_seqscan").unwrap_or(d.enable_seqscan),
-            enable_indexscan: get("enable_indexscan").unwrap_or(d.enable_indexscan),
-            enable_indexonlyscan: get("enable_indexonlyscan").unwrap_or(d.enable_indexonlyscan),
-            enable_bitmapscan: get("enable_bitmapscan").unwrap_or(d.enable_bitmapscan),
-            enable_nestloop: get("enable_nestloop").unwrap_or(d.enable_nestloop),
-            enable_hashjoin: get("enable_hashjoin").unwrap_or(d.enable_hashjoin),
+            enable_seqscan: flag("enable_seqscan").unwrap_or(d.enable_seqscan),
+            enable_indexscan: flag("enable_indexscan").unwrap_or(d.enable_indexscan),
+            enable_indexonlyscan: flag("enable_indexonlyscan").unwrap_or(d.enable_indexonlyscan),
+            enable_bitmapscan: flag("enable_bitmapscan").unwrap_or(d.enable_bitmapscan),
+            enable_nestloop: flag("enable_nestloop").unwrap_or(d.enable_nestloop),
+            enable_hashjoin: flag("enable_hashjoin").unwrap_or(d.enable_hashjoin),
+            seq_page_cost: number("seq_page_cost").unwrap_or(d.seq_page_cost),
+            random_page_cost: number("random_page_cost").unwrap_or(d.random_page_cost),
+            cpu_tuple_cost: number("cpu_tuple_cost").unwrap_or(d.cpu_tuple_cost),
+            cpu_index_tuple_cost: number("cpu_index_tuple_cost").unwrap_or(d.cpu_index_tuple_cost),
+            cpu_operator_cost: number("cpu_operator_cost").unwrap_or(d.cpu_operator_cost),
+            effective_cache_size: number("effective_cache_size").unwrap_or(d.effective_cache_size),
         }
     }
 
@@ -115,8 +140,13 @@ mod tests {
 
     #[test]
     fn a_lookup_overrides_only_what_it_knows() {
-        let s = PlannerSettings::from_lookup(|n| (n == "enable_hashjoin").then_some(false));
+        let s = PlannerSettings::from_lookup(
+            |n| (n == "enable_hashjoin").then_some(false),
+            |n| (n == "random_page_cost").then_some(1.1),
+        );
         assert!(!s.enable_hashjoin);
         assert!(s.enable_nestloop && s.enable_seqscan);
+        assert_eq!(s.random_page_cost, 1.1);
+        assert_eq!(s.seq_page_cost, 1.0);
     }
 }
