@@ -76,6 +76,23 @@ struct Hashed {
 
 /// Calls `f` with each joined row until it returns false.
 pub fn run(ev: &mut Evaluator<'_>, j: &Join, f: &mut Emit<'_>) -> PgResult<()> {
+    match &j.output {
+        // A reordered tree: its rows go up laid out as written.
+        Some(output) => run_as_built(ev, j, &mut |ev, mut row| {
+            let written = output
+                .iter()
+                .map(|&c| {
+                    row.get_mut(c)
+                        .map_or(Datum::Null, |d| std::mem::replace(d, Datum::Null))
+                })
+                .collect();
+            f(ev, written)
+        }),
+        None => run_as_built(ev, j, f),
+    }
+}
+
+fn run_as_built(ev: &mut Evaluator<'_>, j: &Join, f: &mut Emit<'_>) -> PgResult<()> {
     if let planner::Source::Subquery {
         plan,
         width,

@@ -1221,6 +1221,26 @@ impl Builder {
     }
 
     fn join(&mut self, j: &Join, filter: Option<&Expr>, key: NodeKey) -> (ExplainNode, Layout) {
+        let (node, layout) = self.join_as_built(j, filter, key);
+        match &j.output {
+            // A reordered tree: what reads its rows sees them as written.
+            Some(output) => {
+                let layout = output
+                    .iter()
+                    .filter_map(|&c| layout.get(c).cloned())
+                    .collect();
+                (node, layout)
+            }
+            None => (node, layout),
+        }
+    }
+
+    fn join_as_built(
+        &mut self,
+        j: &Join,
+        filter: Option<&Expr>,
+        key: NodeKey,
+    ) -> (ExplainNode, Layout) {
         if let Some(probe) = &j.probe_left {
             // Driven by the right input: its rows look the left rows up.
             let (right, right_layout) = self.source(&j.right.source, j.right.filter.as_ref());

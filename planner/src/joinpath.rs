@@ -78,6 +78,12 @@ fn note_vars(e: &Expr, start: usize, out: &mut BTreeSet<usize>) {
 /// scan that finds every column read in its index becomes index-only
 /// (unless rows are locked: `index_only` false).
 fn set_columns(j: &mut Join, mut read: BTreeSet<usize>, index_only: bool) {
+    if let Some(output) = &j.output {
+        read = read
+            .iter()
+            .map(|&c| output.get(c).copied().unwrap_or(c))
+            .collect();
+    }
     let lw = j.left.width;
     for (l, r) in &j.hash_keys {
         note_vars(l, 0, &mut read);
@@ -175,6 +181,15 @@ fn add(to: &mut Option<Expr>, c: Expr) {
 /// Puts a condition on the join's output rows as deep as it can go;
 /// gives it back if it must stay above the join.
 fn push_filter(j: &mut Join, c: Expr) -> Result<(), Expr> {
+    // A reordered tree: the condition reads the row as written.
+    let Some(output) = j.output.clone() else {
+        return push_filter_here(j, c);
+    };
+    push_filter_here(j, crate::joinorder::remap(c, &output))
+        .map_err(|c| crate::joinorder::remap(c, &crate::joinorder::inverse(&output)))
+}
+
+fn push_filter_here(j: &mut Join, c: Expr) -> Result<(), Expr> {
     let lw = j.left.width;
     match c.var_span() {
         Some((_, hi))

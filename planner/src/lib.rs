@@ -32,6 +32,7 @@ pub mod explain;
 pub mod expr;
 pub mod indexpath;
 pub mod inherit;
+pub mod joinorder;
 pub mod joinpath;
 pub mod plan;
 pub mod selfuncs;

@@ -210,6 +210,10 @@ pub struct Join {
     /// joined rows keep their layout (left values first); EXPLAIN shows
     /// the right input as the outer side, as PostgreSQL's join order.
     pub probe_left: Option<ParamIndexScan>,
+    /// A join tree reordered by the join search (`joinorder.rs`): for each
+    /// column of the row as written (what everything above reads), its
+    /// place in the row the reordered tree makes. None: as written.
+    pub output: Option<Vec<usize>>,
 }
 
 impl Join {
@@ -237,6 +241,7 @@ impl Join {
             inner_index: None,
             hash_left: false,
             probe_left: None,
+            output: None,
         }
     }
 

@@ -99,7 +99,14 @@ pub fn join_origins(j: &Join) -> Vec<Origin> {
     let mut r = origins(&j.right.source);
     r.resize(j.right.width, None);
     v.extend(r);
-    v
+    match &j.output {
+        // A reordered tree's rows come out as written.
+        Some(output) => output
+            .iter()
+            .map(|&c| v.get(c).cloned().flatten())
+            .collect(),
+        None => v,
+    }
 }
 
 /// The width PostgreSQL assumes for a value of a type without statistics.
@@ -715,6 +722,26 @@ pub fn join_selectivity(j: &Join, left: f64, right: f64) -> f64 {
         sel *= clause_selectivity(q, &all);
     }
     sel
+}
+
+/// The selectivity of one condition between inputs of a join, over rows
+/// whose columns come from `origins`: an equality of two expressions,
+/// each over one input (`rows_a` and `rows_b` rows), is `eqjoinsel`;
+/// anything else as a restriction.
+pub fn join_clause_selectivity(c: &Expr, origins: &[Origin], rows_a: f64, rows_b: f64) -> f64 {
+    if let Expr::Call {
+        func: "eq", args, ..
+    } = c
+        && let [a, b] = args.as_slice()
+        && a.type_oid() == b.type_oid()
+    {
+        return match (var_stats(a, origins), var_stats(b, origins)) {
+            (Some(x), Some(y)) => eqjoinsel(&x, &y, rows_a, rows_b),
+            (Some(x), None) | (None, Some(x)) => eq_nonconst_sel(&x),
+            (None, None) => DEFAULT_EQ_SEL,
+        };
+    }
+    clause_selectivity(c, origins)
 }
 
 /// `estimate_num_groups`: how many groups `keys` (over rows from

@@ -1152,6 +1152,7 @@ impl<'a> Analyzer<'a> {
             .unwrap_or(0);
         if !self.locking {
             crate::subselect::pull_up_sublinks(&mut plan, source_width);
+            crate::joinorder::reorder(&mut plan);
         }
         crate::joinpath::plan(&mut plan)?;
         Ok((columns, plan))
