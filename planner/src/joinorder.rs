@@ -271,10 +271,29 @@ impl Estimates {
         total
     }
 
+    /// The rows of every subset of the inputs joined, by subset mask.
+    fn all_joined_rows(&self) -> Vec<f64> {
+        let n = self.rows.len();
+        let mut raw = vec![1.0f64; 1 << n];
+        for mask in 1usize..1 << n {
+            let low = mask.trailing_zeros() as usize;
+            let rest = mask & (mask - 1);
+            let mut r = raw[rest] * self.rows[low];
+            for &(m, sel) in &self.links {
+                if m & (1 << low) != 0 && m & mask as u64 == m {
+                    r *= sel;
+                }
+            }
+            raw[mask] = r;
+        }
+        raw.into_iter().map(|r| r.max(1.0)).collect()
+    }
+
     /// The cheapest left-deep order by dynamic programming over subsets.
     fn dynamic(&self) -> Option<(f64, Vec<usize>)> {
         let n = self.rows.len();
         let full = (1usize << n) - 1;
+        let joined = self.all_joined_rows();
         // best[mask]: (cost, the input joined last)
         let mut best: Vec<Option<(f64, usize)>> = vec![None; full + 1];
         for i in 0..n {
@@ -288,7 +307,7 @@ impl Estimates {
             for last in (0..n).filter(|i| mask & (1 << i) != 0) {
                 let rest = mask & !(1 << last);
                 let Some((c, _)) = best[rest] else { continue };
-                let total = c + self.step(rest as u64, last);
+                let total = c + joined[rest] + self.rows[last] + joined[mask];
                 if choice.is_none_or(|(b, _)| total < b) {
                     choice = Some((total, last));
                 }
@@ -461,6 +480,7 @@ mod tests {
             &[(0, 2, 1.0 / 2000.0), (1, 2, 1.0 / 300.0)],
         );
         let (cost, order) = e.dynamic().expect("an order");
+        assert_eq!(cost, e.cost(&order));
         assert_ne!(&order[..2], &[0, 1]);
         assert_ne!(&order[..2], &[1, 0]);
         assert!(cost < GAIN * e.cost(&[0, 1, 2]));
