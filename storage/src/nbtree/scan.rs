@@ -32,11 +32,12 @@ pub struct Bound {
     pub inclusive: bool,
 }
 
-/// An entry copied from a leaf: its heap tid, bytes and place.
+/// An entry copied from a leaf: its heap tid, where its bytes are in the
+/// scan's arena, and its place.
 #[derive(Debug)]
 struct Copied {
     tid: ItemPointer,
-    bytes: Vec<u8>,
+    bytes: std::ops::Range<usize>,
     place: Place,
 }
 
@@ -60,6 +61,9 @@ pub struct IndexScan {
     started: bool,
     next_block: BlockNumber,
     items: VecDeque<Copied>,
+    /// The bytes of the queued entries, one buffer for a whole leaf (an
+    /// allocation per entry only for those the caller takes).
+    arena: Vec<u8>,
     /// Where the entry [`Self::next`] returned last was, for [`Self::kill_last`].
     last: Option<Place>,
     /// Backward: from the upper bound down; `next_block` is then the page
@@ -83,6 +87,7 @@ impl IndexScan {
             started: false,
             next_block: P_NONE,
             items: VecDeque::new(),
+            arena: Vec::new(),
             last: None,
             backward: false,
             backward_from: P_NONE,
@@ -112,8 +117,11 @@ impl IndexScan {
         loop {
             if let Some(c) = self.items.pop_front() {
                 self.last = Some(c.place);
-                return Ok(Some((c.tid, c.bytes)));
+                let bytes = self.arena.get(c.bytes).unwrap_or_default().to_vec();
+                return Ok(Some((c.tid, bytes)));
             }
+            // Every queued entry was taken: the next leaf's go in afresh.
+            self.arena.clear();
             if !self.started {
                 self.started = true;
                 if self.backward {
@@ -294,9 +302,11 @@ impl IndexScan {
             return Ok(());
         }
         if let Some(tid) = IndexTuple::parse(bytes)?.heap_tid() {
+            let start = self.arena.len();
+            self.arena.extend_from_slice(bytes);
             self.items.push_back(Copied {
                 tid,
-                bytes: bytes.to_vec(),
+                bytes: start..self.arena.len(),
                 place: Place {
                     block,
                     off,
