@@ -937,7 +937,20 @@ impl Builder {
             Source::IndexScan(rel, scan) => {
                 let layout = self.rel_layout(rel);
                 let (mut node, conds) = self.index_scan_node(rel, scan, &layout);
-                self.filter_prop(&mut node, filter, &layout, true, &conds, &[]);
+                // The IN list the scan reads is its Index Cond, not a Filter.
+                let rest: Vec<Expr> = filter
+                    .map(conjuncts)
+                    .unwrap_or_default()
+                    .into_iter()
+                    .filter(|c| !crate::indexpath::is_scanned_in_list(c, rel, scan))
+                    .cloned()
+                    .collect();
+                let rest = match rest.len() {
+                    0 => None,
+                    1 => rest.into_iter().next(),
+                    _ => Some(Expr::And(rest)),
+                };
+                self.filter_prop(&mut node, rest.as_ref(), &layout, true, &conds, &[]);
                 let (_, tuples, _) = rel_size(rel);
                 node.cost.rows = clamp_rows(tuples * selfuncs::rel_selectivity(rel, filter));
                 self.take_subplans(&mut node);

@@ -154,10 +154,91 @@ fn in_list(filter: &Expr, rel: &RelationDesc) -> Option<InList> {
     })
 }
 
+/// `column = ANY (array)` with an array constant or an `ARRAY[...]` of
+/// expressions without column references, of the column's type: the same
+/// as an IN list (the NULL elements match nothing).
+fn any_list(filter: &Expr, rel: &RelationDesc) -> Option<InList> {
+    let Expr::ScalarArrayOp {
+        any: true,
+        left,
+        right,
+        test,
+    } = filter
+    else {
+        return None;
+    };
+    let column = column_of(left, rel)?;
+    let Expr::Call {
+        func: "eq", args, ..
+    } = test.as_ref()
+    else {
+        return None;
+    };
+    let [
+        Expr::Var {
+            index: 0,
+            type_oid: lt,
+            ..
+        },
+        Expr::Var {
+            index: 1,
+            type_oid: et,
+            ..
+        },
+    ] = args.as_slice()
+    else {
+        return None;
+    };
+    if lt != et || left.type_oid() != *lt {
+        return None;
+    }
+    let values: Vec<Expr> = match right.as_ref() {
+        Expr::Const {
+            value: Datum::Array(a),
+            ..
+        } if a.inner.is_empty() && a.elem_type == *et => a
+            .elems
+            .iter()
+            .filter(|d| !d.is_null())
+            .map(|d| Expr::Const {
+                value: d.clone(),
+                type_oid: *et,
+            })
+            .collect(),
+        Expr::Call {
+            func: "array",
+            args,
+            ..
+        } if args
+            .iter()
+            .all(|a| a.var_span().is_none() && a.type_oid() == *et) =>
+        {
+            args.clone()
+        }
+        _ => return None,
+    };
+    (!values.is_empty()).then_some(InList { column, values })
+}
+
+/// Whether condition `c` is the IN list (or `= ANY (array)`) that index
+/// scan `scan` reads: EXPLAIN shows it as the Index Cond alone.
+pub(crate) fn is_scanned_in_list(c: &Expr, rel: &RelationDesc, scan: &IndexScan) -> bool {
+    let leading = rel
+        .indexes
+        .iter()
+        .find(|i| i.oid == scan.index_oid)
+        .and_then(|i| i.columns.first().copied());
+    !scan.in_list.is_empty()
+        && in_list(c, rel)
+            .or_else(|| any_list(c, rel))
+            .is_some_and(|l| Some(l.column) == leading && l.values == scan.in_list)
+}
+
 fn conditions(filter: &Expr, rel: &RelationDesc, out: &mut Vec<Cond>, ins: &mut Vec<InList>) {
     match filter {
         Expr::And(parts) => parts.iter().for_each(|p| conditions(p, rel, out, ins)),
         Expr::Or(_) => ins.extend(in_list(filter, rel)),
+        Expr::ScalarArrayOp { .. } => ins.extend(any_list(filter, rel)),
         Expr::Call {
             func: "like", args, ..
         } if args.len() == 2 => {
