@@ -28,6 +28,7 @@ pub mod srf;
 pub mod typename;
 pub mod user_agg;
 pub mod view_dml;
+pub mod viewdef;
 pub mod window;
 
 use std::sync::Arc;
