@@ -164,8 +164,7 @@ impl Out<'_> {
     /// FROM items): on a new line if it would pass the column or the one
     /// before it took several lines.
     fn wrapped_item(&mut self, item: &str, first: bool, last_multiline: bool) {
-        if let Some(rest) = item.strip_prefix('\n') {
-            let _ = rest;
+        if item.starts_with('\n') {
             trim_spaces(&mut self.buf);
         } else if !first
             && (self.line_len() + item.len() > self.wrap.max(0) as usize || last_multiline)
@@ -434,7 +433,7 @@ impl Names<'_, '_> {
                     WindowKind::FirstValue => plain("first_value"),
                     WindowKind::LastValue => plain("last_value"),
                     WindowKind::NthValue => plain("nth_value"),
-                    WindowKind::Agg(_) => unreachable_name(),
+                    WindowKind::Agg(_) => String::new(),
                 };
                 let args: Vec<String> = w.args.iter().map(|x| self.print(x)).collect();
                 format!("{name}({})", args.join(", "))
@@ -485,10 +484,6 @@ impl Names<'_, '_> {
             }
         }
     }
-}
-
-fn unreachable_name() -> String {
-    String::new()
 }
 
 /// A constant that analysis converted (a frame offset made bigint) as
@@ -1084,7 +1079,7 @@ impl<'a> Analyzer<'a> {
         }
         // `get_from_clause`.
         for (i, item) in s.from.iter().enumerate() {
-            let text = self.from_item_text(item, out, i == 0)?;
+            let text = self.print_from_item(item, out)?;
             if i == 0 {
                 out.keyword(" FROM ", -INDENT_STD, INDENT_STD, 2);
                 out.buf.push_str(&text);
@@ -1143,11 +1138,10 @@ impl<'a> Analyzer<'a> {
     /// One item of FROM with its joins (`get_from_clause_item`), printed
     /// into a buffer of its own (the caller places it); the indentation is
     /// that of the FROM clause.
-    fn from_item_text(
+    fn print_from_item(
         &mut self,
         item: &ast::TableWithJoins,
         out: &mut Out<'_>,
-        first: bool,
     ) -> PgResult<String> {
         let mut sub = Out {
             buf: String::new(),
@@ -1156,7 +1150,6 @@ impl<'a> Analyzer<'a> {
             wrap: out.wrap,
             search: out.search,
         };
-        let _ = first;
         self.print_join_tree(&item.relation, &item.joins, &mut sub)?;
         Ok(sub.buf)
     }
