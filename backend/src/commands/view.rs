@@ -60,7 +60,7 @@ pub(crate) fn create_view(session: &mut Session, cv: &CreateView, sql: &str) -> 
         &names,
         "CREATE VIEW specifies more column names than columns",
     )?;
-    let text = cv.query.to_string();
+    let text = stored_text(session, &cv.query, sql, &columns, &planned.columns)?;
     let reads = direct_relations(session, &cv.query)?;
 
     let name_tag = LockTag::Object {
@@ -113,6 +113,48 @@ pub(crate) fn create_view(session: &mut Session, cv: &CreateView, sql: &str) -> 
     catalog_changed(session);
     set_view_options(session, oid, &options, &cv.name)?;
     Ok(Outcome::Command("CREATE VIEW".into()))
+}
+
+/// The query text a view keeps: as `planner::stored_view_query` prints it
+/// (`*` expanded, relations qualified), when that text analyzes to the
+/// same columns; else as written.
+fn stored_text(
+    session: &mut Session,
+    query: &sqlparser::ast::Query,
+    sql: &str,
+    columns: &[NewColumn],
+    planned: &[planner::Column],
+) -> PgResult<String> {
+    let written = query.to_string();
+    let names: Vec<String> = columns.iter().map(|c| c.name.clone()).collect();
+    let printed = {
+        let catalog = crate::table_access::SessionCatalog::new(session);
+        planner::stored_view_query(query, sql, &catalog, &names)
+    };
+    let Ok(printed) = printed else {
+        return Ok(written);
+    };
+    let Ok(stmts) = crate::syntax::parse(&printed) else {
+        return Ok(written);
+    };
+    let [stmt @ Statement::Query(_)] = stmts.as_slice() else {
+        return Ok(written);
+    };
+    let Ok(again) = crate::tcop::plan_query(session, stmt, &printed, None) else {
+        return Ok(written);
+    };
+    let same = again.columns.len() == planned.len()
+        && again
+            .columns
+            .iter()
+            .zip(planned)
+            .zip(&names)
+            .all(|((a, p), n)| a.type_oid == p.type_oid && a.typmod == p.typmod && &a.name == n);
+    Ok(if same {
+        printed.trim_start().to_owned()
+    } else {
+        written
+    })
 }
 
 /// The `reloptions` of CREATE VIEW, as PostgreSQL keeps them (the value as

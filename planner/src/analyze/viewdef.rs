@@ -69,9 +69,34 @@ pub fn view_definition(
         pretty,
         wrap,
         search: catalog,
+        qualify: false,
     };
     a.print_query(query, &mut out, Some(names), true)?;
     out.buf.push(';');
+    Ok(out.buf)
+}
+
+/// The text CREATE VIEW keeps for `query` (with output names `names`):
+/// the query as [`view_definition`] prints it, every relation qualified by
+/// its schema, so that `*` stands for the columns there are now and a
+/// later search_path finds the same relations, as PostgreSQL's stored
+/// tree does. The caller checks that it analyzes to the same columns.
+pub fn stored_view_query(
+    query: &ast::Query,
+    text: &str,
+    catalog: &dyn CatalogView,
+    names: &[String],
+) -> PgResult<String> {
+    let mut a = Analyzer::new(text, &[], true).with_catalog(catalog);
+    let mut out = Out {
+        buf: String::new(),
+        indent: 0,
+        pretty: false,
+        wrap: 0,
+        search: catalog,
+        qualify: true,
+    };
+    a.print_query(query, &mut out, Some(names), true)?;
     Ok(out.buf)
 }
 
@@ -137,6 +162,8 @@ struct Out<'c> {
     pretty: bool,
     wrap: i32,
     search: &'c dyn CatalogView,
+    /// Every relation with its schema (the stored form).
+    qualify: bool,
 }
 
 impl Out<'_> {
@@ -177,12 +204,13 @@ impl Out<'_> {
     /// A relation's name as `generate_relation_name` gives it: qualified
     /// unless the search_path finds it.
     fn relation_name(&self, rel: &RelationDesc) -> String {
-        let visible = self
-            .search
-            .lookup_relation(None, &rel.name)
-            .ok()
-            .flatten()
-            .is_some_and(|r| r.oid == rel.oid);
+        let visible = !self.qualify
+            && self
+                .search
+                .lookup_relation(None, &rel.name)
+                .ok()
+                .flatten()
+                .is_some_and(|r| r.oid == rel.oid);
         if visible {
             quote_identifier(&rel.name)
         } else {
@@ -495,6 +523,24 @@ fn strip_cast(x: &Expr) -> &Expr {
     }
 }
 
+/// A parenthesized operand of a set operation without clauses of its own
+/// is the set operation inside (PostgreSQL's analysis drops the
+/// parentheses).
+fn unwrapped(e: &SetExpr) -> &SetExpr {
+    match e {
+        SetExpr::Query(q)
+            if q.with.is_none()
+                && q.order_by.is_none()
+                && q.limit_clause.is_none()
+                && q.fetch.is_none()
+                && q.locks.is_empty() =>
+        {
+            unwrapped(&q.body)
+        }
+        other => other,
+    }
+}
+
 /// ` DESC`, ` NULLS FIRST` ... as `get_rule_orderby` prints them.
 fn direction(desc: bool, nulls_first: bool) -> String {
     match (desc, nulls_first) {
@@ -528,6 +574,7 @@ impl DeparseContext for Names<'_, '_> {
                     pretty: false,
                     wrap: 0,
                     search: self.search,
+                    qualify: false,
                 };
                 out.relation_name(&rel)
             }
@@ -771,13 +818,14 @@ impl<'a> Analyzer<'a> {
         names: Option<&[String]>,
         visible: bool,
     ) -> PgResult<()> {
-        match body {
+        match unwrapped(body) {
             SetExpr::SetOperation {
                 op,
                 set_quantifier,
                 left,
                 right,
             } => {
+                let (left, right) = (unwrapped(left), unwrapped(right));
                 let all = matches!(set_quantifier, ast::SetQuantifier::All);
                 let same = |e: &SetExpr| match e {
                     SetExpr::SetOperation {
@@ -810,7 +858,7 @@ impl<'a> Analyzer<'a> {
                 if all {
                     out.buf.push_str("ALL ");
                 }
-                let paren = matches!(**right, SetExpr::SetOperation { .. });
+                let paren = matches!(right, SetExpr::SetOperation { .. });
                 let sub = if paren {
                     out.buf.push('(');
                     INDENT_STD
@@ -911,6 +959,7 @@ impl<'a> Analyzer<'a> {
                 pretty: out.pretty,
                 wrap: out.wrap,
                 search: out.search,
+                qualify: out.qualify,
             };
             self.in_subquery_level(|a| a.print_query(&q, &mut sub, None, false))?;
             done.push_back(sub.buf);
@@ -1149,6 +1198,7 @@ impl<'a> Analyzer<'a> {
             pretty: out.pretty,
             wrap: out.wrap,
             search: out.search,
+            qualify: out.qualify,
         };
         self.print_join_tree(&item.relation, &item.joins, &mut sub)?;
         Ok(sub.buf)
