@@ -291,11 +291,29 @@ struct Names<'x, 'a> {
 
 impl Names<'_, '_> {
     fn var(&self, scope: &[super::from::ScopeItem], index: usize) -> Option<String> {
-        scope
+        let base = scope
             .iter()
             .filter(|i| i.join_columns.is_none())
-            .find(|i| index >= i.offset && index < i.offset + i.entry.rel.columns.len())
-            .map(|i| {
+            .find(|i| index >= i.offset && index < i.offset + i.entry.rel.columns.len());
+        // A table inside a join with an alias is reached through the join.
+        if base.is_some_and(|b| !b.rel_visible) {
+            for item in scope.iter().filter(|i| i.rel_visible) {
+                let Some(cols) = &item.join_columns else {
+                    continue;
+                };
+                if let Some(c) = cols
+                    .iter()
+                    .position(|c| matches!(c, Expr::Var { index: i, .. } if *i == index))
+                {
+                    return Some(format!(
+                        "{}.{}",
+                        quote_identifier(&item.entry.refname),
+                        quote_identifier(&item.entry.rel.columns[c].name)
+                    ));
+                }
+            }
+        }
+        base.map(|i| {
                 format!(
                     "{}.{}",
                     quote_identifier(&i.entry.refname),
@@ -1369,7 +1387,9 @@ impl<'a> Analyzer<'a> {
                 table_with_joins,
                 alias,
             } => {
-                let paren = alias.is_some();
+                // Not pretty, the join tree has its own parentheses.
+                let paren =
+                    alias.is_some() && (out.pretty || table_with_joins.joins.is_empty());
                 if paren {
                     out.buf.push('(');
                 }
