@@ -287,6 +287,9 @@ struct Names<'x, 'a> {
     pretty: bool,
     indent: i32,
     failed: Option<&'static str>,
+    /// Per window function of the level, in analysis order: the named
+    /// window its OVER names, if that is all it says.
+    window_names: &'x [Option<String>],
 }
 
 impl Names<'_, '_> {
@@ -314,12 +317,12 @@ impl Names<'_, '_> {
             }
         }
         base.map(|i| {
-                format!(
-                    "{}.{}",
-                    quote_identifier(&i.entry.refname),
-                    quote_identifier(&i.entry.rel.columns[index - i.offset].name)
-                )
-            })
+            format!(
+                "{}.{}",
+                quote_identifier(&i.entry.refname),
+                quote_identifier(&i.entry.rel.columns[index - i.offset].name)
+            )
+        })
     }
 
     /// A merged column of a FULL JOIN ... USING (a COALESCE over both
@@ -511,6 +514,19 @@ impl Names<'_, '_> {
         format!("{call} OVER ({})", spec.join(" "))
     }
 
+    /// A WINDOW clause entry's specification (`get_rule_windowspec`).
+    fn window_spec(&mut self, partition: &[Expr], order: &[(Expr, bool, bool)]) -> String {
+        let mut spec = Vec::new();
+        if !partition.is_empty() {
+            let parts: Vec<String> = partition.iter().map(|x| self.sort_expr(x)).collect();
+            spec.push(format!("PARTITION BY {}", parts.join(", ")));
+        }
+        if !order.is_empty() {
+            spec.push(format!("ORDER BY {}", self.order_items(order)));
+        }
+        format!("({})", spec.join(" "))
+    }
+
     fn bound(&mut self, b: &FrameBound) -> String {
         match b {
             FrameBound::UnboundedPreceding => "UNBOUNDED PRECEDING".into(),
@@ -539,6 +555,47 @@ fn strip_cast(x: &Expr) -> &Expr {
         Expr::Cast { arg, .. } if matches!(**arg, Expr::Const { .. }) => arg,
         _ => x,
     }
+}
+
+/// Per window function call of a select list (not inside a subquery), in
+/// the order analysis meets them: the named window `OVER name` names.
+fn window_names(items: &[ast::SelectItem]) -> Vec<Option<String>> {
+    use std::ops::ControlFlow;
+    struct Collect {
+        depth: usize,
+        found: Vec<Option<String>>,
+    }
+    impl ast::Visitor for Collect {
+        type Break = ();
+        fn pre_visit_query(&mut self, _q: &ast::Query) -> ControlFlow<()> {
+            self.depth += 1;
+            ControlFlow::Continue(())
+        }
+        fn post_visit_query(&mut self, _q: &ast::Query) -> ControlFlow<()> {
+            self.depth -= 1;
+            ControlFlow::Continue(())
+        }
+        fn pre_visit_expr(&mut self, e: &ast::Expr) -> ControlFlow<()> {
+            if self.depth == 0
+                && let ast::Expr::Function(f) = e
+                && let Some(over) = &f.over
+            {
+                self.found.push(match over {
+                    ast::WindowType::NamedWindow(n) => Some(ident_name(n)),
+                    ast::WindowType::WindowSpec(_) => None,
+                });
+            }
+            ControlFlow::Continue(())
+        }
+    }
+    let mut c = Collect {
+        depth: 0,
+        found: Vec::new(),
+    };
+    for item in items {
+        let _ = ast::Visit::visit(item, &mut c);
+    }
+    c.found
 }
 
 /// A parenthesized operand of a set operation without clauses of its own
@@ -615,7 +672,14 @@ impl DeparseContext for Names<'_, '_> {
                 }
             },
             Expr::WindowRef { index, .. } => match a.windows.get(*index) {
-                Some(w) => Some(self.window_text(w)),
+                Some(w) => Some(match self.window_names.get(*index).cloned().flatten() {
+                    Some(name) => {
+                        let text = self.window_text(w);
+                        let call = text.split(" OVER (").next().unwrap_or_default().to_owned();
+                        format!("{call} OVER {}", quote_identifier(&name))
+                    }
+                    None => self.window_text(w),
+                }),
                 None => {
                     self.failed = Some("this window function");
                     Some(String::new())
@@ -672,6 +736,7 @@ impl<'a> Analyzer<'a> {
         let saved_aggs = std::mem::take(&mut self.aggs);
         let saved_windows = std::mem::take(&mut self.windows);
         let saved_named = std::mem::take(&mut self.named_windows);
+        let saved_window_names = std::mem::take(&mut self.printed_window_names);
         let saved_srfs = std::mem::take(&mut self.srfs);
         let saved_grouping = std::mem::take(&mut self.pending_grouping);
         let saved = (
@@ -687,6 +752,7 @@ impl<'a> Analyzer<'a> {
         self.aggs = saved_aggs;
         self.windows = saved_windows;
         self.named_windows = saved_named;
+        self.printed_window_names = saved_window_names;
         self.srfs = saved_srfs;
         self.pending_grouping = saved_grouping;
         self.srf_allowed = srf_allowed;
@@ -994,6 +1060,7 @@ impl<'a> Analyzer<'a> {
             pretty: out.pretty,
             indent: out.indent,
             failed: None,
+            window_names: &self.printed_window_names,
         };
         let s = names.print(x);
         match names.failed {
@@ -1029,9 +1096,7 @@ impl<'a> Analyzer<'a> {
         out.buf.push(' ');
         self.analyze_from(&s.from)?;
         self.set_named_windows(&s.named_window)?;
-        if !s.named_window.is_empty() {
-            return Err(unsupported("a WINDOW clause"));
-        }
+        self.printed_window_names = window_names(&s.projection);
         // Analysis in the order of `analyze_select`.
         let filter = match &s.selection {
             Some(w) => {
@@ -1121,6 +1186,7 @@ impl<'a> Analyzer<'a> {
                         pretty: out.pretty,
                         indent: out.indent,
                         failed: None,
+                        window_names: &[],
                     };
                     if let Some(join) = names.join_column(&self.scope, x) {
                         Some(
@@ -1173,6 +1239,48 @@ impl<'a> Analyzer<'a> {
             let text = self.print_expr(&h, subs, out)?;
             out.buf.push_str(&text);
         }
+        let mut first_window = true;
+        for ast::NamedWindowDefinition(name, def) in &s.named_window {
+            let ast::NamedWindowExpr::WindowSpec(spec) = def else {
+                return Err(unsupported("this WINDOW clause"));
+            };
+            if spec.window_name.is_some() || spec.window_frame.is_some() {
+                return Err(unsupported("this WINDOW clause"));
+            }
+            let mut partition = Vec::new();
+            for e in &spec.partition_by {
+                partition.push(self.transform(e)?);
+            }
+            let mut order = Vec::new();
+            for o in &spec.order_by {
+                let desc = matches!(o.options.sort, Some(ast::OrderBySort::Desc));
+                let nulls_first = o.options.nulls_first.unwrap_or(desc);
+                order.push((self.transform(&o.expr)?, desc, nulls_first));
+            }
+            if first_window {
+                out.keyword(" WINDOW ", -INDENT_STD, INDENT_STD, 1);
+                first_window = false;
+            } else {
+                out.buf.push_str(", ");
+            }
+            let mut names = Names {
+                a: self,
+                sublinks: VecDeque::new(),
+                search: out.search,
+                pretty: out.pretty,
+                indent: out.indent,
+                failed: None,
+                window_names: &[],
+            };
+            let text = names.window_spec(&partition, &order);
+            if let Some(what) = names.failed {
+                return Err(unsupported(what));
+            }
+            out.buf.push_str(&format!(
+                "{} AS {text}",
+                quote_identifier(&ident_name(name))
+            ));
+        }
         if !sort.is_empty() {
             out.keyword(" ORDER BY ", -INDENT_STD, INDENT_STD, 1);
             let mut parts = Vec::new();
@@ -1194,6 +1302,7 @@ impl<'a> Analyzer<'a> {
             pretty: out.pretty,
             indent: out.indent,
             failed: None,
+            window_names: &self.printed_window_names,
         };
         let s = names.sort_expr(x);
         match names.failed {
@@ -1388,8 +1497,7 @@ impl<'a> Analyzer<'a> {
                 alias,
             } => {
                 // Not pretty, the join tree has its own parentheses.
-                let paren =
-                    alias.is_some() && (out.pretty || table_with_joins.joins.is_empty());
+                let paren = alias.is_some() && (out.pretty || table_with_joins.joins.is_empty());
                 if paren {
                     out.buf.push('(');
                 }
