@@ -40,7 +40,7 @@ pub fn catalog_text(session: &mut Session, what: CatalogText<'_>) -> PgResult<Op
             column,
             pretty: _,
         } => index(session, oid, column),
-        CatalogText::View { oid, pretty } => view(session, oid, pretty),
+        CatalogText::View { oid, pretty, wrap } => view(session, oid, pretty, wrap),
         CatalogText::PartitionKey(oid) => partition_key(session, oid),
         CatalogText::Trigger { oid, pretty } => {
             crate::commands::trigger::triggerdef(session, oid, pretty)
@@ -460,17 +460,16 @@ fn index(session: &mut Session, oid: u32, column: i32) -> PgResult<Option<String
 
 /// `pg_get_viewdef`: PostgreSQL prints the view's analyzed query; ours is
 /// kept as written, so it is analyzed again and printed in PostgreSQL's
-/// layout. Only the simplest shape is printed — a SELECT list and WHERE
-/// over one table — and anything else is NULL for now.
-fn view(session: &mut Session, oid: u32, pretty: bool) -> PgResult<Option<String>> {
-    use sqlparser::ast::{SelectItem, SetExpr, Statement, TableFactor};
+/// layout (`planner::view_definition`). What that printer does not cover
+/// yet is given as written.
+fn view(session: &mut Session, oid: u32, pretty: bool, wrap: i32) -> PgResult<Option<String>> {
     let Some((_, text)) = with_reader(session, |r| r.view_rule(oid))? else {
         return Ok(None);
     };
     let Some(view_rel) = relcache::relation_by_oid(session, oid)? else {
         return Ok(None);
     };
-    let output: Vec<String> = view_rel
+    let names: Vec<String> = view_rel
         .columns
         .iter()
         .filter(|c| !c.dropped)
@@ -479,144 +478,17 @@ fn view(session: &mut Session, oid: u32, pretty: bool) -> PgResult<Option<String
     let Ok(stmts) = crate::syntax::parse(&text) else {
         return Ok(None);
     };
-    let [Statement::Query(q)] = stmts.as_slice() else {
+    let [sqlparser::ast::Statement::Query(q)] = stmts.as_slice() else {
         return Ok(None);
     };
-    if q.with.is_some() || q.order_by.is_some() || q.limit_clause.is_some() || q.fetch.is_some() {
-        return Ok(None);
-    }
-    let SetExpr::Select(sel) = &*q.body else {
-        return Ok(None);
-    };
-    let simple = sel.distinct.is_none()
-        && sel.having.is_none()
-        && sel.from.len() == 1
-        && sel.from[0].joins.is_empty()
-        && matches!(&sel.group_by, sqlparser::ast::GroupByExpr::Expressions(e, m) if e.is_empty() && m.is_empty());
-    if !simple {
-        return Ok(None);
-    }
-    let TableFactor::Table { name, alias, .. } = &sel.from[0].relation else {
-        return Ok(None);
-    };
-    if alias.as_ref().is_some_and(|a| !a.columns.is_empty()) {
-        return Ok(None);
-    }
-    let parts = match planner::catalog::parse_qualified_name(&name.to_string()) {
-        Ok(p) => p,
-        Err(_) => return Ok(None),
-    };
-    let rel = {
-        let catalog = crate::table_access::SessionCatalog::new(session);
-        // TODO(view dependencies): the stored text names its tables as
-        // written; a bare name is found by the search_path, else (under
-        // pg_dump's empty search_path) in the view's schema or public.
-        let bare = |n: &str| -> PgResult<Option<_>> {
-            for schema in [None, Some(view_rel.namespace.as_str()), Some("public")] {
-                if let Ok(Some(r)) = planner::CatalogView::lookup_relation(&catalog, schema, n) {
-                    return Ok(Some(r));
-                }
-            }
-            Ok(None)
-        };
-        let found = match parts.as_slice() {
-            [n] => bare(n),
-            [s, n] => planner::CatalogView::lookup_relation(&catalog, Some(s), n),
-            _ => return Ok(None),
-        };
-        match found {
-            Ok(Some(r)) => r,
-            _ => return Ok(None),
-        }
-    };
-    let refname = alias
-        .as_ref()
-        .map_or_else(|| rel.name.clone(), |a| a.name.value.clone());
-    let mut exprs: Vec<String> = Vec::new();
-    for item in &sel.projection {
-        match item {
-            SelectItem::UnnamedExpr(e) | SelectItem::ExprWithAlias { expr: e, .. } => {
-                exprs.push(e.to_string())
-            }
-            SelectItem::Wildcard(_) => exprs.extend(
-                rel.columns
-                    .iter()
-                    .filter(|c| !c.dropped)
-                    .map(|c| quote_ident(&c.name)),
-            ),
-            _ => return Ok(None),
-        }
-    }
-    if exprs.len() != output.len() {
-        return Ok(None);
-    }
-    // Column references qualified by the alias (`o.amount`) find the
-    // relation under that name.
-    let scope = match alias {
-        Some(a) => {
-            let mut r = (*rel).clone();
-            r.name = a.name.value.clone();
-            std::sync::Arc::new(r)
-        }
-        None => rel.clone(),
-    };
-    let analyze = |session: &mut Session, text: &str| {
-        let catalog = crate::table_access::SessionCatalog::new(session);
-        planner::analyze_stored_expression(scope.clone(), text, None, &catalog).ok()
-    };
-    let mut targets = Vec::new();
-    let mut names = Qualified {
-        inner: Names {
-            session,
-            rel: rel.clone(),
-        },
-        refname: quote_ident(&refname),
-    };
-    for (text, out) in exprs.iter().zip(&output) {
-        let Some(x) = analyze(names.inner.session, text) else {
-            return Ok(None);
-        };
-        let printed = deparse_expr(&x, &mut names, pretty);
-        let same_name = matches!(&x, planner::Expr::Var { index, .. }
-            if rel.columns.get(*index).is_some_and(|c| &c.name == out));
-        targets.push(if same_name {
-            printed
-        } else {
-            format!("{printed} AS {}", quote_ident(out))
-        });
-    }
-    let table = relcache::regclass_name(names.inner.session, rel.oid)?;
-    let mut def = format!(" SELECT {}\n   FROM {table}", targets.join(",\n    "));
-    if let Some(a) = alias {
-        def.push_str(&format!(" {}", quote_ident(&a.name.value)));
-    }
-    if let Some(w) = &sel.selection {
-        let Some(x) = analyze(names.inner.session, &w.to_string()) else {
-            return Ok(None);
-        };
-        def.push_str(&format!(
-            "\n  WHERE {}",
-            deparse_expr(&x, &mut names, pretty)
-        ));
-    }
-    def.push(';');
-    Ok(Some(def))
-}
-
-/// Column names qualified by the range entry's name, as a view's query
-/// prints them.
-struct Qualified<'s> {
-    inner: Names<'s>,
-    refname: String,
-}
-
-impl DeparseContext for Qualified<'_> {
-    fn column_name(&self, index: usize) -> String {
-        format!("{}.{}", self.refname, self.inner.column_name(index))
-    }
-
-    fn regclass_text(&mut self, literal: &str) -> String {
-        self.inner.regclass_text(literal)
+    // TODO(view dependencies): the stored text names its tables as
+    // written; a bare name the search_path does not find (pg_dump's is
+    // empty) is looked for in the view's schema, then public.
+    let fallback = [view_rel.namespace.clone(), "public".to_owned()];
+    let catalog = crate::table_access::SessionCatalog::new(session);
+    match planner::view_definition(q, &text, &catalog, &fallback, &names, pretty, wrap) {
+        Ok(def) => Ok(Some(def)),
+        Err(_) => Ok(Some(format!(" {text};"))),
     }
 }
 

@@ -218,7 +218,7 @@ pub enum CatalogText<'a> {
     /// or with `column` > 0 that key column only.
     Index { oid: u32, column: i32, pretty: bool },
     /// `pg_get_viewdef(oid, pretty)`.
-    View { oid: u32, pretty: bool },
+    View { oid: u32, pretty: bool, wrap: i32 },
     /// `pg_get_function_result(oid)`.
     FunctionResult(u32),
     /// `pg_get_function_arguments(oid)`.

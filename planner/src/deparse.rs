@@ -28,17 +28,30 @@ pub trait DeparseContext {
     fn special(&mut self, _expr: &Expr) -> Option<String> {
         None
     }
+    /// The indentation level of a view definition being printed
+    /// (PostgreSQL's `PRETTY_INDENT`): a CASE then takes lines of its own.
+    /// None (`pg_get_expr`): everything on one line.
+    fn indent(&self) -> Option<i32> {
+        None
+    }
 }
 
 /// `expr` as SQL text; `pretty` is the pretty flag of `pg_get_expr`.
 pub fn deparse_expr(expr: &Expr, ctx: &mut dyn DeparseContext, pretty: bool) -> String {
-    let mut d = Deparser { ctx, pretty };
+    let indent = ctx.indent();
+    let mut d = Deparser {
+        ctx,
+        pretty,
+        indent,
+    };
     d.expr(expr, false)
 }
 
 struct Deparser<'a> {
     ctx: &'a mut dyn DeparseContext,
     pretty: bool,
+    /// See [`DeparseContext::indent`]; deeper inside a CASE.
+    indent: Option<i32>,
 }
 
 /// What kind of node an expression prints as, for the parenthesis rules.
@@ -88,6 +101,31 @@ fn call_name(func: &str, args: &[Expr]) -> (String, bool) {
     }
 }
 
+/// An operand as PostgreSQL's analysis leaves it: it has the cross-type
+/// integer operators (`int84gt`, `int48pl`, ...), so a smallint or integer
+/// constant beside a bigint is not cast, where our analysis casts it.
+fn cross_type_operand(x: &Expr) -> &Expr {
+    match x {
+        Expr::Cast {
+            arg,
+            from: oid::INT2 | oid::INT4,
+            to: oid::INT8,
+            explicit: false,
+            ..
+        } if matches!(
+            **arg,
+            Expr::Const {
+                value: Datum::Int2(0..) | Datum::Int4(0..),
+                ..
+            }
+        ) =>
+        {
+            arg
+        }
+        _ => x,
+    }
+}
+
 fn is_arith(op: &str) -> Option<bool> {
     match op {
         "+" | "-" => Some(false),
@@ -97,9 +135,103 @@ fn is_arith(op: &str) -> Option<bool> {
 }
 
 impl Deparser<'_> {
+    /// A CASE in a view definition: `CASE`, each `WHEN` and the `ELSE` on
+    /// lines of their own, 4 more spaces in (`ruleutils.c` with
+    /// `PRETTYINDENT_VAR`).
+    fn case_indented(&mut self, whens: &[(Expr, Expr)], else_result: &Expr, level: i32) -> String {
+        let line = |n: i32| format!("\n{}", " ".repeat(n.max(0) as usize));
+        let inner = level + 4;
+        self.indent = Some(inner);
+        let mut s = format!("{}CASE", line(level));
+        for (w, t) in whens {
+            let w = self.expr(w, false);
+            let t = self.expr(t, true);
+            s.push_str(&format!("{}WHEN {w} THEN {t}", line(inner)));
+        }
+        let e = self.expr(else_result, true);
+        s.push_str(&format!("{}ELSE {e}", line(inner)));
+        self.indent = Some(level);
+        s.push_str(&format!("{}END", line(level)));
+        s
+    }
+
+    /// `x IN (1, 2)` as PostgreSQL's analysis makes it, a ScalarArrayOp
+    /// `(x = ANY (ARRAY[1, 2]))` (`<> ALL` for NOT IN); ours is an OR of
+    /// equalities (which the B-tree IN-list scan reads), printed back the
+    /// same way when its right-hand sides are all constants.
+    fn in_list(&mut self, x: &Expr) -> Option<String> {
+        let (items, negated) = match x {
+            Expr::Or(items) => (items, false),
+            Expr::Not(inner) => match &**inner {
+                Expr::Or(items) => (items, true),
+                _ => return None,
+            },
+            _ => return None,
+        };
+        if let [Expr::Call { func, args, .. }] = items.as_slice()
+            && args.len() == 2
+            && call_name(func, args) == ("=".to_owned(), true)
+        {
+            // `x IN (1)` is `x = 1`; `x NOT IN (1)` is `x <> 1`.
+            let me = Kind::Op("?");
+            let l = self.paren(cross_type_operand(&args[0]), true, me, true);
+            let r = self.paren(cross_type_operand(&args[1]), true, me, false);
+            let op = if negated { "<>" } else { "=" };
+            return Some(format!("{}{l} {op} {r}{}", self.open(), self.close()));
+        }
+        if items.len() < 2 {
+            return None;
+        }
+        let mut left: Option<&Expr> = None;
+        let mut values = Vec::new();
+        for item in items {
+            let Expr::Call { func, args, .. } = item else {
+                return None;
+            };
+            let (name, true) = call_name(func, args) else {
+                return None;
+            };
+            if name != "=" || args.len() != 2 {
+                return None;
+            }
+            let constant = match &args[1] {
+                Expr::Const { .. } => true,
+                Expr::Cast { arg, .. } => matches!(**arg, Expr::Const { .. }),
+                _ => false,
+            };
+            if !constant || left.is_some_and(|l| *l != args[0]) {
+                return None;
+            }
+            if values
+                .first()
+                .is_some_and(|v: &&Expr| v.type_oid() != args[1].type_oid())
+            {
+                return None;
+            }
+            left = Some(&args[0]);
+            values.push(&args[1]);
+        }
+        let left = left?;
+        let l = self.paren(left, true, Kind::Op("?"), true);
+        let elems: Vec<String> = values.iter().map(|v| self.expr(v, true)).collect();
+        let (op, quantifier) = if negated { ("<>", "ALL") } else { ("=", "ANY") };
+        Some(format!(
+            "{}{l} {op} {quantifier} (ARRAY[{}]){}",
+            self.open(),
+            elems.join(", "),
+            self.close()
+        ))
+    }
+
     fn kind(&self, x: &Expr) -> Kind {
         match x {
-            Expr::Var { .. } | Expr::Const { .. } | Expr::Param { .. } => Kind::Simple,
+            Expr::Var { .. }
+            | Expr::Const { .. }
+            | Expr::Param { .. }
+            | Expr::Aggref { .. }
+            | Expr::WindowRef { .. }
+            | Expr::SubPlan { .. }
+            | Expr::OuterParam { .. } => Kind::Simple,
             Expr::Cast {
                 arg, from: UNKNOWN, ..
             } if matches!(**arg, Expr::Const { .. }) => Kind::Simple,
@@ -183,6 +315,9 @@ impl Deparser<'_> {
 
     fn expr(&mut self, x: &Expr, show_implicit: bool) -> String {
         if let Some(s) = self.ctx.special(x) {
+            return s;
+        }
+        if let Some(s) = self.in_list(x) {
             return s;
         }
         match x {
@@ -337,8 +472,8 @@ impl Deparser<'_> {
                 let (name, op) = call_name(func, args);
                 let me = self.kind(x);
                 if op && args.len() == 2 {
-                    let l = self.paren(&args[0], true, me, true);
-                    let r = self.paren(&args[1], true, me, false);
+                    let l = self.paren(cross_type_operand(&args[0]), true, me, true);
+                    let r = self.paren(cross_type_operand(&args[1]), true, me, false);
                     format!("{}{l} {name} {r}{}", self.open(), self.close())
                 } else if op && args.len() == 1 {
                     let a = self.paren(&args[0], true, me, true);
@@ -404,6 +539,9 @@ impl Deparser<'_> {
             Expr::Case {
                 whens, else_result, ..
             } => {
+                if let Some(level) = self.indent {
+                    return self.case_indented(whens, else_result, level);
+                }
                 let mut s = String::from("CASE");
                 for (w, t) in whens {
                     let w = self.expr(w, false);

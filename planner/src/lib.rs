@@ -39,6 +39,7 @@ pub mod selfuncs;
 pub mod settings;
 pub mod subselect;
 
+pub use analyze::viewdef::{stored_view_query, view_definition};
 pub use catalog::{
     AggregateDesc, CatalogView, ColumnDesc, EmptyCatalog, FunctionDesc, FunctionLanguage,
     IndexDesc, Partitioning, RelationDesc, TriggerDesc, VariableResolver,

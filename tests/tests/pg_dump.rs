@@ -1,7 +1,8 @@
 //! pg_dump and pg_restore of PostgreSQL 15 against our server: a schema of
 //! tables (serial and identity columns, defaults, NOT NULL, CHECK, UNIQUE,
-//! PRIMARY KEY, FOREIGN KEY), indexes (multi-column, partial, on an
-//! expression), a view, a sequence with its own increment and value,
+//! PRIMARY KEY, FOREIGN KEY, CHECK with IN), indexes (multi-column,
+//! partial, on an expression), views (a join with GROUP BY and HAVING, a
+//! UNION, subqueries, a view on a view), a sequence with its own increment and value,
 //! comments and rows with NULLs and special characters is dumped from our
 //! server and
 //!
@@ -35,7 +36,7 @@ CREATE TABLE orders (
     order_id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     customer_id integer NOT NULL REFERENCES customers (id) ON DELETE CASCADE,
     amount numeric DEFAULT 0,
-    status text DEFAULT 'new' NOT NULL,
+    status text DEFAULT 'new' NOT NULL CHECK (status IN ('new', 'paid', 'shipped')),
     placed timestamp with time zone,
     CONSTRAINT amount_positive CHECK (amount >= 0)
 );
@@ -44,6 +45,18 @@ CREATE INDEX orders_paid ON orders (placed) WHERE status = 'paid';
 CREATE UNIQUE INDEX customers_lower_name ON customers (lower(name));
 CREATE VIEW paid_orders AS
     SELECT o.customer_id, o.amount AS total FROM orders o WHERE o.status = 'paid';
+CREATE VIEW customer_totals AS
+    SELECT c.name, count(*) AS n, sum(o.amount) AS total
+    FROM customers c JOIN orders o ON o.customer_id = c.id
+    GROUP BY c.name HAVING count(*) > 0 ORDER BY c.name;
+CREATE VIEW all_ids AS
+    SELECT id FROM customers UNION SELECT customer_id FROM orders;
+CREATE VIEW big_spenders AS
+    SELECT name, total FROM customer_totals
+    WHERE total > (SELECT avg(amount) FROM orders) AND name IN ('Alice', 'Bob');
+CREATE VIEW orders_left AS
+    SELECT c.id, o.status FROM customers c LEFT JOIN orders o ON c.id = o.customer_id
+    WHERE EXISTS (SELECT 1 FROM orders x WHERE x.customer_id = c.id);
 CREATE SEQUENCE ticket_seq INCREMENT BY 5 START WITH 100;
 SELECT setval('ticket_seq', 215);
 COMMENT ON TABLE customers IS 'people who buy';
@@ -63,6 +76,10 @@ const CONTENTS: &[&str] = &[
     "SELECT * FROM customers ORDER BY id",
     "SELECT * FROM orders ORDER BY order_id",
     "SELECT * FROM paid_orders ORDER BY customer_id",
+    "SELECT * FROM customer_totals",
+    "SELECT * FROM all_ids ORDER BY id",
+    "SELECT * FROM big_spenders ORDER BY name",
+    "SELECT * FROM orders_left ORDER BY id, status",
     "SELECT last_value, is_called FROM ticket_seq",
     "SELECT nextval('customers_id_seq'), nextval('ticket_seq')",
 ];

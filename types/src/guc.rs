@@ -53,7 +53,9 @@ use crate::error::{PgError, PgResult, SqlState};
 pub use config::{
     ConfigEntry, ConfigFileError, apply_config, load_config, parse_config_file, reload_config,
 };
-pub use value::{ENCODINGS, canonical_encoding_name, format_g, parse_bool, quote_identifier};
+pub use value::{
+    ENCODINGS, canonical_encoding_name, format_g, is_reserved_keyword, parse_bool, quote_identifier,
+};
 
 use value::ParseFailure;
 

@@ -14,7 +14,11 @@
 //! `pg_class.reloptions` as PostgreSQL keeps it, and allowed only on an
 //! automatically updatable view; ALTER VIEW ... SET / RESET
 //! (check_option) changes it. INSERT and UPDATE through the view enforce
-//! it (`planner::analyze::view_dml`).
+//! it (`planner::analyze::view_dml`). `security_barrier` and
+//! `security_invoker` are kept there too (see `view_options`).
+//!
+//! `pg_get_viewdef` prints the query back in PostgreSQL's layout
+//! (`planner::view_definition`, from `describe`).
 
 use sqlparser::ast::{CreateView, ObjectName, Statement};
 
@@ -56,7 +60,7 @@ pub(crate) fn create_view(session: &mut Session, cv: &CreateView, sql: &str) -> 
         &names,
         "CREATE VIEW specifies more column names than columns",
     )?;
-    let text = cv.query.to_string();
+    let text = stored_text(session, &cv.query, sql, &columns, &planned.columns)?;
     let reads = direct_relations(session, &cv.query)?;
 
     let name_tag = LockTag::Object {
@@ -111,8 +115,55 @@ pub(crate) fn create_view(session: &mut Session, cv: &CreateView, sql: &str) -> 
     Ok(Outcome::Command("CREATE VIEW".into()))
 }
 
-/// The `reloptions` of CREATE VIEW: `check_option` (from `WITH (...)` or
-/// `WITH [CASCADED | LOCAL] CHECK OPTION`, see `syntax`).
+/// The query text a view keeps: as `planner::stored_view_query` prints it
+/// (`*` expanded, relations qualified), when that text analyzes to the
+/// same columns; else as written.
+fn stored_text(
+    session: &mut Session,
+    query: &sqlparser::ast::Query,
+    sql: &str,
+    columns: &[NewColumn],
+    planned: &[planner::Column],
+) -> PgResult<String> {
+    let written = query.to_string();
+    let names: Vec<String> = columns.iter().map(|c| c.name.clone()).collect();
+    let printed = {
+        let catalog = crate::table_access::SessionCatalog::new(session);
+        planner::stored_view_query(query, sql, &catalog, &names)
+    };
+    let Ok(printed) = printed else {
+        return Ok(written);
+    };
+    let Ok(stmts) = crate::syntax::parse(&printed) else {
+        return Ok(written);
+    };
+    let [stmt @ Statement::Query(_)] = stmts.as_slice() else {
+        return Ok(written);
+    };
+    let Ok(again) = crate::tcop::plan_query(session, stmt, &printed, None) else {
+        return Ok(written);
+    };
+    let same = again.columns.len() == planned.len()
+        && again
+            .columns
+            .iter()
+            .zip(planned)
+            .zip(&names)
+            .all(|((a, p), n)| a.type_oid == p.type_oid && a.typmod == p.typmod && &a.name == n);
+    Ok(if same {
+        printed.trim_start().to_owned()
+    } else {
+        written
+    })
+}
+
+/// The `reloptions` of CREATE VIEW, as PostgreSQL keeps them (the value as
+/// written, in the order given): `check_option` (from `WITH (...)` or
+/// `WITH [CASCADED | LOCAL] CHECK OPTION`, see `syntax`),
+/// `security_barrier` and `security_invoker` (booleans; a bare name is
+/// `true`). They are kept, not acted on: a view's query is always planned
+/// as a subquery and its tables' privileges are checked for the user
+/// running the query.
 fn view_options(options: &sqlparser::ast::CreateTableOptions) -> PgResult<Vec<String>> {
     use sqlparser::ast::{CreateTableOptions, Expr, SqlOption};
     let list = match options {
@@ -122,32 +173,51 @@ fn view_options(options: &sqlparser::ast::CreateTableOptions) -> PgResult<Vec<St
     };
     let mut out = Vec::new();
     for o in list {
-        let SqlOption::KeyValue { key, value } = o else {
-            return Err(PgError::feature_not_supported("these view options"));
+        let (key, value) = match o {
+            SqlOption::KeyValue { key, value } => {
+                let v = match value {
+                    Expr::Value(v) => match &v.value {
+                        sqlparser::ast::Value::SingleQuotedString(s) => s.clone(),
+                        sqlparser::ast::Value::Boolean(b) => b.to_string(),
+                        other => other.to_string(),
+                    },
+                    Expr::Identifier(id) => id.value.clone(),
+                    other => other.to_string(),
+                };
+                (key.to_string().to_lowercase(), Some(v))
+            }
+            SqlOption::Ident(key) => (key.to_string().to_lowercase(), None),
+            _ => return Err(PgError::feature_not_supported("these view options")),
         };
-        let key = key.to_string().to_lowercase();
-        if key != "check_option" {
-            return Err(PgError::feature_not_supported(format!(
-                "view option \"{key}\""
-            )));
+        match key.as_str() {
+            "check_option" => {
+                let v = value.unwrap_or_default().to_lowercase();
+                if v != "local" && v != "cascaded" {
+                    return Err(PgError::new(
+                        SqlState::InvalidParameterValue,
+                        format!("invalid value for enum option \"check_option\": {v}"),
+                    )
+                    .with_detail("Valid values are \"local\" and \"cascaded\"."));
+                }
+                out.push(format!("check_option={v}"));
+            }
+            "security_barrier" | "security_invoker" => {
+                let v = value.unwrap_or_else(|| "true".to_owned());
+                if types::guc::parse_bool(&v).is_none() {
+                    return Err(PgError::new(
+                        SqlState::InvalidParameterValue,
+                        format!("invalid value for boolean option \"{key}\": {v}"),
+                    ));
+                }
+                out.push(format!("{key}={v}"));
+            }
+            _ => {
+                return Err(PgError::new(
+                    SqlState::InvalidParameterValue,
+                    format!("unrecognized parameter \"{key}\""),
+                ));
+            }
         }
-        let v = match value {
-            Expr::Value(v) => match &v.value {
-                sqlparser::ast::Value::SingleQuotedString(s) => s.clone(),
-                other => other.to_string(),
-            },
-            Expr::Identifier(id) => id.value.clone(),
-            other => other.to_string(),
-        };
-        let v = v.to_lowercase();
-        if v != "local" && v != "cascaded" {
-            return Err(PgError::new(
-                SqlState::InvalidParameterValue,
-                format!("invalid value for enum option \"check_option\": {v}"),
-            )
-            .with_detail("Valid values are \"local\" and \"cascaded\"."));
-        }
-        out.push(format!("check_option={v}"));
     }
     Ok(out)
 }
@@ -205,10 +275,14 @@ pub(crate) fn alter_view_options(
         AlterViewOperation::ResetOptions { options: reset } => {
             for key in reset {
                 let key = ident(key);
-                if key != "check_option" {
-                    return Err(PgError::feature_not_supported(format!(
-                        "view option \"{key}\""
-                    )));
+                if !matches!(
+                    key.as_str(),
+                    "check_option" | "security_barrier" | "security_invoker"
+                ) {
+                    return Err(PgError::new(
+                        SqlState::InvalidParameterValue,
+                        format!("unrecognized parameter \"{key}\""),
+                    ));
                 }
                 options.retain(|x| !x.starts_with(&format!("{key}=")));
             }
@@ -228,7 +302,7 @@ fn set_view_options(
     name: &ObjectName,
 ) -> PgResult<()> {
     crate::xact::command_counter_increment(session)?;
-    if !options.is_empty() {
+    if options.iter().any(|o| o.starts_with("check_option=")) {
         let sql = format!("DELETE FROM {name} WHERE false");
         let stmts = crate::syntax::parse(&sql)?;
         if let Some(stmt) = stmts.first()

@@ -171,10 +171,24 @@ pub fn call(func: &str, args: &[Datum], ev: &mut Evaluator<'_>) -> PgResult<Opti
                 pretty: pretty_arg(rest, 1),
             })?)
         }
+        // The wrap column form is pretty; the others wrap every column.
         ("pg_get_viewdef", [Datum::Oid(oid), rest @ ..]) => {
+            let (pretty, wrap) = match rest.first() {
+                Some(Datum::Int4(w)) => (true, *w),
+                _ => (pretty_arg(rest, 0), 0),
+            };
             text_or_null(ev.ctx.catalog_text(CatalogText::View {
                 oid: *oid,
+                pretty,
+                wrap,
+            })?)
+        }
+        ("pg_get_viewdef", [Datum::Text(name), rest @ ..]) => {
+            let oid = ev.ctx.regclass_oid(name)?;
+            text_or_null(ev.ctx.catalog_text(CatalogText::View {
+                oid,
                 pretty: pretty_arg(rest, 0),
+                wrap: 0,
             })?)
         }
         ("pg_get_function_result", [Datum::Oid(oid)]) => {

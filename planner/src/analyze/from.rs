@@ -1141,6 +1141,12 @@ impl Analyzer<'_> {
             let r = self.coerce(r, common, -1, false, *pos)?;
             quals.push(self.make_op_exprs("=", (l.clone(), *pos), (r.clone(), *pos), *pos)?);
             let column = match kind {
+                // Either side will do; PostgreSQL takes one not converted.
+                JoinKind::Inner
+                    if !matches!(l, Expr::Var { .. }) && matches!(r, Expr::Var { .. }) =>
+                {
+                    r
+                }
                 JoinKind::Inner | JoinKind::Left | JoinKind::Semi | JoinKind::Anti => l,
                 JoinKind::Right => r,
                 JoinKind::Full => Expr::Coalesce {

@@ -793,6 +793,9 @@ fn build() -> Vec<FuncDef> {
     ));
     v.push(def("pg_get_viewdef", &[OID], TEXT, "pg_get_viewdef"));
     v.push(def("pg_get_viewdef", &[OID, BOOL], TEXT, "pg_get_viewdef"));
+    v.push(def("pg_get_viewdef", &[OID, INT4], TEXT, "pg_get_viewdef"));
+    v.push(def("pg_get_viewdef", &[TEXT], TEXT, "pg_get_viewdef"));
+    v.push(def("pg_get_viewdef", &[TEXT, BOOL], TEXT, "pg_get_viewdef"));
     v.push(def("pg_get_ruledef", &[OID], TEXT, "pg_get_ruledef"));
     v.push(def("pg_get_ruledef", &[OID, BOOL], TEXT, "pg_get_ruledef"));
     v.push(def("pg_get_triggerdef", &[OID], TEXT, "pg_get_triggerdef"));

@@ -28,6 +28,7 @@ pub mod srf;
 pub mod typename;
 pub mod user_agg;
 pub mod view_dml;
+pub mod viewdef;
 pub mod window;
 
 use std::sync::Arc;
@@ -122,6 +123,9 @@ pub struct Analyzer<'a> {
     pub(crate) windows: Vec<crate::plan::WindowFunc>,
     /// The WINDOW clause of the SELECT being analyzed.
     pub(crate) named_windows: Vec<(String, ast::WindowSpec)>,
+    /// `viewdef`: the named window each window function of the query
+    /// level being printed names.
+    pub(crate) printed_window_names: Vec<Option<String>>,
     /// `GROUPING(...)` calls waiting for GROUP BY: the aggregate's index
     /// and its argument expressions (with positions).
     pub(crate) pending_grouping: Vec<PendingGrouping>,
@@ -206,6 +210,7 @@ impl<'a> Analyzer<'a> {
             call_outputs: Vec::new(),
             windows: Vec::new(),
             named_windows: Vec::new(),
+            printed_window_names: Vec::new(),
             in_window: false,
             window_forbidden: None,
             next_worktable: 0,
