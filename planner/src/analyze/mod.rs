@@ -121,7 +121,7 @@ pub struct Analyzer<'a> {
     /// Window function calls of the query level being analyzed.
     pub(crate) windows: Vec<crate::plan::WindowFunc>,
     /// The WINDOW clause of the SELECT being analyzed.
-    pub(crate) named_windows: Vec<(String, ast::WindowSpec)>,
+    pub(crate) named_windows: Vec<(String, ast::WindowSpec, crate::plan::FrameExclusion)>,
     /// `GROUPING(...)` calls waiting for GROUP BY: the aggregate's index
     /// and its argument expressions (with positions).
     pub(crate) pending_grouping: Vec<PendingGrouping>,
