@@ -24,13 +24,83 @@ pub fn compute(ev: &mut Evaluator<'_>, plan: &WindowPlan, rows: &mut [Vec<Datum>
     for r in rows.iter_mut() {
         r.resize(plan.input_width, Datum::Null);
     }
-    for f in &plan.funcs {
-        let values = compute_one(ev, f, rows)?;
+    let mut last_order = None;
+    let output = output_window(plan);
+    for (n, f) in plan.funcs.iter().enumerate() {
+        let (values, order) = compute_one(ev, f, rows)?;
         for (r, v) in rows.iter_mut().zip(values) {
             r.push(v);
         }
+        if n == output {
+            last_order = Some(order);
+        }
+    }
+    // The rows come out in the order of the last window's sort, as
+    // PostgreSQL's top WindowAgg hands them on.
+    if !plan.keep_order
+        && let Some(order) = last_order
+    {
+        let mut taken: Vec<Option<Vec<Datum>>> = rows.iter_mut().map(|r| Some(std::mem::take(r))).collect();
+        for (slot, i) in rows.iter_mut().zip(order) {
+            *slot = taken[i].take().unwrap_or_default();
+        }
     }
     Ok(())
+}
+
+/// The window whose sort PostgreSQL runs last (`select_active_windows`
+/// orders the windows by their sort keys, those numbered higher and the
+/// longer lists first): its order is the rows' order on output.
+fn output_window(plan: &WindowPlan) -> usize {
+    // A key: (expression's number in order of appearance, DESC, NULLS FIRST).
+    let mut exprs: Vec<&Expr> = Vec::new();
+    for f in &plan.funcs {
+        for e in f.partition_by.iter().chain(f.order_by.iter().map(|(e, _, _)| e)) {
+            if !exprs.contains(&e) {
+                exprs.push(e);
+            }
+        }
+    }
+    let number = |e: &Expr| exprs.iter().position(|x| *x == e).unwrap_or(0);
+    let keys = |f: &WindowFunc| -> Vec<(usize, bool, bool)> {
+        let mut k: Vec<(usize, bool, bool)> = f
+            .partition_by
+            .iter()
+            .map(|e| (number(e), false, false))
+            .collect();
+        for (e, desc, nulls_first) in &f.order_by {
+            let n = number(e);
+            if !k.iter().any(|x| x.0 == n) {
+                k.push((n, *desc, *nulls_first));
+            }
+        }
+        k
+    };
+    let mut best: Option<(usize, Vec<(usize, bool, bool)>)> = None;
+    for (n, f) in plan.funcs.iter().enumerate() {
+        let k = keys(f);
+        let later = match &best {
+            None => true,
+            Some((_, b)) => {
+                // Does `k` sort after `b` in PostgreSQL's list?
+                let mut order = Ordering::Equal;
+                for (x, y) in k.iter().zip(b) {
+                    order = y.0.cmp(&x.0).then(y.1.cmp(&x.1)).then(y.2.cmp(&x.2));
+                    if order != Ordering::Equal {
+                        break;
+                    }
+                }
+                match order {
+                    Ordering::Equal => k.len() < b.len(),
+                    o => o == Ordering::Less,
+                }
+            }
+        };
+        if later {
+            best = Some((n, k));
+        }
+    }
+    best.map_or(0, |(n, _)| n)
 }
 
 /// One row's sort keys: partition values, then ORDER BY values.
@@ -73,11 +143,13 @@ fn equal_keys(a: &[Datum], b: &[Datum]) -> PgResult<bool> {
     Ok(true)
 }
 
+/// One function's values for `rows`, and the order of its sort (indexes
+/// into `rows`).
 fn compute_one(
     ev: &mut Evaluator<'_>,
     f: &WindowFunc,
     rows: &[Vec<Datum>],
-) -> PgResult<Vec<Datum>> {
+) -> PgResult<(Vec<Datum>, Vec<usize>)> {
     let mut keyed = Vec::with_capacity(rows.len());
     for (index, row) in rows.iter().enumerate() {
         let mut part = Vec::with_capacity(f.partition_by.len());
@@ -127,7 +199,7 @@ fn compute_one(
         start = end;
         ev.ctx.check_for_interrupts()?;
     }
-    Ok(out)
+    Ok((out, keyed.iter().map(|k| k.index).collect()))
 }
 
 /// The peer groups of a sorted partition: for each row, the index of its

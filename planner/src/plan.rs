@@ -571,6 +571,9 @@ pub struct Aggregate {
 pub struct WindowPlan {
     pub input_width: usize,
     pub funcs: Vec<WindowFunc>,
+    /// The rows keep the order they come in (an index scan gives the
+    /// query's ORDER BY), instead of taking the last window's sort order.
+    pub keep_order: bool,
 }
 
 impl WindowPlan {

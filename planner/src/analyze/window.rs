@@ -546,7 +546,14 @@ impl Analyzer<'_> {
             .into_iter()
             .map(|t| replace_window_refs(t, input_width))
             .collect::<PgResult<_>>()?;
-        Ok((targets, Some(WindowPlan { input_width, funcs })))
+        Ok((
+            targets,
+            Some(WindowPlan {
+                input_width,
+                funcs,
+                keep_order: false,
+            }),
+        ))
     }
 }
 
