@@ -32,9 +32,16 @@ impl Analyzer<'_> {
         for ast::NamedWindowDefinition(name, expr) in defs {
             let n = ident_name(name);
             if self.named_windows.iter().any(|(x, _, _)| *x == n) {
+                // PostgreSQL points at the definition's parenthesis.
+                let at = self.pos(name.span).and_then(|p| {
+                    let rest = self.query_text.chars().skip(p - 1);
+                    rest.take_while(|c| *c != ')')
+                        .position(|c| c == '(')
+                        .map(|k| p + k)
+                });
                 return Err(window_error(
                     format!("window \"{n}\" is already defined"),
-                    self.pos(name.span),
+                    at.or(self.pos(name.span)),
                 ));
             }
             let (spec, exclude) = match expr {
@@ -190,22 +197,10 @@ impl Analyzer<'_> {
         pos: Option<usize>,
         spec_pos: Option<usize>,
     ) -> PgResult<WindowFunc> {
-        let mut partition_by = Vec::new();
-        for e in &spec.partition_by {
-            partition_by.push(self.transform(e)?);
-        }
-        let mut order_by = Vec::new();
-        for o in &spec.order_by {
-            let x = self.transform(&o.expr)?;
-            if matches!(o.options.sort, Some(ast::OrderBySort::Using(_))) {
-                return Err(PgError::feature_not_supported(
-                    "ORDER BY ... USING in a window",
-                ));
-            }
-            let desc = matches!(o.options.sort, Some(ast::OrderBySort::Desc));
-            let nulls_first = o.options.nulls_first.unwrap_or(desc);
-            order_by.push((x, desc, nulls_first));
-        }
+        let saved = self.window_forbidden.replace("window definitions");
+        let keys = self.window_keys(spec);
+        self.window_forbidden = saved;
+        let (partition_by, order_by) = keys?;
         let range_type = match order_by.as_slice() {
             [(x, _, _)] => Some(x.type_oid()),
             _ => None,
@@ -254,6 +249,31 @@ impl Analyzer<'_> {
             frame,
             type_oid,
         })
+    }
+
+    /// A window's PARTITION BY and ORDER BY expressions.
+    #[allow(clippy::type_complexity)]
+    fn window_keys(
+        &mut self,
+        spec: &ast::WindowSpec,
+    ) -> PgResult<(Vec<Expr>, Vec<(Expr, bool, bool)>)> {
+        let mut partition_by = Vec::new();
+        for e in &spec.partition_by {
+            partition_by.push(self.transform(e)?);
+        }
+        let mut order_by = Vec::new();
+        for o in &spec.order_by {
+            let x = self.transform(&o.expr)?;
+            if matches!(o.options.sort, Some(ast::OrderBySort::Using(_))) {
+                return Err(PgError::feature_not_supported(
+                    "ORDER BY ... USING in a window",
+                ));
+            }
+            let desc = matches!(o.options.sort, Some(ast::OrderBySort::Desc));
+            let nulls_first = o.options.nulls_first.unwrap_or(desc);
+            order_by.push((x, desc, nulls_first));
+        }
+        Ok((partition_by, order_by))
     }
 
     /// The built-in window functions: kind, coerced arguments, result type.
@@ -595,6 +615,8 @@ fn range_offset_type(column: u32, offset: u32, pos: Option<usize>) -> PgResult<u
         NUMERIC => &[NUMERIC],
         DATE | TIMESTAMP | TIMESTAMPTZ | TIME | TIMETZ | INTERVAL => &[INTERVAL],
         _ => {
+            // character varying sorts with text's operators
+            let column = if column == types::oid::VARCHAR { types::oid::TEXT } else { column };
             return Err(PgError::new(SqlState::FeatureNotSupported, format!(
                 "RANGE with offset PRECEDING/FOLLOWING is not supported for column type {}",
                 types::oid::type_name(column)
