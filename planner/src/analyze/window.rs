@@ -327,7 +327,17 @@ impl Analyzer<'_> {
                 Ok((WindowKind::Ntile, vec![a], INT4))
             }
             ("lag" | "lead", 1..=3) => {
-                let t = value_type(&args).unwrap_or(types::oid::TEXT);
+                // lag(anycompatible, integer, anycompatible): the value and
+                // the default take their common type.
+                let t = match args.get(2) {
+                    Some((d, p)) => super::coerce::select_common_type(
+                        &[(args[0].0.type_oid(), args[0].1), (d.type_oid(), *p)],
+                        name,
+                    )
+                    .map_err(|_| undefined(sig()))?,
+                    None => value_type(&args).unwrap_or(types::oid::TEXT),
+                };
+                let t = if t == UNKNOWN { types::oid::TEXT } else { t };
                 let mut out = Vec::new();
                 for (i, (a, p)) in args.into_iter().enumerate() {
                     let to = if i == 1 { INT4 } else { t };
