@@ -235,6 +235,24 @@ impl Analyzer<'_> {
             if !used {
                 return Ok(None);
             }
+            if recursive.aggregate.is_some() {
+                // PostgreSQL points at the first aggregate call.
+                let mut at = None;
+                let _ = ast::visit_expressions(right.as_ref(), |e| {
+                    if let ast::Expr::Function(f) = e
+                        && super::agg::is_aggregate(&f.name.to_string().to_lowercase())
+                    {
+                        at = a.pos(f.name.span());
+                        return std::ops::ControlFlow::Break(());
+                    }
+                    std::ops::ControlFlow::Continue(())
+                });
+                return Err(PgError::new(
+                    SqlState::InvalidRecursion,
+                    "aggregate functions are not allowed in a recursive query's recursive term",
+                )
+                .or_position(at));
+            }
             if right_columns.len() != width {
                 return Err(PgError::syntax(
                     "each UNION query must have the same number of columns",
@@ -286,18 +304,50 @@ impl Analyzer<'_> {
 }
 
 /// Where `query` names `name` as a relation (an unqualified table name),
-/// if it does.
-fn self_reference<T: sqlparser::ast::Visit>(query: &T, name: &str) -> Option<sqlparser::tokenizer::Span> {
-    let mut found = None;
-    let _ = sqlparser::ast::visit_relations(query, |rel| {
-        if let [part] = rel.0.as_slice()
-            && let Some(id) = part.as_ident()
-            && ident_name(id) == name
-        {
-            found = Some(id.span);
-            return std::ops::ControlFlow::Break(());
+/// if it does; inside a query whose own WITH declares `name`, the name is
+/// that CTE's.
+fn self_reference<T: sqlparser::ast::Visit>(
+    query: &T,
+    name: &str,
+) -> Option<sqlparser::tokenizer::Span> {
+    use std::ops::ControlFlow;
+    struct Finder<'a> {
+        name: &'a str,
+        /// per query being visited: whether its WITH declares the name
+        shadowed: Vec<bool>,
+    }
+    impl sqlparser::ast::Visitor for Finder<'_> {
+        type Break = sqlparser::tokenizer::Span;
+        fn pre_visit_query(&mut self, q: &ast::Query) -> ControlFlow<Self::Break> {
+            let declares = q.with.as_ref().is_some_and(|w| {
+                w.cte_tables
+                    .iter()
+                    .any(|c| ident_name(&c.alias.name) == self.name)
+            });
+            self.shadowed.push(declares);
+            ControlFlow::Continue(())
         }
-        std::ops::ControlFlow::Continue(())
-    });
-    found
+        fn post_visit_query(&mut self, _: &ast::Query) -> ControlFlow<Self::Break> {
+            self.shadowed.pop();
+            ControlFlow::Continue(())
+        }
+        fn pre_visit_relation(&mut self, rel: &ast::ObjectName) -> ControlFlow<Self::Break> {
+            if let [part] = rel.0.as_slice()
+                && let Some(id) = part.as_ident()
+                && ident_name(id) == self.name
+                && !self.shadowed.iter().any(|s| *s)
+            {
+                return ControlFlow::Break(id.span);
+            }
+            ControlFlow::Continue(())
+        }
+    }
+    let mut finder = Finder {
+        name,
+        shadowed: Vec::new(),
+    };
+    match query.visit(&mut finder) {
+        ControlFlow::Break(span) => Some(span),
+        ControlFlow::Continue(()) => None,
+    }
 }
