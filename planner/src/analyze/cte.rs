@@ -146,6 +146,16 @@ impl Analyzer<'_> {
                 ),
             )
         };
+        if matches!(
+            cte.query.body.as_ref(),
+            SetExpr::Insert(_) | SetExpr::Update(_) | SetExpr::Delete(_) | SetExpr::Merge(_)
+        ) {
+            return Err(PgError::new(
+                SqlState::InvalidRecursion,
+                format!("recursive query \"{name}\" must not contain data-modifying statements"),
+            )
+            .or_position(self.pos(cte.alias.name.span)));
+        }
         let SetExpr::SetOperation {
             op: ast::SetOperator::Union,
             set_quantifier,
