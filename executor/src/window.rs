@@ -613,6 +613,23 @@ fn feed(
     }
 }
 
+/// Whether an aggregate's result is the same whatever the order of its
+/// inputs, exactly (no floating-point sums).
+fn order_insensitive(call: &AggCall) -> bool {
+    use planner::AggFunc as F;
+    if call.distinct || !call.order_by.is_empty() || call.user.is_some() {
+        return false;
+    }
+    let exact = call.arg.as_ref().is_some_and(|a| {
+        !matches!(a.type_oid(), types::oid::FLOAT4 | types::oid::FLOAT8)
+    });
+    match call.func {
+        F::CountStar | F::Count | F::Min | F::Max | F::BoolAnd | F::BoolOr => true,
+        F::Sum | F::Avg => exact,
+        _ => false,
+    }
+}
+
 /// Whether `x` calls a volatile function.
 fn volatile(x: &Expr) -> bool {
     let mut found = false;
@@ -704,6 +721,31 @@ fn aggregate(
             while fed < e {
                 feed(ev, &mut acc, call, &inputs[fed])?;
                 fed += 1;
+            }
+            out[part[i].index] = acc.finish(ev, call)?;
+        }
+        return Ok(());
+    }
+    // Frames ending at the partition's last row only shrink as their
+    // start moves on: walked backwards, each row's frame is the next one's
+    // plus the rows before it. Only for aggregates whose result does not
+    // depend on the order of their inputs (PostgreSQL, with inverse
+    // transition functions, is linear here too).
+    if !excludes && matches!(f.frame.end, FrameBound::UnboundedFollowing) && order_insensitive(call) {
+        let mut acc = AggAcc::new(call);
+        let mut fed = n;
+        let mut last_start = n;
+        for i in (0..n).rev() {
+            let (s, _) = frames.bounds(ev, i)?;
+            if s > last_start {
+                // Not monotone (cannot happen with constant offsets).
+                acc = AggAcc::new(call);
+                fed = n;
+            }
+            last_start = s;
+            while fed > s {
+                fed -= 1;
+                feed(ev, &mut acc, call, &inputs[fed])?;
             }
             out[part[i].index] = acc.finish(ev, call)?;
         }
