@@ -1493,9 +1493,11 @@ fn rewrite_window_frames(mut tokens: Vec<TokenWithSpan>) -> Vec<TokenWithSpan> {
                 let prev = n.checked_sub(1).map(|p| &tokens[significant[p]].token);
                 let window = prev.is_some_and(|t| word_is(t, "over"))
                     || (prev.is_some_and(|t| word_is(t, "as"))
-                        && !["select", "values", "with", "insert", "update", "delete", "table"]
-                            .iter()
-                            .any(|w| word_at(&tokens, n + 1, w))
+                        && ![
+                            "select", "values", "with", "insert", "update", "delete", "table",
+                        ]
+                        .iter()
+                        .any(|w| word_at(&tokens, n + 1, w))
                         && significant
                             .get(n + 1)
                             .is_some_and(|&j| tokens[j].token != Token::LParen));

@@ -93,17 +93,27 @@ pub fn in_range(
             Ok(if less { v <= sum } else { v >= sum })
         }
         (Datum::Numeric(v), Datum::Numeric(b), Datum::Numeric(o)) => {
-            if matches!(o, Numeric::NaN | Numeric::NegInf) || o.total_cmp(&Numeric::ZERO) == Ordering::Less {
+            if matches!(o, Numeric::NaN | Numeric::NegInf)
+                || o.total_cmp(&Numeric::ZERO) == Ordering::Less
+            {
                 return Err(size_error());
             }
             if matches!(v, Numeric::NaN) {
-                return Ok(if matches!(b, Numeric::NaN) { true } else { !less });
+                return Ok(if matches!(b, Numeric::NaN) {
+                    true
+                } else {
+                    !less
+                });
             }
             if matches!(b, Numeric::NaN) {
                 return Ok(less);
             }
             if matches!(o, Numeric::PosInf)
-                && (if sub { matches!(b, Numeric::PosInf) } else { matches!(b, Numeric::NegInf) })
+                && (if sub {
+                    matches!(b, Numeric::PosInf)
+                } else {
+                    matches!(b, Numeric::NegInf)
+                })
             {
                 return Ok(true);
             }
@@ -160,8 +170,17 @@ pub fn in_range(
 
 fn negate(iv: &Interval) -> PgResult<Interval> {
     Ok(Interval {
-        months: iv.months.checked_neg().ok_or_else(crate::functions::arith::interval_range)?,
-        days: iv.days.checked_neg().ok_or_else(crate::functions::arith::interval_range)?,
-        micros: iv.micros.checked_neg().ok_or_else(crate::functions::arith::interval_range)?,
+        months: iv
+            .months
+            .checked_neg()
+            .ok_or_else(crate::functions::arith::interval_range)?,
+        days: iv
+            .days
+            .checked_neg()
+            .ok_or_else(crate::functions::arith::interval_range)?,
+        micros: iv
+            .micros
+            .checked_neg()
+            .ok_or_else(crate::functions::arith::interval_range)?,
     })
 }

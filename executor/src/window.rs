@@ -11,7 +11,9 @@
 
 use std::cmp::Ordering;
 
-use planner::{AggCall, Expr, FrameBound, FrameExclusion, FrameMode, WindowFunc, WindowKind, WindowPlan};
+use planner::{
+    AggCall, Expr, FrameBound, FrameExclusion, FrameMode, WindowFunc, WindowKind, WindowPlan,
+};
 use types::{Datum, PgError, PgResult, SqlState};
 
 use crate::agg::AggAcc;
@@ -40,7 +42,8 @@ pub fn compute(ev: &mut Evaluator<'_>, plan: &WindowPlan, rows: &mut [Vec<Datum>
     if !plan.keep_order
         && let Some(order) = last_order
     {
-        let mut taken: Vec<Option<Vec<Datum>>> = rows.iter_mut().map(|r| Some(std::mem::take(r))).collect();
+        let mut taken: Vec<Option<Vec<Datum>>> =
+            rows.iter_mut().map(|r| Some(std::mem::take(r))).collect();
         for (slot, i) in rows.iter_mut().zip(order) {
             *slot = taken[i].take().unwrap_or_default();
         }
@@ -55,7 +58,11 @@ fn output_window(plan: &WindowPlan) -> usize {
     // A key: (expression's number in order of appearance, DESC, NULLS FIRST).
     let mut exprs: Vec<&Expr> = Vec::new();
     for f in &plan.funcs {
-        for e in f.partition_by.iter().chain(f.order_by.iter().map(|(e, _, _)| e)) {
+        for e in f
+            .partition_by
+            .iter()
+            .chain(f.order_by.iter().map(|(e, _, _)| e))
+        {
             if !exprs.contains(&e) {
                 exprs.push(e);
             }
@@ -76,7 +83,8 @@ fn output_window(plan: &WindowPlan) -> usize {
         }
         k
     };
-    let mut best: Option<(usize, Vec<(usize, bool, bool)>)> = None;
+    type Keys = Vec<(usize, bool, bool)>;
+    let mut best: Option<(usize, Keys)> = None;
     for (n, f) in plan.funcs.iter().enumerate() {
         let k = keys(f);
         let later = match &best {
@@ -313,7 +321,11 @@ impl<'a> Frames<'a> {
     /// `current ± offset`; the rows are sorted, so a binary search finds it.
     fn range_head(&self, ev: &Evaluator<'_>, i: usize, preceding: bool) -> PgResult<usize> {
         let (_, desc, nulls_first) = self.f.order_by[0];
-        let (sub, less) = if desc { (!preceding, true) } else { (preceding, false) };
+        let (sub, less) = if desc {
+            (!preceding, true)
+        } else {
+            (preceding, false)
+        };
         let offset = self.offsets.start.as_ref().unwrap_or(&Datum::Null);
         let curr = &self.part[i].order[0];
         self.partition_point(|j| {
@@ -335,7 +347,11 @@ impl<'a> Frames<'a> {
     /// `update_frametailpos`).
     fn range_tail(&self, ev: &Evaluator<'_>, i: usize, preceding: bool) -> PgResult<usize> {
         let (_, desc, nulls_first) = self.f.order_by[0];
-        let (sub, less) = if desc { (!preceding, false) } else { (preceding, true) };
+        let (sub, less) = if desc {
+            (!preceding, false)
+        } else {
+            (preceding, true)
+        };
         let offset = self.offsets.end.as_ref().unwrap_or(&Datum::Null);
         let curr = &self.part[i].order[0];
         self.partition_point(|j| {
@@ -540,7 +556,7 @@ fn partition(
                 let mut rows_in = segs.iter().filter(|(a, b)| a < b);
                 let at = match f.kind {
                     WindowKind::FirstValue => rows_in.next().map(|(a, _)| *a),
-                    WindowKind::LastValue => rows_in.last().map(|(_, b)| b - 1),
+                    WindowKind::LastValue => rows_in.next_back().map(|(_, b)| b - 1),
                     _ => match ev.eval_row(&f.args[1], row(i))? {
                         Datum::Int4(k) if k > 0 => {
                             let mut left = k as usize - 1;
@@ -620,9 +636,10 @@ fn order_insensitive(call: &AggCall) -> bool {
     if call.distinct || !call.order_by.is_empty() || call.user.is_some() {
         return false;
     }
-    let exact = call.arg.as_ref().is_some_and(|a| {
-        !matches!(a.type_oid(), types::oid::FLOAT4 | types::oid::FLOAT8)
-    });
+    let exact = call
+        .arg
+        .as_ref()
+        .is_some_and(|a| !matches!(a.type_oid(), types::oid::FLOAT4 | types::oid::FLOAT8));
     match call.func {
         F::CountStar | F::Count | F::Min | F::Max | F::BoolAnd | F::BoolOr => true,
         F::Sum | F::Avg => exact,
@@ -731,7 +748,8 @@ fn aggregate(
     // plus the rows before it. Only for aggregates whose result does not
     // depend on the order of their inputs (PostgreSQL, with inverse
     // transition functions, is linear here too).
-    if !excludes && matches!(f.frame.end, FrameBound::UnboundedFollowing) && order_insensitive(call) {
+    if !excludes && matches!(f.frame.end, FrameBound::UnboundedFollowing) && order_insensitive(call)
+    {
         let mut acc = AggAcc::new(call);
         let mut fed = n;
         let mut last_start = n;

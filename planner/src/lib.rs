@@ -49,7 +49,9 @@ pub use plan::{
     ParamIndexScan, Plan, RecursiveUnion, RelationLock, RowLockMode, RowLockWait, RowMark, Series,
     SetOp, SetOpKind, SortKey, Source, UserAggregate,
 };
-pub use plan::{FrameBound, FrameExclusion, FrameMode, WindowFrame, WindowFunc, WindowKind, WindowPlan};
+pub use plan::{
+    FrameBound, FrameExclusion, FrameMode, WindowFrame, WindowFunc, WindowKind, WindowPlan,
+};
 pub use plan::{MergeAction, MergeActionKind, MergePlan};
 use types::PgResult;
 

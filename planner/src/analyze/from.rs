@@ -924,7 +924,9 @@ impl Analyzer<'_> {
         match hit {
             Some((name, at)) => Err(PgError::new(
                 SqlState::InvalidRecursion,
-                format!("recursive reference to query \"{name}\" must not appear within an outer join"),
+                format!(
+                    "recursive reference to query \"{name}\" must not appear within an outer join"
+                ),
             )
             .or_position(at)),
             None => Ok(()),

@@ -15,7 +15,9 @@ use types::{PgError, PgResult, SqlState};
 
 use super::{Analyzer, Target, ident_name};
 use crate::expr::Expr;
-use crate::plan::{FrameBound, FrameExclusion, FrameMode, WindowFrame, WindowFunc, WindowKind, WindowPlan};
+use crate::plan::{
+    FrameBound, FrameExclusion, FrameMode, WindowFrame, WindowFunc, WindowKind, WindowPlan,
+};
 
 fn window_error(message: impl Into<String>, pos: Option<usize>) -> PgError {
     PgError::new(SqlState::WindowingError, message).or_position(pos)
@@ -187,6 +189,7 @@ impl Analyzer<'_> {
         })
     }
 
+    #[allow(clippy::too_many_arguments)]
     fn window_func(
         &mut self,
         name: &str,
@@ -411,9 +414,8 @@ impl Analyzer<'_> {
             ast::WindowFrameUnits::Groups => FrameMode::Groups,
         };
         let bound_pos = |a: &Analyzer<'_>, b: &ast::WindowFrameBound| match b {
-            ast::WindowFrameBound::Preceding(Some(e)) | ast::WindowFrameBound::Following(Some(e)) => {
-                a.pos(e.span())
-            }
+            ast::WindowFrameBound::Preceding(Some(e))
+            | ast::WindowFrameBound::Following(Some(e)) => a.pos(e.span()),
             _ => None,
         };
         let start_pos = bound_pos(self, &frame.start_bound);
@@ -433,9 +435,15 @@ impl Analyzer<'_> {
                 ));
             }
             (_, Some(ast::WindowFrameBound::Preceding(None))) => {
-                return Err(window_error("frame end cannot be UNBOUNDED PRECEDING", end_pos));
+                return Err(window_error(
+                    "frame end cannot be UNBOUNDED PRECEDING",
+                    end_pos,
+                ));
             }
-            (ast::WindowFrameBound::CurrentRow, Some(ast::WindowFrameBound::Preceding(Some(_)))) => {
+            (
+                ast::WindowFrameBound::CurrentRow,
+                Some(ast::WindowFrameBound::Preceding(Some(_))),
+            ) => {
                 return Err(window_error(
                     "frame starting from current row cannot have preceding rows",
                     end_pos,
@@ -455,7 +463,8 @@ impl Analyzer<'_> {
         let has_offset = |b: &ast::WindowFrameBound| {
             matches!(
                 b,
-                ast::WindowFrameBound::Preceding(Some(_)) | ast::WindowFrameBound::Following(Some(_))
+                ast::WindowFrameBound::Preceding(Some(_))
+                    | ast::WindowFrameBound::Following(Some(_))
             )
         };
         let range_type = if mode == FrameMode::Range
@@ -474,7 +483,10 @@ impl Analyzer<'_> {
             None
         };
         if mode == FrameMode::Groups && !ordered {
-            return Err(window_error("GROUPS mode requires an ORDER BY clause", spec_pos));
+            return Err(window_error(
+                "GROUPS mode requires an ORDER BY clause",
+                spec_pos,
+            ));
         }
         let start = self.frame_bound(&frame.start_bound, mode, range_type)?;
         let end = match &frame.end_bound {
@@ -606,7 +618,10 @@ fn split_exclusion(spec: &ast::WindowSpec) -> (ast::WindowSpec, FrameExclusion) 
         _ => FrameExclusion::NoOthers,
     };
     spec.window_name = (!name.is_empty()).then(|| {
-        let mut id = spec.window_name.clone().unwrap_or_else(|| ast::Ident::new(""));
+        let mut id = spec
+            .window_name
+            .clone()
+            .unwrap_or_else(|| ast::Ident::new(""));
         id.value = name.to_string();
         id
     });
@@ -626,12 +641,19 @@ fn range_offset_type(column: u32, offset: u32, pos: Option<usize>) -> PgResult<u
         DATE | TIMESTAMP | TIMESTAMPTZ | TIME | TIMETZ | INTERVAL => &[INTERVAL],
         _ => {
             // character varying sorts with text's operators
-            let column = if column == types::oid::VARCHAR { types::oid::TEXT } else { column };
-            return Err(PgError::new(SqlState::FeatureNotSupported, format!(
-                "RANGE with offset PRECEDING/FOLLOWING is not supported for column type {}",
-                types::oid::type_name(column)
-            ))
-                .or_position(pos));
+            let column = if column == types::oid::VARCHAR {
+                types::oid::TEXT
+            } else {
+                column
+            };
+            return Err(PgError::new(
+                SqlState::FeatureNotSupported,
+                format!(
+                    "RANGE with offset PRECEDING/FOLLOWING is not supported for column type {}",
+                    types::oid::type_name(column)
+                ),
+            )
+            .or_position(pos));
         }
     };
     let preferred = if offset == UNKNOWN { column } else { offset };
