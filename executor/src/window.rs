@@ -5,9 +5,9 @@
 //!
 //! Ranking functions read the row's position and its peers (rows with equal
 //! ORDER BY keys); `lag`, `lead` read rows at an offset; `first_value`,
-//! `last_value`, `nth_value` and aggregates read the frame. An aggregate
-//! whose frame starts at the partition's first row is accumulated as the
-//! frame end advances; other frames are aggregated afresh for each row.
+//! `last_value`, `nth_value` and aggregates read the frame (`Frames`:
+//! ROWS, RANGE with `in_range` offsets, GROUPS, and EXCLUDE). How each
+//! frame shape is aggregated is in the crate README ("Window frames").
 
 use std::cmp::Ordering;
 
