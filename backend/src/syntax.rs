@@ -39,6 +39,7 @@ pub fn parse(sql: &str) -> PgResult<Vec<Statement>> {
     let tokens = rewrite_merge_default_values(tokens);
     let tokens = rewrite_identity_sequence_name(tokens);
     let tokens = rewrite_subscript_targets(tokens);
+    let tokens = rewrite_window_frames(tokens);
     let mut stmts = Parser::new(&dialect)
         .with_recursion_limit(RECURSION_LIMIT)
         .with_tokens_with_locations(tokens)
@@ -1445,6 +1446,164 @@ fn rewrite_isnull(tokens: Vec<TokenWithSpan>) -> Vec<TokenWithSpan> {
         }
     }
     out
+}
+
+/// Two parts of a window's frame clause that sqlparser does not read:
+///
+/// 1. `EXCLUDE CURRENT ROW | GROUP | TIES | NO OTHERS` becomes whitespace,
+///    and the window's name (or, without one, a name put first in the
+///    parentheses) becomes one quoted name,
+///    `planner::WINDOW_EXCLUDE_MARKER`, the exclusion, a `\u{1}` and the
+///    folded window name, which the analyzer reads back.
+/// 2. A frame offset that starts with a string literal (`'1 year'::interval
+///    PRECEDING`), which sqlparser reads as an INTERVAL literal only, is put
+///    in parentheses.
+///
+/// A window's parentheses are those after OVER, or after AS (a WINDOW
+/// clause's) whose content does not start a query.
+fn rewrite_window_frames(mut tokens: Vec<TokenWithSpan>) -> Vec<TokenWithSpan> {
+    let word_is = |t: &Token, w: &str| matches!(t, Token::Word(x) if x.quote_style.is_none() && x.value.eq_ignore_ascii_case(w));
+    if !tokens.iter().any(|t| {
+        ["rows", "range", "groups"]
+            .iter()
+            .any(|w| word_is(&t.token, w))
+    }) {
+        return tokens;
+    }
+    let significant: Vec<usize> = (0..tokens.len())
+        .filter(|&i| !matches!(tokens[i].token, Token::Whitespace(_) | Token::EOF))
+        .collect();
+    let word_at = |tokens: &[TokenWithSpan], n: usize, w: &str| {
+        significant
+            .get(n)
+            .is_some_and(|&i| word_is(&tokens[i].token, w))
+    };
+    // (insert before token index, token)
+    let mut inserts: Vec<(usize, Token)> = Vec::new();
+    // Per open parenthesis: (significant index of it, is a window, mode
+    // keyword seen, significant index of an offset's open parenthesis).
+    let mut stack: Vec<(usize, bool, bool)> = Vec::new();
+    let mut wrap_open = false;
+    let mut n = 0;
+    while n < significant.len() {
+        let i = significant[n];
+        let in_window = stack.last().is_some_and(|s| s.1);
+        match &tokens[i].token {
+            Token::LParen => {
+                let prev = n.checked_sub(1).map(|p| &tokens[significant[p]].token);
+                let window = prev.is_some_and(|t| word_is(t, "over"))
+                    || (prev.is_some_and(|t| word_is(t, "as"))
+                        && ![
+                            "select", "values", "with", "insert", "update", "delete", "table",
+                        ]
+                        .iter()
+                        .any(|w| word_at(&tokens, n + 1, w))
+                        && significant
+                            .get(n + 1)
+                            .is_some_and(|&j| tokens[j].token != Token::LParen));
+                stack.push((n, window, false));
+            }
+            Token::RParen => {
+                stack.pop();
+            }
+            Token::Word(_) if in_window => {
+                let top = stack.len() - 1;
+                if ["rows", "range", "groups"]
+                    .iter()
+                    .any(|w| word_is(&tokens[i].token, w))
+                {
+                    stack[top].2 = true;
+                }
+                let bound_start = stack[top].2
+                    && ["rows", "range", "groups", "between", "and"]
+                        .iter()
+                        .any(|w| word_is(&tokens[i].token, w));
+                if bound_start
+                    && let Some(&j) = significant.get(n + 1)
+                    && matches!(tokens[j].token, Token::SingleQuotedString(_))
+                {
+                    inserts.push((j, Token::LParen));
+                    wrap_open = true;
+                }
+                if wrap_open
+                    && (word_is(&tokens[i].token, "preceding")
+                        || word_is(&tokens[i].token, "following"))
+                {
+                    inserts.push((i, Token::RParen));
+                    wrap_open = false;
+                }
+                if word_is(&tokens[i].token, "exclude") {
+                    let (kind, len) = if word_at(&tokens, n + 1, "current")
+                        && word_at(&tokens, n + 2, "row")
+                    {
+                        ("current row", 3)
+                    } else if word_at(&tokens, n + 1, "group") {
+                        ("group", 2)
+                    } else if word_at(&tokens, n + 1, "ties") {
+                        ("ties", 2)
+                    } else if word_at(&tokens, n + 1, "no") && word_at(&tokens, n + 1 + 1, "others")
+                    {
+                        ("no others", 3)
+                    } else {
+                        n += 1;
+                        continue;
+                    };
+                    for k in n..n + len {
+                        tokens[significant[k]].token = Token::Whitespace(Whitespace::Space);
+                    }
+                    if kind != "no others" {
+                        let open = stack[top].0;
+                        let first = significant[open + 1];
+                        let named = match &tokens[first].token {
+                            Token::Word(w) => {
+                                w.quote_style.is_some()
+                                    || !matches!(
+                                        w.keyword,
+                                        Keyword::PARTITION
+                                            | Keyword::ORDER
+                                            | Keyword::ROWS
+                                            | Keyword::RANGE
+                                            | Keyword::GROUPS
+                                    )
+                            }
+                            _ => false,
+                        };
+                        let mut value = format!("{}{kind}\u{1}", planner::WINDOW_EXCLUDE_MARKER);
+                        if named && let Token::Word(w) = &mut tokens[first].token {
+                            if w.quote_style.is_some() {
+                                value.push_str(&w.value);
+                            } else {
+                                value.push_str(&w.value.to_lowercase());
+                            }
+                            w.value = value;
+                            w.quote_style = Some('"');
+                            w.keyword = Keyword::NoKeyword;
+                        } else {
+                            inserts.push((
+                                first,
+                                Token::Word(Word {
+                                    value,
+                                    quote_style: Some('"'),
+                                    keyword: Keyword::NoKeyword,
+                                }),
+                            ));
+                            inserts.push((first, Token::Whitespace(Whitespace::Space)));
+                        }
+                    }
+                    n += len;
+                    continue;
+                }
+            }
+            _ => {}
+        }
+        n += 1;
+    }
+    inserts.sort_by_key(|(i, _)| *i);
+    for (i, t) in inserts.into_iter().rev() {
+        let span = tokens[i].span;
+        tokens.insert(i, TokenWithSpan::new(t, span));
+    }
+    tokens
 }
 
 /// `SEQUENCE NAME s` among an identity column's sequence options (which

@@ -29,6 +29,7 @@ pub mod cast;
 pub use types::compare;
 pub mod expr;
 pub mod functions;
+pub mod in_range;
 pub mod join;
 pub mod modify;
 pub mod query;

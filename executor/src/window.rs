@@ -5,13 +5,15 @@
 //!
 //! Ranking functions read the row's position and its peers (rows with equal
 //! ORDER BY keys); `lag`, `lead` read rows at an offset; `first_value`,
-//! `last_value`, `nth_value` and aggregates read the frame. An aggregate
-//! whose frame starts at the partition's first row is accumulated as the
-//! frame end advances; other frames are aggregated afresh for each row.
+//! `last_value`, `nth_value` and aggregates read the frame (`Frames`:
+//! ROWS, RANGE with `in_range` offsets, GROUPS, and EXCLUDE). How each
+//! frame shape is aggregated is in the crate README ("Window frames").
 
 use std::cmp::Ordering;
 
-use planner::{AggCall, Expr, FrameBound, FrameMode, WindowFunc, WindowKind, WindowPlan};
+use planner::{
+    AggCall, Expr, FrameBound, FrameExclusion, FrameMode, WindowFunc, WindowKind, WindowPlan,
+};
 use types::{Datum, PgError, PgResult, SqlState};
 
 use crate::agg::AggAcc;
@@ -24,13 +26,89 @@ pub fn compute(ev: &mut Evaluator<'_>, plan: &WindowPlan, rows: &mut [Vec<Datum>
     for r in rows.iter_mut() {
         r.resize(plan.input_width, Datum::Null);
     }
-    for f in &plan.funcs {
-        let values = compute_one(ev, f, rows)?;
+    let mut last_order = None;
+    let output = output_window(plan);
+    for (n, f) in plan.funcs.iter().enumerate() {
+        let (values, order) = compute_one(ev, f, rows)?;
         for (r, v) in rows.iter_mut().zip(values) {
             r.push(v);
         }
+        if n == output {
+            last_order = Some(order);
+        }
+    }
+    // The rows come out in the order of the last window's sort, as
+    // PostgreSQL's top WindowAgg hands them on.
+    if !plan.keep_order
+        && let Some(order) = last_order
+    {
+        let mut taken: Vec<Option<Vec<Datum>>> =
+            rows.iter_mut().map(|r| Some(std::mem::take(r))).collect();
+        for (slot, i) in rows.iter_mut().zip(order) {
+            *slot = taken[i].take().unwrap_or_default();
+        }
     }
     Ok(())
+}
+
+/// The window whose sort PostgreSQL runs last (`select_active_windows`
+/// orders the windows by their sort keys, those numbered higher and the
+/// longer lists first): its order is the rows' order on output.
+fn output_window(plan: &WindowPlan) -> usize {
+    // A key: (expression's number in order of appearance, DESC, NULLS FIRST).
+    let mut exprs: Vec<&Expr> = Vec::new();
+    for f in &plan.funcs {
+        for e in f
+            .partition_by
+            .iter()
+            .chain(f.order_by.iter().map(|(e, _, _)| e))
+        {
+            if !exprs.contains(&e) {
+                exprs.push(e);
+            }
+        }
+    }
+    let number = |e: &Expr| exprs.iter().position(|x| *x == e).unwrap_or(0);
+    let keys = |f: &WindowFunc| -> Vec<(usize, bool, bool)> {
+        let mut k: Vec<(usize, bool, bool)> = f
+            .partition_by
+            .iter()
+            .map(|e| (number(e), false, false))
+            .collect();
+        for (e, desc, nulls_first) in &f.order_by {
+            let n = number(e);
+            if !k.iter().any(|x| x.0 == n) {
+                k.push((n, *desc, *nulls_first));
+            }
+        }
+        k
+    };
+    type Keys = Vec<(usize, bool, bool)>;
+    let mut best: Option<(usize, Keys)> = None;
+    for (n, f) in plan.funcs.iter().enumerate() {
+        let k = keys(f);
+        let later = match &best {
+            None => true,
+            Some((_, b)) => {
+                // Does `k` sort after `b` in PostgreSQL's list?
+                let mut order = Ordering::Equal;
+                for (x, y) in k.iter().zip(b) {
+                    order = y.0.cmp(&x.0).then(y.1.cmp(&x.1)).then(y.2.cmp(&x.2));
+                    if order != Ordering::Equal {
+                        break;
+                    }
+                }
+                match order {
+                    Ordering::Equal => k.len() < b.len(),
+                    o => o == Ordering::Less,
+                }
+            }
+        };
+        if later {
+            best = Some((n, k));
+        }
+    }
+    best.map_or(0, |(n, _)| n)
 }
 
 /// One row's sort keys: partition values, then ORDER BY values.
@@ -73,11 +151,13 @@ fn equal_keys(a: &[Datum], b: &[Datum]) -> PgResult<bool> {
     Ok(true)
 }
 
+/// One function's values for `rows`, and the order of its sort (indexes
+/// into `rows`).
 fn compute_one(
     ev: &mut Evaluator<'_>,
     f: &WindowFunc,
     rows: &[Vec<Datum>],
-) -> PgResult<Vec<Datum>> {
+) -> PgResult<(Vec<Datum>, Vec<usize>)> {
     let mut keyed = Vec::with_capacity(rows.len());
     for (index, row) in rows.iter().enumerate() {
         let mut part = Vec::with_capacity(f.partition_by.len());
@@ -115,6 +195,7 @@ fn compute_one(
     if let Some(e) = err {
         return Err(e);
     }
+    let offsets = Offsets::new(ev, f)?;
     let mut out = vec![Datum::Null; rows.len()];
     let mut start = 0;
     while start < keyed.len() {
@@ -122,11 +203,11 @@ fn compute_one(
         while end < keyed.len() && equal_keys(&keyed[start].part, &keyed[end].part)? {
             end += 1;
         }
-        partition(ev, f, rows, &keyed[start..end], &mut out)?;
+        partition(ev, f, &offsets, rows, &keyed[start..end], &mut out)?;
         start = end;
         ev.ctx.check_for_interrupts()?;
     }
-    Ok(out)
+    Ok((out, keyed.iter().map(|k| k.index).collect()))
 }
 
 /// The peer groups of a sorted partition: for each row, the index of its
@@ -149,97 +230,237 @@ fn peer_groups(part: &[Keyed]) -> PgResult<Vec<(usize, usize, usize)>> {
     Ok(out)
 }
 
-fn offset_value(ev: &mut Evaluator<'_>, e: &Expr, row: &[Datum], what: &str) -> PgResult<i64> {
-    match ev.eval_row(e, row)? {
-        Datum::Int8(v) if v >= 0 => Ok(v),
+/// A frame's offset of ROWS or GROUPS mode: a bigint, not null, not
+/// negative.
+fn offset_value(ev: &mut Evaluator<'_>, e: &Expr, what: &str) -> PgResult<Datum> {
+    match ev.eval_row(e, &[])? {
         Datum::Null => Err(PgError::new(
             SqlState::NullValueNotAllowed,
             format!("frame {what} offset must not be null"),
         )),
-        _ => Err(PgError::new(
+        Datum::Int8(v) if v < 0 => Err(PgError::new(
             SqlState::InvalidPrecedingOrFollowingSize,
             format!("frame {what} offset must not be negative"),
         )),
+        v => Ok(v),
     }
 }
 
-/// The frame of row `i` of a partition of `n` rows: [start, end).
-fn frame_of(
-    ev: &mut Evaluator<'_>,
-    f: &WindowFunc,
-    row: &[Datum],
-    i: usize,
-    n: usize,
-    peers: &[(usize, usize, usize)],
-) -> PgResult<(usize, usize)> {
-    let group_start = |g: i64| peers.iter().position(|p| p.2 as i64 >= g).unwrap_or(n);
-    let group_end = |g: i64| {
-        peers
-            .iter()
-            .rposition(|p| p.2 as i64 <= g)
-            .map_or(0, |x| x + 1)
-    };
-    let (ps, pe, g) = peers[i];
-    let start = match &f.frame.start {
-        FrameBound::UnboundedPreceding => 0,
-        FrameBound::CurrentRow => match f.frame.mode {
-            FrameMode::Rows => i,
-            FrameMode::Range | FrameMode::Groups => ps,
-        },
-        FrameBound::Preceding(e) => {
-            let k = offset_value(ev, e, row, "starting")?;
-            match f.frame.mode {
-                FrameMode::Groups => group_start((g as i64).saturating_sub(k)),
-                _ => i.saturating_sub(usize::try_from(k).unwrap_or(usize::MAX)),
+/// The values of a frame's start and end offsets, computed once for the
+/// whole query, as PostgreSQL does (they read no row).
+struct Offsets {
+    start: Option<Datum>,
+    end: Option<Datum>,
+}
+
+impl Offsets {
+    fn new(ev: &mut Evaluator<'_>, f: &WindowFunc) -> PgResult<Offsets> {
+        let value = |ev: &mut Evaluator<'_>, b: &FrameBound, what: &str| match b {
+            FrameBound::Preceding(e) | FrameBound::Following(e) => {
+                offset_value(ev, e, what).map(Some)
+            }
+            _ => Ok(None),
+        };
+        Ok(Offsets {
+            start: value(ev, &f.frame.start, "starting")?,
+            end: value(ev, &f.frame.end, "ending")?,
+        })
+    }
+}
+
+/// A sorted partition's frames: each row's peer group, the first row of
+/// each group, and the frame's offsets.
+struct Frames<'a> {
+    f: &'a WindowFunc,
+    part: &'a [Keyed],
+    /// per row: its group's first and one past its last row, its number
+    peers: Vec<(usize, usize, usize)>,
+    /// the first row of each group, then the partition's length
+    group_starts: Vec<usize>,
+    offsets: &'a Offsets,
+}
+
+fn as_i128(d: &Option<Datum>) -> i128 {
+    match d {
+        Some(Datum::Int8(v)) => *v as i128,
+        _ => 0,
+    }
+}
+
+impl<'a> Frames<'a> {
+    fn new(f: &'a WindowFunc, part: &'a [Keyed], offsets: &'a Offsets) -> PgResult<Frames<'a>> {
+        let peers = peer_groups(part)?;
+        let mut group_starts: Vec<usize> = Vec::new();
+        for (i, p) in peers.iter().enumerate() {
+            if p.0 == i {
+                group_starts.push(i);
             }
         }
-        FrameBound::Following(e) => {
-            let k = offset_value(ev, e, row, "starting")?;
-            match f.frame.mode {
-                FrameMode::Groups => group_start((g as i64).saturating_add(k)),
-                _ => i
-                    .saturating_add(usize::try_from(k).unwrap_or(usize::MAX))
-                    .min(n),
+        group_starts.push(part.len());
+        Ok(Frames {
+            f,
+            part,
+            peers,
+            group_starts,
+            offsets,
+        })
+    }
+
+    fn len(&self) -> usize {
+        self.part.len()
+    }
+
+    /// The first row of group `g` (the partition's end past the last).
+    fn group_start(&self, g: i128) -> usize {
+        let last = self.group_starts.len() - 1;
+        self.group_starts[g.clamp(0, last as i128) as usize]
+    }
+
+    /// The first row of a RANGE frame with an offset (PostgreSQL's
+    /// `update_frameheadpos`): the first row that is not before
+    /// `current ± offset`; the rows are sorted, so a binary search finds it.
+    fn range_head(&self, ev: &Evaluator<'_>, i: usize, preceding: bool) -> PgResult<usize> {
+        let (_, desc, nulls_first) = self.f.order_by[0];
+        let (sub, less) = if desc {
+            (!preceding, true)
+        } else {
+            (preceding, false)
+        };
+        let offset = self.offsets.start.as_ref().unwrap_or(&Datum::Null);
+        let curr = &self.part[i].order[0];
+        self.partition_point(|j| {
+            let head = &self.part[j].order[0];
+            // true: the frame starts at or before j
+            Ok(if head.is_null() || curr.is_null() {
+                if nulls_first {
+                    !head.is_null() || curr.is_null()
+                } else {
+                    head.is_null() || !curr.is_null()
+                }
+            } else {
+                crate::in_range::in_range(ev, head, curr, offset, sub, less)?
+            })
+        })
+    }
+
+    /// One past the last row of a RANGE frame with an offset (PostgreSQL's
+    /// `update_frametailpos`).
+    fn range_tail(&self, ev: &Evaluator<'_>, i: usize, preceding: bool) -> PgResult<usize> {
+        let (_, desc, nulls_first) = self.f.order_by[0];
+        let (sub, less) = if desc {
+            (!preceding, false)
+        } else {
+            (preceding, true)
+        };
+        let offset = self.offsets.end.as_ref().unwrap_or(&Datum::Null);
+        let curr = &self.part[i].order[0];
+        self.partition_point(|j| {
+            let tail = &self.part[j].order[0];
+            // true: j is past the frame
+            Ok(!if tail.is_null() || curr.is_null() {
+                if nulls_first {
+                    tail.is_null()
+                } else {
+                    curr.is_null()
+                }
+            } else {
+                crate::in_range::in_range(ev, tail, curr, offset, sub, less)?
+            })
+        })
+    }
+
+    /// The first row for which `past` holds (it holds for every row after).
+    fn partition_point(&self, mut past: impl FnMut(usize) -> PgResult<bool>) -> PgResult<usize> {
+        let (mut lo, mut hi) = (0, self.len());
+        while lo < hi {
+            let mid = lo + (hi - lo) / 2;
+            if past(mid)? {
+                hi = mid;
+            } else {
+                lo = mid + 1;
             }
         }
-        FrameBound::UnboundedFollowing => n,
-    };
-    let end = match &f.frame.end {
-        FrameBound::UnboundedFollowing => n,
-        FrameBound::CurrentRow => match f.frame.mode {
-            FrameMode::Rows => i + 1,
-            FrameMode::Range | FrameMode::Groups => pe,
-        },
-        FrameBound::Preceding(e) => {
-            let k = offset_value(ev, e, row, "ending")?;
-            match f.frame.mode {
-                FrameMode::Groups => group_end((g as i64).saturating_sub(k)),
-                _ => (i + 1).saturating_sub(usize::try_from(k).unwrap_or(usize::MAX)),
+        Ok(lo)
+    }
+
+    /// The frame of row `i`: [start, end), before EXCLUDE.
+    fn bounds(&self, ev: &Evaluator<'_>, i: usize) -> PgResult<(usize, usize)> {
+        let n = self.len();
+        let (ps, pe, g) = self.peers[i];
+        let (i, g) = (i as i128, g as i128);
+        let clamp = |x: i128| x.clamp(0, n as i128) as usize;
+        let mode = self.f.frame.mode;
+        let start = match &self.f.frame.start {
+            FrameBound::UnboundedPreceding => 0,
+            FrameBound::UnboundedFollowing => n,
+            FrameBound::CurrentRow => match mode {
+                FrameMode::Rows => i as usize,
+                FrameMode::Range | FrameMode::Groups => ps,
+            },
+            FrameBound::Preceding(_) | FrameBound::Following(_) => {
+                let preceding = matches!(self.f.frame.start, FrameBound::Preceding(_));
+                let k = as_i128(&self.offsets.start);
+                let k = if preceding { -k } else { k };
+                match mode {
+                    FrameMode::Rows => clamp(i + k),
+                    FrameMode::Groups => self.group_start(g + k),
+                    FrameMode::Range => self.range_head(ev, i as usize, preceding)?,
+                }
             }
-        }
-        FrameBound::Following(e) => {
-            let k = offset_value(ev, e, row, "ending")?;
-            match f.frame.mode {
-                FrameMode::Groups => group_end((g as i64).saturating_add(k)),
-                _ => (i + 1)
-                    .saturating_add(usize::try_from(k).unwrap_or(usize::MAX))
-                    .min(n),
+        };
+        let end = match &self.f.frame.end {
+            FrameBound::UnboundedPreceding => 0,
+            FrameBound::UnboundedFollowing => n,
+            FrameBound::CurrentRow => match mode {
+                FrameMode::Rows => i as usize + 1,
+                FrameMode::Range | FrameMode::Groups => pe,
+            },
+            FrameBound::Preceding(_) | FrameBound::Following(_) => {
+                let preceding = matches!(self.f.frame.end, FrameBound::Preceding(_));
+                let k = as_i128(&self.offsets.end);
+                let k = if preceding { -k } else { k };
+                match mode {
+                    FrameMode::Rows => clamp(i + 1 + k),
+                    FrameMode::Groups => {
+                        if g + k < 0 {
+                            0
+                        } else {
+                            self.group_start(g + k + 1)
+                        }
+                    }
+                    FrameMode::Range => self.range_tail(ev, i as usize, preceding)?,
+                }
             }
-        }
-        FrameBound::UnboundedPreceding => 0,
-    };
-    Ok((start.min(n), end.min(n)))
+        };
+        Ok((start.min(n), end.min(n)))
+    }
+
+    /// The rows of row `i`'s frame as up to three ranges in order, with its
+    /// EXCLUDE applied.
+    fn segments(&self, ev: &Evaluator<'_>, i: usize) -> PgResult<[(usize, usize); 3]> {
+        let (s, e) = self.bounds(ev, i)?;
+        let (ps, pe, _) = self.peers[i];
+        let cut = |a: usize, b: usize| (a.max(s), b.min(e));
+        Ok(match self.f.frame.exclude {
+            FrameExclusion::NoOthers => [(s, e), (0, 0), (0, 0)],
+            FrameExclusion::CurrentRow => [cut(s, i), cut(i + 1, e), (0, 0)],
+            FrameExclusion::Group => [cut(s, ps), cut(pe, e), (0, 0)],
+            FrameExclusion::Ties => [cut(s, ps), cut(i, i + 1), cut(pe, e)],
+        })
+    }
 }
 
 fn partition(
     ev: &mut Evaluator<'_>,
     f: &WindowFunc,
+    offsets: &Offsets,
     rows: &[Vec<Datum>],
     part: &[Keyed],
     out: &mut [Datum],
 ) -> PgResult<()> {
     let n = part.len();
-    let peers = peer_groups(part)?;
+    let frames = Frames::new(f, part, offsets)?;
+    let peers = &frames.peers;
     let row = |i: usize| &rows[part[i].index];
     let arg = |ev: &mut Evaluator<'_>, k: usize, i: usize| -> PgResult<Datum> {
         match f.args.get(k) {
@@ -331,14 +552,23 @@ fn partition(
         }
         WindowKind::FirstValue | WindowKind::LastValue | WindowKind::NthValue => {
             for i in 0..n {
-                let (s, e) = frame_of(ev, f, row(i), i, n, &peers)?;
+                let segs = frames.segments(ev, i)?;
+                let mut rows_in = segs.iter().filter(|(a, b)| a < b);
                 let at = match f.kind {
-                    WindowKind::FirstValue => (s < e).then_some(s),
-                    WindowKind::LastValue => (s < e).then(|| e - 1),
+                    WindowKind::FirstValue => rows_in.next().map(|(a, _)| *a),
+                    WindowKind::LastValue => rows_in.next_back().map(|(_, b)| b - 1),
                     _ => match ev.eval_row(&f.args[1], row(i))? {
                         Datum::Int4(k) if k > 0 => {
-                            let j = s + k as usize - 1;
-                            (j < e).then_some(j)
+                            let mut left = k as usize - 1;
+                            let mut found = None;
+                            for (a, b) in rows_in {
+                                if left < b - a {
+                                    found = Some(a + left);
+                                    break;
+                                }
+                                left -= b - a;
+                            }
+                            found
                         }
                         Datum::Null => None,
                         _ => {
@@ -355,7 +585,7 @@ fn partition(
                 };
             }
         }
-        WindowKind::Agg(call) => aggregate(ev, f, call, rows, part, &peers, out)?,
+        WindowKind::Agg(call) => aggregate(ev, f, call, rows, &frames, out)?,
     }
     Ok(())
 }
@@ -399,6 +629,24 @@ fn feed(
     }
 }
 
+/// Whether an aggregate's result is the same whatever the order of its
+/// inputs, exactly (no floating-point sums).
+fn order_insensitive(call: &AggCall) -> bool {
+    use planner::AggFunc as F;
+    if call.distinct || !call.order_by.is_empty() || call.user.is_some() {
+        return false;
+    }
+    let exact = call
+        .arg
+        .as_ref()
+        .is_some_and(|a| !matches!(a.type_oid(), types::oid::FLOAT4 | types::oid::FLOAT8));
+    match call.func {
+        F::CountStar | F::Count | F::Min | F::Max | F::BoolAnd | F::BoolOr => true,
+        F::Sum | F::Avg => exact,
+        _ => false,
+    }
+}
+
 /// Whether `x` calls a volatile function.
 fn volatile(x: &Expr) -> bool {
     let mut found = false;
@@ -414,23 +662,19 @@ fn volatile(x: &Expr) -> bool {
 /// `eval_windowaggregates`): the rows that left the frame since the last
 /// row are removed, the new ones added; it starts afresh when the frames
 /// do not overlap or the inverse transition function cannot remove a row.
-#[allow(clippy::too_many_arguments)]
 fn moving_aggregate(
     ev: &mut Evaluator<'_>,
-    f: &WindowFunc,
     call: &AggCall,
     m: &planner::MovingAggregate,
-    rows: &[Vec<Datum>],
-    part: &[Keyed],
-    peers: &[(usize, usize, usize)],
+    frames: &Frames<'_>,
     inputs: &[Option<(Datum, Option<Datum>)>],
     out: &mut [Datum],
 ) -> PgResult<()> {
-    let n = part.len();
+    let n = frames.len();
     let mut acc = AggAcc::new(call);
     let (mut base, mut upto) = (0usize, 0usize);
     for i in 0..n {
-        let (s, e) = frame_of(ev, f, &rows[part[i].index], i, n, peers)?;
+        let (s, e) = frames.bounds(ev, i)?;
         let mut restart = i == 0 || upto <= s || e < upto;
         while !restart && base < s {
             if let Some((v, _)) = &inputs[base] {
@@ -449,7 +693,7 @@ fn moving_aggregate(
             }
             upto += 1;
         }
-        out[part[i].index] = acc.finish_with(ev, &m.forward)?;
+        out[frames.part[i].index] = acc.finish_with(ev, &m.forward)?;
     }
     Ok(())
 }
@@ -459,31 +703,33 @@ fn aggregate(
     f: &WindowFunc,
     call: &AggCall,
     rows: &[Vec<Datum>],
-    part: &[Keyed],
-    peers: &[(usize, usize, usize)],
+    frames: &Frames<'_>,
     out: &mut [Datum],
 ) -> PgResult<()> {
+    let part = frames.part;
     let n = part.len();
     let mut inputs = Vec::with_capacity(n);
     for p in part {
         inputs.push(agg_input(ev, call, &rows[p.index])?);
     }
+    let excludes = f.frame.exclude != FrameExclusion::NoOthers;
     // A user aggregate with a moving-aggregate implementation, over a
     // frame whose start moves and inputs without volatile functions (as
     // PostgreSQL decides in `initialize_peragg`): rows leaving the frame
     // are removed with the inverse transition function.
     if let Some(m) = call.user.as_ref().and_then(|u| u.moving.as_deref())
+        && !excludes
         && !matches!(f.frame.start, FrameBound::UnboundedPreceding)
         && !call.inputs().any(volatile)
     {
-        return moving_aggregate(ev, f, call, m, rows, part, peers, &inputs, out);
+        return moving_aggregate(ev, call, m, frames, &inputs, out);
     }
     // Frames starting at the partition's first row only grow: accumulate.
-    if matches!(f.frame.start, FrameBound::UnboundedPreceding) {
+    if !excludes && matches!(f.frame.start, FrameBound::UnboundedPreceding) {
         let mut acc = AggAcc::new(call);
         let mut fed = 0;
         for i in 0..n {
-            let (_, e) = frame_of(ev, f, &rows[part[i].index], i, n, peers)?;
+            let (_, e) = frames.bounds(ev, i)?;
             if e < fed {
                 // A shrinking end (an offset PRECEDING): start over.
                 acc = AggAcc::new(call);
@@ -497,13 +743,53 @@ fn aggregate(
         }
         return Ok(());
     }
-    for i in 0..n {
-        let (s, e) = frame_of(ev, f, &rows[part[i].index], i, n, peers)?;
+    // Frames ending at the partition's last row only shrink as their
+    // start moves on: walked backwards, each row's frame is the next one's
+    // plus the rows before it. Only for aggregates whose result does not
+    // depend on the order of their inputs (PostgreSQL, with inverse
+    // transition functions, is linear here too).
+    if !excludes && matches!(f.frame.end, FrameBound::UnboundedFollowing) && order_insensitive(call)
+    {
         let mut acc = AggAcc::new(call);
-        for input in inputs.iter().take(e).skip(s) {
-            feed(ev, &mut acc, call, input)?;
+        let mut fed = n;
+        let mut last_start = n;
+        for i in (0..n).rev() {
+            let (s, _) = frames.bounds(ev, i)?;
+            if s > last_start {
+                // Not monotone (cannot happen with constant offsets).
+                acc = AggAcc::new(call);
+                fed = n;
+            }
+            last_start = s;
+            while fed > s {
+                fed -= 1;
+                feed(ev, &mut acc, call, &inputs[fed])?;
+            }
+            out[part[i].index] = acc.finish(ev, call)?;
         }
-        out[part[i].index] = acc.finish(ev, call)?;
+        return Ok(());
+    }
+    // Otherwise each row's frame is aggregated afresh (as PostgreSQL does
+    // for an aggregate without an inverse transition function, and for any
+    // frame with EXCLUDE); rows with the same frame share the result.
+    let mut last: Option<([(usize, usize); 3], Datum)> = None;
+    for i in 0..n {
+        let segs = frames.segments(ev, i)?;
+        if let Some((prev, v)) = &last
+            && *prev == segs
+        {
+            out[part[i].index] = v.clone();
+            continue;
+        }
+        let mut acc = AggAcc::new(call);
+        for &(a, b) in &segs {
+            for input in inputs.iter().take(b).skip(a) {
+                feed(ev, &mut acc, call, input)?;
+            }
+        }
+        let v = acc.finish(ev, call)?;
+        out[part[i].index] = v.clone();
+        last = Some((segs, v));
     }
     Ok(())
 }

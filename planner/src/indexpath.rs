@@ -540,6 +540,9 @@ fn order_by_index(plan: &mut Plan, rel: &Arc<RelationDesc>) {
             && let Some(backward) = gives_order(index, eqs, plan)
         {
             plan.order_by.clear();
+            if let Some(w) = &mut plan.windows {
+                w.keep_order = true;
+            }
             if let Source::IndexScan(_, scan) = &mut plan.source {
                 scan.backward = backward;
             }
@@ -571,6 +574,9 @@ fn order_by_index(plan: &mut Plan, rel: &Arc<RelationDesc>) {
             IndexScan::whole(index.oid, false, backward),
         );
         plan.order_by.clear();
+        if let Some(w) = &mut plan.windows {
+            w.keep_order = true;
+        }
     }
 }
 

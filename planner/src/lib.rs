@@ -51,7 +51,9 @@ pub use plan::{
     ParamIndexScan, Plan, RecursiveUnion, RelationLock, RowLockMode, RowLockWait, RowMark, Series,
     SetOp, SetOpKind, SortKey, Source, UserAggregate,
 };
-pub use plan::{FrameBound, FrameMode, WindowFrame, WindowFunc, WindowKind, WindowPlan};
+pub use plan::{
+    FrameBound, FrameExclusion, FrameMode, WindowFrame, WindowFunc, WindowKind, WindowPlan,
+};
 pub use plan::{MergeAction, MergeActionKind, MergePlan};
 use types::PgResult;
 
@@ -161,6 +163,12 @@ pub fn plan_statement_with_variables(
 /// backend's pre-parser writes them; a control character keeps users from
 /// writing one).
 pub const KEY_LOCK_MARKERS: [&str; 2] = ["\u{1}no key", "\u{1}key"];
+
+/// The start of the quoted window name that carries a frame's `EXCLUDE
+/// CURRENT ROW | GROUP | TIES` through sqlparser, which has no EXCLUDE: the
+/// backend's pre-parser writes the marker, the exclusion, a `\u{1}` and
+/// the window's own name (empty when it has none).
+pub const WINDOW_EXCLUDE_MARKER: &str = "\u{1}exclude ";
 
 /// Parses the SQL text of a stored expression (`what` names it in the
 /// 42601 of one that does not parse).

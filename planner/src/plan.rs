@@ -581,6 +581,9 @@ pub struct Aggregate {
 pub struct WindowPlan {
     pub input_width: usize,
     pub funcs: Vec<WindowFunc>,
+    /// The rows keep the order they come in (an index scan gives the
+    /// query's ORDER BY), instead of taking the last window's sort order.
+    pub keep_order: bool,
 }
 
 impl WindowPlan {
@@ -626,6 +629,19 @@ pub struct WindowFrame {
     pub mode: FrameMode,
     pub start: FrameBound,
     pub end: FrameBound,
+    pub exclude: FrameExclusion,
+}
+
+/// A frame's EXCLUDE clause: the rows around the current one left out of
+/// its frame.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FrameExclusion {
+    NoOthers,
+    CurrentRow,
+    /// the current row and its peers
+    Group,
+    /// the current row's peers, not the row itself
+    Ties,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -635,7 +651,9 @@ pub enum FrameMode {
     Groups,
 }
 
-/// A frame bound; offsets are bigint expressions that read no row.
+/// A frame bound; offsets are expressions that read no row: bigint in ROWS
+/// and GROUPS mode, in RANGE mode of the type the ORDER BY column's
+/// `in_range` takes (an interval for dates and times).
 #[derive(Debug, Clone, PartialEq)]
 pub enum FrameBound {
     UnboundedPreceding,

@@ -10,7 +10,7 @@
 //! are 0A000; MATERIALIZED and NOT MATERIALIZED are accepted (each reference
 //! runs the query once per execution of the query that names it).
 
-use sqlparser::ast::{self, SetExpr};
+use sqlparser::ast::{self, SetExpr, Spanned};
 use types::oid::{self, UNKNOWN};
 use types::{PgError, PgResult, SqlState};
 
@@ -133,6 +133,29 @@ impl Analyzer<'_> {
     /// None if it has another form or does not name itself (then it is a
     /// plain CTE).
     fn recursive_cte(&mut self, name: &str, cte: &ast::Cte) -> PgResult<Option<CteDef>> {
+        // PostgreSQL's checkWellFormedRecursion: a CTE that names itself
+        // must be `non-recursive UNION [ALL] recursive`.
+        let Some(_) = self_reference(&cte.query, name) else {
+            return Ok(None);
+        };
+        let malformed = || {
+            PgError::new(
+                SqlState::InvalidRecursion,
+                format!(
+                    "recursive query \"{name}\" does not have the form non-recursive-term UNION [ALL] recursive-term"
+                ),
+            )
+        };
+        if matches!(
+            cte.query.body.as_ref(),
+            SetExpr::Insert(_) | SetExpr::Update(_) | SetExpr::Delete(_) | SetExpr::Merge(_)
+        ) {
+            return Err(PgError::new(
+                SqlState::InvalidRecursion,
+                format!("recursive query \"{name}\" must not contain data-modifying statements"),
+            )
+            .or_position(self.pos(cte.alias.name.span)));
+        }
         let SetExpr::SetOperation {
             op: ast::SetOperator::Union,
             set_quantifier,
@@ -140,14 +163,45 @@ impl Analyzer<'_> {
             right,
         } = cte.query.body.as_ref()
         else {
-            return Ok(None);
+            return Err(malformed().or_position(self.pos(cte.alias.name.span)));
         };
-        if cte.query.order_by.is_some()
-            || cte.query.limit_clause.is_some()
-            || !cte.query.locks.is_empty()
-        {
-            return Ok(None);
+        let not_implemented = |what: &str, at: Option<usize>| {
+            PgError::new(
+                SqlState::FeatureNotSupported,
+                format!("{what} in a recursive query is not implemented"),
+            )
+            .or_position(at)
+        };
+        if let Some(ob) = &cte.query.order_by {
+            let at = match &ob.kind {
+                ast::OrderByKind::Expressions(items) => {
+                    items.first().and_then(|o| self.pos(o.expr.span()))
+                }
+                ast::OrderByKind::All(_) => None,
+            };
+            return Err(not_implemented("ORDER BY", at));
         }
+        if let Some(ast::LimitClause::LimitOffset { limit, offset, .. }) = &cte.query.limit_clause {
+            if let Some(o) = offset {
+                return Err(not_implemented("OFFSET", self.pos(o.value.span())));
+            }
+            if let Some(l) = limit {
+                return Err(not_implemented("LIMIT", self.pos(l.span())));
+            }
+        }
+        if !cte.query.locks.is_empty() {
+            return Err(not_implemented("FOR UPDATE/SHARE", None));
+        }
+        if let Some(at) = self_reference(left, name) {
+            return Err(PgError::new(
+                SqlState::InvalidRecursion,
+                format!(
+                    "recursive reference to query \"{name}\" must not appear within its non-recursive term"
+                ),
+            )
+            .or_position(self.pos(at)));
+        }
+
         let all = match set_quantifier {
             ast::SetQuantifier::All => true,
             ast::SetQuantifier::Distinct | ast::SetQuantifier::None => false,
@@ -190,6 +244,24 @@ impl Analyzer<'_> {
             let (right_columns, mut recursive) = r?;
             if !used {
                 return Ok(None);
+            }
+            if recursive.aggregate.is_some() {
+                // PostgreSQL points at the first aggregate call.
+                let mut at = None;
+                let _ = ast::visit_expressions(right.as_ref(), |e| {
+                    if let ast::Expr::Function(f) = e
+                        && super::agg::is_aggregate(&f.name.to_string().to_lowercase())
+                    {
+                        at = a.pos(f.name.span());
+                        return std::ops::ControlFlow::Break(());
+                    }
+                    std::ops::ControlFlow::Continue(())
+                });
+                return Err(PgError::new(
+                    SqlState::InvalidRecursion,
+                    "aggregate functions are not allowed in a recursive query's recursive term",
+                )
+                .or_position(at));
             }
             if right_columns.len() != width {
                 return Err(PgError::syntax(
@@ -238,5 +310,54 @@ impl Analyzer<'_> {
             ));
         }
         Ok(Some(CteDef::query(name, columns, plan)))
+    }
+}
+
+/// Where `query` names `name` as a relation (an unqualified table name),
+/// if it does; inside a query whose own WITH declares `name`, the name is
+/// that CTE's.
+fn self_reference<T: sqlparser::ast::Visit>(
+    query: &T,
+    name: &str,
+) -> Option<sqlparser::tokenizer::Span> {
+    use std::ops::ControlFlow;
+    struct Finder<'a> {
+        name: &'a str,
+        /// per query being visited: whether its WITH declares the name
+        shadowed: Vec<bool>,
+    }
+    impl sqlparser::ast::Visitor for Finder<'_> {
+        type Break = sqlparser::tokenizer::Span;
+        fn pre_visit_query(&mut self, q: &ast::Query) -> ControlFlow<Self::Break> {
+            let declares = q.with.as_ref().is_some_and(|w| {
+                w.cte_tables
+                    .iter()
+                    .any(|c| ident_name(&c.alias.name) == self.name)
+            });
+            self.shadowed.push(declares);
+            ControlFlow::Continue(())
+        }
+        fn post_visit_query(&mut self, _: &ast::Query) -> ControlFlow<Self::Break> {
+            self.shadowed.pop();
+            ControlFlow::Continue(())
+        }
+        fn pre_visit_relation(&mut self, rel: &ast::ObjectName) -> ControlFlow<Self::Break> {
+            if let [part] = rel.0.as_slice()
+                && let Some(id) = part.as_ident()
+                && ident_name(id) == self.name
+                && !self.shadowed.iter().any(|s| *s)
+            {
+                return ControlFlow::Break(id.span);
+            }
+            ControlFlow::Continue(())
+        }
+    }
+    let mut finder = Finder {
+        name,
+        shadowed: Vec::new(),
+    };
+    match query.visit(&mut finder) {
+        ControlFlow::Break(span) => Some(span),
+        ControlFlow::Continue(()) => None,
     }
 }

@@ -559,7 +559,8 @@ impl Analyzer<'_> {
         if !twj.joins.is_empty() && !left.source.lateral_params().is_empty() {
             return Err(lateral_not_supported(self.pos(twj.relation.span())));
         }
-        for j in &twj.joins {
+        for (n, j) in twj.joins.iter().enumerate() {
+            self.check_outer_join_recursion(twj, n)?;
             // A LATERAL item on the right of a JOIN sees the left side only.
             let mut known: Vec<ScopeItem> = earlier.iter().map(ScopeItem::hidden).collect();
             known.extend(left.items.iter().cloned());
@@ -886,6 +887,52 @@ impl Analyzer<'_> {
     }
 
     /// The WITH query an unqualified name in FROM names, innermost first.
+    /// PostgreSQL's checkWellFormedRecursion: the work table of a recursive
+    /// term being analyzed at this level must not be on the nullable side
+    /// of an outer join (the `n`th join of `twj`).
+    fn check_outer_join_recursion(&self, twj: &ast::TableWithJoins, n: usize) -> PgResult<()> {
+        use ast::JoinOperator as Op;
+        let level = self.outer_scopes.len();
+        let (left_nullable, right_nullable) = match &twj.joins[n].join_operator {
+            Op::Left(_) | Op::LeftOuter(_) => (false, true),
+            Op::Right(_) | Op::RightOuter(_) => (true, false),
+            Op::FullOuter(_) => (true, true),
+            _ => return Ok(()),
+        };
+        let work_table = |f: &ast::TableFactor| -> Option<(String, Option<usize>)> {
+            let mut found = None;
+            let _ = ast::visit_relations(f, |rel| {
+                if let Some(k) = self.cte_named(rel)
+                    && self.ctes[k].level == Some(level)
+                {
+                    found = Some((self.ctes[k].name.clone(), self.pos(rel.span())));
+                    return std::ops::ControlFlow::Break(());
+                }
+                std::ops::ControlFlow::Continue(())
+            });
+            found
+        };
+        let mut hit = None;
+        if left_nullable {
+            hit = std::iter::once(&twj.relation)
+                .chain(twj.joins[..n].iter().map(|j| &j.relation))
+                .find_map(work_table);
+        }
+        if hit.is_none() && right_nullable {
+            hit = work_table(&twj.joins[n].relation);
+        }
+        match hit {
+            Some((name, at)) => Err(PgError::new(
+                SqlState::InvalidRecursion,
+                format!(
+                    "recursive reference to query \"{name}\" must not appear within an outer join"
+                ),
+            )
+            .or_position(at)),
+            None => Ok(()),
+        }
+    }
+
     fn cte_named(&self, name: &ast::ObjectName) -> Option<usize> {
         let [n] = name_parts(name).try_into().ok()?;
         self.ctes.iter().rposition(|c| c.name == n)

@@ -122,7 +122,7 @@ pub struct Analyzer<'a> {
     /// Window function calls of the query level being analyzed.
     pub(crate) windows: Vec<crate::plan::WindowFunc>,
     /// The WINDOW clause of the SELECT being analyzed.
-    pub(crate) named_windows: Vec<(String, ast::WindowSpec)>,
+    pub(crate) named_windows: Vec<(String, ast::WindowSpec, crate::plan::FrameExclusion)>,
     /// `viewdef`: the named window each window function of the query
     /// level being printed names.
     pub(crate) printed_window_names: Vec<Option<String>>,

@@ -15,7 +15,9 @@ use types::{PgError, PgResult, SqlState};
 
 use super::{Analyzer, Target, ident_name};
 use crate::expr::Expr;
-use crate::plan::{FrameBound, FrameMode, WindowFrame, WindowFunc, WindowKind, WindowPlan};
+use crate::plan::{
+    FrameBound, FrameExclusion, FrameMode, WindowFrame, WindowFunc, WindowKind, WindowPlan,
+};
 
 fn window_error(message: impl Into<String>, pos: Option<usize>) -> PgError {
     PgError::new(SqlState::WindowingError, message).or_position(pos)
@@ -31,22 +33,32 @@ impl Analyzer<'_> {
         self.named_windows.clear();
         for ast::NamedWindowDefinition(name, expr) in defs {
             let n = ident_name(name);
-            if self.named_windows.iter().any(|(x, _)| *x == n) {
+            if self.named_windows.iter().any(|(x, _, _)| *x == n) {
+                // PostgreSQL points at the definition's parenthesis.
+                let at = self.pos(name.span).and_then(|p| {
+                    let rest = self.query_text.chars().skip(p - 1);
+                    rest.take_while(|c| *c != ')')
+                        .position(|c| c == '(')
+                        .map(|k| p + k)
+                });
                 return Err(window_error(
                     format!("window \"{n}\" is already defined"),
-                    self.pos(name.span),
+                    at.or(self.pos(name.span)),
                 ));
             }
-            let spec = match expr {
-                ast::NamedWindowExpr::WindowSpec(s) => s.clone(),
-                ast::NamedWindowExpr::NamedWindow(base) => ast::WindowSpec {
-                    window_name: Some(base.clone()),
-                    partition_by: vec![],
-                    order_by: vec![],
-                    window_frame: None,
-                },
+            let (spec, exclude) = match expr {
+                ast::NamedWindowExpr::WindowSpec(s) => split_exclusion(s),
+                ast::NamedWindowExpr::NamedWindow(base) => (
+                    ast::WindowSpec {
+                        window_name: Some(base.clone()),
+                        partition_by: vec![],
+                        order_by: vec![],
+                        window_frame: None,
+                    },
+                    FrameExclusion::NoOthers,
+                ),
             };
-            self.named_windows.push((n, spec));
+            self.named_windows.push((n, spec, exclude));
         }
         Ok(())
     }
@@ -58,13 +70,13 @@ impl Analyzer<'_> {
         &self,
         over: &ast::WindowType,
         pos: Option<usize>,
-    ) -> PgResult<ast::WindowSpec> {
-        let named = |name: &ast::Ident| -> PgResult<ast::WindowSpec> {
+    ) -> PgResult<(ast::WindowSpec, FrameExclusion)> {
+        let named = |name: &ast::Ident| -> PgResult<(ast::WindowSpec, FrameExclusion)> {
             let n = ident_name(name);
             self.named_windows
                 .iter()
-                .find(|(x, _)| *x == n)
-                .map(|(_, s)| s.clone())
+                .find(|(x, _, _)| *x == n)
+                .map(|(_, s, e)| (s.clone(), *e))
                 .ok_or_else(|| {
                     window_error(
                         format!("window \"{n}\" does not exist"),
@@ -72,14 +84,14 @@ impl Analyzer<'_> {
                     )
                 })
         };
-        let spec = match over {
+        let (spec, exclude) = match over {
             ast::WindowType::NamedWindow(name) => return named(name),
-            ast::WindowType::WindowSpec(s) => s.clone(),
+            ast::WindowType::WindowSpec(s) => split_exclusion(s),
         };
         let Some(base_name) = &spec.window_name else {
-            return Ok(spec);
+            return Ok((spec, exclude));
         };
-        let base = named(base_name)?;
+        let (base, _) = named(base_name)?;
         let n = ident_name(base_name);
         if !spec.partition_by.is_empty() {
             return Err(window_error(
@@ -99,16 +111,38 @@ impl Analyzer<'_> {
                 pos,
             ));
         }
-        Ok(ast::WindowSpec {
-            window_name: None,
-            partition_by: base.partition_by,
-            order_by: if spec.order_by.is_empty() {
-                base.order_by
-            } else {
-                spec.order_by
+        Ok((
+            ast::WindowSpec {
+                window_name: None,
+                partition_by: base.partition_by,
+                order_by: if spec.order_by.is_empty() {
+                    base.order_by
+                } else {
+                    spec.order_by
+                },
+                window_frame: spec.window_frame,
             },
-            window_frame: spec.window_frame,
-        })
+            exclude,
+        ))
+    }
+
+    /// The position of the parenthesis that opens the OVER clause of the
+    /// call at `pos` (where PostgreSQL points at errors of the window).
+    fn over_position(&self, pos: Option<usize>) -> Option<usize> {
+        let chars: Vec<char> = self.query_text.chars().collect();
+        let mut i = pos?.checked_sub(1)?;
+        while i + 4 <= chars.len() {
+            let w: String = chars[i..i + 4].iter().collect();
+            if w.eq_ignore_ascii_case("over") {
+                let mut j = i + 4;
+                while j < chars.len() && chars[j].is_whitespace() {
+                    j += 1;
+                }
+                return (chars.get(j) == Some(&'(')).then_some(j + 1);
+            }
+            i += 1;
+        }
+        None
     }
 
     /// `name(args) OVER window`.
@@ -138,9 +172,13 @@ impl Analyzer<'_> {
             )
             .or_position(pos));
         }
-        let spec = self.resolve_window(over, pos)?;
+        let (spec, exclude) = self.resolve_window(over, pos)?;
+        let spec_pos = match over {
+            ast::WindowType::WindowSpec(_) => self.over_position(pos),
+            ast::WindowType::NamedWindow(_) => None,
+        };
         self.in_window = true;
-        let r = self.window_func(name, f, args, &spec, pos);
+        let r = self.window_func(name, f, args, &spec, exclude, pos, spec_pos);
         self.in_window = false;
         let func = r?;
         let type_oid = func.type_oid;
@@ -151,31 +189,32 @@ impl Analyzer<'_> {
         })
     }
 
+    #[allow(clippy::too_many_arguments)]
     fn window_func(
         &mut self,
         name: &str,
         f: &ast::Function,
         list: &ast::FunctionArgumentList,
         spec: &ast::WindowSpec,
+        exclude: FrameExclusion,
         pos: Option<usize>,
+        spec_pos: Option<usize>,
     ) -> PgResult<WindowFunc> {
-        let mut partition_by = Vec::new();
-        for e in &spec.partition_by {
-            partition_by.push(self.transform(e)?);
-        }
-        let mut order_by = Vec::new();
-        for o in &spec.order_by {
-            let x = self.transform(&o.expr)?;
-            if matches!(o.options.sort, Some(ast::OrderBySort::Using(_))) {
-                return Err(PgError::feature_not_supported(
-                    "ORDER BY ... USING in a window",
-                ));
-            }
-            let desc = matches!(o.options.sort, Some(ast::OrderBySort::Desc));
-            let nulls_first = o.options.nulls_first.unwrap_or(desc);
-            order_by.push((x, desc, nulls_first));
-        }
-        let frame = self.window_frame(spec.window_frame.as_ref(), !order_by.is_empty(), pos)?;
+        let saved = self.window_forbidden.replace("window definitions");
+        let keys = self.window_keys(spec);
+        self.window_forbidden = saved;
+        let (partition_by, order_by) = keys?;
+        let range_type = match order_by.as_slice() {
+            [(x, _, _)] => Some(x.type_oid()),
+            _ => None,
+        };
+        let frame = self.window_frame(
+            spec.window_frame.as_ref(),
+            !order_by.is_empty(),
+            range_type,
+            exclude,
+            spec_pos,
+        )?;
         let (kind, args, type_oid) =
             if super::agg::is_aggregate(name) || !self.user_aggregates(f)?.is_empty() {
                 let call = self.aggregate_call(name, f, list, pos, true)?;
@@ -213,6 +252,31 @@ impl Analyzer<'_> {
             frame,
             type_oid,
         })
+    }
+
+    /// A window's PARTITION BY and ORDER BY expressions.
+    #[allow(clippy::type_complexity)]
+    fn window_keys(
+        &mut self,
+        spec: &ast::WindowSpec,
+    ) -> PgResult<(Vec<Expr>, Vec<(Expr, bool, bool)>)> {
+        let mut partition_by = Vec::new();
+        for e in &spec.partition_by {
+            partition_by.push(self.transform(e)?);
+        }
+        let mut order_by = Vec::new();
+        for o in &spec.order_by {
+            let x = self.transform(&o.expr)?;
+            if matches!(o.options.sort, Some(ast::OrderBySort::Using(_))) {
+                return Err(PgError::feature_not_supported(
+                    "ORDER BY ... USING in a window",
+                ));
+            }
+            let desc = matches!(o.options.sort, Some(ast::OrderBySort::Desc));
+            let nulls_first = o.options.nulls_first.unwrap_or(desc);
+            order_by.push((x, desc, nulls_first));
+        }
+        Ok((partition_by, order_by))
     }
 
     /// The built-in window functions: kind, coerced arguments, result type.
@@ -266,7 +330,17 @@ impl Analyzer<'_> {
                 Ok((WindowKind::Ntile, vec![a], INT4))
             }
             ("lag" | "lead", 1..=3) => {
-                let t = value_type(&args).unwrap_or(types::oid::TEXT);
+                // lag(anycompatible, integer, anycompatible): the value and
+                // the default take their common type.
+                let t = match args.get(2) {
+                    Some((d, p)) => super::coerce::select_common_type(
+                        &[(args[0].0.type_oid(), args[0].1), (d.type_oid(), *p)],
+                        name,
+                    )
+                    .map_err(|_| undefined(sig()))?,
+                    None => value_type(&args).unwrap_or(types::oid::TEXT),
+                };
+                let t = if t == UNKNOWN { types::oid::TEXT } else { t };
                 let mut out = Vec::new();
                 for (i, (a, p)) in args.into_iter().enumerate() {
                     let to = if i == 1 { INT4 } else { t };
@@ -318,7 +392,9 @@ impl Analyzer<'_> {
         &mut self,
         frame: Option<&ast::WindowFrame>,
         ordered: bool,
-        pos: Option<usize>,
+        range_type: Option<u32>,
+        exclude: FrameExclusion,
+        spec_pos: Option<usize>,
     ) -> PgResult<WindowFrame> {
         let Some(frame) = frame else {
             return Ok(WindowFrame {
@@ -329,6 +405,7 @@ impl Analyzer<'_> {
                 } else {
                     FrameBound::UnboundedFollowing
                 },
+                exclude,
             });
         };
         let mode = match frame.units {
@@ -336,62 +413,120 @@ impl Analyzer<'_> {
             ast::WindowFrameUnits::Range => FrameMode::Range,
             ast::WindowFrameUnits::Groups => FrameMode::Groups,
         };
-        if mode == FrameMode::Groups && !ordered {
-            return Err(window_error("GROUPS mode requires an ORDER BY clause", pos));
+        let bound_pos = |a: &Analyzer<'_>, b: &ast::WindowFrameBound| match b {
+            ast::WindowFrameBound::Preceding(Some(e))
+            | ast::WindowFrameBound::Following(Some(e)) => a.pos(e.span()),
+            _ => None,
+        };
+        let start_pos = bound_pos(self, &frame.start_bound);
+        let end_pos = frame.end_bound.as_ref().and_then(|b| bound_pos(self, b));
+        // The checks of PostgreSQL's grammar come first.
+        match (&frame.start_bound, &frame.end_bound) {
+            (ast::WindowFrameBound::Following(None), _) => {
+                return Err(window_error(
+                    "frame start cannot be UNBOUNDED FOLLOWING",
+                    start_pos,
+                ));
+            }
+            (ast::WindowFrameBound::Following(Some(_)), None) => {
+                return Err(window_error(
+                    "frame starting from following row cannot end with current row",
+                    start_pos,
+                ));
+            }
+            (_, Some(ast::WindowFrameBound::Preceding(None))) => {
+                return Err(window_error(
+                    "frame end cannot be UNBOUNDED PRECEDING",
+                    end_pos,
+                ));
+            }
+            (
+                ast::WindowFrameBound::CurrentRow,
+                Some(ast::WindowFrameBound::Preceding(Some(_))),
+            ) => {
+                return Err(window_error(
+                    "frame starting from current row cannot have preceding rows",
+                    end_pos,
+                ));
+            }
+            (
+                ast::WindowFrameBound::Following(Some(_)),
+                Some(ast::WindowFrameBound::Preceding(Some(_)) | ast::WindowFrameBound::CurrentRow),
+            ) => {
+                return Err(window_error(
+                    "frame starting from following row cannot have preceding rows",
+                    end_pos,
+                ));
+            }
+            _ => {}
         }
-        let start = self.frame_bound(&frame.start_bound, mode, pos)?;
+        let has_offset = |b: &ast::WindowFrameBound| {
+            matches!(
+                b,
+                ast::WindowFrameBound::Preceding(Some(_))
+                    | ast::WindowFrameBound::Following(Some(_))
+            )
+        };
+        let range_type = if mode == FrameMode::Range
+            && (has_offset(&frame.start_bound) || frame.end_bound.as_ref().is_some_and(has_offset))
+        {
+            match range_type {
+                Some(t) => Some(t),
+                None => {
+                    return Err(window_error(
+                        "RANGE with offset PRECEDING/FOLLOWING requires exactly one ORDER BY column",
+                        spec_pos,
+                    ));
+                }
+            }
+        } else {
+            None
+        };
+        if mode == FrameMode::Groups && !ordered {
+            return Err(window_error(
+                "GROUPS mode requires an ORDER BY clause",
+                spec_pos,
+            ));
+        }
+        let start = self.frame_bound(&frame.start_bound, mode, range_type)?;
         let end = match &frame.end_bound {
-            Some(b) => self.frame_bound(b, mode, pos)?,
+            Some(b) => self.frame_bound(b, mode, range_type)?,
             None => FrameBound::CurrentRow,
         };
-        if matches!(start, FrameBound::UnboundedFollowing) {
-            return Err(window_error(
-                "frame start cannot be UNBOUNDED FOLLOWING",
-                pos,
-            ));
-        }
-        if matches!(end, FrameBound::UnboundedPreceding) {
-            return Err(window_error("frame end cannot be UNBOUNDED PRECEDING", pos));
-        }
-        if matches!(start, FrameBound::CurrentRow) && matches!(end, FrameBound::Preceding(_)) {
-            return Err(window_error(
-                "frame starting from current row cannot have preceding rows",
-                pos,
-            ));
-        }
-        if matches!(start, FrameBound::Following(_))
-            && matches!(end, FrameBound::Preceding(_) | FrameBound::CurrentRow)
-        {
-            return Err(window_error(
-                "frame starting from following row cannot have preceding rows",
-                pos,
-            ));
-        }
-        Ok(WindowFrame { mode, start, end })
+        Ok(WindowFrame {
+            mode,
+            start,
+            end,
+            exclude,
+        })
     }
 
     fn frame_bound(
         &mut self,
         b: &ast::WindowFrameBound,
         mode: FrameMode,
-        pos: Option<usize>,
+        range_type: Option<u32>,
     ) -> PgResult<FrameBound> {
         let offset = |a: &mut Analyzer<'_>, e: &ast::Expr| -> PgResult<Expr> {
-            if mode == FrameMode::Range {
-                return Err(PgError::feature_not_supported(
-                    "RANGE with offset PRECEDING/FOLLOWING",
-                )
-                .or_position(pos));
-            }
+            let construct = match mode {
+                FrameMode::Rows => "ROWS",
+                FrameMode::Range => "RANGE",
+                FrameMode::Groups => "GROUPS",
+            };
             let p = a.pos(e.span());
             let x = a.transform(e)?;
             if x.max_var().is_some() {
-                return Err(window_error(
-                    "argument of ROWS must not contain variables",
-                    p,
-                ));
+                return Err(PgError::new(
+                    SqlState::InvalidColumnReference,
+                    format!("argument of {construct} must not contain variables"),
+                )
+                .or_position(p));
             }
-            a.coerce(x, INT8, -1, false, p)
+            let to = match range_type {
+                Some(column) => range_offset_type(column, x.type_oid(), p)?,
+                None => INT8,
+            };
+            a.coerce(x, to, -1, false, p)
         };
         Ok(match b {
             ast::WindowFrameBound::CurrentRow => FrameBound::CurrentRow,
@@ -453,8 +588,102 @@ impl Analyzer<'_> {
             .into_iter()
             .map(|t| replace_window_refs(t, input_width))
             .collect::<PgResult<_>>()?;
-        Ok((targets, Some(WindowPlan { input_width, funcs })))
+        Ok((
+            targets,
+            Some(WindowPlan {
+                input_width,
+                funcs,
+                keep_order: false,
+            }),
+        ))
     }
+}
+
+/// The window spec with the exclusion the pre-parser folded into its name
+/// (`crate::WINDOW_EXCLUDE_MARKER`) taken out, and that exclusion.
+fn split_exclusion(spec: &ast::WindowSpec) -> (ast::WindowSpec, FrameExclusion) {
+    let mut spec = spec.clone();
+    let Some(rest) = spec
+        .window_name
+        .as_ref()
+        .and_then(|n| n.value.strip_prefix(crate::WINDOW_EXCLUDE_MARKER))
+    else {
+        return (spec, FrameExclusion::NoOthers);
+    };
+    let (kind, name) = rest.split_once('\u{1}').unwrap_or((rest, ""));
+    let exclude = match kind {
+        "current row" => FrameExclusion::CurrentRow,
+        "group" => FrameExclusion::Group,
+        "ties" => FrameExclusion::Ties,
+        _ => FrameExclusion::NoOthers,
+    };
+    spec.window_name = (!name.is_empty()).then(|| {
+        let mut id = spec
+            .window_name
+            .clone()
+            .unwrap_or_else(|| ast::Ident::new(""));
+        id.value = name.to_string();
+        id
+    });
+    (spec, exclude)
+}
+
+/// The type a RANGE offset is coerced to for an ORDER BY column of type
+/// `column` (PostgreSQL's choice among the column's btree `in_range`
+/// support functions), or PostgreSQL's error when there is none.
+fn range_offset_type(column: u32, offset: u32, pos: Option<usize>) -> PgResult<u32> {
+    use types::oid::{DATE, FLOAT4, INT2, INTERVAL, NUMERIC, TIME, TIMESTAMP, TIMESTAMPTZ, TIMETZ};
+    let candidates: &[u32] = match column {
+        INT2 | INT4 => &[INT8, INT4, INT2],
+        INT8 => &[INT8],
+        FLOAT4 | FLOAT8 => &[FLOAT8],
+        NUMERIC => &[NUMERIC],
+        DATE | TIMESTAMP | TIMESTAMPTZ | TIME | TIMETZ | INTERVAL => &[INTERVAL],
+        _ => {
+            // character varying sorts with text's operators
+            let column = if column == types::oid::VARCHAR {
+                types::oid::TEXT
+            } else {
+                column
+            };
+            return Err(PgError::new(
+                SqlState::FeatureNotSupported,
+                format!(
+                    "RANGE with offset PRECEDING/FOLLOWING is not supported for column type {}",
+                    types::oid::type_name(column)
+                ),
+            )
+            .or_position(pos));
+        }
+    };
+    let preferred = if offset == UNKNOWN { column } else { offset };
+    let matches: Vec<u32> = candidates
+        .iter()
+        .copied()
+        .filter(|&c| c == offset || super::coerce::can_coerce_implicit(offset, c))
+        .collect();
+    if matches.is_empty() {
+        return Err(PgError::new(SqlState::FeatureNotSupported, format!(
+            "RANGE with offset PRECEDING/FOLLOWING is not supported for column type {} and offset type {}",
+            types::oid::type_name(column),
+            types::oid::type_name(offset)
+        ))
+        .with_hint("Cast the offset value to an appropriate type.")
+        .or_position(pos));
+    }
+    if matches.contains(&preferred) {
+        return Ok(preferred);
+    }
+    if matches.len() != 1 {
+        return Err(PgError::new(SqlState::FeatureNotSupported, format!(
+            "RANGE with offset PRECEDING/FOLLOWING has multiple interpretations for column type {} and offset type {}",
+            types::oid::type_name(column),
+            types::oid::type_name(offset)
+        ))
+        .with_hint("Cast the offset value to the exact intended type.")
+        .or_position(pos));
+    }
+    Ok(matches[0])
 }
 
 pub(crate) fn replace_window_refs(e: Expr, base: usize) -> PgResult<Expr> {
