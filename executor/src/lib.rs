@@ -443,6 +443,18 @@ pub trait ExecContext {
         let _ = scan;
         Err(tables_not_supported())
     }
+    /// The next row of a scan into `row` (its room reused from the row
+    /// before, as PostgreSQL's slot), or false at the end: for a caller
+    /// that only reads each row, a seqscan need not allocate per row.
+    fn scan_next_into(&mut self, scan: ScanId, row: &mut Vec<Datum>) -> PgResult<bool> {
+        Ok(match self.scan_next(scan)? {
+            Some((_, next)) => {
+                *row = next;
+                true
+            }
+            None => false,
+        })
+    }
     /// Closes a scan (also after an error, and before its end).
     fn scan_end(&mut self, scan: ScanId) {
         let _ = scan;

@@ -1276,10 +1276,9 @@ impl DirectInsert {
             return None;
         }
         let field = |e: &Expr, column: &planner::ColumnDesc| match e {
-            Expr::Param { index, type_oid } => {
-                (types.get(*index) == Some(type_oid) && *type_oid == column.type_oid)
-                    .then_some(*index)
-            }
+            Expr::Param { index, type_oid } => (types.get(*index) == Some(type_oid)
+                && *type_oid == column.type_oid)
+                .then_some(*index),
             // The length coercion of char(n) and the like: COPY applied it.
             Expr::Cast {
                 arg,
