@@ -566,7 +566,7 @@ fn for_each_scanned_row(
     let mut row = Vec::new();
     let result = (|| loop {
         ev.ctx.check_for_interrupts()?;
-        if !ev.ctx.scan_next_into(scan, &mut row)? {
+        if ev.ctx.scan_next_into(scan, &mut row)?.is_none() {
             return Ok(());
         }
         let pass = match &qual {
@@ -585,7 +585,7 @@ fn for_each_scanned_row(
 /// column compared with an integer constant (`abalance > 0`), is decided
 /// in place, without cloning the values or the generic function call
 /// (PostgreSQL calls `int4gt` by pointer); any other is evaluated.
-enum Qual<'e> {
+pub(crate) enum Qual<'e> {
     /// `row[index] <op> value`: true when the column's ordering against
     /// the constant is one of `accept`; a NULL column is not true.
     IntCompare {
@@ -598,7 +598,7 @@ enum Qual<'e> {
 }
 
 impl<'e> Qual<'e> {
-    fn compile(e: &'e planner::Expr) -> Qual<'e> {
+    pub(crate) fn compile(e: &'e planner::Expr) -> Qual<'e> {
         use planner::Expr;
         let int_const = |c: &Expr| match c {
             Expr::Const {
@@ -664,7 +664,7 @@ impl<'e> Qual<'e> {
         Qual::Expr(e)
     }
 
-    fn test(&self, ev: &mut Evaluator<'_>, row: &[Datum]) -> PgResult<bool> {
+    pub(crate) fn test(&self, ev: &mut Evaluator<'_>, row: &[Datum]) -> PgResult<bool> {
         let (index, accept, value, expr) = match self {
             Qual::Expr(e) => return Ok(ev.eval_row(e, row)? == Datum::Bool(true)),
             Qual::IntCompare {

@@ -511,6 +511,8 @@ pub struct HeapScan {
     page: Box<[u8; BLCKSZ]>,
     block: BlockNumber,
     visible: VecDeque<(OffsetNumber, std::ops::Range<usize>)>,
+    /// Where in `page` the tuple `next` returned last lies.
+    last: std::ops::Range<usize>,
     /// A relation larger than a quarter of the pool is read through a small
     /// ring of buffers (BULKREAD), so that the scan does not evict the
     /// working set (PostgreSQL's rule in `initscan`).
@@ -533,7 +535,14 @@ impl HeapScan {
             page: Box::new([0u8; BLCKSZ]),
             block: 0,
             visible: VecDeque::new(),
+            last: 0..0,
         })
+    }
+
+    /// The bytes of the tuple [`next`](Self::next) returned last (empty
+    /// before the first), valid until the next call.
+    pub fn current(&self) -> &[u8] {
+        self.page.get(self.last.clone()).unwrap_or(&[])
     }
 
     /// The next visible tuple (its address and bytes, valid until the next
@@ -546,6 +555,7 @@ impl HeapScan {
     ) -> PgResult<Option<(ItemPointer, &[u8])>> {
         loop {
             if let Some((off, range)) = self.visible.pop_front() {
+                self.last = range.clone();
                 return Ok(Some((ItemPointer::new(self.block, off), &self.page[range])));
             }
             if self.next_block >= self.nblocks {
