@@ -11,6 +11,13 @@
 //! statement's transaction (or subtransaction work) is rolled back as any
 //! failed statement's. The binary format carries each value in its type's
 //! binary form (`Datum::to_binary` / `from_binary`), tuple by tuple.
+//!
+//! A plain table whose INSERT plan only places the fields and constant
+//! defaults (no CHECK, domain, generated column, trigger, foreign key or
+//! per-row default) skips the plan: [`DirectInsert`] forms the row from
+//! the converted fields and hands it to the row buffer, as PostgreSQL's
+//! `CopyFrom` fills its slot. A row the plan would refuse (a NULL in a NOT
+//! NULL column) still goes through the plan, which reports it.
 
 use std::borrow::Cow;
 use std::io::Write as _;
