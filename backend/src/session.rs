@@ -637,6 +637,16 @@ impl ExecContext for Session {
     ) -> PgResult<Option<(executor::Tid, Vec<Datum>)>> {
         crate::table_access::scan_next(self, scan)
     }
+    fn scan_next_into(
+        &mut self,
+        scan: executor::ScanId,
+        row: &mut Vec<Datum>,
+    ) -> PgResult<Option<executor::Tid>> {
+        crate::table_access::scan_next_into(self, scan, row)
+    }
+    fn scan_row_whole(&mut self, scan: executor::ScanId, row: &[Datum]) -> PgResult<Vec<Datum>> {
+        crate::table_access::scan_row_whole(self, scan, row)
+    }
     fn scan_end(&mut self, scan: executor::ScanId) {
         crate::table_access::scan_end(self, scan)
     }

@@ -750,6 +750,72 @@ pub fn scan_next(session: &mut Session, id: ScanId) -> PgResult<Option<(Tid, Vec
     }
 }
 
+/// [`scan_next`] into `row`, whose room the caller reuses from row to row:
+/// a plain seqscan decodes the tuple in place (no allocation per row);
+/// other scans move their row in. False at the end.
+pub fn scan_next_into(
+    session: &mut Session,
+    id: ScanId,
+    row: &mut Vec<Datum>,
+) -> PgResult<Option<Tid>> {
+    let plain = matches!(
+        session.scans.get(id.0 as usize),
+        Some(Some(open)) if open.scan.is_some() && open.bitmap.is_none() && open.index.is_none()
+    );
+    if !plain {
+        return Ok(match scan_next(session, id)? {
+            Some((tid, next)) => {
+                *row = next;
+                Some(tid)
+            }
+            None => None,
+        });
+    }
+    let env = session.storage.heap_env();
+    let me = session.tx.me();
+    let Some(Some(open)) = session.scans.get_mut(id.0 as usize) else {
+        return Err(PgError::internal(format!("scan {} is not open", id.0)));
+    };
+    let Some(scan) = open.scan.as_mut() else {
+        return Ok(None);
+    };
+    match scan.next(&env, &open.snapshot, me)? {
+        Some((ip, bytes)) => {
+            open.returned += 1;
+            if open.columns == 0 {
+                row.clear();
+            } else {
+                storage::heap::tuple::deform_tuple_prefix_into(
+                    &open.desc,
+                    bytes,
+                    open.columns,
+                    row,
+                )?;
+            }
+            Ok(Some(to_tid(ip)))
+        }
+        None => Ok(None),
+    }
+}
+
+/// The full-width row [`scan_next_into`] returned last as `row`: a plain
+/// seqscan that decoded fewer columns decodes its tuple whole now.
+pub fn scan_row_whole(session: &mut Session, id: ScanId, row: &[Datum]) -> PgResult<Vec<Datum>> {
+    match session.scans.get(id.0 as usize) {
+        Some(Some(open))
+            if open.bitmap.is_none()
+                && open.index.is_none()
+                && open.columns < open.desc.natts() =>
+        {
+            match open.scan.as_ref() {
+                Some(scan) => deform_tuple(&open.desc, scan.current()),
+                None => Ok(row.to_vec()),
+            }
+        }
+        _ => Ok(row.to_vec()),
+    }
+}
+
 pub fn scan_end(session: &mut Session, id: ScanId) {
     if let Some(slot) = session.scans.get_mut(id.0 as usize)
         && let Some(open) = slot.take()

@@ -75,8 +75,12 @@ pub fn apply_typmod(v: Datum, to: u32, typmod: i32, explicit: bool) -> PgResult<
         }
         (VARCHAR | BPCHAR, Datum::Text(s)) => {
             let max = (typmod - 4).max(0) as usize;
-            let n = s.chars().count();
-            let mut s = if n > max {
+            // An ASCII string has a char per byte: no need to count.
+            let n = match s.is_ascii() {
+                true => s.len(),
+                false => s.chars().count(),
+            };
+            let (mut s, n) = if n > max {
                 let cut: String = s.chars().take(max).collect();
                 if !explicit && s.chars().skip(max).any(|c| c != ' ') {
                     return Err(PgError::new(
@@ -84,13 +88,12 @@ pub fn apply_typmod(v: Datum, to: u32, typmod: i32, explicit: bool) -> PgResult<
                         format!("value too long for type {}", oid::format_type(to, typmod)),
                     ));
                 }
-                cut
+                (cut, max)
             } else {
-                s
+                (s, n)
             };
-            if to == BPCHAR {
-                let n = s.chars().count();
-                s.extend(std::iter::repeat_n(' ', max.saturating_sub(n)));
+            if to == BPCHAR && n < max {
+                pad_with_spaces(&mut s, max - n);
             }
             Ok(Datum::Text(s))
         }
@@ -105,6 +108,19 @@ pub fn apply_typmod(v: Datum, to: u32, typmod: i32, explicit: bool) -> PgResult<
             Ok(Datum::Array(a))
         }
         (_, v) => Ok(v),
+    }
+}
+
+/// Appends `n` spaces to `s` (char(n)'s padding) a block at a time, not
+/// a char at a time.
+fn pad_with_spaces(s: &mut String, n: usize) {
+    const SPACES: &str = "                                                                ";
+    s.reserve(n);
+    let mut left = n;
+    while left > 0 {
+        let k = left.min(SPACES.len());
+        s.push_str(&SPACES[..k]);
+        left -= k;
     }
 }
 

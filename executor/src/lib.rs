@@ -444,6 +444,26 @@ pub trait ExecContext {
         let _ = scan;
         Err(tables_not_supported())
     }
+    /// The next row of a scan into `row` (its room reused from the row
+    /// before, as PostgreSQL's slot) and its address, or None at the end:
+    /// for a caller that only reads each row, a seqscan need not allocate
+    /// per row.
+    fn scan_next_into(&mut self, scan: ScanId, row: &mut Vec<Datum>) -> PgResult<Option<Tid>> {
+        Ok(match self.scan_next(scan)? {
+            Some((tid, next)) => {
+                *row = next;
+                Some(tid)
+            }
+            None => None,
+        })
+    }
+    /// The full-width row that [`Self::scan_next_into`] returned last as
+    /// `row`, every column decoded (a scan opened with
+    /// [`Self::scan_begin_columns`] decodes the others now).
+    fn scan_row_whole(&mut self, scan: ScanId, row: &[Datum]) -> PgResult<Vec<Datum>> {
+        let _ = scan;
+        Ok(row.to_vec())
+    }
     /// Closes a scan (also after an error, and before its end).
     fn scan_end(&mut self, scan: ScanId) {
         let _ = scan;

@@ -498,11 +498,42 @@ fn scan_qualifying(
     filter: Option<&Expr>,
     f: &mut RowAction<'_>,
 ) -> PgResult<()> {
+    let (mut rows, mut removed) = (0u64, 0u64);
+    if index.is_none() {
+        // A seqscan decodes what the filter reads into one buffer; only a
+        // row that qualifies is decoded whole (most rows of an UPDATE by
+        // key do not).
+        let needed = filter.map_or(0, columns_read);
+        let scan = ev.ctx.scan_begin_columns(rel, needed)?;
+        let qual = filter.map(crate::query::Qual::compile);
+        let mut row = Vec::new();
+        let result = (|| loop {
+            ev.ctx.check_for_interrupts()?;
+            let Some(tid) = ev.ctx.scan_next_into(scan, &mut row)? else {
+                return Ok(());
+            };
+            let pass = match &qual {
+                None => true,
+                Some(q) => q.test(ev, &row)?,
+            };
+            if pass {
+                rows += 1;
+                let whole = ev.ctx.scan_row_whole(scan, &row)?;
+                f(ev, tid, whole)?;
+            } else {
+                removed += 1;
+            }
+        })();
+        ev.ctx.scan_end(scan);
+        if let Some(m) = counted {
+            ev.record(NodeKey::modify(m, Stage::Source), rows, removed, None);
+        }
+        return result;
+    }
     let scan = match index {
         Some(s) => crate::query::open_index_scan(ev, rel, s)?,
         None => ev.ctx.scan_begin(rel)?,
     };
-    let (mut rows, mut removed) = (0u64, 0u64);
     let result = (|| loop {
         ev.ctx.check_for_interrupts()?;
         let Some((tid, row)) = ev.ctx.scan_next(scan)? else {
@@ -520,6 +551,17 @@ fn scan_qualifying(
         ev.record(NodeKey::modify(m, Stage::Source), rows, removed, None);
     }
     result
+}
+
+/// How many leading columns of a row `e` reads.
+fn columns_read(e: &Expr) -> usize {
+    let mut needed = 0;
+    e.walk(&mut |x| {
+        if let Expr::Var { index, .. } = x {
+            needed = needed.max(index + 1);
+        }
+    });
+    needed
 }
 
 /// The new version of `row` with the SET columns replaced (all computed from

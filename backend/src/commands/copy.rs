@@ -11,8 +11,17 @@
 //! statement's transaction (or subtransaction work) is rolled back as any
 //! failed statement's. The binary format carries each value in its type's
 //! binary form (`Datum::to_binary` / `from_binary`), tuple by tuple.
+//!
+//! A plain table whose INSERT plan only places the fields and constant
+//! defaults (no CHECK, domain, generated column, trigger, foreign key or
+//! per-row default) skips the plan: [`DirectInsert`] forms the row from
+//! the converted fields and hands it to the row buffer, as PostgreSQL's
+//! `CopyFrom` fills its slot. A row the plan would refuse (a NULL in a NOT
+//! NULL column) still goes through the plan, which reports it.
 
+use std::borrow::Cow;
 use std::io::Write as _;
+use std::sync::Arc;
 
 use sqlparser::ast::{
     CopyLegacyCsvOption, CopyLegacyOption, CopyOption, CopySource, CopyTarget, Statement,
@@ -279,6 +288,9 @@ pub struct CopyIn {
     declared: Vec<u32>,
     /// The INSERT of one row, its values as parameters.
     insert: planner::PlannedStmt,
+    /// The rows' way into the table without running `insert` (see
+    /// [`DirectInsert`]), where the table allows it.
+    direct: Option<DirectInsert>,
     /// The rows inserted but not yet in the heap, where the table allows
     /// ([`bulk_insert_allowed`]); between rows it is here, while a row's
     /// INSERT runs it is the session's.
@@ -337,16 +349,30 @@ impl CopyIn {
     /// others).
     fn insert_row(
         insert: &planner::PlannedStmt,
+        direct: Option<&DirectInsert>,
         bulk: &mut Option<crate::table_access::BulkInsert>,
         line: u64,
         session: &mut Session,
-        params: &[Datum],
+        params: Vec<Datum>,
     ) -> PgResult<()> {
         if let Some(b) = bulk.as_mut() {
             b.line = line;
         }
+        let params = match direct {
+            Some(d) if bulk.is_some() => match d.row(params) {
+                Ok(row) => {
+                    executor::ExecContext::check_for_interrupts(session)?;
+                    session.bulk_insert = bulk.take();
+                    let result = crate::table_access::insert_row(session, &d.rel, row);
+                    *bulk = session.bulk_insert.take();
+                    return result.map(|_| ());
+                }
+                Err(params) => params,
+            },
+            _ => params,
+        };
         session.bulk_insert = bulk.take();
-        let result = executor::execute_statement(insert, params, session);
+        let result = executor::execute_statement(insert, &params, session);
         *bulk = session.bulk_insert.take();
         session.scans.clear();
         result.map(|_| ())
@@ -366,9 +392,27 @@ impl CopyIn {
         if self.opts.format == Format::Binary {
             return self.drain_binary(session, eof);
         }
+        // The records are read in place: `pending` is set aside meanwhile.
+        let mut pending = std::mem::take(&mut self.pending);
+        let result = self.drain_records(session, &pending, eof);
+        if let Ok(start) = result {
+            pending.drain(..start);
+        }
+        self.pending = pending;
+        result.map(|_| ())
+    }
+
+    /// The records of [`drain`](Self::drain) in `pending`; how many bytes
+    /// they took.
+    fn drain_records(
+        &mut self,
+        session: &mut Session,
+        pending: &[u8],
+        eof: bool,
+    ) -> PgResult<usize> {
         let mut start = 0;
         while !self.ended {
-            let rest = &self.pending[start..];
+            let rest = &pending[start..];
             if rest.is_empty() {
                 break;
             }
@@ -388,7 +432,7 @@ impl CopyIn {
                     self.line + 1
                 ))
             })?;
-            let text = text.strip_suffix('\r').unwrap_or(text).to_owned();
+            let text = text.strip_suffix('\r').unwrap_or(text);
             self.line += text.matches('\n').count() as u64 + 1;
             if !self.header_done {
                 self.header_done = true;
@@ -400,10 +444,9 @@ impl CopyIn {
                 self.ended = true;
                 break;
             }
-            self.row(session, &text)?;
+            self.row(session, text)?;
         }
-        self.pending.drain(..start);
-        Ok(())
+        Ok(start)
     }
 
     /// One record: its fields, their values, the insert.
@@ -430,16 +473,12 @@ impl CopyIn {
             .with_context(context(self.line, &format!(": \"{}\"", clip(text)))));
         }
         let mut params = Vec::with_capacity(fields.len());
-        let mut shown = Vec::with_capacity(fields.len());
-        for (i, f) in fields.into_iter().enumerate() {
-            shown.push(match &f {
-                Field::Null => None,
-                Field::Value { text, .. } => Some(clip(text)),
-            });
+        for (i, f) in fields.iter().enumerate() {
             let name = &self.names[i];
             let value = match f {
                 Field::Null => Datum::Null,
                 Field::Value { text: s, quoted } => {
+                    let (s, quoted) = (s.as_ref(), *quoted);
                     let csv = self.opts.format == Format::Csv;
                     if csv
                         && !quoted
@@ -454,7 +493,7 @@ impl CopyIn {
                     {
                         Ok(Datum::Null)
                     } else {
-                        Datum::from_text(self.types[i], &s, &self.output)
+                        Datum::from_text(self.types[i], s, &self.output)
                     }
                     .and_then(|v| match self.typmods[i] {
                         // The column's length or precision, checked as the
@@ -465,14 +504,21 @@ impl CopyIn {
                     .map_err(|e| {
                         e.with_context(context(
                             self.line,
-                            &format!(", column {name}: \"{}\"", clip(&s)),
+                            &format!(", column {name}: \"{}\"", clip(s)),
                         ))
                     })?
                 }
             };
             params.push(value);
         }
-        let result = Self::insert_row(&self.insert, &mut self.bulk, self.line, session, &params);
+        let result = Self::insert_row(
+            &self.insert,
+            self.direct.as_ref(),
+            &mut self.bulk,
+            self.line,
+            session,
+            params,
+        );
         // The row's constraints are checked while its line is at hand, so
         // PostgreSQL's context shows the line; index insertions (unique
         // checks) come later, from its batch, with the line number only.
@@ -480,9 +526,9 @@ impl CopyIn {
             // A domain's constraint fails as the column's input does in
             // PostgreSQL (`domain_in`): the context names the column.
             if let Some(i) = self.domain_column_of(&e) {
-                let value = match &shown[i] {
-                    Some(v) => format!("\"{v}\""),
-                    None => "null input".to_owned(),
+                let value = match &fields[i] {
+                    Field::Value { text, .. } => format!("\"{}\"", clip(text)),
+                    Field::Null => "null input".to_owned(),
                 };
                 let extra = format!(", column {}: {value}", self.names[i]);
                 return e.with_context(context(self.line, &extra));
@@ -629,8 +675,14 @@ impl CopyIn {
             }
             start += pos;
             self.line += 1;
-            let result =
-                Self::insert_row(&self.insert, &mut self.bulk, self.line, session, &params);
+            let result = Self::insert_row(
+                &self.insert,
+                self.direct.as_ref(),
+                &mut self.bulk,
+                self.line,
+                session,
+                params,
+            );
             result.map_err(|e| e.with_context(context("")))?;
             self.flush_if_full(session)?;
             self.rows += 1;
@@ -715,48 +767,51 @@ fn record_end(buf: &[u8], opts: &Options, eof: bool) -> Option<(usize, usize)> {
     eof.then_some((buf.len(), buf.len()))
 }
 
-/// A field: NULL, or text and whether it was quoted (CSV).
-enum Field {
+/// A field: NULL, or text and whether it was quoted (CSV). The text is
+/// the record's own where nothing in it was escaped.
+enum Field<'a> {
     Null,
-    Value { text: String, quoted: bool },
+    Value { text: Cow<'a, str>, quoted: bool },
 }
 
 /// Splits a text-format line: fields between unescaped delimiters, the
 /// null string (as written, before de-escaping) as NULL, backslash escapes
-/// decoded.
-fn split_text(line: &str, opts: &Options) -> PgResult<Vec<Field>> {
+/// decoded. A field without a backslash is a slice of the line.
+fn split_text<'a>(line: &'a str, opts: &Options) -> PgResult<Vec<Field<'a>>> {
     let mut fields = Vec::new();
-    let mut raw = String::new();
-    let mut value = String::new();
-    let mut chars = line.chars().peekable();
-    let mut push = |raw: &mut String, value: &mut String| {
-        fields.push(if *raw == opts.null {
+    let field = |raw: &'a str, value: Option<String>| {
+        if raw == opts.null {
             Field::Null
         } else {
             Field::Value {
-                text: std::mem::take(value),
+                text: value.map_or(Cow::Borrowed(raw), Cow::Owned),
                 quoted: false,
             }
-        });
-        raw.clear();
-        value.clear();
+        }
     };
-    while let Some(c) = chars.next() {
+    // The field's start in `line`, and its decoded text once an escape
+    // made it differ from the raw one.
+    let mut start = 0;
+    let mut value: Option<String> = None;
+    let mut chars = line.char_indices().peekable();
+    while let Some((at, c)) = chars.next() {
         if c == opts.delimiter {
-            push(&mut raw, &mut value);
+            fields.push(field(&line[start..at], value.take()));
+            start = at + c.len_utf8();
             continue;
         }
-        raw.push(c);
         if c != '\\' {
-            value.push(c);
+            if let Some(v) = value.as_mut() {
+                v.push(c);
+            }
             continue;
         }
-        let Some(e) = chars.next() else {
+        let value = value.get_or_insert_with(|| line[start..at].to_owned());
+        let Some((_, e)) = chars.next() else {
             // A backslash at the end of the line stands for itself.
             value.push('\\');
             break;
         };
-        raw.push(e);
         match e {
             'b' => value.push('\u{8}'),
             'f' => value.push('\u{c}'),
@@ -767,23 +822,23 @@ fn split_text(line: &str, opts: &Options) -> PgResult<Vec<Field>> {
             '0'..='7' => {
                 let mut n = e.to_digit(8).unwrap_or(0);
                 for _ in 0..2 {
-                    match chars.peek().and_then(|d| d.to_digit(8)) {
+                    match chars.peek().and_then(|(_, d)| d.to_digit(8)) {
                         Some(d) => {
                             n = n * 8 + d;
-                            raw.push(chars.next().unwrap_or('0'));
+                            chars.next();
                         }
                         None => break,
                     }
                 }
                 value.push(char::from_u32(n & 0xff).unwrap_or('\0'));
             }
-            'x' if chars.peek().is_some_and(|d| d.is_ascii_hexdigit()) => {
+            'x' if chars.peek().is_some_and(|(_, d)| d.is_ascii_hexdigit()) => {
                 let mut n = 0;
                 for _ in 0..2 {
-                    match chars.peek().and_then(|d| d.to_digit(16)) {
+                    match chars.peek().and_then(|(_, d)| d.to_digit(16)) {
                         Some(d) => {
                             n = n * 16 + d;
-                            raw.push(chars.next().unwrap_or('0'));
+                            chars.next();
                         }
                         None => break,
                     }
@@ -793,7 +848,7 @@ fn split_text(line: &str, opts: &Options) -> PgResult<Vec<Field>> {
             other => value.push(other),
         }
     }
-    push(&mut raw, &mut value);
+    fields.push(field(&line[start..], value.take()));
     if fields
         .iter()
         .any(|f| matches!(f, Field::Value { text, .. } if text.contains('\0')))
@@ -809,7 +864,7 @@ fn split_text(line: &str, opts: &Options) -> PgResult<Vec<Field>> {
 /// Splits a CSV record: quoted fields may hold delimiters, line ends and
 /// doubled (or escaped) quotes; an unquoted field equal to the null string
 /// is NULL.
-fn split_csv(record: &str, opts: &Options) -> PgResult<Vec<Field>> {
+fn split_csv<'a>(record: &'a str, opts: &Options) -> PgResult<Vec<Field<'a>>> {
     let mut fields = Vec::new();
     let mut chars = record.chars().peekable();
     loop {
@@ -859,7 +914,7 @@ fn split_csv(record: &str, opts: &Options) -> PgResult<Vec<Field>> {
             Field::Null
         } else {
             Field::Value {
-                text: value,
+                text: Cow::Owned(value),
                 quoted,
             }
         });
@@ -1139,8 +1194,13 @@ fn begin_in(session: &mut Session, t: Target, opts: Options) -> PgResult<CopyIn>
     crate::tcop::lock_relations(session, &insert)?;
     let bulk = bulk_insert_allowed(session, &insert, &t.columns)?
         .then(|| crate::table_access::BulkInsert::new(rel.oid, &rel.name));
+    let direct = match bulk {
+        Some(_) => DirectInsert::of(&insert, &types, &typmods),
+        None => None,
+    };
     Ok(CopyIn {
         bulk,
+        direct,
         table: rel.name.clone(),
         opts,
         names,
@@ -1156,6 +1216,135 @@ fn begin_in(session: &mut Session, t: Target, opts: Options) -> PgResult<CopyIn>
         failed: None,
         output: executor::ExecContext::output_options(session),
     })
+}
+
+/// COPY FROM's rows made straight from their fields (PostgreSQL's
+/// `CopyFrom` forming the slot itself, no executor per row): the full-width
+/// row takes each field's value (already of the column's type and typmod)
+/// or a column's constant default, and goes to the row buffer. Only for a
+/// table [`bulk_insert_allowed`] and whose INSERT plan does nothing else
+/// with a row: no CHECK, generated column, domain, partition constraint,
+/// or default that must be computed per row (a sequence's). A row with a
+/// NULL for a NOT NULL column takes the INSERT plan, which reports it.
+struct DirectInsert {
+    rel: Arc<planner::RelationDesc>,
+    /// Per column of the table, where its value comes from.
+    columns: Vec<ColumnValue>,
+}
+
+enum ColumnValue {
+    /// The COPY's field of this index.
+    Field(usize),
+    /// The column's default (NULL without one), the same for every row.
+    Fixed(Datum),
+}
+
+impl DirectInsert {
+    /// The direct way of COPY's INSERT plan `insert`, whose parameter `k`
+    /// is the k-th field (of type `types[k]` and typmod `typmods[k]`,
+    /// already applied), if its plan allows.
+    fn of(insert: &planner::PlannedStmt, types: &[u32], typmods: &[i32]) -> Option<DirectInsert> {
+        use planner::{Expr, Source};
+        let Some(planner::ModifyTable::Insert {
+            rel,
+            returning,
+            on_conflict: None,
+        }) = &insert.modify
+        else {
+            return None;
+        };
+        let plan = &insert.plan;
+        if rel.relkind != 'r'
+            || !returning.is_empty()
+            || !rel.checks.is_empty()
+            || !rel.generated.is_empty()
+            || rel.partition_check.is_some()
+            || !rel.triggers.is_empty()
+            || plan.filter.is_some()
+            || plan.aggregate.is_some()
+            || plan.limit.is_some()
+            || plan.offset.is_some()
+        {
+            return None;
+        }
+        let Source::Values(rows) = &plan.source else {
+            return None;
+        };
+        let [row] = rows.as_slice() else {
+            return None;
+        };
+        let identity = plan.targets.len() == rel.columns.len()
+            && plan
+                .targets
+                .iter()
+                .enumerate()
+                .all(|(i, t)| matches!(t, Expr::Var { index, .. } if *index == i));
+        if !identity || row.len() != rel.columns.len() {
+            return None;
+        }
+        let field = |e: &Expr, column: &planner::ColumnDesc| match e {
+            Expr::Param { index, type_oid } => (types.get(*index) == Some(type_oid)
+                && *type_oid == column.type_oid)
+                .then_some(*index),
+            // The length coercion of char(n) and the like: COPY applied it.
+            Expr::Cast {
+                arg,
+                from,
+                to,
+                typmod,
+                ..
+            } if from == to && *to == column.type_oid => match arg.as_ref() {
+                Expr::Param { index, type_oid }
+                    if type_oid == to
+                        && types.get(*index) == Some(to)
+                        && typmods.get(*index) == Some(typmod) =>
+                {
+                    Some(*index)
+                }
+                _ => None,
+            },
+            _ => None,
+        };
+        let mut columns = Vec::with_capacity(row.len());
+        for (e, column) in row.iter().zip(&rel.columns) {
+            columns.push(match (e, field(e, column)) {
+                (_, Some(k)) => ColumnValue::Field(k),
+                (Expr::Const { value, .. }, None) => ColumnValue::Fixed(value.clone()),
+                _ => return None,
+            });
+        }
+        Some(DirectInsert {
+            rel: rel.clone(),
+            columns,
+        })
+    }
+
+    /// The full-width row of the fields `params`, or them back when a NOT
+    /// NULL column would be NULL (the INSERT plan reports that).
+    fn row(&self, mut params: Vec<Datum>) -> Result<Vec<Datum>, Vec<Datum>> {
+        let null_where_not_allowed =
+            self.columns
+                .iter()
+                .zip(&self.rel.columns)
+                .any(|(c, column)| match c {
+                    _ if !column.not_null || column.dropped => false,
+                    ColumnValue::Field(k) => params.get(*k).is_none_or(Datum::is_null),
+                    ColumnValue::Fixed(v) => v.is_null(),
+                });
+        if null_where_not_allowed {
+            return Err(params);
+        }
+        Ok(self
+            .columns
+            .iter()
+            .map(|c| match c {
+                ColumnValue::Field(k) => params
+                    .get_mut(*k)
+                    .map_or(Datum::Null, |v| std::mem::replace(v, Datum::Null)),
+                ColumnValue::Fixed(v) => v.clone(),
+            })
+            .collect())
+    }
 }
 
 /// Whether COPY FROM may buffer its rows and insert them a page at a time

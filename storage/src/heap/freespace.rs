@@ -46,6 +46,26 @@ fn map_blocks(env: &HeapEnv<'_, '_>, rel: RelFileLocator) -> PgResult<BlockNumbe
     smgr.nblocks(rel, ForkNumber::Fsm)
 }
 
+/// The map's size in blocks as one caller last learnt it: a bulk insert
+/// that fills page after page asks the file system (an `open()` of the
+/// fork, most often missing) once, not twice per new page. A size that
+/// went stale meanwhile only loses hints (rule 1).
+#[derive(Debug, Default)]
+pub struct MapSize(Option<BlockNumber>);
+
+impl MapSize {
+    fn get(&mut self, env: &HeapEnv<'_, '_>, rel: RelFileLocator) -> PgResult<BlockNumber> {
+        match self.0 {
+            Some(n) => Ok(n),
+            None => {
+                let n = map_blocks(env, rel)?;
+                self.0 = Some(n);
+                Ok(n)
+            }
+        }
+    }
+}
+
 /// Records that heap block `block` has `free` bytes free.
 pub fn record(
     env: &HeapEnv<'_, '_>,
@@ -53,10 +73,21 @@ pub fn record(
     block: BlockNumber,
     free: usize,
 ) -> PgResult<()> {
+    record_known(env, rel, block, free, &mut MapSize::default())
+}
+
+/// [`record`] with the map's size as the caller knows it.
+pub fn record_known(
+    env: &HeapEnv<'_, '_>,
+    rel: RelFileLocator,
+    block: BlockNumber,
+    free: usize,
+    size: &mut MapSize,
+) -> PgResult<()> {
     let map_block = block / FSM_ENTRIES_PER_PAGE as BlockNumber;
     let slot = block as usize % FSM_ENTRIES_PER_PAGE;
     let value = (free / FSM_UNIT).min(255) as u8;
-    if map_block >= map_blocks(env, rel)? {
+    if map_block >= size.get(env, rel)? {
         if value == 0 {
             return Ok(());
         }
@@ -80,6 +111,8 @@ pub fn record(
             Ok::<(), types::PgError>(())
         })();
         env.extension_lock.unlock(rel);
+        // Whatever happened, the file system knows the size now.
+        size.0 = None;
         extended?;
     }
     let buf = env
@@ -111,8 +144,27 @@ pub fn search(
     heap_blocks: BlockNumber,
     avoid: &[BlockNumber],
 ) -> PgResult<Option<BlockNumber>> {
+    search_known(
+        env,
+        rel,
+        needed,
+        heap_blocks,
+        avoid,
+        &mut MapSize::default(),
+    )
+}
+
+/// [`search`] with the map's size as the caller knows it.
+pub fn search_known(
+    env: &HeapEnv<'_, '_>,
+    rel: RelFileLocator,
+    needed: usize,
+    heap_blocks: BlockNumber,
+    avoid: &[BlockNumber],
+    size: &mut MapSize,
+) -> PgResult<Option<BlockNumber>> {
     let want = needed.div_ceil(FSM_UNIT).min(255) as u8;
-    let maps = map_blocks(env, rel)?;
+    let maps = size.get(env, rel)?;
     for map_block in 0..maps {
         let buf = env
             .bufmgr

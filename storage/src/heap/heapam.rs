@@ -281,7 +281,8 @@ fn place_tuple(
     xid: TransactionId,
 ) -> PgResult<ItemPointer> {
     let mut tids = Vec::with_capacity(1);
-    place_tuples(env, rel, &mut [tuple], avoid, xid, &mut tids)?;
+    let mut fsm = super::freespace::MapSize::default();
+    place_tuples(env, rel, &mut [tuple], avoid, xid, &mut tids, &mut fsm)?;
     tids.first()
         .copied()
         .ok_or_else(|| PgError::internal("a tuple was placed on no page"))
@@ -313,9 +314,19 @@ pub fn multi_insert(
     }
     let mut tids = Vec::with_capacity(tuples.len());
     let mut slices: Vec<&mut [u8]> = tuples.iter_mut().map(|t| t.as_mut_slice()).collect();
+    // The free-space map's size is asked once for the whole batch.
+    let mut fsm = super::freespace::MapSize::default();
     while tids.len() < slices.len() {
         let done = tids.len();
-        place_tuples(env, rel, &mut slices[done..], None, w.xid, &mut tids)?;
+        place_tuples(
+            env,
+            rel,
+            &mut slices[done..],
+            None,
+            w.xid,
+            &mut tids,
+            &mut fsm,
+        )?;
         if tids.len() == done {
             return Err(PgError::internal("a tuple was placed on no page"));
         }
@@ -338,6 +349,7 @@ fn place_tuples(
     avoid: Option<BlockNumber>,
     xid: TransactionId,
     tids: &mut Vec<ItemPointer>,
+    fsm: &mut super::freespace::MapSize,
 ) -> PgResult<()> {
     let Some(first) = tuples.first() else {
         return Ok(());
@@ -351,18 +363,18 @@ fn place_tuples(
             continue;
         }
         tried.push(block);
-        if try_page(env, rel, block, tuples, need, xid, tids)? {
+        if try_page(env, rel, block, tuples, need, xid, tids, fsm)? {
             return Ok(());
         }
     }
     // Room that VACUUM freed in an earlier page (the map is a hint: a page
     // that turns out to be full gets its entry corrected).
     for _ in 0..8 {
-        let Some(block) = super::freespace::search(env, rel, need, n, &tried)? else {
+        let Some(block) = super::freespace::search_known(env, rel, need, n, &tried, fsm)? else {
             break;
         };
         tried.push(block);
-        if try_page(env, rel, block, tuples, need, xid, tids)? {
+        if try_page(env, rel, block, tuples, need, xid, tids, fsm)? {
             return Ok(());
         }
     }
@@ -401,6 +413,7 @@ fn place_tuples(
 /// Puts the first of `tuples` (and as many following as fit) on page
 /// `block` if it has room for the first; otherwise records the page's real
 /// free space in the free-space map and returns false.
+#[allow(clippy::too_many_arguments)]
 fn try_page(
     env: &HeapEnv<'_, '_>,
     rel: RelFileLocator,
@@ -409,6 +422,7 @@ fn try_page(
     need: usize,
     xid: TransactionId,
     tids: &mut Vec<ItemPointer>,
+    fsm: &mut super::freespace::MapSize,
 ) -> PgResult<bool> {
     let free = {
         let buf = env
@@ -431,7 +445,7 @@ fn try_page(
         let p = Page::new(&page);
         if p.is_new() { 0 } else { p.heap_free_space() }
     };
-    super::freespace::record(env, rel, block, free)?;
+    super::freespace::record_known(env, rel, block, free, fsm)?;
     Ok(false)
 }
 
@@ -497,6 +511,8 @@ pub struct HeapScan {
     page: Box<[u8; BLCKSZ]>,
     block: BlockNumber,
     visible: VecDeque<(OffsetNumber, std::ops::Range<usize>)>,
+    /// Where in `page` the tuple `next` returned last lies.
+    last: std::ops::Range<usize>,
     /// A relation larger than a quarter of the pool is read through a small
     /// ring of buffers (BULKREAD), so that the scan does not evict the
     /// working set (PostgreSQL's rule in `initscan`).
@@ -519,7 +535,14 @@ impl HeapScan {
             page: Box::new([0u8; BLCKSZ]),
             block: 0,
             visible: VecDeque::new(),
+            last: 0..0,
         })
+    }
+
+    /// The bytes of the tuple [`next`](Self::next) returned last (empty
+    /// before the first), valid until the next call.
+    pub fn current(&self) -> &[u8] {
+        self.page.get(self.last.clone()).unwrap_or(&[])
     }
 
     /// The next visible tuple (its address and bytes, valid until the next
@@ -532,6 +555,7 @@ impl HeapScan {
     ) -> PgResult<Option<(ItemPointer, &[u8])>> {
         loop {
             if let Some((off, range)) = self.visible.pop_front() {
+                self.last = range.clone();
                 return Ok(Some((ItemPointer::new(self.block, off), &self.page[range])));
             }
             if self.next_block >= self.nblocks {

@@ -708,20 +708,58 @@ pub fn deform_tuple_prefix(desc: &TupleDesc, tuple: &[u8], n: usize) -> PgResult
     )
 }
 
+/// [`deform_tuple_prefix`] into `values` (cleared first), so that a scan
+/// reuses one row's room for the next (PostgreSQL's slot): the columns
+/// past the first `n` are NULL, the row full-width.
+pub fn deform_tuple_prefix_into(
+    desc: &TupleDesc,
+    tuple: &[u8],
+    n: usize,
+    values: &mut Vec<Datum>,
+) -> PgResult<()> {
+    let h = TupleHeader::parse(tuple)?;
+    values.clear();
+    deform_data_into(
+        desc,
+        tuple,
+        h.hoff(),
+        |i| h.attr_is_null(i),
+        n,
+        "heap tuple",
+        values,
+    )?;
+    values.resize(desc.natts(), Datum::Null);
+    Ok(())
+}
+
 /// Decodes the first `n` attributes of a data area that starts at `off` in
 /// `tuple` (the counterpart of [`fill_data`]); `is_null(i)` reads the
 /// caller's null bitmap. `what` names the tuple kind in corruption errors.
 pub fn deform_data(
     desc: &TupleDesc,
     tuple: &[u8],
-    mut off: usize,
+    off: usize,
     is_null: impl Fn(usize) -> bool,
     n: usize,
     what: &str,
 ) -> PgResult<Vec<Datum>> {
-    let n = n.min(desc.natts());
     // Room for every column: a caller reading a prefix pads the rest with NULLs.
     let mut values = Vec::with_capacity(desc.natts());
+    deform_data_into(desc, tuple, off, is_null, n, what, &mut values)?;
+    Ok(values)
+}
+
+/// [`deform_data`], appending to `values`.
+fn deform_data_into(
+    desc: &TupleDesc,
+    tuple: &[u8],
+    mut off: usize,
+    is_null: impl Fn(usize) -> bool,
+    n: usize,
+    what: &str,
+    values: &mut Vec<Datum>,
+) -> PgResult<()> {
+    let n = n.min(desc.natts());
     for (i, att) in desc.attrs.iter().take(n).enumerate() {
         if is_null(i) {
             values.push(Datum::Null);
@@ -741,7 +779,7 @@ pub fn deform_data(
         values.push(value);
         off = next;
     }
-    Ok(values)
+    Ok(())
 }
 
 /// Orders `value` against the non-null attribute stored at `off` of
