@@ -473,12 +473,15 @@ async fn autovacuum_keeps_an_updated_table_small() {
         Some("6000")
     );
     // Statistics reach PostgreSQL's shared view asynchronously: poll.
-    let probe = "SELECT autovacuum_count > 0, n_tup_ins, n_tup_upd, n_live_tup FROM pg_stat_user_tables WHERE relname = 'churn'";
+    // n_live_tup is what the last VACUUM counted, an estimate: an UPDATE
+    // that commits while VACUUM is between pages can move rows past it (as
+    // in PostgreSQL), so allow for a few missed rows.
+    let probe = "SELECT autovacuum_count > 0, n_tup_ins, n_tup_upd, n_live_tup BETWEEN 90 AND 100 FROM pg_stat_user_tables WHERE relname = 'churn'";
     let mut last = String::new();
     let ok = tests::wait_until(Duration::from_secs(20), || {
         let out = cluster.psql(&["-Atc", probe]);
         last = String::from_utf8_lossy(&out.stdout).trim().to_owned();
-        last == "t|100|6000|100"
+        last == "t|100|6000|t"
     })
     .await;
     assert!(
