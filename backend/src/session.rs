@@ -518,6 +518,13 @@ impl ExecContext for Session {
     ) -> PgResult<executor::ScanId> {
         crate::table_access::scan_begin_columns(self, rel, columns)
     }
+    fn scan_begin_read(
+        &mut self,
+        rel: &planner::RelationDesc,
+        read: &[bool],
+    ) -> PgResult<executor::ScanId> {
+        crate::table_access::scan_begin_read(self, rel, read)
+    }
     fn index_scan_begin(
         &mut self,
         rel: &planner::RelationDesc,
@@ -646,6 +653,14 @@ impl ExecContext for Session {
     }
     fn scan_row_whole(&mut self, scan: executor::ScanId, row: &[Datum]) -> PgResult<Vec<Datum>> {
         crate::table_access::scan_row_whole(self, scan, row)
+    }
+    fn scan_reread(
+        &mut self,
+        scan: executor::ScanId,
+        read: &[bool],
+        row: &mut Vec<Datum>,
+    ) -> PgResult<()> {
+        crate::table_access::scan_reread(self, scan, read, row)
     }
     fn scan_end(&mut self, scan: executor::ScanId) {
         crate::table_access::scan_end(self, scan)

@@ -15,7 +15,10 @@ use catalog::heap_catalog::{IndexInfo, RelationInfo};
 use executor::{LockRowOutcome, ModifyOutcome, RowLockMode, RowLockWait, ScanId, Tid};
 use planner::{CatalogView, ColumnDesc, IndexDesc, RelationDesc};
 use storage::heap::heapam::{self, HeapScan, LockTupleResult, ModifyResult};
-use storage::heap::tuple::{Attribute, TupleDesc, deform_tuple, deform_tuple_prefix, form_tuple};
+use storage::heap::tuple::{
+    Attribute, TupleDesc, deform_tuple, deform_tuple_prefix_into, deform_tuple_some_into,
+    form_tuple,
+};
 use storage::nbtree;
 use storage::nbtree::insert::{InsertOutcome, UniqueProbe};
 use storage::nbtree::scan::{Bound, IndexScan};
@@ -362,6 +365,9 @@ pub struct OpenScan {
     /// Columns to decode; the rest of each row is NULL (see
     /// `ExecContext::scan_begin_columns`).
     columns: usize,
+    /// Of those, the ones a plain seqscan decodes, when it skips some
+    /// (`ExecContext::scan_begin_read`): the others are NULL too.
+    read: Option<Box<[bool]>>,
 }
 
 /// The tuple descriptor of a relation as the planner described it.
@@ -441,8 +447,25 @@ pub fn scan_begin_columns(
             relid: rel.oid,
             returned: 0,
             columns,
+            read: None,
         },
     ))
+}
+
+/// A scan whose rows need only the columns `read` marks decoded (of the
+/// first `read.len()`); the others are NULL.
+pub fn scan_begin_read(
+    session: &mut Session,
+    rel: &RelationDesc,
+    read: &[bool],
+) -> PgResult<ScanId> {
+    let id = scan_begin_columns(session, rel, read.len())?;
+    if read.contains(&false)
+        && let Some(Some(open)) = session.scans.get_mut(id.0 as usize)
+    {
+        open.read = Some(read.into());
+    }
+    Ok(id)
 }
 
 /// What every index-driven scan of `rel` starts with: its row shape, the
@@ -471,6 +494,7 @@ impl OpenScan {
             relid,
             returned: 0,
             columns,
+            read: None,
         }
     }
 }
@@ -742,8 +766,11 @@ pub fn scan_next(session: &mut Session, id: ScanId) -> PgResult<Option<(Tid, Vec
                 // an empty row costs no allocation.
                 return Ok(Some((to_tid(ip), Vec::new())));
             }
-            let mut row = deform_tuple_prefix(&open.desc, bytes, open.columns)?;
-            row.resize(open.desc.natts(), Datum::Null);
+            let mut row = Vec::new();
+            match &open.read {
+                Some(read) => deform_tuple_some_into(&open.desc, bytes, read, &mut row)?,
+                None => deform_tuple_prefix_into(&open.desc, bytes, open.columns, &mut row)?,
+            }
             Ok(Some((to_tid(ip), row)))
         }
         None => Ok(None),
@@ -784,13 +811,10 @@ pub fn scan_next_into(
             open.returned += 1;
             if open.columns == 0 {
                 row.clear();
+            } else if let Some(read) = &open.read {
+                deform_tuple_some_into(&open.desc, bytes, read, row)?;
             } else {
-                storage::heap::tuple::deform_tuple_prefix_into(
-                    &open.desc,
-                    bytes,
-                    open.columns,
-                    row,
-                )?;
+                deform_tuple_prefix_into(&open.desc, bytes, open.columns, row)?;
             }
             Ok(Some(to_tid(ip)))
         }
@@ -805,7 +829,7 @@ pub fn scan_row_whole(session: &mut Session, id: ScanId, row: &[Datum]) -> PgRes
         Some(Some(open))
             if open.bitmap.is_none()
                 && open.index.is_none()
-                && open.columns < open.desc.natts() =>
+                && (open.columns < open.desc.natts() || open.read.is_some()) =>
         {
             match open.scan.as_ref() {
                 Some(scan) => deform_tuple(&open.desc, scan.current()),
@@ -813,6 +837,25 @@ pub fn scan_row_whole(session: &mut Session, id: ScanId, row: &[Datum]) -> PgRes
             }
         }
         _ => Ok(row.to_vec()),
+    }
+}
+
+/// Decodes the columns `read` marks of the tuple a plain seqscan returned
+/// last into `row`; other scans returned their rows whole.
+pub fn scan_reread(
+    session: &mut Session,
+    id: ScanId,
+    read: &[bool],
+    row: &mut Vec<Datum>,
+) -> PgResult<()> {
+    match session.scans.get(id.0 as usize) {
+        Some(Some(open)) if open.bitmap.is_none() && open.index.is_none() => {
+            match open.scan.as_ref() {
+                Some(scan) => deform_tuple_some_into(&open.desc, scan.current(), read, row),
+                None => Ok(()),
+            }
+        }
+        _ => Ok(()),
     }
 }
 

@@ -404,6 +404,13 @@ pub trait ExecContext {
         self.scan_begin(rel)
     }
 
+    /// As [`Self::scan_begin_columns`] of `read.len()` columns, of which
+    /// only those `read` marks need be decoded: the others may come back as
+    /// NULL. [`Self::scan_row_whole`] decodes a row whole.
+    fn scan_begin_read(&mut self, rel: &RelationDesc, read: &[bool]) -> PgResult<ScanId> {
+        self.scan_begin_columns(rel, read.len())
+    }
+
     /// Opens a scan of every row of `rel` visible to the statement's snapshot.
     /// Rows are full-width (one value per `rel.columns` entry, NULL for dropped
     /// columns). The scan does not see the statement's own changes.
@@ -463,6 +470,14 @@ pub trait ExecContext {
     fn scan_row_whole(&mut self, scan: ScanId, row: &[Datum]) -> PgResult<Vec<Datum>> {
         let _ = scan;
         Ok(row.to_vec())
+    }
+    /// Decodes the columns `read` marks of the row that
+    /// [`Self::scan_next_into`] returned last into `row` (the others NULL):
+    /// a seqscan opened to decode what its filter reads decodes the rest of
+    /// a row that passed it.
+    fn scan_reread(&mut self, scan: ScanId, read: &[bool], row: &mut Vec<Datum>) -> PgResult<()> {
+        let _ = (scan, read, row);
+        Ok(())
     }
     /// Closes a scan (also after an error, and before its end).
     fn scan_end(&mut self, scan: ScanId) {

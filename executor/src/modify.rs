@@ -503,8 +503,8 @@ fn scan_qualifying(
         // A seqscan decodes what the filter reads into one buffer; only a
         // row that qualifies is decoded whole (most rows of an UPDATE by
         // key do not).
-        let needed = filter.map_or(0, columns_read);
-        let scan = ev.ctx.scan_begin_columns(rel, needed)?;
+        let read = filter.map(crate::query::columns_read).unwrap_or_default();
+        let scan = ev.ctx.scan_begin_read(rel, &read)?;
         let qual = filter.map(crate::query::Qual::compile);
         let mut row = Vec::new();
         let result = (|| loop {
@@ -551,17 +551,6 @@ fn scan_qualifying(
         ev.record(NodeKey::modify(m, Stage::Source), rows, removed, None);
     }
     result
-}
-
-/// How many leading columns of a row `e` reads.
-fn columns_read(e: &Expr) -> usize {
-    let mut needed = 0;
-    e.walk(&mut |x| {
-        if let Expr::Var { index, .. } = x {
-            needed = needed.max(index + 1);
-        }
-    });
-    needed
 }
 
 /// The new version of `row` with the SET columns replaced (all computed from

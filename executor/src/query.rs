@@ -549,7 +549,6 @@ fn index_ranges(
     })
 }
 
-/// Is the (boolean) qualification true for `row`? NULL and false are not.
 /// Calls `f` with every row of a plain seqscan `source` that passes
 /// `filter`, each decoded into the same buffer (PostgreSQL's scan slot):
 /// no row is allocated for a caller that only reads it. The filter is
@@ -557,12 +556,23 @@ fn index_ranges(
 fn for_each_scanned_row(
     ev: &mut Evaluator<'_>,
     source: &Source,
-    columns: usize,
+    read: &[bool],
     filter: Option<&planner::Expr>,
     f: &mut dyn FnMut(&mut Evaluator<'_>, &[Datum]) -> PgResult<bool>,
 ) -> PgResult<()> {
     let qual = filter.map(Qual::compile);
-    let scan = open_scan(ev, source, columns)?;
+    // A seqscan whose rows are read beyond what the filter reads decodes
+    // the filter's columns first, and the rest only of a row that passes.
+    let filter_read = filter.map(columns_read).filter(|f| {
+        read.iter()
+            .enumerate()
+            .any(|(i, r)| *r && f.get(i) != Some(&true))
+    });
+    let scan = match (source, &filter_read) {
+        (Source::SeqScan(rel), Some(f)) => ev.ctx.scan_begin_read(rel, f)?,
+        (Source::SeqScan(rel), None) => ev.ctx.scan_begin_read(rel, read)?,
+        _ => open_scan(ev, source, read.len())?,
+    };
     let mut row = Vec::new();
     let result = (|| loop {
         ev.ctx.check_for_interrupts()?;
@@ -573,12 +583,30 @@ fn for_each_scanned_row(
             None => true,
             Some(q) => q.test(ev, &row)?,
         };
+        if pass && filter_read.is_some() {
+            ev.ctx.scan_reread(scan, read, &mut row)?;
+        }
         if pass && !f(ev, &row)? {
             return Ok(());
         }
     })();
     ev.ctx.scan_end(scan);
     result
+}
+
+/// The columns `e` reads of a row: `read[i]` for column `i`, up to the last
+/// one it reads.
+pub(crate) fn columns_read(e: &planner::Expr) -> Vec<bool> {
+    let mut read = Vec::new();
+    e.walk(&mut |x| {
+        if let planner::Expr::Var { index, .. } = x {
+            if read.len() <= *index {
+                read.resize(index + 1, false);
+            }
+            read[*index] = true;
+        }
+    });
+    read
 }
 
 /// A WHERE clause prepared once per scan: the commonest filter, an integer
@@ -594,6 +622,16 @@ pub(crate) enum Qual<'e> {
         value: i64,
         expr: &'e planner::Expr,
     },
+    /// `row[index] <op> value` for any other column compared with a
+    /// constant by the generic comparison (strings, dates, numerics): the
+    /// column is compared where it lies, not copied out.
+    Compare {
+        index: usize,
+        accept: [bool; 3],
+        value: &'e Datum,
+    },
+    /// Every one of these (an AND in WHERE: NULL is not true either).
+    All(Vec<Qual<'e>>),
     Expr(&'e planner::Expr),
 }
 
@@ -627,6 +665,9 @@ impl<'e> Qual<'e> {
             }
             _ => None,
         };
+        if let Expr::And(parts) = e {
+            return Qual::All(parts.iter().map(Qual::compile).collect());
+        }
         if let Expr::Call {
             func, args, strict, ..
         } = e
@@ -660,33 +701,99 @@ impl<'e> Qual<'e> {
                     expr: e,
                 };
             }
+            // The generic comparison ("eq" ...) of a column with a non-null
+            // constant of its own type: what the call would compute.
+            let column = |v: &Expr, c: &'e Expr| match (v, c) {
+                (
+                    Expr::Var {
+                        index, type_oid, ..
+                    },
+                    Expr::Const {
+                        value,
+                        type_oid: const_type,
+                    },
+                ) if type_oid == const_type && !value.is_null() => Some((*index, value)),
+                _ => None,
+            };
+            let operands = match (column(l, r), column(r, l)) {
+                (Some((index, value)), _) => Some((index, value, false)),
+                (_, Some((index, value))) => Some((index, value, true)),
+                _ => None,
+            };
+            if let (Some(mut accept), Some((index, value, swapped))) = (accept, operands) {
+                if swapped {
+                    accept.swap(0, 2);
+                }
+                return Qual::Compare {
+                    index,
+                    accept,
+                    value,
+                };
+            }
         }
         Qual::Expr(e)
     }
 
     pub(crate) fn test(&self, ev: &mut Evaluator<'_>, row: &[Datum]) -> PgResult<bool> {
-        let (index, accept, value, expr) = match self {
-            Qual::Expr(e) => return Ok(ev.eval_row(e, row)? == Datum::Bool(true)),
+        Ok(self.value(ev, row)? == Some(true))
+    }
+
+    /// The qual's value for `row`: None for NULL.
+    fn value(&self, ev: &mut Evaluator<'_>, row: &[Datum]) -> PgResult<Option<bool>> {
+        let eval = |ev: &mut Evaluator<'_>, e| {
+            Ok(match ev.eval_row(e, row)? {
+                Datum::Bool(b) => Some(b),
+                _ => None,
+            })
+        };
+        match self {
+            Qual::Expr(e) => eval(ev, e),
+            Qual::All(parts) => {
+                // As AND: false as soon as one is; a NULL one does not stop
+                // the others (which may still raise their errors).
+                let mut null = false;
+                for q in parts {
+                    match q.value(ev, row)? {
+                        Some(false) => return Ok(Some(false)),
+                        None => null = true,
+                        Some(true) => {}
+                    }
+                }
+                Ok((!null).then_some(true))
+            }
+            Qual::Compare {
+                index,
+                accept,
+                value,
+            } => Ok(match row.get(*index) {
+                None | Some(Datum::Null) => None,
+                Some(x) => Some(accept[ordering_slot(compare::compare(x, value)?)]),
+            }),
             Qual::IntCompare {
                 index,
                 accept,
                 value,
                 expr,
-            } => (*index, accept, *value, *expr),
-        };
-        let x = match row.get(index) {
-            Some(Datum::Int4(x)) => i64::from(*x),
-            Some(Datum::Int8(x)) => *x,
-            Some(Datum::Int2(x)) => i64::from(*x),
-            Some(Datum::Null) => return Ok(false),
-            _ => return Ok(ev.eval_row(expr, row)? == Datum::Bool(true)),
-        };
-        let at = match x.cmp(&value) {
-            Ordering::Less => 0,
-            Ordering::Equal => 1,
-            Ordering::Greater => 2,
-        };
-        Ok(accept[at])
+            } => {
+                let x = match row.get(*index) {
+                    Some(Datum::Int4(x)) => i64::from(*x),
+                    Some(Datum::Int8(x)) => *x,
+                    Some(Datum::Int2(x)) => i64::from(*x),
+                    Some(Datum::Null) => return Ok(None),
+                    _ => return eval(ev, expr),
+                };
+                Ok(Some(accept[ordering_slot(x.cmp(value))]))
+            }
+        }
+    }
+}
+
+/// The place of an ordering in a qual's `accept`: less, equal, greater.
+fn ordering_slot(o: Ordering) -> usize {
+    match o {
+        Ordering::Less => 0,
+        Ordering::Equal => 1,
+        Ordering::Greater => 2,
     }
 }
 
@@ -746,7 +853,8 @@ pub fn run(ev: &mut Evaluator<'_>, plan: &Plan, width: usize) -> PgResult<Vec<Ve
         _ => None,
     };
     let mut rows: Vec<Vec<Datum>> = Vec::new();
-    let columns = plan.source_columns_needed();
+    let read = plan.source_columns_read();
+    let columns = read.len();
     let instrumenting = ev.instrumenting().is_some();
     let started = (ev.instrumenting() == Some(true)).then(Instant::now);
     // With window functions or set-returning functions in the select list
@@ -763,7 +871,7 @@ pub fn run(ev: &mut Evaluator<'_>, plan: &Plan, width: usize) -> PgResult<Vec<Ve
             let mut best = TopN::new(&plan.order_by, bound);
             let filter = plan.filter.as_ref();
             if reads_in_place {
-                for_each_scanned_row(ev, &plan.source, columns, filter, &mut |ev, row| {
+                for_each_scanned_row(ev, &plan.source, &read, filter, &mut |ev, row| {
                     best.push(project(ev, &plan.targets, row)?)?;
                     Ok(true)
                 })?;
@@ -777,7 +885,7 @@ pub fn run(ev: &mut Evaluator<'_>, plan: &Plan, width: usize) -> PgResult<Vec<Ve
         }
         (None, None) if reads_in_place && !windowed => {
             let filter = plan.filter.as_ref();
-            for_each_scanned_row(ev, &plan.source, columns, filter, &mut |ev, row| {
+            for_each_scanned_row(ev, &plan.source, &read, filter, &mut |ev, row| {
                 rows.push(project(ev, &plan.targets, row)?);
                 Ok(stop.is_none_or(|s| rows.len() < s))
             })?;
@@ -797,7 +905,7 @@ pub fn run(ev: &mut Evaluator<'_>, plan: &Plan, width: usize) -> PgResult<Vec<Ve
             let mut grouper = Grouper::new(agg);
             let filter = plan.filter.as_ref();
             if reads_in_place {
-                for_each_scanned_row(ev, &plan.source, columns, filter, &mut |ev, row| {
+                for_each_scanned_row(ev, &plan.source, &read, filter, &mut |ev, row| {
                     grouper.advance(ev, row)?;
                     Ok(true)
                 })?;

@@ -701,6 +701,13 @@ impl Plan {
     /// arguments, and of the targets and row lock when there is no
     /// aggregation (with it, targets read the aggregated row).
     pub fn source_columns_needed(&self) -> usize {
+        self.source_columns_read().len()
+    }
+
+    /// The columns of a scanned row the plan reads (those
+    /// [`Self::source_columns_needed`] counts): `read[i]` for column `i`, up
+    /// to the last one read. A scan may leave the others undecoded.
+    pub fn source_columns_read(&self) -> Vec<bool> {
         // Window results come after the input row: they are not decoded.
         // So are the values of set-returning functions of the select list.
         let limit = match (&self.windows, &self.project_set, &self.aggregate) {
@@ -718,17 +725,20 @@ impl Plan {
             _ => Box::new(std::iter::empty()),
         };
         let window_reads = window_reads.chain(set_reads);
-        let mut needed = 0;
+        let mut read = Vec::new();
         for e in self.source_reads().chain(window_reads) {
             e.walk(&mut |x| {
                 if let Expr::Var { index, .. } = x
                     && *index < limit
                 {
-                    needed = needed.max(index + 1);
+                    if read.len() <= *index {
+                        read.resize(index + 1, false);
+                    }
+                    read[*index] = true;
                 }
             });
         }
-        needed
+        read
     }
 
     /// The sort keys of DISTINCT ON without ORDER BY: its columns, ascending.

@@ -263,11 +263,28 @@ impl Attribute {
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct TupleDesc {
     pub attrs: Vec<Attribute>,
+    /// Where attribute `i` starts (before its alignment) in the data of a
+    /// tuple with no NULLs, when every attribute before it has a fixed
+    /// length (PostgreSQL's `attcacheoff`); None after the first
+    /// variable-length one.
+    fixed_offsets: Vec<Option<usize>>,
 }
 
 impl TupleDesc {
     pub fn new(attrs: Vec<Attribute>) -> TupleDesc {
-        TupleDesc { attrs }
+        let mut fixed_offsets = Vec::with_capacity(attrs.len());
+        let mut off = Some(0);
+        for att in &attrs {
+            fixed_offsets.push(off);
+            off = match (off, att.len) {
+                (Some(o), len) if len > 0 => Some(att.align.apply(o) + len as usize),
+                _ => None,
+            };
+        }
+        TupleDesc {
+            attrs,
+            fixed_offsets,
+        }
     }
 
     /// Shorthand for tests and bootstrap: `(name, type oid)` pairs without typmods.
@@ -708,28 +725,151 @@ pub fn deform_tuple_prefix(desc: &TupleDesc, tuple: &[u8], n: usize) -> PgResult
     )
 }
 
-/// [`deform_tuple_prefix`] into `values` (cleared first), so that a scan
-/// reuses one row's room for the next (PostgreSQL's slot): the columns
-/// past the first `n` are NULL, the row full-width.
+/// [`deform_tuple_prefix`] into `values`, so that a scan reuses one row's
+/// room for the next (PostgreSQL's slot): the columns past the first `n`
+/// are NULL, the row full-width.
 pub fn deform_tuple_prefix_into(
     desc: &TupleDesc,
     tuple: &[u8],
     n: usize,
     values: &mut Vec<Datum>,
 ) -> PgResult<()> {
+    deform_selected_into(desc, tuple, n, |_| true, values)
+}
+
+/// [`deform_tuple_prefix_into`] of the columns `read` marks (the row's
+/// first `read.len()`): a column it does not mark is stepped over and left
+/// NULL, so that a scan that filters on one column of a wide row does not
+/// decode its numerics and arrays.
+pub fn deform_tuple_some_into(
+    desc: &TupleDesc,
+    tuple: &[u8],
+    read: &[bool],
+    values: &mut Vec<Datum>,
+) -> PgResult<()> {
+    deform_selected_into(desc, tuple, read.len(), |i| read[i], values)
+}
+
+/// Decodes the columns `read` selects of the first `n` of a heap tuple into
+/// `values`, made full-width: the others are NULL. The values of the
+/// previous row are overwritten in place (a NULL stays without a drop).
+fn deform_selected_into(
+    desc: &TupleDesc,
+    tuple: &[u8],
+    n: usize,
+    read: impl Fn(usize) -> bool,
+    values: &mut Vec<Datum>,
+) -> PgResult<()> {
     let h = TupleHeader::parse(tuple)?;
-    values.clear();
-    deform_data_into(
-        desc,
-        tuple,
-        h.hoff(),
-        |i| h.attr_is_null(i),
-        n,
-        "heap tuple",
-        values,
-    )?;
-    values.resize(desc.natts(), Datum::Null);
+    if values.len() != desc.natts() {
+        values.clear();
+        values.resize(desc.natts(), Datum::Null);
+    }
+    let n = n.min(desc.natts());
+    // A tuple without NULLs starts the first column read where the
+    // descriptor says, when only fixed-length columns come before it.
+    let first = (0..n).find(|&i| read(i)).unwrap_or(n);
+    let (mut i, mut off) = (0, h.hoff());
+    if !h.has_nulls()
+        && h.hoff() % 8 == 0
+        && let Some(Some(at)) = desc.fixed_offsets.get(first)
+    {
+        (i, off) = (first, h.hoff() + at);
+    }
+    for v in &mut values[..i] {
+        if !v.is_null() {
+            *v = Datum::Null;
+        }
+    }
+    while i < n {
+        let att = &desc.attrs[i];
+        if h.attr_is_null(i) || !read(i) {
+            if !values[i].is_null() {
+                values[i] = Datum::Null;
+            }
+            if !h.attr_is_null(i) {
+                off = attr_end(att, tuple, off)
+                    .map_err(|e| attr_error(e, "heap tuple", i, att, off, tuple))?;
+            }
+        } else {
+            let (value, next) = read_attr(att, tuple, off)
+                .map_err(|e| attr_error(e, "heap tuple", i, att, off, tuple))?;
+            values[i] = value;
+            off = next;
+        }
+        i += 1;
+    }
+    for v in &mut values[n..] {
+        if !v.is_null() {
+            *v = Datum::Null;
+        }
+    }
     Ok(())
+}
+
+/// The offset after the non-null attribute stored at `off`, without
+/// decoding it.
+fn attr_end(att: &Attribute, tuple: &[u8], off: usize) -> Result<usize, ReadError> {
+    match att.len {
+        -1 => {
+            let first = *tuple.get(off).ok_or(ReadError::Bounds)?;
+            let start = if first != 0 {
+                off
+            } else {
+                Align::Int.apply(off)
+            };
+            let head = *tuple.get(start).ok_or(ReadError::Bounds)?;
+            let total = if head & 1 == 1 {
+                if head == 0x01 {
+                    return Err(ReadError::Bad(
+                        "out-of-line (TOAST) values are not supported".into(),
+                    ));
+                }
+                (head >> 1) as usize
+            } else {
+                (le_u32(slice(tuple, start, 4)?, 0) >> 2) as usize
+            };
+            if total == 0 {
+                return Err(ReadError::Bad("invalid varlena length 0".into()));
+            }
+            slice(tuple, start, total).map(|_| start + total)
+        }
+        -2 => {
+            let rest = tuple.get(off..).ok_or(ReadError::Bounds)?;
+            let nul = rest.iter().position(|&b| b == 0).ok_or(ReadError::Bounds)?;
+            Ok(off + nul + 1)
+        }
+        len if len > 0 => {
+            let start = att.align.apply(off);
+            slice(tuple, start, len as usize).map(|_| start + len as usize)
+        }
+        _ => read_attr(att, tuple, off).map(|(_, next)| next),
+    }
+}
+
+/// The corruption error for attribute `i` (0-based) that could not be read
+/// at `off`.
+fn attr_error(
+    e: ReadError,
+    what: &str,
+    i: usize,
+    att: &Attribute,
+    off: usize,
+    tuple: &[u8],
+) -> PgError {
+    match e {
+        ReadError::Bounds => corrupted(format!(
+            "invalid {what}: attribute {} (\"{}\") at offset {off} reaches past the end of the tuple ({} bytes)",
+            i + 1,
+            att.name,
+            tuple.len()
+        )),
+        ReadError::Bad(bad) => corrupted(format!(
+            "invalid {what}: attribute {} (\"{}\") at offset {off}: {bad}",
+            i + 1,
+            att.name
+        )),
+    }
 }
 
 /// Decodes the first `n` attributes of a data area that starts at `off` in
@@ -765,17 +905,8 @@ fn deform_data_into(
             values.push(Datum::Null);
             continue;
         }
-        let (value, next) = read_attr(att, tuple, off).map_err(|e| match e {
-            ReadError::Bounds => corrupted(format!(
-                "invalid {what}: attribute {} (\"{}\") at offset {off} reaches past the end of the tuple ({} bytes)",
-                i + 1,
-                att.name,
-                tuple.len()
-            )),
-            ReadError::Bad(bad) => {
-                corrupted(format!("invalid {what}: attribute {} (\"{}\") at offset {off}: {bad}", i + 1, att.name))
-            }
-        })?;
+        let (value, next) =
+            read_attr(att, tuple, off).map_err(|e| attr_error(e, what, i, att, off, tuple))?;
         values.push(value);
         off = next;
     }
@@ -934,6 +1065,9 @@ fn read_attr(att: &Attribute, tuple: &[u8], off: usize) -> Result<(Datum, usize)
                 (slice(tuple, start + 4, total - 4)?, start + total)
             };
             let value = match att.type_oid {
+                // The common string types first: the tests below look the
+                // type up in caches, which costs more than the copy.
+                oid::TEXT | oid::VARCHAR | oid::BPCHAR => Datum::Text(utf8(payload)?),
                 oid::BYTEA => Datum::Bytea(payload.to_vec()),
                 oid::NUMERIC => Datum::Numeric(
                     Numeric::from_binary(payload)
@@ -1228,6 +1362,51 @@ mod tests {
         let small = TupleDesc::from_types(&[("a", oid::INT4), ("b", oid::TEXT)]).unwrap();
         let t = round_trip(&small, &[Datum::Null, Datum::Text("z".into())]);
         assert_eq!(TupleHeader::parse(&t).unwrap().hoff(), 32);
+    }
+
+    #[test]
+    fn selected_columns_decode_alone_and_the_rest_is_null() {
+        let desc = all_types_desc();
+        let values = all_types_values();
+        let n = values.len();
+        // Every single column, every other one, and with NULLs before and
+        // after it: a selected column reads as the whole decode does.
+        let with_nulls = |every: usize| -> Vec<Datum> {
+            values
+                .iter()
+                .enumerate()
+                .map(|(i, d)| {
+                    if every > 0 && i % every == 0 {
+                        Datum::Null
+                    } else {
+                        d.clone()
+                    }
+                })
+                .collect()
+        };
+        let mut row = vec![Datum::Text("stale".into()); 3];
+        for every in [0, 2, 3] {
+            let v = with_nulls(every);
+            let t = form_tuple(&desc, &v).unwrap();
+            let masks = (0..n)
+                .map(|c| (0..=c).map(|i| i == c).collect::<Vec<bool>>())
+                .chain([(0..n).map(|i| i % 2 == 1).collect()]);
+            for read in masks {
+                deform_tuple_some_into(&desc, &t, &read, &mut row).unwrap();
+                assert_eq!(row.len(), n);
+                for (i, got) in row.iter().enumerate() {
+                    let want = if read.get(i) == Some(&true) {
+                        &v[i]
+                    } else {
+                        &Datum::Null
+                    };
+                    assert_eq!(got, want, "column {i} of {read:?}, NULL every {every}");
+                }
+            }
+            // The prefix form overwrites the same room.
+            deform_tuple_prefix_into(&desc, &t, n, &mut row).unwrap();
+            assert_eq!(row, v);
+        }
     }
 
     #[test]
