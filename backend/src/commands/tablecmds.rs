@@ -67,6 +67,12 @@ fn expand_like(
             types::guc::quote_identifier(&c.name),
             types::oid::format_type(c.type_oid, c.typmod)
         );
+        if let Some(name) = c.collation.and_then(catalog::system::collation_name) {
+            def.push_str(&format!(
+                " COLLATE pg_catalog.{}",
+                types::guc::quote_identifier(name)
+            ));
+        }
         if c.not_null {
             def.push_str(" NOT NULL");
         }
@@ -326,6 +332,7 @@ pub(crate) fn column_plan(
     let mut plan_checks = Vec::new();
     let mut plan_indexes = Vec::new();
     let mut plan_fks = Vec::new();
+    let mut collation = None;
     let col_name = ident(&col.name);
     let serial = serial_type(&col.data_type);
     let (type_oid, typmod) = match serial {
@@ -467,6 +474,9 @@ pub(crate) fn column_plan(
                     ..Default::default()
                 });
             }
+            ColumnOption::Collation(name) => {
+                collation = Some(super::collation_for_type(session, name, type_oid)?);
+            }
             other => {
                 return Err(PgError::feature_not_supported(format!(
                     "column constraint {other}"
@@ -522,6 +532,7 @@ pub(crate) fn column_plan(
             identity: '\0',
             is_local: true,
             inhcount: 0,
+            collation,
         },
         sequence,
         index_specs: plan_indexes,
@@ -1028,6 +1039,7 @@ pub(crate) fn columns_of_query(
             generated: '\0',
             is_local: true,
             inhcount: 0,
+            collation: None,
         });
     }
     Ok(columns)
