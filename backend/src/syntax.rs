@@ -827,10 +827,16 @@ fn rewrite_text_statements(mut tokens: Vec<TokenWithSpan>) -> Vec<TokenWithSpan>
     let word_is = |t: &TokenWithSpan, w: &str| matches!(&t.token, Token::Word(x) if x.quote_style.is_none() && x.value.eq_ignore_ascii_case(w));
     let starts = statement_starts(&tokens);
     for &start in starts.iter().rev() {
-        let Some(kind_at) = (start + 1..tokens.len()).find(|&i| significant(&tokens[i])) else {
-            continue;
-        };
-        let marker = if word_is(&tokens[start], "alter") && word_is(&tokens[kind_at], "sequence") {
+        // A lone word (`VACUUM`) has no second one: its statement's end.
+        let kind_at = (start + 1..tokens.len())
+            .find(|&i| significant(&tokens[i]))
+            .unwrap_or(tokens.len() - 1);
+        let marker = if ["vacuum", "analyze", "analyse"]
+            .iter()
+            .any(|w| word_is(&tokens[start], w))
+        {
+            VACUUM_MARKER
+        } else if word_is(&tokens[start], "alter") && word_is(&tokens[kind_at], "sequence") {
             ALTER_SEQUENCE_MARKER
         } else if word_is(&tokens[start], "fetch") || word_is(&tokens[start], "move") {
             FETCH_MARKER
@@ -838,11 +844,6 @@ fn rewrite_text_statements(mut tokens: Vec<TokenWithSpan>) -> Vec<TokenWithSpan>
             SET_CONSTRAINTS_MARKER
         } else if word_is(&tokens[start], "do") {
             DO_MARKER
-        } else if ["vacuum", "analyze", "analyse"]
-            .iter()
-            .any(|w| word_is(&tokens[start], w))
-        {
-            VACUUM_MARKER
         } else if word_is(&tokens[start], "comment") && word_is(&tokens[kind_at], "on") {
             COMMENT_MARKER
         } else if ["create", "alter", "drop"]
