@@ -1,4 +1,5 @@
-//! VACUUM [FULL] [table] (PostgreSQL's `vacuum.c` and `vacuumlazy.c` over the
+//! VACUUM and ANALYZE statements (target lists, option lists) and VACUUM
+//! [FULL] of a table (PostgreSQL's `vacuum.c` and `vacuumlazy.c` over the
 //! heap's pruning, `storage::heap::pruneheap`), also run by autovacuum.
 
 use catalog::heap_catalog::CatalogWriter;
