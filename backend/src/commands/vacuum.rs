@@ -156,6 +156,7 @@ fn parse_vacuum(text: &str) -> PgResult<(VacuumOptions, Vec<VacuumTarget>)> {
         "VACUUM"
     };
     i += 1;
+    let mut parallel = false;
     if tokens.get(i) == Some(&Token::LParen) {
         i += 1;
         loop {
@@ -174,6 +175,13 @@ fn parse_vacuum(text: &str) -> PgResult<(VacuumOptions, Vec<VacuumTarget>)> {
                     i += 1;
                     Some(n.clone())
                 }
+                Some(Token::Minus) => match tokens.get(i + 1) {
+                    Some(Token::Number(n, _)) => {
+                        i += 2;
+                        Some(format!("-{n}"))
+                    }
+                    t => return Err(syntax(t)),
+                },
                 Some(Token::SingleQuotedString(s)) => {
                     i += 1;
                     Some(s.to_lowercase())
@@ -204,8 +212,31 @@ fn parse_vacuum(text: &str) -> PgResult<(VacuumOptions, Vec<VacuumTarget>)> {
                 {
                     boolean(&value)?;
                 }
-                "index_cleanup" if !options.analyze_only => {}
-                "parallel" if !options.analyze_only => {}
+                "index_cleanup" if !options.analyze_only => {
+                    if value.as_deref() != Some("auto") {
+                        boolean(&value)?;
+                    }
+                }
+                "parallel" if !options.analyze_only => {
+                    // No parallel workers here; the degree is checked as
+                    // PostgreSQL checks it (MAX_PARALLEL_WORKER_LIMIT).
+                    let Some(v) = &value else {
+                        return Err(PgError::syntax(
+                            "parallel option requires a value between 0 and 1024",
+                            None,
+                        ));
+                    };
+                    let workers: i64 = v.parse().map_err(|_| {
+                        PgError::syntax(format!("{name} requires an integer value"), None)
+                    })?;
+                    if !(0..=1024).contains(&workers) {
+                        return Err(PgError::syntax(
+                            "parallel workers for vacuum must be between 0 and 1024",
+                            None,
+                        ));
+                    }
+                    parallel = workers > 0;
+                }
                 _ => {
                     return Err(PgError::syntax(
                         format!("unrecognized {what} option \"{name}\""),
@@ -242,6 +273,12 @@ fn parse_vacuum(text: &str) -> PgResult<(VacuumOptions, Vec<VacuumTarget>)> {
                 }
             }
         }
+    }
+    if options.full && parallel {
+        return Err(PgError::new(
+            SqlState::FeatureNotSupported,
+            "VACUUM FULL cannot be performed in parallel",
+        ));
     }
     let mut targets = Vec::new();
     while i < tokens.len() {
