@@ -197,7 +197,7 @@ pub(crate) fn create_table(
     }
     let mut plans: Vec<ColumnPlan> = Vec::new();
     for col in &ct.columns {
-        let plan = column_plan(session, col, &name)?;
+        let plan = column_plan(session, col, &name, Some(sql))?;
         if plans.iter().any(|p| p.column.name == plan.column.name) {
             return Err(PgError::new(
                 SqlState::DuplicateColumn,
@@ -322,12 +322,27 @@ pub(crate) struct ColumnPlan {
     pub foreign_keys: Vec<ForeignKeySpec>,
 }
 
+/// Where the COLLATE keyword before collation name `name` is in `sql`
+/// (PostgreSQL reports a column's collation errors there).
+fn collate_position(sql: &str, name: &ObjectName) -> Option<usize> {
+    let at = crate::syntax::position(sql, sqlparser::ast::Spanned::span(name))?;
+    let before: String = sql
+        .chars()
+        .take(at - 1)
+        .collect::<String>()
+        .to_ascii_lowercase();
+    let keyword = before.rfind("collate")?;
+    Some(before[..keyword].chars().count() + 1)
+}
+
 /// Reads a column definition of table `table` (CREATE TABLE, ALTER TABLE
 /// ADD COLUMN).
+/// `sql`: the statement's text, when known, for error positions.
 pub(crate) fn column_plan(
     session: &mut Session,
     col: &sqlparser::ast::ColumnDef,
     table: &str,
+    sql: Option<&str>,
 ) -> PgResult<ColumnPlan> {
     let mut plan_checks = Vec::new();
     let mut plan_indexes = Vec::new();
@@ -475,7 +490,11 @@ pub(crate) fn column_plan(
                 });
             }
             ColumnOption::Collation(name) => {
-                collation = Some(super::collation_for_type(session, name, type_oid)?);
+                collation = Some(
+                    super::collation_for_type(session, name, type_oid).map_err(|e| {
+                        e.or_position(sql.and_then(|sql| collate_position(sql, name)))
+                    })?,
+                );
             }
             other => {
                 return Err(PgError::feature_not_supported(format!(
