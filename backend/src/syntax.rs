@@ -25,7 +25,6 @@ pub fn parse(sql: &str) -> PgResult<Vec<Statement>> {
     let tokens = rewrite_drop_index_concurrently(tokens);
     let tokens = rewrite_ctas_columns(tokens);
     let tokens = rewrite_copy_options(tokens);
-    let tokens = rewrite_vacuum_analyze(tokens);
     let tokens = rewrite_partition_opclasses(tokens);
     let tokens = rewrite_procedures(tokens);
     let tokens = rewrite_arg_modes(tokens);
@@ -37,6 +36,7 @@ pub fn parse(sql: &str) -> PgResult<Vec<Statement>> {
     let tokens = rewrite_field_star(tokens);
     let tokens = rewrite_interval_precision(tokens);
     let tokens = rewrite_merge_default_values(tokens);
+    let tokens = rewrite_insert_select_conflict(tokens);
     let tokens = rewrite_identity_sequence_name(tokens);
     let tokens = rewrite_subscript_targets(tokens);
     let tokens = rewrite_window_frames(tokens);
@@ -545,122 +545,6 @@ fn rewrite_drop_index_concurrently(mut tokens: Vec<TokenWithSpan>) -> Vec<TokenW
     tokens
 }
 
-/// The table name that stands for "every table" in a `VACUUM ANALYZE`
-/// without one (no identifier can hold a NUL character).
-pub const VACUUM_ALL_TABLES: &str = "\0all tables";
-
-/// `VACUUM [FULL] [FREEZE] [ANALYZE] [name]` and `VACUUM (FULL, FREEZE,
-/// ANALYZE) [name]`: sqlparser reads only `VACUUM [FULL] name`. FREEZE is
-/// dropped (with 64-bit transaction ids nothing needs freezing); ANALYZE
-/// becomes sqlparser's `BOOST` after the name, which
-/// `commands::vacuum::vacuum` reads as "analyze afterwards", with the name
-/// [`VACUUM_ALL_TABLES`] when there is none. Other options are left for
-/// the parser to refuse.
-fn rewrite_vacuum_analyze(mut tokens: Vec<TokenWithSpan>) -> Vec<TokenWithSpan> {
-    let significant = |t: &TokenWithSpan| !matches!(t.token, Token::Whitespace(_) | Token::EOF);
-    let word_is = |t: &TokenWithSpan, w: &str| matches!(&t.token, Token::Word(x) if x.quote_style.is_none() && x.value.eq_ignore_ascii_case(w));
-    let word = |value: &str, quote_style: Option<char>, keyword: Keyword| {
-        Token::Word(Word {
-            value: value.into(),
-            quote_style,
-            keyword,
-        })
-    };
-    let starts = statement_starts(&tokens);
-    for &start in starts.iter().rev() {
-        if !word_is(&tokens[start], "vacuum") {
-            continue;
-        }
-        let end = (start..tokens.len())
-            .find(|&i| tokens[i].token == Token::SemiColon || tokens[i].token == Token::EOF)
-            .unwrap_or(tokens.len());
-        let words: Vec<usize> = (start + 1..end)
-            .filter(|&i| significant(&tokens[i]))
-            .collect();
-        let is_option = |i: usize, w: &str| {
-            word_is(&tokens[i], w) || (w == "analyze" && word_is(&tokens[i], "analyse"))
-        };
-        let mut analyze = false;
-        let mut drop = Vec::new();
-        let mut full_at = None;
-        let mut name_from = words.len();
-        if words
-            .first()
-            .is_some_and(|&i| tokens[i].token == Token::LParen)
-        {
-            // (option, ...): only FULL, FREEZE and ANALYZE are taken here
-            let Some(close) = words.iter().position(|&i| tokens[i].token == Token::RParen) else {
-                continue;
-            };
-            let inner = &words[1..close];
-            let known = inner.iter().all(|&i| {
-                tokens[i].token == Token::Comma
-                    || ["full", "freeze", "analyze"]
-                        .iter()
-                        .any(|w| is_option(i, w))
-            });
-            if !known {
-                continue;
-            }
-            for &i in inner {
-                if is_option(i, "full") {
-                    full_at = Some(i);
-                }
-                analyze |= is_option(i, "analyze");
-            }
-            drop.extend(words[..=close].iter().copied());
-            name_from = close + 1;
-        } else {
-            // option words up to the table name (reserved words in
-            // PostgreSQL: no table is called so without quotes)
-            for (k, &i) in words.iter().enumerate() {
-                if is_option(i, "full") {
-                    continue;
-                }
-                if is_option(i, "freeze") || is_option(i, "analyze") {
-                    analyze |= is_option(i, "analyze");
-                    drop.push(i);
-                    continue;
-                }
-                name_from = k;
-                break;
-            }
-        }
-        if !analyze && full_at.is_none() && drop.is_empty() {
-            continue;
-        }
-        // the name's end: where the statement ends (a column list is left
-        // for the parser to refuse)
-        let has_name = name_from < words.len();
-        let span = tokens[start].span;
-        let space = || TokenWithSpan::new(Token::Whitespace(Whitespace::Space), span);
-        if analyze {
-            let mut add = vec![space()];
-            if !has_name {
-                let all = word(VACUUM_ALL_TABLES, Some('"'), Keyword::NoKeyword);
-                add.push(TokenWithSpan::new(all, span));
-                add.push(space());
-            }
-            add.push(TokenWithSpan::new(
-                word("BOOST", None, Keyword::BOOST),
-                span,
-            ));
-            tokens.splice(end..end, add);
-        }
-        for i in drop.into_iter().rev() {
-            tokens.remove(i);
-        }
-        if full_at.is_some() {
-            let full = word("FULL", None, Keyword::FULL);
-            tokens.splice(
-                start + 1..start + 1,
-                [space(), TokenWithSpan::new(full, span)],
-            );
-        }
-    }
-    tokens
-}
-
 /// `PARTITION BY RANGE (a int4_ops, b text_pattern_ops)`: sqlparser reads
 /// the key as a function call's arguments, where an operator class cannot
 /// follow an argument, so each key's trailing opclass name is dropped
@@ -943,10 +827,16 @@ fn rewrite_text_statements(mut tokens: Vec<TokenWithSpan>) -> Vec<TokenWithSpan>
     let word_is = |t: &TokenWithSpan, w: &str| matches!(&t.token, Token::Word(x) if x.quote_style.is_none() && x.value.eq_ignore_ascii_case(w));
     let starts = statement_starts(&tokens);
     for &start in starts.iter().rev() {
-        let Some(kind_at) = (start + 1..tokens.len()).find(|&i| significant(&tokens[i])) else {
-            continue;
-        };
-        let marker = if word_is(&tokens[start], "alter") && word_is(&tokens[kind_at], "sequence") {
+        // A lone word (`VACUUM`) has no second one: its statement's end.
+        let kind_at = (start + 1..tokens.len())
+            .find(|&i| significant(&tokens[i]))
+            .unwrap_or(tokens.len() - 1);
+        let marker = if ["vacuum", "analyze", "analyse"]
+            .iter()
+            .any(|w| word_is(&tokens[start], w))
+        {
+            VACUUM_MARKER
+        } else if word_is(&tokens[start], "alter") && word_is(&tokens[kind_at], "sequence") {
             ALTER_SEQUENCE_MARKER
         } else if word_is(&tokens[start], "fetch") || word_is(&tokens[start], "move") {
             FETCH_MARKER
@@ -1856,6 +1746,65 @@ fn rewrite_merge_default_values(tokens: Vec<TokenWithSpan>) -> Vec<TokenWithSpan
     out
 }
 
+/// `INSERT ... SELECT x ON CONFLICT ...`: sqlparser takes an ON that follows
+/// a select item for the item's alias (ON is reserved in PostgreSQL), so the
+/// source query from its first SELECT up to ON CONFLICT is put in
+/// parentheses, which PostgreSQL's grammar reads as the same query. The
+/// added parentheses have the INSERT's span, so positions stay.
+fn rewrite_insert_select_conflict(mut tokens: Vec<TokenWithSpan>) -> Vec<TokenWithSpan> {
+    let is = |t: &TokenWithSpan, k: Keyword| matches!(&t.token, Token::Word(w) if w.quote_style.is_none() && w.keyword == k);
+    if !tokens.iter().any(|t| is(t, Keyword::CONFLICT)) {
+        return tokens;
+    }
+    let significant = |tokens: &[TokenWithSpan], from: usize| {
+        (from..tokens.len()).find(|&j| !matches!(tokens[j].token, Token::Whitespace(_)))
+    };
+    // (SELECT index, ON index) pairs, innermost INSERTs included.
+    let mut wraps: Vec<(usize, usize, Span)> = Vec::new();
+    for i in 0..tokens.len() {
+        if !is(&tokens[i], Keyword::INSERT) {
+            continue;
+        }
+        let mut depth = 0usize;
+        let mut select = None;
+        let mut j = i + 1;
+        while j < tokens.len() {
+            match &tokens[j].token {
+                Token::LParen => depth += 1,
+                Token::RParen if depth == 0 => break,
+                Token::RParen => depth -= 1,
+                Token::SemiColon if depth == 0 => break,
+                _ if depth == 0 && select.is_none() && is(&tokens[j], Keyword::SELECT) => {
+                    select = Some(j);
+                }
+                _ if depth == 0
+                    && is(&tokens[j], Keyword::ON)
+                    && significant(&tokens, j + 1)
+                        .is_some_and(|k| is(&tokens[k], Keyword::CONFLICT)) =>
+                {
+                    if let Some(sel) = select {
+                        wraps.push((sel, j, tokens[i].span));
+                    }
+                    break;
+                }
+                _ => {}
+            }
+            j += 1;
+        }
+    }
+    // Insert from the back so that earlier indexes stay valid.
+    let mut inserts: Vec<(usize, Token, Span)> = Vec::new();
+    for (sel, on, span) in wraps {
+        inserts.push((sel, Token::LParen, span));
+        inserts.push((on, Token::RParen, span));
+    }
+    inserts.sort_by_key(|(at, ..)| std::cmp::Reverse(*at));
+    for (at, token, span) in inserts {
+        tokens.insert(at, TokenWithSpan::new(token, span));
+    }
+    tokens
+}
+
 /// sqlparser reads `INTERVAL (p) 'text'` but drops the precision: it becomes
 /// `CAST('text' AS INTERVAL (p))`, which PostgreSQL's grammar makes of it too.
 fn rewrite_interval_precision(tokens: Vec<TokenWithSpan>) -> Vec<TokenWithSpan> {
@@ -1986,6 +1935,7 @@ const ALTER_TYPE_ATTRIBUTE_MARKER: &str = "ALTER_TYPE_ATTRIBUTE";
 const PUBLICATION_MARKER: &str = "PUBLICATION_STATEMENT";
 const AGGREGATE_MARKER: &str = "AGGREGATE_STATEMENT";
 const COMMENT_MARKER: &str = "COMMENT_STATEMENT";
+const VACUUM_MARKER: &str = "VACUUM_STATEMENT";
 
 /// A statement kept as text for its command to read (see
 /// [`rewrite_text_statements`]).
@@ -2020,6 +1970,9 @@ pub enum TextStatement {
     /// `COMMENT ON ...` (sqlparser reads no signatures and no
     /// `CONSTRAINT c ON t`)
     Comment(String),
+    /// `VACUUM ...` and `ANALYZE ...` (sqlparser reads one table and no
+    /// option lists)
+    Vacuum(String),
 }
 
 /// One action of `ALTER TYPE name ... ATTRIBUTE` (see [`parse_alter_attribute`]).
@@ -2149,6 +2102,7 @@ pub fn text_statement(stmt: &Statement) -> Option<TextStatement> {
         PUBLICATION_MARKER => TextStatement::Publication,
         AGGREGATE_MARKER => TextStatement::Aggregate,
         COMMENT_MARKER => TextStatement::Comment,
+        VACUUM_MARKER => TextStatement::Vacuum,
         _ => return None,
     };
     let FunctionArguments::List(list) = &f.args else {

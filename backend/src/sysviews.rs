@@ -285,6 +285,7 @@ pub fn view_relation(
                 generated: '\0',
                 is_local: true,
                 inhcount: 0,
+                collation: None,
             })
             .collect(),
         class_tid: ItemPointer::new(0, 0),

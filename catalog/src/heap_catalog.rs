@@ -49,6 +49,8 @@ pub struct ColumnInfo {
     pub is_local: bool,
     /// `attinhcount`
     pub inhcount: i32,
+    /// `attcollation` from a COLLATE clause (None: the type's).
+    pub collation: Option<u32>,
 }
 
 /// A `pg_type` row of a user-defined type (see [`CatalogReader::user_types`]).
@@ -314,6 +316,8 @@ impl AttributeRow {
             inhcount: i32_at(r, d.col("attinhcount")),
             acl: text_array_at(r, d.col("attacl")),
             stat_target: i32_at(r, d.col("attstattarget")),
+            collation: Some(oid_at(r, d.col("attcollation")))
+                .filter(|&c| c != crate::system::type_collation(oid_at(r, d.col("atttypid")))),
         }
     }
 }
@@ -640,6 +644,7 @@ impl CatalogReader<'_, '_, '_> {
                 generated: a.generated,
                 is_local: a.is_local,
                 inhcount: a.inhcount,
+                collation: a.collation,
             })
             .collect())
     }
@@ -1247,6 +1252,8 @@ pub struct NewColumn {
     pub is_local: bool,
     /// `attinhcount`
     pub inhcount: i32,
+    /// `attcollation` from a COLLATE clause (None: the type's).
+    pub collation: Option<u32>,
 }
 
 impl CatalogWriter<'_, '_, '_> {
@@ -1364,6 +1371,7 @@ impl CatalogWriter<'_, '_, '_> {
                 inhcount: col.inhcount,
                 acl: None,
                 stat_target: -1,
+                collation: col.collation,
             };
             self.insert(&PG_ATTRIBUTE_DEF, &row.to_datums()?, w)?;
             if let Some(text) = &col.default {
@@ -1446,6 +1454,7 @@ impl CatalogWriter<'_, '_, '_> {
             inhcount: col.inhcount,
             acl: None,
             stat_target: -1,
+            collation: col.collation,
         };
         self.insert(&PG_ATTRIBUTE_DEF, &row.to_datums()?, w)?;
         if let Some(text) = &col.default {
@@ -1561,6 +1570,7 @@ impl CatalogWriter<'_, '_, '_> {
                 inhcount: 0,
                 acl: None,
                 stat_target: -1,
+                collation: None,
             };
             self.insert(&PG_ATTRIBUTE_DEF, &row.to_datums()?, w)?;
         }

@@ -1294,12 +1294,32 @@ pub const PG_COLLATION_DEF: CatalogDef = CatalogDef {
 };
 
 /// The collations every PostgreSQL 15 database has: (oid, name, provider,
-/// collate/ctype). Text compares bytewise here, as under "C".
-pub const COLLATIONS: [(u32, &str, char, Option<&str>); 3] = [
-    (100, "default", 'd', None),
-    (950, "C", 'c', Some("C")),
-    (951, "POSIX", 'c', Some("POSIX")),
+/// encoding, collate/ctype), with the oid initdb gives `ucs_basic`. Text
+/// compares bytewise here, as under "C", whichever is named.
+pub const COLLATIONS: [(u32, &str, char, i32, Option<&str>); 4] = [
+    (DEFAULT_COLLATION_OID, "default", 'd', -1, None),
+    (C_COLLATION_OID, "C", 'c', -1, Some("C")),
+    (951, "POSIX", 'c', -1, Some("POSIX")),
+    (12340, "ucs_basic", 'c', 6, Some("C")),
 ];
+
+/// `DEFAULT_COLLATION_OID` and `C_COLLATION_OID`.
+pub const DEFAULT_COLLATION_OID: u32 = 100;
+pub const C_COLLATION_OID: u32 = 950;
+
+/// The name of collation `oid`.
+pub fn collation_name(oid: u32) -> Option<&'static str> {
+    COLLATIONS.iter().find(|c| c.0 == oid).map(|c| c.1)
+}
+
+/// The collation `[pg_catalog.]name` names (PostgreSQL's
+/// `get_collation_oid` for the UTF8 encoding).
+pub fn collation_by_name(schema: Option<&str>, name: &str) -> Option<u32> {
+    if schema.is_some_and(|s| s != "pg_catalog") {
+        return None;
+    }
+    COLLATIONS.iter().find(|c| c.1 == name).map(|c| c.0)
+}
 
 pub const PG_INHERITS_DEF: CatalogDef = CatalogDef {
     oid: PG_INHERITS,
@@ -1808,7 +1828,7 @@ pub fn access_method_rows() -> Vec<Vec<Datum>> {
 pub fn collation_rows() -> Vec<Vec<Datum>> {
     COLLATIONS
         .iter()
-        .map(|&(oid, name, provider, locale)| {
+        .map(|&(oid, name, provider, encoding, locale)| {
             let locale = || locale.map_or(Datum::Null, |l| Datum::Text(l.into()));
             vec![
                 Datum::Oid(oid),
@@ -1817,7 +1837,7 @@ pub fn collation_rows() -> Vec<Vec<Datum>> {
                 Datum::Oid(BOOTSTRAP_SUPERUSER_OID),
                 ch(provider),
                 Datum::Bool(true),
-                Datum::Int4(-1),
+                Datum::Int4(encoding),
                 locale(),
                 locale(),
                 Datum::Null,
@@ -2948,6 +2968,18 @@ pub struct AttributeRow {
     /// `attstattarget`: ALTER TABLE ... SET STATISTICS (-1: the default
     /// `default_statistics_target`).
     pub stat_target: i32,
+    /// `attcollation` when a COLLATE clause chose another than the type's
+    /// (None: the type's `typcollation`).
+    pub collation: Option<u32>,
+}
+
+/// A column's `attcollation`: the one chosen, else its type's; none for a
+/// type that has no collation.
+pub fn column_collation(type_oid: u32, chosen: Option<u32>) -> u32 {
+    match type_collation(type_oid) {
+        0 => 0,
+        default => chosen.unwrap_or(default),
+    }
 }
 
 impl AttributeRow {
@@ -2986,7 +3018,7 @@ impl AttributeRow {
             Datum::Bool(self.dropped),
             Datum::Bool(self.is_local),
             Datum::Int4(self.inhcount),
-            Datum::Oid(type_collation(self.type_oid)),
+            Datum::Oid(column_collation(self.type_oid, self.collation)),
             acl_datum(&self.acl),
             Datum::Null,
             Datum::Null,
@@ -3039,6 +3071,7 @@ pub fn catalog_self_description() -> (Vec<ClassRow>, Vec<AttributeRow>) {
                 inhcount: 0,
                 acl: None,
                 stat_target: -1,
+                collation: None,
             });
         }
     }

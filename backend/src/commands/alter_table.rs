@@ -209,7 +209,7 @@ fn add_column(
     if_not_exists: bool,
     inherited: bool,
 ) -> PgResult<()> {
-    let mut plan = super::tablecmds::column_plan(session, def, &table.name)?;
+    let mut plan = super::tablecmds::column_plan(session, def, &table.name, None)?;
     let name = plan.column.name.clone();
     if inherited {
         if let Some(have) = table.columns.iter().find(|c| !c.dropped && c.name == name) {

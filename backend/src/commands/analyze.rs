@@ -29,7 +29,6 @@ use types::{Datum, PgError, PgResult, SqlState};
 
 use crate::relcache;
 use crate::session::Session;
-use crate::utility::Outcome;
 
 /// `STATISTIC_KIND_MCV`, `_HISTOGRAM`, `_CORRELATION` of `pg_statistic`.
 const KIND_MCV: i16 = 1;
@@ -40,43 +39,6 @@ const WIDTH_THRESHOLD: usize = 1024;
 /// `DEFAULT_COLLATION_OID` and `C_COLLATION_OID`.
 const DEFAULT_COLLATION: u32 = 100;
 const C_COLLATION: u32 = 950;
-
-/// ANALYZE [table [(columns)]]: the named table, else every table of the
-/// database (system catalogs aside).
-pub(crate) fn analyze(session: &mut Session, a: &sqlparser::ast::Analyze) -> PgResult<Outcome> {
-    if a.partitions.is_some()
-        || a.for_columns
-        || a.cache_metadata
-        || a.noscan
-        || a.compute_statistics
-    {
-        return Err(PgError::syntax("syntax error at or near \"ANALYZE\"", None));
-    }
-    let targets: Vec<(u32, Vec<String>)> = match &a.table_name {
-        Some(n) => {
-            let (schema, relname) = super::split_name(n)?;
-            let rel = relcache::lookup_relation(session, schema.as_deref(), &relname)?.ok_or_else(
-                || {
-                    PgError::new(
-                        SqlState::UndefinedTable,
-                        format!("relation \"{relname}\" does not exist"),
-                    )
-                },
-            )?;
-            let columns = a.columns.iter().map(|c| c.value.to_lowercase()).collect();
-            vec![(rel.oid, columns)]
-        }
-        None => relcache::with_reader(session, |r| r.tables())?
-            .into_iter()
-            .filter(|(oid, _, _)| *oid >= storage::transam::FIRST_NORMAL_OBJECT_ID)
-            .map(|(oid, _, _)| (oid, Vec::new()))
-            .collect(),
-    };
-    for (oid, columns) in targets {
-        analyze_relation(session, oid, &columns, false)?;
-    }
-    Ok(Outcome::Command("ANALYZE".into()))
-}
 
 /// The statistics of one column, as a `pg_statistic` row holds them.
 #[derive(Clone)]
@@ -185,6 +147,7 @@ pub(crate) fn analyze_relation(
     };
     let attnums: Vec<i16> = stats.iter().map(|s| s.attnum).collect();
     let class = relcache::with_reader(session, |r| r.class_by_oid(oid))?;
+    let index_classes = super::vacuum::index_sizes(session, oid, total_rows as f32)?;
     let mut old: Vec<(u32, storage::page::ItemPointer)> = Vec::new();
     relcache::with_reader(session, |r| {
         let d = &PG_STATISTIC_DEF;
@@ -224,6 +187,9 @@ pub(crate) fn analyze_relation(
             class.pages = pages;
             class.tuples = total_rows as f32;
             cw.update_class(tid, &class, w)?;
+        }
+        for (tid, class) in &index_classes {
+            cw.update_class(*tid, class, w)?;
         }
         Ok(())
     })?;

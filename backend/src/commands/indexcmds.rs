@@ -491,6 +491,7 @@ fn define_index_one(
             generated: '\0',
             is_local: true,
             inhcount: 0,
+            collation: None,
         });
     }
     let predicate = match &spec.predicate {
@@ -690,6 +691,7 @@ fn define_index_one(
             dropped: false,
             is_local: true,
             inhcount: 0,
+            collation: None,
         })
         .collect();
     let am = index_am_desc(&name, &columns_info, &row)?;
@@ -1589,6 +1591,7 @@ fn clone_index(
             generated: '\0',
             is_local: true,
             inhcount: 0,
+            collation: None,
         })
         .collect();
     let owner = session.user_oid;

@@ -172,6 +172,7 @@ pub(crate) fn merge_columns(
                     generated: c.generated,
                     is_local: false,
                     inhcount: 1,
+                    collation: c.collation,
                 },
                 sequence: None,
                 index_specs: Vec::new(),

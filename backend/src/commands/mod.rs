@@ -49,7 +49,6 @@ use lockcmds::*;
 use schemacmds::*;
 use tablecmds::*;
 use user::*;
-use vacuum::*;
 
 /// Handles the DDL statements of this module; None for any other statement.
 pub fn ddl_statement(
@@ -150,6 +149,9 @@ pub fn ddl_statement(
                 crate::syntax::TextStatement::Comment(text) => {
                     comment::comment_statement(session, &text)
                 }
+                crate::syntax::TextStatement::Vacuum(text) => {
+                    vacuum::vacuum_statement(session, &text)
+                }
             }
         }
         Statement::Drop {
@@ -191,8 +193,6 @@ pub fn ddl_statement(
             );
             truncate(session, &names, &only, restart)
         }
-        Statement::Vacuum(v) => vacuum(session, v),
-        Statement::Analyze(a) => analyze::analyze(session, a),
         Statement::Lock(l) => lock_table(session, l),
         Statement::CreateRole(cr) => create_role(session, cr),
         // `syntax::parse` turns PostgreSQL's CREATE USER into CREATE ROLE;
@@ -427,6 +427,48 @@ pub(crate) fn prevent_in_transaction_block(session: &Session, what: &str) -> PgR
         ));
     }
     Ok(())
+}
+
+/// The collation a `COLLATE name` clause names for a value of type
+/// `type_oid` (PostgreSQL's `LookupCollation` and the check of
+/// `GetColumnDefCollation`): 42704 for an unknown name, 42804 for a type
+/// without collations.
+pub(crate) fn collation_for_type(
+    session: &mut Session,
+    name: &ObjectName,
+    type_oid: u32,
+) -> PgResult<u32> {
+    let (schema, collname) = split_name(name)?;
+    if let Some(s) = &schema
+        && crate::relcache::namespace_oid(session, s)?.is_none()
+    {
+        return Err(PgError::new(
+            SqlState::InvalidSchemaName,
+            format!("schema \"{s}\" does not exist"),
+        ));
+    }
+    let oid =
+        catalog::system::collation_by_name(schema.as_deref(), &collname).ok_or_else(|| {
+            let full = match &schema {
+                Some(s) => format!("{s}.{collname}"),
+                None => collname.clone(),
+            };
+            PgError::new(
+                SqlState::UndefinedObject,
+                format!("collation \"{full}\" for encoding \"UTF8\" does not exist"),
+            )
+        })?;
+    let base = types::typcache::base_type(type_oid);
+    if catalog::system::type_collation(base) == 0 {
+        return Err(PgError::new(
+            SqlState::DatatypeMismatch,
+            format!(
+                "collations are not supported by type {}",
+                types::oid::format_type(type_oid, -1)
+            ),
+        ));
+    }
+    Ok(oid)
 }
 
 /// The INTO clause of a `SELECT ... INTO name ...`, if the query has one.

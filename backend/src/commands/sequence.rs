@@ -59,6 +59,7 @@ fn row_columns() -> Vec<NewColumn> {
             generated: '\0',
             is_local: true,
             inhcount: 0,
+            collation: None,
         })
         .collect()
 }

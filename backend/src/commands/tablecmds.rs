@@ -67,6 +67,12 @@ fn expand_like(
             types::guc::quote_identifier(&c.name),
             types::oid::format_type(c.type_oid, c.typmod)
         );
+        if let Some(name) = c.collation.and_then(catalog::system::collation_name) {
+            def.push_str(&format!(
+                " COLLATE pg_catalog.{}",
+                types::guc::quote_identifier(name)
+            ));
+        }
         if c.not_null {
             def.push_str(" NOT NULL");
         }
@@ -191,7 +197,7 @@ pub(crate) fn create_table(
     }
     let mut plans: Vec<ColumnPlan> = Vec::new();
     for col in &ct.columns {
-        let plan = column_plan(session, col, &name)?;
+        let plan = column_plan(session, col, &name, Some(sql))?;
         if plans.iter().any(|p| p.column.name == plan.column.name) {
             return Err(PgError::new(
                 SqlState::DuplicateColumn,
@@ -316,16 +322,32 @@ pub(crate) struct ColumnPlan {
     pub foreign_keys: Vec<ForeignKeySpec>,
 }
 
+/// Where the COLLATE keyword before collation name `name` is in `sql`
+/// (PostgreSQL reports a column's collation errors there).
+fn collate_position(sql: &str, name: &ObjectName) -> Option<usize> {
+    let at = crate::syntax::position(sql, sqlparser::ast::Spanned::span(name))?;
+    let before: String = sql
+        .chars()
+        .take(at - 1)
+        .collect::<String>()
+        .to_ascii_lowercase();
+    let keyword = before.rfind("collate")?;
+    Some(before[..keyword].chars().count() + 1)
+}
+
 /// Reads a column definition of table `table` (CREATE TABLE, ALTER TABLE
 /// ADD COLUMN).
+/// `sql`: the statement's text, when known, for error positions.
 pub(crate) fn column_plan(
     session: &mut Session,
     col: &sqlparser::ast::ColumnDef,
     table: &str,
+    sql: Option<&str>,
 ) -> PgResult<ColumnPlan> {
     let mut plan_checks = Vec::new();
     let mut plan_indexes = Vec::new();
     let mut plan_fks = Vec::new();
+    let mut collation = None;
     let col_name = ident(&col.name);
     let serial = serial_type(&col.data_type);
     let (type_oid, typmod) = match serial {
@@ -467,6 +489,13 @@ pub(crate) fn column_plan(
                     ..Default::default()
                 });
             }
+            ColumnOption::Collation(name) => {
+                collation = Some(
+                    super::collation_for_type(session, name, type_oid).map_err(|e| {
+                        e.or_position(sql.and_then(|sql| collate_position(sql, name)))
+                    })?,
+                );
+            }
             other => {
                 return Err(PgError::feature_not_supported(format!(
                     "column constraint {other}"
@@ -522,6 +551,7 @@ pub(crate) fn column_plan(
             identity: '\0',
             is_local: true,
             inhcount: 0,
+            collation,
         },
         sequence,
         index_specs: plan_indexes,
@@ -1028,6 +1058,7 @@ pub(crate) fn columns_of_query(
             generated: '\0',
             is_local: true,
             inhcount: 0,
+            collation: None,
         });
     }
     Ok(columns)

@@ -406,6 +406,7 @@ fn create_composite_type(
             generated: '\0',
             is_local: true,
             inhcount: 0,
+            collation: None,
         });
     }
     let relid = session.storage.transam.new_oid()?;
@@ -1034,6 +1035,7 @@ pub(crate) fn alter_type_attribute(session: &mut Session, text: &str) -> PgResul
                 generated: '\0',
                 is_local: true,
                 inhcount: 0,
+                collation: None,
             };
             class.natts = attnum;
             let db = session.database_oid;

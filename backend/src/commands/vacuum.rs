@@ -1,7 +1,6 @@
-//! VACUUM [FULL] [table] (PostgreSQL's `vacuum.c` and `vacuumlazy.c` over the
+//! VACUUM and ANALYZE statements (target lists, option lists) and VACUUM
+//! [FULL] of a table (PostgreSQL's `vacuum.c` and `vacuumlazy.c` over the
 //! heap's pruning, `storage::heap::pruneheap`), also run by autovacuum.
-
-use sqlparser::ast::ObjectNamePart;
 
 use catalog::heap_catalog::CatalogWriter;
 use storage::lmgr::{LockMode, LockTag};
@@ -13,90 +12,314 @@ use crate::relcache::{self, with_reader};
 use crate::session::Session;
 use crate::utility::Outcome;
 
-/// VACUUM [table]: prunes every page of the table (or of every table of the
-/// database), removing tuples no snapshot can see.
-pub(crate) fn vacuum(
-    session: &mut Session,
-    v: &sqlparser::ast::VacuumStatement,
-) -> PgResult<Outcome> {
-    // `crate::syntax` turns ANALYZE into BOOST (sqlparser has no such option).
-    let analyze = v.boost;
-    let all_tables = v.table_name.as_ref().is_some_and(|n| {
-        matches!(n.0.as_slice(), [ObjectNamePart::Identifier(id)] if id.value == crate::syntax::VACUUM_ALL_TABLES)
-    });
-    let table_name = if all_tables {
-        None
-    } else {
-        v.table_name.clone()
-    };
-    if v.sort_only || v.delete_only || v.reindex || v.recluster || v.threshold.is_some() {
-        return Err(PgError::syntax(
-            format!("syntax error at or near \"{v}\""),
-            None,
+/// What a VACUUM or ANALYZE statement asks for (PostgreSQL's
+/// `VacuumParams` as far as they matter here).
+#[derive(Debug, Default)]
+struct VacuumOptions {
+    /// ANALYZE rather than VACUUM.
+    analyze_only: bool,
+    full: bool,
+    analyze: bool,
+}
+
+/// One `name [(column, ...)]` of the statement's list.
+struct VacuumTarget {
+    schema: Option<String>,
+    name: String,
+    columns: Vec<String>,
+}
+
+/// `VACUUM [FULL] [FREEZE] [VERBOSE] [ANALYZE] [target, ...]`,
+/// `VACUUM (option [value], ...) [target, ...]` and the same forms of
+/// ANALYZE, kept as text by `crate::syntax` (sqlparser reads one table and
+/// none of the option lists). FREEZE, VERBOSE and the other options are
+/// accepted and change nothing here: with 64-bit transaction ids nothing
+/// needs freezing, and VERBOSE's report is not written.
+pub(crate) fn vacuum_statement(session: &mut Session, text: &str) -> PgResult<Outcome> {
+    let (options, targets) = parse_vacuum(text)?;
+    if !options.analyze && targets.iter().any(|t| !t.columns.is_empty()) {
+        return Err(PgError::new(
+            SqlState::InvalidParameterValue,
+            "ANALYZE option must be specified when a column list is provided",
         ));
     }
-    // sqlparser reads PostgreSQL's option words as a table name.
-    if let Some(n) = &v.table_name
-        && let [ObjectNamePart::Identifier(id)] = n.0.as_slice()
-        && id.quote_style.is_none()
-        && ["verbose", "analyze", "analyse", "freeze"].contains(&id.value.to_lowercase().as_str())
-    {
-        return Err(PgError::feature_not_supported(format!(
-            "VACUUM {}",
-            id.value.to_uppercase()
-        )));
+    if !options.analyze_only {
+        prevent_in_transaction_block(session, "VACUUM")?;
     }
-    prevent_in_transaction_block(session, "VACUUM")?;
-    let db = session.database_oid;
-    let targets: Vec<(u32, RelFileLocator)> = match &table_name {
-        Some(n) => {
-            let (schema, relname) = split_name(n)?;
-            let rel = relcache::lookup_relation(session, schema.as_deref(), &relname)?.ok_or_else(
-                || {
-                    PgError::new(
-                        SqlState::UndefinedTable,
-                        format!("relation \"{relname}\" does not exist"),
-                    )
-                },
-            )?;
-            vec![(rel.oid, rel.locator(db))]
+    // Every named relation must exist before any work starts.
+    let mut resolved: Vec<(u32, RelFileLocator, Vec<String>)> = Vec::new();
+    for t in &targets {
+        match relcache::lookup_relation(session, t.schema.as_deref(), &t.name)? {
+            Some(rel) => resolved.push((
+                rel.oid,
+                rel.locator(session.database_oid),
+                t.columns.clone(),
+            )),
+            None => {
+                return Err(PgError::new(
+                    SqlState::UndefinedTable,
+                    format!("relation \"{}\" does not exist", t.name),
+                ));
+            }
         }
-        None => with_reader(session, |r| r.tables())?
+    }
+    if options.analyze_only {
+        if targets.is_empty() {
+            resolved = with_reader(session, |r| r.tables())?
+                .into_iter()
+                .filter(|(oid, _, _)| *oid >= storage::transam::FIRST_NORMAL_OBJECT_ID)
+                .map(|(oid, _, file)| (oid, file, Vec::new()))
+                .collect();
+        }
+        for (oid, _, columns) in resolved {
+            super::analyze::analyze_relation(session, oid, &columns, false)?;
+        }
+        return Ok(Outcome::Command("ANALYZE".into()));
+    }
+    let explicit = !targets.is_empty();
+    if !explicit {
+        resolved = with_reader(session, |r| r.tables())?
             .into_iter()
-            .map(|(oid, _, file)| (oid, file))
-            .collect(),
-    };
+            .map(|(oid, _, file)| (oid, file, Vec::new()))
+            .collect();
+    }
     // VACUUM holds no snapshot of its own: only other sessions' matter.
     crate::xact::abort(session);
-    let explicit = table_name.is_some();
-    let analyzed: Vec<u32> = targets.iter().map(|t| t.0).collect();
     let mut sizes = Vec::new();
-    for (oid, rel) in targets {
-        if v.full && oid >= storage::transam::FIRST_NORMAL_OBJECT_ID {
+    for (oid, rel, _) in &resolved {
+        let oid = *oid;
+        if options.full && oid >= storage::transam::FIRST_NORMAL_OBJECT_ID {
             vacuum_full(session, oid)?;
-        } else if v.full && explicit {
+        } else if options.full && explicit {
             return Err(PgError::feature_not_supported(
                 "VACUUM FULL of a system catalog",
             ));
         } else {
             // A database-wide VACUUM FULL rewrites user tables; system
             // catalogs (whose files cannot change yet) get a plain VACUUM.
-            let counts = vacuum_table(session, oid, rel, None)?;
+            let counts = vacuum_table(session, oid, *rel, None)?;
             if oid >= storage::transam::FIRST_NORMAL_OBJECT_ID {
                 sizes.push((oid, counts));
             }
         }
     }
     update_sizes(session, &sizes)?;
-    if analyze {
+    if options.full && options.analyze {
+        // ANALYZE reads the pg_class rows VACUUM FULL gave new files
+        super::catalog_changed(session);
+        crate::xact::command_counter_increment(session)?;
+    }
+    if options.analyze {
         // ANALYZE of what was vacuumed, in one transaction as ANALYZE runs
-        for oid in analyzed {
+        for (oid, _, columns) in resolved {
             if oid >= storage::transam::FIRST_NORMAL_OBJECT_ID || explicit {
-                super::analyze::analyze_relation(session, oid, &[], false)?;
+                super::analyze::analyze_relation(session, oid, &columns, false)?;
             }
         }
     }
     Ok(Outcome::Command("VACUUM".into()))
+}
+
+/// Reads a VACUUM or ANALYZE statement (PostgreSQL's `VacuumStmt` rules of
+/// gram.y and the option checks of `ExecVacuum`).
+fn parse_vacuum(text: &str) -> PgResult<(VacuumOptions, Vec<VacuumTarget>)> {
+    use sqlparser::dialect::PostgreSqlDialect;
+    use sqlparser::tokenizer::{Token, Tokenizer};
+    let tokens: Vec<Token> = Tokenizer::new(&PostgreSqlDialect {}, text)
+        .tokenize()
+        .map_err(|e| PgError::syntax(e.to_string(), None))?
+        .into_iter()
+        .filter(|t| !matches!(t, Token::Whitespace(_) | Token::EOF | Token::SemiColon))
+        .collect();
+    let syntax = |t: Option<&Token>| match t {
+        Some(t) => PgError::syntax(format!("syntax error at or near \"{t}\""), None),
+        None => PgError::syntax("syntax error at end of input", None),
+    };
+    let word = |t: Option<&Token>| match t {
+        Some(Token::Word(w)) if w.quote_style.is_none() => Some(w.value.to_lowercase()),
+        _ => None,
+    };
+    let ident = |t: Option<&Token>| match t {
+        Some(Token::Word(w)) if w.quote_style.is_some() => Some(w.value.clone()),
+        Some(Token::Word(w)) => Some(w.value.to_lowercase()),
+        _ => None,
+    };
+    let mut i = 0;
+    let mut options = VacuumOptions {
+        analyze_only: matches!(word(tokens.first()).as_deref(), Some("analyze" | "analyse")),
+        ..VacuumOptions::default()
+    };
+    options.analyze = options.analyze_only;
+    let what = if options.analyze_only {
+        "ANALYZE"
+    } else {
+        "VACUUM"
+    };
+    i += 1;
+    let mut parallel = false;
+    if tokens.get(i) == Some(&Token::LParen) {
+        i += 1;
+        loop {
+            let name = word(tokens.get(i))
+                .or_else(|| ident(tokens.get(i)))
+                .ok_or_else(|| syntax(tokens.get(i)))?;
+            i += 1;
+            // An optional value: a boolean word, a number or a string.
+            let value = match tokens.get(i) {
+                Some(Token::Comma | Token::RParen) | None => None,
+                Some(Token::Word(w)) => {
+                    i += 1;
+                    Some(w.value.to_lowercase())
+                }
+                Some(Token::Number(n, _)) => {
+                    i += 1;
+                    Some(n.clone())
+                }
+                Some(Token::Minus) => match tokens.get(i + 1) {
+                    Some(Token::Number(n, _)) => {
+                        i += 2;
+                        Some(format!("-{n}"))
+                    }
+                    t => return Err(syntax(t)),
+                },
+                Some(Token::SingleQuotedString(s)) => {
+                    i += 1;
+                    Some(s.to_lowercase())
+                }
+                t => return Err(syntax(t)),
+            };
+            let boolean = |v: &Option<String>| -> PgResult<bool> {
+                match v.as_deref() {
+                    None | Some("true" | "on" | "1" | "yes") => Ok(true),
+                    Some("false" | "off" | "0" | "no") => Ok(false),
+                    Some(other) => Err(PgError::new(
+                        SqlState::SyntaxError,
+                        format!("{name} requires a Boolean value"),
+                    )
+                    .with_detail(format!("\"{other}\" is not a Boolean value"))),
+                }
+            };
+            match name.as_str() {
+                "verbose" | "skip_locked" => {
+                    boolean(&value)?;
+                }
+                "analyze" | "analyse" if !options.analyze_only => {
+                    options.analyze = boolean(&value)?
+                }
+                "full" if !options.analyze_only => options.full = boolean(&value)?,
+                "freeze" | "disable_page_skipping" | "process_toast" | "truncate"
+                    if !options.analyze_only =>
+                {
+                    boolean(&value)?;
+                }
+                "index_cleanup" if !options.analyze_only => {
+                    if value.as_deref() != Some("auto") {
+                        boolean(&value)?;
+                    }
+                }
+                "parallel" if !options.analyze_only => {
+                    // No parallel workers here; the degree is checked as
+                    // PostgreSQL checks it (MAX_PARALLEL_WORKER_LIMIT).
+                    let Some(v) = &value else {
+                        return Err(PgError::syntax(
+                            "parallel option requires a value between 0 and 1024",
+                            None,
+                        ));
+                    };
+                    let workers: i64 = v.parse().map_err(|_| {
+                        PgError::syntax(format!("{name} requires an integer value"), None)
+                    })?;
+                    if !(0..=1024).contains(&workers) {
+                        return Err(PgError::syntax(
+                            "parallel workers for vacuum must be between 0 and 1024",
+                            None,
+                        ));
+                    }
+                    parallel = workers > 0;
+                }
+                _ => {
+                    return Err(PgError::syntax(
+                        format!("unrecognized {what} option \"{name}\""),
+                        None,
+                    ));
+                }
+            }
+            match tokens.get(i) {
+                Some(Token::Comma) => i += 1,
+                Some(Token::RParen) => {
+                    i += 1;
+                    break;
+                }
+                t => return Err(syntax(t)),
+            }
+        }
+    } else {
+        // The old option words, in gram.y's order.
+        let order: &[&str] = if options.analyze_only {
+            &["verbose"]
+        } else {
+            &["full", "freeze", "verbose", "analyze"]
+        };
+        for w in order {
+            let here = word(tokens.get(i));
+            let hit = here.as_deref() == Some(w)
+                || (*w == "analyze" && here.as_deref() == Some("analyse"));
+            if hit {
+                i += 1;
+                match *w {
+                    "full" => options.full = true,
+                    "analyze" => options.analyze = true,
+                    _ => {}
+                }
+            }
+        }
+    }
+    if options.full && parallel {
+        return Err(PgError::new(
+            SqlState::FeatureNotSupported,
+            "VACUUM FULL cannot be performed in parallel",
+        ));
+    }
+    let mut targets = Vec::new();
+    while i < tokens.len() {
+        let first = ident(tokens.get(i)).ok_or_else(|| syntax(tokens.get(i)))?;
+        i += 1;
+        let (schema, name) = if tokens.get(i) == Some(&Token::Period) {
+            i += 1;
+            let n = ident(tokens.get(i)).ok_or_else(|| syntax(tokens.get(i)))?;
+            i += 1;
+            (Some(first), n)
+        } else {
+            (None, first)
+        };
+        let mut columns = Vec::new();
+        if tokens.get(i) == Some(&Token::LParen) {
+            i += 1;
+            loop {
+                columns.push(ident(tokens.get(i)).ok_or_else(|| syntax(tokens.get(i)))?);
+                i += 1;
+                match tokens.get(i) {
+                    Some(Token::Comma) => i += 1,
+                    Some(Token::RParen) => {
+                        i += 1;
+                        break;
+                    }
+                    t => return Err(syntax(t)),
+                }
+            }
+        }
+        targets.push(VacuumTarget {
+            schema,
+            name,
+            columns,
+        });
+        match tokens.get(i) {
+            Some(Token::Comma) => i += 1,
+            None => {}
+            t => return Err(syntax(t)),
+        }
+    }
+    Ok((options, targets))
 }
 
 /// What VACUUM found of a table's size: `relpages`, `reltuples` and
@@ -123,6 +346,7 @@ fn update_sizes(session: &mut Session, sizes: &[(u32, Sizes)]) -> PgResult<()> {
             class.all_visible = s.all_visible;
             rows.push((tid, class));
         }
+        rows.extend(index_sizes(session, *oid, s.tuples)?);
     }
     crate::xact::with_write(session, |env, w| {
         let cw = CatalogWriter { env, db_oid: db };
@@ -134,6 +358,38 @@ fn update_sizes(session: &mut Session, sizes: &[(u32, Sizes)]) -> PgResult<()> {
     super::catalog_changed(session);
     // ANALYZE, which may follow, updates the same rows
     crate::xact::command_counter_increment(session)
+}
+
+/// The `pg_class` rows of table `oid`'s indexes with their size as VACUUM
+/// and ANALYZE record it (`vac_update_relstats` per index): `relpages` from
+/// the index's file, `reltuples` the table's row count (an entry per row;
+/// PostgreSQL's ANALYZE gives a partial index the table's count too).
+pub(crate) fn index_sizes(
+    session: &mut Session,
+    oid: u32,
+    tuples: f32,
+) -> PgResult<Vec<(storage::page::ItemPointer, catalog::system::ClassRow)>> {
+    let db = session.database_oid;
+    let Some(info) = relcache::relation_by_oid(session, oid)? else {
+        return Ok(Vec::new());
+    };
+    let mut out = Vec::new();
+    for ix in info.indexes.iter().filter(|ix| ix.row.ready) {
+        let pages = {
+            let mut smgr = session.storage.store.smgr();
+            match smgr.nblocks(ix.locator(db), storage::smgr::ForkNumber::Main) {
+                Ok(n) => n as i32,
+                Err(_) => continue,
+            }
+        };
+        if let Some((tid, mut class)) = with_reader(session, |r| r.class_by_oid(ix.row.index_oid))?
+        {
+            class.pages = pages;
+            class.tuples = tuples;
+            out.push((tid, class));
+        }
+    }
+    Ok(out)
 }
 
 /// Autovacuum's cost-based delay: sleep `delay` whenever the pages processed

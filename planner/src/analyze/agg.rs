@@ -111,17 +111,13 @@ impl Analyzer<'_> {
                 .or_position(pos));
             }
             for o in items {
-                if matches!(o.options.sort, Some(ast::OrderBySort::Using(_))) {
-                    return Err(PgError::feature_not_supported(
-                        "ORDER BY ... USING in aggregates",
-                    ));
-                }
                 self.in_agg_arg = true;
                 let x = self.transform(&o.expr);
                 self.in_agg_arg = false;
-                let desc = matches!(o.options.sort, Some(ast::OrderBySort::Desc));
+                let x = x?;
+                let desc = self.sort_descending(o, x.type_oid())?;
                 order_by.push((
-                    x?,
+                    x,
                     desc,
                     o.options.nulls_first.unwrap_or(desc),
                     self.pos(o.expr.span()),

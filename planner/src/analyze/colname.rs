@@ -23,6 +23,7 @@ fn figure(e: &ast::Expr) -> Option<(String, u8)> {
         )),
         ast::Expr::CompoundIdentifier(ids) => ids.last().map(|id| (id.value.to_lowercase(), 2)),
         ast::Expr::Nested(inner) => figure(inner),
+        ast::Expr::Collate { expr, .. } => figure(expr),
         ast::Expr::Function(f) => {
             let name = match f.name.0.last()? {
                 ObjectNamePart::Identifier(id) => {

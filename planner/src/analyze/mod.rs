@@ -1264,15 +1264,13 @@ impl<'a> Analyzer<'a> {
     ) -> PgResult<Vec<SortKey>> {
         let mut keys = Vec::new();
         for item in order_by {
-            if matches!(item.options.sort, Some(ast::OrderBySort::Using(_))) {
-                return Err(PgError::feature_not_supported("ORDER BY USING"));
-            }
             if item.with_fill.is_some() {
                 return Err(PgError::feature_not_supported("WITH FILL"));
             }
-            let descending = matches!(item.options.sort, Some(ast::OrderBySort::Desc));
-            let nulls_first = item.options.nulls_first.unwrap_or(descending);
             let column = self.order_by_column(&item.expr, columns, targets)?;
+            let key_type = targets[column].expr.type_oid();
+            let descending = self.sort_descending(item, key_type)?;
+            let nulls_first = item.options.nulls_first.unwrap_or(descending);
             keys.push(SortKey {
                 column,
                 descending,
@@ -1280,6 +1278,71 @@ impl<'a> Analyzer<'a> {
             });
         }
         Ok(keys)
+    }
+
+    /// Whether one ORDER BY item sorts descending: DESC, or `USING op` with
+    /// an operator that is the "greater" member of a btree family for the
+    /// key's type (PostgreSQL's `addTargetToSortList`). The operator must
+    /// exist for (type, type) (42883 otherwise), and be `<` or `>` (or the
+    /// pattern operators `~<~` / `~>~`, which order as `<` / `>` under the
+    /// C collation every database here uses): any other is 42809.
+    pub(crate) fn sort_descending(
+        &mut self,
+        item: &ast::OrderByExpr,
+        key_type: u32,
+    ) -> PgResult<bool> {
+        let op = match &item.options.sort {
+            None | Some(ast::OrderBySort::Asc) => return Ok(false),
+            Some(ast::OrderBySort::Desc) => return Ok(true),
+            Some(ast::OrderBySort::Using(op)) => op,
+        };
+        let parts = name_parts(op);
+        let sym = parts.last().map_or("", String::as_str);
+        let pos = self.using_operator_pos(item);
+        if parts.len() > 1 && parts[0] != "pg_catalog" {
+            return Err(PgError::new(
+                SqlState::UndefinedFunction,
+                format!(
+                    "operator does not exist: {} {}.{sym} {}",
+                    types::oid::type_name(key_type),
+                    parts[0],
+                    types::oid::type_name(key_type)
+                ),
+            )
+            .with_hint("No operator matches the given name and argument types. You might need to add explicit type casts.")
+            .or_position(pos));
+        }
+        // The operator must exist for the key's type on both sides.
+        let operand = || Expr::Const {
+            value: Datum::Null,
+            type_oid: key_type,
+        };
+        self.make_op_exprs(sym, (operand(), None), (operand(), None), pos)?;
+        match sym {
+            "<" | "~<~" => Ok(false),
+            ">" | "~>~" => Ok(true),
+            _ => Err(PgError::new(
+                SqlState::WrongObjectType,
+                format!("operator {sym} is not a valid ordering operator"),
+            )
+            .with_hint(
+                "Ordering operators must be \"<\" or \">\" members of btree operator families.",
+            )
+            .or_position(pos)),
+        }
+    }
+
+    /// Where the operator of `ORDER BY expr USING op` starts (the parser
+    /// keeps no span for it): the first token after the USING keyword that
+    /// follows the sort expression.
+    fn using_operator_pos(&self, item: &ast::OrderByExpr) -> Option<usize> {
+        let start = self.byte_offset(item.expr.span().end)?;
+        let rest = self.query_text.get(start..)?;
+        let using = rest.to_ascii_lowercase().find("using")?;
+        let after = &rest[using + "using".len()..];
+        let skipped = after.len() - after.trim_start().len();
+        let at = start + using + "using".len() + skipped;
+        Some(self.query_text[..at].chars().count() + 1)
     }
 
     fn analyze_values(

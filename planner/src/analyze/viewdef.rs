@@ -1253,9 +1253,10 @@ impl<'a> Analyzer<'a> {
             }
             let mut order = Vec::new();
             for o in &spec.order_by {
-                let desc = matches!(o.options.sort, Some(ast::OrderBySort::Desc));
+                let x = self.transform(&o.expr)?;
+                let desc = self.sort_descending(o, x.type_oid())?;
                 let nulls_first = o.options.nulls_first.unwrap_or(desc);
-                order.push((self.transform(&o.expr)?, desc, nulls_first));
+                order.push((x, desc, nulls_first));
             }
             if first_window {
                 out.keyword(" WINDOW ", -INDENT_STD, INDENT_STD, 1);

@@ -267,12 +267,7 @@ impl Analyzer<'_> {
         let mut order_by = Vec::new();
         for o in &spec.order_by {
             let x = self.transform(&o.expr)?;
-            if matches!(o.options.sort, Some(ast::OrderBySort::Using(_))) {
-                return Err(PgError::feature_not_supported(
-                    "ORDER BY ... USING in a window",
-                ));
-            }
-            let desc = matches!(o.options.sort, Some(ast::OrderBySort::Desc));
+            let desc = self.sort_descending(o, x.type_oid())?;
             let nulls_first = o.options.nulls_first.unwrap_or(desc);
             order_by.push((x, desc, nulls_first));
         }
