@@ -73,6 +73,7 @@ mod infoschema;
 mod interrupt;
 mod plpgsql;
 mod relcache;
+mod rewrite;
 mod session;
 mod startup;
 mod startup_process;

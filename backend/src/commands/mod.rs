@@ -33,6 +33,7 @@ mod lockcmds;
 pub mod partition;
 pub mod portalcmds;
 pub mod publication;
+pub mod rule;
 mod schemacmds;
 pub mod sequence;
 mod tablecmds;
@@ -150,6 +151,7 @@ pub fn ddl_statement(
                 crate::syntax::TextStatement::Comment(text) => {
                     comment::comment_statement(session, &text)
                 }
+                crate::syntax::TextStatement::Rule(text) => rule::rule_statement(session, &text),
             }
         }
         Statement::Drop {

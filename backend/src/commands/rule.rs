@@ -1,0 +1,565 @@
+//! Rules (PostgreSQL's `rewrite/rewriteDefine.c` and `rewriteRemove.c`):
+//! CREATE [OR REPLACE] RULE, DROP RULE, ALTER RULE ... RENAME, and
+//! `pg_get_ruledef`.
+//!
+//! A rule is a `pg_rewrite` row ([`RuleRow`]) whose qualification and
+//! actions are kept as SQL text (PostgreSQL keeps node trees): the text is
+//! parsed again when a statement on the relation is rewritten
+//! (`crate::rewrite`). `relhasrules` of the relation tells the relation
+//! cache to load its rules. Only rules ON INSERT, UPDATE and DELETE can be
+//! made; a view's ON SELECT rule is made by CREATE VIEW (`_RETURN`).
+
+use sqlparser::ast::Statement;
+use sqlparser::dialect::PostgreSqlDialect;
+use sqlparser::tokenizer::{Token, Tokenizer};
+
+use catalog::heap_catalog::CatalogWriter;
+use catalog::system::{PG_REWRITE, RuleRow};
+use types::{PgError, PgResult, SqlState};
+
+use super::*;
+use crate::relcache::with_reader;
+use crate::session::Session;
+use crate::utility::Outcome;
+
+/// The statement kept as text by the pre-parser: CREATE, DROP or ALTER RULE.
+pub(crate) fn rule_statement(session: &mut Session, text: &str) -> PgResult<Outcome> {
+    let tokens = significant_tokens(text)?;
+    match tokens.first().map(|t| word(t).unwrap_or_default()) {
+        Some(w) if w == "create" => create_rule(session, &tokens),
+        Some(w) if w == "drop" => drop_rule(session, &tokens),
+        _ => alter_rule(session, &tokens),
+    }
+}
+
+fn significant_tokens(text: &str) -> PgResult<Vec<Token>> {
+    let tokens = Tokenizer::new(&PostgreSqlDialect {}, text)
+        .tokenize()
+        .map_err(|e| PgError::syntax(e.to_string(), None))?;
+    Ok(tokens
+        .into_iter()
+        .filter(|t| !matches!(t, Token::Whitespace(_) | Token::EOF))
+        .collect())
+}
+
+/// An unquoted word, lower-cased.
+fn word(t: &Token) -> Option<String> {
+    match t {
+        Token::Word(w) if w.quote_style.is_none() => Some(w.value.to_lowercase()),
+        _ => None,
+    }
+}
+
+fn is_word(t: Option<&Token>, w: &str) -> bool {
+    t.and_then(word).is_some_and(|x| x == w)
+}
+
+/// An identifier: a quoted one as written, else folded to lower case.
+fn identifier(t: Option<&Token>) -> PgResult<String> {
+    match t {
+        Some(Token::Word(w)) if w.quote_style.is_some() => Ok(w.value.clone()),
+        Some(Token::Word(w)) => Ok(w.value.to_lowercase()),
+        Some(other) => Err(syntax_error(other)),
+        None => Err(PgError::syntax("syntax error at end of input", None)),
+    }
+}
+
+fn syntax_error(t: &Token) -> PgError {
+    PgError::syntax(format!("syntax error at or near \"{t}\""), None)
+}
+
+fn expect_word(tokens: &[Token], at: &mut usize, w: &str) -> PgResult<()> {
+    if is_word(tokens.get(*at), w) {
+        *at += 1;
+        return Ok(());
+    }
+    match tokens.get(*at) {
+        Some(t) => Err(syntax_error(t)),
+        None => Err(PgError::syntax("syntax error at end of input", None)),
+    }
+}
+
+/// A possibly qualified relation name at `at`: (schema, name).
+fn relation_name(tokens: &[Token], at: &mut usize) -> PgResult<(Option<String>, String)> {
+    let first = identifier(tokens.get(*at))?;
+    *at += 1;
+    if tokens.get(*at) == Some(&Token::Period) {
+        let second = identifier(tokens.get(*at + 1))?;
+        *at += 2;
+        return Ok((Some(first), second));
+    }
+    Ok((None, first))
+}
+
+fn text_of(tokens: &[Token]) -> String {
+    let mut out = String::new();
+    for (i, t) in tokens.iter().enumerate() {
+        let s = t.to_string();
+        let glue = matches!(t, Token::Period | Token::RParen | Token::Comma | Token::RBracket)
+            || matches!(tokens.get(i.wrapping_sub(1)), Some(Token::Period | Token::LParen | Token::LBracket));
+        if i > 0 && !glue {
+            out.push(' ');
+        }
+        out.push_str(&s);
+    }
+    out
+}
+
+/// The relation a rule is on (42P01 if missing; 42809 for a relation that
+/// cannot have rules).
+fn rule_relation(
+    session: &mut Session,
+    schema: Option<&str>,
+    name: &str,
+) -> PgResult<std::sync::Arc<catalog::heap_catalog::RelationInfo>> {
+    let Some(rel) = crate::relcache::lookup_relation(session, schema, name)? else {
+        return Err(PgError::new(
+            SqlState::UndefinedTable,
+            format!("relation \"{name}\" does not exist"),
+        ));
+    };
+    if !matches!(rel.kind, 'r' | 'p' | 'v') {
+        return Err(PgError::new(
+            SqlState::WrongObjectType,
+            format!("relation \"{name}\" cannot have rules"),
+        ));
+    }
+    if rel.namespace_oid == catalog::system::PG_CATALOG_NAMESPACE {
+        return Err(PgError::new(
+            SqlState::InsufficientPrivilege,
+            format!("permission denied: \"{name}\" is a system catalog"),
+        ));
+    }
+    Ok(rel)
+}
+
+/// A rule's parts as written.
+pub struct ParsedRule {
+    pub event: char,
+    pub qual: Option<String>,
+    pub is_instead: bool,
+    /// The actions' text (empty: NOTHING).
+    pub actions: String,
+}
+
+/// Parses the action text of a rule into its statements (none for NOTHING).
+pub fn action_statements(actions: &str) -> PgResult<Vec<Statement>> {
+    if actions.trim().is_empty() {
+        return Ok(Vec::new());
+    }
+    crate::syntax::parse(actions)
+}
+
+/// Parses a rule's qualification text.
+pub fn qual_expr(qual: &str) -> PgResult<sqlparser::ast::Expr> {
+    let stmts = crate::syntax::parse(&format!("SELECT {qual}"))?;
+    if let [Statement::Query(q)] = stmts.as_slice()
+        && let sqlparser::ast::SetExpr::Select(s) = q.body.as_ref()
+        && let [sqlparser::ast::SelectItem::UnnamedExpr(e)] = s.projection.as_slice()
+    {
+        return Ok(e.clone());
+    }
+    Err(PgError::syntax(
+        format!("syntax error at or near \"{qual}\""),
+        None,
+    ))
+}
+
+/// CREATE [OR REPLACE] RULE name AS ON event TO table [WHERE cond] DO
+/// [ALSO | INSTEAD] {NOTHING | command | (command; ...)}.
+fn create_rule(session: &mut Session, tokens: &[Token]) -> PgResult<Outcome> {
+    crate::xact::check_writable(session, "CREATE RULE")?;
+    let mut at = 1;
+    let or_replace = is_word(tokens.get(at), "or");
+    if or_replace {
+        at += 2;
+    }
+    expect_word(tokens, &mut at, "rule")?;
+    let name = identifier(tokens.get(at))?;
+    at += 1;
+    expect_word(tokens, &mut at, "as")?;
+    expect_word(tokens, &mut at, "on")?;
+    let event = match tokens.get(at).and_then(word).as_deref() {
+        Some("select") => '1',
+        Some("update") => '2',
+        Some("insert") => '3',
+        Some("delete") => '4',
+        _ => {
+            return Err(tokens.get(at).map_or_else(
+                || PgError::syntax("syntax error at end of input", None),
+                syntax_error,
+            ));
+        }
+    };
+    at += 1;
+    expect_word(tokens, &mut at, "to")?;
+    let (schema, table) = relation_name(tokens, &mut at)?;
+    let mut qual = None;
+    if is_word(tokens.get(at), "where") {
+        let start = at + 1;
+        let mut depth = 0;
+        let mut end = start;
+        while end < tokens.len() {
+            match &tokens[end] {
+                Token::LParen => depth += 1,
+                Token::RParen => depth -= 1,
+                t if depth == 0 && is_word(Some(t), "do") => break,
+                _ => {}
+            }
+            end += 1;
+        }
+        qual = Some(text_of(&tokens[start..end]));
+        at = end;
+    }
+    expect_word(tokens, &mut at, "do")?;
+    let is_instead = if is_word(tokens.get(at), "instead") {
+        at += 1;
+        true
+    } else {
+        if is_word(tokens.get(at), "also") {
+            at += 1;
+        }
+        false
+    };
+    let rest = &tokens[at..];
+    let actions = if is_word(rest.first(), "nothing") && rest.len() == 1 {
+        String::new()
+    } else if rest.first() == Some(&Token::LParen) && rest.last() == Some(&Token::RParen) {
+        text_of(&rest[1..rest.len() - 1])
+    } else {
+        text_of(rest)
+    };
+    let actions = actions.trim().trim_end_matches(';').trim().to_string();
+    let rule = ParsedRule {
+        event,
+        qual,
+        is_instead,
+        actions,
+    };
+    let rel = rule_relation(session, schema.as_deref(), &table)?;
+    validate(&rel.name, &rule)?;
+    if event == '1' {
+        return Err(PgError::feature_not_supported(
+            "rules ON SELECT other than a view's",
+        ));
+    }
+    if name == "_RETURN" {
+        return Err(PgError::new(
+            SqlState::InvalidObjectDefinition,
+            format!(
+                "non-view rule for \"{}\" must not be named \"_RETURN\"",
+                rel.name
+            ),
+        ));
+    }
+    crate::acl::require_relation_owner(session, rel.oid)?;
+    let existing = with_reader(session, |r| r.rules(rel.oid))?;
+    let db = session.database_oid;
+    if let Some((tid, old)) = existing.iter().find(|(_, r)| r.name == name) {
+        if !or_replace {
+            return Err(PgError::new(
+                SqlState::DuplicateObject,
+                format!("rule \"{name}\" for relation \"{}\" already exists", rel.name),
+            ));
+        }
+        let row = RuleRow {
+            ev_type: rule.event,
+            is_instead: rule.is_instead,
+            qual: rule.qual,
+            actions: rule.actions,
+            ..old.clone()
+        };
+        let tid = *tid;
+        crate::xact::with_write(session, |env, w| {
+            CatalogWriter { env, db_oid: db }.update_rule(tid, &row, w)
+        })?;
+    } else {
+        crate::xact::ensure_xid(session)?;
+        let row = RuleRow {
+            oid: session.storage.transam.new_oid()?,
+            name,
+            relid: rel.oid,
+            ev_type: rule.event,
+            enabled: 'O',
+            is_instead: rule.is_instead,
+            qual: rule.qual,
+            actions: rule.actions,
+        };
+        crate::xact::with_write(session, |env, w| {
+            CatalogWriter { env, db_oid: db }.create_rule(w, &row)
+        })?;
+    }
+    set_has_rules(session, rel.oid, true)?;
+    catalog_changed(session);
+    Ok(Outcome::Command("CREATE RULE".into()))
+}
+
+/// `relhasrules` of relation `relid`.
+fn set_has_rules(session: &mut Session, relid: u32, on: bool) -> PgResult<()> {
+    crate::xact::command_counter_increment(session)?;
+    let Some((tid, mut class)) = with_reader(session, |r| r.class_by_oid(relid))? else {
+        return Ok(());
+    };
+    if class.has_rules == on {
+        return Ok(());
+    }
+    class.has_rules = on;
+    let db = session.database_oid;
+    crate::xact::with_write(session, |env, w| {
+        CatalogWriter { env, db_oid: db }.update_class(tid, &class, w)
+    })?;
+    catalog_changed(session);
+    crate::xact::command_counter_increment(session)
+}
+
+/// PostgreSQL's checks of a rule's actions and qualification: the kinds
+/// of statement, OLD and NEW by event, RETURNING.
+fn validate(relname: &str, rule: &ParsedRule) -> PgResult<()> {
+    let stmts = action_statements(&rule.actions)?;
+    if let Some(q) = &rule.qual {
+        qual_expr(q)?;
+    }
+    let mut returning = false;
+    for s in &stmts {
+        let (has_returning, ok) = match s {
+            Statement::Insert(i) => (i.returning.is_some(), true),
+            Statement::Update(u) => (u.returning.is_some(), true),
+            Statement::Delete(d) => (d.returning.is_some(), true),
+            Statement::Query(_) => (false, true),
+            Statement::NOTIFY { .. } => (false, false),
+            _ => {
+                return Err(PgError::syntax(
+                    format!(
+                        "syntax error at or near \"{}\"",
+                        s.to_string().split_whitespace().next().unwrap_or("")
+                    ),
+                    None,
+                ));
+            }
+        };
+        if !ok && rule.qual.is_some() {
+            return Err(PgError::feature_not_supported(
+                "rules with WHERE conditions can only have SELECT, INSERT, UPDATE, or DELETE actions",
+            ));
+        }
+        if has_returning {
+            if returning {
+                return Err(PgError::feature_not_supported(
+                    "cannot have multiple RETURNING lists in a rule",
+                ));
+            }
+            returning = true;
+            if rule.qual.is_some() {
+                return Err(PgError::feature_not_supported(
+                    "RETURNING lists are not supported in conditional rules",
+                ));
+            }
+            if !rule.is_instead {
+                return Err(PgError::feature_not_supported(
+                    "RETURNING lists are not supported in non-INSTEAD rules",
+                ));
+            }
+        }
+    }
+    let text = format!(
+        "{} {}",
+        rule.qual.as_deref().unwrap_or(""),
+        stmts.iter().map(|s| s.to_string()).collect::<Vec<_>>().join(" ")
+    );
+    let uses = |w: &str| crate::rewrite::mentions(&text, w);
+    let invalid = |m: &str| Err(PgError::new(SqlState::InvalidObjectDefinition, m.to_string()));
+    match rule.event {
+        '1' if uses("old") => return invalid("ON SELECT rule cannot use OLD"),
+        '1' if uses("new") => return invalid("ON SELECT rule cannot use NEW"),
+        '3' if uses("old") => return invalid("ON INSERT rule cannot use OLD"),
+        '4' if uses("new") => return invalid("ON DELETE rule cannot use NEW"),
+        _ => {}
+    }
+    let _ = relname;
+    Ok(())
+}
+
+/// DROP RULE [IF EXISTS] name ON table [CASCADE | RESTRICT].
+fn drop_rule(session: &mut Session, tokens: &[Token]) -> PgResult<Outcome> {
+    crate::xact::check_writable(session, "DROP RULE")?;
+    let mut at = 2;
+    let if_exists = is_word(tokens.get(at), "if");
+    if if_exists {
+        at += 1;
+        expect_word(tokens, &mut at, "exists")?;
+    }
+    let name = identifier(tokens.get(at))?;
+    at += 1;
+    expect_word(tokens, &mut at, "on")?;
+    let (schema, table) = relation_name(tokens, &mut at)?;
+    if let Some(t) = tokens.get(at)
+        && !is_word(Some(t), "cascade")
+        && !is_word(Some(t), "restrict")
+    {
+        return Err(syntax_error(t));
+    }
+    let Some(rel) = crate::relcache::lookup_relation(session, schema.as_deref(), &table)? else {
+        if if_exists {
+            session.notice(
+                "00000",
+                format!("relation \"{table}\" does not exist, skipping"),
+            );
+            return Ok(Outcome::Command("DROP RULE".into()));
+        }
+        return Err(PgError::new(
+            SqlState::UndefinedTable,
+            format!("relation \"{table}\" does not exist"),
+        ));
+    };
+    let found = with_reader(session, |r| r.rules(rel.oid))?;
+    let Some((tid, rule)) = found.iter().find(|(_, r)| r.name == name).cloned() else {
+        if if_exists {
+            session.notice(
+                "00000",
+                format!(
+                    "rule \"{name}\" for relation \"{}\" does not exist, skipping",
+                    rel.name
+                ),
+            );
+            return Ok(Outcome::Command("DROP RULE".into()));
+        }
+        return Err(PgError::new(
+            SqlState::UndefinedObject,
+            format!("rule \"{name}\" for relation \"{}\" does not exist", rel.name),
+        ));
+    };
+    crate::acl::require_relation_owner(session, rel.oid)?;
+    let mut rows = with_reader(session, |r| r.description_rows(PG_REWRITE, rule.oid, None))?;
+    rows.push((PG_REWRITE, tid));
+    let db = session.database_oid;
+    crate::xact::with_write(session, |env, w| {
+        CatalogWriter { env, db_oid: db }.delete_rows(&rows, w)
+    })?;
+    if found.len() == 1 && rel.kind != 'v' {
+        set_has_rules(session, rel.oid, false)?;
+    }
+    catalog_changed(session);
+    Ok(Outcome::Command("DROP RULE".into()))
+}
+
+/// ALTER RULE name ON table RENAME TO new_name.
+fn alter_rule(session: &mut Session, tokens: &[Token]) -> PgResult<Outcome> {
+    crate::xact::check_writable(session, "ALTER RULE")?;
+    let mut at = 2;
+    let name = identifier(tokens.get(at))?;
+    at += 1;
+    expect_word(tokens, &mut at, "on")?;
+    let (schema, table) = relation_name(tokens, &mut at)?;
+    expect_word(tokens, &mut at, "rename")?;
+    expect_word(tokens, &mut at, "to")?;
+    let new_name = identifier(tokens.get(at))?;
+    let rel = rule_relation(session, schema.as_deref(), &table)?;
+    let rules = with_reader(session, |r| r.rules(rel.oid))?;
+    let Some((tid, rule)) = rules.iter().find(|(_, r)| r.name == name).cloned() else {
+        if name == "_RETURN" && rel.kind == 'v' {
+            if new_name == "_RETURN" {
+                return Err(PgError::new(
+                    SqlState::DuplicateObject,
+                    format!(
+                        "rule \"{new_name}\" for relation \"{}\" already exists",
+                        rel.name
+                    ),
+                ));
+            }
+            return Err(PgError::new(
+                SqlState::InvalidObjectDefinition,
+                "renaming an ON SELECT rule is not allowed",
+            ));
+        }
+        return Err(PgError::new(
+            SqlState::UndefinedObject,
+            format!("rule \"{name}\" for relation \"{}\" does not exist", rel.name),
+        ));
+    };
+    if rules.iter().any(|(_, r)| r.name == new_name) || new_name == "_RETURN" && rel.kind == 'v'
+    {
+        return Err(PgError::new(
+            SqlState::DuplicateObject,
+            format!(
+                "rule \"{new_name}\" for relation \"{}\" already exists",
+                rel.name
+            ),
+        ));
+    }
+    crate::acl::require_relation_owner(session, rel.oid)?;
+    let row = RuleRow {
+        name: new_name,
+        ..rule
+    };
+    let db = session.database_oid;
+    crate::xact::with_write(session, |env, w| {
+        CatalogWriter { env, db_oid: db }.update_rule(tid, &row, w)
+    })?;
+    catalog_changed(session);
+    Ok(Outcome::Command("ALTER RULE".into()))
+}
+
+/// `pg_get_ruledef(oid [, pretty])`: the CREATE RULE statement, laid out
+/// as PostgreSQL's `make_ruledef` lays it out.
+pub fn ruledef(session: &mut Session, oid: u32, pretty: bool) -> PgResult<Option<String>> {
+    let Some(rule) = with_reader(session, |r| r.rule_by_oid(oid))? else {
+        return Ok(None);
+    };
+    let Some(rel) = crate::relcache::relation_by_oid(session, rule.relid)? else {
+        return Ok(None);
+    };
+    let table = match pretty && crate::relcache::search_path(session)?.contains(&rel.namespace_oid)
+    {
+        true => types::guc::quote_identifier(&rel.name).to_string(),
+        false => format!(
+            "{}.{}",
+            types::guc::quote_identifier(&rel.namespace),
+            types::guc::quote_identifier(&rel.name)
+        ),
+    };
+    Ok(Some(rule_text(&rule, &table, pretty)))
+}
+
+/// The text of a rule on relation `table` (already quoted).
+pub fn rule_text(rule: &RuleRow, table: &str, pretty: bool) -> String {
+    let event = match rule.ev_type {
+        '1' => "SELECT",
+        '2' => "UPDATE",
+        '3' => "INSERT",
+        _ => "DELETE",
+    };
+    let mut out = format!(
+        "CREATE RULE {} AS\n    ON {event} TO {table}",
+        types::guc::quote_identifier(&rule.name)
+    );
+    if let Some(q) = &rule.qual {
+        if pretty {
+            out.push_str("\n  ");
+        }
+        let q = qual_expr(q).map_or_else(|_| q.clone(), |e| e.to_string());
+        out.push_str(&format!(" WHERE ({q})"));
+    }
+    out.push_str(" DO ");
+    if rule.is_instead {
+        out.push_str("INSTEAD ");
+    }
+    let stmts = action_statements(&rule.actions).unwrap_or_default();
+    match stmts.as_slice() {
+        [] => out.push_str("NOTHING;"),
+        [one] => {
+            out.push(' ');
+            out.push_str(&one.to_string());
+            out.push(';');
+        }
+        many => {
+            out.push('(');
+            for s in many {
+                out.push(' ');
+                out.push_str(&s.to_string());
+                out.push_str(if pretty { ";\n" } else { "; " });
+            }
+            out.push_str(");");
+        }
+    }
+    out
+}
