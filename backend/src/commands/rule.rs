@@ -238,6 +238,15 @@ fn create_rule(session: &mut Session, tokens: &[Token]) -> PgResult<Outcome> {
     };
     let rel = rule_relation(session, schema.as_deref(), &table)?;
     validate(&rel.name, &rule)?;
+    let qual = match (&rule.qual, rule.event) {
+        (Some(q), '3' | '4') => Some(qualify_bare_columns(q, &rel, rule.event)?),
+        (q, _) => q.clone(),
+    };
+    let rule = ParsedRule {
+        actions: qualify_relations(session, &rule.actions)?,
+        qual,
+        ..rule
+    };
     if event == '1' {
         return Err(PgError::feature_not_supported(
             "rules ON SELECT other than a view's",
@@ -292,6 +301,123 @@ fn create_rule(session: &mut Session, tokens: &[Token]) -> PgResult<Outcome> {
     set_has_rules(session, rel.oid, true)?;
     catalog_changed(session);
     Ok(Outcome::Command("CREATE RULE".into()))
+}
+
+/// The actions' text with the relations they name qualified by their
+/// schemas, as the search_path of now finds them (PostgreSQL binds them
+/// when the rule is made).
+fn qualify_relations(session: &mut Session, actions: &str) -> PgResult<String> {
+    let mut stmts = action_statements(actions)?;
+    if stmts.is_empty() {
+        return Ok(String::new());
+    }
+    let mut names = Vec::new();
+    for s in &stmts {
+        let _ = sqlparser::ast::visit_relations(s, |n| {
+            if let [p] = n.0.as_slice()
+                && let Some(id) = p.as_ident()
+            {
+                names.push(ident(id));
+            }
+            std::ops::ControlFlow::<()>::Continue(())
+        });
+    }
+    let mut found = Vec::new();
+    for n in names {
+        if let Some(rel) = crate::relcache::lookup_relation(session, None, &n)?
+            && !matches!(rel.namespace.as_str(), "pg_catalog" | "information_schema")
+            && !rel.namespace.starts_with("pg_temp")
+        {
+            found.push((n, rel.namespace.clone()));
+        }
+    }
+    for s in &mut stmts {
+        let _ = sqlparser::ast::visit_relations_mut(s, |n| {
+            if let [p] = n.0.as_slice()
+                && let Some(id) = p.as_ident()
+                && let Some((_, schema)) = found.iter().find(|(x, _)| *x == ident(id))
+            {
+                let id = id.clone();
+                n.0 = vec![
+                    sqlparser::ast::ObjectNamePart::Identifier(quoted_ident(schema)),
+                    sqlparser::ast::ObjectNamePart::Identifier(id),
+                ];
+            }
+            std::ops::ControlFlow::<()>::Continue(())
+        });
+    }
+    Ok(stmts
+        .iter()
+        .map(|s| s.to_string())
+        .collect::<Vec<_>>()
+        .join("; "))
+}
+
+/// The bare column names of an INSERT (DELETE) rule's qualification
+/// qualified by NEW (OLD), the only relation they can name.
+fn qualify_bare_columns(
+    qual: &str,
+    rel: &catalog::heap_catalog::RelationInfo,
+    event: char,
+) -> PgResult<String> {
+    use sqlparser::ast::{Expr, Ident};
+    let mut e = qual_expr(qual)?;
+    let word = if event == '3' { "new" } else { "old" };
+    let _ = sqlparser::ast::visit_expressions_mut(&mut e, |x| {
+        if let Expr::Identifier(id) = x
+            && rel.columns.iter().any(|c| !c.dropped && c.name == ident(id))
+        {
+            *x = Expr::CompoundIdentifier(vec![Ident::new(word), id.clone()]);
+        }
+        std::ops::ControlFlow::<()>::Continue(())
+    });
+    Ok(e.to_string())
+}
+
+fn quoted_ident(name: &str) -> sqlparser::ast::Ident {
+    let plain = name
+        .chars()
+        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+        && !name.starts_with(|c: char| c.is_ascii_digit());
+    if plain {
+        sqlparser::ast::Ident::new(name)
+    } else {
+        sqlparser::ast::Ident::with_quote('"', name)
+    }
+}
+
+/// The statements with the schemas the search_path finds left out.
+fn unqualify_relations(session: &mut Session, stmts: &mut [Statement]) -> PgResult<()> {
+    let mut names = Vec::new();
+    for s in stmts.iter() {
+        let _ = sqlparser::ast::visit_relations(s, |n| {
+            if let [a, b] = n.0.as_slice()
+                && let (Some(a), Some(b)) = (a.as_ident(), b.as_ident())
+            {
+                names.push((ident(a), ident(b)));
+            }
+            std::ops::ControlFlow::<()>::Continue(())
+        });
+    }
+    let mut visible = Vec::new();
+    for (schema, name) in names {
+        let direct = crate::relcache::lookup_relation(session, None, &name)?;
+        if direct.is_some_and(|r| r.namespace == schema) {
+            visible.push((schema, name));
+        }
+    }
+    for s in stmts.iter_mut() {
+        let _ = sqlparser::ast::visit_relations_mut(s, |n| {
+            if let [a, b] = n.0.as_slice()
+                && let (Some(x), Some(y)) = (a.as_ident(), b.as_ident())
+                && visible.contains(&(ident(x), ident(y)))
+            {
+                n.0 = vec![b.clone()];
+            }
+            std::ops::ControlFlow::<()>::Continue(())
+        });
+    }
+    Ok(())
 }
 
 /// `relhasrules` of relation `relid`.
@@ -435,9 +561,7 @@ fn drop_rule(session: &mut Session, tokens: &[Token]) -> PgResult<Outcome> {
     crate::xact::with_write(session, |env, w| {
         CatalogWriter { env, db_oid: db }.delete_rows(&rows, w)
     })?;
-    if found.len() == 1 && rel.kind != 'v' {
-        set_has_rules(session, rel.oid, false)?;
-    }
+    // relhasrules stays set, as in PostgreSQL (VACUUM would clear it).
     catalog_changed(session);
     Ok(Outcome::Command("DROP RULE".into()))
 }
@@ -517,11 +641,14 @@ pub fn ruledef(session: &mut Session, oid: u32, pretty: bool) -> PgResult<Option
             types::guc::quote_identifier(&rel.name)
         ),
     };
-    Ok(Some(rule_text(&rule, &table, pretty)))
+    let mut stmts = action_statements(&rule.actions).unwrap_or_default();
+    unqualify_relations(session, &mut stmts)?;
+    Ok(Some(rule_text(&rule, &table, &stmts, pretty)))
 }
 
-/// The text of a rule on relation `table` (already quoted).
-pub fn rule_text(rule: &RuleRow, table: &str, pretty: bool) -> String {
+/// The text of a rule on relation `table` (already quoted) whose actions
+/// are `stmts`.
+fn rule_text(rule: &RuleRow, table: &str, stmts: &[Statement], pretty: bool) -> String {
     let event = match rule.ev_type {
         '1' => "SELECT",
         '2' => "UPDATE",
@@ -533,33 +660,105 @@ pub fn rule_text(rule: &RuleRow, table: &str, pretty: bool) -> String {
         types::guc::quote_identifier(&rule.name)
     );
     if let Some(q) = &rule.qual {
-        if pretty {
-            out.push_str("\n  ");
-        }
-        let q = qual_expr(q).map_or_else(|_| q.clone(), |e| e.to_string());
-        out.push_str(&format!(" WHERE ({q})"));
+        // PostgreSQL indents without the pretty flag too.
+        out.push_str("\n  ");
+        let q = qual_expr(q).map_or_else(|_| q.clone(), |e| parenthesized(e).to_string());
+        out.push_str(&format!(" WHERE {q}"));
     }
     out.push_str(" DO ");
     if rule.is_instead {
         out.push_str("INSTEAD ");
     }
-    let stmts = action_statements(&rule.actions).unwrap_or_default();
-    match stmts.as_slice() {
+    match stmts {
         [] => out.push_str("NOTHING;"),
         [one] => {
             out.push(' ');
-            out.push_str(&one.to_string());
+            out.push_str(&action_text(one));
             out.push(';');
         }
         many => {
             out.push('(');
             for s in many {
                 out.push(' ');
-                out.push_str(&s.to_string());
+                out.push_str(&action_text(s));
                 out.push_str(if pretty { ";\n" } else { "; " });
             }
             out.push_str(");");
         }
     }
     out
+}
+
+/// An expression with every operator's operands in parentheses, as
+/// PostgreSQL's deparser prints them without the pretty flag.
+fn parenthesized(e: sqlparser::ast::Expr) -> sqlparser::ast::Expr {
+    use sqlparser::ast::Expr;
+    let mut e = e;
+    let _ = sqlparser::ast::visit_expressions_mut(&mut e, |x| {
+        while let Expr::Nested(inner) = x {
+            *x = std::mem::replace(inner.as_mut(), Expr::Value(sqlparser::ast::Value::Null.into()));
+        }
+        std::ops::ControlFlow::<()>::Continue(())
+    });
+    let _ = sqlparser::ast::visit_expressions_mut(&mut e, |x| {
+        if let Expr::Between {
+            expr,
+            negated: false,
+            low,
+            high,
+        } = x
+        {
+            let ge = Expr::BinaryOp {
+                left: expr.clone(),
+                op: sqlparser::ast::BinaryOperator::GtEq,
+                right: low.clone(),
+            };
+            let le = Expr::BinaryOp {
+                left: expr.clone(),
+                op: sqlparser::ast::BinaryOperator::LtEq,
+                right: high.clone(),
+            };
+            *x = Expr::BinaryOp {
+                left: Box::new(ge),
+                op: sqlparser::ast::BinaryOperator::And,
+                right: Box::new(le),
+            };
+        }
+        std::ops::ControlFlow::<()>::Continue(())
+    });
+    let _ = sqlparser::ast::visit_expressions_mut(&mut e, |x| {
+        if matches!(x, Expr::BinaryOp { .. } | Expr::UnaryOp { op: sqlparser::ast::UnaryOperator::Not, .. }) {
+            let inner = std::mem::replace(x, Expr::Value(sqlparser::ast::Value::Null.into()));
+            *x = Expr::Nested(Box::new(inner));
+        }
+        std::ops::ControlFlow::<()>::Continue(())
+    });
+    e
+}
+
+/// A rule action as PostgreSQL prints it: INSERT names its columns and
+/// puts VALUES or its query on the next line, a WHERE starts a line.
+fn action_text(s: &Statement) -> String {
+    let text = s.to_string();
+    match s {
+        Statement::Insert(i) => {
+            if let Some(src) = &i.source {
+                let head = text
+                    .split_once(&format!(" {src}"))
+                    .map_or(text.clone(), |(h, _)| h.to_string());
+                let tail = text[head.len()..].trim_start().to_string();
+                return format!("{head}\n  {tail}");
+            }
+            text
+        }
+        Statement::Update(u) => match &u.selection {
+            Some(w) => text.replacen(&format!(" WHERE {w}"), &format!("\n  WHERE {w}"), 1),
+            None => text,
+        },
+        Statement::Delete(d) => match &d.selection {
+            Some(w) => text.replacen(&format!(" WHERE {w}"), &format!("\n  WHERE {w}"), 1),
+            None => text,
+        },
+        _ => text,
+    }
 }
