@@ -159,6 +159,7 @@ fn quote(s: &str) -> String {
 pub(crate) fn run_with_rules(
     session: &mut Session,
     stmt: &Statement,
+    prepared: Option<&crate::session::Prepared>,
     params: &[Datum],
 ) -> PgResult<Option<Outcome>> {
     let Some(command) = Command::of(stmt) else {
@@ -274,7 +275,27 @@ pub(crate) fn run_with_rules(
         steps.extend(original);
     }
     session.rewrite_stack.push((rel.oid, command.event()));
-    let result = run_steps(session, &steps, params, command, &rel, &refname, stmt, returning_index);
+    // The steps keep the parameters' types of a prepared (or plan-cached)
+    // statement; they are planned anew.
+    let param_types = prepared.map(|p| crate::session::Prepared {
+        sql: String::new(),
+        stmt: None,
+        plan: None,
+        param_types: p.param_types.clone(),
+        catalog_version: (0, 0),
+        from_sql: false,
+        prepare_time: 0,
+    });
+    let result = run_steps(
+        session,
+        &steps,
+        (param_types.as_ref(), params),
+        command,
+        &rel,
+        &refname,
+        stmt,
+        returning_index,
+    );
     session.rewrite_stack.pop();
     result.map(Some)
 }
@@ -283,7 +304,7 @@ pub(crate) fn run_with_rules(
 fn run_steps(
     session: &mut Session,
     steps: &[Step],
-    params: &[Datum],
+    (prepared, params): (Option<&crate::session::Prepared>, &[Datum]),
     command: Command,
     rel: &RelationInfo,
     refname: &str,
@@ -298,7 +319,7 @@ fn run_steps(
         }
         let sql = step.stmt.to_string();
         session.rewrite_bypass = step.original;
-        let outcome = crate::tcop::run_statement(session, &step.stmt, &sql, None, params);
+        let outcome = crate::tcop::run_statement(session, &step.stmt, &sql, prepared, params);
         session.rewrite_bypass = false;
         let outcome = outcome?;
         let step_tag = match &outcome {
@@ -896,6 +917,52 @@ impl Env {
             _ => {}
         }
         Ok(stmt)
+    }
+}
+
+/// `stmt` with NEW and OLD references made typed NULLs, to analyze a
+/// rule's action when the rule is made (names and types are checked
+/// then, as PostgreSQL's transformRuleStmt does).
+pub fn with_null_new_old(stmt: &Statement, rel: &RelationInfo) -> PgResult<Statement> {
+    let live: Vec<&catalog::heap_catalog::ColumnInfo> =
+        rel.columns.iter().filter(|c| !c.dropped).collect();
+    let nulls: Vec<(String, String)> = live
+        .iter()
+        .map(|c| {
+            let t = types::oid::format_type(c.type_oid, c.typmod);
+            let text = match t.contains('?') {
+                true => "NULL".to_string(),
+                false => format!("CAST(NULL AS {t})"),
+            };
+            (c.name.clone(), text)
+        })
+        .collect();
+    let env = Env {
+        new: nulls.clone(),
+        old: nulls.clone(),
+        new_in_original: nulls.clone(),
+        old_in_original: nulls,
+        from: Vec::new(),
+        conds: Vec::new(),
+        insert_rows: None,
+    };
+    let mut stmt = stmt.clone();
+    expand_star(&mut stmt, &env.new, &env.old);
+    let mut err = None;
+    let _ = ast::visit_expressions_mut(&mut stmt, |e| {
+        match env.replace(e, Command::Insert, false) {
+            Ok(Some(r)) => *e = r,
+            Ok(None) => {}
+            Err(x) => {
+                err = Some(x);
+                return ControlFlow::Break(());
+            }
+        }
+        ControlFlow::<()>::Continue(())
+    });
+    match err {
+        Some(e) => Err(e),
+        None => Ok(stmt),
     }
 }
 

@@ -407,7 +407,8 @@ fn resolve(session: &mut Session, kind: &str, object: &[Token]) -> PgResult<Opti
                 return Err(PgError::new(
                     SqlState::UndefinedObject,
                     format!(
-                        "{kind} \"{name}\" for table \"{}\" does not exist",
+                        "{kind} \"{name}\" for {} \"{}\" does not exist",
+                        if kind == "rule" { "relation" } else { "table" },
                         rel.name
                     ),
                 ));
