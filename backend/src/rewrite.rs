@@ -115,10 +115,9 @@ fn parse_expr(text: &str) -> PgResult<Expr> {
 fn target_of(stmt: &Statement) -> Option<(ast::ObjectName, Option<String>)> {
     match stmt {
         Statement::Insert(i) => match &i.table {
-            ast::TableObject::TableName(n) => Some((
-                n.clone(),
-                i.table_alias.as_ref().map(|a| fold(&a.alias)),
-            )),
+            ast::TableObject::TableName(n) => {
+                Some((n.clone(), i.table_alias.as_ref().map(|a| fold(&a.alias))))
+            }
             _ => None,
         },
         Statement::Update(u) => match &u.table.relation {
@@ -197,7 +196,8 @@ pub(crate) fn run_with_rules(
         ));
     }
     let refname = alias.unwrap_or_else(|| rel.name.clone());
-    let env = Env::new(stmt, &rel, &refname)?;
+    let filled = fill_defaults(session, stmt)?;
+    let env = Env::new(&filled, &rel, &refname, session.rewrite_stack.len())?;
     let mut before = Vec::new();
     let mut after = Vec::new();
     let mut inverted: Vec<Expr> = Vec::new();
@@ -207,6 +207,7 @@ pub(crate) fn run_with_rules(
     for rule in &rules {
         let qual = rule.qual.as_deref().map(parse_expr).transpose()?;
         for action in crate::commands::rule::action_statements(&rule.actions)? {
+            let action = fill_defaults(session, &action)?;
             let has_returning = returning_of(&action).is_some();
             let mut s = env.action(action, qual.as_ref(), command)?;
             if !(original_returning && has_returning) {
@@ -381,9 +382,10 @@ fn project_returning(
             SelectItem::Wildcard(_) => {
                 picks.extend(live.iter().enumerate().map(|(i, c)| (i, c.name.clone())));
             }
-            SelectItem::QualifiedWildcard(ast::SelectItemQualifiedWildcardKind::ObjectName(n), _)
-                if n.to_string().eq_ignore_ascii_case(refname) =>
-            {
+            SelectItem::QualifiedWildcard(
+                ast::SelectItemQualifiedWildcardKind::ObjectName(n),
+                _,
+            ) if n.to_string().eq_ignore_ascii_case(refname) => {
                 picks.extend(live.iter().enumerate().map(|(i, c)| (i, c.name.clone())));
             }
             SelectItem::UnnamedExpr(e) | SelectItem::ExprWithAlias { expr: e, .. } => {
@@ -479,7 +481,7 @@ struct Env {
 }
 
 impl Env {
-    fn new(stmt: &Statement, rel: &RelationInfo, refname: &str) -> PgResult<Env> {
+    fn new(stmt: &Statement, rel: &RelationInfo, refname: &str, level: usize) -> PgResult<Env> {
         let live: Vec<&catalog::heap_catalog::ColumnInfo> =
             rel.columns.iter().filter(|c| !c.dropped).collect();
         let type_of = |c: &catalog::heap_catalog::ColumnInfo| {
@@ -506,7 +508,24 @@ impl Env {
         match stmt {
             Statement::Insert(ins) => {
                 let named: Vec<String> = if ins.columns.is_empty() {
-                    live.iter().map(|c| c.name.clone()).collect()
+                    let width = ins.source.as_deref().and_then(|q| match q.body.as_ref() {
+                        SetExpr::Values(v) => v.rows.first().map(|r| r.len()),
+                        SetExpr::Select(s)
+                            if !s.projection.iter().any(|i| {
+                                matches!(
+                                    i,
+                                    SelectItem::Wildcard(_) | SelectItem::QualifiedWildcard(..)
+                                )
+                            }) =>
+                        {
+                            Some(s.projection.len())
+                        }
+                        _ => None,
+                    });
+                    live.iter()
+                        .take(width.unwrap_or(live.len()))
+                        .map(|c| c.name.clone())
+                        .collect()
                 } else {
                     ins.columns
                         .iter()
@@ -566,15 +585,19 @@ impl Env {
                                 Some(j) => cast(&format!("\"*SRC*\".{}", src_cols[j]), c),
                                 None => default_of(c),
                             };
-                            items.push(format!("{e} AS {}", quote_always(&format!("*new*{}", c.name))));
+                            items.push(format!(
+                                "{e} AS {}",
+                                quote_always(&format!("*new*{}", c.name))
+                            ));
                         }
                         let derived = format!(
-                            "(SELECT {} FROM ({q}) AS \"*SRC*\"({})) AS \"*NEW*\"",
+                            "(SELECT {} FROM ({q}) AS \"*SRC*\"({})) AS {}",
                             items.join(", "),
-                            src_cols.join(", ")
+                            src_cols.join(", "),
+                            quote_always(&alias("NEW", level))
                         );
                         for c in &live {
-                            env.new.push((c.name.clone(), new_ref(&c.name)));
+                            env.new.push((c.name.clone(), new_ref(&c.name, level)));
                         }
                         env.from.push(derived.clone());
                         env.insert_rows = Some(derived);
@@ -603,7 +626,7 @@ impl Env {
                     sets.push((fold(id), a.value.clone()));
                 }
                 for c in &live {
-                    let old = old_ref(&c.name);
+                    let old = old_ref(&c.name, level);
                     env.old.push((c.name.clone(), old.clone()));
                     env.old_in_original.push((
                         c.name.clone(),
@@ -611,7 +634,7 @@ impl Env {
                     ));
                     match sets.iter().find(|(n, _)| *n == c.name) {
                         Some((_, e)) => {
-                            let renamed = requalify(e.clone(), refname, &live);
+                            let renamed = requalify(e.clone(), refname, &live, level);
                             env.new.push((c.name.clone(), format!("({renamed})")));
                             env.new_in_original.push((c.name.clone(), format!("({e})")));
                         }
@@ -624,17 +647,20 @@ impl Env {
                         }
                     }
                 }
-                env.from.push(old_item(&upd.table.relation, &live));
-                if let Some(ast::UpdateTableFromKind::AfterSet(f) | ast::UpdateTableFromKind::BeforeSet(f)) = &upd.from {
+                env.from.push(old_item(&upd.table.relation, &live, level));
+                if let Some(
+                    ast::UpdateTableFromKind::AfterSet(f) | ast::UpdateTableFromKind::BeforeSet(f),
+                ) = &upd.from
+                {
                     env.from.extend(f.iter().map(|t| t.to_string()));
                 }
                 if let Some(w) = &upd.selection {
-                    env.conds.push(requalify(w.clone(), refname, &live));
+                    env.conds.push(requalify(w.clone(), refname, &live, level));
                 }
             }
             Statement::Delete(del) => {
                 for c in &live {
-                    env.old.push((c.name.clone(), old_ref(&c.name)));
+                    env.old.push((c.name.clone(), old_ref(&c.name, level)));
                     env.old_in_original.push((
                         c.name.clone(),
                         format!("{}.{}", quote(refname), quote(&c.name)),
@@ -644,13 +670,13 @@ impl Env {
                     ast::FromTable::WithFromKeyword(v) | ast::FromTable::WithoutKeyword(v) => v,
                 };
                 if let Some(t) = from.first() {
-                    env.from.push(old_item(&t.relation, &live));
+                    env.from.push(old_item(&t.relation, &live, level));
                 }
                 if let Some(u) = &del.using {
                     env.from.extend(u.iter().map(|t| t.to_string()));
                 }
                 if let Some(w) = &del.selection {
-                    env.conds.push(requalify(w.clone(), refname, &live));
+                    env.conds.push(requalify(w.clone(), refname, &live, level));
                 }
             }
             _ => {}
@@ -660,7 +686,12 @@ impl Env {
 
     /// A rule action with NEW and OLD replaced, and the original's rows
     /// and conditions joined in.
-    fn action(&self, mut stmt: Statement, qual: Option<&Expr>, command: Command) -> PgResult<Statement> {
+    fn action(
+        &self,
+        mut stmt: Statement,
+        qual: Option<&Expr>,
+        command: Command,
+    ) -> PgResult<Statement> {
         let mut conds = self.conds.clone();
         if let Some(q) = qual {
             conds.push(self.substitute(q.clone(), command, false)?);
@@ -737,8 +768,14 @@ impl Env {
             }
             Statement::Update(u) => {
                 match &mut u.from {
-                    Some(ast::UpdateTableFromKind::AfterSet(f) | ast::UpdateTableFromKind::BeforeSet(f)) => {
-                        f.extend(from_items)
+                    Some(
+                        ast::UpdateTableFromKind::AfterSet(f)
+                        | ast::UpdateTableFromKind::BeforeSet(f),
+                    ) => {
+                        make_lateral(f);
+                        let mut items = from_items;
+                        items.append(f);
+                        *f = items;
                     }
                     None if !from_items.is_empty() => {
                         u.from = Some(ast::UpdateTableFromKind::AfterSet(from_items))
@@ -749,7 +786,12 @@ impl Env {
             }
             Statement::Delete(d) => {
                 match &mut d.using {
-                    Some(f) => f.extend(from_items),
+                    Some(f) => {
+                        make_lateral(f);
+                        let mut items = from_items;
+                        items.append(f);
+                        *f = items;
+                    }
                     None if !from_items.is_empty() => d.using = Some(from_items),
                     None => {}
                 }
@@ -789,7 +831,12 @@ impl Env {
             Command::Update => None,
         };
         if let Some(b) = bare {
-            let names: Vec<String> = self.new.iter().chain(&self.old).map(|(n, _)| n.clone()).collect();
+            let names: Vec<String> = self
+                .new
+                .iter()
+                .chain(&self.old)
+                .map(|(n, _)| n.clone())
+                .collect();
             let _ = ast::visit_expressions_mut(&mut e, |x| {
                 if let Expr::Identifier(id) = x
                     && names.contains(&fold(id))
@@ -829,9 +876,17 @@ impl Env {
             return Ok(None);
         }
         let list = if q.value.eq_ignore_ascii_case("new") {
-            if original { &self.new_in_original } else { &self.new }
+            if original {
+                &self.new_in_original
+            } else {
+                &self.new
+            }
         } else if q.value.eq_ignore_ascii_case("old") {
-            if original { &self.old_in_original } else { &self.old }
+            if original {
+                &self.old_in_original
+            } else {
+                &self.old
+            }
         } else {
             return Ok(None);
         };
@@ -840,11 +895,7 @@ impl Env {
         let Some((_, text)) = list.iter().find(|(n, _)| *n == name) else {
             return Err(PgError::new(
                 SqlState::UndefinedColumn,
-                format!(
-                    "column {}.{} does not exist",
-                    q.value.to_lowercase(),
-                    name
-                ),
+                format!("column {}.{} does not exist", q.value.to_lowercase(), name),
             ));
         };
         let base = nest(parse_expr(text)?);
@@ -862,7 +913,12 @@ impl Env {
 
     /// The original statement with the inverted qualifications of the
     /// conditional INSTEAD rules ANDed in.
-    fn with_inverted(&self, stmt: &Statement, inverted: &[Expr], _command: Command) -> PgResult<Statement> {
+    fn with_inverted(
+        &self,
+        stmt: &Statement,
+        inverted: &[Expr],
+        _command: Command,
+    ) -> PgResult<Statement> {
         if inverted.is_empty() {
             return Ok(stmt.clone());
         }
@@ -966,6 +1022,71 @@ pub fn with_null_new_old(stmt: &Statement, rel: &RelationInfo) -> PgResult<State
     }
 }
 
+/// An INSERT whose VALUES rows hold DEFAULT, with the columns' default
+/// expressions (or typed NULLs) written in their place: the rows may have
+/// to become a query, where DEFAULT cannot be.
+fn fill_defaults(session: &mut Session, stmt: &Statement) -> PgResult<Statement> {
+    let Statement::Insert(ins) = stmt else {
+        return Ok(stmt.clone());
+    };
+    let is_default = |e: &Expr| matches!(e, Expr::Identifier(id) if id.quote_style.is_none() && id.value.eq_ignore_ascii_case("default"));
+    let has_default = ins
+        .source
+        .as_deref()
+        .is_some_and(|q| match q.body.as_ref() {
+            SetExpr::Values(v) => v.rows.iter().flat_map(|r| r.iter()).any(is_default),
+            _ => false,
+        });
+    if !has_default {
+        return Ok(stmt.clone());
+    }
+    let ast::TableObject::TableName(name) = &ins.table else {
+        return Ok(stmt.clone());
+    };
+    let (schema, relname) = crate::commands::split_name(name)?;
+    let Some(rel) = crate::relcache::lookup_relation(session, schema.as_deref(), &relname)? else {
+        return Ok(stmt.clone());
+    };
+    let live: Vec<&catalog::heap_catalog::ColumnInfo> =
+        rel.columns.iter().filter(|c| !c.dropped).collect();
+    let named: Vec<Option<&catalog::heap_catalog::ColumnInfo>> = if ins.columns.is_empty() {
+        live.iter().map(|c| Some(*c)).collect()
+    } else {
+        ins.columns
+            .iter()
+            .map(|c| {
+                let n = c.0.last().and_then(|p| p.as_ident()).map(fold);
+                live.iter().find(|x| Some(&x.name) == n.as_ref()).copied()
+            })
+            .collect()
+    };
+    let mut out = stmt.clone();
+    if let Statement::Insert(ins) = &mut out
+        && let Some(q) = ins.source.as_deref_mut()
+        && let SetExpr::Values(v) = q.body.as_mut()
+    {
+        for row in v.rows.iter_mut() {
+            for (j, e) in row.iter_mut().enumerate() {
+                if !is_default(e) {
+                    continue;
+                }
+                let Some(Some(c)) = named.get(j) else {
+                    continue;
+                };
+                let t = types::oid::format_type(c.type_oid, c.typmod);
+                let text = match (&c.default, c.generated) {
+                    (Some(d), '\0') if !t.contains('?') => format!("CAST(({d}) AS {t})"),
+                    (Some(d), '\0') => d.clone(),
+                    _ if !t.contains('?') => format!("CAST(NULL AS {t})"),
+                    _ => "NULL".into(),
+                };
+                *e = nest(parse_expr(&text)?);
+            }
+        }
+    }
+    Ok(out)
+}
+
 fn nest(e: Expr) -> Expr {
     match e {
         Expr::Nested(_) | Expr::Identifier(_) | Expr::CompoundIdentifier(_) | Expr::Value(_) => e,
@@ -989,12 +1110,29 @@ fn and(a: Option<Expr>, b: Option<Expr>) -> Option<Expr> {
 /// `"*OLD*"`, under a name the action's own bare column names cannot
 /// reach (PostgreSQL keeps OLD and NEW out of the actions' namespace for
 /// unqualified names).
-fn old_ref(col: &str) -> String {
-    format!("\"*OLD*\".{}", quote_always(&format!("*old*{col}")))
+fn old_ref(col: &str, level: usize) -> String {
+    format!(
+        "{}.{}",
+        quote_always(&alias("OLD", level)),
+        quote_always(&format!("*old*{col}"))
+    )
 }
 
-fn new_ref(col: &str) -> String {
-    format!("\"*NEW*\".{}", quote_always(&format!("*new*{col}")))
+fn new_ref(col: &str, level: usize) -> String {
+    format!(
+        "{}.{}",
+        quote_always(&alias("NEW", level)),
+        quote_always(&format!("*new*{col}"))
+    )
+}
+
+/// The name of a FROM item the rewriter adds: rules applied inside the
+/// actions of other rules add theirs under other names.
+fn alias(base: &str, level: usize) -> String {
+    match level {
+        0 => format!("*{base}*"),
+        n => format!("*{base}{n}*"),
+    }
 }
 
 fn quote_always(s: &str) -> String {
@@ -1002,12 +1140,21 @@ fn quote_always(s: &str) -> String {
 }
 
 /// The target relation as the `"*OLD*"` FROM item of an action.
-fn old_item(t: &ast::TableFactor, live: &[&catalog::heap_catalog::ColumnInfo]) -> String {
+fn old_item(
+    t: &ast::TableFactor,
+    live: &[&catalog::heap_catalog::ColumnInfo],
+    level: usize,
+) -> String {
     let cols: Vec<String> = live
         .iter()
         .map(|c| quote_always(&format!("*old*{}", c.name)))
         .collect();
-    format!("{} AS \"*OLD*\"({})", table_text(t), cols.join(", "))
+    format!(
+        "{} AS {}({})",
+        table_text(t),
+        quote_always(&alias("OLD", level)),
+        cols.join(", ")
+    )
 }
 
 fn table_text(t: &ast::TableFactor) -> String {
@@ -1019,17 +1166,23 @@ fn table_text(t: &ast::TableFactor) -> String {
 
 /// `e` with the target's columns (bare, or qualified by `refname`)
 /// qualified by `"*OLD*"`.
-fn requalify(mut e: Expr, refname: &str, live: &[&catalog::heap_catalog::ColumnInfo]) -> Expr {
+fn requalify(
+    mut e: Expr,
+    refname: &str,
+    live: &[&catalog::heap_catalog::ColumnInfo],
+    level: usize,
+) -> Expr {
+    let old = alias("OLD", level);
     let _ = ast::visit_expressions_mut(&mut e, |x| {
         match x {
             Expr::Identifier(id) if live.iter().any(|c| c.name == fold(id)) => {
                 *x = Expr::CompoundIdentifier(vec![
-                    Ident::with_quote('"', "*OLD*"),
+                    Ident::with_quote('"', old.clone()),
                     Ident::with_quote('"', format!("*old*{}", fold(id))),
                 ]);
             }
             Expr::CompoundIdentifier(p) if p.len() >= 2 && fold(&p[0]) == refname => {
-                p[0] = Ident::with_quote('"', "*OLD*");
+                p[0] = Ident::with_quote('"', old.clone());
                 p[1] = Ident::with_quote('"', format!("*old*{}", fold(&p[1])));
             }
             _ => {}
@@ -1056,8 +1209,22 @@ fn from_list(text: &str) -> PgResult<Vec<ast::TableWithJoins>> {
     }
 }
 
+/// The action's own subqueries in FROM may read NEW and OLD, which the
+/// rewriter puts before them: they become LATERAL (PostgreSQL's implicit
+/// LATERAL references to OLD and NEW).
+fn make_lateral(items: &mut [ast::TableWithJoins]) {
+    for t in items {
+        if let ast::TableFactor::Derived { lateral, .. } = &mut t.relation {
+            *lateral = true;
+        }
+    }
+}
+
 fn add_to_select(s: &mut ast::Select, from: Vec<ast::TableWithJoins>, cond: Option<Expr>) {
     let mut items = from;
+    if !items.is_empty() {
+        make_lateral(&mut s.from);
+    }
     items.append(&mut s.from);
     s.from = items;
     s.selection = and(s.selection.take(), cond);
@@ -1076,13 +1243,14 @@ fn expand_star(stmt: &mut Statement, new: &[(String, String)], old: &[(String, S
     let mut out = Vec::new();
     for item in std::mem::take(&mut s.projection) {
         let which = match &item {
-            SelectItem::QualifiedWildcard(ast::SelectItemQualifiedWildcardKind::ObjectName(n), _) => {
-                match n.to_string().to_lowercase().as_str() {
-                    "new" => Some(new),
-                    "old" => Some(old),
-                    _ => None,
-                }
-            }
+            SelectItem::QualifiedWildcard(
+                ast::SelectItemQualifiedWildcardKind::ObjectName(n),
+                _,
+            ) => match n.to_string().to_lowercase().as_str() {
+                "new" => Some(new),
+                "old" => Some(old),
+                _ => None,
+            },
             _ => None,
         };
         match which {

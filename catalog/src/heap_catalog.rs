@@ -965,11 +965,9 @@ impl CatalogReader<'_, '_, '_> {
             _ => Vec::new(),
         };
         let rules = match class.kind {
-            'r' | 'p' | 'v' if class.has_rules => self
-                .rules(class.oid)?
-                .into_iter()
-                .map(|(_, r)| r)
-                .collect(),
+            'r' | 'p' | 'v' if class.has_rules => {
+                self.rules(class.oid)?.into_iter().map(|(_, r)| r).collect()
+            }
             _ => Vec::new(),
         };
         let statistics = std::sync::Arc::new(self.statistics(&class)?);
@@ -1523,7 +1521,8 @@ impl CatalogWriter<'_, '_, '_> {
 
     /// Adds a rule made by CREATE RULE.
     pub fn create_rule(&self, w: &mut WriteXact<'_>, row: &system::RuleRow) -> PgResult<()> {
-        self.insert(&PG_REWRITE_DEF, &row.to_datums(), w).map(|_| ())
+        self.insert(&PG_REWRITE_DEF, &row.to_datums(), w)
+            .map(|_| ())
     }
 
     /// Replaces the rule row at `tid`.

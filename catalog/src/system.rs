@@ -535,7 +535,11 @@ impl RuleRow {
             enabled: chr(4),
             is_instead: matches!(r.get(5), Some(Datum::Bool(true))),
             qual: (qual != "<>" && !qual.is_empty()).then_some(qual),
-            actions: if actions == "<>" { String::new() } else { actions },
+            actions: if actions == "<>" {
+                String::new()
+            } else {
+                actions
+            },
         }
     }
 }

@@ -95,8 +95,13 @@ fn text_of(tokens: &[Token]) -> String {
     let mut out = String::new();
     for (i, t) in tokens.iter().enumerate() {
         let s = t.to_string();
-        let glue = matches!(t, Token::Period | Token::RParen | Token::Comma | Token::RBracket)
-            || matches!(tokens.get(i.wrapping_sub(1)), Some(Token::Period | Token::LParen | Token::LBracket));
+        let glue = matches!(
+            t,
+            Token::Period | Token::RParen | Token::Comma | Token::RBracket
+        ) || matches!(
+            tokens.get(i.wrapping_sub(1)),
+            Some(Token::Period | Token::LParen | Token::LBracket)
+        );
         if i > 0 && !glue {
             out.push(' ');
         }
@@ -131,6 +136,36 @@ fn rule_relation(
         ));
     }
     Ok(rel)
+}
+
+/// `NEW.*` and `OLD.*` in a rule's actions: the relation's columns, one by
+/// one (sqlparser reads no `x.*` in a VALUES row).
+fn expand_new_old_star(tokens: &[Token], rel: &catalog::heap_catalog::RelationInfo) -> Vec<Token> {
+    let mut out = Vec::with_capacity(tokens.len());
+    let mut i = 0;
+    while i < tokens.len() {
+        let which = word(&tokens[i]).filter(|w| w == "new" || w == "old");
+        if let Some(w) = which
+            && tokens.get(i + 1) == Some(&Token::Period)
+            && tokens.get(i + 2) == Some(&Token::Mul)
+        {
+            let mut first = true;
+            for c in rel.columns.iter().filter(|c| !c.dropped) {
+                if !first {
+                    out.push(Token::Comma);
+                }
+                first = false;
+                out.push(Token::make_word(&w, None));
+                out.push(Token::Period);
+                out.push(Token::make_word(&c.name, Some('"')));
+            }
+            i += 3;
+            continue;
+        }
+        out.push(tokens[i].clone());
+        i += 1;
+    }
+    out
 }
 
 /// A rule's parts as written.
@@ -221,7 +256,9 @@ fn create_rule(session: &mut Session, tokens: &[Token]) -> PgResult<Outcome> {
         }
         false
     };
-    let rest = &tokens[at..];
+    let rel = rule_relation(session, schema.as_deref(), &table)?;
+    let expanded = expand_new_old_star(&tokens[at..], &rel);
+    let rest = expanded.as_slice();
     let actions = if is_word(rest.first(), "nothing") && rest.len() == 1 {
         String::new()
     } else if rest.first() == Some(&Token::LParen) && rest.last() == Some(&Token::RParen) {
@@ -236,7 +273,6 @@ fn create_rule(session: &mut Session, tokens: &[Token]) -> PgResult<Outcome> {
         is_instead,
         actions,
     };
-    let rel = rule_relation(session, schema.as_deref(), &table)?;
     validate(&rel.name, &rule)?;
     let qual = match (&rule.qual, rule.event) {
         (Some(q), '3' | '4') => Some(qualify_bare_columns(q, &rel, rule.event)?),
@@ -269,7 +305,10 @@ fn create_rule(session: &mut Session, tokens: &[Token]) -> PgResult<Outcome> {
         if !or_replace {
             return Err(PgError::new(
                 SqlState::DuplicateObject,
-                format!("rule \"{name}\" for relation \"{}\" already exists", rel.name),
+                format!(
+                    "rule \"{name}\" for relation \"{}\" already exists",
+                    rel.name
+                ),
             ));
         }
         let row = RuleRow {
@@ -369,7 +408,10 @@ fn qualify_bare_columns(
     let word = if event == '3' { "new" } else { "old" };
     let _ = sqlparser::ast::visit_expressions_mut(&mut e, |x| {
         if let Expr::Identifier(id) = x
-            && rel.columns.iter().any(|c| !c.dropped && c.name == ident(id))
+            && rel
+                .columns
+                .iter()
+                .any(|c| !c.dropped && c.name == ident(id))
         {
             *x = Expr::CompoundIdentifier(vec![Ident::new(word), id.clone()]);
         }
@@ -439,7 +481,10 @@ fn qualify_target_columns(session: &mut Session, s: &mut Statement) -> PgResult<
         }
         let _ = sqlparser::ast::visit_expressions_mut(e, |x| {
             if let Expr::Identifier(id) = x
-                && rel.columns.iter().any(|c| !c.dropped && c.name == ident(id))
+                && rel
+                    .columns
+                    .iter()
+                    .any(|c| !c.dropped && c.name == ident(id))
             {
                 *x = Expr::CompoundIdentifier(vec![qualifier.clone(), id.clone()]);
             }
@@ -498,7 +543,10 @@ fn analyze_actions(
     for s in &stmts {
         if !matches!(
             s,
-            Statement::Insert(_) | Statement::Update(_) | Statement::Delete(_) | Statement::Query(_)
+            Statement::Insert(_)
+                | Statement::Update(_)
+                | Statement::Delete(_)
+                | Statement::Query(_)
         ) {
             continue;
         }
@@ -585,10 +633,19 @@ fn validate(relname: &str, rule: &ParsedRule) -> PgResult<()> {
     let text = format!(
         "{} {}",
         rule.qual.as_deref().unwrap_or(""),
-        stmts.iter().map(|s| s.to_string()).collect::<Vec<_>>().join(" ")
+        stmts
+            .iter()
+            .map(|s| s.to_string())
+            .collect::<Vec<_>>()
+            .join(" ")
     );
     let uses = |w: &str| crate::rewrite::mentions(&text, w);
-    let invalid = |m: &str| Err(PgError::new(SqlState::InvalidObjectDefinition, m.to_string()));
+    let invalid = |m: &str| {
+        Err(PgError::new(
+            SqlState::InvalidObjectDefinition,
+            m.to_string(),
+        ))
+    };
     match rule.event {
         '1' if uses("old") => return invalid("ON SELECT rule cannot use OLD"),
         '1' if uses("new") => return invalid("ON SELECT rule cannot use NEW"),
@@ -646,7 +703,10 @@ fn drop_rule(session: &mut Session, tokens: &[Token]) -> PgResult<Outcome> {
         }
         return Err(PgError::new(
             SqlState::UndefinedObject,
-            format!("rule \"{name}\" for relation \"{}\" does not exist", rel.name),
+            format!(
+                "rule \"{name}\" for relation \"{}\" does not exist",
+                rel.name
+            ),
         ));
     };
     crate::acl::require_relation_owner(session, rel.oid)?;
@@ -692,11 +752,13 @@ fn alter_rule(session: &mut Session, tokens: &[Token]) -> PgResult<Outcome> {
         }
         return Err(PgError::new(
             SqlState::UndefinedObject,
-            format!("rule \"{name}\" for relation \"{}\" does not exist", rel.name),
+            format!(
+                "rule \"{name}\" for relation \"{}\" does not exist",
+                rel.name
+            ),
         ));
     };
-    if rules.iter().any(|(_, r)| r.name == new_name) || new_name == "_RETURN" && rel.kind == 'v'
-    {
+    if rules.iter().any(|(_, r)| r.name == new_name) || new_name == "_RETURN" && rel.kind == 'v' {
         return Err(PgError::new(
             SqlState::DuplicateObject,
             format!(
@@ -791,7 +853,10 @@ fn parenthesized(e: sqlparser::ast::Expr) -> sqlparser::ast::Expr {
     let mut e = e;
     let _ = sqlparser::ast::visit_expressions_mut(&mut e, |x| {
         while let Expr::Nested(inner) = x {
-            *x = std::mem::replace(inner.as_mut(), Expr::Value(sqlparser::ast::Value::Null.into()));
+            *x = std::mem::replace(
+                inner.as_mut(),
+                Expr::Value(sqlparser::ast::Value::Null.into()),
+            );
         }
         std::ops::ControlFlow::<()>::Continue(())
     });
@@ -822,7 +887,14 @@ fn parenthesized(e: sqlparser::ast::Expr) -> sqlparser::ast::Expr {
         std::ops::ControlFlow::<()>::Continue(())
     });
     let _ = sqlparser::ast::visit_expressions_mut(&mut e, |x| {
-        if matches!(x, Expr::BinaryOp { .. } | Expr::UnaryOp { op: sqlparser::ast::UnaryOperator::Not, .. }) {
+        if matches!(
+            x,
+            Expr::BinaryOp { .. }
+                | Expr::UnaryOp {
+                    op: sqlparser::ast::UnaryOperator::Not,
+                    ..
+                }
+        ) {
             let inner = std::mem::replace(x, Expr::Value(sqlparser::ast::Value::Null.into()));
             *x = Expr::Nested(Box::new(inner));
         }

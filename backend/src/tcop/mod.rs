@@ -143,7 +143,8 @@ pub(crate) fn run_statement(
             }
         },
         Statement::Insert(_) | Statement::Update(_) | Statement::Delete(_)
-            if let Some(outcome) = crate::rewrite::run_with_rules(session, stmt, prepared, params)? =>
+            if let Some(outcome) =
+                crate::rewrite::run_with_rules(session, stmt, prepared, params)? =>
         {
             Ok(outcome)
         }
