@@ -235,24 +235,25 @@ pub(crate) fn run_with_rules(
             }
         }
     }
-    if original_returning && (unconditional_instead || !inverted.is_empty()) {
-        if returning_action.is_none() {
-            let verb = match command {
-                Command::Insert => "INSERT",
-                Command::Update => "UPDATE",
-                Command::Delete => "DELETE",
-            };
-            return Err(PgError::new(
-                SqlState::FeatureNotSupported,
-                format!(
-                    "cannot perform {verb} RETURNING on relation \"{}\"",
-                    rel.name
-                ),
-            )
-            .with_hint(format!(
-                "You need an unconditional ON {verb} DO INSTEAD rule with a RETURNING clause."
-            )));
-        }
+    if original_returning
+        && (unconditional_instead || !inverted.is_empty())
+        && returning_action.is_none()
+    {
+        let verb = match command {
+            Command::Insert => "INSERT",
+            Command::Update => "UPDATE",
+            Command::Delete => "DELETE",
+        };
+        return Err(PgError::new(
+            SqlState::FeatureNotSupported,
+            format!(
+                "cannot perform {verb} RETURNING on relation \"{}\"",
+                rel.name
+            ),
+        )
+        .with_hint(format!(
+            "You need an unconditional ON {verb} DO INSTEAD rule with a RETURNING clause."
+        )));
     }
     let mut steps: Vec<Step> = Vec::new();
     let original = if unconditional_instead {
@@ -808,7 +809,7 @@ impl Env {
                     if let Some(c) = &cond {
                         text.push_str(&format!(" WHERE {c}"));
                     }
-                    *q = Box::new(parse_query(&text)?);
+                    **q = parse_query(&text)?;
                 }
             },
             _ => {}
