@@ -819,7 +819,14 @@ fn rule_text(rule: &RuleRow, table: &str, stmts: &[Statement], pretty: bool) -> 
     if let Some(q) = &rule.qual {
         // PostgreSQL indents without the pretty flag too.
         out.push_str("\n  ");
-        let q = qual_expr(q).map_or_else(|_| q.clone(), |e| parenthesized(e).to_string());
+        // The pretty flag leaves out the outermost parentheses.
+        let q = qual_expr(q).map_or_else(
+            |_| q.clone(),
+            |e| match (parenthesized(e), pretty) {
+                (sqlparser::ast::Expr::Nested(inner), true) => inner.to_string(),
+                (e, _) => e.to_string(),
+            },
+        );
         out.push_str(&format!(" WHERE {q}"));
     }
     out.push_str(" DO ");
