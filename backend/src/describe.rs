@@ -45,6 +45,7 @@ pub fn catalog_text(session: &mut Session, what: CatalogText<'_>) -> PgResult<Op
         CatalogText::Trigger { oid, pretty } => {
             crate::commands::trigger::triggerdef(session, oid, pretty)
         }
+        CatalogText::Rule { oid, pretty } => crate::commands::rule::ruledef(session, oid, pretty),
         CatalogText::PartitionConstraint(oid) => {
             let Some(info) = relcache::relation_by_oid(session, oid)? else {
                 return Ok(None);

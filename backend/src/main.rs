@@ -22,7 +22,10 @@
 //! 5. [`tcop::exec_statement`] checks the transaction state and starts the
 //!    statement (an implicit transaction outside a block), then sends
 //!    transaction control and SET/SHOW/RESET to [`utility`], DDL, VACUUM and
-//!    LOCK to [`commands`], and queries and DML to `tcop::plan_query`: the planner
+//!    LOCK to [`commands`], and queries and DML to `tcop::plan_query`
+//!    (an INSERT, UPDATE or DELETE on a relation with rules first becomes the
+//!    list of statements its rules make, [`rewrite::run_with_rules`], each
+//!    run through here again): the planner
 //!    resolves names through [`table_access::SessionCatalog`] (the
 //!    [`relcache`], read with a fresh catalog snapshot).
 //! 6. `tcop::lock_relations` takes the plan's table locks (the lock manager in
@@ -73,6 +76,7 @@ mod infoschema;
 mod interrupt;
 mod plpgsql;
 mod relcache;
+mod rewrite;
 mod session;
 mod startup;
 mod startup_process;

@@ -94,6 +94,12 @@ pub struct Session {
     /// the procedure it calls: that procedure may COMMIT and ROLLBACK
     /// (PostgreSQL's non-atomic execution context).
     pub nonatomic_call: bool,
+    /// The (relation, event) pairs whose rules are being applied, to
+    /// find a rule that loops (`crate::rewrite`).
+    pub rewrite_stack: Vec<(u32, char)>,
+    /// The next DML statement is the original of a rewritten list: run it
+    /// without its relation's rules again.
+    pub rewrite_bypass: bool,
     /// NOTICE/WARNING messages waiting to be sent: (severity, sqlstate,
     /// text, detail).
     pub notices: Vec<(&'static str, &'static str, String, Option<String>)>,
@@ -180,6 +186,8 @@ impl Session {
             implicit_block: false,
             implicit_block_open: false,
             nonatomic_call: false,
+            rewrite_stack: Vec::new(),
+            rewrite_bypass: false,
             notices: Vec::new(),
             after_triggers: Vec::new(),
             storage,

@@ -14,9 +14,10 @@ const RECURSION_LIMIT: usize = 200;
 /// Parses a query string into its statements (empty for `;;` or comments only).
 pub fn parse(sql: &str) -> PgResult<Vec<Statement>> {
     let dialect = PostgreSqlDialect {};
-    let mut tokens = Tokenizer::new(&dialect, sql)
+    let tokens = Tokenizer::new(&dialect, sql)
         .tokenize_with_location()
         .map_err(|e| to_pg_error(sql, ParserError::from(e)))?;
+    let mut tokens = rewrite_rule_statements(tokens);
     let create_user = rewrite_create_user(&mut tokens);
     rewrite_alter_group(&mut tokens);
     let tokens = rewrite_checkpoint(tokens);
@@ -1936,6 +1937,92 @@ const PUBLICATION_MARKER: &str = "PUBLICATION_STATEMENT";
 const AGGREGATE_MARKER: &str = "AGGREGATE_STATEMENT";
 const COMMENT_MARKER: &str = "COMMENT_STATEMENT";
 const VACUUM_MARKER: &str = "VACUUM_STATEMENT";
+const RULE_MARKER: &str = "RULE_STATEMENT";
+
+/// `CREATE [OR REPLACE] RULE`, `DROP RULE` and `ALTER RULE` (sqlparser has
+/// none of them) become `CALL RULE_STATEMENT('<text>')` as the statements
+/// of [`rewrite_text_statements`] do. This runs before the other passes:
+/// a rule's action list `( cmd; cmd )` holds semicolons, so the statement
+/// ends at the first semicolon outside parentheses.
+fn rewrite_rule_statements(mut tokens: Vec<TokenWithSpan>) -> Vec<TokenWithSpan> {
+    let significant = |t: &TokenWithSpan| !matches!(t.token, Token::Whitespace(_) | Token::EOF);
+    let word_is = |t: &TokenWithSpan, w: &str| matches!(&t.token, Token::Word(x) if x.quote_style.is_none() && x.value.eq_ignore_ascii_case(w));
+    let mut i = 0;
+    let mut at_start = true;
+    while i < tokens.len() {
+        if tokens[i].token == Token::SemiColon {
+            at_start = true;
+            i += 1;
+            continue;
+        }
+        if !significant(&tokens[i]) {
+            i += 1;
+            continue;
+        }
+        if !std::mem::replace(&mut at_start, false) {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        let sig: Vec<usize> = (start..tokens.len())
+            .filter(|&j| significant(&tokens[j]))
+            .take(4)
+            .collect();
+        let is_rule = |k: usize| sig.get(k).is_some_and(|&j| word_is(&tokens[j], "rule"));
+        let matched = (word_is(&tokens[start], "create")
+            && (is_rule(1)
+                || sig.get(1).is_some_and(|&j| word_is(&tokens[j], "or"))
+                    && sig.get(2).is_some_and(|&j| word_is(&tokens[j], "replace"))
+                    && is_rule(3)))
+            || ((word_is(&tokens[start], "drop") || word_is(&tokens[start], "alter"))
+                && is_rule(1));
+        if !matched {
+            i += 1;
+            continue;
+        }
+        let mut depth = 0i32;
+        let mut end = tokens.len();
+        for (j, t) in tokens.iter().enumerate().skip(start) {
+            match t.token {
+                Token::LParen => depth += 1,
+                Token::RParen => depth -= 1,
+                Token::SemiColon if depth <= 0 => {
+                    end = j;
+                    break;
+                }
+                Token::EOF => {
+                    end = j;
+                    break;
+                }
+                _ => {}
+            }
+        }
+        let text: String = tokens[start..end]
+            .iter()
+            .map(|t| t.token.to_string())
+            .collect();
+        let span = tokens[start].span;
+        let word = |value: &str, keyword| {
+            Token::Word(Word {
+                value: value.into(),
+                quote_style: None,
+                keyword,
+            })
+        };
+        tokens.splice(
+            start..end,
+            [
+                TokenWithSpan::new(word("CALL", Keyword::CALL), span),
+                TokenWithSpan::new(word(RULE_MARKER, Keyword::NoKeyword), Span::empty()),
+                TokenWithSpan::new(Token::LParen, span),
+                TokenWithSpan::new(Token::SingleQuotedString(text), span),
+                TokenWithSpan::new(Token::RParen, span),
+            ],
+        );
+        i = start + 5;
+    }
+    tokens
+}
 
 /// A statement kept as text for its command to read (see
 /// [`rewrite_text_statements`]).
@@ -1973,6 +2060,9 @@ pub enum TextStatement {
     /// `VACUUM ...` and `ANALYZE ...` (sqlparser reads one table and no
     /// option lists)
     Vacuum(String),
+    /// `CREATE [OR REPLACE] RULE`, `DROP RULE`, `ALTER RULE` (see
+    /// [`rewrite_rule_statements`])
+    Rule(String),
 }
 
 /// One action of `ALTER TYPE name ... ATTRIBUTE` (see [`parse_alter_attribute`]).
@@ -2103,6 +2193,7 @@ pub fn text_statement(stmt: &Statement) -> Option<TextStatement> {
         AGGREGATE_MARKER => TextStatement::Aggregate,
         COMMENT_MARKER => TextStatement::Comment,
         VACUUM_MARKER => TextStatement::Vacuum,
+        RULE_MARKER => TextStatement::Rule,
         _ => return None,
     };
     let FunctionArguments::List(list) = &f.args else {

@@ -36,6 +36,7 @@ const PG_STATS: u32 = 12_053;
 const PG_SETTINGS: u32 = 12_104;
 const PG_PREPARED_STATEMENTS: u32 = 12_095;
 const PG_SECLABELS: u32 = 12_099;
+const PG_RULES: u32 = 12_028;
 
 struct View {
     oid: u32,
@@ -44,6 +45,16 @@ struct View {
 }
 
 const VIEWS: &[View] = &[
+    View {
+        oid: PG_RULES,
+        name: "pg_rules",
+        columns: &[
+            ("schemaname", NAME),
+            ("tablename", NAME),
+            ("rulename", NAME),
+            ("definition", TEXT),
+        ],
+    },
     // No security label providers here: always empty.
     View {
         oid: PG_SECLABELS,
@@ -299,6 +310,7 @@ pub fn view_relation(
         partition_key: None,
         partition_parent: 0,
         statistics: Default::default(),
+        rules: Vec::new(),
         triggers: Vec::new(),
         view_query,
     })
@@ -367,6 +379,7 @@ pub fn rows(session: &mut Session, oid: u32) -> PgResult<VecDeque<Vec<Datum>>> {
         PG_SETTINGS => settings(session),
         PG_PREPARED_STATEMENTS => Ok(prepared_statements(session)),
         PG_SECLABELS => Ok(VecDeque::new()),
+        PG_RULES => rules(session),
         PG_PUBLICATION_TABLES => crate::commands::publication::publication_tables(session),
         _ => Err(PgError::internal(format!("no system view {oid}"))),
     }
@@ -452,6 +465,34 @@ fn prepared_statements(session: &Session) -> VecDeque<Vec<Datum>> {
             ]
         })
         .collect()
+}
+
+/// `pg_rules`: every rule but views' `_RETURN` rules, with its definition.
+fn rules(session: &mut Session) -> PgResult<VecDeque<Vec<Datum>>> {
+    let mut found: Vec<catalog::system::RuleRow> = Vec::new();
+    crate::relcache::with_reader(session, |r| {
+        r.scan(&catalog::system::PG_REWRITE_DEF, |_, row| {
+            let rule = catalog::system::RuleRow::from_datums(&row);
+            if rule.name != "_RETURN" {
+                found.push(rule);
+            }
+            Ok(true)
+        })
+    })?;
+    let mut out = VecDeque::new();
+    for rule in found {
+        let Some(rel) = crate::relcache::relation_by_oid(session, rule.relid)? else {
+            continue;
+        };
+        let def = crate::commands::rule::ruledef(session, rule.oid, false)?;
+        out.push_back(vec![
+            Datum::Text(rel.namespace.clone()),
+            Datum::Text(rel.name.clone()),
+            Datum::Text(rule.name.clone()),
+            def.map_or(Datum::Null, Datum::Text),
+        ]);
+    }
+    Ok(out)
 }
 
 /// `pg_indexes`: every index of every table, with its definition.

@@ -113,6 +113,8 @@ pub struct RelationInfo {
     pub partition_parent: u32,
     /// Its triggers, by name.
     pub triggers: Vec<system::TriggerRow>,
+    /// Its rules made by CREATE RULE, by name (PostgreSQL's firing order).
+    pub rules: Vec<system::RuleRow>,
     /// Its size and column statistics as VACUUM and ANALYZE last saw them.
     pub statistics: std::sync::Arc<crate::statistics::RelationStatistics>,
 }
@@ -239,6 +241,7 @@ impl ClassRow {
             has_index: bool_at(r, d.col("relhasindex")),
             checks: i16_at(r, d.col("relchecks")),
             has_triggers: bool_at(r, d.col("relhastriggers")),
+            has_rules: bool_at(r, d.col("relhasrules")),
             has_subclass: bool_at(r, d.col("relhassubclass")),
             is_partition: bool_at(r, d.col("relispartition")),
             partbound: match r.get(d.col("relpartbound")) {
@@ -665,7 +668,29 @@ impl CatalogReader<'_, '_, '_> {
     /// The `_RETURN` rule of view `relid`: where it is, and the query.
     pub fn view_rule(&self, relid: u32) -> PgResult<Option<(ItemPointer, String)>> {
         self.find(&PG_REWRITE_DEF, |tid, r| {
-            (oid_at(r, 2) == relid).then(|| (tid, text_at(r, 7)))
+            (oid_at(r, 2) == relid && text_at(r, 1) == "_RETURN").then(|| (tid, text_at(r, 7)))
+        })
+    }
+
+    /// The rules of relation `relid` made by CREATE RULE (not a view's
+    /// `_RETURN` rule), by name, with where they are.
+    pub fn rules(&self, relid: u32) -> PgResult<Vec<(ItemPointer, system::RuleRow)>> {
+        let mut out = Vec::new();
+        self.scan(&PG_REWRITE_DEF, |tid, r| {
+            if oid_at(&r, 2) == relid && text_at(&r, 1) != "_RETURN" {
+                out.push((tid, system::RuleRow::from_datums(&r)));
+            }
+            Ok(true)
+        })?;
+        out.sort_by(|a, b| a.1.name.cmp(&b.1.name));
+        Ok(out)
+    }
+
+    /// The `pg_rewrite` row `oid` made by CREATE RULE.
+    pub fn rule_by_oid(&self, oid: u32) -> PgResult<Option<system::RuleRow>> {
+        self.find(&PG_REWRITE_DEF, |_, r| {
+            (oid_at(r, 0) == oid && text_at(r, 1) != "_RETURN")
+                .then(|| system::RuleRow::from_datums(r))
         })
     }
 
@@ -944,8 +969,15 @@ impl CatalogReader<'_, '_, '_> {
                 .collect(),
             _ => Vec::new(),
         };
+        let rules = match class.kind {
+            'r' | 'p' | 'v' if class.has_rules => {
+                self.rules(class.oid)?.into_iter().map(|(_, r)| r).collect()
+            }
+            _ => Vec::new(),
+        };
         let statistics = std::sync::Arc::new(self.statistics(&class)?);
         Ok(RelationInfo {
+            rules,
             statistics,
             triggers,
             partition_parent,
@@ -1138,6 +1170,10 @@ impl CatalogReader<'_, '_, '_> {
         }
         if let Some((t, _)) = self.view_rule(oid)? {
             rows.push((system::PG_REWRITE, t));
+        }
+        for (t, rule) in self.rules(oid)? {
+            rows.push((system::PG_REWRITE, t));
+            rows.extend(self.description_rows(system::PG_REWRITE, rule.oid, None)?);
         }
         rows.extend(
             self.inherits_parents(oid)?
@@ -1344,6 +1380,7 @@ impl CatalogWriter<'_, '_, '_> {
             has_index: false,
             checks: 0,
             has_triggers: false,
+            has_rules: false,
             has_subclass: false,
             is_partition: false,
             partbound: None,
@@ -1491,6 +1528,22 @@ impl CatalogWriter<'_, '_, '_> {
         self.replace(&PG_CONSTRAINT_DEF, tid, &row.to_datums(), w)
     }
 
+    /// Adds a rule made by CREATE RULE.
+    pub fn create_rule(&self, w: &mut WriteXact<'_>, row: &system::RuleRow) -> PgResult<()> {
+        self.insert(&PG_REWRITE_DEF, &row.to_datums(), w)
+            .map(|_| ())
+    }
+
+    /// Replaces the rule row at `tid`.
+    pub fn update_rule(
+        &self,
+        tid: ItemPointer,
+        row: &system::RuleRow,
+        w: &mut WriteXact<'_>,
+    ) -> PgResult<()> {
+        self.replace(&PG_REWRITE_DEF, tid, &row.to_datums(), w)
+    }
+
     /// Adds the `_RETURN` rule of view `relid`.
     pub fn add_view_rule(
         &self,
@@ -1544,6 +1597,7 @@ impl CatalogWriter<'_, '_, '_> {
             has_index: false,
             checks: 0,
             has_triggers: false,
+            has_rules: false,
             has_subclass: false,
             is_partition: false,
             partbound: None,

@@ -472,6 +472,78 @@ pub const PG_REWRITE_DEF: CatalogDef = CatalogDef {
     shared: false,
 };
 
+/// A `pg_rewrite` row of a rule made by CREATE RULE (a view's `_RETURN`
+/// rule is [`view_rule_row`]). PostgreSQL keeps node trees in `ev_qual`
+/// and `ev_action`; we keep SQL text: the qualification's expression
+/// (`<>` when there is none) and the actions' statements separated by
+/// `;` (`<>` for NOTHING), re-parsed when a statement is rewritten.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct RuleRow {
+    pub oid: u32,
+    pub name: String,
+    pub relid: u32,
+    /// `1` SELECT, `2` UPDATE, `3` INSERT, `4` DELETE.
+    pub ev_type: char,
+    /// `O` enabled, `D` disabled (also `R`, `A` as PostgreSQL).
+    pub enabled: char,
+    pub is_instead: bool,
+    pub qual: Option<String>,
+    /// The actions' SQL text; empty for NOTHING.
+    pub actions: String,
+}
+
+impl RuleRow {
+    pub fn to_datums(&self) -> Vec<Datum> {
+        vec![
+            Datum::Oid(self.oid),
+            Datum::Text(self.name.clone()),
+            Datum::Oid(self.relid),
+            ch(self.ev_type),
+            ch(self.enabled),
+            Datum::Bool(self.is_instead),
+            Datum::Text(self.qual.clone().unwrap_or_else(|| "<>".into())),
+            Datum::Text(if self.actions.is_empty() {
+                "<>".into()
+            } else {
+                self.actions.clone()
+            }),
+        ]
+    }
+
+    pub fn from_datums(r: &[Datum]) -> RuleRow {
+        let text = |i: usize| match r.get(i) {
+            Some(Datum::Text(s)) => s.clone(),
+            _ => String::new(),
+        };
+        let chr = |i: usize| match r.get(i) {
+            Some(Datum::Text(s)) => s.chars().next().unwrap_or(' '),
+            _ => ' ',
+        };
+        let qual = text(6);
+        let actions = text(7);
+        RuleRow {
+            oid: match r.first() {
+                Some(Datum::Oid(v)) => *v,
+                _ => 0,
+            },
+            name: text(1),
+            relid: match r.get(2) {
+                Some(Datum::Oid(v)) => *v,
+                _ => 0,
+            },
+            ev_type: chr(3),
+            enabled: chr(4),
+            is_instead: matches!(r.get(5), Some(Datum::Bool(true))),
+            qual: (qual != "<>" && !qual.is_empty()).then_some(qual),
+            actions: if actions == "<>" {
+                String::new()
+            } else {
+                actions
+            },
+        }
+    }
+}
+
 /// A view's `_RETURN` rule: `pg_rewrite` row of relation `relid` whose
 /// action is the SELECT `query`.
 pub fn view_rule_row(oid: u32, relid: u32, query: &str) -> Vec<Datum> {
@@ -2861,6 +2933,8 @@ pub struct ClassRow {
     /// `relhastriggers`: set by a foreign key on either side (PostgreSQL's
     /// RI triggers; never cleared, as VACUUM clears it lazily there).
     pub has_triggers: bool,
+    /// `relhasrules`: set by CREATE RULE (a view has its `_RETURN` rule).
+    pub has_rules: bool,
     /// `relhassubclass`: it has (or had) inheritance children or partitions.
     pub has_subclass: bool,
     /// `relispartition`
@@ -2910,8 +2984,8 @@ impl ClassRow {
             ch(self.kind),
             Datum::Int2(self.natts),
             Datum::Int2(self.checks),
-            // relhasrules: a view's _RETURN rule
-            Datum::Bool(self.kind == 'v'),
+            // relhasrules: a view's _RETURN rule, or CREATE RULE
+            Datum::Bool(self.kind == 'v' || self.has_rules),
             Datum::Bool(self.has_triggers),
             Datum::Bool(self.has_subclass),
             Datum::Bool(false),
@@ -3046,6 +3120,7 @@ pub fn catalog_self_description() -> (Vec<ClassRow>, Vec<AttributeRow>) {
             has_index: false,
             checks: 0,
             has_triggers: false,
+            has_rules: false,
             has_subclass: false,
             is_partition: false,
             partbound: None,

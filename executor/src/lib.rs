@@ -230,6 +230,8 @@ pub enum CatalogText<'a> {
     PartitionConstraint(u32),
     /// `pg_get_triggerdef(oid, pretty)`.
     Trigger { oid: u32, pretty: bool },
+    /// `pg_get_ruledef(oid, pretty)`.
+    Rule { oid: u32, pretty: bool },
     /// `pg_relation_is_publishable(oid)`: `"t"` or `"f"` (None if no such
     /// relation).
     RelationPublishable(u32),

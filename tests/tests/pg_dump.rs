@@ -3,8 +3,9 @@
 //! PRIMARY KEY, FOREIGN KEY, CHECK with IN), indexes (multi-column,
 //! partial, on an expression), views (a join with GROUP BY and HAVING, a
 //! UNION, subqueries, a view on a view), a sequence with its own increment and value,
-//! comments and rows with NULLs and special characters is dumped from our
-//! server and
+//! rules (conditional INSTEAD NOTHING on a table, INSTEAD NOTHING on a
+//! view), comments and rows with NULLs and special characters is dumped
+//! from our server and
 //!
 //! 1. restored with psql into PostgreSQL 15, whose own dump of it must be
 //!    the same text (but for the lines that name versions) and whose tables
@@ -59,6 +60,8 @@ CREATE VIEW orders_left AS
     WHERE EXISTS (SELECT 1 FROM orders x WHERE x.customer_id = c.id);
 CREATE SEQUENCE ticket_seq INCREMENT BY 5 START WITH 100;
 SELECT setval('ticket_seq', 215);
+CREATE RULE orders_keep_zero AS ON DELETE TO orders WHERE old.customer_id = 0 DO INSTEAD NOTHING;
+CREATE RULE paid_orders_ins AS ON INSERT TO paid_orders DO INSTEAD NOTHING;
 COMMENT ON TABLE customers IS 'people who buy';
 COMMENT ON COLUMN customers.email IS 'contact address';
 INSERT INTO customers (name, email, score, note) VALUES
@@ -204,6 +207,7 @@ async fn pg_dump_custom_format_and_pg_restore() {
         "INDEX public orders_paid postgres",
         "FK CONSTRAINT public orders orders_customer_id_fkey postgres",
         "TABLE DATA public orders postgres",
+        "RULE public orders orders_keep_zero postgres",
     ] {
         assert!(listing.contains(entry), "{entry} in\n{listing}");
     }

@@ -350,7 +350,7 @@ fn resolve(session: &mut Session, kind: &str, object: &[Token]) -> PgResult<Opti
                 subid: 0,
             }))
         }
-        "constraint" | "trigger" => {
+        "constraint" | "trigger" | "rule" => {
             let Some(on) = object.iter().position(|t| word_is(Some(t), "on")) else {
                 return Err(syntax_error_at(object.last()));
             };
@@ -392,6 +392,11 @@ fn resolve(session: &mut Session, kind: &str, object: &[Token]) -> PgResult<Opti
                     .into_iter()
                     .find(|(_, c)| c.name == name)
                     .map(|(_, c)| (PG_CONSTRAINT, c.oid))
+            } else if kind == "rule" {
+                with_reader(session, |r| r.rules(rel.oid))?
+                    .into_iter()
+                    .find(|(_, c)| c.name == name)
+                    .map(|(_, c)| (catalog::system::PG_REWRITE, c.oid))
             } else {
                 with_reader(session, |r| r.triggers(rel.oid))?
                     .into_iter()
@@ -402,7 +407,8 @@ fn resolve(session: &mut Session, kind: &str, object: &[Token]) -> PgResult<Opti
                 return Err(PgError::new(
                     SqlState::UndefinedObject,
                     format!(
-                        "{kind} \"{name}\" for table \"{}\" does not exist",
+                        "{kind} \"{name}\" for {} \"{}\" does not exist",
+                        if kind == "rule" { "relation" } else { "table" },
                         rel.name
                     ),
                 ));
@@ -415,7 +421,7 @@ fn resolve(session: &mut Session, kind: &str, object: &[Token]) -> PgResult<Opti
             }))
         }
         "access" | "cast" | "collation" | "conversion" | "event" | "extension" | "language"
-        | "large" | "operator" | "policy" | "publication" | "rule" | "server" | "statistics"
+        | "large" | "operator" | "policy" | "publication" | "server" | "statistics"
         | "subscription" | "tablespace" | "text search" | "transform" => {
             Err(PgError::feature_not_supported(format!(
                 "COMMENT ON {} is not supported",

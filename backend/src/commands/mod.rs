@@ -33,6 +33,7 @@ mod lockcmds;
 pub mod partition;
 pub mod portalcmds;
 pub mod publication;
+pub mod rule;
 mod schemacmds;
 pub mod sequence;
 mod tablecmds;
@@ -152,6 +153,7 @@ pub fn ddl_statement(
                 crate::syntax::TextStatement::Vacuum(text) => {
                     vacuum::vacuum_statement(session, &text)
                 }
+                crate::syntax::TextStatement::Rule(text) => rule::rule_statement(session, &text),
             }
         }
         Statement::Drop {

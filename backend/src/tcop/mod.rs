@@ -142,6 +142,12 @@ pub(crate) fn run_statement(
                 Ok(Outcome::CopyIn { columns, binary })
             }
         },
+        Statement::Insert(_) | Statement::Update(_) | Statement::Delete(_)
+            if let Some(outcome) =
+                crate::rewrite::run_with_rules(session, stmt, prepared, params)? =>
+        {
+            Ok(outcome)
+        }
         Statement::Query(_)
         | Statement::Insert(_)
         | Statement::Update(_)

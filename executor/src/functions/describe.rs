@@ -132,9 +132,14 @@ pub fn call(func: &str, args: &[Datum], ev: &mut Evaluator<'_>) -> PgResult<Opti
             }
         }
         ("pg_relation_is_publishable", _) => Datum::Null,
-        // No statistics objects or rules other than views' exist.
         ("pg_get_triggerdef", [Datum::Oid(oid), rest @ ..]) => {
             text_or_null(ev.ctx.catalog_text(CatalogText::Trigger {
+                oid: *oid,
+                pretty: pretty_arg(rest, 0),
+            })?)
+        }
+        ("pg_get_ruledef", [Datum::Oid(oid), rest @ ..]) => {
+            text_or_null(ev.ctx.catalog_text(CatalogText::Rule {
                 oid: *oid,
                 pretty: pretty_arg(rest, 0),
             })?)

@@ -38,7 +38,8 @@
 //!
 //! INSERT ... ON CONFLICT names base columns as arbiters and in DO
 //! UPDATE; `excluded.c` of a view column is its expression over the
-//! `excluded` row. Not yet: INSTEAD OF triggers and rules.
+//! `excluded` row. Rules are applied before this, by the backend
+//! (`backend/src/rewrite.rs`); not yet: INSTEAD OF triggers.
 
 use std::ops::ControlFlow;
 
