@@ -690,6 +690,12 @@ pub fn execute_instrumented(
 }
 
 fn run_statement(ev: &mut expr::Evaluator<'_>, plan: &PlannedStmt) -> PgResult<ExecResult> {
+    // Data-modifying WITH queries run first, each to completion; their
+    // RETURNING rows are the work tables their references read.
+    for cte in &plan.modifying_ctes {
+        let out = modify::run(ev, &cte.plan, &cte.modify)?;
+        ev.set_worktable(cte.id, out.rows);
+    }
     match &plan.modify {
         None => {
             let rows = query::run(ev, &plan.plan, plan.columns.len())?;

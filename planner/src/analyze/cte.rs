@@ -6,9 +6,18 @@
 //! itself: a body of the form `non-recursive UNION [ALL] recursive`
 //! reads, in its recursive term, the rows the previous round produced (a
 //! work table); the overall column types must be the non-recursive term's.
-//! A CTE that reads columns of a query around it and data-modifying CTEs
-//! are 0A000; MATERIALIZED and NOT MATERIALIZED are accepted (each reference
-//! runs the query once per execution of the query that names it).
+//! A CTE that reads columns of a query around it is 0A000; MATERIALIZED
+//! and NOT MATERIALIZED are accepted (each reference runs the query once
+//! per execution of the query that names it).
+//!
+//! A data-modifying statement (INSERT, UPDATE, DELETE) is allowed in the
+//! WITH of the top-level statement only. It becomes a
+//! [`ModifyingCte`](crate::plan::ModifyingCte) of the planned statement,
+//! which the executor runs first, to completion, whether or not anything
+//! reads it; its RETURNING rows are a work table the references read.
+//! Since it runs at the statement's command id, the main query and the
+//! other WITH statements see the tables as they were before the statement
+//! (PostgreSQL's single snapshot).
 
 use sqlparser::ast::{self, SetExpr, Spanned};
 use types::oid::{self, UNKNOWN};
@@ -34,6 +43,9 @@ pub(crate) struct CteDef {
     /// For the work table of a recursive term: the query level of that
     /// term (a reference from a subquery inside it is an error).
     pub level: Option<usize>,
+    /// A data-modifying statement without RETURNING (a reference to it
+    /// is an error).
+    pub no_returning: bool,
 }
 
 impl CteDef {
@@ -51,6 +63,7 @@ impl CteDef {
             width,
             used: false,
             level: None,
+            no_returning: false,
         }
     }
 }
@@ -94,6 +107,15 @@ impl Analyzer<'_> {
             if cte.from.is_some() {
                 return Err(PgError::feature_not_supported("WITH ... FROM"));
             }
+            if matches!(
+                cte.query.body.as_ref(),
+                SetExpr::Insert(_) | SetExpr::Update(_) | SetExpr::Delete(_) | SetExpr::Merge(_)
+            ) && !(with.recursive && self_reference(&cte.query, &name).is_some())
+            {
+                let def = self.modifying_cte(&name, cte, with)?;
+                self.ctes.push(def);
+                continue;
+            }
             let def = match with.recursive {
                 true => self.recursive_cte(&name, cte)?,
                 false => None,
@@ -105,6 +127,73 @@ impl Analyzer<'_> {
             self.ctes.push(def);
         }
         Ok(())
+    }
+
+    /// `name AS (INSERT | UPDATE | DELETE ... [RETURNING ...])`.
+    fn modifying_cte(
+        &mut self,
+        name: &str,
+        cte: &ast::Cte,
+        with: &ast::With,
+    ) -> PgResult<CteDef> {
+        let at = self.pos(cte.alias.name.span);
+        let stmt = match cte.query.body.as_ref() {
+            SetExpr::Insert(s) | SetExpr::Update(s) | SetExpr::Delete(s) => s,
+            _ => {
+                return Err(PgError::new(
+                    SqlState::FeatureNotSupported,
+                    "MERGE not supported in WITH query",
+                )
+                .or_position(at));
+            }
+        };
+        if self.top_with != with as *const ast::With as usize {
+            return Err(PgError::new(
+                SqlState::FeatureNotSupported,
+                "WITH clause containing a data-modifying statement must be at the top level",
+            )
+            .or_position(at));
+        }
+        // Its own analysis state: the view checks of a view it writes
+        // through, the target's scope.
+        let view_checks = std::mem::take(&mut self.view_checks);
+        let cascade = std::mem::replace(&mut self.cascade_view_checks, false);
+        let r = self.in_subquery_level(|a| a.analyze_dml(stmt));
+        self.view_checks = view_checks;
+        self.cascade_view_checks = cascade;
+        let ((_, columns, plan, modify), params) = r?;
+        let Some(modify) = modify else {
+            return Err(PgError::internal("a data-modifying WITH query without a table"));
+        };
+        if !params.is_empty() {
+            return Err(PgError::feature_not_supported(
+                "a WITH query that reads columns of a query around it",
+            ));
+        }
+        let (plan, modify) = crate::indexpath::apply(plan, Some(modify));
+        let Some(modify) = modify else {
+            return Err(PgError::internal("a data-modifying WITH query lost its table"));
+        };
+        let id = self.next_worktable;
+        self.next_worktable += 1;
+        self.modifying_ctes.push(crate::plan::ModifyingCte {
+            id,
+            name: name.to_owned(),
+            plan,
+            modify,
+        });
+        let no_returning = columns.is_empty();
+        let columns = renamed("WITH query", name, columns, &cte.alias.columns)?;
+        let width = columns.len();
+        Ok(CteDef {
+            name: name.to_owned(),
+            columns,
+            source: Source::WorkTable { id, width },
+            width,
+            used: false,
+            level: None,
+            no_returning,
+        })
     }
 
     fn plain_cte(&mut self, name: &str, cte: &ast::Cte) -> PgResult<CteDef> {
@@ -238,6 +327,7 @@ impl Analyzer<'_> {
                 width,
                 used: false,
                 level: Some(a.outer_scopes.len()),
+                no_returning: false,
             });
             let r = a.set_operand(right);
             let used = a.ctes.pop().is_some_and(|c| c.used);

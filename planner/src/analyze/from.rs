@@ -724,6 +724,13 @@ impl Analyzer<'_> {
                     )
                     .or_position(self.pos(name.span())));
                 }
+                if def.no_returning {
+                    return Err(PgError::new(
+                        SqlState::FeatureNotSupported,
+                        format!("WITH query \"{}\" does not have a RETURNING clause", def.name),
+                    )
+                    .or_position(self.pos(name.span())));
+                }
                 let (refname, has_alias, aliases) = match alias {
                     Some(a) => (ident_name(&a.name), true, a.columns.as_slice()),
                     None => (def.name.clone(), false, &[][..]),
