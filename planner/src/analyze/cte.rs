@@ -107,6 +107,14 @@ impl Analyzer<'_> {
             if cte.from.is_some() {
                 return Err(PgError::feature_not_supported("WITH ... FROM"));
             }
+            let rewritten;
+            let mut cte = cte;
+            let mut wrapped = false;
+            if let Some(clauses) = self.search_cycle_clauses(cte)? {
+                rewritten = self.rewrite_search_cycle(&name, cte, with.recursive, &clauses)?;
+                cte = &rewritten;
+                wrapped = true;
+            }
             if matches!(
                 cte.query.body.as_ref(),
                 SetExpr::Insert(_) | SetExpr::Update(_) | SetExpr::Delete(_) | SetExpr::Merge(_)
@@ -117,7 +125,7 @@ impl Analyzer<'_> {
                 continue;
             }
             let def = match with.recursive {
-                true => self.recursive_cte(&name, cte)?,
+                true => self.recursive_cte(&name, cte, wrapped)?,
                 false => None,
             };
             let def = match def {
@@ -221,7 +229,14 @@ impl Analyzer<'_> {
     /// A `WITH RECURSIVE` body `a UNION [ALL] b` whose `b` names the CTE;
     /// None if it has another form or does not name itself (then it is a
     /// plain CTE).
-    fn recursive_cte(&mut self, name: &str, cte: &ast::Cte) -> PgResult<Option<CteDef>> {
+    /// `wrapped`: the recursive term is a SEARCH / CYCLE rewrite's, whose
+    /// recursive reference is one query level further in.
+    fn recursive_cte(
+        &mut self,
+        name: &str,
+        cte: &ast::Cte,
+        wrapped: bool,
+    ) -> PgResult<Option<CteDef>> {
         // PostgreSQL's checkWellFormedRecursion: a CTE that names itself
         // must be `non-recursive UNION [ALL] recursive`.
         let Some(_) = self_reference(&cte.query, name) else {
@@ -326,7 +341,7 @@ impl Analyzer<'_> {
                 source: Source::WorkTable { id, width },
                 width,
                 used: false,
-                level: Some(a.outer_scopes.len()),
+                level: Some(a.outer_scopes.len() + usize::from(wrapped)),
                 no_returning: false,
             });
             let r = a.set_operand(right);
@@ -406,7 +421,7 @@ impl Analyzer<'_> {
 /// Where `query` names `name` as a relation (an unqualified table name),
 /// if it does; inside a query whose own WITH declares `name`, the name is
 /// that CTE's.
-fn self_reference<T: sqlparser::ast::Visit>(
+pub(crate) fn self_reference<T: sqlparser::ast::Visit>(
     query: &T,
     name: &str,
 ) -> Option<sqlparser::tokenizer::Span> {

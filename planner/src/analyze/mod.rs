@@ -23,6 +23,7 @@ pub mod func;
 pub mod json;
 pub mod merge;
 pub mod rowtypes;
+pub(crate) mod search_cycle;
 pub mod setop;
 pub mod srf;
 pub mod typename;
