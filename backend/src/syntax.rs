@@ -1454,6 +1454,25 @@ fn rewrite_isnull(tokens: Vec<TokenWithSpan>) -> Vec<TokenWithSpan> {
 /// sqlparser does not read, become whitespace; the analyzer reads them
 /// back from the query text after the query's closing parenthesis
 /// (`planner::analyze::search_cycle`).
+///
+/// Whether `sql` has such clauses:
+pub fn has_search_cycle(sql: &str) -> bool {
+    let Ok(tokens) = Tokenizer::new(&PostgreSqlDialect {}, sql).tokenize_with_location() else {
+        return false;
+    };
+    let before = tokens
+        .iter()
+        .filter(|t| !matches!(t.token, Token::Whitespace(_)))
+        .count();
+    let after = rewrite_search_cycle(tokens)
+        .iter()
+        .filter(|t| !matches!(t.token, Token::Whitespace(_)))
+        .count();
+    before != after
+}
+
+/// (See [`has_search_cycle`], which tells whether a text has such a
+/// clause.)
 fn rewrite_search_cycle(mut tokens: Vec<TokenWithSpan>) -> Vec<TokenWithSpan> {
     let word_is = |t: &Token, w: &str| matches!(t, Token::Word(x) if x.quote_style.is_none() && x.value.eq_ignore_ascii_case(w));
     if !tokens

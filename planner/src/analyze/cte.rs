@@ -306,6 +306,8 @@ impl Analyzer<'_> {
             .or_position(self.pos(at)));
         }
 
+        // The stored form of a SEARCH / CYCLE rewrite (a view's) too.
+        let wrapped = wrapped || super::search_cycle::is_rewritten_term(right);
         let all = match set_quantifier {
             ast::SetQuantifier::All => true,
             ast::SetQuantifier::Distinct | ast::SetQuantifier::None => false,

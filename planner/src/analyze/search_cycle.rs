@@ -80,6 +80,11 @@ fn syntax_error(at: Option<usize>) -> PgError {
 impl Analyzer<'_> {
     /// The SEARCH and CYCLE clauses written after `cte`, if any.
     pub(crate) fn search_cycle_clauses(&self, cte: &ast::Cte) -> PgResult<Option<Clauses>> {
+        // A view's query is stored with its clauses rewritten (and its
+        // positions are not in this text).
+        if !self.expanding_views.is_empty() {
+            return Ok(None);
+        }
         let Some(mut start) = self.byte_offset(cte.closing_paren_token.0.span.end) else {
             return Ok(None);
         };
@@ -250,7 +255,17 @@ impl Analyzer<'_> {
             mark_type = Some(types::oid::type_name(t));
         }
         let at = self.pos(cte.alias.name.span);
-        if !recursive || super::cte::self_reference(&cte.query, name).is_none() {
+        let mut names_itself = false;
+        let _ = ast::visit_relations(&cte.query, |rel| {
+            if let [part] = rel.0.as_slice()
+                && part.as_ident().is_some_and(|id| ident_name(id) == name)
+            {
+                names_itself = true;
+                return std::ops::ControlFlow::Break(());
+            }
+            std::ops::ControlFlow::Continue(())
+        });
+        if !recursive || !names_itself {
             return Err(PgError::syntax("WITH query is not recursive", at));
         }
         let SetExpr::SetOperation {
@@ -492,6 +507,19 @@ impl Analyzer<'_> {
         self.scope = scope;
         Ok(r?.type_oid())
     }
+}
+
+/// Whether a recursive term is a rewrite's `SELECT ... FROM (...)
+/// "*TROCRN*" (...)`.
+pub(crate) fn is_rewritten_term(term: &SetExpr) -> bool {
+    let SetExpr::Select(s) = term else {
+        return false;
+    };
+    matches!(
+        s.from.as_slice(),
+        [ast::TableWithJoins { relation: TableFactor::Derived { alias: Some(a), .. }, joins }]
+            if joins.is_empty() && a.name.value == "*TROCRN*"
+    )
 }
 
 fn reference_not_at_top(name: &str) -> PgError {
