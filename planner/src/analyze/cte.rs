@@ -95,15 +95,28 @@ impl Analyzer<'_> {
     /// Declares the CTEs of a WITH clause in `self.ctes` (the caller drops
     /// them when its query is done).
     pub(super) fn analyze_with(&mut self, with: &ast::With) -> PgResult<()> {
-        let start = self.ctes.len();
-        for cte in &with.cte_tables {
-            let name = ident_name(&cte.alias.name);
-            if self.ctes[start..].iter().any(|c| c.name == name) {
+        let names: Vec<String> = with
+            .cte_tables
+            .iter()
+            .map(|c| ident_name(&c.alias.name))
+            .collect();
+        for (i, name) in names.iter().enumerate() {
+            if names[..i].contains(name) {
                 return Err(PgError::new(
                     SqlState::DuplicateAlias,
                     format!("WITH query name \"{name}\" specified more than once"),
                 ));
             }
+        }
+        // In WITH RECURSIVE every query sees all of them: each is analyzed
+        // after those it names (PostgreSQL's makeDependencyGraph).
+        let order = match with.recursive {
+            true => self.dependency_order(with, &names)?,
+            false => (0..names.len()).collect(),
+        };
+        for i in order {
+            let cte = &with.cte_tables[i];
+            let name = names[i].clone();
             if cte.from.is_some() {
                 return Err(PgError::feature_not_supported("WITH ... FROM"));
             }
@@ -135,6 +148,49 @@ impl Analyzer<'_> {
             self.ctes.push(def);
         }
         Ok(())
+    }
+
+    /// The order to analyze the queries of a WITH RECURSIVE list in: each
+    /// after the others it names, else in the order written; 0A000 for a
+    /// cycle between them.
+    fn dependency_order(&self, with: &ast::With, names: &[String]) -> PgResult<Vec<usize>> {
+        let deps: Vec<Vec<usize>> = with
+            .cte_tables
+            .iter()
+            .enumerate()
+            .map(|(i, cte)| {
+                let mut d = Vec::new();
+                let _ = ast::visit_relations(&cte.query, |rel| {
+                    if let [part] = rel.0.as_slice()
+                        && let Some(id) = part.as_ident()
+                        && let Some(j) = names.iter().position(|n| *n == ident_name(id))
+                        && j != i
+                        && !d.contains(&j)
+                    {
+                        d.push(j);
+                    }
+                    std::ops::ControlFlow::<()>::Continue(())
+                });
+                d
+            })
+            .collect();
+        let mut done = vec![false; names.len()];
+        let mut order = Vec::with_capacity(names.len());
+        while order.len() < names.len() {
+            let Some(next) =
+                (0..names.len()).find(|&i| !done[i] && deps[i].iter().all(|&j| done[j]))
+            else {
+                let first = (0..names.len()).find(|&i| !done[i]).unwrap_or(0);
+                return Err(PgError::new(
+                    SqlState::FeatureNotSupported,
+                    "mutual recursion between WITH items is not implemented",
+                )
+                .or_position(self.pos(with.cte_tables[first].alias.name.span)));
+            };
+            done[next] = true;
+            order.push(next);
+        }
+        Ok(order)
     }
 
     /// `name AS (INSERT | UPDATE | DELETE ... [RETURNING ...])`.
