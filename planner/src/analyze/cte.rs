@@ -372,6 +372,41 @@ impl Analyzer<'_> {
         let id = self.next_worktable;
         self.next_worktable += 1;
         let r = self.in_subquery_level(|a| {
+            // The body's own WITH is in scope for both terms.
+            let before = a.ctes.len();
+            let r = a.recursive_terms(name, cte, left, right, id, all, wrapped);
+            a.ctes.truncate(before);
+            r
+        })?;
+        let (Some((columns, plan)), params) = r else {
+            return Ok(None);
+        };
+        if !params.is_empty() {
+            return Err(PgError::feature_not_supported(
+                "a WITH query that reads columns of a query around it",
+            ));
+        }
+        Ok(Some(CteDef::query(name, columns, plan)))
+    }
+
+    /// The two terms of a recursive query `left UNION [ALL] right`, in
+    /// the query level of its own (see [`Self::recursive_cte`]).
+    #[allow(clippy::too_many_arguments)]
+    fn recursive_terms(
+        &mut self,
+        name: &str,
+        cte: &ast::Cte,
+        left: &SetExpr,
+        right: &SetExpr,
+        id: usize,
+        all: bool,
+        wrapped: bool,
+    ) -> PgResult<Option<(Vec<Column>, Plan)>> {
+        let a = self;
+        if let Some(w) = &cte.query.with {
+            a.analyze_with(w)?;
+        }
+        {
             let (left_columns, mut non_recursive) = a.set_operand(left)?;
             for t in &mut non_recursive.targets[..left_columns.len()] {
                 if t.type_oid() == UNKNOWN {
@@ -411,7 +446,7 @@ impl Analyzer<'_> {
             if recursive.aggregate.is_some() {
                 // PostgreSQL points at the first aggregate call.
                 let mut at = None;
-                let _ = ast::visit_expressions(right.as_ref(), |e| {
+                let _ = ast::visit_expressions(right, |e| {
                     if let ast::Expr::Function(f) = e
                         && super::agg::is_aggregate(&f.name.to_string().to_lowercase())
                     {
@@ -463,16 +498,7 @@ impl Analyzer<'_> {
                 ..Plan::empty()
             };
             Ok(Some((columns, plan)))
-        })?;
-        let (Some((columns, plan)), params) = r else {
-            return Ok(None);
-        };
-        if !params.is_empty() {
-            return Err(PgError::feature_not_supported(
-                "a WITH query that reads columns of a query around it",
-            ));
         }
-        Ok(Some(CteDef::query(name, columns, plan)))
     }
 }
 
