@@ -47,9 +47,9 @@ pub use catalog::{
 pub use expr::{BoolTestKind, Expr};
 pub use plan::{
     AggCall, AggFunc, Aggregate, Bitmap, ColumnUse, CommandKind, IndexBound, IndexScan, Join,
-    JoinInput, JoinKind, LockMode, ModifyTable, ModifyingCte, MovingAggregate, OnConflictAction, OnConflictPlan,
-    ParamIndexScan, Plan, RecursiveUnion, RelationLock, RowLockMode, RowLockWait, RowMark, Series,
-    SetOp, SetOpKind, SortKey, Source, UserAggregate,
+    JoinInput, JoinKind, LockMode, ModifyTable, ModifyingCte, MovingAggregate, OnConflictAction,
+    OnConflictPlan, ParamIndexScan, Plan, RecursiveUnion, RelationLock, RowLockMode, RowLockWait,
+    RowMark, Series, SetOp, SetOpKind, SortKey, Source, UserAggregate,
 };
 pub use plan::{
     FrameBound, FrameExclusion, FrameMode, WindowFrame, WindowFunc, WindowKind, WindowPlan,

@@ -194,12 +194,7 @@ impl Analyzer<'_> {
     }
 
     /// `name AS (INSERT | UPDATE | DELETE ... [RETURNING ...])`.
-    fn modifying_cte(
-        &mut self,
-        name: &str,
-        cte: &ast::Cte,
-        with: &ast::With,
-    ) -> PgResult<CteDef> {
+    fn modifying_cte(&mut self, name: &str, cte: &ast::Cte, with: &ast::With) -> PgResult<CteDef> {
         let at = self.pos(cte.alias.name.span);
         let stmt = match cte.query.body.as_ref() {
             SetExpr::Insert(s) | SetExpr::Update(s) | SetExpr::Delete(s) => s,
@@ -227,7 +222,9 @@ impl Analyzer<'_> {
         self.cascade_view_checks = cascade;
         let ((_, columns, plan, modify), params) = r?;
         let Some(modify) = modify else {
-            return Err(PgError::internal("a data-modifying WITH query without a table"));
+            return Err(PgError::internal(
+                "a data-modifying WITH query without a table",
+            ));
         };
         if !params.is_empty() {
             return Err(PgError::feature_not_supported(
@@ -236,7 +233,9 @@ impl Analyzer<'_> {
         }
         let (plan, modify) = crate::indexpath::apply(plan, Some(modify));
         let Some(modify) = modify else {
-            return Err(PgError::internal("a data-modifying WITH query lost its table"));
+            return Err(PgError::internal(
+                "a data-modifying WITH query lost its table",
+            ));
         };
         let id = self.next_worktable;
         self.next_worktable += 1;
@@ -424,7 +423,10 @@ impl Analyzer<'_> {
                 .map(|(c, &(type_oid, typmod))| Column {
                     name: c.name.clone(),
                     type_oid,
-                    typmod, table_oid: 0, column_id: 0 })
+                    typmod,
+                    table_oid: 0,
+                    column_id: 0,
+                })
                 .collect();
             let columns = renamed("WITH query", name, columns, &cte.alias.columns)?;
             let width = columns.len();

@@ -727,7 +727,10 @@ impl Analyzer<'_> {
                 if def.no_returning {
                     return Err(PgError::new(
                         SqlState::FeatureNotSupported,
-                        format!("WITH query \"{}\" does not have a RETURNING clause", def.name),
+                        format!(
+                            "WITH query \"{}\" does not have a RETURNING clause",
+                            def.name
+                        ),
                     )
                     .or_position(self.pos(name.span())));
                 }

@@ -570,11 +570,8 @@ fn top_level_reference(from: &[ast::TableWithJoins], name: &str) -> Option<Strin
         }
     }
     fn in_twj(t: &ast::TableWithJoins, name: &str) -> Option<String> {
-        in_factor(&t.relation, name).or_else(|| {
-            t.joins
-                .iter()
-                .find_map(|j| in_factor(&j.relation, name))
-        })
+        in_factor(&t.relation, name)
+            .or_else(|| t.joins.iter().find_map(|j| in_factor(&j.relation, name)))
     }
     from.iter().find_map(|t| in_twj(t, name))
 }
