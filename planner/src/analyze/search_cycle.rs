@@ -245,7 +245,7 @@ impl Analyzer<'_> {
             if [
                 "point", "lseg", "line", "box", "path", "polygon", "circle", "json", "xml",
             ]
-            .contains(&&*name)
+            .contains(&name)
             {
                 return Err(PgError::new(
                     SqlState::UndefinedFunction,
