@@ -54,6 +54,12 @@ pub(crate) fn create_view(session: &mut Session, cv: &CreateView, sql: &str) -> 
     }
     let query = Statement::Query(cv.query.clone());
     let planned = crate::tcop::plan_query(session, &query, sql, None)?;
+    if !planned.modifying_ctes.is_empty() {
+        return Err(PgError::new(
+            SqlState::FeatureNotSupported,
+            "views must not contain data-modifying statements in WITH",
+        ));
+    }
     let names: Vec<String> = cv.columns.iter().map(|c| ident(&c.name)).collect();
     let columns = super::tablecmds::columns_of_query(
         &planned.columns,
