@@ -864,6 +864,11 @@ pub struct ModifyingCte {
     /// The rows of an INSERT.
     pub plan: Plan,
     pub modify: ModifyTable,
+    /// Some query of the statement reads it: it runs before the main
+    /// query; one nothing reads runs after it, as PostgreSQL's
+    /// `ExecPostprocessPlan` finishes it (the order rows are stored and
+    /// statement triggers fire in).
+    pub referenced: bool,
 }
 
 /// INSERT, UPDATE or DELETE of one relation. `returning` expressions are over

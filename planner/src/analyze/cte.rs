@@ -244,6 +244,7 @@ impl Analyzer<'_> {
             name: name.to_owned(),
             plan,
             modify,
+            referenced: false,
         });
         let no_returning = columns.is_empty();
         let columns = renamed("WITH query", name, columns, &cte.alias.columns)?;

@@ -724,6 +724,13 @@ impl Analyzer<'_> {
                     )
                     .or_position(self.pos(name.span())));
                 }
+                if let Source::WorkTable { id, .. } = def.source
+                    && def.level.is_none()
+                    && let Some(m) = self.modifying_ctes.iter_mut().find(|m| m.id == id)
+                {
+                    m.referenced = true;
+                }
+                let def = &self.ctes[k];
                 if def.no_returning {
                     return Err(PgError::new(
                         SqlState::FeatureNotSupported,
