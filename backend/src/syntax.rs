@@ -41,6 +41,7 @@ pub fn parse(sql: &str) -> PgResult<Vec<Statement>> {
     let tokens = rewrite_identity_sequence_name(tokens);
     let tokens = rewrite_subscript_targets(tokens);
     let tokens = rewrite_window_frames(tokens);
+    let tokens = rewrite_search_cycle(tokens);
     let mut stmts = Parser::new(&dialect)
         .with_recursion_limit(RECURSION_LIMIT)
         .with_tokens_with_locations(tokens)
@@ -1337,6 +1338,94 @@ fn rewrite_isnull(tokens: Vec<TokenWithSpan>) -> Vec<TokenWithSpan> {
         }
     }
     out
+}
+
+/// The SEARCH and CYCLE clauses of a `WITH RECURSIVE` query (`name AS
+/// (...) SEARCH DEPTH FIRST BY a SET ord CYCLE a SET c USING p`), which
+/// sqlparser does not read, become whitespace; the analyzer reads them
+/// back from the query text after the query's closing parenthesis
+/// (`planner::analyze::search_cycle`).
+///
+/// Whether `sql` has such clauses:
+pub fn has_search_cycle(sql: &str) -> bool {
+    let Ok(tokens) = Tokenizer::new(&PostgreSqlDialect {}, sql).tokenize_with_location() else {
+        return false;
+    };
+    let before = tokens
+        .iter()
+        .filter(|t| !matches!(t.token, Token::Whitespace(_)))
+        .count();
+    let after = rewrite_search_cycle(tokens)
+        .iter()
+        .filter(|t| !matches!(t.token, Token::Whitespace(_)))
+        .count();
+    before != after
+}
+
+/// (See [`has_search_cycle`], which tells whether a text has such a
+/// clause.)
+fn rewrite_search_cycle(mut tokens: Vec<TokenWithSpan>) -> Vec<TokenWithSpan> {
+    let word_is = |t: &Token, w: &str| matches!(t, Token::Word(x) if x.quote_style.is_none() && x.value.eq_ignore_ascii_case(w));
+    if !tokens
+        .iter()
+        .any(|t| word_is(&t.token, "search") || word_is(&t.token, "cycle"))
+    {
+        return tokens;
+    }
+    let significant: Vec<usize> = (0..tokens.len())
+        .filter(|&i| !matches!(tokens[i].token, Token::Whitespace(_)))
+        .collect();
+    let tok = |k: usize| significant.get(k).map(|&i| &tokens[i].token);
+    let mut blank = Vec::new();
+    let mut k = 0;
+    while k + 1 < significant.len() {
+        if tok(k) != Some(&Token::RParen) {
+            k += 1;
+            continue;
+        }
+        let mut j = k + 1;
+        loop {
+            let start = j;
+            let is_search = tok(j).is_some_and(|t| word_is(t, "search"))
+                && tok(j + 1).is_some_and(|t| word_is(t, "depth") || word_is(t, "breadth"));
+            let is_cycle = tok(j).is_some_and(|t| word_is(t, "cycle"))
+                && tok(j + 1).is_some_and(|t| matches!(t, Token::Word(_)))
+                && tok(j + 2).is_some_and(|t| *t == Token::Comma || word_is(t, "set"));
+            if !is_search && !is_cycle {
+                break;
+            }
+            // The clause ends with the name after SET (SEARCH) or USING
+            // (CYCLE), at this parenthesis depth.
+            let last_word = if is_search { "set" } else { "using" };
+            let mut depth = 0usize;
+            let mut end = None;
+            let mut m = j + 1;
+            while let Some(t) = tok(m) {
+                match t {
+                    Token::LParen => depth += 1,
+                    Token::RParen if depth == 0 => break,
+                    Token::RParen => depth -= 1,
+                    Token::SemiColon => break,
+                    t if depth == 0 && word_is(t, last_word) => {
+                        end = Some(m + 1);
+                        break;
+                    }
+                    _ => {}
+                }
+                m += 1;
+            }
+            let Some(end) = end.filter(|&e| e < significant.len()) else {
+                break;
+            };
+            blank.extend(significant[start..=end].iter().copied());
+            j = end + 1;
+        }
+        k = j.max(k + 1);
+    }
+    for i in blank {
+        tokens[i].token = Token::Whitespace(Whitespace::Space);
+    }
+    tokens
 }
 
 /// Two parts of a window's frame clause that sqlparser does not read:

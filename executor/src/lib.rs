@@ -707,16 +707,28 @@ pub fn execute_instrumented(
 }
 
 fn run_statement(ev: &mut expr::Evaluator<'_>, plan: &PlannedStmt) -> PgResult<ExecResult> {
-    match &plan.modify {
+    // Data-modifying WITH queries that something reads run first, each to
+    // completion; their RETURNING rows are the work tables their
+    // references read. The others run after the main query. All run at
+    // the statement's command id, so none sees another's changes.
+    for cte in plan.modifying_ctes.iter().filter(|c| c.referenced) {
+        let out = modify::run(ev, &cte.plan, &cte.modify)?;
+        ev.set_worktable(cte.id, out.rows);
+    }
+    let result = match &plan.modify {
         None => {
             let rows = query::run(ev, &plan.plan, plan.columns.len())?;
-            Ok(ExecResult {
+            ExecResult {
                 processed: rows.len() as u64,
                 rows,
-            })
+            }
         }
-        Some(m) => modify::run(ev, &plan.plan, m),
+        Some(m) => modify::run(ev, &plan.plan, m)?,
+    };
+    for cte in plan.modifying_ctes.iter().filter(|c| !c.referenced) {
+        modify::run(ev, &cte.plan, &cte.modify)?;
     }
+    Ok(result)
 }
 
 /// Runs a planned statement and returns its rows (each as long as

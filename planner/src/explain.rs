@@ -281,6 +281,8 @@ struct Builder {
     /// deparsed twice (an index condition that is also in the filter, a
     /// copy of it) names it once.
     shown: Vec<(Plan, String)>,
+    /// The names of the data-modifying WITH queries, by work table id.
+    cte_names: HashMap<usize, String>,
 }
 
 /// The EXPLAIN tree of a planned statement.
@@ -308,11 +310,44 @@ pub fn build(stmt: &PlannedStmt, verbose: bool) -> ExplainNode {
         outer: Vec::new(),
         pending: Vec::new(),
         shown: Vec::new(),
+        cte_names: stmt
+            .modifying_ctes
+            .iter()
+            .map(|c| (c.id, c.name.clone()))
+            .collect(),
     };
-    match &stmt.modify {
+    // A data-modifying WITH query shows as an InitPlan named `CTE name`
+    // above the main plan's children, as PostgreSQL shows it.
+    let ctes: Vec<ExplainNode> = stmt
+        .modifying_ctes
+        .iter()
+        .map(|c| {
+            let sub = PlannedStmt {
+                columns: Vec::new(),
+                param_types: Vec::new(),
+                command: stmt.command,
+                plan: c.plan.clone(),
+                modify: Some(c.modify.clone()),
+                relations: Vec::new(),
+                call: None,
+                modifying_ctes: Vec::new(),
+            };
+            let mut node = b.modify(&sub, &c.modify);
+            node.relationship = Some("InitPlan");
+            node.subplan_name = Some(format!("CTE {}", c.name));
+            node
+        })
+        .collect();
+    let mut root = match &stmt.modify {
         None => b.plan(&stmt.plan, stmt.columns.len()).0,
         Some(m) => b.modify(stmt, m),
+    };
+    if !ctes.is_empty() {
+        let rest = std::mem::take(&mut root.children);
+        root.children = ctes;
+        root.children.extend(rest);
     }
+    root
 }
 
 /// Counts the range-table entries PostgreSQL would have (its rule for
@@ -1081,11 +1116,14 @@ impl Builder {
                 self.take_subplans(&mut node);
                 (node.keyed(key), layout)
             }
-            Source::WorkTable { width, .. } => {
+            Source::WorkTable { id, width } => {
                 let layout: Layout = (1..=*width)
                     .map(|i| same_col(format!("column{i}")))
                     .collect();
-                let mut node = ExplainNode::new("WorkTable Scan", "WorkTable Scan on worktable");
+                let mut node = match self.cte_names.get(id) {
+                    Some(name) => ExplainNode::new("CTE Scan", format!("CTE Scan on {name}")),
+                    None => ExplainNode::new("WorkTable Scan", "WorkTable Scan on worktable"),
+                };
                 node.cost = Cost {
                     startup: 0.0,
                     total: 10.0,

@@ -47,9 +47,9 @@ pub use catalog::{
 pub use expr::{BoolTestKind, Expr};
 pub use plan::{
     AggCall, AggFunc, Aggregate, Bitmap, ColumnUse, CommandKind, IndexBound, IndexScan, Join,
-    JoinInput, JoinKind, LockMode, ModifyTable, MovingAggregate, OnConflictAction, OnConflictPlan,
-    ParamIndexScan, Plan, RecursiveUnion, RelationLock, RowLockMode, RowLockWait, RowMark, Series,
-    SetOp, SetOpKind, SortKey, Source, UserAggregate,
+    JoinInput, JoinKind, LockMode, ModifyTable, ModifyingCte, MovingAggregate, OnConflictAction,
+    OnConflictPlan, ParamIndexScan, Plan, RecursiveUnion, RelationLock, RowLockMode, RowLockWait,
+    RowMark, Series, SetOp, SetOpKind, SortKey, Source, UserAggregate,
 };
 pub use plan::{
     FrameBound, FrameExclusion, FrameMode, WindowFrame, WindowFunc, WindowKind, WindowPlan,
@@ -90,6 +90,9 @@ pub struct PlannedStmt {
     /// default). Its plan makes one row: the output arguments, or one
     /// `void` column for a procedure without any.
     pub call: Option<Vec<Option<usize>>>,
+    /// The data-modifying statements of the top-level WITH, in the order
+    /// written: the executor runs them before `plan` / `modify`.
+    pub modifying_ctes: Vec<ModifyingCte>,
 }
 
 impl PlannedStmt {

@@ -860,6 +860,27 @@ pub enum OnConflictAction {
     },
 }
 
+/// A data-modifying statement in WITH (`WITH d AS (DELETE ... RETURNING
+/// *) SELECT ...`): it runs once, to completion, before the statement's
+/// main query, at the same command id, so neither the main query nor the
+/// other WITH statements see its changes (PostgreSQL's shared snapshot).
+/// Its RETURNING rows become work table `id`, which references to the
+/// WITH query read.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ModifyingCte {
+    pub id: usize,
+    /// The WITH query's name (for EXPLAIN).
+    pub name: String,
+    /// The rows of an INSERT.
+    pub plan: Plan,
+    pub modify: ModifyTable,
+    /// Some query of the statement reads it: it runs before the main
+    /// query; one nothing reads runs after it, as PostgreSQL's
+    /// `ExecPostprocessPlan` finishes it (the order rows are stored and
+    /// statement triggers fire in).
+    pub referenced: bool,
+}
+
 /// INSERT, UPDATE or DELETE of one relation. `returning` expressions are over
 /// the full-width row inserted, the new row version of an update, or the row
 /// deleted.

@@ -290,6 +290,22 @@ fn declare(session: &mut Session, d: &sqlparser::ast::Declare, sql: &str) -> PgR
     let Some(query) = &d.for_query else {
         return Err(PgError::internal("DECLARE without its query"));
     };
+    let modifies = query.with.as_ref().is_some_and(|w| {
+        w.cte_tables.iter().any(|c| {
+            matches!(
+                c.query.body.as_ref(),
+                sqlparser::ast::SetExpr::Insert(_)
+                    | sqlparser::ast::SetExpr::Update(_)
+                    | sqlparser::ast::SetExpr::Delete(_)
+            )
+        })
+    });
+    if modifies {
+        return Err(PgError::new(
+            SqlState::FeatureNotSupported,
+            "DECLARE CURSOR must not contain data-modifying statements in WITH",
+        ));
+    }
     let stmt = Statement::Query(query.clone());
     let (columns, rows) = match crate::tcop::run_statement(session, &stmt, sql, None, &[])? {
         Outcome::Rows { columns, rows, .. } => (columns, rows),

@@ -54,6 +54,12 @@ pub(crate) fn create_view(session: &mut Session, cv: &CreateView, sql: &str) -> 
     }
     let query = Statement::Query(cv.query.clone());
     let planned = crate::tcop::plan_query(session, &query, sql, None)?;
+    if !planned.modifying_ctes.is_empty() {
+        return Err(PgError::new(
+            SqlState::FeatureNotSupported,
+            "views must not contain data-modifying statements in WITH",
+        ));
+    }
     let names: Vec<String> = cv.columns.iter().map(|c| ident(&c.name)).collect();
     let columns = super::tablecmds::columns_of_query(
         &planned.columns,
@@ -126,22 +132,33 @@ fn stored_text(
     planned: &[planner::Column],
 ) -> PgResult<String> {
     let written = query.to_string();
+    // The written form would lose a SEARCH / CYCLE clause (sqlparser does
+    // not keep it): only the printed form, which has it rewritten, will do.
+    let lossy = crate::syntax::has_search_cycle(sql);
+    let written_or_refuse = |written: String| -> PgResult<String> {
+        if lossy {
+            return Err(PgError::feature_not_supported(
+                "this view's SEARCH or CYCLE clause",
+            ));
+        }
+        Ok(written)
+    };
     let names: Vec<String> = columns.iter().map(|c| c.name.clone()).collect();
     let printed = {
         let catalog = crate::table_access::SessionCatalog::new(session);
         planner::stored_view_query(query, sql, &catalog, &names)
     };
     let Ok(printed) = printed else {
-        return Ok(written);
+        return written_or_refuse(written);
     };
     let Ok(stmts) = crate::syntax::parse(&printed) else {
-        return Ok(written);
+        return written_or_refuse(written);
     };
     let [stmt @ Statement::Query(_)] = stmts.as_slice() else {
-        return Ok(written);
+        return written_or_refuse(written);
     };
     let Ok(again) = crate::tcop::plan_query(session, stmt, &printed, None) else {
-        return Ok(written);
+        return written_or_refuse(written);
     };
     let same = again.columns.len() == planned.len()
         && again
@@ -153,7 +170,7 @@ fn stored_text(
     Ok(if same {
         printed.trim_start().to_owned()
     } else {
-        written
+        written_or_refuse(written)?
     })
 }
 

@@ -213,6 +213,11 @@ pub(crate) fn run_statement(
 /// 25006 for a plan that writes (DML, or a row lock) in a read-only
 /// transaction.
 pub(crate) fn check_plan_writable(session: &Session, plan: &planner::PlannedStmt) -> PgResult<()> {
+    // A data-modifying WITH makes the statement a write, named by its
+    // main command as PostgreSQL does.
+    if plan.command == planner::CommandKind::Select && !plan.modifying_ctes.is_empty() {
+        crate::xact::check_writable(session, "SELECT")?;
+    }
     if plan.command != planner::CommandKind::Select {
         let verb = match plan.command {
             planner::CommandKind::Insert => "INSERT",

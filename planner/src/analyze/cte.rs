@@ -6,9 +6,18 @@
 //! itself: a body of the form `non-recursive UNION [ALL] recursive`
 //! reads, in its recursive term, the rows the previous round produced (a
 //! work table); the overall column types must be the non-recursive term's.
-//! A CTE that reads columns of a query around it and data-modifying CTEs
-//! are 0A000; MATERIALIZED and NOT MATERIALIZED are accepted (each reference
-//! runs the query once per execution of the query that names it).
+//! A CTE that reads columns of a query around it is 0A000; MATERIALIZED
+//! and NOT MATERIALIZED are accepted (each reference runs the query once
+//! per execution of the query that names it).
+//!
+//! A data-modifying statement (INSERT, UPDATE, DELETE) is allowed in the
+//! WITH of the top-level statement only. It becomes a
+//! [`ModifyingCte`](crate::plan::ModifyingCte) of the planned statement,
+//! which the executor runs first, to completion, whether or not anything
+//! reads it; its RETURNING rows are a work table the references read.
+//! Since it runs at the statement's command id, the main query and the
+//! other WITH statements see the tables as they were before the statement
+//! (PostgreSQL's single snapshot).
 
 use sqlparser::ast::{self, SetExpr, Spanned};
 use types::oid::{self, UNKNOWN};
@@ -34,6 +43,9 @@ pub(crate) struct CteDef {
     /// For the work table of a recursive term: the query level of that
     /// term (a reference from a subquery inside it is an error).
     pub level: Option<usize>,
+    /// A data-modifying statement without RETURNING (a reference to it
+    /// is an error).
+    pub no_returning: bool,
 }
 
 impl CteDef {
@@ -51,6 +63,7 @@ impl CteDef {
             width,
             used: false,
             level: None,
+            no_returning: false,
         }
     }
 }
@@ -82,20 +95,50 @@ impl Analyzer<'_> {
     /// Declares the CTEs of a WITH clause in `self.ctes` (the caller drops
     /// them when its query is done).
     pub(super) fn analyze_with(&mut self, with: &ast::With) -> PgResult<()> {
-        let start = self.ctes.len();
-        for cte in &with.cte_tables {
-            let name = ident_name(&cte.alias.name);
-            if self.ctes[start..].iter().any(|c| c.name == name) {
+        let names: Vec<String> = with
+            .cte_tables
+            .iter()
+            .map(|c| ident_name(&c.alias.name))
+            .collect();
+        for (i, name) in names.iter().enumerate() {
+            if names[..i].contains(name) {
                 return Err(PgError::new(
                     SqlState::DuplicateAlias,
                     format!("WITH query name \"{name}\" specified more than once"),
                 ));
             }
+        }
+        // In WITH RECURSIVE every query sees all of them: each is analyzed
+        // after those it names (PostgreSQL's makeDependencyGraph).
+        let order = match with.recursive {
+            true => self.dependency_order(with, &names)?,
+            false => (0..names.len()).collect(),
+        };
+        for i in order {
+            let cte = &with.cte_tables[i];
+            let name = names[i].clone();
             if cte.from.is_some() {
                 return Err(PgError::feature_not_supported("WITH ... FROM"));
             }
+            let rewritten;
+            let mut cte = cte;
+            let mut wrapped = false;
+            if let Some(clauses) = self.search_cycle_clauses(cte)? {
+                rewritten = self.rewrite_search_cycle(&name, cte, with.recursive, &clauses)?;
+                cte = &rewritten;
+                wrapped = true;
+            }
+            if matches!(
+                cte.query.body.as_ref(),
+                SetExpr::Insert(_) | SetExpr::Update(_) | SetExpr::Delete(_) | SetExpr::Merge(_)
+            ) && !(with.recursive && self_reference(&cte.query, &name).is_some())
+            {
+                let def = self.modifying_cte(&name, cte, with)?;
+                self.ctes.push(def);
+                continue;
+            }
             let def = match with.recursive {
-                true => self.recursive_cte(&name, cte)?,
+                true => self.recursive_cte(&name, cte, wrapped)?,
                 false => None,
             };
             let def = match def {
@@ -105,6 +148,116 @@ impl Analyzer<'_> {
             self.ctes.push(def);
         }
         Ok(())
+    }
+
+    /// The order to analyze the queries of a WITH RECURSIVE list in: each
+    /// after the others it names, else in the order written; 0A000 for a
+    /// cycle between them.
+    fn dependency_order(&self, with: &ast::With, names: &[String]) -> PgResult<Vec<usize>> {
+        let deps: Vec<Vec<usize>> = with
+            .cte_tables
+            .iter()
+            .enumerate()
+            .map(|(i, cte)| {
+                let mut d = Vec::new();
+                let _ = ast::visit_relations(&cte.query, |rel| {
+                    if let [part] = rel.0.as_slice()
+                        && let Some(id) = part.as_ident()
+                        && let Some(j) = names.iter().position(|n| *n == ident_name(id))
+                        && j != i
+                        && !d.contains(&j)
+                    {
+                        d.push(j);
+                    }
+                    std::ops::ControlFlow::<()>::Continue(())
+                });
+                d
+            })
+            .collect();
+        let mut done = vec![false; names.len()];
+        let mut order = Vec::with_capacity(names.len());
+        while order.len() < names.len() {
+            let Some(next) =
+                (0..names.len()).find(|&i| !done[i] && deps[i].iter().all(|&j| done[j]))
+            else {
+                let first = (0..names.len()).find(|&i| !done[i]).unwrap_or(0);
+                return Err(PgError::new(
+                    SqlState::FeatureNotSupported,
+                    "mutual recursion between WITH items is not implemented",
+                )
+                .or_position(self.pos(with.cte_tables[first].alias.name.span)));
+            };
+            done[next] = true;
+            order.push(next);
+        }
+        Ok(order)
+    }
+
+    /// `name AS (INSERT | UPDATE | DELETE ... [RETURNING ...])`.
+    fn modifying_cte(&mut self, name: &str, cte: &ast::Cte, with: &ast::With) -> PgResult<CteDef> {
+        let at = self.pos(cte.alias.name.span);
+        let stmt = match cte.query.body.as_ref() {
+            SetExpr::Insert(s) | SetExpr::Update(s) | SetExpr::Delete(s) => s,
+            _ => {
+                return Err(PgError::new(
+                    SqlState::FeatureNotSupported,
+                    "MERGE not supported in WITH query",
+                )
+                .or_position(at));
+            }
+        };
+        if self.top_with != with as *const ast::With as usize {
+            return Err(PgError::new(
+                SqlState::FeatureNotSupported,
+                "WITH clause containing a data-modifying statement must be at the top level",
+            )
+            .or_position(at));
+        }
+        // Its own analysis state: the view checks of a view it writes
+        // through, the target's scope.
+        let view_checks = std::mem::take(&mut self.view_checks);
+        let cascade = std::mem::replace(&mut self.cascade_view_checks, false);
+        let r = self.in_subquery_level(|a| a.analyze_dml(stmt));
+        self.view_checks = view_checks;
+        self.cascade_view_checks = cascade;
+        let ((_, columns, plan, modify), params) = r?;
+        let Some(modify) = modify else {
+            return Err(PgError::internal(
+                "a data-modifying WITH query without a table",
+            ));
+        };
+        if !params.is_empty() {
+            return Err(PgError::feature_not_supported(
+                "a WITH query that reads columns of a query around it",
+            ));
+        }
+        let (plan, modify) = crate::indexpath::apply(plan, Some(modify));
+        let Some(modify) = modify else {
+            return Err(PgError::internal(
+                "a data-modifying WITH query lost its table",
+            ));
+        };
+        let id = self.next_worktable;
+        self.next_worktable += 1;
+        self.modifying_ctes.push(crate::plan::ModifyingCte {
+            id,
+            name: name.to_owned(),
+            plan,
+            modify,
+            referenced: false,
+        });
+        let no_returning = columns.is_empty();
+        let columns = renamed("WITH query", name, columns, &cte.alias.columns)?;
+        let width = columns.len();
+        Ok(CteDef {
+            name: name.to_owned(),
+            columns,
+            source: Source::WorkTable { id, width },
+            width,
+            used: false,
+            level: None,
+            no_returning,
+        })
     }
 
     fn plain_cte(&mut self, name: &str, cte: &ast::Cte) -> PgResult<CteDef> {
@@ -132,7 +285,14 @@ impl Analyzer<'_> {
     /// A `WITH RECURSIVE` body `a UNION [ALL] b` whose `b` names the CTE;
     /// None if it has another form or does not name itself (then it is a
     /// plain CTE).
-    fn recursive_cte(&mut self, name: &str, cte: &ast::Cte) -> PgResult<Option<CteDef>> {
+    /// `wrapped`: the recursive term is a SEARCH / CYCLE rewrite's, whose
+    /// recursive reference is one query level further in.
+    fn recursive_cte(
+        &mut self,
+        name: &str,
+        cte: &ast::Cte,
+        wrapped: bool,
+    ) -> PgResult<Option<CteDef>> {
         // PostgreSQL's checkWellFormedRecursion: a CTE that names itself
         // must be `non-recursive UNION [ALL] recursive`.
         let Some(_) = self_reference(&cte.query, name) else {
@@ -202,6 +362,8 @@ impl Analyzer<'_> {
             .or_position(self.pos(at)));
         }
 
+        // The stored form of a SEARCH / CYCLE rewrite (a view's) too.
+        let wrapped = wrapped || super::search_cycle::is_rewritten_term(right);
         let all = match set_quantifier {
             ast::SetQuantifier::All => true,
             ast::SetQuantifier::Distinct | ast::SetQuantifier::None => false,
@@ -210,6 +372,41 @@ impl Analyzer<'_> {
         let id = self.next_worktable;
         self.next_worktable += 1;
         let r = self.in_subquery_level(|a| {
+            // The body's own WITH is in scope for both terms.
+            let before = a.ctes.len();
+            let r = a.recursive_terms(name, cte, left, right, id, all, wrapped);
+            a.ctes.truncate(before);
+            r
+        })?;
+        let (Some((columns, plan)), params) = r else {
+            return Ok(None);
+        };
+        if !params.is_empty() {
+            return Err(PgError::feature_not_supported(
+                "a WITH query that reads columns of a query around it",
+            ));
+        }
+        Ok(Some(CteDef::query(name, columns, plan)))
+    }
+
+    /// The two terms of a recursive query `left UNION [ALL] right`, in
+    /// the query level of its own (see [`Self::recursive_cte`]).
+    #[allow(clippy::too_many_arguments)]
+    fn recursive_terms(
+        &mut self,
+        name: &str,
+        cte: &ast::Cte,
+        left: &SetExpr,
+        right: &SetExpr,
+        id: usize,
+        all: bool,
+        wrapped: bool,
+    ) -> PgResult<Option<(Vec<Column>, Plan)>> {
+        let a = self;
+        if let Some(w) = &cte.query.with {
+            a.analyze_with(w)?;
+        }
+        {
             let (left_columns, mut non_recursive) = a.set_operand(left)?;
             for t in &mut non_recursive.targets[..left_columns.len()] {
                 if t.type_oid() == UNKNOWN {
@@ -227,7 +424,10 @@ impl Analyzer<'_> {
                 .map(|(c, &(type_oid, typmod))| Column {
                     name: c.name.clone(),
                     type_oid,
-                    typmod, table_oid: 0, column_id: 0 })
+                    typmod,
+                    table_oid: 0,
+                    column_id: 0,
+                })
                 .collect();
             let columns = renamed("WITH query", name, columns, &cte.alias.columns)?;
             let width = columns.len();
@@ -237,7 +437,8 @@ impl Analyzer<'_> {
                 source: Source::WorkTable { id, width },
                 width,
                 used: false,
-                level: Some(a.outer_scopes.len()),
+                level: Some(a.outer_scopes.len() + usize::from(wrapped)),
+                no_returning: false,
             });
             let r = a.set_operand(right);
             let used = a.ctes.pop().is_some_and(|c| c.used);
@@ -248,7 +449,7 @@ impl Analyzer<'_> {
             if recursive.aggregate.is_some() {
                 // PostgreSQL points at the first aggregate call.
                 let mut at = None;
-                let _ = ast::visit_expressions(right.as_ref(), |e| {
+                let _ = ast::visit_expressions(right, |e| {
                     if let ast::Expr::Function(f) = e
                         && super::agg::is_aggregate(&f.name.to_string().to_lowercase())
                     {
@@ -300,23 +501,14 @@ impl Analyzer<'_> {
                 ..Plan::empty()
             };
             Ok(Some((columns, plan)))
-        })?;
-        let (Some((columns, plan)), params) = r else {
-            return Ok(None);
-        };
-        if !params.is_empty() {
-            return Err(PgError::feature_not_supported(
-                "a WITH query that reads columns of a query around it",
-            ));
         }
-        Ok(Some(CteDef::query(name, columns, plan)))
     }
 }
 
 /// Where `query` names `name` as a relation (an unqualified table name),
 /// if it does; inside a query whose own WITH declares `name`, the name is
 /// that CTE's.
-fn self_reference<T: sqlparser::ast::Visit>(
+pub(crate) fn self_reference<T: sqlparser::ast::Visit>(
     query: &T,
     name: &str,
 ) -> Option<sqlparser::tokenizer::Span> {

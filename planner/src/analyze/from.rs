@@ -724,6 +724,23 @@ impl Analyzer<'_> {
                     )
                     .or_position(self.pos(name.span())));
                 }
+                if let Source::WorkTable { id, .. } = def.source
+                    && def.level.is_none()
+                    && let Some(m) = self.modifying_ctes.iter_mut().find(|m| m.id == id)
+                {
+                    m.referenced = true;
+                }
+                let def = &self.ctes[k];
+                if def.no_returning {
+                    return Err(PgError::new(
+                        SqlState::FeatureNotSupported,
+                        format!(
+                            "WITH query \"{}\" does not have a RETURNING clause",
+                            def.name
+                        ),
+                    )
+                    .or_position(self.pos(name.span())));
+                }
                 let (refname, has_alias, aliases) = match alias {
                     Some(a) => (ident_name(&a.name), true, a.columns.as_slice()),
                     None => (def.name.clone(), false, &[][..]),

@@ -23,6 +23,7 @@ pub mod func;
 pub mod json;
 pub mod merge;
 pub mod rowtypes;
+pub(crate) mod search_cycle;
 pub mod setop;
 pub mod srf;
 pub mod typename;
@@ -169,6 +170,11 @@ pub struct Analyzer<'a> {
     pub(crate) view_checks: Vec<(String, String, ast::Expr)>,
     /// A CASCADED check option was met: every view below is checked.
     pub(crate) cascade_view_checks: bool,
+    /// The address of the top-level statement's WITH clause, the one
+    /// place a data-modifying statement may appear in (0: none).
+    pub(crate) top_with: usize,
+    /// The data-modifying WITH statements analyzed so far.
+    pub(crate) modifying_ctes: Vec<crate::plan::ModifyingCte>,
 }
 
 impl<'a> Analyzer<'a> {
@@ -221,6 +227,8 @@ impl<'a> Analyzer<'a> {
             domain_value: None,
             view_checks: Vec::new(),
             cascade_view_checks: false,
+            top_with: 0,
+            modifying_ctes: Vec::new(),
         }
     }
 
@@ -263,6 +271,7 @@ impl<'a> Analyzer<'a> {
                 width,
                 used: false,
                 level: None,
+                no_returning: false,
             });
         }
         self
@@ -314,8 +323,37 @@ impl<'a> Analyzer<'a> {
         if let Some(rewritten) = self.rewrite_view_dml(stmt)? {
             return self.analyze_statement(&rewritten);
         }
+        if let Statement::Query(q) = stmt
+            && let Some(w) = &q.with
+        {
+            self.top_with = w as *const ast::With as usize;
+        }
         let (command, columns, plan, modify) = match stmt {
             Statement::Call(f) => return self.analyze_call(f),
+            // `WITH ... INSERT / UPDATE / DELETE`: the CTEs are in scope for
+            // the statement.
+            Statement::Query(q)
+                if matches!(
+                    q.body.as_ref(),
+                    SetExpr::Insert(_) | SetExpr::Update(_) | SetExpr::Delete(_)
+                ) =>
+            {
+                let (SetExpr::Insert(inner) | SetExpr::Update(inner) | SetExpr::Delete(inner)) =
+                    q.body.as_ref()
+                else {
+                    return Err(PgError::feature_not_supported("this kind of query"));
+                };
+                if q.order_by.is_some() || q.limit_clause.is_some() || !q.locks.is_empty() {
+                    return Err(PgError::feature_not_supported("this kind of query"));
+                }
+                let ctes_before = self.ctes.len();
+                let r = match &q.with {
+                    Some(w) => self.analyze_with(w).and_then(|()| self.analyze_dml(inner)),
+                    None => self.analyze_dml(inner),
+                };
+                self.ctes.truncate(ctes_before);
+                r?
+            }
             // `WITH ... MERGE`: the CTEs are in scope for the MERGE.
             Statement::Query(q) if matches!(q.body.as_ref(), SetExpr::Merge(_)) => {
                 let SetExpr::Merge(Statement::Merge(m)) = q.body.as_ref() else {
@@ -353,6 +391,7 @@ impl<'a> Analyzer<'a> {
             plan,
             modify,
             call: None,
+            modifying_ctes: std::mem::take(&mut self.modifying_ctes),
             relations: {
                 let mut relations = std::mem::take(&mut self.relations);
                 if self.columns_untraced {
@@ -363,6 +402,21 @@ impl<'a> Analyzer<'a> {
                 relations
             },
         })
+    }
+
+    /// INSERT, UPDATE, DELETE or MERGE (through a view: on the table
+    /// under it).
+    pub(crate) fn analyze_dml(&mut self, stmt: &Statement) -> PgResult<dml::Analyzed> {
+        if let Some(rewritten) = self.rewrite_view_dml(stmt)? {
+            return self.analyze_dml(&rewritten);
+        }
+        match stmt {
+            Statement::Insert(ins) => self.analyze_insert(ins),
+            Statement::Update(upd) => self.analyze_update(upd),
+            Statement::Delete(del) => self.analyze_delete(del),
+            Statement::Merge(m) => self.analyze_merge(m),
+            _ => Err(PgError::feature_not_supported("this kind of query")),
+        }
     }
 
     fn check_params(&self) -> PgResult<()> {

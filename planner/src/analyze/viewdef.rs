@@ -862,6 +862,16 @@ impl<'a> Analyzer<'a> {
             "WITH "
         };
         for cte in &with.cte_tables {
+            // A SEARCH / CYCLE clause is kept in its rewritten form.
+            let rewritten;
+            let cte = match self.search_cycle_clauses(cte)? {
+                Some(c) => {
+                    let name = ident_name(&cte.alias.name);
+                    rewritten = self.rewrite_search_cycle(&name, cte, with.recursive, &c)?;
+                    &rewritten
+                }
+                None => cte,
+            };
             out.buf.push_str(sep);
             out.buf
                 .push_str(&quote_identifier(&ident_name(&cte.alias.name)));
