@@ -630,7 +630,7 @@ pub(crate) enum Qual<'e> {
         accept: [bool; 3],
         value: &'e Datum,
     },
-    /// Every one of these (an AND in WHERE: NULL is not true either).
+    /// Every one of these: the arms of an AND at the top of WHERE.
     All(Vec<Qual<'e>>),
     Expr(&'e planner::Expr),
 }
@@ -734,40 +734,27 @@ impl<'e> Qual<'e> {
         Qual::Expr(e)
     }
 
+    /// Whether the qual is true for `row` (NULL is not).
     pub(crate) fn test(&self, ev: &mut Evaluator<'_>, row: &[Datum]) -> PgResult<bool> {
-        Ok(self.value(ev, row)? == Some(true))
-    }
-
-    /// The qual's value for `row`: None for NULL.
-    fn value(&self, ev: &mut Evaluator<'_>, row: &[Datum]) -> PgResult<Option<bool>> {
-        let eval = |ev: &mut Evaluator<'_>, e| {
-            Ok(match ev.eval_row(e, row)? {
-                Datum::Bool(b) => Some(b),
-                _ => None,
-            })
-        };
         match self {
-            Qual::Expr(e) => eval(ev, e),
+            Qual::Expr(e) => Ok(ev.eval_row(e, row)? == Datum::Bool(true)),
+            // A WHERE list stops at its first arm that is not true, NULL
+            // too (PostgreSQL's ExecQual): the arms after it are not run.
             Qual::All(parts) => {
-                // As AND: false as soon as one is; a NULL one does not stop
-                // the others (which may still raise their errors).
-                let mut null = false;
                 for q in parts {
-                    match q.value(ev, row)? {
-                        Some(false) => return Ok(Some(false)),
-                        None => null = true,
-                        Some(true) => {}
+                    if !q.test(ev, row)? {
+                        return Ok(false);
                     }
                 }
-                Ok((!null).then_some(true))
+                Ok(true)
             }
             Qual::Compare {
                 index,
                 accept,
                 value,
             } => Ok(match row.get(*index) {
-                None | Some(Datum::Null) => None,
-                Some(x) => Some(accept[ordering_slot(compare::compare(x, value)?)]),
+                None | Some(Datum::Null) => false,
+                Some(x) => accept[ordering_slot(compare::compare(x, value)?)],
             }),
             Qual::IntCompare {
                 index,
@@ -779,10 +766,10 @@ impl<'e> Qual<'e> {
                     Some(Datum::Int4(x)) => i64::from(*x),
                     Some(Datum::Int8(x)) => *x,
                     Some(Datum::Int2(x)) => i64::from(*x),
-                    Some(Datum::Null) => return Ok(None),
-                    _ => return eval(ev, expr),
+                    Some(Datum::Null) => return Ok(false),
+                    _ => return Ok(ev.eval_row(expr, row)? == Datum::Bool(true)),
                 };
-                Ok(Some(accept[ordering_slot(x.cmp(value))]))
+                Ok(accept[ordering_slot(x.cmp(value))])
             }
         }
     }
