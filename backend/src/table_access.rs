@@ -16,8 +16,8 @@ use executor::{LockRowOutcome, ModifyOutcome, RowLockMode, RowLockWait, ScanId, 
 use planner::{CatalogView, ColumnDesc, IndexDesc, RelationDesc};
 use storage::heap::heapam::{self, HeapScan, LockTupleResult, ModifyResult};
 use storage::heap::tuple::{
-    Attribute, TupleDesc, deform_tuple, deform_tuple_prefix_into, deform_tuple_some_into,
-    form_tuple,
+    Attribute, TupleDesc, deform_tuple, deform_tuple_prefix, deform_tuple_prefix_into,
+    deform_tuple_some_into, form_tuple,
 };
 use storage::nbtree;
 use storage::nbtree::insert::{InsertOutcome, UniqueProbe};
@@ -766,11 +766,18 @@ pub fn scan_next(session: &mut Session, id: ScanId) -> PgResult<Option<(Tid, Vec
                 // an empty row costs no allocation.
                 return Ok(Some((to_tid(ip), Vec::new())));
             }
-            let mut row = Vec::new();
-            match &open.read {
-                Some(read) => deform_tuple_some_into(&open.desc, bytes, read, &mut row)?,
-                None => deform_tuple_prefix_into(&open.desc, bytes, open.columns, &mut row)?,
-            }
+            let row = match &open.read {
+                Some(read) => {
+                    let mut row = Vec::new();
+                    deform_tuple_some_into(&open.desc, bytes, read, &mut row)?;
+                    row
+                }
+                None => {
+                    let mut row = deform_tuple_prefix(&open.desc, bytes, open.columns)?;
+                    row.resize(open.desc.natts(), Datum::Null);
+                    row
+                }
+            };
             Ok(Some((to_tid(ip), row)))
         }
         None => Ok(None),

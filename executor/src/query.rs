@@ -190,24 +190,12 @@ pub fn for_each_qualifying_row(
     filter: Option<&planner::Expr>,
     f: &mut dyn FnMut(&mut Evaluator<'_>, Vec<Datum>) -> PgResult<bool>,
 ) -> PgResult<()> {
-    let Some(timing) = ev.instrumenting() else {
-        return for_each_source_row(ev, source, columns, &mut |ev, row| {
-            if qualifies(ev, filter, &row)? {
-                f(ev, row)
-            } else {
-                Ok(true)
-            }
-        });
-    };
-    let start = timing.then(Instant::now);
+    let instrumenting = ev.instrumenting();
+    let start = instrumenting.and_then(|timing| timing.then(Instant::now));
     let (mut rows, mut removed) = (0u64, 0u64);
     let mut downstream = Duration::ZERO;
     let mut first: Option<Duration> = None;
-    let result = for_each_source_row(ev, source, columns, &mut |ev, row| {
-        if !qualifies(ev, filter, &row)? {
-            removed += 1;
-            return Ok(true);
-        }
+    let mut pass = |ev: &mut Evaluator<'_>, row: Vec<Datum>| -> PgResult<bool> {
         rows += 1;
         match start {
             None => f(ev, row),
@@ -221,12 +209,30 @@ pub fn for_each_qualifying_row(
                 r
             }
         }
-    });
-    let times = start.map(|s| {
-        let total = s.elapsed().saturating_sub(downstream);
-        (first.unwrap_or(total), total)
-    });
-    ev.record(NodeKey::source(source), rows, removed, times);
+    };
+    let result = if matches!(source, Source::SeqScan(_)) {
+        // Filtered in the scan's buffer: only a row that passes is copied.
+        let read = vec![true; columns];
+        for_each_scanned_row(ev, source, &read, filter, &mut removed, &mut |ev, row| {
+            pass(ev, row.to_vec())
+        })
+    } else {
+        for_each_source_row(ev, source, columns, &mut |ev, row| {
+            if qualifies(ev, filter, &row)? {
+                pass(ev, row)
+            } else {
+                removed += 1;
+                Ok(true)
+            }
+        })
+    };
+    if instrumenting.is_some() {
+        let times = start.map(|s| {
+            let total = s.elapsed().saturating_sub(downstream);
+            (first.unwrap_or(total), total)
+        });
+        ev.record(NodeKey::source(source), rows, removed, times);
+    }
     result
 }
 
@@ -552,12 +558,14 @@ fn index_ranges(
 /// Calls `f` with every row of a plain seqscan `source` that passes
 /// `filter`, each decoded into the same buffer (PostgreSQL's scan slot):
 /// no row is allocated for a caller that only reads it. The filter is
-/// compiled once for the scan ([`Qual`]). False from `f` stops the scan.
+/// compiled once for the scan ([`Qual`]); the rows it removes are counted
+/// in `removed`. False from `f` stops the scan.
 fn for_each_scanned_row(
     ev: &mut Evaluator<'_>,
     source: &Source,
     read: &[bool],
     filter: Option<&planner::Expr>,
+    removed: &mut u64,
     f: &mut dyn FnMut(&mut Evaluator<'_>, &[Datum]) -> PgResult<bool>,
 ) -> PgResult<()> {
     let qual = filter.map(Qual::compile);
@@ -583,10 +591,14 @@ fn for_each_scanned_row(
             None => true,
             Some(q) => q.test(ev, &row)?,
         };
-        if pass && filter_read.is_some() {
+        if !pass {
+            *removed += 1;
+            continue;
+        }
+        if filter_read.is_some() {
             ev.ctx.scan_reread(scan, read, &mut row)?;
         }
-        if pass && !f(ev, &row)? {
+        if !f(ev, &row)? {
             return Ok(());
         }
     })();
@@ -858,7 +870,7 @@ pub fn run(ev: &mut Evaluator<'_>, plan: &Plan, width: usize) -> PgResult<Vec<Ve
             let mut best = TopN::new(&plan.order_by, bound);
             let filter = plan.filter.as_ref();
             if reads_in_place {
-                for_each_scanned_row(ev, &plan.source, &read, filter, &mut |ev, row| {
+                for_each_scanned_row(ev, &plan.source, &read, filter, &mut 0, &mut |ev, row| {
                     best.push(project(ev, &plan.targets, row)?)?;
                     Ok(true)
                 })?;
@@ -872,7 +884,7 @@ pub fn run(ev: &mut Evaluator<'_>, plan: &Plan, width: usize) -> PgResult<Vec<Ve
         }
         (None, None) if reads_in_place && !windowed => {
             let filter = plan.filter.as_ref();
-            for_each_scanned_row(ev, &plan.source, &read, filter, &mut |ev, row| {
+            for_each_scanned_row(ev, &plan.source, &read, filter, &mut 0, &mut |ev, row| {
                 rows.push(project(ev, &plan.targets, row)?);
                 Ok(stop.is_none_or(|s| rows.len() < s))
             })?;
@@ -892,7 +904,7 @@ pub fn run(ev: &mut Evaluator<'_>, plan: &Plan, width: usize) -> PgResult<Vec<Ve
             let mut grouper = Grouper::new(agg);
             let filter = plan.filter.as_ref();
             if reads_in_place {
-                for_each_scanned_row(ev, &plan.source, &read, filter, &mut |ev, row| {
+                for_each_scanned_row(ev, &plan.source, &read, filter, &mut 0, &mut |ev, row| {
                     grouper.advance(ev, row)?;
                     Ok(true)
                 })?;
