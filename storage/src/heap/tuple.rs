@@ -811,29 +811,7 @@ fn deform_selected_into(
 /// decoding it.
 fn attr_end(att: &Attribute, tuple: &[u8], off: usize) -> Result<usize, ReadError> {
     match att.len {
-        -1 => {
-            let first = *tuple.get(off).ok_or(ReadError::Bounds)?;
-            let start = if first != 0 {
-                off
-            } else {
-                Align::Int.apply(off)
-            };
-            let head = *tuple.get(start).ok_or(ReadError::Bounds)?;
-            let total = if head & 1 == 1 {
-                if head == 0x01 {
-                    return Err(ReadError::Bad(
-                        "out-of-line (TOAST) values are not supported".into(),
-                    ));
-                }
-                (head >> 1) as usize
-            } else {
-                (le_u32(slice(tuple, start, 4)?, 0) >> 2) as usize
-            };
-            if total == 0 {
-                return Err(ReadError::Bad("invalid varlena length 0".into()));
-            }
-            slice(tuple, start, total).map(|_| start + total)
-        }
+        -1 => varlena_at(tuple, off).map(|(_, next)| next),
         -2 => {
             let rest = tuple.get(off..).ok_or(ReadError::Bounds)?;
             let nul = rest.iter().position(|&b| b == 0).ok_or(ReadError::Bounds)?;
@@ -1033,37 +1011,42 @@ fn utf8(bytes: &[u8]) -> Result<String, ReadError> {
         .map_err(|_| ReadError::Bad("invalid UTF-8 in a text value".into()))
 }
 
+/// The payload of the variable-length value stored at `off` and the offset
+/// after it: a nonzero byte is its header (padding is zero), else it starts
+/// at the next 4-byte boundary.
+fn varlena_at(tuple: &[u8], off: usize) -> Result<(&[u8], usize), ReadError> {
+    let first = *tuple.get(off).ok_or(ReadError::Bounds)?;
+    let start = if first != 0 {
+        off
+    } else {
+        Align::Int.apply(off)
+    };
+    let head = *tuple.get(start).ok_or(ReadError::Bounds)?;
+    if head & 1 == 1 {
+        if head == 0x01 {
+            return Err(ReadError::Bad(
+                "out-of-line (TOAST) values are not supported".into(),
+            ));
+        }
+        let total = (head >> 1) as usize;
+        return Ok((slice(tuple, start + 1, total - 1)?, start + total));
+    }
+    let word = le_u32(slice(tuple, start, 4)?, 0);
+    if word & 3 != 0 {
+        return Err(ReadError::Bad("compressed values are not supported".into()));
+    }
+    let total = (word >> 2) as usize;
+    if total < 4 {
+        return Err(ReadError::Bad(format!("invalid varlena length {total}")));
+    }
+    Ok((slice(tuple, start + 4, total - 4)?, start + total))
+}
+
 /// Decodes one non-null attribute at `off`; returns it and the offset after it.
 fn read_attr(att: &Attribute, tuple: &[u8], off: usize) -> Result<(Datum, usize), ReadError> {
     match att.len {
         -1 => {
-            let first = *tuple.get(off).ok_or(ReadError::Bounds)?;
-            // a nonzero byte is a header (padding is zero); else align first
-            let start = if first != 0 {
-                off
-            } else {
-                Align::Int.apply(off)
-            };
-            let head = *tuple.get(start).ok_or(ReadError::Bounds)?;
-            let (payload, next) = if head & 1 == 1 {
-                if head == 0x01 {
-                    return Err(ReadError::Bad(
-                        "out-of-line (TOAST) values are not supported".into(),
-                    ));
-                }
-                let total = (head >> 1) as usize;
-                (slice(tuple, start + 1, total - 1)?, start + total)
-            } else {
-                let word = le_u32(slice(tuple, start, 4)?, 0);
-                if word & 3 != 0 {
-                    return Err(ReadError::Bad("compressed values are not supported".into()));
-                }
-                let total = (word >> 2) as usize;
-                if total < 4 {
-                    return Err(ReadError::Bad(format!("invalid varlena length {total}")));
-                }
-                (slice(tuple, start + 4, total - 4)?, start + total)
-            };
+            let (payload, next) = varlena_at(tuple, off)?;
             let value = match att.type_oid {
                 // The common string types first: the tests below look the
                 // type up in caches, which costs more than the copy.
