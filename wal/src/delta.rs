@@ -62,20 +62,13 @@ pub fn compute(before: &[u8], after: &[u8], out: &mut Vec<u8>) {
     let n = after.len();
     let mut i = 0;
     let mut open: Option<(usize, usize)> = None;
-    while i < n {
-        // Skip equal 8-byte words quickly.
-        if i + 8 <= n && before[i..i + 8] == after[i..i + 8] {
-            i += 8;
-            continue;
-        }
-        if before[i] == after[i] {
-            i += 1;
-            continue;
+    loop {
+        i = first_difference(before, after, i);
+        if i == n {
+            break;
         }
         let start = i;
-        while i < n && before[i] != after[i] {
-            i += 1;
-        }
+        i = changed_run_end(before, after, start);
         open = match open {
             Some((s, e)) if start - e <= MERGE_GAP => Some((s, i)),
             Some((s, e)) => {
@@ -88,6 +81,53 @@ pub fn compute(before: &[u8], after: &[u8], out: &mut Vec<u8>) {
     if let Some((s, e)) = open {
         push_fragment(out, s, &after[s..e]);
     }
+}
+
+/// Where the changed run of bytes starting at `start` (where `a` and `b`
+/// differ) ends: word by word up to the next eight equal bytes in a row, so
+/// a run keeps short equal gaps inside it (a fragment header would cost
+/// about as much), and it ends just after its last differing byte.
+fn changed_run_end(a: &[u8], b: &[u8], start: usize) -> usize {
+    let n = a.len();
+    let mut end = start + 1;
+    let mut j = start;
+    while j + 8 <= n {
+        let x = word_at(a, j) ^ word_at(b, j);
+        if x == 0 {
+            return end;
+        }
+        // Little-endian: the highest set bit is in the last differing byte.
+        end = j + 8 - (x.leading_zeros() / 8) as usize;
+        j += 8;
+    }
+    for k in j..n {
+        if a[k] != b[k] {
+            end = k + 1;
+        }
+    }
+    end
+}
+
+fn word_at(s: &[u8], i: usize) -> u64 {
+    u64::from_le_bytes(s[i..i + 8].try_into().expect("eight bytes"))
+}
+
+/// The first index from `i` at which `a` and `b` (equal lengths) differ,
+/// or their length: eight bytes at a time, as most of a page is unchanged.
+fn first_difference(a: &[u8], b: &[u8], mut i: usize) -> usize {
+    let n = a.len();
+    while i + 8 <= n {
+        let x = word_at(a, i) ^ word_at(b, i);
+        if x != 0 {
+            // Little-endian: the lowest set bit is in the first differing byte.
+            return i + (x.trailing_zeros() / 8) as usize;
+        }
+        i += 8;
+    }
+    while i < n && a[i] == b[i] {
+        i += 1;
+    }
+    i
 }
 
 /// As [`compute`], starting with `copy` (a source range of `before` whose
@@ -114,8 +154,8 @@ pub fn compute_with_copy(before: &[u8], after: &[u8], copy: Copy, out: &mut Vec<
 
 /// The full-page image of `page` as a delta against zeros.
 pub fn image(page: &[u8], out: &mut Vec<u8>) {
-    let zeros = vec![0u8; page.len()];
-    compute(&zeros, page, out);
+    static ZEROS: [u8; 1 << 16] = [0; 1 << 16];
+    compute(&ZEROS[..page.len()], page, out);
 }
 
 fn push_fragment(out: &mut Vec<u8>, offset: usize, bytes: &[u8]) {
@@ -201,6 +241,25 @@ mod tests {
         let full: Vec<u8> = (0..8192).map(|i| (i % 251) as u8 + 1).collect();
         roundtrip(&before, &full);
         roundtrip(&full, &before);
+    }
+
+    #[test]
+    fn a_change_at_any_offset_is_found() {
+        // Word-at-a-time comparison: every position within and across words,
+        // and a tail shorter than a word.
+        for len in [37usize, 64, 8192] {
+            let before: Vec<u8> = (0..len).map(|i| (i * 7 % 256) as u8).collect();
+            for at in (0..len).filter(|i| *i < 70 || *i + 70 > len) {
+                let mut after = before.clone();
+                after[at] ^= 0x40;
+                let mut d = Vec::new();
+                compute(&before, &after, &mut d);
+                assert_eq!(summary(&d), (1, 1), "one byte changed at {at} of {len}");
+                let mut page = before.clone();
+                apply(&mut page, &d).expect("apply");
+                assert_eq!(page, after);
+            }
+        }
     }
 
     #[test]

@@ -175,14 +175,23 @@ pub fn search_known(
             continue;
         }
         let base = map_block as usize * FSM_ENTRIES_PER_PAGE;
-        for (i, &e) in p.special_space().iter().enumerate() {
-            let block = (base + i) as BlockNumber;
-            if block >= heap_blocks {
-                return Ok(None);
-            }
-            if e >= want && !avoid.contains(&block) {
+        let entries = p.special_space();
+        // Entries past the heap's end are stale (a truncated heap).
+        let live = (heap_blocks as usize)
+            .saturating_sub(base)
+            .min(entries.len());
+        let mut from = 0;
+        // A plain search for the first large-enough entry (which the
+        // compiler vectorizes), then the few blocks to avoid.
+        while let Some(i) = entries[from..live].iter().position(|&e| e >= want) {
+            let block = (base + from + i) as BlockNumber;
+            if !avoid.contains(&block) {
                 return Ok(Some(block));
             }
+            from += i + 1;
+        }
+        if live < entries.len() {
+            return Ok(None);
         }
     }
     Ok(None)

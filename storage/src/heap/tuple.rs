@@ -532,13 +532,14 @@ fn put_varlena(out: &mut Vec<u8>, payload: &[u8]) {
     out.extend_from_slice(payload);
 }
 
-/// The fixed-length bytes of a value, for attributes of `len > 0`.
-fn fixed_bytes(att: &Attribute, value: &Datum) -> PgResult<Vec<u8>> {
-    Ok(match (att.type_oid, value) {
-        (oid::BOOL, Datum::Bool(b)) => vec![u8::from(*b)],
+/// Appends the fixed-length bytes of a value, for attributes of `len > 0`
+/// (the caller has aligned `out`).
+fn put_fixed(att: &Attribute, value: &Datum, out: &mut Vec<u8>) -> PgResult<()> {
+    match (att.type_oid, value) {
+        (oid::BOOL, Datum::Bool(b)) => out.push(u8::from(*b)),
         (oid::CHAR, Datum::Text(s)) => match s.as_bytes() {
-            [] => vec![0],
-            [c] if c.is_ascii() => vec![*c],
+            [] => out.push(0),
+            [c] if c.is_ascii() => out.push(*c),
             _ => {
                 return Err(PgError::internal(format!(
                     "value for \"char\" column \"{}\" is not one ASCII byte",
@@ -546,32 +547,32 @@ fn fixed_bytes(att: &Attribute, value: &Datum) -> PgResult<Vec<u8>> {
                 )));
             }
         },
-        (oid::INT2, Datum::Int2(v)) => v.to_le_bytes().to_vec(),
-        (oid::INT4, Datum::Int4(v)) | (oid::DATE, Datum::Date(v)) => v.to_le_bytes().to_vec(),
-        (oid::OID, Datum::Oid(v)) | (_, Datum::Enum(v)) => v.to_le_bytes().to_vec(),
-        (oid::FLOAT4, Datum::Float4(v)) => v.to_bits().to_le_bytes().to_vec(),
-        (oid::VOID, Datum::Void) => vec![0; 4],
+        (oid::INT2, Datum::Int2(v)) => out.extend_from_slice(&v.to_le_bytes()),
+        (oid::INT4, Datum::Int4(v)) | (oid::DATE, Datum::Date(v)) => {
+            out.extend_from_slice(&v.to_le_bytes())
+        }
+        (oid::OID, Datum::Oid(v)) | (_, Datum::Enum(v)) => out.extend_from_slice(&v.to_le_bytes()),
+        (oid::FLOAT4, Datum::Float4(v)) => out.extend_from_slice(&v.to_bits().to_le_bytes()),
+        (oid::VOID, Datum::Void) => out.extend_from_slice(&[0; 4]),
         (oid::INT8, Datum::Int8(v))
         | (oid::TIME, Datum::Time(v))
         | (oid::TIMESTAMP, Datum::Timestamp(v))
-        | (oid::TIMESTAMPTZ, Datum::Timestamptz(v)) => v.to_le_bytes().to_vec(),
-        (oid::FLOAT8, Datum::Float8(v)) => v.to_bits().to_le_bytes().to_vec(),
-        (oid::PG_LSN, Datum::PgLsn(v)) => v.to_le_bytes().to_vec(),
-        (oid::MONEY, Datum::Money(v)) => v.to_le_bytes().to_vec(),
-        (oid::MACADDR, Datum::MacAddr(m)) => m.to_vec(),
-        (oid::MACADDR8, Datum::MacAddr8(m)) => m.to_vec(),
+        | (oid::TIMESTAMPTZ, Datum::Timestamptz(v)) => out.extend_from_slice(&v.to_le_bytes()),
+        (oid::FLOAT8, Datum::Float8(v)) => out.extend_from_slice(&v.to_bits().to_le_bytes()),
+        (oid::PG_LSN, Datum::PgLsn(v)) => out.extend_from_slice(&v.to_le_bytes()),
+        (oid::MONEY, Datum::Money(v)) => out.extend_from_slice(&v.to_le_bytes()),
+        (oid::MACADDR, Datum::MacAddr(m)) => out.extend_from_slice(m),
+        (oid::MACADDR8, Datum::MacAddr8(m)) => out.extend_from_slice(m),
         (oid::TIMETZ, Datum::TimeTz(t)) => {
-            let mut b = t.micros.to_le_bytes().to_vec();
-            b.extend_from_slice(&t.zone.to_le_bytes());
-            b
+            out.extend_from_slice(&t.micros.to_le_bytes());
+            out.extend_from_slice(&t.zone.to_le_bytes());
         }
         (oid::INTERVAL, Datum::Interval(iv)) => {
-            let mut b = iv.micros.to_le_bytes().to_vec();
-            b.extend_from_slice(&iv.days.to_le_bytes());
-            b.extend_from_slice(&iv.months.to_le_bytes());
-            b
+            out.extend_from_slice(&iv.micros.to_le_bytes());
+            out.extend_from_slice(&iv.days.to_le_bytes());
+            out.extend_from_slice(&iv.months.to_le_bytes());
         }
-        (oid::UUID, Datum::Uuid(u)) => u.to_vec(),
+        (oid::UUID, Datum::Uuid(u)) => out.extend_from_slice(u),
         (oid::NAME, Datum::Text(s)) => {
             if s.len() >= att.len as usize || s.contains('\0') {
                 return Err(PgError::internal(format!(
@@ -579,12 +580,12 @@ fn fixed_bytes(att: &Attribute, value: &Datum) -> PgResult<Vec<u8>> {
                     att.name
                 )));
             }
-            let mut b = s.as_bytes().to_vec();
-            b.resize(att.len as usize, 0);
-            b
+            out.extend_from_slice(s.as_bytes());
+            out.resize(out.len() + att.len as usize - s.len(), 0);
         }
         _ => return Err(mismatch(att, value)),
-    })
+    }
+    Ok(())
 }
 
 /// Appends the non-null `values` to `out` in attribute order, each aligned
@@ -647,13 +648,28 @@ pub fn fill_data(desc: &TupleDesc, values: &[Datum], out: &mut Vec<u8>) -> PgRes
                 out.push(0);
             }
             _ => {
-                let bytes = fixed_bytes(att, value)?;
                 out.resize(att.align.apply(out.len()), 0);
-                out.extend_from_slice(&bytes);
+                put_fixed(att, value, out)?;
             }
         }
     }
     Ok(varwidth)
+}
+
+/// About the size of the data part of a tuple of `values` (enough, for
+/// text and fixed-length values, that forming it allocates once).
+fn data_size_estimate(desc: &TupleDesc, values: &[Datum]) -> usize {
+    desc.attrs
+        .iter()
+        .zip(values)
+        .map(|(att, value)| match (att.len, value) {
+            (_, Datum::Null) => 0,
+            (len, _) if len > 0 => len as usize + 7,
+            (_, Datum::Text(s)) => s.len() + 5,
+            (_, Datum::Bytea(b)) => b.len() + 5,
+            _ => 32,
+        })
+        .sum()
 }
 
 /// Builds a tuple from one value per attribute (`heap_form_tuple`). The header's
@@ -675,7 +691,8 @@ pub fn form_tuple(desc: &TupleDesc, values: &[Datum]) -> PgResult<Vec<u8>> {
     }
     let has_null = values.iter().any(Datum::is_null);
     let hoff = maxalign(HEAP_TUPLE_HEADER_SIZE + if has_null { bitmap_len(natts) } else { 0 });
-    let mut out = vec![0u8; hoff];
+    let mut out = Vec::with_capacity(hoff + data_size_estimate(desc, values));
+    out.resize(hoff, 0);
     let mut infomask = if has_null { HEAP_HASNULL } else { 0 };
     if has_null {
         for (i, value) in values.iter().enumerate() {
