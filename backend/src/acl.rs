@@ -854,6 +854,16 @@ pub fn role_dependents(session: &Session, role: &AuthidRow) -> PgResult<Vec<Stri
             found.push((*oid, format!("privileges for schema {}", n.name)));
         }
     }
+    for (_, p) in with_reader(session, |r| r.all_policies())? {
+        if p.roles.contains(&role.oid)
+            && let Some(c) = classes.iter().find(|c| c.oid == p.relid)
+        {
+            found.push((
+                p.oid,
+                format!("target of policy {} on table {}", p.name, c.name),
+            ));
+        }
+    }
     for (_, d) in &databases {
         if d.owner == role.oid {
             found.push((d.oid, format!("owner of database {}", d.name)));

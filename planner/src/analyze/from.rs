@@ -775,6 +775,15 @@ impl Analyzer<'_> {
                         ..
                     }
                 );
+                if let Some((source, secured, width)) =
+                    self.row_security_scan(&entry, only, earlier)?
+                {
+                    return Ok(single(
+                        source,
+                        with_column_aliases(secured, aliases)?,
+                        width,
+                    ));
+                }
                 let width = entry.rel.columns.len();
                 if only && entry.rel.relkind == 'p' {
                     // A partitioned table has no rows of its own.
