@@ -55,6 +55,10 @@ pub struct Portal {
 /// Who the session is and what it has.
 pub struct Session {
     pub settings: Settings,
+    /// Set while a foreign key's query is planned: row-level security
+    /// does not apply to it (PostgreSQL runs those as the table's owner
+    /// with `SECURITY_NOFORCE_RLS`).
+    pub no_row_security: bool,
     /// The current user (`current_user`): the role of SET ROLE, else the
     /// session user. Owners of new objects and privilege checks use it.
     pub user: String,
@@ -189,6 +193,7 @@ impl Session {
             rewrite_stack: Vec::new(),
             rewrite_bypass: false,
             notices: Vec::new(),
+            no_row_security: false,
             after_triggers: Vec::new(),
             storage,
             tx: crate::xact::TxState::default(),

@@ -1713,7 +1713,7 @@ pub fn row_security(
     let Some(rel) = crate::relcache::relation_by_oid(session, oid)? else {
         return Ok(None);
     };
-    if !rel.row_security || !matches!(rel.kind, 'r' | 'p') {
+    if !rel.row_security || !matches!(rel.kind, 'r' | 'p') || session.no_row_security {
         return Ok(None);
     }
     let mut user = session.user_oid;

@@ -787,12 +787,10 @@ fn run(
                     "foreign key query did not parse as one statement",
                 ));
             };
-            let plan = Arc::new(crate::tcop::plan_query(
-                session,
-                stmt,
-                sql,
-                Some(param_types),
-            )?);
+            let saved = std::mem::replace(&mut session.no_row_security, true);
+            let plan = crate::tcop::plan_query(session, stmt, sql, Some(param_types));
+            session.no_row_security = saved;
+            let plan = Arc::new(plan?);
             session.ri_plans.insert(key, (version, plan.clone()));
             plan
         }

@@ -605,6 +605,7 @@ impl<'a> Analyzer<'a> {
             }
         }
         if !q.locks.is_empty() {
+            rowsecurity::pull_up_for_locking(&mut plan);
             plan.row_lock = self.analyze_locking(&q.locks, q.body.as_ref(), &plan)?;
         }
         Ok((columns, plan))
@@ -1219,6 +1220,11 @@ impl<'a> Analyzer<'a> {
             .map(|i| i.offset + i.entry.rel.columns.len())
             .max()
             .unwrap_or(0);
+        if let [item] = self.scope.as_slice()
+            && item.entry.rel.oid != 0
+        {
+            rowsecurity::pull_up(&mut plan, Some(item.entry.rel.oid));
+        }
         if !self.locking {
             crate::subselect::pull_up_sublinks(&mut plan, source_width);
             crate::joinorder::reorder(&mut plan);

@@ -143,6 +143,60 @@ pub fn check_quals(
     out
 }
 
+/// `SELECT ... FOR UPDATE | SHARE` of one table under row security: its
+/// subquery (a plain filtered scan of all of the table's columns) is
+/// pulled up into the query, the policy's qual before the query's WHERE,
+/// so that the rows the scan returns can be locked.
+pub(crate) fn pull_up_for_locking(plan: &mut crate::plan::Plan) {
+    pull_up(plan, None);
+}
+
+/// Pulls up the row security subquery that is the whole FROM clause of
+/// `plan` (see [`pull_up_for_locking`]); `oid` (when given) must be the
+/// table's: the FROM item of a table under row security keeps its OID.
+pub(crate) fn pull_up(plan: &mut crate::plan::Plan, oid: Option<u32>) {
+    let Source::Subquery {
+        plan: inner,
+        params,
+        ..
+    } = &plan.source
+    else {
+        return;
+    };
+    let Source::SeqScan(rel) = &inner.source else {
+        return;
+    };
+    if oid.is_some_and(|o| o != rel.oid) {
+        return;
+    }
+    let plain = params.is_empty()
+        && inner.aggregate.is_none()
+        && inner.windows.is_none()
+        && inner.project_set.is_none()
+        && inner.order_by.is_empty()
+        && inner.limit.is_none()
+        && inner.offset.is_none()
+        && !inner.distinct
+        && inner.row_lock.is_none()
+        && inner.targets.len() == rel.columns.len()
+        && inner
+            .targets
+            .iter()
+            .enumerate()
+            .all(|(i, t)| matches!(t, Expr::Var { index, .. } if *index == i));
+    if !plain {
+        return;
+    }
+    let source = inner.source.clone();
+    let secured = inner.filter.clone();
+    plan.source = source;
+    plan.filter = match (secured, plan.filter.take()) {
+        (Some(s), Some(Expr::And(v))) => Some(Expr::And(std::iter::once(s).chain(v).collect())),
+        (Some(s), Some(f)) => Some(Expr::And(vec![s, f])),
+        (s, f) => s.or(f),
+    };
+}
+
 fn parse_qual(text: &str) -> PgResult<ast::Expr> {
     sqlparser::parser::Parser::new(&sqlparser::dialect::PostgreSqlDialect {})
         .try_with_sql(text)
@@ -197,8 +251,12 @@ impl Analyzer<'_> {
         };
         let rel = entry.rel.clone();
         let qual = security_qual(&policies, 'r');
+        // An inheritance tree's rows carry their `tableoid` after the
+        // columns, as the Append of its scans does.
+        let tree = !only && !rel.children.is_empty();
         let text = format!(
-            "SELECT * FROM {}{}.{} WHERE {qual}",
+            "SELECT *{} FROM {}{}.{} WHERE {qual}",
+            if tree { ", tableoid" } else { "" },
             if only { "ONLY " } else { "" },
             quote(&rel.schema),
             quote(&rel.name)
@@ -224,13 +282,17 @@ impl Analyzer<'_> {
         let live: Vec<_> = rel.columns.iter().filter(|c| !c.dropped).collect();
         let scoped = scope_relation(
             &rel.name,
-            's',
+            rel.relkind,
             live.iter()
                 .zip(&columns)
                 .map(|(tc, c)| (tc.name.clone(), c.type_oid, c.typmod)),
         );
+        // The table's OID and kind stay with the item (`tableoid`, the
+        // columns' origin in RowDescription, the pull-up of `pull_up`).
         let scoped = Arc::new(RelationDesc {
             oid: rel.oid,
+            schema: rel.schema.clone(),
+            children: if tree { rel.children.clone() } else { Vec::new() },
             ..(*scoped).clone()
         });
         let width = columns.len();
@@ -267,9 +329,14 @@ impl Analyzer<'_> {
         }
         let parsed = parse_qual(&text)?;
         self.enter_policy(rel)?;
+        // The policy sees the target alone (not UPDATE ... FROM's items),
+        // which comes first in the row.
+        let target_only: Vec<ScopeItem> = self.scope.iter().take(1).cloned().collect();
+        let saved_scope = std::mem::replace(&mut self.scope, target_only);
         let saved = self.agg_forbidden.replace("policy expressions");
         let r = self.transform_bool(&parsed, "POLICY");
         self.agg_forbidden = saved;
+        self.scope = saved_scope;
         self.rls_expanding.pop();
         r.map(Some).map_err(|mut e| {
             e.position = None;
