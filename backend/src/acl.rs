@@ -776,6 +776,8 @@ pub fn alter_relation_owner(
     crate::xact::with_write(session, |env, w| {
         catalog::heap_catalog::CatalogWriter { env, db_oid: db }.update_class(tid, &class, w)
     })?;
+    // The relation cache keeps the owner (row-level security reads it).
+    crate::commands::catalog_changed(session);
     crate::xact::command_counter_increment(session)
 }
 

@@ -546,12 +546,8 @@ fn policies(session: &mut Session) -> PgResult<VecDeque<Vec<Datum>>> {
         };
         let mut expr = |t: &Option<String>| -> PgResult<Datum> {
             Ok(match t {
-                // The deparser prints no subqueries yet: those show as
-                // written.
-                Some(t) => match crate::describe::expression(session, t, p.relid, false)? {
-                    Some(d) if !d.contains("SubPlan {") => Datum::Text(d),
-                    _ => Datum::Text(format!("({t})")),
-                },
+                Some(t) => crate::describe::expression(session, t, p.relid, false)?
+                    .map_or(Datum::Null, Datum::Text),
                 None => Datum::Null,
             })
         };
