@@ -575,6 +575,19 @@ impl ExecContext for Session {
         let oid = self.regclass_oid(text)?;
         crate::relcache::regclass_name(self, oid)
     }
+    fn row_security_active(&mut self, rel: &Datum) -> PgResult<bool> {
+        let oid = match rel {
+            Datum::Oid(o) => *o,
+            Datum::Text(t) => self.regclass_oid(t)?,
+            _ => return Ok(false),
+        };
+        // Row security that `row_security = off` refuses is active too.
+        match crate::table_access::row_security(self, oid, None) {
+            Ok(p) => Ok(p.is_some()),
+            Err(e) if e.code == SqlState::InsufficientPrivilege => Ok(true),
+            Err(e) => Err(e),
+        }
+    }
     fn relation_visible(&mut self, oid: u32) -> PgResult<Option<bool>> {
         let Some(rel) = crate::relcache::relation_by_oid(self, oid)? else {
             return Ok(None);
