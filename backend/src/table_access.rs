@@ -1283,7 +1283,13 @@ fn insert_index_entries(
                 InsertOutcome::Inserted => break,
                 InsertOutcome::Wait(_) => continue,
                 InsertOutcome::Duplicate(_) => {
-                    return Err(duplicate_key(session, ix, &values).with_table_constraint(
+                    let mut e = duplicate_key(session, ix, &values);
+                    // Under row-level security the key is not shown
+                    // (PostgreSQL's BuildIndexValueDescription).
+                    if row_security_hides(session, info.oid) {
+                        e.detail = None;
+                    }
+                    return Err(e.with_table_constraint(
                         &info.namespace,
                         &info.name,
                         &ix.name,
@@ -1770,4 +1776,14 @@ pub fn row_security(
             })
             .collect(),
     ))
+}
+
+/// Whether row-level security applies to relation `oid` for the current
+/// user (PostgreSQL's `check_enable_rls(..., noError) == RLS_ENABLED`):
+/// error messages then show no key values.
+pub fn row_security_hides(session: &mut Session, oid: u32) -> bool {
+    match row_security(session, oid, None) {
+        Ok(p) => p.is_some(),
+        Err(e) => e.code == SqlState::InsufficientPrivilege,
+    }
 }

@@ -250,6 +250,12 @@ pub(crate) fn drop_policy(session: &mut Session, dp: &DropPolicy) -> PgResult<Ou
         );
         return Ok(Outcome::Command("DROP POLICY".into()));
     }
+    // DROP names the relation in its ownership error.
+    if let Some(rel) = relcache::lookup_relation(session, schema.as_deref(), &relname)?
+        && crate::acl::require_relation_owner(session, rel.oid).is_err()
+    {
+        return Err(crate::acl::must_be_owner("relation", &rel.name));
+    }
     let rel = policy_table(session, &dp.table_name)?;
     let tid = match policy_of(session, &rel, &name) {
         Ok((tid, row)) => Some((tid, row.oid)),

@@ -775,8 +775,19 @@ impl Analyzer<'_> {
                         ..
                     }
                 );
+                let sample = match t {
+                    TableFactor::Table {
+                        sample:
+                            Some(
+                                ast::TableSampleKind::BeforeTableAlias(s)
+                                | ast::TableSampleKind::AfterTableAlias(s),
+                            ),
+                        ..
+                    } => Some(s.to_string()),
+                    _ => None,
+                };
                 if let Some((source, secured, width)) =
-                    self.row_security_scan(&entry, only, earlier)?
+                    self.row_security_scan(&entry, only, sample.as_deref(), earlier)?
                 {
                     return Ok(single(
                         source,

@@ -240,6 +240,7 @@ impl Analyzer<'_> {
         &mut self,
         entry: &RangeEntry,
         only: bool,
+        sample: Option<&str>,
         earlier: &[ScopeItem],
     ) -> PgResult<Option<(Source, RangeEntry, usize)>> {
         if self.rls_skip == Some(entry.rel.oid) {
@@ -254,12 +255,14 @@ impl Analyzer<'_> {
         // An inheritance tree's rows carry their `tableoid` after the
         // columns, as the Append of its scans does.
         let tree = !only && !rel.children.is_empty();
+        // TABLESAMPLE samples the table, before the policy.
         let text = format!(
-            "SELECT *{} FROM {}{}.{} WHERE {qual}",
+            "SELECT *{} FROM {}{}.{}{} WHERE {qual}",
             if tree { ", tableoid" } else { "" },
             if only { "ONLY " } else { "" },
             quote(&rel.schema),
-            quote(&rel.name)
+            quote(&rel.name),
+            sample.map(|s| format!(" {}", s.trim())).unwrap_or_default()
         );
         let parsed = sqlparser::parser::Parser::new(&sqlparser::dialect::PostgreSqlDialect {})
             .try_with_sql(&text)
