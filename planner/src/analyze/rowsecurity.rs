@@ -54,6 +54,76 @@ use crate::plan::Source;
 pub const RLS_CHECK_PREFIX: &str = "\u{1}rls:";
 pub const RLS_CHECK_SEPARATOR: char = '\u{2}';
 
+/// The start of the `alias` of the scan inside a row security subquery
+/// (then the FROM item's alias, if it has one): the subquery may be
+/// pulled up into its query ([`pull_up`], [`pull_up_input`]), and EXPLAIN
+/// names the scan by the rest.
+pub const RLS_SCAN_MARK: &str = "\u{1}rls";
+
+/// The scanned relation of a pulled-up row security subquery, named as
+/// its FROM item (None: no subquery of ours).
+fn secured_scan(source: &Source) -> Option<Source> {
+    let relabel = |rel: &Arc<RelationDesc>| {
+        let rest = rel.alias.as_deref()?.strip_prefix(RLS_SCAN_MARK)?;
+        Some(Arc::new(RelationDesc {
+            alias: (!rest.is_empty()).then(|| rest.to_string()),
+            ..(**rel).clone()
+        }))
+    };
+    match source {
+        Source::SeqScan(rel) => Some(Source::SeqScan(relabel(rel)?)),
+        Source::IndexScan(rel, i) => Some(Source::IndexScan(relabel(rel)?, i.clone())),
+        Source::Bitmap(rel, b) => Some(Source::Bitmap(relabel(rel)?, b.clone())),
+        _ => None,
+    }
+}
+
+/// The subquery's plan when it is a plain filtered scan of all the
+/// table's columns (what can be pulled up), with its scan renamed.
+fn plain_secured(source: &Source) -> Option<(Source, Option<Expr>)> {
+    let Source::Subquery { plan: inner, params, .. } = source else {
+        return None;
+    };
+    let scan = secured_scan(&inner.source)?;
+    let rel = match &scan {
+        Source::SeqScan(r) | Source::IndexScan(r, _) | Source::Bitmap(r, _) => r,
+        _ => return None,
+    };
+    let plain = params.is_empty()
+        && inner.aggregate.is_none()
+        && inner.windows.is_none()
+        && inner.project_set.is_none()
+        && inner.order_by.is_empty()
+        && inner.limit.is_none()
+        && inner.offset.is_none()
+        && !inner.distinct
+        && inner.row_lock.is_none()
+        && inner.targets.len() == rel.columns.len()
+        && inner
+            .targets
+            .iter()
+            .enumerate()
+            .all(|(i, t)| matches!(t, Expr::Var { index, .. } if *index == i));
+    plain.then(|| (scan, inner.filter.clone()))
+}
+
+fn and_first(secured: Option<Expr>, filter: Option<Expr>) -> Option<Expr> {
+    match (secured, filter) {
+        (Some(s), Some(Expr::And(v))) => Some(Expr::And(std::iter::once(s).chain(v).collect())),
+        (Some(s), Some(f)) => Some(Expr::And(vec![s, f])),
+        (s, f) => s.or(f),
+    }
+}
+
+/// A join input that is a row security subquery, pulled up: the scan,
+/// filtered by the policy before the input's own filter.
+pub fn pull_up_input(input: &mut crate::plan::JoinInput) {
+    if let Some((scan, secured)) = plain_secured(&input.source) {
+        input.source = scan;
+        input.filter = and_first(secured, input.filter.take());
+    }
+}
+
 /// The error of a failed row-level security check named `name` (a
 /// [`RLS_CHECK_PREFIX`] name without the prefix).
 pub fn check_violation(name: &str) -> PgError {
@@ -155,46 +225,17 @@ pub(crate) fn pull_up_for_locking(plan: &mut crate::plan::Plan) {
 /// `plan` (see [`pull_up_for_locking`]); `oid` (when given) must be the
 /// table's: the FROM item of a table under row security keeps its OID.
 pub(crate) fn pull_up(plan: &mut crate::plan::Plan, oid: Option<u32>) {
-    let Source::Subquery {
-        plan: inner,
-        params,
-        ..
-    } = &plan.source
-    else {
+    let Some((scan, secured)) = plain_secured(&plan.source) else {
         return;
     };
-    let Source::SeqScan(rel) = &inner.source else {
-        return;
-    };
-    if oid.is_some_and(|o| o != rel.oid) {
+    if let (Some(o), Source::SeqScan(r) | Source::IndexScan(r, _) | Source::Bitmap(r, _)) =
+        (oid, &scan)
+        && r.oid != o
+    {
         return;
     }
-    let plain = params.is_empty()
-        && inner.aggregate.is_none()
-        && inner.windows.is_none()
-        && inner.project_set.is_none()
-        && inner.order_by.is_empty()
-        && inner.limit.is_none()
-        && inner.offset.is_none()
-        && !inner.distinct
-        && inner.row_lock.is_none()
-        && inner.targets.len() == rel.columns.len()
-        && inner
-            .targets
-            .iter()
-            .enumerate()
-            .all(|(i, t)| matches!(t, Expr::Var { index, .. } if *index == i));
-    if !plain {
-        return;
-    }
-    let source = inner.source.clone();
-    let secured = inner.filter.clone();
-    plan.source = source;
-    plan.filter = match (secured, plan.filter.take()) {
-        (Some(s), Some(Expr::And(v))) => Some(Expr::And(std::iter::once(s).chain(v).collect())),
-        (Some(s), Some(f)) => Some(Expr::And(vec![s, f])),
-        (s, f) => s.or(f),
-    };
+    plan.source = scan;
+    plan.filter = and_first(secured, plan.filter.take());
 }
 
 fn parse_qual(text: &str) -> PgResult<ast::Expr> {
@@ -278,10 +319,25 @@ impl Analyzer<'_> {
         self.scope = saved_scope;
         self.ctes = saved_ctes;
         self.rls_expanding.pop();
-        let (columns, plan, params) = r.map_err(|mut e| {
+        let (columns, mut plan, params) = r.map_err(|mut e| {
             e.position = None;
             e
         })?;
+        let mark = |r: &Arc<RelationDesc>| {
+            Arc::new(RelationDesc {
+                alias: Some(format!(
+                    "{RLS_SCAN_MARK}{}",
+                    if entry.has_alias { entry.refname.as_str() } else { "" }
+                )),
+                ..(**r).clone()
+            })
+        };
+        plan.source = match plan.source {
+            Source::SeqScan(r) => Source::SeqScan(mark(&r)),
+            Source::IndexScan(r, i) => Source::IndexScan(mark(&r), i),
+            Source::Bitmap(r, b) => Source::Bitmap(mark(&r), b),
+            other => other,
+        };
         let live: Vec<_> = rel.columns.iter().filter(|c| !c.dropped).collect();
         let scoped = scope_relation(
             &rel.name,
