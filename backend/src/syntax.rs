@@ -68,7 +68,9 @@ fn check_policy_options(sql: &str, tokens: &[TokenWithSpan]) -> PgResult<()> {
         Some(Token::Word(w)) => Some(w),
         _ => None,
     };
-    let is = |i: usize, s: &str| word(i).is_some_and(|w| w.quote_style.is_none() && w.value.eq_ignore_ascii_case(s));
+    let is = |i: usize, s: &str| {
+        word(i).is_some_and(|w| w.quote_style.is_none() && w.value.eq_ignore_ascii_case(s))
+    };
     for start in 0..sig.len() {
         if !(is(start, "create") && is(start + 1, "policy") && is(start + 3, "on")) {
             continue;

@@ -557,7 +557,14 @@ fn policies(session: &mut Session) -> PgResult<VecDeque<Vec<Datum>>> {
             Datum::Text(rel.namespace.clone()),
             Datum::Text(rel.name.clone()),
             Datum::Text(p.name.clone()),
-            Datum::Text(if p.permissive { "PERMISSIVE" } else { "RESTRICTIVE" }.into()),
+            Datum::Text(
+                if p.permissive {
+                    "PERMISSIVE"
+                } else {
+                    "RESTRICTIVE"
+                }
+                .into(),
+            ),
             Datum::Array(Box::new(types::datum::ArrayValue::new(NAME, roles))),
             Datum::Text(cmd.into()),
             qual,

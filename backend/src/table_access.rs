@@ -1289,11 +1289,7 @@ fn insert_index_entries(
                     if row_security_hides(session, info.oid) {
                         e.detail = None;
                     }
-                    return Err(e.with_table_constraint(
-                        &info.namespace,
-                        &info.name,
-                        &ix.name,
-                    ));
+                    return Err(e.with_table_constraint(&info.namespace, &info.name, &ix.name));
                 }
             }
         }

@@ -365,7 +365,13 @@ fn validate_existing(
         && let Some(row) = rows.first()
     {
         let e = missing_parent(session, child, parent, fk, row);
-        return Err(hide_key(session, child.oid, e, "is not present in table", &parent.name));
+        return Err(hide_key(
+            session,
+            child.oid,
+            e,
+            "is not present in table",
+            &parent.name,
+        ));
     }
     Ok(())
 }
@@ -638,7 +644,13 @@ fn fire(session: &mut Session, event: &FkEvent) -> PgResult<()> {
             let types = key_types(&c, &fk.keys);
             if run(session, fk.oid, 0, &sql, &types, key)? == 0 {
                 let e = missing_parent(session, &c, &p, &fk, key);
-                return Err(hide_key(session, c.oid, e, "is not present in table", &p.name));
+                return Err(hide_key(
+                    session,
+                    c.oid,
+                    e,
+                    "is not present in table",
+                    &p.name,
+                ));
             }
             Ok(())
         }

@@ -130,14 +130,21 @@ fn expression_text(
     Ok(text)
 }
 
-fn policy_of(session: &mut Session, rel: &RelationInfo, name: &str) -> PgResult<(storage::page::ItemPointer, PolicyRow)> {
+fn policy_of(
+    session: &mut Session,
+    rel: &RelationInfo,
+    name: &str,
+) -> PgResult<(storage::page::ItemPointer, PolicyRow)> {
     with_reader(session, |r| r.policies(rel.oid))?
         .into_iter()
         .find(|(_, p)| p.name == name)
         .ok_or_else(|| {
             PgError::new(
                 SqlState::UndefinedObject,
-                format!("policy \"{name}\" for table \"{}\" does not exist", rel.name),
+                format!(
+                    "policy \"{name}\" for table \"{}\" does not exist",
+                    rel.name
+                ),
             )
         })
 }
@@ -242,8 +249,7 @@ pub(crate) fn drop_policy(session: &mut Session, dp: &DropPolicy) -> PgResult<Ou
     crate::xact::check_writable(session, "DROP POLICY")?;
     let name = ident(&dp.name);
     let (schema, relname) = split_name(&dp.table_name)?;
-    if dp.if_exists && relcache::lookup_relation(session, schema.as_deref(), &relname)?.is_none()
-    {
+    if dp.if_exists && relcache::lookup_relation(session, schema.as_deref(), &relname)?.is_none() {
         session.notice(
             "00000",
             format!("relation \"{relname}\" does not exist, skipping"),

@@ -81,7 +81,12 @@ fn secured_scan(source: &Source) -> Option<Source> {
 /// The subquery's plan when it is a plain filtered scan of all the
 /// table's columns (what can be pulled up), with its scan renamed.
 fn plain_secured(source: &Source) -> Option<(Source, Option<Expr>)> {
-    let Source::Subquery { plan: inner, params, .. } = source else {
+    let Source::Subquery {
+        plan: inner,
+        params,
+        ..
+    } = source
+    else {
         return None;
     };
     let scan = secured_scan(&inner.source)?;
@@ -202,10 +207,7 @@ pub fn check_quals(
             .collect::<Vec<_>>()
             .join(" OR "),
     )];
-    for p in policies
-        .iter()
-        .filter(|p| !p.permissive && applies(p, cmd))
-    {
+    for p in policies.iter().filter(|p| !p.permissive && applies(p, cmd)) {
         if let Some(q) = qual(p) {
             out.push((Some(p.name.clone()), q));
         }
@@ -327,7 +329,11 @@ impl Analyzer<'_> {
             Arc::new(RelationDesc {
                 alias: Some(format!(
                     "{RLS_SCAN_MARK}{}",
-                    if entry.has_alias { entry.refname.as_str() } else { "" }
+                    if entry.has_alias {
+                        entry.refname.as_str()
+                    } else {
+                        ""
+                    }
                 )),
                 ..(**r).clone()
             })
@@ -351,7 +357,11 @@ impl Analyzer<'_> {
         let scoped = Arc::new(RelationDesc {
             oid: rel.oid,
             schema: rel.schema.clone(),
-            children: if tree { rel.children.clone() } else { Vec::new() },
+            children: if tree {
+                rel.children.clone()
+            } else {
+                Vec::new()
+            },
             ..(*scoped).clone()
         });
         let width = columns.len();
