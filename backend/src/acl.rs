@@ -776,6 +776,8 @@ pub fn alter_relation_owner(
     crate::xact::with_write(session, |env, w| {
         catalog::heap_catalog::CatalogWriter { env, db_oid: db }.update_class(tid, &class, w)
     })?;
+    // The relation cache keeps the owner (row-level security reads it).
+    crate::commands::catalog_changed(session);
     crate::xact::command_counter_increment(session)
 }
 
@@ -852,6 +854,16 @@ pub fn role_dependents(session: &Session, role: &AuthidRow) -> PgResult<Vec<Stri
         }
         if n.owner != role.oid && mentions(&n.acl) {
             found.push((*oid, format!("privileges for schema {}", n.name)));
+        }
+    }
+    for (_, p) in with_reader(session, |r| r.all_policies())? {
+        if p.roles.contains(&role.oid)
+            && let Some(c) = classes.iter().find(|c| c.oid == p.relid)
+        {
+            found.push((
+                p.oid,
+                format!("target of policy {} on table {}", p.name, c.name),
+            ));
         }
     }
     for (_, d) in &databases {

@@ -338,6 +338,13 @@ pub(crate) fn expression(
     let Ok(x) = analyzed else {
         return Ok(Some(text.to_owned()));
     };
+    // The deparser prints no subqueries yet (a policy's may have them):
+    // those expressions show as written.
+    let mut subquery = false;
+    x.walk(&mut |e| subquery |= matches!(e, planner::Expr::SubPlan { .. }));
+    if subquery {
+        return Ok(Some(format!("({text})")));
+    }
     let mut names = Names { session, rel };
     Ok(Some(deparse_expr(&x, &mut names, pretty)))
 }

@@ -55,6 +55,10 @@ pub struct Portal {
 /// Who the session is and what it has.
 pub struct Session {
     pub settings: Settings,
+    /// Set while a foreign key's query is planned: row-level security
+    /// does not apply to it (PostgreSQL runs those as the table's owner
+    /// with `SECURITY_NOFORCE_RLS`).
+    pub no_row_security: bool,
     /// The current user (`current_user`): the role of SET ROLE, else the
     /// session user. Owners of new objects and privilege checks use it.
     pub user: String,
@@ -189,6 +193,7 @@ impl Session {
             rewrite_stack: Vec::new(),
             rewrite_bypass: false,
             notices: Vec::new(),
+            no_row_security: false,
             after_triggers: Vec::new(),
             storage,
             tx: crate::xact::TxState::default(),
@@ -569,6 +574,19 @@ impl ExecContext for Session {
     fn regclass_in(&mut self, text: &str) -> PgResult<String> {
         let oid = self.regclass_oid(text)?;
         crate::relcache::regclass_name(self, oid)
+    }
+    fn row_security_active(&mut self, rel: &Datum) -> PgResult<bool> {
+        let oid = match rel {
+            Datum::Oid(o) => *o,
+            Datum::Text(t) => self.regclass_oid(t)?,
+            _ => return Ok(false),
+        };
+        // Row security that `row_security = off` refuses is active too.
+        match crate::table_access::row_security(self, oid, None) {
+            Ok(p) => Ok(p.is_some()),
+            Err(e) if e.code == SqlState::InsufficientPrivilege => Ok(true),
+            Err(e) => Err(e),
+        }
     }
     fn relation_visible(&mut self, oid: u32) -> PgResult<Option<bool>> {
         let Some(rel) = crate::relcache::relation_by_oid(self, oid)? else {

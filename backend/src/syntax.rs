@@ -17,6 +17,7 @@ pub fn parse(sql: &str) -> PgResult<Vec<Statement>> {
     let tokens = Tokenizer::new(&dialect, sql)
         .tokenize_with_location()
         .map_err(|e| to_pg_error(sql, ParserError::from(e)))?;
+    check_policy_options(sql, &tokens)?;
     let mut tokens = rewrite_rule_statements(tokens);
     let create_user = rewrite_create_user(&mut tokens);
     rewrite_alter_group(&mut tokens);
@@ -53,6 +54,55 @@ pub fn parse(sql: &str) -> PgResult<Vec<Statement>> {
         }
     }
     Ok(stmts)
+}
+
+/// `CREATE POLICY p ON t AS x`: PostgreSQL's grammar takes any word for
+/// `x` and refuses all but PERMISSIVE and RESTRICTIVE with an error of its
+/// own (sqlparser would call it a syntax error).
+fn check_policy_options(sql: &str, tokens: &[TokenWithSpan]) -> PgResult<()> {
+    let sig: Vec<&TokenWithSpan> = tokens
+        .iter()
+        .filter(|t| !matches!(t.token, Token::Whitespace(_)))
+        .collect();
+    let word = |i: usize| match sig.get(i).map(|t| &t.token) {
+        Some(Token::Word(w)) => Some(w),
+        _ => None,
+    };
+    let is = |i: usize, s: &str| {
+        word(i).is_some_and(|w| w.quote_style.is_none() && w.value.eq_ignore_ascii_case(s))
+    };
+    for start in 0..sig.len() {
+        if !(is(start, "create") && is(start + 1, "policy") && is(start + 3, "on")) {
+            continue;
+        }
+        // The table name: words joined by periods.
+        let mut at = start + 4;
+        while sig.get(at + 1).is_some_and(|t| t.token == Token::Period) {
+            at += 2;
+        }
+        at += 1;
+        if !is(at, "as") {
+            continue;
+        }
+        if let Some(w) = word(at + 1)
+            && !is(at + 1, "permissive")
+            && !is(at + 1, "restrictive")
+        {
+            let name = if w.quote_style.is_some() {
+                w.value.clone()
+            } else {
+                w.value.to_lowercase()
+            };
+            let l = sig[at + 1].span.start;
+            return Err(PgError::new(
+                SqlState::SyntaxError,
+                format!("unrecognized row security option \"{name}\""),
+            )
+            .with_hint("Only PERMISSIVE or RESTRICTIVE policies are supported currently.")
+            .or_position(char_position(sql, l.line, l.column)));
+        }
+    }
+    Ok(())
 }
 
 /// PostgreSQL's old `ALTER GROUP g ADD USER a, b` and `ALTER GROUP g DROP

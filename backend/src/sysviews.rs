@@ -37,6 +37,7 @@ const PG_SETTINGS: u32 = 12_104;
 const PG_PREPARED_STATEMENTS: u32 = 12_095;
 const PG_SECLABELS: u32 = 12_099;
 const PG_RULES: u32 = 12_028;
+const PG_POLICIES: u32 = 12_018;
 
 struct View {
     oid: u32,
@@ -45,6 +46,20 @@ struct View {
 }
 
 const VIEWS: &[View] = &[
+    View {
+        oid: PG_POLICIES,
+        name: "pg_policies",
+        columns: &[
+            ("schemaname", NAME),
+            ("tablename", NAME),
+            ("policyname", NAME),
+            ("permissive", TEXT),
+            ("roles", types::oid::NAME_ARRAY),
+            ("cmd", TEXT),
+            ("qual", TEXT),
+            ("with_check", TEXT),
+        ],
+    },
     View {
         oid: PG_RULES,
         name: "pg_rules",
@@ -311,6 +326,10 @@ pub fn view_relation(
         partition_parent: 0,
         statistics: Default::default(),
         rules: Vec::new(),
+        owner: catalog::role::BOOTSTRAP_SUPERUSER_OID,
+        row_security: false,
+        force_row_security: false,
+        policies: Vec::new(),
         triggers: Vec::new(),
         view_query,
     })
@@ -380,6 +399,7 @@ pub fn rows(session: &mut Session, oid: u32) -> PgResult<VecDeque<Vec<Datum>>> {
         PG_PREPARED_STATEMENTS => Ok(prepared_statements(session)),
         PG_SECLABELS => Ok(VecDeque::new()),
         PG_RULES => rules(session),
+        PG_POLICIES => policies(session),
         PG_PUBLICATION_TABLES => crate::commands::publication::publication_tables(session),
         _ => Err(PgError::internal(format!("no system view {oid}"))),
     }
@@ -490,6 +510,65 @@ fn rules(session: &mut Session) -> PgResult<VecDeque<Vec<Datum>>> {
             Datum::Text(rel.name.clone()),
             Datum::Text(rule.name.clone()),
             def.map_or(Datum::Null, Datum::Text),
+        ]);
+    }
+    Ok(out)
+}
+
+/// `pg_policies`: every row-level security policy, its roles by name
+/// (`{public}` for PUBLIC) and its expressions as `pg_get_expr` prints
+/// them.
+fn policies(session: &mut Session) -> PgResult<VecDeque<Vec<Datum>>> {
+    let found = crate::relcache::with_reader(session, |r| r.all_policies())?;
+    let graph = crate::acl::RoleGraph::load(session)?;
+    let mut out = VecDeque::new();
+    for (_, p) in found {
+        let Some(rel) = crate::relcache::relation_by_oid(session, p.relid)? else {
+            continue;
+        };
+        let roles: Vec<Datum> = if p.roles == [0] {
+            vec![Datum::Text("public".into())]
+        } else {
+            let mut names: Vec<String> = p
+                .roles
+                .iter()
+                .filter_map(|o| graph.by_oid(*o).map(|r| r.name.clone()))
+                .collect();
+            names.sort();
+            names.into_iter().map(Datum::Text).collect()
+        };
+        let cmd = match p.cmd {
+            'r' => "SELECT",
+            'a' => "INSERT",
+            'w' => "UPDATE",
+            'd' => "DELETE",
+            _ => "ALL",
+        };
+        let mut expr = |t: &Option<String>| -> PgResult<Datum> {
+            Ok(match t {
+                Some(t) => crate::describe::expression(session, t, p.relid, false)?
+                    .map_or(Datum::Null, Datum::Text),
+                None => Datum::Null,
+            })
+        };
+        let qual = expr(&p.qual)?;
+        let with_check = expr(&p.with_check)?;
+        out.push_back(vec![
+            Datum::Text(rel.namespace.clone()),
+            Datum::Text(rel.name.clone()),
+            Datum::Text(p.name.clone()),
+            Datum::Text(
+                if p.permissive {
+                    "PERMISSIVE"
+                } else {
+                    "RESTRICTIVE"
+                }
+                .into(),
+            ),
+            Datum::Array(Box::new(types::datum::ArrayValue::new(NAME, roles))),
+            Datum::Text(cmd.into()),
+            qual,
+            with_check,
         ]);
     }
     Ok(out)

@@ -250,6 +250,15 @@ impl<'s> SessionCatalog<'s> {
 }
 
 impl CatalogView for SessionCatalog<'_> {
+    fn row_security(
+        &self,
+        oid: u32,
+        through: Option<u32>,
+    ) -> PgResult<Option<Vec<planner::catalog::PolicyDesc>>> {
+        let mut session = self.session.borrow_mut();
+        row_security(&mut session, oid, through)
+    }
+
     fn view_check_option(&self, oid: u32) -> PgResult<Option<char>> {
         let session = self.session.borrow_mut();
         let class = crate::relcache::with_reader(&session, |r| r.class_by_oid(oid))?;
@@ -1274,11 +1283,13 @@ fn insert_index_entries(
                 InsertOutcome::Inserted => break,
                 InsertOutcome::Wait(_) => continue,
                 InsertOutcome::Duplicate(_) => {
-                    return Err(duplicate_key(session, ix, &values).with_table_constraint(
-                        &info.namespace,
-                        &info.name,
-                        &ix.name,
-                    ));
+                    let mut e = duplicate_key(session, ix, &values);
+                    // Under row-level security the key is not shown
+                    // (PostgreSQL's BuildIndexValueDescription).
+                    if row_security_hides(session, info.oid) {
+                        e.detail = None;
+                    }
+                    return Err(e.with_table_constraint(&info.namespace, &info.name, &ix.name));
                 }
             }
         }
@@ -1689,4 +1700,86 @@ pub fn relation_size(
         executor::RelationSize::Indexes => indexes,
         executor::RelationSize::Total => table + indexes,
     })
+}
+
+/// PostgreSQL's `check_enable_rls` and `get_policies_for_relation` (see
+/// [`CatalogView::row_security`]): the user is the owner of view
+/// `through` unless that view is `security_invoker`, else the current
+/// user. Superusers and BYPASSRLS roles bypass row security, and so does
+/// the table's owner unless it is FORCEd.
+pub fn row_security(
+    session: &mut Session,
+    oid: u32,
+    through: Option<u32>,
+) -> PgResult<Option<Vec<planner::catalog::PolicyDesc>>> {
+    let Some(rel) = crate::relcache::relation_by_oid(session, oid)? else {
+        return Ok(None);
+    };
+    if !rel.row_security || !matches!(rel.kind, 'r' | 'p') || session.no_row_security {
+        return Ok(None);
+    }
+    let mut user = session.user_oid;
+    if let Some(view) = through
+        && let Some((_, class)) = crate::relcache::with_reader(session, |r| r.class_by_oid(view))?
+    {
+        let invoker = class.options.iter().any(|o| {
+            o.strip_prefix("security_invoker=")
+                .and_then(types::guc::parse_bool)
+                .unwrap_or(false)
+        });
+        if !invoker {
+            user = class.owner;
+        }
+    }
+    let graph = crate::acl::RoleGraph::load(session)?;
+    if graph.is_superuser(user) || graph.by_oid(user).is_some_and(|r| r.bypass_rls) {
+        return Ok(None);
+    }
+    let owner = graph.has_privs_of(user, rel.owner);
+    if owner && !rel.force_row_security {
+        return Ok(None);
+    }
+    if session.settings.get_bool("row_security") == Some(false) {
+        let e = PgError::new(
+            SqlState::InsufficientPrivilege,
+            format!(
+                "query would be affected by row-level security policy for table \"{}\"",
+                rel.name
+            ),
+        );
+        return Err(if owner {
+            e.with_hint(
+                "To disable the policy for the table's owner, use ALTER TABLE NO FORCE ROW LEVEL SECURITY.",
+            )
+        } else {
+            e
+        });
+    }
+    Ok(Some(
+        rel.policies
+            .iter()
+            .filter(|p| {
+                p.roles
+                    .iter()
+                    .any(|r| *r == 0 || graph.has_privs_of(user, *r))
+            })
+            .map(|p| planner::catalog::PolicyDesc {
+                name: p.name.clone(),
+                cmd: p.cmd,
+                permissive: p.permissive,
+                using: p.qual.clone(),
+                with_check: p.with_check.clone(),
+            })
+            .collect(),
+    ))
+}
+
+/// Whether row-level security applies to relation `oid` for the current
+/// user (PostgreSQL's `check_enable_rls(..., noError) == RLS_ENABLED`):
+/// error messages then show no key values.
+pub fn row_security_hides(session: &mut Session, oid: u32) -> bool {
+    match row_security(session, oid, None) {
+        Ok(p) => p.is_some(),
+        Err(e) => e.code == SqlState::InsufficientPrivilege,
+    }
 }

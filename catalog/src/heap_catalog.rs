@@ -115,6 +115,13 @@ pub struct RelationInfo {
     pub triggers: Vec<system::TriggerRow>,
     /// Its rules made by CREATE RULE, by name (PostgreSQL's firing order).
     pub rules: Vec<system::RuleRow>,
+    /// `relowner`
+    pub owner: u32,
+    /// `relrowsecurity` and `relforcerowsecurity`.
+    pub row_security: bool,
+    pub force_row_security: bool,
+    /// Its row-level security policies (`pg_policy`), by name.
+    pub policies: Vec<system::PolicyRow>,
     /// Its size and column statistics as VACUUM and ANALYZE last saw them.
     pub statistics: std::sync::Arc<crate::statistics::RelationStatistics>,
 }
@@ -242,6 +249,8 @@ impl ClassRow {
             checks: i16_at(r, d.col("relchecks")),
             has_triggers: bool_at(r, d.col("relhastriggers")),
             has_rules: bool_at(r, d.col("relhasrules")),
+            row_security: bool_at(r, d.col("relrowsecurity")),
+            force_row_security: bool_at(r, d.col("relforcerowsecurity")),
             has_subclass: bool_at(r, d.col("relhassubclass")),
             is_partition: bool_at(r, d.col("relispartition")),
             partbound: match r.get(d.col("relpartbound")) {
@@ -795,6 +804,29 @@ impl CatalogReader<'_, '_, '_> {
         Ok(out)
     }
 
+    /// The row-level security policies of relation `relid`, by name.
+    pub fn policies(&self, relid: u32) -> PgResult<Vec<(ItemPointer, system::PolicyRow)>> {
+        let mut out = Vec::new();
+        self.scan(&system::PG_POLICY_DEF, |tid, r| {
+            if matches!(r.get(2), Some(Datum::Oid(o)) if *o == relid) {
+                out.push((tid, system::PolicyRow::from_datums(&r)));
+            }
+            Ok(true)
+        })?;
+        out.sort_by(|a, b| a.1.name.cmp(&b.1.name));
+        Ok(out)
+    }
+
+    /// Every `pg_policy` row (for the dependency checks of DROP ROLE).
+    pub fn all_policies(&self) -> PgResult<Vec<(ItemPointer, system::PolicyRow)>> {
+        let mut out = Vec::new();
+        self.scan(&system::PG_POLICY_DEF, |tid, r| {
+            out.push((tid, system::PolicyRow::from_datums(&r)));
+            Ok(true)
+        })?;
+        Ok(out)
+    }
+
     /// The triggers of relation `relid`, by name.
     pub fn triggers(&self, relid: u32) -> PgResult<Vec<(ItemPointer, system::TriggerRow)>> {
         let mut out = Vec::new();
@@ -975,9 +1007,21 @@ impl CatalogReader<'_, '_, '_> {
             }
             _ => Vec::new(),
         };
+        let policies = match class.kind {
+            'r' | 'p' => self
+                .policies(class.oid)?
+                .into_iter()
+                .map(|(_, p)| p)
+                .collect(),
+            _ => Vec::new(),
+        };
         let statistics = std::sync::Arc::new(self.statistics(&class)?);
         Ok(RelationInfo {
             rules,
+            owner: class.owner,
+            row_security: class.row_security,
+            force_row_security: class.force_row_security,
+            policies,
             statistics,
             triggers,
             partition_parent,
@@ -1180,6 +1224,10 @@ impl CatalogReader<'_, '_, '_> {
                 .into_iter()
                 .map(|(t, _, _)| (system::PG_INHERITS, t)),
         );
+        for (t, policy) in self.policies(oid)? {
+            rows.push((system::PG_POLICY, t));
+            rows.extend(self.description_rows(system::PG_POLICY, policy.oid, None)?);
+        }
         for (t, trigger) in self.triggers(oid)? {
             rows.push((system::PG_TRIGGER, t));
             rows.extend(self.description_rows(system::PG_TRIGGER, trigger.oid, None)?);
@@ -1381,6 +1429,8 @@ impl CatalogWriter<'_, '_, '_> {
             checks: 0,
             has_triggers: false,
             has_rules: false,
+            row_security: false,
+            force_row_security: false,
             has_subclass: false,
             is_partition: false,
             partbound: None,
@@ -1598,6 +1648,8 @@ impl CatalogWriter<'_, '_, '_> {
             checks: 0,
             has_triggers: false,
             has_rules: false,
+            row_security: false,
+            force_row_security: false,
             has_subclass: false,
             is_partition: false,
             partbound: None,

@@ -1602,7 +1602,8 @@ impl TriggerRow {
     }
 }
 
-/// `pg_policy`: empty (no row-level security yet).
+/// `pg_policy`: the row-level security policies of CREATE POLICY
+/// ([`PolicyRow`]).
 pub const PG_POLICY_DEF: CatalogDef = CatalogDef {
     oid: PG_POLICY,
     name: "pg_policy",
@@ -1619,6 +1620,74 @@ pub const PG_POLICY_DEF: CatalogDef = CatalogDef {
     ],
     shared: false,
 };
+
+/// A `pg_policy` row. PostgreSQL keeps node trees in `polqual` and
+/// `polwithcheck`; we keep the expressions' SQL text, parsed again where
+/// a statement reads the table (as rules and views are).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct PolicyRow {
+    pub oid: u32,
+    pub name: String,
+    pub relid: u32,
+    /// `r` SELECT, `a` INSERT, `w` UPDATE, `d` DELETE, `*` ALL.
+    pub cmd: char,
+    pub permissive: bool,
+    /// The roles it applies to; `0` stands for PUBLIC.
+    pub roles: Vec<u32>,
+    /// USING
+    pub qual: Option<String>,
+    /// WITH CHECK
+    pub with_check: Option<String>,
+}
+
+impl PolicyRow {
+    pub fn to_datums(&self) -> Vec<Datum> {
+        vec![
+            Datum::Oid(self.oid),
+            Datum::Text(self.name.clone()),
+            Datum::Oid(self.relid),
+            ch(self.cmd),
+            Datum::Bool(self.permissive),
+            Datum::Array(Box::new(types::datum::ArrayValue::new(
+                oid::OID,
+                self.roles.iter().map(|r| Datum::Oid(*r)).collect(),
+            ))),
+            self.qual.clone().map_or(Datum::Null, Datum::Text),
+            self.with_check.clone().map_or(Datum::Null, Datum::Text),
+        ]
+    }
+
+    pub fn from_datums(r: &[Datum]) -> PolicyRow {
+        let oid_at = |i: usize| match r.get(i) {
+            Some(Datum::Oid(v)) => *v,
+            _ => 0,
+        };
+        let text = |i: usize| match r.get(i) {
+            Some(Datum::Text(s)) => Some(s.clone()),
+            _ => None,
+        };
+        PolicyRow {
+            oid: oid_at(0),
+            name: text(1).unwrap_or_default(),
+            relid: oid_at(2),
+            cmd: text(3).and_then(|s| s.chars().next()).unwrap_or('*'),
+            permissive: !matches!(r.get(4), Some(Datum::Bool(false))),
+            roles: match r.get(5) {
+                Some(Datum::Array(a)) => a
+                    .elems
+                    .iter()
+                    .filter_map(|e| match e {
+                        Datum::Oid(o) => Some(*o),
+                        _ => None,
+                    })
+                    .collect(),
+                _ => Vec::new(),
+            },
+            qual: text(6),
+            with_check: text(7),
+        }
+    }
+}
 
 /// `pg_opclass`: the B-tree operator classes ([`BTREE_OPCLASSES`]), which
 /// ORMs read to tell an index's non-default classes (`opcfamily` is 0: we
@@ -2937,6 +3006,10 @@ pub struct ClassRow {
     pub has_rules: bool,
     /// `relhassubclass`: it has (or had) inheritance children or partitions.
     pub has_subclass: bool,
+    /// `relrowsecurity` and `relforcerowsecurity`: ALTER TABLE ... ENABLE /
+    /// FORCE ROW LEVEL SECURITY.
+    pub row_security: bool,
+    pub force_row_security: bool,
     /// `relispartition`
     pub is_partition: bool,
     /// `relpartbound` of a partition, as `pg_get_expr` prints it
@@ -2988,8 +3061,8 @@ impl ClassRow {
             Datum::Bool(self.kind == 'v' || self.has_rules),
             Datum::Bool(self.has_triggers),
             Datum::Bool(self.has_subclass),
-            Datum::Bool(false),
-            Datum::Bool(false),
+            Datum::Bool(self.row_security),
+            Datum::Bool(self.force_row_security),
             Datum::Bool(true),
             ch(if self.namespace == PG_CATALOG_NAMESPACE {
                 'n'
@@ -3121,6 +3194,8 @@ pub fn catalog_self_description() -> (Vec<ClassRow>, Vec<AttributeRow>) {
             checks: 0,
             has_triggers: false,
             has_rules: false,
+            row_security: false,
+            force_row_security: false,
             has_subclass: false,
             is_partition: false,
             partbound: None,

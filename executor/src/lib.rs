@@ -556,6 +556,13 @@ pub trait ExecContext {
         let _ = oid;
         Err(tables_not_supported())
     }
+    /// `row_security_active(relation)`: whether row-level security
+    /// applies to the relation (by OID, or by name as `regclass` reads
+    /// it) for the current user.
+    fn row_security_active(&mut self, rel: &Datum) -> PgResult<bool> {
+        let _ = rel;
+        Err(tables_not_supported())
+    }
     /// `pg_type_is_visible(oid)` of a user-defined type: whether the
     /// search_path finds it by its bare name (built-in types always are).
     fn type_visible(&mut self, oid: u32) -> PgResult<bool> {

@@ -778,8 +778,20 @@ pub fn compute_generated(
 /// `ExecConstraints`), then a partition's constraint: 23502 or 23514 with
 /// the failing row.
 fn check_constraints(ev: &mut Evaluator<'_>, rel: &RelationDesc, row: &[Datum]) -> PgResult<()> {
+    // Row-level security's WITH CHECK first, as PostgreSQL's ExecInsert.
+    use planner::analyze::rowsecurity::{RLS_CHECK_PREFIX, check_violation};
+    for (name, expr) in rel.checks.iter() {
+        if let Some(rls) = name.strip_prefix(RLS_CHECK_PREFIX)
+            && !matches!(ev.eval_row(expr, row)?, Datum::Bool(true))
+        {
+            return Err(check_violation(rls));
+        }
+    }
     check_not_null(ev, rel, row)?;
     for (name, expr) in rel.checks.iter() {
+        if name.starts_with(RLS_CHECK_PREFIX) {
+            continue;
+        }
         // A view's WITH CHECK OPTION: the row must be one the view shows.
         if let Some(view) = name.strip_prefix(planner::analyze::view_dml::VIEW_CHECK_PREFIX) {
             if !matches!(ev.eval_row(expr, row)?, Datum::Bool(true)) {

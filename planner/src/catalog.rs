@@ -291,6 +291,17 @@ pub trait CatalogView {
         Ok(None)
     }
 
+    /// The row-level security policies that apply to table `oid` for the
+    /// user that reads it (the owner of view `through` when the table is
+    /// reached through a view, else the current user), PostgreSQL's
+    /// `check_enable_rls` and `get_policies_for_relation`: None when row
+    /// security does not apply (not enabled, or the user bypasses it);
+    /// 42501 when it would apply and `row_security` is off.
+    fn row_security(&self, oid: u32, through: Option<u32>) -> PgResult<Option<Vec<PolicyDesc>>> {
+        let _ = (oid, through);
+        Ok(None)
+    }
+
     /// The session's `enable_*` settings (see `settings.rs`).
     fn planner_settings(&self) -> crate::settings::PlannerSettings {
         crate::settings::PlannerSettings::default()
@@ -313,6 +324,18 @@ pub trait CatalogView {
         schema: Option<&str>,
         name: &str,
     ) -> PgResult<Option<Arc<RelationDesc>>>;
+}
+
+/// A row-level security policy (`pg_policy`) as analysis applies it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PolicyDesc {
+    pub name: String,
+    /// `r` SELECT, `a` INSERT, `w` UPDATE, `d` DELETE, `*` ALL.
+    pub cmd: char,
+    pub permissive: bool,
+    /// USING and WITH CHECK, as SQL text over the table's columns.
+    pub using: Option<String>,
+    pub with_check: Option<String>,
 }
 
 /// A catalog without relations.

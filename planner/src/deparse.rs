@@ -478,6 +478,11 @@ impl Deparser<'_> {
                 } else if op && args.len() == 1 {
                     let a = self.paren(&args[0], true, me, true);
                     format!("{}{name} {a}{}", self.open(), self.close())
+                } else if args.is_empty()
+                    && matches!(name.as_str(), "current_user" | "session_user")
+                {
+                    // SQL-value functions print as their keyword.
+                    name.to_uppercase()
                 } else {
                     let a: Vec<String> = args.iter().map(|a| self.expr(a, true)).collect();
                     format!("{name}({})", a.join(", "))

@@ -629,7 +629,15 @@ impl Builder {
         if let Some(n) = self.names.get(&addr) {
             return n.clone();
         }
-        let base = rel.alias.clone().unwrap_or_else(|| rel.name.clone());
+        // A row security subquery's scan (not pulled up) is named as its
+        // FROM item.
+        let alias = rel.alias.as_deref().map(|a| {
+            a.strip_prefix(crate::analyze::rowsecurity::RLS_SCAN_MARK)
+                .unwrap_or(a)
+        });
+        let base = alias
+            .filter(|a| !a.is_empty())
+            .map_or_else(|| rel.name.clone(), str::to_string);
         let mut name = base.clone();
         let mut i = 0;
         while self.used.contains(&name) {

@@ -275,6 +275,7 @@ fn settle(j: &mut Join) -> PgResult<()> {
         ));
     }
     for input in [&mut j.left, &mut j.right] {
+        crate::analyze::rowsecurity::pull_up_input(input);
         match &mut input.source {
             Source::Join(inner) => settle(inner)?,
             Source::SeqScan(rel) => {

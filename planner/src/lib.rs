@@ -233,6 +233,30 @@ pub fn analyze_check_expression(rel: std::sync::Arc<RelationDesc>, text: &str) -
     a.coerce_bool(x, "CHECK", None).map_err(unpositioned)
 }
 
+/// Analyzes a row-level security policy's USING or WITH CHECK expression
+/// over `rel` (SQL text), as CREATE POLICY checks it: boolean ("argument
+/// of POLICY must be type boolean"), no aggregates or window functions.
+pub fn analyze_policy_expression(
+    rel: std::sync::Arc<RelationDesc>,
+    text: &str,
+    catalog: &dyn CatalogView,
+) -> PgResult<Expr> {
+    let parsed = parse_stored_expr(text, "policy expression")?;
+    let mut a = analyze::Analyzer::new(text, &[], true).with_catalog(catalog);
+    a.agg_forbidden = Some("policy expressions");
+    a.set_scope(analyze::RangeEntry {
+        refname: rel.name.clone(),
+        rel,
+        has_alias: false,
+    });
+    let unpositioned = |mut e: types::PgError| {
+        e.position = None;
+        e
+    };
+    let x = a.transform(&parsed).map_err(unpositioned)?;
+    a.coerce_bool(x, "POLICY", None).map_err(unpositioned)
+}
+
 /// Analyzes the generation expression of stored generated column
 /// `column` of `rel` (SQL text from `pg_attrdef`): an immutable expression
 /// over the row's other, non-generated columns, coerced to the column's

@@ -4,7 +4,7 @@
 //! partial, on an expression), views (a join with GROUP BY and HAVING, a
 //! UNION, subqueries, a view on a view), a sequence with its own increment and value,
 //! rules (conditional INSTEAD NOTHING on a table, INSTEAD NOTHING on a
-//! view), comments and rows with NULLs and special characters is dumped
+//! view), row-level security and its policies, comments and rows with NULLs and special characters is dumped
 //! from our server and
 //!
 //! 1. restored with psql into PostgreSQL 15, whose own dump of it must be
@@ -63,6 +63,10 @@ SELECT setval('ticket_seq', 215);
 CREATE RULE orders_keep_zero AS ON DELETE TO orders WHERE old.customer_id = 0 DO INSTEAD NOTHING;
 CREATE RULE paid_orders_ins AS ON INSERT TO paid_orders DO INSTEAD NOTHING;
 COMMENT ON TABLE customers IS 'people who buy';
+ALTER TABLE orders ENABLE ROW LEVEL SECURITY;
+CREATE POLICY orders_known ON orders USING (customer_id > 0);
+CREATE POLICY orders_open ON orders AS RESTRICTIVE FOR UPDATE
+    USING (status <> 'shipped') WITH CHECK (amount < 1000);
 COMMENT ON COLUMN customers.email IS 'contact address';
 INSERT INTO customers (name, email, score, note) VALUES
     ('Alice', 'a@x.org', 10.5, E'tab\there'),

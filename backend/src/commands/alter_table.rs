@@ -185,6 +185,18 @@ fn subcommand(
         AlterTableOperation::AlterColumn { column_name, op } => {
             alter_column(session, table, &ident(column_name), op)
         }
+        AlterTableOperation::EnableRowLevelSecurity => {
+            super::policy::set_row_security(session, table, Some(true), None)
+        }
+        AlterTableOperation::DisableRowLevelSecurity => {
+            super::policy::set_row_security(session, table, Some(false), None)
+        }
+        AlterTableOperation::ForceRowLevelSecurity => {
+            super::policy::set_row_security(session, table, None, Some(true))
+        }
+        AlterTableOperation::NoForceRowLevelSecurity => {
+            super::policy::set_row_security(session, table, None, Some(false))
+        }
         other => Err(PgError::feature_not_supported(format!(
             "ALTER TABLE {other}"
         ))),

@@ -1107,6 +1107,13 @@ pub fn copy(session: &mut Session, stmt: &Statement) -> PgResult<Copy> {
     crate::xact::check_writable(session, "COPY FROM")?;
     let attnums: Vec<i16> = t.columns.iter().map(|&i| i as i16 + 1).collect();
     crate::acl::require_column_privileges(session, t.rel.oid, catalog::acl::ACL_INSERT, &attnums)?;
+    if crate::table_access::row_security(session, t.rel.oid, None)?.is_some() {
+        return Err(PgError::new(
+            SqlState::FeatureNotSupported,
+            "COPY FROM not supported with row-level security",
+        )
+        .with_hint("Use INSERT statements instead."));
+    }
     let mut state = begin_in(session, t, opts)?;
     match (&file, payload) {
         (Some(path), _) => {

@@ -358,11 +358,20 @@ fn validate_existing(
     let [stmt] = stmts.as_slice() else {
         return Err(PgError::internal("foreign key validation did not parse"));
     };
-    if let crate::utility::Outcome::Rows { rows, .. } =
-        crate::tcop::run_statement(session, stmt, &sql, None, &[])?
+    let saved = std::mem::replace(&mut session.no_row_security, true);
+    let found = crate::tcop::run_statement(session, stmt, &sql, None, &[]);
+    session.no_row_security = saved;
+    if let crate::utility::Outcome::Rows { rows, .. } = found?
         && let Some(row) = rows.first()
     {
-        return Err(missing_parent(session, child, parent, fk, row));
+        let e = missing_parent(session, child, parent, fk, row);
+        return Err(hide_key(
+            session,
+            child.oid,
+            e,
+            "is not present in table",
+            &parent.name,
+        ));
     }
     Ok(())
 }
@@ -380,6 +389,15 @@ fn key_text(session: &Session, values: &[Datum]) -> String {
         })
         .collect::<Vec<_>>()
         .join(", ")
+}
+
+/// PostgreSQL's `ri_ReportViolation`: under row-level security the
+/// DETAIL names no key values.
+fn hide_key(session: &mut Session, relid: u32, e: PgError, what: &str, table: &str) -> PgError {
+    match crate::table_access::row_security_hides(session, relid) {
+        true => e.with_detail(format!("Key {what} \"{table}\".")),
+        false => e,
+    }
 }
 
 fn missing_parent(
@@ -625,7 +643,14 @@ fn fire(session: &mut Session, event: &FkEvent) -> PgResult<()> {
             let sql = parent_lookup_sql(&p, &fk);
             let types = key_types(&c, &fk.keys);
             if run(session, fk.oid, 0, &sql, &types, key)? == 0 {
-                return Err(missing_parent(session, &c, &p, &fk, key));
+                let e = missing_parent(session, &c, &p, &fk, key);
+                return Err(hide_key(
+                    session,
+                    c.oid,
+                    e,
+                    "is not present in table",
+                    &p.name,
+                ));
             }
             Ok(())
         }
@@ -658,7 +683,8 @@ fn fire(session: &mut Session, event: &FkEvent) -> PgResult<()> {
                     matches.join(" AND ")
                 );
                 if run(session, fk.oid, 2, &sql, &ptypes, old)? > 0 {
-                    return Err(PgError::new(
+                    let hidden = crate::table_access::row_security_hides(session, p.oid);
+                    let e = PgError::new(
                         SqlState::ForeignKeyViolation,
                         format!(
                             "update or delete on table \"{}\" violates foreign key constraint \"{}\" on table \"{}\"",
@@ -670,7 +696,14 @@ fn fire(session: &mut Session, event: &FkEvent) -> PgResult<()> {
                         column_names(&p, &fk.fkeys).join(", "),
                         key_text(session, old),
                         c.name
-                    )));
+                    ));
+                    return Err(match hidden {
+                        true => e.with_detail(format!(
+                            "Key is still referenced from table \"{}\".",
+                            c.name
+                        )),
+                        false => e,
+                    });
                 }
                 Ok(())
             };
@@ -787,12 +820,10 @@ fn run(
                     "foreign key query did not parse as one statement",
                 ));
             };
-            let plan = Arc::new(crate::tcop::plan_query(
-                session,
-                stmt,
-                sql,
-                Some(param_types),
-            )?);
+            let saved = std::mem::replace(&mut session.no_row_security, true);
+            let plan = crate::tcop::plan_query(session, stmt, sql, Some(param_types));
+            session.no_row_security = saved;
+            let plan = Arc::new(plan?);
             session.ri_plans.insert(key, (version, plan.clone()));
             plan
         }

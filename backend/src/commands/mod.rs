@@ -31,6 +31,7 @@ mod indexcmds;
 pub mod inherit;
 mod lockcmds;
 pub mod partition;
+mod policy;
 pub mod portalcmds;
 pub mod publication;
 pub mod rule;
@@ -104,6 +105,9 @@ pub fn ddl_statement(
         ),
         Statement::AlterFunction(af) => function::alter_function(session, af),
         Statement::CreateTrigger(ct) => trigger::create_trigger(session, ct),
+        Statement::CreatePolicy(cp) => policy::create_policy(session, cp),
+        Statement::AlterPolicy(ap) => policy::alter_policy(session, ap),
+        Statement::DropPolicy(dp) => policy::drop_policy(session, dp),
         Statement::DropTrigger(dt) => trigger::drop_trigger(session, dt),
         Statement::AlterTrigger(at) => trigger::alter_trigger(session, at),
         Statement::Discard { object_type } => temp::discard(session, object_type),

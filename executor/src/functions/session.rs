@@ -263,6 +263,9 @@ pub fn call(func: &str, args: &[Datum], ev: &mut Evaluator<'_>) -> PgResult<Opti
                 Datum::Bool(ev.ctx.type_visible(*t)?)
             }
         }
+        ("row_security_active", [rel @ (Datum::Oid(_) | Datum::Text(_))]) => {
+            Datum::Bool(ev.ctx.row_security_active(rel)?)
+        }
         ("pg_table_is_visible", [Datum::Oid(rel)]) => match ev.ctx.relation_visible(*rel)? {
             Some(v) => Datum::Bool(v),
             None => Datum::Null,

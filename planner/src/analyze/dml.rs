@@ -261,6 +261,7 @@ impl Analyzer<'_> {
             self.require_privileges(rel.oid, perms);
         }
         let rel = self.with_view_checks(rel)?;
+        let rel = self.with_row_security_checks(rel, 'a', ins.returning.is_some())?;
         let (refname, has_alias) = match &ins.table_alias {
             Some(a) => (ident_name(&a.alias), true),
             None => (rel.name.clone(), false),
@@ -559,7 +560,9 @@ impl Analyzer<'_> {
             }
         };
         // PostgreSQL's order: WHERE, then RETURNING, then SET
-        let filter = self.dml_where(&upd.selection)?;
+        let secured = self.row_security_filter(&rel, 'w', reads)?;
+        let rel = self.with_row_security_checks(rel, 'w', reads)?;
+        let filter = and_filters(secured, self.dml_where(&upd.selection)?);
         let (columns, returning) = self.returning(&upd.returning)?;
         let assignments = self.set_clause(&rel, &upd.assignments, "UPDATE")?;
         Ok((
@@ -893,7 +896,8 @@ impl Analyzer<'_> {
                 None
             }
         };
-        let filter = self.dml_where(&del.selection)?;
+        let secured = self.row_security_filter(&rel, 'd', reads)?;
+        let filter = and_filters(secured, self.dml_where(&del.selection)?);
         let (columns, returning) = self.returning(&del.returning)?;
         Ok((
             CommandKind::Delete,
@@ -907,6 +911,16 @@ impl Analyzer<'_> {
                 from: from.map(Box::new),
             }),
         ))
+    }
+}
+
+/// A row security qual before the statement's WHERE: evaluated first, so
+/// that WHERE never sees a row the policies hide.
+fn and_filters(secured: Option<Expr>, filter: Option<Expr>) -> Option<Expr> {
+    match (secured, filter) {
+        (Some(s), Some(Expr::And(v))) => Some(Expr::And(std::iter::once(s).chain(v).collect())),
+        (Some(s), Some(f)) => Some(Expr::And(vec![s, f])),
+        (s, f) => s.or(f),
     }
 }
 

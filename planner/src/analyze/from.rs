@@ -775,6 +775,26 @@ impl Analyzer<'_> {
                         ..
                     }
                 );
+                let sample = match t {
+                    TableFactor::Table {
+                        sample:
+                            Some(
+                                ast::TableSampleKind::BeforeTableAlias(s)
+                                | ast::TableSampleKind::AfterTableAlias(s),
+                            ),
+                        ..
+                    } => Some(s.to_string()),
+                    _ => None,
+                };
+                if let Some((source, secured, width)) =
+                    self.row_security_scan(&entry, only, sample.as_deref(), earlier)?
+                {
+                    return Ok(single(
+                        source,
+                        with_column_aliases(secured, aliases)?,
+                        width,
+                    ));
+                }
                 let width = entry.rel.columns.len();
                 if only && entry.rel.relkind == 'p' {
                     // A partitioned table has no rows of its own.

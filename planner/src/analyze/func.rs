@@ -683,6 +683,18 @@ fn build() -> Vec<FuncDef> {
         ..def("format_type", &[OID, INT4], TEXT, "format_type")
     });
     v.push(def(
+        "row_security_active",
+        &[OID],
+        BOOL,
+        "row_security_active",
+    ));
+    v.push(def(
+        "row_security_active",
+        &[TEXT],
+        BOOL,
+        "row_security_active",
+    ));
+    v.push(def(
         "pg_table_is_visible",
         &[OID],
         BOOL,

@@ -22,6 +22,7 @@ pub mod from;
 pub mod func;
 pub mod json;
 pub mod merge;
+pub mod rowsecurity;
 pub mod rowtypes;
 pub(crate) mod search_cycle;
 pub mod setop;
@@ -150,6 +151,13 @@ pub struct Analyzer<'a> {
     pub(crate) call_outputs: Vec<Option<usize>>,
     /// The views being expanded (their OIDs), innermost last.
     pub(crate) expanding_views: Vec<u32>,
+    /// The tables whose row-level security policies are being applied
+    /// (`rowsecurity.rs`), innermost last: a policy reaching one again is
+    /// infinite recursion.
+    pub(crate) rls_expanding: Vec<u32>,
+    /// The table whose next scan is the one its row security subquery
+    /// reads (not to be expanded again).
+    pub(crate) rls_skip: Option<u32>,
     /// Some column use could not be traced (see `plan::ColumnUse`).
     pub(crate) columns_untraced: bool,
     /// The next work table id (for `WITH RECURSIVE`).
@@ -208,6 +216,8 @@ impl<'a> Analyzer<'a> {
             resolve_unknowns: true,
             ctes: Vec::new(),
             expanding_views: Vec::new(),
+            rls_expanding: Vec::new(),
+            rls_skip: None,
             columns_untraced: false,
             param_names: Vec::new(),
             function_depth: 0,
@@ -595,6 +605,7 @@ impl<'a> Analyzer<'a> {
             }
         }
         if !q.locks.is_empty() {
+            rowsecurity::pull_up_for_locking(&mut plan);
             plan.row_lock = self.analyze_locking(&q.locks, q.body.as_ref(), &plan)?;
         }
         Ok((columns, plan))
@@ -1209,6 +1220,11 @@ impl<'a> Analyzer<'a> {
             .map(|i| i.offset + i.entry.rel.columns.len())
             .max()
             .unwrap_or(0);
+        if let [item] = self.scope.as_slice()
+            && item.entry.rel.oid != 0
+        {
+            rowsecurity::pull_up(&mut plan, Some(item.entry.rel.oid));
+        }
         if !self.locking {
             crate::subselect::pull_up_sublinks(&mut plan, source_width);
             crate::joinorder::reorder(&mut plan);

@@ -128,6 +128,14 @@ impl CatalogView for Fallback<'_> {
         self.inner.view_check_option(oid)
     }
 
+    fn row_security(
+        &self,
+        oid: u32,
+        through: Option<u32>,
+    ) -> PgResult<Option<Vec<crate::catalog::PolicyDesc>>> {
+        self.inner.row_security(oid, through)
+    }
+
     fn planner_settings(&self) -> crate::settings::PlannerSettings {
         self.inner.planner_settings()
     }
