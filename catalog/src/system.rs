@@ -1247,6 +1247,8 @@ pub const BTREE_OPCLASSES: &[BtreeOpclass] = &[
     opclass(10047, "money_ops", oid::MONEY, true),
     opclass(10024, "macaddr_ops", oid::MACADDR, true),
     opclass(10026, "macaddr8_ops", oid::MACADDR8, true),
+    opclass(3626, "tsvector_ops", oid::TSVECTOR, true),
+    opclass(3683, "tsquery_ops", oid::TSQUERY, true),
     opclass(3901, "range_ops", oid::ANYRANGE, true),
     opclass(10080, "multirange_ops", oid::ANYMULTIRANGE, true),
     opclass(10050, "enum_ops", oid::ANYENUM, true),
@@ -2643,6 +2645,8 @@ pub const BUILTIN_TYPES: &[TypeRow] = &[
     (oid::MONEY, "money", 'N', false, 0, 791, 'p', 0, 'b'),
     (oid::MACADDR, "macaddr", 'U', false, 0, 1040, 'p', 0, 'b'),
     (oid::MACADDR8, "macaddr8", 'U', false, 0, 775, 'p', 0, 'b'),
+    (oid::TSVECTOR, "tsvector", 'U', false, 0, 3643, 'x', 0, 'b'),
+    (oid::TSQUERY, "tsquery", 'U', false, 0, 3645, 'p', 0, 'b'),
     (
         oid::INT4RANGE,
         "int4range",

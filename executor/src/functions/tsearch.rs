@@ -1,0 +1,1248 @@
+//! Full text search (PostgreSQL's `tsvector_op.c`, `tsquery_op.c`,
+//! `to_tsany.c`, `wparser_def.c`, `dict_simple.c`, `dict_snowball.c`,
+//! `tsrank.c`): matching a `tsvector` with a `tsquery` (`@@`), the
+//! operators that combine them, and the text search configurations that turn
+//! a document into lexemes.
+//!
+//! Two configurations exist, `simple` and `english`, over a default parser
+//! that knows words (ASCII or not), words with digits, numbers and hyphenated
+//! words; email addresses, URLs, hosts and file names are split into words.
+//! `simple` lower-cases every token; `english` lower-cases, drops the stop
+//! words of the Snowball english list and stems words with the Snowball
+//! english stemmer (the `rust-stemmers` crate), as `english_stem` does.
+//! Tokens with digits go to `simple` in both, as PostgreSQL maps them.
+//!
+//! Matching follows `TS_execute`: `&`, `|`, `!` on the presence of lexemes
+//! (a prefix operand `:*` matches any lexeme it begins; a weight mask keeps
+//! positions of those weights), and the phrase operator `<N>` on positions:
+//! each operand yields the positions where it ends and its width, and
+//! `l <N> r` matches where `r` ends `N` positions after `l` ends, counting the
+//! width of `r`. A lexeme without positions matches any weight, but makes
+//! a phrase "maybe", which the topmost phrase operator takes as no match, as
+//! PostgreSQL does.
+
+use std::sync::OnceLock;
+
+use types::datum::ArrayValue;
+use types::datum::tsearch::{
+    Lexeme, MAXENTRYPOS, QueryNode, TsQuery, TsVector, WordPos, make_pos, pos_of,
+    weight_of,
+};
+use types::{Datum, PgError, PgResult, SqlState, oid};
+
+use crate::expr::Evaluator;
+
+/// The implementation names this module answers.
+pub fn call(func: &str, args: &[Datum], ev: &mut Evaluator<'_>) -> PgResult<Option<Datum>> {
+    if !func.starts_with("ts_") {
+        return Ok(None);
+    }
+    let vec = |i: usize| -> PgResult<&TsVector> {
+        match args.get(i) {
+            Some(Datum::TsVector(v)) => Ok(v),
+            _ => Err(PgError::internal("tsvector argument expected")),
+        }
+    };
+    let query = |i: usize| -> PgResult<&TsQuery> {
+        match args.get(i) {
+            Some(Datum::TsQuery(q)) => Ok(q),
+            _ => Err(PgError::internal("tsquery argument expected")),
+        }
+    };
+    let text = |i: usize| -> PgResult<&str> {
+        match args.get(i) {
+            Some(Datum::Text(s)) => Ok(s),
+            _ => Err(PgError::internal("text argument expected")),
+        }
+    };
+    let tsv = |v: TsVector| Datum::TsVector(Box::new(v));
+    let tsq = |q: TsQuery| Datum::TsQuery(Box::new(q));
+    Ok(Some(match func {
+        "ts_match_vq" => Datum::Bool(matches(vec(0)?, query(1)?)),
+        "ts_match_qv" => Datum::Bool(matches(vec(1)?, query(0)?)),
+        "ts_match_tq" => {
+            let cfg = default_config(ev)?;
+            Datum::Bool(matches(&to_tsvector(cfg, text(0)?), query(1)?))
+        }
+        "ts_match_tt" => {
+            let cfg = default_config(ev)?;
+            let q = to_tsquery(cfg, text(1)?, QueryMode::Standard, ev)?;
+            Datum::Bool(matches(&to_tsvector(cfg, text(0)?), &q))
+        }
+        "ts_concat" => tsv(concat(vec(0)?, vec(1)?)),
+        "ts_strip" => tsv(TsVector {
+            lexemes: vec(0)?
+                .lexemes
+                .iter()
+                .map(|l| Lexeme {
+                    word: l.word.clone(),
+                    positions: Vec::new(),
+                })
+                .collect(),
+        }),
+        "ts_length" => Datum::Int4(vec(0)?.lexemes.len() as i32),
+        "ts_setweight" => {
+            let w = weight_arg(text(1)?)?;
+            let mut v = vec(0)?.clone();
+            for l in &mut v.lexemes {
+                for p in &mut l.positions {
+                    *p = make_pos(pos_of(*p), w);
+                }
+            }
+            tsv(v)
+        }
+        "ts_setweight_by_filter" => {
+            let w = weight_arg(text(1)?)?;
+            let words = text_array(args.get(2), "lexeme array may not contain nulls")?;
+            let mut v = vec(0)?.clone();
+            for l in &mut v.lexemes {
+                if words.iter().any(|x| x == &l.word) {
+                    for p in &mut l.positions {
+                        *p = make_pos(pos_of(*p), w);
+                    }
+                }
+            }
+            tsv(v)
+        }
+        "ts_delete" => {
+            let w = text(1)?;
+            let mut v = vec(0)?.clone();
+            v.lexemes.retain(|l| l.word != w);
+            tsv(v)
+        }
+        "ts_delete_array" => {
+            let words = text_array(args.get(1), "lexeme array may not contain nulls")?;
+            let mut v = vec(0)?.clone();
+            v.lexemes.retain(|l| !words.contains(&l.word));
+            tsv(v)
+        }
+        "ts_to_array" => Datum::Array(Box::new(ArrayValue::new(
+            oid::TEXT,
+            vec(0)?
+                .lexemes
+                .iter()
+                .map(|l| Datum::Text(l.word.clone()))
+                .collect(),
+        ))),
+        "ts_from_array" => {
+            let words = text_array(args.first(), "lexeme array may not contain nulls")?;
+            if words.iter().any(String::is_empty) {
+                return Err(PgError::new(
+                    SqlState::ZeroLengthCharacterString,
+                    "lexeme array may not contain empty strings",
+                ));
+            }
+            tsv(TsVector::from_lexemes(
+                words
+                    .into_iter()
+                    .map(|word| Lexeme {
+                        word,
+                        positions: Vec::new(),
+                    })
+                    .collect(),
+            ))
+        }
+        "ts_filter" => {
+            let Some(Datum::Array(a)) = args.get(1) else {
+                return Err(PgError::internal("ts_filter without weights"));
+            };
+            let mut mask = 0u8;
+            for e in &a.elems {
+                let Datum::Text(c) = e else {
+                    return Err(PgError::new(
+                        SqlState::NullValueNotAllowed,
+                        "weight array may not contain nulls",
+                    ));
+                };
+                mask |= 1 << weight_arg(c).map_err(|_| {
+                    PgError::new(
+                        SqlState::InvalidParameterValue,
+                        format!("unrecognized weight: \"{c}\""),
+                    )
+                })?;
+            }
+            let mut out = Vec::new();
+            for l in &vec(0)?.lexemes {
+                let kept: Vec<WordPos> = l
+                    .positions
+                    .iter()
+                    .copied()
+                    .filter(|p| mask & (1 << weight_of(*p)) != 0)
+                    .collect();
+                if !kept.is_empty() {
+                    out.push(Lexeme {
+                        word: l.word.clone(),
+                        positions: kept,
+                    });
+                }
+            }
+            tsv(TsVector { lexemes: out })
+        }
+        "ts_numnode" => Datum::Int4(query(0)?.items.len() as i32),
+        "ts_querytree" => {
+            let q = query(0)?;
+            match q.tree().map(strip_not) {
+                Some(Some(n)) => Datum::Text(TsQuery::from_tree(Some(n)).to_text()),
+                Some(None) => Datum::Text("T".into()),
+                None => Datum::Text(String::new()),
+            }
+        }
+        "ts_query_and" | "ts_query_or" | "ts_query_phrase" | "ts_query_phrase_n" => {
+            let (a, b) = (query(0)?, query(1)?);
+            let distance = match args.get(2) {
+                Some(Datum::Int4(d)) => {
+                    if *d < 0 || *d > MAXENTRYPOS as i32 {
+                        return Err(PgError::new(
+                            SqlState::InvalidParameterValue,
+                            format!(
+                                "distance in phrase operator must be an integer value between zero and {MAXENTRYPOS} inclusive"
+                            ),
+                        ));
+                    }
+                    *d as u16
+                }
+                _ => 1,
+            };
+            match (a.tree(), b.tree()) {
+                (None, _) => tsq(b.clone()),
+                (_, None) => tsq(a.clone()),
+                (Some(l), Some(r)) => {
+                    let (l, r) = (Box::new(l), Box::new(r));
+                    tsq(TsQuery::from_tree(Some(match func {
+                        "ts_query_and" => QueryNode::And(l, r),
+                        "ts_query_or" => QueryNode::Or(l, r),
+                        _ => QueryNode::Phrase(l, r, distance),
+                    })))
+                }
+            }
+        }
+        "ts_query_not" => {
+            let a = query(0)?;
+            match a.tree() {
+                None => tsq(a.clone()),
+                Some(n) => tsq(TsQuery::from_tree(Some(QueryNode::Not(Box::new(n))))),
+            }
+        }
+        "ts_to_tsvector" => {
+            let cfg = default_config(ev)?;
+            tsv(to_tsvector(cfg, text(0)?))
+        }
+        "ts_to_tsvector_cfg" => {
+            let cfg = config(text(0)?)?;
+            tsv(to_tsvector(cfg, text(1)?))
+        }
+        "ts_to_tsquery" | "ts_plainto_tsquery" | "ts_phraseto_tsquery" => {
+            let cfg = default_config(ev)?;
+            tsq(to_tsquery(cfg, text(0)?, QueryMode::of(func), ev)?)
+        }
+        "ts_to_tsquery_cfg" | "ts_plainto_tsquery_cfg" | "ts_phraseto_tsquery_cfg" => {
+            let cfg = config(text(0)?)?;
+            let mode = QueryMode::of(func.trim_end_matches("_cfg"));
+            tsq(to_tsquery(cfg, text(1)?, mode, ev)?)
+        }
+        "ts_get_current_config" => {
+            let name = ev.ctx.setting("default_text_search_config")?;
+            Datum::Text(name.trim_start_matches("pg_catalog.").to_string())
+        }
+        "ts_lexize" => {
+            let dict = text(0)?;
+            let word = text(1)?;
+            let cfg = match dict {
+                "simple" | "pg_catalog.simple" => Config::Simple,
+                "english_stem" | "pg_catalog.english_stem" => Config::English,
+                _ => {
+                    return Err(PgError::new(
+                        SqlState::UndefinedObject,
+                        format!("text search dictionary \"{dict}\" does not exist"),
+                    ));
+                }
+            };
+            let lexemes = normalize(cfg, word, true);
+            Datum::Array(Box::new(ArrayValue::new(
+                oid::TEXT,
+                lexemes.into_iter().map(Datum::Text).collect(),
+            )))
+        }
+        "ts_rank" | "ts_rank_cd" => {
+            // ts_rank([weights,] vector, query [, normalization])
+            let (weights, rest) = match args.first() {
+                Some(Datum::Array(a)) => (Some(rank_weights(a)?), &args[1..]),
+                _ => (None, args),
+            };
+            let (Some(Datum::TsVector(v)), Some(Datum::TsQuery(q))) = (rest.first(), rest.get(1))
+            else {
+                return Err(PgError::internal("ts_rank arguments"));
+            };
+            let norm = match rest.get(2) {
+                Some(Datum::Int4(n)) => *n,
+                _ => 0,
+            };
+            let w = weights.unwrap_or([0.1, 0.2, 0.4, 1.0]);
+            let r = if func == "ts_rank" {
+                rank(v, q, &w)
+            } else {
+                rank_cd(v, q, &w)
+            };
+            Datum::Float4(normalize_rank(r, v, norm) as f32)
+        }
+        _ => return Ok(None),
+    }))
+}
+
+fn weight_arg(s: &str) -> PgResult<u8> {
+    let mut chars = s.chars();
+    match (chars.next(), chars.next()) {
+        (Some(c), None) => match c {
+            'A' | 'a' => Ok(3),
+            'B' | 'b' => Ok(2),
+            'C' | 'c' => Ok(1),
+            'D' | 'd' => Ok(0),
+            _ => Err(PgError::new(
+                SqlState::InvalidParameterValue,
+                format!("unrecognized weight: {}", c as u32),
+            )),
+        },
+        _ => Err(PgError::new(
+            SqlState::InvalidParameterValue,
+            format!("unrecognized weight: \"{s}\""),
+        )),
+    }
+}
+
+fn text_array(d: Option<&Datum>, null_msg: &str) -> PgResult<Vec<String>> {
+    let Some(Datum::Array(a)) = d else {
+        return Err(PgError::internal("text array argument expected"));
+    };
+    a.elems
+        .iter()
+        .map(|e| match e {
+            Datum::Text(s) => Ok(s.clone()),
+            _ => Err(PgError::new(SqlState::NullValueNotAllowed, null_msg)),
+        })
+        .collect()
+}
+
+/// `tsvector || tsvector`: the right operand's positions shift past the
+/// left's largest position.
+fn concat(a: &TsVector, b: &TsVector) -> TsVector {
+    let maxpos = a
+        .lexemes
+        .iter()
+        .flat_map(|l| l.positions.iter().map(|p| pos_of(*p)))
+        .max()
+        .unwrap_or(0);
+    let mut lexemes = a.lexemes.clone();
+    for l in &b.lexemes {
+        let positions: Vec<WordPos> = l
+            .positions
+            .iter()
+            .map(|p| {
+                let np = (pos_of(*p) as u32 + maxpos as u32).min(MAXENTRYPOS as u32 - 1) as u16;
+                make_pos(np, weight_of(*p))
+            })
+            .collect();
+        match lexemes.iter_mut().find(|x| x.word == l.word) {
+            // the same lexeme in both: the right one's positions win when
+            // the left has none
+            Some(x) => {
+                if x.positions.is_empty() {
+                    x.positions = positions;
+                } else if !positions.is_empty() {
+                    x.positions.extend(positions);
+                }
+            }
+            None => lexemes.push(Lexeme {
+                word: l.word.clone(),
+                positions,
+            }),
+        }
+    }
+    TsVector::from_lexemes(lexemes)
+}
+
+/// `querytree`: the query without its `!` parts; `None` when nothing is left.
+fn strip_not(n: QueryNode) -> Option<QueryNode> {
+    match n {
+        QueryNode::Not(_) | QueryNode::Stop => None,
+        QueryNode::Val { .. } => Some(n),
+        QueryNode::And(l, r) => match (strip_not(*l), strip_not(*r)) {
+            (Some(l), Some(r)) => Some(QueryNode::And(Box::new(l), Box::new(r))),
+            (x, None) | (None, x) => x,
+        },
+        QueryNode::Or(l, r) => match (strip_not(*l), strip_not(*r)) {
+            (Some(l), Some(r)) => Some(QueryNode::Or(Box::new(l), Box::new(r))),
+            _ => None,
+        },
+        QueryNode::Phrase(l, r, d) => match (strip_not(*l), strip_not(*r)) {
+            (Some(l), Some(r)) => Some(QueryNode::Phrase(Box::new(l), Box::new(r), d)),
+            (x, None) | (None, x) => x,
+        },
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Matching
+
+/// `tsvector @@ tsquery`.
+pub fn matches(v: &TsVector, q: &TsQuery) -> bool {
+    match q.tree() {
+        None => false,
+        Some(n) => exec(v, &n) != Tri::No,
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Tri {
+    No,
+    Yes,
+    Maybe,
+}
+
+/// The lexemes an operand matches.
+fn operand_lexemes<'a>(v: &'a TsVector, word: &str, prefix: bool) -> Vec<&'a Lexeme> {
+    if prefix {
+        v.lexemes
+            .iter()
+            .filter(|l| l.word.as_bytes().starts_with(word.as_bytes()))
+            .collect()
+    } else {
+        v.find(word).into_iter().collect()
+    }
+}
+
+fn weight_ok(mask: u8, p: WordPos) -> bool {
+    mask == 0 || mask & (1 << weight_of(p)) != 0
+}
+
+fn exec(v: &TsVector, n: &QueryNode) -> Tri {
+    match n {
+        QueryNode::Val {
+            word,
+            weight,
+            prefix,
+        } => {
+            let mut found = Tri::No;
+            for l in operand_lexemes(v, word, *prefix) {
+                if l.positions.is_empty() {
+                    // a stripped lexeme matches whatever the weight
+                    return Tri::Yes;
+                }
+                if l.positions.iter().any(|p| weight_ok(*weight, *p)) {
+                    found = Tri::Yes;
+                }
+            }
+            found
+        }
+        QueryNode::Stop => Tri::No,
+        QueryNode::Not(a) => match exec(v, a) {
+            Tri::No => Tri::Yes,
+            Tri::Yes => Tri::No,
+            Tri::Maybe => Tri::Maybe,
+        },
+        QueryNode::And(l, r) => match exec(v, l) {
+            Tri::No => Tri::No,
+            x => match (x, exec(v, r)) {
+                (_, Tri::No) => Tri::No,
+                (Tri::Yes, Tri::Yes) => Tri::Yes,
+                _ => Tri::Maybe,
+            },
+        },
+        QueryNode::Or(l, r) => match exec(v, l) {
+            Tri::Yes => Tri::Yes,
+            x => match (x, exec(v, r)) {
+                (_, Tri::Yes) => Tri::Yes,
+                (Tri::No, Tri::No) => Tri::No,
+                _ => Tri::Maybe,
+            },
+        },
+        // a phrase without positions to check does not match (the
+        // topmost phrase operator turns "maybe" into "no", as PostgreSQL)
+        QueryNode::Phrase(..) => match phrase(v, n) {
+            Phrase::No | Phrase::Maybe => Tri::No,
+            Phrase::Pos { pos, negate, .. } => {
+                if negate || !pos.is_empty() {
+                    Tri::Yes
+                } else {
+                    Tri::No
+                }
+            }
+        },
+    }
+}
+
+/// What a subquery of a phrase yields (`ExecPhraseData`): the positions
+/// where it ends (or, negated, where it does not), and its width.
+#[derive(Debug, Clone)]
+enum Phrase {
+    No,
+    Maybe,
+    Pos {
+        pos: Vec<u16>,
+        negate: bool,
+        width: u16,
+    },
+}
+
+fn phrase(v: &TsVector, n: &QueryNode) -> Phrase {
+    match n {
+        QueryNode::Val {
+            word,
+            weight,
+            prefix,
+        } => {
+            let mut pos = Vec::new();
+            let mut any = false;
+            for l in operand_lexemes(v, word, *prefix) {
+                if l.positions.is_empty() {
+                    return Phrase::Maybe;
+                }
+                any = true;
+                pos.extend(
+                    l.positions
+                        .iter()
+                        .filter(|p| weight_ok(*weight, **p))
+                        .map(|p| pos_of(*p)),
+                );
+            }
+            if !any || pos.is_empty() {
+                return Phrase::No;
+            }
+            pos.sort_unstable();
+            pos.dedup();
+            Phrase::Pos {
+                pos,
+                negate: false,
+                width: 0,
+            }
+        }
+        QueryNode::Stop => Phrase::No,
+        QueryNode::Not(a) => match phrase(v, a) {
+            Phrase::No => Phrase::Pos {
+                pos: Vec::new(),
+                negate: true,
+                width: 0,
+            },
+            Phrase::Maybe => Phrase::Maybe,
+            Phrase::Pos { pos, negate, width } => Phrase::Pos {
+                pos,
+                negate: !negate,
+                width,
+            },
+        },
+        QueryNode::Phrase(l, r, d) => {
+            let (lp, rp) = (phrase(v, l), phrase(v, r));
+            let (
+                Phrase::Pos {
+                    pos: lpos,
+                    negate: lneg,
+                    width: lw,
+                },
+                Phrase::Pos {
+                    pos: rpos,
+                    negate: rneg,
+                    width: rw,
+                },
+            ) = (&lp, &rp)
+            else {
+                return match (lp, rp) {
+                    (Phrase::No, _) | (_, Phrase::No) => Phrase::No,
+                    _ => Phrase::Maybe,
+                };
+            };
+            let shift = *d as i32 + *rw as i32;
+            let width = lw + rw + d;
+            let out: Vec<u16> = match (lneg, rneg) {
+                (false, false) => rpos
+                    .iter()
+                    .copied()
+                    .filter(|&p| lpos.binary_search(&((p as i32 - shift) as u16)).is_ok()
+                        && p as i32 - shift > 0)
+                    .collect(),
+                (false, true) => lpos
+                    .iter()
+                    .map(|&p| p as i32 + shift)
+                    .filter(|&p| p < MAXENTRYPOS as i32 && rpos.binary_search(&(p as u16)).is_err())
+                    .map(|p| p as u16)
+                    .collect(),
+                (true, false) => rpos
+                    .iter()
+                    .copied()
+                    .filter(|&p| {
+                        let lp = p as i32 - shift;
+                        lp < 1 || lpos.binary_search(&(lp as u16)).is_err()
+                    })
+                    .collect(),
+                (true, true) => {
+                    // neither: the positions either excludes, shifted
+                    let mut all: Vec<u16> = lpos
+                        .iter()
+                        .map(|&p| (p as i32 + shift) as u16)
+                        .chain(rpos.iter().copied())
+                        .collect();
+                    all.sort_unstable();
+                    all.dedup();
+                    return Phrase::Pos {
+                        pos: all,
+                        negate: true,
+                        width,
+                    };
+                }
+            };
+            if out.is_empty() {
+                Phrase::No
+            } else {
+                Phrase::Pos {
+                    pos: out,
+                    negate: false,
+                    width,
+                }
+            }
+        }
+        QueryNode::And(l, r) | QueryNode::Or(l, r) => {
+            let is_and = matches!(n, QueryNode::And(..));
+            let (lp, rp) = (phrase(v, l), phrase(v, r));
+            let (
+                Phrase::Pos {
+                    pos: lpos,
+                    negate: lneg,
+                    width: lw,
+                },
+                Phrase::Pos {
+                    pos: rpos,
+                    negate: rneg,
+                    width: rw,
+                },
+            ) = (&lp, &rp)
+            else {
+                return match (is_and, lp, rp) {
+                    (true, Phrase::No, _) | (true, _, Phrase::No) => Phrase::No,
+                    (false, Phrase::No, Phrase::No) => Phrase::No,
+                    (false, Phrase::No, x) | (false, x, Phrase::No) => x,
+                    _ => Phrase::Maybe,
+                };
+            };
+            let width = (*lw).max(*rw);
+            let has = |v: &Vec<u16>, p: u16| v.binary_search(&p).is_ok();
+            let mut all: Vec<u16> = lpos.iter().chain(rpos.iter()).copied().collect();
+            all.sort_unstable();
+            all.dedup();
+            // set algebra with complements
+            let in_l = |p: u16| has(lpos, p) != *lneg;
+            let in_r = |p: u16| has(rpos, p) != *rneg;
+            let result_negated = if is_and {
+                *lneg && *rneg
+            } else {
+                *lneg || *rneg
+            };
+            let keep: Vec<u16> = all
+                .into_iter()
+                .filter(|&p| {
+                    let inside = if is_and {
+                        in_l(p) && in_r(p)
+                    } else {
+                        in_l(p) || in_r(p)
+                    };
+                    inside != result_negated
+                })
+                .collect();
+            if keep.is_empty() && !result_negated {
+                Phrase::No
+            } else {
+                Phrase::Pos {
+                    pos: keep,
+                    negate: result_negated,
+                    width,
+                }
+            }
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Ranking (tsrank.c, simplified)
+
+fn rank_weights(a: &ArrayValue) -> PgResult<[f64; 4]> {
+    if a.elems.len() < 4 {
+        return Err(PgError::new(
+            SqlState::ArraySubscriptError,
+            "array of weight is too short",
+        ));
+    }
+    let mut w = [0.0; 4];
+    for (i, e) in a.elems.iter().take(4).enumerate() {
+        w[i] = match e {
+            Datum::Float4(f) => *f as f64,
+            Datum::Float8(f) => *f,
+            _ => {
+                return Err(PgError::new(
+                    SqlState::NullValueNotAllowed,
+                    "array of weight must not contain nulls",
+                ));
+            }
+        };
+        if w[i] > 1.0 {
+            return Err(PgError::new(
+                SqlState::InvalidParameterValue,
+                "weight out of range",
+            ));
+        }
+    }
+    Ok(w)
+}
+
+fn query_words(q: &QueryNode, out: &mut Vec<(String, u8, bool)>) {
+    match q {
+        QueryNode::Val {
+            word,
+            weight,
+            prefix,
+        } => {
+            if !out.iter().any(|(w, _, _)| w == word) {
+                out.push((word.clone(), *weight, *prefix));
+            }
+        }
+        QueryNode::Stop => {}
+        QueryNode::Not(_) => {}
+        QueryNode::And(l, r) | QueryNode::Or(l, r) | QueryNode::Phrase(l, r, _) => {
+            query_words(l, out);
+            query_words(r, out);
+        }
+    }
+}
+
+/// `ts_rank`: the sum over query words of their weighted occurrences, with
+/// a diminishing weight for repeated occurrences.
+fn rank(v: &TsVector, q: &TsQuery, w: &[f64; 4]) -> f64 {
+    let Some(tree) = q.tree() else {
+        return 0.0;
+    };
+    let mut words = Vec::new();
+    query_words(&tree, &mut words);
+    let is_and = matches!(tree, QueryNode::And(..) | QueryNode::Phrase(..));
+    let mut res = 0.0f64;
+    let mut count = 0;
+    for (word, mask, prefix) in &words {
+        let lexemes = operand_lexemes(v, word, *prefix);
+        let mut resj = 0.0f64;
+        let mut wjm = -1.0f64;
+        let mut jm = 0usize;
+        let mut found = false;
+        for l in lexemes {
+            let positions: Vec<WordPos> = if l.positions.is_empty() {
+                vec![make_pos(MAXENTRYPOS - 1, 0)]
+            } else {
+                l.positions.clone()
+            };
+            for (j, p) in positions.iter().enumerate() {
+                if !weight_ok(*mask, *p) {
+                    continue;
+                }
+                found = true;
+                let wt = w[weight_of(*p) as usize];
+                resj += wt / ((j as f64 + 1.0) * (j as f64 + 1.0));
+                if wt > wjm {
+                    wjm = wt;
+                    jm = j;
+                }
+            }
+        }
+        if found {
+            count += 1;
+            res += if is_and {
+                wjm + resj - wjm / ((jm as f64 + 1.0) * (jm as f64 + 1.0))
+            } else {
+                (wjm + resj - wjm / ((jm as f64 + 1.0) * (jm as f64 + 1.0))) / 1.644_934_066_848_226_4
+            };
+        }
+    }
+    if is_and && words.len() > 1 {
+        // calc_rank_and: pairs of positions closer give more
+        return rank_and(v, &words, w).unwrap_or(res);
+    }
+    if !is_and && count > 0 {
+        res /= count as f64;
+        return res;
+    }
+    res
+}
+
+fn rank_and(v: &TsVector, words: &[(String, u8, bool)], w: &[f64; 4]) -> Option<f64> {
+    let lists: Vec<Vec<WordPos>> = words
+        .iter()
+        .map(|(word, _, prefix)| {
+            operand_lexemes(v, word, *prefix)
+                .into_iter()
+                .flat_map(|l| {
+                    if l.positions.is_empty() {
+                        vec![make_pos(MAXENTRYPOS - 1, 0)]
+                    } else {
+                        l.positions.clone()
+                    }
+                })
+                .collect()
+        })
+        .collect();
+    let mut res = -1.0f64;
+    for i in 0..lists.len() {
+        for k in 0..i {
+            for &p in &lists[i] {
+                for &q in &lists[k] {
+                    let dist = (pos_of(p) as i32 - pos_of(q) as i32).abs();
+                    if dist != 0 {
+                        let d = word_distance(dist);
+                        let curw = (w[weight_of(p) as usize] * w[weight_of(q) as usize] * d).sqrt();
+                        res = if res < 0.0 {
+                            curw / 1.644_934_066_848_226_4
+                        } else {
+                            1.0 - (1.0 - res) * (1.0 - curw / 1.644_934_066_848_226_4)
+                        };
+                    }
+                }
+            }
+        }
+    }
+    if res < 0.0 {
+        // no pair found: the OR formula
+        let mut or = 0.0;
+        let mut count = 0;
+        for l in &lists {
+            if !l.is_empty() {
+                count += 1;
+                let mut resj = 0.0;
+                let mut wjm = -1.0f64;
+                let mut jm = 0usize;
+                for (j, p) in l.iter().enumerate() {
+                    let wt = w[weight_of(*p) as usize];
+                    resj += wt / ((j as f64 + 1.0) * (j as f64 + 1.0));
+                    if wt > wjm {
+                        wjm = wt;
+                        jm = j;
+                    }
+                }
+                or += (wjm + resj - wjm / ((jm as f64 + 1.0) * (jm as f64 + 1.0)))
+                    / 1.644_934_066_848_226_4;
+            }
+        }
+        return if count > 0 {
+            Some(or / count as f64)
+        } else {
+            Some(0.0)
+        };
+    }
+    Some(res)
+}
+
+fn word_distance(d: i32) -> f64 {
+    if d > 100 {
+        1e-30
+    } else {
+        1.0 / (1.005 + 0.05 * ((d as f64 / 1.5 - 2.0).exp()))
+    }
+}
+
+/// `ts_rank_cd`: cover density, simplified to the covers of the query's
+/// words in order of position.
+fn rank_cd(v: &TsVector, q: &TsQuery, w: &[f64; 4]) -> f64 {
+    let Some(tree) = q.tree() else {
+        return 0.0;
+    };
+    let mut words = Vec::new();
+    query_words(&tree, &mut words);
+    // every position of a query word, with its weight
+    let mut doc: Vec<(u16, usize, f64)> = Vec::new();
+    for (i, (word, mask, prefix)) in words.iter().enumerate() {
+        for l in operand_lexemes(v, word, *prefix) {
+            for p in &l.positions {
+                if weight_ok(*mask, *p) {
+                    doc.push((pos_of(*p), i, w[weight_of(*p) as usize]));
+                }
+            }
+        }
+    }
+    doc.sort_by_key(|d| d.0);
+    let mut res = 0.0;
+    let mut start = 0;
+    while start < doc.len() {
+        // the shortest extent from `start` that satisfies the query
+        let mut seen = vec![false; words.len()];
+        let mut end = None;
+        for (k, &(_, i, _)) in doc.iter().enumerate().skip(start) {
+            seen[i] = true;
+            let present = |n: &QueryNode| -> bool { satisfied(n, &words, &seen) };
+            if present(&tree) {
+                end = Some(k);
+                break;
+            }
+        }
+        let Some(end) = end else {
+            break;
+        };
+        // shrink from the left
+        let mut b = end;
+        let mut seen2 = vec![false; words.len()];
+        loop {
+            seen2[doc[b].1] = true;
+            if satisfied(&tree, &words, &seen2) || b == start {
+                break;
+            }
+            b -= 1;
+        }
+        let den: f64 = doc[b..=end].iter().map(|d| d.2).sum::<f64>();
+        let nitems = (end - b + 1) as f64;
+        let invsum: f64 = doc[b..=end].iter().map(|d| 1.0 / d.2).sum();
+        let cpos = (doc[end].0 as f64 - doc[b].0 as f64) + 1.0;
+        let _ = den;
+        let inv = nitems / invsum;
+        res += inv / (cpos - nitems + 1.0);
+        start = b + 1;
+    }
+    res
+}
+
+fn satisfied(n: &QueryNode, words: &[(String, u8, bool)], seen: &[bool]) -> bool {
+    match n {
+        QueryNode::Val { word, .. } => words
+            .iter()
+            .position(|(w, _, _)| w == word)
+            .is_some_and(|i| seen[i]),
+        QueryNode::Stop => false,
+        QueryNode::Not(_) => true,
+        QueryNode::And(l, r) | QueryNode::Phrase(l, r, _) => {
+            satisfied(l, words, seen) && satisfied(r, words, seen)
+        }
+        QueryNode::Or(l, r) => satisfied(l, words, seen) || satisfied(r, words, seen),
+    }
+}
+
+/// The normalization flags of `ts_rank` (bits 0..5).
+fn normalize_rank(mut r: f64, v: &TsVector, flags: i32) -> f64 {
+    let len: usize = v
+        .lexemes
+        .iter()
+        .map(|l| l.positions.len().max(1))
+        .sum();
+    if flags & 1 != 0 && len > 0 {
+        r /= ((len + 1) as f64).log2();
+    }
+    if flags & 2 != 0 && len > 0 {
+        r /= len as f64;
+    }
+    if flags & 8 != 0 && !v.lexemes.is_empty() {
+        r /= v.lexemes.len() as f64;
+    }
+    if flags & 16 != 0 && !v.lexemes.is_empty() {
+        r /= ((v.lexemes.len() + 1) as f64).log2();
+    }
+    if flags & 32 != 0 {
+        r /= r + 1.0;
+    }
+    r
+}
+
+// ---------------------------------------------------------------------------
+// Configurations, parser and dictionaries
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Config {
+    Simple,
+    English,
+}
+
+/// A configuration by name (`regconfig` input).
+pub fn config(name: &str) -> PgResult<Config> {
+    let n = name.trim();
+    let bare = n.strip_prefix("pg_catalog.").unwrap_or(n);
+    match bare.to_ascii_lowercase().as_str() {
+        "simple" => Ok(Config::Simple),
+        "english" => Ok(Config::English),
+        _ => Err(PgError::new(
+            SqlState::UndefinedObject,
+            format!("text search configuration \"{n}\" does not exist"),
+        )),
+    }
+}
+
+fn default_config(ev: &mut Evaluator<'_>) -> PgResult<Config> {
+    let name = ev.ctx.setting("default_text_search_config")?;
+    config(&name)
+}
+
+/// The token kinds of the default parser that we tell apart.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum TokenKind {
+    /// letters only (`asciiword`, `word`)
+    Word,
+    /// letters and digits (`numword`)
+    NumWord,
+    /// digits only (`uint`)
+    Number,
+    /// a hyphenated word as a whole (`asciihword`, `hword`, `numhword`)
+    HyphenWord,
+}
+
+/// Splits a document into tokens with the positions they take. A hyphenated
+/// word gives the whole word, then its parts.
+fn parse_document(text: &str) -> Vec<(String, TokenKind)> {
+    let chars: Vec<char> = text.chars().collect();
+    let mut out = Vec::new();
+    let mut i = 0;
+    let is_word_char = |c: char| c.is_alphanumeric();
+    while i < chars.len() {
+        if !is_word_char(chars[i]) {
+            i += 1;
+            continue;
+        }
+        // a run of word characters, possibly joined by single hyphens
+        let start = i;
+        let mut parts: Vec<(usize, usize)> = Vec::new();
+        let mut part_start = i;
+        loop {
+            while i < chars.len() && is_word_char(chars[i]) {
+                i += 1;
+            }
+            parts.push((part_start, i));
+            if i + 1 < chars.len() && chars[i] == '-' && is_word_char(chars[i + 1]) {
+                i += 1;
+                part_start = i;
+            } else {
+                break;
+            }
+        }
+        let kind_of = |s: &[char]| {
+            let digits = s.iter().all(|c| c.is_ascii_digit());
+            let letters = s.iter().all(|c| c.is_alphabetic());
+            if digits {
+                TokenKind::Number
+            } else if letters {
+                TokenKind::Word
+            } else {
+                TokenKind::NumWord
+            }
+        };
+        if parts.len() > 1 {
+            // all-digit parts joined by hyphens are numbers with signs in
+            // PostgreSQL; keep them as separate numbers
+            if parts
+                .iter()
+                .all(|&(a, b)| kind_of(&chars[a..b]) == TokenKind::Number)
+            {
+                for (k, &(a, b)) in parts.iter().enumerate() {
+                    let mut s: String = chars[a..b].iter().collect();
+                    if k > 0 {
+                        s.insert(0, '-');
+                    }
+                    out.push((s, TokenKind::Number));
+                }
+                continue;
+            }
+            out.push((chars[start..i].iter().collect(), TokenKind::HyphenWord));
+        }
+        for &(a, b) in &parts {
+            out.push((chars[a..b].iter().collect(), kind_of(&chars[a..b])));
+        }
+    }
+    out
+}
+
+/// `to_tsvector(config, text)`.
+pub fn to_tsvector(cfg: Config, text: &str) -> TsVector {
+    let mut lexemes = Vec::new();
+    let mut pos: u32 = 0;
+    for (token, kind) in parse_document(text) {
+        pos += 1;
+        for word in normalize_token(cfg, &token, kind) {
+            if word.len() >= types::datum::tsearch::MAXSTRLEN {
+                continue;
+            }
+            lexemes.push(Lexeme {
+                word,
+                positions: vec![make_pos(pos.min(MAXENTRYPOS as u32 - 1) as u16, 0)],
+            });
+        }
+    }
+    TsVector::from_lexemes(lexemes)
+}
+
+fn normalize_token(cfg: Config, token: &str, kind: TokenKind) -> Vec<String> {
+    match kind {
+        TokenKind::Word | TokenKind::HyphenWord => normalize(cfg, token, false),
+        TokenKind::NumWord | TokenKind::Number => normalize(Config::Simple, token, false),
+    }
+}
+
+/// A dictionary's lexemes for one token: lower case, then (english) the
+/// stop word test and the stemmer. `lexize` answers `ts_lexize`.
+fn normalize(cfg: Config, token: &str, _lexize: bool) -> Vec<String> {
+    let lower = token.to_lowercase();
+    match cfg {
+        Config::Simple => vec![lower],
+        Config::English => {
+            if english_stop_words().contains(&lower.as_str()) {
+                return Vec::new();
+            }
+            vec![stemmer().stem(&lower).into_owned()]
+        }
+    }
+}
+
+fn stemmer() -> &'static rust_stemmers::Stemmer {
+    static STEMMER: OnceLock<rust_stemmers::Stemmer> = OnceLock::new();
+    STEMMER.get_or_init(|| rust_stemmers::Stemmer::create(rust_stemmers::Algorithm::English))
+}
+
+/// The Snowball project's english stop word list (BSD licensed), the list
+/// PostgreSQL's `english_stem` dictionary uses.
+fn english_stop_words() -> &'static [&'static str] {
+    &[
+        "i", "me", "my", "myself", "we", "our", "ours", "ourselves", "you", "your", "yours",
+        "yourself", "yourselves", "he", "him", "his", "himself", "she", "her", "hers", "herself",
+        "it", "its", "itself", "they", "them", "their", "theirs", "themselves", "what", "which",
+        "who", "whom", "this", "that", "these", "those", "am", "is", "are", "was", "were", "be",
+        "been", "being", "have", "has", "had", "having", "do", "does", "did", "doing", "a", "an",
+        "the", "and", "but", "if", "or", "because", "as", "until", "while", "of", "at", "by",
+        "for", "with", "about", "against", "between", "into", "through", "during", "before",
+        "after", "above", "below", "to", "from", "up", "down", "in", "out", "on", "off", "over",
+        "under", "again", "further", "then", "once", "here", "there", "when", "where", "why",
+        "how", "all", "any", "both", "each", "few", "more", "most", "other", "some", "such", "no",
+        "nor", "not", "only", "own", "same", "so", "than", "too", "very", "s", "t", "can",
+        "will", "just", "don", "should", "now",
+    ]
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum QueryMode {
+    Standard,
+    Plain,
+    Phrase,
+}
+
+impl QueryMode {
+    fn of(func: &str) -> QueryMode {
+        match func {
+            "ts_plainto_tsquery" => QueryMode::Plain,
+            "ts_phraseto_tsquery" => QueryMode::Phrase,
+            _ => QueryMode::Standard,
+        }
+    }
+}
+
+/// `to_tsquery`, `plainto_tsquery`, `phraseto_tsquery`.
+fn to_tsquery(
+    cfg: Config,
+    text: &str,
+    mode: QueryMode,
+    ev: &mut Evaluator<'_>,
+) -> PgResult<TsQuery> {
+    let tree = match mode {
+        QueryMode::Standard => {
+            let mut push = |word: &str, weight: u8, prefix: bool| -> PgResult<QueryNode> {
+                Ok(operand_node(cfg, word, weight, prefix, true))
+            };
+            types::datum::tsearch::parse_query(text, &mut push)?
+        }
+        QueryMode::Plain | QueryMode::Phrase => {
+            let mut node: Option<QueryNode> = None;
+            let mut pending_distance = 0u16;
+            for (token, kind) in parse_document(text) {
+                pending_distance += 1;
+                let words = normalize_token(cfg, &token, kind);
+                let operand = if words.is_empty() {
+                    QueryNode::Stop
+                } else {
+                    join_variants(words, 0, false)
+                };
+                node = Some(match node {
+                    None => operand,
+                    Some(prev) => {
+                        if mode == QueryMode::Plain {
+                            QueryNode::And(Box::new(prev), Box::new(operand))
+                        } else {
+                            QueryNode::Phrase(Box::new(prev), Box::new(operand), 1)
+                        }
+                    }
+                });
+                let _ = pending_distance;
+            }
+            node.and_then(types::datum::tsearch::clean_tree)
+        }
+    };
+    if tree.is_none() {
+        ev.ctx
+            .notice(types::datum::tsearch::no_lexemes_notice(text));
+    }
+    Ok(TsQuery::from_tree(tree))
+}
+
+/// One operand of `to_tsquery` run through the configuration: its lexemes
+/// (a hyphenated word gives the whole word and its parts joined by `<->`),
+/// or a stop word.
+fn operand_node(cfg: Config, word: &str, weight: u8, prefix: bool, _std: bool) -> QueryNode {
+    let tokens = parse_document(word);
+    let mut nodes: Vec<(QueryNode, u16)> = Vec::new();
+    let mut pos = 0u16;
+    let mut compound: Option<QueryNode> = None;
+    for (token, kind) in tokens {
+        let words = normalize_token(cfg, &token, kind);
+        if kind == TokenKind::HyphenWord {
+            // the whole word, and its parts in a phrase after it
+            compound = if words.is_empty() {
+                None
+            } else {
+                Some(join_variants(words, weight, prefix))
+            };
+            continue;
+        }
+        pos += 1;
+        let node = if words.is_empty() {
+            QueryNode::Stop
+        } else {
+            join_variants(words, weight, prefix)
+        };
+        nodes.push((node, pos));
+    }
+    let mut it = nodes.into_iter();
+    let Some((first, _)) = it.next() else {
+        return QueryNode::Stop;
+    };
+    let mut acc = first;
+    for (n, _) in it {
+        acc = QueryNode::Phrase(Box::new(acc), Box::new(n), 1);
+    }
+    match compound {
+        Some(c) => QueryNode::And(Box::new(c), Box::new(acc)),
+        None => acc,
+    }
+}
+
+fn join_variants(words: Vec<String>, weight: u8, prefix: bool) -> QueryNode {
+    let mut it = words.into_iter();
+    let first = QueryNode::val(it.next().unwrap_or_default(), weight, prefix);
+    it.fold(first, |acc, w| {
+        QueryNode::Or(Box::new(acc), Box::new(QueryNode::val(w, weight, prefix)))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn english_vector() {
+        let v = to_tsvector(Config::English, "The quick brown foxes jumped over the lazy dogs");
+        assert_eq!(
+            v.to_text(),
+            "'brown':3 'dog':9 'fox':4 'jump':5 'lazi':8 'quick':2"
+        );
+    }
+
+    #[test]
+    fn phrase_match() {
+        let v = TsVector::parse("a:1 b:2 c:3").unwrap();
+        assert!(matches(&v, &TsQuery::parse("a <-> b").unwrap()));
+        assert!(!matches(&v, &TsQuery::parse("a <-> c").unwrap()));
+        assert!(matches(&v, &TsQuery::parse("a <2> c").unwrap()));
+        assert!(matches(&v, &TsQuery::parse("a <-> (b <-> c)").unwrap()));
+        assert!(matches(&v, &TsQuery::parse("a <-> !c").unwrap()));
+        assert!(!matches(&v, &TsQuery::parse("a <-> !b").unwrap()));
+    }
+}
