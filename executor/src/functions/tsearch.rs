@@ -25,7 +25,7 @@ use std::sync::OnceLock;
 
 use types::datum::ArrayValue;
 use types::datum::tsearch::{
-    Lexeme, MAXENTRYPOS, QueryNode, TsQuery, TsVector, WordPos, make_pos, pos_of,
+    Lexeme, MAXENTRYPOS, QueryItem, QueryNode, TsQuery, TsVector, WordPos, make_pos, pos_of,
     weight_of,
 };
 use types::{Datum, PgError, PgResult, SqlState, oid};
@@ -93,7 +93,7 @@ pub fn call(func: &str, args: &[Datum], ev: &mut Evaluator<'_>) -> PgResult<Opti
         }
         "ts_setweight_by_filter" => {
             let w = weight_arg(text(1)?)?;
-            let words = text_array(args.get(2), "lexeme array may not contain nulls")?;
+            let words = text_array_skip_nulls(args.get(2))?;
             let mut v = vec(0)?.clone();
             for l in &mut v.lexemes {
                 if words.iter().any(|x| x == &l.word) {
@@ -111,7 +111,7 @@ pub fn call(func: &str, args: &[Datum], ev: &mut Evaluator<'_>) -> PgResult<Opti
             tsv(v)
         }
         "ts_delete_array" => {
-            let words = text_array(args.get(1), "lexeme array may not contain nulls")?;
+            let words = text_array_skip_nulls(args.get(1))?;
             let mut v = vec(0)?.clone();
             v.lexemes.retain(|l| !words.contains(&l.word));
             tsv(v)
@@ -278,12 +278,12 @@ pub fn call(func: &str, args: &[Datum], ev: &mut Evaluator<'_>) -> PgResult<Opti
                 _ => 0,
             };
             let w = weights.unwrap_or([0.1, 0.2, 0.4, 1.0]);
-            let r = if func == "ts_rank" {
-                rank(v, q, &w)
+            if func == "ts_rank" {
+                Datum::Float4(normalize_rank(rank(v, q, &w), v, norm))
             } else {
-                rank_cd(v, q, &w)
-            };
-            Datum::Float4(normalize_rank(r, v, norm) as f32)
+                let wd = w.map(|x| x as f64);
+                Datum::Float4(normalize_rank(rank_cd(v, q, &wd) as f32, v, norm))
+            }
         }
         _ => return Ok(None),
     }))
@@ -320,6 +320,21 @@ fn text_array(d: Option<&Datum>, null_msg: &str) -> PgResult<Vec<String>> {
             _ => Err(PgError::new(SqlState::NullValueNotAllowed, null_msg)),
         })
         .collect()
+}
+
+/// The non-null elements of a text array (`ts_delete` and `setweight`
+/// ignore NULLs).
+fn text_array_skip_nulls(d: Option<&Datum>) -> PgResult<Vec<String>> {
+    let Some(Datum::Array(a)) = d else {
+        return Err(PgError::internal("text array argument expected"));
+    };
+    Ok(a.elems
+        .iter()
+        .filter_map(|e| match e {
+            Datum::Text(s) => Some(s.clone()),
+            _ => None,
+        })
+        .collect())
 }
 
 /// `tsvector || tsvector`: the right operand's positions shift past the
@@ -661,7 +676,7 @@ fn phrase(v: &TsVector, n: &QueryNode) -> Phrase {
 // ---------------------------------------------------------------------------
 // Ranking (tsrank.c, simplified)
 
-fn rank_weights(a: &ArrayValue) -> PgResult<[f64; 4]> {
+fn rank_weights(a: &ArrayValue) -> PgResult<[f32; 4]> {
     if a.elems.len() < 4 {
         return Err(PgError::new(
             SqlState::ArraySubscriptError,
@@ -671,8 +686,8 @@ fn rank_weights(a: &ArrayValue) -> PgResult<[f64; 4]> {
     let mut w = [0.0; 4];
     for (i, e) in a.elems.iter().take(4).enumerate() {
         w[i] = match e {
-            Datum::Float4(f) => *f as f64,
-            Datum::Float8(f) => *f,
+            Datum::Float4(f) => *f,
+            Datum::Float8(f) => *f as f32,
             _ => {
                 return Err(PgError::new(
                     SqlState::NullValueNotAllowed,
@@ -710,133 +725,124 @@ fn query_words(q: &QueryNode, out: &mut Vec<(String, u8, bool)>) {
     }
 }
 
-/// `ts_rank`: the sum over query words of their weighted occurrences, with
-/// a diminishing weight for repeated occurrences.
-fn rank(v: &TsVector, q: &TsQuery, w: &[f64; 4]) -> f64 {
-    let Some(tree) = q.tree() else {
+/// The distinct operands of a query, `!` ones too (`SortAndUniqItems`).
+fn rank_items(q: &TsQuery) -> Vec<(String, bool)> {
+    let mut items: Vec<(String, bool)> = q
+        .items
+        .iter()
+        .filter_map(|i| match i {
+            QueryItem::Val { word, prefix, .. } => Some((word.clone(), *prefix)),
+            QueryItem::Opr { .. } => None,
+        })
+        .collect();
+    items.sort_by(|a, b| {
+        types::datum::tsearch::compare_words(&a.0, &b.0).then(a.1.cmp(&b.1))
+    });
+    items.dedup_by(|a, b| a.0 == b.0 && a.1 == b.1);
+    items
+}
+
+/// `ts_rank` (`calc_rank`): for an `&` or phrase query the proximity of
+/// pairs of query words (`calc_rank_and`), else the weighted occurrences
+/// (`calc_rank_or`). Computed in single precision as PostgreSQL does.
+fn rank(v: &TsVector, q: &TsQuery, w: &[f32; 4]) -> f32 {
+    if v.lexemes.is_empty() || q.items.is_empty() {
         return 0.0;
-    };
-    let mut words = Vec::new();
-    query_words(&tree, &mut words);
-    let is_and = matches!(tree, QueryNode::And(..) | QueryNode::Phrase(..));
-    let mut res = 0.0f64;
-    let mut count = 0;
-    for (word, mask, prefix) in &words {
-        let lexemes = operand_lexemes(v, word, *prefix);
-        let mut resj = 0.0f64;
-        let mut wjm = -1.0f64;
-        let mut jm = 0usize;
-        let mut found = false;
-        for l in lexemes {
+    }
+    let is_and = matches!(
+        q.items.first(),
+        Some(QueryItem::Opr {
+            op: types::datum::tsearch::OP_AND | types::datum::tsearch::OP_PHRASE,
+            ..
+        })
+    );
+    let res = if is_and { rank_and(v, q, w) } else { rank_or(v, q, w) };
+    if res < 0.0 { 1e-20 } else { res }
+}
+
+fn rank_or(v: &TsVector, q: &TsQuery, w: &[f32; 4]) -> f32 {
+    let items = rank_items(q);
+    let mut res: f32 = 0.0;
+    for (word, prefix) in &items {
+        for l in operand_lexemes(v, word, *prefix) {
             let positions: Vec<WordPos> = if l.positions.is_empty() {
-                vec![make_pos(MAXENTRYPOS - 1, 0)]
+                vec![0]
             } else {
                 l.positions.clone()
             };
+            let mut resj: f32 = 0.0;
+            let mut wjm: f32 = -1.0;
+            let mut jm: i32 = 0;
             for (j, p) in positions.iter().enumerate() {
-                if !weight_ok(*mask, *p) {
-                    continue;
-                }
-                found = true;
+                let j = j as i32;
                 let wt = w[weight_of(*p) as usize];
-                resj += wt / ((j as f64 + 1.0) * (j as f64 + 1.0));
+                resj += wt / ((j + 1) * (j + 1)) as f32;
                 if wt > wjm {
                     wjm = wt;
                     jm = j;
                 }
             }
-        }
-        if found {
-            count += 1;
-            res += if is_and {
-                wjm + resj - wjm / ((jm as f64 + 1.0) * (jm as f64 + 1.0))
-            } else {
-                (wjm + resj - wjm / ((jm as f64 + 1.0) * (jm as f64 + 1.0))) / 1.644_934_066_848_226_4
-            };
+            let part = wjm + resj - wjm / ((jm + 1) * (jm + 1)) as f32;
+            res = (res as f64 + part as f64 / 1.644_934_066_85) as f32;
         }
     }
-    if is_and && words.len() > 1 {
-        // calc_rank_and: pairs of positions closer give more
-        return rank_and(v, &words, w).unwrap_or(res);
-    }
-    if !is_and && count > 0 {
-        res /= count as f64;
-        return res;
+    if !items.is_empty() {
+        res /= items.len() as f32;
     }
     res
 }
 
-fn rank_and(v: &TsVector, words: &[(String, u8, bool)], w: &[f64; 4]) -> Option<f64> {
-    let lists: Vec<Vec<WordPos>> = words
-        .iter()
-        .map(|(word, _, prefix)| {
-            operand_lexemes(v, word, *prefix)
-                .into_iter()
-                .flat_map(|l| {
-                    if l.positions.is_empty() {
-                        vec![make_pos(MAXENTRYPOS - 1, 0)]
-                    } else {
-                        l.positions.clone()
-                    }
-                })
-                .collect()
-        })
-        .collect();
-    let mut res = -1.0f64;
-    for i in 0..lists.len() {
-        for k in 0..i {
-            for &p in &lists[i] {
-                for &q in &lists[k] {
-                    let dist = (pos_of(p) as i32 - pos_of(q) as i32).abs();
-                    if dist != 0 {
-                        let d = word_distance(dist);
-                        let curw = (w[weight_of(p) as usize] * w[weight_of(q) as usize] * d).sqrt();
-                        res = if res < 0.0 {
-                            curw / 1.644_934_066_848_226_4
-                        } else {
-                            1.0 - (1.0 - res) * (1.0 - curw / 1.644_934_066_848_226_4)
-                        };
+fn rank_and(v: &TsVector, q: &TsQuery, w: &[f32; 4]) -> f32 {
+    let items = rank_items(q);
+    if items.len() < 2 {
+        return rank_or(v, q, w);
+    }
+    let null_pos = make_pos(MAXENTRYPOS - 1, 0);
+    let mut pos: Vec<Option<(Vec<WordPos>, bool)>> = vec![None; items.len()];
+    let mut res: f32 = -1.0;
+    for i in 0..items.len() {
+        let (word, prefix) = &items[i];
+        for l in operand_lexemes(v, word, *prefix) {
+            let mine = if l.positions.is_empty() {
+                (vec![null_pos], true)
+            } else {
+                (l.positions.clone(), false)
+            };
+            for k in 0..i {
+                let Some((ct, knull)) = &pos[k] else {
+                    continue;
+                };
+                for pl in &mine.0 {
+                    for pk in ct {
+                        let mut dist = (pos_of(*pl) as i32 - pos_of(*pk) as i32).abs();
+                        if dist != 0 || mine.1 || *knull {
+                            if dist == 0 {
+                                dist = MAXENTRYPOS as i32;
+                            }
+                            let prod = w[weight_of(*pl) as usize]
+                                * w[weight_of(*pk) as usize]
+                                * word_distance(dist);
+                            let curw = (prod as f64).sqrt() as f32;
+                            res = if res < 0.0 {
+                                curw
+                            } else {
+                                (1.0 - (1.0 - res as f64) * (1.0 - curw as f64)) as f32
+                            };
+                        }
                     }
                 }
             }
+            pos[i] = Some(mine);
         }
     }
-    if res < 0.0 {
-        // no pair found: the OR formula
-        let mut or = 0.0;
-        let mut count = 0;
-        for l in &lists {
-            if !l.is_empty() {
-                count += 1;
-                let mut resj = 0.0;
-                let mut wjm = -1.0f64;
-                let mut jm = 0usize;
-                for (j, p) in l.iter().enumerate() {
-                    let wt = w[weight_of(*p) as usize];
-                    resj += wt / ((j as f64 + 1.0) * (j as f64 + 1.0));
-                    if wt > wjm {
-                        wjm = wt;
-                        jm = j;
-                    }
-                }
-                or += (wjm + resj - wjm / ((jm as f64 + 1.0) * (jm as f64 + 1.0)))
-                    / 1.644_934_066_848_226_4;
-            }
-        }
-        return if count > 0 {
-            Some(or / count as f64)
-        } else {
-            Some(0.0)
-        };
-    }
-    Some(res)
+    res
 }
 
-fn word_distance(d: i32) -> f64 {
+fn word_distance(d: i32) -> f32 {
     if d > 100 {
         1e-30
     } else {
-        1.0 / (1.005 + 0.05 * ((d as f64 / 1.5 - 2.0).exp()))
+        (1.0 / (1.005 + 0.05 * ((d as f32 as f64 / 1.5 - 2.0).exp()))) as f32
     }
 }
 
@@ -915,23 +921,19 @@ fn satisfied(n: &QueryNode, words: &[(String, u8, bool)], seen: &[bool]) -> bool
 }
 
 /// The normalization flags of `ts_rank` (bits 0..5).
-fn normalize_rank(mut r: f64, v: &TsVector, flags: i32) -> f64 {
-    let len: usize = v
-        .lexemes
-        .iter()
-        .map(|l| l.positions.len().max(1))
-        .sum();
-    if flags & 1 != 0 && len > 0 {
-        r /= ((len + 1) as f64).log2();
+fn normalize_rank(mut r: f32, v: &TsVector, flags: i32) -> f32 {
+    let len: usize = v.lexemes.iter().map(|l| l.positions.len().max(1)).sum();
+    if flags & 1 != 0 && !v.lexemes.is_empty() {
+        r = (r as f64 / (((len + 1) as f64).ln() / 2f64.ln())) as f32;
     }
     if flags & 2 != 0 && len > 0 {
-        r /= len as f64;
+        r /= len as f32;
     }
     if flags & 8 != 0 && !v.lexemes.is_empty() {
-        r /= v.lexemes.len() as f64;
+        r /= v.lexemes.len() as f32;
     }
     if flags & 16 != 0 && !v.lexemes.is_empty() {
-        r /= ((v.lexemes.len() + 1) as f64).log2();
+        r = (r as f64 / (((v.lexemes.len() + 1) as f64).ln() / 2f64.ln())) as f32;
     }
     if flags & 32 != 0 {
         r /= r + 1.0;

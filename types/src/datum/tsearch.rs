@@ -796,7 +796,8 @@ impl TsQuery {
         8 + 12 * self.items.len() + strings
     }
 
-    /// `CompareTSQ`: item count, stored size, then the items in order.
+    /// `CompareTSQ`: item count, stored size, then the trees
+    /// (`QTNodeCompare`).
     pub fn compare(&self, other: &TsQuery) -> Ordering {
         if self.items.len() != other.items.len() {
             return self.items.len().cmp(&other.items.len());
@@ -805,43 +806,86 @@ impl TsQuery {
         if sa != sb {
             return sa.cmp(&sb);
         }
-        for (a, b) in self.items.iter().zip(&other.items) {
-            let c = match (a, b) {
-                (QueryItem::Val { .. }, QueryItem::Opr { .. }) => Ordering::Less,
-                (QueryItem::Opr { .. }, QueryItem::Val { .. }) => Ordering::Greater,
-                (
-                    QueryItem::Val {
-                        word: wa,
-                        weight: xa,
-                        prefix: pa,
-                    },
-                    QueryItem::Val {
-                        word: wb,
-                        weight: xb,
-                        prefix: pb,
-                    },
-                ) => wa
-                    .len()
-                    .cmp(&wb.len())
-                    .then_with(|| compare_words(wa, wb))
-                    .then(xa.cmp(xb))
-                    .then(pa.cmp(pb)),
-                (
-                    QueryItem::Opr {
-                        op: oa,
-                        distance: da,
-                    },
-                    QueryItem::Opr {
-                        op: ob,
-                        distance: db,
-                    },
-                ) => oa.cmp(ob).then(da.cmp(db)),
-            };
-            if c != Ordering::Equal {
-                return c;
-            }
+        match (self.tree(), other.tree()) {
+            (Some(a), Some(b)) => compare_nodes(&a, &b),
+            _ => Ordering::Equal,
         }
-        Ordering::Equal
+    }
+}
+
+/// PostgreSQL's legacy CRC-32 of an operand (`valcrc`): the reflected table
+/// driven the "normal" way (see `pg_crc.h`).
+pub fn legacy_crc32(data: &[u8]) -> i32 {
+    const TABLE: [u32; 256] = {
+        let mut t = [0u32; 256];
+        let mut i = 0;
+        while i < 256 {
+            let mut c = i as u32;
+            let mut k = 0;
+            while k < 8 {
+                c = if c & 1 != 0 { 0xEDB8_8320 ^ (c >> 1) } else { c >> 1 };
+                k += 1;
+            }
+            t[i] = c;
+            i += 1;
+        }
+        t
+    };
+    let mut crc: u32 = 0xFFFF_FFFF;
+    for &b in data {
+        let idx = ((crc >> 24) ^ b as u32) & 0xFF;
+        crc = TABLE[idx as usize] ^ (crc << 8);
+    }
+    (crc ^ 0xFFFF_FFFF) as i32
+}
+
+/// `QTNodeCompare`: operators before operands, higher operator codes first,
+/// then the children (right operand first); operands by their CRC (higher
+/// first), then their text.
+fn compare_nodes(a: &QueryNode, b: &QueryNode) -> Ordering {
+    fn code(n: &QueryNode) -> Option<(u8, u16)> {
+        match n {
+            QueryNode::Not(_) => Some((OP_NOT, 0)),
+            QueryNode::And(..) => Some((OP_AND, 0)),
+            QueryNode::Or(..) => Some((OP_OR, 0)),
+            QueryNode::Phrase(_, _, d) => Some((OP_PHRASE, *d)),
+            _ => None,
+        }
+    }
+    fn children(n: &QueryNode) -> Vec<&QueryNode> {
+        match n {
+            QueryNode::Not(x) => vec![x],
+            QueryNode::And(l, r) | QueryNode::Or(l, r) | QueryNode::Phrase(l, r, _) => {
+                vec![r, l]
+            }
+            _ => vec![],
+        }
+    }
+    match (code(a), code(b)) {
+        (Some(_), None) => Ordering::Less,
+        (None, Some(_)) => Ordering::Greater,
+        (Some((oa, da)), Some((ob, db))) => {
+            if oa != ob {
+                return ob.cmp(&oa);
+            }
+            for (x, y) in children(a).into_iter().zip(children(b)) {
+                let c = compare_nodes(x, y);
+                if c != Ordering::Equal {
+                    return c;
+                }
+            }
+            db.cmp(&da)
+        }
+        (None, None) => {
+            let (QueryNode::Val { word: wa, .. }, QueryNode::Val { word: wb, .. }) = (a, b) else {
+                return Ordering::Equal;
+            };
+            let (ca, cb) = (legacy_crc32(wa.as_bytes()), legacy_crc32(wb.as_bytes()));
+            if ca != cb {
+                return cb.cmp(&ca);
+            }
+            compare_words(wa, wb)
+        }
     }
 }
 
