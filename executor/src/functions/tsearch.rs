@@ -231,11 +231,15 @@ pub fn call(func: &str, args: &[Datum], ev: &mut Evaluator<'_>) -> PgResult<Opti
             let cfg = config(text(0)?)?;
             tsv(to_tsvector(cfg, text(1)?))
         }
-        "ts_to_tsquery" | "ts_plainto_tsquery" | "ts_phraseto_tsquery" => {
+        "ts_to_tsquery" | "ts_plainto_tsquery" | "ts_phraseto_tsquery"
+        | "ts_websearch_to_tsquery" => {
             let cfg = default_config(ev)?;
             tsq(to_tsquery(cfg, text(0)?, QueryMode::of(func), ev)?)
         }
-        "ts_to_tsquery_cfg" | "ts_plainto_tsquery_cfg" | "ts_phraseto_tsquery_cfg" => {
+        "ts_to_tsquery_cfg"
+        | "ts_plainto_tsquery_cfg"
+        | "ts_phraseto_tsquery_cfg"
+        | "ts_websearch_to_tsquery_cfg" => {
             let cfg = config(text(0)?)?;
             let mode = QueryMode::of(func.trim_end_matches("_cfg"));
             tsq(to_tsquery(cfg, text(1)?, mode, ev)?)
@@ -1116,6 +1120,7 @@ enum QueryMode {
     Standard,
     Plain,
     Phrase,
+    Web,
 }
 
 impl QueryMode {
@@ -1123,50 +1128,31 @@ impl QueryMode {
         match func {
             "ts_plainto_tsquery" => QueryMode::Plain,
             "ts_phraseto_tsquery" => QueryMode::Phrase,
+            "ts_websearch_to_tsquery" => QueryMode::Web,
             _ => QueryMode::Standard,
         }
     }
 }
 
-/// `to_tsquery`, `plainto_tsquery`, `phraseto_tsquery`.
+/// `to_tsquery`, `plainto_tsquery`, `phraseto_tsquery`,
+/// `websearch_to_tsquery`.
 fn to_tsquery(
     cfg: Config,
     text: &str,
     mode: QueryMode,
     ev: &mut Evaluator<'_>,
 ) -> PgResult<TsQuery> {
+    use types::datum::tsearch::{OP_AND, OP_PHRASE, clean_tree, parse_query};
     let tree = match mode {
         QueryMode::Standard => {
             let mut push = |word: &str, weight: u8, prefix: bool| -> PgResult<QueryNode> {
-                Ok(operand_node(cfg, word, weight, prefix, true))
+                Ok(morph(cfg, word, weight, prefix, OP_PHRASE))
             };
-            types::datum::tsearch::parse_query(text, &mut push)?
+            parse_query(text, &mut push)?
         }
-        QueryMode::Plain | QueryMode::Phrase => {
-            let mut node: Option<QueryNode> = None;
-            let mut pending_distance = 0u16;
-            for (token, kind) in parse_document(text) {
-                pending_distance += 1;
-                let words = normalize_token(cfg, &token, kind);
-                let operand = if words.is_empty() {
-                    QueryNode::Stop
-                } else {
-                    join_variants(words, 0, false)
-                };
-                node = Some(match node {
-                    None => operand,
-                    Some(prev) => {
-                        if mode == QueryMode::Plain {
-                            QueryNode::And(Box::new(prev), Box::new(operand))
-                        } else {
-                            QueryNode::Phrase(Box::new(prev), Box::new(operand), 1)
-                        }
-                    }
-                });
-                let _ = pending_distance;
-            }
-            node.and_then(types::datum::tsearch::clean_tree)
-        }
+        QueryMode::Plain => clean_tree(morph(cfg, text, 0, false, OP_AND)),
+        QueryMode::Phrase => clean_tree(morph(cfg, text, 0, false, OP_PHRASE)),
+        QueryMode::Web => websearch(cfg, text).and_then(clean_tree),
     };
     if tree.is_none() {
         ev.ctx
@@ -1175,53 +1161,172 @@ fn to_tsquery(
     Ok(TsQuery::from_tree(tree))
 }
 
-/// One operand of `to_tsquery` run through the configuration: its lexemes
-/// (a hyphenated word gives the whole word and its parts joined by `<->`),
-/// or a stop word.
-fn operand_node(cfg: Config, word: &str, weight: u8, prefix: bool, _std: bool) -> QueryNode {
-    let tokens = parse_document(word);
-    let mut nodes: Vec<(QueryNode, u16)> = Vec::new();
-    let mut pos = 0u16;
-    let mut compound: Option<QueryNode> = None;
-    for (token, kind) in tokens {
+/// `pushval_morph`: one operand run through the configuration. Its lexemes
+/// are joined by `op` (`<->` for `to_tsquery`, `&` for `plainto_tsquery`);
+/// a stop word between two lexemes leaves a placeholder, so that a phrase
+/// keeps its distance; an operand without lexemes is a stop word.
+fn morph(cfg: Config, text: &str, weight: u8, prefix: bool, op: u8) -> QueryNode {
+    let join = |l: QueryNode, r: QueryNode| -> QueryNode {
+        if op == types::datum::tsearch::OP_AND {
+            QueryNode::And(Box::new(l), Box::new(r))
+        } else {
+            QueryNode::Phrase(Box::new(l), Box::new(r), 1)
+        }
+    };
+    let mut acc: Option<QueryNode> = None;
+    let mut last = 0usize;
+    for (i, (token, kind)) in parse_document(text).into_iter().enumerate() {
+        let pos = i + 1;
         let words = normalize_token(cfg, &token, kind);
-        if kind == TokenKind::HyphenWord {
-            // the whole word, and its parts in a phrase after it
-            compound = if words.is_empty() {
-                None
-            } else {
-                Some(join_variants(words, weight, prefix))
-            };
+        if words.is_empty() {
             continue;
         }
-        pos += 1;
-        let node = if words.is_empty() {
-            QueryNode::Stop
+        if let Some(a) = acc.take() {
+            let mut a = a;
+            for _ in last + 1..pos {
+                a = join(a, QueryNode::Stop);
+            }
+            acc = Some(join(a, join_variants(words, weight, prefix)));
         } else {
-            join_variants(words, weight, prefix)
-        };
-        nodes.push((node, pos));
+            acc = Some(join_variants(words, weight, prefix));
+        }
+        last = pos;
     }
-    let mut it = nodes.into_iter();
-    let Some((first, _)) = it.next() else {
-        return QueryNode::Stop;
-    };
-    let mut acc = first;
-    for (n, _) in it {
-        acc = QueryNode::Phrase(Box::new(acc), Box::new(n), 1);
-    }
-    match compound {
-        Some(c) => QueryNode::And(Box::new(c), Box::new(acc)),
-        None => acc,
-    }
+    acc.unwrap_or(QueryNode::Stop)
 }
 
 fn join_variants(words: Vec<String>, weight: u8, prefix: bool) -> QueryNode {
     let mut it = words.into_iter();
     let first = QueryNode::val(it.next().unwrap_or_default(), weight, prefix);
     it.fold(first, |acc, w| {
-        QueryNode::Or(Box::new(acc), Box::new(QueryNode::val(w, weight, prefix)))
+        QueryNode::And(Box::new(acc), Box::new(QueryNode::val(w, weight, prefix)))
     })
+}
+
+#[derive(Debug)]
+enum WebToken {
+    Val(QueryNode),
+    Not,
+    And,
+    Or,
+}
+
+/// `websearch_to_tsquery`: words joined by an implicit `&`, `or` between
+/// them, `-` before one for `!`, and `"..."` for a phrase; any other
+/// punctuation is ignored and the input never fails to parse.
+fn websearch(cfg: Config, text: &str) -> Option<QueryNode> {
+    use types::datum::tsearch::OP_PHRASE;
+    let chars: Vec<char> = text.chars().collect();
+    let is_op = |c: char| matches!(c, '!' | '&' | '|' | '(' | ')' | '<');
+    let mut tokens: Vec<WebToken> = Vec::new();
+    let mut i = 0;
+    let mut waiting_operand = true;
+    let mut first = true;
+    loop {
+        if waiting_operand {
+            let Some(&c) = chars.get(i) else {
+                if !first {
+                    tokens.push(WebToken::Val(QueryNode::Stop));
+                }
+                break;
+            };
+            if c == '-' {
+                i += 1;
+                first = false;
+                tokens.push(WebToken::Not);
+            } else if c == '"' {
+                i += 1;
+                let start = i;
+                while i < chars.len() && chars[i] != '"' {
+                    i += 1;
+                }
+                let quoted: String = chars[start..i].iter().collect();
+                if i < chars.len() {
+                    i += 1;
+                }
+                tokens.push(WebToken::Val(morph(cfg, &quoted, 0, false, OP_PHRASE)));
+                waiting_operand = false;
+                first = false;
+            } else if is_op(c) || c.is_whitespace() {
+                i += 1;
+            } else {
+                let start = i;
+                i += 1;
+                while i < chars.len()
+                    && !chars[i].is_whitespace()
+                    && !is_op(chars[i])
+                    && chars[i] != '"'
+                    && chars[i] != ':'
+                {
+                    i += 1;
+                }
+                let word: String = chars[start..i].iter().collect();
+                tokens.push(WebToken::Val(morph(cfg, &word, 0, false, OP_PHRASE)));
+                waiting_operand = false;
+                first = false;
+            }
+        } else {
+            let Some(&c) = chars.get(i) else {
+                break;
+            };
+            if web_or_operator(&chars[i..]) {
+                i += 2;
+                tokens.push(WebToken::Or);
+                waiting_operand = true;
+            } else if is_op(c) || c.is_whitespace() {
+                i += 1;
+            } else {
+                tokens.push(WebToken::And);
+                waiting_operand = true;
+            }
+        }
+    }
+    let mut it = tokens.into_iter().peekable();
+    web_or(&mut it)
+}
+
+/// `parse_or_operator`: `or` not followed by a word character, with an
+/// operand somewhere after it.
+fn web_or_operator(rest: &[char]) -> bool {
+    if rest.len() < 2 || !rest[0].eq_ignore_ascii_case(&'o') || !rest[1].eq_ignore_ascii_case(&'r')
+    {
+        return false;
+    }
+    match rest.get(2) {
+        None => false,
+        Some(&c) if c == '-' || c == '_' || c.is_alphanumeric() => false,
+        Some(_) => rest[3..].iter().any(|c| !c.is_whitespace()),
+    }
+}
+
+type WebTokens = std::iter::Peekable<std::vec::IntoIter<WebToken>>;
+
+fn web_or(it: &mut WebTokens) -> Option<QueryNode> {
+    let mut acc = web_and(it)?;
+    while matches!(it.peek(), Some(WebToken::Or)) {
+        it.next();
+        let r = web_and(it)?;
+        acc = QueryNode::Or(Box::new(acc), Box::new(r));
+    }
+    Some(acc)
+}
+
+fn web_and(it: &mut WebTokens) -> Option<QueryNode> {
+    let mut acc = web_unary(it)?;
+    while matches!(it.peek(), Some(WebToken::And)) {
+        it.next();
+        let r = web_unary(it)?;
+        acc = QueryNode::And(Box::new(acc), Box::new(r));
+    }
+    Some(acc)
+}
+
+fn web_unary(it: &mut WebTokens) -> Option<QueryNode> {
+    match it.next()? {
+        WebToken::Not => Some(QueryNode::Not(Box::new(web_unary(it)?))),
+        WebToken::Val(n) => Some(n),
+        WebToken::And | WebToken::Or => None,
+    }
 }
 
 #[cfg(test)]

@@ -260,10 +260,6 @@ fn tsearch_functions(v: &mut Vec<FuncDef>) {
     v.push(def("@@", &[TSQUERY, TSVECTOR], BOOL, "ts_match_qv"));
     v.push(def("@@", &[TEXT, TSQUERY], BOOL, "ts_match_tq"));
     v.push(def("@@", &[TEXT, TEXT], BOOL, "ts_match_tt"));
-    v.push(def("ts_match_vq", &[TSVECTOR, TSQUERY], BOOL, "ts_match_vq"));
-    v.push(def("ts_match_qv", &[TSQUERY, TSVECTOR], BOOL, "ts_match_qv"));
-    v.push(def("ts_match_tq", &[TEXT, TSQUERY], BOOL, "ts_match_tq"));
-    v.push(def("ts_match_tt", &[TEXT, TEXT], BOOL, "ts_match_tt"));
     v.push(def("||", &[TSVECTOR, TSVECTOR], TSVECTOR, "ts_concat"));
     v.push(def("tsvector_concat", &[TSVECTOR, TSVECTOR], TSVECTOR, "ts_concat"));
     v.push(def("||", &[TSQUERY, TSQUERY], TSQUERY, "ts_query_or"));
@@ -310,6 +306,11 @@ fn tsearch_functions(v: &mut Vec<FuncDef>) {
             "phraseto_tsquery",
             "ts_phraseto_tsquery",
             "ts_phraseto_tsquery_cfg",
+        ),
+        (
+            "websearch_to_tsquery",
+            "ts_websearch_to_tsquery",
+            "ts_websearch_to_tsquery_cfg",
         ),
     ] {
         v.push(def(name, &[TEXT], TSQUERY, one));
