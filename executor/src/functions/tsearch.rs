@@ -178,6 +178,41 @@ pub fn call(func: &str, args: &[Datum], ev: &mut Evaluator<'_>) -> PgResult<Opti
             }
             tsv(TsVector { lexemes: out })
         }
+        "ts_query_contains" | "ts_query_contained" => {
+            let (a, b) = if func == "ts_query_contains" {
+                (query(0)?, query(1)?)
+            } else {
+                (query(1)?, query(0)?)
+            };
+            // tsq_mcontains: every operand of b is an operand of a
+            let words = |q: &TsQuery| -> Vec<String> {
+                q.items
+                    .iter()
+                    .filter_map(|i| match i {
+                        QueryItem::Val { word, .. } => Some(word.clone()),
+                        QueryItem::Opr { .. } => None,
+                    })
+                    .collect()
+            };
+            let (wa, wb) = (words(a), words(b));
+            Datum::Bool(!wb.is_empty() && wb.iter().all(|w| wa.contains(w)))
+        }
+        "ts_headline" | "ts_headline_cfg" => {
+            let (cfg, rest) = if func == "ts_headline_cfg" {
+                (config(text(0)?)?, &args[1..])
+            } else {
+                (default_config(ev)?, args)
+            };
+            let (Some(Datum::Text(doc)), Some(Datum::TsQuery(q))) = (rest.first(), rest.get(1))
+            else {
+                return Err(PgError::internal("ts_headline arguments"));
+            };
+            let opts = match rest.get(2) {
+                Some(Datum::Text(o)) => o.as_str(),
+                _ => "",
+            };
+            Datum::Text(headline(cfg, doc, q, opts)?)
+        }
         "ts_numnode" => Datum::Int4(query(0)?.items.len() as i32),
         "ts_querytree" => {
             let q = query(0)?;
@@ -291,6 +326,161 @@ pub fn call(func: &str, args: &[Datum], ev: &mut Evaluator<'_>) -> PgResult<Opti
         }
         _ => return Ok(None),
     }))
+}
+
+/// `ts_headline` (`prsd_headline`), its basic form: the words that match
+/// an operand of the query are wrapped in `StartSel` / `StopSel`; a
+/// document longer than `MaxWords` words is cut to `MinWords` words from
+/// the first match. `HighlightAll` keeps the whole document.
+fn headline(cfg: Config, doc: &str, q: &TsQuery, opts: &str) -> PgResult<String> {
+    let mut start_sel = "<b>".to_string();
+    let mut stop_sel = "</b>".to_string();
+    let mut max_words: i64 = 35;
+    let mut min_words: i64 = 15;
+    let mut highlight_all = false;
+    for part in opts.split(',') {
+        let Some((k, v)) = part.split_once('=') else {
+            if part.trim().is_empty() {
+                continue;
+            }
+            return Err(PgError::new(
+                SqlState::InvalidParameterValue,
+                format!("unrecognized headline parameter: \"{}\"", part.trim()),
+            ));
+        };
+        let (k, v) = (k.trim(), v.trim().trim_matches('"'));
+        let int = |v: &str| -> PgResult<i64> {
+            v.parse().map_err(|_| {
+                PgError::new(
+                    SqlState::InvalidParameterValue,
+                    format!("invalid value for parameter \"{k}\": \"{v}\""),
+                )
+            })
+        };
+        match k.to_ascii_lowercase().as_str() {
+            "startsel" => start_sel = v.to_string(),
+            "stopsel" => stop_sel = v.to_string(),
+            "maxwords" => max_words = int(v)?,
+            "minwords" => min_words = int(v)?,
+            "highlightall" => {
+                highlight_all = matches!(v.to_ascii_lowercase().as_str(), "true" | "t" | "on" | "1" | "yes" | "y")
+            }
+            "shortword" | "maxfragments" | "fragmentdelimiter" => {}
+            _ => {
+                return Err(PgError::new(
+                    SqlState::InvalidParameterValue,
+                    format!("unrecognized headline parameter: \"{k}\""),
+                ));
+            }
+        }
+    }
+    if !highlight_all {
+        if min_words >= max_words {
+            return Err(PgError::new(
+                SqlState::InvalidParameterValue,
+                "MinWords should be less than MaxWords",
+            ));
+        }
+        if min_words <= 0 {
+            return Err(PgError::new(
+                SqlState::InvalidParameterValue,
+                "MinWords should be positive",
+            ));
+        }
+    }
+    let mut operands: Vec<(String, bool)> = Vec::new();
+    if let Some(tree) = q.tree() {
+        positive_operands(&tree, &mut operands);
+    }
+    // segments: (text, is_word)
+    let mut segs: Vec<(String, bool)> = Vec::new();
+    for c in doc.chars() {
+        let w = c.is_alphanumeric();
+        match segs.last_mut() {
+            Some((t, lw)) if *lw == w => t.push(c),
+            _ => segs.push((c.to_string(), w)),
+        }
+    }
+    let hit = |word: &str| -> bool {
+        normalize(cfg, word, false).iter().any(|lex| {
+            operands.iter().any(|(o, prefix)| {
+                if *prefix {
+                    lex.starts_with(o.as_str())
+                } else {
+                    lex == o
+                }
+            })
+        })
+    };
+    let marks: Vec<bool> = segs.iter().map(|(t, w)| *w && hit(t)).collect();
+    let nwords = segs.iter().filter(|s| s.1).count() as i64;
+    let (mut from, mut to) = (0usize, segs.len());
+    if !highlight_all && nwords > max_words {
+        let words: Vec<usize> = (0..segs.len()).filter(|&i| segs[i].1).collect();
+        let first = marks.iter().position(|m| *m);
+        let start_word = match first {
+            Some(i) => words.iter().position(|&w| w == i).unwrap_or(0),
+            None => 0,
+        };
+        let mut end_word = (start_word + min_words as usize).min(words.len());
+        let mut start_word = start_word;
+        if end_word - start_word < min_words as usize {
+            start_word = end_word.saturating_sub(min_words as usize);
+            end_word = words.len();
+        }
+        from = words[start_word];
+        to = words[end_word - 1] + 1;
+    }
+    let mut out = String::new();
+    for i in from..to {
+        if marks[i] {
+            out.push_str(&start_sel);
+            out.push_str(&segs[i].0);
+            out.push_str(&stop_sel);
+        } else {
+            out.push_str(&segs[i].0);
+        }
+    }
+    Ok(out)
+}
+
+fn positive_operands(n: &QueryNode, out: &mut Vec<(String, bool)>) {
+    match n {
+        QueryNode::Val { word, prefix, .. } => out.push((word.clone(), *prefix)),
+        QueryNode::Not(_) | QueryNode::Stop => {}
+        QueryNode::And(l, r) | QueryNode::Or(l, r) | QueryNode::Phrase(l, r, _) => {
+            positive_operands(l, out);
+            positive_operands(r, out);
+        }
+    }
+}
+
+/// The rows of `unnest(tsvector)`: lexeme, positions and weights (NULLs
+/// for a lexeme without positions).
+pub fn unnest_rows(v: &TsVector) -> Vec<Vec<Datum>> {
+    v.lexemes
+        .iter()
+        .map(|l| {
+            if l.positions.is_empty() {
+                return vec![Datum::Text(l.word.clone()), Datum::Null, Datum::Null];
+            }
+            let positions = l
+                .positions
+                .iter()
+                .map(|p| Datum::Int2(pos_of(*p) as i16))
+                .collect();
+            let weights = l
+                .positions
+                .iter()
+                .map(|p| Datum::Text(["D", "C", "B", "A"][weight_of(*p) as usize].into()))
+                .collect();
+            vec![
+                Datum::Text(l.word.clone()),
+                Datum::Array(Box::new(ArrayValue::new(oid::INT2, positions))),
+                Datum::Array(Box::new(ArrayValue::new(oid::TEXT, weights))),
+            ]
+        })
+        .collect()
 }
 
 fn weight_arg(s: &str) -> PgResult<u8> {
@@ -1150,15 +1340,23 @@ fn to_tsquery(
             };
             parse_query(text, &mut push)?
         }
-        QueryMode::Plain => clean_tree(morph(cfg, text, 0, false, OP_AND)),
-        QueryMode::Phrase => clean_tree(morph(cfg, text, 0, false, OP_PHRASE)),
-        QueryMode::Web => websearch(cfg, text).and_then(clean_tree),
+        QueryMode::Plain if text.is_empty() => None,
+        QueryMode::Plain => Some(morph(cfg, text, 0, false, OP_AND)),
+        QueryMode::Phrase if text.is_empty() => None,
+        QueryMode::Phrase => Some(morph(cfg, text, 0, false, OP_PHRASE)),
+        QueryMode::Web => websearch(cfg, text),
     };
-    if tree.is_none() {
+    let Some(tree) = tree else {
         ev.ctx
             .notice(types::datum::tsearch::no_lexemes_notice(text));
+        return Ok(TsQuery::default());
+    };
+    let cleaned = clean_tree(tree);
+    if cleaned.is_none() {
+        ev.ctx
+            .notice(types::datum::tsearch::ONLY_STOP_WORDS_NOTICE.to_string());
     }
-    Ok(TsQuery::from_tree(tree))
+    Ok(TsQuery::from_tree(cleaned))
 }
 
 /// `pushval_morph`: one operand run through the configuration. Its lexemes

@@ -318,6 +318,29 @@ fn tsearch_functions(v: &mut Vec<FuncDef>) {
     }
     v.push(def("get_current_ts_config", &[], TEXT, "ts_get_current_config"));
     v.push(def("ts_lexize", &[TEXT, TEXT], TEXT_ARRAY, "ts_lexize"));
+    v.push(def("ts_headline", &[TEXT, TSQUERY], TEXT, "ts_headline"));
+    v.push(def("ts_headline", &[TEXT, TSQUERY, TEXT], TEXT, "ts_headline"));
+    v.push(def("ts_headline", &[TEXT, TEXT, TSQUERY], TEXT, "ts_headline_cfg"));
+    v.push(def(
+        "ts_headline",
+        &[TEXT, TEXT, TSQUERY, TEXT],
+        TEXT,
+        "ts_headline_cfg",
+    ));
+    v.push(srf(
+        "unnest",
+        &[TSVECTOR],
+        &[
+            ("lexeme", TEXT),
+            ("positions", INT2_ARRAY),
+            ("weights", TEXT_ARRAY),
+        ],
+        "tsvector_unnest",
+    ));
+    v.push(def("@>", &[TSQUERY, TSQUERY], BOOL, "ts_query_contains"));
+    v.push(def("<@", &[TSQUERY, TSQUERY], BOOL, "ts_query_contained"));
+    v.push(def("tsq_mcontains", &[TSQUERY, TSQUERY], BOOL, "ts_query_contains"));
+    v.push(def("tsq_mcontained", &[TSQUERY, TSQUERY], BOOL, "ts_query_contained"));
     for name in ["ts_rank", "ts_rank_cd"] {
         let imp = if name == "ts_rank" { "ts_rank" } else { "ts_rank_cd" };
         v.push(def(name, &[TSVECTOR, TSQUERY], FLOAT4, imp));

@@ -693,7 +693,7 @@ impl TsQuery {
         let tree = parse_query(s, &mut |word, weight, prefix| {
             Ok(QueryNode::val(word, weight, prefix))
         })?;
-        Ok(TsQuery::from_tree(tree))
+        Ok(TsQuery::from_tree(tree.and_then(clean_tree)))
     }
 
     /// `tsqueryout`.
@@ -1134,7 +1134,8 @@ impl QueryParser<'_> {
 }
 
 /// `parse_tsquery` for the standard syntax: operands go through `push`.
-/// Returns the cleaned tree (`None` when no lexemes are left).
+/// Returns the tree before stop words are cleaned out (see [`clean_tree`]),
+/// `None` for an input without operands.
 pub fn parse_query(s: &str, push: &mut PushValue<'_>) -> PgResult<Option<QueryNode>> {
     let mut p = QueryParser {
         tp: TokenParser::new(s, true),
@@ -1142,8 +1143,7 @@ pub fn parse_query(s: &str, push: &mut PushValue<'_>) -> PgResult<Option<QueryNo
         first: true,
         depth: 0,
     };
-    let tree = makepol(&mut p, push, 0)?;
-    Ok(tree.and_then(clean_tree))
+    makepol(&mut p, push, 0)
 }
 
 fn makepol(
@@ -1221,7 +1221,11 @@ fn finish(p: &QueryParser<'_>, mut operands: Vec<QueryNode>) -> PgResult<Option<
     }
 }
 
-/// The NOTICE of a query without lexemes.
+/// The NOTICE of a query whose operands were all stop words.
+pub const ONLY_STOP_WORDS_NOTICE: &str =
+    "text-search query contains only stop words or doesn't contain lexemes, ignored";
+
+/// The NOTICE of a query without operands.
 pub fn no_lexemes_notice(s: &str) -> String {
     format!("text-search query doesn't contain lexemes: \"{s}\"")
 }
