@@ -459,6 +459,7 @@ impl Datum {
             oid::INET | oid::CIDR => Datum::Inet(InetValue::parse(s, type_oid == oid::CIDR)?),
             oid::TSVECTOR => Datum::TsVector(Box::new(tsearch::TsVector::parse(s)?)),
             oid::TSQUERY => Datum::TsQuery(Box::new(tsearch::TsQuery::parse(s)?)),
+            oid::REGCONFIG => Datum::Text(tsearch::regconfig_name(s)?.to_string()),
             oid::MONEY => Datum::Money(money::parse(s)?),
             oid::MACADDR => Datum::MacAddr(macaddr::parse_macaddr(s)?),
             oid::MACADDR8 => Datum::MacAddr8(macaddr::parse_macaddr8(s)?),

@@ -1146,15 +1146,9 @@ pub enum Config {
 
 /// A configuration by name (`regconfig` input).
 pub fn config(name: &str) -> PgResult<Config> {
-    let n = name.trim();
-    let bare = n.strip_prefix("pg_catalog.").unwrap_or(n);
-    match bare.to_ascii_lowercase().as_str() {
-        "simple" => Ok(Config::Simple),
+    match types::datum::tsearch::regconfig_name(name)? {
         "english" => Ok(Config::English),
-        _ => Err(PgError::new(
-            SqlState::UndefinedObject,
-            format!("text search configuration \"{n}\" does not exist"),
-        )),
+        _ => Ok(Config::Simple),
     }
 }
 

@@ -2602,6 +2602,7 @@ fn function_style_cast(name: &str) -> Option<u32> {
         MACADDR8,
         TSVECTOR,
         TSQUERY,
+        REGCONFIG,
     ]
     .into_iter()
     .find(|&t| oid::internal_name(t) == name)

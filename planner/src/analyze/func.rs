@@ -253,8 +253,7 @@ fn network_functions(v: &mut Vec<FuncDef>) {
 }
 
 /// Full text search (`tsvector_op.c`, `tsquery_op.c`, `to_tsany.c`,
-/// `tsrank.c`). A configuration (`regconfig` in PostgreSQL) is passed as its
-/// name.
+/// `tsrank.c`). A `regconfig` value is the configuration's name.
 fn tsearch_functions(v: &mut Vec<FuncDef>) {
     v.push(def("@@", &[TSVECTOR, TSQUERY], BOOL, "ts_match_vq"));
     v.push(def("@@", &[TSQUERY, TSVECTOR], BOOL, "ts_match_qv"));
@@ -298,7 +297,7 @@ fn tsearch_functions(v: &mut Vec<FuncDef>) {
     v.push(def("numnode", &[TSQUERY], INT4, "ts_numnode"));
     v.push(def("querytree", &[TSQUERY], TEXT, "ts_querytree"));
     v.push(def("to_tsvector", &[TEXT], TSVECTOR, "ts_to_tsvector"));
-    v.push(def("to_tsvector", &[TEXT, TEXT], TSVECTOR, "ts_to_tsvector_cfg"));
+    v.push(def("to_tsvector", &[REGCONFIG, TEXT], TSVECTOR, "ts_to_tsvector_cfg"));
     for (name, one, two) in [
         ("to_tsquery", "ts_to_tsquery", "ts_to_tsquery_cfg"),
         ("plainto_tsquery", "ts_plainto_tsquery", "ts_plainto_tsquery_cfg"),
@@ -314,16 +313,16 @@ fn tsearch_functions(v: &mut Vec<FuncDef>) {
         ),
     ] {
         v.push(def(name, &[TEXT], TSQUERY, one));
-        v.push(def(name, &[TEXT, TEXT], TSQUERY, two));
+        v.push(def(name, &[REGCONFIG, TEXT], TSQUERY, two));
     }
-    v.push(def("get_current_ts_config", &[], TEXT, "ts_get_current_config"));
+    v.push(def("get_current_ts_config", &[], REGCONFIG, "ts_get_current_config"));
     v.push(def("ts_lexize", &[TEXT, TEXT], TEXT_ARRAY, "ts_lexize"));
     v.push(def("ts_headline", &[TEXT, TSQUERY], TEXT, "ts_headline"));
     v.push(def("ts_headline", &[TEXT, TSQUERY, TEXT], TEXT, "ts_headline"));
-    v.push(def("ts_headline", &[TEXT, TEXT, TSQUERY], TEXT, "ts_headline_cfg"));
+    v.push(def("ts_headline", &[REGCONFIG, TEXT, TSQUERY], TEXT, "ts_headline_cfg"));
     v.push(def(
         "ts_headline",
-        &[TEXT, TEXT, TSQUERY, TEXT],
+        &[REGCONFIG, TEXT, TSQUERY, TEXT],
         TEXT,
         "ts_headline_cfg",
     ));

@@ -193,7 +193,8 @@ pub fn type_storage(type_oid: u32) -> Option<(i16, bool, Align)> {
         | oid::PG_NODE_TREE
         | oid::JSON
         | oid::JSONPATH
-        | oid::JSONB => (-1, false, Align::Int),
+        | oid::JSONB
+        | oid::REGCONFIG => (-1, false, Align::Int),
         // inet and cidr in their binary form (`inet_send`).
         oid::INET | oid::CIDR => (-1, false, Align::Int),
         // tsvector and tsquery in their binary form (`tsvectorsend`, `tsquerysend`).
@@ -612,6 +613,7 @@ pub fn fill_data(desc: &TupleDesc, values: &[Datum], out: &mut Vec<u8>) -> PgRes
                         | oid::PG_NODE_TREE
                         | oid::JSON
                         | oid::JSONPATH
+                        | oid::REGCONFIG
                         | oid::INT2VECTOR
                         | oid::OIDVECTOR,
                         Datum::Text(s),

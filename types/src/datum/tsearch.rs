@@ -1221,6 +1221,44 @@ fn finish(p: &QueryParser<'_>, mut operands: Vec<QueryNode>) -> PgResult<Option<
     }
 }
 
+/// The configurations there are, by name and `pg_ts_config` OID.
+pub const CONFIGS: &[(&str, u32)] = &[("simple", 3748), ("english", 13164)];
+
+/// `regconfigin`: the canonical name of a configuration, given as its name
+/// (optionally schema-qualified with `pg_catalog`) or its OID.
+pub fn regconfig_name(s: &str) -> PgResult<&'static str> {
+    let t = s.trim();
+    if let Ok(n) = t.parse::<u32>()
+        && let Some((name, _)) = CONFIGS.iter().find(|c| c.1 == n)
+    {
+        return Ok(name);
+    }
+    let unquoted = |p: &str| -> String {
+        match p.strip_prefix('"').and_then(|p| p.strip_suffix('"')) {
+            Some(q) => q.to_string(),
+            None => p.to_lowercase(),
+        }
+    };
+    let parts: Vec<String> = t.split('.').map(unquoted).collect();
+    let name = match parts.as_slice() {
+        [n] => n.as_str(),
+        [schema, n] if schema == "pg_catalog" => n.as_str(),
+        [schema, _] => {
+            return Err(PgError::new(
+                SqlState::InvalidSchemaName,
+                format!("schema \"{schema}\" does not exist"),
+            ));
+        }
+        _ => "",
+    };
+    CONFIGS.iter().find(|c| c.0 == name).map(|c| c.0).ok_or_else(|| {
+        PgError::new(
+            SqlState::UndefinedObject,
+            format!("text search configuration \"{t}\" does not exist"),
+        )
+    })
+}
+
 /// The NOTICE of a query whose operands were all stop words.
 pub const ONLY_STOP_WORDS_NOTICE: &str =
     "text-search query contains only stop words or doesn't contain lexemes, ignored";
