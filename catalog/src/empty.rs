@@ -465,18 +465,21 @@ pub fn ts_parser_rows() -> Vec<Vec<Datum>> {
 
 /// See [`ts_parser_rows`].
 pub fn ts_template_rows() -> Vec<Vec<Datum>> {
-    [(3727, "simple", 3725, 3726), (13150, "snowball", 13148, 13149)]
-        .into_iter()
-        .map(|(oid, name, init, lexize)| {
-            vec![
-                Datum::Oid(oid),
-                Datum::Text(name.into()),
-                Datum::Oid(PG_CATALOG_NAMESPACE),
-                Datum::Oid(init),
-                Datum::Oid(lexize),
-            ]
-        })
-        .collect()
+    [
+        (3727, "simple", 3725, 3726),
+        (13150, "snowball", 13148, 13149),
+    ]
+    .into_iter()
+    .map(|(oid, name, init, lexize)| {
+        vec![
+            Datum::Oid(oid),
+            Datum::Text(name.into()),
+            Datum::Oid(PG_CATALOG_NAMESPACE),
+            Datum::Oid(init),
+            Datum::Oid(lexize),
+        ]
+    })
+    .collect()
 }
 
 /// See [`ts_parser_rows`].

@@ -2647,7 +2647,17 @@ pub const BUILTIN_TYPES: &[TypeRow] = &[
     (oid::MACADDR8, "macaddr8", 'U', false, 0, 775, 'p', 0, 'b'),
     (oid::TSVECTOR, "tsvector", 'U', false, 0, 3643, 'x', 0, 'b'),
     (oid::TSQUERY, "tsquery", 'U', false, 0, 3645, 'p', 0, 'b'),
-    (oid::REGCONFIG, "regconfig", 'N', false, 0, 3735, 'i', 0, 'b'),
+    (
+        oid::REGCONFIG,
+        "regconfig",
+        'N',
+        false,
+        0,
+        3735,
+        'i',
+        0,
+        'b',
+    ),
     (
         oid::INT4RANGE,
         "int4range",

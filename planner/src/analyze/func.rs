@@ -260,15 +260,35 @@ fn tsearch_functions(v: &mut Vec<FuncDef>) {
     v.push(def("@@", &[TEXT, TSQUERY], BOOL, "ts_match_tq"));
     v.push(def("@@", &[TEXT, TEXT], BOOL, "ts_match_tt"));
     v.push(def("||", &[TSVECTOR, TSVECTOR], TSVECTOR, "ts_concat"));
-    v.push(def("tsvector_concat", &[TSVECTOR, TSVECTOR], TSVECTOR, "ts_concat"));
+    v.push(def(
+        "tsvector_concat",
+        &[TSVECTOR, TSVECTOR],
+        TSVECTOR,
+        "ts_concat",
+    ));
     v.push(def("||", &[TSQUERY, TSQUERY], TSQUERY, "ts_query_or"));
     v.push(def("&&", &[TSQUERY, TSQUERY], TSQUERY, "ts_query_and"));
     v.push(def("!!", &[TSQUERY], TSQUERY, "ts_query_not"));
     v.push(def("<->", &[TSQUERY, TSQUERY], TSQUERY, "ts_query_phrase"));
-    v.push(def("tsquery_and", &[TSQUERY, TSQUERY], TSQUERY, "ts_query_and"));
-    v.push(def("tsquery_or", &[TSQUERY, TSQUERY], TSQUERY, "ts_query_or"));
+    v.push(def(
+        "tsquery_and",
+        &[TSQUERY, TSQUERY],
+        TSQUERY,
+        "ts_query_and",
+    ));
+    v.push(def(
+        "tsquery_or",
+        &[TSQUERY, TSQUERY],
+        TSQUERY,
+        "ts_query_or",
+    ));
     v.push(def("tsquery_not", &[TSQUERY], TSQUERY, "ts_query_not"));
-    v.push(def("tsquery_phrase", &[TSQUERY, TSQUERY], TSQUERY, "ts_query_phrase"));
+    v.push(def(
+        "tsquery_phrase",
+        &[TSQUERY, TSQUERY],
+        TSQUERY,
+        "ts_query_phrase",
+    ));
     v.push(def(
         "tsquery_phrase",
         &[TSQUERY, TSQUERY, INT4],
@@ -277,7 +297,12 @@ fn tsearch_functions(v: &mut Vec<FuncDef>) {
     ));
     v.push(def("strip", &[TSVECTOR], TSVECTOR, "ts_strip"));
     v.push(def("length", &[TSVECTOR], INT4, "ts_length"));
-    v.push(def("setweight", &[TSVECTOR, CHAR], TSVECTOR, "ts_setweight"));
+    v.push(def(
+        "setweight",
+        &[TSVECTOR, CHAR],
+        TSVECTOR,
+        "ts_setweight",
+    ));
     v.push(def(
         "setweight",
         &[TSVECTOR, CHAR, TEXT_ARRAY],
@@ -291,16 +316,40 @@ fn tsearch_functions(v: &mut Vec<FuncDef>) {
         TSVECTOR,
         "ts_delete_array",
     ));
-    v.push(def("tsvector_to_array", &[TSVECTOR], TEXT_ARRAY, "ts_to_array"));
-    v.push(def("array_to_tsvector", &[TEXT_ARRAY], TSVECTOR, "ts_from_array"));
-    v.push(def("ts_filter", &[TSVECTOR, CHAR_ARRAY], TSVECTOR, "ts_filter"));
+    v.push(def(
+        "tsvector_to_array",
+        &[TSVECTOR],
+        TEXT_ARRAY,
+        "ts_to_array",
+    ));
+    v.push(def(
+        "array_to_tsvector",
+        &[TEXT_ARRAY],
+        TSVECTOR,
+        "ts_from_array",
+    ));
+    v.push(def(
+        "ts_filter",
+        &[TSVECTOR, CHAR_ARRAY],
+        TSVECTOR,
+        "ts_filter",
+    ));
     v.push(def("numnode", &[TSQUERY], INT4, "ts_numnode"));
     v.push(def("querytree", &[TSQUERY], TEXT, "ts_querytree"));
     v.push(def("to_tsvector", &[TEXT], TSVECTOR, "ts_to_tsvector"));
-    v.push(def("to_tsvector", &[REGCONFIG, TEXT], TSVECTOR, "ts_to_tsvector_cfg"));
+    v.push(def(
+        "to_tsvector",
+        &[REGCONFIG, TEXT],
+        TSVECTOR,
+        "ts_to_tsvector_cfg",
+    ));
     for (name, one, two) in [
         ("to_tsquery", "ts_to_tsquery", "ts_to_tsquery_cfg"),
-        ("plainto_tsquery", "ts_plainto_tsquery", "ts_plainto_tsquery_cfg"),
+        (
+            "plainto_tsquery",
+            "ts_plainto_tsquery",
+            "ts_plainto_tsquery_cfg",
+        ),
         (
             "phraseto_tsquery",
             "ts_phraseto_tsquery",
@@ -315,11 +364,26 @@ fn tsearch_functions(v: &mut Vec<FuncDef>) {
         v.push(def(name, &[TEXT], TSQUERY, one));
         v.push(def(name, &[REGCONFIG, TEXT], TSQUERY, two));
     }
-    v.push(def("get_current_ts_config", &[], REGCONFIG, "ts_get_current_config"));
+    v.push(def(
+        "get_current_ts_config",
+        &[],
+        REGCONFIG,
+        "ts_get_current_config",
+    ));
     v.push(def("ts_lexize", &[TEXT, TEXT], TEXT_ARRAY, "ts_lexize"));
     v.push(def("ts_headline", &[TEXT, TSQUERY], TEXT, "ts_headline"));
-    v.push(def("ts_headline", &[TEXT, TSQUERY, TEXT], TEXT, "ts_headline"));
-    v.push(def("ts_headline", &[REGCONFIG, TEXT, TSQUERY], TEXT, "ts_headline_cfg"));
+    v.push(def(
+        "ts_headline",
+        &[TEXT, TSQUERY, TEXT],
+        TEXT,
+        "ts_headline",
+    ));
+    v.push(def(
+        "ts_headline",
+        &[REGCONFIG, TEXT, TSQUERY],
+        TEXT,
+        "ts_headline_cfg",
+    ));
     v.push(def(
         "ts_headline",
         &[REGCONFIG, TEXT, TSQUERY, TEXT],
@@ -338,10 +402,24 @@ fn tsearch_functions(v: &mut Vec<FuncDef>) {
     ));
     v.push(def("@>", &[TSQUERY, TSQUERY], BOOL, "ts_query_contains"));
     v.push(def("<@", &[TSQUERY, TSQUERY], BOOL, "ts_query_contained"));
-    v.push(def("tsq_mcontains", &[TSQUERY, TSQUERY], BOOL, "ts_query_contains"));
-    v.push(def("tsq_mcontained", &[TSQUERY, TSQUERY], BOOL, "ts_query_contained"));
+    v.push(def(
+        "tsq_mcontains",
+        &[TSQUERY, TSQUERY],
+        BOOL,
+        "ts_query_contains",
+    ));
+    v.push(def(
+        "tsq_mcontained",
+        &[TSQUERY, TSQUERY],
+        BOOL,
+        "ts_query_contained",
+    ));
     for name in ["ts_rank", "ts_rank_cd"] {
-        let imp = if name == "ts_rank" { "ts_rank" } else { "ts_rank_cd" };
+        let imp = if name == "ts_rank" {
+            "ts_rank"
+        } else {
+            "ts_rank_cd"
+        };
         v.push(def(name, &[TSVECTOR, TSQUERY], FLOAT4, imp));
         v.push(def(name, &[TSVECTOR, TSQUERY, INT4], FLOAT4, imp));
         v.push(def(name, &[FLOAT4_ARRAY, TSVECTOR, TSQUERY], FLOAT4, imp));

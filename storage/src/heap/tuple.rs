@@ -1077,8 +1077,11 @@ fn read_attr(att: &Attribute, tuple: &[u8], off: usize) -> Result<(Datum, usize)
                 }
                 oid::INET | oid::CIDR => Datum::from_binary(att.type_oid, payload)
                     .map_err(|e| ReadError::Bad(format!("invalid inet: {}", e.message)))?,
-                oid::TSVECTOR | oid::TSQUERY => Datum::from_binary(att.type_oid, payload)
-                    .map_err(|e| ReadError::Bad(format!("invalid tsvector/tsquery: {}", e.message)))?,
+                oid::TSVECTOR | oid::TSQUERY => {
+                    Datum::from_binary(att.type_oid, payload).map_err(|e| {
+                        ReadError::Bad(format!("invalid tsvector/tsquery: {}", e.message))
+                    })?
+                }
                 oid::JSONB => Datum::from_binary(oid::JSONB, payload)
                     .map_err(|e| ReadError::Bad(format!("invalid jsonb: {}", e.message)))?,
                 t if oid::range_subtype(t).is_some() => Datum::from_binary(t, payload)

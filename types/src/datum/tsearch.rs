@@ -204,9 +204,7 @@ impl TsVector {
                 return Err(PgError::internal("invalid tsvector: lexeme too long"));
             }
             if npos > MAXNUMPOS {
-                return Err(PgError::internal(
-                    "unexpected number of tsvector positions",
-                ));
+                return Err(PgError::internal("unexpected number of tsvector positions"));
             }
             let mut positions = Vec::with_capacity(npos);
             for j in 0..npos {
@@ -254,7 +252,11 @@ impl TsVector {
         for (a, b) in self.lexemes.iter().zip(&other.lexemes) {
             let (ha, hb) = (!a.positions.is_empty(), !b.positions.is_empty());
             if ha != hb {
-                return if ha { Ordering::Less } else { Ordering::Greater };
+                return if ha {
+                    Ordering::Less
+                } else {
+                    Ordering::Greater
+                };
             }
             let c = compare_words(&a.word, &b.word);
             if c != Ordering::Equal {
@@ -305,10 +307,12 @@ struct Reader<'a> {
 
 impl Reader<'_> {
     fn take(&mut self, n: usize) -> PgResult<&[u8]> {
-        let s = self
-            .b
-            .get(self.at..self.at + n)
-            .ok_or_else(|| PgError::new(SqlState::InvalidBinaryRepresentation, "insufficient data left in message"))?;
+        let s = self.b.get(self.at..self.at + n).ok_or_else(|| {
+            PgError::new(
+                SqlState::InvalidBinaryRepresentation,
+                "insufficient data left in message",
+            )
+        })?;
         self.at += n;
         Ok(s)
     }
@@ -370,7 +374,10 @@ impl<'a> TokenParser<'a> {
     }
 
     fn err(&self) -> PgError {
-        syntax_error(if self.is_query { "tsquery" } else { "tsvector" }, self.input)
+        syntax_error(
+            if self.is_query { "tsquery" } else { "tsvector" },
+            self.input,
+        )
     }
 
     /// Reads one word (quoted or not, with backslash escapes). `None` at the
@@ -659,8 +666,16 @@ pub fn clean_tree(n: QueryNode) -> Option<QueryNode> {
                     (None, 0, 0)
                 }
             }
-            (Some(l), None) => (Some(l), lladd, if phrase { lradd + d + rradd } else { lradd }),
-            (None, Some(r)) => (Some(r), if phrase { lladd + d + rladd } else { rladd }, rradd),
+            (Some(l), None) => (
+                Some(l),
+                lladd,
+                if phrase { lradd + d + rradd } else { lradd },
+            ),
+            (None, Some(r)) => (
+                Some(r),
+                if phrase { lladd + d + rladd } else { rladd },
+                rradd,
+            ),
             (Some(l), Some(r)) => {
                 let dist = if phrase { d + lradd + rladd } else { d };
                 (Some(build(l, r, dist)), lladd, rradd)
@@ -823,7 +838,11 @@ pub fn legacy_crc32(data: &[u8]) -> i32 {
             let mut c = i as u32;
             let mut k = 0;
             while k < 8 {
-                c = if c & 1 != 0 { 0xEDB8_8320 ^ (c >> 1) } else { c >> 1 };
+                c = if c & 1 != 0 {
+                    0xEDB8_8320 ^ (c >> 1)
+                } else {
+                    c >> 1
+                };
                 k += 1;
             }
             t[i] = c;
@@ -1251,12 +1270,16 @@ pub fn regconfig_name(s: &str) -> PgResult<&'static str> {
         }
         _ => "",
     };
-    CONFIGS.iter().find(|c| c.0 == name).map(|c| c.0).ok_or_else(|| {
-        PgError::new(
-            SqlState::UndefinedObject,
-            format!("text search configuration \"{t}\" does not exist"),
-        )
-    })
+    CONFIGS
+        .iter()
+        .find(|c| c.0 == name)
+        .map(|c| c.0)
+        .ok_or_else(|| {
+            PgError::new(
+                SqlState::UndefinedObject,
+                format!("text search configuration \"{t}\" does not exist"),
+            )
+        })
 }
 
 /// The NOTICE of a query whose operands were all stop words.
