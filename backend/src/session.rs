@@ -476,6 +476,9 @@ impl ExecContext for Session {
     fn warning(&mut self, msg: String) {
         self.notices.push(("WARNING", "01000", msg, None));
     }
+    fn notice(&mut self, msg: String) {
+        self.notices.push(("NOTICE", "00000", msg, None));
+    }
     fn time_zone(&self) -> String {
         self.settings
             .get_str("TimeZone")

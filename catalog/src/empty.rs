@@ -4,7 +4,9 @@
 //! columns and no rows, so that clients' catalog queries (pg_dump's,
 //! psql's `\dx`, `\dL`, ...) run and find nothing to list; and
 //! `pg_language` and `pg_extension`, which hold initdb's rows (the four
-//! languages, and plpgsql as an extension).
+//! languages, and plpgsql as an extension), and the text search catalogs,
+//! which hold the parser, templates, dictionaries and configurations that
+//! are built in.
 //!
 //! As elsewhere ([`crate::system`]), `aclitem[]` columns hold their items'
 //! text and `regproc` columns are kept as OIDs (these catalogs have no
@@ -441,6 +443,84 @@ pub fn language_rows() -> Vec<Vec<Datum>> {
         ]
     })
     .collect()
+}
+
+/// The text search objects that exist (see `executor::functions::tsearch`):
+/// the default parser, the simple and snowball templates, the simple and
+/// english_stem dictionaries, the simple and english configurations, with
+/// PostgreSQL 15's OIDs. The parser's and templates' functions are kept as
+/// OIDs, as the other `regproc` columns here.
+pub fn ts_parser_rows() -> Vec<Vec<Datum>> {
+    vec![vec![
+        Datum::Oid(3722),
+        Datum::Text("default".into()),
+        Datum::Oid(PG_CATALOG_NAMESPACE),
+        Datum::Oid(3717),
+        Datum::Oid(3718),
+        Datum::Oid(3719),
+        Datum::Oid(3720),
+        Datum::Oid(3721),
+    ]]
+}
+
+/// See [`ts_parser_rows`].
+pub fn ts_template_rows() -> Vec<Vec<Datum>> {
+    [
+        (3727, "simple", 3725, 3726),
+        (13150, "snowball", 13148, 13149),
+    ]
+    .into_iter()
+    .map(|(oid, name, init, lexize)| {
+        vec![
+            Datum::Oid(oid),
+            Datum::Text(name.into()),
+            Datum::Oid(PG_CATALOG_NAMESPACE),
+            Datum::Oid(init),
+            Datum::Oid(lexize),
+        ]
+    })
+    .collect()
+}
+
+/// See [`ts_parser_rows`].
+pub fn ts_dict_rows() -> Vec<Vec<Datum>> {
+    [
+        (3765, "simple", 3727, None),
+        (
+            13163,
+            "english_stem",
+            13150,
+            Some("language = 'english', stopwords = 'english'"),
+        ),
+    ]
+    .into_iter()
+    .map(|(oid, name, template, init)| {
+        vec![
+            Datum::Oid(oid),
+            Datum::Text(name.into()),
+            Datum::Oid(PG_CATALOG_NAMESPACE),
+            Datum::Oid(BOOTSTRAP_SUPERUSER_OID),
+            Datum::Oid(template),
+            init.map_or(Datum::Null, |s: &str| Datum::Text(s.into())),
+        ]
+    })
+    .collect()
+}
+
+/// See [`ts_parser_rows`].
+pub fn ts_config_rows() -> Vec<Vec<Datum>> {
+    types::datum::tsearch::CONFIGS
+        .iter()
+        .map(|&(name, oid)| {
+            vec![
+                Datum::Oid(oid),
+                Datum::Text(name.into()),
+                Datum::Oid(PG_CATALOG_NAMESPACE),
+                Datum::Oid(BOOTSTRAP_SUPERUSER_OID),
+                Datum::Oid(3722),
+            ]
+        })
+        .collect()
 }
 
 /// The `pg_extension` row initdb writes: plpgsql 1.0 in pg_catalog.

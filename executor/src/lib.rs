@@ -289,6 +289,10 @@ pub trait ExecContext {
     fn signal_backend(&mut self, pid: i32, terminate: bool) -> PgResult<bool>;
     /// Queues a WARNING (or NOTICE) for the client.
     fn warning(&mut self, msg: String);
+    /// Queues a NOTICE for the client.
+    fn notice(&mut self, msg: String) {
+        let _ = msg;
+    }
     /// `pg_notify(channel, payload)`: a NOTIFY sent when the transaction commits.
     fn notify(&mut self, channel: &str, payload: &str) -> PgResult<()> {
         let _ = (channel, payload);

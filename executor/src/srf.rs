@@ -252,6 +252,13 @@ fn rows(
             }
             Ok(out)
         }
+        "tsvector_unnest" => match args.into_iter().next() {
+            Some(Datum::TsVector(v)) => Ok(crate::functions::tsearch::unnest_rows(&v)
+                .into_iter()
+                .take(limit)
+                .collect()),
+            _ => Ok(Vec::new()),
+        },
         "multirange_unnest" => match args.into_iter().next() {
             Some(Datum::Multirange(m)) => Ok(m
                 .ranges

@@ -27,6 +27,7 @@ pub mod multirange;
 pub mod numeric;
 pub mod range;
 pub mod record;
+pub mod tsearch;
 pub mod tz;
 
 pub use array::ArrayValue;
@@ -93,6 +94,10 @@ pub enum Datum {
     Record(Box<RecordValue>),
     /// `inet` or `cidr` (see [`inet`])
     Inet(InetValue),
+    /// `tsvector` (see [`tsearch`])
+    TsVector(Box<tsearch::TsVector>),
+    /// `tsquery` (see [`tsearch`])
+    TsQuery(Box<tsearch::TsQuery>),
 }
 
 /// The session settings that change how values print (and how zone-less
@@ -452,6 +457,9 @@ impl Datum {
             }
             oid::VOID => Datum::Void,
             oid::INET | oid::CIDR => Datum::Inet(InetValue::parse(s, type_oid == oid::CIDR)?),
+            oid::TSVECTOR => Datum::TsVector(Box::new(tsearch::TsVector::parse(s)?)),
+            oid::TSQUERY => Datum::TsQuery(Box::new(tsearch::TsQuery::parse(s)?)),
+            oid::REGCONFIG => Datum::Text(tsearch::regconfig_name(s)?.to_string()),
             oid::MONEY => Datum::Money(money::parse(s)?),
             oid::MACADDR => Datum::MacAddr(macaddr::parse_macaddr(s)?),
             oid::MACADDR8 => Datum::MacAddr8(macaddr::parse_macaddr8(s)?),
@@ -544,6 +552,8 @@ impl Datum {
             Datum::Enum(label) => enum_out(*label),
             Datum::Record(r) => record::to_text(r, opts),
             Datum::Inet(i) => i.to_text(),
+            Datum::TsVector(v) => v.to_text(),
+            Datum::TsQuery(q) => q.to_text(),
         }
     }
 
@@ -595,6 +605,8 @@ impl Datum {
             Datum::Enum(label) => enum_out(*label).into_bytes(),
             Datum::Record(r) => record::to_binary(r),
             Datum::Inet(i) => i.to_binary(),
+            Datum::TsVector(v) => v.to_binary(),
+            Datum::TsQuery(q) => q.to_binary(),
         }
     }
 
@@ -715,6 +727,8 @@ impl Datum {
                 Datum::Uuid(u)
             }
             oid::INET | oid::CIDR => Datum::Inet(InetValue::from_binary(b, type_oid == oid::CIDR)?),
+            oid::TSVECTOR => Datum::TsVector(Box::new(tsearch::TsVector::from_binary(b)?)),
+            oid::TSQUERY => Datum::TsQuery(Box::new(tsearch::TsQuery::from_binary(b)?)),
             t if oid::element_of(t).is_some() => {
                 let elem = oid::element_of(t).unwrap_or(oid::TEXT);
                 Datum::Array(Box::new(array::from_binary(elem, b)?))

@@ -43,6 +43,15 @@ pub const MACADDR: u32 = 829;
 pub const MACADDR_ARRAY: u32 = 1040;
 pub const MACADDR8: u32 = 774;
 pub const MACADDR8_ARRAY: u32 = 775;
+/// `tsvector` and `tsquery`: full text search documents and queries.
+pub const TSVECTOR: u32 = 3614;
+pub const TSVECTOR_ARRAY: u32 = 3643;
+pub const TSQUERY: u32 = 3615;
+pub const TSQUERY_ARRAY: u32 = 3645;
+/// `regconfig`: a text search configuration, held as its name (the
+/// configurations are built in).
+pub const REGCONFIG: u32 = 3734;
+pub const REGCONFIG_ARRAY: u32 = 3735;
 pub const REGCLASS: u32 = 2205;
 pub const REGTYPE: u32 = 2206;
 /// `regproc`: a function, printed (and held here) as its name.
@@ -237,6 +246,9 @@ const ARRAYS: &[(u32, u32, &str, &str)] = &[
     (MONEY, MONEY_ARRAY, "money[]", "_money"),
     (MACADDR, MACADDR_ARRAY, "macaddr[]", "_macaddr"),
     (MACADDR8, MACADDR8_ARRAY, "macaddr8[]", "_macaddr8"),
+    (TSVECTOR, TSVECTOR_ARRAY, "tsvector[]", "_tsvector"),
+    (TSQUERY, TSQUERY_ARRAY, "tsquery[]", "_tsquery"),
+    (REGCONFIG, REGCONFIG_ARRAY, "regconfig[]", "_regconfig"),
     (INT4RANGE, INT4RANGE_ARRAY, "int4range[]", "_int4range"),
     (NUMRANGE, NUMRANGE_ARRAY, "numrange[]", "_numrange"),
     (TSRANGE, TSRANGE_ARRAY, "tsrange[]", "_tsrange"),
@@ -330,6 +342,9 @@ pub fn type_name(oid: u32) -> &'static str {
         MONEY => "money",
         MACADDR => "macaddr",
         MACADDR8 => "macaddr8",
+        TSVECTOR => "tsvector",
+        TSQUERY => "tsquery",
+        REGCONFIG => "regconfig",
         REGCLASS => "regclass",
         REGTYPE => "regtype",
         REGPROC => "regproc",
@@ -403,6 +418,9 @@ pub fn internal_name(oid: u32) -> &'static str {
         MONEY => "money",
         MACADDR => "macaddr",
         MACADDR8 => "macaddr8",
+        TSVECTOR => "tsvector",
+        TSQUERY => "tsquery",
+        REGCONFIG => "regconfig",
         REGCLASS => "regclass",
         REGTYPE => "regtype",
         REGPROC => "regproc",

@@ -20,6 +20,7 @@ pub mod range;
 pub mod regex;
 pub mod session;
 pub mod string;
+pub mod tsearch;
 pub mod wal;
 
 use types::{Datum, PgError, PgResult};
@@ -119,6 +120,9 @@ pub fn call(
         return Ok(r);
     }
     if let Some(r) = multirange::call(func, args, ret)? {
+        return Ok(r);
+    }
+    if let Some(r) = tsearch::call(func, args, ev)? {
         return Ok(r);
     }
     Err(PgError::internal(format!(

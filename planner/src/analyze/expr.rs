@@ -1141,6 +1141,7 @@ impl Analyzer<'_> {
             UnaryOperator::PGSquareRoot => "|/",
             UnaryOperator::PGCubeRoot => "||/",
             UnaryOperator::BitwiseNot => "~",
+            UnaryOperator::PGPrefixFactorial => "!!",
             other => {
                 return Err(PgError::feature_not_supported(format!(
                     "prefix operator {other}"
@@ -1238,6 +1239,7 @@ impl Analyzer<'_> {
             BinaryOperator::QuestionPipe => "?|".into(),
             BinaryOperator::AtQuestion => "@?".into(),
             BinaryOperator::AtAt => "@@".into(),
+            BinaryOperator::LtDashGt => "<->".into(),
             BinaryOperator::AndLt => "&<".into(),
             BinaryOperator::AndGt => "&>".into(),
             BinaryOperator::Custom(s) => s.clone(),
@@ -2598,6 +2600,9 @@ fn function_style_cast(name: &str) -> Option<u32> {
         MONEY,
         MACADDR,
         MACADDR8,
+        TSVECTOR,
+        TSQUERY,
+        REGCONFIG,
     ]
     .into_iter()
     .find(|&t| oid::internal_name(t) == name)

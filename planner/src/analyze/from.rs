@@ -1978,6 +1978,14 @@ impl Analyzer<'_> {
             return Err(PgError::feature_not_supported("unnest of several arrays").or_position(pos));
         };
         let x = self.transform(e)?;
+        // unnest(tsvector) and unnest(multirange) are set-returning
+        // functions like others.
+        let t = x.type_oid();
+        if (t == types::oid::TSVECTOR || types::oid::multirange_range(t).is_some())
+            && let Some(found) = self.function_in_from("unnest", args, alias, pos)?
+        {
+            return Ok(found);
+        }
         let x = self.vector_as_array(x)?;
         let Some(elem) = types::oid::element_of(x.type_oid()) else {
             return Err(PgError::new(

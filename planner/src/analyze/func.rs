@@ -60,7 +60,7 @@ fn srf(
 
 const NUMS: [u32; 6] = [INT2, INT4, INT8, FLOAT4, FLOAT8, NUMERIC];
 const INTS: [u32; 3] = [INT2, INT4, INT8];
-const COMPARABLE: [u32; 25] = [
+const COMPARABLE: [u32; 27] = [
     BOOL,
     INT2,
     INT4,
@@ -86,6 +86,8 @@ const COMPARABLE: [u32; 25] = [
     MONEY,
     MACADDR,
     MACADDR8,
+    TSVECTOR,
+    TSQUERY,
 ];
 
 /// The functions behind the arithmetic operators and the built-in
@@ -248,6 +250,186 @@ fn network_functions(v: &mut Vec<FuncDef>) {
     v.push(def("set_masklen", &[INET, INT4], INET, "inet_set_masklen"));
     v.push(def("set_masklen", &[CIDR, INT4], CIDR, "cidr_set_masklen"));
     v.push(def("inet_merge", &[INET, INET], CIDR, "inet_merge"));
+}
+
+/// Full text search (`tsvector_op.c`, `tsquery_op.c`, `to_tsany.c`,
+/// `tsrank.c`). A `regconfig` value is the configuration's name.
+fn tsearch_functions(v: &mut Vec<FuncDef>) {
+    v.push(def("@@", &[TSVECTOR, TSQUERY], BOOL, "ts_match_vq"));
+    v.push(def("@@", &[TSQUERY, TSVECTOR], BOOL, "ts_match_qv"));
+    v.push(def("@@", &[TEXT, TSQUERY], BOOL, "ts_match_tq"));
+    v.push(def("@@", &[TEXT, TEXT], BOOL, "ts_match_tt"));
+    v.push(def("||", &[TSVECTOR, TSVECTOR], TSVECTOR, "ts_concat"));
+    v.push(def(
+        "tsvector_concat",
+        &[TSVECTOR, TSVECTOR],
+        TSVECTOR,
+        "ts_concat",
+    ));
+    v.push(def("||", &[TSQUERY, TSQUERY], TSQUERY, "ts_query_or"));
+    v.push(def("&&", &[TSQUERY, TSQUERY], TSQUERY, "ts_query_and"));
+    v.push(def("!!", &[TSQUERY], TSQUERY, "ts_query_not"));
+    v.push(def("<->", &[TSQUERY, TSQUERY], TSQUERY, "ts_query_phrase"));
+    v.push(def(
+        "tsquery_and",
+        &[TSQUERY, TSQUERY],
+        TSQUERY,
+        "ts_query_and",
+    ));
+    v.push(def(
+        "tsquery_or",
+        &[TSQUERY, TSQUERY],
+        TSQUERY,
+        "ts_query_or",
+    ));
+    v.push(def("tsquery_not", &[TSQUERY], TSQUERY, "ts_query_not"));
+    v.push(def(
+        "tsquery_phrase",
+        &[TSQUERY, TSQUERY],
+        TSQUERY,
+        "ts_query_phrase",
+    ));
+    v.push(def(
+        "tsquery_phrase",
+        &[TSQUERY, TSQUERY, INT4],
+        TSQUERY,
+        "ts_query_phrase_n",
+    ));
+    v.push(def("strip", &[TSVECTOR], TSVECTOR, "ts_strip"));
+    v.push(def("length", &[TSVECTOR], INT4, "ts_length"));
+    v.push(def(
+        "setweight",
+        &[TSVECTOR, CHAR],
+        TSVECTOR,
+        "ts_setweight",
+    ));
+    v.push(def(
+        "setweight",
+        &[TSVECTOR, CHAR, TEXT_ARRAY],
+        TSVECTOR,
+        "ts_setweight_by_filter",
+    ));
+    v.push(def("ts_delete", &[TSVECTOR, TEXT], TSVECTOR, "ts_delete"));
+    v.push(def(
+        "ts_delete",
+        &[TSVECTOR, TEXT_ARRAY],
+        TSVECTOR,
+        "ts_delete_array",
+    ));
+    v.push(def(
+        "tsvector_to_array",
+        &[TSVECTOR],
+        TEXT_ARRAY,
+        "ts_to_array",
+    ));
+    v.push(def(
+        "array_to_tsvector",
+        &[TEXT_ARRAY],
+        TSVECTOR,
+        "ts_from_array",
+    ));
+    v.push(def(
+        "ts_filter",
+        &[TSVECTOR, CHAR_ARRAY],
+        TSVECTOR,
+        "ts_filter",
+    ));
+    v.push(def("numnode", &[TSQUERY], INT4, "ts_numnode"));
+    v.push(def("querytree", &[TSQUERY], TEXT, "ts_querytree"));
+    v.push(def("to_tsvector", &[TEXT], TSVECTOR, "ts_to_tsvector"));
+    v.push(def(
+        "to_tsvector",
+        &[REGCONFIG, TEXT],
+        TSVECTOR,
+        "ts_to_tsvector_cfg",
+    ));
+    for (name, one, two) in [
+        ("to_tsquery", "ts_to_tsquery", "ts_to_tsquery_cfg"),
+        (
+            "plainto_tsquery",
+            "ts_plainto_tsquery",
+            "ts_plainto_tsquery_cfg",
+        ),
+        (
+            "phraseto_tsquery",
+            "ts_phraseto_tsquery",
+            "ts_phraseto_tsquery_cfg",
+        ),
+        (
+            "websearch_to_tsquery",
+            "ts_websearch_to_tsquery",
+            "ts_websearch_to_tsquery_cfg",
+        ),
+    ] {
+        v.push(def(name, &[TEXT], TSQUERY, one));
+        v.push(def(name, &[REGCONFIG, TEXT], TSQUERY, two));
+    }
+    v.push(def(
+        "get_current_ts_config",
+        &[],
+        REGCONFIG,
+        "ts_get_current_config",
+    ));
+    v.push(def("ts_lexize", &[TEXT, TEXT], TEXT_ARRAY, "ts_lexize"));
+    v.push(def("ts_headline", &[TEXT, TSQUERY], TEXT, "ts_headline"));
+    v.push(def(
+        "ts_headline",
+        &[TEXT, TSQUERY, TEXT],
+        TEXT,
+        "ts_headline",
+    ));
+    v.push(def(
+        "ts_headline",
+        &[REGCONFIG, TEXT, TSQUERY],
+        TEXT,
+        "ts_headline_cfg",
+    ));
+    v.push(def(
+        "ts_headline",
+        &[REGCONFIG, TEXT, TSQUERY, TEXT],
+        TEXT,
+        "ts_headline_cfg",
+    ));
+    v.push(srf(
+        "unnest",
+        &[TSVECTOR],
+        &[
+            ("lexeme", TEXT),
+            ("positions", INT2_ARRAY),
+            ("weights", TEXT_ARRAY),
+        ],
+        "tsvector_unnest",
+    ));
+    v.push(def("@>", &[TSQUERY, TSQUERY], BOOL, "ts_query_contains"));
+    v.push(def("<@", &[TSQUERY, TSQUERY], BOOL, "ts_query_contained"));
+    v.push(def(
+        "tsq_mcontains",
+        &[TSQUERY, TSQUERY],
+        BOOL,
+        "ts_query_contains",
+    ));
+    v.push(def(
+        "tsq_mcontained",
+        &[TSQUERY, TSQUERY],
+        BOOL,
+        "ts_query_contained",
+    ));
+    for name in ["ts_rank", "ts_rank_cd"] {
+        let imp = if name == "ts_rank" {
+            "ts_rank"
+        } else {
+            "ts_rank_cd"
+        };
+        v.push(def(name, &[TSVECTOR, TSQUERY], FLOAT4, imp));
+        v.push(def(name, &[TSVECTOR, TSQUERY, INT4], FLOAT4, imp));
+        v.push(def(name, &[FLOAT4_ARRAY, TSVECTOR, TSQUERY], FLOAT4, imp));
+        v.push(def(
+            name,
+            &[FLOAT4_ARRAY, TSVECTOR, TSQUERY, INT4],
+            FLOAT4,
+            imp,
+        ));
+    }
 }
 
 fn build() -> Vec<FuncDef> {
@@ -969,6 +1151,7 @@ fn build() -> Vec<FuncDef> {
     v.push(def("pg_size_pretty", &[NUMERIC], TEXT, "pg_size_pretty"));
     json_functions(&mut v);
     range::range_functions(&mut v);
+    tsearch_functions(&mut v);
     for t in [
         TIMESTAMP,
         TIMESTAMPTZ,

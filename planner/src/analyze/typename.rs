@@ -126,6 +126,9 @@ fn internal_type(name: &str) -> Option<u32> {
         MONEY,
         MACADDR,
         MACADDR8,
+        TSVECTOR,
+        TSQUERY,
+        REGCONFIG,
         JSON,
         JSONB,
         JSONPATH,
@@ -315,6 +318,9 @@ fn builtin_type(dt: &DataType, catalog: &dyn crate::catalog::CatalogView) -> PgR
                 "money" => MONEY,
                 "macaddr" => MACADDR,
                 "macaddr8" => MACADDR8,
+                "tsvector" => TSVECTOR,
+                "tsquery" => TSQUERY,
+                "regconfig" => REGCONFIG,
                 "regclass" => REGCLASS,
                 "regtype" => REGTYPE,
                 "regproc" => REGPROC,
@@ -335,7 +341,7 @@ fn builtin_type(dt: &DataType, catalog: &dyn crate::catalog::CatalogView) -> PgR
                     .iter()
                     .find(|m| m.2 == multi)
                     .map_or(UNKNOWN, |m| m.0),
-                "xml" | "bit" | "varbit" | "point" | "tsvector" | "tsquery" | "xid" | "xid8" => {
+                "xml" | "bit" | "varbit" | "point" | "xid" | "xid8" => {
                     return Err(PgError::feature_not_supported(format!("type {n}")));
                 }
                 _ => {
@@ -390,6 +396,8 @@ fn builtin_type(dt: &DataType, catalog: &dyn crate::catalog::CatalogView) -> PgR
         DataType::Regclass => (REGCLASS, -1),
         DataType::JSON => (JSON, -1),
         DataType::JSONB => (JSONB, -1),
+        DataType::TsVector => (TSVECTOR, -1),
+        DataType::TsQuery => (TSQUERY, -1),
         other => return Err(PgError::feature_not_supported(format!("type {other}"))),
     })
 }

@@ -193,9 +193,12 @@ pub fn type_storage(type_oid: u32) -> Option<(i16, bool, Align)> {
         | oid::PG_NODE_TREE
         | oid::JSON
         | oid::JSONPATH
-        | oid::JSONB => (-1, false, Align::Int),
+        | oid::JSONB
+        | oid::REGCONFIG => (-1, false, Align::Int),
         // inet and cidr in their binary form (`inet_send`).
         oid::INET | oid::CIDR => (-1, false, Align::Int),
+        // tsvector and tsquery in their binary form (`tsvectorsend`, `tsquerysend`).
+        oid::TSVECTOR | oid::TSQUERY => (-1, false, Align::Int),
         // Stored in their text form until arrays exist (catalog columns only).
         oid::INT2VECTOR | oid::OIDVECTOR => (-1, false, Align::Int),
         oid::UNKNOWN => (-2, false, Align::Char),
@@ -611,6 +614,7 @@ pub fn fill_data(desc: &TupleDesc, values: &[Datum], out: &mut Vec<u8>) -> PgRes
                         | oid::PG_NODE_TREE
                         | oid::JSON
                         | oid::JSONPATH
+                        | oid::REGCONFIG
                         | oid::INT2VECTOR
                         | oid::OIDVECTOR,
                         Datum::Text(s),
@@ -625,7 +629,9 @@ pub fn fill_data(desc: &TupleDesc, values: &[Datum], out: &mut Vec<u8>) -> PgRes
                     | (_, Datum::Range(_))
                     | (_, Datum::Multirange(_))
                     | (_, Datum::Record(_))
-                    | (oid::INET | oid::CIDR, Datum::Inet(_)) => {
+                    | (oid::INET | oid::CIDR, Datum::Inet(_))
+                    | (oid::TSVECTOR, Datum::TsVector(_))
+                    | (oid::TSQUERY, Datum::TsQuery(_)) => {
                         numeric = value.to_binary();
                         &numeric
                     }
@@ -1088,6 +1094,11 @@ fn read_attr(att: &Attribute, tuple: &[u8], off: usize) -> Result<(Datum, usize)
                 }
                 oid::INET | oid::CIDR => Datum::from_binary(att.type_oid, payload)
                     .map_err(|e| ReadError::Bad(format!("invalid inet: {}", e.message)))?,
+                oid::TSVECTOR | oid::TSQUERY => {
+                    Datum::from_binary(att.type_oid, payload).map_err(|e| {
+                        ReadError::Bad(format!("invalid tsvector/tsquery: {}", e.message))
+                    })?
+                }
                 oid::JSONB => Datum::from_binary(oid::JSONB, payload)
                     .map_err(|e| ReadError::Bad(format!("invalid jsonb: {}", e.message)))?,
                 t if oid::range_subtype(t).is_some() => Datum::from_binary(t, payload)
