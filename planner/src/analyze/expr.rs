@@ -1790,7 +1790,13 @@ impl Analyzer<'_> {
         if let Some(func) = osa {
             return Some(self.transform_ordered_set(func, name, f, pos));
         }
-        if super::agg::is_aggregate(name) {
+        let combined = f.within_group.len()
+            + match &f.args {
+                FunctionArguments::List(l) => l.args.len(),
+                _ => 0,
+            };
+        let arity_fits = combined == 1 || (name == "string_agg" && combined == 2);
+        if super::agg::is_aggregate(name) && arity_fits {
             return Some(Err(PgError::new(
                 SqlState::WrongObjectType,
                 format!("{name} is not an ordered-set aggregate, so it cannot have WITHIN GROUP"),

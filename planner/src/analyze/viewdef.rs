@@ -449,7 +449,20 @@ impl Names<'_, '_> {
                 .collect(),
             Some(d) => vec![crate::deparse::deparse_expr_showing_casts(d, self, pretty)],
         };
-        let keys = self.order_items(&a.order_by);
+        // The keys with their implicit casts too (the input coerced to
+        // the aggregate's argument type).
+        let mut parts = Vec::new();
+        for (x, desc, nulls_first) in &a.order_by {
+            let k = crate::deparse::deparse_expr_showing_casts(x, self, pretty);
+            let mut k = match x {
+                Expr::Var { .. } | Expr::Const { .. } => k,
+                _ if self.join_column(&self.a.scope, x).is_some() => k,
+                _ => format!("({k})"),
+            };
+            k.push_str(&direction(*desc, *nulls_first));
+            parts.push(k);
+        }
+        let keys = parts.join(", ");
         format!(
             "{name}({}) WITHIN GROUP (ORDER BY {keys})",
             direct.join(", ")
