@@ -524,6 +524,21 @@ impl Analyzer<'_> {
                 call.grouping = refs;
             }
         }
+        // The direct arguments of an ordered-set aggregate are evaluated
+        // once per group: grouped columns only.
+        for call in &self.aggs {
+            let Some(d) = call.delimiter.as_ref().filter(|_| call.func.is_ordered_set()) else {
+                continue;
+            };
+            if let Err(e) = self.regroup_expr(d.clone(), group_by, &[], &mut 0, false) {
+                return Err(match e.code {
+                    SqlState::GroupingError => e.with_detail(
+                        "Direct arguments of an ordered-set aggregate must use only grouped columns.",
+                    ),
+                    _ => e,
+                });
+            }
+        }
         Ok(())
     }
 
