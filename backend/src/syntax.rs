@@ -340,16 +340,20 @@ fn rewrite_matview_clauses(mut tokens: Vec<TokenWithSpan>) -> Vec<TokenWithSpan>
         // EXPLAIN [(options)] [ANALYZE] [VERBOSE] CREATE ...
         if word_is(&tokens[start], "explain") {
             let mut k = 1;
-            if sig.get(1).is_some_and(|&i| tokens[i].token == Token::LParen) {
+            if sig
+                .get(1)
+                .is_some_and(|&i| tokens[i].token == Token::LParen)
+            {
                 while k < sig.len() && tokens[sig[k]].token != Token::RParen {
                     k += 1;
                 }
                 k += 1;
             }
-            while sig
-                .get(k)
-                .is_some_and(|&i| ["analyze", "analyse", "verbose"].iter().any(|w| word_is(&tokens[i], w)))
-            {
+            while sig.get(k).is_some_and(|&i| {
+                ["analyze", "analyse", "verbose"]
+                    .iter()
+                    .any(|w| word_is(&tokens[i], w))
+            }) {
                 k += 1;
             }
             sig.drain(..k.min(sig.len()));
@@ -447,7 +451,10 @@ fn rewrite_matview_clauses(mut tokens: Vec<TokenWithSpan>) -> Vec<TokenWithSpan>
             ));
             if let Some(v) = value {
                 inserted.push(TokenWithSpan::new(Token::Eq, span));
-                inserted.push(TokenWithSpan::new(Token::SingleQuotedString(v.clone()), span));
+                inserted.push(TokenWithSpan::new(
+                    Token::SingleQuotedString(v.clone()),
+                    span,
+                ));
             }
             inserted.push(TokenWithSpan::new(Token::Comma, span));
         }
@@ -459,7 +466,13 @@ fn rewrite_matview_clauses(mut tokens: Vec<TokenWithSpan>) -> Vec<TokenWithSpan>
         if options.is_empty() {
             continue;
         }
-        let shift = |at: usize| at - remove.iter().filter(|r| r.1 <= at).map(|r| r.1 - r.0).sum::<usize>();
+        let shift = |at: usize| {
+            at - remove
+                .iter()
+                .filter(|r| r.1 <= at)
+                .map(|r| r.1 - r.0)
+                .sum::<usize>()
+        };
         match with_list {
             Some(lparen) => {
                 let at = shift(lparen) + 1;

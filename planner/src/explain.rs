@@ -1649,7 +1649,11 @@ impl Builder {
                             k.push_str(" DESC");
                         }
                         if *nulls_first != *desc {
-                            k.push_str(if *nulls_first { " NULLS FIRST" } else { " NULLS LAST" });
+                            k.push_str(if *nulls_first {
+                                " NULLS FIRST"
+                            } else {
+                                " NULLS LAST"
+                            });
                         }
                         k
                     })

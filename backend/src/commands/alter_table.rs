@@ -759,7 +759,11 @@ fn rename_idents(e: &mut AstExpr, old: &str, new: &str) {
 }
 
 /// ALTER TABLE ... RENAME TO new (a table, or a sequence).
-pub(crate) fn rename_relation(session: &mut Session, rel: &RelationInfo, new: &ObjectName) -> PgResult<()> {
+pub(crate) fn rename_relation(
+    session: &mut Session,
+    rel: &RelationInfo,
+    new: &ObjectName,
+) -> PgResult<()> {
     let (schema, name) = split_name(new)?;
     if schema.is_some() {
         return Err(PgError::syntax(

@@ -22,7 +22,9 @@
 //! computing a diff under an EXCLUSIVE lock; the query runs as the current
 //! user, not as the view's owner.
 
-use sqlparser::ast::{AlterView, AlterViewOperation, CreateView, RefreshMaterializedView, Statement};
+use sqlparser::ast::{
+    AlterView, AlterViewOperation, CreateView, RefreshMaterializedView, Statement,
+};
 
 use catalog::heap_catalog::{CatalogWriter, NewColumn};
 use catalog::system::{PG_CATALOG_NAMESPACE, PG_CLASS};
@@ -62,9 +64,7 @@ const HEAP_PARAMETERS: &[&str] = &[
     "autovacuum_analyze_scale_factor",
 ];
 
-fn matview_options(
-    options: &sqlparser::ast::CreateTableOptions,
-) -> PgResult<MatviewOptions> {
+fn matview_options(options: &sqlparser::ast::CreateTableOptions) -> PgResult<MatviewOptions> {
     use sqlparser::ast::{CreateTableOptions, Expr, SqlOption};
     let mut out = MatviewOptions {
         no_data: false,
@@ -165,7 +165,10 @@ pub(crate) fn create_matview(
 ) -> PgResult<Outcome> {
     crate::xact::check_writable(session, "CREATE MATERIALIZED VIEW")?;
     if cv.temporary {
-        return Err(PgError::syntax("syntax error at or near \"MATERIALIZED\"", None));
+        return Err(PgError::syntax(
+            "syntax error at or near \"MATERIALIZED\"",
+            None,
+        ));
     }
     let options = matview_options(&cv.options)?;
     let (schema, name) = split_name(&cv.name)?;
@@ -499,8 +502,7 @@ fn check_duplicates(session: &mut Session, name: &str, rows: &[Vec<Datum>]) -> P
 /// character that would make it ambiguous.
 fn record_field(t: &str) -> String {
     let quote = t.is_empty()
-        || t
-            .chars()
+        || t.chars()
             .any(|c| matches!(c, '"' | '\\' | '(' | ')' | ',') || c.is_ascii_whitespace());
     if !quote {
         return t.to_owned();

@@ -383,7 +383,10 @@ pub(crate) fn add_dependencies(
 
 /// The relations the query names itself (not those of the views it
 /// reads): what PostgreSQL records the view as depending on.
-pub(crate) fn direct_relations(session: &mut Session, query: &sqlparser::ast::Query) -> PgResult<Vec<u32>> {
+pub(crate) fn direct_relations(
+    session: &mut Session,
+    query: &sqlparser::ast::Query,
+) -> PgResult<Vec<u32>> {
     let mut names = Vec::new();
     let _ = sqlparser::ast::visit_relations(query, |name| {
         names.push(name.clone());

@@ -527,7 +527,11 @@ impl Analyzer<'_> {
         // The direct arguments of an ordered-set aggregate are evaluated
         // once per group: grouped columns only.
         for call in &self.aggs {
-            let Some(d) = call.delimiter.as_ref().filter(|_| call.func.is_ordered_set()) else {
+            let Some(d) = call
+                .delimiter
+                .as_ref()
+                .filter(|_| call.func.is_ordered_set())
+            else {
                 continue;
             };
             if let Err(e) = self.regroup_expr(d.clone(), group_by, &[], &mut 0, false) {
@@ -922,10 +926,10 @@ impl Analyzer<'_> {
         let mut direct = Vec::new();
         for a in args {
             let ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(e)) = a else {
-                return Err(PgError::feature_not_supported(format!(
-                    "this argument of {name}"
-                ))
-                .or_position(pos));
+                return Err(
+                    PgError::feature_not_supported(format!("this argument of {name}"))
+                        .or_position(pos),
+                );
             };
             self.in_agg_arg = true;
             let x = self.transform(e);
@@ -942,7 +946,8 @@ impl Analyzer<'_> {
             let nulls_first = o.options.nulls_first.unwrap_or(desc);
             keys.push((x, desc, nulls_first, self.pos(o.expr.span())));
         }
-        let no_such = |direct: &[(Expr, Option<usize>)], keys: &[(Expr, bool, bool, Option<usize>)]| {
+        let no_such = |direct: &[(Expr, Option<usize>)],
+                       keys: &[(Expr, bool, bool, Option<usize>)]| {
             let types: Vec<String> = direct
                 .iter()
                 .map(|(x, _)| x.type_oid())

@@ -1768,15 +1768,13 @@ impl Analyzer<'_> {
                 _ => 0,
             };
             return match osa {
-                Some(crate::plan::AggFunc::PercentileCont | crate::plan::AggFunc::PercentileDisc)
-                    if nargs == 2 && f.over.is_none() =>
-                {
-                    Some(Err(PgError::new(
-                        SqlState::WrongObjectType,
-                        format!("WITHIN GROUP is required for ordered-set aggregate {name}"),
-                    )
-                    .or_position(pos)))
-                }
+                Some(
+                    crate::plan::AggFunc::PercentileCont | crate::plan::AggFunc::PercentileDisc,
+                ) if nargs == 2 && f.over.is_none() => Some(Err(PgError::new(
+                    SqlState::WrongObjectType,
+                    format!("WITHIN GROUP is required for ordered-set aggregate {name}"),
+                )
+                .or_position(pos))),
                 Some(crate::plan::AggFunc::Mode) if nargs == 1 && f.over.is_none() => {
                     Some(Err(PgError::new(
                         SqlState::WrongObjectType,
