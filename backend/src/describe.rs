@@ -40,7 +40,7 @@ pub fn catalog_text(session: &mut Session, what: CatalogText<'_>) -> PgResult<Op
             column,
             pretty: _,
         } => index(session, oid, column),
-        CatalogText::View { oid, pretty, wrap } => view(session, oid, pretty, wrap),
+        CatalogText::View { oid, pretty, wrap } => view_definition(session, oid, pretty, wrap),
         CatalogText::PartitionKey(oid) => partition_key(session, oid),
         CatalogText::Trigger { oid, pretty } => {
             crate::commands::trigger::triggerdef(session, oid, pretty)
@@ -470,7 +470,12 @@ fn index(session: &mut Session, oid: u32, column: i32) -> PgResult<Option<String
 /// kept as written, so it is analyzed again and printed in PostgreSQL's
 /// layout (`planner::view_definition`). What that printer does not cover
 /// yet is given as written.
-fn view(session: &mut Session, oid: u32, pretty: bool, wrap: i32) -> PgResult<Option<String>> {
+pub(crate) fn view_definition(
+    session: &mut Session,
+    oid: u32,
+    pretty: bool,
+    wrap: i32,
+) -> PgResult<Option<String>> {
     let Some((_, text)) = with_reader(session, |r| r.view_rule(oid))? else {
         return Ok(None);
     };

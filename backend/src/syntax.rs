@@ -35,6 +35,7 @@ pub fn parse(sql: &str) -> PgResult<Vec<Statement>> {
     let tokens = rewrite_trigger_args(tokens);
     let tokens = rewrite_isnull(tokens);
     let tokens = rewrite_view_check_option(tokens);
+    let tokens = rewrite_matview_clauses(tokens);
     let tokens = rewrite_field_star(tokens);
     let tokens = rewrite_interval_precision(tokens);
     let tokens = rewrite_merge_default_values(tokens);
@@ -363,6 +364,193 @@ fn rewrite_view_check_option(mut tokens: Vec<TokenWithSpan>) -> Vec<TokenWithSpa
                 space,
             ],
         );
+    }
+    tokens
+}
+
+/// The option of `CREATE MATERIALIZED VIEW`'s option list that stands for
+/// a clause sqlparser does not read (see [`rewrite_matview_clauses`]):
+/// `WITH NO DATA` (the value `'true'`), `USING am` and `TABLESPACE ts` (the name).
+pub const MATVIEW_NO_DATA_MARKER: &str = "\u{1}nodata";
+pub const MATVIEW_USING_MARKER: &str = "\u{1}using";
+pub const MATVIEW_TABLESPACE_MARKER: &str = "\u{1}tablespace";
+
+/// sqlparser reads `CREATE MATERIALIZED VIEW name [(cols)] [WITH (...)] AS
+/// query` but neither `USING am`, `TABLESPACE ts` before AS nor the final
+/// `WITH [NO] DATA`: those clauses become marker options in the option
+/// list (made or extended) before AS, which the command reads back.
+fn rewrite_matview_clauses(mut tokens: Vec<TokenWithSpan>) -> Vec<TokenWithSpan> {
+    let significant = |t: &TokenWithSpan| !matches!(t.token, Token::Whitespace(_) | Token::EOF);
+    let word_is = |t: &TokenWithSpan, w: &str| matches!(&t.token, Token::Word(x) if x.quote_style.is_none() && x.value.eq_ignore_ascii_case(w));
+    for &start in statement_starts(&tokens).iter().rev() {
+        let end = (start..tokens.len())
+            .find(|&i| tokens[i].token == Token::SemiColon || tokens[i].token == Token::EOF)
+            .unwrap_or(tokens.len());
+        let mut sig: Vec<usize> = (start..end).filter(|&i| significant(&tokens[i])).collect();
+        // EXPLAIN [(options)] [ANALYZE] [VERBOSE] CREATE ...
+        if word_is(&tokens[start], "explain") {
+            let mut k = 1;
+            if sig
+                .get(1)
+                .is_some_and(|&i| tokens[i].token == Token::LParen)
+            {
+                while k < sig.len() && tokens[sig[k]].token != Token::RParen {
+                    k += 1;
+                }
+                k += 1;
+            }
+            while sig.get(k).is_some_and(|&i| {
+                ["analyze", "analyse", "verbose"]
+                    .iter()
+                    .any(|w| word_is(&tokens[i], w))
+            }) {
+                k += 1;
+            }
+            sig.drain(..k.min(sig.len()));
+        }
+        if sig.len() < 4
+            || !word_is(&tokens[sig[0]], "create")
+            || !word_is(&tokens[sig[1]], "materialized")
+            || !word_is(&tokens[sig[2]], "view")
+        {
+            continue;
+        }
+        // The first AS outside parentheses after VIEW.
+        let mut depth = 0usize;
+        let mut as_at = None;
+        for (k, &i) in sig.iter().enumerate().skip(3) {
+            match &tokens[i].token {
+                Token::LParen => depth += 1,
+                Token::RParen => depth = depth.saturating_sub(1),
+                _ if depth == 0 && word_is(&tokens[i], "as") => {
+                    as_at = Some(k);
+                    break;
+                }
+                _ => {}
+            }
+        }
+        let Some(as_k) = as_at else {
+            continue;
+        };
+        let mut options: Vec<(&str, Option<String>)> = Vec::new();
+        let mut remove: Vec<(usize, usize)> = Vec::new();
+        // WITH [NO] DATA at the end.
+        let n = sig.len();
+        if n > as_k + 3 && word_is(&tokens[sig[n - 1]], "data") {
+            if word_is(&tokens[sig[n - 2]], "with") {
+                remove.push((sig[n - 2], end));
+            } else if word_is(&tokens[sig[n - 2]], "no") && word_is(&tokens[sig[n - 3]], "with") {
+                remove.push((sig[n - 3], end));
+                options.push((MATVIEW_NO_DATA_MARKER, Some("true".to_owned())));
+            }
+        }
+        // USING am and TABLESPACE ts before AS, and an option list to extend.
+        let mut with_list = None;
+        let mut depth = 0usize;
+        let mut k = 3;
+        while k < as_k {
+            let i = sig[k];
+            match &tokens[i].token {
+                Token::LParen => depth += 1,
+                Token::RParen => depth = depth.saturating_sub(1),
+                _ if depth == 0
+                    && (word_is(&tokens[i], "using") || word_is(&tokens[i], "tablespace"))
+                    && k + 1 < as_k =>
+                {
+                    let name = match &tokens[sig[k + 1]].token {
+                        Token::Word(w) if w.quote_style.is_some() => w.value.clone(),
+                        Token::Word(w) => w.value.to_lowercase(),
+                        _ => {
+                            k += 1;
+                            continue;
+                        }
+                    };
+                    let marker = if word_is(&tokens[i], "using") {
+                        MATVIEW_USING_MARKER
+                    } else {
+                        MATVIEW_TABLESPACE_MARKER
+                    };
+                    options.push((marker, Some(name)));
+                    remove.push((i, sig[k + 1] + 1));
+                    k += 2;
+                    continue;
+                }
+                _ if depth == 0
+                    && word_is(&tokens[i], "with")
+                    && tokens[sig[k + 1]].token == Token::LParen =>
+                {
+                    with_list = Some(sig[k + 1]);
+                }
+                _ => {}
+            }
+            k += 1;
+        }
+        if options.is_empty() && remove.is_empty() {
+            continue;
+        }
+        let span = tokens[sig[as_k]].span;
+        let mut inserted: Vec<TokenWithSpan> = Vec::new();
+        for (marker, value) in &options {
+            inserted.push(TokenWithSpan::new(
+                Token::Word(Word {
+                    value: (*marker).into(),
+                    quote_style: Some('"'),
+                    keyword: Keyword::NoKeyword,
+                }),
+                span,
+            ));
+            if let Some(v) = value {
+                inserted.push(TokenWithSpan::new(Token::Eq, span));
+                inserted.push(TokenWithSpan::new(
+                    Token::SingleQuotedString(v.clone()),
+                    span,
+                ));
+            }
+            inserted.push(TokenWithSpan::new(Token::Comma, span));
+        }
+        // Removals from the back keep the earlier positions valid.
+        remove.sort_unstable();
+        for &(from, to) in remove.iter().rev() {
+            tokens.drain(from..to);
+        }
+        if options.is_empty() {
+            continue;
+        }
+        let shift = |at: usize| {
+            at - remove
+                .iter()
+                .filter(|r| r.1 <= at)
+                .map(|r| r.1 - r.0)
+                .sum::<usize>()
+        };
+        match with_list {
+            Some(lparen) => {
+                let at = shift(lparen) + 1;
+                tokens.splice(at..at, inserted);
+            }
+            None => {
+                inserted.pop();
+                let at = shift(sig[as_k]);
+                let mut list = vec![
+                    TokenWithSpan::new(
+                        Token::Word(Word {
+                            value: "WITH".into(),
+                            quote_style: None,
+                            keyword: Keyword::WITH,
+                        }),
+                        span,
+                    ),
+                    TokenWithSpan::new(Token::LParen, span),
+                ];
+                list.extend(inserted);
+                list.push(TokenWithSpan::new(Token::RParen, span));
+                list.push(TokenWithSpan::new(
+                    Token::Whitespace(sqlparser::tokenizer::Whitespace::Space),
+                    span,
+                ));
+                tokens.splice(at..at, list);
+            }
+        }
     }
     tokens
 }

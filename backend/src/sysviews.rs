@@ -38,6 +38,7 @@ const PG_PREPARED_STATEMENTS: u32 = 12_095;
 const PG_SECLABELS: u32 = 12_099;
 const PG_RULES: u32 = 12_028;
 const PG_POLICIES: u32 = 12_018;
+const PG_MATVIEWS: u32 = 12_038;
 
 struct View {
     oid: u32,
@@ -58,6 +59,19 @@ const VIEWS: &[View] = &[
             ("cmd", TEXT),
             ("qual", TEXT),
             ("with_check", TEXT),
+        ],
+    },
+    View {
+        oid: PG_MATVIEWS,
+        name: "pg_matviews",
+        columns: &[
+            ("schemaname", NAME),
+            ("matviewname", NAME),
+            ("matviewowner", NAME),
+            ("tablespace", NAME),
+            ("hasindexes", BOOL),
+            ("ispopulated", BOOL),
+            ("definition", TEXT),
         ],
     },
     View {
@@ -332,6 +346,7 @@ pub fn view_relation(
         policies: Vec::new(),
         triggers: Vec::new(),
         view_query,
+        populated: true,
     })
 }
 
@@ -400,6 +415,7 @@ pub fn rows(session: &mut Session, oid: u32) -> PgResult<VecDeque<Vec<Datum>>> {
         PG_SECLABELS => Ok(VecDeque::new()),
         PG_RULES => rules(session),
         PG_POLICIES => policies(session),
+        PG_MATVIEWS => matviews(session),
         PG_PUBLICATION_TABLES => crate::commands::publication::publication_tables(session),
         _ => Err(PgError::internal(format!("no system view {oid}"))),
     }
@@ -574,6 +590,40 @@ fn policies(session: &mut Session) -> PgResult<VecDeque<Vec<Datum>>> {
     Ok(out)
 }
 
+/// `pg_matviews`: every materialized view, with its query as
+/// `pg_get_viewdef` prints it.
+fn matviews(session: &mut Session) -> PgResult<VecDeque<Vec<Datum>>> {
+    let mut found: Vec<catalog::system::ClassRow> = Vec::new();
+    crate::relcache::with_reader(session, |r| {
+        r.scan(&PG_CLASS_DEF, |_, row| {
+            let class = catalog::heap_catalog::class_from_datums(&row);
+            if class.kind == 'm' {
+                found.push(class);
+            }
+            Ok(true)
+        })
+    })?;
+    found.sort_by_key(|c| c.oid);
+    let mut out = VecDeque::new();
+    for class in found {
+        let Some(rel) = crate::relcache::relation_by_oid(session, class.oid)? else {
+            continue;
+        };
+        let owner = crate::describe::role_name(session, class.owner)?;
+        let def = crate::describe::view_definition(session, class.oid, false, 0)?;
+        out.push_back(vec![
+            Datum::Text(rel.namespace.clone()),
+            Datum::Text(class.name.clone()),
+            owner.map_or(Datum::Null, Datum::Text),
+            Datum::Null,
+            Datum::Bool(class.has_index),
+            Datum::Bool(class.populated),
+            def.map_or(Datum::Null, Datum::Text),
+        ]);
+    }
+    Ok(out)
+}
+
 /// `pg_indexes`: every index of every table, with its definition.
 fn indexes(session: &mut Session) -> PgResult<VecDeque<Vec<Datum>>> {
     let mut tables: Vec<u32> = Vec::new();
@@ -584,7 +634,7 @@ fn indexes(session: &mut Session) -> PgResult<VecDeque<Vec<Datum>>> {
                 row.get(d.col("oid")),
                 row.get(d.col("relkind")),
                 row.get(d.col("relhasindex")),
-            ) && kind == "r"
+            ) && (kind == "r" || kind == "m")
             {
                 tables.push(*oid);
             }

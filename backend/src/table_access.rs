@@ -430,6 +430,7 @@ pub fn scan_begin_columns(
     rel: &RelationDesc,
     columns: usize,
 ) -> PgResult<ScanId> {
+    check_scannable(session, rel)?;
     let desc = tuple_desc(rel)?;
     crate::xact::serializable_begin(session)?;
     let snapshot = crate::xact::statement_snapshot(session);
@@ -477,10 +478,27 @@ pub fn scan_begin_read(
     Ok(id)
 }
 
+/// 55000 for a scan of a materialized view that has no data (made or
+/// refreshed WITH NO DATA), as PostgreSQL's `ExecOpenScanRelation` refuses it.
+fn check_scannable(session: &mut Session, rel: &RelationDesc) -> PgResult<()> {
+    if rel.relkind != 'm' {
+        return Ok(());
+    }
+    if relation_info(session, rel)?.populated {
+        return Ok(());
+    }
+    Err(PgError::new(
+        SqlState::ObjectNotInPrerequisiteState,
+        format!("materialized view \"{}\" has not been populated", rel.name),
+    )
+    .with_hint("Use the REFRESH MATERIALIZED VIEW command."))
+}
+
 /// What every index-driven scan of `rel` starts with: its row shape, the
 /// statement's snapshot, and (SERIALIZABLE) a relation-level SIREAD lock,
 /// as a seqscan takes.
 fn start_index_read(session: &mut Session, rel: &RelationDesc) -> PgResult<(TupleDesc, Snapshot)> {
+    check_scannable(session, rel)?;
     let desc = tuple_desc(rel)?;
     crate::xact::serializable_begin(session)?;
     let snapshot = crate::xact::statement_snapshot(session);

@@ -100,6 +100,9 @@ pub struct RelationInfo {
     pub referenced_by: Vec<ConstraintRow>,
     /// A view's query (SQL text).
     pub view_query: Option<String>,
+    /// `relispopulated`: false for a materialized view without data (its
+    /// scans are refused until REFRESH fills it).
+    pub populated: bool,
     /// `relhassubclass`
     pub has_subclass: bool,
     /// The direct inheritance children or partitions, in OID order (read
@@ -281,6 +284,7 @@ impl ClassRow {
                 Some(Datum::Int4(v)) => *v,
                 _ => 0,
             },
+            populated: !matches!(r.get(d.col("relispopulated")), Some(Datum::Bool(false))),
         }
     }
 }
@@ -935,7 +939,7 @@ impl CatalogReader<'_, '_, '_> {
     pub fn relation_info(&self, class_tid: ItemPointer, class: ClassRow) -> PgResult<RelationInfo> {
         let columns = self.columns(class.oid)?;
         let mut indexes = Vec::new();
-        if matches!(class.kind, 'r' | 'p') && class.has_index {
+        if matches!(class.kind, 'r' | 'p' | 'm') && class.has_index {
             for (_, row) in self.index_rows(class.oid)? {
                 let Some((_, ic)) = self.class_by_oid(row.index_oid)? else {
                     continue;
@@ -1032,6 +1036,7 @@ impl CatalogReader<'_, '_, '_> {
             constraints,
             referenced_by,
             view_query,
+            populated: class.populated,
             namespace: self.namespace_name(class.namespace)?.unwrap_or_default(),
             oid: class.oid,
             name: class.name,
@@ -1439,6 +1444,7 @@ impl CatalogWriter<'_, '_, '_> {
             pages: 0,
             tuples: -1.0,
             all_visible: 0,
+            populated: true,
         };
         self.insert(&PG_CLASS_DEF, &class.to_datums(), w)?;
         for (i, col) in columns.iter().enumerate() {
@@ -1658,6 +1664,7 @@ impl CatalogWriter<'_, '_, '_> {
             pages: 0,
             tuples: -1.0,
             all_visible: 0,
+            populated: true,
         };
         self.insert(&PG_CLASS_DEF, &class.to_datums(), w)?;
         for (i, col) in columns.iter().enumerate() {

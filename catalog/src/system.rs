@@ -3040,6 +3040,9 @@ pub struct ClassRow {
     pub tuples: f32,
     /// `relallvisible`: the pages VACUUM last found all-visible.
     pub all_visible: i32,
+    /// `relispopulated`: false only for a materialized view made or
+    /// refreshed WITH NO DATA.
+    pub populated: bool,
 }
 
 impl ClassRow {
@@ -3052,7 +3055,7 @@ impl ClassRow {
             Datum::Oid(0),
             Datum::Oid(self.owner),
             Datum::Oid(match self.kind {
-                'r' => HEAP_AM_OID,
+                'r' | 'm' => HEAP_AM_OID,
                 'i' => BTREE_AM_OID,
                 _ => 0,
             }),
@@ -3073,12 +3076,12 @@ impl ClassRow {
             Datum::Int2(self.natts),
             Datum::Int2(self.checks),
             // relhasrules: a view's _RETURN rule, or CREATE RULE
-            Datum::Bool(self.kind == 'v' || self.has_rules),
+            Datum::Bool(matches!(self.kind, 'v' | 'm') || self.has_rules),
             Datum::Bool(self.has_triggers),
             Datum::Bool(self.has_subclass),
             Datum::Bool(self.row_security),
             Datum::Bool(self.force_row_security),
-            Datum::Bool(true),
+            Datum::Bool(self.populated),
             ch(if self.namespace == PG_CATALOG_NAMESPACE {
                 'n'
             } else {
@@ -3219,6 +3222,7 @@ pub fn catalog_self_description() -> (Vec<ClassRow>, Vec<AttributeRow>) {
             pages: 0,
             tuples: -1.0,
             all_visible: 0,
+            populated: true,
         });
         for (i, col) in def.columns.iter().enumerate() {
             attrs.push(AttributeRow {

@@ -67,6 +67,35 @@ impl PartialEq for RowKey {
 
 impl Eq for RowKey {}
 
+/// One input of an aggregate with ORDER BY (or WITHIN GROUP): its sort
+/// keys, its value and its delimiter (or direct argument).
+pub(crate) type OrderedInput = (Vec<Datum>, Datum, Option<Datum>);
+
+/// How two inputs' sort keys compare under `order_by` (DESC, NULLS FIRST).
+pub(crate) fn compare_keys(
+    a: &[Datum],
+    b: &[Datum],
+    order_by: &[(planner::Expr, bool, bool)],
+) -> PgResult<Ordering> {
+    for ((x, y), (_, desc, nulls_first)) in a.iter().zip(b).zip(order_by) {
+        let o = match (x.is_null(), y.is_null()) {
+            (true, true) => Ordering::Equal,
+            (true, false) if *nulls_first => Ordering::Less,
+            (true, false) => Ordering::Greater,
+            (false, true) if *nulls_first => Ordering::Greater,
+            (false, true) => Ordering::Less,
+            (false, false) => {
+                let o = compare(x, y)?;
+                if *desc { o.reverse() } else { o }
+            }
+        };
+        if o != Ordering::Equal {
+            return Ok(o);
+        }
+    }
+    Ok(Ordering::Equal)
+}
+
 /// The running state of one aggregate call in one group.
 #[derive(Debug, Clone)]
 pub struct AggAcc {
@@ -88,7 +117,7 @@ pub struct AggAcc {
     float_sxx: f64,
     /// `agg(x ORDER BY ...)`: the inputs with their sort keys, fed in order
     /// when the group is complete.
-    ordered: Vec<(Vec<Datum>, Datum, Option<Datum>)>,
+    ordered: Vec<OrderedInput>,
     /// A user aggregate's transition state, once `user_init` has set it
     /// to the initial condition.
     state: Datum,
@@ -318,6 +347,14 @@ impl AggAcc {
             | AggFunc::JsonAgg
             | AggFunc::JsonbAgg
             | AggFunc::User => {}
+            // Held with their sort keys (see `push_ordered`), never fed.
+            AggFunc::PercentileCont
+            | AggFunc::PercentileDisc
+            | AggFunc::Mode
+            | AggFunc::HypotheticalRank
+            | AggFunc::HypotheticalDenseRank
+            | AggFunc::HypotheticalPercentRank
+            | AggFunc::HypotheticalCumeDist => {}
             AggFunc::BoolAnd | AggFunc::BoolOr => {
                 let Datum::Bool(b) = v else {
                     return Err(PgError::internal(format!("bool_and/or of {v:?}")));
@@ -438,52 +475,13 @@ impl AggAcc {
 
     /// The aggregate's result.
     pub fn finish(&self, ev: &mut Evaluator<'_>, call: &AggCall) -> PgResult<Datum> {
+        if call.func.is_ordered_set() {
+            return crate::orderedset::finish(ev, call, self.sorted_inputs(call)?);
+        }
         if call.order_by.is_empty() {
             return self.finish_fed(ev, call);
         }
-        let mut inputs = self.ordered.clone();
-        let mut err = None;
-        inputs.sort_by(|a, b| {
-            for ((x, y), (_, desc, nulls_first)) in a.0.iter().zip(&b.0).zip(&call.order_by) {
-                let o = match (x.is_null(), y.is_null()) {
-                    (true, true) => Ordering::Equal,
-                    (true, false) => {
-                        if *nulls_first {
-                            Ordering::Less
-                        } else {
-                            Ordering::Greater
-                        }
-                    }
-                    (false, true) => {
-                        if *nulls_first {
-                            Ordering::Greater
-                        } else {
-                            Ordering::Less
-                        }
-                    }
-                    (false, false) => match compare(x, y) {
-                        Ok(o) => {
-                            if *desc {
-                                o.reverse()
-                            } else {
-                                o
-                            }
-                        }
-                        Err(e) => {
-                            err.get_or_insert(e);
-                            Ordering::Equal
-                        }
-                    },
-                };
-                if o != Ordering::Equal {
-                    return o;
-                }
-            }
-            Ordering::Equal
-        });
-        if let Some(e) = err {
-            return Err(e);
-        }
+        let inputs = self.sorted_inputs(call)?;
         let mut fed = AggAcc::new(call);
         for (_, v, d) in inputs {
             match d {
@@ -495,11 +493,38 @@ impl AggAcc {
         fed.finish_fed(ev, call)
     }
 
+    /// The inputs held for ORDER BY (or WITHIN GROUP), in that order.
+    fn sorted_inputs(&self, call: &AggCall) -> PgResult<Vec<OrderedInput>> {
+        let mut inputs = self.ordered.clone();
+        let mut err = None;
+        inputs.sort_by(|a, b| {
+            compare_keys(&a.0, &b.0, &call.order_by).unwrap_or_else(|e| {
+                err.get_or_insert(e);
+                Ordering::Equal
+            })
+        });
+        match err {
+            Some(e) => Err(e),
+            None => Ok(inputs),
+        }
+    }
+
     /// The result of the values fed so far.
     fn finish_fed(&self, ev: &mut Evaluator<'_>, call: &AggCall) -> PgResult<Datum> {
         let arg_type = call.arg.as_ref().map_or(0, |a| a.type_oid());
         Ok(match call.func {
             AggFunc::User => self.finish_user(ev, call)?,
+            AggFunc::PercentileCont
+            | AggFunc::PercentileDisc
+            | AggFunc::Mode
+            | AggFunc::HypotheticalRank
+            | AggFunc::HypotheticalDenseRank
+            | AggFunc::HypotheticalPercentRank
+            | AggFunc::HypotheticalCumeDist => {
+                return Err(PgError::internal(
+                    "an ordered-set aggregate finished without its sorted inputs",
+                ));
+            }
             AggFunc::CountStar | AggFunc::Count => Datum::Int8(self.count),
             // A plain GROUP BY groups by every expression (see `Grouper`
             // for grouping sets).

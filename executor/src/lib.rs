@@ -32,6 +32,7 @@ pub mod functions;
 pub mod in_range;
 pub mod join;
 pub mod modify;
+mod orderedset;
 pub mod query;
 pub mod srf;
 pub mod window;

@@ -37,6 +37,23 @@ pub trait DeparseContext {
 }
 
 /// `expr` as SQL text; `pretty` is the pretty flag of `pg_get_expr`.
+/// [`deparse_expr`] with the implicit casts at the top shown too (the
+/// direct arguments of an ordered-set aggregate, as `get_agg_expr` prints
+/// them).
+pub fn deparse_expr_showing_casts(
+    expr: &Expr,
+    ctx: &mut dyn DeparseContext,
+    pretty: bool,
+) -> String {
+    let indent = ctx.indent();
+    let mut d = Deparser {
+        ctx,
+        pretty,
+        indent,
+    };
+    d.expr(expr, true)
+}
+
 pub fn deparse_expr(expr: &Expr, ctx: &mut dyn DeparseContext, pretty: bool) -> String {
     let indent = ctx.indent();
     let mut d = Deparser {

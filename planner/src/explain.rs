@@ -1618,6 +1618,65 @@ impl Builder {
             AggFunc::RangeIntersectAgg => "range_intersect_agg",
             AggFunc::RangeAgg => "range_agg",
             AggFunc::User => a.user.as_ref().map_or("", |u| u.name.as_str()),
+            AggFunc::PercentileCont
+            | AggFunc::PercentileDisc
+            | AggFunc::Mode
+            | AggFunc::HypotheticalRank
+            | AggFunc::HypotheticalDenseRank
+            | AggFunc::HypotheticalPercentRank
+            | AggFunc::HypotheticalCumeDist => {
+                let name = a.func.ordered_set_name().unwrap_or_default();
+                let direct: Vec<String> = match &a.delimiter {
+                    None => Vec::new(),
+                    Some(Expr::Row { args, .. }) if a.arg.is_none() => {
+                        args.iter().map(|x| self.upper_expr(x, layout)).collect()
+                    }
+                    // The fraction: a constant once planned, as PostgreSQL
+                    // folds the cast of the literal.
+                    Some(d) => vec![match d {
+                        Expr::Cast {
+                            arg,
+                            to: types::oid::FLOAT8,
+                            ..
+                        } => match &**arg {
+                            Expr::Const { value, .. } if !value.is_null() => format!(
+                                "'{}'::double precision",
+                                value.to_text(&types::datum::OutputOptions::default())
+                            ),
+                            _ => self.upper_expr(d, layout),
+                        },
+                        _ => self.upper_expr(d, layout),
+                    }],
+                };
+                let keys: Vec<String> = a
+                    .order_by
+                    .iter()
+                    .map(|(x, desc, nulls_first)| {
+                        let mut k = self.upper_expr(x, layout);
+                        if *desc {
+                            k.push_str(" DESC");
+                        }
+                        if *nulls_first != *desc {
+                            k.push_str(if *nulls_first {
+                                " NULLS FIRST"
+                            } else {
+                                " NULLS LAST"
+                            });
+                        }
+                        k
+                    })
+                    .collect();
+                let mut s = format!(
+                    "{name}({}) WITHIN GROUP (ORDER BY {})",
+                    direct.join(", "),
+                    keys.join(", ")
+                );
+                if let Some(f) = &a.filter {
+                    let f = self.upper_expr(f, layout);
+                    s.push_str(&format!(" FILTER (WHERE {f})"));
+                }
+                return s;
+            }
         };
         let mut args: Vec<String> = a.arg.iter().map(|x| self.upper_expr(x, layout)).collect();
         if a.func == AggFunc::Grouping {

@@ -466,6 +466,53 @@ pub enum AggFunc {
     RangeAgg,
     /// A user aggregate (CREATE AGGREGATE): see [`AggCall::user`].
     User,
+    /// The ordered-set aggregates (`aggkind` `'o'`): `fn(direct) WITHIN
+    /// GROUP (ORDER BY x)`. `arg` and the one `order_by` key are `x` (a
+    /// double precision or interval for `percentile_cont`); `delimiter` is
+    /// the direct argument, the fraction (double precision) or, for the
+    /// array forms, an array of them.
+    PercentileCont,
+    PercentileDisc,
+    /// `mode() WITHIN GROUP (ORDER BY x)`: no direct argument.
+    Mode,
+    /// The hypothetical-set aggregates (`aggkind` `'h'`): `fn(v1, ..)
+    /// WITHIN GROUP (ORDER BY k1, ..)`. `order_by` holds the keys,
+    /// `delimiter` a `Row` of the hypothetical values (each of its key's
+    /// type), `arg` is None.
+    HypotheticalRank,
+    HypotheticalDenseRank,
+    HypotheticalPercentRank,
+    HypotheticalCumeDist,
+}
+
+impl AggFunc {
+    /// An ordered-set or hypothetical-set aggregate (WITHIN GROUP).
+    pub fn is_ordered_set(self) -> bool {
+        matches!(
+            self,
+            AggFunc::PercentileCont
+                | AggFunc::PercentileDisc
+                | AggFunc::Mode
+                | AggFunc::HypotheticalRank
+                | AggFunc::HypotheticalDenseRank
+                | AggFunc::HypotheticalPercentRank
+                | AggFunc::HypotheticalCumeDist
+        )
+    }
+
+    /// The SQL name of an ordered-set or hypothetical-set aggregate.
+    pub fn ordered_set_name(self) -> Option<&'static str> {
+        Some(match self {
+            AggFunc::PercentileCont => "percentile_cont",
+            AggFunc::PercentileDisc => "percentile_disc",
+            AggFunc::Mode => "mode",
+            AggFunc::HypotheticalRank => "rank",
+            AggFunc::HypotheticalDenseRank => "dense_rank",
+            AggFunc::HypotheticalPercentRank => "percent_rank",
+            AggFunc::HypotheticalCumeDist => "cume_dist",
+            _ => return None,
+        })
+    }
 }
 
 /// One aggregate call; its argument is evaluated over source rows.

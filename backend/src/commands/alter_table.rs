@@ -583,7 +583,7 @@ fn drop_column(
 }
 
 /// ALTER TABLE ... RENAME [COLUMN] a TO b.
-fn rename_column(
+pub(crate) fn rename_column(
     session: &mut Session,
     table: &RelationInfo,
     old: &str,
@@ -771,7 +771,11 @@ fn rename_idents(e: &mut AstExpr, old: &str, new: &str) {
 }
 
 /// ALTER TABLE ... RENAME TO new (a table, or a sequence).
-fn rename_relation(session: &mut Session, rel: &RelationInfo, new: &ObjectName) -> PgResult<()> {
+pub(crate) fn rename_relation(
+    session: &mut Session,
+    rel: &RelationInfo,
+    new: &ObjectName,
+) -> PgResult<()> {
     let (schema, name) = split_name(new)?;
     if schema.is_some() {
         return Err(PgError::syntax(

@@ -184,6 +184,23 @@ pub fn explain(
         }
         return explain(session, &wrapped, &text, None, &[]);
     }
+    // EXPLAIN CREATE MATERIALIZED VIEW and CREATE TABLE AS show the plan
+    // of their query (with ANALYZE they would make the relation: 0A000).
+    let query_of_create;
+    let inner = match inner {
+        Statement::CreateView(cv) if cv.materialized && !opts.analyze => {
+            query_of_create = Statement::Query(cv.query.clone());
+            &query_of_create
+        }
+        Statement::CreateTable(ct) if !opts.analyze && ct.query.is_some() => {
+            let Some(q) = &ct.query else {
+                return Err(crate::utility::unsupported(stmt));
+            };
+            query_of_create = Statement::Query(q.clone());
+            &query_of_create
+        }
+        other => other,
+    };
     if !matches!(
         inner,
         Statement::Query(_)

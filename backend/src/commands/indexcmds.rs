@@ -266,7 +266,7 @@ fn table_for_index(session: &mut Session, name: &ObjectName) -> PgResult<u32> {
             format!("relation \"{relname}\" does not exist"),
         ));
     };
-    if !matches!(rel.kind, 'r' | 'p') {
+    if !matches!(rel.kind, 'r' | 'p' | 'm') {
         return Err(PgError::new(
             SqlState::WrongObjectType,
             format!("cannot create index on relation \"{relname}\""),
@@ -1373,7 +1373,7 @@ fn reindex_relation(
             format!("relation \"{relname}\" does not exist"),
         ));
     };
-    if r.kind == "TABLE" && rel.kind != 'r' {
+    if r.kind == "TABLE" && !matches!(rel.kind, 'r' | 'm') {
         return Err(PgError::new(
             SqlState::WrongObjectType,
             format!("\"{relname}\" is not a table or materialized view"),

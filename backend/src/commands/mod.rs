@@ -30,6 +30,7 @@ mod grant;
 mod indexcmds;
 pub mod inherit;
 mod lockcmds;
+mod matview;
 pub mod partition;
 mod policy;
 pub mod portalcmds;
@@ -74,7 +75,17 @@ pub fn ddl_statement(
             ..
         } => drop_tables(session, names, *if_exists, *cascade),
         Statement::CreateIndex(ci) => create_index(session, ci),
+        Statement::CreateView(cv) if cv.materialized => matview::create_matview(session, cv, sql),
         Statement::CreateView(cv) => view::create_view(session, cv, sql),
+        Statement::AlterView(av) if av.materialized => matview::alter_matview(session, av),
+        Statement::RefreshMaterializedView(rm) => matview::refresh_matview(session, rm),
+        Statement::Drop {
+            object_type: ObjectType::MaterializedView,
+            if_exists,
+            names,
+            cascade,
+            ..
+        } => view::drop_views_of_kind(session, names, *if_exists, *cascade, 'm'),
         Statement::AlterView(av) if view::is_option_change(av) => {
             view::alter_view_options(session, av)
         }
@@ -275,7 +286,7 @@ pub(crate) fn drop_views_for_owned(
     cascade: bool,
 ) -> PgResult<()> {
     quietly(session, |s| {
-        view::drop_views(s, std::slice::from_ref(name), true, cascade)
+        view::drop_views_of_kind(s, std::slice::from_ref(name), true, cascade, '*')
     })
 }
 

@@ -219,7 +219,7 @@ pub(crate) fn drop_schemas(
                 let one = std::slice::from_ref(&qualified);
                 let before = session.notices.len();
                 match kind {
-                    'v' | 'm' => super::view::drop_views(session, one, true, true)?,
+                    'v' | 'm' => super::view::drop_views_of_kind(session, one, true, true, '*')?,
                     'S' => super::sequence::drop_sequences(session, one, true, true)?,
                     'c' => super::typecmds::drop_types(session, one, true, true)?,
                     _ => drop_tables(session, one, true, true)?,

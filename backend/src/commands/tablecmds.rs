@@ -802,6 +802,7 @@ pub(crate) fn target_table(
         );
         return Err(match rel.kind {
             'v' => e.with_hint("Use DROP VIEW to remove a view."),
+            'm' => e.with_hint("Use DROP MATERIALIZED VIEW to remove a materialized view."),
             'S' => e.with_hint("Use DROP SEQUENCE to remove a sequence."),
             'i' => e.with_hint("Use DROP INDEX to remove an index."),
             _ => e,

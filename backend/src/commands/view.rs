@@ -133,7 +133,7 @@ fn create_view_checked(session: &mut Session, cv: &CreateView, sql: &str) -> PgR
 /// The query text a view keeps: as `planner::stored_view_query` prints it
 /// (`*` expanded, relations qualified), when that text analyzes to the
 /// same columns; else as written.
-fn stored_text(
+pub(crate) fn stored_text(
     session: &mut Session,
     query: &sqlparser::ast::Query,
     sql: &str,
@@ -362,7 +362,7 @@ fn set_view_options(
     crate::xact::command_counter_increment(session)
 }
 
-fn add_dependencies(
+pub(crate) fn add_dependencies(
     writer: &CatalogWriter<'_, '_, '_>,
     w: &mut storage::heap::heapam::WriteXact<'_>,
     view: u32,
@@ -392,7 +392,10 @@ fn add_dependencies(
 
 /// The relations the query names itself (not those of the views it
 /// reads): what PostgreSQL records the view as depending on.
-fn direct_relations(session: &mut Session, query: &sqlparser::ast::Query) -> PgResult<Vec<u32>> {
+pub(crate) fn direct_relations(
+    session: &mut Session,
+    query: &sqlparser::ast::Query,
+) -> PgResult<Vec<u32>> {
     let mut names = Vec::new();
     let _ = sqlparser::ast::visit_relations(query, |name| {
         names.push(name.clone());
@@ -529,10 +532,15 @@ fn view_closure(
         let Some(view) = relcache::relation_by_oid(session, v)? else {
             continue;
         };
-        let what = if rel.kind == 'v' { "view" } else { "table" };
         out.push((
             view.clone(),
-            format!("view {} depends on {what} {}", view.name, rel.name),
+            format!(
+                "{} {} depends on {} {}",
+                kind_word(view.kind),
+                view.name,
+                kind_word(rel.kind),
+                rel.name
+            ),
         ));
         view_closure(session, &view, out)?;
     }
@@ -555,7 +563,7 @@ pub(crate) fn drop_dependent_views(
     }
     let lines: Vec<String> = views.iter().map(|(_, l)| l.clone()).collect();
     if !cascade {
-        let what = if rel.kind == 'v' { "view" } else { "table" };
+        let what = kind_word(rel.kind);
         return Err(PgError::new(
             SqlState::DependentObjectsStillExist,
             format!(
@@ -569,12 +577,16 @@ pub(crate) fn drop_dependent_views(
     if views.len() == 1 {
         session.notice(
             "00000",
-            format!("drop cascades to view {}", views[0].0.name),
+            format!(
+                "drop cascades to {} {}",
+                kind_word(views[0].0.kind),
+                views[0].0.name
+            ),
         );
     } else {
         let detail: Vec<String> = views
             .iter()
-            .map(|(v, _)| format!("drop cascades to view {}", v.name))
+            .map(|(v, _)| format!("drop cascades to {} {}", kind_word(v.kind), v.name))
             .collect();
         session.notices.push((
             "NOTICE",
@@ -589,12 +601,29 @@ pub(crate) fn drop_dependent_views(
     Ok(())
 }
 
+/// How PostgreSQL's dependency messages name a relation of kind `kind`.
+fn kind_word(kind: char) -> &'static str {
+    match kind {
+        'v' => "view",
+        'm' => "materialized view",
+        _ => "table",
+    }
+}
+
+/// Removes a view's catalog rows; a materialized view's file and indexes
+/// go too (at commit).
 fn drop_view_rows(session: &mut Session, view: &RelationInfo) -> PgResult<()> {
     let db = session.database_oid;
     let rows = with_reader(session, |r| r.relation_rows(view.oid))?;
     crate::xact::with_write(session, |env, w| {
         CatalogWriter { env, db_oid: db }.delete_rows(&rows, w)
     })?;
+    if view.kind == 'm' {
+        session.tx.drop_at_commit.push(view.locator(db));
+        for ix in &view.indexes {
+            super::indexcmds::drop_index_rows(session, ix.oid, ix.locator(db))?;
+        }
+    }
     catalog_changed(session);
     Ok(())
 }
@@ -606,22 +635,50 @@ pub(crate) fn drop_views(
     if_exists: bool,
     cascade: bool,
 ) -> PgResult<Outcome> {
-    crate::xact::check_writable(session, "DROP VIEW")?;
+    drop_views_of_kind(session, names, if_exists, cascade, 'v')
+}
+
+/// DROP VIEW (`kind` `'v'`) or DROP MATERIALIZED VIEW (`'m'`); `'*'`
+/// takes a relation of either kind.
+pub(crate) fn drop_views_of_kind(
+    session: &mut Session,
+    names: &[ObjectName],
+    if_exists: bool,
+    cascade: bool,
+    kind: char,
+) -> PgResult<Outcome> {
+    let (what, tag) = if kind == 'm' {
+        ("materialized view", "DROP MATERIALIZED VIEW")
+    } else {
+        ("view", "DROP VIEW")
+    };
+    crate::xact::check_writable(session, tag)?;
     let mut targets = Vec::new();
     for n in names {
         let (schema, relname) = split_name(n)?;
         let Some(rel) = relcache::lookup_relation(session, schema.as_deref(), &relname)? else {
-            missing_relation(session, "view", &relname, if_exists)?;
+            missing_relation(session, what, &relname, if_exists)?;
             continue;
         };
-        if rel.kind != 'v' || rel.view_query.is_none() {
+        let right_kind = match kind {
+            'm' => rel.kind == 'm',
+            // Either (DROP OWNED and DROP SCHEMA ... CASCADE drop both).
+            '*' => rel.kind == 'm' || (rel.kind == 'v' && rel.view_query.is_some()),
+            _ => rel.kind == 'v' && rel.view_query.is_some(),
+        };
+        if !right_kind {
             let mut e = PgError::new(
                 SqlState::WrongObjectType,
-                format!("\"{relname}\" is not a view"),
+                format!("\"{relname}\" is not a {what}"),
             );
-            if rel.kind == 'r' {
-                e = e.with_hint("Use DROP TABLE to remove a table.");
-            }
+            e = match rel.kind {
+                'r' | 'p' => e.with_hint("Use DROP TABLE to remove a table."),
+                'v' => e.with_hint("Use DROP VIEW to remove a view."),
+                'm' => e.with_hint("Use DROP MATERIALIZED VIEW to remove a materialized view."),
+                'i' => e.with_hint("Use DROP INDEX to remove an index."),
+                'S' => e.with_hint("Use DROP SEQUENCE to remove a sequence."),
+                _ => e,
+            };
             return Err(e);
         }
         crate::xact::lock_relation(session, rel.oid, LockMode::AccessExclusive)?;
@@ -635,5 +692,5 @@ pub(crate) fn drop_views(
     for view in &targets {
         drop_view_rows(session, view)?;
     }
-    Ok(Outcome::Command("DROP VIEW".into()))
+    Ok(Outcome::Command(tag.into()))
 }

@@ -524,6 +524,25 @@ impl Analyzer<'_> {
                 call.grouping = refs;
             }
         }
+        // The direct arguments of an ordered-set aggregate are evaluated
+        // once per group: grouped columns only.
+        for call in &self.aggs {
+            let Some(d) = call
+                .delimiter
+                .as_ref()
+                .filter(|_| call.func.is_ordered_set())
+            else {
+                continue;
+            };
+            if let Err(e) = self.regroup_expr(d.clone(), group_by, &[], &mut 0, false) {
+                return Err(match e.code {
+                    SqlState::GroupingError => e.with_detail(
+                        "Direct arguments of an ordered-set aggregate must use only grouped columns.",
+                    ),
+                    _ => e,
+                });
+            }
+        }
         Ok(())
     }
 
@@ -833,5 +852,194 @@ impl Analyzer<'_> {
             other => other
                 .map_children(&mut |c| self.regroup_expr(c, group_by, positions, seen, in_params)),
         }
+    }
+}
+
+/// The ordered-set and hypothetical-set aggregate `name` (lower case,
+/// unqualified) stands for when called WITH GROUP.
+pub fn ordered_set_aggregate(name: &str) -> Option<AggFunc> {
+    Some(match name {
+        "percentile_cont" => AggFunc::PercentileCont,
+        "percentile_disc" => AggFunc::PercentileDisc,
+        "mode" => AggFunc::Mode,
+        "rank" => AggFunc::HypotheticalRank,
+        "dense_rank" => AggFunc::HypotheticalDenseRank,
+        "percent_rank" => AggFunc::HypotheticalPercentRank,
+        "cume_dist" => AggFunc::HypotheticalCumeDist,
+        _ => return None,
+    })
+}
+
+impl Analyzer<'_> {
+    /// `name(direct args) WITHIN GROUP (ORDER BY keys) [FILTER (...)]`
+    /// (PostgreSQL's ordered-set and hypothetical-set aggregates, `aggkind`
+    /// `'o'` and `'h'`): checks the arguments as `ParseFuncOrColumn` does
+    /// and returns the `Aggref` of its call.
+    pub(crate) fn transform_ordered_set(
+        &mut self,
+        func: AggFunc,
+        name: &str,
+        f: &ast::Function,
+        pos: Option<usize>,
+    ) -> PgResult<Expr> {
+        if let Some(clause) = self.agg_forbidden {
+            return Err(PgError::new(
+                SqlState::GroupingError,
+                format!("aggregate functions are not allowed in {clause}"),
+            )
+            .or_position(pos));
+        }
+        if self.in_agg_arg {
+            return Err(PgError::new(
+                SqlState::GroupingError,
+                "aggregate function calls cannot be nested",
+            )
+            .or_position(pos));
+        }
+        if f.over.is_some() {
+            return Err(PgError::new(
+                SqlState::FeatureNotSupported,
+                format!("OVER is not supported for ordered-set aggregate {name}"),
+            )
+            .or_position(pos));
+        }
+        let empty = Vec::new();
+        let (args, clauses) = match &f.args {
+            ast::FunctionArguments::List(l) => {
+                if l.duplicate_treatment.is_some() {
+                    return Err(PgError::syntax(
+                        "cannot use DISTINCT with WITHIN GROUP",
+                        pos,
+                    ));
+                }
+                (&l.args, &l.clauses)
+            }
+            _ => (&empty, &Vec::new()),
+        };
+        if !clauses.is_empty() {
+            return Err(PgError::syntax(
+                "cannot use multiple ORDER BY clauses with WITHIN GROUP",
+                pos,
+            ));
+        }
+        // Direct arguments: evaluated once per group; no aggregate in them.
+        let mut direct = Vec::new();
+        for a in args {
+            let ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(e)) = a else {
+                return Err(
+                    PgError::feature_not_supported(format!("this argument of {name}"))
+                        .or_position(pos),
+                );
+            };
+            self.in_agg_arg = true;
+            let x = self.transform(e);
+            self.in_agg_arg = false;
+            direct.push((super::domain::strip_domain(x?), self.pos(e.span())));
+        }
+        let mut keys = Vec::new();
+        for o in &f.within_group {
+            self.in_agg_arg = true;
+            let x = self.transform(&o.expr);
+            self.in_agg_arg = false;
+            let x = super::domain::strip_domain(x?);
+            let desc = self.sort_descending(o, x.type_oid())?;
+            let nulls_first = o.options.nulls_first.unwrap_or(desc);
+            keys.push((x, desc, nulls_first, self.pos(o.expr.span())));
+        }
+        let no_such = |direct: &[(Expr, Option<usize>)],
+                       keys: &[(Expr, bool, bool, Option<usize>)]| {
+            let types: Vec<String> = direct
+                .iter()
+                .map(|(x, _)| x.type_oid())
+                .chain(keys.iter().map(|(x, _, _, _)| x.type_oid()))
+                .map(|t| oid::type_name(t).to_string())
+                .collect();
+            PgError::new(
+                SqlState::UndefinedFunction,
+                format!("function {name}({}) does not exist", types.join(", ")),
+            )
+            .with_hint(
+                "No function matches the given name and argument types. You might need to add explicit type casts.",
+            )
+            .or_position(pos)
+        };
+        let (arg, type_oid, delimiter) = match func {
+            AggFunc::PercentileCont | AggFunc::PercentileDisc => {
+                let missing = no_such(&direct, &keys);
+                let ([(fraction, fpos)], [key]) = (direct.as_slice(), keys.as_mut_slice()) else {
+                    return Err(missing);
+                };
+                let array = oid::is_array_type(fraction.type_oid());
+                let fraction_type = if array { FLOAT8_ARRAY } else { FLOAT8 };
+                let fraction = self.coerce(fraction.clone(), fraction_type, -1, false, *fpos)?;
+                let value_type = match (func, key.0.type_oid()) {
+                    (AggFunc::PercentileCont, INTERVAL) => INTERVAL,
+                    (AggFunc::PercentileCont, _) => {
+                        let x = key.0.clone();
+                        let coerced = self.coerce(x, FLOAT8, -1, false, key.3);
+                        key.0 = coerced.map_err(|_| missing.clone())?;
+                        FLOAT8
+                    }
+                    (_, UNKNOWN) => {
+                        let x = key.0.clone();
+                        key.0 = self.coerce(x, TEXT, -1, false, key.3)?;
+                        TEXT
+                    }
+                    (_, t) => t,
+                };
+                let type_oid = if array {
+                    oid::array_of(value_type).ok_or(missing)?
+                } else {
+                    value_type
+                };
+                (Some(keys[0].0.clone()), type_oid, Some(fraction))
+            }
+            AggFunc::Mode => {
+                let ([], [key]) = (direct.as_slice(), keys.as_slice()) else {
+                    return Err(no_such(&direct, &keys));
+                };
+                (Some(key.0.clone()), key.0.type_oid(), None)
+            }
+            _ => {
+                if direct.len() != keys.len() {
+                    return Err(no_such(&direct, &keys).with_hint(format!(
+                        "To use the hypothetical-set aggregate {name}, the number of hypothetical direct arguments (here {}) must match the number of ordering columns (here {}).",
+                        direct.len(),
+                        keys.len()
+                    )));
+                }
+                let mut values = Vec::with_capacity(direct.len());
+                for ((d, dpos), k) in direct.iter().zip(keys.iter_mut()) {
+                    let common = super::coerce::select_common_type(
+                        &[(k.0.type_oid(), k.3), (d.type_oid(), *dpos)],
+                        "WITHIN GROUP",
+                    )
+                    .map_err(|e| e.or_position(*dpos))?;
+                    let kx = k.0.clone();
+                    k.0 = self.coerce(kx, common, -1, false, k.3)?;
+                    values.push(self.coerce(d.clone(), common, -1, false, *dpos)?);
+                }
+                let type_oid = match func {
+                    AggFunc::HypotheticalRank | AggFunc::HypotheticalDenseRank => INT8,
+                    _ => FLOAT8,
+                };
+                (None, type_oid, Some(super::rowtypes::make_row(values)))
+            }
+        };
+        let call = self.finish_aggregate_call(
+            f,
+            (func, arg, type_oid),
+            delimiter,
+            None,
+            false,
+            keys,
+            pos,
+            true,
+        )?;
+        self.aggs.push(call);
+        Ok(Expr::Aggref {
+            index: self.aggs.len() - 1,
+            type_oid,
+        })
     }
 }

@@ -1746,11 +1746,99 @@ impl Analyzer<'_> {
         })
     }
 
+    /// A call WITHIN GROUP, or one of an ordered-set aggregate without it:
+    /// the aggregate, or PostgreSQL's error for a function that is no
+    /// ordered-set aggregate (None: neither, the call goes on as usual).
+    fn within_group(
+        &mut self,
+        name: &str,
+        qualified: bool,
+        f: &ast::Function,
+        pos: Option<usize>,
+    ) -> Option<PgResult<Expr>> {
+        let osa = if qualified {
+            None
+        } else {
+            super::agg::ordered_set_aggregate(name)
+        };
+        if f.within_group.is_empty() {
+            // rank() and the like without WITHIN GROUP are window
+            // functions; with as many arguments as direct and aggregated
+            // ones together, the call is the aggregate without WITHIN GROUP.
+            let nargs = match &f.args {
+                FunctionArguments::List(l) => l.args.len(),
+                _ => 0,
+            };
+            return match osa {
+                Some(
+                    crate::plan::AggFunc::PercentileCont | crate::plan::AggFunc::PercentileDisc,
+                ) if nargs == 2 && f.over.is_none() => Some(Err(PgError::new(
+                    SqlState::WrongObjectType,
+                    format!("WITHIN GROUP is required for ordered-set aggregate {name}"),
+                )
+                .or_position(pos))),
+                Some(crate::plan::AggFunc::Mode) if nargs == 1 && f.over.is_none() => {
+                    Some(Err(PgError::new(
+                        SqlState::WrongObjectType,
+                        format!("WITHIN GROUP is required for ordered-set aggregate {name}"),
+                    )
+                    .or_position(pos)))
+                }
+                _ => None,
+            };
+        }
+        if let Some(func) = osa {
+            return Some(self.transform_ordered_set(func, name, f, pos));
+        }
+        let combined = f.within_group.len()
+            + match &f.args {
+                FunctionArguments::List(l) => l.args.len(),
+                _ => 0,
+            };
+        let arity_fits = combined == 1 || (name == "string_agg" && combined == 2);
+        if super::agg::is_aggregate(name) && arity_fits {
+            return Some(Err(PgError::new(
+                SqlState::WrongObjectType,
+                format!("{name} is not an ordered-set aggregate, so it cannot have WITHIN GROUP"),
+            )
+            .or_position(pos)));
+        }
+        // Any other function is looked for with the direct and aggregated
+        // arguments together, which none takes (PostgreSQL's resolution
+        // fails before its WITHIN GROUP checks).
+        let mut types = Vec::new();
+        if let FunctionArguments::List(l) = &f.args {
+            for a in &l.args {
+                if let FunctionArg::Unnamed(FunctionArgExpr::Expr(e)) = a {
+                    match self.transform(e) {
+                        Ok(x) => types.push(x.type_oid()),
+                        Err(e) => return Some(Err(e)),
+                    }
+                }
+            }
+        }
+        for o in &f.within_group {
+            match self.transform(&o.expr) {
+                Ok(x) => types.push(x.type_oid()),
+                Err(e) => return Some(Err(e)),
+            }
+        }
+        let types: Vec<String> = types
+            .iter()
+            .map(|&t| oid::type_name(t).to_string())
+            .collect();
+        Some(Err(PgError::new(
+            SqlState::UndefinedFunction,
+            format!("function {name}({}) does not exist", types.join(", ")),
+        )
+        .with_hint(
+            "No function matches the given name and argument types. You might need to add explicit type casts.",
+        )
+        .or_position(pos)))
+    }
+
     fn transform_function(&mut self, f: &ast::Function, whole: &ast::Expr) -> PgResult<Expr> {
         let pos = self.pos(whole.span());
-        if !f.within_group.is_empty() {
-            return Err(PgError::feature_not_supported("WITHIN GROUP"));
-        }
         let parts: Vec<String> = f
             .name
             .0
@@ -1776,6 +1864,9 @@ impl Analyzer<'_> {
                 )));
             }
         };
+        if let Some(r) = self.within_group(&name, user_schema.is_some(), f, pos) {
+            return r;
+        }
         let arg_list = match &f.args {
             FunctionArguments::None => {
                 if let Some((imp, t)) = special_value_function(&name) {

@@ -85,7 +85,7 @@ impl ScopeItem {
     /// scan of an inheritance tree the value after its columns.
     fn tableoid(&self) -> Option<Expr> {
         let rel = self.rel();
-        if self.join_columns.is_some() || rel.oid == 0 || !matches!(rel.relkind, 'r' | 'p') {
+        if self.join_columns.is_some() || rel.oid == 0 || !matches!(rel.relkind, 'r' | 'p' | 'm') {
             return None;
         }
         Some(if rel.children.is_empty() {
@@ -1439,7 +1439,7 @@ impl Analyzer<'_> {
             .find(|i| {
                 i.entry.refname == table
                     || (i.join_columns.is_none()
-                        && matches!(i.rel().relkind, 'r' | 'p')
+                        && matches!(i.rel().relkind, 'r' | 'p' | 'm')
                         && i.rel().name == table)
             });
         let Some(item) = known else {

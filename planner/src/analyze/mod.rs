@@ -728,6 +728,12 @@ impl<'a> Analyzer<'a> {
                 }
                 continue;
             };
+            if rel.relkind == 'm' {
+                return Err(PgError::new(
+                    SqlState::WrongObjectType,
+                    format!("cannot lock rows in materialized view \"{}\"", rel.name),
+                ));
+            }
             if let Some(of) = &lc.of {
                 let pos = self.pos(of.span());
                 let [ast::ObjectNamePart::Identifier(id)] = of.0.as_slice() else {
@@ -997,6 +1003,10 @@ impl<'a> Analyzer<'a> {
                 "changing the rows of view \"{}\" (automatically updatable views)",
                 rel.name
             ))),
+            'm' => Err(PgError::new(
+                SqlState::WrongObjectType,
+                format!("cannot change materialized view \"{}\"", rel.name),
+            )),
             _ => Ok(()),
         }
     }
@@ -1029,7 +1039,7 @@ impl<'a> Analyzer<'a> {
             )
             .or_position(pos));
         };
-        if !matches!(found.relkind, 'r' | 'p' | 'S' | 'v') {
+        if !matches!(found.relkind, 'r' | 'p' | 'S' | 'v' | 'm') {
             return Err(PgError::feature_not_supported(format!(
                 "using relation \"{}\" of kind '{}' in a query",
                 found.name, found.relkind
@@ -1257,7 +1267,7 @@ impl<'a> Analyzer<'a> {
             )
             .or_position(span.and_then(|s| self.pos(s))));
         };
-        if rel.relkind != 'r' {
+        if !matches!(rel.relkind, 'r' | 'm') {
             return Err(PgError::feature_not_supported(format!(
                 "TABLE of relation \"{}\" of kind '{}'",
                 rel.name, rel.relkind

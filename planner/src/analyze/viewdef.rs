@@ -390,6 +390,9 @@ impl Names<'_, '_> {
     }
 
     fn agg_text(&mut self, a: &AggCall) -> String {
+        if let Some(name) = a.func.ordered_set_name() {
+            return self.ordered_set_text(name, a);
+        }
         let name = match a.func {
             AggFunc::CountStar => return "count(*)".to_owned() + &self.filter(a),
             AggFunc::Count => "count",
@@ -409,6 +412,13 @@ impl Names<'_, '_> {
             AggFunc::StddevPop => "stddev_pop",
             AggFunc::RangeIntersectAgg => "range_intersect_agg",
             AggFunc::RangeAgg => "range_agg",
+            AggFunc::PercentileCont
+            | AggFunc::PercentileDisc
+            | AggFunc::Mode
+            | AggFunc::HypotheticalRank
+            | AggFunc::HypotheticalDenseRank
+            | AggFunc::HypotheticalPercentRank
+            | AggFunc::HypotheticalCumeDist => "",
             AggFunc::Grouping => {
                 self.failed = Some("GROUPING");
                 return String::new();
@@ -434,6 +444,37 @@ impl Names<'_, '_> {
             args.push(self.print(d));
         }
         self.agg_call(name, args, a)
+    }
+
+    /// `name(direct args) WITHIN GROUP (ORDER BY keys) [FILTER (...)]`.
+    fn ordered_set_text(&mut self, name: &str, a: &AggCall) -> String {
+        let pretty = self.pretty;
+        let direct: Vec<String> = match &a.delimiter {
+            None => Vec::new(),
+            Some(Expr::Row { args, .. }) if a.arg.is_none() => args
+                .iter()
+                .map(|x| crate::deparse::deparse_expr_showing_casts(x, self, pretty))
+                .collect(),
+            Some(d) => vec![crate::deparse::deparse_expr_showing_casts(d, self, pretty)],
+        };
+        // The keys with their implicit casts too (the input coerced to
+        // the aggregate's argument type).
+        let mut parts = Vec::new();
+        for (x, desc, nulls_first) in &a.order_by {
+            let k = crate::deparse::deparse_expr_showing_casts(x, self, pretty);
+            let mut k = match x {
+                Expr::Var { .. } | Expr::Const { .. } => k,
+                _ if self.join_column(&self.a.scope, x).is_some() => k,
+                _ => format!("({k})"),
+            };
+            k.push_str(&direction(*desc, *nulls_first));
+            parts.push(k);
+        }
+        let keys = parts.join(", ");
+        format!(
+            "{name}({}) WITHIN GROUP (ORDER BY {keys})",
+            direct.join(", ")
+        ) + &self.filter(a)
     }
 
     fn user_agg_text(&mut self, name: &str, a: &AggCall) -> String {
