@@ -181,6 +181,24 @@ pub fn call(func: &str, args: &[Datum]) -> PgResult<Option<Datum>> {
             };
             Ok(Some(if first { a.clone() } else { b.clone() }))
         }
+        (
+            "width_bucket",
+            [
+                Datum::Float8(x),
+                Datum::Float8(lo),
+                Datum::Float8(hi),
+                Datum::Int4(n),
+            ],
+        ) => width_bucket_float(*x, *lo, *hi, *n).map(|b| Some(Datum::Int4(b))),
+        (
+            "width_bucket",
+            [
+                Datum::Numeric(x),
+                Datum::Numeric(lo),
+                Datum::Numeric(hi),
+                Datum::Int4(n),
+            ],
+        ) => width_bucket_numeric(x, lo, hi, *n).map(|b| Some(Datum::Int4(b))),
         ("gcd" | "lcm", [Datum::Int4(a), Datum::Int4(b)]) => {
             let r = gcd_lcm(func, (*a).into(), (*b).into());
             let r = i32::try_from(r).map_err(|_| out_of_range(types::oid::INT4))?;
@@ -280,6 +298,111 @@ pub fn call(func: &str, args: &[Datum]) -> PgResult<Option<Datum>> {
 /// The greatest common divisor or least common multiple (`func`) of two
 /// integers, never negative; wide enough that only the caller's narrowing
 /// to the argument type can overflow.
+fn width_bucket_error(msg: &str) -> PgError {
+    PgError::new(SqlState::InvalidArgumentForWidthBucketFunction, msg)
+}
+
+/// `count + 1`, the bucket past the upper bound.
+fn overflow_bucket(count: i32) -> PgResult<i32> {
+    count
+        .checked_add(1)
+        .ok_or_else(|| out_of_range(types::oid::INT4))
+}
+
+/// `width_bucket(float8, float8, float8, int4)`: which of `count` equal-width
+/// buckets between the bounds holds `x` (0 below, `count + 1` above; the
+/// bounds may be given in either order).
+fn width_bucket_float(x: f64, lo: f64, hi: f64, count: i32) -> PgResult<i32> {
+    if count <= 0 {
+        return Err(width_bucket_error("count must be greater than zero"));
+    }
+    if x.is_nan() || lo.is_nan() || hi.is_nan() {
+        return Err(width_bucket_error(
+            "operand, lower bound, and upper bound cannot be NaN",
+        ));
+    }
+    if lo.is_infinite() || hi.is_infinite() {
+        return Err(width_bucket_error("lower and upper bounds must be finite"));
+    }
+    if lo == hi {
+        return Err(width_bucket_error("lower bound cannot equal upper bound"));
+    }
+    let (ascending, n) = (lo < hi, f64::from(count));
+    let bucket = if ascending {
+        if x < lo {
+            return Ok(0);
+        }
+        if x >= hi {
+            return overflow_bucket(count);
+        }
+        n * (x - lo) / (hi - lo) + 1.0
+    } else {
+        if x > lo {
+            return Ok(0);
+        }
+        if x <= hi {
+            return overflow_bucket(count);
+        }
+        n * (lo - x) / (lo - hi) + 1.0
+    };
+    // PostgreSQL 15 converts as the C cast does on this hardware: a result
+    // that is not a number or out of range (a width beyond double range)
+    // becomes the most negative integer.
+    Ok(if bucket.is_finite() && bucket.abs() < 2_147_483_648.0 {
+        bucket as i32
+    } else {
+        i32::MIN
+    })
+}
+
+/// `width_bucket(numeric, numeric, numeric, int4)`, computed exactly.
+fn width_bucket_numeric(x: &Numeric, lo: &Numeric, hi: &Numeric, count: i32) -> PgResult<i32> {
+    if count <= 0 {
+        return Err(width_bucket_error("count must be greater than zero"));
+    }
+    if [x, lo, hi].iter().any(|v| matches!(v, Numeric::NaN)) {
+        return Err(width_bucket_error(
+            "operand, lower bound, and upper bound cannot be NaN",
+        ));
+    }
+    if [lo, hi]
+        .iter()
+        .any(|v| matches!(v, Numeric::PosInf | Numeric::NegInf))
+    {
+        return Err(width_bucket_error("lower and upper bounds must be finite"));
+    }
+    let order = lo.total_cmp(hi);
+    if order == std::cmp::Ordering::Equal {
+        return Err(width_bucket_error("lower bound cannot equal upper bound"));
+    }
+    let ascending = order == std::cmp::Ordering::Less;
+    let below = if ascending {
+        x.total_cmp(lo).is_lt()
+    } else {
+        x.total_cmp(lo).is_gt()
+    };
+    if below {
+        return Ok(0);
+    }
+    let above = if ascending {
+        x.total_cmp(hi).is_ge()
+    } else {
+        x.total_cmp(hi).is_le()
+    };
+    if above {
+        return overflow_bucket(count);
+    }
+    // floor(|x - lo| * count / |hi - lo|) + 1, both operands non-negative
+    let distance = x.sub(lo)?.abs();
+    let width = hi.sub(lo)?.abs();
+    let bucket = distance
+        .mul(&Numeric::from_i64(count.into()))?
+        .div_trunc(&width)?
+        .to_i64_rounded()
+        .ok_or_else(|| out_of_range(types::oid::INT4))?;
+    i32::try_from(bucket + 1).map_err(|_| out_of_range(types::oid::INT4))
+}
+
 fn gcd_lcm(func: &str, a: i128, b: i128) -> i128 {
     let (mut x, mut y) = (a.abs(), b.abs());
     while y != 0 {

@@ -29,6 +29,33 @@ pub fn call(func: &str, args: &[Datum], ret: u32, opts: &OutputOptions) -> PgRes
     Ok(Some(match (func, args) {
         ("array", elems) => Datum::Array(Box::new(ArrayValue::new(elem_of(ret), elems.to_vec()))),
         ("array_stack", subs) => array_stack(elem_of(ret), subs)?,
+        ("width_bucket", [x, thresholds]) => {
+            let t = array(thresholds)?;
+            if t.ndim() > 1 {
+                return Err(PgError::new(
+                    SqlState::ArraySubscriptError,
+                    "thresholds must be one-dimensional array",
+                ));
+            }
+            if t.elems.iter().any(Datum::is_null) {
+                return Err(PgError::new(
+                    SqlState::NullValueNotAllowed,
+                    "thresholds array must not contain NULLs",
+                ));
+            }
+            // A binary search for the first threshold above `x`, trusting
+            // that the thresholds are sorted as PostgreSQL does.
+            let (mut lo, mut hi) = (0usize, t.elems.len());
+            while lo < hi {
+                let mid = lo + (hi - lo) / 2;
+                if compare(x, &t.elems[mid])?.is_lt() {
+                    hi = mid;
+                } else {
+                    lo = mid + 1;
+                }
+            }
+            Datum::Int4(i32::try_from(lo).unwrap_or(i32::MAX))
+        }
         ("array_subscript", [a, subscripts @ ..]) => {
             let a = array(a)?;
             let dims = a.dims();

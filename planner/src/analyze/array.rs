@@ -557,6 +557,25 @@ impl Analyzer<'_> {
                 };
                 call(imp, out, t, false)
             }
+            // width_bucket(operand, thresholds): the operand and the
+            // thresholds' elements take one common type.
+            ("width_bucket", 2) => {
+                let (x, t) = (&args[0], &args[1]);
+                let thresholds = match t.0.type_oid() {
+                    UNKNOWN => oid::array_of(x.0.type_oid()).unwrap_or(UNKNOWN),
+                    other => other,
+                };
+                let elem = match oid::element_of(thresholds) {
+                    Some(e) if x.0.type_oid() == UNKNOWN || x.0.type_oid() == e => e,
+                    Some(e) => select_common_type(&[(x.0.type_oid(), None), (e, None)], "")
+                        .map_err(|_| undefined())?,
+                    None => return Err(undefined()),
+                };
+                let at = oid::array_of(elem).ok_or_else(undefined)?;
+                let x = self.coerce(x.0.clone(), elem, -1, false, x.1)?;
+                let t = self.coerce(t.0.clone(), at, -1, false, t.1)?;
+                call("width_bucket", vec![x, t], INT4, true)
+            }
             ("trim_array", 2) if a0.is_some_and(is_array) => {
                 let n = self.coerce(args[1].0.clone(), INT4, -1, false, args[1].1)?;
                 call(

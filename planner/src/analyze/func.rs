@@ -756,6 +756,18 @@ fn build() -> Vec<FuncDef> {
         v.push(def("gcd", &[t, t], t, "gcd"));
         v.push(def("lcm", &[t, t], t, "lcm"));
     }
+    v.push(def(
+        "width_bucket",
+        &[FLOAT8, FLOAT8, FLOAT8, INT4],
+        INT4,
+        "width_bucket",
+    ));
+    v.push(def(
+        "width_bucket",
+        &[NUMERIC, NUMERIC, NUMERIC, INT4],
+        INT4,
+        "width_bucket",
+    ));
     v.push(def("cbrt", &[FLOAT8], FLOAT8, "cbrt"));
     v.push(def("degrees", &[FLOAT8], FLOAT8, "degrees"));
     v.push(def("radians", &[FLOAT8], FLOAT8, "radians"));
@@ -1484,7 +1496,6 @@ pub fn known_unsupported(name: &str) -> bool {
             | "factorial"
             | "gcd"
             | "lcm"
-            | "width_bucket"
             | "scale"
             | "setseed"
             | "sha256"
