@@ -5,9 +5,10 @@
 //! differ: `.` matches a newline (PostgreSQL is not newline-sensitive unless
 //! asked with the `n` flag), `\m` `\M` `\y` `\Y` `\Z` are word start, word
 //! end, word boundary, not a boundary and end of string; a replacement's
-//! `\1`..`\9` and `\&` are the groups and the whole match. What the crate
-//! cannot do (back references, lookaround) is 2201B `invalid regular
-//! expression`, never a different match. Compiled patterns are kept per
+//! `\1`..`\9` and `\&` are the groups and the whole match. A pattern with
+//! back references or look-around, which the crate refuses, is compiled by
+//! `fancy-regex` instead (a backtracking matcher over the same syntax that
+//! hands the plain parts to the crate). Compiled patterns are kept per
 //! backend for the next row.
 
 use std::cell::RefCell;
@@ -32,7 +33,76 @@ struct Mode {
 
 thread_local! {
     /// Compiled patterns of this backend (cleared when it grows large).
-    static CACHE: RefCell<HashMap<(String, Mode), Regex>> = RefCell::new(HashMap::new());
+    static CACHE: RefCell<HashMap<(String, Mode), Pattern>> = RefCell::new(HashMap::new());
+}
+
+/// A compiled pattern: by the regex crate, or by fancy-regex when it needs
+/// back references or look-around.
+#[derive(Clone)]
+enum Pattern {
+    Plain(Regex),
+    Fancy(Box<fancy_regex::Regex>),
+}
+
+/// Where a match and each of its groups start and end (`None` for a group
+/// that took no part).
+type Spans = Vec<Option<(usize, usize)>>;
+
+fn backtrack_error(e: fancy_regex::Error) -> PgError {
+    invalid(e)
+}
+
+impl Pattern {
+    fn is_match(&self, s: &str) -> PgResult<bool> {
+        match self {
+            Pattern::Plain(re) => Ok(re.is_match(s)),
+            Pattern::Fancy(re) => re.is_match(s).map_err(backtrack_error),
+        }
+    }
+
+    /// The spans of the matches in `s` (only the first unless `global`).
+    fn captures(&self, s: &str, global: bool) -> PgResult<Vec<Spans>> {
+        let mut out = Vec::new();
+        match self {
+            Pattern::Plain(re) => {
+                for caps in re.captures_iter(s) {
+                    out.push(
+                        (0..caps.len())
+                            .map(|i| caps.get(i).map(|m| (m.start(), m.end())))
+                            .collect(),
+                    );
+                    if !global {
+                        break;
+                    }
+                }
+            }
+            Pattern::Fancy(re) => {
+                for caps in re.captures_iter(s) {
+                    let caps = caps.map_err(backtrack_error)?;
+                    out.push(
+                        (0..caps.len())
+                            .map(|i| caps.get(i).map(|m| (m.start(), m.end())))
+                            .collect(),
+                    );
+                    if !global {
+                        break;
+                    }
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// Where each match in `s` starts and ends.
+    fn find_spans(&self, s: &str) -> PgResult<Vec<(usize, usize)>> {
+        match self {
+            Pattern::Plain(re) => Ok(re.find_iter(s).map(|m| (m.start(), m.end())).collect()),
+            Pattern::Fancy(re) => re
+                .find_iter(s)
+                .map(|m| m.map(|m| (m.start(), m.end())).map_err(backtrack_error))
+                .collect(),
+        }
+    }
 }
 
 fn invalid(msg: impl std::fmt::Display) -> PgError {
@@ -102,7 +172,7 @@ fn translate(pattern: &str) -> String {
     out
 }
 
-fn compiled(pattern: &str, mode: Mode) -> PgResult<Regex> {
+fn compiled(pattern: &str, mode: Mode) -> PgResult<Pattern> {
     let key = (pattern.to_owned(), mode);
     if let Some(r) = CACHE.with(|c| c.borrow().get(&key).cloned()) {
         return Ok(r);
@@ -131,10 +201,18 @@ fn compiled(pattern: &str, mode: Mode) -> PgResult<Regex> {
     } else {
         flags.push(')');
     }
-    let re = Regex::new(&format!("{flags}{}", translate(pattern))).map_err(|e| match e {
-        regex::Error::Syntax(s) => invalid(pg_reason(&s)),
-        other => invalid(other),
-    })?;
+    let source = format!("{flags}{}", translate(pattern));
+    let re = match Regex::new(&source) {
+        Ok(re) => Pattern::Plain(re),
+        Err(regex::Error::Syntax(s))
+            if s.contains("look-around") || s.contains("backreferences") =>
+        {
+            let re = fancy_regex::Regex::new(&source).map_err(|e| invalid(fancy_reason(&e)))?;
+            Pattern::Fancy(Box::new(re))
+        }
+        Err(regex::Error::Syntax(s)) => return Err(invalid(pg_reason(&s))),
+        Err(other) => return Err(invalid(other)),
+    };
     CACHE.with(|c| {
         let mut c = c.borrow_mut();
         if c.len() >= 256 {
@@ -166,7 +244,7 @@ pub fn like_regex(
         xquery: Some((dotall || quote, mline && !quote)),
         ..Mode::default()
     };
-    Ok(compiled(&pattern, mode)?.is_match(text))
+    compiled(&pattern, mode)?.is_match(text)
 }
 
 /// PostgreSQL's words for the crate's syntax errors it has words for.
@@ -183,6 +261,16 @@ fn pg_reason(crate_message: &str) -> String {
         "invalid escape \\ sequence".into()
     } else {
         last.to_owned()
+    }
+}
+
+/// PostgreSQL's words for what fancy-regex refuses.
+fn fancy_reason(e: &fancy_regex::Error) -> String {
+    let text = e.to_string();
+    if text.contains("back reference") || text.contains("backreference") {
+        "invalid backreference number".into()
+    } else {
+        pg_reason(&text)
     }
 }
 
@@ -217,35 +305,44 @@ fn parse_flags(flags: &str, func: &str) -> PgResult<(Mode, bool)> {
     Ok((mode, global))
 }
 
-/// A replacement string in the crate's syntax (`\1` -> `${1}`, `\&` ->
-/// `${0}`, `$` escaped).
-fn replacement(r: &str) -> String {
-    let mut out = String::with_capacity(r.len());
-    let mut chars = r.chars();
-    while let Some(c) = chars.next() {
-        match c {
-            '$' => out.push_str("$$"),
-            '\\' => match chars.next() {
+/// `s` with the matches of `re` (the first only unless `global`) replaced
+/// by `rep`, in which `\1`..`\9` stand for a group (empty if it took no
+/// part), `\&` for the whole match and `\\` for one backslash; any other
+/// backslash is kept with what follows it.
+fn replace(re: &Pattern, s: &str, rep: &str, global: bool) -> PgResult<String> {
+    let mut out = String::with_capacity(s.len());
+    let mut last = 0;
+    for spans in re.captures(s, global)? {
+        let Some((start, end)) = spans[0] else {
+            continue;
+        };
+        out.push_str(&s[last..start]);
+        let mut chars = rep.chars();
+        while let Some(c) = chars.next() {
+            if c != '\\' {
+                out.push(c);
+                continue;
+            }
+            match chars.next() {
                 Some(d @ '1'..='9') => {
-                    out.push_str("${");
-                    out.push(d);
-                    out.push('}');
+                    let group = d as usize - '0' as usize;
+                    if let Some(Some((a, b))) = spans.get(group) {
+                        out.push_str(&s[*a..*b]);
+                    }
                 }
-                Some('&') => out.push_str("${0}"),
+                Some('&') => out.push_str(&s[start..end]),
                 Some('\\') => out.push('\\'),
                 Some(other) => {
                     out.push('\\');
-                    if other == '$' {
-                        out.push('$');
-                    }
                     out.push(other);
                 }
                 None => out.push('\\'),
-            },
-            c => out.push(c),
+            }
         }
+        last = end;
     }
-    out
+    out.push_str(&s[last..]);
+    Ok(out)
 }
 
 fn text(d: &Datum) -> PgResult<&str> {
@@ -258,55 +355,48 @@ fn text(d: &Datum) -> PgResult<&str> {
 /// The matches of `re` in `s` (the first only unless `global`), each as
 /// the text[] of its capture groups (NULL for a group that took no part),
 /// or of the whole match when the pattern has no groups.
-fn matches(re: &Regex, s: &str, global: bool) -> Vec<Datum> {
-    let mut out = Vec::new();
-    for caps in re.captures_iter(s) {
-        let elems: Vec<Datum> = if caps.len() == 1 {
-            vec![Datum::Text(caps[0].to_string())]
-        } else {
-            (1..caps.len())
-                .map(|i| {
-                    caps.get(i)
-                        .map_or(Datum::Null, |m| Datum::Text(m.as_str().to_string()))
-                })
-                .collect()
-        };
-        out.push(Datum::Array(Box::new(ArrayValue::new(
-            types::oid::TEXT,
-            elems,
-        ))));
-        if !global {
-            break;
-        }
-    }
-    out
+fn matches(re: &Pattern, s: &str, global: bool) -> PgResult<Vec<Datum>> {
+    Ok(re
+        .captures(s, global)?
+        .into_iter()
+        .map(|spans| {
+            let groups = if spans.len() == 1 {
+                &spans[..]
+            } else {
+                &spans[1..]
+            };
+            let elems = groups
+                .iter()
+                .map(|g| g.map_or(Datum::Null, |(a, b)| Datum::Text(s[a..b].to_string())))
+                .collect();
+            Datum::Array(Box::new(ArrayValue::new(types::oid::TEXT, elems)))
+        })
+        .collect())
 }
 
 /// `s` split at the matches of `re`, as PostgreSQL splits: a zero-length
 /// match at either end of the string or right after another match does
 /// not split.
-fn split(re: &Regex, s: &str) -> Vec<String> {
+fn split(re: &Pattern, s: &str) -> PgResult<Vec<String>> {
     let mut pieces = Vec::new();
     let mut start = 0;
     let mut last_end = None;
-    for m in re.find_iter(s) {
-        if m.start() == m.end()
-            && (m.start() == 0 || m.start() == s.len() || Some(m.start()) == last_end)
-        {
+    for (m_start, m_end) in re.find_spans(s)? {
+        if m_start == m_end && (m_start == 0 || m_start == s.len() || Some(m_start) == last_end) {
             continue;
         }
-        if m.start() == m.end() {
+        if m_start == m_end {
             // Split after one character.
-            pieces.push(s[start..m.start()].to_string());
-            start = m.start();
+            pieces.push(s[start..m_start].to_string());
+            start = m_start;
         } else {
-            pieces.push(s[start..m.start()].to_string());
-            start = m.end();
+            pieces.push(s[start..m_start].to_string());
+            start = m_end;
         }
-        last_end = Some(m.end());
+        last_end = Some(m_end);
     }
     pieces.push(s[start..].to_string());
-    pieces
+    Ok(pieces)
 }
 
 /// The set-returning regular expression functions: `regexp_matches`
@@ -317,7 +407,7 @@ pub fn rows(func: &str, args: &[Datum]) -> PgResult<Option<Vec<Datum>>> {
     Ok(Some(match func {
         "regexp_matches" => {
             let (mode, global) = parse_flags(if args.len() > 2 { t(2)? } else { "" }, func)?;
-            matches(&compiled(t(1)?, mode)?, t(0)?, global)
+            matches(&compiled(t(1)?, mode)?, t(0)?, global)?
         }
         "regexp_split_to_table" => {
             let (mode, global) = parse_flags(if args.len() > 2 { t(2)? } else { "" }, func)?;
@@ -327,7 +417,7 @@ pub fn rows(func: &str, args: &[Datum]) -> PgResult<Option<Vec<Datum>>> {
                     "regexp_split_to_table() does not support the \"global\" option",
                 ));
             }
-            split(&compiled(t(1)?, mode)?, t(0)?)
+            split(&compiled(t(1)?, mode)?, t(0)?)?
                 .into_iter()
                 .map(Datum::Text)
                 .collect()
@@ -344,12 +434,25 @@ pub fn call(func: &str, args: &[Datum]) -> PgResult<Option<Datum>> {
                 case_insensitive: func.starts_with("textic"),
                 ..Mode::default()
             };
-            let m = compiled(t(1)?, mode)?.is_match(t(0)?);
+            let m = compiled(t(1)?, mode)?.is_match(t(0)?)?;
             Datum::Bool(m == func.ends_with("eq"))
         }
+        // substring(text FROM pattern): the first parenthesized group's
+        // text if the pattern has groups, else the whole match.
+        "textregexsubstr" => match compiled(t(1)?, Mode::default())?
+            .captures(t(0)?, false)?
+            .first()
+        {
+            Some(spans) => {
+                let span = if spans.len() > 1 { spans[1] } else { spans[0] };
+                let s = t(0)?;
+                span.map_or(Datum::Null, |(a, b)| Datum::Text(s[a..b].to_string()))
+            }
+            None => Datum::Null,
+        },
         "regexp_like" => {
             let (mode, _) = parse_flags(if args.len() > 2 { t(2)? } else { "" }, func)?;
-            Datum::Bool(compiled(t(1)?, mode)?.is_match(t(0)?))
+            Datum::Bool(compiled(t(1)?, mode)?.is_match(t(0)?)?)
         }
         "regexp_count" => {
             let start = match args.get(2) {
@@ -365,7 +468,7 @@ pub fn call(func: &str, args: &[Datum]) -> PgResult<Option<Datum>> {
             let (mode, _) = parse_flags(if args.len() > 3 { t(3)? } else { "" }, func)?;
             let s = t(0)?;
             let from = s.char_indices().nth(start).map_or(s.len(), |(i, _)| i);
-            Datum::Int4(compiled(t(1)?, mode)?.find_iter(&s[from..]).count() as i32)
+            Datum::Int4(compiled(t(1)?, mode)?.find_spans(&s[from..])?.len() as i32)
         }
         "regexp_match" => {
             let (mode, global) = parse_flags(if args.len() > 2 { t(2)? } else { "" }, func)?;
@@ -376,7 +479,7 @@ pub fn call(func: &str, args: &[Datum]) -> PgResult<Option<Datum>> {
                 )
                 .with_hint("Use the regexp_matches function instead."));
             }
-            match matches(&compiled(t(1)?, mode)?, t(0)?, false)
+            match matches(&compiled(t(1)?, mode)?, t(0)?, false)?
                 .into_iter()
                 .next()
             {
@@ -392,7 +495,7 @@ pub fn call(func: &str, args: &[Datum]) -> PgResult<Option<Datum>> {
                     "regexp_split_to_array() does not support the \"global\" option",
                 ));
             }
-            let pieces = split(&compiled(t(1)?, mode)?, t(0)?);
+            let pieces = split(&compiled(t(1)?, mode)?, t(0)?)?;
             Datum::Array(Box::new(ArrayValue::new(
                 types::oid::TEXT,
                 pieces.into_iter().map(Datum::Text).collect(),
@@ -400,14 +503,7 @@ pub fn call(func: &str, args: &[Datum]) -> PgResult<Option<Datum>> {
         }
         "regexp_replace" => {
             let (mode, global) = parse_flags(if args.len() > 3 { t(3)? } else { "" }, func)?;
-            let re = compiled(t(1)?, mode)?;
-            let rep = replacement(t(2)?);
-            let s = t(0)?;
-            Datum::Text(if global {
-                re.replace_all(s, rep.as_str()).into_owned()
-            } else {
-                re.replace(s, rep.as_str()).into_owned()
-            })
+            Datum::Text(replace(&compiled(t(1)?, mode)?, t(0)?, t(2)?, global)?)
         }
         _ => return Ok(None),
     }))

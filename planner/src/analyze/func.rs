@@ -698,6 +698,7 @@ fn build() -> Vec<FuncDef> {
     v.push(def("substr", &[TEXT, INT4, INT4], TEXT, "substr"));
     v.push(def("substring", &[TEXT, INT4], TEXT, "substr"));
     v.push(def("substring", &[TEXT, INT4, INT4], TEXT, "substr"));
+    v.push(def("substring", &[TEXT, TEXT], TEXT, "textregexsubstr"));
     v.push(def("position", &[TEXT, TEXT], INT4, "strpos"));
     v.push(def("strpos", &[TEXT, TEXT], INT4, "strpos"));
     v.push(def("replace", &[TEXT, TEXT, TEXT], TEXT, "replace"));
