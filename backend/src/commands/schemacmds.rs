@@ -88,8 +88,29 @@ pub(crate) fn create_schema(
     crate::xact::ensure_xid(session)?;
     let oid = session.storage.transam.new_oid()?;
     let db = session.database_oid;
+    let acl = crate::acl::default_privileges::new_object_acl(
+        session,
+        owner,
+        0,
+        catalog::acl::ObjectKind::Schema,
+    )?;
     crate::xact::with_write(session, |env, w| {
-        CatalogWriter { env, db_oid: db }.create_namespace(w, oid, &name, owner)
+        let writer = CatalogWriter { env, db_oid: db };
+        match &acl {
+            None => writer.create_namespace(w, oid, &name, owner),
+            Some(_) => writer
+                .insert_row(
+                    &catalog::system::PG_NAMESPACE_DEF,
+                    &[
+                        types::Datum::Oid(oid),
+                        types::Datum::Text(name.clone()),
+                        types::Datum::Oid(owner),
+                        catalog::system::acl_datum(&acl),
+                    ],
+                    w,
+                )
+                .map(|_| ()),
+        }
     })?;
     catalog_changed(session);
     Ok(Outcome::Command("CREATE SCHEMA".into()))

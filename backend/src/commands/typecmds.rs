@@ -334,6 +334,7 @@ pub(crate) fn create_type(
         Ok(())
     })?;
     changed(session)?;
+    crate::acl::default_privileges::apply_to_type(session, type_oid)?;
     Ok(Outcome::Command("CREATE TYPE".into()))
 }
 
@@ -427,6 +428,7 @@ fn create_composite_type(
         )
     })?;
     changed(session)?;
+    crate::acl::default_privileges::apply_to_type(session, type_oid)?;
     Ok(Outcome::Command("CREATE TYPE".into()))
 }
 
