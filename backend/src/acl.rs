@@ -312,10 +312,10 @@ pub fn require_function_execute(session: &Session, oids: &[u32]) -> PgResult<()>
             continue;
         };
         if function_privileges(&graph, session.user_oid, &row).0 & acl::ACL_EXECUTE == 0 {
-            let what = if row.kind == 'p' {
-                "procedure"
-            } else {
-                "function"
+            let what = match row.kind {
+                'p' => "procedure",
+                'a' => "aggregate",
+                _ => "function",
             };
             return Err(permission_denied(what, &row.name));
         }
@@ -1241,11 +1241,8 @@ pub fn role_dependents(session: &Session, role: &AuthidRow) -> PgResult<Vec<Stri
         Ok(out)
     })?;
     for f in &functions {
-        let what = if f.kind == 'p' {
-            "procedure"
-        } else {
-            "function"
-        };
+        // PostgreSQL's object description: "function", whatever the kind.
+        let what = "function";
         let signature = format!(
             "{}({})",
             f.name,
@@ -1253,7 +1250,7 @@ pub fn role_dependents(session: &Session, role: &AuthidRow) -> PgResult<Vec<Stri
                 .iter()
                 .map(|&t| types::oid::format_type(t, -1))
                 .collect::<Vec<_>>()
-                .join(", ")
+                .join(",")
         );
         if f.owner == role.oid {
             found.push((f.oid, format!("owner of {what} {signature}")));
@@ -1432,8 +1429,10 @@ pub fn drop_owned(session: &mut Session, role: &AuthidRow, cascade: bool) -> PgR
         })?;
         Ok(out)
     })?;
+    let mut owned_functions = Vec::new();
     for (tid, mut f) in functions {
         if f.owner == role.oid {
+            owned_functions.push((tid, f));
             continue;
         }
         if let Some(acl) = strip(&f.acl) {
@@ -1485,10 +1484,50 @@ pub fn drop_owned(session: &mut Session, role: &AuthidRow, cascade: bool) -> PgR
             )])
         })
         .collect();
+    drop_owned_functions(session, owned_functions)?;
     for name in schemas {
         crate::commands::drop_schema_for_owned(session, &name, cascade)?;
     }
     Ok(())
+}
+
+/// DROP OWNED's functions, procedures and aggregates: their rows go (an
+/// aggregate's `pg_aggregate` row and what depends on a function too).
+fn drop_owned_functions(
+    session: &mut Session,
+    owned: Vec<(storage::page::ItemPointer, catalog::system::ProcRow)>,
+) -> PgResult<()> {
+    if owned.is_empty() {
+        return Ok(());
+    }
+    let mut rows = Vec::new();
+    for (tid, f) in &owned {
+        if f.kind == 'a' {
+            if let Some((agg_tid, _)) = with_reader(session, |r| r.aggregate(f.oid))? {
+                rows.push((catalog::system::PG_AGGREGATE, agg_tid));
+            }
+        } else {
+            for (proc_tid, agg_tid, _) in crate::commands::aggregate::dependents(session, f)? {
+                if !rows.contains(&(catalog::system::PG_PROC, proc_tid)) {
+                    rows.push((catalog::system::PG_PROC, proc_tid));
+                    rows.push((catalog::system::PG_AGGREGATE, agg_tid));
+                }
+            }
+        }
+        let oid = f.oid;
+        rows.extend(with_reader(session, |r| {
+            r.description_rows(catalog::system::PG_PROC, oid, None)
+        })?);
+        if !rows.contains(&(catalog::system::PG_PROC, *tid)) {
+            rows.push((catalog::system::PG_PROC, *tid));
+        }
+    }
+    let db = session.database_oid;
+    crate::xact::with_write(session, |env, w| {
+        catalog::heap_catalog::CatalogWriter { env, db_oid: db }.delete_rows(&rows, w)
+    })?;
+    crate::commands::catalog_changed(session);
+    crate::xact::command_counter_increment(session)
 }
 
 /// CREATE SCHEMA needs the database's CREATE privilege (42501 `permission

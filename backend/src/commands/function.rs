@@ -732,6 +732,17 @@ pub(crate) fn drop_routines(
                 .with_hint("Use DROP AGGREGATE to drop aggregate functions."));
             }
             [one] => {
+                if !session.is_superuser {
+                    let graph = crate::acl::RoleGraph::load(session)?;
+                    if !graph.has_privs_of(session.user_oid, one.1.owner) {
+                        let word = if one.1.kind == 'p' {
+                            "procedure"
+                        } else {
+                            "function"
+                        };
+                        return Err(crate::acl::must_be_owner(word, &name));
+                    }
+                }
                 let deps = super::aggregate::dependents(session, &one.1)?;
                 let this = format!(
                     "function {name}({})",

@@ -333,7 +333,20 @@ fn apply(session: &mut Session, objects: &GrantObjects, change: &Change<'_>) -> 
         _ => None,
     };
     if let Some(kind) = kind {
-        privilege_bits(change.privileges, kind, change.as_sequence)?;
+        privilege_bits(change.privileges, kind, change.as_sequence).map_err(|e| {
+            // PostgreSQL names the kind as the statement did.
+            let word = match objects {
+                GrantObjects::Procedures(_) | GrantObjects::AllProceduresInSchema { .. } => {
+                    "procedure"
+                }
+                GrantObjects::Routines(_) | GrantObjects::AllRoutinesInSchema { .. } => "routine",
+                _ => return e,
+            };
+            PgError {
+                message: e.message.replace("for function", &format!("for {word}")),
+                ..e
+            }
+        })?;
     }
     match objects {
         GrantObjects::Tables(names) => {
