@@ -740,7 +740,11 @@ pub(crate) fn drop_routines(
                         } else {
                             "function"
                         };
-                        return Err(crate::acl::must_be_owner(word, &name));
+                        // Named as written, as PostgreSQL names it.
+                        let written = schema
+                            .as_ref()
+                            .map_or_else(|| name.clone(), |s| format!("{s}.{name}"));
+                        return Err(crate::acl::must_be_owner(word, &written));
                     }
                 }
                 let deps = super::aggregate::dependents(session, &one.1)?;

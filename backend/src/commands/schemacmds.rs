@@ -260,6 +260,12 @@ pub(crate) fn drop_schemas(
             r.description_rows(catalog::system::PG_NAMESPACE, nsp, None)
         })?;
         rows.push((catalog::system::PG_NAMESPACE, tid));
+        // The schema's default privileges go with it.
+        for (acl_tid, row) in crate::acl::default_privileges::rows(session)? {
+            if row.namespace == nsp {
+                rows.push((catalog::empty::PG_DEFAULT_ACL, acl_tid));
+            }
+        }
         crate::xact::with_write(session, |env, w| {
             CatalogWriter { env, db_oid: db }.delete_rows(&rows, w)
         })?;
