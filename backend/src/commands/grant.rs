@@ -766,16 +766,11 @@ pub(crate) fn grant_on_type(session: &mut Session, text: &str) -> PgResult<Outco
     } else {
         ObjectKind::Type
     };
-    if privilege_bits(privileges, kind, false).is_err() {
-        if let Privileges::Actions(actions) = privileges
-            && let Some(a) = actions.first()
-        {
-            return Err(PgError::new(
-                SqlState::InvalidGrantOperation,
-                format!("invalid privilege type {a} for {kind_word}"),
-            ));
-        }
-    }
+    privilege_bits(privileges, kind, false).map_err(|e| PgError {
+        // PostgreSQL names the kind as the statement did (a domain).
+        message: e.message.replace("for type", &format!("for {kind_word}")),
+        ..e
+    })?;
     for name in names {
         if kind == ObjectKind::Language {
             language(session, name, &change)?;
