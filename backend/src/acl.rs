@@ -47,6 +47,20 @@
 //!    (`planner::ColumnUse`); where it cannot trace a use to its column
 //!    (the merged columns of USING and NATURAL joins), only table
 //!    privileges will do.
+//! 6. Functions and procedures: the planner lists the user routines a
+//!    statement calls (`planner::PlannedStmt::functions`, SQL functions
+//!    expanded in place and what they call included); the current user
+//!    needs EXECUTE on each (`proacl`), `permission denied for function f`
+//!    ([`check_plan_privileges`]). CREATE TRIGGER needs it on the trigger
+//!    function.
+//! 7. Types and languages: a column, argument or result type needs USAGE
+//!    on the type (`typacl`; an array's is its element type's), and CREATE
+//!    FUNCTION needs USAGE on the language (`lanacl`).
+//!
+//! Default privileges (ALTER DEFAULT PRIVILEGES, `pg_default_acl`) give
+//! new objects their first ACL: see [`default_privileges`].
+
+pub mod default_privileges;
 
 use std::collections::HashSet;
 
@@ -268,10 +282,270 @@ pub fn relation_privileges(
     Ok(Some((class, privs, opts)))
 }
 
+/// The privileges `user` has on function `row`: (privileges, grant options).
+pub fn function_privileges(
+    graph: &RoleGraph,
+    user: u32,
+    row: &catalog::system::ProcRow,
+) -> (u32, u32) {
+    if graph.is_superuser(user) {
+        return (acl::ACL_EXECUTE, acl::ACL_EXECUTE);
+    }
+    let items = acl::from_texts(
+        row.acl.as_deref(),
+        ObjectKind::Function,
+        &graph.name_of(row.owner),
+    );
+    acl_mask(graph, user, row.owner, &items)
+}
+
+/// 42501 `permission denied for function f` (`procedure p`) unless the
+/// current user may execute each of `oids` (built-in functions have no
+/// row and are everyone's).
+pub fn require_function_execute(session: &Session, oids: &[u32]) -> PgResult<()> {
+    if session.is_superuser || oids.is_empty() {
+        return Ok(());
+    }
+    let graph = RoleGraph::load(session)?;
+    for &oid in oids {
+        let Some(row) = with_reader(session, |r| r.function_by_oid(oid))? else {
+            continue;
+        };
+        if function_privileges(&graph, session.user_oid, &row).0 & acl::ACL_EXECUTE == 0 {
+            let what = match row.kind {
+                'p' => "procedure",
+                'a' => "aggregate",
+                _ => "function",
+            };
+            return Err(permission_denied(what, &row.name));
+        }
+    }
+    Ok(())
+}
+
+/// The column of `typacl` in `pg_type`.
+pub const TYPACL: usize = 23;
+
+/// What the privilege checks read of a `pg_type` row.
+pub struct TypeAclRow {
+    pub oid: u32,
+    pub name: String,
+    pub namespace: u32,
+    pub owner: u32,
+    pub typtype: char,
+    pub typlen: i16,
+    pub elem: u32,
+    pub acl: Option<Vec<String>>,
+}
+
+impl TypeAclRow {
+    pub fn from_datums(d: &[types::Datum]) -> TypeAclRow {
+        use types::Datum;
+        let oid_at = |i: usize| match d.get(i) {
+            Some(Datum::Oid(o)) => *o,
+            _ => 0,
+        };
+        TypeAclRow {
+            oid: oid_at(0),
+            name: match d.get(1) {
+                Some(Datum::Text(t)) => t.clone(),
+                _ => String::new(),
+            },
+            namespace: oid_at(2),
+            owner: oid_at(3),
+            typtype: match d.get(6) {
+                Some(Datum::Text(t)) => t.chars().next().unwrap_or('b'),
+                _ => 'b',
+            },
+            typlen: match d.get(4) {
+                Some(Datum::Int2(n)) => *n,
+                _ => 0,
+            },
+            elem: oid_at(12),
+            acl: texts_of(d.get(TYPACL)),
+        }
+    }
+
+    /// An array type (whose privileges are its element type's).
+    pub fn is_array(&self) -> bool {
+        self.elem != 0 && self.typlen == -1
+    }
+}
+
+/// The text items of an ACL column; None for NULL.
+pub fn texts_of(d: Option<&types::Datum>) -> Option<Vec<String>> {
+    match d {
+        Some(types::Datum::Array(a)) => Some(
+            a.elems
+                .iter()
+                .filter_map(|e| match e {
+                    types::Datum::Text(t) => Some(t.clone()),
+                    _ => None,
+                })
+                .collect(),
+        ),
+        _ => None,
+    }
+}
+
+/// The `pg_type` row of `oid`: where it is and its values.
+pub fn type_row(
+    session: &Session,
+    oid: u32,
+) -> PgResult<Option<(storage::page::ItemPointer, Vec<types::Datum>)>> {
+    with_reader(session, |r| {
+        let mut found = None;
+        r.scan(&catalog::system::PG_TYPE_DEF, |tid, row| {
+            if matches!(row.first(), Some(types::Datum::Oid(o)) if *o == oid) {
+                found = Some((tid, row));
+                return Ok(false);
+            }
+            Ok(true)
+        })?;
+        Ok(found)
+    })
+}
+
+/// The privileges `user` has on type `oid` (an array's are its element
+/// type's): the row and (privileges, grant options); None if there is no
+/// such type.
+pub fn type_privileges(
+    session: &Session,
+    graph: &RoleGraph,
+    user: u32,
+    oid: u32,
+) -> PgResult<Option<(TypeAclRow, u32, u32)>> {
+    let Some((_, datums)) = type_row(session, oid)? else {
+        return Ok(None);
+    };
+    let mut row = TypeAclRow::from_datums(&datums);
+    if row.is_array()
+        && let Some((_, elem)) = type_row(session, row.elem)?
+    {
+        row = TypeAclRow::from_datums(&elem);
+    }
+    if graph.is_superuser(user) {
+        return Ok(Some((row, acl::ACL_USAGE, acl::ACL_USAGE)));
+    }
+    let items = acl::from_texts(
+        row.acl.as_deref(),
+        ObjectKind::Type,
+        &graph.name_of(row.owner),
+    );
+    let (privs, opts) = acl_mask(graph, user, row.owner, &items);
+    Ok(Some((row, privs, opts)))
+}
+
+/// 42501 `permission denied for type t` unless the current user has USAGE
+/// on type `oid` (PostgreSQL's `aclcheck_error_type`).
+pub fn require_type_usage(session: &mut Session, oid: u32) -> PgResult<()> {
+    if session.is_superuser {
+        return Ok(());
+    }
+    let graph = RoleGraph::load(session)?;
+    match type_privileges(session, &graph, session.user_oid, oid)? {
+        Some((row, privs, _)) if privs & acl::ACL_USAGE == 0 => {
+            // Qualified unless its schema is on the search path, as
+            // PostgreSQL's format_type_be prints it.
+            let name = if row.oid < 16384 {
+                types::oid::format_type(row.oid, -1)
+            } else if crate::relcache::search_path(session)?.contains(&row.namespace) {
+                row.name
+            } else {
+                let schema =
+                    with_reader(session, |r| r.namespace_name(row.namespace))?.unwrap_or_default();
+                format!("{schema}.{}", row.name)
+            };
+            Err(permission_denied("type", &name))
+        }
+        _ => Ok(()),
+    }
+}
+
+/// The catalog definition of `pg_language`.
+pub fn language_def() -> &'static catalog::system::CatalogDef {
+    catalog::system::CATALOGS
+        .iter()
+        .find(|d| d.oid == catalog::empty::PG_LANGUAGE)
+        .expect("pg_language is a catalog")
+}
+
+/// The `pg_language` row named `name` (or of OID `oid` when `name` is
+/// empty): where it is and its values.
+pub fn language_row(
+    session: &Session,
+    name: &str,
+) -> PgResult<Option<(storage::page::ItemPointer, Vec<types::Datum>)>> {
+    language_row_by(
+        session,
+        |row| matches!(row.get(1), Some(types::Datum::Text(n)) if n == name),
+    )
+}
+
+fn language_row_by(
+    session: &Session,
+    pred: impl Fn(&[types::Datum]) -> bool,
+) -> PgResult<Option<(storage::page::ItemPointer, Vec<types::Datum>)>> {
+    with_reader(session, |r| {
+        let mut found = None;
+        r.scan(language_def(), |tid, row| {
+            if pred(&row) {
+                found = Some((tid, row));
+                return Ok(false);
+            }
+            Ok(true)
+        })?;
+        Ok(found)
+    })
+}
+
+/// The privileges `user` has on the language whose row is `row`.
+fn language_privileges(graph: &RoleGraph, user: u32, row: &[types::Datum]) -> (u32, u32) {
+    if graph.is_superuser(user) {
+        return (acl::ACL_USAGE, acl::ACL_USAGE);
+    }
+    let owner = match row.get(2) {
+        Some(types::Datum::Oid(o)) => *o,
+        _ => catalog::role::BOOTSTRAP_SUPERUSER_OID,
+    };
+    let texts = texts_of(row.get(8));
+    let items = acl::from_texts(
+        texts.as_deref(),
+        ObjectKind::Language,
+        &graph.name_of(owner),
+    );
+    acl_mask(graph, user, owner, &items)
+}
+
+/// CREATE FUNCTION in language `oid` needs its USAGE privilege (42501
+/// `permission denied for language l`).
+pub fn require_language_usage(session: &Session, oid: u32) -> PgResult<()> {
+    if session.is_superuser {
+        return Ok(());
+    }
+    let Some((_, row)) = language_row_by(
+        session,
+        |row| matches!(row.first(), Some(types::Datum::Oid(o)) if *o == oid),
+    )?
+    else {
+        return Ok(());
+    };
+    let graph = RoleGraph::load(session)?;
+    if language_privileges(&graph, session.user_oid, &row).0 & acl::ACL_USAGE == 0 {
+        let name = match row.get(1) {
+            Some(types::Datum::Text(n)) => n.clone(),
+            _ => oid.to_string(),
+        };
+        return Err(permission_denied("language", &name));
+    }
+    Ok(())
+}
+
 /// Refuses a statement whose current user lacks privileges the plan needs
 /// (PostgreSQL's `ExecCheckRTPerms`), with 42501 `permission denied for
 /// table t`. Superusers pass without looking.
 pub fn check_plan_privileges(session: &Session, plan: &planner::PlannedStmt) -> PgResult<()> {
+    require_function_execute(session, &plan.functions)?;
     // Reading a column needs SELECT, whatever else the statement does
     // (ON CONFLICT's arbiter and EXCLUDED columns, UPDATE's WHERE).
     let needed = |r: &planner::RelationLock| {
@@ -508,6 +782,7 @@ fn privilege_names(func: &str) -> &'static [(&'static str, u32)] {
             ("CONNECT", ACL_CONNECT),
         ],
         "has_function_privilege" => &[("EXECUTE", ACL_EXECUTE)],
+        "has_type_privilege" | "has_language_privilege" => &[("USAGE", ACL_USAGE)],
         // pg_has_role: MEMBER and USAGE (PostgreSQL's ACL_CREATE and
         // ACL_USAGE stand-ins).
         _ => &[("MEMBER", ACL_CREATE), ("USAGE", ACL_USAGE)],
@@ -676,9 +951,60 @@ pub fn has_privilege(
             Ok(Some(answer(held, held_opts)))
         }
         "has_function_privilege" => {
-            // Functions carry no ACL here yet: EXECUTE is PUBLIC's, as by
-            // default in PostgreSQL.
-            Ok(Some(privs != 0 || graph.is_superuser(user)))
+            let row = match object {
+                Datum::Oid(o) => with_reader(session, |r| r.function_by_oid(*o))?,
+                Datum::Text(t) => Some(function_by_signature(session, t)?),
+                _ => return Ok(None),
+            };
+            match row {
+                Some(row) => {
+                    let (held, held_opts) = function_privileges(&graph, user, &row);
+                    Ok(Some(answer(held, held_opts)))
+                }
+                // A built-in function (no catalog row here): EXECUTE is
+                // PUBLIC's, as by default in PostgreSQL.
+                None => Ok(Some(privs != 0 || graph.is_superuser(user))),
+            }
+        }
+        "has_type_privilege" => {
+            let oid = match object {
+                Datum::Oid(o) => *o,
+                Datum::Text(t) => {
+                    let dt =
+                        sqlparser::parser::Parser::new(&sqlparser::dialect::PostgreSqlDialect {})
+                            .try_with_sql(t.trim())
+                            .and_then(|mut p| p.parse_data_type())
+                            .map_err(|_| {
+                                PgError::new(
+                                    SqlState::SyntaxError,
+                                    format!("invalid type name \"{t}\""),
+                                )
+                            })?;
+                    crate::commands::typecmds::resolve_type(session, &dt)?.0
+                }
+                _ => return Ok(None),
+            };
+            Ok(type_privileges(session, &graph, user, oid)?
+                .map(|(_, held, held_opts)| answer(held, held_opts)))
+        }
+        "has_language_privilege" => {
+            let row = match object {
+                Datum::Oid(o) => language_row_by(
+                    session,
+                    |row| matches!(row.first(), Some(Datum::Oid(x)) if x == o),
+                )?,
+                Datum::Text(t) => Some(language_row(session, t)?.ok_or_else(|| {
+                    PgError::new(
+                        SqlState::UndefinedObject,
+                        format!("language \"{t}\" does not exist"),
+                    )
+                })?),
+                _ => return Ok(None),
+            };
+            Ok(row.map(|(_, row)| {
+                let (held, held_opts) = language_privileges(&graph, user, &row);
+                answer(held, held_opts)
+            }))
         }
         _ => {
             // pg_has_role
@@ -693,6 +1019,46 @@ pub fn has_privilege(
             Ok(Some(member || usage || admin))
         }
     }
+}
+
+/// The function a `regprocedure` text names (`f(int, text)`, or a name
+/// alone when only one function has it): 42883 `function "x" does not
+/// exist` otherwise.
+fn function_by_signature(session: &mut Session, text: &str) -> PgResult<catalog::system::ProcRow> {
+    let missing = || {
+        PgError::new(
+            SqlState::UndefinedFunction,
+            format!("function \"{text}\" does not exist"),
+        )
+    };
+    let sql = format!("DROP FUNCTION {text}");
+    let stmts =
+        sqlparser::parser::Parser::parse_sql(&sqlparser::dialect::PostgreSqlDialect {}, &sql)
+            .map_err(|_| missing())?;
+    let Some(sqlparser::ast::Statement::DropFunction(df)) = stmts.first() else {
+        return Err(missing());
+    };
+    let [desc] = df.func_desc.as_slice() else {
+        return Err(missing());
+    };
+    let parts: Vec<String> = desc
+        .name
+        .0
+        .iter()
+        .filter_map(|p| p.as_ident())
+        .map(crate::commands::ident)
+        .collect();
+    crate::commands::function::lookup_routine(
+        session,
+        desc,
+        &parts,
+        crate::commands::function::RoutineKind::Routine,
+    )
+    .map(|(_, row)| row)
+    .map_err(|e| match e.code {
+        SqlState::UndefinedFunction | SqlState::AmbiguousFunction => missing(),
+        _ => e,
+    })
 }
 
 /// The role an `OWNER TO` names.
@@ -866,6 +1232,33 @@ pub fn role_dependents(session: &Session, role: &AuthidRow) -> PgResult<Vec<Stri
             ));
         }
     }
+    let functions = with_reader(session, |r| {
+        let mut out = Vec::new();
+        r.scan(&catalog::system::PG_PROC_DEF, |_, row| {
+            out.push(catalog::system::ProcRow::from_datums(&row));
+            Ok(true)
+        })?;
+        Ok(out)
+    })?;
+    for f in &functions {
+        // PostgreSQL's object description: "function", whatever the kind.
+        let what = "function";
+        let signature = format!(
+            "{}({})",
+            f.name,
+            f.arg_types
+                .iter()
+                .map(|&t| types::oid::format_type(t, -1))
+                .collect::<Vec<_>>()
+                .join(",")
+        );
+        if f.owner == role.oid {
+            found.push((f.oid, format!("owner of {what} {signature}")));
+        } else if mentions(&f.acl) {
+            found.push((f.oid, format!("privileges for {what} {signature}")));
+        }
+    }
+    found.extend(default_privileges::role_dependents(session, role)?);
     for (_, d) in &databases {
         if d.owner == role.oid {
             found.push((d.oid, format!("owner of database {}", d.name)));
@@ -1028,6 +1421,28 @@ pub fn drop_owned(session: &mut Session, role: &AuthidRow, cascade: bool) -> PgR
             })?;
         }
     }
+    let functions = with_reader(session, |r| {
+        let mut out = Vec::new();
+        r.scan(&catalog::system::PG_PROC_DEF, |tid, row| {
+            out.push((tid, catalog::system::ProcRow::from_datums(&row)));
+            Ok(true)
+        })?;
+        Ok(out)
+    })?;
+    let mut owned_functions = Vec::new();
+    for (tid, mut f) in functions {
+        if f.owner == role.oid {
+            owned_functions.push((tid, f));
+            continue;
+        }
+        if let Some(acl) = strip(&f.acl) {
+            f.acl = acl;
+            crate::xact::with_write(session, |env, w| {
+                catalog::heap_catalog::CatalogWriter { env, db_oid: db }.update_function(tid, &f, w)
+            })?;
+        }
+    }
+    default_privileges::drop_owned(session, role)?;
     crate::xact::command_counter_increment(session)?;
     // The owned objects, views first (they may read the tables).
     let qualified = |c: &catalog::system::ClassRow| {
@@ -1069,10 +1484,50 @@ pub fn drop_owned(session: &mut Session, role: &AuthidRow, cascade: bool) -> PgR
             )])
         })
         .collect();
+    drop_owned_functions(session, owned_functions)?;
     for name in schemas {
         crate::commands::drop_schema_for_owned(session, &name, cascade)?;
     }
     Ok(())
+}
+
+/// DROP OWNED's functions, procedures and aggregates: their rows go (an
+/// aggregate's `pg_aggregate` row and what depends on a function too).
+fn drop_owned_functions(
+    session: &mut Session,
+    owned: Vec<(storage::page::ItemPointer, catalog::system::ProcRow)>,
+) -> PgResult<()> {
+    if owned.is_empty() {
+        return Ok(());
+    }
+    let mut rows = Vec::new();
+    for (tid, f) in &owned {
+        if f.kind == 'a' {
+            if let Some((agg_tid, _)) = with_reader(session, |r| r.aggregate(f.oid))? {
+                rows.push((catalog::system::PG_AGGREGATE, agg_tid));
+            }
+        } else {
+            for (proc_tid, agg_tid, _) in crate::commands::aggregate::dependents(session, f)? {
+                if !rows.contains(&(catalog::system::PG_PROC, proc_tid)) {
+                    rows.push((catalog::system::PG_PROC, proc_tid));
+                    rows.push((catalog::system::PG_AGGREGATE, agg_tid));
+                }
+            }
+        }
+        let oid = f.oid;
+        rows.extend(with_reader(session, |r| {
+            r.description_rows(catalog::system::PG_PROC, oid, None)
+        })?);
+        if !rows.contains(&(catalog::system::PG_PROC, *tid)) {
+            rows.push((catalog::system::PG_PROC, *tid));
+        }
+    }
+    let db = session.database_oid;
+    crate::xact::with_write(session, |env, w| {
+        catalog::heap_catalog::CatalogWriter { env, db_oid: db }.delete_rows(&rows, w)
+    })?;
+    crate::commands::catalog_changed(session);
+    crate::xact::command_counter_increment(session)
 }
 
 /// CREATE SCHEMA needs the database's CREATE privilege (42501 `permission

@@ -1120,6 +1120,21 @@ fn rewrite_text_statements(mut tokens: Vec<TokenWithSpan>) -> Vec<TokenWithSpan>
             && word_is(&tokens[kind_at], "owned")
         {
             OWNED_MARKER
+        } else if word_is(&tokens[start], "alter") && word_is(&tokens[kind_at], "default") {
+            DEFAULT_PRIVILEGES_MARKER
+        } else if (word_is(&tokens[start], "grant") || word_is(&tokens[start], "revoke")) && {
+            let end = (start..tokens.len())
+                .find(|&i| tokens[i].token == Token::SemiColon || tokens[i].token == Token::EOF)
+                .unwrap_or(tokens.len());
+            let sig: Vec<usize> = (start..end).filter(|&i| significant(&tokens[i])).collect();
+            sig.windows(2).any(|w| {
+                word_is(&tokens[w[0]], "on")
+                    && ["type", "domain", "language"]
+                        .iter()
+                        .any(|k| word_is(&tokens[w[1]], k))
+            })
+        } {
+            GRANT_ON_TYPE_MARKER
         } else if word_is(&tokens[start], "alter") && word_is(&tokens[kind_at], "type") && {
             let end = (start..tokens.len())
                 .find(|&i| tokens[i].token == Token::SemiColon || tokens[i].token == Token::EOF)
@@ -2265,6 +2280,8 @@ const AGGREGATE_MARKER: &str = "AGGREGATE_STATEMENT";
 const COMMENT_MARKER: &str = "COMMENT_STATEMENT";
 const VACUUM_MARKER: &str = "VACUUM_STATEMENT";
 const RULE_MARKER: &str = "RULE_STATEMENT";
+const DEFAULT_PRIVILEGES_MARKER: &str = "DEFAULT_PRIVILEGES_STATEMENT";
+const GRANT_ON_TYPE_MARKER: &str = "GRANT_ON_TYPE_STATEMENT";
 
 /// `CREATE [OR REPLACE] RULE`, `DROP RULE` and `ALTER RULE` (sqlparser has
 /// none of them) become `CALL RULE_STATEMENT('<text>')` as the statements
@@ -2390,6 +2407,11 @@ pub enum TextStatement {
     /// `CREATE [OR REPLACE] RULE`, `DROP RULE`, `ALTER RULE` (see
     /// [`rewrite_rule_statements`])
     Rule(String),
+    /// `ALTER DEFAULT PRIVILEGES ...` (sqlparser has none)
+    AlterDefaultPrivileges(String),
+    /// `GRANT | REVOKE ... ON TYPE | DOMAIN | LANGUAGE ...` (sqlparser
+    /// reads none of these object kinds)
+    GrantOnType(String),
 }
 
 /// One action of `ALTER TYPE name ... ATTRIBUTE` (see [`parse_alter_attribute`]).
@@ -2521,6 +2543,8 @@ pub fn text_statement(stmt: &Statement) -> Option<TextStatement> {
         COMMENT_MARKER => TextStatement::Comment,
         VACUUM_MARKER => TextStatement::Vacuum,
         RULE_MARKER => TextStatement::Rule,
+        DEFAULT_PRIVILEGES_MARKER => TextStatement::AlterDefaultPrivileges,
+        GRANT_ON_TYPE_MARKER => TextStatement::GrantOnType,
         _ => return None,
     };
     let FunctionArguments::List(list) = &f.args else {

@@ -589,12 +589,13 @@ pub const PG_PROC_DEF: CatalogDef = CatalogDef {
         c("proparallel", CHAR),
         c("proconfig", oid::TEXT_ARRAY),
         // PostgreSQL's columns we have nothing for (no VARIADIC "any"
-        // bookkeeping, transforms, C functions, SQL-standard bodies or
-        // GRANT on functions): 0 and NULL.
+        // bookkeeping, transforms, C functions or SQL-standard bodies): 0
+        // and NULL.
         c("provariadic", OID),
         c("protrftypes", oid::OID_ARRAY),
         c("probin", oid::TEXT),
         c("prosqlbody", PG_NODE_TREE),
+        // aclitem[] in PostgreSQL: its items' text here (see crate::acl).
         c("proacl", oid::TEXT_ARRAY),
     ],
     shared: false,
@@ -649,6 +650,9 @@ pub struct ProcRow {
     /// `proconfig`: the `name=value` settings the function runs with (its
     /// SET clauses), restored when it returns.
     pub config: Vec<String>,
+    /// `proacl`: the items' text (see `crate::acl`); None is the default
+    /// (EXECUTE for PUBLIC and the owner).
+    pub acl: Option<Vec<String>>,
 }
 
 impl Eq for ProcRow {}
@@ -711,7 +715,7 @@ impl ProcRow {
             Datum::Null,
             Datum::Null,
             Datum::Null,
-            Datum::Null,
+            acl_datum(&self.acl),
         ]
     }
 
@@ -809,6 +813,10 @@ impl ProcRow {
             leakproof: matches!(r.get(21), Some(Datum::Bool(true))),
             parallel: text(22).chars().next().unwrap_or('u'),
             config: texts(23),
+            acl: match r.get(28) {
+                Some(Datum::Array(_)) => Some(texts(28)),
+                _ => None,
+            },
         }
     }
 }
@@ -2977,6 +2985,7 @@ pub fn information_schema_proc_rows() -> Vec<Vec<Datum>> {
         leakproof: false,
         parallel: 's',
         config: Vec::new(),
+        acl: None,
     };
     vec![expandarray.to_datums()]
 }

@@ -331,6 +331,7 @@ pub fn build(stmt: &PlannedStmt, verbose: bool) -> ExplainNode {
                 relations: Vec::new(),
                 call: None,
                 modifying_ctes: Vec::new(),
+                functions: Vec::new(),
             };
             let mut node = b.modify(&sub, &c.modify);
             node.relationship = Some("InitPlan");

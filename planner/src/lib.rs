@@ -93,6 +93,10 @@ pub struct PlannedStmt {
     /// The data-modifying statements of the top-level WITH, in the order
     /// written: the executor runs them before `plan` / `modify`.
     pub modifying_ctes: Vec<ModifyingCte>,
+    /// The user functions and procedures the statement calls (SQL ones
+    /// expanded in place included, and those they call): the current
+    /// user needs EXECUTE on each, checked with the relations' privileges.
+    pub functions: Vec<u32>,
 }
 
 impl PlannedStmt {

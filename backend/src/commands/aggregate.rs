@@ -659,6 +659,12 @@ fn create_aggregate(session: &mut Session, t: &[Token]) -> PgResult<Outcome> {
                 body: "aggregate_dummy".into(),
                 language: INTERNAL_LANGUAGE_OID,
                 kind: 'a',
+                acl: crate::acl::default_privileges::new_object_acl(
+                    session,
+                    session.user_oid,
+                    namespace,
+                    catalog::acl::ObjectKind::Function,
+                )?,
                 ..ProcRow::default()
             };
             agg.fnoid = oid;

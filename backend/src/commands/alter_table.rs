@@ -1026,6 +1026,7 @@ fn alter_column_type(
     using: Option<&AstExpr>,
 ) -> PgResult<()> {
     let (type_oid, typmod) = super::typecmds::resolve_type(session, data_type)?;
+    crate::acl::require_type_usage(session, type_oid)?;
     if storage::heap::tuple::type_storage(type_oid).is_none() {
         return Err(PgError::feature_not_supported(format!(
             "columns of type {}",

@@ -471,6 +471,7 @@ fn create_domain(session: &mut Session, t: &mut Tokens) -> PgResult<Outcome> {
     let namespace = relcache::creation_namespace(session, schema.as_deref())?;
     relcache::accept_invalidations(session);
     let (base, typmod) = typecmds::resolve_type(session, &dt)?;
+    crate::acl::require_type_usage(session, base)?;
     if let Some(b) = typcache::get(base)
         && b.domain().is_none()
         && b.enum_labels().is_empty()
@@ -631,6 +632,7 @@ fn create_domain(session: &mut Session, t: &mut Tokens) -> PgResult<Outcome> {
         Ok(())
     })?;
     changed(session)?;
+    crate::acl::default_privileges::apply_to_type(session, type_oid)?;
     Ok(Outcome::Command("CREATE DOMAIN".into()))
 }
 

@@ -338,6 +338,7 @@ pub(crate) fn create_function(session: &mut Session, cf: &CreateFunction) -> PgR
             ));
         }
     };
+    crate::acl::require_language_usage(session, language_oid)?;
     let plpgsql = language_oid == PLPGSQL_LANGUAGE_OID;
     let mut retset = false;
     // Arguments: IN ones make the signature; OUT, INOUT and TABLE ones
@@ -455,6 +456,11 @@ pub(crate) fn create_function(session: &mut Session, cf: &CreateFunction) -> PgR
         Some(FunctionBehavior::Stable) => 's',
         _ => 'v',
     };
+    for &t in all_types.iter().chain(&arg_types).chain([&ret_type]) {
+        if t >= 16384 {
+            crate::acl::require_type_usage(session, t)?;
+        }
+    }
     let (schema, name) = split_name(&cf.name)?;
     let namespace = relcache::creation_namespace(session, schema.as_deref())?;
     if namespace == PG_CATALOG_NAMESPACE {
@@ -595,6 +601,12 @@ pub(crate) fn create_function(session: &mut Session, cf: &CreateFunction) -> PgR
                 leakproof: attributes.leakproof,
                 parallel,
                 config,
+                acl: crate::acl::default_privileges::new_object_acl(
+                    session,
+                    owner,
+                    namespace,
+                    catalog::acl::ObjectKind::Function,
+                )?,
             };
             crate::xact::with_write(session, |env, w| {
                 CatalogWriter { env, db_oid: db }.create_function(w, &row)
@@ -720,6 +732,21 @@ pub(crate) fn drop_routines(
                 .with_hint("Use DROP AGGREGATE to drop aggregate functions."));
             }
             [one] => {
+                if !session.is_superuser {
+                    let graph = crate::acl::RoleGraph::load(session)?;
+                    if !graph.has_privs_of(session.user_oid, one.1.owner) {
+                        let word = if one.1.kind == 'p' {
+                            "procedure"
+                        } else {
+                            "function"
+                        };
+                        // Named as written, as PostgreSQL names it.
+                        let written = schema
+                            .as_ref()
+                            .map_or_else(|| name.clone(), |s| format!("{s}.{name}"));
+                        return Err(crate::acl::must_be_owner(word, &written));
+                    }
+                }
                 let deps = super::aggregate::dependents(session, &one.1)?;
                 let this = format!(
                     "function {name}({})",
@@ -900,12 +927,14 @@ pub(crate) fn lookup_routine(
             .map(|&t| types::oid::type_name(t))
             .collect::<Vec<_>>()
     };
+    // Named as written (qualified if it was), as PostgreSQL names it.
+    let written = parts.join(".");
     match found.len() {
         0 => Err(PgError::new(
             SqlState::UndefinedFunction,
             match &wanted {
-                Some(w) => format!("{missing} {name}({}) does not exist", sig(w).join(", ")),
-                None => format!("could not find a {missing} named \"{name}\""),
+                Some(w) => format!("{missing} {written}({}) does not exist", sig(w).join(", ")),
+                None => format!("could not find a {missing} named \"{written}\""),
             },
         )),
         1 => {
@@ -1019,7 +1048,10 @@ pub(crate) fn alter_function(
         }
         AlterFunctionOperation::OwnerTo(owner) => {
             let graph = crate::acl::RoleGraph::load(session)?;
-            row.owner = crate::acl::owner_role(session, &graph, owner)?.oid;
+            let new = crate::acl::owner_role(session, &graph, owner)?;
+            row.acl =
+                crate::acl::acl_new_owner(row.acl.as_deref(), &graph.name_of(row.owner), &new.name);
+            row.owner = new.oid;
         }
         AlterFunctionOperation::SetSchema { schema_name } => {
             let schema = crate::utility::object_name_text(schema_name);

@@ -109,7 +109,10 @@ fn check_grantor(session: &Session, by: Option<&sqlparser::ast::Ident>) -> PgRes
 }
 
 /// The grantees as ACL names ("" for PUBLIC), each an existing role.
-fn grantee_list(session: &Session, grantees: &[sqlparser::ast::Grantee]) -> PgResult<Vec<String>> {
+pub(crate) fn grantee_list(
+    session: &Session,
+    grantees: &[sqlparser::ast::Grantee],
+) -> PgResult<Vec<String>> {
     let graph = RoleGraph::load(session)?;
     super::user::grantee_names(grantees)?
         .into_iter()
@@ -321,10 +324,29 @@ fn apply(session: &mut Session, objects: &GrantObjects, change: &Change<'_>) -> 
         }
         GrantObjects::Schemas(_) => Some(ObjectKind::Schema),
         GrantObjects::Databases(_) => Some(ObjectKind::Database),
+        GrantObjects::Functions(_)
+        | GrantObjects::Procedures(_)
+        | GrantObjects::Routines(_)
+        | GrantObjects::AllFunctionsInSchema { .. }
+        | GrantObjects::AllProceduresInSchema { .. }
+        | GrantObjects::AllRoutinesInSchema { .. } => Some(ObjectKind::Function),
         _ => None,
     };
     if let Some(kind) = kind {
-        privilege_bits(change.privileges, kind, change.as_sequence)?;
+        privilege_bits(change.privileges, kind, change.as_sequence).map_err(|e| {
+            // PostgreSQL names the kind as the statement did.
+            let word = match objects {
+                GrantObjects::Procedures(_) | GrantObjects::AllProceduresInSchema { .. } => {
+                    "procedure"
+                }
+                GrantObjects::Routines(_) | GrantObjects::AllRoutinesInSchema { .. } => "routine",
+                _ => return e,
+            };
+            PgError {
+                message: e.message.replace("for function", &format!("for {word}")),
+                ..e
+            }
+        })?;
     }
     match objects {
         GrantObjects::Tables(names) => {
@@ -366,6 +388,55 @@ fn apply(session: &mut Session, objects: &GrantObjects, change: &Change<'_>) -> 
         GrantObjects::Databases(names) => {
             for n in names {
                 database(session, n, change)?;
+            }
+        }
+        GrantObjects::Functions(descs)
+        | GrantObjects::Procedures(descs)
+        | GrantObjects::Routines(descs) => {
+            let kind = match objects {
+                GrantObjects::Functions(_) => super::function::RoutineKind::Function,
+                GrantObjects::Procedures(_) => super::function::RoutineKind::Procedure,
+                _ => super::function::RoutineKind::Routine,
+            };
+            for desc in descs {
+                let parts: Vec<String> = desc
+                    .name
+                    .0
+                    .iter()
+                    .map(|p| p.as_ident().map_or_else(|| p.to_string(), ident))
+                    .collect();
+                let (tid, row) = super::function::lookup_routine(session, desc, &parts, kind)?;
+                routine(session, tid, row, change)?;
+            }
+        }
+        GrantObjects::AllFunctionsInSchema { schemas }
+        | GrantObjects::AllProceduresInSchema { schemas }
+        | GrantObjects::AllRoutinesInSchema { schemas } => {
+            let wanted = |k: char| match objects {
+                GrantObjects::AllFunctionsInSchema { .. } => k != 'p',
+                GrantObjects::AllProceduresInSchema { .. } => k == 'p',
+                _ => true,
+            };
+            for s in schemas {
+                let (_, schema) = split_name(s)?;
+                let Some(ns) = relcache::namespace_oid(session, &schema)? else {
+                    return Err(schema_missing(&schema));
+                };
+                let mut rows = with_reader(session, |r| {
+                    let mut out = Vec::new();
+                    r.scan(&catalog::system::PG_PROC_DEF, |tid, d| {
+                        let row = catalog::system::ProcRow::from_datums(&d);
+                        if row.namespace == ns && wanted(row.kind) {
+                            out.push((tid, row));
+                        }
+                        Ok(true)
+                    })?;
+                    Ok(out)
+                })?;
+                rows.sort_by_key(|(_, r)| r.oid);
+                for (tid, row) in rows {
+                    routine(session, tid, row, change)?;
+                }
             }
         }
         other => {
@@ -592,6 +663,218 @@ fn database(
     )?;
     crate::xact::with_write(session, |env, w| {
         CatalogWriter { env, db_oid: 0 }.update_database(w, tid, &row)
+    })?;
+    crate::xact::command_counter_increment(session)
+}
+
+/// GRANT / REVOKE on one function or procedure (`proacl`).
+fn routine(
+    session: &mut Session,
+    tid: storage::page::ItemPointer,
+    mut row: catalog::system::ProcRow,
+    change: &Change<'_>,
+) -> PgResult<()> {
+    let graph = RoleGraph::load(session)?;
+    let what = match row.kind {
+        'p' => "procedure",
+        _ => "function",
+    };
+    let name = row.name.clone();
+    let acl = change_acl(
+        session,
+        &graph,
+        change,
+        ObjectKind::Function,
+        row.owner,
+        row.acl.as_deref(),
+        what,
+        &name,
+    )?;
+    row.acl = Some(acl);
+    let db = session.database_oid;
+    crate::xact::with_write(session, |env, w| {
+        CatalogWriter { env, db_oid: db }.update_function(tid, &row, w)
+    })?;
+    crate::xact::command_counter_increment(session)
+}
+
+/// `GRANT | REVOKE ... ON TYPE | DOMAIN | LANGUAGE names ...`, which
+/// arrives as text (`syntax::TextStatement::GrantOnType`): the object
+/// kind's word becomes TABLE for sqlparser to read the rest.
+pub(crate) fn grant_on_type(session: &mut Session, text: &str) -> PgResult<Outcome> {
+    use sqlparser::tokenizer::{Token, Tokenizer};
+    let dialect = sqlparser::dialect::PostgreSqlDialect {};
+    let mut tokens = Tokenizer::new(&dialect, text)
+        .tokenize()
+        .map_err(|e| PgError::syntax(e.to_string(), None))?;
+    let is_word = |t: &Token, w: &str| matches!(t, Token::Word(x) if x.quote_style.is_none() && x.value.eq_ignore_ascii_case(w));
+    let sig: Vec<usize> = (0..tokens.len())
+        .filter(|&i| !matches!(tokens[i], Token::Whitespace(_)))
+        .collect();
+    let mut kind_word = String::new();
+    for w in sig.windows(2) {
+        if is_word(&tokens[w[0]], "on")
+            && ["type", "domain", "language"]
+                .iter()
+                .any(|k| is_word(&tokens[w[1]], k))
+        {
+            kind_word = tokens[w[1]].to_string().to_lowercase();
+            tokens[w[1]] = Token::make_keyword("TABLE");
+            break;
+        }
+    }
+    let sql: String = tokens.iter().map(|t| t.to_string()).collect();
+    let stmts = crate::syntax::parse(&sql)?;
+    let (is_grant, objects, privileges, grantees, option, cascade, granted_by) =
+        match stmts.as_slice() {
+            [sqlparser::ast::Statement::Grant(g)] => (
+                true,
+                &g.objects,
+                &g.privileges,
+                &g.grantees,
+                g.with_grant_option,
+                false,
+                g.granted_by.as_ref(),
+            ),
+            [sqlparser::ast::Statement::Revoke(r)] => (
+                false,
+                &r.objects,
+                &r.privileges,
+                &r.grantees,
+                r.grant_option_for,
+                matches!(r.cascade, Some(sqlparser::ast::CascadeOption::Cascade)),
+                r.granted_by.as_ref(),
+            ),
+            _ => return Err(PgError::syntax("syntax error at or near \"ON\"", None)),
+        };
+    let tag = if is_grant { "GRANT" } else { "REVOKE" };
+    crate::xact::check_writable(session, tag)?;
+    check_grantor(session, granted_by)?;
+    let Some(GrantObjects::Tables(names)) = objects else {
+        return Err(PgError::syntax("syntax error at or near \"ON\"", None));
+    };
+    let change = Change {
+        is_grant,
+        privileges,
+        grantees: grantee_list(session, grantees)?,
+        grant_option: option,
+        cascade,
+        as_sequence: false,
+    };
+    let kind = if kind_word == "language" {
+        ObjectKind::Language
+    } else {
+        ObjectKind::Type
+    };
+    privilege_bits(privileges, kind, false).map_err(|e| PgError {
+        // PostgreSQL names the kind as the statement did (a domain).
+        message: e.message.replace("for type", &format!("for {kind_word}")),
+        ..e
+    })?;
+    for name in names {
+        if kind == ObjectKind::Language {
+            language(session, name, &change)?;
+        } else {
+            type_acl(session, name, &change, kind_word == "domain")?;
+        }
+    }
+    Ok(Outcome::Command(tag.into()))
+}
+
+/// GRANT / REVOKE on a type or domain (`typacl`).
+fn type_acl(
+    session: &mut Session,
+    name: &sqlparser::ast::ObjectName,
+    change: &Change<'_>,
+    as_domain: bool,
+) -> PgResult<()> {
+    let (found, tname) = super::typecmds::find_type(session, name)?;
+    let oid = match found {
+        super::typecmds::Named::User((_, row, _)) => row.oid,
+        super::typecmds::Named::Builtin(oid) | super::typecmds::Named::Array(oid) => oid,
+        super::typecmds::Named::Missing => {
+            return Err(super::typecmds::undefined_type(&tname));
+        }
+    };
+    let Some((tid, mut datums)) = crate::acl::type_row(session, oid)? else {
+        return Err(super::typecmds::undefined_type(&tname));
+    };
+    let row = crate::acl::TypeAclRow::from_datums(&datums);
+    if row.elem != 0 && row.typlen == -1 && row.typtype == 'b' {
+        return Err(PgError::new(
+            SqlState::InvalidGrantOperation,
+            "cannot set privileges of array types",
+        )
+        .with_hint("Set the privileges of the element type instead."));
+    }
+    if as_domain && row.typtype != 'd' {
+        return Err(PgError::new(
+            SqlState::WrongObjectType,
+            format!("\"{}\" is not a domain", row.name),
+        ));
+    }
+    let graph = RoleGraph::load(session)?;
+    let what = if row.typtype == 'd' { "domain" } else { "type" };
+    let acl = change_acl(
+        session,
+        &graph,
+        change,
+        ObjectKind::Type,
+        row.owner,
+        row.acl.as_deref(),
+        what,
+        &row.name,
+    )?;
+    datums[crate::acl::TYPACL] = catalog::system::acl_datum(&Some(acl));
+    let db = session.database_oid;
+    crate::xact::with_write(session, |env, w| {
+        CatalogWriter { env, db_oid: db }.update_type(tid, &datums, w)
+    })?;
+    crate::xact::command_counter_increment(session)
+}
+
+/// GRANT / REVOKE on a procedural language (`lanacl`).
+fn language(
+    session: &mut Session,
+    name: &sqlparser::ast::ObjectName,
+    change: &Change<'_>,
+) -> PgResult<()> {
+    let (_, lanname) = split_name(name)?;
+    let Some((tid, mut datums)) = crate::acl::language_row(session, &lanname)? else {
+        return Err(PgError::new(
+            SqlState::UndefinedObject,
+            format!("language \"{lanname}\" does not exist"),
+        ));
+    };
+    let trusted = matches!(datums.get(4), Some(types::Datum::Bool(true)));
+    if !trusted {
+        return Err(PgError::new(
+            SqlState::WrongObjectType,
+            format!("language \"{lanname}\" is not trusted"),
+        )
+        .with_detail("GRANT and REVOKE are not allowed on untrusted languages, because only superusers can use untrusted languages."));
+    }
+    let owner = match datums.get(2) {
+        Some(types::Datum::Oid(o)) => *o,
+        _ => catalog::role::BOOTSTRAP_SUPERUSER_OID,
+    };
+    let stored = crate::acl::texts_of(datums.get(8));
+    let graph = RoleGraph::load(session)?;
+    let acl = change_acl(
+        session,
+        &graph,
+        change,
+        ObjectKind::Language,
+        owner,
+        stored.as_deref(),
+        "language",
+        &lanname,
+    )?;
+    datums[8] = catalog::system::acl_datum(&Some(acl));
+    let db = session.database_oid;
+    let def = crate::acl::language_def();
+    crate::xact::with_write(session, |env, w| {
+        CatalogWriter { env, db_oid: db }.replace_row(def, tid, &datums, w)
     })?;
     crate::xact::command_counter_increment(session)
 }

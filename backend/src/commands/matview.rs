@@ -309,6 +309,7 @@ fn create_relation(
         super::view::add_dependencies(&writer, w, oid, reads)
     })?;
     catalog_changed(session);
+    crate::acl::default_privileges::apply_to_relation(session, oid)?;
     Ok(Some(oid))
 }
 

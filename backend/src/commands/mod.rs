@@ -26,7 +26,7 @@ pub(crate) mod domaincmds;
 pub mod explain;
 pub mod foreign_keys;
 pub mod function;
-mod grant;
+pub(crate) mod grant;
 mod indexcmds;
 pub mod inherit;
 mod lockcmds;
@@ -169,6 +169,12 @@ pub fn ddl_statement(
                     vacuum::vacuum_statement(session, &text)
                 }
                 crate::syntax::TextStatement::Rule(text) => rule::rule_statement(session, &text),
+                crate::syntax::TextStatement::AlterDefaultPrivileges(text) => {
+                    crate::acl::default_privileges::alter_default_privileges(session, &text)
+                }
+                crate::syntax::TextStatement::GrantOnType(text) => {
+                    grant::grant_on_type(session, &text)
+                }
             }
         }
         Statement::Drop {

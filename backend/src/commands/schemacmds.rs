@@ -88,8 +88,29 @@ pub(crate) fn create_schema(
     crate::xact::ensure_xid(session)?;
     let oid = session.storage.transam.new_oid()?;
     let db = session.database_oid;
+    let acl = crate::acl::default_privileges::new_object_acl(
+        session,
+        owner,
+        0,
+        catalog::acl::ObjectKind::Schema,
+    )?;
     crate::xact::with_write(session, |env, w| {
-        CatalogWriter { env, db_oid: db }.create_namespace(w, oid, &name, owner)
+        let writer = CatalogWriter { env, db_oid: db };
+        match &acl {
+            None => writer.create_namespace(w, oid, &name, owner),
+            Some(_) => writer
+                .insert_row(
+                    &catalog::system::PG_NAMESPACE_DEF,
+                    &[
+                        types::Datum::Oid(oid),
+                        types::Datum::Text(name.clone()),
+                        types::Datum::Oid(owner),
+                        catalog::system::acl_datum(&acl),
+                    ],
+                    w,
+                )
+                .map(|_| ()),
+        }
     })?;
     catalog_changed(session);
     Ok(Outcome::Command("CREATE SCHEMA".into()))
@@ -239,6 +260,12 @@ pub(crate) fn drop_schemas(
             r.description_rows(catalog::system::PG_NAMESPACE, nsp, None)
         })?;
         rows.push((catalog::system::PG_NAMESPACE, tid));
+        // The schema's default privileges go with it.
+        for (acl_tid, row) in crate::acl::default_privileges::rows(session)? {
+            if row.namespace == nsp {
+                rows.push((catalog::empty::PG_DEFAULT_ACL, acl_tid));
+            }
+        }
         crate::xact::with_write(session, |env, w| {
             CatalogWriter { env, db_oid: db }.delete_rows(&rows, w)
         })?;

@@ -451,6 +451,7 @@ pub(crate) fn create_sequence(
         Ok(())
     })?;
     catalog_changed(session);
+    crate::acl::default_privileges::apply_to_relation(session, oid)?;
     Ok(Some(oid))
 }
 

@@ -354,6 +354,7 @@ pub(crate) fn column_plan(
         Some(t) => (t, -1),
         None => super::typecmds::resolve_type(session, &col.data_type)?,
     };
+    crate::acl::require_type_usage(session, type_oid)?;
     if matches!(type_oid, types::oid::RECORD | types::oid::RECORD_ARRAY) {
         return Err(PgError::new(
             SqlState::InvalidTableDefinition,
@@ -692,6 +693,7 @@ fn create_relation(
         )
     })?;
     catalog_changed(session);
+    crate::acl::default_privileges::apply_to_relation(session, oid)?;
     match ct.on_commit {
         Some(sqlparser::ast::OnCommit::Drop) => session.tx.on_commit_drop.push(oid),
         Some(sqlparser::ast::OnCommit::DeleteRows) => session.on_commit_delete.push(oid),

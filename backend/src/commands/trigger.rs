@@ -418,6 +418,16 @@ pub(crate) fn create_trigger(session: &mut Session, ct: &CreateTrigger) -> PgRes
                 format!("function {fname}() does not exist"),
             )
         })?;
+    // Named as written, as PostgreSQL names it here.
+    crate::acl::require_function_execute(session, &[func.oid]).map_err(|e| match e.code {
+        SqlState::InsufficientPrivilege => crate::acl::permission_denied(
+            "function",
+            &fschema
+                .as_ref()
+                .map_or_else(|| fname.clone(), |s| format!("{s}.{fname}")),
+        ),
+        _ => e,
+    })?;
     if func.ret_type != crate::plpgsql::TRIGGER {
         return Err(PgError::new(
             SqlState::InvalidObjectDefinition,

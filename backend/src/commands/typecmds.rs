@@ -334,6 +334,7 @@ pub(crate) fn create_type(
         Ok(())
     })?;
     changed(session)?;
+    crate::acl::default_privileges::apply_to_type(session, type_oid)?;
     Ok(Outcome::Command("CREATE TYPE".into()))
 }
 
@@ -387,6 +388,7 @@ fn create_composite_type(
             ));
         }
         let (type_oid, typmod) = resolve_type(session, &a.data_type)?;
+        crate::acl::require_type_usage(session, type_oid)?;
         if type_oid == types::oid::RECORD || type_oid == types::oid::UNKNOWN {
             return Err(PgError::new(
                 SqlState::InvalidTableDefinition,
@@ -427,6 +429,7 @@ fn create_composite_type(
         )
     })?;
     changed(session)?;
+    crate::acl::default_privileges::apply_to_type(session, type_oid)?;
     Ok(Outcome::Command("CREATE TYPE".into()))
 }
 
@@ -1012,6 +1015,7 @@ pub(crate) fn alter_type_attribute(session: &mut Session, text: &str) -> PgResul
                 return Err(exists(&field));
             }
             let (type_oid, typmod) = resolve_type(session, &data_type)?;
+            crate::acl::require_type_usage(session, type_oid)?;
             if matches!(
                 type_oid,
                 types::oid::RECORD | types::oid::RECORD_ARRAY | types::oid::UNKNOWN
@@ -1093,6 +1097,7 @@ pub(crate) fn alter_type_attribute(session: &mut Session, text: &str) -> PgResul
                 return Err(in_use_error(user));
             }
             let (type_oid, typmod) = resolve_type(session, &data_type)?;
+            crate::acl::require_type_usage(session, type_oid)?;
             super::alter_table::update_attribute(session, relid, attnum, |a| {
                 a.type_oid = type_oid;
                 a.typmod = typmod;

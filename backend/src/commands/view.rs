@@ -126,6 +126,7 @@ fn create_view_checked(session: &mut Session, cv: &CreateView, sql: &str) -> PgR
         add_dependencies(&writer, w, oid, &reads)
     })?;
     catalog_changed(session);
+    crate::acl::default_privileges::apply_to_relation(session, oid)?;
     set_view_options(session, oid, &options, &cv.name)?;
     Ok(Outcome::Command("CREATE VIEW".into()))
 }

@@ -262,6 +262,7 @@ pub fn plan_query(
 /// end. False if the catalog changed meanwhile (the plan must be remade).
 pub(crate) fn lock_relations(session: &mut Session, plan: &planner::PlannedStmt) -> PgResult<bool> {
     if plan.relations.is_empty() {
+        crate::acl::check_plan_privileges(session, plan)?;
         return Ok(true);
     }
     let before = catalog_version(session);

@@ -34,6 +34,8 @@ pub fn call(func: &str, args: &[Datum], ev: &mut Evaluator<'_>) -> PgResult<Opti
             | "has_schema_privilege"
             | "has_database_privilege"
             | "has_function_privilege"
+            | "has_type_privilege"
+            | "has_language_privilege"
             | "has_column_privilege"
             | "pg_has_role",
             _,

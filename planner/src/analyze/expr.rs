@@ -2304,6 +2304,9 @@ impl Analyzer<'_> {
         if calling {
             self.call_outputs = f.out_positions.iter().map(|&i| slots[i]).collect();
         }
+        if !self.functions.contains(&f.oid) {
+            self.functions.push(f.oid);
+        }
         let first_default = f.arg_types.len() - f.arg_defaults.len();
         let mut coerced = Vec::with_capacity(slots.len());
         for (i, s) in slots.iter().enumerate() {
@@ -2395,9 +2398,15 @@ impl Analyzer<'_> {
             )
             .with_hint("SQL functions here are expanded where they are called; this one calls itself too deeply."));
         }
-        let (plan, relations) = analyze_function_body(&f, self.catalog, self.function_depth + 1)?;
+        let (plan, relations, functions) =
+            analyze_function_body(&f, self.catalog, self.function_depth + 1)?;
         for r in relations {
             self.merge_relation(r);
+        }
+        for oid in functions {
+            if !self.functions.contains(&oid) {
+                self.functions.push(oid);
+            }
         }
         Ok(Some(Expr::SqlFunction {
             plan: Box::new(plan),
@@ -2536,7 +2545,7 @@ pub fn analyze_function_body(
     f: &crate::FunctionDesc,
     catalog: &dyn crate::CatalogView,
     depth: usize,
-) -> PgResult<(crate::plan::Plan, Vec<crate::plan::RelationLock>)> {
+) -> PgResult<(crate::plan::Plan, Vec<crate::plan::RelationLock>, Vec<u32>)> {
     let stmts =
         sqlparser::parser::Parser::parse_sql(&sqlparser::dialect::PostgreSqlDialect {}, &f.body)
             .map_err(|e| {
@@ -2580,7 +2589,7 @@ pub fn analyze_function_body(
         .with_detail(format!("Actual return type is {}.", oid::type_name(have))));
     }
     planned.plan.targets[0] = a.coerce(target, f.ret_type, -1, false, None)?;
-    Ok((planned.plan, planned.relations))
+    Ok((planned.plan, planned.relations, planned.functions))
 }
 
 /// The text of a (possibly negated) numeric literal.

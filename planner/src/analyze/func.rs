@@ -1426,6 +1426,8 @@ fn privilege_functions(v: &mut Vec<FuncDef>) {
         "has_schema_privilege",
         "has_database_privilege",
         "has_function_privilege",
+        "has_type_privilege",
+        "has_language_privilege",
         "pg_has_role",
     ] {
         let object = if f == "pg_has_role" { NAME } else { TEXT };

@@ -183,6 +183,8 @@ pub struct Analyzer<'a> {
     pub(crate) top_with: usize,
     /// The data-modifying WITH statements analyzed so far.
     pub(crate) modifying_ctes: Vec<crate::plan::ModifyingCte>,
+    /// The user functions called so far (see `PlannedStmt::functions`).
+    pub(crate) functions: Vec<u32>,
 }
 
 impl<'a> Analyzer<'a> {
@@ -239,6 +241,7 @@ impl<'a> Analyzer<'a> {
             cascade_view_checks: false,
             top_with: 0,
             modifying_ctes: Vec::new(),
+            functions: Vec::new(),
         }
     }
 
@@ -402,6 +405,7 @@ impl<'a> Analyzer<'a> {
             modify,
             call: None,
             modifying_ctes: std::mem::take(&mut self.modifying_ctes),
+            functions: std::mem::take(&mut self.functions),
             relations: {
                 let mut relations = std::mem::take(&mut self.relations);
                 if self.columns_untraced {

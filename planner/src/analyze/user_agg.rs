@@ -106,6 +106,9 @@ impl Analyzer<'_> {
             .with_hint(FUNC_HINT)
             .or_position(pos));
         };
+        if !self.functions.contains(&desc.oid) {
+            self.functions.push(desc.oid);
+        }
         let state_type = concrete(&desc.arg_types, &declared, desc.transtype);
         if oid::is_polymorphic(state_type) {
             return Err(PgError::new(
