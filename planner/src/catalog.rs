@@ -439,3 +439,20 @@ pub fn parse_qualified_name(text: &str) -> PgResult<Vec<String>> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::mentions_system_column;
+
+    #[test]
+    fn system_column_mentions_are_whole_words() {
+        assert!(mentions_system_column("select ctid from t"));
+        assert!(mentions_system_column("SELECT t.XMIN, a FROM t"));
+        assert!(mentions_system_column("delete from t returning cmax"));
+        assert!(!mentions_system_column(
+            "select pg_snapshot_xmin(s), xmin2 from t"
+        ));
+        assert!(!mentions_system_column("select ctids, \"$xmax\" from t"));
+        assert!(!mentions_system_column("select a from t"));
+    }
+}

@@ -42,7 +42,8 @@ pub mod subselect;
 pub use analyze::viewdef::{stored_view_query, view_definition};
 pub use catalog::{
     AggregateDesc, CatalogView, ColumnDesc, EmptyCatalog, FunctionDesc, FunctionLanguage,
-    IndexDesc, Partitioning, RelationDesc, TriggerDesc, VariableResolver, SYSTEM_COLUMNS, mentions_system_column,
+    IndexDesc, Partitioning, RelationDesc, SYSTEM_COLUMNS, TriggerDesc, VariableResolver,
+    mentions_system_column,
 };
 pub use expr::{BoolTestKind, Expr};
 pub use plan::{

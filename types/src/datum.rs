@@ -414,7 +414,10 @@ pub fn parse_lax_unsigned(s: &str) -> u32 {
     let mut v: u64 = 0;
     let mut overflow = false;
     while let Some(d) = b.get(i).and_then(|c| (*c as char).to_digit(radix as u32)) {
-        match v.checked_mul(radix).and_then(|v| v.checked_add(u64::from(d))) {
+        match v
+            .checked_mul(radix)
+            .and_then(|v| v.checked_add(u64::from(d)))
+        {
             Some(n) => v = n,
             None => overflow = true,
         }
@@ -1050,6 +1053,54 @@ mod tests {
                 .code,
             SqlState::InvalidBinaryRepresentation
         );
+    }
+
+    #[test]
+    fn tid_input_matches_postgres() {
+        // Cases checked against PostgreSQL 15's tidin.
+        for (s, want) in [
+            ("(1,2)", Some((1, 2))),
+            ("  (1,2)xyz", Some((1, 2))),
+            ("(,1)", Some((0, 1))),
+            ("(1,)", Some((1, 0))),
+            ("( 1, +2)", Some((1, 2))),
+            ("(4294967295,65535)", Some((u32::MAX, u16::MAX))),
+            ("(-1,1)", Some((u32::MAX, 1))),
+            ("abc", None),
+            ("(1,2", None),
+            ("(4294967296,1)", None),
+            ("(1,65536)", None),
+            ("(1,-1)", None),
+            ("(1 ,2)", None),
+            ("(1,2,3)", None),
+        ] {
+            assert_eq!(parse_tid(s), want, "{s}");
+        }
+        let e = Datum::from_text(oid::TID, "abc", &opts()).unwrap_err();
+        assert_eq!(e.code, SqlState::InvalidTextRepresentation);
+        assert_eq!(e.message, "invalid input syntax for type tid: \"abc\"");
+        let t = Datum::Tid(0x0102_0304, 0x0506);
+        assert_eq!(t.to_text(&opts()), "(16909060,1286)");
+        assert_eq!(t.to_binary(), vec![1, 2, 3, 4, 5, 6]);
+        assert_eq!(
+            Datum::from_binary(oid::TID, &[1, 2, 3, 4, 5, 6]).unwrap(),
+            t
+        );
+    }
+
+    #[test]
+    fn xid_input_is_lax_as_in_postgres_15() {
+        for (s, want) in [
+            ("12", 12),
+            ("0x10", 16),
+            ("010", 8),
+            ("abc", 0),
+            ("-1", u32::MAX),
+            ("99999999999", 1_215_752_191),
+            ("99999999999999999999999", u32::MAX),
+        ] {
+            assert_eq!(parse_lax_unsigned(s), want, "{s}");
+        }
     }
 
     #[test]
