@@ -95,6 +95,7 @@ pub fn relation_desc(info: &RelationInfo) -> RelationDesc {
         partition_check: None,
         triggers: Arc::new(enabled_triggers(&info.triggers, false)),
         stats: Arc::clone(&info.statistics),
+        system_columns: false,
     }
 }
 
@@ -377,6 +378,52 @@ pub struct OpenScan {
     /// Of those, the ones a plain seqscan decodes, when it skips some
     /// (`ExecContext::scan_begin_read`): the others are NULL too.
     read: Option<Box<[bool]>>,
+    /// Each row carries the system columns after its own (see
+    /// `RelationDesc::system_columns`).
+    system: bool,
+}
+
+/// The system columns of the tuple at `ip` (`bytes`), in the order a scan
+/// appends them: `ctid`, `xmin`, `cmin`, `xmax`, `cmax`. The xids are the
+/// low 32 bits of ours, as PostgreSQL's `xid` type shows a 64-bit
+/// transaction id (`txid_current()` modulo 2^32); cmin and cmax are both
+/// the raw `t_cid`, as PostgreSQL prints them.
+fn system_values(ip: ItemPointer, bytes: &[u8]) -> PgResult<[Datum; 5]> {
+    let h = storage::heap::tuple::TupleHeader::parse(bytes)?;
+    Ok([
+        Datum::Tid(ip.block, ip.offset),
+        Datum::Xid(h.xmin() as u32),
+        Datum::Cid(h.cid()),
+        Datum::Xid(h.xmax() as u32),
+        Datum::Cid(h.cid()),
+    ])
+}
+
+/// The system columns of a system view's row, which has no tuple: a
+/// bootstrap row's values (frozen, never deleted).
+fn view_system_values(n: u64) -> [Datum; 5] {
+    [
+        Datum::Tid(0, u16::try_from(n).unwrap_or(u16::MAX)),
+        Datum::Xid(1),
+        Datum::Cid(0),
+        Datum::Xid(0),
+        Datum::Cid(0),
+    ]
+}
+
+/// Makes `row` full-width and appends the system columns of the tuple at
+/// `ip` to it, when the scan carries them.
+fn with_system(
+    (system, natts): (bool, usize),
+    ip: ItemPointer,
+    bytes: &[u8],
+    row: &mut Vec<Datum>,
+) -> PgResult<()> {
+    if system {
+        row.resize(natts, Datum::Null);
+        row.extend(system_values(ip, bytes)?);
+    }
+    Ok(())
 }
 
 /// The tuple descriptor of a relation as the planner described it.
@@ -432,6 +479,8 @@ pub fn scan_begin_columns(
 ) -> PgResult<ScanId> {
     check_scannable(session, rel)?;
     let desc = tuple_desc(rel)?;
+    // The system columns after the row's are not decoded.
+    let columns = columns.min(desc.natts());
     crate::xact::serializable_begin(session)?;
     let snapshot = crate::xact::statement_snapshot(session);
     let (scan, view_rows) = if crate::sysviews::is_view(rel.oid) {
@@ -458,6 +507,7 @@ pub fn scan_begin_columns(
             returned: 0,
             columns,
             read: None,
+            system: rel.system_columns,
         },
     ))
 }
@@ -470,6 +520,7 @@ pub fn scan_begin_read(
     read: &[bool],
 ) -> PgResult<ScanId> {
     let id = scan_begin_columns(session, rel, read.len())?;
+    let read = &read[..read.len().min(rel.columns.len())];
     if read.contains(&false)
         && let Some(Some(open)) = session.scans.get_mut(id.0 as usize)
     {
@@ -509,8 +560,9 @@ fn start_index_read(session: &mut Session, rel: &RelationDesc) -> PgResult<(Tupl
 impl OpenScan {
     /// A scan of `relid` that reads rows of `desc` with `snapshot`, with no
     /// source yet (the caller sets one).
-    fn reading(desc: TupleDesc, snapshot: Snapshot, relid: u32) -> OpenScan {
+    fn reading(desc: TupleDesc, snapshot: Snapshot, rel: &RelationDesc) -> OpenScan {
         let columns = desc.natts();
+        let relid = rel.oid;
         OpenScan {
             scan: None,
             index: None,
@@ -522,6 +574,7 @@ impl OpenScan {
             returned: 0,
             columns,
             read: None,
+            system: rel.system_columns,
         }
     }
 }
@@ -554,7 +607,7 @@ pub fn bitmap_scan_begin(
         };
         reader.tids(bitmap, None)?.unwrap_or_default()
     };
-    let mut open = OpenScan::reading(desc, snapshot, rel.oid);
+    let mut open = OpenScan::reading(desc, snapshot, rel);
     open.bitmap = Some((tids.into_iter().collect(), info.locator(db)));
     Ok(open_slot(session, open))
 }
@@ -666,11 +719,12 @@ pub fn index_scan_begin(
     };
     let (desc, snapshot) = start_index_read(session, rel)?;
     let heap_loc = info.locator(session.database_oid);
-    let mut open = OpenScan::reading(desc, snapshot, rel.oid);
+    let mut open = OpenScan::reading(desc, snapshot, rel);
     open.index = Some(OpenIndexScan {
         scan: None,
         rest: ranges.into(),
-        index_only: index_only.then(|| IndexOnly {
+        // A row with its system columns needs its tuple.
+        index_only: (index_only && !rel.system_columns).then(|| IndexOnly {
             places: info.indexes[pos]
                 .row
                 .keys
@@ -711,7 +765,9 @@ pub fn scan_next(session: &mut Session, id: ScanId) -> PgResult<Option<(Tid, Vec
         while let Some(root) = tids.pop_front() {
             if let Some((tid, bytes)) = heapam::fetch_hot(&env, *heap, root, &open.snapshot, me)? {
                 open.returned += 1;
-                return Ok(Some((to_tid(tid), deform_tuple(&open.desc, &bytes)?)));
+                let mut row = deform_tuple(&open.desc, &bytes)?;
+                with_system((open.system, open.desc.natts()), tid, &bytes, &mut row)?;
+                return Ok(Some((to_tid(tid), row)));
             }
         }
         return Ok(None);
@@ -752,7 +808,11 @@ pub fn scan_next(session: &mut Session, id: ScanId) -> PgResult<Option<(Tid, Vec
                         heapam::fetch_hot(&env, ix.heap, root, &open.snapshot, me)?
                     {
                         open.returned += 1;
-                        return Ok(Some((to_tid(tid), deform_tuple(&open.desc, &bytes)?)));
+                        let mut row = deform_tuple(&open.desc, &bytes)?;
+                        if open.system {
+                            row.extend(system_values(tid, &bytes)?);
+                        }
+                        return Ok(Some((to_tid(tid), row)));
                     }
                     // Invisible to us; if to everyone, later scans need not
                     // visit the heap for it (the entry is marked dead).
@@ -775,20 +835,26 @@ pub fn scan_next(session: &mut Session, id: ScanId) -> PgResult<Option<(Tid, Vec
         }
     }
     let Some(scan) = open.scan.as_mut() else {
-        return Ok(open.view_rows.pop_front().map(|row| {
-            (
-                Tid {
-                    block: 0,
-                    offset: 0,
-                },
-                row,
-            )
-        }));
+        let system = open.system;
+        let Some(mut row) = open.view_rows.pop_front() else {
+            return Ok(None);
+        };
+        open.returned += 1;
+        if system {
+            row.extend(view_system_values(open.returned));
+        }
+        return Ok(Some((
+            Tid {
+                block: 0,
+                offset: 0,
+            },
+            row,
+        )));
     };
     match scan.next(&env, &open.snapshot, me)? {
         Some((ip, bytes)) => {
             open.returned += 1;
-            if open.columns == 0 {
+            if open.columns == 0 && !open.system {
                 // The query reads no column (count(*)): nothing to decode, and
                 // an empty row costs no allocation.
                 return Ok(Some((to_tid(ip), Vec::new())));
@@ -805,6 +871,8 @@ pub fn scan_next(session: &mut Session, id: ScanId) -> PgResult<Option<(Tid, Vec
                     row
                 }
             };
+            let mut row = row;
+            with_system((open.system, open.desc.natts()), ip, bytes, &mut row)?;
             Ok(Some((to_tid(ip), row)))
         }
         None => Ok(None),
@@ -843,13 +911,14 @@ pub fn scan_next_into(
     match scan.next(&env, &open.snapshot, me)? {
         Some((ip, bytes)) => {
             open.returned += 1;
-            if open.columns == 0 {
+            if open.columns == 0 && !open.system {
                 row.clear();
             } else if let Some(read) = &open.read {
                 deform_tuple_some_into(&open.desc, bytes, read, row)?;
             } else {
                 deform_tuple_prefix_into(&open.desc, bytes, open.columns, row)?;
             }
+            with_system((open.system, open.desc.natts()), ip, bytes, row)?;
             Ok(Some(to_tid(ip)))
         }
         None => Ok(None),
@@ -866,7 +935,12 @@ pub fn scan_row_whole(session: &mut Session, id: ScanId, row: &[Datum]) -> PgRes
                 && (open.columns < open.desc.natts() || open.read.is_some()) =>
         {
             match open.scan.as_ref() {
-                Some(scan) => deform_tuple(&open.desc, scan.current()),
+                Some(scan) => {
+                    let mut whole = deform_tuple(&open.desc, scan.current())?;
+                    // The system columns were appended already.
+                    whole.extend_from_slice(row.get(open.desc.natts()..).unwrap_or_default());
+                    Ok(whole)
+                }
                 None => Ok(row.to_vec()),
             }
         }
@@ -885,7 +959,14 @@ pub fn scan_reread(
     match session.scans.get(id.0 as usize) {
         Some(Some(open)) if open.bitmap.is_none() && open.index.is_none() => {
             match open.scan.as_ref() {
-                Some(scan) => deform_tuple_some_into(&open.desc, scan.current(), read, row),
+                Some(scan) => {
+                    let natts = open.desc.natts();
+                    let system: Vec<Datum> = row.get(natts..).unwrap_or_default().to_vec();
+                    let read = &read[..read.len().min(natts)];
+                    deform_tuple_some_into(&open.desc, scan.current(), read, row)?;
+                    row.extend(system);
+                    Ok(())
+                }
                 None => Ok(()),
             }
         }

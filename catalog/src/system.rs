@@ -1250,6 +1250,7 @@ pub const BTREE_OPCLASSES: &[BtreeOpclass] = &[
     opclass(10065, "uuid_ops", oid::UUID, true),
     opclass(10088, "jsonb_ops", oid::JSONB, true),
     opclass(10067, "pg_lsn_ops", oid::PG_LSN, true),
+    opclass(10050, "tid_ops", oid::TID, true),
     opclass(10015, "inet_ops", oid::INET, true),
     opclass(10009, "cidr_ops", oid::INET, false),
     opclass(10047, "money_ops", oid::MONEY, true),
@@ -2646,6 +2647,9 @@ pub const BUILTIN_TYPES: &[TypeRow] = &[
     (oid::INT4, "int4", 'N', false, 0, 1007, 'p', 0, 'b'),
     (oid::TEXT, "text", 'S', true, 0, 1009, 'x', 100, 'b'),
     (oid::OID, "oid", 'N', true, 0, 1028, 'p', 0, 'b'),
+    (oid::TID, "tid", 'U', false, 0, oid::TID_ARRAY, 'p', 0, 'b'),
+    (oid::XID, "xid", 'U', false, 0, oid::XID_ARRAY, 'p', 0, 'b'),
+    (oid::CID, "cid", 'U', false, 0, oid::CID_ARRAY, 'p', 0, 'b'),
     (
         PG_NODE_TREE,
         "pg_node_tree",

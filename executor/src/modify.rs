@@ -219,8 +219,11 @@ fn run_modify(
         } => {
             let mut modify = |ev: &mut Evaluator<'_>, tid: Tid, row: Vec<Datum>| -> PgResult<()> {
                 let changed =
-                    change_with_recheck(ev, filter.as_ref(), tid, row, &mut |ev, tid, row| {
-                        let new = new_version(ev, assignments, row)?;
+                    change_with_recheck(ev, filter.as_ref(), tid, row, &mut |ev, tid, wide| {
+                        let mut new = new_version(ev, assignments, wide)?;
+                        // The scan's system columns are not the new version's.
+                        new.truncate(rel.columns.len());
+                        let row = &wide[..rel.columns.len().min(wide.len())];
                         let mut new = match before_update(ev, rel, row, new)? {
                             Some(new) => new,
                             None => return Ok((ModifyOutcome::Gone, Vec::new())),
@@ -384,7 +387,15 @@ fn delete_one(
         ev.ctx
             .after_row_triggers(rel, TriggerEvent::Delete, Some(row[..width].to_vec()), None)?;
     }
-    Ok((outcome, row.to_vec()))
+    let mut row = row.to_vec();
+    // RETURNING reads the deleted version, whose xmax is now ours.
+    if rel.system_columns
+        && let Some(xmax) = row.get_mut(width + 3)
+        && let Some(xid) = ev.ctx.current_xid(false)?
+    {
+        *xmax = Datum::Xid(xid as u32);
+    }
+    Ok((outcome, row))
 }
 
 /// [`change_with_recheck`] for UPDATE ... FROM and DELETE ... USING:
@@ -458,8 +469,14 @@ fn change_with_recheck(
         match change(ev, tid, &row)? {
             (ModifyOutcome::Done, seen) => return Ok(Some(seen)),
             (ModifyOutcome::Gone, _) => return Ok(None),
-            (ModifyOutcome::Updated { tid: t, row: r }, _) => {
+            (ModifyOutcome::Updated { tid: t, row: mut r }, _) => {
                 ev.ctx.check_for_interrupts()?;
+                // A scan with system columns: the newest version's place
+                // (its other system columns are not known here).
+                if row.len() > r.len() {
+                    r.push(Datum::Tid(t.block, t.offset));
+                    r.resize(row.len(), Datum::Null);
+                }
                 if !qualifies(ev, filter, &r)? {
                     return Ok(None);
                 }

@@ -137,6 +137,7 @@ impl Fake {
                     partition_check: None,
                     triggers: Default::default(),
                     stats: Default::default(),
+                    system_columns: false,
                 };
                 self.tables.insert(
                     name,

@@ -77,6 +77,37 @@ pub struct RelationDesc {
     /// Its size and column statistics (what VACUUM and ANALYZE saw), for
     /// the cost estimates (`selfuncs.rs`).
     pub stats: Arc<catalog::statistics::RelationStatistics>,
+    /// A scan of it appends the system columns ([`SYSTEM_COLUMNS`], in
+    /// that order) to each row, after the row's own columns: set by
+    /// analysis on the scans of a statement that may read them, so that
+    /// the rows of every other scan stay as wide as the relation.
+    pub system_columns: bool,
+}
+
+/// The system columns a table's rows carry besides `tableoid`, in the
+/// order a scan with [`RelationDesc::system_columns`] appends them: name,
+/// type and `pg_attribute.attnum` (PostgreSQL's `sysattr.h`).
+pub const SYSTEM_COLUMNS: [(&str, u32, i16); 5] = [
+    ("ctid", types::oid::TID, -1),
+    ("xmin", types::oid::XID, -2),
+    ("cmin", types::oid::CID, -3),
+    ("xmax", types::oid::XID, -4),
+    ("cmax", types::oid::CID, -5),
+];
+
+/// Whether `text` names one of [`SYSTEM_COLUMNS`] as a word (in any
+/// case): only then do the scans of its statement carry them. A mention
+/// in a string or as some other name costs a little width, never a result.
+pub fn mentions_system_column(text: &str) -> bool {
+    let b = text.as_bytes();
+    let word = |c: u8| c.is_ascii_alphanumeric() || c == b'_' || c == b'$' || c >= 0x80;
+    b.windows(4).enumerate().any(|(i, w)| {
+        SYSTEM_COLUMNS
+            .iter()
+            .any(|(name, _, _)| w.eq_ignore_ascii_case(name.as_bytes()))
+            && (i == 0 || !word(b[i - 1]))
+            && b.get(i + 4).is_none_or(|&c| !word(c))
+    })
 }
 
 /// A trigger of a relation (`pg_trigger`): the executor asks its context
@@ -406,5 +437,22 @@ pub fn parse_qualified_name(text: &str) -> PgResult<Vec<String>> {
             Some('.') => continue,
             Some(_) => return Err(invalid()),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::mentions_system_column;
+
+    #[test]
+    fn system_column_mentions_are_whole_words() {
+        assert!(mentions_system_column("select ctid from t"));
+        assert!(mentions_system_column("SELECT t.XMIN, a FROM t"));
+        assert!(mentions_system_column("delete from t returning cmax"));
+        assert!(!mentions_system_column(
+            "select pg_snapshot_xmin(s), xmin2 from t"
+        ));
+        assert!(!mentions_system_column("select ctids, \"$xmax\" from t"));
+        assert!(!mentions_system_column("select a from t"));
     }
 }

@@ -668,11 +668,19 @@ impl Builder {
 
     fn rel_layout(&mut self, rel: &Arc<RelationDesc>) -> Layout {
         let refname = self.refname(rel);
+        // A scan that carries the system columns has them after the
+        // columns (see `RelationDesc::system_columns`).
+        let system = crate::catalog::SYSTEM_COLUMNS
+            .iter()
+            .map(|(name, _, _)| *name)
+            .filter(|_| rel.system_columns);
         rel.columns
             .iter()
-            .map(|c| Col {
-                qualified: format!("{}.{}", quote_ident(&refname), quote_ident(&c.name)),
-                bare: quote_ident(&c.name),
+            .map(|c| c.name.as_str())
+            .chain(system)
+            .map(|name| Col {
+                qualified: format!("{}.{}", quote_ident(&refname), quote_ident(name)),
+                bare: quote_ident(name),
             })
             .collect()
     }

@@ -42,7 +42,8 @@ pub mod subselect;
 pub use analyze::viewdef::{stored_view_query, view_definition};
 pub use catalog::{
     AggregateDesc, CatalogView, ColumnDesc, EmptyCatalog, FunctionDesc, FunctionLanguage,
-    IndexDesc, Partitioning, RelationDesc, TriggerDesc, VariableResolver,
+    IndexDesc, Partitioning, RelationDesc, SYSTEM_COLUMNS, TriggerDesc, VariableResolver,
+    mentions_system_column,
 };
 pub use expr::{BoolTestKind, Expr};
 pub use plan::{
@@ -688,6 +689,7 @@ mod table_tests {
                 partition_check: None,
                 triggers: Default::default(),
                 stats: Default::default(),
+                system_columns: false,
             };
             // (lower(b)) WHERE n > 0, analyzed as the backend does.
             let bare = Arc::new(rel.clone());

@@ -70,6 +70,12 @@ pub enum Datum {
     Oid(u32),
     /// `pg_lsn`: a WAL position (PostgreSQL's `XLogRecPtr`)
     PgLsn(u64),
+    /// `tid`: block number and line pointer of a row version
+    Tid(u32, u16),
+    /// `xid`: a 32-bit transaction id
+    Xid(u32),
+    /// `cid`: a command id
+    Cid(u32),
     /// `money`: cents (see [`money`])
     Money(i64),
     /// `macaddr`: six bytes (see [`macaddr`])
@@ -312,6 +318,119 @@ pub fn parse_pg_lsn(s: &str) -> Option<u64> {
 }
 
 /// `pg_lsn_out`: the high and low 32 bits in upper-case hex (`16/B374D848`).
+/// `tidin`'s reading of `(block,offset)`: anything before the opening
+/// parenthesis is skipped, and whatever follows the closing one ignored;
+/// each number may have leading white space and a sign, and an empty
+/// number reads as 0. A block number may be negative down to -2^31 (it
+/// wraps, as a C `unsigned long` converted back to 32 bits does); the
+/// offset must lie in 0..=65535.
+pub fn parse_tid(s: &str) -> Option<(u32, u16)> {
+    let b = s.as_bytes();
+    // The starts of the two numbers: after `(` (only as the first
+    // delimiter) or after a `,`, looking no further than a `)`.
+    let mut starts = [0usize; 2];
+    let mut found = 0;
+    for (i, &c) in b.iter().enumerate() {
+        if found == 2 || c == b')' {
+            break;
+        }
+        if c == b',' || (c == b'(' && found == 0) {
+            starts[found] = i + 1;
+            found += 1;
+        }
+    }
+    if found < 2 {
+        return None;
+    }
+    let (block, end) = c_strtol(&b[starts[0]..]);
+    if b.get(starts[0] + end) != Some(&b',') {
+        return None;
+    }
+    let block = match block? {
+        v if (0..=i128::from(u32::MAX)).contains(&v) => v as u32,
+        v if (-(1i128 << 31)..0).contains(&v) => (v + (1i128 << 32)) as u32,
+        _ => return None,
+    };
+    let (offset, end) = c_strtol(&b[starts[1]..]);
+    if b.get(starts[1] + end) != Some(&b')') {
+        return None;
+    }
+    let offset = u16::try_from(offset?).ok()?;
+    Some((block, offset))
+}
+
+/// C's `strtol` in base 10 over `b`: the value (None on overflow of the
+/// widest range any caller accepts) and the length read, which is 0 when
+/// there are no digits (the white space and sign are then not read).
+fn c_strtol(b: &[u8]) -> (Option<i128>, usize) {
+    let mut i = 0;
+    while i < b.len() && matches!(b[i], b' ' | b'\t' | b'\n' | b'\r' | 0x0b | 0x0c) {
+        i += 1;
+    }
+    let negative = b.get(i) == Some(&b'-');
+    if matches!(b.get(i), Some(b'-' | b'+')) {
+        i += 1;
+    }
+    let digits_start = i;
+    let mut v: Option<i128> = Some(0);
+    while i < b.len() && b[i].is_ascii_digit() {
+        v = v
+            .and_then(|v| v.checked_mul(10))
+            .and_then(|v| v.checked_add(i128::from(b[i] - b'0')))
+            .filter(|v| *v <= i128::from(u64::MAX));
+        i += 1;
+    }
+    if i == digits_start {
+        return (Some(0), 0);
+    }
+    (v.map(|v| if negative { -v } else { v }), i)
+}
+
+/// The input of `xid` and `cid` in PostgreSQL 15: C's `strtoul` in base 0
+/// (decimal, `0x` hex or `0` octal), without any error: what is not a
+/// number reads as 0, a negative number wraps, and the result is cut to
+/// 32 bits.
+pub fn parse_lax_unsigned(s: &str) -> u32 {
+    let b = s.as_bytes();
+    let mut i = 0;
+    while i < b.len() && matches!(b[i], b' ' | b'\t' | b'\n' | b'\r' | 0x0b | 0x0c) {
+        i += 1;
+    }
+    let negative = b.get(i) == Some(&b'-');
+    if matches!(b.get(i), Some(b'-' | b'+')) {
+        i += 1;
+    }
+    let mut radix = 10u64;
+    if b.get(i) == Some(&b'0') {
+        if matches!(b.get(i + 1), Some(b'x' | b'X'))
+            && b.get(i + 2).is_some_and(|c| c.is_ascii_hexdigit())
+        {
+            radix = 16;
+            i += 2;
+        } else {
+            radix = 8;
+        }
+    }
+    let mut v: u64 = 0;
+    let mut overflow = false;
+    while let Some(d) = b.get(i).and_then(|c| (*c as char).to_digit(radix as u32)) {
+        match v
+            .checked_mul(radix)
+            .and_then(|v| v.checked_add(u64::from(d)))
+        {
+            Some(n) => v = n,
+            None => overflow = true,
+        }
+        i += 1;
+    }
+    if overflow {
+        v = u64::MAX;
+    } else if negative {
+        v = v.wrapping_neg();
+    }
+    v as u32
+}
+
 pub fn format_pg_lsn(lsn: u64) -> String {
     format!("{:X}/{:X}", lsn >> 32, lsn & 0xffff_ffff)
 }
@@ -455,6 +574,12 @@ impl Datum {
             oid::PG_LSN => {
                 Datum::PgLsn(parse_pg_lsn(s).ok_or_else(|| invalid_syntax(type_oid, s))?)
             }
+            oid::TID => {
+                let (block, offset) = parse_tid(s).ok_or_else(|| invalid_syntax(type_oid, s))?;
+                Datum::Tid(block, offset)
+            }
+            oid::XID => Datum::Xid(parse_lax_unsigned(s)),
+            oid::CID => Datum::Cid(parse_lax_unsigned(s)),
             oid::VOID => Datum::Void,
             oid::INET | oid::CIDR => Datum::Inet(InetValue::parse(s, type_oid == oid::CIDR)?),
             oid::TSVECTOR => Datum::TsVector(Box::new(tsearch::TsVector::parse(s)?)),
@@ -500,6 +625,8 @@ impl Datum {
             Datum::Int8(v) => v.to_string(),
             Datum::Oid(v) => v.to_string(),
             Datum::PgLsn(v) => format_pg_lsn(*v),
+            Datum::Tid(block, offset) => format!("({block},{offset})"),
+            Datum::Xid(v) | Datum::Cid(v) => v.to_string(),
             Datum::Money(v) => money::format(*v),
             Datum::MacAddr(m) => macaddr::format(m),
             Datum::MacAddr8(m) => macaddr::format(m),
@@ -568,6 +695,12 @@ impl Datum {
             Datum::Int8(v) => v.to_be_bytes().to_vec(),
             Datum::Oid(v) => v.to_be_bytes().to_vec(),
             Datum::PgLsn(v) => v.to_be_bytes().to_vec(),
+            Datum::Tid(block, offset) => {
+                let mut v = block.to_be_bytes().to_vec();
+                v.extend_from_slice(&offset.to_be_bytes());
+                v
+            }
+            Datum::Xid(v) | Datum::Cid(v) => v.to_be_bytes().to_vec(),
             Datum::Money(v) => v.to_be_bytes().to_vec(),
             Datum::MacAddr(m) => m.to_vec(),
             Datum::MacAddr8(m) => m.to_vec(),
@@ -623,6 +756,12 @@ impl Datum {
             oid::OID => Datum::Oid(u32::from_be_bytes(to4(arr(4)?))),
             oid::INT8 => Datum::Int8(i64::from_be_bytes(to8(arr(8)?))),
             oid::PG_LSN => Datum::PgLsn(u64::from_be_bytes(to8(arr(8)?))),
+            oid::TID => {
+                arr(6)?;
+                Datum::Tid(u32::from_be_bytes(to4(b)), u16::from_be_bytes([b[4], b[5]]))
+            }
+            oid::XID => Datum::Xid(u32::from_be_bytes(to4(arr(4)?))),
+            oid::CID => Datum::Cid(u32::from_be_bytes(to4(arr(4)?))),
             oid::MONEY => Datum::Money(i64::from_be_bytes(to8(arr(8)?))),
             oid::MACADDR => {
                 let mut m = [0u8; 6];
@@ -914,6 +1053,54 @@ mod tests {
                 .code,
             SqlState::InvalidBinaryRepresentation
         );
+    }
+
+    #[test]
+    fn tid_input_matches_postgres() {
+        // Cases checked against PostgreSQL 15's tidin.
+        for (s, want) in [
+            ("(1,2)", Some((1, 2))),
+            ("  (1,2)xyz", Some((1, 2))),
+            ("(,1)", Some((0, 1))),
+            ("(1,)", Some((1, 0))),
+            ("( 1, +2)", Some((1, 2))),
+            ("(4294967295,65535)", Some((u32::MAX, u16::MAX))),
+            ("(-1,1)", Some((u32::MAX, 1))),
+            ("abc", None),
+            ("(1,2", None),
+            ("(4294967296,1)", None),
+            ("(1,65536)", None),
+            ("(1,-1)", None),
+            ("(1 ,2)", None),
+            ("(1,2,3)", None),
+        ] {
+            assert_eq!(parse_tid(s), want, "{s}");
+        }
+        let e = Datum::from_text(oid::TID, "abc", &opts()).unwrap_err();
+        assert_eq!(e.code, SqlState::InvalidTextRepresentation);
+        assert_eq!(e.message, "invalid input syntax for type tid: \"abc\"");
+        let t = Datum::Tid(0x0102_0304, 0x0506);
+        assert_eq!(t.to_text(&opts()), "(16909060,1286)");
+        assert_eq!(t.to_binary(), vec![1, 2, 3, 4, 5, 6]);
+        assert_eq!(
+            Datum::from_binary(oid::TID, &[1, 2, 3, 4, 5, 6]).unwrap(),
+            t
+        );
+    }
+
+    #[test]
+    fn xid_input_is_lax_as_in_postgres_15() {
+        for (s, want) in [
+            ("12", 12),
+            ("0x10", 16),
+            ("010", 8),
+            ("abc", 0),
+            ("-1", u32::MAX),
+            ("99999999999", 1_215_752_191),
+            ("99999999999999999999999", u32::MAX),
+        ] {
+            assert_eq!(parse_lax_unsigned(s), want, "{s}");
+        }
     }
 
     #[test]

@@ -13,6 +13,12 @@ pub const INT2: u32 = 21;
 pub const INT4: u32 = 23;
 pub const TEXT: u32 = 25;
 pub const OID: u32 = 26;
+/// `tid`: a row version's address (block, line pointer), the `ctid`.
+pub const TID: u32 = 27;
+/// `xid`: a 32-bit transaction id (`xmin`, `xmax`).
+pub const XID: u32 = 28;
+/// `cid`: a command id within a transaction (`cmin`, `cmax`).
+pub const CID: u32 = 29;
 pub const FLOAT4: u32 = 700;
 pub const FLOAT8: u32 = 701;
 pub const UNKNOWN: u32 = 705;
@@ -83,6 +89,9 @@ pub const FLOAT4_ARRAY: u32 = 1021;
 pub const FLOAT8_ARRAY: u32 = 1022;
 pub const NUMERIC_ARRAY: u32 = 1231;
 pub const PG_LSN_ARRAY: u32 = 3221;
+pub const TID_ARRAY: u32 = 1010;
+pub const XID_ARRAY: u32 = 1011;
+pub const CID_ARRAY: u32 = 1012;
 pub const INET_ARRAY: u32 = 1041;
 pub const CIDR_ARRAY: u32 = 651;
 pub const CHAR_ARRAY: u32 = 1002;
@@ -241,6 +250,9 @@ const ARRAYS: &[(u32, u32, &str, &str)] = &[
     (JSONB, JSONB_ARRAY, "jsonb[]", "_jsonb"),
     (JSONPATH, JSONPATH_ARRAY, "jsonpath[]", "_jsonpath"),
     (PG_LSN, PG_LSN_ARRAY, "pg_lsn[]", "_pg_lsn"),
+    (TID, TID_ARRAY, "tid[]", "_tid"),
+    (XID, XID_ARRAY, "xid[]", "_xid"),
+    (CID, CID_ARRAY, "cid[]", "_cid"),
     (INET, INET_ARRAY, "inet[]", "_inet"),
     (CIDR, CIDR_ARRAY, "cidr[]", "_cidr"),
     (MONEY, MONEY_ARRAY, "money[]", "_money"),
@@ -337,6 +349,9 @@ pub fn type_name(oid: u32) -> &'static str {
         JSONB => "jsonb",
         JSONPATH => "jsonpath",
         PG_LSN => "pg_lsn",
+        TID => "tid",
+        XID => "xid",
+        CID => "cid",
         INET => "inet",
         CIDR => "cidr",
         MONEY => "money",
@@ -413,6 +428,9 @@ pub fn internal_name(oid: u32) -> &'static str {
         JSONB => "jsonb",
         JSONPATH => "jsonpath",
         PG_LSN => "pg_lsn",
+        TID => "tid",
+        XID => "xid",
+        CID => "cid",
         INET => "inet",
         CIDR => "cidr",
         MONEY => "money",
@@ -492,9 +510,9 @@ pub fn typlen(oid: u32) -> i16 {
     match oid {
         BOOL | CHAR => 1,
         INT2 => 2,
-        INT4 | OID | FLOAT4 | DATE | REGCLASS | REGTYPE | REGPROC | REGNAMESPACE => 4,
+        INT4 | OID | FLOAT4 | DATE | REGCLASS | REGTYPE | REGPROC | REGNAMESPACE | XID | CID => 4,
         INT8 | FLOAT8 | TIME | TIMESTAMP | TIMESTAMPTZ | PG_LSN | MONEY | MACADDR8 => 8,
-        MACADDR => 6,
+        MACADDR | TID => 6,
         INTERVAL | UUID => 16,
         TIMETZ => 12,
         NAME => 64,

@@ -223,6 +223,7 @@ fn add_column(
 ) -> PgResult<()> {
     let mut plan = super::tablecmds::column_plan(session, def, &table.name, None)?;
     let name = plan.column.name.clone();
+    super::tablecmds::check_system_column_name(&name)?;
     if inherited {
         if let Some(have) = table.columns.iter().find(|c| !c.dropped && c.name == name) {
             if have.type_oid != plan.column.type_oid || have.typmod != plan.column.typmod {
@@ -616,6 +617,9 @@ fn rename_column_in(
     for &c in &table.children {
         let child = fresh(session, c)?;
         rename_column_in(session, &child, old, new, true)?;
+    }
+    if matches!(table.kind, 'r' | 'p' | 'm') {
+        super::tablecmds::check_system_column_name(new)?;
     }
     if table.columns.iter().any(|c| !c.dropped && c.name == new) {
         return Err(PgError::new(

@@ -218,6 +218,9 @@ pub(crate) fn create_matview(
         &names,
         "too many column names were specified",
     )?;
+    for c in &columns {
+        super::tablecmds::check_system_column_name(&c.name)?;
+    }
     if let Some(c) = columns.iter().find(|c| type_storage(c.type_oid).is_none()) {
         return Err(PgError::feature_not_supported(format!(
             "columns of type {}",

@@ -198,6 +198,7 @@ pub(crate) fn create_table(
     let mut plans: Vec<ColumnPlan> = Vec::new();
     for col in &ct.columns {
         let plan = column_plan(session, col, &name, Some(sql))?;
+        check_system_column_name(&plan.column.name)?;
         if plans.iter().any(|p| p.column.name == plan.column.name) {
             return Err(PgError::new(
                 SqlState::DuplicateColumn,
@@ -736,6 +737,9 @@ fn create_table_as(
         &names,
         "too many column names were specified",
     )?;
+    for c in &columns {
+        check_system_column_name(&c.name)?;
+    }
     if let Some(c) = columns.iter().find(|c| type_storage(c.type_oid).is_none()) {
         return Err(PgError::feature_not_supported(format!(
             "columns of type {}",
@@ -1023,6 +1027,18 @@ pub(crate) fn truncate(
         catalog_changed(session);
     }
     Ok(Outcome::Command("TRUNCATE TABLE".into()))
+}
+
+/// A table's column may not take a system column's name (PostgreSQL's
+/// `CheckAttributeNamesTypes` and `check_for_column_name_collision`).
+pub(crate) fn check_system_column_name(name: &str) -> PgResult<()> {
+    if planner::SYSTEM_COLUMNS.iter().any(|(n, _, _)| *n == name) || name == "tableoid" {
+        return Err(PgError::new(
+            SqlState::DuplicateColumn,
+            format!("column name \"{name}\" conflicts with a system column name"),
+        ));
+    }
+    Ok(())
 }
 
 /// The columns of a relation made from a query's output (CREATE TABLE AS,

@@ -348,7 +348,7 @@ impl Analyzer<'_> {
                     (
                         "min" | "max",
                         INT2 | INT4 | INT8 | FLOAT4 | FLOAT8 | NUMERIC | BPCHAR | DATE | TIME
-                        | TIMESTAMP | TIMESTAMPTZ | INTERVAL | OID | PG_LSN | INET | MONEY,
+                        | TIMESTAMP | TIMESTAMPTZ | INTERVAL | OID | PG_LSN | TID | INET | MONEY,
                     ) => (
                         if name == "min" {
                             AggFunc::Min

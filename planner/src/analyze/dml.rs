@@ -210,6 +210,31 @@ impl Analyzer<'_> {
         Ok((entry, target))
     }
 
+    /// The target of an UPDATE or DELETE (without FROM / USING) of one
+    /// table, when the statement may read its system columns: its scan
+    /// carries them, and its scope entry reaches them.
+    fn dml_system_columns(
+        &self,
+        mut entry: RangeEntry,
+        rel: &std::sync::Arc<RelationDesc>,
+    ) -> (RangeEntry, std::sync::Arc<RelationDesc>) {
+        if !self.system_columns
+            || rel.relkind != 'r'
+            || !rel.children.is_empty()
+            || rel.oid != entry.rel.oid
+        {
+            return (entry, rel.clone());
+        }
+        let mark = |r: &RelationDesc| {
+            std::sync::Arc::new(RelationDesc {
+                system_columns: true,
+                ..r.clone()
+            })
+        };
+        entry.rel = mark(&entry.rel);
+        (entry, mark(rel))
+    }
+
     /// RETURNING: a select list over the full-width row of the target.
     fn returning(
         &mut self,
@@ -540,7 +565,7 @@ impl Analyzer<'_> {
         if upd.or.is_some() || !upd.order_by.is_empty() || upd.limit.is_some() {
             return Err(PgError::feature_not_supported("this form of UPDATE"));
         }
-        let (entry, rel) = self.dml_target(&upd.table.relation)?;
+        let (entry, mut rel) = self.dml_target(&upd.table.relation)?;
         let target_names: Vec<String> = entry.rel.columns.iter().map(|c| c.name.clone()).collect();
         let reads_target = |e: &ast::Expr| mentions_columns(e, &entry.refname, &target_names);
         let reads = upd.selection.as_ref().is_some_and(reads_target)
@@ -555,6 +580,8 @@ impl Analyzer<'_> {
                 ast::UpdateTableFromKind::BeforeSet(f) | ast::UpdateTableFromKind::AfterSet(f),
             ) => Some(self.dml_from(entry, f)?),
             None => {
+                let (entry, with_system) = self.dml_system_columns(entry, &rel);
+                rel = with_system;
                 self.set_scope(entry);
                 None
             }
@@ -564,6 +591,21 @@ impl Analyzer<'_> {
         let rel = self.with_row_security_checks(rel, 'w', reads)?;
         let filter = and_filters(secured, self.dml_where(&upd.selection)?);
         let (columns, returning) = self.returning(&upd.returning)?;
+        // RETURNING sees the new version, whose place is not known here.
+        let natts = rel.columns.len();
+        if rel.system_columns
+            && returning.iter().any(|e| {
+                let mut beyond = false;
+                e.walk(&mut |x| {
+                    beyond |= matches!(x, Expr::Var { index, .. } if *index >= natts);
+                });
+                beyond
+            })
+        {
+            return Err(PgError::feature_not_supported(
+                "system columns other than tableoid in UPDATE ... RETURNING",
+            ));
+        }
         let assignments = self.set_clause(&rel, &upd.assignments, "UPDATE")?;
         Ok((
             CommandKind::Update,
@@ -878,7 +920,7 @@ impl Analyzer<'_> {
                 "joins are not supported",
             ));
         }
-        let (entry, rel) = self.dml_target(&target.relation)?;
+        let (entry, mut rel) = self.dml_target(&target.relation)?;
         let target_names: Vec<String> = entry.rel.columns.iter().map(|c| c.name.clone()).collect();
         let reads = del
             .selection
@@ -892,6 +934,8 @@ impl Analyzer<'_> {
         let from = match &del.using {
             Some(using) => Some(self.dml_from(entry, using)?),
             None => {
+                let (entry, with_system) = self.dml_system_columns(entry, &rel);
+                rel = with_system;
                 self.set_scope(entry);
                 None
             }

@@ -102,6 +102,28 @@ impl ScopeItem {
         })
     }
 
+    /// A system column of a table by name: `tableoid`, or one of
+    /// `SYSTEM_COLUMNS` when its scan carries them (after the columns, and
+    /// the `tableoid` of an inheritance tree's).
+    fn system_column(&self, name: &str) -> Option<Expr> {
+        if name == "tableoid" {
+            return self.tableoid();
+        }
+        let rel = self.rel();
+        if self.join_columns.is_some() || rel.oid == 0 || !rel.system_columns {
+            return None;
+        }
+        let k = crate::catalog::SYSTEM_COLUMNS
+            .iter()
+            .position(|(n, _, _)| *n == name)?;
+        let inherited = usize::from(!rel.children.is_empty());
+        Some(Expr::Var {
+            index: self.offset + rel.columns.len() + inherited + k,
+            type_oid: crate::catalog::SYSTEM_COLUMNS[k].1,
+            typmod: -1,
+        })
+    }
+
     /// Column `i` as an expression over the wide row.
     fn column_expr(&self, i: usize) -> Expr {
         if let Some(exprs) = &self.join_columns {
@@ -209,6 +231,21 @@ pub(crate) fn inheritance_append(rel: &std::sync::Arc<RelationDesc>, alias: &str
                 value: types::Datum::Oid(m.oid),
                 type_oid: types::oid::OID,
             });
+            let m = if rel.system_columns {
+                for (k, (_, type_oid, _)) in crate::catalog::SYSTEM_COLUMNS.iter().enumerate() {
+                    targets.push(Expr::Var {
+                        index: m.columns.len() + k,
+                        type_oid: *type_oid,
+                        typmod: -1,
+                    });
+                }
+                std::sync::Arc::new(RelationDesc {
+                    system_columns: true,
+                    ..(*m).clone()
+                })
+            } else {
+                m
+            };
             crate::plan::Plan {
                 source: Source::SeqScan(m),
                 targets,
@@ -218,9 +255,28 @@ pub(crate) fn inheritance_append(rel: &std::sync::Arc<RelationDesc>, alias: &str
         .collect();
     Source::Append {
         plans,
-        width: rel.columns.len() + 1,
+        width: rel.columns.len() + 1 + system_width(rel),
         alias: alias.to_owned(),
     }
+}
+
+/// How many system columns the rows of a scan of `rel` carry after its
+/// own (and an inheritance tree's `tableoid`).
+pub(crate) fn system_width(rel: &RelationDesc) -> usize {
+    if rel.system_columns {
+        crate::catalog::SYSTEM_COLUMNS.len()
+    } else {
+        0
+    }
+}
+
+/// Whether `name` is a system column's (`tableoid` or one of
+/// `SYSTEM_COLUMNS`).
+pub(crate) fn is_system_column(name: &str) -> bool {
+    name == "tableoid"
+        || crate::catalog::SYSTEM_COLUMNS
+            .iter()
+            .any(|(n, _, _)| *n == name)
 }
 
 /// PostgreSQL's `checkNameSpaceConflicts`: two items reachable by the same
@@ -795,7 +851,17 @@ impl Analyzer<'_> {
                         width,
                     ));
                 }
+                if self.system_columns
+                    && sample.is_none()
+                    && matches!(entry.rel.relkind, 'r' | 'p' | 'm')
+                {
+                    entry.rel = std::sync::Arc::new(RelationDesc {
+                        system_columns: true,
+                        ..(*entry.rel).clone()
+                    });
+                }
                 let width = entry.rel.columns.len();
+                let system = system_width(&entry.rel);
                 if only && entry.rel.relkind == 'p' {
                     // A partitioned table has no rows of its own.
                     entry.rel = std::sync::Arc::new(RelationDesc {
@@ -804,13 +870,13 @@ impl Analyzer<'_> {
                     });
                     let source = Source::Append {
                         plans: Vec::new(),
-                        width: width + 1,
+                        width: width + 1 + system,
                         alias: entry.refname.clone(),
                     };
                     return Ok(single(
                         source,
                         with_column_aliases(entry, aliases)?,
-                        width + 1,
+                        width + 1 + system,
                     ));
                 } else if only && !entry.rel.children.is_empty() {
                     // Without its children the relation is one table again
@@ -835,7 +901,7 @@ impl Analyzer<'_> {
                     return Ok(single(
                         source,
                         with_column_aliases(entry, aliases)?,
-                        width + 1,
+                        width + 1 + system,
                     ));
                 }
                 // The scan carries the FROM item's name, for EXPLAIN.
@@ -848,7 +914,11 @@ impl Analyzer<'_> {
                     entry.rel.clone()
                 };
                 let source = Source::SeqScan(scanned);
-                Ok(single(source, with_column_aliases(entry, aliases)?, width))
+                Ok(single(
+                    source,
+                    with_column_aliases(entry, aliases)?,
+                    width + system,
+                ))
             }
         }
     }
@@ -884,7 +954,10 @@ impl Analyzer<'_> {
         let saved_scope = std::mem::replace(&mut self.scope, outer);
         let saved_ctes = std::mem::take(&mut self.ctes);
         self.expanding_views.push(view.oid);
+        let saved_system = self.system_columns;
+        self.system_columns |= crate::catalog::mentions_system_column(query);
         let r = self.analyze_subquery(&parsed);
+        self.system_columns = saved_system;
         self.expanding_views.pop();
         self.scope = saved_scope;
         self.ctes = saved_ctes;
@@ -1271,15 +1344,15 @@ impl Analyzer<'_> {
                 found.extend(item.columns_named(column).map(|c| (k, c)));
             }
             match found.as_slice() {
-                [] if column == "tableoid" => {
+                [] if is_system_column(column) => {
                     let tables: Vec<&ScopeItem> = self
                         .scope
                         .iter()
-                        .filter(|i| i.cols_visible && i.tableoid().is_some())
+                        .filter(|i| i.cols_visible && i.system_column(column).is_some())
                         .collect();
                     match tables.as_slice() {
                         [item] => item
-                            .tableoid()
+                            .system_column(column)
                             .unwrap_or_else(|| Expr::null(types::oid::OID)),
                         [] => {
                             return Err(PgError::new(
@@ -1321,8 +1394,8 @@ impl Analyzer<'_> {
             let item = self.find_item(qualifier, pos)?;
             let found: Vec<usize> = item.columns_named(column).collect();
             match found.as_slice() {
-                [] if column == "tableoid" && item.tableoid().is_some() => item
-                    .tableoid()
+                [] if item.system_column(column).is_some() => item
+                    .system_column(column)
                     .unwrap_or_else(|| Expr::null(types::oid::OID)),
                 [] => {
                     return Err(PgError::new(

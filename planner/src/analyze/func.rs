@@ -60,7 +60,7 @@ fn srf(
 
 const NUMS: [u32; 6] = [INT2, INT4, INT8, FLOAT4, FLOAT8, NUMERIC];
 const INTS: [u32; 3] = [INT2, INT4, INT8];
-const COMPARABLE: [u32; 27] = [
+const COMPARABLE: [u32; 28] = [
     BOOL,
     INT2,
     INT4,
@@ -80,6 +80,7 @@ const COMPARABLE: [u32; 27] = [
     INTERVAL,
     UUID,
     PG_LSN,
+    TID,
     OID,
     JSONB,
     INET,
@@ -457,6 +458,13 @@ fn build() -> Vec<FuncDef> {
         v.push(def("<<", &[t, INT4], t, "shl"));
         v.push(def(">>", &[t, INT4], t, "shr"));
     }
+    // xid compares for equality only, also with an int4 taken as an xid
+    // (`xideqint4`); cid has `=` alone.
+    for (op, imp) in [("=", "eq"), ("<>", "ne")] {
+        v.push(def(op, &[XID, XID], BOOL, imp));
+        v.push(def(op, &[XID, INT4], BOOL, imp));
+    }
+    v.push(def("=", &[CID, CID], BOOL, "eq"));
     // regtype values are type names here: equal names, equal types.
     for (op, imp) in [("=", "eq"), ("<>", "ne")] {
         v.push(def(op, &[REGTYPE, REGTYPE], BOOL, imp));

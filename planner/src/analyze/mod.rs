@@ -185,6 +185,10 @@ pub struct Analyzer<'a> {
     pub(crate) modifying_ctes: Vec<crate::plan::ModifyingCte>,
     /// The user functions called so far (see `PlannedStmt::functions`).
     pub(crate) functions: Vec<u32>,
+    /// The text being analyzed (the statement's, or a view's being
+    /// expanded) may name a system column: table scans carry them
+    /// (`RelationDesc::system_columns`).
+    pub(crate) system_columns: bool,
 }
 
 impl<'a> Analyzer<'a> {
@@ -196,6 +200,7 @@ impl<'a> Analyzer<'a> {
             }
         }
         Analyzer {
+            system_columns: crate::catalog::mentions_system_column(query_text),
             query_text,
             param_types: param_types.to_vec(),
             param_positions: vec![None; param_types.len()],
@@ -1579,6 +1584,7 @@ fn scope_relation(
         partition_check: None,
         triggers: Default::default(),
         stats: Default::default(),
+        system_columns: false,
     })
 }
 

@@ -121,6 +121,9 @@ fn internal_type(name: &str) -> Option<u32> {
         NUMERIC,
         UUID,
         PG_LSN,
+        TID,
+        XID,
+        CID,
         INET,
         CIDR,
         MONEY,
@@ -313,6 +316,9 @@ fn builtin_type(dt: &DataType, catalog: &dyn crate::catalog::CatalogView) -> PgR
                 "anycompatiblemultirange" => ANYCOMPATIBLEMULTIRANGE,
                 "record" => RECORD,
                 "pg_lsn" => PG_LSN,
+                "tid" => TID,
+                "xid" => XID,
+                "cid" => CID,
                 "inet" => INET,
                 "cidr" => CIDR,
                 "money" => MONEY,
@@ -341,7 +347,7 @@ fn builtin_type(dt: &DataType, catalog: &dyn crate::catalog::CatalogView) -> PgR
                     .iter()
                     .find(|m| m.2 == multi)
                     .map_or(UNKNOWN, |m| m.0),
-                "xml" | "bit" | "varbit" | "point" | "xid" | "xid8" => {
+                "xml" | "bit" | "varbit" | "point" | "xid8" => {
                     return Err(PgError::feature_not_supported(format!("type {n}")));
                 }
                 _ => {

@@ -171,7 +171,10 @@ pub fn type_storage(type_oid: u32) -> Option<(i16, bool, Align)> {
     Some(match type_oid {
         oid::BOOL | oid::CHAR => (1, true, Align::Char),
         oid::INT2 => (2, true, Align::Short),
-        oid::INT4 | oid::OID | oid::FLOAT4 | oid::DATE | oid::VOID => (4, true, Align::Int),
+        oid::INT4 | oid::OID | oid::FLOAT4 | oid::DATE | oid::VOID | oid::XID | oid::CID => {
+            (4, true, Align::Int)
+        }
+        oid::TID => (6, false, Align::Short),
         oid::INT8
         | oid::FLOAT8
         | oid::TIME
@@ -563,6 +566,13 @@ fn put_fixed(att: &Attribute, value: &Datum, out: &mut Vec<u8>) -> PgResult<()> 
         | (oid::TIMESTAMPTZ, Datum::Timestamptz(v)) => out.extend_from_slice(&v.to_le_bytes()),
         (oid::FLOAT8, Datum::Float8(v)) => out.extend_from_slice(&v.to_bits().to_le_bytes()),
         (oid::PG_LSN, Datum::PgLsn(v)) => out.extend_from_slice(&v.to_le_bytes()),
+        (oid::XID, Datum::Xid(v)) | (oid::CID, Datum::Cid(v)) => {
+            out.extend_from_slice(&v.to_le_bytes())
+        }
+        (oid::TID, Datum::Tid(block, offset)) => {
+            out.extend_from_slice(&block.to_le_bytes());
+            out.extend_from_slice(&offset.to_le_bytes());
+        }
         (oid::MONEY, Datum::Money(v)) => out.extend_from_slice(&v.to_le_bytes()),
         (oid::MACADDR, Datum::MacAddr(m)) => out.extend_from_slice(m),
         (oid::MACADDR8, Datum::MacAddr8(m)) => out.extend_from_slice(m),
@@ -1145,6 +1155,9 @@ fn read_attr(att: &Attribute, tuple: &[u8], off: usize) -> Result<(Datum, usize)
                 (oid::TIMESTAMPTZ, 8) => Datum::Timestamptz(le_u64(b, 0) as i64),
                 (oid::FLOAT8, 8) => Datum::Float8(f64::from_bits(le_u64(b, 0))),
                 (oid::PG_LSN, 8) => Datum::PgLsn(le_u64(b, 0)),
+                (oid::XID, 4) => Datum::Xid(le_u32(b, 0)),
+                (oid::CID, 4) => Datum::Cid(le_u32(b, 0)),
+                (oid::TID, 6) => Datum::Tid(le_u32(b, 0), le_u16(b, 4)),
                 (oid::MONEY, 8) => Datum::Money(le_u64(b, 0) as i64),
                 (oid::MACADDR, 6) => {
                     let mut m = [0u8; 6];
