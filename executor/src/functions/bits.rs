@@ -34,6 +34,9 @@ pub fn call(func: &str, args: &[Datum]) -> PgResult<Option<Datum>> {
     if func == "textoverlay" {
         return text_overlay(args).map(Some);
     }
+    if func.starts_with("bytea_") {
+        return bytea_bits(func, args);
+    }
     if !func.starts_with("bitstr_") && func != "bitcat" {
         return Ok(None);
     }
@@ -85,6 +88,66 @@ pub fn call(func: &str, args: &[Datum]) -> PgResult<Option<Datum>> {
             bit(s)
         }
         "bitstr_cmp" => Datum::Int4(a()?.compare(b()?) as i32),
+        _ => return Ok(None),
+    }))
+}
+
+/// `get_bit`, `set_bit`, `get_byte`, `set_byte`, `bit_count` of bytea
+/// (`varlena.c`): bit n is bit n % 8 of byte n / 8, counted from the low
+/// bit.
+fn bytea_bits(func: &str, args: &[Datum]) -> PgResult<Option<Datum>> {
+    let Datum::Bytea(b) = super::arg(args, 0)? else {
+        return Ok(None);
+    };
+    let bad_index = |n: i64, last: i64| {
+        PgError::new(
+            SqlState::ArraySubscriptError,
+            format!("index {n} out of valid range, 0..{last}"),
+        )
+    };
+    let new_value = |v: i64, max: i64, what: &str| {
+        if (0..=max).contains(&v) {
+            Ok(v)
+        } else {
+            Err(PgError::new(
+                SqlState::InvalidParameterValue,
+                format!("new {what} must be 0 or 1"),
+            ))
+        }
+    };
+    let bits = b.len() as i64 * 8;
+    Ok(Some(match func {
+        "bytea_bit_count" => Datum::Int8(b.iter().map(|x| i64::from(x.count_ones())).sum()),
+        "bytea_get_bit" | "bytea_set_bit" => {
+            let n = int(super::arg(args, 1)?)?;
+            if n < 0 || n >= bits {
+                return Err(bad_index(n, bits - 1));
+            }
+            let (byte, bit) = ((n / 8) as usize, (n % 8) as u32);
+            if func == "bytea_get_bit" {
+                Datum::Int4(i32::from((b[byte] >> bit) & 1))
+            } else {
+                let v = new_value(int(super::arg(args, 2)?)?, 1, "bit")?;
+                let mut out = b.clone();
+                out[byte] = (out[byte] & !(1 << bit)) | ((v as u8) << bit);
+                Datum::Bytea(out)
+            }
+        }
+        "bytea_get_byte" | "bytea_set_byte" => {
+            let n = int(super::arg(args, 1)?)?;
+            if n < 0 || n >= b.len() as i64 {
+                return Err(bad_index(n, b.len() as i64 - 1));
+            }
+            if func == "bytea_get_byte" {
+                Datum::Int4(i32::from(b[n as usize]))
+            } else {
+                // set_byte keeps the low eight bits of the new value.
+                let v = int(super::arg(args, 2)?)?;
+                let mut out = b.clone();
+                out[n as usize] = v as u8;
+                Datum::Bytea(out)
+            }
+        }
         _ => return Ok(None),
     }))
 }

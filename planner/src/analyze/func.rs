@@ -690,6 +690,16 @@ fn build() -> Vec<FuncDef> {
     v.push(def("get_bit", &[BIT, INT4], INT4, "bitstr_get_bit"));
     v.push(def("set_bit", &[BIT, INT4, INT4], BIT, "bitstr_set_bit"));
     v.push(def("bitcmp", &[BIT, BIT], INT4, "bitstr_cmp"));
+    v.push(def("get_bit", &[BYTEA, INT8], INT4, "bytea_get_bit"));
+    v.push(def("set_bit", &[BYTEA, INT8, INT4], BYTEA, "bytea_set_bit"));
+    v.push(def("get_byte", &[BYTEA, INT4], INT4, "bytea_get_byte"));
+    v.push(def(
+        "set_byte",
+        &[BYTEA, INT4, INT4],
+        BYTEA,
+        "bytea_set_byte",
+    ));
+    v.push(def("bit_count", &[BYTEA], INT8, "bytea_bit_count"));
     v.push(def("varbitcmp", &[VARBIT, VARBIT], INT4, "bitstr_cmp"));
     v.push(def("overlay", &[TEXT, TEXT, INT4], TEXT, "textoverlay"));
     v.push(def(
