@@ -461,7 +461,7 @@ mod tests {
     use super::*;
 
     fn b(s: &str) -> BitString {
-        BitString::parse(s).unwrap()
+        BitString::parse(s).expect("a value")
     }
 
     #[test]
@@ -471,13 +471,13 @@ mod tests {
         assert_eq!(b("x1F").to_text(), "00011111");
         assert_eq!(b("X1f").bytes(), &[0x1F]);
         assert_eq!(b("").len(), 0);
-        let e = BitString::parse("0121").unwrap_err();
+        let e = BitString::parse("0121").expect_err("an error");
         assert_eq!(e.message, "\"2\" is not a valid binary digit");
-        let e = BitString::parse("xG").unwrap_err();
+        let e = BitString::parse("xG").expect_err("an error");
         assert_eq!(e.message, "\"G\" is not a valid hexadecimal digit");
-        let e = BitString::parse_bit("101", 4).unwrap_err();
+        let e = BitString::parse_bit("101", 4).expect_err("an error");
         assert_eq!(e.message, "bit string length 3 does not match type bit(4)");
-        let e = BitString::parse_varbit("101", 2).unwrap_err();
+        let e = BitString::parse_varbit("101", 2).expect_err("an error");
         assert_eq!(e.message, "bit string too long for type bit varying(2)");
     }
 
@@ -485,20 +485,34 @@ mod tests {
     fn binary_round_trip_clears_padding() {
         let v = b("10110");
         assert_eq!(v.to_binary(), vec![0, 0, 0, 5, 0b1011_0000]);
-        let r = BitString::from_binary(&[0, 0, 0, 5, 0b1011_0111]).unwrap();
+        let r = BitString::from_binary(&[0, 0, 0, 5, 0b1011_0111]).expect("a value");
         assert_eq!(r, v);
     }
 
     #[test]
     fn coercions_and_ints() {
-        assert_eq!(b("101").coerce_bit(5, true).unwrap().to_text(), "10100");
-        assert_eq!(b("10111").coerce_bit(3, true).unwrap().to_text(), "101");
+        assert_eq!(
+            b("101").coerce_bit(5, true).expect("a value").to_text(),
+            "10100"
+        );
+        assert_eq!(
+            b("10111").coerce_bit(3, true).expect("a value").to_text(),
+            "101"
+        );
         assert!(b("101").coerce_bit(5, false).is_err());
-        assert_eq!(b("10111").coerce_varbit(3, true).unwrap().to_text(), "101");
+        assert_eq!(
+            b("10111")
+                .coerce_varbit(3, true)
+                .expect("a value")
+                .to_text(),
+            "101"
+        );
         assert_eq!(BitString::from_int(5, 32, 8).to_text(), "00000101");
         assert_eq!(BitString::from_int(-1, 32, 34).to_text(), "1".repeat(34));
         assert_eq!(
-            b("11111111111111111111111111111111").to_int(32).unwrap(),
+            b("11111111111111111111111111111111")
+                .to_int(32)
+                .expect("a value"),
             -1
         );
         assert!(b("1".repeat(33).as_str()).to_int(32).is_err());
@@ -513,10 +527,19 @@ mod tests {
         assert_eq!(b("10011").shift_left(2).to_text(), "01100");
         assert_eq!(b("10011").shift_right(2).to_text(), "00100");
         assert_eq!(b("10011").shift_left(-2).to_text(), "00100");
-        assert_eq!(b("0101011").substring(2, Some(3)).unwrap().to_text(), "101");
+        assert_eq!(
+            b("0101011")
+                .substring(2, Some(3))
+                .expect("a value")
+                .to_text(),
+            "101"
+        );
         assert_eq!(b("0101011").position(&b("11")), 6);
         assert_eq!(
-            b("01010101").overlay(&b("11"), 2, None).unwrap().to_text(),
+            b("01010101")
+                .overlay(&b("11"), 2, None)
+                .expect("a value")
+                .to_text(),
             "01110101"
         );
         assert!(b("1").bitwise(&b("11"), '&').is_err());
