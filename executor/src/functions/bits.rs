@@ -34,6 +34,15 @@ pub fn call(func: &str, args: &[Datum]) -> PgResult<Option<Datum>> {
     if func == "textoverlay" {
         return text_overlay(args).map(Some);
     }
+    // bit_length of text and bytea: eight bits a byte.
+    if func == "bytes_bit_length" {
+        let n = match super::arg(args, 0)? {
+            Datum::Text(t) => t.len(),
+            Datum::Bytea(b) => b.len(),
+            _ => return Ok(None),
+        };
+        return Ok(Some(Datum::Int4((n * 8) as i32)));
+    }
     if func.starts_with("bytea_") {
         return bytea_bits(func, args);
     }

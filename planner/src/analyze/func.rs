@@ -675,6 +675,8 @@ fn build() -> Vec<FuncDef> {
     v.push(def("||", &[VARBIT, VARBIT], VARBIT, "bitcat"));
     v.push(def("length", &[BIT], INT4, "bitstr_length"));
     v.push(def("bit_length", &[BIT], INT4, "bitstr_length"));
+    v.push(def("bit_length", &[TEXT], INT4, "bytes_bit_length"));
+    v.push(def("bit_length", &[BYTEA], INT4, "bytes_bit_length"));
     v.push(def("octet_length", &[BIT], INT4, "bitstr_octet_length"));
     v.push(def("bit_count", &[BIT], INT8, "bitstr_count"));
     v.push(def("substring", &[BIT, INT4], BIT, "bitstr_substr"));
