@@ -1258,6 +1258,8 @@ pub const BTREE_OPCLASSES: &[BtreeOpclass] = &[
     opclass(10026, "macaddr8_ops", oid::MACADDR8, true),
     opclass(3626, "tsvector_ops", oid::TSVECTOR, true),
     opclass(3683, "tsquery_ops", oid::TSQUERY, true),
+    opclass(10002, "bit_ops", oid::BIT, true),
+    opclass(10043, "varbit_ops", oid::VARBIT, true),
     opclass(3901, "range_ops", oid::ANYRANGE, true),
     opclass(10080, "multirange_ops", oid::ANYMULTIRANGE, true),
     opclass(10050, "enum_ops", oid::ANYENUM, true),
@@ -2728,6 +2730,8 @@ pub const BUILTIN_TYPES: &[TypeRow] = &[
     (oid::MACADDR8, "macaddr8", 'U', false, 0, 775, 'p', 0, 'b'),
     (oid::TSVECTOR, "tsvector", 'U', false, 0, 3643, 'x', 0, 'b'),
     (oid::TSQUERY, "tsquery", 'U', false, 0, 3645, 'p', 0, 'b'),
+    (oid::BIT, "bit", 'V', false, 0, 1561, 'x', 0, 'b'),
+    (oid::VARBIT, "varbit", 'V', true, 0, 1563, 'x', 0, 'b'),
     (
         oid::REGCONFIG,
         "regconfig",

@@ -372,6 +372,13 @@ impl AggAcc {
                 };
                 self.best = Some(Datum::Bool(next));
             }
+            AggFunc::BitAnd | AggFunc::BitOr | AggFunc::BitXor => {
+                let next = match self.best.take() {
+                    None => v,
+                    Some(acc) => bit_combine(call.func, acc, v)?,
+                };
+                self.best = Some(next);
+            }
             AggFunc::VarSamp | AggFunc::VarPop | AggFunc::StddevSamp | AggFunc::StddevPop => {
                 match v {
                     Datum::Float4(_) | Datum::Float8(_) => {
@@ -534,6 +541,9 @@ impl AggAcc {
             | AggFunc::Max
             | AggFunc::BoolAnd
             | AggFunc::BoolOr
+            | AggFunc::BitAnd
+            | AggFunc::BitOr
+            | AggFunc::BitXor
             | AggFunc::RangeIntersectAgg => self.best.clone().unwrap_or(Datum::Null),
             AggFunc::StringAgg => self.text.clone().map_or(Datum::Null, Datum::Text),
             AggFunc::RangeAgg => {
@@ -831,4 +841,37 @@ fn feed(
         }
     }
     Ok(())
+}
+
+/// One step of `bit_and` / `bit_or` / `bit_xor`: integers bitwise, bit
+/// strings of one length (22026 otherwise).
+fn bit_combine(func: AggFunc, acc: Datum, v: Datum) -> PgResult<Datum> {
+    let op = match func {
+        AggFunc::BitAnd => '&',
+        AggFunc::BitOr => '|',
+        _ => '#',
+    };
+    fn apply<T>(op: char, a: T, b: T) -> T
+    where
+        T: std::ops::BitAnd<Output = T>
+            + std::ops::BitOr<Output = T>
+            + std::ops::BitXor<Output = T>,
+    {
+        match op {
+            '&' => a & b,
+            '|' => a | b,
+            _ => a ^ b,
+        }
+    }
+    Ok(match (acc, v) {
+        (Datum::Int2(a), Datum::Int2(b)) => Datum::Int2(apply(op, a, b)),
+        (Datum::Int4(a), Datum::Int4(b)) => Datum::Int4(apply(op, a, b)),
+        (Datum::Int8(a), Datum::Int8(b)) => Datum::Int8(apply(op, a, b)),
+        (Datum::Bit(a), Datum::Bit(b)) => Datum::Bit(Box::new(a.bitwise(&b, op)?)),
+        (a, b) => {
+            return Err(PgError::internal(format!(
+                "bit aggregate of {a:?} and {b:?}"
+            )));
+        }
+    })
 }

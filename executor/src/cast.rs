@@ -1,5 +1,6 @@
 //! Type conversions (`CAST`, `::` and the implicit casts the planner inserts).
 
+use types::datum::bits::BitString;
 use types::datum::datetime::{self, Interval, USECS_PER_DAY, USECS_PER_SEC};
 use types::datum::interval;
 use types::datum::json::Jsonb;
@@ -97,6 +98,10 @@ pub fn apply_typmod(v: Datum, to: u32, typmod: i32, explicit: bool) -> PgResult<
             }
             Ok(Datum::Text(s))
         }
+        // bit(n) pads or cuts on an explicit cast, else wants n bits;
+        // bit varying(n) cuts on an explicit cast, else wants at most n.
+        (BIT, Datum::Bit(b)) => Ok(Datum::Bit(Box::new(b.coerce_bit(typmod, explicit)?))),
+        (VARBIT, Datum::Bit(b)) => Ok(Datum::Bit(Box::new(b.coerce_varbit(typmod, explicit)?))),
         // char(5)[]: each element to its element type's modifier.
         (to, Datum::Array(mut a)) if oid::is_array_type(to) => {
             let elem = oid::element_of(to).unwrap_or(a.elem_type);
@@ -179,6 +184,17 @@ pub fn cast(
         // the type modifier's fields say what a bare number counts
         let style = interval::IntervalStyle::parse(&opts.interval_style);
         return Ok(Datum::Interval(interval::parse(s, typmod, style)?));
+    }
+    // int4::bit(n), int8::bit(n): the low n bits of the number.
+    if to == BIT
+        && let Datum::Int4(_) | Datum::Int8(_) = v
+    {
+        let (i, width) = match v {
+            Datum::Int4(i) => (i64::from(i), 32),
+            Datum::Int8(i) => (i, 64),
+            _ => (0, 64),
+        };
+        return Ok(Datum::Bit(Box::new(BitString::from_int(i, width, typmod))));
     }
     let r = convert(v, from, to, opts)?;
     apply_typmod(r, to, typmod, explicit)
@@ -312,6 +328,9 @@ fn convert(v: Datum, from: u32, to: u32, opts: &OutputOptions) -> PgResult<Datum
                 i64::try_from(cents).map_err(|_| out_of_range(INT8))?,
             ));
         }
+        (Datum::Bit(_), BIT | VARBIT) => return Ok(v),
+        (Datum::Bit(b), INT4) => return Ok(Datum::Int4(b.to_int(32)? as i32)),
+        (Datum::Bit(b), INT8) => return Ok(Datum::Int8(b.to_int(64)?)),
         (Datum::MacAddr(m), MACADDR8) => {
             return Ok(Datum::MacAddr8(types::datum::macaddr::to_macaddr8(*m)));
         }

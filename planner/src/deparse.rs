@@ -84,10 +84,12 @@ enum Kind {
 
 /// PostgreSQL's `format_type_with_typemod`: as `format_type`, except that
 /// `bpchar` without a length stays `bpchar` (`character` would read back
-/// as character(1)).
+/// as character(1)), and neither does `bit`, which is quoted.
 fn type_with_typmod(type_oid: u32, typmod: i32) -> String {
     if type_oid == oid::BPCHAR && typmod < 0 {
         "bpchar".into()
+    } else if type_oid == oid::BIT && typmod < 0 {
+        "\"bit\"".into()
     } else {
         oid::format_type(type_oid, typmod)
     }

@@ -441,6 +441,10 @@ pub enum AggFunc {
     /// `bool_and` / `every`
     BoolAnd,
     BoolOr,
+    /// `bit_and`, `bit_or`, `bit_xor` of integers or bit strings
+    BitAnd,
+    BitOr,
+    BitXor,
     /// `string_agg(value, delimiter)`
     StringAgg,
     /// `array_agg(value)`: NULLs included

@@ -114,6 +114,16 @@ pub fn type_width(type_oid: u32, typmod: i32) -> i32 {
     match oid::typlen(type_oid) {
         n if n > 0 => i32::from(n),
         _ if typmod > 4 && matches!(type_oid, oid::VARCHAR | oid::BPCHAR) => typmod,
+        // bit(n): the bytes of n bits and two words; a long maximum counts
+        // for part of itself, as PostgreSQL's get_typavgwidth guesses.
+        _ if typmod > 0 && matches!(type_oid, oid::BIT | oid::VARBIT) => {
+            let max = (typmod + 7) / 8 + 8;
+            match max {
+                m if m <= 32 => m,
+                m if m < 1000 => 32 + (m - 32) / 2,
+                _ => 32 + (1000 - 32) / 2,
+            }
+        }
         _ => 32,
     }
 }
@@ -1070,4 +1080,19 @@ pub fn hash_join_cost(build: f64, probe: f64, bucket: f64) -> f64 {
     cpu_operator_cost() * (build + probe)
         + cpu_tuple_cost() * build
         + probe * (build * bucket).max(1.0) * 0.5 * cpu_operator_cost()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::type_width;
+    use types::oid;
+
+    #[test]
+    fn bit_widths_follow_get_typavgwidth() {
+        // bit(4): one byte and two words; bit(800): past 32, half counts.
+        assert_eq!(type_width(oid::BIT, 4), 9);
+        assert_eq!(type_width(oid::VARBIT, 20), 11);
+        assert_eq!(type_width(oid::BIT, 800), 70);
+        assert_eq!(type_width(oid::VARBIT, -1), 32);
+    }
 }

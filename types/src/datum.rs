@@ -15,6 +15,7 @@
 //! [`record`] (composite values).
 
 pub mod array;
+pub mod bits;
 pub mod datetime;
 pub mod float;
 pub mod inet;
@@ -104,6 +105,8 @@ pub enum Datum {
     TsVector(Box<tsearch::TsVector>),
     /// `tsquery` (see [`tsearch`])
     TsQuery(Box<tsearch::TsQuery>),
+    /// `bit` or `bit varying` (see [`bits`])
+    Bit(Box<bits::BitString>),
 }
 
 /// The session settings that change how values print (and how zone-less
@@ -584,6 +587,7 @@ impl Datum {
             oid::INET | oid::CIDR => Datum::Inet(InetValue::parse(s, type_oid == oid::CIDR)?),
             oid::TSVECTOR => Datum::TsVector(Box::new(tsearch::TsVector::parse(s)?)),
             oid::TSQUERY => Datum::TsQuery(Box::new(tsearch::TsQuery::parse(s)?)),
+            oid::BIT | oid::VARBIT => Datum::Bit(Box::new(bits::BitString::parse(s)?)),
             oid::REGCONFIG => Datum::Text(tsearch::regconfig_name(s)?.to_string()),
             oid::MONEY => Datum::Money(money::parse(s)?),
             oid::MACADDR => Datum::MacAddr(macaddr::parse_macaddr(s)?),
@@ -681,6 +685,7 @@ impl Datum {
             Datum::Inet(i) => i.to_text(),
             Datum::TsVector(v) => v.to_text(),
             Datum::TsQuery(q) => q.to_text(),
+            Datum::Bit(b) => b.to_text(),
         }
     }
 
@@ -740,6 +745,7 @@ impl Datum {
             Datum::Inet(i) => i.to_binary(),
             Datum::TsVector(v) => v.to_binary(),
             Datum::TsQuery(q) => q.to_binary(),
+            Datum::Bit(b) => b.to_binary(),
         }
     }
 
@@ -868,6 +874,7 @@ impl Datum {
             oid::INET | oid::CIDR => Datum::Inet(InetValue::from_binary(b, type_oid == oid::CIDR)?),
             oid::TSVECTOR => Datum::TsVector(Box::new(tsearch::TsVector::from_binary(b)?)),
             oid::TSQUERY => Datum::TsQuery(Box::new(tsearch::TsQuery::from_binary(b)?)),
+            oid::BIT | oid::VARBIT => Datum::Bit(Box::new(bits::BitString::from_binary(b)?)),
             t if oid::element_of(t).is_some() => {
                 let elem = oid::element_of(t).unwrap_or(oid::TEXT);
                 Datum::Array(Box::new(array::from_binary(elem, b)?))

@@ -54,6 +54,12 @@ pub const TSVECTOR: u32 = 3614;
 pub const TSVECTOR_ARRAY: u32 = 3643;
 pub const TSQUERY: u32 = 3615;
 pub const TSQUERY_ARRAY: u32 = 3645;
+/// `bit(n)` and `bit varying(n)`: a bit count and the bits (see
+/// `datum::bits`); the type modifier is the length itself.
+pub const BIT: u32 = 1560;
+pub const BIT_ARRAY: u32 = 1561;
+pub const VARBIT: u32 = 1562;
+pub const VARBIT_ARRAY: u32 = 1563;
 /// `regconfig`: a text search configuration, held as its name (the
 /// configurations are built in).
 pub const REGCONFIG: u32 = 3734;
@@ -260,6 +266,8 @@ const ARRAYS: &[(u32, u32, &str, &str)] = &[
     (MACADDR8, MACADDR8_ARRAY, "macaddr8[]", "_macaddr8"),
     (TSVECTOR, TSVECTOR_ARRAY, "tsvector[]", "_tsvector"),
     (TSQUERY, TSQUERY_ARRAY, "tsquery[]", "_tsquery"),
+    (BIT, BIT_ARRAY, "bit[]", "_bit"),
+    (VARBIT, VARBIT_ARRAY, "bit varying[]", "_varbit"),
     (REGCONFIG, REGCONFIG_ARRAY, "regconfig[]", "_regconfig"),
     (INT4RANGE, INT4RANGE_ARRAY, "int4range[]", "_int4range"),
     (NUMRANGE, NUMRANGE_ARRAY, "numrange[]", "_numrange"),
@@ -359,6 +367,8 @@ pub fn type_name(oid: u32) -> &'static str {
         MACADDR8 => "macaddr8",
         TSVECTOR => "tsvector",
         TSQUERY => "tsquery",
+        BIT => "bit",
+        VARBIT => "bit varying",
         REGCONFIG => "regconfig",
         REGCLASS => "regclass",
         REGTYPE => "regtype",
@@ -438,6 +448,8 @@ pub fn internal_name(oid: u32) -> &'static str {
         MACADDR8 => "macaddr8",
         TSVECTOR => "tsvector",
         TSQUERY => "tsquery",
+        BIT => "bit",
+        VARBIT => "varbit",
         REGCONFIG => "regconfig",
         REGCLASS => "regclass",
         REGTYPE => "regtype",
@@ -493,6 +505,8 @@ pub fn format_type(oid: u32, typmod: i32) -> String {
             )
         }
         VARCHAR | BPCHAR if typmod >= 4 => format!("{}({})", type_name(oid), typmod - 4),
+        BIT => format!("bit({typmod})"),
+        VARBIT => format!("bit varying({typmod})"),
         TIME => format!("time({typmod}) without time zone"),
         TIMETZ => format!("time({typmod}) with time zone"),
         TIMESTAMP => format!("timestamp({typmod}) without time zone"),

@@ -293,6 +293,8 @@ fn operators(type_oid: u32) -> (u32, u32) {
         oid::MONEY => (900, 902),
         oid::MACADDR => (1220, 1222),
         oid::INET | oid::CIDR => (1201, 1203),
+        oid::BIT => (1784, 1786),
+        oid::VARBIT => (1804, 1806),
         oid::BPCHAR => (1054, 1058),
         oid::DATE => (1093, 1095),
         oid::TIME => (1108, 1110),

@@ -3,6 +3,7 @@
 
 pub mod arith;
 pub mod array;
+pub mod bits;
 pub mod datetime;
 pub mod describe;
 pub mod enums;
@@ -123,6 +124,9 @@ pub fn call(
         return Ok(r);
     }
     if let Some(r) = tsearch::call(func, args, ev)? {
+        return Ok(r);
+    }
+    if let Some(r) = bits::call(func, args)? {
         return Ok(r);
     }
     Err(PgError::internal(format!(

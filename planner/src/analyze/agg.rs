@@ -31,6 +31,9 @@ pub fn is_aggregate(name: &str) -> bool {
             | "bool_and"
             | "bool_or"
             | "every"
+            | "bit_and"
+            | "bit_or"
+            | "bit_xor"
             | "string_agg"
             | "array_agg"
             | "json_agg"
@@ -407,6 +410,25 @@ impl Analyzer<'_> {
                     ("range_agg", t) if oid::multirange_range(t).is_some() => {
                         (AggFunc::RangeAgg, t, t)
                     }
+                    ("bit_and" | "bit_or" | "bit_xor", INT2 | INT4 | INT8 | BIT) => (
+                        match name {
+                            "bit_and" => AggFunc::BitAnd,
+                            "bit_or" => AggFunc::BitOr,
+                            _ => AggFunc::BitXor,
+                        },
+                        t,
+                        t,
+                    ),
+                    // bit varying is bit to them, as in PostgreSQL.
+                    ("bit_and" | "bit_or" | "bit_xor", VARBIT) => (
+                        match name {
+                            "bit_and" => AggFunc::BitAnd,
+                            "bit_or" => AggFunc::BitOr,
+                            _ => AggFunc::BitXor,
+                        },
+                        BIT,
+                        BIT,
+                    ),
                     ("sum", INTERVAL) => (AggFunc::Sum, t, INTERVAL),
                     ("avg", INTERVAL) => (AggFunc::Avg, t, INTERVAL),
                     (_, UNKNOWN) => {

@@ -13,6 +13,7 @@ pub fn category(t: u32) -> char {
         DATE | TIME | TIMETZ | TIMESTAMP | TIMESTAMPTZ => 'D',
         INTERVAL => 'T',
         INET | CIDR => 'I',
+        BIT | VARBIT => 'V',
         UNKNOWN => 'X',
         VOID | RECORD => 'P',
         t if oid::element_of(t).is_some() => 'A',
@@ -28,7 +29,7 @@ pub fn category(t: u32) -> char {
 pub fn is_preferred(t: u32) -> bool {
     matches!(
         t,
-        BOOL | FLOAT8 | TEXT | TIMESTAMPTZ | INTERVAL | OID | INET
+        BOOL | FLOAT8 | TEXT | TIMESTAMPTZ | INTERVAL | OID | INET | VARBIT
     )
 }
 
@@ -74,6 +75,8 @@ pub fn can_coerce_implicit(from: u32, to: u32) -> bool {
             | (CIDR, INET)
             | (MACADDR, MACADDR8)
             | (MACADDR8, MACADDR)
+            | (BIT, VARBIT)
+            | (VARBIT, BIT)
             | (INT2VECTOR, INT2_ARRAY)
             | (OIDVECTOR, OID_ARRAY)
     )
@@ -157,6 +160,8 @@ pub fn can_coerce_explicit(from: u32, to: u32) -> bool {
             | (INET, CIDR)
             | (MONEY, NUMERIC)
             | (INT4 | INT8 | NUMERIC, MONEY)
+            | (INT4 | INT8, BIT)
+            | (BIT, INT4 | INT8)
     ) || oid::multirange_of(from).is_some_and(|m| m == to)
 }
 

@@ -95,6 +95,7 @@ fn figure(e: &ast::Expr) -> Option<(String, u8)> {
             _ => None,
         },
         ast::Expr::Position { .. } => Some(("position".into(), 2)),
+        ast::Expr::Overlay { .. } => Some(("overlay".into(), 2)),
         ast::Expr::Substring { shorthand, .. } => Some((
             match shorthand {
                 true => "substr".into(),

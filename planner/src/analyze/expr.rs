@@ -638,7 +638,22 @@ impl Analyzer<'_> {
                 right,
             } => self.scalar_array_op(left, compare_op, right, false, self.pos(e.span())),
             ast::Expr::SimilarTo { .. } => Err(PgError::feature_not_supported("SIMILAR TO")),
-            ast::Expr::Overlay { .. } => Err(PgError::feature_not_supported("OVERLAY")),
+            ast::Expr::Overlay {
+                expr,
+                overlay_what,
+                overlay_from,
+                overlay_for,
+            } => {
+                let pos = self.pos(e.span());
+                let mut args = Vec::with_capacity(4);
+                for a in [expr, overlay_what, overlay_from]
+                    .into_iter()
+                    .chain(overlay_for.as_ref())
+                {
+                    args.push((self.transform(a)?, self.pos(a.span())));
+                }
+                self.call_function("overlay", args, pos)
+            }
             ast::Expr::IsNormalized { .. } => Err(PgError::feature_not_supported("IS NORMALIZED")),
             ast::Expr::CompoundFieldAccess { root, access_chain }
                 if access_chain
@@ -750,9 +765,22 @@ impl Analyzer<'_> {
                 value: Datum::Text(d.value.clone()),
                 type_oid: UNKNOWN,
             }),
-            Value::HexStringLiteral(_) | Value::SingleQuotedByteStringLiteral(_) => {
-                Err(PgError::feature_not_supported("bit-string constants"))
-            }
+            // B'0101' and X'1F' are bit-string constants of type bit, as
+            // PostgreSQL's lexer makes them (X'..' is not bytea).
+            Value::SingleQuotedByteStringLiteral(s) => Ok(Expr::Const {
+                value: Datum::Bit(Box::new(
+                    types::datum::bits::BitString::parse(&format!("b{s}"))
+                        .map_err(|e| e.or_position(pos))?,
+                )),
+                type_oid: BIT,
+            }),
+            Value::HexStringLiteral(s) => Ok(Expr::Const {
+                value: Datum::Bit(Box::new(
+                    types::datum::bits::BitString::parse(&format!("x{s}"))
+                        .map_err(|e| e.or_position(pos))?,
+                )),
+                type_oid: BIT,
+            }),
             Value::Boolean(b) => Ok(Expr::Const {
                 value: Datum::Bool(*b),
                 type_oid: BOOL,

@@ -60,7 +60,7 @@ fn srf(
 
 const NUMS: [u32; 6] = [INT2, INT4, INT8, FLOAT4, FLOAT8, NUMERIC];
 const INTS: [u32; 3] = [INT2, INT4, INT8];
-const COMPARABLE: [u32; 28] = [
+const COMPARABLE: [u32; 30] = [
     BOOL,
     INT2,
     INT4,
@@ -89,6 +89,8 @@ const COMPARABLE: [u32; 28] = [
     MACADDR8,
     TSVECTOR,
     TSQUERY,
+    BIT,
+    VARBIT,
 ];
 
 /// The functions behind the arithmetic operators and the built-in
@@ -669,6 +671,52 @@ fn build() -> Vec<FuncDef> {
         &[MACADDR8],
         MACADDR8,
         "macaddr8_set7bit",
+    ));
+    // bit strings (utils/adt/varbit.c); bit varying takes the bit ones
+    // through its binary coercion, as in PostgreSQL.
+    v.push(def("&", &[BIT, BIT], BIT, "bitstr_and"));
+    v.push(def("|", &[BIT, BIT], BIT, "bitstr_or"));
+    v.push(def("#", &[BIT, BIT], BIT, "bitstr_xor"));
+    v.push(def("~", &[BIT], BIT, "bitstr_not"));
+    v.push(def("<<", &[BIT, INT4], BIT, "bitstr_shl"));
+    v.push(def(">>", &[BIT, INT4], BIT, "bitstr_shr"));
+    v.push(def("||", &[VARBIT, VARBIT], VARBIT, "bitcat"));
+    v.push(def("length", &[BIT], INT4, "bitstr_length"));
+    v.push(def("bit_length", &[BIT], INT4, "bitstr_length"));
+    v.push(def("bit_length", &[TEXT], INT4, "bytes_bit_length"));
+    v.push(def("bit_length", &[BYTEA], INT4, "bytes_bit_length"));
+    v.push(def("octet_length", &[BIT], INT4, "bitstr_octet_length"));
+    v.push(def("bit_count", &[BIT], INT8, "bitstr_count"));
+    v.push(def("substring", &[BIT, INT4], BIT, "bitstr_substr"));
+    v.push(def("substring", &[BIT, INT4, INT4], BIT, "bitstr_substr"));
+    v.push(def("overlay", &[BIT, BIT, INT4], BIT, "bitstr_overlay"));
+    v.push(def(
+        "overlay",
+        &[BIT, BIT, INT4, INT4],
+        BIT,
+        "bitstr_overlay",
+    ));
+    v.push(def("position", &[BIT, BIT], INT4, "bitstr_position"));
+    v.push(def("get_bit", &[BIT, INT4], INT4, "bitstr_get_bit"));
+    v.push(def("set_bit", &[BIT, INT4, INT4], BIT, "bitstr_set_bit"));
+    v.push(def("bitcmp", &[BIT, BIT], INT4, "bitstr_cmp"));
+    v.push(def("get_bit", &[BYTEA, INT8], INT4, "bytea_get_bit"));
+    v.push(def("set_bit", &[BYTEA, INT8, INT4], BYTEA, "bytea_set_bit"));
+    v.push(def("get_byte", &[BYTEA, INT4], INT4, "bytea_get_byte"));
+    v.push(def(
+        "set_byte",
+        &[BYTEA, INT4, INT4],
+        BYTEA,
+        "bytea_set_byte",
+    ));
+    v.push(def("bit_count", &[BYTEA], INT8, "bytea_bit_count"));
+    v.push(def("varbitcmp", &[VARBIT, VARBIT], INT4, "bitstr_cmp"));
+    v.push(def("overlay", &[TEXT, TEXT, INT4], TEXT, "textoverlay"));
+    v.push(def(
+        "overlay",
+        &[TEXT, TEXT, INT4, INT4],
+        TEXT,
+        "textoverlay",
     ));
     // strings
     for (n, ret, imp) in [
@@ -1498,7 +1546,6 @@ pub fn known_unsupported(name: &str) -> bool {
             | "encode"
             | "decode"
             | "translate"
-            | "overlay"
             | "pg_advisory_lock"
             | "inet_client_addr"
             | "inet_server_addr"

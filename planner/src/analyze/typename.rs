@@ -11,6 +11,27 @@ fn len_mod(l: &Option<CharacterLength>, default: Option<i32>) -> i32 {
     }
 }
 
+/// The type modifier of `bit(n)` / `bit varying(n)`: the length, which
+/// must be at least 1 (`bittypmodin`).
+fn bit_len_mod(t: u32, n: Option<i64>) -> PgResult<i32> {
+    let name = if t == BIT { "bit" } else { "varbit" };
+    match n {
+        None => Ok(-1),
+        Some(n) if n < 1 => Err(PgError::new(
+            SqlState::InvalidParameterValue,
+            format!("length for type {name} must be at least 1"),
+        )),
+        Some(n) if n > types::datum::bits::MAX_TYPMOD => Err(PgError::new(
+            SqlState::InvalidParameterValue,
+            format!(
+                "length for type {name} cannot exceed {}",
+                types::datum::bits::MAX_TYPMOD
+            ),
+        )),
+        Some(n) => Ok(n as i32),
+    }
+}
+
 fn numeric_mod(info: &ExactNumberInfo) -> PgResult<i32> {
     Ok(match info {
         ExactNumberInfo::None => -1,
@@ -131,6 +152,8 @@ fn internal_type(name: &str) -> Option<u32> {
         MACADDR8,
         TSVECTOR,
         TSQUERY,
+        BIT,
+        VARBIT,
         REGCONFIG,
         JSON,
         JSONB,
@@ -231,6 +254,11 @@ fn builtin_type(dt: &DataType, catalog: &dyn crate::catalog::CatalogView) -> PgR
             (VARCHAR, len_mod(l, None))
         }
         DataType::Char(l) | DataType::Character(l) => (BPCHAR, len_mod(l, Some(1))),
+        // `bit` alone is bit(1); `bit varying` alone has no limit.
+        DataType::Bit(n) => (BIT, bit_len_mod(BIT, Some(n.unwrap_or(1) as i64))?),
+        DataType::BitVarying(n) | DataType::VarBit(n) => {
+            (VARBIT, bit_len_mod(VARBIT, n.map(|n| n as i64))?)
+        }
         DataType::Bool | DataType::Boolean => (BOOL, -1),
         DataType::Bytea => (BYTEA, -1),
         DataType::Date => (DATE, -1),
@@ -326,6 +354,8 @@ fn builtin_type(dt: &DataType, catalog: &dyn crate::catalog::CatalogView) -> PgR
                 "macaddr8" => MACADDR8,
                 "tsvector" => TSVECTOR,
                 "tsquery" => TSQUERY,
+                "bit" => BIT,
+                "varbit" => VARBIT,
                 "regconfig" => REGCONFIG,
                 "regclass" => REGCLASS,
                 "regtype" => REGTYPE,
@@ -347,7 +377,7 @@ fn builtin_type(dt: &DataType, catalog: &dyn crate::catalog::CatalogView) -> PgR
                     .iter()
                     .find(|m| m.2 == multi)
                     .map_or(UNKNOWN, |m| m.0),
-                "xml" | "bit" | "varbit" | "point" | "xid8" => {
+                "xml" | "point" | "xid8" => {
                     return Err(PgError::feature_not_supported(format!("type {n}")));
                 }
                 _ => {
@@ -368,6 +398,7 @@ fn builtin_type(dt: &DataType, catalog: &dyn crate::catalog::CatalogView) -> PgR
                     (NUMERIC, [p]) => numeric_typmod(*p, 0)?,
                     (NUMERIC, [p, s]) => numeric_typmod(*p, *s)?,
                     (VARCHAR | BPCHAR, [l]) => *l as i32 + 4,
+                    (BIT | VARBIT, [l]) => bit_len_mod(t, Some(*l))?,
                     _ => {
                         return Err(PgError::feature_not_supported(format!(
                             "type modifier on {n}"

@@ -42,6 +42,7 @@
 //! | macaddr, macaddr8                      | 6, 8 | int   | the bytes                         |
 //! | name                                   | 64  | char   | UTF-8, NUL padded (at most 63 B)  |
 //! | text, varchar, bpchar, bytea, numeric  | -1  | int    | varlena (below)                   |
+//! | bit, varbit                            | -1  | int    | varlena: i32 BE bit count, bits   |
 //! | unknown                                | -2  | char   | NUL-terminated UTF-8 (cstring)    |
 //!
 //! A varlena is a length word followed by the bytes (UTF-8 text, raw bytea, or a
@@ -202,6 +203,8 @@ pub fn type_storage(type_oid: u32) -> Option<(i16, bool, Align)> {
         oid::INET | oid::CIDR => (-1, false, Align::Int),
         // tsvector and tsquery in their binary form (`tsvectorsend`, `tsquerysend`).
         oid::TSVECTOR | oid::TSQUERY => (-1, false, Align::Int),
+        // bit and varbit as `bit_send` writes them: bit count, then the bits.
+        oid::BIT | oid::VARBIT => (-1, false, Align::Int),
         // Stored in their text form until arrays exist (catalog columns only).
         oid::INT2VECTOR | oid::OIDVECTOR => (-1, false, Align::Int),
         oid::UNKNOWN => (-2, false, Align::Char),
@@ -641,7 +644,8 @@ pub fn fill_data(desc: &TupleDesc, values: &[Datum], out: &mut Vec<u8>) -> PgRes
                     | (_, Datum::Record(_))
                     | (oid::INET | oid::CIDR, Datum::Inet(_))
                     | (oid::TSVECTOR, Datum::TsVector(_))
-                    | (oid::TSQUERY, Datum::TsQuery(_)) => {
+                    | (oid::TSQUERY, Datum::TsQuery(_))
+                    | (oid::BIT | oid::VARBIT, Datum::Bit(_)) => {
                         numeric = value.to_binary();
                         &numeric
                     }
@@ -1111,6 +1115,8 @@ fn read_attr(att: &Attribute, tuple: &[u8], off: usize) -> Result<(Datum, usize)
                 }
                 oid::JSONB => Datum::from_binary(oid::JSONB, payload)
                     .map_err(|e| ReadError::Bad(format!("invalid jsonb: {}", e.message)))?,
+                oid::BIT | oid::VARBIT => Datum::from_binary(att.type_oid, payload)
+                    .map_err(|e| ReadError::Bad(format!("invalid bit string: {}", e.message)))?,
                 t if oid::range_subtype(t).is_some() => Datum::from_binary(t, payload)
                     .map_err(|e| ReadError::Bad(format!("invalid range: {}", e.message)))?,
                 t if oid::multirange_range(t).is_some() => Datum::from_binary(t, payload)
