@@ -44,6 +44,7 @@ pub fn parse(sql: &str) -> PgResult<Vec<Statement>> {
     let tokens = rewrite_subscript_targets(tokens);
     let tokens = rewrite_window_frames(tokens);
     let tokens = rewrite_search_cycle(tokens);
+    let tokens = rewrite_table_command(tokens);
     let mut stmts = Parser::new(&dialect)
         .with_recursion_limit(RECURSION_LIMIT)
         .with_tokens_with_locations(tokens)
@@ -55,6 +56,71 @@ pub fn parse(sql: &str) -> PgResult<Vec<Statement>> {
         }
     }
     Ok(stmts)
+}
+
+/// `TABLE name` (PostgreSQL's shorthand for `SELECT * FROM name`) where a
+/// query starts: at a statement's start, after `(`, `AS`, a set operation,
+/// EXPLAIN and its options, or the WITH list. sqlparser reads it only inside
+/// a query, so its words are replaced by `SELECT * FROM` (with the TABLE
+/// word's position, so that positions of what follows stay).
+fn rewrite_table_command(mut tokens: Vec<TokenWithSpan>) -> Vec<TokenWithSpan> {
+    let is_kw = |t: &Token, k: Keyword| matches!(t, Token::Word(w) if w.quote_style.is_none() && w.keyword == k);
+    let mut at = Vec::new();
+    let mut prev: Option<usize> = None;
+    for (i, t) in tokens.iter().enumerate() {
+        if matches!(t.token, Token::Whitespace(_) | Token::EOF) {
+            continue;
+        }
+        if is_kw(&t.token, Keyword::TABLE) {
+            let starts_query = match prev.map(|p| &tokens[p].token) {
+                None | Some(Token::SemiColon | Token::LParen | Token::RParen) => true,
+                Some(p) => [
+                    Keyword::AS,
+                    Keyword::UNION,
+                    Keyword::INTERSECT,
+                    Keyword::EXCEPT,
+                    Keyword::ALL,
+                    Keyword::DISTINCT,
+                    Keyword::EXPLAIN,
+                    Keyword::ANALYZE,
+                    Keyword::VERBOSE,
+                ]
+                .iter()
+                .any(|k| is_kw(p, *k)),
+            };
+            // A name must follow (not `TABLE (`, as in RETURNS TABLE (...)).
+            let next = tokens[i + 1..]
+                .iter()
+                .find(|t| !matches!(t.token, Token::Whitespace(_)));
+            let named = next.is_some_and(|n| matches!(n.token, Token::Word(_)));
+            if starts_query && named {
+                at.push(i);
+            }
+        }
+        prev = Some(i);
+    }
+    for &i in at.iter().rev() {
+        let span = tokens[i].span;
+        let word = |value: &str, keyword| {
+            Token::Word(Word {
+                value: value.into(),
+                quote_style: None,
+                keyword,
+            })
+        };
+        let space = || TokenWithSpan::new(Token::Whitespace(Whitespace::Space), span);
+        tokens.splice(
+            i..=i,
+            [
+                TokenWithSpan::new(word("SELECT", Keyword::SELECT), span),
+                space(),
+                TokenWithSpan::new(Token::Mul, span),
+                space(),
+                TokenWithSpan::new(word("FROM", Keyword::FROM), span),
+            ],
+        );
+    }
+    tokens
 }
 
 /// `CREATE POLICY p ON t AS x`: PostgreSQL's grammar takes any word for
