@@ -155,7 +155,10 @@ pub fn compute_with_copy(before: &[u8], after: &[u8], copy: Copy, out: &mut Vec<
 /// The full-page image of `page` as a delta against zeros.
 pub fn image(page: &[u8], out: &mut Vec<u8>) {
     static ZEROS: [u8; 1 << 16] = [0; 1 << 16];
-    compute(&ZEROS[..page.len()], page, out);
+    match ZEROS.get(..page.len()) {
+        Some(zeros) => compute(zeros, page, out),
+        None => compute(&vec![0u8; page.len()], page, out),
+    }
 }
 
 fn push_fragment(out: &mut Vec<u8>, offset: usize, bytes: &[u8]) {
