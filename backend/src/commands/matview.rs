@@ -27,10 +27,10 @@ use sqlparser::ast::{
 };
 
 use catalog::heap_catalog::{CatalogWriter, NewColumn};
-use catalog::system::{PG_CATALOG_NAMESPACE, PG_CLASS};
+use catalog::system::PG_CATALOG_NAMESPACE;
 use storage::heap::heapam;
 use storage::heap::tuple::{form_tuple, type_storage};
-use storage::lmgr::{LockMode, LockTag};
+use storage::lmgr::LockMode;
 use storage::smgr::RelFileLocator;
 use types::{Datum, PgError, PgResult, SqlState};
 
@@ -259,39 +259,11 @@ fn create_relation(
     reads: &[u32],
     cv: &CreateView,
 ) -> PgResult<Option<u32>> {
-    let name_tag = LockTag::Object {
-        db: session.database_oid,
-        class_oid: PG_CLASS,
-        obj_oid: name_hash(namespace, name),
-        sub_id: 0,
+    let Some(oid) =
+        super::tablecmds::claim_relation_name(session, namespace, name, cv.if_not_exists)?
+    else {
+        return Ok(None);
     };
-    crate::xact::lock(session, name_tag, LockMode::AccessExclusive, false)?;
-    relcache::accept_invalidations(session);
-    let namespace_text = namespace_name(session, namespace)?;
-    if relcache::lookup_relation(session, Some(&namespace_text), name)?.is_some() {
-        if cv.if_not_exists {
-            session.notice(
-                "42P07",
-                format!("relation \"{name}\" already exists, skipping"),
-            );
-            return Ok(None);
-        }
-        return Err(PgError::new(
-            SqlState::DuplicateTable,
-            format!("relation \"{name}\" already exists"),
-        ));
-    }
-    if types::typcache::by_name(namespace, name).is_some() {
-        return Err(PgError::new(
-            SqlState::DuplicateObject,
-            format!("type \"{name}\" already exists"),
-        )
-        .with_hint("A relation has an associated type of the same name, so you must use a name that doesn't conflict with any existing type."));
-    }
-    crate::xact::ensure_xid(session)?;
-    let oid = session.storage.transam.new_oid()?;
-    let rel = RelFileLocator::new(session.database_oid, oid);
-    crate::xact::create_relation_file(session, rel)?;
     let owner = session.user_oid;
     let db = session.database_oid;
     crate::xact::with_write(session, |env, w| {

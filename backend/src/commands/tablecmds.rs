@@ -627,16 +627,15 @@ fn serial_type(dt: &DataType) -> Option<u32> {
     }
 }
 
-/// Makes table `name` in schema `namespace` with `columns`: its catalog rows
-/// and file. None (with PostgreSQL's NOTICE) when IF NOT EXISTS finds the name
-/// taken.
-fn create_relation(
+/// Takes `name` in `namespace` for a new relation: waits for another session
+/// creating the same name, refuses a name a relation (42P07; with IF NOT
+/// EXISTS a NOTICE and None) or a type (42710) already has, and makes the
+/// new relation's OID and its file.
+pub(crate) fn claim_relation_name(
     session: &mut Session,
-    ct: &CreateTable,
     namespace: u32,
     name: &str,
-    columns: &[NewColumn],
-    relkind: char,
+    if_not_exists: bool,
 ) -> PgResult<Option<u32>> {
     // Two sessions creating the same name: the second waits for the first to
     // finish and then sees its row (PostgreSQL gets this from the unique
@@ -651,7 +650,7 @@ fn create_relation(
     relcache::accept_invalidations(session);
     let namespace_text = namespace_name(session, namespace)?;
     if let Some(existing) = relcache::lookup_relation(session, Some(&namespace_text), name)? {
-        if ct.if_not_exists {
+        if if_not_exists {
             session.notice(
                 "42P07",
                 format!("relation \"{}\" already exists, skipping", existing.name),
@@ -676,6 +675,23 @@ fn create_relation(
     let oid = session.storage.transam.new_oid()?;
     let rel = RelFileLocator::new(session.database_oid, oid);
     crate::xact::create_relation_file(session, rel)?;
+    Ok(Some(oid))
+}
+
+/// Makes table `name` in schema `namespace` with `columns`: its catalog rows
+/// and file. None (with PostgreSQL's NOTICE) when IF NOT EXISTS finds the name
+/// taken.
+fn create_relation(
+    session: &mut Session,
+    ct: &CreateTable,
+    namespace: u32,
+    name: &str,
+    columns: &[NewColumn],
+    relkind: char,
+) -> PgResult<Option<u32>> {
+    let Some(oid) = claim_relation_name(session, namespace, name, ct.if_not_exists)? else {
+        return Ok(None);
+    };
     let owner = session.user_oid;
     let db = session.database_oid;
     crate::xact::with_write(session, |env, w| {
