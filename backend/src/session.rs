@@ -664,6 +664,21 @@ impl ExecContext for Session {
     ) -> PgResult<executor::ScanId> {
         crate::table_access::bitmap_scan_begin(self, rel, bitmap)
     }
+    fn tid_scan_begin(
+        &mut self,
+        rel: &planner::RelationDesc,
+        tids: Vec<executor::Tid>,
+    ) -> PgResult<executor::ScanId> {
+        crate::table_access::tid_scan_begin(self, rel, tids)
+    }
+    fn tid_range_scan_begin(
+        &mut self,
+        rel: &planner::RelationDesc,
+        first: u32,
+        last: u32,
+    ) -> PgResult<executor::ScanId> {
+        crate::table_access::tid_range_scan_begin(self, rel, first, last)
+    }
     fn index_check(&mut self, name: &str, heapallindexed: bool) -> PgResult<()> {
         crate::table_access::index_check(self, name, heapallindexed)
     }

@@ -358,15 +358,25 @@ fn range_scan(index: RelFileLocator, r: executor::IndexRange, backward: bool) ->
     }
 }
 
+/// The tids a bitmap scan or a Tid Scan fetches, from `heap`. A bitmap's
+/// come from index entries, each the root of a HOT chain whose visible
+/// member is the row; a Tid Scan's (`exact`) name row versions, fetched
+/// as they are.
+struct TidFetch {
+    tids: std::collections::VecDeque<ItemPointer>,
+    heap: RelFileLocator,
+    exact: bool,
+}
+
 /// One open scan of a statement.
 pub struct OpenScan {
     /// None for a system view, whose rows are computed when the scan begins.
     scan: Option<HeapScan>,
     /// An index scan instead.
     index: Option<OpenIndexScan>,
-    /// A bitmap scan instead: the heap tids still to fetch, in heap order,
-    /// and the heap file.
-    bitmap: Option<(std::collections::VecDeque<ItemPointer>, RelFileLocator)>,
+    /// A bitmap scan (or a Tid Scan) instead: the heap tids still to fetch,
+    /// in heap order.
+    bitmap: Option<TidFetch>,
     view_rows: std::collections::VecDeque<Vec<Datum>>,
     desc: TupleDesc,
     snapshot: Snapshot,
@@ -608,8 +618,50 @@ pub fn bitmap_scan_begin(
         reader.tids(bitmap, None)?.unwrap_or_default()
     };
     let mut open = OpenScan::reading(desc, snapshot, rel);
-    open.bitmap = Some((tids.into_iter().collect(), info.locator(db)));
+    open.bitmap = Some(TidFetch {
+        tids: tids.into_iter().collect(),
+        heap: info.locator(db),
+        exact: false,
+    });
     Ok(open_slot(session, open))
+}
+
+/// Opens a Tid Scan: the row versions at `tids` (sorted), each fetched
+/// as it is and returned if the snapshot sees it. A system view has no
+/// heap: it is scanned whole (the caller's WHERE picks the rows).
+pub fn tid_scan_begin(
+    session: &mut Session,
+    rel: &RelationDesc,
+    tids: Vec<Tid>,
+) -> PgResult<ScanId> {
+    if crate::sysviews::is_view(rel.oid) {
+        return scan_begin(session, rel);
+    }
+    let heap = locator(session, rel)?;
+    let (desc, snapshot) = start_index_read(session, rel)?;
+    let mut open = OpenScan::reading(desc, snapshot, rel);
+    open.bitmap = Some(TidFetch {
+        tids: tids.into_iter().map(to_ip).collect(),
+        heap,
+        exact: true,
+    });
+    Ok(open_slot(session, open))
+}
+
+/// Opens a Tid Range Scan: a sequential scan of blocks `first..=last`.
+pub fn tid_range_scan_begin(
+    session: &mut Session,
+    rel: &RelationDesc,
+    first: u32,
+    last: u32,
+) -> PgResult<ScanId> {
+    let id = scan_begin(session, rel)?;
+    if let Some(Some(open)) = session.scans.get_mut(id.0 as usize)
+        && let Some(scan) = open.scan.as_mut()
+    {
+        scan.set_block_range(first, last);
+    }
+    Ok(id)
 }
 
 fn bitmap_indexes_exist(info: &RelationInfo, bitmap: &executor::BitmapRanges) -> bool {
@@ -761,9 +813,14 @@ pub fn scan_next(session: &mut Session, id: ScanId) -> PgResult<Option<(Tid, Vec
     let Some(Some(open)) = session.scans.get_mut(id.0 as usize) else {
         return Err(PgError::internal(format!("scan {} is not open", id.0)));
     };
-    if let Some((tids, heap)) = open.bitmap.as_mut() {
-        while let Some(root) = tids.pop_front() {
-            if let Some((tid, bytes)) = heapam::fetch_hot(&env, *heap, root, &open.snapshot, me)? {
+    if let Some(fetch) = open.bitmap.as_mut() {
+        while let Some(root) = fetch.tids.pop_front() {
+            let found = if fetch.exact {
+                heapam::fetch(&env, fetch.heap, root, &open.snapshot, me)?.map(|b| (root, b))
+            } else {
+                heapam::fetch_hot(&env, fetch.heap, root, &open.snapshot, me)?
+            };
+            if let Some((tid, bytes)) = found {
                 open.returned += 1;
                 let mut row = deform_tuple(&open.desc, &bytes)?;
                 with_system((open.system, open.desc.natts()), tid, &bytes, &mut row)?;

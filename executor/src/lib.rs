@@ -453,6 +453,29 @@ pub trait ExecContext {
         let _ = bitmap;
         self.scan_begin(rel)
     }
+    /// Opens a scan of the rows at `tids` (sorted, without duplicates)
+    /// visible to the statement's snapshot, in that order, full-width as
+    /// [`Self::scan_begin`]: each tid is fetched as it is, a row version
+    /// that was updated not followed to its successor (PostgreSQL's Tid
+    /// Scan). The caller still applies its whole WHERE, so a context may
+    /// scan the whole relation instead.
+    fn tid_scan_begin(&mut self, rel: &RelationDesc, tids: Vec<Tid>) -> PgResult<ScanId> {
+        let _ = tids;
+        self.scan_begin(rel)
+    }
+    /// Opens a scan of the visible rows in heap blocks `first..=last`
+    /// (PostgreSQL's Tid Range Scan), full-width as [`Self::scan_begin`];
+    /// the caller's WHERE decides on the exact tids. A context may scan
+    /// the whole relation instead.
+    fn tid_range_scan_begin(
+        &mut self,
+        rel: &RelationDesc,
+        first: u32,
+        last: u32,
+    ) -> PgResult<ScanId> {
+        let _ = (first, last);
+        self.scan_begin(rel)
+    }
     /// The next row of a scan, or None at its end.
     fn scan_next(&mut self, scan: ScanId) -> PgResult<Option<(Tid, Vec<Datum>)>> {
         let _ = scan;

@@ -151,7 +151,7 @@ fn run_modify(
             filter,
             assignments,
             returning,
-            index,
+            scan,
             from: Some(from),
         } => {
             let others = query::run(ev, from, from.targets.len())?;
@@ -186,13 +186,13 @@ fn run_modify(
                 )?;
                 record(ev, &mut out, returning, changed)
             };
-            scan_qualifying(ev, Some(m), rel, index.as_ref(), None, &mut modify)?;
+            scan_qualifying(ev, Some(m), rel, scan.as_ref(), None, &mut modify)?;
         }
         ModifyTable::Delete {
             rel,
             filter,
             returning,
-            index,
+            scan,
             from: Some(from),
         } => {
             let others = query::run(ev, from, from.targets.len())?;
@@ -207,14 +207,14 @@ fn run_modify(
                 )?;
                 record(ev, &mut out, returning, changed)
             };
-            scan_qualifying(ev, Some(m), rel, index.as_ref(), None, &mut modify)?;
+            scan_qualifying(ev, Some(m), rel, scan.as_ref(), None, &mut modify)?;
         }
         ModifyTable::Update {
             rel,
             filter,
             assignments,
             returning,
-            index,
+            scan,
             from: None,
         } => {
             let mut modify = |ev: &mut Evaluator<'_>, tid: Tid, row: Vec<Datum>| -> PgResult<()> {
@@ -245,7 +245,7 @@ fn run_modify(
                 ev,
                 Some(m),
                 rel,
-                index.as_ref(),
+                scan.as_ref(),
                 filter.as_ref(),
                 &mut modify,
             )?;
@@ -254,7 +254,7 @@ fn run_modify(
             rel,
             filter,
             returning,
-            index,
+            scan,
             from: None,
         } => {
             let mut modify = |ev: &mut Evaluator<'_>, tid: Tid, row: Vec<Datum>| -> PgResult<()> {
@@ -268,7 +268,7 @@ fn run_modify(
                 ev,
                 Some(m),
                 rel,
-                index.as_ref(),
+                scan.as_ref(),
                 filter.as_ref(),
                 &mut modify,
             )?;
@@ -511,12 +511,12 @@ fn scan_qualifying(
     ev: &mut Evaluator<'_>,
     counted: Option<&ModifyTable>,
     rel: &RelationDesc,
-    index: Option<&planner::IndexScan>,
+    by: Option<&planner::ModifyScan>,
     filter: Option<&Expr>,
     f: &mut RowAction<'_>,
 ) -> PgResult<()> {
     let (mut rows, mut removed) = (0u64, 0u64);
-    if index.is_none() {
+    if by.is_none() {
         // A seqscan decodes what the filter reads into one buffer; only a
         // row that qualifies is decoded whole (most rows of an UPDATE by
         // key do not).
@@ -547,8 +547,9 @@ fn scan_qualifying(
         }
         return result;
     }
-    let scan = match index {
-        Some(s) => crate::query::open_index_scan(ev, rel, s)?,
+    let scan = match by {
+        Some(planner::ModifyScan::Index(s)) => crate::query::open_index_scan(ev, rel, s)?,
+        Some(planner::ModifyScan::Tid(s)) => crate::query::open_tid_scan(ev, rel, s)?,
         None => ev.ctx.scan_begin(rel)?,
     };
     let result = (|| loop {

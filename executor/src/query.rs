@@ -160,7 +160,7 @@ pub fn for_each_source_row(
             }
             Ok(())
         }
-        Source::SeqScan(_) | Source::IndexScan(..) | Source::Bitmap(..) => {
+        Source::SeqScan(_) | Source::IndexScan(..) | Source::Bitmap(..) | Source::TidScan(..) => {
             let scan = open_scan(ev, source, columns)?;
             let result = (|| loop {
                 ev.ctx.check_for_interrupts()?;
@@ -466,6 +466,7 @@ pub fn open_scan(ev: &mut Evaluator<'_>, source: &Source, columns: usize) -> PgR
             let ranges = bitmap_ranges(ev, bitmap)?;
             ev.ctx.bitmap_scan_begin(rel, ranges)
         }
+        Source::TidScan(rel, scan) => open_tid_scan(ev, rel, scan),
         Source::Values(_)
         | Source::Series(_)
         | Source::Function(_)
@@ -475,6 +476,63 @@ pub fn open_scan(ev: &mut Evaluator<'_>, source: &Source, columns: usize) -> PgR
         | Source::RecursiveUnion(_)
         | Source::Append { .. }
         | Source::WorkTable { .. } => Err(PgError::internal("not a scan")),
+    }
+}
+
+/// Opens a Tid Scan or Tid Range Scan, its values evaluated now. A NULL
+/// value matches no tid; so does a range whose bounds cross.
+pub(crate) fn open_tid_scan(
+    ev: &mut Evaluator<'_>,
+    rel: &planner::RelationDesc,
+    scan: &planner::TidScan,
+) -> PgResult<ScanId> {
+    let tid = |d: &Datum| match d {
+        Datum::Tid(block, offset) => Some(Tid {
+            block: *block,
+            offset: *offset,
+        }),
+        _ => None,
+    };
+    match &scan.kind {
+        planner::TidScanKind::List(values) => {
+            let mut tids = Vec::new();
+            for v in values {
+                match ev.eval(&v.value)? {
+                    Datum::Array(a) if v.array => tids.extend(a.elems.iter().filter_map(tid)),
+                    d => tids.extend(tid(&d)),
+                }
+            }
+            tids.sort_by_key(|t| (t.block, t.offset));
+            tids.dedup();
+            ev.ctx.tid_scan_begin(rel, tids)
+        }
+        planner::TidScanKind::Range { lower, upper } => {
+            // The blocks the bounds allow (the WHERE decides on offsets).
+            let mut first = Some(0u32);
+            let mut last = Some(u32::MAX);
+            for (e, inclusive) in lower {
+                first = match tid(&ev.eval(e)?) {
+                    Some(t) if !inclusive && t.offset == u16::MAX => {
+                        first.zip(t.block.checked_add(1)).map(|(f, b)| f.max(b))
+                    }
+                    Some(t) => first.map(|f| f.max(t.block)),
+                    None => None,
+                };
+            }
+            for (e, inclusive) in upper {
+                last = match tid(&ev.eval(e)?) {
+                    Some(t) if !inclusive && t.offset == 0 => {
+                        last.zip(t.block.checked_sub(1)).map(|(l, b)| l.min(b))
+                    }
+                    Some(t) => last.map(|l| l.min(t.block)),
+                    None => None,
+                };
+            }
+            match (first, last) {
+                (Some(f), Some(l)) if f <= l => ev.ctx.tid_range_scan_begin(rel, f, l),
+                _ => ev.ctx.tid_scan_begin(rel, Vec::new()),
+            }
+        }
     }
 }
 
@@ -822,7 +880,8 @@ fn project(
 /// Runs a query and returns its rows, each cut to its first `width` values
 /// (the hidden sort columns dropped).
 pub fn run(ev: &mut Evaluator<'_>, plan: &Plan, width: usize) -> PgResult<Vec<Vec<Datum>>> {
-    if let (Some(mark), Source::SeqScan(_) | Source::IndexScan(..)) = (&plan.row_lock, &plan.source)
+    if let (Some(mark), Source::SeqScan(_) | Source::IndexScan(..) | Source::TidScan(..)) =
+        (&plan.row_lock, &plan.source)
     {
         return run_locking(ev, plan, mark, width);
     }
@@ -1106,6 +1165,7 @@ fn run_locking(
     let mut rows: Vec<Vec<Datum>> = Vec::new();
     let scan = match &plan.source {
         Source::IndexScan(rel, s) => open_index_scan(ev, rel, s)?,
+        Source::TidScan(rel, s) => open_tid_scan(ev, rel, s)?,
         _ => ev.ctx.scan_begin(&mark.rel)?,
     };
     let started = (ev.instrumenting() == Some(true)).then(Instant::now);

@@ -34,6 +34,12 @@ pub trait DeparseContext {
     fn indent(&self) -> Option<i32> {
         None
     }
+    /// Whether the expression is a planned one, whose constant arrays
+    /// PostgreSQL's planner has folded (EXPLAIN prints `ARRAY[1, 2]` as
+    /// `'{1,2}'::integer[]`); a stored expression prints as written.
+    fn folded(&self) -> bool {
+        false
+    }
 }
 
 /// `expr` as SQL text; `pretty` is the pretty flag of `pg_get_expr`.
@@ -232,14 +238,42 @@ impl Deparser<'_> {
         }
         let left = left?;
         let l = self.paren(left, true, Kind::Op("?"), true);
-        let elems: Vec<String> = values.iter().map(|v| self.expr(v, true)).collect();
         let (op, quantifier) = if negated { ("<>", "ALL") } else { ("=", "ANY") };
+        let array = values
+            .first()
+            .and_then(|v| oid::array_of(v.type_oid()))
+            .and_then(|t| self.folded_array(t, &values));
+        let array = match array {
+            Some(a) => a,
+            None => {
+                let elems: Vec<String> = values.iter().map(|v| self.expr(v, true)).collect();
+                format!("ARRAY[{}]", elems.join(", "))
+            }
+        };
         Some(format!(
-            "{}{l} {op} {quantifier} (ARRAY[{}]){}",
+            "{}{l} {op} {quantifier} ({array}){}",
             self.open(),
-            elems.join(", "),
             self.close()
         ))
+    }
+
+    /// An array of constants as the constant the planner folds it into,
+    /// when the context prints planned expressions (see
+    /// [`DeparseContext::folded`]).
+    fn folded_array(&mut self, array_type: u32, values: &[&Expr]) -> Option<String> {
+        if !self.ctx.folded() {
+            return None;
+        }
+        let elem_type = oid::element_of(array_type)?;
+        let elems = values
+            .iter()
+            .map(|v| match v {
+                Expr::Const { value, type_oid } if *type_oid == elem_type => Some(value.clone()),
+                _ => None,
+            })
+            .collect::<Option<Vec<Datum>>>()?;
+        let array = Datum::Array(Box::new(types::datum::ArrayValue::new(elem_type, elems)));
+        Some(self.constant(&array, array_type, -1, 0))
     }
 
     fn kind(&self, x: &Expr) -> Kind {
@@ -417,12 +451,19 @@ impl Deparser<'_> {
                 }
             },
             Expr::Call {
-                func: "array" | "array_stack",
+                func: func @ ("array" | "array_stack"),
                 args,
+                type_oid,
                 ..
             } => {
-                let a: Vec<String> = args.iter().map(|a| self.expr(a, true)).collect();
-                format!("ARRAY[{}]", a.join(", "))
+                let values: Vec<&Expr> = args.iter().collect();
+                match self.folded_array(*type_oid, &values) {
+                    Some(folded) if *func == "array" => folded,
+                    _ => {
+                        let a: Vec<String> = args.iter().map(|a| self.expr(a, true)).collect();
+                        format!("ARRAY[{}]", a.join(", "))
+                    }
+                }
             }
             // `a[1][2]`, `a[1:2][2:]`: a base other than a column in
             // parentheses, as PostgreSQL prints it.

@@ -375,6 +375,7 @@ fn count_entries_source(s: &Source, n: &mut usize) {
         Source::SeqScan(_)
         | Source::IndexScan(..)
         | Source::Bitmap(..)
+        | Source::TidScan(..)
         | Source::Series(_)
         | Source::Function(_)
         | Source::WorkTable { .. } => *n += 1,
@@ -428,12 +429,8 @@ fn plan_exprs(plan: &Plan) -> Vec<&Expr> {
     out
 }
 
-/// The AND-ed parts of a condition.
 fn conjuncts(e: &Expr) -> Vec<&Expr> {
-    match e {
-        Expr::And(items) => items.iter().flat_map(conjuncts).collect(),
-        other => vec![other],
-    }
+    e.conjuncts()
 }
 
 /// Several conditions as PostgreSQL prints an implicit AND list.
@@ -465,6 +462,10 @@ impl DeparseContext for Ctx<'_> {
 
     fn regclass_text(&mut self, literal: &str) -> String {
         literal.to_owned()
+    }
+
+    fn folded(&self) -> bool {
+        true
     }
 
     fn special(&mut self, x: &Expr) -> Option<String> {
@@ -1034,6 +1035,35 @@ impl Builder {
                 node.cost.rows = clamp_rows(tuples * sel);
                 self.take_subplans(&mut node);
                 (node.child("Outer", child).keyed(key), layout)
+            }
+            Source::TidScan(rel, scan) => {
+                let layout = self.rel_layout(rel);
+                let (label, _) = self.rel_label(rel);
+                let kind = match scan.kind {
+                    crate::plan::TidScanKind::List(_) => "Tid Scan",
+                    crate::plan::TidScanKind::Range { .. } => "Tid Range Scan",
+                };
+                let mut node = ExplainNode::new(kind, format!("{kind} on {label}"));
+                self.rel_fields(&mut node, rel);
+                let conds: Vec<String> = scan
+                    .conds
+                    .iter()
+                    .map(|c| self.scan_expr(c, &layout))
+                    .collect();
+                node.prop("TID Cond", and_text(&conds));
+                let (_, tuples, width) = rel_size(rel);
+                let quals = filter.map_or(0, |f| conjuncts(f).len());
+                node.cost = Cost {
+                    startup: 0.0,
+                    total: crate::tidpath::tid_scan_cost(rel, scan, quals),
+                    rows: clamp_rows(tuples * selfuncs::rel_selectivity(rel, filter)),
+                    width,
+                };
+                let rows = node.cost.rows;
+                self.filter_prop(&mut node, filter, &layout, true, &conds, &[]);
+                node.cost.rows = rows;
+                self.take_subplans(&mut node);
+                (node.keyed(key), layout)
             }
             Source::Values(rows) if rows.len() == 1 => {
                 let mut node = ExplainNode::new("Result", "Result");
@@ -2018,13 +2048,13 @@ impl Builder {
         let rel = m.relation();
         let (ModifyTable::Update {
             filter,
-            index,
+            scan: by,
             from,
             ..
         }
         | ModifyTable::Delete {
             filter,
-            index,
+            scan: by,
             from,
             ..
         }) = m
@@ -2038,11 +2068,15 @@ impl Builder {
         } else {
             filter.as_ref()
         };
-        let mut scan = match index {
-            Some(s) => {
+        let mut scan = match by {
+            Some(crate::plan::ModifyScan::Index(s)) => {
                 let (mut n, conds) = self.index_scan_node(rel, s, &layout);
                 self.filter_prop(&mut n, scan_filter, &layout, true, &conds, &[]);
                 n
+            }
+            Some(crate::plan::ModifyScan::Tid(t)) => {
+                let source = Source::TidScan(Arc::clone(rel), t.clone());
+                self.source(&source, scan_filter).0
             }
             None => {
                 let (label, _) = self.rel_label(rel);
@@ -2097,7 +2131,7 @@ impl Builder {
             rel: p.rel.clone(),
             filter: None,
             returning: Vec::new(),
-            index: None,
+            scan: None,
             from: None,
         };
         let mut scan = self.dml_scan(&scan_of);

@@ -266,6 +266,14 @@ impl Expr {
         ok
     }
 
+    /// The AND-ed parts of a condition (nested ANDs flattened).
+    pub fn conjuncts(&self) -> Vec<&Expr> {
+        match self {
+            Expr::And(items) => items.iter().flat_map(Expr::conjuncts).collect(),
+            other => vec![other],
+        }
+    }
+
     /// The NULL constant of a type.
     pub fn null(type_oid: u32) -> Expr {
         Expr::Const {

@@ -19,7 +19,7 @@ use types::Datum;
 
 use crate::catalog::{IndexDesc, RelationDesc};
 use crate::expr::Expr;
-use crate::plan::{Bitmap, IndexBound, IndexScan, ModifyTable, Plan, Source};
+use crate::plan::{Bitmap, IndexBound, IndexScan, ModifyScan, ModifyTable, Plan, Source};
 use crate::selfuncs;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -663,12 +663,8 @@ fn mark_index_only(plan: &mut Plan, rel: &RelationDesc) {
     }
 }
 
-/// The AND-ed parts of a filter.
-fn conjuncts(filter: &Expr) -> Vec<&Expr> {
-    match filter {
-        Expr::And(v) => v.iter().collect(),
-        other => vec![other],
-    }
+fn conjuncts(e: &Expr) -> Vec<&Expr> {
+    e.conjuncts()
 }
 
 /// For an OR whose every arm some index serves: those scans, combined.
@@ -822,6 +818,7 @@ pub fn scan_cost(source: &Source, filter: Option<&Expr>) -> Option<f64> {
             let (sel, scans) = bitmap_selectivity(rel, b);
             selfuncs::bitmap_scan_cost(rel, sel, bitmap_leading_column(rel, b), scans, quals)
         }
+        Source::TidScan(rel, t) => crate::tidpath::tid_scan_cost(rel, t, quals),
         _ => return None,
     })
 }
@@ -836,10 +833,38 @@ pub(crate) fn bitmap_leading_column(rel: &RelationDesc, b: &Bitmap) -> Option<us
     }
 }
 
-/// How to read the rows of `rel` that pass `filter` when every one of
-/// them is wanted (a join's input): a bitmap, an index scan, or the
+/// How an UPDATE or DELETE of `rel` finds the rows that pass `filter`:
+/// the tids it names, else an index, else a tid range; None for a
 /// sequential scan.
+pub fn modify_scan(rel: &RelationDesc, filter: Option<&Expr>) -> Option<ModifyScan> {
+    let tid = crate::tidpath::tid_scan(rel, filter);
+    match tid {
+        Some(t) if matches!(t.kind, crate::plan::TidScanKind::List(_)) => Some(ModifyScan::Tid(t)),
+        _ => choose(rel, filter)
+            .map(ModifyScan::Index)
+            .or(tid.map(ModifyScan::Tid)),
+    }
+}
+
+/// Whether a Tid Scan beats the `chosen` source: tids named one by one
+/// beat any scan (a page each); a tid range beats only the sequential
+/// scan of the whole table.
+fn prefers_tid_scan(tid: &crate::plan::TidScan, chosen: &Source) -> bool {
+    matches!(tid.kind, crate::plan::TidScanKind::List(_)) || matches!(chosen, Source::SeqScan(_))
+}
+
+/// How to read the rows of `rel` that pass `filter` when every one of
+/// them is wanted (a join's input): a Tid Scan, a bitmap, an index scan,
+/// or the sequential scan.
 pub fn input_source(rel: &Arc<RelationDesc>, filter: Option<&Expr>) -> Source {
+    let source = input_source_by_index(rel, filter);
+    match crate::tidpath::tid_scan(rel, filter) {
+        Some(tid) if prefers_tid_scan(&tid, &source) => Source::TidScan(Arc::clone(rel), tid),
+        _ => source,
+    }
+}
+
+fn input_source_by_index(rel: &Arc<RelationDesc>, filter: Option<&Expr>) -> Source {
     let best = choose_scored(rel, filter);
     if selfuncs::has_stats(rel) || crate::settings::current().scans_restricted() {
         let b = bitmap(rel, filter, best.as_ref());
@@ -894,6 +919,11 @@ pub fn apply(mut plan: Plan, modify: Option<ModifyTable>) -> (Plan, Option<Modif
         } else if let Some((_, scan)) = best {
             plan.source = Source::IndexScan(Arc::clone(&rel), scan);
         }
+        if let Some(tid) = crate::tidpath::tid_scan(&rel, plan.filter.as_ref())
+            && prefers_tid_scan(&tid, &plan.source)
+        {
+            plan.source = Source::TidScan(Arc::clone(&rel), tid);
+        }
         order_by_index(&mut plan, &rel);
         mark_index_only(&mut plan, &rel);
         group_by_index(&mut plan, &rel);
@@ -904,16 +934,16 @@ pub fn apply(mut plan: Plan, modify: Option<ModifyTable>) -> (Plan, Option<Modif
             filter,
             assignments,
             returning,
-            index: None,
+            scan: None,
             from,
         } => {
-            let index = choose(&rel, filter.as_ref());
+            let scan = modify_scan(&rel, filter.as_ref());
             ModifyTable::Update {
                 rel,
                 filter,
                 assignments,
                 returning,
-                index,
+                scan,
                 from,
             }
         }
@@ -921,15 +951,15 @@ pub fn apply(mut plan: Plan, modify: Option<ModifyTable>) -> (Plan, Option<Modif
             rel,
             filter,
             returning,
-            index: None,
+            scan: None,
             from,
         } => {
-            let index = choose(&rel, filter.as_ref());
+            let scan = modify_scan(&rel, filter.as_ref());
             ModifyTable::Delete {
                 rel,
                 filter,
                 returning,
-                index,
+                scan,
                 from,
             }
         }

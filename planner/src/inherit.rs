@@ -126,7 +126,7 @@ pub fn child_modify(m: &ModifyTable, child: &Arc<RelationDesc>) -> ModifyTable {
     // The child's own index for its rows (not with a FROM list).
     let index = |filter: &Option<Expr>, from: &Option<Box<crate::plan::Plan>>| {
         if from.is_none() {
-            crate::indexpath::choose(&child, filter.as_ref())
+            crate::indexpath::modify_scan(&child, filter.as_ref())
         } else {
             None
         }
@@ -143,7 +143,7 @@ pub fn child_modify(m: &ModifyTable, child: &Arc<RelationDesc>) -> ModifyTable {
         } => {
             let filter = filter.as_ref().map(r);
             ModifyTable::Update {
-                index: index(&filter, from),
+                scan: index(&filter, from),
                 rel: child,
                 filter,
                 assignments: assignments
@@ -162,7 +162,7 @@ pub fn child_modify(m: &ModifyTable, child: &Arc<RelationDesc>) -> ModifyTable {
         } => {
             let filter = filter.as_ref().map(r);
             ModifyTable::Delete {
-                index: index(&filter, from),
+                scan: index(&filter, from),
                 rel: child,
                 filter,
                 returning: returning.iter().map(r).collect(),
@@ -557,7 +557,11 @@ pub fn push_filter(source: &mut crate::plan::Source, filter: &mut Option<Expr>) 
 
 fn rename_scan(source: &mut crate::plan::Source, name: String) {
     use crate::plan::Source;
-    if let Source::SeqScan(rel) | Source::IndexScan(rel, _) | Source::Bitmap(rel, _) = source {
+    if let Source::SeqScan(rel)
+    | Source::IndexScan(rel, _)
+    | Source::Bitmap(rel, _)
+    | Source::TidScan(rel, _) = source
+    {
         let mut r = (**rel).clone();
         r.alias = Some(name);
         *rel = Arc::new(r);

@@ -167,6 +167,7 @@ fn reorderable(source: &Source) -> bool {
         Source::SeqScan(_)
         | Source::IndexScan(..)
         | Source::Bitmap(..)
+        | Source::TidScan(..)
         | Source::Append { .. }
         | Source::Join(_) => true,
         Source::Subquery { params, .. } => params.is_empty(),

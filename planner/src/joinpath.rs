@@ -387,7 +387,7 @@ fn supplier_rows(source: &Source, filter: Option<&Expr>, vars: &BTreeSet<usize>)
             }
             fewest
         }
-        Source::SeqScan(_) | Source::IndexScan(..) | Source::Bitmap(..) => {
+        Source::SeqScan(_) | Source::IndexScan(..) | Source::Bitmap(..) | Source::TidScan(..) => {
             Some(selfuncs::source_rows(source, filter))
         }
         _ => None,
@@ -476,9 +476,10 @@ fn hash_left_side(j: &Join) -> bool {
 /// Whether every table a source reads has statistics.
 fn analyzed(source: &Source) -> bool {
     match source {
-        Source::SeqScan(rel) | Source::IndexScan(rel, _) | Source::Bitmap(rel, _) => {
-            selfuncs::has_stats(rel)
-        }
+        Source::SeqScan(rel)
+        | Source::IndexScan(rel, _)
+        | Source::Bitmap(rel, _)
+        | Source::TidScan(rel, _) => selfuncs::has_stats(rel),
         Source::Join(j) => analyzed(&j.left.source) && analyzed(&j.right.source),
         _ => false,
     }

@@ -38,6 +38,7 @@ pub mod plan;
 pub mod selfuncs;
 pub mod settings;
 pub mod subselect;
+pub mod tidpath;
 
 pub use analyze::viewdef::{stored_view_query, view_definition};
 pub use catalog::{
@@ -56,6 +57,7 @@ pub use plan::{
     FrameBound, FrameExclusion, FrameMode, WindowFrame, WindowFunc, WindowKind, WindowPlan,
 };
 pub use plan::{MergeAction, MergeActionKind, MergePlan};
+pub use plan::{ModifyScan, TidScan, TidScanKind, TidValue};
 use types::PgResult;
 
 /// One output column, as RowDescription reports it.
@@ -923,12 +925,12 @@ mod table_tests {
         let p = plan("update t set b = 'y' where a = 1").unwrap();
         assert!(matches!(
             p.modify,
-            Some(ModifyTable::Update { index: Some(_), .. })
+            Some(ModifyTable::Update { scan: Some(_), .. })
         ));
         let p = plan("delete from t where c = 'z'").unwrap();
         assert!(matches!(
             p.modify,
-            Some(ModifyTable::Delete { index: Some(_), .. })
+            Some(ModifyTable::Delete { scan: Some(_), .. })
         ));
     }
 

@@ -51,6 +51,10 @@ pub enum Source {
     /// index scans combined by BitmapOr / BitmapAnd). The filter is applied
     /// to each row, so a bitmap may hold more rows than qualify.
     Bitmap(Arc<RelationDesc>, Bitmap),
+    /// The visible rows at the tids (PostgreSQL's Tid Scan) or in the tid
+    /// range (Tid Range Scan) that conditions on `ctid` give, in heap
+    /// order. The filter is still applied to each row.
+    TidScan(Arc<RelationDesc>, TidScan),
     /// `generate_series(start, stop [, step])` in FROM: one-column rows.
     Series(Series),
     /// Another set-returning function in FROM (`jsonb_each(x)`, ...): its
@@ -376,7 +380,10 @@ impl Source {
             | Source::RecursiveUnion(_)
             | Source::Append { .. }
             | Source::WorkTable { .. } => None,
-            Source::SeqScan(rel) | Source::IndexScan(rel, _) | Source::Bitmap(rel, _) => Some(rel),
+            Source::SeqScan(rel)
+            | Source::IndexScan(rel, _)
+            | Source::Bitmap(rel, _)
+            | Source::TidScan(rel, _) => Some(rel),
         }
     }
 
@@ -387,6 +394,37 @@ impl Source {
             _ => None,
         }
     }
+}
+
+/// The tids a Tid Scan or Tid Range Scan reads, from conditions on the
+/// scanned table's `ctid` compared with values fixed for the scan.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TidScan {
+    pub kind: TidScanKind,
+    /// The conditions as EXPLAIN shows them (`TID Cond`): the WHERE
+    /// conjuncts used, or for an OR whose arms each hold a tid condition
+    /// among others, the OR of those conditions.
+    pub conds: Vec<Expr>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum TidScanKind {
+    /// Any of these tids: each value is a `tid`, or (`array`) a `tid[]`
+    /// whose elements all count (`ctid = ANY (...)`).
+    List(Vec<TidValue>),
+    /// The tids between the bounds: each a value and whether it is
+    /// inclusive; several of a side narrow each other.
+    Range {
+        lower: Vec<(Expr, bool)>,
+        upper: Vec<(Expr, bool)>,
+    },
+}
+
+/// See [`TidScanKind::List`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct TidValue {
+    pub value: Expr,
+    pub array: bool,
 }
 
 /// A range scan of a B-tree index: entries from `lower` to `upper` (in the
@@ -947,13 +985,14 @@ pub enum ModifyTable {
     /// For each row of the relation that passes `filter`, replaces the columns
     /// of `assignments` (index into the full-width row, new value over the old
     /// row) and stores the new version.
-    /// `index`: the rows are found by this index scan instead of a seqscan.
+    /// `scan`: the rows are found by this index or Tid Scan instead of a
+    /// seqscan.
     Update {
         rel: Arc<RelationDesc>,
         filter: Option<Expr>,
         assignments: Vec<(usize, Expr)>,
         returning: Vec<Expr>,
-        index: Option<IndexScan>,
+        scan: Option<ModifyScan>,
         /// `UPDATE ... FROM`: the rows of the other FROM items. Then
         /// `filter`, the assignments and RETURNING read the target row
         /// followed by one of them, the first that passes `filter`.
@@ -964,12 +1003,20 @@ pub enum ModifyTable {
         rel: Arc<RelationDesc>,
         filter: Option<Expr>,
         returning: Vec<Expr>,
-        index: Option<IndexScan>,
+        scan: Option<ModifyScan>,
         /// `DELETE ... USING`: as `Update::from`.
         from: Option<Box<Plan>>,
     },
     /// MERGE (see [`MergePlan`]).
     Merge(Box<MergePlan>),
+}
+
+/// How an UPDATE or DELETE finds the rows of its table when a sequential
+/// scan is not the way.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ModifyScan {
+    Index(IndexScan),
+    Tid(TidScan),
 }
 
 /// MERGE INTO `rel` USING `source` ON `join`: each target row (of `rel`

@@ -77,9 +77,10 @@ pub type Origin = Option<(Arc<RelationDesc>, usize)>;
 /// ones).
 pub fn origins(source: &Source) -> Vec<Origin> {
     match source {
-        Source::SeqScan(rel) | Source::IndexScan(rel, _) | Source::Bitmap(rel, _) => {
-            rel_origins(rel)
-        }
+        Source::SeqScan(rel)
+        | Source::IndexScan(rel, _)
+        | Source::Bitmap(rel, _)
+        | Source::TidScan(rel, _) => rel_origins(rel),
         Source::Join(j) => join_origins(j),
         _ => Vec::new(),
     }
@@ -643,9 +644,10 @@ fn eqjoinsel(a: &VarStats<'_>, b: &VarStats<'_>, rows_a: f64, rows_b: f64) -> f6
 /// condition).
 pub fn source_rows(source: &Source, filter: Option<&Expr>) -> f64 {
     let base = match source {
-        Source::SeqScan(rel) | Source::IndexScan(rel, _) | Source::Bitmap(rel, _) => {
-            rel_size(rel).1
-        }
+        Source::SeqScan(rel)
+        | Source::IndexScan(rel, _)
+        | Source::Bitmap(rel, _)
+        | Source::TidScan(rel, _) => rel_size(rel).1,
         Source::Join(j) => join_rows(j),
         Source::Values(rows) => rows.len() as f64,
         _ => 1000.0,

@@ -33,7 +33,11 @@ pub fn pull_up_sublinks(plan: &mut Plan, width: usize) {
     };
     if !matches!(
         plan.source,
-        Source::SeqScan(_) | Source::IndexScan(..) | Source::Bitmap(..) | Source::Join(_)
+        Source::SeqScan(_)
+            | Source::IndexScan(..)
+            | Source::Bitmap(..)
+            | Source::TidScan(..)
+            | Source::Join(_)
     ) {
         plan.filter = Some(filter);
         return;
@@ -150,9 +154,10 @@ fn plain_scan(plan: &Plan) -> Option<Arc<crate::catalog::RelationDesc>> {
         return None;
     }
     match &plan.source {
-        Source::SeqScan(rel) | Source::IndexScan(rel, _) | Source::Bitmap(rel, _) => {
-            Some(Arc::clone(rel))
-        }
+        Source::SeqScan(rel)
+        | Source::IndexScan(rel, _)
+        | Source::Bitmap(rel, _)
+        | Source::TidScan(rel, _) => Some(Arc::clone(rel)),
         _ => None,
     }
 }

@@ -45,11 +45,48 @@ impl Analyzer<'_> {
             .with_hint("Explicitly cast to the desired type, for example ARRAY[]::integer[].")
             .or_position(pos));
         }
+        let elems = self.array_elements(a)?;
+        self.array_of_elements(elems, pos)
+    }
+
+    fn array_elements(&mut self, a: &ast::Array) -> PgResult<Vec<(Expr, Option<usize>)>> {
         let mut elems = Vec::new();
         for e in &a.elem {
             let p = self.pos(e.span());
             elems.push((self.transform(e)?, p));
         }
+        Ok(elems)
+    }
+
+    /// `ARRAY[...]::type[]`: as PostgreSQL, the cast's element type is the
+    /// array's, each element cast to it (`ARRAY['(0,1)']::tid[]` is an
+    /// array of tids, not of text cast afterwards); the caller still
+    /// applies the cast's typmod. An array of arrays is built as without
+    /// the cast.
+    pub(crate) fn array_constructor_cast(
+        &mut self,
+        a: &ast::Array,
+        array_type: u32,
+        pos: Option<usize>,
+    ) -> PgResult<Expr> {
+        let elems = self.array_elements(a)?;
+        let Some(elem) = oid::element_of(array_type)
+            .filter(|_| !elems.iter().any(|(x, _)| oid::is_array_type(x.type_oid())))
+        else {
+            return self.array_of_elements(elems, pos);
+        };
+        let mut args = Vec::new();
+        for (x, p) in elems {
+            args.push(self.coerce(x, elem, -1, true, p)?);
+        }
+        Ok(call("array", args, array_type, false))
+    }
+
+    fn array_of_elements(
+        &mut self,
+        elems: Vec<(Expr, Option<usize>)>,
+        pos: Option<usize>,
+    ) -> PgResult<Expr> {
         let types: Vec<(u32, Option<usize>)> =
             elems.iter().map(|(x, p)| (x.type_oid(), *p)).collect();
         let t = match select_common_type(&types, "ARRAY")? {

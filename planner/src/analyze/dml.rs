@@ -616,7 +616,7 @@ impl Analyzer<'_> {
                 filter,
                 assignments,
                 returning,
-                index: None,
+                scan: None,
                 from: from.map(Box::new),
             }),
         ))
@@ -951,7 +951,7 @@ impl Analyzer<'_> {
                 rel,
                 filter,
                 returning,
-                index: None,
+                scan: None,
                 from: from.map(Box::new),
             }),
         ))

@@ -251,7 +251,12 @@ impl Analyzer<'_> {
                         type_oid: t,
                     });
                 }
-                let arg = self.transform(expr)?;
+                let arg = match expr.as_ref() {
+                    ast::Expr::Array(a) if oid::element_of(t).is_some() => {
+                        self.array_constructor_cast(a, t, self.pos(expr.span()))?
+                    }
+                    _ => self.transform(expr)?,
+                };
                 let from = arg.type_oid();
                 if from != UNKNOWN && from != t && !can_coerce_explicit(from, t) {
                     // PostgreSQL points at the `::` (or CAST) of a cast it

@@ -74,6 +74,7 @@ fn secured_scan(source: &Source) -> Option<Source> {
         Source::SeqScan(rel) => Some(Source::SeqScan(relabel(rel)?)),
         Source::IndexScan(rel, i) => Some(Source::IndexScan(relabel(rel)?, i.clone())),
         Source::Bitmap(rel, b) => Some(Source::Bitmap(relabel(rel)?, b.clone())),
+        Source::TidScan(rel, t) => Some(Source::TidScan(relabel(rel)?, t.clone())),
         _ => None,
     }
 }
@@ -91,7 +92,10 @@ fn plain_secured(source: &Source) -> Option<(Source, Option<Expr>)> {
     };
     let scan = secured_scan(&inner.source)?;
     let rel = match &scan {
-        Source::SeqScan(r) | Source::IndexScan(r, _) | Source::Bitmap(r, _) => r,
+        Source::SeqScan(r)
+        | Source::IndexScan(r, _)
+        | Source::Bitmap(r, _)
+        | Source::TidScan(r, _) => r,
         _ => return None,
     };
     let plain = params.is_empty()
@@ -230,8 +234,10 @@ pub(crate) fn pull_up(plan: &mut crate::plan::Plan, oid: Option<u32>) {
     let Some((scan, secured)) = plain_secured(&plan.source) else {
         return;
     };
-    if let (Some(o), Source::SeqScan(r) | Source::IndexScan(r, _) | Source::Bitmap(r, _)) =
-        (oid, &scan)
+    if let (
+        Some(o),
+        Source::SeqScan(r) | Source::IndexScan(r, _) | Source::Bitmap(r, _) | Source::TidScan(r, _),
+    ) = (oid, &scan)
         && r.oid != o
     {
         return;
@@ -342,6 +348,7 @@ impl Analyzer<'_> {
             Source::SeqScan(r) => Source::SeqScan(mark(&r)),
             Source::IndexScan(r, i) => Source::IndexScan(mark(&r), i),
             Source::Bitmap(r, b) => Source::Bitmap(mark(&r), b),
+            Source::TidScan(r, t) => Source::TidScan(mark(&r), t),
             other => other,
         };
         let live: Vec<_> = rel.columns.iter().filter(|c| !c.dropped).collect();

@@ -539,6 +539,14 @@ impl HeapScan {
         })
     }
 
+    /// Limits the scan to blocks `first..=last` (of those that existed when
+    /// it began): PostgreSQL's `heap_setscanlimits`, for a Tid Range Scan.
+    /// Call before the first [`next`](Self::next).
+    pub fn set_block_range(&mut self, first: BlockNumber, last: BlockNumber) {
+        self.next_block = first;
+        self.nblocks = self.nblocks.min(last.saturating_add(1));
+    }
+
     /// The bytes of the tuple [`next`](Self::next) returned last (empty
     /// before the first), valid until the next call.
     pub fn current(&self) -> &[u8] {

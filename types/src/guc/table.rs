@@ -902,6 +902,14 @@ pub(super) static TABLE: &[GucDef] = &[
         GucFlags::NONE,
     ),
     def(
+        "enable_tidscan",
+        User,
+        Bool { boot: true },
+        "Query Tuning / Planner Method Configuration",
+        "Enables the planner's use of TID scan plans.",
+        GucFlags::NONE,
+    ),
+    def(
         "escape_string_warning",
         User,
         Bool { boot: true },
