@@ -514,6 +514,32 @@ impl ExecContext for Session {
             flush,
         })
     }
+    fn xact_status(&mut self, xid: u64) -> PgResult<Option<&'static str>> {
+        let transam = &self.storage.transam;
+        if xid >= transam.next_xid() {
+            return Err(PgError::new(
+                types::SqlState::InvalidParameterValue,
+                format!("transaction ID {xid} is in the future"),
+            ));
+        }
+        if self.tx.xid == Some(xid) || transam.is_in_progress(xid) {
+            return Ok(Some("in progress"));
+        }
+        Ok(Some(match transam.status(xid)? {
+            storage::transam::XidStatus::Committed => "committed",
+            // Neither committed nor running: it aborted, or the server
+            // crashed before it ended.
+            _ => "aborted",
+        }))
+    }
+    fn current_snapshot(&mut self) -> PgResult<types::datum::snapshot::SnapshotValue> {
+        let s = crate::xact::statement_snapshot(self);
+        Ok(types::datum::snapshot::SnapshotValue {
+            xmin: s.xmin,
+            xmax: s.xmax,
+            xip: s.xip,
+        })
+    }
     fn current_xid(&mut self, assign: bool) -> PgResult<Option<u64>> {
         if assign {
             // Allowed in a read-only transaction too, as in PostgreSQL.

@@ -329,6 +329,8 @@ fn convert(v: Datum, from: u32, to: u32, opts: &OutputOptions) -> PgResult<Datum
             ));
         }
         (Datum::Bit(_), BIT | VARBIT) => return Ok(v),
+        // `xid(xid8)`: the epoch dropped.
+        (Datum::Xid8(x), XID) => return Ok(Datum::Xid(*x as u32)),
         (Datum::Bit(b), INT4) => return Ok(Datum::Int4(b.to_int(32)? as i32)),
         (Datum::Bit(b), INT8) => return Ok(Datum::Int8(b.to_int(64)?)),
         (Datum::MacAddr(m), MACADDR8) => {

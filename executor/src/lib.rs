@@ -397,6 +397,19 @@ pub trait ExecContext {
         ))
     }
 
+    /// What became of transaction `xid` (`pg_xact_status`): `committed`,
+    /// `aborted` or `in progress`; 22023 for an id not yet assigned.
+    fn xact_status(&mut self, xid: u64) -> PgResult<Option<&'static str>> {
+        let _ = xid;
+        Err(PgError::feature_not_supported(
+            "transaction status in this context",
+        ))
+    }
+    /// The statement's snapshot (`pg_current_snapshot()`).
+    fn current_snapshot(&mut self) -> PgResult<types::datum::snapshot::SnapshotValue> {
+        Err(PgError::feature_not_supported("snapshots in this context"))
+    }
+
     /// Whether schema `name` exists (`current_schema()`); without a catalog,
     /// the schemas of a fresh database.
     fn schema_exists(&mut self, name: &str) -> PgResult<bool> {

@@ -213,6 +213,15 @@ fn rows(
             Ok(single(values))
         }
         "generate_series_ts" => timestamp_series(ev, args, limit).map(single),
+        "snapshot_xip" => match args.first() {
+            Some(Datum::Snapshot(s)) => Ok(single(
+                crate::functions::xid::xip(s, f.type_oid)
+                    .into_iter()
+                    .take(limit)
+                    .collect(),
+            )),
+            _ => Ok(Vec::new()),
+        },
         "pg_listening_channels" => Ok(single(
             ev.ctx
                 .listening_channels()

@@ -248,6 +248,7 @@ pub fn is_volatile_function(name: &str) -> bool {
             | "pg_cancel_backend"
             | "pg_terminate_backend"
             | "txid_current"
+            | "pg_current_xact_id"
     )
 }
 

@@ -50,6 +50,7 @@ pub fn compare(a: &Datum, b: &Datum) -> PgResult<Ordering> {
         (PgLsn(x), PgLsn(y)) => x.cmp(y),
         (Tid(xb, xo), Tid(yb, yo)) => (xb, xo).cmp(&(yb, yo)),
         (Xid(x), Xid(y)) | (Cid(x), Cid(y)) => x.cmp(y),
+        (Xid8(x), Xid8(y)) => x.cmp(y),
         // `xid = int4` (xideqint4): the integer taken as a transaction id.
         (Xid(x), Int4(y)) => x.cmp(&(*y as u32)),
         (Inet(x), Inet(y)) => x.compare(y),
@@ -144,6 +145,8 @@ pub fn hash_value(d: &Datum, h: &mut impl std::hash::Hasher) {
         PgLsn(x) => x.hash(h),
         Tid(b, o) => (b, o).hash(h),
         Xid(x) | Cid(x) => x.hash(h),
+        Xid8(x) => x.hash(h),
+        Snapshot(s) => s.hash(h),
         Inet(x) => (x.v6, x.bits, x.addr).hash(h),
         TsVector(x) => x.to_binary().hash(h),
         TsQuery(x) => x.to_binary().hash(h),

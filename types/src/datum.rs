@@ -28,6 +28,7 @@ pub mod multirange;
 pub mod numeric;
 pub mod range;
 pub mod record;
+pub mod snapshot;
 pub mod tsearch;
 pub mod tz;
 
@@ -77,6 +78,10 @@ pub enum Datum {
     Xid(u32),
     /// `cid`: a command id
     Cid(u32),
+    /// `xid8`: a 64-bit transaction id (ours are 64-bit throughout)
+    Xid8(u64),
+    /// `pg_snapshot` or `txid_snapshot` (see [`snapshot`])
+    Snapshot(Box<snapshot::SnapshotValue>),
     /// `money`: cents (see [`money`])
     Money(i64),
     /// `macaddr`: six bytes (see [`macaddr`])
@@ -389,11 +394,16 @@ fn c_strtol(b: &[u8]) -> (Option<i128>, usize) {
     (v.map(|v| if negative { -v } else { v }), i)
 }
 
-/// The input of `xid` and `cid` in PostgreSQL 15: C's `strtoul` in base 0
-/// (decimal, `0x` hex or `0` octal), without any error: what is not a
-/// number reads as 0, a negative number wraps, and the result is cut to
-/// 32 bits.
+/// The input of `xid` and `cid` in PostgreSQL 15: [`parse_lax_u64`] cut
+/// to 32 bits.
 pub fn parse_lax_unsigned(s: &str) -> u32 {
+    parse_lax_u64(s) as u32
+}
+
+/// The input of `xid8` in PostgreSQL 15: C's `strtoul` in base 0
+/// (decimal, `0x` hex or `0` octal), without any error: what is not a
+/// number reads as 0, a negative number wraps, and an overflow saturates.
+pub fn parse_lax_u64(s: &str) -> u64 {
     let b = s.as_bytes();
     let mut i = 0;
     while i < b.len() && matches!(b[i], b' ' | b'\t' | b'\n' | b'\r' | 0x0b | 0x0c) {
@@ -431,7 +441,7 @@ pub fn parse_lax_unsigned(s: &str) -> u32 {
     } else if negative {
         v = v.wrapping_neg();
     }
-    v as u32
+    v
 }
 
 pub fn format_pg_lsn(lsn: u64) -> String {
@@ -583,6 +593,10 @@ impl Datum {
             }
             oid::XID => Datum::Xid(parse_lax_unsigned(s)),
             oid::CID => Datum::Cid(parse_lax_unsigned(s)),
+            oid::XID8 => Datum::Xid8(parse_lax_u64(s)),
+            oid::PG_SNAPSHOT | oid::TXID_SNAPSHOT => {
+                Datum::Snapshot(Box::new(snapshot::SnapshotValue::parse(s)?))
+            }
             oid::VOID => Datum::Void,
             oid::INET | oid::CIDR => Datum::Inet(InetValue::parse(s, type_oid == oid::CIDR)?),
             oid::TSVECTOR => Datum::TsVector(Box::new(tsearch::TsVector::parse(s)?)),
@@ -631,6 +645,8 @@ impl Datum {
             Datum::PgLsn(v) => format_pg_lsn(*v),
             Datum::Tid(block, offset) => format!("({block},{offset})"),
             Datum::Xid(v) | Datum::Cid(v) => v.to_string(),
+            Datum::Xid8(v) => v.to_string(),
+            Datum::Snapshot(s) => s.to_text(),
             Datum::Money(v) => money::format(*v),
             Datum::MacAddr(m) => macaddr::format(m),
             Datum::MacAddr8(m) => macaddr::format(m),
@@ -706,6 +722,8 @@ impl Datum {
                 v
             }
             Datum::Xid(v) | Datum::Cid(v) => v.to_be_bytes().to_vec(),
+            Datum::Xid8(v) => v.to_be_bytes().to_vec(),
+            Datum::Snapshot(s) => s.to_binary(),
             Datum::Money(v) => v.to_be_bytes().to_vec(),
             Datum::MacAddr(m) => m.to_vec(),
             Datum::MacAddr8(m) => m.to_vec(),
@@ -768,6 +786,10 @@ impl Datum {
             }
             oid::XID => Datum::Xid(u32::from_be_bytes(to4(arr(4)?))),
             oid::CID => Datum::Cid(u32::from_be_bytes(to4(arr(4)?))),
+            oid::XID8 => Datum::Xid8(u64::from_be_bytes(to8(arr(8)?))),
+            oid::PG_SNAPSHOT | oid::TXID_SNAPSHOT => {
+                Datum::Snapshot(Box::new(snapshot::SnapshotValue::from_binary(b)?))
+            }
             oid::MONEY => Datum::Money(i64::from_be_bytes(to8(arr(8)?))),
             oid::MACADDR => {
                 let mut m = [0u8; 6];

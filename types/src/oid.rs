@@ -19,6 +19,12 @@ pub const TID: u32 = 27;
 pub const XID: u32 = 28;
 /// `cid`: a command id within a transaction (`cmin`, `cmax`).
 pub const CID: u32 = 29;
+/// `xid8`: a 64-bit transaction id (`pg_current_xact_id()`).
+pub const XID8: u32 = 5069;
+/// `pg_snapshot`: which transactions a snapshot saw as finished.
+pub const PG_SNAPSHOT: u32 = 5038;
+/// `txid_snapshot`: the older name of `pg_snapshot`, a type of its own.
+pub const TXID_SNAPSHOT: u32 = 2970;
 pub const FLOAT4: u32 = 700;
 pub const FLOAT8: u32 = 701;
 pub const UNKNOWN: u32 = 705;
@@ -98,6 +104,9 @@ pub const PG_LSN_ARRAY: u32 = 3221;
 pub const TID_ARRAY: u32 = 1010;
 pub const XID_ARRAY: u32 = 1011;
 pub const CID_ARRAY: u32 = 1012;
+pub const XID8_ARRAY: u32 = 271;
+pub const PG_SNAPSHOT_ARRAY: u32 = 5039;
+pub const TXID_SNAPSHOT_ARRAY: u32 = 2949;
 pub const INET_ARRAY: u32 = 1041;
 pub const CIDR_ARRAY: u32 = 651;
 pub const CHAR_ARRAY: u32 = 1002;
@@ -259,6 +268,19 @@ const ARRAYS: &[(u32, u32, &str, &str)] = &[
     (TID, TID_ARRAY, "tid[]", "_tid"),
     (XID, XID_ARRAY, "xid[]", "_xid"),
     (CID, CID_ARRAY, "cid[]", "_cid"),
+    (XID8, XID8_ARRAY, "xid8[]", "_xid8"),
+    (
+        PG_SNAPSHOT,
+        PG_SNAPSHOT_ARRAY,
+        "pg_snapshot[]",
+        "_pg_snapshot",
+    ),
+    (
+        TXID_SNAPSHOT,
+        TXID_SNAPSHOT_ARRAY,
+        "txid_snapshot[]",
+        "_txid_snapshot",
+    ),
     (INET, INET_ARRAY, "inet[]", "_inet"),
     (CIDR, CIDR_ARRAY, "cidr[]", "_cidr"),
     (MONEY, MONEY_ARRAY, "money[]", "_money"),
@@ -360,6 +382,9 @@ pub fn type_name(oid: u32) -> &'static str {
         TID => "tid",
         XID => "xid",
         CID => "cid",
+        XID8 => "xid8",
+        PG_SNAPSHOT => "pg_snapshot",
+        TXID_SNAPSHOT => "txid_snapshot",
         INET => "inet",
         CIDR => "cidr",
         MONEY => "money",
@@ -441,6 +466,9 @@ pub fn internal_name(oid: u32) -> &'static str {
         TID => "tid",
         XID => "xid",
         CID => "cid",
+        XID8 => "xid8",
+        PG_SNAPSHOT => "pg_snapshot",
+        TXID_SNAPSHOT => "txid_snapshot",
         INET => "inet",
         CIDR => "cidr",
         MONEY => "money",
@@ -525,7 +553,7 @@ pub fn typlen(oid: u32) -> i16 {
         BOOL | CHAR => 1,
         INT2 => 2,
         INT4 | OID | FLOAT4 | DATE | REGCLASS | REGTYPE | REGPROC | REGNAMESPACE | XID | CID => 4,
-        INT8 | FLOAT8 | TIME | TIMESTAMP | TIMESTAMPTZ | PG_LSN | MONEY | MACADDR8 => 8,
+        INT8 | FLOAT8 | TIME | TIMESTAMP | TIMESTAMPTZ | PG_LSN | MONEY | MACADDR8 | XID8 => 8,
         MACADDR | TID => 6,
         INTERVAL | UUID => 16,
         TIMETZ => 12,

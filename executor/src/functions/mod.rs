@@ -23,6 +23,7 @@ pub mod session;
 pub mod string;
 pub mod tsearch;
 pub mod wal;
+pub mod xid;
 
 use types::{Datum, PgError, PgResult};
 
@@ -127,6 +128,9 @@ pub fn call(
         return Ok(r);
     }
     if let Some(r) = bits::call(func, args)? {
+        return Ok(r);
+    }
+    if let Some(r) = xid::call(func, args, ret, ev)? {
         return Ok(r);
     }
     Err(PgError::internal(format!(

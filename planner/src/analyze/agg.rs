@@ -351,7 +351,8 @@ impl Analyzer<'_> {
                     (
                         "min" | "max",
                         INT2 | INT4 | INT8 | FLOAT4 | FLOAT8 | NUMERIC | BPCHAR | DATE | TIME
-                        | TIMESTAMP | TIMESTAMPTZ | INTERVAL | OID | PG_LSN | TID | INET | MONEY,
+                        | TIMESTAMP | TIMESTAMPTZ | INTERVAL | OID | PG_LSN | TID | INET | MONEY
+                        | XID8,
                     ) => (
                         if name == "min" {
                             AggFunc::Min

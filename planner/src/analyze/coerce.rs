@@ -162,6 +162,7 @@ pub fn can_coerce_explicit(from: u32, to: u32) -> bool {
             | (INT4 | INT8 | NUMERIC, MONEY)
             | (INT4 | INT8, BIT)
             | (BIT, INT4 | INT8)
+            | (XID8, XID)
     ) || oid::multirange_of(from).is_some_and(|m| m == to)
 }
 

@@ -60,7 +60,7 @@ fn srf(
 
 const NUMS: [u32; 6] = [INT2, INT4, INT8, FLOAT4, FLOAT8, NUMERIC];
 const INTS: [u32; 3] = [INT2, INT4, INT8];
-const COMPARABLE: [u32; 30] = [
+const COMPARABLE: [u32; 31] = [
     BOOL,
     INT2,
     INT4,
@@ -81,6 +81,7 @@ const COMPARABLE: [u32; 30] = [
     UUID,
     PG_LSN,
     TID,
+    XID8,
     OID,
     JSONB,
     INET,
@@ -92,6 +93,68 @@ const COMPARABLE: [u32; 30] = [
     BIT,
     VARBIT,
 ];
+
+/// `xid8`, `pg_snapshot` and the older `txid_*` functions over `bigint`
+/// and `txid_snapshot` (PostgreSQL's `xid8funcs.c`).
+fn transaction_id_functions(v: &mut Vec<FuncDef>) {
+    v.push(def("xid8cmp", &[XID8, XID8], INT4, "xid8cmp"));
+    v.push(def("xid", &[XID8], XID, "xid"));
+    v.push(def("pg_current_xact_id", &[], XID8, "pg_current_xact_id"));
+    v.push(def(
+        "pg_current_xact_id_if_assigned",
+        &[],
+        XID8,
+        "pg_current_xact_id_if_assigned",
+    ));
+    v.push(def("pg_xact_status", &[XID8], TEXT, "pg_xact_status"));
+    v.push(def("txid_status", &[INT8], TEXT, "pg_xact_status"));
+    v.push(def(
+        "pg_current_snapshot",
+        &[],
+        PG_SNAPSHOT,
+        "pg_current_snapshot",
+    ));
+    v.push(def(
+        "txid_current_snapshot",
+        &[],
+        TXID_SNAPSHOT,
+        "pg_current_snapshot",
+    ));
+    for (prefix, snapshot, xid) in [("pg", PG_SNAPSHOT, XID8), ("txid", TXID_SNAPSHOT, INT8)] {
+        // The table is built once (see `catalog`): these names leak once.
+        let name =
+            |f: &str| -> &'static str { Box::leak(format!("{prefix}_{f}").into_boxed_str()) };
+        v.push(def(
+            name("snapshot_xmin"),
+            &[snapshot],
+            xid,
+            "snapshot_xmin",
+        ));
+        v.push(def(
+            name("snapshot_xmax"),
+            &[snapshot],
+            xid,
+            "snapshot_xmax",
+        ));
+        let column: Columns = if xid == XID8 {
+            &[("", XID8)]
+        } else {
+            &[("", INT8)]
+        };
+        v.push(srf(
+            name("snapshot_xip"),
+            &[snapshot],
+            column,
+            "snapshot_xip",
+        ));
+        v.push(def(
+            name("visible_in_snapshot"),
+            &[xid, snapshot],
+            BOOL,
+            "visible_in_snapshot",
+        ));
+    }
+}
 
 /// The functions behind the arithmetic operators and the built-in
 /// aggregates, by their PostgreSQL names (`int4pl`, `float8mi`,
@@ -927,6 +990,7 @@ fn build() -> Vec<FuncDef> {
     v.push(def("pg_backend_pid", &[], INT4, "pg_backend_pid"));
     v.push(def("pg_trigger_depth", &[], INT4, "pg_trigger_depth"));
     v.push(def("txid_current", &[], INT8, "txid_current"));
+    transaction_id_functions(&mut v);
     v.push(def("nextval", &[REGCLASS], INT8, "nextval"));
     // The catalog functions psql and ORMs call.
     v.push(FuncDef {
@@ -1521,10 +1585,7 @@ pub fn name_exists(name: &str) -> bool {
 pub fn known_unsupported(name: &str) -> bool {
     matches!(
         name,
-        "txid_current"
-            | "txid_current_if_assigned"
-            | "pg_current_xact_id"
-            | "date_part"
+        "date_part"
             | "array_agg"
             | "count"
             | "sum"

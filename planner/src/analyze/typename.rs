@@ -145,6 +145,9 @@ fn internal_type(name: &str) -> Option<u32> {
         TID,
         XID,
         CID,
+        XID8,
+        PG_SNAPSHOT,
+        TXID_SNAPSHOT,
         INET,
         CIDR,
         MONEY,
@@ -347,6 +350,9 @@ fn builtin_type(dt: &DataType, catalog: &dyn crate::catalog::CatalogView) -> PgR
                 "tid" => TID,
                 "xid" => XID,
                 "cid" => CID,
+                "xid8" => XID8,
+                "pg_snapshot" => PG_SNAPSHOT,
+                "txid_snapshot" => TXID_SNAPSHOT,
                 "inet" => INET,
                 "cidr" => CIDR,
                 "money" => MONEY,
@@ -377,7 +383,7 @@ fn builtin_type(dt: &DataType, catalog: &dyn crate::catalog::CatalogView) -> PgR
                     .iter()
                     .find(|m| m.2 == multi)
                     .map_or(UNKNOWN, |m| m.0),
-                "xml" | "point" | "xid8" => {
+                "xml" | "point" => {
                     return Err(PgError::feature_not_supported(format!("type {n}")));
                 }
                 _ => {

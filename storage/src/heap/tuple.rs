@@ -182,7 +182,8 @@ pub fn type_storage(type_oid: u32) -> Option<(i16, bool, Align)> {
         | oid::TIMESTAMP
         | oid::TIMESTAMPTZ
         | oid::PG_LSN
-        | oid::MONEY => (8, true, Align::Double),
+        | oid::MONEY
+        | oid::XID8 => (8, true, Align::Double),
         oid::INTERVAL => (16, false, Align::Double),
         oid::TIMETZ => (12, false, Align::Double),
         oid::UUID => (16, false, Align::Char),
@@ -205,6 +206,8 @@ pub fn type_storage(type_oid: u32) -> Option<(i16, bool, Align)> {
         oid::TSVECTOR | oid::TSQUERY => (-1, false, Align::Int),
         // bit and varbit as `bit_send` writes them: bit count, then the bits.
         oid::BIT | oid::VARBIT => (-1, false, Align::Int),
+        // Snapshots as `pg_snapshot_send` writes them.
+        oid::PG_SNAPSHOT | oid::TXID_SNAPSHOT => (-1, false, Align::Double),
         // Stored in their text form until arrays exist (catalog columns only).
         oid::INT2VECTOR | oid::OIDVECTOR => (-1, false, Align::Int),
         oid::UNKNOWN => (-2, false, Align::Char),
@@ -568,7 +571,9 @@ fn put_fixed(att: &Attribute, value: &Datum, out: &mut Vec<u8>) -> PgResult<()> 
         | (oid::TIMESTAMP, Datum::Timestamp(v))
         | (oid::TIMESTAMPTZ, Datum::Timestamptz(v)) => out.extend_from_slice(&v.to_le_bytes()),
         (oid::FLOAT8, Datum::Float8(v)) => out.extend_from_slice(&v.to_bits().to_le_bytes()),
-        (oid::PG_LSN, Datum::PgLsn(v)) => out.extend_from_slice(&v.to_le_bytes()),
+        (oid::PG_LSN, Datum::PgLsn(v)) | (oid::XID8, Datum::Xid8(v)) => {
+            out.extend_from_slice(&v.to_le_bytes())
+        }
         (oid::XID, Datum::Xid(v)) | (oid::CID, Datum::Cid(v)) => {
             out.extend_from_slice(&v.to_le_bytes())
         }
@@ -645,7 +650,8 @@ pub fn fill_data(desc: &TupleDesc, values: &[Datum], out: &mut Vec<u8>) -> PgRes
                     | (oid::INET | oid::CIDR, Datum::Inet(_))
                     | (oid::TSVECTOR, Datum::TsVector(_))
                     | (oid::TSQUERY, Datum::TsQuery(_))
-                    | (oid::BIT | oid::VARBIT, Datum::Bit(_)) => {
+                    | (oid::BIT | oid::VARBIT, Datum::Bit(_))
+                    | (oid::PG_SNAPSHOT | oid::TXID_SNAPSHOT, Datum::Snapshot(_)) => {
                         numeric = value.to_binary();
                         &numeric
                     }
@@ -1117,6 +1123,8 @@ fn read_attr(att: &Attribute, tuple: &[u8], off: usize) -> Result<(Datum, usize)
                     .map_err(|e| ReadError::Bad(format!("invalid jsonb: {}", e.message)))?,
                 oid::BIT | oid::VARBIT => Datum::from_binary(att.type_oid, payload)
                     .map_err(|e| ReadError::Bad(format!("invalid bit string: {}", e.message)))?,
+                oid::PG_SNAPSHOT | oid::TXID_SNAPSHOT => Datum::from_binary(att.type_oid, payload)
+                    .map_err(|e| ReadError::Bad(format!("invalid snapshot: {}", e.message)))?,
                 t if oid::range_subtype(t).is_some() => Datum::from_binary(t, payload)
                     .map_err(|e| ReadError::Bad(format!("invalid range: {}", e.message)))?,
                 t if oid::multirange_range(t).is_some() => Datum::from_binary(t, payload)
@@ -1161,6 +1169,7 @@ fn read_attr(att: &Attribute, tuple: &[u8], off: usize) -> Result<(Datum, usize)
                 (oid::TIMESTAMPTZ, 8) => Datum::Timestamptz(le_u64(b, 0) as i64),
                 (oid::FLOAT8, 8) => Datum::Float8(f64::from_bits(le_u64(b, 0))),
                 (oid::PG_LSN, 8) => Datum::PgLsn(le_u64(b, 0)),
+                (oid::XID8, 8) => Datum::Xid8(le_u64(b, 0)),
                 (oid::XID, 4) => Datum::Xid(le_u32(b, 0)),
                 (oid::CID, 4) => Datum::Cid(le_u32(b, 0)),
                 (oid::TID, 6) => Datum::Tid(le_u32(b, 0), le_u16(b, 4)),
