@@ -204,6 +204,19 @@ pub fn call(func: &str, args: &[Datum]) -> PgResult<Option<Datum>> {
             let r = i32::try_from(r).map_err(|_| out_of_range(types::oid::INT4))?;
             Ok(Some(Datum::Int4(r)))
         }
+        ("gcd" | "lcm", [Datum::Numeric(a), Datum::Numeric(b)]) => {
+            numeric_gcd_lcm(func, a, b).map(|n| Some(Datum::Numeric(n)))
+        }
+        ("numeric_scale", [Datum::Numeric(n)]) => Ok(Some(match n {
+            Numeric::Finite { scale, .. } => Datum::Int4(*scale as i32),
+            _ => Datum::Null,
+        })),
+        ("min_scale", [Datum::Numeric(n)]) => Ok(Some(match n {
+            Numeric::Finite { .. } => Datum::Int4(n.strip_to_min_scale().scale() as i32),
+            _ => Datum::Null,
+        })),
+        ("trim_scale", [Datum::Numeric(n)]) => Ok(Some(Datum::Numeric(n.strip_to_min_scale()))),
+        ("factorial", [Datum::Int8(n)]) => factorial(*n).map(|f| Some(Datum::Numeric(f))),
         ("gcd" | "lcm", [Datum::Int8(a), Datum::Int8(b)]) => {
             let r = gcd_lcm(func, (*a).into(), (*b).into());
             let r = i64::try_from(r).map_err(|_| out_of_range(types::oid::INT8))?;
@@ -413,6 +426,69 @@ fn gcd_lcm(func: &str, a: i128, b: i128) -> i128 {
         _ if x == 0 => 0,
         _ => a.abs() / x * b.abs(),
     }
+}
+
+/// `gcd` / `lcm` of numerics: of the values brought to the larger scale,
+/// at that scale; NaN if either is NaN or infinite (PostgreSQL 15).
+fn numeric_gcd_lcm(func: &str, a: &Numeric, b: &Numeric) -> PgResult<Numeric> {
+    let (
+        Numeric::Finite {
+            mantissa: ma,
+            scale: sa,
+        },
+        Numeric::Finite {
+            mantissa: mb,
+            scale: sb,
+        },
+    ) = (*a, *b)
+    else {
+        return Ok(Numeric::NaN);
+    };
+    let overflow = || {
+        PgError::new(
+            SqlState::NumericValueOutOfRange,
+            "value overflows numeric format",
+        )
+    };
+    let scale = sa.max(sb);
+    let widen = |m: i128, s: u32| -> PgResult<i128> {
+        10i128
+            .checked_pow(scale - s)
+            .and_then(|p| m.checked_mul(p))
+            .and_then(i128::checked_abs)
+            .ok_or_else(overflow)
+    };
+    let (x0, y0) = (widen(ma, sa)?, widen(mb, sb)?);
+    let (mut x, mut y) = (x0, y0);
+    while y != 0 {
+        (x, y) = (y, x % y);
+    }
+    let m = match func {
+        "gcd" => x,
+        _ if x == 0 => 0,
+        _ => (x0 / x).checked_mul(y0).ok_or_else(overflow)?,
+    };
+    Ok(Numeric::new(m, scale))
+}
+
+/// `factorial(n)`: exact; 22003 below 0, as PostgreSQL.
+fn factorial(n: i64) -> PgResult<Numeric> {
+    if n < 0 {
+        return Err(PgError::new(
+            SqlState::NumericValueOutOfRange,
+            "factorial of a negative number is undefined",
+        ));
+    }
+    let mut f: i128 = 1;
+    for i in 2..=n {
+        f = f.checked_mul(i128::from(i)).ok_or_else(|| {
+            PgError::new(
+                SqlState::NumericValueOutOfRange,
+                "value overflows numeric format",
+            )
+        })?;
+    }
+    Ok(Numeric::new(f, 0))
 }
 
 pub(crate) fn interval_range() -> PgError {

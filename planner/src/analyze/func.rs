@@ -872,10 +872,14 @@ fn build() -> Vec<FuncDef> {
     v.push(def("trunc", &[NUMERIC, INT4], NUMERIC, "trunc"));
     v.push(def("log", &[NUMERIC, NUMERIC], NUMERIC, "log"));
     v.push(def("div", &[NUMERIC, NUMERIC], NUMERIC, "div_trunc"));
-    for t in [INT4, INT8] {
+    for t in [INT4, INT8, NUMERIC] {
         v.push(def("gcd", &[t, t], t, "gcd"));
         v.push(def("lcm", &[t, t], t, "lcm"));
     }
+    v.push(def("scale", &[NUMERIC], INT4, "numeric_scale"));
+    v.push(def("min_scale", &[NUMERIC], INT4, "min_scale"));
+    v.push(def("trim_scale", &[NUMERIC], NUMERIC, "trim_scale"));
+    v.push(def("factorial", &[INT8], NUMERIC, "factorial"));
     v.push(def(
         "width_bucket",
         &[FLOAT8, FLOAT8, FLOAT8, INT4],
@@ -1612,10 +1616,6 @@ pub fn known_unsupported(name: &str) -> bool {
             | "inet_server_addr"
             | "isfinite"
             | "timeofday"
-            | "factorial"
-            | "gcd"
-            | "lcm"
-            | "scale"
             | "setseed"
             | "sha256"
             | "string_to_array"
