@@ -131,6 +131,15 @@ pub fn entry(
     Ok(Some(values))
 }
 
+/// Computes a constant expression for the planner's constant folding
+/// (`planner::fold`), in the fixed settings of [`Immutable`]; None if it
+/// fails (the expression then stays, to fail when it runs).
+pub fn eval_constant(e: &planner::Expr) -> Option<Datum> {
+    let mut ctx = Immutable;
+    let mut ev = executor::expr::Evaluator::new(&[], &mut ctx);
+    ev.eval(e).ok()
+}
+
 /// The context index expressions run in: fixed settings, no session.
 #[derive(Debug, Default)]
 pub struct Immutable;

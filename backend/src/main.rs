@@ -198,6 +198,7 @@ fn check_time_zone(value: &str) -> Result<String, types::guc::CheckError> {
 
 fn main() -> ExitCode {
     let args = Args::parse();
+    planner::fold::set_evaluator(index_exprs::eval_constant);
     match args.role.as_str() {
         "client" => exit_code(run_client()),
         "autovacuum" => exit_code(autovacuum::run().map(|()| ExitCode::SUCCESS)),

@@ -30,6 +30,7 @@ pub mod catalog;
 pub mod deparse;
 pub mod explain;
 pub mod expr;
+pub mod fold;
 pub mod indexpath;
 pub mod inherit;
 pub mod joinorder;

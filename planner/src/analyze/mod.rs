@@ -401,7 +401,8 @@ impl<'a> Analyzer<'a> {
             }
         };
         self.check_params()?;
-        let (plan, modify) = crate::indexpath::apply(plan, modify);
+        let (plan, modify) =
+            crate::indexpath::apply(crate::fold::plan(plan), crate::fold::modify(modify));
         Ok(PlannedStmt {
             columns,
             param_types: self.param_types.clone(),
