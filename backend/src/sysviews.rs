@@ -35,6 +35,7 @@ const PG_PUBLICATION_TABLES: u32 = 12_068;
 const PG_STATS: u32 = 12_053;
 const PG_SETTINGS: u32 = 12_104;
 const PG_PREPARED_STATEMENTS: u32 = 12_095;
+const PG_CURSORS: u32 = 12_077;
 const PG_SECLABELS: u32 = 12_099;
 const PG_RULES: u32 = 12_028;
 const PG_POLICIES: u32 = 12_018;
@@ -133,6 +134,18 @@ const VIEWS: &[View] = &[
             ("from_sql", BOOL),
             ("generic_plans", INT8),
             ("custom_plans", INT8),
+        ],
+    },
+    View {
+        oid: PG_CURSORS,
+        name: "pg_cursors",
+        columns: &[
+            ("name", TEXT),
+            ("statement", TEXT),
+            ("is_holdable", BOOL),
+            ("is_binary", BOOL),
+            ("is_scrollable", BOOL),
+            ("creation_time", TIMESTAMPTZ),
         ],
     },
     View {
@@ -412,6 +425,7 @@ pub fn rows(session: &mut Session, oid: u32) -> PgResult<VecDeque<Vec<Datum>>> {
         PG_ROLES => roles(session),
         PG_SETTINGS => settings(session),
         PG_PREPARED_STATEMENTS => Ok(prepared_statements(session)),
+        PG_CURSORS => Ok(cursors(session)),
         PG_SECLABELS => Ok(VecDeque::new()),
         PG_RULES => rules(session),
         PG_POLICIES => policies(session),
@@ -498,6 +512,24 @@ fn prepared_statements(session: &Session) -> VecDeque<Vec<Datum>> {
                 Datum::Bool(p.from_sql),
                 Datum::Int8(0),
                 Datum::Int8(0),
+            ]
+        })
+        .collect()
+}
+
+/// `pg_cursors`: the session's open cursors (SQL DECLARE), oldest first.
+fn cursors(session: &Session) -> VecDeque<Vec<Datum>> {
+    let mut open: Vec<_> = session.cursors.iter().collect();
+    open.sort_by_key(|(_, c)| c.created);
+    open.into_iter()
+        .map(|(name, c)| {
+            vec![
+                Datum::Text(name.clone()),
+                Datum::Text(c.statement.clone()),
+                Datum::Bool(c.hold),
+                Datum::Bool(c.binary),
+                Datum::Bool(!c.no_scroll),
+                Datum::Timestamptz(c.created),
             ]
         })
         .collect()

@@ -27,6 +27,11 @@ pub struct Cursor {
     pub pos: usize,
     /// `NO SCROLL`: only forward.
     pub no_scroll: bool,
+    /// `BINARY` (`pg_cursors.is_binary`; rows go out as the client asks).
+    pub binary: bool,
+    /// The DECLARE statement's text and when it ran (`pg_cursors`).
+    pub statement: String,
+    pub created: i64,
     pub hold: bool,
     /// Declared in a transaction that has committed since (a held cursor
     /// then outlives an abort).
@@ -317,7 +322,19 @@ fn declare(session: &mut Session, d: &sqlparser::ast::Declare, sql: &str) -> PgR
             columns,
             rows,
             pos: 0,
-            no_scroll: d.scroll == Some(false),
+            no_scroll: match d.scroll {
+                Some(scroll) => !scroll,
+                // Neither SCROLL nor NO SCROLL: PostgreSQL allows going
+                // backward when its plan can; a query without FROM (a
+                // Result node) cannot.
+                None => !matches!(
+                    query.body.as_ref(),
+                    sqlparser::ast::SetExpr::Select(s) if !s.from.is_empty()
+                ),
+            },
+            binary: d.binary == Some(true),
+            statement: sql.to_owned(),
+            created: crate::session::now_pg(),
             hold,
             committed: false,
         },
