@@ -120,6 +120,32 @@ fn fold(e: Expr, eval: Evaluator) -> Expr {
             }
         }
     };
+    let e = match e {
+        Expr::And(args) => simplify_bool(args, false),
+        Expr::Or(args) => simplify_bool(args, true),
+        // A strict operator of a NULL constant is NULL, whatever its other
+        // operand.
+        Expr::Call {
+            func,
+            args,
+            type_oid,
+            strict: true,
+        } if fixed_function(func)
+            && func != "array"
+            && args.iter().any(|a| {
+                matches!(
+                    a,
+                    Expr::Const {
+                        value: Datum::Null,
+                        ..
+                    }
+                )
+            }) =>
+        {
+            return Expr::null(type_oid);
+        }
+        other => other,
+    };
     let foldable = match &e {
         Expr::Cast {
             arg,
@@ -160,6 +186,59 @@ fn fold(e: Expr, eval: Evaluator) -> Expr {
     }
 }
 
+/// An AND (`or` false) or OR of already folded arguments, simplified as
+/// PostgreSQL's `simplify_and_arguments` / `simplify_or_arguments`: a
+/// constant that decides it (false for AND, true for OR) is the result,
+/// the neutral constant drops out, and of NULL constants one stays.
+fn simplify_bool(args: Vec<Expr>, or: bool) -> Expr {
+    let mut kept: Vec<Expr> = Vec::with_capacity(args.len());
+    let mut null = false;
+    for a in args {
+        match a {
+            Expr::Const {
+                value: Datum::Bool(b),
+                ..
+            } if b == or => {
+                return Expr::Const {
+                    value: Datum::Bool(or),
+                    type_oid: BOOL,
+                };
+            }
+            Expr::Const {
+                value: Datum::Bool(_),
+                ..
+            } => {}
+            Expr::Const {
+                value: Datum::Null, ..
+            } => null = true,
+            other => kept.push(other),
+        }
+    }
+    if null {
+        kept.push(Expr::null(BOOL));
+    }
+    match kept.len() {
+        0 => Expr::Const {
+            value: Datum::Bool(!or),
+            type_oid: BOOL,
+        },
+        1 => kept.pop().unwrap_or_else(|| Expr::null(BOOL)),
+        _ if or => Expr::Or(kept),
+        _ => Expr::And(kept),
+    }
+}
+
+/// Whether a WHERE clause can pass no row: a constant false or NULL.
+fn never_true(filter: Option<&Expr>) -> bool {
+    matches!(
+        filter,
+        Some(Expr::Const {
+            value: Datum::Bool(false) | Datum::Null,
+            ..
+        })
+    )
+}
+
 /// `plan` with its expressions folded.
 pub fn plan(p: Plan) -> Plan {
     match EVALUATOR.get() {
@@ -173,7 +252,7 @@ fn opt(e: Option<Expr>, eval: Evaluator) -> Option<Expr> {
 }
 
 fn plan_with(mut p: Plan, eval: Evaluator) -> Plan {
-    p.filter = opt(p.filter.take(), eval);
+    p.filter = where_clause(opt(p.filter.take(), eval));
     p.targets = std::mem::take(&mut p.targets)
         .into_iter()
         .map(|e| fold(e, eval))
@@ -182,7 +261,70 @@ fn plan_with(mut p: Plan, eval: Evaluator) -> Plan {
         std::mem::replace(&mut p.source, Source::Values(Vec::new())),
         eval,
     );
+    // A scan (or inner join) that can pass no row reads nothing: one row
+    // that the filter drops stands in for it (EXPLAIN's `Result` with
+    // `One-Time Filter: false`, as PostgreSQL plans it).
+    let empty_join = match &p.source {
+        Source::Join(j) => {
+            j.kind == crate::plan::JoinKind::Inner
+                && [&j.qual, &j.left.filter, &j.right.filter]
+                    .into_iter()
+                    .any(|f| never_true(f.as_ref()))
+        }
+        _ => false,
+    };
+    if never_true(p.filter.as_ref()) || empty_join {
+        let width = match &p.source {
+            Source::Append { width, .. } => Some(*width),
+            Source::Join(j) => Some(j.width()),
+            s => s
+                .relation()
+                .map(|r| r.columns.len() + if r.system_columns { 5 } else { 0 }),
+        };
+        if let Some(width) = width {
+            p.source = Source::Values(vec![vec![Expr::null(UNKNOWN); width]]);
+            p.filter = Some(Expr::Const {
+                value: Datum::Bool(false),
+                type_oid: BOOL,
+            });
+        }
+    }
     p
+}
+
+/// A folded WHERE clause (or join qualification), where NULL is as good
+/// as false: a NULL among its AND-ed parts makes it false, and a
+/// constant true is no condition at all.
+fn where_clause(filter: Option<Expr>) -> Option<Expr> {
+    let false_ = || {
+        Some(Expr::Const {
+            value: Datum::Bool(false),
+            type_oid: BOOL,
+        })
+    };
+    match filter? {
+        Expr::Const {
+            value: Datum::Bool(true),
+            ..
+        } => None,
+        Expr::Const {
+            value: Datum::Null, ..
+        } => false_(),
+        Expr::And(parts)
+            if parts.iter().any(|p| {
+                matches!(
+                    p,
+                    Expr::Const {
+                        value: Datum::Null,
+                        ..
+                    }
+                )
+            }) =>
+        {
+            false_()
+        }
+        other => Some(other),
+    }
 }
 
 fn source(s: Source, eval: Evaluator) -> Source {
@@ -210,9 +352,9 @@ fn source(s: Source, eval: Evaluator) -> Source {
                 std::mem::replace(&mut j.right.source, Source::Values(Vec::new())),
                 eval,
             );
-            j.left.filter = opt(j.left.filter.take(), eval);
-            j.right.filter = opt(j.right.filter.take(), eval);
-            j.qual = opt(j.qual.take(), eval);
+            j.left.filter = where_clause(opt(j.left.filter.take(), eval));
+            j.right.filter = where_clause(opt(j.right.filter.take(), eval));
+            j.qual = where_clause(opt(j.qual.take(), eval));
             Source::Join(j)
         }
         Source::SetOp(mut op) => {
