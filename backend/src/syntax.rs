@@ -1161,6 +1161,22 @@ fn rewrite_text_statements(mut tokens: Vec<TokenWithSpan>) -> Vec<TokenWithSpan>
         } else if ["create", "alter", "drop"]
             .iter()
             .any(|w| word_is(&tokens[start], w))
+            && {
+                // FOREIGN DATA WRAPPER, SERVER, USER MAPPING
+                let sig: Vec<usize> = (kind_at..tokens.len())
+                    .filter(|&i| significant(&tokens[i]))
+                    .take(3)
+                    .collect();
+                let at = |k: usize, w: &str| sig.get(k).is_some_and(|&i| word_is(&tokens[i], w));
+                (at(0, "foreign") && at(1, "data"))
+                    || at(0, "server")
+                    || (at(0, "user") && at(1, "mapping") && (at(2, "for") || at(2, "if")))
+            }
+        {
+            FOREIGN_MARKER
+        } else if ["create", "alter", "drop"]
+            .iter()
+            .any(|w| word_is(&tokens[start], w))
             && (word_is(&tokens[kind_at], "publication")
                 || word_is(&tokens[kind_at], "subscription"))
         {
@@ -1195,7 +1211,7 @@ fn rewrite_text_statements(mut tokens: Vec<TokenWithSpan>) -> Vec<TokenWithSpan>
             let sig: Vec<usize> = (start..end).filter(|&i| significant(&tokens[i])).collect();
             sig.windows(2).any(|w| {
                 word_is(&tokens[w[0]], "on")
-                    && ["type", "domain", "language"]
+                    && ["type", "domain", "language", "foreign"]
                         .iter()
                         .any(|k| word_is(&tokens[w[1]], k))
             })
@@ -2342,6 +2358,7 @@ const DO_MARKER: &str = "DO";
 const DOMAIN_MARKER: &str = "DOMAIN_STATEMENT";
 const ALTER_TYPE_ATTRIBUTE_MARKER: &str = "ALTER_TYPE_ATTRIBUTE";
 const PUBLICATION_MARKER: &str = "PUBLICATION_STATEMENT";
+const FOREIGN_MARKER: &str = "FOREIGN_DATA_STATEMENT";
 const AGGREGATE_MARKER: &str = "AGGREGATE_STATEMENT";
 const COMMENT_MARKER: &str = "COMMENT_STATEMENT";
 const VACUUM_MARKER: &str = "VACUUM_STATEMENT";
@@ -2461,6 +2478,9 @@ pub enum TextStatement {
     /// `CREATE | ALTER | DROP PUBLICATION | SUBSCRIPTION ...` (sqlparser
     /// has none of them)
     Publication(String),
+    /// `CREATE | ALTER | DROP FOREIGN DATA WRAPPER | SERVER | USER MAPPING`
+    /// (sqlparser has none of them)
+    Foreign(String),
     /// `CREATE [OR REPLACE] | ALTER | DROP AGGREGATE ...` (sqlparser has
     /// none of them)
     Aggregate(String),
@@ -2605,6 +2625,7 @@ pub fn text_statement(stmt: &Statement) -> Option<TextStatement> {
         OWNED_MARKER => TextStatement::Owned,
         ALTER_TYPE_ATTRIBUTE_MARKER => TextStatement::AlterTypeAttribute,
         PUBLICATION_MARKER => TextStatement::Publication,
+        FOREIGN_MARKER => TextStatement::Foreign,
         AGGREGATE_MARKER => TextStatement::Aggregate,
         COMMENT_MARKER => TextStatement::Comment,
         VACUUM_MARKER => TextStatement::Vacuum,

@@ -25,6 +25,7 @@ mod dbcommands;
 pub(crate) mod domaincmds;
 pub mod explain;
 pub mod foreign_keys;
+pub mod foreigncmds;
 pub mod function;
 pub(crate) mod grant;
 mod indexcmds;
@@ -158,6 +159,9 @@ pub fn ddl_statement(
                 }
                 crate::syntax::TextStatement::Publication(text) => {
                     publication::publication_statement(session, &text)
+                }
+                crate::syntax::TextStatement::Foreign(text) => {
+                    foreigncmds::foreign_statement(session, &text)
                 }
                 crate::syntax::TextStatement::Aggregate(text) => {
                     aggregate::aggregate_statement(session, &text)
