@@ -1134,10 +1134,39 @@ fn rewrite_text_statements(mut tokens: Vec<TokenWithSpan>) -> Vec<TokenWithSpan>
     let starts = statement_starts(&tokens);
     for &start in starts.iter().rev() {
         // A lone word (`VACUUM`) has no second one: its statement's end.
-        let kind_at = (start + 1..tokens.len())
+        let mut kind_at = (start + 1..tokens.len())
             .find(|&i| significant(&tokens[i]))
             .unwrap_or(tokens.len() - 1);
-        let marker = if ["vacuum", "analyze", "analyse"]
+        // ALTER FOREIGN TABLE is ALTER TABLE (of a foreign table), except
+        // for its OPTIONS (...), which the foreign-data commands read.
+        let mut foreign_options = false;
+        if word_is(&tokens[start], "alter") && word_is(&tokens[kind_at], "foreign") {
+            let sig: Vec<usize> = (kind_at..tokens.len())
+                .take_while(|&i| tokens[i].token != Token::SemiColon)
+                .filter(|&i| significant(&tokens[i]))
+                .take(8)
+                .collect();
+            if sig.len() > 2 && word_is(&tokens[sig[1]], "table") {
+                let mut k = 2;
+                if word_is(&tokens[sig[k]], "if") {
+                    k += 2;
+                }
+                // the name: [schema .] name
+                k += 1;
+                if sig.get(k).is_some_and(|&i| tokens[i].token == Token::Period) {
+                    k += 2;
+                }
+                if sig.get(k).is_some_and(|&i| word_is(&tokens[i], "options")) {
+                    foreign_options = true;
+                } else {
+                    tokens[kind_at].token = Token::Whitespace(sqlparser::tokenizer::Whitespace::Space);
+                    kind_at = sig[1];
+                }
+            }
+        }
+        let marker = if foreign_options {
+            FOREIGN_MARKER
+        } else if ["vacuum", "analyze", "analyse"]
             .iter()
             .any(|w| word_is(&tokens[start], w))
         {
@@ -1169,6 +1198,7 @@ fn rewrite_text_statements(mut tokens: Vec<TokenWithSpan>) -> Vec<TokenWithSpan>
                     .collect();
                 let at = |k: usize, w: &str| sig.get(k).is_some_and(|&i| word_is(&tokens[i], w));
                 (at(0, "foreign") && at(1, "data"))
+                    || (word_is(&tokens[start], "create") && at(0, "foreign") && at(1, "table"))
                     || at(0, "server")
                     || (at(0, "user") && at(1, "mapping") && (at(2, "for") || at(2, "if")))
             }

@@ -317,6 +317,10 @@ impl CatalogView for SessionCatalog<'_> {
             return Ok(None);
         };
         crate::commands::temp::check_access(&mut session, &info)?;
+        if info.kind == 'f' {
+            // No wrapper here can scan: PostgreSQL fails at planning too.
+            crate::commands::foreigncmds::check_foreign_scan(&session, info.oid)?;
+        }
         let mut desc = relation_desc_for(&mut session, &info)?;
         if !info.children.is_empty() || info.partition_parent != 0 || info.kind == 'p' {
             crate::commands::partition::describe(&mut session, &info, &mut desc, 0)?;

@@ -56,7 +56,7 @@ pub(crate) fn alter_table(
         .operations
         .iter()
         .all(|op| matches!(op, AlterTableOperation::OwnerTo { .. }));
-    if !(matches!(rel.kind, 'r' | 'p')
+    if !(matches!(rel.kind, 'r' | 'p' | 'f')
         || (rename_only && rel.kind == 'S')
         || (owner_only && matches!(rel.kind, 'S' | 'v' | 'm' | 'f')))
     {
@@ -73,6 +73,7 @@ pub(crate) fn alter_table(
     }
     crate::xact::lock_relation(session, rel.oid, LockMode::AccessExclusive)?;
     crate::acl::require_relation_owner(session, rel.oid)?;
+    let _foreign = (rel.kind == 'f').then(super::foreigncmds::ForeignDdl::enter);
     for op in &at.operations {
         crate::xact::command_counter_increment(session)?;
         relcache::accept_invalidations(session);
@@ -1588,7 +1589,7 @@ pub(crate) fn set_statistics_statement(session: &mut Session, text: &str) -> PgR
         super::missing_relation(session, "relation", &head.relname, head.if_exists)?;
         return Ok(Outcome::Command("ALTER TABLE".into()));
     };
-    if !matches!(rel.kind, 'r' | 'p' | 'm') {
+    if !matches!(rel.kind, 'r' | 'p' | 'm' | 'f') {
         return Err(PgError::new(
             SqlState::WrongObjectType,
             format!(

@@ -283,7 +283,15 @@ pub fn foreign_statement(session: &mut Session, text: &str) -> PgResult<Outcome>
     let mut t = Tokens::new(text)?;
     let verb = t.ident()?;
     crate::xact::check_writable(session, &verb.to_uppercase())?;
-    let out = if t.eat_kw("foreign") {
+    let foreign_table = t.peek_kw("foreign")
+        && matches!(t.t.get(t.i + 1), Some(Token::Word(w)) if w.value.eq_ignore_ascii_case("table"));
+    let out = if foreign_table {
+        match verb.as_str() {
+            "create" => create_foreign_table(session, text),
+            "alter" => alter_foreign_table_options(session, &mut t),
+            _ => Err(t.error()),
+        }
+    } else if t.eat_kw("foreign") {
         t.expect_kw("data")?;
         t.expect_kw("wrapper")?;
         match verb.as_str() {
@@ -760,6 +768,8 @@ fn drop_behavior(t: &mut Tokens) -> PgResult<bool> {
 enum Victim {
     Server(Server),
     Mapping(Mapping),
+    /// A foreign table: its schema and name.
+    Table(String, String),
 }
 
 fn server_desc(s: &Server) -> String {
@@ -776,14 +786,31 @@ fn mapping_desc(session: &Session, m: &Mapping, server: &str) -> PgResult<String
 /// The servers of wrapper `fdw` (all when None) and the mappings of each,
 /// as the dependents of `what`: (victim, "x depends on y" text, "x").
 fn server_dependents(
-    session: &Session,
+    session: &mut Session,
     servers_of: &[Server],
 ) -> PgResult<Vec<(Victim, String)>> {
     let all_mappings = mappings(session)?;
+    let tables = scan(session, PG_FOREIGN_TABLE, |_, r| (oid_at(r, 0), oid_at(r, 1)))?;
     let mut out = Vec::new();
     for s in servers_of {
         for m in all_mappings.iter().filter(|m| m.server == s.oid) {
-            out.push((Victim::Mapping(m.clone()), mapping_desc(session, m, &s.name)?));
+            let desc = mapping_desc(session, m, &s.name)?;
+            out.push((Victim::Mapping(m.clone()), desc));
+        }
+        for (relid, _) in tables.iter().filter(|(_, srv)| *srv == s.oid) {
+            let Some((_, class)) = with_reader(session, |r| r.class_by_oid(*relid))? else {
+                continue;
+            };
+            let schema = super::namespace_name(session, class.namespace)?;
+            let shown = if crate::relcache::search_path(session)?.contains(&class.namespace) {
+                class.name.clone()
+            } else {
+                format!("{schema}.{}", class.name)
+            };
+            out.push((
+                Victim::Table(schema, class.name),
+                format!("foreign table {shown}"),
+            ));
         }
     }
     Ok(out)
@@ -837,6 +864,13 @@ fn drop_victims(session: &mut Session, victims: Vec<Victim>) -> PgResult<()> {
         match v {
             Victim::Server(s) => delete(session, PG_FOREIGN_SERVER, s.tid, s.oid)?,
             Victim::Mapping(m) => delete(session, PG_USER_MAPPING, m.tid, m.oid)?,
+            Victim::Table(schema, name) => {
+                let name = sqlparser::ast::ObjectName::from(vec![
+                    sqlparser::ast::Ident::with_quote('"', schema.clone()),
+                    sqlparser::ast::Ident::with_quote('"', name.clone()),
+                ]);
+                super::tablecmds::drop_foreign_tables(session, &[name], true, true)?;
+            }
         }
     }
     Ok(())
@@ -1223,6 +1257,280 @@ fn drop_mapping(session: &mut Session, t: &mut Tokens) -> PgResult<Outcome> {
     done
 }
 
+// --- foreign tables ---
+
+pub const PG_FOREIGN_TABLE: u32 = catalog::empty::PG_FOREIGN_TABLE;
+
+/// `CREATE FOREIGN TABLE name (columns [OPTIONS (...)], ...) | PARTITION OF
+/// ... SERVER s [OPTIONS (...)]`: the column and table options and the
+/// server clause are cut out, the rest is CREATE TABLE for sqlparser, made
+/// with relkind `f`; `pg_foreign_table` holds the server and options.
+fn create_foreign_table(session: &mut Session, text: &str) -> PgResult<Outcome> {
+    use sqlparser::tokenizer::Tokenizer;
+    let mut tokens: Vec<Token> = Tokenizer::new(&sqlparser::dialect::PostgreSqlDialect {}, text)
+        .tokenize()
+        .map_err(|e| PgError::syntax(e.to_string(), None))?;
+    let significant = |t: &Token| !matches!(t, Token::Whitespace(_) | Token::EOF);
+    let word = |t: &Token, w: &str| matches!(t, Token::Word(x) if x.quote_style.is_none() && x.value.eq_ignore_ascii_case(w));
+    let blank = Token::Whitespace(sqlparser::tokenizer::Whitespace::Space);
+    // FOREIGN goes: CREATE TABLE ...
+    if let Some(i) = tokens.iter().position(|t| word(t, "foreign")) {
+        tokens[i] = blank.clone();
+    }
+    // The group of parentheses opening at `open`: its tokens as text and
+    // the index of its closing parenthesis.
+    let group = |tokens: &[Token], open: usize| -> Option<(String, usize)> {
+        let mut depth = 0usize;
+        for (j, t) in tokens.iter().enumerate().skip(open) {
+            match t {
+                Token::LParen => depth += 1,
+                Token::RParen => {
+                    depth -= 1;
+                    if depth == 0 {
+                        let text: String = tokens[open..=j].iter().map(|t| t.to_string()).collect();
+                        return Some((text, j));
+                    }
+                }
+                _ => {}
+            }
+        }
+        None
+    };
+    let next_sig = |tokens: &[Token], from: usize| (from..tokens.len()).find(|&j| significant(&tokens[j]));
+    let mut column_options: Vec<(String, String)> = Vec::new();
+    let mut server = None;
+    let mut table_options = String::new();
+    let mut depth = 0usize;
+    let mut column_start: Option<String> = None;
+    let mut expect_column = false;
+    let mut i = 0;
+    while i < tokens.len() {
+        match &tokens[i] {
+            Token::LParen => {
+                depth += 1;
+                if depth == 1 {
+                    expect_column = true;
+                }
+            }
+            Token::RParen => depth = depth.saturating_sub(1),
+            Token::Comma if depth == 1 => expect_column = true,
+            Token::Word(w) if depth == 1 && expect_column => {
+                expect_column = false;
+                column_start = Some(match w.quote_style {
+                    Some(_) => w.value.clone(),
+                    None => w.value.to_lowercase(),
+                });
+            }
+            t if depth == 1 && word(t, "options") => {
+                if let Some(open) = next_sig(&tokens, i + 1).filter(|&o| tokens[o] == Token::LParen)
+                    && let Some((g, close)) = group(&tokens, open)
+                {
+                    if let Some(c) = &column_start {
+                        column_options.push((c.clone(), g));
+                    }
+                    for t in &mut tokens[i..=close] {
+                        *t = blank.clone();
+                    }
+                    i = close;
+                }
+            }
+            t if depth == 0 && word(t, "server") => {
+                let Some(n) = next_sig(&tokens, i + 1) else {
+                    return Err(PgError::syntax("syntax error at end of input", None));
+                };
+                server = Some(match &tokens[n] {
+                    Token::Word(w) if w.quote_style.is_some() => w.value.clone(),
+                    Token::Word(w) => w.value.to_lowercase(),
+                    t => return Err(PgError::syntax(format!("syntax error at or near \"{t}\""), None)),
+                });
+                let mut end = n;
+                if let Some(o) = next_sig(&tokens, n + 1)
+                    && word(&tokens[o], "options")
+                {
+                    let Some(open) = next_sig(&tokens, o + 1) else {
+                        return Err(PgError::syntax("syntax error at end of input", None));
+                    };
+                    let Some((g, close)) = group(&tokens, open) else {
+                        return Err(PgError::syntax("syntax error at end of input", None));
+                    };
+                    table_options = g;
+                    end = close;
+                }
+                if let Some(extra) = next_sig(&tokens, end + 1) {
+                    return Err(PgError::syntax(
+                        format!("syntax error at or near \"{}\"", tokens[extra]),
+                        None,
+                    ));
+                }
+                for t in &mut tokens[i..=end] {
+                    *t = blank.clone();
+                }
+                break;
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    let Some(server) = server else {
+        return Err(PgError::syntax("syntax error at or near \";\"", None));
+    };
+    let sql: String = tokens.iter().map(|t| t.to_string()).collect();
+    let stmts = crate::syntax::parse(&sql)?;
+    let [sqlparser::ast::Statement::CreateTable(ct)] = stmts.as_slice() else {
+        return Err(PgError::syntax("syntax error at or near \"FOREIGN\"", None));
+    };
+    let s = require_server(session, &server)?;
+    let g = graph(session)?;
+    if !has_usage(
+        &g,
+        ObjectKind::ForeignServer,
+        session.user_oid,
+        s.owner,
+        s.acl.as_deref(),
+    ) {
+        return Err(permission_denied("foreign server", &s.name));
+    }
+    let validator = wrappers(session)?
+        .into_iter()
+        .find(|w| w.oid == s.fdw)
+        .map_or(0, |w| w.validator);
+    let options = if table_options.is_empty() {
+        Vec::new()
+    } else {
+        let mut t = Tokens::new(&table_options)?;
+        let changes = parse_options(&mut t, false)?;
+        transform_options(PG_FOREIGN_TABLE, &[], &changes, validator)?
+    };
+    for (_, g) in &column_options {
+        let mut t = Tokens::new(g)?;
+        let changes = parse_options(&mut t, false)?;
+        // Column options go to the validator too (in PostgreSQL in the
+        // pg_attribute context); they are not kept (attfdwoptions is NULL).
+        transform_options(catalog::system::PG_ATTRIBUTE, &[], &changes, validator)?;
+    }
+    let Some(relid) = super::tablecmds::create_table_of_kind(session, ct, &sql, Some(s.oid))? else {
+        return Ok(Outcome::Command("CREATE FOREIGN TABLE".into()));
+    };
+    insert(
+        session,
+        PG_FOREIGN_TABLE,
+        vec![Datum::Oid(relid), Datum::Oid(s.oid), text_array(&options)],
+    )?;
+    Ok(Outcome::Command("CREATE FOREIGN TABLE".into()))
+}
+
+/// `ALTER FOREIGN TABLE [IF EXISTS] name OPTIONS (...)`.
+fn alter_foreign_table_options(session: &mut Session, t: &mut Tokens) -> PgResult<Outcome> {
+    let done = Ok(Outcome::Command("ALTER FOREIGN TABLE".into()));
+    t.expect_kw("foreign")?;
+    t.expect_kw("table")?;
+    let missing_ok = if_exists(t)?;
+    let (schema, name) = t.qualified()?;
+    t.expect_kw("options")?;
+    let changes = parse_options(t, true)?;
+    t.end()?;
+    let Some(rel) = crate::relcache::lookup_relation(session, schema.as_deref(), &name)? else {
+        super::missing_relation(session, "relation", &name, missing_ok)?;
+        return done;
+    };
+    if rel.kind != 'f' {
+        return Err(PgError::new(
+            SqlState::WrongObjectType,
+            format!("\"{name}\" is not a foreign table"),
+        ));
+    }
+    crate::acl::require_relation_owner(session, rel.oid)?;
+    let Some((tid, server)) = foreign_table_row(session, rel.oid)? else {
+        return Err(PgError::internal(format!("foreign table {} has no pg_foreign_table row", rel.oid)));
+    };
+    let current = scan(session, PG_FOREIGN_TABLE, |tid, r| (tid, crate::acl::texts_of(r.get(2))))?
+        .into_iter()
+        .find(|(t, _)| *t == tid)
+        .and_then(|(_, o)| o)
+        .unwrap_or_default();
+    let validator = servers(session)?
+        .into_iter()
+        .find(|s| s.oid == server)
+        .and_then(|s| wrappers(session).ok()?.into_iter().find(|w| w.oid == s.fdw))
+        .map_or(0, |w| w.validator);
+    let options = transform_options(PG_FOREIGN_TABLE, &current, &changes, validator)?;
+    replace(
+        session,
+        PG_FOREIGN_TABLE,
+        tid,
+        vec![Datum::Oid(rel.oid), Datum::Oid(server), text_array(&options)],
+    )?;
+    done
+}
+
+thread_local! {
+    /// Nesting of DDL on a foreign table (ALTER TABLE): its internal
+    /// queries (NOT NULL checks, rewrites) see the empty local relation, as
+    /// PostgreSQL never reads a foreign table for them.
+    static FOREIGN_DDL: std::cell::Cell<u32> = const { std::cell::Cell::new(0) };
+}
+
+/// While alive, queries inside DDL on a foreign table do not need a
+/// handler.
+pub(crate) struct ForeignDdl;
+
+impl ForeignDdl {
+    pub(crate) fn enter() -> ForeignDdl {
+        FOREIGN_DDL.with(|d| d.set(d.get() + 1));
+        ForeignDdl
+    }
+}
+
+impl Drop for ForeignDdl {
+    fn drop(&mut self) {
+        FOREIGN_DDL.with(|d| d.set(d.get().saturating_sub(1)));
+    }
+}
+
+/// The `pg_foreign_table` row of relation `relid`: where it is and its
+/// server's OID.
+fn foreign_table_row(session: &Session, relid: u32) -> PgResult<Option<(ItemPointer, u32)>> {
+    Ok(scan(session, PG_FOREIGN_TABLE, |tid, r| (tid, oid_at(r, 0), oid_at(r, 1)))?
+        .into_iter()
+        .find(|(_, rel, _)| *rel == relid)
+        .map(|(tid, _, srv)| (tid, srv)))
+}
+
+/// Removes the `pg_foreign_table` row of a dropped relation.
+pub(crate) fn drop_foreign_table_row(session: &mut Session, relid: u32) -> PgResult<()> {
+    if let Some((tid, _)) = foreign_table_row(session, relid)? {
+        write(session, |cw, w| cw.delete_row(def(PG_FOREIGN_TABLE), tid, w))?;
+    }
+    Ok(())
+}
+
+/// Reading or changing foreign table `relid` needs its wrapper's handler:
+/// without one, PostgreSQL's 55000 `foreign-data wrapper "x" has no
+/// handler` (no wrapper here has one that could run).
+pub(crate) fn check_foreign_scan(session: &Session, relid: u32) -> PgResult<()> {
+    if FOREIGN_DDL.with(|d| d.get()) > 0 {
+        return Ok(());
+    }
+    let Some((_, server)) = foreign_table_row(session, relid)? else {
+        return Ok(());
+    };
+    let Some(s) = servers(session)?.into_iter().find(|s| s.oid == server) else {
+        return Ok(());
+    };
+    let Some(w) = wrappers(session)?.into_iter().find(|w| w.oid == s.fdw) else {
+        return Ok(());
+    };
+    if w.handler == 0 {
+        return Err(PgError::new(
+            SqlState::ObjectNotInPrerequisiteState,
+            format!("foreign-data wrapper \"{}\" has no handler", w.name),
+        ));
+    }
+    Err(PgError::feature_not_supported(
+        "scanning a foreign table through a handler",
+    ))
+}
+
 // --- GRANT / REVOKE, COMMENT, DROP ROLE ---
 
 /// A wrapper's or server's OID, owner and ACL for GRANT, COMMENT and
@@ -1238,6 +1546,30 @@ pub(crate) fn acl_target(
     } else {
         let w = require_wrapper(session, name)?;
         Ok((w.oid, w.owner, w.acl))
+    }
+}
+
+/// The owner and ACL of the wrapper or server a privilege function names
+/// (by OID: None when there is none; by name: 42704 when missing).
+pub(crate) fn privilege_target(
+    session: &Session,
+    server: bool,
+    object: &Datum,
+) -> PgResult<Option<(u32, Option<Vec<String>>)>> {
+    match object {
+        Datum::Text(name) => acl_target(session, server, name).map(|(_, o, a)| Some((o, a))),
+        Datum::Oid(oid) => Ok(if server {
+            servers(session)?
+                .into_iter()
+                .find(|s| s.oid == *oid)
+                .map(|s| (s.owner, s.acl))
+        } else {
+            wrappers(session)?
+                .into_iter()
+                .find(|w| w.oid == *oid)
+                .map(|w| (w.owner, w.acl))
+        }),
+        _ => Ok(None),
     }
 }
 

@@ -273,7 +273,11 @@ fn table_for_index(session: &mut Session, name: &ObjectName) -> PgResult<u32> {
         )
         .with_detail(format!(
             "This operation is not supported for {}.",
-            if rel.kind == 'i' { "indexes" } else { "views" }
+            match rel.kind {
+                'i' => "indexes",
+                'f' => "foreign tables",
+                _ => "views",
+            }
         )));
     }
     if rel.namespace_oid == PG_CATALOG_NAMESPACE {

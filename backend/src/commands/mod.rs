@@ -75,6 +75,13 @@ pub fn ddl_statement(
             cascade,
             ..
         } => drop_tables(session, names, *if_exists, *cascade),
+        Statement::Drop {
+            object_type: ObjectType::ForeignTable,
+            if_exists,
+            names,
+            cascade,
+            ..
+        } => tablecmds::drop_foreign_tables(session, names, *if_exists, *cascade),
         Statement::CreateIndex(ci) => create_index(session, ci),
         Statement::CreateView(cv) if cv.materialized => matview::create_matview(session, cv, sql),
         Statement::CreateView(cv) => view::create_view(session, cv, sql),

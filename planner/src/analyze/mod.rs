@@ -1048,7 +1048,7 @@ impl<'a> Analyzer<'a> {
             )
             .or_position(pos));
         };
-        if !matches!(found.relkind, 'r' | 'p' | 'S' | 'v' | 'm') {
+        if !matches!(found.relkind, 'r' | 'p' | 'S' | 'v' | 'm' | 'f') {
             return Err(PgError::feature_not_supported(format!(
                 "using relation \"{}\" of kind '{}' in a query",
                 found.name, found.relkind
