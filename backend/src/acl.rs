@@ -1281,7 +1281,9 @@ pub fn role_dependents(session: &Session, role: &AuthidRow) -> PgResult<Vec<Stri
         }
     }
     found.extend(default_privileges::role_dependents(session, role)?);
-    found.extend(crate::commands::foreigncmds::role_dependents(session, role)?);
+    found.extend(crate::commands::foreigncmds::role_dependents(
+        session, role,
+    )?);
     for (_, d) in &databases {
         if d.owner == role.oid {
             found.push((d.oid, format!("owner of database {}", d.name)));

@@ -1153,13 +1153,17 @@ fn rewrite_text_statements(mut tokens: Vec<TokenWithSpan>) -> Vec<TokenWithSpan>
                 }
                 // the name: [schema .] name
                 k += 1;
-                if sig.get(k).is_some_and(|&i| tokens[i].token == Token::Period) {
+                if sig
+                    .get(k)
+                    .is_some_and(|&i| tokens[i].token == Token::Period)
+                {
                     k += 2;
                 }
                 if sig.get(k).is_some_and(|&i| word_is(&tokens[i], "options")) {
                     foreign_options = true;
                 } else {
-                    tokens[kind_at].token = Token::Whitespace(sqlparser::tokenizer::Whitespace::Space);
+                    tokens[kind_at].token =
+                        Token::Whitespace(sqlparser::tokenizer::Whitespace::Space);
                     kind_at = sig[1];
                 }
             }

@@ -306,6 +306,11 @@ impl CatalogView for SessionCatalog<'_> {
         crate::commands::aggregate::lookup(&mut session, schema, name)
     }
 
+    fn check_foreign_scan(&self, oid: u32) -> PgResult<()> {
+        // No wrapper here can scan: PostgreSQL fails at planning too.
+        crate::commands::foreigncmds::check_foreign_scan(&self.session.borrow(), oid)
+    }
+
     fn lookup_relation(
         &self,
         schema: Option<&str>,
@@ -317,10 +322,6 @@ impl CatalogView for SessionCatalog<'_> {
             return Ok(None);
         };
         crate::commands::temp::check_access(&mut session, &info)?;
-        if info.kind == 'f' {
-            // No wrapper here can scan: PostgreSQL fails at planning too.
-            crate::commands::foreigncmds::check_foreign_scan(&session, info.oid)?;
-        }
         let mut desc = relation_desc_for(&mut session, &info)?;
         if !info.children.is_empty() || info.partition_parent != 0 || info.kind == 'p' {
             crate::commands::partition::describe(&mut session, &info, &mut desc, 0)?;

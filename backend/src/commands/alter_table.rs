@@ -74,6 +74,23 @@ pub(crate) fn alter_table(
     crate::xact::lock_relation(session, rel.oid, LockMode::AccessExclusive)?;
     crate::acl::require_relation_owner(session, rel.oid)?;
     let _foreign = (rel.kind == 'f').then(super::foreigncmds::ForeignDdl::enter);
+    if rel.kind == 'f' {
+        for op in &at.operations {
+            let AlterTableOperation::AddConstraint { constraint, .. } = op else {
+                continue;
+            };
+            let what = match constraint {
+                sqlparser::ast::TableConstraint::PrimaryKey(_) => "primary key",
+                sqlparser::ast::TableConstraint::Unique(_) => "unique",
+                sqlparser::ast::TableConstraint::ForeignKey(_) => "foreign key",
+                _ => continue,
+            };
+            return Err(PgError::new(
+                SqlState::WrongObjectType,
+                format!("{what} constraints are not supported on foreign tables"),
+            ));
+        }
+    }
     for op in &at.operations {
         crate::xact::command_counter_increment(session)?;
         relcache::accept_invalidations(session);

@@ -445,13 +445,10 @@ fn resolve(session: &mut Session, kind: &str, object: &[Token]) -> PgResult<Opti
             }))
         }
         "access" | "cast" | "collation" | "conversion" | "event" | "extension" | "language"
-        | "large" | "operator" | "policy" | "publication" | "statistics"
-        | "subscription" | "tablespace" | "text search" | "transform" => {
-            Err(PgError::feature_not_supported(format!(
-                "COMMENT ON {} is not supported",
-                kind.to_uppercase()
-            )))
-        }
+        | "large" | "operator" | "policy" | "publication" | "statistics" | "subscription"
+        | "tablespace" | "text search" | "transform" => Err(PgError::feature_not_supported(
+            format!("COMMENT ON {} is not supported", kind.to_uppercase()),
+        )),
         _ => Err(syntax_error_at(None)),
     }
 }

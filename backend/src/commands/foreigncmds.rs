@@ -261,7 +261,9 @@ fn write(
 }
 
 fn insert(session: &mut Session, catalog: u32, row: Vec<Datum>) -> PgResult<()> {
-    write(session, |cw, w| cw.insert_row(def(catalog), &row, w).map(|_| ()))
+    write(session, |cw, w| {
+        cw.insert_row(def(catalog), &row, w).map(|_| ())
+    })
 }
 
 fn replace(session: &mut Session, catalog: u32, tid: ItemPointer, row: Vec<Datum>) -> PgResult<()> {
@@ -567,10 +569,7 @@ fn conflicting() -> PgError {
 
 /// `HANDLER f | NO HANDLER | VALIDATOR f | NO VALIDATOR`, repeated: the
 /// handler and validator given (Some(0) for NO).
-fn parse_func_options(
-    session: &Session,
-    t: &mut Tokens,
-) -> PgResult<(Option<u32>, Option<u32>)> {
+fn parse_func_options(session: &Session, t: &mut Tokens) -> PgResult<(Option<u32>, Option<u32>)> {
     // Each function is looked up as it is read, as PostgreSQL does: a
     // missing one is reported before a repeated clause.
     let (mut handler, mut validator) = (None, None);
@@ -687,7 +686,8 @@ fn alter_wrapper(session: &mut Session, t: &mut Tokens) -> PgResult<Outcome> {
         }
         if w.owner != owner {
             let g = graph(session)?;
-            w.acl = crate::acl::acl_new_owner(w.acl.as_deref(), &g.name_of(w.owner), &g.name_of(owner));
+            w.acl =
+                crate::acl::acl_new_owner(w.acl.as_deref(), &g.name_of(w.owner), &g.name_of(owner));
             w.owner = owner;
             replace(session, PG_FOREIGN_DATA_WRAPPER, w.tid, w.datums())?;
         }
@@ -790,7 +790,9 @@ fn server_dependents(
     servers_of: &[Server],
 ) -> PgResult<Vec<(Victim, String)>> {
     let all_mappings = mappings(session)?;
-    let tables = scan(session, PG_FOREIGN_TABLE, |_, r| (oid_at(r, 0), oid_at(r, 1)))?;
+    let tables = scan(session, PG_FOREIGN_TABLE, |_, r| {
+        (oid_at(r, 0), oid_at(r, 1))
+    })?;
     let mut out = Vec::new();
     for s in servers_of {
         for m in all_mappings.iter().filter(|m| m.server == s.oid) {
@@ -1095,7 +1097,10 @@ fn drop_server(session: &mut Session, t: &mut Tokens) -> PgResult<Outcome> {
     for name in names {
         let Some(s) = find_server(session, &name)? else {
             if missing_ok {
-                session.notice("00000", format!("server \"{name}\" does not exist, skipping"));
+                session.notice(
+                    "00000",
+                    format!("server \"{name}\" does not exist, skipping"),
+                );
                 continue;
             }
             return Err(server_missing(&name));
@@ -1172,7 +1177,8 @@ fn create_mapping(session: &mut Session, t: &mut Tokens) -> PgResult<Outcome> {
         Vec::new()
     };
     t.end()?;
-    let user = role_spec(session, &role, quoted)?.ok_or_else(|| crate::acl::role_not_found(&role))?;
+    let user =
+        role_spec(session, &role, quoted)?.ok_or_else(|| crate::acl::role_not_found(&role))?;
     let s = require_server(session, &server)?;
     mapping_aclcheck(session, user, &s)?;
     if find_mapping(session, user, s.oid)?.is_some() {
@@ -1207,7 +1213,8 @@ fn alter_mapping(session: &mut Session, t: &mut Tokens) -> PgResult<Outcome> {
     t.expect_kw("options")?;
     let options = parse_options(t, true)?;
     t.end()?;
-    let user = role_spec(session, &role, quoted)?.ok_or_else(|| crate::acl::role_not_found(&role))?;
+    let user =
+        role_spec(session, &role, quoted)?.ok_or_else(|| crate::acl::role_not_found(&role))?;
     let s = require_server(session, &server)?;
     let Some(mut m) = find_mapping(session, user, s.oid)? else {
         return Err(PgError::new(
@@ -1239,7 +1246,10 @@ fn drop_mapping(session: &mut Session, t: &mut Tokens) -> PgResult<Outcome> {
     };
     let Some(s) = find_server(session, &server)? else {
         if missing_ok {
-            session.notice("00000", format!("server \"{server}\" does not exist, skipping"));
+            session.notice(
+                "00000",
+                format!("server \"{server}\" does not exist, skipping"),
+            );
             return done;
         }
         return Err(server_missing(&server));
@@ -1296,7 +1306,8 @@ fn create_foreign_table(session: &mut Session, text: &str) -> PgResult<Outcome> 
         }
         None
     };
-    let next_sig = |tokens: &[Token], from: usize| (from..tokens.len()).find(|&j| significant(&tokens[j]));
+    let next_sig =
+        |tokens: &[Token], from: usize| (from..tokens.len()).find(|&j| significant(&tokens[j]));
     let mut column_options: Vec<(String, String)> = Vec::new();
     let mut server = None;
     let mut table_options = String::new();
@@ -1341,7 +1352,12 @@ fn create_foreign_table(session: &mut Session, text: &str) -> PgResult<Outcome> 
                 server = Some(match &tokens[n] {
                     Token::Word(w) if w.quote_style.is_some() => w.value.clone(),
                     Token::Word(w) => w.value.to_lowercase(),
-                    t => return Err(PgError::syntax(format!("syntax error at or near \"{t}\""), None)),
+                    t => {
+                        return Err(PgError::syntax(
+                            format!("syntax error at or near \"{t}\""),
+                            None,
+                        ));
+                    }
                 });
                 let mut end = n;
                 if let Some(o) = next_sig(&tokens, n + 1)
@@ -1401,16 +1417,26 @@ fn create_foreign_table(session: &mut Session, text: &str) -> PgResult<Outcome> 
         let changes = parse_options(&mut t, false)?;
         transform_options(PG_FOREIGN_TABLE, &[], &changes, validator)?
     };
-    for (_, g) in &column_options {
+    let mut per_column = Vec::new();
+    for (column, g) in &column_options {
         let mut t = Tokens::new(g)?;
         let changes = parse_options(&mut t, false)?;
-        // Column options go to the validator too (in PostgreSQL in the
-        // pg_attribute context); they are not kept (attfdwoptions is NULL).
-        transform_options(catalog::system::PG_ATTRIBUTE, &[], &changes, validator)?;
+        // Column options go to the validator in the pg_attribute context.
+        let options = transform_options(catalog::system::PG_ATTRIBUTE, &[], &changes, validator)?;
+        per_column.push((column.clone(), options));
     }
-    let Some(relid) = super::tablecmds::create_table_of_kind(session, ct, &sql, Some(s.oid))? else {
+    let Some(relid) = super::tablecmds::create_table_of_kind(session, ct, &sql, Some(s.oid))?
+    else {
         return Ok(Outcome::Command("CREATE FOREIGN TABLE".into()));
     };
+    let attrs = with_reader(session, |r| r.attributes(relid))?;
+    for (column, options) in per_column {
+        if let Some((_, a)) = attrs.iter().find(|(_, a)| a.name == column && !a.dropped) {
+            super::alter_table::update_attribute(session, relid, a.attnum, |a| {
+                a.fdw_options = Some(options).filter(|o| !o.is_empty());
+            })?;
+        }
+    }
     insert(
         session,
         PG_FOREIGN_TABLE,
@@ -1441,13 +1467,18 @@ fn alter_foreign_table_options(session: &mut Session, t: &mut Tokens) -> PgResul
     }
     crate::acl::require_relation_owner(session, rel.oid)?;
     let Some((tid, server)) = foreign_table_row(session, rel.oid)? else {
-        return Err(PgError::internal(format!("foreign table {} has no pg_foreign_table row", rel.oid)));
+        return Err(PgError::internal(format!(
+            "foreign table {} has no pg_foreign_table row",
+            rel.oid
+        )));
     };
-    let current = scan(session, PG_FOREIGN_TABLE, |tid, r| (tid, crate::acl::texts_of(r.get(2))))?
-        .into_iter()
-        .find(|(t, _)| *t == tid)
-        .and_then(|(_, o)| o)
-        .unwrap_or_default();
+    let current = scan(session, PG_FOREIGN_TABLE, |tid, r| {
+        (tid, crate::acl::texts_of(r.get(2)))
+    })?
+    .into_iter()
+    .find(|(t, _)| *t == tid)
+    .and_then(|(_, o)| o)
+    .unwrap_or_default();
     let validator = servers(session)?
         .into_iter()
         .find(|s| s.oid == server)
@@ -1458,7 +1489,11 @@ fn alter_foreign_table_options(session: &mut Session, t: &mut Tokens) -> PgResul
         session,
         PG_FOREIGN_TABLE,
         tid,
-        vec![Datum::Oid(rel.oid), Datum::Oid(server), text_array(&options)],
+        vec![
+            Datum::Oid(rel.oid),
+            Datum::Oid(server),
+            text_array(&options),
+        ],
     )?;
     done
 }
@@ -1490,16 +1525,20 @@ impl Drop for ForeignDdl {
 /// The `pg_foreign_table` row of relation `relid`: where it is and its
 /// server's OID.
 fn foreign_table_row(session: &Session, relid: u32) -> PgResult<Option<(ItemPointer, u32)>> {
-    Ok(scan(session, PG_FOREIGN_TABLE, |tid, r| (tid, oid_at(r, 0), oid_at(r, 1)))?
-        .into_iter()
-        .find(|(_, rel, _)| *rel == relid)
-        .map(|(tid, _, srv)| (tid, srv)))
+    Ok(scan(session, PG_FOREIGN_TABLE, |tid, r| {
+        (tid, oid_at(r, 0), oid_at(r, 1))
+    })?
+    .into_iter()
+    .find(|(_, rel, _)| *rel == relid)
+    .map(|(tid, _, srv)| (tid, srv)))
 }
 
 /// Removes the `pg_foreign_table` row of a dropped relation.
 pub(crate) fn drop_foreign_table_row(session: &mut Session, relid: u32) -> PgResult<()> {
     if let Some((tid, _)) = foreign_table_row(session, relid)? {
-        write(session, |cw, w| cw.delete_row(def(PG_FOREIGN_TABLE), tid, w))?;
+        write(session, |cw, w| {
+            cw.delete_row(def(PG_FOREIGN_TABLE), tid, w)
+        })?;
     }
     Ok(())
 }
@@ -1608,7 +1647,10 @@ pub(crate) fn role_dependents(
         if w.owner == role.oid {
             out.push((w.oid, format!("owner of foreign-data wrapper {}", w.name)));
         } else if mentions(&w.acl) {
-            out.push((w.oid, format!("privileges for foreign-data wrapper {}", w.name)));
+            out.push((
+                w.oid,
+                format!("privileges for foreign-data wrapper {}", w.name),
+            ));
         }
     }
     let all = servers(session)?;

@@ -1055,6 +1055,9 @@ impl<'a> Analyzer<'a> {
             ))
             .or_position(pos));
         }
+        if found.relkind == 'f' {
+            self.catalog.check_foreign_scan(found.oid)?;
+        }
         Ok(found)
     }
 
