@@ -1738,7 +1738,7 @@ mod tests {
             ]),
             0,
         )
-        .unwrap();
+        .expect("accepted");
         assert_eq!(out, vec!["b=3".to_string(), "c=4".to_string()]);
         let dup = transform_options(
             PG_FOREIGN_DATA_WRAPPER,
@@ -1746,7 +1746,7 @@ mod tests {
             &changes(&[(OptionAction::Add, "b", "4")]),
             0,
         )
-        .unwrap_err();
+        .expect_err("refused");
         assert_eq!(dup.message, "option \"b\" provided more than once");
         let missing = transform_options(
             PG_FOREIGN_DATA_WRAPPER,
@@ -1754,7 +1754,7 @@ mod tests {
             &changes(&[(OptionAction::Set, "c", "4")]),
             0,
         )
-        .unwrap_err();
+        .expect_err("refused");
         assert_eq!(missing.message, "option \"c\" not found");
     }
 
@@ -1762,13 +1762,15 @@ mod tests {
     fn libpq_validator_contexts() {
         assert!(postgresql_fdw_validator(PG_FOREIGN_SERVER, &["host=a".into()]).is_ok());
         assert!(postgresql_fdw_validator(PG_USER_MAPPING, &["user=a".into()]).is_ok());
-        let e = postgresql_fdw_validator(PG_USER_MAPPING, &["username=a".into()]).unwrap_err();
+        let e =
+            postgresql_fdw_validator(PG_USER_MAPPING, &["username=a".into()]).expect_err("refused");
         assert_eq!(e.message, "invalid option \"username\"");
         assert_eq!(
             e.hint.as_deref(),
             Some("Valid options in this context are: user, password")
         );
-        let e = postgresql_fdw_validator(PG_FOREIGN_DATA_WRAPPER, &["x=1".into()]).unwrap_err();
+        let e = postgresql_fdw_validator(PG_FOREIGN_DATA_WRAPPER, &["x=1".into()])
+            .expect_err("refused");
         assert_eq!(
             e.hint.as_deref(),
             Some("There are no valid options in this context.")
