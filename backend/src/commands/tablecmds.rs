@@ -326,6 +326,23 @@ pub(crate) fn create_table_of_kind(
         }
     }
 
+    if foreign.is_some()
+        && ct.partition_of.is_some()
+        && let Some(parent) = parents.first()
+        && parent.indexes.iter().any(|ix| ix.row.unique)
+    {
+        return Err(PgError::new(
+            SqlState::WrongObjectType,
+            format!(
+                "cannot create foreign partition of partitioned table \"{}\"",
+                parent.name
+            ),
+        )
+        .with_detail(format!(
+            "Table \"{}\" contains indexes that are unique.",
+            parent.name
+        )));
+    }
     let created = create_relation(session, ct, namespace, &name, &columns, relkind)?;
     if let Some(oid) = created {
         if !parents.is_empty() || key.is_some() {
