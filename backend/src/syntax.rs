@@ -1168,7 +1168,9 @@ fn rewrite_text_statements(mut tokens: Vec<TokenWithSpan>) -> Vec<TokenWithSpan>
                 }
             }
         }
-        let marker = if foreign_options {
+        let marker = if foreign_options
+            || (word_is(&tokens[start], "import") && word_is(&tokens[kind_at], "foreign"))
+        {
             FOREIGN_MARKER
         } else if ["vacuum", "analyze", "analyse"]
             .iter()
@@ -2512,8 +2514,9 @@ pub enum TextStatement {
     /// `CREATE | ALTER | DROP PUBLICATION | SUBSCRIPTION ...` (sqlparser
     /// has none of them)
     Publication(String),
-    /// `CREATE | ALTER | DROP FOREIGN DATA WRAPPER | SERVER | USER MAPPING`
-    /// (sqlparser has none of them)
+    /// `CREATE | ALTER | DROP FOREIGN DATA WRAPPER | SERVER | USER MAPPING`,
+    /// `CREATE FOREIGN TABLE`, `ALTER FOREIGN TABLE ... OPTIONS` and
+    /// `IMPORT FOREIGN SCHEMA` (sqlparser has none of them)
     Foreign(String),
     /// `CREATE [OR REPLACE] | ALTER | DROP AGGREGATE ...` (sqlparser has
     /// none of them)

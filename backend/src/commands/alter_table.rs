@@ -73,7 +73,9 @@ pub(crate) fn alter_table(
     }
     crate::xact::lock_relation(session, rel.oid, LockMode::AccessExclusive)?;
     crate::acl::require_relation_owner(session, rel.oid)?;
-    let _foreign = (rel.kind == 'f').then(super::foreigncmds::ForeignDdl::enter);
+    // ALTER TABLE never reads a foreign table (its own or an inheritance
+    // child's) to check or rewrite rows, as in PostgreSQL.
+    let _foreign = super::foreigncmds::ForeignDdl::enter();
     if rel.kind == 'f' {
         for op in &at.operations {
             let AlterTableOperation::AddConstraint { constraint, .. } = op else {

@@ -287,7 +287,9 @@ pub fn foreign_statement(session: &mut Session, text: &str) -> PgResult<Outcome>
     crate::xact::check_writable(session, &verb.to_uppercase())?;
     let foreign_table = t.peek_kw("foreign")
         && matches!(t.t.get(t.i + 1), Some(Token::Word(w)) if w.value.eq_ignore_ascii_case("table"));
-    let out = if foreign_table {
+    let out = if verb == "import" {
+        import_foreign_schema(session, &mut t)
+    } else if foreign_table {
         match verb.as_str() {
             "create" => create_foreign_table(session, text),
             "alter" => alter_foreign_table_options(session, &mut t),
@@ -1443,6 +1445,59 @@ fn create_foreign_table(session: &mut Session, text: &str) -> PgResult<Outcome> 
         vec![Datum::Oid(relid), Datum::Oid(s.oid), text_array(&options)],
     )?;
     Ok(Outcome::Command("CREATE FOREIGN TABLE".into()))
+}
+
+/// `IMPORT FOREIGN SCHEMA remote [LIMIT TO (...) | EXCEPT (...)] FROM
+/// SERVER s INTO local [OPTIONS (...)]`: the checks PostgreSQL makes before
+/// asking the wrapper, which can never answer here (no handler).
+fn import_foreign_schema(session: &mut Session, t: &mut Tokens) -> PgResult<Outcome> {
+    t.expect_kw("foreign")?;
+    t.expect_kw("schema")?;
+    let _remote = t.ident()?;
+    if t.eat_kw("limit") {
+        t.expect_kw("to")?;
+        t.parenthesized_text()?;
+    } else if t.eat_kw("except") {
+        t.parenthesized_text()?;
+    }
+    t.expect_kw("from")?;
+    t.expect_kw("server")?;
+    let server = t.ident()?;
+    t.expect_kw("into")?;
+    let local = t.ident()?;
+    if t.eat_kw("options") {
+        parse_options(t, false)?;
+    }
+    t.end()?;
+    let s = require_server(session, &server)?;
+    let g = graph(session)?;
+    if !has_usage(
+        &g,
+        ObjectKind::ForeignServer,
+        session.user_oid,
+        s.owner,
+        s.acl.as_deref(),
+    ) {
+        return Err(permission_denied("foreign server", &s.name));
+    }
+    if crate::relcache::namespace_oid(session, &local)?.is_none() {
+        return Err(PgError::new(
+            SqlState::InvalidSchemaName,
+            format!("schema \"{local}\" does not exist"),
+        ));
+    }
+    let Some(w) = wrappers(session)?.into_iter().find(|w| w.oid == s.fdw) else {
+        return Err(PgError::internal("server without its wrapper"));
+    };
+    if w.handler == 0 {
+        return Err(PgError::new(
+            SqlState::ObjectNotInPrerequisiteState,
+            format!("foreign-data wrapper \"{}\" has no handler", w.name),
+        ));
+    }
+    Err(PgError::feature_not_supported(
+        "IMPORT FOREIGN SCHEMA through a handler",
+    ))
 }
 
 /// `ALTER FOREIGN TABLE [IF EXISTS] name OPTIONS (...)`.
