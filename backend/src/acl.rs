@@ -782,7 +782,10 @@ fn privilege_names(func: &str) -> &'static [(&'static str, u32)] {
             ("CONNECT", ACL_CONNECT),
         ],
         "has_function_privilege" => &[("EXECUTE", ACL_EXECUTE)],
-        "has_type_privilege" | "has_language_privilege" => &[("USAGE", ACL_USAGE)],
+        "has_type_privilege"
+        | "has_language_privilege"
+        | "has_foreign_data_wrapper_privilege"
+        | "has_server_privilege" => &[("USAGE", ACL_USAGE)],
         // pg_has_role: MEMBER and USAGE (PostgreSQL's ACL_CREATE and
         // ACL_USAGE stand-ins).
         _ => &[("MEMBER", ACL_CREATE), ("USAGE", ACL_USAGE)],
@@ -1005,6 +1008,25 @@ pub fn has_privilege(
                 let (held, held_opts) = language_privileges(&graph, user, &row);
                 answer(held, held_opts)
             }))
+        }
+        "has_foreign_data_wrapper_privilege" | "has_server_privilege" => {
+            let server = func == "has_server_privilege";
+            let Some((owner, acl)) =
+                crate::commands::foreigncmds::privilege_target(session, server, object)?
+            else {
+                return Ok(None);
+            };
+            let kind = if server {
+                ObjectKind::ForeignServer
+            } else {
+                ObjectKind::ForeignDataWrapper
+            };
+            if graph.is_superuser(user) {
+                return Ok(Some(true));
+            }
+            let items = acl::from_texts(acl.as_deref(), kind, &graph.name_of(owner));
+            let (held, held_opts) = acl_mask(&graph, user, owner, &items);
+            Ok(Some(answer(held, held_opts)))
         }
         _ => {
             // pg_has_role
@@ -1259,6 +1281,9 @@ pub fn role_dependents(session: &Session, role: &AuthidRow) -> PgResult<Vec<Stri
         }
     }
     found.extend(default_privileges::role_dependents(session, role)?);
+    found.extend(crate::commands::foreigncmds::role_dependents(
+        session, role,
+    )?);
     for (_, d) in &databases {
         if d.owner == role.oid {
             found.push((d.oid, format!("owner of database {}", d.name)));

@@ -247,6 +247,9 @@ pub fn regproc_name(session: &mut Session, oid: u32) -> PgResult<String> {
     if oid == 0 {
         return Ok("-".to_owned());
     }
+    if oid == crate::commands::foreigncmds::POSTGRESQL_FDW_VALIDATOR {
+        return Ok("postgresql_fdw_validator".to_owned());
+    }
     let Some(f) = function(session, oid)? else {
         return Ok(oid.to_string());
     };

@@ -48,6 +48,106 @@ const DOMAINS: &[(&str, &str, u32)] = &[
 /// `pg_has_role(owner, 'USAGE')`, the test "the current user may see what
 /// this role owns".
 const VIEWS: &[View] = &[
+    // Foreign data: a wrapper or server shows to members of its owner and
+    // to holders of USAGE on it; a mapping or option with its server.
+    View {
+        oid: 13_515,
+        name: "foreign_data_wrappers",
+        sql: "SELECT CAST(current_database() AS sql_identifier) AS foreign_data_wrapper_catalog,
+       CAST(w.fdwname AS sql_identifier) AS foreign_data_wrapper_name,
+       CAST(pg_get_userbyid(w.fdwowner) AS sql_identifier) AS authorization_identifier,
+       CAST(NULL AS character_data) AS library_name,
+       CAST('c' AS character_data) AS foreign_data_wrapper_language
+FROM pg_foreign_data_wrapper w
+WHERE pg_has_role(w.fdwowner, 'USAGE') OR has_foreign_data_wrapper_privilege(w.oid, 'USAGE')",
+    },
+    View {
+        oid: 13_511,
+        name: "foreign_data_wrapper_options",
+        sql: "SELECT CAST(current_database() AS sql_identifier) AS foreign_data_wrapper_catalog,
+       CAST(w.fdwname AS sql_identifier) AS foreign_data_wrapper_name,
+       CAST(o.option_name AS sql_identifier) AS option_name,
+       CAST(o.option_value AS character_data) AS option_value
+FROM pg_foreign_data_wrapper w, pg_options_to_table(w.fdwoptions) o
+WHERE pg_has_role(w.fdwowner, 'USAGE') OR has_foreign_data_wrapper_privilege(w.oid, 'USAGE')",
+    },
+    View {
+        oid: 13_528,
+        name: "foreign_servers",
+        sql: "SELECT CAST(current_database() AS sql_identifier) AS foreign_server_catalog,
+       CAST(s.srvname AS sql_identifier) AS foreign_server_name,
+       CAST(current_database() AS sql_identifier) AS foreign_data_wrapper_catalog,
+       CAST(w.fdwname AS sql_identifier) AS foreign_data_wrapper_name,
+       CAST(s.srvtype AS character_data) AS foreign_server_type,
+       CAST(s.srvversion AS character_data) AS foreign_server_version,
+       CAST(pg_get_userbyid(s.srvowner) AS sql_identifier) AS authorization_identifier
+FROM pg_foreign_server s JOIN pg_foreign_data_wrapper w ON w.oid = s.srvfdw
+WHERE pg_has_role(s.srvowner, 'USAGE') OR has_server_privilege(s.oid, 'USAGE')",
+    },
+    View {
+        oid: 13_524,
+        name: "foreign_server_options",
+        sql: "SELECT CAST(current_database() AS sql_identifier) AS foreign_server_catalog,
+       CAST(s.srvname AS sql_identifier) AS foreign_server_name,
+       CAST(o.option_name AS sql_identifier) AS option_name,
+       CAST(o.option_value AS character_data) AS option_value
+FROM pg_foreign_server s, pg_options_to_table(s.srvoptions) o
+WHERE pg_has_role(s.srvowner, 'USAGE') OR has_server_privilege(s.oid, 'USAGE')",
+    },
+    View {
+        oid: 13_555,
+        name: "user_mappings",
+        sql: "SELECT CAST(CASE WHEN u.umuser = 0 THEN 'PUBLIC' ELSE pg_get_userbyid(u.umuser) END AS sql_identifier) AS authorization_identifier,
+       CAST(current_database() AS sql_identifier) AS foreign_server_catalog,
+       CAST(s.srvname AS sql_identifier) AS foreign_server_name
+FROM pg_user_mapping u JOIN pg_foreign_server s ON s.oid = u.umserver
+WHERE pg_has_role(s.srvowner, 'USAGE') OR has_server_privilege(s.oid, 'USAGE')",
+    },
+    View {
+        oid: 13_550,
+        name: "user_mapping_options",
+        sql: "SELECT CAST(CASE WHEN u.umuser = 0 THEN 'PUBLIC' ELSE pg_get_userbyid(u.umuser) END AS sql_identifier) AS authorization_identifier,
+       CAST(current_database() AS sql_identifier) AS foreign_server_catalog,
+       CAST(s.srvname AS sql_identifier) AS foreign_server_name,
+       CAST(o.option_name AS sql_identifier) AS option_name,
+       CAST(CASE WHEN (u.umuser <> 0 AND pg_get_userbyid(u.umuser) = current_user)
+                   OR (u.umuser = 0 AND pg_has_role(s.srvowner, 'USAGE'))
+                   OR (SELECT a.rolsuper FROM pg_authid a WHERE a.rolname = current_user)
+                 THEN o.option_value END AS character_data) AS option_value
+FROM pg_user_mapping u JOIN pg_foreign_server s ON s.oid = u.umserver,
+     pg_options_to_table(u.umoptions) o
+WHERE pg_has_role(s.srvowner, 'USAGE') OR has_server_privilege(s.oid, 'USAGE')",
+    },
+    View {
+        oid: 13_541,
+        name: "foreign_tables",
+        sql: "SELECT CAST(current_database() AS sql_identifier) AS foreign_table_catalog,
+       CAST(n.nspname AS sql_identifier) AS foreign_table_schema,
+       CAST(c.relname AS sql_identifier) AS foreign_table_name,
+       CAST(current_database() AS sql_identifier) AS foreign_server_catalog,
+       CAST(s.srvname AS sql_identifier) AS foreign_server_name
+FROM pg_foreign_table t
+     JOIN pg_class c ON c.oid = t.ftrelid
+     JOIN pg_namespace n ON n.oid = c.relnamespace
+     JOIN pg_foreign_server s ON s.oid = t.ftserver
+WHERE pg_has_role(c.relowner, 'USAGE')
+   OR has_table_privilege(c.oid, 'SELECT, INSERT, UPDATE, DELETE, TRUNCATE, REFERENCES, TRIGGER')",
+    },
+    View {
+        oid: 13_537,
+        name: "foreign_table_options",
+        sql: "SELECT CAST(current_database() AS sql_identifier) AS foreign_table_catalog,
+       CAST(n.nspname AS sql_identifier) AS foreign_table_schema,
+       CAST(c.relname AS sql_identifier) AS foreign_table_name,
+       CAST(o.option_name AS sql_identifier) AS option_name,
+       CAST(o.option_value AS character_data) AS option_value
+FROM pg_foreign_table t
+     JOIN pg_class c ON c.oid = t.ftrelid
+     JOIN pg_namespace n ON n.oid = c.relnamespace,
+     pg_options_to_table(t.ftoptions) o
+WHERE pg_has_role(c.relowner, 'USAGE')
+   OR has_table_privilege(c.oid, 'SELECT, INSERT, UPDATE, DELETE, TRUNCATE, REFERENCES, TRIGGER')",
+    },
     View {
         oid: 13_256,
         name: "information_schema_catalog_name",

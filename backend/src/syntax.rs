@@ -1134,10 +1134,45 @@ fn rewrite_text_statements(mut tokens: Vec<TokenWithSpan>) -> Vec<TokenWithSpan>
     let starts = statement_starts(&tokens);
     for &start in starts.iter().rev() {
         // A lone word (`VACUUM`) has no second one: its statement's end.
-        let kind_at = (start + 1..tokens.len())
+        let mut kind_at = (start + 1..tokens.len())
             .find(|&i| significant(&tokens[i]))
             .unwrap_or(tokens.len() - 1);
-        let marker = if ["vacuum", "analyze", "analyse"]
+        // ALTER FOREIGN TABLE is ALTER TABLE (of a foreign table), except
+        // for its OPTIONS (...), which the foreign-data commands read.
+        let mut foreign_options = false;
+        if word_is(&tokens[start], "alter") && word_is(&tokens[kind_at], "foreign") {
+            let sig: Vec<usize> = (kind_at..tokens.len())
+                .take_while(|&i| tokens[i].token != Token::SemiColon)
+                .filter(|&i| significant(&tokens[i]))
+                .take(8)
+                .collect();
+            if sig.len() > 2 && word_is(&tokens[sig[1]], "table") {
+                let mut k = 2;
+                if word_is(&tokens[sig[k]], "if") {
+                    k += 2;
+                }
+                // the name: [schema .] name
+                k += 1;
+                if sig
+                    .get(k)
+                    .is_some_and(|&i| tokens[i].token == Token::Period)
+                {
+                    k += 2;
+                }
+                if sig.get(k).is_some_and(|&i| word_is(&tokens[i], "options")) {
+                    foreign_options = true;
+                } else {
+                    tokens[kind_at].token =
+                        Token::Whitespace(sqlparser::tokenizer::Whitespace::Space);
+                    kind_at = sig[1];
+                }
+            }
+        }
+        let marker = if foreign_options
+            || (word_is(&tokens[start], "import") && word_is(&tokens[kind_at], "foreign"))
+        {
+            FOREIGN_MARKER
+        } else if ["vacuum", "analyze", "analyse"]
             .iter()
             .any(|w| word_is(&tokens[start], w))
         {
@@ -1158,6 +1193,23 @@ fn rewrite_text_statements(mut tokens: Vec<TokenWithSpan>) -> Vec<TokenWithSpan>
             && word_is(&tokens[kind_at], "domain")
         {
             DOMAIN_MARKER
+        } else if ["create", "alter", "drop"]
+            .iter()
+            .any(|w| word_is(&tokens[start], w))
+            && {
+                // FOREIGN DATA WRAPPER, SERVER, USER MAPPING
+                let sig: Vec<usize> = (kind_at..tokens.len())
+                    .filter(|&i| significant(&tokens[i]))
+                    .take(3)
+                    .collect();
+                let at = |k: usize, w: &str| sig.get(k).is_some_and(|&i| word_is(&tokens[i], w));
+                (at(0, "foreign") && at(1, "data"))
+                    || (word_is(&tokens[start], "create") && at(0, "foreign") && at(1, "table"))
+                    || at(0, "server")
+                    || (at(0, "user") && at(1, "mapping") && (at(2, "for") || at(2, "if")))
+            }
+        {
+            FOREIGN_MARKER
         } else if ["create", "alter", "drop"]
             .iter()
             .any(|w| word_is(&tokens[start], w))
@@ -1195,7 +1247,7 @@ fn rewrite_text_statements(mut tokens: Vec<TokenWithSpan>) -> Vec<TokenWithSpan>
             let sig: Vec<usize> = (start..end).filter(|&i| significant(&tokens[i])).collect();
             sig.windows(2).any(|w| {
                 word_is(&tokens[w[0]], "on")
-                    && ["type", "domain", "language"]
+                    && ["type", "domain", "language", "foreign"]
                         .iter()
                         .any(|k| word_is(&tokens[w[1]], k))
             })
@@ -2342,6 +2394,7 @@ const DO_MARKER: &str = "DO";
 const DOMAIN_MARKER: &str = "DOMAIN_STATEMENT";
 const ALTER_TYPE_ATTRIBUTE_MARKER: &str = "ALTER_TYPE_ATTRIBUTE";
 const PUBLICATION_MARKER: &str = "PUBLICATION_STATEMENT";
+const FOREIGN_MARKER: &str = "FOREIGN_DATA_STATEMENT";
 const AGGREGATE_MARKER: &str = "AGGREGATE_STATEMENT";
 const COMMENT_MARKER: &str = "COMMENT_STATEMENT";
 const VACUUM_MARKER: &str = "VACUUM_STATEMENT";
@@ -2461,6 +2514,10 @@ pub enum TextStatement {
     /// `CREATE | ALTER | DROP PUBLICATION | SUBSCRIPTION ...` (sqlparser
     /// has none of them)
     Publication(String),
+    /// `CREATE | ALTER | DROP FOREIGN DATA WRAPPER | SERVER | USER MAPPING`,
+    /// `CREATE FOREIGN TABLE`, `ALTER FOREIGN TABLE ... OPTIONS` and
+    /// `IMPORT FOREIGN SCHEMA` (sqlparser has none of them)
+    Foreign(String),
     /// `CREATE [OR REPLACE] | ALTER | DROP AGGREGATE ...` (sqlparser has
     /// none of them)
     Aggregate(String),
@@ -2605,6 +2662,7 @@ pub fn text_statement(stmt: &Statement) -> Option<TextStatement> {
         OWNED_MARKER => TextStatement::Owned,
         ALTER_TYPE_ATTRIBUTE_MARKER => TextStatement::AlterTypeAttribute,
         PUBLICATION_MARKER => TextStatement::Publication,
+        FOREIGN_MARKER => TextStatement::Foreign,
         AGGREGATE_MARKER => TextStatement::Aggregate,
         COMMENT_MARKER => TextStatement::Comment,
         VACUUM_MARKER => TextStatement::Vacuum,

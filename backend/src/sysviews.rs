@@ -40,6 +40,7 @@ const PG_SECLABELS: u32 = 12_099;
 const PG_RULES: u32 = 12_028;
 const PG_POLICIES: u32 = 12_018;
 const PG_MATVIEWS: u32 = 12_038;
+const PG_USER_MAPPINGS: u32 = 12_327;
 
 struct View {
     oid: u32,
@@ -177,6 +178,18 @@ const VIEWS: &[View] = &[
             ("tablename", NAME),
             ("attnames", types::oid::NAME_ARRAY),
             ("rowfilter", TEXT),
+        ],
+    },
+    View {
+        oid: PG_USER_MAPPINGS,
+        name: "pg_user_mappings",
+        columns: &[
+            ("umid", OID),
+            ("srvid", OID),
+            ("srvname", NAME),
+            ("umuser", OID),
+            ("usename", NAME),
+            ("umoptions", TEXT_ARRAY),
         ],
     },
     View {
@@ -423,6 +436,7 @@ pub fn rows(session: &mut Session, oid: u32) -> PgResult<VecDeque<Vec<Datum>>> {
         PG_INDEXES => indexes(session),
         PG_STATS => stats(session),
         PG_ROLES => roles(session),
+        PG_USER_MAPPINGS => crate::commands::foreigncmds::user_mappings_view(session),
         PG_SETTINGS => settings(session),
         PG_PREPARED_STATEMENTS => Ok(prepared_statements(session)),
         PG_CURSORS => Ok(cursors(session)),

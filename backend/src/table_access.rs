@@ -306,6 +306,11 @@ impl CatalogView for SessionCatalog<'_> {
         crate::commands::aggregate::lookup(&mut session, schema, name)
     }
 
+    fn check_foreign_scan(&self, oid: u32) -> PgResult<()> {
+        // No wrapper here can scan: PostgreSQL fails at planning too.
+        crate::commands::foreigncmds::check_foreign_scan(&self.session.borrow(), oid)
+    }
+
     fn lookup_relation(
         &self,
         schema: Option<&str>,

@@ -48,6 +48,8 @@ pub enum ObjectKind {
     Schema,
     Type,
     Language,
+    ForeignDataWrapper,
+    ForeignServer,
 }
 
 impl ObjectKind {
@@ -67,7 +69,10 @@ impl ObjectKind {
             ObjectKind::Database => ACL_CREATE | ACL_CREATE_TEMP | ACL_CONNECT,
             ObjectKind::Function => ACL_EXECUTE,
             ObjectKind::Schema => ACL_USAGE | ACL_CREATE,
-            ObjectKind::Type | ObjectKind::Language => ACL_USAGE,
+            ObjectKind::Type
+            | ObjectKind::Language
+            | ObjectKind::ForeignDataWrapper
+            | ObjectKind::ForeignServer => ACL_USAGE,
         }
     }
 

@@ -1,12 +1,14 @@
 //! The catalogs of objects that cannot be made here yet (operators, casts,
-//! text search, foreign data, extensions, event triggers, large objects,
-//! security labels, default privileges), with PostgreSQL 15's OIDs and
+//! text search, extensions, event triggers, large objects, security
+//! labels, default privileges), with PostgreSQL 15's OIDs and
 //! columns and no rows, so that clients' catalog queries (pg_dump's,
 //! psql's `\dx`, `\dL`, ...) run and find nothing to list; and
 //! `pg_language` and `pg_extension`, which hold initdb's rows (the four
 //! languages, and plpgsql as an extension), and the text search catalogs,
 //! which hold the parser, templates, dictionaries and configurations that
-//! are built in.
+//! are built in. The foreign-data catalogs (`pg_foreign_data_wrapper`,
+//! `pg_foreign_server`, `pg_user_mapping`, `pg_foreign_table`) are defined
+//! here too and written by the backend's `commands::foreigncmds`.
 //!
 //! As elsewhere ([`crate::system`]), `aclitem[]` columns hold their items'
 //! text and `regproc` columns are kept as OIDs (these catalogs have no

@@ -334,6 +334,7 @@ impl AttributeRow {
             stat_target: i32_at(r, d.col("attstattarget")),
             collation: Some(oid_at(r, d.col("attcollation")))
                 .filter(|&c| c != crate::system::type_collation(oid_at(r, d.col("atttypid")))),
+            fdw_options: text_array_at(r, d.col("attfdwoptions")),
         }
     }
 }
@@ -1465,6 +1466,7 @@ impl CatalogWriter<'_, '_, '_> {
                 acl: None,
                 stat_target: -1,
                 collation: col.collation,
+                fdw_options: None,
             };
             self.insert(&PG_ATTRIBUTE_DEF, &row.to_datums()?, w)?;
             if let Some(text) = &col.default {
@@ -1548,6 +1550,7 @@ impl CatalogWriter<'_, '_, '_> {
             acl: None,
             stat_target: -1,
             collation: col.collation,
+            fdw_options: None,
         };
         self.insert(&PG_ATTRIBUTE_DEF, &row.to_datums()?, w)?;
         if let Some(text) = &col.default {
@@ -1684,6 +1687,7 @@ impl CatalogWriter<'_, '_, '_> {
                 acl: None,
                 stat_target: -1,
                 collation: None,
+                fdw_options: None,
             };
             self.insert(&PG_ATTRIBUTE_DEF, &row.to_datums()?, w)?;
         }

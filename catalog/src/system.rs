@@ -165,7 +165,7 @@ pub const PG_ATTRIBUTE_DEF: CatalogDef = CatalogDef {
         c("attcollation", OID),
         // aclitem[] in PostgreSQL: its items' text here (see crate::acl).
         c("attacl", oid::TEXT_ARRAY),
-        // Always NULL: no column options, foreign tables or missing values.
+        // Always NULL: no column options or missing values.
         c("attoptions", oid::TEXT_ARRAY),
         c("attfdwoptions", oid::TEXT_ARRAY),
         c("attmissingval", oid::ANYARRAY),
@@ -3187,6 +3187,8 @@ pub struct AttributeRow {
     /// `attcollation` when a COLLATE clause chose another than the type's
     /// (None: the type's `typcollation`).
     pub collation: Option<u32>,
+    /// `attfdwoptions`: a foreign table column's options (`name=value`).
+    pub fdw_options: Option<Vec<String>>,
 }
 
 /// A column's `attcollation`: the one chosen, else its type's; none for a
@@ -3237,7 +3239,7 @@ impl AttributeRow {
             Datum::Oid(column_collation(self.type_oid, self.collation)),
             acl_datum(&self.acl),
             Datum::Null,
-            Datum::Null,
+            acl_datum(&self.fdw_options),
             Datum::Null,
         ])
     }
@@ -3292,6 +3294,7 @@ pub fn catalog_self_description() -> (Vec<ClassRow>, Vec<AttributeRow>) {
                 acl: None,
                 stat_target: -1,
                 collation: None,
+                fdw_options: None,
             });
         }
     }

@@ -295,6 +295,14 @@ pub type EphemeralTable = (String, Vec<(String, u32)>, Arc<Vec<Vec<types::Datum>
 
 /// Name lookup for analysis (implemented by the backend).
 pub trait CatalogView {
+    /// Whether foreign table `oid` can be scanned: an error when its
+    /// wrapper has no handler (PostgreSQL's `foreign-data wrapper "x" has
+    /// no handler`, raised while planning).
+    fn check_foreign_scan(&self, oid: u32) -> PgResult<()> {
+        let _ = oid;
+        Ok(())
+    }
+
     /// The user functions named `name` (in `schema`, or on the search_path).
     fn lookup_functions(
         &self,

@@ -41,6 +41,8 @@ pub fn objtype(kind: ObjectKind) -> char {
         ObjectKind::Schema => 'n',
         ObjectKind::Database => 'd',
         ObjectKind::Language => 'l',
+        ObjectKind::ForeignDataWrapper => 'F',
+        ObjectKind::ForeignServer => 'S',
     }
 }
 

@@ -56,7 +56,7 @@ pub(crate) fn alter_table(
         .operations
         .iter()
         .all(|op| matches!(op, AlterTableOperation::OwnerTo { .. }));
-    if !(matches!(rel.kind, 'r' | 'p')
+    if !(matches!(rel.kind, 'r' | 'p' | 'f')
         || (rename_only && rel.kind == 'S')
         || (owner_only && matches!(rel.kind, 'S' | 'v' | 'm' | 'f')))
     {
@@ -73,6 +73,26 @@ pub(crate) fn alter_table(
     }
     crate::xact::lock_relation(session, rel.oid, LockMode::AccessExclusive)?;
     crate::acl::require_relation_owner(session, rel.oid)?;
+    // ALTER TABLE never reads a foreign table (its own or an inheritance
+    // child's) to check or rewrite rows, as in PostgreSQL.
+    let _foreign = super::foreigncmds::ForeignDdl::enter();
+    if rel.kind == 'f' {
+        for op in &at.operations {
+            let AlterTableOperation::AddConstraint { constraint, .. } = op else {
+                continue;
+            };
+            let what = match constraint {
+                sqlparser::ast::TableConstraint::PrimaryKey(_) => "primary key",
+                sqlparser::ast::TableConstraint::Unique(_) => "unique",
+                sqlparser::ast::TableConstraint::ForeignKey(_) => "foreign key",
+                _ => continue,
+            };
+            return Err(PgError::new(
+                SqlState::WrongObjectType,
+                format!("{what} constraints are not supported on foreign tables"),
+            ));
+        }
+    }
     for op in &at.operations {
         crate::xact::command_counter_increment(session)?;
         relcache::accept_invalidations(session);
@@ -1588,7 +1608,7 @@ pub(crate) fn set_statistics_statement(session: &mut Session, text: &str) -> PgR
         super::missing_relation(session, "relation", &head.relname, head.if_exists)?;
         return Ok(Outcome::Command("ALTER TABLE".into()));
     };
-    if !matches!(rel.kind, 'r' | 'p' | 'm') {
+    if !matches!(rel.kind, 'r' | 'p' | 'm' | 'f') {
         return Err(PgError::new(
             SqlState::WrongObjectType,
             format!(

@@ -231,6 +231,30 @@ fn resolve(session: &mut Session, kind: &str, object: &[Token]) -> PgResult<Opti
         }));
     }
     match kind {
+        "foreign data" | "server" => {
+            let (server, object) = match (kind, object) {
+                ("server", o) => (true, o),
+                (_, [w, rest @ ..]) if word_is(Some(w), "wrapper") => (false, rest),
+                (_, o) => return Err(syntax_error_at(o.first())),
+            };
+            let name = single_name(object)?;
+            let (oid, owner, _) = super::foreigncmds::acl_target(session, server, &name)?;
+            let what = if server {
+                "foreign server"
+            } else {
+                "foreign-data wrapper"
+            };
+            require_owner(session, owner, what, &name)?;
+            Ok(Some(Target {
+                classoid: if server {
+                    super::foreigncmds::PG_FOREIGN_SERVER
+                } else {
+                    super::foreigncmds::PG_FOREIGN_DATA_WRAPPER
+                },
+                objoid: oid,
+                subid: 0,
+            }))
+        }
         "column" => {
             let parts = name_parts(object)?;
             let Some((column, rel_parts)) = parts.split_last() else {
@@ -421,13 +445,10 @@ fn resolve(session: &mut Session, kind: &str, object: &[Token]) -> PgResult<Opti
             }))
         }
         "access" | "cast" | "collation" | "conversion" | "event" | "extension" | "language"
-        | "large" | "operator" | "policy" | "publication" | "server" | "statistics"
-        | "subscription" | "tablespace" | "text search" | "transform" => {
-            Err(PgError::feature_not_supported(format!(
-                "COMMENT ON {} is not supported",
-                kind.to_uppercase()
-            )))
-        }
+        | "large" | "operator" | "policy" | "publication" | "statistics" | "subscription"
+        | "tablespace" | "text search" | "transform" => Err(PgError::feature_not_supported(
+            format!("COMMENT ON {} is not supported", kind.to_uppercase()),
+        )),
         _ => Err(syntax_error_at(None)),
     }
 }

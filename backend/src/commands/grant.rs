@@ -183,6 +183,8 @@ fn privilege_bits(p: &Privileges, kind: ObjectKind, as_sequence: bool) -> PgResu
             ObjectKind::Schema => (kind.all_privileges(), "schema"),
             ObjectKind::Type => (kind.all_privileges(), "type"),
             ObjectKind::Language => (kind.all_privileges(), "language"),
+            ObjectKind::ForeignDataWrapper => (kind.all_privileges(), "foreign-data wrapper"),
+            ObjectKind::ForeignServer => (kind.all_privileges(), "foreign server"),
         };
         if valid & bit == 0 {
             return Err(PgError::new(
@@ -722,6 +724,27 @@ pub(crate) fn grant_on_type(session: &mut Session, text: &str) -> PgResult<Outco
             tokens[w[1]] = Token::make_keyword("TABLE");
             break;
         }
+        // FOREIGN DATA WRAPPER | FOREIGN SERVER
+        if is_word(&tokens[w[0]], "on") && is_word(&tokens[w[1]], "foreign") {
+            let rest: Vec<usize> = sig.iter().copied().filter(|&i| i > w[1]).take(2).collect();
+            let blank = |tokens: &mut Vec<Token>, i: usize| {
+                tokens[i] = Token::Whitespace(sqlparser::tokenizer::Whitespace::Space);
+            };
+            match rest.as_slice() {
+                [d, wr] if is_word(&tokens[*d], "data") && is_word(&tokens[*wr], "wrapper") => {
+                    kind_word = "foreign data wrapper".into();
+                    blank(&mut tokens, *d);
+                    blank(&mut tokens, *wr);
+                }
+                [srv, ..] if is_word(&tokens[*srv], "server") => {
+                    kind_word = "foreign server".into();
+                    blank(&mut tokens, *srv);
+                }
+                _ => return Err(PgError::syntax("syntax error at or near \"FOREIGN\"", None)),
+            }
+            tokens[w[1]] = Token::make_keyword("TABLE");
+            break;
+        }
     }
     let sql: String = tokens.iter().map(|t| t.to_string()).collect();
     let stmts = crate::syntax::parse(&sql)?;
@@ -761,10 +784,11 @@ pub(crate) fn grant_on_type(session: &mut Session, text: &str) -> PgResult<Outco
         cascade,
         as_sequence: false,
     };
-    let kind = if kind_word == "language" {
-        ObjectKind::Language
-    } else {
-        ObjectKind::Type
+    let kind = match kind_word.as_str() {
+        "language" => ObjectKind::Language,
+        "foreign data wrapper" => ObjectKind::ForeignDataWrapper,
+        "foreign server" => ObjectKind::ForeignServer,
+        _ => ObjectKind::Type,
     };
     privilege_bits(privileges, kind, false).map_err(|e| PgError {
         // PostgreSQL names the kind as the statement did (a domain).
@@ -772,13 +796,49 @@ pub(crate) fn grant_on_type(session: &mut Session, text: &str) -> PgResult<Outco
         ..e
     })?;
     for name in names {
-        if kind == ObjectKind::Language {
+        if matches!(
+            kind,
+            ObjectKind::ForeignDataWrapper | ObjectKind::ForeignServer
+        ) {
+            foreign_acl(session, name, &change, kind)?;
+        } else if kind == ObjectKind::Language {
             language(session, name, &change)?;
         } else {
             type_acl(session, name, &change, kind_word == "domain")?;
         }
     }
     Ok(Outcome::Command(tag.into()))
+}
+
+/// GRANT / REVOKE on a foreign-data wrapper (`fdwacl`) or foreign server
+/// (`srvacl`).
+fn foreign_acl(
+    session: &mut Session,
+    name: &sqlparser::ast::ObjectName,
+    change: &Change<'_>,
+    kind: ObjectKind,
+) -> PgResult<()> {
+    let (_, object) = split_name(name)?;
+    let server = kind == ObjectKind::ForeignServer;
+    let (_, owner, stored) = super::foreigncmds::acl_target(session, server, &object)?;
+    let graph = RoleGraph::load(session)?;
+    let what = if server {
+        "foreign server"
+    } else {
+        "foreign-data wrapper"
+    };
+    let acl = change_acl(
+        session,
+        &graph,
+        change,
+        kind,
+        owner,
+        stored.as_deref(),
+        what,
+        &object,
+    )?;
+    super::foreigncmds::set_acl(session, server, &object, acl)?;
+    crate::xact::command_counter_increment(session)
 }
 
 /// GRANT / REVOKE on a type or domain (`typacl`).

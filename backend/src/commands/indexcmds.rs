@@ -273,7 +273,11 @@ fn table_for_index(session: &mut Session, name: &ObjectName) -> PgResult<u32> {
         )
         .with_detail(format!(
             "This operation is not supported for {}.",
-            if rel.kind == 'i' { "indexes" } else { "views" }
+            match rel.kind {
+                'i' => "indexes",
+                'f' => "foreign tables",
+                _ => "views",
+            }
         )));
     }
     if rel.namespace_oid == PG_CATALOG_NAMESPACE {
@@ -306,6 +310,28 @@ pub(crate) fn define_index(
     spec: &IndexSpec,
 ) -> PgResult<Option<u32>> {
     crate::acl::require_relation_owner(session, table_oid)?;
+    // A unique index cannot cover foreign partitions (PostgreSQL's
+    // DefineIndex); a plain one skips them.
+    if spec.unique
+        && let Some(table) = relcache::relation_by_oid(session, table_oid)?
+        && table.kind == 'p'
+    {
+        for &c in &table.children {
+            if relcache::relation_by_oid(session, c)?.is_some_and(|r| r.kind == 'f') {
+                return Err(PgError::new(
+                    SqlState::WrongObjectType,
+                    format!(
+                        "cannot create unique index on partitioned table \"{}\"",
+                        table.name
+                    ),
+                )
+                .with_detail(format!(
+                    "Table \"{}\" contains partitions that are foreign tables.",
+                    table.name
+                )));
+            }
+        }
+    }
     let made = define_index_one(session, table_oid, spec)?;
     // A partitioned table's index is made on each partition too (under a
     // name of the partition's).
@@ -320,6 +346,9 @@ pub(crate) fn define_index(
             ..spec.clone()
         };
         for &c in &table.children {
+            if relcache::relation_by_oid(session, c)?.is_some_and(|r| r.kind == 'f') {
+                continue;
+            }
             define_index(session, c, &child_spec)?;
         }
     }

@@ -395,12 +395,28 @@ pub(crate) fn attach(
         ));
     }
     let child = named_table(session, name)?;
-    if !matches!(child.kind, 'r' | 'p') {
+    if !matches!(child.kind, 'r' | 'p' | 'f') {
         return Err(PgError::new(
             SqlState::WrongObjectType,
             format!("\"{}\" is not a table", child.name),
         ));
     }
+    if child.kind == 'f' && parent.indexes.iter().any(|ix| ix.row.unique) {
+        return Err(PgError::new(
+            SqlState::WrongObjectType,
+            format!(
+                "cannot attach foreign table \"{}\" as partition of partitioned table \"{}\"",
+                child.name, parent.name
+            ),
+        )
+        .with_detail(format!(
+            "Partitioned table \"{}\" contains unique indexes.",
+            parent.name
+        )));
+    }
+    // A foreign table's rows are not checked against the bound (PostgreSQL
+    // does not read them either).
+    let _foreign = (child.kind == 'f').then(super::foreigncmds::ForeignDdl::enter);
     if child.partition_parent != 0 {
         return Err(PgError::new(
             SqlState::ObjectInUse,
@@ -504,6 +520,9 @@ pub(crate) fn attach(
     relcache::accept_invalidations(session);
     let fresh_child = relcache::relation_by_oid(session, child.oid)?;
     for ix in &parent.indexes {
+        if child.kind == 'f' {
+            break;
+        }
         let Some(spec) = super::indexcmds::spec_of(parent, ix) else {
             continue;
         };

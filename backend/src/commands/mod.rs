@@ -25,6 +25,7 @@ mod dbcommands;
 pub(crate) mod domaincmds;
 pub mod explain;
 pub mod foreign_keys;
+pub mod foreigncmds;
 pub mod function;
 pub(crate) mod grant;
 mod indexcmds;
@@ -74,6 +75,13 @@ pub fn ddl_statement(
             cascade,
             ..
         } => drop_tables(session, names, *if_exists, *cascade),
+        Statement::Drop {
+            object_type: ObjectType::ForeignTable,
+            if_exists,
+            names,
+            cascade,
+            ..
+        } => tablecmds::drop_foreign_tables(session, names, *if_exists, *cascade),
         Statement::CreateIndex(ci) => create_index(session, ci),
         Statement::CreateView(cv) if cv.materialized => matview::create_matview(session, cv, sql),
         Statement::CreateView(cv) => view::create_view(session, cv, sql),
@@ -158,6 +166,9 @@ pub fn ddl_statement(
                 }
                 crate::syntax::TextStatement::Publication(text) => {
                     publication::publication_statement(session, &text)
+                }
+                crate::syntax::TextStatement::Foreign(text) => {
+                    foreigncmds::foreign_statement(session, &text)
                 }
                 crate::syntax::TextStatement::Aggregate(text) => {
                     aggregate::aggregate_statement(session, &text)

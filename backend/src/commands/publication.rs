@@ -34,12 +34,12 @@ use crate::session::Session;
 use crate::utility::Outcome;
 
 /// The significant tokens of a statement kept as text.
-struct Tokens {
-    t: Vec<Token>,
-    i: usize,
+pub(crate) struct Tokens {
+    pub(crate) t: Vec<Token>,
+    pub(crate) i: usize,
 }
 
-fn syntax_error_at(t: Option<&Token>) -> PgError {
+pub(crate) fn syntax_error_at(t: Option<&Token>) -> PgError {
     match t {
         Some(t) => PgError::syntax(format!("syntax error at or near \"{t}\""), None),
         None => PgError::syntax("syntax error at end of input", None),
@@ -47,7 +47,7 @@ fn syntax_error_at(t: Option<&Token>) -> PgError {
 }
 
 impl Tokens {
-    fn new(text: &str) -> PgResult<Tokens> {
+    pub(crate) fn new(text: &str) -> PgResult<Tokens> {
         let t = Tokenizer::new(&PostgreSqlDialect {}, text)
             .tokenize()
             .map_err(|e| PgError::syntax(e.to_string(), None))?
@@ -57,19 +57,19 @@ impl Tokens {
         Ok(Tokens { t, i: 0 })
     }
 
-    fn peek(&self) -> Option<&Token> {
+    pub(crate) fn peek(&self) -> Option<&Token> {
         self.t.get(self.i)
     }
 
-    fn error(&self) -> PgError {
+    pub(crate) fn error(&self) -> PgError {
         syntax_error_at(self.peek())
     }
 
-    fn peek_kw(&self, kw: &str) -> bool {
+    pub(crate) fn peek_kw(&self, kw: &str) -> bool {
         matches!(self.peek(), Some(Token::Word(w)) if w.quote_style.is_none() && w.value.eq_ignore_ascii_case(kw))
     }
 
-    fn eat_kw(&mut self, kw: &str) -> bool {
+    pub(crate) fn eat_kw(&mut self, kw: &str) -> bool {
         let yes = self.peek_kw(kw);
         if yes {
             self.i += 1;
@@ -77,7 +77,7 @@ impl Tokens {
         yes
     }
 
-    fn expect_kw(&mut self, kw: &str) -> PgResult<()> {
+    pub(crate) fn expect_kw(&mut self, kw: &str) -> PgResult<()> {
         if self.eat_kw(kw) {
             Ok(())
         } else {
@@ -85,7 +85,7 @@ impl Tokens {
         }
     }
 
-    fn eat(&mut self, t: &Token) -> bool {
+    pub(crate) fn eat(&mut self, t: &Token) -> bool {
         let yes = self.peek() == Some(t);
         if yes {
             self.i += 1;
@@ -93,7 +93,7 @@ impl Tokens {
         yes
     }
 
-    fn expect(&mut self, t: &Token) -> PgResult<()> {
+    pub(crate) fn expect(&mut self, t: &Token) -> PgResult<()> {
         if self.eat(t) {
             Ok(())
         } else {
@@ -101,7 +101,7 @@ impl Tokens {
         }
     }
 
-    fn end(&self) -> PgResult<()> {
+    pub(crate) fn end(&self) -> PgResult<()> {
         match self.peek() {
             None => Ok(()),
             t => Err(syntax_error_at(t)),
@@ -109,7 +109,7 @@ impl Tokens {
     }
 
     /// An identifier, case-folded unless quoted.
-    fn ident(&mut self) -> PgResult<String> {
+    pub(crate) fn ident(&mut self) -> PgResult<String> {
         match self.peek() {
             Some(Token::Word(w)) => {
                 let v = match w.quote_style {
@@ -124,7 +124,7 @@ impl Tokens {
     }
 
     /// `[schema.]name`.
-    fn qualified(&mut self) -> PgResult<(Option<String>, String)> {
+    pub(crate) fn qualified(&mut self) -> PgResult<(Option<String>, String)> {
         let first = self.ident()?;
         if self.eat(&Token::Period) {
             Ok((Some(first), self.ident()?))
@@ -133,7 +133,7 @@ impl Tokens {
         }
     }
 
-    fn string(&mut self) -> PgResult<String> {
+    pub(crate) fn string(&mut self) -> PgResult<String> {
         match self.peek() {
             Some(Token::SingleQuotedString(s)) => {
                 let s = s.clone();
@@ -146,7 +146,7 @@ impl Tokens {
 
     /// The tokens inside a parenthesised group, as text (the parentheses
     /// eaten).
-    fn parenthesized_text(&mut self) -> PgResult<String> {
+    pub(crate) fn parenthesized_text(&mut self) -> PgResult<String> {
         self.expect(&Token::LParen)?;
         let start = self.i;
         let mut depth = 1usize;
@@ -174,7 +174,7 @@ impl Tokens {
 
     /// `( name [= value], ... )`: the option names (folded) and values as
     /// text (None when absent).
-    fn options(&mut self) -> PgResult<Vec<(String, Option<String>)>> {
+    pub(crate) fn options(&mut self) -> PgResult<Vec<(String, Option<String>)>> {
         self.expect(&Token::LParen)?;
         let mut out = Vec::new();
         loop {

@@ -113,6 +113,18 @@ pub(crate) fn create_table(
     ct: &CreateTable,
     sql: &str,
 ) -> PgResult<Outcome> {
+    create_table_of_kind(session, ct, sql, None).map(|_| Outcome::Command("CREATE TABLE".into()))
+}
+
+/// CREATE TABLE, or with `foreign` (its server's OID) CREATE FOREIGN
+/// TABLE's relation (relkind `f`, no indexes, no foreign keys). The new
+/// relation's OID, None when IF NOT EXISTS found one.
+pub(crate) fn create_table_of_kind(
+    session: &mut Session,
+    ct: &CreateTable,
+    sql: &str,
+    foreign: Option<u32>,
+) -> PgResult<Option<u32>> {
     crate::xact::check_writable(session, "CREATE TABLE")?;
     if ct.on_commit.is_some() && !ct.temporary {
         return Err(PgError::new(
@@ -124,13 +136,13 @@ pub(crate) fn create_table(
         return Err(PgError::feature_not_supported("unlogged tables"));
     }
     if let Some(query) = &ct.query {
-        return create_table_as(session, ct, query, sql);
+        return create_table_as(session, ct, query, sql).map(|_| None);
     }
     if let Some(like) = &ct.like
         && ct.partition_of.is_none()
     {
         let expanded = expand_like(session, ct, like, sql)?;
-        return create_table(session, &expanded, sql);
+        return create_table_of_kind(session, &expanded, sql, foreign);
     }
     if ct.like.is_some() {
         return Err(PgError::feature_not_supported(
@@ -219,7 +231,7 @@ pub(crate) fn create_table(
             "42P07",
             format!("relation \"{name}\" already exists, skipping"),
         );
-        return Ok(Outcome::Command("CREATE TABLE".into()));
+        return Ok(None);
     }
     let mut owned = Vec::new();
     for (i, plan) in plans.iter_mut().enumerate() {
@@ -247,7 +259,7 @@ pub(crate) fn create_table(
                     "42P07",
                     format!("relation \"{name}\" already exists, skipping"),
                 );
-                return Ok(Outcome::Command("CREATE TABLE".into()));
+                return Ok(None);
             }
             return Err(PgError::new(
                 SqlState::DuplicateTable,
@@ -288,13 +300,55 @@ pub(crate) fn create_table(
         }
         None => None,
     };
-    let relkind = if key.is_some() { 'p' } else { 'r' };
+    let relkind = if key.is_some() {
+        'p'
+    } else if foreign.is_some() {
+        'f'
+    } else {
+        'r'
+    };
+    if foreign.is_some() {
+        let not_supported = |what: &str| {
+            PgError::new(
+                SqlState::WrongObjectType,
+                format!("{what} constraints are not supported on foreign tables"),
+            )
+        };
+        if let Some(spec) = index_specs.first() {
+            return Err(not_supported(if spec.primary {
+                "primary key"
+            } else {
+                "unique"
+            }));
+        }
+        if !foreign_keys.is_empty() {
+            return Err(not_supported("foreign key"));
+        }
+    }
 
-    if let Some(oid) = create_relation(session, ct, namespace, &name, &columns, relkind)? {
+    if foreign.is_some()
+        && ct.partition_of.is_some()
+        && let Some(parent) = parents.first()
+        && parent.indexes.iter().any(|ix| ix.row.unique)
+    {
+        return Err(PgError::new(
+            SqlState::WrongObjectType,
+            format!(
+                "cannot create foreign partition of partitioned table \"{}\"",
+                parent.name
+            ),
+        )
+        .with_detail(format!(
+            "Table \"{}\" contains indexes that are unique.",
+            parent.name
+        )));
+    }
+    let created = create_relation(session, ct, namespace, &name, &columns, relkind)?;
+    if let Some(oid) = created {
         if !parents.is_empty() || key.is_some() {
             let key = key.map(|k| catalog::system::PartitionedTableRow { relid: oid, ..k });
             super::inherit::link(session, oid, &parents, bound, key)?;
-            if ct.partition_of.is_some() {
+            if ct.partition_of.is_some() && foreign.is_none() {
                 super::indexcmds::clone_indexes(session, parents[0].oid, oid)?;
             }
         }
@@ -309,7 +363,7 @@ pub(crate) fn create_table(
         super::constraints::add_checks(session, oid, &checks, true)?;
         super::foreign_keys::add_foreign_keys(session, oid, &foreign_keys, false)?;
     }
-    Ok(Outcome::Command("CREATE TABLE".into()))
+    Ok(created)
 }
 
 /// What one column definition asks for: the column, and the sequence,
@@ -827,6 +881,7 @@ pub(crate) fn target_table(
             'm' => e.with_hint("Use DROP MATERIALIZED VIEW to remove a materialized view."),
             'S' => e.with_hint("Use DROP SEQUENCE to remove a sequence."),
             'i' => e.with_hint("Use DROP INDEX to remove an index."),
+            'f' => e.with_hint("Use DROP FOREIGN TABLE to remove a foreign table."),
             _ => e,
         });
     }
@@ -854,12 +909,37 @@ pub(crate) fn drop_tables(
     session: &mut Session,
     names: &[ObjectName],
     if_exists: bool,
+    cascade: bool,
+) -> PgResult<Outcome> {
+    drop_tables_of_kind(session, names, if_exists, cascade, false)
+}
+
+/// DROP FOREIGN TABLE: as DROP TABLE, of foreign tables only.
+pub(crate) fn drop_foreign_tables(
+    session: &mut Session,
+    names: &[ObjectName],
+    if_exists: bool,
+    cascade: bool,
+) -> PgResult<Outcome> {
+    drop_tables_of_kind(session, names, if_exists, cascade, true)
+}
+
+fn drop_tables_of_kind(
+    session: &mut Session,
+    names: &[ObjectName],
+    if_exists: bool,
     _cascade: bool,
+    foreign: bool,
 ) -> PgResult<Outcome> {
     crate::xact::check_writable(session, "DROP TABLE")?;
     let mut targets = Vec::new();
     for n in names {
-        if let Some(rel) = target_table(session, n, if_exists)? {
+        let found = if foreign {
+            target_foreign_table(session, n, if_exists)?
+        } else {
+            target_table(session, n, if_exists)?
+        };
+        if let Some(rel) = found {
             crate::acl::require_relation_owner(session, rel.oid)?;
             targets.push(rel);
         }
@@ -931,6 +1011,9 @@ pub(crate) fn drop_tables(
         crate::xact::with_write(session, |env, w| {
             CatalogWriter { env, db_oid: db }.delete_rows(&rows, w)
         })?;
+        if rel.kind == 'f' {
+            super::foreigncmds::drop_foreign_table_row(session, rel.oid)?;
+        }
         session.tx.drop_at_commit.push(rel.locator(db));
         for ix in &rel.indexes {
             super::indexcmds::drop_index_rows(session, ix.oid, ix.locator(db))?;
@@ -942,7 +1025,35 @@ pub(crate) fn drop_tables(
         }
         catalog_changed(session);
     }
-    Ok(Outcome::Command("DROP TABLE".into()))
+    Ok(Outcome::Command(
+        if foreign {
+            "DROP FOREIGN TABLE"
+        } else {
+            "DROP TABLE"
+        }
+        .into(),
+    ))
+}
+
+/// The foreign table DROP FOREIGN TABLE names (None when missing and IF
+/// EXISTS).
+fn target_foreign_table(
+    session: &mut Session,
+    name: &ObjectName,
+    if_exists: bool,
+) -> PgResult<Option<std::sync::Arc<RelationInfo>>> {
+    let (schema, relname) = split_name(name)?;
+    let Some(rel) = relcache::lookup_relation(session, schema.as_deref(), &relname)? else {
+        missing_relation(session, "foreign table", &relname, if_exists)?;
+        return Ok(None);
+    };
+    if rel.kind != 'f' {
+        return Err(PgError::new(
+            SqlState::WrongObjectType,
+            format!("\"{relname}\" is not a foreign table"),
+        ));
+    }
+    Ok(Some(rel))
 }
 
 /// TRUNCATE; with RESTART IDENTITY the sequences the tables own start

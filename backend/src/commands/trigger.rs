@@ -319,9 +319,6 @@ fn before_when_generated(
 /// PROCEDURE} f(args)`.
 pub(crate) fn create_trigger(session: &mut Session, ct: &CreateTrigger) -> PgResult<Outcome> {
     crate::xact::check_writable(session, "CREATE TRIGGER")?;
-    if ct.is_constraint {
-        return Err(PgError::feature_not_supported("constraint triggers"));
-    }
 
     let name = ident(
         ct.name
@@ -338,6 +335,21 @@ pub(crate) fn create_trigger(session: &mut Session, ct: &CreateTrigger) -> PgRes
                 format!("relation \"{table}\" does not exist"),
             )
         })?;
+    if info.kind == 'f' && (ct.is_constraint || !ct.referencing.is_empty()) {
+        let detail = if ct.is_constraint {
+            "Foreign tables cannot have constraint triggers."
+        } else {
+            "Triggers on foreign tables cannot have transition tables."
+        };
+        return Err(PgError::new(
+            SqlState::WrongObjectType,
+            format!("\"{table}\" is a foreign table"),
+        )
+        .with_detail(detail));
+    }
+    if ct.is_constraint {
+        return Err(PgError::feature_not_supported("constraint triggers"));
+    }
     let mut tgtype: i16 = 0;
     let row_level = matches!(
         ct.trigger_object,
@@ -385,8 +397,9 @@ pub(crate) fn create_trigger(session: &mut Session, ct: &CreateTrigger) -> PgRes
         return Err(PgError::feature_not_supported("TRUNCATE triggers"));
     }
     match info.kind {
-        // A partitioned table's row-level triggers fire on its partitions.
-        'r' | 'p' => {}
+        // A partitioned table's row-level triggers fire on its partitions;
+        // a foreign table's never fire (it cannot be written here).
+        'r' | 'p' | 'f' => {}
         'v' => {
             return Err(
                 PgError::new(SqlState::WrongObjectType, format!("\"{table}\" is a view"))

@@ -276,6 +276,9 @@ pub(crate) fn lock_relations(session: &mut Session, plan: &planner::PlannedStmt)
     }
     crate::relcache::accept_invalidations(session);
     crate::acl::check_plan_privileges(session, plan)?;
+    for r in plan.relations.iter().filter(|r| r.rel.relkind == 'f') {
+        crate::commands::foreigncmds::check_foreign_scan(session, r.rel.oid)?;
+    }
     Ok(catalog_version(session) == before)
 }
 

@@ -36,6 +36,8 @@ pub fn call(func: &str, args: &[Datum], ev: &mut Evaluator<'_>) -> PgResult<Opti
             | "has_function_privilege"
             | "has_type_privilege"
             | "has_language_privilege"
+            | "has_foreign_data_wrapper_privilege"
+            | "has_server_privilege"
             | "has_column_privilege"
             | "pg_has_role",
             _,

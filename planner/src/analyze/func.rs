@@ -1552,6 +1552,8 @@ fn privilege_functions(v: &mut Vec<FuncDef>) {
         "has_function_privilege",
         "has_type_privilege",
         "has_language_privilege",
+        "has_foreign_data_wrapper_privilege",
+        "has_server_privilege",
         "pg_has_role",
     ] {
         let object = if f == "pg_has_role" { NAME } else { TEXT };

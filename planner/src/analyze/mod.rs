@@ -1049,12 +1049,15 @@ impl<'a> Analyzer<'a> {
             )
             .or_position(pos));
         };
-        if !matches!(found.relkind, 'r' | 'p' | 'S' | 'v' | 'm') {
+        if !matches!(found.relkind, 'r' | 'p' | 'S' | 'v' | 'm' | 'f') {
             return Err(PgError::feature_not_supported(format!(
                 "using relation \"{}\" of kind '{}' in a query",
                 found.name, found.relkind
             ))
             .or_position(pos));
+        }
+        if found.relkind == 'f' {
+            self.catalog.check_foreign_scan(found.oid)?;
         }
         Ok(found)
     }
