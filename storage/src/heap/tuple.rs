@@ -201,6 +201,10 @@ pub fn type_storage(type_oid: u32) -> Option<(i16, bool, Align)> {
         | oid::REGCONFIG => (-1, false, Align::Int),
         // inet and cidr in their binary form (`inet_send`).
         oid::INET | oid::CIDR => (-1, false, Align::Int),
+        // The geometric types in their binary form (`point_send`, ...).
+        oid::POINT | oid::LSEG | oid::PATH | oid::BOX | oid::POLYGON | oid::LINE | oid::CIRCLE => {
+            (-1, false, Align::Double)
+        }
         // tsvector and tsquery in their binary form (`tsvectorsend`, `tsquerysend`).
         oid::TSVECTOR | oid::TSQUERY => (-1, false, Align::Int),
         // bit and varbit as `bit_send` writes them: bit count, then the bits.
@@ -643,6 +647,7 @@ pub fn fill_data(desc: &TupleDesc, values: &[Datum], out: &mut Vec<u8>) -> PgRes
                     | (_, Datum::Multirange(_))
                     | (_, Datum::Record(_))
                     | (oid::INET | oid::CIDR, Datum::Inet(_))
+                    | (_, Datum::Geo(_))
                     | (oid::TSVECTOR, Datum::TsVector(_))
                     | (oid::TSQUERY, Datum::TsQuery(_))
                     | (oid::BIT | oid::VARBIT, Datum::Bit(_)) => {
@@ -1106,6 +1111,15 @@ fn read_attr(att: &Attribute, tuple: &[u8], off: usize) -> Result<(Datum, usize)
                     Datum::from_binary(t, payload)
                         .map_err(|e| ReadError::Bad(format!("invalid array: {}", e.message)))?
                 }
+                oid::POINT
+                | oid::LSEG
+                | oid::PATH
+                | oid::BOX
+                | oid::POLYGON
+                | oid::LINE
+                | oid::CIRCLE => Datum::from_binary(att.type_oid, payload).map_err(|e| {
+                    ReadError::Bad(format!("invalid geometric value: {}", e.message))
+                })?,
                 oid::INET | oid::CIDR => Datum::from_binary(att.type_oid, payload)
                     .map_err(|e| ReadError::Bad(format!("invalid inet: {}", e.message)))?,
                 oid::TSVECTOR | oid::TSQUERY => {
