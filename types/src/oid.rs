@@ -57,6 +57,10 @@ pub const BOX: u32 = 603;
 pub const POLYGON: u32 = 604;
 pub const LINE: u32 = 628;
 pub const CIRCLE: u32 = 718;
+/// Is `t` one of the geometric types?
+pub fn is_geometric(t: u32) -> bool {
+    matches!(t, POINT | LSEG | PATH | BOX | POLYGON | LINE | CIRCLE)
+}
 pub const POINT_ARRAY: u32 = 1017;
 pub const LSEG_ARRAY: u32 = 1018;
 pub const PATH_ARRAY: u32 = 1019;
