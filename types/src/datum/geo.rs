@@ -310,10 +310,9 @@ impl<'a> Reader<'a> {
             while self.at(cp).is_ascii_whitespace() {
                 cp += 1;
             }
-            if self.at(cp) == b'(' {
-                depth += 1;
-                self.pos = cp;
-            } else if !self.s[self.pos + 1..].contains(&b'(') {
+            // `((x,y),...)`, or `(x,y,...)` with no other paren: the outer
+            // paren is the list's
+            if self.at(cp) == b'(' || !self.s[self.pos + 1..].contains(&b'(') {
                 depth += 1;
                 self.pos = cp;
             }
@@ -1042,7 +1041,7 @@ impl Lseg {
         }
         Ok((dist, res))
     }
-    pub fn eq(&self, o: &Lseg) -> bool {
+    pub fn same(&self, o: &Lseg) -> bool {
         point_eq(&self.p[0], &o.p[0]) && point_eq(&self.p[1], &o.p[1])
     }
 }
