@@ -547,6 +547,91 @@ impl Geo {
         out
     }
 
+    /// The form a heap tuple stores: the binary form, except that a path
+    /// keeps its count and flag as two words and a pad word, and a polygon
+    /// its bounding box, as PostgreSQL's `PATH` and `POLYGON` structs do
+    /// (so that column widths, and with them the planner's estimates,
+    /// are PostgreSQL's).
+    pub fn to_storage(&self) -> Vec<u8> {
+        let mut out = Vec::new();
+        let put = |v: f64, out: &mut Vec<u8>| out.extend_from_slice(&v.to_bits().to_be_bytes());
+        match self {
+            Geo::Path(p) => {
+                out.extend_from_slice(&(p.points.len() as i32).to_be_bytes());
+                out.extend_from_slice(&i32::from(p.closed).to_be_bytes());
+                out.extend_from_slice(&0i32.to_be_bytes());
+                for q in &p.points {
+                    put(q.x, &mut out);
+                    put(q.y, &mut out);
+                }
+            }
+            Geo::Polygon(p) => {
+                out.extend_from_slice(&(p.points.len() as i32).to_be_bytes());
+                for v in [p.bound.high.x, p.bound.high.y, p.bound.low.x, p.bound.low.y] {
+                    put(v, &mut out);
+                }
+                for q in &p.points {
+                    put(q.x, &mut out);
+                    put(q.y, &mut out);
+                }
+            }
+            other => return other.to_binary(),
+        }
+        out
+    }
+
+    /// Reads [`Geo::to_storage`]'s form.
+    pub fn from_storage(type_oid: u32, b: &[u8]) -> PgResult<Geo> {
+        use crate::oid;
+        let bad = || PgError::internal("invalid stored geometric value");
+        let word = |i: usize| -> PgResult<i32> {
+            let s = b.get(i..i + 4).ok_or_else(bad)?;
+            Ok(i32::from_be_bytes([s[0], s[1], s[2], s[3]]))
+        };
+        let f = |i: usize| -> PgResult<f64> {
+            let s = b.get(i..i + 8).ok_or_else(bad)?;
+            let mut a = [0u8; 8];
+            a.copy_from_slice(s);
+            Ok(f64::from_bits(u64::from_be_bytes(a)))
+        };
+        let points = |from: usize, n: usize| -> PgResult<Vec<Point>> {
+            (0..n)
+                .map(|i| {
+                    Ok(Point {
+                        x: f(from + 16 * i)?,
+                        y: f(from + 16 * i + 8)?,
+                    })
+                })
+                .collect()
+        };
+        match type_oid {
+            oid::PATH => {
+                let n = usize::try_from(word(0)?).map_err(|_| bad())?;
+                Ok(Geo::Path(Path {
+                    closed: word(4)? != 0,
+                    points: points(12, n)?,
+                }))
+            }
+            oid::POLYGON => {
+                let n = usize::try_from(word(0)?).map_err(|_| bad())?;
+                Ok(Geo::Polygon(Polygon {
+                    bound: GeoBox {
+                        high: Point {
+                            x: f(4)?,
+                            y: f(12)?,
+                        },
+                        low: Point {
+                            x: f(20)?,
+                            y: f(28)?,
+                        },
+                    },
+                    points: points(36, n)?,
+                }))
+            }
+            _ => Geo::from_binary(type_oid, b),
+        }
+    }
+
     /// The binary input (`*_recv`).
     pub fn from_binary(type_oid: u32, b: &[u8]) -> PgResult<Geo> {
         use crate::oid;
@@ -1703,6 +1788,7 @@ mod tests {
         ] {
             let g = Geo::parse(t, s).unwrap();
             assert_eq!(Geo::from_binary(t, &g.to_binary()).unwrap(), g);
+            assert_eq!(Geo::from_storage(t, &g.to_storage()).unwrap(), g);
         }
     }
 
