@@ -308,6 +308,9 @@ fn convert(v: Datum, from: u32, to: u32, opts: &OutputOptions) -> PgResult<Datum
             return Ok(Datum::Inet(types::datum::InetValue { cidr: false, ..*i }));
         }
         (Datum::Inet(i), _, CIDR) => return Ok(Datum::Inet(i.network())),
+        (Datum::Geo(g), _, POINT | LSEG | PATH | BOX | POLYGON | LINE | CIRCLE) => {
+            return crate::functions::geo::cast(g, to);
+        }
         // A range as the multirange of its one member.
         (Datum::Range(r), _, _) if oid::multirange_of(from) == Some(to) => {
             return Ok(Datum::Multirange(Box::new(

@@ -439,12 +439,59 @@ pub fn clause_selectivity(e: &Expr, origins: &[Origin]) -> f64 {
                 _ => DEFAULT_EQ_SEL * 5.0,
             }
         }
+        Expr::Call { func, .. } if geo_selectivity(func).is_some() => {
+            geo_selectivity(func).unwrap_or(DEFAULT_SEL)
+        }
         Expr::Call { .. } | Expr::UserCall { .. } => DEFAULT_INEQ_SEL,
         _ => DEFAULT_SEL,
     }
 }
 
+/// The geometric operators' estimators (`geo_selfuncs.c`): constants.
+/// `areasel` (overlap, comparison by area), `positionsel` (left of,
+/// above, ...), `contsel` (containment), `eqsel` / `neqsel` without
+/// statistics (none are kept for these types), and 0.5 for the operators
+/// PostgreSQL gives no estimator.
+fn geo_selectivity(func: &str) -> Option<f64> {
+    Some(match func {
+        "box_eq" | "box_same" | "circle_eq" | "circle_same" | "line_eq" | "lseg_eq"
+        | "path_n_eq" | "point_eq" | "poly_same" => DEFAULT_EQ_SEL,
+        "circle_ne" | "lseg_ne" | "point_ne" => 1.0 - DEFAULT_EQ_SEL,
+        "box_ge" | "box_gt" | "box_le" | "box_lt" | "box_overlap" | "circle_ge" | "circle_gt"
+        | "circle_le" | "circle_lt" | "circle_overlap" | "poly_overlap" => 0.005,
+        "box_above" | "box_above_eq" | "box_below" | "box_below_eq" | "box_left"
+        | "box_overabove" | "box_overbelow" | "box_overleft" | "box_overright" | "box_right"
+        | "circle_above" | "circle_below" | "circle_left" | "circle_overabove"
+        | "circle_overbelow" | "circle_overleft" | "circle_overright" | "circle_right"
+        | "point_above" | "point_below" | "point_left" | "point_right" | "poly_above"
+        | "poly_below" | "poly_left" | "poly_overabove" | "poly_overbelow" | "poly_overleft"
+        | "poly_overright" | "poly_right" => 0.1,
+        "box_contain"
+        | "box_contain_pt"
+        | "box_contained"
+        | "circle_contain"
+        | "circle_contain_pt"
+        | "circle_contained"
+        | "on_pb"
+        | "poly_contain"
+        | "poly_contain_pt"
+        | "poly_contained"
+        | "pt_contained_circle"
+        | "pt_contained_poly" => 0.001,
+        "inter_lb" | "inter_sb" | "inter_sl" | "line_horizontal" | "line_intersect"
+        | "line_parallel" | "line_perp" | "line_vertical" | "lseg_ge" | "lseg_gt"
+        | "lseg_horizontal" | "lseg_intersect" | "lseg_le" | "lseg_lt" | "lseg_parallel"
+        | "lseg_perp" | "lseg_vertical" | "on_pl" | "on_ppath" | "on_ps" | "on_sb" | "on_sl"
+        | "path_contain_pt" | "path_inter" | "path_n_ge" | "path_n_gt" | "path_n_le"
+        | "path_n_lt" | "point_horiz" | "point_vert" => DEFAULT_SEL,
+        _ => return None,
+    })
+}
+
 fn call_selectivity(func: &str, args: &[Expr], origins: &[Origin]) -> f64 {
+    if let Some(sel) = geo_selectivity(func) {
+        return sel;
+    }
     // two columns: a join clause (or one of two columns of one row)
     if let (Some(a), Some(b)) = (var_stats(&args[0], origins), var_stats(&args[1], origins)) {
         return match func {
@@ -784,8 +831,10 @@ pub fn num_groups(keys: &[Expr], origins: &[Origin], input_rows: f64) -> f64 {
     clamp_rows(groups.min(input_rows))
 }
 
+/// `clamp_row_est`: at least one row, rounded as C's `rint` does (half
+/// to even).
 pub fn clamp_rows(r: f64) -> f64 {
-    if r <= 1.0 { 1.0 } else { r.round() }
+    if r <= 1.0 { 1.0 } else { r.round_ties_even() }
 }
 
 /// `index_pages_fetched` (Mackert and Lohman): the heap pages `tuples`

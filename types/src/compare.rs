@@ -154,6 +154,8 @@ pub fn hash_value(d: &Datum, h: &mut impl std::hash::Hasher) {
         Money(x) => x.hash(h),
         MacAddr(x) => x.hash(h),
         MacAddr8(x) => x.hash(h),
+        // Geometric values have no hash opclass; by their bytes.
+        Geo(g) => g.to_binary().hash(h),
         Jsonb(x) => hash_jsonb(x, h),
         Range(r) => hash_range(r, h),
         Multirange(m) => {

@@ -18,6 +18,7 @@ pub mod array;
 pub mod bits;
 pub mod datetime;
 pub mod float;
+pub mod geo;
 pub mod inet;
 pub mod interval;
 pub mod json;
@@ -112,6 +113,8 @@ pub enum Datum {
     TsQuery(Box<tsearch::TsQuery>),
     /// `bit` or `bit varying` (see [`bits`])
     Bit(Box<bits::BitString>),
+    /// `point`, `lseg`, `line`, `box`, `path`, `polygon` or `circle` (see [`geo`])
+    Geo(Box<geo::Geo>),
 }
 
 /// The session settings that change how values print (and how zone-less
@@ -606,6 +609,13 @@ impl Datum {
             oid::MONEY => Datum::Money(money::parse(s)?),
             oid::MACADDR => Datum::MacAddr(macaddr::parse_macaddr(s)?),
             oid::MACADDR8 => Datum::MacAddr8(macaddr::parse_macaddr8(s)?),
+            oid::POINT
+            | oid::LSEG
+            | oid::PATH
+            | oid::BOX
+            | oid::POLYGON
+            | oid::LINE
+            | oid::CIRCLE => Datum::Geo(Box::new(geo::Geo::parse(type_oid, s)?)),
             t if oid::element_of(t).is_some() => {
                 let elem = oid::element_of(t).unwrap_or(oid::TEXT);
                 Datum::Array(Box::new(array::from_text(elem, s, opts)?))
@@ -702,6 +712,7 @@ impl Datum {
             Datum::TsVector(v) => v.to_text(),
             Datum::TsQuery(q) => q.to_text(),
             Datum::Bit(b) => b.to_text(),
+            Datum::Geo(g) => g.to_text(opts.extra_float_digits),
         }
     }
 
@@ -764,6 +775,7 @@ impl Datum {
             Datum::TsVector(v) => v.to_binary(),
             Datum::TsQuery(q) => q.to_binary(),
             Datum::Bit(b) => b.to_binary(),
+            Datum::Geo(g) => g.to_binary(),
         }
     }
 
@@ -803,6 +815,13 @@ impl Datum {
                 Datum::MacAddr8(macaddr::to_macaddr8(m))
             }
             oid::MACADDR8 => Datum::MacAddr8(to8(arr(8)?)),
+            oid::POINT
+            | oid::LSEG
+            | oid::PATH
+            | oid::BOX
+            | oid::POLYGON
+            | oid::LINE
+            | oid::CIRCLE => Datum::Geo(Box::new(geo::Geo::from_binary(type_oid, b)?)),
             oid::FLOAT4 => Datum::Float4(f32::from_bits(u32::from_be_bytes(to4(arr(4)?)))),
             oid::FLOAT8 => Datum::Float8(f64::from_bits(u64::from_be_bytes(to8(arr(8)?)))),
             oid::NUMERIC => Datum::Numeric(Numeric::from_binary(b)?),

@@ -55,6 +55,25 @@ pub const MACADDR: u32 = 829;
 pub const MACADDR_ARRAY: u32 = 1040;
 pub const MACADDR8: u32 = 774;
 pub const MACADDR8_ARRAY: u32 = 775;
+/// The geometric types (see [`crate::datum::geo`]).
+pub const POINT: u32 = 600;
+pub const LSEG: u32 = 601;
+pub const PATH: u32 = 602;
+pub const BOX: u32 = 603;
+pub const POLYGON: u32 = 604;
+pub const LINE: u32 = 628;
+pub const CIRCLE: u32 = 718;
+/// Is `t` one of the geometric types?
+pub fn is_geometric(t: u32) -> bool {
+    matches!(t, POINT | LSEG | PATH | BOX | POLYGON | LINE | CIRCLE)
+}
+pub const POINT_ARRAY: u32 = 1017;
+pub const LSEG_ARRAY: u32 = 1018;
+pub const PATH_ARRAY: u32 = 1019;
+pub const BOX_ARRAY: u32 = 1020;
+pub const POLYGON_ARRAY: u32 = 1027;
+pub const LINE_ARRAY: u32 = 629;
+pub const CIRCLE_ARRAY: u32 = 719;
 /// `tsvector` and `tsquery`: full text search documents and queries.
 pub const TSVECTOR: u32 = 3614;
 pub const TSVECTOR_ARRAY: u32 = 3643;
@@ -286,6 +305,13 @@ const ARRAYS: &[(u32, u32, &str, &str)] = &[
     (MONEY, MONEY_ARRAY, "money[]", "_money"),
     (MACADDR, MACADDR_ARRAY, "macaddr[]", "_macaddr"),
     (MACADDR8, MACADDR8_ARRAY, "macaddr8[]", "_macaddr8"),
+    (POINT, POINT_ARRAY, "point[]", "_point"),
+    (LSEG, LSEG_ARRAY, "lseg[]", "_lseg"),
+    (PATH, PATH_ARRAY, "path[]", "_path"),
+    (BOX, BOX_ARRAY, "box[]", "_box"),
+    (POLYGON, POLYGON_ARRAY, "polygon[]", "_polygon"),
+    (LINE, LINE_ARRAY, "line[]", "_line"),
+    (CIRCLE, CIRCLE_ARRAY, "circle[]", "_circle"),
     (TSVECTOR, TSVECTOR_ARRAY, "tsvector[]", "_tsvector"),
     (TSQUERY, TSQUERY_ARRAY, "tsquery[]", "_tsquery"),
     (BIT, BIT_ARRAY, "bit[]", "_bit"),
@@ -390,6 +416,13 @@ pub fn type_name(oid: u32) -> &'static str {
         MONEY => "money",
         MACADDR => "macaddr",
         MACADDR8 => "macaddr8",
+        POINT => "point",
+        LSEG => "lseg",
+        PATH => "path",
+        BOX => "box",
+        POLYGON => "polygon",
+        LINE => "line",
+        CIRCLE => "circle",
         TSVECTOR => "tsvector",
         TSQUERY => "tsquery",
         BIT => "bit",
@@ -474,6 +507,13 @@ pub fn internal_name(oid: u32) -> &'static str {
         MONEY => "money",
         MACADDR => "macaddr",
         MACADDR8 => "macaddr8",
+        POINT => "point",
+        LSEG => "lseg",
+        PATH => "path",
+        BOX => "box",
+        POLYGON => "polygon",
+        LINE => "line",
+        CIRCLE => "circle",
         TSVECTOR => "tsvector",
         TSQUERY => "tsquery",
         BIT => "bit",
@@ -555,7 +595,9 @@ pub fn typlen(oid: u32) -> i16 {
         INT4 | OID | FLOAT4 | DATE | REGCLASS | REGTYPE | REGPROC | REGNAMESPACE | XID | CID => 4,
         INT8 | FLOAT8 | TIME | TIMESTAMP | TIMESTAMPTZ | PG_LSN | MONEY | MACADDR8 | XID8 => 8,
         MACADDR | TID => 6,
-        INTERVAL | UUID => 16,
+        INTERVAL | UUID | POINT => 16,
+        LSEG | BOX => 32,
+        LINE | CIRCLE => 24,
         TIMETZ => 12,
         NAME => 64,
         UNKNOWN => -2,

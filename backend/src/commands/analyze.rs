@@ -269,6 +269,7 @@ fn stored_width(type_oid: u32, v: &Datum) -> usize {
         // on disk a numeric is a 2-byte header and its base-10000 digits,
         // where the wire form has 8 bytes of header
         Datum::Numeric(_) => v.to_binary().len().saturating_sub(6),
+        Datum::Geo(g) => g.to_storage().len(),
         other => other.to_binary().len(),
     };
     // a short (1-byte) varlena header below 127 bytes, else 4 bytes

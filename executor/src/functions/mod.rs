@@ -9,6 +9,7 @@ pub mod describe;
 pub mod enums;
 pub mod extract;
 pub mod formatting;
+pub mod geo;
 pub mod hashpart;
 pub mod json;
 pub mod jsonpath;
@@ -95,6 +96,9 @@ pub fn call(
         return Ok(r);
     }
     if let Some(r) = network::call(func, args)? {
+        return Ok(r);
+    }
+    if let Some(r) = geo::call(func, args)? {
         return Ok(r);
     }
     if let Some(r) = money::call(func, args)? {

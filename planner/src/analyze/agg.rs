@@ -503,6 +503,27 @@ impl Analyzer<'_> {
             }
             None => None,
         };
+        // DISTINCT needs an equality operator, which the geometric types lack.
+        if distinct
+            && let Some(a) = &arg
+            && types::oid::is_geometric(a.type_oid())
+        {
+            let arg_pos = match &f.args {
+                ast::FunctionArguments::List(l) => l.args.first().and_then(|a| match a {
+                    ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(e)) => self.pos(e.span()),
+                    _ => None,
+                }),
+                _ => None,
+            };
+            return Err(PgError::new(
+                SqlState::UndefinedFunction,
+                format!(
+                    "could not identify an equality operator for type {}",
+                    types::oid::type_name(a.type_oid())
+                ),
+            )
+            .or_position(arg_pos.or(pos)));
+        }
         // With DISTINCT, the order must be one of the distinct values'.
         let in_args = |x: &Expr| match (&arg, user.as_ref().map_or(1, |u| u.nargs)) {
             (Some(Expr::Row { args, .. }), n) if n > 1 => args.contains(x),
@@ -696,6 +717,18 @@ impl Analyzer<'_> {
                 },
                 _ => self.transform(e)?,
             };
+            // Grouping needs an equality operator, which the geometric
+            // types lack.
+            if types::oid::is_geometric(x.type_oid()) {
+                return Err(PgError::new(
+                    SqlState::UndefinedFunction,
+                    format!(
+                        "could not identify an equality operator for type {}",
+                        types::oid::type_name(x.type_oid())
+                    ),
+                )
+                .or_position(self.pos(e.span())));
+            }
             let mut set_valued = false;
             x.walk(&mut |y| set_valued |= matches!(y, Expr::SetRef { .. }));
             if set_valued {

@@ -141,6 +141,21 @@ impl Analyzer<'_> {
             let i = self.coerce(x, INT4, -1, false, p)?;
             return Ok(call("name_subscript", vec![a, i], oid::CHAR, true));
         }
+        // `p[0]`: a point is a fixed array of two float8 (from 0), a line
+        // of three, a lseg and a box of two points.
+        let fixed = match a.type_oid() {
+            oid::POINT | oid::LINE => Some(oid::FLOAT8),
+            oid::LSEG | oid::BOX => Some(oid::POINT),
+            _ => None,
+        };
+        if let Some(elem) = fixed
+            && let [ast::AccessExpr::Subscript(ast::Subscript::Index { index })] = chain
+        {
+            let p = self.pos(index.span());
+            let x = self.transform(index)?;
+            let i = self.coerce(x, INT4, -1, false, p)?;
+            return Ok(call("geo_subscript", vec![a, i], elem, true));
+        }
         let Some(elem) = oid::element_of(a.type_oid()) else {
             return Err(PgError::new(
                 SqlState::DatatypeMismatch,

@@ -14,6 +14,7 @@ pub fn category(t: u32) -> char {
         INTERVAL => 'T',
         INET | CIDR => 'I',
         BIT | VARBIT => 'V',
+        POINT | LSEG | PATH | BOX | POLYGON | LINE | CIRCLE => 'G',
         UNKNOWN => 'X',
         VOID | RECORD => 'P',
         t if oid::element_of(t).is_some() => 'A',
@@ -117,6 +118,9 @@ pub fn can_coerce_assignment(from: u32, to: u32) -> bool {
             | (INET, CIDR)
             | (MONEY, NUMERIC)
             | (INT4 | INT8 | NUMERIC, MONEY)
+            | (POINT, BOX)
+            | (PATH | BOX, POLYGON)
+            | (POLYGON, PATH)
     )
 }
 
@@ -163,6 +167,13 @@ pub fn can_coerce_explicit(from: u32, to: u32) -> bool {
             | (INT4 | INT8, BIT)
             | (BIT, INT4 | INT8)
             | (XID8, XID)
+            | (POINT, BOX)
+            | (PATH | BOX, POLYGON)
+            | (POLYGON, PATH)
+            | (LSEG | BOX | POLYGON | CIRCLE, POINT)
+            | (BOX, LSEG | CIRCLE)
+            | (POLYGON, BOX | CIRCLE)
+            | (CIRCLE, BOX | POLYGON)
     ) || oid::multirange_of(from).is_some_and(|m| m == to)
 }
 

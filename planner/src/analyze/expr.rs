@@ -1175,6 +1175,11 @@ impl Analyzer<'_> {
             UnaryOperator::PGCubeRoot => "||/",
             UnaryOperator::BitwiseNot => "~",
             UnaryOperator::PGPrefixFactorial => "!!",
+            UnaryOperator::AtDashAt => "@-@",
+            UnaryOperator::DoubleAt => "@@",
+            UnaryOperator::Hash => "#",
+            UnaryOperator::QuestionDash => "?-",
+            UnaryOperator::QuestionPipe => "?|",
             other => {
                 return Err(PgError::feature_not_supported(format!(
                     "prefix operator {other}"
@@ -1275,6 +1280,18 @@ impl Analyzer<'_> {
             BinaryOperator::LtDashGt => "<->".into(),
             BinaryOperator::AndLt => "&<".into(),
             BinaryOperator::AndGt => "&>".into(),
+            BinaryOperator::DoubleHash => "##".into(),
+            BinaryOperator::LtLtPipe => "<<|".into(),
+            BinaryOperator::PipeGtGt => "|>>".into(),
+            BinaryOperator::AndLtPipe => "&<|".into(),
+            BinaryOperator::PipeAndGt => "|&>".into(),
+            BinaryOperator::LtCaret => "<^".into(),
+            BinaryOperator::GtCaret => ">^".into(),
+            BinaryOperator::QuestionHash => "?#".into(),
+            BinaryOperator::QuestionDash => "?-".into(),
+            BinaryOperator::QuestionDashPipe => "?-|".into(),
+            BinaryOperator::QuestionDoublePipe => "?||".into(),
+            BinaryOperator::TildeEq => "~=".into(),
             BinaryOperator::Custom(s) => s.clone(),
             // `OPERATOR(pg_catalog.~)`, as psql writes its catalog queries:
             // the built-in operators all live in pg_catalog.

@@ -1174,6 +1174,20 @@ impl<'a> Analyzer<'a> {
             }
             _ => Vec::new(),
         };
+        if distinct
+            && let Some(i) = targets
+                .iter()
+                .position(|t| types::oid::is_geometric(t.expr.type_oid()))
+        {
+            return Err(PgError::new(
+                SqlState::UndefinedFunction,
+                format!(
+                    "could not identify an equality operator for type {}",
+                    types::oid::type_name(targets[i].expr.type_oid())
+                ),
+            )
+            .or_position(s.projection.get(i).and_then(|p| self.pos(p.span()))));
+        }
         if distinct && targets.len() > columns.len() {
             return Err(PgError::new(
                 SqlState::InvalidColumnReference,
@@ -1362,6 +1376,20 @@ impl<'a> Analyzer<'a> {
             }
             let column = self.order_by_column(&item.expr, columns, targets)?;
             let key_type = targets[column].expr.type_oid();
+            // The geometric types have no btree operator class.
+            if types::oid::is_geometric(key_type)
+                && !matches!(item.options.sort, Some(ast::OrderBySort::Using(_)))
+            {
+                return Err(PgError::new(
+                    SqlState::UndefinedFunction,
+                    format!(
+                        "could not identify an ordering operator for type {}",
+                        types::oid::type_name(key_type)
+                    ),
+                )
+                .with_hint("Use an explicit ordering operator or modify the query.")
+                .or_position(self.pos(item.expr.span())));
+            }
             let descending = self.sort_descending(item, key_type)?;
             let nulls_first = item.options.nulls_first.unwrap_or(descending);
             keys.push(SortKey {

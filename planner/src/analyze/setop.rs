@@ -133,6 +133,17 @@ impl Analyzer<'_> {
             // `unknown` there, and takes the other side's type.
             let (lt, rt) = (left.targets[i].type_oid(), right.targets[i].type_oid());
             let common = select_common_type(&[(lt, None), (rt, None)], kind.name())?;
+            // Only UNION ALL does without an equality operator, which the
+            // geometric types lack.
+            if types::oid::is_geometric(common) && !(all && matches!(kind, SetOpKind::Union)) {
+                return Err(PgError::new(
+                    SqlState::UndefinedFunction,
+                    format!(
+                        "could not identify an equality operator for type {}",
+                        types::oid::type_name(common)
+                    ),
+                ));
+            }
             let typmod = if lt == rt && l.typmod == r.typmod {
                 l.typmod
             } else {

@@ -153,6 +153,13 @@ fn internal_type(name: &str) -> Option<u32> {
         MONEY,
         MACADDR,
         MACADDR8,
+        POINT,
+        LSEG,
+        PATH,
+        BOX,
+        POLYGON,
+        LINE,
+        CIRCLE,
         TSVECTOR,
         TSQUERY,
         BIT,
@@ -358,6 +365,13 @@ fn builtin_type(dt: &DataType, catalog: &dyn crate::catalog::CatalogView) -> PgR
                 "money" => MONEY,
                 "macaddr" => MACADDR,
                 "macaddr8" => MACADDR8,
+                "point" => POINT,
+                "lseg" => LSEG,
+                "path" => PATH,
+                "box" => BOX,
+                "polygon" => POLYGON,
+                "line" => LINE,
+                "circle" => CIRCLE,
                 "tsvector" => TSVECTOR,
                 "tsquery" => TSQUERY,
                 "bit" => BIT,
@@ -383,7 +397,7 @@ fn builtin_type(dt: &DataType, catalog: &dyn crate::catalog::CatalogView) -> PgR
                     .iter()
                     .find(|m| m.2 == multi)
                     .map_or(UNKNOWN, |m| m.0),
-                "xml" | "point" => {
+                "xml" => {
                     return Err(PgError::feature_not_supported(format!("type {n}")));
                 }
                 _ => {
@@ -441,6 +455,21 @@ fn builtin_type(dt: &DataType, catalog: &dyn crate::catalog::CatalogView) -> PgR
         DataType::JSONB => (JSONB, -1),
         DataType::TsVector => (TSVECTOR, -1),
         DataType::TsQuery => (TSQUERY, -1),
+        DataType::GeometricType(kind) => {
+            use sqlparser::ast::GeometricTypeKind as K;
+            (
+                match kind {
+                    K::Point => POINT,
+                    K::Line => LINE,
+                    K::LineSegment => LSEG,
+                    K::GeometricBox => BOX,
+                    K::GeometricPath => PATH,
+                    K::Polygon => POLYGON,
+                    K::Circle => CIRCLE,
+                },
+                -1,
+            )
+        }
         other => return Err(PgError::feature_not_supported(format!("type {other}"))),
     })
 }

@@ -202,6 +202,13 @@ pub fn type_storage(type_oid: u32) -> Option<(i16, bool, Align)> {
         | oid::REGCONFIG => (-1, false, Align::Int),
         // inet and cidr in their binary form (`inet_send`).
         oid::INET | oid::CIDR => (-1, false, Align::Int),
+        // The geometric types: the fixed-size ones as PostgreSQL's
+        // structs (their float8s in `point_send`'s order), path and
+        // polygon as varlenas (`Geo::to_storage`).
+        oid::POINT => (16, false, Align::Double),
+        oid::LSEG | oid::BOX => (32, false, Align::Double),
+        oid::LINE | oid::CIRCLE => (24, false, Align::Double),
+        oid::PATH | oid::POLYGON => (-1, false, Align::Double),
         // tsvector and tsquery in their binary form (`tsvectorsend`, `tsquerysend`).
         oid::TSVECTOR | oid::TSQUERY => (-1, false, Align::Int),
         // bit and varbit as `bit_send` writes them: bit count, then the bits.
@@ -594,6 +601,9 @@ fn put_fixed(att: &Attribute, value: &Datum, out: &mut Vec<u8>) -> PgResult<()> 
             out.extend_from_slice(&iv.months.to_le_bytes());
         }
         (oid::UUID, Datum::Uuid(u)) => out.extend_from_slice(u),
+        (oid::POINT | oid::LSEG | oid::BOX | oid::LINE | oid::CIRCLE, Datum::Geo(g)) => {
+            out.extend_from_slice(&g.to_binary())
+        }
         (oid::NAME, Datum::Text(s)) => {
             if s.len() >= att.len as usize || s.contains('\0') {
                 return Err(PgError::internal(format!(
@@ -640,6 +650,10 @@ pub fn fill_data(desc: &TupleDesc, values: &[Datum], out: &mut Vec<u8>) -> PgRes
                     (oid::BYTEA, Datum::Bytea(b)) => b,
                     (oid::NUMERIC, Datum::Numeric(n)) => {
                         numeric = n.to_binary();
+                        &numeric
+                    }
+                    (_, Datum::Geo(g)) => {
+                        numeric = g.to_storage();
                         &numeric
                     }
                     (_, Datum::Array(_))
@@ -1112,6 +1126,11 @@ fn read_attr(att: &Attribute, tuple: &[u8], off: usize) -> Result<(Datum, usize)
                     Datum::from_binary(t, payload)
                         .map_err(|e| ReadError::Bad(format!("invalid array: {}", e.message)))?
                 }
+                oid::PATH | oid::POLYGON => Datum::Geo(Box::new(
+                    types::datum::geo::Geo::from_storage(att.type_oid, payload).map_err(|e| {
+                        ReadError::Bad(format!("invalid geometric value: {}", e.message))
+                    })?,
+                )),
                 oid::INET | oid::CIDR => Datum::from_binary(att.type_oid, payload)
                     .map_err(|e| ReadError::Bad(format!("invalid inet: {}", e.message)))?,
                 oid::TSVECTOR | oid::TSQUERY => {
@@ -1193,6 +1212,13 @@ fn read_attr(att: &Attribute, tuple: &[u8], off: usize) -> Result<(Datum, usize)
                     let mut u = [0u8; 16];
                     u.copy_from_slice(b);
                     Datum::Uuid(u)
+                }
+                (oid::POINT, 16) | (oid::LSEG | oid::BOX, 32) | (oid::LINE | oid::CIRCLE, 24) => {
+                    Datum::Geo(Box::new(
+                        types::datum::geo::Geo::from_binary(att.type_oid, b).map_err(|e| {
+                            ReadError::Bad(format!("invalid geometric value: {}", e.message))
+                        })?,
+                    ))
                 }
                 (oid::NAME, _) => {
                     let end = b.iter().position(|&c| c == 0).unwrap_or(b.len());

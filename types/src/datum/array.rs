@@ -202,11 +202,20 @@ fn malformed(s: &str, detail: &str) -> PgError {
 }
 
 /// Whether an element's text must be quoted in array output.
-fn needs_quotes(s: &str) -> bool {
+fn needs_quotes(s: &str, delim: char) -> bool {
     s.is_empty()
         || s.eq_ignore_ascii_case("null")
         || s.chars()
-            .any(|c| matches!(c, '{' | '}' | ',' | '"' | '\\') || c.is_ascii_whitespace())
+            .any(|c| matches!(c, '{' | '}' | '"' | '\\') || c == delim || c.is_ascii_whitespace())
+}
+
+/// `pg_type.typdelim`: `;` for box (whose text holds commas), else `,`.
+pub fn delimiter(elem_type: u32) -> char {
+    if elem_type == crate::oid::BOX {
+        ';'
+    } else {
+        ','
+    }
 }
 
 /// `array_out`.
@@ -233,7 +242,7 @@ pub fn to_text(a: &ArrayValue, opts: &OutputOptions) -> String {
     for (i, e) in a.elems.iter().enumerate() {
         let opened = strides.iter().filter(|&&s| i % s == 0).count();
         if i > 0 {
-            out.push(',');
+            out.push(delimiter(a.elem_type));
         }
         for _ in 0..opened {
             out.push('{');
@@ -242,7 +251,7 @@ pub fn to_text(a: &ArrayValue, opts: &OutputOptions) -> String {
             out.push_str("NULL");
         } else {
             let s = e.to_text(opts);
-            if needs_quotes(&s) {
+            if needs_quotes(&s, delimiter(a.elem_type)) {
                 out.push('"');
                 for c in s.chars() {
                     if c == '"' || c == '\\' {
@@ -351,7 +360,7 @@ impl Reader<'_> {
                     }
                     break;
                 }
-                ',' if after_entry => {
+                c if after_entry && c == delimiter(self.elem_type) => {
                     self.chars.next();
                     after_entry = false;
                 }
@@ -422,7 +431,7 @@ impl Reader<'_> {
             }
         } else {
             while let Some(&(_, x)) = self.chars.peek() {
-                if x == ',' || x == '}' {
+                if x == delimiter(self.elem_type) || x == '}' {
                     break;
                 }
                 if x == '"' {
