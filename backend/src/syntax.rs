@@ -1182,6 +1182,12 @@ fn rewrite_text_statements(mut tokens: Vec<TokenWithSpan>) -> Vec<TokenWithSpan>
             })
         {
             AGGREGATE_MARKER
+        } else if ["create", "alter", "drop"]
+            .iter()
+            .any(|w| word_is(&tokens[start], w))
+            && word_is(&tokens[kind_at], "statistics")
+        {
+            STATISTICS_MARKER
         } else if (word_is(&tokens[start], "drop") || word_is(&tokens[start], "reassign"))
             && word_is(&tokens[kind_at], "owned")
         {
@@ -1252,7 +1258,17 @@ fn rewrite_text_statements(mut tokens: Vec<TokenWithSpan>) -> Vec<TokenWithSpan>
         let end = (start..tokens.len())
             .find(|&i| tokens[i].token == Token::SemiColon || tokens[i].token == Token::EOF)
             .unwrap_or(tokens.len());
-        let text: String = tokens[start..end]
+        // A statement that reads its own end keeps its `;`, so that a
+        // statement cut short is a syntax error at or near ";" as in
+        // PostgreSQL.
+        let text_end = if marker == STATISTICS_MARKER
+            && tokens.get(end).is_some_and(|t| t.token == Token::SemiColon)
+        {
+            end + 1
+        } else {
+            end
+        };
+        let text: String = tokens[start..text_end]
             .iter()
             .map(|t| t.token.to_string())
             .collect();
@@ -2348,6 +2364,7 @@ const VACUUM_MARKER: &str = "VACUUM_STATEMENT";
 const RULE_MARKER: &str = "RULE_STATEMENT";
 const DEFAULT_PRIVILEGES_MARKER: &str = "DEFAULT_PRIVILEGES_STATEMENT";
 const GRANT_ON_TYPE_MARKER: &str = "GRANT_ON_TYPE_STATEMENT";
+const STATISTICS_MARKER: &str = "STATISTICS_STATEMENT";
 
 /// `CREATE [OR REPLACE] RULE`, `DROP RULE` and `ALTER RULE` (sqlparser has
 /// none of them) become `CALL RULE_STATEMENT('<text>')` as the statements
@@ -2478,6 +2495,8 @@ pub enum TextStatement {
     /// `GRANT | REVOKE ... ON TYPE | DOMAIN | LANGUAGE ...` (sqlparser
     /// reads none of these object kinds)
     GrantOnType(String),
+    /// `CREATE | ALTER | DROP STATISTICS ...` (sqlparser has none of them)
+    Statistics(String),
 }
 
 /// One action of `ALTER TYPE name ... ATTRIBUTE` (see [`parse_alter_attribute`]).
@@ -2571,6 +2590,15 @@ pub fn parse_alter_attribute(
     Ok((type_name, action, cascade))
 }
 
+/// PostgreSQL's syntax error for a sqlparser error met reading `text`, a
+/// statement kept as text (without a cursor position: the text's positions
+/// are not the query's).
+pub fn text_syntax_error(text: &str, e: ParserError) -> PgError {
+    let mut e = to_pg_error(text, e);
+    e.position = None;
+    e
+}
+
 /// Whether `stmt` is a client's `CALL procedure(...)`, not one of the
 /// statements this module turns into a CALL of a marker.
 pub fn is_procedure_call(stmt: &Statement) -> bool {
@@ -2611,6 +2639,7 @@ pub fn text_statement(stmt: &Statement) -> Option<TextStatement> {
         RULE_MARKER => TextStatement::Rule,
         DEFAULT_PRIVILEGES_MARKER => TextStatement::AlterDefaultPrivileges,
         GRANT_ON_TYPE_MARKER => TextStatement::GrantOnType,
+        STATISTICS_MARKER => TextStatement::Statistics,
         _ => return None,
     };
     let FunctionArguments::List(list) = &f.args else {

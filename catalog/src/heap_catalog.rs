@@ -831,6 +831,32 @@ impl CatalogReader<'_, '_, '_> {
         Ok(out)
     }
 
+    /// Every `pg_statistic_ext` row (extended statistics objects).
+    pub fn all_statistics_ext(&self) -> PgResult<Vec<(ItemPointer, system::StatisticExtRow)>> {
+        let mut out = Vec::new();
+        self.scan(&system::PG_STATISTIC_EXT_DEF, |tid, r| {
+            out.push((tid, system::StatisticExtRow::from_datums(&r)));
+            Ok(true)
+        })?;
+        Ok(out)
+    }
+
+    /// The extended statistics objects of relation `relid`, by name.
+    pub fn statistics_ext(
+        &self,
+        relid: u32,
+    ) -> PgResult<Vec<(ItemPointer, system::StatisticExtRow)>> {
+        let mut out = Vec::new();
+        self.scan(&system::PG_STATISTIC_EXT_DEF, |tid, r| {
+            if matches!(r.get(1), Some(Datum::Oid(o)) if *o == relid) {
+                out.push((tid, system::StatisticExtRow::from_datums(&r)));
+            }
+            Ok(true)
+        })?;
+        out.sort_by(|a, b| a.1.name.cmp(&b.1.name));
+        Ok(out)
+    }
+
     /// The triggers of relation `relid`, by name.
     pub fn triggers(&self, relid: u32) -> PgResult<Vec<(ItemPointer, system::TriggerRow)>> {
         let mut out = Vec::new();
@@ -1232,6 +1258,10 @@ impl CatalogReader<'_, '_, '_> {
         for (t, policy) in self.policies(oid)? {
             rows.push((system::PG_POLICY, t));
             rows.extend(self.description_rows(system::PG_POLICY, policy.oid, None)?);
+        }
+        for (t, stat) in self.statistics_ext(oid)? {
+            rows.push((system::PG_STATISTIC_EXT, t));
+            rows.extend(self.description_rows(system::PG_STATISTIC_EXT, stat.oid, None)?);
         }
         for (t, trigger) in self.triggers(oid)? {
             rows.push((system::PG_TRIGGER, t));

@@ -1785,7 +1785,8 @@ pub const PG_STATISTIC_DEF: CatalogDef = CatalogDef {
     shared: false,
 };
 
-/// `pg_statistic_ext`: empty (no CREATE STATISTICS yet).
+/// `pg_statistic_ext`: the extended statistics objects (CREATE
+/// STATISTICS; see [`StatisticExtRow`]).
 pub const PG_STATISTIC_EXT_DEF: CatalogDef = CatalogDef {
     oid: PG_STATISTIC_EXT,
     name: "pg_statistic_ext",
@@ -1803,6 +1804,80 @@ pub const PG_STATISTIC_EXT_DEF: CatalogDef = CatalogDef {
     ],
     shared: false,
 };
+
+/// One `pg_statistic_ext` row. `stxexprs` is kept as SQL text, the
+/// expressions each in parentheses and separated by commas (`(a + 1),
+/// (lower(b))`), as policies keep theirs; PostgreSQL keeps a node tree.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StatisticExtRow {
+    pub oid: u32,
+    pub relid: u32,
+    pub name: String,
+    pub namespace: u32,
+    pub owner: u32,
+    /// `-1`: the columns' targets decide.
+    pub stattarget: i32,
+    /// The plain columns, ascending.
+    pub keys: Vec<i16>,
+    /// `d` ndistinct, `f` functional dependencies, `m` MCV list, `e`
+    /// expression statistics.
+    pub kinds: Vec<char>,
+    pub exprs: Option<String>,
+}
+
+impl StatisticExtRow {
+    pub fn to_datums(&self) -> Vec<Datum> {
+        vec![
+            Datum::Oid(self.oid),
+            Datum::Oid(self.relid),
+            Datum::Text(self.name.clone()),
+            Datum::Oid(self.namespace),
+            Datum::Oid(self.owner),
+            Datum::Int4(self.stattarget),
+            vector(&self.keys),
+            Datum::Array(Box::new(types::datum::ArrayValue::new(
+                oid::CHAR,
+                self.kinds.iter().map(|&k| ch(k)).collect(),
+            ))),
+            self.exprs.clone().map_or(Datum::Null, Datum::Text),
+        ]
+    }
+
+    pub fn from_datums(r: &[Datum]) -> StatisticExtRow {
+        let oid_at = |i: usize| match r.get(i) {
+            Some(Datum::Oid(v)) => *v,
+            _ => 0,
+        };
+        let text = |i: usize| match r.get(i) {
+            Some(Datum::Text(s)) => Some(s.clone()),
+            _ => None,
+        };
+        StatisticExtRow {
+            oid: oid_at(0),
+            relid: oid_at(1),
+            name: text(2).unwrap_or_default(),
+            namespace: oid_at(3),
+            owner: oid_at(4),
+            stattarget: match r.get(5) {
+                Some(Datum::Int4(v)) => *v,
+                _ => -1,
+            },
+            keys: parse_vector(r.get(6).unwrap_or(&Datum::Null)),
+            kinds: match r.get(7) {
+                Some(Datum::Array(a)) => a
+                    .elems
+                    .iter()
+                    .filter_map(|e| match e {
+                        Datum::Text(s) => s.chars().next(),
+                        _ => None,
+                    })
+                    .collect(),
+                _ => Vec::new(),
+            },
+            exprs: text(8),
+        }
+    }
+}
 
 /// `pg_publication`: the publications (CREATE PUBLICATION; nothing is
 /// replicated).

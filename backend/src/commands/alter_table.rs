@@ -561,7 +561,9 @@ fn drop_column(
             .filter(|d| d.1 == col.attnum)
             .map(|d| (PG_ATTRDEF, d.0))
             .collect();
-    // its statistics go with it
+    // its statistics go with it, and the extended statistics objects
+    // that involve it
+    super::statistics::drop_for_column(session, &table, col.attnum, name)?;
     defaults.extend(super::analyze::column_statistics_rows(
         session, table_oid, col.attnum,
     )?);
@@ -696,7 +698,7 @@ fn rename_column_in(
 }
 
 /// Whether the SQL expression `text` names column `column`.
-fn mentions_column(text: &str, column: &str) -> bool {
+pub(crate) fn mentions_column(text: &str, column: &str) -> bool {
     let Ok(mut exprs) = parse_select_list(text) else {
         return false;
     };

@@ -38,6 +38,7 @@ pub mod publication;
 pub mod rule;
 mod schemacmds;
 pub mod sequence;
+pub(crate) mod statistics;
 mod tablecmds;
 pub mod temp;
 pub mod trigger;
@@ -174,6 +175,9 @@ pub fn ddl_statement(
                 }
                 crate::syntax::TextStatement::GrantOnType(text) => {
                     grant::grant_on_type(session, &text)
+                }
+                crate::syntax::TextStatement::Statistics(text) => {
+                    statistics::statistics_statement(session, &text)
                 }
             }
         }
