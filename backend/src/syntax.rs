@@ -1268,10 +1268,19 @@ fn rewrite_text_statements(mut tokens: Vec<TokenWithSpan>) -> Vec<TokenWithSpan>
         } else {
             end
         };
-        let text: String = tokens[start..text_end]
+        let mut text: String = tokens[start..text_end]
             .iter()
             .map(|t| t.token.to_string())
             .collect();
+        if marker == STATISTICS_MARKER {
+            // Spaces in place of what precedes the statement, so that a
+            // syntax error's position in the text is the one in the query.
+            let before: usize = tokens[..start]
+                .iter()
+                .map(|t| t.token.to_string().chars().count())
+                .sum();
+            text.insert_str(0, &" ".repeat(before));
+        }
         let span = tokens[start].span;
         let word = |value: &str, keyword| {
             Token::Word(Word {
@@ -2591,12 +2600,10 @@ pub fn parse_alter_attribute(
 }
 
 /// PostgreSQL's syntax error for a sqlparser error met reading `text`, a
-/// statement kept as text (without a cursor position: the text's positions
-/// are not the query's).
+/// statement kept as text (whose positions are the query's only where the
+/// pre-parser pads it so: CREATE | ALTER | DROP STATISTICS).
 pub fn text_syntax_error(text: &str, e: ParserError) -> PgError {
-    let mut e = to_pg_error(text, e);
-    e.position = None;
-    e
+    to_pg_error(text, e)
 }
 
 /// Whether `stmt` is a client's `CALL procedure(...)`, not one of the

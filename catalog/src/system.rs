@@ -1324,6 +1324,7 @@ pub const PG_TRIGGER: u32 = 2620;
 pub const PG_POLICY: u32 = 3256;
 pub const PG_OPCLASS: u32 = 2616;
 pub const PG_STATISTIC_EXT: u32 = 3381;
+pub const PG_STATISTIC_EXT_DATA: u32 = 3429;
 pub const PG_STATISTIC: u32 = 2619;
 pub const PG_PUBLICATION: u32 = 6104;
 pub const PG_PUBLICATION_NAMESPACE: u32 = 6237;
@@ -1801,6 +1802,26 @@ pub const PG_STATISTIC_EXT_DEF: CatalogDef = CatalogDef {
         c("stxkeys", oid::INT2VECTOR),
         c("stxkind", oid::CHAR_ARRAY),
         c("stxexprs", PG_NODE_TREE),
+    ],
+    shared: false,
+};
+
+/// `pg_statistic_ext_data`: what ANALYZE found of each extended statistics
+/// object, for the table alone (`stxdinherit` false) and with its
+/// inheritance children (true). The values are kept as the text their
+/// types print; `stxdexpr` (PostgreSQL's `pg_statistic[]`) is a text that
+/// is always NULL here: no statistics of expressions are kept.
+pub const PG_STATISTIC_EXT_DATA_DEF: CatalogDef = CatalogDef {
+    oid: PG_STATISTIC_EXT_DATA,
+    name: "pg_statistic_ext_data",
+    rowtype_oid: 10033,
+    columns: &[
+        c("stxoid", OID),
+        c("stxdinherit", BOOL),
+        c("stxdndistinct", oid::PG_NDISTINCT),
+        c("stxddependencies", oid::PG_DEPENDENCIES),
+        c("stxdmcv", oid::PG_MCV_LIST),
+        c("stxdexpr", oid::TEXT),
     ],
     shared: false,
 };
@@ -2347,7 +2368,7 @@ pub fn composite_type_rows(
 
 /// Every per-database catalog, in creation order: [`CORE_CATALOGS`], then
 /// the ones kept for clients' queries ([`crate::empty::CATALOGS`]).
-pub const CATALOGS: [CatalogDef; 49] = concat_catalogs(CORE_CATALOGS, crate::empty::CATALOGS);
+pub const CATALOGS: [CatalogDef; 50] = concat_catalogs(CORE_CATALOGS, crate::empty::CATALOGS);
 
 const fn concat_catalogs<const A: usize, const B: usize, const N: usize>(
     a: [CatalogDef; A],
@@ -2368,7 +2389,7 @@ const fn concat_catalogs<const A: usize, const B: usize, const N: usize>(
 }
 
 /// The per-database catalogs of this module, in creation order.
-pub const CORE_CATALOGS: [CatalogDef; 26] = [
+pub const CORE_CATALOGS: [CatalogDef; 27] = [
     PG_TYPE_DEF,
     PG_ATTRIBUTE_DEF,
     PG_CLASS_DEF,
@@ -2387,6 +2408,7 @@ pub const CORE_CATALOGS: [CatalogDef; 26] = [
     PG_POLICY_DEF,
     PG_OPCLASS_DEF,
     PG_STATISTIC_EXT_DEF,
+    PG_STATISTIC_EXT_DATA_DEF,
     PG_STATISTIC_DEF,
     PG_PUBLICATION_DEF,
     PG_PUBLICATION_NAMESPACE_DEF,
@@ -2727,6 +2749,9 @@ pub const BUILTIN_TYPES: &[TypeRow] = &[
     (oid::TID, "tid", 'U', false, 0, oid::TID_ARRAY, 'p', 0, 'b'),
     (oid::XID, "xid", 'U', false, 0, oid::XID_ARRAY, 'p', 0, 'b'),
     (oid::CID, "cid", 'U', false, 0, oid::CID_ARRAY, 'p', 0, 'b'),
+    (oid::PG_NDISTINCT, "pg_ndistinct", 'Z', false, 0, 0, 'x', 100, 'b'),
+    (oid::PG_DEPENDENCIES, "pg_dependencies", 'Z', false, 0, 0, 'x', 100, 'b'),
+    (oid::PG_MCV_LIST, "pg_mcv_list", 'Z', false, 0, 0, 'x', 100, 'b'),
     (
         PG_NODE_TREE,
         "pg_node_tree",

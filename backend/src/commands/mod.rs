@@ -24,6 +24,7 @@ pub mod copy;
 mod dbcommands;
 pub(crate) mod domaincmds;
 pub mod explain;
+mod extended_stats;
 pub mod foreign_keys;
 pub mod function;
 pub(crate) mod grant;

@@ -591,6 +591,11 @@ fn delete(session: &mut Session, objects: &[(ItemPointer, StatisticExtRow)]) -> 
     let mut rows = Vec::new();
     for (tid, row) in objects {
         rows.push((PG_STATISTIC_EXT, *tid));
+        rows.extend(
+            with_reader(session, |r| r.statistics_ext_data(row.oid))?
+                .into_iter()
+                .map(|d| (catalog::system::PG_STATISTIC_EXT_DATA, d.0)),
+        );
         rows.extend(with_reader(session, |r| {
             r.description_rows(PG_STATISTIC_EXT, row.oid, None)
         })?);
