@@ -871,12 +871,7 @@ impl CatalogReader<'_, '_, '_> {
                     Some(Datum::Text(s)) => Some(s.clone()),
                     _ => None,
                 };
-                out.push((
-                    tid,
-                    r.get(1) == Some(&Datum::Bool(true)),
-                    text(2),
-                    text(3),
-                ));
+                out.push((tid, r.get(1) == Some(&Datum::Bool(true)), text(2), text(3)));
             }
             Ok(true)
         })?;

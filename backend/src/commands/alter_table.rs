@@ -1108,7 +1108,12 @@ fn alter_column_type(
         }
     }
     // statistics of the old type's values are meaningless now
-    let stats = super::analyze::column_statistics_rows(session, table.oid, col.attnum)?;
+    let mut stats = super::analyze::column_statistics_rows(session, table.oid, col.attnum)?;
+    // and so are the extended statistics that involve the column (the
+    // objects stay, without data until the next ANALYZE)
+    stats.extend(super::statistics::data_rows_for_column(
+        session, table, col.attnum, &col.name,
+    )?);
     if !stats.is_empty() {
         let db_oid = session.database_oid;
         crate::xact::with_write(session, |env, w| {

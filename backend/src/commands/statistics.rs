@@ -792,6 +792,31 @@ pub(crate) fn drop_for_column(
     delete(session, &objects)
 }
 
+/// The `pg_statistic_ext_data` rows of the objects of `table` that involve
+/// column `attnum` (ALTER COLUMN TYPE makes them meaningless).
+pub(crate) fn data_rows_for_column(
+    session: &mut Session,
+    table: &RelationInfo,
+    attnum: i16,
+    column: &str,
+) -> PgResult<Vec<(u32, ItemPointer)>> {
+    let mut rows = Vec::new();
+    for (_, s) in with_reader(session, |r| r.statistics_ext(table.oid))? {
+        let involved = s.keys.contains(&attnum)
+            || s.exprs
+                .as_deref()
+                .is_some_and(|e| super::alter_table::mentions_column(e, column));
+        if involved {
+            rows.extend(
+                with_reader(session, |r| r.statistics_ext_data(s.oid))?
+                    .into_iter()
+                    .map(|d| (catalog::system::PG_STATISTIC_EXT_DATA, d.0)),
+            );
+        }
+    }
+    Ok(rows)
+}
+
 /// COMMENT ON STATISTICS name: the object's OID after the ownership check.
 pub(crate) fn comment_target(session: &mut Session, parts: &[String]) -> PgResult<u32> {
     let (schema, name) = match parts {

@@ -628,9 +628,9 @@ pub fn fill_data(desc: &TupleDesc, values: &[Datum], out: &mut Vec<u8>) -> PgRes
                         | oid::VARCHAR
                         | oid::BPCHAR
                         | oid::PG_NODE_TREE
-        | oid::PG_NDISTINCT
-        | oid::PG_DEPENDENCIES
-        | oid::PG_MCV_LIST
+                        | oid::PG_NDISTINCT
+                        | oid::PG_DEPENDENCIES
+                        | oid::PG_MCV_LIST
                         | oid::JSON
                         | oid::JSONPATH
                         | oid::REGCONFIG
