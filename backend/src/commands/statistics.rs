@@ -118,12 +118,9 @@ impl Element {
 
 struct CreateStatistics {
     if_not_exists: bool,
-    name: Option<sqlparser::ast::ObjectName>,
+    name: sqlparser::ast::ObjectName,
     kinds: Vec<String>,
     elements: Vec<Element>,
-    /// Whether the element was written as a bare column name (for the
-    /// generated name, which calls a parenthesized one `expr`).
-    bare: Vec<bool>,
     from: Vec<sqlparser::ast::TableWithJoins>,
 }
 
@@ -133,12 +130,12 @@ fn parse_create(text: &str) -> PgResult<CreateStatistics> {
     p.expect_keyword_is(Keyword::CREATE).map_err(err)?;
     expect_statistics_word(&mut p).map_err(err)?;
     let if_not_exists = p.parse_keywords(&[Keyword::IF, Keyword::NOT, Keyword::EXISTS]);
-    let name = match &p.peek_token().token {
-        Token::Word(w) if !(w.quote_style.is_none() && w.keyword == Keyword::ON) => {
-            Some(p.parse_object_name(false).map_err(err)?)
-        }
-        _ => None,
-    };
+    // (PostgreSQL 15 requires the name; 16 makes one when it is left out)
+    if matches!(&p.peek_token().token, Token::Word(w) if w.quote_style.is_none() && w.keyword == Keyword::ON)
+    {
+        return Err(unexpected(text, &p));
+    }
+    let name = p.parse_object_name(false).map_err(err)?;
     let mut kinds = Vec::new();
     if p.consume_token(&Token::LParen) {
         kinds = p
@@ -151,24 +148,16 @@ fn parse_create(text: &str) -> PgResult<CreateStatistics> {
     }
     p.expect_keyword_is(Keyword::ON).map_err(err)?;
     let mut elements = Vec::new();
-    let mut bare = Vec::new();
     loop {
         if p.consume_token(&Token::LParen) {
             let e = p.parse_expr().map_err(err)?;
             p.expect_token(&Token::RParen).map_err(err)?;
             elements.push(Element::from_expr(Expr::Nested(Box::new(e))));
-            bare.push(false);
         } else {
             let e = p.parse_prefix().map_err(err)?;
             match e {
-                Expr::Identifier(i) => {
-                    elements.push(Element::Column(super::ident(&i)));
-                    bare.push(true);
-                }
-                Expr::Function(_) => {
-                    elements.push(Element::Expression(e));
-                    bare.push(false);
-                }
+                Expr::Identifier(i) => elements.push(Element::Column(super::ident(&i))),
+                Expr::Function(_) => elements.push(Element::Expression(e)),
                 _ => {
                     p.prev_token();
                     return Err(unexpected(text, &p));
@@ -191,7 +180,6 @@ fn parse_create(text: &str) -> PgResult<CreateStatistics> {
         name,
         kinds,
         elements,
-        bare,
         from,
     })
 }
@@ -329,7 +317,7 @@ fn name_taken(session: &mut Session, namespace: u32, name: &str) -> PgResult<boo
         .any(|(_, s)| s.namespace == namespace && s.name == name))
 }
 
-/// CREATE STATISTICS [IF NOT EXISTS] [name] [(kinds)] ON columns | (expressions)
+/// CREATE STATISTICS [IF NOT EXISTS] name [(kinds)] ON columns | (expressions)
 /// FROM table.
 fn create_statistics(session: &mut Session, text: &str) -> PgResult<Outcome> {
     crate::xact::check_writable(session, "CREATE STATISTICS")?;
@@ -380,39 +368,10 @@ fn create_statistics(session: &mut Session, text: &str) -> PgResult<Outcome> {
             format!("permission denied: \"{}\" is a system catalog", rel.name),
         ));
     }
-    let (namespace, name) = match &stmt.name {
-        Some(n) => {
-            let (schema, name) = split(n)?;
-            let namespace = match schema.as_deref() {
-                Some("pg_temp") => crate::commands::temp::temp_creation_namespace(session)?,
-                s => relcache::creation_namespace(session, s)?,
-            };
-            (namespace, name)
-        }
-        None => {
-            let addition = stmt
-                .elements
-                .iter()
-                .zip(&stmt.bare)
-                .map(|(e, bare)| match e {
-                    Element::Column(c) if *bare => c.as_str(),
-                    _ => "expr",
-                })
-                .collect::<Vec<_>>()
-                .join("_");
-            let mut label = "stat".to_owned();
-            let mut pass = 0;
-            let name = loop {
-                let candidate =
-                    super::constraints::make_object_name(&rel.name, Some(&addition), &label);
-                if !name_taken(session, rel.namespace_oid, &candidate)? {
-                    break candidate;
-                }
-                pass += 1;
-                label = format!("stat{pass}");
-            };
-            (rel.namespace_oid, name)
-        }
+    let (schema, name) = split(&stmt.name)?;
+    let namespace = match schema.as_deref() {
+        Some("pg_temp") => crate::commands::temp::temp_creation_namespace(session)?,
+        s => relcache::creation_namespace(session, s)?,
     };
     if name_taken(session, namespace, &name)? {
         if stmt.if_not_exists {
@@ -879,7 +838,7 @@ pub(crate) fn definition(
         .map(|c| crate::sysviews::quote_ident(&c.name))
         .collect();
     for e in expression_texts(row.exprs.as_deref()) {
-        let shown = crate::describe::expression(session, &e, rel.oid, false)?.unwrap_or(e);
+        let shown = crate::describe::expression(session, &e, rel.oid, true)?.unwrap_or(e);
         // A function call prints without the extra parentheses.
         let bare = shown.ends_with(')') && !shown.starts_with('(') && {
             let name_end = shown.find('(').unwrap_or(0);
