@@ -100,7 +100,7 @@ fn split(name: &sqlparser::ast::ObjectName) -> PgResult<(Option<String>, String)
 /// One element of the ON list.
 enum Element {
     Column(String),
-    Expression(Expr),
+    Expression(Box<Expr>),
 }
 
 impl Element {
@@ -109,9 +109,9 @@ impl Element {
             Expr::Nested(inner) => match *inner {
                 Expr::Identifier(i) => Element::Column(super::ident(&i)),
                 Expr::Nested(_) => Element::from_expr(*inner),
-                other => Element::Expression(other),
+                other => Element::Expression(Box::new(other)),
             },
-            other => Element::Expression(other),
+            other => Element::Expression(Box::new(other)),
         }
     }
 }
@@ -157,7 +157,7 @@ fn parse_create(text: &str) -> PgResult<CreateStatistics> {
             let e = p.parse_prefix().map_err(err)?;
             match e {
                 Expr::Identifier(i) => elements.push(Element::Column(super::ident(&i))),
-                Expr::Function(_) => elements.push(Element::Expression(e)),
+                Expr::Function(_) => elements.push(Element::Expression(Box::new(e))),
                 _ => {
                     p.prev_token();
                     return Err(unexpected(text, &p));
