@@ -1126,6 +1126,7 @@ impl CatalogReader<'_, '_, '_> {
                     }
                     stats.extended.push(crate::statistics::ExtendedStatistics {
                         keys: object.keys.clone(),
+                        exprs: object.exprs.clone(),
                         ndistinct: ndistinct
                             .as_deref()
                             .map(crate::statistics::parse_items)

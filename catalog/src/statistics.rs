@@ -148,6 +148,9 @@ impl ColumnStatistics {
 pub struct ExtendedStatistics {
     /// The object's plain columns (`stxkeys`).
     pub keys: Vec<i16>,
+    /// Its expressions (`stxexprs`: SQL text, each in parentheses,
+    /// separated by commas), attributes -1, -2, ... in the items below.
+    pub exprs: Option<String>,
     /// `pg_ndistinct`: the distinct values of each combination of two or
     /// more of the columns.
     pub ndistinct: Vec<(Vec<i16>, f64)>,

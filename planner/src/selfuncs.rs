@@ -934,10 +934,34 @@ pub fn num_groups(keys: &[Expr], origins: &[Origin], input_rows: f64) -> f64 {
     let mut numdistinct = 1.0;
     // the distinct columns the keys read, with their relations
     let mut vars: Vec<VarStats<'_>> = Vec::new();
+    // keys that are expressions of an extended statistics object: (their
+    // relation, the expression over its columns, the columns it reads)
+    let mut exprs: Vec<(Arc<RelationDesc>, Expr, Vec<VarStats<'_>>)> = Vec::new();
     let mut unknown = 0usize;
     for k in keys {
         if k.type_oid() == oid::BOOL {
             numdistinct *= 2.0;
+            continue;
+        }
+        if !matches!(strip(k), Expr::Var { .. })
+            && let Some((rel, e)) = expr_over_relation(strip(k), origins)
+            && statistics_expressions(&rel)
+                .iter()
+                .flatten()
+                .any(|x| x.as_ref() == Some(&e))
+        {
+            if !exprs
+                .iter()
+                .any(|(r, x, _)| Arc::ptr_eq(r, &rel) && *x == e)
+            {
+                let mut read = Vec::new();
+                strip(k).walk(&mut |v| {
+                    if let Some(v) = var_stats(v, origins) {
+                        read.push(v);
+                    }
+                });
+                exprs.push((rel, e, read));
+            }
             continue;
         }
         let mut found = Vec::new();
@@ -963,18 +987,42 @@ pub fn num_groups(keys: &[Expr], origins: &[Origin], input_rows: f64) -> f64 {
         }
     }
     numdistinct *= DEFAULT_NUM_DISTINCT.powi(unknown as i32);
-    while let Some(first) = vars.first() {
-        let rel = first.rel;
+    loop {
+        let rel_ptr: *const RelationDesc = match (vars.first(), exprs.first()) {
+            (Some(v), _) => std::ptr::from_ref(v.rel),
+            (None, Some((r, _, _))) => Arc::as_ptr(r),
+            (None, None) => break,
+        };
         let (mut here, rest): (Vec<VarStats<'_>>, Vec<VarStats<'_>>) =
-            vars.into_iter().partition(|v| std::ptr::eq(v.rel, rel));
+            vars.into_iter().partition(|v| std::ptr::eq(v.rel, rel_ptr));
         vars = rest;
+        let (mut here_exprs, rest): (Vec<_>, Vec<_>) = exprs
+            .into_iter()
+            .partition(|(r, _, _)| std::ptr::eq(Arc::as_ptr(r), rel_ptr));
+        exprs = rest;
         let mut reldistinct = 1.0;
         let mut relmax: f64 = 1.0;
         let mut relvarcount = 0;
-        while let Some(mv) = multivariate_ndistinct(rel, &mut here) {
+        let rel_arc = here_exprs.first().map(|(r, _, _)| Arc::clone(r));
+        let Some(rel) = here.first().map(|v| v.rel).or(rel_arc.as_deref()) else {
+            break;
+        };
+        let stats_exprs = rel_arc
+            .as_ref()
+            .map(statistics_expressions)
+            .unwrap_or_default();
+        while let Some(mv) = multivariate_ndistinct(rel, &stats_exprs, &mut here, &mut here_exprs) {
             reldistinct *= mv;
             relmax = relmax.max(mv);
             relvarcount += 1;
+        }
+        // an expression no object counted: by the columns it reads
+        for (_, _, read) in here_exprs {
+            for v in read {
+                if !here.iter().any(|o| o.col == v.col) {
+                    here.push(v);
+                }
+            }
         }
         for v in &here {
             // (NULLs are not counted as a group of their own, as in
@@ -1007,28 +1055,45 @@ pub fn num_groups(keys: &[Expr], origins: &[Origin], input_rows: f64) -> f64 {
 }
 
 /// `estimate_multivariate_ndistinct`: the distinct combinations of the
-/// most of `vars` (two or more, all of `rel`) that one extended statistics
-/// object of `rel` counted, taking those out of `vars`.
-fn multivariate_ndistinct(rel: &RelationDesc, vars: &mut Vec<VarStats<'_>>) -> Option<f64> {
+/// most of `vars` and `exprs` (two or more, all of `rel`) that one extended
+/// statistics object of `rel` counted, taking those out of them.
+/// `stats_exprs`: each object's expressions analyzed over `rel` (see
+/// [`statistics_expressions`]).
+fn multivariate_ndistinct(
+    rel: &RelationDesc,
+    stats_exprs: &[Vec<Option<Expr>>],
+    vars: &mut Vec<VarStats<'_>>,
+    exprs: &mut Vec<(Arc<RelationDesc>, Expr, Vec<VarStats<'_>>)>,
+) -> Option<f64> {
     let attnums: Vec<i16> = vars.iter().map(|v| rel.columns[v.col].attnum).collect();
-    // (matched attnums, the object's size, its count)
-    let mut best: Option<(Vec<i16>, usize, f64)> = None;
-    for ext in &rel.stats.extended {
+    // (matched attnums, matched expressions by position in `exprs`, the
+    // object's size, its count)
+    let mut best: Option<(Vec<i16>, Vec<usize>, usize, f64)> = None;
+    for (n, ext) in rel.stats.extended.iter().enumerate() {
         if ext.ndistinct.is_empty() {
             continue;
         }
-        let matched: Vec<i16> = attnums
+        let mut matched: Vec<i16> = attnums
             .iter()
             .copied()
             .filter(|a| ext.keys.contains(a))
             .collect();
+        let mut matched_exprs = Vec::new();
+        let mine = stats_exprs.get(n).map(Vec::as_slice).unwrap_or_default();
+        for (at, (_, e, _)) in exprs.iter().enumerate() {
+            if let Some(i) = mine.iter().position(|x| x.as_ref() == Some(e)) {
+                matched.push(-(i as i16) - 1);
+                matched_exprs.push(at);
+            }
+        }
+        let size = ext.keys.len() + mine.len();
         if matched.len() < 2 {
             continue;
         }
         let better = match &best {
             None => true,
-            Some((m, size, _)) => {
-                matched.len() > m.len() || (matched.len() == m.len() && ext.keys.len() < *size)
+            Some((m, _, best_size, _)) => {
+                matched.len() > m.len() || (matched.len() == m.len() && size < *best_size)
             }
         };
         if !better {
@@ -1041,13 +1106,84 @@ fn multivariate_ndistinct(rel: &RelationDesc, vars: &mut Vec<VarStats<'_>>) -> O
             a.sort_unstable();
             a == want
         });
-        if let Some((_, n)) = item {
-            best = Some((matched, ext.keys.len(), *n));
+        if let Some((_, count)) = item {
+            best = Some((matched, matched_exprs, size, *count));
         }
     }
-    let (matched, _, n) = best?;
+    let (matched, matched_exprs, _, count) = best?;
     vars.retain(|v| !matched.contains(&rel.columns[v.col].attnum));
-    Some(n)
+    let mut at = 0;
+    exprs.retain(|_| {
+        let keep = !matched_exprs.contains(&at);
+        at += 1;
+        keep
+    });
+    Some(count)
+}
+
+/// The expressions of each extended statistics object of `rel` (in the
+/// order of `rel.stats.extended`), analyzed over its columns; None for one
+/// that does not analyze.
+fn statistics_expressions(rel: &Arc<RelationDesc>) -> Vec<Vec<Option<Expr>>> {
+    if rel.stats.extended.iter().all(|x| x.exprs.is_none()) {
+        return Vec::new();
+    }
+    rel.stats
+        .extended
+        .iter()
+        .map(|x| {
+            let Some(text) = x.exprs.as_deref() else {
+                return Vec::new();
+            };
+            let dialect = sqlparser::dialect::PostgreSqlDialect {};
+            let Ok(mut p) = sqlparser::parser::Parser::new(&dialect).try_with_sql(text) else {
+                return Vec::new();
+            };
+            p.parse_comma_separated(sqlparser::parser::Parser::parse_expr)
+                .unwrap_or_default()
+                .into_iter()
+                .map(|e| crate::analyze_index_expression(Arc::clone(rel), &e.to_string()).ok())
+                .collect()
+        })
+        .collect()
+}
+
+/// An expression over the columns of one relation: that relation and the
+/// expression with its columns numbered as the relation's (None if it
+/// reads no column, or columns of several relations or of none).
+fn expr_over_relation(e: &Expr, origins: &[Origin]) -> Option<(Arc<RelationDesc>, Expr)> {
+    let mut rel: Option<Arc<RelationDesc>> = None;
+    let mut ok = true;
+    e.walk(&mut |x| {
+        if let Expr::Var { index, .. } = x {
+            match origins.get(*index).and_then(Option::as_ref) {
+                Some((r, _)) if rel.as_ref().is_none_or(|o| Arc::ptr_eq(o, r)) => {
+                    rel = Some(Arc::clone(r));
+                }
+                _ => ok = false,
+            }
+        }
+    });
+    let rel = rel.filter(|_| ok)?;
+    fn go(e: Expr, origins: &[Origin]) -> Result<Expr, ()> {
+        match e {
+            Expr::Var {
+                index,
+                type_oid,
+                typmod,
+            } => {
+                let (_, col) = origins.get(index).and_then(Option::as_ref).ok_or(())?;
+                Ok(Expr::Var {
+                    index: *col,
+                    type_oid,
+                    typmod,
+                })
+            }
+            other => other.map_children(&mut |c| go(c, origins)),
+        }
+    }
+    let mapped = go(e.clone(), origins).ok()?;
+    Some((rel, mapped))
 }
 
 pub fn clamp_rows(r: f64) -> f64 {

@@ -14,10 +14,12 @@
 //!   where the determined column has a single value. Degrees of 0 are left
 //!   out.
 //!
-//! **Departures:** MCV lists (`stxdmcv`) and the statistics of expressions
-//! (`stxdexpr`) are not built (NULL), an object with expressions gets no
-//! row, and there is no inheritance pass (`stxdinherit` true): ANALYZE
-//! samples a table's own rows only.
+//! An object's expressions are evaluated over each sampled row and take
+//! part as attributes -1, -2, ... after its columns, as in PostgreSQL.
+//!
+//! **Departures:** MCV lists (`stxdmcv`) and the per-expression statistics
+//! (`stxdexpr`) are not built (NULL), and there is no inheritance pass
+//! (`stxdinherit` true): ANALYZE samples a table's own rows only.
 
 use std::collections::HashMap;
 
@@ -54,9 +56,6 @@ pub(crate) fn build(
         if object.stattarget == 0 {
             continue;
         }
-        if object.exprs.is_some() {
-            continue;
-        }
         if !object.keys.iter().all(|k| analyzed.contains(k)) {
             let nsp = super::namespace_name(session, object.namespace)?;
             session.warn(
@@ -73,23 +72,45 @@ pub(crate) fn build(
             .iter()
             .filter_map(|k| table.columns.iter().position(|c| c.attnum == *k))
             .collect();
-        if columns.len() != object.keys.len() || columns.len() < 2 {
+        if columns.len() != object.keys.len() {
             continue;
         }
-        let keyed: Vec<Vec<String>> = sample
-            .iter()
-            .map(|row| {
-                columns
-                    .iter()
-                    .map(|&c| format!("{:?}", row.get(c).unwrap_or(&Datum::Null)))
-                    .collect()
-            })
-            .collect();
+        // The expressions, evaluated over each sampled row; numbered -1,
+        // -2, ... after the columns, as PostgreSQL numbers them.
+        let texts = super::statistics::expression_texts(object.exprs.as_deref());
+        let Some(exprs) = analyze_expressions(table, &texts) else {
+            continue;
+        };
+        let mut attrs: Vec<i16> = object.keys.clone();
+        attrs.extend((1..=exprs.len()).map(|i| -(i as i16)));
+        if attrs.len() < 2 {
+            continue;
+        }
+        let mut keyed: Vec<Vec<String>> = Vec::with_capacity(sample.len());
+        let mut failed = false;
+        for row in sample {
+            let mut key: Vec<String> = columns
+                .iter()
+                .map(|&c| format!("{:?}", row.get(c).unwrap_or(&Datum::Null)))
+                .collect();
+            let mut ctx = crate::index_exprs::Immutable;
+            let mut ev = executor::expr::Evaluator::new(&[], &mut ctx);
+            for e in &exprs {
+                match ev.eval_row(e, row) {
+                    Ok(v) => key.push(format!("{v:?}")),
+                    Err(_) => failed = true,
+                }
+            }
+            keyed.push(key);
+        }
+        if failed {
+            continue;
+        }
         let ndistinct = object.kinds.contains(&'d').then(|| {
-            let items: Vec<(Vec<i16>, f64)> = combinations(columns.len())
+            let items: Vec<(Vec<i16>, f64)> = combinations(attrs.len())
                 .into_iter()
                 .map(|combo| {
-                    let attrs = combo.iter().map(|&i| object.keys[i]).collect();
+                    let attrs = combo.iter().map(|&i| attrs[i]).collect();
                     (attrs, ndistinct_of(&keyed, &combo, total_rows))
                 })
                 .collect();
@@ -97,10 +118,10 @@ pub(crate) fn build(
         });
         let dependencies = object.kinds.contains(&'f').then(|| {
             let mut items: Vec<(Vec<i16>, f64)> = Vec::new();
-            for dep in dependency_orders(columns.len()) {
+            for dep in dependency_orders(attrs.len()) {
                 let degree = dependency_degree(&keyed, &dep);
                 if degree > 0.0 {
-                    items.push((dep.iter().map(|&i| object.keys[i]).collect(), degree));
+                    items.push((dep.iter().map(|&i| attrs[i]).collect(), degree));
                 }
             }
             format_dependencies(&items)
@@ -138,6 +159,19 @@ pub(crate) fn build(
     })?;
     super::catalog_changed(session);
     Ok(())
+}
+
+/// An object's expressions analyzed over its table (None if one cannot be:
+/// the object is then not built).
+fn analyze_expressions(table: &RelationInfo, texts: &[String]) -> Option<Vec<planner::Expr>> {
+    if texts.is_empty() {
+        return Some(Vec::new());
+    }
+    let desc = std::sync::Arc::new(crate::table_access::relation_desc(table));
+    texts
+        .iter()
+        .map(|t| planner::analyze_index_expression(desc.clone(), t).ok())
+        .collect()
 }
 
 /// The combinations of two or more of `n` items, by size and then in
