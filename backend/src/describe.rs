@@ -46,6 +46,13 @@ pub fn catalog_text(session: &mut Session, what: CatalogText<'_>) -> PgResult<Op
             crate::commands::trigger::triggerdef(session, oid, pretty)
         }
         CatalogText::Rule { oid, pretty } => crate::commands::rule::ruledef(session, oid, pretty),
+        CatalogText::Statistics { oid, columns_only } => {
+            crate::commands::statistics::definition(session, oid, columns_only)
+        }
+        CatalogText::StatisticsVisible(oid) => {
+            Ok(crate::commands::statistics::is_visible(session, oid)?
+                .map(|v| if v { "t" } else { "f" }.to_owned()))
+        }
         CatalogText::PartitionConstraint(oid) => {
             let Some(info) = relcache::relation_by_oid(session, oid)? else {
                 return Ok(None);

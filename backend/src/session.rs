@@ -645,6 +645,14 @@ impl ExecContext for Session {
     fn namespace_oid(&mut self, name: &str) -> PgResult<Option<u32>> {
         crate::relcache::namespace_oid(self, name)
     }
+    fn regnamespace_of(&mut self, oid: u32) -> PgResult<String> {
+        Ok(
+            match crate::relcache::with_reader(self, |r| r.namespace_name(oid))? {
+                Some(n) => crate::sysviews::quote_ident(&n),
+                None => oid.to_string(),
+            },
+        )
+    }
     fn regproc_of(&mut self, oid: u32) -> PgResult<String> {
         crate::describe::regproc_name(self, oid)
     }

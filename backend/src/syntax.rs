@@ -1234,6 +1234,12 @@ fn rewrite_text_statements(mut tokens: Vec<TokenWithSpan>) -> Vec<TokenWithSpan>
             })
         {
             AGGREGATE_MARKER
+        } else if ["create", "alter", "drop"]
+            .iter()
+            .any(|w| word_is(&tokens[start], w))
+            && word_is(&tokens[kind_at], "statistics")
+        {
+            STATISTICS_MARKER
         } else if (word_is(&tokens[start], "drop") || word_is(&tokens[start], "reassign"))
             && word_is(&tokens[kind_at], "owned")
         {
@@ -1304,10 +1310,29 @@ fn rewrite_text_statements(mut tokens: Vec<TokenWithSpan>) -> Vec<TokenWithSpan>
         let end = (start..tokens.len())
             .find(|&i| tokens[i].token == Token::SemiColon || tokens[i].token == Token::EOF)
             .unwrap_or(tokens.len());
-        let text: String = tokens[start..end]
+        // A statement that reads its own end keeps its `;`, so that a
+        // statement cut short is a syntax error at or near ";" as in
+        // PostgreSQL.
+        let text_end = if marker == STATISTICS_MARKER
+            && tokens.get(end).is_some_and(|t| t.token == Token::SemiColon)
+        {
+            end + 1
+        } else {
+            end
+        };
+        let mut text: String = tokens[start..text_end]
             .iter()
             .map(|t| t.token.to_string())
             .collect();
+        if marker == STATISTICS_MARKER {
+            // Spaces in place of what precedes the statement, so that a
+            // syntax error's position in the text is the one in the query.
+            let before: usize = tokens[..start]
+                .iter()
+                .map(|t| t.token.to_string().chars().count())
+                .sum();
+            text.insert_str(0, &" ".repeat(before));
+        }
         let span = tokens[start].span;
         let word = |value: &str, keyword| {
             Token::Word(Word {
@@ -2401,6 +2426,7 @@ const VACUUM_MARKER: &str = "VACUUM_STATEMENT";
 const RULE_MARKER: &str = "RULE_STATEMENT";
 const DEFAULT_PRIVILEGES_MARKER: &str = "DEFAULT_PRIVILEGES_STATEMENT";
 const GRANT_ON_TYPE_MARKER: &str = "GRANT_ON_TYPE_STATEMENT";
+const STATISTICS_MARKER: &str = "STATISTICS_STATEMENT";
 
 /// `CREATE [OR REPLACE] RULE`, `DROP RULE` and `ALTER RULE` (sqlparser has
 /// none of them) become `CALL RULE_STATEMENT('<text>')` as the statements
@@ -2535,6 +2561,8 @@ pub enum TextStatement {
     /// `GRANT | REVOKE ... ON TYPE | DOMAIN | LANGUAGE ...` (sqlparser
     /// reads none of these object kinds)
     GrantOnType(String),
+    /// `CREATE | ALTER | DROP STATISTICS ...` (sqlparser has none of them)
+    Statistics(String),
 }
 
 /// One action of `ALTER TYPE name ... ATTRIBUTE` (see [`parse_alter_attribute`]).
@@ -2628,6 +2656,13 @@ pub fn parse_alter_attribute(
     Ok((type_name, action, cascade))
 }
 
+/// PostgreSQL's syntax error for a sqlparser error met reading `text`, a
+/// statement kept as text (whose positions are the query's only where the
+/// pre-parser pads it so: CREATE | ALTER | DROP STATISTICS).
+pub fn text_syntax_error(text: &str, e: ParserError) -> PgError {
+    to_pg_error(text, e)
+}
+
 /// Whether `stmt` is a client's `CALL procedure(...)`, not one of the
 /// statements this module turns into a CALL of a marker.
 pub fn is_procedure_call(stmt: &Statement) -> bool {
@@ -2669,6 +2704,7 @@ pub fn text_statement(stmt: &Statement) -> Option<TextStatement> {
         RULE_MARKER => TextStatement::Rule,
         DEFAULT_PRIVILEGES_MARKER => TextStatement::AlterDefaultPrivileges,
         GRANT_ON_TYPE_MARKER => TextStatement::GrantOnType,
+        STATISTICS_MARKER => TextStatement::Statistics,
         _ => return None,
     };
     let FunctionArguments::List(list) = &f.args else {

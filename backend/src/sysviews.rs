@@ -33,6 +33,7 @@ const PG_INDEXES: u32 = 12_043;
 const PG_ROLES: u32 = 12_000;
 const PG_PUBLICATION_TABLES: u32 = 12_068;
 const PG_STATS: u32 = 12_053;
+const PG_STATS_EXT: u32 = 12_058;
 const PG_SETTINGS: u32 = 12_104;
 const PG_PREPARED_STATEMENTS: u32 = 12_095;
 const PG_CURSORS: u32 = 12_077;
@@ -167,6 +168,27 @@ const VIEWS: &[View] = &[
             ("most_common_elems", ANYARRAY),
             ("most_common_elem_freqs", FLOAT4_ARRAY),
             ("elem_count_histogram", FLOAT4_ARRAY),
+        ],
+    },
+    View {
+        oid: PG_STATS_EXT,
+        name: "pg_stats_ext",
+        columns: &[
+            ("schemaname", NAME),
+            ("tablename", NAME),
+            ("statistics_schemaname", NAME),
+            ("statistics_name", NAME),
+            ("statistics_owner", NAME),
+            ("attnames", types::oid::NAME_ARRAY),
+            ("exprs", TEXT_ARRAY),
+            ("kinds", types::oid::CHAR_ARRAY),
+            ("inherited", BOOL),
+            ("n_distinct", types::oid::PG_NDISTINCT),
+            ("dependencies", types::oid::PG_DEPENDENCIES),
+            ("most_common_vals", TEXT_ARRAY),
+            ("most_common_val_nulls", types::oid::BOOL_ARRAY),
+            ("most_common_freqs", types::oid::FLOAT8_ARRAY),
+            ("most_common_base_freqs", types::oid::FLOAT8_ARRAY),
         ],
     },
     View {
@@ -435,6 +457,7 @@ pub fn rows(session: &mut Session, oid: u32) -> PgResult<VecDeque<Vec<Datum>>> {
         PG_STAT_BGWRITER => Ok(VecDeque::from([stat_bgwriter(session)])),
         PG_INDEXES => indexes(session),
         PG_STATS => stats(session),
+        PG_STATS_EXT => stats_ext(session),
         PG_ROLES => roles(session),
         PG_USER_MAPPINGS => crate::commands::foreigncmds::user_mappings_view(session),
         PG_SETTINGS => settings(session),
@@ -699,6 +722,73 @@ fn indexes(session: &mut Session) -> PgResult<VecDeque<Vec<Datum>>> {
                 Datum::Text(ix.name.clone()),
                 Datum::Null,
                 Datum::Text(index_definition(&table, ix)),
+            ]);
+        }
+    }
+    Ok(out)
+}
+
+/// `pg_stats_ext`: each extended statistics object with what ANALYZE found
+/// of it (`pg_statistic_ext_data`), by table, object and column names.
+fn stats_ext(session: &mut Session) -> PgResult<VecDeque<Vec<Datum>>> {
+    let objects = crate::relcache::with_reader(session, |r| r.all_statistics_ext())?;
+    let mut out = VecDeque::new();
+    for (_, object) in objects {
+        let Some(table) = crate::relcache::relation_by_oid(session, object.relid)? else {
+            continue;
+        };
+        let data = crate::relcache::with_reader(session, |r| r.statistics_ext_data(object.oid))?;
+        if data.is_empty() {
+            continue;
+        }
+        let nsp = crate::relcache::with_reader(session, |r| r.namespace_name(object.namespace))?
+            .unwrap_or_default();
+        let owner = crate::describe::role_name(session, object.owner)?.unwrap_or_default();
+        let attnames: Vec<Datum> = object
+            .keys
+            .iter()
+            .filter_map(|k| table.columns.iter().find(|c| c.attnum == *k))
+            .map(|c| Datum::Text(c.name.clone()))
+            .collect();
+        let exprs = crate::commands::statistics::expression_texts(object.exprs.as_deref());
+        let exprs = if exprs.is_empty() {
+            Datum::Null
+        } else {
+            let mut shown = Vec::new();
+            for e in exprs {
+                let text = crate::describe::expression(session, &e, table.oid, true)?.unwrap_or(e);
+                shown.push(Datum::Text(text));
+            }
+            Datum::Array(Box::new(types::datum::ArrayValue::new(TEXT, shown)))
+        };
+        let kinds = Datum::Array(Box::new(types::datum::ArrayValue::new(
+            types::oid::CHAR,
+            object
+                .kinds
+                .iter()
+                .map(|k| Datum::Text(k.to_string()))
+                .collect(),
+        )));
+        for (_, inherit, ndistinct, dependencies) in data {
+            out.push_back(vec![
+                Datum::Text(table.namespace.clone()),
+                Datum::Text(table.name.clone()),
+                Datum::Text(nsp.clone()),
+                Datum::Text(object.name.clone()),
+                Datum::Text(owner.clone()),
+                Datum::Array(Box::new(types::datum::ArrayValue::new(
+                    NAME,
+                    attnames.clone(),
+                ))),
+                exprs.clone(),
+                kinds.clone(),
+                Datum::Bool(inherit),
+                ndistinct.map_or(Datum::Null, Datum::Text),
+                dependencies.map_or(Datum::Null, Datum::Text),
+                Datum::Null,
+                Datum::Null,
+                Datum::Null,
+                Datum::Null,
             ]);
         }
     }

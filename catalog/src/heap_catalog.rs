@@ -832,6 +832,53 @@ impl CatalogReader<'_, '_, '_> {
         Ok(out)
     }
 
+    /// Every `pg_statistic_ext` row (extended statistics objects).
+    pub fn all_statistics_ext(&self) -> PgResult<Vec<(ItemPointer, system::StatisticExtRow)>> {
+        let mut out = Vec::new();
+        self.scan(&system::PG_STATISTIC_EXT_DEF, |tid, r| {
+            out.push((tid, system::StatisticExtRow::from_datums(&r)));
+            Ok(true)
+        })?;
+        Ok(out)
+    }
+
+    /// The extended statistics objects of relation `relid`, by name.
+    pub fn statistics_ext(
+        &self,
+        relid: u32,
+    ) -> PgResult<Vec<(ItemPointer, system::StatisticExtRow)>> {
+        let mut out = Vec::new();
+        self.scan(&system::PG_STATISTIC_EXT_DEF, |tid, r| {
+            if matches!(r.get(1), Some(Datum::Oid(o)) if *o == relid) {
+                out.push((tid, system::StatisticExtRow::from_datums(&r)));
+            }
+            Ok(true)
+        })?;
+        out.sort_by(|a, b| a.1.name.cmp(&b.1.name));
+        Ok(out)
+    }
+
+    /// The `pg_statistic_ext_data` rows of statistics object `stxoid`:
+    /// (tid, stxdinherit, stxdndistinct, stxddependencies).
+    #[allow(clippy::type_complexity)]
+    pub fn statistics_ext_data(
+        &self,
+        stxoid: u32,
+    ) -> PgResult<Vec<(ItemPointer, bool, Option<String>, Option<String>)>> {
+        let mut out = Vec::new();
+        self.scan(&system::PG_STATISTIC_EXT_DATA_DEF, |tid, r| {
+            if r.first() == Some(&Datum::Oid(stxoid)) {
+                let text = |i: usize| match r.get(i) {
+                    Some(Datum::Text(s)) => Some(s.clone()),
+                    _ => None,
+                };
+                out.push((tid, r.get(1) == Some(&Datum::Bool(true)), text(2), text(3)));
+            }
+            Ok(true)
+        })?;
+        Ok(out)
+    }
+
     /// The triggers of relation `relid`, by name.
     pub fn triggers(&self, relid: u32) -> PgResult<Vec<(ItemPointer, system::TriggerRow)>> {
         let mut out = Vec::new();
@@ -1061,6 +1108,7 @@ impl CatalogReader<'_, '_, '_> {
             tuples: f64::from(class.tuples),
             all_visible: f64::from(class.all_visible.max(0)),
             columns: Vec::new(),
+            extended: Vec::new(),
         };
         if stats.counted() && matches!(class.kind, 'r' | 'm' | 't') {
             self.scan(&system::PG_STATISTIC_DEF, |_, r| {
@@ -1072,6 +1120,25 @@ impl CatalogReader<'_, '_, '_> {
                 }
                 Ok(true)
             })?;
+            for (_, object) in self.statistics_ext(class.oid)? {
+                for (_, inherit, ndistinct, dependencies) in self.statistics_ext_data(object.oid)? {
+                    if inherit {
+                        continue;
+                    }
+                    stats.extended.push(crate::statistics::ExtendedStatistics {
+                        keys: object.keys.clone(),
+                        exprs: object.exprs.clone(),
+                        ndistinct: ndistinct
+                            .as_deref()
+                            .map(crate::statistics::parse_items)
+                            .unwrap_or_default(),
+                        dependencies: dependencies
+                            .as_deref()
+                            .map(crate::statistics::parse_items)
+                            .unwrap_or_default(),
+                    });
+                }
+            }
         }
         Ok(stats)
     }
@@ -1233,6 +1300,15 @@ impl CatalogReader<'_, '_, '_> {
         for (t, policy) in self.policies(oid)? {
             rows.push((system::PG_POLICY, t));
             rows.extend(self.description_rows(system::PG_POLICY, policy.oid, None)?);
+        }
+        for (t, stat) in self.statistics_ext(oid)? {
+            rows.push((system::PG_STATISTIC_EXT, t));
+            rows.extend(
+                self.statistics_ext_data(stat.oid)?
+                    .into_iter()
+                    .map(|d| (system::PG_STATISTIC_EXT_DATA, d.0)),
+            );
+            rows.extend(self.description_rows(system::PG_STATISTIC_EXT, stat.oid, None)?);
         }
         for (t, trigger) in self.triggers(oid)? {
             rows.push((system::PG_TRIGGER, t));

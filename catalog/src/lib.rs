@@ -10,7 +10,9 @@
 //! name their element type), `pg_am` and
 //! `pg_collation` (initdb's rows), and the catalogs of objects we cannot
 //! create yet, kept empty so that clients' queries run (`pg_inherits`,
-//! `pg_trigger`, `pg_policy`, `pg_statistic_ext`), `pg_description` (COMMENT
+//! `pg_trigger`, `pg_policy`), `pg_statistic_ext` and `pg_statistic_ext_data`
+//! (extended statistics, written by the backend's `commands::statistics`
+//! and ANALYZE), `pg_description` (COMMENT
 //! ON, written by the backend's `commands::comment`), and
 //! `pg_publication*` (publications, written by the backend's
 //! `commands::publication`), and the catalogs of [`empty`] (objects we

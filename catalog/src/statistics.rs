@@ -24,6 +24,9 @@ pub struct RelationStatistics {
     pub all_visible: f64,
     /// One entry per analyzed column, by attnum.
     pub columns: Vec<ColumnStatistics>,
+    /// What ANALYZE found of its extended statistics objects (the table's
+    /// own rows, `stxdinherit` false), in name order.
+    pub extended: Vec<ExtendedStatistics>,
 }
 
 impl Default for RelationStatistics {
@@ -33,6 +36,7 @@ impl Default for RelationStatistics {
             tuples: -1.0,
             all_visible: 0.0,
             columns: Vec::new(),
+            extended: Vec::new(),
         }
     }
 }
@@ -135,5 +139,90 @@ impl ColumnStatistics {
         } else {
             None
         }
+    }
+}
+
+/// One extended statistics object's findings (`pg_statistic_ext_data`),
+/// by attribute numbers (an object's expressions would be -1, -2, ...).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ExtendedStatistics {
+    /// The object's plain columns (`stxkeys`).
+    pub keys: Vec<i16>,
+    /// Its expressions (`stxexprs`: SQL text, each in parentheses,
+    /// separated by commas), attributes -1, -2, ... in the items below.
+    pub exprs: Option<String>,
+    /// `pg_ndistinct`: the distinct values of each combination of two or
+    /// more of the columns.
+    pub ndistinct: Vec<(Vec<i16>, f64)>,
+    /// `pg_dependencies`: functional dependencies, the determining columns
+    /// then the determined one last, with their degree (0 to 1).
+    pub dependencies: Vec<(Vec<i16>, f64)>,
+}
+
+/// The text a `pg_ndistinct` prints: `{"1, 2": 11, "1, 2, 3": 12}`.
+pub fn format_ndistinct(items: &[(Vec<i16>, f64)]) -> String {
+    let parts: Vec<String> = items
+        .iter()
+        .map(|(attrs, n)| {
+            let attrs: Vec<String> = attrs.iter().map(i16::to_string).collect();
+            format!("\"{}\": {}", attrs.join(", "), *n as i64)
+        })
+        .collect();
+    format!("{{{}}}", parts.join(", "))
+}
+
+/// The text a `pg_dependencies` prints: `{"1 => 2": 1.000000, "1, 2 =>
+/// 3": 0.500000}`.
+pub fn format_dependencies(items: &[(Vec<i16>, f64)]) -> String {
+    let parts: Vec<String> = items
+        .iter()
+        .map(|(attrs, degree)| {
+            let (last, from) = attrs.split_last().unwrap_or((&0, &[]));
+            let from: Vec<String> = from.iter().map(i16::to_string).collect();
+            format!("\"{} => {last}\": {degree:.6}", from.join(", "))
+        })
+        .collect();
+    format!("{{{}}}", parts.join(", "))
+}
+
+/// Reads the text of [`format_ndistinct`] or [`format_dependencies`]
+/// back: each item's attribute numbers (in order, `=>` read as a comma)
+/// and its number.
+pub fn parse_items(text: &str) -> Vec<(Vec<i16>, f64)> {
+    let body = text.trim().trim_start_matches('{').trim_end_matches('}');
+    let mut out = Vec::new();
+    for part in body.split(", \"") {
+        let part = part.trim().trim_start_matches('"');
+        let Some((attrs, number)) = part.split_once("\": ") else {
+            continue;
+        };
+        let attrs: Vec<i16> = attrs
+            .split([',', '='])
+            .map(|a| a.trim().trim_start_matches('>').trim())
+            .filter(|a| !a.is_empty())
+            .filter_map(|a| a.parse().ok())
+            .collect();
+        if let Ok(n) = number.trim().parse() {
+            out.push((attrs, n));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ndistinct_and_dependencies_print_as_postgresql_and_read_back() {
+        let nd = vec![(vec![1, 2], 11.0), (vec![1, 2, 3], 323.0)];
+        let text = format_ndistinct(&nd);
+        assert_eq!(text, r#"{"1, 2": 11, "1, 2, 3": 323}"#);
+        assert_eq!(parse_items(&text), nd);
+        let deps = vec![(vec![1, 2], 1.0), (vec![1, 3, 2], 0.5)];
+        let text = format_dependencies(&deps);
+        assert_eq!(text, r#"{"1 => 2": 1.000000, "1, 3 => 2": 0.500000}"#);
+        assert_eq!(parse_items(&text), deps);
+        assert!(parse_items("{}").is_empty());
     }
 }

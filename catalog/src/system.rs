@@ -1325,6 +1325,7 @@ pub const PG_TRIGGER: u32 = 2620;
 pub const PG_POLICY: u32 = 3256;
 pub const PG_OPCLASS: u32 = 2616;
 pub const PG_STATISTIC_EXT: u32 = 3381;
+pub const PG_STATISTIC_EXT_DATA: u32 = 3429;
 pub const PG_STATISTIC: u32 = 2619;
 pub const PG_PUBLICATION: u32 = 6104;
 pub const PG_PUBLICATION_NAMESPACE: u32 = 6237;
@@ -1786,7 +1787,8 @@ pub const PG_STATISTIC_DEF: CatalogDef = CatalogDef {
     shared: false,
 };
 
-/// `pg_statistic_ext`: empty (no CREATE STATISTICS yet).
+/// `pg_statistic_ext`: the extended statistics objects (CREATE
+/// STATISTICS; see [`StatisticExtRow`]).
 pub const PG_STATISTIC_EXT_DEF: CatalogDef = CatalogDef {
     oid: PG_STATISTIC_EXT,
     name: "pg_statistic_ext",
@@ -1804,6 +1806,100 @@ pub const PG_STATISTIC_EXT_DEF: CatalogDef = CatalogDef {
     ],
     shared: false,
 };
+
+/// `pg_statistic_ext_data`: what ANALYZE found of each extended statistics
+/// object, for the table alone (`stxdinherit` false) and with its
+/// inheritance children (true). The values are kept as the text their
+/// types print; `stxdexpr` (PostgreSQL's `pg_statistic[]`) is a text that
+/// is always NULL here: no statistics of expressions are kept.
+pub const PG_STATISTIC_EXT_DATA_DEF: CatalogDef = CatalogDef {
+    oid: PG_STATISTIC_EXT_DATA,
+    name: "pg_statistic_ext_data",
+    rowtype_oid: 10033,
+    columns: &[
+        c("stxoid", OID),
+        c("stxdinherit", BOOL),
+        c("stxdndistinct", oid::PG_NDISTINCT),
+        c("stxddependencies", oid::PG_DEPENDENCIES),
+        c("stxdmcv", oid::PG_MCV_LIST),
+        c("stxdexpr", oid::TEXT),
+    ],
+    shared: false,
+};
+
+/// One `pg_statistic_ext` row. `stxexprs` is kept as SQL text, the
+/// expressions each in parentheses and separated by commas (`(a + 1),
+/// (lower(b))`), as policies keep theirs; PostgreSQL keeps a node tree.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StatisticExtRow {
+    pub oid: u32,
+    pub relid: u32,
+    pub name: String,
+    pub namespace: u32,
+    pub owner: u32,
+    /// `-1`: the columns' targets decide.
+    pub stattarget: i32,
+    /// The plain columns, ascending.
+    pub keys: Vec<i16>,
+    /// `d` ndistinct, `f` functional dependencies, `m` MCV list, `e`
+    /// expression statistics.
+    pub kinds: Vec<char>,
+    pub exprs: Option<String>,
+}
+
+impl StatisticExtRow {
+    pub fn to_datums(&self) -> Vec<Datum> {
+        vec![
+            Datum::Oid(self.oid),
+            Datum::Oid(self.relid),
+            Datum::Text(self.name.clone()),
+            Datum::Oid(self.namespace),
+            Datum::Oid(self.owner),
+            Datum::Int4(self.stattarget),
+            vector(&self.keys),
+            Datum::Array(Box::new(types::datum::ArrayValue::new(
+                oid::CHAR,
+                self.kinds.iter().map(|&k| ch(k)).collect(),
+            ))),
+            self.exprs.clone().map_or(Datum::Null, Datum::Text),
+        ]
+    }
+
+    pub fn from_datums(r: &[Datum]) -> StatisticExtRow {
+        let oid_at = |i: usize| match r.get(i) {
+            Some(Datum::Oid(v)) => *v,
+            _ => 0,
+        };
+        let text = |i: usize| match r.get(i) {
+            Some(Datum::Text(s)) => Some(s.clone()),
+            _ => None,
+        };
+        StatisticExtRow {
+            oid: oid_at(0),
+            relid: oid_at(1),
+            name: text(2).unwrap_or_default(),
+            namespace: oid_at(3),
+            owner: oid_at(4),
+            stattarget: match r.get(5) {
+                Some(Datum::Int4(v)) => *v,
+                _ => -1,
+            },
+            keys: parse_vector(r.get(6).unwrap_or(&Datum::Null)),
+            kinds: match r.get(7) {
+                Some(Datum::Array(a)) => a
+                    .elems
+                    .iter()
+                    .filter_map(|e| match e {
+                        Datum::Text(s) => s.chars().next(),
+                        _ => None,
+                    })
+                    .collect(),
+                _ => Vec::new(),
+            },
+            exprs: text(8),
+        }
+    }
+}
 
 /// `pg_publication`: the publications (CREATE PUBLICATION; nothing is
 /// replicated).
@@ -2273,7 +2369,7 @@ pub fn composite_type_rows(
 
 /// Every per-database catalog, in creation order: [`CORE_CATALOGS`], then
 /// the ones kept for clients' queries ([`crate::empty::CATALOGS`]).
-pub const CATALOGS: [CatalogDef; 49] = concat_catalogs(CORE_CATALOGS, crate::empty::CATALOGS);
+pub const CATALOGS: [CatalogDef; 50] = concat_catalogs(CORE_CATALOGS, crate::empty::CATALOGS);
 
 const fn concat_catalogs<const A: usize, const B: usize, const N: usize>(
     a: [CatalogDef; A],
@@ -2294,7 +2390,7 @@ const fn concat_catalogs<const A: usize, const B: usize, const N: usize>(
 }
 
 /// The per-database catalogs of this module, in creation order.
-pub const CORE_CATALOGS: [CatalogDef; 26] = [
+pub const CORE_CATALOGS: [CatalogDef; 27] = [
     PG_TYPE_DEF,
     PG_ATTRIBUTE_DEF,
     PG_CLASS_DEF,
@@ -2313,6 +2409,7 @@ pub const CORE_CATALOGS: [CatalogDef; 26] = [
     PG_POLICY_DEF,
     PG_OPCLASS_DEF,
     PG_STATISTIC_EXT_DEF,
+    PG_STATISTIC_EXT_DATA_DEF,
     PG_STATISTIC_DEF,
     PG_PUBLICATION_DEF,
     PG_PUBLICATION_NAMESPACE_DEF,
@@ -2684,6 +2781,39 @@ pub const BUILTIN_TYPES: &[TypeRow] = &[
         oid::TXID_SNAPSHOT_ARRAY,
         'x',
         0,
+        'b',
+    ),
+    (
+        oid::PG_NDISTINCT,
+        "pg_ndistinct",
+        'Z',
+        false,
+        0,
+        0,
+        'x',
+        100,
+        'b',
+    ),
+    (
+        oid::PG_DEPENDENCIES,
+        "pg_dependencies",
+        'Z',
+        false,
+        0,
+        0,
+        'x',
+        100,
+        'b',
+    ),
+    (
+        oid::PG_MCV_LIST,
+        "pg_mcv_list",
+        'Z',
+        false,
+        0,
+        0,
+        'x',
+        100,
         'b',
     ),
     (

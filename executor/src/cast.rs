@@ -252,8 +252,8 @@ fn convert(v: Datum, from: u32, to: u32, opts: &OutputOptions) -> PgResult<Datum
             return Ok(Datum::Text(oid::format_type(t as u32, -1)));
         }
     }
-    // TODO(regnamespace): print the schema's name; only the catalogs that
-    // are always empty here (pg_statistic_ext) use it so far.
+    // A regnamespace prints its schema's name where the evaluator can look
+    // it up (`Evaluator::eval`); the number elsewhere.
     if to == oid::REGNAMESPACE
         && let Datum::Oid(n) = v
     {

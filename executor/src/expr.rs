@@ -455,6 +455,12 @@ impl<'a> Evaluator<'a> {
                 if *from == REGCLASS || *to == REGCLASS {
                     return self.cast_regclass(v, *from, *to, *typmod, *explicit);
                 }
+                // regnamespace output: the schema's name.
+                if *to == types::oid::REGNAMESPACE
+                    && let Datum::Oid(o) = v
+                {
+                    return Ok(Datum::Text(self.ctx.regnamespace_of(o)?));
+                }
                 // regproc output: the function's name (`-` for none).
                 if *to == types::oid::REGPROC {
                     match v {

@@ -233,6 +233,12 @@ pub enum CatalogText<'a> {
     Trigger { oid: u32, pretty: bool },
     /// `pg_get_ruledef(oid, pretty)`.
     Rule { oid: u32, pretty: bool },
+    /// `pg_get_statisticsobjdef(oid)` (the CREATE STATISTICS statement) or,
+    /// with `columns_only`, `pg_get_statisticsobjdef_columns(oid)`.
+    Statistics { oid: u32, columns_only: bool },
+    /// `pg_statistics_obj_is_visible(oid)`: `"t"` or `"f"` (None if no
+    /// such object).
+    StatisticsVisible(u32),
     /// `pg_relation_is_publishable(oid)`: `"t"` or `"f"` (None if no such
     /// relation).
     RelationPublishable(u32),
@@ -648,6 +654,11 @@ pub trait ExecContext {
     fn partition_ancestors(&mut self, oid: u32) -> PgResult<Vec<u32>> {
         let _ = oid;
         Ok(Vec::new())
+    }
+    /// The `regnamespace` text of schema `oid`: its name, quoted as an
+    /// identifier; the number if there is no such schema.
+    fn regnamespace_of(&mut self, oid: u32) -> PgResult<String> {
+        Ok(oid.to_string())
     }
     /// The `regproc` text of function `oid`: its name, qualified when the
     /// search_path does not find it; `-` for 0 and the number if there is

@@ -265,6 +265,27 @@ pub fn analyze_policy_expression(
     a.coerce_bool(x, "POLICY", None).map_err(unpositioned)
 }
 
+/// Analyzes an expression of a CREATE STATISTICS over `rel` (SQL text):
+/// no aggregates or window functions.
+pub fn analyze_statistics_expression(
+    rel: std::sync::Arc<RelationDesc>,
+    text: &str,
+    catalog: &dyn CatalogView,
+) -> PgResult<Expr> {
+    let parsed = parse_stored_expr(text, "statistics expression")?;
+    let mut a = analyze::Analyzer::new(text, &[], true).with_catalog(catalog);
+    a.agg_forbidden = Some("statistics expressions");
+    a.set_scope(analyze::RangeEntry {
+        refname: rel.name.clone(),
+        rel,
+        has_alias: false,
+    });
+    a.transform(&parsed).map_err(|mut e| {
+        e.position = None;
+        e
+    })
+}
+
 /// Analyzes the generation expression of stored generated column
 /// `column` of `rel` (SQL text from `pg_attrdef`): an immutable expression
 /// over the row's other, non-generated columns, coerced to the column's

@@ -571,8 +571,12 @@ fn like_sel(v: &VarStats<'_>, pattern: &str) -> f64 {
 fn clauselist_selectivity(items: &[Expr], origins: &[Origin]) -> f64 {
     // per column: (lower-bound selectivity, upper-bound selectivity)
     let mut ranges: Vec<(usize, Option<f64>, Option<f64>)> = Vec::new();
-    let mut s = 1.0;
-    for item in items {
+    // the equalities that functional dependencies estimate together
+    let (mut s, used) = dependencies_selectivity(items, origins);
+    for (at, item) in items.iter().enumerate() {
+        if used.contains(&at) {
+            continue;
+        }
         if let Expr::Call { func, args, .. } = item
             && args.len() == 2
             && let Some((v, op, Some(_))) = var_op_const(func, args, origins)
@@ -609,6 +613,162 @@ fn clauselist_selectivity(items: &[Expr], origins: &[Origin]) -> f64 {
         s *= range_selectivity(lo, hi);
     }
     s
+}
+
+/// The column (relation and attribute number) an equality clause compares
+/// with constants: `col = const` or `col = ANY (array)`
+/// (`dependency_is_compatible_clause`).
+fn dependency_clause_column<'o>(
+    e: &Expr,
+    origins: &'o [Origin],
+) -> Option<(&'o RelationDesc, i16)> {
+    let v = match e {
+        Expr::Call { func, args, .. } if args.len() == 2 => {
+            let (v, op, c) = var_op_const(func, args, origins)?;
+            c?;
+            (op == "eq").then_some(v)?
+        }
+        Expr::ScalarArrayOp {
+            any: true,
+            left,
+            right,
+            test,
+        } if matches!(&**test, Expr::Call { func: "eq", .. }) => {
+            if !right.is_row_independent() {
+                return None;
+            }
+            var_stats(left, origins)?
+        }
+        // `col IN (...)`: an OR of equalities of one column
+        Expr::Or(parts) => {
+            let mut column: Option<(&RelationDesc, i16)> = None;
+            for p in parts {
+                let c = dependency_clause_column(p, origins)?;
+                if column.is_some_and(|(r, a)| !std::ptr::eq(r, c.0) || a != c.1) {
+                    return None;
+                }
+                column = Some(c);
+            }
+            return column;
+        }
+        _ => return None,
+    };
+    Some((v.rel, v.rel.columns.get(v.col)?.attnum))
+}
+
+/// `dependencies_clauselist_selectivity`: the selectivity of the
+/// equalities among `items` on columns of one relation that its functional
+/// dependencies cover, and which items those are. The strongest applicable
+/// dependency is chosen again and again (most columns, then highest
+/// degree), its determined column taken out each time; then, from the last
+/// chosen to the first, a dependency `a => b` of degree f makes
+/// P(b) = f + (1 − f)·P(b) when P(a) ≤ P(b), else f·P(b)/P(a) + (1 − f)·P(b),
+/// and the product of the columns' selectivities is the estimate.
+fn dependencies_selectivity(items: &[Expr], origins: &[Origin]) -> (f64, Vec<usize>) {
+    let columns: Vec<Option<(&RelationDesc, i16)>> = items
+        .iter()
+        .map(|e| dependency_clause_column(e, origins))
+        .collect();
+    let mut done: Vec<*const RelationDesc> = Vec::new();
+    let mut sel = 1.0;
+    let mut used = Vec::new();
+    for (rel, _) in columns.iter().flatten() {
+        let rel: &RelationDesc = rel;
+        if done.contains(&std::ptr::from_ref(rel)) {
+            continue;
+        }
+        done.push(std::ptr::from_ref(rel));
+        if rel.stats.extended.iter().all(|x| x.dependencies.is_empty()) {
+            continue;
+        }
+        let mut attnums: Vec<i16> = columns
+            .iter()
+            .flatten()
+            .filter(|(r, _)| std::ptr::eq(*r, rel))
+            .map(|(_, a)| *a)
+            .collect();
+        attnums.sort_unstable();
+        attnums.dedup();
+        if attnums.len() < 2 {
+            continue;
+        }
+        let candidates: Vec<&(Vec<i16>, f64)> = rel
+            .stats
+            .extended
+            .iter()
+            .filter(|x| x.keys.iter().filter(|k| attnums.contains(k)).count() >= 2)
+            .flat_map(|x| x.dependencies.iter())
+            .filter(|(attrs, _)| attrs.iter().all(|a| attnums.contains(a)))
+            .collect();
+        let mut remaining = attnums.clone();
+        let mut chosen: Vec<&(Vec<i16>, f64)> = Vec::new();
+        loop {
+            let mut strongest: Option<&(Vec<i16>, f64)> = None;
+            for &dep in &candidates {
+                if dep.0.len() > remaining.len() {
+                    continue;
+                }
+                if let Some(best) = strongest
+                    && (dep.0.len() < best.0.len()
+                        || (dep.0.len() == best.0.len() && best.1 > dep.1))
+                {
+                    continue;
+                }
+                if dep.0.iter().all(|a| remaining.contains(a)) {
+                    strongest = Some(dep);
+                }
+            }
+            let Some(dep) = strongest else {
+                break;
+            };
+            chosen.push(dep);
+            let determined = dep.0[dep.0.len() - 1];
+            remaining.retain(|a| *a != determined);
+        }
+        if chosen.is_empty() {
+            continue;
+        }
+        let mut involved: Vec<i16> = chosen.iter().flat_map(|d| d.0.iter().copied()).collect();
+        involved.sort_unstable();
+        involved.dedup();
+        let mut attr_sel: Vec<f64> = Vec::new();
+        for &a in &involved {
+            let mine: Vec<Expr> = items
+                .iter()
+                .zip(&columns)
+                .enumerate()
+                .filter(|(_, (_, c))| matches!(c, Some((r, x)) if std::ptr::eq(*r, rel) && *x == a))
+                .map(|(i, (e, _))| {
+                    used.push(i);
+                    e.clone()
+                })
+                .collect();
+            attr_sel.push(match mine.as_slice() {
+                // an IN list: the sum of its equalities, as PostgreSQL's
+                // `scalararraysel` makes it
+                [Expr::Or(parts)] => parts
+                    .iter()
+                    .map(|p| clause_selectivity(p, origins))
+                    .sum::<f64>()
+                    .clamp(0.0, 1.0),
+                _ => clauselist_selectivity(&mine, origins),
+            });
+        }
+        let at = |a: i16| involved.iter().position(|x| *x == a).unwrap_or(0);
+        for dep in chosen.iter().rev() {
+            let (from, last) = dep.0.split_at(dep.0.len() - 1);
+            let s1: f64 = from.iter().map(|a| attr_sel[at(*a)]).product();
+            let s2 = attr_sel[at(last[0])];
+            let f = dep.1;
+            attr_sel[at(last[0])] = if s1 <= s2 {
+                f + (1.0 - f) * s2
+            } else {
+                f * s2 / s1 + (1.0 - f) * s2
+            };
+        }
+        sel *= attr_sel.iter().product::<f64>().clamp(0.0, 1.0);
+    }
+    (sel, used)
 }
 
 /// A lower and an upper bound's selectivities taken together as a range
@@ -805,30 +965,274 @@ pub fn join_clause_selectivity(c: &Expr, origins: &[Origin], rows_a: f64, rows_b
 
 /// `estimate_num_groups`: how many groups `keys` (over rows from
 /// `origins`) make of `input_rows` rows.
+///
+/// A boolean key makes two groups. Any other key counts by the columns it
+/// reads (an expression over columns by each of them, once; one without
+/// columns not at all). The columns are taken relation by relation: the
+/// product of their distinct values, where an extended statistics object's
+/// ndistinct covers two or more of them its count instead
+/// (`estimate_multivariate_ndistinct`), clamped to the relation's rows (a
+/// tenth of them for several columns, as they are likely correlated, but
+/// never below the largest single count) and scaled down when fewer rows
+/// than the relation holds reach the grouping.
 pub fn num_groups(keys: &[Expr], origins: &[Origin], input_rows: f64) -> f64 {
     if keys.is_empty() {
         return 1.0;
     }
-    let mut groups = 1.0;
+    let input_rows = clamp_rows(input_rows);
+    let mut numdistinct = 1.0;
+    // the distinct columns the keys read, with their relations
+    let mut vars: Vec<VarStats<'_>> = Vec::new();
+    // keys that are expressions of an extended statistics object: (their
+    // relation, the expression over its columns, the columns it reads)
+    let mut exprs: Vec<(Arc<RelationDesc>, Expr, Vec<VarStats<'_>>)> = Vec::new();
+    let mut unknown = 0usize;
     for k in keys {
-        let nd = match var_stats(k, origins) {
-            Some(v) => {
-                let (mut nd, _) = v.num_distinct();
-                if v.null_frac() > 0.0 {
-                    nd += 1.0;
-                }
-                // fewer rows than the table holds show fewer of its values
-                let tuples = v.tuples();
-                if input_rows < tuples && nd > 0.0 {
-                    nd *= 1.0 - ((tuples - input_rows) / tuples).powf(tuples / nd);
-                }
-                nd
+        if k.type_oid() == oid::BOOL {
+            numdistinct *= 2.0;
+            continue;
+        }
+        if !matches!(strip(k), Expr::Var { .. })
+            && let Some((rel, e)) = expr_over_relation(strip(k), origins)
+            && statistics_expressions(&rel)
+                .iter()
+                .flatten()
+                .any(|x| x.as_ref() == Some(&e))
+        {
+            if !exprs
+                .iter()
+                .any(|(r, x, _)| Arc::ptr_eq(r, &rel) && *x == e)
+            {
+                let mut read = Vec::new();
+                strip(k).walk(&mut |v| {
+                    if let Some(v) = var_stats(v, origins) {
+                        read.push(v);
+                    }
+                });
+                exprs.push((rel, e, read));
             }
-            None => DEFAULT_NUM_DISTINCT,
-        };
-        groups *= nd.max(1.0);
+            continue;
+        }
+        let mut found = Vec::new();
+        let mut has_var = false;
+        strip(k).walk(&mut |e| {
+            if let Expr::Var { .. } = e {
+                has_var = true;
+                if let Some(v) = var_stats(e, origins) {
+                    found.push(v);
+                }
+            }
+        });
+        if has_var && found.is_empty() {
+            unknown += 1;
+        }
+        for v in found {
+            if !vars
+                .iter()
+                .any(|o| std::ptr::eq(o.rel, v.rel) && o.col == v.col)
+            {
+                vars.push(v);
+            }
+        }
     }
-    clamp_rows(groups.min(input_rows))
+    numdistinct *= DEFAULT_NUM_DISTINCT.powi(unknown as i32);
+    loop {
+        let rel_ptr: *const RelationDesc = match (vars.first(), exprs.first()) {
+            (Some(v), _) => std::ptr::from_ref(v.rel),
+            (None, Some((r, _, _))) => Arc::as_ptr(r),
+            (None, None) => break,
+        };
+        let (mut here, rest): (Vec<VarStats<'_>>, Vec<VarStats<'_>>) =
+            vars.into_iter().partition(|v| std::ptr::eq(v.rel, rel_ptr));
+        vars = rest;
+        let (mut here_exprs, rest): (Vec<_>, Vec<_>) = exprs
+            .into_iter()
+            .partition(|(r, _, _)| std::ptr::eq(Arc::as_ptr(r), rel_ptr));
+        exprs = rest;
+        let mut reldistinct = 1.0;
+        let mut relmax: f64 = 1.0;
+        let mut relvarcount = 0;
+        let rel_arc = here_exprs.first().map(|(r, _, _)| Arc::clone(r));
+        let Some(rel) = here.first().map(|v| v.rel).or(rel_arc.as_deref()) else {
+            break;
+        };
+        let stats_exprs = rel_arc
+            .as_ref()
+            .map(statistics_expressions)
+            .unwrap_or_default();
+        while let Some(mv) = multivariate_ndistinct(rel, &stats_exprs, &mut here, &mut here_exprs) {
+            reldistinct *= mv;
+            relmax = relmax.max(mv);
+            relvarcount += 1;
+        }
+        // an expression no object counted: by the columns it reads
+        for (_, _, read) in here_exprs {
+            for v in read {
+                if !here.iter().any(|o| o.col == v.col) {
+                    here.push(v);
+                }
+            }
+        }
+        for v in &here {
+            // (NULLs are not counted as a group of their own, as in
+            // PostgreSQL)
+            let (nd, _) = v.num_distinct();
+            reldistinct *= nd;
+            relmax = relmax.max(nd);
+            relvarcount += 1;
+        }
+        let tuples = rel_size(rel).1;
+        if tuples > 0.0 {
+            let mut clamp = tuples;
+            if relvarcount > 1 {
+                clamp *= 0.1;
+                if clamp < relmax {
+                    clamp = relmax.min(tuples);
+                }
+            }
+            if reldistinct > clamp {
+                reldistinct = clamp;
+            }
+            // fewer rows than the table holds show fewer of its values
+            if reldistinct > 0.0 && input_rows < tuples {
+                reldistinct *= 1.0 - ((tuples - input_rows) / tuples).powf(tuples / reldistinct);
+            }
+            numdistinct *= clamp_rows(reldistinct);
+        }
+    }
+    clamp_rows(numdistinct.ceil().min(input_rows))
+}
+
+/// `estimate_multivariate_ndistinct`: the distinct combinations of the
+/// most of `vars` and `exprs` (two or more, all of `rel`) that one extended
+/// statistics object of `rel` counted, taking those out of them.
+/// `stats_exprs`: each object's expressions analyzed over `rel` (see
+/// [`statistics_expressions`]).
+fn multivariate_ndistinct(
+    rel: &RelationDesc,
+    stats_exprs: &[Vec<Option<Expr>>],
+    vars: &mut Vec<VarStats<'_>>,
+    exprs: &mut Vec<(Arc<RelationDesc>, Expr, Vec<VarStats<'_>>)>,
+) -> Option<f64> {
+    let attnums: Vec<i16> = vars.iter().map(|v| rel.columns[v.col].attnum).collect();
+    // (matched attnums, matched expressions by position in `exprs`, the
+    // object's size, its count)
+    let mut best: Option<(Vec<i16>, Vec<usize>, usize, f64)> = None;
+    for (n, ext) in rel.stats.extended.iter().enumerate() {
+        if ext.ndistinct.is_empty() {
+            continue;
+        }
+        let mut matched: Vec<i16> = attnums
+            .iter()
+            .copied()
+            .filter(|a| ext.keys.contains(a))
+            .collect();
+        let mut matched_exprs = Vec::new();
+        let mine = stats_exprs.get(n).map(Vec::as_slice).unwrap_or_default();
+        for (at, (_, e, _)) in exprs.iter().enumerate() {
+            if let Some(i) = mine.iter().position(|x| x.as_ref() == Some(e)) {
+                matched.push(-(i as i16) - 1);
+                matched_exprs.push(at);
+            }
+        }
+        let size = ext.keys.len() + mine.len();
+        if matched.len() < 2 {
+            continue;
+        }
+        let better = match &best {
+            None => true,
+            Some((m, _, best_size, _)) => {
+                matched.len() > m.len() || (matched.len() == m.len() && size < *best_size)
+            }
+        };
+        if !better {
+            continue;
+        }
+        let mut want = matched.clone();
+        want.sort_unstable();
+        let item = ext.ndistinct.iter().find(|(attrs, _)| {
+            let mut a = attrs.clone();
+            a.sort_unstable();
+            a == want
+        });
+        if let Some((_, count)) = item {
+            best = Some((matched, matched_exprs, size, *count));
+        }
+    }
+    let (matched, matched_exprs, _, count) = best?;
+    vars.retain(|v| !matched.contains(&rel.columns[v.col].attnum));
+    let mut at = 0;
+    exprs.retain(|_| {
+        let keep = !matched_exprs.contains(&at);
+        at += 1;
+        keep
+    });
+    Some(count)
+}
+
+/// The expressions of each extended statistics object of `rel` (in the
+/// order of `rel.stats.extended`), analyzed over its columns; None for one
+/// that does not analyze.
+fn statistics_expressions(rel: &Arc<RelationDesc>) -> Vec<Vec<Option<Expr>>> {
+    if rel.stats.extended.iter().all(|x| x.exprs.is_none()) {
+        return Vec::new();
+    }
+    rel.stats
+        .extended
+        .iter()
+        .map(|x| {
+            let Some(text) = x.exprs.as_deref() else {
+                return Vec::new();
+            };
+            let dialect = sqlparser::dialect::PostgreSqlDialect {};
+            let Ok(mut p) = sqlparser::parser::Parser::new(&dialect).try_with_sql(text) else {
+                return Vec::new();
+            };
+            p.parse_comma_separated(sqlparser::parser::Parser::parse_expr)
+                .unwrap_or_default()
+                .into_iter()
+                .map(|e| crate::analyze_index_expression(Arc::clone(rel), &e.to_string()).ok())
+                .collect()
+        })
+        .collect()
+}
+
+/// An expression over the columns of one relation: that relation and the
+/// expression with its columns numbered as the relation's (None if it
+/// reads no column, or columns of several relations or of none).
+fn expr_over_relation(e: &Expr, origins: &[Origin]) -> Option<(Arc<RelationDesc>, Expr)> {
+    let mut rel: Option<Arc<RelationDesc>> = None;
+    let mut ok = true;
+    e.walk(&mut |x| {
+        if let Expr::Var { index, .. } = x {
+            match origins.get(*index).and_then(Option::as_ref) {
+                Some((r, _)) if rel.as_ref().is_none_or(|o| Arc::ptr_eq(o, r)) => {
+                    rel = Some(Arc::clone(r));
+                }
+                _ => ok = false,
+            }
+        }
+    });
+    let rel = rel.filter(|_| ok)?;
+    fn go(e: Expr, origins: &[Origin]) -> Result<Expr, ()> {
+        match e {
+            Expr::Var {
+                index,
+                type_oid,
+                typmod,
+            } => {
+                let (_, col) = origins.get(index).and_then(Option::as_ref).ok_or(())?;
+                Ok(Expr::Var {
+                    index: *col,
+                    type_oid,
+                    typmod,
+                })
+            }
+            other => other.map_children(&mut |c| go(c, origins)),
+        }
+    }
+    let mapped = go(e.clone(), origins).ok()?;
+    Some((rel, mapped))
 }
 
 /// `clamp_row_est`: at least one row, rounded as C's `rint` does (half

@@ -101,6 +101,12 @@ pub const VOID: u32 = 2278;
 pub const TRIGGER: u32 = 2279;
 /// `pg_node_tree`: a stored expression (`pg_attrdef.adbin`); ours holds SQL text.
 pub const PG_NODE_TREE: u32 = 194;
+/// `pg_ndistinct`, `pg_dependencies`, `pg_mcv_list`: what ANALYZE found of
+/// an extended statistics object (`pg_statistic_ext_data`), held as the
+/// text they print.
+pub const PG_NDISTINCT: u32 = 3361;
+pub const PG_DEPENDENCIES: u32 = 3402;
+pub const PG_MCV_LIST: u32 = 5017;
 /// `int2vector` and `oidvector` (`pg_index.indkey`, `indclass`, ...): stored
 /// and printed in their text form (`1 2`) until arrays exist.
 pub const INT2VECTOR: u32 = 22;
@@ -436,6 +442,9 @@ pub fn type_name(oid: u32) -> &'static str {
         VOID => "void",
         TRIGGER => "trigger",
         PG_NODE_TREE => "pg_node_tree",
+        PG_NDISTINCT => "pg_ndistinct",
+        PG_DEPENDENCIES => "pg_dependencies",
+        PG_MCV_LIST => "pg_mcv_list",
         INT2VECTOR => "int2vector",
         OIDVECTOR => "oidvector",
         ANYRANGE => "anyrange",
@@ -527,6 +536,9 @@ pub fn internal_name(oid: u32) -> &'static str {
         VOID => "void",
         TRIGGER => "trigger",
         PG_NODE_TREE => "pg_node_tree",
+        PG_NDISTINCT => "pg_ndistinct",
+        PG_DEPENDENCIES => "pg_dependencies",
+        PG_MCV_LIST => "pg_mcv_list",
         INT2VECTOR => "int2vector",
         OIDVECTOR => "oidvector",
         ANYRANGE => "anyrange",

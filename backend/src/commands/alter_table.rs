@@ -581,7 +581,9 @@ fn drop_column(
             .filter(|d| d.1 == col.attnum)
             .map(|d| (PG_ATTRDEF, d.0))
             .collect();
-    // its statistics go with it
+    // its statistics go with it, and the extended statistics objects
+    // that involve it
+    super::statistics::drop_for_column(session, &table, col.attnum, name)?;
     defaults.extend(super::analyze::column_statistics_rows(
         session, table_oid, col.attnum,
     )?);
@@ -716,7 +718,7 @@ fn rename_column_in(
 }
 
 /// Whether the SQL expression `text` names column `column`.
-fn mentions_column(text: &str, column: &str) -> bool {
+pub(crate) fn mentions_column(text: &str, column: &str) -> bool {
     let Ok(mut exprs) = parse_select_list(text) else {
         return false;
     };
@@ -1126,7 +1128,12 @@ fn alter_column_type(
         }
     }
     // statistics of the old type's values are meaningless now
-    let stats = super::analyze::column_statistics_rows(session, table.oid, col.attnum)?;
+    let mut stats = super::analyze::column_statistics_rows(session, table.oid, col.attnum)?;
+    // and so are the extended statistics that involve the column (the
+    // objects stay, without data until the next ANALYZE)
+    stats.extend(super::statistics::data_rows_for_column(
+        session, table, col.attnum, &col.name,
+    )?);
     if !stats.is_empty() {
         let db_oid = session.database_oid;
         crate::xact::with_write(session, |env, w| {

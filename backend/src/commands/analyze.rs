@@ -194,6 +194,8 @@ pub(crate) fn analyze_relation(
         Ok(())
     })?;
     super::catalog_changed(session);
+    // the extended statistics objects, from the same sample
+    super::extended_stats::build(session, &info, &sample, total_rows as f64, &attnums)?;
     storage::pgstat::TableStats::new(session.shmem).analyzed(
         db,
         oid,

@@ -301,6 +301,15 @@ fn resolve(session: &mut Session, kind: &str, object: &[Token]) -> PgResult<Opti
                 subid: 0,
             }))
         }
+        "statistics" => {
+            let parts = name_parts(object)?;
+            let objoid = super::statistics::comment_target(session, &parts)?;
+            Ok(Some(Target {
+                classoid: catalog::system::PG_STATISTIC_EXT,
+                objoid,
+                subid: 0,
+            }))
+        }
         "database" => {
             let name = single_name(object)?;
             let Some((_, db)) = with_reader(session, |r| r.database(&name))? else {
@@ -445,10 +454,11 @@ fn resolve(session: &mut Session, kind: &str, object: &[Token]) -> PgResult<Opti
             }))
         }
         "access" | "cast" | "collation" | "conversion" | "event" | "extension" | "language"
-        | "large" | "operator" | "policy" | "publication" | "statistics" | "subscription"
-        | "tablespace" | "text search" | "transform" => Err(PgError::feature_not_supported(
-            format!("COMMENT ON {} is not supported", kind.to_uppercase()),
-        )),
+        | "large" | "operator" | "policy" | "publication" | "subscription" | "tablespace"
+        | "text search" | "transform" => Err(PgError::feature_not_supported(format!(
+            "COMMENT ON {} is not supported",
+            kind.to_uppercase()
+        ))),
         _ => Err(syntax_error_at(None)),
     }
 }

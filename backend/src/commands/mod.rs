@@ -24,6 +24,7 @@ pub mod copy;
 mod dbcommands;
 pub(crate) mod domaincmds;
 pub mod explain;
+mod extended_stats;
 pub mod foreign_keys;
 pub mod foreigncmds;
 pub mod function;
@@ -39,6 +40,7 @@ pub mod publication;
 pub mod rule;
 mod schemacmds;
 pub mod sequence;
+pub(crate) mod statistics;
 mod tablecmds;
 pub mod temp;
 pub mod trigger;
@@ -185,6 +187,9 @@ pub fn ddl_statement(
                 }
                 crate::syntax::TextStatement::GrantOnType(text) => {
                     grant::grant_on_type(session, &text)
+                }
+                crate::syntax::TextStatement::Statistics(text) => {
+                    statistics::statistics_statement(session, &text)
                 }
             }
         }

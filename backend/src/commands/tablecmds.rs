@@ -98,7 +98,7 @@ fn expand_like(
 }
 
 /// How PostgreSQL's errors name relations of a kind, in the plural.
-fn relkind_plural(kind: char) -> &'static str {
+pub(crate) fn relkind_plural(kind: char) -> &'static str {
     match kind {
         'i' | 'I' => "indexes",
         'S' => "sequences",

@@ -148,9 +148,27 @@ pub fn call(func: &str, args: &[Datum], ev: &mut Evaluator<'_>) -> PgResult<Opti
                 pretty: pretty_arg(rest, 0),
             })?)
         }
-        ("pg_get_triggerdef" | "pg_get_statisticsobjdef_columns" | "pg_get_ruledef", _) => {
-            Datum::Null
+        (
+            name @ ("pg_get_statisticsobjdef" | "pg_get_statisticsobjdef_columns"),
+            [Datum::Oid(oid)],
+        ) => text_or_null(ev.ctx.catalog_text(CatalogText::Statistics {
+            oid: *oid,
+            columns_only: name == "pg_get_statisticsobjdef_columns",
+        })?),
+        ("pg_statistics_obj_is_visible", [Datum::Oid(oid)]) => {
+            match ev.ctx.catalog_text(CatalogText::StatisticsVisible(*oid))? {
+                Some(t) => Datum::Bool(t == "t"),
+                None => Datum::Null,
+            }
         }
+        (
+            "pg_get_triggerdef"
+            | "pg_get_statisticsobjdef"
+            | "pg_get_statisticsobjdef_columns"
+            | "pg_statistics_obj_is_visible"
+            | "pg_get_ruledef",
+            _,
+        ) => Datum::Null,
         // A partition bound is stored as it prints.
         ("pg_get_expr", [Datum::Text(text), ..])
             if text == "DEFAULT" || text.starts_with("FOR VALUES ") =>

@@ -1261,7 +1261,6 @@ fn build() -> Vec<FuncDef> {
         "pg_ts_dict_is_visible",
         "pg_ts_parser_is_visible",
         "pg_ts_template_is_visible",
-        "pg_statistics_obj_is_visible",
     ] {
         v.push(def(f, &[OID], BOOL, "pg_unknown_object_is_visible"));
     }
@@ -1359,6 +1358,18 @@ fn build() -> Vec<FuncDef> {
         &[OID],
         TEXT,
         "pg_get_statisticsobjdef_columns",
+    ));
+    v.push(def(
+        "pg_get_statisticsobjdef",
+        &[OID],
+        TEXT,
+        "pg_get_statisticsobjdef",
+    ));
+    v.push(def(
+        "pg_statistics_obj_is_visible",
+        &[OID],
+        BOOL,
+        "pg_statistics_obj_is_visible",
     ));
     v.push(def(
         "pg_relation_is_publishable",

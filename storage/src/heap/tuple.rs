@@ -196,6 +196,9 @@ pub fn type_storage(type_oid: u32) -> Option<(i16, bool, Align)> {
         | oid::BYTEA
         | oid::NUMERIC
         | oid::PG_NODE_TREE
+        | oid::PG_NDISTINCT
+        | oid::PG_DEPENDENCIES
+        | oid::PG_MCV_LIST
         | oid::JSON
         | oid::JSONPATH
         | oid::JSONB
@@ -640,6 +643,9 @@ pub fn fill_data(desc: &TupleDesc, values: &[Datum], out: &mut Vec<u8>) -> PgRes
                         | oid::VARCHAR
                         | oid::BPCHAR
                         | oid::PG_NODE_TREE
+                        | oid::PG_NDISTINCT
+                        | oid::PG_DEPENDENCIES
+                        | oid::PG_MCV_LIST
                         | oid::JSON
                         | oid::JSONPATH
                         | oid::REGCONFIG
