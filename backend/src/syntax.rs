@@ -8,6 +8,15 @@ use sqlparser::parser::{Parser, ParserError};
 use sqlparser::tokenizer::{Span, Token, TokenWithSpan, Tokenizer, Whitespace, Word};
 use types::{PgError, PgResult, SqlState};
 
+/// An unquoted word token, as the pre-parser writes into a statement.
+fn word(value: &str, keyword: Keyword) -> Token {
+    Token::Word(Word {
+        value: value.into(),
+        quote_style: None,
+        keyword,
+    })
+}
+
 /// Nesting depth allowed before "stack depth limit exceeded".
 const RECURSION_LIMIT: usize = 200;
 
@@ -101,13 +110,6 @@ fn rewrite_table_command(mut tokens: Vec<TokenWithSpan>) -> Vec<TokenWithSpan> {
     }
     for &i in at.iter().rev() {
         let span = tokens[i].span;
-        let word = |value: &str, keyword| {
-            Token::Word(Word {
-                value: value.into(),
-                quote_style: None,
-                keyword,
-            })
-        };
         let space = || TokenWithSpan::new(Token::Whitespace(Whitespace::Space), span);
         tokens.splice(
             i..=i,
@@ -178,13 +180,6 @@ fn check_policy_options(sql: &str, tokens: &[TokenWithSpan]) -> PgResult<()> {
 fn rewrite_alter_group(tokens: &mut [TokenWithSpan]) {
     let is = |t: &Token, k: Keyword| matches!(t, Token::Word(w) if w.quote_style.is_none() && w.keyword == k);
     let blank = || Token::Whitespace(sqlparser::tokenizer::Whitespace::Space);
-    let word = |value: &str, keyword| {
-        Token::Word(Word {
-            value: value.into(),
-            quote_style: None,
-            keyword,
-        })
-    };
     let mut start = true;
     for i in 0..tokens.len() {
         if tokens[i].token == Token::SemiColon {
@@ -321,13 +316,6 @@ fn rewrite_checkpoint(mut tokens: Vec<TokenWithSpan>) -> Vec<TokenWithSpan> {
     // Back to front, so that earlier positions stay valid.
     for &i in lone.iter().rev() {
         let span = tokens[i].span;
-        let word = |value: &str, keyword| {
-            Token::Word(Word {
-                value: value.into(),
-                quote_style: None,
-                keyword,
-            })
-        };
         tokens.splice(
             i..=i,
             [
@@ -404,16 +392,7 @@ fn rewrite_view_check_option(mut tokens: Vec<TokenWithSpan>) -> Vec<TokenWithSpa
         };
         let span = tokens[sig[with_at]].span;
         tokens.drain(sig[with_at]..end);
-        let word = |value: &str, keyword| {
-            TokenWithSpan::new(
-                Token::Word(Word {
-                    value: value.into(),
-                    quote_style: None,
-                    keyword,
-                }),
-                span,
-            )
-        };
+        let spanned_word = |value: &str, keyword| TokenWithSpan::new(word(value, keyword), span);
         let space = TokenWithSpan::new(
             Token::Whitespace(sqlparser::tokenizer::Whitespace::Space),
             span,
@@ -421,9 +400,9 @@ fn rewrite_view_check_option(mut tokens: Vec<TokenWithSpan>) -> Vec<TokenWithSpa
         tokens.splice(
             as_at..as_at,
             [
-                word("WITH", Keyword::WITH),
+                spanned_word("WITH", Keyword::WITH),
                 TokenWithSpan::new(Token::LParen, span),
-                word("check_option", Keyword::NoKeyword),
+                spanned_word("check_option", Keyword::NoKeyword),
                 TokenWithSpan::new(Token::Eq, span),
                 TokenWithSpan::new(Token::SingleQuotedString(kind.into()), span),
                 TokenWithSpan::new(Token::RParen, span),
@@ -1334,13 +1313,6 @@ fn rewrite_text_statements(mut tokens: Vec<TokenWithSpan>) -> Vec<TokenWithSpan>
             text.insert_str(0, &" ".repeat(before));
         }
         let span = tokens[start].span;
-        let word = |value: &str, keyword| {
-            Token::Word(Word {
-                value: value.into(),
-                quote_style: None,
-                keyword,
-            })
-        };
         tokens.splice(
             start..end,
             [
@@ -1709,13 +1681,6 @@ fn rewrite_isnull(tokens: Vec<TokenWithSpan>) -> Vec<TokenWithSpan> {
     {
         return tokens;
     }
-    let word = |value: &str, keyword| {
-        Token::Word(Word {
-            value: value.into(),
-            quote_style: None,
-            keyword,
-        })
-    };
     let space = || Token::Whitespace(sqlparser::tokenizer::Whitespace::Space);
     let mut out = Vec::with_capacity(tokens.len() + 4);
     for t in tokens {
@@ -2301,13 +2266,6 @@ fn rewrite_interval_precision(tokens: Vec<TokenWithSpan>) -> Vec<TokenWithSpan> 
     let significant = |from: usize| {
         (from..tokens.len()).find(|&j| !matches!(tokens[j].token, Token::Whitespace(_)))
     };
-    let word = |value: &str, keyword| {
-        Token::Word(Word {
-            value: value.into(),
-            quote_style: None,
-            keyword,
-        })
-    };
     let space = || Token::Whitespace(sqlparser::tokenizer::Whitespace::Space);
     let mut out = Vec::with_capacity(tokens.len());
     let mut i = 0;
@@ -2491,13 +2449,6 @@ fn rewrite_rule_statements(mut tokens: Vec<TokenWithSpan>) -> Vec<TokenWithSpan>
             .map(|t| t.token.to_string())
             .collect();
         let span = tokens[start].span;
-        let word = |value: &str, keyword| {
-            Token::Word(Word {
-                value: value.into(),
-                quote_style: None,
-                keyword,
-            })
-        };
         tokens.splice(
             start..end,
             [

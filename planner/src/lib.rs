@@ -195,22 +195,38 @@ pub(crate) fn parse_stored_expr(text: &str, what: &str) -> PgResult<sqlparser::a
         })
 }
 
-/// Analyzes the SQL text of an index expression or predicate (`lower(email)`,
-/// `deleted IS NULL`) over the columns of `rel`: no parameters, aggregates
-/// or subqueries. Column references become `Var`s of `rel`'s full-width rows.
-pub fn analyze_index_expression(rel: std::sync::Arc<RelationDesc>, text: &str) -> PgResult<Expr> {
-    let parsed = parse_stored_expr(text, "index expression")?;
+/// An analyzer of an expression stored with `rel` (its SQL text): the
+/// relation's columns in scope, aggregates and window functions refused
+/// as in `forbidden` ("index expressions", ...), no parameters.
+fn stored_expr_analyzer<'a>(
+    rel: std::sync::Arc<RelationDesc>,
+    text: &'a str,
+    forbidden: &'static str,
+) -> analyze::Analyzer<'a> {
     let mut a = analyze::Analyzer::new(text, &[], true);
-    a.agg_forbidden = Some("index expressions");
+    a.agg_forbidden = Some(forbidden);
     a.set_scope(analyze::RangeEntry {
         refname: rel.name.clone(),
         rel,
         has_alias: false,
     });
-    a.transform(&parsed).map_err(|mut e| {
-        e.position = None;
-        e
-    })
+    a
+}
+
+/// An error about stored text, which has no position in the statement.
+fn unpositioned(mut e: types::PgError) -> types::PgError {
+    e.position = None;
+    e
+}
+
+/// Analyzes the SQL text of an index expression or predicate (`lower(email)`,
+/// `deleted IS NULL`) over the columns of `rel`: no parameters, aggregates
+/// or subqueries. Column references become `Var`s of `rel`'s full-width rows.
+pub fn analyze_index_expression(rel: std::sync::Arc<RelationDesc>, text: &str) -> PgResult<Expr> {
+    let parsed = parse_stored_expr(text, "index expression")?;
+    stored_expr_analyzer(rel, text, "index expressions")
+        .transform(&parsed)
+        .map_err(unpositioned)
 }
 
 /// Analyzes the expression of a CHECK constraint of `rel` (SQL text): a
@@ -218,17 +234,7 @@ pub fn analyze_index_expression(rel: std::sync::Arc<RelationDesc>, text: &str) -
 pub fn analyze_check_expression(rel: std::sync::Arc<RelationDesc>, text: &str) -> PgResult<Expr> {
     use types::{PgError, SqlState};
     let parsed = parse_stored_expr(text, "check constraint")?;
-    let mut a = analyze::Analyzer::new(text, &[], true);
-    a.agg_forbidden = Some("check constraints");
-    a.set_scope(analyze::RangeEntry {
-        refname: rel.name.clone(),
-        rel,
-        has_alias: false,
-    });
-    let unpositioned = |mut e: PgError| {
-        e.position = None;
-        e
-    };
+    let mut a = stored_expr_analyzer(rel, text, "check constraints");
     let x = a.transform(&parsed).map_err(unpositioned)?;
     let mut subquery = false;
     x.walk(&mut |e| subquery |= matches!(e, Expr::SubPlan { .. }));
@@ -250,17 +256,7 @@ pub fn analyze_policy_expression(
     catalog: &dyn CatalogView,
 ) -> PgResult<Expr> {
     let parsed = parse_stored_expr(text, "policy expression")?;
-    let mut a = analyze::Analyzer::new(text, &[], true).with_catalog(catalog);
-    a.agg_forbidden = Some("policy expressions");
-    a.set_scope(analyze::RangeEntry {
-        refname: rel.name.clone(),
-        rel,
-        has_alias: false,
-    });
-    let unpositioned = |mut e: types::PgError| {
-        e.position = None;
-        e
-    };
+    let mut a = stored_expr_analyzer(rel, text, "policy expressions").with_catalog(catalog);
     let x = a.transform(&parsed).map_err(unpositioned)?;
     a.coerce_bool(x, "POLICY", None).map_err(unpositioned)
 }
@@ -273,17 +269,10 @@ pub fn analyze_statistics_expression(
     catalog: &dyn CatalogView,
 ) -> PgResult<Expr> {
     let parsed = parse_stored_expr(text, "statistics expression")?;
-    let mut a = analyze::Analyzer::new(text, &[], true).with_catalog(catalog);
-    a.agg_forbidden = Some("statistics expressions");
-    a.set_scope(analyze::RangeEntry {
-        refname: rel.name.clone(),
-        rel,
-        has_alias: false,
-    });
-    a.transform(&parsed).map_err(|mut e| {
-        e.position = None;
-        e
-    })
+    stored_expr_analyzer(rel, text, "statistics expressions")
+        .with_catalog(catalog)
+        .transform(&parsed)
+        .map_err(unpositioned)
 }
 
 /// Analyzes the generation expression of stored generated column
@@ -358,17 +347,8 @@ pub fn analyze_generation_expression(
     if let Some(e) = refused {
         return Err(e);
     }
-    let mut a = analyze::Analyzer::new(text, &[], true).with_catalog(catalog);
-    a.agg_forbidden = Some("column generation expressions");
-    a.set_scope(analyze::RangeEntry {
-        refname: rel.name.clone(),
-        rel,
-        has_alias: false,
-    });
-    let unpositioned = |mut e: PgError| {
-        e.position = None;
-        e
-    };
+    let mut a =
+        stored_expr_analyzer(rel, text, "column generation expressions").with_catalog(catalog);
     let x = a.transform(&parsed).map_err(unpositioned)?;
     let (mut subquery, mut volatile) = (false, false);
     x.walk(&mut |e| match e {
