@@ -11,7 +11,9 @@
 //! ```
 //!
 //! (PostgreSQL scales by `reltuples`; we use the live-row count of the
-//! statistics.) It works through the same `commands::vacuum::vacuum_table`
+//! statistics.) A table's own storage parameters (`autovacuum_enabled`, the
+//! thresholds, scale factors and cost settings of the same names) take the
+//! place of the server's settings. It works through the same `commands::vacuum::vacuum_table`
 //! as VACUUM, throttled by the cost-based delay
 //! (`autovacuum_vacuum_cost_delay`, `..._cost_limit`). Then it analyzes the
 //! tables changed enough since their last ANALYZE (see [`analyze_database`]).
@@ -22,6 +24,8 @@
 //! (PostgreSQL's launcher starts up to `autovacuum_max_workers` workers).
 
 use std::time::{Duration, Instant};
+
+use catalog::reloptions;
 
 use crate::interrupt::Interrupts;
 use crate::session::Session;
@@ -100,7 +104,17 @@ fn setting_f64(session: &Session, name: &str, default: f64) -> f64 {
 /// Vacuums the tables of the session's database that need it.
 fn vacuum_database(session: &mut Session) -> types::PgResult<()> {
     let db = session.database_oid;
-    let tables = crate::relcache::with_reader(session, |r| r.tables())?;
+    let tables = crate::relcache::with_reader(session, |r| {
+        let mut out = Vec::new();
+        for (oid, name, loc) in r.tables()? {
+            let options = r
+                .class_by_oid(oid)?
+                .map(|(_, c)| c.options)
+                .unwrap_or_default();
+            out.push((oid, name, loc, options));
+        }
+        Ok(out)
+    })?;
     // The catalog lookup took a snapshot: drop it, or it would hold back
     // the horizon of the very VACUUM we are about to run.
     crate::xact::abort(session);
@@ -133,8 +147,11 @@ fn vacuum_database(session: &mut Session) -> types::PgResult<()> {
             .max(1) as u32,
     };
     let stats = storage::pgstat::TableStats::new(session.shmem);
-    for (oid, name, loc) in tables {
+    for (oid, name, loc, options) in tables {
         session.interrupts.check(None)?;
+        if reloptions::bool_option(&options, "autovacuum_enabled") == Some(false) {
+            continue;
+        }
         let Some(s) = stats.get(db, oid) else {
             continue;
         };
@@ -150,14 +167,30 @@ fn vacuum_database(session: &mut Session) -> types::PgResult<()> {
             .n_ins_since_vacuum
             .load(std::sync::atomic::Ordering::Relaxed)
             .max(0) as f64;
-        if dead <= threshold + scale * live && inserted <= ins_threshold + ins_scale * live {
+        let own =
+            |name: &str, server: f64| reloptions::real_option(&options, name).unwrap_or(server);
+        let threshold = own("autovacuum_vacuum_threshold", threshold);
+        let scale = own("autovacuum_vacuum_scale_factor", scale);
+        // -1 turns insert-driven vacuums off.
+        let ins_threshold = own("autovacuum_vacuum_insert_threshold", ins_threshold);
+        let ins_scale = own("autovacuum_vacuum_insert_scale_factor", ins_scale);
+        if dead <= threshold + scale * live
+            && (ins_threshold < 0.0 || inserted <= ins_threshold + ins_scale * live)
+        {
             continue;
+        }
+        let mut cost = cost;
+        if let Some(ms) = reloptions::real_option(&options, "autovacuum_vacuum_cost_delay") {
+            cost.delay = Duration::from_secs_f64(ms / 1000.0);
+        }
+        if let Some(limit) = reloptions::int_option(&options, "autovacuum_vacuum_cost_limit") {
+            cost.limit = limit.max(1) as u32;
         }
         tracing::debug!(
             "automatic vacuum of table \"{}.{name}\": {dead} dead, {live} live",
             session.database
         );
-        crate::commands::vacuum::vacuum_table(session, oid, loc, Some(cost))?;
+        crate::commands::vacuum::vacuum_table(session, oid, loc, Some(cost), None)?;
         crate::xact::abort(session);
     }
     analyze_database(session, &stats)
@@ -181,15 +214,25 @@ fn analyze_database(
             if oid < storage::transam::FIRST_NORMAL_OBJECT_ID {
                 continue;
             }
-            let tuples = r
-                .class_by_oid(oid)?
-                .map_or(-1.0, |(_, c)| f64::from(c.tuples));
-            out.push((oid, name, tuples));
+            let Some((_, class)) = r.class_by_oid(oid)? else {
+                continue;
+            };
+            if reloptions::bool_option(&class.options, "autovacuum_enabled") == Some(false) {
+                continue;
+            }
+            let own = |name: &str, server: f64| {
+                reloptions::real_option(&class.options, name).unwrap_or(server)
+            };
+            let limit = (
+                own("autovacuum_analyze_threshold", threshold),
+                own("autovacuum_analyze_scale_factor", scale),
+            );
+            out.push((oid, name, f64::from(class.tuples), limit));
         }
         Ok(out)
     })?;
     crate::xact::abort(session);
-    for (oid, name, tuples) in tables {
+    for (oid, name, tuples, (threshold, scale)) in tables {
         session.interrupts.check(None)?;
         let Some(s) = stats.get(db, oid) else {
             continue;

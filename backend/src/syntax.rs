@@ -1283,6 +1283,18 @@ fn rewrite_text_statements(mut tokens: Vec<TokenWithSpan>) -> Vec<TokenWithSpan>
             })
         } {
             ALTER_TABLE_DROP_EXPRESSION_MARKER
+        } else if word_is(&tokens[start], "alter") && word_is(&tokens[kind_at], "index") && {
+            let end = (start..tokens.len())
+                .find(|&i| tokens[i].token == Token::SemiColon || tokens[i].token == Token::EOF)
+                .unwrap_or(tokens.len());
+            let sig: Vec<usize> = (start..end).filter(|&i| significant(&tokens[i])).collect();
+            // SET (...) / RESET (...) of storage parameters
+            sig.windows(2).any(|w| {
+                (word_is(&tokens[w[0]], "set") || word_is(&tokens[w[0]], "reset"))
+                    && tokens[w[1]].token == Token::LParen
+            })
+        } {
+            ALTER_INDEX_OPTIONS_MARKER
         } else {
             continue;
         };
@@ -2373,6 +2385,7 @@ const OWNED_MARKER: &str = "OWNED";
 const ALTER_TABLE_SET_SCHEMA_MARKER: &str = "ALTER_TABLE_SET_SCHEMA";
 const ALTER_TABLE_DROP_EXPRESSION_MARKER: &str = "ALTER_TABLE_DROP_EXPRESSION";
 const ALTER_TABLE_SET_STATISTICS_MARKER: &str = "ALTER_TABLE_SET_STATISTICS";
+const ALTER_INDEX_OPTIONS_MARKER: &str = "ALTER_INDEX_OPTIONS";
 const DO_MARKER: &str = "DO";
 const DOMAIN_MARKER: &str = "DOMAIN_STATEMENT";
 const ALTER_TYPE_ATTRIBUTE_MARKER: &str = "ALTER_TYPE_ATTRIBUTE";
@@ -2479,6 +2492,9 @@ pub enum TextStatement {
     /// `ALTER TABLE ... ALTER COLUMN ... SET STATISTICS n` (sqlparser has
     /// no such operation)
     AlterTableSetStatistics(String),
+    /// `ALTER INDEX ... SET (...)` / `RESET (...)` (sqlparser's ALTER INDEX
+    /// only renames)
+    AlterIndexOptions(String),
     /// `DO [LANGUAGE l] 'code'` (sqlparser has no DO)
     Do(String),
     /// `CREATE DOMAIN`, `ALTER DOMAIN`, `DROP DOMAIN` (sqlparser knows too
@@ -2643,6 +2659,7 @@ pub fn text_statement(stmt: &Statement) -> Option<TextStatement> {
         ALTER_TABLE_SET_SCHEMA_MARKER => TextStatement::AlterTableSetSchema,
         ALTER_TABLE_DROP_EXPRESSION_MARKER => TextStatement::AlterTableDropExpression,
         ALTER_TABLE_SET_STATISTICS_MARKER => TextStatement::AlterTableSetStatistics,
+        ALTER_INDEX_OPTIONS_MARKER => TextStatement::AlterIndexOptions,
         DO_MARKER => TextStatement::Do,
         DOMAIN_MARKER => TextStatement::Domain,
         OWNED_MARKER => TextStatement::Owned,

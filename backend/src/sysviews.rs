@@ -351,6 +351,7 @@ pub fn view_relation(
     view_query: Option<String>,
 ) -> Arc<RelationInfo> {
     Arc::new(RelationInfo {
+        options: Vec::new(),
         oid,
         name: name.into(),
         namespace_oid,

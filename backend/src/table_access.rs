@@ -1067,7 +1067,10 @@ pub fn insert_row(session: &mut Session, rel: &RelationDesc, row: Vec<Datum>) ->
     let info = relation_info(session, rel)?;
     let loc = info.locator(session.database_oid);
     let tuple = form_tuple(&tuple_desc(rel)?, &row)?;
-    let tid = crate::xact::with_write(session, |env, w| heapam::insert(env, loc, tuple, w))?;
+    let save_free = info.heap_save_free_space();
+    let tid = crate::xact::with_write(session, |env, w| {
+        heapam::insert(env, loc, tuple, save_free, w)
+    })?;
     insert_index_entries(session, &info, &row, tid, false, None)?;
     crate::xact::serializable_write(session, rel.oid)?;
     count(session, rel.oid).inserted += 1;
@@ -1186,12 +1189,13 @@ pub fn flush_bulk_insert(session: &mut Session, bulk: &mut BulkInsert) -> PgResu
     }
     let info = relation_info(session, &desc)?;
     let loc = info.locator(session.database_oid);
+    let save_free = info.heap_save_free_space();
     let mut tuples = std::mem::take(&mut bulk.tuples);
     let rows = std::mem::take(&mut bulk.rows);
     let lines = std::mem::take(&mut bulk.lines);
     bulk.bytes = 0;
     let tids = crate::xact::with_write(session, |env, w| {
-        heapam::multi_insert(env, loc, &mut tuples, w)
+        heapam::multi_insert(env, loc, &mut tuples, save_free, w)
     })?;
     for ((row, tid), line) in rows.iter().zip(&tids).zip(&lines) {
         insert_index_entries(session, &info, row, *tid, false, None)
@@ -1567,8 +1571,9 @@ pub fn update_row(
             None => false,
         }
     };
+    let save_free = info.heap_save_free_space();
     let (r, new_tid) = crate::xact::with_write(session, |env, w| {
-        heapam::update(env, loc, to_ip(tid), tuple, hot_allowed, w)
+        heapam::update(env, loc, to_ip(tid), tuple, hot_allowed, save_free, w)
     })?;
     if r == ModifyResult::Done {
         crate::xact::serializable_write(session, rel.oid)?;

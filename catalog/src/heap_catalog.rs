@@ -127,6 +127,16 @@ pub struct RelationInfo {
     pub policies: Vec<system::PolicyRow>,
     /// Its size and column statistics as VACUUM and ANALYZE last saw them.
     pub statistics: std::sync::Arc<crate::statistics::RelationStatistics>,
+    /// Its storage parameters (`reloptions`, see [`crate::reloptions`]).
+    pub options: Vec<String>,
+}
+
+impl RelationInfo {
+    /// The bytes an insert leaves free on a heap page of this table (its
+    /// fillfactor's share; 0 by default).
+    pub fn heap_save_free_space(&self) -> usize {
+        crate::reloptions::heap_save_free_space(&self.options, storage::smgr::BLCKSZ)
+    }
 }
 
 /// An index of a table: its `pg_class` facts, its `pg_index` row and its
@@ -141,6 +151,8 @@ pub struct IndexInfo {
     pub columns: Vec<ColumnInfo>,
     /// What the B-tree access method needs.
     pub am: storage::nbtree::IndexDesc,
+    /// Its storage parameters (`pg_class.reloptions`).
+    pub options: Vec<String>,
 }
 
 impl IndexInfo {
@@ -165,6 +177,7 @@ pub fn index_am_desc(
     name: &str,
     columns: &[ColumnInfo],
     row: &IndexRow,
+    reloptions: &[String],
 ) -> PgResult<storage::nbtree::IndexDesc> {
     let attrs = columns
         .iter()
@@ -182,6 +195,7 @@ pub fn index_am_desc(
         .collect();
     let mut desc = storage::nbtree::IndexDesc::new(name, attrs, nkey, options, row.unique);
     desc.nulls_not_distinct = row.nulls_not_distinct;
+    desc.leaf_fillfactor = crate::reloptions::btree_leaf_fillfactor(reloptions);
     Ok(desc)
 }
 
@@ -993,7 +1007,7 @@ impl CatalogReader<'_, '_, '_> {
                     continue;
                 };
                 let columns = self.columns(ic.oid)?;
-                let am = index_am_desc(&ic.name, &columns, &row)?;
+                let am = index_am_desc(&ic.name, &columns, &row, &ic.options)?;
                 indexes.push(IndexInfo {
                     oid: ic.oid,
                     name: ic.name,
@@ -1001,6 +1015,7 @@ impl CatalogReader<'_, '_, '_> {
                     columns,
                     row,
                     am,
+                    options: ic.options,
                 });
             }
         }
@@ -1069,6 +1084,7 @@ impl CatalogReader<'_, '_, '_> {
         };
         let statistics = std::sync::Arc::new(self.statistics(&class)?);
         Ok(RelationInfo {
+            options: class.options.clone(),
             rules,
             owner: class.owner,
             row_security: class.row_security,
@@ -1430,7 +1446,7 @@ impl CatalogWriter<'_, '_, '_> {
         w: &mut WriteXact<'_>,
     ) -> PgResult<ItemPointer> {
         let tuple = form_tuple(&def.tuple_desc()?, row)?;
-        heapam::insert(self.env, catalog_locator(def, self.db_oid), tuple, w)
+        heapam::insert(self.env, catalog_locator(def, self.db_oid), tuple, 0, w)
     }
 
     fn delete(&self, def: &CatalogDef, tid: ItemPointer, w: &mut WriteXact<'_>) -> PgResult<()> {
@@ -2034,6 +2050,7 @@ impl CatalogWriter<'_, '_, '_> {
             tid,
             tuple,
             true,
+            0,
             w,
         )? {
             (heapam::ModifyResult::Done, _) => Ok(()),

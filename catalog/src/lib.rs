@@ -36,6 +36,7 @@ pub mod bootstrap;
 pub mod database;
 pub mod empty;
 pub mod heap_catalog;
+pub mod reloptions;
 pub mod role;
 pub mod statistics;
 pub mod system;

@@ -54,7 +54,8 @@ pub use config::{
     ConfigEntry, ConfigFileError, apply_config, load_config, parse_config_file, reload_config,
 };
 pub use value::{
-    ENCODINGS, canonical_encoding_name, format_g, is_reserved_keyword, parse_bool, quote_identifier,
+    ENCODINGS, canonical_encoding_name, format_g, is_reserved_keyword, parse_bool, parse_plain_int,
+    parse_plain_real, quote_identifier,
 };
 
 use value::ParseFailure;

@@ -56,9 +56,18 @@ pub(crate) fn alter_table(
         .operations
         .iter()
         .all(|op| matches!(op, AlterTableOperation::OwnerTo { .. }));
+    // SET / RESET of storage parameters apply to views, materialized views
+    // and indexes too (ALTER INDEX ... SET comes here).
+    let options_only = at.operations.iter().all(|op| {
+        matches!(
+            op,
+            AlterTableOperation::SetOptionsParens { .. } | AlterTableOperation::ResetOptions { .. }
+        )
+    });
     if !(matches!(rel.kind, 'r' | 'p' | 'f')
         || (rename_only && rel.kind == 'S')
-        || (owner_only && matches!(rel.kind, 'S' | 'v' | 'm' | 'f')))
+        || (owner_only && matches!(rel.kind, 'S' | 'v' | 'm' | 'f'))
+        || (options_only && matches!(rel.kind, 'v' | 'm' | 'i' | 'I')))
     {
         return Err(PgError::new(
             SqlState::WrongObjectType,
@@ -216,6 +225,14 @@ fn subcommand(
         }
         AlterTableOperation::NoForceRowLevelSecurity => {
             super::policy::set_row_security(session, table, None, Some(false))
+        }
+        AlterTableOperation::SetOptionsParens { options } => {
+            let items = super::reloptions::items(options)?;
+            super::reloptions::alter_options(session, table.oid, &items, false)
+        }
+        AlterTableOperation::ResetOptions { options } => {
+            let items = super::reloptions::reset_items(options)?;
+            super::reloptions::alter_options(session, table.oid, &items, true)
         }
         other => Err(PgError::feature_not_supported(format!(
             "ALTER TABLE {other}"
@@ -1388,6 +1405,32 @@ fn set_not_null(session: &mut Session, table_oid: u32, name: &str) -> PgResult<(
         ));
     }
     update_attribute(session, table_oid, col.attnum, |a| a.not_null = true)
+}
+
+/// ALTER INDEX [IF EXISTS] name SET (...) | RESET (...): read as the ALTER
+/// TABLE it is equivalent to (ALTER TABLE sets an index's parameters too).
+pub(crate) fn alter_index_options(session: &mut Session, text: &str) -> PgResult<Outcome> {
+    // Lowering ASCII letters keeps byte offsets.
+    let Some(at) = text.to_ascii_lowercase().find("index") else {
+        return Err(PgError::internal("ALTER INDEX text without INDEX"));
+    };
+    let as_table = format!("{}TABLE{}", &text[..at], &text[at + "index".len()..]);
+    let stmts = crate::syntax::parse(&as_table)?;
+    let [Statement::AlterTable(alter)] = stmts.as_slice() else {
+        return Err(PgError::syntax("syntax error at or near \"ALTER\"", None));
+    };
+    if !alter.operations.iter().all(|op| {
+        matches!(
+            op,
+            AlterTableOperation::SetOptionsParens { .. } | AlterTableOperation::ResetOptions { .. }
+        )
+    }) {
+        return Err(PgError::feature_not_supported(
+            "ALTER INDEX with other subcommands than SET (...) and RESET (...)",
+        ));
+    }
+    alter_table(session, alter)?;
+    Ok(Outcome::Command("ALTER INDEX".into()))
 }
 
 /// ALTER INDEX [IF EXISTS] name RENAME TO new.

@@ -81,6 +81,8 @@ pub(crate) struct IndexSpec {
     /// CREATE INDEX CONCURRENTLY: made neither ready nor valid, and not
     /// built ([`create_index_concurrently`] goes on from there).
     pub concurrently: bool,
+    /// Storage parameters (`reloptions`), checked.
+    pub options: Vec<String>,
 }
 
 fn column_spec(c: &IndexColumn) -> PgResult<IndexColumnSpec> {
@@ -217,9 +219,10 @@ pub(crate) fn create_index(session: &mut Session, ci: &CreateIndex) -> PgResult<
             u.to_string().to_lowercase()
         )));
     }
-    if !ci.with.is_empty() || !ci.index_options.is_empty() {
-        return Err(PgError::feature_not_supported("index storage parameters"));
+    if !ci.index_options.is_empty() {
+        return Err(PgError::feature_not_supported("these index options"));
     }
+    let options = super::reloptions::new_index_options(&ci.with)?;
     let name = match &ci.name {
         Some(n) => {
             let (schema, name) = split_name(n)?;
@@ -246,6 +249,7 @@ pub(crate) fn create_index(session: &mut Session, ci: &CreateIndex) -> PgResult<
         if_not_exists: ci.if_not_exists,
         predicate: ci.predicate.as_ref().map(|p| p.to_string()),
         concurrently: ci.concurrently,
+        options,
         ..Default::default()
     };
     let table = table_for_index(session, &ci.table_name)?;
@@ -399,6 +403,7 @@ pub(crate) fn spec_of(table: &RelationInfo, ix: &IndexInfo) -> Option<IndexSpec>
         if_not_exists: false,
         predicate: ix.row.pred.clone(),
         concurrently: false,
+        options: ix.options.clone(),
     })
 }
 
@@ -723,7 +728,7 @@ fn define_index_one(
             collation: None,
         })
         .collect();
-    let am = index_am_desc(&name, &columns_info, &row)?;
+    let am = index_am_desc(&name, &columns_info, &row, &spec.options)?;
     let info = IndexInfo {
         oid,
         name,
@@ -731,7 +736,12 @@ fn define_index_one(
         row,
         columns: columns_info,
         am,
+        options: spec.options.clone(),
     };
+    if !spec.options.is_empty() {
+        let options = spec.options.clone();
+        super::reloptions::update_class(session, oid, |c| c.options = options)?;
+    }
     if !spec.concurrently {
         build_index(session, &table, &info, loc, spec.primary, None)?;
     }

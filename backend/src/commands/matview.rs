@@ -48,22 +48,6 @@ struct MatviewOptions {
     reloptions: Vec<String>,
 }
 
-/// The storage parameters of a heap that are accepted (and kept) here.
-const HEAP_PARAMETERS: &[&str] = &[
-    "fillfactor",
-    "autovacuum_enabled",
-    "toast_tuple_target",
-    "parallel_workers",
-    "vacuum_truncate",
-    "user_catalog_table",
-    "vacuum_index_cleanup",
-    "log_autovacuum_min_duration",
-    "autovacuum_vacuum_threshold",
-    "autovacuum_vacuum_scale_factor",
-    "autovacuum_analyze_threshold",
-    "autovacuum_analyze_scale_factor",
-];
-
 fn matview_options(options: &sqlparser::ast::CreateTableOptions) -> PgResult<MatviewOptions> {
     use sqlparser::ast::{CreateTableOptions, Expr, SqlOption};
     let mut out = MatviewOptions {
@@ -79,6 +63,7 @@ fn matview_options(options: &sqlparser::ast::CreateTableOptions) -> PgResult<Mat
             ));
         }
     };
+    let mut storage_parameters = Vec::new();
     for o in list {
         let (key, value) = match o {
             SqlOption::KeyValue { key, value } => {
@@ -141,18 +126,10 @@ fn matview_options(options: &sqlparser::ast::CreateTableOptions) -> PgResult<Mat
                     ));
                 }
             }
-            k if HEAP_PARAMETERS.contains(&k) => {
-                out.reloptions
-                    .push(format!("{k}={}", value.unwrap_or_else(|| "true".into())));
-            }
-            k => {
-                return Err(PgError::new(
-                    SqlState::InvalidParameterValue,
-                    format!("unrecognized parameter \"{k}\""),
-                ));
-            }
+            _ => storage_parameters.push(o.clone()),
         }
     }
+    out.reloptions = super::reloptions::new_heap_options(&storage_parameters, 'm')?;
     Ok(out)
 }
 
@@ -233,7 +210,7 @@ pub(crate) fn create_matview(
         return Ok(Outcome::Command("CREATE MATERIALIZED VIEW".into()));
     };
     if !options.reloptions.is_empty() || options.no_data {
-        update_class(session, oid, |class| {
+        super::reloptions::update_class(session, oid, |class| {
             class.options = options.reloptions.clone();
             class.populated = !options.no_data;
         })?;
@@ -288,27 +265,6 @@ fn create_relation(
     Ok(Some(oid))
 }
 
-/// Changes relation `oid`'s `pg_class` row.
-fn update_class(
-    session: &mut Session,
-    oid: u32,
-    change: impl FnOnce(&mut catalog::system::ClassRow),
-) -> PgResult<()> {
-    crate::xact::command_counter_increment(session)?;
-    let Some((tid, mut class)) = with_reader(session, |r| r.class_by_oid(oid))? else {
-        return Err(PgError::internal(format!(
-            "cache lookup failed for relation {oid}"
-        )));
-    };
-    change(&mut class);
-    let db = session.database_oid;
-    crate::xact::with_write(session, |env, w| {
-        CatalogWriter { env, db_oid: db }.update_class(tid, &class, w)
-    })?;
-    catalog_changed(session);
-    crate::xact::command_counter_increment(session)
-}
-
 /// The rows of the view's query, run now.
 fn query_rows(session: &mut Session, text: &str) -> PgResult<Vec<Vec<Datum>>> {
     let stmts = crate::syntax::parse(text)?;
@@ -336,10 +292,13 @@ fn fill(session: &mut Session, oid: u32, rows: Vec<Vec<Datum>>) -> PgResult<u64>
     };
     let desc = crate::table_access::heap_tuple_desc(&info)?;
     let loc = info.locator(session.database_oid);
+    let save_free = info.heap_save_free_space();
     let mut n = 0u64;
     for row in rows {
         let tuple = form_tuple(&desc, &row)?;
-        crate::xact::with_write(session, |env, w| heapam::insert(env, loc, tuple, w))?;
+        crate::xact::with_write(session, |env, w| {
+            heapam::insert(env, loc, tuple, save_free, w)
+        })?;
         n += 1;
     }
     if !info.indexes.is_empty() {
@@ -425,7 +384,7 @@ pub(crate) fn refresh_matview(
     crate::xact::ensure_xid(session)?;
     let new_node = session.storage.transam.new_oid()?;
     crate::xact::create_relation_file(session, RelFileLocator::new(db, new_node))?;
-    update_class(session, rel.oid, |class| {
+    super::reloptions::update_class(session, rel.oid, |class| {
         class.relfilenode = new_node;
         class.populated = !no_data;
     })?;
@@ -538,6 +497,18 @@ pub(crate) fn alter_matview(session: &mut Session, av: &AlterView) -> PgResult<O
                 q(&target)
             );
             super::alter_table::set_schema(session, &text)?;
+        }
+        AlterViewOperation::SetOptions { options } => {
+            let items = super::reloptions::items(options)?;
+            super::reloptions::alter_options(session, rel.oid, &items, false)?;
+        }
+        AlterViewOperation::ResetOptions { options } => {
+            let names: Vec<ObjectName> = options
+                .iter()
+                .map(|i| ObjectName::from(vec![i.clone()]))
+                .collect();
+            let items = super::reloptions::reset_items(&names)?;
+            super::reloptions::alter_options(session, rel.oid, &items, true)?;
         }
         other => {
             return Err(PgError::feature_not_supported(format!(

@@ -37,6 +37,7 @@ pub mod partition;
 mod policy;
 pub mod portalcmds;
 pub mod publication;
+mod reloptions;
 pub mod rule;
 mod schemacmds;
 pub mod sequence;
@@ -157,6 +158,9 @@ pub fn ddl_statement(
                 }
                 crate::syntax::TextStatement::AlterTableSetStatistics(text) => {
                     alter_table::set_statistics_statement(session, &text)
+                }
+                crate::syntax::TextStatement::AlterIndexOptions(text) => {
+                    alter_table::alter_index_options(session, &text)
                 }
                 crate::syntax::TextStatement::Do(text) => function::do_statement(session, &text),
                 crate::syntax::TextStatement::Domain(text) => {

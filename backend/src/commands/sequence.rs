@@ -442,7 +442,7 @@ pub(crate) fn create_sequence(
                 },
             )?;
         }
-        let tid = heapam::insert(env, rel, tuple, w)?;
+        let tid = heapam::insert(env, rel, tuple, 0, w)?;
         if tid != SEQUENCE_TID {
             return Err(PgError::internal(format!(
                 "sequence row placed at {tid}, not {SEQUENCE_TID}"

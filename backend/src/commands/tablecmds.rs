@@ -113,7 +113,27 @@ pub(crate) fn create_table(
     ct: &CreateTable,
     sql: &str,
 ) -> PgResult<Outcome> {
+    if let Some(query) = &ct.query {
+        // CREATE TABLE AS: its own command tag (`SELECT n`).
+        crate::xact::check_writable(session, "CREATE TABLE AS")?;
+        check_create_table_clauses(ct)?;
+        return create_table_as(session, ct, query, sql);
+    }
     create_table_of_kind(session, ct, sql, None).map(|_| Outcome::Command("CREATE TABLE".into()))
+}
+
+/// What CREATE TABLE refuses before anything else.
+fn check_create_table_clauses(ct: &CreateTable) -> PgResult<()> {
+    if ct.on_commit.is_some() && !ct.temporary {
+        return Err(PgError::new(
+            SqlState::InvalidTableDefinition,
+            "ON COMMIT can only be used on temporary tables",
+        ));
+    }
+    if ct.unlogged {
+        return Err(PgError::feature_not_supported("unlogged tables"));
+    }
+    Ok(())
 }
 
 /// CREATE TABLE, or with `foreign` (its server's OID) CREATE FOREIGN
@@ -126,15 +146,7 @@ pub(crate) fn create_table_of_kind(
     foreign: Option<u32>,
 ) -> PgResult<Option<u32>> {
     crate::xact::check_writable(session, "CREATE TABLE")?;
-    if ct.on_commit.is_some() && !ct.temporary {
-        return Err(PgError::new(
-            SqlState::InvalidTableDefinition,
-            "ON COMMIT can only be used on temporary tables",
-        ));
-    }
-    if ct.unlogged {
-        return Err(PgError::feature_not_supported("unlogged tables"));
-    }
+    check_create_table_clauses(ct)?;
     if let Some(query) = &ct.query {
         return create_table_as(session, ct, query, sql).map(|_| None);
     }
@@ -743,6 +755,12 @@ fn create_relation(
     columns: &[NewColumn],
     relkind: char,
 ) -> PgResult<Option<u32>> {
+    let options = match &ct.table_options {
+        sqlparser::ast::CreateTableOptions::With(list) if relkind != 'f' => {
+            super::reloptions::new_heap_options(list, relkind)?
+        }
+        _ => Vec::new(),
+    };
     let Some(oid) = claim_relation_name(session, namespace, name, ct.if_not_exists)? else {
         return Ok(None);
     };
@@ -764,6 +782,9 @@ fn create_relation(
         )
     })?;
     catalog_changed(session);
+    if !options.is_empty() {
+        super::reloptions::update_class(session, oid, |c| c.options = options)?;
+    }
     crate::acl::default_privileges::apply_to_relation(session, oid)?;
     match ct.on_commit {
         Some(sqlparser::ast::OnCommit::Drop) => session.tx.on_commit_drop.push(oid),

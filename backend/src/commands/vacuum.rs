@@ -20,6 +20,8 @@ struct VacuumOptions {
     analyze_only: bool,
     full: bool,
     analyze: bool,
+    /// `TRUNCATE`: None leaves it to each table's `vacuum_truncate`.
+    truncate: Option<bool>,
 }
 
 /// One `name [(column, ...)]` of the statement's list.
@@ -97,7 +99,7 @@ pub(crate) fn vacuum_statement(session: &mut Session, text: &str) -> PgResult<Ou
         } else {
             // A database-wide VACUUM FULL rewrites user tables; system
             // catalogs (whose files cannot change yet) get a plain VACUUM.
-            let counts = vacuum_table(session, oid, *rel, None)?;
+            let counts = vacuum_table(session, oid, *rel, None, options.truncate)?;
             if oid >= storage::transam::FIRST_NORMAL_OBJECT_ID {
                 sizes.push((oid, counts));
             }
@@ -207,9 +209,8 @@ fn parse_vacuum(text: &str) -> PgResult<(VacuumOptions, Vec<VacuumTarget>)> {
                     options.analyze = boolean(&value)?
                 }
                 "full" if !options.analyze_only => options.full = boolean(&value)?,
-                "freeze" | "disable_page_skipping" | "process_toast" | "truncate"
-                    if !options.analyze_only =>
-                {
+                "truncate" if !options.analyze_only => options.truncate = Some(boolean(&value)?),
+                "freeze" | "disable_page_skipping" | "process_toast" if !options.analyze_only => {
                     boolean(&value)?;
                 }
                 "index_cleanup" if !options.analyze_only => {
@@ -402,7 +403,8 @@ pub struct CostDelay {
     pub page_cost: u32,
 }
 
-/// Vacuums one table (prune every page, cut an empty tail, update the
+/// Vacuums one table (prune every page, cut an empty tail unless `truncate`
+/// or else the table's `vacuum_truncate` says not to, update the
 /// statistics) outside any transaction; `cost` is autovacuum's throttle
 /// (None: manual VACUUM, which runs at full speed as with PostgreSQL's
 /// default vacuum_cost_delay = 0).
@@ -411,6 +413,7 @@ pub fn vacuum_table(
     oid: u32,
     rel: RelFileLocator,
     cost: Option<CostDelay>,
+    truncate: Option<bool>,
 ) -> PgResult<Sizes> {
     let db = session.database_oid;
     // Readers and writers may go on; another VACUUM or DDL may not.
@@ -420,18 +423,20 @@ pub fn vacuum_table(
         // The indexes whose entries for dead rows go first (no index can be
         // created or dropped while we hold our lock).
         relcache::accept_invalidations(session);
-        let indexes: Vec<(RelFileLocator, storage::nbtree::IndexDesc)> =
-            relcache::relation_by_oid(session, oid)?
-                .map(|info| {
-                    // An index CREATE INDEX CONCURRENTLY has not filled yet (or
-                    // left unfinished) has no entries to remove.
-                    info.indexes
-                        .iter()
-                        .filter(|ix| ix.row.ready)
-                        .map(|ix| (ix.locator(db), ix.am.clone()))
-                        .collect()
-                })
-                .unwrap_or_default();
+        let info = relcache::relation_by_oid(session, oid)?;
+        // An index CREATE INDEX CONCURRENTLY has not filled yet (or left
+        // unfinished) has no entries to remove.
+        let indexes: Vec<(RelFileLocator, storage::nbtree::IndexDesc)> = info
+            .iter()
+            .flat_map(|info| info.indexes.iter())
+            .filter(|ix| ix.row.ready)
+            .map(|ix| (ix.locator(db), ix.am.clone()))
+            .collect();
+        let truncate = truncate.unwrap_or_else(|| {
+            info.as_ref().is_none_or(|info| {
+                catalog::reloptions::bool_option(&info.options, "vacuum_truncate") != Some(false)
+            })
+        });
         let oldest_xmin = session.storage.transam.oldest_xmin();
         let env = session.storage.heap_env();
         let interrupts = &session.interrupts;
@@ -475,7 +480,9 @@ pub fn vacuum_table(
             .bufmgr
             .flush_relation(rel)
             .map_err(PgError::from)?;
-        truncate_empty_tail(session, oid, rel)?;
+        if truncate {
+            truncate_empty_tail(session, oid, rel)?;
+        }
         let env = session.storage.heap_env();
         let pages = storage::heap::heapam::nblocks(&env, rel)?;
         let mut all_visible = 0;

@@ -211,6 +211,7 @@ pub fn insert(
     env: &HeapEnv<'_, '_>,
     rel: RelFileLocator,
     mut tuple: Vec<u8>,
+    save_free: usize,
     w: &mut WriteXact<'_>,
 ) -> PgResult<ItemPointer> {
     {
@@ -222,7 +223,7 @@ pub fn insert(
         h.set_infomask((mask & !super::tuple::HEAP_XACT_MASK) | HEAP_XMAX_INVALID);
         h.set_infomask2_flags(0);
     }
-    let tid = place_tuple(env, rel, &mut tuple, None, w.xid)?;
+    let tid = place_tuple(env, rel, &mut tuple, None, w.xid, save_free)?;
     w.record(UndoRecord::Inserted { rel, tid });
     Ok(tid)
 }
@@ -250,7 +251,7 @@ pub fn insert_copy(
     rel: RelFileLocator,
     mut tuple: Vec<u8>,
 ) -> PgResult<ItemPointer> {
-    place_tuple(env, rel, &mut tuple, None, 0)
+    place_tuple(env, rel, &mut tuple, None, 0, 0)
 }
 
 thread_local! {
@@ -270,19 +271,36 @@ fn set_target_block(rel: RelFileLocator, block: BlockNumber) {
     TARGET_BLOCK.with(|t| t.borrow_mut().insert(rel, block));
 }
 
+/// Where [`place_tuples`] may put tuples: not on `avoid` (a page the caller
+/// holds), leaving `save_free` bytes on a page already in use; `xid` logs
+/// the change.
+struct Target {
+    avoid: Option<BlockNumber>,
+    xid: TransactionId,
+    save_free: usize,
+}
+
 /// Puts `tuple` on a page with room (not `avoid`, which the caller holds),
 /// sets its ctid to itself, and returns where it went: this backend's target
 /// block, the last page, a page the free-space map knows, or a new page.
+/// A page that has been used must keep `save_free` bytes free after it (the
+/// table's fillfactor).
 fn place_tuple(
     env: &HeapEnv<'_, '_>,
     rel: RelFileLocator,
     tuple: &mut [u8],
     avoid: Option<BlockNumber>,
     xid: TransactionId,
+    save_free: usize,
 ) -> PgResult<ItemPointer> {
     let mut tids = Vec::with_capacity(1);
     let mut fsm = super::freespace::MapSize::default();
-    place_tuples(env, rel, &mut [tuple], avoid, xid, &mut tids, &mut fsm)?;
+    let target = Target {
+        avoid,
+        xid,
+        save_free,
+    };
+    place_tuples(env, rel, &mut [tuple], &target, &mut tids, &mut fsm)?;
     tids.first()
         .copied()
         .ok_or_else(|| PgError::internal("a tuple was placed on no page"))
@@ -290,13 +308,15 @@ fn place_tuple(
 
 /// Inserts formed tuples (from [`super::tuple::form_tuple`]) in order and
 /// returns their addresses (`heap_multi_insert`): each page chosen takes as
-/// many of them as fit under one exclusive lock and is logged once, so a
-/// bulk load (COPY FROM) costs one page lookup, one before-image and one WAL
-/// record per page instead of per row.
+/// many of them as fit under one exclusive lock (leaving `save_free` bytes,
+/// the fillfactor's share) and is logged once, so a bulk load (COPY FROM)
+/// costs one page lookup, one before-image and one WAL record per page
+/// instead of per row.
 pub fn multi_insert(
     env: &HeapEnv<'_, '_>,
     rel: RelFileLocator,
     tuples: &mut [Vec<u8>],
+    save_free: usize,
     w: &mut WriteXact<'_>,
 ) -> PgResult<Vec<ItemPointer>> {
     for tuple in tuples.iter_mut() {
@@ -316,17 +336,14 @@ pub fn multi_insert(
     let mut slices: Vec<&mut [u8]> = tuples.iter_mut().map(|t| t.as_mut_slice()).collect();
     // The free-space map's size is asked once for the whole batch.
     let mut fsm = super::freespace::MapSize::default();
+    let target = Target {
+        avoid: None,
+        xid: w.xid,
+        save_free,
+    };
     while tids.len() < slices.len() {
         let done = tids.len();
-        place_tuples(
-            env,
-            rel,
-            &mut slices[done..],
-            None,
-            w.xid,
-            &mut tids,
-            &mut fsm,
-        )?;
+        place_tuples(env, rel, &mut slices[done..], &target, &mut tids, &mut fsm)?;
         if tids.len() == done {
             return Err(PgError::internal("a tuple was placed on no page"));
         }
@@ -346,35 +363,37 @@ fn place_tuples(
     env: &HeapEnv<'_, '_>,
     rel: RelFileLocator,
     tuples: &mut [&mut [u8]],
-    avoid: Option<BlockNumber>,
-    xid: TransactionId,
+    target: &Target,
     tids: &mut Vec<ItemPointer>,
     fsm: &mut super::freespace::MapSize,
 ) -> PgResult<()> {
     let Some(first) = tuples.first() else {
         return Ok(());
     };
+    let xid = target.xid;
     let need = check_tuple_size(first)?;
     let n = nblocks(env, rel)?;
-    let mut tried: Vec<BlockNumber> = avoid.into_iter().collect();
+    let mut tried: Vec<BlockNumber> = target.avoid.into_iter().collect();
     let candidates = [target_block(rel).filter(|&t| t < n), n.checked_sub(1)];
     for block in candidates.into_iter().flatten() {
         if tried.contains(&block) {
             continue;
         }
         tried.push(block);
-        if try_page(env, rel, block, tuples, need, xid, tids, fsm)? {
+        if try_page(env, rel, block, tuples, need, target, tids, fsm)? {
             return Ok(());
         }
     }
     // Room that VACUUM freed in an earlier page (the map is a hint: a page
     // that turns out to be full gets its entry corrected).
     for _ in 0..8 {
-        let Some(block) = super::freespace::search_known(env, rel, need, n, &tried, fsm)? else {
+        let Some(block) =
+            super::freespace::search_known(env, rel, need + target.save_free, n, &tried, fsm)?
+        else {
             break;
         };
         tried.push(block);
-        if try_page(env, rel, block, tuples, need, xid, tids, fsm)? {
+        if try_page(env, rel, block, tuples, need, target, tids, fsm)? {
             return Ok(());
         }
     }
@@ -398,7 +417,7 @@ fn place_tuples(
     if PageMut::new(&mut page).as_page().is_new() {
         PageMut::new(&mut page).init(0);
     }
-    let placed = add_all_to_page(&mut page, block, tuples, tids)?;
+    let placed = add_all_to_page(&mut page, block, tuples, tids, target.save_free)?;
     if placed == 0 {
         return Err(PgError::internal(format!(
             "could not add a tuple of {} bytes to a new page",
@@ -420,7 +439,7 @@ fn try_page(
     block: BlockNumber,
     tuples: &mut [&mut [u8]],
     need: usize,
-    xid: TransactionId,
+    target: &Target,
     tids: &mut Vec<ItemPointer>,
     fsm: &mut super::freespace::MapSize,
 ) -> PgResult<bool> {
@@ -431,13 +450,13 @@ fn try_page(
         let mut page = buf.lock_exclusive();
         let fits = {
             let p = Page::new(&page);
-            !p.is_new() && p.heap_free_space() >= need
+            !p.is_new() && p.heap_free_space() >= need + target.save_free
         };
         if fits {
             let before = page.before_image();
             super::visibilitymap::clear_for_change(env, rel, block, &mut page)?;
-            if add_all_to_page(&mut page, block, tuples, tids)? > 0 {
-                page.log_change(&before, PageOp::HeapInsert, xid)?;
+            if add_all_to_page(&mut page, block, tuples, tids, target.save_free)? > 0 {
+                page.log_change(&before, PageOp::HeapInsert, target.xid)?;
                 set_target_block(rel, block);
                 return Ok(true);
             }
@@ -451,16 +470,22 @@ fn try_page(
 
 /// Adds `tuples` in order while they fit (stopping at the first that does
 /// not); sets their ctids, appends their addresses to `tids` and returns how
-/// many went on the page.
+/// many went on the page. The tuples after the first must also leave
+/// `save_free` bytes (the first was checked by the caller, or is the first
+/// on a new page, which takes it whatever the fillfactor).
 fn add_all_to_page(
     page: &mut [u8; BLCKSZ],
     block: BlockNumber,
     tuples: &mut [&mut [u8]],
     tids: &mut Vec<ItemPointer>,
+    save_free: usize,
 ) -> PgResult<usize> {
     let mut placed = 0;
     for tuple in tuples.iter_mut() {
         let need = maxalign(tuple.len());
+        if placed > 0 && save_free > 0 && Page::new(page).heap_free_space() < need + save_free {
+            break;
+        }
         match add_to_page(page, block, tuple, need)? {
             Some(ip) => {
                 tids.push(ip);
@@ -924,10 +949,11 @@ pub fn update(
     tid: ItemPointer,
     new_tuple: Vec<u8>,
     hot_allowed: bool,
+    save_free: usize,
     w: &mut WriteXact<'_>,
 ) -> PgResult<(ModifyResult, Option<ItemPointer>)> {
     check_tuple_size(&new_tuple)?;
-    modify(env, rel, tid, Some(new_tuple), hot_allowed, w)
+    modify(env, rel, tid, Some((new_tuple, save_free)), hot_allowed, w)
 }
 
 /// Sets xmax/cmax on the old version at `tid`, and its ctid to `new_ctid`,
@@ -1037,7 +1063,7 @@ fn modify(
     env: &HeapEnv<'_, '_>,
     rel: RelFileLocator,
     tid: ItemPointer,
-    mut new_tuple: Option<Vec<u8>>,
+    mut new_tuple: Option<(Vec<u8>, usize)>,
     hot_allowed: bool,
     w: &mut WriteXact<'_>,
 ) -> PgResult<(ModifyResult, Option<ItemPointer>)> {
@@ -1085,7 +1111,7 @@ fn modify(
         }
         let before = page.before_image();
         super::visibilitymap::clear_for_change(env, rel, tid.block, &mut page)?;
-        let Some(new) = new_tuple.as_mut() else {
+        let Some((new, save_free)) = new_tuple.as_mut() else {
             let mut pm = PageMut::new(&mut page);
             stamp_xmax(pm.get_item_mut(tid.offset)?, tid, w, None, false)?;
             pm.set_prunable(w.xid);
@@ -1129,7 +1155,7 @@ fn modify(
         drop(page);
         drop(buf);
         prepare_new_version(new, w, false)?;
-        let ip = place_tuple(env, rel, new, Some(tid.block), w.xid)?;
+        let ip = place_tuple(env, rel, new, Some(tid.block), w.xid, *save_free)?;
         let buf = env
             .bufmgr
             .read_buffer(tag(rel, tid.block), ReadMode::Normal, None)?;

@@ -460,7 +460,7 @@ fn run_script(text: &str, dir: &Path) -> String {
                 }
                 "insert" => {
                     let t = parse_row(args)?;
-                    let tid = with_write!(|w| heapam::insert(&env, rel(), t, &mut w))?;
+                    let tid = with_write!(|w| heapam::insert(&env, rel(), t, 0, &mut w))?;
                     writeln!(o, "{tid}").ok();
                 }
                 "fill" => {
@@ -474,6 +474,7 @@ fn run_script(text: &str, dir: &Path) -> String {
                             &env,
                             rel(),
                             row(1000 + i, &"x".repeat(len)),
+                            0,
                             &mut w
                         ))
                         .collect::<PgResult<Vec<_>>>())?;
@@ -542,6 +543,7 @@ fn run_script(text: &str, dir: &Path) -> String {
                         tid,
                         new,
                         hot_allowed,
+                        0,
                         &mut w
                     ))?;
                     match new_tid {
@@ -664,7 +666,7 @@ fn insert_committed(
     };
     let tids = rows
         .into_iter()
-        .map(|t| heapam::insert(env, rel(), t, &mut w).expect("insert"))
+        .map(|t| heapam::insert(env, rel(), t, 0, &mut w).expect("insert"))
         .collect();
     env.tx.commit(xid, false, false).expect("commit");
     combos.clear();
@@ -729,7 +731,7 @@ fn a_row_too_big_is_54000_and_changes_nothing() {
         wait_for_xid: &mut wait,
         undo: None,
     };
-    let err = heapam::insert(&env, rel(), over.clone(), &mut w).expect_err("too big");
+    let err = heapam::insert(&env, rel(), over.clone(), 0, &mut w).expect_err("too big");
     assert_eq!(
         (err.code.code(), err.message.as_str()),
         ("54000", "row is too big: size 8168, maximum size 8160")
@@ -739,11 +741,11 @@ fn a_row_too_big_is_54000_and_changes_nothing() {
         0,
         "no empty page left behind"
     );
-    let small = heapam::insert(&env, rel(), row(1, "a"), &mut w).expect("insert");
+    let small = heapam::insert(&env, rel(), row(1, "a"), 0, &mut w).expect("insert");
     w.cid = 1;
-    let err = heapam::update(&env, rel(), small, over, true, &mut w).expect_err("too big");
+    let err = heapam::update(&env, rel(), small, over, true, 0, &mut w).expect_err("too big");
     assert_eq!(err.code.code(), "54000");
-    let big = heapam::insert(&env, rel(), fits, &mut w).expect("the largest row fits");
+    let big = heapam::insert(&env, rel(), fits, 0, &mut w).expect("the largest row fits");
     assert_eq!(big, ItemPointer::new(1, 1), "on a new page");
     w.cid = 2;
     assert_eq!(
@@ -915,7 +917,7 @@ fn multi_insert_fills_pages_in_order_and_a_scan_finds_each_row_once() {
     let mut rows: Vec<Vec<u8>> = (0..ROWS)
         .map(|i| row(i, &"m".repeat((i % 150) as usize)))
         .collect();
-    let tids = heapam::multi_insert(&env, rel(), &mut rows, &mut w).expect("multi_insert");
+    let tids = heapam::multi_insert(&env, rel(), &mut rows, 0, &mut w).expect("multi_insert");
     env.tx.commit(xid, false, false).expect("commit");
     assert_eq!(tids.len(), ROWS as usize);
     let distinct: HashSet<ItemPointer> = tids.iter().copied().collect();
@@ -968,7 +970,7 @@ fn vacuum_does_not_count_rows_being_inserted() {
         undo: None,
     };
     for i in 2..5 {
-        heapam::insert(&env_a, rel(), row(i, "new"), &mut w).expect("insert");
+        heapam::insert(&env_a, rel(), row(i, "new"), 0, &mut w).expect("insert");
     }
     let env_b = HeapEnv {
         bufmgr: &bufmgr,
@@ -1149,6 +1151,7 @@ fn concurrent_extension_loses_and_duplicates_nothing() {
                                     id(i),
                                     &"y".repeat(((i * 37 + t as i32 * 11) % 700) as usize),
                                 ),
+                                0,
                                 &mut w,
                             )
                             .expect("insert")
@@ -1307,6 +1310,7 @@ fn the_prune_record_lists_rebuild_the_page_prune_page_made() {
                 tips[i],
                 row(i as i32, &format!("v{round}")),
                 i < 3,
+                0,
                 &mut w,
             )
             .expect("update");

@@ -534,7 +534,13 @@ fn choose_split(
 ) -> PgResult<usize> {
     let total: usize = items.iter().map(|i| footprint(i)).sum();
     let target = if ascending {
-        USABLE * if o.is_leaf() { 90 } else { 70 } / 100
+        USABLE
+            * if o.is_leaf() {
+                desc.leaf_fillfactor
+            } else {
+                70
+            }
+            / 100
     } else {
         total / 2
     };

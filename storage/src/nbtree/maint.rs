@@ -156,7 +156,11 @@ impl Builder<'_, '_, '_> {
             self.levels.push(page);
             self.first.push(block);
         }
-        let fill = if level == 0 { 90 } else { 70 };
+        let fill = if level == 0 {
+            self.desc.leaf_fillfactor
+        } else {
+            70
+        };
         let lp = &self.levels[level];
         // The high key this page would get is a pivot made from `it`: its
         // key columns and a heap tid, at most 8 bytes more than `it`.

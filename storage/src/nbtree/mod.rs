@@ -50,6 +50,9 @@ pub struct IndexDesc {
     pub unique: bool,
     /// `NULLS NOT DISTINCT`: two NULL keys conflict in a unique index.
     pub nulls_not_distinct: bool,
+    /// How full (percent) a build or a rightmost leaf split packs a leaf:
+    /// the index's `fillfactor`, 90 by default.
+    pub leaf_fillfactor: usize,
 }
 
 impl IndexDesc {
@@ -69,6 +72,7 @@ impl IndexDesc {
             options,
             unique,
             nulls_not_distinct: false,
+            leaf_fillfactor: 90,
         }
     }
 }

@@ -276,6 +276,25 @@ pub(crate) fn parse_int(
     Ok(v)
 }
 
+/// A unit-less integer as settings read it (`parse_int` with no unit and
+/// no bounds: `20.5` rounds, blanks around are fine); `None` if it is not
+/// one or leaves the `int` range. Storage parameters use it.
+pub fn parse_plain_int(value: &str) -> Option<i32> {
+    parse_int(value, i32::MIN, i32::MAX, super::GucUnit::None).ok()
+}
+
+/// A unit-less real as settings read it; `None` if it is not one (NaN
+/// included).
+pub fn parse_plain_real(value: &str) -> Option<f64> {
+    parse_real(
+        value,
+        f64::NEG_INFINITY,
+        f64::INFINITY,
+        super::GucUnit::None,
+    )
+    .ok()
+}
+
 /// Parses a real setting with optional unit and checks its range.
 pub(crate) fn parse_real(
     value: &str,
