@@ -79,9 +79,13 @@ pub fn transaction_control(session: &mut Session, stmt: &Statement) -> Option<Pg
             Outcome::Command(if *begin { "BEGIN" } else { "START TRANSACTION" }.into())
         }
         Statement::Commit { chain, .. } => {
-            if *chain {
-                return Some(Err(PgError::feature_not_supported("COMMIT AND CHAIN")));
+            if *chain && session.xact == XactState::Idle {
+                return Some(Err(PgError::new(
+                    SqlState::NoActiveSqlTransaction,
+                    "COMMIT AND CHAIN can only be used in transaction blocks",
+                )));
             }
+            let kept = chain.then(|| characteristics(session));
             let tag = match session.xact {
                 XactState::Idle => {
                     session.warn("25P01", "there is no transaction in progress");
@@ -103,6 +107,11 @@ pub fn transaction_control(session: &mut Session, stmt: &Statement) -> Option<Pg
                 }
             };
             session.xact = XactState::Idle;
+            if let Some(kept) = kept
+                && let Err(e) = chain_transaction(session, &kept)
+            {
+                return Some(Err(e));
+            }
             Outcome::Command(tag.into())
         }
         Statement::Rollback {
@@ -128,9 +137,13 @@ pub fn transaction_control(session: &mut Session, stmt: &Statement) -> Option<Pg
             chain,
             savepoint: None,
         } => {
-            if *chain {
-                return Some(Err(PgError::feature_not_supported("ROLLBACK AND CHAIN")));
+            if *chain && session.xact == XactState::Idle {
+                return Some(Err(PgError::new(
+                    SqlState::NoActiveSqlTransaction,
+                    "ROLLBACK AND CHAIN can only be used in transaction blocks",
+                )));
             }
+            let kept = chain.then(|| characteristics(session));
             if session.xact == XactState::Idle {
                 session.warn("25P01", "there is no transaction in progress");
             } else {
@@ -138,6 +151,11 @@ pub fn transaction_control(session: &mut Session, stmt: &Statement) -> Option<Pg
                 session.settings.abort_transaction();
             }
             session.xact = XactState::Idle;
+            if let Some(kept) = kept
+                && let Err(e) = chain_transaction(session, &kept)
+            {
+                return Some(Err(e));
+            }
             Outcome::Command("ROLLBACK".into())
         }
         Statement::Savepoint { name } => {
@@ -164,6 +182,38 @@ pub fn transaction_control(session: &mut Session, stmt: &Statement) -> Option<Pg
         }
         _ => return None,
     }))
+}
+
+/// The settings a transaction ended AND CHAIN hands to the next one.
+const CHAINED: [&str; 3] = [
+    "transaction_isolation",
+    "transaction_read_only",
+    "transaction_deferrable",
+];
+
+/// The current transaction's isolation level, access mode and deferrable
+/// mode, for [`chain_transaction`].
+fn characteristics(session: &Session) -> Vec<(&'static str, String)> {
+    CHAINED
+        .iter()
+        .filter_map(|&name| Some((name, session.settings.show(name).ok()?)))
+        .collect()
+}
+
+/// COMMIT / ROLLBACK AND CHAIN: a new transaction block right away, with
+/// the characteristics of the one that ended.
+fn chain_transaction(session: &mut Session, kept: &[(&'static str, String)]) -> PgResult<()> {
+    session.xact = XactState::InBlock;
+    for (name, value) in kept {
+        session.settings.set_option(
+            name,
+            Some(value),
+            GucSource::Session,
+            session.is_superuser,
+            SetAction::Set,
+        )?;
+    }
+    Ok(())
 }
 
 fn isolation_name(level: &TransactionIsolationLevel) -> &'static str {

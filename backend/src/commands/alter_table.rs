@@ -111,7 +111,7 @@ pub(crate) fn alter_table(
                 format!("relation \"{relname}\" does not exist"),
             ));
         };
-        subcommand(session, &table, op)?;
+        subcommand(session, &table, op, at.only)?;
     }
     Ok(Outcome::Command("ALTER TABLE".into()))
 }
@@ -120,6 +120,7 @@ fn subcommand(
     session: &mut Session,
     table: &RelationInfo,
     op: &AlterTableOperation,
+    only: bool,
 ) -> PgResult<()> {
     match op {
         AlterTableOperation::AddConstraint {
@@ -225,6 +226,18 @@ fn subcommand(
         }
         AlterTableOperation::NoForceRowLevelSecurity => {
             super::policy::set_row_security(session, table, None, Some(false))
+        }
+        AlterTableOperation::ValidateConstraint { name } => {
+            super::constraints::validate_constraint(session, table, &ident(name))
+        }
+        AlterTableOperation::RenameConstraint { old_name, new_name } => {
+            super::constraints::rename_constraint(
+                session,
+                table,
+                &ident(old_name),
+                &ident(new_name),
+                only,
+            )
         }
         AlterTableOperation::SetOptionsParens { options } => {
             let items = super::reloptions::items(options)?;

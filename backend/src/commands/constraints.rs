@@ -494,3 +494,136 @@ pub fn check_exprs(
     session.relcache.checks.insert(info.oid, out.clone());
     Ok(out)
 }
+
+/// ALTER TABLE ... VALIDATE CONSTRAINT name: checks the rows of `table`
+/// (and, for a CHECK, of its inheritance children) against a NOT VALID
+/// CHECK or foreign key constraint and marks it validated. A constraint
+/// already valid is left alone.
+pub(crate) fn validate_constraint(
+    session: &mut Session,
+    table: &RelationInfo,
+    name: &str,
+) -> PgResult<()> {
+    let rows = with_reader(session, |r| r.constraints(table.oid))?;
+    let Some((tid, row)) = rows.into_iter().find(|(_, c)| c.name == name) else {
+        return Err(PgError::new(
+            SqlState::UndefinedObject,
+            format!(
+                "constraint \"{name}\" of relation \"{}\" does not exist",
+                table.name
+            ),
+        ));
+    };
+    if row.kind != CONSTRAINT_CHECK && row.kind != catalog::system::CONSTRAINT_FOREIGN {
+        return Err(PgError::new(
+            SqlState::WrongObjectType,
+            format!(
+                "constraint \"{name}\" of relation \"{}\" is not a foreign key or check constraint",
+                table.name
+            ),
+        ));
+    }
+    if row.validated {
+        return Ok(());
+    }
+    if row.kind == CONSTRAINT_CHECK {
+        let expr = row.expr.clone().unwrap_or_else(|| "true".into());
+        validate_check(session, table, name, &expr)?;
+        for &child in &table.children {
+            if let Some(child) = relcache::relation_by_oid(session, child)?
+                && child.constraints.iter().any(|c| c.name == name)
+            {
+                validate_constraint(session, &child, name)?;
+            }
+        }
+    } else {
+        let Some(parent) = relcache::relation_by_oid(session, row.frelid)? else {
+            return Err(PgError::internal(format!(
+                "cache lookup failed for relation {}",
+                row.frelid
+            )));
+        };
+        super::foreign_keys::validate_existing(session, table, &parent, &row)?;
+    }
+    let mut row = row;
+    row.validated = true;
+    let db = session.database_oid;
+    crate::xact::with_write(session, |env, w| {
+        CatalogWriter { env, db_oid: db }.update_constraint(tid, &row, w)
+    })?;
+    catalog_changed(session);
+    crate::xact::command_counter_increment(session)
+}
+
+/// ALTER TABLE [ONLY] ... RENAME CONSTRAINT old TO new: the constraint of
+/// `table` and, for an inherited CHECK, its copies in the children (which
+/// ONLY may not leave behind); the index of a primary key or unique
+/// constraint takes the new name too.
+pub(crate) fn rename_constraint(
+    session: &mut Session,
+    table: &RelationInfo,
+    old: &str,
+    new: &str,
+    only: bool,
+) -> PgResult<()> {
+    rename_constraint_in(session, table, old, new, only, false)
+}
+
+fn rename_constraint_in(
+    session: &mut Session,
+    table: &RelationInfo,
+    old: &str,
+    new: &str,
+    only: bool,
+    recursing: bool,
+) -> PgResult<()> {
+    let rows = with_reader(session, |r| r.constraints(table.oid))?;
+    let Some((tid, row)) = rows.iter().find(|(_, c)| c.name == old).cloned() else {
+        return Err(PgError::new(
+            SqlState::UndefinedObject,
+            format!(
+                "constraint \"{old}\" for table \"{}\" does not exist",
+                table.name
+            ),
+        ));
+    };
+    if row.kind == CONSTRAINT_CHECK && row.inhcount > 0 && !recursing {
+        return Err(PgError::new(
+            SqlState::InvalidTableDefinition,
+            format!("cannot rename inherited constraint \"{old}\""),
+        ));
+    }
+    if rows.iter().any(|(_, c)| c.name == new) {
+        return Err(PgError::new(
+            SqlState::DuplicateObject,
+            format!(
+                "constraint \"{new}\" for relation \"{}\" already exists",
+                table.name
+            ),
+        ));
+    }
+    if row.kind == CONSTRAINT_CHECK && !row.no_inherit && !table.children.is_empty() {
+        if only {
+            return Err(PgError::new(
+                SqlState::InvalidTableDefinition,
+                format!("inherited constraint \"{old}\" must be renamed in child tables too"),
+            ));
+        }
+        for &child in &table.children {
+            if let Some(child) = relcache::relation_by_oid(session, child)? {
+                rename_constraint_in(session, &child, old, new, false, true)?;
+            }
+        }
+    }
+    if row.index != 0 {
+        super::alter_table::rename_class(session, row.index, &table.namespace, new)?;
+    }
+    let mut row = row;
+    row.name = new.to_owned();
+    let db = session.database_oid;
+    crate::xact::with_write(session, |env, w| {
+        CatalogWriter { env, db_oid: db }.update_constraint(tid, &row, w)
+    })?;
+    catalog_changed(session);
+    crate::xact::command_counter_increment(session)
+}

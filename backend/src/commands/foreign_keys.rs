@@ -327,7 +327,7 @@ fn column_names(rel: &RelationInfo, keys: &[i16]) -> Vec<String> {
 
 /// 23503 if a row of `child` has a key its parent lacks (ALTER TABLE ADD
 /// FOREIGN KEY).
-fn validate_existing(
+pub(crate) fn validate_existing(
     session: &mut Session,
     child: &RelationInfo,
     parent: &RelationInfo,
