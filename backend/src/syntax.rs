@@ -35,6 +35,7 @@ pub fn parse(sql: &str) -> PgResult<Vec<Statement>> {
     let tokens = rewrite_key_locks(tokens);
     let tokens = rewrite_drop_index_concurrently(tokens);
     let tokens = rewrite_ctas_columns(tokens);
+    let tokens = rewrite_table_like(tokens);
     let tokens = rewrite_copy_options(tokens);
     let tokens = rewrite_partition_opclasses(tokens);
     let tokens = rewrite_procedures(tokens);
@@ -1036,6 +1037,132 @@ fn rewrite_ctas_columns(mut tokens: Vec<TokenWithSpan>) -> Vec<TokenWithSpan> {
                     ),
                 ],
             );
+        }
+    }
+    tokens
+}
+
+/// The start of the name of a column that stands for a `LIKE source
+/// [INCLUDING | EXCLUDING option] ...` element of CREATE TABLE: the rest of
+/// the name is the options (`INCLUDING DEFAULTS EXCLUDING INDEXES ...`), the
+/// column's type is the source's name.
+pub const LIKE_MARKER: &str = "\u{1}like";
+
+/// `CREATE [TEMP | UNLOGGED] TABLE [IF NOT EXISTS] name (..., LIKE source
+/// options, ...)`: sqlparser reads LIKE only as the single element, with
+/// DEFAULTS as its only option, so each LIKE element becomes a column named
+/// [`LIKE_MARKER`] and its options, of the source's name as type.
+fn rewrite_table_like(mut tokens: Vec<TokenWithSpan>) -> Vec<TokenWithSpan> {
+    let word_is = |t: &TokenWithSpan, w: &str| matches!(&t.token, Token::Word(x) if x.quote_style.is_none() && x.value.eq_ignore_ascii_case(w));
+    for &start in statement_starts(&tokens).iter().rev() {
+        let end = (start..tokens.len())
+            .find(|&i| tokens[i].token == Token::SemiColon || tokens[i].token == Token::EOF)
+            .unwrap_or(tokens.len());
+        let w: Vec<usize> = (start..end)
+            .filter(|&i| !matches!(tokens[i].token, Token::Whitespace(_)))
+            .collect();
+        if w.is_empty() || !word_is(&tokens[w[0]], "create") {
+            continue;
+        }
+        let mut k = 1;
+        while w.get(k).is_some_and(|&i| {
+            ["global", "local", "temp", "temporary", "unlogged"]
+                .iter()
+                .any(|x| word_is(&tokens[i], x))
+        }) {
+            k += 1;
+        }
+        if !w.get(k).is_some_and(|&i| word_is(&tokens[i], "table")) {
+            continue;
+        }
+        k += 1;
+        if w.len() > k + 3
+            && word_is(&tokens[w[k]], "if")
+            && word_is(&tokens[w[k + 1]], "not")
+            && word_is(&tokens[w[k + 2]], "exists")
+        {
+            k += 3;
+        }
+        // The name (word or schema.word), then the element list's `(`.
+        k += 1;
+        if w.get(k).is_some_and(|&i| tokens[i].token == Token::Period) {
+            k += 2;
+        }
+        let open = k;
+        if w.get(open)
+            .is_none_or(|&i| tokens[i].token != Token::LParen)
+        {
+            continue;
+        }
+        // Top-level elements: [from, to) ranges of `w` positions.
+        let mut elements = Vec::new();
+        let mut depth = 0usize;
+        let mut from = open + 1;
+        for j in open + 1..w.len() {
+            match tokens[w[j]].token {
+                Token::LParen => depth += 1,
+                Token::RParen if depth == 0 => {
+                    elements.push((from, j));
+                    break;
+                }
+                Token::RParen => depth -= 1,
+                Token::Comma if depth == 0 => {
+                    elements.push((from, j));
+                    from = j + 1;
+                }
+                _ => {}
+            }
+        }
+        for &(from, to) in elements.iter().rev() {
+            if to <= from + 1 || !word_is(&tokens[w[from]], "like") {
+                continue;
+            }
+            // LIKE name [. name] then (INCLUDING | EXCLUDING) word pairs.
+            let mut j = from + 2;
+            if j + 1 < to && tokens[w[j]].token == Token::Period {
+                j += 2;
+            }
+            let name_end = j;
+            let mut options = Vec::new();
+            let mut ok = true;
+            while j < to {
+                let pair = (w.get(j), w.get(j + 1));
+                match pair {
+                    (Some(&a), Some(&b))
+                        if j + 1 < to
+                            && (word_is(&tokens[a], "including")
+                                || word_is(&tokens[a], "excluding"))
+                            && matches!(&tokens[b].token, Token::Word(x) if x.quote_style.is_none()) =>
+                    {
+                        options.push(format!("{} {}", tokens[a].token, tokens[b].token));
+                        j += 2;
+                    }
+                    _ => {
+                        ok = false;
+                        break;
+                    }
+                }
+            }
+            if !ok {
+                continue;
+            }
+            let span = tokens[w[from]].span;
+            let mut replacement = vec![
+                TokenWithSpan::new(
+                    Token::Word(Word {
+                        value: format!("{LIKE_MARKER} {}", options.join(" ")),
+                        quote_style: Some('"'),
+                        keyword: Keyword::NoKeyword,
+                    }),
+                    span,
+                ),
+                TokenWithSpan::new(
+                    Token::Whitespace(sqlparser::tokenizer::Whitespace::Space),
+                    Span::empty(),
+                ),
+            ];
+            replacement.extend(tokens[w[from + 1]..=w[name_end - 1]].iter().cloned());
+            tokens.splice(w[from]..=w[to - 1], replacement);
         }
     }
     tokens

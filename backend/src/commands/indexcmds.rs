@@ -38,7 +38,7 @@ use crate::utility::Outcome;
 
 /// One key or INCLUDE column of an index to build: a table column, or (key
 /// columns only) an expression over the table's columns, as SQL text.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub(crate) struct IndexColumnSpec {
     pub name: String,
     pub expr: Option<String>,
@@ -363,9 +363,6 @@ pub(crate) fn define_index(
 /// the same columns (a new partition of `table`); None for an index with
 /// expressions.
 pub(crate) fn spec_of(table: &RelationInfo, ix: &IndexInfo) -> Option<IndexSpec> {
-    if ix.row.exprs.is_some() {
-        return None;
-    }
     let name_of = |attnum: i16| {
         table
             .columns
@@ -373,13 +370,31 @@ pub(crate) fn spec_of(table: &RelationInfo, ix: &IndexInfo) -> Option<IndexSpec>
             .find(|c| c.attnum == attnum)
             .map(|c| c.name.clone())
     };
+    // The expressions, in key order, for the keys of attnum 0.
+    let mut exprs = match &ix.row.exprs {
+        Some(text) => crate::index_exprs::split_select_list(text).ok()?,
+        None => Vec::new(),
+    }
+    .into_iter();
     let nkey = ix.row.nkeyatts as usize;
     let mut columns = Vec::with_capacity(nkey);
     for (i, &attnum) in ix.row.keys.iter().take(nkey).enumerate() {
         let option = ix.row.options.get(i).copied().unwrap_or(0);
+        let (name, expr) = if attnum == 0 {
+            // Named as CREATE INDEX names an expression column.
+            let text = exprs.next()?;
+            let stmts = crate::syntax::parse(&format!("CREATE INDEX x ON y (({text}))")).ok()?;
+            let [Statement::CreateIndex(ci)] = stmts.as_slice() else {
+                return None;
+            };
+            let spec = column_spec(ci.columns.first()?).ok()?;
+            (spec.name, spec.expr)
+        } else {
+            (name_of(attnum)?, None)
+        };
         columns.push(IndexColumnSpec {
-            name: name_of(attnum)?,
-            expr: None,
+            name,
+            expr,
             desc: option & INDOPTION_DESC != 0,
             nulls_first: option & INDOPTION_NULLS_FIRST != 0,
             opclass: None,

@@ -27,28 +27,177 @@ use crate::relcache::{self, with_reader};
 use crate::session::Session;
 use crate::utility::Outcome;
 
-/// `CREATE TABLE t (LIKE s [INCLUDING | EXCLUDING DEFAULTS])`: the
-/// statement with `s`'s live columns (names, types, NOT NULL, and the
-/// defaults when included) before its own. An identity column is copied
-/// as a plain column, as PostgreSQL does without INCLUDING IDENTITY.
-fn expand_like(
+/// What one `LIKE source` element of CREATE TABLE copies besides the
+/// columns' names, types, collations and NOT NULL (STORAGE and COMPRESSION
+/// are accepted: every column here has its type's storage and no
+/// compression method, so a copy is the default).
+#[derive(Debug, Clone, Copy, Default)]
+struct LikeOptions {
+    comments: bool,
+    constraints: bool,
+    defaults: bool,
+    generated: bool,
+    identity: bool,
+    indexes: bool,
+    statistics: bool,
+}
+
+impl LikeOptions {
+    /// `INCLUDING x EXCLUDING y ...` in order, the last word on an option
+    /// winning; ALL is every option.
+    fn parse(text: &str) -> PgResult<LikeOptions> {
+        let mut o = LikeOptions::default();
+        let words: Vec<&str> = text.split_whitespace().collect();
+        for pair in words.chunks(2) {
+            let [how, what] = pair else {
+                return Err(PgError::syntax("syntax error at or near \")\"", None));
+            };
+            let on = how.eq_ignore_ascii_case("including");
+            match what.to_ascii_uppercase().as_str() {
+                "COMMENTS" => o.comments = on,
+                "CONSTRAINTS" => o.constraints = on,
+                "DEFAULTS" => o.defaults = on,
+                "GENERATED" => o.generated = on,
+                "IDENTITY" => o.identity = on,
+                "INDEXES" => o.indexes = on,
+                "STATISTICS" => o.statistics = on,
+                "STORAGE" | "COMPRESSION" => {}
+                "ALL" => {
+                    o = LikeOptions {
+                        comments: on,
+                        constraints: on,
+                        defaults: on,
+                        generated: on,
+                        identity: on,
+                        indexes: on,
+                        statistics: on,
+                    }
+                }
+                _ => {
+                    return Err(PgError::syntax(
+                        format!("syntax error at or near \"{what}\""),
+                        None,
+                    ));
+                }
+            }
+        }
+        Ok(o)
+    }
+}
+
+/// A LIKE element's source and what it copies after the table exists.
+struct LikeCopy {
+    source: std::sync::Arc<RelationInfo>,
+    options: LikeOptions,
+}
+
+/// CREATE TABLE with `LIKE source [INCLUDING | EXCLUDING option] ...`
+/// elements (columns named `syntax::LIKE_MARKER`): the statement with each
+/// replaced by the source's live columns (with their defaults, generation
+/// expressions and identity when included) and, with CONSTRAINTS, its CHECK
+/// constraints; None when there is no such element.
+fn expand_like_elements(
     session: &mut Session,
     ct: &CreateTable,
-    like: &sqlparser::ast::CreateTableLikeKind,
     sql: &str,
-) -> PgResult<CreateTable> {
-    use sqlparser::ast::{CreateTableLikeDefaults, CreateTableLikeKind};
-    let (CreateTableLikeKind::Parenthesized(l) | CreateTableLikeKind::Plain(l)) = like;
-    let (schema, source) = split_name(&l.name)?;
-    let pos = crate::syntax::position(sql, sqlparser::ast::Spanned::span(&l.name));
+) -> PgResult<Option<(CreateTable, Vec<LikeCopy>)>> {
+    if !ct
+        .columns
+        .iter()
+        .any(|c| c.name.value.starts_with(crate::syntax::LIKE_MARKER))
+    {
+        return Ok(None);
+    }
+    let mut out = ct.clone();
+    out.columns.clear();
+    let mut copies = Vec::new();
+    for col in &ct.columns {
+        let Some(options) = col.name.value.strip_prefix(crate::syntax::LIKE_MARKER) else {
+            out.columns.push(col.clone());
+            continue;
+        };
+        let options = LikeOptions::parse(options)?;
+        let DataType::Custom(source_name, _) = &col.data_type else {
+            return Err(PgError::internal("a LIKE element without its source"));
+        };
+        let rel = like_source(session, source_name, sql)?;
+        let mut defs = Vec::new();
+        for c in rel.columns.iter().filter(|c| !c.dropped) {
+            let mut def = format!(
+                "{} {}",
+                types::guc::quote_identifier(&c.name),
+                types::oid::format_type(c.type_oid, c.typmod)
+            );
+            if let Some(name) = c.collation.and_then(catalog::system::collation_name) {
+                def.push_str(&format!(
+                    " COLLATE pg_catalog.{}",
+                    types::guc::quote_identifier(name)
+                ));
+            }
+            if c.not_null {
+                def.push_str(" NOT NULL");
+            }
+            match (&c.default, c.generated, c.identity) {
+                (Some(expr), 's', _) if options.generated => {
+                    def.push_str(&format!(" GENERATED ALWAYS AS ({expr}) STORED"));
+                }
+                (_, _, 'a') if options.identity => def.push_str(" GENERATED ALWAYS AS IDENTITY"),
+                (_, _, 'd') if options.identity => {
+                    def.push_str(" GENERATED BY DEFAULT AS IDENTITY")
+                }
+                (Some(expr), '\0', '\0') if options.defaults => {
+                    def.push_str(&format!(" DEFAULT {expr}"));
+                }
+                _ => {}
+            }
+            defs.push(def);
+        }
+        if options.constraints {
+            for c in rel
+                .constraints
+                .iter()
+                .filter(|c| c.kind == catalog::system::CONSTRAINT_CHECK)
+            {
+                defs.push(format!(
+                    "CONSTRAINT {} CHECK ({}){}",
+                    types::guc::quote_identifier(&c.name),
+                    c.expr.as_deref().unwrap_or("true"),
+                    if c.no_inherit { " NO INHERIT" } else { "" }
+                ));
+            }
+        }
+        let text = format!("CREATE TABLE x ({})", defs.join(", "));
+        let mut parsed = crate::syntax::parse(&text)?;
+        let Some(Statement::CreateTable(copied)) = parsed.pop() else {
+            return Err(PgError::internal("LIKE's columns did not parse"));
+        };
+        out.columns.extend(copied.columns);
+        out.constraints.extend(copied.constraints);
+        copies.push(LikeCopy {
+            source: rel,
+            options,
+        });
+    }
+    Ok(Some((out, copies)))
+}
+
+/// The source relation of a LIKE element: a table, view, foreign table or
+/// composite type (PostgreSQL's errors for others).
+fn like_source(
+    session: &mut Session,
+    name: &ObjectName,
+    sql: &str,
+) -> PgResult<std::sync::Arc<RelationInfo>> {
+    let (schema, source) = split_name(name)?;
+    let pos = crate::syntax::position(sql, sqlparser::ast::Spanned::span(name));
     let Some(rel) = relcache::lookup_relation(session, schema.as_deref(), &source)? else {
         return Err(PgError::new(
             SqlState::UndefinedTable,
-            format!("relation \"{}\" does not exist", l.name),
+            format!("relation \"{name}\" does not exist"),
         )
         .or_position(pos));
     };
-    if !matches!(rel.kind, 'r' | 'v' | 'p' | 'f' | 'c') {
+    if !matches!(rel.kind, 'r' | 'v' | 'p' | 'f' | 'c' | 'm') {
         return Err(PgError::new(
             SqlState::WrongObjectType,
             format!("relation \"{}\" is invalid in LIKE clause", rel.name),
@@ -59,42 +208,166 @@ fn expand_like(
         ))
         .or_position(pos));
     }
-    let defaults = matches!(l.defaults, Some(CreateTableLikeDefaults::Including));
-    let mut defs = Vec::new();
-    for c in rel.columns.iter().filter(|c| !c.dropped) {
-        let mut def = format!(
-            "{} {}",
-            types::guc::quote_identifier(&c.name),
-            types::oid::format_type(c.type_oid, c.typmod)
-        );
-        if let Some(name) = c.collation.and_then(catalog::system::collation_name) {
-            def.push_str(&format!(
-                " COLLATE pg_catalog.{}",
-                types::guc::quote_identifier(name)
-            ));
-        }
-        if c.not_null {
-            def.push_str(" NOT NULL");
-        }
-        if defaults
-            && c.identity == '\0'
-            && c.generated == '\0'
-            && let Some(d) = &c.default
-        {
-            def.push_str(&format!(" DEFAULT {d}"));
-        }
-        defs.push(def);
-    }
-    let text = format!("CREATE TABLE x ({})", defs.join(", "));
-    let mut parsed = crate::syntax::parse(&text)?;
-    let Some(Statement::CreateTable(copied)) = parsed.pop() else {
-        return Err(PgError::internal("LIKE's columns did not parse"));
+    Ok(rel)
+}
+
+/// What a LIKE element copies once the new table `oid` exists: the source's
+/// extended statistics (STATISTICS) and the comments of its columns and
+/// CHECK constraints (COMMENTS).
+fn copy_like_objects(session: &mut Session, oid: u32, copy: &LikeCopy) -> PgResult<()> {
+    let source = &copy.source;
+    let Some(table) = relcache::relation_by_oid(session, oid)? else {
+        return Ok(());
     };
-    let mut out = ct.clone();
-    out.like = None;
-    out.columns = copied.columns;
-    out.columns.extend(ct.columns.iter().cloned());
-    Ok(out)
+    let target = format!(
+        "{}.{}",
+        types::guc::quote_identifier(&table.namespace),
+        types::guc::quote_identifier(&table.name)
+    );
+    if copy.options.statistics {
+        let stats = with_reader(session, |r| r.statistics_ext(source.oid))?;
+        for (_, row) in stats {
+            let Some(columns) = super::statistics::definition(session, row.oid, true)? else {
+                continue;
+            };
+            let kinds: Vec<&str> = row
+                .kinds
+                .iter()
+                .filter_map(|k| match k {
+                    'd' => Some("ndistinct"),
+                    'f' => Some("dependencies"),
+                    'm' => Some("mcv"),
+                    _ => None,
+                })
+                .collect();
+            let kinds = if kinds.is_empty() {
+                String::new()
+            } else {
+                format!(" ({})", kinds.join(", "))
+            };
+            // Named as PostgreSQL names a copy: <table>_<columns>_stat, the
+            // columns' names (`expr` for an expression) joined by `_`.
+            let mut parts: Vec<String> = row
+                .keys
+                .iter()
+                .filter_map(|k| source.columns.iter().find(|c| c.attnum == *k))
+                .map(|c| c.name.clone())
+                .collect();
+            parts.extend(
+                super::statistics::expression_texts(row.exprs.as_deref())
+                    .iter()
+                    .map(|_| "expr".to_string()),
+            );
+            let taken: Vec<String> = with_reader(session, |r| r.all_statistics_ext())?
+                .into_iter()
+                .filter(|(_, s)| s.namespace == table.namespace_oid)
+                .map(|(_, s)| s.name)
+                .collect();
+            let name = super::constraints::choose_constraint_name(
+                &table.name,
+                Some(&parts.join("_")),
+                "stat",
+                &taken,
+            );
+            let stat = format!(
+                "{}.{}",
+                types::guc::quote_identifier(&table.namespace),
+                types::guc::quote_identifier(&name)
+            );
+            super::statistics::statistics_statement(
+                session,
+                &format!("CREATE STATISTICS {stat}{kinds} ON {columns} FROM {target};"),
+            )?;
+            if copy.options.comments
+                && let Some(text) = super::comment::description(
+                    session,
+                    row.oid,
+                    Some("pg_statistic_ext"),
+                    0,
+                    false,
+                )?
+            {
+                crate::xact::command_counter_increment(session)?;
+                super::comment::comment_statement(
+                    session,
+                    &format!("COMMENT ON STATISTICS {stat} IS {}", sql_literal(&text)),
+                )?;
+            }
+        }
+    }
+    if copy.options.comments && copy.options.indexes {
+        // A copied index is the one of the same definition.
+        for ix in &source.indexes {
+            let Some(text) =
+                super::comment::description(session, ix.oid, Some("pg_class"), 0, false)?
+            else {
+                continue;
+            };
+            let wanted = super::indexcmds::spec_of(source, ix).map(|s| s.columns);
+            if let Some(new) = table.indexes.iter().find(|n| {
+                super::indexcmds::spec_of(&table, n).map(|s| s.columns) == wanted
+                    && n.row.unique == ix.row.unique
+                    && n.row.pred == ix.row.pred
+            }) {
+                super::comment::comment_statement(
+                    session,
+                    &format!(
+                        "COMMENT ON INDEX {}.{} IS {}",
+                        types::guc::quote_identifier(&table.namespace),
+                        types::guc::quote_identifier(&new.name),
+                        sql_literal(&text)
+                    ),
+                )?;
+            }
+        }
+    }
+    if copy.options.comments {
+        let literal = sql_literal;
+        for c in source.columns.iter().filter(|c| !c.dropped) {
+            if let Some(text) = super::comment::description(
+                session,
+                source.oid,
+                Some("pg_class"),
+                c.attnum.into(),
+                false,
+            )? {
+                super::comment::comment_statement(
+                    session,
+                    &format!(
+                        "COMMENT ON COLUMN {target}.{} IS {}",
+                        types::guc::quote_identifier(&c.name),
+                        literal(&text)
+                    ),
+                )?;
+            }
+        }
+        if copy.options.constraints {
+            for c in source
+                .constraints
+                .iter()
+                .filter(|c| c.kind == catalog::system::CONSTRAINT_CHECK)
+            {
+                if let Some(text) =
+                    super::comment::description(session, c.oid, Some("pg_constraint"), 0, false)?
+                {
+                    super::comment::comment_statement(
+                        session,
+                        &format!(
+                            "COMMENT ON CONSTRAINT {} ON {target} IS {}",
+                            types::guc::quote_identifier(&c.name),
+                            literal(&text)
+                        ),
+                    )?;
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// `text` as an SQL string literal.
+fn sql_literal(text: &str) -> String {
+    format!("'{}'", text.replace('\'', "''"))
 }
 
 /// How PostgreSQL's errors name relations of a kind, in the plural.
@@ -145,21 +418,49 @@ pub(crate) fn create_table_of_kind(
     sql: &str,
     foreign: Option<u32>,
 ) -> PgResult<Option<u32>> {
+    create_table_with_indexes(session, ct, sql, foreign, Vec::new())
+}
+
+/// [`create_table_of_kind`] that also makes the indexes `like_indexes`
+/// (copied by LIKE ... INCLUDING INDEXES) with the table's own, before its
+/// foreign keys, which may reference them.
+fn create_table_with_indexes(
+    session: &mut Session,
+    ct: &CreateTable,
+    sql: &str,
+    foreign: Option<u32>,
+    like_indexes: Vec<super::indexcmds::IndexSpec>,
+) -> PgResult<Option<u32>> {
     crate::xact::check_writable(session, "CREATE TABLE")?;
     check_create_table_clauses(ct)?;
     if let Some(query) = &ct.query {
         return create_table_as(session, ct, query, sql).map(|_| None);
     }
-    if let Some(like) = &ct.like
-        && ct.partition_of.is_none()
-    {
-        let expanded = expand_like(session, ct, like, sql)?;
-        return create_table_of_kind(session, &expanded, sql, foreign);
-    }
+    // `syntax` makes every PostgreSQL LIKE element a column: what sqlparser
+    // still reads as LIKE (`CREATE TABLE t LIKE s`) is not PostgreSQL's.
     if ct.like.is_some() {
-        return Err(PgError::feature_not_supported(
-            "CREATE TABLE ... PARTITION OF with LIKE",
-        ));
+        return Err(PgError::syntax("syntax error at or near \"LIKE\"", None));
+    }
+    if let Some((expanded, copies)) = expand_like_elements(session, ct, sql)? {
+        let mut like_indexes = Vec::new();
+        for copy in copies.iter().filter(|c| c.options.indexes) {
+            for ix in &copy.source.indexes {
+                let Some(spec) = super::indexcmds::spec_of(&copy.source, ix) else {
+                    return Err(PgError::feature_not_supported(format!(
+                        "LIKE ... INCLUDING INDEXES of index \"{}\"",
+                        ix.name
+                    )));
+                };
+                like_indexes.push(spec);
+            }
+        }
+        let created = create_table_with_indexes(session, &expanded, sql, foreign, like_indexes)?;
+        if let Some(oid) = created {
+            for copy in &copies {
+                copy_like_objects(session, oid, copy)?;
+            }
+        }
+        return Ok(created);
     }
     let parents = super::inherit::parents_of(session, ct)?;
     let mut index_specs = Vec::new();
@@ -368,7 +669,7 @@ pub(crate) fn create_table_of_kind(
             super::sequence::set_owner(session, seq, oid, i as i16 + 1, deptype)?;
         }
         check_generation_exprs(session, oid)?;
-        for spec in &index_specs {
+        for spec in index_specs.iter().chain(&like_indexes) {
             // A primary key's columns are NOT NULL (set by define_index).
             super::indexcmds::define_index(session, oid, spec)?;
         }
