@@ -1410,6 +1410,20 @@ fn rewrite_text_statements(mut tokens: Vec<TokenWithSpan>) -> Vec<TokenWithSpan>
             })
         } {
             ALTER_TABLE_DROP_EXPRESSION_MARKER
+        } else if word_is(&tokens[start], "alter") && word_is(&tokens[kind_at], "table") && {
+            let end = (start..tokens.len())
+                .find(|&i| tokens[i].token == Token::SemiColon || tokens[i].token == Token::EOF)
+                .unwrap_or(tokens.len());
+            let sig: Vec<usize> = (start..end).filter(|&i| significant(&tokens[i])).collect();
+            // ALTER [COLUMN] name SET (...) / RESET (...) / SET STORAGE x
+            sig.windows(4).any(|w| {
+                (word_is(&tokens[w[0]], "alter") || word_is(&tokens[w[0]], "column"))
+                    && ((word_is(&tokens[w[2]], "set") || word_is(&tokens[w[2]], "reset"))
+                        && tokens[w[3]].token == Token::LParen
+                        || word_is(&tokens[w[2]], "set") && word_is(&tokens[w[3]], "storage"))
+            })
+        } {
+            ALTER_TABLE_COLUMN_OPTIONS_MARKER
         } else if word_is(&tokens[start], "alter") && word_is(&tokens[kind_at], "index") && {
             let end = (start..tokens.len())
                 .find(|&i| tokens[i].token == Token::SemiColon || tokens[i].token == Token::EOF)
@@ -2513,6 +2527,7 @@ const ALTER_TABLE_SET_SCHEMA_MARKER: &str = "ALTER_TABLE_SET_SCHEMA";
 const ALTER_TABLE_DROP_EXPRESSION_MARKER: &str = "ALTER_TABLE_DROP_EXPRESSION";
 const ALTER_TABLE_SET_STATISTICS_MARKER: &str = "ALTER_TABLE_SET_STATISTICS";
 const ALTER_INDEX_OPTIONS_MARKER: &str = "ALTER_INDEX_OPTIONS";
+const ALTER_TABLE_COLUMN_OPTIONS_MARKER: &str = "ALTER_TABLE_COLUMN_OPTIONS";
 const DO_MARKER: &str = "DO";
 const DOMAIN_MARKER: &str = "DOMAIN_STATEMENT";
 const ALTER_TYPE_ATTRIBUTE_MARKER: &str = "ALTER_TYPE_ATTRIBUTE";
@@ -2622,6 +2637,9 @@ pub enum TextStatement {
     /// `ALTER INDEX ... SET (...)` / `RESET (...)` (sqlparser's ALTER INDEX
     /// only renames)
     AlterIndexOptions(String),
+    /// `ALTER TABLE ... ALTER [COLUMN] c SET (...) | RESET (...) | SET
+    /// STORAGE x` (sqlparser has none of them)
+    AlterColumnOptions(String),
     /// `DO [LANGUAGE l] 'code'` (sqlparser has no DO)
     Do(String),
     /// `CREATE DOMAIN`, `ALTER DOMAIN`, `DROP DOMAIN` (sqlparser knows too
@@ -2787,6 +2805,7 @@ pub fn text_statement(stmt: &Statement) -> Option<TextStatement> {
         ALTER_TABLE_DROP_EXPRESSION_MARKER => TextStatement::AlterTableDropExpression,
         ALTER_TABLE_SET_STATISTICS_MARKER => TextStatement::AlterTableSetStatistics,
         ALTER_INDEX_OPTIONS_MARKER => TextStatement::AlterIndexOptions,
+        ALTER_TABLE_COLUMN_OPTIONS_MARKER => TextStatement::AlterColumnOptions,
         DO_MARKER => TextStatement::Do,
         DOMAIN_MARKER => TextStatement::Domain,
         OWNED_MARKER => TextStatement::Owned,

@@ -349,6 +349,11 @@ impl AttributeRow {
             collation: Some(oid_at(r, d.col("attcollation")))
                 .filter(|&c| c != crate::system::type_collation(oid_at(r, d.col("atttypid")))),
             fdw_options: text_array_at(r, d.col("attfdwoptions")),
+            options: text_array_at(r, d.col("attoptions")),
+            storage: match char_at(r, d.col("attstorage")) {
+                c if c == crate::system::type_storage_char(oid_at(r, d.col("atttypid"))) => '\0',
+                c => c,
+            },
         }
     }
 }
@@ -1559,6 +1564,8 @@ impl CatalogWriter<'_, '_, '_> {
                 stat_target: -1,
                 collation: col.collation,
                 fdw_options: None,
+                options: None,
+                storage: '\0',
             };
             self.insert(&PG_ATTRIBUTE_DEF, &row.to_datums()?, w)?;
             if let Some(text) = &col.default {
@@ -1643,6 +1650,8 @@ impl CatalogWriter<'_, '_, '_> {
             stat_target: -1,
             collation: col.collation,
             fdw_options: None,
+            options: None,
+            storage: '\0',
         };
         self.insert(&PG_ATTRIBUTE_DEF, &row.to_datums()?, w)?;
         if let Some(text) = &col.default {
@@ -1780,6 +1789,8 @@ impl CatalogWriter<'_, '_, '_> {
                 stat_target: -1,
                 collation: None,
                 fdw_options: None,
+                options: None,
+                storage: '\0',
             };
             self.insert(&PG_ATTRIBUTE_DEF, &row.to_datums()?, w)?;
         }

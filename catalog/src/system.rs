@@ -3336,6 +3336,11 @@ pub struct AttributeRow {
     pub collation: Option<u32>,
     /// `attfdwoptions`: a foreign table column's options (`name=value`).
     pub fdw_options: Option<Vec<String>>,
+    /// `attoptions`: ALTER COLUMN ... SET (n_distinct = ...) and friends.
+    pub options: Option<Vec<String>>,
+    /// `attstorage` set by ALTER COLUMN ... SET STORAGE (`'\0'`: the
+    /// type's `typstorage`).
+    pub storage: char,
 }
 
 /// A column's `attcollation`: the one chosen, else its type's; none for a
@@ -3367,7 +3372,10 @@ impl AttributeRow {
             Datum::Int4(self.typmod),
             Datum::Bool(by_val),
             ch(align_char(align)),
-            ch(type_storage_char(self.type_oid)),
+            ch(match self.storage {
+                '\0' => type_storage_char(self.type_oid),
+                c => c,
+            }),
             Datum::Text(String::new()),
             Datum::Bool(self.not_null),
             Datum::Bool(self.has_default),
@@ -3385,7 +3393,7 @@ impl AttributeRow {
             Datum::Int4(self.inhcount),
             Datum::Oid(column_collation(self.type_oid, self.collation)),
             acl_datum(&self.acl),
-            Datum::Null,
+            acl_datum(&self.options),
             acl_datum(&self.fdw_options),
             Datum::Null,
         ])
@@ -3442,6 +3450,8 @@ pub fn catalog_self_description() -> (Vec<ClassRow>, Vec<AttributeRow>) {
                 stat_target: -1,
                 collation: None,
                 fdw_options: None,
+                options: None,
+                storage: '\0',
             });
         }
     }

@@ -1501,6 +1501,8 @@ struct AlterColumnHead {
     column: String,
     /// The words after the column's name, upper-cased.
     rest: Vec<String>,
+    /// The same words as written.
+    rest_words: Vec<String>,
 }
 
 fn alter_column_head(text: &str, keyword: &str) -> PgResult<AlterColumnHead> {
@@ -1546,7 +1548,133 @@ fn alter_column_head(text: &str, keyword: &str) -> PgResult<AlterColumnHead> {
         relname,
         column,
         rest: upper[k + 1..].to_vec(),
+        rest_words: words[k + 1..].to_vec(),
     })
+}
+
+/// ALTER TABLE [IF EXISTS] [ONLY] name ALTER [COLUMN] c SET (...) | RESET
+/// (...) | SET STORAGE {PLAIN | EXTERNAL | EXTENDED | MAIN}: the column's
+/// `attoptions` (`n_distinct`, `n_distinct_inherited`, which ANALYZE
+/// takes instead of its estimate) or `attstorage` (kept and shown; values
+/// are never moved out of line here), in the inheritance children too
+/// unless ONLY.
+pub(crate) fn alter_column_options(session: &mut Session, text: &str) -> PgResult<Outcome> {
+    use catalog::reloptions::{OptionKind, transform, validate};
+    crate::xact::check_writable(session, "ALTER TABLE")?;
+    let head = alter_column_head(text, "SET")?;
+    let rest = &head.rest;
+    enum Change {
+        Options(Vec<catalog::reloptions::OptionItem>, bool),
+        Storage(char),
+    }
+    let change = if rest.len() == 3 && rest[0] == "SET" && rest[1] == "STORAGE" {
+        Change::Storage(match rest[2].as_str() {
+            "PLAIN" => 'p',
+            "EXTERNAL" => 'e',
+            "EXTENDED" => 'x',
+            "MAIN" => 'm',
+            _ => {
+                return Err(PgError::new(
+                    SqlState::InvalidParameterValue,
+                    format!("invalid storage type \"{}\"", head.rest_words[2]),
+                ));
+            }
+        })
+    } else if (rest[0] == "SET" || rest[0] == "RESET") && rest.get(1).is_some_and(|w| w == "(") {
+        let stmts = crate::syntax::parse(&format!(
+            "ALTER TABLE x {} {}",
+            rest[0],
+            head.rest_words[1..].join(" ")
+        ))?;
+        match stmts.as_slice() {
+            [Statement::AlterTable(at)] => match at.operations.as_slice() {
+                [AlterTableOperation::SetOptionsParens { options }] => {
+                    Change::Options(super::reloptions::items(options)?, false)
+                }
+                [AlterTableOperation::ResetOptions { options }] => {
+                    Change::Options(super::reloptions::reset_items(options)?, true)
+                }
+                _ => {
+                    return Err(PgError::feature_not_supported(
+                        "ALTER COLUMN ... SET (...) with other ALTER TABLE subcommands",
+                    ));
+                }
+            },
+            _ => return Err(PgError::syntax("syntax error at or near \"SET\"", None)),
+        }
+    } else {
+        return Err(PgError::feature_not_supported(
+            "ALTER COLUMN ... SET (...) with other ALTER TABLE subcommands",
+        ));
+    };
+    let Some(rel) = relcache::lookup_relation(session, head.schema.as_deref(), &head.relname)?
+    else {
+        super::missing_relation(session, "relation", &head.relname, head.if_exists)?;
+        return Ok(Outcome::Command("ALTER TABLE".into()));
+    };
+    if !matches!(rel.kind, 'r' | 'p' | 'm' | 'f') {
+        return Err(PgError::new(
+            SqlState::WrongObjectType,
+            format!(
+                "\"{}\" is not a table, materialized view, or foreign table",
+                head.relname
+            ),
+        ));
+    }
+    if ["ctid", "xmin", "xmax", "cmin", "cmax", "tableoid"].contains(&head.column.as_str()) {
+        return Err(PgError::feature_not_supported(format!(
+            "cannot alter system column \"{}\"",
+            head.column
+        )));
+    }
+    crate::xact::lock_relation(session, rel.oid, LockMode::AccessExclusive)?;
+    crate::acl::require_relation_owner(session, rel.oid)?;
+    let mut todo = vec![rel.oid];
+    while let Some(oid) = todo.pop() {
+        let table = fresh(session, oid)?;
+        let Some(col) = table
+            .columns
+            .iter()
+            .find(|c| !c.dropped && c.name == head.column)
+            .cloned()
+        else {
+            return Err(no_such_column(&table.name, &head.column));
+        };
+        match &change {
+            Change::Storage(c) => {
+                let default = catalog::system::type_storage_char(col.type_oid);
+                if default == 'p' && *c != 'p' {
+                    return Err(PgError::new(
+                        SqlState::FeatureNotSupported,
+                        format!(
+                            "column data type {} can only have storage PLAIN",
+                            types::oid::format_type(col.type_oid, -1)
+                        ),
+                    ));
+                }
+                let stored = if *c == default { '\0' } else { *c };
+                update_attribute(session, table.oid, col.attnum, |a| a.storage = stored)?;
+            }
+            Change::Options(items, reset) => {
+                let attrs = with_reader(session, |r| r.attributes(table.oid))?;
+                let old = attrs
+                    .iter()
+                    .find(|(_, a)| a.attnum == col.attnum)
+                    .and_then(|(_, a)| a.options.clone())
+                    .unwrap_or_default();
+                let options = transform(&old, items, None, &[], *reset)?;
+                validate(&options, OptionKind::Attribute)?;
+                update_attribute(session, table.oid, col.attnum, |a| {
+                    a.options = Some(options).filter(|o| !o.is_empty())
+                })?;
+            }
+        }
+        crate::xact::command_counter_increment(session)?;
+        if !head.only {
+            todo.extend(table.children.iter().copied());
+        }
+    }
+    Ok(Outcome::Command("ALTER TABLE".into()))
 }
 
 pub(crate) fn drop_expression_statement(session: &mut Session, text: &str) -> PgResult<Outcome> {
@@ -1558,6 +1686,7 @@ pub(crate) fn drop_expression_statement(session: &mut Session, text: &str) -> Pg
         relname,
         column,
         rest,
+        ..
     } = alter_column_head(text, "DROP")?;
     let is = |i: usize, w: &str| rest.get(i).is_some_and(|u| u == w);
     if !(is(0, "DROP") && is(1, "EXPRESSION")) {

@@ -138,7 +138,19 @@ pub(crate) fn analyze_relation(
         .map(|&(i, target)| {
             let col = &info.columns[i];
             let values: Vec<&Datum> = sample.iter().map(|r| &r[i]).collect();
-            column_stats(col.attnum, col.type_oid, &values, total_rows as f64, target)
+            let mut st = column_stats(col.attnum, col.type_oid, &values, total_rows as f64, target);
+            // ALTER COLUMN ... SET (n_distinct = n) overrides the estimate
+            // (0 means no override).
+            let own = attrs
+                .iter()
+                .find(|(_, a)| a.attnum == col.attnum)
+                .and_then(|(_, a)| a.options.as_deref())
+                .and_then(|o| catalog::reloptions::real_option(o, "n_distinct"))
+                .filter(|&n| n != 0.0);
+            if let Some(n) = own {
+                st.distinct = n as f32;
+            }
+            st
         })
         .collect();
     let pages = {

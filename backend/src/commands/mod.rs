@@ -162,6 +162,9 @@ pub fn ddl_statement(
                 crate::syntax::TextStatement::AlterIndexOptions(text) => {
                     alter_table::alter_index_options(session, &text)
                 }
+                crate::syntax::TextStatement::AlterColumnOptions(text) => {
+                    alter_table::alter_column_options(session, &text)
+                }
                 crate::syntax::TextStatement::Do(text) => function::do_statement(session, &text),
                 crate::syntax::TextStatement::Domain(text) => {
                     domaincmds::domain_statement(session, &text)

@@ -28,11 +28,11 @@ use crate::session::Session;
 use crate::utility::Outcome;
 
 /// What one `LIKE source` element of CREATE TABLE copies besides the
-/// columns' names, types, collations and NOT NULL (STORAGE and COMPRESSION
-/// are accepted: every column here has its type's storage and no
-/// compression method, so a copy is the default).
+/// columns' names, types, collations and NOT NULL (COMPRESSION is accepted:
+/// no column here has a compression method, so a copy is the default).
 #[derive(Debug, Clone, Copy, Default)]
 struct LikeOptions {
+    storage: bool,
     comments: bool,
     constraints: bool,
     defaults: bool,
@@ -61,9 +61,11 @@ impl LikeOptions {
                 "IDENTITY" => o.identity = on,
                 "INDEXES" => o.indexes = on,
                 "STATISTICS" => o.statistics = on,
-                "STORAGE" | "COMPRESSION" => {}
+                "STORAGE" => o.storage = on,
+                "COMPRESSION" => {}
                 "ALL" => {
                     o = LikeOptions {
+                        storage: on,
                         comments: on,
                         constraints: on,
                         defaults: on,
@@ -211,14 +213,29 @@ fn like_source(
     Ok(rel)
 }
 
-/// What a LIKE element copies once the new table `oid` exists: the source's
-/// extended statistics (STATISTICS) and the comments of its columns and
-/// CHECK constraints (COMMENTS).
+/// What a LIKE element copies once the new table `oid` exists: the
+/// columns' storage (STORAGE), the source's extended statistics
+/// (STATISTICS) and the comments of its columns and CHECK constraints
+/// (COMMENTS).
 fn copy_like_objects(session: &mut Session, oid: u32, copy: &LikeCopy) -> PgResult<()> {
     let source = &copy.source;
     let Some(table) = relcache::relation_by_oid(session, oid)? else {
         return Ok(());
     };
+    if copy.options.storage {
+        let attrs = with_reader(session, |r| r.attributes(source.oid))?;
+        for (_, a) in attrs
+            .iter()
+            .filter(|(_, a)| a.storage != '\0' && !a.dropped)
+        {
+            if let Some(c) = table.columns.iter().find(|c| c.name == a.name) {
+                let storage = a.storage;
+                super::alter_table::update_attribute(session, oid, c.attnum, |n| {
+                    n.storage = storage
+                })?;
+            }
+        }
+    }
     let target = format!(
         "{}.{}",
         types::guc::quote_identifier(&table.namespace),
