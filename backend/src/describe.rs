@@ -38,8 +38,8 @@ pub fn catalog_text(session: &mut Session, what: CatalogText<'_>) -> PgResult<Op
         CatalogText::Index {
             oid,
             column,
-            pretty: _,
-        } => index(session, oid, column),
+            pretty,
+        } => index(session, oid, column, pretty),
         CatalogText::View { oid, pretty, wrap } => view_definition(session, oid, pretty, wrap),
         CatalogText::PartitionKey(oid) => partition_key(session, oid),
         CatalogText::Trigger { oid, pretty } => {
@@ -440,8 +440,16 @@ fn constraint(session: &mut Session, oid: u32, pretty: bool) -> PgResult<Option<
     Ok(Some(def))
 }
 
-/// `pg_get_indexdef(oid, column)`.
-fn index(session: &mut Session, oid: u32, column: i32) -> PgResult<Option<String>> {
+/// `pg_get_indexdef(oid, column, pretty)`: expressions and the predicate
+/// analyzed and printed as PostgreSQL prints them (`pretty`: without the
+/// parentheses PostgreSQL's deparser otherwise adds, and the table
+/// qualified only when not visible).
+pub(crate) fn index(
+    session: &mut Session,
+    oid: u32,
+    column: i32,
+    pretty: bool,
+) -> PgResult<Option<String>> {
     let Some((_, row)) = with_reader(session, |r| r.index_row(oid))? else {
         return Ok(None);
     };
@@ -451,29 +459,60 @@ fn index(session: &mut Session, oid: u32, column: i32) -> PgResult<Option<String
     let Some(ix) = table.indexes.iter().find(|ix| ix.oid == oid) else {
         return Ok(None);
     };
+    let written = match &ix.row.exprs {
+        Some(text) => crate::index_exprs::split_select_list(text)?,
+        None => Vec::new(),
+    };
+    let mut key_exprs = Vec::with_capacity(written.len());
+    for e in written {
+        let printed = expression(session, &e, table.oid, pretty)?.unwrap_or(e);
+        key_exprs.push(if crate::sysviews::is_function_call(&printed) {
+            printed
+        } else {
+            format!("({printed})")
+        });
+    }
     if column > 0 {
-        let attnum = usize::try_from(column - 1)
+        let Some(&attnum) = usize::try_from(column - 1)
             .ok()
             .and_then(|i| row.keys.get(i))
-            .copied();
-        return Ok(attnum.map(|a| {
+        else {
+            return Ok(None);
+        };
+        if attnum == 0 {
+            // The how-manyth expression this key is.
+            let nth = row.keys[..(column - 1) as usize]
+                .iter()
+                .filter(|&&a| a == 0)
+                .count();
+            return Ok(key_exprs.get(nth).cloned());
+        }
+        return Ok(Some(
             table
                 .columns
                 .iter()
-                .find(|c| c.attnum == a && a != 0)
-                .map_or_else(|| "?".to_owned(), |c| quote_ident(&c.name))
-        }));
+                .find(|c| c.attnum == attnum)
+                .map_or_else(|| "?".to_owned(), |c| quote_ident(&c.name)),
+        ));
     }
-    let mut def = crate::sysviews::index_definition(&table, ix);
-    // A partial index's predicate as PostgreSQL prints it (analyzed:
-    // `(status = 'paid'::text)`), not as written.
-    if let Some(p) = &ix.row.pred
-        && let Some(printed) = expression(session, p, table.oid, false)?
-        && let Some(stem) = def.strip_suffix(&format!(" WHERE ({p})"))
-    {
-        def = format!("{stem} WHERE {printed}");
-    }
-    Ok(Some(def))
+    let predicate = match &ix.row.pred {
+        Some(p) => expression(session, p, table.oid, pretty)?,
+        None => None,
+    };
+    let table_name = if pretty {
+        Some(crate::relcache::regclass_name(session, table.oid)?)
+    } else {
+        None
+    };
+    Ok(Some(crate::sysviews::index_definition_with(
+        &table,
+        ix,
+        crate::sysviews::IndexDefParts {
+            key_exprs: Some(key_exprs),
+            table: table_name,
+            predicate,
+        },
+    )))
 }
 
 /// `pg_get_viewdef`: PostgreSQL prints the view's analyzed query; ours is

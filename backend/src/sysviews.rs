@@ -717,12 +717,16 @@ fn indexes(session: &mut Session) -> PgResult<VecDeque<Vec<Datum>>> {
             continue;
         };
         for ix in &table.indexes {
+            let def = match crate::describe::index(session, ix.oid, 0, false)? {
+                Some(def) => def,
+                None => index_definition(&table, ix),
+            };
             out.push_back(vec![
                 Datum::Text(table.namespace.clone()),
                 Datum::Text(table.name.clone()),
                 Datum::Text(ix.name.clone()),
                 Datum::Null,
-                Datum::Text(index_definition(&table, ix)),
+                Datum::Text(def),
             ]);
         }
     }
@@ -904,31 +908,89 @@ pub fn quote_ident(s: &str) -> String {
     }
 }
 
-/// `pg_get_indexdef`: the CREATE INDEX statement that makes `ix`.
+/// `pg_get_indexdef`: the CREATE INDEX statement that makes `ix`, its
+/// expressions and predicate as written.
 pub fn index_definition(table: &RelationInfo, ix: &catalog::heap_catalog::IndexInfo) -> String {
-    let mut exprs = ix
-        .row
-        .exprs
-        .as_deref()
-        .map(crate::index_exprs::split_select_list)
-        .transpose()
-        .ok()
-        .flatten()
-        .unwrap_or_default()
-        .into_iter();
+    index_definition_with(table, ix, IndexDefParts::default())
+}
+
+/// What [`index_definition_with`] prints as given instead of from the
+/// stored text (`pg_get_indexdef` prints analyzed expressions).
+#[derive(Debug, Default)]
+pub struct IndexDefParts {
+    /// Each expression key as it goes between the commas of the key list.
+    pub key_exprs: Option<Vec<String>>,
+    /// The table's name after ON (default: schema-qualified).
+    pub table: Option<String>,
+    /// The WHERE clause's expression.
+    pub predicate: Option<String>,
+}
+
+/// Whether `e` is one function call (`lower(a)`, not `lower(a) || f(b)`):
+/// a name, then parentheses that close at its end.
+pub fn is_function_call(e: &str) -> bool {
+    let Some(open) = e.find('(') else {
+        return false;
+    };
+    if open == 0
+        || !e[..open]
+            .chars()
+            .all(|c| c.is_alphanumeric() || c == '_' || c == '.' || c == '"')
+    {
+        return false;
+    }
+    let mut depth = 0i32;
+    let mut quoted = false;
+    for (i, c) in e.char_indices().skip_while(|(i, _)| *i < open) {
+        match c {
+            '\'' => quoted = !quoted,
+            '(' if !quoted => depth += 1,
+            ')' if !quoted => {
+                depth -= 1;
+                if depth == 0 {
+                    return i == e.len() - 1;
+                }
+            }
+            _ => {}
+        }
+    }
+    false
+}
+
+/// [`index_definition`] with some parts printed by the caller.
+pub fn index_definition_with(
+    table: &RelationInfo,
+    ix: &catalog::heap_catalog::IndexInfo,
+    parts: IndexDefParts,
+) -> String {
+    let mut exprs = match parts.key_exprs {
+        Some(keys) => keys,
+        None => ix
+            .row
+            .exprs
+            .as_deref()
+            .map(crate::index_exprs::split_select_list)
+            .transpose()
+            .ok()
+            .flatten()
+            .unwrap_or_default()
+            .into_iter()
+            .map(|e| {
+                // A function call as it is; anything else in parentheses,
+                // inside the parentheses PostgreSQL's deparser puts around
+                // an operator expression, as pg_get_indexdef prints them.
+                if is_function_call(&e) {
+                    e
+                } else {
+                    format!("(({e}))")
+                }
+            })
+            .collect(),
+    }
+    .into_iter();
     let mut column = |attnum: i16| {
         if attnum == 0 {
-            // An expression: a function call as it is; anything else in
-            // parentheses, inside the parentheses PostgreSQL's deparser puts
-            // around an operator expression, as pg_get_indexdef prints them.
-            let e = exprs.next().unwrap_or_else(|| "?".to_owned());
-            let call = e.find('(').is_some_and(|i| {
-                i > 0
-                    && e[..i]
-                        .chars()
-                        .all(|c| c.is_alphanumeric() || c == '_' || c == '.')
-            }) && e.ends_with(')');
-            return if call { e } else { format!("(({e}))") };
+            return exprs.next().unwrap_or_else(|| "?".to_owned());
         }
         table
             .columns
@@ -964,12 +1026,17 @@ pub fn index_definition(table: &RelationInfo, ix: &catalog::heap_catalog::IndexI
             )
         })
         .collect();
+    let table_name = parts.table.unwrap_or_else(|| {
+        format!(
+            "{}.{}",
+            quote_ident(&table.namespace),
+            quote_ident(&table.name)
+        )
+    });
     let mut def = format!(
-        "CREATE {}INDEX {} ON {}.{} USING btree ({})",
+        "CREATE {}INDEX {} ON {table_name} USING btree ({})",
         if ix.row.unique { "UNIQUE " } else { "" },
         quote_ident(&ix.name),
-        quote_ident(&table.namespace),
-        quote_ident(&table.name),
         keys.join(", ")
     );
     if ix.row.keys.len() > nkey {
@@ -979,8 +1046,10 @@ pub fn index_definition(table: &RelationInfo, ix: &catalog::heap_catalog::IndexI
     if ix.row.nulls_not_distinct {
         def.push_str(" NULLS NOT DISTINCT");
     }
-    if let Some(p) = &ix.row.pred {
-        def.push_str(&format!(" WHERE ({p})"));
+    match (parts.predicate, &ix.row.pred) {
+        (Some(printed), _) => def.push_str(&format!(" WHERE {printed}")),
+        (None, Some(p)) => def.push_str(&format!(" WHERE ({p})")),
+        (None, None) => {}
     }
     def
 }

@@ -91,6 +91,22 @@ fn column_spec(c: &IndexColumn) -> PgResult<IndexColumnSpec> {
         Some(name) => Some(split_name(name)?),
     };
     let mut e = &c.column.expr;
+    // An expression other than a function call must be in parentheses.
+    match e {
+        sqlparser::ast::Expr::BinaryOp { op, .. } => {
+            return Err(PgError::syntax(
+                format!("syntax error at or near \"{op}\""),
+                None,
+            ));
+        }
+        sqlparser::ast::Expr::Cast {
+            kind: sqlparser::ast::CastKind::DoubleColon,
+            ..
+        } => {
+            return Err(PgError::syntax("syntax error at or near \"::\"", None));
+        }
+        _ => {}
+    }
     while let sqlparser::ast::Expr::Nested(inner) = e {
         e = inner;
     }
