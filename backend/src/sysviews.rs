@@ -926,6 +926,25 @@ pub struct IndexDefParts {
     pub predicate: Option<String>,
 }
 
+/// Storage parameters as `pg_get_indexdef` and `pg_get_constraintdef`
+/// print them: `name=value`, the value quoted unless it is a word that
+/// needs no quotes (`fillfactor='70'`, `deduplicate_items=off`).
+pub fn flatten_reloptions(options: &[String]) -> String {
+    options
+        .iter()
+        .map(|o| {
+            let (name, value) = o.split_once('=').unwrap_or((o, ""));
+            let value = if quote_ident(value) == value {
+                value.to_owned()
+            } else {
+                format!("'{}'", value.replace('\'', "''"))
+            };
+            format!("{}={value}", quote_ident(name))
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// Whether `e` is one function call (`lower(a)`, not `lower(a) || f(b)`):
 /// a name, then parentheses that close at its end.
 pub fn is_function_call(e: &str) -> bool {
@@ -1045,6 +1064,9 @@ pub fn index_definition_with(
     }
     if ix.row.nulls_not_distinct {
         def.push_str(" NULLS NOT DISTINCT");
+    }
+    if !ix.options.is_empty() {
+        def.push_str(&format!(" WITH ({})", flatten_reloptions(&ix.options)));
     }
     match (parts.predicate, &ix.row.pred) {
         (Some(printed), _) => def.push_str(&format!(" WHERE {printed}")),
