@@ -270,6 +270,10 @@ impl ClassRow {
             force_row_security: bool_at(r, d.col("relforcerowsecurity")),
             has_subclass: bool_at(r, d.col("relhassubclass")),
             is_partition: bool_at(r, d.col("relispartition")),
+            replident: match char_at(r, d.col("relreplident")) {
+                'd' => '\0',
+                c => c,
+            },
             partbound: match r.get(d.col("relpartbound")) {
                 Some(Datum::Text(t)) => Some(t.clone()),
                 _ => None,
@@ -1536,6 +1540,7 @@ impl CatalogWriter<'_, '_, '_> {
             force_row_security: false,
             has_subclass: false,
             is_partition: false,
+            replident: '\0',
             partbound: None,
             options: Vec::new(),
             acl: None,
@@ -1762,6 +1767,7 @@ impl CatalogWriter<'_, '_, '_> {
             force_row_security: false,
             has_subclass: false,
             is_partition: false,
+            replident: '\0',
             partbound: None,
             options: Vec::new(),
             acl: None,

@@ -1090,6 +1090,8 @@ pub struct IndexRow {
     pub primary: bool,
     pub valid: bool,
     pub ready: bool,
+    /// `indisreplident`: ALTER TABLE ... REPLICA IDENTITY USING INDEX chose it.
+    pub replident: bool,
     /// One per key column: [`INDOPTION_DESC`] | [`INDOPTION_NULLS_FIRST`].
     pub options: Vec<i16>,
     pub collations: Vec<u32>,
@@ -1152,7 +1154,7 @@ impl IndexRow {
             Datum::Bool(false),
             Datum::Bool(self.ready),
             Datum::Bool(true),
-            Datum::Bool(false),
+            Datum::Bool(self.replident),
             vector(&self.keys),
             vector(&self.collations),
             vector(&self.opclasses),
@@ -1181,6 +1183,7 @@ impl IndexRow {
             primary: b(6),
             valid: b(10),
             ready: b(12),
+            replident: b(14),
             keys: parse_vector(v(15)),
             collations: parse_vector(v(16)),
             opclasses: parse_vector(v(17)),
@@ -3225,6 +3228,9 @@ pub struct ClassRow {
     pub force_row_security: bool,
     /// `relispartition`
     pub is_partition: bool,
+    /// `relreplident`: `'d'` default, `'n'` nothing, `'f'` full, `'i'` an
+    /// index (`'\0'`: the default, `'n'` for a system catalog).
+    pub replident: char,
     /// `relpartbound` of a partition, as `pg_get_expr` prints it
     /// (`FOR VALUES FROM (1) TO (10)`).
     pub partbound: Option<String>,
@@ -3280,10 +3286,10 @@ impl ClassRow {
             Datum::Bool(self.row_security),
             Datum::Bool(self.force_row_security),
             Datum::Bool(self.populated),
-            ch(if self.namespace == PG_CATALOG_NAMESPACE {
-                'n'
-            } else {
-                'd'
+            ch(match self.replident {
+                '\0' if self.namespace == PG_CATALOG_NAMESPACE => 'n',
+                '\0' => 'd',
+                c => c,
             }),
             Datum::Bool(self.is_partition),
             Datum::Oid(0),
@@ -3424,6 +3430,7 @@ pub fn catalog_self_description() -> (Vec<ClassRow>, Vec<AttributeRow>) {
             force_row_security: false,
             has_subclass: false,
             is_partition: false,
+            replident: '\0',
             partbound: None,
             options: Vec::new(),
             acl: None,

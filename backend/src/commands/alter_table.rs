@@ -239,6 +239,9 @@ fn subcommand(
                 only,
             )
         }
+        AlterTableOperation::ReplicaIdentity { identity } => {
+            set_replica_identity(session, table, identity)
+        }
         AlterTableOperation::SetOptionsParens { options } => {
             let items = super::reloptions::items(options)?;
             super::reloptions::alter_options(session, table.oid, &items, false)
@@ -1418,6 +1421,96 @@ fn set_not_null(session: &mut Session, table_oid: u32, name: &str) -> PgResult<(
         ));
     }
     update_attribute(session, table_oid, col.attnum, |a| a.not_null = true)
+}
+
+/// ALTER TABLE ... REPLICA IDENTITY {DEFAULT | FULL | NOTHING | USING
+/// INDEX name}: `relreplident`, and `indisreplident` of the one index
+/// chosen (which must be unique, immediate, not partial, not of an
+/// expression, over NOT NULL columns). Kept and shown: nothing replicates
+/// here, so nothing reads it.
+fn set_replica_identity(
+    session: &mut Session,
+    table: &RelationInfo,
+    identity: &sqlparser::ast::ReplicaIdentity,
+) -> PgResult<()> {
+    use sqlparser::ast::ReplicaIdentity;
+    let wrong = |what: String| PgError::new(SqlState::WrongObjectType, what);
+    let (kind, chosen) = match identity {
+        ReplicaIdentity::Default => ('d', None),
+        ReplicaIdentity::Full => ('f', None),
+        ReplicaIdentity::Nothing => ('n', None),
+        ReplicaIdentity::Index(name) => {
+            let name = ident(name);
+            let Some(ix) = table.indexes.iter().find(|ix| ix.name == name) else {
+                let elsewhere = relcache::lookup_relation(session, Some(&table.namespace), &name)?
+                    .is_some_and(|r| matches!(r.kind, 'i' | 'I'));
+                return Err(if elsewhere {
+                    wrong(format!(
+                        "\"{name}\" is not an index for table \"{}\"",
+                        table.name
+                    ))
+                } else {
+                    PgError::new(
+                        SqlState::UndefinedObject,
+                        format!(
+                            "index \"{name}\" for table \"{}\" does not exist",
+                            table.name
+                        ),
+                    )
+                });
+            };
+            if !ix.row.unique {
+                return Err(wrong(format!(
+                    "cannot use non-unique index \"{name}\" as replica identity"
+                )));
+            }
+            if table
+                .constraints
+                .iter()
+                .any(|c| c.index == ix.oid && c.deferrable)
+            {
+                return Err(wrong(format!(
+                    "cannot use non-immediate index \"{name}\" as replica identity"
+                )));
+            }
+            if ix.row.exprs.is_some() {
+                return Err(wrong(format!(
+                    "cannot use expression index \"{name}\" as replica identity"
+                )));
+            }
+            if ix.row.pred.is_some() {
+                return Err(wrong(format!(
+                    "cannot use partial index \"{name}\" as replica identity"
+                )));
+            }
+            for attnum in &ix.row.keys[..ix.row.nkeyatts.max(0) as usize] {
+                if let Some(c) = table.columns.iter().find(|c| c.attnum == *attnum)
+                    && !c.not_null
+                {
+                    return Err(wrong(format!(
+                        "index \"{name}\" cannot be used as replica identity because column \"{}\" is nullable",
+                        c.name
+                    )));
+                }
+            }
+            ('i', Some(ix.oid))
+        }
+    };
+    super::reloptions::update_class(session, table.oid, |c| {
+        c.replident = if kind == 'd' { '\0' } else { kind }
+    })?;
+    let db = session.database_oid;
+    for (tid, mut row) in with_reader(session, |r| r.index_rows(table.oid))? {
+        let want = Some(row.index_oid) == chosen;
+        if row.replident != want {
+            row.replident = want;
+            crate::xact::with_write(session, |env, w| {
+                CatalogWriter { env, db_oid: db }.update_index_row(tid, &row, w)
+            })?;
+        }
+    }
+    catalog_changed(session);
+    Ok(())
 }
 
 /// ALTER INDEX [IF EXISTS] name SET (...) | RESET (...): read as the ALTER

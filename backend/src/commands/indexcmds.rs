@@ -659,6 +659,7 @@ fn define_index_one(
         primary: spec.primary,
         valid: !spec.concurrently,
         ready: !spec.concurrently,
+        replident: false,
         options: spec
             .columns
             .iter()
