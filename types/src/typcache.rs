@@ -98,6 +98,26 @@ pub enum UserTypeKind {
         relid: u32,
         fields: Arc<[crate::datum::RecordField]>,
     },
+    /// `typtype 'r'`: a range type made by CREATE TYPE ... AS RANGE (its
+    /// `pg_range` row).
+    Range(RangeInfo),
+    /// `typtype 'm'`: the multirange type of user range type `range`.
+    Multirange { range: u32 },
+}
+
+/// What a user range type's `pg_range` row says.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RangeInfo {
+    /// `rngsubtype`
+    pub subtype: u32,
+    /// `rngmultitypid`
+    pub multirange: u32,
+    /// `rngcollation` (0 for a subtype without collation)
+    pub collation: u32,
+    /// `rngcanonical` (0 if none: the range is continuous)
+    pub canonical: u32,
+    /// `rngsubdiff` (0 if none)
+    pub subdiff: u32,
 }
 
 /// A user-defined type (`pg_type` row).
@@ -116,7 +136,10 @@ impl UserType {
     pub fn enum_labels(&self) -> &[EnumLabel] {
         match &self.kind {
             UserTypeKind::Enum(labels) => labels,
-            UserTypeKind::Domain(_) | UserTypeKind::Composite { .. } => &[],
+            UserTypeKind::Domain(_)
+            | UserTypeKind::Composite { .. }
+            | UserTypeKind::Range(_)
+            | UserTypeKind::Multirange { .. } => &[],
         }
     }
 
@@ -124,7 +147,18 @@ impl UserType {
     pub fn domain(&self) -> Option<&DomainInfo> {
         match &self.kind {
             UserTypeKind::Domain(d) => Some(d),
-            UserTypeKind::Enum(_) | UserTypeKind::Composite { .. } => None,
+            UserTypeKind::Enum(_)
+            | UserTypeKind::Composite { .. }
+            | UserTypeKind::Range(_)
+            | UserTypeKind::Multirange { .. } => None,
+        }
+    }
+
+    /// What the range type adds (None for other kinds).
+    pub fn range(&self) -> Option<&RangeInfo> {
+        match &self.kind {
+            UserTypeKind::Range(r) => Some(r),
+            _ => None,
         }
     }
 }
@@ -162,7 +196,9 @@ pub fn replace_all(types: Vec<UserType>) {
                 }
             }
             UserTypeKind::Domain(d) => d.checks.sort_by(|a, b| a.name.cmp(&b.name)),
-            UserTypeKind::Composite { .. } => {}
+            UserTypeKind::Composite { .. }
+            | UserTypeKind::Range(_)
+            | UserTypeKind::Multirange { .. } => {}
         }
         if t.array_oid != 0 {
             c.arrays.insert(t.array_oid, t.oid);
@@ -249,7 +285,49 @@ pub fn base_type_and_typmod(oid: u32, typmod: i32) -> (u32, i32) {
 pub fn composite_fields(oid: u32) -> Option<Arc<[crate::datum::RecordField]>> {
     read(|c| match &c.types.get(&oid)?.kind {
         UserTypeKind::Composite { fields, .. } => Some(fields.clone()),
-        UserTypeKind::Enum(_) | UserTypeKind::Domain(_) => None,
+        _ => None,
+    })
+}
+
+/// The `pg_range` facts of user range type `oid`.
+pub fn range_info(oid: u32) -> Option<RangeInfo> {
+    read(|c| c.types.get(&oid)?.range().cloned())
+}
+
+/// The subtype of user range type `oid`.
+pub fn range_subtype(oid: u32) -> Option<u32> {
+    read(|c| Some(c.types.get(&oid)?.range()?.subtype))
+}
+
+/// The range type of user multirange type `oid`.
+pub fn multirange_range(oid: u32) -> Option<u32> {
+    read(|c| match c.types.get(&oid)?.kind {
+        UserTypeKind::Multirange { range } => Some(range),
+        _ => None,
+    })
+}
+
+/// The multirange type of user range type `oid`.
+pub fn multirange_of(oid: u32) -> Option<u32> {
+    read(|c| Some(c.types.get(&oid)?.range()?.multirange))
+}
+
+/// Whether any user range type exists.
+pub fn has_range_types() -> bool {
+    read(|c| c.types.values().any(|t| t.range().is_some()))
+}
+
+/// Every user range type (for the planner's per-type function table).
+pub fn range_types() -> Vec<Arc<UserType>> {
+    read(|c| {
+        let mut v: Vec<_> = c
+            .types
+            .values()
+            .filter(|t| t.range().is_some())
+            .cloned()
+            .collect();
+        v.sort_by_key(|t| t.oid);
+        v
     })
 }
 

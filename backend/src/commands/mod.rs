@@ -35,6 +35,7 @@ mod lockcmds;
 mod matview;
 pub mod partition;
 mod policy;
+pub(crate) mod rangecmds;
 pub mod portalcmds;
 pub mod publication;
 pub mod rule;

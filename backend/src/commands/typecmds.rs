@@ -68,8 +68,45 @@ pub fn load_user_types(session: &Session) -> PgResult<()> {
     } else {
         with_reader(session, |r| r.attributes_of(&relids))?
     };
+    let ranges = if rows.iter().any(|(_, t)| t.typtype == 'r') {
+        super::rangecmds::range_rows(session)?
+    } else {
+        Vec::new()
+    };
     let mut out = Vec::new();
     for (_, t) in rows {
+        if t.typtype == 'r' {
+            let Some((_, r)) = ranges.iter().find(|(_, r)| r.range == t.oid) else {
+                continue;
+            };
+            out.push(UserType {
+                oid: t.oid,
+                name: t.name,
+                namespace: t.namespace,
+                array_oid: t.array,
+                kind: UserTypeKind::Range(typcache::RangeInfo {
+                    subtype: r.subtype,
+                    multirange: r.multirange,
+                    collation: r.collation,
+                    canonical: r.canonical,
+                    subdiff: r.subdiff,
+                }),
+            });
+            continue;
+        }
+        if t.typtype == 'm' {
+            let Some((_, r)) = ranges.iter().find(|(_, r)| r.multirange == t.oid) else {
+                continue;
+            };
+            out.push(UserType {
+                oid: t.oid,
+                name: t.name,
+                namespace: t.namespace,
+                array_oid: t.array,
+                kind: UserTypeKind::Multirange { range: r.range },
+            });
+            continue;
+        }
         if t.typtype == 'd' {
             let checks = checks
                 .iter()
@@ -269,9 +306,12 @@ pub(crate) fn create_type(
         Some(UserDefinedTypeRepresentation::Composite { attributes }) => {
             return create_composite_type(session, name, attributes);
         }
+        Some(UserDefinedTypeRepresentation::Range { options }) => {
+            return super::rangecmds::create_range_type(session, name, options);
+        }
         _ => {
             return Err(PgError::feature_not_supported(
-                "CREATE TYPE other than AS ENUM or AS (...)",
+                "CREATE TYPE other than AS ENUM, AS RANGE or AS (...)",
             ));
         }
     };
@@ -340,7 +380,7 @@ pub(crate) fn create_type(
 
 /// Whether `name` is taken as a type name in `namespace` (a relation's
 /// row type included: PostgreSQL gives every table and view one).
-fn type_name_taken(
+pub(crate) fn type_name_taken(
     session: &mut Session,
     namespace: u32,
     name: &ObjectName,
@@ -519,7 +559,18 @@ pub(crate) fn drop_types_of(
                     format!("\"{n}\" is not a domain"),
                 ));
             }
-            Named::User(t) => targets.push(t),
+            Named::User(t) => {
+                // A multirange goes with its range only.
+                if let UserTypeKind::Multirange { range } = &t.0.kind {
+                    let range = types::oid::type_name(*range);
+                    return Err(PgError::new(
+                        SqlState::DependentObjectsStillExist,
+                        format!("cannot drop type {} because type {range} requires it", t.0.name),
+                    )
+                    .with_hint(format!("You can drop type {range} instead.")));
+                }
+                targets.push(t)
+            }
             Named::Builtin(oid) => {
                 return Err(PgError::new(
                     SqlState::DependentObjectsStillExist,
@@ -580,7 +631,10 @@ pub(crate) fn drop_types_of(
         .iter()
         .filter_map(|(t, _, _)| match &t.kind {
             UserTypeKind::Composite { relid, .. } => Some(*relid),
-            UserTypeKind::Enum(_) | UserTypeKind::Domain(_) => None,
+            UserTypeKind::Enum(_)
+            | UserTypeKind::Domain(_)
+            | UserTypeKind::Range(_)
+            | UserTypeKind::Multirange { .. } => None,
         })
         .collect();
     for (t, _, _) in &targets {
@@ -597,12 +651,23 @@ pub(crate) fn drop_types_of(
                     over.push(d.oid);
                 }
             }
+            // The range types over it.
+            for r in typcache::range_types() {
+                if r.range().is_some_and(|i| i.subtype == base) && !over.contains(&r.oid) {
+                    over.push(r.oid);
+                }
+            }
             k += 1;
         }
         let mut type_oids = Vec::new();
         for &o in &over {
             type_oids.push(o);
             type_oids.extend(types::oid::array_of(o));
+            // A range's multirange goes with it.
+            if let Some(m) = typcache::get(o).and_then(|u| u.range().map(|r| r.multirange)) {
+                type_oids.push(m);
+                type_oids.extend(types::oid::array_of(m));
+            }
         }
         let columns = with_reader(session, |r| r.columns_of_types(&type_oids, false))?;
         // What goes with the type: a table's column, or a whole view.
@@ -702,6 +767,19 @@ pub(crate) fn drop_types_of(
         }
     }
     targets.extend(extra);
+    // A range's multirange type (and its array) goes with the range.
+    let all = with_reader(session, |r| r.user_types())?;
+    let mut multiranges = Vec::new();
+    for (t, _, _) in &targets {
+        if let Some(info) = t.range()
+            && let Some(m) = typcache::get(info.multirange)
+            && let Some((tid, row)) = all.iter().find(|(_, r)| r.oid == info.multirange)
+        {
+            multiranges.push((m, row.clone(), *tid));
+        }
+    }
+    targets.extend(multiranges);
+    let range_rows = super::rangecmds::range_rows(session)?;
     // Dropped columns keep their type's layout: give them a built-in type
     // stored alike (PostgreSQL clears atttypid and keeps attlen and
     // attalign; our tuple layout comes from the type).
@@ -736,6 +814,9 @@ pub(crate) fn drop_types_of(
         })?);
         if let Some((array_tid, _)) = all.iter().find(|(_, r)| r.oid == t.array_oid) {
             rows.push((PG_TYPE, *array_tid));
+        }
+        if let Some((range_tid, _)) = range_rows.iter().find(|(_, r)| r.range == t.oid) {
+            rows.push((catalog::empty::PG_RANGE, *range_tid));
         }
         for (label_tid, l) in &labels {
             if l.type_oid == t.oid {
