@@ -48,6 +48,27 @@ pub(crate) fn default_multirange_name(name: &str) -> String {
     }
 }
 
+/// The built-in type a type keyword of the grammar stands for (`int` is
+/// `pg_catalog.int4` wherever a type name may be written).
+fn keyword_type(word: &str) -> Option<&'static str> {
+    Some(match word {
+        "int" | "integer" => "int4",
+        "smallint" => "int2",
+        "bigint" => "int8",
+        "real" => "float4",
+        "float" => "float8",
+        "boolean" => "bool",
+        "dec" | "decimal" | "numeric" => "numeric",
+        "char" | "character" => "bpchar",
+        "varchar" => "varchar",
+        "bit" => "bit",
+        "time" => "time",
+        "timestamp" => "timestamp",
+        "interval" => "interval",
+        _ => return None,
+    })
+}
+
 fn redundant() -> PgError {
     PgError::new(SqlState::SyntaxError, "conflicting or redundant options")
 }
@@ -203,6 +224,12 @@ pub(crate) fn create_range_type(
     crate::acl::require_type_usage(session, subtype)?;
     let subtype_collation = catalog::system::type_collation(types::typcache::base_type(subtype));
     let collation = match collation {
+        Some(_) if subtype_collation == 0 => {
+            return Err(PgError::new(
+                SqlState::WrongObjectType,
+                "range collation specified but subtype does not support collation",
+            ));
+        }
         Some(c) => {
             let (cschema, cname) = split_name(c)?;
             let coll = catalog::system::collation_by_name(cschema.as_deref(), &cname)
@@ -212,12 +239,6 @@ pub(crate) fn create_range_type(
                         format!("collation \"{cname}\" for encoding \"UTF8\" does not exist"),
                     )
                 })?;
-            if subtype_collation == 0 {
-                return Err(PgError::new(
-                    SqlState::WrongObjectType,
-                    "range collation specified but subtype does not support collation",
-                ));
-            }
             coll
         }
         None => subtype_collation,
@@ -257,6 +278,16 @@ pub(crate) fn create_range_type(
     // The multirange type's name and schema.
     let (mr_namespace, mr_name) = match multirange_name {
         Some(m) => {
+            // A type keyword (`int`) names the built-in type it stands for.
+            if let [one] = m.0.as_slice()
+                && one.as_ident().is_some_and(|i| i.quote_style.is_none())
+                && let Some(kw) = one.as_ident().and_then(|i| keyword_type(&i.value.to_lowercase()))
+            {
+                return Err(PgError::new(
+                    SqlState::DuplicateObject,
+                    format!("type \"{kw}\" already exists"),
+                ));
+            }
             let (mschema, mname) = split_name(m)?;
             let mnsp = relcache::creation_namespace(session, mschema.as_deref())?;
             if type_name_taken(session, mnsp, m, &mname)? {

@@ -975,6 +975,33 @@ impl Analyzer<'_> {
                 other => Ok(other),
             };
         }
+        // Into a range type over a domain: to the range, then each finite
+        // bound through the domain's constraints (the domain's input
+        // function does that in PostgreSQL's range_in).
+        if from != to
+            && !self.in_range_domain_coercion
+            && let Some(elem) = oid::range_subtype(to)
+            && types::typcache::is_domain(elem)
+        {
+            self.in_range_domain_coercion = true;
+            let coerced = self.coerce(x, to, typmod, explicit, pos);
+            self.in_range_domain_coercion = false;
+            return match self.coerce_to_domain(coerced?, elem)? {
+                Expr::CoerceToDomain {
+                    arg,
+                    not_null: _,
+                    checks,
+                    ..
+                } => Ok(Expr::CoerceToDomain {
+                    arg,
+                    domain: to,
+                    // A bound is never null (an infinite one is no value).
+                    not_null: false,
+                    checks,
+                }),
+                other => Ok(other),
+            };
+        }
         // Out of a domain: as its base type.
         if types::typcache::is_domain(from) {
             return self.coerce(super::domain::strip_domain(x), to, typmod, explicit, pos);
