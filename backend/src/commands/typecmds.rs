@@ -885,6 +885,16 @@ pub(crate) fn alter_type(session: &mut Session, at: &AlterType) -> PgResult<Outc
             )),
         };
     }
+    if matches!(
+        t.kind,
+        UserTypeKind::Range(_) | UserTypeKind::Multirange { .. }
+    ) && !matches!(at.operation, AlterTypeOperation::Rename(_))
+    {
+        return Err(PgError::new(
+            SqlState::WrongObjectType,
+            format!("{} is not an enum", t.name),
+        ));
+    }
     let db = session.database_oid;
     let labels: Vec<(storage::page::ItemPointer, EnumRow)> =
         with_reader(session, |r| r.enum_labels())?
@@ -997,6 +1007,11 @@ pub(crate) fn alter_type(session: &mut Session, at: &AlterType) -> PgResult<Outc
                     format!("type \"{new}\" already exists"),
                 ));
             }
+            if !matches!(t.kind, UserTypeKind::Enum(_)) {
+                rename_type_rows(session, t.oid, t.array_oid, &new)?;
+                changed(session)?;
+                return Ok(Outcome::Command("ALTER TYPE".into()));
+            }
             let all = with_reader(session, |r| r.user_types())?;
             let array_tid = all
                 .iter()
@@ -1016,6 +1031,36 @@ pub(crate) fn alter_type(session: &mut Session, at: &AlterType) -> PgResult<Outc
     }
     changed(session)?;
     Ok(Outcome::Command("ALTER TYPE".into()))
+}
+
+/// Renames the `pg_type` rows of type `oid` to `new` and of its array
+/// type `array_oid` to `_new`, keeping every other column as it is.
+fn rename_type_rows(session: &mut Session, oid: u32, array_oid: u32, new: &str) -> PgResult<()> {
+    let mut rows = Vec::new();
+    with_reader(session, |r| {
+        r.scan(&catalog::system::PG_TYPE_DEF, |tid, row| {
+            if let Some(types::Datum::Oid(o)) = row.first()
+                && (*o == oid || (array_oid != 0 && *o == array_oid))
+            {
+                let mut row = row.clone();
+                row[1] = types::Datum::Text(if *o == oid {
+                    new.to_string()
+                } else {
+                    format!("_{new}")
+                });
+                rows.push((tid, row));
+            }
+            Ok(true)
+        })
+    })?;
+    let db = session.database_oid;
+    crate::xact::with_write(session, |env, w| {
+        let cw = CatalogWriter { env, db_oid: db };
+        for (tid, row) in &rows {
+            cw.update_type(*tid, row, w)?;
+        }
+        Ok(())
+    })
 }
 
 /// ALTER TYPE name ADD | DROP | RENAME | ALTER ATTRIBUTE (one action) of a
