@@ -31,7 +31,11 @@
 //! transaction, dependencies other than table columns (domains,
 //! functions, views), ALTER TYPE OWNER / SET SCHEMA, DROP / ALTER TYPE of
 //! an attribute of a composite type in use, several ALTER TYPE actions
-//! in one statement, and range types.
+//! in one statement.
+//!
+//! Range types (CREATE TYPE ... AS RANGE) are made in `rangecmds`; their
+//! `pg_range` rows load into the type cache here, and DROP TYPE takes a
+//! range's multirange type (and both array types) along.
 
 use std::cell::RefCell;
 use std::sync::Arc;
@@ -1033,6 +1037,34 @@ pub(crate) fn alter_type(session: &mut Session, at: &AlterType) -> PgResult<Outc
     Ok(Outcome::Command("ALTER TYPE".into()))
 }
 
+/// Whether a value of type `t` holds one of type `target`: `t` is it, or
+/// an array, domain, range or multirange over it, or a composite type with
+/// a field that holds one (PostgreSQL's `CheckAttributeType` recursion).
+fn type_contains(t: u32, target: u32) -> bool {
+    let mut seen = Vec::new();
+    let mut todo = vec![t];
+    while let Some(t) = todo.pop() {
+        if t == target {
+            return true;
+        }
+        if seen.contains(&t) || seen.len() > 256 {
+            continue;
+        }
+        seen.push(t);
+        todo.extend(types::oid::element_of(t));
+        todo.extend(types::oid::range_subtype(t));
+        todo.extend(types::oid::multirange_range(t));
+        let base = typcache::base_type(t);
+        if base != t {
+            todo.push(base);
+        }
+        if let Some(fields) = typcache::composite_fields(t) {
+            todo.extend(fields.iter().map(|f| f.type_oid));
+        }
+    }
+    false
+}
+
 /// Renames the `pg_type` rows of type `oid` to `new` and of its array
 /// type `array_oid` to `_new`, keeping every other column as it is.
 fn rename_type_rows(session: &mut Session, oid: u32, array_oid: u32, new: &str) -> PgResult<()> {
@@ -1152,6 +1184,12 @@ pub(crate) fn alter_type_attribute(session: &mut Session, text: &str) -> PgResul
                         "column \"{field}\" has pseudo-type {}",
                         types::oid::type_name(type_oid)
                     ),
+                ));
+            }
+            if type_contains(type_oid, t.oid) {
+                return Err(PgError::new(
+                    SqlState::InvalidTableDefinition,
+                    format!("composite type {} cannot be made a member of itself", t.name),
                 ));
             }
             let attnum = attrs.iter().map(|(_, a)| a.attnum).max().unwrap_or(0) + 1;

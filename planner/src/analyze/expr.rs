@@ -1607,10 +1607,22 @@ impl Analyzer<'_> {
         (r, rpos): (Expr, Option<usize>),
         pos: Option<usize>,
     ) -> PgResult<Expr> {
-        let (l, r) = (
-            super::domain::strip_domain(l),
-            super::domain::strip_domain(r),
-        );
+        // An element beside a range over a domain keeps the domain, which
+        // is the range's subtype (`anyelement` binds to it exactly).
+        let subtype_of = |t: u32| {
+            oid::range_subtype(t).or_else(|| oid::multirange_range(t).and_then(oid::range_subtype))
+        };
+        let (lt0, rt0) = (l.type_oid(), r.type_oid());
+        let (l, r) = if types::typcache::is_domain(rt0) && subtype_of(lt0) == Some(rt0) {
+            (l, r)
+        } else if types::typcache::is_domain(lt0) && subtype_of(rt0) == Some(lt0) {
+            (l, r)
+        } else {
+            (
+                super::domain::strip_domain(l),
+                super::domain::strip_domain(r),
+            )
+        };
         let (lt, rt) = (l.type_oid(), r.type_oid());
         // The comparison operators of `anyenum`: both sides of one enum type.
         let enum_type = if types::typcache::is_enum(lt) && (rt == lt || rt == UNKNOWN) {
