@@ -2420,7 +2420,15 @@ pub fn range_type_rows(
         ]
     };
     [
-        row(oids.range, name.to_string(), namespace, 'r', 'R', 0, oids.range_array),
+        row(
+            oids.range,
+            name.to_string(),
+            namespace,
+            'r',
+            'R',
+            0,
+            oids.range_array,
+        ),
         row(
             oids.range_array,
             format!("_{name}"),

@@ -64,10 +64,7 @@ async fn user_ranges_in_binary_and_after_a_restart() {
     .expect("create the type and the table");
 
     // The driver learns the type from pg_type and pg_range.
-    let stmt = c
-        .prepare("SELECT $1::float8range")
-        .await
-        .expect("prepare");
+    let stmt = c.prepare("SELECT $1::float8range").await.expect("prepare");
     let t = &stmt.params()[0];
     assert_eq!(t.name(), "float8range");
     assert_eq!(t.kind(), &Kind::Range(Type::FLOAT8));

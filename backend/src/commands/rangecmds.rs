@@ -232,13 +232,14 @@ pub(crate) fn create_range_type(
         }
         Some(c) => {
             let (cschema, cname) = split_name(c)?;
-            let coll = catalog::system::collation_by_name(cschema.as_deref(), &cname)
-                .ok_or_else(|| {
+            let coll = catalog::system::collation_by_name(cschema.as_deref(), &cname).ok_or_else(
+                || {
                     PgError::new(
                         SqlState::UndefinedObject,
                         format!("collation \"{cname}\" for encoding \"UTF8\" does not exist"),
                     )
-                })?;
+                },
+            )?;
             coll
         }
         None => subtype_collation,
@@ -281,7 +282,9 @@ pub(crate) fn create_range_type(
             // A type keyword (`int`) names the built-in type it stands for.
             if let [one] = m.0.as_slice()
                 && one.as_ident().is_some_and(|i| i.quote_style.is_none())
-                && let Some(kw) = one.as_ident().and_then(|i| keyword_type(&i.value.to_lowercase()))
+                && let Some(kw) = one
+                    .as_ident()
+                    .and_then(|i| keyword_type(&i.value.to_lowercase()))
             {
                 return Err(PgError::new(
                     SqlState::DuplicateObject,

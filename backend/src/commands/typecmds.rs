@@ -29,7 +29,8 @@
 //!
 //! Not yet: the 55P04 check on using a label added in the same
 //! transaction, dependencies other than table columns (domains,
-//! functions, views), ALTER TYPE OWNER / SET SCHEMA, DROP / ALTER TYPE of
+//! functions, views), ALTER TYPE OWNER / SET SCHEMA of domains and
+//! composite types (enums, ranges and multiranges have them), DROP / ALTER TYPE of
 //! an attribute of a composite type in use, several ALTER TYPE actions
 //! in one statement.
 //!
@@ -569,7 +570,10 @@ pub(crate) fn drop_types_of(
                     let range = types::oid::type_name(*range);
                     return Err(PgError::new(
                         SqlState::DependentObjectsStillExist,
-                        format!("cannot drop type {} because type {range} requires it", t.0.name),
+                        format!(
+                            "cannot drop type {} because type {range} requires it",
+                            t.0.name
+                        ),
                     )
                     .with_hint(format!("You can drop type {range} instead.")));
                 }
@@ -1037,6 +1041,114 @@ pub(crate) fn alter_type(session: &mut Session, at: &AlterType) -> PgResult<Outc
     Ok(Outcome::Command("ALTER TYPE".into()))
 }
 
+/// ALTER TYPE name OWNER TO role | SET SCHEMA schema, of an enum, a range
+/// or a multirange type: the `pg_type` rows of the type and of its array
+/// type change (a range's multirange type stays, as in PostgreSQL 15).
+fn alter_type_owner_or_schema(
+    session: &mut Session,
+    found: Named,
+    n: &str,
+    role: Option<&sqlparser::ast::Ident>,
+    schema: Option<&sqlparser::ast::Ident>,
+) -> PgResult<Outcome> {
+    let (t, row, _) = match found {
+        Named::User(found) => found,
+        Named::Missing => return Err(undefined_type(n)),
+        Named::Builtin(_) | Named::Array(_) => {
+            return Err(PgError::feature_not_supported(
+                "ALTER TYPE ... OWNER TO / SET SCHEMA of a built-in type",
+            ));
+        }
+    };
+    if !matches!(
+        t.kind,
+        UserTypeKind::Enum(_) | UserTypeKind::Range(_) | UserTypeKind::Multirange { .. }
+    ) {
+        return Err(PgError::feature_not_supported(
+            "ALTER TYPE ... OWNER TO / SET SCHEMA of a domain or composite type",
+        ));
+    }
+    let graph = crate::acl::RoleGraph::load(session)?;
+    if row.owner != session.user_oid && !graph.is_superuser(session.user_oid) {
+        return Err(crate::acl::must_be_owner("type", &t.name));
+    }
+    // PostgreSQL 15 moves and gives away a range's multirange type
+    // separately (ALTER TYPE of the multirange itself).
+    let oids = [t.oid, t.array_oid];
+    let rename_in_target = [t.name.clone()];
+    let new_owner = match role {
+        None => None,
+        Some(r) => {
+            let name = match r.quote_style {
+                Some(_) => r.value.clone(),
+                None => r.value.to_lowercase(),
+            };
+            Some(match name.as_str() {
+                "current_user" | "current_role" | "session_user" => session.user_oid,
+                _ => match with_reader(session, |r| r.role(&name))? {
+                    Some((_, r)) => r.oid,
+                    None => return Err(crate::acl::role_not_found(&name)),
+                },
+            })
+        }
+    };
+    let new_namespace = match schema {
+        None => None,
+        Some(s) => {
+            let name = match s.quote_style {
+                Some(_) => s.value.clone(),
+                None => s.value.to_lowercase(),
+            };
+            let Some(nsp) = relcache::namespace_oid(session, &name)? else {
+                return Err(PgError::new(
+                    SqlState::InvalidSchemaName,
+                    format!("schema \"{name}\" does not exist"),
+                ));
+            };
+            if nsp != row.namespace {
+                for taken in &rename_in_target {
+                    if typcache::by_name(nsp, taken).is_some() {
+                        return Err(PgError::new(
+                            SqlState::DuplicateObject,
+                            format!("type \"{taken}\" already exists in schema \"{name}\""),
+                        ));
+                    }
+                }
+            }
+            Some(nsp)
+        }
+    };
+    let mut rows = Vec::new();
+    with_reader(session, |r| {
+        r.scan(&catalog::system::PG_TYPE_DEF, |tid, datums| {
+            if let Some(types::Datum::Oid(o)) = datums.first()
+                && *o != 0
+                && oids.contains(o)
+            {
+                let mut datums = datums.clone();
+                if let Some(nsp) = new_namespace {
+                    datums[2] = types::Datum::Oid(nsp);
+                }
+                if let Some(owner) = new_owner {
+                    datums[3] = types::Datum::Oid(owner);
+                }
+                rows.push((tid, datums));
+            }
+            Ok(true)
+        })
+    })?;
+    let db = session.database_oid;
+    crate::xact::with_write(session, |env, w| {
+        let cw = CatalogWriter { env, db_oid: db };
+        for (tid, datums) in &rows {
+            cw.update_type(*tid, datums, w)?;
+        }
+        Ok(())
+    })?;
+    changed(session)?;
+    Ok(Outcome::Command("ALTER TYPE".into()))
+}
+
 /// Whether a value of type `t` holds one of type `target`: `t` is it, or
 /// an array, domain, range or multirange over it, or a composite type with
 /// a field that holds one (PostgreSQL's `CheckAttributeType` recursion).
@@ -1106,6 +1218,15 @@ pub(crate) fn alter_type_attribute(session: &mut Session, text: &str) -> PgResul
     crate::xact::check_writable(session, "ALTER TYPE")?;
     let (name, action, _cascade) = crate::syntax::parse_alter_attribute(text)?;
     let (found, n) = find_type(session, &name)?;
+    match &action {
+        AttributeAction::OwnerTo { role } => {
+            return alter_type_owner_or_schema(session, found, &n, Some(role), None);
+        }
+        AttributeAction::SetSchema { schema } => {
+            return alter_type_owner_or_schema(session, found, &n, None, Some(schema));
+        }
+        _ => {}
+    }
     let no_relation = || {
         PgError::new(
             SqlState::UndefinedTable,
@@ -1167,6 +1288,11 @@ pub(crate) fn alter_type_attribute(session: &mut Session, text: &str) -> PgResul
         )
     };
     match action {
+        AttributeAction::OwnerTo { .. } | AttributeAction::SetSchema { .. } => {
+            return Err(PgError::internal(
+                "ALTER TYPE OWNER TO / SET SCHEMA reached the attribute actions",
+            ));
+        }
         AttributeAction::Add { name, data_type } => {
             let field = ident(&name);
             if live(&field).is_some() {
@@ -1189,7 +1315,10 @@ pub(crate) fn alter_type_attribute(session: &mut Session, text: &str) -> PgResul
             if type_contains(type_oid, t.oid) {
                 return Err(PgError::new(
                     SqlState::InvalidTableDefinition,
-                    format!("composite type {} cannot be made a member of itself", t.name),
+                    format!(
+                        "composite type {} cannot be made a member of itself",
+                        t.name
+                    ),
                 ));
             }
             let attnum = attrs.iter().map(|(_, a)| a.attnum).max().unwrap_or(0) + 1;

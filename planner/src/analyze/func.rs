@@ -1813,9 +1813,7 @@ pub fn catalog() -> &'static [FuncDef] {
 /// True if any function or operator of that name exists (any argument count).
 pub fn name_exists(name: &str) -> bool {
     catalog().iter().any(|f| f.name == name)
-        || range::user_range_functions()
-            .iter()
-            .any(|f| f.name == name)
+        || range::user_range_functions().iter().any(|f| f.name == name)
 }
 
 /// PostgreSQL functions we know exist but do not implement: calling them is 0A000
