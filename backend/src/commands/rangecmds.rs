@@ -232,15 +232,12 @@ pub(crate) fn create_range_type(
         }
         Some(c) => {
             let (cschema, cname) = split_name(c)?;
-            let coll = catalog::system::collation_by_name(cschema.as_deref(), &cname).ok_or_else(
-                || {
-                    PgError::new(
-                        SqlState::UndefinedObject,
-                        format!("collation \"{cname}\" for encoding \"UTF8\" does not exist"),
-                    )
-                },
-            )?;
-            coll
+            catalog::system::collation_by_name(cschema.as_deref(), &cname).ok_or_else(|| {
+                PgError::new(
+                    SqlState::UndefinedObject,
+                    format!("collation \"{cname}\" for encoding \"UTF8\" does not exist"),
+                )
+            })?
         }
         None => subtype_collation,
     };

@@ -1613,9 +1613,9 @@ impl Analyzer<'_> {
             oid::range_subtype(t).or_else(|| oid::multirange_range(t).and_then(oid::range_subtype))
         };
         let (lt0, rt0) = (l.type_oid(), r.type_oid());
-        let (l, r) = if types::typcache::is_domain(rt0) && subtype_of(lt0) == Some(rt0) {
-            (l, r)
-        } else if types::typcache::is_domain(lt0) && subtype_of(rt0) == Some(lt0) {
+        let keeps_domain = (types::typcache::is_domain(rt0) && subtype_of(lt0) == Some(rt0))
+            || (types::typcache::is_domain(lt0) && subtype_of(rt0) == Some(lt0));
+        let (l, r) = if keeps_domain {
             (l, r)
         } else {
             (
