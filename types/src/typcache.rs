@@ -504,8 +504,12 @@ mod tests {
         }
     }
 
+    /// The cache is process-wide: the tests that fill it run one at a time.
+    static FILLING: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
     #[test]
     fn enum_values_print_and_order_by_sort_order() {
+        let _one = FILLING.lock().unwrap_or_else(|p| p.into_inner());
         // Label OIDs out of sort order, as after ADD VALUE ... BEFORE.
         replace_all(vec![UserType {
             oid: 90_001,
@@ -540,5 +544,55 @@ mod tests {
         assert_eq!(e.code, SqlState::UnsafeNewEnumValueUsage);
         end_transaction();
         assert!(Datum::from_text(90_001, "meh", &opts).is_ok());
+    }
+
+    #[test]
+    fn user_range_types_read_print_and_compare_like_built_in_ones() {
+        let _one = FILLING.lock().unwrap_or_else(|p| p.into_inner());
+        replace_all(vec![
+            UserType {
+                oid: 91_001,
+                name: "float8range".into(),
+                namespace: 2200,
+                array_oid: 91_002,
+                kind: UserTypeKind::Range(RangeInfo {
+                    subtype: crate::oid::FLOAT8,
+                    multirange: 91_003,
+                    collation: 0,
+                    canonical: 0,
+                    subdiff: 0,
+                }),
+            },
+            UserType {
+                oid: 91_003,
+                name: "float8multirange".into(),
+                namespace: 2200,
+                array_oid: 91_004,
+                kind: UserTypeKind::Multirange { range: 91_001 },
+            },
+        ]);
+        assert_eq!(crate::oid::range_subtype(91_001), Some(crate::oid::FLOAT8));
+        assert_eq!(crate::oid::multirange_of(91_001), Some(91_003));
+        assert_eq!(crate::oid::multirange_range(91_003), Some(91_001));
+        assert_eq!(crate::oid::type_name(91_003), "float8multirange");
+        assert_eq!(crate::oid::type_name(91_002), "float8range[]");
+        assert!(!crate::oid::range_is_discrete(91_001));
+        let opts = OutputOptions::default();
+        // Continuous: `[1,5]` stays as it is, unlike int4range's `[1,6)`.
+        let r = Datum::from_text(91_001, "[1,5]", &opts).unwrap();
+        assert_eq!(r.to_text(&opts), "[1,5]");
+        let b = r.to_binary();
+        assert_eq!(Datum::from_binary(91_001, &b).unwrap(), r);
+        let m = Datum::from_text(91_003, "{[3,4), [1,2)}", &opts).unwrap();
+        assert_eq!(m.to_text(&opts), "{[1,2),[3,4)}");
+        let empty = Datum::from_text(91_001, "empty", &opts).unwrap();
+        assert_eq!(
+            crate::compare::compare(&empty, &r).unwrap(),
+            std::cmp::Ordering::Less
+        );
+        assert_eq!(range_types().len(), 1);
+        assert!(has_range_types());
+        replace_all(Vec::new());
+        assert_eq!(crate::oid::range_subtype(91_001), None);
     }
 }
