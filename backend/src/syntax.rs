@@ -1371,10 +1371,12 @@ fn rewrite_text_statements(mut tokens: Vec<TokenWithSpan>) -> Vec<TokenWithSpan>
                 .unwrap_or(tokens.len());
             let sig: Vec<usize> = (start..end).filter(|&i| significant(&tokens[i])).collect();
             sig.windows(2).any(|w| {
-                ["add", "drop", "rename", "alter"]
+                (["add", "drop", "rename", "alter"]
                     .iter()
                     .any(|a| word_is(&tokens[w[0]], a))
-                    && word_is(&tokens[w[1]], "attribute")
+                    && word_is(&tokens[w[1]], "attribute"))
+                    || (word_is(&tokens[w[0]], "owner") && word_is(&tokens[w[1]], "to"))
+                    || (word_is(&tokens[w[0]], "set") && word_is(&tokens[w[1]], "schema"))
             })
         } {
             ALTER_TYPE_ATTRIBUTE_MARKER
@@ -2696,6 +2698,11 @@ pub enum AttributeAction {
         name: sqlparser::ast::Ident,
         data_type: sqlparser::ast::DataType,
     },
+    /// `ALTER TYPE name OWNER TO role` (not an attribute action, but read
+    /// here since sqlparser has no form of it).
+    OwnerTo { role: sqlparser::ast::Ident },
+    /// `ALTER TYPE name SET SCHEMA schema`.
+    SetSchema { schema: sqlparser::ast::Ident },
 }
 
 /// `ALTER TYPE name {ADD ATTRIBUTE a type | DROP ATTRIBUTE [IF EXISTS] a |
@@ -2711,6 +2718,21 @@ pub fn parse_alter_attribute(
     p.expect_keyword_is(Keyword::ALTER).map_err(err)?;
     p.expect_keyword_is(Keyword::TYPE).map_err(err)?;
     let type_name = p.parse_object_name(false).map_err(err)?;
+    let whole = |p: &mut Parser, action: AttributeAction| -> PgResult<_> {
+        if p.peek_token().token != Token::EOF {
+            p.expected("end of statement", p.peek_token())
+                .map_err(err)?;
+        }
+        Ok((type_name.clone(), action, false))
+    };
+    if p.parse_keywords(&[Keyword::OWNER, Keyword::TO]) {
+        let role = p.parse_identifier().map_err(err)?;
+        return whole(&mut p, AttributeAction::OwnerTo { role });
+    }
+    if p.parse_keywords(&[Keyword::SET, Keyword::SCHEMA]) {
+        let schema = p.parse_identifier().map_err(err)?;
+        return whole(&mut p, AttributeAction::SetSchema { schema });
+    }
     let action = p
         .expect_one_of_keywords(&[Keyword::ADD, Keyword::DROP, Keyword::RENAME, Keyword::ALTER])
         .map_err(err)?;

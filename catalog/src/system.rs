@@ -2370,6 +2370,139 @@ pub fn composite_type_rows(
     ]
 }
 
+/// The OIDs and names of the four `pg_type` rows of CREATE TYPE ... AS
+/// RANGE: the range type, its multirange type and their array types.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RangeTypeOids {
+    pub range: u32,
+    pub range_array: u32,
+    pub multirange: u32,
+    pub multirange_array: u32,
+}
+
+/// The `pg_type` rows of a range type `name` (`typtype 'r'`), its
+/// multirange type `multirange_name` (`'m'`) and their array types
+/// `_name`, `_multirange_name` (category `R`, varlena; `align` is the
+/// subtype's, at least `i` as PostgreSQL's range header needs).
+pub fn range_type_rows(
+    oids: &RangeTypeOids,
+    name: &str,
+    multirange_name: &str,
+    namespace: u32,
+    multirange_namespace: u32,
+    owner: u32,
+    align: char,
+) -> [Vec<Datum>; 4] {
+    let row = |oid: u32, name: String, nsp: u32, typtype, category, elem, array| {
+        vec![
+            Datum::Oid(oid),
+            Datum::Text(name),
+            Datum::Oid(nsp),
+            Datum::Oid(owner),
+            Datum::Int2(-1),
+            Datum::Bool(false),
+            ch(typtype),
+            ch(category),
+            Datum::Bool(false),
+            Datum::Bool(true),
+            ch(','),
+            Datum::Oid(0),
+            Datum::Oid(elem),
+            Datum::Oid(array),
+            ch(align),
+            ch('x'),
+            Datum::Bool(false),
+            Datum::Oid(0),
+            Datum::Int4(-1),
+            Datum::Int4(0),
+            Datum::Oid(0),
+            // typdefaultbin, typdefault, typacl
+            Datum::Null,
+            Datum::Null,
+            Datum::Null,
+        ]
+    };
+    [
+        row(
+            oids.range,
+            name.to_string(),
+            namespace,
+            'r',
+            'R',
+            0,
+            oids.range_array,
+        ),
+        row(
+            oids.range_array,
+            format!("_{name}"),
+            namespace,
+            'b',
+            'A',
+            oids.range,
+            0,
+        ),
+        row(
+            oids.multirange,
+            multirange_name.to_string(),
+            multirange_namespace,
+            'm',
+            'R',
+            0,
+            oids.multirange_array,
+        ),
+        row(
+            oids.multirange_array,
+            format!("_{multirange_name}"),
+            multirange_namespace,
+            'b',
+            'A',
+            oids.multirange,
+            0,
+        ),
+    ]
+}
+
+/// A `pg_range` row (its `rngsubopc` is 0: operator classes are not
+/// catalogued here).
+#[derive(Debug, Clone, PartialEq)]
+pub struct RangeRow {
+    pub range: u32,
+    pub subtype: u32,
+    pub multirange: u32,
+    pub collation: u32,
+    pub canonical: u32,
+    pub subdiff: u32,
+}
+
+impl RangeRow {
+    pub fn to_datums(&self) -> Vec<Datum> {
+        vec![
+            Datum::Oid(self.range),
+            Datum::Oid(self.subtype),
+            Datum::Oid(self.multirange),
+            Datum::Oid(self.collation),
+            Datum::Oid(0),
+            Datum::Oid(self.canonical),
+            Datum::Oid(self.subdiff),
+        ]
+    }
+
+    pub fn from_datums(r: &[Datum]) -> Option<RangeRow> {
+        let o = |i: usize| match r.get(i) {
+            Some(Datum::Oid(o)) => Some(*o),
+            _ => None,
+        };
+        Some(RangeRow {
+            range: o(0)?,
+            subtype: o(1)?,
+            multirange: o(2)?,
+            collation: o(3).unwrap_or(0),
+            canonical: o(5).unwrap_or(0),
+            subdiff: o(6).unwrap_or(0),
+        })
+    }
+}
+
 /// Every per-database catalog, in creation order: [`CORE_CATALOGS`], then
 /// the ones kept for clients' queries ([`crate::empty::CATALOGS`]).
 pub const CATALOGS: [CatalogDef; 50] = concat_catalogs(CORE_CATALOGS, crate::empty::CATALOGS);

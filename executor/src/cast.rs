@@ -245,6 +245,10 @@ fn convert(v: Datum, from: u32, to: u32, opts: &OutputOptions) -> PgResult<Datum
     }
     // regtype values are type names here.
     if to == oid::REGTYPE {
+        // InvalidOid prints as `-` (regtypeout).
+        if let Datum::Oid(0) = v {
+            return Ok(Datum::Text("-".into()));
+        }
         if let Datum::Oid(t) = v {
             return Ok(Datum::Text(oid::format_type(t, -1)));
         }

@@ -487,6 +487,17 @@ impl<'a> Evaluator<'a> {
                     }
                     return Ok(v);
                 }
+                // A range over a domain: each finite bound is checked.
+                if let Some(elem) = types::oid::range_subtype(*domain) {
+                    if let Datum::Range(r) = &v {
+                        for b in [&r.lower, &r.upper] {
+                            if let (Some(bv), false) = (&b.value, r.empty) {
+                                self.check_domain(bv.clone(), elem, *not_null, checks)?;
+                            }
+                        }
+                    }
+                    return Ok(v);
+                }
                 self.check_domain(v, *domain, *not_null, checks)
             }
             Expr::And(parts) => {

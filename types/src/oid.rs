@@ -209,7 +209,11 @@ pub const RANGES: &[(u32, u32, &str, bool)] = &[
 
 /// The subtype of range type `oid`, if it is one.
 pub fn range_subtype(oid: u32) -> Option<u32> {
-    RANGES.iter().find(|r| r.0 == oid).map(|r| r.1)
+    RANGES
+        .iter()
+        .find(|r| r.0 == oid)
+        .map(|r| r.1)
+        .or_else(|| crate::typcache::range_subtype(oid))
 }
 
 pub const INT4MULTIRANGE: u32 = 4451;
@@ -238,12 +242,20 @@ pub const MULTIRANGES: &[(u32, u32, &str)] = &[
 
 /// The range type of multirange type `oid`, if it is one.
 pub fn multirange_range(oid: u32) -> Option<u32> {
-    MULTIRANGES.iter().find(|m| m.0 == oid).map(|m| m.1)
+    MULTIRANGES
+        .iter()
+        .find(|m| m.0 == oid)
+        .map(|m| m.1)
+        .or_else(|| crate::typcache::multirange_range(oid))
 }
 
 /// The multirange type over range type `oid`, if it is one.
 pub fn multirange_of(oid: u32) -> Option<u32> {
-    MULTIRANGES.iter().find(|m| m.1 == oid).map(|m| m.0)
+    MULTIRANGES
+        .iter()
+        .find(|m| m.1 == oid)
+        .map(|m| m.0)
+        .or_else(|| crate::typcache::multirange_of(oid))
 }
 
 /// Whether range type `oid` is discrete (has a canonical form).
@@ -459,10 +471,10 @@ pub fn type_name(oid: u32) -> &'static str {
         ANYCOMPATIBLENONARRAY => "anycompatiblenonarray",
         ANYCOMPATIBLERANGE => "anycompatiblerange",
         ANYCOMPATIBLEMULTIRANGE => "anycompatiblemultirange",
-        other if range_subtype(other).is_some() => {
+        other if RANGES.iter().any(|r| r.0 == other) => {
             RANGES.iter().find(|r| r.0 == other).map_or("???", |r| r.2)
         }
-        other if multirange_range(other).is_some() => MULTIRANGES
+        other if MULTIRANGES.iter().any(|m| m.0 == other) => MULTIRANGES
             .iter()
             .find(|m| m.0 == other)
             .map_or("???", |m| m.2),
@@ -553,10 +565,10 @@ pub fn internal_name(oid: u32) -> &'static str {
         ANYCOMPATIBLENONARRAY => "anycompatiblenonarray",
         ANYCOMPATIBLERANGE => "anycompatiblerange",
         ANYCOMPATIBLEMULTIRANGE => "anycompatiblemultirange",
-        other if range_subtype(other).is_some() => {
+        other if RANGES.iter().any(|r| r.0 == other) => {
             RANGES.iter().find(|r| r.0 == other).map_or("???", |r| r.2)
         }
-        other if multirange_range(other).is_some() => MULTIRANGES
+        other if MULTIRANGES.iter().any(|m| m.0 == other) => MULTIRANGES
             .iter()
             .find(|m| m.0 == other)
             .map_or("???", |m| m.2),

@@ -98,6 +98,26 @@ pub enum UserTypeKind {
         relid: u32,
         fields: Arc<[crate::datum::RecordField]>,
     },
+    /// `typtype 'r'`: a range type made by CREATE TYPE ... AS RANGE (its
+    /// `pg_range` row).
+    Range(RangeInfo),
+    /// `typtype 'm'`: the multirange type of user range type `range`.
+    Multirange { range: u32 },
+}
+
+/// What a user range type's `pg_range` row says.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RangeInfo {
+    /// `rngsubtype`
+    pub subtype: u32,
+    /// `rngmultitypid`
+    pub multirange: u32,
+    /// `rngcollation` (0 for a subtype without collation)
+    pub collation: u32,
+    /// `rngcanonical` (0 if none: the range is continuous)
+    pub canonical: u32,
+    /// `rngsubdiff` (0 if none)
+    pub subdiff: u32,
 }
 
 /// A user-defined type (`pg_type` row).
@@ -116,7 +136,10 @@ impl UserType {
     pub fn enum_labels(&self) -> &[EnumLabel] {
         match &self.kind {
             UserTypeKind::Enum(labels) => labels,
-            UserTypeKind::Domain(_) | UserTypeKind::Composite { .. } => &[],
+            UserTypeKind::Domain(_)
+            | UserTypeKind::Composite { .. }
+            | UserTypeKind::Range(_)
+            | UserTypeKind::Multirange { .. } => &[],
         }
     }
 
@@ -124,7 +147,18 @@ impl UserType {
     pub fn domain(&self) -> Option<&DomainInfo> {
         match &self.kind {
             UserTypeKind::Domain(d) => Some(d),
-            UserTypeKind::Enum(_) | UserTypeKind::Composite { .. } => None,
+            UserTypeKind::Enum(_)
+            | UserTypeKind::Composite { .. }
+            | UserTypeKind::Range(_)
+            | UserTypeKind::Multirange { .. } => None,
+        }
+    }
+
+    /// What the range type adds (None for other kinds).
+    pub fn range(&self) -> Option<&RangeInfo> {
+        match &self.kind {
+            UserTypeKind::Range(r) => Some(r),
+            _ => None,
         }
     }
 }
@@ -162,7 +196,9 @@ pub fn replace_all(types: Vec<UserType>) {
                 }
             }
             UserTypeKind::Domain(d) => d.checks.sort_by(|a, b| a.name.cmp(&b.name)),
-            UserTypeKind::Composite { .. } => {}
+            UserTypeKind::Composite { .. }
+            | UserTypeKind::Range(_)
+            | UserTypeKind::Multirange { .. } => {}
         }
         if t.array_oid != 0 {
             c.arrays.insert(t.array_oid, t.oid);
@@ -249,7 +285,49 @@ pub fn base_type_and_typmod(oid: u32, typmod: i32) -> (u32, i32) {
 pub fn composite_fields(oid: u32) -> Option<Arc<[crate::datum::RecordField]>> {
     read(|c| match &c.types.get(&oid)?.kind {
         UserTypeKind::Composite { fields, .. } => Some(fields.clone()),
-        UserTypeKind::Enum(_) | UserTypeKind::Domain(_) => None,
+        _ => None,
+    })
+}
+
+/// The `pg_range` facts of user range type `oid`.
+pub fn range_info(oid: u32) -> Option<RangeInfo> {
+    read(|c| c.types.get(&oid)?.range().cloned())
+}
+
+/// The subtype of user range type `oid`.
+pub fn range_subtype(oid: u32) -> Option<u32> {
+    read(|c| Some(c.types.get(&oid)?.range()?.subtype))
+}
+
+/// The range type of user multirange type `oid`.
+pub fn multirange_range(oid: u32) -> Option<u32> {
+    read(|c| match c.types.get(&oid)?.kind {
+        UserTypeKind::Multirange { range } => Some(range),
+        _ => None,
+    })
+}
+
+/// The multirange type of user range type `oid`.
+pub fn multirange_of(oid: u32) -> Option<u32> {
+    read(|c| Some(c.types.get(&oid)?.range()?.multirange))
+}
+
+/// Whether any user range type exists.
+pub fn has_range_types() -> bool {
+    read(|c| c.types.values().any(|t| t.range().is_some()))
+}
+
+/// Every user range type (for the planner's per-type function table).
+pub fn range_types() -> Vec<Arc<UserType>> {
+    read(|c| {
+        let mut v: Vec<_> = c
+            .types
+            .values()
+            .filter(|t| t.range().is_some())
+            .cloned()
+            .collect();
+        v.sort_by_key(|t| t.oid);
+        v
     })
 }
 
@@ -426,8 +504,12 @@ mod tests {
         }
     }
 
+    /// The cache is process-wide: the tests that fill it run one at a time.
+    static FILLING: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
     #[test]
     fn enum_values_print_and_order_by_sort_order() {
+        let _one = FILLING.lock().unwrap_or_else(|p| p.into_inner());
         // Label OIDs out of sort order, as after ADD VALUE ... BEFORE.
         replace_all(vec![UserType {
             oid: 90_001,
@@ -462,5 +544,55 @@ mod tests {
         assert_eq!(e.code, SqlState::UnsafeNewEnumValueUsage);
         end_transaction();
         assert!(Datum::from_text(90_001, "meh", &opts).is_ok());
+    }
+
+    #[test]
+    fn user_range_types_read_print_and_compare_like_built_in_ones() {
+        let _one = FILLING.lock().unwrap_or_else(|p| p.into_inner());
+        replace_all(vec![
+            UserType {
+                oid: 91_001,
+                name: "float8range".into(),
+                namespace: 2200,
+                array_oid: 91_002,
+                kind: UserTypeKind::Range(RangeInfo {
+                    subtype: crate::oid::FLOAT8,
+                    multirange: 91_003,
+                    collation: 0,
+                    canonical: 0,
+                    subdiff: 0,
+                }),
+            },
+            UserType {
+                oid: 91_003,
+                name: "float8multirange".into(),
+                namespace: 2200,
+                array_oid: 91_004,
+                kind: UserTypeKind::Multirange { range: 91_001 },
+            },
+        ]);
+        assert_eq!(crate::oid::range_subtype(91_001), Some(crate::oid::FLOAT8));
+        assert_eq!(crate::oid::multirange_of(91_001), Some(91_003));
+        assert_eq!(crate::oid::multirange_range(91_003), Some(91_001));
+        assert_eq!(crate::oid::type_name(91_003), "float8multirange");
+        assert_eq!(crate::oid::type_name(91_002), "float8range[]");
+        assert!(!crate::oid::range_is_discrete(91_001));
+        let opts = OutputOptions::default();
+        // Continuous: `[1,5]` stays as it is, unlike int4range's `[1,6)`.
+        let r = Datum::from_text(91_001, "[1,5]", &opts).unwrap();
+        assert_eq!(r.to_text(&opts), "[1,5]");
+        let b = r.to_binary();
+        assert_eq!(Datum::from_binary(91_001, &b).unwrap(), r);
+        let m = Datum::from_text(91_003, "{[3,4), [1,2)}", &opts).unwrap();
+        assert_eq!(m.to_text(&opts), "{[1,2),[3,4)}");
+        let empty = Datum::from_text(91_001, "empty", &opts).unwrap();
+        assert_eq!(
+            crate::compare::compare(&empty, &r).unwrap(),
+            std::cmp::Ordering::Less
+        );
+        assert_eq!(range_types().len(), 1);
+        assert!(has_range_types());
+        replace_all(Vec::new());
+        assert_eq!(crate::oid::range_subtype(91_001), None);
     }
 }

@@ -475,6 +475,10 @@ fn create_domain(session: &mut Session, t: &mut Tokens) -> PgResult<Outcome> {
     if let Some(b) = typcache::get(base)
         && b.domain().is_none()
         && b.enum_labels().is_empty()
+        && !matches!(
+            b.kind,
+            typcache::UserTypeKind::Range(_) | typcache::UserTypeKind::Multirange { .. }
+        )
     {
         return Err(PgError::new(
             SqlState::DatatypeMismatch,

@@ -284,6 +284,35 @@ fn set_config(config: &mut Vec<String>, name: &str, value: Option<String>) {
 }
 
 /// CREATE [OR REPLACE] FUNCTION name (args) RETURNS type LANGUAGE sql | plpgsql ...
+/// 42P13 for a polymorphic range result (`anyrange`, `anymultirange` and
+/// their `anycompatible` forms, as the return type or an OUT parameter)
+/// that no input can determine (PostgreSQL's `check_polymorphic_result`
+/// for the range families).
+fn check_polymorphic_range_result(ret_type: u32, outs: &[u32], inputs: &[u32]) -> PgResult<()> {
+    use types::oid::{ANYCOMPATIBLEMULTIRANGE, ANYCOMPATIBLERANGE, ANYMULTIRANGE, ANYRANGE};
+    for &r in std::iter::once(&ret_type).chain(outs) {
+        let (family, names) = match r {
+            ANYRANGE | ANYMULTIRANGE => ([ANYRANGE, ANYMULTIRANGE], "anyrange or anymultirange"),
+            ANYCOMPATIBLERANGE | ANYCOMPATIBLEMULTIRANGE => (
+                [ANYCOMPATIBLERANGE, ANYCOMPATIBLEMULTIRANGE],
+                "anycompatiblerange or anycompatiblemultirange",
+            ),
+            _ => continue,
+        };
+        if !inputs.iter().any(|t| family.contains(t)) {
+            return Err(PgError::new(
+                SqlState::InvalidFunctionDefinition,
+                "cannot determine result data type",
+            )
+            .with_detail(format!(
+                "A result of type {} requires at least one input of type {names}.",
+                types::oid::type_name(r)
+            )));
+        }
+    }
+    Ok(())
+}
+
 pub(crate) fn create_function(session: &mut Session, cf: &CreateFunction) -> PgResult<Outcome> {
     let procedure = cf.set_params.iter().any(is_procedure_marker);
     let (what, tag) = match procedure {
@@ -441,6 +470,7 @@ pub(crate) fn create_function(session: &mut Session, cf: &CreateFunction) -> PgR
         }
         _ => {}
     }
+    check_polymorphic_range_result(ret_type, &outs, &arg_types)?;
     if !modes.iter().any(|m| *m != 'i') {
         all_types.clear();
         modes.clear();

@@ -37,6 +37,7 @@ pub mod partition;
 mod policy;
 pub mod portalcmds;
 pub mod publication;
+pub(crate) mod rangecmds;
 mod reloptions;
 pub mod rule;
 mod schemacmds;

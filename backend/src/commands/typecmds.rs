@@ -29,9 +29,14 @@
 //!
 //! Not yet: the 55P04 check on using a label added in the same
 //! transaction, dependencies other than table columns (domains,
-//! functions, views), ALTER TYPE OWNER / SET SCHEMA, DROP / ALTER TYPE of
+//! functions, views), ALTER TYPE OWNER / SET SCHEMA of domains and
+//! composite types (enums, ranges and multiranges have them), DROP / ALTER TYPE of
 //! an attribute of a composite type in use, several ALTER TYPE actions
-//! in one statement, and range types.
+//! in one statement.
+//!
+//! Range types (CREATE TYPE ... AS RANGE) are made in `rangecmds`; their
+//! `pg_range` rows load into the type cache here, and DROP TYPE takes a
+//! range's multirange type (and both array types) along.
 
 use std::cell::RefCell;
 use std::sync::Arc;
@@ -68,8 +73,45 @@ pub fn load_user_types(session: &Session) -> PgResult<()> {
     } else {
         with_reader(session, |r| r.attributes_of(&relids))?
     };
+    let ranges = if rows.iter().any(|(_, t)| t.typtype == 'r') {
+        super::rangecmds::range_rows(session)?
+    } else {
+        Vec::new()
+    };
     let mut out = Vec::new();
     for (_, t) in rows {
+        if t.typtype == 'r' {
+            let Some((_, r)) = ranges.iter().find(|(_, r)| r.range == t.oid) else {
+                continue;
+            };
+            out.push(UserType {
+                oid: t.oid,
+                name: t.name,
+                namespace: t.namespace,
+                array_oid: t.array,
+                kind: UserTypeKind::Range(typcache::RangeInfo {
+                    subtype: r.subtype,
+                    multirange: r.multirange,
+                    collation: r.collation,
+                    canonical: r.canonical,
+                    subdiff: r.subdiff,
+                }),
+            });
+            continue;
+        }
+        if t.typtype == 'm' {
+            let Some((_, r)) = ranges.iter().find(|(_, r)| r.multirange == t.oid) else {
+                continue;
+            };
+            out.push(UserType {
+                oid: t.oid,
+                name: t.name,
+                namespace: t.namespace,
+                array_oid: t.array,
+                kind: UserTypeKind::Multirange { range: r.range },
+            });
+            continue;
+        }
         if t.typtype == 'd' {
             let checks = checks
                 .iter()
@@ -269,9 +311,12 @@ pub(crate) fn create_type(
         Some(UserDefinedTypeRepresentation::Composite { attributes }) => {
             return create_composite_type(session, name, attributes);
         }
+        Some(UserDefinedTypeRepresentation::Range { options }) => {
+            return super::rangecmds::create_range_type(session, name, options);
+        }
         _ => {
             return Err(PgError::feature_not_supported(
-                "CREATE TYPE other than AS ENUM or AS (...)",
+                "CREATE TYPE other than AS ENUM, AS RANGE or AS (...)",
             ));
         }
     };
@@ -340,7 +385,7 @@ pub(crate) fn create_type(
 
 /// Whether `name` is taken as a type name in `namespace` (a relation's
 /// row type included: PostgreSQL gives every table and view one).
-fn type_name_taken(
+pub(crate) fn type_name_taken(
     session: &mut Session,
     namespace: u32,
     name: &ObjectName,
@@ -519,7 +564,21 @@ pub(crate) fn drop_types_of(
                     format!("\"{n}\" is not a domain"),
                 ));
             }
-            Named::User(t) => targets.push(t),
+            Named::User(t) => {
+                // A multirange goes with its range only.
+                if let UserTypeKind::Multirange { range } = &t.0.kind {
+                    let range = types::oid::type_name(*range);
+                    return Err(PgError::new(
+                        SqlState::DependentObjectsStillExist,
+                        format!(
+                            "cannot drop type {} because type {range} requires it",
+                            t.0.name
+                        ),
+                    )
+                    .with_hint(format!("You can drop type {range} instead.")));
+                }
+                targets.push(t)
+            }
             Named::Builtin(oid) => {
                 return Err(PgError::new(
                     SqlState::DependentObjectsStillExist,
@@ -580,7 +639,10 @@ pub(crate) fn drop_types_of(
         .iter()
         .filter_map(|(t, _, _)| match &t.kind {
             UserTypeKind::Composite { relid, .. } => Some(*relid),
-            UserTypeKind::Enum(_) | UserTypeKind::Domain(_) => None,
+            UserTypeKind::Enum(_)
+            | UserTypeKind::Domain(_)
+            | UserTypeKind::Range(_)
+            | UserTypeKind::Multirange { .. } => None,
         })
         .collect();
     for (t, _, _) in &targets {
@@ -597,12 +659,23 @@ pub(crate) fn drop_types_of(
                     over.push(d.oid);
                 }
             }
+            // The range types over it.
+            for r in typcache::range_types() {
+                if r.range().is_some_and(|i| i.subtype == base) && !over.contains(&r.oid) {
+                    over.push(r.oid);
+                }
+            }
             k += 1;
         }
         let mut type_oids = Vec::new();
         for &o in &over {
             type_oids.push(o);
             type_oids.extend(types::oid::array_of(o));
+            // A range's multirange goes with it.
+            if let Some(m) = typcache::get(o).and_then(|u| u.range().map(|r| r.multirange)) {
+                type_oids.push(m);
+                type_oids.extend(types::oid::array_of(m));
+            }
         }
         let columns = with_reader(session, |r| r.columns_of_types(&type_oids, false))?;
         // What goes with the type: a table's column, or a whole view.
@@ -702,6 +775,19 @@ pub(crate) fn drop_types_of(
         }
     }
     targets.extend(extra);
+    // A range's multirange type (and its array) goes with the range.
+    let all = with_reader(session, |r| r.user_types())?;
+    let mut multiranges = Vec::new();
+    for (t, _, _) in &targets {
+        if let Some(info) = t.range()
+            && let Some(m) = typcache::get(info.multirange)
+            && let Some((tid, row)) = all.iter().find(|(_, r)| r.oid == info.multirange)
+        {
+            multiranges.push((m, row.clone(), *tid));
+        }
+    }
+    targets.extend(multiranges);
+    let range_rows = super::rangecmds::range_rows(session)?;
     // Dropped columns keep their type's layout: give them a built-in type
     // stored alike (PostgreSQL clears atttypid and keeps attlen and
     // attalign; our tuple layout comes from the type).
@@ -736,6 +822,9 @@ pub(crate) fn drop_types_of(
         })?);
         if let Some((array_tid, _)) = all.iter().find(|(_, r)| r.oid == t.array_oid) {
             rows.push((PG_TYPE, *array_tid));
+        }
+        if let Some((range_tid, _)) = range_rows.iter().find(|(_, r)| r.range == t.oid) {
+            rows.push((catalog::empty::PG_RANGE, *range_tid));
         }
         for (label_tid, l) in &labels {
             if l.type_oid == t.oid {
@@ -803,6 +892,16 @@ pub(crate) fn alter_type(session: &mut Session, at: &AlterType) -> PgResult<Outc
                 format!("{} is not an enum", t.name),
             )),
         };
+    }
+    if matches!(
+        t.kind,
+        UserTypeKind::Range(_) | UserTypeKind::Multirange { .. }
+    ) && !matches!(at.operation, AlterTypeOperation::Rename(_))
+    {
+        return Err(PgError::new(
+            SqlState::WrongObjectType,
+            format!("{} is not an enum", t.name),
+        ));
     }
     let db = session.database_oid;
     let labels: Vec<(storage::page::ItemPointer, EnumRow)> =
@@ -916,6 +1015,11 @@ pub(crate) fn alter_type(session: &mut Session, at: &AlterType) -> PgResult<Outc
                     format!("type \"{new}\" already exists"),
                 ));
             }
+            if !matches!(t.kind, UserTypeKind::Enum(_)) {
+                rename_type_rows(session, t.oid, t.array_oid, &new)?;
+                changed(session)?;
+                return Ok(Outcome::Command("ALTER TYPE".into()));
+            }
             let all = with_reader(session, |r| r.user_types())?;
             let array_tid = all
                 .iter()
@@ -937,6 +1041,172 @@ pub(crate) fn alter_type(session: &mut Session, at: &AlterType) -> PgResult<Outc
     Ok(Outcome::Command("ALTER TYPE".into()))
 }
 
+/// ALTER TYPE name OWNER TO role | SET SCHEMA schema, of an enum, a range
+/// or a multirange type: the `pg_type` rows of the type and of its array
+/// type change (a range's multirange type stays, as in PostgreSQL 15).
+fn alter_type_owner_or_schema(
+    session: &mut Session,
+    found: Named,
+    n: &str,
+    role: Option<&sqlparser::ast::Ident>,
+    schema: Option<&sqlparser::ast::Ident>,
+) -> PgResult<Outcome> {
+    let (t, row, _) = match found {
+        Named::User(found) => found,
+        Named::Missing => return Err(undefined_type(n)),
+        Named::Builtin(_) | Named::Array(_) => {
+            return Err(PgError::feature_not_supported(
+                "ALTER TYPE ... OWNER TO / SET SCHEMA of a built-in type",
+            ));
+        }
+    };
+    if !matches!(
+        t.kind,
+        UserTypeKind::Enum(_) | UserTypeKind::Range(_) | UserTypeKind::Multirange { .. }
+    ) {
+        return Err(PgError::feature_not_supported(
+            "ALTER TYPE ... OWNER TO / SET SCHEMA of a domain or composite type",
+        ));
+    }
+    let graph = crate::acl::RoleGraph::load(session)?;
+    if row.owner != session.user_oid && !graph.is_superuser(session.user_oid) {
+        return Err(crate::acl::must_be_owner("type", &t.name));
+    }
+    // PostgreSQL 15 moves and gives away a range's multirange type
+    // separately (ALTER TYPE of the multirange itself).
+    let oids = [t.oid, t.array_oid];
+    let rename_in_target = [t.name.clone()];
+    let new_owner = match role {
+        None => None,
+        Some(r) => {
+            let name = match r.quote_style {
+                Some(_) => r.value.clone(),
+                None => r.value.to_lowercase(),
+            };
+            Some(match name.as_str() {
+                "current_user" | "current_role" | "session_user" => session.user_oid,
+                _ => match with_reader(session, |r| r.role(&name))? {
+                    Some((_, r)) => r.oid,
+                    None => return Err(crate::acl::role_not_found(&name)),
+                },
+            })
+        }
+    };
+    let new_namespace = match schema {
+        None => None,
+        Some(s) => {
+            let name = match s.quote_style {
+                Some(_) => s.value.clone(),
+                None => s.value.to_lowercase(),
+            };
+            let Some(nsp) = relcache::namespace_oid(session, &name)? else {
+                return Err(PgError::new(
+                    SqlState::InvalidSchemaName,
+                    format!("schema \"{name}\" does not exist"),
+                ));
+            };
+            if nsp != row.namespace {
+                for taken in &rename_in_target {
+                    if typcache::by_name(nsp, taken).is_some() {
+                        return Err(PgError::new(
+                            SqlState::DuplicateObject,
+                            format!("type \"{taken}\" already exists in schema \"{name}\""),
+                        ));
+                    }
+                }
+            }
+            Some(nsp)
+        }
+    };
+    let mut rows = Vec::new();
+    with_reader(session, |r| {
+        r.scan(&catalog::system::PG_TYPE_DEF, |tid, datums| {
+            if let Some(types::Datum::Oid(o)) = datums.first()
+                && *o != 0
+                && oids.contains(o)
+            {
+                let mut datums = datums.clone();
+                if let Some(nsp) = new_namespace {
+                    datums[2] = types::Datum::Oid(nsp);
+                }
+                if let Some(owner) = new_owner {
+                    datums[3] = types::Datum::Oid(owner);
+                }
+                rows.push((tid, datums));
+            }
+            Ok(true)
+        })
+    })?;
+    let db = session.database_oid;
+    crate::xact::with_write(session, |env, w| {
+        let cw = CatalogWriter { env, db_oid: db };
+        for (tid, datums) in &rows {
+            cw.update_type(*tid, datums, w)?;
+        }
+        Ok(())
+    })?;
+    changed(session)?;
+    Ok(Outcome::Command("ALTER TYPE".into()))
+}
+
+/// Whether a value of type `t` holds one of type `target`: `t` is it, or
+/// an array, domain, range or multirange over it, or a composite type with
+/// a field that holds one (PostgreSQL's `CheckAttributeType` recursion).
+fn type_contains(t: u32, target: u32) -> bool {
+    let mut seen = Vec::new();
+    let mut todo = vec![t];
+    while let Some(t) = todo.pop() {
+        if t == target {
+            return true;
+        }
+        if seen.contains(&t) || seen.len() > 256 {
+            continue;
+        }
+        seen.push(t);
+        todo.extend(types::oid::element_of(t));
+        todo.extend(types::oid::range_subtype(t));
+        todo.extend(types::oid::multirange_range(t));
+        let base = typcache::base_type(t);
+        if base != t {
+            todo.push(base);
+        }
+        if let Some(fields) = typcache::composite_fields(t) {
+            todo.extend(fields.iter().map(|f| f.type_oid));
+        }
+    }
+    false
+}
+
+/// Renames the `pg_type` rows of type `oid` to `new` and of its array
+/// type `array_oid` to `_new`, keeping every other column as it is.
+fn rename_type_rows(session: &mut Session, oid: u32, array_oid: u32, new: &str) -> PgResult<()> {
+    let mut rows = Vec::new();
+    with_reader(session, |r| {
+        r.scan(&catalog::system::PG_TYPE_DEF, |tid, row| {
+            if let Some(types::Datum::Oid(o)) = row.first()
+                && (*o == oid || (array_oid != 0 && *o == array_oid))
+            {
+                let mut row = row.clone();
+                row[1] = types::Datum::Text(if *o == oid {
+                    new.to_string()
+                } else {
+                    format!("_{new}")
+                });
+                rows.push((tid, row));
+            }
+            Ok(true)
+        })
+    })?;
+    let db = session.database_oid;
+    crate::xact::with_write(session, |env, w| {
+        let cw = CatalogWriter { env, db_oid: db };
+        for (tid, row) in &rows {
+            cw.update_type(*tid, row, w)?;
+        }
+        Ok(())
+    })
+}
+
 /// ALTER TYPE name ADD | DROP | RENAME | ALTER ATTRIBUTE (one action) of a
 /// composite type made by CREATE TYPE ... AS: its relation's `pg_attribute`
 /// rows change as ALTER TABLE changes a table's. A value stored before an
@@ -948,6 +1218,15 @@ pub(crate) fn alter_type_attribute(session: &mut Session, text: &str) -> PgResul
     crate::xact::check_writable(session, "ALTER TYPE")?;
     let (name, action, _cascade) = crate::syntax::parse_alter_attribute(text)?;
     let (found, n) = find_type(session, &name)?;
+    match &action {
+        AttributeAction::OwnerTo { role } => {
+            return alter_type_owner_or_schema(session, found, &n, Some(role), None);
+        }
+        AttributeAction::SetSchema { schema } => {
+            return alter_type_owner_or_schema(session, found, &n, None, Some(schema));
+        }
+        _ => {}
+    }
     let no_relation = || {
         PgError::new(
             SqlState::UndefinedTable,
@@ -1009,6 +1288,11 @@ pub(crate) fn alter_type_attribute(session: &mut Session, text: &str) -> PgResul
         )
     };
     match action {
+        AttributeAction::OwnerTo { .. } | AttributeAction::SetSchema { .. } => {
+            return Err(PgError::internal(
+                "ALTER TYPE OWNER TO / SET SCHEMA reached the attribute actions",
+            ));
+        }
         AttributeAction::Add { name, data_type } => {
             let field = ident(&name);
             if live(&field).is_some() {
@@ -1025,6 +1309,15 @@ pub(crate) fn alter_type_attribute(session: &mut Session, text: &str) -> PgResul
                     format!(
                         "column \"{field}\" has pseudo-type {}",
                         types::oid::type_name(type_oid)
+                    ),
+                ));
+            }
+            if type_contains(type_oid, t.oid) {
+                return Err(PgError::new(
+                    SqlState::InvalidTableDefinition,
+                    format!(
+                        "composite type {} cannot be made a member of itself",
+                        t.name
                     ),
                 ));
             }

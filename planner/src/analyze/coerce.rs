@@ -317,16 +317,11 @@ pub fn resolve_polymorphic(declared: &[u32], actual: &[u32], ret: u32) -> Option
             ANYELEMENT | ANYNONARRAY | ANYENUM => elem.or_else(|| range.and_then(range_subtype))?,
             ANYARRAY => array_of(elem?)?,
             ANYRANGE => range?,
-            ANYMULTIRANGE => MULTIRANGES.iter().find(|m| Some(m.1) == range)?.0,
+            ANYMULTIRANGE => types::oid::multirange_of(range?)?,
             ANYCOMPATIBLE | ANYCOMPATIBLENONARRAY => common?,
             ANYCOMPATIBLEARRAY => array_of(common?)?,
             ANYCOMPATIBLERANGE => compatible_range?,
-            ANYCOMPATIBLEMULTIRANGE => {
-                MULTIRANGES
-                    .iter()
-                    .find(|m| Some(m.1) == compatible_range)?
-                    .0
-            }
+            ANYCOMPATIBLEMULTIRANGE => types::oid::multirange_of(compatible_range?)?,
             other => other,
         })
     };

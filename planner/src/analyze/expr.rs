@@ -975,6 +975,33 @@ impl Analyzer<'_> {
                 other => Ok(other),
             };
         }
+        // Into a range type over a domain: to the range, then each finite
+        // bound through the domain's constraints (the domain's input
+        // function does that in PostgreSQL's range_in).
+        if from != to
+            && !self.in_range_domain_coercion
+            && let Some(elem) = oid::range_subtype(to)
+            && types::typcache::is_domain(elem)
+        {
+            self.in_range_domain_coercion = true;
+            let coerced = self.coerce(x, to, typmod, explicit, pos);
+            self.in_range_domain_coercion = false;
+            return match self.coerce_to_domain(coerced?, elem)? {
+                Expr::CoerceToDomain {
+                    arg,
+                    not_null: _,
+                    checks,
+                    ..
+                } => Ok(Expr::CoerceToDomain {
+                    arg,
+                    domain: to,
+                    // A bound is never null (an infinite one is no value).
+                    not_null: false,
+                    checks,
+                }),
+                other => Ok(other),
+            };
+        }
         // Out of a domain: as its base type.
         if types::typcache::is_domain(from) {
             return self.coerce(super::domain::strip_domain(x), to, typmod, explicit, pos);
@@ -1580,10 +1607,22 @@ impl Analyzer<'_> {
         (r, rpos): (Expr, Option<usize>),
         pos: Option<usize>,
     ) -> PgResult<Expr> {
-        let (l, r) = (
-            super::domain::strip_domain(l),
-            super::domain::strip_domain(r),
-        );
+        // An element beside a range over a domain keeps the domain, which
+        // is the range's subtype (`anyelement` binds to it exactly).
+        let subtype_of = |t: u32| {
+            oid::range_subtype(t).or_else(|| oid::multirange_range(t).and_then(oid::range_subtype))
+        };
+        let (lt0, rt0) = (l.type_oid(), r.type_oid());
+        let keeps_domain = (types::typcache::is_domain(rt0) && subtype_of(lt0) == Some(rt0))
+            || (types::typcache::is_domain(lt0) && subtype_of(rt0) == Some(lt0));
+        let (l, r) = if keeps_domain {
+            (l, r)
+        } else {
+            (
+                super::domain::strip_domain(l),
+                super::domain::strip_domain(r),
+            )
+        };
         let (lt, rt) = (l.type_oid(), r.type_oid());
         // The comparison operators of `anyenum`: both sides of one enum type.
         let enum_type = if types::typcache::is_enum(lt) && (rt == lt || rt == UNKNOWN) {

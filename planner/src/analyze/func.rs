@@ -1813,6 +1813,7 @@ pub fn catalog() -> &'static [FuncDef] {
 /// True if any function or operator of that name exists (any argument count).
 pub fn name_exists(name: &str) -> bool {
     catalog().iter().any(|f| f.name == name)
+        || range::user_range_functions().iter().any(|f| f.name == name)
 }
 
 /// PostgreSQL functions we know exist but do not implement: calling them is 0A000
@@ -1887,7 +1888,16 @@ fn coercible_sig(f: &FuncDef, args: &[u32]) -> bool {
 /// Picks the function or operator `name` for argument types `args` (`UNKNOWN` for
 /// string literals and unspecified parameters).
 pub fn resolve(name: &str, args: &[u32]) -> Resolution {
-    let all: Vec<&'static FuncDef> = catalog().iter().filter(|f| f.name == name).collect();
+    let mut all: Vec<&'static FuncDef> = catalog().iter().filter(|f| f.name == name).collect();
+    // The user range types' functions, when an argument is of one (or
+    // for their constructors, by name).
+    if types::typcache::has_range_types() {
+        all.extend(
+            range::user_range_functions()
+                .into_iter()
+                .filter(|f| f.name == name),
+        );
+    }
     let sig = |f: &FuncDef| {
         f.args
             .iter()

@@ -172,6 +172,9 @@ pub struct Analyzer<'a> {
     /// In a domain's CHECK expression: the type and typmod `VALUE` reads
     /// as (`Var 0`).
     pub(crate) domain_value: Option<(u32, i32)>,
+    /// Set while a value is coerced into a range type over a domain, before
+    /// its bounds are checked against the domain (see `coerce`).
+    pub(crate) in_range_domain_coercion: bool,
     /// The WITH CHECK OPTION conditions of the views an INSERT or UPDATE
     /// was rewritten through: (view, name of the relation the condition
     /// reads, condition), see `view_dml`.
@@ -242,6 +245,7 @@ impl<'a> Analyzer<'a> {
             pending_grouping: Vec::new(),
             variables: None,
             domain_value: None,
+            in_range_domain_coercion: false,
             view_checks: Vec::new(),
             cascade_view_checks: false,
             top_with: 0,

@@ -2,6 +2,9 @@
 //! over `anyrange` / `anyelement`; without polymorphic resolution they are
 //! declared here for each built-in range type and its subtype).
 
+use std::collections::HashMap;
+use std::sync::{OnceLock, RwLock};
+
 use types::oid::{BOOL, INT4, MULTIRANGES, RANGES, TEXT};
 
 use super::{FuncDef, def, srf};
@@ -33,6 +36,14 @@ pub(super) fn range_functions(v: &mut Vec<FuncDef>) {
 
 fn ranges(v: &mut Vec<FuncDef>) {
     for &(r, elem, name, _) in RANGES {
+        range_defs(v, r, elem, name);
+    }
+}
+
+/// The functions and operators of range type `r` over subtype `elem`,
+/// whose constructor is `name`.
+fn range_defs(v: &mut Vec<FuncDef>, r: u32, elem: u32, name: &'static str) {
+    {
         for (op, imp) in [
             ("=", "eq"),
             ("<>", "ne"),
@@ -123,6 +134,14 @@ fn leak(s: String) -> &'static str {
 fn multiranges(v: &mut Vec<FuncDef>) {
     for &(m, r, name) in MULTIRANGES {
         let elem = RANGES.iter().find(|x| x.0 == r).map_or(0, |x| x.1);
+        multirange_defs(v, m, r, elem, name);
+    }
+}
+
+/// The functions and operators of multirange type `m` of range type `r`
+/// over subtype `elem`, whose constructor is `name`.
+fn multirange_defs(v: &mut Vec<FuncDef>, m: u32, r: u32, elem: u32, name: &'static str) {
+    {
         for (op, imp) in [
             ("=", "eq"),
             ("<>", "ne"),
@@ -190,6 +209,45 @@ fn multiranges(v: &mut Vec<FuncDef>) {
         }
         v.push(srf("unnest", &[m], leak_columns(r), "multirange_unnest"));
     }
+}
+
+/// The functions and operators of the user range types of the type
+/// cache (CREATE TYPE ... AS RANGE), as [`range_functions`] lists them for
+/// the built-in ones. Built once per range type (and name) and kept for
+/// the life of the process, as the built-in table is.
+pub(super) fn user_range_functions() -> Vec<&'static FuncDef> {
+    type Key = (u32, u32, u32, &'static str, &'static str);
+    static TABLES: OnceLock<RwLock<HashMap<Key, &'static [FuncDef]>>> = OnceLock::new();
+    let tables = TABLES.get_or_init(Default::default);
+    let mut out = Vec::new();
+    for t in types::typcache::range_types() {
+        let Some(info) = t.range() else {
+            continue;
+        };
+        let name = types::typcache::intern(&t.name);
+        let mr_name = types::oid::type_name(info.multirange);
+        let key = (t.oid, info.subtype, info.multirange, name, mr_name);
+        let known = match tables.read() {
+            Ok(g) => g.get(&key).copied(),
+            Err(p) => p.into_inner().get(&key).copied(),
+        };
+        let defs = match known {
+            Some(d) => d,
+            None => {
+                let mut v = Vec::new();
+                range_defs(&mut v, t.oid, info.subtype, name);
+                multirange_defs(&mut v, info.multirange, t.oid, info.subtype, mr_name);
+                let d: &'static [FuncDef] = Box::leak(v.into_boxed_slice());
+                match tables.write() {
+                    Ok(mut g) => g.insert(key, d),
+                    Err(p) => p.into_inner().insert(key, d),
+                };
+                d
+            }
+        };
+        out.extend(defs.iter());
+    }
+    out
 }
 
 /// The one unnamed column of `unnest(multirange)`.
