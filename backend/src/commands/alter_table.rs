@@ -1496,7 +1496,7 @@ fn set_replica_identity(
             ('i', Some(ix.oid))
         }
     };
-    super::reloptions::update_class(session, table.oid, |c| {
+    super::update_class(session, table.oid, |c| {
         c.replident = if kind == 'd' { '\0' } else { kind }
     })?;
     let db = session.database_oid;
@@ -1700,40 +1700,12 @@ pub(crate) fn alter_column_options(session: &mut Session, text: &str) -> PgResul
             "ALTER COLUMN ... SET (...) with other ALTER TABLE subcommands",
         ));
     };
-    let Some(rel) = relcache::lookup_relation(session, head.schema.as_deref(), &head.relname)?
-    else {
-        super::missing_relation(session, "relation", &head.relname, head.if_exists)?;
-        return Ok(Outcome::Command("ALTER TABLE".into()));
-    };
-    if !matches!(rel.kind, 'r' | 'p' | 'm' | 'f') {
-        return Err(PgError::new(
-            SqlState::WrongObjectType,
-            format!(
-                "\"{}\" is not a table, materialized view, or foreign table",
-                head.relname
-            ),
-        ));
-    }
-    if ["ctid", "xmin", "xmax", "cmin", "cmax", "tableoid"].contains(&head.column.as_str()) {
-        return Err(PgError::feature_not_supported(format!(
-            "cannot alter system column \"{}\"",
-            head.column
-        )));
-    }
-    crate::xact::lock_relation(session, rel.oid, LockMode::AccessExclusive)?;
-    crate::acl::require_relation_owner(session, rel.oid)?;
-    let mut todo = vec![rel.oid];
-    while let Some(oid) = todo.pop() {
-        let table = fresh(session, oid)?;
-        let Some(col) = table
-            .columns
-            .iter()
-            .find(|c| !c.dropped && c.name == head.column)
-            .cloned()
-        else {
-            return Err(no_such_column(&table.name, &head.column));
-        };
-        match &change {
+    alter_column_in_tree(
+        session,
+        &head,
+        LockMode::AccessExclusive,
+        "is not a table, materialized view, or foreign table",
+        |session, table, col| match &change {
             Change::Storage(c) => {
                 let default = catalog::system::type_storage_char(col.type_oid);
                 if default == 'p' && *c != 'p' {
@@ -1746,7 +1718,7 @@ pub(crate) fn alter_column_options(session: &mut Session, text: &str) -> PgResul
                     ));
                 }
                 let stored = if *c == default { '\0' } else { *c };
-                update_attribute(session, table.oid, col.attnum, |a| a.storage = stored)?;
+                update_attribute(session, table.oid, col.attnum, |a| a.storage = stored)
             }
             Change::Options(items, reset) => {
                 let attrs = with_reader(session, |r| r.attributes(table.oid))?;
@@ -1759,15 +1731,10 @@ pub(crate) fn alter_column_options(session: &mut Session, text: &str) -> PgResul
                 validate(&options, OptionKind::Attribute)?;
                 update_attribute(session, table.oid, col.attnum, |a| {
                     a.options = Some(options).filter(|o| !o.is_empty())
-                })?;
+                })
             }
-        }
-        crate::xact::command_counter_increment(session)?;
-        if !head.only {
-            todo.extend(table.children.iter().copied());
-        }
-    }
-    Ok(Outcome::Command("ALTER TABLE".into()))
+        },
+    )
 }
 
 pub(crate) fn drop_expression_statement(session: &mut Session, text: &str) -> PgResult<Outcome> {
@@ -1888,6 +1855,34 @@ pub(crate) fn set_statistics_statement(session: &mut Session, text: &str) -> PgR
         target = 10_000;
         session.warn("01000", "lowering statistics target to 10000");
     }
+    alter_column_in_tree(
+        session,
+        &head,
+        LockMode::ShareUpdateExclusive,
+        "is not a table, materialized view, index, partitioned table, or foreign table",
+        |session, table, col| {
+            update_attribute(session, table.oid, col.attnum, |a| a.stat_target = target)
+        },
+    )
+}
+
+/// The walk shared by the ALTER TABLE ... ALTER COLUMN forms kept as text:
+/// finds the relation (IF EXISTS: a NOTICE), refuses other kinds than
+/// tables, materialized views and foreign tables (`not_kind`, PostgreSQL's
+/// wording for the form) and system columns, locks the relation and checks
+/// its owner, then has `change` alter the column in the table and, unless
+/// ONLY, in each inheritance child.
+fn alter_column_in_tree(
+    session: &mut Session,
+    head: &AlterColumnHead,
+    lock: LockMode,
+    not_kind: &str,
+    mut change: impl FnMut(
+        &mut Session,
+        &RelationInfo,
+        &catalog::heap_catalog::ColumnInfo,
+    ) -> PgResult<()>,
+) -> PgResult<Outcome> {
     let Some(rel) = relcache::lookup_relation(session, head.schema.as_deref(), &head.relname)?
     else {
         super::missing_relation(session, "relation", &head.relname, head.if_exists)?;
@@ -1896,10 +1891,7 @@ pub(crate) fn set_statistics_statement(session: &mut Session, text: &str) -> PgR
     if !matches!(rel.kind, 'r' | 'p' | 'm' | 'f') {
         return Err(PgError::new(
             SqlState::WrongObjectType,
-            format!(
-                "\"{}\" is not a table, materialized view, index, partitioned table, or foreign table",
-                head.relname
-            ),
+            format!("\"{}\" {not_kind}", head.relname),
         ));
     }
     if ["ctid", "xmin", "xmax", "cmin", "cmax", "tableoid"].contains(&head.column.as_str()) {
@@ -1908,7 +1900,7 @@ pub(crate) fn set_statistics_statement(session: &mut Session, text: &str) -> PgR
             head.column
         )));
     }
-    crate::xact::lock_relation(session, rel.oid, LockMode::ShareUpdateExclusive)?;
+    crate::xact::lock_relation(session, rel.oid, lock)?;
     crate::acl::require_relation_owner(session, rel.oid)?;
     let mut todo = vec![rel.oid];
     while let Some(oid) = todo.pop() {
@@ -1921,7 +1913,7 @@ pub(crate) fn set_statistics_statement(session: &mut Session, text: &str) -> PgR
         else {
             return Err(no_such_column(&table.name, &head.column));
         };
-        update_attribute(session, table.oid, col.attnum, |a| a.stat_target = target)?;
+        change(session, &table, &col)?;
         crate::xact::command_counter_increment(session)?;
         if !head.only {
             todo.extend(table.children.iter().copied());

@@ -772,7 +772,7 @@ fn define_index_one(
     };
     if !spec.options.is_empty() {
         let options = spec.options.clone();
-        super::reloptions::update_class(session, oid, |c| c.options = options)?;
+        super::update_class(session, oid, |c| c.options = options)?;
     }
     if !spec.concurrently {
         build_index(session, &table, &info, loc, spec.primary, None)?;

@@ -210,7 +210,7 @@ pub(crate) fn create_matview(
         return Ok(Outcome::Command("CREATE MATERIALIZED VIEW".into()));
     };
     if !options.reloptions.is_empty() || options.no_data {
-        super::reloptions::update_class(session, oid, |class| {
+        super::update_class(session, oid, |class| {
             class.options = options.reloptions.clone();
             class.populated = !options.no_data;
         })?;
@@ -384,7 +384,7 @@ pub(crate) fn refresh_matview(
     crate::xact::ensure_xid(session)?;
     let new_node = session.storage.transam.new_oid()?;
     crate::xact::create_relation_file(session, RelFileLocator::new(db, new_node))?;
-    super::reloptions::update_class(session, rel.oid, |class| {
+    super::update_class(session, rel.oid, |class| {
         class.relfilenode = new_node;
         class.populated = !no_data;
     })?;

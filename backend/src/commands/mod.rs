@@ -556,6 +556,27 @@ fn select_into_table(session: &mut Session, q: &sqlparser::ast::Query) -> PgResu
     create_table(session, &ct, &sql)
 }
 
+/// Changes relation `oid`'s `pg_class` row.
+pub(crate) fn update_class(
+    session: &mut Session,
+    oid: u32,
+    change: impl FnOnce(&mut catalog::system::ClassRow),
+) -> PgResult<()> {
+    crate::xact::command_counter_increment(session)?;
+    let Some((tid, mut class)) = with_reader(session, |r| r.class_by_oid(oid))? else {
+        return Err(PgError::internal(format!(
+            "cache lookup failed for relation {oid}"
+        )));
+    };
+    change(&mut class);
+    let db = session.database_oid;
+    crate::xact::with_write(session, |env, w| {
+        catalog::heap_catalog::CatalogWriter { env, db_oid: db }.update_class(tid, &class, w)
+    })?;
+    catalog_changed(session);
+    crate::xact::command_counter_increment(session)
+}
+
 pub(crate) fn catalog_changed(session: &mut Session) {
     session.tx.catalog_changed = true;
     session.local_catalog_version += 1;

@@ -7,11 +7,9 @@
 
 use sqlparser::ast::{Expr, ObjectName, SqlOption, UnaryOperator, Value};
 
-use catalog::heap_catalog::CatalogWriter;
 use catalog::reloptions::{OptionItem, OptionKind, transform, validate};
 use types::{PgError, PgResult, SqlState};
 
-use super::catalog_changed;
 use crate::relcache::with_reader;
 use crate::session::Session;
 
@@ -236,26 +234,5 @@ pub(crate) fn alter_options(
         let toast = transform(&[], items, Some("toast"), namespaces, reset)?;
         validate(&toast, OptionKind::Toast)?;
     }
-    update_class(session, oid, |c| c.options = options)
-}
-
-/// Changes relation `oid`'s `pg_class` row.
-pub(crate) fn update_class(
-    session: &mut Session,
-    oid: u32,
-    change: impl FnOnce(&mut catalog::system::ClassRow),
-) -> PgResult<()> {
-    crate::xact::command_counter_increment(session)?;
-    let Some((tid, mut class)) = with_reader(session, |r| r.class_by_oid(oid))? else {
-        return Err(PgError::internal(format!(
-            "cache lookup failed for relation {oid}"
-        )));
-    };
-    change(&mut class);
-    let db = session.database_oid;
-    crate::xact::with_write(session, |env, w| {
-        CatalogWriter { env, db_oid: db }.update_class(tid, &class, w)
-    })?;
-    catalog_changed(session);
-    crate::xact::command_counter_increment(session)
+    super::update_class(session, oid, |c| c.options = options)
 }

@@ -869,8 +869,18 @@ pub(crate) fn definition(
     let table = crate::relcache::regclass_name(session, rel.oid)?;
     let mut out = format!("CREATE STATISTICS {stat_name}");
     let all_kinds = row.kinds.iter().filter(|k| **k != 'e').count() == 3;
-    let kinds: Vec<&str> = row
-        .kinds
+    let kinds = kind_names(&row.kinds);
+    if !all_kinds && !kinds.is_empty() {
+        out.push_str(&format!(" ({})", kinds.join(", ")));
+    }
+    out.push_str(&format!(" ON {columns} FROM {table}"));
+    Ok(Some(out))
+}
+
+/// The words CREATE STATISTICS takes for the kinds of `stxkind` (`d`, `f`,
+/// `m`; the expression kind `e` has none).
+pub(crate) fn kind_names(kinds: &[char]) -> Vec<&'static str> {
+    kinds
         .iter()
         .filter_map(|k| match k {
             'd' => Some("ndistinct"),
@@ -878,12 +888,7 @@ pub(crate) fn definition(
             'm' => Some("mcv"),
             _ => None,
         })
-        .collect();
-    if !all_kinds && !kinds.is_empty() {
-        out.push_str(&format!(" ({})", kinds.join(", ")));
-    }
-    out.push_str(&format!(" ON {columns} FROM {table}"));
-    Ok(Some(out))
+        .collect()
 }
 
 /// The expressions of a `stxexprs` text, each without its parentheses.

@@ -247,16 +247,7 @@ fn copy_like_objects(session: &mut Session, oid: u32, copy: &LikeCopy) -> PgResu
             let Some(columns) = super::statistics::definition(session, row.oid, true)? else {
                 continue;
             };
-            let kinds: Vec<&str> = row
-                .kinds
-                .iter()
-                .filter_map(|k| match k {
-                    'd' => Some("ndistinct"),
-                    'f' => Some("dependencies"),
-                    'm' => Some("mcv"),
-                    _ => None,
-                })
-                .collect();
+            let kinds = super::statistics::kind_names(&row.kinds);
             let kinds = if kinds.is_empty() {
                 String::new()
             } else {
@@ -1101,7 +1092,7 @@ fn create_relation(
     })?;
     catalog_changed(session);
     if !options.is_empty() {
-        super::reloptions::update_class(session, oid, |c| c.options = options)?;
+        super::update_class(session, oid, |c| c.options = options)?;
     }
     crate::acl::default_privileges::apply_to_relation(session, oid)?;
     match ct.on_commit {
