@@ -43,6 +43,7 @@ pub fn parse(sql: &str) -> PgResult<Vec<Statement>> {
     let tokens = rewrite_text_statements(tokens);
     let tokens = rewrite_trigger_args(tokens);
     let tokens = rewrite_isnull(tokens);
+    let tokens = rewrite_substring_similar(tokens);
     let tokens = rewrite_view_check_option(tokens);
     let tokens = rewrite_matview_clauses(tokens);
     let tokens = rewrite_field_star(tokens);
@@ -1667,6 +1668,59 @@ fn rewrite_arg_modes(mut tokens: Vec<TokenWithSpan>) -> Vec<TokenWithSpan> {
             arg_start = false;
             k += 1;
         }
+    }
+    tokens
+}
+
+/// `SUBSTRING(s SIMILAR p ESCAPE e)`, which sqlparser does not read,
+/// becomes `SUBSTRING(s FROM p FOR e)`: PostgreSQL reads both as the call
+/// `substring(s, p, e)` (with text arguments, the SIMILAR substring).
+fn rewrite_substring_similar(mut tokens: Vec<TokenWithSpan>) -> Vec<TokenWithSpan> {
+    let is_word = |t: &Token, w: &str| matches!(t, Token::Word(x) if x.quote_style.is_none() && x.value.eq_ignore_ascii_case(w));
+    if !tokens.iter().any(|t| is_word(&t.token, "similar")) {
+        return tokens;
+    }
+    let mut i = 0;
+    while i < tokens.len() {
+        if !is_word(&tokens[i].token, "substring") {
+            i += 1;
+            continue;
+        }
+        let Some(open) = (i + 1..tokens.len())
+            .find(|&j| !matches!(tokens[j].token, Token::Whitespace(_)))
+            .filter(|&j| tokens[j].token == Token::LParen)
+        else {
+            i += 1;
+            continue;
+        };
+        let mut depth = 0usize;
+        let mut similar = None;
+        let mut escape = None;
+        let mut j = open;
+        while j < tokens.len() {
+            match &tokens[j].token {
+                Token::LParen | Token::LBracket => depth += 1,
+                Token::RParen | Token::RBracket => {
+                    depth -= 1;
+                    if depth == 0 {
+                        break;
+                    }
+                }
+                t if depth == 1 && similar.is_none() && is_word(t, "similar") => {
+                    similar = Some(j);
+                }
+                t if depth == 1 && similar.is_some() && is_word(t, "escape") => {
+                    escape = Some(j);
+                }
+                _ => {}
+            }
+            j += 1;
+        }
+        if let (Some(s), Some(e)) = (similar, escape) {
+            tokens[s].token = word("FROM", Keyword::FROM);
+            tokens[e].token = word("FOR", Keyword::FOR);
+        }
+        i = open + 1;
     }
     tokens
 }

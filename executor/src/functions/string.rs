@@ -145,7 +145,7 @@ fn quote_literal(s: &str) -> String {
 }
 
 /// LIKE matching with `%`, `_` and the default escape `\`.
-fn like(s: &[char], p: &[char]) -> PgResult<bool> {
+pub(crate) fn like(s: &[char], p: &[char]) -> PgResult<bool> {
     // iterative matcher with backtracking on the last %
     let (mut si, mut pi) = (0usize, 0usize);
     let mut star: Option<(usize, usize)> = None;
@@ -197,7 +197,7 @@ fn like(s: &[char], p: &[char]) -> PgResult<bool> {
 /// `like_escape(pattern, escape)`: the pattern rewritten to use backslash
 /// as its escape character, as `LIKE pattern ESCAPE escape` means it (an
 /// empty escape: no escape character at all).
-fn like_escape(pattern: &str, escape: &str) -> PgResult<String> {
+pub(crate) fn like_escape(pattern: &str, escape: &str) -> PgResult<String> {
     let mut esc = escape.chars();
     let e = match (esc.next(), esc.next()) {
         (None, _) => None,
@@ -232,6 +232,93 @@ fn like_escape(pattern: &str, escape: &str) -> PgResult<String> {
     Ok(out)
 }
 
+/// `translate(s, from, to)`: each character of `s` found in `from` becomes
+/// the character at the same place in `to`, or is dropped when `to` is
+/// shorter.
+fn translate(s: &str, from: &str, to: &str) -> String {
+    let from: Vec<char> = from.chars().collect();
+    let to: Vec<char> = to.chars().collect();
+    s.chars()
+        .filter_map(|c| match from.iter().position(|&f| f == c) {
+            Some(k) => to.get(k).copied(),
+            None => Some(c),
+        })
+        .collect()
+}
+
+/// `unistr(s)`: `\XXXX`, `\+XXXXXX`, `\uXXXX` and `\UXXXXXXXX` escapes
+/// (UTF-16 surrogate pairs joined) and `\\` for a backslash.
+fn unistr(s: &str) -> PgResult<String> {
+    let invalid_pair = || PgError::new(SqlState::SyntaxError, "invalid Unicode surrogate pair");
+    let b = s.as_bytes();
+    let hex = |from: usize, n: usize| -> Option<u32> {
+        let digits = b.get(from..from + n)?;
+        if !digits.iter().all(u8::is_ascii_hexdigit) {
+            return None;
+        }
+        u32::from_str_radix(std::str::from_utf8(digits).ok()?, 16).ok()
+    };
+    let mut out = String::with_capacity(s.len());
+    let mut pair_first: Option<u32> = None;
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] != b'\\' {
+            if pair_first.is_some() {
+                return Err(invalid_pair());
+            }
+            let c = s[i..].chars().next().unwrap_or_default();
+            out.push(c);
+            i += c.len_utf8();
+            continue;
+        }
+        let (code, width) = if b.get(i + 1) == Some(&b'\\') {
+            if pair_first.is_some() {
+                return Err(invalid_pair());
+            }
+            out.push('\\');
+            i += 2;
+            continue;
+        } else if let Some(v) = hex(i + 1, 4) {
+            (v, 5)
+        } else if let (Some(b'u'), Some(v)) = (b.get(i + 1), hex(i + 2, 4)) {
+            (v, 6)
+        } else if let (Some(b'+'), Some(v)) = (b.get(i + 1), hex(i + 2, 6)) {
+            (v, 8)
+        } else if let (Some(b'U'), Some(v)) = (b.get(i + 1), hex(i + 2, 8)) {
+            (v, 10)
+        } else {
+            return Err(
+                PgError::new(SqlState::SyntaxError, "invalid Unicode escape").with_hint(
+                    "Unicode escapes must be \\XXXX, \\+XXXXXX, \\uXXXX, or \\UXXXXXXXX.",
+                ),
+            );
+        };
+        if code == 0 || code > 0x10FFFF {
+            return Err(PgError::new(
+                SqlState::InvalidParameterValue,
+                format!("invalid Unicode code point: {code:04X}"),
+            ));
+        }
+        let second = (0xDC00..=0xDFFF).contains(&code);
+        let code = match pair_first.take() {
+            Some(first) if second => 0x10000 + ((first - 0xD800) << 10) + (code - 0xDC00),
+            Some(_) => return Err(invalid_pair()),
+            None if second => return Err(invalid_pair()),
+            None => code,
+        };
+        if (0xD800..=0xDBFF).contains(&code) {
+            pair_first = Some(code);
+        } else {
+            out.push(char::from_u32(code).ok_or_else(invalid_pair)?);
+        }
+        i += width;
+    }
+    if pair_first.is_some() {
+        return Err(invalid_pair());
+    }
+    Ok(out)
+}
+
 pub fn call(
     func: &str,
     args: &[Datum],
@@ -258,6 +345,8 @@ pub fn call(
         "lower" => Datum::Text(map_case(t(0)?, false)),
         "initcap" => Datum::Text(initcap(t(0)?)),
         "reverse" => Datum::Text(t(0)?.chars().rev().collect()),
+        "translate" => Datum::Text(translate(t(0)?, t(1)?, t(2)?)),
+        "unistr" => Datum::Text(unistr(t(0)?)?),
         "md5" => {
             let bytes: &[u8] = match arg(args, 0)? {
                 Datum::Bytea(b) => b,

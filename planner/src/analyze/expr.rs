@@ -642,7 +642,26 @@ impl Analyzer<'_> {
                 compare_op,
                 right,
             } => self.scalar_array_op(left, compare_op, right, false, self.pos(e.span())),
-            ast::Expr::SimilarTo { .. } => Err(PgError::feature_not_supported("SIMILAR TO")),
+            ast::Expr::SimilarTo {
+                negated,
+                expr,
+                pattern,
+                escape_char,
+            } => {
+                // `x SIMILAR TO p ESCAPE e` is `x ~ similar_to_escape(p, e)`.
+                let call = match escape_char {
+                    Some(esc) => format!("pg_catalog.similar_to_escape({pattern}, {esc})"),
+                    None => format!("pg_catalog.similar_to_escape({pattern})"),
+                };
+                let escaped =
+                    sqlparser::parser::Parser::new(&sqlparser::dialect::PostgreSqlDialect {})
+                        .try_with_sql(&call)
+                        .and_then(|mut p| p.parse_expr())
+                        .map_err(|e| PgError::internal(format!("SIMILAR TO: {e}")))?;
+                let op = if *negated { "!~" } else { "~" };
+                let pos = self.op_pos(expr, pattern, &["SIMILAR", "similar", "NOT", "not"]);
+                self.make_op(op, expr, &escaped, pos)
+            }
             ast::Expr::Overlay {
                 expr,
                 overlay_what,
