@@ -280,6 +280,8 @@ fn pg_reason(crate_message: &str) -> String {
         "brackets [] not balanced".into()
     } else if last.contains("repetition operator missing expression") {
         "quantifier operand invalid".into()
+    } else if last.contains("repetition count") || last.contains("repetition quantifier") {
+        "invalid repetition count(s)".into()
     } else if last.contains("escape sequence") {
         "invalid escape \\ sequence".into()
     } else {
