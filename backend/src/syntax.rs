@@ -23,11 +23,23 @@ const RECURSION_LIMIT: usize = 200;
 /// Parses a query string into its statements (empty for `;;` or comments only).
 pub fn parse(sql: &str) -> PgResult<Vec<Statement>> {
     let dialect = PostgreSqlDialect {};
-    let tokens = Tokenizer::new(&dialect, sql)
-        .tokenize_with_location()
-        .map_err(|e| {
-            literal_error(sql, &e).unwrap_or_else(|| to_pg_error(sql, ParserError::from(e)))
-        })?;
+    // sqlparser reads U&'...' with the default escape character only: one
+    // with another (UESCAPE) is replaced by the plain constant it stands
+    // for, padded to the same length so that positions stay.
+    let mut text = std::borrow::Cow::Borrowed(sql);
+    let tokens = loop {
+        match Tokenizer::new(&dialect, &text).tokenize_with_location() {
+            Ok(tokens) => break tokens,
+            Err(e) => match uescape_constant(&text, &e)? {
+                Some(fixed) => text = std::borrow::Cow::Owned(fixed),
+                None => {
+                    return Err(literal_error(&text, &e)
+                        .unwrap_or_else(|| to_pg_error(&text, ParserError::from(e))));
+                }
+            },
+        }
+    };
+    let sql: &str = &text;
     check_policy_options(sql, &tokens)?;
     let tokens = rewrite_string_continuations(tokens);
     let tokens = rewrite_unicode_escapes(sql, tokens)?;
@@ -1838,6 +1850,69 @@ fn quoted_body(sql: &str, quote_at: usize) -> Vec<(char, usize)> {
         body.push((c, k + 1));
     }
     body
+}
+
+/// Where the last `U&'` before `stop` (a character position from 1) starts:
+/// its index in `chars`.
+fn unicode_constant_start(chars: &[char], stop: usize) -> Option<usize> {
+    let ident_char = |c: char| c.is_alphanumeric() || c == '_' || c == '$';
+    (0..stop.min(chars.len())).rev().find(|&k| {
+        matches!(
+            (chars.get(k), chars.get(k + 1), chars.get(k + 2)),
+            (Some('u' | 'U'), Some('&'), Some('\''))
+        ) && (k == 0 || !ident_char(chars[k - 1]))
+    })
+}
+
+/// `sql` with the `U&'...' UESCAPE 'c'` constant the tokenizer stopped in
+/// replaced by the plain constant it stands for (and spaces), or None if
+/// the constant has no UESCAPE clause.
+fn uescape_constant(
+    sql: &str,
+    e: &sqlparser::tokenizer::TokenizerError,
+) -> PgResult<Option<String>> {
+    let Some(stop) = char_position(sql, e.location.line, e.location.column) else {
+        return Ok(None);
+    };
+    let chars: Vec<char> = sql.chars().collect();
+    let Some(start) = unicode_constant_start(&chars, stop) else {
+        return Ok(None);
+    };
+    let body = quoted_body(sql, start + 3);
+    // Index of the closing quote, then `UESCAPE 'c'` after white space.
+    let mut k = body.last().map_or(start + 3, |&(_, at)| at);
+    let skip_space = |mut k: usize| {
+        while chars.get(k).is_some_and(|c| c.is_whitespace()) {
+            k += 1;
+        }
+        k
+    };
+    k = skip_space(k + 1);
+    let word: String = chars.iter().skip(k).take(7).collect();
+    if !word.eq_ignore_ascii_case("uescape") {
+        return Ok(None);
+    }
+    k = skip_space(k + 7);
+    let (Some('\''), Some(&c), Some('\'')) = (chars.get(k), chars.get(k + 1), chars.get(k + 2))
+    else {
+        return Ok(None);
+    };
+    if c.is_ascii_hexdigit() || matches!(c, '+' | '\'' | '"') || c.is_whitespace() {
+        return Ok(None);
+    }
+    let value = unicode_unescape(&body, c)?;
+    let end = k + 3;
+    let mut constant = format!("'{}'", value.replace('\'', "''"));
+    let width = end - start;
+    let length = constant.chars().count();
+    if length > width {
+        return Ok(None);
+    }
+    constant.extend(std::iter::repeat_n(' ', width - length));
+    let mut out: String = chars[..start].iter().collect();
+    out.push_str(&constant);
+    out.extend(&chars[end..]);
+    Ok(Some(out))
 }
 
 /// PostgreSQL's error for a string constant sqlparser could not read: a
