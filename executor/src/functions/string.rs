@@ -319,6 +319,98 @@ fn unistr(s: &str) -> PgResult<String> {
     Ok(out)
 }
 
+/// `parse_ident(s [, strict])`: the names of a qualified identifier
+/// (`a."B c".d`), unquoted ones folded to lower case. With `strict` false,
+/// what follows the last name may be anything.
+fn parse_ident(s: &str, strict: bool) -> PgResult<Vec<String>> {
+    let invalid = |detail: Option<&str>| {
+        let e = PgError::new(
+            SqlState::InvalidParameterValue,
+            format!("string is not a valid identifier: \"{s}\""),
+        );
+        match detail {
+            Some(d) => e.with_detail(d),
+            None => e,
+        }
+    };
+    let space = |c: char| matches!(c, ' ' | '\t' | '\n' | '\r' | '\x0c');
+    let start = |c: char| c.is_ascii_alphabetic() || c == '_' || !c.is_ascii();
+    let cont = |c: char| start(c) || c.is_ascii_digit() || c == '$';
+    let chars: Vec<char> = s.chars().collect();
+    let mut i = 0;
+    while i < chars.len() && space(chars[i]) {
+        i += 1;
+    }
+    let mut names = Vec::new();
+    let mut after_dot = false;
+    loop {
+        let mut missing = true;
+        if chars.get(i) == Some(&'"') {
+            let mut name = String::new();
+            i += 1;
+            loop {
+                match chars.get(i) {
+                    None => return Err(invalid(Some("String has unclosed double quotes."))),
+                    Some('"') if chars.get(i + 1) == Some(&'"') => {
+                        name.push('"');
+                        i += 2;
+                    }
+                    Some('"') => {
+                        i += 1;
+                        break;
+                    }
+                    Some(&c) => {
+                        name.push(c);
+                        i += 1;
+                    }
+                }
+            }
+            if name.is_empty() {
+                return Err(invalid(Some("Quoted identifier must not be empty.")));
+            }
+            names.push(name);
+            missing = false;
+        } else if chars.get(i).is_some_and(|&c| start(c)) {
+            let from = i;
+            while chars.get(i).is_some_and(|&c| cont(c)) {
+                i += 1;
+            }
+            names.push(
+                chars[from..i]
+                    .iter()
+                    .map(|c| c.to_ascii_lowercase())
+                    .collect(),
+            );
+            missing = false;
+        }
+        if missing {
+            return Err(if chars.get(i) == Some(&'.') {
+                invalid(Some("No valid identifier before \".\"."))
+            } else if after_dot {
+                invalid(Some("No valid identifier after \".\"."))
+            } else {
+                invalid(None)
+            });
+        }
+        while i < chars.len() && space(chars[i]) {
+            i += 1;
+        }
+        match chars.get(i) {
+            Some('.') => {
+                after_dot = true;
+                i += 1;
+                while i < chars.len() && space(chars[i]) {
+                    i += 1;
+                }
+            }
+            None => break,
+            Some(_) if strict => return Err(invalid(None)),
+            Some(_) => break,
+        }
+    }
+    Ok(names)
+}
+
 pub fn call(
     func: &str,
     args: &[Datum],
@@ -347,6 +439,14 @@ pub fn call(
         "reverse" => Datum::Text(t(0)?.chars().rev().collect()),
         "translate" => Datum::Text(translate(t(0)?, t(1)?, t(2)?)),
         "unistr" => Datum::Text(unistr(t(0)?)?),
+        "parse_ident" => {
+            let strict = !matches!(args.get(1), Some(Datum::Bool(false)));
+            let names = parse_ident(t(0)?, strict)?;
+            Datum::Array(Box::new(types::datum::ArrayValue::new(
+                types::oid::TEXT,
+                names.into_iter().map(Datum::Text).collect(),
+            )))
+        }
         "md5" => {
             let bytes: &[u8] = match arg(args, 0)? {
                 Datum::Bytea(b) => b,

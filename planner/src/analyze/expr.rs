@@ -2782,11 +2782,13 @@ fn function_style_cast(name: &str) -> Option<u32> {
 /// (`default_vars`) when `silent` is given.
 /// The parameters of built-in functions that take arguments by name or
 /// leave them out (PostgreSQL's `proargnames` and `proargdefaults`): each
-/// name with its default.
-fn builtin_params(name: &str) -> Option<Vec<(&'static str, Expr)>> {
-    let int0 = || Expr::Const {
-        value: Datum::Int4(0),
-        type_oid: INT4,
+/// name with its default (None for a parameter that must be given).
+fn builtin_params(name: &str) -> Option<Vec<(&'static str, Option<Expr>)>> {
+    let int0 = || {
+        Some(Expr::Const {
+            value: Datum::Int4(0),
+            type_oid: INT4,
+        })
     };
     match name {
         "make_interval" => Some(vec![
@@ -2798,10 +2800,20 @@ fn builtin_params(name: &str) -> Option<Vec<(&'static str, Expr)>> {
             ("mins", int0()),
             (
                 "secs",
-                Expr::Const {
+                Some(Expr::Const {
                     value: Datum::Float8(0.0),
                     type_oid: FLOAT8,
-                },
+                }),
+            ),
+        ]),
+        "parse_ident" => Some(vec![
+            ("str", None),
+            (
+                "strict",
+                Some(Expr::Const {
+                    value: Datum::Bool(true),
+                    type_oid: BOOL,
+                }),
             ),
         ]),
         _ => None,
@@ -2812,7 +2824,7 @@ fn builtin_params(name: &str) -> Option<Vec<(&'static str, Expr)>> {
 /// positional ones first, then the named ones in their places, the rest
 /// defaults. None if a name is not a parameter or is given twice.
 fn builtin_args(
-    params: Vec<(&'static str, Expr)>,
+    params: Vec<(&'static str, Option<Expr>)>,
     args: &[(Expr, Option<usize>)],
     named: &[(String, (Expr, Option<usize>))],
 ) -> Option<Vec<(Expr, Option<usize>)>> {
@@ -2830,13 +2842,12 @@ fn builtin_args(
         }
         slots[i] = Some(a.clone());
     }
-    Some(
-        slots
-            .into_iter()
-            .zip(params)
-            .map(|(s, (_, d))| s.unwrap_or((d, None)))
-            .collect(),
-    )
+    // A parameter without a default must be given.
+    slots
+        .into_iter()
+        .zip(params)
+        .map(|(s, (_, d))| s.or_else(|| d.map(|d| (d, None))))
+        .collect()
 }
 
 pub(crate) fn jsonb_path_named_args<T>(
