@@ -316,6 +316,7 @@ pub fn call(func: &str, args: &[Datum]) -> PgResult<Option<Datum>> {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

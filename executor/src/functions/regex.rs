@@ -849,7 +849,46 @@ mod tests {
                 .flatten(),
             Some(Datum::Int4(3))
         );
+        assert_eq!(
+            call("regexp_instr", &[s("abcabc"), s("b"), Datum::Int4(3)])
+                .ok()
+                .flatten(),
+            Some(Datum::Int4(5))
+        );
+        assert_eq!(
+            call(
+                "regexp_replace",
+                &[s("aaa"), s("a"), s("X"), Datum::Int4(1), Datum::Int4(2)]
+            )
+            .ok()
+            .flatten(),
+            Some(s("aXa"))
+        );
         assert!(call("textregexeq", &[s("a"), s("(")]).is_err());
         assert!(call("regexp_like", &[s("a"), s("a"), s("z")]).is_err());
+    }
+
+    #[test]
+    fn similar_to_patterns_translate_as_postgres_does() {
+        let r = |p: &str, e: Option<&str>| similar_to_regex(p, e).ok();
+        assert_eq!(r("a_b%", None).as_deref(), Some("^(?:a.b.*)$"));
+        assert_eq!(
+            r("a#\"(b_d)#\"%", Some("#")).as_deref(),
+            Some("^(?:a){1,1}?((?:b.d)){1,1}(?:.*)$")
+        );
+        assert_eq!(r("[]%]x.", None).as_deref(), Some("^(?:[]%]x\\.)$"));
+        assert!(r("a#\"b#\"c#\"d", Some("#")).is_none());
+        assert!(r("a", Some("xy")).is_none());
+        assert_eq!(
+            lazy_first_part("^(?:a*){1,1}?(.*){1,1}(?:g*)$"),
+            "^(?:a*?){1,1}?(.*){1,1}(?:g*)$"
+        );
+        let sub = |p: &str| {
+            call("similar_substring", &[s("abcdefg"), s(p), s("#")])
+                .ok()
+                .flatten()
+        };
+        assert_eq!(sub("a*#\"%#\"g*"), Some(s("abcdefg")));
+        assert_eq!(sub("a#\"%#\"x|g"), Some(s("bcdef")));
     }
 }

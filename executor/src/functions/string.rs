@@ -793,5 +793,16 @@ mod tests {
         assert_eq!(quote_ident("select"), "\"select\"");
         assert_eq!(quote_literal("O'Reilly"), "'O''Reilly'");
         assert_eq!(initcap("hello wORLD"), "Hello World");
+        assert_eq!(translate("12345", "143", "ax"), "a2x5");
+        assert_eq!(unistr("d\\u0061t\\+000061").unwrap(), "data");
+        assert_eq!(unistr("\\D83D\\DE00").unwrap(), "\u{1F600}");
+        assert!(unistr("\\db99x").is_err());
+        assert!(unistr("\\q").is_err());
+        assert_eq!(
+            parse_ident(" A . \"b c\"", true).unwrap(),
+            vec!["a".to_string(), "b c".to_string()]
+        );
+        assert!(parse_ident("a.", true).is_err());
+        assert_eq!(parse_ident("a(", false).unwrap(), vec!["a".to_string()]);
     }
 }
