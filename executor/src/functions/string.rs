@@ -411,6 +411,24 @@ fn parse_ident(s: &str, strict: bool) -> PgResult<Vec<String>> {
     Ok(names)
 }
 
+/// `s` in Unicode normalization form `form` (NFC, NFD, NFKC or NFKD, in
+/// any case).
+fn normalize(s: &str, form: &str) -> PgResult<String> {
+    use unicode_normalization::UnicodeNormalization;
+    Ok(match form.to_ascii_uppercase().as_str() {
+        "NFC" => s.nfc().collect(),
+        "NFD" => s.nfd().collect(),
+        "NFKC" => s.nfkc().collect(),
+        "NFKD" => s.nfkd().collect(),
+        _ => {
+            return Err(PgError::new(
+                SqlState::InvalidParameterValue,
+                format!("invalid normalization form: {form}"),
+            ));
+        }
+    })
+}
+
 pub fn call(
     func: &str,
     args: &[Datum],
@@ -439,6 +457,15 @@ pub fn call(
         "reverse" => Datum::Text(t(0)?.chars().rev().collect()),
         "translate" => Datum::Text(translate(t(0)?, t(1)?, t(2)?)),
         "unistr" => Datum::Text(unistr(t(0)?)?),
+        "normalize" | "is_normalized" => {
+            let form = if args.len() > 1 { t(1)? } else { "NFC" };
+            let normalized = normalize(t(0)?, form)?;
+            if func == "normalize" {
+                Datum::Text(normalized)
+            } else {
+                Datum::Bool(normalized == t(0)?)
+            }
+        }
         "parse_ident" => {
             let strict = !matches!(args.get(1), Some(Datum::Bool(false)));
             let names = parse_ident(t(0)?, strict)?;

@@ -678,7 +678,30 @@ impl Analyzer<'_> {
                 }
                 self.call_function("overlay", args, pos)
             }
-            ast::Expr::IsNormalized { .. } => Err(PgError::feature_not_supported("IS NORMALIZED")),
+            ast::Expr::IsNormalized {
+                expr,
+                form,
+                negated,
+            } => {
+                // `x IS [NOT] [form] NORMALIZED` is `[NOT] is_normalized(x, 'form')`.
+                let form = form.as_ref().map_or("NFC".to_string(), |f| f.to_string());
+                let args = vec![
+                    (self.transform(expr)?, self.pos(expr.span())),
+                    (
+                        Expr::Const {
+                            value: Datum::Text(form),
+                            type_oid: oid::TEXT,
+                        },
+                        None,
+                    ),
+                ];
+                let call = self.call_function("is_normalized", args, self.pos(e.span()))?;
+                Ok(if *negated {
+                    Expr::Not(Box::new(call))
+                } else {
+                    call
+                })
+            }
             ast::Expr::CompoundFieldAccess { root, access_chain }
                 if access_chain
                     .iter()
@@ -2042,6 +2065,24 @@ impl Analyzer<'_> {
         let mut named = Vec::new();
         for a in &arg_list.args {
             match a {
+                // normalize(s, NFC): the form is a keyword, passed as text.
+                FunctionArg::Unnamed(FunctionArgExpr::Expr(ast::Expr::Identifier(form)))
+                    if name == "normalize"
+                        && args.len() == 1
+                        && form.quote_style.is_none()
+                        && matches!(
+                            form.value.to_ascii_uppercase().as_str(),
+                            "NFC" | "NFD" | "NFKC" | "NFKD"
+                        ) =>
+                {
+                    args.push((
+                        Expr::Const {
+                            value: Datum::Text(form.value.to_ascii_uppercase()),
+                            type_oid: oid::TEXT,
+                        },
+                        None,
+                    ))
+                }
                 FunctionArg::Unnamed(FunctionArgExpr::Expr(e)) => {
                     args.push((self.transform(e)?, self.pos(e.span())))
                 }

@@ -1099,6 +1099,10 @@ fn build() -> Vec<FuncDef> {
     }
     v.push(def("translate", &[TEXT, TEXT, TEXT], TEXT, "translate"));
     v.push(def("unistr", &[TEXT], TEXT, "unistr"));
+    v.push(def("normalize", &[TEXT], TEXT, "normalize"));
+    v.push(def("normalize", &[TEXT, TEXT], TEXT, "normalize"));
+    v.push(def("is_normalized", &[TEXT], BOOL, "is_normalized"));
+    v.push(def("is_normalized", &[TEXT, TEXT], BOOL, "is_normalized"));
     v.push(def("parse_ident", &[TEXT], TEXT_ARRAY, "parse_ident"));
     v.push(def("parse_ident", &[TEXT, BOOL], TEXT_ARRAY, "parse_ident"));
     for n in ["btrim", "ltrim", "rtrim"] {
