@@ -23,10 +23,26 @@ const RECURSION_LIMIT: usize = 200;
 /// Parses a query string into its statements (empty for `;;` or comments only).
 pub fn parse(sql: &str) -> PgResult<Vec<Statement>> {
     let dialect = PostgreSqlDialect {};
-    let tokens = Tokenizer::new(&dialect, sql)
-        .tokenize_with_location()
-        .map_err(|e| to_pg_error(sql, ParserError::from(e)))?;
+    // sqlparser reads U&'...' with the default escape character only: one
+    // with another (UESCAPE) is replaced by the plain constant it stands
+    // for, padded to the same length so that positions stay.
+    let mut text = std::borrow::Cow::Borrowed(sql);
+    let tokens = loop {
+        match Tokenizer::new(&dialect, &text).tokenize_with_location() {
+            Ok(tokens) => break tokens,
+            Err(e) => match uescape_constant(&text, &e)? {
+                Some(fixed) => text = std::borrow::Cow::Owned(fixed),
+                None => {
+                    return Err(literal_error(&text, &e)
+                        .unwrap_or_else(|| to_pg_error(&text, ParserError::from(e))));
+                }
+            },
+        }
+    };
+    let sql: &str = &text;
     check_policy_options(sql, &tokens)?;
+    let tokens = rewrite_string_continuations(tokens);
+    let tokens = rewrite_unicode_escapes(sql, tokens)?;
     let mut tokens = rewrite_rule_statements(tokens);
     let create_user = rewrite_create_user(&mut tokens);
     rewrite_alter_group(&mut tokens);
@@ -44,6 +60,7 @@ pub fn parse(sql: &str) -> PgResult<Vec<Statement>> {
     let tokens = rewrite_text_statements(tokens);
     let tokens = rewrite_trigger_args(tokens);
     let tokens = rewrite_isnull(tokens);
+    let tokens = rewrite_substring_similar(tokens);
     let tokens = rewrite_view_check_option(tokens);
     let tokens = rewrite_matview_clauses(tokens);
     let tokens = rewrite_field_star(tokens);
@@ -1822,6 +1839,444 @@ fn rewrite_arg_modes(mut tokens: Vec<TokenWithSpan>) -> Vec<TokenWithSpan> {
             arg_start = false;
             k += 1;
         }
+    }
+    tokens
+}
+
+/// String constants continued on the next line (`'first' <newline>
+/// 'second'`, the SQL standard's way to split a long constant), which
+/// sqlparser reads as two constants: one constant. Only spaces, tabs and a
+/// newline (then `--` comments) may separate the pieces.
+fn rewrite_string_continuations(tokens: Vec<TokenWithSpan>) -> Vec<TokenWithSpan> {
+    let mut out: Vec<TokenWithSpan> = Vec::with_capacity(tokens.len());
+    let mut i = 0;
+    while i < tokens.len() {
+        let t = &tokens[i];
+        if let Some(prev) = out.last_mut()
+            && matches!(
+                (&prev.token, &t.token),
+                (Token::SingleQuotedString(_), Token::Whitespace(_))
+                    | (Token::EscapedStringLiteral(_), Token::Whitespace(_))
+            )
+        {
+            // Whitespace after a constant: horizontal space, a newline, then
+            // any space or `--` comment, up to the next constant of the kind.
+            let mut j = i;
+            let mut newline = false;
+            while let Some(Token::Whitespace(w)) = tokens.get(j).map(|t| &t.token) {
+                match w {
+                    Whitespace::Space | Whitespace::Tab => {}
+                    Whitespace::Newline => newline = true,
+                    Whitespace::SingleLineComment { prefix, .. } if newline && prefix == "--" => {}
+                    _ => break,
+                }
+                j += 1;
+            }
+            let next = tokens.get(j).map(|t| &t.token);
+            let joined = match (&mut prev.token, next) {
+                (Token::SingleQuotedString(a), Some(Token::SingleQuotedString(b)))
+                | (Token::EscapedStringLiteral(a), Some(Token::EscapedStringLiteral(b)))
+                    if newline =>
+                {
+                    a.push_str(b);
+                    true
+                }
+                _ => false,
+            };
+            if joined {
+                i = j + 1;
+                continue;
+            }
+        }
+        out.push(tokens[i].clone());
+        i += 1;
+    }
+    out
+}
+
+/// `U&'...'` string constants and `U&"..."` identifiers with Unicode escapes
+/// (`\XXXX`, `\+XXXXXX`, or another escape character given by a following
+/// `UESCAPE 'c'`), which sqlparser reads as a word, `&` and a constant:
+/// the constant or identifier they stand for, or PostgreSQL's error with
+/// the position of the faulty escape.
+fn rewrite_unicode_escapes(
+    sql: &str,
+    mut tokens: Vec<TokenWithSpan>,
+) -> PgResult<Vec<TokenWithSpan>> {
+    let is_u = |t: &Token| matches!(t, Token::Word(w) if w.quote_style.is_none() && w.value.eq_ignore_ascii_case("u"));
+    let mut i = 0;
+    while i < tokens.len() {
+        // sqlparser reads U&'...' itself (with the default escape only), and
+        // U&"..." as a word, `&` and a quoted identifier.
+        let (ident, body_token) = if matches!(tokens[i].token, Token::UnicodeStringLiteral(_)) {
+            (false, i)
+        } else if i + 2 < tokens.len()
+            && is_u(&tokens[i].token)
+            && tokens[i + 1].token == Token::Ampersand
+            && tokens[i].span.end == tokens[i + 1].span.start
+            && tokens[i + 1].span.end == tokens[i + 2].span.start
+            && matches!(&tokens[i + 2].token, Token::Word(w) if w.quote_style == Some('"'))
+        {
+            (true, i + 2)
+        } else {
+            i += 1;
+            continue;
+        };
+        let next_solid = |from: usize| {
+            (from..tokens.len()).find(|&j| !matches!(tokens[j].token, Token::Whitespace(_)))
+        };
+        // An optional UESCAPE 'c'.
+        let mut escape = '\\';
+        let mut end = body_token + 1;
+        if let Some(u) = next_solid(body_token + 1)
+            && matches!(&tokens[u].token, Token::Word(w) if w.quote_style.is_none() && w.value.eq_ignore_ascii_case("uescape"))
+        {
+            let e = next_solid(u + 1).unwrap_or(tokens.len() - 1);
+            let at = position(sql, tokens[e].span);
+            let Token::SingleQuotedString(c) = &tokens[e].token else {
+                return Err(PgError::syntax(
+                    format!(
+                        "UESCAPE must be followed by a simple string literal at or near \"{}\"",
+                        tokens[e].token
+                    ),
+                    at,
+                ));
+            };
+            let mut chars = c.chars();
+            match (chars.next(), chars.next()) {
+                (Some(c), None)
+                    if !c.is_ascii_hexdigit()
+                        && !matches!(c, '+' | '\'' | '"')
+                        && !c.is_whitespace() =>
+                {
+                    escape = c;
+                }
+                _ => {
+                    return Err(PgError::syntax(
+                        format!(
+                            "invalid Unicode escape character at or near \"{}\"",
+                            tokens[e].token
+                        ),
+                        at,
+                    ));
+                }
+            }
+            end = e + 1;
+        }
+        // The body as written, after its opening quote.
+        let quote_at = position(sql, tokens[i].span).map_or(1, |p| p + 2);
+        let value = unicode_unescape(&quoted_body(sql, quote_at), escape)?;
+        let span = tokens[i].span;
+        tokens[i] = TokenWithSpan::new(
+            if ident {
+                Token::Word(Word {
+                    value,
+                    quote_style: Some('"'),
+                    keyword: Keyword::NoKeyword,
+                })
+            } else {
+                Token::SingleQuotedString(value)
+            },
+            span,
+        );
+        tokens.drain(i + 1..end);
+        i += 1;
+    }
+    Ok(tokens)
+}
+
+/// The characters of the quoted text whose opening quote is character
+/// `quote_at` (from 1) of `sql`, each with its position, up to the closing
+/// quote (a doubled quote is one quote character).
+fn quoted_body(sql: &str, quote_at: usize) -> Vec<(char, usize)> {
+    let mut chars = sql.chars().enumerate().skip(quote_at - 1).peekable();
+    let Some((_, quote)) = chars.next() else {
+        return Vec::new();
+    };
+    let mut body = Vec::new();
+    while let Some((k, c)) = chars.next() {
+        if c == quote {
+            if chars.peek().map(|&(_, d)| d) == Some(quote) {
+                chars.next();
+            } else {
+                break;
+            }
+        }
+        body.push((c, k + 1));
+    }
+    body
+}
+
+/// Where the last `U&'` before `stop` (a character position from 1) starts:
+/// its index in `chars`.
+fn unicode_constant_start(chars: &[char], stop: usize) -> Option<usize> {
+    let ident_char = |c: char| c.is_alphanumeric() || c == '_' || c == '$';
+    (0..stop.min(chars.len())).rev().find(|&k| {
+        matches!(
+            (chars.get(k), chars.get(k + 1), chars.get(k + 2)),
+            (Some('u' | 'U'), Some('&'), Some('\''))
+        ) && (k == 0 || !ident_char(chars[k - 1]))
+    })
+}
+
+/// `sql` with the `U&'...' UESCAPE 'c'` constant the tokenizer stopped in
+/// replaced by the plain constant it stands for (and spaces), or None if
+/// the constant has no UESCAPE clause.
+fn uescape_constant(
+    sql: &str,
+    e: &sqlparser::tokenizer::TokenizerError,
+) -> PgResult<Option<String>> {
+    let Some(stop) = char_position(sql, e.location.line, e.location.column) else {
+        return Ok(None);
+    };
+    let chars: Vec<char> = sql.chars().collect();
+    let Some(start) = unicode_constant_start(&chars, stop) else {
+        return Ok(None);
+    };
+    let body = quoted_body(sql, start + 3);
+    // Index of the closing quote, then `UESCAPE 'c'` after white space.
+    let mut k = body.last().map_or(start + 3, |&(_, at)| at);
+    let skip_space = |mut k: usize| {
+        while chars.get(k).is_some_and(|c| c.is_whitespace()) {
+            k += 1;
+        }
+        k
+    };
+    k = skip_space(k + 1);
+    let word: String = chars.iter().skip(k).take(7).collect();
+    if !word.eq_ignore_ascii_case("uescape") {
+        return Ok(None);
+    }
+    k = skip_space(k + 7);
+    let (Some('\''), Some(&c), Some('\'')) = (chars.get(k), chars.get(k + 1), chars.get(k + 2))
+    else {
+        return Ok(None);
+    };
+    if c.is_ascii_hexdigit() || matches!(c, '+' | '\'' | '"') || c.is_whitespace() {
+        return Ok(None);
+    }
+    let value = unicode_unescape(&body, c)?;
+    let end = k + 3;
+    let mut constant = format!("'{}'", value.replace('\'', "''"));
+    let width = end - start;
+    let length = constant.chars().count();
+    if length > width {
+        return Ok(None);
+    }
+    constant.extend(std::iter::repeat_n(' ', width - length));
+    let mut out: String = chars[..start].iter().collect();
+    out.push_str(&constant);
+    out.extend(&chars[end..]);
+    Ok(Some(out))
+}
+
+/// PostgreSQL's error for a string constant sqlparser could not read: a
+/// `U&'...'` or `E'...'` constant with a faulty Unicode escape. The
+/// constant is the last one starting before where the tokenizer stopped.
+fn literal_error(sql: &str, e: &sqlparser::tokenizer::TokenizerError) -> Option<PgError> {
+    let stop = char_position(sql, e.location.line, e.location.column)?;
+    let chars: Vec<char> = sql.chars().collect();
+    let ident_char = |c: char| c.is_alphanumeric() || c == '_' || c == '$';
+    let start = (0..stop.min(chars.len())).rev().find(|&k| {
+        let before_ok = k == 0 || !ident_char(chars[k - 1]);
+        match (chars.get(k), chars.get(k + 1), chars.get(k + 2)) {
+            (Some('u' | 'U'), Some('&'), Some('\'')) => before_ok,
+            (Some('e' | 'E'), Some('\''), _) => before_ok,
+            _ => false,
+        }
+    })?;
+    if chars[start + 1] == '&' {
+        unicode_unescape(&quoted_body(sql, start + 3), '\\').err()
+    } else {
+        escape_string_error(&chars, start + 2)
+    }
+}
+
+/// The error in the Unicode escapes (`\uXXXX`, `\UXXXXXXXX`) of the
+/// `E'...'` constant whose opening quote is at index `quote` of `chars`.
+fn escape_string_error(chars: &[char], quote: usize) -> Option<PgError> {
+    let hex = |from: usize, n: usize| -> Option<u32> {
+        let digits = chars.get(from..from + n)?;
+        digits
+            .iter()
+            .try_fold(0u32, |acc, c| c.to_digit(16).map(|d| acc * 16 + d))
+    };
+    // What PostgreSQL's lexer reads at index `k`: an escape, else one character.
+    let near = |k: usize| -> String {
+        let n = match (chars.get(k), chars.get(k + 1)) {
+            (Some('\\'), Some('u')) if hex(k + 2, 4).is_some() => 6,
+            (Some('\\'), Some('U')) if hex(k + 2, 8).is_some() => 10,
+            _ => 1,
+        };
+        chars
+            .get(k..k + n)
+            .map(|c| c.iter().collect())
+            .unwrap_or_default()
+    };
+    let invalid_pair = |k: usize| {
+        PgError::syntax(
+            format!("invalid Unicode surrogate pair at or near \"{}\"", near(k)),
+            Some(k + 1),
+        )
+    };
+    let mut pair_first = false;
+    let mut k = quote + 1;
+    while k < chars.len() {
+        let c = chars[k];
+        let escape = c == '\\' && matches!(chars.get(k + 1), Some('u' | 'U'));
+        if pair_first && !escape {
+            return Some(invalid_pair(k));
+        }
+        if c == '\'' {
+            if chars.get(k + 1) == Some(&'\'') {
+                k += 2;
+                continue;
+            }
+            return None;
+        }
+        if c != '\\' {
+            k += 1;
+            continue;
+        }
+        if !escape {
+            k += 2;
+            continue;
+        }
+        let width = if chars[k + 1] == 'u' { 4 } else { 8 };
+        let Some(code) = hex(k + 2, width) else {
+            return Some(
+                PgError::syntax("invalid Unicode escape", Some(k + 1))
+                    .with_hint("Unicode escapes must be \\uXXXX or \\UXXXXXXXX."),
+            );
+        };
+        if code == 0 || code > 0x10FFFF {
+            return Some(PgError::syntax(
+                format!("invalid Unicode escape value at or near \"{}\"", near(k)),
+                Some(k + 1),
+            ));
+        }
+        let second = (0xDC00..=0xDFFF).contains(&code);
+        if second != pair_first {
+            return Some(invalid_pair(k));
+        }
+        pair_first = (0xD800..=0xDBFF).contains(&code);
+        k += 2 + width;
+    }
+    None
+}
+
+/// The text of a `U&` constant's body (each character with its position
+/// in the statement, for errors) with its escapes decoded.
+fn unicode_unescape(body: &[(char, usize)], escape: char) -> PgResult<String> {
+    let invalid_pair = |at: usize| PgError::syntax("invalid Unicode surrogate pair", Some(at));
+    let hex = |from: usize, n: usize| -> Option<u32> {
+        let digits = body.get(from..from + n)?;
+        digits
+            .iter()
+            .try_fold(0u32, |acc, &(c, _)| c.to_digit(16).map(|d| acc * 16 + d))
+    };
+    let mut out = String::with_capacity(body.len());
+    let mut pair_first: Option<u32> = None;
+    let mut i = 0;
+    while i < body.len() {
+        let (c, at) = body[i];
+        if c != escape {
+            if pair_first.is_some() {
+                return Err(invalid_pair(at));
+            }
+            out.push(c);
+            i += 1;
+            continue;
+        }
+        if body.get(i + 1).map(|&(d, _)| d) == Some(escape) {
+            if pair_first.is_some() {
+                return Err(invalid_pair(at));
+            }
+            out.push(escape);
+            i += 2;
+            continue;
+        }
+        let (code, width) = if let Some(v) = hex(i + 1, 4) {
+            (v, 5)
+        } else if let (Some(('+', _)), Some(v)) = (body.get(i + 1), hex(i + 2, 6)) {
+            (v, 8)
+        } else {
+            return Err(PgError::syntax("invalid Unicode escape", Some(at))
+                .with_hint("Unicode escapes must be \\XXXX or \\+XXXXXX."));
+        };
+        if code == 0 || code > 0x10FFFF {
+            return Err(PgError::syntax("invalid Unicode escape value", Some(at)));
+        }
+        let second = (0xDC00..=0xDFFF).contains(&code);
+        let code = match pair_first.take() {
+            Some(first) if second => 0x10000 + ((first - 0xD800) << 10) + (code - 0xDC00),
+            Some(_) => return Err(invalid_pair(at)),
+            None if second => return Err(invalid_pair(at)),
+            None => code,
+        };
+        if (0xD800..=0xDBFF).contains(&code) {
+            pair_first = Some(code);
+        } else {
+            out.push(char::from_u32(code).ok_or_else(|| invalid_pair(at))?);
+        }
+        i += width;
+    }
+    if pair_first.is_some() {
+        let end = body.last().map_or(1, |&(_, at)| at + 1);
+        return Err(invalid_pair(end));
+    }
+    Ok(out)
+}
+
+/// `SUBSTRING(s SIMILAR p ESCAPE e)`, which sqlparser does not read,
+/// becomes `SUBSTRING(s FROM p FOR e)`: PostgreSQL reads both as the call
+/// `substring(s, p, e)` (with text arguments, the SIMILAR substring).
+fn rewrite_substring_similar(mut tokens: Vec<TokenWithSpan>) -> Vec<TokenWithSpan> {
+    let is_word = |t: &Token, w: &str| matches!(t, Token::Word(x) if x.quote_style.is_none() && x.value.eq_ignore_ascii_case(w));
+    if !tokens.iter().any(|t| is_word(&t.token, "similar")) {
+        return tokens;
+    }
+    let mut i = 0;
+    while i < tokens.len() {
+        if !is_word(&tokens[i].token, "substring") {
+            i += 1;
+            continue;
+        }
+        let Some(open) = (i + 1..tokens.len())
+            .find(|&j| !matches!(tokens[j].token, Token::Whitespace(_)))
+            .filter(|&j| tokens[j].token == Token::LParen)
+        else {
+            i += 1;
+            continue;
+        };
+        let mut depth = 0usize;
+        let mut similar = None;
+        let mut escape = None;
+        let mut j = open;
+        while j < tokens.len() {
+            match &tokens[j].token {
+                Token::LParen | Token::LBracket => depth += 1,
+                Token::RParen | Token::RBracket => {
+                    depth -= 1;
+                    if depth == 0 {
+                        break;
+                    }
+                }
+                t if depth == 1 && similar.is_none() && is_word(t, "similar") => {
+                    similar = Some(j);
+                }
+                t if depth == 1 && similar.is_some() && is_word(t, "escape") => {
+                    escape = Some(j);
+                }
+                _ => {}
+            }
+            j += 1;
+        }
+        if let (Some(s), Some(e)) = (similar, escape) {
+            tokens[s].token = word("FROM", Keyword::FROM);
+            tokens[e].token = word("FOR", Keyword::FOR);
+        }
+        i = open + 1;
     }
     tokens
 }

@@ -55,8 +55,8 @@ fn fixed_type(t: u32) -> bool {
     ) || element_of(t).is_some_and(fixed_type)
 }
 
-/// The built-in operators folded: arithmetic, comparisons, `||` of text
-/// and the ARRAY constructor.
+/// The built-in operators folded: arithmetic, comparisons, `||` of text,
+/// the ARRAY constructor and SIMILAR TO's pattern translation.
 fn fixed_function(f: &str) -> bool {
     matches!(
         f,
@@ -76,6 +76,7 @@ fn fixed_function(f: &str) -> bool {
             | "ge"
             | "textcat"
             | "array"
+            | "similar_to_escape"
     )
 }
 

@@ -568,7 +568,7 @@ mod tests {
         assert_eq!((e.code, e.position), (SqlState::DatatypeMismatch, Some(28)));
         let e = err("select now() + 1");
         assert_eq!(e.position, Some(14));
-        let e = err("select 'abc' similar to 'a%'");
+        let e = err("select 'abc' like any (array['a%']) escape '#'");
         assert_eq!(e.code, SqlState::FeatureNotSupported);
     }
 

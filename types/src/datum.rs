@@ -249,10 +249,19 @@ fn parse_bytea(s: &str) -> PgResult<Vec<u8>> {
                     ),
                 )
             })?;
-            let lo = b.get(i + 1).and_then(|&c| hex_val(c)).ok_or_else(|| {
-                PgError::new(
+            let Some(&next) = b.get(i + 1) else {
+                return Err(PgError::new(
                     SqlState::InvalidTextRepresentation,
                     "invalid hexadecimal data: odd number of digits",
+                ));
+            };
+            let lo = hex_val(next).ok_or_else(|| {
+                PgError::new(
+                    SqlState::InvalidTextRepresentation,
+                    format!(
+                        "invalid hexadecimal digit: \"{}\"",
+                        s[i + 1..].chars().next().unwrap_or('?')
+                    ),
                 )
             })?;
             out.push(hi << 4 | lo);

@@ -4,6 +4,7 @@
 pub mod arith;
 pub mod array;
 pub mod bits;
+pub mod bytea;
 pub mod datetime;
 pub mod describe;
 pub mod enums;
@@ -75,6 +76,9 @@ pub fn call(
         return Ok(r);
     }
     if let Some(r) = string::call(func, args, arg_types, ev)? {
+        return Ok(r);
+    }
+    if let Some(r) = bytea::call(func, args)? {
         return Ok(r);
     }
     if let Some(r) = datetime::call(func, args, ev)? {

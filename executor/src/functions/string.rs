@@ -145,7 +145,7 @@ fn quote_literal(s: &str) -> String {
 }
 
 /// LIKE matching with `%`, `_` and the default escape `\`.
-fn like(s: &[char], p: &[char]) -> PgResult<bool> {
+pub(crate) fn like(s: &[char], p: &[char]) -> PgResult<bool> {
     // iterative matcher with backtracking on the last %
     let (mut si, mut pi) = (0usize, 0usize);
     let mut star: Option<(usize, usize)> = None;
@@ -197,7 +197,7 @@ fn like(s: &[char], p: &[char]) -> PgResult<bool> {
 /// `like_escape(pattern, escape)`: the pattern rewritten to use backslash
 /// as its escape character, as `LIKE pattern ESCAPE escape` means it (an
 /// empty escape: no escape character at all).
-fn like_escape(pattern: &str, escape: &str) -> PgResult<String> {
+pub(crate) fn like_escape(pattern: &str, escape: &str) -> PgResult<String> {
     let mut esc = escape.chars();
     let e = match (esc.next(), esc.next()) {
         (None, _) => None,
@@ -232,6 +232,203 @@ fn like_escape(pattern: &str, escape: &str) -> PgResult<String> {
     Ok(out)
 }
 
+/// `translate(s, from, to)`: each character of `s` found in `from` becomes
+/// the character at the same place in `to`, or is dropped when `to` is
+/// shorter.
+fn translate(s: &str, from: &str, to: &str) -> String {
+    let from: Vec<char> = from.chars().collect();
+    let to: Vec<char> = to.chars().collect();
+    s.chars()
+        .filter_map(|c| match from.iter().position(|&f| f == c) {
+            Some(k) => to.get(k).copied(),
+            None => Some(c),
+        })
+        .collect()
+}
+
+/// `unistr(s)`: `\XXXX`, `\+XXXXXX`, `\uXXXX` and `\UXXXXXXXX` escapes
+/// (UTF-16 surrogate pairs joined) and `\\` for a backslash.
+fn unistr(s: &str) -> PgResult<String> {
+    let invalid_pair = || PgError::new(SqlState::SyntaxError, "invalid Unicode surrogate pair");
+    let b = s.as_bytes();
+    let hex = |from: usize, n: usize| -> Option<u32> {
+        let digits = b.get(from..from + n)?;
+        if !digits.iter().all(u8::is_ascii_hexdigit) {
+            return None;
+        }
+        u32::from_str_radix(std::str::from_utf8(digits).ok()?, 16).ok()
+    };
+    let mut out = String::with_capacity(s.len());
+    let mut pair_first: Option<u32> = None;
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] != b'\\' {
+            if pair_first.is_some() {
+                return Err(invalid_pair());
+            }
+            let c = s[i..].chars().next().unwrap_or_default();
+            out.push(c);
+            i += c.len_utf8();
+            continue;
+        }
+        let (code, width) = if b.get(i + 1) == Some(&b'\\') {
+            if pair_first.is_some() {
+                return Err(invalid_pair());
+            }
+            out.push('\\');
+            i += 2;
+            continue;
+        } else if let Some(v) = hex(i + 1, 4) {
+            (v, 5)
+        } else if let (Some(b'u'), Some(v)) = (b.get(i + 1), hex(i + 2, 4)) {
+            (v, 6)
+        } else if let (Some(b'+'), Some(v)) = (b.get(i + 1), hex(i + 2, 6)) {
+            (v, 8)
+        } else if let (Some(b'U'), Some(v)) = (b.get(i + 1), hex(i + 2, 8)) {
+            (v, 10)
+        } else {
+            return Err(
+                PgError::new(SqlState::SyntaxError, "invalid Unicode escape").with_hint(
+                    "Unicode escapes must be \\XXXX, \\+XXXXXX, \\uXXXX, or \\UXXXXXXXX.",
+                ),
+            );
+        };
+        if code == 0 || code > 0x10FFFF {
+            return Err(PgError::new(
+                SqlState::InvalidParameterValue,
+                format!("invalid Unicode code point: {code:04X}"),
+            ));
+        }
+        let second = (0xDC00..=0xDFFF).contains(&code);
+        let code = match pair_first.take() {
+            Some(first) if second => 0x10000 + ((first - 0xD800) << 10) + (code - 0xDC00),
+            Some(_) => return Err(invalid_pair()),
+            None if second => return Err(invalid_pair()),
+            None => code,
+        };
+        if (0xD800..=0xDBFF).contains(&code) {
+            pair_first = Some(code);
+        } else {
+            out.push(char::from_u32(code).ok_or_else(invalid_pair)?);
+        }
+        i += width;
+    }
+    if pair_first.is_some() {
+        return Err(invalid_pair());
+    }
+    Ok(out)
+}
+
+/// `parse_ident(s [, strict])`: the names of a qualified identifier
+/// (`a."B c".d`), unquoted ones folded to lower case. With `strict` false,
+/// what follows the last name may be anything.
+fn parse_ident(s: &str, strict: bool) -> PgResult<Vec<String>> {
+    let invalid = |detail: Option<&str>| {
+        let e = PgError::new(
+            SqlState::InvalidParameterValue,
+            format!("string is not a valid identifier: \"{s}\""),
+        );
+        match detail {
+            Some(d) => e.with_detail(d),
+            None => e,
+        }
+    };
+    let space = |c: char| matches!(c, ' ' | '\t' | '\n' | '\r' | '\x0c');
+    let start = |c: char| c.is_ascii_alphabetic() || c == '_' || !c.is_ascii();
+    let cont = |c: char| start(c) || c.is_ascii_digit() || c == '$';
+    let chars: Vec<char> = s.chars().collect();
+    let mut i = 0;
+    while i < chars.len() && space(chars[i]) {
+        i += 1;
+    }
+    let mut names = Vec::new();
+    let mut after_dot = false;
+    loop {
+        let mut missing = true;
+        if chars.get(i) == Some(&'"') {
+            let mut name = String::new();
+            i += 1;
+            loop {
+                match chars.get(i) {
+                    None => return Err(invalid(Some("String has unclosed double quotes."))),
+                    Some('"') if chars.get(i + 1) == Some(&'"') => {
+                        name.push('"');
+                        i += 2;
+                    }
+                    Some('"') => {
+                        i += 1;
+                        break;
+                    }
+                    Some(&c) => {
+                        name.push(c);
+                        i += 1;
+                    }
+                }
+            }
+            if name.is_empty() {
+                return Err(invalid(Some("Quoted identifier must not be empty.")));
+            }
+            names.push(name);
+            missing = false;
+        } else if chars.get(i).is_some_and(|&c| start(c)) {
+            let from = i;
+            while chars.get(i).is_some_and(|&c| cont(c)) {
+                i += 1;
+            }
+            names.push(
+                chars[from..i]
+                    .iter()
+                    .map(|c| c.to_ascii_lowercase())
+                    .collect(),
+            );
+            missing = false;
+        }
+        if missing {
+            return Err(if chars.get(i) == Some(&'.') {
+                invalid(Some("No valid identifier before \".\"."))
+            } else if after_dot {
+                invalid(Some("No valid identifier after \".\"."))
+            } else {
+                invalid(None)
+            });
+        }
+        while i < chars.len() && space(chars[i]) {
+            i += 1;
+        }
+        match chars.get(i) {
+            Some('.') => {
+                after_dot = true;
+                i += 1;
+                while i < chars.len() && space(chars[i]) {
+                    i += 1;
+                }
+            }
+            None => break,
+            Some(_) if strict => return Err(invalid(None)),
+            Some(_) => break,
+        }
+    }
+    Ok(names)
+}
+
+/// `s` in Unicode normalization form `form` (NFC, NFD, NFKC or NFKD, in
+/// any case).
+fn normalize(s: &str, form: &str) -> PgResult<String> {
+    use unicode_normalization::UnicodeNormalization;
+    Ok(match form.to_ascii_uppercase().as_str() {
+        "NFC" => s.nfc().collect(),
+        "NFD" => s.nfd().collect(),
+        "NFKC" => s.nfkc().collect(),
+        "NFKD" => s.nfkd().collect(),
+        _ => {
+            return Err(PgError::new(
+                SqlState::InvalidParameterValue,
+                format!("invalid normalization form: {form}"),
+            ));
+        }
+    })
+}
+
 pub fn call(
     func: &str,
     args: &[Datum],
@@ -258,6 +455,25 @@ pub fn call(
         "lower" => Datum::Text(map_case(t(0)?, false)),
         "initcap" => Datum::Text(initcap(t(0)?)),
         "reverse" => Datum::Text(t(0)?.chars().rev().collect()),
+        "translate" => Datum::Text(translate(t(0)?, t(1)?, t(2)?)),
+        "unistr" => Datum::Text(unistr(t(0)?)?),
+        "normalize" | "is_normalized" => {
+            let form = if args.len() > 1 { t(1)? } else { "NFC" };
+            let normalized = normalize(t(0)?, form)?;
+            if func == "normalize" {
+                Datum::Text(normalized)
+            } else {
+                Datum::Bool(normalized == t(0)?)
+            }
+        }
+        "parse_ident" => {
+            let strict = !matches!(args.get(1), Some(Datum::Bool(false)));
+            let names = parse_ident(t(0)?, strict)?;
+            Datum::Array(Box::new(types::datum::ArrayValue::new(
+                types::oid::TEXT,
+                names.into_iter().map(Datum::Text).collect(),
+            )))
+        }
         "md5" => {
             let bytes: &[u8] = match arg(args, 0)? {
                 Datum::Bytea(b) => b,
@@ -604,5 +820,16 @@ mod tests {
         assert_eq!(quote_ident("select"), "\"select\"");
         assert_eq!(quote_literal("O'Reilly"), "'O''Reilly'");
         assert_eq!(initcap("hello wORLD"), "Hello World");
+        assert_eq!(translate("12345", "143", "ax"), "a2x5");
+        assert_eq!(unistr("d\\u0061t\\+000061").unwrap(), "data");
+        assert_eq!(unistr("\\D83D\\DE00").unwrap(), "\u{1F600}");
+        assert!(unistr("\\db99x").is_err());
+        assert!(unistr("\\q").is_err());
+        assert_eq!(
+            parse_ident(" A . \"b c\"", true).unwrap(),
+            vec!["a".to_string(), "b c".to_string()]
+        );
+        assert!(parse_ident("a.", true).is_err());
+        assert_eq!(parse_ident("a(", false).unwrap(), vec!["a".to_string()]);
     }
 }

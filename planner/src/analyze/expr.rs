@@ -642,7 +642,26 @@ impl Analyzer<'_> {
                 compare_op,
                 right,
             } => self.scalar_array_op(left, compare_op, right, false, self.pos(e.span())),
-            ast::Expr::SimilarTo { .. } => Err(PgError::feature_not_supported("SIMILAR TO")),
+            ast::Expr::SimilarTo {
+                negated,
+                expr,
+                pattern,
+                escape_char,
+            } => {
+                // `x SIMILAR TO p ESCAPE e` is `x ~ similar_to_escape(p, e)`.
+                let call = match escape_char {
+                    Some(esc) => format!("pg_catalog.similar_to_escape({pattern}, {esc})"),
+                    None => format!("pg_catalog.similar_to_escape({pattern})"),
+                };
+                let escaped =
+                    sqlparser::parser::Parser::new(&sqlparser::dialect::PostgreSqlDialect {})
+                        .try_with_sql(&call)
+                        .and_then(|mut p| p.parse_expr())
+                        .map_err(|e| PgError::internal(format!("SIMILAR TO: {e}")))?;
+                let op = if *negated { "!~" } else { "~" };
+                let pos = self.op_pos(expr, pattern, &["SIMILAR", "similar", "NOT", "not"]);
+                self.make_op(op, expr, &escaped, pos)
+            }
             ast::Expr::Overlay {
                 expr,
                 overlay_what,
@@ -659,7 +678,30 @@ impl Analyzer<'_> {
                 }
                 self.call_function("overlay", args, pos)
             }
-            ast::Expr::IsNormalized { .. } => Err(PgError::feature_not_supported("IS NORMALIZED")),
+            ast::Expr::IsNormalized {
+                expr,
+                form,
+                negated,
+            } => {
+                // `x IS [NOT] [form] NORMALIZED` is `[NOT] is_normalized(x, 'form')`.
+                let form = form.as_ref().map_or("NFC".to_string(), |f| f.to_string());
+                let args = vec![
+                    (self.transform(expr)?, self.pos(expr.span())),
+                    (
+                        Expr::Const {
+                            value: Datum::Text(form),
+                            type_oid: oid::TEXT,
+                        },
+                        None,
+                    ),
+                ];
+                let call = self.call_function("is_normalized", args, self.pos(e.span()))?;
+                Ok(if *negated {
+                    Expr::Not(Box::new(call))
+                } else {
+                    call
+                })
+            }
             ast::Expr::CompoundFieldAccess { root, access_chain }
                 if access_chain
                     .iter()
@@ -2062,6 +2104,24 @@ impl Analyzer<'_> {
         let mut named = Vec::new();
         for a in &arg_list.args {
             match a {
+                // normalize(s, NFC): the form is a keyword, passed as text.
+                FunctionArg::Unnamed(FunctionArgExpr::Expr(ast::Expr::Identifier(form)))
+                    if name == "normalize"
+                        && args.len() == 1
+                        && form.quote_style.is_none()
+                        && matches!(
+                            form.value.to_ascii_uppercase().as_str(),
+                            "NFC" | "NFD" | "NFKC" | "NFKD"
+                        ) =>
+                {
+                    args.push((
+                        Expr::Const {
+                            value: Datum::Text(form.value.to_ascii_uppercase()),
+                            type_oid: oid::TEXT,
+                        },
+                        None,
+                    ))
+                }
                 FunctionArg::Unnamed(FunctionArgExpr::Expr(e)) => {
                     args.push((self.transform(e)?, self.pos(e.span())))
                 }
@@ -2802,11 +2862,13 @@ fn function_style_cast(name: &str) -> Option<u32> {
 /// (`default_vars`) when `silent` is given.
 /// The parameters of built-in functions that take arguments by name or
 /// leave them out (PostgreSQL's `proargnames` and `proargdefaults`): each
-/// name with its default.
-fn builtin_params(name: &str) -> Option<Vec<(&'static str, Expr)>> {
-    let int0 = || Expr::Const {
-        value: Datum::Int4(0),
-        type_oid: INT4,
+/// name with its default (None for a parameter that must be given).
+fn builtin_params(name: &str) -> Option<Vec<(&'static str, Option<Expr>)>> {
+    let int0 = || {
+        Some(Expr::Const {
+            value: Datum::Int4(0),
+            type_oid: INT4,
+        })
     };
     match name {
         "make_interval" => Some(vec![
@@ -2818,10 +2880,20 @@ fn builtin_params(name: &str) -> Option<Vec<(&'static str, Expr)>> {
             ("mins", int0()),
             (
                 "secs",
-                Expr::Const {
+                Some(Expr::Const {
                     value: Datum::Float8(0.0),
                     type_oid: FLOAT8,
-                },
+                }),
+            ),
+        ]),
+        "parse_ident" => Some(vec![
+            ("str", None),
+            (
+                "strict",
+                Some(Expr::Const {
+                    value: Datum::Bool(true),
+                    type_oid: BOOL,
+                }),
             ),
         ]),
         _ => None,
@@ -2832,7 +2904,7 @@ fn builtin_params(name: &str) -> Option<Vec<(&'static str, Expr)>> {
 /// positional ones first, then the named ones in their places, the rest
 /// defaults. None if a name is not a parameter or is given twice.
 fn builtin_args(
-    params: Vec<(&'static str, Expr)>,
+    params: Vec<(&'static str, Option<Expr>)>,
     args: &[(Expr, Option<usize>)],
     named: &[(String, (Expr, Option<usize>))],
 ) -> Option<Vec<(Expr, Option<usize>)>> {
@@ -2850,13 +2922,12 @@ fn builtin_args(
         }
         slots[i] = Some(a.clone());
     }
-    Some(
-        slots
-            .into_iter()
-            .zip(params)
-            .map(|(s, (_, d))| s.unwrap_or((d, None)))
-            .collect(),
-    )
+    // A parameter without a default must be given.
+    slots
+        .into_iter()
+        .zip(params)
+        .map(|(s, (_, d))| s.or_else(|| d.map(|d| (d, None))))
+        .collect()
 }
 
 pub(crate) fn jsonb_path_named_args<T>(

@@ -829,6 +829,46 @@ fn build() -> Vec<FuncDef> {
         TEXT,
         "regexp_replace",
     ));
+    for args in [
+        &[TEXT, TEXT, TEXT, INT4][..],
+        &[TEXT, TEXT, TEXT, INT4, INT4],
+        &[TEXT, TEXT, TEXT, INT4, INT4, TEXT],
+    ] {
+        v.push(def("regexp_replace", args, TEXT, "regexp_replace"));
+    }
+    let instr_args: [&[u32]; 6] = [
+        &[TEXT, TEXT],
+        &[TEXT, TEXT, INT4],
+        &[TEXT, TEXT, INT4, INT4],
+        &[TEXT, TEXT, INT4, INT4, INT4],
+        &[TEXT, TEXT, INT4, INT4, INT4, TEXT],
+        &[TEXT, TEXT, INT4, INT4, INT4, TEXT, INT4],
+    ];
+    for args in instr_args {
+        v.push(def("regexp_instr", args, INT4, "regexp_instr"));
+    }
+    let substr_args: [&[u32]; 5] = [
+        &[TEXT, TEXT],
+        &[TEXT, TEXT, INT4],
+        &[TEXT, TEXT, INT4, INT4],
+        &[TEXT, TEXT, INT4, INT4, TEXT],
+        &[TEXT, TEXT, INT4, INT4, TEXT, INT4],
+    ];
+    for args in substr_args {
+        v.push(def("regexp_substr", args, TEXT, "regexp_substr"));
+    }
+    // SIMILAR TO is `~` against similar_to_escape(pattern [, escape]).
+    v.push(def("similar_to_escape", &[TEXT], TEXT, "similar_to_escape"));
+    v.push(def(
+        "similar_to_escape",
+        &[TEXT, TEXT],
+        TEXT,
+        "similar_to_escape",
+    ));
+    v.push(FuncDef {
+        strict: false,
+        ..def("similar_escape", &[TEXT, TEXT], TEXT, "similar_escape")
+    });
     v.push(def("regexp_like", &[TEXT, TEXT], BOOL, "regexp_like"));
     for args in [&[TEXT, TEXT][..], &[TEXT, TEXT, TEXT]] {
         v.push(def("regexp_match", args, TEXT_ARRAY, "regexp_match"));
@@ -1028,6 +1068,43 @@ fn build() -> Vec<FuncDef> {
     v.push(def("octet_length", &[BYTEA], INT4, "octet_length"));
     v.push(def("md5", &[BYTEA], TEXT, "md5"));
     v.push(def("like_escape", &[TEXT, TEXT], TEXT, "like_escape"));
+    // binary strings (utils/adt/varlena.c, encode.c, cryptohashfuncs.c)
+    v.push(def("substring", &[BYTEA, INT4], BYTEA, "byteasubstr"));
+    v.push(def("substring", &[BYTEA, INT4, INT4], BYTEA, "byteasubstr"));
+    v.push(def("substr", &[BYTEA, INT4], BYTEA, "byteasubstr"));
+    v.push(def("substr", &[BYTEA, INT4, INT4], BYTEA, "byteasubstr"));
+    v.push(def("overlay", &[BYTEA, BYTEA, INT4], BYTEA, "byteaoverlay"));
+    v.push(def(
+        "overlay",
+        &[BYTEA, BYTEA, INT4, INT4],
+        BYTEA,
+        "byteaoverlay",
+    ));
+    v.push(def("position", &[BYTEA, BYTEA], INT4, "byteapos"));
+    v.push(def("btrim", &[BYTEA, BYTEA], BYTEA, "byteabtrim"));
+    v.push(def("ltrim", &[BYTEA, BYTEA], BYTEA, "bytealtrim"));
+    v.push(def("rtrim", &[BYTEA, BYTEA], BYTEA, "byteartrim"));
+    v.push(def("~~", &[BYTEA, BYTEA], BOOL, "bytealike"));
+    v.push(def("!~~", &[BYTEA, BYTEA], BOOL, "byteanlike"));
+    v.push(def(
+        "like_escape",
+        &[BYTEA, BYTEA],
+        BYTEA,
+        "like_escape_bytea",
+    ));
+    v.push(def("encode", &[BYTEA, TEXT], TEXT, "binary_encode"));
+    v.push(def("decode", &[TEXT, TEXT], BYTEA, "binary_decode"));
+    for n in ["sha224", "sha256", "sha384", "sha512"] {
+        v.push(def(n, &[BYTEA], BYTEA, n));
+    }
+    v.push(def("translate", &[TEXT, TEXT, TEXT], TEXT, "translate"));
+    v.push(def("unistr", &[TEXT], TEXT, "unistr"));
+    v.push(def("normalize", &[TEXT], TEXT, "normalize"));
+    v.push(def("normalize", &[TEXT, TEXT], TEXT, "normalize"));
+    v.push(def("is_normalized", &[TEXT], BOOL, "is_normalized"));
+    v.push(def("is_normalized", &[TEXT, TEXT], BOOL, "is_normalized"));
+    v.push(def("parse_ident", &[TEXT], TEXT_ARRAY, "parse_ident"));
+    v.push(def("parse_ident", &[TEXT, BOOL], TEXT_ARRAY, "parse_ident"));
     for n in ["btrim", "ltrim", "rtrim"] {
         v.push(def(n, &[TEXT, TEXT], TEXT, n));
     }
@@ -1036,6 +1113,12 @@ fn build() -> Vec<FuncDef> {
     v.push(def("substring", &[TEXT, INT4], TEXT, "substr"));
     v.push(def("substring", &[TEXT, INT4, INT4], TEXT, "substr"));
     v.push(def("substring", &[TEXT, TEXT], TEXT, "textregexsubstr"));
+    v.push(def(
+        "substring",
+        &[TEXT, TEXT, TEXT],
+        TEXT,
+        "similar_substring",
+    ));
     v.push(def("position", &[TEXT, TEXT], INT4, "strpos"));
     v.push(def("strpos", &[TEXT, TEXT], INT4, "strpos"));
     v.push(def("replace", &[TEXT, TEXT, TEXT], TEXT, "replace"));
@@ -1840,16 +1923,12 @@ pub fn known_unsupported(name: &str) -> bool {
             | "jsonb_build_object"
             | "to_json"
             | "to_jsonb"
-            | "encode"
-            | "decode"
-            | "translate"
             | "pg_advisory_lock"
             | "inet_client_addr"
             | "inet_server_addr"
             | "isfinite"
             | "timeofday"
             | "setseed"
-            | "sha256"
             | "string_to_array"
             | "num_nonnulls"
             | "num_nulls"
