@@ -676,10 +676,25 @@ fn fire(session: &mut Session, event: &FkEvent) -> PgResult<()> {
                 .enumerate()
                 .map(|(i, col)| format!("{} = ${}", q(col), i + 1))
                 .collect();
+            // As PostgreSQL, the statements read and change ONLY the
+            // referencing table itself (an inheritance child has foreign
+            // keys of its own), unless it is partitioned.
+            let target = if c.kind == 'p' {
+                quoted(&c)
+            } else {
+                format!("ONLY {}", quoted(&c))
+            };
             let still_referenced = |session: &mut Session| -> PgResult<()> {
+                // The rows of a partitioned table are not locked here (row
+                // locks do not reach through its partitions yet); finding
+                // one is enough to refuse.
+                let lock = if c.kind == 'p' {
+                    ""
+                } else {
+                    " FOR KEY SHARE OF x"
+                };
                 let sql = format!(
-                    "SELECT 1 FROM {} x WHERE {} LIMIT 1 FOR KEY SHARE OF x",
-                    quoted(&c),
+                    "SELECT 1 FROM {target} x WHERE {} LIMIT 1{lock}",
                     matches.join(" AND ")
                 );
                 if run(session, fk.oid, 2, &sql, &ptypes, old)? > 0 {
@@ -720,8 +735,7 @@ fn fire(session: &mut Session, event: &FkEvent) -> PgResult<()> {
                 }
                 'c' => match new {
                     None => {
-                        let sql =
-                            format!("DELETE FROM {} WHERE {}", quoted(&c), matches.join(" AND "));
+                        let sql = format!("DELETE FROM {target} WHERE {}", matches.join(" AND "));
                         run(session, fk.oid, 3, &sql, &ptypes, old).map(|_| ())
                     }
                     Some(new) => {
@@ -732,8 +746,7 @@ fn fire(session: &mut Session, event: &FkEvent) -> PgResult<()> {
                             .map(|(i, col)| format!("{} = ${}", q(col), n + i + 1))
                             .collect();
                         let sql = format!(
-                            "UPDATE {} SET {} WHERE {}",
-                            quoted(&c),
+                            "UPDATE {target} SET {} WHERE {}",
                             sets.join(", "),
                             matches.join(" AND ")
                         );
@@ -751,8 +764,7 @@ fn fire(session: &mut Session, event: &FkEvent) -> PgResult<()> {
                         .map(|col| format!("{} = {value}", q(col)))
                         .collect();
                     let sql = format!(
-                        "UPDATE {} SET {} WHERE {}",
-                        quoted(&c),
+                        "UPDATE {target} SET {} WHERE {}",
                         sets.join(", "),
                         matches.join(" AND ")
                     );
@@ -784,7 +796,8 @@ fn key_types(rel: &RelationInfo, keys: &[i16]) -> Vec<u32> {
         .collect()
 }
 
-/// `SELECT 1 FROM parent x WHERE pk1 = $1 AND ... FOR KEY SHARE OF x`.
+/// `SELECT 1 FROM ONLY parent x WHERE pk1 = $1 AND ... FOR KEY SHARE OF x`
+/// (a referenced table is never partitioned here).
 fn parent_lookup_sql(parent: &RelationInfo, fk: &ConstraintRow) -> String {
     let q = types::guc::quote_identifier;
     let conds: Vec<String> = column_names(parent, &fk.fkeys)
@@ -793,7 +806,7 @@ fn parent_lookup_sql(parent: &RelationInfo, fk: &ConstraintRow) -> String {
         .map(|(i, col)| format!("{} = ${}", q(col), i + 1))
         .collect();
     format!(
-        "SELECT 1 FROM {} x WHERE {} FOR KEY SHARE OF x",
+        "SELECT 1 FROM ONLY {} x WHERE {} FOR KEY SHARE OF x",
         quoted(parent),
         conds.join(" AND ")
     )
