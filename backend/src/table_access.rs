@@ -264,9 +264,10 @@ impl CatalogView for SessionCatalog<'_> {
         let session = self.session.borrow_mut();
         let class = crate::relcache::with_reader(&session, |r| r.class_by_oid(oid))?;
         Ok(class.and_then(|(_, c)| {
-            c.options.iter().find_map(|o| match o.as_str() {
-                "check_option=local" => Some('l'),
-                "check_option=cascaded" => Some('c'),
+            // The value as written; PostgreSQL reads it in any case.
+            c.options.iter().find_map(|o| match o.split_once('=')? {
+                ("check_option", v) if v.eq_ignore_ascii_case("local") => Some('l'),
+                ("check_option", v) if v.eq_ignore_ascii_case("cascaded") => Some('c'),
                 _ => None,
             })
         }))

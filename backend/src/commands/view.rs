@@ -192,60 +192,15 @@ pub(crate) fn stored_text(
 /// as a subquery and its tables' privileges are checked for the user
 /// running the query.
 fn view_options(options: &sqlparser::ast::CreateTableOptions) -> PgResult<Vec<String>> {
-    use sqlparser::ast::{CreateTableOptions, Expr, SqlOption};
+    use sqlparser::ast::CreateTableOptions;
     let list = match options {
         CreateTableOptions::None => return Ok(Vec::new()),
         CreateTableOptions::With(list) => list,
         _ => return Err(PgError::feature_not_supported("these view options")),
     };
-    let mut out = Vec::new();
-    for o in list {
-        let (key, value) = match o {
-            SqlOption::KeyValue { key, value } => {
-                let v = match value {
-                    Expr::Value(v) => match &v.value {
-                        sqlparser::ast::Value::SingleQuotedString(s) => s.clone(),
-                        sqlparser::ast::Value::Boolean(b) => b.to_string(),
-                        other => other.to_string(),
-                    },
-                    Expr::Identifier(id) => id.value.clone(),
-                    other => other.to_string(),
-                };
-                (key.to_string().to_lowercase(), Some(v))
-            }
-            SqlOption::Ident(key) => (key.to_string().to_lowercase(), None),
-            _ => return Err(PgError::feature_not_supported("these view options")),
-        };
-        match key.as_str() {
-            "check_option" => {
-                let v = value.unwrap_or_default().to_lowercase();
-                if v != "local" && v != "cascaded" {
-                    return Err(PgError::new(
-                        SqlState::InvalidParameterValue,
-                        format!("invalid value for enum option \"check_option\": {v}"),
-                    )
-                    .with_detail("Valid values are \"local\" and \"cascaded\"."));
-                }
-                out.push(format!("check_option={v}"));
-            }
-            "security_barrier" | "security_invoker" => {
-                let v = value.unwrap_or_else(|| "true".to_owned());
-                if types::guc::parse_bool(&v).is_none() {
-                    return Err(PgError::new(
-                        SqlState::InvalidParameterValue,
-                        format!("invalid value for boolean option \"{key}\": {v}"),
-                    ));
-                }
-                out.push(format!("{key}={v}"));
-            }
-            _ => {
-                return Err(PgError::new(
-                    SqlState::InvalidParameterValue,
-                    format!("unrecognized parameter \"{key}\""),
-                ));
-            }
-        }
-    }
+    let items = super::reloptions::items(list)?;
+    let out = catalog::reloptions::transform(&[], &items, None, &[], false)?;
+    catalog::reloptions::validate(&out, catalog::reloptions::OptionKind::View)?;
     Ok(out)
 }
 
@@ -263,7 +218,7 @@ pub(crate) fn alter_view_options(
     session: &mut Session,
     av: &sqlparser::ast::AlterView,
 ) -> PgResult<Outcome> {
-    use sqlparser::ast::{AlterViewOperation, CreateTableOptions};
+    use sqlparser::ast::AlterViewOperation;
     crate::xact::check_writable(session, "ALTER VIEW")?;
     let (schema, name) = split_name(&av.name)?;
     relcache::accept_invalidations(session);
@@ -290,32 +245,19 @@ pub(crate) fn alter_view_options(
     let Some((_, class)) = with_reader(session, |r| r.class_by_oid(rel.oid))? else {
         return Ok(Outcome::Command("ALTER VIEW".into()));
     };
-    let mut options = class.options.clone();
-    match &av.operation {
-        AlterViewOperation::SetOptions { options: set } => {
-            for o in view_options(&CreateTableOptions::With(set.clone()))? {
-                let key = o.split('=').next().unwrap_or_default().to_owned();
-                options.retain(|x| !x.starts_with(&format!("{key}=")));
-                options.push(o);
-            }
-        }
+    let (items, reset) = match &av.operation {
+        AlterViewOperation::SetOptions { options: set } => (super::reloptions::items(set)?, false),
         AlterViewOperation::ResetOptions { options: reset } => {
-            for key in reset {
-                let key = ident(key);
-                if !matches!(
-                    key.as_str(),
-                    "check_option" | "security_barrier" | "security_invoker"
-                ) {
-                    return Err(PgError::new(
-                        SqlState::InvalidParameterValue,
-                        format!("unrecognized parameter \"{key}\""),
-                    ));
-                }
-                options.retain(|x| !x.starts_with(&format!("{key}=")));
-            }
+            let names: Vec<ObjectName> = reset
+                .iter()
+                .map(|i| ObjectName::from(vec![i.clone()]))
+                .collect();
+            (super::reloptions::reset_items(&names)?, true)
         }
         _ => return Err(PgError::internal("ALTER VIEW form not handled here")),
-    }
+    };
+    let options = catalog::reloptions::transform(&class.options, &items, None, &[], reset)?;
+    catalog::reloptions::validate(&options, catalog::reloptions::OptionKind::View)?;
     set_view_options(session, rel.oid, &options, &av.name)?;
     Ok(Outcome::Command("ALTER VIEW".into()))
 }
