@@ -373,6 +373,42 @@ fn copy_like_objects(session: &mut Session, oid: u32, copy: &LikeCopy) -> PgResu
     Ok(())
 }
 
+/// An inherited column takes the storage its parent set (ALTER COLUMN ...
+/// SET STORAGE); with several parents, the first that set one.
+fn inherit_storage(
+    session: &mut Session,
+    oid: u32,
+    parents: &[std::sync::Arc<RelationInfo>],
+) -> PgResult<()> {
+    let Some(child) = relcache::relation_by_oid(session, oid)? else {
+        return Ok(());
+    };
+    let mut done: Vec<String> = Vec::new();
+    for parent in parents {
+        let attrs = with_reader(session, |r| r.attributes(parent.oid))?;
+        for (_, a) in attrs
+            .iter()
+            .filter(|(_, a)| a.storage != '\0' && !a.dropped)
+        {
+            if done.contains(&a.name) {
+                continue;
+            }
+            if let Some(c) = child
+                .columns
+                .iter()
+                .find(|c| !c.dropped && c.name == a.name)
+            {
+                let storage = a.storage;
+                super::alter_table::update_attribute(session, oid, c.attnum, |n| {
+                    n.storage = storage
+                })?;
+                done.push(a.name.clone());
+            }
+        }
+    }
+    Ok(())
+}
+
 /// `text` as an SQL string literal.
 fn sql_literal(text: &str) -> String {
     format!("'{}'", text.replace('\'', "''"))
@@ -672,6 +708,7 @@ fn create_table_with_indexes(
             if ct.partition_of.is_some() && foreign.is_none() {
                 super::indexcmds::clone_indexes(session, parents[0].oid, oid)?;
             }
+            inherit_storage(session, oid, &parents)?;
         }
         for (seq, i, deptype) in owned {
             super::sequence::set_owner(session, seq, oid, i as i16 + 1, deptype)?;
