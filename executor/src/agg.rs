@@ -21,7 +21,7 @@
 use std::cmp::Ordering;
 use std::collections::{BTreeMap, BTreeSet};
 
-use planner::{AggCall, AggFunc, Aggregate, MovingAggregate, UserAggregate};
+use planner::{AggCall, AggFunc, Aggregate, MovingAggregate, RegrKind, UserAggregate};
 use types::datum::Numeric;
 use types::datum::json::Jsonb;
 use types::oid::*;
@@ -115,6 +115,9 @@ pub struct AggAcc {
     /// Youngs-Cramer's running sum of squared differences (variance of
     /// floats)
     float_sxx: f64,
+    /// The two-variable statistics' running sums: Σx, Σy and Youngs-Cramer's
+    /// Sxx, Syy, Sxy (PostgreSQL's `float8_regr_accum`).
+    regr: [f64; 5],
     /// `agg(x ORDER BY ...)`: the inputs with their sort keys, fed in order
     /// when the group is complete.
     ordered: Vec<OrderedInput>,
@@ -140,6 +143,7 @@ impl AggAcc {
             values: Vec::new(),
             num_sumsq: Numeric::from_i64(0),
             float_sxx: 0.0,
+            regr: [0.0; 5],
             ordered: Vec::new(),
             state: Datum::Null,
             user_init: false,
@@ -332,12 +336,36 @@ impl AggAcc {
         if v.is_null() {
             return Ok(());
         }
+        // A (Y, X) pair with a NULL counts for nothing.
+        let pair = match (&call.func, &v) {
+            (AggFunc::Regr(_), Datum::Array(a)) => match a.elems.as_slice() {
+                [Datum::Float8(y), Datum::Float8(x)] => Some((*y, *x)),
+                _ => return Ok(()),
+            },
+            _ => None,
+        };
         if let Some(seen) = &mut self.seen
             && !seen.insert(RowKey(vec![v.clone()]))
         {
             return Ok(());
         }
         self.count += 1;
+        if let Some((y, x)) = pair {
+            // Youngs-Cramer, as PostgreSQL's float8_regr_accum.
+            let n = self.count as f64;
+            let [sx, sy, sxx, syy, sxy] = &mut self.regr;
+            *sx += x;
+            *sy += y;
+            if self.count > 1 {
+                let tmp_x = x * n - *sx;
+                let tmp_y = y * n - *sy;
+                let scale = 1.0 / (n * (n - 1.0));
+                *sxx += tmp_x * tmp_x * scale;
+                *syy += tmp_y * tmp_y * scale;
+                *sxy += tmp_x * tmp_y * scale;
+            }
+            return Ok(());
+        }
         match call.func {
             AggFunc::CountStar
             | AggFunc::Grouping
@@ -346,6 +374,7 @@ impl AggAcc {
             | AggFunc::ArrayAgg
             | AggFunc::JsonAgg
             | AggFunc::JsonbAgg
+            | AggFunc::Regr(_)
             | AggFunc::User => {}
             // Held with their sort keys (see `push_ordered`), never fed.
             AggFunc::PercentileCont
@@ -536,6 +565,7 @@ impl AggAcc {
             // A plain GROUP BY groups by every expression (see `Grouper`
             // for grouping sets).
             AggFunc::Grouping => Datum::Int4(0),
+            AggFunc::Regr(RegrKind::Count) => Datum::Int8(self.count),
             _ if self.count == 0 => Datum::Null,
             AggFunc::Min
             | AggFunc::Max
@@ -609,6 +639,7 @@ impl AggAcc {
                 INTERVAL => self.best.clone().unwrap_or(Datum::Null),
                 _ => Datum::Float8(self.float_sum),
             },
+            AggFunc::Regr(kind) => regr_final(kind, self.count, self.regr),
             AggFunc::VarSamp | AggFunc::VarPop | AggFunc::StddevSamp | AggFunc::StddevPop => {
                 let sample = matches!(call.func, AggFunc::VarSamp | AggFunc::StddevSamp);
                 let root = matches!(call.func, AggFunc::StddevSamp | AggFunc::StddevPop);
@@ -639,6 +670,36 @@ impl AggAcc {
             }
         })
     }
+}
+
+/// The result of a two-variable statistic over `n` pairs with the running
+/// sums `[Σx, Σy, Sxx, Syy, Sxy]` (PostgreSQL 15's `float8_corr`,
+/// `float8_regr_slope`, ...): NULL without enough pairs or with no spread
+/// where the formula divides by it; `regr_count` is 0 over none.
+fn regr_final(kind: RegrKind, n: i64, sums: [f64; 5]) -> Datum {
+    let [sx, sy, sxx, syy, sxy] = sums;
+    if kind == RegrKind::Count {
+        return Datum::Int8(n);
+    }
+    let nf = n as f64;
+    let value = match kind {
+        _ if n < 1 => None,
+        RegrKind::Count => Some(nf),
+        RegrKind::Sxx => Some(sxx),
+        RegrKind::Syy => Some(syy),
+        RegrKind::Sxy => Some(sxy),
+        RegrKind::AvgX => Some(sx / nf),
+        RegrKind::AvgY => Some(sy / nf),
+        RegrKind::CovarPop => Some(sxy / nf),
+        RegrKind::CovarSamp => (n >= 2).then(|| sxy / (nf - 1.0)),
+        RegrKind::Corr => (sxx != 0.0 && syy != 0.0).then(|| sxy / (sxx * syy).sqrt()),
+        RegrKind::R2 if sxx == 0.0 => None,
+        RegrKind::R2 if syy == 0.0 => Some(1.0),
+        RegrKind::R2 => Some((sxy * sxy) / (sxx * syy)),
+        RegrKind::Slope => (sxx != 0.0).then(|| sxy / sxx),
+        RegrKind::Intercept => (sxx != 0.0).then(|| (sy - sx * sxy / sxx) / nf),
+    };
+    value.map_or(Datum::Null, Datum::Float8)
 }
 
 /// The variance or standard deviation of exact numbers, as PostgreSQL's

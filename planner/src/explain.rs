@@ -1654,6 +1654,7 @@ impl Builder {
             AggFunc::JsonbAgg => "jsonb_agg",
             AggFunc::VarSamp => "variance",
             AggFunc::VarPop => "var_pop",
+            AggFunc::Regr(kind) => kind.name(),
             AggFunc::StddevSamp => "stddev",
             AggFunc::StddevPop => "stddev_pop",
             AggFunc::Grouping => "GROUPING",
@@ -1720,7 +1721,13 @@ impl Builder {
                 return s;
             }
         };
-        let mut args: Vec<String> = a.arg.iter().map(|x| self.upper_expr(x, layout)).collect();
+        let mut args: Vec<String> = match (&a.func, &a.arg) {
+            // The (Y, X) pair, packed as ARRAY[y, x].
+            (AggFunc::Regr(_), Some(Expr::Call { args, .. })) => {
+                args.iter().map(|x| self.upper_expr(x, layout)).collect()
+            }
+            _ => a.arg.iter().map(|x| self.upper_expr(x, layout)).collect(),
+        };
         if a.func == AggFunc::Grouping {
             // Its arguments are GROUP BY expressions, the first columns of
             // the aggregated row.

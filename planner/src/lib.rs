@@ -57,7 +57,7 @@ pub use plan::{
 pub use plan::{
     FrameBound, FrameExclusion, FrameMode, WindowFrame, WindowFunc, WindowKind, WindowPlan,
 };
-pub use plan::{MergeAction, MergeActionKind, MergePlan};
+pub use plan::{MergeAction, MergeActionKind, MergePlan, RegrKind};
 pub use plan::{ModifyScan, TidScan, TidScanKind, TidValue};
 use types::PgResult;
 

@@ -467,6 +467,61 @@ pub struct IndexBound {
     pub inclusive: bool,
 }
 
+/// Which two-variable statistic an [`AggFunc::Regr`] computes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RegrKind {
+    Corr,
+    CovarPop,
+    CovarSamp,
+    AvgX,
+    AvgY,
+    Count,
+    Intercept,
+    R2,
+    Slope,
+    Sxx,
+    Sxy,
+    Syy,
+}
+
+impl RegrKind {
+    /// The aggregate of this name, if it is one.
+    pub fn from_name(name: &str) -> Option<RegrKind> {
+        Some(match name {
+            "corr" => RegrKind::Corr,
+            "covar_pop" => RegrKind::CovarPop,
+            "covar_samp" => RegrKind::CovarSamp,
+            "regr_avgx" => RegrKind::AvgX,
+            "regr_avgy" => RegrKind::AvgY,
+            "regr_count" => RegrKind::Count,
+            "regr_intercept" => RegrKind::Intercept,
+            "regr_r2" => RegrKind::R2,
+            "regr_slope" => RegrKind::Slope,
+            "regr_sxx" => RegrKind::Sxx,
+            "regr_sxy" => RegrKind::Sxy,
+            "regr_syy" => RegrKind::Syy,
+            _ => return None,
+        })
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            RegrKind::Corr => "corr",
+            RegrKind::CovarPop => "covar_pop",
+            RegrKind::CovarSamp => "covar_samp",
+            RegrKind::AvgX => "regr_avgx",
+            RegrKind::AvgY => "regr_avgy",
+            RegrKind::Count => "regr_count",
+            RegrKind::Intercept => "regr_intercept",
+            RegrKind::R2 => "regr_r2",
+            RegrKind::Slope => "regr_slope",
+            RegrKind::Sxx => "regr_sxx",
+            RegrKind::Sxy => "regr_sxy",
+            RegrKind::Syy => "regr_syy",
+        }
+    }
+}
+
 /// The built-in aggregates.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AggFunc {
@@ -498,6 +553,10 @@ pub enum AggFunc {
     VarPop,
     StddevSamp,
     StddevPop,
+    /// The two-variable statistics of double precision `(Y, X)` pairs
+    /// (`corr`, `covar_pop`, `regr_slope`, ...): `arg` is `ARRAY[y, x]`; a
+    /// pair with a NULL is skipped.
+    Regr(RegrKind),
     /// `GROUPING(a, b, ...)`: a bit per argument (the first the highest),
     /// set when the row's grouping set leaves that expression out
     Grouping,

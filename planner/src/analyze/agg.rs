@@ -47,7 +47,7 @@ pub fn is_aggregate(name: &str) -> bool {
             | "grouping"
             | "range_intersect_agg"
             | "range_agg"
-    )
+    ) || crate::plan::RegrKind::from_name(name).is_some()
 }
 
 impl Analyzer<'_> {
@@ -141,6 +141,8 @@ impl Analyzer<'_> {
             );
         }
         let mut delimiter = None;
+        // A (Y, X) pair of a two-variable statistic, packed as ARRAY[y, x].
+        let mut pair = false;
         if name == "grouping" {
             if window {
                 return Err(PgError::feature_not_supported(
@@ -206,6 +208,40 @@ impl Analyzer<'_> {
                 return Err(PgError::feature_not_supported("* arguments"));
             }
             [
+                ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(ey)),
+                ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(ex)),
+            ] if crate::plan::RegrKind::from_name(name).is_some() => {
+                // (Y, X) as double precision, carried as ARRAY[y, x].
+                self.in_agg_arg = nested;
+                let y = self.transform(ey);
+                let yx = y.and_then(|y| self.transform(ex).map(|x| (y, x)));
+                self.in_agg_arg = false;
+                let (y, x) = yx?;
+                let (py, px) = (self.pos(ey.span()), self.pos(ex.span()));
+                let float = |a: &Expr| {
+                    let t = a.type_oid();
+                    t == UNKNOWN
+                        || t == FLOAT8
+                        || matches!(t, INT2 | INT4 | INT8 | NUMERIC | FLOAT4)
+                };
+                if !float(&y) || !float(&x) {
+                    return Err(PgError::new(
+                        SqlState::UndefinedFunction,
+                        format!(
+                            "function {name}({}, {}) does not exist",
+                            oid::type_name(y.type_oid()),
+                            oid::type_name(x.type_oid())
+                        ),
+                    )
+                    .with_hint("No function matches the given name and argument types. You might need to add explicit type casts.")
+                    .or_position(pos));
+                }
+                let y = self.coerce(y, FLOAT8, -1, false, py)?;
+                let x = self.coerce(x, FLOAT8, -1, false, px)?;
+                pair = true;
+                Some((self.array_of_elements(vec![(y, py), (x, px)], pos)?, pos))
+            }
+            [
                 ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(e)),
                 ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(d)),
             ] if name == "string_agg" => {
@@ -254,6 +290,16 @@ impl Analyzer<'_> {
                 (AggFunc::Count, Some(x), INT8)
             }
             ("string_agg", Some((x, _))) => (AggFunc::StringAgg, Some(x), TEXT),
+            (name, Some((x, _))) if pair => {
+                let kind = crate::plan::RegrKind::from_name(name)
+                    .ok_or_else(|| PgError::internal("a pair for no two-variable aggregate"))?;
+                let t = if kind == crate::plan::RegrKind::Count {
+                    INT8
+                } else {
+                    FLOAT8
+                };
+                (AggFunc::Regr(kind), Some(x), t)
+            }
             ("array_agg", Some((x, p))) => {
                 let x = if x.type_oid() == UNKNOWN {
                     self.coerce(x, TEXT, -1, false, p)?

@@ -82,7 +82,7 @@ impl Analyzer<'_> {
         Ok(call("array", args, array_type, false))
     }
 
-    fn array_of_elements(
+    pub(crate) fn array_of_elements(
         &mut self,
         elems: Vec<(Expr, Option<usize>)>,
         pos: Option<usize>,

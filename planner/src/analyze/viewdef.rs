@@ -411,6 +411,7 @@ impl Names<'_, '_> {
             AggFunc::JsonbAgg => "jsonb_agg",
             AggFunc::VarSamp => "var_samp",
             AggFunc::VarPop => "var_pop",
+            AggFunc::Regr(kind) => kind.name(),
             AggFunc::StddevSamp => "stddev_samp",
             AggFunc::StddevPop => "stddev_pop",
             AggFunc::RangeIntersectAgg => "range_intersect_agg",
@@ -433,15 +434,18 @@ impl Names<'_, '_> {
         };
         let mut args = Vec::new();
         if let Some(x) = &a.arg {
-            let x = match (a.func, x) {
-                (AggFunc::JsonAgg | AggFunc::JsonbAgg, Expr::Call { args, .. })
-                    if args.len() == 1 =>
+            match (a.func, x) {
+                (AggFunc::JsonAgg | AggFunc::JsonbAgg, Expr::Call { args: inner, .. })
+                    if inner.len() == 1 =>
                 {
-                    &args[0]
+                    args.push(self.print(&inner[0]));
                 }
-                _ => x,
-            };
-            args.push(self.print(x));
+                // The (Y, X) pair, packed as ARRAY[y, x].
+                (AggFunc::Regr(_), Expr::Call { args: inner, .. }) => {
+                    args.extend(inner.iter().map(|e| self.print(e)));
+                }
+                _ => args.push(self.print(x)),
+            }
         }
         if let Some(d) = &a.delimiter {
             args.push(self.print(d));
