@@ -603,7 +603,7 @@ impl AggAcc {
                     Datum::Int8(i64::try_from(self.int_sum).map_err(|_| out_of_range(INT8))?)
                 }
                 INT8 => Datum::Numeric(Numeric::new(self.int_sum, 0)),
-                NUMERIC => Datum::Numeric(self.num_sum),
+                NUMERIC => Datum::Numeric(self.num_sum.clone()),
                 FLOAT4 => Datum::Float4(self.float_sum as f32),
                 MONEY => Datum::Money(i64::try_from(self.int_sum).unwrap_or(0)),
                 INTERVAL => self.best.clone().unwrap_or(Datum::Null),

@@ -206,7 +206,7 @@ fn jsonb_to_scalar(j: &Jsonb, to: u32, opts: &OutputOptions) -> PgResult<Datum> 
     match (j, to) {
         (Jsonb::Bool(b), BOOL) => Ok(Datum::Bool(*b)),
         (Jsonb::Number(n), INT2 | INT4 | INT8 | FLOAT4 | FLOAT8 | NUMERIC) => {
-            convert(Datum::Numeric(*n), NUMERIC, to, opts)
+            convert(Datum::Numeric(n.clone()), NUMERIC, to, opts)
         }
         _ => Err(PgError::new(
             SqlState::InvalidParameterValue,

@@ -1109,7 +1109,7 @@ fn roman(mut n: i64) -> String {
 fn number_to_char(v: &Datum, fmt: &str, opts: &OutputOptions) -> PgResult<String> {
     let f = parse_number_template(fmt);
     let value: Numeric = match v {
-        Datum::Numeric(n) => *n,
+        Datum::Numeric(n) => n.clone(),
         Datum::Int2(x) => Numeric::from_i64(i64::from(*x)),
         Datum::Int4(x) => Numeric::from_i64(i64::from(*x)),
         Datum::Int8(x) => Numeric::from_i64(*x),
@@ -1145,7 +1145,7 @@ fn number_to_char(v: &Datum, fmt: &str, opts: &OutputOptions) -> PgResult<String
     let scaled = if f.shift > 0 {
         value.mul(&Numeric::from_i64(10i64.pow(f.shift)))?
     } else {
-        value
+        value.clone()
     };
     let rounded = scaled.round_to(f.frac_digits as i32, false)?;
     let negative = rounded.to_text().starts_with('-');

@@ -123,9 +123,10 @@ pub fn call(func: &str, args: &[Datum]) -> PgResult<Option<Datum>> {
         ("sign", [N(x)]) => N(x.sign()),
         ("sqrt", [N(x)]) => N(x.sqrt()?),
         ("pow", [N(a), N(b)]) => N(numeric_power(a, b)?),
-        ("exp" | "ln" | "log10" | "log", [N(_), ..]) => {
-            return Err(PgError::feature_not_supported(format!("{func}(numeric)")));
-        }
+        ("exp", [N(x)]) => N(x.exp()?),
+        ("ln", [N(x)]) => N(x.ln()?),
+        ("log10" | "log", [N(x)]) => N(Numeric::log(&Numeric::new(10, 0), x)?),
+        ("log", [N(b), N(x)]) => N(Numeric::log(b, x)?),
         _ => return Ok(None),
     }))
 }

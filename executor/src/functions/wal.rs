@@ -28,11 +28,10 @@ fn numeric_to_lsn(n: &Numeric) -> PgResult<u64> {
             SqlState::FeatureNotSupported,
             "cannot convert infinity to pg_lsn",
         )),
-        Numeric::Finite { .. } => match n.rescale(0)? {
-            Numeric::Finite { mantissa, .. } => u64::try_from(mantissa)
-                .map_err(|_| PgError::new(SqlState::InvalidParameterValue, "pg_lsn out of range")),
-            _ => Err(PgError::internal("rescaled numeric is not finite")),
-        },
+        _ => n
+            .to_i128_rounded()
+            .and_then(|m| u64::try_from(m).ok())
+            .ok_or_else(|| PgError::new(SqlState::NumericValueOutOfRange, "pg_lsn out of range")),
     }
 }
 
