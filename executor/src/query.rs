@@ -420,10 +420,8 @@ pub(crate) fn series_of(
             if past {
                 return None;
             }
-            match c.add(&step) {
-                Ok(n) => cur = Some(n),
-                Err(e) => return Some(Err(e)),
-            }
+            // a next value too large to store lies past any storable stop
+            cur = c.add(&step).ok();
             Some(Ok(Datum::Numeric(c)))
         })));
     }

@@ -208,11 +208,11 @@ pub fn call(func: &str, args: &[Datum]) -> PgResult<Option<Datum>> {
             numeric_gcd_lcm(func, a, b).map(|n| Some(Datum::Numeric(n)))
         }
         ("numeric_scale", [Datum::Numeric(n)]) => Ok(Some(match n {
-            Numeric::Finite { scale, .. } => Datum::Int4(*scale as i32),
+            n if n.is_finite() => Datum::Int4(n.scale() as i32),
             _ => Datum::Null,
         })),
         ("min_scale", [Datum::Numeric(n)]) => Ok(Some(match n {
-            Numeric::Finite { .. } => Datum::Int4(n.strip_to_min_scale().scale() as i32),
+            n if n.is_finite() => Datum::Int4(n.strip_to_min_scale().scale() as i32),
             _ => Datum::Null,
         })),
         ("trim_scale", [Datum::Numeric(n)]) => Ok(Some(Datum::Numeric(n.strip_to_min_scale()))),

@@ -125,7 +125,9 @@ pub fn call(func: &str, args: &[Datum]) -> PgResult<Option<Datum>> {
         ("pow", [N(a), N(b)]) => N(numeric_power(a, b)?),
         ("exp", [N(x)]) => N(x.exp()?),
         ("ln", [N(x)]) => N(x.ln()?),
-        ("log10" | "log", [N(x)]) => N(Numeric::log(&Numeric::new(10, 0), x)?),
+        // SQL functions in PostgreSQL (`select log(10, $1)`): their errors say so
+        ("log10" | "log", [N(x)]) => N(Numeric::log(&Numeric::new(10, 0), x)
+            .map_err(|e| e.with_context(format!("SQL function \"{func}\" statement 1")))?),
         ("log", [N(b), N(x)]) => N(Numeric::log(b, x)?),
         _ => return Ok(None),
     }))

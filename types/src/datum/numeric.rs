@@ -585,7 +585,8 @@ impl Numeric {
     /// Rounds to `digits` places (negative: to the left of the point); the result's
     /// scale is `max(digits, 0)`, as `round(numeric, int)` / `trunc(numeric, int)`.
     pub fn round_to(&self, digits: i32, truncate: bool) -> PgResult<Numeric> {
-        let digits = i64::from(digits).clamp(-MAX_RESULT_SCALE, MAX_RESULT_SCALE);
+        // PostgreSQL's limits: no more digits than a value can hold on either side
+        let digits = i64::from(digits).clamp(-MAX_INT_DIGITS - 1, i64::from(MAX_SCALE));
         self.round_to_scale(digits, truncate)
     }
 
@@ -751,6 +752,35 @@ impl Numeric {
         Numeric::from_dec(p)
     }
 
+    /// `self + o` without the storage limits: for accumulators that PostgreSQL keeps
+    /// in wider intermediate form (the aggregates' sums of squares).
+    pub fn add_wide(&self, o: &Numeric) -> PgResult<Numeric> {
+        match (self.dec(), o.dec()) {
+            (Some(a), Some(b)) => Ok(Numeric::from_dec_wide(add_dec(&a, &b))),
+            _ => self.add(o),
+        }
+    }
+
+    /// `self * o` exactly, without the storage limits (see [`Numeric::add_wide`]).
+    pub fn mul_wide(&self, o: &Numeric) -> PgResult<Numeric> {
+        match (self.dec(), o.dec()) {
+            (Some(a), Some(b)) => Ok(Numeric::from_dec_wide(Dec::new(&a.m * &b.m, a.s + b.s))),
+            _ => self.mul(o),
+        }
+    }
+
+    fn from_dec_wide(d: Dec) -> Numeric {
+        let d = if d.s < 0 { d.round(0, false) } else { d };
+        let scale = d.s as u32;
+        match d.m.to_i128() {
+            Some(m) => Numeric::Finite { mantissa: m, scale },
+            None => Numeric::Big(Arc::new(BigDecimal {
+                mantissa: d.m,
+                scale,
+            })),
+        }
+    }
+
     fn sign_i(&self) -> i32 {
         match self {
             Numeric::NaN => 0,
@@ -886,6 +916,18 @@ impl Numeric {
         let rscale = (MIN_SIG_DIGITS - sweight)
             .max(x.s)
             .clamp(0, MAX_DISPLAY_SCALE);
+        self.sqrt_at(rscale as u32)
+    }
+
+    /// The square root of a finite value >= 0, correctly rounded to `rscale` digits.
+    pub fn sqrt_at(&self, rscale: u32) -> PgResult<Numeric> {
+        if self.sign_i() < 0 {
+            return Err(power_error("cannot take square root of a negative number"));
+        }
+        let Some(x) = self.dec() else {
+            return Ok(self.clone());
+        };
+        let rscale = i64::from(rscale);
         // sqrt(m * 10^-s) at scale r+1 is isqrt(m * 10^(2(r+1) - s)), truncated
         let k = 2 * (rscale + 1) - x.s;
         let n = if k >= 0 {
@@ -1303,18 +1345,18 @@ impl Numeric {
                     let v = c.iter().fold(0i16, |a, d| a * 10 + (d - b'0') as i16);
                     groups.push(v);
                 }
-                let mut weight = (int_padded.len() / 4) as i16 - 1;
+                let mut weight = (int_padded.len() / 4) as i64 - 1;
                 // strip leading zero groups
                 let lead = groups.iter().take_while(|&&g| g == 0).count();
                 groups.drain(..lead);
-                weight -= lead as i16;
+                weight -= lead as i64;
                 while groups.last() == Some(&0) {
                     groups.pop();
                 }
                 if groups.is_empty() {
                     weight = 0;
                 }
-                (sign, groups, weight, scale as u16)
+                (sign, groups, weight as i16, scale as u16)
             }
         };
         out.extend_from_slice(&(digits.len() as i16).to_be_bytes());
