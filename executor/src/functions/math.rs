@@ -129,6 +129,7 @@ pub fn call(func: &str, args: &[Datum]) -> PgResult<Option<Datum>> {
         ("log10" | "log", [N(x)]) => N(Numeric::log(&Numeric::new(10, 0), x)
             .map_err(|e| e.with_context(format!("SQL function \"{func}\" statement 1")))?),
         ("log", [N(b), N(x)]) => N(Numeric::log(b, x)?),
+        ("numeric_inc", [N(x)]) => N(x.add(&Numeric::new(1, 0))?),
         _ => return Ok(None),
     }))
 }

@@ -61,6 +61,7 @@ pub fn walfile_name(lsn: u64) -> String {
 pub fn call(func: &str, args: &[Datum], ev: &mut Evaluator<'_>) -> PgResult<Option<Datum>> {
     Ok(Some(match (func, args) {
         ("pg_lsn_mi", [Datum::PgLsn(a), Datum::PgLsn(b)]) => Datum::Numeric(lsn_diff(*a, *b)),
+        ("numeric_pg_lsn", [Datum::Numeric(n)]) => Datum::PgLsn(numeric_to_lsn(n)?),
         ("pg_lsn_pli", [Datum::PgLsn(l), Datum::Numeric(n)])
         | ("numeric_pl_pg_lsn", [Datum::Numeric(n), Datum::PgLsn(l)]) => {
             Datum::PgLsn(lsn_plus(*l, n, false)?)
