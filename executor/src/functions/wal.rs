@@ -31,7 +31,7 @@ fn numeric_to_lsn(n: &Numeric) -> PgResult<u64> {
         _ => n
             .to_i128_rounded()
             .and_then(|m| u64::try_from(m).ok())
-            .ok_or_else(|| PgError::new(SqlState::NumericValueOutOfRange, "pg_lsn out of range")),
+            .ok_or_else(|| PgError::new(SqlState::InvalidParameterValue, "pg_lsn out of range")),
     }
 }
 
