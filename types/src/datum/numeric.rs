@@ -541,6 +541,45 @@ impl Numeric {
         out
     }
 
+    /// Scientific notation with `frac_digits` digits after the point, rounded half away
+    /// from zero in decimal (PostgreSQL's `numeric_out_sci`): `1.235e-05`, `-4.200e+00`.
+    /// NaN and the infinities print as [`Numeric::to_text`] does.
+    pub fn to_sci(&self, frac_digits: usize) -> String {
+        let Some(d) = self.dec() else {
+            return self.to_text();
+        };
+        let want = frac_digits as i64 + 1;
+        let (digits, exp) = if d.m.is_zero() {
+            ("0".repeat(want as usize), 0)
+        } else {
+            let mut e = d.exponent();
+            let mag = Dec::new(d.m.abs(), 0);
+            let total = ndigits(&mag.m);
+            // `want` digits, or one more when rounding carried (9.9995 -> 10.000)
+            let mut q = mag.round(want - total, false).m;
+            if ndigits(&q) > want {
+                q /= 10u32;
+                e += 1;
+            }
+            (q.to_string(), e)
+        };
+        let mut out = String::new();
+        if d.m.is_negative() {
+            out.push('-');
+        }
+        out.push_str(&digits[..1]);
+        if frac_digits > 0 {
+            out.push('.');
+            out.push_str(&digits[1..]);
+        }
+        out.push_str(&format!(
+            "e{}{:02}",
+            if exp < 0 { '-' } else { '+' },
+            exp.abs()
+        ));
+        out
+    }
+
     /// Rescales to `scale` digits, rounding half away from zero.
     pub fn rescale(&self, scale: u32) -> PgResult<Numeric> {
         self.round_to_scale(i64::from(scale), false)
