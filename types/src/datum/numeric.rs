@@ -422,7 +422,6 @@ impl Numeric {
             neg = b[i] == b'-';
             i += 1;
         }
-        let digits_start = i;
         let mut digits = String::new();
         let mut frac_digits: i64 = 0;
         let mut seen_point = false;
@@ -443,7 +442,6 @@ impl Numeric {
             }
             i += 1;
         }
-        let _ = digits_start;
         if !any {
             return None;
         }
@@ -552,25 +550,22 @@ impl Numeric {
         let (digits, exp) = if d.m.is_zero() {
             ("0".repeat(want as usize), 0)
         } else {
-            let mut e = d.exponent();
+            // PostgreSQL keeps the exponent of the unrounded value: 9.9996 prints as
+            // 10.000e+00 at three digits
+            let e = d.exponent();
             let mag = Dec::new(d.m.abs(), 0);
-            let total = ndigits(&mag.m);
-            // `want` digits, or one more when rounding carried (9.9995 -> 10.000)
-            let mut q = mag.round(want - total, false).m;
-            if ndigits(&q) > want {
-                q /= 10u32;
-                e += 1;
-            }
+            let q = mag.round(want - ndigits(&mag.m), false).m;
             (q.to_string(), e)
         };
         let mut out = String::new();
         if d.m.is_negative() {
             out.push('-');
         }
-        out.push_str(&digits[..1]);
+        let int_len = digits.len() - frac_digits;
+        out.push_str(&digits[..int_len]);
         if frac_digits > 0 {
             out.push('.');
-            out.push_str(&digits[1..]);
+            out.push_str(&digits[int_len..]);
         }
         out.push_str(&format!(
             "e{}{:02}",
@@ -1791,6 +1786,20 @@ mod tests {
         // quotient wider than an i128
         assert_eq!(t(n("1e60").div(&n("3"))), "3".repeat(60));
         assert!(n("1").div(&n("0")).is_err());
+        // rounding half away from zero, a divisor wider than an i128, exact quotients
+        assert_eq!(t(n("-1").div(&n("6"))), "-0.16666666666666666667");
+        assert_eq!(
+            t(n("1").div(&n("1e40"))),
+            "0.000000000000000000000000000000000000000100000000000000000000"
+        );
+        assert_eq!(
+            t(n("1e40").div(&n("-7"))),
+            "-1428571428571428571428571428571428571429"
+        );
+        assert_eq!(
+            t(n("9999999999999999999999999999999999999999").div(&n("99999999999999999999"))),
+            "100000000000000000001"
+        );
         assert_eq!(t(n("-7").div_trunc(&n("2"))), "-3");
         assert_eq!(t(n("-7.5").modulo(&n("2"))), "-1.5");
         assert_eq!(t(n("1e40").modulo(&n("7"))), "4");
@@ -1819,6 +1828,16 @@ mod tests {
         assert_eq!(t(Numeric::factorial(25)), "15511210043330985984000000");
         assert!(n("-1").power(&n("0.5")).is_err());
         assert!(n("0").ln().is_err());
+    }
+
+    #[test]
+    fn scientific_notation() {
+        assert_eq!(n("1.2345").to_sci(3), "1.235e+00");
+        assert_eq!(n("-0.000012").to_sci(3), "-1.200e-05");
+        assert_eq!(n("9.9996").to_sci(3), "10.000e+00");
+        assert_eq!(n("0").to_sci(2), "0.00e+00");
+        assert_eq!(n("1.2345e100000").to_sci(3), "1.235e+100000");
+        assert_eq!(n("5").to_sci(0), "5e+00");
     }
 
     #[test]
