@@ -1439,20 +1439,49 @@ impl Numeric {
                 "invalid scale in external \"numeric\" value",
             ));
         }
-        // value = sum d_i * 10000^(weight - i)
+        let bad_digit = || {
+            PgError::new(
+                SqlState::InvalidBinaryRepresentation,
+                "invalid digit in external \"numeric\" value",
+            )
+        };
+        if ndigits == 0 {
+            return Ok(Numeric::new(0, dscale));
+        }
+        // value = sum d_i * 10000^(weight - i); the mantissa at dscale is that times
+        // 10^shift (truncated when shift < 0: PostgreSQL drops digits past dscale)
+        let shift = i64::from(dscale) + 4 * (weight - i64::from(ndigits) + 1);
+        if ndigits <= 9 {
+            // fast path: the digits fit an i128 (10000^9 = 10^36)
+            let mut m: i128 = 0;
+            for i in 0..ndigits as usize {
+                let d = rd(8 + 2 * i);
+                if !(0..10000).contains(&d) {
+                    return Err(bad_digit());
+                }
+                m = m * 10000 + i128::from(d);
+            }
+            let scaled = if shift >= 0 {
+                u32::try_from(shift)
+                    .ok()
+                    .and_then(pow10_i128)
+                    .and_then(|p| m.checked_mul(p))
+            } else if shift < -38 {
+                Some(0)
+            } else {
+                Some(m / 10i128.pow((-shift) as u32))
+            };
+            if let Some(m) = scaled {
+                return Ok(Numeric::new(if sign == 0x4000 { -m } else { m }, dscale));
+            }
+        }
         let mut m = BigInt::zero();
         for i in 0..ndigits as usize {
             let d = rd(8 + 2 * i);
             if !(0..10000).contains(&d) {
-                return Err(PgError::new(
-                    SqlState::InvalidBinaryRepresentation,
-                    "invalid digit in external \"numeric\" value",
-                ));
+                return Err(bad_digit());
             }
             m = m * 10000u32 + d as u32;
-        }
-        if ndigits == 0 {
-            return Ok(Numeric::new(0, dscale));
         }
         // m * 10^(4 * (weight - ndigits + 1)); digits past dscale are truncated away
         let v = Dec::new(m, -4 * (weight - i64::from(ndigits) + 1));
@@ -1876,6 +1905,15 @@ mod tests {
                 "{s}"
             );
         }
+    }
+
+    #[test]
+    fn binary_digits_past_dscale_are_truncated() {
+        // 1.5678 sent with dscale 2 (ndigits 2, weight 0, digits 1 and 5678)
+        let b = [0, 2, 0, 0, 0, 0, 0, 2, 0, 1, 0x16, 0x2e];
+        assert_eq!(Numeric::from_binary(&b).unwrap().to_text(), "1.56");
+        let b = [0, 2, 0, 0, 0x40, 0, 0, 2, 0, 1, 0x16, 0x2e];
+        assert_eq!(Numeric::from_binary(&b).unwrap().to_text(), "-1.56");
     }
 
     #[test]
