@@ -433,7 +433,7 @@ impl AggAcc {
                             o => return Err(PgError::internal(format!("variance of {o:?}"))),
                         };
                         self.num_sum = self.num_sum.add(&x)?;
-                        self.num_sumsq = self.num_sumsq.add(&x.mul(&x)?)?;
+                        self.num_sumsq = self.num_sumsq.add_wide(&x.mul_wide(&x)?)?;
                     }
                 }
             }
@@ -633,7 +633,7 @@ impl AggAcc {
                     Datum::Int8(i64::try_from(self.int_sum).map_err(|_| out_of_range(INT8))?)
                 }
                 INT8 => Datum::Numeric(Numeric::new(self.int_sum, 0)),
-                NUMERIC => Datum::Numeric(self.num_sum),
+                NUMERIC => Datum::Numeric(self.num_sum.clone()),
                 FLOAT4 => Datum::Float4(self.float_sum as f32),
                 MONEY => Datum::Money(i64::try_from(self.int_sum).unwrap_or(0)),
                 INTERVAL => self.best.clone().unwrap_or(Datum::Null),
@@ -713,7 +713,7 @@ fn variance_numeric(
     root: bool,
 ) -> PgResult<Datum> {
     let n = Numeric::from_i64(count);
-    let numerator = n.mul(sumsq)?.sub(&sum.mul(sum)?)?;
+    let numerator = n.mul_wide(sumsq)?.add_wide(&sum.mul_wide(sum)?.neg())?;
     if numerator.total_cmp(&Numeric::from_i64(0)) != Ordering::Greater {
         return Ok(Datum::Numeric(Numeric::from_i64(0)));
     }
@@ -728,7 +728,7 @@ fn variance_numeric(
     }
     // The root at the quotient's scale.
     let scale = var.scale();
-    Ok(Datum::Numeric(var.sqrt()?.round_to(scale as i32, false)?))
+    Ok(Datum::Numeric(var.sqrt_at(scale)?))
 }
 
 /// Groups source rows and runs the aggregates over each group.

@@ -206,7 +206,7 @@ fn jsonb_to_scalar(j: &Jsonb, to: u32, opts: &OutputOptions) -> PgResult<Datum> 
     match (j, to) {
         (Jsonb::Bool(b), BOOL) => Ok(Datum::Bool(*b)),
         (Jsonb::Number(n), INT2 | INT4 | INT8 | FLOAT4 | FLOAT8 | NUMERIC) => {
-            convert(Datum::Numeric(*n), NUMERIC, to, opts)
+            convert(Datum::Numeric(n.clone()), NUMERIC, to, opts)
         }
         _ => Err(PgError::new(
             SqlState::InvalidParameterValue,
@@ -431,6 +431,38 @@ fn convert(v: Datum, from: u32, to: u32, opts: &OutputOptions) -> PgResult<Datum
                     t,
                 )?,
             },
+            // PostgreSQL reads the numeric's text as float input: out of the type's
+            // range (either way) is its input error
+            FLOAT4 | FLOAT8 if n.is_finite() => {
+                let text = n.to_text();
+                let range = || {
+                    PgError::new(
+                        SqlState::NumericValueOutOfRange,
+                        format!(
+                            "\"{text}\" is out of range for type {}",
+                            if t == FLOAT4 {
+                                "real"
+                            } else {
+                                "double precision"
+                            }
+                        ),
+                    )
+                };
+                let zero = n.sign().to_text() == "0";
+                if t == FLOAT4 {
+                    let f: f32 = text.parse().unwrap_or(f32::NAN);
+                    if f.is_infinite() || (f == 0.0 && !zero) {
+                        return Err(range());
+                    }
+                    Datum::Float4(f)
+                } else {
+                    let f: f64 = text.parse().unwrap_or(f64::NAN);
+                    if f.is_infinite() || (f == 0.0 && !zero) {
+                        return Err(range());
+                    }
+                    Datum::Float8(f)
+                }
+            }
             FLOAT4 => Datum::Float4(n.to_f64() as f32),
             FLOAT8 => Datum::Float8(n.to_f64()),
             _ => return Err(unsupported()),

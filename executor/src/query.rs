@@ -386,7 +386,7 @@ pub(crate) fn series_of(
     if type_oid == types::oid::NUMERIC {
         let num = |d: &Datum| -> PgResult<types::datum::Numeric> {
             match d {
-                Datum::Numeric(n) => Ok(*n),
+                Datum::Numeric(n) => Ok(n.clone()),
                 other => types::datum::Numeric::parse(&other.to_text(opts))
                     .unwrap_or_else(|| Err(PgError::internal("generate_series: not a number"))),
             }
@@ -420,10 +420,8 @@ pub(crate) fn series_of(
             if past {
                 return None;
             }
-            match c.add(&step) {
-                Ok(n) => cur = Some(n),
-                Err(e) => return Some(Err(e)),
-            }
+            // a next value too large to store lies past any storable stop
+            cur = c.add(&step).ok();
             Some(Ok(Datum::Numeric(c)))
         })));
     }

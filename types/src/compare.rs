@@ -119,22 +119,7 @@ pub fn hash_value(d: &Datum, h: &mut impl std::hash::Hasher) {
         Oid(x) | Enum(x) => x.hash(h),
         Float4(x) => float_bits(f64::from(*x)).hash(h),
         Float8(x) => float_bits(*x).hash(h),
-        Numeric(n) => match n {
-            crate::datum::Numeric::Finite { mantissa, scale } => {
-                let (mut m, mut s) = (*mantissa, *scale);
-                while s > 0 && m % 10 == 0 {
-                    m /= 10;
-                    s -= 1;
-                }
-                if m == 0 {
-                    s = 0;
-                }
-                (0u8, m, s).hash(h);
-            }
-            crate::datum::Numeric::NaN => 1u8.hash(h),
-            crate::datum::Numeric::PosInf => 2u8.hash(h),
-            crate::datum::Numeric::NegInf => 3u8.hash(h),
-        },
+        Numeric(n) => n.hash_value(h),
         Text(x) => h.write(x.as_bytes()),
         Bytea(x) => h.write(x),
         Date(x) => x.hash(h),
@@ -195,7 +180,7 @@ fn hash_jsonb(j: &crate::datum::json::Jsonb, h: &mut impl std::hash::Hasher) {
         Jsonb::Bool(b) => (1u8, b).hash(h),
         Jsonb::Number(n) => {
             2u8.hash(h);
-            hash_value(&Datum::Numeric(*n), h);
+            n.hash_value(h);
         }
         Jsonb::String(s) => (3u8, s).hash(h),
         Jsonb::Array(v) => {

@@ -208,11 +208,11 @@ pub fn call(func: &str, args: &[Datum]) -> PgResult<Option<Datum>> {
             numeric_gcd_lcm(func, a, b).map(|n| Some(Datum::Numeric(n)))
         }
         ("numeric_scale", [Datum::Numeric(n)]) => Ok(Some(match n {
-            Numeric::Finite { scale, .. } => Datum::Int4(*scale as i32),
+            n if n.is_finite() => Datum::Int4(n.scale() as i32),
             _ => Datum::Null,
         })),
         ("min_scale", [Datum::Numeric(n)]) => Ok(Some(match n {
-            Numeric::Finite { .. } => Datum::Int4(n.strip_to_min_scale().scale() as i32),
+            n if n.is_finite() => Datum::Int4(n.strip_to_min_scale().scale() as i32),
             _ => Datum::Null,
         })),
         ("trim_scale", [Datum::Numeric(n)]) => Ok(Some(Datum::Numeric(n.strip_to_min_scale()))),
@@ -431,118 +431,19 @@ fn gcd_lcm(func: &str, a: i128, b: i128) -> i128 {
 /// `gcd` / `lcm` of numerics: of the values brought to the larger scale,
 /// at that scale; NaN if either is NaN or infinite (PostgreSQL 15).
 fn numeric_gcd_lcm(func: &str, a: &Numeric, b: &Numeric) -> PgResult<Numeric> {
-    let (
-        Numeric::Finite {
-            mantissa: ma,
-            scale: sa,
-        },
-        Numeric::Finite {
-            mantissa: mb,
-            scale: sb,
-        },
-    ) = (*a, *b)
-    else {
-        return Ok(Numeric::NaN);
-    };
-    let overflow = || {
-        PgError::new(
-            SqlState::NumericValueOutOfRange,
-            "value overflows numeric format",
-        )
-    };
-    let scale = sa.max(sb);
-    let widen = |m: i128, s: u32| -> PgResult<i128> {
-        10i128
-            .checked_pow(scale - s)
-            .and_then(|p| m.checked_mul(p))
-            .and_then(i128::checked_abs)
-            .ok_or_else(overflow)
-    };
-    let (x0, y0) = (widen(ma, sa)?, widen(mb, sb)?);
-    let (mut x, mut y) = (x0, y0);
-    while y != 0 {
-        (x, y) = (y, x % y);
-    }
-    let m = match func {
-        "gcd" => x,
-        _ if x == 0 => 0,
-        _ => (x0 / x).checked_mul(y0).ok_or_else(overflow)?,
-    };
-    Ok(Numeric::new(m, scale))
+    a.gcd_lcm(b, func == "lcm")
 }
 
 /// `factorial(n)`: exact; 22003 below 0, as PostgreSQL.
 fn factorial(n: i64) -> PgResult<Numeric> {
-    if n < 0 {
-        return Err(PgError::new(
-            SqlState::NumericValueOutOfRange,
-            "factorial of a negative number is undefined",
-        ));
-    }
-    let mut f: i128 = 1;
-    for i in 2..=n {
-        f = f.checked_mul(i128::from(i)).ok_or_else(|| {
-            PgError::new(
-                SqlState::NumericValueOutOfRange,
-                "value overflows numeric format",
-            )
-        })?;
-    }
-    Ok(Numeric::new(f, 0))
+    Numeric::factorial(n)
 }
 
 pub(crate) fn interval_range() -> PgError {
     PgError::new(SqlState::DatetimeFieldOverflow, "interval out of range")
 }
 
-/// `numeric ^ numeric`: exact for integral exponents; others are not supported yet.
+/// `numeric ^ numeric` (`power`).
 pub fn numeric_power(a: &Numeric, b: &Numeric) -> PgResult<Numeric> {
-    let (
-        Numeric::Finite { .. },
-        Numeric::Finite {
-            mantissa: bm,
-            scale: bs,
-        },
-    ) = (a, b)
-    else {
-        return Err(PgError::feature_not_supported(
-            "numeric power with NaN or infinite arguments",
-        ));
-    };
-    let exp_int = if *bs == 0 {
-        Some(*bm)
-    } else if bm % 10i128.pow(*bs) == 0 {
-        Some(bm / 10i128.pow(*bs))
-    } else {
-        None
-    };
-    let Some(e) = exp_int else {
-        return Err(PgError::feature_not_supported(
-            "numeric power with a non-integer exponent",
-        ));
-    };
-    if *a == Numeric::ZERO && e < 0 {
-        return Err(PgError::new(
-            SqlState::InvalidArgumentForPowerFunction,
-            "zero raised to a negative power is undefined",
-        ));
-    }
-    if e.unsigned_abs() > 1000 {
-        return Err(PgError::feature_not_supported(
-            "numeric power with a large exponent",
-        ));
-    }
-    let mut r = Numeric::new(1, 0);
-    for _ in 0..e.unsigned_abs() {
-        r = r.mul(a)?;
-    }
-    if e < 0 {
-        r = Numeric::new(1, 0).div(&r)?;
-    }
-    let want = 16u32.max(a.scale()).max(b.scale());
-    if r.scale() < want {
-        r.rescale(want)
-    } else {
-        Ok(r)
-    }
+    a.power(b)
 }

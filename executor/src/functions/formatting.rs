@@ -1109,7 +1109,7 @@ fn roman(mut n: i64) -> String {
 fn number_to_char(v: &Datum, fmt: &str, opts: &OutputOptions) -> PgResult<String> {
     let f = parse_number_template(fmt);
     let value: Numeric = match v {
-        Datum::Numeric(n) => *n,
+        Datum::Numeric(n) => n.clone(),
         Datum::Int2(x) => Numeric::from_i64(i64::from(*x)),
         Datum::Int4(x) => Numeric::from_i64(i64::from(*x)),
         Datum::Int8(x) => Numeric::from_i64(*x),
@@ -1132,6 +1132,20 @@ fn number_to_char(v: &Datum, fmt: &str, opts: &OutputOptions) -> PgResult<String
         let r = roman(n);
         return Ok(if f.fill { r } else { format!("{r:>15}") });
     }
+    if f.eeee && !value.is_finite() {
+        // PostgreSQL fills the field with '#' around the point
+        let pre = f.int_digits.len().max(1);
+        return Ok(format!(
+            " {}.{}",
+            "#".repeat(pre),
+            "#".repeat(f.frac_digits + 4)
+        ));
+    }
+    if f.eeee && !matches!(v, Datum::Float4(_) | Datum::Float8(_)) {
+        let s = value.to_sci(f.frac_digits);
+        let lead = if s.starts_with('-') { "" } else { " " };
+        return Ok(format!("{lead}{s}"));
+    }
     if f.eeee {
         let x = value.to_f64();
         let s = format!("{:.*e}", f.frac_digits, x);
@@ -1145,7 +1159,7 @@ fn number_to_char(v: &Datum, fmt: &str, opts: &OutputOptions) -> PgResult<String
     let scaled = if f.shift > 0 {
         value.mul(&Numeric::from_i64(10i64.pow(f.shift)))?
     } else {
-        value
+        value.clone()
     };
     let rounded = scaled.round_to(f.frac_digits as i32, false)?;
     let negative = rounded.to_text().starts_with('-');
@@ -1226,6 +1240,10 @@ fn number_to_char(v: &Datum, fmt: &str, opts: &OutputOptions) -> PgResult<String
     };
     let mut pending_sign = lead.is_some();
     let lead = lead.unwrap_or('\0');
+    // FM prints a lone 0 in the last integer position when nothing else would show
+    let last_int = f.int_digits.len().checked_sub(1);
+    let lone_zero = f.fill && first_digit.is_none() && frac_chars.is_empty();
+    let mut after_point = false;
     for item in &f.items {
         match item {
             NumItem::IntDigit => {
@@ -1236,6 +1254,13 @@ fn number_to_char(v: &Datum, fmt: &str, opts: &OutputOptions) -> PgResult<String
                 }
                 match d {
                     Some(c) => out.push(c),
+                    None if lone_zero && Some(int_k) == last_int => {
+                        if pending_sign {
+                            out.push(lead);
+                            pending_sign = false;
+                        }
+                        out.push('0');
+                    }
                     None if !f.fill => out.push(' '),
                     None => {}
                 }
@@ -1254,10 +1279,14 @@ fn number_to_char(v: &Datum, fmt: &str, opts: &OutputOptions) -> PgResult<String
                     out.push(lead);
                     pending_sign = false;
                 }
-                out.push('.');
+                after_point = true;
+                // FM drops a point that no fraction digit can follow
+                if !(f.fill && f.frac_digits == 0) {
+                    out.push('.');
+                }
             }
             NumItem::Group => {
-                if first_digit.is_some_and(|fd| int_k > fd) || overflow {
+                if after_point || first_digit.is_some_and(|fd| int_k > fd) || overflow {
                     out.push(',');
                 } else if !f.fill {
                     out.push(' ');
@@ -1284,6 +1313,7 @@ fn number_to_char(v: &Datum, fmt: &str, opts: &OutputOptions) -> PgResult<String
     if let Some(upper) = f.ordinal
         && !overflow
         && !negative
+        && !f.has_point
     {
         let n = value.round_to(0, false)?.to_i64_rounded().unwrap_or(0);
         out.push_str(ordinal_suffix(n, upper));

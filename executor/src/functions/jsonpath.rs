@@ -493,7 +493,7 @@ impl Cx<'_> {
         Ok(match &jsp.kind {
             ItemKind::Null => Jsonb::Null,
             ItemKind::Bool(b) => Jsonb::Bool(*b),
-            ItemKind::Numeric(n) => Jsonb::Number(*n),
+            ItemKind::Numeric(n) => Jsonb::Number(n.clone()),
             ItemKind::String(s) => Jsonb::String(s.clone()),
             ItemKind::Variable(name) => match self.vars {
                 None => Jsonb::Null,
@@ -603,7 +603,7 @@ impl Cx<'_> {
             return Ok(Err(res));
         }
         let n = match found.as_slice() {
-            [Jsonb::Number(n)] => *n,
+            [Jsonb::Number(n)] => n.clone(),
             _ => {
                 return soft(
                     self,
@@ -1109,7 +1109,7 @@ mod layout {
 
 fn single_number(seq: &[Jsonb]) -> Option<Numeric> {
     match seq {
-        [Jsonb::Number(n)] => Some(*n),
+        [Jsonb::Number(n)] => Some(n.clone()),
         _ => None,
     }
 }

@@ -123,9 +123,13 @@ pub fn call(func: &str, args: &[Datum]) -> PgResult<Option<Datum>> {
         ("sign", [N(x)]) => N(x.sign()),
         ("sqrt", [N(x)]) => N(x.sqrt()?),
         ("pow", [N(a), N(b)]) => N(numeric_power(a, b)?),
-        ("exp" | "ln" | "log10" | "log", [N(_), ..]) => {
-            return Err(PgError::feature_not_supported(format!("{func}(numeric)")));
-        }
+        ("exp", [N(x)]) => N(x.exp()?),
+        ("ln", [N(x)]) => N(x.ln()?),
+        // SQL functions in PostgreSQL (`select log(10, $1)`): their errors say so
+        ("log10" | "log", [N(x)]) => N(Numeric::log(&Numeric::new(10, 0), x)
+            .map_err(|e| e.with_context(format!("SQL function \"{func}\" statement 1")))?),
+        ("log", [N(b), N(x)]) => N(Numeric::log(b, x)?),
+        ("numeric_inc", [N(x)]) => N(x.add(&Numeric::new(1, 0))?),
         _ => return Ok(None),
     }))
 }

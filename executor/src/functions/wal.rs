@@ -28,11 +28,10 @@ fn numeric_to_lsn(n: &Numeric) -> PgResult<u64> {
             SqlState::FeatureNotSupported,
             "cannot convert infinity to pg_lsn",
         )),
-        Numeric::Finite { .. } => match n.rescale(0)? {
-            Numeric::Finite { mantissa, .. } => u64::try_from(mantissa)
-                .map_err(|_| PgError::new(SqlState::InvalidParameterValue, "pg_lsn out of range")),
-            _ => Err(PgError::internal("rescaled numeric is not finite")),
-        },
+        _ => n
+            .to_i128_rounded()
+            .and_then(|m| u64::try_from(m).ok())
+            .ok_or_else(|| PgError::new(SqlState::InvalidParameterValue, "pg_lsn out of range")),
     }
 }
 
@@ -62,6 +61,7 @@ pub fn walfile_name(lsn: u64) -> String {
 pub fn call(func: &str, args: &[Datum], ev: &mut Evaluator<'_>) -> PgResult<Option<Datum>> {
     Ok(Some(match (func, args) {
         ("pg_lsn_mi", [Datum::PgLsn(a), Datum::PgLsn(b)]) => Datum::Numeric(lsn_diff(*a, *b)),
+        ("numeric_pg_lsn", [Datum::Numeric(n)]) => Datum::PgLsn(numeric_to_lsn(n)?),
         ("pg_lsn_pli", [Datum::PgLsn(l), Datum::Numeric(n)])
         | ("numeric_pl_pg_lsn", [Datum::Numeric(n), Datum::PgLsn(l)]) => {
             Datum::PgLsn(lsn_plus(*l, n, false)?)

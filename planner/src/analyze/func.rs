@@ -1164,6 +1164,12 @@ fn build() -> Vec<FuncDef> {
             ("log10", "log10"),
             ("sign", "sign"),
         ] {
+            // numeric log(x) is its own SQL function in PostgreSQL (errors name it)
+            let imp = if t == NUMERIC && n == "log" {
+                "log"
+            } else {
+                imp
+            };
             v.push(def(n, &[t], t, imp));
         }
         v.push(def("power", &[t, t], t, "pow"));
@@ -1181,6 +1187,8 @@ fn build() -> Vec<FuncDef> {
     v.push(def("min_scale", &[NUMERIC], INT4, "min_scale"));
     v.push(def("trim_scale", &[NUMERIC], NUMERIC, "trim_scale"));
     v.push(def("factorial", &[INT8], NUMERIC, "factorial"));
+    v.push(def("numeric_inc", &[NUMERIC], NUMERIC, "numeric_inc"));
+    v.push(def("pg_lsn", &[NUMERIC], PG_LSN, "numeric_pg_lsn"));
     v.push(def(
         "width_bucket",
         &[FLOAT8, FLOAT8, FLOAT8, INT4],
