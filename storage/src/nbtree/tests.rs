@@ -806,13 +806,22 @@ fn vacuum_deletes_pages_while_others_insert_and_scan() {
     let ext = ThreadExtensionLock::default();
     let vacuum_done = std::sync::atomic::AtomicBool::new(false);
     let deleted = std::sync::atomic::AtomicU64::new(0);
+    let inserted = std::sync::atomic::AtomicU64::new(0);
     std::thread::scope(|s| {
         for t in 0..2u32 {
             let (shm, store, desc, ext, dir) = (&shm, store.clone(), &desc, &ext, dir.path());
+            let (vacuum_done, inserted) = (&vacuum_done, &inserted);
             s.spawn(move || {
                 heap_env!(env, shm, store, dir, 1 + t as usize, ext);
                 let mut rng = Rng(77 + u64::from(t));
-                for i in 0..3_000u32 {
+                // 3,000 inserts at least, and on until 500 after VACUUM has
+                // finished, so that some splits come after its deletions
+                // however the threads are scheduled.
+                let (mut i, mut after) = (0u32, 0u32);
+                while i < 3_000 || (after < 500 && i < 9_000) {
+                    if vacuum_done.load(std::sync::atomic::Ordering::Relaxed) {
+                        after += 1;
+                    }
                     env.tx.snapshot(0);
                     // Keys in the ranges VACUUM keeps, so that the others empty.
                     let off = rng.below(200) as i32;
@@ -828,7 +837,9 @@ fn vacuum_deletes_pages_while_others_insert_and_scan() {
                     )
                     .expect("insert");
                     env.tx.end_without_xid();
+                    i += 1;
                 }
+                inserted.fetch_add(u64::from(i), std::sync::atomic::Ordering::Relaxed);
             });
         }
         {
@@ -897,10 +908,11 @@ fn vacuum_deletes_pages_while_others_insert_and_scan() {
         (deleted_pages(&env) as u64) < deleted,
         "no deleted page was reused"
     );
+    let inserted = inserted.into_inner() as usize;
     let report = check(&env, rel(), &desc, &mut |_, _| Ok(())).expect("check");
-    assert_eq!(report.entries as usize, permanent.len() + 6_000);
+    assert_eq!(report.entries as usize, permanent.len() + inserted);
     let all = scan_all(&env, &desc, None, None).expect("scan");
-    assert_eq!(all.len(), permanent.len() + 6_000);
+    assert_eq!(all.len(), permanent.len() + inserted);
 }
 
 /// Entries a scan marks dead (their rows visible to no snapshot) are skipped by
