@@ -618,6 +618,17 @@ fn rewrite_matview_clauses(mut tokens: Vec<TokenWithSpan>) -> Vec<TokenWithSpan>
     tokens
 }
 
+/// The positions of the significant tokens (no blanks) of the statement
+/// that starts at `start`, up to its `;` or the end.
+fn statement_words(tokens: &[TokenWithSpan], start: usize) -> Vec<usize> {
+    let end = (start..tokens.len())
+        .find(|&i| tokens[i].token == Token::SemiColon || tokens[i].token == Token::EOF)
+        .unwrap_or(tokens.len());
+    (start..end)
+        .filter(|&i| !matches!(tokens[i].token, Token::Whitespace(_) | Token::EOF))
+        .collect()
+}
+
 /// Where each statement starts: the first significant token after the
 /// start or a semicolon.
 fn statement_starts(tokens: &[TokenWithSpan]) -> Vec<usize> {
@@ -1370,10 +1381,7 @@ fn rewrite_text_statements(mut tokens: Vec<TokenWithSpan>) -> Vec<TokenWithSpan>
         } else if word_is(&tokens[start], "alter") && word_is(&tokens[kind_at], "default") {
             DEFAULT_PRIVILEGES_MARKER
         } else if (word_is(&tokens[start], "grant") || word_is(&tokens[start], "revoke")) && {
-            let end = (start..tokens.len())
-                .find(|&i| tokens[i].token == Token::SemiColon || tokens[i].token == Token::EOF)
-                .unwrap_or(tokens.len());
-            let sig: Vec<usize> = (start..end).filter(|&i| significant(&tokens[i])).collect();
+            let sig = statement_words(&tokens, start);
             sig.windows(2).any(|w| {
                 word_is(&tokens[w[0]], "on")
                     && ["type", "domain", "language", "foreign"]
@@ -1383,10 +1391,7 @@ fn rewrite_text_statements(mut tokens: Vec<TokenWithSpan>) -> Vec<TokenWithSpan>
         } {
             GRANT_ON_TYPE_MARKER
         } else if word_is(&tokens[start], "alter") && word_is(&tokens[kind_at], "type") && {
-            let end = (start..tokens.len())
-                .find(|&i| tokens[i].token == Token::SemiColon || tokens[i].token == Token::EOF)
-                .unwrap_or(tokens.len());
-            let sig: Vec<usize> = (start..end).filter(|&i| significant(&tokens[i])).collect();
+            let sig = statement_words(&tokens, start);
             sig.windows(2).any(|w| {
                 (["add", "drop", "rename", "alter"]
                     .iter()
@@ -1398,28 +1403,19 @@ fn rewrite_text_statements(mut tokens: Vec<TokenWithSpan>) -> Vec<TokenWithSpan>
         } {
             ALTER_TYPE_ATTRIBUTE_MARKER
         } else if word_is(&tokens[start], "alter") && word_is(&tokens[kind_at], "table") && {
-            let end = (start..tokens.len())
-                .find(|&i| tokens[i].token == Token::SemiColon || tokens[i].token == Token::EOF)
-                .unwrap_or(tokens.len());
-            let sig: Vec<usize> = (start..end).filter(|&i| significant(&tokens[i])).collect();
+            let sig = statement_words(&tokens, start);
             sig.windows(2)
                 .any(|w| word_is(&tokens[w[0]], "set") && word_is(&tokens[w[1]], "schema"))
         } {
             ALTER_TABLE_SET_SCHEMA_MARKER
         } else if word_is(&tokens[start], "alter") && word_is(&tokens[kind_at], "table") && {
-            let end = (start..tokens.len())
-                .find(|&i| tokens[i].token == Token::SemiColon || tokens[i].token == Token::EOF)
-                .unwrap_or(tokens.len());
-            let sig: Vec<usize> = (start..end).filter(|&i| significant(&tokens[i])).collect();
+            let sig = statement_words(&tokens, start);
             sig.windows(2)
                 .any(|w| word_is(&tokens[w[0]], "set") && word_is(&tokens[w[1]], "statistics"))
         } {
             ALTER_TABLE_SET_STATISTICS_MARKER
         } else if word_is(&tokens[start], "alter") && word_is(&tokens[kind_at], "table") && {
-            let end = (start..tokens.len())
-                .find(|&i| tokens[i].token == Token::SemiColon || tokens[i].token == Token::EOF)
-                .unwrap_or(tokens.len());
-            let sig: Vec<usize> = (start..end).filter(|&i| significant(&tokens[i])).collect();
+            let sig = statement_words(&tokens, start);
             // ALTER [COLUMN] name DROP EXPRESSION (not DROP of a column
             // called expression).
             sig.windows(4).any(|w| {
@@ -1430,10 +1426,7 @@ fn rewrite_text_statements(mut tokens: Vec<TokenWithSpan>) -> Vec<TokenWithSpan>
         } {
             ALTER_TABLE_DROP_EXPRESSION_MARKER
         } else if word_is(&tokens[start], "alter") && word_is(&tokens[kind_at], "table") && {
-            let end = (start..tokens.len())
-                .find(|&i| tokens[i].token == Token::SemiColon || tokens[i].token == Token::EOF)
-                .unwrap_or(tokens.len());
-            let sig: Vec<usize> = (start..end).filter(|&i| significant(&tokens[i])).collect();
+            let sig = statement_words(&tokens, start);
             // ALTER [COLUMN] name SET (...) / RESET (...) / SET STORAGE x
             sig.windows(4).any(|w| {
                 (word_is(&tokens[w[0]], "alter") || word_is(&tokens[w[0]], "column"))
@@ -1444,10 +1437,7 @@ fn rewrite_text_statements(mut tokens: Vec<TokenWithSpan>) -> Vec<TokenWithSpan>
         } {
             ALTER_TABLE_COLUMN_OPTIONS_MARKER
         } else if word_is(&tokens[start], "alter") && word_is(&tokens[kind_at], "index") && {
-            let end = (start..tokens.len())
-                .find(|&i| tokens[i].token == Token::SemiColon || tokens[i].token == Token::EOF)
-                .unwrap_or(tokens.len());
-            let sig: Vec<usize> = (start..end).filter(|&i| significant(&tokens[i])).collect();
+            let sig = statement_words(&tokens, start);
             // SET (...) / RESET (...) of storage parameters
             sig.windows(2).any(|w| {
                 (word_is(&tokens[w[0]], "set") || word_is(&tokens[w[0]], "reset"))
