@@ -1137,16 +1137,24 @@ fn alter_type_owner_or_schema(
             Ok(true)
         })
     })?;
+    write_type_rows(session, &rows)?;
+    changed(session)?;
+    Ok(Outcome::Command("ALTER TYPE".into()))
+}
+
+/// Writes the changed `pg_type` rows back where they were.
+fn write_type_rows(
+    session: &mut Session,
+    rows: &[(storage::page::ItemPointer, Vec<types::Datum>)],
+) -> PgResult<()> {
     let db = session.database_oid;
     crate::xact::with_write(session, |env, w| {
         let cw = CatalogWriter { env, db_oid: db };
-        for (tid, datums) in &rows {
-            cw.update_type(*tid, datums, w)?;
+        for (tid, row) in rows {
+            cw.update_type(*tid, row, w)?;
         }
         Ok(())
-    })?;
-    changed(session)?;
-    Ok(Outcome::Command("ALTER TYPE".into()))
+    })
 }
 
 /// Whether a value of type `t` holds one of type `target`: `t` is it, or
@@ -1197,14 +1205,7 @@ fn rename_type_rows(session: &mut Session, oid: u32, array_oid: u32, new: &str) 
             Ok(true)
         })
     })?;
-    let db = session.database_oid;
-    crate::xact::with_write(session, |env, w| {
-        let cw = CatalogWriter { env, db_oid: db };
-        for (tid, row) in &rows {
-            cw.update_type(*tid, row, w)?;
-        }
-        Ok(())
-    })
+    write_type_rows(session, &rows)
 }
 
 /// ALTER TYPE name ADD | DROP | RENAME | ALTER ATTRIBUTE (one action) of a

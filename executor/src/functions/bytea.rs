@@ -14,22 +14,7 @@ fn bytes(d: &Datum) -> PgResult<&[u8]> {
     }
 }
 
-fn text(d: &Datum) -> PgResult<&str> {
-    match d {
-        Datum::Text(s) => Ok(s),
-        other => Err(PgError::internal(format!("expected text, got {other:?}"))),
-    }
-}
-
-fn int(d: &Datum) -> PgResult<i64> {
-    match d {
-        Datum::Int4(v) => Ok(*v as i64),
-        Datum::Int8(v) => Ok(*v),
-        other => Err(PgError::internal(format!(
-            "expected integer, got {other:?}"
-        ))),
-    }
-}
+use super::string::{int, text};
 
 fn negative_length() -> PgError {
     PgError::new(

@@ -10,14 +10,14 @@ use types::{Datum, PgError, PgResult, SqlState};
 use super::arg;
 use crate::expr::Evaluator;
 
-fn text(d: &Datum) -> PgResult<&str> {
+pub(crate) fn text(d: &Datum) -> PgResult<&str> {
     match d {
         Datum::Text(s) => Ok(s),
         other => Err(PgError::internal(format!("expected text, got {other:?}"))),
     }
 }
 
-fn int(d: &Datum) -> PgResult<i64> {
+pub(crate) fn int(d: &Datum) -> PgResult<i64> {
     match d {
         Datum::Int4(v) => Ok(*v as i64),
         Datum::Int8(v) => Ok(*v),
