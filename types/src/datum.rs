@@ -269,6 +269,13 @@ fn parse_bytea(s: &str) -> PgResult<Vec<u8>> {
         }
         return Ok(out);
     }
+    bytea_escape_decode(s)
+}
+
+/// The escape format of bytea input (`\\` for a backslash, `\ooo` for any
+/// byte), which `decode(s, 'escape')` reads too.
+pub fn bytea_escape_decode(s: &str) -> PgResult<Vec<u8>> {
+    let b = s.as_bytes();
     let mut out = Vec::new();
     let mut i = 0;
     while i < b.len() {

@@ -215,32 +215,7 @@ fn escape_encode(b: &[u8]) -> String {
 }
 
 fn escape_decode(s: &str) -> PgResult<Vec<u8>> {
-    let b = s.as_bytes();
-    let mut out = Vec::with_capacity(b.len());
-    let mut i = 0;
-    let octal = |x: u8| (b'0'..=b'7').contains(&x);
-    while i < b.len() {
-        if b[i] != b'\\' {
-            out.push(b[i]);
-            i += 1;
-        } else if b.get(i + 1) == Some(&b'\\') {
-            out.push(b'\\');
-            i += 2;
-        } else if i + 3 < b.len()
-            && (b'0'..=b'3').contains(&b[i + 1])
-            && octal(b[i + 2])
-            && octal(b[i + 3])
-        {
-            out.push(((b[i + 1] - b'0') << 6) | ((b[i + 2] - b'0') << 3) | (b[i + 3] - b'0'));
-            i += 4;
-        } else {
-            return Err(PgError::new(
-                SqlState::InvalidTextRepresentation,
-                "invalid input syntax for type bytea",
-            ));
-        }
-    }
-    Ok(out)
+    types::datum::bytea_escape_decode(s)
 }
 
 pub fn call(func: &str, args: &[Datum]) -> PgResult<Option<Datum>> {
