@@ -267,7 +267,7 @@ fn convert(v: Datum, from: u32, to: u32, opts: &OutputOptions) -> PgResult<Datum
     let string_from = oid::is_string_type(from) || from == CHAR;
     if string_to {
         let s = match (&v, from) {
-            (Datum::Text(s), BPCHAR) => s.trim_end_matches(' ').to_string(),
+            (Datum::Text(s), BPCHAR) => types::datum::trim_blanks(s).to_string(),
             (Datum::Text(s), _) => s.clone(),
             (Datum::Bool(b), _) => if *b { "true" } else { "false" }.to_string(),
             // text(inet): the mask always shows

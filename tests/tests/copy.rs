@@ -62,6 +62,58 @@ async fn count(c: &Client, table: &str) -> String {
         .unwrap_or_default()
 }
 
+/// Text-format escapes spell bytes, not characters: an octal or hex escape
+/// may be one byte of a longer UTF-8 character, and bytes that are no
+/// UTF-8 (or NUL) are refused with the bad bytes in the message and the
+/// line in the CONTEXT.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn text_escapes_spell_bytes_and_bad_bytes_are_refused() {
+    let cluster = Cluster::start();
+    let c = cluster.connect().await;
+    c.batch_execute("CREATE TABLE esc (a text, b text, c text)")
+        .await
+        .expect("create");
+    let out = psql(
+        &cluster,
+        "COPY esc FROM STDIN;\n\
+         x\\303\\251y\t\\xc3\\xa9\\x41\t\\\\N\n\
+         a\\tb\tq\\\tr\t\\N\n\
+         \\101\\7x\t\\q\\,\t\n\
+         \\.\n",
+    );
+    assert_eq!(out, "");
+    let text = |v: &str| Some(v.to_owned());
+    assert_eq!(
+        rows(
+            &c,
+            "SELECT a, octet_length(a), b, c FROM esc ORDER BY a COLLATE \"C\""
+        )
+        .await,
+        [
+            [text("A\u{7}x"), text("3"), text("q,"), text("")],
+            [text("a\tb"), text("3"), text("q\tr"), None],
+            [text("x\u{e9}y"), text("4"), text("\u{e9}A"), text("\\N")],
+        ]
+    );
+    for (line, message, context) in [
+        ("a\\351b", "0xe9 0x62", "COPY esc, line 1: \"a\\351b\""),
+        ("\\303", "0xc3", "COPY esc, line 1: \"\\303\""),
+        ("x\\x41\\0", "0x00", "COPY esc, line 1: \"x\\x41\\0\""),
+    ] {
+        let out = psql(
+            &cluster,
+            &format!("COPY esc (a) FROM STDIN;\n{line}\n\\.\n"),
+        );
+        assert!(
+            out.contains(&format!(
+                "ERROR:  invalid byte sequence for encoding \"UTF8\": {message}"
+            )) && out.contains(&format!("CONTEXT:  {context}")),
+            "{line}: {out}"
+        );
+    }
+    assert_eq!(count(&c, "esc").await, "3");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn psql_copies_rows_in_and_out_and_a_bad_row_keeps_nothing() {
     let cluster = Cluster::start();

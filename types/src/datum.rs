@@ -157,6 +157,12 @@ impl OutputOptions {
     }
 }
 
+/// `character(n)`'s value without its trailing blanks, which it does not
+/// keep. A byte search: no byte of a longer UTF-8 character is a blank.
+pub fn trim_blanks(s: &str) -> &str {
+    let end = s.bytes().rposition(|b| b != b' ').map_or(0, |i| i + 1);
+    &s[..end]
+}
 fn invalid_syntax(type_oid: u32, s: &str) -> PgError {
     PgError::new(
         SqlState::InvalidTextRepresentation,
@@ -562,7 +568,7 @@ impl Datum {
             },
             // regproc values are function names here (see `oid::REGPROC`).
             oid::TEXT | oid::VARCHAR | oid::UNKNOWN | oid::REGPROC => Datum::Text(s.to_string()),
-            oid::BPCHAR => Datum::Text(s.trim_end_matches(' ').to_string()),
+            oid::BPCHAR => Datum::Text(trim_blanks(s).to_string()),
             oid::NAME => {
                 let mut end = s.len().min(63);
                 while !s.is_char_boundary(end) {
@@ -842,21 +848,11 @@ impl Datum {
             oid::FLOAT8 => Datum::Float8(f64::from_bits(u64::from_be_bytes(to8(arr(8)?)))),
             oid::NUMERIC => Datum::Numeric(Numeric::from_binary(b)?),
             oid::TEXT | oid::VARCHAR | oid::BPCHAR | oid::NAME | oid::UNKNOWN | oid::CHAR => {
-                Datum::Text(String::from_utf8(b.to_vec()).map_err(|_| {
-                    PgError::new(
-                        SqlState::CharacterNotInRepertoire,
-                        "invalid byte sequence for encoding \"UTF8\"",
-                    )
-                })?)
+                Datum::Text(crate::error::utf8_text(b)?.to_owned())
             }
             oid::BYTEA => Datum::Bytea(b.to_vec()),
             oid::JSON => {
-                let s = std::str::from_utf8(b).map_err(|_| {
-                    PgError::new(
-                        SqlState::CharacterNotInRepertoire,
-                        "invalid byte sequence for encoding \"UTF8\"",
-                    )
-                })?;
+                let s = crate::error::utf8_text(b)?;
                 json::validate_json(s)?;
                 Datum::Text(s.to_string())
             }
@@ -873,12 +869,7 @@ impl Datum {
                         format!("unsupported jsonb version number {version}"),
                     ));
                 }
-                let s = std::str::from_utf8(text).map_err(|_| {
-                    PgError::new(
-                        SqlState::CharacterNotInRepertoire,
-                        "invalid byte sequence for encoding \"UTF8\"",
-                    )
-                })?;
+                let s = crate::error::utf8_text(text)?;
                 Datum::Jsonb(Box::new(json::Jsonb::parse(s)?))
             }
             // jsonpath_recv: version 1, then the text
@@ -895,12 +886,7 @@ impl Datum {
                         format!("unsupported jsonpath version number: {version}"),
                     ));
                 }
-                let s = std::str::from_utf8(text).map_err(|_| {
-                    PgError::new(
-                        SqlState::CharacterNotInRepertoire,
-                        "invalid byte sequence for encoding \"UTF8\"",
-                    )
-                })?;
+                let s = crate::error::utf8_text(text)?;
                 Datum::Text(jsonpath::normalize(s)?)
             }
             oid::DATE => Datum::Date(i32::from_be_bytes(to4(arr(4)?))),
@@ -943,12 +929,7 @@ impl Datum {
                 Datum::Multirange(Box::new(MultirangeValue::from_binary(t, b)?))
             }
             t if crate::typcache::is_enum(t) => {
-                let s = std::str::from_utf8(b).map_err(|_| {
-                    PgError::new(
-                        SqlState::CharacterNotInRepertoire,
-                        "invalid byte sequence for encoding \"UTF8\"",
-                    )
-                })?;
+                let s = crate::error::utf8_text(b)?;
                 enum_in(t, s)?
             }
             t if crate::typcache::is_domain(t) => {

@@ -170,6 +170,51 @@ impl PgError {
     }
 }
 
+/// Text received as bytes, checked as PostgreSQL checks the server encoding
+/// (UTF-8, `pg_verify_mbstr`): NUL is refused too.
+pub fn utf8_text(bytes: &[u8]) -> PgResult<&str> {
+    match std::str::from_utf8(bytes) {
+        Ok(s) if !bytes.contains(&0) => Ok(s),
+        Ok(_) => Err(invalid_utf8_at(
+            bytes,
+            bytes.iter().position(|&b| b == 0).unwrap_or(0),
+        )),
+        Err(e) => Err(invalid_utf8_at(bytes, e.valid_up_to())),
+    }
+}
+
+/// [`utf8_text`] of owned bytes, without copying them.
+pub fn utf8_string(bytes: Vec<u8>) -> PgResult<String> {
+    utf8_text(&bytes)?;
+    // Checked just above.
+    Ok(String::from_utf8(bytes).unwrap_or_default())
+}
+
+/// `22021 invalid byte sequence for encoding "UTF8": 0xe9 0x62`: the bytes of
+/// the character starting at `at`, as many as its first byte announces
+/// (PostgreSQL's `report_invalid_encoding`).
+fn invalid_utf8_at(bytes: &[u8], at: usize) -> PgError {
+    let rest = &bytes[at.min(bytes.len())..];
+    let announced = match rest.first() {
+        Some(b) if b & 0xe0 == 0xc0 => 2,
+        Some(b) if b & 0xf0 == 0xe0 => 3,
+        Some(b) if b & 0xf8 == 0xf0 => 4,
+        _ => 1,
+    };
+    let shown: Vec<String> = rest
+        .iter()
+        .take(announced)
+        .map(|b| format!("0x{b:02x}"))
+        .collect();
+    PgError::new(
+        SqlState::CharacterNotInRepertoire,
+        format!(
+            "invalid byte sequence for encoding \"UTF8\": {}",
+            shown.join(" ")
+        ),
+    )
+}
+
 impl fmt::Display for PgError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}:  {}", self.severity.as_str(), self.message)
@@ -191,6 +236,27 @@ mod tests {
             Some(SqlState::InvalidPassword)
         );
         assert_eq!(SqlState::from_code("ZZZZZ"), None);
+    }
+
+    #[test]
+    fn invalid_utf8_shows_the_bad_character() {
+        assert_eq!(utf8_text(b"a\xc3\xa9b"), Ok("a\u{e9}b"));
+        let message = |b: &[u8]| {
+            utf8_text(b)
+                .map(str::to_owned)
+                .map_err(|e| (e.code, e.message))
+        };
+        let bad = |m: &str| {
+            Err::<String, _>((
+                SqlState::CharacterNotInRepertoire,
+                format!("invalid byte sequence for encoding \"UTF8\": {m}"),
+            ))
+        };
+        assert_eq!(message(b"a\xe9b"), bad("0xe9 0x62"));
+        assert_eq!(message(b"x\xc3"), bad("0xc3"));
+        assert_eq!(message(b"ab\0c"), bad("0x00"));
+        assert_eq!(message(b"\xff\x41\x42"), bad("0xff"));
+        assert_eq!(utf8_string(b"ok".to_vec()), Ok("ok".to_owned()));
     }
 
     #[test]

@@ -419,19 +419,13 @@ impl CopyIn {
             let Some((end, next)) = record_end(rest, &self.opts, eof) else {
                 break;
             };
-            let raw = &rest[..end];
             start += next;
-            let text = std::str::from_utf8(raw).map_err(|_| {
-                PgError::new(
-                    SqlState::CharacterNotInRepertoire,
-                    "invalid byte sequence for encoding \"UTF8\"",
-                )
-                .with_context(format!(
-                    "COPY {}, line {}",
-                    self.table,
-                    self.line + 1
-                ))
+            // Checked with its line end, which PostgreSQL's message shows
+            // when the bad bytes run up to it.
+            let text = types::error::utf8_text(&rest[..next]).map_err(|e| {
+                e.with_context(format!("COPY {}, line {}", self.table, self.line + 1))
             })?;
+            let text = &text[..end];
             let text = text.strip_suffix('\r').unwrap_or(text);
             self.line += text.matches('\n').count() as u64 + 1;
             if !self.header_done {
@@ -456,7 +450,7 @@ impl CopyIn {
             Format::Text | Format::Binary => split_text(text, &self.opts),
             Format::Csv => split_csv(text, &self.opts),
         }
-        .map_err(|e| e.with_context(context(self.line, "")))?;
+        .map_err(|e| e.with_context(context(self.line, &format!(": \"{}\"", clip(text)))))?;
         if fields.len() > self.names.len() {
             return Err(PgError::new(
                 SqlState::BadCopyFileFormat,
@@ -778,87 +772,94 @@ enum Field<'a> {
 /// null string (as written, before de-escaping) as NULL, backslash escapes
 /// decoded. A field without a backslash is a slice of the line.
 fn split_text<'a>(line: &'a str, opts: &Options) -> PgResult<Vec<Field<'a>>> {
-    let mut fields = Vec::new();
-    let field = |raw: &'a str, value: Option<String>| {
-        if raw == opts.null {
-            Field::Null
-        } else {
-            Field::Value {
-                text: value.map_or(Cow::Borrowed(raw), Cow::Owned),
-                quoted: false,
-            }
-        }
-    };
-    // The field's start in `line`, and its decoded text once an escape
-    // made it differ from the raw one.
-    let mut start = 0;
-    let mut value: Option<String> = None;
-    let mut chars = line.char_indices().peekable();
-    while let Some((at, c)) = chars.next() {
-        if c == opts.delimiter {
-            fields.push(field(&line[start..at], value.take()));
-            start = at + c.len_utf8();
-            continue;
-        }
-        if c != '\\' {
-            if let Some(v) = value.as_mut() {
-                v.push(c);
-            }
-            continue;
-        }
-        let value = value.get_or_insert_with(|| line[start..at].to_owned());
-        let Some((_, e)) = chars.next() else {
-            // A backslash at the end of the line stands for itself.
-            value.push('\\');
-            break;
-        };
-        match e {
-            'b' => value.push('\u{8}'),
-            'f' => value.push('\u{c}'),
-            'n' => value.push('\n'),
-            'r' => value.push('\r'),
-            't' => value.push('\t'),
-            'v' => value.push('\u{b}'),
-            '0'..='7' => {
-                let mut n = e.to_digit(8).unwrap_or(0);
-                for _ in 0..2 {
-                    match chars.peek().and_then(|(_, d)| d.to_digit(8)) {
-                        Some(d) => {
-                            n = n * 8 + d;
-                            chars.next();
-                        }
-                        None => break,
-                    }
-                }
-                value.push(char::from_u32(n & 0xff).unwrap_or('\0'));
-            }
-            'x' if chars.peek().is_some_and(|(_, d)| d.is_ascii_hexdigit()) => {
-                let mut n = 0;
-                for _ in 0..2 {
-                    match chars.peek().and_then(|(_, d)| d.to_digit(16)) {
-                        Some(d) => {
-                            n = n * 16 + d;
-                            chars.next();
-                        }
-                        None => break,
-                    }
-                }
-                value.push(char::from_u32(n).unwrap_or('\0'));
-            }
-            other => value.push(other),
-        }
-    }
-    fields.push(field(&line[start..], value.take()));
-    if fields
-        .iter()
-        .any(|f| matches!(f, Field::Value { text, .. } if text.contains('\0')))
-    {
+    let bytes = line.as_bytes();
+    if memchr::memchr(0, bytes).is_some() {
         return Err(PgError::new(
             SqlState::CharacterNotInRepertoire,
             "invalid byte sequence for encoding \"UTF8\": 0x00",
         ));
     }
+    // One byte (`Options` refuses others), as is the backslash: both are
+    // found a run at a time and never split a character.
+    let delimiter = opts.delimiter as u8;
+    let mut fields = Vec::new();
+    // The field's start in `line`; how far it has been read; its decoded
+    // bytes (up to `read`) once an escape made them differ from the raw ones.
+    let (mut start, mut read) = (0, 0);
+    let mut value: Option<Vec<u8>> = None;
+    let field = |start: usize, end: usize, value: Option<Vec<u8>>| -> PgResult<Field<'a>> {
+        // The null string is matched before escapes are decoded.
+        let raw = &line[start..end];
+        Ok(if raw == opts.null {
+            Field::Null
+        } else {
+            Field::Value {
+                text: match value {
+                    None => Cow::Borrowed(raw),
+                    Some(v) => Cow::Owned(types::error::utf8_string(v)?),
+                },
+                quoted: false,
+            }
+        })
+    };
+    while let Some(found) = memchr::memchr2(delimiter, b'\\', &bytes[read..]) {
+        let at = read + found;
+        if bytes[at] == delimiter {
+            if let Some(v) = value.as_mut() {
+                v.extend_from_slice(&bytes[read..at]);
+            }
+            fields.push(field(start, at, value.take())?);
+            (start, read) = (at + 1, at + 1);
+            continue;
+        }
+        let v = value.get_or_insert_with(Vec::new);
+        v.extend_from_slice(&bytes[read..at]);
+        let Some(&e) = bytes.get(at + 1) else {
+            // A backslash at the end of the line stands for itself.
+            v.push(b'\\');
+            read = at + 1;
+            break;
+        };
+        read = at + 2;
+        let byte = match e {
+            b'b' => 0x08,
+            b'f' => 0x0c,
+            b'n' => b'\n',
+            b'r' => b'\r',
+            b't' => b'\t',
+            b'v' => 0x0b,
+            b'0'..=b'7' => escaped_byte(bytes, &mut read, u32::from(e - b'0'), 8),
+            b'x' if bytes.get(read).is_some_and(u8::is_ascii_hexdigit) => {
+                escaped_byte(bytes, &mut read, 0, 16)
+            }
+            // Anything else stands for itself (the delimiter and the
+            // backslash too); the rest of a longer character follows as
+            // plain bytes.
+            other => other,
+        };
+        v.push(byte);
+    }
+    if let Some(v) = value.as_mut() {
+        v.extend_from_slice(&bytes[read..]);
+    }
+    fields.push(field(start, bytes.len(), value.take())?);
     Ok(fields)
+}
+
+/// The byte an octal (`\\101`) or hex (`\\x41`) escape spells: `first` and up
+/// to two more digits of `radix` from `at` on, which moves past them.
+fn escaped_byte(bytes: &[u8], at: &mut usize, first: u32, radix: u32) -> u8 {
+    let mut n = first;
+    for _ in 0..2 {
+        match bytes.get(*at).and_then(|&d| (d as char).to_digit(radix)) {
+            Some(d) => {
+                n = n * radix + d;
+                *at += 1;
+            }
+            None => break,
+        }
+    }
+    (n & 0xff) as u8
 }
 
 /// Splits a CSV record: quoted fields may hold delimiters, line ends and

@@ -184,12 +184,7 @@ impl Tcop {
                     if format_for(fmts, i) == 1 {
                         Datum::from_binary(oid, bytes)
                     } else {
-                        let text = std::str::from_utf8(bytes).map_err(|_| {
-                            PgError::new(
-                                SqlState::CharacterNotInRepertoire,
-                                "invalid byte sequence for encoding \"UTF8\"",
-                            )
-                        })?;
+                        let text = types::error::utf8_text(bytes)?;
                         Datum::from_text(oid, text, &opts)
                     }?
                 }

@@ -101,7 +101,7 @@ pub fn call(func: &str, args: &[Datum]) -> PgResult<Option<Datum>> {
     if let Some(op) = func.strip_prefix("bpchar_") {
         // character(n): trailing spaces do not count.
         let trimmed = |d: &Datum| match d {
-            Datum::Text(s) => Datum::Text(s.trim_end_matches(' ').to_string()),
+            Datum::Text(s) => Datum::Text(types::datum::trim_blanks(s).to_string()),
             other => other.clone(),
         };
         let o = compare(&trimmed(arg(args, 0)?), &trimmed(arg(args, 1)?))?;

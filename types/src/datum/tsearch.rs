@@ -335,12 +335,7 @@ impl Reader<'_> {
                 "invalid string in message",
             )
         })?;
-        let s = String::from_utf8(rest[..nul].to_vec()).map_err(|_| {
-            PgError::new(
-                SqlState::CharacterNotInRepertoire,
-                "invalid byte sequence for encoding \"UTF8\"",
-            )
-        })?;
+        let s = crate::error::utf8_text(&rest[..nul])?.to_owned();
         self.at += nul + 1;
         Ok(s)
     }
