@@ -55,6 +55,7 @@ pub fn parse(sql: &str) -> PgResult<Vec<Statement>> {
     let tokens = rewrite_copy_options(tokens);
     let tokens = rewrite_partition_opclasses(tokens);
     let tokens = rewrite_procedures(tokens);
+    let tokens = rewrite_variadic_calls(tokens);
     let tokens = rewrite_arg_modes(tokens);
     let tokens = rewrite_function_attributes(tokens);
     let tokens = rewrite_text_statements(tokens);
@@ -1754,6 +1755,138 @@ fn rewrite_function_attributes(mut tokens: Vec<TokenWithSpan>) -> Vec<TokenWithS
         }
     }
     tokens
+}
+
+/// `VARIADIC expr` as the last argument of a call (the array itself, not
+/// its elements), which sqlparser does not read: the expression becomes the
+/// argument of a call of [`planner::VARIADIC_MARKER`], which the analyzer
+/// unwraps; `VARIADIC name => expr` wraps the named argument's value.
+/// Signatures keep their VARIADIC (`rewrite_arg_modes` and sqlparser read
+/// it): the parameter list of CREATE FUNCTION / PROCEDURE / AGGREGATE, and
+/// every statement that names functions by signature (ALTER, DROP, COMMENT
+/// ON, GRANT and REVOKE of a FUNCTION, PROCEDURE, AGGREGATE or ROUTINE).
+fn rewrite_variadic_calls(tokens: Vec<TokenWithSpan>) -> Vec<TokenWithSpan> {
+    let word_is = |t: &TokenWithSpan, w: &str| matches!(&t.token, Token::Word(x) if x.quote_style.is_none() && x.value.eq_ignore_ascii_case(w));
+    if !tokens.iter().any(|t| word_is(t, "variadic")) {
+        return tokens;
+    }
+    // (the VARIADIC token, where the marker's call opens, the parenthesis
+    // that closes the argument list)
+    let mut edits: Vec<(usize, usize, usize)> = Vec::new();
+    for start in statement_starts(&tokens) {
+        let words = statement_words(&tokens, start);
+        let first_paren = words
+            .iter()
+            .position(|&i| tokens[i].token == Token::LParen)
+            .unwrap_or(words.len());
+        let names_functions = words[..first_paren].iter().any(|&i| {
+            [
+                "function",
+                "functions",
+                "procedure",
+                "procedures",
+                "aggregate",
+                "routine",
+                "routines",
+            ]
+            .iter()
+            .any(|w| word_is(&tokens[i], w))
+        });
+        // Up to which word VARIADIC belongs to a signature.
+        let signature_end = match names_functions {
+            false => 0,
+            true if word_is(&tokens[start], "create") => {
+                let mut depth = 0usize;
+                words[first_paren..]
+                    .iter()
+                    .position(|&i| {
+                        match tokens[i].token {
+                            Token::LParen => depth += 1,
+                            Token::RParen => depth = depth.saturating_sub(1),
+                            _ => {}
+                        }
+                        depth == 0
+                    })
+                    .map_or(words.len(), |k| first_paren + k)
+            }
+            true => words.len(),
+        };
+        // Open parentheses: where each is among `words`, and the VARIADIC
+        // argument found in it.
+        let mut open: Vec<(usize, Option<(usize, usize)>)> = Vec::new();
+        for (n, &i) in words.iter().enumerate() {
+            match tokens[i].token {
+                Token::LParen => open.push((n, None)),
+                Token::RParen => {
+                    if let Some((_, Some((variadic, opens)))) = open.pop() {
+                        edits.push((variadic, opens, i));
+                    }
+                }
+                _ if n > signature_end
+                    && word_is(&tokens[i], "variadic")
+                    && n > 0
+                    && matches!(tokens[words[n - 1]].token, Token::LParen | Token::Comma)
+                    // A call: its parenthesis follows the function's name.
+                    && open.last().is_some_and(|&(o, _)| {
+                        o > 0 && matches!(tokens[words[o - 1]].token, Token::Word(_))
+                    }) =>
+                {
+                    // `VARIADIC name => expr`: the call opens after the arrow.
+                    let opens = match (words.get(n + 1), words.get(n + 2)) {
+                        (Some(&name), Some(&arrow))
+                            if matches!(tokens[name].token, Token::Word(_))
+                                && tokens[arrow].token == Token::RArrow =>
+                        {
+                            arrow
+                        }
+                        _ => i,
+                    };
+                    if let Some(last) = open.last_mut() {
+                        last.1 = Some((i, opens));
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+    if edits.is_empty() {
+        return tokens;
+    }
+    let marker = || {
+        Token::Word(Word {
+            value: planner::VARIADIC_MARKER.into(),
+            quote_style: Some('"'),
+            keyword: Keyword::NoKeyword,
+        })
+    };
+    let mut out = Vec::with_capacity(tokens.len() + 3 * edits.len());
+    for (i, t) in tokens.into_iter().enumerate() {
+        let span = t.span;
+        if edits.iter().any(|e| e.2 == i) {
+            out.push(TokenWithSpan::new(Token::RParen, span));
+        }
+        match edits.iter().find(|e| e.0 == i) {
+            // The VARIADIC word itself: the marker's call, or a space
+            // before `name =>`.
+            Some(e) if e.1 == i => {
+                out.push(TokenWithSpan::new(marker(), span));
+                out.push(TokenWithSpan::new(Token::LParen, span));
+            }
+            Some(_) => out.push(TokenWithSpan::new(
+                Token::Whitespace(Whitespace::Space),
+                span,
+            )),
+            None => {
+                let opens = edits.iter().any(|e| e.1 == i && e.0 != i);
+                out.push(t);
+                if opens {
+                    out.push(TokenWithSpan::new(marker(), span));
+                    out.push(TokenWithSpan::new(Token::LParen, span));
+                }
+            }
+        }
+    }
+    out
 }
 
 /// PostgreSQL takes an argument's mode before or after its name (`OUT b
@@ -3456,6 +3589,38 @@ mod tests {
         assert!(parse(";;;").expect("empty").is_empty());
         assert!(parse("-- only a comment").expect("empty").is_empty());
         assert_eq!(parse("select 1; select 2").expect("two").len(), 2);
+    }
+
+    #[test]
+    fn variadic_arguments_of_calls_are_wrapped_and_signatures_kept() {
+        let marker = planner::VARIADIC_MARKER;
+        let text = |sql: &str| {
+            parse(sql)
+                .expect("parses")
+                .iter()
+                .map(|s| s.to_string())
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            text("select f(1, variadic array[2, g(3)]), h(variadic x => y)"),
+            [format!(
+                "SELECT f(1, \"{marker}\"(ARRAY[2, g(3)])), h(x => \"{marker}\"(y))"
+            )]
+        );
+        // Signatures keep VARIADIC; a call in a RETURN body is wrapped.
+        let created = text(
+            "create function f(variadic a int[]) returns int return g(variadic a); \
+             drop function f(variadic int[]), g(int, variadic text[])",
+        );
+        assert!(
+            created[0].contains("(VARIADIC a INT[])")
+                && created[0].contains(&format!("g(\"{marker}\"(a))")),
+            "{created:?}"
+        );
+        assert_eq!(
+            created[1],
+            "DROP FUNCTION f(VARIADIC INT[]), g(INT, VARIADIC TEXT[])"
+        );
     }
 
     #[test]

@@ -588,9 +588,9 @@ pub const PG_PROC_DEF: CatalogDef = CatalogDef {
         c("proleakproof", BOOL),
         c("proparallel", CHAR),
         c("proconfig", oid::TEXT_ARRAY),
-        // PostgreSQL's columns we have nothing for (no VARIADIC "any"
-        // bookkeeping, transforms, C functions or SQL-standard bodies): 0
-        // and NULL.
+        // The VARIADIC argument's element type (0 for none), then
+        // PostgreSQL's columns we have nothing for (transforms, C functions
+        // or SQL-standard bodies): NULL.
         c("provariadic", OID),
         c("protrftypes", oid::OID_ARRAY),
         c("probin", oid::TEXT),
@@ -711,12 +711,26 @@ impl ProcRow {
                     self.config.iter().cloned().map(Datum::Text).collect(),
                 ))),
             },
-            Datum::Oid(0),
+            Datum::Oid(self.variadic_element()),
             Datum::Null,
             Datum::Null,
             Datum::Null,
             acl_datum(&self.acl),
         ]
+    }
+
+    /// `provariadic`: the element type of the VARIADIC argument's array
+    /// (`anyelement` for `anyarray`, `anycompatible` for
+    /// `anycompatiblearray`); 0 when there is none.
+    pub fn variadic_element(&self) -> u32 {
+        let Some(i) = self.arg_modes.iter().position(|&m| m == 'v') else {
+            return 0;
+        };
+        match self.all_arg_types.get(i).copied().unwrap_or(0) {
+            oid::ANYARRAY => oid::ANYELEMENT,
+            oid::ANYCOMPATIBLEARRAY => oid::ANYCOMPATIBLE,
+            t => oid::element_of(t).unwrap_or(0),
+        }
     }
 
     /// The names of the input arguments (IN, INOUT, VARIADIC), in order.

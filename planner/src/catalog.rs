@@ -238,6 +238,14 @@ pub struct FunctionDesc {
     /// A procedure's OUT and INOUT arguments: their places in `arg_types`,
     /// in the order of `out_columns`.
     pub out_positions: Vec<usize>,
+    /// The last input argument is VARIADIC: an array that a call fills
+    /// from its trailing arguments, unless the call passes the array itself
+    /// (`VARIADIC expr`).
+    pub variadic: bool,
+    /// Set on the expanded form of a VARIADIC function while a call is
+    /// resolved (never in the catalog's descriptions): where its trailing
+    /// element parameters start, and the array parameter's declared type.
+    pub variadic_from: Option<(usize, u32)>,
 }
 
 /// A user-defined aggregate (`pg_proc` with `prokind` 'a' and its

@@ -175,6 +175,11 @@ pub fn plan_statement_with_variables(
 /// writing one).
 pub const KEY_LOCK_MARKERS: [&str; 2] = ["\u{1}no key", "\u{1}key"];
 
+/// The function the raw parser (`backend::syntax`) wraps the argument of a
+/// call's `VARIADIC expr` in: the array passed as the VARIADIC parameter
+/// itself. The analyzer unwraps it and sets `Analyzer::variadic_call`.
+pub const VARIADIC_MARKER: &str = "\u{1}variadic";
+
 /// The start of the quoted window name that carries a frame's `EXCLUDE
 /// CURRENT ROW | GROUP | TIES` through sqlparser, which has no EXCLUDE: the
 /// backend's pre-parser writes the marker, the exclusion, a `\u{1}` and

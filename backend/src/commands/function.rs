@@ -88,6 +88,8 @@ pub fn lookup(
                     .collect(),
                 retset: row.retset,
                 volatile: row.volatility == 'v',
+                variadic: row.arg_modes.contains(&'v'),
+                variadic_from: None,
             }));
         }
         if !out.is_empty() {
@@ -108,6 +110,26 @@ fn inlinable(row: &ProcRow) -> bool {
         crate::syntax::parse(&row.body).as_deref(),
         Ok([sqlparser::ast::Statement::Query(_)])
     )
+}
+
+/// The element type a VARIADIC parameter of type `t` collects its
+/// arguments into (`provariadic`): an array's element, `anyelement` for
+/// `anyarray`, `anycompatible` for `anycompatiblearray`.
+pub fn variadic_element(t: u32) -> PgResult<u32> {
+    use types::oid::{ANY, ANYARRAY, ANYCOMPATIBLE, ANYCOMPATIBLEARRAY, ANYELEMENT};
+    match t {
+        ANYARRAY => Ok(ANYELEMENT),
+        ANYCOMPATIBLEARRAY => Ok(ANYCOMPATIBLE),
+        ANY => Err(PgError::feature_not_supported(
+            "VARIADIC \"any\" parameters of SQL and PL/pgSQL functions",
+        )),
+        _ => types::oid::element_of(t).ok_or_else(|| {
+            PgError::new(
+                SqlState::InvalidFunctionDefinition,
+                "VARIADIC parameter must be an array",
+            )
+        }),
+    }
 }
 
 fn body_text(cf: &CreateFunction) -> PgResult<String> {
@@ -405,9 +427,16 @@ pub(crate) fn create_function(session: &mut Session, cf: &CreateFunction) -> PgR
             Some(sqlparser::ast::ArgMode::Out) => 'o',
             Some(sqlparser::ast::ArgMode::InOut) => 'b',
             Some(sqlparser::ast::ArgMode::Variadic) => {
-                return Err(PgError::feature_not_supported("VARIADIC arguments"));
+                variadic_element(t)?;
+                'v'
             }
         };
+        if mode != 'o' && modes.contains(&'v') {
+            return Err(PgError::new(
+                SqlState::InvalidFunctionDefinition,
+                "VARIADIC parameter must be the last input parameter",
+            ));
+        }
         if mode != 'o' {
             arg_types.push(t);
         }
@@ -533,6 +562,8 @@ pub(crate) fn create_function(session: &mut Session, cf: &CreateFunction) -> PgR
             arg_defaults: Vec::new(),
             procedure: false,
             out_positions: Vec::new(),
+            variadic: modes.contains(&'v'),
+            variadic_from: None,
         };
         let catalog = crate::table_access::SessionCatalog::new(session);
         planner::analyze::expr::analyze_function_body(&desc, &catalog, 1)

@@ -238,6 +238,7 @@ pub fn call(
             boxed(Jsonb::Array(elems))
         }
         "json_build_object" => {
+            even_arguments(func, args)?;
             let mut out = String::from("{");
             for (i, pair) in args.chunks(2).enumerate() {
                 let (k, v) = (&pair[0], &pair[1]);
@@ -252,6 +253,7 @@ pub fn call(
             Datum::Text(out)
         }
         "jsonb_build_object" => {
+            even_arguments(func, args)?;
             let mut pairs = Vec::with_capacity(args.len() / 2);
             for (i, pair) in args.chunks(2).enumerate() {
                 let key = object_key(&pair[0], arg_types[2 * i], i, opts)?;
@@ -833,4 +835,19 @@ pub fn set_function(
         },
         _ => return Ok(None),
     }))
+}
+
+/// `json[b]_build_object`'s arguments come in key-value pairs (checked when
+/// the call is analyzed, and here for the elements of a VARIADIC array).
+fn even_arguments(func: &str, args: &[Datum]) -> PgResult<()> {
+    if args.len().is_multiple_of(2) {
+        return Ok(());
+    }
+    Err(PgError::new(
+        SqlState::InvalidParameterValue,
+        "argument list must have even number of elements",
+    )
+    .with_hint(format!(
+        "The arguments of {func}() must consist of alternating keys and values."
+    )))
 }

@@ -31,6 +31,42 @@ use types::{Datum, PgError, PgResult};
 
 use crate::expr::Evaluator;
 
+/// A built-in function called with `VARIADIC array` (`format('%s %s',
+/// VARIADIC a)`): `args` are the function's implementation name, its
+/// leading arguments and the array, whose elements become its trailing
+/// arguments. A NULL array makes the result NULL, but for `format`, which
+/// then has no arguments to format.
+fn variadic_spread(
+    args: &[Datum],
+    arg_types: &[u32],
+    ret: u32,
+    ev: &mut Evaluator<'_>,
+) -> PgResult<Datum> {
+    let (Some(Datum::Text(func)), Some((array, leading))) =
+        (args.first(), args.get(1..).and_then(<[Datum]>::split_last))
+    else {
+        return Err(PgError::internal("variadic_spread without its function"));
+    };
+    let mut values = leading.to_vec();
+    let mut types = arg_types
+        .get(1..1 + leading.len())
+        .unwrap_or_default()
+        .to_vec();
+    match array {
+        Datum::Array(a) => {
+            let element = a.elem_type;
+            for v in a.elems.iter() {
+                values.push(v.clone());
+                types.push(element);
+            }
+        }
+        Datum::Null if func == "format" => {}
+        Datum::Null => return Ok(Datum::Null),
+        _ => return Err(PgError::internal("variadic_spread of a non-array")),
+    }
+    call(func, &values, &types, ret, ev)
+}
+
 /// Calls implementation `func` with evaluated arguments (of `arg_types`) returning
 /// a value of `ret`. Strict functions never see NULL arguments.
 pub fn call(
@@ -40,6 +76,9 @@ pub fn call(
     ret: u32,
     ev: &mut Evaluator<'_>,
 ) -> PgResult<Datum> {
+    if func == "variadic_spread" {
+        return variadic_spread(args, arg_types, ret, ev);
+    }
     if func == "record_field" {
         // `(x).f`: field `args[1]` of the composite value (the planner
         // checked the field exists in the type).

@@ -625,6 +625,8 @@ pub fn call(
             }
             Datum::Text(parts.join(&sep))
         }
+        "num_nulls" => Datum::Int4(args.iter().filter(|a| a.is_null()).count() as i32),
+        "num_nonnulls" => Datum::Int4(args.iter().filter(|a| !a.is_null()).count() as i32),
         "format" => match arg(args, 0)? {
             Datum::Null => Datum::Null,
             d => Datum::Text(format(text(d)?, &args[1..], &ev.opts)?),

@@ -2102,8 +2102,20 @@ impl Analyzer<'_> {
         }
         let mut args = Vec::new();
         let mut named = Vec::new();
-        for a in &arg_list.args {
-            match a {
+        let mut variadic = false;
+        for (k, a) in arg_list.args.iter().enumerate() {
+            // `VARIADIC expr` (wrapped by the raw parser): the last argument.
+            let a = match unwrap_variadic(a) {
+                Some(inner) if k + 1 == arg_list.args.len() => {
+                    variadic = true;
+                    inner
+                }
+                Some(_) => {
+                    return Err(PgError::syntax("syntax error at or near \",\"", pos));
+                }
+                None => std::borrow::Cow::Borrowed(a),
+            };
+            match a.as_ref() {
                 // normalize(s, NFC): the form is a keyword, passed as text.
                 FunctionArg::Unnamed(FunctionArgExpr::Expr(ast::Expr::Identifier(form)))
                     if name == "normalize"
@@ -2160,6 +2172,9 @@ impl Analyzer<'_> {
                 _ => return Err(PgError::feature_not_supported("named function arguments")),
             }
         }
+        if variadic {
+            return self.call_with_variadic_array(user_schema.as_deref(), &name, args, &named, pos);
+        }
         if user_schema.is_none()
             && let Some(params) = builtin_params(&name)
             && (!named.is_empty() || args.len() < params.len())
@@ -2210,6 +2225,164 @@ impl Analyzer<'_> {
             })?;
         }
         self.call_by_name(&name, args, pos)
+    }
+
+    /// A call whose last argument is `VARIADIC array`. The built-in
+    /// functions PostgreSQL declares VARIADIC: those whose array is a path
+    /// or a list of keys take it as it is; those of `"any"` elements
+    /// (`format`, `concat`, `json_build_array`, ...) and the multirange
+    /// constructors are resolved as if called with one element of it and
+    /// take its elements as their trailing arguments when they run (the
+    /// executor's `variadic_spread`). Else a VARIADIC user function takes
+    /// the array as its parameter.
+    fn call_with_variadic_array(
+        &mut self,
+        schema: Option<&str>,
+        name: &str,
+        args: Vec<(Expr, Option<usize>)>,
+        named: &[(String, (Expr, Option<usize>))],
+        pos: Option<usize>,
+    ) -> PgResult<Expr> {
+        const PATH_OR_KEYS: &[&str] = &[
+            "json_extract_path",
+            "json_extract_path_text",
+            "jsonb_extract_path",
+            "jsonb_extract_path_text",
+            "jsonb_delete",
+        ];
+        const OF_ANY: &[&str] = &[
+            "concat",
+            "concat_ws",
+            "format",
+            "json_build_array",
+            "jsonb_build_array",
+            "json_build_object",
+            "jsonb_build_object",
+            "num_nulls",
+            "num_nonnulls",
+        ];
+        if schema.is_none() && named.is_empty() {
+            if PATH_OR_KEYS.contains(&name) {
+                return self.call_by_name(name, args, pos);
+            }
+            if let Some(x) = self.spread_variadic(name, &args, OF_ANY.contains(&name), pos)? {
+                return Ok(x);
+            }
+        }
+        self.variadic_call = true;
+        let found = self.call_user_function(schema, name, &args, named, pos);
+        self.variadic_call = false;
+        if let Some(x) = found? {
+            return Ok(x);
+        }
+        let mut sig: Vec<String> = args
+            .iter()
+            .map(|(x, _)| oid::type_name(x.type_oid()).to_string())
+            .collect();
+        sig.extend(
+            named
+                .iter()
+                .map(|(n, (x, _))| format!("{n} => {}", oid::type_name(x.type_oid()))),
+        );
+        let qualified = match schema {
+            Some(s) => format!("{s}.{name}"),
+            None => name.to_owned(),
+        };
+        Err(PgError::new(
+            SqlState::UndefinedFunction,
+            format!("function {qualified}({}) does not exist", sig.join(", ")),
+        )
+        .with_hint(FUNC_HINT)
+        .or_position(pos))
+    }
+
+    /// [`Self::call_with_variadic_array`] of a built-in function whose
+    /// VARIADIC elements become arguments: `of_any` for those declared
+    /// `VARIADIC "any"`, else only a multirange constructor is one. None
+    /// when `name` is neither.
+    fn spread_variadic(
+        &mut self,
+        name: &str,
+        args: &[(Expr, Option<usize>)],
+        of_any: bool,
+        pos: Option<usize>,
+    ) -> PgResult<Option<Expr>> {
+        let Some((array, array_pos)) = args.last().cloned() else {
+            return Ok(None);
+        };
+        let array = super::domain::strip_domain(array);
+        let array_type = array.type_oid();
+        let Some(element) = oid::element_of(array_type) else {
+            if of_any {
+                return Err(PgError::new(
+                    SqlState::InvalidParameterValue,
+                    "VARIADIC argument must be an array",
+                )
+                .or_position(array_pos));
+            }
+            return Ok(None);
+        };
+        // Resolved with one element (none for json[b]_build_object, whose
+        // arguments come in pairs).
+        let mut probe: Vec<(Expr, Option<usize>)> = args[..args.len() - 1].to_vec();
+        let fixed = probe.len();
+        let placeholders = usize::from(!name.ends_with("build_object"));
+        if placeholders == 1 {
+            probe.push((
+                Expr::Const {
+                    value: Datum::Null,
+                    type_oid: element,
+                },
+                array_pos,
+            ));
+        }
+        let call = match self.call_by_name(name, probe, pos) {
+            Ok(x) => x,
+            Err(e) if of_any => return Err(e),
+            Err(_) => return Ok(None),
+        };
+        let (func, mut call_args, type_oid) = match call {
+            Expr::Call {
+                func,
+                args: call_args,
+                type_oid,
+                ..
+            } if call_args.len() == fixed + placeholders
+                && (of_any || func == "multirange_constructor") =>
+            {
+                (func, call_args, type_oid)
+            }
+            _ if of_any => {
+                return Err(PgError::feature_not_supported(format!(
+                    "VARIADIC arrays passed to {name}"
+                ))
+                .or_position(pos));
+            }
+            _ => return Ok(None),
+        };
+        // The array, of the element type the function takes.
+        let taken = match placeholders {
+            1 => call_args.pop().map_or(element, |x| x.type_oid()),
+            _ => element,
+        };
+        let wanted = match taken {
+            t if t == element => array_type,
+            t => oid::array_of(t).unwrap_or(array_type),
+        };
+        let array = self.coerce(array, wanted, -1, false, array_pos)?;
+        let mut spread = Vec::with_capacity(call_args.len() + 2);
+        spread.push(Expr::Const {
+            value: Datum::Text(func.to_string()),
+            type_oid: oid::TEXT,
+        });
+        spread.extend(call_args);
+        spread.push(array);
+        Ok(Some(Expr::Call {
+            func: "variadic_spread",
+            args: spread,
+            type_oid,
+            strict: false,
+        }))
     }
 
     /// A call of the function `name` (built-in or user) with analyzed
@@ -2342,7 +2515,26 @@ impl Analyzer<'_> {
         named: &[(String, (Expr, Option<usize>))],
         pos: Option<usize>,
     ) -> PgResult<Option<(std::sync::Arc<crate::FunctionDesc>, Vec<Expr>)>> {
-        let declared = self.catalog.lookup_functions(schema, name)?;
+        let explicit_variadic = std::mem::take(&mut self.variadic_call);
+        let mut declared = Vec::new();
+        for f in self.catalog.lookup_functions(schema, name)? {
+            match (f.variadic, explicit_variadic) {
+                // `f(..., VARIADIC array)`: the array itself, to a VARIADIC
+                // function only.
+                (false, true) => {}
+                (true, true) => declared.push(f),
+                (false, false) => declared.push(f),
+                // Else the trailing arguments fill the array (PostgreSQL's
+                // expanded form; the array itself is not accepted, nor
+                // named arguments).
+                (true, false) if !named.is_empty() => {}
+                (true, false) => match expand_variadic(&f, args.len()) {
+                    Some(expanded) => declared.push(expanded),
+                    // Too few arguments to fill it: its default, if any.
+                    None => declared.push(f),
+                },
+            }
+        }
         let supplied: Vec<&(Expr, Option<usize>)> =
             args.iter().chain(named.iter().map(|(_, a)| a)).collect();
         // Which supplied argument each parameter takes (None: its default).
@@ -2459,6 +2651,35 @@ impl Analyzer<'_> {
         let first_default = f.arg_types.len() - f.arg_defaults.len();
         let mut coerced = Vec::with_capacity(slots.len());
         for (i, s) in slots.iter().enumerate() {
+            if let Some((from, array)) = f.variadic_from
+                && i == from
+            {
+                // The trailing arguments of the expanded form: one array.
+                let element = f.arg_types[from];
+                let mut elements = Vec::with_capacity(slots.len() - from);
+                for k in slots[from..].iter().flatten() {
+                    let (x, p) = supplied[*k];
+                    elements.push(self.coerce(x.clone(), element, -1, false, *p)?);
+                }
+                let first_pos = slots[from].and_then(|k| supplied[k].1).or(pos);
+                let array = match array {
+                    oid::ANYARRAY | oid::ANYCOMPATIBLEARRAY => {
+                        oid::array_of(element).ok_or_else(|| {
+                            PgError::new(
+                                SqlState::UndefinedObject,
+                                format!(
+                                    "could not find array type for data type {}",
+                                    oid::type_name(element)
+                                ),
+                            )
+                            .or_position(first_pos)
+                        })?
+                    }
+                    t => t,
+                };
+                coerced.push(crate::expr::call("array", elements, array, false));
+                break;
+            }
             let want = f.arg_types[i];
             let x = match s {
                 Some(k) => {
@@ -2474,6 +2695,22 @@ impl Analyzer<'_> {
             };
             coerced.push(x);
         }
+        let f = match f.variadic_from {
+            // The caller sees the function as declared, with its array.
+            Some((from, array)) => {
+                let mut arg_types = f.arg_types[..from].to_vec();
+                arg_types.push(coerced.last().map_or(array, Expr::type_oid));
+                let mut arg_names = f.arg_names.clone();
+                arg_names.truncate(from + 1);
+                std::sync::Arc::new(crate::FunctionDesc {
+                    arg_types,
+                    arg_names,
+                    variadic_from: None,
+                    ..(*f).clone()
+                })
+            }
+            None => f,
+        };
         Ok(Some((f, coerced)))
     }
 
@@ -2678,6 +2915,86 @@ fn enum_function_type(name: &str, types: &[u32]) -> Option<u32> {
         ("enum_range", [a, b]) if is_enum(*b) && *a == UNKNOWN => Some(*b),
         _ => None,
     }
+}
+
+/// The expanded form of VARIADIC function `f` for a call of `positional`
+/// positional arguments: its array parameter becomes as many parameters of
+/// the element type as the trailing arguments (at least one).
+/// [`crate::FunctionDesc::variadic_from`] tells
+/// where they start and the array's declared type.
+fn expand_variadic(
+    f: &std::sync::Arc<crate::FunctionDesc>,
+    positional: usize,
+) -> Option<std::sync::Arc<crate::FunctionDesc>> {
+    let from = f.arg_types.len().checked_sub(1)?;
+    if positional <= from {
+        return None;
+    }
+    let array = f.arg_types[from];
+    let element = match array {
+        oid::ANYARRAY => oid::ANYELEMENT,
+        oid::ANYCOMPATIBLEARRAY => oid::ANYCOMPATIBLE,
+        t => oid::element_of(t)?,
+    };
+    let mut arg_types = f.arg_types[..from].to_vec();
+    arg_types.resize(positional, element);
+    let mut arg_names = f.arg_names.clone();
+    let last = arg_names.get(from).cloned().unwrap_or_default();
+    arg_names.resize(positional, last);
+    Some(std::sync::Arc::new(crate::FunctionDesc {
+        arg_types,
+        arg_names,
+        arg_defaults: Vec::new(),
+        variadic_from: Some((from, array)),
+        ..(**f).clone()
+    }))
+}
+
+/// The argument inside the raw parser's wrapping of `VARIADIC expr`
+/// ([`crate::VARIADIC_MARKER`]), if `a` is one.
+pub(crate) fn unwrap_variadic(a: &FunctionArg) -> Option<std::borrow::Cow<'_, FunctionArg>> {
+    let marked = |e: &ast::Expr| -> Option<ast::Expr> {
+        let ast::Expr::Function(f) = e else {
+            return None;
+        };
+        let [part] = f.name.0.as_slice() else {
+            return None;
+        };
+        if part.as_ident()?.value != crate::VARIADIC_MARKER {
+            return None;
+        }
+        match &f.args {
+            FunctionArguments::List(l) => match l.args.as_slice() {
+                [FunctionArg::Unnamed(FunctionArgExpr::Expr(inner))] => Some(inner.clone()),
+                _ => None,
+            },
+            _ => None,
+        }
+    };
+    Some(std::borrow::Cow::Owned(match a {
+        FunctionArg::Unnamed(FunctionArgExpr::Expr(e)) => {
+            FunctionArg::Unnamed(FunctionArgExpr::Expr(marked(e)?))
+        }
+        FunctionArg::Named {
+            name,
+            arg: FunctionArgExpr::Expr(e),
+            operator,
+        } => FunctionArg::Named {
+            name: name.clone(),
+            arg: FunctionArgExpr::Expr(marked(e)?),
+            operator: operator.clone(),
+        },
+        FunctionArg::ExprNamed {
+            name,
+            arg: FunctionArgExpr::Expr(e),
+            operator,
+        } => FunctionArg::ExprNamed {
+            name: name.clone(),
+            arg: FunctionArgExpr::Expr(marked(e)?),
+            operator: operator.clone(),
+        },
+        _ => return None,
+    }))
 }
 
 fn name_static(name: &str) -> &'static str {

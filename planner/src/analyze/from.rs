@@ -1875,8 +1875,20 @@ impl Analyzer<'_> {
             };
             let mut exprs = Vec::new();
             let mut named = Vec::new();
-            for a in &args.args {
-                match a {
+            let mut variadic = false;
+            for (k, a) in args.args.iter().enumerate() {
+                // `VARIADIC expr` (wrapped by the raw parser): the last argument.
+                let a = match super::expr::unwrap_variadic(a) {
+                    Some(inner) if k + 1 == args.args.len() => {
+                        variadic = true;
+                        inner
+                    }
+                    Some(_) => {
+                        return Err(PgError::syntax("syntax error at or near \",\"", pos));
+                    }
+                    None => std::borrow::Cow::Borrowed(a),
+                };
+                match a.as_ref() {
                     ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(e)) => {
                         exprs.push(e.clone())
                     }
@@ -1908,6 +1920,7 @@ impl Analyzer<'_> {
                 })?;
             }
             if user_named.is_empty()
+                && !variadic
                 && !self.procedure_call
                 && (parts.len() == 1 || parts[0] == "pg_catalog")
                 && let Some(found) = self.function_in_from(name, &exprs, alias.as_ref(), pos)?
@@ -1922,8 +1935,7 @@ impl Analyzer<'_> {
             return match self.user_function_in_from(
                 schema,
                 name,
-                &exprs,
-                &user_named,
+                (&exprs, &user_named, variadic),
                 alias.as_ref(),
                 pos,
             )? {

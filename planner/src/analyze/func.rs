@@ -1149,6 +1149,14 @@ fn build() -> Vec<FuncDef> {
         strict: false,
         ..def("format", &[TEXT], TEXT, "format")
     });
+    // How many arguments are NULL, or not (of any types).
+    for name in ["num_nulls", "num_nonnulls"] {
+        v.push(FuncDef {
+            variadic_any: true,
+            strict: false,
+            ..def(name, &[], INT4, name)
+        });
+    }
     // math
     for t in [FLOAT8, NUMERIC] {
         for (n, imp) in [
@@ -1746,6 +1754,12 @@ fn json_functions(v: &mut Vec<FuncDef>) {
     v.push(def("-", &[JSONB, TEXT], JSONB, "jsonb_delete"));
     v.push(def("-", &[JSONB, INT4], JSONB, "jsonb_delete_index"));
     v.push(def("-", &[JSONB, TEXT_ARRAY], JSONB, "jsonb_delete_keys"));
+    v.push(def(
+        "jsonb_delete",
+        &[JSONB, TEXT_ARRAY],
+        JSONB,
+        "jsonb_delete_keys",
+    ));
     v.push(def("#-", &[JSONB, TEXT_ARRAY], JSONB, "jsonb_delete_path"));
     v.push(def("jsonb_pretty", &[JSONB], TEXT, "jsonb_pretty"));
     v.push(def(
@@ -1938,8 +1952,6 @@ pub fn known_unsupported(name: &str) -> bool {
             | "timeofday"
             | "setseed"
             | "string_to_array"
-            | "num_nonnulls"
-            | "num_nulls"
             | "pg_walfile_name_offset"
             | "pg_switch_wal"
             | "pg_create_restore_point"

@@ -146,6 +146,10 @@ pub struct Analyzer<'a> {
     /// Set by the FROM function of a CALL just before its candidate is
     /// chosen, taken by [`Self::choose_user_function`].
     pub(crate) allow_procedure: bool,
+    /// Set by a call whose last argument is `VARIADIC expr` just before its
+    /// function is chosen, taken by [`Self::choose_user_function`] and
+    /// [`Self::call_function`].
+    pub(crate) variadic_call: bool,
     /// The CALL's procedure: for each of its OUT / INOUT arguments, the
     /// index of the call argument that gives it (None: its default).
     pub(crate) call_outputs: Vec<Option<usize>>,
@@ -233,6 +237,7 @@ impl<'a> Analyzer<'a> {
             function_depth: 0,
             procedure_call: false,
             allow_procedure: false,
+            variadic_call: false,
             call_outputs: Vec::new(),
             windows: Vec::new(),
             named_windows: Vec::new(),

@@ -283,12 +283,13 @@ impl Analyzer<'_> {
     /// A call of a user function in FROM: its rows (one row for a
     /// function that returns no set), its OUT or TABLE columns or one
     /// column named after the function. None if no user function fits.
+    /// The arguments: positional, named, and whether the last positional
+    /// one was written `VARIADIC expr`.
     pub(crate) fn user_function_in_from(
         &mut self,
         schema: Option<&str>,
         name: &str,
-        args: &[ast::Expr],
-        named_args: &[(String, ast::Expr)],
+        (args, named_args, variadic): (&[ast::Expr], &[(String, ast::Expr)], bool),
         alias: Option<&ast::TableAlias>,
         pos: Option<usize>,
     ) -> PgResult<Option<(Source, RangeEntry)>> {
@@ -307,6 +308,7 @@ impl Analyzer<'_> {
         let named = named_exprs.as_slice();
         let calling = self.procedure_call;
         self.allow_procedure = calling;
+        self.variadic_call = variadic;
         let Some((f, coerced)) = self.choose_user_function(schema, name, &exprs, named, pos)?
         else {
             let sig: Vec<&str> = exprs
