@@ -14,8 +14,10 @@
 //! - `workloads`: the [`workloads::Workload`] trait and every workload
 //! - `tables`: the workloads over tables (scan, INSERT, UPDATE, bloat, WAL bytes)
 //! - `recovery`: crash recovery after a given amount of WAL
+//! - `analytic`: analytic queries over pgbench's tables, INSERT ... SELECT
 //! - `report`: the terminal table, the JSON with every raw figure, the SVG chart
 
+mod analytic;
 mod recovery;
 pub(crate) mod report;
 pub(crate) mod server;
@@ -81,19 +83,21 @@ pub struct Plan {
 impl Plan {
     fn new(quick: bool) -> Result<Plan, String> {
         let mut plan = if quick {
+            // About four minutes on 2 CPUs, most of it the pgbench workloads
+            // (16 of them, each 2 x (1 + 3 x 2) seconds).
             Plan {
-                warmup_secs: 2,
-                secs: 4,
+                warmup_secs: 1,
+                secs: 2,
                 rounds: 3,
                 startup_rounds: 3,
                 mem_rounds: 2,
                 seqscan_rows: 200_000,
                 query_reps: 3,
-                bloat_secs: 15,
+                bloat_secs: 10,
                 bloat_rounds: 1,
                 wal_transactions: 500,
                 wal_rounds: 2,
-                recovery_mb: 128,
+                recovery_mb: 64,
                 recovery_rounds: 2,
                 pgbench_scale: 1,
             }

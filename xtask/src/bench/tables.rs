@@ -166,7 +166,7 @@ fn load_table(env: &Env, t: Target<'_>, table: &str, rows: u64) -> Result<(), St
 }
 
 /// Parses psql's `\timing` lines ("Time: 12.345 ms" or "Time: 1234.567 ms (00:01.235)").
-fn timings_ms(out: &str) -> Vec<f64> {
+pub(super) fn timings_ms(out: &str) -> Vec<f64> {
     out.lines()
         .filter_map(|l| l.strip_prefix("Time: "))
         .filter_map(|r| r.split_whitespace().next())
@@ -174,7 +174,7 @@ fn timings_ms(out: &str) -> Vec<f64> {
         .collect()
 }
 
-fn median(v: &[f64]) -> f64 {
+pub(super) fn median(v: &[f64]) -> f64 {
     let mut v = v.to_vec();
     v.sort_by(f64::total_cmp);
     let n = v.len();
@@ -715,10 +715,10 @@ mod tests {
 }
 
 /// pgbench's four tables at scale `scale`, made with plain SQL as `pgbench -i`
-/// makes them (same columns, rows and primary keys; `pgbench -i` itself needs
-/// COPY, which our server lacks yet), then VACUUM (and ANALYZE on PostgreSQL,
-/// as `pgbench -i` does). Skipped if the tables are already there at this scale.
-fn ensure_pgbench_tables(env: &Env, t: Target<'_>, scale: u64) -> Result<(), String> {
+/// makes them (same columns, rows and primary keys; multi-row INSERTs rather than
+/// `pgbench -i`'s COPY, which `copy_in` measures on its own), then VACUUM and
+/// ANALYZE on both servers. Skipped if the tables are already there at this scale.
+pub(super) fn ensure_pgbench_tables(env: &Env, t: Target<'_>, scale: u64) -> Result<(), String> {
     let port = t.server()?.port;
     if query_value(env, port, "SELECT count(*) FROM pgbench_branches")
         .ok()
@@ -782,11 +782,9 @@ fn ensure_pgbench_tables(env: &Env, t: Target<'_>, scale: u64) -> Result<(), Str
         "ALTER TABLE pgbench_branches ADD PRIMARY KEY (bid);\n\
          ALTER TABLE pgbench_tellers ADD PRIMARY KEY (tid);\n\
          ALTER TABLE pgbench_accounts ADD PRIMARY KEY (aid);\n\
-         VACUUM pgbench_branches;\nVACUUM pgbench_tellers;\nVACUUM pgbench_accounts;\nVACUUM pgbench_history;\n",
+         VACUUM pgbench_branches;\nVACUUM pgbench_tellers;\nVACUUM pgbench_accounts;\nVACUUM pgbench_history;\n\
+         ANALYZE;\n",
     )?;
-    if t.kind == Kind::Postgres {
-        psql_script(env, port, "ANALYZE;\n")?;
-    }
     Ok(())
 }
 

@@ -18,6 +18,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
+use super::analytic;
 use super::recovery::Recovery;
 use super::server::{self, Kind, Server, Transient};
 use super::tables::{self, ScanQuery, SeqScan, UpdateBloat, WalBytes, WalStatement};
@@ -191,6 +192,12 @@ pub fn all() -> Vec<Box<dyn Workload>> {
                 .map(|w| Box::new(w) as Box<dyn Workload>),
         )
         .chain([Box::new(tables::CopyIn) as Box<dyn Workload>])
+        .chain(
+            analytic::analytic_workloads()
+                .into_iter()
+                .map(|w| Box::new(w) as Box<dyn Workload>),
+        )
+        .chain([Box::new(analytic::InsertSelect) as Box<dyn Workload>])
         .collect()
 }
 
