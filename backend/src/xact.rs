@@ -117,15 +117,17 @@ impl ExtensionLock for StorageEnv {
 
 /// How this session waits for a lock: `lock_timeout` and `deadlock_timeout`.
 pub fn lock_wait(session: &Session, nowait: bool) -> LockWait {
+    lock_wait_of(&session.settings, nowait)
+}
+
+fn lock_wait_of(settings: &types::guc::Settings, nowait: bool) -> LockWait {
     if nowait {
         return LockWait::NoWait;
     }
-    let lock_timeout = session
-        .settings
+    let lock_timeout = settings
         .get_duration("lock_timeout")
         .filter(|d| !d.is_zero());
-    let deadlock_timeout = session
-        .settings
+    let deadlock_timeout = settings
         .get_duration("deadlock_timeout")
         .unwrap_or(Duration::from_secs(1));
     LockWait::Block {
@@ -420,10 +422,13 @@ pub fn with_write<R>(
     let env = session.storage.heap_env();
     let storage = &session.storage;
     let interrupts = &session.interrupts;
-    let lock_wait = lock_wait(session, false);
     let deadline = session.deadline;
-    let mut wait =
-        |other: TransactionId| wait_for_xid(storage, lock_wait, interrupts, deadline, other);
+    // The settings are read only when a wait comes (most writes never wait).
+    let settings = &session.settings;
+    let mut wait = |other: TransactionId| {
+        let lock_wait = lock_wait_of(settings, false);
+        wait_for_xid(storage, lock_wait, interrupts, deadline, other)
+    };
     let undo = if session.tx.savepoints.is_empty() {
         None
     } else {

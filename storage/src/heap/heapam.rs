@@ -258,8 +258,9 @@ thread_local! {
     /// Per relation, the block this backend last put a tuple on
     /// (PostgreSQL's `rd_targblock`): the next insert tries it first, so a
     /// backend keeps filling "its" page without consulting the free-space
-    /// map, and concurrent inserters spread over pages. A hint only: it is
-    /// used if it is below the relation's current size.
+    /// map, and concurrent inserters spread over pages. A hint only: a block
+    /// past the relation's end (truncated since) fails to read and is
+    /// dropped.
     static TARGET_BLOCK: RefCell<HashMap<RelFileLocator, BlockNumber>> = RefCell::new(HashMap::new());
 }
 
@@ -269,6 +270,10 @@ fn target_block(rel: RelFileLocator) -> Option<BlockNumber> {
 
 fn set_target_block(rel: RelFileLocator, block: BlockNumber) {
     TARGET_BLOCK.with(|t| t.borrow_mut().insert(rel, block));
+}
+
+fn forget_target_block(rel: RelFileLocator) {
+    TARGET_BLOCK.with(|t| t.borrow_mut().remove(&rel));
 }
 
 /// Where [`place_tuples`] may put tuples: not on `avoid` (a page the caller
@@ -372,15 +377,23 @@ fn place_tuples(
     };
     let xid = target.xid;
     let need = check_tuple_size(first)?;
-    let n = nblocks(env, rel)?;
     let mut tried: Vec<BlockNumber> = target.avoid.into_iter().collect();
-    let candidates = [target_block(rel).filter(|&t| t < n), n.checked_sub(1)];
-    for block in candidates.into_iter().flatten() {
-        if tried.contains(&block) {
-            continue;
-        }
+    // This backend's target block first, without asking the file's size
+    // (a system call): one that is no longer there (VACUUM truncated the
+    // table meanwhile) fails to read, and is forgotten.
+    if let Some(block) = target_block(rel).filter(|b| !tried.contains(b)) {
         tried.push(block);
-        if try_page(env, rel, block, tuples, need, target, tids, fsm)? {
+        match try_page(env, rel, block, tuples, need, target, tids, fsm) {
+            Ok(true) => return Ok(()),
+            Ok(false) => {}
+            Err(e) if block < nblocks(env, rel)? => return Err(e),
+            Err(_) => forget_target_block(rel),
+        }
+    }
+    let n = nblocks(env, rel)?;
+    if let Some(last) = n.checked_sub(1).filter(|b| !tried.contains(b)) {
+        tried.push(last);
+        if try_page(env, rel, last, tuples, need, target, tids, fsm)? {
             return Ok(());
         }
     }
