@@ -398,7 +398,9 @@ pub fn encode(record: &WalRecord, xid: u64, lsn: Lsn) -> Vec<u8> {
 /// Frames `record` without its CRC, which depends on where it lands; [`place`]
 /// adds it once the position is reserved.
 pub fn encode_unplaced(record: &WalRecord, xid: u64) -> Vec<u8> {
-    let mut out = vec![0u8; HEADER_SIZE];
+    // Room for a row's change without growing (most records are smaller).
+    let mut out = Vec::with_capacity(512);
+    out.resize(HEADER_SIZE, 0);
     // Encoding into a Vec cannot fail for these types.
     bincode::encode_into_std_write(record, &mut out, config())
         .expect("encoding a WAL record into memory");

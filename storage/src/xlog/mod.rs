@@ -711,7 +711,7 @@ impl<'a> Xlog<'a> {
             let redo = self.ctl.redo_ptr.load(Ordering::SeqCst);
             let old_lsn = page_lsn(before);
             let mut image = fpw && old_lsn <= redo;
-            let mut delta = Vec::new();
+            let mut delta = Vec::with_capacity(256);
             if !image {
                 match copy {
                     Some(c) => wal::delta::compute_with_copy(before, after, c, &mut delta),
