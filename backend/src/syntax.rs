@@ -41,6 +41,7 @@ pub fn parse(sql: &str) -> PgResult<Vec<Statement>> {
     };
     let sql: &str = &text;
     check_policy_options(sql, &tokens)?;
+    let tokens = rewrite_operator_runs(tokens);
     let tokens = rewrite_string_continuations(tokens);
     let tokens = rewrite_unicode_escapes(sql, tokens)?;
     let mut tokens = rewrite_rule_statements(tokens);
@@ -83,6 +84,90 @@ pub fn parse(sql: &str) -> PgResult<Vec<Statement>> {
         }
     }
     Ok(stmts)
+}
+
+/// The characters PostgreSQL's lexer takes into an operator.
+fn is_operator_char(c: char) -> bool {
+    "+-*/<>=~!@#%^&|`?".contains(c)
+}
+
+/// PostgreSQL's operators in a run of operator characters: each the
+/// longest run, except that a trailing `+` or `-` is left for the next
+/// operator when the run has none of `~ ! @ # % ^ & | ` ?` (so that
+/// `=-1` is `=` and a negative number, while `!=-` is one operator).
+fn split_operator_run(run: &str) -> Vec<String> {
+    let chars: Vec<char> = run.chars().collect();
+    let mut out = Vec::new();
+    let mut start = 0;
+    while start < chars.len() {
+        let op = &chars[start..];
+        let mut n = op.len();
+        if n > 1
+            && matches!(op[n - 1], '+' | '-')
+            && !op[..n - 1].iter().any(|c| "~!@#%^&|`?".contains(*c))
+        {
+            while n > 1 && matches!(op[n - 1], '+' | '-') {
+                n -= 1;
+            }
+        }
+        out.push(op[..n].iter().collect());
+        start += n;
+    }
+    out
+}
+
+/// sqlparser splits some runs of operator characters where PostgreSQL's
+/// lexer reads one operator (`@+@`, `!~~~`, `##%`): such a run, its tokens
+/// next to each other, becomes PostgreSQL's operators, each the token
+/// sqlparser gives it alone, else a custom operator (which user operators
+/// may be).
+fn rewrite_operator_runs(tokens: Vec<TokenWithSpan>) -> Vec<TokenWithSpan> {
+    let op_text = |t: &Token| -> Option<String> {
+        let s = t.to_string();
+        (!s.is_empty() && s.chars().all(is_operator_char)).then_some(s)
+    };
+    let mut out = Vec::with_capacity(tokens.len());
+    let mut i = 0;
+    while i < tokens.len() {
+        let Some(first) = op_text(&tokens[i].token) else {
+            out.push(tokens[i].clone());
+            i += 1;
+            continue;
+        };
+        let mut texts = vec![first];
+        let mut j = i + 1;
+        while j < tokens.len()
+            && let Some(t) = op_text(&tokens[j].token)
+        {
+            texts.push(t);
+            j += 1;
+        }
+        let run: String = texts.concat();
+        let ops = split_operator_run(&run);
+        if ops == texts {
+            out.extend_from_slice(&tokens[i..j]);
+            i = j;
+            continue;
+        }
+        let start = tokens[i].span.start;
+        let mut column = start.column;
+        for op in ops {
+            let len = op.chars().count() as u64;
+            let span = Span::new(
+                sqlparser::tokenizer::Location::new(start.line, column),
+                sqlparser::tokenizer::Location::new(start.line, column + len),
+            );
+            column += len;
+            let alone = Tokenizer::new(&PostgreSqlDialect {}, &op).tokenize().ok();
+            let token = match alone.as_deref() {
+                Some([t]) if t.to_string() == op => t.clone(),
+                _ => Token::CustomBinaryOperator(op),
+            };
+            out.push(TokenWithSpan::new(token, span));
+        }
+        i = j;
+    }
+    out
 }
 
 /// `TABLE name` (PostgreSQL's shorthand for `SELECT * FROM name`) where a
@@ -3440,6 +3525,29 @@ fn to_pg_error(sql: &str, e: ParserError) -> PgError {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn operator_runs_split_as_postgresql_lexes_them() {
+        assert_eq!(split_operator_run("=-"), ["=", "-"]);
+        assert_eq!(split_operator_run("<>-"), ["<>", "-"]);
+        assert_eq!(split_operator_run("*--"), ["*", "-", "-"]);
+        assert_eq!(split_operator_run("!=-"), ["!=-"]);
+        assert_eq!(split_operator_run("@+@"), ["@+@"]);
+        assert_eq!(split_operator_run("+++"), ["+", "+", "+"]);
+        // Whole statements: user operator names reach the parser as one token.
+        for sql in [
+            "CREATE OPERATOR @+@ (leftarg = int4, rightarg = int4, function = int4pl)",
+            "CREATE OPERATOR !~~~ (leftarg = int4, rightarg = int4, function = f, negator = ~~~)",
+            "DROP OPERATOR @-@@ (int4, int4)",
+            "SELECT 1 @+@ 2, 1 =-1, 2 <>-1",
+        ] {
+            parse(sql).expect(sql);
+        }
+        match parse("SELECT 1 @+@ 2").expect("op").first() {
+            Some(Statement::Query(q)) => assert!(q.to_string().contains("1 @+@ 2"), "{q}"),
+            other => panic!("{other:?}"),
+        }
+    }
 
     #[test]
     fn syntax_errors_read_like_postgresql() {

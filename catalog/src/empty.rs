@@ -93,7 +93,7 @@ pub const CATALOGS: [CatalogDef; 23] = [
             c("amproclefttype", OID),
             c("amprocrighttype", OID),
             c("amprocnum", INT2),
-            c("amproc", OID),
+            c("amproc", NAME),
         ],
     ),
     def(
@@ -255,9 +255,9 @@ pub const CATALOGS: [CatalogDef; 23] = [
             c("oprresult", OID),
             c("oprcom", OID),
             c("oprnegate", OID),
-            c("oprcode", OID),
-            c("oprrest", OID),
-            c("oprjoin", OID),
+            c("oprcode", NAME),
+            c("oprrest", NAME),
+            c("oprjoin", NAME),
         ],
     ),
     def(

@@ -778,6 +778,7 @@ pub(crate) fn drop_routines(
                     }
                 }
                 let deps = super::aggregate::dependents(session, &one.1)?;
+                let operators = super::operatorcmds::dependents(session, one.1.oid)?;
                 let this = format!(
                     "function {name}({})",
                     one.1
@@ -787,7 +788,11 @@ pub(crate) fn drop_routines(
                         .collect::<Vec<_>>()
                         .join(",")
                 );
-                if let Some((_, _, first)) = deps.first() {
+                let first = deps
+                    .first()
+                    .map(|d| d.2.clone())
+                    .or_else(|| operators.first().map(|o| o.0.clone()));
+                if let Some(first) = first {
                     if !cascade {
                         return Err(PgError::new(
                             SqlState::DependentObjectsStillExist,
@@ -799,6 +804,10 @@ pub(crate) fn drop_routines(
                     for (_, _, d) in &deps {
                         session.notice("00000", format!("drop cascades to {d}"));
                     }
+                    for (d, _) in &operators {
+                        session.notice("00000", format!("drop cascades to {d}"));
+                    }
+                    super::operatorcmds::drop_dependents(session, &operators)?;
                 }
                 for (proc_tid, agg_tid, _) in deps {
                     rows.push((PG_PROC, proc_tid));
