@@ -41,7 +41,7 @@ pub fn parse(sql: &str) -> PgResult<Vec<Statement>> {
     };
     let sql: &str = &text;
     check_policy_options(sql, &tokens)?;
-    let tokens = rewrite_operator_runs(tokens);
+    let tokens = rewrite_operator_runs(sql, tokens);
     let tokens = rewrite_string_continuations(tokens);
     let tokens = rewrite_unicode_escapes(sql, tokens)?;
     let mut tokens = rewrite_rule_statements(tokens);
@@ -121,15 +121,28 @@ fn split_operator_run(run: &str) -> Vec<String> {
 /// next to each other, becomes PostgreSQL's operators, each the token
 /// sqlparser gives it alone, else a custom operator (which user operators
 /// may be).
-fn rewrite_operator_runs(tokens: Vec<TokenWithSpan>) -> Vec<TokenWithSpan> {
-    let op_text = |t: &Token| -> Option<String> {
-        let s = t.to_string();
+fn rewrite_operator_runs(sql: &str, tokens: Vec<TokenWithSpan>) -> Vec<TokenWithSpan> {
+    let chars: Vec<char> = sql.chars().collect();
+    let op_text = |t: &TokenWithSpan| -> Option<String> {
+        if matches!(t.token, Token::Whitespace(_)) {
+            return None;
+        }
+        // `!=` is sqlparser's `<>`: the text as written.
+        let s = match t.token {
+            Token::Neq => char_position(sql, t.span.start.line, t.span.start.column)
+                .and_then(|p| chars.get(p.checked_sub(1)?))
+                .map_or_else(
+                    || "<>".to_owned(),
+                    |c| if *c == '!' { "!=".into() } else { "<>".into() },
+                ),
+            _ => t.token.to_string(),
+        };
         (!s.is_empty() && s.chars().all(is_operator_char)).then_some(s)
     };
     let mut out = Vec::with_capacity(tokens.len());
     let mut i = 0;
     while i < tokens.len() {
-        let Some(first) = op_text(&tokens[i].token) else {
+        let Some(first) = op_text(&tokens[i]) else {
             out.push(tokens[i].clone());
             i += 1;
             continue;
@@ -137,7 +150,7 @@ fn rewrite_operator_runs(tokens: Vec<TokenWithSpan>) -> Vec<TokenWithSpan> {
         let mut texts = vec![first];
         let mut j = i + 1;
         while j < tokens.len()
-            && let Some(t) = op_text(&tokens[j].token)
+            && let Some(t) = op_text(&tokens[j])
         {
             texts.push(t);
             j += 1;
@@ -3540,6 +3553,8 @@ mod tests {
             "CREATE OPERATOR !~~~ (leftarg = int4, rightarg = int4, function = f, negator = ~~~)",
             "DROP OPERATOR @-@@ (int4, int4)",
             "SELECT 1 @+@ 2, 1 =-1, 2 <>-1",
+            "SELECT 2 !=/**/ 1",
+            "CREATE OPERATOR !=- (rightarg = int8, procedure = factorial)",
         ] {
             parse(sql).expect(sql);
         }

@@ -1083,11 +1083,16 @@ pub(crate) fn alter_function(
         AlterFunctionOperation::RenameTo { new_name } => {
             let new_name = ident(new_name);
             conflict(session, &new_name, row.namespace)?;
+            crate::acl::require_schema_create(session, row.namespace)?;
             row.name = new_name;
         }
         AlterFunctionOperation::OwnerTo(owner) => {
             let graph = crate::acl::RoleGraph::load(session)?;
             let new = crate::acl::owner_role(session, &graph, owner)?;
+            if new.oid == row.owner {
+                return Ok(Outcome::Command(tag));
+            }
+            crate::acl::check_new_owner(session, &graph, &new, row.namespace)?;
             row.acl =
                 crate::acl::acl_new_owner(row.acl.as_deref(), &graph.name_of(row.owner), &new.name);
             row.owner = new.oid;
@@ -1107,6 +1112,7 @@ pub(crate) fn alter_function(
                 ));
             }
             conflict(session, &row.name.clone(), namespace)?;
+            crate::acl::require_schema_create(session, namespace)?;
             row.namespace = namespace;
         }
         AlterFunctionOperation::DependsOnExtension { .. } => {

@@ -246,7 +246,10 @@ fn find(
     let (schema, n) = super::split_name(name)?;
     let namespaces = match &schema {
         Some(s) => match relcache::namespace_oid(session, s)? {
-            Some(o) => vec![o],
+            Some(o) => {
+                crate::acl::require_schema_usage(session, o)?;
+                vec![o]
+            }
             None => {
                 return Err(PgError::new(
                     SqlState::InvalidSchemaName,
@@ -383,7 +386,7 @@ fn operator_member(
             let builtin = schema.as_deref().is_none_or(|s| s == "pg_catalog")
                 && matches!(
                     planner::analyze::func::resolve(&op, &[left, right]),
-                    planner::analyze::func::Resolution::Found(d) if d.args == [left, right]
+                    planner::analyze::func::Resolution::Found(_)
                 );
             if !builtin {
                 return Err(PgError::new(
@@ -401,19 +404,22 @@ fn operator_member(
     let (purpose, sortfamily) = match purpose {
         None | Some(OperatorPurpose::ForSearch) => ('s', 0),
         Some(OperatorPurpose::ForOrderBy { sort_family }) => {
-            let Some(f) = find(
-                session,
-                Kind::Family,
-                sort_family,
-                crate::commands::opclasscmds::BTREE,
-            )?
-            else {
-                return Err(not_found(Kind::Family, sort_family, "btree"));
-            };
-            ('o', f.oid)
+            // Only GiST and SP-GiST order by operators (amcanorderbyop).
+            if method != GIST && method != SPGIST {
+                let amname = catalog::system::ACCESS_METHODS
+                    .iter()
+                    .find(|m| m.0 == method)
+                    .map_or("", |m| m.1);
+                return Err(PgError::new(
+                    SqlState::InvalidObjectDefinition,
+                    format!("access method \"{amname}\" does not support ordering operators"),
+                ));
+            }
+            // A built-in B-tree family (`float_ops`) has no row here.
+            let f = find(session, Kind::Family, sort_family, BTREE)?;
+            ('o', f.map_or(0, |f| f.oid))
         }
     };
-    let _ = method;
     Ok(OpMember {
         strategy,
         left,
@@ -425,6 +431,8 @@ fn operator_member(
 }
 
 const BTREE: u32 = catalog::system::BTREE_AM_OID;
+const GIST: u32 = 783;
+const SPGIST: u32 = 4000;
 
 /// The built-in support functions PostgreSQL has (which are not all
 /// functions here): taken by name.
@@ -435,8 +443,10 @@ fn is_builtin_support(name: &str) -> bool {
         || name.ends_with("equalimage")
 }
 
+#[allow(clippy::too_many_arguments)]
 fn function_member(
     session: &mut Session,
+    amname: &str,
     number: u64,
     max: i64,
     op_types: Option<&[DataType]>,
@@ -451,7 +461,11 @@ fn function_member(
     }
     let (schema, fname) = super::split_name(name)?;
     let user = crate::commands::function::lookup(session, schema.as_deref(), &fname)?;
-    let found = user.iter().any(|f| f.arg_types == arg_types)
+    let user_ret = user
+        .iter()
+        .find(|f| f.arg_types == arg_types)
+        .map(|f| f.ret_type);
+    let found = user_ret.is_some()
         || (schema.as_deref().is_none_or(|s| s == "pg_catalog")
             && (planner::analyze::func::exact_builtin(&fname, &arg_types).is_some()
                 || is_builtin_support(&fname)));
@@ -461,6 +475,38 @@ fn function_member(
             SqlState::UndefinedFunction,
             format!("function {name}({}) does not exist", sig.join(", ")),
         ));
+    }
+    // The access method's rules for its support functions (PostgreSQL's
+    // `assignProcTypes`), for what can be known of the function.
+    let invalid = |msg: &str| PgError::new(SqlState::InvalidObjectDefinition, msg);
+    let returns = |t: u32| user_ret.is_none_or(|r| r == t);
+    match (amname, number) {
+        ("btree", 1) => {
+            if arg_types.len() != 2 {
+                return Err(invalid(
+                    "btree comparison functions must have two arguments",
+                ));
+            }
+            if !returns(oid::INT4) {
+                return Err(invalid("btree comparison functions must return integer"));
+            }
+        }
+        ("hash", 1) => {
+            if arg_types.len() != 1 {
+                return Err(invalid("hash function 1 must have one argument"));
+            }
+            if !returns(oid::INT4) {
+                return Err(invalid("hash function 1 must return integer"));
+            }
+        }
+        ("btree" | "hash", _) => {}
+        _ => {
+            if op_types.is_none() && arg_types.len() == 2 && arg_types[0] != arg_types[1] {
+                return Err(invalid(
+                    "associated data types must be specified for index support function",
+                ));
+            }
+        }
     }
     let (left, right) = match op_types {
         Some([l, r]) => (resolve_type(session, l)?, resolve_type(session, r)?),
@@ -474,6 +520,11 @@ fn function_member(
             _ => (input, input),
         },
     };
+    if amname == "btree" && number == 4 && left != right {
+        return Err(invalid(
+            "btree equal image functions must not be cross-type",
+        ));
+    }
     let name = match schema {
         Some(s) if s != "pg_catalog" => format!("{s}.{fname}"),
         _ => fname,
@@ -524,6 +575,38 @@ fn add_members(
     ops: Vec<OpMember>,
     procs: Vec<ProcMember>,
 ) -> PgResult<()> {
+    for (k, o) in ops.iter().enumerate() {
+        if ops[..k]
+            .iter()
+            .any(|p| p.strategy == o.strategy && p.left == o.left && p.right == o.right)
+        {
+            return Err(PgError::new(
+                SqlState::InvalidObjectDefinition,
+                format!(
+                    "operator number {} for ({},{}) appears more than once",
+                    o.strategy,
+                    oid::format_type(o.left, -1),
+                    oid::format_type(o.right, -1)
+                ),
+            ));
+        }
+    }
+    for (k, p) in procs.iter().enumerate() {
+        if procs[..k]
+            .iter()
+            .any(|q| q.number == p.number && q.left == p.left && q.right == p.right)
+        {
+            return Err(PgError::new(
+                SqlState::InvalidObjectDefinition,
+                format!(
+                    "function number {} for ({},{}) appears more than once",
+                    p.number,
+                    oid::format_type(p.left, -1),
+                    oid::format_type(p.right, -1)
+                ),
+            ));
+        }
+    }
     for o in &ops {
         if member_exists(session, family.oid, PG_AMOP, o.strategy, o.left, o.right)? {
             return Err(PgError::new(
@@ -659,6 +742,7 @@ pub fn create_class(session: &mut Session, c: &CreateOperatorClass) -> PgResult<
                 argument_types,
             } => procs.push(function_member(
                 session,
+                &amname,
                 *support_number,
                 max_procs,
                 op_types.as_deref(),
@@ -709,7 +793,7 @@ pub fn create_class(session: &mut Session, c: &CreateOperatorClass) -> PgResult<
                 SqlState::DuplicateObject,
                 format!(
                     "could not make operator class \"{name}\" be default for type {}",
-                    oid::type_name(input)
+                    c.for_type.to_string().to_lowercase()
                 ),
             )
             .with_detail(format!(
@@ -753,8 +837,12 @@ fn types_of(session: &mut Session, t: &[DataType]) -> PgResult<(u32, u32)> {
             let t = resolve_type(session, one)?;
             Ok((t, t))
         }
-        _ => Err(PgError::syntax(
+        [] => Err(PgError::syntax(
             "operator argument types must be specified in ALTER OPERATOR FAMILY",
+            None,
+        )),
+        _ => Err(PgError::syntax(
+            "one or two argument types must be specified",
             None,
         )),
     }
@@ -845,6 +933,7 @@ pub fn alter_family(session: &mut Session, a: &AlterOperatorFamily) -> PgResult<
                         argument_types,
                     } => procs.push(function_member(
                         session,
+                        &amname,
                         *support_number,
                         max_procs,
                         op_types.as_deref(),
@@ -1159,4 +1248,40 @@ pub(crate) fn user_class_exists(session: &mut Session, name: &str, method: u32) 
         None => ObjectName::from(vec![Ident::new(name)]),
     };
     Ok(find(session, Kind::Class, &parsed, method)?.is_some())
+}
+
+/// The operator families of schema `namespace`, described as DROP SCHEMA
+/// lists them (their classes go with them).
+pub(crate) fn in_namespace(session: &Session, namespace: u32) -> PgResult<Vec<String>> {
+    Ok(rows(session, Kind::Family)?
+        .into_iter()
+        .filter(|f| f.namespace == namespace)
+        .map(|f| {
+            let am = catalog::system::ACCESS_METHODS
+                .iter()
+                .find(|m| m.0 == f.method)
+                .map_or("", |m| m.1);
+            format!("operator family {} for access method {am}", f.name)
+        })
+        .collect())
+}
+
+/// Drops the operator families and classes of schema `namespace` (DROP
+/// SCHEMA ... CASCADE).
+pub(crate) fn drop_in_namespace(session: &mut Session, namespace: u32) -> PgResult<()> {
+    for c in rows(session, Kind::Class)?
+        .into_iter()
+        .filter(|c| c.namespace == namespace)
+    {
+        delete(session, Kind::Class, &c)?;
+        crate::xact::command_counter_increment(session)?;
+    }
+    for f in rows(session, Kind::Family)?
+        .into_iter()
+        .filter(|f| f.namespace == namespace)
+    {
+        delete(session, Kind::Family, &f)?;
+        crate::xact::command_counter_increment(session)?;
+    }
+    Ok(())
 }

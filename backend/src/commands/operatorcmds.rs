@@ -484,7 +484,16 @@ pub fn create_operator(session: &mut Session, co: &CreateOperator) -> PgResult<O
     } else {
         vec![left, right]
     };
+    // PostgreSQL's privilege checks: USAGE of the argument types, EXECUTE
+    // of the function, USAGE of its result type.
+    for &t in &args {
+        crate::acl::require_type_usage(session, t)?;
+    }
     let (code, result, function_oid) = operator_function(session, &co.function, &args)?;
+    if let Some(f) = function_oid {
+        crate::acl::require_function_execute(session, &[f])?;
+    }
+    crate::acl::require_type_usage(session, result)?;
     let mut canhash = false;
     let mut canmerge = false;
     let mut rest = "-".to_owned();
@@ -561,8 +570,9 @@ pub fn create_operator(session: &mut Session, co: &CreateOperator) -> PgResult<O
     // The commutator (right, left) and negator (left, right), made as
     // shells pointing back here when missing; existing ones are linked
     // back after this row is written.
-    let mut com = existing.as_ref().map_or(0, |o| o.com);
-    let mut negate = existing.as_ref().map_or(0, |o| o.negate);
+    // A shell's links are replaced by the definition's, as PostgreSQL does.
+    let mut com = 0;
+    let mut negate = 0;
     let mut link_back = Vec::new();
     if let Some(n) = &commutator {
         let (cschema, op) = split_operator_name(n)?;
@@ -940,4 +950,27 @@ pub(crate) fn find_operator(
     right: u32,
 ) -> PgResult<Option<u32>> {
     Ok(find(session, schema, name, left, right)?.map(|o| o.oid))
+}
+
+/// The operators of schema `namespace`, described as DROP SCHEMA lists
+/// them.
+pub(crate) fn in_namespace(session: &Session, namespace: u32) -> PgResult<Vec<String>> {
+    Ok(operators(session)?
+        .into_iter()
+        .filter(|o| o.namespace == namespace)
+        .map(|o| o.describe())
+        .collect())
+}
+
+/// Drops the operators of schema `namespace` (DROP SCHEMA ... CASCADE).
+pub(crate) fn drop_in_namespace(session: &mut Session, namespace: u32) -> PgResult<()> {
+    let doomed: Vec<OperatorRow> = operators(session)?
+        .into_iter()
+        .filter(|o| o.namespace == namespace)
+        .collect();
+    let oids: Vec<u32> = doomed.iter().map(|o| o.oid).collect();
+    for o in &doomed {
+        delete_operator(session, o, &oids)?;
+    }
+    Ok(())
 }
