@@ -182,7 +182,7 @@ fn resolve_opclass(
                     catalog::system::BTREE_AM_OID,
                 )? {
                     return Err(PgError::feature_not_supported(format!(
-                        "indexes with user-defined operator class \"{name}\""
+                        "an index with the user-defined operator class \"{name}\""
                     )));
                 }
                 return Err(PgError::new(

@@ -1243,11 +1243,13 @@ pub fn drop_class(session: &mut Session, d: &DropOperatorClass) -> PgResult<Outc
 /// Whether a user operator class of `method` named `name` (perhaps
 /// `schema.name`) exists: what CREATE INDEX asks before it refuses it.
 pub(crate) fn user_class_exists(session: &mut Session, name: &str, method: u32) -> PgResult<bool> {
+    let quoted = |s: &str| Ident::with_quote('"', s);
     let parsed = match name.rsplit_once('.') {
-        Some((s, n)) => ObjectName::from(vec![Ident::new(s), Ident::new(n)]),
-        None => ObjectName::from(vec![Ident::new(name)]),
+        Some((s, n)) => ObjectName::from(vec![quoted(s), quoted(n)]),
+        None => ObjectName::from(vec![quoted(name)]),
     };
-    Ok(find(session, Kind::Class, &parsed, method)?.is_some())
+    Ok(find(session, Kind::Class, &parsed, method)?
+        .is_some_and(|c| c.namespace != catalog::system::PG_CATALOG_NAMESPACE))
 }
 
 /// The operator families of schema `namespace`, described as DROP SCHEMA
