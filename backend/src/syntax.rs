@@ -42,6 +42,7 @@ pub fn parse(sql: &str) -> PgResult<Vec<Statement>> {
     let sql: &str = &text;
     check_policy_options(sql, &tokens)?;
     let tokens = rewrite_operator_runs(sql, tokens);
+    let tokens = rewrite_prefix_operators(tokens);
     let tokens = rewrite_string_continuations(tokens);
     let tokens = rewrite_unicode_escapes(sql, tokens)?;
     let mut tokens = rewrite_rule_statements(tokens);
@@ -179,6 +180,91 @@ fn rewrite_operator_runs(sql: &str, tokens: Vec<TokenWithSpan>) -> Vec<TokenWith
             out.push(TokenWithSpan::new(token, span));
         }
         i = j;
+    }
+    out
+}
+
+/// The left operand that stands for none before a user prefix operator
+/// (see [`rewrite_prefix_operators`]): an identifier no one writes.
+pub const PREFIX_OPERATOR_MARKER: &str = planner::analyze::expr::PREFIX_OPERATOR_MARKER;
+
+/// sqlparser reads a custom operator (`@#@`, `!=-`) only between two
+/// operands; PostgreSQL also as a prefix operator (`SELECT @#@ 24`). Where
+/// one stands first in an expression (after SELECT, `(`, `,`, WHERE, AND,
+/// ...), a marker identifier is put before it as its left operand, which
+/// the analyzer reads as "none".
+fn rewrite_prefix_operators(tokens: Vec<TokenWithSpan>) -> Vec<TokenWithSpan> {
+    const STARTS: [&str; 16] = [
+        "select",
+        "where",
+        "and",
+        "or",
+        "not",
+        "then",
+        "else",
+        "when",
+        "having",
+        "by",
+        "on",
+        "return",
+        "returning",
+        "set",
+        "values",
+        "distinct",
+    ];
+    let mut out: Vec<TokenWithSpan> = Vec::with_capacity(tokens.len());
+    // Operator names in DDL (DROP OPERATOR a (...), b (...)) are not
+    // expressions: only a statement that has a query part is looked at.
+    let mut in_query = false;
+    let mut first_word = true;
+    for t in tokens {
+        match &t.token {
+            Token::SemiColon => {
+                in_query = false;
+                first_word = true;
+            }
+            Token::Word(w) if w.quote_style.is_none() => {
+                let v = w.value.to_ascii_lowercase();
+                if matches!(v.as_str(), "select" | "values" | "returning")
+                    || (first_word
+                        && matches!(
+                            v.as_str(),
+                            "update" | "delete" | "insert" | "with" | "explain" | "return"
+                        ))
+                {
+                    in_query = true;
+                }
+                first_word = false;
+            }
+            Token::Whitespace(_) => {}
+            _ => first_word = false,
+        }
+        if in_query && matches!(t.token, Token::CustomBinaryOperator(_)) {
+            let prev = out
+                .iter()
+                .rev()
+                .find(|p| !matches!(p.token, Token::Whitespace(_)));
+            let prefix = match prev.map(|p| &p.token) {
+                None | Some(Token::LParen | Token::Comma | Token::SemiColon) => true,
+                Some(Token::CustomBinaryOperator(_)) => true,
+                Some(Token::Word(w)) => {
+                    w.quote_style.is_none()
+                        && STARTS.iter().any(|s| w.value.eq_ignore_ascii_case(s))
+                }
+                _ => false,
+            };
+            if prefix {
+                out.push(TokenWithSpan::new(
+                    Token::Word(Word {
+                        value: PREFIX_OPERATOR_MARKER.into(),
+                        quote_style: Some('"'),
+                        keyword: Keyword::NoKeyword,
+                    }),
+                    Span::empty(),
+                ));
+            }
+        }
+        out.push(t);
     }
     out
 }
@@ -3555,6 +3641,8 @@ mod tests {
             "SELECT 1 @+@ 2, 1 =-1, 2 <>-1",
             "SELECT 2 !=/**/ 1",
             "CREATE OPERATOR !=- (rightarg = int8, procedure = factorial)",
+            "SELECT @#@ 24, (!=- 10), 1 @#@ 2",
+            "DROP OPERATOR @#@ (NONE, int8), !~~~ (int4, int4)",
         ] {
             parse(sql).expect(sql);
         }

@@ -28,6 +28,10 @@ pub(crate) fn not_a_procedure(name: &str, sig: &[&str]) -> PgError {
 pub(crate) const FUNC_HINT: &str = "No function matches the given name and argument types. You might need to add explicit type casts.";
 pub(crate) const OPER_HINT: &str = "No operator matches the given name and argument types. You might need to add explicit type casts.";
 /// PostgreSQL's hint for a prefix operator (one argument type).
+/// The identifier the raw parser puts before a user prefix operator (the
+/// backend's `syntax::PREFIX_OPERATOR_MARKER`).
+pub const PREFIX_OPERATOR_MARKER: &str = "\u{1}prefix operator";
+
 const PREFIX_OPER_HINT: &str = "No operator matches the given name and argument type. You might need to add an explicit type cast.";
 
 fn lower_ident(id: &ast::Ident) -> String {
@@ -1293,6 +1297,29 @@ impl Analyzer<'_> {
         op: &BinaryOperator,
         right: &ast::Expr,
     ) -> PgResult<Expr> {
+        // A user prefix operator (`@#@ 24`): the parser's marker stands
+        // for the missing left operand.
+        if let (ast::Expr::Identifier(id), BinaryOperator::Custom(sym)) = (left, op)
+            && id.quote_style.is_some()
+            && id.value == PREFIX_OPERATOR_MARKER
+        {
+            let pos = self.pos(right.span());
+            let arg = self.transform(right)?;
+            for exact in [true, false] {
+                if let Some(x) = self.user_operator(None, sym, None, (&arg, pos), pos, exact)? {
+                    return Ok(x);
+                }
+            }
+            return Err(PgError::new(
+                SqlState::UndefinedFunction,
+                format!(
+                    "operator does not exist: {sym} {}",
+                    oid::type_name(arg.type_oid())
+                ),
+            )
+            .with_hint(PREFIX_OPER_HINT)
+            .or_position(pos));
+        }
         let sym: String = match op {
             BinaryOperator::And | BinaryOperator::Or => {
                 let name = if matches!(op, BinaryOperator::And) {
@@ -1827,9 +1854,13 @@ impl Analyzer<'_> {
             .collect();
         // pg_catalog comes first on every search path: a built-in
         // operator of the same signature hides the user's.
+        let signature = |o: &crate::OperatorDesc| match o.left {
+            0 => vec![o.right],
+            l => vec![l, o.right],
+        };
         if let Some(o) = chosen.first()
-            && let Resolution::Found(d) = func::resolve(sym, &[o.left, o.right])
-            && d.args == [o.left, o.right]
+            && let Resolution::Found(d) = func::resolve(sym, &signature(o))
+            && d.args == signature(o)
         {
             return Ok(None);
         }

@@ -1498,6 +1498,14 @@ fn build() -> Vec<FuncDef> {
         "obj_description",
     ));
     v.push(def("obj_description", &[OID], TEXT, "obj_description"));
+    // A `regproc` column held as a name (`pg_operator.oprcode`, psql's
+    // `\do`): the built-in function it names has no row to comment.
+    v.push(def(
+        "obj_description",
+        &[NAME, NAME],
+        TEXT,
+        "obj_description",
+    ));
     v.push(def(
         "col_description",
         &[OID, INT4],
