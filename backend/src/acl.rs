@@ -1099,6 +1099,33 @@ pub fn owner_role(
     graph.require(&name).cloned()
 }
 
+/// ALTER ... OWNER TO by a user who is not a superuser: PostgreSQL's
+/// `check_is_member_of_role` of the new owner, who must also be able to
+/// create in the object's schema (`namespace`, 0 for none).
+pub fn check_new_owner(
+    session: &Session,
+    graph: &RoleGraph,
+    new: &AuthidRow,
+    namespace: u32,
+) -> PgResult<()> {
+    if session.is_superuser {
+        return Ok(());
+    }
+    if !graph.is_member_of(session.user_oid, new.oid) {
+        return Err(PgError::new(
+            SqlState::InsufficientPrivilege,
+            format!("must be member of role \"{}\"", new.name),
+        ));
+    }
+    if namespace != 0
+        && let Some((schema, privs)) = schema_privileges(session, graph, new.oid, namespace)?
+        && privs & acl::ACL_CREATE == 0
+    {
+        return Err(permission_denied("schema", &schema));
+    }
+    Ok(())
+}
+
 /// An ACL after its object changed owner (PostgreSQL's `aclnewowner`): the
 /// old owner's items, as grantee and as grantor, become the new owner's.
 pub fn acl_new_owner(stored: Option<&[String]>, old: &str, new: &str) -> Option<Vec<String>> {

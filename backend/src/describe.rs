@@ -49,6 +49,10 @@ pub fn catalog_text(session: &mut Session, what: CatalogText<'_>) -> PgResult<Op
         CatalogText::Statistics { oid, columns_only } => {
             crate::commands::statistics::definition(session, oid, columns_only)
         }
+        CatalogText::OperatorVisible(oid) => {
+            Ok(crate::commands::operatorcmds::is_visible(session, oid)?
+                .map(|v| if v { "t" } else { "f" }.to_owned()))
+        }
         CatalogText::StatisticsVisible(oid) => {
             Ok(crate::commands::statistics::is_visible(session, oid)?
                 .map(|v| if v { "t" } else { "f" }.to_owned()))

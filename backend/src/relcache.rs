@@ -33,6 +33,9 @@ pub struct RelCache {
     pub functions: FastMap<String, Vec<Arc<planner::FunctionDesc>>>,
     /// User aggregates by name, in search_path order.
     pub aggregates: FastMap<String, Vec<Arc<planner::AggregateDesc>>>,
+    /// The names of the user operators (`pg_operator`), so that the
+    /// operators nobody declared cost no catalog scan.
+    pub operator_names: Option<std::collections::HashSet<String>>,
     /// Analyzed CHECK constraints, by table OID.
     pub checks: FastMap<u32, Arc<Vec<(String, planner::Expr)>>>,
     /// Analyzed generation expressions of stored generated columns, by
@@ -61,6 +64,7 @@ impl RelCache {
         self.generated.clear();
         self.functions.clear();
         self.aggregates.clear();
+        self.operator_names = None;
         self.search_path = None;
         self.types_loaded = false;
     }

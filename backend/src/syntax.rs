@@ -41,6 +41,8 @@ pub fn parse(sql: &str) -> PgResult<Vec<Statement>> {
     };
     let sql: &str = &text;
     check_policy_options(sql, &tokens)?;
+    let tokens = rewrite_operator_runs(sql, tokens);
+    let tokens = rewrite_prefix_operators(tokens);
     let tokens = rewrite_string_continuations(tokens);
     let tokens = rewrite_unicode_escapes(sql, tokens)?;
     let mut tokens = rewrite_rule_statements(tokens);
@@ -84,6 +86,188 @@ pub fn parse(sql: &str) -> PgResult<Vec<Statement>> {
         }
     }
     Ok(stmts)
+}
+
+/// The characters PostgreSQL's lexer takes into an operator.
+fn is_operator_char(c: char) -> bool {
+    "+-*/<>=~!@#%^&|`?".contains(c)
+}
+
+/// PostgreSQL's operators in a run of operator characters: each the
+/// longest run, except that a trailing `+` or `-` is left for the next
+/// operator when the run has none of `~ ! @ # % ^ & | ` ?` (so that
+/// `=-1` is `=` and a negative number, while `!=-` is one operator).
+fn split_operator_run(run: &str) -> Vec<String> {
+    let chars: Vec<char> = run.chars().collect();
+    let mut out = Vec::new();
+    let mut start = 0;
+    while start < chars.len() {
+        let op = &chars[start..];
+        let mut n = op.len();
+        if n > 1
+            && matches!(op[n - 1], '+' | '-')
+            && !op[..n - 1].iter().any(|c| "~!@#%^&|`?".contains(*c))
+        {
+            while n > 1 && matches!(op[n - 1], '+' | '-') {
+                n -= 1;
+            }
+        }
+        out.push(op[..n].iter().collect());
+        start += n;
+    }
+    out
+}
+
+/// sqlparser splits some runs of operator characters where PostgreSQL's
+/// lexer reads one operator (`@+@`, `!~~~`, `##%`): such a run, its tokens
+/// next to each other, becomes PostgreSQL's operators, each the token
+/// sqlparser gives it alone, else a custom operator (which user operators
+/// may be).
+fn rewrite_operator_runs(sql: &str, tokens: Vec<TokenWithSpan>) -> Vec<TokenWithSpan> {
+    let chars: Vec<char> = sql.chars().collect();
+    let op_text = |t: &TokenWithSpan| -> Option<String> {
+        if matches!(t.token, Token::Whitespace(_)) {
+            return None;
+        }
+        // `!=` is sqlparser's `<>`: the text as written.
+        let s = match t.token {
+            Token::Neq => char_position(sql, t.span.start.line, t.span.start.column)
+                .and_then(|p| chars.get(p.checked_sub(1)?))
+                .map_or_else(
+                    || "<>".to_owned(),
+                    |c| if *c == '!' { "!=".into() } else { "<>".into() },
+                ),
+            _ => t.token.to_string(),
+        };
+        (!s.is_empty() && s.chars().all(is_operator_char)).then_some(s)
+    };
+    let mut out = Vec::with_capacity(tokens.len());
+    let mut i = 0;
+    while i < tokens.len() {
+        let Some(first) = op_text(&tokens[i]) else {
+            out.push(tokens[i].clone());
+            i += 1;
+            continue;
+        };
+        let mut texts = vec![first];
+        let mut j = i + 1;
+        while j < tokens.len()
+            && let Some(t) = op_text(&tokens[j])
+        {
+            texts.push(t);
+            j += 1;
+        }
+        let run: String = texts.concat();
+        let ops = split_operator_run(&run);
+        if ops == texts {
+            out.extend_from_slice(&tokens[i..j]);
+            i = j;
+            continue;
+        }
+        let start = tokens[i].span.start;
+        let mut column = start.column;
+        for op in ops {
+            let len = op.chars().count() as u64;
+            let span = Span::new(
+                sqlparser::tokenizer::Location::new(start.line, column),
+                sqlparser::tokenizer::Location::new(start.line, column + len),
+            );
+            column += len;
+            let alone = Tokenizer::new(&PostgreSqlDialect {}, &op).tokenize().ok();
+            let token = match alone.as_deref() {
+                Some([t]) if t.to_string() == op => t.clone(),
+                _ => Token::CustomBinaryOperator(op),
+            };
+            out.push(TokenWithSpan::new(token, span));
+        }
+        i = j;
+    }
+    out
+}
+
+/// The left operand that stands for none before a user prefix operator
+/// (see [`rewrite_prefix_operators`]): an identifier no one writes.
+pub const PREFIX_OPERATOR_MARKER: &str = planner::analyze::expr::PREFIX_OPERATOR_MARKER;
+
+/// sqlparser reads a custom operator (`@#@`, `!=-`) only between two
+/// operands; PostgreSQL also as a prefix operator (`SELECT @#@ 24`). Where
+/// one stands first in an expression (after SELECT, `(`, `,`, WHERE, AND,
+/// ...), a marker identifier is put before it as its left operand, which
+/// the analyzer reads as "none".
+fn rewrite_prefix_operators(tokens: Vec<TokenWithSpan>) -> Vec<TokenWithSpan> {
+    const STARTS: [&str; 16] = [
+        "select",
+        "where",
+        "and",
+        "or",
+        "not",
+        "then",
+        "else",
+        "when",
+        "having",
+        "by",
+        "on",
+        "return",
+        "returning",
+        "set",
+        "values",
+        "distinct",
+    ];
+    let mut out: Vec<TokenWithSpan> = Vec::with_capacity(tokens.len());
+    // Operator names in DDL (DROP OPERATOR a (...), b (...)) are not
+    // expressions: only a statement that has a query part is looked at.
+    let mut in_query = false;
+    let mut first_word = true;
+    for t in tokens {
+        match &t.token {
+            Token::SemiColon => {
+                in_query = false;
+                first_word = true;
+            }
+            Token::Word(w) if w.quote_style.is_none() => {
+                let v = w.value.to_ascii_lowercase();
+                if matches!(v.as_str(), "select" | "values" | "returning")
+                    || (first_word
+                        && matches!(
+                            v.as_str(),
+                            "update" | "delete" | "insert" | "with" | "explain" | "return"
+                        ))
+                {
+                    in_query = true;
+                }
+                first_word = false;
+            }
+            Token::Whitespace(_) => {}
+            _ => first_word = false,
+        }
+        if in_query && matches!(t.token, Token::CustomBinaryOperator(_)) {
+            let prev = out
+                .iter()
+                .rev()
+                .find(|p| !matches!(p.token, Token::Whitespace(_)));
+            let prefix = match prev.map(|p| &p.token) {
+                None | Some(Token::LParen | Token::Comma | Token::SemiColon) => true,
+                Some(Token::CustomBinaryOperator(_)) => true,
+                Some(Token::Word(w)) => {
+                    w.quote_style.is_none()
+                        && STARTS.iter().any(|s| w.value.eq_ignore_ascii_case(s))
+                }
+                _ => false,
+            };
+            if prefix {
+                out.push(TokenWithSpan::new(
+                    Token::Word(Word {
+                        value: PREFIX_OPERATOR_MARKER.into(),
+                        quote_style: Some('"'),
+                        keyword: Keyword::NoKeyword,
+                    }),
+                    Span::empty(),
+                ));
+            }
+        }
+        out.push(t);
+    }
+    out
 }
 
 /// `TABLE name` (PostgreSQL's shorthand for `SELECT * FROM name`) where a
@@ -3573,6 +3757,33 @@ fn to_pg_error(sql: &str, e: ParserError) -> PgError {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn operator_runs_split_as_postgresql_lexes_them() {
+        assert_eq!(split_operator_run("=-"), ["=", "-"]);
+        assert_eq!(split_operator_run("<>-"), ["<>", "-"]);
+        assert_eq!(split_operator_run("*--"), ["*", "-", "-"]);
+        assert_eq!(split_operator_run("!=-"), ["!=-"]);
+        assert_eq!(split_operator_run("@+@"), ["@+@"]);
+        assert_eq!(split_operator_run("+++"), ["+", "+", "+"]);
+        // Whole statements: user operator names reach the parser as one token.
+        for sql in [
+            "CREATE OPERATOR @+@ (leftarg = int4, rightarg = int4, function = int4pl)",
+            "CREATE OPERATOR !~~~ (leftarg = int4, rightarg = int4, function = f, negator = ~~~)",
+            "DROP OPERATOR @-@@ (int4, int4)",
+            "SELECT 1 @+@ 2, 1 =-1, 2 <>-1",
+            "SELECT 2 !=/**/ 1",
+            "CREATE OPERATOR !=- (rightarg = int8, procedure = factorial)",
+            "SELECT @#@ 24, (!=- 10), 1 @#@ 2",
+            "DROP OPERATOR @#@ (NONE, int8), !~~~ (int4, int4)",
+        ] {
+            parse(sql).expect(sql);
+        }
+        match parse("SELECT 1 @+@ 2").expect("op").first() {
+            Some(Statement::Query(q)) => assert!(q.to_string().contains("1 @+@ 2"), "{q}"),
+            other => panic!("{other:?}"),
+        }
+    }
 
     #[test]
     fn syntax_errors_read_like_postgresql() {

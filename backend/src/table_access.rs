@@ -307,6 +307,15 @@ impl CatalogView for SessionCatalog<'_> {
         crate::commands::aggregate::lookup(&mut session, schema, name)
     }
 
+    fn lookup_operators(
+        &self,
+        schema: Option<&str>,
+        name: &str,
+    ) -> PgResult<Vec<Arc<planner::OperatorDesc>>> {
+        let mut session = self.session.borrow_mut();
+        crate::commands::operatorcmds::lookup(&mut session, schema, name)
+    }
+
     fn check_foreign_scan(&self, oid: u32) -> PgResult<()> {
         // No wrapper here can scan: PostgreSQL fails at planning too.
         crate::commands::foreigncmds::check_foreign_scan(&self.session.borrow(), oid)

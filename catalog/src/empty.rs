@@ -1,4 +1,4 @@
-//! The catalogs of objects that cannot be made here yet (operators, casts,
+//! The catalogs of objects that cannot be made here yet (casts,
 //! text search, extensions, event triggers, large objects, security
 //! labels, default privileges), with PostgreSQL 15's OIDs and
 //! columns and no rows, so that clients' catalog queries (pg_dump's,
@@ -8,11 +8,16 @@
 //! which hold the parser, templates, dictionaries and configurations that
 //! are built in. The foreign-data catalogs (`pg_foreign_data_wrapper`,
 //! `pg_foreign_server`, `pg_user_mapping`, `pg_foreign_table`) are defined
-//! here too and written by the backend's `commands::foreigncmds`.
+//! here too and written by the backend's `commands::foreigncmds`; so are
+//! `pg_operator` (user operators, `commands::operatorcmds`) and
+//! `pg_opfamily`, `pg_amop` and `pg_amproc` (user operator families and
+//! classes, `commands::opclasscmds`), whose `regproc` columns (`oprcode`,
+//! `oprrest`, `oprjoin`, `amproc`) hold function names as `pg_aggregate`'s
+//! do, since the built-in functions have no OIDs here.
 //!
 //! As elsewhere ([`crate::system`]), `aclitem[]` columns hold their items'
-//! text and `regproc` columns are kept as OIDs (these catalogs have no
-//! rows to print).
+//! text and the other `regproc` columns are kept as OIDs (their catalogs
+//! have no rows to print).
 
 use types::Datum;
 use types::oid::{self, BOOL, CHAR, INT2, INT4, NAME, OID, TEXT, TEXT_ARRAY};
@@ -93,7 +98,7 @@ pub const CATALOGS: [CatalogDef; 23] = [
             c("amproclefttype", OID),
             c("amprocrighttype", OID),
             c("amprocnum", INT2),
-            c("amproc", OID),
+            c("amproc", NAME),
         ],
     ),
     def(
@@ -255,9 +260,9 @@ pub const CATALOGS: [CatalogDef; 23] = [
             c("oprresult", OID),
             c("oprcom", OID),
             c("oprnegate", OID),
-            c("oprcode", OID),
-            c("oprrest", OID),
-            c("oprjoin", OID),
+            c("oprcode", NAME),
+            c("oprrest", NAME),
+            c("oprjoin", NAME),
         ],
     ),
     def(

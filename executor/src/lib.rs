@@ -239,6 +239,9 @@ pub enum CatalogText<'a> {
     /// `pg_statistics_obj_is_visible(oid)`: `"t"` or `"f"` (None if no
     /// such object).
     StatisticsVisible(u32),
+    /// `pg_operator_is_visible(oid)`: `"t"` or `"f"` (None if no such
+    /// operator).
+    OperatorVisible(u32),
     /// `pg_relation_is_publishable(oid)`: `"t"` or `"f"` (None if no such
     /// relation).
     RelationPublishable(u32),

@@ -277,6 +277,22 @@ pub struct AggregateDesc {
     pub minitval: Option<String>,
 }
 
+/// A user-defined operator (`pg_operator`): its argument types (0 for the
+/// missing left one of a prefix operator) and the function it calls, kept
+/// by name as `oprcode` holds it and resolved for the argument types when
+/// the operator is used (a user function, else a built-in one).
+#[derive(Debug, Clone, PartialEq)]
+pub struct OperatorDesc {
+    pub oid: u32,
+    pub name: String,
+    pub left: u32,
+    pub right: u32,
+    pub result: u32,
+    /// `oprcode`: the function's name, schema-qualified when it is a
+    /// user function's; `-` for a shell operator (no function yet).
+    pub function: String,
+}
+
 /// The variables of a PL/pgSQL function that a statement in its body may
 /// name (PostgreSQL's parser hooks for PL/pgSQL): a name that is no column
 /// resolves here, to parameter `index` of the statement.
@@ -327,6 +343,17 @@ pub trait CatalogView {
         schema: Option<&str>,
         name: &str,
     ) -> PgResult<Vec<Arc<AggregateDesc>>> {
+        let _ = (schema, name);
+        Ok(Vec::new())
+    }
+
+    /// The user operators named `name` (in `schema`, or on the
+    /// search_path, nearest schema first).
+    fn lookup_operators(
+        &self,
+        schema: Option<&str>,
+        name: &str,
+    ) -> PgResult<Vec<Arc<OperatorDesc>>> {
         let _ = (schema, name);
         Ok(Vec::new())
     }

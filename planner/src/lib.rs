@@ -44,8 +44,8 @@ pub mod tidpath;
 pub use analyze::viewdef::{stored_view_query, view_definition};
 pub use catalog::{
     AggregateDesc, CatalogView, ColumnDesc, EmptyCatalog, FunctionDesc, FunctionLanguage,
-    IndexDesc, Partitioning, RelationDesc, SYSTEM_COLUMNS, TriggerDesc, VariableResolver,
-    mentions_system_column,
+    IndexDesc, OperatorDesc, Partitioning, RelationDesc, SYSTEM_COLUMNS, TriggerDesc,
+    VariableResolver, mentions_system_column,
 };
 pub use expr::{BoolTestKind, Expr};
 pub use plan::{

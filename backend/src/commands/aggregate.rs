@@ -820,6 +820,12 @@ fn alter_aggregate(session: &mut Session, t: &[Token]) -> PgResult<Outcome> {
     let Some((tid, mut row)) = find_aggregate(session, schema.as_deref(), &name, &types)? else {
         return Err(missing(&name, &types));
     };
+    if !session.is_superuser {
+        let graph = crate::acl::RoleGraph::load(session)?;
+        if !graph.has_privs_of(session.user_oid, row.owner) {
+            return Err(crate::acl::must_be_owner("function", &row.name));
+        }
+    }
     let rest = &t[i..];
     let new_name = |v: &Token| match v {
         Token::Word(w) if w.quote_style.is_some() => Some(w.value.clone()),
@@ -852,18 +858,16 @@ fn alter_aggregate(session: &mut Session, t: &[Token]) -> PgResult<Outcome> {
             let Some(role) = new_name(v) else {
                 return Err(syntax_error(Some(v)));
             };
-            row.owner = match role.as_str() {
-                "current_user" | "current_role" | "session_user" => session.user_oid,
-                _ => match with_reader(session, |r| r.role(&role))? {
-                    Some((_, r)) => r.oid,
-                    None => {
-                        return Err(PgError::new(
-                            SqlState::UndefinedObject,
-                            format!("role \"{role}\" does not exist"),
-                        ));
-                    }
-                },
+            let graph = crate::acl::RoleGraph::load(session)?;
+            let new = match role.as_str() {
+                "current_user" | "current_role" => graph.require(&session.user.clone())?.clone(),
+                "session_user" => graph.require(&session.auth.session.name.clone())?.clone(),
+                _ => graph.require(&role)?.clone(),
             };
+            if new.oid != row.owner {
+                crate::acl::check_new_owner(session, &graph, &new, row.namespace)?;
+            }
+            row.owner = new.oid;
         }
         [s, sc, v] if is_kw(Some(s), "set") && is_kw(Some(sc), "schema") => {
             let Some(target) = new_name(v) else {

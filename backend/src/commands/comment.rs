@@ -284,6 +284,35 @@ fn resolve(session: &mut Session, kind: &str, object: &[Token]) -> PgResult<Opti
                 subid: i32::from(col.attnum),
             }))
         }
+        "operator"
+            if object
+                .first()
+                .is_some_and(|t| word_is(Some(t), "class") || word_is(Some(t), "family")) =>
+        {
+            Err(PgError::feature_not_supported(
+                "COMMENT ON OPERATOR CLASS / FAMILY is not supported",
+            ))
+        }
+        "operator" => {
+            // The operator's name is one run of operator characters.
+            let mut text = String::new();
+            let is_op = |t: &Token| {
+                let s = t.to_string();
+                !s.is_empty() && s.chars().all(|c| "+-*/<>=~!@#%^&|`?".contains(c))
+            };
+            for (k, t) in object.iter().enumerate() {
+                if k > 0 && !(is_op(t) && is_op(&object[k - 1])) {
+                    text.push(' ');
+                }
+                text.push_str(&t.to_string());
+            }
+            let oid = super::operatorcmds::comment_target(session, &text)?;
+            Ok(Some(Target {
+                classoid: catalog::empty::PG_OPERATOR,
+                objoid: oid,
+                subid: 0,
+            }))
+        }
         "schema" => {
             let name = single_name(object)?;
             let Some(oid) = relcache::namespace_oid(session, &name)? else {
@@ -454,8 +483,8 @@ fn resolve(session: &mut Session, kind: &str, object: &[Token]) -> PgResult<Opti
             }))
         }
         "access" | "cast" | "collation" | "conversion" | "event" | "extension" | "language"
-        | "large" | "operator" | "policy" | "publication" | "subscription" | "tablespace"
-        | "text search" | "transform" => Err(PgError::feature_not_supported(format!(
+        | "large" | "policy" | "publication" | "subscription" | "tablespace" | "text search"
+        | "transform" => Err(PgError::feature_not_supported(format!(
             "COMMENT ON {} is not supported",
             kind.to_uppercase()
         ))),

@@ -809,6 +809,7 @@ pub(crate) fn drop_routines(
                     }
                 }
                 let deps = super::aggregate::dependents(session, &one.1)?;
+                let operators = super::operatorcmds::dependents(session, one.1.oid)?;
                 let this = format!(
                     "function {name}({})",
                     one.1
@@ -818,7 +819,11 @@ pub(crate) fn drop_routines(
                         .collect::<Vec<_>>()
                         .join(",")
                 );
-                if let Some((_, _, first)) = deps.first() {
+                let first = deps
+                    .first()
+                    .map(|d| d.2.clone())
+                    .or_else(|| operators.first().map(|o| o.0.clone()));
+                if let Some(first) = first {
                     if !cascade {
                         return Err(PgError::new(
                             SqlState::DependentObjectsStillExist,
@@ -830,6 +835,10 @@ pub(crate) fn drop_routines(
                     for (_, _, d) in &deps {
                         session.notice("00000", format!("drop cascades to {d}"));
                     }
+                    for (d, _) in &operators {
+                        session.notice("00000", format!("drop cascades to {d}"));
+                    }
+                    super::operatorcmds::drop_dependents(session, &operators)?;
                 }
                 for (proc_tid, agg_tid, _) in deps {
                     rows.push((PG_PROC, proc_tid));
@@ -1105,11 +1114,16 @@ pub(crate) fn alter_function(
         AlterFunctionOperation::RenameTo { new_name } => {
             let new_name = ident(new_name);
             conflict(session, &new_name, row.namespace)?;
+            crate::acl::require_schema_create(session, row.namespace)?;
             row.name = new_name;
         }
         AlterFunctionOperation::OwnerTo(owner) => {
             let graph = crate::acl::RoleGraph::load(session)?;
             let new = crate::acl::owner_role(session, &graph, owner)?;
+            if new.oid == row.owner {
+                return Ok(Outcome::Command(tag));
+            }
+            crate::acl::check_new_owner(session, &graph, &new, row.namespace)?;
             row.acl =
                 crate::acl::acl_new_owner(row.acl.as_deref(), &graph.name_of(row.owner), &new.name);
             row.owner = new.oid;
@@ -1129,6 +1143,7 @@ pub(crate) fn alter_function(
                 ));
             }
             conflict(session, &row.name.clone(), namespace)?;
+            crate::acl::require_schema_create(session, namespace)?;
             row.namespace = namespace;
         }
         AlterFunctionOperation::DependsOnExtension { .. } => {

@@ -176,6 +176,15 @@ fn resolve_opclass(
         }),
         Some(name) => {
             let Some(class) = btree_opclass_by_name(&name) else {
+                if super::opclasscmds::user_class_exists(
+                    session,
+                    &name,
+                    catalog::system::BTREE_AM_OID,
+                )? {
+                    return Err(PgError::feature_not_supported(format!(
+                        "an index with the user-defined operator class \"{name}\""
+                    )));
+                }
                 return Err(PgError::new(
                     SqlState::UndefinedObject,
                     format!("operator class \"{name}\" does not exist for access method \"btree\""),

@@ -33,6 +33,8 @@ mod indexcmds;
 pub mod inherit;
 mod lockcmds;
 mod matview;
+pub(crate) mod opclasscmds;
+pub(crate) mod operatorcmds;
 pub mod partition;
 mod policy;
 pub mod portalcmds;
@@ -128,6 +130,15 @@ pub fn ddl_statement(
         ),
         Statement::AlterFunction(af) => function::alter_function(session, af),
         Statement::CreateTrigger(ct) => trigger::create_trigger(session, ct),
+        Statement::CreateOperator(co) => operatorcmds::create_operator(session, co),
+        Statement::DropOperator(d) => operatorcmds::drop_operator(session, d),
+        Statement::AlterOperator(a) => operatorcmds::alter_operator(session, a),
+        Statement::CreateOperatorFamily(c) => opclasscmds::create_family(session, c),
+        Statement::CreateOperatorClass(c) => opclasscmds::create_class(session, c),
+        Statement::AlterOperatorFamily(a) => opclasscmds::alter_family(session, a),
+        Statement::AlterOperatorClass(a) => opclasscmds::alter_class(session, a),
+        Statement::DropOperatorFamily(d) => opclasscmds::drop_family(session, d),
+        Statement::DropOperatorClass(d) => opclasscmds::drop_class(session, d),
         Statement::CreatePolicy(cp) => policy::create_policy(session, cp),
         Statement::AlterPolicy(ap) => policy::alter_policy(session, ap),
         Statement::DropPolicy(dp) => policy::drop_policy(session, dp),

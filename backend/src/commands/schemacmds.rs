@@ -192,6 +192,30 @@ pub(crate) fn drop_schemas(
                 format!("{word} {name}.{rel}")
             }
         };
+        // Operators, operator families and classes are not relations: they
+        // are checked and dropped beside them.
+        let mut others = super::operatorcmds::in_namespace(session, nsp)?;
+        others.extend(super::opclasscmds::in_namespace(session, nsp)?);
+        if !others.is_empty() && members.is_empty() && !cascade {
+            return Err(PgError::new(
+                SqlState::DependentObjectsStillExist,
+                format!("cannot drop schema {name} because other objects depend on it"),
+            )
+            .with_detail(
+                others
+                    .iter()
+                    .map(|o| format!("{o} depends on schema {name}"))
+                    .collect::<Vec<_>>()
+                    .join("\n"),
+            )
+            .with_hint("Use DROP ... CASCADE to drop the dependent objects too."));
+        }
+        if cascade && !others.is_empty() {
+            super::operatorcmds::drop_in_namespace(session, nsp)?;
+            crate::xact::command_counter_increment(session)?;
+            super::opclasscmds::drop_in_namespace(session, nsp)?;
+            crate::xact::command_counter_increment(session)?;
+        }
         if !members.is_empty() && !cascade {
             let detail: Vec<String> = members
                 .iter()

@@ -155,6 +155,12 @@ pub fn call(func: &str, args: &[Datum], ev: &mut Evaluator<'_>) -> PgResult<Opti
             oid: *oid,
             columns_only: name == "pg_get_statisticsobjdef_columns",
         })?),
+        ("pg_operator_is_visible", [Datum::Oid(oid)]) => {
+            match ev.ctx.catalog_text(CatalogText::OperatorVisible(*oid))? {
+                Some(t) => Datum::Bool(t == "t"),
+                None => Datum::Null,
+            }
+        }
         ("pg_statistics_obj_is_visible", [Datum::Oid(oid)]) => {
             match ev.ctx.catalog_text(CatalogText::StatisticsVisible(*oid))? {
                 Some(t) => Datum::Bool(t == "t"),
@@ -166,6 +172,7 @@ pub fn call(func: &str, args: &[Datum], ev: &mut Evaluator<'_>) -> PgResult<Opti
             | "pg_get_statisticsobjdef"
             | "pg_get_statisticsobjdef_columns"
             | "pg_statistics_obj_is_visible"
+            | "pg_operator_is_visible"
             | "pg_get_ruledef",
             _,
         ) => Datum::Null,

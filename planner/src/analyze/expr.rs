@@ -28,6 +28,10 @@ pub(crate) fn not_a_procedure(name: &str, sig: &[&str]) -> PgError {
 pub(crate) const FUNC_HINT: &str = "No function matches the given name and argument types. You might need to add explicit type casts.";
 pub(crate) const OPER_HINT: &str = "No operator matches the given name and argument types. You might need to add explicit type casts.";
 /// PostgreSQL's hint for a prefix operator (one argument type).
+/// The identifier the raw parser puts before a user prefix operator (the
+/// backend's `syntax::PREFIX_OPERATOR_MARKER`).
+pub const PREFIX_OPERATOR_MARKER: &str = "\u{1}prefix operator";
+
 const PREFIX_OPER_HINT: &str = "No operator matches the given name and argument type. You might need to add an explicit type cast.";
 
 fn lower_ident(id: &ast::Ident) -> String {
@@ -1255,9 +1259,19 @@ impl Analyzer<'_> {
                 )));
             }
         };
-        let arg = super::domain::strip_domain(self.transform(operand)?);
+        let arg = self.transform(operand)?;
+        if let Some(x) = self.user_operator(None, sym, None, (&arg, pos), pos, true)? {
+            return Ok(x);
+        }
+        let arg = super::domain::strip_domain(arg);
         let t = arg.type_oid();
-        match func::resolve(sym, &[t]) {
+        let resolved = func::resolve(sym, &[t]);
+        if !matches!(resolved, Resolution::Found(_))
+            && let Some(x) = self.user_operator(None, sym, None, (&arg, pos), pos, false)?
+        {
+            return Ok(x);
+        }
+        match resolved {
             Resolution::Found(d) => {
                 let a = self.coerce(arg, d.args[0], -1, false, pos)?;
                 Ok(Expr::Call { func: d.imp, args: vec![a], type_oid: d.ret, strict: true })
@@ -1283,6 +1297,29 @@ impl Analyzer<'_> {
         op: &BinaryOperator,
         right: &ast::Expr,
     ) -> PgResult<Expr> {
+        // A user prefix operator (`@#@ 24`): the parser's marker stands
+        // for the missing left operand.
+        if let (ast::Expr::Identifier(id), BinaryOperator::Custom(sym)) = (left, op)
+            && id.quote_style.is_some()
+            && id.value == PREFIX_OPERATOR_MARKER
+        {
+            let pos = self.pos(right.span());
+            let arg = self.transform(right)?;
+            for exact in [true, false] {
+                if let Some(x) = self.user_operator(None, sym, None, (&arg, pos), pos, exact)? {
+                    return Ok(x);
+                }
+            }
+            return Err(PgError::new(
+                SqlState::UndefinedFunction,
+                format!(
+                    "operator does not exist: {sym} {}",
+                    oid::type_name(arg.type_oid())
+                ),
+            )
+            .with_hint(PREFIX_OPER_HINT)
+            .or_position(pos));
+        }
         let sym: String = match op {
             BinaryOperator::And | BinaryOperator::Or => {
                 let name = if matches!(op, BinaryOperator::And) {
@@ -1649,6 +1686,34 @@ impl Analyzer<'_> {
         (r, rpos): (Expr, Option<usize>),
         pos: Option<usize>,
     ) -> PgResult<Expr> {
+        // `OPERATOR(schema.op)` names the operator's schema.
+        let (schema, sym) = match sym.rsplit_once('.') {
+            Some((schema, op)) if !schema.is_empty() => (Some(schema), op),
+            _ => (None, sym),
+        };
+        // A user operator declared for exactly these types comes first.
+        if let Some(x) = self.user_operator(schema, sym, Some((&l, lpos)), (&r, rpos), pos, true)? {
+            return Ok(x);
+        }
+        if let Some(schema) = schema
+            && schema != "pg_catalog"
+        {
+            if let Some(x) =
+                self.user_operator(Some(schema), sym, Some((&l, lpos)), (&r, rpos), pos, false)?
+            {
+                return Ok(x);
+            }
+            return Err(PgError::new(
+                SqlState::UndefinedFunction,
+                format!(
+                    "operator does not exist: {} {schema}.{sym} {}",
+                    oid::type_name(l.type_oid()),
+                    oid::type_name(r.type_oid())
+                ),
+            )
+            .with_hint(OPER_HINT)
+            .or_position(pos));
+        }
         // An element beside a range over a domain keeps the domain, which
         // is the range's subtype (`anyelement` binds to it exactly).
         let subtype_of = |t: u32| {
@@ -1699,6 +1764,18 @@ impl Analyzer<'_> {
             });
         }
         let resolved = func::resolve(sym, &[lt, rt]);
+        if !matches!(resolved, Resolution::Found(_)) {
+            if let Some(x) =
+                self.user_operator(None, sym, Some((&l, lpos)), (&r, rpos), pos, true)?
+            {
+                return Ok(x);
+            }
+            if let Some(x) =
+                self.user_operator(None, sym, Some((&l, lpos)), (&r, rpos), pos, false)?
+            {
+                return Ok(x);
+            }
+        }
         // An array operand takes the array operators, unless a built-in
         // operator is declared for these types (`jsonb - text[]`).
         if (oid::element_of(lt).is_some() || oid::element_of(rt).is_some())
@@ -1730,6 +1807,101 @@ impl Analyzer<'_> {
             )
             .with_hint("Could not choose a best candidate operator. You might need to add explicit type casts.")
             .or_position(pos)),
+        }
+    }
+
+    /// A user operator `sym` (`pg_operator`) that takes these operands
+    /// (`left` None for a prefix operator): with `exact`, one declared for
+    /// exactly their types (an untyped literal taking the other side's);
+    /// otherwise the one they reach by implicit casts. Its function is
+    /// called with the operands coerced to its declared types; None when
+    /// no operator fits.
+    fn user_operator(
+        &mut self,
+        schema: Option<&str>,
+        sym: &str,
+        left: Option<(&Expr, Option<usize>)>,
+        (r, rpos): (&Expr, Option<usize>),
+        pos: Option<usize>,
+        exact: bool,
+    ) -> PgResult<Option<Expr>> {
+        let ops = self.catalog.lookup_operators(schema, sym)?;
+        if ops.is_empty() {
+            return Ok(None);
+        }
+        let lt = left.map_or(0, |(l, _)| l.type_oid());
+        let rt = r.type_oid();
+        let (lt_eff, rt_eff) = match (lt, rt) {
+            (UNKNOWN, t) if t != UNKNOWN => (t, t),
+            (t, UNKNOWN) if t != UNKNOWN && left.is_some() => (t, t),
+            other => other,
+        };
+        let fits = |have: u32, want: u32| {
+            have == want || (!exact && (have == UNKNOWN || can_coerce_implicit(have, want)))
+        };
+        let chosen: Vec<_> = ops
+            .iter()
+            .filter(|o| o.function != "-")
+            .filter(|o| {
+                if exact {
+                    o.left == lt_eff && o.right == rt_eff
+                } else {
+                    (left.is_none() && o.left == 0
+                        || left.is_some() && o.left != 0 && fits(lt, o.left))
+                        && fits(rt, o.right)
+                }
+            })
+            .collect();
+        // pg_catalog comes first on every search path: a built-in
+        // operator of the same signature hides the user's.
+        let signature = |o: &crate::OperatorDesc| match o.left {
+            0 => vec![o.right],
+            l => vec![l, o.right],
+        };
+        if let Some(o) = chosen.first()
+            && let Resolution::Found(d) = func::resolve(sym, &signature(o))
+            && d.args == signature(o)
+        {
+            return Ok(None);
+        }
+        let op = match chosen.as_slice() {
+            [] => return Ok(None),
+            [op] => (*op).clone(),
+            _ if exact => chosen[0].clone(),
+            _ => {
+                let what = match left {
+                    Some(_) => format!("{} {sym} {}", oid::type_name(lt), oid::type_name(rt)),
+                    None => format!("{sym} {}", oid::type_name(rt)),
+                };
+                return Err(PgError::new(
+                    SqlState::AmbiguousFunction,
+                    format!("operator is not unique: {what}"),
+                )
+                .with_hint("Could not choose a best candidate operator. You might need to add explicit type casts.")
+                .or_position(pos));
+            }
+        };
+        let mut args = Vec::with_capacity(2);
+        if let Some((l, lpos)) = left {
+            args.push((self.coerce(l.clone(), op.left, -1, false, lpos)?, lpos));
+        }
+        args.push((self.coerce(r.clone(), op.right, -1, false, rpos)?, rpos));
+        let (fschema, fname) = match op.function.rsplit_once('.') {
+            Some((s, f)) => (Some(s.to_owned()), f.to_owned()),
+            None => (None, op.function.clone()),
+        };
+        if let Some(x) = self.call_user_function(fschema.as_deref(), &fname, &args, &[], pos)? {
+            return Ok(Some(x));
+        }
+        let types: Vec<u32> = args.iter().map(|(x, _)| x.type_oid()).collect();
+        match func::exact_builtin(&fname, &types) {
+            Some(d) => Ok(Some(Expr::Call {
+                func: d.imp,
+                args: args.into_iter().map(|(x, _)| x).collect(),
+                type_oid: d.ret,
+                strict: d.strict,
+            })),
+            None => self.call_function(&fname, args, pos).map(Some),
         }
     }
 

@@ -1352,8 +1352,13 @@ fn build() -> Vec<FuncDef> {
     // The catalogs of these objects are empty here (catalog::empty): there
     // is never one to see, and the functions say NULL, as PostgreSQL does
     // for an OID it does not know.
-    for f in [
+    v.push(def(
         "pg_operator_is_visible",
+        &[OID],
+        BOOL,
+        "pg_operator_is_visible",
+    ));
+    for f in [
         "pg_opfamily_is_visible",
         "pg_conversion_is_visible",
         "pg_ts_config_is_visible",
@@ -1501,6 +1506,14 @@ fn build() -> Vec<FuncDef> {
         "obj_description",
     ));
     v.push(def("obj_description", &[OID], TEXT, "obj_description"));
+    // A `regproc` column held as a name (`pg_operator.oprcode`, psql's
+    // `\do`): the built-in function it names has no row to comment.
+    v.push(def(
+        "obj_description",
+        &[NAME, NAME],
+        TEXT,
+        "obj_description",
+    ));
     v.push(def(
         "col_description",
         &[OID, INT4],
@@ -1982,6 +1995,21 @@ fn coercible_sig(f: &FuncDef, args: &[u32]) -> bool {
                     && (a == p || a == UNKNOWN || !range::polymorphic_arg(f, i))
             })
     }
+}
+
+/// The built-in function PostgreSQL calls `name` taking exactly `args`
+/// (what `CREATE OPERATOR ... FUNCTION = name` may name): one of that name,
+/// else the implementation of a built-in operator (`path_inter`, which
+/// here is only the implementation of `?#`).
+pub fn exact_builtin(name: &str, args: &[u32]) -> Option<&'static FuncDef> {
+    let all = catalog();
+    all.iter()
+        .find(|f| f.name == name && !f.variadic_any && f.args == args && f.returns_set.is_none())
+        .or_else(|| {
+            all.iter().find(|f| {
+                f.imp == name && !f.variadic_any && f.args == args && f.returns_set.is_none()
+            })
+        })
 }
 
 /// Picks the function or operator `name` for argument types `args` (`UNKNOWN` for

@@ -124,6 +124,14 @@ impl CatalogView for Fallback<'_> {
         self.inner.lookup_aggregates(schema, name)
     }
 
+    fn lookup_operators(
+        &self,
+        schema: Option<&str>,
+        name: &str,
+    ) -> PgResult<Vec<Arc<crate::OperatorDesc>>> {
+        self.inner.lookup_operators(schema, name)
+    }
+
     fn view_check_option(&self, oid: u32) -> PgResult<Option<char>> {
         self.inner.view_check_option(oid)
     }
