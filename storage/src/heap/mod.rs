@@ -32,6 +32,8 @@
 pub mod freespace;
 pub mod heapam;
 pub mod indexbuild;
+pub mod lz4;
+pub mod pglz;
 pub mod pruneheap;
 pub mod tuple;
 pub mod visibilitymap;
