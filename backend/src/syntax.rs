@@ -1427,12 +1427,15 @@ fn rewrite_text_statements(mut tokens: Vec<TokenWithSpan>) -> Vec<TokenWithSpan>
             ALTER_TABLE_DROP_EXPRESSION_MARKER
         } else if word_is(&tokens[start], "alter") && word_is(&tokens[kind_at], "table") && {
             let sig = statement_words(&tokens, start);
-            // ALTER [COLUMN] name SET (...) / RESET (...) / SET STORAGE x
+            // ALTER [COLUMN] name SET (...) / RESET (...) / SET STORAGE x /
+            // SET COMPRESSION m
             sig.windows(4).any(|w| {
                 (word_is(&tokens[w[0]], "alter") || word_is(&tokens[w[0]], "column"))
                     && ((word_is(&tokens[w[2]], "set") || word_is(&tokens[w[2]], "reset"))
                         && tokens[w[3]].token == Token::LParen
-                        || word_is(&tokens[w[2]], "set") && word_is(&tokens[w[3]], "storage"))
+                        || word_is(&tokens[w[2]], "set")
+                            && (word_is(&tokens[w[3]], "storage")
+                                || word_is(&tokens[w[3]], "compression")))
             })
         } {
             ALTER_TABLE_COLUMN_OPTIONS_MARKER
@@ -3085,7 +3088,7 @@ pub enum TextStatement {
     /// only renames)
     AlterIndexOptions(String),
     /// `ALTER TABLE ... ALTER [COLUMN] c SET (...) | RESET (...) | SET
-    /// STORAGE x` (sqlparser has none of them)
+    /// STORAGE x | SET COMPRESSION m` (sqlparser has none of them)
     AlterColumnOptions(String),
     /// `DO [LANGUAGE l] 'code'` (sqlparser has no DO)
     Do(String),

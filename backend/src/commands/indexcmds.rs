@@ -758,6 +758,8 @@ fn define_index_one(
             is_local: true,
             inhcount: 0,
             collation: None,
+            storage: '\0',
+            compression: '\0',
         })
         .collect();
     let am = index_am_desc(&name, &columns_info, &row, &spec.options)?;

@@ -50,10 +50,11 @@
 //! to 126 bytes get a 1-byte header `(total_len << 1) | 1` and no alignment; larger
 //! ones are int-aligned with a 4-byte header `total_len << 2` (low two bits 00).
 //! A deformer tells them apart as PostgreSQL does: padding bytes are zero, so a
-//! nonzero byte where a varlena may start is its header. The header values a
-//! compressed (`..10`) or out-of-line TOAST value (`0x01`) would use are reserved:
-//! TOAST is not implemented, so a row must fit one page ([`MAX_HEAP_TUPLE_SIZE`])
-//! or [`form_tuple`] fails with `54000 row is too big`.
+//! nonzero byte where a varlena may start is its header. A compressed value
+//! (TOAST in line) has a 4-byte header ending in `10`, see [`form_tuple`]; the
+//! header an out-of-line TOAST value (`0x01`) would use is reserved: there is
+//! no out-of-line storage, so a row must fit one page once compressed
+//! ([`MAX_HEAP_TUPLE_SIZE`]) or [`form_tuple`] fails with `54000 row is too big`.
 //!
 //! [`deform_tuple`] trusts nothing: every length and offset is checked against the
 //! tuple, and damage is `XX001 data_corrupted`, never a panic or a wrong value.
@@ -84,7 +85,8 @@ pub const MAX_HEAP_ATTRIBUTE_NUMBER: usize = 1600;
 pub const HEAP_HASNULL: u16 = 0x0001;
 /// Some non-null attribute is of variable width (varlena or cstring).
 pub const HEAP_HASVARWIDTH: u16 = 0x0002;
-/// Some attribute is stored out of line (TOAST); never set yet.
+/// Some attribute is stored out of line (TOAST); never set: values are
+/// only compressed in line.
 pub const HEAP_HASEXTERNAL: u16 = 0x0004;
 /// xmax holds a KEY SHARE lock (FOR KEY SHARE).
 pub const HEAP_XMAX_KEYSHR_LOCK: u16 = 0x0010;
@@ -360,6 +362,9 @@ pub struct TupleDesc {
     /// length (PostgreSQL's `attcacheoff`); None after the first
     /// variable-length one.
     fixed_offsets: Vec<Option<usize>>,
+    /// The table's `toast_tuple_target`: how short [`form_tuple`] makes a
+    /// row that needs compressing (0: [`TOAST_TUPLE_THRESHOLD`]).
+    pub toast_tuple_target: usize,
 }
 
 impl TupleDesc {
@@ -376,6 +381,7 @@ impl TupleDesc {
         TupleDesc {
             attrs,
             fixed_offsets,
+            toast_tuple_target: 0,
         }
     }
 
@@ -838,9 +844,13 @@ pub const TOAST_TUPLE_THRESHOLD: usize = 2032;
 /// Builds a tuple from one value per attribute (`heap_form_tuple`). The header's
 /// transaction fields are zero and `t_ctid` invalid: `heap_insert` fills them.
 /// A tuple longer than [`TOAST_TUPLE_THRESHOLD`] has its values compressed
-/// as [`form_tuple_toasted`] says, with that target.
+/// as [`form_tuple_toasted`] says, to the descriptor's `toast_tuple_target`.
 pub fn form_tuple(desc: &TupleDesc, values: &[Datum]) -> PgResult<Vec<u8>> {
-    form_tuple_toasted(desc, values, TOAST_TUPLE_THRESHOLD)
+    let target = match desc.toast_tuple_target {
+        0 => TOAST_TUPLE_THRESHOLD,
+        t => t,
+    };
+    form_tuple_toasted(desc, values, target)
 }
 
 /// [`form_tuple`] for a table whose `toast_tuple_target` is `target`
