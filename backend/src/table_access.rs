@@ -482,8 +482,8 @@ pub fn writing_tuple_desc(session: &Session, info: &RelationInfo) -> PgResult<Tu
             _ => default,
         };
     }
-    desc.toast_tuple_target =
-        catalog::reloptions::int_option(&info.options, "toast_tuple_target").map_or(0, |t| t as usize);
+    desc.toast_tuple_target = catalog::reloptions::int_option(&info.options, "toast_tuple_target")
+        .map_or(0, |t| t as usize);
     Ok(desc)
 }
 

@@ -1454,6 +1454,8 @@ pub struct NewColumn {
     pub inhcount: i32,
     /// `attcollation` from a COLLATE clause (None: the type's).
     pub collation: Option<u32>,
+    /// `attcompression` from a COMPRESSION clause (`'\0'`: none).
+    pub compression: char,
 }
 
 impl CatalogWriter<'_, '_, '_> {
@@ -1580,7 +1582,7 @@ impl CatalogWriter<'_, '_, '_> {
                 fdw_options: None,
                 options: None,
                 storage: '\0',
-                compression: '\0',
+                compression: col.compression,
             };
             self.insert(&PG_ATTRIBUTE_DEF, &row.to_datums()?, w)?;
             if let Some(text) = &col.default {
@@ -1667,7 +1669,7 @@ impl CatalogWriter<'_, '_, '_> {
             fdw_options: None,
             options: None,
             storage: '\0',
-            compression: '\0',
+            compression: col.compression,
         };
         self.insert(&PG_ATTRIBUTE_DEF, &row.to_datums()?, w)?;
         if let Some(text) = &col.default {

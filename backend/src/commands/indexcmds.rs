@@ -557,6 +557,7 @@ fn define_index_one(
             is_local: true,
             inhcount: 0,
             collation: None,
+            compression: '\0',
         });
     }
     let predicate = match &spec.predicate {
@@ -1665,6 +1666,7 @@ fn clone_index(
             is_local: true,
             inhcount: 0,
             collation: None,
+            compression: '\0',
         })
         .collect();
     let owner = session.user_oid;

@@ -173,6 +173,7 @@ pub(crate) fn merge_columns(
                     is_local: false,
                     inhcount: 1,
                     collation: c.collation,
+                    compression: c.compression,
                 },
                 sequence: None,
                 index_specs: Vec::new(),
