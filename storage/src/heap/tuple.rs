@@ -745,6 +745,31 @@ pub fn fill_data(desc: &TupleDesc, values: &[Datum], out: &mut Vec<u8>) -> PgRes
     fill_data_compressed(desc, values, &[], out)
 }
 
+/// An index value whose stored form is longer than this is compressed
+/// (`TOAST_INDEX_TARGET`: a sixteenth of the largest heap tuple).
+pub const TOAST_INDEX_TARGET: usize = MAX_HEAP_TUPLE_SIZE / 16;
+
+/// [`fill_data`] for an index tuple (`index_form_tuple`): each EXTENDED or
+/// MAIN variable-length value longer than [`TOAST_INDEX_TARGET`] is
+/// compressed when that saves space, whatever the length of the others, so
+/// that long values that compress well can be indexed.
+pub fn fill_index_data(desc: &TupleDesc, values: &[Datum], out: &mut Vec<u8>) -> PgResult<bool> {
+    let mut compressed: Vec<Option<Vec<u8>>> = Vec::new();
+    for (i, (att, value)) in desc.attrs.iter().zip(values).enumerate() {
+        if att.len != -1 || value.is_null() || !matches!(att.storage, 'x' | 'm') {
+            continue;
+        }
+        let raw = varlena_payload(att, value)?;
+        if raw.len() + 4 > TOAST_INDEX_TARGET
+            && let Some(body) = compress_value(att.compression, &raw)
+        {
+            compressed.resize(i + 1, None);
+            compressed[i] = Some(body);
+        }
+    }
+    fill_data_compressed(desc, values, &compressed, out)
+}
+
 /// [`fill_data`], writing attribute `i` in the compressed form
 /// `compressed[i]` holds (`va_tcinfo` and the compressed bytes) when it
 /// holds one.
@@ -1880,6 +1905,25 @@ mod tests {
         let values = vec![Datum::Text("q".repeat(900)), Datum::Text("r".repeat(900))];
         let t = form_tuple_toasted(&desc, &values, 128).unwrap();
         assert_eq!((le_u32(&t, 32) & 3, second(&t) & 3), (0, 0));
+    }
+
+    #[test]
+    fn index_values_past_the_index_target_are_compressed_alone() {
+        let desc = TupleDesc::from_types(&[("a", oid::TEXT), ("b", oid::TEXT)]).unwrap();
+        let values = vec![Datum::Text("s".repeat(400)), Datum::Text("l".repeat(600))];
+        let mut out = Vec::new();
+        fill_index_data(&desc, &values, &mut out).unwrap();
+        assert_eq!(le_u32(&out, 0), 404 << 2, "under the target: plain");
+        let second = Align::Int.apply((le_u32(&out, 0) >> 2) as usize);
+        assert_eq!(le_u32(&out, second) & 3, 2, "past it: compressed");
+        assert!(out.len() < 500, "{}", out.len());
+        let back = deform_data(&desc, &out, 0, |_| false, 2, "index tuple").unwrap();
+        assert_eq!(back, values);
+        // Incompressible values stay as they are.
+        let values = vec![Datum::Null, Datum::Text(noise(3000, 11))];
+        let mut out = Vec::new();
+        fill_index_data(&desc, &values, &mut out).unwrap();
+        assert_eq!(le_u32(&out, 0), 3004 << 2);
     }
 
     #[test]
