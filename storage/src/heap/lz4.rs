@@ -163,6 +163,7 @@ pub fn decompress(input: &[u8], raw_len: usize) -> Result<Vec<u8>, String> {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 
