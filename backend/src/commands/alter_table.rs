@@ -1746,14 +1746,18 @@ pub(crate) fn alter_column_options(session: &mut Session, text: &str) -> PgResul
 
 /// `attcompression` for a COMPRESSION clause's method (`default`: none).
 pub(crate) fn compression_method(word: &str) -> PgResult<char> {
-    let word = word.trim_matches('"');
-    match word.to_ascii_lowercase().as_str() {
+    // An identifier: folded to lower case unless quoted.
+    let name = match word.strip_prefix('"').and_then(|w| w.strip_suffix('"')) {
+        Some(quoted) => quoted.replace("\"\"", "\""),
+        None => word.to_lowercase(),
+    };
+    match name.as_str() {
         "pglz" => Ok('p'),
         "lz4" => Ok('l'),
         "default" => Ok('\0'),
         _ => Err(PgError::new(
             SqlState::InvalidParameterValue,
-            format!("invalid compression method \"{word}\""),
+            format!("invalid compression method \"{name}\""),
         )),
     }
 }
