@@ -55,6 +55,7 @@ pub fn parse(sql: &str) -> PgResult<Vec<Statement>> {
     let tokens = rewrite_ctas_columns(tokens);
     let tokens = rewrite_table_like(tokens);
     let tokens = rewrite_copy_options(tokens);
+    let tokens = rewrite_column_compression(tokens);
     let tokens = rewrite_partition_opclasses(tokens);
     let tokens = rewrite_procedures(tokens);
     let tokens = rewrite_variadic_calls(tokens);
@@ -1173,6 +1174,80 @@ fn rewrite_copy_options(mut tokens: Vec<TokenWithSpan>) -> Vec<TokenWithSpan> {
     tokens
 }
 
+/// The start of the comment a column's `COMPRESSION method` clause becomes
+/// (followed by the method's name): a text nobody writes, as it holds a
+/// control character.
+pub const COLUMN_COMPRESSION_MARKER: &str = "\u{1}compression ";
+
+/// `COMPRESSION method` after a column's type in CREATE TABLE and ALTER
+/// TABLE ... ADD [COLUMN] (which sqlparser does not read) becomes the column
+/// option `COMMENT '<COLUMN_COMPRESSION_MARKER>method'`, which it does. A
+/// word `compression` that starts a column definition (a column of that
+/// name) or follows SET, INCLUDING or EXCLUDING is left alone.
+fn rewrite_column_compression(mut tokens: Vec<TokenWithSpan>) -> Vec<TokenWithSpan> {
+    let significant = |t: &TokenWithSpan| !matches!(t.token, Token::Whitespace(_) | Token::EOF);
+    let word_is = |t: &TokenWithSpan, w: &str| matches!(&t.token, Token::Word(x) if x.quote_style.is_none() && x.value.eq_ignore_ascii_case(w));
+    let starts = statement_starts(&tokens);
+    for &start in starts.iter().rev() {
+        let end = (start..tokens.len())
+            .find(|&i| tokens[i].token == Token::SemiColon || tokens[i].token == Token::EOF)
+            .unwrap_or(tokens.len());
+        let words: Vec<usize> = (start..end).filter(|&i| significant(&tokens[i])).collect();
+        let is_table_ddl = (word_is(&tokens[start], "create") || word_is(&tokens[start], "alter"))
+            && words.iter().take(6).any(|&i| word_is(&tokens[i], "table"));
+        if !is_table_ddl {
+            continue;
+        }
+        for k in (2..words.len().saturating_sub(1)).rev() {
+            let (at, method) = (words[k], words[k + 1]);
+            let prev = &tokens[words[k - 1]];
+            let at_element_start = matches!(prev.token, Token::LParen | Token::Comma)
+                || [
+                    "add",
+                    "column",
+                    "set",
+                    "including",
+                    "excluding",
+                    "table",
+                    "exists",
+                ]
+                .iter()
+                .any(|w| word_is(prev, w));
+            if !word_is(&tokens[at], "compression") || at_element_start {
+                continue;
+            }
+            let Token::Word(m) = &tokens[method].token else {
+                continue;
+            };
+            let text = format!(
+                "{COLUMN_COMPRESSION_MARKER}{}",
+                if m.quote_style.is_some() {
+                    format!("\"{}\"", m.value)
+                } else {
+                    m.value.clone()
+                }
+            );
+            let span = tokens[at].span;
+            tokens.splice(
+                at..=method,
+                [
+                    TokenWithSpan::new(
+                        Token::Word(Word {
+                            value: "COMMENT".into(),
+                            quote_style: None,
+                            keyword: Keyword::COMMENT,
+                        }),
+                        span,
+                    ),
+                    TokenWithSpan::new(Token::Whitespace(Whitespace::Space), span),
+                    TokenWithSpan::new(Token::SingleQuotedString(text), span),
+                ],
+            );
+        }
+    }
+    tokens
+}
+
 /// The type sqlparser is given for each column of `CREATE TABLE name (a, b)
 /// AS ...`, whose column list has names only (sqlparser requires types): a
 /// name nobody can write, as it holds a control character.
@@ -1612,12 +1687,15 @@ fn rewrite_text_statements(mut tokens: Vec<TokenWithSpan>) -> Vec<TokenWithSpan>
             ALTER_TABLE_DROP_EXPRESSION_MARKER
         } else if word_is(&tokens[start], "alter") && word_is(&tokens[kind_at], "table") && {
             let sig = statement_words(&tokens, start);
-            // ALTER [COLUMN] name SET (...) / RESET (...) / SET STORAGE x
+            // ALTER [COLUMN] name SET (...) / RESET (...) / SET STORAGE x /
+            // SET COMPRESSION m
             sig.windows(4).any(|w| {
                 (word_is(&tokens[w[0]], "alter") || word_is(&tokens[w[0]], "column"))
                     && ((word_is(&tokens[w[2]], "set") || word_is(&tokens[w[2]], "reset"))
                         && tokens[w[3]].token == Token::LParen
-                        || word_is(&tokens[w[2]], "set") && word_is(&tokens[w[3]], "storage"))
+                        || word_is(&tokens[w[2]], "set")
+                            && (word_is(&tokens[w[3]], "storage")
+                                || word_is(&tokens[w[3]], "compression")))
             })
         } {
             ALTER_TABLE_COLUMN_OPTIONS_MARKER
@@ -3402,7 +3480,7 @@ pub enum TextStatement {
     /// only renames)
     AlterIndexOptions(String),
     /// `ALTER TABLE ... ALTER [COLUMN] c SET (...) | RESET (...) | SET
-    /// STORAGE x` (sqlparser has none of them)
+    /// STORAGE x | SET COMPRESSION m` (sqlparser has none of them)
     AlterColumnOptions(String),
     /// `DO [LANGUAGE l] 'code'` (sqlparser has no DO)
     Do(String),

@@ -375,6 +375,8 @@ pub fn view_relation(
                 is_local: true,
                 inhcount: 0,
                 collation: None,
+                storage: '\0',
+                compression: '\0',
             })
             .collect(),
         class_tid: ItemPointer::new(0, 0),

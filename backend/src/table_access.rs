@@ -16,7 +16,7 @@ use executor::{LockRowOutcome, ModifyOutcome, RowLockMode, RowLockWait, ScanId, 
 use planner::{CatalogView, ColumnDesc, IndexDesc, RelationDesc};
 use storage::heap::heapam::{self, HeapScan, LockTupleResult, ModifyResult};
 use storage::heap::tuple::{
-    Attribute, TupleDesc, deform_tuple, deform_tuple_prefix, deform_tuple_prefix_into,
+    Attribute, Compression, TupleDesc, deform_tuple, deform_tuple_prefix, deform_tuple_prefix_into,
     deform_tuple_some_into, form_tuple,
 };
 use storage::nbtree;
@@ -467,6 +467,33 @@ pub fn heap_tuple_desc(info: &RelationInfo) -> PgResult<TupleDesc> {
         .map(|c| Attribute::new(c.name.clone(), c.type_oid, c.typmod))
         .collect::<PgResult<Vec<_>>>()
         .map(TupleDesc::new)
+}
+
+/// The tuple descriptor rows of table `info` are written with: each
+/// column's `attstorage` and compression method (`attcompression`, else the
+/// session's `default_toast_compression`), and the table's
+/// `toast_tuple_target`, which say what [`form_tuple`] compresses.
+pub fn writing_tuple_desc(session: &Session, info: &RelationInfo) -> PgResult<TupleDesc> {
+    let default = session
+        .settings
+        .show("default_toast_compression")
+        .ok()
+        .and_then(|v| Compression::from_name(&v))
+        .unwrap_or_default();
+    let mut desc = heap_tuple_desc(info)?;
+    for (att, col) in desc.attrs.iter_mut().zip(&info.columns) {
+        if col.storage != '\0' {
+            att.storage = col.storage;
+        }
+        att.compression = match col.compression {
+            'p' => Compression::Pglz,
+            'l' => Compression::Lz4,
+            _ => default,
+        };
+    }
+    desc.toast_tuple_target = catalog::reloptions::int_option(&info.options, "toast_tuple_target")
+        .map_or(0, |t| t as usize);
+    Ok(desc)
 }
 
 /// The relation's file: the relcache knows its relfilenode (which TRUNCATE
@@ -1076,7 +1103,7 @@ pub fn insert_row(session: &mut Session, rel: &RelationDesc, row: Vec<Datum>) ->
     }
     let info = relation_info(session, rel)?;
     let loc = info.locator(session.database_oid);
-    let tuple = form_tuple(&tuple_desc(rel)?, &row)?;
+    let tuple = form_tuple(&writing_tuple_desc(session, &info)?, &row)?;
     let save_free = info.heap_save_free_space();
     let tid = crate::xact::with_write(session, |env, w| {
         heapam::insert(env, loc, tuple, save_free, w)
@@ -1158,7 +1185,7 @@ fn buffer_row(session: &mut Session, rel: &RelationDesc, row: Vec<Datum>) -> PgR
         .is_some_and(|b| b.desc.is_none())
     {
         let info = relation_info(session, rel)?;
-        let tuple_desc = tuple_desc(rel)?;
+        let tuple_desc = writing_tuple_desc(session, &info)?;
         if let Some(bulk) = session.bulk_insert.as_mut() {
             bulk.desc = Some(Arc::new(rel.clone()));
             bulk.tuple_desc = Some(tuple_desc);
@@ -1549,7 +1576,7 @@ pub fn update_row(
     }
     let info = relation_info(session, rel)?;
     let loc = info.locator(session.database_oid);
-    let desc = tuple_desc(rel)?;
+    let desc = writing_tuple_desc(session, &info)?;
     let tuple = form_tuple(&desc, &row)?;
     let foreign_keys = has_foreign_keys(&info) || !info.referenced_by.is_empty();
     let old_row = if info.indexes.is_empty() && !foreign_keys {

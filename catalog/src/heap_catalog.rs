@@ -51,6 +51,12 @@ pub struct ColumnInfo {
     pub inhcount: i32,
     /// `attcollation` from a COLLATE clause (None: the type's).
     pub collation: Option<u32>,
+    /// `attstorage` when ALTER COLUMN ... SET STORAGE chose one (`'\0'`:
+    /// the type's `typstorage`).
+    pub storage: char,
+    /// `attcompression`: `'p'` pglz, `'l'` lz4, `'\0'` the session's
+    /// `default_toast_compression`.
+    pub compression: char,
 }
 
 /// A `pg_type` row of a user-defined type (see [`CatalogReader::user_types`]).
@@ -358,6 +364,7 @@ impl AttributeRow {
                 c if c == crate::system::type_storage_char(oid_at(r, d.col("atttypid"))) => '\0',
                 c => c,
             },
+            compression: char_at(r, d.col("attcompression")),
         }
     }
 }
@@ -685,6 +692,8 @@ impl CatalogReader<'_, '_, '_> {
                 is_local: a.is_local,
                 inhcount: a.inhcount,
                 collation: a.collation,
+                storage: a.storage,
+                compression: a.compression,
             })
             .collect())
     }
@@ -1445,6 +1454,8 @@ pub struct NewColumn {
     pub inhcount: i32,
     /// `attcollation` from a COLLATE clause (None: the type's).
     pub collation: Option<u32>,
+    /// `attcompression` from a COMPRESSION clause (`'\0'`: none).
+    pub compression: char,
 }
 
 impl CatalogWriter<'_, '_, '_> {
@@ -1571,6 +1582,7 @@ impl CatalogWriter<'_, '_, '_> {
                 fdw_options: None,
                 options: None,
                 storage: '\0',
+                compression: col.compression,
             };
             self.insert(&PG_ATTRIBUTE_DEF, &row.to_datums()?, w)?;
             if let Some(text) = &col.default {
@@ -1657,6 +1669,7 @@ impl CatalogWriter<'_, '_, '_> {
             fdw_options: None,
             options: None,
             storage: '\0',
+            compression: col.compression,
         };
         self.insert(&PG_ATTRIBUTE_DEF, &row.to_datums()?, w)?;
         if let Some(text) = &col.default {
@@ -1797,6 +1810,7 @@ impl CatalogWriter<'_, '_, '_> {
                 fdw_options: None,
                 options: None,
                 storage: '\0',
+                compression: '\0',
             };
             self.insert(&PG_ATTRIBUTE_DEF, &row.to_datums()?, w)?;
         }

@@ -19,7 +19,8 @@
 //! Which of them act here: `fillfactor` of a table (the free space an insert
 //! leaves on a page) and of a B-tree (how full a build or a rightmost split
 //! packs a leaf), `autovacuum_enabled` and the autovacuum thresholds and scale
-//! factors, `vacuum_truncate`. The others are kept and shown but change
+//! factors, `vacuum_truncate`, `toast_tuple_target` (how far a long row's
+//! values are compressed). The others are kept and shown but change
 //! nothing: there is no parallel query, TOAST table or logical decoding, and
 //! transaction ids are 64-bit (no freezing). `toast.` parameters are checked
 //! and dropped, as PostgreSQL drops them for a table that has no TOAST table.

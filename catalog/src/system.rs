@@ -3494,6 +3494,9 @@ pub struct AttributeRow {
     /// `attstorage` set by ALTER COLUMN ... SET STORAGE (`'\0'`: the
     /// type's `typstorage`).
     pub storage: char,
+    /// `attcompression`: `'p'` pglz, `'l'` lz4 (COMPRESSION, SET
+    /// COMPRESSION), `'\0'` none chosen.
+    pub compression: char,
 }
 
 /// A column's `attcollation`: the one chosen, else its type's; none for a
@@ -3529,7 +3532,10 @@ impl AttributeRow {
                 '\0' => type_storage_char(self.type_oid),
                 c => c,
             }),
-            Datum::Text(String::new()),
+            Datum::Text(match self.compression {
+                '\0' => String::new(),
+                c => c.to_string(),
+            }),
             Datum::Bool(self.not_null),
             Datum::Bool(self.has_default),
             Datum::Bool(false),
@@ -3606,6 +3612,7 @@ pub fn catalog_self_description() -> (Vec<ClassRow>, Vec<AttributeRow>) {
                 fdw_options: None,
                 options: None,
                 storage: '\0',
+                compression: '\0',
             });
         }
     }

@@ -1659,8 +1659,11 @@ pub(crate) fn alter_column_options(session: &mut Session, text: &str) -> PgResul
     enum Change {
         Options(Vec<catalog::reloptions::OptionItem>, bool),
         Storage(char),
+        Compression(char),
     }
-    let change = if rest.len() == 3 && rest[0] == "SET" && rest[1] == "STORAGE" {
+    let change = if rest.len() == 3 && rest[0] == "SET" && rest[1] == "COMPRESSION" {
+        Change::Compression(compression_method(&head.rest_words[2])?)
+    } else if rest.len() == 3 && rest[0] == "SET" && rest[1] == "STORAGE" {
         Change::Storage(match rest[2].as_str() {
             "PLAIN" => 'p',
             "EXTERNAL" => 'e',
@@ -1720,6 +1723,10 @@ pub(crate) fn alter_column_options(session: &mut Session, text: &str) -> PgResul
                 let stored = if *c == default { '\0' } else { *c };
                 update_attribute(session, table.oid, col.attnum, |a| a.storage = stored)
             }
+            Change::Compression(c) => {
+                check_compressible(col.type_oid)?;
+                update_attribute(session, table.oid, col.attnum, |a| a.compression = *c)
+            }
             Change::Options(items, reset) => {
                 let attrs = with_reader(session, |r| r.attributes(table.oid))?;
                 let old = attrs
@@ -1735,6 +1742,39 @@ pub(crate) fn alter_column_options(session: &mut Session, text: &str) -> PgResul
             }
         },
     )
+}
+
+/// `attcompression` for a COMPRESSION clause's method (`default`: none).
+pub(crate) fn compression_method(word: &str) -> PgResult<char> {
+    // An identifier: folded to lower case unless quoted.
+    let name = match word.strip_prefix('"').and_then(|w| w.strip_suffix('"')) {
+        Some(quoted) => quoted.replace("\"\"", "\""),
+        None => word.to_lowercase(),
+    };
+    match name.as_str() {
+        "pglz" => Ok('p'),
+        "lz4" => Ok('l'),
+        "default" => Ok('\0'),
+        _ => Err(PgError::new(
+            SqlState::InvalidParameterValue,
+            format!("invalid compression method \"{name}\""),
+        )),
+    }
+}
+
+/// A COMPRESSION clause is for the types whose values may be compressed
+/// (`typstorage` other than plain).
+pub(crate) fn check_compressible(type_oid: u32) -> PgResult<()> {
+    if catalog::system::type_storage_char(type_oid) == 'p' {
+        return Err(PgError::new(
+            SqlState::FeatureNotSupported,
+            format!(
+                "column data type {} does not support compression",
+                types::oid::format_type(type_oid, -1)
+            ),
+        ));
+    }
+    Ok(())
 }
 
 pub(crate) fn drop_expression_statement(session: &mut Session, text: &str) -> PgResult<Outcome> {

@@ -178,8 +178,9 @@ pub(crate) fn analyze_relation(
         let cw = CatalogWriter { env, db_oid: db };
         cw.delete_rows(&old, w)?;
         for s in &stats {
-            // Without TOAST a row must fit a page: a long histogram or MCV
-            // list of wide values is thinned until it does.
+            // Without out-of-line TOAST a row must fit a page once
+            // compressed: a long histogram or MCV list of wide values is
+            // thinned until it does.
             let mut s = std::borrow::Cow::Borrowed(s);
             loop {
                 match cw.insert_row(&PG_STATISTIC_DEF, &statistic_row(oid, &s), w) {

@@ -566,6 +566,7 @@ fn define_index_one(
             is_local: true,
             inhcount: 0,
             collation: None,
+            compression: '\0',
         });
     }
     let predicate = match &spec.predicate {
@@ -767,6 +768,8 @@ fn define_index_one(
             is_local: true,
             inhcount: 0,
             collation: None,
+            storage: '\0',
+            compression: '\0',
         })
         .collect();
     let am = index_am_desc(&name, &columns_info, &row, &spec.options)?;
@@ -1672,6 +1675,7 @@ fn clone_index(
             is_local: true,
             inhcount: 0,
             collation: None,
+            compression: '\0',
         })
         .collect();
     let owner = session.user_oid;

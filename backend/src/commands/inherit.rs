@@ -144,6 +144,7 @@ pub(crate) fn merge_columns(
                         format!("inherited column \"{}\" has a generation conflict", c.name),
                     ));
                 }
+                merge_compression(&mut have.column.compression, c.compression, &c.name)?;
                 if c.generated != '\0' && have.column.default != c.default {
                     return Err(PgError::new(
                         SqlState::InvalidColumnDefinition,
@@ -173,6 +174,7 @@ pub(crate) fn merge_columns(
                     is_local: false,
                     inhcount: 1,
                     collation: c.collation,
+                    compression: c.compression,
                 },
                 sequence: None,
                 index_specs: Vec::new(),
@@ -236,6 +238,7 @@ pub(crate) fn merge_columns(
         if c.generated != '\0' {
             have.column.generated = c.generated;
         }
+        merge_compression(&mut have.column.compression, c.compression, &c.name)?;
         have.column.not_null |= c.not_null;
         have.column.is_local = !partition;
         if c.default.is_some() {
@@ -247,6 +250,26 @@ pub(crate) fn merge_columns(
         have.foreign_keys.append(&mut plan.foreign_keys);
     }
     Ok(out)
+}
+
+/// Merges the compression method `other` of a definition of column `name`
+/// into the one `have` of its earlier definitions: a method given twice
+/// must be the same (PostgreSQL's `MergeAttributes`).
+fn merge_compression(have: &mut char, other: char, name: &str) -> PgResult<()> {
+    let method = |c: char| if c == 'l' { "lz4" } else { "pglz" };
+    match (*have, other) {
+        (_, '\0') => Ok(()),
+        ('\0', o) => {
+            *have = o;
+            Ok(())
+        }
+        (h, o) if h == o => Ok(()),
+        (h, o) => Err(PgError::new(
+            SqlState::DatatypeMismatch,
+            format!("column \"{name}\" has a compression method conflict"),
+        )
+        .with_detail(format!("{} versus {}", method(h), method(o)))),
+    }
 }
 
 /// The CHECK constraints a new child inherits from its parents.

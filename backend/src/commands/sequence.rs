@@ -60,6 +60,7 @@ fn row_columns() -> Vec<NewColumn> {
             is_local: true,
             inhcount: 0,
             collation: None,
+            compression: '\0',
         })
         .collect()
 }

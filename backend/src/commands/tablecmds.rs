@@ -28,11 +28,11 @@ use crate::session::Session;
 use crate::utility::Outcome;
 
 /// What one `LIKE source` element of CREATE TABLE copies besides the
-/// columns' names, types, collations and NOT NULL (COMPRESSION is accepted:
-/// no column here has a compression method, so a copy is the default).
+/// columns' names, types, collations and NOT NULL.
 #[derive(Debug, Clone, Copy, Default)]
 struct LikeOptions {
     storage: bool,
+    compression: bool,
     comments: bool,
     constraints: bool,
     defaults: bool,
@@ -62,10 +62,11 @@ impl LikeOptions {
                 "INDEXES" => o.indexes = on,
                 "STATISTICS" => o.statistics = on,
                 "STORAGE" => o.storage = on,
-                "COMPRESSION" => {}
+                "COMPRESSION" => o.compression = on,
                 "ALL" => {
                     o = LikeOptions {
                         storage: on,
+                        compression: on,
                         comments: on,
                         constraints: on,
                         defaults: on,
@@ -214,7 +215,7 @@ fn like_source(
 }
 
 /// What a LIKE element copies once the new table `oid` exists: the
-/// columns' storage (STORAGE), the source's extended statistics
+/// columns' storage (STORAGE) and compression method (COMPRESSION), the source's extended statistics
 /// (STATISTICS) and the comments of its columns and CHECK constraints
 /// (COMMENTS).
 fn copy_like_objects(session: &mut Session, oid: u32, copy: &LikeCopy) -> PgResult<()> {
@@ -222,16 +223,23 @@ fn copy_like_objects(session: &mut Session, oid: u32, copy: &LikeCopy) -> PgResu
     let Some(table) = relcache::relation_by_oid(session, oid)? else {
         return Ok(());
     };
-    if copy.options.storage {
+    if copy.options.storage || copy.options.compression {
         let attrs = with_reader(session, |r| r.attributes(source.oid))?;
-        for (_, a) in attrs
-            .iter()
-            .filter(|(_, a)| a.storage != '\0' && !a.dropped)
-        {
+        for (_, a) in attrs.iter().filter(|(_, a)| {
+            !a.dropped
+                && (copy.options.storage && a.storage != '\0'
+                    || copy.options.compression && a.compression != '\0')
+        }) {
             if let Some(c) = table.columns.iter().find(|c| c.name == a.name) {
-                let storage = a.storage;
+                let (storage, compression) = (a.storage, a.compression);
+                let options = copy.options;
                 super::alter_table::update_attribute(session, oid, c.attnum, |n| {
-                    n.storage = storage
+                    if options.storage {
+                        n.storage = storage;
+                    }
+                    if options.compression {
+                        n.compression = compression;
+                    }
                 })?;
             }
         }
@@ -787,6 +795,7 @@ pub(crate) fn column_plan(
     let mut default = None;
     let mut identity = None;
     let mut generation = None;
+    let mut compression = '\0';
     for opt in &col.options {
         match &opt.option {
             ColumnOption::Generated {
@@ -903,6 +912,13 @@ pub(crate) fn column_plan(
                     ..Default::default()
                 });
             }
+            ColumnOption::Comment(text)
+                if text.starts_with(crate::syntax::COLUMN_COMPRESSION_MARKER) =>
+            {
+                let method = &text[crate::syntax::COLUMN_COMPRESSION_MARKER.len()..];
+                compression = super::alter_table::compression_method(method)?;
+                super::alter_table::check_compressible(type_oid)?;
+            }
             ColumnOption::Collation(name) => {
                 collation = Some(
                     super::collation_for_type(session, name, type_oid).map_err(|e| {
@@ -966,6 +982,7 @@ pub(crate) fn column_plan(
             is_local: true,
             inhcount: 0,
             collation,
+            compression,
         },
         sequence,
         index_specs: plan_indexes,
@@ -1572,6 +1589,7 @@ pub(crate) fn columns_of_query(
             is_local: true,
             inhcount: 0,
             collation: None,
+            compression: '\0',
         });
     }
     Ok(columns)

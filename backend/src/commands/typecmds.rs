@@ -454,6 +454,7 @@ fn create_composite_type(
             is_local: true,
             inhcount: 0,
             collation: None,
+            compression: '\0',
         });
     }
     let relid = session.storage.transam.new_oid()?;
@@ -1334,6 +1335,7 @@ pub(crate) fn alter_type_attribute(session: &mut Session, text: &str) -> PgResul
                 is_local: true,
                 inhcount: 0,
                 collation: None,
+                compression: '\0',
             };
             class.natts = attnum;
             let db = session.database_oid;

@@ -27,11 +27,15 @@
 //! 3. Hint bits (`HEAP_XMIN_COMMITTED`, ...) cache CLOG lookups; they may be set
 //!    under a shared content lock and are not WAL-logged (a torn hint bit is
 //!    harmless because the checksum is recomputed on every write).
-//! 4. Every tuple fits one page: there is no TOAST yet (`54000 row is too big`).
+//! 4. Every tuple fits one page: long values are compressed in line
+//!    ([`tuple::form_tuple`]), but there is no out-of-line TOAST storage yet
+//!    (`54000 row is too big` for a row that does not fit once compressed).
 
 pub mod freespace;
 pub mod heapam;
 pub mod indexbuild;
+pub mod lz4;
+pub mod pglz;
 pub mod pruneheap;
 pub mod tuple;
 pub mod visibilitymap;

@@ -705,8 +705,11 @@ fn a_row_too_big_is_54000_and_changes_nothing() {
         tx: &b.tx,
         extension_lock: &NoExtensionLock,
     };
-    let err =
-        form_tuple(&desc(), &[Datum::Int4(1), Datum::Text("x".repeat(9000))]).expect_err("too big");
+    let err = form_tuple(
+        &desc(),
+        &[Datum::Int4(1), Datum::Text(incompressible(9000))],
+    )
+    .expect_err("too big");
     assert_eq!(err.code.code(), "54000");
     assert!(
         err.message
@@ -715,7 +718,7 @@ fn a_row_too_big_is_54000_and_changes_nothing() {
         err.message
     );
     // The largest row that fits fills a page of its own.
-    let fits = row(1, &"x".repeat(MAX_HEAP_TUPLE_SIZE - 40));
+    let fits = row(1, &incompressible(MAX_HEAP_TUPLE_SIZE - 40));
     assert_eq!(fits.len(), MAX_HEAP_TUPLE_SIZE);
     // A tuple built otherwise (one byte more) is refused by insert and update
     // before the relation grows or the old version is touched.
@@ -1472,4 +1475,18 @@ fn vacuum_hands_dead_tids_to_index_cleanup_in_batches_before_freeing_them() {
             .all(|&t| line_pointer(t).is_none_or(|id| !id.is_used())),
         "freed after index cleanup"
     );
+}
+
+/// `n` pseudo-random letters: a text that does not compress, so that a row
+/// of it is as long as the text.
+fn incompressible(n: usize) -> String {
+    let mut x: u64 = 0x2545_F491_4F6C_DD1D;
+    (0..n)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            (b'a' + (x % 26) as u8) as char
+        })
+        .collect()
 }

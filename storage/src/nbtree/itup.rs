@@ -21,7 +21,7 @@ use std::cmp::Ordering;
 use types::{Datum, PgError, PgResult, SqlState};
 
 use super::IndexDesc;
-use crate::heap::tuple::{TupleDesc, compare_attr, deform_data, fill_data};
+use crate::heap::tuple::{TupleDesc, compare_attr, deform_data, fill_index_data};
 use crate::page::{ItemPointer, maxalign};
 use crate::smgr::BlockNumber;
 
@@ -81,8 +81,9 @@ fn form(
         }
         out[HEADER..HEADER + BITMAP].copy_from_slice(&bits.to_le_bytes());
     }
-    // fill_data pairs attributes with values and stops at the shorter list.
-    if fill_data(desc, values, &mut out)? {
+    // fill_index_data pairs attributes with values and stops at the shorter
+    // list; it compresses long values as PostgreSQL's index_form_tuple does.
+    if fill_index_data(desc, values, &mut out)? {
         info |= VARWIDTH;
     }
     out[0..4].copy_from_slice(&block.to_le_bytes());
