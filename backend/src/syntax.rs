@@ -1185,14 +1185,10 @@ pub const COLUMN_COMPRESSION_MARKER: &str = "\u{1}compression ";
 /// word `compression` that starts a column definition (a column of that
 /// name) or follows SET, INCLUDING or EXCLUDING is left alone.
 fn rewrite_column_compression(mut tokens: Vec<TokenWithSpan>) -> Vec<TokenWithSpan> {
-    let significant = |t: &TokenWithSpan| !matches!(t.token, Token::Whitespace(_) | Token::EOF);
     let word_is = |t: &TokenWithSpan, w: &str| matches!(&t.token, Token::Word(x) if x.quote_style.is_none() && x.value.eq_ignore_ascii_case(w));
     let starts = statement_starts(&tokens);
     for &start in starts.iter().rev() {
-        let end = (start..tokens.len())
-            .find(|&i| tokens[i].token == Token::SemiColon || tokens[i].token == Token::EOF)
-            .unwrap_or(tokens.len());
-        let words: Vec<usize> = (start..end).filter(|&i| significant(&tokens[i])).collect();
+        let words = statement_words(&tokens, start);
         let is_table_ddl = (word_is(&tokens[start], "create") || word_is(&tokens[start], "alter"))
             && words.iter().take(6).any(|&i| word_is(&tokens[i], "table"));
         if !is_table_ddl {

@@ -469,17 +469,43 @@ pub fn heap_tuple_desc(info: &RelationInfo) -> PgResult<TupleDesc> {
         .map(TupleDesc::new)
 }
 
+/// The last descriptor [`writing_tuple_desc`] made: for which relation
+/// description and default compression method.
+type WritingDesc = (std::sync::Weak<RelationInfo>, Compression, Arc<TupleDesc>);
+
 /// The tuple descriptor rows of table `info` are written with: each
 /// column's `attstorage` and compression method (`attcompression`, else the
 /// session's `default_toast_compression`), and the table's
 /// `toast_tuple_target`, which say what [`form_tuple`] compresses.
-pub fn writing_tuple_desc(session: &Session, info: &RelationInfo) -> PgResult<TupleDesc> {
+pub fn writing_tuple_desc(session: &Session, info: &Arc<RelationInfo>) -> PgResult<Arc<TupleDesc>> {
     let default = session
         .settings
-        .show("default_toast_compression")
-        .ok()
+        .get_str("default_toast_compression")
         .and_then(|v| Compression::from_name(&v))
         .unwrap_or_default();
+    // Rows are written one at a time: the last descriptor is kept for as
+    // long as its relation's description lives (the relcache makes a new
+    // one when the table changes) and the default method stays.
+    thread_local! {
+        static LAST: RefCell<Option<WritingDesc>> = const { RefCell::new(None) };
+    }
+    let cached = LAST.with(|last| match &*last.borrow() {
+        Some((rel, method, desc))
+            if *method == default && std::sync::Weak::ptr_eq(rel, &Arc::downgrade(info)) =>
+        {
+            Some(desc.clone())
+        }
+        _ => None,
+    });
+    if let Some(desc) = cached {
+        return Ok(desc);
+    }
+    let desc = Arc::new(build_writing_tuple_desc(info, default)?);
+    LAST.with(|last| *last.borrow_mut() = Some((Arc::downgrade(info), default, desc.clone())));
+    Ok(desc)
+}
+
+fn build_writing_tuple_desc(info: &RelationInfo, default: Compression) -> PgResult<TupleDesc> {
     let mut desc = heap_tuple_desc(info)?;
     for (att, col) in desc.attrs.iter_mut().zip(&info.columns) {
         if col.storage != '\0' {
@@ -1103,7 +1129,8 @@ pub fn insert_row(session: &mut Session, rel: &RelationDesc, row: Vec<Datum>) ->
     }
     let info = relation_info(session, rel)?;
     let loc = info.locator(session.database_oid);
-    let tuple = form_tuple(&writing_tuple_desc(session, &info)?, &row)?;
+    let desc = writing_tuple_desc(session, &info)?;
+    let tuple = form_tuple(&desc, &row)?;
     let save_free = info.heap_save_free_space();
     let tid = crate::xact::with_write(session, |env, w| {
         heapam::insert(env, loc, tuple, save_free, w)
@@ -1146,7 +1173,7 @@ pub struct BulkInsert {
     /// its tuple descriptor, and whether it has indexes (whose entries need
     /// the rows themselves).
     desc: Option<Arc<RelationDesc>>,
-    tuple_desc: Option<TupleDesc>,
+    tuple_desc: Option<Arc<TupleDesc>>,
     keep_rows: bool,
 }
 

@@ -575,64 +575,45 @@ fn add_members(
     ops: Vec<OpMember>,
     procs: Vec<ProcMember>,
 ) -> PgResult<()> {
-    for (k, o) in ops.iter().enumerate() {
-        if ops[..k]
-            .iter()
-            .any(|p| p.strategy == o.strategy && p.left == o.left && p.right == o.right)
-        {
-            return Err(PgError::new(
-                SqlState::InvalidObjectDefinition,
-                format!(
-                    "operator number {} for ({},{}) appears more than once",
-                    o.strategy,
-                    oid::format_type(o.left, -1),
-                    oid::format_type(o.right, -1)
-                ),
-            ));
+    let op_keys: Vec<_> = ops.iter().map(|o| (o.strategy, o.left, o.right)).collect();
+    let proc_keys: Vec<_> = procs.iter().map(|p| (p.number, p.left, p.right)).collect();
+    let members = [
+        ("operator", PG_AMOP, &op_keys),
+        ("function", PG_AMPROC, &proc_keys),
+    ];
+    let types = |left, right| {
+        format!(
+            "({},{})",
+            oid::format_type(left, -1),
+            oid::format_type(right, -1)
+        )
+    };
+    // Members named twice in the statement first, then ones the family has.
+    for (what, _, keys) in members {
+        for (k, &(n, left, right)) in keys.iter().enumerate() {
+            if keys[..k].contains(&(n, left, right)) {
+                return Err(PgError::new(
+                    SqlState::InvalidObjectDefinition,
+                    format!(
+                        "{what} number {n} for {} appears more than once",
+                        types(left, right)
+                    ),
+                ));
+            }
         }
     }
-    for (k, p) in procs.iter().enumerate() {
-        if procs[..k]
-            .iter()
-            .any(|q| q.number == p.number && q.left == p.left && q.right == p.right)
-        {
-            return Err(PgError::new(
-                SqlState::InvalidObjectDefinition,
-                format!(
-                    "function number {} for ({},{}) appears more than once",
-                    p.number,
-                    oid::format_type(p.left, -1),
-                    oid::format_type(p.right, -1)
-                ),
-            ));
-        }
-    }
-    for o in &ops {
-        if member_exists(session, family.oid, PG_AMOP, o.strategy, o.left, o.right)? {
-            return Err(PgError::new(
-                SqlState::DuplicateObject,
-                format!(
-                    "operator {}({},{}) already exists in operator family \"{}\"",
-                    o.strategy,
-                    oid::format_type(o.left, -1),
-                    oid::format_type(o.right, -1),
-                    family.name
-                ),
-            ));
-        }
-    }
-    for p in &procs {
-        if member_exists(session, family.oid, PG_AMPROC, p.number, p.left, p.right)? {
-            return Err(PgError::new(
-                SqlState::DuplicateObject,
-                format!(
-                    "function {}({},{}) already exists in operator family \"{}\"",
-                    p.number,
-                    oid::format_type(p.left, -1),
-                    oid::format_type(p.right, -1),
-                    family.name
-                ),
-            ));
+    for (what, catalog, keys) in members {
+        for &(n, left, right) in keys.iter() {
+            let types = types(left, right);
+            if member_exists(session, family.oid, catalog, n, left, right)? {
+                return Err(PgError::new(
+                    SqlState::DuplicateObject,
+                    format!(
+                        "{what} {n}{types} already exists in operator family \"{}\"",
+                        family.name
+                    ),
+                ));
+            }
         }
     }
     let mut rows: Vec<(u32, Vec<Datum>)> = Vec::new();

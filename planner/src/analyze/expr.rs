@@ -2274,19 +2274,8 @@ impl Analyzer<'_> {
         }
         let mut args = Vec::new();
         let mut named = Vec::new();
-        let mut variadic = false;
-        for (k, a) in arg_list.args.iter().enumerate() {
-            // `VARIADIC expr` (wrapped by the raw parser): the last argument.
-            let a = match unwrap_variadic(a) {
-                Some(inner) if k + 1 == arg_list.args.len() => {
-                    variadic = true;
-                    inner
-                }
-                Some(_) => {
-                    return Err(PgError::syntax("syntax error at or near \",\"", pos));
-                }
-                None => std::borrow::Cow::Borrowed(a),
-            };
+        let (list, variadic) = variadic_args(&arg_list.args, pos)?;
+        for a in &list {
             match a.as_ref() {
                 // normalize(s, NFC): the form is a keyword, passed as text.
                 FunctionArg::Unnamed(FunctionArgExpr::Expr(ast::Expr::Identifier(form)))
@@ -2363,25 +2352,13 @@ impl Analyzer<'_> {
             {
                 return Ok(x);
             }
-            let mut sig: Vec<String> = args
-                .iter()
-                .map(|(x, _)| oid::type_name(x.type_oid()).to_string())
-                .collect();
-            sig.extend(
-                named
-                    .iter()
-                    .map(|(n, (x, _))| format!("{n} => {}", oid::type_name(x.type_oid()))),
-            );
-            let qualified = match &user_schema {
-                Some(s) => format!("{s}.{name}"),
-                None => name.clone(),
-            };
-            return Err(PgError::new(
-                SqlState::UndefinedFunction,
-                format!("function {qualified}({}) does not exist", sig.join(", ")),
-            )
-            .with_hint(FUNC_HINT)
-            .or_position(pos));
+            return Err(no_such_function(
+                user_schema.as_deref(),
+                &name,
+                &args,
+                &named,
+                pos,
+            ));
         }
         if !named.is_empty() {
             args = jsonb_path_named_args(args, named, || {
@@ -2447,25 +2424,7 @@ impl Analyzer<'_> {
         if let Some(x) = found? {
             return Ok(x);
         }
-        let mut sig: Vec<String> = args
-            .iter()
-            .map(|(x, _)| oid::type_name(x.type_oid()).to_string())
-            .collect();
-        sig.extend(
-            named
-                .iter()
-                .map(|(n, (x, _))| format!("{n} => {}", oid::type_name(x.type_oid()))),
-        );
-        let qualified = match schema {
-            Some(s) => format!("{s}.{name}"),
-            None => name.to_owned(),
-        };
-        Err(PgError::new(
-            SqlState::UndefinedFunction,
-            format!("function {qualified}({}) does not exist", sig.join(", ")),
-        )
-        .with_hint(FUNC_HINT)
-        .or_position(pos))
+        Err(no_such_function(schema, name, &args, named, pos))
     }
 
     /// [`Self::call_with_variadic_array`] of a built-in function whose
@@ -3122,9 +3081,61 @@ fn expand_variadic(
     }))
 }
 
-/// The argument inside the raw parser's wrapping of `VARIADIC expr`
-/// ([`crate::VARIADIC_MARKER`]), if `a` is one.
-pub(crate) fn unwrap_variadic(a: &FunctionArg) -> Option<std::borrow::Cow<'_, FunctionArg>> {
+/// `42883 function name(types) does not exist` for a call of these
+/// arguments (named ones as `name => type`).
+fn no_such_function(
+    schema: Option<&str>,
+    name: &str,
+    args: &[(Expr, Option<usize>)],
+    named: &[(String, (Expr, Option<usize>))],
+    pos: Option<usize>,
+) -> PgError {
+    let mut sig: Vec<String> = args
+        .iter()
+        .map(|(x, _)| oid::type_name(x.type_oid()).to_string())
+        .collect();
+    sig.extend(
+        named
+            .iter()
+            .map(|(n, (x, _))| format!("{n} => {}", oid::type_name(x.type_oid()))),
+    );
+    let qualified = match schema {
+        Some(s) => format!("{s}.{name}"),
+        None => name.to_owned(),
+    };
+    PgError::new(
+        SqlState::UndefinedFunction,
+        format!("function {qualified}({}) does not exist", sig.join(", ")),
+    )
+    .with_hint(FUNC_HINT)
+    .or_position(pos)
+}
+
+/// A call's arguments with the raw parser's wrapping of `VARIADIC expr`
+/// ([`crate::VARIADIC_MARKER`]) taken off, and whether the last one had it
+/// (only the last may: elsewhere it is PostgreSQL's syntax error).
+pub(crate) fn variadic_args(
+    args: &[FunctionArg],
+    pos: Option<usize>,
+) -> PgResult<(Vec<std::borrow::Cow<'_, FunctionArg>>, bool)> {
+    let mut out = Vec::with_capacity(args.len());
+    let mut variadic = false;
+    for (k, a) in args.iter().enumerate() {
+        match unwrap_variadic(a) {
+            Some(inner) if k + 1 == args.len() => {
+                variadic = true;
+                out.push(inner);
+            }
+            Some(_) => return Err(PgError::syntax("syntax error at or near \",\"", pos)),
+            None => out.push(std::borrow::Cow::Borrowed(a)),
+        }
+    }
+    Ok((out, variadic))
+}
+
+/// The argument inside the raw parser's wrapping of `VARIADIC expr`, if
+/// `a` is one.
+fn unwrap_variadic(a: &FunctionArg) -> Option<std::borrow::Cow<'_, FunctionArg>> {
     let marked = |e: &ast::Expr| -> Option<ast::Expr> {
         let ast::Expr::Function(f) = e else {
             return None;

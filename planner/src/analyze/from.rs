@@ -1875,19 +1875,8 @@ impl Analyzer<'_> {
             };
             let mut exprs = Vec::new();
             let mut named = Vec::new();
-            let mut variadic = false;
-            for (k, a) in args.args.iter().enumerate() {
-                // `VARIADIC expr` (wrapped by the raw parser): the last argument.
-                let a = match super::expr::unwrap_variadic(a) {
-                    Some(inner) if k + 1 == args.args.len() => {
-                        variadic = true;
-                        inner
-                    }
-                    Some(_) => {
-                        return Err(PgError::syntax("syntax error at or near \",\"", pos));
-                    }
-                    None => std::borrow::Cow::Borrowed(a),
-                };
+            let (list, variadic) = super::expr::variadic_args(&args.args, pos)?;
+            for a in &list {
                 match a.as_ref() {
                     ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(e)) => {
                         exprs.push(e.clone())

@@ -186,15 +186,7 @@ mod tests {
             round_trip(&input);
         }
         // Incompressible input is given up.
-        let mut x: u64 = 88_172_645_463_325_252;
-        let noise: Vec<u8> = (0..4096)
-            .map(|_| {
-                x ^= x << 13;
-                x ^= x >> 7;
-                x ^= x << 17;
-                x as u8
-            })
-            .collect();
+        let noise = super::super::noise_bytes(4096, 88_172_645_463_325_252);
         assert_eq!(compress(&noise), None);
         assert_eq!(compress(b"abc"), None);
     }

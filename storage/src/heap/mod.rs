@@ -42,3 +42,31 @@ pub mod visibilitymap;
 
 #[cfg(test)]
 mod tests;
+
+/// A deterministic pseudo-random byte stream (xorshift) from `seed`: data
+/// that does not compress, for the tests of the codecs and of tuples.
+#[cfg(test)]
+pub(crate) fn noise_bytes(n: usize, mut seed: u64) -> Vec<u8> {
+    (0..n)
+        .map(|_| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed as u8
+        })
+        .collect()
+}
+
+/// [`noise_bytes`] as lower-case letters: a text that does not compress.
+#[cfg(test)]
+pub(crate) fn noise_letters(n: usize, seed: u64) -> String {
+    let mut seed = seed;
+    (0..n)
+        .map(|_| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            (b'a' + (seed % 26) as u8) as char
+        })
+        .collect()
+}

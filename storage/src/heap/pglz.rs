@@ -202,17 +202,7 @@ mod tests {
         Some(c.len())
     }
 
-    /// A deterministic pseudo-random byte stream (xorshift).
-    fn noise(n: usize, mut seed: u64) -> Vec<u8> {
-        (0..n)
-            .map(|_| {
-                seed ^= seed << 13;
-                seed ^= seed >> 7;
-                seed ^= seed << 17;
-                seed as u8
-            })
-            .collect()
-    }
+    use super::super::noise_bytes as noise;
 
     #[test]
     fn repeated_bytes_compress_to_long_references() {

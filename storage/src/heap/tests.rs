@@ -1480,13 +1480,5 @@ fn vacuum_hands_dead_tids_to_index_cleanup_in_batches_before_freeing_them() {
 /// `n` pseudo-random letters: a text that does not compress, so that a row
 /// of it is as long as the text.
 fn incompressible(n: usize) -> String {
-    let mut x: u64 = 0x2545_F491_4F6C_DD1D;
-    (0..n)
-        .map(|_| {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            (b'a' + (x % 26) as u8) as char
-        })
-        .collect()
+    super::noise_letters(n, 0x2545_F491_4F6C_DD1D)
 }

@@ -1781,17 +1781,7 @@ mod tests {
         assert_eq!(t[33], 127 << 1 | 1);
     }
 
-    /// `n` pseudo-random letters: text that does not compress.
-    fn noise(n: usize, mut x: u64) -> String {
-        (0..n)
-            .map(|_| {
-                x ^= x << 13;
-                x ^= x >> 7;
-                x ^= x << 17;
-                (b'a' + (x % 26) as u8) as char
-            })
-            .collect()
-    }
+    use super::super::noise_letters as noise;
 
     #[test]
     fn row_too_big() {
